@@ -1,0 +1,68 @@
+//! Liveness and readiness for load balancers and orchestrators.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok`, or what is wrong.
+    pub status: String,
+}
+
+async fn database_answers(state: &AppState) -> Result<(), String> {
+    let check = async {
+        let client = state.db.get().await.map_err(|e| e.to_string())?;
+        client
+            .simple_query("SELECT 1")
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    };
+    tokio::time::timeout(Duration::from_secs(2), check)
+        .await
+        .unwrap_or_else(|_| Err("timed out".into()))
+}
+
+fn answer(result: Result<(), String>) -> (StatusCode, Json<Health>) {
+    match result {
+        Ok(()) => (
+            StatusCode::OK,
+            Json(Health {
+                status: "ok".into(),
+            }),
+        ),
+        Err(why) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(Health {
+                status: format!("database unavailable: {why}"),
+            }),
+        ),
+    }
+}
+
+/// 200 while the process serves and its database answers.
+#[utoipa::path(get, path = "/healthz", tag = "health",
+    responses((status = 200, body = Health), (status = 503, body = Health)))]
+pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    answer(database_answers(&state).await)
+}
+
+/// 200 when this replica can serve traffic: the database answers.
+#[utoipa::path(get, path = "/readyz", tag = "health",
+    responses((status = 200, body = Health), (status = 503, body = Health)))]
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    answer(database_answers(&state).await)
+}

@@ -1,0 +1,245 @@
+//! Message history, sending and (soft) deleting. Writes go through the event log.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use tokio_postgres::GenericClient;
+
+use super::{JsonBody, PathParam, QueryParams};
+use crate::auth::AuthUser;
+use crate::error::ErrorBody;
+use crate::events::{self, EventData, NewEvent};
+use crate::{AppError, AppState, Result};
+
+/// Longest message, in Unicode scalar values.
+pub const MAX_MESSAGE_CHARS: usize = 10_000;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/chats/{chat_id}/messages", get(history))
+        .route("/api/messages", post(send))
+        .route("/api/messages/{id}", delete(remove))
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct HistoryMessage {
+    pub id: i64,
+    pub sender_id: i64,
+    pub content: String,
+    pub is_deleted: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct History {
+    /// Oldest first.
+    pub messages: Vec<HistoryMessage>,
+    /// Whether older messages exist before the first one returned.
+    pub has_more: bool,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct HistoryQuery {
+    /// 1–100, default 50.
+    pub limit: Option<i64>,
+    /// Only messages with a smaller id (the oldest id you already have).
+    pub before_id: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SendMessage {
+    pub chat_id: i64,
+    pub content: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SentMessage {
+    pub id: i64,
+    pub chat_id: i64,
+    pub sender_id: i64,
+    pub content: String,
+    pub is_deleted: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Deleted {
+    pub success: bool,
+}
+
+/// Whether `user` may read chat `chat_id`: 404 if it does not exist, 403 unless the user takes
+/// part in it or is an admin. Writing additionally excludes admins (checked by the caller).
+async fn check_access(client: &impl GenericClient, chat_id: i64, user: &AuthUser) -> Result<()> {
+    let row = client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM chats WHERE id = $1) AS chat_exists,
+                    EXISTS (SELECT 1 FROM chat_participants WHERE chat_id = $1 AND user_id = $2) AS participant",
+            &[&chat_id, &user.id],
+        )
+        .await?;
+    if !row.get::<_, bool>("chat_exists") {
+        return Err(AppError::NotFound(format!("chat {chat_id} does not exist")));
+    }
+    if row.get::<_, bool>("participant") || user.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "you are not a participant of chat {chat_id}"
+        )))
+    }
+}
+
+fn validate_content(content: &str) -> Result<()> {
+    if content.contains('\0') {
+        return Err(AppError::BadRequest(
+            "content must not contain the NUL character (U+0000)".into(),
+        ));
+    }
+    if content.trim().is_empty() {
+        return Err(AppError::BadRequest(
+            "content must not be empty or only whitespace".into(),
+        ));
+    }
+    let length = content.chars().count();
+    if length > MAX_MESSAGE_CHARS {
+        return Err(AppError::BadRequest(format!(
+            "content is {length} characters long; the limit is {MAX_MESSAGE_CHARS}"
+        )));
+    }
+    Ok(())
+}
+
+/// The newest `limit` visible messages older than `before_id`, oldest first.
+#[utoipa::path(get, path = "/api/chats/{chat_id}/messages", tag = "messages",
+    params(("chat_id" = i64, Path), HistoryQuery),
+    responses((status = 200, body = History), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn history(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParam(chat_id): PathParam<i64>,
+    QueryParams(query): QueryParams<HistoryQuery>,
+) -> Result<Json<History>> {
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=100).contains(&limit) {
+        return Err(AppError::BadRequest(format!(
+            "limit must be between 1 and 100 (got {limit})"
+        )));
+    }
+    let client = state.db.get().await?;
+    check_access(&**client, chat_id, &user).await?;
+    let rows = client
+        .query(
+            "SELECT id, sender_id, content, is_deleted, created_at FROM messages
+             WHERE chat_id = $1 AND NOT is_deleted AND id < coalesce($2, 9223372036854775807)
+             ORDER BY id DESC LIMIT $3",
+            &[&chat_id, &query.before_id, &(limit + 1)],
+        )
+        .await?;
+    let has_more = rows.len() as i64 > limit;
+    let mut messages: Vec<HistoryMessage> = rows
+        .iter()
+        .take(limit as usize)
+        .map(|r| HistoryMessage {
+            id: r.get("id"),
+            sender_id: r.get("sender_id"),
+            content: r.get("content"),
+            is_deleted: r.get("is_deleted"),
+            created_at: r.get("created_at"),
+        })
+        .collect();
+    messages.reverse();
+    Ok(Json(History { messages, has_more }))
+}
+
+/// Sends a message to a chat the caller takes part in. Admins are read-only.
+#[utoipa::path(post, path = "/api/messages", tag = "messages", request_body = SendMessage,
+    responses((status = 201, body = SentMessage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
+pub async fn send(
+    State(state): State<AppState>,
+    user: AuthUser,
+    JsonBody(body): JsonBody<SendMessage>,
+) -> Result<(StatusCode, Json<SentMessage>)> {
+    if user.is_admin() {
+        return Err(AppError::Forbidden(
+            "admins have read-only access and cannot send messages".into(),
+        ));
+    }
+    let mut client = state.db.get().await?;
+    check_access(&**client, body.chat_id, &user).await?;
+    validate_content(&body.content)?;
+
+    let tx = client.transaction().await?;
+    let event = NewEvent::MessageCreated {
+        chat_id: body.chat_id,
+        sender_id: user.id,
+        content: body.content,
+    };
+    let stored = events::append(&*tx, std::slice::from_ref(&event))
+        .await?
+        .pop()
+        .flatten();
+    tx.commit().await?;
+    let Some(stored) = stored else {
+        return Err(anyhow::anyhow!("the log recorded nothing for a new message").into());
+    };
+    let EventData::MessageCreated {
+        message_id,
+        content,
+    } = stored.data
+    else {
+        return Err(
+            anyhow::anyhow!("the log answered a new message with {:?}", stored.data).into(),
+        );
+    };
+    let sent = SentMessage {
+        id: message_id,
+        chat_id: stored.chat_id,
+        sender_id: user.id,
+        content,
+        is_deleted: false,
+        created_at: stored.created_at,
+    };
+    Ok((StatusCode::CREATED, Json(sent)))
+}
+
+/// Soft-deletes the caller's own message; deleting it again is a no-op success.
+#[utoipa::path(delete, path = "/api/messages/{id}", tag = "messages", params(("id" = i64, Path)),
+    responses((status = 200, body = Deleted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn remove(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParam(id): PathParam<i64>,
+) -> Result<Json<Deleted>> {
+    let mut client = state.db.get().await?;
+    let row = client
+        .query_opt(
+            "SELECT chat_id, sender_id, is_deleted FROM messages WHERE id = $1",
+            &[&id],
+        )
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("message {id} does not exist")))?;
+    if row.get::<_, i64>("sender_id") != user.id {
+        return Err(AppError::Forbidden(
+            "only the author can delete a message".into(),
+        ));
+    }
+    if !row.get::<_, bool>("is_deleted") {
+        let tx = client.transaction().await?;
+        let event = NewEvent::MessageDeleted {
+            chat_id: row.get("chat_id"),
+            actor_id: user.id,
+            message_id: id,
+        };
+        events::append(&*tx, &[event]).await?; // None: someone deleted it meanwhile, also fine
+        tx.commit().await?;
+    }
+    Ok(Json(Deleted { success: true }))
+}

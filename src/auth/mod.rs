@@ -1,0 +1,205 @@
+//! Who is calling: a JWT (HS256, shared with the school's own login) from the
+//! `Authorization: Bearer` header or from an HttpOnly cookie. The role that counts is the one
+//! in `users`, never one claimed by the token.
+
+mod origin;
+pub mod session;
+
+use std::str::FromStr;
+
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+use axum_extra::extract::CookieJar;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::config::JwtConfig;
+use crate::{AppError, AppState};
+
+pub use session::{MeResponse, UserProfile};
+
+pub fn router() -> Router<AppState> {
+    session::router()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Student,
+    Teacher,
+    Admin,
+}
+
+impl FromStr for Role {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "student" => Ok(Self::Student),
+            "teacher" => Ok(Self::Teacher),
+            "admin" => Ok(Self::Admin),
+            other => Err(anyhow::anyhow!("unknown role {other:?}")),
+        }
+    }
+}
+
+/// The claims this server reads. Others (`role`, `iat`, …) may be present and are ignored.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user's id, as a string.
+    pub sub: String,
+    pub exp: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+}
+
+/// Signing and verification keys with the validation rules, built once at start-up.
+pub struct Keys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    issuer: Option<String>,
+    audience: Option<String>,
+}
+
+impl Keys {
+    pub fn new(config: &JwtConfig) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256); // the only algorithm accepted
+        validation.leeway = 5;
+        validation.validate_nbf = true;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        match &config.issuer {
+            Some(iss) => validation.set_issuer(&[iss]),
+            None => validation.iss = None,
+        }
+        match &config.audience {
+            Some(aud) => validation.set_audience(&[aud]),
+            None => validation.validate_aud = false,
+        }
+        Self {
+            encoding: EncodingKey::from_secret(config.secret.expose()),
+            decoding: DecodingKey::from_secret(config.secret.expose()),
+            validation,
+            issuer: config.issuer.clone(),
+            audience: config.audience.clone(),
+        }
+    }
+
+    /// Verifies a token and returns the user id it names.
+    pub fn verify(&self, token: &str) -> Result<i64, AppError> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|e| {
+                AppError::Unauthorized(match e.kind() {
+                    ErrorKind::ExpiredSignature => "token has expired".to_owned(),
+                    ErrorKind::ImmatureSignature => "token is not valid yet (nbf)".to_owned(),
+                    ErrorKind::InvalidSignature => "token signature is invalid".to_owned(),
+                    ErrorKind::InvalidAlgorithm => "token must be signed with HS256".to_owned(),
+                    ErrorKind::InvalidIssuer => "token issuer (iss) is not accepted".to_owned(),
+                    ErrorKind::InvalidAudience => "token audience (aud) is not accepted".to_owned(),
+                    ErrorKind::MissingRequiredClaim(claim) => format!("token has no {claim} claim"),
+                    _ => "token is malformed".to_owned(),
+                })
+            })?;
+        data.claims
+            .sub
+            .parse()
+            .map_err(|_| AppError::Unauthorized("token subject (sub) is not a user id".into()))
+    }
+
+    /// Mints a token for `user_id`, valid for `ttl` (dev login; production tokens come from
+    /// the school's login with the same secret).
+    pub fn mint(&self, user_id: i64, ttl: std::time::Duration) -> anyhow::Result<String> {
+        let claims = Claims {
+            sub: user_id.to_string(),
+            exp: jsonwebtoken::get_current_timestamp() + ttl.as_secs(),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+        };
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
+    }
+}
+
+/// How the caller presented its token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    Bearer,
+    Cookie,
+}
+
+/// An authenticated caller, with the role the database gives it.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub credential: Credential,
+}
+
+impl AuthUser {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+fn token<'a>(
+    parts: &'a Parts,
+    jar: &'a CookieJar,
+    cookie_name: &str,
+) -> Result<(&'a str, Credential), AppError> {
+    if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+        let value = value.to_str().unwrap_or_default();
+        return match value.split_once(' ') {
+            Some((scheme, token))
+                if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+            {
+                Ok((token.trim(), Credential::Bearer))
+            }
+            _ => Err(AppError::Unauthorized(
+                "Authorization header must be `Bearer <token>`".into(),
+            )),
+        };
+    }
+    match jar.get(cookie_name) {
+        Some(cookie) => Ok((cookie.value(), Credential::Cookie)),
+        None => Err(AppError::Unauthorized(format!(
+            "authentication required: send `Authorization: Bearer <token>` or the {cookie_name} cookie"
+        ))),
+    }
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let (token, credential) = token(parts, &jar, &state.config.cookie_name)?;
+        let id = state.keys.verify(token)?;
+        let writes = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if credential == Credential::Cookie && writes {
+            origin::check(parts, &state.config.allowed_origins)?;
+        }
+        let client = state.db.get().await?;
+        let row = client
+            .query_opt("SELECT name, role FROM users WHERE id = $1", &[&id])
+            .await?
+            .ok_or_else(|| AppError::Unauthorized("the token's user does not exist".into()))?;
+        let role: String = row.get("role");
+        Ok(Self {
+            id,
+            name: row.get("name"),
+            role: role.parse()?,
+            credential,
+        })
+    }
+}

@@ -1,0 +1,45 @@
+//! Cross-site request protection for cookie-authenticated writes. The cookie is SameSite=Lax;
+//! on top of that a write must come from an allowed origin (`ALLOWED_ORIGINS`, or the same
+//! origin as the `Host` it was sent to). Bearer clients are not affected: a browser never
+//! attaches a Bearer header on its own.
+
+use axum::http::header;
+use axum::http::request::Parts;
+
+use crate::AppError;
+
+/// `scheme://host[:port]` of a Referer URL.
+fn origin_of_referer(referer: &str) -> Option<&str> {
+    let after_scheme = referer.find("://")? + 3;
+    let end = referer[after_scheme..]
+        .find('/')
+        .map_or(referer.len(), |i| after_scheme + i);
+    Some(&referer[..end])
+}
+
+pub fn check(parts: &Parts, allowed: &[String]) -> Result<(), AppError> {
+    let header_str = |name| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let origin = header_str(header::ORIGIN)
+        .filter(|o| *o != "null")
+        .or_else(|| header_str(header::REFERER).and_then(origin_of_referer));
+    let Some(origin) = origin else {
+        return Err(AppError::Forbidden(
+            "cookie-authenticated writes need an Origin or Referer header (cross-site request protection)".into(),
+        ));
+    };
+    let ok = if allowed.is_empty() {
+        let host = header_str(header::HOST).unwrap_or_default();
+        origin
+            .split_once("://")
+            .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
+    } else {
+        allowed.iter().any(|a| a.eq_ignore_ascii_case(origin))
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "cross-site request refused: origin {origin} is not allowed (ALLOWED_ORIGINS)"
+        )))
+    }
+}

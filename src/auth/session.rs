@@ -1,0 +1,143 @@
+//! Session endpoints for browsers: who am I, log out, and — in demo/dev mode only — log in
+//! as a demo user by email. In production the school's own login sets the cookie.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use serde::{Deserialize, Serialize};
+
+use super::{AuthUser, Role};
+use crate::api::JsonBody;
+use crate::error::ErrorBody;
+use crate::{AppError, AppState, Result};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/me", get(me))
+        .route("/api/logout", post(logout))
+        .route("/api/dev/login", post(dev_login))
+        .route("/api/dev/users", get(dev_users))
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct UserProfile {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MeResponse {
+    pub user: UserProfile,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct DevLoginRequest {
+    pub email: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DevUser {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DevUsers {
+    pub users: Vec<DevUser>,
+}
+
+/// The caller's own profile.
+#[utoipa::path(get, path = "/api/me", tag = "session",
+    responses((status = 200, body = MeResponse), (status = 401, body = ErrorBody)))]
+pub async fn me(user: AuthUser) -> Json<MeResponse> {
+    Json(MeResponse {
+        user: UserProfile {
+            id: user.id,
+            name: user.name,
+            role: user.role,
+        },
+    })
+}
+
+/// Clears the session cookie.
+#[utoipa::path(post, path = "/api/logout", tag = "session", responses((status = 204)))]
+pub async fn logout(State(state): State<AppState>, jar: CookieJar) -> (CookieJar, StatusCode) {
+    (
+        jar.remove(Cookie::build(state.config.cookie_name.clone()).path("/")),
+        StatusCode::NO_CONTENT,
+    )
+}
+
+fn require_dev(state: &AppState) -> Result<()> {
+    if state.config.dev_login {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "dev login is disabled on this server (it is for demo and development only)".into(),
+        ))
+    }
+}
+
+/// Demo/dev mode only: sets the session cookie for the user with this email.
+#[utoipa::path(post, path = "/api/dev/login", tag = "session", request_body = DevLoginRequest,
+    responses((status = 200, body = MeResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn dev_login(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    JsonBody(body): JsonBody<DevLoginRequest>,
+) -> Result<(CookieJar, Json<MeResponse>)> {
+    require_dev(&state)?;
+    let client = state.db.get().await?;
+    let row = client
+        .query_opt(
+            "SELECT id, name, role FROM users WHERE lower(email) = lower($1)",
+            &[&body.email.trim()],
+        )
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no user with email {:?}", body.email)))?;
+    let user = UserProfile {
+        id: row.get("id"),
+        name: row.get("name"),
+        role: row.get::<_, String>("role").parse()?,
+    };
+    let ttl = state.config.jwt.dev_token_ttl;
+    let token = state.keys.mint(user.id, ttl)?;
+    let cookie = Cookie::build((state.config.cookie_name.clone(), token))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .max_age(time::Duration::seconds(ttl.as_secs() as i64));
+    Ok((jar.add(cookie), Json(MeResponse { user })))
+}
+
+/// Demo/dev mode only: the users one can log in as.
+#[utoipa::path(get, path = "/api/dev/users", tag = "session",
+    responses((status = 200, body = DevUsers), (status = 403, body = ErrorBody)))]
+pub async fn dev_users(State(state): State<AppState>) -> Result<Json<DevUsers>> {
+    require_dev(&state)?;
+    let client = state.db.get().await?;
+    let rows = client
+        .query(
+            "SELECT id, email, name, role FROM users ORDER BY role, name, id",
+            &[],
+        )
+        .await?;
+    let users = rows
+        .iter()
+        .map(|r| {
+            Ok(DevUser {
+                id: r.get("id"),
+                email: r.get("email"),
+                name: r.get("name"),
+                role: r.get::<_, String>("role").parse()?,
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    Ok(Json(DevUsers { users }))
+}

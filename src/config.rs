@@ -1,0 +1,237 @@
+//! Typed configuration from environment variables. Every variable is documented in README.md.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A bad setting: start-up stops with one line that names the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("{var}: {problem}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub problem: String,
+}
+
+impl ConfigError {
+    fn new(var: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            var,
+            problem: problem.into(),
+        }
+    }
+}
+
+/// A value that must never reach a log line.
+#[derive(Clone)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
+        Self(bytes.into())
+    }
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct JwtConfig {
+    /// HS256 key; at least [`JwtConfig::MIN_SECRET_BYTES`] bytes.
+    pub secret: Secret,
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+    /// Lifetime of the tokens this server mints itself (dev login only).
+    pub dev_token_ttl: Duration,
+}
+
+impl JwtConfig {
+    pub const MIN_SECRET_BYTES: usize = 32;
+
+    pub fn new(secret: Secret) -> Result<Self, ConfigError> {
+        if secret.expose().len() < Self::MIN_SECRET_BYTES {
+            return Err(ConfigError::new(
+                "JWT_SECRET",
+                format!(
+                    "must be at least {} bytes long (got {})",
+                    Self::MIN_SECRET_BYTES,
+                    secret.expose().len()
+                ),
+            ));
+        }
+        Ok(Self {
+            secret,
+            issuer: None,
+            audience: None,
+            dev_token_ttl: Duration::from_secs(12 * 3600),
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen_addr: SocketAddr,
+    /// `None`: start a private PostgreSQL in `data_dir` (development and demo only).
+    pub database: Option<tokio_postgres::Config>,
+    pub db_pool_size: usize,
+    pub jwt: JwtConfig,
+    /// Name of the HttpOnly cookie that carries the JWT for browsers.
+    pub cookie_name: String,
+    /// Origins allowed to make cookie-authenticated writes; empty = same origin as `Host`.
+    pub allowed_origins: Vec<String>,
+    /// Enables `POST /api/dev/login` (demo and development only).
+    pub dev_login: bool,
+    pub max_body_bytes: usize,
+    pub data_dir: PathBuf,
+    pub log_format: LogFormat,
+}
+
+/// Reads one variable; `None` when unset or empty.
+fn var(name: &'static str) -> Result<Option<String>, ConfigError> {
+    match std::env::var(name) {
+        Ok(v) if v.trim().is_empty() => Ok(None),
+        Ok(v) => Ok(Some(v)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(ConfigError::new(name, "is not valid UTF-8")),
+    }
+}
+
+fn parsed<T: FromStr>(name: &'static str, default: T, what: &str) -> Result<T, ConfigError> {
+    match var(name)? {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| ConfigError::new(name, format!("{v:?} is not {what}"))),
+    }
+}
+
+fn flag(name: &'static str, default: bool) -> Result<bool, ConfigError> {
+    match var(name)?.as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
+        Some(v) => Err(ConfigError::new(
+            name,
+            format!("{v:?} is not a boolean (use true or false)"),
+        )),
+    }
+}
+
+/// Parses a connection string in either form PostgreSQL accepts (URL or key=value).
+pub fn parse_database_url(url: &str) -> Result<tokio_postgres::Config, ConfigError> {
+    let mut config = tokio_postgres::Config::from_str(url).map_err(|e| {
+        ConfigError::new(
+            "DATABASE_URL",
+            format!("is not a valid PostgreSQL connection string ({e})"),
+        )
+    })?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(Duration::from_secs(5));
+    }
+    Ok(config)
+}
+
+impl Config {
+    /// Reads the environment. `demo` turns dev login on by default and lets a missing
+    /// `JWT_SECRET` fall back to one generated once and kept in the data folder.
+    pub fn from_env(demo: bool) -> Result<Self, ConfigError> {
+        let data_dir = PathBuf::from(var("DATA_DIR")?.unwrap_or_else(|| ".data".into()));
+        let dev_login = flag("DEV_LOGIN", demo)?;
+        let secret = match var("JWT_SECRET")? {
+            Some(s) => Secret::new(s.into_bytes()),
+            None if dev_login => demo_secret(&data_dir)?,
+            None => {
+                return Err(ConfigError::new(
+                    "JWT_SECRET",
+                    "is not set; set it to the school's shared HS256 secret (at least 32 bytes), or run `tutorchat serve --demo`",
+                ));
+            }
+        };
+        let mut jwt = JwtConfig::new(secret)?;
+        jwt.issuer = var("JWT_ISSUER")?;
+        jwt.audience = var("JWT_AUDIENCE")?;
+        let ttl: u64 = parsed("DEV_TOKEN_TTL_SECS", 12 * 3600, "a number of seconds")?;
+        jwt.dev_token_ttl = Duration::from_secs(ttl);
+
+        let log_format = match var("LOG_FORMAT")?.as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(v) => {
+                return Err(ConfigError::new(
+                    "LOG_FORMAT",
+                    format!("{v:?} is not text or json"),
+                ));
+            }
+        };
+        let db_pool_size = parsed("DB_POOL_SIZE", 16, "a pool size")?;
+        if db_pool_size == 0 {
+            return Err(ConfigError::new("DB_POOL_SIZE", "must be at least 1"));
+        }
+        Ok(Self {
+            listen_addr: parsed(
+                "LISTEN_ADDR",
+                SocketAddr::from(([127, 0, 0, 1], 8080)),
+                "an address like 127.0.0.1:8080",
+            )?,
+            database: var("DATABASE_URL")?
+                .as_deref()
+                .map(parse_database_url)
+                .transpose()?,
+            db_pool_size,
+            jwt,
+            cookie_name: var("AUTH_COOKIE_NAME")?.unwrap_or_else(|| "access_token".into()),
+            allowed_origins: var("ALLOWED_ORIGINS")?
+                .map(|v| {
+                    v.split(',')
+                        .map(|o| o.trim().trim_end_matches('/').to_owned())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            dev_login,
+            max_body_bytes: parsed("MAX_BODY_BYTES", 64 * 1024, "a number of bytes")?,
+            data_dir,
+            log_format,
+        })
+    }
+}
+
+/// The demo's signing key: random, created once, kept with the demo's data so that browser
+/// sessions survive a restart. Never used unless dev login is on and `JWT_SECRET` is unset.
+fn demo_secret(data_dir: &std::path::Path) -> Result<Secret, ConfigError> {
+    use std::io::Read;
+    let path = data_dir.join("jwt-secret");
+    if let Ok(existing) = std::fs::read(&path)
+        && existing.len() >= JwtConfig::MIN_SECRET_BYTES
+    {
+        return Ok(Secret::new(existing));
+    }
+    let fail = |e: std::io::Error| {
+        ConfigError::new(
+            "JWT_SECRET",
+            format!("is not set and {} cannot be written ({e})", path.display()),
+        )
+    };
+    let mut raw = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut raw))
+        .map_err(fail)?;
+    let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::create_dir_all(data_dir).map_err(fail)?;
+    std::fs::write(&path, &hex).map_err(fail)?;
+    Ok(Secret::new(hex.into_bytes()))
+}

@@ -1,0 +1,321 @@
+//! A private PostgreSQL started from the machine's own server binaries, for development, the
+//! demo and the tests when `DATABASE_URL` is unset.
+//!
+//! PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user. It
+//! listens on a Unix socket in a private directory only (no TCP port to collide with). A small
+//! `sh` watchdog owns the server: its stdin is a pipe from this process, so when this process
+//! exits — cleanly, by panic or by `kill -9` — the watchdog sees EOF, stops the server and
+//! cleans up. Nothing is left running.
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::DirBuilderExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use nix::sys::signal::kill;
+use nix::unistd::{Gid, Pid, Uid, User, chown, geteuid};
+
+const WATCHDOG: &str = r#"
+"$PG_BIN/postgres" -D "$PG_DATA" -k "$PG_SOCKET" -c listen_addresses= "$@" >>"$PG_LOG" 2>&1 &
+pg=$!
+echo "$pg"
+cat >/dev/null
+kill -INT "$pg" 2>/dev/null
+wait "$pg"
+rm -rf "$PG_SOCKET"
+if [ -n "$PG_REMOVE" ]; then rm -rf "$PG_REMOVE"; fi
+"#;
+
+/// How the private server is run.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Durable (`true`) for data worth keeping; tests turn it off for speed.
+    pub durable: bool,
+    /// Delete the whole base directory when the server stops (tests).
+    pub remove_on_exit: bool,
+}
+
+/// A running private server; dropping it stops the server.
+#[derive(Debug)]
+pub struct EmbeddedPostgres {
+    watchdog: Child,
+    base: PathBuf,
+    socket_dir: PathBuf,
+}
+
+impl EmbeddedPostgres {
+    /// Initialises `base/data` if needed and starts the server on a private socket.
+    pub fn start(base: &Path, options: Options) -> anyhow::Result<Self> {
+        let bindir = find_bindir()?;
+        let owner = server_user()?;
+        let base = usable_base(base, owner)?;
+        let data = base.join("data");
+        let log = base.join("postgres.log");
+
+        if !data.join("PG_VERSION").exists() {
+            let mut initdb = Command::new(bindir.join("initdb"));
+            initdb.arg("-D").arg(&data).args([
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ]);
+            if !options.durable {
+                initdb.arg("-N");
+            }
+            let out = as_owner(&mut initdb, owner)
+                .output()
+                .context("cannot run initdb")?;
+            if !out.status.success() {
+                let err = String::from_utf8_lossy(&out.stderr);
+                bail!("initdb failed in {}: {}", data.display(), last_line(&err));
+            }
+        }
+
+        let socket_dir = socket_dir(owner)?;
+        let mut sh = Command::new("/bin/sh");
+        sh.arg("-c")
+            .arg(WATCHDOG)
+            .arg("tutorchat-postgres")
+            .args(["-c", "max_connections=300"])
+            .env("PG_BIN", &bindir)
+            .env("PG_DATA", &data)
+            .env("PG_SOCKET", &socket_dir)
+            .env("PG_LOG", &log)
+            .env(
+                "PG_REMOVE",
+                if options.remove_on_exit {
+                    base.as_os_str()
+                } else {
+                    "".as_ref()
+                },
+            )
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .process_group(0); // a Ctrl-C in the terminal is ours to handle, not the server's
+        if !options.durable {
+            sh.args([
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ]);
+        }
+        let mut watchdog = as_owner(&mut sh, owner)
+            .spawn()
+            .context("cannot start the PostgreSQL watchdog")?;
+        let pid = read_pid(&mut watchdog)?;
+        let server = Self {
+            watchdog,
+            base,
+            socket_dir,
+        };
+        server.wait_ready(pid, &data, &log)?;
+        Ok(server)
+    }
+
+    fn wait_ready(&self, pid: i32, data: &Path, log: &Path) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(text) = std::fs::read_to_string(data.join("postmaster.pid")) {
+                let lines: Vec<&str> = text.lines().collect();
+                if lines.first() == Some(&pid.to_string().as_str())
+                    && lines.get(7).map(|s| s.trim()) == Some("ready")
+                {
+                    return Ok(());
+                }
+            }
+            if let Err(nix::errno::Errno::ESRCH) = kill(Pid::from_raw(pid), None) {
+                let text = std::fs::read_to_string(log).unwrap_or_default();
+                let why = text
+                    .lines()
+                    .rev()
+                    .find(|l| l.contains("FATAL"))
+                    .unwrap_or_else(|| last_line(&text));
+                bail!("PostgreSQL did not start (log: {}): {why}", log.display());
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "PostgreSQL did not become ready within 60 s (log: {})",
+                    log.display()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// Connection settings for one database of this server.
+    pub fn config(&self, dbname: &str) -> tokio_postgres::Config {
+        let mut config = tokio_postgres::Config::new();
+        config
+            .host_path(&self.socket_dir)
+            .port(5432)
+            .user("postgres")
+            .dbname(dbname);
+        config
+    }
+
+    /// A `psql` command line that reaches `dbname` on this server.
+    pub fn psql_command(&self, dbname: &str) -> String {
+        format!(
+            "psql \"host={} user=postgres dbname={dbname}\"",
+            self.socket_dir.display()
+        )
+    }
+
+    pub fn base_dir(&self) -> &Path {
+        &self.base
+    }
+}
+
+impl Drop for EmbeddedPostgres {
+    fn drop(&mut self) {
+        drop(self.watchdog.stdin.take()); // EOF: the watchdog stops the server
+        let _ = self.watchdog.wait();
+    }
+}
+
+fn read_pid(watchdog: &mut Child) -> anyhow::Result<i32> {
+    let stdout = watchdog
+        .stdout
+        .take()
+        .context("the PostgreSQL watchdog has no stdout")?;
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .context("cannot read the PostgreSQL pid")?;
+    line.trim()
+        .parse()
+        .with_context(|| format!("the PostgreSQL watchdog printed {line:?} instead of a pid"))
+}
+
+fn last_line(text: &str) -> &str {
+    text.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("(no output)")
+}
+
+/// `PG_BINDIR`, else `initdb` on `PATH`, else the newest `/usr/lib/postgresql/<N>/bin`.
+fn find_bindir() -> anyhow::Result<PathBuf> {
+    let has_server = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
+    if let Some(dir) = std::env::var_os("PG_BINDIR").filter(|d| !d.is_empty()) {
+        let dir = PathBuf::from(dir);
+        if has_server(&dir) {
+            return Ok(dir);
+        }
+        bail!(
+            "PG_BINDIR: {} does not contain initdb and postgres",
+            dir.display()
+        );
+    }
+    if let Some(dir) =
+        std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).find(|d| has_server(d)))
+    {
+        return Ok(dir);
+    }
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| Some((e.file_name().to_str()?.parse().ok()?, e.path().join("bin"))))
+        .filter(|(_, bin)| has_server(bin))
+        .collect();
+    versions.sort();
+    match versions.pop() {
+        Some((_, bin)) => Ok(bin),
+        None => bail!(
+            "DATABASE_URL is not set and no PostgreSQL server binaries (initdb, postgres) were found in PG_BINDIR, PATH or /usr/lib/postgresql/*/bin: install them (Debian/Ubuntu: apt-get install postgresql) or set DATABASE_URL to a running server"
+        ),
+    }
+}
+
+/// The user the server runs as: ourselves, or `postgres` when we are root.
+fn server_user() -> anyhow::Result<Option<(Uid, Gid)>> {
+    if !geteuid().is_root() {
+        return Ok(None);
+    }
+    match User::from_name("postgres").context("cannot look up the postgres user")? {
+        Some(user) => Ok(Some((user.uid, user.gid))),
+        None => bail!(
+            "running as root and PostgreSQL refuses root, but there is no `postgres` user to run it as: create one (useradd --system postgres), run as a normal user, or set DATABASE_URL"
+        ),
+    }
+}
+
+fn as_owner(command: &mut Command, owner: Option<(Uid, Gid)>) -> &mut Command {
+    if let Some((uid, gid)) = owner {
+        command.uid(uid.as_raw()).gid(gid.as_raw());
+    }
+    command
+}
+
+/// Creates `base`, owned by the server's user. As root, a folder the `postgres` user cannot
+/// reach (under /root, say) is replaced by one under /var/tmp, and we say so.
+fn usable_base(base: &Path, owner: Option<(Uid, Gid)>) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(base).with_context(|| format!("cannot create {}", base.display()))?;
+    let base = base
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", base.display()))?;
+    let Some((uid, gid)) = owner else {
+        return Ok(base);
+    };
+    chown(&base, Some(uid), Some(gid))
+        .with_context(|| format!("cannot hand {} to the postgres user", base.display()))?;
+    let reachable = as_owner(
+        Command::new("/bin/sh")
+            .args(["-c", "test -w \"$1\" && test -x \"$1\"", "sh"])
+            .arg(&base),
+        owner,
+    )
+    .status()
+    .is_ok_and(|s| s.success());
+    if reachable {
+        return Ok(base);
+    }
+    let hash = base
+        .to_string_lossy()
+        .bytes()
+        .fold(0xcbf29ce484222325u64, |h, b| {
+            (h ^ b as u64).wrapping_mul(0x100000001b3)
+        });
+    let fallback = PathBuf::from(format!("/var/tmp/tutorchat-{hash:016x}"));
+    eprintln!(
+        "tutorchat: the postgres user cannot reach {}; keeping the private database in {} instead",
+        base.display(),
+        fallback.display()
+    );
+    std::fs::create_dir_all(&fallback)
+        .with_context(|| format!("cannot create {}", fallback.display()))?;
+    chown(&fallback, Some(uid), Some(gid))?;
+    Ok(fallback)
+}
+
+/// A short, private socket directory (socket paths are limited to ~107 bytes).
+fn socket_dir(owner: Option<(Uid, Gid)>) -> anyhow::Result<PathBuf> {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "tcpg-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&dir)
+        .with_context(|| format!("cannot create {}", dir.display()))?;
+    if let Some((uid, gid)) = owner {
+        chown(&dir, Some(uid), Some(gid))?;
+    }
+    Ok(dir)
+}

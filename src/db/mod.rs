@@ -1,0 +1,130 @@
+//! Connections and migrations.
+
+pub mod embedded;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::NoTls;
+
+mod migrations {
+    refinery::embed_migrations!("sql");
+}
+
+/// Session-level advisory lock that serialises migrations across replicas starting together.
+/// (The event log's append lock is `(1953854575, 1)`, see `sql/V2__event_log.sql`.)
+const MIGRATION_LOCK: (i32, i32) = (1_953_854_575, 0);
+
+/// Where a connection goes, without the password: safe for error messages and logs.
+pub fn describe(config: &tokio_postgres::Config) -> String {
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .map(|h| match h {
+            tokio_postgres::config::Host::Tcp(name) => name.clone(),
+            tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .collect();
+    format!(
+        "host={} port={} user={} dbname={}",
+        if hosts.is_empty() {
+            "localhost".to_owned()
+        } else {
+            hosts.join(",")
+        },
+        config.get_ports().first().copied().unwrap_or(5432),
+        config.get_user().unwrap_or("(default)"),
+        config.get_dbname().unwrap_or("(default)"),
+    )
+}
+
+/// Builds the pool and proves the database answers, so that a bad `DATABASE_URL` stops
+/// start-up with one clear line instead of failing the first request.
+pub async fn connect(config: &tokio_postgres::Config, size: usize) -> anyhow::Result<Pool> {
+    let manager = Manager::from_config(
+        config.clone(),
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    let pool = Pool::builder(manager)
+        .max_size(size)
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(Duration::from_secs(5)))
+        .create_timeout(Some(Duration::from_secs(5)))
+        .recycle_timeout(Some(Duration::from_secs(5)))
+        .build()
+        .context("cannot build the database pool")?;
+    let client = pool.get().await.map_err(|e| {
+        let cause = match &e {
+            deadpool_postgres::PoolError::Backend(e) => format!("{e}"),
+            deadpool_postgres::PoolError::Timeout(_) => "timed out".to_owned(),
+            other => other.to_string(),
+        };
+        anyhow::anyhow!(
+            "DATABASE_URL: cannot connect to the database ({}): {cause}",
+            describe(config)
+        )
+    })?;
+    client
+        .simple_query("SELECT 1")
+        .await
+        .context("DATABASE_URL: the database does not answer")?;
+    Ok(pool)
+}
+
+/// Applies the embedded migrations in `sql/`, once, even when several replicas start at the
+/// same moment: the first holds an advisory lock while the others wait and then find nothing
+/// left to do. Runs on its own connection so the lock dies with it whatever happens.
+pub async fn migrate(config: &tokio_postgres::Config) -> anyhow::Result<()> {
+    let (mut client, connection) = config.connect(NoTls).await.with_context(|| {
+        format!(
+            "DATABASE_URL: cannot connect to the database ({})",
+            describe(config)
+        )
+    })?;
+    let driver = tokio::spawn(connection);
+    client
+        .execute(
+            "SELECT pg_advisory_lock($1, $2)",
+            &[&MIGRATION_LOCK.0, &MIGRATION_LOCK.1],
+        )
+        .await
+        .context("cannot take the migration lock")?;
+    let report = migrations::migrations::runner()
+        .run_async(&mut client)
+        .await;
+    drop(client); // closes the session, which releases the lock even if the run failed
+    let _ = driver.await;
+    let report = report.context("database migration failed")?;
+    for m in report.applied_migrations() {
+        tracing::info!(version = m.version(), name = m.name(), "applied migration");
+    }
+    Ok(())
+}
+
+/// Creates the database named in `config` if it does not exist (used for the private server).
+pub async fn ensure_database(server: &tokio_postgres::Config, name: &str) -> anyhow::Result<()> {
+    let (client, connection) = server
+        .connect(NoTls)
+        .await
+        .context("cannot connect to the private PostgreSQL")?;
+    let driver = tokio::spawn(connection);
+    let exists = client
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+        .await?
+        .is_some();
+    if !exists {
+        client
+            .batch_execute(&format!(
+                "CREATE DATABASE \"{}\"",
+                name.replace('"', "\"\"")
+            ))
+            .await?;
+    }
+    drop(client);
+    let _ = driver.await;
+    Ok(())
+}

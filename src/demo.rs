@@ -1,0 +1,92 @@
+//! Demo data: a student, a teacher and an admin with one completed lesson (so a chat exists
+//! at once, with two messages), and a second student whose lesson is still scheduled, so the
+//! teacher can complete it and watch the new chat appear. Safe to run on every start.
+
+use tokio_postgres::Client;
+
+use crate::events::{self, NewEvent};
+
+pub const DEMO_USERS: [(&str, &str, &str); 4] = [
+    ("maria@demo.school", "Мария Иванова", "student"),
+    ("ivan@demo.school", "Иван Петров", "teacher"),
+    ("alex@demo.school", "Alex Kim", "student"),
+    ("admin@demo.school", "Ольга Админ", "admin"),
+];
+
+pub async fn seed(client: &mut Client) -> anyhow::Result<()> {
+    let tx = client.transaction().await?;
+    for (email, name, role) in DEMO_USERS {
+        tx.execute(
+            "INSERT INTO users (email, name, role) VALUES ($1, $2, $3) ON CONFLICT (email) DO NOTHING",
+            &[&email, &name, &role],
+        )
+        .await?;
+    }
+    let id = |email: &'static str| {
+        let tx = &tx;
+        async move {
+            tx.query_one("SELECT id FROM users WHERE email = $1", &[&email])
+                .await
+                .map(|r| r.get::<_, i64>(0))
+        }
+    };
+    let (maria, ivan, alex) = (
+        id("maria@demo.school").await?,
+        id("ivan@demo.school").await?,
+        id("alex@demo.school").await?,
+    );
+
+    let lessons_of = |student: i64| {
+        let tx = &tx;
+        async move {
+            tx.query_one(
+                "SELECT count(*) FROM lessons WHERE teacher_id = $1 AND student_id = $2",
+                &[&ivan, &student],
+            )
+            .await
+            .map(|r| r.get::<_, i64>(0))
+        }
+    };
+    if lessons_of(maria).await? == 0 {
+        tx.execute(
+            "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status)
+             VALUES ($1, $2, now() - interval '1 day', 'completed')",
+            &[&ivan, &maria],
+        )
+        .await?;
+        let chat_id: i64 = tx
+            .query_one(
+                "SELECT id FROM chats WHERE teacher_id = $1 AND student_id = $2",
+                &[&ivan, &maria],
+            )
+            .await?
+            .get(0);
+        events::append(
+            &tx,
+            &[
+                NewEvent::MessageCreated {
+                    chat_id,
+                    sender_id: ivan,
+                    content: "Здравствуйте, Мария! Домашнее задание на завтра: упражнения 3 и 4 📚"
+                        .into(),
+                },
+                NewEvent::MessageCreated {
+                    chat_id,
+                    sender_id: maria,
+                    content: "Спасибо, Иван Петрович! Сделаю 👍".into(),
+                },
+            ],
+        )
+        .await?;
+    }
+    if lessons_of(alex).await? == 0 {
+        tx.execute(
+            "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status)
+             VALUES ($1, $2, now() + interval '1 hour', 'scheduled')",
+            &[&ivan, &alex],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

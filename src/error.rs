@@ -1,0 +1,147 @@
+//! One error type for every handler: 4xx carry a message for the client, everything else is
+//! logged with its cause and answered with an opaque 500 (or 503 when the database is away).
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use tokio_postgres::error::SqlState;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// A client error whose status comes from elsewhere (an extractor's rejection).
+    #[error("{1}")]
+    Client(StatusCode, String),
+    /// The database cannot be reached right now: retrying later may work.
+    #[error("the database is unavailable, try again shortly")]
+    Unavailable(#[source] anyhow::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// The body of every error response.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What is wrong, in words meant for the person reading the client's log.
+    pub error: String,
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Client(status, _) => *status,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let message = match &self {
+            Self::Internal(cause) => {
+                tracing::error!(error = format!("{cause:#}"), "internal error");
+                "internal server error".to_owned()
+            }
+            Self::Unavailable(cause) => {
+                tracing::warn!(error = format!("{cause:#}"), "database unavailable");
+                self.to_string()
+            }
+            other => other.to_string(),
+        };
+        (status, axum::Json(ErrorBody { error: message })).into_response()
+    }
+}
+
+/// A database error that means "not reachable" rather than "the query is wrong".
+fn is_connectivity(e: &tokio_postgres::Error) -> bool {
+    if e.is_closed() {
+        return true;
+    }
+    match e.code() {
+        None => true, // I/O, connect and protocol errors carry no SQLSTATE
+        Some(code) => {
+            let c = code.code();
+            // 08: connection exception; 57P: operator intervention (shutdown, terminated)
+            c.starts_with("08") || c.starts_with("57P") || *code == SqlState::CANNOT_CONNECT_NOW
+        }
+    }
+}
+
+impl From<tokio_postgres::Error> for AppError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        if is_connectivity(&e) {
+            Self::Unavailable(e.into())
+        } else {
+            Self::Internal(e.into())
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for AppError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        match e {
+            deadpool_postgres::PoolError::Backend(e) => e.into(),
+            other => Self::Unavailable(other.into()),
+        }
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    fn from(rejection: JsonRejection) -> Self {
+        let status = rejection.status();
+        let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "request body is larger than the server's limit (MAX_BODY_BYTES)".to_owned()
+        } else {
+            match &rejection {
+                JsonRejection::JsonDataError(e) => {
+                    format!("invalid request body: {}", e.body_text())
+                }
+                JsonRejection::JsonSyntaxError(e) => {
+                    format!("request body is not valid JSON: {}", e.body_text())
+                }
+                JsonRejection::MissingJsonContentType(_) => {
+                    "request body must be JSON with Content-Type: application/json".to_owned()
+                }
+                other => other.body_text(),
+            }
+        };
+        Self::Client(status, message)
+    }
+}
+
+impl From<PathRejection> for AppError {
+    fn from(rejection: PathRejection) -> Self {
+        Self::Client(
+            StatusCode::BAD_REQUEST,
+            format!("invalid path: {}", rejection.body_text()),
+        )
+    }
+}
+
+impl From<QueryRejection> for AppError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::Client(
+            StatusCode::BAD_REQUEST,
+            format!("invalid query string: {}", rejection.body_text()),
+        )
+    }
+}

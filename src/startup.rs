@@ -1,0 +1,76 @@
+//! Building and running one replica. `main` and the tests start the app the same way:
+//! `Application::build(config)` binds (port 0 in tests), then `run_until_stopped()`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use deadpool_postgres::Pool;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::Keys;
+use crate::{Config, api, db};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Pool,
+    pub keys: Arc<Keys>,
+    pub config: Arc<Config>,
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    shutdown: CancellationToken,
+}
+
+impl Application {
+    /// Binds `LISTEN_ADDR`, migrates the database and connects the pool. Each failure is one
+    /// line naming the setting to fix.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.listen_addr)
+            .await
+            .with_context(|| format!("LISTEN_ADDR: cannot listen on {}", config.listen_addr))?;
+        let database = config.database.clone().context("DATABASE_URL: not set")?;
+        db::migrate(&database).await?;
+        let pool = db::connect(&database, config.db_pool_size).await?;
+        let keys = Arc::new(Keys::new(&config.jwt));
+        Ok(Self {
+            listener,
+            state: AppState {
+                db: pool,
+                keys,
+                config: Arc::new(config),
+            },
+            shutdown: CancellationToken::new(),
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Cancel it to stop the server gracefully.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let router = api::router(self.state);
+        axum::serve(self.listener, router)
+            .with_graceful_shutdown(self.shutdown.cancelled_owned())
+            .await
+    }
+}
