@@ -10,6 +10,34 @@
 -- Notification. One NOTIFY per INSERT statement on channel 'tutorchat_events', payload = the
 -- highest position the statement appended. It is only a wake-up: listeners read the table.
 
+-- Keeps the projections in step with the log, in the appending transaction. Called from the
+-- BEFORE trigger, row by row, so that a later row of the same INSERT statement sees what an
+-- earlier one did (a batch behaves exactly like the same appends made one by one).
+CREATE FUNCTION events_apply(e events) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    student bigint := (e.payload ->> 'student_id')::bigint;
+    teacher bigint := (e.payload ->> 'teacher_id')::bigint;
+BEGIN
+    CASE e.type
+    WHEN 'chat_created' THEN
+        INSERT INTO chats (id, student_id, teacher_id, created_at)
+        VALUES (e.chat_id, student, teacher, e.created_at);
+        INSERT INTO chat_participants (chat_id, user_id, role, joined_at)
+        VALUES (e.chat_id, teacher, 'teacher', e.created_at),
+               (e.chat_id, student, 'student', e.created_at);
+    WHEN 'message_created' THEN
+        INSERT INTO messages (id, chat_id, sender_id, content, created_at, position)
+        VALUES ((e.payload ->> 'message_id')::bigint, e.chat_id, e.actor_id,
+                e.payload ->> 'content', e.created_at, e.position);
+    WHEN 'message_deleted' THEN
+        UPDATE messages
+        SET is_deleted = true, deleted_at = e.created_at, deleted_by = e.actor_id
+        WHERE id = (e.payload ->> 'message_id')::bigint;
+    END CASE;
+END
+$$;
+
 CREATE FUNCTION events_before_insert() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -58,37 +86,10 @@ BEGIN
         END IF;
         NEW.payload := jsonb_build_object('message_id', (NEW.payload ->> 'message_id')::bigint);
     END CASE;
+    PERFORM events_apply(NEW);
     RETURN NEW;
 END
 $$;
-
--- Keeps the projections in step with the log, in the appending transaction.
-CREATE FUNCTION events_project() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    student bigint := (NEW.payload ->> 'student_id')::bigint;
-    teacher bigint := (NEW.payload ->> 'teacher_id')::bigint;
-BEGIN
-    CASE NEW.type
-    WHEN 'chat_created' THEN
-        INSERT INTO chats (id, student_id, teacher_id, created_at)
-        VALUES (NEW.chat_id, student, teacher, NEW.created_at);
-        INSERT INTO chat_participants (chat_id, user_id, role, joined_at)
-        VALUES (NEW.chat_id, teacher, 'teacher', NEW.created_at),
-               (NEW.chat_id, student, 'student', NEW.created_at);
-    WHEN 'message_created' THEN
-        INSERT INTO messages (id, chat_id, sender_id, content, created_at, position)
-        VALUES ((NEW.payload ->> 'message_id')::bigint, NEW.chat_id, NEW.actor_id,
-                NEW.payload ->> 'content', NEW.created_at, NEW.position);
-    WHEN 'message_deleted' THEN
-        UPDATE messages
-        SET is_deleted = true, deleted_at = NEW.created_at, deleted_by = NEW.actor_id
-        WHERE id = (NEW.payload ->> 'message_id')::bigint;
-    END CASE;
-    RETURN NULL;
-END
-$$;
-
 CREATE FUNCTION events_notify() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -112,8 +113,6 @@ $$;
 
 CREATE TRIGGER events_before_insert BEFORE INSERT ON events
     FOR EACH ROW EXECUTE FUNCTION events_before_insert();
-CREATE TRIGGER events_project AFTER INSERT ON events
-    FOR EACH ROW EXECUTE FUNCTION events_project();
 CREATE TRIGGER events_notify AFTER INSERT ON events
     REFERENCING NEW TABLE AS appended
     FOR EACH STATEMENT EXECUTE FUNCTION events_notify();
@@ -123,7 +122,6 @@ CREATE TRIGGER events_immutable BEFORE UPDATE OR DELETE OR TRUNCATE ON events
 -- ALWAYS: the rules hold even with session_replication_role = replica. Only DDL by the
 -- table's owner (DISABLE TRIGGER, DROP) can lift them, and that is visible in the DDL history.
 ALTER TABLE events ENABLE ALWAYS TRIGGER events_before_insert;
-ALTER TABLE events ENABLE ALWAYS TRIGGER events_project;
 ALTER TABLE events ENABLE ALWAYS TRIGGER events_notify;
 ALTER TABLE events ENABLE ALWAYS TRIGGER events_immutable;
 

@@ -107,7 +107,10 @@ impl From<deadpool_postgres::PoolError> for AppError {
 
 impl From<JsonRejection> for AppError {
     fn from(rejection: JsonRejection) -> Self {
-        let status = rejection.status();
+        let status = match rejection.status() {
+            StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST, // wrong types: 400, as the contract says
+            other => other,
+        };
         let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
             "request body is larger than the server's limit (MAX_BODY_BYTES)".to_owned()
         } else {

@@ -1,6 +1,7 @@
 //! Logging: one line per request (method, path, status, latency) and nothing secret — no
 //! headers, no query strings, no bodies, so neither tokens nor message text reach the logs.
 
+use std::io::IsTerminal;
 use std::time::Instant;
 
 use axum::extract::Request;
@@ -15,7 +16,8 @@ pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),

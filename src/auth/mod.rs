@@ -71,15 +71,22 @@ impl Keys {
         let mut validation = Validation::new(Algorithm::HS256); // the only algorithm accepted
         validation.leeway = 5;
         validation.validate_nbf = true;
-        validation.set_required_spec_claims(&["exp", "sub"]);
+        let mut required = vec!["exp", "sub"];
         match &config.issuer {
-            Some(iss) => validation.set_issuer(&[iss]),
+            Some(iss) => {
+                validation.set_issuer(&[iss]);
+                required.push("iss");
+            }
             None => validation.iss = None,
         }
         match &config.audience {
-            Some(aud) => validation.set_audience(&[aud]),
+            Some(aud) => {
+                validation.set_audience(&[aud]);
+                required.push("aud");
+            }
             None => validation.validate_aud = false,
         }
+        validation.set_required_spec_claims(&required);
         Self {
             encoding: EncodingKey::from_secret(config.secret.expose()),
             decoding: DecodingKey::from_secret(config.secret.expose()),

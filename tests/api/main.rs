@@ -1,0 +1,13 @@
+//! Integration tests: a real PostgreSQL (DATABASE_URL, or a private throwaway server), real
+//! HTTP against servers on port 0, the real binary for start-up behaviour.
+
+mod helpers;
+
+mod audit;
+mod auth;
+mod binary;
+mod chats;
+mod event_log;
+mod lessons;
+mod messages;
+mod migrations;
