@@ -26,11 +26,19 @@ static SERVER: OnceLock<Server> = OnceLock::new();
 /// The server every test of this process uses, started on first use.
 pub fn server() -> tokio_postgres::Config {
     let server = SERVER.get_or_init(|| match std::env::var("DATABASE_URL") {
-        Ok(url) if !url.trim().is_empty() => Server::External(parse_database_url(&url).expect("DATABASE_URL")),
+        Ok(url) if !url.trim().is_empty() => {
+            Server::External(parse_database_url(&url).expect("DATABASE_URL"))
+        }
         _ => {
             let base = std::env::temp_dir().join(format!("tutorchat-test-{}", std::process::id()));
-            let options = Options { durable: false, remove_on_exit: true };
-            Server::Private(EmbeddedPostgres::start(&base, options).expect("start a private PostgreSQL for the tests"))
+            let options = Options {
+                durable: false,
+                remove_on_exit: true,
+            };
+            Server::Private(
+                EmbeddedPostgres::start(&base, options)
+                    .expect("start a private PostgreSQL for the tests"),
+            )
         }
     });
     match server {
@@ -40,7 +48,10 @@ pub fn server() -> tokio_postgres::Config {
 }
 
 pub async fn connect(config: &tokio_postgres::Config) -> Client {
-    let (client, connection) = config.connect(NoTls).await.expect("connect to the test database");
+    let (client, connection) = config
+        .connect(NoTls)
+        .await
+        .expect("connect to the test database");
     tokio::spawn(connection);
     client
 }
@@ -48,10 +59,21 @@ pub async fn connect(config: &tokio_postgres::Config) -> Client {
 /// A new, empty database on the test server (no migrations applied).
 pub async fn fresh_database() -> tokio_postgres::Config {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    let name = format!("tutorchat_test_{}_{}_{nanos}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let name = format!(
+        "tutorchat_test_{}_{}_{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
     let admin = server();
-    connect(&admin).await.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+    connect(&admin)
+        .await
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create test database");
     let mut config = admin;
     config.dbname(&name);
     config
@@ -96,13 +118,21 @@ impl TestApp {
         let database = fresh_database().await;
         let mut config = test_config(database.clone());
         customize(&mut config);
-        let app = Application::build(config).await.expect("build the application");
+        let app = Application::build(config)
+            .await
+            .expect("build the application");
         let addr = app.local_addr();
         let shutdown = app.shutdown_token();
         tokio::spawn(app.run_until_stopped());
         let sql = connect(&database).await;
         let http = reqwest::Client::builder().build().expect("http client");
-        Self { addr, database, sql, http, shutdown }
+        Self {
+            addr,
+            database,
+            sql,
+            http,
+            shutdown,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -114,11 +144,17 @@ impl TestApp {
         let email = format!("{role}{}@test.school", NEXT.fetch_add(1, Ordering::Relaxed));
         let id: i64 = self
             .sql
-            .query_one("INSERT INTO users (email, name, role) VALUES ($1, $2, $3) RETURNING id", &[&email, &name, &role])
+            .query_one(
+                "INSERT INTO users (email, name, role) VALUES ($1, $2, $3) RETURNING id",
+                &[&email, &name, &role],
+            )
             .await
             .expect("insert user")
             .get(0);
-        User { id, token: token_for(id) }
+        User {
+            id,
+            token: token_for(id),
+        }
     }
 
     /// A completed lesson between the two, which opens their chat; returns the chat id.
@@ -131,7 +167,10 @@ impl TestApp {
             .await
             .expect("insert lesson");
         self.sql
-            .query_one("SELECT id FROM chats WHERE teacher_id = $1 AND student_id = $2", &[&teacher.id, &student.id])
+            .query_one(
+                "SELECT id FROM chats WHERE teacher_id = $1 AND student_id = $2",
+                &[&teacher.id, &student.id],
+            )
             .await
             .expect("the lesson trigger opened a chat")
             .get(0)
@@ -141,7 +180,12 @@ impl TestApp {
         self.http.get(self.url(path)).bearer_auth(&user.token)
     }
 
-    pub async fn post_message(&self, user: &User, chat_id: i64, content: &str) -> reqwest::Response {
+    pub async fn post_message(
+        &self,
+        user: &User,
+        chat_id: i64,
+        content: &str,
+    ) -> reqwest::Response {
         self.http
             .post(self.url("/api/messages"))
             .bearer_auth(&user.token)
@@ -155,11 +199,18 @@ impl TestApp {
     pub async fn send(&self, user: &User, chat_id: i64, content: &str) -> i64 {
         let response = self.post_message(user, chat_id, content).await;
         assert_eq!(response.status(), 201, "sending {content:?}");
-        response.json::<Value>().await.expect("json")["id"].as_i64().expect("message id")
+        response.json::<Value>().await.expect("json")["id"]
+            .as_i64()
+            .expect("message id")
     }
 
     pub async fn delete_message(&self, user: &User, id: i64) -> reqwest::Response {
-        self.http.delete(self.url(&format!("/api/messages/{id}"))).bearer_auth(&user.token).send().await.expect("DELETE")
+        self.http
+            .delete(self.url(&format!("/api/messages/{id}")))
+            .bearer_auth(&user.token)
+            .send()
+            .await
+            .expect("DELETE")
     }
 }
 
@@ -170,11 +221,20 @@ impl Drop for TestApp {
 }
 
 pub fn token_for(user_id: i64) -> String {
-    sign(&json!({ "sub": user_id.to_string(), "exp": now() + 3600 }), SECRET, Algorithm::HS256)
+    sign(
+        &json!({ "sub": user_id.to_string(), "exp": now() + 3600 }),
+        SECRET,
+        Algorithm::HS256,
+    )
 }
 
 pub fn sign(claims: &Value, secret: &str, algorithm: Algorithm) -> String {
-    jsonwebtoken::encode(&Header::new(algorithm), claims, &EncodingKey::from_secret(secret.as_bytes())).expect("sign")
+    jsonwebtoken::encode(
+        &Header::new(algorithm),
+        claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .expect("sign")
 }
 
 pub fn now() -> u64 {
@@ -185,9 +245,12 @@ pub fn now() -> u64 {
 pub async fn status_and_json(response: reqwest::Response) -> (u16, Value) {
     let status = response.status().as_u16();
     let text = response.text().await.expect("body");
-    let body: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("status {status}: body is not JSON: {text:?}"));
+    let body: Value = serde_json::from_str(&text)
+        .unwrap_or_else(|_| panic!("status {status}: body is not JSON: {text:?}"));
     if status >= 400 {
-        let message = body["error"].as_str().unwrap_or_else(|| panic!("status {status}: no error message in {body}"));
+        let message = body["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("status {status}: no error message in {body}"));
         assert!(!message.is_empty(), "empty error message");
     }
     (status, body)
