@@ -145,11 +145,21 @@ pub fn parse_database_url(url: &str) -> Result<tokio_postgres::Config, ConfigErr
     Ok(config)
 }
 
+/// Where the database is: `DATABASE_URL`, or `None` for a private server in `DATA_DIR`.
+pub fn database_from_env() -> Result<(Option<tokio_postgres::Config>, PathBuf), ConfigError> {
+    let database = var("DATABASE_URL")?
+        .as_deref()
+        .map(parse_database_url)
+        .transpose()?;
+    let data_dir = PathBuf::from(var("DATA_DIR")?.unwrap_or_else(|| ".data".into()));
+    Ok((database, data_dir))
+}
+
 impl Config {
     /// Reads the environment. `demo` turns dev login on by default and lets a missing
     /// `JWT_SECRET` fall back to one generated once and kept in the data folder.
     pub fn from_env(demo: bool) -> Result<Self, ConfigError> {
-        let data_dir = PathBuf::from(var("DATA_DIR")?.unwrap_or_else(|| ".data".into()));
+        let (database, data_dir) = database_from_env()?;
         let dev_login = flag("DEV_LOGIN", demo)?;
         let secret = match var("JWT_SECRET")? {
             Some(s) => Secret::new(s.into_bytes()),
@@ -187,10 +197,7 @@ impl Config {
                 SocketAddr::from(([127, 0, 0, 1], 8080)),
                 "an address like 127.0.0.1:8080",
             )?,
-            database: var("DATABASE_URL")?
-                .as_deref()
-                .map(parse_database_url)
-                .transpose()?,
+            database,
             db_pool_size,
             jwt,
             cookie_name: var("AUTH_COOKIE_NAME")?.unwrap_or_else(|| "access_token".into()),

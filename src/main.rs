@@ -1,10 +1,12 @@
 //! `tutorchat serve | migrate`: see README.md.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
+use tutorchat::config::{ConfigError, database_from_env};
 use tutorchat::db::embedded::{EmbeddedPostgres, Options};
 use tutorchat::{Application, Config, db, demo, telemetry};
 
@@ -30,15 +32,6 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let demo = matches!(cli.command, Command::Serve { demo: true });
-    let config = match Config::from_env(demo) {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("tutorchat: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    telemetry::init(config.log_format);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -46,65 +39,79 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli.command, config)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+    let outcome = match cli.command {
+        Command::Serve { demo } => {
+            Config::from_env(demo).map(|config| runtime.block_on(serve(config, demo)))
+        }
+        Command::Migrate => database_from_env()
+            .map(|(database, data_dir)| runtime.block_on(migrate(database, &data_dir))),
+    };
+    match outcome {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
             eprintln!("tutorchat: {e:#}");
             ExitCode::FAILURE
+        }
+        Err(ConfigError { var, problem }) => {
+            eprintln!("tutorchat: {var}: {problem}");
+            ExitCode::from(2)
         }
     }
 }
 
-async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
-    // Kept alive until `run` returns; dropping it stops the private server.
-    let _private = match config.database {
-        Some(_) => None,
-        None => {
-            let base = config.data_dir.join("postgres");
-            let server = tokio::task::spawn_blocking(move || {
-                EmbeddedPostgres::start(
-                    &base,
-                    Options {
-                        durable: true,
-                        remove_on_exit: false,
-                    },
-                )
-            })
-            .await??;
-            db::ensure_database(&server.config("postgres"), "tutorchat").await?;
-            eprintln!(
-                "tutorchat: DATABASE_URL is not set, so a private PostgreSQL runs with its data in {}\ntutorchat: inspect it with: {}",
-                server.base_dir().display(),
-                server.psql_command("tutorchat")
-            );
-            config.database = Some(server.config("tutorchat"));
-            Some(server)
-        }
-    };
-
-    match command {
-        Command::Migrate => {
-            let database = config.database.as_ref().context("DATABASE_URL: not set")?;
-            db::migrate(database).await?;
-            eprintln!("tutorchat: migrations applied");
-            Ok(())
-        }
-        Command::Serve { demo: load_demo } => {
-            let app = Application::build(config).await?;
-            if load_demo {
-                let mut client = app.state().db.get().await?;
-                demo::seed(&mut client)
-                    .await
-                    .context("cannot load the demo data")?;
-                eprintln!("tutorchat: demo data loaded; dev login is on");
-            }
-            eprintln!("tutorchat: listening on http://{}", app.local_addr());
-            stop_on_signal(app.shutdown_token());
-            app.run_until_stopped().await?;
-            eprintln!("tutorchat: stopped");
-            Ok(())
-        }
+/// `DATABASE_URL`, or a private server in `data_dir` (returned so the caller keeps it alive:
+/// dropping it stops the server).
+async fn database(
+    configured: Option<tokio_postgres::Config>,
+    data_dir: &Path,
+) -> anyhow::Result<(tokio_postgres::Config, Option<EmbeddedPostgres>)> {
+    if let Some(config) = configured {
+        return Ok((config, None));
     }
+    let base = data_dir.join("postgres");
+    let options = Options {
+        durable: true,
+        remove_on_exit: false,
+    };
+    let server =
+        tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&base, options)).await??;
+    db::ensure_database(&server.config("postgres"), "tutorchat").await?;
+    eprintln!(
+        "tutorchat: DATABASE_URL is not set, so a private PostgreSQL runs with its data in {}\ntutorchat: inspect it with: {}",
+        server.base_dir().display(),
+        server.psql_command("tutorchat")
+    );
+    Ok((server.config("tutorchat"), Some(server)))
+}
+
+async fn migrate(
+    configured: Option<tokio_postgres::Config>,
+    data_dir: &Path,
+) -> anyhow::Result<()> {
+    telemetry::init(tutorchat::config::LogFormat::Text);
+    let (database, _private) = database(configured, data_dir).await?;
+    db::migrate(&database).await?;
+    eprintln!("tutorchat: migrations applied");
+    Ok(())
+}
+
+async fn serve(mut config: Config, load_demo: bool) -> anyhow::Result<()> {
+    telemetry::init(config.log_format);
+    let (database, _private) = database(config.database.take(), &config.data_dir.clone()).await?;
+    config.database = Some(database);
+    let app = Application::build(config).await?;
+    if load_demo {
+        let mut client = app.state().db.get().await?;
+        demo::seed(&mut client)
+            .await
+            .context("cannot load the demo data")?;
+        eprintln!("tutorchat: demo data loaded; dev login is on");
+    }
+    eprintln!("tutorchat: listening on http://{}", app.local_addr());
+    stop_on_signal(app.shutdown_token());
+    app.run_until_stopped().await?;
+    eprintln!("tutorchat: stopped");
+    Ok(())
 }
 
 /// SIGINT or SIGTERM cancels the token: the server stops accepting and drains.

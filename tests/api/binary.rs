@@ -103,6 +103,16 @@ fn a_short_or_missing_jwt_secret_is_refused() {
     );
 }
 
+#[test]
+fn missing_postgres_binaries_say_what_to_install_or_set() {
+    let lines = fails_with(
+        tutorchat()
+            .arg("migrate")
+            .env("PG_BINDIR", "/nonexistent/bin"),
+    );
+    one_line_naming(&lines, "PG_BINDIR");
+}
+
 #[tokio::test]
 async fn a_port_in_use_is_one_line_naming_listen_addr() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");

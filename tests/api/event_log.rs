@@ -390,3 +390,69 @@ async fn read_after_pages_through_the_log_in_order() {
         (0..25).map(|i| format!("m{i}")).collect::<Vec<_>>()
     );
 }
+
+/// One NOTIFY per INSERT statement, carrying the highest position it appended.
+#[tokio::test]
+async fn each_append_statement_notifies_once_with_its_last_position() {
+    use futures::StreamExt;
+    use tokio_postgres::AsyncMessage;
+
+    let app = TestApp::spawn().await;
+    let (teacher, student) = (
+        app.user("teacher", "T").await,
+        app.user("student", "S").await,
+    );
+    let chat = app.chat(&teacher, &student).await;
+
+    let (listener, mut connection) = app
+        .database
+        .connect(tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    let (tx, mut notifications) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(Ok(message)) = messages.next().await {
+            if let AsyncMessage::Notification(n) = message {
+                let _ = tx.send((n.channel().to_owned(), n.payload().to_owned()));
+            }
+        }
+    });
+    listener
+        .batch_execute(&format!("LISTEN {}", events::CHANNEL))
+        .await
+        .expect("listen");
+
+    let batch: Vec<NewEvent> = (0..3)
+        .map(|i| NewEvent::MessageCreated {
+            chat_id: chat,
+            sender_id: student.id,
+            content: format!("m{i}"),
+        })
+        .collect();
+    let appended = events::append(&app.sql, &batch).await.expect("append");
+    let single = events::append(&app.sql, &batch[..1]).await.expect("append");
+
+    let last_of_batch = appended[2].as_ref().expect("stored").position;
+    assert_eq!(
+        next(&mut notifications).await,
+        (events::CHANNEL.to_owned(), last_of_batch.to_string()),
+        "one wake-up for the batch"
+    );
+    let single_position = single[0].as_ref().expect("stored").position;
+    assert_eq!(
+        next(&mut notifications).await.1,
+        single_position.to_string(),
+        "nothing in between"
+    );
+    drop(listener);
+}
+
+async fn next(
+    notifications: &mut tokio::sync::mpsc::UnboundedReceiver<(String, String)>,
+) -> (String, String) {
+    tokio::time::timeout(Duration::from_secs(5), notifications.recv())
+        .await
+        .expect("a notification")
+        .expect("open")
+}
