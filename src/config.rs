@@ -16,10 +16,7 @@ pub struct ConfigError {
 
 impl ConfigError {
     fn new(var: &'static str, problem: impl Into<String>) -> Self {
-        Self {
-            var,
-            problem: problem.into(),
-        }
+        Self { var, problem: problem.into() }
     }
 }
 
@@ -65,19 +62,10 @@ impl JwtConfig {
         if secret.expose().len() < Self::MIN_SECRET_BYTES {
             return Err(ConfigError::new(
                 "JWT_SECRET",
-                format!(
-                    "must be at least {} bytes long (got {})",
-                    Self::MIN_SECRET_BYTES,
-                    secret.expose().len()
-                ),
+                format!("must be at least {} bytes long (got {})", Self::MIN_SECRET_BYTES, secret.expose().len()),
             ));
         }
-        Ok(Self {
-            secret,
-            issuer: None,
-            audience: None,
-            dev_token_ttl: Duration::from_secs(12 * 3600),
-        })
+        Ok(Self { secret, issuer: None, audience: None, dev_token_ttl: Duration::from_secs(12 * 3600) })
     }
 }
 
@@ -97,6 +85,14 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub data_dir: PathBuf,
     pub log_format: LogFormat,
+    /// Comment line sent on an idle event stream this often.
+    pub heartbeat: Duration,
+    /// The `retry:` hint sent to event-stream clients.
+    pub sse_retry: Duration,
+    /// Frames a connection may have waiting before it is cut off as too slow.
+    pub sse_queue: usize,
+    /// How often the listener checks that its connection still answers (and how long it waits).
+    pub listener_probe: Duration,
 }
 
 /// Reads one variable; `None` when unset or empty.
@@ -112,10 +108,7 @@ fn var(name: &'static str) -> Result<Option<String>, ConfigError> {
 fn parsed<T: FromStr>(name: &'static str, default: T, what: &str) -> Result<T, ConfigError> {
     match var(name)? {
         None => Ok(default),
-        Some(v) => v
-            .trim()
-            .parse()
-            .map_err(|_| ConfigError::new(name, format!("{v:?} is not {what}"))),
+        Some(v) => v.trim().parse().map_err(|_| ConfigError::new(name, format!("{v:?} is not {what}"))),
     }
 }
 
@@ -124,21 +117,14 @@ fn flag(name: &'static str, default: bool) -> Result<bool, ConfigError> {
         None => Ok(default),
         Some("1" | "true" | "yes" | "on") => Ok(true),
         Some("0" | "false" | "no" | "off") => Ok(false),
-        Some(v) => Err(ConfigError::new(
-            name,
-            format!("{v:?} is not a boolean (use true or false)"),
-        )),
+        Some(v) => Err(ConfigError::new(name, format!("{v:?} is not a boolean (use true or false)"))),
     }
 }
 
 /// Parses a connection string in either form PostgreSQL accepts (URL or key=value).
 pub fn parse_database_url(url: &str) -> Result<tokio_postgres::Config, ConfigError> {
-    let mut config = tokio_postgres::Config::from_str(url).map_err(|e| {
-        ConfigError::new(
-            "DATABASE_URL",
-            format!("is not a valid PostgreSQL connection string ({e})"),
-        )
-    })?;
+    let mut config = tokio_postgres::Config::from_str(url)
+        .map_err(|e| ConfigError::new("DATABASE_URL", format!("is not a valid PostgreSQL connection string ({e})")))?;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(Duration::from_secs(5));
     }
@@ -147,10 +133,7 @@ pub fn parse_database_url(url: &str) -> Result<tokio_postgres::Config, ConfigErr
 
 /// Where the database is: `DATABASE_URL`, or `None` for a private server in `DATA_DIR`.
 pub fn database_from_env() -> Result<(Option<tokio_postgres::Config>, PathBuf), ConfigError> {
-    let database = var("DATABASE_URL")?
-        .as_deref()
-        .map(parse_database_url)
-        .transpose()?;
+    let database = var("DATABASE_URL")?.as_deref().map(parse_database_url).transpose()?;
     let data_dir = PathBuf::from(var("DATA_DIR")?.unwrap_or_else(|| ".data".into()));
     Ok((database, data_dir))
 }
@@ -181,10 +164,7 @@ impl Config {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
             Some(v) => {
-                return Err(ConfigError::new(
-                    "LOG_FORMAT",
-                    format!("{v:?} is not text or json"),
-                ));
+                return Err(ConfigError::new("LOG_FORMAT", format!("{v:?} is not text or json")));
             }
         };
         let db_pool_size = parsed("DB_POOL_SIZE", 16, "a pool size")?;
@@ -203,16 +183,17 @@ impl Config {
             cookie_name: var("AUTH_COOKIE_NAME")?.unwrap_or_else(|| "access_token".into()),
             allowed_origins: var("ALLOWED_ORIGINS")?
                 .map(|v| {
-                    v.split(',')
-                        .map(|o| o.trim().trim_end_matches('/').to_owned())
-                        .filter(|o| !o.is_empty())
-                        .collect()
+                    v.split(',').map(|o| o.trim().trim_end_matches('/').to_owned()).filter(|o| !o.is_empty()).collect()
                 })
                 .unwrap_or_default(),
             dev_login,
             max_body_bytes: parsed("MAX_BODY_BYTES", 64 * 1024, "a number of bytes")?,
             data_dir,
             log_format,
+            heartbeat: Duration::from_secs(parsed("HEARTBEAT_SECS", 30, "a number of seconds")?.max(1)),
+            sse_retry: Duration::from_millis(parsed("SSE_RETRY_MS", 3000, "a number of milliseconds")?),
+            sse_queue: parsed("SSE_QUEUE", 1024, "a number of events")?.max(1),
+            listener_probe: Duration::from_secs(parsed("LISTENER_PROBE_SECS", 10, "a number of seconds")?.max(1)),
         })
     }
 }
@@ -228,15 +209,10 @@ fn demo_secret(data_dir: &std::path::Path) -> Result<Secret, ConfigError> {
         return Ok(Secret::new(existing));
     }
     let fail = |e: std::io::Error| {
-        ConfigError::new(
-            "JWT_SECRET",
-            format!("is not set and {} cannot be written ({e})", path.display()),
-        )
+        ConfigError::new("JWT_SECRET", format!("is not set and {} cannot be written ({e})", path.display()))
     };
     let mut raw = [0u8; 32];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut raw))
-        .map_err(fail)?;
+    std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut raw)).map_err(fail)?;
     let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
     std::fs::create_dir_all(data_dir).map_err(fail)?;
     std::fs::write(&path, &hex).map_err(fail)?;

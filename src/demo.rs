@@ -24,27 +24,17 @@ pub async fn seed(client: &mut Client) -> anyhow::Result<()> {
     }
     let id = |email: &'static str| {
         let tx = &tx;
-        async move {
-            tx.query_one("SELECT id FROM users WHERE email = $1", &[&email])
-                .await
-                .map(|r| r.get::<_, i64>(0))
-        }
+        async move { tx.query_one("SELECT id FROM users WHERE email = $1", &[&email]).await.map(|r| r.get::<_, i64>(0)) }
     };
-    let (maria, ivan, alex) = (
-        id("maria@demo.school").await?,
-        id("ivan@demo.school").await?,
-        id("alex@demo.school").await?,
-    );
+    let (maria, ivan, alex) =
+        (id("maria@demo.school").await?, id("ivan@demo.school").await?, id("alex@demo.school").await?);
 
     let lessons_of = |student: i64| {
         let tx = &tx;
         async move {
-            tx.query_one(
-                "SELECT count(*) FROM lessons WHERE teacher_id = $1 AND student_id = $2",
-                &[&ivan, &student],
-            )
-            .await
-            .map(|r| r.get::<_, i64>(0))
+            tx.query_one("SELECT count(*) FROM lessons WHERE teacher_id = $1 AND student_id = $2", &[&ivan, &student])
+                .await
+                .map(|r| r.get::<_, i64>(0))
         }
     };
     if lessons_of(maria).await? == 0 {
@@ -55,10 +45,7 @@ pub async fn seed(client: &mut Client) -> anyhow::Result<()> {
         )
         .await?;
         let chat_id: i64 = tx
-            .query_one(
-                "SELECT id FROM chats WHERE teacher_id = $1 AND student_id = $2",
-                &[&ivan, &maria],
-            )
+            .query_one("SELECT id FROM chats WHERE teacher_id = $1 AND student_id = $2", &[&ivan, &maria])
             .await?
             .get(0);
         events::append(
@@ -67,8 +54,7 @@ pub async fn seed(client: &mut Client) -> anyhow::Result<()> {
                 NewEvent::MessageCreated {
                     chat_id,
                     sender_id: ivan,
-                    content: "Здравствуйте, Мария! Домашнее задание на завтра: упражнения 3 и 4 📚"
-                        .into(),
+                    content: "Здравствуйте, Мария! Домашнее задание на завтра: упражнения 3 и 4 📚".into(),
                 },
                 NewEvent::MessageCreated {
                     chat_id,

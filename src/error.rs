@@ -88,11 +88,7 @@ fn is_connectivity(e: &tokio_postgres::Error) -> bool {
 
 impl From<tokio_postgres::Error> for AppError {
     fn from(e: tokio_postgres::Error) -> Self {
-        if is_connectivity(&e) {
-            Self::Unavailable(e.into())
-        } else {
-            Self::Internal(e.into())
-        }
+        if is_connectivity(&e) { Self::Unavailable(e.into()) } else { Self::Internal(e.into()) }
     }
 }
 
@@ -133,18 +129,12 @@ impl From<JsonRejection> for AppError {
 
 impl From<PathRejection> for AppError {
     fn from(rejection: PathRejection) -> Self {
-        Self::Client(
-            StatusCode::BAD_REQUEST,
-            format!("invalid path: {}", rejection.body_text()),
-        )
+        Self::Client(StatusCode::BAD_REQUEST, format!("invalid path: {}", rejection.body_text()))
     }
 }
 
 impl From<QueryRejection> for AppError {
     fn from(rejection: QueryRejection) -> Self {
-        Self::Client(
-            StatusCode::BAD_REQUEST,
-            format!("invalid query string: {}", rejection.body_text()),
-        )
+        Self::Client(StatusCode::BAD_REQUEST, format!("invalid query string: {}", rejection.body_text()))
     }
 }

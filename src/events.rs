@@ -15,16 +15,8 @@ pub const CHANNEL: &str = "tutorchat_events";
 /// An event the application asks the log to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NewEvent {
-    MessageCreated {
-        chat_id: i64,
-        sender_id: i64,
-        content: String,
-    },
-    MessageDeleted {
-        chat_id: i64,
-        actor_id: i64,
-        message_id: i64,
-    },
+    MessageCreated { chat_id: i64, sender_id: i64, content: String },
+    MessageDeleted { chat_id: i64, actor_id: i64, message_id: i64 },
 }
 
 /// What an event says, by type (the `type` column with its `payload`).
@@ -47,18 +39,14 @@ pub struct StoredEvent {
 }
 
 impl StoredEvent {
-    fn from_row(row: &Row) -> anyhow::Result<Self> {
+    pub fn from_row(row: &Row) -> anyhow::Result<Self> {
         let kind: String = row.try_get("type")?;
         let mut payload: serde_json::Value = row.try_get("payload")?;
         if let Some(fields) = payload.as_object_mut() {
             fields.insert("type".into(), kind.clone().into());
         }
-        let data = serde_json::from_value(payload).map_err(|e| {
-            anyhow::anyhow!(
-                "event at position {} of type {kind}: {e}",
-                row.get::<_, i64>("position")
-            )
-        })?;
+        let data = serde_json::from_value(payload)
+            .map_err(|e| anyhow::anyhow!("event at position {} of type {kind}: {e}", row.get::<_, i64>("position")))?;
         Ok(Self {
             position: row.try_get("position")?,
             chat_id: row.try_get("chat_id")?,
@@ -72,19 +60,11 @@ impl StoredEvent {
     fn answers(&self, new: &NewEvent) -> bool {
         match (new, &self.data) {
             (
-                NewEvent::MessageCreated {
-                    chat_id,
-                    sender_id,
-                    content,
-                },
+                NewEvent::MessageCreated { chat_id, sender_id, content },
                 EventData::MessageCreated { content: c, .. },
             ) => *chat_id == self.chat_id && Some(*sender_id) == self.actor_id && content == c,
             (
-                NewEvent::MessageDeleted {
-                    chat_id,
-                    actor_id,
-                    message_id,
-                },
+                NewEvent::MessageDeleted { chat_id, actor_id, message_id },
                 EventData::MessageDeleted { message_id: m },
             ) => *chat_id == self.chat_id && Some(*actor_id) == self.actor_id && message_id == m,
             _ => false,
@@ -92,7 +72,8 @@ impl StoredEvent {
     }
 }
 
-const COLUMNS: &str = "position, chat_id, actor_id, type, payload, created_at";
+/// The columns `StoredEvent::from_row` reads, for queries elsewhere.
+pub const COLUMNS: &str = "position, chat_id, actor_id, type, payload, created_at";
 
 /// Appends `events` in one statement, in order, and returns for each one the stored event, or
 /// `None` where the log recorded nothing because there was nothing to do (deleting a message
@@ -101,36 +82,19 @@ const COLUMNS: &str = "position, chat_id, actor_id, type, payload, created_at";
 ///
 /// Database-side refusals (not a participant, not the author, invalid content) fail the whole
 /// statement; callers check them first so that this stays the exception.
-pub async fn append(
-    client: &impl GenericClient,
-    events: &[NewEvent],
-) -> Result<Vec<Option<StoredEvent>>, AppendError> {
+pub async fn append(client: &impl GenericClient, events: &[NewEvent]) -> Result<Vec<Option<StoredEvent>>, AppendError> {
     let mut chat_ids = Vec::with_capacity(events.len());
     let mut actor_ids = Vec::with_capacity(events.len());
     let mut types = Vec::with_capacity(events.len());
     let mut payloads = Vec::with_capacity(events.len());
     for event in events {
         let (chat_id, actor_id, kind, payload) = match event {
-            NewEvent::MessageCreated {
-                chat_id,
-                sender_id,
-                content,
-            } => (
-                *chat_id,
-                *sender_id,
-                "message_created",
-                serde_json::json!({ "content": content }),
-            ),
-            NewEvent::MessageDeleted {
-                chat_id,
-                actor_id,
-                message_id,
-            } => (
-                *chat_id,
-                *actor_id,
-                "message_deleted",
-                serde_json::json!({ "message_id": message_id }),
-            ),
+            NewEvent::MessageCreated { chat_id, sender_id, content } => {
+                (*chat_id, *sender_id, "message_created", serde_json::json!({ "content": content }))
+            }
+            NewEvent::MessageDeleted { chat_id, actor_id, message_id } => {
+                (*chat_id, *actor_id, "message_deleted", serde_json::json!({ "message_id": message_id }))
+            }
         };
         chat_ids.push(chat_id);
         actor_ids.push(actor_id);
@@ -150,22 +114,13 @@ pub async fn append(
             &[&chat_ids, &actor_ids, &types, &payloads],
         )
         .await?;
-    let stored = rows
-        .iter()
-        .map(StoredEvent::from_row)
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let stored = rows.iter().map(StoredEvent::from_row).collect::<anyhow::Result<Vec<_>>>()?;
 
     // Rows come back in insertion order, minus the ones the log skipped: match them up.
     let mut stored = stored.into_iter().peekable();
-    let answers = events
-        .iter()
-        .map(|event| stored.next_if(|s| s.answers(event)))
-        .collect();
+    let answers = events.iter().map(|event| stored.next_if(|s| s.answers(event))).collect();
     if let Some(extra) = stored.next() {
-        return Err(AppendError::Other(anyhow::anyhow!(
-            "the log returned unexpected event {}",
-            extra.position
-        )));
+        return Err(AppendError::Other(anyhow::anyhow!("the log returned unexpected event {}", extra.position)));
     }
     Ok(answers)
 }
@@ -173,11 +128,7 @@ pub async fn append(
 /// Up to `limit` events after `position`, in log order. Because positions become visible in
 /// order (see the migration), a reader that advances its cursor to the last event returned can
 /// never skip one that commits later.
-pub async fn read_after(
-    client: &impl GenericClient,
-    position: i64,
-    limit: i64,
-) -> anyhow::Result<Vec<StoredEvent>> {
+pub async fn read_after(client: &impl GenericClient, position: i64, limit: i64) -> anyhow::Result<Vec<StoredEvent>> {
     let rows = client
         .query(
             &format!("SELECT {COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2"),
@@ -185,6 +136,12 @@ pub async fn read_after(
         )
         .await?;
     rows.iter().map(StoredEvent::from_row).collect()
+}
+
+/// The highest position visible now (0 for an empty log). Because positions become visible
+/// in order, every event up to it is visible too.
+pub async fn head(client: &impl GenericClient) -> Result<i64, tokio_postgres::Error> {
+    Ok(client.query_one("SELECT coalesce(max(position), 0) FROM events", &[]).await?.get(0))
 }
 
 /// Why an append failed.
@@ -220,9 +177,7 @@ impl From<tokio_postgres::Error> for AppendError {
         };
         let message = match db.constraint() {
             Some("messages_content_length") => "content must be 1 to 10000 characters".to_owned(),
-            Some("messages_content_not_blank") => {
-                "content must not be empty or only whitespace".to_owned()
-            }
+            Some("messages_content_not_blank") => "content must not be empty or only whitespace".to_owned(),
             _ => db.message().to_owned(),
         };
         Self::Refused(message, refusal)

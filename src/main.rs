@@ -40,11 +40,10 @@ fn main() -> ExitCode {
         }
     };
     let outcome = match cli.command {
-        Command::Serve { demo } => {
-            Config::from_env(demo).map(|config| runtime.block_on(serve(config, demo)))
+        Command::Serve { demo } => Config::from_env(demo).map(|config| runtime.block_on(serve(config, demo))),
+        Command::Migrate => {
+            database_from_env().map(|(database, data_dir)| runtime.block_on(migrate(database, &data_dir)))
         }
-        Command::Migrate => database_from_env()
-            .map(|(database, data_dir)| runtime.block_on(migrate(database, &data_dir))),
     };
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,
@@ -69,12 +68,8 @@ async fn database(
         return Ok((config, None));
     }
     let base = data_dir.join("postgres");
-    let options = Options {
-        durable: true,
-        remove_on_exit: false,
-    };
-    let server =
-        tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&base, options)).await??;
+    let options = Options { durable: true, remove_on_exit: false };
+    let server = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&base, options)).await??;
     db::ensure_database(&server.config("postgres"), "tutorchat").await?;
     eprintln!(
         "tutorchat: DATABASE_URL is not set, so a private PostgreSQL runs with its data in {}\ntutorchat: inspect it with: {}",
@@ -84,10 +79,7 @@ async fn database(
     Ok((server.config("tutorchat"), Some(server)))
 }
 
-async fn migrate(
-    configured: Option<tokio_postgres::Config>,
-    data_dir: &Path,
-) -> anyhow::Result<()> {
+async fn migrate(configured: Option<tokio_postgres::Config>, data_dir: &Path) -> anyhow::Result<()> {
     telemetry::init(tutorchat::config::LogFormat::Text);
     let (database, _private) = database(configured, data_dir).await?;
     db::migrate(&database).await?;
@@ -102,9 +94,7 @@ async fn serve(mut config: Config, load_demo: bool) -> anyhow::Result<()> {
     let app = Application::build(config).await?;
     if load_demo {
         let mut client = app.state().db.get().await?;
-        demo::seed(&mut client)
-            .await
-            .context("cannot load the demo data")?;
+        demo::seed(&mut client).await.context("cannot load the demo data")?;
         eprintln!("tutorchat: demo data loaded; dev login is on");
     }
     eprintln!("tutorchat: listening on http://{}", app.local_addr());

@@ -7,9 +7,11 @@ use std::sync::Arc;
 use anyhow::Context;
 use deadpool_postgres::Pool;
 use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::Keys;
+use crate::realtime::{Hub, listener};
 use crate::{Config, api, db};
 
 /// What every handler can reach.
@@ -18,17 +20,20 @@ pub struct AppState {
     pub db: Pool,
     pub keys: Arc<Keys>,
     pub config: Arc<Config>,
+    pub hub: Arc<Hub>,
+    /// Cancelled on shutdown: the server stops accepting and every event stream ends.
+    pub shutdown: CancellationToken,
 }
 
 pub struct Application {
     listener: TcpListener,
     state: AppState,
-    shutdown: CancellationToken,
+    log_listener: JoinHandle<()>,
 }
 
 impl Application {
-    /// Binds `LISTEN_ADDR`, migrates the database and connects the pool. Each failure is one
-    /// line naming the setting to fix.
+    /// Binds `LISTEN_ADDR`, migrates the database, connects the pool and starts the log
+    /// listener. Each failure is one line naming the setting to fix.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(config.listen_addr)
             .await
@@ -37,21 +42,15 @@ impl Application {
         db::migrate(&database).await?;
         let pool = db::connect(&database, config.db_pool_size).await?;
         let keys = Arc::new(Keys::new(&config.jwt));
-        Ok(Self {
-            listener,
-            state: AppState {
-                db: pool,
-                keys,
-                config: Arc::new(config),
-            },
-            shutdown: CancellationToken::new(),
-        })
+        let hub = Arc::new(Hub::new(config.sse_queue));
+        let shutdown = CancellationToken::new();
+        let log_listener = listener::start(database, hub.clone(), config.listener_probe, shutdown.clone()).await?;
+        let state = AppState { db: pool, keys, config: Arc::new(config), hub, shutdown };
+        Ok(Self { listener, state, log_listener })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .expect("a bound listener has an address")
+        self.listener.local_addr().expect("a bound listener has an address")
     }
 
     pub fn port(&self) -> u16 {
@@ -62,15 +61,18 @@ impl Application {
         &self.state
     }
 
-    /// Cancel it to stop the server gracefully.
+    /// Cancel it to stop the server gracefully: streams end, then the server and the listener.
     pub fn shutdown_token(&self) -> CancellationToken {
-        self.shutdown.clone()
+        self.state.shutdown.clone()
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let shutdown = self.state.shutdown.clone();
         let router = api::router(self.state);
-        axum::serve(self.listener, router)
-            .with_graceful_shutdown(self.shutdown.cancelled_owned())
-            .await
+        let served =
+            axum::serve(self.listener, router).with_graceful_shutdown(shutdown.clone().cancelled_owned()).await;
+        shutdown.cancel(); // if serving failed, stop the listener too
+        let _ = self.log_listener.await;
+        served
     }
 }

@@ -2,21 +2,21 @@
 
 use std::collections::HashMap;
 
+use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use axum::{Json, Router};
 use serde::Serialize;
 use time::OffsetDateTime;
 use tokio_postgres::GenericClient;
 
+use super::Snapshot;
 use crate::auth::{AuthUser, Role};
 use crate::error::ErrorBody;
+use crate::events;
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/chats", get(list_chats))
-        .route("/api/admin/chats", get(list_all_chats))
+    Router::new().route("/api/chats", get(list_chats)).route("/api/admin/chats", get(list_all_chats))
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -70,11 +70,7 @@ fn role(value: String) -> Result<Role> {
 
 /// The chats of `user_id` (or just `only`), most recent activity first. One query: the last
 /// message and the unread count come from the partial index on visible messages.
-pub async fn chat_summaries(
-    client: &impl GenericClient,
-    user_id: i64,
-    only: Option<i64>,
-) -> Result<Vec<ChatSummary>> {
+pub async fn chat_summaries(client: &impl GenericClient, user_id: i64, only: Option<i64>) -> Result<Vec<ChatSummary>> {
     let rows = client
         .query(
             "SELECT c.id, o.user_id AS other_id, u.name AS other_name, u.role AS other_role,
@@ -106,10 +102,7 @@ pub async fn chat_summaries(
                     name: r.get("other_name"),
                     role: role(r.get("other_role"))?,
                 },
-                last_message: last_content.map(|content| LastMessage {
-                    content,
-                    created_at: r.get("last_at"),
-                }),
+                last_message: last_content.map(|content| LastMessage { content, created_at: r.get("last_at") }),
                 unread_count: r.get("unread"),
             })
         })
@@ -119,26 +112,21 @@ pub async fn chat_summaries(
 /// The caller's chats with the other participant, last message and unread count.
 #[utoipa::path(get, path = "/api/chats", tag = "chats",
     responses((status = 200, body = ChatList), (status = 401, body = ErrorBody)))]
-pub async fn list_chats(State(state): State<AppState>, user: AuthUser) -> Result<Json<ChatList>> {
+pub async fn list_chats(State(state): State<AppState>, user: AuthUser) -> Result<Snapshot<ChatList>> {
     let client = state.db.get().await?;
-    Ok(Json(ChatList {
-        chats: chat_summaries(&**client, user.id, None).await?,
-    }))
+    let position = events::head(&**client).await?;
+    Ok(Snapshot(position, ChatList { chats: chat_summaries(&**client, user.id, None).await? }))
 }
 
 /// Every chat with both participants, message count and last activity (admins only).
 #[utoipa::path(get, path = "/api/admin/chats", tag = "chats",
     responses((status = 200, body = AdminChatList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn list_all_chats(
-    State(state): State<AppState>,
-    user: AuthUser,
-) -> Result<Json<AdminChatList>> {
+pub async fn list_all_chats(State(state): State<AppState>, user: AuthUser) -> Result<Snapshot<AdminChatList>> {
     if !user.is_admin() {
-        return Err(AppError::Forbidden(
-            "only admins can list every chat".into(),
-        ));
+        return Err(AppError::Forbidden("only admins can list every chat".into()));
     }
     let client = state.db.get().await?;
+    let position = events::head(&**client).await?;
     let chats = client
         .query(
             "SELECT c.id, s.messages_count, s.last_message_at
@@ -178,5 +166,5 @@ pub async fn list_all_chats(
             }
         })
         .collect();
-    Ok(Json(AdminChatList { chats }))
+    Ok(Snapshot(position, AdminChatList { chats }))
 }

@@ -11,9 +11,7 @@ use serde::Serialize;
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -25,31 +23,16 @@ pub struct Health {
 async fn database_answers(state: &AppState) -> Result<(), String> {
     let check = async {
         let client = state.db.get().await.map_err(|e| e.to_string())?;
-        client
-            .simple_query("SELECT 1")
-            .await
-            .map_err(|e| e.to_string())?;
+        client.simple_query("SELECT 1").await.map_err(|e| e.to_string())?;
         Ok(())
     };
-    tokio::time::timeout(Duration::from_secs(2), check)
-        .await
-        .unwrap_or_else(|_| Err("timed out".into()))
+    tokio::time::timeout(Duration::from_secs(2), check).await.unwrap_or_else(|_| Err("timed out".into()))
 }
 
 fn answer(result: Result<(), String>) -> (StatusCode, Json<Health>) {
     match result {
-        Ok(()) => (
-            StatusCode::OK,
-            Json(Health {
-                status: "ok".into(),
-            }),
-        ),
-        Err(why) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(Health {
-                status: format!("database unavailable: {why}"),
-            }),
-        ),
+        Ok(()) => (StatusCode::OK, Json(Health { status: "ok".into() })),
+        Err(why) => (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: format!("database unavailable: {why}") })),
     }
 }
 
@@ -60,9 +43,13 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>
     answer(database_answers(&state).await)
 }
 
-/// 200 when this replica can serve traffic: the database answers.
+/// 200 when this replica can serve traffic: the database answers and the log listener is
+/// connected (without it, event streams would fall behind).
 #[utoipa::path(get, path = "/readyz", tag = "health",
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    if !state.hub.is_listening() {
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "log listener is not connected".into() }));
+    }
     answer(database_answers(&state).await)
 }

@@ -46,28 +46,16 @@ pub async fn complete(
 ) -> Result<Json<CompletedLesson>> {
     let client = state.db.get().await?;
     let lesson = client
-        .query_opt(
-            "SELECT teacher_id, status FROM lessons WHERE id = $1",
-            &[&id],
-        )
+        .query_opt("SELECT teacher_id, status FROM lessons WHERE id = $1", &[&id])
         .await?
         .ok_or_else(|| AppError::NotFound(format!("lesson {id} does not exist")))?;
     if lesson.get::<_, i64>("teacher_id") != user.id && !user.is_admin() {
-        return Err(AppError::Forbidden(
-            "only the lesson's teacher or an admin can complete it".into(),
-        ));
+        return Err(AppError::Forbidden("only the lesson's teacher or an admin can complete it".into()));
     }
     if lesson.get::<_, String>("status") == "cancelled" {
-        return Err(AppError::Conflict(format!(
-            "lesson {id} was cancelled and cannot be completed"
-        )));
+        return Err(AppError::Conflict(format!("lesson {id} was cancelled and cannot be completed")));
     }
-    client
-        .execute(
-            "UPDATE lessons SET status = 'completed' WHERE id = $1 AND status = 'scheduled'",
-            &[&id],
-        )
-        .await?;
+    client.execute("UPDATE lessons SET status = 'completed' WHERE id = $1 AND status = 'scheduled'", &[&id]).await?;
     let row = client
         .query_one(
             "SELECT l.id, l.teacher_id, l.student_id, l.status, l.scheduled_at, l.completed_at, c.id AS chat_id

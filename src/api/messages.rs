@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tokio_postgres::GenericClient;
 
-use super::{JsonBody, PathParam, QueryParams};
+use super::{JsonBody, PathParam, QueryParams, Snapshot};
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
 use crate::events::{self, EventData, NewEvent};
@@ -88,22 +88,16 @@ async fn check_access(client: &impl GenericClient, chat_id: i64, user: &AuthUser
     if row.get::<_, bool>("participant") || user.is_admin() {
         Ok(())
     } else {
-        Err(AppError::Forbidden(format!(
-            "you are not a participant of chat {chat_id}"
-        )))
+        Err(AppError::Forbidden(format!("you are not a participant of chat {chat_id}")))
     }
 }
 
 fn validate_content(content: &str) -> Result<()> {
     if content.contains('\0') {
-        return Err(AppError::BadRequest(
-            "content must not contain the NUL character (U+0000)".into(),
-        ));
+        return Err(AppError::BadRequest("content must not contain the NUL character (U+0000)".into()));
     }
     if content.trim().is_empty() {
-        return Err(AppError::BadRequest(
-            "content must not be empty or only whitespace".into(),
-        ));
+        return Err(AppError::BadRequest("content must not be empty or only whitespace".into()));
     }
     let length = content.chars().count();
     if length > MAX_MESSAGE_CHARS {
@@ -124,14 +118,13 @@ pub async fn history(
     user: AuthUser,
     PathParam(chat_id): PathParam<i64>,
     QueryParams(query): QueryParams<HistoryQuery>,
-) -> Result<Json<History>> {
+) -> Result<Snapshot<History>> {
     let limit = query.limit.unwrap_or(50);
     if !(1..=100).contains(&limit) {
-        return Err(AppError::BadRequest(format!(
-            "limit must be between 1 and 100 (got {limit})"
-        )));
+        return Err(AppError::BadRequest(format!("limit must be between 1 and 100 (got {limit})")));
     }
     let client = state.db.get().await?;
+    let position = events::head(&**client).await?;
     check_access(&**client, chat_id, &user).await?;
     let rows = client
         .query(
@@ -154,7 +147,7 @@ pub async fn history(
         })
         .collect();
     messages.reverse();
-    Ok(Json(History { messages, has_more }))
+    Ok(Snapshot(position, History { messages, has_more }))
 }
 
 /// Sends a message to a chat the caller takes part in. Admins are read-only.
@@ -167,36 +160,21 @@ pub async fn send(
     JsonBody(body): JsonBody<SendMessage>,
 ) -> Result<(StatusCode, Json<SentMessage>)> {
     if user.is_admin() {
-        return Err(AppError::Forbidden(
-            "admins have read-only access and cannot send messages".into(),
-        ));
+        return Err(AppError::Forbidden("admins have read-only access and cannot send messages".into()));
     }
     let mut client = state.db.get().await?;
     check_access(&**client, body.chat_id, &user).await?;
     validate_content(&body.content)?;
 
     let tx = client.transaction().await?;
-    let event = NewEvent::MessageCreated {
-        chat_id: body.chat_id,
-        sender_id: user.id,
-        content: body.content,
-    };
-    let stored = events::append(&*tx, std::slice::from_ref(&event))
-        .await?
-        .pop()
-        .flatten();
+    let event = NewEvent::MessageCreated { chat_id: body.chat_id, sender_id: user.id, content: body.content };
+    let stored = events::append(&*tx, std::slice::from_ref(&event)).await?.pop().flatten();
     tx.commit().await?;
     let Some(stored) = stored else {
         return Err(anyhow::anyhow!("the log recorded nothing for a new message").into());
     };
-    let EventData::MessageCreated {
-        message_id,
-        content,
-    } = stored.data
-    else {
-        return Err(
-            anyhow::anyhow!("the log answered a new message with {:?}", stored.data).into(),
-        );
+    let EventData::MessageCreated { message_id, content } = stored.data else {
+        return Err(anyhow::anyhow!("the log answered a new message with {:?}", stored.data).into());
     };
     let sent = SentMessage {
         id: message_id,
@@ -220,24 +198,15 @@ pub async fn remove(
 ) -> Result<Json<Deleted>> {
     let mut client = state.db.get().await?;
     let row = client
-        .query_opt(
-            "SELECT chat_id, sender_id, is_deleted FROM messages WHERE id = $1",
-            &[&id],
-        )
+        .query_opt("SELECT chat_id, sender_id, is_deleted FROM messages WHERE id = $1", &[&id])
         .await?
         .ok_or_else(|| AppError::NotFound(format!("message {id} does not exist")))?;
     if row.get::<_, i64>("sender_id") != user.id {
-        return Err(AppError::Forbidden(
-            "only the author can delete a message".into(),
-        ));
+        return Err(AppError::Forbidden("only the author can delete a message".into()));
     }
     if !row.get::<_, bool>("is_deleted") {
         let tx = client.transaction().await?;
-        let event = NewEvent::MessageDeleted {
-            chat_id: row.get("chat_id"),
-            actor_id: user.id,
-            message_id: id,
-        };
+        let event = NewEvent::MessageDeleted { chat_id: row.get("chat_id"), actor_id: user.id, message_id: id };
         events::append(&*tx, &[event]).await?; // None: someone deleted it meanwhile, also fine
         tx.commit().await?;
     }

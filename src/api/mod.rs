@@ -9,6 +9,8 @@ pub mod openapi;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts};
 use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 
 use crate::{AppError, AppState};
 
@@ -30,6 +32,20 @@ pub struct PathParam<T>(pub T);
 #[from_request(via(axum::extract::Query), rejection(AppError))]
 pub struct QueryParams<T>(pub T);
 
+/// A read-model answer and the log position it reflects, sent as `X-Event-Position`. The
+/// position is read before the data, so the data is at least that recent: opening the event
+/// stream with it as the resume point misses nothing committed in between (the client
+/// de-duplicates by id whatever arrives twice).
+pub struct Snapshot<T>(pub i64, pub T);
+
+pub const EVENT_POSITION_HEADER: &str = "x-event-position";
+
+impl<T: Serialize> IntoResponse for Snapshot<T> {
+    fn into_response(self) -> Response {
+        ([(EVENT_POSITION_HEADER, self.0.to_string())], axum::Json(self.1)).into_response()
+    }
+}
+
 pub fn router(state: AppState) -> Router {
     let limit = state.config.max_body_bytes;
     Router::new()
@@ -38,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .merge(messages::router())
         .merge(lessons::router())
         .merge(crate::auth::router())
+        .merge(crate::realtime::router())
         .merge(openapi::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -51,8 +68,5 @@ async fn not_found(uri: Uri) -> AppError {
 }
 
 async fn method_not_allowed(uri: Uri) -> AppError {
-    AppError::Client(
-        StatusCode::METHOD_NOT_ALLOWED,
-        format!("method not allowed on {}", uri.path()),
-    )
+    AppError::Client(StatusCode::METHOD_NOT_ALLOWED, format!("method not allowed on {}", uri.path()))
 }

@@ -17,6 +17,7 @@ use crate::AppState;
         super::messages::send,
         super::messages::remove,
         super::lessons::complete,
+        crate::realtime::stream::stream,
         super::health::healthz,
         super::health::readyz,
         crate::auth::session::me,
@@ -36,23 +37,13 @@ impl utoipa::Modify for Security {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
         );
-        components.add_security_scheme(
-            "cookie",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("access_token"))),
-        );
+        components
+            .add_security_scheme("cookie", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("access_token"))));
     }
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/api/openapi.json",
-        get(|| async { Json(ApiDoc::openapi()) }),
-    )
+    Router::new().route("/api/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
 }

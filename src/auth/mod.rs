@@ -96,25 +96,26 @@ impl Keys {
         }
     }
 
-    /// Verifies a token and returns the user id it names.
-    pub fn verify(&self, token: &str) -> Result<i64, AppError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|e| {
-                AppError::Unauthorized(match e.kind() {
-                    ErrorKind::ExpiredSignature => "token has expired".to_owned(),
-                    ErrorKind::ImmatureSignature => "token is not valid yet (nbf)".to_owned(),
-                    ErrorKind::InvalidSignature => "token signature is invalid".to_owned(),
-                    ErrorKind::InvalidAlgorithm => "token must be signed with HS256".to_owned(),
-                    ErrorKind::InvalidIssuer => "token issuer (iss) is not accepted".to_owned(),
-                    ErrorKind::InvalidAudience => "token audience (aud) is not accepted".to_owned(),
-                    ErrorKind::MissingRequiredClaim(claim) => format!("token has no {claim} claim"),
-                    _ => "token is malformed".to_owned(),
-                })
-            })?;
-        data.claims
+    /// Verifies a token and returns the user id it names and when it expires.
+    pub fn verify(&self, token: &str) -> Result<(i64, u64), AppError> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
+            AppError::Unauthorized(match e.kind() {
+                ErrorKind::ExpiredSignature => "token has expired".to_owned(),
+                ErrorKind::ImmatureSignature => "token is not valid yet (nbf)".to_owned(),
+                ErrorKind::InvalidSignature => "token signature is invalid".to_owned(),
+                ErrorKind::InvalidAlgorithm => "token must be signed with HS256".to_owned(),
+                ErrorKind::InvalidIssuer => "token issuer (iss) is not accepted".to_owned(),
+                ErrorKind::InvalidAudience => "token audience (aud) is not accepted".to_owned(),
+                ErrorKind::MissingRequiredClaim(claim) => format!("token has no {claim} claim"),
+                _ => "token is malformed".to_owned(),
+            })
+        })?;
+        let id = data
+            .claims
             .sub
             .parse()
-            .map_err(|_| AppError::Unauthorized("token subject (sub) is not a user id".into()))
+            .map_err(|_| AppError::Unauthorized("token subject (sub) is not a user id".into()))?;
+        Ok((id, data.claims.exp))
     }
 
     /// Mints a token for `user_id`, valid for `ttl` (dev login; production tokens come from
@@ -126,11 +127,7 @@ impl Keys {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
         };
-        Ok(jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &self.encoding,
-        )?)
+        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
     }
 }
 
@@ -148,6 +145,8 @@ pub struct AuthUser {
     pub name: String,
     pub role: Role,
     pub credential: Credential,
+    /// The token's `exp` (Unix seconds): an event stream closes then.
+    pub expires_at: u64,
 }
 
 impl AuthUser {
@@ -156,22 +155,14 @@ impl AuthUser {
     }
 }
 
-fn token<'a>(
-    parts: &'a Parts,
-    jar: &'a CookieJar,
-    cookie_name: &str,
-) -> Result<(&'a str, Credential), AppError> {
+fn token<'a>(parts: &'a Parts, jar: &'a CookieJar, cookie_name: &str) -> Result<(&'a str, Credential), AppError> {
     if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
         let value = value.to_str().unwrap_or_default();
         return match value.split_once(' ') {
-            Some((scheme, token))
-                if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-            {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
                 Ok((token.trim(), Credential::Bearer))
             }
-            _ => Err(AppError::Unauthorized(
-                "Authorization header must be `Bearer <token>`".into(),
-            )),
+            _ => Err(AppError::Unauthorized("Authorization header must be `Bearer <token>`".into())),
         };
     }
     match jar.get(cookie_name) {
@@ -185,13 +176,10 @@ fn token<'a>(
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(&parts.headers);
         let (token, credential) = token(parts, &jar, &state.config.cookie_name)?;
-        let id = state.keys.verify(token)?;
+        let (id, expires_at) = state.keys.verify(token)?;
         let writes = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if credential == Credential::Cookie && writes {
             origin::check(parts, &state.config.allowed_origins)?;
@@ -202,11 +190,6 @@ impl FromRequestParts<AppState> for AuthUser {
             .await?
             .ok_or_else(|| AppError::Unauthorized("the token's user does not exist".into()))?;
         let role: String = row.get("role");
-        Ok(Self {
-            id,
-            name: row.get("name"),
-            role: role.parse()?,
-            credential,
-        })
+        Ok(Self { id, name: row.get("name"), role: role.parse()?, credential, expires_at })
     }
 }

@@ -11,9 +11,7 @@ use crate::AppError;
 /// `scheme://host[:port]` of a Referer URL.
 fn origin_of_referer(referer: &str) -> Option<&str> {
     let after_scheme = referer.find("://")? + 3;
-    let end = referer[after_scheme..]
-        .find('/')
-        .map_or(referer.len(), |i| after_scheme + i);
+    let end = referer[after_scheme..].find('/').map_or(referer.len(), |i| after_scheme + i);
     Some(&referer[..end])
 }
 
@@ -29,9 +27,7 @@ pub fn check(parts: &Parts, allowed: &[String]) -> Result<(), AppError> {
     };
     let ok = if allowed.is_empty() {
         let host = header_str(header::HOST).unwrap_or_default();
-        origin
-            .split_once("://")
-            .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
+        origin.split_once("://").is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
     } else {
         allowed.iter().any(|a| a.eq_ignore_ascii_case(origin))
     };

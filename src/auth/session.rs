@@ -56,31 +56,20 @@ pub struct DevUsers {
 #[utoipa::path(get, path = "/api/me", tag = "session",
     responses((status = 200, body = MeResponse), (status = 401, body = ErrorBody)))]
 pub async fn me(user: AuthUser) -> Json<MeResponse> {
-    Json(MeResponse {
-        user: UserProfile {
-            id: user.id,
-            name: user.name,
-            role: user.role,
-        },
-    })
+    Json(MeResponse { user: UserProfile { id: user.id, name: user.name, role: user.role } })
 }
 
 /// Clears the session cookie.
 #[utoipa::path(post, path = "/api/logout", tag = "session", responses((status = 204)))]
 pub async fn logout(State(state): State<AppState>, jar: CookieJar) -> (CookieJar, StatusCode) {
-    (
-        jar.remove(Cookie::build(state.config.cookie_name.clone()).path("/")),
-        StatusCode::NO_CONTENT,
-    )
+    (jar.remove(Cookie::build(state.config.cookie_name.clone()).path("/")), StatusCode::NO_CONTENT)
 }
 
 fn require_dev(state: &AppState) -> Result<()> {
     if state.config.dev_login {
         Ok(())
     } else {
-        Err(AppError::Forbidden(
-            "dev login is disabled on this server (it is for demo and development only)".into(),
-        ))
+        Err(AppError::Forbidden("dev login is disabled on this server (it is for demo and development only)".into()))
     }
 }
 
@@ -95,17 +84,10 @@ pub async fn dev_login(
     require_dev(&state)?;
     let client = state.db.get().await?;
     let row = client
-        .query_opt(
-            "SELECT id, name, role FROM users WHERE lower(email) = lower($1)",
-            &[&body.email.trim()],
-        )
+        .query_opt("SELECT id, name, role FROM users WHERE lower(email) = lower($1)", &[&body.email.trim()])
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no user with email {:?}", body.email)))?;
-    let user = UserProfile {
-        id: row.get("id"),
-        name: row.get("name"),
-        role: row.get::<_, String>("role").parse()?,
-    };
+    let user = UserProfile { id: row.get("id"), name: row.get("name"), role: row.get::<_, String>("role").parse()? };
     let ttl = state.config.jwt.dev_token_ttl;
     let token = state.keys.mint(user.id, ttl)?;
     let cookie = Cookie::build((state.config.cookie_name.clone(), token))
@@ -122,12 +104,7 @@ pub async fn dev_login(
 pub async fn dev_users(State(state): State<AppState>) -> Result<Json<DevUsers>> {
     require_dev(&state)?;
     let client = state.db.get().await?;
-    let rows = client
-        .query(
-            "SELECT id, email, name, role FROM users ORDER BY role, name, id",
-            &[],
-        )
-        .await?;
+    let rows = client.query("SELECT id, email, name, role FROM users ORDER BY role, name, id", &[]).await?;
     let users = rows
         .iter()
         .map(|r| {

@@ -58,21 +58,11 @@ impl EmbeddedPostgres {
 
         if !data.join("PG_VERSION").exists() {
             let mut initdb = Command::new(bindir.join("initdb"));
-            initdb.arg("-D").arg(&data).args([
-                "-A",
-                "trust",
-                "-U",
-                "postgres",
-                "-E",
-                "UTF8",
-                "--locale=C.UTF-8",
-            ]);
+            initdb.arg("-D").arg(&data).args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8"]);
             if !options.durable {
                 initdb.arg("-N");
             }
-            let out = as_owner(&mut initdb, owner)
-                .output()
-                .context("cannot run initdb")?;
+            let out = as_owner(&mut initdb, owner).output().context("cannot run initdb")?;
             if !out.status.success() {
                 let err = String::from_utf8_lossy(&out.stderr);
                 bail!("initdb failed in {}: {}", data.display(), last_line(&err));
@@ -89,37 +79,17 @@ impl EmbeddedPostgres {
             .env("PG_DATA", &data)
             .env("PG_SOCKET", &socket_dir)
             .env("PG_LOG", &log)
-            .env(
-                "PG_REMOVE",
-                if options.remove_on_exit {
-                    base.as_os_str()
-                } else {
-                    "".as_ref()
-                },
-            )
+            .env("PG_REMOVE", if options.remove_on_exit { base.as_os_str() } else { "".as_ref() })
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .process_group(0); // a Ctrl-C in the terminal is ours to handle, not the server's
         if !options.durable {
-            sh.args([
-                "-c",
-                "fsync=off",
-                "-c",
-                "synchronous_commit=off",
-                "-c",
-                "full_page_writes=off",
-            ]);
+            sh.args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
         }
-        let mut watchdog = as_owner(&mut sh, owner)
-            .spawn()
-            .context("cannot start the PostgreSQL watchdog")?;
+        let mut watchdog = as_owner(&mut sh, owner).spawn().context("cannot start the PostgreSQL watchdog")?;
         let pid = read_pid(&mut watchdog)?;
-        let server = Self {
-            watchdog,
-            base,
-            socket_dir,
-        };
+        let server = Self { watchdog, base, socket_dir };
         server.wait_ready(pid, &data, &log)?;
         Ok(server)
     }
@@ -129,26 +99,17 @@ impl EmbeddedPostgres {
         loop {
             if let Ok(text) = std::fs::read_to_string(data.join("postmaster.pid")) {
                 let lines: Vec<&str> = text.lines().collect();
-                if lines.first() == Some(&pid.to_string().as_str())
-                    && lines.get(7).map(|s| s.trim()) == Some("ready")
-                {
+                if lines.first() == Some(&pid.to_string().as_str()) && lines.get(7).map(|s| s.trim()) == Some("ready") {
                     return Ok(());
                 }
             }
             if let Err(nix::errno::Errno::ESRCH) = kill(Pid::from_raw(pid), None) {
                 let text = std::fs::read_to_string(log).unwrap_or_default();
-                let why = text
-                    .lines()
-                    .rev()
-                    .find(|l| l.contains("FATAL"))
-                    .unwrap_or_else(|| last_line(&text));
+                let why = text.lines().rev().find(|l| l.contains("FATAL")).unwrap_or_else(|| last_line(&text));
                 bail!("PostgreSQL did not start (log: {}): {why}", log.display());
             }
             if Instant::now() > deadline {
-                bail!(
-                    "PostgreSQL did not become ready within 60 s (log: {})",
-                    log.display()
-                );
+                bail!("PostgreSQL did not become ready within 60 s (log: {})", log.display());
             }
             std::thread::sleep(Duration::from_millis(25));
         }
@@ -157,20 +118,13 @@ impl EmbeddedPostgres {
     /// Connection settings for one database of this server.
     pub fn config(&self, dbname: &str) -> tokio_postgres::Config {
         let mut config = tokio_postgres::Config::new();
-        config
-            .host_path(&self.socket_dir)
-            .port(5432)
-            .user("postgres")
-            .dbname(dbname);
+        config.host_path(&self.socket_dir).port(5432).user("postgres").dbname(dbname);
         config
     }
 
     /// A `psql` command line that reaches `dbname` on this server.
     pub fn psql_command(&self, dbname: &str) -> String {
-        format!(
-            "psql \"host={} user=postgres dbname={dbname}\"",
-            self.socket_dir.display()
-        )
+        format!("psql \"host={} user=postgres dbname={dbname}\"", self.socket_dir.display())
     }
 
     pub fn base_dir(&self) -> &Path {
@@ -186,24 +140,14 @@ impl Drop for EmbeddedPostgres {
 }
 
 fn read_pid(watchdog: &mut Child) -> anyhow::Result<i32> {
-    let stdout = watchdog
-        .stdout
-        .take()
-        .context("the PostgreSQL watchdog has no stdout")?;
+    let stdout = watchdog.stdout.take().context("the PostgreSQL watchdog has no stdout")?;
     let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .context("cannot read the PostgreSQL pid")?;
-    line.trim()
-        .parse()
-        .with_context(|| format!("the PostgreSQL watchdog printed {line:?} instead of a pid"))
+    BufReader::new(stdout).read_line(&mut line).context("cannot read the PostgreSQL pid")?;
+    line.trim().parse().with_context(|| format!("the PostgreSQL watchdog printed {line:?} instead of a pid"))
 }
 
 fn last_line(text: &str) -> &str {
-    text.lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("(no output)")
+    text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("(no output)")
 }
 
 /// `PG_BINDIR`, else `initdb` on `PATH`, else the newest `/usr/lib/postgresql/<N>/bin`.
@@ -214,14 +158,9 @@ fn find_bindir() -> anyhow::Result<PathBuf> {
         if has_server(&dir) {
             return Ok(dir);
         }
-        bail!(
-            "PG_BINDIR: {} does not contain initdb and postgres",
-            dir.display()
-        );
+        bail!("PG_BINDIR: {} does not contain initdb and postgres", dir.display());
     }
-    if let Some(dir) =
-        std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).find(|d| has_server(d)))
-    {
+    if let Some(dir) = std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).find(|d| has_server(d))) {
         return Ok(dir);
     }
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
@@ -264,39 +203,28 @@ fn as_owner(command: &mut Command, owner: Option<(Uid, Gid)>) -> &mut Command {
 /// reach (under /root, say) is replaced by one under /var/tmp, and we say so.
 fn usable_base(base: &Path, owner: Option<(Uid, Gid)>) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(base).with_context(|| format!("cannot create {}", base.display()))?;
-    let base = base
-        .canonicalize()
-        .with_context(|| format!("cannot resolve {}", base.display()))?;
+    let base = base.canonicalize().with_context(|| format!("cannot resolve {}", base.display()))?;
     let Some((uid, gid)) = owner else {
         return Ok(base);
     };
     chown(&base, Some(uid), Some(gid))
         .with_context(|| format!("cannot hand {} to the postgres user", base.display()))?;
-    let reachable = as_owner(
-        Command::new("/bin/sh")
-            .args(["-c", "test -w \"$1\" && test -x \"$1\"", "sh"])
-            .arg(&base),
-        owner,
-    )
-    .status()
-    .is_ok_and(|s| s.success());
+    let reachable =
+        as_owner(Command::new("/bin/sh").args(["-c", "test -w \"$1\" && test -x \"$1\"", "sh"]).arg(&base), owner)
+            .status()
+            .is_ok_and(|s| s.success());
     if reachable {
         return Ok(base);
     }
-    let hash = base
-        .to_string_lossy()
-        .bytes()
-        .fold(0xcbf29ce484222325u64, |h, b| {
-            (h ^ b as u64).wrapping_mul(0x100000001b3)
-        });
+    let hash =
+        base.to_string_lossy().bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
     let fallback = PathBuf::from(format!("/var/tmp/tutorchat-{hash:016x}"));
     eprintln!(
         "tutorchat: the postgres user cannot reach {}; keeping the private database in {} instead",
         base.display(),
         fallback.display()
     );
-    std::fs::create_dir_all(&fallback)
-        .with_context(|| format!("cannot create {}", fallback.display()))?;
+    std::fs::create_dir_all(&fallback).with_context(|| format!("cannot create {}", fallback.display()))?;
     chown(&fallback, Some(uid), Some(gid))?;
     Ok(fallback)
 }
@@ -304,16 +232,10 @@ fn usable_base(base: &Path, owner: Option<(Uid, Gid)>) -> anyhow::Result<PathBuf
 /// A short, private socket directory (socket paths are limited to ~107 bytes).
 fn socket_dir(owner: Option<(Uid, Gid)>) -> anyhow::Result<PathBuf> {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "tcpg-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
+    let dir =
+        std::env::temp_dir().join(format!("tcpg-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::DirBuilder::new()
-        .mode(0o700)
-        .create(&dir)
-        .with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::DirBuilder::new().mode(0o700).create(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     if let Some((uid, gid)) = owner {
         chown(&dir, Some(uid), Some(gid))?;
     }

@@ -28,11 +28,7 @@ pub fn describe(config: &tokio_postgres::Config) -> String {
         .collect();
     format!(
         "host={} port={} user={} dbname={}",
-        if hosts.is_empty() {
-            "localhost".to_owned()
-        } else {
-            hosts.join(",")
-        },
+        if hosts.is_empty() { "localhost".to_owned() } else { hosts.join(",") },
         config.get_ports().first().copied().unwrap_or(5432),
         config.get_user().unwrap_or("(default)"),
         config.get_dbname().unwrap_or("(default)"),
@@ -42,13 +38,8 @@ pub fn describe(config: &tokio_postgres::Config) -> String {
 /// Builds the pool and proves the database answers, so that a bad `DATABASE_URL` stops
 /// start-up with one clear line instead of failing the first request.
 pub async fn connect(config: &tokio_postgres::Config, size: usize) -> anyhow::Result<Pool> {
-    let manager = Manager::from_config(
-        config.clone(),
-        NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        },
-    );
+    let manager =
+        Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
     let pool = Pool::builder(manager)
         .max_size(size)
         .runtime(Runtime::Tokio1)
@@ -63,15 +54,9 @@ pub async fn connect(config: &tokio_postgres::Config, size: usize) -> anyhow::Re
             deadpool_postgres::PoolError::Timeout(_) => "timed out".to_owned(),
             other => other.to_string(),
         };
-        anyhow::anyhow!(
-            "DATABASE_URL: cannot connect to the database ({}): {cause}",
-            describe(config)
-        )
+        anyhow::anyhow!("DATABASE_URL: cannot connect to the database ({}): {cause}", describe(config))
     })?;
-    client
-        .simple_query("SELECT 1")
-        .await
-        .context("DATABASE_URL: the database does not answer")?;
+    client.simple_query("SELECT 1").await.context("DATABASE_URL: the database does not answer")?;
     Ok(pool)
 }
 
@@ -79,23 +64,16 @@ pub async fn connect(config: &tokio_postgres::Config, size: usize) -> anyhow::Re
 /// same moment: the first holds an advisory lock while the others wait and then find nothing
 /// left to do. Runs on its own connection so the lock dies with it whatever happens.
 pub async fn migrate(config: &tokio_postgres::Config) -> anyhow::Result<()> {
-    let (mut client, connection) = config.connect(NoTls).await.with_context(|| {
-        format!(
-            "DATABASE_URL: cannot connect to the database ({})",
-            describe(config)
-        )
-    })?;
+    let (mut client, connection) = config
+        .connect(NoTls)
+        .await
+        .with_context(|| format!("DATABASE_URL: cannot connect to the database ({})", describe(config)))?;
     let driver = tokio::spawn(connection);
     client
-        .execute(
-            "SELECT pg_advisory_lock($1, $2)",
-            &[&MIGRATION_LOCK.0, &MIGRATION_LOCK.1],
-        )
+        .execute("SELECT pg_advisory_lock($1, $2)", &[&MIGRATION_LOCK.0, &MIGRATION_LOCK.1])
         .await
         .context("cannot take the migration lock")?;
-    let report = migrations::migrations::runner()
-        .run_async(&mut client)
-        .await;
+    let report = migrations::migrations::runner().run_async(&mut client).await;
     drop(client); // closes the session, which releases the lock even if the run failed
     let _ = driver.await;
     let report = report.context("database migration failed")?;
@@ -107,22 +85,11 @@ pub async fn migrate(config: &tokio_postgres::Config) -> anyhow::Result<()> {
 
 /// Creates the database named in `config` if it does not exist (used for the private server).
 pub async fn ensure_database(server: &tokio_postgres::Config, name: &str) -> anyhow::Result<()> {
-    let (client, connection) = server
-        .connect(NoTls)
-        .await
-        .context("cannot connect to the private PostgreSQL")?;
+    let (client, connection) = server.connect(NoTls).await.context("cannot connect to the private PostgreSQL")?;
     let driver = tokio::spawn(connection);
-    let exists = client
-        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
-        .await?
-        .is_some();
+    let exists = client.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name]).await?.is_some();
     if !exists {
-        client
-            .batch_execute(&format!(
-                "CREATE DATABASE \"{}\"",
-                name.replace('"', "\"\"")
-            ))
-            .await?;
+        client.batch_execute(&format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""))).await?;
     }
     drop(client);
     let _ = driver.await;

@@ -5,80 +5,30 @@ use crate::helpers::TestApp;
 #[tokio::test]
 async fn replay_matches_and_then_reports_tampering() {
     let app = TestApp::spawn().await;
-    let (teacher, student) = (
-        app.user("teacher", "T").await,
-        app.user("student", "S").await,
-    );
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
     let chat = app.chat(&teacher, &student).await;
     let first = app.send(&student, chat, "first").await;
     let second = app.send(&teacher, chat, "second").await;
     assert_eq!(app.delete_message(&student, first).await.status(), 200);
 
-    let clean = app
-        .sql
-        .query("SELECT * FROM audit_replay()", &[])
-        .await
-        .expect("replay");
-    assert!(
-        clean.is_empty(),
-        "a consistent database reports no difference, got {}",
-        clean.len()
-    );
+    let clean = app.sql.query("SELECT * FROM audit_replay()", &[]).await.expect("replay");
+    assert!(clean.is_empty(), "a consistent database reports no difference, got {}", clean.len());
 
-    app.sql
-        .execute(
-            "UPDATE messages SET content = 'forged' WHERE id = $1",
-            &[&second],
-        )
-        .await
-        .expect("tamper");
-    app.sql
-        .execute(
-            "UPDATE messages SET is_deleted = false WHERE id = $1",
-            &[&first],
-        )
-        .await
-        .expect("undelete");
-    let rows = app
-        .sql
-        .query(
-            "SELECT projection, row_key, problem FROM audit_replay()",
-            &[],
-        )
-        .await
-        .expect("replay");
-    let found: Vec<(String, String, String)> = rows
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
-        .collect();
+    app.sql.execute("UPDATE messages SET content = 'forged' WHERE id = $1", &[&second]).await.expect("tamper");
+    app.sql.execute("UPDATE messages SET is_deleted = false WHERE id = $1", &[&first]).await.expect("undelete");
+    let rows = app.sql.query("SELECT projection, row_key, problem FROM audit_replay()", &[]).await.expect("replay");
+    let found: Vec<(String, String, String)> = rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
     let mut expected = vec![
-        (
-            "messages".to_owned(),
-            first.to_string(),
-            "differs".to_owned(),
-        ),
-        (
-            "messages".to_owned(),
-            second.to_string(),
-            "differs".to_owned(),
-        ),
+        ("messages".to_owned(), first.to_string(), "differs".to_owned()),
+        ("messages".to_owned(), second.to_string(), "differs".to_owned()),
     ];
     expected.sort();
     assert_eq!(found, expected);
 
-    app.sql
-        .execute(
-            "DELETE FROM chat_participants WHERE user_id = $1",
-            &[&teacher.id],
-        )
-        .await
-        .expect("tamper");
+    app.sql.execute("DELETE FROM chat_participants WHERE user_id = $1", &[&teacher.id]).await.expect("tamper");
     let missing: Vec<String> = app
         .sql
-        .query(
-            "SELECT problem FROM audit_replay() WHERE projection = 'chat_participants'",
-            &[],
-        )
+        .query("SELECT problem FROM audit_replay() WHERE projection = 'chat_participants'", &[])
         .await
         .expect("replay")
         .iter()
@@ -90,27 +40,17 @@ async fn replay_matches_and_then_reports_tampering() {
 #[tokio::test]
 async fn timeline_and_state_at_a_moment_come_from_the_log() {
     let app = TestApp::spawn().await;
-    let (teacher, student) = (
-        app.user("teacher", "Teacher T").await,
-        app.user("student", "Student S").await,
-    );
+    let (teacher, student) = (app.user("teacher", "Teacher T").await, app.user("student", "Student S").await);
     let chat = app.chat(&teacher, &student).await;
     let hello = app.send(&student, chat, "hello").await;
-    let before_delete: time::OffsetDateTime = app
-        .sql
-        .query_one("SELECT clock_timestamp()", &[])
-        .await
-        .expect("now")
-        .get(0);
+    let before_delete: time::OffsetDateTime =
+        app.sql.query_one("SELECT clock_timestamp()", &[]).await.expect("now").get(0);
     assert_eq!(app.delete_message(&student, hello).await.status(), 200);
     app.send(&teacher, chat, "reply").await;
 
     let timeline: Vec<(String, Option<String>, Option<String>)> = app
         .sql
-        .query(
-            "SELECT event_type, actor_name, content FROM audit_chat_timeline($1)",
-            &[&chat],
-        )
+        .query("SELECT event_type, actor_name, content FROM audit_chat_timeline($1)", &[&chat])
         .await
         .expect("timeline")
         .iter()
@@ -118,37 +58,13 @@ async fn timeline_and_state_at_a_moment_come_from_the_log() {
         .collect();
     assert_eq!(timeline.len(), 4);
     assert_eq!(timeline[0].0, "chat_created");
-    assert_eq!(
-        timeline[1],
-        (
-            "message_created".into(),
-            Some("Student S".into()),
-            Some("hello".into())
-        )
-    );
-    assert_eq!(
-        timeline[2],
-        (
-            "message_deleted".into(),
-            Some("Student S".into()),
-            Some("hello".into())
-        )
-    );
-    assert_eq!(
-        timeline[3],
-        (
-            "message_created".into(),
-            Some("Teacher T".into()),
-            Some("reply".into())
-        )
-    );
+    assert_eq!(timeline[1], ("message_created".into(), Some("Student S".into()), Some("hello".into())));
+    assert_eq!(timeline[2], ("message_deleted".into(), Some("Student S".into()), Some("hello".into())));
+    assert_eq!(timeline[3], ("message_created".into(), Some("Teacher T".into()), Some("reply".into())));
 
     let then: Vec<(String, bool)> = app
         .sql
-        .query(
-            "SELECT content, is_deleted FROM audit_chat_at($1, $2)",
-            &[&chat, &before_delete],
-        )
+        .query("SELECT content, is_deleted FROM audit_chat_at($1, $2)", &[&chat, &before_delete])
         .await
         .expect("state then")
         .iter()
@@ -157,17 +73,11 @@ async fn timeline_and_state_at_a_moment_come_from_the_log() {
     assert_eq!(then, vec![("hello".to_owned(), false)]);
     let now: Vec<(String, bool)> = app
         .sql
-        .query(
-            "SELECT content, is_deleted FROM audit_chat_at($1, now())",
-            &[&chat],
-        )
+        .query("SELECT content, is_deleted FROM audit_chat_at($1, now())", &[&chat])
         .await
         .expect("state now")
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
-    assert_eq!(
-        now,
-        vec![("hello".to_owned(), true), ("reply".to_owned(), false)]
-    );
+    assert_eq!(now, vec![("hello".to_owned(), true), ("reply".to_owned(), false)]);
 }

@@ -6,15 +6,7 @@ use serde_json::json;
 use crate::helpers::{SECRET, TestApp, now, sign, status_and_json};
 
 async fn chats_status(app: &TestApp, token: &str) -> (u16, serde_json::Value) {
-    status_and_json(
-        app.http
-            .get(app.url("/api/chats"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await
+    status_and_json(app.http.get(app.url("/api/chats")).bearer_auth(token).send().await.expect("send")).await
 }
 
 #[tokio::test]
@@ -27,14 +19,7 @@ async fn only_valid_hs256_tokens_of_existing_users_are_accepted() {
     let header_none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0"; // {"alg":"none","typ":"JWT"}
     let payload = base64_url(&json!({ "sub": sub, "exp": now() + 600 }).to_string());
     let cases: Vec<(&str, String)> = vec![
-        (
-            "expired",
-            sign(
-                &json!({ "sub": sub, "exp": now() - 60 }),
-                SECRET,
-                Algorithm::HS256,
-            ),
-        ),
+        ("expired", sign(&json!({ "sub": sub, "exp": now() - 60 }), SECRET, Algorithm::HS256)),
         (
             "wrong secret",
             sign(
@@ -43,79 +28,27 @@ async fn only_valid_hs256_tokens_of_existing_users_are_accepted() {
                 Algorithm::HS256,
             ),
         ),
-        (
-            "HS512",
-            sign(
-                &json!({ "sub": sub, "exp": now() + 600 }),
-                SECRET,
-                Algorithm::HS512,
-            ),
-        ),
+        ("HS512", sign(&json!({ "sub": sub, "exp": now() + 600 }), SECRET, Algorithm::HS512)),
         ("alg none", format!("{header_none}.{payload}.")),
-        (
-            "no exp",
-            sign(&json!({ "sub": sub }), SECRET, Algorithm::HS256),
-        ),
-        (
-            "no sub",
-            sign(&json!({ "exp": now() + 600 }), SECRET, Algorithm::HS256),
-        ),
-        (
-            "numeric sub",
-            sign(
-                &json!({ "sub": student.id, "exp": now() + 600 }),
-                SECRET,
-                Algorithm::HS256,
-            ),
-        ),
-        (
-            "sub not an id",
-            sign(
-                &json!({ "sub": "alice", "exp": now() + 600 }),
-                SECRET,
-                Algorithm::HS256,
-            ),
-        ),
-        (
-            "unknown user",
-            sign(
-                &json!({ "sub": "999999", "exp": now() + 600 }),
-                SECRET,
-                Algorithm::HS256,
-            ),
-        ),
+        ("no exp", sign(&json!({ "sub": sub }), SECRET, Algorithm::HS256)),
+        ("no sub", sign(&json!({ "exp": now() + 600 }), SECRET, Algorithm::HS256)),
+        ("numeric sub", sign(&json!({ "sub": student.id, "exp": now() + 600 }), SECRET, Algorithm::HS256)),
+        ("sub not an id", sign(&json!({ "sub": "alice", "exp": now() + 600 }), SECRET, Algorithm::HS256)),
+        ("unknown user", sign(&json!({ "sub": "999999", "exp": now() + 600 }), SECRET, Algorithm::HS256)),
         (
             "not yet valid",
-            sign(
-                &json!({ "sub": sub, "exp": now() + 600, "nbf": now() + 300 }),
-                SECRET,
-                Algorithm::HS256,
-            ),
+            sign(&json!({ "sub": sub, "exp": now() + 600, "nbf": now() + 300 }), SECRET, Algorithm::HS256),
         ),
         ("garbage", "not-a-token".into()),
-        (
-            "empty signature",
-            format!("{}.", student.token.rsplit_once('.').expect("jwt").0),
-        ),
+        ("empty signature", format!("{}.", student.token.rsplit_once('.').expect("jwt").0)),
     ];
     for (name, token) in cases {
         let (status, body) = chats_status(&app, &token).await;
         assert_eq!(status, 401, "{name}: {body}");
     }
-    let no_token = app
-        .http
-        .get(app.url("/api/chats"))
-        .send()
-        .await
-        .expect("send");
+    let no_token = app.http.get(app.url("/api/chats")).send().await.expect("send");
     assert_eq!(status_and_json(no_token).await.0, 401);
-    let basic = app
-        .http
-        .get(app.url("/api/chats"))
-        .header("authorization", "Basic abc")
-        .send()
-        .await
-        .expect("send");
+    let basic = app.http.get(app.url("/api/chats")).header("authorization", "Basic abc").send().await.expect("send");
     assert_eq!(status_and_json(basic).await.0, 401);
 }
 
@@ -124,10 +57,7 @@ fn base64_url(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (*b as u32) << (16 - 8 * i));
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | (*b as u32) << (16 - 8 * i));
         for i in 0..=chunk.len() {
             out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
         }
@@ -139,18 +69,9 @@ fn base64_url(text: &str) -> String {
 async fn a_role_claim_cannot_raise_rights() {
     let app = TestApp::spawn().await;
     let student = app.user("student", "S").await;
-    let token = sign(
-        &json!({ "sub": student.id.to_string(), "exp": now() + 600, "role": "admin" }),
-        SECRET,
-        Algorithm::HS256,
-    );
-    let response = app
-        .http
-        .get(app.url("/api/admin/chats"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("send");
+    let token =
+        sign(&json!({ "sub": student.id.to_string(), "exp": now() + 600, "role": "admin" }), SECRET, Algorithm::HS256);
+    let response = app.http.get(app.url("/api/admin/chats")).bearer_auth(token).send().await.expect("send");
     assert_eq!(status_and_json(response).await.0, 403);
 }
 
@@ -163,11 +84,8 @@ async fn issuer_and_audience_are_checked_when_configured() {
     .await;
     let student = app.user("student", "S").await;
     let sub = student.id.to_string();
-    let good = sign(
-        &json!({ "sub": sub, "exp": now() + 600, "iss": "school", "aud": "tutorchat" }),
-        SECRET,
-        Algorithm::HS256,
-    );
+    let good =
+        sign(&json!({ "sub": sub, "exp": now() + 600, "iss": "school", "aud": "tutorchat" }), SECRET, Algorithm::HS256);
     assert_eq!(chats_status(&app, &good).await.0, 200);
     for claims in [
         json!({ "sub": sub, "exp": now() + 600, "iss": "evil", "aud": "tutorchat" }),
@@ -183,40 +101,17 @@ async fn issuer_and_audience_are_checked_when_configured() {
 async fn dev_login_sets_an_http_only_cookie_that_authenticates() {
     let app = TestApp::spawn().await;
     let student = app.user("student", "Маша").await;
-    let email: String = app
-        .sql
-        .query_one("SELECT email FROM users WHERE id = $1", &[&student.id])
-        .await
-        .expect("q")
-        .get(0);
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .expect("client");
+    let email: String =
+        app.sql.query_one("SELECT email FROM users WHERE id = $1", &[&student.id]).await.expect("q").get(0);
+    let client = reqwest::Client::builder().cookie_store(true).build().expect("client");
 
-    let unknown = client
-        .post(app.url("/api/dev/login"))
-        .json(&json!({ "email": "nobody@x" }))
-        .send()
-        .await
-        .expect("send");
+    let unknown =
+        client.post(app.url("/api/dev/login")).json(&json!({ "email": "nobody@x" })).send().await.expect("send");
     assert_eq!(status_and_json(unknown).await.0, 404);
-    let login = client
-        .post(app.url("/api/dev/login"))
-        .json(&json!({ "email": email }))
-        .send()
-        .await
-        .expect("send");
-    let cookie = login
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let login = client.post(app.url("/api/dev/login")).json(&json!({ "email": email })).send().await.expect("send");
+    let cookie = login.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     assert!(
-        cookie.starts_with("access_token=")
-            && cookie.contains("HttpOnly")
-            && cookie.contains("SameSite=Lax"),
+        cookie.starts_with("access_token=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
         "{cookie}"
     );
     let (status, body) = status_and_json(login).await;
@@ -224,55 +119,26 @@ async fn dev_login_sets_an_http_only_cookie_that_authenticates() {
 
     let me = client.get(app.url("/api/me")).send().await.expect("send");
     let (status, body) = status_and_json(me).await;
-    assert_eq!(
-        (status, body["user"]["id"].as_i64()),
-        (200, Some(student.id))
-    );
+    assert_eq!((status, body["user"]["id"].as_i64()), (200, Some(student.id)));
 
-    let logout = client
-        .post(app.url("/api/logout"))
-        .send()
-        .await
-        .expect("send");
+    let logout = client.post(app.url("/api/logout")).send().await.expect("send");
     assert_eq!(logout.status(), 204);
-    assert_eq!(
-        client
-            .get(app.url("/api/me"))
-            .send()
-            .await
-            .expect("send")
-            .status(),
-        401
-    );
+    assert_eq!(client.get(app.url("/api/me")).send().await.expect("send").status(), 401);
 }
 
 #[tokio::test]
 async fn dev_login_is_refused_unless_enabled() {
     let app = TestApp::spawn_with(|c| c.dev_login = false).await;
-    let login = app
-        .http
-        .post(app.url("/api/dev/login"))
-        .json(&json!({ "email": "a@b" }))
-        .send()
-        .await
-        .expect("send");
+    let login = app.http.post(app.url("/api/dev/login")).json(&json!({ "email": "a@b" })).send().await.expect("send");
     assert_eq!(status_and_json(login).await.0, 403);
-    let users = app
-        .http
-        .get(app.url("/api/dev/users"))
-        .send()
-        .await
-        .expect("send");
+    let users = app.http.get(app.url("/api/dev/users")).send().await.expect("send");
     assert_eq!(status_and_json(users).await.0, 403);
 }
 
 #[tokio::test]
 async fn cookie_writes_need_an_allowed_origin_and_bearer_writes_do_not() {
     let app = TestApp::spawn().await;
-    let (teacher, student) = (
-        app.user("teacher", "T").await,
-        app.user("student", "S").await,
-    );
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
     let chat = app.chat(&teacher, &student).await;
     let cookie = format!("access_token={}", student.token);
     let host = app.addr.to_string();
@@ -290,62 +156,14 @@ async fn cookie_writes_need_an_allowed_origin_and_bearer_writes_do_not() {
         }
         request.send()
     };
-    assert_eq!(
-        status_and_json(post(None, None).await.expect("send"))
-            .await
-            .0,
-        403
-    );
-    assert_eq!(
-        status_and_json(post(Some("http://evil.example"), None).await.expect("send"))
-            .await
-            .0,
-        403
-    );
-    assert_eq!(
-        status_and_json(post(Some("null"), None).await.expect("send"))
-            .await
-            .0,
-        403
-    );
-    assert_eq!(
-        status_and_json(
-            post(None, Some("http://evil.example/page"))
-                .await
-                .expect("send")
-        )
-        .await
-        .0,
-        403
-    );
-    assert_eq!(
-        status_and_json(
-            post(Some(&format!("http://{host}")), None)
-                .await
-                .expect("send")
-        )
-        .await
-        .0,
-        201
-    );
-    assert_eq!(
-        status_and_json(
-            post(None, Some(&format!("http://{host}/chat/1")))
-                .await
-                .expect("send")
-        )
-        .await
-        .0,
-        201
-    );
+    assert_eq!(status_and_json(post(None, None).await.expect("send")).await.0, 403);
+    assert_eq!(status_and_json(post(Some("http://evil.example"), None).await.expect("send")).await.0, 403);
+    assert_eq!(status_and_json(post(Some("null"), None).await.expect("send")).await.0, 403);
+    assert_eq!(status_and_json(post(None, Some("http://evil.example/page")).await.expect("send")).await.0, 403);
+    assert_eq!(status_and_json(post(Some(&format!("http://{host}")), None).await.expect("send")).await.0, 201);
+    assert_eq!(status_and_json(post(None, Some(&format!("http://{host}/chat/1"))).await.expect("send")).await.0, 201);
     // Reading with the cookie needs no Origin.
-    let read = app
-        .http
-        .get(app.url("/api/chats"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .expect("send");
+    let read = app.http.get(app.url("/api/chats")).header("cookie", &cookie).send().await.expect("send");
     assert_eq!(status_and_json(read).await.0, 200);
     // A Bearer client is not a browser riding on ambient credentials.
     let bearer = app
@@ -358,13 +176,8 @@ async fn cookie_writes_need_an_allowed_origin_and_bearer_writes_do_not() {
 
 #[tokio::test]
 async fn configured_allowed_origins_replace_the_same_origin_rule() {
-    let app =
-        TestApp::spawn_with(|c| c.allowed_origins = vec!["https://chat.school.example".into()])
-            .await;
-    let (teacher, student) = (
-        app.user("teacher", "T").await,
-        app.user("student", "S").await,
-    );
+    let app = TestApp::spawn_with(|c| c.allowed_origins = vec!["https://chat.school.example".into()]).await;
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
     let chat = app.chat(&teacher, &student).await;
     let post = |origin: String| {
         app.http
@@ -374,25 +187,13 @@ async fn configured_allowed_origins_replace_the_same_origin_rule() {
             .json(&json!({ "chat_id": chat, "content": "hi" }))
             .send()
     };
-    assert_eq!(
-        post("https://chat.school.example".into())
-            .await
-            .expect("send")
-            .status(),
-        201
-    );
-    assert_eq!(
-        post(format!("http://{}", app.addr))
-            .await
-            .expect("send")
-            .status(),
-        403
-    );
+    assert_eq!(post("https://chat.school.example".into()).await.expect("send").status(), 201);
+    assert_eq!(post(format!("http://{}", app.addr)).await.expect("send").status(), 403);
 }
 
 #[test]
 fn a_short_secret_is_refused() {
-    let error = tutorchat::config::JwtConfig::new(tutorchat::config::Secret::new("x".repeat(31)))
-        .expect_err("too short");
+    let error =
+        tutorchat::config::JwtConfig::new(tutorchat::config::Secret::new("x".repeat(31))).expect_err("too short");
     assert_eq!(error.var, "JWT_SECRET");
 }

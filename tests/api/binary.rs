@@ -13,15 +13,7 @@ use crate::helpers::{SECRET, TestApp, fresh_database, token_for};
 
 fn tutorchat() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_tutorchat"));
-    for var in [
-        "DATABASE_URL",
-        "JWT_SECRET",
-        "LISTEN_ADDR",
-        "DEV_LOGIN",
-        "DATA_DIR",
-        "RUST_LOG",
-        "LOG_FORMAT",
-    ] {
+    for var in ["DATABASE_URL", "JWT_SECRET", "LISTEN_ADDR", "DEV_LOGIN", "DATA_DIR", "RUST_LOG", "LOG_FORMAT"] {
         command.env_remove(var);
     }
     command
@@ -29,39 +21,19 @@ fn tutorchat() -> Command {
 
 /// Runs to completion and returns (success, the non-empty lines of stderr).
 fn fails_with(command: &mut Command) -> Vec<String> {
-    let output = command
-        .stdin(Stdio::null())
-        .output()
-        .expect("run tutorchat");
-    assert!(
-        !output.status.success(),
-        "expected a failure, got {:?}",
-        output.status
-    );
-    String::from_utf8_lossy(&output.stderr)
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(str::to_owned)
-        .collect()
+    let output = command.stdin(Stdio::null()).output().expect("run tutorchat");
+    assert!(!output.status.success(), "expected a failure, got {:?}", output.status);
+    String::from_utf8_lossy(&output.stderr).lines().filter(|l| !l.trim().is_empty()).map(str::to_owned).collect()
 }
 
 fn one_line_naming(lines: &[String], variable: &str) {
     assert_eq!(lines.len(), 1, "expected one line, got {lines:#?}");
-    assert!(
-        lines[0].contains(variable),
-        "{:?} does not name {variable}",
-        lines[0]
-    );
+    assert!(lines[0].contains(variable), "{:?} does not name {variable}", lines[0]);
 }
 
 #[test]
 fn an_unparseable_database_url_is_one_line_naming_it() {
-    let lines = fails_with(
-        tutorchat()
-            .arg("serve")
-            .env("JWT_SECRET", SECRET)
-            .env("DATABASE_URL", "postgres://[::1"),
-    );
+    let lines = fails_with(tutorchat().arg("serve").env("JWT_SECRET", SECRET).env("DATABASE_URL", "postgres://[::1"));
     one_line_naming(&lines, "DATABASE_URL");
 }
 
@@ -72,44 +44,25 @@ fn an_unreachable_database_is_one_line_naming_it() {
             .arg("serve")
             .env("JWT_SECRET", SECRET)
             .env("LISTEN_ADDR", "127.0.0.1:0")
-            .env(
-                "DATABASE_URL",
-                "postgres://nobody:secret-password@127.0.0.1:1/nothing",
-            ),
+            .env("DATABASE_URL", "postgres://nobody:secret-password@127.0.0.1:1/nothing"),
     );
     one_line_naming(&lines, "DATABASE_URL");
-    assert!(
-        !lines[0].contains("secret-password"),
-        "the password leaked: {}",
-        lines[0]
-    );
+    assert!(!lines[0].contains("secret-password"), "the password leaked: {}", lines[0]);
 }
 
 #[test]
 fn a_short_or_missing_jwt_secret_is_refused() {
-    one_line_naming(
-        &fails_with(tutorchat().arg("serve").env("JWT_SECRET", "short")),
-        "JWT_SECRET",
-    );
+    one_line_naming(&fails_with(tutorchat().arg("serve").env("JWT_SECRET", "short")), "JWT_SECRET");
     one_line_naming(&fails_with(tutorchat().arg("serve")), "JWT_SECRET");
     one_line_naming(
-        &fails_with(
-            tutorchat()
-                .arg("serve")
-                .env("LISTEN_ADDR", "nowhere")
-                .env("JWT_SECRET", SECRET),
-        ),
+        &fails_with(tutorchat().arg("serve").env("LISTEN_ADDR", "nowhere").env("JWT_SECRET", SECRET)),
         "LISTEN_ADDR",
     );
 }
 
 #[test]
 fn missing_postgres_binaries_say_what_to_install_or_set() {
-    let lines = fails_with(
-        tutorchat()
-            .arg("migrate")
-            .env("PG_BINDIR", "/nonexistent/bin"),
-    );
+    let lines = fails_with(tutorchat().arg("migrate").env("PG_BINDIR", "/nonexistent/bin"));
     one_line_naming(&lines, "PG_BINDIR");
 }
 
@@ -154,12 +107,8 @@ struct Running {
 
 /// Starts `tutorchat serve` and waits for its "listening on" line.
 fn start(command: &mut Command) -> Running {
-    let mut child = command
-        .env("LISTEN_ADDR", "127.0.0.1:0")
-        .stdin(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut child =
+        command.env("LISTEN_ADDR", "127.0.0.1:0").stdin(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn");
     let (tx, rx) = std::sync::mpsc::channel();
     let stderr = child.stderr.take().expect("stderr");
     std::thread::spawn(move || {
@@ -175,11 +124,7 @@ fn start(command: &mut Command) -> Running {
             panic!("tutorchat did not start listening");
         };
         if let Some(addr) = line.split("listening on http://").nth(1) {
-            return Running {
-                child,
-                addr: addr.trim().to_owned(),
-                stderr: rx,
-            };
+            return Running { child, addr: addr.trim().to_owned(), stderr: rx };
         }
     }
 }
@@ -208,25 +153,14 @@ impl Running {
 async fn serve_answers_health_logs_requests_without_secrets_and_stops_on_sigterm() {
     // The schema and a chat, prepared through a test app on the same database.
     let app = TestApp::spawn().await;
-    let (teacher, student) = (
-        app.user("teacher", "T").await,
-        app.user("student", "S").await,
-    );
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
     let chat = app.chat(&teacher, &student).await;
-    let mut running = start(
-        tutorchat()
-            .arg("serve")
-            .env("JWT_SECRET", SECRET)
-            .env("DATABASE_URL", config_url(&app.database)),
-    );
+    let mut running =
+        start(tutorchat().arg("serve").env("JWT_SECRET", SECRET).env("DATABASE_URL", config_url(&app.database)));
     let base = format!("http://{}", running.addr);
     let http = reqwest::Client::new();
 
-    let health = http
-        .get(format!("{base}/healthz"))
-        .send()
-        .await
-        .expect("healthz");
+    let health = http.get(format!("{base}/healthz")).send().await.expect("healthz");
     assert_eq!(health.status(), 200);
     let secret_text = "very private homework answer";
     let token = token_for(student.id);
@@ -238,27 +172,14 @@ async fn serve_answers_health_logs_requests_without_secrets_and_stops_on_sigterm
         .await
         .expect("post");
     assert_eq!(sent.status(), 201);
-    let login = http
-        .post(format!("{base}/api/dev/login"))
-        .json(&json!({"email": "x@y"}))
-        .send()
-        .await
-        .expect("login");
+    let login = http.post(format!("{base}/api/dev/login")).json(&json!({"email": "x@y"})).send().await.expect("login");
     assert_eq!(login.status(), 403, "dev login is off outside demo mode");
 
     let (status, lines) = running.stop();
     assert!(status.success(), "exit status {status:?}");
     let log = lines.join("\n");
-    assert!(
-        log.contains("method=GET") && log.contains("path=/healthz") && log.contains("status=200"),
-        "{log}"
-    );
-    assert!(
-        log.contains("path=/api/messages")
-            && log.contains("status=201")
-            && log.contains("latency_ms="),
-        "{log}"
-    );
+    assert!(log.contains("method=GET") && log.contains("path=/healthz") && log.contains("status=200"), "{log}");
+    assert!(log.contains("path=/api/messages") && log.contains("status=201") && log.contains("latency_ms="), "{log}");
     assert!(!log.contains(secret_text), "message text reached the log");
     assert!(!log.contains(&token), "a token reached the log");
 }
@@ -269,24 +190,10 @@ async fn serve_answers_health_logs_requests_without_secrets_and_stops_on_sigterm
 async fn serve_demo_without_database_url_runs_its_own_postgres() {
     let data_dir = std::env::temp_dir().join(format!("tutorchat-demo-test-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data_dir);
-    let mut running = start(
-        tutorchat()
-            .args(["serve", "--demo"])
-            .env("DATA_DIR", &data_dir),
-    );
+    let mut running = start(tutorchat().args(["serve", "--demo"]).env("DATA_DIR", &data_dir));
     let base = format!("http://{}", running.addr);
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .expect("client");
-    assert_eq!(
-        http.get(format!("{base}/healthz"))
-            .send()
-            .await
-            .expect("healthz")
-            .status(),
-        200
-    );
+    let http = reqwest::Client::builder().cookie_store(true).build().expect("client");
+    assert_eq!(http.get(format!("{base}/healthz")).send().await.expect("healthz").status(), 200);
     let login = http
         .post(format!("{base}/api/dev/login"))
         .json(&json!({"email": "maria@demo.school"}))
@@ -294,29 +201,16 @@ async fn serve_demo_without_database_url_runs_its_own_postgres() {
         .await
         .expect("login");
     assert_eq!(login.status(), 200);
-    let chats: serde_json::Value = http
-        .get(format!("{base}/api/chats"))
-        .send()
-        .await
-        .expect("chats")
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(
-        chats["chats"].as_array().map(Vec::len),
-        Some(1),
-        "the demo student has a chat: {chats}"
-    );
+    let chats: serde_json::Value =
+        http.get(format!("{base}/api/chats")).send().await.expect("chats").json().await.expect("json");
+    assert_eq!(chats["chats"].as_array().map(Vec::len), Some(1), "the demo student has a chat: {chats}");
 
     let (status, _) = running.stop();
     assert!(status.success(), "exit status {status:?}");
     let pidfile = data_dir.join("postgres/data/postmaster.pid");
     let deadline = Instant::now() + Duration::from_secs(15);
     while pidfile.exists() {
-        assert!(
-            Instant::now() < deadline,
-            "the private PostgreSQL is still running after tutorchat exited"
-        );
+        assert!(Instant::now() < deadline, "the private PostgreSQL is still running after tutorchat exited");
         std::thread::sleep(Duration::from_millis(50));
     }
     let _ = std::fs::remove_dir_all(&data_dir);

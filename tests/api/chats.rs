@@ -8,10 +8,7 @@ use crate::helpers::{TestApp, status_and_json};
 async fn a_participant_lists_own_chats_with_partner_last_message_and_unread() {
     let app = TestApp::spawn().await;
     let teacher = app.user("teacher", "Иван Петров").await;
-    let (anna, boris) = (
-        app.user("student", "Анна").await,
-        app.user("student", "Борис").await,
-    );
+    let (anna, boris) = (app.user("student", "Анна").await, app.user("student", "Борис").await);
     let outsider = app.user("teacher", "Other").await;
     let with_anna = app.chat(&teacher, &anna).await;
     let with_boris = app.chat(&teacher, &boris).await;
@@ -24,16 +21,12 @@ async fn a_participant_lists_own_chats_with_partner_last_message_and_unread() {
     assert_eq!(app.delete_message(&anna, a2).await.status(), 200);
     app.send(&boris, with_boris, "b1").await; // Boris's chat is now the most recent
 
-    let (status, body) =
-        status_and_json(app.get("/api/chats", &teacher).send().await.expect("send")).await;
+    let (status, body) = status_and_json(app.get("/api/chats", &teacher).send().await.expect("send")).await;
     assert_eq!(status, 200);
     let chats = body["chats"].as_array().expect("chats");
     assert_eq!(chats.len(), 2, "{body}");
     assert_eq!(chats[0]["id"].as_i64(), Some(with_boris));
-    assert_eq!(
-        chats[0]["participant"],
-        json!({ "id": boris.id, "name": "Борис", "role": "student" })
-    );
+    assert_eq!(chats[0]["participant"], json!({ "id": boris.id, "name": "Борис", "role": "student" }));
     assert_eq!(chats[0]["last_message"]["content"], "b1");
     assert_eq!(chats[0]["unread_count"], 1);
     assert_eq!(chats[1]["id"].as_i64(), Some(with_anna));
@@ -42,18 +35,14 @@ async fn a_participant_lists_own_chats_with_partner_last_message_and_unread() {
         chats[1]["unread_count"], 2,
         "Anna's two visible messages; the deleted one and the teacher's own do not count"
     );
-    let created_at = chats[1]["last_message"]["created_at"]
-        .as_str()
-        .expect("timestamp");
+    let created_at = chats[1]["last_message"]["created_at"].as_str().expect("timestamp");
     assert!(
-        time::OffsetDateTime::parse(created_at, &time::format_description::well_known::Rfc3339)
-            .is_ok(),
+        time::OffsetDateTime::parse(created_at, &time::format_description::well_known::Rfc3339).is_ok(),
         "{created_at}"
     );
     assert!(created_at.ends_with('Z'), "{created_at}");
 
-    let (_, anna_view) =
-        status_and_json(app.get("/api/chats", &anna).send().await.expect("send")).await;
+    let (_, anna_view) = status_and_json(app.get("/api/chats", &anna).send().await.expect("send")).await;
     assert_eq!(anna_view["chats"][0]["participant"]["name"], "Иван Петров");
     assert_eq!(anna_view["chats"][0]["unread_count"], 1);
     assert_eq!(anna_view["chats"].as_array().map(Vec::len), Some(1));
@@ -62,13 +51,9 @@ async fn a_participant_lists_own_chats_with_partner_last_message_and_unread() {
 #[tokio::test]
 async fn a_chat_without_messages_has_a_null_last_message() {
     let app = TestApp::spawn().await;
-    let (teacher, student) = (
-        app.user("teacher", "T").await,
-        app.user("student", "S").await,
-    );
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
     app.chat(&teacher, &student).await;
-    let (_, body) =
-        status_and_json(app.get("/api/chats", &student).send().await.expect("send")).await;
+    let (_, body) = status_and_json(app.get("/api/chats", &student).send().await.expect("send")).await;
     assert_eq!(body["chats"][0]["last_message"], Value::Null);
     assert_eq!(body["chats"][0]["unread_count"], 0);
 }
@@ -90,30 +75,14 @@ async fn admins_list_every_chat_and_nobody_else_may() {
     assert_eq!(app.delete_message(&teacher, two).await.status(), 200);
 
     for user in [&teacher, &student] {
-        let (status, _) = status_and_json(
-            app.get("/api/admin/chats", user)
-                .send()
-                .await
-                .expect("send"),
-        )
-        .await;
+        let (status, _) = status_and_json(app.get("/api/admin/chats", user).send().await.expect("send")).await;
         assert_eq!(status, 403);
     }
-    let (status, body) = status_and_json(
-        app.get("/api/admin/chats", &admin)
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (status, body) = status_and_json(app.get("/api/admin/chats", &admin).send().await.expect("send")).await;
     assert_eq!(status, 200);
     let chats = body["chats"].as_array().expect("chats");
     assert_eq!(chats.len(), 2);
-    assert_eq!(
-        chats[0]["id"].as_i64(),
-        Some(chat),
-        "most recent activity first"
-    );
+    assert_eq!(chats[0]["id"].as_i64(), Some(chat), "most recent activity first");
     assert_eq!(
         chats[0]["participants"],
         json!([
@@ -124,50 +93,23 @@ async fn admins_list_every_chat_and_nobody_else_may() {
     assert_eq!(chats[0]["messages_count"], 2);
     assert!(chats[0]["last_message_at"].is_string());
     assert_eq!(chats[1]["id"].as_i64(), Some(quiet));
-    assert_eq!(
-        (
-            chats[1]["messages_count"].as_i64(),
-            &chats[1]["last_message_at"]
-        ),
-        (Some(0), &Value::Null)
-    );
+    assert_eq!((chats[1]["messages_count"].as_i64(), &chats[1]["last_message_at"]), (Some(0), &Value::Null));
 }
 
 #[tokio::test]
 async fn unknown_routes_and_methods_answer_json() {
     let app = TestApp::spawn().await;
     let student = app.user("student", "S").await;
-    let (status, _) = status_and_json(
-        app.get("/api/nothing", &student)
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (status, _) = status_and_json(app.get("/api/nothing", &student).send().await.expect("send")).await;
     assert_eq!(status, 404);
-    let (status, _) = status_and_json(
-        app.http
-            .put(app.url("/api/chats"))
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (status, _) = status_and_json(app.http.put(app.url("/api/chats")).send().await.expect("send")).await;
     assert_eq!(status, 405);
 }
 
 #[tokio::test]
 async fn openapi_describes_every_endpoint() {
     let app = TestApp::spawn().await;
-    let doc: Value = app
-        .http
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    let doc: Value = app.http.get(app.url("/api/openapi.json")).send().await.expect("send").json().await.expect("json");
     let paths = doc["paths"].as_object().expect("paths");
     for path in [
         "/api/chats",
@@ -180,10 +122,7 @@ async fn openapi_describes_every_endpoint() {
         "/healthz",
         "/readyz",
     ] {
-        assert!(
-            paths.contains_key(path),
-            "{path} missing from the OpenAPI document"
-        );
+        assert!(paths.contains_key(path), "{path} missing from the OpenAPI document");
     }
     assert!(doc["paths"]["/api/messages"]["post"]["responses"]["201"].is_object());
     assert!(doc["components"]["schemas"]["SentMessage"]["properties"]["created_at"].is_object());
@@ -193,12 +132,7 @@ async fn openapi_describes_every_endpoint() {
 async fn health_and_readiness_answer_ok() {
     let app = TestApp::spawn().await;
     for path in ["/healthz", "/readyz"] {
-        let (status, body) =
-            status_and_json(app.http.get(app.url(path)).send().await.expect("send")).await;
-        assert_eq!(
-            (status, body["status"].as_str()),
-            (200, Some("ok")),
-            "{path}"
-        );
+        let (status, body) = status_and_json(app.http.get(app.url(path)).send().await.expect("send")).await;
+        assert_eq!((status, body["status"].as_str()), (200, Some("ok")), "{path}");
     }
 }

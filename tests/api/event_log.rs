@@ -9,62 +9,33 @@ use crate::helpers::{TestApp, connect};
 
 async fn refused(sql: &tokio_postgres::Client, statement: &str) -> String {
     let error = sql.batch_execute(statement).await.expect_err(statement);
-    assert_eq!(
-        error.code(),
-        Some(&SqlState::INSUFFICIENT_PRIVILEGE),
-        "{statement}: {error:?}"
-    );
-    error
-        .as_db_error()
-        .map(|e| e.message().to_owned())
-        .unwrap_or_default()
+    assert_eq!(error.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{statement}: {error:?}");
+    error.as_db_error().map(|e| e.message().to_owned()).unwrap_or_default()
 }
 
 #[tokio::test]
 async fn events_cannot_be_updated_deleted_or_truncated() {
     let app = TestApp::spawn().await;
-    let (teacher, student) = (
-        app.user("teacher", "T").await,
-        app.user("student", "S").await,
-    );
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
     let chat = app.chat(&teacher, &student).await;
     app.send(&student, chat, "keep me").await;
 
-    assert!(
-        refused(&app.sql, "UPDATE events SET payload = '{}'")
-            .await
-            .contains("append-only")
-    );
+    assert!(refused(&app.sql, "UPDATE events SET payload = '{}'").await.contains("append-only"));
     refused(&app.sql, "DELETE FROM events").await;
     refused(&app.sql, "DELETE FROM events WHERE false").await; // even when nothing matches
     refused(&app.sql, "TRUNCATE events").await;
     // Not even a superuser that turns ordinary triggers off (replication mode) gets around it.
-    refused(
-        &app.sql,
-        "SET session_replication_role = replica; DELETE FROM events",
-    )
-    .await;
-    app.sql
-        .batch_execute("RESET session_replication_role")
-        .await
-        .expect("reset");
+    refused(&app.sql, "SET session_replication_role = replica; DELETE FROM events").await;
+    app.sql.batch_execute("RESET session_replication_role").await.expect("reset");
 
-    let count: i64 = app
-        .sql
-        .query_one("SELECT count(*) FROM events", &[])
-        .await
-        .expect("count")
-        .get(0);
+    let count: i64 = app.sql.query_one("SELECT count(*) FROM events", &[]).await.expect("count").get(0);
     assert_eq!(count, 2, "chat_created and message_created are still there");
 }
 
 #[tokio::test]
 async fn a_position_cannot_be_chosen_by_the_writer() {
     let app = TestApp::spawn().await;
-    let (teacher, student) = (
-        app.user("teacher", "T").await,
-        app.user("student", "S").await,
-    );
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
     let chat = app.chat(&teacher, &student).await;
     let position: i64 = app
         .sql
@@ -78,22 +49,14 @@ async fn a_position_cannot_be_chosen_by_the_writer() {
         .expect("psql insert")
         .get(0);
     assert!(position < 1000000, "the trigger assigns positions");
-    let ids: i64 = app
-        .sql
-        .query_one("SELECT count(*) FROM messages WHERE id = 424242", &[])
-        .await
-        .expect("q")
-        .get(0);
+    let ids: i64 = app.sql.query_one("SELECT count(*) FROM messages WHERE id = 424242", &[]).await.expect("q").get(0);
     assert_eq!(ids, 0, "the log assigns message ids too");
 }
 
 #[tokio::test]
 async fn projections_follow_appends_in_the_same_transaction() {
     let app = TestApp::spawn().await;
-    let (teacher, student) = (
-        app.user("teacher", "T").await,
-        app.user("student", "S").await,
-    );
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
     let chat = app.chat(&teacher, &student).await;
 
     let mut sql = connect(&app.database).await;
@@ -101,21 +64,9 @@ async fn projections_follow_appends_in_the_same_transaction() {
     let appended = events::append(
         &tx,
         &[
-            NewEvent::MessageCreated {
-                chat_id: chat,
-                sender_id: student.id,
-                content: "one".into(),
-            },
-            NewEvent::MessageCreated {
-                chat_id: chat,
-                sender_id: teacher.id,
-                content: "two".into(),
-            },
-            NewEvent::MessageCreated {
-                chat_id: chat,
-                sender_id: student.id,
-                content: "three".into(),
-            },
+            NewEvent::MessageCreated { chat_id: chat, sender_id: student.id, content: "one".into() },
+            NewEvent::MessageCreated { chat_id: chat, sender_id: teacher.id, content: "two".into() },
+            NewEvent::MessageCreated { chat_id: chat, sender_id: student.id, content: "three".into() },
         ],
     )
     .await
@@ -127,47 +78,23 @@ async fn projections_follow_appends_in_the_same_transaction() {
             other => panic!("unexpected {other:?}"),
         })
         .collect();
-    let positions: Vec<i64> = appended
-        .iter()
-        .map(|e| e.as_ref().expect("stored").position)
-        .collect();
-    assert!(
-        positions.windows(2).all(|w| w[0] < w[1]),
-        "positions in append order: {positions:?}"
-    );
-    assert!(
-        ids.windows(2).all(|w| w[0] < w[1]),
-        "message ids in append order: {ids:?}"
-    );
+    let positions: Vec<i64> = appended.iter().map(|e| e.as_ref().expect("stored").position).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "positions in append order: {positions:?}");
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "message ids in append order: {ids:?}");
 
     // Inside the transaction the projection already has them; outside, nothing yet.
-    let inside: i64 = tx
-        .query_one("SELECT count(*) FROM messages WHERE chat_id = $1", &[&chat])
-        .await
-        .expect("q")
-        .get(0);
-    let outside: i64 = app
-        .sql
-        .query_one("SELECT count(*) FROM messages WHERE chat_id = $1", &[&chat])
-        .await
-        .expect("q")
-        .get(0);
+    let inside: i64 =
+        tx.query_one("SELECT count(*) FROM messages WHERE chat_id = $1", &[&chat]).await.expect("q").get(0);
+    let outside: i64 =
+        app.sql.query_one("SELECT count(*) FROM messages WHERE chat_id = $1", &[&chat]).await.expect("q").get(0);
     assert_eq!((inside, outside), (3, 0));
 
     // A deletion in the same batch as a second, redundant one: the log records one.
     let deleted = events::append(
         &tx,
         &[
-            NewEvent::MessageDeleted {
-                chat_id: chat,
-                actor_id: student.id,
-                message_id: ids[0],
-            },
-            NewEvent::MessageDeleted {
-                chat_id: chat,
-                actor_id: student.id,
-                message_id: ids[0],
-            },
+            NewEvent::MessageDeleted { chat_id: chat, actor_id: student.id, message_id: ids[0] },
+            NewEvent::MessageDeleted { chat_id: chat, actor_id: student.id, message_id: ids[0] },
         ],
     )
     .await
@@ -177,13 +104,14 @@ async fn projections_follow_appends_in_the_same_transaction() {
 
     let rows = app
         .sql
-        .query("SELECT id, sender_id, content, is_deleted, position FROM messages WHERE chat_id = $1 ORDER BY id", &[&chat])
+        .query(
+            "SELECT id, sender_id, content, is_deleted, position FROM messages WHERE chat_id = $1 ORDER BY id",
+            &[&chat],
+        )
         .await
         .expect("messages");
-    let projected: Vec<(i64, i64, String, bool, i64)> = rows
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
-        .collect();
+    let projected: Vec<(i64, i64, String, bool, i64)> =
+        rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))).collect();
     assert_eq!(
         projected,
         vec![
@@ -192,82 +120,29 @@ async fn projections_follow_appends_in_the_same_transaction() {
             (ids[2], student.id, "three".into(), false, positions[2]),
         ]
     );
-    let differences = app
-        .sql
-        .query("SELECT * FROM audit_replay()", &[])
-        .await
-        .expect("replay");
-    assert!(
-        differences.is_empty(),
-        "replay reports {} differences",
-        differences.len()
-    );
+    let differences = app.sql.query("SELECT * FROM audit_replay()", &[]).await.expect("replay");
+    assert!(differences.is_empty(), "replay reports {} differences", differences.len());
 }
 
 #[tokio::test]
 async fn the_log_refuses_what_the_rules_forbid() {
     let app = TestApp::spawn().await;
-    let (teacher, student) = (
-        app.user("teacher", "T").await,
-        app.user("student", "S").await,
-    );
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
     let outsider = app.user("student", "O").await;
     let chat = app.chat(&teacher, &student).await;
     let message = app.send(&student, chat, "mine").await;
     let cases = [
-        (
-            NewEvent::MessageCreated {
-                chat_id: chat,
-                sender_id: outsider.id,
-                content: "hi".into(),
-            },
-            "not a participant",
-        ),
-        (
-            NewEvent::MessageCreated {
-                chat_id: chat,
-                sender_id: student.id,
-                content: " \n\t".into(),
-            },
-            "whitespace",
-        ),
-        (
-            NewEvent::MessageCreated {
-                chat_id: chat,
-                sender_id: student.id,
-                content: "x".repeat(10_001),
-            },
-            "1 to 10000",
-        ),
-        (
-            NewEvent::MessageDeleted {
-                chat_id: chat,
-                actor_id: teacher.id,
-                message_id: message,
-            },
-            "only the author",
-        ),
-        (
-            NewEvent::MessageDeleted {
-                chat_id: chat,
-                actor_id: student.id,
-                message_id: 987654,
-            },
-            "does not exist",
-        ),
+        (NewEvent::MessageCreated { chat_id: chat, sender_id: outsider.id, content: "hi".into() }, "not a participant"),
+        (NewEvent::MessageCreated { chat_id: chat, sender_id: student.id, content: " \n\t".into() }, "whitespace"),
+        (NewEvent::MessageCreated { chat_id: chat, sender_id: student.id, content: "x".repeat(10_001) }, "1 to 10000"),
+        (NewEvent::MessageDeleted { chat_id: chat, actor_id: teacher.id, message_id: message }, "only the author"),
+        (NewEvent::MessageDeleted { chat_id: chat, actor_id: student.id, message_id: 987654 }, "does not exist"),
     ];
     for (event, expected) in cases {
-        let error = events::append(&app.sql, std::slice::from_ref(&event))
-            .await
-            .expect_err("refused");
+        let error = events::append(&app.sql, std::slice::from_ref(&event)).await.expect_err("refused");
         assert!(error.to_string().contains(expected), "{event:?}: {error}");
     }
-    let count: i64 = app
-        .sql
-        .query_one("SELECT count(*) FROM events", &[])
-        .await
-        .expect("count")
-        .get(0);
+    let count: i64 = app.sql.query_one("SELECT count(*) FROM events", &[]).await.expect("count").get(0);
     assert_eq!(count, 2);
 }
 
@@ -277,33 +152,19 @@ async fn the_log_refuses_what_the_rules_forbid() {
 #[tokio::test]
 async fn a_reader_never_skips_an_event_that_commits_out_of_order() {
     let app = TestApp::spawn().await;
-    let (teacher, student) = (
-        app.user("teacher", "T").await,
-        app.user("student", "S").await,
-    );
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
     let chat = app.chat(&teacher, &student).await;
     let reader = connect(&app.database).await;
-    let mut cursor = events::read_after(&reader, 0, 100)
-        .await
-        .expect("read")
-        .last()
-        .expect("chat_created")
-        .position;
+    let mut cursor = events::read_after(&reader, 0, 100).await.expect("read").last().expect("chat_created").position;
 
     let mut t1_client = connect(&app.database).await;
     let t1 = t1_client.transaction().await.expect("begin T1");
-    let t1_event = events::append(
-        &t1,
-        &[NewEvent::MessageCreated {
-            chat_id: chat,
-            sender_id: student.id,
-            content: "T1".into(),
-        }],
-    )
-    .await
-    .expect("T1 appends")[0]
-        .clone()
-        .expect("stored");
+    let t1_event =
+        events::append(&t1, &[NewEvent::MessageCreated { chat_id: chat, sender_id: student.id, content: "T1".into() }])
+            .await
+            .expect("T1 appends")[0]
+            .clone()
+            .expect("stored");
 
     let database = app.database.clone();
     let t2 = tokio::spawn(async move {
@@ -311,11 +172,7 @@ async fn a_reader_never_skips_an_event_that_commits_out_of_order() {
         let tx = client.transaction().await.expect("begin T2");
         let event = events::append(
             &tx,
-            &[NewEvent::MessageCreated {
-                chat_id: chat,
-                sender_id: teacher.id,
-                content: "T2".into(),
-            }],
+            &[NewEvent::MessageCreated { chat_id: chat, sender_id: teacher.id, content: "T2".into() }],
         )
         .await
         .expect("T2 appends")[0]
@@ -334,19 +191,14 @@ async fn a_reader_never_skips_an_event_that_commits_out_of_order() {
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let seen = events::read_after(&reader, cursor, 100)
-        .await
-        .expect("read");
+    let seen = events::read_after(&reader, cursor, 100).await.expect("read");
     assert!(
         seen.is_empty(),
         "the reader saw {:?} while T1 was still open",
         seen.iter().map(|e| e.position).collect::<Vec<_>>()
     );
     t1.commit().await.expect("T1 commits");
-    let t2_event = tokio::time::timeout(Duration::from_secs(10), t2)
-        .await
-        .expect("T2 finishes")
-        .expect("T2 task");
+    let t2_event = tokio::time::timeout(Duration::from_secs(10), t2).await.expect("T2 finishes").expect("T2 task");
     assert!(t1_event.position < t2_event.position);
 
     let mut seen = Vec::new();
@@ -362,17 +214,10 @@ async fn a_reader_never_skips_an_event_that_commits_out_of_order() {
 #[tokio::test]
 async fn read_after_pages_through_the_log_in_order() {
     let app = TestApp::spawn().await;
-    let (teacher, student) = (
-        app.user("teacher", "T").await,
-        app.user("student", "S").await,
-    );
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
     let chat = app.chat(&teacher, &student).await;
     let batch: Vec<NewEvent> = (0..25)
-        .map(|i| NewEvent::MessageCreated {
-            chat_id: chat,
-            sender_id: student.id,
-            content: format!("m{i}"),
-        })
+        .map(|i| NewEvent::MessageCreated { chat_id: chat, sender_id: student.id, content: format!("m{i}") })
         .collect();
     events::append(&app.sql, &batch).await.expect("append");
     let (mut cursor, mut contents) = (0, Vec::new());
@@ -385,10 +230,7 @@ async fn read_after_pages_through_the_log_in_order() {
             _ => None,
         }));
     }
-    assert_eq!(
-        contents,
-        (0..25).map(|i| format!("m{i}")).collect::<Vec<_>>()
-    );
+    assert_eq!(contents, (0..25).map(|i| format!("m{i}")).collect::<Vec<_>>());
 }
 
 /// One NOTIFY per INSERT statement, carrying the highest position it appended.
@@ -398,17 +240,10 @@ async fn each_append_statement_notifies_once_with_its_last_position() {
     use tokio_postgres::AsyncMessage;
 
     let app = TestApp::spawn().await;
-    let (teacher, student) = (
-        app.user("teacher", "T").await,
-        app.user("student", "S").await,
-    );
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
     let chat = app.chat(&teacher, &student).await;
 
-    let (listener, mut connection) = app
-        .database
-        .connect(tokio_postgres::NoTls)
-        .await
-        .expect("connect");
+    let (listener, mut connection) = app.database.connect(tokio_postgres::NoTls).await.expect("connect");
     let (tx, mut notifications) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
         let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
@@ -418,17 +253,10 @@ async fn each_append_statement_notifies_once_with_its_last_position() {
             }
         }
     });
-    listener
-        .batch_execute(&format!("LISTEN {}", events::CHANNEL))
-        .await
-        .expect("listen");
+    listener.batch_execute(&format!("LISTEN {}", events::CHANNEL)).await.expect("listen");
 
     let batch: Vec<NewEvent> = (0..3)
-        .map(|i| NewEvent::MessageCreated {
-            chat_id: chat,
-            sender_id: student.id,
-            content: format!("m{i}"),
-        })
+        .map(|i| NewEvent::MessageCreated { chat_id: chat, sender_id: student.id, content: format!("m{i}") })
         .collect();
     let appended = events::append(&app.sql, &batch).await.expect("append");
     let single = events::append(&app.sql, &batch[..1]).await.expect("append");
@@ -440,19 +268,10 @@ async fn each_append_statement_notifies_once_with_its_last_position() {
         "one wake-up for the batch"
     );
     let single_position = single[0].as_ref().expect("stored").position;
-    assert_eq!(
-        next(&mut notifications).await.1,
-        single_position.to_string(),
-        "nothing in between"
-    );
+    assert_eq!(next(&mut notifications).await.1, single_position.to_string(), "nothing in between");
     drop(listener);
 }
 
-async fn next(
-    notifications: &mut tokio::sync::mpsc::UnboundedReceiver<(String, String)>,
-) -> (String, String) {
-    tokio::time::timeout(Duration::from_secs(5), notifications.recv())
-        .await
-        .expect("a notification")
-        .expect("open")
+async fn next(notifications: &mut tokio::sync::mpsc::UnboundedReceiver<(String, String)>) -> (String, String) {
+    tokio::time::timeout(Duration::from_secs(5), notifications.recv()).await.expect("a notification").expect("open")
 }

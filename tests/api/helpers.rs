@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
@@ -12,7 +13,7 @@ use tokio_postgres::{Client, NoTls};
 use tokio_util::sync::CancellationToken;
 use tutorchat::config::{JwtConfig, LogFormat, Secret, parse_database_url};
 use tutorchat::db::embedded::{EmbeddedPostgres, Options};
-use tutorchat::{Application, Config};
+use tutorchat::{AppState, Application, Config};
 
 pub const SECRET: &str = "test-secret-that-is-long-enough-for-hs256!";
 
@@ -26,19 +27,11 @@ static SERVER: OnceLock<Server> = OnceLock::new();
 /// The server every test of this process uses, started on first use.
 pub fn server() -> tokio_postgres::Config {
     let server = SERVER.get_or_init(|| match std::env::var("DATABASE_URL") {
-        Ok(url) if !url.trim().is_empty() => {
-            Server::External(parse_database_url(&url).expect("DATABASE_URL"))
-        }
+        Ok(url) if !url.trim().is_empty() => Server::External(parse_database_url(&url).expect("DATABASE_URL")),
         _ => {
             let base = std::env::temp_dir().join(format!("tutorchat-test-{}", std::process::id()));
-            let options = Options {
-                durable: false,
-                remove_on_exit: true,
-            };
-            Server::Private(
-                EmbeddedPostgres::start(&base, options)
-                    .expect("start a private PostgreSQL for the tests"),
-            )
+            let options = Options { durable: false, remove_on_exit: true };
+            Server::Private(EmbeddedPostgres::start(&base, options).expect("start a private PostgreSQL for the tests"))
         }
     });
     match server {
@@ -48,10 +41,7 @@ pub fn server() -> tokio_postgres::Config {
 }
 
 pub async fn connect(config: &tokio_postgres::Config) -> Client {
-    let (client, connection) = config
-        .connect(NoTls)
-        .await
-        .expect("connect to the test database");
+    let (client, connection) = config.connect(NoTls).await.expect("connect to the test database");
     tokio::spawn(connection);
     client
 }
@@ -59,21 +49,11 @@ pub async fn connect(config: &tokio_postgres::Config) -> Client {
 /// A new, empty database on the test server (no migrations applied).
 pub async fn fresh_database() -> tokio_postgres::Config {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let name = format!(
-        "tutorchat_test_{}_{}_{nanos}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    );
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let name = format!("tutorchat_test_{}_{}_{nanos}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
     let admin = server();
-    connect(&admin)
-        .await
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .expect("create test database");
+    connect(&admin).await.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create test database");
     let mut config = admin;
     config.dbname(&name);
     config
@@ -91,6 +71,10 @@ pub fn test_config(database: tokio_postgres::Config) -> Config {
         max_body_bytes: 64 * 1024,
         data_dir: std::env::temp_dir(),
         log_format: LogFormat::Text,
+        heartbeat: Duration::from_secs(30),
+        sse_retry: Duration::from_millis(3000),
+        sse_queue: 1024,
+        listener_probe: Duration::from_secs(2),
     }
 }
 
@@ -101,6 +85,7 @@ pub struct TestApp {
     pub sql: Client,
     pub http: reqwest::Client,
     pub shutdown: CancellationToken,
+    pub state: AppState,
 }
 
 #[derive(Debug, Clone)]
@@ -115,24 +100,25 @@ impl TestApp {
     }
 
     pub async fn spawn_with(customize: impl FnOnce(&mut Config)) -> Self {
-        let database = fresh_database().await;
+        Self::spawn_on(fresh_database().await, customize).await
+    }
+
+    /// Another replica on the same database.
+    pub async fn replica(&self) -> Self {
+        Self::spawn_on(self.database.clone(), |_| {}).await
+    }
+
+    pub async fn spawn_on(database: tokio_postgres::Config, customize: impl FnOnce(&mut Config)) -> Self {
         let mut config = test_config(database.clone());
         customize(&mut config);
-        let app = Application::build(config)
-            .await
-            .expect("build the application");
+        let app = Application::build(config).await.expect("build the application");
         let addr = app.local_addr();
         let shutdown = app.shutdown_token();
+        let state = app.state().clone();
         tokio::spawn(app.run_until_stopped());
         let sql = connect(&database).await;
         let http = reqwest::Client::builder().build().expect("http client");
-        Self {
-            addr,
-            database,
-            sql,
-            http,
-            shutdown,
-        }
+        Self { addr, database, sql, http, shutdown, state }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -151,10 +137,7 @@ impl TestApp {
             .await
             .expect("insert user")
             .get(0);
-        User {
-            id,
-            token: token_for(id),
-        }
+        User { id, token: token_for(id) }
     }
 
     /// A completed lesson between the two, which opens their chat; returns the chat id.
@@ -167,10 +150,7 @@ impl TestApp {
             .await
             .expect("insert lesson");
         self.sql
-            .query_one(
-                "SELECT id FROM chats WHERE teacher_id = $1 AND student_id = $2",
-                &[&teacher.id, &student.id],
-            )
+            .query_one("SELECT id FROM chats WHERE teacher_id = $1 AND student_id = $2", &[&teacher.id, &student.id])
             .await
             .expect("the lesson trigger opened a chat")
             .get(0)
@@ -180,12 +160,7 @@ impl TestApp {
         self.http.get(self.url(path)).bearer_auth(&user.token)
     }
 
-    pub async fn post_message(
-        &self,
-        user: &User,
-        chat_id: i64,
-        content: &str,
-    ) -> reqwest::Response {
+    pub async fn post_message(&self, user: &User, chat_id: i64, content: &str) -> reqwest::Response {
         self.http
             .post(self.url("/api/messages"))
             .bearer_auth(&user.token)
@@ -199,9 +174,7 @@ impl TestApp {
     pub async fn send(&self, user: &User, chat_id: i64, content: &str) -> i64 {
         let response = self.post_message(user, chat_id, content).await;
         assert_eq!(response.status(), 201, "sending {content:?}");
-        response.json::<Value>().await.expect("json")["id"]
-            .as_i64()
-            .expect("message id")
+        response.json::<Value>().await.expect("json")["id"].as_i64().expect("message id")
     }
 
     pub async fn delete_message(&self, user: &User, id: i64) -> reqwest::Response {
@@ -221,20 +194,11 @@ impl Drop for TestApp {
 }
 
 pub fn token_for(user_id: i64) -> String {
-    sign(
-        &json!({ "sub": user_id.to_string(), "exp": now() + 3600 }),
-        SECRET,
-        Algorithm::HS256,
-    )
+    sign(&json!({ "sub": user_id.to_string(), "exp": now() + 3600 }), SECRET, Algorithm::HS256)
 }
 
 pub fn sign(claims: &Value, secret: &str, algorithm: Algorithm) -> String {
-    jsonwebtoken::encode(
-        &Header::new(algorithm),
-        claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .expect("sign")
+    jsonwebtoken::encode(&Header::new(algorithm), claims, &EncodingKey::from_secret(secret.as_bytes())).expect("sign")
 }
 
 pub fn now() -> u64 {
@@ -245,13 +209,155 @@ pub fn now() -> u64 {
 pub async fn status_and_json(response: reqwest::Response) -> (u16, Value) {
     let status = response.status().as_u16();
     let text = response.text().await.expect("body");
-    let body: Value = serde_json::from_str(&text)
-        .unwrap_or_else(|_| panic!("status {status}: body is not JSON: {text:?}"));
+    let body: Value =
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("status {status}: body is not JSON: {text:?}"));
     if status >= 400 {
-        let message = body["error"]
-            .as_str()
-            .unwrap_or_else(|| panic!("status {status}: no error message in {body}"));
+        let message = body["error"].as_str().unwrap_or_else(|| panic!("status {status}: no error message in {body}"));
         assert!(!message.is_empty(), "empty error message");
     }
     (status, body)
+}
+
+/// One item of an event stream, parsed by the rules of the SSE format.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    Event(Event),
+    Comment(String),
+    Retry(u64),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub id: Option<String>,
+    pub event: String,
+    pub data: String,
+}
+
+impl Event {
+    pub fn position(&self) -> i64 {
+        self.id
+            .as_deref()
+            .and_then(|id| id.parse().ok())
+            .unwrap_or_else(|| panic!("event without a numeric id: {self:?}"))
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.data).unwrap_or_else(|e| panic!("data is not JSON ({e}): {:?}", self.data))
+    }
+}
+
+/// A test client for `GET /api/events/chat`; `None` from the channel means the server ended it.
+pub struct Stream {
+    items: tokio::sync::mpsc::UnboundedReceiver<Option<Item>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Stream {
+    fn drop(&mut self) {
+        self.task.abort(); // drops the connection
+    }
+}
+
+impl TestApp {
+    pub async fn stream(&self, user: &User, last_event_id: Option<&str>) -> Stream {
+        open_stream(&self.http, &self.url("/api/events/chat"), &user.token, last_event_id).await
+    }
+}
+
+pub async fn open_stream(http: &reqwest::Client, url: &str, token: &str, last_event_id: Option<&str>) -> Stream {
+    use futures::StreamExt;
+    let mut request = http.get(url).bearer_auth(token);
+    if let Some(id) = last_event_id {
+        request = request.header("last-event-id", id);
+    }
+    let response = request.send().await.expect("GET /api/events/chat");
+    assert_eq!(response.status(), 200, "opening the event stream");
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    assert_eq!(response.headers()["cache-control"], "no-cache");
+    assert_eq!(response.headers()["x-accel-buffering"], "no");
+    let (tx, items) = tokio::sync::mpsc::unbounded_channel();
+    let task = tokio::spawn(async move {
+        let mut body = response.bytes_stream();
+        let (mut buffer, mut fields) = (Vec::<u8>::new(), Vec::<(String, String)>::new());
+        while let Some(Ok(chunk)) = body.next().await {
+            buffer.extend_from_slice(&chunk);
+            while let Some(end) = buffer.iter().position(|b| *b == b'\n') {
+                let line = String::from_utf8(buffer.drain(..=end).collect()).expect("utf-8");
+                let line = line.trim_end_matches('\n');
+                if line.is_empty() {
+                    if let Some(item) = assemble(std::mem::take(&mut fields)) {
+                        let _ = tx.send(Some(item));
+                    }
+                } else if let Some(comment) = line.strip_prefix(':') {
+                    let _ = tx.send(Some(Item::Comment(comment.trim().to_owned())));
+                } else {
+                    let (name, value) = line.split_once(':').unwrap_or((line, ""));
+                    fields.push((name.to_owned(), value.strip_prefix(' ').unwrap_or(value).to_owned()));
+                }
+            }
+        }
+        let _ = tx.send(None);
+    });
+    Stream { items, task }
+}
+
+fn assemble(fields: Vec<(String, String)>) -> Option<Item> {
+    let mut event = Event { id: None, event: "message".into(), data: String::new() };
+    let mut data = Vec::new();
+    for (name, value) in fields {
+        match name.as_str() {
+            "retry" if event.id.is_none() && data.is_empty() => return value.parse().ok().map(Item::Retry),
+            "id" => event.id = Some(value),
+            "event" => event.event = value,
+            "data" => data.push(value),
+            other => panic!("unexpected SSE field {other:?}"),
+        }
+    }
+    event.data = data.join("\n");
+    Some(Item::Event(event))
+}
+
+impl Stream {
+    /// The next item, waiting at most `within`; `None` when the server closed the stream.
+    pub async fn item(&mut self, within: Duration) -> Option<Item> {
+        tokio::time::timeout(within, self.items.recv())
+            .await
+            .unwrap_or_else(|_| panic!("nothing on the event stream within {within:?}"))
+            .flatten()
+    }
+
+    /// The next event, skipping comments and retry hints.
+    pub async fn event(&mut self) -> Event {
+        self.event_within(Duration::from_secs(10)).await
+    }
+
+    pub async fn event_within(&mut self, within: Duration) -> Event {
+        loop {
+            match self.item(within).await {
+                Some(Item::Event(event)) => return event,
+                Some(_) => continue,
+                None => panic!("the server closed the event stream"),
+            }
+        }
+    }
+
+    pub async fn events(&mut self, n: usize) -> Vec<Event> {
+        let mut events = Vec::with_capacity(n);
+        for _ in 0..n {
+            events.push(self.event().await);
+        }
+        events
+    }
+
+    /// Waits for the server to close the stream, returning what came before.
+    pub async fn until_closed(&mut self, within: Duration) -> Vec<Event> {
+        let mut events = Vec::new();
+        loop {
+            match self.item(within).await {
+                Some(Item::Event(event)) => events.push(event),
+                Some(_) => {}
+                None => return events,
+            }
+        }
+    }
 }

@@ -24,26 +24,11 @@ async fn count(app: &TestApp, query: &str) -> i64 {
 #[tokio::test]
 async fn scheduled_and_cancelled_lessons_open_no_chat() {
     let app = TestApp::spawn().await;
-    let (teacher, student) = (
-        app.user("teacher", "T").await,
-        app.user("student", "S").await,
-    );
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
     let scheduled = lesson(&app, &teacher, &student, "scheduled").await;
     lesson(&app, &teacher, &student, "cancelled").await;
-    app.sql
-        .execute(
-            "UPDATE lessons SET status = 'cancelled' WHERE id = $1",
-            &[&scheduled],
-        )
-        .await
-        .expect("cancel");
-    app.sql
-        .execute(
-            "UPDATE lessons SET scheduled_at = now() + interval '1 day'",
-            &[],
-        )
-        .await
-        .expect("reschedule");
+    app.sql.execute("UPDATE lessons SET status = 'cancelled' WHERE id = $1", &[&scheduled]).await.expect("cancel");
+    app.sql.execute("UPDATE lessons SET scheduled_at = now() + interval '1 day'", &[]).await.expect("reschedule");
     assert_eq!(count(&app, "SELECT count(*) FROM chats").await, 0);
     assert_eq!(count(&app, "SELECT count(*) FROM events").await, 0);
 }
@@ -51,19 +36,10 @@ async fn scheduled_and_cancelled_lessons_open_no_chat() {
 #[tokio::test]
 async fn completing_lessons_opens_one_chat_per_pair_with_both_participants() {
     let app = TestApp::spawn().await;
-    let (teacher, student, other) = (
-        app.user("teacher", "T").await,
-        app.user("student", "S").await,
-        app.user("student", "O").await,
-    );
+    let (teacher, student, other) =
+        (app.user("teacher", "T").await, app.user("student", "S").await, app.user("student", "O").await);
     let first = lesson(&app, &teacher, &student, "scheduled").await;
-    app.sql
-        .execute(
-            "UPDATE lessons SET status = 'completed' WHERE id = $1",
-            &[&first],
-        )
-        .await
-        .expect("complete");
+    app.sql.execute("UPDATE lessons SET status = 'completed' WHERE id = $1", &[&first]).await.expect("complete");
     lesson(&app, &teacher, &student, "completed").await; // a second lesson of the same pair
     lesson(&app, &teacher, &other, "completed").await;
     assert_eq!(count(&app, "SELECT count(*) FROM chats").await, 2);
@@ -79,27 +55,11 @@ async fn completing_lessons_opens_one_chat_per_pair_with_both_participants() {
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
-    assert_eq!(
-        participants,
-        vec![
-            (student.id, "student".into()),
-            (teacher.id, "teacher".into())
-        ]
-    );
-    let completed_at_set = count(
-        &app,
-        "SELECT count(*) FROM lessons WHERE status = 'completed' AND completed_at IS NOT NULL",
-    )
-    .await;
+    assert_eq!(participants, vec![(student.id, "student".into()), (teacher.id, "teacher".into())]);
+    let completed_at_set =
+        count(&app, "SELECT count(*) FROM lessons WHERE status = 'completed' AND completed_at IS NOT NULL").await;
     assert_eq!(completed_at_set, 3);
-    assert_eq!(
-        count(
-            &app,
-            "SELECT count(*) FROM events WHERE type = 'chat_created'"
-        )
-        .await,
-        2
-    );
+    assert_eq!(count(&app, "SELECT count(*) FROM events WHERE type = 'chat_created'").await, 2);
 }
 
 /// Ten lessons of one pair complete in ten concurrent transactions, all of which have checked
@@ -107,10 +67,7 @@ async fn completing_lessons_opens_one_chat_per_pair_with_both_participants() {
 #[tokio::test]
 async fn ten_concurrent_completions_of_one_pair_open_exactly_one_chat() {
     let app = TestApp::spawn().await;
-    let (teacher, student) = (
-        app.user("teacher", "T").await,
-        app.user("student", "S").await,
-    );
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
     let mut lessons = Vec::new();
     for _ in 0..10 {
         lessons.push(lesson(&app, &teacher, &student, "scheduled").await);
@@ -118,13 +75,7 @@ async fn ten_concurrent_completions_of_one_pair_open_exactly_one_chat() {
     // The first completion stays open while the other nine start and queue up behind it.
     let mut first_client = connect(&app.database).await;
     let first = first_client.transaction().await.expect("begin");
-    first
-        .execute(
-            "UPDATE lessons SET status = 'completed' WHERE id = $1",
-            &[&lessons[0]],
-        )
-        .await
-        .expect("complete");
+    first.execute("UPDATE lessons SET status = 'completed' WHERE id = $1", &[&lessons[0]]).await.expect("complete");
     let others: Vec<_> = lessons[1..]
         .iter()
         .map(|&id| {
@@ -132,11 +83,7 @@ async fn ten_concurrent_completions_of_one_pair_open_exactly_one_chat() {
             tokio::spawn(async move {
                 let mut client = connect(&database).await;
                 let tx = client.transaction().await?;
-                tx.execute(
-                    "UPDATE lessons SET status = 'completed' WHERE id = $1",
-                    &[&id],
-                )
-                .await?;
+                tx.execute("UPDATE lessons SET status = 'completed' WHERE id = $1", &[&id]).await?;
                 tx.commit().await
             })
         })
@@ -150,41 +97,18 @@ async fn ten_concurrent_completions_of_one_pair_open_exactly_one_chat() {
     .expect("the nine other completions wait for the first");
     first.commit().await.expect("commit first");
     for other in others {
-        other
-            .await
-            .expect("task")
-            .expect("every completion succeeds");
+        other.await.expect("task").expect("every completion succeeds");
     }
     assert_eq!(count(&app, "SELECT count(*) FROM chats").await, 1);
-    assert_eq!(
-        count(&app, "SELECT count(*) FROM chat_participants").await,
-        2
-    );
-    assert_eq!(
-        count(
-            &app,
-            "SELECT count(*) FROM events WHERE type = 'chat_created'"
-        )
-        .await,
-        1
-    );
-    assert_eq!(
-        count(
-            &app,
-            "SELECT count(*) FROM lessons WHERE status = 'completed'"
-        )
-        .await,
-        10
-    );
+    assert_eq!(count(&app, "SELECT count(*) FROM chat_participants").await, 2);
+    assert_eq!(count(&app, "SELECT count(*) FROM events WHERE type = 'chat_created'").await, 1);
+    assert_eq!(count(&app, "SELECT count(*) FROM lessons WHERE status = 'completed'").await, 10);
 }
 
 #[tokio::test]
 async fn ten_completions_racing_freely_open_exactly_one_chat() {
     let app = TestApp::spawn().await;
-    let (teacher, student) = (
-        app.user("teacher", "T").await,
-        app.user("student", "S").await,
-    );
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
     let mut lessons = Vec::new();
     for _ in 0..10 {
         lessons.push(lesson(&app, &teacher, &student, "scheduled").await);
@@ -197,12 +121,7 @@ async fn ten_completions_racing_freely_open_exactly_one_chat() {
             tokio::spawn(async move {
                 let client = connect(&database).await;
                 barrier.wait().await;
-                client
-                    .execute(
-                        "UPDATE lessons SET status = 'completed' WHERE id = $1",
-                        &[&id],
-                    )
-                    .await
+                client.execute("UPDATE lessons SET status = 'completed' WHERE id = $1", &[&id]).await
             })
         })
         .collect();
@@ -210,68 +129,27 @@ async fn ten_completions_racing_freely_open_exactly_one_chat() {
         task.await.expect("task").expect("completion succeeds");
     }
     assert_eq!(count(&app, "SELECT count(*) FROM chats").await, 1);
-    assert_eq!(
-        count(
-            &app,
-            "SELECT count(*) FROM events WHERE type = 'chat_created'"
-        )
-        .await,
-        1
-    );
+    assert_eq!(count(&app, "SELECT count(*) FROM events WHERE type = 'chat_created'").await, 1);
 }
 
 #[tokio::test]
 async fn complete_endpoint_authorization_and_outcomes() {
     let app = TestApp::spawn().await;
-    let (teacher, student) = (
-        app.user("teacher", "T").await,
-        app.user("student", "S").await,
-    );
-    let (other_teacher, admin) = (
-        app.user("teacher", "T2").await,
-        app.user("admin", "A").await,
-    );
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
+    let (other_teacher, admin) = (app.user("teacher", "T2").await, app.user("admin", "A").await);
     let lesson_id = lesson(&app, &teacher, &student, "scheduled").await;
     let cancelled = lesson(&app, &teacher, &student, "cancelled").await;
     let for_admin = lesson(&app, &other_teacher, &student, "scheduled").await;
     let complete = |user: &User, id: i64| {
-        app.http
-            .post(app.url(&format!("/api/lessons/{id}/complete")))
-            .bearer_auth(&user.token)
-            .send()
+        app.http.post(app.url(&format!("/api/lessons/{id}/complete"))).bearer_auth(&user.token).send()
     };
 
-    assert_eq!(
-        status_and_json(complete(&student, lesson_id).await.expect("send"))
-            .await
-            .0,
-        403
-    );
-    assert_eq!(
-        status_and_json(complete(&other_teacher, lesson_id).await.expect("send"))
-            .await
-            .0,
-        403
-    );
-    assert_eq!(
-        status_and_json(complete(&teacher, 999_999).await.expect("send"))
-            .await
-            .0,
-        404
-    );
-    assert_eq!(
-        status_and_json(complete(&teacher, cancelled).await.expect("send"))
-            .await
-            .0,
-        409
-    );
-    let bad = app
-        .http
-        .post(app.url("/api/lessons/abc/complete"))
-        .bearer_auth(&teacher.token)
-        .send()
-        .await
-        .expect("send");
+    assert_eq!(status_and_json(complete(&student, lesson_id).await.expect("send")).await.0, 403);
+    assert_eq!(status_and_json(complete(&other_teacher, lesson_id).await.expect("send")).await.0, 403);
+    assert_eq!(status_and_json(complete(&teacher, 999_999).await.expect("send")).await.0, 404);
+    assert_eq!(status_and_json(complete(&teacher, cancelled).await.expect("send")).await.0, 409);
+    let bad =
+        app.http.post(app.url("/api/lessons/abc/complete")).bearer_auth(&teacher.token).send().await.expect("send");
     assert_eq!(status_and_json(bad).await.0, 400);
 
     let (status, body) = status_and_json(complete(&teacher, lesson_id).await.expect("send")).await;
@@ -279,13 +157,8 @@ async fn complete_endpoint_authorization_and_outcomes() {
     assert_eq!(body["lesson"]["status"], "completed");
     assert!(body["lesson"]["completed_at"].is_string());
     let chat_id = body["chat_id"].as_i64().expect("chat id");
-    let (again, body2): (u16, Value) =
-        status_and_json(complete(&teacher, lesson_id).await.expect("send")).await;
-    assert_eq!(
-        (again, body2["chat_id"].as_i64()),
-        (200, Some(chat_id)),
-        "completing twice is a no-op"
-    );
+    let (again, body2): (u16, Value) = status_and_json(complete(&teacher, lesson_id).await.expect("send")).await;
+    assert_eq!((again, body2["chat_id"].as_i64()), (200, Some(chat_id)), "completing twice is a no-op");
 
     let (status, body) = status_and_json(complete(&admin, for_admin).await.expect("send")).await;
     assert_eq!(status, 200, "{body}");

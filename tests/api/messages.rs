@@ -16,23 +16,12 @@ struct Pair {
 
 async fn pair() -> Pair {
     let app = TestApp::spawn().await;
-    let (teacher, student) = (
-        app.user("teacher", "T").await,
-        app.user("student", "S").await,
-    );
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
     let (outsider, admin) = (app.user("student", "O").await, app.user("admin", "A").await);
     let other_teacher = app.user("teacher", "T2").await;
     let chat = app.chat(&teacher, &student).await;
     let other_chat = app.chat(&other_teacher, &outsider).await;
-    Pair {
-        app,
-        teacher,
-        student,
-        outsider,
-        admin,
-        chat,
-        other_chat,
-    }
+    Pair { app, teacher, student, outsider, admin, chat, other_chat }
 }
 
 async fn post_raw(app: &TestApp, user: &User, body: &str) -> (u16, Value) {
@@ -59,29 +48,17 @@ async fn sending_returns_the_stored_message_verbatim() {
     assert_eq!(body["sender_id"].as_i64(), Some(p.student.id));
     assert_eq!(body["content"], content);
     assert_eq!(body["is_deleted"], false);
-    assert!(
-        body["id"].is_i64()
-            && body["created_at"]
-                .as_str()
-                .is_some_and(|t| t.ends_with('Z'))
-    );
+    assert!(body["id"].is_i64() && body["created_at"].as_str().is_some_and(|t| t.ends_with('Z')));
     let stored: String = p
         .app
         .sql
-        .query_one(
-            "SELECT content FROM messages WHERE id = $1",
-            &[&body["id"].as_i64()],
-        )
+        .query_one("SELECT content FROM messages WHERE id = $1", &[&body["id"].as_i64()])
         .await
         .expect("row")
         .get(0);
     assert_eq!(stored, content);
-    let (_, unknown_field) = post_raw(
-        &p.app,
-        &p.student,
-        &format!(r#"{{"chat_id":{},"content":"x","extra":[1]}}"#, p.chat),
-    )
-    .await;
+    let (_, unknown_field) =
+        post_raw(&p.app, &p.student, &format!(r#"{{"chat_id":{},"content":"x","extra":[1]}}"#, p.chat)).await;
     assert_eq!(unknown_field["content"], "x", "unknown fields are ignored");
 }
 
@@ -99,22 +76,10 @@ async fn content_limits_count_characters_not_bytes() {
         ("\u{3000}\u{00a0}".into(), 400), // Unicode whitespace only
         ("nul\u{0}byte".into(), 400),
     ] {
-        let (status, body) =
-            status_and_json(p.app.post_message(&p.student, p.chat, &content).await).await;
-        assert_eq!(
-            status,
-            expected,
-            "{} chars: {body}",
-            content.chars().count()
-        );
+        let (status, body) = status_and_json(p.app.post_message(&p.student, p.chat, &content).await).await;
+        assert_eq!(status, expected, "{} chars: {body}", content.chars().count());
     }
-    let count: i64 = p
-        .app
-        .sql
-        .query_one("SELECT count(*) FROM messages", &[])
-        .await
-        .expect("count")
-        .get(0);
+    let count: i64 = p.app.sql.query_one("SELECT count(*) FROM messages", &[]).await.expect("count").get(0);
     assert_eq!(count, 3, "only the accepted messages were stored");
 }
 
@@ -123,39 +88,12 @@ async fn sending_is_refused_to_admins_outsiders_and_unknown_chats() {
     let p = pair().await;
     let (status, body) = status_and_json(p.app.post_message(&p.admin, p.chat, "hi").await).await;
     assert_eq!(status, 403, "{body}");
-    assert!(
-        body["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("read-only"))
-    );
-    assert_eq!(
-        status_and_json(p.app.post_message(&p.outsider, p.chat, "hi").await)
-            .await
-            .0,
-        403
-    );
-    assert_eq!(
-        status_and_json(p.app.post_message(&p.student, p.other_chat, "hi").await)
-            .await
-            .0,
-        403
-    );
-    assert_eq!(
-        status_and_json(p.app.post_message(&p.student, 987_654, "hi").await)
-            .await
-            .0,
-        404
-    );
-    let count: i64 = p
-        .app
-        .sql
-        .query_one(
-            "SELECT count(*) FROM events WHERE type = 'message_created'",
-            &[],
-        )
-        .await
-        .expect("q")
-        .get(0);
+    assert!(body["error"].as_str().is_some_and(|e| e.contains("read-only")));
+    assert_eq!(status_and_json(p.app.post_message(&p.outsider, p.chat, "hi").await).await.0, 403);
+    assert_eq!(status_and_json(p.app.post_message(&p.student, p.other_chat, "hi").await).await.0, 403);
+    assert_eq!(status_and_json(p.app.post_message(&p.student, 987_654, "hi").await).await.0, 404);
+    let count: i64 =
+        p.app.sql.query_one("SELECT count(*) FROM events WHERE type = 'message_created'", &[]).await.expect("q").get(0);
     assert_eq!(count, 0);
 }
 
@@ -175,9 +113,7 @@ async fn malformed_bodies_say_what_is_wrong() {
         let (status, answer) = post_raw(&p.app, &p.student, body).await;
         assert_eq!(status, 400, "{body}: {answer}");
         assert!(
-            answer["error"]
-                .as_str()
-                .is_some_and(|e| e.contains(mentions)),
+            answer["error"].as_str().is_some_and(|e| e.contains(mentions)),
             "{body}: {answer} should mention {mentions}"
         );
     }
@@ -210,50 +146,23 @@ async fn deleting_is_for_the_author_only_and_idempotent() {
         let (status, body) = status_and_json(p.app.delete_message(user, id).await).await;
         assert_eq!(status, 403, "{body}");
     }
-    assert_eq!(
-        status_and_json(p.app.delete_message(&p.student, 987_654).await)
-            .await
-            .0,
-        404
-    );
-    let bad = p
-        .app
-        .http
-        .delete(p.app.url("/api/messages/abc"))
-        .bearer_auth(&p.student.token)
-        .send()
-        .await
-        .expect("send");
+    assert_eq!(status_and_json(p.app.delete_message(&p.student, 987_654).await).await.0, 404);
+    let bad =
+        p.app.http.delete(p.app.url("/api/messages/abc")).bearer_auth(&p.student.token).send().await.expect("send");
     assert_eq!(status_and_json(bad).await.0, 400);
 
     for _ in 0..2 {
         let (status, body) = status_and_json(p.app.delete_message(&p.student, id).await).await;
         assert_eq!((status, body), (200, json!({ "success": true })));
     }
-    let row = p
-        .app
-        .sql
-        .query_one(
-            "SELECT is_deleted, content FROM messages WHERE id = $1",
-            &[&id],
-        )
-        .await
-        .expect("row");
+    let row = p.app.sql.query_one("SELECT is_deleted, content FROM messages WHERE id = $1", &[&id]).await.expect("row");
     assert_eq!(
         (row.get::<_, bool>(0), row.get::<_, String>(1)),
         (true, "oops".to_owned()),
         "soft delete keeps the row"
     );
-    let deletions: i64 = p
-        .app
-        .sql
-        .query_one(
-            "SELECT count(*) FROM events WHERE type = 'message_deleted'",
-            &[],
-        )
-        .await
-        .expect("q")
-        .get(0);
+    let deletions: i64 =
+        p.app.sql.query_one("SELECT count(*) FROM events WHERE type = 'message_deleted'", &[]).await.expect("q").get(0);
     assert_eq!(deletions, 1, "a repeated delete records nothing");
 }
 
@@ -272,17 +181,9 @@ async fn history_access_and_parameters() {
 
     let (status, body) = page(&p.app, &p.student, &path).await;
     assert_eq!(status, 200);
-    let contents: Vec<&str> = body["messages"]
-        .as_array()
-        .expect("messages")
-        .iter()
-        .filter_map(|m| m["content"].as_str())
-        .collect();
-    assert_eq!(
-        contents,
-        vec!["first", "last"],
-        "oldest first, deleted ones left out"
-    );
+    let contents: Vec<&str> =
+        body["messages"].as_array().expect("messages").iter().filter_map(|m| m["content"].as_str()).collect();
+    assert_eq!(contents, vec!["first", "last"], "oldest first, deleted ones left out");
     assert_eq!(body["has_more"], false);
     let message = &body["messages"][0];
     assert_eq!(message["id"].as_i64(), Some(first));
@@ -290,53 +191,17 @@ async fn history_access_and_parameters() {
     assert_eq!(message["is_deleted"], false);
     assert!(message["created_at"].is_string());
 
-    assert_eq!(
-        page(&p.app, &p.admin, &path).await.0,
-        200,
-        "admins read every chat"
-    );
+    assert_eq!(page(&p.app, &p.admin, &path).await.0, 200, "admins read every chat");
     assert_eq!(page(&p.app, &p.outsider, &path).await.0, 403);
-    assert_eq!(
-        page(
-            &p.app,
-            &p.student,
-            &format!("/api/chats/{}/messages", p.other_chat)
-        )
-        .await
-        .0,
-        403
-    );
-    assert_eq!(
-        page(&p.app, &p.student, "/api/chats/987654/messages")
-            .await
-            .0,
-        404
-    );
-    assert_eq!(
-        page(&p.app, &p.student, "/api/chats/abc/messages").await.0,
-        400
-    );
-    for bad in [
-        "limit=0",
-        "limit=101",
-        "limit=-1",
-        "limit=abc",
-        "before_id=x",
-        "limit=99999999999999999999",
-    ] {
+    assert_eq!(page(&p.app, &p.student, &format!("/api/chats/{}/messages", p.other_chat)).await.0, 403);
+    assert_eq!(page(&p.app, &p.student, "/api/chats/987654/messages").await.0, 404);
+    assert_eq!(page(&p.app, &p.student, "/api/chats/abc/messages").await.0, 400);
+    for bad in ["limit=0", "limit=101", "limit=-1", "limit=abc", "before_id=x", "limit=99999999999999999999"] {
         let (status, body) = page(&p.app, &p.student, &format!("{path}?{bad}")).await;
         assert_eq!(status, 400, "{bad}: {body}");
     }
-    assert_eq!(
-        page(&p.app, &p.student, &format!("{path}?limit=100"))
-            .await
-            .0,
-        200
-    );
-    assert_eq!(
-        page(&p.app, &p.student, &format!("{path}?limit=1")).await.1["has_more"],
-        true
-    );
+    assert_eq!(page(&p.app, &p.student, &format!("{path}?limit=100")).await.0, 200);
+    assert_eq!(page(&p.app, &p.student, &format!("{path}?limit=1")).await.1["has_more"], true);
 }
 
 /// Walk a 120-message chat backwards: every message exactly once, in order, has_more false at
@@ -355,25 +220,15 @@ async fn paging_backwards_returns_every_message_once_in_order() {
         let mut pages = 0;
         loop {
             let query = match before {
-                Some(id) => format!(
-                    "/api/chats/{}/messages?limit={limit}&before_id={id}",
-                    p.chat
-                ),
+                Some(id) => format!("/api/chats/{}/messages?limit={limit}&before_id={id}", p.chat),
                 None => format!("/api/chats/{}/messages?limit={limit}", p.chat),
             };
             let (status, body) = page(&p.app, &p.student, &query).await;
             assert_eq!(status, 200);
-            let ids: Vec<i64> = body["messages"]
-                .as_array()
-                .expect("messages")
-                .iter()
-                .filter_map(|m| m["id"].as_i64())
-                .collect();
+            let ids: Vec<i64> =
+                body["messages"].as_array().expect("messages").iter().filter_map(|m| m["id"].as_i64()).collect();
             assert!(ids.len() <= limit);
-            assert!(
-                ids.windows(2).all(|w| w[0] < w[1]),
-                "each page is oldest first"
-            );
+            assert!(ids.windows(2).all(|w| w[0] < w[1]), "each page is oldest first");
             pages += 1;
             let mut older = ids.clone();
             older.extend(collected);
@@ -385,10 +240,6 @@ async fn paging_backwards_returns_every_message_once_in_order() {
             assert!(pages <= 200, "paging does not end");
         }
         assert_eq!(collected, sent, "limit {limit}");
-        assert_eq!(
-            pages,
-            120usize.div_ceil(limit),
-            "limit {limit}: no empty trailing page"
-        );
+        assert_eq!(pages, 120usize.div_ceil(limit), "limit {limit}: no empty trailing page");
     }
 }

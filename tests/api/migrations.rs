@@ -36,10 +36,6 @@ async fn migrating_an_up_to_date_database_changes_nothing() {
     tutorchat::db::migrate(&database).await.expect("first run");
     tutorchat::db::migrate(&database).await.expect("second run");
     let sql = connect(&database).await;
-    let count: i64 = sql
-        .query_one("SELECT count(*) FROM refinery_schema_history", &[])
-        .await
-        .expect("count")
-        .get(0);
+    let count: i64 = sql.query_one("SELECT count(*) FROM refinery_schema_history", &[]).await.expect("count").get(0);
     assert_eq!(count, 3);
 }

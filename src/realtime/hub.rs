@@ -1,0 +1,206 @@
+//! Per-replica routing of log events to open SSE connections.
+//!
+//! The hub knows which users take part in which chat (kept current from `chat_created` events,
+//! never by a query per event) and which connections each user has open. Every event is
+//! encoded once into a shared frame; routing it is a hash lookup by chat. Each connection has
+//! a bounded queue: a consumer that lets it fill up is cut off (it resumes from its last id),
+//! so one slow client can neither hold memory without bound nor stall the others.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use tokio::sync::mpsc;
+
+/// One encoded SSE event and the log position it carries.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    pub position: i64,
+    pub bytes: Bytes,
+}
+
+/// What a log event becomes for the hub.
+#[derive(Debug, Clone)]
+pub struct Dispatch {
+    pub position: i64,
+    pub chat_id: i64,
+    /// Users this event makes members of the chat.
+    pub joined: Vec<i64>,
+    pub frames: Frames,
+}
+
+#[derive(Debug, Clone)]
+pub enum Frames {
+    /// The same frame for participants and admins.
+    Shared(Bytes),
+    /// A frame per participant (each sees the chat from its side) and one for admins.
+    PerUser { users: Vec<(i64, Bytes)>, admins: Bytes },
+}
+
+impl Frames {
+    pub fn for_user(&self, user: i64) -> Option<&Bytes> {
+        match self {
+            Frames::Shared(bytes) => Some(bytes),
+            Frames::PerUser { users, .. } => users.iter().find(|(u, _)| *u == user).map(|(_, b)| b),
+        }
+    }
+
+    pub fn for_admins(&self) -> &Bytes {
+        match self {
+            Frames::Shared(bytes) | Frames::PerUser { admins: bytes, .. } => bytes,
+        }
+    }
+}
+
+struct Connection {
+    id: u64,
+    tx: mpsc::Sender<Frame>,
+}
+
+#[derive(Default)]
+struct State {
+    /// The last position dispatched; connections registered now get everything after it.
+    head: i64,
+    members: HashMap<i64, Vec<i64>>,
+    users: HashMap<i64, Vec<Connection>>,
+    admins: Vec<Connection>,
+}
+
+pub struct Hub {
+    state: Mutex<State>,
+    queue: usize,
+    next_id: AtomicU64,
+    listening: AtomicBool,
+}
+
+/// An open connection's end of the hub. Dropping it unregisters the connection.
+pub struct Subscription {
+    pub head: i64,
+    pub frames: mpsc::Receiver<Frame>,
+    hub: Arc<Hub>,
+    user: Option<i64>,
+    id: u64,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.hub.unregister(self.user, self.id);
+    }
+}
+
+impl Hub {
+    /// `queue`: frames a connection may have waiting before it is cut off.
+    pub fn new(queue: usize) -> Self {
+        Self {
+            state: Mutex::new(State::default()),
+            queue: queue.max(1),
+            next_id: AtomicU64::new(1),
+            listening: AtomicBool::new(false),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the maps half-updated in a way that
+        // matters more than stopping delivery would, so keep going with the data.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Starting point: the log head and every chat's members, read in one snapshot.
+    pub fn reset(&self, head: i64, members: impl IntoIterator<Item = (i64, i64)>) {
+        let mut state = self.state();
+        state.head = head;
+        state.members.clear();
+        for (chat, user) in members {
+            state.members.entry(chat).or_default().push(user);
+        }
+    }
+
+    pub fn head(&self) -> i64 {
+        self.state().head
+    }
+
+    /// Registers a connection of `user` (every chat when `admin`). Frames for every event
+    /// after the returned `head` will arrive on it, in log order.
+    pub fn subscribe(self: &Arc<Self>, user: i64, admin: bool) -> Subscription {
+        let (tx, frames) = mpsc::channel(self.queue);
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut state = self.state();
+        let connection = Connection { id, tx };
+        if admin {
+            state.admins.push(connection);
+        } else {
+            state.users.entry(user).or_default().push(connection);
+        }
+        Subscription { head: state.head, frames, hub: Arc::clone(self), user: (!admin).then_some(user), id }
+    }
+
+    fn unregister(&self, user: Option<i64>, id: u64) {
+        let mut state = self.state();
+        match user {
+            None => state.admins.retain(|c| c.id != id),
+            Some(user) => {
+                if let Some(connections) = state.users.get_mut(&user) {
+                    connections.retain(|c| c.id != id);
+                    if connections.is_empty() {
+                        state.users.remove(&user);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Routes events, in log order, to the connections entitled to them. Events at or before
+    /// the head were dispatched already and are skipped, so catching up twice is harmless.
+    pub fn dispatch(&self, events: Vec<Dispatch>) {
+        let mut state = self.state();
+        for event in events {
+            if event.position <= state.head {
+                continue;
+            }
+            let State { members, users, admins, .. } = &mut *state;
+            let chat_members = members.entry(event.chat_id).or_default();
+            for user in event.joined {
+                if !chat_members.contains(&user) {
+                    chat_members.push(user);
+                }
+            }
+            for user in chat_members.iter() {
+                let (Some(connections), Some(bytes)) = (users.get_mut(user), event.frames.for_user(*user)) else {
+                    continue;
+                };
+                send_all(connections, event.position, bytes);
+            }
+            send_all(admins, event.position, event.frames.for_admins());
+            state.head = event.position;
+        }
+    }
+
+    /// Open connections on this replica (users and admins).
+    pub fn connections(&self) -> usize {
+        let state = self.state();
+        state.users.values().map(Vec::len).sum::<usize>() + state.admins.len()
+    }
+
+    pub fn set_listening(&self, listening: bool) {
+        self.listening.store(listening, Ordering::Relaxed);
+    }
+
+    /// Whether the listener is connected (readiness).
+    pub fn is_listening(&self) -> bool {
+        self.listening.load(Ordering::Relaxed)
+    }
+}
+
+/// Queues a frame on each connection; a connection whose queue is full is dropped, which
+/// ends its stream once it has drained what it has.
+fn send_all(connections: &mut Vec<Connection>, position: i64, bytes: &Bytes) {
+    connections.retain(|c| match c.tx.try_send(Frame { position, bytes: bytes.clone() }) {
+        Ok(()) => true,
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            tracing::info!(connection = c.id, "slow consumer: queue full, disconnecting");
+            false
+        }
+        Err(mpsc::error::TrySendError::Closed(_)) => false,
+    });
+}

@@ -1,0 +1,144 @@
+//! The replica's one LISTEN connection. A notification is only a wake-up: the listener then
+//! reads the log after its cursor (the hub's head) in batches and hands the events to the hub.
+//! After any disconnect it reconnects with back-off, LISTENs again and catches up the same
+//! way, so nothing depends on a notification arriving. It never holds a transaction open (an
+//! idle listener in a transaction would keep PostgreSQL from trimming its notification queue).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use futures::StreamExt;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_postgres::{AsyncMessage, Client, NoTls};
+use tokio_util::sync::CancellationToken;
+
+use super::frames;
+use super::hub::Hub;
+use crate::events;
+
+/// Events read from the log per query while catching up.
+const BATCH: i64 = 1000;
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// Loads the hub's starting point (the log head and every chat's members, in one snapshot),
+/// then runs the listener until `shutdown`.
+pub async fn start(
+    database: tokio_postgres::Config,
+    hub: Arc<Hub>,
+    probe: Duration,
+    shutdown: CancellationToken,
+) -> anyhow::Result<JoinHandle<()>> {
+    let (mut client, connection) = database.connect(NoTls).await.context("listener: cannot connect")?;
+    let driver = tokio::spawn(connection);
+    let tx = client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?;
+    let head: i64 = tx.query_one("SELECT coalesce(max(position), 0) FROM events", &[]).await?.get(0);
+    let members = tx.query("SELECT chat_id, user_id FROM chat_participants", &[]).await?;
+    tx.commit().await?;
+    hub.reset(head, members.iter().map(|r| (r.get(0), r.get(1))));
+    drop(client);
+    let _ = driver.await;
+    Ok(tokio::spawn(supervise(database, hub, probe, shutdown)))
+}
+
+async fn supervise(database: tokio_postgres::Config, hub: Arc<Hub>, probe: Duration, shutdown: CancellationToken) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        match listen(&database, &hub, probe, &shutdown, &mut backoff).await {
+            Ok(()) => return, // shut down
+            Err(e) => tracing::warn!(
+                error = format!("{e:#}"),
+                retry_in_ms = backoff.as_millis() as u64,
+                "listener disconnected"
+            ),
+        }
+        hub.set_listening(false);
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(backoff) => {}
+        }
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// One connection's life: LISTEN, catch up, then catch up again on every wake-up and probe.
+async fn listen(
+    database: &tokio_postgres::Config,
+    hub: &Hub,
+    probe: Duration,
+    shutdown: &CancellationToken,
+    backoff: &mut Duration,
+) -> anyhow::Result<()> {
+    let mut config = database.clone();
+    config.application_name("tutorchat-listener").keepalives(true).keepalives_idle(Duration::from_secs(10));
+    let (client, mut connection) = config.connect(NoTls).await.context("cannot connect")?;
+    let (wake, mut wakes) = mpsc::unbounded_channel::<()>();
+    let driver = tokio::spawn(async move {
+        let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(message) = messages.next().await {
+            match message {
+                Ok(AsyncMessage::Notification(_)) => {
+                    let _ = wake.send(());
+                }
+                Ok(_) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }); // when it ends, `wake` is dropped and the loop below sees the channel close
+    let _abort = AbortOnDrop(driver);
+
+    client.batch_execute(&format!("LISTEN {}", events::CHANNEL)).await.context("LISTEN failed")?;
+    catch_up(&client, hub).await?;
+    hub.set_listening(true);
+    *backoff = Duration::from_millis(100);
+    tracing::info!(head = hub.head(), "listener connected");
+
+    let mut probe_timer = tokio::time::interval(probe);
+    probe_timer.tick().await;
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return Ok(()),
+            woke = wakes.recv() => {
+                if woke.is_none() {
+                    bail!("connection closed");
+                }
+                while wakes.try_recv().is_ok() {} // one catch-up answers every wake-up so far
+                catch_up(&client, hub).await?;
+            }
+            _ = probe_timer.tick() => {
+                // A half-open TCP connection stays silent forever: ask, and treat no answer as a drop.
+                tokio::time::timeout(probe, client.simple_query("SELECT 1")).await.context("probe timed out")??;
+                catch_up(&client, hub).await?;
+            }
+        }
+    }
+}
+
+async fn catch_up(client: &Client, hub: &Hub) -> anyhow::Result<()> {
+    loop {
+        let batch = events::read_after(client, hub.head(), BATCH).await?;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let full = batch.len() as i64 == BATCH;
+        hub.dispatch(frames::encode(client, &batch).await?);
+        if !full {
+            return Ok(());
+        }
+    }
+}
+
+struct AbortOnDrop(JoinHandle<Result<(), tokio_postgres::Error>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}

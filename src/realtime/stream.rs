@@ -1,0 +1,201 @@
+//! `GET /api/events/chat`: the Server-Sent Events stream of everything the caller may see.
+//!
+//! The connection is registered with the hub before the response headers go out, at the hub's
+//! head H. Without a resume point the stream is live from H. With one (`Last-Event-ID`, or
+//! `last_event_id` in the query for clients that cannot set headers) it first replays from
+//! the log the caller's events in (resume, H], then continues live after H: no gap and no
+//! duplicate at the seam, on any replica. A resume point that is not a position the log
+//! has reached gets an `event: reset` (reload your snapshot) and the stream goes on live.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::WaitForCancellationFutureOwned;
+
+use super::frames;
+use super::hub::Subscription;
+use crate::api::QueryParams;
+use crate::auth::AuthUser;
+use crate::{AppState, Result, events};
+
+/// Events replayed per query on resume.
+const REPLAY_PAGE: i64 = 500;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct StreamQuery {
+    /// Resume after this position (same as the `Last-Event-ID` header, which wins).
+    pub last_event_id: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Reset<'a> {
+    reason: &'a str,
+}
+
+/// The caller's events as `text/event-stream`: `new_message`, `message_deleted`,
+/// `chat_created`, each with `id: <log position>`; `reset` when the resume point is unusable.
+#[utoipa::path(get, path = "/api/events/chat", tag = "events", params(StreamQuery),
+    responses((status = 200, content_type = "text/event-stream", description = "the event stream"),
+              (status = 401, body = crate::error::ErrorBody)))]
+pub async fn stream(
+    State(state): State<AppState>,
+    user: AuthUser,
+    headers: HeaderMap,
+    QueryParams(query): QueryParams<StreamQuery>,
+) -> Result<Response> {
+    let resume =
+        headers.get("last-event-id").map(|v| v.to_str().unwrap_or("(not text)").to_owned()).or(query.last_event_id);
+    let subscription = state.hub.subscribe(user.id, user.is_admin());
+    let head = subscription.head;
+
+    let mut stream = EventStream {
+        queued: VecDeque::from([Bytes::from(format!("retry: {}\n\n", state.config.sse_retry.as_millis()))]),
+        replay: None,
+        skip_through: head,
+        subscription,
+        heartbeat: tokio::time::interval_at(
+            tokio::time::Instant::now() + state.config.heartbeat,
+            state.config.heartbeat,
+        ),
+        expiry: Box::pin(tokio::time::sleep(until(user.expires_at))),
+        shutdown: Box::pin(state.shutdown.clone().cancelled_owned()),
+        state: state.clone(),
+        user: user.clone(),
+    };
+    match resume.as_deref().map(str::trim) {
+        None | Some("") => {}
+        Some(raw) => match raw.parse::<i64>() {
+            Ok(from) if (0..=head).contains(&from) => stream.replay = Some(from),
+            Ok(from) if from > head && from <= log_head(&state).await? => {
+                // Another replica is ahead of this one: the caller already has up to `from`.
+                stream.skip_through = from;
+            }
+            _ => {
+                let reason =
+                    format!("resume point {raw:?} is not a position of this log; reload and continue from here");
+                stream.queued.push_back(frames::frame(head, "reset", &Reset { reason: &reason }));
+            }
+        },
+    }
+
+    let body = Body::from_stream(futures::stream::unfold(stream, |mut s| async move {
+        s.next().await.map(|bytes| (Ok::<_, Infallible>(bytes), s))
+    }));
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    Ok(response)
+}
+
+async fn log_head(state: &AppState) -> Result<i64> {
+    let client = state.db.get().await?;
+    Ok(events::head(&**client).await?)
+}
+
+/// How long until a Unix timestamp, from now.
+fn until(expires_at: u64) -> Duration {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    Duration::from_secs(expires_at).saturating_sub(now)
+}
+
+struct EventStream {
+    queued: VecDeque<Bytes>,
+    /// Replaying from the log after this position, up to the subscription's head.
+    replay: Option<i64>,
+    /// Live frames at or before this position were already sent (or the client has them).
+    skip_through: i64,
+    subscription: Subscription,
+    heartbeat: tokio::time::Interval,
+    expiry: std::pin::Pin<Box<tokio::time::Sleep>>,
+    shutdown: std::pin::Pin<Box<WaitForCancellationFutureOwned>>,
+    state: AppState,
+    user: AuthUser,
+}
+
+impl EventStream {
+    /// The next chunk to send, or `None` to end the stream (the client then reconnects).
+    async fn next(&mut self) -> Option<Bytes> {
+        loop {
+            if let Some(bytes) = self.queued.pop_front() {
+                return Some(bytes);
+            }
+            if let Some(after) = self.replay {
+                match self.replay_page(after).await {
+                    Ok(()) => continue,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "replay failed; closing the stream so the client resumes");
+                        return None;
+                    }
+                }
+            }
+            tokio::select! {
+                _ = &mut self.shutdown => return None,
+                _ = &mut self.expiry => return None,
+                _ = self.heartbeat.tick() => return Some(Bytes::from_static(b": heartbeat\n\n")),
+                frame = self.subscription.frames.recv() => match frame {
+                    Some(frame) if frame.position <= self.skip_through => continue,
+                    Some(frame) => {
+                        self.heartbeat.reset();
+                        return Some(frame.bytes);
+                    }
+                    None => return None, // cut off as a slow consumer
+                },
+            }
+        }
+    }
+
+    /// Queues the next page of replayed frames, or ends the replay at the subscription's head.
+    async fn replay_page(&mut self, after: i64) -> anyhow::Result<()> {
+        let head = self.subscription.head;
+        let client = self.state.db.get().await?;
+        let page = if self.user.is_admin() {
+            client
+                .query(
+                    &format!(
+                        "SELECT {} FROM events WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3",
+                        events::COLUMNS
+                    ),
+                    &[&after, &head, &REPLAY_PAGE],
+                )
+                .await?
+        } else {
+            client
+                .query(
+                    &format!(
+                        "SELECT {} FROM events
+                         WHERE position > $1 AND position <= $2
+                           AND chat_id IN (SELECT chat_id FROM chat_participants WHERE user_id = $4)
+                         ORDER BY position LIMIT $3",
+                        events::COLUMNS
+                    ),
+                    &[&after, &head, &REPLAY_PAGE, &self.user.id],
+                )
+                .await?
+        };
+        let stored = page.iter().map(events::StoredEvent::from_row).collect::<anyhow::Result<Vec<_>>>()?;
+        let Some(last) = stored.last().map(|e| e.position) else {
+            self.replay = None;
+            return Ok(());
+        };
+        for dispatch in frames::encode(&**client, &stored).await? {
+            let bytes = if self.user.is_admin() {
+                Some(dispatch.frames.for_admins())
+            } else {
+                dispatch.frames.for_user(self.user.id)
+            };
+            if let Some(bytes) = bytes {
+                self.queued.push_back(bytes.clone());
+            }
+        }
+        self.replay = (stored.len() as i64 == REPLAY_PAGE).then_some(last);
+        Ok(())
+    }
+}
