@@ -131,8 +131,21 @@ async fn openapi_describes_every_endpoint() {
 #[tokio::test]
 async fn health_and_readiness_answer_ok() {
     let app = TestApp::spawn().await;
-    for path in ["/healthz", "/readyz"] {
-        let (status, body) = status_and_json(app.http.get(app.url(path)).send().await.expect("send")).await;
-        assert_eq!((status, body["status"].as_str()), (200, Some("ok")), "{path}");
+    let (status, body) = status_and_json(app.http.get(app.url("/healthz")).send().await.expect("send")).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("ok")));
+    // Ready once the log listener has connected, which happens just after start-up.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let response = app.http.get(app.url("/readyz")).send().await.expect("send");
+        let status = response.status();
+        let body: Value = response.json().await.expect("json");
+        if status == 200 {
+            assert_eq!(body["status"], "ok");
+            break;
+        }
+        assert_eq!(status, 503, "{body}");
+        assert!(body["status"].as_str().is_some_and(|s| s.contains("listener")), "{body}");
+        assert!(std::time::Instant::now() < deadline, "never ready: {body}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }

@@ -301,6 +301,7 @@ pub async fn open_stream(http: &reqwest::Client, url: &str, token: &str, last_ev
     Stream { items, task }
 }
 
+/// One blank-line-terminated block; like a browser, a block without data dispatches nothing.
 fn assemble(fields: Vec<(String, String)>) -> Option<Item> {
     let mut event = Event { id: None, event: "message".into(), data: String::new() };
     let mut data = Vec::new();
@@ -312,6 +313,9 @@ fn assemble(fields: Vec<(String, String)>) -> Option<Item> {
             "data" => data.push(value),
             other => panic!("unexpected SSE field {other:?}"),
         }
+    }
+    if data.is_empty() {
+        return None;
     }
     event.data = data.join("\n");
     Some(Item::Event(event))

@@ -11,3 +11,4 @@ mod event_log;
 mod lessons;
 mod messages;
 mod migrations;
+mod realtime;
