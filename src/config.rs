@@ -93,6 +93,8 @@ pub struct Config {
     pub sse_queue: usize,
     /// How often the listener checks that its connection still answers (and how long it waits).
     pub listener_probe: Duration,
+    /// The built web client, served at `/` with a fallback to its `index.html`.
+    pub static_dir: Option<PathBuf>,
 }
 
 /// Reads one variable; `None` when unset or empty.
@@ -194,7 +196,20 @@ impl Config {
             sse_retry: Duration::from_millis(parsed("SSE_RETRY_MS", 3000, "a number of milliseconds")?),
             sse_queue: parsed("SSE_QUEUE", 1024, "a number of events")?.max(1),
             listener_probe: Duration::from_secs(parsed("LISTENER_PROBE_SECS", 10, "a number of seconds")?.max(1)),
+            static_dir: static_dir()?,
         })
+    }
+}
+
+/// `STATIC_DIR`, else `client/dist` when it has been built.
+fn static_dir() -> Result<Option<PathBuf>, ConfigError> {
+    match var("STATIC_DIR")? {
+        Some(dir) if PathBuf::from(&dir).join("index.html").is_file() => Ok(Some(dir.into())),
+        Some(dir) => Err(ConfigError::new(
+            "STATIC_DIR",
+            format!("{dir} has no index.html (build the client: npm run build in client/)"),
+        )),
+        None => Ok(Some(PathBuf::from("client/dist")).filter(|d| d.join("index.html").is_file())),
     }
 }
 

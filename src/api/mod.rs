@@ -48,7 +48,10 @@ impl<T: Serialize> IntoResponse for Snapshot<T> {
 
 pub fn router(state: AppState) -> Router {
     let limit = state.config.max_body_bytes;
-    Router::new()
+    let client = state.config.static_dir.as_ref().map(|dir| {
+        tower_http::services::ServeDir::new(dir).fallback(tower_http::services::ServeFile::new(dir.join("index.html")))
+    });
+    let router = Router::new()
         .merge(health::router())
         .merge(chats::router())
         .merge(messages::router())
@@ -56,11 +59,15 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::auth::router())
         .merge(crate::realtime::router())
         .merge(openapi::router())
-        .fallback(not_found)
+        .route("/api/{*rest}", axum::routing::any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(limit))
-        .layer(axum::middleware::from_fn(crate::telemetry::log_request))
-        .with_state(state)
+        .layer(DefaultBodyLimit::max(limit));
+    // Everything outside /api is the web client (a single-page app) when it is built.
+    let router = match client {
+        Some(client) => router.fallback_service(client),
+        None => router.fallback(not_found),
+    };
+    router.layer(axum::middleware::from_fn(crate::telemetry::log_request)).with_state(state)
 }
 
 async fn not_found(uri: Uri) -> AppError {

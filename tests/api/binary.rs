@@ -9,7 +9,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::json;
 
-use crate::helpers::{SECRET, TestApp, fresh_database, token_for};
+use crate::helpers::{SECRET, TestApp, fresh_database, open_stream, token_for};
 
 fn tutorchat() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_tutorchat"));
@@ -175,7 +175,12 @@ async fn serve_answers_health_logs_requests_without_secrets_and_stops_on_sigterm
     let login = http.post(format!("{base}/api/dev/login")).json(&json!({"email": "x@y"})).send().await.expect("login");
     assert_eq!(login.status(), 403, "dev login is off outside demo mode");
 
+    // An open event stream does not hold up shutdown: it is closed, and the process exits.
+    let mut stream = open_stream(&http, &format!("{base}/api/events/chat"), &token, Some("0")).await;
+    let replayed = stream.event().await;
+    assert_eq!(replayed.event, "chat_created", "resuming from 0 replays the chat's history");
     let (status, lines) = running.stop();
+    stream.until_closed(Duration::from_secs(5)).await;
     assert!(status.success(), "exit status {status:?}");
     let log = lines.join("\n");
     assert!(log.contains("method=GET") && log.contains("path=/healthz") && log.contains("status=200"), "{log}");

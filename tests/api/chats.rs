@@ -149,3 +149,26 @@ async fn health_and_readiness_answer_ok() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test]
+async fn the_built_client_is_served_outside_api_with_spa_fallback() {
+    let dir = std::env::temp_dir().join(format!("tutorchat-static-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("assets")).expect("dir");
+    std::fs::write(dir.join("index.html"), "<!doctype html><title>tutorchat</title>").expect("index");
+    std::fs::write(dir.join("assets/app.js"), "console.log(1)").expect("asset");
+    let app = TestApp::spawn_with(|c| c.static_dir = Some(dir.clone())).await;
+    let student = app.user("student", "S").await;
+
+    for path in ["/", "/chats/12", "/login"] {
+        let response = app.http.get(app.url(path)).send().await.expect("send");
+        assert_eq!(response.status(), 200, "{path}");
+        assert!(response.text().await.expect("body").contains("<title>tutorchat</title>"), "{path}");
+    }
+    let js = app.http.get(app.url("/assets/app.js")).send().await.expect("send");
+    assert_eq!(js.text().await.expect("body"), "console.log(1)");
+    let (status, _) = status_and_json(app.get("/api/nothing", &student).send().await.expect("send")).await;
+    assert_eq!(status, 404, "unknown API paths stay JSON errors");
+    let (status, _) = status_and_json(app.http.post(app.url("/api/nothing/deeper")).send().await.expect("send")).await;
+    assert_eq!(status, 404);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -75,6 +75,7 @@ pub fn test_config(database: tokio_postgres::Config) -> Config {
         sse_retry: Duration::from_millis(3000),
         sse_queue: 1024,
         listener_probe: Duration::from_secs(2),
+        static_dir: None,
     }
 }
 
