@@ -3,9 +3,9 @@
 //!
 //! PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user. It
 //! listens on a Unix socket in a private directory only (no TCP port to collide with). A small
-//! `sh` watchdog owns the server: its stdin is a pipe from this process, so when this process
-//! exits — cleanly, by panic or by `kill -9` — the watchdog sees EOF, stops the server and
-//! cleans up. Nothing is left running.
+//! `sh` watchdog starts it with `pg_ctl` and owns it: the watchdog's stdin is a pipe from this
+//! process, so when this process exits — cleanly, by panic or by `kill -9` — the watchdog sees
+//! EOF, stops the server and cleans up. Nothing is left running.
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::DirBuilderExt;
@@ -13,19 +13,15 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use nix::sys::signal::kill;
-use nix::unistd::{Gid, Pid, Uid, User, chown, geteuid};
+use nix::unistd::{Gid, Uid, User, chown, geteuid};
 
 const WATCHDOG: &str = r#"
-"$PG_BIN/postgres" -D "$PG_DATA" -k "$PG_SOCKET" -c listen_addresses= "$@" >>"$PG_LOG" 2>&1 &
-pg=$!
-echo "$pg"
+"$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -o "$PG_OPTS" -w -t 60 start >/dev/null 2>&1 || exit 1
+echo ready
 cat >/dev/null
-kill -INT "$pg" 2>/dev/null
-wait "$pg"
+"$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1
 rm -rf "$PG_SOCKET"
 if [ -n "$PG_REMOVE" ]; then rm -rf "$PG_REMOVE"; fi
 "#;
@@ -44,7 +40,13 @@ pub struct Options {
 pub struct EmbeddedPostgres {
     watchdog: Child,
     base: PathBuf,
+    data: PathBuf,
+    log: PathBuf,
     socket_dir: PathBuf,
+    bindir: PathBuf,
+    owner: Option<(Uid, Gid)>,
+    /// The server options given to `pg_ctl -o`.
+    server_options: String,
 }
 
 impl EmbeddedPostgres {
@@ -70,49 +72,61 @@ impl EmbeddedPostgres {
         }
 
         let socket_dir = socket_dir(owner)?;
+        let mut server_options = format!("-k {} -c listen_addresses='' -c max_connections=300", socket_dir.display());
+        if !options.durable {
+            server_options.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+        }
         let mut sh = Command::new("/bin/sh");
         sh.arg("-c")
             .arg(WATCHDOG)
-            .arg("tutorchat-postgres")
-            .args(["-c", "max_connections=300"])
             .env("PG_BIN", &bindir)
             .env("PG_DATA", &data)
             .env("PG_SOCKET", &socket_dir)
             .env("PG_LOG", &log)
+            .env("PG_OPTS", &server_options)
             .env("PG_REMOVE", if options.remove_on_exit { base.as_os_str() } else { "".as_ref() })
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .process_group(0); // a Ctrl-C in the terminal is ours to handle, not the server's
-        if !options.durable {
-            sh.args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
-        }
         let mut watchdog = as_owner(&mut sh, owner).spawn().context("cannot start the PostgreSQL watchdog")?;
-        let pid = read_pid(&mut watchdog)?;
-        let server = Self { watchdog, base, socket_dir };
-        server.wait_ready(pid, &data, &log)?;
+        let stdout = watchdog.stdout.take().context("the PostgreSQL watchdog has no stdout")?;
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let server = Self { watchdog, base, data, log, socket_dir, bindir, owner, server_options };
+        if line.trim() != "ready" {
+            bail!("PostgreSQL did not start: {}", server.log_excerpt());
+        }
         Ok(server)
     }
 
-    fn wait_ready(&self, pid: i32, data: &Path, log: &Path) -> anyhow::Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok(text) = std::fs::read_to_string(data.join("postmaster.pid")) {
-                let lines: Vec<&str> = text.lines().collect();
-                if lines.first() == Some(&pid.to_string().as_str()) && lines.get(7).map(|s| s.trim()) == Some("ready") {
-                    return Ok(());
-                }
-            }
-            if let Err(nix::errno::Errno::ESRCH) = kill(Pid::from_raw(pid), None) {
-                let text = std::fs::read_to_string(log).unwrap_or_default();
-                let why = text.lines().rev().find(|l| l.contains("FATAL")).unwrap_or_else(|| last_line(&text));
-                bail!("PostgreSQL did not start (log: {}): {why}", log.display());
-            }
-            if Instant::now() > deadline {
-                bail!("PostgreSQL did not become ready within 60 s (log: {})", log.display());
-            }
-            std::thread::sleep(Duration::from_millis(25));
+    /// The last FATAL line of the server log (or its last line), with the log's path.
+    fn log_excerpt(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let why = text.lines().rev().find(|l| l.contains("FATAL")).unwrap_or_else(|| last_line(&text));
+        format!("{why} (log: {})", self.log.display())
+    }
+
+    fn pg_ctl(&self, action: &str) -> anyhow::Result<()> {
+        let mut command = Command::new(self.bindir.join("pg_ctl"));
+        command.arg("-D").arg(&self.data).arg("-l").arg(&self.log).args(["-m", "fast", "-w", "-t", "60"]);
+        command.arg("-o").arg(&self.server_options).arg(action).stdout(Stdio::null()).stderr(Stdio::null());
+        let status =
+            as_owner(&mut command, self.owner).status().with_context(|| format!("cannot run pg_ctl {action}"))?;
+        if !status.success() {
+            bail!("pg_ctl {action} failed: {}", self.log_excerpt());
         }
+        Ok(())
+    }
+
+    /// Stops the server (fast shutdown: sessions are terminated), for fault tests.
+    pub fn stop_server(&self) -> anyhow::Result<()> {
+        self.pg_ctl("stop")
+    }
+
+    /// Starts the server again after [`stop_server`](Self::stop_server).
+    pub fn start_server(&self) -> anyhow::Result<()> {
+        self.pg_ctl("start")
     }
 
     /// Connection settings for one database of this server.
@@ -139,17 +153,9 @@ impl Drop for EmbeddedPostgres {
     }
 }
 
-fn read_pid(watchdog: &mut Child) -> anyhow::Result<i32> {
-    let stdout = watchdog.stdout.take().context("the PostgreSQL watchdog has no stdout")?;
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).context("cannot read the PostgreSQL pid")?;
-    line.trim().parse().with_context(|| format!("the PostgreSQL watchdog printed {line:?} instead of a pid"))
-}
-
 fn last_line(text: &str) -> &str {
     text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("(no output)")
 }
-
 /// `PG_BINDIR`, else `initdb` on `PATH`, else the newest `/usr/lib/postgresql/<N>/bin`.
 fn find_bindir() -> anyhow::Result<PathBuf> {
     let has_server = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();

@@ -59,10 +59,7 @@ pub async fn stream(
         replay: None,
         skip_through: head,
         subscription,
-        heartbeat: tokio::time::interval_at(
-            tokio::time::Instant::now() + state.config.heartbeat,
-            state.config.heartbeat,
-        ),
+        heartbeat: heartbeat(state.config.heartbeat),
         expiry: Box::pin(tokio::time::sleep(until(user.expires_at))),
         shutdown: Box::pin(state.shutdown.clone().cancelled_owned()),
         state: state.clone(),
@@ -98,6 +95,13 @@ pub async fn stream(
 async fn log_head(state: &AppState) -> Result<i64> {
     let client = state.db.get().await?;
     Ok(events::head(&**client).await?)
+}
+
+/// A comment after every `period` of silence; never a burst of them after a long replay.
+fn heartbeat(period: Duration) -> tokio::time::Interval {
+    let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    interval
 }
 
 /// How long until a Unix timestamp, from now.
