@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+
+import { dayKey, dayLabel, daysBetween, relativeTime } from './time';
+
+// Local times, so the tests hold in any time zone.
+const now = new Date(2025, 0, 17, 15, 30);
+const at = (year: number, month: number, day: number, hour: number, minute: number, second = 0) =>
+  new Date(year, month, day, hour, minute, second).toISOString();
+
+describe('relativeTime', () => {
+  it('says now, minutes and hours today', () => {
+    expect(relativeTime(at(2025, 0, 17, 15, 29, 30), now)).toBe('now');
+    expect(relativeTime(at(2025, 0, 17, 15, 29), now)).toBe('1 min');
+    expect(relativeTime(at(2025, 0, 17, 15, 40), now)).toBe('now'); // a clock slightly ahead
+    expect(relativeTime(at(2025, 0, 17, 15, 5), now)).toBe('25 min');
+    expect(relativeTime(at(2025, 0, 17, 9, 0), now)).toBe('6 h');
+  });
+
+  it('names yesterday, then weekdays, then dates', () => {
+    expect(relativeTime(at(2025, 0, 16, 23, 0), now)).toBe('Yesterday');
+    expect(relativeTime(at(2025, 0, 13, 12, 0), now, 'en-GB')).toBe('Mon');
+    expect(relativeTime(at(2025, 0, 2, 12, 0), now, 'en-GB')).toBe('2 Jan');
+    expect(relativeTime(at(2024, 11, 2, 12, 0), now, 'en-GB')).toBe('2 Dec 2024');
+  });
+});
+
+describe('days', () => {
+  it('counts calendar days, not 24-hour spans', () => {
+    expect(daysBetween(new Date(2025, 0, 16, 23, 59), new Date(2025, 0, 17, 0, 1))).toBe(1);
+    expect(daysBetween(new Date(2025, 0, 17, 0, 1), new Date(2025, 0, 17, 23, 59))).toBe(0);
+  });
+
+  it('labels conversation days', () => {
+    expect(dayLabel(at(2025, 0, 17, 8, 0), now)).toBe('Today');
+    expect(dayLabel(at(2025, 0, 16, 8, 0), now)).toBe('Yesterday');
+    expect(dayLabel(at(2025, 0, 10, 8, 0), now, 'en-GB')).toBe('Friday 10 January');
+    expect(dayKey(at(2025, 0, 10, 8, 0))).toBe(dayKey(at(2025, 0, 10, 23, 0)));
+    expect(dayKey(at(2025, 0, 10, 8, 0))).not.toBe(dayKey(at(2025, 0, 11, 0, 0)));
+  });
+});
