@@ -101,6 +101,7 @@ pub async fn append(client: &impl GenericClient, events: &[NewEvent]) -> Result<
         types.push(kind);
         payloads.push(payload);
     }
+    metrics::histogram!(crate::metrics::APPEND_BATCH).record(events.len() as f64);
     let rows = client
         .query(
             &format!(

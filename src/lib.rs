@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod metrics;
 pub mod realtime;
 pub mod startup;
 pub mod telemetry;

@@ -23,6 +23,7 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     /// Cancelled on shutdown: the server stops accepting and every event stream ends.
     pub shutdown: CancellationToken,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
 }
 
 pub struct Application {
@@ -45,7 +46,8 @@ impl Application {
         let hub = Arc::new(Hub::new(config.sse_queue));
         let shutdown = CancellationToken::new();
         let log_listener = listener::start(database, hub.clone(), config.listener_probe, shutdown.clone()).await?;
-        let state = AppState { db: pool, keys, config: Arc::new(config), hub, shutdown };
+        let metrics = crate::metrics::handle();
+        let state = AppState { db: pool, keys, config: Arc::new(config), hub, shutdown, metrics };
         Ok(Self { listener, state, log_listener })
     }
 

@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::time::Instant;
 
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use tracing_subscriber::EnvFilter;
@@ -27,6 +27,8 @@ pub fn init(format: LogFormat) {
 pub async fn log_request(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
+    // The route pattern, not the path: a label per chat id would grow without bound.
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
     tracing::info!(
@@ -36,5 +38,9 @@ pub async fn log_request(request: Request, next: Next) -> Response {
         latency_ms = started.elapsed().as_secs_f64() * 1000.0,
         "request"
     );
+    let labels = [("method", method.to_string()), ("route", route)];
+    metrics::histogram!(crate::metrics::HTTP_DURATION, &labels).record(started.elapsed().as_secs_f64());
+    let status = [labels[0].clone(), labels[1].clone(), ("status", response.status().as_u16().to_string())];
+    metrics::counter!(crate::metrics::HTTP_REQUESTS, &status).increment(1);
     response
 }

@@ -59,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::auth::router())
         .merge(crate::realtime::router())
         .merge(openapi::router())
+        .merge(crate::metrics::router())
         .route("/api/{*rest}", axum::routing::any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit));

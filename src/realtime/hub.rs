@@ -132,10 +132,12 @@ impl Hub {
         } else {
             state.users.entry(user).or_default().push(connection);
         }
+        metrics::gauge!(crate::metrics::SSE_CONNECTIONS).increment(1.0);
         Subscription { head: state.head, frames, hub: Arc::clone(self), user: (!admin).then_some(user), id }
     }
 
     fn unregister(&self, user: Option<i64>, id: u64) {
+        metrics::gauge!(crate::metrics::SSE_CONNECTIONS).decrement(1.0);
         let mut state = self.state();
         match user {
             None => state.admins.retain(|c| c.id != id),
@@ -183,6 +185,7 @@ impl Hub {
     }
 
     pub fn set_listening(&self, listening: bool) {
+        metrics::gauge!(crate::metrics::LISTENER_CONNECTED).set(if listening { 1.0 } else { 0.0 });
         self.listening.store(listening, Ordering::Relaxed);
     }
 
@@ -196,9 +199,13 @@ impl Hub {
 /// ends its stream once it has drained what it has.
 fn send_all(connections: &mut Vec<Connection>, position: i64, bytes: &Bytes) {
     connections.retain(|c| match c.tx.try_send(Frame { position, bytes: bytes.clone() }) {
-        Ok(()) => true,
+        Ok(()) => {
+            metrics::counter!(crate::metrics::EVENTS_DELIVERED).increment(1);
+            true
+        }
         Err(mpsc::error::TrySendError::Full(_)) => {
             tracing::info!(connection = c.id, "slow consumer: queue full, disconnecting");
+            metrics::counter!(crate::metrics::SLOW_CONSUMERS).increment(1);
             false
         }
         Err(mpsc::error::TrySendError::Closed(_)) => false,

@@ -124,9 +124,14 @@ async fn listen(
 async fn catch_up(client: &Client, hub: &Hub) -> anyhow::Result<()> {
     loop {
         let batch = events::read_after(client, hub.head(), BATCH).await?;
-        if batch.is_empty() {
+        let Some(last) = batch.last() else {
+            metrics::gauge!(crate::metrics::LISTENER_LAG_POSITIONS).set(0.0);
             return Ok(());
-        }
+        };
+        // How far behind the log this replica was when it read the batch, in events and time.
+        metrics::gauge!(crate::metrics::LISTENER_LAG_POSITIONS).set((last.position - hub.head()) as f64);
+        let age = time::OffsetDateTime::now_utc() - last.created_at;
+        metrics::gauge!(crate::metrics::LISTENER_LAG_SECONDS).set(age.as_seconds_f64().max(0.0));
         let full = batch.len() as i64 == BATCH;
         hub.dispatch(frames::encode(client, &batch).await?);
         if !full {

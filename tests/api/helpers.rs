@@ -260,7 +260,23 @@ impl Drop for Stream {
 }
 
 impl TestApp {
+    /// Waits until this replica's listener is connected and has dispatched everything committed
+    /// so far, so that a stream opened now starts quiet (it would otherwise, correctly, also
+    /// get events committed just before it opened, such as the fixtures' `chat_created`).
+    pub async fn settled(&self) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let head = tutorchat::events::head(&self.sql).await.expect("log head");
+            if self.state.hub.is_listening() && self.state.hub.head() >= head {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "the replica's listener did not catch up");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
     pub async fn stream(&self, user: &User, last_event_id: Option<&str>) -> Stream {
+        self.settled().await;
         open_stream(&self.http, &self.url("/api/events/chat"), &user.token, last_event_id).await
     }
 }

@@ -293,17 +293,12 @@ async fn listener_connections_killed_mid_stream_lose_nothing() {
     });
     for _ in 0..3 {
         tokio::time::sleep(Duration::from_millis(150)).await;
-        let killed: i64 =
-            w.a.sql
-                .query_one(
-                    "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                 WHERE application_name = 'tutorchat-listener' AND datname = current_database()) t",
-                    &[],
-                )
-                .await
-                .expect("terminate")
-                .get(0);
-        assert!(killed >= 1, "no listener connection found to kill");
+        // Both listeners may be between a kill and their reconnect: wait until one can be killed.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while kill_listeners(&w.a.sql).await == 0 {
+            assert!(Instant::now() < deadline, "no listener connection to kill within 10 s");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
     let sent = poster.await.expect("poster");
     for (who, stream) in [("A", &mut on_a), ("B", &mut on_b)] {
@@ -414,4 +409,35 @@ async fn a_stalled_reader_is_disconnected_at_its_limit_and_resumes_fully() {
         .map(|e| e.json()["message"]["id"].as_i64().expect("id"))
         .collect();
     assert_eq!(rest, sent[got_before..], "it resumes exactly where it was cut");
+}
+
+#[tokio::test]
+async fn metrics_are_served_in_prometheus_format() {
+    let w = world().await;
+    let _stream = w.a.stream(&w.student, None).await;
+    w.a.send(&w.student, w.chat, "counted").await;
+    let text = w.a.http.get(w.a.url("/metrics")).send().await.expect("metrics").text().await.expect("body");
+    for metric in [
+        "tutorchat_http_requests_total{method=\"POST\",route=\"/api/messages\",status=\"201\"}",
+        "tutorchat_http_request_duration_seconds_bucket",
+        "tutorchat_sse_connections",
+        "tutorchat_events_delivered_total",
+        "tutorchat_listener_connected",
+        "tutorchat_listener_lag_positions",
+        "tutorchat_append_batch_size_bucket",
+    ] {
+        assert!(text.contains(metric), "{metric} missing from /metrics:\n{text}");
+    }
+}
+
+/// Terminates this database's listener connections; returns how many.
+async fn kill_listeners(sql: &tokio_postgres::Client) -> i64 {
+    sql.query_one(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE application_name = 'tutorchat-listener' AND datname = current_database()) t",
+        &[],
+    )
+    .await
+    .expect("terminate")
+    .get(0)
 }

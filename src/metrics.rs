@@ -1,0 +1,50 @@
+//! Prometheus metrics at `GET /metrics`. Names are prefixed `tutorchat_`; see README.md.
+
+use std::sync::OnceLock;
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use crate::AppState;
+
+pub const HTTP_REQUESTS: &str = "tutorchat_http_requests_total";
+pub const HTTP_DURATION: &str = "tutorchat_http_request_duration_seconds";
+pub const SSE_CONNECTIONS: &str = "tutorchat_sse_connections";
+pub const EVENTS_DELIVERED: &str = "tutorchat_events_delivered_total";
+pub const SLOW_CONSUMERS: &str = "tutorchat_slow_consumer_disconnects_total";
+pub const LISTENER_CONNECTED: &str = "tutorchat_listener_connected";
+pub const LISTENER_LAG_POSITIONS: &str = "tutorchat_listener_lag_positions";
+pub const LISTENER_LAG_SECONDS: &str = "tutorchat_listener_lag_seconds";
+pub const APPEND_BATCH: &str = "tutorchat_append_batch_size";
+
+/// The process-wide recorder (metrics are global to a process; installed on first use).
+pub fn handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    Matcher::Full(HTTP_DURATION.into()),
+                    &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5],
+                )
+                .and_then(|b| {
+                    b.set_buckets_for_metric(
+                        Matcher::Full(APPEND_BATCH.into()),
+                        &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0],
+                    )
+                });
+            match builder.map(|b| b.install_recorder()) {
+                Ok(Ok(handle)) => handle,
+                // Another recorder is installed (or the buckets are invalid, which is a bug):
+                // render an empty registry rather than fail the server.
+                _ => PrometheusBuilder::new().build_recorder().handle(),
+            }
+        })
+        .clone()
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/metrics", get(|State(state): State<AppState>| async move { state.metrics.render() }))
+}
