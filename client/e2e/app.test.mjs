@@ -1,0 +1,409 @@
+// End-to-end: the built client in headless Chromium against two tutorchat replicas on one
+// database. The tests run in order and share the pages: each step builds on the last.
+
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { CLIENT_DIR, PHONE, RESULTS_DIR, launchBrowser, openPage, startCluster } from './harness.mjs';
+
+let cluster;
+let browser;
+/** Pages by who is signed in: student (Мария) on A, teacher (Иван) on B, admin on A, alex (phone) on B. */
+const pages = {};
+let chatId; // Мария ↔ Иван
+const sent = {}; // message ids by name
+
+before(async () => {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  cluster = await startCluster();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await cluster?.stop();
+});
+
+// ---- helpers ---------------------------------------------------------------------------
+
+const SAVED = '[data-testid^="message-"]:not([data-testid="message-pending"])';
+
+async function screenshot(page, name) {
+  await page.screenshot({ path: join(RESULTS_DIR, `${name}.png`) });
+}
+
+/** Ids of the saved messages shown, top to bottom. */
+function shownIds(page) {
+  return page.locator(SAVED).evaluateAll((els) => els.map((el) => Number(el.dataset.testid.slice('message-'.length))));
+}
+
+/** Waits until exactly `count` saved messages have exactly this text; returns their ids. */
+async function waitForMessage(page, text, count = 1) {
+  await page.waitForFunction(
+    ({ selector, text, count }) =>
+      [...document.querySelectorAll(selector)].filter((el) => el.querySelector('.text')?.textContent === text)
+        .length === count,
+    { selector: SAVED, text, count },
+  );
+  return page
+    .locator(SAVED)
+    .evaluateAll(
+      (els, text) =>
+        els.filter((el) => el.querySelector('.text')?.textContent === text).map((el) => Number(el.dataset.testid.slice(8))),
+      text,
+    );
+}
+
+async function waitForGone(page, messageId) {
+  await page.getByTestId(`message-${messageId}`).waitFor({ state: 'detached' });
+}
+
+async function waitConnection(page, state) {
+  await page.waitForFunction((state) => document.querySelector('[data-testid="connection"]')?.textContent === state, state);
+}
+
+async function signIn(page, email) {
+  await page.getByTestId(`login-${email}`).click();
+  await page.locator('nav[aria-label="Chats"]').waitFor();
+}
+
+async function send(page, text) {
+  const composer = page.getByTestId('composer');
+  await composer.fill(text);
+  await composer.press('Enter');
+  const [id] = await waitForMessage(page, text);
+  await page.getByTestId('message-pending').waitFor({ state: 'detached' });
+  return id;
+}
+
+/** A same-origin API call from the page, as the app makes it (cookie and Origin included). */
+function api(page, method, path, body) {
+  return page.evaluate(
+    async ({ method, path, body }) => {
+      const response = await fetch(path, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: response.status, body: await response.json() };
+    },
+    { method, path, body },
+  );
+}
+
+// ---- the story ---------------------------------------------------------------------------
+
+test('signing in: the demo users are listed and the student lands on her chats (replica A)', async () => {
+  const page = (pages.student = await openPage(browser, cluster.a.url));
+  for (const email of ['maria@demo.school', 'ivan@demo.school', 'alex@demo.school', 'admin@demo.school']) {
+    await page.getByTestId(`login-${email}`).waitFor();
+  }
+  await screenshot(page, '01-sign-in');
+  await signIn(page, 'maria@demo.school');
+  const item = page.locator('[data-testid^="chat-"]');
+  await item.first().waitFor();
+  assert.equal(await item.count(), 1);
+  assert.match(await item.first().innerText(), /Иван Петров/);
+  assert.match(await item.first().innerText(), /Teacher/);
+  chatId = Number((await item.first().getAttribute('data-testid')).slice('chat-'.length));
+  await waitConnection(page, 'live');
+});
+
+test('the teacher signs in on the other replica (B) and both open the chat with its history', async () => {
+  const page = (pages.teacher = await openPage(browser, cluster.b.url));
+  await signIn(page, 'ivan@demo.school');
+  await waitConnection(page, 'live');
+  for (const p of [pages.student, page]) {
+    await p.getByTestId(`chat-${chatId}`).click();
+    await waitForMessage(p, 'Спасибо, Иван Петрович! Сделаю 👍');
+    await waitForMessage(p, 'Здравствуйте, Мария! Домашнее задание на завтра: упражнения 3 и 4 📚');
+  }
+  assert.equal(new URL(pages.student.url()).pathname, `/chats/${chatId}`);
+  // The student's own message is on her side, the teacher's on the other.
+  const [own] = await waitForMessage(pages.student, 'Спасибо, Иван Петрович! Сделаю 👍');
+  assert.match(await pages.student.getByTestId(`message-${own}`).getAttribute('class'), /\bmine\b/);
+});
+
+test('messages cross replicas live, exactly once, with Cyrillic, emoji and line breaks', async () => {
+  const { student, teacher } = pages;
+  // Shift+Enter is a new line; Enter sends.
+  const composer = student.getByTestId('composer');
+  await composer.fill('Иван Петрович, добрый вечер! 👋');
+  await composer.press('Shift+Enter');
+  await student.keyboard.insertText('Упражнение 4 решила через производную 📐✨');
+  await composer.press('Enter');
+  const text = 'Иван Петрович, добрый вечер! 👋\nУпражнение 4 решила через производную 📐✨';
+  [sent.first] = await waitForMessage(student, text);
+  assert.equal(await composer.inputValue(), '');
+  await student.getByTestId('message-pending').waitFor({ state: 'detached' });
+  assert.deepEqual(await waitForMessage(teacher, text), [sent.first]);
+
+  sent.reply = await send(teacher, 'Отлично, Мария! Пришлите фото решения 📸');
+  assert.deepEqual(await waitForMessage(student, 'Отлично, Мария! Пришлите фото решения 📸'), [sent.reply]);
+  assert.match(await student.getByTestId(`message-${sent.reply}`).getAttribute('class'), /\btheirs\b/);
+
+  // Markup is shown as text, never interpreted.
+  sent.markup = await send(student, '<b>не жирный</b> & <img src=x onerror=alert(1)>');
+  await waitForMessage(teacher, '<b>не жирный</b> & <img src=x onerror=alert(1)>');
+  assert.equal(await teacher.locator('.message-list b, .message-list img').count(), 0);
+
+  // The chat list follows: latest message as the preview.
+  await student.getByTestId(`chat-${chatId}`).filter({ hasText: '<b>не жирный</b>' }).waitFor();
+  await screenshot(student, '02-student-desktop');
+  await screenshot(teacher, '03-teacher-desktop');
+});
+
+test('a failed send stays visible with the server error and is sent by Retry', async () => {
+  const { student, teacher } = pages;
+  await student.route(
+    '**/api/messages',
+    (route) =>
+      route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"the database is unreachable"}' }),
+    { times: 1 },
+  );
+  const text = 'Отправлю ещё раз 🔁';
+  await student.getByTestId('composer').fill(text);
+  await student.getByTestId('send').click();
+  const pending = student.getByTestId('message-pending');
+  await pending.filter({ hasText: 'Not sent: the database is unreachable' }).waitFor();
+  assert.equal(await pending.locator('.text').innerText(), text);
+  await screenshot(student, '04-send-failed');
+  await pending.getByTestId('retry').click();
+  [sent.retried] = await waitForMessage(student, text);
+  await pending.waitFor({ state: 'detached' });
+  assert.deepEqual(await waitForMessage(teacher, text), [sent.retried]);
+});
+
+test('blank and over-long input cannot be sent; the counter counts code points', async () => {
+  const { student } = pages;
+  const composer = student.getByTestId('composer');
+  const sendButton = student.getByTestId('send');
+  await composer.fill('   \n  ');
+  assert.equal(await sendButton.isDisabled(), true);
+  await composer.press('Enter');
+  assert.equal(await student.getByTestId('message-pending').count(), 0);
+
+  await composer.fill('😀'.repeat(9_000)); // 18,000 UTF-16 units, 9,000 code points
+  assert.equal(await student.getByTestId('counter').innerText(), '9,000 / 10,000');
+  assert.equal(await sendButton.isDisabled(), false);
+  await composer.fill('я'.repeat(10_001));
+  assert.equal(await student.getByTestId('counter').innerText(), '10,001 / 10,000');
+  assert.equal(await sendButton.isDisabled(), true);
+  await composer.press('Enter');
+  assert.equal(await student.getByTestId('message-pending').count(), 0);
+  await composer.fill('');
+  assert.equal(await student.getByTestId('counter').count(), 0);
+});
+
+test('the admin reads the conversation live and read-only', async () => {
+  const page = (pages.admin = await openPage(browser, cluster.a.url));
+  await signIn(page, 'admin@demo.school');
+  const item = page.getByTestId(`chat-${chatId}`);
+  await item.waitFor();
+  assert.match(await item.innerText(), /Мария Иванова · Иван Петров/);
+  assert.match(await item.innerText(), /6 messages/);
+  await item.click();
+  assert.deepEqual(await waitForMessage(page, 'Отлично, Мария! Пришлите фото решения 📸'), [sent.reply]);
+  await waitForMessage(page, 'Иван Петрович, добрый вечер! 👋\nУпражнение 4 решила через производную 📐✨');
+  await page.getByTestId('read-only').waitFor();
+  assert.equal(await page.getByTestId('composer').count(), 0);
+  assert.equal(await page.getByTestId('send').count(), 0);
+  assert.equal(await page.locator('[data-testid^="delete-"]').count(), 0);
+  await waitConnection(page, 'live');
+  // Live for the admin too.
+  const id = await send(pages.teacher, 'Ольга, добрый день! 🙂');
+  assert.deepEqual(await waitForMessage(page, 'Ольга, добрый день! 🙂'), [id]);
+  await item.filter({ hasText: '7 messages' }).waitFor();
+  await screenshot(page, '05-admin-read-only');
+});
+
+test('the student deletes her message after confirming; it disappears for everyone', async () => {
+  const { student, teacher, admin } = pages;
+  const message = student.getByTestId(`message-${sent.markup}`);
+  await message.hover();
+  await student.getByTestId(`delete-${sent.markup}`).click();
+  await student.getByTestId('cancel-delete').click(); // changing one's mind keeps it
+  assert.equal(await message.count(), 1);
+  await message.hover();
+  await student.getByTestId(`delete-${sent.markup}`).click();
+  await student.getByTestId('confirm-delete').click();
+  await waitForGone(student, sent.markup);
+  await waitForGone(teacher, sent.markup);
+  await waitForGone(admin, sent.markup);
+  // Only the author gets a delete button.
+  assert.equal(await teacher.getByTestId(`delete-${sent.first}`).count(), 0);
+  assert.equal(await teacher.getByTestId(`delete-${sent.reply}`).count(), 1);
+});
+
+test('a reload keeps the open chat and its history', async () => {
+  const { student } = pages;
+  const before = await shownIds(student);
+  await student.reload();
+  await waitForMessage(student, 'Отправлю ещё раз 🔁');
+  assert.deepEqual(await shownIds(student), before);
+  assert.ok(!before.includes(sent.markup));
+  assert.ok(before.includes(sent.first) && before.includes(sent.reply) && before.includes(sent.retried));
+  await waitConnection(student, 'live');
+});
+
+test('on a phone: a new chat appears live, unread badges count up, older pages load on scrolling up', async () => {
+  const page = (pages.alex = await openPage(browser, cluster.b.url, PHONE));
+  await signIn(page, 'alex@demo.school');
+  await page.getByText('No chats yet').waitFor();
+  await waitConnection(page, 'live');
+
+  // Иван completes the scheduled lesson: the chat opens for both of them.
+  const lessons = [];
+  for (let id = 1; id <= 5 && lessons.length === 0; id++) {
+    const answer = await api(pages.teacher, 'POST', `/api/lessons/${id}/complete`);
+    if (answer.status === 200 && answer.body.chat_id !== chatId) {
+      lessons.push(answer.body);
+    }
+  }
+  assert.equal(lessons.length, 1, 'the scheduled lesson with Alex');
+  const alexChat = lessons[0].chat_id;
+  const item = page.getByTestId(`chat-${alexChat}`);
+  await item.filter({ hasText: 'Иван Петров' }).waitFor();
+  await pages.teacher.getByTestId(`chat-${alexChat}`).waitFor();
+
+  // 120 messages from Иван: Alex's badge counts them as they arrive.
+  const total = 120;
+  for (let n = 1; n <= total; n++) {
+    const answer = await api(pages.teacher, 'POST', '/api/messages', { chat_id: alexChat, content: `Задание ${n} ✏️` });
+    assert.equal(answer.status, 201);
+  }
+  await page.getByTestId(`unread-${alexChat}`).filter({ hasText: '99+' }).waitFor();
+  await item.filter({ hasText: `Задание ${total} ✏️` }).waitFor();
+  await screenshot(page, '06-phone-list');
+
+  // Opening it: the list gives way to the conversation, the last 50 are shown at the bottom.
+  await item.click();
+  await waitForMessage(page, `Задание ${total} ✏️`);
+  assert.equal(await page.locator('nav[aria-label="Chats"]').isVisible(), false);
+  assert.equal(await page.getByTestId(`unread-${alexChat}`).count(), 0);
+  assert.equal(await page.locator(SAVED).count(), 50);
+  const scroller = page.locator('.messages');
+  const atBottom = () => scroller.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 2);
+  assert.equal(await atBottom(), true);
+
+  // Scrolling to the top loads the next page above, and what was on screen stays put.
+  const firstBefore = (await shownIds(page))[0];
+  // Measured in the same task as the scroll, before the older page can arrive.
+  const offsetBefore = await scroller.evaluate((el, id) => {
+    el.scrollTo({ top: 0 });
+    const message = document.querySelector(`[data-testid="message-${id}"]`);
+    return message.getBoundingClientRect().top - el.getBoundingClientRect().top;
+  }, firstBefore);
+  await page.waitForFunction((selector) => document.querySelectorAll(selector).length === 100, SAVED);
+  const offsetAfter = await scroller.evaluate((el, id) => {
+    const message = document.querySelector(`[data-testid="message-${id}"]`);
+    return message.getBoundingClientRect().top - el.getBoundingClientRect().top;
+  }, firstBefore);
+  assert.ok(Math.abs(offsetAfter - offsetBefore) < 4, `the message that was first stays put (${offsetBefore} → ${offsetAfter})`);
+  assert.ok((await scroller.evaluate((el) => el.scrollTop)) > 0);
+
+  await scroller.evaluate((el) => el.scrollTo({ top: 0 }));
+  await page.waitForFunction(({ selector, total }) => document.querySelectorAll(selector).length === total, {
+    selector: SAVED,
+    total,
+  });
+  await page.getByText('Beginning of the conversation').waitFor();
+  const ids = await shownIds(page);
+  assert.equal(new Set(ids).size, total, 'no duplicates');
+  assert.deepEqual(
+    ids,
+    [...ids].sort((x, y) => x - y),
+    'ordered by id',
+  );
+  const texts = await page.locator(`${SAVED} .text`).allInnerTexts();
+  assert.deepEqual(
+    texts,
+    Array.from({ length: total }, (_, i) => `Задание ${i + 1} ✏️`),
+  );
+
+  // Scrolled up, a new message does not yank the view: a pill offers to jump down.
+  await api(pages.teacher, 'POST', '/api/messages', { chat_id: alexChat, content: 'Проверьте последнее 👇' });
+  await page.getByTestId('new-messages').filter({ hasText: '1 new message' }).waitFor();
+  assert.equal(await atBottom(), false);
+  await page.getByTestId('new-messages').click();
+  await page.waitForFunction(
+    () => {
+      const el = document.querySelector('.messages');
+      return el.scrollHeight - el.scrollTop - el.clientHeight < 2;
+    },
+  );
+  await page.getByTestId('new-messages').waitFor({ state: 'detached' });
+  await screenshot(page, '07-phone-conversation');
+
+  // Back to the list.
+  await page.getByRole('button', { name: 'Back to chats' }).click();
+  await item.waitFor();
+});
+
+test('a killed replica: the page shows reconnecting, then live, and misses nothing', async () => {
+  const { student, teacher } = pages;
+  await teacher.getByTestId(`chat-${chatId}`).click();
+  await waitForMessage(teacher, 'Отправлю ещё раз 🔁');
+  await waitConnection(teacher, 'live');
+
+  await cluster.b.stop('SIGKILL');
+  await waitConnection(teacher, 'reconnecting');
+  await screenshot(teacher, '08-teacher-reconnecting');
+
+  const whileDown = ['Пока вас не было — 1 🕐', 'Пока вас не было — 2 🕑', 'Пока вас не было — 3 🕒'];
+  const ids = [];
+  for (const text of whileDown) ids.push(await send(student, text));
+
+  await cluster.b.start();
+  await waitConnection(teacher, 'live');
+  for (const [i, text] of whileDown.entries()) assert.deepEqual(await waitForMessage(teacher, text), [ids[i]]);
+  // Everything the student sees, the teacher sees: same ids, same order, nothing twice.
+  assert.deepEqual(await shownIds(teacher), await shownIds(student));
+  await screenshot(teacher, '09-teacher-after-reconnect');
+
+  // And the live path works again after the restart.
+  const after = await send(teacher, 'Я снова на связи 📶');
+  assert.deepEqual(await waitForMessage(student, 'Я снова на связи 📶'), [after]);
+});
+
+test('the screenshot for the docs', async () => {
+  const { student } = pages;
+  await student.setViewportSize({ width: 1200, height: 760 });
+  await student.getByTestId('composer').fill('Спасибо! Завтра пришлю фото 📷');
+  await waitConnection(student, 'live');
+  // A smaller window keeps the newest message in view.
+  await student.waitForFunction(() => {
+    const el = document.querySelector('.messages');
+    return el.scrollHeight - el.scrollTop - el.clientHeight < 2;
+  });
+  const out = join(RESULTS_DIR, 'app.png');
+  await student.screenshot({ path: out });
+  if (process.env.UPDATE_SCREENSHOT === '1') {
+    copyFileSync(out, resolve(CLIENT_DIR, '../docs/screenshot.png'));
+  }
+  await student.getByTestId('composer').fill('');
+});
+
+test('signing out returns to the sign-in page, and the session is gone', async () => {
+  const { student } = pages;
+  await student.getByRole('button', { name: 'Sign out' }).click();
+  await student.getByTestId('login-maria@demo.school').waitFor();
+  assert.equal(new URL(student.url()).pathname, '/');
+  const me = await student.evaluate(async () => (await fetch('/api/me')).status);
+  assert.equal(me, 401);
+});
+
+test('when the session expires, the stream closes and the app asks to sign in again', async () => {
+  const shortLived = await cluster.addReplica('replica-c', { DEV_TOKEN_TTL_SECS: '3' });
+  const page = (pages.expiring = await openPage(browser, shortLived.url));
+  await signIn(page, 'maria@demo.school');
+  await waitConnection(page, 'live');
+  await page.getByText('Your session has ended. Please sign in again.').waitFor({ timeout: 30_000 });
+  await page.getByTestId('login-maria@demo.school').waitFor();
+});
+
+test('no page threw an uncaught error', () => {
+  for (const [who, page] of Object.entries(pages)) assert.deepEqual(page.errors, [], who);
+});

@@ -1,0 +1,216 @@
+// Test harness: tutorchat replicas sharing one PostgreSQL, and headless Chromium.
+//
+// Replica A runs `serve --demo` without DATABASE_URL, so it starts a private PostgreSQL in a
+// fresh DATA_DIR and loads the demo users; replica B runs `serve` against A's database. Every
+// process started here is killed when the run ends, also on failure.
+
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const CLIENT_DIR = resolve(here, '..');
+export const SERVER_BIN = resolve(CLIENT_DIR, '../target/debug/tutorchat');
+export const DIST_DIR = resolve(CLIENT_DIR, 'dist');
+export const RESULTS_DIR = resolve(CLIENT_DIR, 'test-results');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const START_TIMEOUT_MS = 60_000;
+
+/** A free TCP port on the loopback interface. */
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+const running = new Set();
+// Last resort if the test process dies without running its `after` hooks.
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** One tutorchat process; `start()` resolves once it listens and answers /readyz. */
+export class Replica {
+  constructor(name, { args, env, port }) {
+    this.name = name;
+    this.args = args;
+    this.env = env;
+    this.port = port;
+    this.url = `http://127.0.0.1:${port}`;
+    this.child = null;
+    this.stderr = '';
+  }
+
+  async start() {
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const log = createWriteStream(join(RESULTS_DIR, `${this.name}.log`), { flags: 'a' });
+    const env = { ...process.env, ...this.env, LISTEN_ADDR: `127.0.0.1:${this.port}` };
+    for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
+    const child = spawn(SERVER_BIN, this.args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = child;
+    this.stderr = '';
+    running.add(child);
+    child.once('exit', () => {
+      running.delete(child);
+      log.end();
+    });
+    const exited = new Promise((_, reject) =>
+      child.once('exit', (code, signal) =>
+        reject(new Error(`${this.name} exited (${signal ?? code}) before it was ready:\n${this.stderr.slice(-2000)}`)),
+      ),
+    );
+    exited.catch(() => {}); // only awaited while starting
+    const listening = new Promise((resolveListening) => {
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (chunk) => {
+        log.write(chunk);
+        this.stderr += chunk;
+        if (this.stderr.includes(`tutorchat: listening on ${this.url}`)) resolveListening();
+      });
+    });
+    await withTimeout(Promise.race([listening, exited]), START_TIMEOUT_MS, `${this.name} did not start`);
+    await withTimeout(Promise.race([this.waitReady(), exited]), START_TIMEOUT_MS, `${this.name} never became ready`);
+    return this;
+  }
+
+  async waitReady() {
+    for (;;) {
+      try {
+        const response = await fetch(`${this.url}/readyz`);
+        if (response.status === 200) return;
+      } catch {
+        // not accepting connections yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** The `psql` connection string this replica printed for its private PostgreSQL. */
+  databaseUrl() {
+    const match = /inspect it with: psql "([^"]+)"/.exec(this.stderr);
+    if (!match) throw new Error(`${this.name} printed no private database:\n${this.stderr}`);
+    return match[1];
+  }
+
+  /** Sends `signal` and waits for the process to exit. */
+  async stop(signal = 'SIGTERM', timeoutMs = 20_000) {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    try {
+      await withTimeout(exited, timeoutMs, `${this.name} did not stop on ${signal}`);
+    } catch {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }
+}
+
+function withTimeout(promise, ms, message) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${message} within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Two replicas on one database: A with the private PostgreSQL and the demo data, B beside it. */
+export async function startCluster() {
+  for (const [path, what] of [
+    [SERVER_BIN, 'the server binary (run `cargo build` in the repository root)'],
+    [join(DIST_DIR, 'index.html'), 'the built client (run `npm run build` in client/)'],
+    [CHROMIUM, 'Chromium (apt-get install chromium)'],
+  ]) {
+    if (!existsSync(path)) throw new Error(`missing ${what}: ${path}`);
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'tutorchat-e2e-'));
+  const shared = {
+    JWT_SECRET: 'tutorchat-e2e-shared-secret-0123456789ab', // the same 40 characters on both
+    STATIC_DIR: DIST_DIR,
+    SSE_RETRY_MS: '500',
+    RUST_LOG: 'info',
+    DATABASE_URL: undefined,
+  };
+  const a = new Replica('replica-a', {
+    args: ['serve', '--demo'],
+    env: { ...shared, DATA_DIR: dataDir },
+    port: await freePort(),
+  });
+  const others = [];
+  const cluster = {
+    a,
+    b: null,
+    dataDir,
+    /** Another replica on A's database, with extra settings. */
+    async addReplica(name, env = {}) {
+      const replica = new Replica(name, {
+        args: ['serve'],
+        env: { ...shared, DATABASE_URL: a.databaseUrl(), DEV_LOGIN: 'true', DATA_DIR: join(dataDir, name), ...env },
+        port: await freePort(),
+      });
+      others.push(replica);
+      return replica.start();
+    },
+    async stop() {
+      for (const replica of others) await replica.stop();
+      await a.stop(); // also stops the private PostgreSQL
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await a.start();
+    cluster.b = await cluster.addReplica('replica-b');
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+  return cluster;
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export const DESKTOP = { viewport: { width: 1280, height: 800 } };
+export const PHONE = { viewport: { width: 375, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+
+/** A page in its own browser context (its own cookies), recording console errors. */
+export async function openPage(browser, baseURL, options = DESKTOP) {
+  const context = await browser.newContext({
+    ...options,
+    baseURL,
+    locale: 'en-GB',
+    timezoneId: 'Europe/Moscow',
+    reducedMotion: 'reduce', // no transitions half-way through in screenshots
+  });
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (error) => page.errors.push(error.message));
+  await page.goto('/');
+  return page;
+}

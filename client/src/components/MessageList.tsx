@@ -1,0 +1,202 @@
+import { Fragment, useEffect, useLayoutEffect, useRef, useState } from 'react';
+
+import type { Person } from '../api';
+import type { Conversation } from '../messages';
+import { dayKey, dayLabel } from '../time';
+import { useNow } from '../useNow';
+import { ConfirmDialog } from './ConfirmDialog';
+import { type BubbleMessage, MessageBubble, senderLabel } from './MessageBubble';
+
+interface Props {
+  conversation: Conversation;
+  me: Person;
+  people: ReadonlyMap<number, Person>;
+  readOnly: boolean;
+  onLoadOlder: () => void;
+  onRetry: (key: string) => void;
+  onDiscard: (key: string) => void;
+  onDelete: (messageId: number) => Promise<void>;
+}
+
+/** Within this many pixels of an edge counts as at it. */
+const BOTTOM_SLACK = 48;
+const TOP_PRELOAD = 240;
+
+interface Seen {
+  firstId: number | null;
+  lastId: number;
+  pendingCount: number;
+  scrollHeight: number;
+}
+
+export function MessageList(props: Props) {
+  const { conversation, me, people, readOnly, onLoadOlder } = props;
+  const now = useNow(60_000);
+  const scroller = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const seen = useRef<Seen | null>(null);
+  const [unseen, setUnseen] = useState(0);
+  const [announcement, setAnnouncement] = useState('');
+  const [confirming, setConfirming] = useState<number | null>(null);
+  const [deleting, setDeleting] = useState(false);
+  const [deleteError, setDeleteError] = useState<string | null>(null);
+
+  const { messages, pending, hasMore, loadingOlder } = conversation;
+  const firstId = messages[0]?.id ?? null;
+  const lastId = messages[messages.length - 1]?.id ?? 0;
+
+  // Keep the view where the reader expects it: at the bottom on open and for new messages
+  // (unless they scrolled up), and in place when older messages are added above.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const before = seen.current;
+    seen.current = { firstId, lastId, pendingCount: pending.length, scrollHeight: el.scrollHeight };
+    if (before === null) {
+      el.scrollTop = el.scrollHeight;
+      return;
+    }
+    const prepended = firstId !== null && before.firstId !== null && firstId < before.firstId;
+    if (prepended && !atBottom.current) {
+      el.scrollTop += el.scrollHeight - before.scrollHeight;
+    }
+    const arrived = messages.filter((m) => m.id > before.lastId && m.senderId !== me.id);
+    const sentNow = pending.length > before.pendingCount;
+    if (atBottom.current || sentNow) {
+      el.scrollTop = el.scrollHeight;
+      atBottom.current = true;
+    } else if (arrived.length > 0) {
+      setUnseen((n) => n + arrived.length);
+    }
+    const latest = arrived[arrived.length - 1];
+    if (latest) setAnnouncement(`New message from ${senderLabel(people, latest.senderId)}: ${latest.content}`);
+  }, [firstId, lastId, pending.length, messages, me.id, people]);
+
+  // When the view gets shorter (the composer grows, the window or keyboard resizes), a reader
+  // at the bottom stays at the bottom.
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(() => {
+      if (atBottom.current) el.scrollTop = el.scrollHeight;
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+
+  // A short history that does not fill the view cannot be scrolled: load more right away.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (el && hasMore && !loadingOlder && el.scrollHeight <= el.clientHeight) onLoadOlder();
+  }, [hasMore, loadingOlder, messages.length, onLoadOlder]);
+
+  const onScroll = () => {
+    const el = scroller.current;
+    if (!el) return;
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < BOTTOM_SLACK;
+    if (atBottom.current && unseen > 0) setUnseen(0);
+    if (el.scrollTop < TOP_PRELOAD && hasMore && !loadingOlder) onLoadOlder();
+  };
+
+  const toBottom = () => {
+    const el = scroller.current;
+    if (!el) return;
+    const reduceMotion = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+    el.scrollTo({ top: el.scrollHeight, behavior: reduceMotion ? 'auto' : 'smooth' });
+    setUnseen(0);
+  };
+
+  const confirmDelete = async () => {
+    if (confirming === null) return;
+    setDeleting(true);
+    setDeleteError(null);
+    try {
+      await props.onDelete(confirming);
+      setConfirming(null);
+    } catch (error) {
+      setDeleteError(error instanceof Error ? error.message : String(error));
+    } finally {
+      setDeleting(false);
+    }
+  };
+
+  const items: BubbleMessage[] = [...messages.map((saved) => ({ saved })), ...pending.map((p) => ({ pending: p }))];
+  const side = (senderId: number): 'mine' | 'theirs' => {
+    if (!readOnly) return senderId === me.id ? 'mine' : 'theirs';
+    // Admins: the teacher on the right, the student on the left.
+    return people.get(senderId)?.role === 'teacher' ? 'mine' : 'theirs';
+  };
+
+  return (
+    <div className="message-area">
+      <div className="messages" ref={scroller} onScroll={onScroll} tabIndex={0} aria-label="Messages">
+        <div className="history-edge">
+          {hasMore ? (
+            <button type="button" className="link-button" onClick={onLoadOlder} disabled={loadingOlder}>
+              {loadingOlder ? 'Loading earlier messages…' : 'Load earlier messages'}
+            </button>
+          ) : (
+            <span className="muted small">{items.length > 0 ? 'Beginning of the conversation' : ''}</span>
+          )}
+          {conversation.olderError && <span className="error small"> {conversation.olderError}</span>}
+        </div>
+        {items.length === 0 && (
+          <div className="empty-state">
+            <span className="empty-icon" aria-hidden="true">👋</span>
+            <p>{readOnly ? 'No messages in this chat yet.' : 'No messages yet. Say hello!'}</p>
+          </div>
+        )}
+        <ol className="message-list">
+          {items.map((item, index) => {
+            const message = 'saved' in item ? item.saved : item.pending;
+            const previous = index > 0 ? items[index - 1] : undefined;
+            const prevMessage = previous && ('saved' in previous ? previous.saved : previous.pending);
+            const newDay = !prevMessage || dayKey(prevMessage.createdAt) !== dayKey(message.createdAt);
+            const firstOfRun = newDay || prevMessage?.senderId !== message.senderId;
+            const key = 'saved' in item ? `m${item.saved.id}` : item.pending.key;
+            return (
+              <Fragment key={key}>
+                {newDay && (
+                  <li className="day-separator">
+                    <span>{dayLabel(message.createdAt, now)}</span>
+                  </li>
+                )}
+                <MessageBubble
+                  item={item}
+                  side={side(message.senderId)}
+                  senderName={readOnly && firstOfRun ? senderLabel(people, message.senderId) : null}
+                  canDelete={!readOnly && message.senderId === me.id}
+                  onDelete={(id) => {
+                    setDeleteError(null);
+                    setConfirming(id);
+                  }}
+                  onRetry={props.onRetry}
+                  onDiscard={props.onDiscard}
+                />
+              </Fragment>
+            );
+          })}
+        </ol>
+      </div>
+      {unseen > 0 && (
+        <button type="button" className="new-messages-pill" data-testid="new-messages" onClick={toBottom}>
+          ↓ {unseen} new {unseen === 1 ? 'message' : 'messages'}
+        </button>
+      )}
+      <div className="visually-hidden" aria-live="polite">
+        {announcement}
+      </div>
+      <ConfirmDialog
+        open={confirming !== null}
+        title="Delete this message?"
+        confirmLabel="Delete"
+        busy={deleting}
+        error={deleteError}
+        onConfirm={() => void confirmDelete()}
+        onCancel={() => setConfirming(null)}
+      >
+        It will disappear for everyone in this chat. This cannot be undone.
+      </ConfirmDialog>
+    </div>
+  );
+}

@@ -1,0 +1,93 @@
+import { useEffect, useState } from 'react';
+
+import { type DevUser, type Person, devLogin, devUsers, errorText } from '../api';
+import { ROLE_LABEL } from '../roles';
+import { Avatar } from './Avatar';
+
+interface Props {
+  notice: string | null;
+  onSignedIn: (user: Person) => void;
+}
+
+type Users = { status: 'loading' } | { status: 'ready'; users: DevUser[] } | { status: 'failed'; error: string };
+
+/** Demo sign-in: pick one of the demo users. */
+export function SignIn({ notice, onSignedIn }: Props) {
+  const [users, setUsers] = useState<Users>({ status: 'loading' });
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let current = true;
+    devUsers().then(
+      (list) => current && setUsers({ status: 'ready', users: list }),
+      (e: unknown) => current && setUsers({ status: 'failed', error: errorText(e) }),
+    );
+    return () => {
+      current = false;
+    };
+  }, []);
+
+  const signIn = async (email: string) => {
+    setBusy(email);
+    setError(null);
+    try {
+      onSignedIn(await devLogin(email));
+    } catch (e) {
+      setError(errorText(e));
+      setBusy(null);
+    }
+  };
+
+  return (
+    <main className="sign-in">
+      <div className="sign-in-card">
+        <div className="brand brand-large">
+          <span className="brand-mark" aria-hidden="true" />
+          Tutorchat
+        </div>
+        <h1>Sign in</h1>
+        <p className="muted">This is a demo: choose who you want to be.</p>
+        {notice && (
+          <p className="notice" role="status">
+            {notice}
+          </p>
+        )}
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+        {users.status === 'loading' && <p className="muted">Loading users…</p>}
+        {users.status === 'failed' && (
+          <p className="error" role="alert">
+            {users.error}
+          </p>
+        )}
+        {users.status === 'ready' && (
+          <ul className="user-list">
+            {users.users.map((user) => (
+              <li key={user.id}>
+                <button
+                  type="button"
+                  className="user-button"
+                  data-testid={`login-${user.email}`}
+                  disabled={busy !== null}
+                  aria-busy={busy === user.email}
+                  onClick={() => void signIn(user.email)}
+                >
+                  <Avatar person={user} />
+                  <span className="user-text">
+                    <span className="user-name">{user.name}</span>
+                    <span className="muted small">{user.email}</span>
+                  </span>
+                  <span className={`role role-${user.role}`}>{ROLE_LABEL[user.role]}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,95 @@
+// The one live connection of a tab: an EventSource on /api/events/chat.
+//
+// - It opens at the chat-list snapshot's position (`?last_event_id=`), so nothing committed
+//   between the snapshot and the stream is missed.
+// - While the browser reconnects by itself it sends `Last-Event-ID`, and the server replays
+//   what was missed. Events at or before the last position handled are dropped, so nothing
+//   is applied twice.
+// - If the stream closes for good (readyState CLOSED: e.g. a 401 after the session expired),
+//   it asks /api/me: 401 means signed out; otherwise it opens a new EventSource from the last
+//   position handled, backing off while the server is unreachable.
+
+import { useEffect, useRef, useState } from 'react';
+
+import { isUnauthorized, me } from './api';
+import { EVENT_TYPES, type StreamEvent, parseStreamEvent } from './events';
+
+export type Connection = 'live' | 'reconnecting';
+
+export interface EventStreamOptions {
+  /** Resume point (an `X-Event-Position`): the stream opens once it is known. Set it once;
+   * from then on the stream keeps its own position. */
+  since: number | null;
+  onEvent: (event: StreamEvent) => void;
+  /** The stream closed and the session is gone. */
+  onSignedOut: () => void;
+}
+
+const MAX_BACKOFF_MS = 10_000;
+
+export function useEventStream({ since, onEvent, onSignedOut }: EventStreamOptions): Connection {
+  const [connection, setConnection] = useState<Connection>('reconnecting');
+  const handlers = useRef({ onEvent, onSignedOut });
+  useEffect(() => {
+    handlers.current = { onEvent, onSignedOut };
+  });
+  useEffect(() => {
+    if (since === null) return;
+    let last = since;
+    let source: EventSource | null = null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let failures = 0;
+    let stopped = false;
+
+    const handle = (type: string, frame: MessageEvent<string>) => {
+      const event = parseStreamEvent(type, frame.data, frame.lastEventId);
+      if (!event) return;
+      if (event.type !== 'reset' && event.position <= last) return; // already handled
+      last = event.position;
+      handlers.current.onEvent(event);
+    };
+
+    const open = () => {
+      const es = new EventSource(`/api/events/chat?last_event_id=${last}`, { withCredentials: true });
+      source = es;
+      es.onopen = () => {
+        failures = 0;
+        setConnection('live');
+      };
+      es.onerror = () => {
+        setConnection('reconnecting');
+        if (es.readyState === EventSource.CLOSED) recover();
+      };
+      for (const type of EVENT_TYPES) {
+        es.addEventListener(type, (frame) => handle(type, frame));
+      }
+    };
+
+    const recover = () => {
+      source?.close();
+      source = null;
+      const delay = Math.min(500 * 2 ** failures, MAX_BACKOFF_MS);
+      failures += 1;
+      timer = setTimeout(async () => {
+        try {
+          await me();
+        } catch (error) {
+          if (stopped) return;
+          if (isUnauthorized(error)) handlers.current.onSignedOut();
+          else recover(); // the server is unreachable: try again later
+          return;
+        }
+        if (!stopped) open();
+      }, delay);
+    };
+
+    open();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      source?.close();
+    };
+  }, [since]);
+
+  return connection;
+}
