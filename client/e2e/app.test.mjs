@@ -369,21 +369,24 @@ test('a killed replica: the page shows reconnecting, then live, and misses nothi
 });
 
 test('the screenshot for the docs', async () => {
-  const { student } = pages;
-  await student.setViewportSize({ width: 1200, height: 760 });
-  await student.getByTestId('composer').fill('Спасибо! Завтра пришлю фото 📷');
-  await waitConnection(student, 'live');
+  const { teacher } = pages;
+  await teacher.setViewportSize({ width: 1200, height: 760 });
+  await teacher.getByTestId('composer').fill('Мария, отлично! Завтра разберём задачу 5 🎯');
+  await teacher.mouse.move(600, 20); // no hover left over from earlier clicks
+  await waitConnection(teacher, 'live');
   // A smaller window keeps the newest message in view.
-  await student.waitForFunction(() => {
+  await teacher.waitForFunction(() => {
     const el = document.querySelector('.messages');
     return el.scrollHeight - el.scrollTop - el.clientHeight < 2;
   });
   const out = join(RESULTS_DIR, 'app.png');
-  await student.screenshot({ path: out });
+  await teacher.screenshot({ path: out });
   if (process.env.UPDATE_SCREENSHOT === '1') {
-    copyFileSync(out, resolve(CLIENT_DIR, '../docs/screenshot.png'));
+    const docs = resolve(CLIENT_DIR, '../docs');
+    mkdirSync(docs, { recursive: true });
+    copyFileSync(out, join(docs, 'screenshot.png'));
   }
-  await student.getByTestId('composer').fill('');
+  await teacher.getByTestId('composer').fill('');
 });
 
 test('signing out returns to the sign-in page, and the session is gone', async () => {

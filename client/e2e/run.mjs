@@ -2,11 +2,11 @@
 // ../target/debug/tutorchat (cargo build) and dist/ (npm run build). Exits non-zero on failure.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { CHROMIUM, DIST_DIR, SERVER_BIN } from './harness.mjs';
+import { CHROMIUM, DIST_DIR, RESULTS_DIR, SERVER_BIN } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const missing = [
@@ -17,9 +17,23 @@ const missing = [
 for (const [path, what] of missing) console.error(`e2e: missing ${what} (${path})`);
 if (missing.length > 0) process.exit(2);
 
+mkdirSync(RESULTS_DIR, { recursive: true });
+const tap = join(RESULTS_DIR, 'e2e.tap');
+rmSync(tap, { force: true });
 const result = spawnSync(
   process.execPath,
-  ['--test', '--test-concurrency=1', '--test-reporter=spec', join(here, 'app.test.mjs')],
+  [
+    '--test',
+    '--test-concurrency=1',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tap}`,
+    join(here, 'app.test.mjs'),
+  ],
   { stdio: 'inherit' },
 );
+const counts = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
+const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(counts)?.[1] ?? 0);
+console.log(`e2e: ${count('pass')} passed, ${count('fail') + count('cancelled')} failed`);
 process.exit(result.status ?? 1);

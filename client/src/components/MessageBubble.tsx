@@ -7,6 +7,8 @@ export type BubbleMessage = { saved: Message } | { pending: PendingMessage };
 interface Props {
   item: BubbleMessage;
   side: 'mine' | 'theirs';
+  /** The first of consecutive messages from one sender (a little space above). */
+  firstOfRun: boolean;
   /** Shown above the text (admins see whose message it is). */
   senderName: string | null;
   canDelete: boolean;
@@ -15,11 +17,13 @@ interface Props {
   onDiscard: (key: string) => void;
 }
 
-export function MessageBubble({ item, side, senderName, canDelete, onDelete, onRetry, onDiscard }: Props) {
+export function MessageBubble({ item, side, firstOfRun, senderName, canDelete, onDelete, onRetry, onDiscard }: Props) {
   const message = 'saved' in item ? item.saved : item.pending;
   const pending = 'pending' in item ? item.pending : null;
   const failed = pending?.status === 'failed';
-  const classes = ['message', side, pending ? `pending ${pending.status}` : ''].filter(Boolean).join(' ');
+  const classes = ['message', side, firstOfRun ? 'first-of-run' : '', pending ? `pending ${pending.status}` : '']
+    .filter(Boolean)
+    .join(' ');
 
   return (
     <li className={classes} data-testid={'saved' in item ? `message-${item.saved.id}` : 'message-pending'}>

@@ -164,6 +164,7 @@ export function MessageList(props: Props) {
                 <MessageBubble
                   item={item}
                   side={side(message.senderId)}
+                  firstOfRun={firstOfRun}
                   senderName={readOnly && firstOfRun ? senderLabel(people, message.senderId) : null}
                   canDelete={!readOnly && message.senderId === me.id}
                   onDelete={(id) => {
