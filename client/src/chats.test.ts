@@ -76,6 +76,12 @@ describe('chat list', () => {
     expect(order(own)).toEqual([10, 11]);
   });
 
+  it('does not count again an event the snapshot already includes', () => {
+    // The snapshot was read at position 100; the stream delivers event 100 afterwards.
+    const state = run([message(11, 100, alex.id), message(11, 101, alex.id)], twoChats());
+    expect(item(state, 11).unread).toBe(1);
+  });
+
   it('applies an event delivered twice once', () => {
     const state = run([message(11, 101, alex.id), message(11, 101, alex.id)], twoChats());
     expect(item(state, 11).unread).toBe(1);

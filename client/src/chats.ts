@@ -90,7 +90,7 @@ function mergeSnapshot(local: ChatItem[], snapshot: ChatItem[], position: number
     .map((i) => {
       const mine = localById.get(i.id);
       // The server's unread count never goes down by itself; what this tab has read stays read.
-      return mine ? { ...i, unread: Math.min(mine.unread, i.unread), position: mine.position } : i;
+      return mine ? { ...i, unread: Math.min(mine.unread, i.unread) } : i;
     });
   return [...newer, ...rest];
 }
@@ -98,8 +98,9 @@ function mergeSnapshot(local: ChatItem[], snapshot: ChatItem[], position: number
 export function chatListReducer(state: ChatList, action: ChatListAction): ChatList {
   switch (action.type) {
     case 'snapshot': {
-      const items =
-        action.mode === 'replace' ? action.items : mergeSnapshot(state.items, action.items, action.position);
+      // What the snapshot shows includes every event up to its position: those must not count twice.
+      const fresh = action.items.map((i) => ({ ...i, position: Math.max(i.position, action.position) }));
+      const items = action.mode === 'replace' ? fresh : mergeSnapshot(state.items, fresh, action.position);
       return { status: 'ready', error: null, items: withOpenRead(items, action.openChatId) };
     }
     case 'loadFailed':
