@@ -17,9 +17,10 @@ import { EVENT_TYPES, type StreamEvent, parseStreamEvent } from './events';
 export type Connection = 'live' | 'reconnecting';
 
 export interface EventStreamOptions {
-  /** Resume point (an `X-Event-Position`): the stream opens once it is known. Set it once;
-   * from then on the stream keeps its own position. */
-  since: number | null;
+  /** Null until the stream should open; then where it starts: after this log position (a
+   * snapshot's `X-Event-Position`), or live from now if that is unknown. Set it once: from
+   * then on the stream keeps its own position. */
+  start: { after: number | null } | null;
   onEvent: (event: StreamEvent) => void;
   /** The stream closed and the session is gone. */
   onSignedOut: () => void;
@@ -27,15 +28,15 @@ export interface EventStreamOptions {
 
 const MAX_BACKOFF_MS = 10_000;
 
-export function useEventStream({ since, onEvent, onSignedOut }: EventStreamOptions): Connection {
+export function useEventStream({ start, onEvent, onSignedOut }: EventStreamOptions): Connection {
   const [connection, setConnection] = useState<Connection>('reconnecting');
   const handlers = useRef({ onEvent, onSignedOut });
   useEffect(() => {
     handlers.current = { onEvent, onSignedOut };
   });
   useEffect(() => {
-    if (since === null) return;
-    let last = since;
+    if (start === null) return;
+    let last = start.after;
     let source: EventSource | null = null;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let failures = 0;
@@ -44,13 +45,14 @@ export function useEventStream({ since, onEvent, onSignedOut }: EventStreamOptio
     const handle = (type: string, frame: MessageEvent<string>) => {
       const event = parseStreamEvent(type, frame.data, frame.lastEventId);
       if (!event) return;
-      if (event.type !== 'reset' && event.position <= last) return; // already handled
+      if (event.type !== 'reset' && last !== null && event.position <= last) return; // already handled
       last = event.position;
       handlers.current.onEvent(event);
     };
 
     const open = () => {
-      const es = new EventSource(`/api/events/chat?last_event_id=${last}`, { withCredentials: true });
+      const query = last === null ? '' : `?last_event_id=${last}`;
+      const es = new EventSource(`/api/events/chat${query}`, { withCredentials: true });
       source = es;
       es.onopen = () => {
         failures = 0;
@@ -89,7 +91,7 @@ export function useEventStream({ since, onEvent, onSignedOut }: EventStreamOptio
       clearTimeout(timer);
       source?.close();
     };
-  }, [since]);
+  }, [start]);
 
   return connection;
 }

@@ -6,7 +6,7 @@ import { useCallback, useEffect, useLayoutEffect, useReducer, useRef, useState }
 
 import * as api from './api';
 import { errorText, isUnauthorized } from './api';
-import { type ChatList, chatListReducer, fromAdminChat, fromSummary, hasChat, initialChatList } from './chats';
+import { type ChatItem, type ChatList, chatListReducer, fromAdminChat, fromSummary, hasChat, initialChatList } from './chats';
 import type { StreamEvent } from './events';
 import { type ConversationAction, type Conversations, conversationsReducer, olderCursor } from './messages';
 import { useOpenChat } from './route';
@@ -28,6 +28,15 @@ export interface Workspace {
   remove: (chatId: number, messageId: number) => Promise<void>;
 }
 
+async function fetchChatItems(isAdmin: boolean): Promise<{ items: ChatItem[]; position: number | null }> {
+  if (isAdmin) {
+    const { data, position } = await api.adminChats();
+    return { items: data.map((chat) => fromAdminChat(chat)), position };
+  }
+  const { data, position } = await api.chats();
+  return { items: data.map((chat) => fromSummary(chat)), position };
+}
+
 let pendingCounter = 0;
 const pendingKey = () => `pending-${Date.now()}-${++pendingCounter}`;
 
@@ -36,7 +45,7 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
   const [chatList, dispatchChats] = useReducer(chatListReducer, initialChatList);
   const [conversations, dispatchConversations] = useReducer(conversationsReducer, {});
   const [openChatId, openChat] = useOpenChat();
-  const [streamSince, setStreamSince] = useState<number | null>(null);
+  const [streamStart, setStreamStart] = useState<{ after: number | null } | null>(null);
 
   // The latest values, for callbacks that outlive a render (stream handlers, async loaders).
   const latest = useRef({ chatList, conversations, openChatId, onSignedOut });
@@ -57,13 +66,9 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
   const loadChats = useCallback(
     async (mode: 'replace' | 'refresh') => {
       try {
-        const snapshot = isAdmin ? await api.adminChats() : await api.chats();
-        const position = snapshot.position ?? 0;
-        const items = isAdmin
-          ? (snapshot.data as api.AdminChat[]).map((c) => fromAdminChat(c))
-          : (snapshot.data as api.ChatSummary[]).map((c) => fromSummary(c));
-        dispatchChats({ type: 'snapshot', items, position, mode, openChatId: latest.current.openChatId });
-        setStreamSince((since) => since ?? position);
+        const { items, position } = await fetchChatItems(isAdmin);
+        dispatchChats({ type: 'snapshot', items, position: position ?? 0, mode, openChatId: latest.current.openChatId });
+        setStreamStart((start) => start ?? { after: position });
       } catch (error) {
         dispatchChats({ type: 'loadFailed', error: failed(error) });
       }
@@ -141,7 +146,7 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
     [inChat, loadChats, loadConversation, refreshChatsSoon, me.id],
   );
 
-  const connection = useEventStream({ since: streamSince, onEvent, onSignedOut });
+  const connection = useEventStream({ start: streamStart, onEvent, onSignedOut });
 
   const deliver = useCallback(
     async (chatId: number, key: string, content: string) => {
