@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod realtime;
 pub mod startup;
 pub mod telemetry;
+pub mod topology;
 
 pub use config::Config;
 pub use error::{AppError, Result};

@@ -28,6 +28,15 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Run the production topology on this machine: a private PostgreSQL, several replicas and
+    /// nginx in front (deploy/nginx.conf), with the demo data. Ctrl-C stops everything.
+    Topology {
+        #[arg(long, default_value_t = 3)]
+        replicas: usize,
+        /// nginx's port.
+        #[arg(long, default_value_t = 8088)]
+        port: u16,
+    },
 }
 
 fn main() -> ExitCode {
@@ -44,6 +53,7 @@ fn main() -> ExitCode {
         Command::Migrate => {
             database_from_env().map(|(database, data_dir)| runtime.block_on(migrate(database, &data_dir)))
         }
+        Command::Topology { replicas, port } => Config::from_env(true).map(|config| topology(config, replicas, port)),
     };
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,
@@ -104,8 +114,45 @@ async fn serve(mut config: Config, load_demo: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// SIGINT or SIGTERM cancels the token: the server stops accepting and drains.
+fn topology(config: Config, replicas: usize, port: u16) -> anyhow::Result<()> {
+    telemetry::init(config.log_format);
+    let binary = std::env::current_exe().context("cannot find the tutorchat executable")?;
+    let secret = String::from_utf8_lossy(config.jwt.secret.expose()).into_owned();
+    let mut env = vec![("JWT_SECRET".to_owned(), secret)];
+    if let Some(dir) = &config.static_dir {
+        env.push(("STATIC_DIR".to_owned(), dir.canonicalize().unwrap_or(dir.clone()).display().to_string()));
+    }
+    let options = tutorchat::topology::Options {
+        binary,
+        replicas: replicas.max(1),
+        front: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        base: config.data_dir.join("topology"),
+        durable: true,
+        env,
+        demo: true,
+    };
+    let topology = tutorchat::topology::Topology::start(options)?;
+    eprintln!("tutorchat: the topology is up; open {} (Ctrl-C stops it)\n{}", topology.url(), topology.describe());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let _ = tokio::signal::ctrl_c().await;
+    });
+    eprintln!("tutorchat: stopping the topology");
+    drop(topology);
+    Ok(())
+}
+
+/// SIGINT or SIGTERM cancels the token: the server stops accepting and drains. With
+/// `TUTORCHAT_STOP_ON_EOF=1` (set by `tutorchat topology` for its replicas) so does the end of
+/// standard input, so a replica never outlives the process that started it.
 fn stop_on_signal(token: CancellationToken) {
+    if std::env::var("TUTORCHAT_STOP_ON_EOF").is_ok_and(|v| v == "1") {
+        let token = token.clone();
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+            token.cancel();
+        });
+    }
     tokio::spawn(async move {
         let terminate = async {
             match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {

@@ -136,6 +136,11 @@ impl EmbeddedPostgres {
         config
     }
 
+    /// A `DATABASE_URL` (key=value form) for `dbname` on this server.
+    pub fn url(&self, dbname: &str) -> String {
+        format!("host={} port=5432 user=postgres dbname={dbname}", self.socket_dir.display())
+    }
+
     /// A `psql` command line that reaches `dbname` on this server.
     pub fn psql_command(&self, dbname: &str) -> String {
         format!("psql \"host={} user=postgres dbname={dbname}\"", self.socket_dir.display())

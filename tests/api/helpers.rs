@@ -282,7 +282,6 @@ impl TestApp {
 }
 
 pub async fn open_stream(http: &reqwest::Client, url: &str, token: &str, last_event_id: Option<&str>) -> Stream {
-    use futures::StreamExt;
     let mut request = http.get(url).bearer_auth(token);
     if let Some(id) = last_event_id {
         request = request.header("last-event-id", id);
@@ -292,6 +291,12 @@ pub async fn open_stream(http: &reqwest::Client, url: &str, token: &str, last_ev
     assert_eq!(response.headers()["content-type"], "text/event-stream");
     assert_eq!(response.headers()["cache-control"], "no-cache");
     assert_eq!(response.headers()["x-accel-buffering"], "no");
+    stream_from(response)
+}
+
+/// Parses an open `text/event-stream` response in a background task.
+pub fn stream_from(response: reqwest::Response) -> Stream {
+    use futures::StreamExt;
     let (tx, items) = tokio::sync::mpsc::unbounded_channel();
     let task = tokio::spawn(async move {
         let mut body = response.bytes_stream();
@@ -339,6 +344,12 @@ fn assemble(fields: Vec<(String, String)>) -> Option<Item> {
 }
 
 impl Stream {
+    /// The next item, however long it takes; `None` once the stream has ended.
+    #[allow(dead_code)] // used by tests/faults, which shares this file
+    pub async fn recv(&mut self) -> Option<Item> {
+        self.items.recv().await.flatten()
+    }
+
     /// The next item, waiting at most `within`; `None` when the server closed the stream.
     pub async fn item(&mut self, within: Duration) -> Option<Item> {
         tokio::time::timeout(within, self.items.recv())

@@ -1,0 +1,336 @@
+//! The production topology on one machine, without Docker: a private PostgreSQL, several
+//! replicas of this binary on their own ports, and nginx in front configured from
+//! `deploy/nginx.conf` (the file compose.yaml uses). `tutorchat topology` runs it for people
+//! who want to try scaling locally; the fault tests drive it through the same code.
+//!
+//! Every process it starts dies with it: replicas stop at the end of their stdin
+//! (`TUTORCHAT_STOP_ON_EOF`), nginx and PostgreSQL run under small watchdogs that do the same.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+use crate::db::embedded::{EmbeddedPostgres, Options as PgOptions};
+
+const NGINX_TEMPLATE: &str = include_str!("../deploy/nginx.conf");
+
+const NGINX_WATCHDOG: &str = r#"
+"$NGINX" -c "$NGINX_CONF" -p "$NGINX_PREFIX" -g 'daemon off;' &
+pid=$!
+echo started
+cat >/dev/null
+kill -QUIT "$pid" 2>/dev/null
+wait "$pid"
+"#;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The `tutorchat` executable the replicas run.
+    pub binary: PathBuf,
+    pub replicas: usize,
+    /// nginx's address (port 0: any free port).
+    pub front: SocketAddr,
+    /// Working folder: `postgres/`, `nginx/` and the replicas' logs.
+    pub base: PathBuf,
+    /// Durable PostgreSQL (`tutorchat topology`) or fast and thrown away (tests).
+    pub durable: bool,
+    /// Extra environment for every replica (`JWT_SECRET` at least).
+    pub env: Vec<(String, String)>,
+    /// The first replica loads the demo data and every replica allows dev login.
+    pub demo: bool,
+}
+
+struct Replica {
+    addr: SocketAddr,
+    process: Option<Child>,
+    log: PathBuf,
+}
+
+pub struct Topology {
+    options: Options,
+    replicas: Vec<Replica>,
+    front: SocketAddr,
+    nginx: Child,
+    database_url: String,
+    // Last, so that it stops after the replicas.
+    postgres: EmbeddedPostgres,
+}
+
+impl Topology {
+    /// Starts PostgreSQL, the replicas (each ready: `/readyz` answers 200) and nginx.
+    pub fn start(options: Options) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&options.base).with_context(|| format!("cannot create {}", options.base.display()))?;
+        let postgres = EmbeddedPostgres::start(
+            &options.base.join("postgres"),
+            PgOptions { durable: options.durable, remove_on_exit: !options.durable },
+        )?;
+        create_database(&postgres)?;
+        let database_url = postgres.url("tutorchat");
+        let replicas = (0..options.replicas)
+            .map(|i| {
+                Ok(Replica {
+                    addr: free_port()?,
+                    process: None,
+                    log: options.base.join(format!("replica{}.log", i + 1)),
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let front = if options.front.port() == 0 { free_port()? } else { options.front };
+        let nginx = start_nginx(&options.base.join("nginx"), front, &replicas)?;
+        let mut topology = Self { options, replicas, front, nginx, database_url, postgres };
+        // The first replica migrates (and loads the demo) alone; the others then start together.
+        topology.start_replica(0)?;
+        for i in 1..topology.replicas.len() {
+            topology.spawn_replica(i)?;
+        }
+        for i in 1..topology.replicas.len() {
+            topology.wait_ready(i)?;
+        }
+        Ok(topology)
+    }
+
+    /// nginx's base URL: what clients use.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.front)
+    }
+
+    pub fn replica_url(&self, i: usize) -> String {
+        format!("http://{}", self.replicas[i].addr)
+    }
+
+    pub fn replica_addr(&self, i: usize) -> SocketAddr {
+        self.replicas[i].addr
+    }
+
+    pub fn replica_count(&self) -> usize {
+        self.replicas.len()
+    }
+
+    pub fn database_url(&self) -> &str {
+        &self.database_url
+    }
+
+    pub fn postgres(&self) -> &EmbeddedPostgres {
+        &self.postgres
+    }
+
+    pub fn nginx_access_log(&self) -> PathBuf {
+        self.options.base.join("nginx/access.log")
+    }
+
+    fn spawn_replica(&mut self, i: usize) -> anyhow::Result<()> {
+        let replica = &mut self.replicas[i];
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(&replica.log)?;
+        let mut command = Command::new(&self.options.binary);
+        command.arg("serve");
+        if self.options.demo && i == 0 {
+            command.arg("--demo");
+        }
+        command
+            .env("DATABASE_URL", &self.database_url)
+            .env("LISTEN_ADDR", replica.addr.to_string())
+            .env("TUTORCHAT_STOP_ON_EOF", "1")
+            .env("DEV_LOGIN", if self.options.demo { "true" } else { "false" })
+            .envs(self.options.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(log);
+        replica.process =
+            Some(command.spawn().with_context(|| format!("cannot start {}", self.options.binary.display()))?);
+        Ok(())
+    }
+
+    fn wait_ready(&mut self, i: usize) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let replica = &mut self.replicas[i];
+        loop {
+            if http_status(replica.addr, "/readyz") == Some(200) {
+                return Ok(());
+            }
+            if let Some(process) = replica.process.as_mut()
+                && let Some(status) = process.try_wait()?
+            {
+                let log = std::fs::read_to_string(&replica.log).unwrap_or_default();
+                bail!("replica {} exited ({status}): {}", i + 1, log.lines().last().unwrap_or("(no output)"));
+            }
+            if Instant::now() > deadline {
+                bail!("replica {} was not ready within 60 s (log: {})", i + 1, replica.log.display());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Starts replica `i` (again) on its port and waits until it is ready.
+    pub fn start_replica(&mut self, i: usize) -> anyhow::Result<()> {
+        self.spawn_replica(i)?;
+        self.wait_ready(i)
+    }
+
+    /// `kill -9`: the replica dies mid-whatever, without closing anything.
+    pub fn kill_replica(&mut self, i: usize) -> anyhow::Result<()> {
+        if let Some(mut process) = self.replicas[i].process.take() {
+            process.kill()?;
+            process.wait()?;
+        }
+        Ok(())
+    }
+
+    /// SIGTERM and wait: the graceful path a rolling restart takes. Returns how long it took.
+    pub fn terminate_replica(&mut self, i: usize) -> anyhow::Result<Duration> {
+        let started = Instant::now();
+        if let Some(mut process) = self.replicas[i].process.take() {
+            kill(Pid::from_raw(process.id() as i32), Signal::SIGTERM)?;
+            process.wait()?;
+        }
+        Ok(started.elapsed())
+    }
+
+    /// Where everything is, for people.
+    pub fn describe(&self) -> String {
+        let mut text = format!("nginx          {}\n", self.url());
+        for (i, replica) in self.replicas.iter().enumerate() {
+            text.push_str(&format!(
+                "replica {}      http://{}  (log: {})\n",
+                i + 1,
+                replica.addr,
+                replica.log.display()
+            ));
+        }
+        text.push_str(&format!("PostgreSQL     {}\n", self.postgres.psql_command("tutorchat")));
+        text
+    }
+}
+
+impl Drop for Topology {
+    fn drop(&mut self) {
+        for replica in &mut self.replicas {
+            if let Some(process) = replica.process.as_mut() {
+                drop(process.stdin.take()); // EOF: the replica shuts down gracefully
+            }
+        }
+        for replica in &mut self.replicas {
+            if let Some(mut process) = replica.process.take() {
+                let deadline = Instant::now() + Duration::from_secs(10);
+                while process.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                let _ = process.kill();
+                let _ = process.wait();
+            }
+        }
+        drop(self.nginx.stdin.take());
+        let _ = self.nginx.wait();
+        if !self.options.durable {
+            let _ = std::fs::remove_dir_all(self.options.base.join("nginx"));
+        }
+    }
+}
+
+fn create_database(postgres: &EmbeddedPostgres) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(crate::db::ensure_database(&postgres.config("postgres"), "tutorchat"))
+}
+
+/// An address on 127.0.0.1 whose port was free a moment ago.
+fn free_port() -> anyhow::Result<SocketAddr> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
+}
+
+/// The status code of a plain GET, or `None` if nothing answers.
+pub fn http_status(addr: SocketAddr, path: &str) -> Option<u16> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).ok()?;
+    std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
+}
+
+fn find_nginx() -> anyhow::Result<PathBuf> {
+    let in_path =
+        std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join("nginx")).find(|n| n.is_file()));
+    in_path
+        .or_else(|| Some(PathBuf::from("/usr/sbin/nginx")).filter(|n| n.is_file()))
+        .context("nginx was not found in PATH or /usr/sbin: install it (Debian/Ubuntu: apt-get install nginx)")
+}
+
+/// `deploy/nginx.conf` with the lines marked `# topology:` and the replica list rewritten for
+/// this machine.
+pub fn nginx_config(prefix: &Path, front: SocketAddr, replicas: &[SocketAddr]) -> String {
+    let mut out = String::new();
+    let mut in_replicas = false;
+    for line in NGINX_TEMPLATE.lines() {
+        let indent = &line[..line.len() - line.trim_start().len()];
+        let p = prefix.display();
+        if line.contains("# replicas: begin") {
+            in_replicas = true;
+            for addr in replicas {
+                out.push_str(&format!("{indent}server {addr} max_fails=0;\n"));
+            }
+            continue;
+        }
+        if line.contains("# replicas: end") {
+            in_replicas = false;
+            continue;
+        }
+        if in_replicas {
+            continue;
+        }
+        let rewritten = match line.split("# topology: ").nth(1).map(str::trim) {
+            Some("pid") => format!("{indent}pid {p}/nginx.pid;"),
+            Some("error_log") => format!("{indent}error_log {p}/error.log warn;"),
+            Some("access_log") => format!("{indent}access_log {p}/access.log upstream;"),
+            Some("listen") => format!("{indent}listen {front};"),
+            Some("temp") if line.contains("client_body_temp_path") => {
+                format!("{indent}client_body_temp_path {p}/body;")
+            }
+            Some("temp") => format!("{indent}proxy_temp_path {p}/proxy;"),
+            _ => line.to_owned(),
+        };
+        out.push_str(&rewritten);
+        out.push('\n');
+    }
+    out
+}
+
+fn start_nginx(prefix: &Path, front: SocketAddr, replicas: &[Replica]) -> anyhow::Result<Child> {
+    let nginx = find_nginx()?;
+    std::fs::create_dir_all(prefix)?;
+    let conf = prefix.join("nginx.conf");
+    let addrs: Vec<SocketAddr> = replicas.iter().map(|r| r.addr).collect();
+    std::fs::write(&conf, nginx_config(prefix, front, &addrs))?;
+    let mut watchdog = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(NGINX_WATCHDOG)
+        .env("NGINX", &nginx)
+        .env("NGINX_CONF", &conf)
+        .env("NGINX_PREFIX", prefix)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .context("cannot start nginx")?;
+    let mut line = String::new();
+    if let Some(stdout) = watchdog.stdout.take() {
+        let _ = BufReader::new(stdout).read_line(&mut line);
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect_timeout(&front, Duration::from_millis(200)).is_err() {
+        if Instant::now() > deadline || watchdog.try_wait()?.is_some() {
+            let log = std::fs::read_to_string(prefix.join("error.log")).unwrap_or_default();
+            drop(watchdog.stdin.take());
+            let _ = watchdog.wait();
+            bail!("nginx did not start on {front}: {}", log.lines().last().unwrap_or("(no log)"));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(watchdog)
+}

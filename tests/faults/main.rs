@@ -1,0 +1,152 @@
+//! Fault tests on the production topology: a private PostgreSQL, three replicas of the real
+//! binary and nginx in front (`tutorchat::topology`, the code behind `tutorchat topology`).
+//! Every client goes through nginx. Each test asserts, for every subscriber: every committed
+//! message of its chat arrives, none twice, in log order — and every acknowledged message is
+//! committed. The tests run one at a time (each starts its own topology).
+
+#[allow(dead_code)]
+#[path = "../api/helpers.rs"]
+mod helpers;
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::{Cluster, Follower, PostLog};
+
+/// 1. `kill -9` one replica while clients stream and post: its clients reconnect through nginx
+/// to the others and resume; the replica restarts and takes traffic again.
+#[tokio::test]
+async fn a_killed_replica_loses_nothing_and_comes_back() {
+    let _one_at_a_time = support::serial().await;
+    let cluster = Cluster::start(&[]).await;
+    let followers = cluster.follow_everyone().await;
+    let posters = cluster.posters(4, 120, Duration::from_millis(4));
+
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let killed_at = Instant::now();
+    cluster.topology(|t| t.kill_replica(0)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    cluster.topology(|t| t.start_replica(0)).await;
+    let restarted_at = Instant::now();
+
+    let logs = PostLog::join(posters).await;
+    cluster.assert_delivered(&followers, &logs).await;
+    let reconnect = followers.iter().filter_map(|f| f.first_reconnect_after(killed_at)).max();
+    eprintln!(
+        "kill -9: {} acknowledged, {} refused ({:?}); slowest stream reconnect after the kill: {:?}",
+        logs.acked(),
+        logs.failed(),
+        logs.failures(),
+        reconnect
+    );
+    assert!(followers.iter().any(|f| f.reconnects() > 0), "some stream was on the killed replica");
+
+    // The restarted replica serves again: nginx sends it requests once its fail_timeout is over.
+    let served = cluster.requests_served_by(0, restarted_at, 30).await;
+    assert!(served > 0, "the restarted replica took no traffic");
+}
+
+/// 2. PostgreSQL restarts under load: posts fail cleanly with 503 while it is down (never 500),
+/// the listeners reconnect and catch up, and nothing acknowledged is lost.
+#[tokio::test]
+async fn a_postgres_restart_under_load_fails_cleanly_and_loses_nothing() {
+    let _one_at_a_time = support::serial().await;
+    let cluster = Cluster::start(&[("LISTENER_PROBE_SECS", "1")]).await;
+    let followers = cluster.follow_everyone().await;
+    let posters = cluster.posters(4, 150, Duration::from_millis(10));
+
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let down = Instant::now();
+    cluster.topology(|t| t.postgres().stop_server()).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    cluster.topology(|t| t.postgres().start_server()).await;
+    let outage = down.elapsed();
+
+    let logs = PostLog::join(posters).await;
+    let failures = logs.failures();
+    assert!(failures.keys().all(|status| *status == 503), "only 503 while the database is down: {failures:?}");
+    assert!(failures.get(&503).is_some_and(|n| *n > 0), "the outage was noticed: {failures:?}");
+    cluster.assert_delivered(&followers, &logs).await;
+    cluster.assert_ready().await;
+    eprintln!("PostgreSQL down for {outage:?}: {} acknowledged, {} answered 503", logs.acked(), logs.failed());
+}
+
+/// 3. Every listener connection terminated with `pg_terminate_backend`, repeatedly, while
+/// messages are posted: the listeners reconnect and catch up without loss.
+#[tokio::test]
+async fn terminated_listeners_catch_up_without_loss() {
+    let _one_at_a_time = support::serial().await;
+    let cluster = Cluster::start(&[]).await;
+    let followers = cluster.follow_everyone().await;
+    let posters = cluster.posters(4, 120, Duration::from_millis(4));
+    let mut killed = 0;
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        killed += cluster.terminate_listeners().await;
+    }
+    assert!(killed >= 3, "listener connections were terminated ({killed})");
+    let logs = PostLog::join(posters).await;
+    assert_eq!(logs.failed(), 0, "posting is unaffected: {:?}", logs.failures());
+    cluster.assert_delivered(&followers, &logs).await;
+    eprintln!("{killed} listener connections terminated; {} messages, all delivered", logs.acked());
+}
+
+/// 4. A rolling restart of all three replicas (SIGTERM, then start, one at a time) under
+/// load: zero lost, zero duplicated.
+#[tokio::test]
+async fn a_rolling_restart_loses_and_duplicates_nothing() {
+    let _one_at_a_time = support::serial().await;
+    let cluster = Cluster::start(&[]).await;
+    let followers = cluster.follow_everyone().await;
+    let posters = cluster.posters(4, 200, Duration::from_millis(5));
+    let mut shutdowns = Vec::new();
+    for i in 0..3 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        shutdowns.push(cluster.topology(move |t| t.terminate_replica(i)).await);
+        cluster.topology(move |t| t.start_replica(i)).await;
+    }
+    let logs = PostLog::join(posters).await;
+    let nginx_errors = cluster.nginx_error_summary();
+    eprintln!("nginx errors during the rolling restart: {nginx_errors:?}");
+    assert!(!nginx_errors.contains_key("no live upstreams"), "nginx ran out of replicas: {nginx_errors:?}");
+    cluster.assert_delivered(&followers, &logs).await;
+    assert!(shutdowns.iter().all(|d| *d < Duration::from_secs(10)), "a replica took too long to stop: {shutdowns:?}");
+    eprintln!(
+        "rolling restart: SIGTERM-to-exit {shutdowns:?}; {} acknowledged, {} refused ({:?})",
+        logs.acked(),
+        logs.failed(),
+        logs.failures()
+    );
+}
+
+/// 5. A consumer that stops reading is disconnected at its limit, the others are unaffected,
+/// and it resumes fully.
+#[tokio::test]
+async fn a_stalled_consumer_is_cut_off_others_keep_up_and_it_resumes() {
+    let _one_at_a_time = support::serial().await;
+    let cluster = Cluster::start(&[("SSE_QUEUE", "16")]).await;
+    let followers = cluster.follow_everyone().await;
+    let stalled = cluster.stalled_stream().await;
+    const CUT: &str = "tutorchat_slow_consumer_disconnects_total";
+
+    let big = "я".repeat(9_980);
+    let mut logs = Vec::new();
+    let mut rounds = 0;
+    while cluster.metric(CUT).await == 0 {
+        rounds += 1;
+        assert!(rounds <= 100, "the stalled consumer was never disconnected");
+        logs.extend(PostLog::join(cluster.posters_with(4, 10, Duration::ZERO, &big)).await.0);
+    }
+    assert_eq!(cluster.metric(CUT).await, 1, "only the stalled stream was cut off");
+    let logs = PostLog(logs);
+    cluster.assert_delivered(&followers, &logs).await; // the others received everything
+
+    let (got, last_id) = support::drain(stalled).await;
+    let mut resumed = Follower::start(&cluster, cluster.stalled_user(), last_id).await;
+    let expected = cluster.committed(cluster.stalled_chat()).await;
+    let rest = resumed.wait_for(expected.len() - got.len()).await;
+    let mut all = got;
+    all.extend(rest);
+    assert_eq!(all, expected, "it resumes exactly where it was cut off");
+    eprintln!("stalled consumer cut off after {} messages of 20 kB; resumed fully", logs.acked());
+}

@@ -1,0 +1,476 @@
+//! The fault tests' harness: a topology with users and chats, followers that behave like
+//! browsers (reconnect through nginx with Last-Event-ID), posters, and the delivery check.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tutorchat::config::parse_database_url;
+use tutorchat::topology::{Options, Topology};
+
+use crate::helpers::{Item, SECRET, User, connect, stream_from, token_for};
+
+/// The fault tests each start three replicas, nginx and PostgreSQL: one at a time.
+pub async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
+    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    LOCK.lock().await
+}
+
+pub struct Pair {
+    pub chat: i64,
+    pub teacher: User,
+    pub student: User,
+}
+
+pub struct Cluster {
+    topology: Arc<Mutex<Topology>>,
+    pub url: String,
+    replica_urls: Vec<String>,
+    access_log: std::path::PathBuf,
+    database: tokio_postgres::Config,
+    http: reqwest::Client,
+    pairs: Vec<Pair>,
+    admin: User,
+}
+
+impl Cluster {
+    pub async fn start(env: &[(&str, &str)]) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let base = std::env::temp_dir().join(format!(
+            "tutorchat-faults-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let mut vars: Vec<(String, String)> = [
+            ("JWT_SECRET", SECRET),
+            ("HEARTBEAT_SECS", "1"),
+            ("SSE_RETRY_MS", "100"),
+            ("LISTENER_PROBE_SECS", "2"),
+            ("RUST_LOG", "warn"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let options = Options {
+            binary: env!("CARGO_BIN_EXE_tutorchat").into(),
+            replicas: 3,
+            front: "127.0.0.1:0".parse().expect("addr"),
+            base,
+            durable: false,
+            env: vars,
+            demo: false,
+        };
+        let topology = tokio::task::spawn_blocking(move || Topology::start(options))
+            .await
+            .expect("task")
+            .expect("start the topology (PostgreSQL, three replicas, nginx)");
+        let database = parse_database_url(topology.database_url()).expect("url");
+        let sql = connect(&database).await;
+        let mut pairs = Vec::new();
+        for i in 0..2 {
+            let teacher = user(&sql, "teacher", i).await;
+            let student = user(&sql, "student", i).await;
+            sql.execute(
+                "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status) VALUES ($1, $2, now(), 'completed')",
+                &[&teacher.id, &student.id],
+            )
+            .await
+            .expect("lesson");
+            let chat = sql
+                .query_one(
+                    "SELECT id FROM chats WHERE teacher_id = $1 AND student_id = $2",
+                    &[&teacher.id, &student.id],
+                )
+                .await
+                .expect("chat")
+                .get(0);
+            pairs.push(Pair { chat, teacher, student });
+        }
+        let admin = user(&sql, "admin", 0).await;
+        let replica_urls = (0..topology.replica_count()).map(|i| topology.replica_url(i)).collect();
+        Self {
+            url: topology.url(),
+            replica_urls,
+            access_log: topology.nginx_access_log(),
+            topology: Arc::new(Mutex::new(topology)),
+            database,
+            http: reqwest::Client::new(),
+            pairs,
+            admin,
+        }
+    }
+
+    /// Runs a blocking operation on the topology (kill, restart, stop PostgreSQL…).
+    pub async fn topology<R: Send + 'static>(
+        &self,
+        operation: impl FnOnce(&mut Topology) -> anyhow::Result<R> + Send + 'static,
+    ) -> R {
+        let topology = self.topology.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut topology = topology.lock().unwrap_or_else(|p| p.into_inner());
+            operation(&mut topology)
+        })
+        .await
+        .expect("task")
+        .expect("topology operation")
+    }
+
+    /// A follower for every participant of every chat, and one for the admin.
+    pub async fn follow_everyone(&self) -> Vec<Follower> {
+        let mut followers = Vec::new();
+        for pair in &self.pairs {
+            followers.push(Follower::start(self, &pair.teacher, None).await);
+            followers.push(Follower::start(self, &pair.student, None).await);
+        }
+        followers.push(Follower::start(self, &self.admin, None).await);
+        followers
+    }
+
+    pub fn posters(&self, tasks: usize, per_task: usize, pace: Duration) -> Vec<JoinHandle<PostLog>> {
+        self.posters_with(tasks, per_task, pace, "message")
+    }
+
+    /// `tasks` posters through nginx, alternating chats and authors.
+    pub fn posters_with(&self, tasks: usize, per_task: usize, pace: Duration, text: &str) -> Vec<JoinHandle<PostLog>> {
+        (0..tasks)
+            .map(|task| {
+                let pair = &self.pairs[task % self.pairs.len()];
+                let (chat, authors) = (pair.chat, [pair.teacher.clone(), pair.student.clone()]);
+                let (http, url, text) = (self.http.clone(), format!("{}/api/messages", self.url), text.to_owned());
+                tokio::spawn(async move {
+                    let mut log = Vec::new();
+                    for k in 0..per_task {
+                        let author = &authors[k % 2];
+                        let body = json!({ "chat_id": chat, "content": format!("{text} {task}-{k}") });
+                        let response = http.post(&url).bearer_auth(&author.token).json(&body).send().await;
+                        log.push(match response {
+                            Ok(r) if r.status() == 201 => {
+                                (201, r.json::<Value>().await.ok().and_then(|b| b["id"].as_i64()))
+                            }
+                            Ok(r) => (r.status().as_u16(), None),
+                            Err(_) => (0, None),
+                        });
+                        tokio::time::sleep(pace).await;
+                    }
+                    PostLog(log)
+                })
+            })
+            .collect()
+    }
+
+    /// The committed messages of `chats`, in log order: the truth every follower must match.
+    pub async fn committed_in(&self, chats: &[i64]) -> Vec<i64> {
+        let rows = self
+            .sql()
+            .await
+            .query("SELECT id FROM messages WHERE chat_id = ANY($1) ORDER BY id", &[&chats])
+            .await
+            .expect("committed messages");
+        rows.iter().map(|r| r.get(0)).collect()
+    }
+
+    pub async fn committed(&self, chat: i64) -> Vec<i64> {
+        self.committed_in(&[chat]).await
+    }
+
+    /// Every follower has every committed message of its chats exactly once, in log order,
+    /// and every acknowledged message is committed.
+    pub async fn assert_delivered(&self, followers: &[Follower], posts: &PostLog) {
+        let all_chats: Vec<i64> = self.pairs.iter().map(|p| p.chat).collect();
+        let everything = self.committed_in(&all_chats).await;
+        for id in posts.acked_ids() {
+            assert!(everything.binary_search(&id).is_ok(), "acknowledged message {id} is not in the database");
+        }
+        for follower in followers {
+            let chats: Vec<i64> = if follower.user.id == self.admin.id {
+                all_chats.clone()
+            } else {
+                self.pairs
+                    .iter()
+                    .filter(|p| p.teacher.id == follower.user.id || p.student.id == follower.user.id)
+                    .map(|p| p.chat)
+                    .collect()
+            };
+            let expected = self.committed_in(&chats).await;
+            let received = follower.wait_for_ids(expected.len()).await;
+            assert_eq!(received.len(), expected.len(), "{}: count", follower.name);
+            if received != expected {
+                let missing: Vec<_> = expected.iter().filter(|id| !received.contains(id)).collect();
+                panic!("{}: received differs from the log; missing {missing:?}; received {received:?}", follower.name);
+            }
+            let positions = follower.positions();
+            assert!(positions.windows(2).all(|w| w[0] < w[1]), "{}: positions must increase", follower.name);
+        }
+    }
+
+    pub async fn assert_ready(&self) {
+        for url in &self.replica_urls {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            loop {
+                let ready =
+                    self.http.get(format!("{url}/readyz")).send().await.map(|r| r.status() == 200).unwrap_or(false);
+                if ready {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "{url} not ready again within 20 s");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+
+    pub async fn terminate_listeners(&self) -> i64 {
+        self.sql()
+            .await
+            .query_one(
+                "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE application_name = 'tutorchat-listener' AND datname = current_database()) t",
+                &[],
+            )
+            .await
+            .expect("terminate")
+            .get(0)
+    }
+
+    /// Requests nginx sent to replica `i`: sends GETs through nginx until one lands there.
+    pub async fn requests_served_by(&self, i: usize, _since: Instant, attempts: usize) -> usize {
+        let addr = self.replica_urls[i].trim_start_matches("http://").to_owned();
+        let count = || {
+            std::fs::read_to_string(&self.access_log).unwrap_or_default().lines().filter(|l| l.contains(&addr)).count()
+        };
+        let before = count();
+        for _ in 0..attempts {
+            let _ = self.http.get(format!("{}/healthz", self.url)).send().await;
+            if count() > before {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        count() - before
+    }
+
+    /// A counter or gauge summed over every replica's `/metrics`.
+    pub async fn metric(&self, name: &str) -> i64 {
+        let prefix = format!("{name} ");
+        let mut total = 0.0;
+        for url in &self.replica_urls {
+            let response = self.http.get(format!("{url}/metrics")).send().await.expect("metrics");
+            let text = response.text().await.expect("text");
+            total += text
+                .lines()
+                .find_map(|l| l.strip_prefix(&prefix).and_then(|v| v.trim().parse::<f64>().ok()))
+                .unwrap_or(0.0);
+        }
+        total as i64
+    }
+
+    /// A fresh connection (PostgreSQL may have restarted since the last one).
+    async fn sql(&self) -> tokio_postgres::Client {
+        connect(&self.database).await
+    }
+
+    /// How often each kind of nginx error occurred (the text after the upstream's name).
+    pub fn nginx_error_summary(&self) -> BTreeMap<String, usize> {
+        let log = std::fs::read_to_string(self.access_log.with_file_name("error.log")).unwrap_or_default();
+        let mut kinds = BTreeMap::new();
+        for line in log.lines() {
+            let kind = line.split(": ").nth(1).unwrap_or(line).split(" while ").next().unwrap_or("").to_owned();
+            let kind = kind.trim_start_matches(|c: char| c == '*' || c.is_ascii_digit() || c == ' ').to_owned();
+            *kinds.entry(kind).or_default() += 1;
+        }
+        kinds
+    }
+
+    /// A stream through nginx that is opened and never read.
+    pub async fn stalled_stream(&self) -> reqwest::Response {
+        let response =
+            self.http.get(format!("{}/api/events/chat", self.url)).bearer_auth(&self.stalled_user().token).send().await;
+        let response = response.expect("open the stalled stream");
+        assert_eq!(response.status(), 200);
+        response
+    }
+
+    pub fn stalled_user(&self) -> &User {
+        &self.pairs[0].student
+    }
+
+    pub fn stalled_chat(&self) -> i64 {
+        self.pairs[0].chat
+    }
+}
+
+async fn user(sql: &tokio_postgres::Client, role: &str, i: usize) -> User {
+    let email = format!("{role}{i}@faults.test");
+    let id: i64 = sql
+        .query_one("INSERT INTO users (email, name, role) VALUES ($1, $2, $3) RETURNING id", &[&email, &email, &role])
+        .await
+        .expect("user")
+        .get(0);
+    User { id, token: token_for(id) }
+}
+
+/// Reads a stream to its end: the `new_message` ids it carried and the last event id.
+pub async fn drain(response: reqwest::Response) -> (Vec<i64>, Option<String>) {
+    let mut stream = stream_from(response);
+    let (mut ids, mut last) = (Vec::new(), None);
+    loop {
+        match tokio::time::timeout(Duration::from_secs(30), stream.recv()).await.expect("the cut stream ends") {
+            Some(Item::Event(event)) => {
+                last = event.id.clone().or(last);
+                if event.event == "new_message" {
+                    ids.push(event.json()["message"]["id"].as_i64().expect("id"));
+                }
+            }
+            Some(_) => {}
+            None => return (ids, last),
+        }
+    }
+}
+
+/// What posters saw: per request, the status (0 for a failed connection) and the new id.
+pub struct PostLog(pub Vec<(u16, Option<i64>)>);
+
+impl PostLog {
+    pub async fn join(posters: Vec<JoinHandle<PostLog>>) -> PostLog {
+        let mut all = Vec::new();
+        for poster in posters {
+            all.extend(poster.await.expect("poster").0);
+        }
+        PostLog(all)
+    }
+
+    pub fn acked_ids(&self) -> Vec<i64> {
+        self.0.iter().filter_map(|(_, id)| *id).collect()
+    }
+
+    pub fn acked(&self) -> usize {
+        self.acked_ids().len()
+    }
+
+    pub fn failed(&self) -> usize {
+        self.0.len() - self.acked()
+    }
+
+    pub fn failures(&self) -> BTreeMap<u16, usize> {
+        let mut counts = BTreeMap::new();
+        for (status, id) in &self.0 {
+            if id.is_none() {
+                *counts.entry(*status).or_default() += 1;
+            }
+        }
+        counts
+    }
+}
+
+#[derive(Default)]
+struct Seen {
+    /// (position, message id) of every `new_message`, in arrival order.
+    messages: Vec<(i64, i64)>,
+    /// (when the stream was lost, when it was open again).
+    reconnects: Vec<(Instant, Instant)>,
+}
+
+/// A subscriber that behaves like a browser's EventSource: through nginx, and on any loss of
+/// the stream it reconnects with `Last-Event-ID`.
+pub struct Follower {
+    pub name: String,
+    pub user: User,
+    seen: Arc<Mutex<Seen>>,
+    stop: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        self.stop.cancel();
+        self.task.abort();
+    }
+}
+
+impl Follower {
+    pub async fn start(cluster: &Cluster, user: &User, last_id: Option<String>) -> Self {
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        let stop = CancellationToken::new();
+        let (http, url, token) = (cluster.http.clone(), format!("{}/api/events/chat", cluster.url), user.token.clone());
+        let (task_seen, task_stop) = (seen.clone(), stop.clone());
+        let (opened_tx, opened_rx) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn(async move {
+            let (mut last, mut lost_at, mut opened) = (last_id, None::<Instant>, Some(opened_tx));
+            while !task_stop.is_cancelled() {
+                let mut request = http.get(&url).bearer_auth(&token);
+                if let Some(id) = &last {
+                    request = request.header("last-event-id", id);
+                }
+                match request.send().await {
+                    Ok(response) if response.status() == 200 => {
+                        if let Some(lost) = lost_at.take() {
+                            task_seen.lock().expect("seen").reconnects.push((lost, Instant::now()));
+                        }
+                        if let Some(opened) = opened.take() {
+                            let _ = opened.send(());
+                        }
+                        let mut stream = stream_from(response);
+                        loop {
+                            let item = tokio::select! {
+                                _ = task_stop.cancelled() => return,
+                                item = stream.recv() => item,
+                            };
+                            match item {
+                                Some(Item::Event(event)) => {
+                                    last = event.id.clone().or(last);
+                                    if event.event == "new_message" {
+                                        let id = event.json()["message"]["id"].as_i64().expect("id");
+                                        task_seen.lock().expect("seen").messages.push((event.position(), id));
+                                    }
+                                }
+                                Some(_) => {}
+                                None => break,
+                            }
+                        }
+                        lost_at = Some(Instant::now());
+                    }
+                    _ => {
+                        lost_at.get_or_insert_with(Instant::now);
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await; // the server's retry hint
+            }
+        });
+        tokio::time::timeout(Duration::from_secs(10), opened_rx).await.expect("the stream opens").expect("opened");
+        Self { name: format!("user {}", user.id), user: user.clone(), seen, stop, task }
+    }
+
+    /// Waits (up to 30 s) until `n` messages have arrived and returns their ids in order.
+    pub async fn wait_for_ids(&self, n: usize) -> Vec<i64> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let ids: Vec<i64> = self.seen.lock().expect("seen").messages.iter().map(|(_, id)| *id).collect();
+            if ids.len() >= n || Instant::now() > deadline {
+                return ids;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub async fn wait_for(&mut self, n: usize) -> Vec<i64> {
+        self.wait_for_ids(n).await
+    }
+
+    pub fn positions(&self) -> Vec<i64> {
+        self.seen.lock().expect("seen").messages.iter().map(|(p, _)| *p).collect()
+    }
+
+    pub fn reconnects(&self) -> usize {
+        self.seen.lock().expect("seen").reconnects.len()
+    }
+
+    /// How long the first stream loss at or after `t` took to be repaired.
+    pub fn first_reconnect_after(&self, t: Instant) -> Option<Duration> {
+        let seen = self.seen.lock().expect("seen");
+        seen.reconnects.iter().find(|(lost, _)| *lost >= t).map(|(lost, back)| *back - *lost)
+    }
+}
