@@ -80,8 +80,9 @@ function ChatListItem({ item, now, active, onOpen }: { item: ChatItem; now: Date
             {subtitle}
           </span>
           {item.unread > 0 && (
-            <span className="badge" data-testid={`unread-${item.id}`} aria-label={`${item.unread} unread`}>
+            <span className="badge" data-testid={`unread-${item.id}`}>
               {item.unread > 99 ? '99+' : item.unread}
+              <span className="visually-hidden"> unread</span>
             </span>
           )}
         </span>

@@ -2,8 +2,12 @@ import { type FormEvent, type KeyboardEvent, useEffect, useLayoutEffect, useRef,
 
 import { MAX_MESSAGE_CHARS, messageLength, sendBlocker } from '../messages';
 
-/** Unsent text per chat, kept while switching chats. */
+/** Unsent text per chat, kept while switching chats (cleared on signing out). */
 const drafts = new Map<number, string>();
+
+export function clearDrafts(): void {
+  drafts.clear();
+}
 
 /** The counter shows from this many characters on. */
 const COUNTER_FROM = MAX_MESSAGE_CHARS - 1_000;

@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useCallback, useMemo } from 'react';
 
 import type { Person } from '../api';
 import { type ChatItem, chatTitle } from '../chats';
@@ -27,6 +27,8 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
     [me, chat?.people],
   );
   const subtitle = chat ? chat.people.map((p) => ROLE_LABEL[p.role]).join(' · ') : '';
+  const { loadOlder } = workspace;
+  const onLoadOlder = useCallback(() => loadOlder(chatId), [loadOlder, chatId]);
 
   return (
     <section className="conversation" aria-label={`Conversation: ${title}`}>
@@ -64,7 +66,7 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
           me={me}
           people={people}
           readOnly={isAdmin}
-          onLoadOlder={() => workspace.loadOlder(chatId)}
+          onLoadOlder={onLoadOlder}
           onRetry={(key) => workspace.retry(chatId, key)}
           onDiscard={(key) => workspace.discard(chatId, key)}
           onDelete={(messageId) => workspace.remove(chatId, messageId)}

@@ -5,6 +5,7 @@ import { ROLE_LABEL } from '../roles';
 import { useWorkspace } from '../useWorkspace';
 import { Avatar } from './Avatar';
 import { ChatList } from './ChatList';
+import { clearDrafts } from './Composer';
 import { ConnectionBadge } from './ConnectionBadge';
 import { Conversation } from './Conversation';
 
@@ -22,6 +23,9 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
   const [signingOut, setSigningOut] = useState(false);
   const openItem = chatList.items.find((item) => item.id === openChatId) ?? null;
   const unread = chatList.items.reduce((sum, item) => sum + item.unread, 0);
+
+  // Nothing of this session stays behind for the next one in this tab.
+  useEffect(() => clearDrafts, []);
 
   useEffect(() => {
     document.title = unread > 0 ? `(${unread}) Tutorchat` : 'Tutorchat';
