@@ -27,7 +27,11 @@ enum Command {
         demo: bool,
     },
     /// Apply database migrations and exit.
-    Migrate,
+    Migrate {
+        /// Also load the demo users and lessons.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Run the production topology on this machine: a private PostgreSQL, several replicas and
     /// nginx in front (deploy/nginx.conf), with the demo data. Ctrl-C stops everything.
     Topology {
@@ -50,8 +54,8 @@ fn main() -> ExitCode {
     };
     let outcome = match cli.command {
         Command::Serve { demo } => Config::from_env(demo).map(|config| runtime.block_on(serve(config, demo))),
-        Command::Migrate => {
-            database_from_env().map(|(database, data_dir)| runtime.block_on(migrate(database, &data_dir)))
+        Command::Migrate { demo } => {
+            database_from_env().map(|(database, data_dir)| runtime.block_on(migrate(database, &data_dir, demo)))
         }
         Command::Topology { replicas, port } => Config::from_env(true).map(|config| topology(config, replicas, port)),
     };
@@ -89,11 +93,19 @@ async fn database(
     Ok((server.config("tutorchat"), Some(server)))
 }
 
-async fn migrate(configured: Option<tokio_postgres::Config>, data_dir: &Path) -> anyhow::Result<()> {
+async fn migrate(configured: Option<tokio_postgres::Config>, data_dir: &Path, load_demo: bool) -> anyhow::Result<()> {
     telemetry::init(tutorchat::config::LogFormat::Text);
     let (database, _private) = database(configured, data_dir).await?;
     db::migrate(&database).await?;
     eprintln!("tutorchat: migrations applied");
+    if load_demo {
+        let (mut client, connection) = database.connect(tokio_postgres::NoTls).await?;
+        let driver = tokio::spawn(connection);
+        demo::seed(&mut client).await.context("cannot load the demo data")?;
+        drop(client);
+        let _ = driver.await;
+        eprintln!("tutorchat: demo data loaded");
+    }
     Ok(())
 }
 

@@ -220,3 +220,27 @@ async fn serve_demo_without_database_url_runs_its_own_postgres() {
     }
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+#[tokio::test]
+async fn json_logs_are_one_object_per_line() {
+    let app = TestApp::spawn().await;
+    let mut running = start(
+        tutorchat()
+            .arg("serve")
+            .env("JWT_SECRET", SECRET)
+            .env("LOG_FORMAT", "json")
+            .env("DATABASE_URL", config_url(&app.database)),
+    );
+    let health = reqwest::get(format!("http://{}/healthz", running.addr)).await.expect("healthz");
+    assert_eq!(health.status(), 200);
+    let (status, lines) = running.stop();
+    assert!(status.success());
+    let request = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["fields"]["message"] == "request")
+        .unwrap_or_else(|| panic!("no JSON request line in {lines:#?}"));
+    assert_eq!(request["fields"]["path"], "/healthz");
+    assert_eq!(request["fields"]["status"], 200);
+    assert!(request["fields"]["latency_ms"].is_number() && request["level"] == "INFO");
+}

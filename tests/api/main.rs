@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod binary;
 mod chats;
+mod deploy;
 mod event_log;
 mod lessons;
 mod messages;

@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# The tutorchat image: the server (Rust), the web client (Vite) and a small runtime.
+# Used by compose.yaml for the migration step and the replicas.
+
+FROM rust:1.95-bookworm AS server
+WORKDIR /src
+COPY Cargo.toml Cargo.lock rustfmt.toml ./
+COPY src src
+COPY sql sql
+COPY deploy deploy
+COPY tests tests
+RUN cargo build --release --locked --bin tutorchat
+
+FROM node:20-bookworm AS client
+WORKDIR /client
+COPY client/package.json client/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY client/ ./
+RUN npm run build
+
+FROM debian:bookworm-slim
+RUN useradd --system --uid 10001 --no-create-home tutorchat
+COPY --from=server /src/target/release/tutorchat /usr/local/bin/tutorchat
+COPY --from=client /client/dist /srv/tutorchat/client
+ENV LISTEN_ADDR=0.0.0.0:8080 \
+    STATIC_DIR=/srv/tutorchat/client \
+    LOG_FORMAT=json
+USER tutorchat
+EXPOSE 8080
+ENTRYPOINT ["tutorchat"]
+CMD ["serve"]

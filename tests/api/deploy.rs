@@ -1,0 +1,76 @@
+//! compose.yaml, the Dockerfile and deploy/nginx.conf must agree with each other (no Docker
+//! engine here to run them, so their structure is checked instead; the native topology in
+//! tests/faults runs the same nginx.conf for real).
+
+use serde_yaml_ng::Value;
+
+fn file(path: &str) -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/").to_owned() + path).expect(path)
+}
+
+#[test]
+fn compose_nginx_and_dockerfile_agree() {
+    let compose: Value = serde_yaml_ng::from_str(&file("compose.yaml")).expect("compose.yaml is valid YAML");
+    let services = compose["services"].as_mapping().expect("services");
+    let service = |name: &str| services.get(name).unwrap_or_else(|| panic!("service {name} missing"));
+
+    // The database: a health check and a volume; the migration waits for it.
+    assert!(service("db")["healthcheck"]["test"].is_sequence());
+    assert!(service("db")["volumes"][0].as_str().is_some_and(|v| v.starts_with("pgdata:")));
+    assert_eq!(service("migrate")["depends_on"]["db"]["condition"].as_str(), Some("service_healthy"));
+    assert_eq!(service("migrate")["command"][0].as_str(), Some("migrate"));
+
+    // nginx's upstream lists exactly the replica services, on the port they listen on.
+    let nginx_conf = file("deploy/nginx.conf");
+    let upstreams: Vec<&str> = nginx_conf
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.ends_with(";")) // `server 1.2.3.4:80 …;`, not `server {`
+        .filter_map(|l| l.strip_prefix("server ").and_then(|rest| rest.split_whitespace().next()))
+        .collect();
+    assert_eq!(upstreams, vec!["replica1:8080", "replica2:8080", "replica3:8080"]);
+    for upstream in &upstreams {
+        let (name, port) = upstream.split_once(':').expect("host:port");
+        let replica = service(name);
+        let listen = replica["environment"]["LISTEN_ADDR"].as_str().expect("LISTEN_ADDR");
+        assert!(listen.ends_with(&format!(":{port}")), "{name} listens on {listen}, nginx expects {port}");
+        assert!(replica["environment"]["DATABASE_URL"].as_str().is_some_and(|u| u.contains("@db:5432/")));
+        assert_eq!(replica["depends_on"]["migrate"]["condition"].as_str(), Some("service_completed_successfully"));
+        assert_eq!(replica["build"].as_str(), Some("."), "{name} is built from the repo");
+    }
+
+    // nginx uses this very file and publishes the port its config listens on.
+    let nginx = service("nginx");
+    assert!(
+        nginx["volumes"]
+            .as_sequence()
+            .expect("volumes")
+            .iter()
+            .any(|v| v.as_str() == Some("./deploy/nginx.conf:/etc/nginx/nginx.conf:ro"))
+    );
+    assert!(nginx_conf.contains("listen 80;"));
+    assert!(nginx["ports"][0].as_str().is_some_and(|p| p.ends_with(":80")));
+    for setting in
+        ["proxy_buffering off;", "proxy_http_version 1.1;", "proxy_read_timeout 1h;", "gzip off;", "keepalive 32;"]
+    {
+        assert!(nginx_conf.contains(setting), "deploy/nginx.conf lacks {setting}");
+    }
+
+    // The image serves on the port the replicas are told to use, with the client built in.
+    let dockerfile = file("Dockerfile");
+    assert!(dockerfile.contains("EXPOSE 8080"));
+    assert!(dockerfile.contains("STATIC_DIR=/srv/tutorchat/client") && dockerfile.contains("npm run build"));
+    assert!(dockerfile.contains("cargo build --release --locked --bin tutorchat"));
+}
+
+#[test]
+fn the_native_topology_rewrites_only_what_differs_on_one_machine() {
+    let front = "127.0.0.1:18088".parse().expect("addr");
+    let replicas = ["127.0.0.1:1001".parse().expect("addr"), "127.0.0.1:1002".parse().expect("addr")];
+    let conf = tutorchat::topology::nginx_config(std::path::Path::new("/tmp/x"), front, &replicas);
+    assert!(conf.contains("listen 127.0.0.1:18088;"));
+    assert!(conf.contains("server 127.0.0.1:1001 max_fails=0;") && conf.contains("server 127.0.0.1:1002 max_fails=0;"));
+    assert!(!conf.contains("replica1:8080"));
+    assert!(conf.contains("pid /tmp/x/nginx.pid;") && conf.contains("access_log /tmp/x/access.log upstream;"));
+    assert!(conf.contains("proxy_buffering off;"), "everything else is kept");
+}
