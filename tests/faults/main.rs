@@ -40,6 +40,7 @@ async fn a_killed_replica_loses_nothing_and_comes_back() {
         reconnect
     );
     assert!(followers.iter().any(|f| f.reconnects() > 0), "some stream was on the killed replica");
+    assert_eq!(cluster.status_through_nginx("/metrics").await, 404, "metrics stay off the public side");
 
     // The restarted replica serves again: nginx sends it requests once its fail_timeout is over.
     let served = cluster.requests_served_by(0, restarted_at, 30).await;

@@ -294,6 +294,10 @@ impl Cluster {
         response
     }
 
+    pub async fn status_through_nginx(&self, path: &str) -> u16 {
+        self.http.get(format!("{}{path}", self.url)).send().await.expect("request").status().as_u16()
+    }
+
     pub fn stalled_user(&self) -> &User {
         &self.pairs[0].student
     }
