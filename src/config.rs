@@ -95,6 +95,8 @@ pub struct Config {
     pub listener_probe: Duration,
     /// The built web client, served at `/` with a fallback to its `index.html`.
     pub static_dir: Option<PathBuf>,
+    /// How messages and deletions are appended (group commit or one transaction each).
+    pub append: crate::appender::AppendConfig,
 }
 
 /// Reads one variable; `None` when unset or empty.
@@ -197,6 +199,15 @@ impl Config {
             sse_queue: parsed("SSE_QUEUE", 1024, "a number of events")?.max(1),
             listener_probe: Duration::from_secs(parsed("LISTENER_PROBE_SECS", 10, "a number of seconds")?.max(1)),
             static_dir: static_dir()?,
+            append: crate::appender::AppendConfig {
+                mode: match var("APPEND_MODE")?.as_deref() {
+                    None | Some("batched") => crate::appender::AppendMode::Batched,
+                    Some("single") => crate::appender::AppendMode::Single,
+                    Some(v) => return Err(ConfigError::new("APPEND_MODE", format!("{v:?} is not batched or single"))),
+                },
+                max_batch: parsed("APPEND_BATCH_MAX", 256, "a number of events")?.max(1),
+                linger: Duration::from_micros(parsed("APPEND_LINGER_MICROS", 0, "a number of microseconds")?),
+            },
         })
     }
 }

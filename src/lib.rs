@@ -5,6 +5,7 @@
 //! appends to the log through [`events`]; see DESIGN.md and README.md for the whole picture.
 
 pub mod api;
+pub mod appender;
 pub mod auth;
 pub mod config;
 pub mod db;

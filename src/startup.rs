@@ -24,6 +24,8 @@ pub struct AppState {
     /// Cancelled on shutdown: the server stops accepting and every event stream ends.
     pub shutdown: CancellationToken,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// The only way handlers write to the log.
+    pub appender: Arc<crate::appender::Appender>,
 }
 
 pub struct Application {
@@ -47,7 +49,8 @@ impl Application {
         let shutdown = CancellationToken::new();
         let log_listener = listener::start(database, hub.clone(), config.listener_probe, shutdown.clone()).await?;
         let metrics = crate::metrics::handle();
-        let state = AppState { db: pool, keys, config: Arc::new(config), hub, shutdown, metrics };
+        let appender = Arc::new(crate::appender::Appender::start(pool.clone(), config.append));
+        let state = AppState { db: pool, keys, config: Arc::new(config), hub, shutdown, metrics, appender };
         Ok(Self { listener, state, log_listener })
     }
 

@@ -162,15 +162,12 @@ pub async fn send(
     if user.is_admin() {
         return Err(AppError::Forbidden("admins have read-only access and cannot send messages".into()));
     }
-    let mut client = state.db.get().await?;
-    check_access(&**client, body.chat_id, &user).await?;
+    // The pooled connection goes back before waiting for the writer, which needs one too.
+    check_access(&**state.db.get().await?, body.chat_id, &user).await?;
     validate_content(&body.content)?;
 
-    let tx = client.transaction().await?;
     let event = NewEvent::MessageCreated { chat_id: body.chat_id, sender_id: user.id, content: body.content };
-    let stored = events::append(&*tx, std::slice::from_ref(&event)).await?.pop().flatten();
-    tx.commit().await?;
-    let Some(stored) = stored else {
+    let Some(stored) = state.appender.append(event).await? else {
         return Err(anyhow::anyhow!("the log recorded nothing for a new message").into());
     };
     let EventData::MessageCreated { message_id, content } = stored.data else {
@@ -196,8 +193,10 @@ pub async fn remove(
     user: AuthUser,
     PathParam(id): PathParam<i64>,
 ) -> Result<Json<Deleted>> {
-    let mut client = state.db.get().await?;
-    let row = client
+    let row = state
+        .db
+        .get()
+        .await?
         .query_opt("SELECT chat_id, sender_id, is_deleted FROM messages WHERE id = $1", &[&id])
         .await?
         .ok_or_else(|| AppError::NotFound(format!("message {id} does not exist")))?;
@@ -205,10 +204,8 @@ pub async fn remove(
         return Err(AppError::Forbidden("only the author can delete a message".into()));
     }
     if !row.get::<_, bool>("is_deleted") {
-        let tx = client.transaction().await?;
         let event = NewEvent::MessageDeleted { chat_id: row.get("chat_id"), actor_id: user.id, message_id: id };
-        events::append(&*tx, &[event]).await?; // None: someone deleted it meanwhile, also fine
-        tx.commit().await?;
+        state.appender.append(event).await?; // None: someone deleted it meanwhile, also fine
     }
     Ok(Json(Deleted { success: true }))
 }

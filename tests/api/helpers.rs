@@ -76,6 +76,11 @@ pub fn test_config(database: tokio_postgres::Config) -> Config {
         sse_queue: 1024,
         listener_probe: Duration::from_secs(2),
         static_dir: None,
+        append: tutorchat::appender::AppendConfig {
+            mode: tutorchat::appender::AppendMode::Batched,
+            max_batch: 256,
+            linger: Duration::ZERO,
+        },
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod appender;
 mod audit;
 mod auth;
 mod binary;
