@@ -399,7 +399,7 @@ test('signing out returns to the sign-in page, and the session is gone', async (
 });
 
 test('when the session expires, the stream closes and the app asks to sign in again', async () => {
-  const shortLived = await cluster.addReplica('replica-c', { DEV_TOKEN_TTL_SECS: '3' });
+  const shortLived = await cluster.addReplica('replica-c', { DEV_TOKEN_TTL_SECS: '5' });
   const page = (pages.expiring = await openPage(browser, shortLived.url));
   await signIn(page, 'maria@demo.school');
   await waitConnection(page, 'live');
