@@ -91,6 +91,9 @@ pub struct Config {
     pub sse_retry: Duration,
     /// Frames a connection may have waiting before it is cut off as too slow.
     pub sse_queue: usize,
+    /// Open event streams this replica accepts; beyond it new streams get 503 (default: the
+    /// process's open-file limit less room for the database pool, the listener and REST).
+    pub sse_max_streams: usize,
     /// How often the listener checks that its connection still answers (and how long it waits).
     pub listener_probe: Duration,
     /// The built web client, served at `/` with a fallback to its `index.html`.
@@ -197,6 +200,7 @@ impl Config {
             heartbeat: Duration::from_secs(parsed("HEARTBEAT_SECS", 30, "a number of seconds")?.max(1)),
             sse_retry: Duration::from_millis(parsed("SSE_RETRY_MS", 3000, "a number of milliseconds")?),
             sse_queue: parsed("SSE_QUEUE", 1024, "a number of events")?.max(1),
+            sse_max_streams: parsed("SSE_MAX_STREAMS", default_max_streams(), "a number of streams")?,
             listener_probe: Duration::from_secs(parsed("LISTENER_PROBE_SECS", 10, "a number of seconds")?.max(1)),
             static_dir: static_dir()?,
             append: crate::appender::AppendConfig {
@@ -210,6 +214,12 @@ impl Config {
             },
         })
     }
+}
+
+/// The open-file limit less 256 descriptors for everything that is not an event stream.
+fn default_max_streams() -> usize {
+    let (soft, _) = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).unwrap_or((1024, 1024));
+    (soft as usize).saturating_sub(256).max(16)
 }
 
 /// `STATIC_DIR`, else `client/dist` when it has been built.

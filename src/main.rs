@@ -140,6 +140,8 @@ fn topology(config: Config, replicas: usize, port: u16) -> anyhow::Result<()> {
         front: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
         base: config.data_dir.join("topology"),
         durable: true,
+        remove_on_exit: false,
+        nginx: true,
         env,
         demo: true,
     };

@@ -39,8 +39,12 @@ pub struct Options {
     pub front: SocketAddr,
     /// Working folder: `postgres/`, `nginx/` and the replicas' logs.
     pub base: PathBuf,
-    /// Durable PostgreSQL (`tutorchat topology`) or fast and thrown away (tests).
+    /// Durable PostgreSQL (fsync on: `tutorchat topology`, benchmarks) or fast (tests).
     pub durable: bool,
+    /// Delete the working folder when the topology stops (tests, benchmarks).
+    pub remove_on_exit: bool,
+    /// Put nginx in front (benchmarks talk to the replicas directly).
+    pub nginx: bool,
     /// Extra environment for every replica (`JWT_SECRET` at least).
     pub env: Vec<(String, String)>,
     /// The first replica loads the demo data and every replica allows dev login.
@@ -57,7 +61,7 @@ pub struct Topology {
     options: Options,
     replicas: Vec<Replica>,
     front: SocketAddr,
-    nginx: Child,
+    nginx: Option<Child>,
     database_url: String,
     // Last, so that it stops after the replicas.
     postgres: EmbeddedPostgres,
@@ -69,7 +73,7 @@ impl Topology {
         std::fs::create_dir_all(&options.base).with_context(|| format!("cannot create {}", options.base.display()))?;
         let postgres = EmbeddedPostgres::start(
             &options.base.join("postgres"),
-            PgOptions { durable: options.durable, remove_on_exit: !options.durable },
+            PgOptions { durable: options.durable, remove_on_exit: options.remove_on_exit },
         )?;
         create_database(&postgres)?;
         let database_url = postgres.url("tutorchat");
@@ -83,7 +87,8 @@ impl Topology {
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let front = if options.front.port() == 0 { free_port()? } else { options.front };
-        let nginx = start_nginx(&options.base.join("nginx"), front, &replicas)?;
+        let nginx =
+            if options.nginx { Some(start_nginx(&options.base.join("nginx"), front, &replicas)?) } else { None };
         let mut topology = Self { options, replicas, front, nginx, database_url, postgres };
         // The first replica migrates (and loads the demo) alone; the others then start together.
         topology.start_replica(0)?;
@@ -96,8 +101,11 @@ impl Topology {
         Ok(topology)
     }
 
-    /// nginx's base URL: what clients use.
+    /// nginx's base URL: what clients use (without nginx, the first replica's).
     pub fn url(&self) -> String {
+        if self.nginx.is_none() {
+            return self.replica_url(0);
+        }
         format!("http://{}", self.front)
     }
 
@@ -107,6 +115,11 @@ impl Topology {
 
     pub fn replica_addr(&self, i: usize) -> SocketAddr {
         self.replicas[i].addr
+    }
+
+    /// The replica's process id (for memory measurements), if it runs.
+    pub fn replica_pid(&self, i: usize) -> Option<u32> {
+        self.replicas[i].process.as_ref().map(Child::id)
     }
 
     pub fn replica_count(&self) -> usize {
@@ -225,10 +238,16 @@ impl Drop for Topology {
                 let _ = process.wait();
             }
         }
-        drop(self.nginx.stdin.take());
-        let _ = self.nginx.wait();
-        if !self.options.durable {
+        if let Some(mut nginx) = self.nginx.take() {
+            drop(nginx.stdin.take());
+            let _ = nginx.wait();
+        }
+        if self.options.remove_on_exit {
+            for i in 0..self.replicas.len() {
+                let _ = std::fs::remove_file(self.options.base.join(format!("replica{}.log", i + 1)));
+            }
             let _ = std::fs::remove_dir_all(self.options.base.join("nginx"));
+            let _ = std::fs::remove_dir(&self.options.base);
         }
     }
 }

@@ -22,7 +22,7 @@ use super::frames;
 use super::hub::Subscription;
 use crate::api::QueryParams;
 use crate::auth::AuthUser;
-use crate::{AppState, Result, events};
+use crate::{AppError, AppState, Result, events};
 
 /// Events replayed per query on resume.
 const REPLAY_PAGE: i64 = 500;
@@ -51,6 +51,17 @@ pub async fn stream(
 ) -> Result<Response> {
     let resume =
         headers.get("last-event-id").map(|v| v.to_str().unwrap_or("(not text)").to_owned()).or(query.last_event_id);
+    if state.hub.connections() >= state.config.sse_max_streams {
+        // Refuse politely before the process runs out of file descriptors; the client retries
+        // (EventSource does) and a load balancer can send it to another replica.
+        return Err(AppError::Client(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "this replica has its maximum of {} open event streams; retry shortly",
+                state.config.sse_max_streams
+            ),
+        ));
+    }
     let subscription = state.hub.subscribe(user.id, user.is_admin());
     let head = subscription.head;
 

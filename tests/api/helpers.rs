@@ -74,6 +74,7 @@ pub fn test_config(database: tokio_postgres::Config) -> Config {
         heartbeat: Duration::from_secs(30),
         sse_retry: Duration::from_millis(3000),
         sse_queue: 1024,
+        sse_max_streams: 1000,
         listener_probe: Duration::from_secs(2),
         static_dir: None,
         append: tutorchat::appender::AppendConfig {

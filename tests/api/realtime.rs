@@ -441,3 +441,26 @@ async fn kill_listeners(sql: &tokio_postgres::Client) -> i64 {
     .expect("terminate")
     .get(0)
 }
+
+#[tokio::test]
+async fn beyond_its_stream_limit_a_replica_refuses_politely_and_keeps_serving() {
+    let app = TestApp::spawn_with(|c| c.sse_max_streams = 2).await;
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
+    let chat = app.chat(&teacher, &student).await;
+    let mut first = app.stream(&teacher, None).await;
+    let mut second = app.stream(&student, None).await;
+    let refused = app.http.get(app.url("/api/events/chat")).bearer_auth(&student.token).send().await.expect("send");
+    let (status, body) = status_and_json(refused).await;
+    assert_eq!(status, 503, "{body}");
+    let sent = app.send(&student, chat, "still served").await;
+    for stream in [&mut first, &mut second] {
+        assert_eq!(stream.event().await.json()["message"]["id"].as_i64(), Some(sent));
+    }
+    drop(first);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while app.state.hub.connections() > 1 {
+        assert!(Instant::now() < deadline, "the closed stream was not released");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let _third = app.stream(&teacher, None).await; // room again
+}

@@ -62,6 +62,8 @@ impl Cluster {
             front: "127.0.0.1:0".parse().expect("addr"),
             base,
             durable: false,
+            remove_on_exit: true,
+            nginx: true,
             env: vars,
             demo: false,
         };
