@@ -68,30 +68,29 @@ fn role(value: String) -> Result<Role> {
     value.parse().map_err(AppError::Internal)
 }
 
+/// A participant's chats ($1: the user; $2: one chat only, or NULL), most recent activity
+/// first. Public so that the benchmark can `EXPLAIN` exactly this statement.
+pub const CHAT_LIST_SQL: &str = "SELECT c.id, o.user_id AS other_id, u.name AS other_name, u.role AS other_role,
+        lm.content AS last_content, lm.created_at AS last_at,
+        (SELECT count(*) FROM messages m
+         WHERE m.chat_id = c.id AND NOT m.is_deleted
+           AND m.id > me.last_read_message_id AND m.sender_id <> me.user_id) AS unread
+ FROM chat_participants me
+ JOIN chats c ON c.id = me.chat_id
+ JOIN chat_participants o ON o.chat_id = c.id AND o.user_id <> me.user_id
+ JOIN users u ON u.id = o.user_id
+ LEFT JOIN LATERAL (
+     SELECT m.content, m.created_at FROM messages m
+     WHERE m.chat_id = c.id AND NOT m.is_deleted
+     ORDER BY m.id DESC LIMIT 1
+ ) lm ON true
+ WHERE me.user_id = $1 AND ($2::bigint IS NULL OR c.id = $2)
+ ORDER BY coalesce(lm.created_at, c.created_at) DESC, c.id DESC";
+
 /// The chats of `user_id` (or just `only`), most recent activity first. One query: the last
 /// message and the unread count come from the partial index on visible messages.
 pub async fn chat_summaries(client: &impl GenericClient, user_id: i64, only: Option<i64>) -> Result<Vec<ChatSummary>> {
-    let rows = client
-        .query(
-            "SELECT c.id, o.user_id AS other_id, u.name AS other_name, u.role AS other_role,
-                    lm.content AS last_content, lm.created_at AS last_at,
-                    (SELECT count(*) FROM messages m
-                     WHERE m.chat_id = c.id AND NOT m.is_deleted
-                       AND m.id > me.last_read_message_id AND m.sender_id <> me.user_id) AS unread
-             FROM chat_participants me
-             JOIN chats c ON c.id = me.chat_id
-             JOIN chat_participants o ON o.chat_id = c.id AND o.user_id <> me.user_id
-             JOIN users u ON u.id = o.user_id
-             LEFT JOIN LATERAL (
-                 SELECT m.content, m.created_at FROM messages m
-                 WHERE m.chat_id = c.id AND NOT m.is_deleted
-                 ORDER BY m.id DESC LIMIT 1
-             ) lm ON true
-             WHERE me.user_id = $1 AND ($2::bigint IS NULL OR c.id = $2)
-             ORDER BY coalesce(lm.created_at, c.created_at) DESC, c.id DESC",
-            &[&user_id, &only],
-        )
-        .await?;
+    let rows = client.query(CHAT_LIST_SQL, &[&user_id, &only]).await?;
     rows.into_iter()
         .map(|r| {
             let last_content: Option<String> = r.get("last_content");

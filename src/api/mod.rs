@@ -14,8 +14,8 @@ use serde::Serialize;
 
 use crate::{AppError, AppState};
 
-pub use chats::{AdminChat, ChatSummary, Person};
-pub use messages::{HistoryMessage, MAX_MESSAGE_CHARS, SentMessage};
+pub use chats::{AdminChat, CHAT_LIST_SQL, ChatSummary, Person};
+pub use messages::{HISTORY_SQL, HistoryMessage, MAX_MESSAGE_CHARS, SentMessage};
 
 /// `axum::Json` whose rejections come back as `{"error": …}`.
 #[derive(FromRequest)]

@@ -146,6 +146,16 @@ impl EmbeddedPostgres {
         format!("psql \"host={} user=postgres dbname={dbname}\"", self.socket_dir.display())
     }
 
+    /// The folder of the server binaries (pgbench lives there too).
+    pub fn bindir(&self) -> &Path {
+        &self.bindir
+    }
+
+    /// The Unix socket directory.
+    pub fn socket_dir(&self) -> &Path {
+        &self.socket_dir
+    }
+
     pub fn base_dir(&self) -> &Path {
         &self.base
     }

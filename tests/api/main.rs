@@ -6,6 +6,7 @@ mod helpers;
 mod appender;
 mod audit;
 mod auth;
+mod bench_tool;
 mod binary;
 mod chats;
 mod deploy;

@@ -1,0 +1,100 @@
+//! tutorchat-bench: measures tutorchat on this machine and writes docs/benchmarks.md.
+//!
+//!     cargo run --release --bin tutorchat-bench                 # every scenario, then the report
+//!     cargo run --release --bin tutorchat-bench -- --only s1,s5 # some scenarios (others kept)
+//!     cargo run --release --bin tutorchat-bench -- report       # the report from the last results
+//!
+//! Each scenario starts its own topology (private PostgreSQL with fsync on, release replicas)
+//! and its own load, then stops everything. Results go to docs/bench/results.json.
+
+mod load;
+mod report;
+mod scenarios;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use serde::{Deserialize, Serialize};
+
+#[derive(Parser)]
+#[command(about = "Benchmarks tutorchat on this machine and writes docs/benchmarks.md")]
+struct Cli {
+    /// `run` (default) or `report` (regenerate docs from the last results only).
+    #[arg(default_value = "run")]
+    action: String,
+    /// Comma-separated scenarios to run (s1,s2,s3,s4,s5); the others keep their last results.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    /// Short runs and small data sets: a smoke test of the tool, not a measurement.
+    #[arg(long)]
+    quick: bool,
+    /// Drop one delivery on purpose in S2, to check that the tool reports it as lost.
+    #[arg(long)]
+    drop_one: bool,
+    /// Where results.json and the charts go (docs/bench) and benchmarks.md (docs).
+    #[arg(long, default_value = "docs")]
+    out: PathBuf,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Results {
+    pub machine: Option<report::Machine>,
+    pub command: Option<String>,
+    pub s1: Option<scenarios::S1>,
+    pub s2: Option<scenarios::S2>,
+    pub s3: Option<scenarios::S3>,
+    pub s4: Option<scenarios::S4>,
+    pub s5: Option<scenarios::S5>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    raise_file_limit();
+    let results_path = cli.out.join("bench/results.json");
+    let mut results: Results =
+        std::fs::read(&results_path).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok()).unwrap_or_default();
+    if cli.action == "run" {
+        let wants = |s: &str| cli.only.is_empty() || cli.only.iter().any(|o| o == s);
+        let run = if cli.quick { Duration::from_secs(2) } else { Duration::from_secs(10) };
+        if wants("s1") {
+            let senders: &[usize] = if cli.quick { &[8] } else { &[32, 64, 128] };
+            results.s1 = Some(scenarios::s1(run, senders).await?);
+        }
+        if wants("s2") {
+            let (rates, chats): (&[usize], usize) = if cli.quick { (&[100], 50) } else { (&[500, 2000], 1000) };
+            results.s2 = Some(scenarios::s2(run, rates, chats, cli.drop_one).await?);
+        }
+        if wants("s3") {
+            let counts: &[usize] = if cli.quick { &[200] } else { &[5_000, 19_000] };
+            results.s3 = Some(scenarios::s3(counts).await?);
+        }
+        if wants("s4") {
+            let (chats, per_chat) = if cli.quick { (1_000, 20) } else { (100_000, 100) };
+            results.s4 = Some(scenarios::s4(chats, per_chat).await?);
+        }
+        if wants("s5") {
+            results.s5 = Some(scenarios::s5(if cli.quick { 1_000 } else { 10_000 }).await?);
+        }
+        results.machine = Some(report::Machine::describe());
+        results.command = Some(std::env::args().collect::<Vec<_>>().join(" "));
+        if cli.quick {
+            println!("{}", serde_json::to_string_pretty(&results)?);
+            return Ok(()); // a smoke run never overwrites the measurements
+        }
+        std::fs::create_dir_all(results_path.parent().expect("bench dir"))?;
+        std::fs::write(&results_path, serde_json::to_vec_pretty(&results)?)?;
+    }
+    report::write(&results, &cli.out)?;
+    eprintln!("wrote {} and {}", cli.out.join("benchmarks.md").display(), results_path.display());
+    Ok(())
+}
+
+/// Up to the hard limit: S3 holds thousands of connections (the replicas inherit it).
+fn raise_file_limit() {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    if let Ok((_, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
+        let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
+    }
+}

@@ -1,0 +1,395 @@
+//! docs/benchmarks.md and its SVG charts, generated from docs/bench/results.json.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Results;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Machine {
+    pub cpus: usize,
+    pub memory_gib: f64,
+    pub kernel: String,
+    pub postgres: String,
+    pub date: String,
+}
+
+impl Machine {
+    pub fn describe() -> Self {
+        let memory_kb: f64 = std::fs::read_to_string("/proc/meminfo")
+            .ok()
+            .and_then(|t| {
+                t.lines().find_map(|l| {
+                    l.strip_prefix("MemTotal:").map(|v| v.trim().trim_end_matches("kB").trim().to_owned())
+                })
+            })
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0);
+        let postgres = std::process::Command::new("sh")
+            .args(["-c", "ls -d /usr/lib/postgresql/*/bin/postgres | sort -V | tail -1 | xargs -I{} {} --version"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .unwrap_or_default();
+        let date = std::process::Command::new("date").arg("-u").arg("+%Y-%m-%d").output();
+        Self {
+            cpus: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+            memory_gib: memory_kb / 1048576.0,
+            kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default().trim().to_owned(),
+            postgres,
+            date: date.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default(),
+        }
+    }
+}
+
+struct Series<'a> {
+    name: &'a str,
+    color: &'a str,
+    values: Vec<f64>,
+}
+
+/// A grouped bar chart with an optional horizontal reference line.
+fn bar_chart(
+    title: &str,
+    unit: &str,
+    categories: &[String],
+    series: &[Series],
+    reference: Option<(&str, f64)>,
+) -> String {
+    let (width, height, left, right, top, bottom) = (720.0, 380.0, 80.0, 20.0, 50.0, 70.0);
+    let max = series
+        .iter()
+        .flat_map(|s| s.values.iter().copied())
+        .chain(reference.map(|r| r.1))
+        .fold(0.0f64, f64::max)
+        .max(1e-9);
+    let magnitude = 10f64.powf(max.log10().floor());
+    let step =
+        [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * magnitude / 2.0).find(|s| max / s <= 6.0).unwrap_or(magnitude);
+    let top_value = (max / step).ceil() * step;
+    let plot_h = height - top - bottom;
+    let y = |v: f64| top + plot_h - v / top_value * plot_h;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" font-size=\"12\">\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"{}\" y=\"24\" font-size=\"15\" text-anchor=\"middle\">{title}</text>\n",
+        width / 2.0
+    );
+    let mut tick = 0.0;
+    while tick <= top_value + 1e-9 {
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{left}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#ddd\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            width - right,
+            left - 6.0,
+            y(tick) + 4.0,
+            fmt_number(tick),
+            y = y(tick)
+        );
+        tick += step;
+    }
+    let _ = writeln!(
+        svg,
+        "<text x=\"16\" y=\"{}\" transform=\"rotate(-90 16 {})\" text-anchor=\"middle\">{unit}</text>",
+        top + plot_h / 2.0,
+        top + plot_h / 2.0
+    );
+    let group = (width - left - right) / categories.len().max(1) as f64;
+    let bar = group * 0.7 / series.len().max(1) as f64;
+    for (c, category) in categories.iter().enumerate() {
+        let x0 = left + group * c as f64 + group * 0.15;
+        for (s, serie) in series.iter().enumerate() {
+            let value = serie.values.get(c).copied().unwrap_or(0.0);
+            let x = x0 + bar * s as f64;
+            let _ = writeln!(
+                svg,
+                "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"10\">{}</text>",
+                y(value),
+                bar - 2.0,
+                (top + plot_h - y(value)).max(0.0),
+                serie.color,
+                x + bar / 2.0,
+                y(value) - 3.0,
+                fmt_number(value)
+            );
+        }
+        let _ = writeln!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{category}</text>",
+            left + group * (c as f64 + 0.5),
+            top + plot_h + 18.0
+        );
+    }
+    if let Some((label, value)) = reference {
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{left}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#c0392b\" stroke-dasharray=\"6 4\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#c0392b\">{label}</text>",
+            width - right,
+            width - right,
+            y(value) - 5.0,
+            y = y(value)
+        );
+    }
+    for (s, serie) in series.iter().enumerate() {
+        let x = left + 160.0 * s as f64;
+        let _ = writeln!(
+            svg,
+            "<rect x=\"{x}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text>",
+            height - 24.0,
+            serie.color,
+            x + 16.0,
+            height - 14.0,
+            serie.name
+        );
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+fn fmt_number(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "met" } else { "**missed**" }
+}
+
+pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
+    let charts = out.join("bench");
+    std::fs::create_dir_all(&charts)?;
+    let mut md = String::from(
+        "# Benchmarks\n\nGenerated by `cargo run --release --bin tutorchat-bench` from `docs/bench/results.json`; \
+         do not edit by hand. Each scenario starts its own private PostgreSQL (fsync on) and release-build \
+         replicas on this machine, with the load generator on the same machine, so every number below \
+         shares two cores with everything else. Ratios within one run are the meaningful part.\n\n",
+    );
+    if let Some(m) = &results.machine {
+        let _ = writeln!(
+            md,
+            "Machine: {} CPUs, {:.0} GiB, Linux {}, {}; measured {}.\n",
+            m.cpus, m.memory_gib, m.kernel, m.postgres, m.date
+        );
+    }
+    if let Some(command) = &results.command {
+        let _ = writeln!(md, "Last command: `{command}`\n");
+    }
+    let mut targets = String::from("| target | measured | |\n|---|---|---|\n");
+
+    if let Some(s1) = &results.s1 {
+        let categories: Vec<String> = s1.batched.iter().map(|t| format!("{} senders", t.senders)).collect();
+        let svg = bar_chart(
+            "S1: accepted messages per second",
+            "messages/s",
+            &categories,
+            &[
+                Series {
+                    name: "group commit",
+                    color: "#2e86de",
+                    values: s1.batched.iter().map(|t| t.per_second).collect(),
+                },
+                Series {
+                    name: "one transaction each",
+                    color: "#95a5a6",
+                    values: s1.single.iter().map(|t| t.per_second).collect(),
+                },
+            ],
+            Some(("pgbench, 20 per transaction", s1.pgbench_twenty_per_transaction)),
+        );
+        std::fs::write(charts.join("s1-throughput.svg"), svg)?;
+        let _ = writeln!(
+            md,
+            "## S1 — write throughput\n\n{} replicas, 256 chats, closed-loop senders spread over both replicas, {:.0} s per run. \
+             The database ceiling is pgbench running the same INSERT into `events` (same triggers: ordering lock, projection, NOTIFY) \
+             with 16 clients. The generator's own ceiling (closed loop against a route that does no work): {:.0} requests/s.\n\n\
+             ![S1](bench/s1-throughput.svg)\n\n| mode | senders | messages/s | POST p50 | POST p99 | errors |\n|---|---|---|---|---|---|",
+            s1.replicas, s1.seconds_per_run, s1.generator_ceiling
+        );
+        for (mode, runs) in [("group commit", &s1.batched), ("one transaction each", &s1.single)] {
+            for t in runs.iter() {
+                let _ = writeln!(
+                    md,
+                    "| {mode} | {} | {:.0} | {:.2} ms | {:.2} ms | {} |",
+                    t.senders, t.per_second, t.latency.p50_ms, t.latency.p99_ms, t.errors
+                );
+            }
+        }
+        let _ = writeln!(
+            md,
+            "| pgbench, 1 message per transaction | 16 | {:.0} | | | |\n| pgbench, 20 messages per transaction | 16 | {:.0} | | | |\n",
+            s1.pgbench_one_per_transaction, s1.pgbench_twenty_per_transaction
+        );
+        let best = |runs: &[crate::load::Throughput]| runs.iter().map(|t| t.per_second).fold(0.0, f64::max);
+        let (batched, single) = (best(&s1.batched), best(&s1.single));
+        let ratio = batched / single.max(1e-9);
+        let share = batched / s1.pgbench_twenty_per_transaction.max(1e-9) * 100.0;
+        let _ = writeln!(
+            targets,
+            "| S1: group commit ≥ 5× one transaction per request | {ratio:.1}× | {} |",
+            verdict(ratio >= 5.0)
+        );
+        let _ = writeln!(
+            targets,
+            "| S1: ≥ 40% of the batched pgbench ceiling | {share:.0}% | {} |",
+            verdict(share >= 40.0)
+        );
+    }
+
+    if let Some(s2) = &results.s2 {
+        let categories: Vec<String> = s2.runs.iter().map(|r| format!("{} msg/s", r.rate)).collect();
+        let svg = bar_chart(
+            "S2: delivery latency, POST start to SSE receipt, cross-replica",
+            "milliseconds",
+            &categories,
+            &[
+                Series { name: "p50", color: "#27ae60", values: s2.runs.iter().map(|r| r.latency.p50_ms).collect() },
+                Series { name: "p99", color: "#f39c12", values: s2.runs.iter().map(|r| r.latency.p99_ms).collect() },
+                Series { name: "max", color: "#c0392b", values: s2.runs.iter().map(|r| r.latency.max_ms).collect() },
+            ],
+            None,
+        );
+        std::fs::write(charts.join("s2-latency.svg"), svg)?;
+        let _ = writeln!(
+            md,
+            "## S2 — delivery latency\n\n{} chats, both participants subscribed ({} streams) on replica B; messages posted open-loop on replica A \
+             for {:.0} s per rate. Latency is from just before the POST is sent to the moment a stream has the event.\n\n\
+             ![S2](bench/s2-latency.svg)\n\n| rate | sent | acknowledged | deliveries | lost | p50 | p99 | max |\n|---|---|---|---|---|---|---|---|",
+            s2.chats, s2.streams, s2.seconds_per_run
+        );
+        for r in &s2.runs {
+            let _ = writeln!(
+                md,
+                "| {} msg/s | {} | {} | {} of {} | {} | {:.2} ms | {:.2} ms | {:.2} ms |",
+                r.rate,
+                r.sent,
+                r.acknowledged,
+                r.deliveries,
+                r.deliveries_expected,
+                r.lost,
+                r.latency.p50_ms,
+                r.latency.p99_ms,
+                r.latency.max_ms
+            );
+            let target = if r.rate <= 500 { 10.0 } else { 25.0 };
+            let _ = writeln!(
+                targets,
+                "| S2: {} msg/s: zero lost, p99 ≤ {target} ms | lost {}, p99 {:.1} ms | {} |",
+                r.rate,
+                r.lost,
+                r.latency.p99_ms,
+                verdict(r.lost == 0 && r.latency.p99_ms <= target)
+            );
+        }
+        md.push('\n');
+    }
+
+    if let Some(s3) = &results.s3 {
+        let categories: Vec<String> = s3.runs.iter().map(|r| format!("{} connections", r.connections)).collect();
+        let svg = bar_chart(
+            "S3: server memory per idle SSE connection (PSS delta / connections)",
+            "bytes",
+            &categories,
+            &[Series {
+                name: "bytes per connection",
+                color: "#8e44ad",
+                values: s3.runs.iter().map(|r| r.bytes_per_connection).collect(),
+            }],
+            Some(("target 8 KB", 8192.0)),
+        );
+        std::fs::write(charts.join("s3-memory.svg"), svg)?;
+        let _ = writeln!(
+            md,
+            "## S3 — idle connections on one replica\n\nAdmin streams (an admin receives every chat's events) held open by the generator; the \
+             replica's proportional set size (PSS, from /proc) before and after opening them; then one message, and the time until every \
+             stream had it.\n\n![S3](bench/s3-memory.svg)\n\n| connections | PSS before | PSS after | per connection | one event reached all in | received |\n|---|---|---|---|---|---|"
+        );
+        for r in &s3.runs {
+            let _ = writeln!(
+                md,
+                "| {} | {:.1} MiB | {:.1} MiB | {:.0} bytes | {:.1} ms | {} |",
+                r.connections, r.pss_before_mib, r.pss_after_mib, r.bytes_per_connection, r.fan_out_ms, r.received
+            );
+        }
+        if let Some(r) = s3.runs.iter().max_by_key(|r| r.connections) {
+            let _ = writeln!(
+                targets,
+                "| S3: ≤ 8 KB per idle connection at ~19,000 | {:.0} bytes at {} | {} |",
+                r.bytes_per_connection,
+                r.connections,
+                verdict(r.bytes_per_connection <= 8192.0 && r.connections >= 19_000)
+            );
+            let _ = writeln!(
+                targets,
+                "| S3: one event reaches ~19,000 connections in ≤ 250 ms | {:.0} ms at {} | {} |",
+                r.fan_out_ms,
+                r.connections,
+                verdict(r.fan_out_ms <= 250.0 && r.connections >= 19_000 && r.received == r.connections)
+            );
+        }
+        let _ = writeln!(targets, "| S3: ~57,000 connections across three replicas | not measured | **missed** |");
+        md.push('\n');
+    }
+
+    if let Some(s4) = &results.s4 {
+        let _ = writeln!(
+            md,
+            "## S4 — reads on a large data set\n\n{} messages in {} chats (seeded through the log's own triggers in {:.0} s). History: \
+             `limit=50` pages with `before_id` a fifth of the way into random chats (older than four fifths of the chat), {} requests from 8 clients. Chat list: a teacher with 500 chats, \
+             {} requests from 4 clients.\n\n| query | p50 | p99 | max |\n|---|---|---|---|\n| history page | {:.2} ms | {:.2} ms | {:.2} ms |\n| chat list, 500 chats | {:.2} ms | {:.2} ms | {:.2} ms |\n\n\
+             Plans (`EXPLAIN (ANALYZE, BUFFERS)` of the statements the handlers run):\n\n```\n{}\n```\n\n```\n{}\n```\n",
+            s4.messages,
+            s4.chats,
+            s4.seed_seconds,
+            s4.history_requests,
+            s4.chat_list_requests,
+            s4.history.p50_ms,
+            s4.history.p99_ms,
+            s4.history.max_ms,
+            s4.chat_list_500.p50_ms,
+            s4.chat_list_500.p99_ms,
+            s4.chat_list_500.max_ms,
+            s4.history_plan,
+            s4.chat_list_plan
+        );
+        let _ = writeln!(
+            targets,
+            "| S4: history page p99 ≤ 2 ms ({} messages) | {:.2} ms | {} |",
+            s4.messages,
+            s4.history.p99_ms,
+            verdict(s4.history.p99_ms <= 2.0)
+        );
+        let _ = writeln!(
+            targets,
+            "| S4: chat list of 500 chats p99 ≤ 20 ms | {:.2} ms | {} |",
+            s4.chat_list_500.p99_ms,
+            verdict(s4.chat_list_500.p99_ms <= 20.0)
+        );
+    }
+
+    if let Some(s5) = &results.s5 {
+        let _ = writeln!(
+            md,
+            "## S5 — resume\n\nA client reconnects with `Last-Event-ID` {} events behind; time until it has all of them (5 runs: {}).\n\n| events | median |\n|---|---|\n| {} | {:.1} ms |\n",
+            s5.events,
+            s5.runs_ms.iter().map(|r| format!("{r:.0} ms")).collect::<Vec<_>>().join(", "),
+            s5.events,
+            s5.median_ms
+        );
+        let _ = writeln!(
+            targets,
+            "| S5: 10,000 events replayed in ≤ 200 ms | {:.0} ms | {} |",
+            s5.median_ms,
+            verdict(s5.median_ms <= 200.0)
+        );
+    }
+
+    let notes = std::fs::read_to_string(out.join("bench/notes.md")).unwrap_or_default();
+    let md = format!("{md}## Targets\n\n{targets}\n{notes}");
+    std::fs::write(out.join("benchmarks.md"), md)?;
+    Ok(())
+}
