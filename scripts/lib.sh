@@ -11,7 +11,7 @@ ensure_postgres() {
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
 }
 
 # nginx, for the fault tests on the production topology (tests/faults) and `tutorchat topology`.
@@ -23,5 +23,5 @@ ensure_nginx() {
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nginx >/dev/null
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
 }

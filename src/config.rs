@@ -100,6 +100,8 @@ pub struct Config {
     pub static_dir: Option<PathBuf>,
     /// How messages and deletions are appended (group commit or one transaction each).
     pub append: crate::appender::AppendConfig,
+    /// How long a replica trusts what it read of a user (name, role).
+    pub user_cache: Duration,
 }
 
 /// Reads one variable; `None` when unset or empty.
@@ -203,6 +205,7 @@ impl Config {
             sse_max_streams: parsed("SSE_MAX_STREAMS", default_max_streams(), "a number of streams")?,
             listener_probe: Duration::from_secs(parsed("LISTENER_PROBE_SECS", 10, "a number of seconds")?.max(1)),
             static_dir: static_dir()?,
+            user_cache: Duration::from_secs(parsed("USER_CACHE_SECS", 10, "a number of seconds")?),
             append: crate::appender::AppendConfig {
                 mode: match var("APPEND_MODE")?.as_deref() {
                     None | Some("batched") => crate::appender::AppendMode::Batched,

@@ -26,6 +26,7 @@ pub struct AppState {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// The only way handlers write to the log.
     pub appender: Arc<crate::appender::Appender>,
+    pub users: Arc<crate::auth::users::UserCache>,
 }
 
 pub struct Application {
@@ -50,7 +51,8 @@ impl Application {
         let log_listener = listener::start(database, hub.clone(), config.listener_probe, shutdown.clone()).await?;
         let metrics = crate::metrics::handle();
         let appender = Arc::new(crate::appender::Appender::start(pool.clone(), config.append));
-        let state = AppState { db: pool, keys, config: Arc::new(config), hub, shutdown, metrics, appender };
+        let users = Arc::new(crate::auth::users::UserCache::new(config.user_cache));
+        let state = AppState { db: pool, keys, config: Arc::new(config), hub, shutdown, metrics, appender, users };
         Ok(Self { listener, state, log_listener })
     }
 

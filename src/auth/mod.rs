@@ -4,6 +4,7 @@
 
 mod origin;
 pub mod session;
+pub mod users;
 
 use std::str::FromStr;
 
@@ -184,12 +185,11 @@ impl FromRequestParts<AppState> for AuthUser {
         if credential == Credential::Cookie && writes {
             origin::check(parts, &state.config.allowed_origins)?;
         }
-        let client = state.db.get().await?;
-        let row = client
-            .query_opt("SELECT name, role FROM users WHERE id = $1", &[&id])
+        let (name, role) = state
+            .users
+            .get(&state.db, id)
             .await?
             .ok_or_else(|| AppError::Unauthorized("the token's user does not exist".into()))?;
-        let role: String = row.get("role");
-        Ok(Self { id, name: row.get("name"), role: role.parse()?, credential, expires_at })
+        Ok(Self { id, name, role, credential, expires_at })
     }
 }

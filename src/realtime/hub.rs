@@ -178,6 +178,14 @@ impl Hub {
         }
     }
 
+    /// Whether `user` takes part in `chat`, if this replica knows the chat (`None`: unknown
+    /// here — it may not exist, or the listener has not read its `chat_created` yet).
+    /// Membership only grows, and a chat's first event names all its members, so a known
+    /// chat's answer is final.
+    pub fn is_member(&self, chat: i64, user: i64) -> Option<bool> {
+        self.state().members.get(&chat).map(|members| members.contains(&user))
+    }
+
     /// Open connections on this replica (users and admins).
     pub fn connections(&self) -> usize {
         let state = self.state();

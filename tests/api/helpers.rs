@@ -77,6 +77,7 @@ pub fn test_config(database: tokio_postgres::Config) -> Config {
         sse_max_streams: 1000,
         listener_probe: Duration::from_secs(2),
         static_dir: None,
+        user_cache: Duration::from_secs(10),
         append: tutorchat::appender::AppendConfig {
             mode: tutorchat::appender::AppendMode::Batched,
             max_batch: 256,
