@@ -584,6 +584,8 @@ pub async fn s5(events: i64) -> anyhow::Result<S5> {
         )
         .await?;
     let http = load::client();
+    // A client that was away: by the time it comes back the replica has read the log.
+    wait_caught_up(&http, &cluster.urls[0]).await?;
     let url = format!("{}/api/events/chat", cluster.urls[0]);
     let mut runs = Vec::new();
     for _ in 0..5 {
@@ -618,4 +620,19 @@ pub async fn s5(events: i64) -> anyhow::Result<S5> {
     eprintln!("S5 replaying {events} missed events: median {:.1} ms ({:?})", result.median_ms, result.runs_ms);
     cluster.stop().await;
     Ok(result)
+}
+
+/// Waits until the replica's listener has dispatched everything (its lag gauge reads 0 twice
+/// in a row, half a second apart).
+async fn wait_caught_up(http: &reqwest::Client, url: &str) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut zeros = 0;
+    while zeros < 2 {
+        anyhow::ensure!(Instant::now() < deadline, "the replica did not catch up with the log");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let metrics = http.get(format!("{url}/metrics")).send().await?.text().await?;
+        let lag = metrics.lines().find_map(|l| l.strip_prefix("tutorchat_listener_lag_positions ")).and_then(|v| v.trim().parse::<f64>().ok());
+        zeros = if lag == Some(0.0) { zeros + 1 } else { 0 };
+    }
+    Ok(())
 }
