@@ -63,8 +63,8 @@ pub struct Topology {
     front: SocketAddr,
     nginx: Option<Child>,
     database_url: String,
-    // Last, so that it stops after the replicas.
-    postgres: EmbeddedPostgres,
+    /// Stopped in `drop`, after the replicas. Always `Some` until then.
+    postgres: Option<EmbeddedPostgres>,
 }
 
 impl Topology {
@@ -89,7 +89,7 @@ impl Topology {
         let front = if options.front.port() == 0 { free_port()? } else { options.front };
         let nginx =
             if options.nginx { Some(start_nginx(&options.base.join("nginx"), front, &replicas)?) } else { None };
-        let mut topology = Self { options, replicas, front, nginx, database_url, postgres };
+        let mut topology = Self { options, replicas, front, nginx, database_url, postgres: Some(postgres) };
         // The first replica migrates (and loads the demo) alone; the others then start together.
         topology.start_replica(0)?;
         for i in 1..topology.replicas.len() {
@@ -131,7 +131,7 @@ impl Topology {
     }
 
     pub fn postgres(&self) -> &EmbeddedPostgres {
-        &self.postgres
+        self.postgres.as_ref().expect("PostgreSQL runs until the topology is dropped")
     }
 
     pub fn nginx_access_log(&self) -> PathBuf {
@@ -216,7 +216,7 @@ impl Topology {
                 replica.log.display()
             ));
         }
-        text.push_str(&format!("PostgreSQL     {}\n", self.postgres.psql_command("tutorchat")));
+        text.push_str(&format!("PostgreSQL     {}\n", self.postgres().psql_command("tutorchat")));
         text
     }
 }
@@ -242,6 +242,7 @@ impl Drop for Topology {
             drop(nginx.stdin.take());
             let _ = nginx.wait();
         }
+        drop(self.postgres.take()); // stops it (and, with remove_on_exit, removes its folder)
         if self.options.remove_on_exit {
             for i in 0..self.replicas.len() {
                 let _ = std::fs::remove_file(self.options.base.join(format!("replica{}.log", i + 1)));

@@ -306,6 +306,12 @@ pub struct S3Run {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct S3 {
     pub runs: Vec<S3Run>,
+    /// Control: the same replica holding plain idle keep-alive HTTP connections (one request
+    /// answered each, no event stream): what the HTTP server, runtime and allocator cost alone.
+    #[serde(default)]
+    pub idle_http_connections: usize,
+    #[serde(default)]
+    pub idle_http_bytes_per_connection: f64,
 }
 
 pub async fn s3(counts: &[usize]) -> anyhow::Result<S3> {
@@ -323,10 +329,34 @@ pub async fn s3(counts: &[usize]) -> anyhow::Result<S3> {
     let pid = cluster.topology().replica_pid(0).ok_or_else(|| anyhow::anyhow!("no replica"))?;
     let http = load::client();
     let url = format!("{}/api/events/chat", cluster.urls[0]);
-    let mut result = S3 { runs: vec![] };
-    for &n in counts {
+    let mut result = S3 { runs: vec![], idle_http_connections: 0, idle_http_bytes_per_connection: 0.0 };
+    // One baseline for every run: after a run's streams close the allocator keeps their memory
+    // for reuse, so a later baseline would hide it.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let before = load::pss_bytes(pid).unwrap_or(0);
+    if let Some(&first) = counts.first() {
+        let addr: std::net::SocketAddr = cluster.urls[0].trim_start_matches("http://").parse()?;
+        let mut idle = Vec::with_capacity(first);
+        for _ in 0..first {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let mut socket = tokio::net::TcpStream::connect(addr).await?;
+            socket.write_all(b"GET /api/bench-noop HTTP/1.1\r\nHost: bench\r\n\r\n").await?;
+            let mut answer = [0u8; 1024];
+            let _ = socket.read(&mut answer).await?;
+            idle.push(socket);
+        }
         tokio::time::sleep(Duration::from_secs(2)).await;
-        let before = load::pss_bytes(pid).unwrap_or(0);
+        let with_idle = load::pss_bytes(pid).unwrap_or(0);
+        result.idle_http_connections = first;
+        result.idle_http_bytes_per_connection = with_idle.saturating_sub(before) as f64 / first as f64;
+        eprintln!(
+            "S3 control: {first} idle keep-alive HTTP connections cost {:.0} bytes each",
+            result.idle_http_bytes_per_connection
+        );
+        drop(idle);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    for &n in counts {
         let stop = CancellationToken::new();
         let opened = Arc::new(AtomicUsize::new(0));
         let received: load::Shared<Vec<Instant>> = Default::default();
@@ -631,7 +661,10 @@ async fn wait_caught_up(http: &reqwest::Client, url: &str) -> anyhow::Result<()>
         anyhow::ensure!(Instant::now() < deadline, "the replica did not catch up with the log");
         tokio::time::sleep(Duration::from_millis(500)).await;
         let metrics = http.get(format!("{url}/metrics")).send().await?.text().await?;
-        let lag = metrics.lines().find_map(|l| l.strip_prefix("tutorchat_listener_lag_positions ")).and_then(|v| v.trim().parse::<f64>().ok());
+        let lag = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("tutorchat_listener_lag_positions "))
+            .and_then(|v| v.trim().parse::<f64>().ok());
         zeros = if lag == Some(0.0) { zeros + 1 } else { 0 };
     }
     Ok(())
