@@ -38,8 +38,16 @@ pub fn describe(config: &tokio_postgres::Config) -> String {
 /// Builds the pool and proves the database answers, so that a bad `DATABASE_URL` stops
 /// start-up with one clear line instead of failing the first request.
 pub async fn connect(config: &tokio_postgres::Config, size: usize) -> anyhow::Result<Pool> {
-    let manager =
-        Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    // JIT compilation costs milliseconds per execution and pays off only for long analytical
+    // queries; the chat list's estimate crossed jit_above_cost and spent ~10 of its 27 ms
+    // compiling (docs/benchmarks.md, S4). The application's sessions run short queries only.
+    let mut session = config.clone();
+    let options = match config.get_options() {
+        Some(existing) => format!("{existing} -c jit=off"),
+        None => "-c jit=off".to_owned(),
+    };
+    session.options(&options);
+    let manager = Manager::from_config(session, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
     let pool = Pool::builder(manager)
         .max_size(size)
         .runtime(Runtime::Tokio1)

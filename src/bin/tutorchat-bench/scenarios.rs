@@ -581,11 +581,13 @@ async fn timed_gets(
     (all.len(), load::percentiles(all))
 }
 
+/// The plan as the replicas' sessions run it (they turn JIT off, see `db::connect`).
 async fn explain(
     sql: &Client,
     query: &str,
     params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
 ) -> anyhow::Result<String> {
+    sql.batch_execute("SET jit = off").await?;
     let rows = sql.query(&format!("EXPLAIN (ANALYZE, BUFFERS) {query}"), params).await?;
     Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect::<Vec<_>>().join("\n"))
 }
