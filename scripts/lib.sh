@@ -1,5 +1,14 @@
 # Shared set-up for scripts/demo and scripts/test. Sourced, not run.
 
+# Installs Debian packages with apt-get (through sudo when not root).
+apt_install() {
+    echo "installing $* with apt-get" >&2
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
 # PostgreSQL's server binaries (initdb, postgres): the private database needs them unless
 # DATABASE_URL points at a running server.
 ensure_postgres() {
@@ -7,11 +16,7 @@ ensure_postgres() {
         || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
         return 0
     fi
-    echo "PostgreSQL server binaries not found; installing them with apt-get (package postgresql)" >&2
-    local sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    apt_install postgresql
 }
 
 # nginx, for the fault tests on the production topology (tests/faults) and `tutorchat topology`.
@@ -19,9 +24,5 @@ ensure_nginx() {
     if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then
         return 0
     fi
-    echo "nginx not found; installing it with apt-get (package nginx)" >&2
-    local sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+    apt_install nginx
 }

@@ -61,15 +61,12 @@ pub struct SendMessage {
     pub content: String,
 }
 
+/// A message as `POST /api/messages` answers it: a history item plus its chat.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SentMessage {
-    pub id: i64,
     pub chat_id: i64,
-    pub sender_id: i64,
-    pub content: String,
-    pub is_deleted: bool,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
+    #[serde(flatten)]
+    pub message: HistoryMessage,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -181,14 +178,14 @@ pub async fn send(
     let EventData::MessageCreated { message_id, content } = stored.data else {
         return Err(anyhow::anyhow!("the log answered a new message with {:?}", stored.data).into());
     };
-    let sent = SentMessage {
+    let message = HistoryMessage {
         id: message_id,
-        chat_id: stored.chat_id,
         sender_id: user.id,
         content,
         is_deleted: false,
         created_at: stored.created_at,
     };
+    let sent = SentMessage { chat_id: stored.chat_id, message };
     Ok((StatusCode::CREATED, Json(sent)))
 }
 

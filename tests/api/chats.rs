@@ -125,7 +125,11 @@ async fn openapi_describes_every_endpoint() {
         assert!(paths.contains_key(path), "{path} missing from the OpenAPI document");
     }
     assert!(doc["paths"]["/api/messages"]["post"]["responses"]["201"].is_object());
-    assert!(doc["components"]["schemas"]["SentMessage"]["properties"]["created_at"].is_object());
+    // A sent message is a history item plus its chat: both parts are described.
+    let sent = doc["components"]["schemas"]["SentMessage"]["allOf"].as_array().expect("SentMessage is composed");
+    assert!(sent.iter().any(|part| part["$ref"] == "#/components/schemas/HistoryMessage"), "{sent:?}");
+    assert!(sent.iter().any(|part| part["properties"]["chat_id"].is_object()), "{sent:?}");
+    assert!(doc["components"]["schemas"]["HistoryMessage"]["properties"]["created_at"].is_object());
 }
 
 #[tokio::test]

@@ -400,3 +400,16 @@ impl Stream {
         }
     }
 }
+
+/// Terminates the log listeners' connections to this database (`pg_terminate_backend`), as a
+/// network failure or a DBA would; returns how many there were.
+pub async fn kill_listeners(sql: &tokio_postgres::Client) -> i64 {
+    sql.query_one(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE application_name = 'tutorchat-listener' AND datname = current_database()) t",
+        &[],
+    )
+    .await
+    .expect("terminate")
+    .get(0)
+}

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Event, Item, Stream, TestApp, User, now, open_stream, sign, status_and_json};
+use crate::helpers::{Event, Item, Stream, TestApp, User, kill_listeners, now, open_stream, sign, status_and_json};
 
 struct World {
     a: TestApp,
@@ -432,18 +432,6 @@ async fn metrics_are_served_in_prometheus_format() {
     ] {
         assert!(text.contains(metric), "{metric} missing from /metrics:\n{text}");
     }
-}
-
-/// Terminates this database's listener connections; returns how many.
-async fn kill_listeners(sql: &tokio_postgres::Client) -> i64 {
-    sql.query_one(
-        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-         WHERE application_name = 'tutorchat-listener' AND datname = current_database()) t",
-        &[],
-    )
-    .await
-    .expect("terminate")
-    .get(0)
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use tutorchat::config::parse_database_url;
 use tutorchat::topology::{Options, Topology};
 
-use crate::helpers::{Item, SECRET, User, connect, stream_from, token_for};
+use crate::helpers::{Item, SECRET, User, connect, kill_listeners, stream_from, token_for};
 
 /// The fault tests each start three replicas, nginx and PostgreSQL: one at a time.
 pub async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
@@ -226,16 +226,7 @@ impl Cluster {
     }
 
     pub async fn terminate_listeners(&self) -> i64 {
-        self.sql()
-            .await
-            .query_one(
-                "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                 WHERE application_name = 'tutorchat-listener' AND datname = current_database()) t",
-                &[],
-            )
-            .await
-            .expect("terminate")
-            .get(0)
+        kill_listeners(&self.sql().await).await
     }
 
     /// Requests nginx sent to replica `i`: sends GETs through nginx until one lands there.
