@@ -89,6 +89,19 @@ async fn write(pool: Pool, mut requests: mpsc::Receiver<(NewEvent, Reply)>, conf
                     let _ = reply.send(Ok(stored));
                 }
             }
+            // One event, or a database that is not there: retrying each alone cannot help
+            // (and against an unreachable database would hold the writer for a timeout per
+            // event), so every request gets the answer.
+            Err(AppError::Unavailable(cause)) => {
+                for reply in replies {
+                    let _ = reply.send(Err(AppError::Unavailable(anyhow::anyhow!("{cause:#}"))));
+                }
+            }
+            Err(e) if events.len() == 1 => {
+                if let Some(reply) = replies.into_iter().next() {
+                    let _ = reply.send(Err(e));
+                }
+            }
             Err(e) => {
                 // Which event failed is unknown: each gets its own transaction and answer.
                 tracing::debug!(error = %e, size = events.len(), "batch failed; appending its events one by one");

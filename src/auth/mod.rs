@@ -20,8 +20,6 @@ use serde::{Deserialize, Serialize};
 use crate::config::JwtConfig;
 use crate::{AppError, AppState};
 
-pub use session::{MeResponse, UserProfile};
-
 pub fn router() -> Router<AppState> {
     session::router()
 }
