@@ -116,7 +116,8 @@ async fn write(pool: Pool, mut requests: mpsc::Receiver<(NewEvent, Reply)>, conf
 async fn append_together(pool: &Pool, events: &[NewEvent]) -> Result<Vec<Option<StoredEvent>>, AppError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
-    let stored = events::append(&*tx, events).await?;
+    let statement = tx.prepare_cached(&events::APPEND_SQL).await?;
+    let stored = events::append_with(&*tx, &statement, events).await?;
     tx.commit().await?;
     Ok(stored)
 }

@@ -7,7 +7,7 @@
 
 use serde::Deserialize;
 use time::OffsetDateTime;
-use tokio_postgres::{GenericClient, Row};
+use tokio_postgres::{GenericClient, Row, ToStatement};
 
 /// The NOTIFY channel; the payload is the highest position an INSERT statement appended.
 pub const CHANNEL: &str = "tutorchat_events";
@@ -75,6 +75,19 @@ impl StoredEvent {
 /// The columns `StoredEvent::from_row` reads, for queries elsewhere.
 pub const COLUMNS: &str = "position, chat_id, actor_id, type, payload, created_at";
 
+/// The statement [`append`] runs: $1–$4 are arrays of chat ids, actor ids, types and
+/// payloads, inserted in array order. The appender prepares it once per pooled connection.
+pub static APPEND_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "INSERT INTO events (chat_id, actor_id, type, payload)
+         SELECT chat_id, actor_id, type, payload
+         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::jsonb[])
+              WITH ORDINALITY AS e (chat_id, actor_id, type, payload, ord)
+         ORDER BY ord
+         RETURNING {COLUMNS}"
+    )
+});
+
 /// Appends `events` in one statement, in order, and returns for each one the stored event, or
 /// `None` where the log recorded nothing because there was nothing to do (deleting a message
 /// that is already deleted). The caller owns the transaction: nothing is visible, and nothing
@@ -83,6 +96,18 @@ pub const COLUMNS: &str = "position, chat_id, actor_id, type, payload, created_a
 /// Database-side refusals (not a participant, not the author, invalid content) fail the whole
 /// statement; callers check them first so that this stays the exception.
 pub async fn append(client: &impl GenericClient, events: &[NewEvent]) -> Result<Vec<Option<StoredEvent>>, AppendError> {
+    append_with(client, APPEND_SQL.as_str(), events).await
+}
+
+/// [`append`] with [`APPEND_SQL`] already prepared (or as text).
+pub async fn append_with<S>(
+    client: &impl GenericClient,
+    statement: &S,
+    events: &[NewEvent],
+) -> Result<Vec<Option<StoredEvent>>, AppendError>
+where
+    S: ?Sized + ToStatement + Sync + Send,
+{
     let mut chat_ids = Vec::with_capacity(events.len());
     let mut actor_ids = Vec::with_capacity(events.len());
     let mut types = Vec::with_capacity(events.len());
@@ -102,19 +127,7 @@ pub async fn append(client: &impl GenericClient, events: &[NewEvent]) -> Result<
         payloads.push(payload);
     }
     metrics::histogram!(crate::metrics::APPEND_BATCH).record(events.len() as f64);
-    let rows = client
-        .query(
-            &format!(
-                "INSERT INTO events (chat_id, actor_id, type, payload)
-                 SELECT chat_id, actor_id, type, payload
-                 FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::jsonb[])
-                      WITH ORDINALITY AS e (chat_id, actor_id, type, payload, ord)
-                 ORDER BY ord
-                 RETURNING {COLUMNS}"
-            ),
-            &[&chat_ids, &actor_ids, &types, &payloads],
-        )
-        .await?;
+    let rows = client.query(statement, &[&chat_ids, &actor_ids, &types, &payloads]).await?;
     let stored = rows.iter().map(StoredEvent::from_row).collect::<anyhow::Result<Vec<_>>>()?;
 
     // Rows come back in insertion order, minus the ones the log skipped: match them up.

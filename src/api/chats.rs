@@ -7,12 +7,10 @@ use axum::extract::State;
 use axum::routing::get;
 use serde::Serialize;
 use time::OffsetDateTime;
-use tokio_postgres::GenericClient;
 
-use super::Snapshot;
+use super::{Snapshot, snapshot_rows};
 use crate::auth::{AuthUser, Role};
 use crate::error::ErrorBody;
-use crate::events;
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -68,30 +66,33 @@ fn role(value: String) -> Result<Role> {
     value.parse().map_err(AppError::Internal)
 }
 
-/// A participant's chats ($1: the user; $2: one chat only, or NULL), most recent activity
-/// first. Public so that the benchmark can `EXPLAIN` exactly this statement.
-pub const CHAT_LIST_SQL: &str = "SELECT c.id, o.user_id AS other_id, u.name AS other_name, u.role AS other_role,
-        lm.content AS last_content, lm.created_at AS last_at,
-        (SELECT count(*) FROM messages m
-         WHERE m.chat_id = c.id AND NOT m.is_deleted
-           AND m.id > me.last_read_message_id AND m.sender_id <> me.user_id) AS unread
- FROM chat_participants me
- JOIN chats c ON c.id = me.chat_id
- JOIN chat_participants o ON o.chat_id = c.id AND o.user_id <> me.user_id
- JOIN users u ON u.id = o.user_id
+/// A participant's chats ($1: the user), most recent activity first, with the log head (see
+/// [`snapshot_rows`]). The last message and the unread count are read models kept by the
+/// events trigger (`sql/V4__chat_read_models.sql`): one row each per chat, nothing counted
+/// here. Public so that the benchmark can `EXPLAIN` exactly this statement.
+pub const CHAT_LIST_SQL: &str = "SELECT h.head, l.*
+ FROM (SELECT coalesce(max(position), 0) AS head FROM events) h
  LEFT JOIN LATERAL (
-     SELECT m.content, m.created_at FROM messages m
-     WHERE m.chat_id = c.id AND NOT m.is_deleted
-     ORDER BY m.id DESC LIMIT 1
- ) lm ON true
- WHERE me.user_id = $1 AND ($2::bigint IS NULL OR c.id = $2)
- ORDER BY coalesce(lm.created_at, c.created_at) DESC, c.id DESC";
+     SELECT c.id, o.user_id AS other_id, u.name AS other_name, u.role AS other_role,
+            m.content AS last_content, m.created_at AS last_at, me.unread_count AS unread,
+            coalesce(m.created_at, c.created_at) AS active_at
+     FROM chat_participants me
+     JOIN chats c ON c.id = me.chat_id
+     JOIN chat_participants o ON o.chat_id = c.id AND o.user_id <> me.user_id
+     JOIN users u ON u.id = o.user_id
+     LEFT JOIN messages m ON m.id = c.last_message_id
+     WHERE me.user_id = $1
+ ) l ON true
+ ORDER BY l.active_at DESC, l.id DESC";
 
-/// The chats of `user_id` (or just `only`), most recent activity first. One query: the last
-/// message and the unread count come from the partial index on visible messages.
-pub async fn chat_summaries(client: &impl GenericClient, user_id: i64, only: Option<i64>) -> Result<Vec<ChatSummary>> {
-    let rows = client.query(CHAT_LIST_SQL, &[&user_id, &only]).await?;
-    rows.into_iter()
+/// The caller's chats with the other participant, last message and unread count.
+#[utoipa::path(get, path = "/api/chats", tag = "chats",
+    responses((status = 200, body = ChatList), (status = 401, body = ErrorBody)))]
+pub async fn list_chats(State(state): State<AppState>, user: AuthUser) -> Result<Snapshot<ChatList>> {
+    let client = state.db.get().await?;
+    let (position, rows) = snapshot_rows(&client, CHAT_LIST_SQL, &[&user.id]).await?;
+    let chats = rows
+        .into_iter()
         .map(|r| {
             let last_content: Option<String> = r.get("last_content");
             Ok(ChatSummary {
@@ -105,16 +106,8 @@ pub async fn chat_summaries(client: &impl GenericClient, user_id: i64, only: Opt
                 unread_count: r.get("unread"),
             })
         })
-        .collect()
-}
-
-/// The caller's chats with the other participant, last message and unread count.
-#[utoipa::path(get, path = "/api/chats", tag = "chats",
-    responses((status = 200, body = ChatList), (status = 401, body = ErrorBody)))]
-pub async fn list_chats(State(state): State<AppState>, user: AuthUser) -> Result<Snapshot<ChatList>> {
-    let client = state.db.get().await?;
-    let position = events::head(&**client).await?;
-    Ok(Snapshot(position, ChatList { chats: chat_summaries(&**client, user.id, None).await? }))
+        .collect::<Result<_>>()?;
+    Ok(Snapshot(position, ChatList { chats }))
 }
 
 /// Every chat with both participants, message count and last activity (admins only).
@@ -125,19 +118,19 @@ pub async fn list_all_chats(State(state): State<AppState>, user: AuthUser) -> Re
         return Err(AppError::Forbidden("only admins can list every chat".into()));
     }
     let client = state.db.get().await?;
-    let position = events::head(&**client).await?;
-    let chats = client
-        .query(
-            "SELECT c.id, s.messages_count, s.last_message_at
-             FROM chats c
-             CROSS JOIN LATERAL (
-                 SELECT count(*) AS messages_count, max(m.created_at) AS last_message_at
-                 FROM messages m WHERE m.chat_id = c.id AND NOT m.is_deleted
-             ) s
-             ORDER BY coalesce(s.last_message_at, c.created_at) DESC, c.id DESC",
-            &[],
-        )
-        .await?;
+    let (position, chats) = snapshot_rows(
+        &client,
+        "SELECT h.head, l.*
+         FROM (SELECT coalesce(max(position), 0) AS head FROM events) h
+         LEFT JOIN LATERAL (
+             SELECT c.id, c.message_count AS messages_count, m.created_at AS last_message_at,
+                    coalesce(m.created_at, c.created_at) AS active_at
+             FROM chats c LEFT JOIN messages m ON m.id = c.last_message_id
+         ) l ON true
+         ORDER BY l.active_at DESC, l.id DESC",
+        &[],
+    )
+    .await?;
     let people = client
         .query(
             "SELECT p.chat_id, u.id, u.name, u.role FROM chat_participants p

@@ -7,17 +7,23 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{JsonBody, PathParam, QueryParams, Snapshot};
+use super::{JsonBody, PathParam, QueryParams, Snapshot, snapshot_rows};
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
-use crate::events::{self, EventData, NewEvent};
+use crate::events::{EventData, NewEvent};
 use crate::{AppError, AppState, Result};
 
 /// A history page: $1 the chat, $2 `before_id` (or NULL), $3 how many. Public so that the
 /// benchmark can `EXPLAIN` exactly this statement.
-pub const HISTORY_SQL: &str = "SELECT id, sender_id, content, is_deleted, created_at FROM messages
+/// The log head comes in the same statement (see `snapshot_rows`).
+pub const HISTORY_SQL: &str = "SELECT h.head, p.*
+ FROM (SELECT coalesce(max(position), 0) AS head FROM events) h
+ LEFT JOIN LATERAL (
+     SELECT id, sender_id, content, is_deleted, created_at FROM messages
      WHERE chat_id = $1 AND NOT is_deleted AND id < coalesce($2, 9223372036854775807)
-     ORDER BY id DESC LIMIT $3";
+     ORDER BY id DESC LIMIT $3
+ ) p ON true
+ ORDER BY p.id DESC";
 
 /// Longest message, in Unicode scalar values.
 pub const MAX_MESSAGE_CHARS: usize = 10_000;
@@ -135,10 +141,9 @@ pub async fn history(
     if !(1..=100).contains(&limit) {
         return Err(AppError::BadRequest(format!("limit must be between 1 and 100 (got {limit})")));
     }
-    let client = state.db.get().await?;
-    let position = events::head(&**client).await?;
     check_access(&state, chat_id, &user).await?;
-    let rows = client.query(HISTORY_SQL, &[&chat_id, &query.before_id, &(limit + 1)]).await?;
+    let client = state.db.get().await?;
+    let (position, rows) = snapshot_rows(&client, HISTORY_SQL, &[&chat_id, &query.before_id, &(limit + 1)]).await?;
     let has_more = rows.len() as i64 > limit;
     let mut messages: Vec<HistoryMessage> = rows
         .iter()

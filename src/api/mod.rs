@@ -33,10 +33,26 @@ pub struct PathParam<T>(pub T);
 pub struct QueryParams<T>(pub T);
 
 /// A read-model answer and the log position it reflects, sent as `X-Event-Position`. The
-/// position is read before the data, so the data is at least that recent: opening the event
-/// stream with it as the resume point misses nothing committed in between (the client
-/// de-duplicates by id whatever arrives twice).
+/// position is read before the data or in the same statement, so the data is at least that
+/// recent: opening the event stream with it as the resume point misses nothing committed in
+/// between (the client de-duplicates by id whatever arrives twice).
 pub struct Snapshot<T>(pub i64, pub T);
+
+/// Runs a read-model statement shaped like [`HISTORY_SQL`]: the log head as column `head`,
+/// left-joined to the data, so that both come from one snapshot in one round trip. Returns the
+/// head and the data rows (none when the only row has a NULL `id`). The statement is prepared
+/// once per pooled connection.
+async fn snapshot_rows(
+    client: &deadpool_postgres::Client,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> crate::Result<(i64, Vec<tokio_postgres::Row>)> {
+    let statement = client.prepare_cached(sql).await?;
+    let mut rows = client.query(&statement, params).await?;
+    let head = rows.first().map_or(0, |r| r.get("head"));
+    rows.retain(|r| r.get::<_, Option<i64>>("id").is_some());
+    Ok((head, rows))
+}
 
 pub const EVENT_POSITION_HEADER: &str = "x-event-position";
 

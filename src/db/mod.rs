@@ -72,6 +72,11 @@ pub async fn connect(config: &tokio_postgres::Config, size: usize) -> anyhow::Re
 /// same moment: the first holds an advisory lock while the others wait and then find nothing
 /// left to do. Runs on its own connection so the lock dies with it whatever happens.
 pub async fn migrate(config: &tokio_postgres::Config) -> anyhow::Result<()> {
+    migrate_to(config, refinery::Target::Latest).await
+}
+
+/// [`migrate`], stopping at `target` (tests use it to upgrade a database holding older data).
+pub async fn migrate_to(config: &tokio_postgres::Config, target: refinery::Target) -> anyhow::Result<()> {
     let (mut client, connection) = config
         .connect(NoTls)
         .await
@@ -81,7 +86,7 @@ pub async fn migrate(config: &tokio_postgres::Config) -> anyhow::Result<()> {
         .execute("SELECT pg_advisory_lock($1, $2)", &[&MIGRATION_LOCK.0, &MIGRATION_LOCK.1])
         .await
         .context("cannot take the migration lock")?;
-    let report = migrations::migrations::runner().run_async(&mut client).await;
+    let report = migrations::migrations::runner().set_target(target).run_async(&mut client).await;
     drop(client); // closes the session, which releases the lock even if the run failed
     let _ = driver.await;
     let report = report.context("database migration failed")?;

@@ -25,16 +25,43 @@ async fn replay_matches_and_then_reports_tampering() {
     expected.sort();
     assert_eq!(found, expected);
 
-    app.sql.execute("DELETE FROM chat_participants WHERE user_id = $1", &[&teacher.id]).await.expect("tamper");
-    let missing: Vec<String> = app
+    app.sql
+        .execute("UPDATE chat_participants SET unread_count = 7 WHERE user_id = $1", &[&student.id])
+        .await
+        .expect("tamper");
+    app.sql.execute("UPDATE chats SET last_message_id = NULL WHERE id = $1", &[&chat]).await.expect("tamper");
+    let counters: Vec<(String, String)> = app
         .sql
-        .query("SELECT problem FROM audit_replay() WHERE projection = 'chat_participants'", &[])
+        .query("SELECT projection, row_key FROM audit_replay() WHERE projection <> 'messages'", &[])
         .await
         .expect("replay")
         .iter()
-        .map(|r| r.get(0))
+        .map(|r| (r.get(0), r.get(1)))
         .collect();
-    assert_eq!(missing, vec!["missing from projection".to_owned()]);
+    assert_eq!(
+        counters,
+        vec![
+            ("chat_participants".to_owned(), format!("{chat}/{}", student.id)),
+            ("chats".to_owned(), chat.to_string())
+        ]
+    );
+
+    app.sql.execute("DELETE FROM chat_participants WHERE user_id = $1", &[&teacher.id]).await.expect("tamper");
+    let mut participants: Vec<(String, String)> = app
+        .sql
+        .query("SELECT row_key, problem FROM audit_replay() WHERE projection = 'chat_participants'", &[])
+        .await
+        .expect("replay")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let mut expected = vec![
+        (format!("{chat}/{}", teacher.id), "missing from projection".to_owned()),
+        (format!("{chat}/{}", student.id), "differs".to_owned()), // the unread count tampered above
+    ];
+    expected.sort();
+    participants.sort();
+    assert_eq!(participants, expected);
 }
 
 #[tokio::test]

@@ -59,6 +59,37 @@ async fn a_chat_without_messages_has_a_null_last_message() {
 }
 
 #[tokio::test]
+async fn deleting_messages_moves_the_last_message_back_and_lowers_unread() {
+    let app = TestApp::spawn().await;
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
+    let admin = app.user("admin", "A").await;
+    let chat = app.chat(&teacher, &student).await;
+    let first = app.send(&student, chat, "first").await;
+    app.send(&teacher, chat, "reply").await;
+    let last = app.send(&student, chat, "last").await;
+    let view = |user| {
+        let app = &app;
+        async move {
+            let (status, body) = status_and_json(app.get("/api/chats", user).send().await.expect("send")).await;
+            assert_eq!(status, 200, "{body}");
+            (body["chats"][0]["last_message"]["content"].clone(), body["chats"][0]["unread_count"].clone())
+        }
+    };
+    assert_eq!(view(&teacher).await, (json!("last"), json!(2)));
+
+    assert_eq!(app.delete_message(&student, last).await.status(), 200);
+    assert_eq!(view(&teacher).await, (json!("reply"), json!(1)), "the newest remaining message, one unread left");
+    assert_eq!(view(&student).await, (json!("reply"), json!(1)), "the student's own deletions change nothing for them");
+
+    assert_eq!(app.delete_message(&student, first).await.status(), 200);
+    assert_eq!(app.delete_message(&student, first).await.status(), 200, "deleting again changes nothing");
+    assert_eq!(view(&teacher).await, (json!("reply"), json!(0)));
+    let (_, admin_view) = status_and_json(app.get("/api/admin/chats", &admin).send().await.expect("send")).await;
+    assert_eq!(admin_view["chats"][0]["messages_count"], 1);
+    assert!(app.sql.query("SELECT * FROM audit_replay()", &[]).await.expect("replay").is_empty());
+}
+
+#[tokio::test]
 async fn admins_list_every_chat_and_nobody_else_may() {
     let app = TestApp::spawn().await;
     let (teacher, student, student2) = (

@@ -21,7 +21,7 @@ async fn replicas_starting_together_apply_each_migration_exactly_once() {
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
-    assert_eq!(history, vec![(1, 1), (2, 1), (3, 1)]);
+    assert_eq!(history, vec![(1, 1), (2, 1), (3, 1), (4, 1)]);
     let triggers: i64 = sql
         .query_one("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'events'::regclass AND NOT tgisinternal", &[])
         .await
@@ -37,5 +37,88 @@ async fn migrating_an_up_to_date_database_changes_nothing() {
     tutorchat::db::migrate(&database).await.expect("second run");
     let sql = connect(&database).await;
     let count: i64 = sql.query_one("SELECT count(*) FROM refinery_schema_history", &[]).await.expect("count").get(0);
-    assert_eq!(count, 3);
+    assert_eq!(count, 4);
+}
+
+#[tokio::test]
+async fn upgrading_a_database_with_chats_fills_the_chat_list_read_models() {
+    let database = fresh_database().await;
+    tutorchat::db::migrate_to(&database, refinery::Target::Version(3)).await.expect("migrate to V3");
+    let sql = connect(&database).await;
+    let user = |email: &str, role: &str| {
+        let sql = &sql;
+        let (email, role) = (email.to_owned(), role.to_owned());
+        async move {
+            sql.query_one("INSERT INTO users (email, name, role) VALUES ($1, $1, $2) RETURNING id", &[&email, &role])
+                .await
+                .expect("user")
+                .get::<_, i64>(0)
+        }
+    };
+    let (teacher, student) = (user("t@v3", "teacher").await, user("s@v3", "student").await);
+    let quiet_student = user("q@v3", "student").await;
+    for s in [student, quiet_student] {
+        sql.execute(
+            "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status) VALUES ($1, $2, now(), 'completed')",
+            &[&teacher, &s],
+        )
+        .await
+        .expect("lesson");
+    }
+    let chat: i64 =
+        sql.query_one("SELECT id FROM chats WHERE student_id = $1", &[&student]).await.expect("chat").get(0);
+    let send = |sender: i64, content: &str| {
+        let sql = &sql;
+        let content = serde_json::json!({ "content": content });
+        async move {
+            sql.query_one(
+                "INSERT INTO events (chat_id, actor_id, type, payload) VALUES ($1, $2, 'message_created', $3)
+                 RETURNING (payload ->> 'message_id')::bigint",
+                &[&chat, &sender, &content],
+            )
+            .await
+            .expect("message")
+            .get::<_, i64>(0)
+        }
+    };
+    send(student, "s1").await;
+    let s2 = send(student, "s2").await;
+    send(teacher, "t1").await;
+    let s3 = send(student, "s3").await;
+    for deleted in [s2, s3] {
+        sql.execute(
+            "INSERT INTO events (chat_id, actor_id, type, payload) VALUES ($1, $2, 'message_deleted', $3)",
+            &[&chat, &student, &serde_json::json!({ "message_id": deleted })],
+        )
+        .await
+        .expect("delete");
+    }
+
+    tutorchat::db::migrate(&database).await.expect("migrate to the latest version");
+    let differences = sql.query("SELECT * FROM audit_replay()", &[]).await.expect("replay");
+    assert!(differences.is_empty(), "the backfill matches the log: {} differences", differences.len());
+    let (last, count): (Option<String>, i64) = sql
+        .query_one(
+            "SELECT m.content, c.message_count FROM chats c LEFT JOIN messages m ON m.id = c.last_message_id
+             WHERE c.id = $1",
+            &[&chat],
+        )
+        .await
+        .map(|r| (r.get(0), r.get(1)))
+        .expect("chat");
+    assert_eq!((last.as_deref(), count), (Some("t1"), 2), "s3 was deleted: t1 is the newest of s1 and t1");
+    let unread: Vec<(i64, i64)> = sql
+        .query("SELECT user_id, unread_count FROM chat_participants WHERE chat_id = $1 ORDER BY user_id", &[&chat])
+        .await
+        .expect("participants")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(unread, vec![(teacher, 1), (student, 1)], "teacher: s1; student: t1");
+    let quiet: (Option<i64>, i64) = sql
+        .query_one("SELECT last_message_id, message_count FROM chats WHERE student_id = $1", &[&quiet_student])
+        .await
+        .map(|r| (r.get(0), r.get(1)))
+        .expect("quiet chat");
+    assert_eq!(quiet, (None, 0));
 }

@@ -521,7 +521,7 @@ pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<S4> {
     let chat_list = timed_gets(&cluster.urls[0], list_requests, 4, 1).await;
     let (chat, _, before) = &samples[0];
     let history_plan = explain(sql, tutorchat::api::HISTORY_SQL, &[chat, before, &51i64]).await?;
-    let chat_list_plan = explain(sql, tutorchat::api::CHAT_LIST_SQL, &[&teacher, &None::<i64>]).await?;
+    let chat_list_plan = explain(sql, tutorchat::api::CHAT_LIST_SQL, &[&teacher]).await?;
     let result = S4 {
         messages,
         chats,
