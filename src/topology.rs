@@ -284,6 +284,8 @@ fn find_nginx() -> anyhow::Result<PathBuf> {
 /// `deploy/nginx.conf` with the lines marked `# topology:` and the replica list rewritten for
 /// this machine.
 pub fn nginx_config(prefix: &Path, front: SocketAddr, replicas: &[SocketAddr]) -> String {
+    // nginx resolves relative paths against its prefix, so a relative `prefix` would double.
+    let prefix = std::path::absolute(prefix).unwrap_or_else(|_| prefix.to_path_buf());
     let mut out = String::new();
     let mut in_replicas = false;
     for line in NGINX_TEMPLATE.lines() {
@@ -323,6 +325,7 @@ pub fn nginx_config(prefix: &Path, front: SocketAddr, replicas: &[SocketAddr]) -
 fn start_nginx(prefix: &Path, front: SocketAddr, replicas: &[Replica]) -> anyhow::Result<Child> {
     let nginx = find_nginx()?;
     std::fs::create_dir_all(prefix)?;
+    let prefix = &std::path::absolute(prefix)?; // DATA_DIR may be relative (.data by default)
     let conf = prefix.join("nginx.conf");
     let addrs: Vec<SocketAddr> = replicas.iter().map(|r| r.addr).collect();
     std::fs::write(&conf, nginx_config(prefix, front, &addrs))?;

@@ -17,3 +17,22 @@ fn the_benchmark_reports_a_delivery_dropped_on_purpose_as_lost() {
     assert_eq!(run["lost"], 1, "one delivery was dropped on purpose: {run}");
     assert_eq!(run["deliveries"].as_u64(), run["deliveries_expected"].as_u64().map(|n| n - 1));
 }
+
+#[test]
+fn the_connection_scenario_counts_every_stream_it_holds_across_processes() {
+    let output = Command::new(env!("CARGO_BIN_EXE_tutorchat-bench"))
+        .args(["--quick", "--only", "s3"])
+        .output()
+        .expect("run tutorchat-bench");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "tutorchat-bench failed: {stderr}");
+    let results: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON results on stdout");
+    let run = &results["s3"]["runs"][0];
+    assert_eq!(run["received"], run["connections"], "one event reached every stream of one replica: {run}");
+    let spread = &results["s3"]["spread"];
+    assert_eq!(spread["replicas"], 3, "{spread}");
+    assert_eq!((spread["held"].as_u64(), spread["failed"].as_u64()), (Some(300), Some(0)), "{spread}");
+    assert_eq!(spread["received"], 300, "the helper processes report every receipt: {spread}");
+    let per_replica = spread["bytes_per_connection"].as_array().expect("per replica");
+    assert_eq!(per_replica.len(), 3, "{spread}");
+}

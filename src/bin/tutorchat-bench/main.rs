@@ -4,6 +4,8 @@
 //!     cargo run --release --bin tutorchat-bench -- --only s1,s5 # some scenarios (others kept)
 //!     cargo run --release --bin tutorchat-bench -- report       # the report from the last results
 //!
+//! (`hold` is internal: S3 runs the tool again as helper processes that hold streams open.)
+//!
 //! Each scenario starts its own topology (private PostgreSQL with fsync on, release replicas)
 //! and its own load, then stops everything. Results go to docs/bench/results.json.
 
@@ -35,6 +37,15 @@ struct Cli {
     /// Where results.json and the charts go (docs/bench) and benchmarks.md (docs).
     #[arg(long, default_value = "docs")]
     out: PathBuf,
+    /// `hold` (S3's helper processes): the stream URL, token, count and source address.
+    #[arg(long, hide = true)]
+    url: Option<String>,
+    #[arg(long, hide = true)]
+    token: Option<String>,
+    #[arg(long, hide = true, default_value_t = 0)]
+    count: usize,
+    #[arg(long, hide = true, default_value = "127.0.0.1")]
+    local_addr: std::net::IpAddr,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -52,6 +63,10 @@ pub struct Results {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     raise_file_limit();
+    if cli.action == "hold" {
+        let (url, token) = cli.url.zip(cli.token).ok_or_else(|| anyhow::anyhow!("hold needs --url and --token"))?;
+        return scenarios::hold(url, token, cli.count, cli.local_addr).await;
+    }
     let results_path = cli.out.join("bench/results.json");
     let mut results: Results =
         std::fs::read(&results_path).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok()).unwrap_or_default();
@@ -68,7 +83,10 @@ async fn main() -> anyhow::Result<()> {
         }
         if wants("s3") {
             let counts: &[usize] = if cli.quick { &[200] } else { &[5_000, 19_000] };
-            results.s3 = Some(scenarios::s3(counts).await?);
+            let mut s3 = scenarios::s3(counts).await?;
+            let (replicas, per_replica) = if cli.quick { (3, 100) } else { (3, 19_000) };
+            s3.spread = Some(scenarios::s3_spread(replicas, per_replica).await?);
+            results.s3 = Some(s3);
         }
         if wants("s4") {
             let (chats, per_chat) = if cli.quick { (1_000, 20) } else { (100_000, 100) };

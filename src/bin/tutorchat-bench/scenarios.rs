@@ -312,6 +312,27 @@ pub struct S3 {
     pub idle_http_connections: usize,
     #[serde(default)]
     pub idle_http_bytes_per_connection: f64,
+    /// Streams held on several replicas at once, by several generator processes.
+    #[serde(default)]
+    pub spread: Option<S3Spread>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct S3Spread {
+    pub replicas: usize,
+    /// Streams asked of each replica.
+    pub per_replica: usize,
+    /// Streams open at the same moment, across all replicas.
+    pub held: usize,
+    /// Streams that failed to open.
+    pub failed: usize,
+    /// PSS delta / streams, per replica.
+    pub bytes_per_connection: Vec<f64>,
+    /// From the POST (on the first replica) until the last stream, on any replica, had it.
+    pub fan_out_ms: f64,
+    pub received: usize,
+    /// How long opening every stream took.
+    pub open_seconds: f64,
 }
 
 pub async fn s3(counts: &[usize]) -> anyhow::Result<S3> {
@@ -329,7 +350,7 @@ pub async fn s3(counts: &[usize]) -> anyhow::Result<S3> {
     let pid = cluster.topology().replica_pid(0).ok_or_else(|| anyhow::anyhow!("no replica"))?;
     let http = load::client();
     let url = format!("{}/api/events/chat", cluster.urls[0]);
-    let mut result = S3 { runs: vec![], idle_http_connections: 0, idle_http_bytes_per_connection: 0.0 };
+    let mut result = S3 { runs: vec![], idle_http_connections: 0, idle_http_bytes_per_connection: 0.0, spread: None };
     // One baseline for every run: after a run's streams close the allocator keeps their memory
     // for reuse, so a later baseline would hide it.
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -431,6 +452,163 @@ pub async fn s3(counts: &[usize]) -> anyhow::Result<S3> {
     }
     cluster.stop().await;
     Ok(result)
+}
+
+/// S3 across replicas: `per_replica` admin streams on each of `replicas` replicas at once. A
+/// process here may hold at most 20,000 open files, so each replica's streams are held by a
+/// helper process of their own (this tool, `hold`), connecting from its own loopback address
+/// (127.0.0.2, .3, …) so that no source address runs out of ephemeral ports.
+pub async fn s3_spread(replicas: usize, per_replica: usize) -> anyhow::Result<S3Spread> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let cluster = Cluster::start(replicas, &[]).await?;
+    let pairs = load::seed_pairs(&cluster.sql, 1).await?;
+    let admin: i64 = cluster
+        .sql
+        .query_one(
+            "INSERT INTO users (email, name, role) VALUES ('spread-admin@bench', 'Admin', 'admin') RETURNING id",
+            &[],
+        )
+        .await?
+        .get(0);
+    let admin = load::token(admin);
+    let pids: Vec<u32> = (0..replicas)
+        .map(|i| cluster.topology().replica_pid(i).ok_or_else(|| anyhow::anyhow!("replica {i} is not running")))
+        .collect::<anyhow::Result<_>>()?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let before: Vec<u64> = pids.iter().map(|&pid| load::pss_bytes(pid).unwrap_or(0)).collect();
+
+    let exe = std::env::current_exe()?;
+    let started = Instant::now();
+    let mut holders = Vec::with_capacity(replicas);
+    for (i, url) in cluster.urls.iter().enumerate() {
+        let mut child = tokio::process::Command::new(&exe)
+            .args(["hold", "--url", &format!("{url}/api/events/chat"), "--token", &admin])
+            .args(["--count", &per_replica.to_string(), "--local-addr", &format!("127.0.0.{}", i + 2)])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()?;
+        let stdin = child.stdin.take().ok_or_else(|| anyhow::anyhow!("holder stdin"))?;
+        let stdout = BufReader::new(child.stdout.take().ok_or_else(|| anyhow::anyhow!("holder stdout"))?).lines();
+        holders.push((child, stdin, stdout));
+    }
+    // Each holder says "opened <ok> <failed>" once every stream it was asked for has an answer.
+    let (mut held, mut failed) = (0, 0);
+    for (_, _, lines) in &mut holders {
+        let line = tokio::time::timeout(Duration::from_secs(900), lines.next_line()).await??.unwrap_or_default();
+        let mut fields = line.split_whitespace().skip(1).map(|v| v.parse::<usize>().unwrap_or(0));
+        held += fields.next().unwrap_or(0);
+        failed += fields.next().unwrap_or(0);
+    }
+    let open_seconds = started.elapsed().as_secs_f64();
+    eprintln!("S3 spread: {held} streams open on {replicas} replicas ({failed} failed) after {open_seconds:.0} s");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let bytes_per_connection: Vec<f64> = pids
+        .iter()
+        .zip(&before)
+        .map(|(&pid, &b)| load::pss_bytes(pid).unwrap_or(0).saturating_sub(b) as f64 / per_replica as f64)
+        .collect();
+
+    let sent = std::time::SystemTime::now();
+    let post = load::client()
+        .post(format!("{}/api/messages", cluster.urls[0]))
+        .bearer_auth(&pairs[0].teacher)
+        .json(&json!({ "chat_id": pairs[0].chat, "content": "to everyone watching, everywhere" }))
+        .send()
+        .await?;
+    anyhow::ensure!(post.status() == 201, "posting: {}", post.status());
+    // Ask each holder for "received <count> <unix nanos of the last receipt>" until all have it.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (received, last) = loop {
+        let (mut received, mut last) = (0, 0u128);
+        for (_, stdin, lines) in &mut holders {
+            stdin.write_all(b"report\n").await?;
+            let line = lines.next_line().await?.unwrap_or_default();
+            let mut fields = line.split_whitespace().skip(1);
+            received += fields.next().and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+            last = last.max(fields.next().and_then(|v| v.parse::<u128>().ok()).unwrap_or(0));
+        }
+        if received >= held || Instant::now() > deadline {
+            break (received, last);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let sent_nanos = sent.duration_since(std::time::UNIX_EPOCH)?.as_nanos();
+    let fan_out_ms = last.saturating_sub(sent_nanos) as f64 / 1e6;
+    let result =
+        S3Spread { replicas, per_replica, held, failed, bytes_per_connection, fan_out_ms, received, open_seconds };
+    eprintln!(
+        "S3 spread: one event reached {received} of {held} streams in {fan_out_ms:.1} ms; bytes per stream by replica: {:?}",
+        result.bytes_per_connection.iter().map(|b| b.round()).collect::<Vec<_>>()
+    );
+    for (mut child, stdin, _) in holders {
+        drop(stdin); // a holder exits at the end of its input
+        let _ = tokio::time::timeout(Duration::from_secs(30), child.wait()).await;
+    }
+    cluster.stop().await;
+    Ok(result)
+}
+
+/// The helper process of [`s3_spread`]: opens `count` streams to `url` from `local`, 256 at a
+/// time, then says "opened <ok> <failed>"; answers each "report" line on stdin with "received
+/// <new_message events> <unix nanos of the last>"; exits when its input ends.
+pub async fn hold(url: String, token: String, count: usize, local: std::net::IpAddr) -> anyhow::Result<()> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    // No overall timeout: these streams stay open for minutes.
+    let http = reqwest::Client::builder().local_address(local).pool_max_idle_per_host(0).build()?;
+    let stop = CancellationToken::new();
+    let (opened, failed) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let received = Arc::new(AtomicUsize::new(0));
+    let last = Arc::new(std::sync::Mutex::new(0u128));
+    let gate = Arc::new(tokio::sync::Semaphore::new(256));
+    for _ in 0..count {
+        let (http, url, token, stop) = (http.clone(), url.clone(), token.clone(), stop.clone());
+        let (opened, failed, received, last) = (opened.clone(), failed.clone(), received.clone(), last.clone());
+        let permit = gate.clone().acquire_owned().await?;
+        tokio::spawn(async move {
+            let mut permit = Some(permit);
+            let outcome = load::read_stream(
+                http,
+                url,
+                token,
+                None,
+                stop,
+                || {
+                    opened.fetch_add(1, Ordering::Relaxed);
+                    permit.take();
+                },
+                |event| {
+                    if event.event == "new_message" {
+                        let now =
+                            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+                        *last.lock().expect("last") = now.as_nanos();
+                        received.fetch_add(1, Ordering::Relaxed);
+                    }
+                },
+            )
+            .await;
+            if outcome.is_err() && permit.is_some() {
+                failed.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+    }
+    while opened.load(Ordering::Relaxed) + failed.load(Ordering::Relaxed) < count {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut out = tokio::io::stdout();
+    out.write_all(format!("opened {} {}\n", opened.load(Ordering::Relaxed), failed.load(Ordering::Relaxed)).as_bytes())
+        .await?;
+    out.flush().await?;
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    while let Some(line) = lines.next_line().await? {
+        if line.trim() == "report" {
+            let last = *last.lock().expect("last");
+            out.write_all(format!("received {} {last}\n", received.load(Ordering::Relaxed)).as_bytes()).await?;
+            out.flush().await?;
+        }
+    }
+    stop.cancel();
+    Ok(())
 }
 
 // ---------------------------------------------------------------- S4
