@@ -139,16 +139,28 @@ where
     Ok(answers)
 }
 
+/// The statement [`read_after`] runs: $1 the position to read after, $2 how many at most.
+pub static READ_AFTER_SQL: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("SELECT {COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2"));
+
 /// Up to `limit` events after `position`, in log order. Because positions become visible in
 /// order (see the migration), a reader that advances its cursor to the last event returned can
 /// never skip one that commits later.
 pub async fn read_after(client: &impl GenericClient, position: i64, limit: i64) -> anyhow::Result<Vec<StoredEvent>> {
-    let rows = client
-        .query(
-            &format!("SELECT {COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2"),
-            &[&position, &limit],
-        )
-        .await?;
+    read_after_with(client, READ_AFTER_SQL.as_str(), position, limit).await
+}
+
+/// [`read_after`] with [`READ_AFTER_SQL`] already prepared (or as text).
+pub async fn read_after_with<S>(
+    client: &impl GenericClient,
+    statement: &S,
+    position: i64,
+    limit: i64,
+) -> anyhow::Result<Vec<StoredEvent>>
+where
+    S: ?Sized + ToStatement + Sync + Send,
+{
+    let rows = client.query(statement, &[&position, &limit]).await?;
     rows.iter().map(StoredEvent::from_row).collect()
 }
 

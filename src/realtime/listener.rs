@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use tokio_postgres::{AsyncMessage, Client, NoTls};
+use tokio_postgres::{AsyncMessage, Client, NoTls, Statement};
 use tokio_util::sync::CancellationToken;
 
 use super::frames;
@@ -95,7 +95,8 @@ async fn listen(
     let _abort = AbortOnDrop(driver);
 
     client.batch_execute(&format!("LISTEN {}", events::CHANNEL)).await.context("LISTEN failed")?;
-    catch_up(&client, hub).await?;
+    let read = client.prepare(&events::READ_AFTER_SQL).await.context("cannot prepare the log read")?;
+    catch_up(&client, &read, hub).await?;
     hub.set_listening(true);
     *backoff = Duration::from_millis(100);
     tracing::info!(head = hub.head(), "listener connected");
@@ -110,20 +111,20 @@ async fn listen(
                     bail!("connection closed");
                 }
                 while wakes.try_recv().is_ok() {} // one catch-up answers every wake-up so far
-                catch_up(&client, hub).await?;
+                catch_up(&client, &read, hub).await?;
             }
             _ = probe_timer.tick() => {
                 // A half-open TCP connection stays silent forever: ask, and treat no answer as a drop.
                 tokio::time::timeout(probe, client.simple_query("SELECT 1")).await.context("probe timed out")??;
-                catch_up(&client, hub).await?;
+                catch_up(&client, &read, hub).await?;
             }
         }
     }
 }
 
-async fn catch_up(client: &Client, hub: &Hub) -> anyhow::Result<()> {
+async fn catch_up(client: &Client, read: &Statement, hub: &Hub) -> anyhow::Result<()> {
     loop {
-        let batch = events::read_after(client, hub.head(), BATCH).await?;
+        let batch = events::read_after_with(client, read, hub.head(), BATCH).await?;
         let Some(last) = batch.last() else {
             metrics::gauge!(crate::metrics::LISTENER_LAG_POSITIONS).set(0.0);
             return Ok(());

@@ -719,7 +719,10 @@ pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<S4> {
     Ok(result)
 }
 
-/// Runs the requests with `concurrency` closed-loop clients, `rounds` times over.
+/// Runs the requests with `concurrency` closed-loop clients, `rounds` times over, after an
+/// untimed warm-up of a few requests per client: the replica opens its pooled database
+/// connections on first use, and a new PostgreSQL session plans its first statements with cold
+/// caches, tens of milliseconds once per connection that would otherwise be the p99.
 async fn timed_gets(
     base: &str,
     requests: Vec<(String, String)>,
@@ -727,6 +730,13 @@ async fn timed_gets(
     rounds: usize,
 ) -> (usize, Percentiles) {
     let http = load::client();
+    let warm_up = futures::future::join_all((0..concurrency * 4).map(|i| {
+        let (path, token) = &requests[i % requests.len()];
+        http.get(format!("{base}{path}")).bearer_auth(token).send()
+    }));
+    for response in warm_up.await.into_iter().flatten() {
+        let _ = response.bytes().await;
+    }
     let requests = Arc::new(requests);
     let next = Arc::new(AtomicUsize::new(0));
     let total = requests.len() * rounds;
