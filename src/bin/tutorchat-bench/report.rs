@@ -389,7 +389,7 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
             md,
             "## S4 — reads on a large data set\n\n{} messages in {} chats (seeded through the log's own triggers in {:.0} s). History: \
              `limit=50` pages with `before_id` a fifth of the way into random chats (older than four fifths of the chat), {} requests from 8 clients. Chat list: a teacher with 500 chats, \
-             {} requests from 4 clients. Each is timed after an untimed warm-up of four requests per client (the replica's pooled connections open on first use).\n\n| query | p50 | p99 | max |\n|---|---|---|---|\n| history page | {:.2} ms | {:.2} ms | {:.2} ms |\n| chat list, 500 chats | {:.2} ms | {:.2} ms | {:.2} ms |\n\n\
+             {} requests from 4 clients. Then both again from one client at a time. Each is timed after an untimed warm-up of four requests per client (the replica's pooled connections open on first use).\n\n| query | clients | p50 | p99 | max |\n|---|---|---|---|---|\n| history page | 8 | {:.2} ms | {:.2} ms | {:.2} ms |\n| history page | 1 | {:.2} ms | {:.2} ms | {:.2} ms |\n| chat list, 500 chats | 4 | {:.2} ms | {:.2} ms | {:.2} ms |\n| chat list, 500 chats | 1 | {:.2} ms | {:.2} ms | {:.2} ms |\n\n\
              Plans (`EXPLAIN (ANALYZE, BUFFERS)` of the statements the handlers run):\n\n```\n{}\n```\n\n```\n{}\n```\n",
             s4.messages,
             s4.chats,
@@ -399,25 +399,33 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
             s4.history.p50_ms,
             s4.history.p99_ms,
             s4.history.max_ms,
+            s4.history_one_client.p50_ms,
+            s4.history_one_client.p99_ms,
+            s4.history_one_client.max_ms,
             s4.chat_list_500.p50_ms,
             s4.chat_list_500.p99_ms,
             s4.chat_list_500.max_ms,
+            s4.chat_list_one_client.p50_ms,
+            s4.chat_list_one_client.p99_ms,
+            s4.chat_list_one_client.max_ms,
             s4.history_plan,
             s4.chat_list_plan
         );
-        let _ = writeln!(
-            targets,
-            "| S4: history page p99 ≤ 2 ms ({} messages) | {:.2} ms | {} |",
-            s4.messages,
-            s4.history.p99_ms,
-            verdict(s4.history.p99_ms <= 2.0)
-        );
-        let _ = writeln!(
-            targets,
-            "| S4: chat list of 500 chats p99 ≤ 20 ms | {:.2} ms | {} |",
-            s4.chat_list_500.p99_ms,
-            verdict(s4.chat_list_500.p99_ms <= 20.0)
-        );
+        // Closed-loop clients beyond the two cores measure queueing as much as the read path,
+        // so each target shows one client (the service time) and the concurrent run.
+        let two_ways = |one: f64, many: f64, clients: usize, target: f64| {
+            let figures = format!("{one:.2} ms from one client; {many:.2} ms from {clients}");
+            let verdict = match (one <= target, many <= target) {
+                (true, true) => "met".to_owned(),
+                (true, false) => format!("met from one client; **missed** from {clients}"),
+                _ => "**missed**".to_owned(),
+            };
+            (figures, verdict)
+        };
+        let (figures, met) = two_ways(s4.history_one_client.p99_ms, s4.history.p99_ms, 8, 2.0);
+        let _ = writeln!(targets, "| S4: history page p99 ≤ 2 ms ({} messages) | {figures} | {met} |", s4.messages);
+        let (figures, met) = two_ways(s4.chat_list_one_client.p99_ms, s4.chat_list_500.p99_ms, 4, 20.0);
+        let _ = writeln!(targets, "| S4: chat list of 500 chats p99 ≤ 20 ms | {figures} | {met} |");
     }
 
     if let Some(s5) = &results.s5 {

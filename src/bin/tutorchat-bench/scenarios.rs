@@ -622,6 +622,11 @@ pub struct S4 {
     pub history_requests: usize,
     pub chat_list_500: Percentiles,
     pub chat_list_requests: usize,
+    /// The same requests from one client at a time: the service time, without queueing.
+    #[serde(default)]
+    pub history_one_client: Percentiles,
+    #[serde(default)]
+    pub chat_list_one_client: Percentiles,
     pub history_plan: String,
     pub chat_list_plan: String,
 }
@@ -681,22 +686,17 @@ pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<S4> {
         .await?;
     let samples: Vec<(i64, String, i64)> =
         samples.iter().map(|r| (r.get(0), load::token(r.get(1)), r.get(2))).collect();
-    let history = timed_gets(
-        &cluster.urls[0],
-        samples
-            .iter()
-            .map(|(chat, token, before)| {
-                (format!("/api/chats/{chat}/messages?limit=50&before_id={before}"), token.clone())
-            })
-            .collect(),
-        8,
-        4,
-    )
-    .await;
+    let history_requests: Vec<(String, String)> = samples
+        .iter()
+        .map(|(chat, token, before)| (format!("/api/chats/{chat}/messages?limit=50&before_id={before}"), token.clone()))
+        .collect();
+    let history = timed_gets(&cluster.urls[0], history_requests.clone(), 8, 4).await;
+    let history_one_client = timed_gets(&cluster.urls[0], history_requests, 1, 2).await;
     let teacher: i64 = sql.query_one("SELECT id FROM users WHERE email = 'bench-teacher-1'", &[]).await?.get(0);
     let list_requests: Vec<(String, String)> =
         (0..300).map(|_| ("/api/chats".to_owned(), load::token(teacher))).collect();
-    let chat_list = timed_gets(&cluster.urls[0], list_requests, 4, 1).await;
+    let chat_list = timed_gets(&cluster.urls[0], list_requests.clone(), 4, 1).await;
+    let chat_list_one_client = timed_gets(&cluster.urls[0], list_requests, 1, 1).await;
     let (chat, _, before) = &samples[0];
     let history_plan = explain(sql, tutorchat::api::HISTORY_SQL, &[chat, before, &51i64]).await?;
     let chat_list_plan = explain(sql, tutorchat::api::CHAT_LIST_SQL, &[&teacher]).await?;
@@ -708,12 +708,21 @@ pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<S4> {
         history: history.1,
         chat_list_requests: chat_list.0,
         chat_list_500: chat_list.1,
+        history_one_client: history_one_client.1,
+        chat_list_one_client: chat_list_one_client.1,
         history_plan,
         chat_list_plan,
     };
     eprintln!(
-        "S4 history page p50 {:.2} ms p99 {:.2} ms; chat list (500 chats) p50 {:.2} ms p99 {:.2} ms",
-        result.history.p50_ms, result.history.p99_ms, result.chat_list_500.p50_ms, result.chat_list_500.p99_ms
+        "S4 history page p50 {:.2} ms p99 {:.2} ms (one client: {:.2} / {:.2}); chat list (500 chats) p50 {:.2} ms p99 {:.2} ms (one client: {:.2} / {:.2})",
+        result.history.p50_ms,
+        result.history.p99_ms,
+        result.history_one_client.p50_ms,
+        result.history_one_client.p99_ms,
+        result.chat_list_500.p50_ms,
+        result.chat_list_500.p99_ms,
+        result.chat_list_one_client.p50_ms,
+        result.chat_list_one_client.p99_ms
     );
     cluster.stop().await;
     Ok(result)
@@ -775,7 +784,12 @@ async fn explain(
     query: &str,
     params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
 ) -> anyhow::Result<String> {
-    sql.batch_execute("SET jit = off").await?;
+    // The application's session settings, so that the plan is the one its requests get.
+    let settings = tutorchat::db::SESSION_OPTIONS.split("-c").map(str::trim).filter(|s| !s.is_empty());
+    for setting in settings {
+        let (name, value) = setting.split_once('=').ok_or_else(|| anyhow::anyhow!("setting {setting}"))?;
+        sql.batch_execute(&format!("SET {name} = {value}")).await?;
+    }
     let rows = sql.query(&format!("EXPLAIN (ANALYZE, BUFFERS) {query}"), params).await?;
     Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect::<Vec<_>>().join("\n"))
 }
