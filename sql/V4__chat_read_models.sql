@@ -62,12 +62,11 @@ BEGIN
     FROM (SELECT chat_id, sum(sign) AS delta FROM changes GROUP BY chat_id) d
     WHERE c.id = d.chat_id;
 
+    -- A deletion's actor is the message's sender: only the author may delete (the BEFORE trigger).
     WITH changes AS (
-        SELECT a.chat_id, m.id AS message_id, m.sender_id,
+        SELECT a.chat_id, (a.payload ->> 'message_id')::bigint AS message_id, a.actor_id AS sender_id,
                CASE a.type WHEN 'message_created' THEN 1 ELSE -1 END AS sign
-        FROM appended a
-        JOIN messages m ON m.id = (a.payload ->> 'message_id')::bigint
-        WHERE a.type IN ('message_created', 'message_deleted')
+        FROM appended a WHERE a.type IN ('message_created', 'message_deleted')
     )
     UPDATE chat_participants p
     SET unread_count = p.unread_count + d.delta

@@ -213,4 +213,12 @@ pub fn pss_bytes(pid: u32) -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// Microseconds, since boot, during which every task was stalled on I/O ("full" in
+/// /proc/pressure/io); `None` where the kernel does not report pressure.
+pub fn io_stalled_micros() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/pressure/io").ok()?;
+    let full = text.lines().find(|l| l.starts_with("full"))?;
+    full.split_whitespace().find_map(|f| f.strip_prefix("total="))?.parse().ok()
+}
+
 pub type Shared<T> = Arc<std::sync::Mutex<T>>;

@@ -257,14 +257,16 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
         let _ = writeln!(
             md,
             "## S2 — delivery latency\n\n{} chats, both participants subscribed ({} streams) on replica B; messages posted open-loop on replica A \
-             for {:.0} s per rate. Latency is from just before the POST is sent to the moment a stream has the event.\n\n\
-             ![S2](bench/s2-latency.svg)\n\n| rate | sent | acknowledged | deliveries | lost | p50 | p99 | max |\n|---|---|---|---|---|---|---|---|",
+             for {:.0} s per rate. Latency is from just before the POST is sent to the moment a stream has the event. \
+             \"I/O stalled\" is how long, during the run, every task on the machine waited for the disk (Linux pressure stall information): \
+             each commit waits for its WAL flush, so the virtual disk's stalls show in the tail.\n\n\
+             ![S2](bench/s2-latency.svg)\n\n| rate | sent | acknowledged | deliveries | lost | p50 | p99 | max | I/O stalled |\n|---|---|---|---|---|---|---|---|---|",
             s2.chats, s2.streams, s2.seconds_per_run
         );
         for r in &s2.runs {
             let _ = writeln!(
                 md,
-                "| {} msg/s | {} | {} | {} of {} | {} | {:.2} ms | {:.2} ms | {:.2} ms |",
+                "| {} msg/s | {} | {} | {} of {} | {} | {:.2} ms | {:.2} ms | {:.2} ms | {} |",
                 r.rate,
                 r.sent,
                 r.acknowledged,
@@ -273,7 +275,8 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
                 r.lost,
                 r.latency.p50_ms,
                 r.latency.p99_ms,
-                r.latency.max_ms
+                r.latency.max_ms,
+                r.io_stalled_ms.map_or("not reported".to_owned(), |ms| format!("{ms:.0} ms"))
             );
             let target = if r.rate <= 500 { 10.0 } else { 25.0 };
             let _ = writeln!(

@@ -165,6 +165,11 @@ pub struct S2Run {
     pub deliveries: usize,
     pub lost: usize,
     pub latency: Percentiles,
+    /// Time during the run when every task on the machine was stalled on I/O (Linux pressure
+    /// stall information, /proc/pressure/io "full"): commits wait for the WAL flush, so disk
+    /// stalls of this virtual machine show up in the tail.
+    #[serde(default)]
+    pub io_stalled_ms: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -229,6 +234,7 @@ pub async fn s2(run: Duration, rates: &[usize], chats: usize, drop_one: bool) ->
     for &rate in rates {
         let total = (rate as f64 * run.as_secs_f64()) as usize;
         let first = seq;
+        let stalled_before = load::io_stalled_micros();
         let began = tokio::time::Instant::now();
         let mut posts = Vec::with_capacity(total);
         for i in 0..total {
@@ -247,6 +253,8 @@ pub async fn s2(run: Duration, rates: &[usize], chats: usize, drop_one: bool) ->
         for post in posts {
             acknowledged += usize::from(post.await.unwrap_or(false));
         }
+        let io_stalled_ms =
+            stalled_before.zip(load::io_stalled_micros()).map(|(b, a)| a.saturating_sub(b) as f64 / 1e3);
         tokio::time::sleep(Duration::from_secs(3)).await; // let the last deliveries arrive
         let latencies: Vec<Duration> = deliveries
             .lock()
@@ -264,15 +272,17 @@ pub async fn s2(run: Duration, rates: &[usize], chats: usize, drop_one: bool) ->
             deliveries: latencies.len(),
             lost: expected.saturating_sub(latencies.len()),
             latency: load::percentiles(latencies),
+            io_stalled_ms,
         };
         eprintln!(
-            "S2 {rate:5} msg/s: {} delivered of {} expected, lost {}, p50 {:.2} ms p99 {:.2} ms max {:.2} ms",
+            "S2 {rate:5} msg/s: {} delivered of {} expected, lost {}, p50 {:.2} ms p99 {:.2} ms max {:.2} ms, I/O stalled {:.0} ms",
             run.deliveries,
             run.deliveries_expected,
             run.lost,
             run.latency.p50_ms,
             run.latency.p99_ms,
-            run.latency.max_ms
+            run.latency.max_ms,
+            run.io_stalled_ms.unwrap_or(0.0)
         );
         result.runs.push(run);
     }
