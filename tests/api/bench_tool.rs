@@ -33,6 +33,7 @@ fn the_connection_scenario_counts_every_stream_it_holds_across_processes() {
     assert_eq!(spread["replicas"], 3, "{spread}");
     assert_eq!((spread["held"].as_u64(), spread["failed"].as_u64()), (Some(300), Some(0)), "{spread}");
     assert_eq!(spread["received"], 300, "the helper processes report every receipt: {spread}");
+    assert_eq!(spread["ended"], 0, "no stream ended while held: {spread}");
     let per_replica = spread["bytes_per_connection"].as_array().expect("per replica");
     assert_eq!(per_replica.len(), 3, "{spread}");
 }

@@ -84,12 +84,17 @@ pub struct Throughput {
     pub seconds: f64,
     pub per_second: f64,
     pub latency: Percentiles,
+    /// Time during the run when every task on the machine was stalled on I/O (see
+    /// [`io_stalled_micros`]).
+    #[serde(default)]
+    pub io_stalled_ms: Option<f64>,
 }
 
 /// `senders` clients, each posting its next message as soon as the previous one is answered,
 /// spread over `urls` (replicas) and `pairs` (chats), for `duration`.
 pub async fn closed_loop(urls: &[String], pairs: &[Pair], senders: usize, duration: Duration) -> Throughput {
     let http = client();
+    let stalled_before = io_stalled_micros();
     let started = Instant::now();
     let deadline = started + duration;
     let tasks: Vec<_> = (0..senders)
@@ -126,6 +131,7 @@ pub async fn closed_loop(urls: &[String], pairs: &[Pair], senders: usize, durati
         seconds,
         per_second: latencies.len() as f64 / seconds,
         latency: percentiles(latencies),
+        io_stalled_ms: stalled_before.zip(io_stalled_micros()).map(|(b, a)| a.saturating_sub(b) as f64 / 1e3),
     }
 }
 

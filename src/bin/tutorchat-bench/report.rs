@@ -207,21 +207,26 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
             "## S1 — write throughput\n\n{} replicas, 256 chats, closed-loop senders spread over both replicas, {:.0} s per run. \
              The database ceiling is pgbench running the same INSERT into `events` (same triggers: ordering lock, projection, NOTIFY) \
              with 16 clients. The generator's own ceiling (closed loop against a route that does no work): {:.0} requests/s.\n\n\
-             ![S1](bench/s1-throughput.svg)\n\n| mode | senders | messages/s | POST p50 | POST p99 | errors |\n|---|---|---|---|---|---|",
+             ![S1](bench/s1-throughput.svg)\n\n| mode | senders | messages/s | POST p50 | POST p99 | errors | I/O stalled |\n|---|---|---|---|---|---|---|",
             s1.replicas, s1.seconds_per_run, s1.generator_ceiling
         );
         for (mode, runs) in [("group commit", &s1.batched), ("one transaction each", &s1.single)] {
             for t in runs.iter() {
                 let _ = writeln!(
                     md,
-                    "| {mode} | {} | {:.0} | {:.2} ms | {:.2} ms | {} |",
-                    t.senders, t.per_second, t.latency.p50_ms, t.latency.p99_ms, t.errors
+                    "| {mode} | {} | {:.0} | {:.2} ms | {:.2} ms | {} | {} |",
+                    t.senders,
+                    t.per_second,
+                    t.latency.p50_ms,
+                    t.latency.p99_ms,
+                    t.errors,
+                    t.io_stalled_ms.map_or("not reported".to_owned(), |ms| format!("{ms:.0} ms"))
                 );
             }
         }
         let _ = writeln!(
             md,
-            "| pgbench, 1 message per transaction | 16 | {:.0} | | | |\n| pgbench, 20 messages per transaction | 16 | {:.0} | | | |\n",
+            "| pgbench, 1 message per transaction | 16 | {:.0} | | | | |\n| pgbench, 20 messages per transaction | 16 | {:.0} | | | | |\n",
             s1.pgbench_one_per_transaction, s1.pgbench_twenty_per_transaction
         );
         let best = |runs: &[crate::load::Throughput]| runs.iter().map(|t| t.per_second).fold(0.0, f64::max);
@@ -350,15 +355,16 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
                     "\n### Across {} replicas at once\n\n{} admin streams asked of each replica, held by {} helper processes of the tool \
                      (`tutorchat-bench hold`, one per replica: a process here may hold at most 20,000 open files), each connecting from its own \
                      loopback address (127.0.0.2, .3, …). Then one message, posted to the first replica, and the time until the last stream, on \
-                     any replica, had it.\n\n| streams held | failed to open | opening took | one event reached all in | received | per connection, by replica |\n|---|---|---|---|---|---|",
+                     any replica, had it.\n\n| streams held | failed to open | ended early | opening took | one event reached all in | received | per connection, by replica |\n|---|---|---|---|---|---|---|",
                     spread.replicas, spread.per_replica, spread.replicas
                 );
                 let per: Vec<String> = spread.bytes_per_connection.iter().map(|b| format!("{b:.0} bytes")).collect();
                 let _ = writeln!(
                     md,
-                    "| {} | {} | {:.0} s | {:.1} ms | {} | {} |",
+                    "| {} | {} | {} | {:.0} s | {:.1} ms | {} | {} |",
                     spread.held,
                     spread.failed,
+                    spread.ended,
                     spread.open_seconds,
                     spread.fan_out_ms,
                     spread.received,
@@ -366,9 +372,10 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
                 );
                 let _ = writeln!(
                     targets,
-                    "| S3: ~57,000 connections across three replicas | {} held ({} failed), one event reached {} of them in {:.0} ms | {} |",
+                    "| S3: ~57,000 connections across three replicas | {} held ({} failed to open, {} ended early), one event reached {} of them in {:.0} ms | {} |",
                     spread.held,
                     spread.failed,
+                    spread.ended,
                     spread.received,
                     spread.fan_out_ms,
                     verdict(

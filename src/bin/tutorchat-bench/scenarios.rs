@@ -96,8 +96,12 @@ pub async fn s1(run: Duration, senders: &[usize]) -> anyhow::Result<S1> {
         for &n in senders {
             let t = load::closed_loop(&cluster.urls, &pairs, n, run).await;
             eprintln!(
-                "S1 {mode:7} {n:4} senders: {:8.0} msg/s  p50 {:.2} ms  p99 {:.2} ms  errors {}",
-                t.per_second, t.latency.p50_ms, t.latency.p99_ms, t.errors
+                "S1 {mode:7} {n:4} senders: {:8.0} msg/s  p50 {:.2} ms  p99 {:.2} ms  errors {}  I/O stalled {:.0} ms",
+                t.per_second,
+                t.latency.p50_ms,
+                t.latency.p99_ms,
+                t.errors,
+                t.io_stalled_ms.unwrap_or(0.0)
             );
             if mode == "batched" { result.batched.push(t) } else { result.single.push(t) }
         }
@@ -336,6 +340,10 @@ pub struct S3Spread {
     pub held: usize,
     /// Streams that failed to open.
     pub failed: usize,
+    /// Streams that opened and then ended before the measurement was over (a stream that ends
+    /// cannot receive the event; a real client would reconnect and resume).
+    #[serde(default)]
+    pub ended: usize,
     /// PSS delta / streams, per replica.
     pub bytes_per_connection: Vec<f64>,
     /// From the POST (on the first replica) until the last stream, on any replica, had it.
@@ -529,26 +537,36 @@ pub async fn s3_spread(replicas: usize, per_replica: usize) -> anyhow::Result<S3
     anyhow::ensure!(post.status() == 201, "posting: {}", post.status());
     // Ask each holder for "received <count> <unix nanos of the last receipt>" until all have it.
     let deadline = Instant::now() + Duration::from_secs(60);
-    let (received, last) = loop {
-        let (mut received, mut last) = (0, 0u128);
+    let (received, last, ended) = loop {
+        let (mut received, mut last, mut ended) = (0, 0u128, 0);
         for (_, stdin, lines) in &mut holders {
             stdin.write_all(b"report\n").await?;
             let line = lines.next_line().await?.unwrap_or_default();
             let mut fields = line.split_whitespace().skip(1);
             received += fields.next().and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
             last = last.max(fields.next().and_then(|v| v.parse::<u128>().ok()).unwrap_or(0));
+            ended += fields.next().and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
         }
         if received >= held || Instant::now() > deadline {
-            break (received, last);
+            break (received, last, ended);
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     let sent_nanos = sent.duration_since(std::time::UNIX_EPOCH)?.as_nanos();
     let fan_out_ms = last.saturating_sub(sent_nanos) as f64 / 1e6;
-    let result =
-        S3Spread { replicas, per_replica, held, failed, bytes_per_connection, fan_out_ms, received, open_seconds };
+    let result = S3Spread {
+        replicas,
+        per_replica,
+        held,
+        failed,
+        ended,
+        bytes_per_connection,
+        fan_out_ms,
+        received,
+        open_seconds,
+    };
     eprintln!(
-        "S3 spread: one event reached {received} of {held} streams in {fan_out_ms:.1} ms; bytes per stream by replica: {:?}",
+        "S3 spread: one event reached {received} of {held} streams in {fan_out_ms:.1} ms ({ended} streams ended early); bytes per stream by replica: {:?}",
         result.bytes_per_connection.iter().map(|b| b.round()).collect::<Vec<_>>()
     );
     for (mut child, stdin, _) in holders {
@@ -561,19 +579,21 @@ pub async fn s3_spread(replicas: usize, per_replica: usize) -> anyhow::Result<S3
 
 /// The helper process of [`s3_spread`]: opens `count` streams to `url` from `local`, 256 at a
 /// time, then says "opened <ok> <failed>"; answers each "report" line on stdin with "received
-/// <new_message events> <unix nanos of the last>"; exits when its input ends.
+/// <new_message events> <unix nanos of the last> <streams that ended since they opened>"; exits
+/// when its input ends.
 pub async fn hold(url: String, token: String, count: usize, local: std::net::IpAddr) -> anyhow::Result<()> {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
     // No overall timeout: these streams stay open for minutes.
     let http = reqwest::Client::builder().local_address(local).pool_max_idle_per_host(0).build()?;
     let stop = CancellationToken::new();
     let (opened, failed) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-    let received = Arc::new(AtomicUsize::new(0));
+    let (received, ended) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let last = Arc::new(std::sync::Mutex::new(0u128));
     let gate = Arc::new(tokio::sync::Semaphore::new(256));
     for _ in 0..count {
         let (http, url, token, stop) = (http.clone(), url.clone(), token.clone(), stop.clone());
         let (opened, failed, received, last) = (opened.clone(), failed.clone(), received.clone(), last.clone());
+        let (ended, stopping) = (ended.clone(), stop.clone());
         let permit = gate.clone().acquire_owned().await?;
         tokio::spawn(async move {
             let mut permit = Some(permit);
@@ -597,8 +617,14 @@ pub async fn hold(url: String, token: String, count: usize, local: std::net::IpA
                 },
             )
             .await;
-            if outcome.is_err() && permit.is_some() {
+            if permit.is_some() {
                 failed.fetch_add(1, Ordering::Relaxed);
+            } else if !stopping.is_cancelled() {
+                // An open stream that ended (or broke) before we stopped reading.
+                if let Err(e) = outcome {
+                    eprintln!("hold: a stream broke: {e:#}");
+                }
+                ended.fetch_add(1, Ordering::Relaxed);
             }
         });
     }
@@ -613,7 +639,8 @@ pub async fn hold(url: String, token: String, count: usize, local: std::net::IpA
     while let Some(line) = lines.next_line().await? {
         if line.trim() == "report" {
             let last = *last.lock().expect("last");
-            out.write_all(format!("received {} {last}\n", received.load(Ordering::Relaxed)).as_bytes()).await?;
+            let (received, ended) = (received.load(Ordering::Relaxed), ended.load(Ordering::Relaxed));
+            out.write_all(format!("received {received} {last} {ended}\n").as_bytes()).await?;
             out.flush().await?;
         }
     }
