@@ -227,4 +227,14 @@ pub fn io_stalled_micros() -> Option<u64> {
     full.split_whitespace().find_map(|f| f.strip_prefix("total="))?.parse().ok()
 }
 
+/// (busy, total) CPU time of the whole machine since boot, in clock ticks (/proc/stat).
+pub fn cpu_times() -> Option<(u64, u64)> {
+    let text = std::fs::read_to_string("/proc/stat").ok()?;
+    let fields: Vec<u64> =
+        text.lines().next()?.split_whitespace().skip(1).map(|v| v.parse().ok()).collect::<Option<_>>()?;
+    let total: u64 = fields.iter().take(8).sum(); // user … steal; guest time is inside user
+    let idle = fields.get(3)? + fields.get(4)?; // idle + iowait
+    Some((total - idle, total))
+}
+
 pub type Shared<T> = Arc<std::sync::Mutex<T>>;

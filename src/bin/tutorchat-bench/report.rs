@@ -421,6 +421,18 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
             s4.history_plan,
             s4.chat_list_plan
         );
+        if s4.phases.len() == 4 {
+            let _ = writeln!(
+                md,
+                "How hard the machine worked in each run (requests answered per second; CPU busy across both cores, every process included):\n\n\
+                 | run | clients | requests/s | CPU busy |\n|---|---|---|---|"
+            );
+            for (name, phase) in ["history page", "history page", "chat list", "chat list"].iter().zip(&s4.phases) {
+                let busy = phase.cpu_busy_percent.map_or("not reported".to_owned(), |b| format!("{b:.0} %"));
+                let _ = writeln!(md, "| {name} | {} | {:.0} | {busy} |", phase.clients, phase.per_second);
+            }
+            md.push('\n');
+        }
         // Closed-loop clients beyond the two cores measure queueing as much as the read path,
         // so each target shows one client (the service time) and the concurrent run.
         let two_ways = |one: f64, many: f64, clients: usize, target: f64| {

@@ -664,6 +664,10 @@ pub struct S4 {
     pub history_one_client: Percentiles,
     #[serde(default)]
     pub chat_list_one_client: Percentiles,
+    /// Requests/s and CPU use of the four runs: history from 8 clients and from 1, the chat
+    /// list from 4 and from 1.
+    #[serde(default)]
+    pub phases: Vec<Phase>,
     pub history_plan: String,
     pub chat_list_plan: String,
 }
@@ -747,6 +751,7 @@ pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<S4> {
         chat_list_500: chat_list.1,
         history_one_client: history_one_client.1,
         chat_list_one_client: chat_list_one_client.1,
+        phases: vec![history.2, history_one_client.2, chat_list.2, chat_list_one_client.2],
         history_plan,
         chat_list_plan,
     };
@@ -774,7 +779,7 @@ async fn timed_gets(
     requests: Vec<(String, String)>,
     concurrency: usize,
     rounds: usize,
-) -> (usize, Percentiles) {
+) -> (usize, Percentiles, Phase) {
     let http = load::client();
     let warm_up = futures::future::join_all((0..concurrency * 4).map(|i| {
         let (path, token) = &requests[i % requests.len()];
@@ -786,6 +791,7 @@ async fn timed_gets(
     let requests = Arc::new(requests);
     let next = Arc::new(AtomicUsize::new(0));
     let total = requests.len() * rounds;
+    let (started, cpu_before) = (Instant::now(), load::cpu_times());
     let tasks: Vec<_> = (0..concurrency)
         .map(|_| {
             let (http, requests, next, base) = (http.clone(), requests.clone(), next.clone(), base.to_owned());
@@ -812,7 +818,23 @@ async fn timed_gets(
     for task in tasks {
         all.extend(task.await.expect("task"));
     }
-    (all.len(), load::percentiles(all))
+    let phase = Phase {
+        clients: concurrency,
+        per_second: all.len() as f64 / started.elapsed().as_secs_f64(),
+        cpu_busy_percent: cpu_before.zip(load::cpu_times()).and_then(|((b0, t0), (b1, t1))| {
+            (t1 > t0).then(|| (b1.saturating_sub(b0)) as f64 * 100.0 / (t1 - t0) as f64)
+        }),
+    };
+    (all.len(), load::percentiles(all), phase)
+}
+
+/// How hard the machine worked during a timed run: every process, the replica's, PostgreSQL's
+/// and the generator's alike (all CPUs, from /proc/stat).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, Default)]
+pub struct Phase {
+    pub clients: usize,
+    pub per_second: f64,
+    pub cpu_busy_percent: Option<f64>,
 }
 
 /// The plan as the replicas' sessions run it (they turn JIT off, see `db::connect`).
