@@ -583,8 +583,17 @@ pub async fn s3_spread(replicas: usize, per_replica: usize) -> anyhow::Result<S3
 /// when its input ends.
 pub async fn hold(url: String, token: String, count: usize, local: std::net::IpAddr) -> anyhow::Result<()> {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    // No overall timeout: these streams stay open for minutes.
-    let http = reqwest::Client::builder().local_address(local).pool_max_idle_per_host(0).build()?;
+    // No overall timeout: these streams stay open for minutes. No TCP user timeout or
+    // keep-alive either (reqwest's defaults: 30 s and 15 s). Loopback drops packets once more
+    // than net.core.netdev_max_backlog (1,000 here) are queued, as in a 57,000-stream fan-out;
+    // retransmissions back off past 30 s, and reqwest then aborts the connection (ETIMEDOUT).
+    // A browser waits much longer than that, and the stream itself sends a heartbeat.
+    let http = reqwest::Client::builder()
+        .local_address(local)
+        .pool_max_idle_per_host(0)
+        .tcp_user_timeout(None)
+        .tcp_keepalive(None)
+        .build()?;
     let stop = CancellationToken::new();
     let (opened, failed) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let (received, ended) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
