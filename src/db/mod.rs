@@ -45,17 +45,16 @@ pub fn describe(config: &tokio_postgres::Config) -> String {
 /// - `random_page_cost=1.1`: with the data cached, an index lookup costs about as much as a
 ///   sequential page. At the default 4, the planner answered a teacher's 500-chat list with a
 ///   sequential scan of all 100,000 chats (25 ms) instead of 500 index lookups (5 ms).
-pub const SESSION_OPTIONS: &str = "-c jit=off -c max_parallel_workers_per_gather=0 -c random_page_cost=1.1";
+pub const SESSION_SETTINGS: &[(&str, &str)] =
+    &[("jit", "off"), ("max_parallel_workers_per_gather", "0"), ("random_page_cost", "1.1")];
 
 /// Builds the pool and proves the database answers, so that a bad `DATABASE_URL` stops
 /// start-up with one clear line instead of failing the first request.
 pub async fn connect(config: &tokio_postgres::Config, size: usize) -> anyhow::Result<Pool> {
     let mut session = config.clone();
-    let options = match config.get_options() {
-        Some(existing) => format!("{existing} {SESSION_OPTIONS}"),
-        None => SESSION_OPTIONS.to_owned(),
-    };
-    session.options(&options);
+    let settings = SESSION_SETTINGS.iter().map(|(name, value)| format!("-c {name}={value}"));
+    let options = config.get_options().map(str::to_owned).into_iter().chain(settings).collect::<Vec<_>>();
+    session.options(options.join(" "));
     let manager = Manager::from_config(session, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
     let pool = Pool::builder(manager)
         .max_size(size)

@@ -122,3 +122,14 @@ async fn upgrading_a_database_with_chats_fills_the_chat_list_read_models() {
         .expect("quiet chat");
     assert_eq!(quiet, (None, 0));
 }
+
+#[tokio::test]
+async fn the_application_sessions_run_with_their_planner_settings() {
+    let database = fresh_database().await;
+    let pool = tutorchat::db::connect(&database, 1).await.expect("pool");
+    let client = pool.get().await.expect("session");
+    for (name, value) in tutorchat::db::SESSION_SETTINGS {
+        let shown: String = client.query_one(&format!("SHOW {name}"), &[]).await.expect("show").get(0);
+        assert_eq!(&shown, value, "{name}");
+    }
+}

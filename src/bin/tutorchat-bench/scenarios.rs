@@ -846,16 +846,13 @@ pub struct Phase {
     pub cpu_busy_percent: Option<f64>,
 }
 
-/// The plan as the replicas' sessions run it (they turn JIT off, see `db::connect`).
+/// The plan as the replicas' sessions get it: under their settings (`db::SESSION_SETTINGS`).
 async fn explain(
     sql: &Client,
     query: &str,
     params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
 ) -> anyhow::Result<String> {
-    // The application's session settings, so that the plan is the one its requests get.
-    let settings = tutorchat::db::SESSION_OPTIONS.split("-c").map(str::trim).filter(|s| !s.is_empty());
-    for setting in settings {
-        let (name, value) = setting.split_once('=').ok_or_else(|| anyhow::anyhow!("setting {setting}"))?;
+    for (name, value) in tutorchat::db::SESSION_SETTINGS {
         sql.batch_execute(&format!("SET {name} = {value}")).await?;
     }
     let rows = sql.query(&format!("EXPLAIN (ANALYZE, BUFFERS) {query}"), params).await?;
