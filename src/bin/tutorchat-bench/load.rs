@@ -1,6 +1,7 @@
 //! Load generation: seeding, closed- and open-loop posting, SSE readers, percentiles.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -49,6 +50,15 @@ pub async fn seed_pairs(sql: &Client, n: i64) -> anyhow::Result<Vec<Pair>> {
         .query("SELECT id, teacher_id, student_id FROM chats WHERE teacher_id IS NOT NULL ORDER BY id LIMIT $1", &[&n])
         .await?;
     Ok(rows.iter().map(|r| Pair { chat: r.get(0), teacher: token(r.get(1)), student: token(r.get(2)) }).collect())
+}
+
+/// An admin (who receives every chat's events), and a token for it.
+pub async fn seed_admin(sql: &Client, email: &str) -> anyhow::Result<String> {
+    let id: i64 = sql
+        .query_one("INSERT INTO users (email, name, role) VALUES ($1, 'Admin', 'admin') RETURNING id", &[&email])
+        .await?
+        .get(0);
+    Ok(token(id))
 }
 
 #[derive(Debug, Clone, Copy, Serialize, serde::Deserialize, Default)]
@@ -131,7 +141,7 @@ pub async fn closed_loop(urls: &[String], pairs: &[Pair], senders: usize, durati
         seconds,
         per_second: latencies.len() as f64 / seconds,
         latency: percentiles(latencies),
-        io_stalled_ms: stalled_before.zip(io_stalled_micros()).map(|(b, a)| a.saturating_sub(b) as f64 / 1e3),
+        io_stalled_ms: io_stalled_ms_since(stalled_before),
     }
 }
 
@@ -211,6 +221,92 @@ pub async fn read_stream(
     }
 }
 
+/// A client for streams held open for minutes: no overall timeout, and no TCP user timeout
+/// or keep-alive (reqwest's defaults are 30 s and 15 s). Loopback drops packets once more than
+/// net.core.netdev_max_backlog (1,000 here) are queued, as in a 57,000-stream fan-out;
+/// retransmissions then back off past 30 s and reqwest would abort the connection (ETIMEDOUT).
+/// A browser waits much longer than that, and the stream itself sends a heartbeat.
+pub fn stream_client(local: Option<std::net::IpAddr>) -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .local_address(local)
+        .pool_max_idle_per_host(0)
+        .tcp_user_timeout(None)
+        .tcp_keepalive(None)
+        .build()?)
+}
+
+/// Idle event streams held open until `stop`, and what happened to them.
+#[derive(Default)]
+pub struct HeldStreams {
+    pub opened: AtomicUsize,
+    /// Never opened.
+    pub failed: AtomicUsize,
+    /// Opened, then ended or broke before `stop`.
+    pub ended: AtomicUsize,
+    /// `new_message` events received, over all streams.
+    pub received: AtomicUsize,
+    /// When the last of them arrived, in nanoseconds since the Unix epoch.
+    pub last_received_nanos: AtomicU64,
+}
+
+impl HeldStreams {
+    /// Opens `count` streams to `url`, 256 at a time, and returns once each has opened or
+    /// failed. They stay open, read in the background, until `stop` is cancelled.
+    pub async fn open(
+        http: &reqwest::Client,
+        url: &str,
+        token: &str,
+        count: usize,
+        stop: &tokio_util::sync::CancellationToken,
+    ) -> anyhow::Result<Arc<Self>> {
+        let streams = Arc::new(Self::default());
+        let gate = Arc::new(tokio::sync::Semaphore::new(256));
+        for _ in 0..count {
+            let permit = gate.clone().acquire_owned().await?;
+            let (http, url, token, stop) = (http.clone(), url.to_owned(), token.to_owned(), stop.clone());
+            let streams = streams.clone();
+            tokio::spawn(async move {
+                let mut permit = Some(permit);
+                let outcome = read_stream(
+                    http,
+                    url,
+                    token,
+                    None,
+                    stop.clone(),
+                    || {
+                        streams.opened.fetch_add(1, Ordering::Relaxed);
+                        permit.take();
+                    },
+                    |event| {
+                        if event.event == "new_message" {
+                            streams.last_received_nanos.fetch_max(unix_nanos(), Ordering::Relaxed);
+                            streams.received.fetch_add(1, Ordering::Relaxed);
+                        }
+                    },
+                )
+                .await;
+                if permit.is_some() {
+                    streams.failed.fetch_add(1, Ordering::Relaxed);
+                } else if !stop.is_cancelled() {
+                    if let Err(e) = outcome {
+                        eprintln!("a held stream broke: {e:#}");
+                    }
+                    streams.ended.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        }
+        while streams.opened.load(Ordering::Relaxed) + streams.failed.load(Ordering::Relaxed) < count {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok(streams)
+    }
+}
+
+/// Now, in nanoseconds since the Unix epoch: comparable across processes on this machine.
+pub fn unix_nanos() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
+}
+
 /// Proportional set size of a process, in bytes (shared pages split among their users).
 pub fn pss_bytes(pid: u32) -> Option<u64> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
@@ -225,6 +321,11 @@ pub fn io_stalled_micros() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/pressure/io").ok()?;
     let full = text.lines().find(|l| l.starts_with("full"))?;
     full.split_whitespace().find_map(|f| f.strip_prefix("total="))?.parse().ok()
+}
+
+/// Milliseconds of full I/O stall since `before` (an [`io_stalled_micros`] reading).
+pub fn io_stalled_ms_since(before: Option<u64>) -> Option<f64> {
+    before.zip(io_stalled_micros()).map(|(b, a)| a.saturating_sub(b) as f64 / 1e3)
 }
 
 /// (busy, total) CPU time of the whole machine since boot, in clock ticks (/proc/stat).

@@ -257,8 +257,7 @@ pub async fn s2(run: Duration, rates: &[usize], chats: usize, drop_one: bool) ->
         for post in posts {
             acknowledged += usize::from(post.await.unwrap_or(false));
         }
-        let io_stalled_ms =
-            stalled_before.zip(load::io_stalled_micros()).map(|(b, a)| a.saturating_sub(b) as f64 / 1e3);
+        let io_stalled_ms = load::io_stalled_ms_since(stalled_before);
         tokio::time::sleep(Duration::from_secs(3)).await; // let the last deliveries arrive
         let latencies: Vec<Duration> = deliveries
             .lock()
@@ -356,15 +355,7 @@ pub struct S3Spread {
 pub async fn s3(counts: &[usize]) -> anyhow::Result<S3> {
     let cluster = Cluster::start(1, &[]).await?;
     let pairs = load::seed_pairs(&cluster.sql, 1).await?;
-    let admin: i64 = cluster
-        .sql
-        .query_one(
-            "INSERT INTO users (email, name, role) VALUES ('bench-admin@bench', 'Admin', 'admin') RETURNING id",
-            &[],
-        )
-        .await?
-        .get(0);
-    let admin = load::token(admin);
+    let admin = load::seed_admin(&cluster.sql, "bench-admin@bench").await?;
     let pid = cluster.topology().replica_pid(0).ok_or_else(|| anyhow::anyhow!("no replica"))?;
     let http = load::client();
     let url = format!("{}/api/events/chat", cluster.urls[0]);
@@ -395,39 +386,15 @@ pub async fn s3(counts: &[usize]) -> anyhow::Result<S3> {
         drop(idle);
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
+    let streams_http = load::stream_client(None)?;
     for &n in counts {
         let stop = CancellationToken::new();
-        let opened = Arc::new(AtomicUsize::new(0));
-        let received: load::Shared<Vec<Instant>> = Default::default();
-        let gate = Arc::new(tokio::sync::Semaphore::new(256)); // open them 256 at a time
-        for _ in 0..n {
-            let (http, url, token, stop) = (http.clone(), url.clone(), admin.clone(), stop.clone());
-            let (opened, received, gate) = (opened.clone(), received.clone(), gate.clone());
-            tokio::spawn(async move {
-                let permit = gate.acquire_owned().await.expect("semaphore");
-                let _ = load::read_stream(
-                    http,
-                    url,
-                    token,
-                    None,
-                    stop,
-                    move || {
-                        drop(permit);
-                        opened.fetch_add(1, Ordering::Relaxed);
-                    },
-                    move |event| {
-                        if event.event == "new_message" {
-                            received.lock().expect("received").push(Instant::now())
-                        }
-                    },
-                )
-                .await;
-            });
-        }
-        wait_for(&opened, n, Duration::from_secs(300)).await?;
+        let streams = load::HeldStreams::open(&streams_http, &url, &admin, n, &stop).await?;
+        let failed = streams.failed.load(Ordering::Relaxed);
+        anyhow::ensure!(failed == 0, "{failed} of {n} streams did not open");
         tokio::time::sleep(Duration::from_secs(2)).await;
         let after = load::pss_bytes(pid).unwrap_or(0);
-        let sent = Instant::now();
+        let sent = load::unix_nanos();
         let post = http
             .post(format!("{}/api/messages", cluster.urls[0]))
             .bearer_auth(&pairs[0].teacher)
@@ -436,18 +403,17 @@ pub async fn s3(counts: &[usize]) -> anyhow::Result<S3> {
             .await?;
         anyhow::ensure!(post.status() == 201, "posting: {}", post.status());
         let deadline = Instant::now() + Duration::from_secs(60);
-        while received.lock().expect("received").len() < n && Instant::now() < deadline {
+        while streams.received.load(Ordering::Relaxed) < n && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
-        let times = received.lock().expect("received").clone();
-        let last = times.iter().max().copied().unwrap_or(sent);
+        let last = streams.last_received_nanos.load(Ordering::Relaxed).max(sent);
         let run = S3Run {
             connections: n,
             pss_before_mib: before as f64 / 1048576.0,
             pss_after_mib: after as f64 / 1048576.0,
             bytes_per_connection: after.saturating_sub(before) as f64 / n as f64,
-            fan_out_ms: (last - sent).as_secs_f64() * 1e3,
-            received: times.len(),
+            fan_out_ms: (last - sent) as f64 / 1e6,
+            received: streams.received.load(Ordering::Relaxed),
         };
         eprintln!(
             "S3 {n:6} connections: {:.0} bytes each (PSS {:.1} → {:.1} MiB), one event reached {} of them in {:.1} ms",
@@ -480,15 +446,7 @@ pub async fn s3_spread(replicas: usize, per_replica: usize) -> anyhow::Result<S3
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
     let cluster = Cluster::start(replicas, &[]).await?;
     let pairs = load::seed_pairs(&cluster.sql, 1).await?;
-    let admin: i64 = cluster
-        .sql
-        .query_one(
-            "INSERT INTO users (email, name, role) VALUES ('spread-admin@bench', 'Admin', 'admin') RETURNING id",
-            &[],
-        )
-        .await?
-        .get(0);
-    let admin = load::token(admin);
+    let admin = load::seed_admin(&cluster.sql, "spread-admin@bench").await?;
     let pids: Vec<u32> = (0..replicas)
         .map(|i| cluster.topology().replica_pid(i).ok_or_else(|| anyhow::anyhow!("replica {i} is not running")))
         .collect::<anyhow::Result<_>>()?;
@@ -527,7 +485,7 @@ pub async fn s3_spread(replicas: usize, per_replica: usize) -> anyhow::Result<S3
         .map(|(&pid, &b)| load::pss_bytes(pid).unwrap_or(0).saturating_sub(b) as f64 / per_replica as f64)
         .collect();
 
-    let sent = std::time::SystemTime::now();
+    let sent = load::unix_nanos();
     let post = load::client()
         .post(format!("{}/api/messages", cluster.urls[0]))
         .bearer_auth(&pairs[0].teacher)
@@ -538,13 +496,13 @@ pub async fn s3_spread(replicas: usize, per_replica: usize) -> anyhow::Result<S3
     // Ask each holder for "received <count> <unix nanos of the last receipt>" until all have it.
     let deadline = Instant::now() + Duration::from_secs(60);
     let (received, last, ended) = loop {
-        let (mut received, mut last, mut ended) = (0, 0u128, 0);
+        let (mut received, mut last, mut ended) = (0, 0u64, 0);
         for (_, stdin, lines) in &mut holders {
             stdin.write_all(b"report\n").await?;
             let line = lines.next_line().await?.unwrap_or_default();
             let mut fields = line.split_whitespace().skip(1);
             received += fields.next().and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
-            last = last.max(fields.next().and_then(|v| v.parse::<u128>().ok()).unwrap_or(0));
+            last = last.max(fields.next().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0));
             ended += fields.next().and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
         }
         if received >= held || Instant::now() > deadline {
@@ -552,8 +510,7 @@ pub async fn s3_spread(replicas: usize, per_replica: usize) -> anyhow::Result<S3
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
-    let sent_nanos = sent.duration_since(std::time::UNIX_EPOCH)?.as_nanos();
-    let fan_out_ms = last.saturating_sub(sent_nanos) as f64 / 1e6;
+    let fan_out_ms = last.saturating_sub(sent) as f64 / 1e6;
     let result = S3Spread {
         replicas,
         per_replica,
@@ -583,72 +540,17 @@ pub async fn s3_spread(replicas: usize, per_replica: usize) -> anyhow::Result<S3
 /// when its input ends.
 pub async fn hold(url: String, token: String, count: usize, local: std::net::IpAddr) -> anyhow::Result<()> {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    // No overall timeout: these streams stay open for minutes. No TCP user timeout or
-    // keep-alive either (reqwest's defaults: 30 s and 15 s). Loopback drops packets once more
-    // than net.core.netdev_max_backlog (1,000 here) are queued, as in a 57,000-stream fan-out;
-    // retransmissions back off past 30 s, and reqwest then aborts the connection (ETIMEDOUT).
-    // A browser waits much longer than that, and the stream itself sends a heartbeat.
-    let http = reqwest::Client::builder()
-        .local_address(local)
-        .pool_max_idle_per_host(0)
-        .tcp_user_timeout(None)
-        .tcp_keepalive(None)
-        .build()?;
     let stop = CancellationToken::new();
-    let (opened, failed) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-    let (received, ended) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-    let last = Arc::new(std::sync::Mutex::new(0u128));
-    let gate = Arc::new(tokio::sync::Semaphore::new(256));
-    for _ in 0..count {
-        let (http, url, token, stop) = (http.clone(), url.clone(), token.clone(), stop.clone());
-        let (opened, failed, received, last) = (opened.clone(), failed.clone(), received.clone(), last.clone());
-        let (ended, stopping) = (ended.clone(), stop.clone());
-        let permit = gate.clone().acquire_owned().await?;
-        tokio::spawn(async move {
-            let mut permit = Some(permit);
-            let outcome = load::read_stream(
-                http,
-                url,
-                token,
-                None,
-                stop,
-                || {
-                    opened.fetch_add(1, Ordering::Relaxed);
-                    permit.take();
-                },
-                |event| {
-                    if event.event == "new_message" {
-                        let now =
-                            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-                        *last.lock().expect("last") = now.as_nanos();
-                        received.fetch_add(1, Ordering::Relaxed);
-                    }
-                },
-            )
-            .await;
-            if permit.is_some() {
-                failed.fetch_add(1, Ordering::Relaxed);
-            } else if !stopping.is_cancelled() {
-                // An open stream that ended (or broke) before we stopped reading.
-                if let Err(e) = outcome {
-                    eprintln!("hold: a stream broke: {e:#}");
-                }
-                ended.fetch_add(1, Ordering::Relaxed);
-            }
-        });
-    }
-    while opened.load(Ordering::Relaxed) + failed.load(Ordering::Relaxed) < count {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let streams = load::HeldStreams::open(&load::stream_client(Some(local))?, &url, &token, count, &stop).await?;
     let mut out = tokio::io::stdout();
-    out.write_all(format!("opened {} {}\n", opened.load(Ordering::Relaxed), failed.load(Ordering::Relaxed)).as_bytes())
-        .await?;
+    let (opened, failed) = (streams.opened.load(Ordering::Relaxed), streams.failed.load(Ordering::Relaxed));
+    out.write_all(format!("opened {opened} {failed}\n").as_bytes()).await?;
     out.flush().await?;
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     while let Some(line) = lines.next_line().await? {
         if line.trim() == "report" {
-            let last = *last.lock().expect("last");
-            let (received, ended) = (received.load(Ordering::Relaxed), ended.load(Ordering::Relaxed));
+            let last = streams.last_received_nanos.load(Ordering::Relaxed);
+            let (received, ended) = (streams.received.load(Ordering::Relaxed), streams.ended.load(Ordering::Relaxed));
             out.write_all(format!("received {received} {last} {ended}\n").as_bytes()).await?;
             out.flush().await?;
         }
