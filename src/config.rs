@@ -1,10 +1,44 @@
-//! Typed configuration from environment variables. Every variable is documented in README.md.
+//! Typed configuration from environment variables, grouped by concern. Each group's
+//! `Default` is the one set of defaults: `from_env` starts from it and overrides what is set,
+//! and tests start from [`Config::for_tests`]. Every variable this program reads is read here
+//! and listed in [`VARIABLES`]; a test checks that list against README.md's table.
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
+
+/// Every environment variable the server reads (README.md documents each one; a test keeps
+/// the two in step).
+pub const VARIABLES: &[&str] = &[
+    "LISTEN_ADDR",
+    "DATABASE_URL",
+    "JWT_SECRET",
+    "JWT_ISSUER",
+    "JWT_AUDIENCE",
+    "AUTH_COOKIE_NAME",
+    "ALLOWED_ORIGINS",
+    "DEV_LOGIN",
+    "DEV_TOKEN_TTL_SECS",
+    "MAX_BODY_BYTES",
+    "DB_POOL_SIZE",
+    "DATA_DIR",
+    "PG_BINDIR",
+    "HEARTBEAT_SECS",
+    "SSE_RETRY_MS",
+    "SSE_QUEUE",
+    "SSE_MAX_STREAMS",
+    "USER_CACHE_SECS",
+    "APPEND_MODE",
+    "APPEND_BATCH_MAX",
+    "APPEND_LINGER_MICROS",
+    "LISTENER_PROBE_SECS",
+    "STATIC_DIR",
+    "LOG_FORMAT",
+    "TUTORCHAT_STOP_ON_EOF",
+    "RUST_LOG",
+];
 
 /// A bad setting: start-up stops with one line that names the variable.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +79,80 @@ pub enum LogFormat {
     Json,
 }
 
+/// The whole configuration of one replica.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `None`: start a private PostgreSQL in `db.data_dir` (development and demo only).
+    pub database: Option<tokio_postgres::Config>,
+    pub db: DbConfig,
+    pub http: HttpConfig,
+    pub auth: AuthConfig,
+    pub sse: SseConfig,
+    pub listener: ListenerConfig,
+    pub append: AppendConfig,
+    pub log_format: LogFormat,
+    /// Also stop when standard input closes (set by `tutorchat topology` for its replicas).
+    pub stop_on_eof: bool,
+}
+
+/// The pool and the private PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct DbConfig {
+    pub pool_size: usize,
+    /// Where the private PostgreSQL keeps its data (`DATA_DIR/postgres`) and the demo its key.
+    pub data_dir: PathBuf,
+    /// PostgreSQL's server binaries for the private server (`None`: search for them).
+    pub pg_bindir: Option<PathBuf>,
+}
+
+impl Default for DbConfig {
+    fn default() -> Self {
+        Self { pool_size: 16, data_dir: PathBuf::from(".data"), pg_bindir: None }
+    }
+}
+
+/// The HTTP server.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    pub listen_addr: SocketAddr,
+    pub max_body_bytes: usize,
+    /// The built web client, served at `/` with a fallback to its `index.html`.
+    pub static_dir: Option<PathBuf>,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self { listen_addr: SocketAddr::from(([127, 0, 0, 1], 8080)), max_body_bytes: 64 * 1024, static_dir: None }
+    }
+}
+
+/// Who a caller is and what a browser session may do.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    pub jwt: JwtConfig,
+    /// Name of the HttpOnly cookie that carries the JWT for browsers.
+    pub cookie_name: String,
+    /// Origins allowed to make cookie-authenticated writes; empty = same origin as `Host`.
+    pub allowed_origins: Vec<String>,
+    /// Enables `POST /api/dev/login` (demo and development only).
+    pub dev_login: bool,
+    /// How long a replica trusts what it read of a user (name, role).
+    pub user_cache: Duration,
+}
+
+impl AuthConfig {
+    /// The defaults around a signing key.
+    pub fn new(jwt: JwtConfig) -> Self {
+        Self {
+            jwt,
+            cookie_name: "access_token".into(),
+            allowed_origins: vec![],
+            dev_login: false,
+            user_cache: Duration::from_secs(10),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct JwtConfig {
     /// HS256 key; at least [`JwtConfig::MIN_SECRET_BYTES`] bytes.
@@ -69,43 +177,226 @@ impl JwtConfig {
     }
 }
 
+/// The event streams.
 #[derive(Debug, Clone)]
-pub struct Config {
-    pub listen_addr: SocketAddr,
-    /// `None`: start a private PostgreSQL in `data_dir` (development and demo only).
-    pub database: Option<tokio_postgres::Config>,
-    pub db_pool_size: usize,
-    pub jwt: JwtConfig,
-    /// Name of the HttpOnly cookie that carries the JWT for browsers.
-    pub cookie_name: String,
-    /// Origins allowed to make cookie-authenticated writes; empty = same origin as `Host`.
-    pub allowed_origins: Vec<String>,
-    /// Enables `POST /api/dev/login` (demo and development only).
-    pub dev_login: bool,
-    pub max_body_bytes: usize,
-    pub data_dir: PathBuf,
-    pub log_format: LogFormat,
+pub struct SseConfig {
     /// Comment line sent on an idle event stream this often.
     pub heartbeat: Duration,
     /// The `retry:` hint sent to event-stream clients.
-    pub sse_retry: Duration,
+    pub retry: Duration,
     /// Frames a connection may have waiting before it is cut off as too slow.
-    pub sse_queue: usize,
+    pub queue: usize,
     /// Open event streams this replica accepts; beyond it new streams get 503 (default: the
     /// process's open-file limit less room for the database pool, the listener and REST).
-    pub sse_max_streams: usize,
+    pub max_streams: usize,
+}
+
+impl Default for SseConfig {
+    fn default() -> Self {
+        Self {
+            heartbeat: Duration::from_secs(30),
+            retry: Duration::from_millis(3000),
+            queue: 1024,
+            max_streams: default_max_streams(),
+        }
+    }
+}
+
+/// The replica's LISTEN connection.
+#[derive(Debug, Clone)]
+pub struct ListenerConfig {
     /// How often the listener checks that its connection still answers (and how long it waits).
-    pub listener_probe: Duration,
-    /// The built web client, served at `/` with a fallback to its `index.html`.
-    pub static_dir: Option<PathBuf>,
-    /// How messages and deletions are appended (group commit or one transaction each).
-    pub append: crate::appender::AppendConfig,
-    /// How long a replica trusts what it read of a user (name, role).
-    pub user_cache: Duration,
+    pub probe: Duration,
+}
+
+impl Default for ListenerConfig {
+    fn default() -> Self {
+        Self { probe: Duration::from_secs(10) }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppendMode {
+    /// Group commit: one writer task appends what is waiting in one transaction.
+    Batched,
+    /// One transaction per request (for comparison).
+    Single,
+}
+
+/// How messages and deletions are appended to the log.
+#[derive(Debug, Clone, Copy)]
+pub struct AppendConfig {
+    pub mode: AppendMode,
+    /// Most events in one transaction.
+    pub max_batch: usize,
+    /// After the first waiting event, how long to wait for more before appending (0: take
+    /// only what is already waiting; under load the queue fills while the previous batch
+    /// commits, which is what makes batches large).
+    pub linger: Duration,
+}
+
+impl Default for AppendConfig {
+    fn default() -> Self {
+        Self { mode: AppendMode::Batched, max_batch: 256, linger: Duration::ZERO }
+    }
+}
+
+impl Config {
+    /// The signing key of [`Config::for_tests`]; never accepted from the environment's
+    /// defaults (a deployment always sets its own `JWT_SECRET`).
+    pub const TEST_SECRET: &'static str = "test-secret-that-is-long-enough-for-hs256!";
+
+    /// The defaults with what tests need: any free port, dev login on, a known key, a small
+    /// pool, a quick listener probe. A test writes `Config { database, ..Config::for_tests() }`.
+    pub fn for_tests() -> Self {
+        let jwt = match JwtConfig::new(Secret::new(Self::TEST_SECRET)) {
+            Ok(jwt) => jwt,
+            Err(_) => unreachable!("TEST_SECRET is long enough"),
+        };
+        Self {
+            database: None,
+            db: DbConfig { pool_size: 8, data_dir: std::env::temp_dir(), pg_bindir: None },
+            http: HttpConfig { listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)), ..HttpConfig::default() },
+            auth: AuthConfig { dev_login: true, ..AuthConfig::new(jwt) },
+            sse: SseConfig { max_streams: 1000, ..SseConfig::default() },
+            listener: ListenerConfig { probe: Duration::from_secs(2) },
+            append: AppendConfig::default(),
+            log_format: LogFormat::Text,
+            stop_on_eof: false,
+        }
+    }
+
+    /// Reads the environment. `demo` turns dev login on by default and lets a missing
+    /// `JWT_SECRET` fall back to one generated once and kept in the data folder.
+    pub fn from_env(demo: bool) -> Result<Self, ConfigError> {
+        let (database, db) = database_from_env()?;
+        let dev_login = flag("DEV_LOGIN", demo)?;
+        let secret = match var("JWT_SECRET")? {
+            Some(s) => Secret::new(s.into_bytes()),
+            None if dev_login => demo_secret(&db.data_dir)?,
+            None => {
+                return Err(ConfigError::new(
+                    "JWT_SECRET",
+                    "is not set; set it to the school's shared HS256 secret (at least 32 bytes), or run `tutorchat serve --demo`",
+                ));
+            }
+        };
+        let mut jwt = JwtConfig::new(secret)?;
+        jwt.issuer = var("JWT_ISSUER")?;
+        jwt.audience = var("JWT_AUDIENCE")?;
+        jwt.dev_token_ttl =
+            Duration::from_secs(parsed("DEV_TOKEN_TTL_SECS", jwt.dev_token_ttl.as_secs(), "a number of seconds")?);
+
+        let defaults = AuthConfig::new(jwt);
+        let auth = AuthConfig {
+            cookie_name: var("AUTH_COOKIE_NAME")?.unwrap_or(defaults.cookie_name),
+            allowed_origins: var("ALLOWED_ORIGINS")?
+                .map(|v| {
+                    v.split(',').map(|o| o.trim().trim_end_matches('/').to_owned()).filter(|o| !o.is_empty()).collect()
+                })
+                .unwrap_or(defaults.allowed_origins),
+            dev_login,
+            user_cache: Duration::from_secs(parsed(
+                "USER_CACHE_SECS",
+                defaults.user_cache.as_secs(),
+                "a number of seconds",
+            )?),
+            jwt: defaults.jwt,
+        };
+
+        let defaults = HttpConfig::default();
+        let http = HttpConfig {
+            listen_addr: parsed("LISTEN_ADDR", defaults.listen_addr, "an address like 127.0.0.1:8080")?,
+            max_body_bytes: parsed("MAX_BODY_BYTES", defaults.max_body_bytes, "a number of bytes")?,
+            static_dir: static_dir()?,
+        };
+
+        let defaults = SseConfig::default();
+        let sse = SseConfig {
+            heartbeat: secs("HEARTBEAT_SECS", defaults.heartbeat)?.max(Duration::from_secs(1)),
+            retry: Duration::from_millis(parsed(
+                "SSE_RETRY_MS",
+                defaults.retry.as_millis() as u64,
+                "a number of milliseconds",
+            )?),
+            queue: parsed("SSE_QUEUE", defaults.queue, "a number of events")?.max(1),
+            max_streams: parsed("SSE_MAX_STREAMS", defaults.max_streams, "a number of streams")?,
+        };
+
+        let listener = ListenerConfig {
+            probe: secs("LISTENER_PROBE_SECS", ListenerConfig::default().probe)?.max(Duration::from_secs(1)),
+        };
+
+        let defaults = AppendConfig::default();
+        let append = AppendConfig {
+            mode: match var("APPEND_MODE")?.as_deref() {
+                None => defaults.mode,
+                Some("batched") => AppendMode::Batched,
+                Some("single") => AppendMode::Single,
+                Some(v) => return Err(ConfigError::new("APPEND_MODE", format!("{v:?} is not batched or single"))),
+            },
+            max_batch: parsed("APPEND_BATCH_MAX", defaults.max_batch, "a number of events")?.max(1),
+            linger: Duration::from_micros(parsed(
+                "APPEND_LINGER_MICROS",
+                defaults.linger.as_micros() as u64,
+                "a number of microseconds",
+            )?),
+        };
+
+        let log_format = match var("LOG_FORMAT")?.as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(v) => return Err(ConfigError::new("LOG_FORMAT", format!("{v:?} is not text or json"))),
+        };
+        Ok(Self {
+            database,
+            db,
+            http,
+            auth,
+            sse,
+            listener,
+            append,
+            log_format,
+            stop_on_eof: var("TUTORCHAT_STOP_ON_EOF")?.is_some_and(|v| v.trim() == "1"),
+        })
+    }
+}
+
+/// Where the database is: `DATABASE_URL` (or `None` for a private server), with the pool and
+/// the private server's settings. `tutorchat migrate` needs only this much.
+pub fn database_from_env() -> Result<(Option<tokio_postgres::Config>, DbConfig), ConfigError> {
+    let database = var("DATABASE_URL")?.as_deref().map(parse_database_url).transpose()?;
+    let defaults = DbConfig::default();
+    let pool_size = parsed("DB_POOL_SIZE", defaults.pool_size, "a pool size")?;
+    if pool_size == 0 {
+        return Err(ConfigError::new("DB_POOL_SIZE", "must be at least 1"));
+    }
+    let db = DbConfig {
+        pool_size,
+        data_dir: var("DATA_DIR")?.map_or(defaults.data_dir, PathBuf::from),
+        pg_bindir: pg_bindir_from_env()?,
+    };
+    Ok((database, db))
+}
+
+/// `PG_BINDIR`: where PostgreSQL's server binaries are, when set.
+pub fn pg_bindir_from_env() -> Result<Option<PathBuf>, ConfigError> {
+    Ok(var("PG_BINDIR")?.map(PathBuf::from))
+}
+
+/// Parses a connection string in either form PostgreSQL accepts (URL or key=value).
+pub fn parse_database_url(url: &str) -> Result<tokio_postgres::Config, ConfigError> {
+    let mut config = tokio_postgres::Config::from_str(url)
+        .map_err(|e| ConfigError::new("DATABASE_URL", format!("is not a valid PostgreSQL connection string ({e})")))?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(Duration::from_secs(5));
+    }
+    Ok(config)
 }
 
 /// Reads one variable; `None` when unset or empty.
 fn var(name: &'static str) -> Result<Option<String>, ConfigError> {
+    debug_assert!(VARIABLES.contains(&name), "{name} is missing from config::VARIABLES");
     match std::env::var(name) {
         Ok(v) if v.trim().is_empty() => Ok(None),
         Ok(v) => Ok(Some(v)),
@@ -121,101 +412,16 @@ fn parsed<T: FromStr>(name: &'static str, default: T, what: &str) -> Result<T, C
     }
 }
 
+fn secs(name: &'static str, default: Duration) -> Result<Duration, ConfigError> {
+    Ok(Duration::from_secs(parsed(name, default.as_secs(), "a number of seconds")?))
+}
+
 fn flag(name: &'static str, default: bool) -> Result<bool, ConfigError> {
     match var(name)?.as_deref().map(str::trim) {
         None => Ok(default),
         Some("1" | "true" | "yes" | "on") => Ok(true),
         Some("0" | "false" | "no" | "off") => Ok(false),
         Some(v) => Err(ConfigError::new(name, format!("{v:?} is not a boolean (use true or false)"))),
-    }
-}
-
-/// Parses a connection string in either form PostgreSQL accepts (URL or key=value).
-pub fn parse_database_url(url: &str) -> Result<tokio_postgres::Config, ConfigError> {
-    let mut config = tokio_postgres::Config::from_str(url)
-        .map_err(|e| ConfigError::new("DATABASE_URL", format!("is not a valid PostgreSQL connection string ({e})")))?;
-    if config.get_connect_timeout().is_none() {
-        config.connect_timeout(Duration::from_secs(5));
-    }
-    Ok(config)
-}
-
-/// Where the database is: `DATABASE_URL`, or `None` for a private server in `DATA_DIR`.
-pub fn database_from_env() -> Result<(Option<tokio_postgres::Config>, PathBuf), ConfigError> {
-    let database = var("DATABASE_URL")?.as_deref().map(parse_database_url).transpose()?;
-    let data_dir = PathBuf::from(var("DATA_DIR")?.unwrap_or_else(|| ".data".into()));
-    Ok((database, data_dir))
-}
-
-impl Config {
-    /// Reads the environment. `demo` turns dev login on by default and lets a missing
-    /// `JWT_SECRET` fall back to one generated once and kept in the data folder.
-    pub fn from_env(demo: bool) -> Result<Self, ConfigError> {
-        let (database, data_dir) = database_from_env()?;
-        let dev_login = flag("DEV_LOGIN", demo)?;
-        let secret = match var("JWT_SECRET")? {
-            Some(s) => Secret::new(s.into_bytes()),
-            None if dev_login => demo_secret(&data_dir)?,
-            None => {
-                return Err(ConfigError::new(
-                    "JWT_SECRET",
-                    "is not set; set it to the school's shared HS256 secret (at least 32 bytes), or run `tutorchat serve --demo`",
-                ));
-            }
-        };
-        let mut jwt = JwtConfig::new(secret)?;
-        jwt.issuer = var("JWT_ISSUER")?;
-        jwt.audience = var("JWT_AUDIENCE")?;
-        let ttl: u64 = parsed("DEV_TOKEN_TTL_SECS", 12 * 3600, "a number of seconds")?;
-        jwt.dev_token_ttl = Duration::from_secs(ttl);
-
-        let log_format = match var("LOG_FORMAT")?.as_deref() {
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(v) => {
-                return Err(ConfigError::new("LOG_FORMAT", format!("{v:?} is not text or json")));
-            }
-        };
-        let db_pool_size = parsed("DB_POOL_SIZE", 16, "a pool size")?;
-        if db_pool_size == 0 {
-            return Err(ConfigError::new("DB_POOL_SIZE", "must be at least 1"));
-        }
-        Ok(Self {
-            listen_addr: parsed(
-                "LISTEN_ADDR",
-                SocketAddr::from(([127, 0, 0, 1], 8080)),
-                "an address like 127.0.0.1:8080",
-            )?,
-            database,
-            db_pool_size,
-            jwt,
-            cookie_name: var("AUTH_COOKIE_NAME")?.unwrap_or_else(|| "access_token".into()),
-            allowed_origins: var("ALLOWED_ORIGINS")?
-                .map(|v| {
-                    v.split(',').map(|o| o.trim().trim_end_matches('/').to_owned()).filter(|o| !o.is_empty()).collect()
-                })
-                .unwrap_or_default(),
-            dev_login,
-            max_body_bytes: parsed("MAX_BODY_BYTES", 64 * 1024, "a number of bytes")?,
-            data_dir,
-            log_format,
-            heartbeat: Duration::from_secs(parsed("HEARTBEAT_SECS", 30, "a number of seconds")?.max(1)),
-            sse_retry: Duration::from_millis(parsed("SSE_RETRY_MS", 3000, "a number of milliseconds")?),
-            sse_queue: parsed("SSE_QUEUE", 1024, "a number of events")?.max(1),
-            sse_max_streams: parsed("SSE_MAX_STREAMS", default_max_streams(), "a number of streams")?,
-            listener_probe: Duration::from_secs(parsed("LISTENER_PROBE_SECS", 10, "a number of seconds")?.max(1)),
-            static_dir: static_dir()?,
-            user_cache: Duration::from_secs(parsed("USER_CACHE_SECS", 10, "a number of seconds")?),
-            append: crate::appender::AppendConfig {
-                mode: match var("APPEND_MODE")?.as_deref() {
-                    None | Some("batched") => crate::appender::AppendMode::Batched,
-                    Some("single") => crate::appender::AppendMode::Single,
-                    Some(v) => return Err(ConfigError::new("APPEND_MODE", format!("{v:?} is not batched or single"))),
-                },
-                max_batch: parsed("APPEND_BATCH_MAX", 256, "a number of events")?.max(1),
-                linger: Duration::from_micros(parsed("APPEND_LINGER_MICROS", 0, "a number of microseconds")?),
-            },
-        })
     }
 }
 
@@ -239,7 +445,7 @@ fn static_dir() -> Result<Option<PathBuf>, ConfigError> {
 
 /// The demo's signing key: random, created once, kept with the demo's data so that browser
 /// sessions survive a restart. Never used unless dev login is on and `JWT_SECRET` is unset.
-fn demo_secret(data_dir: &std::path::Path) -> Result<Secret, ConfigError> {
+fn demo_secret(data_dir: &Path) -> Result<Secret, ConfigError> {
     use std::io::Read;
     let path = data_dir.join("jwt-secret");
     if let Ok(existing) = std::fs::read(&path)
@@ -256,4 +462,9 @@ fn demo_secret(data_dir: &std::path::Path) -> Result<Secret, ConfigError> {
     std::fs::create_dir_all(data_dir).map_err(fail)?;
     std::fs::write(&path, &hex).map_err(fail)?;
     Ok(Secret::new(hex.into_bytes()))
+}
+
+/// `RUST_LOG`: the log filter (default `info`).
+pub fn log_filter() -> String {
+    var("RUST_LOG").ok().flatten().unwrap_or_else(|| "info".into())
 }

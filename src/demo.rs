@@ -4,7 +4,7 @@
 
 use tokio_postgres::Client;
 
-use crate::events::{self, NewEvent};
+use crate::log::{self, NewEvent};
 
 pub const DEMO_USERS: [(&str, &str, &str); 4] = [
     ("maria@demo.school", "Мария Иванова", "student"),
@@ -48,7 +48,7 @@ pub async fn seed(client: &mut Client) -> anyhow::Result<()> {
             .query_one("SELECT id FROM chats WHERE teacher_id = $1 AND student_id = $2", &[&ivan, &maria])
             .await?
             .get(0);
-        events::append(
+        log::append(
             &tx,
             &[
                 NewEvent::MessageCreated {

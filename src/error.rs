@@ -5,7 +5,8 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use tokio_postgres::error::SqlState;
+
+use crate::log::{AppendError, Refusal};
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
@@ -71,24 +72,9 @@ impl IntoResponse for AppError {
     }
 }
 
-/// A database error that means "not reachable" rather than "the query is wrong".
-fn is_connectivity(e: &tokio_postgres::Error) -> bool {
-    if e.is_closed() {
-        return true;
-    }
-    match e.code() {
-        None => true, // I/O, connect and protocol errors carry no SQLSTATE
-        Some(code) => {
-            let c = code.code();
-            // 08: connection exception; 57P: operator intervention (shutdown, terminated)
-            c.starts_with("08") || c.starts_with("57P") || *code == SqlState::CANNOT_CONNECT_NOW
-        }
-    }
-}
-
 impl From<tokio_postgres::Error> for AppError {
     fn from(e: tokio_postgres::Error) -> Self {
-        if is_connectivity(&e) { Self::Unavailable(e.into()) } else { Self::Internal(e.into()) }
+        if crate::db::is_connectivity(&e) { Self::Unavailable(e.into()) } else { Self::Internal(e.into()) }
     }
 }
 
@@ -136,5 +122,19 @@ impl From<PathRejection> for AppError {
 impl From<QueryRejection> for AppError {
     fn from(rejection: QueryRejection) -> Self {
         Self::Client(StatusCode::BAD_REQUEST, format!("invalid query string: {}", rejection.body_text()))
+    }
+}
+
+/// The write path's answer, in HTTP terms.
+impl From<AppendError> for AppError {
+    fn from(e: AppendError) -> Self {
+        match e {
+            AppendError::Refused(message, Refusal::InvalidContent) => Self::BadRequest(message),
+            AppendError::Refused(message, Refusal::NotAllowed) => Self::Forbidden(message),
+            AppendError::Refused(message, Refusal::NotFound) => Self::NotFound(message),
+            AppendError::Unavailable(cause) => Self::Unavailable(cause),
+            AppendError::Database(e) => e.into(),
+            AppendError::Other(e) => Self::Internal(e),
+        }
     }
 }

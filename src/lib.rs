@@ -1,23 +1,29 @@
 //! tutorchat: an event-sourced chat for a tutoring school.
 //!
 //! The event log in PostgreSQL (`events`) is the truth; triggers keep the read models
-//! (`chats`, `chat_participants`, `messages`) and emit NOTIFY. The HTTP API reads the models and
-//! appends to the log through [`events`]; see DESIGN.md and README.md for the whole picture.
+//! (`chats`, `chat_participants`, `messages`) and emit NOTIFY. The layers, in the order a
+//! message travels: [`api`] (REST) validates and authorizes, [`log`] appends to PostgreSQL,
+//! [`realtime`]'s listener reads the log after its cursor, its hub routes each event, and its
+//! stream delivers it over Server-Sent Events. DESIGN.md and README.md give the whole picture.
 
 pub mod api;
-pub mod appender;
 pub mod auth;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
-pub mod events;
+pub mod extract;
+pub mod log;
 pub mod metrics;
 pub mod realtime;
+pub mod router;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
 pub mod topology;
+pub mod views;
 
 pub use config::Config;
 pub use error::{AppError, Result};
-pub use startup::{AppState, Application};
+pub use startup::Application;
+pub use state::AppState;

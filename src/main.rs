@@ -1,12 +1,11 @@
 //! `tutorchat serve | migrate`: see README.md.
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
-use tutorchat::config::{ConfigError, database_from_env};
+use tutorchat::config::{ConfigError, DbConfig, database_from_env};
 use tutorchat::db::embedded::{EmbeddedPostgres, Options};
 use tutorchat::{Application, Config, db, demo, telemetry};
 
@@ -55,7 +54,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve { demo } => Config::from_env(demo).map(|config| runtime.block_on(serve(config, demo))),
         Command::Migrate { demo } => {
-            database_from_env().map(|(database, data_dir)| runtime.block_on(migrate(database, &data_dir, demo)))
+            database_from_env().map(|(database, db)| runtime.block_on(migrate(database, &db, demo)))
         }
         Command::Topology { replicas, port } => Config::from_env(true).map(|config| topology(config, replicas, port)),
     };
@@ -72,17 +71,17 @@ fn main() -> ExitCode {
     }
 }
 
-/// `DATABASE_URL`, or a private server in `data_dir` (returned so the caller keeps it alive:
+/// `DATABASE_URL`, or a private server in `DATA_DIR` (returned so the caller keeps it alive:
 /// dropping it stops the server).
 async fn database(
     configured: Option<tokio_postgres::Config>,
-    data_dir: &Path,
+    db: &DbConfig,
 ) -> anyhow::Result<(tokio_postgres::Config, Option<EmbeddedPostgres>)> {
     if let Some(config) = configured {
         return Ok((config, None));
     }
-    let base = data_dir.join("postgres");
-    let options = Options { durable: true, remove_on_exit: false };
+    let base = db.data_dir.join("postgres");
+    let options = Options { durable: true, remove_on_exit: false, bindir: db.pg_bindir.clone() };
     let server = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&base, options)).await??;
     db::ensure_database(&server.config("postgres"), "tutorchat").await?;
     eprintln!(
@@ -93,9 +92,9 @@ async fn database(
     Ok((server.config("tutorchat"), Some(server)))
 }
 
-async fn migrate(configured: Option<tokio_postgres::Config>, data_dir: &Path, load_demo: bool) -> anyhow::Result<()> {
-    telemetry::init(tutorchat::config::LogFormat::Text);
-    let (database, _private) = database(configured, data_dir).await?;
+async fn migrate(configured: Option<tokio_postgres::Config>, db: &DbConfig, load_demo: bool) -> anyhow::Result<()> {
+    telemetry::init(tutorchat::config::LogFormat::Text, &tutorchat::config::log_filter());
+    let (database, _private) = database(configured, db).await?;
     db::migrate(&database).await?;
     eprintln!("tutorchat: migrations applied");
     if load_demo {
@@ -110,9 +109,10 @@ async fn migrate(configured: Option<tokio_postgres::Config>, data_dir: &Path, lo
 }
 
 async fn serve(mut config: Config, load_demo: bool) -> anyhow::Result<()> {
-    telemetry::init(config.log_format);
-    let (database, _private) = database(config.database.take(), &config.data_dir.clone()).await?;
+    telemetry::init(config.log_format, &tutorchat::config::log_filter());
+    let (database, _private) = database(config.database.take(), &config.db).await?;
     config.database = Some(database);
+    let stop_on_eof = config.stop_on_eof;
     let app = Application::build(config).await?;
     if load_demo {
         let mut client = app.state().db.get().await?;
@@ -120,30 +120,31 @@ async fn serve(mut config: Config, load_demo: bool) -> anyhow::Result<()> {
         eprintln!("tutorchat: demo data loaded; dev login is on");
     }
     eprintln!("tutorchat: listening on http://{}", app.local_addr());
-    stop_on_signal(app.shutdown_token());
+    stop_on_signal(app.shutdown_token(), stop_on_eof);
     app.run_until_stopped().await?;
     eprintln!("tutorchat: stopped");
     Ok(())
 }
 
 fn topology(config: Config, replicas: usize, port: u16) -> anyhow::Result<()> {
-    telemetry::init(config.log_format);
+    telemetry::init(config.log_format, &tutorchat::config::log_filter());
     let binary = std::env::current_exe().context("cannot find the tutorchat executable")?;
-    let secret = String::from_utf8_lossy(config.jwt.secret.expose()).into_owned();
+    let secret = String::from_utf8_lossy(config.auth.jwt.secret.expose()).into_owned();
     let mut env = vec![("JWT_SECRET".to_owned(), secret)];
-    if let Some(dir) = &config.static_dir {
+    if let Some(dir) = &config.http.static_dir {
         env.push(("STATIC_DIR".to_owned(), dir.canonicalize().unwrap_or(dir.clone()).display().to_string()));
     }
     let options = tutorchat::topology::Options {
         binary,
         replicas: replicas.max(1),
         front: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
-        base: config.data_dir.join("topology"),
+        base: config.db.data_dir.join("topology"),
         durable: true,
         remove_on_exit: false,
         nginx: true,
         env,
         demo: true,
+        pg_bindir: config.db.pg_bindir.clone(),
     };
     let topology = tutorchat::topology::Topology::start(options)?;
     eprintln!("tutorchat: the topology is up; open {} (Ctrl-C stops it)\n{}", topology.url(), topology.describe());
@@ -157,10 +158,10 @@ fn topology(config: Config, replicas: usize, port: u16) -> anyhow::Result<()> {
 }
 
 /// SIGINT or SIGTERM cancels the token: the server stops accepting and drains. With
-/// `TUTORCHAT_STOP_ON_EOF=1` (set by `tutorchat topology` for its replicas) so does the end of
-/// standard input, so a replica never outlives the process that started it.
-fn stop_on_signal(token: CancellationToken) {
-    if std::env::var("TUTORCHAT_STOP_ON_EOF").is_ok_and(|v| v == "1") {
+/// `stop_on_eof` (`TUTORCHAT_STOP_ON_EOF=1`, set by `tutorchat topology` for its replicas) so
+/// does the end of standard input, so a replica never outlives the process that started it.
+fn stop_on_signal(token: CancellationToken, stop_on_eof: bool) {
+    if stop_on_eof {
         let token = token.clone();
         std::thread::spawn(move || {
             let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());

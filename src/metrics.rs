@@ -2,12 +2,7 @@
 
 use std::sync::OnceLock;
 
-use axum::Router;
-use axum::extract::State;
-use axum::routing::get;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-
-use crate::AppState;
 
 pub const HTTP_REQUESTS: &str = "tutorchat_http_requests_total";
 pub const HTTP_DURATION: &str = "tutorchat_http_request_duration_seconds";
@@ -15,6 +10,7 @@ pub const SSE_CONNECTIONS: &str = "tutorchat_sse_connections";
 pub const EVENTS_DELIVERED: &str = "tutorchat_events_delivered_total";
 pub const SLOW_CONSUMERS: &str = "tutorchat_slow_consumer_disconnects_total";
 pub const LISTENER_CONNECTED: &str = "tutorchat_listener_connected";
+pub const LISTENER_RESTARTS: &str = "tutorchat_listener_restarts_total";
 pub const LISTENER_LAG_POSITIONS: &str = "tutorchat_listener_lag_positions";
 pub const LISTENER_LAG_SECONDS: &str = "tutorchat_listener_lag_seconds";
 pub const APPEND_BATCH: &str = "tutorchat_append_batch_size";
@@ -43,8 +39,4 @@ pub fn handle() -> PrometheusHandle {
             }
         })
         .clone()
-}
-
-pub fn router() -> Router<AppState> {
-    Router::new().route("/metrics", get(|State(state): State<AppState>| async move { state.metrics.render() }))
 }

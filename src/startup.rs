@@ -5,29 +5,15 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use deadpool_postgres::Pool;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::Keys;
+use crate::auth::users::UserCache;
+use crate::log::Appender;
 use crate::realtime::{Hub, listener};
-use crate::{Config, api, db};
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Pool,
-    pub keys: Arc<Keys>,
-    pub config: Arc<Config>,
-    pub hub: Arc<Hub>,
-    /// Cancelled on shutdown: the server stops accepting and every event stream ends.
-    pub shutdown: CancellationToken,
-    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
-    /// The only way handlers write to the log.
-    pub appender: Arc<crate::appender::Appender>,
-    pub users: Arc<crate::auth::users::UserCache>,
-}
+use crate::{AppState, Config, db};
 
 pub struct Application {
     listener: TcpListener,
@@ -39,19 +25,19 @@ impl Application {
     /// Binds `LISTEN_ADDR`, migrates the database, connects the pool and starts the log
     /// listener. Each failure is one line naming the setting to fix.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(config.listen_addr)
-            .await
-            .with_context(|| format!("LISTEN_ADDR: cannot listen on {}", config.listen_addr))?;
+        let addr = config.http.listen_addr;
+        let listener =
+            TcpListener::bind(addr).await.with_context(|| format!("LISTEN_ADDR: cannot listen on {addr}"))?;
         let database = config.database.clone().context("DATABASE_URL: not set")?;
         db::migrate(&database).await?;
-        let pool = db::connect(&database, config.db_pool_size).await?;
-        let keys = Arc::new(Keys::new(&config.jwt));
-        let hub = Arc::new(Hub::new(config.sse_queue));
+        let pool = db::connect(&database, config.db.pool_size).await?;
+        let keys = Arc::new(Keys::new(&config.auth.jwt));
+        let hub = Arc::new(Hub::new(config.sse.queue));
         let shutdown = CancellationToken::new();
-        let log_listener = listener::start(database, hub.clone(), config.listener_probe, shutdown.clone()).await?;
+        let log_listener = listener::start(database, hub.clone(), config.listener.probe, shutdown.clone()).await?;
         let metrics = crate::metrics::handle();
-        let appender = Arc::new(crate::appender::Appender::start(pool.clone(), config.append));
-        let users = Arc::new(crate::auth::users::UserCache::new(config.user_cache));
+        let appender = Arc::new(Appender::start(pool.clone(), config.append));
+        let users = Arc::new(UserCache::new(config.auth.user_cache));
         let state = AppState { db: pool, keys, config: Arc::new(config), hub, shutdown, metrics, appender, users };
         Ok(Self { listener, state, log_listener })
     }
@@ -79,7 +65,7 @@ impl Application {
         // Router itself rebuilds its route tables for every connection (`with_state(())` in
         // axum 0.8), about 13 kB per open connection, an event stream's included (measured with
         // heaptrack; docs/benchmarks.md, S3).
-        let router = api::router(self.state).into_make_service();
+        let router = crate::router::router(self.state).into_make_service();
         let served =
             axum::serve(self.listener, router).with_graceful_shutdown(shutdown.clone().cancelled_owned()).await;
         shutdown.cancel(); // if serving failed, stop the listener too

@@ -49,6 +49,8 @@ pub struct Options {
     pub env: Vec<(String, String)>,
     /// The first replica loads the demo data and every replica allows dev login.
     pub demo: bool,
+    /// PostgreSQL's server binaries (`PG_BINDIR`); `None`: search for them.
+    pub pg_bindir: Option<PathBuf>,
 }
 
 struct Replica {
@@ -73,7 +75,11 @@ impl Topology {
         std::fs::create_dir_all(&options.base).with_context(|| format!("cannot create {}", options.base.display()))?;
         let postgres = EmbeddedPostgres::start(
             &options.base.join("postgres"),
-            PgOptions { durable: options.durable, remove_on_exit: options.remove_on_exit },
+            PgOptions {
+                durable: options.durable,
+                remove_on_exit: options.remove_on_exit,
+                bindir: options.pg_bindir.clone(),
+            },
         )?;
         create_database(&postgres)?;
         let database_url = postgres.url("tutorchat");

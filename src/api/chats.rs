@@ -1,45 +1,22 @@
 //! Chat lists: a participant's own chats, and every chat for admins.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use serde::Serialize;
-use time::OffsetDateTime;
 
-use super::{Snapshot, snapshot_rows};
-use crate::auth::{AuthUser, Role};
+use super::Snapshot;
+use crate::auth::AuthUser;
 use crate::error::ErrorBody;
+use crate::log::store;
+use crate::views::{AdminChat, ChatSummary, LastMessage, Person};
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/chats", get(list_chats)).route("/api/admin/chats", get(list_all_chats))
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Person {
-    pub id: i64,
-    pub name: String,
-    pub role: Role,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct LastMessage {
-    pub content: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-}
-
-/// One chat as its participant sees it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ChatSummary {
-    pub id: i64,
-    /// The other participant.
-    pub participant: Person,
-    pub last_message: Option<LastMessage>,
-    /// Messages from others after the caller's read marker.
-    pub unread_count: i64,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -47,50 +24,47 @@ pub struct ChatList {
     pub chats: Vec<ChatSummary>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct AdminChat {
-    pub id: i64,
-    pub participants: Vec<Person>,
-    /// Messages not deleted.
-    pub messages_count: i64,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub last_message_at: Option<OffsetDateTime>,
-}
-
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AdminChatList {
     pub chats: Vec<AdminChat>,
 }
 
-fn role(value: String) -> Result<Role> {
-    value.parse().map_err(AppError::Internal)
-}
-
 /// A participant's chats ($1: the user), most recent activity first, with the log head (see
-/// [`snapshot_rows`]). The last message and the unread count are read models kept by the
+/// [`store::with_head`]). The last message and the unread count are read models kept by the
 /// events trigger (`sql/V4__chat_read_models.sql`): one row each per chat, nothing counted
 /// here. Public so that the benchmark can `EXPLAIN` exactly this statement.
-pub const CHAT_LIST_SQL: &str = "SELECT h.head, l.*
- FROM (SELECT coalesce(max(position), 0) AS head FROM events) h
- LEFT JOIN LATERAL (
-     SELECT c.id, o.user_id AS other_id, u.name AS other_name, u.role AS other_role,
-            m.content AS last_content, m.created_at AS last_at, me.unread_count AS unread,
-            coalesce(m.created_at, c.created_at) AS active_at
-     FROM chat_participants me
-     JOIN chats c ON c.id = me.chat_id
-     JOIN chat_participants o ON o.chat_id = c.id AND o.user_id <> me.user_id
-     JOIN users u ON u.id = o.user_id
-     LEFT JOIN messages m ON m.id = c.last_message_id
-     WHERE me.user_id = $1
- ) l ON true
- ORDER BY l.active_at DESC, l.id DESC";
+pub static CHAT_LIST_SQL: LazyLock<String> = LazyLock::new(|| {
+    store::with_head(
+        "SELECT c.id, o.user_id AS other_id, u.name AS other_name, u.role AS other_role,
+                m.content AS last_content, m.created_at AS last_at, me.unread_count AS unread,
+                coalesce(m.created_at, c.created_at) AS active_at
+         FROM chat_participants me
+         JOIN chats c ON c.id = me.chat_id
+         JOIN chat_participants o ON o.chat_id = c.id AND o.user_id <> me.user_id
+         JOIN users u ON u.id = o.user_id
+         LEFT JOIN messages m ON m.id = c.last_message_id
+         WHERE me.user_id = $1",
+        "d.active_at DESC, d.id DESC",
+    )
+});
+
+/// Every chat with its activity, most recent first, with the log head (admins).
+static ADMIN_CHAT_LIST_SQL: LazyLock<String> = LazyLock::new(|| {
+    store::with_head(
+        "SELECT c.id, c.message_count AS messages_count, m.created_at AS last_message_at,
+                coalesce(m.created_at, c.created_at) AS active_at
+         FROM chats c LEFT JOIN messages m ON m.id = c.last_message_id",
+        "d.active_at DESC, d.id DESC",
+    )
+});
 
 /// The caller's chats with the other participant, last message and unread count.
 #[utoipa::path(get, path = "/api/chats", tag = "chats",
     responses((status = 200, body = ChatList), (status = 401, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn list_chats(State(state): State<AppState>, user: AuthUser) -> Result<Snapshot<ChatList>> {
     let client = state.db.get().await?;
-    let (position, rows) = snapshot_rows(&client, CHAT_LIST_SQL, &[&user.id]).await?;
+    let (position, rows) = store::snapshot(&client, &CHAT_LIST_SQL, &[&user.id]).await?;
     let chats = rows
         .into_iter()
         .map(|r| {
@@ -100,37 +74,26 @@ pub async fn list_chats(State(state): State<AppState>, user: AuthUser) -> Result
                 participant: Person {
                     id: r.get("other_id"),
                     name: r.get("other_name"),
-                    role: role(r.get("other_role"))?,
+                    role: r.try_get("other_role")?,
                 },
                 last_message: last_content.map(|content| LastMessage { content, created_at: r.get("last_at") }),
                 unread_count: r.get("unread"),
             })
         })
-        .collect::<Result<_>>()?;
+        .collect::<Result<_, tokio_postgres::Error>>()?;
     Ok(Snapshot(position, ChatList { chats }))
 }
 
 /// Every chat with both participants, message count and last activity (admins only).
 #[utoipa::path(get, path = "/api/admin/chats", tag = "chats",
     responses((status = 200, body = AdminChatList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn list_all_chats(State(state): State<AppState>, user: AuthUser) -> Result<Snapshot<AdminChatList>> {
     if !user.is_admin() {
         return Err(AppError::Forbidden("only admins can list every chat".into()));
     }
     let client = state.db.get().await?;
-    let (position, chats) = snapshot_rows(
-        &client,
-        "SELECT h.head, l.*
-         FROM (SELECT coalesce(max(position), 0) AS head FROM events) h
-         LEFT JOIN LATERAL (
-             SELECT c.id, c.message_count AS messages_count, m.created_at AS last_message_at,
-                    coalesce(m.created_at, c.created_at) AS active_at
-             FROM chats c LEFT JOIN messages m ON m.id = c.last_message_id
-         ) l ON true
-         ORDER BY l.active_at DESC, l.id DESC",
-        &[],
-    )
-    .await?;
+    let (position, chats) = store::snapshot(&client, &ADMIN_CHAT_LIST_SQL, &[]).await?;
     let people = client
         .query(
             "SELECT p.chat_id, u.id, u.name, u.role FROM chat_participants p
@@ -143,7 +106,7 @@ pub async fn list_all_chats(State(state): State<AppState>, user: AuthUser) -> Re
         by_chat.entry(r.get("chat_id")).or_default().push(Person {
             id: r.get("id"),
             name: r.get("name"),
-            role: role(r.get("role"))?,
+            role: r.try_get("role")?,
         });
     }
     let chats = chats

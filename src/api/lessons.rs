@@ -6,9 +6,9 @@ use axum::{Json, Router};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::PathParam;
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
+use crate::extract::PathParam;
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -39,6 +39,7 @@ pub struct CompletedLesson {
 #[utoipa::path(post, path = "/api/lessons/{id}/complete", tag = "lessons", params(("id" = i64, Path)),
     responses((status = 200, body = CompletedLesson), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id, lesson_id = id))]
 pub async fn complete(
     State(state): State<AppState>,
     user: AuthUser,

@@ -1,29 +1,32 @@
 //! Message history, sending and (soft) deleting. Writes go through the event log.
 
+use std::sync::LazyLock;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
-use super::{JsonBody, PathParam, QueryParams, Snapshot, snapshot_rows};
+use super::Snapshot;
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
-use crate::events::{EventData, NewEvent};
+use crate::extract::{JsonBody, PathParam, QueryParams};
+use crate::log::{EventData, NewEvent, store};
+use crate::views::{HistoryMessage, SentMessage};
 use crate::{AppError, AppState, Result};
 
 /// A history page: $1 the chat, $2 `before_id` (or NULL), $3 how many. Public so that the
 /// benchmark can `EXPLAIN` exactly this statement.
-/// The log head comes in the same statement (see `snapshot_rows`).
-pub const HISTORY_SQL: &str = "SELECT h.head, p.*
- FROM (SELECT coalesce(max(position), 0) AS head FROM events) h
- LEFT JOIN LATERAL (
-     SELECT id, sender_id, content, is_deleted, created_at FROM messages
-     WHERE chat_id = $1 AND NOT is_deleted AND id < coalesce($2, 9223372036854775807)
-     ORDER BY id DESC LIMIT $3
- ) p ON true
- ORDER BY p.id DESC";
+/// The log head comes in the same statement (see [`store::with_head`]).
+pub static HISTORY_SQL: LazyLock<String> = LazyLock::new(|| {
+    store::with_head(
+        "SELECT id, sender_id, content, is_deleted, created_at FROM messages
+         WHERE chat_id = $1 AND NOT is_deleted AND id < coalesce($2, 9223372036854775807)
+         ORDER BY id DESC LIMIT $3",
+        "d.id DESC",
+    )
+});
 
 /// Longest message, in Unicode scalar values.
 pub const MAX_MESSAGE_CHARS: usize = 10_000;
@@ -33,16 +36,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/chats/{chat_id}/messages", get(history))
         .route("/api/messages", post(send))
         .route("/api/messages/{id}", delete(remove))
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct HistoryMessage {
-    pub id: i64,
-    pub sender_id: i64,
-    pub content: String,
-    pub is_deleted: bool,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -65,14 +58,6 @@ pub struct HistoryQuery {
 pub struct SendMessage {
     pub chat_id: i64,
     pub content: String,
-}
-
-/// A message as `POST /api/messages` answers it: a history item plus its chat.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct SentMessage {
-    pub chat_id: i64,
-    #[serde(flatten)]
-    pub message: HistoryMessage,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -131,6 +116,7 @@ fn validate_content(content: &str) -> Result<()> {
     params(("chat_id" = i64, Path), HistoryQuery),
     responses((status = 200, body = History), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
 pub async fn history(
     State(state): State<AppState>,
     user: AuthUser,
@@ -143,7 +129,7 @@ pub async fn history(
     }
     check_access(&state, chat_id, &user).await?;
     let client = state.db.get().await?;
-    let (position, rows) = snapshot_rows(&client, HISTORY_SQL, &[&chat_id, &query.before_id, &(limit + 1)]).await?;
+    let (position, rows) = store::snapshot(&client, &HISTORY_SQL, &[&chat_id, &query.before_id, &(limit + 1)]).await?;
     let has_more = rows.len() as i64 > limit;
     let mut messages: Vec<HistoryMessage> = rows
         .iter()
@@ -164,6 +150,7 @@ pub async fn history(
 #[utoipa::path(post, path = "/api/messages", tag = "messages", request_body = SendMessage,
     responses((status = 201, body = SentMessage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = body.chat_id))]
 pub async fn send(
     State(state): State<AppState>,
     user: AuthUser,
@@ -198,6 +185,7 @@ pub async fn send(
 #[utoipa::path(delete, path = "/api/messages/{id}", tag = "messages", params(("id" = i64, Path)),
     responses((status = 200, body = Deleted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id, message_id = id))]
 pub async fn remove(
     State(state): State<AppState>,
     user: AuthUser,

@@ -7,21 +7,30 @@ pub mod session;
 pub mod users;
 
 use std::str::FromStr;
+use std::sync::Arc;
 
-use axum::Router;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{Method, header};
 use axum_extra::extract::CookieJar;
+use deadpool_postgres::Pool;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use crate::config::JwtConfig;
-use crate::{AppError, AppState};
+pub use self::session::router;
+use self::users::UserCache;
+use crate::AppError;
+use crate::config::{Config, JwtConfig};
 
-pub fn router() -> Router<AppState> {
-    session::router()
+/// What authentication needs from the application: the keys, who users are, the settings.
+/// Any state it can be taken from (`FromRef`) can authenticate requests.
+#[derive(Clone)]
+pub struct AuthState {
+    pub keys: Arc<Keys>,
+    pub users: Arc<UserCache>,
+    pub db: Pool,
+    pub config: Arc<Config>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -31,6 +40,19 @@ pub enum Role {
     Teacher,
     Admin,
 }
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Student => "student",
+            Self::Teacher => "teacher",
+            Self::Admin => "admin",
+        }
+    }
+}
+
+// `users.role` decodes straight into a Role.
+crate::db::text_column!(Role);
 
 impl FromStr for Role {
     type Err = anyhow::Error;
@@ -172,16 +194,21 @@ fn token<'a>(parts: &'a Parts, jar: &'a CookieJar, cookie_name: &str) -> Result<
     }
 }
 
-impl FromRequestParts<AppState> for AuthUser {
+impl<S> FromRequestParts<S> for AuthUser
+where
+    AuthState: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AuthState::from_ref(state);
         let jar = CookieJar::from_headers(&parts.headers);
-        let (token, credential) = token(parts, &jar, &state.config.cookie_name)?;
+        let (token, credential) = token(parts, &jar, &state.config.auth.cookie_name)?;
         let (id, expires_at) = state.keys.verify(token)?;
         let writes = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if credential == Credential::Cookie && writes {
-            origin::check(parts, &state.config.allowed_origins)?;
+            origin::check(parts, &state.config.auth.allowed_origins)?;
         }
         let (name, role) = state
             .users

@@ -1,7 +1,7 @@
 //! Session endpoints for browsers: who am I, log out, and — in demo/dev mode only — log in
 //! as a demo user by email. In production the school's own login sets the cookie.
 
-use axum::extract::State;
+use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -9,12 +9,17 @@ use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::{Deserialize, Serialize};
 
-use super::{AuthUser, Role};
-use crate::api::JsonBody;
+use super::{AuthState, AuthUser, Role};
 use crate::error::ErrorBody;
-use crate::{AppError, AppState, Result};
+use crate::extract::JsonBody;
+use crate::{AppError, Result};
 
-pub fn router() -> Router<AppState> {
+/// `/api/me`, `/api/logout` and the dev-login endpoints, for any state that can authenticate.
+pub fn router<S>() -> Router<S>
+where
+    AuthState: FromRef<S>,
+    S: Clone + Send + Sync + 'static,
+{
     Router::new()
         .route("/api/me", get(me))
         .route("/api/logout", post(logout))
@@ -61,12 +66,12 @@ pub async fn me(user: AuthUser) -> Json<MeResponse> {
 
 /// Clears the session cookie.
 #[utoipa::path(post, path = "/api/logout", tag = "session", responses((status = 204)))]
-pub async fn logout(State(state): State<AppState>, jar: CookieJar) -> (CookieJar, StatusCode) {
-    (jar.remove(Cookie::build(state.config.cookie_name.clone()).path("/")), StatusCode::NO_CONTENT)
+pub async fn logout(State(state): State<AuthState>, jar: CookieJar) -> (CookieJar, StatusCode) {
+    (jar.remove(Cookie::build(state.config.auth.cookie_name.clone()).path("/")), StatusCode::NO_CONTENT)
 }
 
-fn require_dev(state: &AppState) -> Result<()> {
-    if state.config.dev_login {
+fn require_dev(state: &AuthState) -> Result<()> {
+    if state.config.auth.dev_login {
         Ok(())
     } else {
         Err(AppError::Forbidden("dev login is disabled on this server (it is for demo and development only)".into()))
@@ -77,7 +82,7 @@ fn require_dev(state: &AppState) -> Result<()> {
 #[utoipa::path(post, path = "/api/dev/login", tag = "session", request_body = DevLoginRequest,
     responses((status = 200, body = MeResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn dev_login(
-    State(state): State<AppState>,
+    State(state): State<AuthState>,
     jar: CookieJar,
     JsonBody(body): JsonBody<DevLoginRequest>,
 ) -> Result<(CookieJar, Json<MeResponse>)> {
@@ -87,10 +92,11 @@ pub async fn dev_login(
         .query_opt("SELECT id, name, role FROM users WHERE lower(email) = lower($1)", &[&body.email.trim()])
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no user with email {:?}", body.email)))?;
-    let user = UserProfile { id: row.get("id"), name: row.get("name"), role: row.get::<_, String>("role").parse()? };
-    let ttl = state.config.jwt.dev_token_ttl;
+    let user = UserProfile { id: row.get("id"), name: row.get("name"), role: row.try_get("role")? };
+    tracing::info!(user_id = user.id, "signed in with dev login");
+    let ttl = state.config.auth.jwt.dev_token_ttl;
     let token = state.keys.mint(user.id, ttl)?;
-    let cookie = Cookie::build((state.config.cookie_name.clone(), token))
+    let cookie = Cookie::build((state.config.auth.cookie_name.clone(), token))
         .http_only(true)
         .same_site(SameSite::Lax)
         .path("/")
@@ -101,20 +107,13 @@ pub async fn dev_login(
 /// Demo/dev mode only: the users one can log in as.
 #[utoipa::path(get, path = "/api/dev/users", tag = "session",
     responses((status = 200, body = DevUsers), (status = 403, body = ErrorBody)))]
-pub async fn dev_users(State(state): State<AppState>) -> Result<Json<DevUsers>> {
+pub async fn dev_users(State(state): State<AuthState>) -> Result<Json<DevUsers>> {
     require_dev(&state)?;
     let client = state.db.get().await?;
     let rows = client.query("SELECT id, email, name, role FROM users ORDER BY role, name, id", &[]).await?;
     let users = rows
         .iter()
-        .map(|r| {
-            Ok(DevUser {
-                id: r.get("id"),
-                email: r.get("email"),
-                name: r.get("name"),
-                role: r.get::<_, String>("role").parse()?,
-            })
-        })
-        .collect::<anyhow::Result<_>>()?;
+        .map(|r| Ok(DevUser { id: r.get("id"), email: r.get("email"), name: r.get("name"), role: r.try_get("role")? }))
+        .collect::<Result<_, tokio_postgres::Error>>()?;
     Ok(Json(DevUsers { users }))
 }

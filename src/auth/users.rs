@@ -38,8 +38,7 @@ impl UserCache {
         let Some(row) = client.query_opt("SELECT name, role FROM users WHERE id = $1", &[&id]).await? else {
             return Ok(None);
         };
-        let (name, role): (String, String) = (row.get("name"), row.get("role"));
-        let role: Role = role.parse()?;
+        let (name, role): (String, Role) = (row.try_get("name")?, row.try_get("role")?);
         if !self.ttl.is_zero() {
             let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
             if entries.len() >= CAPACITY {

@@ -27,12 +27,15 @@ if [ -n "$PG_REMOVE" ]; then rm -rf "$PG_REMOVE"; fi
 "#;
 
 /// How the private server is run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Durable (`true`) for data worth keeping; tests turn it off for speed.
     pub durable: bool,
     /// Delete the whole base directory when the server stops (tests).
     pub remove_on_exit: bool,
+    /// PostgreSQL's server binaries (`PG_BINDIR`); `None`: search `PATH`, then
+    /// `/usr/lib/postgresql/<N>/bin`.
+    pub bindir: Option<PathBuf>,
 }
 
 /// A running private server; dropping it stops the server.
@@ -52,7 +55,7 @@ pub struct EmbeddedPostgres {
 impl EmbeddedPostgres {
     /// Initialises `base/data` if needed and starts the server on a private socket.
     pub fn start(base: &Path, options: Options) -> anyhow::Result<Self> {
-        let bindir = find_bindir()?;
+        let bindir = find_bindir(options.bindir.as_deref())?;
         let owner = server_user()?;
         let base = usable_base(base, owner)?;
         let data = base.join("data");
@@ -171,13 +174,13 @@ impl Drop for EmbeddedPostgres {
 fn last_line(text: &str) -> &str {
     text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("(no output)")
 }
-/// `PG_BINDIR`, else `initdb` on `PATH`, else the newest `/usr/lib/postgresql/<N>/bin`.
-fn find_bindir() -> anyhow::Result<PathBuf> {
+/// `configured` (`PG_BINDIR`), else `initdb` on `PATH`, else the newest
+/// `/usr/lib/postgresql/<N>/bin`.
+fn find_bindir(configured: Option<&Path>) -> anyhow::Result<PathBuf> {
     let has_server = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
-    if let Some(dir) = std::env::var_os("PG_BINDIR").filter(|d| !d.is_empty()) {
-        let dir = PathBuf::from(dir);
-        if has_server(&dir) {
-            return Ok(dir);
+    if let Some(dir) = configured {
+        if has_server(dir) {
+            return Ok(dir.to_owned());
         }
         bail!("PG_BINDIR: {} does not contain initdb and postgres", dir.display());
     }

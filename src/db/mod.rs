@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
+use tokio_postgres::error::SqlState;
 
 mod migrations {
     refinery::embed_migrations!("sql");
@@ -47,6 +48,56 @@ pub fn describe(config: &tokio_postgres::Config) -> String {
 ///   sequential scan of all 100,000 chats (25 ms) instead of 500 index lookups (5 ms).
 pub const SESSION_SETTINGS: &[(&str, &str)] =
     &[("jit", "off"), ("max_parallel_workers_per_gather", "0"), ("random_page_cost", "1.1")];
+
+/// A database error that means "not reachable" rather than "the query is wrong".
+pub fn is_connectivity(e: &tokio_postgres::Error) -> bool {
+    if e.is_closed() {
+        return true;
+    }
+    match e.code() {
+        None => true, // I/O, connect and protocol errors carry no SQLSTATE
+        Some(code) => {
+            let c = code.code();
+            // 08: connection exception; 57P: operator intervention (shutdown, terminated)
+            c.starts_with("08") || c.starts_with("57P") || *code == SqlState::CANNOT_CONNECT_NOW
+        }
+    }
+}
+
+/// Maps an enum to a text column (with a CHECK listing its values) through its `as_str` and
+/// `FromStr`, so that a row decodes straight into the enum and a query binds it as text:
+/// the one place each such column is parsed.
+macro_rules! text_column {
+    ($ty:ty) => {
+        impl<'a> postgres_types::FromSql<'a> for $ty {
+            fn from_sql(
+                ty: &postgres_types::Type,
+                raw: &'a [u8],
+            ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+                let text = <&str as postgres_types::FromSql>::from_sql(ty, raw)?;
+                Ok(text.parse::<$ty>()?)
+            }
+            fn accepts(ty: &postgres_types::Type) -> bool {
+                <&str as postgres_types::FromSql>::accepts(ty)
+            }
+        }
+
+        impl postgres_types::ToSql for $ty {
+            fn to_sql(
+                &self,
+                ty: &postgres_types::Type,
+                out: &mut bytes::BytesMut,
+            ) -> Result<postgres_types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+                self.as_str().to_sql(ty, out)
+            }
+            fn accepts(ty: &postgres_types::Type) -> bool {
+                <&str as postgres_types::ToSql>::accepts(ty)
+            }
+            postgres_types::to_sql_checked!();
+        }
+    };
+}
+pub(crate) use text_column;
 
 /// Builds the pool and proves the database answers, so that a bad `DATABASE_URL` stops
 /// start-up with one clear line instead of failing the first request.

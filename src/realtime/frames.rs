@@ -9,8 +9,8 @@ use time::OffsetDateTime;
 use tokio_postgres::GenericClient;
 
 use super::hub::{Dispatch, Frames};
-use crate::api::{AdminChat, ChatSummary, Person};
-use crate::events::{EventData, StoredEvent};
+use crate::log::{EventData, StoredEvent};
+use crate::views::{AdminChat, ChatSummary, Person};
 
 pub fn frame(position: i64, event: &str, data: &impl Serialize) -> Bytes {
     let json = serde_json::to_string(data).unwrap_or_else(|_| "{}".into());
@@ -57,8 +57,8 @@ pub async fn encode(client: &impl GenericClient, events: &[StoredEvent]) -> anyh
     let mut names: HashMap<i64, Person> = HashMap::new();
     if !people.is_empty() {
         for row in client.query("SELECT id, name, role FROM users WHERE id = ANY($1)", &[&people]).await? {
-            let role: String = row.get("role");
-            names.insert(row.get("id"), Person { id: row.get("id"), name: row.get("name"), role: role.parse()? });
+            names
+                .insert(row.get("id"), Person { id: row.get("id"), name: row.get("name"), role: row.try_get("role")? });
         }
     }
     events.iter().map(|event| dispatch(event, &names)).collect()

@@ -72,6 +72,9 @@ pub struct Hub {
     queue: usize,
     next_id: AtomicU64,
     listening: AtomicBool,
+    /// Test-only fault injection: the listener panics when notified (see
+    /// [`Hub::crash_listener`]).
+    crash: tokio::sync::Notify,
 }
 
 /// An open connection's end of the hub. Dropping it unregisters the connection.
@@ -97,6 +100,7 @@ impl Hub {
             queue: queue.max(1),
             next_id: AtomicU64::new(1),
             listening: AtomicBool::new(false),
+            crash: tokio::sync::Notify::new(),
         }
     }
 
@@ -200,6 +204,18 @@ impl Hub {
     /// Whether the listener is connected (readiness).
     pub fn is_listening(&self) -> bool {
         self.listening.load(Ordering::Relaxed)
+    }
+
+    /// Makes the listener task panic, as a bug in it would: a test hook for its supervision
+    /// (the panic is logged, readiness turns false, the listener restarts). Never called by
+    /// the server itself.
+    pub fn crash_listener(&self) {
+        self.crash.notify_one();
+    }
+
+    /// Resolves when a test asks the listener to crash.
+    pub(crate) async fn crash_requested(&self) {
+        self.crash.notified().await;
     }
 }
 

@@ -3,6 +3,10 @@
 //! After any disconnect it reconnects with back-off, LISTENs again and catches up the same
 //! way, so nothing depends on a notification arriving. It never holds a transaction open (an
 //! idle listener in a transaction would keep PostgreSQL from trimming its notification queue).
+//!
+//! The task is supervised: if it panics (a bug, not a network failure, which it handles
+//! itself), the panic is logged, readiness turns false, and it starts again after a back-off
+//! from the hub's head, so a replica never goes on answering `/readyz` while blind.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::frames;
 use super::hub::Hub;
-use crate::events;
+use crate::log::{self, store};
 
 /// Events read from the log per query while catching up.
 const BATCH: i64 = 1000;
@@ -32,22 +36,40 @@ pub async fn start(
 ) -> anyhow::Result<JoinHandle<()>> {
     let (mut client, connection) = database.connect(NoTls).await.context("listener: cannot connect")?;
     let driver = tokio::spawn(connection);
-    let tx = client
-        .build_transaction()
-        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .await?;
-    let head: i64 = tx.query_one("SELECT coalesce(max(position), 0) FROM events", &[]).await?.get(0);
-    let members = tx.query("SELECT chat_id, user_id FROM chat_participants", &[]).await?;
-    tx.commit().await?;
-    hub.reset(head, members.iter().map(|r| (r.get(0), r.get(1))));
+    let (head, members) = store::head_and_members(&mut client).await?;
+    hub.reset(head, members);
     drop(client);
     let _ = driver.await;
-    Ok(tokio::spawn(supervise(database, hub, probe, shutdown)))
+    Ok(tokio::spawn(watch(database, hub, probe, shutdown)))
 }
 
-async fn supervise(database: tokio_postgres::Config, hub: Arc<Hub>, probe: Duration, shutdown: CancellationToken) {
+/// Runs [`reconnect`] as its own task and starts it again whenever it panics.
+async fn watch(database: tokio_postgres::Config, hub: Arc<Hub>, probe: Duration, shutdown: CancellationToken) {
+    let mut backoff = Duration::from_millis(500);
+    loop {
+        let task = tokio::spawn(reconnect(database.clone(), hub.clone(), probe, shutdown.clone()));
+        match task.await {
+            Ok(()) => return, // shut down
+            Err(e) => {
+                hub.set_listening(false);
+                let message = match e.try_into_panic() {
+                    Ok(panic) => crate::telemetry::panic_message(&*panic),
+                    Err(_) => "cancelled".into(),
+                };
+                metrics::counter!(crate::metrics::LISTENER_RESTARTS).increment(1);
+                tracing::error!(panic = message, restart_in_ms = backoff.as_millis() as u64, "listener task failed");
+            }
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(backoff) => {}
+        }
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// Connects and listens until `shutdown`, reconnecting with back-off after every disconnect.
+async fn reconnect(database: tokio_postgres::Config, hub: Arc<Hub>, probe: Duration, shutdown: CancellationToken) {
     let mut backoff = Duration::from_millis(100);
     loop {
         match listen(&database, &hub, probe, &shutdown, &mut backoff).await {
@@ -94,8 +116,8 @@ async fn listen(
     }); // when it ends, `wake` is dropped and the loop below sees the channel close
     let _abort = AbortOnDrop(driver);
 
-    client.batch_execute(&format!("LISTEN {}", events::CHANNEL)).await.context("LISTEN failed")?;
-    let read = client.prepare(&events::READ_AFTER_SQL).await.context("cannot prepare the log read")?;
+    client.batch_execute(&format!("LISTEN {}", log::CHANNEL)).await.context("LISTEN failed")?;
+    let read = client.prepare(&store::READ_AFTER_SQL).await.context("cannot prepare the log read")?;
     catch_up(&client, &read, hub).await?;
     hub.set_listening(true);
     *backoff = Duration::from_millis(100);
@@ -106,6 +128,7 @@ async fn listen(
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return Ok(()),
+            _ = hub.crash_requested() => panic!("listener crash requested (test hook)"),
             woke = wakes.recv() => {
                 if woke.is_none() {
                     bail!("connection closed");
@@ -122,9 +145,10 @@ async fn listen(
     }
 }
 
+#[tracing::instrument(name = "catch_up", skip_all, fields(from = hub.head()))]
 async fn catch_up(client: &Client, read: &Statement, hub: &Hub) -> anyhow::Result<()> {
     loop {
-        let batch = events::read_after_with(client, read, hub.head(), BATCH).await?;
+        let batch = store::read_after_with(client, read, hub.head(), BATCH).await?;
         let Some(last) = batch.last() else {
             metrics::gauge!(crate::metrics::LISTENER_LAG_POSITIONS).set(0.0);
             return Ok(());

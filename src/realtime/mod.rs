@@ -5,13 +5,36 @@ pub mod hub;
 pub mod listener;
 pub mod stream;
 
-use axum::Router;
-use axum::routing::get;
+use std::sync::Arc;
 
-use crate::AppState;
+use axum::Router;
+use axum::extract::FromRef;
+use axum::routing::get;
+use deadpool_postgres::Pool;
+use tokio_util::sync::CancellationToken;
 
 pub use hub::Hub;
 
-pub fn router() -> Router<AppState> {
+use crate::auth::AuthState;
+use crate::config::Config;
+
+/// What the event stream needs from the application.
+#[derive(Clone)]
+pub struct RealtimeState {
+    pub hub: Arc<Hub>,
+    /// For replays and the log head.
+    pub db: Pool,
+    pub config: Arc<Config>,
+    /// Cancelled on shutdown: every stream ends.
+    pub shutdown: CancellationToken,
+}
+
+/// `GET /api/events/chat`, for any state that carries the realtime parts and authentication.
+pub fn router<S>() -> Router<S>
+where
+    RealtimeState: FromRef<S>,
+    AuthState: FromRef<S>,
+    S: Clone + Send + Sync + 'static,
+{
     Router::new().route("/api/events/chat", get(stream::stream))
 }

@@ -18,11 +18,13 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
+use super::RealtimeState;
 use super::frames;
 use super::hub::Subscription;
-use crate::api::QueryParams;
 use crate::auth::AuthUser;
-use crate::{AppError, AppState, Result, events};
+use crate::extract::QueryParams;
+use crate::log::store::{self, Viewer};
+use crate::{AppError, Result};
 
 /// Events replayed per query on resume.
 const REPLAY_PAGE: i64 = 500;
@@ -43,22 +45,23 @@ struct Reset<'a> {
 #[utoipa::path(get, path = "/api/events/chat", tag = "events", params(StreamQuery),
     responses((status = 200, content_type = "text/event-stream", description = "the event stream"),
               (status = 401, body = crate::error::ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn stream(
-    State(state): State<AppState>,
+    State(state): State<RealtimeState>,
     user: AuthUser,
     headers: HeaderMap,
     QueryParams(query): QueryParams<StreamQuery>,
 ) -> Result<Response> {
     let resume =
         headers.get("last-event-id").map(|v| v.to_str().unwrap_or("(not text)").to_owned()).or(query.last_event_id);
-    if state.hub.connections() >= state.config.sse_max_streams {
+    if state.hub.connections() >= state.config.sse.max_streams {
         // Refuse politely before the process runs out of file descriptors; the client retries
         // (EventSource does) and a load balancer can send it to another replica.
         return Err(AppError::Client(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             format!(
                 "this replica has its maximum of {} open event streams; retry shortly",
-                state.config.sse_max_streams
+                state.config.sse.max_streams
             ),
         ));
     }
@@ -66,11 +69,11 @@ pub async fn stream(
     let head = subscription.head;
 
     let mut stream = EventStream {
-        queued: VecDeque::from([Bytes::from(format!("retry: {}\n\n", state.config.sse_retry.as_millis()))]),
+        queued: VecDeque::from([Bytes::from(format!("retry: {}\n\n", state.config.sse.retry.as_millis()))]),
         replay: None,
         skip_through: head,
         subscription,
-        heartbeat: heartbeat(state.config.heartbeat),
+        heartbeat: heartbeat(state.config.sse.heartbeat),
         expiry: Box::pin(tokio::time::sleep(until(user.expires_at))),
         shutdown: Box::pin(state.shutdown.clone().cancelled_owned()),
         state: state.clone(),
@@ -103,9 +106,9 @@ pub async fn stream(
     Ok(response)
 }
 
-async fn log_head(state: &AppState) -> Result<i64> {
+async fn log_head(state: &RealtimeState) -> Result<i64> {
     let client = state.db.get().await?;
-    Ok(events::head(&**client).await?)
+    Ok(store::head(&**client).await?)
 }
 
 /// A comment after every `period` of silence; never a burst of them after a long replay.
@@ -131,7 +134,7 @@ struct EventStream {
     heartbeat: tokio::time::Interval,
     expiry: std::pin::Pin<Box<tokio::time::Sleep>>,
     shutdown: std::pin::Pin<Box<WaitForCancellationFutureOwned>>,
-    state: AppState,
+    state: RealtimeState,
     user: AuthUser,
 }
 
@@ -171,31 +174,8 @@ impl EventStream {
     async fn replay_page(&mut self, after: i64) -> anyhow::Result<()> {
         let head = self.subscription.head;
         let client = self.state.db.get().await?;
-        let page = if self.user.is_admin() {
-            client
-                .query(
-                    &format!(
-                        "SELECT {} FROM events WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3",
-                        events::COLUMNS
-                    ),
-                    &[&after, &head, &REPLAY_PAGE],
-                )
-                .await?
-        } else {
-            client
-                .query(
-                    &format!(
-                        "SELECT {} FROM events
-                         WHERE position > $1 AND position <= $2
-                           AND chat_id IN (SELECT chat_id FROM chat_participants WHERE user_id = $4)
-                         ORDER BY position LIMIT $3",
-                        events::COLUMNS
-                    ),
-                    &[&after, &head, &REPLAY_PAGE, &self.user.id],
-                )
-                .await?
-        };
-        let stored = page.iter().map(events::StoredEvent::from_row).collect::<anyhow::Result<Vec<_>>>()?;
+        let viewer = if self.user.is_admin() { Viewer::Admin } else { Viewer::Participant(self.user.id) };
+        let stored = store::read_visible(&**client, viewer, after, head, REPLAY_PAGE).await?;
         let Some(last) = stored.last().map(|e| e.position) else {
             self.replay = None;
             return Ok(());

@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use tutorchat::AppError;
-use tutorchat::appender::{AppendConfig, AppendMode, Appender};
-use tutorchat::events::{EventData, NewEvent};
+
+use tutorchat::config::{AppendConfig, AppendMode};
+use tutorchat::log::{AppendError, Appender, Refusal};
+use tutorchat::log::{EventData, NewEvent};
 
 use crate::helpers::TestApp;
 
@@ -92,7 +93,7 @@ async fn a_bad_event_in_a_batch_does_not_fail_the_others() {
         })
         .collect();
     assert_eq!(contents, vec![Some("one".into()), None, Some("two".into()), Some("three".into())]);
-    assert!(matches!(results[1], Err(AppError::Forbidden(_))), "{:?}", results[1].as_ref().err());
+    assert!(matches!(results[1], Err(AppendError::Refused(_, Refusal::NotAllowed))), "{:?}", results[1].as_ref().err());
     let stored: i64 = app.sql.query_one("SELECT count(*) FROM messages", &[]).await.expect("count").get(0);
     assert_eq!(stored, 3);
 }

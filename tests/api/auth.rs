@@ -78,8 +78,8 @@ async fn a_role_claim_cannot_raise_rights() {
 #[tokio::test]
 async fn issuer_and_audience_are_checked_when_configured() {
     let app = TestApp::spawn_with(|c| {
-        c.jwt.issuer = Some("school".into());
-        c.jwt.audience = Some("tutorchat".into());
+        c.auth.jwt.issuer = Some("school".into());
+        c.auth.jwt.audience = Some("tutorchat".into());
     })
     .await;
     let student = app.user("student", "S").await;
@@ -128,7 +128,7 @@ async fn dev_login_sets_an_http_only_cookie_that_authenticates() {
 
 #[tokio::test]
 async fn dev_login_is_refused_unless_enabled() {
-    let app = TestApp::spawn_with(|c| c.dev_login = false).await;
+    let app = TestApp::spawn_with(|c| c.auth.dev_login = false).await;
     let login = app.http.post(app.url("/api/dev/login")).json(&json!({ "email": "a@b" })).send().await.expect("send");
     assert_eq!(status_and_json(login).await.0, 403);
     let users = app.http.get(app.url("/api/dev/users")).send().await.expect("send");
@@ -176,7 +176,7 @@ async fn cookie_writes_need_an_allowed_origin_and_bearer_writes_do_not() {
 
 #[tokio::test]
 async fn configured_allowed_origins_replace_the_same_origin_rule() {
-    let app = TestApp::spawn_with(|c| c.allowed_origins = vec!["https://chat.school.example".into()]).await;
+    let app = TestApp::spawn_with(|c| c.auth.allowed_origins = vec!["https://chat.school.example".into()]).await;
     let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
     let chat = app.chat(&teacher, &student).await;
     let post = |origin: String| {

@@ -244,3 +244,50 @@ async fn json_logs_are_one_object_per_line() {
     assert_eq!(request["fields"]["status"], 200);
     assert!(request["fields"]["latency_ms"].is_number() && request["level"] == "INFO");
 }
+
+#[tokio::test]
+async fn every_log_line_of_a_request_carries_its_route_and_request_id() {
+    let app = TestApp::spawn().await;
+    let user = app.user("student", "S").await;
+    let email: String =
+        app.sql.query_one("SELECT email FROM users WHERE id = $1", &[&user.id]).await.expect("email").get(0);
+    let mut running = start(
+        tutorchat()
+            .arg("serve")
+            .env("JWT_SECRET", SECRET)
+            .env("DEV_LOGIN", "true")
+            .env("LOG_FORMAT", "json")
+            .env("DATABASE_URL", config_url(&app.database)),
+    );
+    let http = reqwest::Client::new();
+    let login = http
+        .post(format!("http://{}/api/dev/login", running.addr))
+        .header("x-request-id", "req-42.a")
+        .json(&json!({ "email": email }))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(login.status(), 200);
+    assert_eq!(login.headers()["x-request-id"], "req-42.a", "the request id is echoed");
+    let health = http.get(format!("http://{}/healthz", running.addr)).send().await.expect("healthz");
+    let generated = health.headers()["x-request-id"].to_str().expect("text").to_owned();
+    assert!(generated.len() >= 16, "a request without an id gets one: {generated:?}");
+
+    let (status, lines) = running.stop();
+    assert!(status.success());
+    let lines: Vec<serde_json::Value> = lines.iter().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let of_login: Vec<&serde_json::Value> = lines.iter().filter(|l| l["span"]["request_id"] == "req-42.a").collect();
+    let messages: Vec<&str> = of_login.iter().filter_map(|l| l["fields"]["message"].as_str()).collect();
+    assert!(
+        messages.contains(&"signed in with dev login") && messages.contains(&"request"),
+        "the handler's line and the request line both carry the request id: {of_login:#?}"
+    );
+    for line in of_login {
+        assert_eq!(line["span"]["route"], "/api/dev/login", "{line}");
+        assert_eq!(line["span"]["method"], "POST", "{line}");
+    }
+    assert!(
+        lines.iter().any(|l| l["span"]["request_id"] == generated.as_str() && l["span"]["route"] == "/healthz"),
+        "the generated id is the one logged: {lines:#?}"
+    );
+}

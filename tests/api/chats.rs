@@ -191,7 +191,7 @@ async fn the_built_client_is_served_outside_api_with_spa_fallback() {
     std::fs::create_dir_all(dir.join("assets")).expect("dir");
     std::fs::write(dir.join("index.html"), "<!doctype html><title>tutorchat</title>").expect("index");
     std::fs::write(dir.join("assets/app.js"), "console.log(1)").expect("asset");
-    let app = TestApp::spawn_with(|c| c.static_dir = Some(dir.clone())).await;
+    let app = TestApp::spawn_with(|c| c.http.static_dir = Some(dir.clone())).await;
     let student = app.user("student", "S").await;
 
     for path in ["/", "/chats/12", "/login"] {

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use tokio_postgres::error::SqlState;
-use tutorchat::events::{self, EventData, NewEvent};
+use tutorchat::log::{self as events, EventData, NewEvent};
 
 use crate::helpers::{TestApp, connect};
 

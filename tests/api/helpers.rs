@@ -11,11 +11,11 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 use tokio_postgres::{Client, NoTls};
 use tokio_util::sync::CancellationToken;
-use tutorchat::config::{JwtConfig, LogFormat, Secret, parse_database_url};
+use tutorchat::config::{parse_database_url, pg_bindir_from_env};
 use tutorchat::db::embedded::{EmbeddedPostgres, Options};
 use tutorchat::{AppState, Application, Config};
 
-pub const SECRET: &str = "test-secret-that-is-long-enough-for-hs256!";
+pub const SECRET: &str = Config::TEST_SECRET;
 
 enum Server {
     External(tokio_postgres::Config),
@@ -30,7 +30,8 @@ pub fn server() -> tokio_postgres::Config {
         Ok(url) if !url.trim().is_empty() => Server::External(parse_database_url(&url).expect("DATABASE_URL")),
         _ => {
             let base = std::env::temp_dir().join(format!("tutorchat-test-{}", std::process::id()));
-            let options = Options { durable: false, remove_on_exit: true };
+            let bindir = pg_bindir_from_env().expect("PG_BINDIR");
+            let options = Options { durable: false, remove_on_exit: true, bindir };
             Server::Private(EmbeddedPostgres::start(&base, options).expect("start a private PostgreSQL for the tests"))
         }
     });
@@ -46,8 +47,40 @@ pub async fn connect(config: &tokio_postgres::Config) -> Client {
     client
 }
 
-/// A new, empty database on the test server (no migrations applied).
-pub async fn fresh_database() -> tokio_postgres::Config {
+/// A new, empty database on the test server (no migrations applied), dropped when the last
+/// handle to it goes (so that tests against a long-lived `DATABASE_URL` leave nothing behind).
+pub struct TestDatabase {
+    config: tokio_postgres::Config,
+    name: String,
+}
+
+impl std::ops::Deref for TestDatabase {
+    type Target = tokio_postgres::Config;
+    fn deref(&self) -> &Self::Target {
+        &self.config
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // Drop runs inside the test's runtime, which cannot be blocked on: a thread of its own
+        // connects and drops the database, ending whatever sessions a test left open.
+        let (admin, name) = (server(), self.name.clone());
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            runtime.block_on(async {
+                let client = connect(&admin).await;
+                client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await
+            })
+        })
+        .join();
+        if let Ok(Err(e)) = dropped {
+            eprintln!("could not drop test database {}: {e}", self.name);
+        }
+    }
+}
+
+pub async fn fresh_database() -> TestDatabase {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let nanos =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
@@ -56,39 +89,17 @@ pub async fn fresh_database() -> tokio_postgres::Config {
     connect(&admin).await.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create test database");
     let mut config = admin;
     config.dbname(&name);
-    config
+    TestDatabase { config, name }
 }
 
 pub fn test_config(database: tokio_postgres::Config) -> Config {
-    Config {
-        listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-        database: Some(database),
-        db_pool_size: 8,
-        jwt: JwtConfig::new(Secret::new(SECRET)).expect("valid secret"),
-        cookie_name: "access_token".into(),
-        allowed_origins: vec![],
-        dev_login: true,
-        max_body_bytes: 64 * 1024,
-        data_dir: std::env::temp_dir(),
-        log_format: LogFormat::Text,
-        heartbeat: Duration::from_secs(30),
-        sse_retry: Duration::from_millis(3000),
-        sse_queue: 1024,
-        sse_max_streams: 1000,
-        listener_probe: Duration::from_secs(2),
-        static_dir: None,
-        user_cache: Duration::from_secs(10),
-        append: tutorchat::appender::AppendConfig {
-            mode: tutorchat::appender::AppendMode::Batched,
-            max_batch: 256,
-            linger: Duration::ZERO,
-        },
-    }
+    Config { database: Some(database), ..Config::for_tests() }
 }
 
 pub struct TestApp {
     pub addr: SocketAddr,
-    pub database: tokio_postgres::Config,
+    /// Shared by the replicas of one test; dropped with the last of them.
+    pub database: std::sync::Arc<TestDatabase>,
     /// Direct SQL for arranging and checking, outside the application.
     pub sql: Client,
     pub http: reqwest::Client,
@@ -108,7 +119,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(customize: impl FnOnce(&mut Config)) -> Self {
-        Self::spawn_on(fresh_database().await, customize).await
+        Self::spawn_on(std::sync::Arc::new(fresh_database().await), customize).await
     }
 
     /// Another replica on the same database.
@@ -116,8 +127,8 @@ impl TestApp {
         Self::spawn_on(self.database.clone(), |_| {}).await
     }
 
-    pub async fn spawn_on(database: tokio_postgres::Config, customize: impl FnOnce(&mut Config)) -> Self {
-        let mut config = test_config(database.clone());
+    pub async fn spawn_on(database: std::sync::Arc<TestDatabase>, customize: impl FnOnce(&mut Config)) -> Self {
+        let mut config = test_config((**database).clone());
         customize(&mut config);
         let app = Application::build(config).await.expect("build the application");
         let addr = app.local_addr();
@@ -273,7 +284,7 @@ impl TestApp {
     pub async fn settled(&self) {
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         loop {
-            let head = tutorchat::events::head(&self.sql).await.expect("log head");
+            let head = tutorchat::log::head(&self.sql).await.expect("log head");
             if self.state.hub.is_listening() && self.state.hub.head() >= head {
                 return;
             }

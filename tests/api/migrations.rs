@@ -133,3 +133,26 @@ async fn the_application_sessions_run_with_their_planner_settings() {
         assert_eq!(&shown, value, "{name}");
     }
 }
+
+#[tokio::test]
+async fn a_test_database_is_dropped_when_its_last_replica_stops() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let replica = app.replica().await;
+    let name = app.database.get_dbname().expect("a database name").to_owned();
+    let admin = connect(&crate::helpers::server()).await;
+    let count = |n: &str| {
+        let n = n.to_owned();
+        let admin = &admin;
+        async move {
+            admin
+                .query_one("SELECT count(*) FROM pg_database WHERE datname = $1", &[&n])
+                .await
+                .expect("count")
+                .get::<_, i64>(0)
+        }
+    };
+    drop(app);
+    assert_eq!(count(&name).await, 1, "the other replica still uses it");
+    drop(replica);
+    assert_eq!(count(&name).await, 0, "dropped with the last replica");
+}

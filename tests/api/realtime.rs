@@ -218,7 +218,7 @@ async fn message_text_cannot_forge_fields_or_ids() {
 
 #[tokio::test]
 async fn a_retry_hint_comes_first_and_heartbeats_follow_on_schedule() {
-    let app = TestApp::spawn_with(|c| c.heartbeat = Duration::from_secs(1)).await;
+    let app = TestApp::spawn_with(|c| c.sse.heartbeat = Duration::from_secs(1)).await;
     let user = app.user("student", "S").await;
     let mut stream = app.stream(&user, None).await;
     assert_eq!(stream.item(Duration::from_secs(5)).await, Some(Item::Retry(3000)));
@@ -372,7 +372,7 @@ async fn a_thousand_concurrent_messages_arrive_complete_and_in_order() {
 /// and it resumes from its last id to receive everything.
 #[tokio::test]
 async fn a_stalled_reader_is_disconnected_at_its_limit_and_resumes_fully() {
-    let a = TestApp::spawn_with(|c| c.sse_queue = 8).await;
+    let a = TestApp::spawn_with(|c| c.sse.queue = 8).await;
     let (teacher, student) = (a.user("teacher", "T").await, a.user("student", "S").await);
     let chat = a.chat(&teacher, &student).await;
     let mut healthy = a.stream(&teacher, None).await;
@@ -436,7 +436,7 @@ async fn metrics_are_served_in_prometheus_format() {
 
 #[tokio::test]
 async fn beyond_its_stream_limit_a_replica_refuses_politely_and_keeps_serving() {
-    let app = TestApp::spawn_with(|c| c.sse_max_streams = 2).await;
+    let app = TestApp::spawn_with(|c| c.sse.max_streams = 2).await;
     let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
     let chat = app.chat(&teacher, &student).await;
     let mut first = app.stream(&teacher, None).await;

@@ -66,6 +66,7 @@ impl Cluster {
             nginx: true,
             env: vars,
             demo: false,
+            pg_bindir: tutorchat::config::pg_bindir_from_env().expect("PG_BINDIR"),
         };
         let topology = tokio::task::spawn_blocking(move || Topology::start(options))
             .await

@@ -7,33 +7,71 @@
 //! request with its own row only after the commit. If a batch fails, each of its events is
 //! retried alone, so one bad event never turns valid requests into errors. `single` mode keeps
 //! one transaction per request, for comparison.
-
-use std::time::Duration;
+//!
+//! It answers in its own terms ([`AppendError`]); the HTTP layer decides what that means for a
+//! client.
 
 use deadpool_postgres::Pool;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::AppError;
-use crate::events::{self, NewEvent, StoredEvent};
+use super::{NewEvent, StoredEvent, store};
+use crate::config::{AppendConfig, AppendMode};
 
+/// Why an append failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AppendError {
+    /// The log's own rules refused an event (see `sql/V2__event_log.sql`).
+    #[error("{0}")]
+    Refused(String, Refusal),
+    /// The database cannot be reached right now: retrying later may work.
+    #[error("the database is unavailable: {0:#}")]
+    Unavailable(anyhow::Error),
+    #[error(transparent)]
+    Database(tokio_postgres::Error),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// Which of the log's rules refused an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AppendMode {
-    Batched,
-    Single,
+pub enum Refusal {
+    InvalidContent,
+    NotAllowed,
+    NotFound,
 }
 
-#[derive(Debug, Clone, Copy)]
-pub struct AppendConfig {
-    pub mode: AppendMode,
-    /// Most events in one transaction.
-    pub max_batch: usize,
-    /// After the first waiting event, how long to wait for more before appending (0: take
-    /// only what is already waiting; under load the queue fills while the previous batch
-    /// commits, which is what makes batches large).
-    pub linger: Duration,
+impl From<tokio_postgres::Error> for AppendError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        use tokio_postgres::error::SqlState;
+        let Some(db) = e.as_db_error() else {
+            return if crate::db::is_connectivity(&e) { Self::Unavailable(e.into()) } else { Self::Database(e) };
+        };
+        let refusal = match db.code() {
+            c if *c == SqlState::CHECK_VIOLATION => Refusal::InvalidContent,
+            c if *c == SqlState::INSUFFICIENT_PRIVILEGE => Refusal::NotAllowed,
+            c if *c == SqlState::NO_DATA_FOUND => Refusal::NotFound,
+            _ if crate::db::is_connectivity(&e) => return Self::Unavailable(e.into()),
+            _ => return Self::Database(e),
+        };
+        let message = match db.constraint() {
+            Some("messages_content_length") => "content must be 1 to 10000 characters".to_owned(),
+            Some("messages_content_not_blank") => "content must not be empty or only whitespace".to_owned(),
+            _ => db.message().to_owned(),
+        };
+        Self::Refused(message, refusal)
+    }
 }
 
-type Reply = oneshot::Sender<Result<Option<StoredEvent>, AppError>>;
+impl From<deadpool_postgres::PoolError> for AppendError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        match e {
+            deadpool_postgres::PoolError::Backend(e) => e.into(),
+            other => Self::Unavailable(other.into()),
+        }
+    }
+}
+
+type Reply = oneshot::Sender<Result<Option<StoredEvent>, AppendError>>;
 
 pub struct Appender {
     mode: AppendMode,
@@ -54,16 +92,14 @@ impl Appender {
 
     /// Appends one event and returns it as stored (`None`: nothing to record, e.g. deleting a
     /// message that is already deleted). Returns only once it is committed.
-    pub async fn append(&self, event: NewEvent) -> Result<Option<StoredEvent>, AppError> {
+    #[tracing::instrument(name = "append", skip_all)]
+    pub async fn append(&self, event: NewEvent) -> Result<Option<StoredEvent>, AppendError> {
         match self.mode {
             AppendMode::Single => append_alone(&self.pool, &event).await,
             AppendMode::Batched => {
                 let (reply, answer) = oneshot::channel();
-                self.queue
-                    .send((event, reply))
-                    .await
-                    .map_err(|_| AppError::Internal(anyhow::anyhow!("the append writer has stopped")))?;
-                answer.await.map_err(|_| AppError::Internal(anyhow::anyhow!("the append writer dropped a request")))?
+                self.queue.send((event, reply)).await.map_err(|_| anyhow::anyhow!("the append writer has stopped"))?;
+                answer.await.map_err(|_| anyhow::anyhow!("the append writer dropped a request"))?
             }
         }
     }
@@ -92,9 +128,9 @@ async fn write(pool: Pool, mut requests: mpsc::Receiver<(NewEvent, Reply)>, conf
             // One event, or a database that is not there: retrying each alone cannot help
             // (and against an unreachable database would hold the writer for a timeout per
             // event), so every request gets the answer.
-            Err(AppError::Unavailable(cause)) => {
+            Err(AppendError::Unavailable(cause)) => {
                 for reply in replies {
-                    let _ = reply.send(Err(AppError::Unavailable(anyhow::anyhow!("{cause:#}"))));
+                    let _ = reply.send(Err(AppendError::Unavailable(anyhow::anyhow!("{cause:#}"))));
                 }
             }
             Err(e) if events.len() == 1 => {
@@ -113,16 +149,16 @@ async fn write(pool: Pool, mut requests: mpsc::Receiver<(NewEvent, Reply)>, conf
     }
 }
 
-async fn append_together(pool: &Pool, events: &[NewEvent]) -> Result<Vec<Option<StoredEvent>>, AppError> {
+async fn append_together(pool: &Pool, events: &[NewEvent]) -> Result<Vec<Option<StoredEvent>>, AppendError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
-    let statement = tx.prepare_cached(&events::APPEND_SQL).await?;
-    let stored = events::append_with(&*tx, &statement, events).await?;
+    let statement = tx.prepare_cached(&store::APPEND_SQL).await?;
+    let stored = store::append_with(&*tx, &statement, events).await?;
     tx.commit().await?;
     Ok(stored)
 }
 
-async fn append_alone(pool: &Pool, event: &NewEvent) -> Result<Option<StoredEvent>, AppError> {
+async fn append_alone(pool: &Pool, event: &NewEvent) -> Result<Option<StoredEvent>, AppendError> {
     let mut stored = append_together(pool, std::slice::from_ref(event)).await?;
     Ok(stored.pop().flatten())
 }

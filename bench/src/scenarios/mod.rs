@@ -1,0 +1,74 @@
+//! The benchmark scenarios S1–S5 (see docs/benchmarks.md for what each measures and why),
+//! one file each, and the topology they run against.
+
+mod s1;
+mod s2;
+mod s3;
+mod s4;
+mod s5;
+
+pub use s1::{S1, s1};
+pub use s2::{S2, s2};
+pub use s3::{S3, hold, s3, s3_spread};
+pub use s4::{S4, s4};
+pub use s5::{S5, s5};
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio_postgres::{Client, NoTls};
+use tutorchat::topology::{Options, Topology};
+
+use crate::load::SECRET;
+
+/// A topology of `replicas` release-build replicas on a durable (fsync on) private PostgreSQL.
+pub struct Cluster {
+    topology: Option<Topology>,
+    pub sql: Client,
+    pub urls: Vec<String>,
+}
+
+impl Cluster {
+    pub async fn start(replicas: usize, env: &[(&str, &str)]) -> anyhow::Result<Self> {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let exe = std::env::current_exe()?;
+        let binary = exe.with_file_name("tutorchat");
+        anyhow::ensure!(binary.is_file(), "{} not found: build it (cargo build --release)", binary.display());
+        let mut vars: Vec<(String, String)> = vec![
+            ("JWT_SECRET".into(), SECRET.into()),
+            ("RUST_LOG".into(), "warn".into()),
+            ("DB_POOL_SIZE".into(), "32".into()),
+        ];
+        vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let options = Options {
+            binary,
+            replicas,
+            front: "127.0.0.1:0".parse()?,
+            base: std::env::temp_dir().join(format!(
+                "tutorchat-bench-{}-{}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            )),
+            durable: true,
+            remove_on_exit: true,
+            nginx: false,
+            env: vars,
+            demo: false,
+            pg_bindir: tutorchat::config::pg_bindir_from_env()?,
+        };
+        let topology = tokio::task::spawn_blocking(move || Topology::start(options)).await??;
+        let (sql, connection) = tutorchat::config::parse_database_url(topology.database_url())?.connect(NoTls).await?;
+        tokio::spawn(connection);
+        let urls = (0..topology.replica_count()).map(|i| topology.replica_url(i)).collect();
+        Ok(Self { topology: Some(topology), sql, urls })
+    }
+
+    pub fn topology(&self) -> &Topology {
+        self.topology.as_ref().expect("running")
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(topology) = self.topology.take() {
+            let _ = tokio::task::spawn_blocking(move || drop(topology)).await;
+        }
+    }
+}

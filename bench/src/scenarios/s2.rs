@@ -1,0 +1,156 @@
+//! S2: cross-replica delivery latency at fixed message rates, with every delivery checked.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+use super::Cluster;
+use crate::load::{self, Percentiles};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct S2Run {
+    pub rate: usize,
+    pub sent: usize,
+    pub acknowledged: usize,
+    pub deliveries_expected: usize,
+    pub deliveries: usize,
+    pub lost: usize,
+    pub latency: Percentiles,
+    /// Time during the run when every task on the machine was stalled on I/O (Linux pressure
+    /// stall information, /proc/pressure/io "full"): commits wait for the WAL flush, so disk
+    /// stalls of this virtual machine show up in the tail.
+    #[serde(default)]
+    pub io_stalled_ms: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct S2 {
+    pub chats: usize,
+    pub streams: usize,
+    pub seconds_per_run: f64,
+    pub runs: Vec<S2Run>,
+}
+
+pub async fn s2(run: Duration, rates: &[usize], chats: usize, drop_one: bool) -> anyhow::Result<S2> {
+    let cluster = Cluster::start(2, &[]).await?;
+    let pairs = load::seed_pairs(&cluster.sql, chats as i64).await?;
+    let http = load::client();
+    let stop = CancellationToken::new();
+    let opened = Arc::new(AtomicUsize::new(0));
+    // Send start of every message by its sequence number, and every delivery's latency.
+    let starts: load::Shared<HashMap<u64, Instant>> = Default::default();
+    let deliveries: load::Shared<Vec<(u64, Duration)>> = Default::default();
+    let stream_url = format!("{}/api/events/chat", cluster.urls[1]); // receive on B, send on A
+    // For the tool's own test: one delivery (of message 0, to one stream) is ignored on purpose.
+    let dropped = Arc::new(std::sync::atomic::AtomicBool::new(!drop_one));
+    for pair in &pairs {
+        for token in [&pair.teacher, &pair.student] {
+            let (opened, starts, deliveries, dropped) =
+                (opened.clone(), starts.clone(), deliveries.clone(), dropped.clone());
+            let reader = load::read_stream(
+                http.clone(),
+                stream_url.clone(),
+                token.clone(),
+                None,
+                stop.clone(),
+                move || {
+                    opened.fetch_add(1, Ordering::Relaxed);
+                },
+                move |event| {
+                    if event.event != "new_message" {
+                        return;
+                    }
+                    let received = Instant::now();
+                    let data: Value = serde_json::from_str(&event.data).unwrap_or_default();
+                    let seq = data["message"]["content"]
+                        .as_str()
+                        .and_then(|c| c.strip_prefix("s2 "))
+                        .and_then(|s| s.parse::<u64>().ok());
+                    if seq == Some(0) && !dropped.swap(true, Ordering::Relaxed) {
+                        return;
+                    }
+                    if let Some(seq) = seq
+                        && let Some(start) = starts.lock().expect("starts").get(&seq).copied()
+                    {
+                        deliveries.lock().expect("deliveries").push((seq, received - start));
+                    }
+                },
+            );
+            tokio::spawn(reader);
+        }
+    }
+    wait_for(&opened, pairs.len() * 2, Duration::from_secs(60)).await?;
+    let mut result = S2 { chats, streams: pairs.len() * 2, seconds_per_run: run.as_secs_f64(), runs: vec![] };
+    let mut seq = 0u64;
+    for &rate in rates {
+        let total = (rate as f64 * run.as_secs_f64()) as usize;
+        let first = seq;
+        let stalled_before = load::io_stalled_micros();
+        let began = tokio::time::Instant::now();
+        let mut posts = Vec::with_capacity(total);
+        for i in 0..total {
+            tokio::time::sleep_until(began + Duration::from_secs_f64(i as f64 / rate as f64)).await;
+            let pair = &pairs[i % pairs.len()];
+            let (token, this) = (if i % 2 == 0 { pair.teacher.clone() } else { pair.student.clone() }, seq);
+            seq += 1;
+            let body = json!({ "chat_id": pair.chat, "content": format!("s2 {this}") });
+            let (http, url, starts) = (http.clone(), format!("{}/api/messages", cluster.urls[0]), starts.clone());
+            posts.push(tokio::spawn(async move {
+                starts.lock().expect("starts").insert(this, Instant::now());
+                matches!(http.post(&url).bearer_auth(&token).json(&body).send().await, Ok(r) if r.status() == 201)
+            }));
+        }
+        let mut acknowledged = 0;
+        for post in posts {
+            acknowledged += usize::from(post.await.unwrap_or(false));
+        }
+        let io_stalled_ms = load::io_stalled_ms_since(stalled_before);
+        tokio::time::sleep(Duration::from_secs(3)).await; // let the last deliveries arrive
+        let latencies: Vec<Duration> = deliveries
+            .lock()
+            .expect("deliveries")
+            .iter()
+            .filter(|(s, _)| *s >= first && *s < seq)
+            .map(|(_, d)| *d)
+            .collect();
+        let expected = acknowledged * 2;
+        let run = S2Run {
+            rate,
+            sent: total,
+            acknowledged,
+            deliveries_expected: expected,
+            deliveries: latencies.len(),
+            lost: expected.saturating_sub(latencies.len()),
+            latency: load::percentiles(latencies),
+            io_stalled_ms,
+        };
+        eprintln!(
+            "S2 {rate:5} msg/s: {} delivered of {} expected, lost {}, p50 {:.2} ms p99 {:.2} ms max {:.2} ms, I/O stalled {:.0} ms",
+            run.deliveries,
+            run.deliveries_expected,
+            run.lost,
+            run.latency.p50_ms,
+            run.latency.p99_ms,
+            run.latency.max_ms,
+            run.io_stalled_ms.unwrap_or(0.0)
+        );
+        result.runs.push(run);
+    }
+    stop.cancel();
+    cluster.stop().await;
+    Ok(result)
+}
+
+async fn wait_for(counter: &AtomicUsize, n: usize, within: Duration) -> anyhow::Result<()> {
+    let deadline = Instant::now() + within;
+    while counter.load(Ordering::Relaxed) < n {
+        anyhow::ensure!(Instant::now() < deadline, "only {} of {n} streams opened", counter.load(Ordering::Relaxed));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(())
+}

@@ -1,0 +1,266 @@
+//! S3: memory per idle stream and fan-out time on one replica, and streams spread over three
+//! replicas held by helper processes (`hold`).
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use super::Cluster;
+use crate::load::{self};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct S3Run {
+    pub connections: usize,
+    pub pss_before_mib: f64,
+    pub pss_after_mib: f64,
+    pub bytes_per_connection: f64,
+    /// From the POST until the last of the connections had the event.
+    pub fan_out_ms: f64,
+    pub received: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct S3 {
+    pub runs: Vec<S3Run>,
+    /// Control: the same replica holding plain idle keep-alive HTTP connections (one request
+    /// answered each, no event stream): what the HTTP server, runtime and allocator cost alone.
+    #[serde(default)]
+    pub idle_http_connections: usize,
+    #[serde(default)]
+    pub idle_http_bytes_per_connection: f64,
+    /// Streams held on several replicas at once, by several generator processes.
+    #[serde(default)]
+    pub spread: Option<S3Spread>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct S3Spread {
+    pub replicas: usize,
+    /// Streams asked of each replica.
+    pub per_replica: usize,
+    /// Streams open at the same moment, across all replicas.
+    pub held: usize,
+    /// Streams that failed to open.
+    pub failed: usize,
+    /// Streams that opened and then ended before the measurement was over (a stream that ends
+    /// cannot receive the event; a real client would reconnect and resume).
+    #[serde(default)]
+    pub ended: usize,
+    /// PSS delta / streams, per replica.
+    pub bytes_per_connection: Vec<f64>,
+    /// From the POST (on the first replica) until the last stream, on any replica, had it.
+    pub fan_out_ms: f64,
+    pub received: usize,
+    /// How long opening every stream took.
+    pub open_seconds: f64,
+}
+
+pub async fn s3(counts: &[usize]) -> anyhow::Result<S3> {
+    let cluster = Cluster::start(1, &[]).await?;
+    let pairs = load::seed_pairs(&cluster.sql, 1).await?;
+    let admin = load::seed_admin(&cluster.sql, "bench-admin@bench").await?;
+    let pid = cluster.topology().replica_pid(0).ok_or_else(|| anyhow::anyhow!("no replica"))?;
+    let http = load::client();
+    let url = format!("{}/api/events/chat", cluster.urls[0]);
+    let mut result = S3 { runs: vec![], idle_http_connections: 0, idle_http_bytes_per_connection: 0.0, spread: None };
+    // One baseline for every run: after a run's streams close the allocator keeps their memory
+    // for reuse, so a later baseline would hide it.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let before = load::pss_bytes(pid).unwrap_or(0);
+    if let Some(&first) = counts.first() {
+        let addr: std::net::SocketAddr = cluster.urls[0].trim_start_matches("http://").parse()?;
+        let mut idle = Vec::with_capacity(first);
+        for _ in 0..first {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let mut socket = tokio::net::TcpStream::connect(addr).await?;
+            socket.write_all(b"GET /api/bench-noop HTTP/1.1\r\nHost: bench\r\n\r\n").await?;
+            let mut answer = [0u8; 1024];
+            let _ = socket.read(&mut answer).await?;
+            idle.push(socket);
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let with_idle = load::pss_bytes(pid).unwrap_or(0);
+        result.idle_http_connections = first;
+        result.idle_http_bytes_per_connection = with_idle.saturating_sub(before) as f64 / first as f64;
+        eprintln!(
+            "S3 control: {first} idle keep-alive HTTP connections cost {:.0} bytes each",
+            result.idle_http_bytes_per_connection
+        );
+        drop(idle);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    let streams_http = load::stream_client(None)?;
+    for &n in counts {
+        let stop = CancellationToken::new();
+        let streams = load::HeldStreams::open(&streams_http, &url, &admin, n, &stop).await?;
+        let failed = streams.failed.load(Ordering::Relaxed);
+        anyhow::ensure!(failed == 0, "{failed} of {n} streams did not open");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let after = load::pss_bytes(pid).unwrap_or(0);
+        let sent = load::unix_nanos();
+        let post = http
+            .post(format!("{}/api/messages", cluster.urls[0]))
+            .bearer_auth(&pairs[0].teacher)
+            .json(&json!({ "chat_id": pairs[0].chat, "content": "to everyone watching" }))
+            .send()
+            .await?;
+        anyhow::ensure!(post.status() == 201, "posting: {}", post.status());
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while streams.received.load(Ordering::Relaxed) < n && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let last = streams.last_received_nanos.load(Ordering::Relaxed).max(sent);
+        let run = S3Run {
+            connections: n,
+            pss_before_mib: before as f64 / 1048576.0,
+            pss_after_mib: after as f64 / 1048576.0,
+            bytes_per_connection: after.saturating_sub(before) as f64 / n as f64,
+            fan_out_ms: (last - sent) as f64 / 1e6,
+            received: streams.received.load(Ordering::Relaxed),
+        };
+        eprintln!(
+            "S3 {n:6} connections: {:.0} bytes each (PSS {:.1} → {:.1} MiB), one event reached {} of them in {:.1} ms",
+            run.bytes_per_connection, run.pss_before_mib, run.pss_after_mib, run.received, run.fan_out_ms
+        );
+        result.runs.push(run);
+        stop.cancel();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while cluster.sql.query_one("SELECT 1", &[]).await.is_ok() && Instant::now() < deadline {
+            let metrics = http.get(format!("{}/metrics", cluster.urls[0])).send().await?.text().await?;
+            let open = metrics
+                .lines()
+                .find_map(|l| l.strip_prefix("tutorchat_sse_connections "))
+                .and_then(|v| v.trim().parse::<f64>().ok());
+            if open.unwrap_or(0.0) < 1.0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    cluster.stop().await;
+    Ok(result)
+}
+
+/// S3 across replicas: `per_replica` admin streams on each of `replicas` replicas at once. A
+/// process here may hold at most 20,000 open files, so each replica's streams are held by a
+/// helper process of their own (this tool, `hold`), connecting from its own loopback address
+/// (127.0.0.2, .3, …) so that no source address runs out of ephemeral ports.
+pub async fn s3_spread(replicas: usize, per_replica: usize) -> anyhow::Result<S3Spread> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let cluster = Cluster::start(replicas, &[]).await?;
+    let pairs = load::seed_pairs(&cluster.sql, 1).await?;
+    let admin = load::seed_admin(&cluster.sql, "spread-admin@bench").await?;
+    let pids: Vec<u32> = (0..replicas)
+        .map(|i| cluster.topology().replica_pid(i).ok_or_else(|| anyhow::anyhow!("replica {i} is not running")))
+        .collect::<anyhow::Result<_>>()?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let before: Vec<u64> = pids.iter().map(|&pid| load::pss_bytes(pid).unwrap_or(0)).collect();
+
+    let exe = std::env::current_exe()?;
+    let started = Instant::now();
+    let mut holders = Vec::with_capacity(replicas);
+    for (i, url) in cluster.urls.iter().enumerate() {
+        let mut child = tokio::process::Command::new(&exe)
+            .args(["hold", "--url", &format!("{url}/api/events/chat"), "--token", &admin])
+            .args(["--count", &per_replica.to_string(), "--local-addr", &format!("127.0.0.{}", i + 2)])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()?;
+        let stdin = child.stdin.take().ok_or_else(|| anyhow::anyhow!("holder stdin"))?;
+        let stdout = BufReader::new(child.stdout.take().ok_or_else(|| anyhow::anyhow!("holder stdout"))?).lines();
+        holders.push((child, stdin, stdout));
+    }
+    // Each holder says "opened <ok> <failed>" once every stream it was asked for has an answer.
+    let (mut held, mut failed) = (0, 0);
+    for (_, _, lines) in &mut holders {
+        let line = tokio::time::timeout(Duration::from_secs(900), lines.next_line()).await??.unwrap_or_default();
+        let mut fields = line.split_whitespace().skip(1).map(|v| v.parse::<usize>().unwrap_or(0));
+        held += fields.next().unwrap_or(0);
+        failed += fields.next().unwrap_or(0);
+    }
+    let open_seconds = started.elapsed().as_secs_f64();
+    eprintln!("S3 spread: {held} streams open on {replicas} replicas ({failed} failed) after {open_seconds:.0} s");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let bytes_per_connection: Vec<f64> = pids
+        .iter()
+        .zip(&before)
+        .map(|(&pid, &b)| load::pss_bytes(pid).unwrap_or(0).saturating_sub(b) as f64 / per_replica as f64)
+        .collect();
+
+    let sent = load::unix_nanos();
+    let post = load::client()
+        .post(format!("{}/api/messages", cluster.urls[0]))
+        .bearer_auth(&pairs[0].teacher)
+        .json(&json!({ "chat_id": pairs[0].chat, "content": "to everyone watching, everywhere" }))
+        .send()
+        .await?;
+    anyhow::ensure!(post.status() == 201, "posting: {}", post.status());
+    // Ask each holder for "received <count> <unix nanos of the last receipt>" until all have it.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (received, last, ended) = loop {
+        let (mut received, mut last, mut ended) = (0, 0u64, 0);
+        for (_, stdin, lines) in &mut holders {
+            stdin.write_all(b"report\n").await?;
+            let line = lines.next_line().await?.unwrap_or_default();
+            let mut fields = line.split_whitespace().skip(1);
+            received += fields.next().and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+            last = last.max(fields.next().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0));
+            ended += fields.next().and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+        }
+        if received >= held || Instant::now() > deadline {
+            break (received, last, ended);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let fan_out_ms = last.saturating_sub(sent) as f64 / 1e6;
+    let result = S3Spread {
+        replicas,
+        per_replica,
+        held,
+        failed,
+        ended,
+        bytes_per_connection,
+        fan_out_ms,
+        received,
+        open_seconds,
+    };
+    eprintln!(
+        "S3 spread: one event reached {received} of {held} streams in {fan_out_ms:.1} ms ({ended} streams ended early); bytes per stream by replica: {:?}",
+        result.bytes_per_connection.iter().map(|b| b.round()).collect::<Vec<_>>()
+    );
+    for (mut child, stdin, _) in holders {
+        drop(stdin); // a holder exits at the end of its input
+        let _ = tokio::time::timeout(Duration::from_secs(30), child.wait()).await;
+    }
+    cluster.stop().await;
+    Ok(result)
+}
+
+/// The helper process of [`s3_spread`]: opens `count` streams to `url` from `local`, 256 at a
+/// time, then says "opened <ok> <failed>"; answers each "report" line on stdin with "received
+/// <new_message events> <unix nanos of the last> <streams that ended since they opened>"; exits
+/// when its input ends.
+pub async fn hold(url: String, token: String, count: usize, local: std::net::IpAddr) -> anyhow::Result<()> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let stop = CancellationToken::new();
+    let streams = load::HeldStreams::open(&load::stream_client(Some(local))?, &url, &token, count, &stop).await?;
+    let mut out = tokio::io::stdout();
+    let (opened, failed) = (streams.opened.load(Ordering::Relaxed), streams.failed.load(Ordering::Relaxed));
+    out.write_all(format!("opened {opened} {failed}\n").as_bytes()).await?;
+    out.flush().await?;
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    while let Some(line) = lines.next_line().await? {
+        if line.trim() == "report" {
+            let last = streams.last_received_nanos.load(Ordering::Relaxed);
+            let (received, ended) = (streams.received.load(Ordering::Relaxed), streams.ended.load(Ordering::Relaxed));
+            out.write_all(format!("received {received} {last} {ended}\n").as_bytes()).await?;
+            out.flush().await?;
+        }
+    }
+    stop.cancel();
+    Ok(())
+}

@@ -1,0 +1,212 @@
+//! S4: history and chat-list reads on a large data set, from one client and under load, with
+//! their query plans.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use tokio_postgres::Client;
+
+use super::Cluster;
+use crate::load::{self, Percentiles};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct S4 {
+    pub messages: i64,
+    pub chats: i64,
+    pub seed_seconds: f64,
+    pub history: Percentiles,
+    pub history_requests: usize,
+    pub chat_list_500: Percentiles,
+    pub chat_list_requests: usize,
+    /// The same requests from one client at a time: the service time, without queueing.
+    #[serde(default)]
+    pub history_one_client: Percentiles,
+    #[serde(default)]
+    pub chat_list_one_client: Percentiles,
+    /// Requests/s and CPU use of the four runs: history from 8 clients and from 1, the chat
+    /// list from 4 and from 1.
+    #[serde(default)]
+    pub phases: Vec<Phase>,
+    pub history_plan: String,
+    pub chat_list_plan: String,
+}
+
+pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<S4> {
+    let cluster = Cluster::start(1, &[]).await?;
+    let sql = &cluster.sql;
+    let teachers = (chats / 500).max(1);
+    let seeding = Instant::now();
+    sql.batch_execute(&format!(
+        "INSERT INTO users (email, name, role) SELECT 'bench-teacher-' || g, 'Teacher ' || g, 'teacher' FROM generate_series(1, {teachers}) g;
+         INSERT INTO users (email, name, role) SELECT 'bench-student-' || g, 'Student ' || g, 'student' FROM generate_series(1, {chats}) g;"
+    ))
+    .await?;
+    // Student g learns with teacher g mod teachers: every teacher has chats / teachers chats.
+    sql.batch_execute(&format!(
+        "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status)
+         SELECT t.id, s.id, now(), 'completed' FROM generate_series(1, {chats}) g
+         JOIN users s ON s.email = 'bench-student-' || g
+         JOIN users t ON t.email = 'bench-teacher-' || (g % {teachers} + 1)"
+    ))
+    .await?;
+    let (low, high): (i64, i64) = {
+        let row = sql.query_one("SELECT min(id), max(id) FROM chats", &[]).await?;
+        (row.get(0), row.get(1))
+    };
+    let step = (100_000 / per_chat).max(1);
+    let mut from = low;
+    while from <= high {
+        // Through the log's own triggers, as the application would: positions, ids, projections.
+        sql.execute(
+            "INSERT INTO events (chat_id, actor_id, type, payload)
+             SELECT c.id, CASE WHEN g % 2 = 0 THEN c.student_id ELSE c.teacher_id END, 'message_created',
+                    jsonb_build_object('content', 'Message ' || g || ' of a long conversation about homework')
+             FROM chats c CROSS JOIN generate_series(1, $3::bigint) g
+             WHERE c.id BETWEEN $1 AND $2 ORDER BY c.id, g",
+            &[&from, &(from + step - 1), &per_chat],
+        )
+        .await?;
+        from += step;
+        if (from - low) % (step * 20) == 0 {
+            eprintln!("S4 seeding: {} of {} chats, {:.0} s", from - low, chats, seeding.elapsed().as_secs_f64());
+        }
+    }
+    sql.batch_execute("VACUUM ANALYZE").await?;
+    let seed_seconds = seeding.elapsed().as_secs_f64();
+    let messages: i64 = sql.query_one("SELECT count(*) FROM messages", &[]).await?.get(0);
+    eprintln!("S4 seeded {messages} messages in {chats} chats in {seed_seconds:.0} s");
+
+    // History pages deep in random chats, as the chat's student.
+    let samples = sql
+        .query(
+            "SELECT c.id, c.student_id, (SELECT id FROM messages m WHERE m.chat_id = c.id ORDER BY id OFFSET $1 LIMIT 1)
+             FROM chats c ORDER BY random() LIMIT 500",
+            &[&(per_chat / 5)], // a fifth of the way into the chat: four fifths of it are newer
+        )
+        .await?;
+    let samples: Vec<(i64, String, i64)> =
+        samples.iter().map(|r| (r.get(0), load::token(r.get(1)), r.get(2))).collect();
+    let history_requests: Vec<(String, String)> = samples
+        .iter()
+        .map(|(chat, token, before)| (format!("/api/chats/{chat}/messages?limit=50&before_id={before}"), token.clone()))
+        .collect();
+    let history = timed_gets(&cluster.urls[0], history_requests.clone(), 8, 4).await;
+    let history_one_client = timed_gets(&cluster.urls[0], history_requests, 1, 2).await;
+    let teacher: i64 = sql.query_one("SELECT id FROM users WHERE email = 'bench-teacher-1'", &[]).await?.get(0);
+    let list_requests: Vec<(String, String)> =
+        (0..300).map(|_| ("/api/chats".to_owned(), load::token(teacher))).collect();
+    let chat_list = timed_gets(&cluster.urls[0], list_requests.clone(), 4, 1).await;
+    let chat_list_one_client = timed_gets(&cluster.urls[0], list_requests, 1, 1).await;
+    let (chat, _, before) = &samples[0];
+    let history_plan = explain(sql, &tutorchat::api::HISTORY_SQL, &[chat, before, &51i64]).await?;
+    let chat_list_plan = explain(sql, &tutorchat::api::CHAT_LIST_SQL, &[&teacher]).await?;
+    let result = S4 {
+        messages,
+        chats,
+        seed_seconds,
+        history_requests: history.0,
+        history: history.1,
+        chat_list_requests: chat_list.0,
+        chat_list_500: chat_list.1,
+        history_one_client: history_one_client.1,
+        chat_list_one_client: chat_list_one_client.1,
+        phases: vec![history.2, history_one_client.2, chat_list.2, chat_list_one_client.2],
+        history_plan,
+        chat_list_plan,
+    };
+    eprintln!(
+        "S4 history page p50 {:.2} ms p99 {:.2} ms (one client: {:.2} / {:.2}); chat list (500 chats) p50 {:.2} ms p99 {:.2} ms (one client: {:.2} / {:.2})",
+        result.history.p50_ms,
+        result.history.p99_ms,
+        result.history_one_client.p50_ms,
+        result.history_one_client.p99_ms,
+        result.chat_list_500.p50_ms,
+        result.chat_list_500.p99_ms,
+        result.chat_list_one_client.p50_ms,
+        result.chat_list_one_client.p99_ms
+    );
+    cluster.stop().await;
+    Ok(result)
+}
+
+/// Runs the requests with `concurrency` closed-loop clients, `rounds` times over, after an
+/// untimed warm-up of a few requests per client: the replica opens its pooled database
+/// connections on first use, and a new PostgreSQL session plans its first statements with cold
+/// caches, tens of milliseconds once per connection that would otherwise be the p99.
+async fn timed_gets(
+    base: &str,
+    requests: Vec<(String, String)>,
+    concurrency: usize,
+    rounds: usize,
+) -> (usize, Percentiles, Phase) {
+    let http = load::client();
+    let warm_up = futures::future::join_all((0..concurrency * 4).map(|i| {
+        let (path, token) = &requests[i % requests.len()];
+        http.get(format!("{base}{path}")).bearer_auth(token).send()
+    }));
+    for response in warm_up.await.into_iter().flatten() {
+        let _ = response.bytes().await;
+    }
+    let requests = Arc::new(requests);
+    let next = Arc::new(AtomicUsize::new(0));
+    let total = requests.len() * rounds;
+    let (started, cpu_before) = (Instant::now(), load::cpu_times());
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (http, requests, next, base) = (http.clone(), requests.clone(), next.clone(), base.to_owned());
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= total {
+                        return latencies;
+                    }
+                    let (path, token) = &requests[i % requests.len()];
+                    let started = Instant::now();
+                    if let Ok(r) = http.get(format!("{base}{path}")).bearer_auth(token).send().await
+                        && r.status() == 200
+                        && r.bytes().await.is_ok()
+                    {
+                        latencies.push(started.elapsed());
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.expect("task"));
+    }
+    let phase = Phase {
+        clients: concurrency,
+        per_second: all.len() as f64 / started.elapsed().as_secs_f64(),
+        cpu_busy_percent: cpu_before.zip(load::cpu_times()).and_then(|((b0, t0), (b1, t1))| {
+            (t1 > t0).then(|| (b1.saturating_sub(b0)) as f64 * 100.0 / (t1 - t0) as f64)
+        }),
+    };
+    (all.len(), load::percentiles(all), phase)
+}
+
+/// How hard the machine worked during a timed run: every process, the replica's, PostgreSQL's
+/// and the generator's alike (all CPUs, from /proc/stat).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, Default)]
+pub struct Phase {
+    pub clients: usize,
+    pub per_second: f64,
+    pub cpu_busy_percent: Option<f64>,
+}
+
+/// The plan as the replicas' sessions get it: under their settings (`db::SESSION_SETTINGS`).
+async fn explain(
+    sql: &Client,
+    query: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> anyhow::Result<String> {
+    for (name, value) in tutorchat::db::SESSION_SETTINGS {
+        sql.batch_execute(&format!("SET {name} = {value}")).await?;
+    }
+    let rows = sql.query(&format!("EXPLAIN (ANALYZE, BUFFERS) {query}"), params).await?;
+    Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect::<Vec<_>>().join("\n"))
+}

@@ -1,0 +1,129 @@
+//! The event log: the one module that reads and writes `events`.
+//!
+//! Appends are the only way the application writes chat content; the triggers in
+//! `sql/V2__event_log.sql` validate each event, give it its position (and a message its id),
+//! update the read models and NOTIFY, all in the caller's transaction. [`store`] holds every
+//! statement on `events` (append, read after a position, the head, the replay one user may
+//! see, read-model snapshots that carry the head); [`appender`] is the write path that batches
+//! requests into shared transactions.
+
+pub mod appender;
+pub mod store;
+
+use serde::Deserialize;
+use time::OffsetDateTime;
+use tokio_postgres::Row;
+
+pub use appender::{AppendError, Appender, Refusal};
+pub use store::{append, head, read_after};
+
+/// The NOTIFY channel; the payload is the highest position an INSERT statement appended.
+pub const CHANNEL: &str = "tutorchat_events";
+
+/// The `type` column of `events`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventType {
+    ChatCreated,
+    MessageCreated,
+    MessageDeleted,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ChatCreated => "chat_created",
+            Self::MessageCreated => "message_created",
+            Self::MessageDeleted => "message_deleted",
+        }
+    }
+}
+
+impl std::str::FromStr for EventType {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "chat_created" => Ok(Self::ChatCreated),
+            "message_created" => Ok(Self::MessageCreated),
+            "message_deleted" => Ok(Self::MessageDeleted),
+            other => Err(anyhow::anyhow!("unknown event type {other:?}")),
+        }
+    }
+}
+
+crate::db::text_column!(EventType);
+
+/// An event the application asks the log to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NewEvent {
+    MessageCreated { chat_id: i64, sender_id: i64, content: String },
+    MessageDeleted { chat_id: i64, actor_id: i64, message_id: i64 },
+}
+
+impl NewEvent {
+    /// The row this event becomes: chat, actor, type and payload.
+    fn columns(&self) -> (i64, i64, EventType, serde_json::Value) {
+        match self {
+            Self::MessageCreated { chat_id, sender_id, content } => {
+                (*chat_id, *sender_id, EventType::MessageCreated, serde_json::json!({ "content": content }))
+            }
+            Self::MessageDeleted { chat_id, actor_id, message_id } => {
+                (*chat_id, *actor_id, EventType::MessageDeleted, serde_json::json!({ "message_id": message_id }))
+            }
+        }
+    }
+}
+
+/// What an event says, by type (the `type` column with its `payload`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventData {
+    ChatCreated { student_id: i64, teacher_id: i64 },
+    MessageCreated { message_id: i64, content: String },
+    MessageDeleted { message_id: i64 },
+}
+
+/// One row of the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub position: i64,
+    pub chat_id: i64,
+    pub actor_id: Option<i64>,
+    pub created_at: OffsetDateTime,
+    pub data: EventData,
+}
+
+impl StoredEvent {
+    /// Decodes a row selected with [`store::COLUMNS`].
+    pub fn from_row(row: &Row) -> anyhow::Result<Self> {
+        let kind: EventType = row.try_get("type")?;
+        let mut payload: serde_json::Value = row.try_get("payload")?;
+        if let Some(fields) = payload.as_object_mut() {
+            fields.insert("type".into(), kind.as_str().into());
+        }
+        let position: i64 = row.try_get("position")?;
+        let data = serde_json::from_value(payload)
+            .map_err(|e| anyhow::anyhow!("event at position {position} of type {}: {e}", kind.as_str()))?;
+        Ok(Self {
+            position,
+            chat_id: row.try_get("chat_id")?,
+            actor_id: row.try_get("actor_id")?,
+            created_at: row.try_get("created_at")?,
+            data,
+        })
+    }
+
+    /// Whether this stored event is the one `new` asked for.
+    fn answers(&self, new: &NewEvent) -> bool {
+        match (new, &self.data) {
+            (
+                NewEvent::MessageCreated { chat_id, sender_id, content },
+                EventData::MessageCreated { content: c, .. },
+            ) => *chat_id == self.chat_id && Some(*sender_id) == self.actor_id && content == c,
+            (
+                NewEvent::MessageDeleted { chat_id, actor_id, message_id },
+                EventData::MessageDeleted { message_id: m },
+            ) => *chat_id == self.chat_id && Some(*actor_id) == self.actor_id && message_id == m,
+            _ => false,
+        }
+    }
+}

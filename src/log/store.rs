@@ -1,0 +1,178 @@
+//! Every statement that reads or writes `events`. Callers own the transaction: the functions
+//! take `&impl GenericClient`, so they run on a pooled client or inside a transaction alike.
+
+use std::sync::LazyLock;
+
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{GenericClient, Row, ToStatement};
+
+use super::{AppendError, NewEvent, StoredEvent};
+
+/// The columns [`StoredEvent::from_row`] reads.
+pub const COLUMNS: &str = "position, chat_id, actor_id, type, payload, created_at";
+
+/// The log head: the highest position visible now (0 for an empty log). Because positions
+/// become visible in order, every event up to it is visible too. The one place it is written;
+/// read-model snapshots embed it through [`with_head`].
+const HEAD_SQL: &str = "SELECT coalesce(max(position), 0) AS head FROM events";
+
+/// The statement [`append`] runs: $1–$4 are arrays of chat ids, actor ids, types and
+/// payloads, inserted in array order. The appender prepares it once per pooled connection.
+pub static APPEND_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO events (chat_id, actor_id, type, payload)
+         SELECT chat_id, actor_id, type, payload
+         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::jsonb[])
+              WITH ORDINALITY AS e (chat_id, actor_id, type, payload, ord)
+         ORDER BY ord
+         RETURNING {COLUMNS}"
+    )
+});
+
+/// Appends `events` in one statement, in order, and returns for each one the stored event, or
+/// `None` where the log recorded nothing because there was nothing to do (deleting a message
+/// that is already deleted). The caller owns the transaction: nothing is visible, and nothing
+/// is notified, until it commits.
+///
+/// Database-side refusals (not a participant, not the author, invalid content) fail the whole
+/// statement; callers check them first so that this stays the exception.
+pub async fn append(client: &impl GenericClient, events: &[NewEvent]) -> Result<Vec<Option<StoredEvent>>, AppendError> {
+    append_with(client, APPEND_SQL.as_str(), events).await
+}
+
+/// [`append`] with [`APPEND_SQL`] already prepared (or as text).
+pub async fn append_with<S>(
+    client: &impl GenericClient,
+    statement: &S,
+    events: &[NewEvent],
+) -> Result<Vec<Option<StoredEvent>>, AppendError>
+where
+    S: ?Sized + ToStatement + Sync + Send,
+{
+    let mut chat_ids = Vec::with_capacity(events.len());
+    let mut actor_ids = Vec::with_capacity(events.len());
+    let mut types = Vec::with_capacity(events.len());
+    let mut payloads = Vec::with_capacity(events.len());
+    for event in events {
+        let (chat_id, actor_id, kind, payload) = event.columns();
+        chat_ids.push(chat_id);
+        actor_ids.push(actor_id);
+        types.push(kind);
+        payloads.push(payload);
+    }
+    metrics::histogram!(crate::metrics::APPEND_BATCH).record(events.len() as f64);
+    let rows = client.query(statement, &[&chat_ids, &actor_ids, &types, &payloads]).await?;
+    let stored = rows.iter().map(StoredEvent::from_row).collect::<anyhow::Result<Vec<_>>>()?;
+
+    // Rows come back in insertion order, minus the ones the log skipped: match them up.
+    let mut stored = stored.into_iter().peekable();
+    let answers = events.iter().map(|event| stored.next_if(|s| s.answers(event))).collect();
+    if let Some(extra) = stored.next() {
+        return Err(AppendError::Other(anyhow::anyhow!("the log returned unexpected event {}", extra.position)));
+    }
+    Ok(answers)
+}
+
+/// The statement [`read_after`] runs: $1 the position to read after, $2 how many at most.
+pub static READ_AFTER_SQL: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2"));
+
+/// Up to `limit` events after `position`, in log order. Because positions become visible in
+/// order (see the migration), a reader that advances its cursor to the last event returned can
+/// never skip one that commits later.
+pub async fn read_after(client: &impl GenericClient, position: i64, limit: i64) -> anyhow::Result<Vec<StoredEvent>> {
+    read_after_with(client, READ_AFTER_SQL.as_str(), position, limit).await
+}
+
+/// [`read_after`] with [`READ_AFTER_SQL`] already prepared (or as text).
+pub async fn read_after_with<S>(
+    client: &impl GenericClient,
+    statement: &S,
+    position: i64,
+    limit: i64,
+) -> anyhow::Result<Vec<StoredEvent>>
+where
+    S: ?Sized + ToStatement + Sync + Send,
+{
+    let rows = client.query(statement, &[&position, &limit]).await?;
+    rows.iter().map(StoredEvent::from_row).collect()
+}
+
+/// The highest position visible now (0 for an empty log).
+pub async fn head(client: &impl GenericClient) -> Result<i64, tokio_postgres::Error> {
+    Ok(client.query_one(HEAD_SQL, &[]).await?.get(0))
+}
+
+/// Who is replaying: an admin sees every chat, anyone else the chats they take part in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Viewer {
+    Admin,
+    Participant(i64),
+}
+
+/// Up to `limit` events in (`after`, `through`] that `viewer` may see, in log order: the
+/// replay of a stream that resumes.
+pub async fn read_visible(
+    client: &impl GenericClient,
+    viewer: Viewer,
+    after: i64,
+    through: i64,
+    limit: i64,
+) -> anyhow::Result<Vec<StoredEvent>> {
+    let rows = match viewer {
+        Viewer::Admin => {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM events WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3"
+            );
+            client.query(&sql, &[&after, &through, &limit]).await?
+        }
+        Viewer::Participant(user) => {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM events
+                 WHERE position > $1 AND position <= $2
+                   AND chat_id IN (SELECT chat_id FROM chat_participants WHERE user_id = $4)
+                 ORDER BY position LIMIT $3"
+            );
+            client.query(&sql, &[&after, &through, &limit, &user]).await?
+        }
+    };
+    rows.iter().map(StoredEvent::from_row).collect()
+}
+
+/// The log head and every chat's members (chat, user), read in one snapshot: a replica's
+/// starting point for routing.
+pub async fn head_and_members(client: &mut tokio_postgres::Client) -> anyhow::Result<(i64, Vec<(i64, i64)>)> {
+    let tx = client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?;
+    let head: i64 = tx.query_one(HEAD_SQL, &[]).await?.get(0);
+    let members = tx.query("SELECT chat_id, user_id FROM chat_participants", &[]).await?;
+    tx.commit().await?;
+    Ok((head, members.iter().map(|r| (r.get(0), r.get(1))).collect()))
+}
+
+/// A read-model statement that also answers with the log head: `inner` (whose rows are
+/// aliased `d`) left-joined to the head as column `head`, ordered by `order_by`. Both come
+/// from one snapshot in one round trip, so the data is at least as recent as the head.
+pub fn with_head(inner: &str, order_by: &str) -> String {
+    format!(
+        "SELECT h.head, d.*\n FROM ({HEAD_SQL}) h\n LEFT JOIN LATERAL (\n{inner}\n ) d ON true\n ORDER BY {order_by}"
+    )
+}
+
+/// Runs a statement built by [`with_head`] (prepared once per pooled connection). Returns the
+/// head and the data rows (none when the only row has a NULL `id`).
+pub async fn snapshot(
+    client: &deadpool_postgres::Client,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<(i64, Vec<Row>), tokio_postgres::Error> {
+    let statement = client.prepare_cached(sql).await?;
+    let mut rows = client.query(&statement, params).await?;
+    let head = rows.first().map_or(0, |r| r.get("head"));
+    rows.retain(|r| r.get::<_, Option<i64>>("id").is_some());
+    Ok((head, rows))
+}
