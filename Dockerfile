@@ -9,6 +9,8 @@ COPY src src
 COPY sql sql
 COPY deploy deploy
 COPY tests tests
+# The workspace names the benchmark crate; it is not built into the image.
+COPY bench bench
 RUN cargo build --release --locked --bin tutorchat
 
 FROM node:20-bookworm AS client

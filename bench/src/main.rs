@@ -1,8 +1,8 @@
 //! tutorchat-bench: measures tutorchat on this machine and writes docs/benchmarks.md.
 //!
-//!     cargo run --release --bin tutorchat-bench                 # every scenario, then the report
-//!     cargo run --release --bin tutorchat-bench -- --only s1,s5 # some scenarios (others kept)
-//!     cargo run --release --bin tutorchat-bench -- report       # the report from the last results
+//!     cargo run --release -p tutorchat-bench                 # every scenario, then the report
+//!     cargo run --release -p tutorchat-bench -- --only s1,s5 # some scenarios (others kept)
+//!     cargo run --release -p tutorchat-bench -- report       # the report from the last results
 //!
 //! (`hold` is internal: S3 runs the tool again as helper processes that hold streams open.)
 //!
