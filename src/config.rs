@@ -29,6 +29,7 @@ pub const VARIABLES: &[&str] = &[
     "SSE_RETRY_MS",
     "SSE_QUEUE",
     "SSE_MAX_STREAMS",
+    "SSE_MAX_STREAMS_PER_USER",
     "USER_CACHE_SECS",
     "APPEND_MODE",
     "APPEND_BATCH_MAX",
@@ -189,6 +190,9 @@ pub struct SseConfig {
     /// Open event streams this replica accepts; beyond it new streams get 503 (default: the
     /// process's open-file limit less room for the database pool, the listener and REST).
     pub max_streams: usize,
+    /// Open event streams one user may have on this replica (tabs and devices); beyond it new
+    /// streams get 429, so that one user cannot take the replica's whole `max_streams`.
+    pub max_streams_per_user: usize,
 }
 
 impl Default for SseConfig {
@@ -198,6 +202,7 @@ impl Default for SseConfig {
             retry: Duration::from_millis(3000),
             queue: 1024,
             max_streams: default_max_streams(),
+            max_streams_per_user: 16,
         }
     }
 }
@@ -241,6 +246,10 @@ impl Default for AppendConfig {
     }
 }
 
+/// Signing keys that were published in this repository (the compose file's old fallback):
+/// anyone could forge tokens with them, so only a demo may run with one.
+const PUBLISHED_SECRETS: &[&str] = &["demo-only-secret-change-me-0123456789abcdef"];
+
 impl Config {
     /// The signing key of [`Config::for_tests`]; never accepted from the environment's
     /// defaults (a deployment always sets its own `JWT_SECRET`).
@@ -281,6 +290,12 @@ impl Config {
                 ));
             }
         };
+        if !demo && PUBLISHED_SECRETS.iter().any(|p| p.as_bytes() == secret.expose()) {
+            return Err(ConfigError::new(
+                "JWT_SECRET",
+                "is a demo secret published in tutorchat's repository, so anyone could forge tokens with it; set the school's own secret (or run with --demo)",
+            ));
+        }
         let mut jwt = JwtConfig::new(secret)?;
         jwt.issuer = var("JWT_ISSUER")?;
         jwt.audience = var("JWT_AUDIENCE")?;
@@ -321,6 +336,12 @@ impl Config {
             )?),
             queue: parsed("SSE_QUEUE", defaults.queue, "a number of events")?.max(1),
             max_streams: parsed("SSE_MAX_STREAMS", defaults.max_streams, "a number of streams")?,
+            max_streams_per_user: parsed(
+                "SSE_MAX_STREAMS_PER_USER",
+                defaults.max_streams_per_user,
+                "a number of streams",
+            )?
+            .max(1),
         };
 
         let listener = ListenerConfig {
@@ -447,10 +468,13 @@ fn static_dir() -> Result<Option<PathBuf>, ConfigError> {
 /// sessions survive a restart. Never used unless dev login is on and `JWT_SECRET` is unset.
 fn demo_secret(data_dir: &Path) -> Result<Secret, ConfigError> {
     use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
     let path = data_dir.join("jwt-secret");
     if let Ok(existing) = std::fs::read(&path)
         && existing.len() >= JwtConfig::MIN_SECRET_BYTES
     {
+        // Earlier versions wrote it readable by everyone.
+        let _ = std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600));
         return Ok(Secret::new(existing));
     }
     let fail = |e: std::io::Error| {
@@ -460,7 +484,10 @@ fn demo_secret(data_dir: &Path) -> Result<Secret, ConfigError> {
     std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut raw)).map_err(fail)?;
     let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
     std::fs::create_dir_all(data_dir).map_err(fail)?;
-    std::fs::write(&path, &hex).map_err(fail)?;
+    // Readable by its owner only: whoever reads it can sign in as anyone.
+    let mut file =
+        std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&path).map_err(fail)?;
+    std::io::Write::write_all(&mut file, hex.as_bytes()).map_err(fail)?;
     Ok(Secret::new(hex.into_bytes()))
 }
 

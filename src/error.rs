@@ -22,6 +22,9 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A per-user limit was reached: 429 with `Retry-After`.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: std::time::Duration },
     /// A client error whose status comes from elsewhere (an extractor's rejection).
     #[error("{1}")]
     Client(StatusCode, String),
@@ -47,6 +50,7 @@ impl AppError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Client(status, _) => *status,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -68,7 +72,14 @@ impl IntoResponse for AppError {
             }
             other => other.to_string(),
         };
-        (status, axum::Json(ErrorBody { error: message })).into_response()
+        let mut response = (status, axum::Json(ErrorBody { error: message })).into_response();
+        if let Self::TooManyRequests { retry_after, .. } = &self {
+            let seconds = retry_after.as_secs().max(1).to_string();
+            if let Ok(value) = axum::http::HeaderValue::from_str(&seconds) {
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+            }
+        }
+        response
     }
 }
 

@@ -113,6 +113,11 @@ async fn serve(mut config: Config, load_demo: bool) -> anyhow::Result<()> {
     let (database, _private) = database(config.database.take(), &config.db).await?;
     config.database = Some(database);
     let stop_on_eof = config.stop_on_eof;
+    if config.auth.dev_login && !load_demo {
+        tracing::warn!(
+            "DEV_LOGIN is on without --demo: anyone who reaches this server can sign in as any user, admins included. Never set it in production."
+        );
+    }
     let app = Application::build(config).await?;
     if load_demo {
         let mut client = app.state().db.get().await?;

@@ -46,6 +46,7 @@ impl FromRef<AppState> for RealtimeState {
             hub: state.hub.clone(),
             db: state.db.clone(),
             config: state.config.clone(),
+            users: state.users.clone(),
             shutdown: state.shutdown.clone(),
         }
     }

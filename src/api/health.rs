@@ -39,6 +39,7 @@ fn answer(result: Result<(), String>) -> (StatusCode, Json<Health>) {
 /// 200 while the process serves and its database answers.
 #[utoipa::path(get, path = "/healthz", tag = "health",
     responses((status = 200, body = Health), (status = 503, body = Health)))]
+#[tracing::instrument(skip_all)]
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     answer(database_answers(&state).await)
 }
@@ -47,6 +48,7 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>
 /// connected (without it, event streams would fall behind).
 #[utoipa::path(get, path = "/readyz", tag = "health",
     responses((status = 200, body = Health), (status = 503, body = Health)))]
+#[tracing::instrument(skip_all)]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     if !state.hub.is_listening() {
         return (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "log listener is not connected".into() }));

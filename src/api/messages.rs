@@ -95,12 +95,25 @@ async fn check_access(state: &AppState, chat_id: i64, user: &AuthUser) -> Result
     }
 }
 
+/// Characters that render as nothing (format controls, joiners, fillers, variation
+/// selectors): a message made only of them and whitespace looks blank, so it is refused as
+/// blank.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E007F}' | '\u{E0100}'..='\u{E01EF}')
+}
+
 fn validate_content(content: &str) -> Result<()> {
     if content.contains('\0') {
         return Err(AppError::BadRequest("content must not contain the NUL character (U+0000)".into()));
     }
-    if content.trim().is_empty() {
-        return Err(AppError::BadRequest("content must not be empty or only whitespace".into()));
+    if content.chars().all(|c| c.is_whitespace() || is_invisible(c)) {
+        return Err(AppError::BadRequest(
+            "content must not be empty or only whitespace or invisible characters".into(),
+        ));
     }
     let length = content.chars().count();
     if length > MAX_MESSAGE_CHARS {

@@ -208,7 +208,7 @@ where
         let (id, expires_at) = state.keys.verify(token)?;
         let writes = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if credential == Credential::Cookie && writes {
-            origin::check(parts, &state.config.auth.allowed_origins)?;
+            origin::check(&parts.headers, &state.config.auth.allowed_origins)?;
         }
         let (name, role) = state
             .users

@@ -3,8 +3,7 @@
 //! origin as the `Host` it was sent to). Bearer clients are not affected: a browser never
 //! attaches a Bearer header on its own.
 
-use axum::http::header;
-use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 
 use crate::AppError;
 
@@ -15,8 +14,8 @@ fn origin_of_referer(referer: &str) -> Option<&str> {
     Some(&referer[..end])
 }
 
-pub fn check(parts: &Parts, allowed: &[String]) -> Result<(), AppError> {
-    let header_str = |name| parts.headers.get(name).and_then(|v| v.to_str().ok());
+pub fn check(headers: &HeaderMap, allowed: &[String]) -> Result<(), AppError> {
+    let header_str = |name| headers.get(name).and_then(|v| v.to_str().ok());
     let origin = header_str(header::ORIGIN)
         .filter(|o| *o != "null")
         .or_else(|| header_str(header::REFERER).and_then(origin_of_referer));

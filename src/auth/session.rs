@@ -2,7 +2,7 @@
 //! as a demo user by email. In production the school's own login sets the cookie.
 
 use axum::extract::{FromRef, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use axum_extra::extract::CookieJar;
@@ -60,14 +60,25 @@ pub struct DevUsers {
 /// The caller's own profile.
 #[utoipa::path(get, path = "/api/me", tag = "session",
     responses((status = 200, body = MeResponse), (status = 401, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn me(user: AuthUser) -> Json<MeResponse> {
     Json(MeResponse { user: UserProfile { id: user.id, name: user.name, role: user.role } })
 }
 
 /// Clears the session cookie.
-#[utoipa::path(post, path = "/api/logout", tag = "session", responses((status = 204)))]
-pub async fn logout(State(state): State<AuthState>, jar: CookieJar) -> (CookieJar, StatusCode) {
-    (jar.remove(Cookie::build(state.config.auth.cookie_name.clone()).path("/")), StatusCode::NO_CONTENT)
+#[utoipa::path(post, path = "/api/logout", tag = "session", responses((status = 204), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn logout(
+    State(state): State<AuthState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> Result<(CookieJar, StatusCode)> {
+    let name = &state.config.auth.cookie_name;
+    // A cross-site page must not be able to sign a user out either.
+    if jar.get(name).is_some() {
+        super::origin::check(&headers, &state.config.auth.allowed_origins)?;
+    }
+    Ok((jar.remove(Cookie::build(name.clone()).path("/")), StatusCode::NO_CONTENT))
 }
 
 fn require_dev(state: &AuthState) -> Result<()> {
@@ -81,6 +92,7 @@ fn require_dev(state: &AuthState) -> Result<()> {
 /// Demo/dev mode only: sets the session cookie for the user with this email.
 #[utoipa::path(post, path = "/api/dev/login", tag = "session", request_body = DevLoginRequest,
     responses((status = 200, body = MeResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
 pub async fn dev_login(
     State(state): State<AuthState>,
     jar: CookieJar,
@@ -107,6 +119,7 @@ pub async fn dev_login(
 /// Demo/dev mode only: the users one can log in as.
 #[utoipa::path(get, path = "/api/dev/users", tag = "session",
     responses((status = 200, body = DevUsers), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
 pub async fn dev_users(State(state): State<AuthState>) -> Result<Json<DevUsers>> {
     require_dev(&state)?;
     let client = state.db.get().await?;

@@ -55,6 +55,8 @@ impl Frames {
 
 struct Connection {
     id: u64,
+    /// Whose it is (admins' too, so that the per-user limit counts them).
+    user: i64,
     tx: mpsc::Sender<Frame>,
 }
 
@@ -125,19 +127,29 @@ impl Hub {
     }
 
     /// Registers a connection of `user` (every chat when `admin`). Frames for every event
-    /// after the returned `head` will arrive on it, in log order.
-    pub fn subscribe(self: &Arc<Self>, user: i64, admin: bool) -> Subscription {
+    /// after the returned `head` will arrive on it, in log order. `None` when the user already
+    /// has `per_user` connections here (checked under the same lock that registers, so
+    /// concurrent opens cannot overshoot).
+    pub fn subscribe(self: &Arc<Self>, user: i64, admin: bool, per_user: usize) -> Option<Subscription> {
+        let mut state = self.state();
+        let open = if admin {
+            state.admins.iter().filter(|c| c.user == user).count()
+        } else {
+            state.users.get(&user).map_or(0, Vec::len)
+        };
+        if open >= per_user {
+            return None;
+        }
         let (tx, frames) = mpsc::channel(self.queue);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let mut state = self.state();
-        let connection = Connection { id, tx };
+        let connection = Connection { id, user, tx };
         if admin {
             state.admins.push(connection);
         } else {
             state.users.entry(user).or_default().push(connection);
         }
         metrics::gauge!(crate::metrics::SSE_CONNECTIONS).increment(1.0);
-        Subscription { head: state.head, frames, hub: Arc::clone(self), user: (!admin).then_some(user), id }
+        Some(Subscription { head: state.head, frames, hub: Arc::clone(self), user: (!admin).then_some(user), id })
     }
 
     fn unregister(&self, user: Option<i64>, id: u64) {

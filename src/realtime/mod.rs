@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 pub use hub::Hub;
 
 use crate::auth::AuthState;
+use crate::auth::users::UserCache;
 use crate::config::Config;
 
 /// What the event stream needs from the application.
@@ -25,6 +26,8 @@ pub struct RealtimeState {
     /// For replays and the log head.
     pub db: Pool,
     pub config: Arc<Config>,
+    /// Who users are now: a stream re-checks its user every `USER_CACHE_SECS`.
+    pub users: Arc<UserCache>,
     /// Cancelled on shutdown: every stream ends.
     pub shutdown: CancellationToken,
 }

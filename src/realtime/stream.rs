@@ -57,6 +57,7 @@ pub async fn stream(
     if state.hub.connections() >= state.config.sse.max_streams {
         // Refuse politely before the process runs out of file descriptors; the client retries
         // (EventSource does) and a load balancer can send it to another replica.
+        metrics::counter!(crate::metrics::LIMITED, "limit" => "streams_per_replica").increment(1);
         return Err(AppError::Client(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             format!(
@@ -65,7 +66,16 @@ pub async fn stream(
             ),
         ));
     }
-    let subscription = state.hub.subscribe(user.id, user.is_admin());
+    let per_user = state.config.sse.max_streams_per_user;
+    let Some(subscription) = state.hub.subscribe(user.id, user.is_admin(), per_user) else {
+        metrics::counter!(crate::metrics::LIMITED, "limit" => "streams_per_user").increment(1);
+        return Err(AppError::TooManyRequests {
+            message: format!(
+                "you already have {per_user} open event streams on this replica (SSE_MAX_STREAMS_PER_USER); close one or retry later"
+            ),
+            retry_after: state.config.sse.retry,
+        });
+    };
     let head = subscription.head;
 
     let mut stream = EventStream {
@@ -74,6 +84,7 @@ pub async fn stream(
         skip_through: head,
         subscription,
         heartbeat: heartbeat(state.config.sse.heartbeat),
+        recheck: heartbeat(state.config.auth.user_cache.max(Duration::from_secs(1))),
         expiry: Box::pin(tokio::time::sleep(until(user.expires_at))),
         shutdown: Box::pin(state.shutdown.clone().cancelled_owned()),
         state: state.clone(),
@@ -132,6 +143,8 @@ struct EventStream {
     skip_through: i64,
     subscription: Subscription,
     heartbeat: tokio::time::Interval,
+    /// When to look at the user again: a stream ends once its user is gone or has another role.
+    recheck: tokio::time::Interval,
     expiry: std::pin::Pin<Box<tokio::time::Sleep>>,
     shutdown: std::pin::Pin<Box<WaitForCancellationFutureOwned>>,
     state: RealtimeState,
@@ -157,6 +170,11 @@ impl EventStream {
             tokio::select! {
                 _ = &mut self.shutdown => return None,
                 _ = &mut self.expiry => return None,
+                _ = self.recheck.tick() => {
+                    if !self.user_unchanged().await {
+                        return None;
+                    }
+                }
                 _ = self.heartbeat.tick() => return Some(Bytes::from_static(b": heartbeat\n\n")),
                 frame = self.subscription.frames.recv() => match frame {
                     Some(frame) if frame.position <= self.skip_through => continue,
@@ -167,6 +185,25 @@ impl EventStream {
                     None => return None, // cut off as a slow consumer
                 },
             }
+        }
+    }
+
+    /// Whether the stream's user still exists with the role it was opened with. When not, the
+    /// stream ends cleanly: the client reconnects with its `Last-Event-ID` and is authorized
+    /// afresh (a deleted user gets 401, a demoted admin a participant's stream). A database
+    /// that does not answer keeps the stream as it is.
+    async fn user_unchanged(&self) -> bool {
+        match self.state.users.get(&self.state.db, self.user.id).await {
+            Ok(Some((_, role))) if role == self.user.role => true,
+            Ok(found) => {
+                tracing::info!(
+                    user_id = self.user.id,
+                    now = found.map_or("deleted", |(_, role)| role.as_str()),
+                    "the stream's user changed; closing it so that the client reconnects"
+                );
+                false
+            }
+            Err(_) => true,
         }
     }
 

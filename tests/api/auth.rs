@@ -121,7 +121,17 @@ async fn dev_login_sets_an_http_only_cookie_that_authenticates() {
     let (status, body) = status_and_json(me).await;
     assert_eq!((status, body["user"]["id"].as_i64()), (200, Some(student.id)));
 
-    let logout = client.post(app.url("/api/logout")).send().await.expect("send");
+    // Logging out is a cookie-authenticated write too: a cross-site page cannot do it.
+    let forged =
+        client.post(app.url("/api/logout")).header("origin", "http://evil.example").send().await.expect("send");
+    assert_eq!(status_and_json(forged).await.0, 403);
+    assert_eq!(client.get(app.url("/api/me")).send().await.expect("send").status(), 200, "still signed in");
+    let logout = client
+        .post(app.url("/api/logout"))
+        .header("origin", format!("http://{}", app.addr))
+        .send()
+        .await
+        .expect("send");
     assert_eq!(logout.status(), 204);
     assert_eq!(client.get(app.url("/api/me")).send().await.expect("send").status(), 401);
 }
@@ -196,4 +206,23 @@ fn a_short_secret_is_refused() {
     let error =
         tutorchat::config::JwtConfig::new(tutorchat::config::Secret::new("x".repeat(31))).expect_err("too short");
     assert_eq!(error.var, "JWT_SECRET");
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let app = TestApp::spawn().await;
+    let student = app.user("student", "S").await;
+    for response in [
+        app.http.get(app.url("/healthz")).send().await.expect("send"),
+        app.get("/api/chats", &student).send().await.expect("send"),
+        app.http.get(app.url("/api/nothing-here")).send().await.expect("send"),
+    ] {
+        let headers = response.headers();
+        let csp = headers.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp:?}");
+        assert!(!csp.contains("script-src 'self' 'unsafe-inline'"), "no inline scripts: {csp:?}");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["x-frame-options"], "DENY");
+        assert_eq!(headers["referrer-policy"], "same-origin");
+    }
 }

@@ -61,6 +61,14 @@ fn a_short_or_missing_jwt_secret_is_refused() {
 }
 
 #[test]
+fn the_demo_secret_once_published_in_compose_is_refused_outside_demo_mode() {
+    let published = "demo-only-secret-change-me-0123456789abcdef";
+    let lines = fails_with(tutorchat().arg("serve").env("JWT_SECRET", published));
+    one_line_naming(&lines, "JWT_SECRET");
+    assert!(lines[0].contains("published"), "{}", lines[0]);
+}
+
+#[test]
 fn missing_postgres_binaries_say_what_to_install_or_set() {
     let lines = fails_with(tutorchat().arg("migrate").env("PG_BINDIR", "/nonexistent/bin"));
     one_line_naming(&lines, "PG_BINDIR");
@@ -102,6 +110,8 @@ fn config_url(config: &tokio_postgres::Config) -> String {
 struct Running {
     child: Child,
     addr: String,
+    /// What it printed up to "listening on".
+    startup: Vec<String>,
     stderr: std::sync::mpsc::Receiver<String>,
 }
 
@@ -117,6 +127,7 @@ fn start(command: &mut Command) -> Running {
         }
     });
     let deadline = Instant::now() + Duration::from_secs(60);
+    let mut startup = Vec::new();
     loop {
         let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) else {
             let _ = child.kill();
@@ -124,13 +135,14 @@ fn start(command: &mut Command) -> Running {
             panic!("tutorchat did not start listening");
         };
         if let Some(addr) = line.split("listening on http://").nth(1) {
-            return Running { child, addr: addr.trim().to_owned(), stderr: rx };
+            return Running { child, addr: addr.trim().to_owned(), startup, stderr: rx };
         }
+        startup.push(line);
     }
 }
 
 impl Running {
-    /// SIGTERM, then the exit status and the rest of stderr.
+    /// SIGTERM, then the exit status and everything it printed (but the "listening on" line).
     fn stop(&mut self) -> (std::process::ExitStatus, Vec<String>) {
         kill(Pid::from_raw(self.child.id() as i32), Signal::SIGTERM).expect("SIGTERM");
         let deadline = Instant::now() + Duration::from_secs(15);
@@ -145,7 +157,7 @@ impl Running {
             }
             std::thread::sleep(Duration::from_millis(20));
         };
-        (status, self.stderr.try_iter().collect())
+        (status, self.startup.drain(..).chain(self.stderr.try_iter()).collect())
     }
 }
 
@@ -212,6 +224,9 @@ async fn serve_demo_without_database_url_runs_its_own_postgres() {
 
     let (status, _) = running.stop();
     assert!(status.success(), "exit status {status:?}");
+    use std::os::unix::fs::PermissionsExt;
+    let key = std::fs::metadata(data_dir.join("jwt-secret")).expect("the demo's signing key");
+    assert_eq!(key.permissions().mode() & 0o077, 0, "the demo's signing key is readable by its owner only");
     let pidfile = data_dir.join("postgres/data/postmaster.pid");
     let deadline = Instant::now() + Duration::from_secs(15);
     while pidfile.exists() {
@@ -276,18 +291,33 @@ async fn every_log_line_of_a_request_carries_its_route_and_request_id() {
     let (status, lines) = running.stop();
     assert!(status.success());
     let lines: Vec<serde_json::Value> = lines.iter().filter_map(|l| serde_json::from_str(l).ok()).collect();
-    let of_login: Vec<&serde_json::Value> = lines.iter().filter(|l| l["span"]["request_id"] == "req-42.a").collect();
+    assert!(
+        lines.iter().any(|l| l["level"] == "WARN"
+            && l["fields"]["message"].as_str().is_some_and(|m| m.contains("DEV_LOGIN is on without --demo"))),
+        "dev login outside demo mode is announced loudly: {lines:#?}"
+    );
+    // The request's span, wherever it is in the line's stack of spans (a handler's own span
+    // sits inside it).
+    let request_span = |line: &serde_json::Value| -> Option<serde_json::Value> {
+        line["spans"].as_array()?.iter().find(|s| s["name"] == "request").cloned()
+    };
+    let of_login: Vec<&serde_json::Value> =
+        lines.iter().filter(|l| request_span(l).is_some_and(|s| s["request_id"] == "req-42.a")).collect();
     let messages: Vec<&str> = of_login.iter().filter_map(|l| l["fields"]["message"].as_str()).collect();
     assert!(
         messages.contains(&"signed in with dev login") && messages.contains(&"request"),
         "the handler's line and the request line both carry the request id: {of_login:#?}"
     );
     for line in of_login {
-        assert_eq!(line["span"]["route"], "/api/dev/login", "{line}");
-        assert_eq!(line["span"]["method"], "POST", "{line}");
+        let span = request_span(line).expect("the request span");
+        assert_eq!(span["route"], "/api/dev/login", "{line}");
+        assert_eq!(span["method"], "POST", "{line}");
     }
     assert!(
-        lines.iter().any(|l| l["span"]["request_id"] == generated.as_str() && l["span"]["route"] == "/healthz"),
+        lines
+            .iter()
+            .filter_map(request_span)
+            .any(|s| s["request_id"] == generated.as_str() && s["route"] == "/healthz"),
         "the generated id is the one logged: {lines:#?}"
     );
 }

@@ -19,6 +19,11 @@ fn compose_nginx_and_dockerfile_agree() {
     assert!(service("db")["volumes"][0].as_str().is_some_and(|v| v.starts_with("pgdata:")));
     assert_eq!(service("migrate")["depends_on"]["db"]["condition"].as_str(), Some("service_healthy"));
     assert_eq!(service("migrate")["command"][0].as_str(), Some("migrate"));
+    assert!(
+        service("migrate")["command"].as_sequence().is_some_and(|c| c.len() == 1),
+        "no demo data unless asked for: {:?}",
+        service("migrate")["command"]
+    );
 
     // nginx's upstream lists exactly the replica services, on the port they listen on.
     let nginx_conf = file("deploy/nginx.conf");
@@ -37,6 +42,11 @@ fn compose_nginx_and_dockerfile_agree() {
         assert!(replica["environment"]["DATABASE_URL"].as_str().is_some_and(|u| u.contains("@db:5432/")));
         assert_eq!(replica["depends_on"]["migrate"]["condition"].as_str(), Some("service_completed_successfully"));
         assert_eq!(replica["build"].as_str(), Some("."), "{name} is built from the repo");
+        // Safe by default: no fallback signing key (`${VAR:?…}` makes compose refuse to start
+        // without one) and dev login off unless asked for.
+        let secret = replica["environment"]["JWT_SECRET"].as_str().expect("JWT_SECRET");
+        assert!(secret.starts_with("${JWT_SECRET:?") && secret.ends_with('}'), "{name}: JWT_SECRET = {secret}");
+        assert_eq!(replica["environment"]["DEV_LOGIN"].as_str(), Some("${DEV_LOGIN:-false}"), "{name}");
     }
 
     // nginx uses this very file and publishes the port its config listens on.

@@ -275,3 +275,57 @@ async fn each_append_statement_notifies_once_with_its_last_position() {
 async fn next(notifications: &mut tokio::sync::mpsc::UnboundedReceiver<(String, String)>) -> (String, String) {
     tokio::time::timeout(Duration::from_secs(5), notifications.recv()).await.expect("a notification").expect("open")
 }
+
+#[tokio::test]
+async fn a_resume_from_zero_reads_only_the_callers_chats_through_the_per_chat_index() {
+    let app = TestApp::spawn().await;
+    let teacher = app.user("teacher", "T").await;
+    let reader = app.user("student", "Reader").await;
+    let mine = app.chat(&teacher, &reader).await;
+    let mut others = Vec::new();
+    for i in 0..20 {
+        let student = app.user("student", &format!("S{i}")).await;
+        others.push((app.chat(&teacher, &student).await, student.id));
+    }
+    // Busy chats that are not the reader's: 20,000 messages; the reader's own chat has 10.
+    for (chat, student) in &others {
+        app.sql
+            .execute(
+                "INSERT INTO events (chat_id, actor_id, type, payload)
+                 SELECT $1, $2, 'message_created', jsonb_build_object('content', 'm' || g)
+                 FROM generate_series(1, 1000) g",
+                &[chat, student],
+            )
+            .await
+            .expect("busy chats");
+    }
+    app.sql
+        .execute(
+            "INSERT INTO events (chat_id, actor_id, type, payload)
+             SELECT $1, $2, 'message_created', jsonb_build_object('content', 'mine ' || g) FROM generate_series(1, 10) g",
+            &[&mine, &reader.id],
+        )
+        .await
+        .expect("the reader's chat");
+    app.sql.batch_execute("ANALYZE").await.expect("analyze");
+
+    let replayed =
+        events::store::read_visible(&app.sql, events::store::Viewer::Participant(reader.id), 0, i64::MAX, 500)
+            .await
+            .expect("replay");
+    assert_eq!(replayed.len(), 11, "the chat's creation and its ten messages");
+    assert!(replayed.iter().all(|e| e.chat_id == mine) && replayed.windows(2).all(|w| w[0].position < w[1].position));
+
+    let explain = format!("EXPLAIN (ANALYZE, BUFFERS) {}", *events::store::VISIBLE_TO_PARTICIPANT_SQL);
+    let plan: Vec<String> = app
+        .sql
+        .query(&explain, &[&0i64, &i64::MAX, &500i64, &reader.id])
+        .await
+        .expect("explain")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let plan = plan.join("\n");
+    assert!(plan.contains("idx_events_chat_position"), "read through the per-chat index:\n{plan}");
+    assert!(!plan.contains("events_pkey") && !plan.contains("Seq Scan on events"), "no walk of the log:\n{plan}");
+}

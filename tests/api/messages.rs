@@ -75,12 +75,15 @@ async fn content_limits_count_characters_not_bytes() {
         ("   \n\t  ".into(), 400),
         ("\u{3000}\u{00a0}".into(), 400), // Unicode whitespace only
         ("nul\u{0}byte".into(), 400),
+        ("\u{200B}\u{180E}".into(), 400), // invisible characters only: looks blank
+        (" \u{2060}\u{FEFF}\u{200D} ".into(), 400),
+        ("a\u{200B}".into(), 201), // something visible: accepted as sent
     ] {
         let (status, body) = status_and_json(p.app.post_message(&p.student, p.chat, &content).await).await;
         assert_eq!(status, expected, "{} chars: {body}", content.chars().count());
     }
     let count: i64 = p.app.sql.query_one("SELECT count(*) FROM messages", &[]).await.expect("count").get(0);
-    assert_eq!(count, 3, "only the accepted messages were stored");
+    assert_eq!(count, 4, "only the accepted messages were stored");
 }
 
 #[tokio::test]

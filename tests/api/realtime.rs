@@ -456,3 +456,69 @@ async fn beyond_its_stream_limit_a_replica_refuses_politely_and_keeps_serving() 
     }
     let _third = app.stream(&teacher, None).await; // room again
 }
+
+#[tokio::test]
+async fn one_user_cannot_take_a_replicas_streams_beyond_their_own_limit() {
+    let app = TestApp::spawn_with(|c| c.sse.max_streams_per_user = 2).await;
+    let (teacher, student, admin) =
+        (app.user("teacher", "T").await, app.user("student", "S").await, app.user("admin", "A").await);
+    let chat = app.chat(&teacher, &student).await;
+    let mut tabs = vec![app.stream(&student, None).await, app.stream(&student, None).await];
+    let refused = app.http.get(app.url("/api/events/chat")).bearer_auth(&student.token).send().await.expect("send");
+    let retry_after = refused.headers().get("retry-after").map(|v| v.to_str().expect("text").to_owned());
+    let (status, body) = status_and_json(refused).await;
+    assert_eq!(status, 429, "{body}");
+    assert!(body["error"].as_str().is_some_and(|e| e.contains("SSE_MAX_STREAMS_PER_USER")), "{body}");
+    assert!(retry_after.is_some_and(|s| s.parse::<u64>().is_ok_and(|n| n >= 1)), "a Retry-After in seconds");
+
+    // Everyone else still gets streams, admins are held to the same limit, and the capped
+    // user's open streams keep working.
+    let mut other = app.stream(&teacher, None).await;
+    let _admin_tabs = [app.stream(&admin, None).await, app.stream(&admin, None).await];
+    let third = app.http.get(app.url("/api/events/chat")).bearer_auth(&admin.token).send().await.expect("send");
+    assert_eq!(third.status(), 429, "an admin's third stream");
+    let sent = app.send(&teacher, chat, "still delivered").await;
+    for stream in tabs.iter_mut().chain([&mut other]) {
+        assert_eq!(stream.event().await.json()["message"]["id"].as_i64(), Some(sent));
+    }
+    let metrics = app.http.get(app.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+    assert!(metrics.contains("tutorchat_limited_requests_total{limit=\"streams_per_user\"}"), "{metrics}");
+
+    // Closing a tab makes room again.
+    tabs.pop();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let again = app.http.get(app.url("/api/events/chat")).bearer_auth(&student.token).send().await.expect("send");
+        if again.status() == 200 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the closed tab was not released");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_demoted_admins_stream_closes_and_reopens_with_the_new_role() {
+    let app = TestApp::spawn_with(|c| c.auth.user_cache = Duration::from_secs(1)).await;
+    let (teacher, student, admin) =
+        (app.user("teacher", "T").await, app.user("student", "S").await, app.user("admin", "A").await);
+    let chat = app.chat(&teacher, &student).await;
+    let mut stream = app.stream(&admin, None).await;
+    let seen = app.send(&teacher, chat, "an admin reads this").await;
+    let event = stream.event().await;
+    assert_eq!(event.json()["message"]["id"].as_i64(), Some(seen));
+    let last_id = event.position().to_string();
+
+    app.sql.execute("UPDATE users SET role = 'student' WHERE id = $1", &[&admin.id]).await.expect("demote");
+    let before_close = stream.until_closed(Duration::from_secs(10)).await;
+    assert!(before_close.is_empty(), "nothing more reached the demoted admin: {before_close:?}");
+    let hidden = app.send(&teacher, chat, "no longer for the former admin").await;
+
+    // Reconnecting as a browser would, with the last id: now a participant of nothing.
+    let mut again = app.stream(&admin, Some(&last_id)).await;
+    let control = app.chat(&app.user("teacher", "T2").await, &admin).await;
+    let event = again.event().await;
+    assert_eq!(event.event, "chat_created", "the first thing it may see is its own new chat: {event:?}");
+    assert_eq!(event.json()["chat"]["id"].as_i64(), Some(control));
+    assert_ne!(event.json()["message"]["id"].as_i64(), Some(hidden));
+}

@@ -21,7 +21,7 @@ pub async fn s5(events: i64) -> anyhow::Result<S5> {
     let cluster = Cluster::start(1, &[]).await?;
     let pairs = load::seed_pairs(&cluster.sql, 1).await?;
     let pair = &pairs[0];
-    let head: i64 = cluster.sql.query_one("SELECT max(position) FROM events", &[]).await?.get(0);
+    let head = tutorchat::log::head(&cluster.sql).await?;
     cluster
         .sql
         .execute(
