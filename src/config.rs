@@ -22,6 +22,8 @@ pub const VARIABLES: &[&str] = &[
     "DEV_LOGIN",
     "DEV_TOKEN_TTL_SECS",
     "MAX_BODY_BYTES",
+    "HTTP_HEADER_TIMEOUT_SECS",
+    "HTTP_BODY_TIMEOUT_SECS",
     "DB_POOL_SIZE",
     "DATA_DIR",
     "PG_BINDIR",
@@ -117,13 +119,24 @@ impl Default for DbConfig {
 pub struct HttpConfig {
     pub listen_addr: SocketAddr,
     pub max_body_bytes: usize,
+    /// How long a connection may take to send a request's headers, and how long it may sit
+    /// idle between requests (a half-sent request or an idle keep-alive is closed after it).
+    pub header_timeout: Duration,
+    /// How long a request body may go without a byte arriving.
+    pub body_timeout: Duration,
     /// The built web client, served at `/` with a fallback to its `index.html`.
     pub static_dir: Option<PathBuf>,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { listen_addr: SocketAddr::from(([127, 0, 0, 1], 8080)), max_body_bytes: 64 * 1024, static_dir: None }
+        Self {
+            listen_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            max_body_bytes: 64 * 1024,
+            header_timeout: Duration::from_secs(20),
+            body_timeout: Duration::from_secs(20),
+            static_dir: None,
+        }
     }
 }
 
@@ -323,6 +336,8 @@ impl Config {
         let http = HttpConfig {
             listen_addr: parsed("LISTEN_ADDR", defaults.listen_addr, "an address like 127.0.0.1:8080")?,
             max_body_bytes: parsed("MAX_BODY_BYTES", defaults.max_body_bytes, "a number of bytes")?,
+            header_timeout: secs("HTTP_HEADER_TIMEOUT_SECS", defaults.header_timeout)?.max(Duration::from_secs(1)),
+            body_timeout: secs("HTTP_BODY_TIMEOUT_SECS", defaults.body_timeout)?.max(Duration::from_secs(1)),
             static_dir: static_dir()?,
         };
 

@@ -104,6 +104,15 @@ impl From<JsonRejection> for AppError {
             StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST, // wrong types: 400, as the contract says
             other => other,
         };
+        // A body that stopped arriving (HTTP_BODY_TIMEOUT_SECS) surfaces as a body error.
+        let timed_out = std::iter::successors(std::error::Error::source(&rejection), |e| e.source())
+            .any(|e| e.is::<tower_http::timeout::TimeoutError>());
+        if timed_out {
+            return Self::Client(
+                StatusCode::REQUEST_TIMEOUT,
+                "the request body did not arrive in time (HTTP_BODY_TIMEOUT_SECS)".to_owned(),
+            );
+        }
         let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
             "request body is larger than the server's limit (MAX_BODY_BYTES)".to_owned()
         } else {

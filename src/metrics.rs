@@ -15,6 +15,7 @@ pub const LISTENER_LAG_POSITIONS: &str = "tutorchat_listener_lag_positions";
 pub const LISTENER_LAG_SECONDS: &str = "tutorchat_listener_lag_seconds";
 /// Requests refused by a limit, labelled by which (`limit`).
 pub const LIMITED: &str = "tutorchat_limited_requests_total";
+pub const ACCEPT_ERRORS: &str = "tutorchat_accept_errors_total";
 pub const APPEND_BATCH: &str = "tutorchat_append_batch_size";
 
 /// The process-wide recorder (metrics are global to a process; installed on first use).

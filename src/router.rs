@@ -10,6 +10,7 @@ use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use crate::{AppError, AppState, api, auth, realtime};
 
@@ -28,7 +29,8 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(|State(state): State<AppState>| async move { state.metrics.render() }))
         .route("/api/{*rest}", axum::routing::any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(limit));
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(RequestBodyTimeoutLayer::new(state.config.http.body_timeout));
     // Everything outside /api is the web client (a single-page app) when it is built.
     let router = match client {
         Some(client) => router.fallback_service(client),

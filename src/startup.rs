@@ -5,6 +5,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -59,17 +63,58 @@ impl Application {
         self.state.shutdown.clone()
     }
 
+    /// Serves until the shutdown token is cancelled, then waits for open connections (event
+    /// streams end on the same token) and the listener.
+    ///
+    /// hyper is driven directly rather than through `axum::serve`, which sets no timer: with
+    /// one, a connection that has not sent a whole request's headers within
+    /// `HTTP_HEADER_TIMEOUT_SECS`, or sits idle between requests that long, is closed, so
+    /// half-open and slow-header connections cannot pile up until the file limit.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let shutdown = self.state.shutdown.clone();
-        // into_make_service: each connection gets a clone of the router (one Arc). Serving the
-        // Router itself rebuilds its route tables for every connection (`with_state(())` in
-        // axum 0.8), about 13 kB per open connection, an event stream's included (measured with
-        // heaptrack; docs/benchmarks.md, S3).
-        let router = crate::router::router(self.state).into_make_service();
-        let served =
-            axum::serve(self.listener, router).with_graceful_shutdown(shutdown.clone().cancelled_owned()).await;
-        shutdown.cancel(); // if serving failed, stop the listener too
+        let header_timeout = self.state.config.http.header_timeout;
+        // One router for every connection: each gets a clone (one Arc). (Serving a Router
+        // through `axum::serve` rebuilt its route tables per connection, about 13 kB each,
+        // measured with heaptrack; docs/benchmarks.md, S3.)
+        let router = crate::router::router(self.state);
+        // HTTP/1.1 only: browsers reach the replicas through nginx, which speaks HTTP/1.1 to
+        // them (event streams need nothing else).
+        let mut builder = http1::Builder::new();
+        builder.timer(TokioTimer::new()).header_read_timeout(header_timeout);
+        let graceful = GracefulShutdown::new();
+        loop {
+            let (stream, _) = tokio::select! {
+                _ = shutdown.cancelled() => break,
+                accepted = self.listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        accept_failed(e).await;
+                        continue;
+                    }
+                },
+            };
+            let _ = stream.set_nodelay(true);
+            let service = TowerToHyperService::new(router.clone());
+            let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+            tokio::spawn(async move {
+                let _ = connection.await; // a client that goes away is not an error of ours
+            });
+        }
+        drop(self.listener);
+        graceful.shutdown().await;
         let _ = self.log_listener.await;
-        served
+        Ok(())
     }
+}
+
+/// Errors of `accept` are about one connection (reset before it was taken) or the process
+/// (out of file descriptors): the first are skipped, the second wait a moment for room.
+async fn accept_failed(error: std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(error.kind(), ConnectionAborted | ConnectionRefused | ConnectionReset) {
+        return;
+    }
+    metrics::counter!(crate::metrics::ACCEPT_ERRORS).increment(1);
+    tracing::error!(error = %error, "accept failed; pausing for a second");
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
 }

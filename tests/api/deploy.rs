@@ -66,6 +66,26 @@ fn compose_nginx_and_dockerfile_agree() {
         assert!(nginx_conf.contains(setting), "deploy/nginx.conf lacks {setting}");
     }
 
+    // Room for the README's 57,000 streams (two connections each) and limits per address.
+    for setting in [
+        "worker_processes auto;",
+        "worker_connections 65536;",
+        "worker_rlimit_nofile 140000;",
+        "server_tokens off;",
+        "limit_conn streams_per_ip",
+        "limit_req zone=stream_opens_per_ip",
+        "limit_req zone=writes_per_ip",
+        "limit_req_status 429;",
+    ] {
+        assert!(nginx_conf.contains(setting), "deploy/nginx.conf lacks {setting}");
+    }
+    // nginx drops idle upstream connections before a replica would (HTTP_HEADER_TIMEOUT_SECS).
+    let keepalive: u64 = nginx_conf
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("keepalive_timeout ")?.strip_suffix("s;")?.parse().ok())
+        .expect("an upstream keepalive_timeout in seconds");
+    assert!(keepalive < tutorchat::config::HttpConfig::default().header_timeout.as_secs());
+
     // The image serves on the port the replicas are told to use, with the client built in.
     let dockerfile = file("Dockerfile");
     assert!(dockerfile.contains("EXPOSE 8080"));

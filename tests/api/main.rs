@@ -12,6 +12,7 @@ mod deploy;
 mod event_log;
 mod house;
 mod lessons;
+mod limits;
 mod messages;
 mod migrations;
 mod realtime;

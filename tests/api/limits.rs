@@ -1,0 +1,71 @@
+//! Limits on what one client can take from a replica: connections that never finish their
+//! headers, bodies that never arrive, made-up methods that would grow the metrics.
+
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::helpers::{TestApp, status_and_json};
+
+/// Reads until the server closes the connection (or `within` passes); returns what it sent
+/// and how long that took.
+async fn until_closed(stream: &mut TcpStream, within: Duration) -> (String, Duration) {
+    let started = Instant::now();
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        match tokio::time::timeout(within.saturating_sub(started.elapsed()), stream.read(&mut buffer)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return (String::from_utf8_lossy(&received).into_owned(), started.elapsed()),
+            Ok(Ok(n)) => received.extend_from_slice(&buffer[..n]),
+            Err(_) => panic!("the server kept the connection open for {within:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_dropped_after_the_timeout() {
+    let app = TestApp::spawn_with(|c| c.http.header_timeout = Duration::from_secs(1)).await;
+    let mut slow = Vec::new();
+    for _ in 0..20 {
+        let mut stream = TcpStream::connect(app.addr).await.expect("connect");
+        stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ").await.expect("write");
+        slow.push(stream);
+    }
+    let mut idle = TcpStream::connect(app.addr).await.expect("connect"); // sends nothing at all
+    // Meanwhile the replica serves everyone else.
+    assert_eq!(app.http.get(app.url("/healthz")).send().await.expect("healthz").status(), 200);
+    for stream in slow.iter_mut().chain([&mut idle]) {
+        let (_, after) = until_closed(stream, Duration::from_secs(10)).await;
+        assert!(after < Duration::from_secs(5), "closed {after:?} after the test started waiting");
+    }
+}
+
+#[tokio::test]
+async fn a_body_that_stops_arriving_is_answered_and_the_connection_freed() {
+    let app = TestApp::spawn_with(|c| c.http.body_timeout = Duration::from_secs(1)).await;
+    let student = app.user("student", "S").await;
+    let mut stream = TcpStream::connect(app.addr).await.expect("connect");
+    let head = format!(
+        "POST /api/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"chat_id\":",
+        student.token
+    );
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let (answer, _) = until_closed(&mut stream, Duration::from_secs(10)).await;
+    let status_line = answer.lines().next().unwrap_or_default().to_owned();
+    assert!(status_line.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"error\":"), "a JSON error: {answer}");
+}
+
+#[tokio::test]
+async fn made_up_methods_add_no_metric_series() {
+    let app = TestApp::spawn().await;
+    for i in 0..200 {
+        let method = reqwest::Method::from_bytes(format!("MADEUP{i}X").as_bytes()).expect("a method token");
+        let response = app.http.request(method, app.url("/healthz")).send().await.expect("send");
+        assert_eq!(status_and_json(response).await.0, 405);
+    }
+    let metrics = app.http.get(app.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+    assert!(!metrics.contains("MADEUP"), "a made-up method became a label");
+    assert!(metrics.contains("method=\"other\""), "they are counted as other");
+}
