@@ -19,3 +19,29 @@ pub struct PathParam<T>(pub T);
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(AppError))]
 pub struct QueryParams<T>(pub T);
+
+/// The `Idempotency-Key` header of a write, when it has one: 1–64 visible ASCII characters
+/// (a UUID fits). A retried request with the same key gets the first answer and appends
+/// nothing; see `sql/V5__idempotency.sql`.
+#[derive(Debug, Clone, Default)]
+pub struct IdempotencyKey(pub Option<String>);
+
+pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(IDEMPOTENCY_KEY_HEADER) else {
+            return Ok(Self(None));
+        };
+        let key =
+            value.to_str().ok().filter(|k| (1..=64).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()));
+        match key {
+            Some(key) => Ok(Self(Some(key.to_owned()))),
+            None => Err(AppError::BadRequest(
+                "Idempotency-Key must be 1 to 64 visible ASCII characters (a UUID, for example)".into(),
+            )),
+        }
+    }
+}

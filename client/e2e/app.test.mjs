@@ -155,8 +155,15 @@ test('messages cross replicas live, exactly once, with Cyrillic, emoji and line 
   await screenshot(teacher, '03-teacher-desktop');
 });
 
-test('a failed send stays visible with the server error and is sent by Retry', async () => {
+test('a failed send stays visible with the server error and Retry sends it again with the same key', async () => {
   const { student, teacher } = pages;
+  const keys = [];
+  const recordKey = (request) => {
+    if (request.method() === 'POST' && request.url().endsWith('/api/messages')) {
+      keys.push(request.headers()['idempotency-key']);
+    }
+  };
+  student.on('request', recordKey);
   await student.route(
     '**/api/messages',
     (route) =>
@@ -173,6 +180,12 @@ test('a failed send stays visible with the server error and is sent by Retry', a
   await pending.getByTestId('retry').click();
   [sent.retried] = await waitForMessage(student, text);
   await pending.waitFor({ state: 'detached' });
+  student.off('request', recordKey);
+  // One key per message, the same on every attempt: had the first attempt reached the server
+  // and only its answer been lost, the server would answer the retry with that message.
+  assert.equal(keys.length, 2, `two attempts: ${keys}`);
+  assert.match(keys[0], /^[\x21-\x7e]{1,64}$/);
+  assert.equal(keys[1], keys[0], "the retry carries the first attempt's Idempotency-Key");
   assert.deepEqual(await waitForMessage(teacher, text), [sent.retried]);
 });
 

@@ -68,8 +68,13 @@ export function errorText(error: unknown): string {
   return String(error);
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<Snapshot<T>> {
-  const init: RequestInit = { method, credentials: 'same-origin', headers: { accept: 'application/json' } };
+async function request<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Snapshot<T>> {
+  const init: RequestInit = { method, credentials: 'same-origin', headers: { accept: 'application/json', ...headers } };
   if (body !== undefined) {
     init.headers = { ...init.headers, 'content-type': 'application/json' };
     init.body = JSON.stringify(body);
@@ -135,8 +140,14 @@ export async function messages(
   return get(`/api/chats/${chatId}/messages?${query}`);
 }
 
-export async function sendMessage(chatId: number, content: string): Promise<SentMessage> {
-  return (await request<SentMessage>('POST', '/api/messages', { chat_id: chatId, content })).data;
+/**
+ * Sends a message. `idempotencyKey` names this message, not this attempt: a retry after a lost
+ * answer sends the same key, and the server answers with the message the first attempt
+ * created instead of creating a second one.
+ */
+export async function sendMessage(chatId: number, content: string, idempotencyKey: string): Promise<SentMessage> {
+  const headers = { 'idempotency-key': idempotencyKey };
+  return (await request<SentMessage>('POST', '/api/messages', { chat_id: chatId, content }, headers)).data;
 }
 
 export async function deleteMessage(id: number): Promise<void> {

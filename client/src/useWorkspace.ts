@@ -38,7 +38,15 @@ async function fetchChatItems(isAdmin: boolean): Promise<{ items: ChatItem[]; po
 }
 
 let pendingCounter = 0;
-const pendingKey = () => `pending-${Date.now()}-${++pendingCounter}`;
+/**
+ * A pending message's key: its local id while it is sent, and its `Idempotency-Key`, so every
+ * retry of one message is recognised by the server as the same message. Random (not just a
+ * counter), as it must not repeat across tabs, reloads and devices of one user.
+ */
+const pendingKey = () => {
+  const random = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0'));
+  return `pending-${Date.now()}-${++pendingCounter}-${random.join('')}`;
+};
 
 export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace {
   const isAdmin = me.role === 'admin';
@@ -151,7 +159,7 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
   const deliver = useCallback(
     async (chatId: number, key: string, content: string) => {
       try {
-        const saved = await api.sendMessage(chatId, content);
+        const saved = await api.sendMessage(chatId, content, key);
         inChat(chatId, { type: 'sendSucceeded', key, message: saved });
         dispatchChats({ type: 'ownMessageSaved', chatId, content: saved.content, createdAt: saved.created_at });
       } catch (error) {

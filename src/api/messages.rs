@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use super::Snapshot;
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
-use crate::extract::{JsonBody, PathParam, QueryParams};
-use crate::log::{EventData, NewEvent, store};
+use crate::extract::{IdempotencyKey, JsonBody, PathParam, QueryParams};
+use crate::log::{AppendError, EventData, NewEvent, StoredEvent, store};
 use crate::views::{HistoryMessage, SentMessage};
 use crate::{AppError, AppState, Result};
 
@@ -159,14 +159,19 @@ pub async fn history(
     Ok(Snapshot(position, History { messages, has_more }))
 }
 
-/// Sends a message to a chat the caller takes part in. Admins are read-only.
+/// Sends a message to a chat the caller takes part in. Admins are read-only. With an
+/// `Idempotency-Key`, a retry of the same request answers 200 with the message the first one
+/// created (on any replica, after any restart) and appends nothing.
 #[utoipa::path(post, path = "/api/messages", tag = "messages", request_body = SendMessage,
-    responses((status = 201, body = SentMessage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–64 visible ASCII characters; a retry with the same key returns the first answer")),
+    responses((status = 201, body = SentMessage), (status = 200, body = SentMessage, description = "a retry: the message the key created"),
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = body.chat_id))]
 pub async fn send(
     State(state): State<AppState>,
     user: AuthUser,
+    IdempotencyKey(key): IdempotencyKey,
     JsonBody(body): JsonBody<SendMessage>,
 ) -> Result<(StatusCode, Json<SentMessage>)> {
     if user.is_admin() {
@@ -175,23 +180,60 @@ pub async fn send(
     // No pooled connection is held while waiting for the writer, which needs one too.
     check_access(&state, body.chat_id, &user).await?;
     validate_content(&body.content)?;
+    if let Some(key) = &key
+        && let Some(first) = first_answer(&state, &user, key, &body).await?
+    {
+        return Ok((StatusCode::OK, Json(first)));
+    }
 
-    let event = NewEvent::MessageCreated { chat_id: body.chat_id, sender_id: user.id, content: body.content };
-    let Some(stored) = state.appender.append(event).await? else {
-        return Err(anyhow::anyhow!("the log recorded nothing for a new message").into());
+    let event = NewEvent::MessageCreated { chat_id: body.chat_id, sender_id: user.id, content: body.content.clone() };
+    let stored = match state.appender.append_idempotent(event, key.clone()).await {
+        Ok(Some(stored)) => stored,
+        Ok(None) => return Err(anyhow::anyhow!("the log recorded nothing for a new message").into()),
+        // The same key raced in on another request (or replica): answer as a retry.
+        Err(AppendError::Duplicate) => {
+            let key = key.unwrap_or_default();
+            let first = first_answer(&state, &user, &key, &body).await?;
+            let first =
+                first.ok_or_else(|| anyhow::anyhow!("idempotency key {key:?} conflicted but names no event"))?;
+            return Ok((StatusCode::OK, Json(first)));
+        }
+        Err(e) => return Err(e.into()),
     };
-    let EventData::MessageCreated { message_id, content } = stored.data else {
+    Ok((StatusCode::CREATED, Json(sent_message(&stored)?)))
+}
+
+/// The answer the first request with `key` got, if there was one; 422 if the key was used for
+/// a different request.
+async fn first_answer(state: &AppState, user: &AuthUser, key: &str, body: &SendMessage) -> Result<Option<SentMessage>> {
+    let client = state.db.get().await?;
+    let Some(first) = store::find_by_key(&**client, user.id, key).await? else {
+        return Ok(None);
+    };
+    let same = matches!(&first.data, EventData::MessageCreated { content, .. } if first.chat_id == body.chat_id && *content == body.content);
+    if !same {
+        return Err(AppError::Client(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "this Idempotency-Key was already used for a different request; use a new key for a new message".into(),
+        ));
+    }
+    Ok(Some(sent_message(&first)?))
+}
+
+/// A `message_created` event as `POST /api/messages` answers it.
+fn sent_message(stored: &StoredEvent) -> Result<SentMessage> {
+    let EventData::MessageCreated { message_id, content } = &stored.data else {
         return Err(anyhow::anyhow!("the log answered a new message with {:?}", stored.data).into());
     };
+    let sender_id = stored.actor_id.ok_or_else(|| anyhow::anyhow!("message {message_id} has no sender"))?;
     let message = HistoryMessage {
-        id: message_id,
-        sender_id: user.id,
-        content,
+        id: *message_id,
+        sender_id,
+        content: content.clone(),
         is_deleted: false,
         created_at: stored.created_at,
     };
-    let sent = SentMessage { chat_id: stored.chat_id, message };
-    Ok((StatusCode::CREATED, Json(sent)))
+    Ok(SentMessage { chat_id: stored.chat_id, message })
 }
 
 /// Soft-deletes the caller's own message; deleting it again is a no-op success.

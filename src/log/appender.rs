@@ -23,6 +23,9 @@ pub enum AppendError {
     /// The log's own rules refused an event (see `sql/V2__event_log.sql`).
     #[error("{0}")]
     Refused(String, Refusal),
+    /// The actor appended an event with this idempotency key before (a retried request).
+    #[error("the idempotency key was used before")]
+    Duplicate,
     /// The database cannot be reached right now: retrying later may work.
     #[error("the database is unavailable: {0:#}")]
     Unavailable(anyhow::Error),
@@ -50,6 +53,9 @@ impl From<tokio_postgres::Error> for AppendError {
             c if *c == SqlState::CHECK_VIOLATION => Refusal::InvalidContent,
             c if *c == SqlState::INSUFFICIENT_PRIVILEGE => Refusal::NotAllowed,
             c if *c == SqlState::NO_DATA_FOUND => Refusal::NotFound,
+            c if *c == SqlState::UNIQUE_VIOLATION && db.constraint() == Some("events_idempotency") => {
+                return Self::Duplicate;
+            }
             _ if crate::db::is_connectivity(&e) => return Self::Unavailable(e.into()),
             _ => return Self::Database(e),
         };
@@ -73,10 +79,13 @@ impl From<deadpool_postgres::PoolError> for AppendError {
 
 type Reply = oneshot::Sender<Result<Option<StoredEvent>, AppendError>>;
 
+/// One request waiting for the writer: the event, its idempotency key, where to answer.
+type Request = (NewEvent, Option<String>, Reply);
+
 pub struct Appender {
     mode: AppendMode,
     pool: Pool,
-    queue: mpsc::Sender<(NewEvent, Reply)>,
+    queue: mpsc::Sender<Request>,
 }
 
 impl Appender {
@@ -92,20 +101,31 @@ impl Appender {
 
     /// Appends one event and returns it as stored (`None`: nothing to record, e.g. deleting a
     /// message that is already deleted). Returns only once it is committed.
-    #[tracing::instrument(name = "append", skip_all)]
     pub async fn append(&self, event: NewEvent) -> Result<Option<StoredEvent>, AppendError> {
+        self.append_idempotent(event, None).await
+    }
+
+    /// [`Appender::append`] with the request's idempotency key, recorded with the event:
+    /// [`AppendError::Duplicate`] if the actor used the key before.
+    #[tracing::instrument(name = "append", skip_all)]
+    pub async fn append_idempotent(
+        &self,
+        event: NewEvent,
+        key: Option<String>,
+    ) -> Result<Option<StoredEvent>, AppendError> {
         match self.mode {
-            AppendMode::Single => append_alone(&self.pool, &event).await,
+            AppendMode::Single => append_alone(&self.pool, &event, key).await,
             AppendMode::Batched => {
                 let (reply, answer) = oneshot::channel();
-                self.queue.send((event, reply)).await.map_err(|_| anyhow::anyhow!("the append writer has stopped"))?;
+                let request = (event, key, reply);
+                self.queue.send(request).await.map_err(|_| anyhow::anyhow!("the append writer has stopped"))?;
                 answer.await.map_err(|_| anyhow::anyhow!("the append writer dropped a request"))?
             }
         }
     }
 }
 
-async fn write(pool: Pool, mut requests: mpsc::Receiver<(NewEvent, Reply)>, config: AppendConfig) {
+async fn write(pool: Pool, mut requests: mpsc::Receiver<Request>, config: AppendConfig) {
     let mut batch = Vec::with_capacity(config.max_batch);
     while requests.recv_many(&mut batch, config.max_batch).await > 0 {
         if !config.linger.is_zero() && batch.len() < config.max_batch {
@@ -118,8 +138,14 @@ async fn write(pool: Pool, mut requests: mpsc::Receiver<(NewEvent, Reply)>, conf
                 }
             }
         }
-        let (events, replies): (Vec<NewEvent>, Vec<Reply>) = batch.drain(..).unzip();
-        match append_together(&pool, &events).await {
+        let (mut events, mut keys, mut replies) =
+            (Vec::with_capacity(batch.len()), Vec::with_capacity(batch.len()), Vec::with_capacity(batch.len()));
+        for (event, key, reply) in batch.drain(..) {
+            events.push(event);
+            keys.push(key);
+            replies.push(reply);
+        }
+        match append_together(&pool, &events, &keys).await {
             Ok(stored) => {
                 for (reply, stored) in replies.into_iter().zip(stored) {
                     let _ = reply.send(Ok(stored));
@@ -141,24 +167,28 @@ async fn write(pool: Pool, mut requests: mpsc::Receiver<(NewEvent, Reply)>, conf
             Err(e) => {
                 // Which event failed is unknown: each gets its own transaction and answer.
                 tracing::debug!(error = %e, size = events.len(), "batch failed; appending its events one by one");
-                for (event, reply) in events.iter().zip(replies) {
-                    let _ = reply.send(append_alone(&pool, event).await);
+                for ((event, key), reply) in events.iter().zip(keys).zip(replies) {
+                    let _ = reply.send(append_alone(&pool, event, key).await);
                 }
             }
         }
     }
 }
 
-async fn append_together(pool: &Pool, events: &[NewEvent]) -> Result<Vec<Option<StoredEvent>>, AppendError> {
+async fn append_together(
+    pool: &Pool,
+    events: &[NewEvent],
+    keys: &[Option<String>],
+) -> Result<Vec<Option<StoredEvent>>, AppendError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
     let statement = tx.prepare_cached(&store::APPEND_SQL).await?;
-    let stored = store::append_with(&*tx, &statement, events).await?;
+    let stored = store::append_with(&*tx, &statement, events, keys).await?;
     tx.commit().await?;
     Ok(stored)
 }
 
-async fn append_alone(pool: &Pool, event: &NewEvent) -> Result<Option<StoredEvent>, AppendError> {
-    let mut stored = append_together(pool, std::slice::from_ref(event)).await?;
+async fn append_alone(pool: &Pool, event: &NewEvent, key: Option<String>) -> Result<Option<StoredEvent>, AppendError> {
+    let mut stored = append_together(pool, std::slice::from_ref(event), &[key]).await?;
     Ok(stored.pop().flatten())
 }

@@ -16,14 +16,15 @@ pub const COLUMNS: &str = "position, chat_id, actor_id, type, payload, created_a
 /// read-model snapshots embed it through [`with_head`].
 const HEAD_SQL: &str = "SELECT coalesce(max(position), 0) AS head FROM events";
 
-/// The statement [`append`] runs: $1–$4 are arrays of chat ids, actor ids, types and
-/// payloads, inserted in array order. The appender prepares it once per pooled connection.
+/// The statement [`append`] runs: $1–$5 are arrays of chat ids, actor ids, types, payloads
+/// and idempotency keys (NULL for none), inserted in array order. The appender prepares it
+/// once per pooled connection.
 pub static APPEND_SQL: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "INSERT INTO events (chat_id, actor_id, type, payload)
-         SELECT chat_id, actor_id, type, payload
-         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::jsonb[])
-              WITH ORDINALITY AS e (chat_id, actor_id, type, payload, ord)
+        "INSERT INTO events (chat_id, actor_id, type, payload, idempotency_key)
+         SELECT chat_id, actor_id, type, payload, idempotency_key
+         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::jsonb[], $5::text[])
+              WITH ORDINALITY AS e (chat_id, actor_id, type, payload, idempotency_key, ord)
          ORDER BY ord
          RETURNING {COLUMNS}"
     )
@@ -37,14 +38,17 @@ pub static APPEND_SQL: LazyLock<String> = LazyLock::new(|| {
 /// Database-side refusals (not a participant, not the author, invalid content) fail the whole
 /// statement; callers check them first so that this stays the exception.
 pub async fn append(client: &impl GenericClient, events: &[NewEvent]) -> Result<Vec<Option<StoredEvent>>, AppendError> {
-    append_with(client, APPEND_SQL.as_str(), events).await
+    append_with(client, APPEND_SQL.as_str(), events, &vec![None; events.len()]).await
 }
 
-/// [`append`] with [`APPEND_SQL`] already prepared (or as text).
+/// [`append`] with [`APPEND_SQL`] already prepared (or as text), and each event's idempotency
+/// key (`keys[i]` for `events[i]`). An event whose key its actor has used before fails the
+/// statement with [`AppendError::Duplicate`].
 pub async fn append_with<S>(
     client: &impl GenericClient,
     statement: &S,
     events: &[NewEvent],
+    keys: &[Option<String>],
 ) -> Result<Vec<Option<StoredEvent>>, AppendError>
 where
     S: ?Sized + ToStatement + Sync + Send,
@@ -61,7 +65,7 @@ where
         payloads.push(payload);
     }
     metrics::histogram!(crate::metrics::APPEND_BATCH).record(events.len() as f64);
-    let rows = client.query(statement, &[&chat_ids, &actor_ids, &types, &payloads]).await?;
+    let rows = client.query(statement, &[&chat_ids, &actor_ids, &types, &payloads, &keys]).await?;
     let stored = rows.iter().map(StoredEvent::from_row).collect::<anyhow::Result<Vec<_>>>()?;
 
     // Rows come back in insertion order, minus the ones the log skipped: match them up.
@@ -71,6 +75,13 @@ where
         return Err(AppendError::Other(anyhow::anyhow!("the log returned unexpected event {}", extra.position)));
     }
     Ok(answers)
+}
+
+/// The event `actor` appended with idempotency key `key`, if any: what a retried request
+/// answers with.
+pub async fn find_by_key(client: &impl GenericClient, actor: i64, key: &str) -> anyhow::Result<Option<StoredEvent>> {
+    let sql = format!("SELECT {COLUMNS} FROM events WHERE actor_id = $1 AND idempotency_key = $2");
+    client.query_opt(&sql, &[&actor, &key]).await?.as_ref().map(StoredEvent::from_row).transpose()
 }
 
 /// The statement [`read_after`] runs: $1 the position to read after, $2 how many at most.

@@ -11,6 +11,7 @@ mod chats;
 mod deploy;
 mod event_log;
 mod house;
+mod idempotency;
 mod lessons;
 mod limits;
 mod messages;

@@ -166,6 +166,63 @@ impl Cluster {
             .collect()
     }
 
+    /// Posters like [`Cluster::posters`] that behave like the web client: each message has
+    /// its own `Idempotency-Key`, and a send whose answer is lost (no answer, 502, 503) is
+    /// retried with the same key until it is answered. Every message ends acknowledged.
+    pub fn retrying_posters(&self, tasks: usize, per_task: usize, pace: Duration) -> Vec<JoinHandle<PostLog>> {
+        (0..tasks)
+            .map(|task| {
+                let pair = &self.pairs[task % self.pairs.len()];
+                let (chat, authors) = (pair.chat, [pair.teacher.clone(), pair.student.clone()]);
+                let (http, url) = (self.http.clone(), format!("{}/api/messages", self.url));
+                tokio::spawn(async move {
+                    let mut log = Vec::new();
+                    for k in 0..per_task {
+                        let author = &authors[k % 2];
+                        let (key, content) = (format!("key-{task}-{k}"), format!("retried {task}-{k}"));
+                        let body = json!({ "chat_id": chat, "content": content });
+                        let deadline = Instant::now() + Duration::from_secs(30);
+                        let answer = loop {
+                            let sent = http
+                                .post(&url)
+                                .bearer_auth(&author.token)
+                                .header("idempotency-key", &key)
+                                .json(&body)
+                                .send()
+                                .await;
+                            match sent {
+                                Ok(r) if r.status() == 200 || r.status() == 201 => {
+                                    let status = r.status().as_u16();
+                                    break (status, r.json::<Value>().await.ok().and_then(|b| b["id"].as_i64()));
+                                }
+                                Ok(r) if ![502, 503].contains(&r.status().as_u16()) => {
+                                    break (r.status().as_u16(), None);
+                                }
+                                _ => {}
+                            }
+                            assert!(Instant::now() < deadline, "{key} was never answered");
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                        };
+                        log.push(answer);
+                        tokio::time::sleep(pace).await;
+                    }
+                    PostLog(log)
+                })
+            })
+            .collect()
+    }
+
+    /// Contents that were committed more than once (with the number of times).
+    pub async fn duplicated_contents(&self) -> Vec<(String, i64)> {
+        let rows = self
+            .sql()
+            .await
+            .query("SELECT content, count(*) FROM messages GROUP BY content HAVING count(*) > 1", &[])
+            .await
+            .expect("duplicates");
+        rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+    }
+
     /// The committed messages of `chats`, in log order: the truth every follower must match.
     pub async fn committed_in(&self, chats: &[i64]) -> Vec<i64> {
         let rows = self
