@@ -33,6 +33,10 @@ pub const VARIABLES: &[&str] = &[
     "SSE_MAX_STREAMS",
     "SSE_MAX_STREAMS_PER_USER",
     "USER_CACHE_SECS",
+    "RATE_WRITES_PER_SEC",
+    "RATE_WRITES_BURST",
+    "RATE_STREAM_OPENS_PER_SEC",
+    "RATE_STREAM_OPENS_BURST",
     "APPEND_MODE",
     "APPEND_BATCH_MAX",
     "APPEND_LINGER_MICROS",
@@ -93,6 +97,7 @@ pub struct Config {
     pub sse: SseConfig,
     pub listener: ListenerConfig,
     pub append: AppendConfig,
+    pub rate: RateConfig,
     pub log_format: LogFormat,
     /// Also stop when standard input closes (set by `tutorchat topology` for its replicas).
     pub stop_on_eof: bool,
@@ -220,6 +225,21 @@ impl Default for SseConfig {
     }
 }
 
+/// Per-user request rates on one replica (token buckets: a sustained rate and a burst).
+#[derive(Debug, Clone, Copy)]
+pub struct RateConfig {
+    pub writes_per_sec: u32,
+    pub writes_burst: u32,
+    pub stream_opens_per_sec: u32,
+    pub stream_opens_burst: u32,
+}
+
+impl Default for RateConfig {
+    fn default() -> Self {
+        Self { writes_per_sec: 10, writes_burst: 50, stream_opens_per_sec: 2, stream_opens_burst: 20 }
+    }
+}
+
 /// The replica's LISTEN connection.
 #[derive(Debug, Clone)]
 pub struct ListenerConfig {
@@ -283,6 +303,13 @@ impl Config {
             sse: SseConfig { max_streams: 1000, ..SseConfig::default() },
             listener: ListenerConfig { probe: Duration::from_secs(2) },
             append: AppendConfig::default(),
+            // Tests write in bursts; the limits have tests of their own.
+            rate: RateConfig {
+                writes_per_sec: 100_000,
+                writes_burst: 100_000,
+                stream_opens_per_sec: 100_000,
+                stream_opens_burst: 100_000,
+            },
             log_format: LogFormat::Text,
             stop_on_eof: false,
         }
@@ -379,6 +406,18 @@ impl Config {
             )?),
         };
 
+        let defaults = RateConfig::default();
+        let rate = RateConfig {
+            writes_per_sec: parsed("RATE_WRITES_PER_SEC", defaults.writes_per_sec, "a number of requests")?,
+            writes_burst: parsed("RATE_WRITES_BURST", defaults.writes_burst, "a number of requests")?,
+            stream_opens_per_sec: parsed(
+                "RATE_STREAM_OPENS_PER_SEC",
+                defaults.stream_opens_per_sec,
+                "a number of requests",
+            )?,
+            stream_opens_burst: parsed("RATE_STREAM_OPENS_BURST", defaults.stream_opens_burst, "a number of requests")?,
+        };
+
         let log_format = match var("LOG_FORMAT")?.as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -392,6 +431,7 @@ impl Config {
             sse,
             listener,
             append,
+            rate,
             log_format,
             stop_on_eof: var("TUTORCHAT_STOP_ON_EOF")?.is_some_and(|v| v.trim() == "1"),
         })

@@ -13,6 +13,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod limits;
 pub mod log;
 pub mod metrics;
 pub mod realtime;

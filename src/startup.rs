@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::Keys;
 use crate::auth::users::UserCache;
+use crate::limits::Limits;
 use crate::log::Appender;
 use crate::realtime::{Hub, listener};
 use crate::{AppState, Config, db};
@@ -42,7 +43,10 @@ impl Application {
         let metrics = crate::metrics::handle();
         let appender = Arc::new(Appender::start(pool.clone(), config.append));
         let users = Arc::new(UserCache::new(config.auth.user_cache));
-        let state = AppState { db: pool, keys, config: Arc::new(config), hub, shutdown, metrics, appender, users };
+        let limits = Arc::new(Limits::new(&config.rate));
+        tokio::spawn(forget_idle_users(limits.clone(), shutdown.clone()));
+        let state =
+            AppState { db: pool, keys, config: Arc::new(config), hub, shutdown, metrics, appender, users, limits };
         Ok(Self { listener, state, log_listener })
     }
 
@@ -104,6 +108,18 @@ impl Application {
         graceful.shutdown().await;
         let _ = self.log_listener.await;
         Ok(())
+    }
+}
+
+/// Once a minute, drops the rate-limit state of users who have been quiet (their buckets are
+/// full again), so it follows the active users rather than everyone ever seen.
+async fn forget_idle_users(limits: Arc<Limits>, shutdown: CancellationToken) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = every.tick() => limits.forget_idle(),
+        }
     }
 }
 

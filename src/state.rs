@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::Config;
 use crate::auth::users::UserCache;
 use crate::auth::{AuthState, Keys};
+use crate::limits::Limits;
 use crate::log::Appender;
 use crate::realtime::{Hub, RealtimeState};
 
@@ -27,6 +28,8 @@ pub struct AppState {
     /// The only way handlers write to the log.
     pub appender: Arc<Appender>,
     pub users: Arc<UserCache>,
+    /// Per-user request rates.
+    pub limits: Arc<Limits>,
 }
 
 impl FromRef<AppState> for AuthState {
@@ -47,6 +50,7 @@ impl FromRef<AppState> for RealtimeState {
             db: state.db.clone(),
             config: state.config.clone(),
             users: state.users.clone(),
+            limits: state.limits.clone(),
             shutdown: state.shutdown.clone(),
         }
     }

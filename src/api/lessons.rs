@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
 use crate::extract::PathParam;
+use crate::limits::Limited;
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -45,6 +46,7 @@ pub async fn complete(
     user: AuthUser,
     PathParam(id): PathParam<i64>,
 ) -> Result<Json<CompletedLesson>> {
+    state.limits.check(Limited::Write, user.id)?;
     let client = state.db.get().await?;
     let lesson = client
         .query_opt("SELECT teacher_id, status FROM lessons WHERE id = $1", &[&id])

@@ -12,6 +12,7 @@ use super::Snapshot;
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
 use crate::extract::{IdempotencyKey, JsonBody, PathParam, QueryParams};
+use crate::limits::Limited;
 use crate::log::{AppendError, EventData, NewEvent, StoredEvent, store};
 use crate::views::{HistoryMessage, SentMessage};
 use crate::{AppError, AppState, Result};
@@ -177,6 +178,7 @@ pub async fn send(
     if user.is_admin() {
         return Err(AppError::Forbidden("admins have read-only access and cannot send messages".into()));
     }
+    state.limits.check(Limited::Write, user.id)?;
     // No pooled connection is held while waiting for the writer, which needs one too.
     check_access(&state, body.chat_id, &user).await?;
     validate_content(&body.content)?;
@@ -246,6 +248,7 @@ pub async fn remove(
     user: AuthUser,
     PathParam(id): PathParam<i64>,
 ) -> Result<Json<Deleted>> {
+    state.limits.check(Limited::Write, user.id)?;
     let row = state
         .db
         .get()

@@ -18,6 +18,7 @@ pub use hub::Hub;
 use crate::auth::AuthState;
 use crate::auth::users::UserCache;
 use crate::config::Config;
+use crate::limits::Limits;
 
 /// What the event stream needs from the application.
 #[derive(Clone)]
@@ -28,6 +29,8 @@ pub struct RealtimeState {
     pub config: Arc<Config>,
     /// Who users are now: a stream re-checks its user every `USER_CACHE_SECS`.
     pub users: Arc<UserCache>,
+    /// Per-user rate of stream opens.
+    pub limits: Arc<Limits>,
     /// Cancelled on shutdown: every stream ends.
     pub shutdown: CancellationToken,
 }

@@ -23,6 +23,7 @@ use super::frames;
 use super::hub::Subscription;
 use crate::auth::AuthUser;
 use crate::extract::QueryParams;
+use crate::limits::Limited;
 use crate::log::store::{self, Viewer};
 use crate::{AppError, Result};
 
@@ -66,6 +67,7 @@ pub async fn stream(
             ),
         ));
     }
+    state.limits.check(Limited::StreamOpen, user.id)?;
     let per_user = state.config.sse.max_streams_per_user;
     let Some(subscription) = state.hub.subscribe(user.id, user.is_admin(), per_user) else {
         metrics::counter!(crate::metrics::LIMITED, "limit" => "streams_per_user").increment(1);

@@ -69,3 +69,48 @@ async fn made_up_methods_add_no_metric_series() {
     assert!(!metrics.contains("MADEUP"), "a made-up method became a label");
     assert!(metrics.contains("method=\"other\""), "they are counted as other");
 }
+
+#[tokio::test]
+async fn a_user_past_their_write_rate_gets_429_and_others_do_not() {
+    let app = TestApp::spawn_with(|c| {
+        c.rate.writes_per_sec = 1;
+        c.rate.writes_burst = 3;
+    })
+    .await;
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
+    let chat = app.chat(&teacher, &student).await;
+    for i in 0..3 {
+        app.send(&student, chat, &format!("within the burst {i}")).await;
+    }
+    let response = app.post_message(&student, chat, "one too many").await;
+    let retry_after = response.headers().get("retry-after").map(|v| v.to_str().expect("text").to_owned());
+    let (status, body) = status_and_json(response).await;
+    assert_eq!(status, 429, "{body}");
+    assert!(body["error"].as_str().is_some_and(|e| e.contains("RATE_WRITES_PER_SEC")), "{body}");
+    assert_eq!(retry_after.as_deref(), Some("1"));
+    let deleted = app.delete_message(&student, 1).await;
+    assert_eq!(deleted.status(), 429, "deletions are writes too");
+    app.send(&teacher, chat, "another user writes on").await;
+    let messages: i64 = app.sql.query_one("SELECT count(*) FROM messages", &[]).await.expect("count").get(0);
+    assert_eq!(messages, 4, "the refused message was not stored");
+
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.send(&student, chat, "after a second, one more").await;
+}
+
+#[tokio::test]
+async fn a_user_opening_streams_too_fast_gets_429() {
+    let app = TestApp::spawn_with(|c| {
+        c.rate.stream_opens_per_sec = 1;
+        c.rate.stream_opens_burst = 2;
+    })
+    .await;
+    let (student, other) = (app.user("student", "S").await, app.user("student", "O").await);
+    let _first = app.stream(&student, None).await;
+    let _second = app.stream(&student, None).await;
+    let third = app.http.get(app.url("/api/events/chat")).bearer_auth(&student.token).send().await.expect("send");
+    let (status, body) = status_and_json(third).await;
+    assert_eq!(status, 429, "{body}");
+    assert!(body["error"].as_str().is_some_and(|e| e.contains("RATE_STREAM_OPENS_PER_SEC")), "{body}");
+    let _theirs = app.stream(&other, None).await;
+}

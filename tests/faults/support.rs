@@ -51,6 +51,10 @@ impl Cluster {
             ("SSE_RETRY_MS", "100"),
             ("LISTENER_PROBE_SECS", "2"),
             ("RUST_LOG", "warn"),
+            // The posters are load generators, not people: the per-user rates (tested on
+            // their own in tests/api/limits.rs) would refuse most of their writes.
+            ("RATE_WRITES_PER_SEC", "100000"),
+            ("RATE_WRITES_BURST", "100000"),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -37,6 +37,12 @@ impl Cluster {
             ("JWT_SECRET".into(), SECRET.into()),
             ("RUST_LOG".into(), "warn".into()),
             ("DB_POOL_SIZE".into(), "32".into()),
+            // The senders are load generators, not people: no per-user rates or stream caps.
+            ("RATE_WRITES_PER_SEC".into(), "1000000".into()),
+            ("RATE_WRITES_BURST".into(), "1000000".into()),
+            ("RATE_STREAM_OPENS_PER_SEC".into(), "1000000".into()),
+            ("RATE_STREAM_OPENS_BURST".into(), "1000000".into()),
+            ("SSE_MAX_STREAMS_PER_USER".into(), "1000000".into()),
         ];
         vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let options = Options {

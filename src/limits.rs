@@ -1,0 +1,78 @@
+//! Per-user request rates: writes (messages, deletions, lesson completions) and event-stream
+//! opens, each a token bucket per user (GCRA, from `governor`). A user past their rate gets
+//! 429 with `Retry-After`, counted in `tutorchat_limited_requests_total`. The buckets live in
+//! the replica's memory, so the limits hold per replica: behind N replicas a user may reach up
+//! to N times the rate (nginx's per-address limits sit in front of all of them).
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::AppError;
+use crate::config::RateConfig;
+
+/// One kind of request that is rate-limited per user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limited {
+    Write,
+    StreamOpen,
+}
+
+impl Limited {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Write => "writes_per_user",
+            Self::StreamOpen => "stream_opens_per_user",
+        }
+    }
+}
+
+pub struct Limits {
+    writes: DefaultKeyedRateLimiter<i64>,
+    stream_opens: DefaultKeyedRateLimiter<i64>,
+    clock: DefaultClock,
+}
+
+fn quota(per_second: u32, burst: u32) -> Quota {
+    let rate = NonZeroU32::new(per_second.max(1)).unwrap_or(NonZeroU32::MIN);
+    Quota::per_second(rate).allow_burst(NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN))
+}
+
+impl Limits {
+    pub fn new(config: &RateConfig) -> Self {
+        Self {
+            writes: RateLimiter::keyed(quota(config.writes_per_sec, config.writes_burst)),
+            stream_opens: RateLimiter::keyed(quota(config.stream_opens_per_sec, config.stream_opens_burst)),
+            clock: DefaultClock::default(),
+        }
+    }
+
+    /// Takes one request of `kind` from `user`'s bucket, or answers 429 with when to retry.
+    pub fn check(&self, kind: Limited, user: i64) -> Result<(), AppError> {
+        let limiter = match kind {
+            Limited::Write => &self.writes,
+            Limited::StreamOpen => &self.stream_opens,
+        };
+        let Err(not_until) = limiter.check_key(&user) else {
+            return Ok(());
+        };
+        metrics::counter!(crate::metrics::LIMITED, "limit" => kind.label()).increment(1);
+        let wait = not_until.wait_time_from(self.clock.now());
+        let what = match kind {
+            Limited::Write => "writes (RATE_WRITES_PER_SEC)",
+            Limited::StreamOpen => "event-stream opens (RATE_STREAM_OPENS_PER_SEC)",
+        };
+        Err(AppError::TooManyRequests {
+            message: format!("too many {what}; retry in {} ms", wait.as_millis().max(1)),
+            retry_after: wait.max(Duration::from_secs(1)),
+        })
+    }
+
+    /// Forgets users whose buckets are full again, so memory follows the active users.
+    pub fn forget_idle(&self) {
+        self.writes.retain_recent();
+        self.stream_opens.retain_recent();
+    }
+}
