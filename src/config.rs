@@ -14,6 +14,7 @@ use std::time::Duration;
 pub const VARIABLES: &[&str] = &[
     "LISTEN_ADDR",
     "DATABASE_URL",
+    "MIGRATION_DATABASE_URL",
     "JWT_SECRET",
     "JWT_ISSUER",
     "JWT_AUDIENCE",
@@ -91,6 +92,9 @@ pub enum LogFormat {
 pub struct Config {
     /// `None`: start a private PostgreSQL in `db.data_dir` (development and demo only).
     pub database: Option<tokio_postgres::Config>,
+    /// The schema owner's connection, for migrations (and the demo data), when the replicas'
+    /// own role (`database`) may not change the schema. `None`: `database` migrates.
+    pub migration_database: Option<tokio_postgres::Config>,
     pub db: DbConfig,
     pub http: HttpConfig,
     pub auth: AuthConfig,
@@ -297,6 +301,7 @@ impl Config {
         };
         Self {
             database: None,
+            migration_database: None,
             db: DbConfig { pool_size: 8, data_dir: std::env::temp_dir(), pg_bindir: None },
             http: HttpConfig { listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)), ..HttpConfig::default() },
             auth: AuthConfig { dev_login: true, ..AuthConfig::new(jwt) },
@@ -425,6 +430,7 @@ impl Config {
         };
         Ok(Self {
             database,
+            migration_database: migration_database_from_env()?,
             db,
             http,
             auth,
@@ -453,6 +459,15 @@ pub fn database_from_env() -> Result<(Option<tokio_postgres::Config>, DbConfig),
         pg_bindir: pg_bindir_from_env()?,
     };
     Ok((database, db))
+}
+
+/// `MIGRATION_DATABASE_URL`: the schema owner's connection, when migrations run as another
+/// role than the replicas.
+pub fn migration_database_from_env() -> Result<Option<tokio_postgres::Config>, ConfigError> {
+    var("MIGRATION_DATABASE_URL")?
+        .as_deref()
+        .map(|url| parse_database_url(url).map_err(|e| ConfigError::new("MIGRATION_DATABASE_URL", e.problem)))
+        .transpose()
 }
 
 /// `PG_BINDIR`: where PostgreSQL's server binaries are, when set.

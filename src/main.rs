@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
-use tutorchat::config::{ConfigError, DbConfig, database_from_env};
+use tutorchat::config::{ConfigError, DbConfig, database_from_env, migration_database_from_env};
 use tutorchat::db::embedded::{EmbeddedPostgres, Options};
 use tutorchat::{Application, Config, db, demo, telemetry};
 
@@ -53,9 +53,9 @@ fn main() -> ExitCode {
     };
     let outcome = match cli.command {
         Command::Serve { demo } => Config::from_env(demo).map(|config| runtime.block_on(serve(config, demo))),
-        Command::Migrate { demo } => {
-            database_from_env().map(|(database, db)| runtime.block_on(migrate(database, &db, demo)))
-        }
+        Command::Migrate { demo } => migration_database_from_env().and_then(|owner| {
+            database_from_env().map(|(database, db)| runtime.block_on(migrate(owner.or(database), &db, demo)))
+        }),
         Command::Topology { replicas, port } => Config::from_env(true).map(|config| topology(config, replicas, port)),
     };
     match outcome {
@@ -92,19 +92,27 @@ async fn database(
     Ok((server.config("tutorchat"), Some(server)))
 }
 
+/// `tutorchat migrate`: as the schema's owner (`MIGRATION_DATABASE_URL`, else `DATABASE_URL`).
 async fn migrate(configured: Option<tokio_postgres::Config>, db: &DbConfig, load_demo: bool) -> anyhow::Result<()> {
     telemetry::init(tutorchat::config::LogFormat::Text, &tutorchat::config::log_filter());
     let (database, _private) = database(configured, db).await?;
     db::migrate(&database).await?;
     eprintln!("tutorchat: migrations applied");
     if load_demo {
-        let (mut client, connection) = database.connect(tokio_postgres::NoTls).await?;
-        let driver = tokio::spawn(connection);
-        demo::seed(&mut client).await.context("cannot load the demo data")?;
-        drop(client);
-        let _ = driver.await;
+        seed_demo(&database).await?;
         eprintln!("tutorchat: demo data loaded");
     }
+    Ok(())
+}
+
+/// Loads the demo users and lessons, on a connection of the schema's owner (the replicas' own
+/// role may not write users or lessons).
+async fn seed_demo(owner: &tokio_postgres::Config) -> anyhow::Result<()> {
+    let (mut client, connection) = owner.connect(tokio_postgres::NoTls).await?;
+    let driver = tokio::spawn(connection);
+    demo::seed(&mut client).await.context("cannot load the demo data")?;
+    drop(client);
+    let _ = driver.await;
     Ok(())
 }
 
@@ -118,10 +126,10 @@ async fn serve(mut config: Config, load_demo: bool) -> anyhow::Result<()> {
             "DEV_LOGIN is on without --demo: anyone who reaches this server can sign in as any user, admins included. Never set it in production."
         );
     }
+    let owner = config.migration_database.clone().or(config.database.clone());
     let app = Application::build(config).await?;
-    if load_demo {
-        let mut client = app.state().db.get().await?;
-        demo::seed(&mut client).await.context("cannot load the demo data")?;
+    if load_demo && let Some(owner) = owner {
+        seed_demo(&owner).await?;
         eprintln!("tutorchat: demo data loaded; dev login is on");
     }
     eprintln!("tutorchat: listening on http://{}", app.local_addr());

@@ -34,7 +34,10 @@ impl Application {
         let listener =
             TcpListener::bind(addr).await.with_context(|| format!("LISTEN_ADDR: cannot listen on {addr}"))?;
         let database = config.database.clone().context("DATABASE_URL: not set")?;
-        db::migrate(&database).await?;
+        match &config.migration_database {
+            Some(owner) => db::migrate(owner).await?,
+            None => db::migrate_or_check(&database).await?,
+        }
         let pool = db::connect(&database, config.db.pool_size).await?;
         let keys = Arc::new(Keys::new(&config.auth.jwt));
         let hub = Arc::new(Hub::new(config.sse.queue));

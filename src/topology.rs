@@ -64,7 +64,11 @@ pub struct Topology {
     replicas: Vec<Replica>,
     front: SocketAddr,
     nginx: Option<Child>,
+    /// The schema owner's connection (the private server's superuser): migrations, demo data,
+    /// and whatever a test or the benchmark arranges directly.
     database_url: String,
+    /// The replicas' connection: a least-privilege role (`tutorchat_runtime`).
+    runtime_url: String,
     /// Stopped in `drop`, after the replicas. Always `Some` until then.
     postgres: Option<EmbeddedPostgres>,
 }
@@ -83,6 +87,7 @@ impl Topology {
         )?;
         create_database(&postgres)?;
         let database_url = postgres.url("tutorchat");
+        let runtime_url = database_url.replace("user=postgres", &format!("user={RUNTIME_ROLE}"));
         let replicas = (0..options.replicas)
             .map(|i| {
                 Ok(Replica {
@@ -95,13 +100,15 @@ impl Topology {
         let front = if options.front.port() == 0 { free_port()? } else { options.front };
         let nginx =
             if options.nginx { Some(start_nginx(&options.base.join("nginx"), front, &replicas)?) } else { None };
-        let mut topology = Self { options, replicas, front, nginx, database_url, postgres: Some(postgres) };
-        // The first replica migrates (and loads the demo) alone; the others then start together.
-        topology.start_replica(0)?;
-        for i in 1..topology.replicas.len() {
+        let mut topology =
+            Self { options, replicas, front, nginx, database_url, runtime_url, postgres: Some(postgres) };
+        // Migrations (and the demo data) as the owner, as compose's migrate step does; then the
+        // replicas, which may only read and append, start together.
+        topology.migrate()?;
+        for i in 0..topology.replicas.len() {
             topology.spawn_replica(i)?;
         }
-        for i in 1..topology.replicas.len() {
+        for i in 0..topology.replicas.len() {
             topology.wait_ready(i)?;
         }
         Ok(topology)
@@ -132,8 +139,36 @@ impl Topology {
         self.replicas.len()
     }
 
+    /// The schema owner's connection string (see [`Topology::runtime_url`] for the replicas').
     pub fn database_url(&self) -> &str {
         &self.database_url
+    }
+
+    /// The replicas' least-privilege connection string.
+    pub fn runtime_url(&self) -> &str {
+        &self.runtime_url
+    }
+
+    /// `tutorchat migrate [--demo]` as the schema's owner.
+    fn migrate(&self) -> anyhow::Result<()> {
+        let log = self.options.base.join("migrate.log");
+        let mut command = Command::new(&self.options.binary);
+        command.arg("migrate");
+        if self.options.demo {
+            command.arg("--demo");
+        }
+        let output = command
+            .env("DATABASE_URL", &self.database_url)
+            .env_remove("MIGRATION_DATABASE_URL")
+            .stdin(Stdio::null())
+            .output()
+            .with_context(|| format!("cannot run {} migrate", self.options.binary.display()))?;
+        std::fs::write(&log, [output.stdout.as_slice(), output.stderr.as_slice()].concat())?;
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            bail!("tutorchat migrate failed: {}", stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or(""));
+        }
+        Ok(())
     }
 
     pub fn postgres(&self) -> &EmbeddedPostgres {
@@ -149,11 +184,9 @@ impl Topology {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&replica.log)?;
         let mut command = Command::new(&self.options.binary);
         command.arg("serve");
-        if self.options.demo && i == 0 {
-            command.arg("--demo");
-        }
         command
-            .env("DATABASE_URL", &self.database_url)
+            .env("DATABASE_URL", &self.runtime_url)
+            .env_remove("MIGRATION_DATABASE_URL")
             .env("LISTEN_ADDR", replica.addr.to_string())
             .env("TUTORCHAT_STOP_ON_EOF", "1")
             .env("DEV_LOGIN", if self.options.demo { "true" } else { "false" })
@@ -259,9 +292,15 @@ impl Drop for Topology {
     }
 }
 
+/// The login role the replicas connect as.
+const RUNTIME_ROLE: &str = "tutorchat_runtime";
+
 fn create_database(postgres: &EmbeddedPostgres) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    runtime.block_on(crate::db::ensure_database(&postgres.config("postgres"), "tutorchat"))
+    runtime.block_on(async {
+        crate::db::ensure_database(&postgres.config("postgres"), "tutorchat").await?;
+        crate::db::ensure_runtime_role(&postgres.config("postgres"), RUNTIME_ROLE).await
+    })
 }
 
 /// An address on 127.0.0.1 whose port was free a moment ago.

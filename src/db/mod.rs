@@ -134,6 +134,39 @@ pub async fn migrate(config: &tokio_postgres::Config) -> anyhow::Result<()> {
     migrate_to(config, refinery::Target::Latest).await
 }
 
+/// [`migrate`] when the connection's role may change the schema; otherwise (a least-privilege
+/// runtime role, with migrations run by the owner: `tutorchat migrate` or
+/// `MIGRATION_DATABASE_URL`) only checks that they have been, and says what to do if not.
+pub async fn migrate_or_check(config: &tokio_postgres::Config) -> anyhow::Result<()> {
+    let (client, connection) = config
+        .connect(NoTls)
+        .await
+        .with_context(|| format!("DATABASE_URL: cannot connect to the database ({})", describe(config)))?;
+    let driver = tokio::spawn(connection);
+    let may_migrate: bool = client.query_one("SELECT has_schema_privilege('public', 'CREATE')", &[]).await?.get(0);
+    let applied: Option<i32> = if may_migrate {
+        None
+    } else {
+        let history = client
+            .query_one("SELECT coalesce(max(version), 0) FROM refinery_schema_history", &[])
+            .await
+            .context("DATABASE_URL: its role may not migrate the database, and cannot read refinery_schema_history: run `tutorchat migrate` as the schema's owner first (or set MIGRATION_DATABASE_URL)")?;
+        Some(history.get(0))
+    };
+    drop(client);
+    let _ = driver.await;
+    let Some(applied) = applied else {
+        return migrate(config).await;
+    };
+    let needed = migrations::migrations::runner().get_migrations().iter().map(|m| m.version()).max().unwrap_or(0);
+    if applied < needed {
+        anyhow::bail!(
+            "DATABASE_URL: the schema is at migration {applied}, this build needs {needed}, and the role of DATABASE_URL may not migrate it: run `tutorchat migrate` as the schema's owner (or set MIGRATION_DATABASE_URL)"
+        );
+    }
+    Ok(())
+}
+
 /// [`migrate`], stopping at `target` (tests use it to upgrade a database holding older data).
 pub async fn migrate_to(config: &tokio_postgres::Config, target: refinery::Target) -> anyhow::Result<()> {
     let (mut client, connection) = config
@@ -152,6 +185,39 @@ pub async fn migrate_to(config: &tokio_postgres::Config, target: refinery::Targe
     for m in report.applied_migrations() {
         tracing::info!(version = m.version(), name = m.name(), "applied migration");
     }
+    Ok(())
+}
+
+/// The group role the migrations grant the replicas' privileges to (`sql/V6__least_privilege.sql`).
+pub const RUNTIME_GROUP: &str = "tutorchat_app";
+
+/// Creates, when missing, the group role [`RUNTIME_GROUP`] and a login role `login` in it: the
+/// role a least-privilege replica connects as. Needs a role with CREATEROLE (`server` is the
+/// private server's superuser in `tutorchat topology`).
+pub async fn ensure_runtime_role(server: &tokio_postgres::Config, login: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !login.is_empty() && login.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+        "a runtime role name is lowercase letters, digits and underscores: {login:?}"
+    );
+    let (client, connection) = server.connect(NoTls).await.context("cannot connect to create the runtime role")?;
+    let driver = tokio::spawn(connection);
+    client
+        .batch_execute(&format!(
+            "DO $$
+             BEGIN
+                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{RUNTIME_GROUP}') THEN
+                     CREATE ROLE {RUNTIME_GROUP} NOLOGIN;
+                 END IF;
+                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{login}') THEN
+                     CREATE ROLE {login} LOGIN IN ROLE {RUNTIME_GROUP};
+                 END IF;
+             END
+             $$"
+        ))
+        .await
+        .context("cannot create the runtime role")?;
+    drop(client);
+    let _ = driver.await;
     Ok(())
 }
 

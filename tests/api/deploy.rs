@@ -17,6 +17,29 @@ fn compose_nginx_and_dockerfile_agree() {
     // The database: a health check and a volume; the migration waits for it.
     assert!(service("db")["healthcheck"]["test"].is_sequence());
     assert!(service("db")["volumes"][0].as_str().is_some_and(|v| v.starts_with("pgdata:")));
+    // Least privilege: the roles come from the init script; the migration runs as the owner,
+    // the replicas as the runtime role (checked below); no password has a default.
+    assert!(
+        service("db")["volumes"][1]
+            .as_str()
+            .is_some_and(|v| v.starts_with("./deploy/postgres-init.sh:/docker-entrypoint-initdb.d/")),
+        "the roles' init script is mounted"
+    );
+    let init = file("deploy/postgres-init.sh");
+    for role in [
+        "CREATE ROLE tutorchat_app NOLOGIN",
+        "CREATE ROLE tutorchat_owner LOGIN",
+        "CREATE ROLE tutorchat_runtime LOGIN PASSWORD :'runtime_password' IN ROLE tutorchat_app",
+        "ALTER DATABASE tutorchat OWNER TO tutorchat_owner",
+    ] {
+        assert!(init.contains(role), "deploy/postgres-init.sh lacks {role}");
+    }
+    for var in ["POSTGRES_PASSWORD", "TUTORCHAT_OWNER_PASSWORD", "TUTORCHAT_RUNTIME_PASSWORD"] {
+        let value = service("db")["environment"][var].as_str().unwrap_or_default();
+        assert!(value.starts_with(&format!("${{{var}:?")), "{var} = {value}");
+    }
+    let migrate_url = service("migrate")["environment"]["DATABASE_URL"].as_str().expect("DATABASE_URL");
+    assert!(migrate_url.starts_with("postgres://tutorchat_owner:"), "{migrate_url}");
     assert_eq!(service("migrate")["depends_on"]["db"]["condition"].as_str(), Some("service_healthy"));
     assert_eq!(service("migrate")["command"][0].as_str(), Some("migrate"));
     assert!(
@@ -39,7 +62,8 @@ fn compose_nginx_and_dockerfile_agree() {
         let replica = service(name);
         let listen = replica["environment"]["LISTEN_ADDR"].as_str().expect("LISTEN_ADDR");
         assert!(listen.ends_with(&format!(":{port}")), "{name} listens on {listen}, nginx expects {port}");
-        assert!(replica["environment"]["DATABASE_URL"].as_str().is_some_and(|u| u.contains("@db:5432/")));
+        let url = replica["environment"]["DATABASE_URL"].as_str().unwrap_or_default();
+        assert!(url.starts_with("postgres://tutorchat_runtime:") && url.contains("@db:5432/"), "{name}: {url}");
         assert_eq!(replica["depends_on"]["migrate"]["condition"].as_str(), Some("service_completed_successfully"));
         assert_eq!(replica["build"].as_str(), Some("."), "{name} is built from the repo");
         // Safe by default: no fallback signing key (`${VAR:?…}` makes compose refuse to start

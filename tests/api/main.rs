@@ -17,4 +17,5 @@ mod limits;
 mod messages;
 mod migrations;
 mod realtime;
+mod roles;
 mod supervision;

@@ -1,0 +1,157 @@
+//! Least privilege in the database: the replicas' runtime role may read and append to the log
+//! and complete lessons; everything else (rewriting history, forging a projection, lifting a
+//! trigger, opening a chat without a lesson) is refused by PostgreSQL itself.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::json;
+use tokio_postgres::error::SqlState;
+
+use crate::helpers::{TestApp, connect, status_and_json};
+
+/// A fresh login role in the runtime group, and a connection configuration for it.
+async fn runtime_role(app: &TestApp) -> (String, tokio_postgres::Config) {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let name = format!("rt_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+    tutorchat::db::ensure_runtime_role(&app.database, &name).await.expect("runtime role");
+    app.sql.batch_execute(&format!("ALTER ROLE {name} PASSWORD 'runtime-password'")).await.expect("password");
+    let mut config = (**app.database).clone();
+    config.user(&name).password("runtime-password");
+    (name, config)
+}
+
+async fn drop_role(app: &TestApp, name: &str) {
+    let _ = app.sql.batch_execute(&format!("DROP ROLE IF EXISTS {name}")).await;
+}
+
+#[tokio::test]
+async fn the_runtime_role_may_read_and_append_and_nothing_else() {
+    let app = TestApp::spawn().await;
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
+    let chat = app.chat(&teacher, &student).await;
+    let message = app.send(&student, chat, "the original").await;
+    let lesson: i64 =
+        app.sql.query_one("SELECT id FROM lessons WHERE teacher_id = $1", &[&teacher.id]).await.expect("lesson").get(0);
+    let (name, config) = runtime_role(&app).await;
+    let runtime = connect(&config).await;
+
+    // What a replica does.
+    runtime.query("SELECT * FROM messages", &[]).await.expect("read projections");
+    runtime
+        .execute(
+            "INSERT INTO events (chat_id, actor_id, type, payload) VALUES ($1, $2, 'message_created', '{\"content\": \"hi\"}')",
+            &[&chat, &student.id],
+        )
+        .await
+        .expect("append a message");
+
+    // Everything else.
+    let forged_chat = format!(
+        "INSERT INTO events (chat_id, actor_id, type, payload) VALUES (999, NULL, 'chat_created', \
+         '{{\"student_id\": {}, \"teacher_id\": {}, \"lesson_id\": {lesson}}}')",
+        student.id, teacher.id
+    );
+    let forbidden = [
+        format!("UPDATE events SET payload = '{{}}' WHERE chat_id = {chat}"),
+        "DELETE FROM events".to_owned(),
+        "TRUNCATE events".to_owned(),
+        "ALTER TABLE events DISABLE TRIGGER events_immutable".to_owned(),
+        "DROP TABLE events".to_owned(),
+        format!("UPDATE messages SET content = 'forged' WHERE id = {message}"),
+        format!("DELETE FROM messages WHERE id = {message}"),
+        format!("INSERT INTO chat_participants (chat_id, user_id, role) VALUES ({chat}, {}, 'student')", teacher.id),
+        "INSERT INTO chats (student_id, teacher_id) VALUES (NULL, NULL)".to_owned(),
+        format!("UPDATE chat_participants SET unread_count = 0 WHERE chat_id = {chat}"),
+        format!("UPDATE users SET role = 'admin' WHERE id = {}", student.id),
+        "INSERT INTO users (email, name, role) VALUES ('x@y', 'X', 'admin')".to_owned(),
+        format!("UPDATE lessons SET teacher_id = {} WHERE id = {lesson}", student.id),
+        "CREATE TABLE mine (id int)".to_owned(),
+        "SELECT events_apply(e) FROM events e LIMIT 1".to_owned(),
+        forged_chat,
+    ];
+    for statement in &forbidden {
+        let error = runtime.batch_execute(statement).await.expect_err(statement);
+        assert_eq!(error.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{statement}: {error:?}");
+    }
+    let content: String =
+        app.sql.query_one("SELECT content FROM messages WHERE id = $1", &[&message]).await.expect("q").get(0);
+    assert_eq!(content, "the original");
+    drop(runtime);
+    drop_role(&app, &name).await;
+}
+
+#[tokio::test]
+async fn a_chat_is_opened_only_by_a_completed_lesson_even_from_psql() {
+    let app = TestApp::spawn().await;
+    let (teacher, student, admin) =
+        (app.user("teacher", "T").await, app.user("student", "S").await, app.user("admin", "A").await);
+    let lesson: i64 = app
+        .sql
+        .query_one(
+            "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status) VALUES ($1, $2, now(), 'scheduled') RETURNING id",
+            &[&teacher.id, &student.id],
+        )
+        .await
+        .expect("lesson")
+        .get(0);
+    // Even the owner, at psql: no chat without the lesson trigger, none for an admin.
+    for (student_id, teacher_id) in [(student.id, teacher.id), (admin.id, teacher.id), (student.id, admin.id)] {
+        let error = app
+            .sql
+            .execute(
+                "INSERT INTO events (chat_id, actor_id, type, payload) VALUES (nextval('chats_id_seq'), NULL, 'chat_created',
+                 jsonb_build_object('student_id', $1::bigint, 'teacher_id', $2::bigint, 'lesson_id', $3::bigint))",
+                &[&student_id, &teacher_id, &lesson],
+            )
+            .await
+            .expect_err("a forged chat_created");
+        assert_eq!(error.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{error:?}");
+    }
+    let chats: i64 = app.sql.query_one("SELECT count(*) FROM chats", &[]).await.expect("count").get(0);
+    assert_eq!(chats, 0);
+    app.sql.execute("UPDATE lessons SET status = 'completed' WHERE id = $1", &[&lesson]).await.expect("complete");
+    let chats: i64 = app.sql.query_one("SELECT count(*) FROM chats", &[]).await.expect("count").get(0);
+    assert_eq!(chats, 1, "the lesson trigger still opens the chat");
+}
+
+#[tokio::test]
+async fn a_replica_running_as_the_runtime_role_serves_everything() {
+    let owner = TestApp::spawn().await; // migrates as the owner
+    let (name, runtime) = runtime_role(&owner).await;
+    let app = TestApp::spawn_on(owner.database.clone(), |c| c.database = Some(runtime.clone())).await;
+    let (teacher, student) = (owner.user("teacher", "T").await, owner.user("student", "S").await);
+    let lesson: i64 = owner
+        .sql
+        .query_one(
+            "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status) VALUES ($1, $2, now(), 'scheduled') RETURNING id",
+            &[&teacher.id, &student.id],
+        )
+        .await
+        .expect("lesson")
+        .get(0);
+    let complete = app.http.post(app.url(&format!("/api/lessons/{lesson}/complete"))).bearer_auth(&teacher.token);
+    let (status, body) = status_and_json(complete.send().await.expect("send")).await;
+    assert_eq!(status, 200, "{body}");
+    let chat = body["chat_id"].as_i64().expect("chat id");
+    let mut stream = app.stream(&teacher, None).await;
+    let sent = app.send(&student, chat, "as the runtime role").await;
+    assert_eq!(stream.event().await.json()["message"]["id"].as_i64(), Some(sent));
+    let deleted = app.delete_message(&student, sent).await;
+    assert_eq!(deleted.status(), 200);
+    let (status, chats) = status_and_json(app.get("/api/chats", &student).send().await.expect("send")).await;
+    assert_eq!((status, chats["chats"][0]["id"].as_i64()), (200, Some(chat)));
+    let (status, _) = status_and_json(
+        app.http
+            .post(app.url("/api/messages"))
+            .bearer_auth(&student.token)
+            .json(&json!({ "chat_id": chat, "content": "again" }))
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!(status, 201);
+    drop(stream);
+    drop(app);
+    drop_role(&owner, &name).await;
+}
