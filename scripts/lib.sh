@@ -19,10 +19,12 @@ ensure_postgres() {
     apt_install postgresql
 }
 
-# nginx, for the fault tests on the production topology (tests/faults) and `tutorchat topology`.
+# nginx, for the fault tests on the production topology (tests/faults) and `tutorchat topology`;
+# openssl makes its self-signed certificate, curl talks TLS to it in the tests.
 ensure_nginx() {
-    if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then
-        return 0
-    fi
-    apt_install nginx
+    local packages=()
+    command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || packages+=(nginx)
+    command -v openssl >/dev/null 2>&1 || packages+=(openssl)
+    command -v curl >/dev/null 2>&1 || packages+=(curl)
+    [ "${#packages[@]}" -eq 0 ] || apt_install "${packages[@]}"
 }

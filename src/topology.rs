@@ -63,6 +63,8 @@ pub struct Topology {
     options: Options,
     replicas: Vec<Replica>,
     front: SocketAddr,
+    /// nginx's TLS address (self-signed certificate).
+    tls_front: SocketAddr,
     nginx: Option<Child>,
     /// The schema owner's connection (the private server's superuser): migrations, demo data,
     /// and whatever a test or the benchmark arranges directly.
@@ -98,10 +100,14 @@ impl Topology {
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let front = if options.front.port() == 0 { free_port()? } else { options.front };
-        let nginx =
-            if options.nginx { Some(start_nginx(&options.base.join("nginx"), front, &replicas)?) } else { None };
+        let tls_front = free_port()?;
+        let nginx = if options.nginx {
+            Some(start_nginx(&options.base.join("nginx"), front, tls_front, &replicas)?)
+        } else {
+            None
+        };
         let mut topology =
-            Self { options, replicas, front, nginx, database_url, runtime_url, postgres: Some(postgres) };
+            Self { options, replicas, front, tls_front, nginx, database_url, runtime_url, postgres: Some(postgres) };
         // Migrations (and the demo data) as the owner, as compose's migrate step does; then the
         // replicas, which may only read and append, start together.
         topology.migrate()?;
@@ -120,6 +126,11 @@ impl Topology {
             return self.replica_url(0);
         }
         format!("http://{}", self.front)
+    }
+
+    /// nginx's TLS base URL (its certificate is self-signed: `nginx/tls/cert.pem`).
+    pub fn tls_url(&self) -> Option<String> {
+        self.nginx.as_ref().map(|_| format!("https://{}", self.tls_front))
     }
 
     pub fn replica_url(&self, i: usize) -> String {
@@ -247,6 +258,12 @@ impl Topology {
     /// Where everything is, for people.
     pub fn describe(&self) -> String {
         let mut text = format!("nginx          {}\n", self.url());
+        if let Some(tls) = self.tls_url() {
+            text.push_str(&format!(
+                "nginx (TLS)    {tls}  (self-signed: {})\n",
+                self.options.base.join("nginx/tls/cert.pem").display()
+            ));
+        }
         for (i, replica) in self.replicas.iter().enumerate() {
             text.push_str(&format!(
                 "replica {}      http://{}  (log: {})\n",
@@ -328,7 +345,9 @@ fn find_nginx() -> anyhow::Result<PathBuf> {
 
 /// `deploy/nginx.conf` with the lines marked `# topology:` and the replica list rewritten for
 /// this machine.
-pub fn nginx_config(prefix: &Path, front: SocketAddr, replicas: &[SocketAddr]) -> String {
+/// `deploy/nginx.conf` with this machine's paths and ports: plain HTTP on `front`, TLS on
+/// `tls_front` with the certificate in `prefix/tls/`.
+pub fn nginx_config(prefix: &Path, front: SocketAddr, tls_front: SocketAddr, replicas: &[SocketAddr]) -> String {
     // nginx resolves relative paths against its prefix, so a relative `prefix` would double.
     let prefix = std::path::absolute(prefix).unwrap_or_else(|_| prefix.to_path_buf());
     let mut out = String::new();
@@ -355,6 +374,9 @@ pub fn nginx_config(prefix: &Path, front: SocketAddr, replicas: &[SocketAddr]) -
             Some("error_log") => format!("{indent}error_log {p}/error.log warn;"),
             Some("access_log") => format!("{indent}access_log {p}/access.log upstream;"),
             Some("listen") => format!("{indent}listen {front};"),
+            Some("listen_tls") => format!("{indent}listen {tls_front} ssl;"),
+            Some("tls_cert") => format!("{indent}ssl_certificate {p}/tls/cert.pem;"),
+            Some("tls_key") => format!("{indent}ssl_certificate_key {p}/tls/key.pem;"),
             Some("temp") if line.contains("client_body_temp_path") => {
                 format!("{indent}client_body_temp_path {p}/body;")
             }
@@ -367,13 +389,37 @@ pub fn nginx_config(prefix: &Path, front: SocketAddr, replicas: &[SocketAddr]) -
     out
 }
 
-fn start_nginx(prefix: &Path, front: SocketAddr, replicas: &[Replica]) -> anyhow::Result<Child> {
+/// A self-signed certificate for 127.0.0.1 and localhost in `dir` (kept when there already is
+/// one), made with the `openssl` command.
+fn self_signed_certificate(dir: &Path) -> anyhow::Result<()> {
+    if dir.join("cert.pem").is_file() && dir.join("key.pem").is_file() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)?;
+    let output = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "365", "-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
+        .arg("-keyout")
+        .arg(dir.join("key.pem"))
+        .arg("-out")
+        .arg(dir.join("cert.pem"))
+        .stdin(Stdio::null())
+        .output()
+        .context("cannot run openssl to make nginx's certificate (Debian/Ubuntu: apt-get install openssl)")?;
+    if !output.status.success() {
+        bail!("openssl could not make a certificate: {}", String::from_utf8_lossy(&output.stderr).trim());
+    }
+    Ok(())
+}
+
+fn start_nginx(prefix: &Path, front: SocketAddr, tls_front: SocketAddr, replicas: &[Replica]) -> anyhow::Result<Child> {
     let nginx = find_nginx()?;
     std::fs::create_dir_all(prefix)?;
     let prefix = &std::path::absolute(prefix)?; // DATA_DIR may be relative (.data by default)
+    self_signed_certificate(&prefix.join("tls"))?;
     let conf = prefix.join("nginx.conf");
     let addrs: Vec<SocketAddr> = replicas.iter().map(|r| r.addr).collect();
-    std::fs::write(&conf, nginx_config(prefix, front, &addrs))?;
+    std::fs::write(&conf, nginx_config(prefix, front, tls_front, &addrs))?;
     let mut watchdog = Command::new("/bin/sh")
         .arg("-c")
         .arg(NGINX_WATCHDOG)

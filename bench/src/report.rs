@@ -421,6 +421,15 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
             s4.history_plan,
             s4.chat_list_plan
         );
+        if !s4.resume_plan.is_empty() {
+            let _ = writeln!(
+                md,
+                "A resume from position 0 by a student with two chats, among {} messages: the replay reads each of the \
+                 student's chats through `idx_events_chat_position` and merges them, so its cost follows those chats, \
+                 not the log.\n\n```\n{}\n```\n",
+                s4.messages, s4.resume_plan
+            );
+        }
         if s4.phases.len() == 4 {
             let _ = writeln!(
                 md,

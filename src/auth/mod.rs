@@ -2,7 +2,7 @@
 //! `Authorization: Bearer` header or from an HttpOnly cookie. The role that counts is the one
 //! in `users`, never one claimed by the token.
 
-mod origin;
+pub mod origin;
 pub mod session;
 pub mod users;
 

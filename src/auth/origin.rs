@@ -14,6 +14,15 @@ fn origin_of_referer(referer: &str) -> Option<&str> {
     Some(&referer[..end])
 }
 
+/// The scheme the browser used: `X-Forwarded-Proto` from the proxy in front (nginx sets it),
+/// else plain HTTP (the replicas themselves serve no TLS).
+pub fn request_scheme(headers: &HeaderMap) -> &str {
+    match headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()) {
+        Some(proto) if proto.trim().eq_ignore_ascii_case("https") => "https",
+        _ => "http",
+    }
+}
+
 pub fn check(headers: &HeaderMap, allowed: &[String]) -> Result<(), AppError> {
     let header_str = |name| headers.get(name).and_then(|v| v.to_str().ok());
     let origin = header_str(header::ORIGIN)
@@ -25,8 +34,13 @@ pub fn check(headers: &HeaderMap, allowed: &[String]) -> Result<(), AppError> {
         ));
     };
     let ok = if allowed.is_empty() {
+        // Same origin: the scheme too, so that a page served over plain HTTP cannot write to the
+        // HTTPS site with its cookie.
         let host = header_str(header::HOST).unwrap_or_default();
-        origin.split_once("://").is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
+        let scheme = request_scheme(headers);
+        origin
+            .split_once("://")
+            .is_some_and(|(s, authority)| s.eq_ignore_ascii_case(scheme) && authority.eq_ignore_ascii_case(host))
     } else {
         allowed.iter().any(|a| a.eq_ignore_ascii_case(origin))
     };

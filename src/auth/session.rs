@@ -95,6 +95,7 @@ fn require_dev(state: &AuthState) -> Result<()> {
 #[tracing::instrument(skip_all)]
 pub async fn dev_login(
     State(state): State<AuthState>,
+    headers: HeaderMap,
     jar: CookieJar,
     JsonBody(body): JsonBody<DevLoginRequest>,
 ) -> Result<(CookieJar, Json<MeResponse>)> {
@@ -112,6 +113,8 @@ pub async fn dev_login(
         .http_only(true)
         .same_site(SameSite::Lax)
         .path("/")
+        // Over HTTPS (as nginx reports it) the cookie is never sent over plain HTTP.
+        .secure(super::origin::request_scheme(&headers) == "https")
         .max_age(time::Duration::seconds(ttl.as_secs() as i64));
     Ok((jar.add(cookie), Json(MeResponse { user })))
 }

@@ -226,3 +226,35 @@ async fn every_answer_carries_the_security_headers() {
         assert_eq!(headers["referrer-policy"], "same-origin");
     }
 }
+
+#[tokio::test]
+async fn behind_https_the_origin_must_be_https_too_and_the_cookie_is_secure() {
+    let app = TestApp::spawn().await;
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
+    let chat = app.chat(&teacher, &student).await;
+    let host = app.addr.to_string();
+    let post = |origin: String| {
+        app.http
+            .post(app.url("/api/messages"))
+            .header("cookie", format!("access_token={}", student.token))
+            .header("x-forwarded-proto", "https")
+            .header("origin", origin)
+            .json(&json!({ "chat_id": chat, "content": "hi" }))
+            .send()
+    };
+    assert_eq!(status_and_json(post(format!("http://{host}")).await.expect("send")).await.0, 403, "a plain-HTTP page");
+    assert_eq!(status_and_json(post(format!("https://{host}")).await.expect("send")).await.0, 201);
+
+    let email: String =
+        app.sql.query_one("SELECT email FROM users WHERE id = $1", &[&student.id]).await.expect("q").get(0);
+    let login = |proto: &'static str| {
+        app.http
+            .post(app.url("/api/dev/login"))
+            .header("x-forwarded-proto", proto)
+            .json(&json!({ "email": email }))
+            .send()
+    };
+    let cookie = |r: &reqwest::Response| r.headers()["set-cookie"].to_str().expect("text").to_owned();
+    assert!(cookie(&login("https").await.expect("send")).contains("Secure"), "over HTTPS the cookie is Secure");
+    assert!(!cookie(&login("http").await.expect("send")).contains("Secure"), "plain HTTP (the demo) keeps working");
+}

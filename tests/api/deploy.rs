@@ -84,6 +84,15 @@ fn compose_nginx_and_dockerfile_agree() {
     );
     assert!(nginx_conf.contains("listen 80;"));
     assert!(nginx["ports"][0].as_str().is_some_and(|p| p.ends_with(":80")));
+    assert!(nginx["ports"][1].as_str().is_some_and(|p| p.ends_with(":443")), "TLS is published");
+    assert!(
+        nginx["volumes"]
+            .as_sequence()
+            .expect("volumes")
+            .iter()
+            .any(|v| v.as_str() == Some("./deploy/tls:/etc/nginx/tls:ro")),
+        "the certificate is mounted"
+    );
     for setting in
         ["proxy_buffering off;", "proxy_http_version 1.1;", "proxy_read_timeout 1h;", "gzip off;", "keepalive 32;"]
     {
@@ -100,6 +109,10 @@ fn compose_nginx_and_dockerfile_agree() {
         "limit_req zone=stream_opens_per_ip",
         "limit_req zone=writes_per_ip",
         "limit_req_status 429;",
+        "listen 443 ssl;",
+        "ssl_certificate /etc/nginx/tls/cert.pem;",
+        "proxy_set_header X-Forwarded-Proto $scheme;",
+        "add_header Strict-Transport-Security $hsts always;",
     ] {
         assert!(nginx_conf.contains(setting), "deploy/nginx.conf lacks {setting}");
     }
@@ -121,7 +134,9 @@ fn compose_nginx_and_dockerfile_agree() {
 fn the_native_topology_rewrites_only_what_differs_on_one_machine() {
     let front = "127.0.0.1:18088".parse().expect("addr");
     let replicas = ["127.0.0.1:1001".parse().expect("addr"), "127.0.0.1:1002".parse().expect("addr")];
-    let conf = tutorchat::topology::nginx_config(std::path::Path::new("/tmp/x"), front, &replicas);
+    let tls = "127.0.0.1:18443".parse().expect("addr");
+    let conf = tutorchat::topology::nginx_config(std::path::Path::new("/tmp/x"), front, tls, &replicas);
+    assert!(conf.contains("listen 127.0.0.1:18443 ssl;") && conf.contains("ssl_certificate /tmp/x/tls/cert.pem;"));
     assert!(conf.contains("listen 127.0.0.1:18088;"));
     assert!(conf.contains("server 127.0.0.1:1001 max_fails=0;") && conf.contains("server 127.0.0.1:1002 max_fails=0;"));
     assert!(!conf.contains("replica1:8080"));
@@ -129,7 +144,8 @@ fn the_native_topology_rewrites_only_what_differs_on_one_machine() {
     assert!(conf.contains("proxy_buffering off;"), "everything else is kept");
 
     // DATA_DIR is relative by default (.data); nginx would resolve it against its prefix again.
-    let relative = tutorchat::topology::nginx_config(std::path::Path::new(".data/topology/nginx"), front, &replicas);
+    let relative =
+        tutorchat::topology::nginx_config(std::path::Path::new(".data/topology/nginx"), front, tls, &replicas);
     let absolute = std::env::current_dir().expect("cwd").join(".data/topology/nginx");
     assert!(relative.contains(&format!("pid {}/nginx.pid;", absolute.display())), "{relative}");
 }

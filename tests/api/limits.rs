@@ -60,7 +60,7 @@ async fn a_body_that_stops_arriving_is_answered_and_the_connection_freed() {
 #[tokio::test]
 async fn made_up_methods_add_no_metric_series() {
     let app = TestApp::spawn().await;
-    for i in 0..200 {
+    for i in 0..2000 {
         let method = reqwest::Method::from_bytes(format!("MADEUP{i}X").as_bytes()).expect("a method token");
         let response = app.http.request(method, app.url("/healthz")).send().await.expect("send");
         assert_eq!(status_and_json(response).await.0, 405);

@@ -182,3 +182,82 @@ async fn a_stalled_consumer_is_cut_off_others_keep_up_and_it_resumes() {
     assert_eq!(all, expected, "it resumes exactly where it was cut off");
     eprintln!("stalled consumer cut off after {} messages of 20 kB; resumed fully", logs.acked());
 }
+
+/// 7. nginx as shipped: TLS (a self-signed certificate here) with HSTS on it only, and room for
+/// thousands of event streams (the single-worker configuration it replaced reset streams past
+/// about 2,100). The streams come from 13 loopback addresses, 200 each, within nginx's
+/// per-address limits; every one of them receives the message posted after they opened.
+#[tokio::test]
+async fn nginx_serves_tls_and_holds_thousands_of_streams() {
+    let _one_at_a_time = support::serial().await;
+    raise_file_limit();
+    let cluster = Cluster::start(&[
+        ("SSE_MAX_STREAMS_PER_USER", "100000"),
+        ("RATE_STREAM_OPENS_PER_SEC", "100000"),
+        ("RATE_STREAM_OPENS_BURST", "100000"),
+    ])
+    .await;
+
+    let tls = cluster.topology(|t| Ok(t.tls_url())).await.expect("nginx runs");
+    let curl = |url: String| {
+        let output = std::process::Command::new("curl")
+            .args(["-sk", "-D", "-", "-o", "/dev/null", &url])
+            .output()
+            .expect("run curl");
+        String::from_utf8_lossy(&output.stdout).to_lowercase()
+    };
+    let over_tls = curl(format!("{tls}/healthz"));
+    assert!(over_tls.starts_with("http/1.1 200"), "{over_tls}");
+    assert!(over_tls.contains("strict-transport-security: max-age="), "HSTS over TLS: {over_tls}");
+    assert!(over_tls.contains("x-content-type-options: nosniff") && !over_tls.contains("server: nginx/"));
+    let plain = curl(format!("{}/healthz", cluster.url));
+    assert!(plain.starts_with("http/1.1 200") && !plain.contains("strict-transport-security"), "{plain}");
+
+    let (addresses, per_address) = (13, 200);
+    let url = format!("{}/api/events/chat", cluster.url);
+    let opens = (0..addresses).flat_map(|a| {
+        let local: std::net::IpAddr = format!("127.0.0.{}", a + 2).parse().expect("address");
+        let http = reqwest::Client::builder().local_address(local).build().expect("client");
+        let (url, token) = (url.clone(), cluster.admin_token().to_owned());
+        (0..per_address).map(move |_| {
+            let (http, url, token) = (http.clone(), url.clone(), token.clone());
+            async move { http.get(&url).bearer_auth(&token).send().await }
+        })
+    });
+    let mut streams = Vec::new();
+    for response in futures::future::join_all(opens).await {
+        let response = response.expect("open a stream through nginx");
+        assert_eq!(response.status(), 200, "every stream opens");
+        streams.push(helpers::stream_from(response));
+    }
+    let sent = cluster.post_one("to every stream").await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut received = 0;
+    for stream in &mut streams {
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match stream.item(left.max(Duration::from_millis(1))).await {
+                Some(helpers::Item::Event(e)) if e.event == "new_message" => {
+                    assert_eq!(e.json()["message"]["id"].as_i64(), Some(sent));
+                    received += 1;
+                    break;
+                }
+                Some(_) => continue,
+                None => panic!("a stream was closed"),
+            }
+        }
+    }
+    assert_eq!(received, addresses * per_address);
+    let errors = cluster.nginx_errors();
+    assert!(!errors.contains("worker_connections are not enough"), "{errors}");
+    eprintln!("nginx: {received} streams held over plain HTTP, each got the message; TLS answered with HSTS");
+}
+
+/// Up to the hard limit: thousands of streams need as many descriptors here, and the replicas
+/// and nginx started from this process inherit it.
+fn raise_file_limit() {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    if let Ok((_, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
+        let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
+    }
+}

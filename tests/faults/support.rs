@@ -227,6 +227,31 @@ impl Cluster {
         rows.iter().map(|r| (r.get(0), r.get(1))).collect()
     }
 
+    /// The admin's token (every chat's events).
+    pub fn admin_token(&self) -> &str {
+        &self.admin.token
+    }
+
+    /// nginx's error log so far.
+    pub fn nginx_errors(&self) -> String {
+        std::fs::read_to_string(self.access_log.with_file_name("error.log")).unwrap_or_default()
+    }
+
+    /// Posts one message of the first pair's teacher through nginx; returns its id.
+    pub async fn post_one(&self, content: &str) -> i64 {
+        let pair = &self.pairs[0];
+        let response = self
+            .http
+            .post(format!("{}/api/messages", self.url))
+            .bearer_auth(&pair.teacher.token)
+            .json(&json!({ "chat_id": pair.chat, "content": content }))
+            .send()
+            .await
+            .expect("POST through nginx");
+        assert_eq!(response.status(), 201);
+        response.json::<Value>().await.expect("json")["id"].as_i64().expect("id")
+    }
+
     /// The committed messages of `chats`, in log order: the truth every follower must match.
     pub async fn committed_in(&self, chats: &[i64]) -> Vec<i64> {
         let rows = self

@@ -31,6 +31,9 @@ pub struct S4 {
     pub phases: Vec<Phase>,
     pub history_plan: String,
     pub chat_list_plan: String,
+    /// A resume from position 0 by a student with two chats: the replay statement's plan.
+    #[serde(default)]
+    pub resume_plan: String,
 }
 
 pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<S4> {
@@ -102,6 +105,19 @@ pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<S4> {
     let (chat, _, before) = &samples[0];
     let history_plan = explain(sql, &tutorchat::api::HISTORY_SQL, &[chat, before, &51i64]).await?;
     let chat_list_plan = explain(sql, &tutorchat::api::CHAT_LIST_SQL, &[&teacher]).await?;
+    // A student with a second chat (a lesson with another teacher) resumes from position 0:
+    // the replay must read their two chats' events, not walk the whole log.
+    let student: i64 = sql.query_one("SELECT id FROM users WHERE email = 'bench-student-1'", &[]).await?.get(0);
+    sql.execute(
+        "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status)
+         SELECT id, $1, now(), 'completed' FROM users WHERE role = 'teacher'
+           AND id NOT IN (SELECT teacher_id FROM chats WHERE student_id = $1) LIMIT 1",
+        &[&student],
+    )
+    .await?;
+    let head = tutorchat::log::head(sql).await?;
+    let resume_plan =
+        explain(sql, &tutorchat::log::store::VISIBLE_TO_PARTICIPANT_SQL, &[&0i64, &head, &500i64, &student]).await?;
     let result = S4 {
         messages,
         chats,
@@ -115,6 +131,7 @@ pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<S4> {
         phases: vec![history.2, history_one_client.2, chat_list.2, chat_list_one_client.2],
         history_plan,
         chat_list_plan,
+        resume_plan,
     };
     eprintln!(
         "S4 history page p50 {:.2} ms p99 {:.2} ms (one client: {:.2} / {:.2}); chat list (500 chats) p50 {:.2} ms p99 {:.2} ms (one client: {:.2} / {:.2})",
