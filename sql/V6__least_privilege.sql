@@ -3,8 +3,8 @@
 --   SELECT every table, INSERT into events, and UPDATE lessons.status (completing a lesson).
 -- So the runtime role cannot UPDATE or DELETE the log or a projection, write a projection
 -- directly, disable a trigger, ALTER or DROP anything (only the owner can), or create tables.
--- The functions that write the projections run with their owner's rights (SECURITY DEFINER)
--- and a pinned search_path, so the caller's search_path cannot redirect what they touch.
+-- The trigger functions that write the projections run with their owner's rights (SECURITY
+-- DEFINER) and a pinned search_path, so the caller's search_path cannot redirect what they touch.
 --
 -- Roles are cluster-wide. The group role is created here when missing (the migrating role
 -- then needs CREATEROLE); a DBA may create it beforehand instead: CREATE ROLE tutorchat_app
@@ -94,12 +94,13 @@ END
 $$;
 
 ALTER FUNCTION events_before_insert() SECURITY DEFINER SET search_path = public, pg_temp;
-ALTER FUNCTION events_apply(events) SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION events_notify() SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION events_count_messages() SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION events_refuse_change() SET search_path = public, pg_temp;
 ALTER FUNCTION lessons_create_chat() SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION lessons_stamp_completion() SET search_path = public, pg_temp;
 
--- events_apply writes projections with the owner's rights: nobody calls it but the trigger.
+-- events_apply is called only by events_before_insert, inside its owner's rights and pinned
+-- search_path (a SET clause per row would cost every append a configuration save and restore);
+-- nobody else may call it.
 REVOKE EXECUTE ON FUNCTION events_apply(events) FROM PUBLIC;

@@ -20,6 +20,9 @@ use crate::log::Appender;
 use crate::realtime::{Hub, listener};
 use crate::{AppState, Config, db};
 
+/// How long shutdown waits for open connections to finish.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub struct Application {
     listener: TcpListener,
     state: AppState,
@@ -108,7 +111,11 @@ impl Application {
             });
         }
         drop(self.listener);
-        graceful.shutdown().await;
+        // Streams end on the token; a client that stopped reading could still hold its
+        // connection's last bytes unsent, so the wait is bounded.
+        if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
+            tracing::warn!(grace_secs = SHUTDOWN_GRACE.as_secs(), "connections still open at shutdown; closing them");
+        }
         let _ = self.log_listener.await;
         Ok(())
     }

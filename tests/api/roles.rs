@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde_json::json;
 use tokio_postgres::error::SqlState;
 
-use crate::helpers::{TestApp, connect, status_and_json};
+use crate::helpers::{TestApp, User, connect, status_and_json};
 
 /// A fresh login role in the runtime group, and a connection configuration for it.
 async fn runtime_role(app: &TestApp) -> (String, tokio_postgres::Config) {
@@ -18,6 +18,17 @@ async fn runtime_role(app: &TestApp) -> (String, tokio_postgres::Config) {
     let mut config = (**app.database).clone();
     config.user(&name).password("runtime-password");
     (name, config)
+}
+
+async fn scheduled_lesson(app: &TestApp, teacher: &User, student: &User) -> i64 {
+    app.sql
+        .query_one(
+            "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status) VALUES ($1, $2, now(), 'scheduled') RETURNING id",
+            &[&teacher.id, &student.id],
+        )
+        .await
+        .expect("lesson")
+        .get(0)
 }
 
 async fn drop_role(app: &TestApp, name: &str) {
@@ -85,15 +96,7 @@ async fn a_chat_is_opened_only_by_a_completed_lesson_even_from_psql() {
     let app = TestApp::spawn().await;
     let (teacher, student, admin) =
         (app.user("teacher", "T").await, app.user("student", "S").await, app.user("admin", "A").await);
-    let lesson: i64 = app
-        .sql
-        .query_one(
-            "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status) VALUES ($1, $2, now(), 'scheduled') RETURNING id",
-            &[&teacher.id, &student.id],
-        )
-        .await
-        .expect("lesson")
-        .get(0);
+    let lesson = scheduled_lesson(&app, &teacher, &student).await;
     // Even the owner, at psql: no chat without the lesson trigger, none for an admin.
     for (student_id, teacher_id) in [(student.id, teacher.id), (admin.id, teacher.id), (student.id, admin.id)] {
         let error = app
@@ -120,15 +123,7 @@ async fn a_replica_running_as_the_runtime_role_serves_everything() {
     let (name, runtime) = runtime_role(&owner).await;
     let app = TestApp::spawn_on(owner.database.clone(), |c| c.database = Some(runtime.clone())).await;
     let (teacher, student) = (owner.user("teacher", "T").await, owner.user("student", "S").await);
-    let lesson: i64 = owner
-        .sql
-        .query_one(
-            "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status) VALUES ($1, $2, now(), 'scheduled') RETURNING id",
-            &[&teacher.id, &student.id],
-        )
-        .await
-        .expect("lesson")
-        .get(0);
+    let lesson = scheduled_lesson(&owner, &teacher, &student).await;
     let complete = app.http.post(app.url(&format!("/api/lessons/{lesson}/complete"))).bearer_auth(&teacher.token);
     let (status, body) = status_and_json(complete.send().await.expect("send")).await;
     assert_eq!(status, 200, "{body}");
