@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::services::{ServeDir, ServeFile};
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use crate::{AppError, AppState, api, auth, realtime};
@@ -36,11 +35,9 @@ pub fn router(state: AppState) -> Router {
         Some(client) => router.fallback_service(client),
         None => router.fallback(not_found),
     };
-    let router = SECURITY_HEADERS.iter().fold(router, |router, (name, value)| {
-        router.layer(SetResponseHeaderLayer::if_not_present(name.clone(), HeaderValue::from_static(value)))
-    });
     router
         .layer(CatchPanicLayer::custom(panicked))
+        .layer(axum::middleware::map_response(security_headers))
         .layer(axum::middleware::from_fn(crate::telemetry::observe))
         .with_state(state)
 }
@@ -57,6 +54,16 @@ const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
     (header::X_FRAME_OPTIONS, "DENY"),
     (header::REFERRER_POLICY, "same-origin"),
 ];
+
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in &SECURITY_HEADERS {
+        if !headers.contains_key(name) {
+            headers.insert(name.clone(), HeaderValue::from_static(value));
+        }
+    }
+    response
+}
 
 async fn not_found(uri: Uri) -> AppError {
     AppError::NotFound(format!("no such endpoint: {}", uri.path()))

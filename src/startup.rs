@@ -18,6 +18,7 @@ use crate::auth::users::UserCache;
 use crate::limits::Limits;
 use crate::log::Appender;
 use crate::realtime::{Hub, listener};
+use crate::state::Shared;
 use crate::{AppState, Config, db};
 
 /// How long shutdown waits for open connections to finish.
@@ -51,8 +52,8 @@ impl Application {
         let users = Arc::new(UserCache::new(config.auth.user_cache));
         let limits = Arc::new(Limits::new(&config.rate));
         tokio::spawn(forget_idle_users(limits.clone(), shutdown.clone()));
-        let state =
-            AppState { db: pool, keys, config: Arc::new(config), hub, shutdown, metrics, appender, users, limits };
+        let config = Arc::new(config);
+        let state = AppState::new(Shared { db: pool, keys, config, hub, shutdown, metrics, appender, users, limits });
         Ok(Self { listener, state, log_listener })
     }
 

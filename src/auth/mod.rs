@@ -24,13 +24,29 @@ use crate::AppError;
 use crate::config::{Config, JwtConfig};
 
 /// What authentication needs from the application: the keys, who users are, the settings.
-/// Any state it can be taken from (`FromRef`) can authenticate requests.
+/// Any state it can be taken from (`FromRef`) can authenticate requests. One `Arc`, so that
+/// taking it for a request costs one reference count, not one per part.
 #[derive(Clone)]
-pub struct AuthState {
+pub struct AuthState(Arc<AuthParts>);
+
+pub struct AuthParts {
     pub keys: Arc<Keys>,
     pub users: Arc<UserCache>,
     pub db: Pool,
     pub config: Arc<Config>,
+}
+
+impl AuthState {
+    pub fn new(parts: AuthParts) -> Self {
+        Self(Arc::new(parts))
+    }
+}
+
+impl std::ops::Deref for AuthState {
+    type Target = AuthParts;
+    fn deref(&self) -> &AuthParts {
+        &self.0
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

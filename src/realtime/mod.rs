@@ -20,9 +20,24 @@ use crate::auth::users::UserCache;
 use crate::config::Config;
 use crate::limits::Limits;
 
-/// What the event stream needs from the application.
+/// What the event stream needs from the application. One `Arc` (each open stream holds it).
 #[derive(Clone)]
-pub struct RealtimeState {
+pub struct RealtimeState(Arc<RealtimeParts>);
+
+impl RealtimeState {
+    pub fn new(parts: RealtimeParts) -> Self {
+        Self(Arc::new(parts))
+    }
+}
+
+impl std::ops::Deref for RealtimeState {
+    type Target = RealtimeParts;
+    fn deref(&self) -> &RealtimeParts {
+        &self.0
+    }
+}
+
+pub struct RealtimeParts {
     pub hub: Arc<Hub>,
     /// For replays and the log head.
     pub db: Pool,
