@@ -142,6 +142,10 @@ export async function startCluster() {
     SSE_RETRY_MS: '500',
     RUST_LOG: 'info',
     DATABASE_URL: undefined,
+    // The tests seed history pages through the API (120 messages in a row), faster than any
+    // person types; the per-user write rate is tested on its own (tests/api/limits.rs).
+    RATE_WRITES_PER_SEC: '1000',
+    RATE_WRITES_BURST: '1000',
   };
   const a = new Replica('replica-a', {
     args: ['serve', '--demo'],
