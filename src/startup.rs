@@ -17,6 +17,7 @@ use crate::auth::Keys;
 use crate::auth::users::UserCache;
 use crate::limits::Limits;
 use crate::log::Appender;
+use crate::realtime::follow::follow_users;
 use crate::realtime::{Hub, listener};
 use crate::state::Shared;
 use crate::{AppState, Config, db};
@@ -52,6 +53,8 @@ impl Application {
         let users = Arc::new(UserCache::new(config.auth.user_cache));
         let limits = Arc::new(Limits::new(&config.rate));
         tokio::spawn(forget_idle_users(limits.clone(), shutdown.clone()));
+        let period = config.auth.user_cache;
+        tokio::spawn(follow_users(hub.clone(), users.clone(), pool.clone(), period, shutdown.clone()));
         let config = Arc::new(config);
         let state = AppState::new(Shared { db: pool, keys, config, hub, shutdown, metrics, appender, users, limits });
         Ok(Self { listener, state, log_listener })

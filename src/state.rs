@@ -55,7 +55,6 @@ impl AppState {
             hub: shared.hub.clone(),
             db: shared.db.clone(),
             config: shared.config.clone(),
-            users: shared.users.clone(),
             limits: shared.limits.clone(),
             shutdown: shared.shutdown.clone(),
         });

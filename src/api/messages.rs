@@ -182,17 +182,13 @@ pub async fn send(
     // No pooled connection is held while waiting for the writer, which needs one too.
     check_access(&state, body.chat_id, &user).await?;
     validate_content(&body.content)?;
-    if let Some(key) = &key
-        && let Some(first) = first_answer(&state, &user, key, &body).await?
-    {
-        return Ok((StatusCode::OK, Json(first)));
-    }
 
     let event = NewEvent::MessageCreated { chat_id: body.chat_id, sender_id: user.id, content: body.content.clone() };
     let stored = match state.appender.append_idempotent(event, key.clone()).await {
         Ok(Some(stored)) => stored,
         Ok(None) => return Err(anyhow::anyhow!("the log recorded nothing for a new message").into()),
-        // The same key raced in on another request (or replica): answer as a retry.
+        // The key was used before (a retry whose first attempt committed, on any replica):
+        // the log's unique index said so, without a lookup on every keyed send.
         Err(AppendError::Duplicate) => {
             let key = key.unwrap_or_default();
             let first = first_answer(&state, &user, &key, &body).await?;

@@ -24,6 +24,15 @@ impl UserCache {
         Self { ttl, entries: Mutex::new(HashMap::new()) }
     }
 
+    /// Drops what is cached of `ids` (their role changed, or they are gone): the next request
+    /// reads them afresh.
+    pub fn forget(&self, ids: impl IntoIterator<Item = i64>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        for id in ids {
+            entries.remove(&id);
+        }
+    }
+
     /// The user's name and role, or `None` if there is no such user (never cached).
     pub async fn get(&self, pool: &Pool, id: i64) -> Result<Option<(String, Role)>> {
         if !self.ttl.is_zero() {
@@ -48,4 +57,10 @@ impl UserCache {
         }
         Ok(Some((name, role)))
     }
+}
+
+/// The current role of each of `ids` that still exists (one query, read fresh: no cache).
+pub async fn roles_of(client: &impl tokio_postgres::GenericClient, ids: &[i64]) -> Result<HashMap<i64, Role>> {
+    let rows = client.query("SELECT id, role FROM users WHERE id = ANY($1)", &[&ids]).await?;
+    rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("role")?))).collect()
 }

@@ -13,6 +13,8 @@ use std::sync::{Arc, Mutex};
 use axum::body::Bytes;
 use tokio::sync::mpsc;
 
+use crate::auth::Role;
+
 /// One encoded SSE event and the log position it carries.
 #[derive(Debug, Clone)]
 pub struct Frame {
@@ -55,8 +57,10 @@ impl Frames {
 
 struct Connection {
     id: u64,
-    /// Whose it is (admins' too, so that the per-user limit counts them).
+    /// Whose it is (admins' too, so that the per-user limit counts them), and the role it was
+    /// opened with: [`Hub::close_changed`] ends it when that is no longer the user's.
     user: i64,
+    role: Role,
     tx: mpsc::Sender<Frame>,
 }
 
@@ -126,11 +130,12 @@ impl Hub {
         self.state().head
     }
 
-    /// Registers a connection of `user` (every chat when `admin`). Frames for every event
-    /// after the returned `head` will arrive on it, in log order. `None` when the user already
-    /// has `per_user` connections here (checked under the same lock that registers, so
+    /// Registers a connection of `user` with `role` (every chat for an admin). Frames for every
+    /// event after the returned `head` will arrive on it, in log order. `None` when the user
+    /// already has `per_user` connections here (checked under the same lock that registers, so
     /// concurrent opens cannot overshoot).
-    pub fn subscribe(self: &Arc<Self>, user: i64, admin: bool, per_user: usize) -> Option<Subscription> {
+    pub fn subscribe(self: &Arc<Self>, user: i64, role: Role, per_user: usize) -> Option<Subscription> {
+        let admin = role == Role::Admin;
         let mut state = self.state();
         let open = if admin {
             state.admins.iter().filter(|c| c.user == user).count()
@@ -142,7 +147,7 @@ impl Hub {
         }
         let (tx, frames) = mpsc::channel(self.queue);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let connection = Connection { id, user, tx };
+        let connection = Connection { id, user, role, tx };
         if admin {
             state.admins.push(connection);
         } else {
@@ -200,6 +205,39 @@ impl Hub {
     /// chat's answer is final.
     pub fn is_member(&self, chat: i64, user: i64) -> Option<bool> {
         self.state().members.get(&chat).map(|members| members.contains(&user))
+    }
+
+    /// The users with a connection open here.
+    pub fn connected_users(&self) -> Vec<i64> {
+        let state = self.state();
+        let mut users: Vec<i64> = state.users.keys().copied().chain(state.admins.iter().map(|c| c.user)).collect();
+        users.sort_unstable();
+        users.dedup();
+        users
+    }
+
+    /// Ends every connection whose user is not in `roles` (deleted) or has another role there
+    /// than the connection was opened with, and returns those users. Such a stream ends as a
+    /// slow consumer's does, and its client reconnects and is authorized afresh.
+    pub fn close_changed(&self, roles: &HashMap<i64, Role>) -> Vec<i64> {
+        let mut changed = Vec::new();
+        let mut keep = |c: &Connection| {
+            let unchanged = roles.get(&c.user) == Some(&c.role);
+            if !unchanged {
+                changed.push(c.user);
+            }
+            unchanged
+        };
+        let mut state = self.state();
+        let State { users, admins, .. } = &mut *state;
+        admins.retain(&mut keep);
+        users.retain(|_, connections| {
+            connections.retain(&mut keep);
+            !connections.is_empty()
+        });
+        changed.sort_unstable();
+        changed.dedup();
+        changed
     }
 
     /// Open connections on this replica (users and admins).

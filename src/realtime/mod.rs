@@ -1,5 +1,6 @@
 //! Real-time delivery: the listener feeds the hub, the hub feeds SSE connections.
 
+pub mod follow;
 pub mod frames;
 pub mod hub;
 pub mod listener;
@@ -16,7 +17,6 @@ use tokio_util::sync::CancellationToken;
 pub use hub::Hub;
 
 use crate::auth::AuthState;
-use crate::auth::users::UserCache;
 use crate::config::Config;
 use crate::limits::Limits;
 
@@ -42,8 +42,6 @@ pub struct RealtimeParts {
     /// For replays and the log head.
     pub db: Pool,
     pub config: Arc<Config>,
-    /// Who users are now: a stream re-checks its user every `USER_CACHE_SECS`.
-    pub users: Arc<UserCache>,
     /// Per-user rate of stream opens.
     pub limits: Arc<Limits>,
     /// Cancelled on shutdown: every stream ends.

@@ -69,7 +69,7 @@ pub async fn stream(
     }
     state.limits.check(Limited::StreamOpen, user.id)?;
     let per_user = state.config.sse.max_streams_per_user;
-    let Some(subscription) = state.hub.subscribe(user.id, user.is_admin(), per_user) else {
+    let Some(subscription) = state.hub.subscribe(user.id, user.role, per_user) else {
         metrics::counter!(crate::metrics::LIMITED, "limit" => "streams_per_user").increment(1);
         return Err(AppError::TooManyRequests {
             message: format!(
@@ -86,7 +86,6 @@ pub async fn stream(
         skip_through: head,
         subscription,
         heartbeat: heartbeat(state.config.sse.heartbeat),
-        recheck: heartbeat(state.config.auth.user_cache.max(Duration::from_secs(1))),
         expiry: Box::pin(tokio::time::sleep(until(user.expires_at))),
         shutdown: Box::pin(state.shutdown.clone().cancelled_owned()),
         state: state.clone(),
@@ -145,8 +144,6 @@ struct EventStream {
     skip_through: i64,
     subscription: Subscription,
     heartbeat: tokio::time::Interval,
-    /// When to look at the user again: a stream ends once its user is gone or has another role.
-    recheck: tokio::time::Interval,
     expiry: std::pin::Pin<Box<tokio::time::Sleep>>,
     shutdown: std::pin::Pin<Box<WaitForCancellationFutureOwned>>,
     state: RealtimeState,
@@ -172,11 +169,6 @@ impl EventStream {
             tokio::select! {
                 _ = &mut self.shutdown => return None,
                 _ = &mut self.expiry => return None,
-                _ = self.recheck.tick() => {
-                    if !self.user_unchanged().await {
-                        return None;
-                    }
-                }
                 _ = self.heartbeat.tick() => return Some(Bytes::from_static(b": heartbeat\n\n")),
                 frame = self.subscription.frames.recv() => match frame {
                     Some(frame) if frame.position <= self.skip_through => continue,
@@ -184,28 +176,10 @@ impl EventStream {
                         self.heartbeat.reset();
                         return Some(frame.bytes);
                     }
-                    None => return None, // cut off as a slow consumer
+                    // Cut off: a slow consumer, or its user is gone or has another role.
+                    None => return None,
                 },
             }
-        }
-    }
-
-    /// Whether the stream's user still exists with the role it was opened with. When not, the
-    /// stream ends cleanly: the client reconnects with its `Last-Event-ID` and is authorized
-    /// afresh (a deleted user gets 401, a demoted admin a participant's stream). A database
-    /// that does not answer keeps the stream as it is.
-    async fn user_unchanged(&self) -> bool {
-        match self.state.users.get(&self.state.db, self.user.id).await {
-            Ok(Some((_, role))) if role == self.user.role => true,
-            Ok(found) => {
-                tracing::info!(
-                    user_id = self.user.id,
-                    now = found.map_or("deleted", |(_, role)| role.as_str()),
-                    "the stream's user changed; closing it so that the client reconnects"
-                );
-                false
-            }
-            Err(_) => true,
         }
     }
 
