@@ -101,7 +101,12 @@ pub struct Throughput {
 }
 
 /// `senders` clients, each posting its next message as soon as the previous one is answered,
-/// spread over `urls` (replicas) and `pairs` (chats), for `duration`.
+/// spread over `urls` (replicas) and `pairs` (chats), for `duration`. Each message carries its
+/// own `Idempotency-Key`, as the web client's do, so the write path measured is the one
+/// browsers take.
+/// Idempotency keys unique within this process (each scenario has a fresh database).
+static NEXT_KEY: AtomicU64 = AtomicU64::new(0);
+
 pub async fn closed_loop(urls: &[String], pairs: &[Pair], senders: usize, duration: Duration) -> Throughput {
     let http = client();
     let stalled_before = io_stalled_micros();
@@ -116,8 +121,9 @@ pub async fn closed_loop(urls: &[String], pairs: &[Pair], senders: usize, durati
                 while Instant::now() < deadline {
                     let token = if k % 2 == 0 { &pair.teacher } else { &pair.student };
                     let body = json!({ "chat_id": pair.chat, "content": format!("closed loop {s}-{k}") });
+                    let key = format!("bench-{}", NEXT_KEY.fetch_add(1, Ordering::Relaxed));
                     let sent = Instant::now();
-                    match http.post(&url).bearer_auth(token).json(&body).send().await {
+                    match http.post(&url).bearer_auth(token).header("idempotency-key", key).json(&body).send().await {
                         Ok(r) if r.status() == 201 => latencies.push(sent.elapsed()),
                         _ => errors += 1,
                     }
