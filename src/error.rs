@@ -152,6 +152,7 @@ impl From<AppendError> for AppError {
             AppendError::Refused(message, Refusal::InvalidContent) => Self::BadRequest(message),
             AppendError::Refused(message, Refusal::NotAllowed) => Self::Forbidden(message),
             AppendError::Refused(message, Refusal::NotFound) => Self::NotFound(message),
+            AppendError::Refused(message, Refusal::Conflict) => Self::Conflict(message),
             AppendError::Duplicate => Self::Conflict("the idempotency key was used before".into()),
             AppendError::Unavailable(cause) => Self::Unavailable(cause),
             AppendError::Database(e) => e.into(),

@@ -45,3 +45,29 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
         }
     }
 }
+
+/// A JSON body that may be left out: no body (or only whitespace) is `None`; anything else
+/// must be JSON, as for [`JsonBody`].
+pub struct OptionalJsonBody<T>(pub Option<T>);
+
+impl<S, T> FromRequest<S> for OptionalJsonBody<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = AppError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = request.into_parts();
+        let request = axum::extract::Request::from_parts(parts.clone(), body);
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|e| AppError::from(axum::extract::rejection::JsonRejection::from(e)))?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(None));
+        }
+        let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
+        let JsonBody(value) = JsonBody::<T>::from_request(request, state).await?;
+        Ok(Self(Some(value)))
+    }
+}

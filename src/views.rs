@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use tokio_postgres::Row;
 
 use crate::auth::Role;
 
@@ -15,6 +16,8 @@ pub struct Person {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LastMessage {
+    pub id: i64,
+    pub sender_id: i64,
     pub content: String,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -27,8 +30,10 @@ pub struct ChatSummary {
     /// The other participant.
     pub participant: Person,
     pub last_message: Option<LastMessage>,
-    /// Messages from others after the caller's read marker.
+    /// Messages from others after the caller's read marker, not deleted.
     pub unread_count: i64,
+    /// The caller's read marker: the newest message id they have read (0: none).
+    pub last_read_message_id: i64,
 }
 
 /// One chat as an admin sees it: both participants and the chat's activity.
@@ -47,10 +52,58 @@ pub struct AdminChat {
 pub struct HistoryMessage {
     pub id: i64,
     pub sender_id: i64,
+    /// The current text (the newest edit's).
     pub content: String,
     pub is_deleted: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// Whether the text was changed after sending.
+    #[serde(default)]
+    pub is_edited: bool,
+    /// When the text was last changed.
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub edited_at: Option<OffsetDateTime>,
+    /// The message this one answers.
+    #[serde(default)]
+    pub reply_to: Option<ReplyPreview>,
+    /// The chat's other participants whose read marker covers this message (at most
+    /// [`READ_BY_LIMIT`], lowest ids first): in a direct chat `[partner]` once the partner has
+    /// read it, else `[]`.
+    #[serde(default)]
+    pub read_by: Vec<i64>,
+}
+
+/// Ids listed in a message's `read_by` at most.
+pub const READ_BY_LIMIT: usize = 20;
+
+/// The message a reply answers, as it is now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ReplyPreview {
+    pub id: i64,
+    pub sender_id: i64,
+    /// The first 100 characters of its current text; null when it is deleted (its text is
+    /// then shown to nobody but an auditor).
+    pub content_preview: Option<String>,
+    pub is_deleted: bool,
+}
+
+impl ReplyPreview {
+    /// The columns [`ReplyPreview::from_row`] reads, for a statement that joins the quoted
+    /// message as `p` (`LEFT JOIN messages p ON p.id = m.reply_to_id`).
+    pub const COLUMNS: &str = "p.id AS reply_id, p.sender_id AS reply_sender_id, p.is_deleted AS reply_deleted,
+        CASE WHEN NOT p.is_deleted THEN left(p.content, 100) END AS reply_preview";
+
+    pub fn from_row(row: &Row) -> Result<Option<Self>, tokio_postgres::Error> {
+        let Some(id) = row.try_get::<_, Option<i64>>("reply_id")? else {
+            return Ok(None);
+        };
+        Ok(Some(Self {
+            id,
+            sender_id: row.try_get("reply_sender_id")?,
+            content_preview: row.try_get("reply_preview")?,
+            is_deleted: row.try_get("reply_deleted")?,
+        }))
+    }
 }
 
 /// A message as `POST /api/messages` answers it: a history item plus its chat.

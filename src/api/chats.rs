@@ -36,7 +36,8 @@ pub struct AdminChatList {
 pub static CHAT_LIST_SQL: LazyLock<String> = LazyLock::new(|| {
     store::with_head(
         "SELECT c.id, o.user_id AS other_id, u.name AS other_name, u.role AS other_role,
-                m.content AS last_content, m.created_at AS last_at, me.unread_count AS unread,
+                m.id AS last_id, m.sender_id AS last_sender_id, m.content AS last_content,
+                m.created_at AS last_at, me.unread_count AS unread, me.last_read_message_id AS last_read,
                 coalesce(m.created_at, c.created_at) AS active_at
          FROM chat_participants me
          JOIN chats c ON c.id = me.chat_id
@@ -68,7 +69,7 @@ pub async fn list_chats(State(state): State<AppState>, user: AuthUser) -> Result
     let chats = rows
         .into_iter()
         .map(|r| {
-            let last_content: Option<String> = r.get("last_content");
+            let last_id: Option<i64> = r.get("last_id");
             Ok(ChatSummary {
                 id: r.get("id"),
                 participant: Person {
@@ -76,8 +77,14 @@ pub async fn list_chats(State(state): State<AppState>, user: AuthUser) -> Result
                     name: r.get("other_name"),
                     role: r.try_get("other_role")?,
                 },
-                last_message: last_content.map(|content| LastMessage { content, created_at: r.get("last_at") }),
+                last_message: last_id.map(|id| LastMessage {
+                    id,
+                    sender_id: r.get("last_sender_id"),
+                    content: r.get("last_content"),
+                    created_at: r.get("last_at"),
+                }),
                 unread_count: r.get("unread"),
+                last_read_message_id: r.get("last_read"),
             })
         })
         .collect::<Result<_, tokio_postgres::Error>>()?;

@@ -4,9 +4,10 @@ use std::sync::LazyLock;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use tokio_postgres::{GenericClient, Row};
 
 use super::Snapshot;
 use crate::auth::AuthUser;
@@ -14,18 +15,45 @@ use crate::error::ErrorBody;
 use crate::extract::{IdempotencyKey, JsonBody, PathParam, QueryParams};
 use crate::limits::Limited;
 use crate::log::{AppendError, EventData, NewEvent, StoredEvent, store};
-use crate::views::{HistoryMessage, SentMessage};
+use crate::views::{HistoryMessage, READ_BY_LIMIT, ReplyPreview, SentMessage};
 use crate::{AppError, AppState, Result};
 
 /// A history page: $1 the chat, $2 `before_id` (or NULL), $3 how many. Public so that the
 /// benchmark can `EXPLAIN` exactly this statement.
 /// The log head comes in the same statement (see [`store::with_head`]).
+/// Each message comes with the message it answers (`p`) and, once per page, every
+/// participant's read marker (`readers`/`markers`, read from the chat's few participant rows),
+/// from which its `read_by` is computed.
 pub static HISTORY_SQL: LazyLock<String> = LazyLock::new(|| {
     store::with_head(
-        "SELECT id, sender_id, content, is_deleted, created_at FROM messages
-         WHERE chat_id = $1 AND NOT is_deleted AND id < coalesce($2, 9223372036854775807)
-         ORDER BY id DESC LIMIT $3",
+        &format!(
+            "SELECT m.id, m.sender_id, m.content, m.is_deleted, m.created_at, m.edited_at, {},
+                    r.readers, r.markers
+             FROM messages m
+             CROSS JOIN (SELECT array_agg(user_id ORDER BY user_id) AS readers,
+                                array_agg(last_read_message_id ORDER BY user_id) AS markers
+                         FROM chat_participants WHERE chat_id = $1) r
+             LEFT JOIN messages p ON p.id = m.reply_to_id
+             WHERE m.chat_id = $1 AND NOT m.is_deleted AND m.id < coalesce($2, 9223372036854775807)
+             ORDER BY m.id DESC LIMIT $3",
+            ReplyPreview::COLUMNS
+        ),
         "d.id DESC",
+    )
+});
+
+/// One message with what its views show: the message it answers, every participant's marker.
+static MESSAGE_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT m.id, m.chat_id, m.sender_id, m.content, m.is_deleted, m.created_at, m.edited_at, {},
+                r.readers, r.markers
+         FROM messages m
+         CROSS JOIN LATERAL (SELECT array_agg(user_id ORDER BY user_id) AS readers,
+                                    array_agg(last_read_message_id ORDER BY user_id) AS markers
+                             FROM chat_participants WHERE chat_id = m.chat_id) r
+         LEFT JOIN messages p ON p.id = m.reply_to_id
+         WHERE m.id = $1",
+        ReplyPreview::COLUMNS
     )
 });
 
@@ -36,7 +64,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/chats/{chat_id}/messages", get(history))
         .route("/api/messages", post(send))
-        .route("/api/messages/{id}", delete(remove))
+        .route("/api/messages/{id}", put(edit).delete(remove))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -59,6 +87,14 @@ pub struct HistoryQuery {
 pub struct SendMessage {
     pub chat_id: i64,
     pub content: String,
+    /// The message this one answers: a message of the same chat (deleted or not).
+    pub reply_to_message_id: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct EditMessage {
+    /// The new text; the same rules as sending.
+    pub content: String,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -69,7 +105,7 @@ pub struct Deleted {
 /// Whether `user` may read chat `chat_id`: 404 if it does not exist, 403 unless the user takes
 /// part in it or is an admin. Writing additionally excludes admins (checked by the caller).
 /// The hub answers for every chat this replica knows; the database for the rest.
-async fn check_access(state: &AppState, chat_id: i64, user: &AuthUser) -> Result<()> {
+pub(super) async fn check_access(state: &AppState, chat_id: i64, user: &AuthUser) -> Result<()> {
     match state.hub.is_member(chat_id, user.id) {
         Some(true) => return Ok(()),
         Some(false) if user.is_admin() => return Ok(()),
@@ -145,24 +181,51 @@ pub async fn history(
     let client = state.db.get().await?;
     let (position, rows) = store::snapshot(&client, &HISTORY_SQL, &[&chat_id, &query.before_id, &(limit + 1)]).await?;
     let has_more = rows.len() as i64 > limit;
-    let mut messages: Vec<HistoryMessage> = rows
-        .iter()
-        .take(limit as usize)
-        .map(|r| HistoryMessage {
-            id: r.get("id"),
-            sender_id: r.get("sender_id"),
-            content: r.get("content"),
-            is_deleted: r.get("is_deleted"),
-            created_at: r.get("created_at"),
-        })
-        .collect();
+    let mut messages =
+        rows.iter().take(limit as usize).map(history_message).collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
     messages.reverse();
     Ok(Snapshot(position, History { messages, has_more }))
 }
 
-/// Sends a message to a chat the caller takes part in. Admins are read-only. With an
-/// `Idempotency-Key`, a retry of the same request answers 200 with the message the first one
-/// created (on any replica, after any restart) and appends nothing.
+/// A history row (selected by [`HISTORY_SQL`] or [`MESSAGE_SQL`]) as a message.
+fn history_message(row: &Row) -> Result<HistoryMessage, tokio_postgres::Error> {
+    let id: i64 = row.try_get("id")?;
+    let sender_id: i64 = row.try_get("sender_id")?;
+    let readers: Vec<i64> = row.try_get("readers")?;
+    let markers: Vec<i64> = row.try_get("markers")?;
+    let read_by = readers
+        .into_iter()
+        .zip(markers)
+        .filter(|&(reader, marker)| reader != sender_id && marker >= id)
+        .map(|(reader, _)| reader)
+        .take(READ_BY_LIMIT)
+        .collect();
+    let edited_at: Option<time::OffsetDateTime> = row.try_get("edited_at")?;
+    Ok(HistoryMessage {
+        id,
+        sender_id,
+        content: row.try_get("content")?,
+        is_deleted: row.try_get("is_deleted")?,
+        created_at: row.try_get("created_at")?,
+        is_edited: edited_at.is_some(),
+        edited_at,
+        reply_to: ReplyPreview::from_row(row)?,
+        read_by,
+    })
+}
+
+/// Message `id` as it is now, with its chat.
+async fn load_message(client: &impl GenericClient, id: i64) -> Result<Option<SentMessage>> {
+    let Some(row) = client.query_opt(MESSAGE_SQL.as_str(), &[&id]).await? else {
+        return Ok(None);
+    };
+    Ok(Some(SentMessage { chat_id: row.try_get("chat_id")?, message: history_message(&row)? }))
+}
+
+/// Sends a message to a chat the caller takes part in, possibly as a reply to one of its
+/// messages. Admins are read-only. With an `Idempotency-Key`, a retry of the same request
+/// answers 200 with the message the first one created (on any replica, after any restart) and
+/// appends nothing.
 #[utoipa::path(post, path = "/api/messages", tag = "messages", request_body = SendMessage,
     params(("Idempotency-Key" = Option<String>, Header, description = "1–64 visible ASCII characters; a retry with the same key returns the first answer")),
     responses((status = 201, body = SentMessage), (status = 200, body = SentMessage, description = "a retry: the message the key created"),
@@ -182,8 +245,17 @@ pub async fn send(
     // No pooled connection is held while waiting for the writer, which needs one too.
     check_access(&state, body.chat_id, &user).await?;
     validate_content(&body.content)?;
+    let reply_to = match body.reply_to_message_id {
+        None => None,
+        Some(parent) => Some(quoted(&state, body.chat_id, parent).await?),
+    };
 
-    let event = NewEvent::MessageCreated { chat_id: body.chat_id, sender_id: user.id, content: body.content.clone() };
+    let event = NewEvent::MessageCreated {
+        chat_id: body.chat_id,
+        sender_id: user.id,
+        content: body.content.clone(),
+        reply_to: body.reply_to_message_id,
+    };
     let stored = match state.appender.append_idempotent(event, key.clone()).await {
         Ok(Some(stored)) => stored,
         Ok(None) => return Err(anyhow::anyhow!("the log recorded nothing for a new message").into()),
@@ -198,7 +270,20 @@ pub async fn send(
         }
         Err(e) => return Err(e.into()),
     };
-    Ok((StatusCode::CREATED, Json(sent_message(&stored)?)))
+    Ok((StatusCode::CREATED, Json(sent_message(&stored, reply_to)?)))
+}
+
+/// The message `parent` that a new message of chat `chat_id` quotes: 400 unless it is a
+/// message of that chat.
+async fn quoted(state: &AppState, chat_id: i64, parent: i64) -> Result<ReplyPreview> {
+    let sql = format!("SELECT {} FROM messages p WHERE p.id = $1 AND p.chat_id = $2", ReplyPreview::COLUMNS);
+    let client = state.db.get().await?;
+    let row = client.query_opt(&sql, &[&parent, &chat_id]).await?;
+    row.as_ref()
+        .map(ReplyPreview::from_row)
+        .transpose()?
+        .flatten()
+        .ok_or_else(|| AppError::BadRequest(format!("reply_to_message_id {parent} is not a message of chat {chat_id}")))
 }
 
 /// The answer the first request with `key` got, if there was one; 422 if the key was used for
@@ -208,19 +293,22 @@ async fn first_answer(state: &AppState, user: &AuthUser, key: &str, body: &SendM
     let Some(first) = store::find_by_key(&**client, user.id, key).await? else {
         return Ok(None);
     };
-    let same = matches!(&first.data, EventData::MessageCreated { content, .. } if first.chat_id == body.chat_id && *content == body.content);
+    let same = matches!(&first.data, EventData::MessageCreated { content, reply_to_message_id, .. }
+        if first.chat_id == body.chat_id && *content == body.content && *reply_to_message_id == body.reply_to_message_id);
     if !same {
         return Err(AppError::Client(
             StatusCode::UNPROCESSABLE_ENTITY,
             "this Idempotency-Key was already used for a different request; use a new key for a new message".into(),
         ));
     }
-    Ok(Some(sent_message(&first)?))
+    let EventData::MessageCreated { message_id, .. } = first.data else { unreachable!("matched above") };
+    // As it is now: edited, deleted or read since, the retry sees that too.
+    load_message(&**client, message_id).await
 }
 
 /// A `message_created` event as `POST /api/messages` answers it.
-fn sent_message(stored: &StoredEvent) -> Result<SentMessage> {
-    let EventData::MessageCreated { message_id, content } = &stored.data else {
+fn sent_message(stored: &StoredEvent, reply_to: Option<ReplyPreview>) -> Result<SentMessage> {
+    let EventData::MessageCreated { message_id, content, .. } = &stored.data else {
         return Err(anyhow::anyhow!("the log answered a new message with {:?}", stored.data).into());
     };
     let sender_id = stored.actor_id.ok_or_else(|| anyhow::anyhow!("message {message_id} has no sender"))?;
@@ -230,8 +318,61 @@ fn sent_message(stored: &StoredEvent) -> Result<SentMessage> {
         content: content.clone(),
         is_deleted: false,
         created_at: stored.created_at,
+        is_edited: false,
+        edited_at: None,
+        reply_to,
+        read_by: Vec::new(), // markers only point at messages that existed before
     };
     Ok(SentMessage { chat_id: stored.chat_id, message })
+}
+
+/// Replaces the text of the caller's own message. The old text stays in the log; history
+/// shows the new one with `is_edited`. The same text again changes nothing (200, no event).
+#[utoipa::path(put, path = "/api/messages/{id}", tag = "messages", params(("id" = i64, Path)), request_body = EditMessage,
+    responses((status = 200, body = SentMessage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "the message is deleted")))]
+#[tracing::instrument(skip_all, fields(user_id = user.id, message_id = id))]
+pub async fn edit(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParam(id): PathParam<i64>,
+    JsonBody(body): JsonBody<EditMessage>,
+) -> Result<Json<SentMessage>> {
+    if user.is_admin() {
+        return Err(AppError::Forbidden("admins have read-only access and cannot edit messages".into()));
+    }
+    state.limits.check(Limited::Write, user.id)?;
+    let current = {
+        let client = state.db.get().await?;
+        load_message(&**client, id).await?.ok_or_else(|| AppError::NotFound(format!("message {id} does not exist")))?
+    };
+    if current.message.sender_id != user.id {
+        return Err(AppError::Forbidden("only the author can edit a message".into()));
+    }
+    if current.message.is_deleted {
+        return Err(AppError::Conflict(format!("message {id} is deleted and cannot be edited")));
+    }
+    validate_content(&body.content)?;
+    if current.message.content == body.content {
+        return Ok(Json(current));
+    }
+    let event =
+        NewEvent::MessageEdited { chat_id: current.chat_id, actor_id: user.id, message_id: id, content: body.content };
+    match state.appender.append(event).await? {
+        Some(stored) => {
+            let EventData::MessageEdited { content, .. } = stored.data else {
+                return Err(anyhow::anyhow!("the log answered an edit with {:?}", stored.data).into());
+            };
+            let mut message = current.message;
+            (message.content, message.is_edited, message.edited_at) = (content, true, Some(stored.created_at));
+            Ok(Json(SentMessage { chat_id: stored.chat_id, message }))
+        }
+        // A concurrent edit wrote this same text first: answer with the message as it is.
+        None => {
+            let client = state.db.get().await?;
+            Ok(Json(load_message(&**client, id).await?.ok_or_else(|| anyhow::anyhow!("message {id} vanished"))?))
+        }
+    }
 }
 
 /// Soft-deletes the caller's own message; deleting it again is a no-op success.

@@ -5,6 +5,7 @@ mod health;
 mod lessons;
 mod messages;
 pub mod openapi;
+mod reads;
 
 use axum::Router;
 use axum::response::{IntoResponse, Response};
@@ -21,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .merge(health::router())
         .merge(chats::router())
         .merge(messages::router())
+        .merge(reads::router())
         .merge(lessons::router())
         .merge(openapi::router())
 }

@@ -15,7 +15,10 @@ use crate::AppState;
         super::chats::list_all_chats,
         super::messages::history,
         super::messages::send,
+        super::messages::edit,
         super::messages::remove,
+        super::reads::mark_read,
+        super::reads::unread_count,
         super::lessons::complete,
         crate::realtime::stream::stream,
         super::health::healthz,
@@ -25,6 +28,11 @@ use crate::AppState;
         crate::auth::session::dev_login,
         crate::auth::session::dev_users,
     ),
+    components(schemas(
+        crate::realtime::frames::MessageEvent,
+        crate::realtime::frames::MessageDeletedEvent,
+        crate::realtime::frames::MessagesReadEvent,
+    )),
     modifiers(&Security),
     security(("bearer" = []), ("cookie" = []))
 )]

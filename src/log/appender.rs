@@ -41,6 +41,8 @@ pub enum Refusal {
     InvalidContent,
     NotAllowed,
     NotFound,
+    /// The event does not fit the state it is about (editing a deleted message).
+    Conflict,
 }
 
 impl From<tokio_postgres::Error> for AppendError {
@@ -53,6 +55,7 @@ impl From<tokio_postgres::Error> for AppendError {
             c if *c == SqlState::CHECK_VIOLATION => Refusal::InvalidContent,
             c if *c == SqlState::INSUFFICIENT_PRIVILEGE => Refusal::NotAllowed,
             c if *c == SqlState::NO_DATA_FOUND => Refusal::NotFound,
+            c if *c == SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE => Refusal::Conflict,
             c if *c == SqlState::UNIQUE_VIOLATION && db.constraint() == Some("events_idempotency") => {
                 return Self::Duplicate;
             }

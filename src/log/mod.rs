@@ -26,6 +26,8 @@ pub enum EventType {
     ChatCreated,
     MessageCreated,
     MessageDeleted,
+    MessageEdited,
+    ChatRead,
 }
 
 impl EventType {
@@ -34,6 +36,8 @@ impl EventType {
             Self::ChatCreated => "chat_created",
             Self::MessageCreated => "message_created",
             Self::MessageDeleted => "message_deleted",
+            Self::MessageEdited => "message_edited",
+            Self::ChatRead => "chat_read",
         }
     }
 }
@@ -45,6 +49,8 @@ impl std::str::FromStr for EventType {
             "chat_created" => Ok(Self::ChatCreated),
             "message_created" => Ok(Self::MessageCreated),
             "message_deleted" => Ok(Self::MessageDeleted),
+            "message_edited" => Ok(Self::MessageEdited),
+            "chat_read" => Ok(Self::ChatRead),
             other => Err(anyhow::anyhow!("unknown event type {other:?}")),
         }
     }
@@ -55,19 +61,57 @@ crate::db::text_column!(EventType);
 /// An event the application asks the log to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NewEvent {
-    MessageCreated { chat_id: i64, sender_id: i64, content: String },
-    MessageDeleted { chat_id: i64, actor_id: i64, message_id: i64 },
+    /// A message, possibly answering another one of the same chat (`reply_to`).
+    MessageCreated {
+        chat_id: i64,
+        sender_id: i64,
+        content: String,
+        reply_to: Option<i64>,
+    },
+    MessageDeleted {
+        chat_id: i64,
+        actor_id: i64,
+        message_id: i64,
+    },
+    /// A new text for a message, by its author.
+    MessageEdited {
+        chat_id: i64,
+        actor_id: i64,
+        message_id: i64,
+        content: String,
+    },
+    /// The reader's marker moves forward to `up_to_message_id`.
+    ChatRead {
+        chat_id: i64,
+        reader_id: i64,
+        up_to_message_id: i64,
+    },
 }
 
 impl NewEvent {
     /// The row this event becomes: chat, actor, type and payload.
     fn columns(&self) -> (i64, i64, EventType, serde_json::Value) {
         match self {
-            Self::MessageCreated { chat_id, sender_id, content } => {
+            Self::MessageCreated { chat_id, sender_id, content, reply_to: None } => {
                 (*chat_id, *sender_id, EventType::MessageCreated, serde_json::json!({ "content": content }))
             }
+            Self::MessageCreated { chat_id, sender_id, content, reply_to: Some(parent) } => (
+                *chat_id,
+                *sender_id,
+                EventType::MessageCreated,
+                serde_json::json!({ "content": content, "reply_to_message_id": parent }),
+            ),
             Self::MessageDeleted { chat_id, actor_id, message_id } => {
                 (*chat_id, *actor_id, EventType::MessageDeleted, serde_json::json!({ "message_id": message_id }))
+            }
+            Self::MessageEdited { chat_id, actor_id, message_id, content } => (
+                *chat_id,
+                *actor_id,
+                EventType::MessageEdited,
+                serde_json::json!({ "message_id": message_id, "content": content }),
+            ),
+            Self::ChatRead { chat_id, reader_id, up_to_message_id } => {
+                (*chat_id, *reader_id, EventType::ChatRead, serde_json::json!({ "up_to_message_id": up_to_message_id }))
             }
         }
     }
@@ -77,9 +121,27 @@ impl NewEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventData {
-    ChatCreated { student_id: i64, teacher_id: i64 },
-    MessageCreated { message_id: i64, content: String },
-    MessageDeleted { message_id: i64 },
+    ChatCreated {
+        student_id: i64,
+        teacher_id: i64,
+    },
+    MessageCreated {
+        message_id: i64,
+        content: String,
+        /// Absent from messages written before replies existed.
+        #[serde(default)]
+        reply_to_message_id: Option<i64>,
+    },
+    MessageDeleted {
+        message_id: i64,
+    },
+    MessageEdited {
+        message_id: i64,
+        content: String,
+    },
+    ChatRead {
+        up_to_message_id: i64,
+    },
 }
 
 /// One row of the log.
@@ -116,13 +178,26 @@ impl StoredEvent {
     fn answers(&self, new: &NewEvent) -> bool {
         match (new, &self.data) {
             (
-                NewEvent::MessageCreated { chat_id, sender_id, content },
-                EventData::MessageCreated { content: c, .. },
-            ) => *chat_id == self.chat_id && Some(*sender_id) == self.actor_id && content == c,
+                NewEvent::MessageCreated { chat_id, sender_id, content, reply_to },
+                EventData::MessageCreated { content: c, reply_to_message_id, .. },
+            ) => {
+                *chat_id == self.chat_id
+                    && Some(*sender_id) == self.actor_id
+                    && content == c
+                    && reply_to == reply_to_message_id
+            }
             (
                 NewEvent::MessageDeleted { chat_id, actor_id, message_id },
                 EventData::MessageDeleted { message_id: m },
             ) => *chat_id == self.chat_id && Some(*actor_id) == self.actor_id && message_id == m,
+            (
+                NewEvent::MessageEdited { chat_id, actor_id, message_id, content },
+                EventData::MessageEdited { message_id: m, content: c },
+            ) => *chat_id == self.chat_id && Some(*actor_id) == self.actor_id && message_id == m && content == c,
+            (
+                NewEvent::ChatRead { chat_id, reader_id, up_to_message_id },
+                EventData::ChatRead { up_to_message_id: u },
+            ) => *chat_id == self.chat_id && Some(*reader_id) == self.actor_id && up_to_message_id == u,
             _ => false,
         }
     }

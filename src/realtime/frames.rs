@@ -10,32 +10,92 @@ use tokio_postgres::GenericClient;
 
 use super::hub::{Dispatch, Frames};
 use crate::log::{EventData, StoredEvent};
-use crate::views::{AdminChat, ChatSummary, Person};
+use crate::views::{AdminChat, ChatSummary, Person, ReplyPreview};
 
 pub fn frame(position: i64, event: &str, data: &impl Serialize) -> Bytes {
     let json = serde_json::to_string(data).unwrap_or_else(|_| "{}".into());
     Bytes::from(format!("id: {position}\nevent: {event}\ndata: {json}\n\n"))
 }
 
-#[derive(Serialize)]
-struct NewMessage<'a> {
-    chat_id: i64,
-    message: MessageBody<'a>,
+/// The data of `new_message` and `message_edited`: the message as history shows it, without
+/// `is_deleted` (always false here) and `read_by` (nobody has read a new message yet; an edit
+/// does not change who has).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MessageEvent<'a> {
+    pub chat_id: i64,
+    pub message: MessageBody<'a>,
 }
 
-#[derive(Serialize)]
-struct MessageBody<'a> {
-    id: i64,
-    sender_id: Option<i64>,
-    content: &'a str,
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MessageBody<'a> {
+    pub id: i64,
+    pub sender_id: Option<i64>,
+    /// The text: for `message_edited`, the new one.
+    pub content: &'a str,
     #[serde(with = "time::serde::rfc3339")]
-    created_at: OffsetDateTime,
+    pub created_at: OffsetDateTime,
+    pub is_edited: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub edited_at: Option<OffsetDateTime>,
+    pub reply_to: Option<ReplyPreview>,
 }
 
-#[derive(Serialize)]
-struct MessageDeleted {
-    chat_id: i64,
-    message_id: i64,
+/// The data of `messages_read`: `user_id` has read the chat up to `up_to_message_id`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MessagesReadEvent {
+    pub chat_id: i64,
+    pub user_id: Option<i64>,
+    pub up_to_message_id: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub read_at: OffsetDateTime,
+}
+
+/// What a message's frame needs beyond its event: who wrote it and when (for an edit, whose
+/// event has neither), and the message it answers as it is now.
+struct MessageFacts {
+    sender_id: i64,
+    created_at: OffsetDateTime,
+    reply_to: Option<ReplyPreview>,
+}
+
+/// Messages edited, or written as replies, in a batch: their facts, in one query.
+async fn message_facts(
+    client: &impl GenericClient,
+    events: &[StoredEvent],
+) -> anyhow::Result<HashMap<i64, MessageFacts>> {
+    let ids: Vec<i64> = events
+        .iter()
+        .filter_map(|e| match e.data {
+            EventData::MessageCreated { message_id, reply_to_message_id: Some(_), .. } => Some(message_id),
+            EventData::MessageEdited { message_id, .. } => Some(message_id),
+            _ => None,
+        })
+        .collect();
+    let mut facts = HashMap::new();
+    if ids.is_empty() {
+        return Ok(facts);
+    }
+    let sql = format!(
+        "SELECT m.id, m.sender_id, m.created_at, {} FROM messages m
+         LEFT JOIN messages p ON p.id = m.reply_to_id WHERE m.id = ANY($1)",
+        ReplyPreview::COLUMNS
+    );
+    for row in client.query(&sql, &[&ids]).await? {
+        let fact = MessageFacts {
+            sender_id: row.get("sender_id"),
+            created_at: row.get("created_at"),
+            reply_to: ReplyPreview::from_row(&row)?,
+        };
+        facts.insert(row.get("id"), fact);
+    }
+    Ok(facts)
+}
+
+/// The data of `message_deleted`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MessageDeletedEvent {
+    pub chat_id: i64,
+    pub message_id: i64,
 }
 
 #[derive(Serialize)]
@@ -43,8 +103,9 @@ struct ChatCreated<T> {
     chat: T,
 }
 
-/// Encodes a batch of log events. `chat_created` needs the participants' names, looked up
-/// in one query for the whole batch.
+/// Encodes a batch of log events. `chat_created` needs the participants' names, an edit its
+/// message's author and time, a reply the message it quotes: each looked up in one query for
+/// the whole batch, and only when the batch has such events.
 pub async fn encode(client: &impl GenericClient, events: &[StoredEvent]) -> anyhow::Result<Vec<Dispatch>> {
     let people: Vec<i64> = events
         .iter()
@@ -61,20 +122,62 @@ pub async fn encode(client: &impl GenericClient, events: &[StoredEvent]) -> anyh
                 .insert(row.get("id"), Person { id: row.get("id"), name: row.get("name"), role: row.try_get("role")? });
         }
     }
-    events.iter().map(|event| dispatch(event, &names)).collect()
+    let facts = message_facts(client, events).await?;
+    events.iter().map(|event| dispatch(event, &names, &facts)).collect()
 }
 
-fn dispatch(event: &StoredEvent, names: &HashMap<i64, Person>) -> anyhow::Result<Dispatch> {
+fn dispatch(
+    event: &StoredEvent,
+    names: &HashMap<i64, Person>,
+    facts: &HashMap<i64, MessageFacts>,
+) -> anyhow::Result<Dispatch> {
     let (position, chat_id) = (event.position, event.chat_id);
     let (joined, frames) = match &event.data {
-        EventData::MessageCreated { message_id, content } => {
-            let message =
-                MessageBody { id: *message_id, sender_id: event.actor_id, content, created_at: event.created_at };
-            (vec![], Frames::Shared(frame(position, "new_message", &NewMessage { chat_id, message })))
+        EventData::MessageCreated { message_id, content, reply_to_message_id } => {
+            let reply_to = match reply_to_message_id {
+                None => None,
+                Some(_) => facts.get(message_id).and_then(|f| f.reply_to.clone()),
+            };
+            let message = MessageBody {
+                id: *message_id,
+                sender_id: event.actor_id,
+                content,
+                created_at: event.created_at,
+                is_edited: false,
+                edited_at: None,
+                reply_to,
+            };
+            (vec![], Frames::Shared(frame(position, "new_message", &MessageEvent { chat_id, message })))
+        }
+        EventData::MessageEdited { message_id, content } => {
+            let fact = facts.get(message_id).ok_or_else(|| anyhow::anyhow!("edited message {message_id} not found"))?;
+            let message = MessageBody {
+                id: *message_id,
+                sender_id: Some(fact.sender_id),
+                content,
+                created_at: fact.created_at,
+                is_edited: true,
+                edited_at: Some(event.created_at),
+                reply_to: fact.reply_to.clone(),
+            };
+            (vec![], Frames::Shared(frame(position, "message_edited", &MessageEvent { chat_id, message })))
+        }
+        EventData::ChatRead { up_to_message_id } => {
+            let read = MessagesReadEvent {
+                chat_id,
+                user_id: event.actor_id,
+                up_to_message_id: *up_to_message_id,
+                read_at: event.created_at,
+            };
+            (vec![], Frames::Shared(frame(position, "messages_read", &read)))
         }
         EventData::MessageDeleted { message_id } => (
             vec![],
-            Frames::Shared(frame(position, "message_deleted", &MessageDeleted { chat_id, message_id: *message_id })),
+            Frames::Shared(frame(
+                position,
+                "message_deleted",
+                &MessageDeletedEvent { chat_id, message_id: *message_id },
+            )),
         ),
         EventData::ChatCreated { student_id, teacher_id } => {
             let person = |id: &i64| {
@@ -82,7 +185,13 @@ fn dispatch(event: &StoredEvent, names: &HashMap<i64, Person>) -> anyhow::Result
             };
             let (student, teacher) = (person(student_id)?, person(teacher_id)?);
             let view = |other: &Person| {
-                let chat = ChatSummary { id: chat_id, participant: other.clone(), last_message: None, unread_count: 0 };
+                let chat = ChatSummary {
+                    id: chat_id,
+                    participant: other.clone(),
+                    last_message: None,
+                    unread_count: 0,
+                    last_read_message_id: 0,
+                };
                 frame(position, "chat_created", &ChatCreated { chat })
             };
             let users = vec![(*student_id, view(&teacher)), (*teacher_id, view(&student))];

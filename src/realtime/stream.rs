@@ -41,8 +41,17 @@ struct Reset<'a> {
     reason: &'a str,
 }
 
-/// The caller's events as `text/event-stream`: `new_message`, `message_deleted`,
-/// `chat_created`, each with `id: <log position>`; `reset` when the resume point is unusable.
+/// The caller's events as `text/event-stream`. Each log event has `id: <log position>`, an
+/// `event:` name and one line of JSON `data:`:
+///
+/// - `new_message`: a `MessageEvent` (a message was sent)
+/// - `message_edited`: a `MessageEvent` with the new text, `is_edited: true`, `edited_at`
+/// - `message_deleted`: a `MessageDeletedEvent`
+/// - `messages_read`: a `MessagesReadEvent` (a participant's read marker moved; the reader's
+///   own other tabs get it too)
+/// - `chat_created`: `{"chat": ChatSummary}` for its participants, `{"chat": AdminChat}` for admins
+///
+/// and, without an id, `reset` (`{"reason"}`) when the resume point is unusable.
 #[utoipa::path(get, path = "/api/events/chat", tag = "events", params(StreamQuery),
     responses((status = 200, content_type = "text/event-stream", description = "the event stream"),
               (status = 401, body = crate::error::ErrorBody)))]

@@ -72,8 +72,12 @@ async fn a_bad_event_in_a_batch_does_not_fail_the_others() {
     let pool = tutorchat::db::connect(&app.database, 2).await.expect("pool");
     let config = AppendConfig { mode: AppendMode::Batched, max_batch: 64, linger: Duration::from_millis(100) };
     let appender = Appender::start(pool, config);
-    let event =
-        |sender_id: i64, content: &str| NewEvent::MessageCreated { chat_id: chat, sender_id, content: content.into() };
+    let event = |sender_id: i64, content: &str| NewEvent::MessageCreated {
+        chat_id: chat,
+        sender_id,
+        content: content.into(),
+        reply_to: None,
+    };
     let results = futures::future::join_all([
         appender.append(event(student.id, "one")),
         appender.append(event(outsider.id, "not a participant")),

@@ -64,9 +64,9 @@ async fn projections_follow_appends_in_the_same_transaction() {
     let appended = events::append(
         &tx,
         &[
-            NewEvent::MessageCreated { chat_id: chat, sender_id: student.id, content: "one".into() },
-            NewEvent::MessageCreated { chat_id: chat, sender_id: teacher.id, content: "two".into() },
-            NewEvent::MessageCreated { chat_id: chat, sender_id: student.id, content: "three".into() },
+            NewEvent::MessageCreated { chat_id: chat, sender_id: student.id, content: "one".into(), reply_to: None },
+            NewEvent::MessageCreated { chat_id: chat, sender_id: teacher.id, content: "two".into(), reply_to: None },
+            NewEvent::MessageCreated { chat_id: chat, sender_id: student.id, content: "three".into(), reply_to: None },
         ],
     )
     .await
@@ -132,9 +132,23 @@ async fn the_log_refuses_what_the_rules_forbid() {
     let chat = app.chat(&teacher, &student).await;
     let message = app.send(&student, chat, "mine").await;
     let cases = [
-        (NewEvent::MessageCreated { chat_id: chat, sender_id: outsider.id, content: "hi".into() }, "not a participant"),
-        (NewEvent::MessageCreated { chat_id: chat, sender_id: student.id, content: " \n\t".into() }, "whitespace"),
-        (NewEvent::MessageCreated { chat_id: chat, sender_id: student.id, content: "x".repeat(10_001) }, "1 to 10000"),
+        (
+            NewEvent::MessageCreated { chat_id: chat, sender_id: outsider.id, content: "hi".into(), reply_to: None },
+            "not a participant",
+        ),
+        (
+            NewEvent::MessageCreated { chat_id: chat, sender_id: student.id, content: " \n\t".into(), reply_to: None },
+            "whitespace",
+        ),
+        (
+            NewEvent::MessageCreated {
+                chat_id: chat,
+                sender_id: student.id,
+                content: "x".repeat(10_001),
+                reply_to: None,
+            },
+            "1 to 10000",
+        ),
         (NewEvent::MessageDeleted { chat_id: chat, actor_id: teacher.id, message_id: message }, "only the author"),
         (NewEvent::MessageDeleted { chat_id: chat, actor_id: student.id, message_id: 987654 }, "does not exist"),
     ];
@@ -159,12 +173,14 @@ async fn a_reader_never_skips_an_event_that_commits_out_of_order() {
 
     let mut t1_client = connect(&app.database).await;
     let t1 = t1_client.transaction().await.expect("begin T1");
-    let t1_event =
-        events::append(&t1, &[NewEvent::MessageCreated { chat_id: chat, sender_id: student.id, content: "T1".into() }])
-            .await
-            .expect("T1 appends")[0]
-            .clone()
-            .expect("stored");
+    let t1_event = events::append(
+        &t1,
+        &[NewEvent::MessageCreated { chat_id: chat, sender_id: student.id, content: "T1".into(), reply_to: None }],
+    )
+    .await
+    .expect("T1 appends")[0]
+        .clone()
+        .expect("stored");
 
     let database = app.database.clone();
     let t2 = tokio::spawn(async move {
@@ -172,7 +188,7 @@ async fn a_reader_never_skips_an_event_that_commits_out_of_order() {
         let tx = client.transaction().await.expect("begin T2");
         let event = events::append(
             &tx,
-            &[NewEvent::MessageCreated { chat_id: chat, sender_id: teacher.id, content: "T2".into() }],
+            &[NewEvent::MessageCreated { chat_id: chat, sender_id: teacher.id, content: "T2".into(), reply_to: None }],
         )
         .await
         .expect("T2 appends")[0]
@@ -217,7 +233,12 @@ async fn read_after_pages_through_the_log_in_order() {
     let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
     let chat = app.chat(&teacher, &student).await;
     let batch: Vec<NewEvent> = (0..25)
-        .map(|i| NewEvent::MessageCreated { chat_id: chat, sender_id: student.id, content: format!("m{i}") })
+        .map(|i| NewEvent::MessageCreated {
+            chat_id: chat,
+            sender_id: student.id,
+            content: format!("m{i}"),
+            reply_to: None,
+        })
         .collect();
     events::append(&app.sql, &batch).await.expect("append");
     let (mut cursor, mut contents) = (0, Vec::new());
@@ -256,7 +277,12 @@ async fn each_append_statement_notifies_once_with_its_last_position() {
     listener.batch_execute(&format!("LISTEN {}", events::CHANNEL)).await.expect("listen");
 
     let batch: Vec<NewEvent> = (0..3)
-        .map(|i| NewEvent::MessageCreated { chat_id: chat, sender_id: student.id, content: format!("m{i}") })
+        .map(|i| NewEvent::MessageCreated {
+            chat_id: chat,
+            sender_id: student.id,
+            content: format!("m{i}"),
+            reply_to: None,
+        })
         .collect();
     let appended = events::append(&app.sql, &batch).await.expect("append");
     let single = events::append(&app.sql, &batch[..1]).await.expect("append");

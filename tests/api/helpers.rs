@@ -196,6 +196,47 @@ impl TestApp {
         response.json::<Value>().await.expect("json")["id"].as_i64().expect("message id")
     }
 
+    /// `POST /api/chats/{chat}/read`, with `{"up_to_message_id": up_to}` or no body.
+    pub async fn read(&self, user: &User, chat_id: i64, up_to: Option<i64>) -> reqwest::Response {
+        let request = self.http.post(self.url(&format!("/api/chats/{chat_id}/read"))).bearer_auth(&user.token);
+        let request = match up_to {
+            Some(id) => request.json(&json!({ "up_to_message_id": id })),
+            None => request,
+        };
+        request.send().await.expect("POST read")
+    }
+
+    /// `PUT /api/messages/{id}` with the new text.
+    pub async fn edit(&self, user: &User, id: i64, content: &str) -> reqwest::Response {
+        self.http
+            .put(self.url(&format!("/api/messages/{id}")))
+            .bearer_auth(&user.token)
+            .json(&json!({ "content": content }))
+            .send()
+            .await
+            .expect("PUT message")
+    }
+
+    /// Posts a reply to `parent`.
+    pub async fn post_reply(&self, user: &User, chat_id: i64, content: &str, parent: i64) -> reqwest::Response {
+        self.http
+            .post(self.url("/api/messages"))
+            .bearer_auth(&user.token)
+            .json(&json!({ "chat_id": chat_id, "content": content, "reply_to_message_id": parent }))
+            .send()
+            .await
+            .expect("POST /api/messages")
+    }
+
+    /// The caller's `unread_count` for `chat_id` in `GET /api/chats`.
+    pub async fn unread(&self, user: &User, chat_id: i64) -> i64 {
+        let (status, body) = status_and_json(self.get("/api/chats", user).send().await.expect("GET /api/chats")).await;
+        assert_eq!(status, 200, "{body}");
+        let chats = body["chats"].as_array().expect("chats");
+        let chat = chats.iter().find(|c| c["id"].as_i64() == Some(chat_id)).expect("the chat is listed");
+        chat["unread_count"].as_i64().expect("unread_count")
+    }
+
     pub async fn delete_message(&self, user: &User, id: i64) -> reqwest::Response {
         self.http
             .delete(self.url(&format!("/api/messages/{id}")))

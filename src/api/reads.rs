@@ -1,0 +1,106 @@
+//! Read markers and unread counts. A participant's marker is the newest message id they have
+//! read; moving it appends a `chat_read` event, and the log's trigger keeps every
+//! participant's unread count (`sql/V7__reads_edits_replies.sql`).
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+
+use super::messages::check_access;
+use crate::auth::AuthUser;
+use crate::error::ErrorBody;
+use crate::extract::{OptionalJsonBody, PathParam};
+use crate::limits::Limited;
+use crate::log::NewEvent;
+use crate::{AppError, AppState, Result};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/chats/{chat_id}/read", post(mark_read)).route("/api/unread-count", get(unread_count))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ReadUpTo {
+    /// A message of this chat (deleted or not); default: its newest message.
+    pub up_to_message_id: Option<i64>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UnreadCount {
+    /// Messages from others after the caller's read markers, over all the caller's chats.
+    pub unread_count: i64,
+    /// Chats with at least one of them.
+    pub chats: i64,
+}
+
+/// Marks the chat read up to a message (default: its newest). Markers only move forward: an
+/// older id changes nothing and still answers 204. Admins read without a marker (403).
+#[utoipa::path(post, path = "/api/chats/{chat_id}/read", tag = "chats", params(("chat_id" = i64, Path)),
+    request_body(content = Option<ReadUpTo>, description = "optional"),
+    responses((status = 204, description = "the marker is at or past the message"), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
+pub async fn mark_read(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParam(chat_id): PathParam<i64>,
+    OptionalJsonBody(body): OptionalJsonBody<ReadUpTo>,
+) -> Result<StatusCode> {
+    if user.is_admin() {
+        return Err(AppError::Forbidden("admins read without a read marker: only participants mark chats read".into()));
+    }
+    state.limits.check(Limited::Write, user.id)?;
+    check_access(&state, chat_id, &user).await?;
+    let requested = body.and_then(|b| b.up_to_message_id);
+    let row = state
+        .db
+        .get()
+        .await?
+        .query_opt(
+            "SELECT c.last_message_id, p.last_read_message_id,
+                    (SELECT m.chat_id FROM messages m WHERE m.id = $3) AS message_chat
+             FROM chats c JOIN chat_participants p ON p.chat_id = c.id AND p.user_id = $2
+             WHERE c.id = $1",
+            &[&chat_id, &user.id, &requested],
+        )
+        .await?
+        .ok_or_else(|| AppError::Forbidden(format!("you are not a participant of chat {chat_id}")))?;
+    let up_to = match requested {
+        Some(id) if row.get::<_, Option<i64>>("message_chat") != Some(chat_id) => {
+            return Err(AppError::BadRequest(format!("up_to_message_id {id} is not a message of chat {chat_id}")));
+        }
+        Some(id) => id,
+        None => match row.get::<_, Option<i64>>("last_message_id") {
+            Some(newest) => newest,
+            None => return Ok(StatusCode::NO_CONTENT), // nothing to read
+        },
+    };
+    if up_to > row.get::<_, i64>("last_read_message_id") {
+        // None: a concurrent read (another tab) moved the marker at least as far.
+        state.appender.append(NewEvent::ChatRead { chat_id, reader_id: user.id, up_to_message_id: up_to }).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller's unread messages over all their chats (participants only).
+#[utoipa::path(get, path = "/api/unread-count", tag = "chats",
+    responses((status = 200, body = UnreadCount), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
+pub async fn unread_count(State(state): State<AppState>, user: AuthUser) -> Result<Json<UnreadCount>> {
+    if user.is_admin() {
+        return Err(AppError::Forbidden("admins have no unread counts: they read without a read marker".into()));
+    }
+    let row = state
+        .db
+        .get()
+        .await?
+        .query_one(
+            "SELECT coalesce(sum(unread_count), 0)::bigint AS unread, count(*) FILTER (WHERE unread_count > 0) AS chats
+             FROM chat_participants WHERE user_id = $1",
+            &[&user.id],
+        )
+        .await?;
+    Ok(Json(UnreadCount { unread_count: row.get("unread"), chats: row.get("chats") }))
+}
