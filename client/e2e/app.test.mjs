@@ -6,14 +6,29 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { CLIENT_DIR, PHONE, RESULTS_DIR, launchBrowser, openPage, startCluster } from './harness.mjs';
+import {
+  CLIENT_DIR,
+  DESKTOP,
+  PHONE,
+  RESULTS_DIR,
+  launchBrowser,
+  openPage,
+  openTab,
+  setHidden,
+  startCluster,
+} from './harness.mjs';
 
 let cluster;
 let browser;
-/** Pages by who is signed in: student (Мария) on A, teacher (Иван) on B, admin on A, alex (phone) on B. */
+/**
+ * Pages by who is signed in: student (Мария) on A and her second tab (studentTab) on B, teacher
+ * (Иван) on B, admin on A, alex (phone) on B, alex again in a Russian browser (russian) on A.
+ */
 const pages = {};
 let chatId; // Мария ↔ Иван
+let alexChat; // Alex ↔ Иван, opened by the phone test
 const sent = {}; // message ids by name
+const adminReads = []; // requests of the admin's page that would mark something read (none)
 
 before(async () => {
   mkdirSync(RESULTS_DIR, { recursive: true });
@@ -61,7 +76,34 @@ async function waitForGone(page, messageId) {
 }
 
 async function waitConnection(page, state) {
-  await page.waitForFunction((state) => document.querySelector('[data-testid="connection"]')?.textContent === state, state);
+  await page.waitForFunction((state) => document.querySelector('[data-testid="connection"]')?.dataset.state === state, state);
+}
+
+/** Waits until the server counts `count` unread messages for the page's user (in `chats` chats). */
+async function waitUnreadCount(page, count, chats = count > 0 ? 1 : 0) {
+  let last;
+  for (let i = 0; i < 100; i++) {
+    last = await api(page, 'GET', '/api/unread-count');
+    if (last.status === 200 && last.body.unread_count === count && last.body.chats === chats) return;
+    await page.waitForTimeout(100);
+  }
+  assert.fail(`GET /api/unread-count: expected ${count} in ${chats} chats, last answer ${JSON.stringify(last)}`);
+}
+
+/** The unread badge of a chat: its exact count (0 without a badge). */
+async function badgeCount(page, id) {
+  const badge = page.getByTestId(`unread-${id}`);
+  return (await badge.count()) === 0 ? 0 : Number(await badge.getAttribute('data-count'));
+}
+
+async function waitTitle(page, title) {
+  await page.waitForFunction((title) => document.title === title, title);
+}
+
+/** Hovers a message and clicks one of its actions (reply, edit, delete). */
+async function messageAction(page, action, id) {
+  await page.getByTestId(`message-${id}`).hover();
+  await page.getByTestId(`${action}-${id}`).click();
 }
 
 async function signIn(page, email) {
@@ -87,7 +129,8 @@ function api(page, method, path, body) {
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
-      return { status: response.status, body: await response.json() };
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : null };
     },
     { method, path, body },
   );
@@ -212,6 +255,9 @@ test('blank and over-long input cannot be sent; the counter counts code points',
 
 test('the admin reads the conversation live and read-only', async () => {
   const page = (pages.admin = await openPage(browser, cluster.a.url));
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && /\/read$/.test(new URL(request.url()).pathname)) adminReads.push(request.url());
+  });
   await signIn(page, 'admin@demo.school');
   const item = page.getByTestId(`chat-${chatId}`);
   await item.waitFor();
@@ -226,7 +272,7 @@ test('the admin reads the conversation live and read-only', async () => {
   assert.equal(await page.locator('[data-testid^="delete-"]').count(), 0);
   await waitConnection(page, 'live');
   // Live for the admin too.
-  const id = await send(pages.teacher, 'Ольга, добрый день! 🙂');
+  const id = (sent.greeting = await send(pages.teacher, 'Ольга, добрый день! 🙂'));
   assert.deepEqual(await waitForMessage(page, 'Ольга, добрый день! 🙂'), [id]);
   await item.filter({ hasText: '7 messages' }).waitFor();
   await screenshot(page, '05-admin-read-only');
@@ -248,6 +294,173 @@ test('the student deletes her message after confirming; it disappears for everyo
   // Only the author gets a delete button.
   assert.equal(await teacher.getByTestId(`delete-${sent.first}`).count(), 0);
   assert.equal(await teacher.getByTestId(`delete-${sent.reply}`).count(), 1);
+});
+
+test('reading: what the student reads in one tab clears the badge in her other tab, and the teacher sees ✓✓', async () => {
+  const { student, teacher } = pages;
+  // A second tab of hers in the same browser, on the other replica: signed in by the same cookie.
+  const tab = (pages.studentTab = await openTab(student, cluster.b.url));
+  await tab.locator('nav[aria-label="Chats"]').waitFor();
+  await tab.getByTestId(`chat-${chatId}`).waitFor();
+  await waitConnection(tab, 'live');
+  // The first tab has the chat open at its bottom, in front: everything so far is read. (The
+  // second tab stays behind it; it gets the events all the same.)
+  await student.bringToFront();
+  assert.equal(await student.evaluate(() => document.visibilityState), 'visible');
+  await waitUnreadCount(tab, 0);
+  assert.equal(await badgeCount(tab, chatId), 0);
+  assert.equal(await tab.title(), 'Tutorchat');
+  // Her own messages: the teacher has had the chat open all along, so they are read (✓✓).
+  const ticks = student.getByTestId(`ticks-${sent.retried}`);
+  await student.locator(`[data-testid="ticks-${sent.retried}"][data-read="true"]`).waitFor();
+  assert.equal(await ticks.getAttribute('aria-label'), 'Read');
+  assert.equal(await student.getByTestId(`message-${sent.retried}`).getAttribute('data-read'), 'true');
+  assert.equal(await student.getByTestId(`ticks-${sent.reply}`).count(), 0, 'no ticks on the messages of others');
+
+  // Her first tab goes to the background: what arrives now is shown there but not read.
+  await setHidden(student, true);
+  const texts = ['Мария, посмотрите ещё задачу 6 🧮', 'И задачу 7 тоже 🙏'];
+  const ids = [];
+  for (const text of texts) ids.push(await send(teacher, text));
+  for (const id of ids) {
+    assert.equal(await teacher.getByTestId(`ticks-${id}`).getAttribute('data-read'), 'false');
+    assert.equal(await teacher.getByTestId(`ticks-${id}`).getAttribute('aria-label'), 'Sent');
+  }
+  await waitForMessage(student, texts[1]);
+  for (const page of [student, tab]) {
+    await page.getByTestId(`unread-${chatId}`).filter({ hasText: '2 unread messages' }).waitFor();
+    await waitTitle(page, '(2) Tutorchat');
+  }
+  await waitUnreadCount(tab, 2);
+  assert.equal(await badgeCount(tab, chatId), 2);
+  await screenshot(tab, '06a-student-second-tab-unread');
+
+  // In front again, at the bottom of the chat: read. Both tabs clear, the teacher sees ✓✓.
+  await setHidden(student, false);
+  for (const page of [student, tab]) {
+    await page.getByTestId(`unread-${chatId}`).waitFor({ state: 'detached' });
+    await waitTitle(page, 'Tutorchat');
+  }
+  for (const id of ids) await teacher.locator(`[data-testid="ticks-${id}"][data-read="true"]`).waitFor();
+  assert.equal(await teacher.getByTestId(`ticks-${ids[1]}`).getAttribute('aria-label'), 'Read');
+  await waitUnreadCount(tab, 0);
+  await screenshot(teacher, '06b-teacher-read-ticks');
+});
+
+test('the teacher edits a message and answers others; the student and the admin see it all live', async () => {
+  const { student, teacher, admin } = pages;
+  const greeting = sent.greeting; // 'Ольга, добрый день! 🙂', Иван's
+  // The student answers it first (her quote will follow the edit). Esc drops a reply.
+  await messageAction(student, 'reply', greeting);
+  const preview = student.getByTestId('reply-preview');
+  await preview.filter({ hasText: 'Ольга, добрый день! 🙂' }).waitFor();
+  assert.match(await preview.innerText(), /Иван Петров/);
+  await student.getByTestId('composer').press('Escape');
+  await preview.waitFor({ state: 'detached' });
+  await messageAction(student, 'reply', greeting);
+  await preview.waitFor();
+  sent.question = await send(student, 'Это мне? 🙂');
+  assert.equal(await preview.count(), 0, 'the quote goes with the message');
+  for (const page of [student, teacher, admin]) {
+    const quote = page.getByTestId(`quote-${sent.question}`);
+    await quote.filter({ hasText: 'Ольга, добрый день! 🙂' }).waitFor();
+    assert.match(await quote.innerText(), /Иван Петров/);
+  }
+
+  // Only its author can edit a message; the admin can neither edit nor answer.
+  assert.equal(await student.getByTestId(`edit-${greeting}`).count(), 0);
+  assert.equal(await student.getByTestId(`edit-${sent.question}`).count(), 1);
+  assert.equal(await admin.locator('[data-testid^="edit-"], [data-testid^="reply-"]').count(), 0);
+
+  // The teacher edits his greeting: Esc cancels, a failure shows why and keeps the text, Enter saves.
+  await messageAction(teacher, 'edit', greeting);
+  const input = teacher.getByTestId('edit-input');
+  assert.equal(await input.inputValue(), 'Ольга, добрый день! 🙂');
+  await input.press('Escape');
+  await input.waitFor({ state: 'detached' });
+  await teacher.route(
+    `**/api/messages/${greeting}`,
+    (route) => route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"the database is unreachable"}' }),
+    { times: 1 },
+  );
+  await messageAction(teacher, 'edit', greeting);
+  await input.fill('Мария, добрый день!');
+  await input.press('Shift+Enter');
+  await teacher.keyboard.insertText('Простите, опечатка 🙂');
+  await input.press('Enter');
+  await teacher.getByTestId('edit-error').filter({ hasText: 'Not saved: the database is unreachable' }).waitFor();
+  await screenshot(teacher, '06c-edit-failed');
+  await input.press('Enter');
+  await input.waitFor({ state: 'detached' });
+  const edited = 'Мария, добрый день!\nПростите, опечатка 🙂';
+  for (const page of [teacher, student, admin]) {
+    assert.deepEqual(await waitForMessage(page, edited), [greeting]);
+    const mark = page.getByTestId(`edited-${greeting}`);
+    assert.equal(await mark.innerText(), 'edited');
+    assert.match(await mark.getAttribute('title'), /^Edited /);
+    await page.getByTestId(`quote-${sent.question}`).filter({ hasText: 'Мария, добрый день!' }).waitFor();
+  }
+  assert.equal(await student.getByTestId(`edited-${sent.question}`).count(), 0);
+
+  // The teacher answers the student's retried message; while it is sent, it shows the quote too.
+  await messageAction(teacher, 'reply', sent.retried);
+  await teacher.route('**/api/messages', async (route) => {
+    await new Promise((r) => setTimeout(r, 400));
+    await route.continue();
+  }, { times: 1 });
+  await teacher.getByTestId('composer').fill('Получил, спасибо! ✅');
+  await teacher.getByTestId('composer').press('Enter');
+  await teacher.getByTestId('message-pending').locator('.quote').filter({ hasText: 'Отправлю ещё раз 🔁' }).waitFor();
+  [sent.answer] = await waitForMessage(teacher, 'Получил, спасибо! ✅');
+  for (const page of [teacher, student, admin]) {
+    assert.deepEqual(await waitForMessage(page, 'Получил, спасибо! ✅'), [sent.answer]);
+    await page.getByTestId(`quote-${sent.answer}`).filter({ hasText: 'Отправлю ещё раз 🔁' }).waitFor();
+  }
+  // Clicking a quote brings the quoted message into view and marks it for a moment.
+  await student.getByTestId(`quote-${sent.answer}`).click();
+  await student.locator(`[data-testid="message-${sent.retried}"].highlight`).waitFor();
+  await screenshot(student, '06d-student-edit-and-replies');
+  await student.locator(`[data-testid="message-${sent.retried}"].highlight`).waitFor({ state: 'detached' });
+  await student.locator('.messages').evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+
+  // A quoted message that is deleted: the quotes say so, live.
+  const draft = await send(student, 'Черновик, сейчас удалю 📝');
+  await waitForMessage(teacher, 'Черновик, сейчас удалю 📝');
+  await messageAction(teacher, 'reply', draft);
+  const why = await send(teacher, 'Что за черновик? 🤔');
+  await student.getByTestId(`quote-${why}`).filter({ hasText: 'Черновик' }).waitFor();
+  await messageAction(student, 'delete', draft);
+  await student.getByTestId('confirm-delete').click();
+  for (const page of [teacher, student, admin]) {
+    await waitForGone(page, draft);
+    const quote = page.getByTestId(`quote-${why}`);
+    await quote.filter({ hasText: 'Message deleted' }).waitFor();
+    assert.equal(await quote.locator('em').innerText(), 'Message deleted');
+  }
+  await screenshot(admin, '06e-admin-edit-and-replies');
+});
+
+test('after a reload the unread badges and the title are what the server counts', async () => {
+  const { student, studentTab: tab, teacher } = pages;
+  await setHidden(student, true);
+  const id = await send(teacher, 'Завтра контрольная, не забудьте 📅');
+  await waitForMessage(student, 'Завтра контрольная, не забудьте 📅');
+  await waitUnreadCount(tab, 1);
+  await tab.reload();
+  await tab.getByTestId(`unread-${chatId}`).filter({ hasText: '1 unread message' }).waitFor();
+  assert.equal(await badgeCount(tab, chatId), 1);
+  await waitTitle(tab, '(1) Tutorchat');
+  assert.match(await tab.getByTestId(`chat-${chatId}`).innerText(), /Завтра контрольная/);
+  await setHidden(student, false);
+  await tab.getByTestId(`unread-${chatId}`).waitFor({ state: 'detached' });
+  await teacher.locator(`[data-testid="ticks-${id}"][data-read="true"]`).waitFor();
+  await waitUnreadCount(tab, 0);
+  await tab.reload();
+  await tab.getByTestId(`chat-${chatId}`).waitFor();
+  assert.equal(await badgeCount(tab, chatId), 0);
+  assert.equal(await tab.title(), 'Tutorchat');
+  // The admin never marks anything read.
+  assert.deepEqual(adminReads, []);
 });
 
 test('a reload keeps the open chat and its history', async () => {
@@ -276,7 +489,7 @@ test('on a phone: a new chat appears live, unread badges count up, older pages l
     }
   }
   assert.equal(lessons.length, 1, 'the scheduled lesson with Alex');
-  const alexChat = lessons[0].chat_id;
+  alexChat = lessons[0].chat_id;
   const item = page.getByTestId(`chat-${alexChat}`);
   await item.filter({ hasText: 'Иван Петров' }).waitFor();
   await pages.teacher.getByTestId(`chat-${alexChat}`).waitFor();
@@ -353,6 +566,74 @@ test('on a phone: a new chat appears live, unread badges count up, older pages l
   // Back to the list.
   await page.getByRole('button', { name: 'Back to chats' }).click();
   await item.waitFor();
+});
+
+test('in Russian: a ru-RU browser gets Russian, plurals agree, and the RU/EN switch changes it and is remembered', async () => {
+  const page = (pages.russian = await openPage(browser, cluster.a.url, { ...DESKTOP, locale: 'ru-RU' }));
+  await page.getByRole('heading', { name: 'Вход' }).waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'ru');
+  assert.match(await page.getByTestId('login-ivan@demo.school').innerText(), /Преподаватель/);
+  assert.match(await page.getByTestId('login-maria@demo.school').innerText(), /Ученик/);
+  assert.match(await page.getByTestId('login-admin@demo.school').innerText(), /Администратор/);
+  assert.equal(await page.getByTestId('lang-ru').getAttribute('aria-pressed'), 'true');
+  await screenshot(page, '08a-ru-sign-in');
+  // The switch works on the sign-in page too.
+  await page.getByTestId('lang-en').click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  assert.match(await page.getByTestId('login-ivan@demo.school').innerText(), /Teacher/);
+  await page.getByTestId('lang-ru').click();
+  await page.getByRole('heading', { name: 'Вход' }).waitFor();
+
+  // Alex (who has read everything) in a Russian browser; Иван writes him, the badge agrees in number.
+  await page.getByTestId('login-alex@demo.school').click();
+  await page.locator('nav[aria-label="Чаты"]').waitFor();
+  await waitConnection(page, 'live');
+  assert.equal(await page.getByTestId('connection').innerText(), 'в сети');
+  await waitUnreadCount(page, 0);
+  const badge = page.getByTestId(`unread-${alexChat}`);
+  const forms = [
+    [1, '1 непрочитанное сообщение'],
+    [2, '2 непрочитанных сообщения'],
+    [5, '5 непрочитанных сообщений'],
+  ];
+  let written = 0;
+  for (const [count, label] of forms) {
+    for (; written < count; written++) {
+      const content = `Урок ${written + 1} 📘`;
+      const answer = await api(pages.teacher, 'POST', '/api/messages', { chat_id: alexChat, content });
+      assert.equal(answer.status, 201);
+    }
+    await badge.filter({ hasText: label }).waitFor();
+    assert.equal(await badge.getAttribute('title'), label);
+  }
+  await waitTitle(page, '(5) Tutorchat');
+  await waitUnreadCount(page, 5);
+  assert.equal(await badgeCount(page, alexChat), 5);
+  assert.match(await page.getByTestId(`chat-${alexChat}`).innerText(), /Преподаватель/);
+  await page.getByRole('button', { name: 'Выйти' }).waitFor();
+  await screenshot(page, '08b-ru-unread');
+
+  // To English at once, and it stays English after a reload.
+  await page.getByTestId('lang-en').click();
+  await badge.filter({ hasText: '5 unread messages' }).waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+  assert.equal(await page.getByTestId('connection').innerText(), 'live');
+  await page.reload();
+  await badge.filter({ hasText: '5 unread messages' }).waitFor();
+  assert.equal(await badgeCount(page, alexChat), 5);
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+
+  // Opening the chat in Russian: days, the pill and the composer speak Russian; reading clears the badge.
+  await page.getByTestId('lang-ru').click();
+  await page.getByTestId(`chat-${alexChat}`).click();
+  await waitForMessage(page, 'Урок 5 📘');
+  await page.getByTestId('composer').and(page.getByPlaceholder('Напишите сообщение…')).waitFor();
+  await page.locator('.day-separator').filter({ hasText: 'Сегодня' }).first().waitFor();
+  await badge.waitFor({ state: 'detached' });
+  await waitUnreadCount(page, 0);
+  await waitTitle(page, 'Tutorchat');
+  await screenshot(page, '08c-ru-conversation');
 });
 
 test('a killed replica: the page shows reconnecting, then live, and misses nothing', async () => {

@@ -202,19 +202,48 @@ export async function launchBrowser() {
 export const DESKTOP = { viewport: { width: 1280, height: 800 } };
 export const PHONE = { viewport: { width: 375, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 
-/** A page in its own browser context (its own cookies), recording console errors. */
+/**
+ * A page in its own browser context (its own cookies), recording uncaught errors. The
+ * browser's language is `options.locale`: English (en-US) unless a test asks for another, as
+ * the app follows it.
+ */
 export async function openPage(browser, baseURL, options = DESKTOP) {
   const context = await browser.newContext({
-    ...options,
-    baseURL,
-    locale: 'en-GB',
+    locale: 'en-US',
     timezoneId: 'Europe/Moscow',
     reducedMotion: 'reduce', // no transitions half-way through in screenshots
+    ...options,
+    baseURL,
   });
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
-  page.errors = [];
-  page.on('pageerror', (error) => page.errors.push(error.message));
+  watchErrors(page);
   await page.goto('/');
   return page;
+}
+
+/** Another tab beside `page`: the same browser context (cookies, language), at `url`. */
+export async function openTab(page, url) {
+  const tab = await page.context().newPage();
+  watchErrors(tab);
+  await tab.goto(url);
+  return tab;
+}
+
+function watchErrors(page) {
+  page.errors = [];
+  page.on('pageerror', (error) => page.errors.push(error.message));
+}
+
+/**
+ * Makes the page believe it is in the background (or in front again): headless Chromium shows
+ * every page, so `document.visibilityState` is overridden and `visibilitychange` dispatched.
+ */
+export async function setHidden(page, hidden) {
+  await page.evaluate((hidden) => {
+    const state = hidden ? 'hidden' : 'visible';
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
 }

@@ -1,6 +1,9 @@
 // The tutorchat REST API, typed. Every call goes through `request`, which sends relative,
 // same-origin requests (the session is an HttpOnly cookie; the browser adds the Origin header
 // the server checks on writes) and turns an `{"error": "..."}` body into a thrown ApiError.
+// Server error messages are shown as they come; only what the client says itself is translated.
+
+import { i18n } from './i18n';
 
 export type Role = 'student' | 'teacher' | 'admin';
 
@@ -17,8 +20,11 @@ export interface DevUser extends Person {
 export interface ChatSummary {
   id: number;
   participant: Person;
-  last_message: { content: string; created_at: string } | null;
+  last_message: { id: number; sender_id: number; content: string; created_at: string } | null;
+  /** Messages of the other participant after the caller's read marker, not deleted. */
   unread_count: number;
+  /** The caller's read marker: the newest message id they have read (0: none). */
+  last_read_message_id: number;
 }
 
 export interface AdminChat {
@@ -28,12 +34,25 @@ export interface AdminChat {
   last_message_at: string | null;
 }
 
+/** The message a reply quotes, as it is now (`content_preview` null once it is deleted). */
+export interface ReplyPreview {
+  id: number;
+  sender_id: number;
+  content_preview: string | null;
+  is_deleted: boolean;
+}
+
 export interface HistoryMessage {
   id: number;
   sender_id: number;
   content: string;
   is_deleted: boolean;
   created_at: string;
+  is_edited: boolean;
+  edited_at: string | null;
+  reply_to: ReplyPreview | null;
+  /** The chat's other participants whose read marker covers this message. */
+  read_by: number[];
 }
 
 export interface SentMessage extends HistoryMessage {
@@ -63,7 +82,7 @@ export function isUnauthorized(error: unknown): boolean {
 /** A message fit to show a person, whatever was thrown. */
 export function errorText(error: unknown): string {
   if (error instanceof ApiError) return error.message;
-  if (error instanceof TypeError) return 'Cannot reach the server. Check your connection.';
+  if (error instanceof TypeError) return i18n.t('errors.unreachable');
   if (error instanceof Error) return error.message;
   return String(error);
 }
@@ -93,7 +112,7 @@ async function request<T>(
     const message =
       typeof parsed === 'object' && parsed !== null && 'error' in parsed && typeof parsed.error === 'string'
         ? parsed.error
-        : `The server answered ${response.status} ${response.statusText}`.trim();
+        : i18n.t('errors.status', { status: response.status, statusText: response.statusText }).trim();
     throw new ApiError(response.status, message);
   }
   const header = response.headers.get('x-event-position');
@@ -145,9 +164,25 @@ export async function messages(
  * answer sends the same key, and the server answers with the message the first attempt
  * created instead of creating a second one.
  */
-export async function sendMessage(chatId: number, content: string, idempotencyKey: string): Promise<SentMessage> {
+export async function sendMessage(
+  chatId: number,
+  content: string,
+  idempotencyKey: string,
+  replyToId: number | null = null,
+): Promise<SentMessage> {
   const headers = { 'idempotency-key': idempotencyKey };
-  return (await request<SentMessage>('POST', '/api/messages', { chat_id: chatId, content }, headers)).data;
+  const body = { chat_id: chatId, content, ...(replyToId === null ? {} : { reply_to_message_id: replyToId }) };
+  return (await request<SentMessage>('POST', '/api/messages', body, headers)).data;
+}
+
+/** Replaces the text of one of our messages; answers the message as it is now. */
+export async function editMessage(id: number, content: string): Promise<SentMessage> {
+  return (await request<SentMessage>('PUT', `/api/messages/${id}`, { content })).data;
+}
+
+/** Moves our read marker in a chat forward to `upToId` (the server ignores a step back). */
+export async function markRead(chatId: number, upToId: number): Promise<void> {
+  await request<void>('POST', `/api/chats/${chatId}/read`, { up_to_message_id: upToId });
 }
 
 export async function deleteMessage(id: number): Promise<void> {

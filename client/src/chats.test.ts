@@ -7,21 +7,28 @@ import {
   type ChatListAction,
   chatListReducer,
   chatTitle,
+  documentTitle,
   fromAdminChat,
   fromSummary,
   initialChatList,
+  needsRefetch,
+  ownReadOutcome,
+  unreadTotal,
 } from './chats';
 
 const ME = 1;
 const ivan = { id: 2, name: 'Иван Петров', role: 'teacher' as const };
 const alex = { id: 3, name: 'Alex Kim', role: 'student' as const };
 
-function summary(id: number, unread = 0, at: string | null = null): ChatSummary {
+/** A chat whose last message has id `id * 10` (from the other participant). */
+function summary(id: number, unread = 0, at: string | null = null, lastRead = 0): ChatSummary {
+  const other = id === 10 ? ivan : alex;
   return {
     id,
-    participant: id === 10 ? ivan : alex,
-    last_message: at ? { content: `last of ${id}`, created_at: at } : null,
+    participant: other,
+    last_message: at ? { id: id * 10, sender_id: other.id, content: `last of ${id}`, created_at: at } : null,
     unread_count: unread,
+    last_read_message_id: lastRead,
   };
 }
 
@@ -32,34 +39,46 @@ function run(actions: ChatListAction[], start: ChatList = initialChatList): Chat
 const order = (state: ChatList) => state.items.map((i) => i.id);
 const item = (state: ChatList, id: number) => state.items.find((i) => i.id === id)!;
 
-const snapshot = (items: ChatItem[], position = 100, openChatId: number | null = null): ChatListAction => ({
+const snapshot = (items: ChatItem[], position = 100): ChatListAction => ({
   type: 'snapshot',
   items,
   position,
   mode: 'replace',
-  openChatId,
 });
 
-const message = (chatId: number, position: number, senderId = ivan.id, openChatId: number | null = null) =>
+/** Message `position * 10` at log `position`. */
+const message = (chatId: number, position: number, senderId = ivan.id, readingChatId: number | null = null) =>
   ({
     type: 'newMessage',
     chatId,
-    message: { senderId, content: `at ${position}`, createdAt: `2025-01-17T16:00:${String(position % 60).padStart(2, '0')}Z` },
+    message: {
+      id: position * 10,
+      senderId,
+      content: `at ${position}`,
+      createdAt: `2025-01-17T16:00:${String(position % 60).padStart(2, '0')}Z`,
+    },
     position,
     me: ME,
-    openChatId,
+    readingChatId,
   }) as const;
+
+const read = (chatId: number, upTo: number, position: number | null = null): ChatListAction => ({
+  type: 'read',
+  chatId,
+  upTo,
+  position,
+});
 
 const twoChats = () =>
   run([snapshot([fromSummary(summary(10, 2, '2025-01-17T15:00:00Z')), fromSummary(summary(11, 0, '2025-01-16T15:00:00Z'))])]);
 
 describe('chat list', () => {
-  it('loads a snapshot; the open chat counts as read', () => {
-    const state = run([snapshot([fromSummary(summary(10, 2)), fromSummary(summary(11, 4))], 100, 11)]);
+  it("loads a snapshot with the server's unread counts and our read markers", () => {
+    const state = run([snapshot([fromSummary(summary(10, 2)), fromSummary(summary(11, 4, null, 37))], 100)]);
     expect(state.status).toBe('ready');
     expect(order(state)).toEqual([10, 11]);
-    expect(item(state, 10).unread).toBe(2);
-    expect(item(state, 11).unread).toBe(0);
+    expect(item(state, 10)).toMatchObject({ unread: 2, lastReadId: 0 });
+    expect(item(state, 11)).toMatchObject({ unread: 4, lastReadId: 37 });
   });
 
   it('moves a chat with a new message to the top and bumps its badge', () => {
@@ -68,9 +87,9 @@ describe('chat list', () => {
     expect(item(state, 11)).toMatchObject({ unread: 1, lastMessage: { content: 'at 101' }, position: 101 });
   });
 
-  it('does not bump the badge of the open chat, nor for our own messages', () => {
-    const open = run([message(11, 101, alex.id, 11)], twoChats());
-    expect(item(open, 11).unread).toBe(0);
+  it('does not bump the badge of the chat being read, nor for our own messages', () => {
+    const reading = run([message(11, 101, alex.id, 11)], twoChats());
+    expect(item(reading, 11).unread).toBe(0);
     const own = run([message(10, 102, ME)], twoChats());
     expect(item(own, 10).unread).toBe(2);
     expect(order(own)).toEqual([10, 11]);
@@ -87,9 +106,60 @@ describe('chat list', () => {
     expect(item(state, 11).unread).toBe(1);
   });
 
-  it('marks a chat read when it is opened', () => {
-    const state = run([{ type: 'read', chatId: 10 }], twoChats());
-    expect(item(state, 10).unread).toBe(0);
+  it('clears the badge when we read up to the last message, and moves the marker forward only', () => {
+    const state = run([read(10, 100)], twoChats());
+    expect(item(state, 10)).toMatchObject({ unread: 0, lastReadId: 100 });
+    const back = run([read(10, 40)], state);
+    expect(item(back, 10)).toMatchObject({ unread: 0, lastReadId: 100 });
+  });
+
+  it('keeps the count of a partial read but moves the marker and asks for the exact count', () => {
+    const state = run([read(10, 95)], twoChats());
+    expect(item(state, 10)).toMatchObject({ unread: 2, lastReadId: 95, unreadStale: true });
+    expect(needsRefetch(state)).toBe(true);
+    expect(needsRefetch(twoChats())).toBe(false);
+  });
+
+  it("applies messages_read for us once, and not when a snapshot read after it shows it", () => {
+    const live = run([read(10, 100, 101)], twoChats());
+    expect(item(live, 10)).toMatchObject({ unread: 0, lastReadId: 100, position: 101 });
+    // The snapshot was read at 100: event 100 is in it already, so its read is not applied again.
+    const old = run([message(10, 101), read(10, 1010, 100)], twoChats());
+    expect(item(old, 10)).toMatchObject({ unread: 3, lastReadId: 0 });
+  });
+
+  it('clears the badge in every tab: messages_read from another tab of ours', () => {
+    // This tab did not read; another tab did, up to the last message (1010).
+    const other = run([message(10, 101), read(10, 1010, 102)], twoChats());
+    expect(item(other, 10)).toMatchObject({ unread: 0, lastReadId: 1010 });
+  });
+
+  it('decides between clearing, refetching and nothing for messages_read of ours', () => {
+    const chat = item(twoChats(), 10); // 2 unread, last message 100
+    expect(ownReadOutcome(chat, 100)).toBe('cleared');
+    expect(ownReadOutcome(chat, 150)).toBe('cleared');
+    expect(ownReadOutcome(chat, 99)).toBe('refetch');
+    expect(ownReadOutcome(item(twoChats(), 11), 5)).toBe('unchanged'); // nothing unread
+    // Our own earlier read, echoed after a new message arrived: nothing new, no refetch.
+    const after = run([read(10, 100), message(10, 101)], twoChats());
+    expect(ownReadOutcome(item(after, 10), 100)).toBe('unchanged');
+    expect(run([read(10, 100, 102)], after)).toMatchObject({ items: [{ id: 10, unread: 1, unreadStale: false }, { id: 11 }] });
+  });
+
+  it('counts the unread total for the title', () => {
+    expect(unreadTotal(twoChats())).toBe(2);
+    const more = run([message(11, 101, alex.id), message(11, 102, alex.id)], twoChats());
+    expect(unreadTotal(more)).toBe(4);
+    expect(unreadTotal(run([read(10, 100), read(11, 1020)], more))).toBe(0);
+    expect(documentTitle(4, 'Tutorchat')).toBe('(4) Tutorchat');
+    expect(documentTitle(0, 'Tutorchat')).toBe('Tutorchat');
+  });
+
+  it('follows an edit of the last message in the preview', () => {
+    const state = run([{ type: 'messageEdited', chatId: 10, messageId: 100, content: 'fixed' }], twoChats());
+    expect(item(state, 10).lastMessage?.content).toBe('fixed');
+    const older = run([{ type: 'messageEdited', chatId: 10, messageId: 99, content: 'older' }], twoChats());
+    expect(item(older, 10).lastMessage?.content).toBe('last of 10');
   });
 
   it('adds a created chat at the top, once', () => {
@@ -106,38 +176,58 @@ describe('chat list', () => {
   });
 
   it('shows our saved message as the latest without touching counters, unless a newer one is already there', () => {
+    const own = (id: number, content: string, createdAt: string) => ({ id, senderId: ME, content, createdAt });
     const saved = run(
-      [{ type: 'ownMessageSaved', chatId: 11, content: 'mine', createdAt: '2025-01-17T16:00:00Z' }],
+      [{ type: 'ownMessageSaved', chatId: 11, message: own(200, 'mine', '2025-01-17T16:00:00Z') }],
       twoChats(),
     );
     expect(order(saved)).toEqual([11, 10]);
-    expect(item(saved, 11)).toMatchObject({ unread: 0, lastMessage: { content: 'mine' } });
+    expect(item(saved, 11)).toMatchObject({ unread: 0, lastMessage: { id: 200, content: 'mine' } });
 
     const late = run(
-      [{ type: 'ownMessageSaved', chatId: 10, content: 'older', createdAt: '2025-01-17T14:00:00Z' }],
+      [{ type: 'ownMessageSaved', chatId: 10, message: own(200, 'older', '2025-01-17T14:00:00Z') }],
       twoChats(),
     );
     expect(item(late, 10).lastMessage?.content).toBe('last of 10');
+
+    // The stream's echo showed it first (and maybe an edit of it since): the answer changes nothing.
+    const echoed = run(
+      [message(11, 120, ME), { type: 'messageEdited', chatId: 11, messageId: 1200, content: 'edited' }],
+      twoChats(),
+    );
+    const answered = run(
+      [{ type: 'ownMessageSaved', chatId: 11, message: own(1200, 'at 120', '2025-01-17T16:00:00Z') }],
+      echoed,
+    );
+    expect(item(answered, 11).lastMessage?.content).toBe('edited');
   });
 
   describe('refresh (merging a later snapshot)', () => {
-    const refresh = (items: ChatItem[], position: number, openChatId: number | null = null): ChatListAction => ({
+    const refresh = (items: ChatItem[], position: number): ChatListAction => ({
       type: 'snapshot',
       items,
       position,
       mode: 'refresh',
-      openChatId,
     });
 
-    it('takes the server preview but keeps what this tab has read', () => {
-      const read = run([{ type: 'read', chatId: 10 }], twoChats());
+    it('takes the server preview but keeps what this tab has read and the server does not know yet', () => {
+      const readHere = run([read(10, 100)], twoChats());
       const state = run(
         [refresh([fromSummary(summary(11, 0, '2025-01-16T15:00:00Z')), fromSummary(summary(10, 2, '2025-01-15T00:00:00Z'))], 105)],
-        read,
+        readHere,
       );
       expect(order(state)).toEqual([11, 10]);
-      expect(item(state, 10).unread).toBe(0);
+      expect(item(state, 10)).toMatchObject({ unread: 0, lastReadId: 100 });
       expect(item(state, 10).lastMessage?.createdAt).toBe('2025-01-15T00:00:00Z');
+    });
+
+    it("takes the server's count after a partial read (the refetch), which can go down", () => {
+      const partial = run([message(10, 101), message(10, 102), read(10, 100, 103)], twoChats());
+      expect(item(partial, 10)).toMatchObject({ unread: 4, lastReadId: 100 });
+      expect(needsRefetch(partial)).toBe(true);
+      const state = run([refresh([fromSummary(summary(10, 2, '2025-01-17T16:00:42Z', 100))], 104)], partial);
+      expect(item(state, 10)).toMatchObject({ unread: 2, lastReadId: 100, unreadStale: false });
+      expect(needsRefetch(state)).toBe(false);
     });
 
     it('keeps items the stream updated after the snapshot was read', () => {

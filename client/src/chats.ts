@@ -2,21 +2,40 @@
 // log position of the newest event applied to it, so a snapshot that was read before that
 // event (its `X-Event-Position` is lower) cannot overwrite it with older data, and an event
 // delivered twice is applied once.
+//
+// Unread counts are the server's: messages of the other participant after our read marker.
+// They go up with new messages (except in the chat this tab is reading right now), and down
+// with `read`: our own mark (at once, before the request) and `messages_read` for us from any
+// tab. A read that covers the chat's last message clears the badge; after a partial one only
+// the server can count what is left, so the item is flagged `unreadStale` and the list is
+// fetched again (`ownReadOutcome`).
 
 import type { AdminChat, ChatSummary, Person } from './api';
+import { i18n } from './i18n';
 
 export interface ChatItem {
   id: number;
   /** The other participant for students and teachers; both participants for admins. */
   people: Person[];
   /** Participants only: the newest visible message. */
-  lastMessage: { content: string; createdAt: string } | null;
+  lastMessage: LastMessage | null;
   lastActivityAt: string | null;
   unread: number;
+  /** Participants only: our read marker, the newest message id we have read (0: none). */
+  lastReadId: number;
+  /** `unread` is known to be out of date (a partial read): the list should be fetched again. */
+  unreadStale: boolean;
   /** Admins only: the number of visible messages. */
   messagesCount: number | null;
   /** Log position of the newest event applied to this item; 0 when it only comes from a snapshot. */
   position: number;
+}
+
+export interface LastMessage {
+  id: number;
+  senderId: number;
+  content: string;
+  createdAt: string;
 }
 
 export interface ChatList {
@@ -27,20 +46,27 @@ export interface ChatList {
 
 export type ChatListAction =
   /** `replace` trusts the snapshot (first load, after a reset); `refresh` merges it with what the stream already applied. */
-  | { type: 'snapshot'; items: ChatItem[]; position: number; mode: 'replace' | 'refresh'; openChatId: number | null }
+  | { type: 'snapshot'; items: ChatItem[]; position: number; mode: 'replace' | 'refresh' }
   | { type: 'loadFailed'; error: string }
   | { type: 'chatCreated'; item: ChatItem; position: number }
   | {
       type: 'newMessage';
       chatId: number;
-      message: { senderId: number | null; content: string; createdAt: string };
+      message: LastMessage;
       position: number;
       me: number;
-      openChatId: number | null;
+      /** The chat this tab is reading now (open, visible, scrolled to the bottom): no badge. */
+      readingChatId: number | null;
     }
   /** Our own message was saved (the POST answer): show it as the latest, counters untouched. */
-  | { type: 'ownMessageSaved'; chatId: number; content: string; createdAt: string }
-  | { type: 'read'; chatId: number };
+  | { type: 'ownMessageSaved'; chatId: number; message: LastMessage }
+  /** A message's text changed: the preview follows if it is the latest. */
+  | { type: 'messageEdited'; chatId: number; messageId: number; content: string }
+  /**
+   * Our read marker moved to `upTo`: marked by this tab (position null), or `messages_read`
+   * for us at `position` (from any of our tabs).
+   */
+  | { type: 'read'; chatId: number; upTo: number; position: number | null };
 
 export const initialChatList: ChatList = { status: 'loading', error: null, items: [] };
 
@@ -48,9 +74,16 @@ export function fromSummary(chat: ChatSummary, position = 0): ChatItem {
   return {
     id: chat.id,
     people: [chat.participant],
-    lastMessage: chat.last_message && { content: chat.last_message.content, createdAt: chat.last_message.created_at },
+    lastMessage: chat.last_message && {
+      id: chat.last_message.id,
+      senderId: chat.last_message.sender_id,
+      content: chat.last_message.content,
+      createdAt: chat.last_message.created_at,
+    },
     lastActivityAt: chat.last_message?.created_at ?? null,
     unread: chat.unread_count,
+    lastReadId: chat.last_read_message_id ?? 0,
+    unreadStale: false,
     messagesCount: null,
     position,
   };
@@ -63,34 +96,62 @@ export function fromAdminChat(chat: AdminChat, position = 0): ChatItem {
     lastMessage: null,
     lastActivityAt: chat.last_message_at,
     unread: 0,
+    lastReadId: 0,
+    unreadStale: false,
     messagesCount: chat.messages_count,
     position,
   };
 }
 
 export function chatTitle(item: ChatItem): string {
-  return item.people.map((p) => p.name).join(' · ') || `Chat ${item.id}`;
+  return item.people.map((p) => p.name).join(' · ') || i18n.t('chatList.fallbackTitle', { id: item.id });
+}
+
+/** What reading up to `upTo` (ours, from any tab) does to a chat's badge. */
+export function ownReadOutcome(item: ChatItem, upTo: number): 'cleared' | 'unchanged' | 'refetch' {
+  if (item.unread === 0 || upTo <= item.lastReadId) return 'unchanged'; // nothing new to learn
+  if (upTo >= (item.lastMessage?.id ?? 0)) return 'cleared';
+  return 'refetch'; // some are read, some are not: only the server can count them
+}
+
+/** The sum of the unread badges. */
+export function unreadTotal(state: ChatList): number {
+  return state.items.reduce((sum, item) => sum + item.unread, 0);
+}
+
+/** The tab's title: "(3) Tutorchat" while something is unread. */
+export function documentTitle(unread: number, base: string): string {
+  return unread > 0 ? `(${unread}) ${base}` : base;
 }
 
 function toTop(items: ChatItem[], item: ChatItem): ChatItem[] {
   return [item, ...items.filter((i) => i.id !== item.id)];
 }
 
-function withOpenRead(items: ChatItem[], openChatId: number | null): ChatItem[] {
-  return items.map((i) => (i.id === openChatId && i.unread !== 0 ? { ...i, unread: 0 } : i));
+function withRead(item: ChatItem, upTo: number): ChatItem {
+  const outcome = ownReadOutcome(item, upTo);
+  if (outcome === 'unchanged' && upTo <= item.lastReadId) return item;
+  return {
+    ...item,
+    lastReadId: Math.max(item.lastReadId, upTo),
+    unread: outcome === 'cleared' ? 0 : item.unread,
+    unreadStale: item.unreadStale || outcome === 'refetch',
+  };
 }
 
 function mergeSnapshot(local: ChatItem[], snapshot: ChatItem[], position: number): ChatItem[] {
   const localById = new Map(local.map((i) => [i.id, i]));
-  // Items the stream has updated since the snapshot was read keep their newer state and place.
-  const newer = local.filter((i) => i.position > position);
+  // Items the stream has updated since the snapshot was read keep their newer state and place
+  // (and the refetch is over for them too: it is not repeated until a new partial read).
+  const newer = local.filter((i) => i.position > position).map((i) => (i.unreadStale ? { ...i, unreadStale: false } : i));
   const newerIds = new Set(newer.map((i) => i.id));
   const rest = snapshot
     .filter((i) => !newerIds.has(i.id))
     .map((i) => {
       const mine = localById.get(i.id);
-      // The server's unread count never goes down by itself; what this tab has read stays read.
-      return mine ? { ...i, unread: Math.min(mine.unread, i.unread) } : i;
+      if (!mine || mine.lastReadId <= i.lastReadId) return i;
+      // This tab has read further than the snapshot knows (its request is on its way).
+      return { ...i, lastReadId: mine.lastReadId, unread: Math.min(mine.unread, i.unread) };
     });
   return [...newer, ...rest];
 }
@@ -101,7 +162,7 @@ export function chatListReducer(state: ChatList, action: ChatListAction): ChatLi
       // What the snapshot shows includes every event up to its position: those must not count twice.
       const fresh = action.items.map((i) => ({ ...i, position: Math.max(i.position, action.position) }));
       const items = action.mode === 'replace' ? fresh : mergeSnapshot(state.items, fresh, action.position);
-      return { status: 'ready', error: null, items: withOpenRead(items, action.openChatId) };
+      return { status: 'ready', error: null, items };
     }
     case 'loadFailed':
       return { ...state, status: 'failed', error: action.error };
@@ -116,9 +177,9 @@ export function chatListReducer(state: ChatList, action: ChatListAction): ChatLi
       const counts = item.messagesCount === null;
       const updated: ChatItem = {
         ...item,
-        lastMessage: counts ? { content: message.content, createdAt: message.createdAt } : null,
+        lastMessage: counts ? message : null,
         lastActivityAt: message.createdAt,
-        unread: counts && fromOther && action.chatId !== action.openChatId ? item.unread + 1 : item.unread,
+        unread: counts && fromOther && action.chatId !== action.readingChatId ? item.unread + 1 : item.unread,
         messagesCount: item.messagesCount === null ? null : item.messagesCount + 1,
         position: action.position,
       };
@@ -126,22 +187,39 @@ export function chatListReducer(state: ChatList, action: ChatListAction): ChatLi
     }
     case 'ownMessageSaved': {
       const item = state.items.find((i) => i.id === action.chatId);
-      // The stream may already have shown a newer message (someone answered at once).
-      if (!item || (item.lastActivityAt !== null && Date.parse(item.lastActivityAt) > Date.parse(action.createdAt))) {
+      if (!item) return state;
+      // The stream may already have shown this message (its echo) or a newer one (someone
+      // answered at once).
+      if (item.lastMessage && item.lastMessage.id >= action.message.id) return state;
+      if (item.lastActivityAt !== null && Date.parse(item.lastActivityAt) > Date.parse(action.message.createdAt)) {
         return state;
       }
-      const updated: ChatItem = {
-        ...item,
-        lastMessage: { content: action.content, createdAt: action.createdAt },
-        lastActivityAt: action.createdAt,
-      };
+      const updated: ChatItem = { ...item, lastMessage: action.message, lastActivityAt: action.message.createdAt };
       return { ...state, items: toTop(state.items, updated) };
     }
-    case 'read':
-      return { ...state, items: withOpenRead(state.items, action.chatId) };
+    case 'messageEdited': {
+      const item = state.items.find((i) => i.id === action.chatId);
+      if (!item?.lastMessage || item.lastMessage.id !== action.messageId) return state;
+      if (item.lastMessage.content === action.content) return state;
+      const updated = { ...item, lastMessage: { ...item.lastMessage, content: action.content } };
+      return { ...state, items: state.items.map((i) => (i === item ? updated : i)) };
+    }
+    case 'read': {
+      const item = state.items.find((i) => i.id === action.chatId);
+      // A snapshot read after this event already shows it.
+      if (!item || (action.position !== null && item.position >= action.position)) return state;
+      const read = withRead(item, action.upTo);
+      const updated = action.position === null ? read : { ...read, position: action.position };
+      return updated === item ? state : { ...state, items: state.items.map((i) => (i === item ? updated : i)) };
+    }
   }
 }
 
 export function hasChat(state: ChatList, chatId: number): boolean {
   return state.items.some((i) => i.id === chatId);
+}
+
+/** Whether some unread count is out of date and the list should be fetched again. */
+export function needsRefetch(state: ChatList): boolean {
+  return state.items.some((i) => i.unreadStale);
 }

@@ -8,10 +8,13 @@ import {
   conversationReducer,
   conversationsReducer,
   emptyConversation,
+  isReadByOthers,
   messageLength,
   olderCursor,
+  readTarget,
   sendBlocker,
 } from './messages';
+import { previewOf, replyRefOf } from './quotes';
 
 const ME = 7;
 const OTHER = 8;
@@ -35,7 +38,16 @@ describe('snapshot', () => {
     expect(state.status).toBe('ready');
     expect(ids(state)).toEqual([1, 2]);
     expect(state.hasMore).toBe(true);
-    expect(state.messages[0]).toEqual({ id: 1, senderId: OTHER, content: 'message 1', createdAt: wire(1).created_at });
+    expect(state.messages[0]).toEqual({
+      id: 1,
+      senderId: OTHER,
+      content: 'message 1',
+      createdAt: wire(1).created_at,
+      isEdited: false,
+      editedAt: null,
+      replyTo: null,
+      readBy: [],
+    });
   });
 
   it('keeps messages the stream delivered while the snapshot was in flight', () => {
@@ -74,13 +86,22 @@ describe('optimistic sending', () => {
     senderId: ME,
     content: 'Привет 👋',
     createdAt: '2025-01-17T15:40:00Z',
+    replyTo: null,
   };
 
   it('shows the message at once as pending', () => {
     const state = run([started], loaded(1));
     expect(ids(state)).toEqual([1]);
     expect(state.pending).toEqual([
-      { key: 'k1', senderId: ME, content: 'Привет 👋', createdAt: '2025-01-17T15:40:00Z', status: 'sending', error: null },
+      {
+        key: 'k1',
+        senderId: ME,
+        content: 'Привет 👋',
+        createdAt: '2025-01-17T15:40:00Z',
+        replyTo: null,
+        status: 'sending',
+        error: null,
+      },
     ]);
   });
 
@@ -202,7 +223,7 @@ describe('live messages and deletion', () => {
 
   it('does not show our own message if it was deleted before the POST answer arrived', () => {
     const state = run([
-      { type: 'sendStarted', key: 'k', senderId: ME, content: 'x', createdAt: '2025-01-17T15:00:00Z' },
+      { type: 'sendStarted', key: 'k', senderId: ME, content: 'x', createdAt: '2025-01-17T15:00:00Z', replyTo: null },
       { type: 'deleted', id: 9 },
       { type: 'sendSucceeded', key: 'k', message: wire(9, ME, 'x') },
     ]);
@@ -287,5 +308,195 @@ describe('input rules', () => {
     expect(sendBlocker('ok')).toBeNull();
     expect(sendBlocker('😀'.repeat(MAX_MESSAGE_CHARS))).toBeNull();
     expect(sendBlocker('😀'.repeat(MAX_MESSAGE_CHARS + 1))).toBe('too-long');
+  });
+});
+
+const edited = (id: number, content: string, editedAt: string, senderId = OTHER): ConversationAction => ({
+  type: 'edited',
+  message: { ...wire(id, senderId, content), is_edited: true, edited_at: editedAt },
+});
+
+const texts = (state: Conversation) => state.messages.map((m) => m.content);
+
+describe('edits', () => {
+  it('replaces the text of a loaded message and marks it edited', () => {
+    const state = run([edited(2, 'fixed', '2025-01-17T16:00:00Z')], loaded(1, 2));
+    expect(texts(state)).toEqual(['message 1', 'fixed']);
+    expect(state.messages[1]).toMatchObject({ isEdited: true, editedAt: '2025-01-17T16:00:00Z' });
+  });
+
+  it('keeps the newest of two edits, whatever order they arrive in', () => {
+    const newer = edited(2, 'second', '2025-01-17T16:05:00Z');
+    const older = edited(2, 'first', '2025-01-17T16:00:00Z');
+    expect(texts(run([older, newer], loaded(2)))).toEqual(['second']);
+    expect(texts(run([newer, older], loaded(2)))).toEqual(['second']);
+    const again = run([newer], loaded(2));
+    expect(conversationReducer(again, newer)).toBe(again);
+  });
+
+  it('ignores an answer that says nothing changed (the same text again)', () => {
+    const state = loaded(2);
+    const unchanged: ConversationAction = { type: 'edited', message: { ...wire(2), is_edited: false, edited_at: null } };
+    expect(conversationReducer(state, unchanged)).toBe(state);
+  });
+
+  const started: ConversationAction = {
+    type: 'sendStarted',
+    key: 'k1',
+    senderId: ME,
+    content: 'typo',
+    createdAt: '2025-01-17T15:40:00Z',
+    replyTo: null,
+  };
+  const saved = wire(10, ME, 'typo');
+  const fix = edited(10, 'fixed', '2025-01-17T15:41:00Z', ME);
+
+  it('applies an edit that arrives after the POST answer', () => {
+    const state = run([started, { type: 'sendSucceeded', key: 'k1', message: saved }, fix], loaded(1));
+    expect(texts(state)).toEqual(['message 1', 'fixed']);
+  });
+
+  it('applies an edit that arrives before the POST answer (from another tab of ours)', () => {
+    const state = run([started, fix, { type: 'sendSucceeded', key: 'k1', message: saved }], loaded(1));
+    expect(texts(state)).toEqual(['message 1', 'fixed']);
+    expect(state.messages[1]!.isEdited).toBe(true);
+    expect(state.pending).toEqual([]);
+    // Also with the stream's echo first: the echo is replaced by nothing older.
+    const echoed = run(
+      [started, { type: 'received', message: saved }, fix, { type: 'sendSucceeded', key: 'k1', message: saved }],
+      loaded(1),
+    );
+    expect(texts(echoed)).toEqual(['message 1', 'fixed']);
+  });
+
+  it('remembers an edit of a message not loaded yet, for the page or snapshot that brings it', () => {
+    const start = run([{ type: 'snapshot', messages: [wire(50)], hasMore: true }]);
+    const state = run(
+      [edited(48, 'fixed', '2025-01-17T16:00:00Z'), { type: 'olderLoaded', messages: [wire(48), wire(49)], hasMore: false }],
+      start,
+    );
+    expect(texts(state)).toEqual(['fixed', 'message 49', 'message 50']);
+    // A snapshot read before the edit brings the old text: the edit stays.
+    const reloaded = run([{ type: 'snapshot', messages: [wire(48), wire(50)], hasMore: false }], state);
+    expect(texts(reloaded)).toEqual(['fixed', 'message 50']);
+    // A snapshot with a newer edit wins.
+    const newer = { ...wire(48, OTHER, 'newer'), is_edited: true, edited_at: '2025-01-17T16:30:00Z' };
+    expect(texts(run([{ type: 'snapshot', messages: [newer, wire(50)], hasMore: false }], state))).toEqual([
+      'newer',
+      'message 50',
+    ]);
+  });
+
+  it('does not edit a deleted message back into view', () => {
+    const state = run([{ type: 'deleted', id: 2 }, edited(2, 'fixed', '2025-01-17T16:00:00Z')], loaded(1, 2));
+    expect(ids(state)).toEqual([1]);
+  });
+});
+
+describe('replies', () => {
+  const quoting = (id: number, parent: number, preview: string | null = `message ${parent}`): WireMessage => ({
+    ...wire(id),
+    reply_to: { id: parent, sender_id: OTHER, content_preview: preview, is_deleted: preview === null },
+  });
+
+  it('shows the quote the server sends', () => {
+    const state = run([{ type: 'snapshot', messages: [wire(1), quoting(2, 1)], hasMore: false }]);
+    expect(state.messages[1]!.replyTo).toEqual({ id: 1, senderId: OTHER, preview: 'message 1', isDeleted: false });
+  });
+
+  it('refreshes quotes when the quoted message is edited: loaded ones, pending ones and later ones', () => {
+    const start = run([{ type: 'snapshot', messages: [wire(1), quoting(2, 1)], hasMore: false }]);
+    const pending: ConversationAction = {
+      type: 'sendStarted',
+      key: 'k',
+      senderId: ME,
+      content: 'me too',
+      createdAt: '2025-01-17T16:00:00Z',
+      replyTo: replyRefOf({ id: 1, senderId: OTHER, content: 'message 1' }),
+    };
+    const long = 'д'.repeat(150);
+    const state = run([pending, edited(1, long, '2025-01-17T16:01:00Z')], start);
+    expect(state.messages[1]!.replyTo?.preview).toBe('д'.repeat(100));
+    expect(state.pending[0]!.replyTo?.preview).toBe('д'.repeat(100));
+    // A reply that arrives later with the preview of the old text gets the new one.
+    const late = run([{ type: 'received', message: quoting(3, 1) }], state);
+    expect(late.messages[2]!.replyTo?.preview).toBe('д'.repeat(100));
+  });
+
+  it('marks quotes of a deleted message, also in replies that arrive later', () => {
+    const start = run([{ type: 'snapshot', messages: [wire(1), quoting(2, 1)], hasMore: false }]);
+    const state = run([{ type: 'deleted', id: 1 }, { type: 'received', message: quoting(3, 1) }], start);
+    expect(ids(state)).toEqual([2, 3]);
+    for (const message of state.messages) {
+      expect(message.replyTo).toEqual({ id: 1, senderId: OTHER, preview: null, isDeleted: true });
+    }
+  });
+
+  it('lets the echo of a reply claim only the pending reply to the same message', () => {
+    const base = { type: 'sendStarted', senderId: ME, content: '+1', createdAt: '2025-01-17T16:00:00Z' } as const;
+    const toOne = replyRefOf({ id: 1, senderId: OTHER, content: 'message 1' });
+    const toTwo = replyRefOf({ id: 2, senderId: OTHER, content: 'message 2' });
+    const echo: WireMessage = {
+      ...wire(10, ME, '+1'),
+      reply_to: { id: 2, sender_id: OTHER, content_preview: 'message 2', is_deleted: false },
+    };
+    const state = run(
+      [{ ...base, key: 'a', replyTo: toOne }, { ...base, key: 'b', replyTo: toTwo }, { type: 'received', message: echo }],
+      loaded(1, 2),
+    );
+    expect(state.pending.map((p) => p.key)).toEqual(['a']);
+  });
+
+  it('cuts previews at 100 code points', () => {
+    expect(previewOf('short')).toBe('short');
+    expect(previewOf('😀'.repeat(101))).toBe('😀'.repeat(100));
+  });
+});
+
+describe('read receipts', () => {
+  const mine = (id: number, readBy: number[] = []): WireMessage => ({ ...wire(id, ME, `mine ${id}`), read_by: readBy });
+  const readState = (...messages: WireMessage[]) => run([{ type: 'snapshot', messages, hasMore: false }]);
+  const ticks = (state: Conversation) => state.messages.map((m) => isReadByOthers(state, m));
+
+  it('takes read_by from the history', () => {
+    expect(ticks(readState(mine(1, [OTHER]), mine(2)))).toEqual([true, false]);
+  });
+
+  it('turns the partner’s messages_read into ✓✓ on our messages up to it, also for later arrivals', () => {
+    const state = run([{ type: 'readBy', userId: OTHER, upTo: 2 }], readState(mine(1), mine(2), mine(3)));
+    expect(ticks(state)).toEqual([true, true, false]);
+    // The POST answer or echo of a message the partner has already read (no read_by on the stream).
+    const readEarlier = run([{ type: 'readBy', userId: OTHER, upTo: 2 }], readState(mine(1)));
+    const late = run([{ type: 'received', message: wire(2, ME, 'late') }], readEarlier);
+    expect(ticks(late)).toEqual([true, true]);
+  });
+
+  it('does not count our own marker as someone reading our messages', () => {
+    const state = run([{ type: 'readBy', userId: ME, upTo: 9 }], readState(mine(1)));
+    expect(ticks(state)).toEqual([false]);
+  });
+
+  it('moves markers forward only', () => {
+    const forward = run([{ type: 'readBy', userId: OTHER, upTo: 3 }], readState(mine(1), mine(2), mine(3)));
+    const back = conversationReducer(forward, { type: 'readBy', userId: OTHER, upTo: 1 });
+    expect(back).toBe(forward);
+    expect(ticks(back)).toEqual([true, true, true]);
+  });
+});
+
+describe('marking read', () => {
+  it('targets the newest message when something of someone else is newer than our marker', () => {
+    const state = loaded(1, 2, 3);
+    expect(readTarget(state, ME, 0)).toBe(3);
+    expect(readTarget(state, ME, 2)).toBe(3);
+    expect(readTarget(state, ME, 3)).toBeNull(); // the marker is there already
+    expect(readTarget(state, ME, 7)).toBeNull(); // or further (another tab)
+  });
+
+  it('does not mark for our own messages alone, nor before the history is loaded', () => {
+    const state = run([{ type: 'received', message: wire(4, ME) }], loaded(1, 2, 3));
+    expect(readTarget(state, ME, 3)).toBeNull();
+    expect(readTarget(state, ME, 2)).toBe(4);
+    expect(readTarget(emptyConversation(1), ME, 0)).toBeNull();
   });
 });

@@ -2,8 +2,18 @@
 // also their order), the messages being sent (optimistic, keyed by a local key), and the ids
 // known to be deleted. Events can arrive in any order relative to the HTTP answers — the
 // stream's echo of our own message before or after the POST answer, a deletion before the
-// snapshot that still contains the message — and every action is idempotent, so the result
-// is the same whatever the order.
+// snapshot that still contains the message, an edit before the message itself — and every
+// action is idempotent, so the result is the same whatever the order.
+//
+// Edits and deletions are remembered by id (like `deleted`, `edits` keeps the newest edit
+// seen), so a message that arrives after its edit — a POST answer, an older page, a snapshot
+// read before the edit — is shown as edited, and so are the quotes of it in replies (the
+// server computes a reply's preview when history is read; keeping it current live is ours).
+// Read receipts: `readMarks` are the other participants' read markers seen on the stream,
+// which cover messages that arrived without (or before) their `read_by`.
+
+import type { ReplyPreview } from './api';
+import { type ReplyRef, quoteWithKnown } from './quotes';
 
 export const MAX_MESSAGE_CHARS = 10_000;
 
@@ -12,6 +22,11 @@ export interface Message {
   senderId: number;
   content: string;
   createdAt: string;
+  isEdited: boolean;
+  editedAt: string | null;
+  replyTo: ReplyRef | null;
+  /** Who of the chat's other participants had read it when the history was read (`read_by`). */
+  readBy: readonly number[];
 }
 
 export interface PendingMessage {
@@ -20,8 +35,15 @@ export interface PendingMessage {
   senderId: number;
   content: string;
   createdAt: string;
+  replyTo: ReplyRef | null;
   status: 'sending' | 'failed';
   error: string | null;
+}
+
+/** The newest edit of a message seen so far. */
+export interface Edit {
+  content: string;
+  editedAt: string;
 }
 
 export interface Conversation {
@@ -34,17 +56,25 @@ export interface Conversation {
   pending: PendingMessage[];
   /** Ids deleted while this conversation was loaded; they never come back. */
   deleted: ReadonlySet<number>;
+  /** The newest edit seen per message id, loaded or not. */
+  edits: ReadonlyMap<number, Edit>;
+  /** Read markers seen on the stream: user id → the newest message id they have read. */
+  readMarks: Readonly<Record<number, number>>;
   hasMore: boolean;
   loadingOlder: boolean;
   olderError: string | null;
 }
 
-/** A message as the API and the event stream send it. */
+/** A message as the API and the event stream send it (the stream leaves out `read_by`). */
 export interface WireMessage {
   id: number;
   sender_id: number;
   content: string;
   created_at: string;
+  is_edited?: boolean;
+  edited_at?: string | null;
+  reply_to?: ReplyPreview | null;
+  read_by?: readonly number[];
 }
 
 export type ConversationAction =
@@ -55,7 +85,18 @@ export type ConversationAction =
   | { type: 'olderFailed'; error: string }
   | { type: 'received'; message: WireMessage }
   | { type: 'deleted'; id: number }
-  | { type: 'sendStarted'; key: string; senderId: number; content: string; createdAt: string }
+  /** A message's new text: `message_edited` or the answer to our PUT. */
+  | { type: 'edited'; message: WireMessage }
+  /** `messages_read`: `userId` has read everything up to `upTo`. */
+  | { type: 'readBy'; userId: number; upTo: number }
+  | {
+      type: 'sendStarted';
+      key: string;
+      senderId: number;
+      content: string;
+      createdAt: string;
+      replyTo: ReplyRef | null;
+    }
   | { type: 'sendSucceeded'; key: string; message: WireMessage }
   | { type: 'sendFailed'; key: string; error: string }
   | { type: 'retried'; key: string }
@@ -69,6 +110,8 @@ export function emptyConversation(chatId: number): Conversation {
     messages: [],
     pending: [],
     deleted: new Set(),
+    edits: new Map(),
+    readMarks: {},
     hasMore: false,
     loadingOlder: false,
     olderError: null,
@@ -76,7 +119,53 @@ export function emptyConversation(chatId: number): Conversation {
 }
 
 export function fromWire(message: WireMessage): Message {
-  return { id: message.id, senderId: message.sender_id, content: message.content, createdAt: message.created_at };
+  const reply = message.reply_to;
+  return {
+    id: message.id,
+    senderId: message.sender_id,
+    content: message.content,
+    createdAt: message.created_at,
+    isEdited: message.is_edited ?? false,
+    editedAt: message.edited_at ?? null,
+    replyTo: reply
+      ? { id: reply.id, senderId: reply.sender_id, preview: reply.content_preview, isDeleted: reply.is_deleted }
+      : null,
+    readBy: message.read_by ?? [],
+  };
+}
+
+/** The edit a wire message carries, if it was edited. */
+function editOf(message: WireMessage): Edit | null {
+  return message.is_edited && message.edited_at ? { content: message.content, editedAt: message.edited_at } : null;
+}
+
+/** Whether `edit` is at least as new as what `editedAt` shows (equal: the same edit again). */
+function isNewer(edit: Edit, editedAt: string | null): boolean {
+  return editedAt === null || Date.parse(edit.editedAt) >= Date.parse(editedAt);
+}
+
+/** `message` with what is known about it and about the message it quotes. */
+function withKnown(message: Message, deleted: ReadonlySet<number>, edits: ReadonlyMap<number, Edit>): Message {
+  let result = message;
+  const edit = edits.get(message.id);
+  const changes = edit && (message.content !== edit.content || message.editedAt !== edit.editedAt);
+  if (edit && changes && isNewer(edit, message.editedAt)) {
+    result = { ...result, content: edit.content, isEdited: true, editedAt: edit.editedAt };
+  }
+  const quoted = message.replyTo && quoteWithKnown(message.replyTo, deleted, edits);
+  if (quoted && quoted !== message.replyTo) result = { ...result, replyTo: quoted };
+  return result;
+}
+
+/** Applies `change` to the quotes of message `id` in saved and pending messages. */
+function updateQuotes(state: Conversation, id: number, change: (quote: ReplyRef) => ReplyRef): Conversation {
+  const quotes = (m: { replyTo: ReplyRef | null }) => m.replyTo !== null && m.replyTo.id === id;
+  if (!state.messages.some(quotes) && !state.pending.some(quotes)) return state;
+  return {
+    ...state,
+    messages: state.messages.map((m) => (quotes(m) ? { ...m, replyTo: change(m.replyTo!) } : m)),
+    pending: state.pending.map((p) => (quotes(p) ? { ...p, replyTo: change(p.replyTo!) } : p)),
+  };
 }
 
 /** `existing` plus `incoming`, ascending by id, each id once, deleted ids left out. */
@@ -89,6 +178,11 @@ export function mergeMessages(
   for (const message of existing) byId.set(message.id, message);
   for (const message of incoming) if (!byId.has(message.id)) byId.set(message.id, message);
   return [...byId.values()].filter((m) => !deleted.has(m.id)).sort((a, b) => a.id - b.id);
+}
+
+/** Wire messages as shown: with the edits and deletions already known applied. */
+function known(state: Conversation, messages: readonly WireMessage[]): Message[] {
+  return messages.map((m) => withKnown(fromWire(m), state.deleted, state.edits));
 }
 
 function updatePending(
@@ -105,7 +199,7 @@ export function conversationReducer(state: Conversation, action: ConversationAct
     case 'snapshot': {
       // The snapshot is the truth for everything up to its newest message; messages the
       // stream delivered while it was in flight (newer than that) are kept.
-      const snapshot = action.messages.map(fromWire);
+      const snapshot = known(state, action.messages);
       const newest = snapshot.length > 0 ? snapshot[snapshot.length - 1]!.id : 0;
       const live = state.messages.filter((m) => m.id > newest);
       return {
@@ -125,7 +219,7 @@ export function conversationReducer(state: Conversation, action: ConversationAct
     case 'olderLoaded':
       return {
         ...state,
-        messages: mergeMessages(state.messages, action.messages.map(fromWire), state.deleted),
+        messages: mergeMessages(state.messages, known(state, action.messages), state.deleted),
         hasMore: action.hasMore,
         loadingOlder: false,
       };
@@ -137,14 +231,37 @@ export function conversationReducer(state: Conversation, action: ConversationAct
       // The echo of our own message can beat the POST answer: it stands for the first pending
       // copy with the same text, so the message is never shown twice. (With two identical
       // texts in flight, which copy it claims makes no visible difference.)
-      const claimed = state.pending.findIndex((p) => p.senderId === message.sender_id && p.content === message.content);
+      const replyId = message.reply_to?.id ?? null;
+      const claimed = state.pending.findIndex(
+        (p) => p.senderId === message.sender_id && p.content === message.content && (p.replyTo?.id ?? null) === replyId,
+      );
       const pending = claimed === -1 ? state.pending : state.pending.filter((_, i) => i !== claimed);
-      return { ...state, pending, messages: mergeMessages(state.messages, [fromWire(message)], state.deleted) };
+      return { ...state, pending, messages: mergeMessages(state.messages, known(state, [message]), state.deleted) };
     }
     case 'deleted': {
       if (state.deleted.has(action.id)) return state;
       const deleted = new Set(state.deleted).add(action.id);
-      return { ...state, deleted, messages: state.messages.filter((m) => m.id !== action.id) };
+      const next = { ...state, deleted, messages: state.messages.filter((m) => m.id !== action.id) };
+      return updateQuotes(next, action.id, (quote) => ({ ...quote, isDeleted: true, preview: null }));
+    }
+    case 'edited': {
+      const edit = editOf(action.message);
+      const id = action.message.id;
+      if (!edit || state.deleted.has(id)) return state;
+      const seen = state.edits.get(id);
+      if (seen && !isNewer(edit, seen.editedAt)) return state; // an older edit, late
+      if (seen && seen.editedAt === edit.editedAt && seen.content === edit.content) return state; // again
+      const edits = new Map(state.edits).set(id, edit);
+      const next = {
+        ...state,
+        edits,
+        messages: state.messages.map((m) => (m.id === id ? withKnown(m, state.deleted, edits) : m)),
+      };
+      return updateQuotes(next, id, (quote) => quoteWithKnown(quote, state.deleted, edits));
+    }
+    case 'readBy': {
+      if ((state.readMarks[action.userId] ?? 0) >= action.upTo) return state; // markers only move forward
+      return { ...state, readMarks: { ...state.readMarks, [action.userId]: action.upTo } };
     }
     case 'sendStarted':
       return {
@@ -156,6 +273,7 @@ export function conversationReducer(state: Conversation, action: ConversationAct
             senderId: action.senderId,
             content: action.content,
             createdAt: action.createdAt,
+            replyTo: action.replyTo && quoteWithKnown(action.replyTo, state.deleted, state.edits),
             status: 'sending',
             error: null,
           },
@@ -165,7 +283,7 @@ export function conversationReducer(state: Conversation, action: ConversationAct
       // The saved message replaces the pending one; if the stream's echo came first, the
       // pending copy is already gone and the message already there: merging adds nothing.
       const pending = state.pending.filter((p) => p.key !== action.key);
-      return { ...state, pending, messages: mergeMessages(state.messages, [fromWire(action.message)], state.deleted) };
+      return { ...state, pending, messages: mergeMessages(state.messages, known(state, [action.message]), state.deleted) };
     }
     case 'sendFailed':
       return updatePending(state, action.key, (p) => ({ ...p, status: 'failed', error: action.error }));
@@ -180,6 +298,29 @@ export function conversationReducer(state: Conversation, action: ConversationAct
 export function olderCursor(state: Conversation): number | null {
   if (!state.hasMore || state.messages.length === 0) return null;
   return state.messages[0]!.id;
+}
+
+/** A quote as it is now: `quote` with the edits and deletions this conversation has seen. */
+export function currentQuote(state: Conversation, quote: ReplyRef): ReplyRef {
+  return quoteWithKnown(quote, state.deleted, state.edits);
+}
+
+/** Whether someone other than its sender has read `message` (✓✓). */
+export function isReadByOthers(state: Conversation, message: Message): boolean {
+  if (message.readBy.some((user) => user !== message.senderId)) return true;
+  return Object.entries(state.readMarks).some(([user, upTo]) => Number(user) !== message.senderId && upTo >= message.id);
+}
+
+/**
+ * The id to move `me`'s read marker to, or null when there is nothing to mark: the newest saved
+ * message, if some message of someone else after `marker` is loaded. (Our own messages after
+ * the marker do not count as unread, so they are not worth a request by themselves.)
+ */
+export function readTarget(state: Conversation, me: number, marker: number): number | null {
+  if (state.status !== 'ready') return null;
+  const newest = state.messages[state.messages.length - 1];
+  if (!newest || newest.id <= marker) return null;
+  return state.messages.some((m) => m.id > marker && m.senderId !== me) ? newest.id : null;
 }
 
 /** Length in Unicode code points, as the server counts it. */

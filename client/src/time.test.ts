@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { dayKey, dayLabel, daysBetween, relativeTime } from './time';
+import { clockTime, dayKey, dayLabel, daysBetween, fullDateTime, relativeTime } from './time';
 
 // Local times, so the tests hold in any time zone.
 const now = new Date(2025, 0, 17, 15, 30);
@@ -36,5 +36,35 @@ describe('days', () => {
     expect(dayLabel(at(2025, 0, 10, 8, 0), now, 'en-GB')).toBe('Friday 10 January');
     expect(dayKey(at(2025, 0, 10, 8, 0))).toBe(dayKey(at(2025, 0, 10, 23, 0)));
     expect(dayKey(at(2025, 0, 10, 8, 0))).not.toBe(dayKey(at(2025, 0, 11, 0, 0)));
+  });
+});
+
+describe('in Russian', () => {
+  it('says now, minutes and hours today', () => {
+    expect(relativeTime(at(2025, 0, 17, 15, 29, 30), now, 'ru-RU')).toBe('сейчас');
+    expect(relativeTime(at(2025, 0, 17, 15, 5), now, 'ru-RU')).toBe('25 мин');
+    expect(relativeTime(at(2025, 0, 17, 9, 0), now, 'ru')).toBe('6 ч');
+  });
+
+  it('names yesterday, then weekdays, then dates', () => {
+    expect(relativeTime(at(2025, 0, 16, 23, 0), now, 'ru-RU')).toBe('Вчера');
+    expect(relativeTime(at(2025, 0, 13, 12, 0), now, 'ru-RU')).toBe('пн');
+    expect(relativeTime(at(2025, 0, 2, 12, 0), now, 'ru-RU')).toBe('2 янв.');
+    expect(relativeTime(at(2024, 11, 2, 12, 0), now, 'ru-RU')).toBe('2 дек. 2024 г.');
+  });
+
+  it('labels conversation days, capitalised, and writes the clock in 24 hours', () => {
+    expect(dayLabel(at(2025, 0, 17, 8, 0), now, 'ru-RU')).toBe('Сегодня');
+    expect(dayLabel(at(2025, 0, 16, 8, 0), now, 'ru-RU')).toBe('Вчера');
+    expect(dayLabel(at(2025, 0, 10, 8, 0), now, 'ru-RU')).toBe('Пятница, 10 января');
+    expect(dayLabel(at(2024, 0, 10, 8, 0), now, 'ru-RU')).toBe('Среда, 10 января 2024 г.');
+    expect(clockTime(at(2025, 0, 17, 14, 5), 'ru-RU')).toBe('14:05');
+    expect(fullDateTime(at(2025, 0, 17, 14, 5), 'ru-RU')).toBe('17 января 2025 г. в 14:05');
+  });
+
+  it('keeps English words for an English locale', () => {
+    expect(clockTime(at(2025, 0, 17, 14, 5), 'en-GB')).toBe('14:05');
+    expect(dayLabel(at(2025, 0, 10, 8, 0), now, 'en-US')).toBe('Friday, January 10');
+    expect(relativeTime(at(2025, 0, 16, 23, 0), now, 'en-US')).toBe('Yesterday');
   });
 });

@@ -1,7 +1,13 @@
-// Date and time labels. Pure functions of (timestamp, now), so they are easy to test.
+// Date and time labels. Pure functions of (timestamp, now, locale), so they are easy to test.
+// Dates and clock times come from Intl in `locale` (see i18n.ts `intlLocale`); the few words
+// Intl has no fitting short form for ("5 min", "Yesterday") come from the i18n resources of
+// the locale's language. Without a locale, English.
+
+import { i18n, languageOf } from './i18n';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+const DEFAULT_LOCALE = 'en';
 
 function startOfDay(date: Date): number {
   return new Date(date.getFullYear(), date.getMonth(), date.getDate()).getTime();
@@ -12,25 +18,36 @@ export function daysBetween(then: Date, now: Date): number {
   return Math.round((startOfDay(now) - startOfDay(then)) / (24 * HOUR));
 }
 
-/** The time of day, e.g. "14:05" (in the browser's locale). */
-export function clockTime(iso: string, locale?: string): string {
+/** The words of `locale`'s language. */
+function words(locale: string) {
+  return i18n.getFixedT(languageOf(locale) ?? 'en');
+}
+
+/** "пятница, 10 января" → "Пятница, 10 января" (for headings). */
+function capitalised(text: string, locale: string): string {
+  return text.charAt(0).toLocaleUpperCase(locale) + text.slice(1);
+}
+
+/** The time of day, e.g. "14:05" or "2:05 PM". */
+export function clockTime(iso: string, locale = DEFAULT_LOCALE): string {
   return new Date(iso).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
 }
 
 /** Full date and time, for tooltips. */
-export function fullDateTime(iso: string, locale?: string): string {
+export function fullDateTime(iso: string, locale = DEFAULT_LOCALE): string {
   return new Date(iso).toLocaleString(locale, { dateStyle: 'long', timeStyle: 'short' });
 }
 
 /** A short age for the chat list: "now", "5 min", "3 h", "Yesterday", "Mon", "12 Mar", "12 Mar 2023". */
-export function relativeTime(iso: string, now: Date, locale?: string): string {
+export function relativeTime(iso: string, now: Date, locale = DEFAULT_LOCALE): string {
+  const t = words(locale);
   const then = new Date(iso);
   const age = now.getTime() - then.getTime();
-  if (age < MINUTE) return 'now';
-  if (age < HOUR) return `${Math.floor(age / MINUTE)} min`;
+  if (age < MINUTE) return t('time.now');
+  if (age < HOUR) return t('time.minutes', { count: Math.floor(age / MINUTE) });
   const days = daysBetween(then, now);
-  if (days === 0) return `${Math.floor(age / HOUR)} h`;
-  if (days === 1) return 'Yesterday';
+  if (days === 0) return t('time.hours', { count: Math.floor(age / HOUR) });
+  if (days === 1) return t('time.yesterday');
   if (days < 7) return then.toLocaleDateString(locale, { weekday: 'short' });
   if (then.getFullYear() === now.getFullYear()) {
     return then.toLocaleDateString(locale, { day: 'numeric', month: 'short' });
@@ -39,18 +56,20 @@ export function relativeTime(iso: string, now: Date, locale?: string): string {
 }
 
 /** The heading of a day in a conversation: "Today", "Yesterday", or the date. */
-export function dayLabel(iso: string, now: Date, locale?: string): string {
+export function dayLabel(iso: string, now: Date, locale = DEFAULT_LOCALE): string {
+  const t = words(locale);
   const then = new Date(iso);
   const days = daysBetween(then, now);
-  if (days === 0) return 'Today';
-  if (days === 1) return 'Yesterday';
+  if (days === 0) return t('time.today');
+  if (days === 1) return t('time.yesterday');
   const sameYear = then.getFullYear() === now.getFullYear();
-  return then.toLocaleDateString(locale, {
+  const date = then.toLocaleDateString(locale, {
     weekday: 'long',
     day: 'numeric',
     month: 'long',
     ...(sameYear ? {} : { year: 'numeric' }),
   });
+  return capitalised(date, locale);
 }
 
 /** A key that is equal for timestamps on the same local day. */

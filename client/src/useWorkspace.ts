@@ -1,16 +1,37 @@
 // Server state of a signed-in session: the chat list, the conversations opened so far, and the
 // live stream that keeps both current. Components get the state and a few actions; all the
 // merging rules live in the pure reducers of chats.ts and messages.ts.
+//
+// Reading: a chat is being read while it is open, the tab is visible and its newest messages
+// are on screen (the list reports whether its bottom is in view); useReadMarker moves our
+// marker then. Admins never read anything in that sense.
 
 import { useCallback, useEffect, useLayoutEffect, useReducer, useRef, useState } from 'react';
 
 import * as api from './api';
 import { errorText, isUnauthorized } from './api';
-import { type ChatItem, type ChatList, chatListReducer, fromAdminChat, fromSummary, hasChat, initialChatList } from './chats';
+import {
+  type ChatItem,
+  type ChatList,
+  chatListReducer,
+  fromAdminChat,
+  fromSummary,
+  hasChat,
+  initialChatList,
+  needsRefetch,
+} from './chats';
 import type { StreamEvent } from './events';
-import { type ConversationAction, type Conversations, conversationsReducer, olderCursor } from './messages';
+import {
+  type ConversationAction,
+  type Conversations,
+  conversationsReducer,
+  olderCursor,
+} from './messages';
+import type { ReplyRef } from './quotes';
 import { useOpenChat } from './route';
 import { type Connection, useEventStream } from './useEventStream';
+import { usePageVisible } from './usePageVisible';
+import { useReadMarker } from './useReadMarker';
 
 export interface Workspace {
   chatList: ChatList;
@@ -21,12 +42,17 @@ export interface Workspace {
   reloadChats: () => void;
   reloadConversation: (chatId: number) => void;
   loadOlder: (chatId: number) => void;
-  send: (chatId: number, content: string) => void;
+  send: (chatId: number, content: string, replyTo: ReplyRef | null) => void;
   retry: (chatId: number, key: string) => void;
   discard: (chatId: number, key: string) => void;
   /** Deletes one of our messages; rejects with the server's reason. */
   remove: (chatId: number, messageId: number) => Promise<void>;
+  /** Changes the text of one of our messages; rejects with the server's reason. */
+  edit: (chatId: number, messageId: number, content: string) => Promise<void>;
+  /** The open chat's list tells whether its newest messages are on screen. */
+  setAtBottom: (chatId: number, atBottom: boolean) => void;
 }
+
 
 async function fetchChatItems(isAdmin: boolean): Promise<{ items: ChatItem[]; position: number | null }> {
   if (isAdmin) {
@@ -54,11 +80,15 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
   const [conversations, dispatchConversations] = useReducer(conversationsReducer, {});
   const [openChatId, openChat] = useOpenChat();
   const [streamStart, setStreamStart] = useState<{ after: number | null } | null>(null);
+  const visible = usePageVisible();
+  const [bottom, setBottom] = useState<{ chatId: number; atBottom: boolean } | null>(null);
+  const readingChatId =
+    !isAdmin && visible && openChatId !== null && bottom?.chatId === openChatId && bottom.atBottom ? openChatId : null;
 
   // The latest values, for callbacks that outlive a render (stream handlers, async loaders).
-  const latest = useRef({ chatList, conversations, openChatId, onSignedOut });
+  const latest = useRef({ chatList, conversations, openChatId, readingChatId, onSignedOut });
   useLayoutEffect(() => {
-    latest.current = { chatList, conversations, openChatId, onSignedOut };
+    latest.current = { chatList, conversations, openChatId, readingChatId, onSignedOut };
   });
 
   const failed = useCallback((error: unknown): string => {
@@ -75,7 +105,7 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
     async (mode: 'replace' | 'refresh') => {
       try {
         const { items, position } = await fetchChatItems(isAdmin);
-        dispatchChats({ type: 'snapshot', items, position: position ?? 0, mode, openChatId: latest.current.openChatId });
+        dispatchChats({ type: 'snapshot', items, position: position ?? 0, mode });
         setStreamStart((start) => start ?? { after: position });
       } catch (error) {
         dispatchChats({ type: 'loadFailed', error: failed(error) });
@@ -97,7 +127,7 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
     [inChat, failed],
   );
 
-  // Refreshing the list after deletions: one request for a burst of them.
+  // Refreshing the list after deletions and partial reads: one request for a burst of them.
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const refreshChatsSoon = useCallback(() => {
     clearTimeout(refreshTimer.current);
@@ -111,9 +141,20 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
 
   useEffect(() => {
     if (openChatId === null) return;
-    dispatchChats({ type: 'read', chatId: openChatId });
     if (!latest.current.conversations[openChatId]) void loadConversation(openChatId);
   }, [openChatId, loadConversation]);
+
+  // An unread count only the server can tell (after a partial read). Not after a failed load:
+  // that waits for "Try again" instead of asking again and again.
+  useEffect(() => {
+    if (chatList.status === 'ready' && needsRefetch(chatList)) refreshChatsSoon();
+  }, [chatList, refreshChatsSoon]);
+
+  useReadMarker({ readingChatId, conversations, chatList, me: me.id, dispatchChats, visible });
+
+  const setAtBottom = useCallback((chatId: number, atBottom: boolean) => {
+    setBottom((now) => (now?.chatId === chatId && now.atBottom === atBottom ? now : { chatId, atBottom }));
+  }, []);
 
   const onEvent = useCallback(
     (event: StreamEvent) => {
@@ -125,18 +166,34 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
             type: 'newMessage',
             chatId: event.chatId,
             message: {
+              id: event.message.id,
               senderId: event.message.sender_id,
               content: event.message.content,
               createdAt: event.message.created_at,
             },
             position: event.position,
             me: me.id,
-            openChatId: latest.current.openChatId,
+            readingChatId: latest.current.readingChatId,
           });
           break;
         case 'message_deleted':
           inChat(event.chatId, { type: 'deleted', id: event.messageId });
           refreshChatsSoon(); // the preview, counts and order may have changed
+          break;
+        case 'message_edited':
+          inChat(event.chatId, { type: 'edited', message: event.message });
+          dispatchChats({
+            type: 'messageEdited',
+            chatId: event.chatId,
+            messageId: event.message.id,
+            content: event.message.content,
+          });
+          break;
+        case 'messages_read':
+          inChat(event.chatId, { type: 'readBy', userId: event.userId, upTo: event.upTo });
+          if (event.userId === me.id) {
+            dispatchChats({ type: 'read', chatId: event.chatId, upTo: event.upTo, position: event.position });
+          }
           break;
         case 'chat_created':
           dispatchChats({ type: 'chatCreated', item: event.chat, position: event.position });
@@ -157,11 +214,15 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
   const connection = useEventStream({ start: streamStart, onEvent, onSignedOut });
 
   const deliver = useCallback(
-    async (chatId: number, key: string, content: string) => {
+    async (chatId: number, key: string, content: string, replyToId: number | null) => {
       try {
-        const saved = await api.sendMessage(chatId, content, key);
+        const saved = await api.sendMessage(chatId, content, key, replyToId);
         inChat(chatId, { type: 'sendSucceeded', key, message: saved });
-        dispatchChats({ type: 'ownMessageSaved', chatId, content: saved.content, createdAt: saved.created_at });
+        dispatchChats({
+          type: 'ownMessageSaved',
+          chatId,
+          message: { id: saved.id, senderId: saved.sender_id, content: saved.content, createdAt: saved.created_at },
+        });
       } catch (error) {
         inChat(chatId, { type: 'sendFailed', key, error: failed(error) });
       }
@@ -170,10 +231,11 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
   );
 
   const send = useCallback(
-    (chatId: number, content: string) => {
+    (chatId: number, content: string, replyTo: ReplyRef | null) => {
       const key = pendingKey();
-      inChat(chatId, { type: 'sendStarted', key, senderId: me.id, content, createdAt: new Date().toISOString() });
-      void deliver(chatId, key, content);
+      const createdAt = new Date().toISOString();
+      inChat(chatId, { type: 'sendStarted', key, senderId: me.id, content, createdAt, replyTo });
+      void deliver(chatId, key, content, replyTo?.id ?? null);
     },
     [inChat, deliver, me.id],
   );
@@ -183,7 +245,7 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
       const pending = latest.current.conversations[chatId]?.pending.find((p) => p.key === key);
       if (!pending || pending.status !== 'failed') return;
       inChat(chatId, { type: 'retried', key });
-      void deliver(chatId, key, pending.content);
+      void deliver(chatId, key, pending.content, pending.replyTo?.id ?? null);
     },
     [inChat, deliver],
   );
@@ -201,6 +263,20 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
       refreshChatsSoon();
     },
     [inChat, failed, refreshChatsSoon],
+  );
+
+  const edit = useCallback(
+    async (chatId: number, messageId: number, content: string) => {
+      let saved: api.SentMessage;
+      try {
+        saved = await api.editMessage(messageId, content);
+      } catch (error) {
+        throw new Error(failed(error));
+      }
+      inChat(chatId, { type: 'edited', message: saved });
+      dispatchChats({ type: 'messageEdited', chatId, messageId, content: saved.content });
+    },
+    [inChat, failed],
   );
 
   const olderInFlight = useRef(new Set<number>());
@@ -236,5 +312,7 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
     retry,
     discard,
     remove,
+    edit,
+    setAtBottom,
   };
 }

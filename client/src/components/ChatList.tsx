@@ -1,5 +1,5 @@
 import { type ChatItem, type ChatList as ChatListState, chatTitle } from '../chats';
-import { ROLE_LABEL } from '../roles';
+import { useLocale } from '../i18n';
 import { fullDateTime, relativeTime } from '../time';
 import { useNow } from '../useNow';
 import { Avatar } from './Avatar';
@@ -13,28 +13,25 @@ interface Props {
 }
 
 export function ChatList({ list, isAdmin, openChatId, onOpen, onRetry }: Props) {
+  const { t } = useLocale();
   const now = useNow();
   return (
-    <nav className="chat-list" aria-label="Chats">
+    <nav className="chat-list" aria-label={t('chatList.label')}>
       <div className="pane-header">
-        <h2>{isAdmin ? 'All chats' : 'Chats'}</h2>
+        <h2>{t(isAdmin ? 'chatList.titleAdmin' : 'chatList.title')}</h2>
         {list.status === 'ready' && <span className="muted small">{list.items.length}</span>}
       </div>
-      {list.status === 'loading' && <p className="pane-note muted">Loading chats…</p>}
+      {list.status === 'loading' && <p className="pane-note muted">{t('chatList.loading')}</p>}
       {list.status === 'failed' && (
         <div className="pane-note" role="alert">
           <p className="error">{list.error}</p>
           <button type="button" className="button" onClick={onRetry}>
-            Try again
+            {t('app.tryAgain')}
           </button>
         </div>
       )}
       {list.status === 'ready' && list.items.length === 0 && (
-        <p className="pane-note muted">
-          {isAdmin
-            ? 'No chats yet.'
-            : 'No chats yet. A chat with your teacher or student opens after your first completed lesson.'}
-        </p>
+        <p className="pane-note muted">{t(isAdmin ? 'chatList.emptyAdmin' : 'chatList.empty')}</p>
       )}
       <ul>
         {list.items.map((item) => (
@@ -48,10 +45,12 @@ export function ChatList({ list, isAdmin, openChatId, onOpen, onRetry }: Props) 
 }
 
 function ChatListItem({ item, now, active, onOpen }: { item: ChatItem; now: Date; active: boolean; onOpen: () => void }) {
+  const { t, locale } = useLocale();
   const admin = item.messagesCount !== null;
   const subtitle = admin
-    ? `${item.messagesCount} ${item.messagesCount === 1 ? 'message' : 'messages'}`
-    : (item.lastMessage?.content ?? 'No messages yet');
+    ? t('chatList.messages', { count: item.messagesCount ?? 0 })
+    : (item.lastMessage?.content ?? t('chatList.noMessages'));
+  const unreadLabel = t('chatList.unread', { count: item.unread });
   return (
     <button
       type="button"
@@ -69,20 +68,24 @@ function ChatListItem({ item, now, active, onOpen }: { item: ChatItem; now: Date
         <span className="chat-item-top">
           <span className="chat-item-name">{chatTitle(item)}</span>
           {item.lastActivityAt && (
-            <time className="chat-item-time" dateTime={item.lastActivityAt} title={fullDateTime(item.lastActivityAt)}>
-              {relativeTime(item.lastActivityAt, now)}
+            <time
+              className="chat-item-time"
+              dateTime={item.lastActivityAt}
+              title={fullDateTime(item.lastActivityAt, locale)}
+            >
+              {relativeTime(item.lastActivityAt, now, locale)}
             </time>
           )}
         </span>
         <span className="chat-item-bottom">
           <span className="chat-item-preview">
-            {!admin && item.people[0] && <span className="role-inline">{ROLE_LABEL[item.people[0].role]} · </span>}
+            {!admin && item.people[0] && <span className="role-inline">{t(`roles.${item.people[0].role}`)} · </span>}
             {subtitle}
           </span>
           {item.unread > 0 && (
-            <span className="badge" data-testid={`unread-${item.id}`}>
-              {item.unread > 99 ? '99+' : item.unread}
-              <span className="visually-hidden"> unread</span>
+            <span className="badge" data-testid={`unread-${item.id}`} data-count={item.unread} title={unreadLabel}>
+              <span aria-hidden="true">{item.unread > 99 ? '99+' : item.unread.toLocaleString(locale)}</span>
+              <span className="visually-hidden">{unreadLabel}</span>
             </span>
           )}
         </span>

@@ -1,12 +1,33 @@
-import { type FormEvent, type KeyboardEvent, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { type FormEvent, type KeyboardEvent, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 
+import { useLocale } from '../i18n';
 import { MAX_MESSAGE_CHARS, messageLength, sendBlocker } from '../messages';
+import type { ReplyRef } from '../quotes';
+import { fitHeight } from './fitHeight';
+import { Quote } from './Quote';
 
 /** Unsent text per chat, kept while switching chats (cleared on signing out). */
 const drafts = new Map<number, string>();
+/** The message being answered per chat, kept like the text. */
+const replies = new Map<number, ReplyRef>();
 
 export function clearDrafts(): void {
   drafts.clear();
+  replies.clear();
+}
+
+/** The message the composer of `chatId` answers, if any, and a setter (null: not a reply). */
+export function useReplyDraft(chatId: number): [ReplyRef | null, (reply: ReplyRef | null) => void] {
+  const [reply, setReply] = useState(() => replies.get(chatId) ?? null);
+  const set = useCallback(
+    (next: ReplyRef | null) => {
+      if (next) replies.set(chatId, next);
+      else replies.delete(chatId);
+      setReply(next);
+    },
+    [chatId],
+  );
+  return [reply, set];
 }
 
 /** The counter shows from this many characters on. */
@@ -15,10 +36,15 @@ const COUNTER_FROM = MAX_MESSAGE_CHARS - 1_000;
 interface Props {
   chatId: number;
   disabled: boolean;
+  /** The message this one answers (shown above the input), as it is now. */
+  replyTo: ReplyRef | null;
+  replySender: string | null;
+  onCancelReply: () => void;
   onSend: (content: string) => void;
 }
 
-export function Composer({ chatId, disabled, onSend }: Props) {
+export function Composer({ chatId, disabled, replyTo, replySender, onCancelReply, onSend }: Props) {
+  const { t, locale } = useLocale();
   const [text, setText] = useState(() => drafts.get(chatId) ?? '');
   const input = useRef<HTMLTextAreaElement>(null);
   const length = messageLength(text);
@@ -33,13 +59,14 @@ export function Composer({ chatId, disabled, onSend }: Props) {
     if (window.matchMedia('(hover: hover) and (pointer: fine)').matches) input.current?.focus();
   }, [chatId]);
 
+  // Choosing a message to answer puts the cursor here.
+  const replyId = replyTo?.id ?? null;
+  useEffect(() => {
+    if (replyId !== null) input.current?.focus();
+  }, [replyId]);
+
   // Grow with the text (up to the CSS max-height), shrink back after sending.
-  useLayoutEffect(() => {
-    const el = input.current;
-    if (!el) return;
-    el.style.height = 'auto';
-    el.style.height = `${el.scrollHeight}px`;
-  }, [text]);
+  useLayoutEffect(() => fitHeight(input.current), [text]);
 
   const submit = () => {
     if (disabled || blocker) return;
@@ -52,6 +79,9 @@ export function Composer({ chatId, disabled, onSend }: Props) {
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       submit();
+    } else if (event.key === 'Escape' && replyTo) {
+      event.preventDefault();
+      onCancelReply();
     }
   };
 
@@ -62,8 +92,27 @@ export function Composer({ chatId, disabled, onSend }: Props) {
 
   return (
     <form className="composer" onSubmit={onSubmit}>
+      {replyTo && (
+        <div className="composer-reply" data-testid="reply-preview" data-reply-to={replyTo.id}>
+          <span className="composer-reply-label">{t('composer.replyingTo')}</span>
+          <Quote quote={replyTo} sender={replySender} />
+          <button
+            type="button"
+            className="icon-button"
+            data-testid="cancel-reply"
+            aria-label={t('composer.cancelReply')}
+            title={t('composer.cancelReply')}
+            onClick={() => {
+              onCancelReply();
+              input.current?.focus();
+            }}
+          >
+            ×
+          </button>
+        </div>
+      )}
       <label htmlFor={`composer-${chatId}`} className="visually-hidden">
-        Message
+        {t('composer.label')}
       </label>
       <textarea
         id={`composer-${chatId}`}
@@ -71,7 +120,7 @@ export function Composer({ chatId, disabled, onSend }: Props) {
         data-testid="composer"
         rows={1}
         value={text}
-        placeholder="Write a message…"
+        placeholder={t('composer.placeholder')}
         aria-describedby={`composer-hint-${chatId}`}
         aria-invalid={blocker === 'too-long'}
         onChange={(e) => setText(e.target.value)}
@@ -84,15 +133,15 @@ export function Composer({ chatId, disabled, onSend }: Props) {
             data-testid="counter"
             aria-live="polite"
           >
-            {length.toLocaleString('en')} / {MAX_MESSAGE_CHARS.toLocaleString('en')}
+            {length.toLocaleString(locale)} / {MAX_MESSAGE_CHARS.toLocaleString(locale)}
           </span>
         )}
         <button type="submit" className="button send-button" data-testid="send" disabled={disabled || blocker !== null}>
-          Send
+          {t('composer.send')}
         </button>
       </div>
       <span id={`composer-hint-${chatId}`} className="visually-hidden">
-        Enter sends, Shift+Enter starts a new line.
+        {t('composer.hint')}
       </span>
     </form>
   );

@@ -1,5 +1,7 @@
 import { type ReactNode, useEffect, useRef } from 'react';
 
+import { useLocale } from '../i18n';
+
 interface Props {
   open: boolean;
   title: string;
@@ -13,6 +15,7 @@ interface Props {
 
 /** A modal confirmation on the native <dialog> (focus trap, Escape to cancel). */
 export function ConfirmDialog({ open, title, children, confirmLabel, busy, error, onConfirm, onCancel }: Props) {
+  const { t } = useLocale();
   const dialog = useRef<HTMLDialogElement>(null);
 
   useEffect(() => {
@@ -41,7 +44,7 @@ export function ConfirmDialog({ open, title, children, confirmLabel, busy, error
       )}
       <div className="dialog-actions">
         <button type="button" className="button button-quiet" data-testid="cancel-delete" onClick={onCancel} disabled={busy}>
-          Cancel
+          {t('deleteDialog.cancel')}
         </button>
         <button
           type="button"
@@ -51,7 +54,7 @@ export function ConfirmDialog({ open, title, children, confirmLabel, busy, error
           disabled={busy}
           autoFocus
         >
-          {busy ? 'Deleting…' : confirmLabel}
+          {busy ? t('deleteDialog.busy') : confirmLabel}
         </button>
       </div>
     </dialog>

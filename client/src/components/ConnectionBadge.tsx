@@ -1,15 +1,18 @@
+import { useLocale } from '../i18n';
 import type { Connection } from '../useEventStream';
 
-/** The live stream's state; the text is exactly "live" or "reconnecting". */
+/** The live stream's state; `data-state` is exactly "live" or "reconnecting" in any language. */
 export function ConnectionBadge({ connection }: { connection: Connection }) {
+  const { t } = useLocale();
   return (
     <span
       className={`connection connection-${connection}`}
       data-testid="connection"
+      data-state={connection}
       role="status"
-      title={connection === 'live' ? 'Receiving messages live' : 'Connection lost, reconnecting…'}
+      title={t(connection === 'live' ? 'connection.liveHint' : 'connection.reconnectingHint')}
     >
-      {connection}
+      {t(`connection.${connection}`)}
     </span>
   );
 }

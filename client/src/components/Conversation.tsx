@@ -2,11 +2,13 @@ import { useCallback, useMemo } from 'react';
 
 import type { Person } from '../api';
 import { type ChatItem, chatTitle } from '../chats';
-import type { Conversation as ConversationState } from '../messages';
-import { ROLE_LABEL } from '../roles';
+import { useLocale } from '../i18n';
+import { type Conversation as ConversationState, type Message, currentQuote } from '../messages';
+import { replyRefOf } from '../quotes';
 import type { Workspace } from '../useWorkspace';
 import { Avatar } from './Avatar';
-import { Composer } from './Composer';
+import { Composer, useReplyDraft } from './Composer';
+import { senderLabel } from './MessageBubble';
 import { MessageList } from './MessageList';
 
 interface Props {
@@ -20,20 +22,32 @@ interface Props {
 }
 
 export function Conversation({ me, chatId, chat, conversation, workspace, onBack }: Props) {
+  const { t } = useLocale();
   const isAdmin = me.role === 'admin';
-  const title = chat ? chatTitle(chat) : `Chat ${chatId}`;
+  const title = chat ? chatTitle(chat) : t('chatList.fallbackTitle', { id: chatId });
   const people = useMemo(
     () => new Map<number, Person>([[me.id, me], ...(chat?.people ?? []).map((p) => [p.id, p] as const)]),
     [me, chat?.people],
   );
-  const subtitle = chat ? chat.people.map((p) => ROLE_LABEL[p.role]).join(' · ') : '';
-  const { loadOlder } = workspace;
+  const subtitle = chat ? chat.people.map((p) => t(`roles.${p.role}`)).join(' · ') : '';
+  const { loadOlder, setAtBottom } = workspace;
   const onLoadOlder = useCallback(() => loadOlder(chatId), [loadOlder, chatId]);
+  const onAtBottomChange = useCallback((atBottom: boolean) => setAtBottom(chatId, atBottom), [setAtBottom, chatId]);
+
+  const [reply, setReply] = useReplyDraft(chatId);
+  // The quote follows edits and deletions of the message while the answer is written.
+  const replyTo = reply && conversation ? currentQuote(conversation, reply) : reply;
+  const onReply = useCallback((message: Message) => setReply(replyRefOf(message)), [setReply]);
 
   return (
-    <section className="conversation" aria-label={`Conversation: ${title}`}>
+    <section className="conversation" aria-label={t('conversation.label', { title })}>
       <header className="conversation-header">
-        <button type="button" className="icon-button back-button" onClick={onBack} aria-label="Back to chats">
+        <button
+          type="button"
+          className="icon-button back-button"
+          onClick={onBack}
+          aria-label={t('conversation.back')}
+        >
           ‹
         </button>
         {chat && (
@@ -51,13 +65,13 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
 
       {conversation === undefined || conversation.status === 'loading' ? (
         <div className="conversation-status muted" aria-busy="true">
-          Loading messages…
+          {t('conversation.loading')}
         </div>
       ) : conversation.status === 'failed' ? (
         <div className="conversation-status" role="alert">
           <p className="error">{conversation.error}</p>
           <button type="button" className="button" onClick={() => workspace.reloadConversation(chatId)}>
-            Try again
+            {t('app.tryAgain')}
           </button>
         </div>
       ) : (
@@ -70,18 +84,27 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
           onRetry={(key) => workspace.retry(chatId, key)}
           onDiscard={(key) => workspace.discard(chatId, key)}
           onDelete={(messageId) => workspace.remove(chatId, messageId)}
+          onEdit={(messageId, content) => workspace.edit(chatId, messageId, content)}
+          onReply={onReply}
+          onAtBottomChange={onAtBottomChange}
         />
       )}
 
       {isAdmin ? (
         <p className="read-only" data-testid="read-only">
-          <span aria-hidden="true">👁</span> Read-only: as an admin you can read this chat but not write or delete.
+          <span aria-hidden="true">👁</span> {t('conversation.readOnly')}
         </p>
       ) : (
         <Composer
           chatId={chatId}
           disabled={conversation?.status !== 'ready'}
-          onSend={(content) => workspace.send(chatId, content)}
+          replyTo={replyTo}
+          replySender={replyTo ? senderLabel(people, replyTo.senderId) : null}
+          onCancelReply={() => setReply(null)}
+          onSend={(content) => {
+            workspace.send(chatId, content, replyTo);
+            setReply(null);
+          }}
         />
       )}
     </section>

@@ -1,7 +1,8 @@
-import { Fragment, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 
 import type { Person } from '../api';
-import type { Conversation } from '../messages';
+import { useLocale } from '../i18n';
+import { type Conversation, type Message, isReadByOthers } from '../messages';
 import { dayKey, dayLabel } from '../time';
 import { useNow } from '../useNow';
 import { ConfirmDialog } from './ConfirmDialog';
@@ -16,11 +17,20 @@ interface Props {
   onRetry: (key: string) => void;
   onDiscard: (key: string) => void;
   onDelete: (messageId: number) => Promise<void>;
+  onEdit: (messageId: number, content: string) => Promise<void>;
+  onReply: (message: Message) => void;
+  /** Whether the newest messages are on screen, whenever that changes. */
+  onAtBottomChange: (atBottom: boolean) => void;
 }
+
+/** How long a message stays marked after jumping to it from a quote. */
+const HIGHLIGHT_MS = 1_600;
 
 /** Within this many pixels of an edge counts as at it. */
 const BOTTOM_SLACK = 48;
 const TOP_PRELOAD = 240;
+
+const nearBottom = (el: HTMLElement) => el.scrollHeight - el.scrollTop - el.clientHeight < BOTTOM_SLACK;
 
 interface Seen {
   firstId: number | null;
@@ -30,7 +40,8 @@ interface Seen {
 }
 
 export function MessageList(props: Props) {
-  const { conversation, me, people, readOnly, onLoadOlder } = props;
+  const { conversation, me, people, readOnly, onLoadOlder, onAtBottomChange } = props;
+  const { t, locale } = useLocale();
   const now = useNow(60_000);
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
@@ -40,6 +51,23 @@ export function MessageList(props: Props) {
   const [confirming, setConfirming] = useState<number | null>(null);
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<string | null>(null);
+  const [editingId, setEditingId] = useState<number | null>(null);
+  const [highlightId, setHighlightId] = useState<number | null>(null);
+  const highlightTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+
+  /** Records whether the bottom is in view and tells the workspace (it marks messages read). */
+  const setAtBottom = useCallback(
+    (value: boolean) => {
+      atBottom.current = value;
+      onAtBottomChange(value);
+    },
+    [onAtBottomChange],
+  );
+  useEffect(() => {
+    onAtBottomChange(atBottom.current);
+    return () => onAtBottomChange(false);
+  }, [onAtBottomChange]);
+  useEffect(() => () => clearTimeout(highlightTimer.current), []);
 
   const { messages, pending, hasMore, loadingOlder } = conversation;
   const firstId = messages[0]?.id ?? null;
@@ -54,6 +82,7 @@ export function MessageList(props: Props) {
     seen.current = { firstId, lastId, pendingCount: pending.length, scrollHeight: el.scrollHeight };
     if (before === null) {
       el.scrollTop = el.scrollHeight;
+      setAtBottom(true);
       return;
     }
     const prepended = firstId !== null && before.firstId !== null && firstId < before.firstId;
@@ -64,25 +93,30 @@ export function MessageList(props: Props) {
     const sentNow = pending.length > before.pendingCount;
     if (atBottom.current || sentNow) {
       el.scrollTop = el.scrollHeight;
-      atBottom.current = true;
+      setAtBottom(true);
     } else if (arrived.length > 0) {
       setUnseen((n) => n + arrived.length);
     }
     const latest = arrived[arrived.length - 1];
-    if (latest) setAnnouncement(`New message from ${senderLabel(people, latest.senderId)}: ${latest.content}`);
-  }, [firstId, lastId, pending.length, messages, me.id, people]);
+    if (latest) {
+      setAnnouncement(
+        t('conversation.announcement', { name: senderLabel(people, latest.senderId), text: latest.content }),
+      );
+    }
+  }, [firstId, lastId, pending.length, messages, me.id, people, setAtBottom, t]);
 
   // When the view gets shorter (the composer grows, the window or keyboard resizes), a reader
-  // at the bottom stays at the bottom.
+  // at the bottom stays at the bottom; when it gets taller, the bottom may come into view.
   useEffect(() => {
     const el = scroller.current;
     if (!el || typeof ResizeObserver === 'undefined') return;
     const observer = new ResizeObserver(() => {
       if (atBottom.current) el.scrollTop = el.scrollHeight;
+      else setAtBottom(nearBottom(el));
     });
     observer.observe(el);
     return () => observer.disconnect();
-  }, []);
+  }, [setAtBottom]);
 
   // A short history that does not fill the view cannot be scrolled: load more right away.
   useLayoutEffect(() => {
@@ -93,7 +127,7 @@ export function MessageList(props: Props) {
   const onScroll = () => {
     const el = scroller.current;
     if (!el) return;
-    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < BOTTOM_SLACK;
+    setAtBottom(nearBottom(el));
     if (atBottom.current && unseen > 0) setUnseen(0);
     if (el.scrollTop < TOP_PRELOAD && hasMore && !loadingOlder) onLoadOlder();
   };
@@ -104,6 +138,22 @@ export function MessageList(props: Props) {
     const reduceMotion = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
     el.scrollTo({ top: el.scrollHeight, behavior: reduceMotion ? 'auto' : 'smooth' });
     setUnseen(0);
+  };
+
+  /** From a quote to the message it quotes, if it is loaded: scrolled into view and marked. */
+  const jumpTo = (id: number) => {
+    const target = scroller.current?.querySelector(`[data-testid="message-${id}"]`);
+    if (!target) return;
+    const reduceMotion = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+    target.scrollIntoView({ block: 'center', behavior: reduceMotion ? 'auto' : 'smooth' });
+    setHighlightId(id);
+    clearTimeout(highlightTimer.current);
+    highlightTimer.current = setTimeout(() => setHighlightId(null), HIGHLIGHT_MS);
+  };
+
+  const saveEdit = async (id: number, content: string) => {
+    await props.onEdit(id, content);
+    setEditingId((editing) => (editing === id ? null : editing));
   };
 
   const confirmDelete = async () => {
@@ -129,21 +179,21 @@ export function MessageList(props: Props) {
 
   return (
     <div className="message-area">
-      <div className="messages" ref={scroller} onScroll={onScroll} tabIndex={0} aria-label="Messages">
+      <div className="messages" ref={scroller} onScroll={onScroll} tabIndex={0} aria-label={t('conversation.messages')}>
         <div className="history-edge">
           {hasMore ? (
             <button type="button" className="link-button" onClick={onLoadOlder} disabled={loadingOlder}>
-              {loadingOlder ? 'Loading earlier messages…' : 'Load earlier messages'}
+              {t(loadingOlder ? 'conversation.loadingOlder' : 'conversation.loadOlder')}
             </button>
           ) : (
-            <span className="muted small">{items.length > 0 ? 'Beginning of the conversation' : ''}</span>
+            <span className="muted small">{items.length > 0 ? t('conversation.beginning') : ''}</span>
           )}
           {conversation.olderError && <span className="error small"> {conversation.olderError}</span>}
         </div>
         {items.length === 0 && (
           <div className="empty-state">
             <span className="empty-icon" aria-hidden="true">👋</span>
-            <p>{readOnly ? 'No messages in this chat yet.' : 'No messages yet. Say hello!'}</p>
+            <p>{t(readOnly ? 'conversation.emptyAdmin' : 'conversation.empty')}</p>
           </div>
         )}
         <ol className="message-list">
@@ -154,11 +204,13 @@ export function MessageList(props: Props) {
             const newDay = !prevMessage || dayKey(prevMessage.createdAt) !== dayKey(message.createdAt);
             const firstOfRun = newDay || prevMessage?.senderId !== message.senderId;
             const key = 'saved' in item ? `m${item.saved.id}` : item.pending.key;
+            const saved = 'saved' in item ? item.saved : null;
+            const own = !readOnly && message.senderId === me.id;
             return (
               <Fragment key={key}>
                 {newDay && (
                   <li className="day-separator">
-                    <span>{dayLabel(message.createdAt, now)}</span>
+                    <span>{dayLabel(message.createdAt, now, locale)}</span>
                   </li>
                 )}
                 <MessageBubble
@@ -166,13 +218,24 @@ export function MessageList(props: Props) {
                   side={side(message.senderId)}
                   firstOfRun={firstOfRun}
                   senderName={readOnly && firstOfRun ? senderLabel(people, message.senderId) : null}
-                  canDelete={!readOnly && message.senderId === me.id}
+                  quoteSender={message.replyTo ? senderLabel(people, message.replyTo.senderId) : null}
+                  isRead={saved && own ? isReadByOthers(conversation, saved) : null}
+                  canDelete={own}
+                  canEdit={own}
+                  canReply={!readOnly}
+                  editing={saved !== null && saved.id === editingId}
+                  highlighted={saved !== null && saved.id === highlightId}
                   onDelete={(id) => {
                     setDeleteError(null);
                     setConfirming(id);
                   }}
                   onRetry={props.onRetry}
                   onDiscard={props.onDiscard}
+                  onReply={props.onReply}
+                  onStartEdit={setEditingId}
+                  onCancelEdit={() => setEditingId(null)}
+                  onSaveEdit={saveEdit}
+                  onQuoteClick={jumpTo}
                 />
               </Fragment>
             );
@@ -181,7 +244,7 @@ export function MessageList(props: Props) {
       </div>
       {unseen > 0 && (
         <button type="button" className="new-messages-pill" data-testid="new-messages" onClick={toBottom}>
-          ↓ {unseen} new {unseen === 1 ? 'message' : 'messages'}
+          {t('conversation.newMessages', { count: unseen })}
         </button>
       )}
       <div className="visually-hidden" aria-live="polite">
@@ -189,14 +252,14 @@ export function MessageList(props: Props) {
       </div>
       <ConfirmDialog
         open={confirming !== null}
-        title="Delete this message?"
-        confirmLabel="Delete"
+        title={t('deleteDialog.title')}
+        confirmLabel={t('deleteDialog.confirm')}
         busy={deleting}
         error={deleteError}
         onConfirm={() => void confirmDelete()}
         onCancel={() => setConfirming(null)}
       >
-        It will disappear for everyone in this chat. This cannot be undone.
+        {t('deleteDialog.body')}
       </ConfirmDialog>
     </div>
   );

@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
 
 import { type DevUser, type Person, devLogin, devUsers, errorText } from '../api';
-import { ROLE_LABEL } from '../roles';
+import { useLocale } from '../i18n';
 import { Avatar } from './Avatar';
+import { LanguageSwitch } from './LanguageSwitch';
 
 interface Props {
   notice: string | null;
@@ -13,6 +14,7 @@ type Users = { status: 'loading' } | { status: 'ready'; users: DevUser[] } | { s
 
 /** Demo sign-in: pick one of the demo users. */
 export function SignIn({ notice, onSignedIn }: Props) {
+  const { t } = useLocale();
   const [users, setUsers] = useState<Users>({ status: 'loading' });
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -42,12 +44,15 @@ export function SignIn({ notice, onSignedIn }: Props) {
   return (
     <main className="sign-in">
       <div className="sign-in-card">
-        <div className="brand brand-large">
-          <span className="brand-mark" aria-hidden="true" />
-          Tutorchat
+        <div className="sign-in-top">
+          <div className="brand brand-large">
+            <span className="brand-mark" aria-hidden="true" />
+            Tutorchat
+          </div>
+          <LanguageSwitch />
         </div>
-        <h1>Sign in</h1>
-        <p className="muted">This is a demo: choose who you want to be.</p>
+        <h1>{t('signIn.title')}</h1>
+        <p className="muted">{t('signIn.demo')}</p>
         {notice && (
           <p className="notice" role="status">
             {notice}
@@ -58,7 +63,7 @@ export function SignIn({ notice, onSignedIn }: Props) {
             {error}
           </p>
         )}
-        {users.status === 'loading' && <p className="muted">Loading users…</p>}
+        {users.status === 'loading' && <p className="muted">{t('signIn.loadingUsers')}</p>}
         {users.status === 'failed' && (
           <p className="error" role="alert">
             {users.error}
@@ -81,7 +86,7 @@ export function SignIn({ notice, onSignedIn }: Props) {
                     <span className="user-name">{user.name}</span>
                     <span className="muted small">{user.email}</span>
                   </span>
-                  <span className={`role role-${user.role}`}>{ROLE_LABEL[user.role]}</span>
+                  <span className={`role role-${user.role}`}>{t(`roles.${user.role}`)}</span>
                 </button>
               </li>
             ))}

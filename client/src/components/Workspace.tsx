@@ -1,13 +1,18 @@
 import { useEffect, useState } from 'react';
 
 import { type Person, logout } from '../api';
-import { ROLE_LABEL } from '../roles';
+import { documentTitle, unreadTotal } from '../chats';
+import { useLocale } from '../i18n';
 import { useWorkspace } from '../useWorkspace';
 import { Avatar } from './Avatar';
 import { ChatList } from './ChatList';
 import { clearDrafts } from './Composer';
 import { ConnectionBadge } from './ConnectionBadge';
 import { Conversation } from './Conversation';
+import { LanguageSwitch } from './LanguageSwitch';
+
+/** The page title without the unread count (as index.html has it). */
+const TITLE = 'Tutorchat';
 
 interface Props {
   me: Person;
@@ -18,19 +23,20 @@ interface Props {
 }
 
 export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
+  const { t } = useLocale();
   const workspace = useWorkspace(me, onSignedOut);
   const { chatList, openChatId, openChat } = workspace;
   const [signingOut, setSigningOut] = useState(false);
   const openItem = chatList.items.find((item) => item.id === openChatId) ?? null;
-  const unread = chatList.items.reduce((sum, item) => sum + item.unread, 0);
+  const unread = unreadTotal(chatList);
 
   // Nothing of this session stays behind for the next one in this tab.
   useEffect(() => clearDrafts, []);
 
   useEffect(() => {
-    document.title = unread > 0 ? `(${unread}) Tutorchat` : 'Tutorchat';
+    document.title = documentTitle(unread, TITLE);
     return () => {
-      document.title = 'Tutorchat';
+      document.title = TITLE;
     };
   }, [unread]);
 
@@ -49,17 +55,18 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
       <header className="topbar">
         <div className="brand">
           <span className="brand-mark" aria-hidden="true" />
-          Tutorchat
+          <span className="brand-name">{TITLE}</span>
         </div>
         <ConnectionBadge connection={workspace.connection} />
         <div className="me">
+          <LanguageSwitch />
           <Avatar person={me} size="sm" />
           <span className="me-text">
             <span className="me-name">{me.name}</span>
-            <span className="muted small">{ROLE_LABEL[me.role]}</span>
+            <span className="muted small">{t(`roles.${me.role}`)}</span>
           </span>
           <button type="button" className="button button-quiet" onClick={() => void signOut()} disabled={signingOut}>
-            Sign out
+            {t('workspace.signOut')}
           </button>
         </div>
       </header>
@@ -72,10 +79,10 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
           onRetry={workspace.reloadChats}
         />
         {openChatId === null ? (
-          <section className="conversation conversation-empty" aria-label="Conversation">
+          <section className="conversation conversation-empty" aria-label={t('workspace.conversation')}>
             <div className="empty-state">
               <span className="empty-icon" aria-hidden="true">💬</span>
-              <p>{me.role === 'admin' ? 'Choose a chat to read it.' : 'Choose a chat to start talking.'}</p>
+              <p>{t(me.role === 'admin' ? 'workspace.chooseToRead' : 'workspace.chooseToTalk')}</p>
             </div>
           </section>
         ) : (

@@ -1,0 +1,31 @@
+import { useLocale } from '../i18n';
+import type { ReplyRef } from '../quotes';
+
+/** The quoted message of a reply: who wrote it and the start of its text, or that it is gone. */
+export function Quote(props: { quote: ReplyRef; sender: string | null; testId?: string; onClick?: () => void }) {
+  const { t } = useLocale();
+  const { quote } = props;
+  const body = (
+    <>
+      {props.sender && <span className="quote-sender">{props.sender}</span>}
+      {quote.isDeleted || quote.preview === null ? (
+        <em className="quote-preview deleted">{t('message.deleted')}</em>
+      ) : (
+        <span className="quote-preview">{quote.preview}</span>
+      )}
+    </>
+  );
+  if (!props.onClick) return <div className="quote">{body}</div>;
+  return (
+    <button
+      type="button"
+      className="quote"
+      data-testid={props.testId}
+      data-reply-to={quote.id}
+      title={t('message.showQuoted')}
+      onClick={props.onClick}
+    >
+      {body}
+    </button>
+  );
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+
+import { detectLanguage, i18n, intlLocale, languageOf } from './i18n';
+import en from './locales/en';
+import ru from './locales/ru';
+
+type Tree = { [key: string]: string | Tree };
+
+/** Every leaf key, dotted. */
+function keys(tree: Tree, prefix = ''): string[] {
+  return Object.entries(tree).flatMap(([key, value]) =>
+    typeof value === 'string' ? [`${prefix}${key}`] : keys(value, `${prefix}${key}.`),
+  );
+}
+
+const PLURAL = /_(zero|one|two|few|many|other)$/;
+const base = (key: string) => key.replace(PLURAL, '');
+
+describe('resources', () => {
+  it('has the same keys in both languages (up to plural forms)', () => {
+    const enKeys = new Set(keys(en).map(base));
+    const ruKeys = new Set(keys(ru).map(base));
+    expect([...ruKeys].sort()).toEqual([...enKeys].sort());
+  });
+
+  it('has every plural form each language needs', () => {
+    const forms = (tree: Tree, key: string) =>
+      keys(tree)
+        .filter((k) => base(k) === key && PLURAL.test(k))
+        .map((k) => PLURAL.exec(k)![1])
+        .sort();
+    const plurals = new Set(keys(en).filter((k) => PLURAL.test(k)).map(base));
+    expect(plurals.size).toBeGreaterThan(0);
+    for (const key of plurals) {
+      expect(forms(en, key), key).toEqual(new Intl.PluralRules('en').resolvedOptions().pluralCategories.sort());
+      expect(forms(ru, key), key).toEqual(new Intl.PluralRules('ru').resolvedOptions().pluralCategories.sort());
+    }
+  });
+
+  it('interpolates the same placeholders in both languages', () => {
+    const placeholders = (text: string) => [...text.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]).sort();
+    const leaves = (tree: Tree, prefix = ''): [string, string][] =>
+      Object.entries(tree).flatMap(([key, value]) =>
+        typeof value === 'string' ? [[`${prefix}${key}`, value] as [string, string]] : leaves(value, `${prefix}${key}.`),
+      );
+    const enText = new Map(leaves(en).map(([k, v]) => [base(k), v]));
+    for (const [key, text] of leaves(ru)) expect(placeholders(text), key).toEqual(placeholders(enText.get(base(key))!));
+  });
+});
+
+describe('plurals', () => {
+  const unread = (lng: 'en' | 'ru', count: number) => i18n.getFixedT(lng)('chatList.unread', { count });
+
+  it('agrees in Russian with 1, 2, 5, 11, 21, 22 and 25', () => {
+    expect(unread('ru', 1)).toBe('1 непрочитанное сообщение');
+    expect(unread('ru', 2)).toBe('2 непрочитанных сообщения');
+    expect(unread('ru', 5)).toBe('5 непрочитанных сообщений');
+    expect(unread('ru', 11)).toBe('11 непрочитанных сообщений');
+    expect(unread('ru', 21)).toBe('21 непрочитанное сообщение');
+    expect(unread('ru', 22)).toBe('22 непрочитанных сообщения');
+    expect(unread('ru', 25)).toBe('25 непрочитанных сообщений');
+    const t = i18n.getFixedT('ru');
+    expect(t('chatList.messages', { count: 3 })).toBe('3 сообщения');
+    expect(t('chatList.messages', { count: 111 })).toBe('111 сообщений');
+    expect(t('conversation.newMessages', { count: 1 })).toBe('↓ 1 новое сообщение');
+    expect(t('conversation.newMessages', { count: 24 })).toBe('↓ 24 новых сообщения');
+  });
+
+  it('says one and other in English', () => {
+    expect(unread('en', 1)).toBe('1 unread message');
+    expect(unread('en', 2)).toBe('2 unread messages');
+    expect(unread('en', 21)).toBe('21 unread messages');
+    expect(i18n.getFixedT('en')('chatList.messages', { count: 1 })).toBe('1 message');
+    expect(i18n.getFixedT('en')('conversation.newMessages', { count: 5 })).toBe('↓ 5 new messages');
+  });
+});
+
+describe('choosing the language', () => {
+  it('reads the language of a tag', () => {
+    expect(languageOf('ru-RU')).toBe('ru');
+    expect(languageOf('RU')).toBe('ru');
+    expect(languageOf('en_GB')).toBe('en');
+    expect(languageOf('de-DE')).toBeNull();
+    expect(languageOf(null)).toBeNull();
+  });
+
+  it('takes the saved choice, else Russian for a Russian browser, else English', () => {
+    expect(detectLanguage(null, ['ru-RU', 'en-US'])).toBe('ru');
+    expect(detectLanguage(null, ['ru'])).toBe('ru');
+    expect(detectLanguage(null, ['en-US', 'ru-RU'])).toBe('en');
+    expect(detectLanguage(null, ['de-DE', 'ru-RU'])).toBe('en');
+    expect(detectLanguage(null, [])).toBe('en');
+    expect(detectLanguage('en', ['ru-RU'])).toBe('en');
+    expect(detectLanguage('ru', ['en-US'])).toBe('ru');
+    expect(detectLanguage('fr', ['ru-RU'])).toBe('ru'); // an unknown saved value is ignored
+  });
+
+  it('formats in the browser locale when it is of the UI language', () => {
+    expect(intlLocale('en', ['en-GB', 'ru-RU'])).toBe('en-GB');
+    expect(intlLocale('ru', ['en-GB', 'ru-RU'])).toBe('ru-RU');
+    expect(intlLocale('ru', ['en-GB'])).toBe('ru');
+    expect(intlLocale('en', [])).toBe('en');
+  });
+});
