@@ -42,6 +42,8 @@ pub const VARIABLES: &[&str] = &[
     "APPEND_BATCH_MAX",
     "APPEND_LINGER_MICROS",
     "LISTENER_PROBE_SECS",
+    "PRESENCE_LEASE_SECS",
+    "PRESENCE_GRACE_SECS",
     "STATIC_DIR",
     "LOG_FORMAT",
     "TUTORCHAT_STOP_ON_EOF",
@@ -100,6 +102,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub sse: SseConfig,
     pub listener: ListenerConfig,
+    pub presence: PresenceConfig,
     pub append: AppendConfig,
     pub rate: RateConfig,
     pub log_format: LogFormat,
@@ -244,6 +247,23 @@ impl Default for RateConfig {
     }
 }
 
+/// Presence across replicas (see `realtime::presence`).
+#[derive(Debug, Clone, Copy)]
+pub struct PresenceConfig {
+    /// A replica's lease: renewed every quarter of it; once it has expired (the replica died),
+    /// its users stop counting as online and are swept.
+    pub lease: Duration,
+    /// How long a user's last closed stream on a replica still counts, so that a reconnect (to
+    /// this or another replica) within it shows no offline/online flap.
+    pub grace: Duration,
+}
+
+impl Default for PresenceConfig {
+    fn default() -> Self {
+        Self { lease: Duration::from_secs(20), grace: Duration::from_secs(5) }
+    }
+}
+
 /// The replica's LISTEN connection.
 #[derive(Debug, Clone)]
 pub struct ListenerConfig {
@@ -307,6 +327,7 @@ impl Config {
             auth: AuthConfig { dev_login: true, ..AuthConfig::new(jwt) },
             sse: SseConfig { max_streams: 1000, ..SseConfig::default() },
             listener: ListenerConfig { probe: Duration::from_secs(2) },
+            presence: PresenceConfig::default(),
             append: AppendConfig::default(),
             // Tests write in bursts; the limits have tests of their own.
             rate: RateConfig {
@@ -395,6 +416,15 @@ impl Config {
             probe: secs("LISTENER_PROBE_SECS", ListenerConfig::default().probe)?.max(Duration::from_secs(1)),
         };
 
+        let defaults = PresenceConfig::default();
+        let presence = PresenceConfig {
+            lease: secs("PRESENCE_LEASE_SECS", defaults.lease)?,
+            grace: secs("PRESENCE_GRACE_SECS", defaults.grace)?,
+        };
+        if presence.lease < Duration::from_secs(2) {
+            return Err(ConfigError::new("PRESENCE_LEASE_SECS", "must be at least 2 seconds"));
+        }
+
         let defaults = AppendConfig::default();
         let append = AppendConfig {
             mode: match var("APPEND_MODE")?.as_deref() {
@@ -436,6 +466,7 @@ impl Config {
             auth,
             sse,
             listener,
+            presence,
             append,
             rate,
             log_format,

@@ -17,6 +17,10 @@ pub const LISTENER_LAG_SECONDS: &str = "tutorchat_listener_lag_seconds";
 pub const LIMITED: &str = "tutorchat_limited_requests_total";
 pub const ACCEPT_ERRORS: &str = "tutorchat_accept_errors_total";
 pub const APPEND_BATCH: &str = "tutorchat_append_batch_size";
+/// Ephemeral signals received from PostgreSQL, labelled by `kind` (typing, presence).
+pub const SIGNALS: &str = "tutorchat_signals_total";
+/// Presence changes this replica failed to record (retried on the next heartbeat).
+pub const PRESENCE_ERRORS: &str = "tutorchat_presence_errors_total";
 
 /// The process-wide recorder (metrics are global to a process; installed on first use).
 pub fn handle() -> PrometheusHandle {

@@ -18,7 +18,8 @@ use crate::auth::users::UserCache;
 use crate::limits::Limits;
 use crate::log::Appender;
 use crate::realtime::follow::follow_users;
-use crate::realtime::{Hub, listener};
+use crate::realtime::signals::TypingThrottle;
+use crate::realtime::{Hub, listener, presence};
 use crate::state::Shared;
 use crate::{AppState, Config, db};
 
@@ -29,6 +30,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     log_listener: JoinHandle<()>,
+    presence: JoinHandle<()>,
 }
 
 impl Application {
@@ -48,6 +50,7 @@ impl Application {
         let hub = Arc::new(Hub::new(config.sse.queue));
         let shutdown = CancellationToken::new();
         let log_listener = listener::start(database, hub.clone(), config.listener.probe, shutdown.clone()).await?;
+        let presence = presence::start(hub.clone(), pool.clone(), config.presence, shutdown.clone());
         let metrics = crate::metrics::handle();
         let appender = Arc::new(Appender::start(pool.clone(), config.append));
         let users = Arc::new(UserCache::new(config.auth.user_cache));
@@ -56,8 +59,10 @@ impl Application {
         let period = config.auth.user_cache;
         tokio::spawn(follow_users(hub.clone(), users.clone(), pool.clone(), period, shutdown.clone()));
         let config = Arc::new(config);
-        let state = AppState::new(Shared { db: pool, keys, config, hub, shutdown, metrics, appender, users, limits });
-        Ok(Self { listener, state, log_listener })
+        let typing = Arc::new(TypingThrottle::default());
+        let state =
+            AppState::new(Shared { db: pool, keys, config, hub, shutdown, metrics, appender, users, limits, typing });
+        Ok(Self { listener, state, log_listener, presence })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -121,6 +126,7 @@ impl Application {
             tracing::warn!(grace_secs = SHUTDOWN_GRACE.as_secs(), "connections still open at shutdown; closing them");
         }
         let _ = self.log_listener.await;
+        let _ = self.presence.await; // it shortens this replica's presence lease on its way out
         Ok(())
     }
 }

@@ -15,6 +15,7 @@ use crate::auth::users::UserCache;
 use crate::auth::{AuthParts, AuthState, Keys};
 use crate::limits::Limits;
 use crate::log::Appender;
+use crate::realtime::signals::TypingThrottle;
 use crate::realtime::{Hub, RealtimeParts, RealtimeState};
 
 /// What every handler can reach (its fields through `Deref`: `state.db`, `state.hub`, …).
@@ -35,6 +36,8 @@ pub struct Shared {
     pub users: Arc<UserCache>,
     /// Per-user request rates.
     pub limits: Arc<Limits>,
+    /// Which typing signals are forwarded.
+    pub typing: Arc<TypingThrottle>,
 }
 
 struct Inner {

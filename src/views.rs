@@ -23,12 +23,41 @@ pub struct LastMessage {
     pub created_at: OffsetDateTime,
 }
 
+/// Someone a user shares a chat with, and whether they are online.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Contact {
+    #[serde(flatten)]
+    pub person: Person,
+    /// Whether they have an event stream open on any replica.
+    pub online: bool,
+    /// When their last stream closed; null while online, and for someone never seen.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_seen: Option<OffsetDateTime>,
+}
+
+impl Contact {
+    /// The presence columns a statement selects for user `id_column`: `online` and `last_seen`.
+    pub fn columns(id_column: &str) -> String {
+        format!(
+            "presence_online({id_column}) AS online,
+             (SELECT last_seen FROM user_presence WHERE user_id = {id_column}) AS last_seen"
+        )
+    }
+
+    /// `person` with the presence columns of `row` (see [`Contact::columns`]).
+    pub fn from_row(person: Person, row: &Row) -> Result<Self, tokio_postgres::Error> {
+        let online: bool = row.try_get("online")?;
+        let last_seen = if online { None } else { row.try_get("last_seen")? };
+        Ok(Self { person, online, last_seen })
+    }
+}
+
 /// One chat as its participant sees it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ChatSummary {
     pub id: i64,
     /// The other participant.
-    pub participant: Person,
+    pub participant: Contact,
     pub last_message: Option<LastMessage>,
     /// Messages from others after the caller's read marker, not deleted.
     pub unread_count: i64,

@@ -12,7 +12,7 @@ use super::Snapshot;
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
 use crate::log::store;
-use crate::views::{AdminChat, ChatSummary, LastMessage, Person};
+use crate::views::{AdminChat, ChatSummary, Contact, LastMessage, Person};
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -35,7 +35,8 @@ pub struct AdminChatList {
 /// here. Public so that the benchmark can `EXPLAIN` exactly this statement.
 pub static CHAT_LIST_SQL: LazyLock<String> = LazyLock::new(|| {
     store::with_head(
-        "SELECT c.id, o.user_id AS other_id, u.name AS other_name, u.role AS other_role,
+        &format!(
+            "SELECT c.id, o.user_id AS other_id, u.name AS other_name, u.role AS other_role, {},
                 m.id AS last_id, m.sender_id AS last_sender_id, m.content AS last_content,
                 m.created_at AS last_at, me.unread_count AS unread, me.last_read_message_id AS last_read,
                 coalesce(m.created_at, c.created_at) AS active_at
@@ -45,6 +46,8 @@ pub static CHAT_LIST_SQL: LazyLock<String> = LazyLock::new(|| {
          JOIN users u ON u.id = o.user_id
          LEFT JOIN messages m ON m.id = c.last_message_id
          WHERE me.user_id = $1",
+            Contact::columns("o.user_id")
+        ),
         "d.active_at DESC, d.id DESC",
     )
 });
@@ -72,11 +75,10 @@ pub async fn list_chats(State(state): State<AppState>, user: AuthUser) -> Result
             let last_id: Option<i64> = r.get("last_id");
             Ok(ChatSummary {
                 id: r.get("id"),
-                participant: Person {
-                    id: r.get("other_id"),
-                    name: r.get("other_name"),
-                    role: r.try_get("other_role")?,
-                },
+                participant: Contact::from_row(
+                    Person { id: r.get("other_id"), name: r.get("other_name"), role: r.try_get("other_role")? },
+                    &r,
+                )?,
                 last_message: last_id.map(|id| LastMessage {
                     id,
                     sender_id: r.get("last_sender_id"),

@@ -270,6 +270,8 @@ pub async fn send(
         }
         Err(e) => return Err(e.into()),
     };
+    // The message ends the sender's typing there (the partner's client ends it on the message).
+    state.typing.ended(user.id, body.chat_id);
     Ok((StatusCode::CREATED, Json(sent_message(&stored, reply_to)?)))
 }
 

@@ -5,6 +5,7 @@ mod health;
 mod lessons;
 mod messages;
 pub mod openapi;
+mod presence;
 mod reads;
 
 use axum::Router;
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .merge(chats::router())
         .merge(messages::router())
         .merge(reads::router())
+        .merge(presence::router())
         .merge(lessons::router())
         .merge(openapi::router())
 }

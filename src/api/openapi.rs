@@ -19,6 +19,8 @@ use crate::AppState;
         super::messages::remove,
         super::reads::mark_read,
         super::reads::unread_count,
+        super::presence::typing,
+        super::presence::presence,
         super::lessons::complete,
         crate::realtime::stream::stream,
         super::health::healthz,
@@ -32,6 +34,8 @@ use crate::AppState;
         crate::realtime::frames::MessageEvent,
         crate::realtime::frames::MessageDeletedEvent,
         crate::realtime::frames::MessagesReadEvent,
+        crate::realtime::signals::TypingEvent,
+        crate::realtime::signals::PresenceEvent,
     )),
     modifiers(&Security),
     security(("bearer" = []), ("cookie" = []))

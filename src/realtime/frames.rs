@@ -10,7 +10,7 @@ use tokio_postgres::GenericClient;
 
 use super::hub::{Dispatch, Frames};
 use crate::log::{EventData, StoredEvent};
-use crate::views::{AdminChat, ChatSummary, Person, ReplyPreview};
+use crate::views::{AdminChat, ChatSummary, Contact, Person, ReplyPreview};
 
 pub fn frame(position: i64, event: &str, data: &impl Serialize) -> Bytes {
     let json = serde_json::to_string(data).unwrap_or_else(|_| "{}".into());
@@ -115,11 +115,12 @@ pub async fn encode(client: &impl GenericClient, events: &[StoredEvent]) -> anyh
         })
         .flatten()
         .collect();
-    let mut names: HashMap<i64, Person> = HashMap::new();
+    let mut names: HashMap<i64, Contact> = HashMap::new();
     if !people.is_empty() {
-        for row in client.query("SELECT id, name, role FROM users WHERE id = ANY($1)", &[&people]).await? {
-            names
-                .insert(row.get("id"), Person { id: row.get("id"), name: row.get("name"), role: row.try_get("role")? });
+        let sql = format!("SELECT id, name, role, {} FROM users WHERE id = ANY($1)", Contact::columns("id"));
+        for row in client.query(&sql, &[&people]).await? {
+            let person = Person { id: row.get("id"), name: row.get("name"), role: row.try_get("role")? };
+            names.insert(person.id, Contact::from_row(person, &row)?);
         }
     }
     let facts = message_facts(client, events).await?;
@@ -128,7 +129,7 @@ pub async fn encode(client: &impl GenericClient, events: &[StoredEvent]) -> anyh
 
 fn dispatch(
     event: &StoredEvent,
-    names: &HashMap<i64, Person>,
+    names: &HashMap<i64, Contact>,
     facts: &HashMap<i64, MessageFacts>,
 ) -> anyhow::Result<Dispatch> {
     let (position, chat_id) = (event.position, event.chat_id);
@@ -184,7 +185,7 @@ fn dispatch(
                 names.get(id).cloned().ok_or_else(|| anyhow::anyhow!("user {id} of chat {chat_id} not found"))
             };
             let (student, teacher) = (person(student_id)?, person(teacher_id)?);
-            let view = |other: &Person| {
+            let view = |other: &Contact| {
                 let chat = ChatSummary {
                     id: chat_id,
                     participant: other.clone(),
@@ -197,7 +198,7 @@ fn dispatch(
             let users = vec![(*student_id, view(&teacher)), (*teacher_id, view(&student))];
             let admin_view = AdminChat {
                 id: chat_id,
-                participants: vec![student, teacher],
+                participants: vec![student.person, teacher.person],
                 messages_count: 0,
                 last_message_at: None,
             };

@@ -15,11 +15,19 @@ use tokio::sync::mpsc;
 
 use crate::auth::Role;
 
-/// One encoded SSE event and the log position it carries.
+/// One encoded SSE event and the log position it carries (`None`: an ephemeral signal, which
+/// has no position and no `id:` line).
 #[derive(Debug, Clone)]
 pub struct Frame {
-    pub position: i64,
+    pub position: Option<i64>,
     pub bytes: Bytes,
+}
+
+/// A user's first stream on this replica opened, or their last one closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamChange {
+    Opened(i64),
+    Closed(i64, time::OffsetDateTime),
 }
 
 /// What a log event becomes for the hub.
@@ -68,9 +76,24 @@ struct Connection {
 struct State {
     /// The last position dispatched; connections registered now get everything after it.
     head: i64,
+    /// Chat → its members, and user → their chats (for presence: who shares a chat with whom).
     members: HashMap<i64, Vec<i64>>,
+    chats_of: HashMap<i64, Vec<i64>>,
     users: HashMap<i64, Vec<Connection>>,
     admins: Vec<Connection>,
+    /// Streams open per user (admins too), counted from subscription to drop: a stream cut off
+    /// as a slow consumer counts until its client is gone.
+    open: HashMap<i64, usize>,
+}
+
+impl State {
+    fn join(&mut self, chat: i64, user: i64) {
+        let members = self.members.entry(chat).or_default();
+        if !members.contains(&user) {
+            members.push(user);
+            self.chats_of.entry(user).or_default().push(chat);
+        }
+    }
 }
 
 pub struct Hub {
@@ -81,6 +104,8 @@ pub struct Hub {
     /// Test-only fault injection: the listener panics when notified (see
     /// [`Hub::crash_listener`]).
     crash: tokio::sync::Notify,
+    /// Where a user's first opened and last closed stream are reported (presence).
+    changes: std::sync::OnceLock<mpsc::UnboundedSender<StreamChange>>,
 }
 
 /// An open connection's end of the hub. Dropping it unregisters the connection.
@@ -88,13 +113,14 @@ pub struct Subscription {
     pub head: i64,
     pub frames: mpsc::Receiver<Frame>,
     hub: Arc<Hub>,
-    user: Option<i64>,
+    user: i64,
+    admin: bool,
     id: u64,
 }
 
 impl Drop for Subscription {
     fn drop(&mut self) {
-        self.hub.unregister(self.user, self.id);
+        self.hub.unregister(self.user, self.admin, self.id);
     }
 }
 
@@ -107,6 +133,19 @@ impl Hub {
             next_id: AtomicU64::new(1),
             listening: AtomicBool::new(false),
             crash: tokio::sync::Notify::new(),
+            changes: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// From now on, a user's first stream opened here and their last one closed are sent to
+    /// `changes` (once; later calls are ignored).
+    pub fn report_changes(&self, changes: mpsc::UnboundedSender<StreamChange>) {
+        let _ = self.changes.set(changes);
+    }
+
+    fn report(&self, change: StreamChange) {
+        if let Some(changes) = self.changes.get() {
+            let _ = changes.send(change);
         }
     }
 
@@ -121,8 +160,9 @@ impl Hub {
         let mut state = self.state();
         state.head = head;
         state.members.clear();
+        state.chats_of.clear();
         for (chat, user) in members {
-            state.members.entry(chat).or_default().push(user);
+            state.join(chat, user);
         }
     }
 
@@ -154,15 +194,27 @@ impl Hub {
             state.users.entry(user).or_default().push(connection);
         }
         metrics::gauge!(crate::metrics::SSE_CONNECTIONS).increment(1.0);
-        Some(Subscription { head: state.head, frames, hub: Arc::clone(self), user: (!admin).then_some(user), id })
+        let open = state.open.entry(user).or_default();
+        *open += 1;
+        if *open == 1 {
+            self.report(StreamChange::Opened(user));
+        }
+        Some(Subscription { head: state.head, frames, hub: Arc::clone(self), user, admin, id })
     }
 
-    fn unregister(&self, user: Option<i64>, id: u64) {
+    fn unregister(&self, user: i64, admin: bool, id: u64) {
         metrics::gauge!(crate::metrics::SSE_CONNECTIONS).decrement(1.0);
         let mut state = self.state();
-        match user {
-            None => state.admins.retain(|c| c.id != id),
-            Some(user) => {
+        if let Some(open) = state.open.get_mut(&user) {
+            *open -= 1;
+            if *open == 0 {
+                state.open.remove(&user);
+                self.report(StreamChange::Closed(user, time::OffsetDateTime::now_utc()));
+            }
+        }
+        match admin {
+            true => state.admins.retain(|c| c.id != id),
+            false => {
                 if let Some(connections) = state.users.get_mut(&user) {
                     connections.retain(|c| c.id != id);
                     if connections.is_empty() {
@@ -181,22 +233,59 @@ impl Hub {
             if event.position <= state.head {
                 continue;
             }
-            let State { members, users, admins, .. } = &mut *state;
-            let chat_members = members.entry(event.chat_id).or_default();
-            for user in event.joined {
-                if !chat_members.contains(&user) {
-                    chat_members.push(user);
-                }
+            for user in &event.joined {
+                state.join(event.chat_id, *user);
             }
-            for user in chat_members.iter() {
+            let State { members, users, admins, .. } = &mut *state;
+            let position = Some(event.position);
+            for user in members.get(&event.chat_id).into_iter().flatten() {
                 let (Some(connections), Some(bytes)) = (users.get_mut(user), event.frames.for_user(*user)) else {
                     continue;
                 };
-                send_all(connections, event.position, bytes);
+                send_all(connections, position, bytes);
             }
-            send_all(admins, event.position, event.frames.for_admins());
+            send_all(admins, position, event.frames.for_admins());
             state.head = event.position;
         }
+    }
+
+    /// Sends an ephemeral signal of `from` in `chat` to the chat's other members' streams here
+    /// (not to `from`'s own, not to admins): typing.
+    pub fn signal_chat(&self, chat: i64, from: i64, bytes: &Bytes) {
+        let mut state = self.state();
+        let State { members, users, .. } = &mut *state;
+        for user in members.get(&chat).into_iter().flatten().filter(|u| **u != from) {
+            if let Some(connections) = users.get_mut(user) {
+                send_all(connections, None, bytes);
+            }
+        }
+    }
+
+    /// Sends an ephemeral signal about `about` to the streams here of everyone who shares a
+    /// chat with them, and to admins: presence.
+    pub fn signal_contacts(&self, about: i64, bytes: &Bytes) {
+        let mut state = self.state();
+        let State { members, chats_of, users, admins, .. } = &mut *state;
+        let mut contacts: Vec<i64> =
+            chats_of.get(&about).into_iter().flatten().filter_map(|c| members.get(c)).flatten().copied().collect();
+        contacts.sort_unstable();
+        contacts.dedup();
+        for user in contacts.iter().filter(|u| **u != about) {
+            if let Some(connections) = users.get_mut(user) {
+                send_all(connections, None, bytes);
+            }
+        }
+        send_all(admins, None, bytes);
+    }
+
+    /// How many streams `user` has open here.
+    pub fn streams_of(&self, user: i64) -> usize {
+        self.state().open.get(&user).copied().unwrap_or(0)
+    }
+
+    /// The users with at least one stream open here (admins too).
+    pub fn present_users(&self) -> Vec<i64> {
+        self.state().open.keys().copied().collect()
     }
 
     /// Whether `user` takes part in `chat`, if this replica knows the chat (`None`: unknown
@@ -271,7 +360,7 @@ impl Hub {
 
 /// Queues a frame on each connection; a connection whose queue is full is dropped, which
 /// ends its stream once it has drained what it has.
-fn send_all(connections: &mut Vec<Connection>, position: i64, bytes: &Bytes) {
+fn send_all(connections: &mut Vec<Connection>, position: Option<i64>, bytes: &Bytes) {
     connections.retain(|c| match c.tx.try_send(Frame { position, bytes: bytes.clone() }) {
         Ok(()) => {
             metrics::counter!(crate::metrics::EVENTS_DELIVERED).increment(1);

@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::frames;
 use super::hub::Hub;
+use super::signals::{self, Signal};
 use crate::log::{self, store};
 
 /// Events read from the log per query while catching up.
@@ -92,7 +93,7 @@ async fn reconnect(database: tokio_postgres::Config, hub: Arc<Hub>, probe: Durat
 /// One connection's life: LISTEN, catch up, then catch up again on every wake-up and probe.
 async fn listen(
     database: &tokio_postgres::Config,
-    hub: &Hub,
+    hub: &Arc<Hub>,
     probe: Duration,
     shutdown: &CancellationToken,
     backoff: &mut Duration,
@@ -101,10 +102,15 @@ async fn listen(
     config.application_name("tutorchat-listener").keepalives(true).keepalives_idle(Duration::from_secs(10));
     let (client, mut connection) = config.connect(NoTls).await.context("cannot connect")?;
     let (wake, mut wakes) = mpsc::unbounded_channel::<()>();
+    let signal_hub = Arc::clone(hub);
     let driver = tokio::spawn(async move {
         let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
         while let Some(message) = messages.next().await {
             match message {
+                // Signals carry themselves: routed as they arrive, nothing to read.
+                Ok(AsyncMessage::Notification(n)) if n.channel() == signals::CHANNEL => {
+                    Signal::dispatch(n.payload(), &signal_hub);
+                }
                 Ok(AsyncMessage::Notification(_)) => {
                     let _ = wake.send(());
                 }
@@ -116,7 +122,10 @@ async fn listen(
     }); // when it ends, `wake` is dropped and the loop below sees the channel close
     let _abort = AbortOnDrop(driver);
 
-    client.batch_execute(&format!("LISTEN {}", log::CHANNEL)).await.context("LISTEN failed")?;
+    client
+        .batch_execute(&format!("LISTEN {}; LISTEN {}", log::CHANNEL, signals::CHANNEL))
+        .await
+        .context("LISTEN failed")?;
     let read = client.prepare(&store::READ_AFTER_SQL).await.context("cannot prepare the log read")?;
     catch_up(&client, &read, hub).await?;
     hub.set_listening(true);

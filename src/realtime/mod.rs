@@ -4,6 +4,8 @@ pub mod follow;
 pub mod frames;
 pub mod hub;
 pub mod listener;
+pub mod presence;
+pub mod signals;
 pub mod stream;
 
 use std::sync::Arc;

@@ -180,7 +180,7 @@ impl EventStream {
                 _ = &mut self.expiry => return None,
                 _ = self.heartbeat.tick() => return Some(Bytes::from_static(b": heartbeat\n\n")),
                 frame = self.subscription.frames.recv() => match frame {
-                    Some(frame) if frame.position <= self.skip_through => continue,
+                    Some(frame) if frame.position.is_some_and(|p| p <= self.skip_through) => continue,
                     Some(frame) => {
                         self.heartbeat.reset();
                         return Some(frame.bytes);

@@ -17,6 +17,7 @@ mod lessons;
 mod limits;
 mod messages;
 mod migrations;
+mod presence;
 mod reads;
 mod realtime;
 mod roles;

@@ -261,3 +261,61 @@ fn raise_file_limit() {
         let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
     }
 }
+
+/// 7. Presence through `kill -9`: a student's only stream is on the replica that dies; the
+/// teacher, streaming from another replica, sees her go offline within the lease (plus one
+/// renewal period), with `last_seen` no later than the kill; the restarted replica (a new
+/// lease) leaves no ghost online, and she is online again when she reconnects.
+#[tokio::test]
+async fn presence_survives_a_killed_replica_within_the_lease() {
+    let _serial = support::serial().await;
+    const LEASE_SECS: u64 = 4;
+    let cluster = Cluster::start(&[("PRESENCE_LEASE_SECS", "4"), ("PRESENCE_GRACE_SECS", "1")]).await;
+    let (student, teacher) = (cluster.pair(0).student.clone(), cluster.pair(0).teacher.clone());
+    let http = reqwest::Client::new();
+    let stream_url = |i: usize| format!("{}/api/events/chat", cluster.replica_url(i));
+    let mut watching = helpers::open_stream(&http, &stream_url(1), &teacher.token, None).await;
+    let doomed = helpers::open_stream(&http, &stream_url(0), &student.token, None).await;
+    let online = next_presence(&mut watching, Duration::from_secs(10)).await;
+    assert_eq!((online["user_id"].as_i64(), online["online"].as_bool()), (Some(student.id), Some(true)));
+
+    let killed = time::OffsetDateTime::now_utc();
+    let started = Instant::now();
+    cluster.topology(|t| t.kill_replica(0)).await;
+    let bound = Duration::from_secs(LEASE_SECS + LEASE_SECS / 4 + 2);
+    let offline = next_presence(&mut watching, bound).await;
+    eprintln!("kill -9: offline announced {:?} after the kill (lease {LEASE_SECS} s)", started.elapsed());
+    assert_eq!((offline["user_id"].as_i64(), offline["online"].as_bool()), (Some(student.id), Some(false)));
+    let last_seen = time::OffsetDateTime::parse(
+        offline["last_seen"].as_str().expect("last_seen"),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .expect("RFC 3339");
+    assert!(last_seen <= killed, "last seen at the dead replica's last renewal, before the kill: {last_seen}");
+    drop(doomed);
+
+    cluster.topology(|t| t.start_replica(0)).await;
+    let ask = |i: usize| {
+        http.get(format!("{}/api/presence/{}", cluster.replica_url(i), student.id)).bearer_auth(&teacher.token).send()
+    };
+    let answer: serde_json::Value = ask(0).await.expect("GET").json().await.expect("json");
+    assert_eq!(answer["online"], false, "no ghost after the restart: {answer}");
+    let _back = helpers::open_stream(&http, &stream_url(0), &student.token, None).await;
+    let online = next_presence(&mut watching, Duration::from_secs(10)).await;
+    assert_eq!(online["online"], true);
+    let answer: serde_json::Value = ask(2).await.expect("GET").json().await.expect("json");
+    assert_eq!(answer["online"], true, "{answer}");
+}
+
+/// The next `presence` event's data, waiting at most `within` in all.
+async fn next_presence(stream: &mut helpers::Stream, within: Duration) -> serde_json::Value {
+    let deadline = Instant::now() + within;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(!left.is_zero(), "no presence event within {within:?}");
+        let event = stream.event_within(left).await;
+        if event.event == "presence" {
+            return event.json();
+        }
+    }
+}

@@ -378,6 +378,16 @@ impl Cluster {
         self.http.get(format!("{}{path}", self.url)).send().await.expect("request").status().as_u16()
     }
 
+    /// The i-th chat and its two participants.
+    pub fn pair(&self, i: usize) -> &Pair {
+        &self.pairs[i]
+    }
+
+    /// A replica's own address, bypassing nginx.
+    pub fn replica_url(&self, i: usize) -> &str {
+        &self.replica_urls[i]
+    }
+
     pub fn stalled_user(&self) -> &User {
         &self.pairs[0].student
     }

@@ -1,0 +1,83 @@
+//! Typing and presence: ephemeral signals next to the log (see `realtime::signals` and
+//! `realtime::presence`). Nothing here appends to the log.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::messages::check_access;
+use crate::auth::AuthUser;
+use crate::error::ErrorBody;
+use crate::extract::{JsonBody, PathParam};
+use crate::realtime::signals::{PresenceEvent, Signal, TypingEvent};
+use crate::{AppError, AppState, Result};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/chats/{chat_id}/typing", post(typing)).route("/api/presence/{user_id}", get(presence))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct Typing {
+    pub is_typing: bool,
+}
+
+/// Tells the chat's other participants that the caller is (or stopped) typing. Forwarded at
+/// most once per 2 s per user and chat (a `false` only after a forwarded `true`); the rest are
+/// answered 204 and dropped. Receivers show `true` for 6 s unless it is renewed.
+#[utoipa::path(post, path = "/api/chats/{chat_id}/typing", tag = "chats", params(("chat_id" = i64, Path)),
+    request_body = Typing,
+    responses((status = 204, description = "forwarded, or dropped by the throttle"), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
+pub async fn typing(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParam(chat_id): PathParam<i64>,
+    JsonBody(body): JsonBody<Typing>,
+) -> Result<StatusCode> {
+    if user.is_admin() {
+        return Err(AppError::Forbidden("admins have read-only access and do not type in chats".into()));
+    }
+    check_access(&state, chat_id, &user).await?;
+    if state.typing.admit(user.id, chat_id, body.is_typing) {
+        let signal = Signal::Typing(TypingEvent { chat_id, user_id: user.id, is_typing: body.is_typing });
+        signal.send(&**state.db.get().await?).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whether a user is online (has an event stream open on any replica) and when they were last
+/// seen (`null` while online, and for someone never seen). Visible to those who share a chat
+/// with them, to themselves and to admins; 404 for anyone else (presence is personal data).
+#[utoipa::path(get, path = "/api/presence/{user_id}", tag = "chats", params(("user_id" = i64, Path)),
+    responses((status = 200, body = PresenceEvent), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id, about = about))]
+pub async fn presence(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParam(about): PathParam<i64>,
+) -> Result<Json<PresenceEvent>> {
+    let row = state
+        .db
+        .get()
+        .await?
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE id = $1) AS known,
+                    $1 = $2 OR $3 OR EXISTS (SELECT 1 FROM chat_participants a
+                                             JOIN chat_participants b ON b.chat_id = a.chat_id
+                                             WHERE a.user_id = $1 AND b.user_id = $2) AS visible,
+                    presence_online($1) AS online,
+                    (SELECT last_seen FROM user_presence WHERE user_id = $1) AS last_seen",
+            &[&about, &user.id, &user.is_admin()],
+        )
+        .await?;
+    if !row.get::<_, bool>("known") || !row.get::<_, bool>("visible") {
+        return Err(AppError::NotFound(format!("no user {about} shares a chat with you")));
+    }
+    let online: bool = row.get("online");
+    Ok(Json(PresenceEvent { user_id: about, online, last_seen: if online { None } else { row.get("last_seen") } }))
+}

@@ -1,0 +1,139 @@
+//! Ephemeral signals: typing and presence. They cross replicas as PostgreSQL notifications on
+//! their own channel, [`CHANNEL`], which every replica's listener LISTENs to on the connection
+//! it already holds for the log. Unlike log events they are never stored, have no position,
+//! and reach streams as SSE events without an `id:` line, so they never move a client's
+//! `Last-Event-ID` and a resume replays exactly the log. A signal missed while a stream was
+//! down is not replayed: typing is stale by then, and a client that reconnects reads presence
+//! afresh (`GET /api/chats`, `GET /api/presence/{id}`).
+//!
+//! A notification's payload is one small JSON object (at most ~120 bytes, far under
+//! NOTIFY's 8,000): `{"typing":{"chat_id","user_id","is_typing"}}` or
+//! `{"presence":{"user_id","online","last_seen"}}`. Typing is sent by the replica that
+//! received the request (`SELECT pg_notify(…)`: a transaction that writes nothing, so its
+//! commit waits for no disk flush); presence by the SQL functions of
+//! `sql/V8__presence.sql`, once per transition.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use tokio_postgres::GenericClient;
+
+use super::hub::Hub;
+
+/// The NOTIFY channel of ephemeral signals.
+pub const CHANNEL: &str = "tutorchat_signals";
+
+/// At most one `is_typing: true` per user and chat is forwarded per this period (per replica).
+pub const TYPING_THROTTLE: Duration = Duration::from_secs(2);
+
+/// How long a receiver shows `is_typing: true` unless it is renewed (documented for clients;
+/// the web client uses it).
+pub const TYPING_EXPIRES: Duration = Duration::from_secs(6);
+
+/// The data of SSE `typing`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TypingEvent {
+    pub chat_id: i64,
+    pub user_id: i64,
+    pub is_typing: bool,
+}
+
+/// The data of SSE `presence`, and the answer of `GET /api/presence/{user_id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PresenceEvent {
+    pub user_id: i64,
+    /// Whether the user has an event stream open on any replica.
+    pub online: bool,
+    /// When their last stream closed; null while online, and for someone never seen.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_seen: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Signal {
+    Typing(TypingEvent),
+    Presence(PresenceEvent),
+}
+
+impl Signal {
+    /// Routes a notification's payload to this replica's streams. A payload that does not
+    /// parse is logged and dropped (signals are best effort by nature).
+    pub fn dispatch(payload: &str, hub: &Hub) {
+        let signal = match serde_json::from_str::<Signal>(payload) {
+            Ok(signal) => signal,
+            Err(e) => {
+                tracing::warn!(error = %e, payload, "unreadable signal dropped");
+                return;
+            }
+        };
+        match &signal {
+            Signal::Typing(typing) => hub.signal_chat(typing.chat_id, typing.user_id, &frame("typing", typing)),
+            Signal::Presence(presence) => hub.signal_contacts(presence.user_id, &frame("presence", presence)),
+        }
+        metrics::counter!(crate::metrics::SIGNALS, "kind" => signal.kind()).increment(1);
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Signal::Typing(_) => "typing",
+            Signal::Presence(_) => "presence",
+        }
+    }
+
+    /// Sends it to every replica (this one included) through PostgreSQL.
+    pub async fn send(&self, client: &impl GenericClient) -> Result<(), tokio_postgres::Error> {
+        let payload = serde_json::to_string(self).unwrap_or_default();
+        client.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload]).await?;
+        Ok(())
+    }
+}
+
+/// An SSE event without an `id:` line.
+fn frame(event: &str, data: &impl Serialize) -> Bytes {
+    let json = serde_json::to_string(data).unwrap_or_else(|_| "{}".into());
+    Bytes::from(format!("event: {event}\ndata: {json}\n\n"))
+}
+
+/// Which typing requests are forwarded, per user and chat, on this replica: a `true` at most
+/// once per [`TYPING_THROTTLE`]; a `false` only after a forwarded `true` (so a flood of either
+/// forwards at most two signals per period); sending a message resets it (the partner's client
+/// ends the indicator on the message itself).
+#[derive(Default)]
+pub struct TypingThrottle {
+    /// (user, chat) → when a `true` was last forwarded, while it has not been ended.
+    active: Mutex<HashMap<(i64, i64), Instant>>,
+}
+
+impl TypingThrottle {
+    /// Whether to forward this request.
+    pub fn admit(&self, user: i64, chat: i64, is_typing: bool) -> bool {
+        let now = Instant::now();
+        let mut active = self.active.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if active.len() > 10_000 {
+            // Entries of people who stopped without a `false` or a message.
+            active.retain(|_, since| now.duration_since(*since) < TYPING_EXPIRES);
+        }
+        match (is_typing, active.get(&(user, chat))) {
+            (true, Some(since)) if now.duration_since(*since) < TYPING_THROTTLE => false,
+            (true, _) => {
+                active.insert((user, chat), now);
+                true
+            }
+            (false, Some(_)) => {
+                active.remove(&(user, chat));
+                true
+            }
+            (false, None) => false,
+        }
+    }
+
+    /// `user` sent a message to `chat`: their typing there has ended.
+    pub fn ended(&self, user: i64, chat: i64) {
+        self.active.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&(user, chat));
+    }
+}
