@@ -246,7 +246,14 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
     }
 
     if let Some(s2) = &results.s2 {
-        let categories: Vec<String> = s2.runs.iter().map(|r| format!("{} msg/s", r.rate)).collect();
+        let categories: Vec<String> = s2
+            .runs
+            .iter()
+            .map(|r| match r.typing_rate {
+                0 => format!("{} msg/s", r.rate),
+                typing => format!("{} msg/s + {typing} typing/s", r.rate),
+            })
+            .collect();
         let svg = bar_chart(
             "S2: delivery latency, POST start to SSE receipt, cross-replica",
             "milliseconds",
@@ -264,14 +271,21 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
             "## S2 — delivery latency\n\n{} chats, both participants subscribed ({} streams) on replica B; messages posted open-loop on replica A \
              for {:.0} s per rate. Latency is from just before the POST is sent to the moment a stream has the event. \
              \"I/O stalled\" is how long, during the run, every task on the machine waited for the disk (Linux pressure stall information): \
-             each commit waits for its WAL flush, so the virtual disk's stalls show in the tail.\n\n\
-             ![S2](bench/s2-latency.svg)\n\n| rate | sent | acknowledged | deliveries | lost | p50 | p99 | max | I/O stalled |\n|---|---|---|---|---|---|---|---|---|",
+             each commit waits for its WAL flush, so the virtual disk's stalls show in the tail. \
+             Each rate runs again with typing requests posted alongside (open-loop, half on each replica, each chat's student \
+             alternating true and false, so the throttle forwards every one): \"typing\" is requests per second and the typing \
+             signals the streams received.\n\n\
+             ![S2](bench/s2-latency.svg)\n\n| rate | typing | sent | acknowledged | deliveries | lost | p50 | p99 | max | I/O stalled |\n|---|---|---|---|---|---|---|---|---|---|",
             s2.chats, s2.streams, s2.seconds_per_run
         );
         for r in &s2.runs {
+            let typing = match r.typing_rate {
+                0 => "none".to_owned(),
+                rate => format!("{rate}/s ({} received)", r.typing_received),
+            };
             let _ = writeln!(
                 md,
-                "| {} msg/s | {} | {} | {} of {} | {} | {:.2} ms | {:.2} ms | {:.2} ms | {} |",
+                "| {} msg/s | {typing} | {} | {} | {} of {} | {} | {:.2} ms | {:.2} ms | {:.2} ms | {} |",
                 r.rate,
                 r.sent,
                 r.acknowledged,
@@ -283,6 +297,24 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
                 r.latency.max_ms,
                 r.io_stalled_ms.map_or("not reported".to_owned(), |ms| format!("{ms:.0} ms"))
             );
+            if r.typing_rate > 0 {
+                let without = s2.runs.iter().find(|w| w.rate == r.rate && w.typing_rate == 0);
+                if let Some(without) = without {
+                    let ratio = r.latency.p99_ms / without.latency.p99_ms.max(f64::EPSILON);
+                    let _ = writeln!(
+                        targets,
+                        "| S2: {} msg/s with {} typing/s: zero lost, p99 within 20 % of without | lost {}, p99 {:.1} ms against {:.1} ms ({:+.0} %) | {} |",
+                        r.rate,
+                        r.typing_rate,
+                        r.lost,
+                        r.latency.p99_ms,
+                        without.latency.p99_ms,
+                        (ratio - 1.0) * 100.0,
+                        verdict(r.lost == 0 && ratio <= 1.2)
+                    );
+                }
+                continue;
+            }
             let target = if r.rate <= 500 { 10.0 } else { 25.0 };
             let _ = writeln!(
                 targets,

@@ -51,7 +51,11 @@ struct Reset<'a> {
 ///   own other tabs get it too)
 /// - `chat_created`: `{"chat": ChatSummary}` for its participants, `{"chat": AdminChat}` for admins
 ///
-/// and, without an id, `reset` (`{"reason"}`) when the resume point is unusable.
+/// and, without an id (ephemeral: not in the log, never replayed, never moving `Last-Event-ID`):
+///
+/// - `typing`: a `TypingEvent`, to the chat's other participants (show it for 6 s unless renewed)
+/// - `presence`: a `PresenceEvent`, on change, to those who share a chat with the user, and admins
+/// - `reset` (`{"reason"}`) when the resume point is unusable.
 #[utoipa::path(get, path = "/api/events/chat", tag = "events", params(StreamQuery),
     responses((status = 200, content_type = "text/event-stream", description = "the event stream"),
               (status = 401, body = crate::error::ErrorBody)))]

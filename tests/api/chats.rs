@@ -26,7 +26,10 @@ async fn a_participant_lists_own_chats_with_partner_last_message_and_unread() {
     let chats = body["chats"].as_array().expect("chats");
     assert_eq!(chats.len(), 2, "{body}");
     assert_eq!(chats[0]["id"].as_i64(), Some(with_boris));
-    assert_eq!(chats[0]["participant"], json!({ "id": boris.id, "name": "Борис", "role": "student" }));
+    assert_eq!(
+        chats[0]["participant"],
+        json!({ "id": boris.id, "name": "Борис", "role": "student", "online": false, "last_seen": null })
+    );
     assert_eq!(chats[0]["last_message"]["content"], "b1");
     assert_eq!(chats[0]["unread_count"], 1);
     assert_eq!(chats[1]["id"].as_i64(), Some(with_anna));

@@ -417,12 +417,28 @@ impl Stream {
             .flatten()
     }
 
-    /// The next event, skipping comments and retry hints.
+    /// The next event, skipping comments, retry hints and `presence` signals (which any
+    /// stream may get whenever someone it shares a chat with opens or closes their last
+    /// stream; tests of presence read them with [`Stream::any_event`]).
     pub async fn event(&mut self) -> Event {
         self.event_within(Duration::from_secs(10)).await
     }
 
     pub async fn event_within(&mut self, within: Duration) -> Event {
+        loop {
+            let event = self.any_event_within(within).await;
+            if event.event != "presence" {
+                return event;
+            }
+        }
+    }
+
+    /// The next event of any kind, skipping only comments and retry hints.
+    pub async fn any_event(&mut self) -> Event {
+        self.any_event_within(Duration::from_secs(10)).await
+    }
+
+    pub async fn any_event_within(&mut self, within: Duration) -> Event {
         loop {
             match self.item(within).await {
                 Some(Item::Event(event)) => return event,

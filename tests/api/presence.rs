@@ -60,22 +60,11 @@ async fn presence_of(app: &TestApp, viewer: &User, about: i64) -> (u16, Value) {
 async fn events_until(stream: &mut Stream, control: i64) -> Vec<Event> {
     let mut seen = Vec::new();
     loop {
-        let event = stream.event().await;
+        let event = stream.any_event().await;
         let done = event.event == "new_message" && event.json()["message"]["id"].as_i64() == Some(control);
         seen.push(event);
         if done {
             return seen;
-        }
-    }
-}
-
-/// The next event that is not a presence announcement (streams opening around a test announce
-/// their users whenever the replica records them).
-async fn next_but_presence(stream: &mut Stream) -> Event {
-    loop {
-        let event = stream.event().await;
-        if event.event != "presence" {
-            return event;
         }
     }
 }
@@ -98,12 +87,12 @@ async fn typing_reaches_the_partner_on_the_other_replica_and_nobody_else() {
     }
 
     assert_eq!(typing(&w.a, &w.student, w.chat, true).await.status(), 204);
-    let event = next_but_presence(&mut teacher).await;
+    let event = teacher.event().await;
     assert_eq!(event.event, "typing");
     assert_eq!(event.id, None, "a signal has no id: it must not move Last-Event-ID");
     assert_eq!(event.json(), json!({ "chat_id": w.chat, "user_id": w.student.id, "is_typing": true }));
     assert_eq!(typing(&w.a, &w.student, w.chat, false).await.status(), 204);
-    let event = next_but_presence(&mut teacher).await;
+    let event = teacher.event().await;
     assert_eq!(event.json(), json!({ "chat_id": w.chat, "user_id": w.student.id, "is_typing": false }));
 
     // The sender's own tab and the admin got neither; the outsider nothing at all.
@@ -211,7 +200,7 @@ async fn presence_follows_the_last_stream_and_is_visible_only_to_contacts_and_ad
     let mut teacher = w.b.stream(&w.teacher, None).await;
 
     let student = w.a.stream(&w.student, None).await;
-    let event = teacher.event().await;
+    let event = teacher.any_event().await;
     assert_eq!(event.event, "presence");
     assert_eq!(event.id, None);
     assert_eq!(event.json(), json!({ "user_id": w.student.id, "online": true, "last_seen": null }));
@@ -228,7 +217,7 @@ async fn presence_follows_the_last_stream_and_is_visible_only_to_contacts_and_ad
 
     let closed = time::OffsetDateTime::now_utc();
     drop(student);
-    let event = teacher.event().await;
+    let event = teacher.any_event().await;
     assert_eq!((event.event.as_str(), event.json()["online"].as_bool()), ("presence", Some(false)));
     let last_seen = time::OffsetDateTime::parse(
         event.json()["last_seen"].as_str().expect("last_seen"),
@@ -266,7 +255,7 @@ async fn moving_between_replicas_and_closing_one_of_two_tabs_never_flaps() {
     let w = world().await;
     let mut teacher = w.b.stream(&w.teacher, None).await;
     let on_a = w.a.stream(&w.student, None).await;
-    assert_eq!(teacher.event().await.json()["online"], true);
+    assert_eq!(teacher.any_event().await.json()["online"], true);
 
     drop(on_a);
     let on_b = w.b.stream(&w.student, None).await; // a reconnect, well within the grace
@@ -278,7 +267,7 @@ async fn moving_between_replicas_and_closing_one_of_two_tabs_never_flaps() {
     assert!(named(&seen, "presence").is_empty(), "a flap was announced: {seen:?}");
     assert_eq!(presence_of(&w.a, &w.teacher, w.student.id).await.1["online"], true);
     drop(on_b);
-    assert_eq!(teacher.event().await.json()["online"], false);
+    assert_eq!(teacher.any_event().await.json()["online"], false);
 }
 
 /// A replica that stops takes its users offline once the grace has passed (swept by another
@@ -291,13 +280,13 @@ async fn a_stopped_replicas_users_go_offline_unless_they_reconnected_elsewhere()
     let mut teacher = w.b.stream(&w.teacher, None).await;
     let _student = c.stream(&w.student, None).await;
     let _outsider = c.stream(&w.outsider, None).await;
-    assert_eq!(teacher.event().await.json()["user_id"], json!(w.student.id));
+    assert_eq!(teacher.any_event().await.json()["user_id"], json!(w.student.id));
     let mut other_teacher = w.b.stream(&w.other_teacher, None).await;
 
     drop(c); // shut down gracefully, with both streams open
     let outsider_back = w.a.stream(&w.outsider, None).await; // reconnects elsewhere
     let started = Instant::now();
-    let event = teacher.event_within(LEASE * 3).await;
+    let event = teacher.any_event_within(LEASE * 3).await;
     assert_eq!((event.json()["user_id"].as_i64(), event.json()["online"].as_bool()), (Some(w.student.id), Some(false)));
     eprintln!("offline {:?} after the replica stopped", started.elapsed());
     let control = w.b.send(&w.other_teacher, w.other_chat, "control").await;
@@ -305,4 +294,19 @@ async fn a_stopped_replicas_users_go_offline_unless_they_reconnected_elsewhere()
     assert!(named(&seen, "presence").iter().all(|e| e.json()["online"] == true), "the outsider flapped: {seen:?}");
     assert_eq!(presence_of(&w.a, &w.other_teacher, w.outsider.id).await.1["online"], true);
     drop(outsider_back);
+}
+
+#[tokio::test]
+async fn openapi_describes_typing_presence_and_their_events() {
+    let a = TestApp::spawn().await;
+    let doc: Value = a.http.get(a.url("/api/openapi.json")).send().await.expect("GET").json().await.expect("json");
+    assert!(doc["paths"]["/api/chats/{chat_id}/typing"]["post"].is_object());
+    assert!(doc["paths"]["/api/presence/{user_id}"]["get"].is_object());
+    let schemas = &doc["components"]["schemas"];
+    assert!(schemas["TypingEvent"]["properties"]["is_typing"].is_object());
+    assert!(schemas["PresenceEvent"]["properties"]["last_seen"].is_object());
+    let description = doc["paths"]["/api/events/chat"]["get"]["description"].as_str().unwrap_or_default();
+    for name in ["typing", "presence", "without an id"] {
+        assert!(description.contains(name), "the stream's description names {name}: {description}");
+    }
 }

@@ -117,7 +117,8 @@ async fn deletions_and_new_chats_fan_out_the_same_way() {
     assert_eq!(seen_by_newcomer.event, "chat_created");
     assert_eq!(
         seen_by_newcomer.json(),
-        json!({ "chat": { "id": new_chat, "participant": { "id": w.teacher.id, "name": "Teacher", "role": "teacher" },
+        json!({ "chat": { "id": new_chat, "participant": { "id": w.teacher.id, "name": "Teacher", "role": "teacher",
+                                                            "online": true, "last_seen": null },
                           "last_message": null, "unread_count": 0, "last_read_message_id": 0 } })
     );
     let seen_by_teacher = teacher.event().await.json();

@@ -313,7 +313,7 @@ async fn next_presence(stream: &mut helpers::Stream, within: Duration) -> serde_
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         assert!(!left.is_zero(), "no presence event within {within:?}");
-        let event = stream.event_within(left).await;
+        let event = stream.any_event_within(left).await;
         if event.event == "presence" {
             return event.json();
         }

@@ -15,6 +15,12 @@ use crate::load::{self, Percentiles};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct S2Run {
     pub rate: usize,
+    /// Typing requests per second posted alongside (half on each replica), and how many typing
+    /// signals the streams received during the run.
+    #[serde(default)]
+    pub typing_rate: usize,
+    #[serde(default)]
+    pub typing_received: usize,
     pub sent: usize,
     pub acknowledged: usize,
     pub deliveries_expected: usize,
@@ -36,12 +42,15 @@ pub struct S2 {
     pub runs: Vec<S2Run>,
 }
 
-pub async fn s2(run: Duration, rates: &[usize], chats: usize, drop_one: bool) -> anyhow::Result<S2> {
+/// Each message rate runs once without and once with `typing` typing requests per second
+/// alongside (0: without only).
+pub async fn s2(run: Duration, rates: &[usize], typing: usize, chats: usize, drop_one: bool) -> anyhow::Result<S2> {
     let cluster = Cluster::start(2, &[]).await?;
     let pairs = load::seed_pairs(&cluster.sql, chats as i64).await?;
     let http = load::client();
     let stop = CancellationToken::new();
     let opened = Arc::new(AtomicUsize::new(0));
+    let typing_received = Arc::new(AtomicUsize::new(0));
     // Send start of every message by its sequence number, and every delivery's latency.
     let starts: load::Shared<HashMap<u64, Instant>> = Default::default();
     let deliveries: load::Shared<Vec<(u64, Duration)>> = Default::default();
@@ -50,8 +59,8 @@ pub async fn s2(run: Duration, rates: &[usize], chats: usize, drop_one: bool) ->
     let dropped = Arc::new(std::sync::atomic::AtomicBool::new(!drop_one));
     for pair in &pairs {
         for token in [&pair.teacher, &pair.student] {
-            let (opened, starts, deliveries, dropped) =
-                (opened.clone(), starts.clone(), deliveries.clone(), dropped.clone());
+            let (opened, starts, deliveries, dropped, typing_received) =
+                (opened.clone(), starts.clone(), deliveries.clone(), dropped.clone(), typing_received.clone());
             let reader = load::read_stream(
                 http.clone(),
                 stream_url.clone(),
@@ -62,6 +71,9 @@ pub async fn s2(run: Duration, rates: &[usize], chats: usize, drop_one: bool) ->
                     opened.fetch_add(1, Ordering::Relaxed);
                 },
                 move |event| {
+                    if event.event == "typing" {
+                        typing_received.fetch_add(1, Ordering::Relaxed);
+                    }
                     if event.event != "new_message" {
                         return;
                     }
@@ -87,11 +99,19 @@ pub async fn s2(run: Duration, rates: &[usize], chats: usize, drop_one: bool) ->
     wait_for(&opened, pairs.len() * 2, Duration::from_secs(60)).await?;
     let mut result = S2 { chats, streams: pairs.len() * 2, seconds_per_run: run.as_secs_f64(), runs: vec![] };
     let mut seq = 0u64;
-    for &rate in rates {
+    let variants: Vec<(usize, usize)> = rates
+        .iter()
+        .flat_map(|&rate| std::iter::once((rate, 0)).chain((typing > 0).then_some((rate, typing))))
+        .collect();
+    for (rate, typing_rate) in variants {
         let total = (rate as f64 * run.as_secs_f64()) as usize;
         let first = seq;
         let stalled_before = load::io_stalled_micros();
+        let typed_before = typing_received.load(Ordering::Relaxed);
         let began = tokio::time::Instant::now();
+        let typists = (typing_rate > 0).then(|| {
+            tokio::spawn(type_along(http.clone(), cluster.urls.clone(), pairs.clone(), typing_rate, run, began))
+        });
         let mut posts = Vec::with_capacity(total);
         for i in 0..total {
             tokio::time::sleep_until(began + Duration::from_secs_f64(i as f64 / rate as f64)).await;
@@ -109,6 +129,9 @@ pub async fn s2(run: Duration, rates: &[usize], chats: usize, drop_one: bool) ->
         for post in posts {
             acknowledged += usize::from(post.await.unwrap_or(false));
         }
+        if let Some(typists) = typists {
+            typists.await?;
+        }
         let io_stalled_ms = load::io_stalled_ms_since(stalled_before);
         tokio::time::sleep(Duration::from_secs(3)).await; // let the last deliveries arrive
         let latencies: Vec<Duration> = deliveries
@@ -121,6 +144,8 @@ pub async fn s2(run: Duration, rates: &[usize], chats: usize, drop_one: bool) ->
         let expected = acknowledged * 2;
         let run = S2Run {
             rate,
+            typing_rate,
+            typing_received: typing_received.load(Ordering::Relaxed) - typed_before,
             sent: total,
             acknowledged,
             deliveries_expected: expected,
@@ -130,7 +155,8 @@ pub async fn s2(run: Duration, rates: &[usize], chats: usize, drop_one: bool) ->
             io_stalled_ms,
         };
         eprintln!(
-            "S2 {rate:5} msg/s: {} delivered of {} expected, lost {}, p50 {:.2} ms p99 {:.2} ms max {:.2} ms, I/O stalled {:.0} ms",
+            "S2 {rate:5} msg/s, typing {typing_rate}/s ({} received): {} delivered of {} expected, lost {}, p50 {:.2} ms p99 {:.2} ms max {:.2} ms, I/O stalled {:.0} ms",
+            run.typing_received,
             run.deliveries,
             run.deliveries_expected,
             run.lost,
@@ -144,6 +170,34 @@ pub async fn s2(run: Duration, rates: &[usize], chats: usize, drop_one: bool) ->
     stop.cancel();
     cluster.stop().await;
     Ok(result)
+}
+
+/// Posts `rate` typing requests per second for `run`, open-loop from `began`, alternating the
+/// replicas and, per chat, `true` and `false` (each of which the throttle forwards: a `false`
+/// ends the typing the `true` began), as the chat's student; the teacher's stream receives them.
+async fn type_along(
+    http: reqwest::Client,
+    urls: Vec<String>,
+    pairs: Vec<load::Pair>,
+    rate: usize,
+    run: Duration,
+    began: tokio::time::Instant,
+) {
+    let total = (rate as f64 * run.as_secs_f64()) as usize;
+    let mut requests = Vec::with_capacity(total);
+    for i in 0..total {
+        tokio::time::sleep_until(began + Duration::from_secs_f64(i as f64 / rate as f64)).await;
+        let pair = &pairs[i % pairs.len()];
+        let is_typing = (i / pairs.len()).is_multiple_of(2);
+        let url = format!("{}/api/chats/{}/typing", urls[i % urls.len()], pair.chat);
+        let (http, token) = (http.clone(), pair.student.clone());
+        requests.push(tokio::spawn(async move {
+            let _ = http.post(&url).bearer_auth(&token).json(&json!({ "is_typing": is_typing })).send().await;
+        }));
+    }
+    for request in requests {
+        let _ = request.await;
+    }
 }
 
 async fn wait_for(counter: &AtomicUsize, n: usize, within: Duration) -> anyhow::Result<()> {
