@@ -14,6 +14,7 @@ import {
   launchBrowser,
   openPage,
   openTab,
+  openTabIn,
   setHidden,
   startCluster,
 } from './harness.mjs';
@@ -29,6 +30,7 @@ let chatId; // Мария ↔ Иван
 let alexChat; // Alex ↔ Иван, opened by the phone test
 const sent = {}; // message ids by name
 const adminReads = []; // requests of the admin's page that would mark something read (none)
+const adminTyping = []; // requests of the admin's page that would say it types (none)
 
 before(async () => {
   mkdirSync(RESULTS_DIR, { recursive: true });
@@ -118,6 +120,30 @@ async function send(page, text) {
   const [id] = await waitForMessage(page, text);
   await page.getByTestId('message-pending').waitFor({ state: 'detached' });
   return id;
+}
+
+/** Records the page's `POST /api/chats/{id}/typing` requests: `{ at, isTyping }`, in order. */
+function recordTyping(page) {
+  const requests = [];
+  const listener = (request) => {
+    if (request.method() === 'POST' && /^\/api\/chats\/\d+\/typing$/.test(new URL(request.url()).pathname)) {
+      requests.push({ at: Date.now(), isTyping: request.postDataJSON().is_typing });
+    }
+  };
+  page.on('request', listener);
+  requests.stop = () => page.off('request', listener);
+  return requests;
+}
+
+/** Waits until the open conversation shows nobody typing, and the chat list row neither. */
+async function waitNoTyping(page, id, timeout) {
+  await page.waitForFunction(() => document.querySelector('[data-testid="typing"]')?.textContent === '', null, { timeout });
+  await page.getByTestId(`typing-${id}`).waitFor({ state: 'detached', timeout });
+}
+
+/** Waits until the open conversation's header says whether its other participant is online. */
+async function waitPresence(page, online, timeout) {
+  await page.locator(`[data-testid="presence"][data-online="${online}"]`).waitFor({ timeout });
 }
 
 /** A same-origin API call from the page, as the app makes it (cookie and Origin included). */
@@ -257,6 +283,7 @@ test('the admin reads the conversation live and read-only', async () => {
   const page = (pages.admin = await openPage(browser, cluster.a.url));
   page.on('request', (request) => {
     if (request.method() === 'POST' && /\/read$/.test(new URL(request.url()).pathname)) adminReads.push(request.url());
+    if (request.method() === 'POST' && /\/typing$/.test(new URL(request.url()).pathname)) adminTyping.push(request.url());
   });
   await signIn(page, 'admin@demo.school');
   const item = page.getByTestId(`chat-${chatId}`);
@@ -276,6 +303,62 @@ test('the admin reads the conversation live and read-only', async () => {
   assert.deepEqual(await waitForMessage(page, 'Ольга, добрый день! 🙂'), [id]);
   await item.filter({ hasText: '7 messages' }).waitFor();
   await screenshot(page, '05-admin-read-only');
+});
+
+test('typing: the teacher (B) sees "typing…" while the student writes (A), the admin never; it goes when she sends, blurs or stops', async () => {
+  const { student, teacher, admin } = pages;
+  const requests = recordTyping(student);
+  const composer = student.getByTestId('composer');
+  const header = teacher.getByTestId('typing');
+  const row = teacher.getByTestId(`typing-${chatId}`);
+
+  // She types a question, a key every 150 ms; he sees it in the conversation and in the list.
+  const text = 'Иван Петрович, можно вопрос?';
+  await composer.click();
+  const typed = composer.pressSequentially(text, { delay: 150 });
+  await header.filter({ hasText: 'Мария Иванова is typing…' }).waitFor();
+  await row.filter({ hasText: 'typing…' }).waitFor();
+  assert.equal(await teacher.getByTestId(`chat-${chatId}`).locator('.chat-item-preview').innerText(), 'typing…');
+  await typed;
+  assert.equal(await header.getAttribute('role'), 'status', 'announced to screen readers');
+  await screenshot(teacher, '05b-teacher-sees-typing');
+  // The admin reads the same chat and sees nothing of it.
+  assert.equal(await admin.getByTestId('typing').innerText(), '');
+  assert.equal(await admin.getByTestId(`typing-${chatId}`).count(), 0);
+
+  // Throttled: one `true` and a renewal every 2.5 s, not one per keystroke.
+  const trues = requests.filter((r) => r.isTyping);
+  assert.ok(trues.length >= 1 && trues.length <= 3, `${trues.length} true for ${[...text].length} keystrokes`);
+  for (let i = 1; i < trues.length; i++) {
+    assert.ok(trues[i].at - trues[i - 1].at >= 2_000, `renewed after ${trues[i].at - trues[i - 1].at} ms`);
+  }
+
+  // She sends it: the indicator goes with the message's arrival (long before it would expire).
+  await composer.press('Enter');
+  const [question] = await waitForMessage(teacher, text);
+  await waitNoTyping(teacher, chatId, 2_000);
+  await teacher.getByTestId(`chat-${chatId}`).filter({ hasText: text }).waitFor();
+  sent.typed = question;
+
+  // She starts again and leaves the composer: gone at once (a `false`).
+  await composer.pressSequentially('А ещё', { delay: 50 });
+  await header.filter({ hasText: 'is typing…' }).waitFor();
+  const blurredAt = Date.now();
+  await composer.blur();
+  await waitNoTyping(teacher, chatId, 3_000);
+  assert.ok(requests.some((r) => !r.isTyping && r.at >= blurredAt), 'a false after the blur');
+
+  // Back in the composer, one more key, then nothing: after a few idle seconds, a `false`.
+  await composer.focus();
+  await composer.press('End');
+  await composer.pressSequentially('!');
+  const lastKeyAt = Date.now();
+  await header.filter({ hasText: 'is typing…' }).waitFor();
+  await waitNoTyping(teacher, chatId, 10_000);
+  assert.ok(requests.some((r) => !r.isTyping && r.at >= lastKeyAt + 3_000), 'a false after being idle');
+  await composer.fill('');
+  requests.stop();
+  assert.deepEqual(adminTyping, []);
 });
 
 test('the student deletes her message after confirming; it disappears for everyone', async () => {
@@ -474,6 +557,47 @@ test('a reload keeps the open chat and its history', async () => {
   await waitConnection(student, 'live');
 });
 
+test('presence: the teacher sees the student online, "last seen" once her last tab is closed, and online again when she is back', async () => {
+  const { student, studentTab: tab, teacher } = pages;
+  const row = teacher.getByTestId(`chat-${chatId}`);
+  const avatar = row.locator('.avatar');
+  // Both see each other online: in the conversation's header and as a dot in the list.
+  await waitPresence(teacher, true);
+  assert.equal(await teacher.getByTestId('presence').innerText(), 'online');
+  assert.equal(await avatar.getAttribute('data-presence'), 'online');
+  assert.equal(await row.locator('.presence-dot').count(), 1);
+  await waitPresence(student, true);
+  await student.getByTestId(`chat-${chatId}`).locator('.avatar[data-presence="online"]').waitFor();
+  await screenshot(teacher, '07a-teacher-sees-student-online');
+
+  // One of her two tabs closes: she is still online (well past the server's grace).
+  await tab.close();
+  await teacher.waitForTimeout(7_000);
+  assert.equal(await teacher.getByTestId('presence').getAttribute('data-online'), 'true');
+
+  // Her last tab closes: offline soon after, "last seen just now", no dot.
+  const context = student.context();
+  await student.close();
+  const closedAt = Date.now();
+  await waitPresence(teacher, false, 15_000);
+  const after = Date.now() - closedAt;
+  assert.equal(await teacher.getByTestId('presence').innerText(), 'last seen just now');
+  assert.match(await teacher.getByTestId('presence').getAttribute('title'), /\d/, 'the exact time as a tooltip');
+  assert.equal(await avatar.getAttribute('data-presence'), 'offline');
+  assert.equal(await row.locator('.presence-dot').count(), 0);
+  assert.ok(after < 12_000, `offline after ${after} ms`);
+  await screenshot(teacher, '07b-teacher-sees-student-last-seen');
+
+  // She opens the chat again (signed in by her cookie): online again.
+  const back = await openTabIn(context, `${cluster.a.url}/chats/${chatId}`);
+  await waitForMessage(back, 'Отправлю ещё раз 🔁');
+  await waitConnection(back, 'live');
+  await waitPresence(teacher, true, 10_000);
+  assert.equal(await avatar.getAttribute('data-presence'), 'online');
+  pages.studentClosed = student; // its errors are still checked at the end
+  pages.student = back;
+});
+
 test('on a phone: a new chat appears live, unread badges count up, older pages load on scrolling up', async () => {
   const page = (pages.alex = await openPage(browser, cluster.b.url, PHONE));
   await signIn(page, 'alex@demo.school');
@@ -493,6 +617,8 @@ test('on a phone: a new chat appears live, unread badges count up, older pages l
   const item = page.getByTestId(`chat-${alexChat}`);
   await item.filter({ hasText: 'Иван Петров' }).waitFor();
   await pages.teacher.getByTestId(`chat-${alexChat}`).waitFor();
+  // Whether the new partner is online is fetched with the new chat.
+  await item.locator('.avatar[data-presence="online"]').waitFor();
 
   // 120 messages from Иван: Alex's badge counts them as they arrive.
   const total = 120;
@@ -630,6 +756,7 @@ test('in Russian: a ru-RU browser gets Russian, plurals agree, and the RU/EN swi
   await waitForMessage(page, 'Урок 5 📘');
   await page.getByTestId('composer').and(page.getByPlaceholder('Напишите сообщение…')).waitFor();
   await page.locator('.day-separator').filter({ hasText: 'Сегодня' }).first().waitFor();
+  await page.getByTestId('presence').filter({ hasText: /^в сети$/ }).waitFor();
   await badge.waitFor({ state: 'detached' });
   await waitUnreadCount(page, 0);
   await waitTitle(page, 'Tutorchat');
@@ -653,6 +780,8 @@ test('a killed replica: the page shows reconnecting, then live, and misses nothi
   await cluster.b.start();
   await waitConnection(teacher, 'live');
   for (const [i, text] of whileDown.entries()) assert.deepEqual(await waitForMessage(teacher, text), [ids[i]]);
+  // Presence is fetched again after the reconnect (events missed meanwhile are not replayed).
+  await waitPresence(teacher, true);
   // Everything the student sees, the teacher sees: same ids, same order, nothing twice.
   assert.deepEqual(await shownIds(teacher), await shownIds(student));
   await screenshot(teacher, '09-teacher-after-reconnect');

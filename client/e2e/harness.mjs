@@ -224,7 +224,12 @@ export async function openPage(browser, baseURL, options = DESKTOP) {
 
 /** Another tab beside `page`: the same browser context (cookies, language), at `url`. */
 export async function openTab(page, url) {
-  const tab = await page.context().newPage();
+  return openTabIn(page.context(), url);
+}
+
+/** A new tab in `context` (its cookies and language), also after all its pages were closed. */
+export async function openTabIn(context, url) {
+  const tab = await context.newPage();
   watchErrors(tab);
   await tab.goto(url);
   return tab;

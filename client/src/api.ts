@@ -17,9 +17,18 @@ export interface DevUser extends Person {
   email: string;
 }
 
+/** Someone's presence as the server tells it: `last_seen` is null while online and if never seen. */
+export interface PresenceInfo {
+  online: boolean;
+  last_seen: string | null;
+}
+
+/** The other participant of a chat, with their presence (absent from servers before it). */
+export type Participant = Person & Partial<PresenceInfo>;
+
 export interface ChatSummary {
   id: number;
-  participant: Person;
+  participant: Participant;
   last_message: { id: number; sender_id: number; content: string; created_at: string } | null;
   /** Messages of the other participant after the caller's read marker, not deleted. */
   unread_count: number;
@@ -183,6 +192,19 @@ export async function editMessage(id: number, content: string): Promise<SentMess
 /** Moves our read marker in a chat forward to `upToId` (the server ignores a step back). */
 export async function markRead(chatId: number, upToId: number): Promise<void> {
   await request<void>('POST', `/api/chats/${chatId}/read`, { up_to_message_id: upToId });
+}
+
+/**
+ * Tells the chat's other participant that we are typing (`true`, renewed while it goes on) or
+ * have stopped (`false`). Participants only; answered 204.
+ */
+export async function setTyping(chatId: number, isTyping: boolean): Promise<void> {
+  await request<void>('POST', `/api/chats/${chatId}/typing`, { is_typing: isTyping });
+}
+
+/** Whether `userId` is online now (someone we share a chat with; admins: anyone). */
+export async function presence(userId: number): Promise<Snapshot<PresenceInfo & { user_id: number }>> {
+  return get(`/api/presence/${userId}`);
 }
 
 export async function deleteMessage(id: number): Promise<void> {

@@ -71,9 +71,10 @@ export type ChatListAction =
 export const initialChatList: ChatList = { status: 'loading', error: null, items: [] };
 
 export function fromSummary(chat: ChatSummary, position = 0): ChatItem {
+  const { id, name, role } = chat.participant; // presence is kept apart (presence.ts)
   return {
     id: chat.id,
-    people: [chat.participant],
+    people: [{ id, name, role }],
     lastMessage: chat.last_message && {
       id: chat.last_message.id,
       senderId: chat.last_message.sender_id,

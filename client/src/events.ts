@@ -1,5 +1,10 @@
 // The events of `GET /api/events/chat`, parsed and checked into one typed union. Anything
 // malformed is dropped (null) rather than trusted.
+//
+// Two kinds: events of the log carry their position (the frame's `id:`), by which the stream
+// resumes and drops repeats; `typing` and `presence` are not in the log and have no `id:` of
+// their own. (An EventSource gives such a frame the last id it saw, so their `lastEventId`
+// means nothing and is not read.)
 
 import type { AdminChat, ChatSummary } from './api';
 import { type ChatItem, fromAdminChat, fromSummary } from './chats';
@@ -12,16 +17,43 @@ export const EVENT_TYPES = [
   'messages_read',
   'chat_created',
   'reset',
+  'typing',
+  'presence',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export type StreamEvent =
+/** An event of the log, at its position. */
+export type LogEvent =
   | { type: 'new_message'; position: number; chatId: number; message: WireMessage }
   | { type: 'message_deleted'; position: number; chatId: number; messageId: number }
   | { type: 'message_edited'; position: number; chatId: number; message: WireMessage }
   | { type: 'messages_read'; position: number; chatId: number; userId: number; upTo: number; readAt: string }
   | { type: 'chat_created'; position: number; chat: ChatItem }
   | { type: 'reset'; position: number; reason: string };
+
+/** An event outside the log: no position, not replayed after a reconnect. */
+export type LiveEvent =
+  | { type: 'typing'; chatId: number; userId: number; isTyping: boolean }
+  | { type: 'presence'; userId: number; online: boolean; lastSeen: string | null };
+
+export type StreamEvent = LogEvent | LiveEvent;
+
+/** Whether `event` is of the log (and so has a position). */
+export function isLogEvent(event: StreamEvent): event is LogEvent {
+  return 'position' in event;
+}
+
+/**
+ * The stream's bookkeeping for one parsed event, given the last log position handled: whether
+ * to handle it, and the last position after it. An event of the log at or before that
+ * position was handled already (a replay after a reconnect); `reset` always counts and moves
+ * the position wherever it says. Live events are always handled and never move it.
+ */
+export function followPosition(last: number | null, event: StreamEvent): { handle: boolean; last: number | null } {
+  if (!isLogEvent(event)) return { handle: true, last };
+  if (event.type !== 'reset' && last !== null && event.position <= last) return { handle: false, last };
+  return { handle: true, last: event.position };
+}
 
 type Json = Record<string, unknown>;
 
@@ -31,6 +63,11 @@ const isInt = (value: unknown): value is number => Number.isSafeInteger(value);
 const isOptional = (value: unknown, check: (v: unknown) => boolean) => value === undefined || check(value);
 const isString = (value: unknown): value is string => typeof value === 'string';
 const isNullableString = (value: unknown) => value === null || isString(value);
+const isBoolean = (value: unknown): value is boolean => typeof value === 'boolean';
+/** An RFC 3339 date and time with its offset, e.g. `2025-01-17T15:30:00.123Z`. */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const isTimestamp = (value: unknown): value is string =>
+  isString(value) && RFC3339.test(value) && !Number.isNaN(Date.parse(value));
 
 function isReplyPreview(value: unknown): boolean {
   return (
@@ -69,17 +106,43 @@ function chatItem(value: unknown, position: number): ChatItem | null {
   return null;
 }
 
-/** The event from an SSE frame's `event`, `data` and `id` fields, or null if it is not one we know. */
-export function parseStreamEvent(type: string, data: string, lastEventId: string): StreamEvent | null {
-  const position = Number(lastEventId);
-  if (lastEventId === '' || !isInt(position)) return null;
-  let body: unknown;
+function parseJson(data: string): Json | null {
   try {
-    body = JSON.parse(data);
+    const body: unknown = JSON.parse(data);
+    return isObject(body) ? body : null;
   } catch {
     return null;
   }
-  if (!isObject(body)) return null;
+}
+
+/** A `typing` or `presence` frame's event, or null if it is not one (or malformed). */
+function parseLiveEvent(type: string, body: Json): LiveEvent | null {
+  switch (type) {
+    case 'typing':
+      return isInt(body.chat_id) && isInt(body.user_id) && isBoolean(body.is_typing)
+        ? { type, chatId: body.chat_id, userId: body.user_id, isTyping: body.is_typing }
+        : null;
+    case 'presence': {
+      const { user_id: userId, online, last_seen: lastSeen } = body;
+      if (!isInt(userId) || !isBoolean(online)) return null;
+      if (lastSeen !== null && !isTimestamp(lastSeen)) return null;
+      return { type, userId, online, lastSeen };
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * The event from an SSE frame's `event`, `data` and `id` fields (`lastEventId`), or null if it
+ * is not one we know. Events of the log need a numeric id; `typing` and `presence` ignore it.
+ */
+export function parseStreamEvent(type: string, data: string, lastEventId: string): StreamEvent | null {
+  const body = parseJson(data);
+  if (!body) return null;
+  if (type === 'typing' || type === 'presence') return parseLiveEvent(type, body);
+  const position = Number(lastEventId);
+  if (lastEventId === '' || !isInt(position)) return null;
   switch (type) {
     case 'new_message':
       return isInt(body.chat_id) && isWireMessage(body.message)

@@ -75,6 +75,28 @@ describe('plurals', () => {
   });
 });
 
+describe('typing and presence', () => {
+  it('says who is typing and that someone is, in both languages', () => {
+    const ru = i18n.getFixedT('ru');
+    const en = i18n.getFixedT('en');
+    expect(ru('typing.named', { name: 'Мария Иванова' })).toBe('Мария Иванова печатает…');
+    expect(en('typing.named', { name: 'Maria' })).toBe('Maria is typing…');
+    expect(ru('typing.short')).toBe('печатает…');
+    expect(en('typing.short')).toBe('typing…');
+  });
+
+  it('says online, offline and last seen around a relative time', () => {
+    const ru = i18n.getFixedT('ru');
+    const en = i18n.getFixedT('en');
+    expect(ru('presence.online')).toBe('в сети');
+    expect(ru('presence.offline')).toBe('не в сети');
+    expect(ru('presence.lastSeen', { when: '5 минут назад' })).toBe('был(а) в сети 5 минут назад');
+    expect(en('presence.online')).toBe('online');
+    expect(en('presence.offline')).toBe('offline');
+    expect(en('presence.lastSeen', { when: '5 minutes ago' })).toBe('last seen 5 minutes ago');
+  });
+});
+
 describe('choosing the language', () => {
   it('reads the language of a tag', () => {
     expect(languageOf('ru-RU')).toBe('ru');

@@ -8,11 +8,15 @@
 // - If the stream closes for good (readyState CLOSED: e.g. a 401 after the session expired),
 //   it asks /api/me: 401 means signed out; otherwise it opens a new EventSource from the last
 //   position handled, backing off while the server is unreachable.
+// - `typing` and `presence` are not in the log: they have no id, are always delivered, and
+//   never move the position (an EventSource hands them the last id it saw, which is not
+//   theirs). What they would have said while the stream was down is lost, so `onOpen` tells
+//   the owner each time the stream (re)opens, to fetch the presence it shows again.
 
 import { useEffect, useRef, useState } from 'react';
 
 import { isUnauthorized, me } from './api';
-import { EVENT_TYPES, type StreamEvent, parseStreamEvent } from './events';
+import { EVENT_TYPES, type StreamEvent, followPosition, parseStreamEvent } from './events';
 
 export type Connection = 'live' | 'reconnecting';
 
@@ -22,17 +26,19 @@ export interface EventStreamOptions {
    * then on the stream keeps its own position. */
   start: { after: number | null } | null;
   onEvent: (event: StreamEvent) => void;
+  /** The stream opened, the first time or again: live events sent meanwhile were missed. */
+  onOpen?: () => void;
   /** The stream closed and the session is gone. */
   onSignedOut: () => void;
 }
 
 const MAX_BACKOFF_MS = 10_000;
 
-export function useEventStream({ start, onEvent, onSignedOut }: EventStreamOptions): Connection {
+export function useEventStream({ start, onEvent, onOpen, onSignedOut }: EventStreamOptions): Connection {
   const [connection, setConnection] = useState<Connection>('reconnecting');
-  const handlers = useRef({ onEvent, onSignedOut });
+  const handlers = useRef({ onEvent, onOpen, onSignedOut });
   useEffect(() => {
-    handlers.current = { onEvent, onSignedOut };
+    handlers.current = { onEvent, onOpen, onSignedOut };
   });
   useEffect(() => {
     if (start === null) return;
@@ -45,9 +51,9 @@ export function useEventStream({ start, onEvent, onSignedOut }: EventStreamOptio
     const handle = (type: string, frame: MessageEvent<string>) => {
       const event = parseStreamEvent(type, frame.data, frame.lastEventId);
       if (!event) return;
-      if (event.type !== 'reset' && last !== null && event.position <= last) return; // already handled
-      last = event.position;
-      handlers.current.onEvent(event);
+      const step = followPosition(last, event);
+      last = step.last;
+      if (step.handle) handlers.current.onEvent(event);
     };
 
     const open = () => {
@@ -57,6 +63,7 @@ export function useEventStream({ start, onEvent, onSignedOut }: EventStreamOptio
       es.onopen = () => {
         failures = 0;
         setConnection('live');
+        handlers.current.onOpen?.();
       };
       es.onerror = () => {
         setConnection('reconnecting');

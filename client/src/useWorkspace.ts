@@ -5,6 +5,11 @@
 // Reading: a chat is being read while it is open, the tab is visible and its newest messages
 // are on screen (the list reports whether its bottom is in view); useReadMarker moves our
 // marker then. Admins never read anything in that sense.
+//
+// Typing and presence are not in the log: `typing` events feed indicators that expire
+// (typing.ts), `presence` events and snapshots feed presence.ts. Presence events missed while
+// the stream was down are not replayed, so each time the stream opens the presence shown is
+// fetched again: the chat list for participants, the open chat's two people for admins.
 
 import { useCallback, useEffect, useLayoutEffect, useReducer, useRef, useState } from 'react';
 
@@ -27,11 +32,14 @@ import {
   conversationsReducer,
   olderCursor,
 } from './messages';
+import { type PresenceAction, type PresenceMap, noPresence, participantsPresence, presenceReducer } from './presence';
 import type { ReplyRef } from './quotes';
 import { useOpenChat } from './route';
+import type { Typing } from './typing';
 import { type Connection, useEventStream } from './useEventStream';
 import { usePageVisible } from './usePageVisible';
 import { useReadMarker } from './useReadMarker';
+import { useTypingIndicators } from './useTyping';
 
 export interface Workspace {
   chatList: ChatList;
@@ -39,6 +47,10 @@ export interface Workspace {
   openChatId: number | null;
   openChat: (chatId: number | null) => void;
   connection: Connection;
+  /** Who is typing where (never filled for admins). */
+  typing: Typing;
+  /** Who is online, for the people this session shows. */
+  presence: PresenceMap;
   reloadChats: () => void;
   reloadConversation: (chatId: number) => void;
   loadOlder: (chatId: number) => void;
@@ -54,13 +66,17 @@ export interface Workspace {
 }
 
 
-async function fetchChatItems(isAdmin: boolean): Promise<{ items: ChatItem[]; position: number | null }> {
+type PresenceSnapshot = Extract<PresenceAction, { type: 'snapshot' }>['users'];
+
+async function fetchChatItems(
+  isAdmin: boolean,
+): Promise<{ items: ChatItem[]; position: number | null; presence: PresenceSnapshot }> {
   if (isAdmin) {
     const { data, position } = await api.adminChats();
-    return { items: data.map((chat) => fromAdminChat(chat)), position };
+    return { items: data.map((chat) => fromAdminChat(chat)), position, presence: [] };
   }
   const { data, position } = await api.chats();
-  return { items: data.map((chat) => fromSummary(chat)), position };
+  return { items: data.map((chat) => fromSummary(chat)), position, presence: participantsPresence(data) };
 }
 
 let pendingCounter = 0;
@@ -78,6 +94,8 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
   const isAdmin = me.role === 'admin';
   const [chatList, dispatchChats] = useReducer(chatListReducer, initialChatList);
   const [conversations, dispatchConversations] = useReducer(conversationsReducer, {});
+  const [typing, dispatchTyping] = useTypingIndicators();
+  const [presence, dispatchPresence] = useReducer(presenceReducer, noPresence);
   const [openChatId, openChat] = useOpenChat();
   const [streamStart, setStreamStart] = useState<{ after: number | null } | null>(null);
   const visible = usePageVisible();
@@ -103,9 +121,11 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
 
   const loadChats = useCallback(
     async (mode: 'replace' | 'refresh') => {
+      const requestedAt = Date.now();
       try {
-        const { items, position } = await fetchChatItems(isAdmin);
+        const { items, position, presence: users } = await fetchChatItems(isAdmin);
         dispatchChats({ type: 'snapshot', items, position: position ?? 0, mode });
+        dispatchPresence({ type: 'snapshot', users, requestedAt });
         setStreamStart((start) => start ?? { after: position });
       } catch (error) {
         dispatchChats({ type: 'loadFailed', error: failed(error) });
@@ -152,6 +172,44 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
 
   useReadMarker({ readingChatId, conversations, chatList, me: me.id, dispatchChats, visible });
 
+  // Admins see the presence of the open chat's two people: asked for when it opens (and each
+  // time the stream opens), then kept current by events.
+  const loadPresence = useCallback(
+    async (userIds: readonly number[]) => {
+      await Promise.all(
+        userIds.map(async (userId) => {
+          const requestedAt = Date.now();
+          try {
+            const { data } = await api.presence(userId);
+            dispatchPresence({
+              type: 'snapshot',
+              users: [{ userId, online: data.online, lastSeen: data.last_seen }],
+              requestedAt,
+            });
+          } catch (error) {
+            if (isUnauthorized(error)) failed(error); // otherwise presence just stays unknown
+          }
+        }),
+      );
+    },
+    [failed],
+  );
+  const openPeople = isAdmin
+    ? (chatList.items.find((i) => i.id === openChatId)?.people.map((p) => p.id).join(',') ?? '')
+    : '';
+  useEffect(() => {
+    if (openPeople !== '') void loadPresence(openPeople.split(',').map(Number));
+  }, [openPeople, loadPresence]);
+
+  const onStreamOpen = useCallback(() => {
+    if (!isAdmin) {
+      refreshChatsSoon();
+      return;
+    }
+    const open = latest.current.chatList.items.find((i) => i.id === latest.current.openChatId);
+    if (open) void loadPresence(open.people.map((p) => p.id));
+  }, [isAdmin, refreshChatsSoon, loadPresence]);
+
   const setAtBottom = useCallback((chatId: number, atBottom: boolean) => {
     setBottom((now) => (now?.chatId === chatId && now.atBottom === atBottom ? now : { chatId, atBottom }));
   }, []);
@@ -161,6 +219,7 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
       switch (event.type) {
         case 'new_message':
           inChat(event.chatId, { type: 'received', message: event.message });
+          dispatchTyping({ type: 'message', chatId: event.chatId, userId: event.message.sender_id });
           if (!hasChat(latest.current.chatList, event.chatId)) refreshChatsSoon();
           dispatchChats({
             type: 'newMessage',
@@ -197,7 +256,20 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
           break;
         case 'chat_created':
           dispatchChats({ type: 'chatCreated', item: event.chat, position: event.position });
+          if (!isAdmin) refreshChatsSoon(); // for the new partner's presence
           break;
+        case 'typing':
+          // Only others' typing reaches us, and never an admin's stream; kept that way here.
+          if (!isAdmin && event.userId !== me.id) {
+            const { chatId, userId, isTyping } = event;
+            dispatchTyping({ type: 'typing', chatId, userId, isTyping, at: Date.now() });
+          }
+          break;
+        case 'presence': {
+          const { userId, online, lastSeen } = event;
+          dispatchPresence({ type: 'event', userId, online, lastSeen, at: Date.now() });
+          break;
+        }
         case 'reset': {
           // The stream could not resume where we were: reload everything we show.
           const open = latest.current.openChatId;
@@ -208,10 +280,10 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
         }
       }
     },
-    [inChat, loadChats, loadConversation, refreshChatsSoon, me.id],
+    [inChat, loadChats, loadConversation, refreshChatsSoon, me.id, isAdmin, dispatchTyping],
   );
 
-  const connection = useEventStream({ start: streamStart, onEvent, onSignedOut });
+  const connection = useEventStream({ start: streamStart, onEvent, onOpen: onStreamOpen, onSignedOut });
 
   const deliver = useCallback(
     async (chatId: number, key: string, content: string, replyToId: number | null) => {
@@ -305,6 +377,8 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
     openChatId,
     openChat,
     connection,
+    typing,
+    presence,
     reloadChats: useCallback(() => void loadChats('replace'), [loadChats]),
     reloadConversation: useCallback((chatId: number) => void loadConversation(chatId), [loadConversation]),
     loadOlder: useCallback((chatId: number) => void loadOlder(chatId), [loadOlder]),

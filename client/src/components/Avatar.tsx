@@ -1,6 +1,7 @@
 import type { CSSProperties } from 'react';
 
 import type { Person } from '../api';
+import type { Presence } from '../presence';
 
 const HUES = [250, 200, 160, 20, 330, 280, 40, 180];
 
@@ -10,11 +11,29 @@ export function initials(name: string): string {
   return letters.map((w) => [...w][0]!.toUpperCase()).join('') || '?';
 }
 
-export function Avatar({ person, size = 'md' }: { person: Pick<Person, 'id' | 'name'>; size?: 'sm' | 'md' | 'lg' }) {
+interface Props {
+  person: Pick<Person, 'id' | 'name'>;
+  size?: 'sm' | 'md' | 'lg';
+  /** A green dot while they are online; nothing when offline or unknown (null). */
+  presence?: Presence | null;
+}
+
+/**
+ * Initials on a colour of their own. Decorative (aria-hidden): whatever it shows is also said
+ * in text nearby. `data-presence` is "online" or "offline" when presence is known.
+ */
+export function Avatar({ person, size = 'md', presence = null }: Props) {
   const hue = HUES[person.id % HUES.length];
+  const state = presence === null ? undefined : presence.online ? 'online' : 'offline';
   return (
-    <span className={`avatar avatar-${size}`} style={{ '--hue': hue } as CSSProperties} aria-hidden="true">
+    <span
+      className={`avatar avatar-${size}`}
+      style={{ '--hue': hue } as CSSProperties}
+      data-presence={state}
+      aria-hidden="true"
+    >
       {initials(person.name)}
+      {presence?.online && <span className="presence-dot" />}
     </span>
   );
 }

@@ -3,6 +3,7 @@ import { type FormEvent, type KeyboardEvent, useCallback, useEffect, useLayoutEf
 import { useLocale } from '../i18n';
 import { MAX_MESSAGE_CHARS, messageLength, sendBlocker } from '../messages';
 import type { ReplyRef } from '../quotes';
+import { useTypingNotifier } from '../useTyping';
 import { fitHeight } from './fitHeight';
 import { Quote } from './Quote';
 
@@ -49,6 +50,8 @@ export function Composer({ chatId, disabled, replyTo, replySender, onCancelReply
   const input = useRef<HTMLTextAreaElement>(null);
   const length = messageLength(text);
   const blocker = sendBlocker(text);
+  // The other participant sees "typing…" while we write here (admins have no composer).
+  const typing = useTypingNotifier(chatId);
 
   useEffect(() => {
     drafts.set(chatId, text);
@@ -72,6 +75,7 @@ export function Composer({ chatId, disabled, replyTo, replySender, onCancelReply
     if (disabled || blocker) return;
     onSend(text);
     setText('');
+    typing.stop();
     input.current?.focus();
   };
 
@@ -123,7 +127,11 @@ export function Composer({ chatId, disabled, replyTo, replySender, onCancelReply
         placeholder={t('composer.placeholder')}
         aria-describedby={`composer-hint-${chatId}`}
         aria-invalid={blocker === 'too-long'}
-        onChange={(e) => setText(e.target.value)}
+        onChange={(e) => {
+          setText(e.target.value);
+          typing.input(e.target.value);
+        }}
+        onBlur={typing.stop}
         onKeyDown={onKeyDown}
       />
       <div className="composer-side">

@@ -4,12 +4,15 @@ import type { Person } from '../api';
 import { type ChatItem, chatTitle } from '../chats';
 import { useLocale } from '../i18n';
 import { type Conversation as ConversationState, type Message, currentQuote } from '../messages';
+import { presenceOf } from '../presence';
 import { replyRefOf } from '../quotes';
+import { typingIn } from '../typing';
 import type { Workspace } from '../useWorkspace';
 import { Avatar } from './Avatar';
 import { Composer, useReplyDraft } from './Composer';
 import { senderLabel } from './MessageBubble';
 import { MessageList } from './MessageList';
+import { PresenceStatus } from './PresenceStatus';
 
 interface Props {
   me: Person;
@@ -29,7 +32,10 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
     () => new Map<number, Person>([[me.id, me], ...(chat?.people ?? []).map((p) => [p.id, p] as const)]),
     [me, chat?.people],
   );
-  const subtitle = chat ? chat.people.map((p) => t(`roles.${p.role}`)).join(' · ') : '';
+  const { presence } = workspace;
+  // The other participant typing here (never shown to admins: their streams get no typing).
+  const typists = isAdmin ? [] : typingIn(workspace.typing, chatId, Date.now());
+  const typingText = typists.length > 0 ? t('typing.named', { name: senderLabel(people, typists[0]!) }) : '';
   const { loadOlder, setAtBottom } = workspace;
   const onLoadOlder = useCallback(() => loadOlder(chatId), [loadOlder, chatId]);
   const onAtBottomChange = useCallback((atBottom: boolean) => setAtBottom(chatId, atBottom), [setAtBottom, chatId]);
@@ -53,13 +59,30 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
         {chat && (
           <span className={`avatars avatars-${chat.people.length}`}>
             {chat.people.map((p) => (
-              <Avatar key={p.id} person={p} />
+              <Avatar key={p.id} person={p} presence={presenceOf(presence, p.id)} />
             ))}
           </span>
         )}
         <div className="conversation-title">
           <h2>{title}</h2>
-          {subtitle && <span className="muted small">{subtitle}</span>}
+          <span className="conversation-subtitle small">
+            {/* Always there, so screen readers announce what appears in it. */}
+            <span className="typing-text" role="status" data-testid="typing">
+              {typingText}
+            </span>
+            {!typingText &&
+              chat?.people.map((p, i) => {
+                const known = presenceOf(presence, p.id);
+                return (
+                  <span key={p.id} className="muted" data-testid={`person-${p.id}`}>
+                    {i > 0 && ' · '}
+                    {t(`roles.${p.role}`)}
+                    {known && (isAdmin ? ': ' : ' · ')}
+                    {known && <PresenceStatus presence={known} testId={isAdmin ? undefined : 'presence'} />}
+                  </span>
+                );
+              })}
+          </span>
         </div>
       </header>
 

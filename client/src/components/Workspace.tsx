@@ -75,6 +75,8 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
           list={chatList}
           isAdmin={me.role === 'admin'}
           openChatId={openChatId}
+          typing={workspace.typing}
+          presence={workspace.presence}
           onOpen={openChat}
           onRetry={workspace.reloadChats}
         />

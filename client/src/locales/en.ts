@@ -105,6 +105,17 @@ const en = {
     replyingTo: 'Replying to',
     cancelReply: 'Cancel reply',
   },
+  presence: {
+    online: 'online',
+    offline: 'offline',
+    lastSeen: 'last seen {{when}}',
+    lastSeenJustNow: 'last seen just now',
+    lastSeenOn: 'last seen on {{date}}',
+  },
+  typing: {
+    named: '{{name}} is typing…',
+    short: 'typing…',
+  },
   time: {
     now: 'now',
     minutes: '{{count}} min',

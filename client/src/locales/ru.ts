@@ -111,6 +111,17 @@ const ru = {
     replyingTo: 'Ответ на сообщение',
     cancelReply: 'Отменить ответ',
   },
+  presence: {
+    online: 'в сети',
+    offline: 'не в сети',
+    lastSeen: 'был(а) в сети {{when}}',
+    lastSeenJustNow: 'был(а) в сети только что',
+    lastSeenOn: 'был(а) в сети {{date}}',
+  },
+  typing: {
+    named: '{{name}} печатает…',
+    short: 'печатает…',
+  },
   time: {
     now: 'сейчас',
     minutes: '{{count}} мин',
