@@ -19,6 +19,8 @@ pub const ACCEPT_ERRORS: &str = "tutorchat_accept_errors_total";
 pub const APPEND_BATCH: &str = "tutorchat_append_batch_size";
 /// Ephemeral signals received from PostgreSQL, labelled by `kind` (typing, presence).
 pub const SIGNALS: &str = "tutorchat_signals_total";
+/// Typing signals this replica could not send (queue full, database away).
+pub const SIGNALS_DROPPED: &str = "tutorchat_signals_dropped_total";
 /// Presence changes this replica failed to record (retried on the next heartbeat).
 pub const PRESENCE_ERRORS: &str = "tutorchat_presence_errors_total";
 

@@ -18,7 +18,7 @@ use crate::auth::users::UserCache;
 use crate::limits::Limits;
 use crate::log::Appender;
 use crate::realtime::follow::follow_users;
-use crate::realtime::signals::TypingThrottle;
+use crate::realtime::signals::{SignalSender, TypingThrottle};
 use crate::realtime::{Hub, listener, presence};
 use crate::state::Shared;
 use crate::{AppState, Config, db};
@@ -60,8 +60,10 @@ impl Application {
         tokio::spawn(follow_users(hub.clone(), users.clone(), pool.clone(), period, shutdown.clone()));
         let config = Arc::new(config);
         let typing = Arc::new(TypingThrottle::default());
-        let state =
-            AppState::new(Shared { db: pool, keys, config, hub, shutdown, metrics, appender, users, limits, typing });
+        let signals = Arc::new(SignalSender::start(pool.clone()));
+        let shared =
+            Shared { db: pool, keys, config, hub, shutdown, metrics, appender, users, limits, typing, signals };
+        let state = AppState::new(shared);
         Ok(Self { listener, state, log_listener, presence })
     }
 

@@ -15,7 +15,7 @@ use crate::auth::users::UserCache;
 use crate::auth::{AuthParts, AuthState, Keys};
 use crate::limits::Limits;
 use crate::log::Appender;
-use crate::realtime::signals::TypingThrottle;
+use crate::realtime::signals::{SignalSender, TypingThrottle};
 use crate::realtime::{Hub, RealtimeParts, RealtimeState};
 
 /// What every handler can reach (its fields through `Deref`: `state.db`, `state.hub`, …).
@@ -36,8 +36,9 @@ pub struct Shared {
     pub users: Arc<UserCache>,
     /// Per-user request rates.
     pub limits: Arc<Limits>,
-    /// Which typing signals are forwarded.
+    /// Which typing signals are forwarded, and how.
     pub typing: Arc<TypingThrottle>,
+    pub signals: Arc<SignalSender>,
 }
 
 struct Inner {

@@ -43,8 +43,7 @@ pub async fn typing(
     }
     check_access(&state, chat_id, &user).await?;
     if state.typing.admit(user.id, chat_id, body.is_typing) {
-        let signal = Signal::Typing(TypingEvent { chat_id, user_id: user.id, is_typing: body.is_typing });
-        signal.send(&**state.db.get().await?).await?;
+        state.signals.send(Signal::Typing(TypingEvent { chat_id, user_id: user.id, is_typing: body.is_typing }));
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -6,21 +6,26 @@
 //! down is not replayed: typing is stale by then, and a client that reconnects reads presence
 //! afresh (`GET /api/chats`, `GET /api/presence/{id}`).
 //!
-//! A notification's payload is one small JSON object (at most ~120 bytes, far under
-//! NOTIFY's 8,000): `{"typing":{"chat_id","user_id","is_typing"}}` or
-//! `{"presence":{"user_id","online","last_seen"}}`. Typing is sent by the replica that
-//! received the request (`SELECT pg_notify(…)`: a transaction that writes nothing, so its
-//! commit waits for no disk flush); presence by the SQL functions of
-//! `sql/V8__presence.sql`, once per transition.
+//! A notification's payload is JSON, far under NOTIFY's 8,000 bytes: one signal,
+//! `{"typing":{"chat_id","user_id","is_typing"}}` or `{"presence":{"user_id","online","last_seen"}}`
+//! (~100 bytes), or an array of up to [`BATCH`] of them. Presence is sent by the SQL functions
+//! of `sql/V8__presence.sql`, once per transition. Typing is sent by the replica that received
+//! the request, through [`SignalSender`]: a task that sends whatever signals are waiting in one
+//! notification (`SELECT pg_notify(…)`, a transaction that writes nothing, so its commit waits
+//! for no disk flush). Every notifying commit takes PostgreSQL's one notification lock, which
+//! the log's appends need too; batching keeps a flood of typing from taking it a thousand
+//! times a second (measured in S2, see docs/bench/notes.md). The request does not wait for
+//! it: typing is best effort, and a signal that finds the queue full is dropped.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
+use deadpool_postgres::Pool;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use tokio_postgres::GenericClient;
+use tokio::sync::mpsc;
 
 use super::hub::Hub;
 
@@ -60,22 +65,34 @@ pub enum Signal {
     Presence(PresenceEvent),
 }
 
+/// A notification's payload: one signal or several.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Payload {
+    One(Signal),
+    Many(Vec<Signal>),
+}
+
+/// Signals per notification at most (each ~100 bytes; NOTIFY takes up to 8,000).
+pub const BATCH: usize = 50;
+
 impl Signal {
     /// Routes a notification's payload to this replica's streams. A payload that does not
     /// parse is logged and dropped (signals are best effort by nature).
     pub fn dispatch(payload: &str, hub: &Hub) {
-        let signal = match serde_json::from_str::<Signal>(payload) {
-            Ok(signal) => signal,
-            Err(e) => {
-                tracing::warn!(error = %e, payload, "unreadable signal dropped");
-                return;
-            }
-        };
-        match &signal {
+        match serde_json::from_str::<Payload>(payload) {
+            Ok(Payload::One(signal)) => signal.route(hub),
+            Ok(Payload::Many(signals)) => signals.iter().for_each(|s| s.route(hub)),
+            Err(e) => tracing::warn!(error = %e, payload, "unreadable signal dropped"),
+        }
+    }
+
+    fn route(&self, hub: &Hub) {
+        match self {
             Signal::Typing(typing) => hub.signal_chat(typing.chat_id, typing.user_id, &frame("typing", typing)),
             Signal::Presence(presence) => hub.signal_contacts(presence.user_id, &frame("presence", presence)),
         }
-        metrics::counter!(crate::metrics::SIGNALS, "kind" => signal.kind()).increment(1);
+        metrics::counter!(crate::metrics::SIGNALS, "kind" => self.kind()).increment(1);
     }
 
     fn kind(&self) -> &'static str {
@@ -84,12 +101,51 @@ impl Signal {
             Signal::Presence(_) => "presence",
         }
     }
+}
 
-    /// Sends it to every replica (this one included) through PostgreSQL.
-    pub async fn send(&self, client: &impl GenericClient) -> Result<(), tokio_postgres::Error> {
-        let payload = serde_json::to_string(self).unwrap_or_default();
-        client.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload]).await?;
-        Ok(())
+/// Sends signals to every replica (this one included) through PostgreSQL, several per
+/// notification when several are waiting.
+pub struct SignalSender {
+    queue: mpsc::Sender<Signal>,
+}
+
+impl SignalSender {
+    /// Starts the sending task; it ends when the last `SignalSender` is dropped.
+    pub fn start(pool: Pool) -> Self {
+        let (queue, signals) = mpsc::channel(BATCH * 20);
+        tokio::spawn(send_batches(pool, signals));
+        Self { queue }
+    }
+
+    /// Queues a signal; `false` (and nothing sent) when the queue is full.
+    pub fn send(&self, signal: Signal) -> bool {
+        let queued = self.queue.try_send(signal).is_ok();
+        if !queued {
+            metrics::counter!(crate::metrics::SIGNALS_DROPPED).increment(1);
+        }
+        queued
+    }
+}
+
+async fn send_batches(pool: Pool, mut signals: mpsc::Receiver<Signal>) {
+    let mut batch = Vec::with_capacity(BATCH);
+    while signals.recv_many(&mut batch, BATCH).await > 0 {
+        let payload = match batch.as_slice() {
+            [one] => serde_json::to_string(one),
+            many => serde_json::to_string(many),
+        }
+        .unwrap_or_default();
+        batch.clear();
+        let sent = async {
+            let client = pool.get().await?;
+            client.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload]).await?;
+            anyhow::Ok(())
+        }
+        .await;
+        if let Err(e) = sent {
+            metrics::counter!(crate::metrics::SIGNALS_DROPPED).increment(1);
+            tracing::warn!(error = format!("{e:#}"), "signals not sent");
+        }
     }
 }
 

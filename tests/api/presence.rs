@@ -310,3 +310,25 @@ async fn openapi_describes_typing_presence_and_their_events() {
         assert!(description.contains(name), "the stream's description names {name}: {description}");
     }
 }
+
+/// A replica sends the typing signals waiting together in one notification; a listener routes
+/// each, and an unreadable payload is dropped without disturbing the stream.
+#[tokio::test]
+async fn a_notification_may_carry_several_signals_and_garbage_is_dropped() {
+    let w = world().await;
+    let mut teacher = w.b.stream(&w.teacher, None).await;
+    let signal =
+        |is_typing: bool| json!({ "typing": { "chat_id": w.chat, "user_id": w.student.id, "is_typing": is_typing } });
+    for payload in
+        ["not json".to_owned(), json!({ "typing": 1 }).to_string(), json!([signal(true), signal(false)]).to_string()]
+    {
+        w.a.sql.execute("SELECT pg_notify('tutorchat_signals', $1)", &[&payload]).await.expect("NOTIFY");
+    }
+    let events = [teacher.event().await, teacher.event().await];
+    let shown: Vec<(String, Value)> = events.iter().map(|e| (e.event.clone(), e.json()["is_typing"].clone())).collect();
+    assert_eq!(shown, [("typing".to_owned(), json!(true)), ("typing".to_owned(), json!(false))]);
+    let control = w.a.send(&w.teacher, w.chat, "control").await;
+    let seen = events_until(&mut teacher, control).await;
+    assert!(named(&seen, "typing").is_empty(), "{seen:?}");
+    assert!(w.b.state.hub.is_listening());
+}
