@@ -127,9 +127,23 @@ impl SignalSender {
     }
 }
 
+/// How long the sender waits for more signals after the first, so that a busy replica sends
+/// a notification per this period rather than per signal (people do not see 10 ms of typing).
+const LINGER: Duration = Duration::from_millis(10);
+
 async fn send_batches(pool: Pool, mut signals: mpsc::Receiver<Signal>) {
     let mut batch = Vec::with_capacity(BATCH);
     while signals.recv_many(&mut batch, BATCH).await > 0 {
+        if batch.len() < BATCH {
+            let deadline = tokio::time::Instant::now() + LINGER;
+            while batch.len() < BATCH {
+                let room = BATCH - batch.len();
+                match tokio::time::timeout_at(deadline, signals.recv_many(&mut batch, room)).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+        }
         let payload = match batch.as_slice() {
             [one] => serde_json::to_string(one),
             many => serde_json::to_string(many),
