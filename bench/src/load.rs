@@ -257,19 +257,22 @@ pub struct HeldStreams {
 
 impl HeldStreams {
     /// Opens `count` streams to `url`, 256 at a time, and returns once each has opened or
-    /// failed. They stay open, read in the background, until `stop` is cancelled.
+    /// failed. They stay open, read in the background, until `stop` is cancelled. Stream `i`
+    /// is opened with `tokens[i % tokens.len()]`.
     pub async fn open(
         http: &reqwest::Client,
         url: &str,
-        token: &str,
+        tokens: &[String],
         count: usize,
         stop: &tokio_util::sync::CancellationToken,
     ) -> anyhow::Result<Arc<Self>> {
+        anyhow::ensure!(!tokens.is_empty(), "no token to open streams with");
         let streams = Arc::new(Self::default());
         let gate = Arc::new(tokio::sync::Semaphore::new(256));
-        for _ in 0..count {
+        for i in 0..count {
             let permit = gate.clone().acquire_owned().await?;
-            let (http, url, token, stop) = (http.clone(), url.to_owned(), token.to_owned(), stop.clone());
+            let token = tokens[i % tokens.len()].clone();
+            let (http, url, stop) = (http.clone(), url.to_owned(), stop.clone());
             let streams = streams.clone();
             tokio::spawn(async move {
                 let mut permit = Some(permit);

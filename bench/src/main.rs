@@ -25,7 +25,7 @@ struct Cli {
     /// `run` (default) or `report` (regenerate docs from the last results only).
     #[arg(default_value = "run")]
     action: String,
-    /// Comma-separated scenarios to run (s1,s2,s3,s4,s5); the others keep their last results.
+    /// Comma-separated scenarios to run (s1,s2,s3,s4,s5; s3u: only S3's one-stream-per-user part); the others keep their last results.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Short runs and small data sets: a smoke test of the tool, not a measurement.
@@ -88,6 +88,10 @@ async fn main() -> anyhow::Result<()> {
             let (replicas, per_replica) = if cli.quick { (3, 100) } else { (3, 19_000) };
             s3.spread = Some(scenarios::s3_spread(replicas, per_replica).await?);
             results.s3 = Some(s3);
+        }
+        if wants("s3") || wants("s3u") {
+            let users = scenarios::s3_users(if cli.quick { 200 } else { 19_000 }).await?;
+            results.s3.get_or_insert_with(Default::default).distinct_users = Some(users);
         }
         if wants("s4") {
             let (chats, per_chat) = if cli.quick { (1_000, 20) } else { (100_000, 100) };

@@ -379,6 +379,24 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
                 verdict(r.fan_out_ms <= 250.0 && r.connections >= 19_000 && r.received == r.connections)
             );
         }
+        if let Some(users) = &s3.distinct_users {
+            let _ = writeln!(
+                md,
+                "\n### One stream per user\n\n{} streams of {} distinct students on one replica, against {} admin streams of one user on a fresh \
+                 replica just before; every student's presence was recorded in PostgreSQL after {:.1} s. The difference is what a user costs \
+                 beyond a stream: presence (the hub's stream count, the presence task's record), the hub's per-user entry, the rate limiter's \
+                 bucket and the user cache's entry.\n\n| streams | one user: per connection | distinct users: per connection | per user |\n|---|---|---|---|\n\
+                 | {} | {:.0} bytes | {:.0} bytes | {:.0} bytes |",
+                users.streams,
+                users.streams,
+                users.streams,
+                users.presence_seconds,
+                users.streams,
+                users.one_user_bytes_per_connection,
+                users.bytes_per_connection,
+                users.bytes_per_connection - users.one_user_bytes_per_connection
+            );
+        }
         match &s3.spread {
             Some(spread) => {
                 let total = spread.replicas * spread.per_replica;

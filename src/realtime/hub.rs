@@ -227,9 +227,13 @@ impl Hub {
 
     /// Routes events, in log order, to the connections entitled to them. Events at or before
     /// the head were dispatched already and are skipped, so catching up twice is harmless.
+    ///
+    /// The lock is taken per event, not per batch: a catch-up batch can hold a thousand events,
+    /// and requests on the same replica (membership checks, signals) wait for this lock on a
+    /// worker thread that the event streams need too.
     pub fn dispatch(&self, events: Vec<Dispatch>) {
-        let mut state = self.state();
         for event in events {
+            let mut state = self.state();
             if event.position <= state.head {
                 continue;
             }

@@ -22,7 +22,7 @@ pub struct S3Run {
     pub received: usize,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct S3 {
     pub runs: Vec<S3Run>,
     /// Control: the same replica holding plain idle keep-alive HTTP connections (one request
@@ -34,6 +34,21 @@ pub struct S3 {
     /// Streams held on several replicas at once, by several generator processes.
     #[serde(default)]
     pub spread: Option<S3Spread>,
+    /// One stream per user, each user distinct: what per-user state (presence above all)
+    /// adds to a stream.
+    #[serde(default)]
+    pub distinct_users: Option<S3Users>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct S3Users {
+    pub streams: usize,
+    /// PSS delta / streams, with every user's presence recorded.
+    pub bytes_per_connection: f64,
+    /// The same replica holding as many admin streams of one user, measured just before.
+    pub one_user_bytes_per_connection: f64,
+    /// How long until every user's presence was recorded in PostgreSQL.
+    pub presence_seconds: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -65,7 +80,13 @@ pub async fn s3(counts: &[usize]) -> anyhow::Result<S3> {
     let pid = cluster.topology().replica_pid(0).ok_or_else(|| anyhow::anyhow!("no replica"))?;
     let http = load::client();
     let url = format!("{}/api/events/chat", cluster.urls[0]);
-    let mut result = S3 { runs: vec![], idle_http_connections: 0, idle_http_bytes_per_connection: 0.0, spread: None };
+    let mut result = S3 {
+        runs: vec![],
+        idle_http_connections: 0,
+        idle_http_bytes_per_connection: 0.0,
+        spread: None,
+        distinct_users: None,
+    };
     // One baseline for every run: after a run's streams close the allocator keeps their memory
     // for reuse, so a later baseline would hide it.
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -95,7 +116,7 @@ pub async fn s3(counts: &[usize]) -> anyhow::Result<S3> {
     let streams_http = load::stream_client(None)?;
     for &n in counts {
         let stop = CancellationToken::new();
-        let streams = load::HeldStreams::open(&streams_http, &url, &admin, n, &stop).await?;
+        let streams = load::HeldStreams::open(&streams_http, &url, std::slice::from_ref(&admin), n, &stop).await?;
         let failed = streams.failed.load(Ordering::Relaxed);
         anyhow::ensure!(failed == 0, "{failed} of {n} streams did not open");
         tokio::time::sleep(Duration::from_secs(2)).await;
@@ -142,6 +163,74 @@ pub async fn s3(counts: &[usize]) -> anyhow::Result<S3> {
     }
     cluster.stop().await;
     Ok(result)
+}
+
+/// S3 with one stream per user: `n` admin streams of one user, then (after they close, on a
+/// fresh replica) `n` streams of `n` distinct students, waiting until PostgreSQL has recorded
+/// every student's presence. The difference per stream is what a user costs beyond a stream:
+/// presence (the hub's count and the presence task's record), the hub's per-user entry, the
+/// rate limiter's and the user cache's.
+pub async fn s3_users(n: usize) -> anyhow::Result<S3Users> {
+    let mut per_connection = Vec::new();
+    let mut presence_seconds = 0.0;
+    for distinct in [false, true] {
+        let cluster = Cluster::start(1, &[]).await?;
+        let tokens: Vec<String> = if distinct {
+            cluster
+                .sql
+                .query(
+                    "INSERT INTO users (email, name, role)
+                     SELECT 'u' || g || '@users.bench', 'User ' || g, 'student' FROM generate_series(1, $1::int) g
+                     RETURNING id",
+                    &[&(n as i32)],
+                )
+                .await?
+                .iter()
+                .map(|r| load::token(r.get(0)))
+                .collect()
+        } else {
+            vec![load::seed_admin(&cluster.sql, "users-admin@bench").await?]
+        };
+        let pid = cluster.topology().replica_pid(0).ok_or_else(|| anyhow::anyhow!("no replica"))?;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let before = load::pss_bytes(pid).unwrap_or(0);
+        let stop = CancellationToken::new();
+        let started = Instant::now();
+        let url = format!("{}/api/events/chat", cluster.urls[0]);
+        let streams = load::HeldStreams::open(&load::stream_client(None)?, &url, &tokens, n, &stop).await?;
+        let failed = streams.failed.load(Ordering::Relaxed);
+        anyhow::ensure!(failed == 0, "{failed} of {n} streams did not open");
+        let expected = if distinct { n as i64 } else { 1 };
+        let deadline = Instant::now() + Duration::from_secs(300);
+        loop {
+            let recorded: i64 = cluster.sql.query_one("SELECT count(*) FROM presence_streams", &[]).await?.get(0);
+            if recorded >= expected {
+                break;
+            }
+            anyhow::ensure!(Instant::now() < deadline, "presence recorded for {recorded} of {expected} users");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        if distinct {
+            presence_seconds = started.elapsed().as_secs_f64();
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let after = load::pss_bytes(pid).unwrap_or(0);
+        let bytes = after.saturating_sub(before) as f64 / n as f64;
+        eprintln!(
+            "S3 {n} streams of {} user(s): {bytes:.0} bytes each (presence recorded after {:.1} s)",
+            if distinct { n } else { 1 },
+            started.elapsed().as_secs_f64()
+        );
+        per_connection.push(bytes);
+        stop.cancel();
+        cluster.stop().await;
+    }
+    Ok(S3Users {
+        streams: n,
+        bytes_per_connection: per_connection[1],
+        one_user_bytes_per_connection: per_connection[0],
+        presence_seconds,
+    })
 }
 
 /// S3 across replicas: `per_replica` admin streams on each of `replicas` replicas at once. A
@@ -247,7 +336,7 @@ pub async fn s3_spread(replicas: usize, per_replica: usize) -> anyhow::Result<S3
 pub async fn hold(url: String, token: String, count: usize, local: std::net::IpAddr) -> anyhow::Result<()> {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
     let stop = CancellationToken::new();
-    let streams = load::HeldStreams::open(&load::stream_client(Some(local))?, &url, &token, count, &stop).await?;
+    let streams = load::HeldStreams::open(&load::stream_client(Some(local))?, &url, &[token], count, &stop).await?;
     let mut out = tokio::io::stdout();
     let (opened, failed) = (streams.opened.load(Ordering::Relaxed), streams.failed.load(Ordering::Relaxed));
     out.write_all(format!("opened {opened} {failed}\n").as_bytes()).await?;
