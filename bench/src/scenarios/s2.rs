@@ -105,9 +105,11 @@ pub async fn s2(run: Duration, rates: &[usize], typing: usize, chats: usize, dro
     let warm_up = rates.first().map(|&rate| (rate, typing, Some(Duration::from_secs(5))));
     let variants: Vec<(usize, usize, Option<Duration>)> = warm_up
         .into_iter()
-        .chain(rates.iter().flat_map(|&rate| {
-            std::iter::once((rate, 0, None)).chain((typing > 0).then_some((rate, typing, None)))
-        }))
+        .chain(
+            rates
+                .iter()
+                .flat_map(|&rate| std::iter::once((rate, 0, None)).chain((typing > 0).then_some((rate, typing, None)))),
+        )
         .collect();
     for (rate, typing_rate, warming) in variants {
         let length = warming.unwrap_or(run);
