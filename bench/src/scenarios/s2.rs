@@ -56,11 +56,14 @@ pub async fn s2(run: Duration, rates: &[usize], typing: usize, chats: usize, dro
     let deliveries: load::Shared<Vec<(u64, Duration)>> = Default::default();
     let stream_url = format!("{}/api/events/chat", cluster.urls[1]); // receive on B, send on A
     // For the tool's own test: one delivery (of message 0, to one stream) is ignored on purpose.
+    // (The message dropped is the first of the first reported run, set below: after the warm-up.)
     let dropped = Arc::new(std::sync::atomic::AtomicBool::new(!drop_one));
+    let drop_seq = Arc::new(std::sync::atomic::AtomicU64::new(u64::MAX));
     for pair in &pairs {
         for token in [&pair.teacher, &pair.student] {
             let (opened, starts, deliveries, dropped, typing_received) =
                 (opened.clone(), starts.clone(), deliveries.clone(), dropped.clone(), typing_received.clone());
+            let drop_seq = drop_seq.clone();
             let reader = load::read_stream(
                 http.clone(),
                 stream_url.clone(),
@@ -83,7 +86,7 @@ pub async fn s2(run: Duration, rates: &[usize], typing: usize, chats: usize, dro
                         .as_str()
                         .and_then(|c| c.strip_prefix("s2 "))
                         .and_then(|s| s.parse::<u64>().ok());
-                    if seq == Some(0) && !dropped.swap(true, Ordering::Relaxed) {
+                    if seq == Some(drop_seq.load(Ordering::Relaxed)) && !dropped.swap(true, Ordering::Relaxed) {
                         return;
                     }
                     if let Some(seq) = seq
@@ -113,6 +116,9 @@ pub async fn s2(run: Duration, rates: &[usize], typing: usize, chats: usize, dro
         .collect();
     for (rate, typing_rate, warming) in variants {
         let length = warming.unwrap_or(run);
+        if warming.is_none() {
+            let _ = drop_seq.compare_exchange(u64::MAX, seq, Ordering::Relaxed, Ordering::Relaxed);
+        }
         let total = (rate as f64 * length.as_secs_f64()) as usize;
         let first = seq;
         let stalled_before = load::io_stalled_micros();
