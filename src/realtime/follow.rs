@@ -30,7 +30,7 @@ pub async fn follow_users(
             _ = shutdown.cancelled() => return,
             _ = every.tick() => {}
         }
-        let ids = hub.connected_users();
+        let ids = hub.present_users();
         if ids.is_empty() {
             continue;
         }

@@ -300,15 +300,6 @@ impl Hub {
         self.state().members.get(&chat).map(|members| members.contains(&user))
     }
 
-    /// The users with a connection open here.
-    pub fn connected_users(&self) -> Vec<i64> {
-        let state = self.state();
-        let mut users: Vec<i64> = state.users.keys().copied().chain(state.admins.iter().map(|c| c.user)).collect();
-        users.sort_unstable();
-        users.dedup();
-        users
-    }
-
     /// Ends every connection whose user is not in `roles` (deleted) or has another role there
     /// than the connection was opened with, and returns those users. Such a stream ends as a
     /// slow consumer's does, and its client reconnects and is authorized afresh.

@@ -3,23 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, User, status_and_json};
-
-struct Pair {
-    a: TestApp,
-    teacher: User,
-    student: User,
-    admin: User,
-    chat: i64,
-}
-
-async fn pair() -> Pair {
-    let a = TestApp::spawn().await;
-    let (teacher, student, admin) =
-        (a.user("teacher", "Teacher T").await, a.user("student", "Student S").await, a.user("admin", "Admin").await);
-    let chat = a.chat(&teacher, &student).await;
-    Pair { a, teacher, student, admin, chat }
-}
+use crate::helpers::{Pair, TestApp, User, pair, status_and_json};
 
 async fn history(app: &TestApp, user: &User, chat: i64) -> Vec<Value> {
     let response = app.get(&format!("/api/chats/{chat}/messages"), user).send().await.expect("history");

@@ -247,6 +247,23 @@ impl TestApp {
     }
 }
 
+/// A replica, a teacher and a student with their chat, and an admin.
+pub struct Pair {
+    pub a: TestApp,
+    pub teacher: User,
+    pub student: User,
+    pub admin: User,
+    pub chat: i64,
+}
+
+pub async fn pair() -> Pair {
+    let a = TestApp::spawn().await;
+    let (teacher, student, admin) =
+        (a.user("teacher", "Teacher").await, a.user("student", "Student").await, a.user("admin", "Admin").await);
+    let chat = a.chat(&teacher, &student).await;
+    Pair { a, teacher, student, admin, chat }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.shutdown.cancel();

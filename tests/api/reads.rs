@@ -5,23 +5,7 @@
 use serde_json::{Value, json};
 use tutorchat::log::{self, NewEvent};
 
-use crate::helpers::{Stream, TestApp, User, status_and_json};
-
-struct Pair {
-    a: TestApp,
-    teacher: User,
-    student: User,
-    admin: User,
-    chat: i64,
-}
-
-async fn pair() -> Pair {
-    let a = TestApp::spawn().await;
-    let (teacher, student, admin) =
-        (a.user("teacher", "Teacher").await, a.user("student", "Student").await, a.user("admin", "Admin").await);
-    let chat = a.chat(&teacher, &student).await;
-    Pair { a, teacher, student, admin, chat }
-}
+use crate::helpers::{Pair, Stream, TestApp, User, pair, status_and_json};
 
 async fn unread_total(app: &TestApp, user: &User) -> (u16, Value) {
     status_and_json(app.get("/api/unread-count", user).send().await.expect("GET unread-count")).await
