@@ -18,44 +18,40 @@ use crate::log::{AppendError, EventData, NewEvent, StoredEvent, store};
 use crate::views::{HistoryMessage, READ_BY_LIMIT, ReplyPreview, SentMessage};
 use crate::{AppError, AppState, Result};
 
-/// A history page: $1 the chat, $2 `before_id` (or NULL), $3 how many. Public so that the
-/// benchmark can `EXPLAIN` exactly this statement.
-/// The log head comes in the same statement (see [`store::with_head`]).
-/// Each message comes with the message it answers (`p`) and, once per page, every
-/// participant's read marker (`readers`/`markers`, read from the chat's few participant rows),
-/// from which its `read_by` is computed.
-pub static HISTORY_SQL: LazyLock<String> = LazyLock::new(|| {
-    store::with_head(
-        &format!(
-            "SELECT m.id, m.sender_id, m.content, m.is_deleted, m.created_at, m.edited_at, {},
-                    r.readers, r.markers
-             FROM messages m
-             CROSS JOIN (SELECT array_agg(user_id ORDER BY user_id) AS readers,
-                                array_agg(last_read_message_id ORDER BY user_id) AS markers
-                         FROM chat_participants WHERE chat_id = $1) r
-             LEFT JOIN messages p ON p.id = m.reply_to_id
-             WHERE m.chat_id = $1 AND NOT m.is_deleted AND m.id < coalesce($2, 9223372036854775807)
-             ORDER BY m.id DESC LIMIT $3",
-            ReplyPreview::COLUMNS
-        ),
-        "d.id DESC",
-    )
-});
-
-/// One message with what its views show: the message it answers, every participant's marker.
-static MESSAGE_SQL: LazyLock<String> = LazyLock::new(|| {
+/// Messages with what their views show: the message each answers (`p`), and every
+/// participant's read marker (`readers`/`markers`, from the chat's few participant rows, read
+/// once per statement), from which `read_by` is computed. `chat` names the chat (a parameter
+/// or `m.chat_id`); `rest` filters and orders.
+fn messages_sql(chat: &str, rest: &str) -> String {
     format!(
         "SELECT m.id, m.chat_id, m.sender_id, m.content, m.is_deleted, m.created_at, m.edited_at, {},
                 r.readers, r.markers
          FROM messages m
          CROSS JOIN LATERAL (SELECT array_agg(user_id ORDER BY user_id) AS readers,
                                     array_agg(last_read_message_id ORDER BY user_id) AS markers
-                             FROM chat_participants WHERE chat_id = m.chat_id) r
+                             FROM chat_participants WHERE chat_id = {chat}) r
          LEFT JOIN messages p ON p.id = m.reply_to_id
-         WHERE m.id = $1",
+         {rest}",
         ReplyPreview::COLUMNS
     )
+}
+
+/// A history page: $1 the chat, $2 `before_id` (or NULL), $3 how many, with the log head in
+/// the same statement (see [`store::with_head`]). Public so that the benchmark can `EXPLAIN`
+/// exactly this statement.
+pub static HISTORY_SQL: LazyLock<String> = LazyLock::new(|| {
+    store::with_head(
+        &messages_sql(
+            "$1",
+            "WHERE m.chat_id = $1 AND NOT m.is_deleted AND m.id < coalesce($2, 9223372036854775807)
+             ORDER BY m.id DESC LIMIT $3",
+        ),
+        "d.id DESC",
+    )
 });
+
+/// Message $1 as it is now.
+static MESSAGE_SQL: LazyLock<String> = LazyLock::new(|| messages_sql("m.chat_id", "WHERE m.id = $1"));
 
 /// Longest message, in Unicode scalar values.
 pub const MAX_MESSAGE_CHARS: usize = 10_000;

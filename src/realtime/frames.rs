@@ -12,9 +12,20 @@ use super::hub::{Dispatch, Frames};
 use crate::log::{EventData, StoredEvent};
 use crate::views::{AdminChat, ChatSummary, Contact, Person, ReplyPreview};
 
+/// A log event's frame, with its position as the `id:`.
 pub fn frame(position: i64, event: &str, data: &impl Serialize) -> Bytes {
+    encode_frame(Some(position), event, data)
+}
+
+/// An ephemeral signal's frame: no `id:`, so it never moves a client's `Last-Event-ID`.
+pub fn signal_frame(event: &str, data: &impl Serialize) -> Bytes {
+    encode_frame(None, event, data)
+}
+
+fn encode_frame(id: Option<i64>, event: &str, data: &impl Serialize) -> Bytes {
     let json = serde_json::to_string(data).unwrap_or_else(|_| "{}".into());
-    Bytes::from(format!("id: {position}\nevent: {event}\ndata: {json}\n\n"))
+    let id = id.map(|p| format!("id: {p}\n")).unwrap_or_default();
+    Bytes::from(format!("{id}event: {event}\ndata: {json}\n\n"))
 }
 
 /// The data of `new_message` and `message_edited`: the message as history shows it, without

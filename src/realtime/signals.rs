@@ -21,12 +21,12 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
 use deadpool_postgres::Pool;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 
+use super::frames::signal_frame;
 use super::hub::Hub;
 
 /// The NOTIFY channel of ephemeral signals.
@@ -89,8 +89,8 @@ impl Signal {
 
     fn route(&self, hub: &Hub) {
         match self {
-            Signal::Typing(typing) => hub.signal_chat(typing.chat_id, typing.user_id, &frame("typing", typing)),
-            Signal::Presence(presence) => hub.signal_contacts(presence.user_id, &frame("presence", presence)),
+            Signal::Typing(typing) => hub.signal_chat(typing.chat_id, typing.user_id, &signal_frame("typing", typing)),
+            Signal::Presence(presence) => hub.signal_contacts(presence.user_id, &signal_frame("presence", presence)),
         }
         metrics::counter!(crate::metrics::SIGNALS, "kind" => self.kind()).increment(1);
     }
@@ -161,12 +161,6 @@ async fn send_batches(pool: Pool, mut signals: mpsc::Receiver<Signal>) {
             tracing::warn!(error = format!("{e:#}"), "signals not sent");
         }
     }
-}
-
-/// An SSE event without an `id:` line.
-fn frame(event: &str, data: &impl Serialize) -> Bytes {
-    let json = serde_json::to_string(data).unwrap_or_else(|_| "{}".into());
-    Bytes::from(format!("event: {event}\ndata: {json}\n\n"))
 }
 
 /// Which typing requests are forwarded, per user and chat, on this replica: a `true` at most

@@ -55,7 +55,9 @@ struct Reset<'a> {
 ///
 /// - `typing`: a `TypingEvent`, to the chat's other participants (show it for 6 s unless renewed)
 /// - `presence`: a `PresenceEvent`, on change, to those who share a chat with the user, and admins
-/// - `reset` (`{"reason"}`) when the resume point is unusable.
+///
+/// and `reset` (`{"reason"}`, with the replica's head as its id) when the resume point is
+/// unusable.
 #[utoipa::path(get, path = "/api/events/chat", tag = "events", params(StreamQuery),
     responses((status = 200, content_type = "text/event-stream", description = "the event stream"),
               (status = 401, body = crate::error::ErrorBody)))]
