@@ -11,9 +11,10 @@
 //! (~100 bytes), or an array of up to [`BATCH`] of them. Presence is sent by the SQL functions
 //! of `sql/V8__presence.sql`, once per transition. Typing is sent by the replica that received
 //! the request, through [`SignalSender`]: a task that sends whatever signals are waiting in one
-//! notification (`SELECT pg_notify(…)`, a transaction that writes nothing, so its commit waits
-//! for no disk flush). Every notifying commit takes PostgreSQL's one notification lock, which
-//! the log's appends need too; batching keeps a flood of typing from taking it a thousand
+//! notification (`SELECT pg_notify(…)`, a transaction that writes no data, so its commit waits
+//! for no disk flush), paced to one per [`PACE`] unless [`BATCH`] are waiting. Every notifying
+//! commit takes PostgreSQL's one notification lock, which the log's appends need too, and
+//! wakes every replica's listener; pacing keeps a flood of typing from doing either a thousand
 //! times a second (measured in S2, see docs/bench/notes.md). The request does not wait for
 //! it: typing is best effort, and a signal that finds the queue full is dropped.
 
@@ -127,23 +128,28 @@ impl SignalSender {
     }
 }
 
-/// How long the sender waits for more signals after the first, so that a busy replica sends
-/// a notification per this period rather than per signal (people do not see 10 ms of typing).
-const LINGER: Duration = Duration::from_millis(10);
+/// One notification per this period leaves a replica (sooner only when [`BATCH`] signals are
+/// waiting): a signal after a quiet period leaves at once, and those that arrive while one has
+/// just left wait for the period's end and go together. People do not see 25 ms of typing;
+/// PostgreSQL and every listener see a notification per period instead of per signal (S2 with 1,000 typing requests/s, see
+/// docs/bench/notes.md).
+const PACE: Duration = Duration::from_millis(25);
 
 async fn send_batches(pool: Pool, mut signals: mpsc::Receiver<Signal>) {
     let mut batch = Vec::with_capacity(BATCH);
+    let mut last_sent: Option<tokio::time::Instant> = None;
     while signals.recv_many(&mut batch, BATCH).await > 0 {
-        if batch.len() < BATCH {
-            let deadline = tokio::time::Instant::now() + LINGER;
+        let now = tokio::time::Instant::now();
+        if let Some(due) = last_sent.map(|at| at + PACE).filter(|due| *due > now) {
             while batch.len() < BATCH {
                 let room = BATCH - batch.len();
-                match tokio::time::timeout_at(deadline, signals.recv_many(&mut batch, room)).await {
+                match tokio::time::timeout_at(due, signals.recv_many(&mut batch, room)).await {
                     Ok(0) | Err(_) => break,
                     Ok(_) => {}
                 }
             }
         }
+        last_sent = Some(tokio::time::Instant::now());
         let payload = match batch.as_slice() {
             [one] => serde_json::to_string(one),
             many => serde_json::to_string(many),

@@ -115,6 +115,56 @@ async fn typing_reaches_the_partner_on_the_other_replica_and_nobody_else() {
     );
 }
 
+/// A replica sends typing paced (one notification per 25 ms while busy, several signals in
+/// each), not one notification per request: a burst of forwarded signals takes a few
+/// notifications, and every signal still reaches the partner, in order.
+#[tokio::test]
+async fn a_burst_of_typing_leaves_in_few_notifications_and_arrives_in_order() {
+    use futures::StreamExt;
+    let w = world().await;
+    let mut teacher = w.b.stream(&w.teacher, None).await;
+    let (listener, mut connection) = w.a.database.connect(tokio_postgres::NoTls).await.expect("connect");
+    let (notified, mut notifications) = tokio::sync::mpsc::unbounded_channel::<String>();
+    tokio::spawn(async move {
+        let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(Ok(message)) = messages.next().await {
+            if let tokio_postgres::AsyncMessage::Notification(n) = message {
+                let _ = notified.send(n.payload().to_owned());
+            }
+        }
+    });
+    listener.batch_execute("LISTEN tutorchat_signals").await.expect("LISTEN");
+
+    // Alternating true and false: the throttle forwards every one of them.
+    const BURST: usize = 40;
+    let started = Instant::now();
+    for i in 0..BURST {
+        assert_eq!(typing(&w.a, &w.student, w.chat, i % 2 == 0).await.status(), 204);
+    }
+    let elapsed = started.elapsed();
+    for i in 0..BURST {
+        let event = teacher.event().await;
+        assert_eq!((event.event.as_str(), event.json()["is_typing"].as_bool()), ("typing", Some(i % 2 == 0)), "{i}");
+    }
+
+    let (mut carrying, mut signals) = (0, 0);
+    while signals < BURST {
+        let payload = tokio::time::timeout(Duration::from_secs(5), notifications.recv())
+            .await
+            .expect("a notification within 5 s")
+            .expect("listening");
+        let value: Value = serde_json::from_str(&payload).expect("JSON payload");
+        let typing = match value {
+            Value::Array(many) => many.iter().filter(|s| s.get("typing").is_some()).count(),
+            one => usize::from(one.get("typing").is_some()),
+        };
+        carrying += usize::from(typing > 0);
+        signals += typing;
+    }
+    let allowed = (elapsed.as_millis() / 25) as usize + 2;
+    assert!(carrying <= allowed && carrying < BURST, "{BURST} signals in {carrying} notifications over {elapsed:?}");
+}
+
 #[tokio::test]
 async fn typing_is_not_replayed_on_resume_and_does_not_move_the_resume_point() {
     let w = world().await;
@@ -186,8 +236,8 @@ async fn a_flood_of_typing_forwards_at_most_the_throttles_worth() {
     assert!(forwarded >= 1 && forwarded <= allowed, "{forwarded} forwarded in {elapsed:?} (at most {allowed})");
 
     // A message ends typing: the next `true` is forwarded at once, not after the throttle.
-    // (Signals leave a replica up to 10 ms after the request, so each is awaited before the
-    // next step.)
+    // (Signals leave a replica up to 25 ms after the request, paced, so each is awaited before
+    // the next step.)
     tokio::time::sleep(Duration::from_millis(2100)).await; // past the flood's last forwarded true
     events_until(&mut teacher, w.a.send(&w.teacher, w.chat, "quiet again").await).await;
     assert_eq!(typing(&w.a, &w.student, w.chat, true).await.status(), 204);

@@ -48,6 +48,11 @@ pub async fn s2(run: Duration, rates: &[usize], typing: usize, chats: usize, dro
     let cluster = Cluster::start(2, &[]).await?;
     let pairs = load::seed_pairs(&cluster.sql, chats as i64).await?;
     let http = load::client();
+    // The load sources (messages, typing) run on a runtime of their own, so that a sender's
+    // work never queues in front of a stream reader's on the same worker threads: the
+    // latency measured is the system's, not the generator's (real senders are other machines).
+    let senders = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let senders_http = load::client(); // used only on `senders`, so its connections live there
     let stop = CancellationToken::new();
     let opened = Arc::new(AtomicUsize::new(0));
     let typing_received = Arc::new(AtomicUsize::new(0));
@@ -123,30 +128,22 @@ pub async fn s2(run: Duration, rates: &[usize], typing: usize, chats: usize, dro
         let first = seq;
         let stalled_before = load::io_stalled_micros();
         let typed_before = typing_received.load(Ordering::Relaxed);
-        let began = tokio::time::Instant::now();
-        let typists = (typing_rate > 0).then(|| {
-            tokio::spawn(type_along(http.clone(), cluster.urls.clone(), pairs.clone(), typing_rate, length, began))
+        let (senders_http, pairs_, starts_, urls) =
+            (senders_http.clone(), pairs.clone(), starts.clone(), cluster.urls.clone());
+        let sending = senders.spawn(async move {
+            let began = tokio::time::Instant::now();
+            let typists = (typing_rate > 0).then(|| {
+                tokio::spawn(type_along(senders_http.clone(), urls.clone(), pairs_.clone(), typing_rate, length, began))
+            });
+            let acknowledged =
+                post_messages(&senders_http, &urls[0], &pairs_, rate, total, first, began, &starts_).await;
+            if let Some(typists) = typists {
+                let _ = typists.await;
+            }
+            acknowledged
         });
-        let mut posts = Vec::with_capacity(total);
-        for i in 0..total {
-            tokio::time::sleep_until(began + Duration::from_secs_f64(i as f64 / rate as f64)).await;
-            let pair = &pairs[i % pairs.len()];
-            let (token, this) = (if i % 2 == 0 { pair.teacher.clone() } else { pair.student.clone() }, seq);
-            seq += 1;
-            let body = json!({ "chat_id": pair.chat, "content": format!("s2 {this}") });
-            let (http, url, starts) = (http.clone(), format!("{}/api/messages", cluster.urls[0]), starts.clone());
-            posts.push(tokio::spawn(async move {
-                starts.lock().expect("starts").insert(this, Instant::now());
-                matches!(http.post(&url).bearer_auth(&token).json(&body).send().await, Ok(r) if r.status() == 201)
-            }));
-        }
-        let mut acknowledged = 0;
-        for post in posts {
-            acknowledged += usize::from(post.await.unwrap_or(false));
-        }
-        if let Some(typists) = typists {
-            typists.await?;
-        }
+        let acknowledged = sending.await?;
+        seq += total as u64;
         let io_stalled_ms = load::io_stalled_ms_since(stalled_before);
         tokio::time::sleep(Duration::from_secs(3)).await; // let the last deliveries arrive
         let latencies: Vec<Duration> = deliveries
@@ -186,8 +183,43 @@ pub async fn s2(run: Duration, rates: &[usize], typing: usize, chats: usize, dro
         }
     }
     stop.cancel();
+    senders.shutdown_background();
     cluster.stop().await;
     Ok(result)
+}
+
+/// Posts `total` messages at `rate` per second, open-loop from `began`, alternating each pair's
+/// teacher and student, numbered from `first` ("s2 <n>"), recording when each was sent; answers
+/// how many were acknowledged.
+#[allow(clippy::too_many_arguments)]
+async fn post_messages(
+    http: &reqwest::Client,
+    base: &str,
+    pairs: &[load::Pair],
+    rate: usize,
+    total: usize,
+    first: u64,
+    began: tokio::time::Instant,
+    starts: &load::Shared<HashMap<u64, Instant>>,
+) -> usize {
+    let url = format!("{base}/api/messages");
+    let mut posts = Vec::with_capacity(total);
+    for i in 0..total {
+        tokio::time::sleep_until(began + Duration::from_secs_f64(i as f64 / rate as f64)).await;
+        let pair = &pairs[i % pairs.len()];
+        let (token, this) = (if i % 2 == 0 { pair.teacher.clone() } else { pair.student.clone() }, first + i as u64);
+        let body = json!({ "chat_id": pair.chat, "content": format!("s2 {this}") });
+        let (http, url, starts) = (http.clone(), url.clone(), starts.clone());
+        posts.push(tokio::spawn(async move {
+            starts.lock().expect("starts").insert(this, Instant::now());
+            matches!(http.post(&url).bearer_auth(&token).json(&body).send().await, Ok(r) if r.status() == 201)
+        }));
+    }
+    let mut acknowledged = 0;
+    for post in posts {
+        acknowledged += usize::from(post.await.unwrap_or(false));
+    }
+    acknowledged
 }
 
 /// Posts `rate` typing requests per second for `run`, open-loop from `began`, alternating the
