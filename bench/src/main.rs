@@ -78,9 +78,9 @@ async fn main() -> anyhow::Result<()> {
             results.s1 = Some(scenarios::s1(run, senders).await?);
         }
         if wants("s2") {
-            let (rates, typing, chats): (&[usize], usize, usize) =
-                if cli.quick { (&[100], 100, 50) } else { (&[500, 2000], 1000, 1000) };
-            results.s2 = Some(scenarios::s2(run, rates, typing, chats, cli.drop_one).await?);
+            let (rates, rounds, typing, chats): (&[usize], usize, usize, usize) =
+                if cli.quick { (&[100], 1, 100, 50) } else { (&[500, 2000], 3, 1000, 1000) };
+            results.s2 = Some(scenarios::s2(run, rates, rounds, typing, chats, cli.drop_one).await?);
         }
         if wants("s3") {
             let counts: &[usize] = if cli.quick { &[200] } else { &[5_000, 19_000] };

@@ -258,3 +258,32 @@ async fn behind_https_the_origin_must_be_https_too_and_the_cookie_is_secure() {
     assert!(cookie(&login("https").await.expect("send")).contains("Secure"), "over HTTPS the cookie is Secure");
     assert!(!cookie(&login("http").await.expect("send")).contains("Secure"), "plain HTTP (the demo) keeps working");
 }
+
+/// A replica reads the users it serves in one query every half `USER_CACHE_SECS`, so an active
+/// user's cached entry is refreshed before it expires (no query of their own), and a change
+/// reaches requests within half the period, not only once an entry expires. A deleted user is
+/// refused by the same refresh.
+#[tokio::test]
+async fn the_users_a_replica_serves_are_refreshed_together_before_their_entries_expire() {
+    let app = TestApp::spawn_with(|c| c.auth.user_cache = std::time::Duration::from_secs(4)).await;
+    let (teacher, gone) = (app.user("teacher", "Before").await, app.user("student", "Gone").await);
+    let me = |user: &crate::helpers::User| app.get("/api/me", user).send();
+    let (status, body) = status_and_json(me(&teacher).await.expect("GET /api/me")).await;
+    assert_eq!((status, body["user"]["name"].as_str()), (200, Some("Before")));
+    assert_eq!(me(&gone).await.expect("GET /api/me").status(), 200);
+
+    app.sql.execute("UPDATE users SET name = 'After' WHERE id = $1", &[&teacher.id]).await.expect("rename");
+    app.sql.execute("DELETE FROM users WHERE id = $1", &[&gone.id]).await.expect("delete");
+    // A refresh runs every 2 s; keep both entries in use meanwhile. Their own entries, read
+    // just before the change, would be trusted for 4 s.
+    let renamed = std::time::Instant::now();
+    loop {
+        let (_, body) = status_and_json(me(&teacher).await.expect("GET /api/me")).await;
+        let refused = me(&gone).await.expect("GET /api/me").status() == 401;
+        if body["user"]["name"] == "After" && refused {
+            break;
+        }
+        assert!(renamed.elapsed() < std::time::Duration::from_millis(3500), "not refreshed within half the period");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

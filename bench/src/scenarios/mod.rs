@@ -8,7 +8,7 @@ mod s4;
 mod s5;
 
 pub use s1::{S1, s1};
-pub use s2::{S2, s2};
+pub use s2::{S2, S2Run, s2};
 pub use s3::{S3, hold, s3, s3_spread, s3_users};
 pub use s4::{S4, s4};
 pub use s5::{S5, s5};

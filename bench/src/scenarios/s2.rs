@@ -42,9 +42,16 @@ pub struct S2 {
     pub runs: Vec<S2Run>,
 }
 
-/// Each message rate runs once without and once with `typing` typing requests per second
-/// alongside (0: without only).
-pub async fn s2(run: Duration, rates: &[usize], typing: usize, chats: usize, drop_one: bool) -> anyhow::Result<S2> {
+/// Each message rate runs `rounds` times without and `rounds` times with `typing` typing
+/// requests per second alongside (0: without only).
+pub async fn s2(
+    run: Duration,
+    rates: &[usize],
+    rounds: usize,
+    typing: usize,
+    chats: usize,
+    drop_one: bool,
+) -> anyhow::Result<S2> {
     let cluster = Cluster::start(2, &[]).await?;
     let pairs = load::seed_pairs(&cluster.sql, chats as i64).await?;
     let http = load::client();
@@ -109,16 +116,22 @@ pub async fn s2(run: Duration, rates: &[usize], typing: usize, chats: usize, dro
     let mut seq = 0u64;
     // The first run after the streams open measured worse than any later one, whichever came
     // first (with typing or without): a short warm-up at the first rate, with typing, is not
-    // reported.
+    // reported. Then each rate runs `rounds` pairs, without and with typing, the order
+    // alternating from pair to pair, so that a drift of the machine during the scenario does
+    // not always favour one side (the report compares the medians).
     let warm_up = rates.first().map(|&rate| (rate, typing, Some(Duration::from_secs(5))));
-    let variants: Vec<(usize, usize, Option<Duration>)> = warm_up
-        .into_iter()
-        .chain(
-            rates
-                .iter()
-                .flat_map(|&rate| std::iter::once((rate, 0, None)).chain((typing > 0).then_some((rate, typing, None)))),
-        )
-        .collect();
+    let pairs_of = |rate: usize| {
+        (0..rounds.max(1)).flat_map(move |round| {
+            let (without, with) = ((rate, 0, None), (rate, typing, None));
+            match (typing, round % 2) {
+                (0, _) => vec![without],
+                (_, 0) => vec![without, with],
+                _ => vec![with, without],
+            }
+        })
+    };
+    let variants: Vec<(usize, usize, Option<Duration>)> =
+        warm_up.into_iter().chain(rates.iter().flat_map(|&rate| pairs_of(rate))).collect();
     for (rate, typing_rate, warming) in variants {
         let length = warming.unwrap_or(run);
         if warming.is_none() {
