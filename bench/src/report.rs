@@ -320,13 +320,19 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
             );
             if let Some(typed) = p99(&with) {
                 let ratio = typed / base.max(f64::EPSILON);
+                let change = |w: f64, o: f64| (w / o.max(f64::EPSILON) - 1.0) * 100.0;
+                let pairs: Vec<String> = with
+                    .iter()
+                    .zip(&without)
+                    .map(|(w, o)| format!("{:+.0} %", change(w.latency.p99_ms, o.latency.p99_ms)))
+                    .collect();
                 let _ = writeln!(
                     targets,
                     "| S2: {rate} msg/s with {} typing/s: zero lost, p99 within 20 % of without (medians) | lost {}, p99 {typed:.1} ms against {base:.1} ms ({:+.0} %; runs {}) | {} |",
                     with[0].typing_rate,
                     lost(&with),
                     (ratio - 1.0) * 100.0,
-                    with.iter().zip(&without).map(|(w, o)| format!("{:+.0} %", (w.latency.p99_ms / o.latency.p99_ms.max(f64::EPSILON) - 1.0) * 100.0)).collect::<Vec<_>>().join(", "),
+                    pairs.join(", "),
                     verdict(lost(&with) == 0 && ratio <= 1.2)
                 );
             }

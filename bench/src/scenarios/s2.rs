@@ -54,7 +54,7 @@ pub async fn s2(
 ) -> anyhow::Result<S2> {
     let cluster = Cluster::start(2, &[]).await?;
     let pairs = load::seed_pairs(&cluster.sql, chats as i64).await?;
-    let http = load::client();
+    let http = load::stream_client(None)?; // the readers: held for minutes, no overall timeout
     // The load sources (messages, typing) run on a runtime of their own, so that a sender's
     // work never queues in front of a stream reader's on the same worker threads: the
     // latency measured is the system's, not the generator's (real senders are other machines).
