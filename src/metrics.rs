@@ -13,6 +13,12 @@ pub const LISTENER_CONNECTED: &str = "tutorchat_listener_connected";
 pub const LISTENER_RESTARTS: &str = "tutorchat_listener_restarts_total";
 pub const LISTENER_LAG_POSITIONS: &str = "tutorchat_listener_lag_positions";
 pub const LISTENER_LAG_SECONDS: &str = "tutorchat_listener_lag_seconds";
+/// Times the listener lost its connection (dropped, failed to open, or silent past its probe);
+/// each is followed by a new attempt.
+pub const LISTENER_RECONNECTS: &str = "tutorchat_listener_reconnects_total";
+/// `pg_notification_queue_usage()`, read by the listener's probe: the share of PostgreSQL's
+/// notification queue in use, which grows when some listening session stops reading.
+pub const NOTIFICATION_QUEUE_USAGE: &str = "tutorchat_notification_queue_usage";
 /// Requests refused by a limit, labelled by which (`limit`).
 pub const LIMITED: &str = "tutorchat_limited_requests_total";
 pub const ACCEPT_ERRORS: &str = "tutorchat_accept_errors_total";

@@ -245,6 +245,24 @@ impl Topology {
         Ok(())
     }
 
+    /// `kill -STOP`: the replica is frozen (a long GC-like pause, a stopped container) with
+    /// every connection left open; [`Topology::resume_replica`] lets it go on.
+    pub fn pause_replica(&mut self, i: usize) -> anyhow::Result<()> {
+        self.signal_replica(i, Signal::SIGSTOP)
+    }
+
+    /// `kill -CONT` after [`Topology::pause_replica`].
+    pub fn resume_replica(&mut self, i: usize) -> anyhow::Result<()> {
+        self.signal_replica(i, Signal::SIGCONT)
+    }
+
+    fn signal_replica(&mut self, i: usize, signal: Signal) -> anyhow::Result<()> {
+        if let Some(process) = &self.replicas[i].process {
+            kill(Pid::from_raw(process.id() as i32), signal)?;
+        }
+        Ok(())
+    }
+
     /// SIGTERM and wait: the graceful path a rolling restart takes. Returns how long it took.
     pub fn terminate_replica(&mut self, i: usize) -> anyhow::Result<Duration> {
         let started = Instant::now();
@@ -281,6 +299,7 @@ impl Drop for Topology {
     fn drop(&mut self) {
         for replica in &mut self.replicas {
             if let Some(process) = replica.process.as_mut() {
+                let _ = kill(Pid::from_raw(process.id() as i32), Signal::SIGCONT); // if paused
                 drop(process.stdin.take()); // EOF: the replica shuts down gracefully
             }
         }

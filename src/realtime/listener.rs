@@ -3,6 +3,9 @@
 //! After any disconnect it reconnects with back-off, LISTENs again and catches up the same
 //! way, so nothing depends on a notification arriving. It never holds a transaction open (an
 //! idle listener in a transaction would keep PostgreSQL from trimming its notification queue).
+//! A connection can also go silent without closing (a half-open TCP connection, a frozen
+//! backend): a probe every `LISTENER_PROBE_SECS` asks for the notification queue's usage (a
+//! gauge), and any query that gets no answer in time counts as a drop.
 //!
 //! The task is supervised: if it panics (a bug, not a network failure, which it handles
 //! itself), the panic is logged, readiness turns false, and it starts again after a back-off
@@ -75,11 +78,14 @@ async fn reconnect(database: tokio_postgres::Config, hub: Arc<Hub>, probe: Durat
     loop {
         match listen(&database, &hub, probe, &shutdown, &mut backoff).await {
             Ok(()) => return, // shut down
-            Err(e) => tracing::warn!(
-                error = format!("{e:#}"),
-                retry_in_ms = backoff.as_millis() as u64,
-                "listener disconnected"
-            ),
+            Err(e) => {
+                metrics::counter!(crate::metrics::LISTENER_RECONNECTS).increment(1);
+                tracing::warn!(
+                    error = format!("{e:#}"),
+                    retry_in_ms = backoff.as_millis() as u64,
+                    "listener disconnected"
+                )
+            }
         }
         hub.set_listening(false);
         tokio::select! {
@@ -127,7 +133,12 @@ async fn listen(
         .await
         .context("LISTEN failed")?;
     let read = client.prepare(&store::READ_AFTER_SQL).await.context("cannot prepare the log read")?;
-    catch_up(&client, &read, hub).await?;
+    let queue_usage =
+        client.prepare("SELECT pg_notification_queue_usage()").await.context("cannot prepare the probe")?;
+    // A session that stops answering (a frozen backend, a half-open connection) must not hold
+    // the listener forever, whichever query it stops in: each gets the probe's time, or 5 s.
+    let within = probe.max(Duration::from_secs(5));
+    catch_up(&client, &read, hub, within).await?;
     hub.set_listening(true);
     *backoff = Duration::from_millis(100);
     tracing::info!(head = hub.head(), "listener connected");
@@ -143,21 +154,29 @@ async fn listen(
                     bail!("connection closed");
                 }
                 while wakes.try_recv().is_ok() {} // one catch-up answers every wake-up so far
-                catch_up(&client, &read, hub).await?;
+                catch_up(&client, &read, hub, within).await?;
             }
             _ = probe_timer.tick() => {
-                // A half-open TCP connection stays silent forever: ask, and treat no answer as a drop.
-                tokio::time::timeout(probe, client.simple_query("SELECT 1")).await.context("probe timed out")??;
-                catch_up(&client, &read, hub).await?;
+                // A half-open TCP connection (or a frozen backend) stays silent forever: ask, and
+                // treat no answer as a drop. The answer is worth a gauge: a session that stops
+                // reading its notifications (a paused replica) makes the queue grow.
+                let usage = tokio::time::timeout(probe, client.query_one(&queue_usage, &[]))
+                    .await
+                    .context("probe timed out")??;
+                metrics::gauge!(crate::metrics::NOTIFICATION_QUEUE_USAGE).set(usage.try_get::<_, f64>(0)?);
+                catch_up(&client, &read, hub, within).await?;
             }
         }
     }
 }
 
 #[tracing::instrument(name = "catch_up", skip_all, fields(from = hub.head()))]
-async fn catch_up(client: &Client, read: &Statement, hub: &Hub) -> anyhow::Result<()> {
+async fn catch_up(client: &Client, read: &Statement, hub: &Hub, within: Duration) -> anyhow::Result<()> {
+    let answered = |what| move |_| anyhow::anyhow!("no answer to the {what} within {within:?}");
     loop {
-        let batch = store::read_after_with(client, read, hub.head(), BATCH).await?;
+        let batch = tokio::time::timeout(within, store::read_after_with(client, read, hub.head(), BATCH))
+            .await
+            .map_err(answered("log read"))??;
         let Some(last) = batch.last() else {
             metrics::gauge!(crate::metrics::LISTENER_LAG_POSITIONS).set(0.0);
             return Ok(());
@@ -167,7 +186,9 @@ async fn catch_up(client: &Client, read: &Statement, hub: &Hub) -> anyhow::Resul
         let age = time::OffsetDateTime::now_utc() - last.created_at;
         metrics::gauge!(crate::metrics::LISTENER_LAG_SECONDS).set(age.as_seconds_f64().max(0.0));
         let full = batch.len() as i64 == BATCH;
-        hub.dispatch(frames::encode(client, &batch).await?);
+        let frames =
+            tokio::time::timeout(within, frames::encode(client, &batch)).await.map_err(answered("encoding"))??;
+        hub.dispatch(frames);
         if !full {
             return Ok(());
         }

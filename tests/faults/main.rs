@@ -319,3 +319,114 @@ async fn next_presence(stream: &mut helpers::Stream, within: Duration) -> serde_
         }
     }
 }
+
+/// 8. A paused replica: `kill -STOP` for 30 s under writes, then `kill -CONT`. While it is
+/// frozen the others serve (messages posted straight to one reach a stream opened straight on
+/// another) and PostgreSQL's notification queue stays near empty (as a live replica's
+/// `/metrics` reports it); afterwards the frozen replica's streams catch up, and every
+/// subscriber has every committed message once, in order.
+#[tokio::test]
+async fn a_paused_replica_catches_up_and_the_others_are_unaffected() {
+    let _serial = support::serial().await;
+    const PAUSE: Duration = Duration::from_secs(30);
+    let cluster = Cluster::start(&[]).await;
+    let followers = cluster.follow_everyone().await;
+    let mut posters = cluster.posters(4, 120, Duration::from_millis(4)); // through nginx
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    cluster.topology(|t| t.pause_replica(0)).await;
+    let paused_at = Instant::now();
+    posters.extend(cluster.posters_to(1, 2, 650, Duration::from_millis(50), "while paused"));
+    let http = reqwest::Client::new();
+    let stream_url = format!("{}/api/events/chat", cluster.replica_url(2));
+    let mut live = helpers::open_stream(&http, &stream_url, cluster.admin_token(), None).await;
+    let mut during = 0;
+    let mut usage = Vec::new();
+    while paused_at.elapsed() < PAUSE {
+        let event = live.event_within(Duration::from_secs(2)).await; // the live replicas go on
+        during += usize::from(event.event == "new_message");
+        if usage.len() < (paused_at.elapsed().as_secs() / 5) as usize {
+            usage.push(cluster.metric_of(1, "tutorchat_notification_queue_usage").await);
+        }
+    }
+    cluster.topology(|t| t.resume_replica(0)).await;
+
+    let logs = PostLog::join(posters).await;
+    cluster.assert_delivered(&followers, &logs).await;
+    cluster.assert_ready().await;
+    eprintln!(
+        "paused replica: {} acknowledged, {} refused ({:?}); {during} messages reached a stream on a live replica during the pause; notification queue usage every 5 s: {usage:?}",
+        logs.acked(),
+        logs.failed(),
+        logs.failures()
+    );
+    assert!(during >= 100, "the live replicas went on delivering while one was paused ({during})");
+    assert!(
+        !usage.is_empty() && usage.iter().all(|u| *u < 0.001),
+        "the notification queue stayed near empty: {usage:?}"
+    );
+}
+
+/// 9. A half-open listener: every replica's listener session frozen inside PostgreSQL
+/// (`kill -STOP` on its backend), so its connection stays up but nothing comes back. Each
+/// replica notices within its probe interval (2 s here, and 2 s for the answer) plus slack, is
+/// not ready while it reconnects, catches up, and nothing is lost.
+#[tokio::test]
+async fn frozen_listener_sessions_are_noticed_by_the_probe_and_nothing_is_lost() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+
+    /// Lets the frozen sessions go on (and so end: their replicas left them) however the test
+    /// ends, or PostgreSQL could not stop.
+    struct Thaw(Vec<i32>);
+    impl Drop for Thaw {
+        fn drop(&mut self) {
+            for pid in &self.0 {
+                let _ = kill(Pid::from_raw(*pid), Signal::SIGCONT);
+            }
+        }
+    }
+
+    let _serial = support::serial().await;
+    let cluster = Cluster::start(&[]).await;
+    let followers = cluster.follow_everyone().await;
+    let posters = cluster.posters(4, 300, Duration::from_millis(15));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let readiness = {
+        let (http, url) = (reqwest::Client::new(), format!("{}/readyz", cluster.replica_url(0)));
+        tokio::spawn(async move {
+            let started = Instant::now();
+            while started.elapsed() < Duration::from_secs(15) {
+                if http.get(&url).send().await.is_ok_and(|r| r.status() == 503) {
+                    return true;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            false
+        })
+    };
+    let reconnects = cluster.metric("tutorchat_listener_reconnects_total").await;
+    let backends = cluster.listener_backends().await;
+    assert_eq!(backends.len(), 3, "one listener session per replica");
+    let _thaw = Thaw(backends.clone());
+    for pid in &backends {
+        kill(Pid::from_raw(*pid), Signal::SIGSTOP).expect("kill -STOP a listener session");
+    }
+    let frozen_at = Instant::now();
+    while cluster.metric("tutorchat_listener_reconnects_total").await < reconnects + 3 {
+        assert!(frozen_at.elapsed() < Duration::from_secs(10), "every replica noticed within 10 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let noticed = frozen_at.elapsed();
+
+    let logs = PostLog::join(posters).await;
+    cluster.assert_delivered(&followers, &logs).await;
+    cluster.assert_ready().await;
+    assert!(readiness.await.expect("readiness watcher"), "replica 1 answered /readyz 503 while it reconnected");
+    eprintln!(
+        "frozen listener sessions: all three replicas reconnected within {noticed:?}; {} acknowledged",
+        logs.acked()
+    );
+    assert_eq!(logs.failed(), 0, "writes do not depend on the listener: {:?}", logs.failures());
+}

@@ -144,11 +144,34 @@ impl Cluster {
 
     /// `tasks` posters through nginx, alternating chats and authors.
     pub fn posters_with(&self, tasks: usize, per_task: usize, pace: Duration, text: &str) -> Vec<JoinHandle<PostLog>> {
+        self.posters_at(&self.url, tasks, per_task, pace, text)
+    }
+
+    /// Posters like [`Cluster::posters_with`], straight to replica `i` (not through nginx).
+    pub fn posters_to(
+        &self,
+        i: usize,
+        tasks: usize,
+        per_task: usize,
+        pace: Duration,
+        text: &str,
+    ) -> Vec<JoinHandle<PostLog>> {
+        self.posters_at(&self.replica_urls[i], tasks, per_task, pace, text)
+    }
+
+    fn posters_at(
+        &self,
+        base: &str,
+        tasks: usize,
+        per_task: usize,
+        pace: Duration,
+        text: &str,
+    ) -> Vec<JoinHandle<PostLog>> {
         (0..tasks)
             .map(|task| {
                 let pair = &self.pairs[task % self.pairs.len()];
                 let (chat, authors) = (pair.chat, [pair.teacher.clone(), pair.student.clone()]);
-                let (http, url, text) = (self.http.clone(), format!("{}/api/messages", self.url), text.to_owned());
+                let (http, url, text) = (self.http.clone(), format!("{base}/api/messages"), text.to_owned());
                 tokio::spawn(async move {
                     let mut log = Vec::new();
                     for k in 0..per_task {
@@ -346,6 +369,25 @@ impl Cluster {
                 .unwrap_or(0.0);
         }
         total as i64
+    }
+
+    /// A metric as replica `i` reports it (0 when it does not report it yet).
+    pub async fn metric_of(&self, i: usize, name: &str) -> f64 {
+        let prefix = format!("{name} ");
+        let response = self.http.get(format!("{}/metrics", self.replica_urls[i])).send().await.expect("metrics");
+        let text = response.text().await.expect("text");
+        text.lines().find_map(|l| l.strip_prefix(&prefix).and_then(|v| v.trim().parse::<f64>().ok())).unwrap_or(0.0)
+    }
+
+    /// The process ids of the replicas' listener sessions in PostgreSQL.
+    pub async fn listener_backends(&self) -> Vec<i32> {
+        let rows = self
+            .sql()
+            .await
+            .query("SELECT pid FROM pg_stat_activity WHERE application_name = 'tutorchat-listener'", &[])
+            .await
+            .expect("listener sessions");
+        rows.iter().map(|r| r.get(0)).collect()
     }
 
     /// A fresh connection (PostgreSQL may have restarted since the last one).
