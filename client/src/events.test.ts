@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { EVENT_TYPES, type StreamEvent, followPosition, parseStreamEvent } from './events';
+import { EVENT_TYPES, type StreamEvent, backoffDelay, followPosition, parseStreamEvent } from './events';
 
 describe('parseStreamEvent', () => {
   it('parses new_message with its log position', () => {
@@ -228,5 +228,22 @@ describe("the stream's position", () => {
   it('takes the position of a reset, whatever it is', () => {
     const reset = parseStreamEvent('reset', '{"reason":"behind"}', '30')!;
     expect(follow(40, [reset, message(31)])).toEqual({ handled: ['reset@30', 'new_message@31'], last: 31 });
+  });
+});
+
+describe('backoffDelay', () => {
+  it('doubles its ceiling per failure up to 10 s and waits between half and all of it', () => {
+    expect(backoffDelay(0, () => 0)).toBe(250);
+    expect(backoffDelay(0, () => 1)).toBe(500);
+    expect(backoffDelay(3, () => 0)).toBe(2000);
+    expect(backoffDelay(3, () => 1)).toBe(4000);
+    expect(backoffDelay(10, () => 0)).toBe(5000);
+    expect(backoffDelay(10, () => 1)).toBe(10_000);
+  });
+
+  it('spreads the clients that failed together', () => {
+    const delays = new Set(Array.from({ length: 50 }, () => backoffDelay(2)));
+    expect(delays.size).toBeGreaterThan(40);
+    for (const delay of delays) expect(delay >= 1000 && delay <= 2000).toBe(true);
   });
 });

@@ -177,3 +177,13 @@ export function parseStreamEvent(type: string, data: string, lastEventId: string
       return null;
   }
 }
+
+const MAX_BACKOFF_MS = 10_000;
+
+/** How long to wait before reopening a stream after `failures` failed attempts: at random
+ * between half and all of 500 ms × 2^failures (at most 10 s), so that the tabs of a whole
+ * school that lost their replica together do not all come back in the same instant. */
+export function backoffDelay(failures: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(500 * 2 ** failures, MAX_BACKOFF_MS);
+  return ceiling / 2 + random() * (ceiling / 2);
+}

@@ -7,7 +7,8 @@
 //   is applied twice.
 // - If the stream closes for good (readyState CLOSED: e.g. a 401 after the session expired),
 //   it asks /api/me: 401 means signed out; otherwise it opens a new EventSource from the last
-//   position handled, backing off while the server is unreachable.
+//   position handled, backing off while the server is unreachable (a random delay up to the
+//   back-off, so that the tabs of a whole school do not return in the same instant).
 // - `typing` and `presence` are not in the log: they have no id, are always delivered, and
 //   never move the position (an EventSource hands them the last id it saw, which is not
 //   theirs). What they would have said while the stream was down is lost, so `onOpen` tells
@@ -16,7 +17,7 @@
 import { useEffect, useRef, useState } from 'react';
 
 import { isUnauthorized, me } from './api';
-import { EVENT_TYPES, type StreamEvent, followPosition, parseStreamEvent } from './events';
+import { EVENT_TYPES, type StreamEvent, backoffDelay, followPosition, parseStreamEvent } from './events';
 
 export type Connection = 'live' | 'reconnecting';
 
@@ -32,7 +33,6 @@ export interface EventStreamOptions {
   onSignedOut: () => void;
 }
 
-const MAX_BACKOFF_MS = 10_000;
 
 export function useEventStream({ start, onEvent, onOpen, onSignedOut }: EventStreamOptions): Connection {
   const [connection, setConnection] = useState<Connection>('reconnecting');
@@ -77,7 +77,7 @@ export function useEventStream({ start, onEvent, onOpen, onSignedOut }: EventStr
     const recover = () => {
       source?.close();
       source = null;
-      const delay = Math.min(500 * 2 ** failures, MAX_BACKOFF_MS);
+      const delay = backoffDelay(failures);
       failures += 1;
       timer = setTimeout(async () => {
         try {

@@ -96,7 +96,7 @@ pub async fn stream(
     let head = subscription.head;
 
     let mut stream = EventStream {
-        queued: VecDeque::from([Bytes::from(format!("retry: {}\n\n", state.config.sse.retry.as_millis()))]),
+        queued: VecDeque::from([Bytes::from(format!("retry: {}\n\n", jittered(state.config.sse.retry)))]),
         replay: None,
         skip_through: head,
         subscription,
@@ -131,6 +131,14 @@ pub async fn stream(
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
     Ok(response)
+}
+
+/// The reconnection delay this stream's client is told, in milliseconds: between `retry` and
+/// 1.5 times it, at random, so that when a replica (or nginx) drops thousands of streams at once
+/// their browsers do not all come back in the same instant.
+fn jittered(retry: Duration) -> u128 {
+    let base = retry.as_millis();
+    base + rand::random_range(0..=base / 2)
 }
 
 async fn log_head(state: &RealtimeState) -> Result<i64> {

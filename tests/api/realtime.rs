@@ -217,12 +217,23 @@ async fn message_text_cannot_forge_fields_or_ids() {
     assert_eq!(resumed.event().await.json()["message"]["id"].as_i64(), Some(next), "the real id is the resume point");
 }
 
+/// The retry hint comes first, between `SSE_RETRY_MS` and 1.5 times it at random per stream
+/// (streams a replica drops together must not all reconnect in the same instant).
 #[tokio::test]
-async fn a_retry_hint_comes_first_and_heartbeats_follow_on_schedule() {
+async fn a_retry_hint_comes_first_spread_per_stream_and_heartbeats_follow_on_schedule() {
     let app = TestApp::spawn_with(|c| c.sse.heartbeat = Duration::from_secs(1)).await;
     let user = app.user("student", "S").await;
+    let mut hints = HashSet::new();
+    for _ in 0..12 {
+        let mut stream = app.stream(&user, None).await;
+        match stream.item(Duration::from_secs(5)).await {
+            Some(Item::Retry(ms)) if (3000..=4500).contains(&ms) => hints.insert(ms),
+            other => panic!("a retry hint between 3000 and 4500 ms first, not {other:?}"),
+        };
+    }
+    assert!(hints.len() >= 6, "twelve streams, {} distinct hints: {hints:?}", hints.len());
     let mut stream = app.stream(&user, None).await;
-    assert_eq!(stream.item(Duration::from_secs(5)).await, Some(Item::Retry(3000)));
+    assert!(matches!(stream.item(Duration::from_secs(5)).await, Some(Item::Retry(_))));
     for _ in 0..2 {
         assert_eq!(stream.item(Duration::from_secs(5)).await, Some(Item::Comment("heartbeat".into())));
     }
