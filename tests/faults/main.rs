@@ -167,7 +167,8 @@ async fn a_stalled_consumer_is_cut_off_others_keep_up_and_it_resumes() {
     while cluster.metric(CUT).await == 0 {
         rounds += 1;
         assert!(rounds <= 100, "the stalled consumer was never disconnected");
-        logs.extend(PostLog::join(cluster.posters_with(4, 10, Duration::ZERO, &big)).await.0);
+        let text = format!("{big}{rounds}"); // every post its own text (the checker counts them)
+        logs.extend(PostLog::join(cluster.posters_with(4, 10, Duration::ZERO, &text)).await.0);
     }
     assert_eq!(cluster.metric(CUT).await, 1, "only the stalled stream was cut off");
     let logs = PostLog(logs);

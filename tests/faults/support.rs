@@ -290,14 +290,20 @@ impl Cluster {
         self.committed_in(&[chat]).await
     }
 
-    /// Every follower has every committed message of its chats exactly once, in log order,
-    /// and every acknowledged message is committed.
+    /// The checker every fault test ends with. Writes: every acknowledged message is
+    /// committed, and one whose answer was lost or refused (indeterminate) is committed at most
+    /// once (every post has its own text). Streams: every follower has every committed message
+    /// of its chats exactly once, in log order, and nothing of other chats. Convergence: what a
+    /// client would build from its stream (each chat's message count, unread count and newest
+    /// message) equals a fresh `GET /api/chats` (`/api/admin/chats` for the admin).
     pub async fn assert_delivered(&self, followers: &[Follower], posts: &PostLog) {
         let all_chats: Vec<i64> = self.pairs.iter().map(|p| p.chat).collect();
         let everything = self.committed_in(&all_chats).await;
         for id in posts.acked_ids() {
             assert!(everything.binary_search(&id).is_ok(), "acknowledged message {id} is not in the database");
         }
+        let twice = self.duplicated_contents().await;
+        assert!(twice.is_empty(), "a write landed more than once: {twice:?}");
         for follower in followers {
             let chats: Vec<i64> = if follower.user.id == self.admin.id {
                 all_chats.clone()
@@ -317,6 +323,33 @@ impl Cluster {
             }
             let positions = follower.positions();
             assert!(positions.windows(2).all(|w| w[0] < w[1]), "{}: positions must increase", follower.name);
+            self.assert_converged(follower).await;
+        }
+    }
+
+    /// What `follower`'s stream says of each chat equals what a fresh read says.
+    async fn assert_converged(&self, follower: &Follower) {
+        let streamed = follower.chat_states();
+        let admin = follower.user.id == self.admin.id;
+        let path = if admin { "/api/admin/chats" } else { "/api/chats" };
+        let response = self.http.get(format!("{}{path}", self.url)).bearer_auth(&follower.user.token).send().await;
+        let body: Value = response.expect(path).json().await.expect("JSON");
+        let chats = body["chats"].as_array().or(body.as_array()).expect("a list of chats");
+        for chat in chats {
+            let id = chat["id"].as_i64().expect("chat id");
+            let (count, from_others, newest) = streamed.get(&id).copied().unwrap_or_default();
+            if admin {
+                assert_eq!(chat["messages_count"].as_i64(), Some(count as i64), "{}: chat {id}'s count", follower.name);
+            } else {
+                let unread = chat["unread_count"].as_i64();
+                assert_eq!(unread, Some(from_others as i64), "{}: chat {id}'s unread count", follower.name);
+                let last = chat["last_message"]["id"].as_i64().unwrap_or(0);
+                assert_eq!(last, newest, "{}: chat {id}'s newest message", follower.name);
+            }
+        }
+        let listed: Vec<i64> = chats.iter().filter_map(|c| c["id"].as_i64()).collect();
+        for id in streamed.keys() {
+            assert!(listed.contains(id), "{}: streamed chat {id}, which its list does not show", follower.name);
         }
     }
 
@@ -502,10 +535,19 @@ impl PostLog {
     }
 }
 
+/// A `new_message` as a follower received it.
+#[derive(Debug, Clone, Copy)]
+struct Received {
+    position: i64,
+    id: i64,
+    chat: i64,
+    sender: i64,
+}
+
 #[derive(Default)]
 struct Seen {
-    /// (position, message id) of every `new_message`, in arrival order.
-    messages: Vec<(i64, i64)>,
+    /// Every `new_message`, in arrival order.
+    messages: Vec<Received>,
     /// (when the stream was lost, when it was open again).
     reconnects: Vec<(Instant, Instant)>,
 }
@@ -559,8 +601,15 @@ impl Follower {
                                 Some(Item::Event(event)) => {
                                     last = event.id.clone().or(last);
                                     if event.event == "new_message" {
-                                        let id = event.json()["message"]["id"].as_i64().expect("id");
-                                        task_seen.lock().expect("seen").messages.push((event.position(), id));
+                                        let data = event.json();
+                                        let number = |v: &Value, name: &str| v[name].as_i64().expect(name);
+                                        let received = Received {
+                                            position: event.position(),
+                                            id: number(&data["message"], "id"),
+                                            chat: number(&data, "chat_id"),
+                                            sender: number(&data["message"], "sender_id"),
+                                        };
+                                        task_seen.lock().expect("seen").messages.push(received);
                                     }
                                 }
                                 Some(_) => {}
@@ -584,7 +633,7 @@ impl Follower {
     pub async fn wait_for_ids(&self, n: usize) -> Vec<i64> {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let ids: Vec<i64> = self.seen.lock().expect("seen").messages.iter().map(|(_, id)| *id).collect();
+            let ids: Vec<i64> = self.seen.lock().expect("seen").messages.iter().map(|m| m.id).collect();
             if ids.len() >= n || Instant::now() > deadline {
                 return ids;
             }
@@ -597,7 +646,19 @@ impl Follower {
     }
 
     pub fn positions(&self) -> Vec<i64> {
-        self.seen.lock().expect("seen").messages.iter().map(|(p, _)| *p).collect()
+        self.seen.lock().expect("seen").messages.iter().map(|m| m.position).collect()
+    }
+
+    /// What the stream says of each chat: (messages received, from others, the newest id).
+    fn chat_states(&self) -> BTreeMap<i64, (usize, usize, i64)> {
+        let mut states = BTreeMap::new();
+        for m in &self.seen.lock().expect("seen").messages {
+            let state: &mut (usize, usize, i64) = states.entry(m.chat).or_default();
+            state.0 += 1;
+            state.1 += usize::from(m.sender != self.user.id);
+            state.2 = state.2.max(m.id);
+        }
+        states
     }
 
     pub fn reconnects(&self) -> usize {
