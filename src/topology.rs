@@ -245,6 +245,19 @@ impl Topology {
         Ok(())
     }
 
+    /// `nginx -s reload`: nginx rereads its configuration; new workers take new connections
+    /// and the old ones finish the ones they have.
+    pub fn reload_nginx(&mut self) -> anyhow::Result<()> {
+        let file = self.options.base.join("nginx/nginx.pid");
+        let pid: i32 = std::fs::read_to_string(&file)
+            .with_context(|| format!("cannot read {}", file.display()))?
+            .trim()
+            .parse()
+            .with_context(|| format!("{} holds no process id", file.display()))?;
+        kill(Pid::from_raw(pid), Signal::SIGHUP)?;
+        Ok(())
+    }
+
     /// `kill -STOP`: the replica is frozen (a long GC-like pause, a stopped container) with
     /// every connection left open; [`Topology::resume_replica`] lets it go on.
     pub fn pause_replica(&mut self, i: usize) -> anyhow::Result<()> {

@@ -578,6 +578,7 @@ impl Follower {
         let (opened_tx, opened_rx) = tokio::sync::oneshot::channel();
         let task = tokio::spawn(async move {
             let (mut last, mut lost_at, mut opened) = (last_id, None::<Instant>, Some(opened_tx));
+            let mut retry = Duration::from_millis(100);
             while !task_stop.is_cancelled() {
                 let mut request = http.get(&url).bearer_auth(&token);
                 if let Some(id) = &last {
@@ -612,6 +613,7 @@ impl Follower {
                                         task_seen.lock().expect("seen").messages.push(received);
                                     }
                                 }
+                                Some(Item::Retry(ms)) => retry = Duration::from_millis(ms),
                                 Some(_) => {}
                                 None => break,
                             }
@@ -622,7 +624,7 @@ impl Follower {
                         lost_at.get_or_insert_with(Instant::now);
                     }
                 }
-                tokio::time::sleep(Duration::from_millis(100)).await; // the server's retry hint
+                tokio::time::sleep(retry).await; // as an EventSource does: the server's last hint
             }
         });
         tokio::time::timeout(Duration::from_secs(10), opened_rx).await.expect("the stream opens").expect("opened");
