@@ -129,12 +129,19 @@ impl Cluster {
 
     /// A follower for every participant of every chat, and one for the admin.
     pub async fn follow_everyone(&self) -> Vec<Follower> {
+        self.follow_everyone_times(1).await
+    }
+
+    /// `n` followers (streams) for every participant of every chat and for the admin.
+    pub async fn follow_everyone_times(&self, n: usize) -> Vec<Follower> {
         let mut followers = Vec::new();
-        for pair in &self.pairs {
-            followers.push(Follower::start(self, &pair.teacher, None).await);
-            followers.push(Follower::start(self, &pair.student, None).await);
+        for _ in 0..n {
+            for pair in &self.pairs {
+                followers.push(Follower::start(self, &pair.teacher, None).await);
+                followers.push(Follower::start(self, &pair.student, None).await);
+            }
+            followers.push(Follower::start(self, &self.admin, None).await);
         }
-        followers.push(Follower::start(self, &self.admin, None).await);
         followers
     }
 
@@ -559,6 +566,8 @@ pub struct Follower {
     pub user: User,
     seen: Arc<Mutex<Seen>>,
     stop: CancellationToken,
+    /// Drops the stream, to reconnect with `Last-Event-ID` (churn).
+    kick: Arc<tokio::sync::Notify>,
     task: JoinHandle<()>,
 }
 
@@ -575,6 +584,8 @@ impl Follower {
         let stop = CancellationToken::new();
         let (http, url, token) = (cluster.http.clone(), format!("{}/api/events/chat", cluster.url), user.token.clone());
         let (task_seen, task_stop) = (seen.clone(), stop.clone());
+        let kick = Arc::new(tokio::sync::Notify::new());
+        let task_kick = kick.clone();
         let (opened_tx, opened_rx) = tokio::sync::oneshot::channel();
         let task = tokio::spawn(async move {
             let (mut last, mut lost_at, mut opened) = (last_id, None::<Instant>, Some(opened_tx));
@@ -596,6 +607,7 @@ impl Follower {
                         loop {
                             let item = tokio::select! {
                                 _ = task_stop.cancelled() => return,
+                                _ = task_kick.notified() => break,
                                 item = stream.recv() => item,
                             };
                             match item {
@@ -628,7 +640,7 @@ impl Follower {
             }
         });
         tokio::time::timeout(Duration::from_secs(10), opened_rx).await.expect("the stream opens").expect("opened");
-        Self { name: format!("user {}", user.id), user: user.clone(), seen, stop, task }
+        Self { name: format!("user {}", user.id), user: user.clone(), seen, stop, kick, task }
     }
 
     /// Waits (up to 30 s) until `n` messages have arrived and returns their ids in order.
@@ -665,6 +677,24 @@ impl Follower {
 
     pub fn reconnects(&self) -> usize {
         self.seen.lock().expect("seen").reconnects.len()
+    }
+
+    /// Drops the stream now; it reconnects with its `Last-Event-ID`, as a browser does after a
+    /// network blip.
+    pub fn reconnect(&self) {
+        self.kick.notify_one();
+    }
+
+    /// When the stream was open again after each loss at or after `t`.
+    pub fn reopened_after(&self, t: Instant) -> Vec<Instant> {
+        self.seen
+            .lock()
+            .expect("seen")
+            .reconnects
+            .iter()
+            .filter(|(lost, _)| *lost >= t)
+            .map(|(_, back)| *back)
+            .collect()
     }
 
     /// How long the first stream loss at or after `t` took to be repaired.
