@@ -20,11 +20,14 @@ ensure_postgres() {
 }
 
 # nginx, for the fault tests on the production topology (tests/faults) and `tutorchat topology`;
-# openssl makes its self-signed certificate, curl talks TLS to it in the tests.
+# openssl makes its self-signed certificate, curl talks TLS to it in the tests, libfaketime
+# skews a replica's clock.
 ensure_nginx() {
     local packages=()
     command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || packages+=(nginx)
     command -v openssl >/dev/null 2>&1 || packages+=(openssl)
     command -v curl >/dev/null 2>&1 || packages+=(curl)
+    # libfaketime: the clock-skew fault test runs one replica under a clock 90 s off.
+    ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1 || packages+=(faketime)
     [ "${#packages[@]}" -eq 0 ] || apt_install "${packages[@]}"
 }

@@ -57,6 +57,8 @@ struct Replica {
     addr: SocketAddr,
     process: Option<Child>,
     log: PathBuf,
+    /// Variables for this replica only, on top of `Options::env` (see `start_replica_with`).
+    env: Vec<(String, String)>,
 }
 
 pub struct Topology {
@@ -96,6 +98,7 @@ impl Topology {
                     addr: free_port()?,
                     process: None,
                     log: options.base.join(format!("replica{}.log", i + 1)),
+                    env: Vec::new(),
                 })
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
@@ -202,6 +205,7 @@ impl Topology {
             .env("TUTORCHAT_STOP_ON_EOF", "1")
             .env("DEV_LOGIN", if self.options.demo { "true" } else { "false" })
             .envs(self.options.env.iter().map(|(k, v)| (k, v)))
+            .envs(replica.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(log);
@@ -228,6 +232,13 @@ impl Topology {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Starts replica `i` (again) with `env` added to its environment from now on (a fault
+    /// test runs one replica under a skewed clock this way), and waits until it is ready.
+    pub fn start_replica_with(&mut self, i: usize, env: &[(&str, &str)]) -> anyhow::Result<()> {
+        self.replicas[i].env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        self.start_replica(i)
     }
 
     /// Starts replica `i` (again) on its port and waits until it is ready.

@@ -27,7 +27,8 @@ pub struct Frame {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StreamChange {
     Opened(i64),
-    Closed(i64, time::OffsetDateTime),
+    /// When, on this replica's monotonic clock (wall clocks of replicas may disagree).
+    Closed(i64, std::time::Instant),
 }
 
 /// What a log event becomes for the hub.
@@ -209,7 +210,7 @@ impl Hub {
             *open -= 1;
             if *open == 0 {
                 state.open.remove(&user);
-                self.report(StreamChange::Closed(user, time::OffsetDateTime::now_utc()));
+                self.report(StreamChange::Closed(user, std::time::Instant::now()));
             }
         }
         match admin {

@@ -31,7 +31,8 @@
 //!   `PRESENCE_GRACE_SECS`; a stream reopened here within it cancels the close, and one opened
 //!   on another replica finds the user still online, so nothing is announced either way.
 //!   After the grace, the row goes and, if no other replica has the user, they go offline with
-//!   `last_seen` = the moment the stream closed.
+//!   `last_seen` = the moment the stream closed, by the database's clock: the replica says how
+//!   long ago that was (its monotonic clock), never when (replicas' wall clocks may be skewed).
 //! - **Shutdown.** A replica stopping gracefully shortens its lease to the grace: its clients
 //!   reconnect elsewhere without a flap, and the rest are swept after it.
 //! - **Crash.** Offline within `PRESENCE_LEASE_SECS` + one renewal period (`lease / 4`) of the
@@ -42,10 +43,9 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use deadpool_postgres::Pool;
-use time::OffsetDateTime;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -75,7 +75,7 @@ struct Tracker {
     /// Users with a `presence_streams` row of this replica.
     recorded: HashSet<i64>,
     /// Users whose last stream here closed (when), waiting out the grace.
-    closing: HashMap<i64, OffsetDateTime>,
+    closing: HashMap<i64, Instant>,
 }
 
 impl Tracker {
@@ -133,10 +133,9 @@ impl Tracker {
 
     /// Closes, in the database, users whose grace has passed with no stream here.
     async fn close_expired(&mut self) {
-        let grace = time::Duration::try_from(self.config.grace).unwrap_or(time::Duration::ZERO);
-        let now = OffsetDateTime::now_utc();
-        let due: Vec<(i64, OffsetDateTime)> =
-            self.closing.iter().filter(|(_, at)| **at + grace <= now).map(|(u, at)| (*u, *at)).collect();
+        let grace = self.config.grace;
+        let due: Vec<(i64, Instant)> =
+            self.closing.iter().filter(|(_, at)| at.elapsed() >= grace).map(|(u, at)| (*u, *at)).collect();
         for (user, at) in due {
             if self.hub.streams_of(user) > 0 {
                 self.closing.remove(&user); // reopened meanwhile (its Opened is on its way)
@@ -148,7 +147,14 @@ impl Tracker {
             }
             let result = async {
                 let client = self.db.get().await?;
-                let row = client.query_one("SELECT presence_close($1, $2, $3)", &[&self.replica, &user, &at]).await?;
+                // How long ago, not when: last_seen comes from the database's clock.
+                let ago = at.elapsed().as_secs_f64();
+                let row = client
+                    .query_one(
+                        "SELECT presence_close($1, $2, make_interval(secs => $3))",
+                        &[&self.replica, &user, &ago],
+                    )
+                    .await?;
                 anyhow::Ok(row.get::<_, bool>(0))
             }
             .await;
