@@ -106,6 +106,9 @@ pub async fn connect(config: &tokio_postgres::Config, size: usize) -> anyhow::Re
     let settings = SESSION_SETTINGS.iter().map(|(name, value)| format!("-c {name}={value}"));
     let options = config.get_options().map(str::to_owned).into_iter().chain(settings).collect::<Vec<_>>();
     session.options(options.join(" "));
+    if config.get_application_name().is_none() {
+        session.application_name("tutorchat"); // who is connected, for whoever reads pg_stat_activity
+    }
     let manager = Manager::from_config(session, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
     let pool = Pool::builder(manager)
         .max_size(size)

@@ -642,3 +642,106 @@ async fn a_replica_with_a_skewed_clock_judges_tokens_by_it_and_nothing_else() {
         );
     }
 }
+
+/// 13. Soak (10 minutes; not part of `scripts/test`, run it with
+/// `cargo test --test faults -- --ignored soak --nocapture`): 2,000 idle streams through nginx
+/// from 10 addresses, heartbeats every 15 s, a message every 2 s. No stream is closed early by
+/// nginx or a replica, every stream gets every message, each replica's memory stays flat
+/// (sampled every minute) and the database connections stay within the pools and listeners.
+#[tokio::test]
+#[ignore = "ten minutes: run on purpose (see the doc comment)"]
+async fn soak_two_thousand_idle_streams_for_ten_minutes() {
+    let _serial = support::serial().await;
+    raise_file_limit();
+    const MINUTES: u64 = 10;
+    const POOL: i64 = 16;
+    let cluster = Cluster::start(&[
+        ("HEARTBEAT_SECS", "15"),
+        ("DB_POOL_SIZE", "16"),
+        ("SSE_MAX_STREAMS_PER_USER", "100000"),
+        ("RATE_STREAM_OPENS_PER_SEC", "100000"),
+        ("RATE_STREAM_OPENS_BURST", "100000"),
+    ])
+    .await;
+    let url = format!("{}/api/events/chat", cluster.url);
+    let opens = (0..10).flat_map(|a| {
+        let local: std::net::IpAddr = format!("127.0.0.{}", a + 2).parse().expect("address");
+        let http = reqwest::Client::builder().local_address(local).build().expect("client");
+        let (url, token) = (url.clone(), cluster.admin_token().to_owned());
+        (0..200).map(move |_| {
+            let (http, url, token) = (http.clone(), url.clone(), token.clone());
+            async move { http.get(&url).bearer_auth(&token).send().await }
+        })
+    });
+    let mut streams = Vec::new();
+    for response in futures::future::join_all(opens).await {
+        let response = response.expect("open a stream through nginx");
+        assert_eq!(response.status(), 200, "every stream opens");
+        streams.push(helpers::stream_from(response));
+    }
+    // Each stream is read as it goes (so nothing piles up in a buffer) and counts its messages.
+    let counts: Vec<_> = streams
+        .into_iter()
+        .map(|mut stream| {
+            tokio::spawn(async move {
+                let (mut messages, mut heartbeats) = (0usize, 0usize);
+                while let Some(item) = stream.recv().await {
+                    match item {
+                        helpers::Item::Event(e) if e.event == "new_message" => messages += 1,
+                        helpers::Item::Comment(_) => heartbeats += 1,
+                        _ => {}
+                    }
+                }
+                (messages, heartbeats) // the stream ended
+            })
+        })
+        .collect();
+
+    let pids: Vec<u32> = cluster.topology(|t| Ok((0..3).filter_map(|i| t.replica_pid(i)).collect())).await;
+    let rss = |pid: u32| -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
+            .unwrap_or(0)
+    };
+    let started = Instant::now();
+    let (mut samples, mut sent) = (Vec::new(), 0usize);
+    let mut next_sample = started;
+    while started.elapsed() < Duration::from_secs(MINUTES * 60) {
+        if Instant::now() >= next_sample {
+            let memory: Vec<u64> = pids.iter().map(|pid| rss(*pid)).collect();
+            let connections = cluster.connections_by_application().await;
+            eprintln!("soak, minute {}: RSS kB per replica {memory:?}, connections {connections:?}", samples.len());
+            samples.push((memory, connections));
+            next_sample += Duration::from_secs(60);
+        }
+        cluster.post_one(&format!("soak {sent}")).await;
+        sent += 1;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    cluster.post_one("soak: the last one").await;
+    sent += 1;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let finished: Vec<bool> = counts.iter().map(|c| c.is_finished()).collect();
+    assert!(finished.iter().all(|f| !f), "{} streams were closed early", finished.iter().filter(|f| **f).count());
+    drop(cluster); // ends the streams
+    let mut heartbeats = 0;
+    for count in counts {
+        let (messages, beats) = count.await.expect("reader");
+        assert_eq!(messages, sent, "every stream got every message");
+        heartbeats += beats;
+    }
+    let first = &samples[1].0; // after the streams settled
+    let end = &samples[samples.len() - 1].0;
+    for (a, b) in first.iter().zip(end) {
+        assert!(*b <= a + a / 10 + 4096, "memory grew from {a} to {b} kB: {samples:?}");
+    }
+    for (_, connections) in &samples {
+        let pools = connections.get("tutorchat").copied().unwrap_or(0);
+        let listeners = connections.get("tutorchat-listener").copied().unwrap_or(0);
+        assert!(pools <= 3 * POOL && listeners == 3, "within three pools and one listener each: {connections:?}");
+    }
+    eprintln!("soak: 2,000 streams held {MINUTES} minutes, {sent} messages each, {heartbeats} heartbeats in all");
+}

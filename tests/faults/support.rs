@@ -419,6 +419,20 @@ impl Cluster {
         text.lines().find_map(|l| l.strip_prefix(&prefix).and_then(|v| v.trim().parse::<f64>().ok())).unwrap_or(0.0)
     }
 
+    /// Database sessions by `application_name` (replicas' pools are `tutorchat`).
+    pub async fn connections_by_application(&self) -> BTreeMap<String, i64> {
+        let rows = self
+            .sql()
+            .await
+            .query(
+                "SELECT application_name, count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' GROUP BY 1",
+                &[],
+            )
+            .await
+            .expect("sessions");
+        rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+    }
+
     /// The process ids of the replicas' listener sessions in PostgreSQL.
     pub async fn listener_backends(&self) -> Vec<i32> {
         let rows = self
