@@ -1,6 +1,7 @@
 //! The REST API: one module per area, each with its own routes, merged here.
 
 mod chats;
+mod direct;
 mod health;
 mod lessons;
 mod messages;
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .merge(health::router())
         .merge(chats::router())
         .merge(messages::router())
+        .merge(direct::router())
         .merge(reads::router())
         .merge(presence::router())
         .merge(lessons::router())

@@ -15,6 +15,7 @@ use crate::AppState;
         super::chats::list_all_chats,
         super::messages::history,
         super::messages::send,
+        super::direct::send_direct,
         super::messages::edit,
         super::messages::remove,
         super::reads::mark_read,

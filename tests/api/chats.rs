@@ -151,6 +151,7 @@ async fn openapi_describes_every_endpoint() {
         "/api/chats/{chat_id}/messages",
         "/api/messages",
         "/api/messages/{id}",
+        "/api/direct/{user_id}/send",
         "/api/lessons/{id}/complete",
         "/api/dev/login",
         "/healthz",

@@ -9,6 +9,7 @@ mod auth;
 mod binary;
 mod chats;
 mod deploy;
+mod direct;
 mod edits;
 mod event_log;
 mod house;

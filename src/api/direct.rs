@@ -1,0 +1,62 @@
+//! Direct send: a message to a person rather than to a chat id. The school's rule stands: a
+//! student and a teacher have a chat only once a lesson of theirs is completed (the database
+//! opens it), so this finds that chat and sends into it as `POST /api/messages` does; with no
+//! such chat there is nothing to send into (404), and none is ever created here.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use super::messages::{SendMessage, send};
+use crate::auth::AuthUser;
+use crate::error::ErrorBody;
+use crate::extract::{IdempotencyKey, JsonBody, PathParam};
+use crate::views::SentMessage;
+use crate::{AppError, AppState, Result};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/direct/{user_id}/send", post(send_direct))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct DirectMessage {
+    pub content: String,
+}
+
+/// Sends a message into the direct chat between the caller and `user_id` (the student–teacher
+/// chat a completed lesson opened). 404 when they have none; admins are read-only (403). The
+/// same rules and `Idempotency-Key` as `POST /api/messages`; the answer names the chat.
+#[utoipa::path(post, path = "/api/direct/{user_id}/send", tag = "messages", params(("user_id" = i64, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "as for POST /api/messages")),
+    request_body = DirectMessage,
+    responses((status = 201, body = SentMessage), (status = 200, body = SentMessage, description = "a retry: the message the key created"),
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody, description = "no direct chat between the caller and this user"),
+              (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id, to = to))]
+pub async fn send_direct(
+    State(state): State<AppState>,
+    user: AuthUser,
+    key: IdempotencyKey,
+    PathParam(to): PathParam<i64>,
+    JsonBody(body): JsonBody<DirectMessage>,
+) -> Result<(StatusCode, Json<SentMessage>)> {
+    if user.is_admin() {
+        return Err(AppError::Forbidden("admins have read-only access and cannot send messages".into()));
+    }
+    let row = state
+        .db
+        .get()
+        .await?
+        .query_opt("SELECT id FROM chats WHERE (student_id, teacher_id) IN (($1, $2), ($2, $1))", &[&user.id, &to])
+        .await?;
+    let Some(chat_id) = row.map(|r| r.try_get::<_, i64>("id")).transpose()? else {
+        return Err(AppError::NotFound(format!(
+            "you have no chat with user {to}: a chat opens when a lesson of yours together is completed"
+        )));
+    };
+    let message = SendMessage { chat_id, content: body.content, reply_to_message_id: None };
+    send(State(state), user, key, JsonBody(message)).await
+}
