@@ -300,6 +300,20 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
                 r.io_stalled_ms.map_or("not reported".to_owned(), |ms| format!("{ms:.0} ms"))
             );
         }
+        if !s2.database.is_empty() {
+            let _ = writeln!(
+                md,
+                "\nThe database alone at the same rates, in the same run (pgbench committing the product's INSERT, one message per \
+                 transaction, 8 clients, open-loop; latency from each transaction's scheduled start):\n\n| rate | p50 | p99 | max |\n|---|---|---|---|"
+            );
+            for d in &s2.database {
+                let _ = writeln!(
+                    md,
+                    "| {} msg/s | {:.2} ms | {:.2} ms | {:.2} ms |",
+                    d.rate, d.latency.p50_ms, d.latency.p99_ms, d.latency.max_ms
+                );
+            }
+        }
         // Targets from the medians of each variant's runs (the rounds alternate their order).
         let mut rates: Vec<usize> = s2.runs.iter().map(|r| r.rate).collect();
         rates.dedup();
@@ -318,6 +332,15 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
                 lost(&without),
                 verdict(lost(&without) == 0 && base <= target)
             );
+            if let Some(database) = s2.database.iter().find(|d| d.rate == rate) {
+                let p50 = median(without.iter().map(|r| r.latency.p50_ms).collect()).unwrap_or_default();
+                let _ = writeln!(
+                    targets,
+                    "| S2: {rate} msg/s: p99 ≤ the database's own p99 at that rate + 5 ms, p50 ≤ 3 ms | p99 {base:.1} ms against {:.1} + 5 ms, p50 {p50:.2} ms | {} |",
+                    database.latency.p99_ms,
+                    verdict(base <= database.latency.p99_ms + 5.0 && p50 <= 3.0)
+                );
+            }
             if let Some(typed) = p99(&with) {
                 let ratio = typed / base.max(f64::EPSILON);
                 let change = |w: f64, o: f64| (w / o.max(f64::EPSILON) - 1.0) * 100.0;

@@ -16,6 +16,10 @@ fn the_benchmark_reports_a_delivery_dropped_on_purpose_as_lost() {
     assert_eq!(run["deliveries_expected"].as_u64(), run["acknowledged"].as_u64().map(|n| n * 2));
     assert_eq!(run["lost"], 1, "one delivery was dropped on purpose: {run}");
     assert_eq!(run["deliveries"].as_u64(), run["deliveries_expected"].as_u64().map(|n| n - 1));
+    // The database alone at the same rate, from pgbench's per-transaction log.
+    let database = &results["s2"]["database"][0];
+    assert_eq!(database["rate"], run["rate"], "{database}");
+    assert!(database["latency"]["p99_ms"].as_f64().is_some_and(|p| p > 0.0), "{database}");
 }
 
 #[test]

@@ -644,16 +644,19 @@ async fn a_replica_with_a_skewed_clock_judges_tokens_by_it_and_nothing_else() {
 }
 
 /// 13. Soak (10 minutes; not part of `scripts/test`, run it with
-/// `cargo test --test faults -- --ignored soak --nocapture`): 2,000 idle streams through nginx
-/// from 10 addresses, heartbeats every 15 s, a message every 2 s. No stream is closed early by
-/// nginx or a replica, every stream gets every message, each replica's memory stays flat
-/// (sampled every minute) and the database connections stay within the pools and listeners.
+/// `cargo test --test faults -- --ignored soak --nocapture`): 2,000 streams through nginx from
+/// 10 addresses for 10 minutes: 1,000 of the admin, who gets a message every 2 s, and 1,000 of
+/// a teacher whose chat stays silent, so theirs carry nothing but a heartbeat every 15 s. No
+/// stream is closed early by nginx or a replica, every admin stream gets every message, every
+/// idle stream every heartbeat, each replica's memory stays flat (sampled every minute) and the
+/// database sessions stay within the pools and one listener per replica.
 #[tokio::test]
 #[ignore = "ten minutes: run on purpose (see the doc comment)"]
 async fn soak_two_thousand_idle_streams_for_ten_minutes() {
     let _serial = support::serial().await;
     raise_file_limit();
     const MINUTES: u64 = 10;
+    const HEARTBEAT_SECS: u64 = 15;
     const POOL: i64 = 16;
     let cluster = Cluster::start(&[
         ("HEARTBEAT_SECS", "15"),
@@ -664,35 +667,37 @@ async fn soak_two_thousand_idle_streams_for_ten_minutes() {
     ])
     .await;
     let url = format!("{}/api/events/chat", cluster.url);
+    let (busy, idle) = (cluster.admin_token().to_owned(), cluster.pair(1).teacher.token.clone());
     let opens = (0..10).flat_map(|a| {
         let local: std::net::IpAddr = format!("127.0.0.{}", a + 2).parse().expect("address");
         let http = reqwest::Client::builder().local_address(local).build().expect("client");
-        let (url, token) = (url.clone(), cluster.admin_token().to_owned());
+        let token = if a % 2 == 0 { busy.clone() } else { idle.clone() };
+        let url = url.clone();
         (0..200).map(move |_| {
             let (http, url, token) = (http.clone(), url.clone(), token.clone());
-            async move { http.get(&url).bearer_auth(&token).send().await }
+            async move { (token.clone(), http.get(&url).bearer_auth(&token).send().await) }
         })
     });
     let mut streams = Vec::new();
-    for response in futures::future::join_all(opens).await {
+    for (token, response) in futures::future::join_all(opens).await {
         let response = response.expect("open a stream through nginx");
         assert_eq!(response.status(), 200, "every stream opens");
-        streams.push(helpers::stream_from(response));
+        streams.push((token == busy, helpers::stream_from(response)));
     }
-    // Each stream is read as it goes (so nothing piles up in a buffer) and counts its messages.
+    // Each stream is read as it goes (so nothing piles up in a buffer) and counts what it gets.
     let counts: Vec<_> = streams
         .into_iter()
-        .map(|mut stream| {
+        .map(|(busy, mut stream)| {
             tokio::spawn(async move {
                 let (mut messages, mut heartbeats) = (0usize, 0usize);
                 while let Some(item) = stream.recv().await {
                     match item {
                         helpers::Item::Event(e) if e.event == "new_message" => messages += 1,
-                        helpers::Item::Comment(_) => heartbeats += 1,
+                        helpers::Item::Comment(c) if c == "heartbeat" => heartbeats += 1,
                         _ => {}
                     }
                 }
-                (messages, heartbeats) // the stream ended
+                (busy, messages, heartbeats) // the stream ended
             })
         })
         .collect();
@@ -727,10 +732,16 @@ async fn soak_two_thousand_idle_streams_for_ten_minutes() {
     let finished: Vec<bool> = counts.iter().map(|c| c.is_finished()).collect();
     assert!(finished.iter().all(|f| !f), "{} streams were closed early", finished.iter().filter(|f| **f).count());
     drop(cluster); // ends the streams
+    let beats_due = (MINUTES * 60 / HEARTBEAT_SECS - 2) as usize;
     let mut heartbeats = 0;
     for count in counts {
-        let (messages, beats) = count.await.expect("reader");
-        assert_eq!(messages, sent, "every stream got every message");
+        let (busy, messages, beats) = count.await.expect("reader");
+        if busy {
+            assert_eq!(messages, sent, "every admin stream got every message");
+        } else {
+            assert_eq!(messages, 0, "the silent chat's streams got no message");
+            assert!(beats >= beats_due, "an idle stream got {beats} heartbeats in {MINUTES} minutes");
+        }
         heartbeats += beats;
     }
     let first = &samples[1].0; // after the streams settled
@@ -743,5 +754,7 @@ async fn soak_two_thousand_idle_streams_for_ten_minutes() {
         let listeners = connections.get("tutorchat-listener").copied().unwrap_or(0);
         assert!(pools <= 3 * POOL && listeners == 3, "within three pools and one listener each: {connections:?}");
     }
-    eprintln!("soak: 2,000 streams held {MINUTES} minutes, {sent} messages each, {heartbeats} heartbeats in all");
+    eprintln!(
+        "soak: 2,000 streams held {MINUTES} minutes: 1,000 got {sent} messages each, 1,000 only heartbeats ({heartbeats} in all)"
+    );
 }

@@ -358,6 +358,16 @@ impl Cluster {
         for id in streamed.keys() {
             assert!(listed.contains(id), "{}: streamed chat {id}, which its list does not show", follower.name);
         }
+        // The open chat: its newest page as the stream built it equals the page a GET returns.
+        if let Some(&chat) = streamed.keys().next() {
+            let url = format!("{}/api/chats/{chat}/messages?limit=100", self.url);
+            let response = self.http.get(url).bearer_auth(&follower.user.token).send().await;
+            let page: Value = response.expect("history").json().await.expect("JSON");
+            let fetched: Vec<i64> =
+                page["messages"].as_array().expect("messages").iter().filter_map(|m| m["id"].as_i64()).collect();
+            let built = follower.newest_of(chat, fetched.len());
+            assert_eq!(built, fetched, "{}: chat {chat}'s newest page from the stream and from GET", follower.name);
+        }
     }
 
     pub async fn assert_ready(&self) {
@@ -691,6 +701,13 @@ impl Follower {
 
     pub fn reconnects(&self) -> usize {
         self.seen.lock().expect("seen").reconnects.len()
+    }
+
+    /// The ids of the newest `n` messages of `chat` this follower received, oldest first.
+    fn newest_of(&self, chat: i64, n: usize) -> Vec<i64> {
+        let seen = self.seen.lock().expect("seen");
+        let ids: Vec<i64> = seen.messages.iter().filter(|m| m.chat == chat).map(|m| m.id).collect();
+        ids[ids.len().saturating_sub(n)..].to_vec()
     }
 
     /// Drops the stream now; it reconnects with its `Last-Event-ID`, as a browser does after a

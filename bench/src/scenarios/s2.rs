@@ -34,12 +34,22 @@ pub struct S2Run {
     pub io_stalled_ms: Option<f64>,
 }
 
+/// The database's own latency for the same write at the same rate: pgbench committing one
+/// message per transaction (the product's INSERT, with its triggers and NOTIFY), open-loop.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DatabaseRun {
+    pub rate: usize,
+    pub latency: Percentiles,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct S2 {
     pub chats: usize,
     pub streams: usize,
     pub seconds_per_run: f64,
     pub runs: Vec<S2Run>,
+    #[serde(default)]
+    pub database: Vec<DatabaseRun>,
 }
 
 /// Each message rate runs `rounds` times without and `rounds` times with `typing` typing
@@ -112,7 +122,8 @@ pub async fn s2(
         }
     }
     wait_for(&opened, pairs.len() * 2, Duration::from_secs(60)).await?;
-    let mut result = S2 { chats, streams: pairs.len() * 2, seconds_per_run: run.as_secs_f64(), runs: vec![] };
+    let mut result =
+        S2 { chats, streams: pairs.len() * 2, seconds_per_run: run.as_secs_f64(), runs: vec![], database: vec![] };
     let mut seq = 0u64;
     // The first run after the streams open measured worse than any later one, whichever came
     // first (with typing or without): a short warm-up at the first rate, with typing, is not
@@ -194,6 +205,16 @@ pub async fn s2(
         if warming.is_none() {
             result.runs.push(run);
         }
+    }
+    // The database alone at each rate, with the same streams open (they receive its messages).
+    for &rate in rates {
+        let measured = load::pgbench(cluster.topology(), 1, 8, Some(rate), run).await?;
+        let latency = measured.latency.unwrap_or_default();
+        eprintln!(
+            "S2 database alone {rate:5} msg/s (pgbench, one message per transaction): p50 {:.2} ms p99 {:.2} ms",
+            latency.p50_ms, latency.p99_ms
+        );
+        result.database.push(DatabaseRun { rate, latency });
     }
     stop.cancel();
     senders.shutdown_background();
