@@ -311,6 +311,9 @@ impl Cluster {
         }
         let twice = self.duplicated_contents().await;
         assert!(twice.is_empty(), "a write landed more than once: {twice:?}");
+        if posts.indeterminate() > 0 {
+            eprintln!("checker: {} writes indeterminate, each landed at most once", posts.indeterminate());
+        }
         for follower in followers {
             let chats: Vec<i64> = if follower.user.id == self.admin.id {
                 all_chats.clone()
@@ -551,8 +554,16 @@ impl PostLog {
         self.acked_ids().len()
     }
 
+    /// Not acknowledged: refused, or indeterminate (see [`PostLog::indeterminate`]).
     pub fn failed(&self) -> usize {
         self.0.len() - self.acked()
+    }
+
+    /// Requests whose outcome the client cannot know: no answer at all (0), or nginx's 502/504
+    /// (the replica went away or went silent with the request). The checker allows each to
+    /// have landed at most once; the others (a replica's own 4xx/5xx answer) refused it.
+    pub fn indeterminate(&self) -> usize {
+        self.0.iter().filter(|(status, id)| id.is_none() && matches!(status, 0 | 502 | 504)).count()
     }
 
     pub fn failures(&self) -> BTreeMap<u16, usize> {
