@@ -104,8 +104,15 @@ async fn listen(
     shutdown: &CancellationToken,
     backoff: &mut Duration,
 ) -> anyhow::Result<()> {
+    // A session that stops answering (a frozen backend, a half-open connection) must not hold
+    // the listener forever, whichever step it stops in: each gets the probe's time, or 5 s.
+    let within = probe.max(Duration::from_secs(5));
     let mut config = database.clone();
-    config.application_name("tutorchat-listener").keepalives(true).keepalives_idle(Duration::from_secs(10));
+    config
+        .application_name("tutorchat-listener")
+        .keepalives(true)
+        .keepalives_idle(Duration::from_secs(10))
+        .connect_timeout(within);
     let (client, mut connection) = config.connect(NoTls).await.context("cannot connect")?;
     let (wake, mut wakes) = mpsc::unbounded_channel::<()>();
     let signal_hub = Arc::clone(hub);
@@ -128,16 +135,15 @@ async fn listen(
     }); // when it ends, `wake` is dropped and the loop below sees the channel close
     let _abort = AbortOnDrop(driver);
 
-    client
-        .batch_execute(&format!("LISTEN {}; LISTEN {}", log::CHANNEL, signals::CHANNEL))
-        .await
-        .context("LISTEN failed")?;
-    let read = client.prepare(&store::READ_AFTER_SQL).await.context("cannot prepare the log read")?;
-    let queue_usage =
-        client.prepare("SELECT pg_notification_queue_usage()").await.context("cannot prepare the probe")?;
-    // A session that stops answering (a frozen backend, a half-open connection) must not hold
-    // the listener forever, whichever query it stops in: each gets the probe's time, or 5 s.
-    let within = probe.max(Duration::from_secs(5));
+    let (read, queue_usage) = tokio::time::timeout(within, async {
+        let listen = format!("LISTEN {}; LISTEN {}", log::CHANNEL, signals::CHANNEL);
+        client.batch_execute(&listen).await.context("LISTEN failed")?;
+        let read = client.prepare(&store::READ_AFTER_SQL).await.context("cannot prepare the log read")?;
+        let usage = client.prepare("SELECT pg_notification_queue_usage()").await.context("cannot prepare the probe")?;
+        anyhow::Ok((read, usage))
+    })
+    .await
+    .context("no answer to LISTEN in time")??;
     catch_up(&client, &read, hub, within).await?;
     hub.set_listening(true);
     *backoff = Duration::from_millis(100);
