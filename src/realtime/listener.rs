@@ -135,15 +135,14 @@ async fn listen(
     }); // when it ends, `wake` is dropped and the loop below sees the channel close
     let _abort = AbortOnDrop(driver);
 
-    let (read, queue_usage) = tokio::time::timeout(within, async {
+    let (read, queue_usage) = answered(within, "LISTEN", async {
         let listen = format!("LISTEN {}; LISTEN {}", log::CHANNEL, signals::CHANNEL);
         client.batch_execute(&listen).await.context("LISTEN failed")?;
         let read = client.prepare(&store::READ_AFTER_SQL).await.context("cannot prepare the log read")?;
         let usage = client.prepare("SELECT pg_notification_queue_usage()").await.context("cannot prepare the probe")?;
         anyhow::Ok((read, usage))
     })
-    .await
-    .context("no answer to LISTEN in time")??;
+    .await?;
     catch_up(&client, &read, hub, within).await?;
     hub.set_listening(true);
     *backoff = Duration::from_millis(100);
@@ -166,9 +165,7 @@ async fn listen(
                 // A half-open TCP connection (or a frozen backend) stays silent forever: ask, and
                 // treat no answer as a drop. The answer is worth a gauge: a session that stops
                 // reading its notifications (a paused replica) makes the queue grow.
-                let usage = tokio::time::timeout(probe, client.query_one(&queue_usage, &[]))
-                    .await
-                    .context("probe timed out")??;
+                let usage = answered(probe, "probe", async { Ok(client.query_one(&queue_usage, &[]).await?) }).await?;
                 metrics::gauge!(crate::metrics::NOTIFICATION_QUEUE_USAGE).set(usage.try_get::<_, f64>(0)?);
                 catch_up(&client, &read, hub, within).await?;
             }
@@ -178,11 +175,8 @@ async fn listen(
 
 #[tracing::instrument(name = "catch_up", skip_all, fields(from = hub.head()))]
 async fn catch_up(client: &Client, read: &Statement, hub: &Hub, within: Duration) -> anyhow::Result<()> {
-    let answered = |what| move |_| anyhow::anyhow!("no answer to the {what} within {within:?}");
     loop {
-        let batch = tokio::time::timeout(within, store::read_after_with(client, read, hub.head(), BATCH))
-            .await
-            .map_err(answered("log read"))??;
+        let batch = answered(within, "log read", store::read_after_with(client, read, hub.head(), BATCH)).await?;
         let Some(last) = batch.last() else {
             metrics::gauge!(crate::metrics::LISTENER_LAG_POSITIONS).set(0.0);
             return Ok(());
@@ -192,13 +186,22 @@ async fn catch_up(client: &Client, read: &Statement, hub: &Hub, within: Duration
         let age = time::OffsetDateTime::now_utc() - last.created_at;
         metrics::gauge!(crate::metrics::LISTENER_LAG_SECONDS).set(age.as_seconds_f64().max(0.0));
         let full = batch.len() as i64 == BATCH;
-        let frames =
-            tokio::time::timeout(within, frames::encode(client, &batch)).await.map_err(answered("encoding"))??;
+        let frames = answered(within, "encoding", frames::encode(client, &batch)).await?;
         hub.dispatch(frames);
         if !full {
             return Ok(());
         }
     }
+}
+
+/// `step`'s outcome, or an error once `limit` passes without one: a session that stays silent
+/// (a frozen backend, a half-open connection) counts as dropped, whatever step it stops in.
+async fn answered<T>(
+    limit: Duration,
+    what: &str,
+    step: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<T> {
+    tokio::time::timeout(limit, step).await.map_err(|_| anyhow::anyhow!("no answer to the {what} within {limit:?}"))?
 }
 
 struct AbortOnDrop(JoinHandle<Result<(), tokio_postgres::Error>>);
