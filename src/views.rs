@@ -18,9 +18,94 @@ pub struct Person {
 pub struct LastMessage {
     pub id: i64,
     pub sender_id: i64,
+    /// The sender's name in a group (null in a direct chat, whose sender is you or
+    /// `participant`).
+    pub sender_name: Option<String>,
     pub content: String,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+}
+
+/// `direct`: a student and a teacher, opened by their first completed lesson, members fixed.
+/// `group`: created by a teacher or an admin, members added and removed by events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ChatKind {
+    Direct,
+    Group,
+}
+
+impl ChatKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Direct => "direct",
+            Self::Group => "group",
+        }
+    }
+}
+
+impl std::str::FromStr for ChatKind {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "direct" => Ok(Self::Direct),
+            "group" => Ok(Self::Group),
+            other => Err(anyhow::anyhow!("unknown chat kind {other:?}")),
+        }
+    }
+}
+
+crate::db::text_column!(ChatKind);
+
+/// What every view of a chat says about it, whoever looks.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ChatHeader {
+    pub kind: ChatKind,
+    /// A group's title (null for a direct chat).
+    pub title: Option<String>,
+    /// What the chat is about, as its creator described it, e.g.
+    /// `{"type": "course", "id": 12, "title": "ЕГЭ математика"}` (null: nothing).
+    #[schema(value_type = Option<Object>)]
+    pub context: Option<serde_json::Value>,
+    /// Who created a group (null for a direct chat: the lesson trigger opened it).
+    pub created_by: Option<i64>,
+    /// Last activity: the newest message's time, or the chat's creation.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    /// Current members (2 in a direct chat).
+    pub participants_count: i64,
+}
+
+impl ChatHeader {
+    /// The columns [`ChatHeader::from_row`] reads, for a statement that names the chat `c` and
+    /// its newest message `m` (or NULLs).
+    pub const COLUMNS: &str = "c.kind, c.title, c.context, c.created_by,
+        coalesce(m.created_at, c.created_at) AS updated_at,
+        CASE WHEN c.kind = 'direct' THEN 2
+             ELSE (SELECT count(*) FROM chat_participants n WHERE n.chat_id = c.id) END AS participants_count";
+
+    pub fn from_row(row: &Row) -> Result<Self, tokio_postgres::Error> {
+        Ok(Self {
+            kind: row.try_get("kind")?,
+            title: row.try_get("title")?,
+            context: row.try_get("context")?,
+            created_by: row.try_get("created_by")?,
+            updated_at: row.try_get("updated_at")?,
+            participants_count: row.try_get("participants_count")?,
+        })
+    }
+
+    /// A chat that has just opened.
+    pub fn new_direct(created_at: OffsetDateTime) -> Self {
+        Self {
+            kind: ChatKind::Direct,
+            title: None,
+            context: None,
+            created_by: None,
+            updated_at: created_at,
+            participants_count: 2,
+        }
+    }
 }
 
 /// Someone a user shares a chat with, and whether they are online.
@@ -56,8 +141,10 @@ impl Contact {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ChatSummary {
     pub id: i64,
-    /// The other participant.
-    pub participant: Contact,
+    #[serde(flatten)]
+    pub header: ChatHeader,
+    /// The other participant of a direct chat (null for a group).
+    pub participant: Option<Contact>,
     pub last_message: Option<LastMessage>,
     /// Messages from others after the caller's read marker, not deleted.
     pub unread_count: i64,
@@ -65,10 +152,12 @@ pub struct ChatSummary {
     pub last_read_message_id: i64,
 }
 
-/// One chat as an admin sees it: both participants and the chat's activity.
+/// One chat as an admin sees it: its members and its activity.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AdminChat {
     pub id: i64,
+    #[serde(flatten)]
+    pub header: ChatHeader,
     pub participants: Vec<Person>,
     /// Messages not deleted.
     pub messages_count: i64,

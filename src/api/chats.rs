@@ -12,7 +12,7 @@ use super::Snapshot;
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
 use crate::log::store;
-use crate::views::{AdminChat, ChatSummary, Contact, LastMessage, Person};
+use crate::views::{AdminChat, ChatHeader, ChatSummary, Contact, LastMessage, Person};
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -32,20 +32,26 @@ pub struct AdminChatList {
 /// A participant's chats ($1: the user), most recent activity first, with the log head (see
 /// [`store::with_head`]). The last message and the unread count are read models kept by the
 /// events trigger (`sql/V4__chat_read_models.sql`): one row each per chat, nothing counted
-/// here. Public so that the benchmark can `EXPLAIN` exactly this statement.
+/// here. A direct chat names the other participant; a group its member count and its last
+/// message's sender. A member never sees a last message from before they joined. Public so
+/// that the benchmark can `EXPLAIN` exactly this statement.
 pub static CHAT_LIST_SQL: LazyLock<String> = LazyLock::new(|| {
     store::with_head(
         &format!(
-            "SELECT c.id, o.user_id AS other_id, u.name AS other_name, u.role AS other_role, {},
+            "SELECT c.id, {}, o.user_id AS other_id, u.name AS other_name, u.role AS other_role, {},
                 m.id AS last_id, m.sender_id AS last_sender_id, m.content AS last_content,
-                m.created_at AS last_at, me.unread_count AS unread, me.last_read_message_id AS last_read,
+                m.created_at AS last_at,
+                CASE WHEN c.kind <> 'direct' THEN (SELECT s.name FROM users s WHERE s.id = m.sender_id) END
+                    AS last_sender_name,
+                me.unread_count AS unread, me.last_read_message_id AS last_read,
                 coalesce(m.created_at, c.created_at) AS active_at
          FROM chat_participants me
          JOIN chats c ON c.id = me.chat_id
-         JOIN chat_participants o ON o.chat_id = c.id AND o.user_id <> me.user_id
-         JOIN users u ON u.id = o.user_id
-         LEFT JOIN messages m ON m.id = c.last_message_id
+         LEFT JOIN chat_participants o ON c.kind = 'direct' AND o.chat_id = c.id AND o.user_id <> me.user_id
+         LEFT JOIN users u ON u.id = o.user_id
+         LEFT JOIN messages m ON m.id = c.last_message_id AND m.position >= me.joined_position
          WHERE me.user_id = $1",
+            ChatHeader::COLUMNS,
             Contact::columns("o.user_id")
         ),
         "d.active_at DESC, d.id DESC",
@@ -55,14 +61,18 @@ pub static CHAT_LIST_SQL: LazyLock<String> = LazyLock::new(|| {
 /// Every chat with its activity, most recent first, with the log head (admins).
 static ADMIN_CHAT_LIST_SQL: LazyLock<String> = LazyLock::new(|| {
     store::with_head(
-        "SELECT c.id, c.message_count AS messages_count, m.created_at AS last_message_at,
+        &format!(
+            "SELECT c.id, {}, c.message_count AS messages_count, m.created_at AS last_message_at,
                 coalesce(m.created_at, c.created_at) AS active_at
          FROM chats c LEFT JOIN messages m ON m.id = c.last_message_id",
+            ChatHeader::COLUMNS
+        ),
         "d.active_at DESC, d.id DESC",
     )
 });
 
-/// The caller's chats with the other participant, last message and unread count.
+/// The caller's chats: for a direct chat the other participant, for a group its title and
+/// member count; the last message and unread count of each.
 #[utoipa::path(get, path = "/api/chats", tag = "chats",
     responses((status = 200, body = ChatList), (status = 401, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
@@ -73,15 +83,22 @@ pub async fn list_chats(State(state): State<AppState>, user: AuthUser) -> Result
         .into_iter()
         .map(|r| {
             let last_id: Option<i64> = r.get("last_id");
+            let other: Option<i64> = r.get("other_id");
+            let participant = match other {
+                None => None,
+                Some(id) => Some(Contact::from_row(
+                    Person { id, name: r.try_get("other_name")?, role: r.try_get("other_role")? },
+                    &r,
+                )?),
+            };
             Ok(ChatSummary {
                 id: r.get("id"),
-                participant: Contact::from_row(
-                    Person { id: r.get("other_id"), name: r.get("other_name"), role: r.try_get("other_role")? },
-                    &r,
-                )?,
+                header: ChatHeader::from_row(&r)?,
+                participant,
                 last_message: last_id.map(|id| LastMessage {
                     id,
                     sender_id: r.get("last_sender_id"),
+                    sender_name: r.get("last_sender_name"),
                     content: r.get("last_content"),
                     created_at: r.get("last_at"),
                 }),
@@ -93,7 +110,7 @@ pub async fn list_chats(State(state): State<AppState>, user: AuthUser) -> Result
     Ok(Snapshot(position, ChatList { chats }))
 }
 
-/// Every chat with both participants, message count and last activity (admins only).
+/// Every chat with its current members, message count and last activity (admins only).
 #[utoipa::path(get, path = "/api/admin/chats", tag = "chats",
     responses((status = 200, body = AdminChatList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
@@ -122,13 +139,14 @@ pub async fn list_all_chats(State(state): State<AppState>, user: AuthUser) -> Re
         .into_iter()
         .map(|r| {
             let id: i64 = r.get("id");
-            AdminChat {
+            Ok(AdminChat {
                 id,
+                header: ChatHeader::from_row(&r)?,
                 participants: by_chat.remove(&id).unwrap_or_default(),
                 messages_count: r.get("messages_count"),
                 last_message_at: r.get("last_message_at"),
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_, tokio_postgres::Error>>()?;
     Ok(Snapshot(position, AdminChatList { chats }))
 }

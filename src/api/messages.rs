@@ -36,14 +36,15 @@ fn messages_sql(chat: &str, rest: &str) -> String {
     )
 }
 
-/// A history page: $1 the chat, $2 `before_id` (or NULL), $3 how many, with the log head in
-/// the same statement (see [`store::with_head`]). Public so that the benchmark can `EXPLAIN`
-/// exactly this statement.
+/// A history page: $1 the chat, $2 `before_id` (or NULL), $3 how many, $4 the first position
+/// the caller may see (see [`Access`]), with the log head in the same statement (see
+/// [`store::with_head`]). Public so that the benchmark can `EXPLAIN` exactly this statement.
 pub static HISTORY_SQL: LazyLock<String> = LazyLock::new(|| {
     store::with_head(
         &messages_sql(
             "$1",
             "WHERE m.chat_id = $1 AND NOT m.is_deleted AND m.id < coalesce($2, 9223372036854775807)
+               AND m.position >= $4
              ORDER BY m.id DESC LIMIT $3",
         ),
         "d.id DESC",
@@ -98,13 +99,23 @@ pub struct Deleted {
     pub success: bool,
 }
 
-/// Whether `user` may read chat `chat_id`: 404 if it does not exist, 403 unless the user takes
-/// part in it or is an admin. Writing additionally excludes admins (checked by the caller).
-/// The hub answers for every chat this replica knows; the database for the rest.
-pub(super) async fn check_access(state: &AppState, chat_id: i64, user: &AuthUser) -> Result<()> {
+/// What the caller may see of a chat.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Access {
+    /// The first log position whose messages they may see: where their membership began (a
+    /// group member sees nothing from before they joined; a direct chat's pair joined when it
+    /// opened), 0 for an admin.
+    pub visible_from: i64,
+}
+
+/// Whether `user` may read chat `chat_id`: 404 if it does not exist, 403 unless the user is a
+/// member now or an admin. Writing additionally excludes admins (checked by the caller). The
+/// hub answers for the direct chats this replica knows (their members never change); the
+/// database for groups (a removal must take effect at once, on every replica) and the rest.
+pub(super) async fn check_access(state: &AppState, chat_id: i64, user: &AuthUser) -> Result<Access> {
     match state.hub.is_member(chat_id, user.id) {
-        Some(true) => return Ok(()),
-        Some(false) if user.is_admin() => return Ok(()),
+        Some(true) => return Ok(Access { visible_from: 0 }),
+        Some(false) if user.is_admin() => return Ok(Access { visible_from: 0 }),
         Some(false) => return Err(AppError::Forbidden(format!("you are not a participant of chat {chat_id}"))),
         None => {}
     }
@@ -112,19 +123,18 @@ pub(super) async fn check_access(state: &AppState, chat_id: i64, user: &AuthUser
         .db
         .get()
         .await?
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM chats WHERE id = $1) AS chat_exists,
-                    EXISTS (SELECT 1 FROM chat_participants WHERE chat_id = $1 AND user_id = $2) AS participant",
+        .query_opt(
+            "SELECT p.joined_position FROM chats c
+             LEFT JOIN chat_participants p ON p.chat_id = c.id AND p.user_id = $2
+             WHERE c.id = $1",
             &[&chat_id, &user.id],
         )
-        .await?;
-    if !row.get::<_, bool>("chat_exists") {
-        return Err(AppError::NotFound(format!("chat {chat_id} does not exist")));
-    }
-    if row.get::<_, bool>("participant") || user.is_admin() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(format!("you are not a participant of chat {chat_id}")))
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("chat {chat_id} does not exist")))?;
+    match row.get::<_, Option<i64>>("joined_position") {
+        _ if user.is_admin() => Ok(Access { visible_from: 0 }),
+        Some(joined) => Ok(Access { visible_from: joined }),
+        None => Err(AppError::Forbidden(format!("you are not a participant of chat {chat_id}"))),
     }
 }
 
@@ -139,11 +149,16 @@ fn is_invisible(c: char) -> bool {
         | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E007F}' | '\u{E0100}'..='\u{E01EF}')
 }
 
+/// Whether a text shows nothing: only whitespace and invisible characters (or none).
+pub(super) fn is_blank(text: &str) -> bool {
+    text.chars().all(|c| c.is_whitespace() || is_invisible(c))
+}
+
 fn validate_content(content: &str) -> Result<()> {
     if content.contains('\0') {
         return Err(AppError::BadRequest("content must not contain the NUL character (U+0000)".into()));
     }
-    if content.chars().all(|c| c.is_whitespace() || is_invisible(c)) {
+    if is_blank(content) {
         return Err(AppError::BadRequest(
             "content must not be empty or only whitespace or invisible characters".into(),
         ));
@@ -173,9 +188,11 @@ pub async fn history(
     if !(1..=100).contains(&limit) {
         return Err(AppError::BadRequest(format!("limit must be between 1 and 100 (got {limit})")));
     }
-    check_access(&state, chat_id, &user).await?;
+    let access = check_access(&state, chat_id, &user).await?;
     let client = state.db.get().await?;
-    let (position, rows) = store::snapshot(&client, &HISTORY_SQL, &[&chat_id, &query.before_id, &(limit + 1)]).await?;
+    let (position, rows) =
+        store::snapshot(&client, &HISTORY_SQL, &[&chat_id, &query.before_id, &(limit + 1), &access.visible_from])
+            .await?;
     let has_more = rows.len() as i64 > limit;
     let mut messages =
         rows.iter().take(limit as usize).map(history_message).collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
@@ -239,11 +256,11 @@ pub async fn send(
     }
     state.limits.check(Limited::Write, user.id)?;
     // No pooled connection is held while waiting for the writer, which needs one too.
-    check_access(&state, body.chat_id, &user).await?;
+    let access = check_access(&state, body.chat_id, &user).await?;
     validate_content(&body.content)?;
     let reply_to = match body.reply_to_message_id {
         None => None,
-        Some(parent) => Some(quoted(&state, body.chat_id, parent).await?),
+        Some(parent) => Some(quoted(&state, body.chat_id, parent, access).await?),
     };
 
     let event = NewEvent::MessageCreated {
@@ -272,11 +289,14 @@ pub async fn send(
 }
 
 /// The message `parent` that a new message of chat `chat_id` quotes: 400 unless it is a
-/// message of that chat.
-async fn quoted(state: &AppState, chat_id: i64, parent: i64) -> Result<ReplyPreview> {
-    let sql = format!("SELECT {} FROM messages p WHERE p.id = $1 AND p.chat_id = $2", ReplyPreview::COLUMNS);
+/// message of that chat that the sender can see.
+async fn quoted(state: &AppState, chat_id: i64, parent: i64, access: Access) -> Result<ReplyPreview> {
+    let sql = format!(
+        "SELECT {} FROM messages p WHERE p.id = $1 AND p.chat_id = $2 AND p.position >= $3",
+        ReplyPreview::COLUMNS
+    );
     let client = state.db.get().await?;
-    let row = client.query_opt(&sql, &[&parent, &chat_id]).await?;
+    let row = client.query_opt(&sql, &[&parent, &chat_id, &access.visible_from]).await?;
     row.as_ref()
         .map(ReplyPreview::from_row)
         .transpose()?

@@ -2,6 +2,7 @@
 
 mod chats;
 mod direct;
+mod groups;
 mod health;
 mod lessons;
 mod messages;
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(health::router())
         .merge(chats::router())
+        .merge(groups::router())
         .merge(messages::router())
         .merge(direct::router())
         .merge(reads::router())

@@ -28,6 +28,9 @@ pub enum EventType {
     MessageDeleted,
     MessageEdited,
     ChatRead,
+    ParticipantAdded,
+    ParticipantRemoved,
+    ChatRenamed,
 }
 
 impl EventType {
@@ -38,6 +41,9 @@ impl EventType {
             Self::MessageDeleted => "message_deleted",
             Self::MessageEdited => "message_edited",
             Self::ChatRead => "chat_read",
+            Self::ParticipantAdded => "participant_added",
+            Self::ParticipantRemoved => "participant_removed",
+            Self::ChatRenamed => "chat_renamed",
         }
     }
 }
@@ -51,6 +57,9 @@ impl std::str::FromStr for EventType {
             "message_deleted" => Ok(Self::MessageDeleted),
             "message_edited" => Ok(Self::MessageEdited),
             "chat_read" => Ok(Self::ChatRead),
+            "participant_added" => Ok(Self::ParticipantAdded),
+            "participant_removed" => Ok(Self::ParticipantRemoved),
+            "chat_renamed" => Ok(Self::ChatRenamed),
             other => Err(anyhow::anyhow!("unknown event type {other:?}")),
         }
     }
@@ -86,6 +95,30 @@ pub enum NewEvent {
         reader_id: i64,
         up_to_message_id: i64,
     },
+    /// A group opens (`chat_id` drawn from `chats_id_seq`); its members join by
+    /// [`NewEvent::ParticipantAdded`], in the same statement.
+    GroupCreated {
+        chat_id: i64,
+        creator_id: i64,
+        title: String,
+        context: Option<serde_json::Value>,
+    },
+    ParticipantAdded {
+        chat_id: i64,
+        actor_id: i64,
+        user_id: i64,
+    },
+    /// `actor_id == user_id`: the member left.
+    ParticipantRemoved {
+        chat_id: i64,
+        actor_id: i64,
+        user_id: i64,
+    },
+    ChatRenamed {
+        chat_id: i64,
+        actor_id: i64,
+        title: String,
+    },
 }
 
 impl NewEvent {
@@ -113,6 +146,21 @@ impl NewEvent {
             Self::ChatRead { chat_id, reader_id, up_to_message_id } => {
                 (*chat_id, *reader_id, EventType::ChatRead, serde_json::json!({ "up_to_message_id": up_to_message_id }))
             }
+            Self::GroupCreated { chat_id, creator_id, title, context } => (
+                *chat_id,
+                *creator_id,
+                EventType::ChatCreated,
+                serde_json::json!({ "kind": "group", "title": title, "context": context }),
+            ),
+            Self::ParticipantAdded { chat_id, actor_id, user_id } => {
+                (*chat_id, *actor_id, EventType::ParticipantAdded, serde_json::json!({ "user_id": user_id }))
+            }
+            Self::ParticipantRemoved { chat_id, actor_id, user_id } => {
+                (*chat_id, *actor_id, EventType::ParticipantRemoved, serde_json::json!({ "user_id": user_id }))
+            }
+            Self::ChatRenamed { chat_id, actor_id, title } => {
+                (*chat_id, *actor_id, EventType::ChatRenamed, serde_json::json!({ "title": title }))
+            }
         }
     }
 }
@@ -121,10 +169,7 @@ impl NewEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventData {
-    ChatCreated {
-        student_id: i64,
-        teacher_id: i64,
-    },
+    ChatCreated(ChatOpened),
     MessageCreated {
         message_id: i64,
         content: String,
@@ -142,6 +187,31 @@ pub enum EventData {
     ChatRead {
         up_to_message_id: i64,
     },
+    ParticipantAdded {
+        user_id: i64,
+        /// `student` or `teacher`: their role when they joined.
+        role: String,
+    },
+    ParticipantRemoved {
+        user_id: i64,
+    },
+    ChatRenamed {
+        title: String,
+    },
+}
+
+/// What kind of chat a `chat_created` opened.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum ChatOpened {
+    /// A group, with no members yet (they join by `participant_added`, next in the log).
+    Group {
+        title: String,
+        #[serde(default)]
+        context: Option<serde_json::Value>,
+    },
+    /// A lesson pair, both members from the start.
+    Direct { student_id: i64, teacher_id: i64 },
 }
 
 /// One row of the log.
@@ -198,6 +268,21 @@ impl StoredEvent {
                 NewEvent::ChatRead { chat_id, reader_id, up_to_message_id },
                 EventData::ChatRead { up_to_message_id: u },
             ) => *chat_id == self.chat_id && Some(*reader_id) == self.actor_id && up_to_message_id == u,
+            (
+                NewEvent::GroupCreated { chat_id, creator_id, title, .. },
+                EventData::ChatCreated(ChatOpened::Group { title: t, .. }),
+            ) => *chat_id == self.chat_id && Some(*creator_id) == self.actor_id && title == t,
+            (
+                NewEvent::ParticipantAdded { chat_id, actor_id, user_id },
+                EventData::ParticipantAdded { user_id: u, .. },
+            )
+            | (
+                NewEvent::ParticipantRemoved { chat_id, actor_id, user_id },
+                EventData::ParticipantRemoved { user_id: u },
+            ) => *chat_id == self.chat_id && Some(*actor_id) == self.actor_id && user_id == u,
+            (NewEvent::ChatRenamed { chat_id, actor_id, title }, EventData::ChatRenamed { title: t }) => {
+                *chat_id == self.chat_id && Some(*actor_id) == self.actor_id && title == t
+            }
             _ => false,
         }
     }

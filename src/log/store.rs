@@ -126,20 +126,26 @@ pub static VISIBLE_TO_ADMIN_SQL: LazyLock<String> = LazyLock::new(|| {
     format!("SELECT {COLUMNS} FROM events WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3")
 });
 
-/// Events in ($1, $2] of the chats user $4 takes part in, up to $3, in log order. Read per
-/// chat through `idx_events_chat_position`, then merged: the cost follows the user's own
-/// chats, never the traffic of everyone else's (scanning the log by position and filtering by
-/// chat made a resume from 0 cost as much as the whole log).
+/// Events in ($1, $2] that user $4 was entitled to, up to $3, in log order: those of each
+/// chat inside their membership intervals (`chat_memberships`: from the event that made them
+/// a member through the one that removed them), except an edit of a message from before the
+/// interval began (history shows nobody a message from before they joined). Read per interval
+/// through `idx_events_chat_position`, then merged: the cost follows the user's own chats,
+/// never the traffic of everyone else's (scanning the log by position and filtering by chat
+/// made a resume from 0 cost as much as the whole log).
 pub static VISIBLE_TO_PARTICIPANT_SQL: LazyLock<String> = LazyLock::new(|| {
     let columns = COLUMNS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ");
     format!(
-        "SELECT {columns} FROM chat_participants p
+        "SELECT {columns} FROM chat_memberships p
          CROSS JOIN LATERAL (
-             SELECT {COLUMNS} FROM events
-             WHERE chat_id = p.chat_id AND position > $1 AND position <= $2
-             ORDER BY position LIMIT $3
+             SELECT {COLUMNS} FROM events x
+             WHERE x.chat_id = p.chat_id AND x.position > greatest($1, p.from_position - 1)
+               AND x.position <= least($2, coalesce(p.to_position, $2))
+               AND (x.type <> 'message_edited' OR p.from_position <= (
+                   SELECT m.position FROM messages m WHERE m.id = (x.payload ->> 'message_id')::bigint))
+             ORDER BY x.position LIMIT $3
          ) e
-         WHERE p.user_id = $4
+         WHERE p.user_id = $4 AND p.from_position <= $2 AND (p.to_position IS NULL OR p.to_position > $1)
          ORDER BY e.position LIMIT $3"
     )
 });
@@ -162,9 +168,16 @@ pub async fn read_visible(
     rows.iter().map(StoredEvent::from_row).collect()
 }
 
-/// The log head and every chat's members (chat, user), read in one snapshot: a replica's
-/// starting point for routing.
-pub async fn head_and_members(client: &mut tokio_postgres::Client) -> anyhow::Result<(i64, Vec<(i64, i64)>)> {
+/// A replica's starting point for routing, read in one snapshot: the log head, every chat's
+/// members (chat, user, the position they joined at) and the groups.
+pub struct Routing {
+    pub head: i64,
+    pub members: Vec<(i64, i64, i64)>,
+    pub groups: std::collections::HashSet<i64>,
+}
+
+/// Reads [`Routing`] in one snapshot.
+pub async fn routing(client: &mut tokio_postgres::Client) -> anyhow::Result<Routing> {
     let tx = client
         .build_transaction()
         .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
@@ -172,9 +185,14 @@ pub async fn head_and_members(client: &mut tokio_postgres::Client) -> anyhow::Re
         .start()
         .await?;
     let head: i64 = tx.query_one(HEAD_SQL, &[]).await?.get(0);
-    let members = tx.query("SELECT chat_id, user_id FROM chat_participants", &[]).await?;
+    let members = tx.query("SELECT chat_id, user_id, joined_position FROM chat_participants", &[]).await?;
+    let groups = tx.query("SELECT id FROM chats WHERE kind <> 'direct'", &[]).await?;
     tx.commit().await?;
-    Ok((head, members.iter().map(|r| (r.get(0), r.get(1))).collect()))
+    Ok(Routing {
+        head,
+        members: members.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect(),
+        groups: groups.iter().map(|r| r.get(0)).collect(),
+    })
 }
 
 /// A read-model statement that also answers with the log head: `inner` (whose rows are

@@ -9,8 +9,8 @@ use time::OffsetDateTime;
 use tokio_postgres::GenericClient;
 
 use super::hub::{Dispatch, Frames};
-use crate::log::{EventData, StoredEvent};
-use crate::views::{AdminChat, ChatSummary, Contact, Person, ReplyPreview};
+use crate::log::{ChatOpened, EventData, StoredEvent};
+use crate::views::{AdminChat, ChatHeader, ChatKind, ChatSummary, Contact, Person, ReplyPreview};
 
 /// A log event's frame, with its position as the `id:`.
 pub fn frame(position: i64, event: &str, data: &impl Serialize) -> Bytes {
@@ -66,6 +66,8 @@ pub struct MessagesReadEvent {
 struct MessageFacts {
     sender_id: i64,
     created_at: OffsetDateTime,
+    /// Its `message_created` event's position.
+    position: i64,
     reply_to: Option<ReplyPreview>,
 }
 
@@ -87,7 +89,7 @@ async fn message_facts(
         return Ok(facts);
     }
     let sql = format!(
-        "SELECT m.id, m.sender_id, m.created_at, {} FROM messages m
+        "SELECT m.id, m.sender_id, m.created_at, m.position, {} FROM messages m
          LEFT JOIN messages p ON p.id = m.reply_to_id WHERE m.id = ANY($1)",
         ReplyPreview::COLUMNS
     );
@@ -95,6 +97,7 @@ async fn message_facts(
         let fact = MessageFacts {
             sender_id: row.get("sender_id"),
             created_at: row.get("created_at"),
+            position: row.get("position"),
             reply_to: ReplyPreview::from_row(&row)?,
         };
         facts.insert(row.get("id"), fact);
@@ -109,22 +112,48 @@ pub struct MessageDeletedEvent {
     pub message_id: i64,
 }
 
+/// The data of `participant_added`: `user` joined the group, added by `actor_id` (themself
+/// when the owner rejoins). The new member's own streams get it too (then fetch the chat).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ParticipantAddedEvent {
+    pub chat_id: i64,
+    pub user: Person,
+    pub actor_id: Option<i64>,
+}
+
+/// The data of `participant_removed`: `user_id` is no longer a member (`actor_id == user_id`:
+/// they left). The removed member's streams get it, and nothing of the chat after it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ParticipantRemovedEvent {
+    pub chat_id: i64,
+    pub user_id: i64,
+    pub actor_id: Option<i64>,
+}
+
+/// The data of `chat_renamed`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ChatRenamedEvent {
+    pub chat_id: i64,
+    pub title: String,
+    pub actor_id: Option<i64>,
+}
+
 #[derive(Serialize)]
 struct ChatCreated<T> {
     chat: T,
 }
 
-/// Encodes a batch of log events. `chat_created` needs the participants' names, an edit its
-/// message's author and time, a reply the message it quotes: each looked up in one query for
-/// the whole batch, and only when the batch has such events.
+/// Encodes a batch of log events. `chat_created` and `participant_added` need the people's
+/// names, an edit its message's author and time, a reply the message it quotes: each looked up
+/// in one query for the whole batch, and only when the batch has such events.
 pub async fn encode(client: &impl GenericClient, events: &[StoredEvent]) -> anyhow::Result<Vec<Dispatch>> {
     let people: Vec<i64> = events
         .iter()
-        .filter_map(|e| match e.data {
-            EventData::ChatCreated { student_id, teacher_id } => Some([student_id, teacher_id]),
-            _ => None,
+        .flat_map(|e| match e.data {
+            EventData::ChatCreated(ChatOpened::Direct { student_id, teacher_id }) => vec![student_id, teacher_id],
+            EventData::ParticipantAdded { user_id, .. } => vec![user_id],
+            _ => vec![],
         })
-        .flatten()
         .collect();
     let mut names: HashMap<i64, Contact> = HashMap::new();
     if !people.is_empty() {
@@ -138,13 +167,20 @@ pub async fn encode(client: &impl GenericClient, events: &[StoredEvent]) -> anyh
     events.iter().map(|event| dispatch(event, &names, &facts)).collect()
 }
 
+/// The same frame for every member and admin.
+fn shared(position: i64, event: &str, data: &impl Serialize) -> Frames {
+    Frames::Shared(frame(position, event, data))
+}
+
 fn dispatch(
     event: &StoredEvent,
     names: &HashMap<i64, Contact>,
     facts: &HashMap<i64, MessageFacts>,
 ) -> anyhow::Result<Dispatch> {
-    let (position, chat_id) = (event.position, event.chat_id);
-    let (joined, frames) = match &event.data {
+    let (position, chat_id, actor_id) = (event.position, event.chat_id, event.actor_id);
+    let person =
+        |id: &i64| names.get(id).cloned().ok_or_else(|| anyhow::anyhow!("user {id} of chat {chat_id} not found"));
+    let dispatch = match &event.data {
         EventData::MessageCreated { message_id, content, reply_to_message_id } => {
             let reply_to = match reply_to_message_id {
                 None => None,
@@ -152,14 +188,14 @@ fn dispatch(
             };
             let message = MessageBody {
                 id: *message_id,
-                sender_id: event.actor_id,
+                sender_id: actor_id,
                 content,
                 created_at: event.created_at,
                 is_edited: false,
                 edited_at: None,
                 reply_to,
             };
-            (vec![], Frames::Shared(frame(position, "new_message", &MessageEvent { chat_id, message })))
+            Dispatch::new(position, chat_id, shared(position, "new_message", &MessageEvent { chat_id, message }))
         }
         EventData::MessageEdited { message_id, content } => {
             let fact = facts.get(message_id).ok_or_else(|| anyhow::anyhow!("edited message {message_id} not found"))?;
@@ -172,34 +208,35 @@ fn dispatch(
                 edited_at: Some(event.created_at),
                 reply_to: fact.reply_to.clone(),
             };
-            (vec![], Frames::Shared(frame(position, "message_edited", &MessageEvent { chat_id, message })))
+            let mut dispatch = Dispatch::new(
+                position,
+                chat_id,
+                shared(position, "message_edited", &MessageEvent { chat_id, message }),
+            );
+            dispatch.about = Some(fact.position);
+            dispatch
         }
         EventData::ChatRead { up_to_message_id } => {
             let read = MessagesReadEvent {
                 chat_id,
-                user_id: event.actor_id,
+                user_id: actor_id,
                 up_to_message_id: *up_to_message_id,
                 read_at: event.created_at,
             };
-            (vec![], Frames::Shared(frame(position, "messages_read", &read)))
+            Dispatch::new(position, chat_id, shared(position, "messages_read", &read))
         }
-        EventData::MessageDeleted { message_id } => (
-            vec![],
-            Frames::Shared(frame(
-                position,
-                "message_deleted",
-                &MessageDeletedEvent { chat_id, message_id: *message_id },
-            )),
+        EventData::MessageDeleted { message_id } => Dispatch::new(
+            position,
+            chat_id,
+            shared(position, "message_deleted", &MessageDeletedEvent { chat_id, message_id: *message_id }),
         ),
-        EventData::ChatCreated { student_id, teacher_id } => {
-            let person = |id: &i64| {
-                names.get(id).cloned().ok_or_else(|| anyhow::anyhow!("user {id} of chat {chat_id} not found"))
-            };
+        EventData::ChatCreated(ChatOpened::Direct { student_id, teacher_id }) => {
             let (student, teacher) = (person(student_id)?, person(teacher_id)?);
             let view = |other: &Contact| {
                 let chat = ChatSummary {
                     id: chat_id,
-                    participant: other.clone(),
+                    header: ChatHeader::new_direct(event.created_at),
+                    participant: Some(other.clone()),
                     last_message: None,
                     unread_count: 0,
                     last_read_message_id: 0,
@@ -209,13 +246,54 @@ fn dispatch(
             let users = vec![(*student_id, view(&teacher)), (*teacher_id, view(&student))];
             let admin_view = AdminChat {
                 id: chat_id,
+                header: ChatHeader::new_direct(event.created_at),
                 participants: vec![student.person, teacher.person],
                 messages_count: 0,
                 last_message_at: None,
             };
             let admins = frame(position, "chat_created", &ChatCreated { chat: admin_view });
-            (vec![*student_id, *teacher_id], Frames::PerUser { users, admins })
+            let mut dispatch = Dispatch::new(position, chat_id, Frames::PerUser { users, admins });
+            dispatch.joined = vec![*student_id, *teacher_id];
+            dispatch
         }
+        EventData::ChatCreated(ChatOpened::Group { title, context }) => {
+            // Nobody is a member yet: admins see it open; members learn of it as they join.
+            let header = ChatHeader {
+                kind: ChatKind::Group,
+                title: Some(title.clone()),
+                context: context.clone(),
+                created_by: actor_id,
+                updated_at: event.created_at,
+                participants_count: 0,
+            };
+            let admin_view =
+                AdminChat { id: chat_id, header, participants: vec![], messages_count: 0, last_message_at: None };
+            let admins = frame(position, "chat_created", &ChatCreated { chat: admin_view });
+            let mut dispatch = Dispatch::new(position, chat_id, Frames::PerUser { users: vec![], admins });
+            dispatch.opens_group = true;
+            dispatch
+        }
+        EventData::ParticipantAdded { user_id, .. } => {
+            let user = person(user_id)?.person;
+            let mut dispatch = Dispatch::new(
+                position,
+                chat_id,
+                shared(position, "participant_added", &ParticipantAddedEvent { chat_id, user, actor_id }),
+            );
+            dispatch.joined = vec![*user_id];
+            dispatch
+        }
+        EventData::ParticipantRemoved { user_id } => {
+            let removed = ParticipantRemovedEvent { chat_id, user_id: *user_id, actor_id };
+            let mut dispatch = Dispatch::new(position, chat_id, shared(position, "participant_removed", &removed));
+            dispatch.left = vec![*user_id];
+            dispatch
+        }
+        EventData::ChatRenamed { title } => Dispatch::new(
+            position,
+            chat_id,
+            shared(position, "chat_renamed", &ChatRenamedEvent { chat_id, title: title.clone(), actor_id }),
+        ),
     };
-    Ok(Dispatch { position, chat_id, joined, frames })
+    Ok(dispatch)
 }

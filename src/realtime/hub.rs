@@ -1,12 +1,13 @@
 //! Per-replica routing of log events to open SSE connections.
 //!
-//! The hub knows which users take part in which chat (kept current from `chat_created` events,
-//! never by a query per event) and which connections each user has open. Every event is
+//! The hub knows which users take part in which chat (kept current from the log's membership
+//! events, applied in log order like every other event, never by a query per event) and which
+//! connections each user has open. Every event is
 //! encoded once into a shared frame; routing it is a hash lookup by chat. Each connection has
 //! a bounded queue: a consumer that lets it fill up is cut off (it resumes from its last id),
 //! so one slow client can neither hold memory without bound nor stall the others.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -36,9 +37,23 @@ pub enum StreamChange {
 pub struct Dispatch {
     pub position: i64,
     pub chat_id: i64,
-    /// Users this event makes members of the chat.
+    /// Users this event makes members of the chat (they receive it).
     pub joined: Vec<i64>,
+    /// Users this event removes from the chat (they receive it, and nothing of the chat after).
+    pub left: Vec<i64>,
+    /// The event opens a group: a chat whose membership changes.
+    pub opens_group: bool,
+    /// The position of the message the event shows again (an edit's): only members who
+    /// joined at or before it receive the event, as history shows nobody a message from
+    /// before they joined.
+    pub about: Option<i64>,
     pub frames: Frames,
+}
+
+impl Dispatch {
+    pub fn new(position: i64, chat_id: i64, frames: Frames) -> Self {
+        Self { position, chat_id, joined: Vec::new(), left: Vec::new(), opens_group: false, about: None, frames }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -73,13 +88,22 @@ struct Connection {
     tx: mpsc::Sender<Frame>,
 }
 
+/// A member of a chat, since the position of the event that made them one.
+#[derive(Debug, Clone, Copy)]
+struct Member {
+    user: i64,
+    since: i64,
+}
+
 #[derive(Default)]
 struct State {
     /// The last position dispatched; connections registered now get everything after it.
     head: i64,
     /// Chat → its members, and user → their chats (for presence: who shares a chat with whom).
-    members: HashMap<i64, Vec<i64>>,
+    members: HashMap<i64, Vec<Member>>,
     chats_of: HashMap<i64, Vec<i64>>,
+    /// Chats whose membership changes (groups): [`Hub::is_member`] leaves them to the database.
+    groups: HashSet<i64>,
     users: HashMap<i64, Vec<Connection>>,
     admins: Vec<Connection>,
     /// Streams open per user (admins too), counted from subscription to drop: a stream cut off
@@ -88,11 +112,23 @@ struct State {
 }
 
 impl State {
-    fn join(&mut self, chat: i64, user: i64) {
+    fn join(&mut self, chat: i64, user: i64, since: i64) {
         let members = self.members.entry(chat).or_default();
-        if !members.contains(&user) {
-            members.push(user);
+        if !members.iter().any(|m| m.user == user) {
+            members.push(Member { user, since });
             self.chats_of.entry(user).or_default().push(chat);
+        }
+    }
+
+    fn leave(&mut self, chat: i64, user: i64) {
+        if let Some(members) = self.members.get_mut(&chat) {
+            members.retain(|m| m.user != user);
+        }
+        if let Some(chats) = self.chats_of.get_mut(&user) {
+            chats.retain(|c| *c != chat);
+            if chats.is_empty() {
+                self.chats_of.remove(&user);
+            }
         }
     }
 }
@@ -156,14 +192,16 @@ impl Hub {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Starting point: the log head and every chat's members, read in one snapshot.
-    pub fn reset(&self, head: i64, members: impl IntoIterator<Item = (i64, i64)>) {
+    /// Starting point: the log head, every chat's members (chat, user, the position they
+    /// joined at) and the groups, read in one snapshot.
+    pub fn reset(&self, head: i64, members: impl IntoIterator<Item = (i64, i64, i64)>, groups: HashSet<i64>) {
         let mut state = self.state();
         state.head = head;
         state.members.clear();
         state.chats_of.clear();
-        for (chat, user) in members {
-            state.join(chat, user);
+        state.groups = groups;
+        for (chat, user, since) in members {
+            state.join(chat, user, since);
         }
     }
 
@@ -238,18 +276,29 @@ impl Hub {
             if event.position <= state.head {
                 continue;
             }
+            if event.opens_group {
+                state.groups.insert(event.chat_id);
+            }
             for user in &event.joined {
-                state.join(event.chat_id, *user);
+                state.join(event.chat_id, *user, event.position);
             }
             let State { members, users, admins, .. } = &mut *state;
             let position = Some(event.position);
-            for user in members.get(&event.chat_id).into_iter().flatten() {
-                let (Some(connections), Some(bytes)) = (users.get_mut(user), event.frames.for_user(*user)) else {
+            for member in members.get(&event.chat_id).into_iter().flatten() {
+                if event.about.is_some_and(|about| member.since > about) {
+                    continue;
+                }
+                let (Some(connections), Some(bytes)) =
+                    (users.get_mut(&member.user), event.frames.for_user(member.user))
+                else {
                     continue;
                 };
                 send_all(connections, position, bytes);
             }
             send_all(admins, position, event.frames.for_admins());
+            for user in &event.left {
+                state.leave(event.chat_id, *user);
+            }
             state.head = event.position;
         }
     }
@@ -259,8 +308,8 @@ impl Hub {
     pub fn signal_chat(&self, chat: i64, from: i64, bytes: &Bytes) {
         let mut state = self.state();
         let State { members, users, .. } = &mut *state;
-        for user in members.get(&chat).into_iter().flatten().filter(|u| **u != from) {
-            if let Some(connections) = users.get_mut(user) {
+        for member in members.get(&chat).into_iter().flatten().filter(|m| m.user != from) {
+            if let Some(connections) = users.get_mut(&member.user) {
                 send_all(connections, None, bytes);
             }
         }
@@ -271,8 +320,14 @@ impl Hub {
     pub fn signal_contacts(&self, about: i64, bytes: &Bytes) {
         let mut state = self.state();
         let State { members, chats_of, users, admins, .. } = &mut *state;
-        let mut contacts: Vec<i64> =
-            chats_of.get(&about).into_iter().flatten().filter_map(|c| members.get(c)).flatten().copied().collect();
+        let mut contacts: Vec<i64> = chats_of
+            .get(&about)
+            .into_iter()
+            .flatten()
+            .filter_map(|c| members.get(c))
+            .flatten()
+            .map(|m| m.user)
+            .collect();
         contacts.sort_unstable();
         contacts.dedup();
         for user in contacts.iter().filter(|u| **u != about) {
@@ -293,12 +348,17 @@ impl Hub {
         self.state().open.keys().copied().collect()
     }
 
-    /// Whether `user` takes part in `chat`, if this replica knows the chat (`None`: unknown
-    /// here — it may not exist, or the listener has not read its `chat_created` yet).
-    /// Membership only grows, and a chat's first event names all its members, so a known
-    /// chat's answer is final.
+    /// Whether `user` takes part in `chat`, if the answer here is final (`None`: ask the
+    /// database). A direct chat's first event names both its members and they never change,
+    /// so a known direct chat's answer is final. A group's is not: this replica may not have
+    /// read a removal that has already committed, and a removed member must be refused at
+    /// once, so groups are always `None`, as are chats not known here yet.
     pub fn is_member(&self, chat: i64, user: i64) -> Option<bool> {
-        self.state().members.get(&chat).map(|members| members.contains(&user))
+        let state = self.state();
+        if state.groups.contains(&chat) {
+            return None;
+        }
+        state.members.get(&chat).map(|members| members.iter().any(|m| m.user == user))
     }
 
     /// Ends every connection whose user is not in `roles` (deleted) or has another role there

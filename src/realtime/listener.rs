@@ -40,8 +40,8 @@ pub async fn start(
 ) -> anyhow::Result<JoinHandle<()>> {
     let (mut client, connection) = database.connect(NoTls).await.context("listener: cannot connect")?;
     let driver = tokio::spawn(connection);
-    let (head, members) = store::head_and_members(&mut client).await?;
-    hub.reset(head, members);
+    let routing = store::routing(&mut client).await?;
+    hub.reset(routing.head, routing.members, routing.groups);
     drop(client);
     let _ = driver.await;
     Ok(tokio::spawn(watch(database, hub, probe, shutdown)))

@@ -115,8 +115,21 @@ async fn deletions_and_new_chats_fan_out_the_same_way() {
 
     let seen_by_newcomer = newcomer_stream.event().await;
     assert_eq!(seen_by_newcomer.event, "chat_created");
+    // The primary specification's fields, unchanged, and what groups added to every chat.
+    let mut seen = seen_by_newcomer.json();
+    let chat = seen["chat"].as_object_mut().expect("chat");
+    for (field, value) in [
+        ("kind", json!("direct")),
+        ("title", json!(null)),
+        ("context", json!(null)),
+        ("created_by", json!(null)),
+        ("participants_count", json!(2)),
+    ] {
+        assert_eq!(chat.remove(field), Some(value), "{field}");
+    }
+    assert!(chat.remove("updated_at").is_some_and(|t| t.is_string()));
     assert_eq!(
-        seen_by_newcomer.json(),
+        seen,
         json!({ "chat": { "id": new_chat, "participant": { "id": w.teacher.id, "name": "Teacher", "role": "teacher",
                                                             "online": true, "last_seen": null },
                           "last_message": null, "unread_count": 0, "last_read_message_id": 0 } })

@@ -103,7 +103,7 @@ pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<S4> {
     let chat_list = timed_gets(&cluster.urls[0], list_requests.clone(), 4, 1).await;
     let chat_list_one_client = timed_gets(&cluster.urls[0], list_requests, 1, 1).await;
     let (chat, _, before) = &samples[0];
-    let history_plan = explain(sql, &tutorchat::api::HISTORY_SQL, &[chat, before, &51i64]).await?;
+    let history_plan = explain(sql, &tutorchat::api::HISTORY_SQL, &[chat, before, &51i64, &0i64]).await?;
     let chat_list_plan = explain(sql, &tutorchat::api::CHAT_LIST_SQL, &[&teacher]).await?;
     // A student with a second chat (a lesson with another teacher) resumes from position 0:
     // the replay must read their two chats' events, not walk the whole log.

@@ -1,0 +1,521 @@
+-- Group chats: chats whose membership changes, and every change an event of the log.
+--
+--   chat_created         as before for a lesson pair (appended by the lesson trigger). For a
+--                        group: actor = its creator (a teacher or an admin), payload
+--                        {"kind": "group", "title", "context"?}; it has no members yet.
+--   participant_added    actor = who added, payload {"user_id", "role"} (the member's role,
+--                        recorded so that a replay needs nothing but the log). By the group's
+--                        owner (its creator) or an admin. Adding a member twice appends nothing.
+--   participant_removed  actor = who removed (the member themself: they left), payload
+--                        {"user_id"}. By the owner, an admin, or the member.
+--                        Removing a non-member appends nothing.
+--   chat_renamed         actor = who renamed, payload {"title"}. By the owner or an admin.
+--
+-- Membership is exact in log order. chat_memberships keeps every membership interval
+-- [from_position, to_position] (to_position: the participant_removed event's; NULL while a
+-- member): a stream that resumes replays exactly the events inside its user's intervals, and
+-- the hub applies the same events in the same order live, so a member gets the event that
+-- added them and every later one, and a removed member the event that removed them and
+-- nothing after it. chat_participants stays the current members (a removal deletes the row)
+-- with their read markers; a new member's marker starts at the chat's newest message, so
+-- nothing from before they joined is unread for them (and history shows them nothing from
+-- before: see src/api/messages.rs).
+--
+-- Direct chats (the lesson pairs) keep their rules: created only by the lesson trigger,
+-- members fixed, no membership events.
+
+ALTER TABLE events DROP CONSTRAINT events_type_check;
+ALTER TABLE events ADD CONSTRAINT events_type_check
+    CHECK (type IN ('chat_created', 'message_created', 'message_deleted', 'message_edited', 'chat_read',
+                    'participant_added', 'participant_removed', 'chat_renamed')) NOT VALID;
+ALTER TABLE events VALIDATE CONSTRAINT events_type_check;
+
+ALTER TABLE chats
+    ADD COLUMN kind       text NOT NULL DEFAULT 'direct' CONSTRAINT chats_kind CHECK (kind IN ('direct', 'group')),
+    ADD COLUMN title      text,
+    ADD COLUMN context    jsonb,
+    ADD COLUMN created_by bigint REFERENCES users (id);
+
+ALTER TABLE chat_participants ADD COLUMN joined_position bigint;
+UPDATE chat_participants p SET joined_position = e.position
+FROM events e WHERE e.type = 'chat_created' AND e.chat_id = p.chat_id;
+ALTER TABLE chat_participants ALTER COLUMN joined_position SET NOT NULL;
+
+CREATE TABLE chat_memberships (
+    user_id       bigint NOT NULL REFERENCES users (id),
+    chat_id       bigint NOT NULL REFERENCES chats (id),
+    from_position bigint NOT NULL,
+    to_position   bigint,
+    PRIMARY KEY (user_id, chat_id, from_position),
+    CONSTRAINT chat_memberships_order CHECK (to_position IS NULL OR to_position > from_position)
+);
+-- One open interval per member (what the removal closes).
+CREATE UNIQUE INDEX chat_memberships_open ON chat_memberships (chat_id, user_id) WHERE to_position IS NULL;
+
+INSERT INTO chat_memberships (user_id, chat_id, from_position)
+SELECT user_id, chat_id, joined_position FROM chat_participants;
+
+GRANT SELECT ON chat_memberships TO tutorchat_app;
+-- A group's id is drawn by the replica that creates it, so that the chat_created and the
+-- participant_added events of its members go into the log in one statement.
+GRANT USAGE ON SEQUENCE chats_id_seq TO tutorchat_app;
+
+CREATE OR REPLACE FUNCTION events_apply(e events) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    student bigint := (e.payload ->> 'student_id')::bigint;
+    teacher bigint := (e.payload ->> 'teacher_id')::bigint;
+    member bigint := (e.payload ->> 'user_id')::bigint;
+BEGIN
+    CASE e.type
+    WHEN 'chat_created' THEN
+        IF e.payload ->> 'kind' = 'group' THEN
+            INSERT INTO chats (id, kind, title, context, created_by, created_at)
+            VALUES (e.chat_id, 'group', e.payload ->> 'title', e.payload -> 'context', e.actor_id, e.created_at);
+        ELSE
+            INSERT INTO chats (id, student_id, teacher_id, created_at)
+            VALUES (e.chat_id, student, teacher, e.created_at);
+            INSERT INTO chat_participants (chat_id, user_id, role, joined_at, joined_position)
+            VALUES (e.chat_id, teacher, 'teacher', e.created_at, e.position),
+                   (e.chat_id, student, 'student', e.created_at, e.position);
+            INSERT INTO chat_memberships (user_id, chat_id, from_position)
+            VALUES (teacher, e.chat_id, e.position), (student, e.chat_id, e.position);
+        END IF;
+    WHEN 'participant_added' THEN
+        INSERT INTO chat_participants (chat_id, user_id, role, joined_at, joined_position, last_read_message_id)
+        VALUES (e.chat_id, member, e.payload ->> 'role', e.created_at, e.position,
+                coalesce((SELECT max(id) FROM messages WHERE chat_id = e.chat_id), 0));
+        INSERT INTO chat_memberships (user_id, chat_id, from_position) VALUES (member, e.chat_id, e.position);
+    WHEN 'participant_removed' THEN
+        DELETE FROM chat_participants WHERE chat_id = e.chat_id AND user_id = member;
+        UPDATE chat_memberships SET to_position = e.position
+        WHERE chat_id = e.chat_id AND user_id = member AND to_position IS NULL;
+    WHEN 'chat_renamed' THEN
+        UPDATE chats SET title = e.payload ->> 'title' WHERE id = e.chat_id;
+    WHEN 'message_created' THEN
+        INSERT INTO messages (id, chat_id, sender_id, content, created_at, position, reply_to_id)
+        VALUES ((e.payload ->> 'message_id')::bigint, e.chat_id, e.actor_id,
+                e.payload ->> 'content', e.created_at, e.position,
+                (e.payload ->> 'reply_to_message_id')::bigint);
+    WHEN 'message_deleted' THEN
+        UPDATE messages
+        SET is_deleted = true, deleted_at = e.created_at, deleted_by = e.actor_id
+        WHERE id = (e.payload ->> 'message_id')::bigint;
+    WHEN 'message_edited' THEN
+        UPDATE messages
+        SET content = e.payload ->> 'content', edited_at = e.created_at
+        WHERE id = (e.payload ->> 'message_id')::bigint;
+    WHEN 'chat_read' THEN
+        -- unread_count is recounted by the statement trigger (events_count_messages).
+        UPDATE chat_participants
+        SET last_read_message_id = (e.payload ->> 'up_to_message_id')::bigint
+        WHERE chat_id = e.chat_id AND user_id = e.actor_id;
+    END CASE;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION events_apply(events) FROM PUBLIC;
+
+-- A group title: a string of 1 to 200 characters that is not only whitespace.
+CREATE FUNCTION chat_title_valid(p_title jsonb) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT jsonb_typeof(p_title) = 'string'
+       AND char_length(p_title #>> '{}') BETWEEN 1 AND 200
+       AND (p_title #>> '{}') ~ '[^[:space:]]'
+$$;
+
+CREATE OR REPLACE FUNCTION events_before_insert() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    target record;
+    reply_to bigint;
+    chat record;
+    member record;
+    actor_role text;
+    manager boolean;
+BEGIN
+    PERFORM pg_advisory_xact_lock(1953854575, 1);
+    NEW.position := nextval('events_position_seq');
+    NEW.created_at := clock_timestamp();
+
+    -- Messages and read markers come from a current participant of the chat.
+    IF NEW.type IN ('message_created', 'message_deleted', 'message_edited', 'chat_read') AND NOT EXISTS (
+        SELECT 1 FROM chat_participants WHERE chat_id = NEW.chat_id AND user_id = NEW.actor_id) THEN
+        RAISE EXCEPTION 'user % is not a participant of chat %', NEW.actor_id, NEW.chat_id
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+
+    -- Membership and title changes: of a group, by its owner (who may also add themself back
+    -- after leaving) or an admin; a member may remove themself (leave).
+    IF NEW.type IN ('participant_added', 'participant_removed', 'chat_renamed') THEN
+        SELECT c.kind, c.created_by INTO chat FROM chats c WHERE c.id = NEW.chat_id;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'chat % does not exist', NEW.chat_id USING ERRCODE = 'no_data_found';
+        END IF;
+        IF chat.kind <> 'group' THEN
+            RAISE EXCEPTION 'chat % is a % chat: its members and title never change', NEW.chat_id, chat.kind
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        SELECT u.role INTO actor_role FROM users u WHERE u.id = NEW.actor_id;
+        manager := actor_role = 'admin' OR NEW.actor_id = chat.created_by;
+        IF NOT manager AND NOT (NEW.type = 'participant_removed'
+                                AND NEW.payload -> 'user_id' = to_jsonb(NEW.actor_id)) THEN
+            RAISE EXCEPTION 'only the owner of group % or an admin may do this', NEW.chat_id
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+    END IF;
+
+    -- Events about one message: read it after taking the lock (every earlier append has
+    -- committed and is visible).
+    IF NEW.type IN ('message_deleted', 'message_edited') THEN
+        SELECT m.chat_id, m.sender_id, m.is_deleted, m.content INTO target
+        FROM messages m
+        WHERE m.id = CASE WHEN jsonb_typeof(NEW.payload -> 'message_id') = 'number'
+                          THEN (NEW.payload ->> 'message_id')::bigint END;
+        IF NOT FOUND OR target.chat_id <> NEW.chat_id THEN
+            RAISE EXCEPTION 'message % does not exist in chat %', NEW.payload -> 'message_id', NEW.chat_id
+                USING ERRCODE = 'no_data_found';
+        END IF;
+        IF target.sender_id IS DISTINCT FROM NEW.actor_id THEN
+            RAISE EXCEPTION 'only the author may % message %',
+                CASE NEW.type WHEN 'message_deleted' THEN 'delete' ELSE 'edit' END, NEW.payload -> 'message_id'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+    END IF;
+
+    CASE NEW.type
+    WHEN 'chat_created' THEN
+        IF NEW.payload ->> 'kind' = 'group' THEN
+            IF NOT EXISTS (SELECT 1 FROM users WHERE id = NEW.actor_id AND role IN ('teacher', 'admin')) THEN
+                RAISE EXCEPTION 'only a teacher or an admin may create a group'
+                    USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            IF NOT chat_title_valid(NEW.payload -> 'title') THEN
+                RAISE EXCEPTION 'a group needs a title of 1 to 200 characters, not only whitespace'
+                    USING ERRCODE = 'check_violation';
+            END IF;
+            IF NEW.payload ? 'context' AND jsonb_typeof(NEW.payload -> 'context') NOT IN ('object', 'null') THEN
+                RAISE EXCEPTION 'a group''s context must be an object'
+                    USING ERRCODE = 'check_violation';
+            END IF;
+            NEW.payload := jsonb_build_object('kind', 'group', 'title', NEW.payload -> 'title')
+                || CASE WHEN jsonb_typeof(NEW.payload -> 'context') = 'object'
+                        THEN jsonb_build_object('context', NEW.payload -> 'context') ELSE '{}' END;
+        ELSE
+            IF jsonb_typeof(NEW.payload -> 'student_id') IS DISTINCT FROM 'number'
+               OR jsonb_typeof(NEW.payload -> 'teacher_id') IS DISTINCT FROM 'number' THEN
+                RAISE EXCEPTION 'chat_created needs numeric payload fields student_id and teacher_id'
+                    USING ERRCODE = 'check_violation';
+            END IF;
+            -- Only the lesson trigger opens a direct chat (it appends at trigger depth 2, a
+            -- direct INSERT is at depth 1), for the completed lesson its payload names, of a
+            -- student and a teacher.
+            IF pg_trigger_depth() < 2 OR NEW.actor_id IS NOT NULL OR NOT EXISTS (
+                SELECT 1 FROM lessons l
+                JOIN users s ON s.id = l.student_id AND s.role = 'student'
+                JOIN users t ON t.id = l.teacher_id AND t.role = 'teacher'
+                WHERE l.id = CASE WHEN jsonb_typeof(NEW.payload -> 'lesson_id') = 'number'
+                                  THEN (NEW.payload ->> 'lesson_id')::bigint END
+                  AND l.status = 'completed'
+                  AND l.student_id = (NEW.payload ->> 'student_id')::bigint
+                  AND l.teacher_id = (NEW.payload ->> 'teacher_id')::bigint) THEN
+                RAISE EXCEPTION 'chat_created is appended only by the lesson trigger, for a completed lesson of a student and a teacher'
+                    USING ERRCODE = 'insufficient_privilege';
+            END IF;
+        END IF;
+    WHEN 'participant_added' THEN
+        SELECT u.id, u.role INTO member FROM users u
+        WHERE u.id = CASE WHEN jsonb_typeof(NEW.payload -> 'user_id') = 'number'
+                          THEN (NEW.payload ->> 'user_id')::bigint END;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'user % does not exist', NEW.payload -> 'user_id' USING ERRCODE = 'check_violation';
+        END IF;
+        IF member.role NOT IN ('student', 'teacher') THEN
+            RAISE EXCEPTION 'user % is an admin: admins read every chat and are nobody''s members', member.id
+                USING ERRCODE = 'check_violation';
+        END IF;
+        IF EXISTS (SELECT 1 FROM chat_participants WHERE chat_id = NEW.chat_id AND user_id = member.id) THEN
+            RETURN NULL;  -- already a member: nothing happened
+        END IF;
+        NEW.payload := jsonb_build_object('user_id', member.id, 'role', member.role);
+    WHEN 'participant_removed' THEN
+        IF NOT EXISTS (SELECT 1 FROM chat_participants WHERE chat_id = NEW.chat_id
+                       AND user_id = CASE WHEN jsonb_typeof(NEW.payload -> 'user_id') = 'number'
+                                          THEN (NEW.payload ->> 'user_id')::bigint END) THEN
+            RETURN NULL;  -- not a member (any more): nothing happened
+        END IF;
+        NEW.payload := jsonb_build_object('user_id', (NEW.payload ->> 'user_id')::bigint);
+    WHEN 'chat_renamed' THEN
+        IF NOT chat_title_valid(NEW.payload -> 'title') THEN
+            RAISE EXCEPTION 'a group needs a title of 1 to 200 characters, not only whitespace'
+                USING ERRCODE = 'check_violation';
+        END IF;
+        IF (SELECT title FROM chats WHERE id = NEW.chat_id) = NEW.payload ->> 'title' THEN
+            RETURN NULL;  -- the same title again: nothing happened
+        END IF;
+        NEW.payload := jsonb_build_object('title', NEW.payload -> 'title');
+    WHEN 'message_created' THEN
+        IF jsonb_typeof(NEW.payload -> 'content') IS DISTINCT FROM 'string' THEN
+            RAISE EXCEPTION 'message_created needs a string payload field content'
+                USING ERRCODE = 'check_violation';
+        END IF;
+        IF NEW.payload ? 'reply_to_message_id' AND jsonb_typeof(NEW.payload -> 'reply_to_message_id') <> 'null' THEN
+            reply_to := CASE WHEN jsonb_typeof(NEW.payload -> 'reply_to_message_id') = 'number'
+                             THEN (NEW.payload ->> 'reply_to_message_id')::bigint END;
+            -- A message of the chat that the sender can see (written since they joined).
+            IF reply_to IS NULL OR NOT EXISTS (
+                SELECT 1 FROM messages m JOIN chat_participants p ON p.chat_id = m.chat_id AND p.user_id = NEW.actor_id
+                WHERE m.id = reply_to AND m.chat_id = NEW.chat_id AND m.position >= p.joined_position) THEN
+                RAISE EXCEPTION 'reply_to_message_id % is not a message of chat %',
+                    NEW.payload -> 'reply_to_message_id', NEW.chat_id
+                    USING ERRCODE = 'check_violation';
+            END IF;
+        END IF;
+        -- The log assigns message ids, under the lock, so they grow with positions.
+        NEW.payload := jsonb_build_object('message_id', nextval('messages_id_seq'),
+                                          'content', NEW.payload ->> 'content');
+        IF reply_to IS NOT NULL THEN
+            NEW.payload := NEW.payload || jsonb_build_object('reply_to_message_id', reply_to);
+        END IF;
+    WHEN 'message_deleted' THEN
+        IF target.is_deleted THEN
+            RETURN NULL;  -- deleting twice is a no-op: no second event
+        END IF;
+        NEW.payload := jsonb_build_object('message_id', (NEW.payload ->> 'message_id')::bigint);
+    WHEN 'message_edited' THEN
+        IF jsonb_typeof(NEW.payload -> 'content') IS DISTINCT FROM 'string' THEN
+            RAISE EXCEPTION 'message_edited needs a string payload field content'
+                USING ERRCODE = 'check_violation';
+        END IF;
+        IF target.is_deleted THEN
+            RAISE EXCEPTION 'message % is deleted and cannot be edited', NEW.payload -> 'message_id'
+                USING ERRCODE = 'object_not_in_prerequisite_state';
+        END IF;
+        IF target.content = NEW.payload ->> 'content' THEN
+            RETURN NULL;  -- the same text again is a no-op: no event
+        END IF;
+        NEW.payload := jsonb_build_object('message_id', (NEW.payload ->> 'message_id')::bigint,
+                                          'content', NEW.payload ->> 'content');
+    WHEN 'chat_read' THEN
+        SELECT m.chat_id INTO target
+        FROM messages m
+        WHERE m.id = CASE WHEN jsonb_typeof(NEW.payload -> 'up_to_message_id') = 'number'
+                          THEN (NEW.payload ->> 'up_to_message_id')::bigint END;
+        IF NOT FOUND OR target.chat_id <> NEW.chat_id THEN
+            RAISE EXCEPTION 'up_to_message_id % is not a message of chat %', NEW.payload -> 'up_to_message_id', NEW.chat_id
+                USING ERRCODE = 'check_violation';
+        END IF;
+        -- Markers only move forward; under the lock, so concurrent reads cannot reorder them.
+        IF (NEW.payload ->> 'up_to_message_id')::bigint <= (
+            SELECT last_read_message_id FROM chat_participants
+            WHERE chat_id = NEW.chat_id AND user_id = NEW.actor_id) THEN
+            RETURN NULL;
+        END IF;
+        NEW.payload := jsonb_build_object('up_to_message_id', (NEW.payload ->> 'up_to_message_id')::bigint);
+    END CASE;
+    PERFORM events_apply(NEW);
+    RETURN NEW;
+END
+$$;
+-- CREATE OR REPLACE resets a function's attributes: the rights V6 gave it, again.
+ALTER FUNCTION events_before_insert() SECURITY DEFINER SET search_path = public, pg_temp;
+
+-- Every event of a chat in log order, as V7, plus groups: `content` describes a creation,
+-- a join, a leave or removal and a rename; `member_id` is whom a membership event is about.
+DROP FUNCTION audit_chat_timeline(bigint);
+CREATE FUNCTION audit_chat_timeline(p_chat_id bigint)
+RETURNS TABLE (event_position bigint, occurred_at timestamptz, event_type text,
+               actor_id bigint, actor_name text, message_id bigint, content text,
+               reply_to_message_id bigint, member_id bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT e.position, e.created_at, e.type, e.actor_id,
+           CASE WHEN e.actor_id IS NULL THEN '(system)' ELSE u.name END,
+           coalesce((e.payload ->> 'message_id')::bigint, (e.payload ->> 'up_to_message_id')::bigint),
+           CASE e.type
+               WHEN 'message_created' THEN e.payload ->> 'content'
+               WHEN 'message_edited' THEN e.payload ->> 'content'
+               WHEN 'message_deleted' THEN (
+                   SELECT v.payload ->> 'content' FROM events v
+                   WHERE v.chat_id = e.chat_id AND v.position < e.position
+                     AND v.type IN ('message_created', 'message_edited')
+                     AND v.payload -> 'message_id' = e.payload -> 'message_id'
+                   ORDER BY v.position DESC LIMIT 1)
+               WHEN 'chat_read' THEN format('read up to message %s', e.payload ->> 'up_to_message_id')
+               WHEN 'chat_created' THEN
+                   CASE WHEN e.payload ->> 'kind' = 'group'
+                        THEN format('group %s created', e.payload -> 'title')
+                        ELSE format('chat opened for student %s and teacher %s (lesson %s)',
+                                    e.payload ->> 'student_id', e.payload ->> 'teacher_id', e.payload ->> 'lesson_id')
+                   END
+               WHEN 'participant_added' THEN format('%s (%s, %s) joined', m.name, e.payload ->> 'user_id', e.payload ->> 'role')
+               WHEN 'participant_removed' THEN
+                   CASE WHEN e.actor_id = (e.payload ->> 'user_id')::bigint
+                        THEN format('%s (%s) left', m.name, e.payload ->> 'user_id')
+                        ELSE format('%s (%s) was removed', m.name, e.payload ->> 'user_id')
+                   END
+               WHEN 'chat_renamed' THEN format('renamed to %s', e.payload -> 'title')
+           END,
+           (e.payload ->> 'reply_to_message_id')::bigint,
+           CASE WHEN e.type IN ('participant_added', 'participant_removed') THEN (e.payload ->> 'user_id')::bigint END
+    FROM events e
+    LEFT JOIN users u ON u.id = e.actor_id
+    LEFT JOIN users m ON m.id = CASE WHEN e.type IN ('participant_added', 'participant_removed')
+                                     THEN (e.payload ->> 'user_id')::bigint END
+    WHERE e.chat_id = p_chat_id
+    ORDER BY e.position
+$$;
+
+-- Who was a member of a chat at p_at, from the log alone: for each user, their latest
+-- membership event by then, if it made them a member (a direct chat's pair from its opening).
+CREATE FUNCTION audit_chat_members_at(p_chat_id bigint, p_at timestamptz)
+RETURNS TABLE (user_id bigint, user_name text, role text, member_since timestamptz, since_position bigint)
+LANGUAGE sql STABLE AS $$
+    WITH changes AS (
+        SELECT p.user_id, p.role, e.type, e.created_at, e.position
+        FROM events e
+        CROSS JOIN LATERAL (
+            SELECT (e.payload ->> 'teacher_id')::bigint, 'teacher' WHERE e.type = 'chat_created' AND e.payload ? 'teacher_id'
+            UNION ALL
+            SELECT (e.payload ->> 'student_id')::bigint, 'student' WHERE e.type = 'chat_created' AND e.payload ? 'student_id'
+            UNION ALL
+            SELECT (e.payload ->> 'user_id')::bigint, e.payload ->> 'role'
+            WHERE e.type IN ('participant_added', 'participant_removed')
+        ) AS p (user_id, role)
+        WHERE e.chat_id = p_chat_id AND e.created_at <= p_at
+    ), latest AS (
+        SELECT DISTINCT ON (c.user_id) c.* FROM changes c ORDER BY c.user_id, c.position DESC
+    )
+    SELECT l.user_id, u.name, l.role, l.created_at, l.position
+    FROM latest l JOIN users u ON u.id = l.user_id
+    WHERE l.type <> 'participant_removed'
+    ORDER BY l.position, l.user_id
+$$;
+
+-- As in V7, plus groups: chats' kind, title, context and creator; chat_participants as the
+-- current members (with the position they joined at, and a marker that starts at the chat's
+-- newest message when they joined); chat_memberships' intervals.
+CREATE OR REPLACE FUNCTION audit_replay()
+RETURNS TABLE (projection text, row_key text, problem text, replayed jsonb, live jsonb)
+LANGUAGE plpgsql AS $$
+BEGIN
+    DROP TABLE IF EXISTS pg_temp.replay_chats, pg_temp.replay_chat_participants, pg_temp.replay_messages,
+                         pg_temp.replay_chat_memberships;
+
+    CREATE TEMP TABLE replay_messages AS
+    WITH deletions AS (
+        SELECT DISTINCT ON (x.payload -> 'message_id') x.payload -> 'message_id' AS message_id,
+               x.created_at, x.actor_id
+        FROM events x WHERE x.type = 'message_deleted'
+        ORDER BY x.payload -> 'message_id', x.position
+    ), edits AS (
+        SELECT DISTINCT ON (x.payload -> 'message_id') x.payload -> 'message_id' AS message_id,
+               x.payload ->> 'content' AS content, x.created_at
+        FROM events x WHERE x.type = 'message_edited'
+        ORDER BY x.payload -> 'message_id', x.position DESC
+    )
+    SELECT (c.payload ->> 'message_id')::bigint AS id, c.chat_id, c.actor_id AS sender_id,
+           coalesce(v.content, c.payload ->> 'content') AS content, d.message_id IS NOT NULL AS is_deleted,
+           c.created_at, d.created_at AS deleted_at, d.actor_id AS deleted_by, c.position,
+           v.created_at AS edited_at, (c.payload ->> 'reply_to_message_id')::bigint AS reply_to_id
+    FROM events c
+    LEFT JOIN deletions d ON d.message_id = c.payload -> 'message_id'
+    LEFT JOIN edits v ON v.message_id = c.payload -> 'message_id'
+    WHERE c.type = 'message_created';
+
+    CREATE TEMP TABLE replay_chats AS
+    WITH titles AS (
+        SELECT DISTINCT ON (x.chat_id) x.chat_id, x.payload ->> 'title' AS title
+        FROM events x WHERE x.type = 'chat_renamed' ORDER BY x.chat_id, x.position DESC
+    )
+    SELECT e.chat_id AS id, (e.payload ->> 'student_id')::bigint AS student_id,
+           (e.payload ->> 'teacher_id')::bigint AS teacher_id, e.created_at,
+           v.last_message_id, coalesce(v.message_count, 0) AS message_count,
+           coalesce(e.payload ->> 'kind', 'direct') AS kind,
+           coalesce(t.title, e.payload ->> 'title') AS title, e.payload -> 'context' AS context,
+           e.actor_id AS created_by
+    FROM events e
+    LEFT JOIN (SELECT m.chat_id, max(m.id) AS last_message_id, count(*) AS message_count
+               FROM replay_messages m WHERE NOT m.is_deleted GROUP BY m.chat_id) v ON v.chat_id = e.chat_id
+    LEFT JOIN titles t ON t.chat_id = e.chat_id
+    WHERE e.type = 'chat_created';
+
+    -- Every membership interval: a join (a direct chat's opening, or participant_added) up to
+    -- the next removal of the same user from the same chat.
+    CREATE TEMP TABLE replay_chat_memberships AS
+    WITH joins AS (
+        SELECT e.chat_id, p.user_id, p.role, e.position, e.created_at
+        FROM events e
+        CROSS JOIN LATERAL (VALUES ((e.payload ->> 'teacher_id')::bigint, 'teacher'),
+                                   ((e.payload ->> 'student_id')::bigint, 'student')) AS p (user_id, role)
+        WHERE e.type = 'chat_created' AND coalesce(e.payload ->> 'kind', 'direct') = 'direct'
+        UNION ALL
+        SELECT e.chat_id, (e.payload ->> 'user_id')::bigint, e.payload ->> 'role', e.position, e.created_at
+        FROM events e WHERE e.type = 'participant_added'
+    )
+    SELECT j.user_id, j.chat_id, j.position AS from_position, r.position AS to_position,
+           j.role, j.created_at AS joined_at
+    FROM joins j
+    LEFT JOIN LATERAL (
+        SELECT x.position FROM events x
+        WHERE x.chat_id = j.chat_id AND x.type = 'participant_removed' AND x.position > j.position
+          AND (x.payload ->> 'user_id')::bigint = j.user_id
+        ORDER BY x.position LIMIT 1
+    ) r ON true;
+
+    CREATE TEMP TABLE replay_chat_participants AS
+    WITH markers AS (
+        SELECT x.chat_id, x.actor_id AS user_id, max((x.payload ->> 'up_to_message_id')::bigint) AS up_to
+        FROM events x WHERE x.type = 'chat_read' GROUP BY x.chat_id, x.actor_id
+    ), members AS (
+        SELECT s.chat_id, s.user_id, s.role, s.joined_at, s.from_position AS joined_position,
+               greatest(coalesce(k.up_to, 0),
+                        coalesce((SELECT max(m.id) FROM replay_messages m
+                                  WHERE m.chat_id = s.chat_id AND m.position < s.from_position), 0))
+                   AS last_read_message_id
+        FROM replay_chat_memberships s
+        LEFT JOIN markers k ON k.chat_id = s.chat_id AND k.user_id = s.user_id
+        WHERE s.to_position IS NULL
+    )
+    SELECT p.chat_id, p.user_id, p.role, p.joined_at, p.joined_position, p.last_read_message_id,
+           count(m.id) AS unread_count
+    FROM members p
+    LEFT JOIN replay_messages m ON m.chat_id = p.chat_id AND NOT m.is_deleted AND m.sender_id <> p.user_id
+                               AND m.id > p.last_read_message_id
+    GROUP BY p.chat_id, p.user_id, p.role, p.joined_at, p.joined_position, p.last_read_message_id;
+
+    RETURN QUERY
+    WITH replayed (projection, row_key, body) AS (
+        SELECT 'chats', r.id::text, to_jsonb(r) FROM replay_chats r
+        UNION ALL
+        SELECT 'chat_participants', r.chat_id || '/' || r.user_id, to_jsonb(r) FROM replay_chat_participants r
+        UNION ALL
+        SELECT 'chat_memberships', r.chat_id || '/' || r.user_id || '@' || r.from_position, to_jsonb(r)
+        FROM (SELECT user_id, chat_id, from_position, to_position FROM replay_chat_memberships) r
+        UNION ALL
+        SELECT 'messages', r.id::text, to_jsonb(r) FROM replay_messages r
+    ), live (projection, row_key, body) AS (
+        SELECT 'chats', l.id::text, to_jsonb(l)
+        FROM (SELECT id, student_id, teacher_id, created_at, last_message_id, message_count,
+                     kind, title, context, created_by FROM chats) l
+        UNION ALL
+        SELECT 'chat_participants', l.chat_id || '/' || l.user_id, to_jsonb(l)
+        FROM (SELECT chat_id, user_id, role::text, joined_at, joined_position, last_read_message_id, unread_count
+              FROM chat_participants) l
+        UNION ALL
+        SELECT 'chat_memberships', l.chat_id || '/' || l.user_id || '@' || l.from_position, to_jsonb(l)
+        FROM (SELECT user_id, chat_id, from_position, to_position FROM chat_memberships) l
+        UNION ALL
+        SELECT 'messages', l.id::text, to_jsonb(l)
+        FROM (SELECT id, chat_id, sender_id, content, is_deleted, created_at, deleted_at,
+                     deleted_by, position, edited_at, reply_to_id FROM messages) l
+    )
+    SELECT coalesce(r.projection, l.projection), coalesce(r.row_key, l.row_key),
+           CASE WHEN l.body IS NULL THEN 'missing from projection'
+                WHEN r.body IS NULL THEN 'not in the log'
+                ELSE 'differs' END,
+           r.body, l.body
+    FROM replayed r
+    FULL JOIN live l ON l.projection = r.projection AND l.row_key = r.row_key
+    WHERE r.body IS DISTINCT FROM l.body
+    ORDER BY 1, 2;
+END
+$$;

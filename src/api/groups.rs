@@ -1,0 +1,355 @@
+//! One chat with its members (`GET /api/chats/{id}`), and groups: creating one, renaming it,
+//! adding and removing members. Every change is an event of the log (`sql/V10__groups.sql`),
+//! whose trigger checks the same rules again under the log's lock; the checks here only give
+//! clear answers first.
+//!
+//! Who may do what: a teacher or an admin creates a group (a teacher creator is its first
+//! member and its owner); the owner or an admin adds and removes members and renames it; any
+//! member may leave. Admins manage groups but never write in them (no messages, typing or read
+//! markers), and are never members: they read every chat anyway.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::messages::{check_access, is_blank};
+use crate::auth::{AuthUser, Role};
+use crate::error::ErrorBody;
+use crate::extract::{JsonBody, PathParam};
+use crate::limits::Limited;
+use crate::log::{NewEvent, store};
+use crate::views::{ChatHeader, ChatKind, Contact, Person};
+use crate::{AppError, AppState, Result};
+
+/// Members a group may have at most.
+pub const MAX_GROUP_MEMBERS: usize = 500;
+/// Longest title, in Unicode scalar values.
+pub const MAX_TITLE_CHARS: usize = 200;
+/// Largest `context`, as JSON text.
+pub const MAX_CONTEXT_BYTES: usize = 2_000;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/chats", post(create))
+        .route("/api/chats/{chat_id}", get(details).patch(rename))
+        .route("/api/chats/{chat_id}/participants", post(add))
+        .route("/api/chats/{chat_id}/participants/{user_id}", delete(remove))
+}
+
+/// A chat with its current members.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ChatDetails {
+    pub id: i64,
+    #[serde(flatten)]
+    pub header: ChatHeader,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// In the order they joined.
+    pub participants: Vec<Member>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Member {
+    #[serde(flatten)]
+    pub contact: Contact,
+    #[serde(with = "time::serde::rfc3339")]
+    pub joined_at: OffsetDateTime,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct NewChat {
+    /// `"group"` (a direct chat is opened only by a completed lesson).
+    pub kind: String,
+    /// 1–200 characters, not only whitespace.
+    pub title: String,
+    /// The members besides the creator: students and teachers (at most 500).
+    #[serde(default)]
+    pub participant_ids: Vec<i64>,
+    /// What the group is about, e.g. `{"type": "course", "id": 12, "title": "ЕГЭ математика"}`:
+    /// any JSON object of at most 2,000 bytes.
+    #[schema(value_type = Option<Object>)]
+    pub context: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct Rename {
+    pub title: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct NewMember {
+    pub user_id: i64,
+}
+
+fn validate_title(title: &str) -> Result<()> {
+    if title.contains('\0') {
+        return Err(AppError::BadRequest("title must not contain the NUL character (U+0000)".into()));
+    }
+    if is_blank(title) {
+        return Err(AppError::BadRequest("title must not be empty or only whitespace".into()));
+    }
+    let length = title.chars().count();
+    if length > MAX_TITLE_CHARS {
+        return Err(AppError::BadRequest(format!("title is {length} characters long; the limit is {MAX_TITLE_CHARS}")));
+    }
+    Ok(())
+}
+
+fn validate_context(context: Option<serde_json::Value>) -> Result<Option<serde_json::Value>> {
+    match context {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(context @ serde_json::Value::Object(_)) => {
+            let text = context.to_string();
+            if text.len() > MAX_CONTEXT_BYTES {
+                return Err(AppError::BadRequest(format!(
+                    "context is {} bytes of JSON; the limit is {MAX_CONTEXT_BYTES}",
+                    text.len()
+                )));
+            }
+            if text.contains("\\u0000") {
+                return Err(AppError::BadRequest("context must not contain the NUL character (U+0000)".into()));
+            }
+            Ok(Some(context))
+        }
+        Some(_) => Err(AppError::BadRequest("context must be a JSON object (or null)".into())),
+    }
+}
+
+/// 400 unless every id is a student or a teacher.
+async fn check_members(state: &AppState, ids: &[i64]) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let rows = state.db.get().await?.query("SELECT id, role FROM users WHERE id = ANY($1)", &[&ids]).await?;
+    let mut unknown: Vec<i64> =
+        ids.iter().copied().filter(|id| !rows.iter().any(|r| r.get::<_, i64>("id") == *id)).collect();
+    unknown.sort_unstable();
+    if !unknown.is_empty() {
+        return Err(AppError::BadRequest(format!("no user with id {unknown:?}")));
+    }
+    let mut admins = Vec::new();
+    for row in &rows {
+        if row.try_get::<_, Role>("role")? == Role::Admin {
+            admins.push(row.get::<_, i64>("id"));
+        }
+    }
+    if !admins.is_empty() {
+        admins.sort_unstable();
+        return Err(AppError::BadRequest(format!(
+            "users {admins:?} are admins: admins read every chat and are nobody's members"
+        )));
+    }
+    Ok(())
+}
+
+/// Chat `chat_id` with its members, as it is now.
+pub(super) async fn load(state: &AppState, chat_id: i64) -> Result<ChatDetails> {
+    let client = state.db.get().await?;
+    let sql = format!(
+        "SELECT c.id, c.created_at, {} FROM chats c LEFT JOIN messages m ON m.id = c.last_message_id WHERE c.id = $1",
+        ChatHeader::COLUMNS
+    );
+    let chat = client
+        .query_opt(&sql, &[&chat_id])
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("chat {chat_id} does not exist")))?;
+    let sql = format!(
+        "SELECT u.id, u.name, u.role, p.joined_at, {} FROM chat_participants p JOIN users u ON u.id = p.user_id
+         WHERE p.chat_id = $1 ORDER BY p.joined_position, u.id",
+        Contact::columns("u.id")
+    );
+    let participants = client
+        .query(&sql, &[&chat_id])
+        .await?
+        .iter()
+        .map(|r| {
+            let person = Person { id: r.try_get("id")?, name: r.try_get("name")?, role: r.try_get("role")? };
+            Ok(Member { contact: Contact::from_row(person, r)?, joined_at: r.try_get("joined_at")? })
+        })
+        .collect::<Result<_, tokio_postgres::Error>>()?;
+    Ok(ChatDetails {
+        id: chat.try_get("id")?,
+        header: ChatHeader::from_row(&chat)?,
+        created_at: chat.try_get("created_at")?,
+        participants,
+    })
+}
+
+/// The group `chat_id`, if `user` may manage it: 404 if there is no such chat, 403 if it is a
+/// direct chat or the user is neither its owner nor an admin.
+async fn managed(state: &AppState, chat_id: i64, user: &AuthUser, doing: &str) -> Result<()> {
+    let row = state
+        .db
+        .get()
+        .await?
+        .query_opt("SELECT kind, created_by FROM chats WHERE id = $1", &[&chat_id])
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("chat {chat_id} does not exist")))?;
+    if row.try_get::<_, ChatKind>("kind")? != ChatKind::Group {
+        return Err(AppError::Forbidden(format!(
+            "chat {chat_id} is a direct chat: its members and title never change"
+        )));
+    }
+    if !user.is_admin() && row.get::<_, Option<i64>>("created_by") != Some(user.id) {
+        return Err(AppError::Forbidden(format!("only the group's owner or an admin can {doing}")));
+    }
+    Ok(())
+}
+
+/// Creates a group: a teacher's (who becomes its first member and owner) or an admin's (who
+/// owns it without being a member). Students cannot (403).
+#[utoipa::path(post, path = "/api/chats", tag = "chats", request_body = NewChat,
+    responses((status = 201, body = ChatDetails), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
+pub async fn create(
+    State(state): State<AppState>,
+    user: AuthUser,
+    JsonBody(body): JsonBody<NewChat>,
+) -> Result<(StatusCode, Json<ChatDetails>)> {
+    if body.kind != "group" {
+        return Err(AppError::BadRequest(format!(
+            "kind must be \"group\" (got {:?}): a direct chat is opened by a completed lesson",
+            body.kind
+        )));
+    }
+    if user.role == Role::Student {
+        return Err(AppError::Forbidden("only teachers and admins can create groups".into()));
+    }
+    state.limits.check(Limited::Write, user.id)?;
+    validate_title(&body.title)?;
+    let context = validate_context(body.context)?;
+    let mut members: Vec<i64> = body.participant_ids.into_iter().filter(|id| *id != user.id).collect();
+    members.sort_unstable();
+    members.dedup();
+    if members.len() > MAX_GROUP_MEMBERS {
+        return Err(AppError::BadRequest(format!(
+            "a group has at most {MAX_GROUP_MEMBERS} members (got {})",
+            members.len()
+        )));
+    }
+    check_members(&state, &members).await?;
+
+    // One statement: the chat and its members appear in the log together.
+    let chat_id = {
+        let mut client = state.db.get().await?;
+        let tx = client.transaction().await?;
+        let chat_id: i64 = tx.query_one("SELECT nextval('chats_id_seq')", &[]).await?.get(0);
+        let founder = (user.role == Role::Teacher).then_some(user.id);
+        let mut events = vec![NewEvent::GroupCreated { chat_id, creator_id: user.id, title: body.title, context }];
+        events.extend(founder.into_iter().chain(members).map(|id| NewEvent::ParticipantAdded {
+            chat_id,
+            actor_id: user.id,
+            user_id: id,
+        }));
+        store::append(&*tx, &events).await?;
+        tx.commit().await?;
+        chat_id
+    };
+    Ok((StatusCode::CREATED, Json(load(&state, chat_id).await?)))
+}
+
+/// The chat with its current members: for its members and admins.
+#[utoipa::path(get, path = "/api/chats/{chat_id}", tag = "chats", params(("chat_id" = i64, Path)),
+    responses((status = 200, body = ChatDetails), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
+pub async fn details(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParam(chat_id): PathParam<i64>,
+) -> Result<Json<ChatDetails>> {
+    check_access(&state, chat_id, &user).await?;
+    Ok(Json(load(&state, chat_id).await?))
+}
+
+/// Renames a group (its owner or an admin). The same title again changes nothing.
+#[utoipa::path(patch, path = "/api/chats/{chat_id}", tag = "chats", params(("chat_id" = i64, Path)), request_body = Rename,
+    responses((status = 200, body = ChatDetails), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
+pub async fn rename(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParam(chat_id): PathParam<i64>,
+    JsonBody(body): JsonBody<Rename>,
+) -> Result<Json<ChatDetails>> {
+    state.limits.check(Limited::Write, user.id)?;
+    managed(&state, chat_id, &user, "rename it").await?;
+    validate_title(&body.title)?;
+    state.appender.append(NewEvent::ChatRenamed { chat_id, actor_id: user.id, title: body.title }).await?;
+    Ok(Json(load(&state, chat_id).await?))
+}
+
+/// Adds a member to a group (its owner or an admin): 201, or 200 if they already are one. From
+/// the moment they are added they receive the group's events, and its history from there on.
+#[utoipa::path(post, path = "/api/chats/{chat_id}/participants", tag = "chats", params(("chat_id" = i64, Path)),
+    request_body = NewMember,
+    responses((status = 201, body = ChatDetails), (status = 200, body = ChatDetails, description = "already a member"),
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
+pub async fn add(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParam(chat_id): PathParam<i64>,
+    JsonBody(body): JsonBody<NewMember>,
+) -> Result<(StatusCode, Json<ChatDetails>)> {
+    state.limits.check(Limited::Write, user.id)?;
+    managed(&state, chat_id, &user, "add members").await?;
+    check_members(&state, &[body.user_id]).await?;
+    let count: i64 = state
+        .db
+        .get()
+        .await?
+        .query_one("SELECT count(*) FROM chat_participants WHERE chat_id = $1", &[&chat_id])
+        .await?
+        .get(0);
+    if count as usize >= MAX_GROUP_MEMBERS {
+        return Err(AppError::Conflict(format!("the group has its maximum of {MAX_GROUP_MEMBERS} members")));
+    }
+    let added =
+        state.appender.append(NewEvent::ParticipantAdded { chat_id, actor_id: user.id, user_id: body.user_id }).await?;
+    let status = if added.is_some() { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(load(&state, chat_id).await?)))
+}
+
+/// Removes a member from a group: the owner or an admin removes anyone, a member removes
+/// themself (leaves). The removed member's streams get the `participant_removed` event and
+/// nothing of the group after it; history and sending answer 403 from then on, on every
+/// replica. 404 if they are not a member.
+#[utoipa::path(delete, path = "/api/chats/{chat_id}/participants/{user_id}", tag = "chats",
+    params(("chat_id" = i64, Path), ("user_id" = i64, Path)),
+    responses((status = 204, description = "removed"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id, member = member))]
+pub async fn remove(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParam((chat_id, member)): PathParam<(i64, i64)>,
+) -> Result<StatusCode> {
+    state.limits.check(Limited::Write, user.id)?;
+    if member == user.id {
+        check_access(&state, chat_id, &user).await?;
+    } else {
+        managed(&state, chat_id, &user, "remove members").await?;
+    }
+    let is_member = state
+        .db
+        .get()
+        .await?
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM chat_participants WHERE chat_id = $1 AND user_id = $2)",
+            &[&chat_id, &member],
+        )
+        .await?
+        .get::<_, bool>(0);
+    if !is_member {
+        return Err(AppError::NotFound(format!("user {member} is not a member of chat {chat_id}")));
+    }
+    state.appender.append(NewEvent::ParticipantRemoved { chat_id, actor_id: user.id, user_id: member }).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
