@@ -222,9 +222,13 @@ pub async fn create(
     state.limits.check(Limited::Write, user.id)?;
     validate_title(&body.title)?;
     let context = validate_context(body.context)?;
-    let mut members: Vec<i64> = body.participant_ids.into_iter().filter(|id| *id != user.id).collect();
-    members.sort_unstable();
-    members.dedup();
+    // In the order given, each once; the creator is added first anyway.
+    let mut members: Vec<i64> = Vec::with_capacity(body.participant_ids.len());
+    for id in body.participant_ids {
+        if id != user.id && !members.contains(&id) {
+            members.push(id);
+        }
+    }
     if members.len() > MAX_GROUP_MEMBERS {
         return Err(AppError::BadRequest(format!(
             "a group has at most {MAX_GROUP_MEMBERS} members (got {})",

@@ -12,6 +12,7 @@ mod deploy;
 mod direct;
 mod edits;
 mod event_log;
+mod groups;
 mod house;
 mod idempotency;
 mod lessons;
