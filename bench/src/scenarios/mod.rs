@@ -27,12 +27,35 @@ pub struct Cluster {
     pub urls: Vec<String>,
 }
 
+/// Refuses a server binary older than the server's sources (`cargo run -p tutorchat-bench`
+/// builds the benchmark, not the server): measuring yesterday's server by mistake is worse
+/// than not measuring.
+fn stale_against_sources(binary: &std::path::Path) -> anyhow::Result<()> {
+    let built = std::fs::metadata(binary)?.modified()?;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut pending = vec![root.join("src"), root.join("sql"), root.join("Cargo.toml")];
+    while let Some(path) = pending.pop() {
+        let Ok(meta) = std::fs::metadata(&path) else { continue };
+        if meta.is_dir() {
+            pending.extend(std::fs::read_dir(&path)?.filter_map(|e| e.ok().map(|e| e.path())));
+        } else if meta.modified()? > built {
+            anyhow::bail!(
+                "{} is older than {}: build the server first (cargo build --release --workspace)",
+                binary.display(),
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 impl Cluster {
     pub async fn start(replicas: usize, env: &[(&str, &str)]) -> anyhow::Result<Self> {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let exe = std::env::current_exe()?;
         let binary = exe.with_file_name("tutorchat");
         anyhow::ensure!(binary.is_file(), "{} not found: build it (cargo build --release)", binary.display());
+        stale_against_sources(&binary)?;
         let mut vars: Vec<(String, String)> = vec![
             ("JWT_SECRET".into(), SECRET.into()),
             ("RUST_LOG".into(), "warn".into()),

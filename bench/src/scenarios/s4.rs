@@ -46,12 +46,33 @@ pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<S4> {
          INSERT INTO users (email, name, role) SELECT 'bench-student-' || g, 'Student ' || g, 'student' FROM generate_series(1, {chats}) g;"
     ))
     .await?;
-    // Student g learns with teacher g mod teachers: every teacher has chats / teachers chats.
+    // Every teacher has chats / teachers chats of mixed kinds: four in five direct (student g
+    // learns with teacher g mod teachers, for g not a multiple of 5), one in five a group of the
+    // teacher and five students, about one of twenty courses.
     sql.batch_execute(&format!(
         "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status)
          SELECT t.id, s.id, now(), 'completed' FROM generate_series(1, {chats}) g
          JOIN users s ON s.email = 'bench-student-' || g
-         JOIN users t ON t.email = 'bench-teacher-' || (g % {teachers} + 1)"
+         JOIN users t ON t.email = 'bench-teacher-' || (g % {teachers} + 1)
+         WHERE g % 5 <> 0;
+         INSERT INTO events (chat_id, actor_id, type, payload)
+         SELECT nextval('chats_id_seq'), t.id, 'chat_created',
+                jsonb_build_object('kind', 'group', 'title', 'Group ' || g,
+                                   'context', jsonb_build_object('type', 'course', 'id', g % 20, 'title', 'Course ' || g % 20))
+         FROM generate_series(1, {chats} / 5) g
+         JOIN users t ON t.email = 'bench-teacher-' || (g % {teachers} + 1)
+         ORDER BY g;
+         INSERT INTO events (chat_id, actor_id, type, payload)
+         SELECT c.id, c.created_by, 'participant_added', jsonb_build_object('user_id', m.user_id)
+         FROM chats c
+         CROSS JOIN LATERAL (
+             SELECT c.created_by AS user_id, 0 AS k
+             UNION ALL
+             SELECT s.id, k FROM generate_series(1, 5) k
+             JOIN users s ON s.email = 'bench-student-' || ((c.id * 5 + k) % {chats} + 1)
+         ) m
+         WHERE c.kind = 'group'
+         ORDER BY c.id, m.k;"
     ))
     .await?;
     let (low, high): (i64, i64) = {
@@ -64,7 +85,8 @@ pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<S4> {
         // Through the log's own triggers, as the application would: positions, ids, projections.
         sql.execute(
             "INSERT INTO events (chat_id, actor_id, type, payload)
-             SELECT c.id, CASE WHEN g % 2 = 0 THEN c.student_id ELSE c.teacher_id END, 'message_created',
+             SELECT c.id, CASE WHEN c.kind = 'group' THEN c.created_by
+                               WHEN g % 2 = 0 THEN c.student_id ELSE c.teacher_id END, 'message_created',
                     jsonb_build_object('content', 'Message ' || g || ' of a long conversation about homework')
              FROM chats c CROSS JOIN generate_series(1, $3::bigint) g
              WHERE c.id BETWEEN $1 AND $2 ORDER BY c.id, g",
@@ -81,10 +103,11 @@ pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<S4> {
     let messages: i64 = sql.query_one("SELECT count(*) FROM messages", &[]).await?.get(0);
     eprintln!("S4 seeded {messages} messages in {chats} chats in {seed_seconds:.0} s");
 
-    // History pages deep in random chats, as the chat's student.
+    // History pages deep in random chats, as a student of the chat.
     let samples = sql
         .query(
-            "SELECT c.id, c.student_id, (SELECT id FROM messages m WHERE m.chat_id = c.id ORDER BY id OFFSET $1 LIMIT 1)
+            "SELECT c.id, (SELECT max(p.user_id) FROM chat_participants p WHERE p.chat_id = c.id),
+                    (SELECT id FROM messages m WHERE m.chat_id = c.id ORDER BY id OFFSET $1 LIMIT 1)
              FROM chats c ORDER BY random() LIMIT 500",
             &[&(per_chat / 5)], // a fifth of the way into the chat: four fifths of it are newer
         )
