@@ -50,6 +50,14 @@ struct Reset<'a> {
 /// - `messages_read`: a `MessagesReadEvent` (a participant's read marker moved; the reader's
 ///   own other tabs get it too)
 /// - `chat_created`: `{"chat": ChatSummary}` for its participants, `{"chat": AdminChat}` for admins
+///   (a group's goes to admins only: its members follow as `participant_added`)
+/// - `participant_added`: a `ParticipantAddedEvent`, to the group's members, the new one included
+/// - `participant_removed`: a `ParticipantRemovedEvent`, to the group's members, the removed one
+///   included (who then gets nothing more of the group)
+/// - `chat_renamed`: a `ChatRenamedEvent`
+///
+/// A group member gets its events from the one that added them through the one that removed
+/// them, live and on resume alike.
 ///
 /// and, without an id (ephemeral: not in the log, never replayed, never moving `Last-Event-ID`):
 ///
