@@ -23,6 +23,20 @@
 --
 -- Direct chats (the lesson pairs) keep their rules: created only by the lesson trigger,
 -- members fixed, no membership events.
+--
+-- And a chat's last activity as a log position, for chat lists paged by activity:
+--
+--   chats.active_position  the position of the chat's newest message_created (deleted or not),
+--                          or of its chat_created while it has none
+--   chats.active_at        that event's time
+--
+-- A page of a chat list is ordered by (active_position DESC, id DESC) and its cursor carries the
+-- log head of the first page: later pages rank every chat by its activity as of that head, so a
+-- chat that gets a message while someone pages moves neither into a page they already have nor
+-- out of one they have not reached (see src/api/chats.rs). A deletion does not move a chat:
+-- writing is activity, removing is not, and positions only grow. Kept by the statement trigger
+-- that already updates each chat once per INSERT statement (events_count_messages): two more
+-- columns in the same row update and no new index, so the update stays HOT.
 
 ALTER TABLE events DROP CONSTRAINT events_type_check;
 ALTER TABLE events ADD CONSTRAINT events_type_check
@@ -34,7 +48,15 @@ ALTER TABLE chats
     ADD COLUMN kind       text NOT NULL DEFAULT 'direct' CONSTRAINT chats_kind CHECK (kind IN ('direct', 'group')),
     ADD COLUMN title      text,
     ADD COLUMN context    jsonb,
-    ADD COLUMN created_by bigint REFERENCES users (id);
+    ADD COLUMN created_by bigint REFERENCES users (id),
+    ADD COLUMN active_position bigint,
+    ADD COLUMN active_at timestamptz;
+
+UPDATE chats c SET active_position = x.position, active_at = x.created_at
+FROM (SELECT DISTINCT ON (chat_id) chat_id, position, created_at FROM events
+      WHERE type IN ('chat_created', 'message_created') ORDER BY chat_id, position DESC) x
+WHERE x.chat_id = c.id;
+ALTER TABLE chats ALTER COLUMN active_position SET NOT NULL, ALTER COLUMN active_at SET NOT NULL;
 
 ALTER TABLE chat_participants ADD COLUMN joined_position bigint;
 UPDATE chat_participants p SET joined_position = e.position
@@ -70,11 +92,12 @@ BEGIN
     CASE e.type
     WHEN 'chat_created' THEN
         IF e.payload ->> 'kind' = 'group' THEN
-            INSERT INTO chats (id, kind, title, context, created_by, created_at)
-            VALUES (e.chat_id, 'group', e.payload ->> 'title', e.payload -> 'context', e.actor_id, e.created_at);
+            INSERT INTO chats (id, kind, title, context, created_by, created_at, active_position, active_at)
+            VALUES (e.chat_id, 'group', e.payload ->> 'title', e.payload -> 'context', e.actor_id, e.created_at,
+                    e.position, e.created_at);
         ELSE
-            INSERT INTO chats (id, student_id, teacher_id, created_at)
-            VALUES (e.chat_id, student, teacher, e.created_at);
+            INSERT INTO chats (id, student_id, teacher_id, created_at, active_position, active_at)
+            VALUES (e.chat_id, student, teacher, e.created_at, e.position, e.created_at);
             INSERT INTO chat_participants (chat_id, user_id, role, joined_at, joined_position)
             VALUES (e.chat_id, teacher, 'teacher', e.created_at, e.position),
                    (e.chat_id, student, 'student', e.created_at, e.position);
@@ -319,6 +342,58 @@ $$;
 -- CREATE OR REPLACE resets a function's attributes: the rights V6 gave it, again.
 ALTER FUNCTION events_before_insert() SECURITY DEFINER SET search_path = public, pg_temp;
 
+-- As in V7, plus each chat's activity from the messages the statement created.
+CREATE OR REPLACE FUNCTION events_count_messages() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    reads boolean := EXISTS (SELECT 1 FROM appended WHERE type = 'chat_read');
+BEGIN
+    WITH changes AS (
+        SELECT a.chat_id, CASE a.type WHEN 'message_created' THEN 1 ELSE -1 END AS sign,
+               CASE a.type WHEN 'message_created' THEN a.position END AS created_position,
+               a.created_at
+        FROM appended a WHERE a.type IN ('message_created', 'message_deleted')
+    )
+    UPDATE chats c
+    SET message_count = c.message_count + d.delta,
+        last_message_id = (SELECT max(m.id) FROM messages m WHERE m.chat_id = c.id AND NOT m.is_deleted),
+        active_position = greatest(c.active_position, d.newest),
+        active_at = CASE WHEN d.newest > c.active_position THEN d.newest_at ELSE c.active_at END
+    FROM (SELECT chat_id, sum(sign) AS delta, max(created_position) AS newest,
+                 max(created_at) FILTER (WHERE created_position IS NOT NULL) AS newest_at
+          FROM changes GROUP BY chat_id) d
+    WHERE c.id = d.chat_id;
+
+    -- A deletion's actor is the message's sender: only the author may delete (the BEFORE trigger).
+    WITH changes AS (
+        SELECT a.chat_id, (a.payload ->> 'message_id')::bigint AS message_id, a.actor_id AS sender_id,
+               CASE a.type WHEN 'message_created' THEN 1 ELSE -1 END AS sign
+        FROM appended a WHERE a.type IN ('message_created', 'message_deleted')
+    )
+    UPDATE chat_participants p
+    SET unread_count = p.unread_count + d.delta
+    FROM (SELECT r.id, sum(x.sign) AS delta
+          FROM changes x
+          JOIN chat_participants r ON r.chat_id = x.chat_id AND r.user_id <> x.sender_id
+                                  AND x.message_id > r.last_read_message_id
+          WHERE NOT (reads AND EXISTS (SELECT 1 FROM appended a WHERE a.type = 'chat_read'
+                                       AND a.chat_id = r.chat_id AND a.actor_id = r.user_id))
+          GROUP BY r.id) d
+    WHERE p.id = d.id AND d.delta <> 0;
+
+    IF reads THEN
+        UPDATE chat_participants p
+        SET unread_count = (SELECT count(*) FROM messages m
+                            WHERE m.chat_id = p.chat_id AND NOT m.is_deleted
+                              AND m.id > p.last_read_message_id AND m.sender_id <> p.user_id)
+        FROM (SELECT DISTINCT a.chat_id, a.actor_id FROM appended a WHERE a.type = 'chat_read') r
+        WHERE p.chat_id = r.chat_id AND p.user_id = r.actor_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+ALTER FUNCTION events_count_messages() SECURITY DEFINER SET search_path = public, pg_temp;
+
 -- Every event of a chat in log order, as V7, plus groups: `content` describes a creation,
 -- a join, a leave or removal and a rename; `member_id` is whom a membership event is about.
 DROP FUNCTION audit_chat_timeline(bigint);
@@ -390,7 +465,7 @@ LANGUAGE sql STABLE AS $$
     ORDER BY l.position, l.user_id
 $$;
 
--- As in V7, plus groups: chats' kind, title, context and creator; chat_participants as the
+-- As in V7, plus groups: chats' kind, title, context, creator and activity; chat_participants as the
 -- current members (with the position they joined at, and a marker that starts at the chat's
 -- newest message when they joined); chat_memberships' intervals.
 CREATE OR REPLACE FUNCTION audit_replay()
@@ -431,11 +506,14 @@ BEGIN
            v.last_message_id, coalesce(v.message_count, 0) AS message_count,
            coalesce(e.payload ->> 'kind', 'direct') AS kind,
            coalesce(t.title, e.payload ->> 'title') AS title, e.payload -> 'context' AS context,
-           e.actor_id AS created_by
+           e.actor_id AS created_by, coalesce(w.position, e.position) AS active_position,
+           coalesce(w.created_at, e.created_at) AS active_at
     FROM events e
     LEFT JOIN (SELECT m.chat_id, max(m.id) AS last_message_id, count(*) AS message_count
                FROM replay_messages m WHERE NOT m.is_deleted GROUP BY m.chat_id) v ON v.chat_id = e.chat_id
     LEFT JOIN titles t ON t.chat_id = e.chat_id
+    LEFT JOIN (SELECT DISTINCT ON (m.chat_id) m.chat_id, m.position, m.created_at
+               FROM replay_messages m ORDER BY m.chat_id, m.position DESC) w ON w.chat_id = e.chat_id
     WHERE e.type = 'chat_created';
 
     -- Every membership interval: a join (a direct chat's opening, or participant_added) up to
@@ -495,7 +573,7 @@ BEGIN
     ), live (projection, row_key, body) AS (
         SELECT 'chats', l.id::text, to_jsonb(l)
         FROM (SELECT id, student_id, teacher_id, created_at, last_message_id, message_count,
-                     kind, title, context, created_by FROM chats) l
+                     kind, title, context, created_by, active_position, active_at FROM chats) l
         UNION ALL
         SELECT 'chat_participants', l.chat_id || '/' || l.user_id, to_jsonb(l)
         FROM (SELECT chat_id, user_id, role::text, joined_at, joined_position, last_read_message_id, unread_count

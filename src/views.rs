@@ -69,7 +69,8 @@ pub struct ChatHeader {
     pub context: Option<serde_json::Value>,
     /// Who created a group (null for a direct chat: the lesson trigger opened it).
     pub created_by: Option<i64>,
-    /// Last activity: the newest message's time, or the chat's creation.
+    /// Last activity: when the newest message was written (deleted or not), or the chat
+    /// opened. Chat lists are ordered by it.
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
     /// Current members (2 in a direct chat).
@@ -77,10 +78,8 @@ pub struct ChatHeader {
 }
 
 impl ChatHeader {
-    /// The columns [`ChatHeader::from_row`] reads, for a statement that names the chat `c` and
-    /// its newest message `m` (or NULLs).
-    pub const COLUMNS: &str = "c.kind, c.title, c.context, c.created_by,
-        coalesce(m.created_at, c.created_at) AS updated_at,
+    /// The columns [`ChatHeader::from_row`] reads, for a statement that names the chat `c`.
+    pub const COLUMNS: &str = "c.kind, c.title, c.context, c.created_by, c.active_at AS updated_at,
         CASE WHEN c.kind = 'direct' THEN 2
              ELSE (SELECT count(*) FROM chat_participants n WHERE n.chat_id = c.id) END AS participants_count";
 

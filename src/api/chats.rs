@@ -1,4 +1,5 @@
-//! Chat lists: a participant's own chats, and every chat for admins.
+//! Chat lists: a participant's own chats, and every chat for admins, a page at a time, ordered
+//! by last activity, with search by name or title and a kind filter.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -6,79 +7,237 @@ use std::sync::LazyLock;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Snapshot;
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
+use crate::extract::QueryParams;
 use crate::log::store;
-use crate::views::{AdminChat, ChatHeader, ChatSummary, Contact, LastMessage, Person};
+use crate::views::{AdminChat, ChatHeader, ChatKind, ChatSummary, Contact, LastMessage, Person};
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/chats", get(list_chats)).route("/api/admin/chats", get(list_all_chats))
 }
 
+/// Chats per page unless `limit` says otherwise, and at most.
+pub const DEFAULT_PAGE: i64 = 100;
+pub const MAX_PAGE: i64 = 500;
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ChatList {
     pub chats: Vec<ChatSummary>,
+    /// Pass as `cursor` for the next page; null on the last one.
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AdminChatList {
     pub chats: Vec<AdminChat>,
+    /// Pass as `cursor` for the next page; null on the last one.
+    pub next_cursor: Option<String>,
 }
 
-/// A participant's chats ($1: the user), most recent activity first, with the log head (see
-/// [`store::with_head`]). The last message and the unread count are read models kept by the
-/// events trigger (`sql/V4__chat_read_models.sql`): one row each per chat, nothing counted
-/// here. A direct chat names the other participant; a group its member count and its last
-/// message's sender. A member never sees a last message from before they joined. Public so
-/// that the benchmark can `EXPLAIN` exactly this statement.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// 1–500, default 100.
+    pub limit: Option<i64>,
+    /// The previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// Only chats whose group title or direct partner's name (any member's, for admins)
+    /// contains this, ignoring case (Cyrillic included): 1–100 characters.
+    pub q: Option<String>,
+    /// Only `direct` or only `group` chats.
+    pub kind: Option<ChatKind>,
+}
+
+/// Where a page ends: the first page's log head (later pages rank chats by their activity as of
+/// it), and the last chat's activity position and id. Sent as `head.active.id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Cursor {
+    head: i64,
+    active: i64,
+    id: i64,
+}
+
+impl Cursor {
+    /// Before every chat, at any head.
+    const START: Cursor = Cursor { head: i64::MAX, active: i64::MAX, id: i64::MAX };
+
+    fn parse(text: &str) -> Result<Self> {
+        let bad = || AppError::BadRequest(format!("cursor {text:?} is not a next_cursor this API gave out"));
+        let mut parts = text.split('.').map(|p| p.parse::<i64>().map_err(|_| bad()));
+        let (Some(head), Some(active), Some(id), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        let cursor = Cursor { head: head?, active: active?, id: id? };
+        if cursor.head < 0 || cursor.active < 0 || cursor.active > cursor.head || cursor.id < 0 {
+            return Err(bad());
+        }
+        Ok(cursor)
+    }
+}
+
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.head, self.active, self.id)
+    }
+}
+
+/// A page request, validated: its parameters as the list statements take them.
+struct Page {
+    cursor: Cursor,
+    limit: i64,
+    kind: Option<ChatKind>,
+    /// A `LIKE` pattern of the lower-cased search text, or NULL.
+    pattern: Option<String>,
+}
+
+impl Page {
+    fn from_query(query: ListQuery) -> Result<Self> {
+        let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(AppError::BadRequest(format!("limit must be between 1 and {MAX_PAGE} (got {limit})")));
+        }
+        let cursor = query.cursor.as_deref().map(Cursor::parse).transpose()?.unwrap_or(Cursor::START);
+        let pattern = match query.q.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(q) if q.contains('\0') => {
+                return Err(AppError::BadRequest("q must not contain the NUL character (U+0000)".into()));
+            }
+            Some(q) if q.chars().count() > 100 => {
+                return Err(AppError::BadRequest("q is longer than 100 characters".into()));
+            }
+            Some(q) => {
+                let escaped = q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                Some(format!("%{escaped}%"))
+            }
+        };
+        Ok(Self { cursor, limit, kind: query.kind, pattern })
+    }
+
+    /// The next page's cursor, if this one is full (`rows` holds one row more than the page).
+    fn next(&self, head: i64, rows: &mut Vec<tokio_postgres::Row>) -> Option<String> {
+        if rows.len() as i64 <= self.limit {
+            return None;
+        }
+        rows.truncate(self.limit as usize);
+        let last = rows.last()?;
+        let head = head.min(self.cursor.head);
+        Some(Cursor { head, active: last.get("active"), id: last.get("id") }.to_string())
+    }
+}
+
+/// Lower-cased for `LIKE` with the search pattern, the same way for every database locale.
+fn folded(column: &str) -> String {
+    format!(r#"lower({column} COLLATE "und-x-icu")"#)
+}
+
+/// A page of a participant's chats ($1: the user; $2–$4: the cursor's head, activity and id;
+/// $5: the kind or NULL; $6: the search pattern or NULL; $7: the page size plus one), most
+/// recent activity first, with the log head (see [`store::with_head`]). The page's chats are
+/// chosen first, from the user's participant rows and the chats' activity; only they are then
+/// joined to their last message, partner and presence. The last message and the unread count
+/// are read models kept by the events trigger (`sql/V4__chat_read_models.sql`). A direct chat
+/// names the other participant; a group its member count and its last message's sender. A
+/// member never sees a last message from before they joined. Public so that the benchmark can
+/// `EXPLAIN` exactly this statement.
 pub static CHAT_LIST_SQL: LazyLock<String> = LazyLock::new(|| {
     store::with_head(
         &format!(
-            "SELECT c.id, {}, o.user_id AS other_id, u.name AS other_name, u.role AS other_role, {},
+            "WITH page AS (
+                SELECT c.id, x.active FROM chat_participants me
+                JOIN chats c ON c.id = me.chat_id
+                CROSS JOIN LATERAL (SELECT {active} AS active) x
+                WHERE me.user_id = $1 AND me.joined_position <= $2 AND x.active IS NOT NULL
+                  AND (x.active, c.id) < ($3, $4)
+                  AND ($5::text IS NULL OR c.kind = $5)
+                  AND ($6::text IS NULL OR {title} LIKE $6 OR (c.kind = 'direct' AND EXISTS (
+                      SELECT 1 FROM chat_participants s JOIN users su ON su.id = s.user_id
+                      WHERE s.chat_id = c.id AND s.user_id <> $1 AND {name} LIKE $6)))
+                ORDER BY x.active DESC, c.id DESC LIMIT $7)
+            SELECT c.id, page.active, {}, o.user_id AS other_id, u.name AS other_name, u.role AS other_role, {},
                 m.id AS last_id, m.sender_id AS last_sender_id, m.content AS last_content,
                 m.created_at AS last_at,
                 CASE WHEN c.kind <> 'direct' THEN (SELECT s.name FROM users s WHERE s.id = m.sender_id) END
                     AS last_sender_name,
-                me.unread_count AS unread, me.last_read_message_id AS last_read,
-                coalesce(m.created_at, c.created_at) AS active_at
-         FROM chat_participants me
-         JOIN chats c ON c.id = me.chat_id
+                me.unread_count AS unread, me.last_read_message_id AS last_read
+         FROM page
+         JOIN chats c ON c.id = page.id
+         JOIN chat_participants me ON me.chat_id = c.id AND me.user_id = $1
          LEFT JOIN chat_participants o ON c.kind = 'direct' AND o.chat_id = c.id AND o.user_id <> me.user_id
          LEFT JOIN users u ON u.id = o.user_id
-         LEFT JOIN messages m ON m.id = c.last_message_id AND m.position >= me.joined_position
-         WHERE me.user_id = $1",
+         LEFT JOIN messages m ON m.id = c.last_message_id AND m.position >= me.joined_position",
             ChatHeader::COLUMNS,
-            Contact::columns("o.user_id")
+            Contact::columns("o.user_id"),
+            active = store::activity_as_of("c", "$2"),
+            title = folded("c.title"),
+            name = folded("su.name"),
         ),
-        "d.active_at DESC, d.id DESC",
+        "d.active DESC, d.id DESC",
     )
 });
 
-/// Every chat with its activity, most recent first, with the log head (admins).
+/// A page of every chat, as [`CHAT_LIST_SQL`] without a user ($1 is unused and NULL): the
+/// search matches a group's title or any member's name.
 static ADMIN_CHAT_LIST_SQL: LazyLock<String> = LazyLock::new(|| {
     store::with_head(
         &format!(
-            "SELECT c.id, {}, c.message_count AS messages_count, m.created_at AS last_message_at,
-                coalesce(m.created_at, c.created_at) AS active_at
-         FROM chats c LEFT JOIN messages m ON m.id = c.last_message_id",
-            ChatHeader::COLUMNS
+            "WITH page AS (
+                SELECT c.id, x.active FROM chats c
+                CROSS JOIN LATERAL (SELECT {active} AS active) x
+                WHERE $1::bigint IS NULL AND x.active IS NOT NULL
+                  AND (x.active, c.id) < ($3, $4)
+                  AND ($5::text IS NULL OR c.kind = $5)
+                  AND ($6::text IS NULL OR {title} LIKE $6 OR EXISTS (
+                      SELECT 1 FROM chat_participants s JOIN users su ON su.id = s.user_id
+                      WHERE s.chat_id = c.id AND {name} LIKE $6))
+                ORDER BY x.active DESC, c.id DESC LIMIT $7)
+            SELECT c.id, page.active, {}, c.message_count AS messages_count, m.created_at AS last_message_at
+            FROM page JOIN chats c ON c.id = page.id LEFT JOIN messages m ON m.id = c.last_message_id",
+            ChatHeader::COLUMNS,
+            active = store::activity_as_of("c", "$2"),
+            title = folded("c.title"),
+            name = folded("su.name"),
         ),
-        "d.active_at DESC, d.id DESC",
+        "d.active DESC, d.id DESC",
     )
 });
 
-/// The caller's chats: for a direct chat the other participant, for a group its title and
-/// member count; the last message and unread count of each.
-#[utoipa::path(get, path = "/api/chats", tag = "chats",
-    responses((status = 200, body = ChatList), (status = 401, body = ErrorBody)))]
-#[tracing::instrument(skip_all, fields(user_id = user.id))]
-pub async fn list_chats(State(state): State<AppState>, user: AuthUser) -> Result<Snapshot<ChatList>> {
+/// Runs a chat-list statement for `user` (None: every chat) and `page`; returns the head, the
+/// page's rows and the next cursor.
+async fn list(
+    state: &AppState,
+    sql: &str,
+    user: Option<i64>,
+    page: &Page,
+) -> Result<(i64, Vec<tokio_postgres::Row>, Option<String>)> {
     let client = state.db.get().await?;
-    let (position, rows) = store::snapshot(&client, &CHAT_LIST_SQL, &[&user.id]).await?;
+    let Cursor { head, active, id } = page.cursor;
+    let kind = page.kind.map(ChatKind::as_str);
+    let (position, mut rows) =
+        store::snapshot(&client, sql, &[&user, &head, &active, &id, &kind, &page.pattern, &(page.limit + 1)]).await?;
+    let next = page.next(position, &mut rows);
+    Ok((position, rows, next))
+}
+
+/// The caller's chats, most recent activity first, a page at a time: for a direct chat the
+/// other participant, for a group its title and member count; the last message and unread
+/// count of each. Paging is stable: a chat that gets a message meanwhile is neither repeated
+/// nor skipped (later pages rank chats as of the first page's log position; the event stream
+/// brings what happened since). Without `limit`, the first 100.
+#[utoipa::path(get, path = "/api/chats", tag = "chats", params(ListQuery),
+    responses((status = 200, body = ChatList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
+pub async fn list_chats(
+    State(state): State<AppState>,
+    user: AuthUser,
+    QueryParams(query): QueryParams<ListQuery>,
+) -> Result<Snapshot<ChatList>> {
+    let page = Page::from_query(query)?;
+    let (position, rows, next_cursor) = list(&state, &CHAT_LIST_SQL, Some(user.id), &page).await?;
     let chats = rows
         .into_iter()
         .map(|r| {
@@ -107,24 +266,33 @@ pub async fn list_chats(State(state): State<AppState>, user: AuthUser) -> Result
             })
         })
         .collect::<Result<_, tokio_postgres::Error>>()?;
-    Ok(Snapshot(position, ChatList { chats }))
+    Ok(Snapshot(position, ChatList { chats, next_cursor }))
 }
 
 /// Every chat with its current members, message count and last activity (admins only).
-#[utoipa::path(get, path = "/api/admin/chats", tag = "chats",
-    responses((status = 200, body = AdminChatList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/admin/chats", tag = "chats", params(ListQuery),
+    responses((status = 200, body = AdminChatList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
-pub async fn list_all_chats(State(state): State<AppState>, user: AuthUser) -> Result<Snapshot<AdminChatList>> {
+pub async fn list_all_chats(
+    State(state): State<AppState>,
+    user: AuthUser,
+    QueryParams(query): QueryParams<ListQuery>,
+) -> Result<Snapshot<AdminChatList>> {
     if !user.is_admin() {
         return Err(AppError::Forbidden("only admins can list every chat".into()));
     }
-    let client = state.db.get().await?;
-    let (position, chats) = store::snapshot(&client, &ADMIN_CHAT_LIST_SQL, &[]).await?;
-    let people = client
+    let page = Page::from_query(query)?;
+    let (position, chats, next_cursor) = list(&state, &ADMIN_CHAT_LIST_SQL, None, &page).await?;
+    let ids: Vec<i64> = chats.iter().map(|r| r.get("id")).collect();
+    let people = state
+        .db
+        .get()
+        .await?
         .query(
             "SELECT p.chat_id, u.id, u.name, u.role FROM chat_participants p
-             JOIN users u ON u.id = p.user_id ORDER BY p.chat_id, p.role, u.id",
-            &[],
+             JOIN users u ON u.id = p.user_id WHERE p.chat_id = ANY($1) ORDER BY p.chat_id, p.role, u.id",
+            &[&ids],
         )
         .await?;
     let mut by_chat: HashMap<i64, Vec<Person>> = HashMap::new();
@@ -148,5 +316,5 @@ pub async fn list_all_chats(State(state): State<AppState>, user: AuthUser) -> Re
             })
         })
         .collect::<Result<_, tokio_postgres::Error>>()?;
-    Ok(Snapshot(position, AdminChatList { chats }))
+    Ok(Snapshot(position, AdminChatList { chats, next_cursor }))
 }

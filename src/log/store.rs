@@ -195,6 +195,18 @@ pub async fn routing(client: &mut tokio_postgres::Client) -> anyhow::Result<Rout
     })
 }
 
+/// An SQL expression: chat `chat`'s activity (`chats.active_position`) as of log head `head`
+/// (both SQL): its own, unless that is newer, then the position of its newest message (or its
+/// opening) at or before `head`; NULL for a chat that did not exist yet. Most chats take the
+/// first branch; the second reads a few entries of `idx_events_chat_position`.
+pub fn activity_as_of(chat: &str, head: &str) -> String {
+    format!(
+        "CASE WHEN {chat}.active_position <= {head} THEN {chat}.active_position
+              ELSE (SELECT max(e.position) FROM events e WHERE e.chat_id = {chat}.id AND e.position <= {head}
+                    AND e.type IN ('chat_created', 'message_created')) END"
+    )
+}
+
 /// A read-model statement that also answers with the log head: `inner` (whose rows are
 /// aliased `d`) left-joined to the head as column `head`, ordered by `order_by`. Both come
 /// from one snapshot in one round trip, so the data is at least as recent as the head.

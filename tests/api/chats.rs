@@ -211,3 +211,144 @@ async fn the_built_client_is_served_outside_api_with_spa_fallback() {
     assert_eq!(status, 404);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Every page of `path` (which has `?…limit=`), following `next_cursor`; the ids per page.
+async fn pages(app: &TestApp, user: &crate::helpers::User, path: &str) -> Vec<Vec<i64>> {
+    let mut pages = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            None => path.to_owned(),
+            Some(c) => format!("{path}&cursor={c}"),
+        };
+        let (status, body) = status_and_json(app.get(&url, user).send().await.expect("GET")).await;
+        assert_eq!(status, 200, "{url}: {body}");
+        pages.push(body["chats"].as_array().expect("chats").iter().map(|c| c["id"].as_i64().expect("id")).collect());
+        cursor = body["next_cursor"].as_str().map(str::to_owned);
+        if cursor.is_none() {
+            return pages;
+        }
+        assert!(pages.len() < 100, "paging does not end");
+    }
+}
+
+#[tokio::test]
+async fn a_chat_list_pages_by_activity_and_a_chat_that_moves_meanwhile_is_neither_repeated_nor_skipped() {
+    let app = TestApp::spawn().await;
+    let teacher = app.user("teacher", "T").await;
+    let mut chats = Vec::new();
+    for i in 0..7 {
+        let student = app.user("student", &format!("S{i}")).await;
+        let chat = app.chat(&teacher, &student).await;
+        app.send(&student, chat, "hello").await;
+        chats.push((chat, student));
+    }
+    // Newest activity first: the last chat written in comes first.
+    let expected: Vec<i64> = chats.iter().rev().map(|(c, _)| *c).collect();
+    let all = pages(&app, &teacher, "/api/chats?limit=3").await;
+    assert_eq!(all.iter().map(Vec::len).collect::<Vec<_>>(), vec![3, 3, 1]);
+    assert_eq!(all.concat(), expected);
+
+    // Page 1, then chats on pages 1 and 3 get messages, then the rest: every chat once, in
+    // the order of the moment the first page was read.
+    let (_, first) = status_and_json(app.get("/api/chats?limit=3", &teacher).send().await.expect("GET")).await;
+    let cursor = first["next_cursor"].as_str().expect("a next page").to_owned();
+    let (oldest, oldest_student) = &chats[0];
+    app.send(oldest_student, *oldest, "I move to the top now").await;
+    let (newest, newest_student) = &chats[6];
+    app.send(newest_student, *newest, "me again").await;
+    let (_, second) =
+        status_and_json(app.get(&format!("/api/chats?limit=3&cursor={cursor}"), &teacher).send().await.expect("GET"))
+            .await;
+    let cursor = second["next_cursor"].as_str().expect("a third page").to_owned();
+    let (_, third) =
+        status_and_json(app.get(&format!("/api/chats?limit=4&cursor={cursor}"), &teacher).send().await.expect("GET"))
+            .await;
+    let ids = |page: &Value| {
+        page["chats"].as_array().expect("chats").iter().map(|c| c["id"].as_i64().expect("id")).collect::<Vec<_>>()
+    };
+    let seen = [ids(&first), ids(&second), ids(&third)].concat();
+    assert_eq!(seen, expected, "as of the first page, each chat once");
+    assert_eq!(third["next_cursor"], Value::Null);
+    // A fresh first page shows the new order.
+    let fresh = pages(&app, &teacher, "/api/chats?limit=2").await.concat();
+    assert_eq!(&fresh[..2], &[*newest, *oldest]);
+}
+
+#[tokio::test]
+async fn chat_lists_search_by_name_or_title_ignoring_case_and_filter_by_kind() {
+    let app = TestApp::spawn().await;
+    let teacher = app.user("teacher", "Иван").await;
+    let admin = app.user("admin", "Ольга").await;
+    let maria = app.user("student", "Мария Иванова").await;
+    let mark = app.user("student", "Mark 100%_done").await;
+    let direct_maria = app.chat(&teacher, &maria).await;
+    let direct_mark = app.chat(&teacher, &mark).await;
+    let body = json!({ "kind": "group", "title": "ЕГЭ Математика, 11 «Б»", "participant_ids": [maria.id] });
+    let request = app.http.post(app.url("/api/chats")).bearer_auth(&teacher.token).json(&body);
+    let (status, group) = status_and_json(request.send().await.expect("POST")).await;
+    assert_eq!(status, 201, "{group}");
+    let group = group["id"].as_i64().expect("id");
+
+    let found = |user, query: &str| {
+        let (app, url) = (&app, format!("/api/chats?limit=50&{query}"));
+        async move {
+            let (status, body) = status_and_json(app.get(&url, user).send().await.expect("GET")).await;
+            assert_eq!(status, 200, "{url}: {body}");
+            let mut ids: Vec<i64> =
+                body["chats"].as_array().expect("chats").iter().map(|c| c["id"].as_i64().expect("id")).collect();
+            ids.sort_unstable();
+            ids
+        }
+    };
+    assert_eq!(found(&teacher, "q=МАРИЯ").await, vec![direct_maria]);
+    assert_eq!(found(&teacher, "q=математика").await, vec![group]);
+    assert_eq!(found(&teacher, "q=%25_").await, vec![direct_mark], "% and _ are literal");
+    assert_eq!(found(&teacher, "q=%25").await, vec![direct_mark]);
+    assert_eq!(found(&teacher, "q=иван").await, vec![direct_maria], "the partner's name, not the caller's own");
+    assert_eq!(found(&teacher, "kind=group").await, vec![group]);
+    assert_eq!(found(&teacher, "kind=direct").await, vec![direct_maria, direct_mark]);
+    assert_eq!(found(&teacher, "kind=direct&q=егэ").await, Vec::<i64>::new());
+    assert_eq!(found(&maria, "q=егэ").await, vec![group]);
+    // Admins search every chat, by title or any member's name.
+    let (status, body) =
+        status_and_json(app.get("/api/admin/chats?q=%D0%B8%D0%B2%D0%B0%D0%BD", &admin).send().await.expect("GET"))
+            .await;
+    assert_eq!(status, 200, "{body}");
+    let mut ids: Vec<i64> =
+        body["chats"].as_array().expect("chats").iter().map(|c| c["id"].as_i64().expect("id")).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, vec![direct_maria, direct_mark, group], "Иван is in all three");
+
+    for bad in ["limit=0", "limit=501", "limit=x", "cursor=abc", "cursor=1.2", "cursor=5.9.1", "kind=inquiry"] {
+        let (status, body) =
+            status_and_json(app.get(&format!("/api/chats?{bad}"), &teacher).send().await.expect("GET")).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+    let long = "я".repeat(101);
+    let (status, _) =
+        status_and_json(app.get(&format!("/api/chats?q={long}"), &teacher).send().await.expect("GET")).await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn without_a_limit_a_chat_list_has_its_first_hundred_and_a_cursor_to_the_rest() {
+    let app = TestApp::spawn().await;
+    let teacher = app.user("teacher", "T").await;
+    app.sql
+        .batch_execute(&format!(
+            "INSERT INTO users (email, name, role) SELECT 'many' || g || '@test.school', 'S' || g, 'student'
+             FROM generate_series(1, 130) g;
+             INSERT INTO lessons (teacher_id, student_id, scheduled_at, status)
+             SELECT {}, id, now(), 'completed' FROM users WHERE email LIKE 'many%';",
+            teacher.id
+        ))
+        .await
+        .expect("130 chats");
+    let (status, body) = status_and_json(app.get("/api/chats", &teacher).send().await.expect("GET")).await;
+    assert_eq!((status, body["chats"].as_array().map(Vec::len)), (200, Some(100)));
+    let cursor = body["next_cursor"].as_str().expect("a cursor to the rest");
+    let (_, rest) =
+        status_and_json(app.get(&format!("/api/chats?cursor={cursor}"), &teacher).send().await.expect("GET")).await;
+    assert_eq!((rest["chats"].as_array().map(Vec::len), &rest["next_cursor"]), (Some(30), &Value::Null));
+}

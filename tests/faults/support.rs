@@ -341,11 +341,24 @@ impl Cluster {
     async fn assert_converged(&self, follower: &Follower) {
         let streamed = follower.chat_states();
         let admin = follower.user.id == self.admin.id;
-        let path = if admin { "/api/admin/chats" } else { "/api/chats" };
-        let response = self.http.get(format!("{}{path}", self.url)).bearer_auth(&follower.user.token).send().await;
-        let body: Value = response.expect(path).json().await.expect("JSON");
-        let chats = body["chats"].as_array().or(body.as_array()).expect("a list of chats");
-        for chat in chats {
+        let path = if admin { "/api/admin/chats?limit=500" } else { "/api/chats?limit=500" };
+        // Every page (the admin sees every chat of the run).
+        let mut chats: Vec<Value> = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let url = match &cursor {
+                Some(c) => format!("{}{path}&cursor={c}", self.url),
+                None => format!("{}{path}", self.url),
+            };
+            let response = self.http.get(url).bearer_auth(&follower.user.token).send().await;
+            let body: Value = response.expect(path).json().await.expect("JSON");
+            chats.extend(body["chats"].as_array().expect("a list of chats").iter().cloned());
+            match body["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => break,
+            }
+        }
+        for chat in &chats {
             let id = chat["id"].as_i64().expect("chat id");
             let (count, from_others, newest) = streamed.get(&id).copied().unwrap_or_default();
             if admin {

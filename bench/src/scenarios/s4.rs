@@ -25,6 +25,9 @@ pub struct S4 {
     pub history_one_client: Percentiles,
     #[serde(default)]
     pub chat_list_one_client: Percentiles,
+    /// The first page of 50 (what the web client asks for), from 4 clients.
+    #[serde(default)]
+    pub chat_list_page: Option<Percentiles>,
     /// Requests/s and CPU use of the four runs: history from 8 clients and from 1, the chat
     /// list from 4 and from 1.
     #[serde(default)]
@@ -122,12 +125,21 @@ pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<S4> {
     let history_one_client = timed_gets(&cluster.urls[0], history_requests, 1, 2).await;
     let teacher: i64 = sql.query_one("SELECT id FROM users WHERE email = 'bench-teacher-1'", &[]).await?.get(0);
     let list_requests: Vec<(String, String)> =
-        (0..300).map(|_| ("/api/chats".to_owned(), load::token(teacher))).collect();
+        (0..300).map(|_| ("/api/chats?limit=500".to_owned(), load::token(teacher))).collect();
     let chat_list = timed_gets(&cluster.urls[0], list_requests.clone(), 4, 1).await;
     let chat_list_one_client = timed_gets(&cluster.urls[0], list_requests, 1, 1).await;
+    let page_requests: Vec<(String, String)> =
+        (0..300).map(|_| ("/api/chats?limit=50".to_owned(), load::token(teacher))).collect();
+    let chat_list_page = timed_gets(&cluster.urls[0], page_requests, 4, 1).await;
     let (chat, _, before) = &samples[0];
     let history_plan = explain(sql, &tutorchat::api::HISTORY_SQL, &[chat, before, &51i64, &0i64]).await?;
-    let chat_list_plan = explain(sql, &tutorchat::api::CHAT_LIST_SQL, &[&teacher]).await?;
+    let (start, kind, pattern) = (i64::MAX, None::<&str>, None::<String>);
+    let chat_list_plan = explain(
+        sql,
+        &tutorchat::api::CHAT_LIST_SQL,
+        &[&Some(teacher), &start, &start, &start, &kind, &pattern, &501i64],
+    )
+    .await?;
     // A student with a second chat (a lesson with another teacher) resumes from position 0:
     // the replay must read their two chats' events, not walk the whole log.
     let student: i64 = sql.query_one("SELECT id FROM users WHERE email = 'bench-student-1'", &[]).await?.get(0);
@@ -151,6 +163,7 @@ pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<S4> {
         chat_list_500: chat_list.1,
         history_one_client: history_one_client.1,
         chat_list_one_client: chat_list_one_client.1,
+        chat_list_page: Some(chat_list_page.1),
         phases: vec![history.2, history_one_client.2, chat_list.2, chat_list_one_client.2],
         history_plan,
         chat_list_plan,
