@@ -38,6 +38,10 @@ pub const VARIABLES: &[&str] = &[
     "RATE_WRITES_BURST",
     "RATE_STREAM_OPENS_PER_SEC",
     "RATE_STREAM_OPENS_BURST",
+    "RATE_GUEST_WRITES_PER_MIN",
+    "RATE_INQUIRY_OPENS_PER_MIN",
+    "INQUIRY_IDLE_SECS",
+    "INQUIRY_GUEST_TTL_SECS",
     "APPEND_MODE",
     "APPEND_BATCH_MAX",
     "APPEND_LINGER_MICROS",
@@ -105,6 +109,7 @@ pub struct Config {
     pub presence: PresenceConfig,
     pub append: AppendConfig,
     pub rate: RateConfig,
+    pub inquiry: InquiryConfig,
     pub log_format: LogFormat,
     /// Also stop when standard input closes (set by `tutorchat topology` for its replicas).
     pub stop_on_eof: bool,
@@ -239,11 +244,38 @@ pub struct RateConfig {
     pub writes_burst: u32,
     pub stream_opens_per_sec: u32,
     pub stream_opens_burst: u32,
+    /// A guest's writes (messages, edits, deletions, read markers), per minute, with a burst of
+    /// as many: guests have no account to answer for them.
+    pub guest_writes_per_min: u32,
+    /// New guests (inquiry chats) per inquiry link, per minute, with a burst of as many.
+    pub inquiry_opens_per_min: u32,
 }
 
 impl Default for RateConfig {
     fn default() -> Self {
-        Self { writes_per_sec: 10, writes_burst: 50, stream_opens_per_sec: 2, stream_opens_burst: 20 }
+        Self {
+            writes_per_sec: 10,
+            writes_burst: 50,
+            stream_opens_per_sec: 2,
+            stream_opens_burst: 20,
+            guest_writes_per_min: 20,
+            inquiry_opens_per_min: 10,
+        }
+    }
+}
+
+/// Inquiry chats with guests.
+#[derive(Debug, Clone, Copy)]
+pub struct InquiryConfig {
+    /// An inquiry chat without a new message for this long is closed (read-only).
+    pub idle: Duration,
+    /// How long a guest's credential lasts.
+    pub guest_ttl: Duration,
+}
+
+impl Default for InquiryConfig {
+    fn default() -> Self {
+        Self { idle: Duration::from_secs(3 * 24 * 3600), guest_ttl: Duration::from_secs(30 * 24 * 3600) }
     }
 }
 
@@ -335,7 +367,10 @@ impl Config {
                 writes_burst: 100_000,
                 stream_opens_per_sec: 100_000,
                 stream_opens_burst: 100_000,
+                guest_writes_per_min: 100_000,
+                inquiry_opens_per_min: 100_000,
             },
+            inquiry: InquiryConfig::default(),
             log_format: LogFormat::Text,
             stop_on_eof: false,
         }
@@ -451,6 +486,25 @@ impl Config {
                 "a number of requests",
             )?,
             stream_opens_burst: parsed("RATE_STREAM_OPENS_BURST", defaults.stream_opens_burst, "a number of requests")?,
+            guest_writes_per_min: parsed(
+                "RATE_GUEST_WRITES_PER_MIN",
+                defaults.guest_writes_per_min,
+                "a number of requests",
+            )?,
+            inquiry_opens_per_min: parsed(
+                "RATE_INQUIRY_OPENS_PER_MIN",
+                defaults.inquiry_opens_per_min,
+                "a number of requests",
+            )?,
+        };
+        let defaults = InquiryConfig::default();
+        let inquiry = InquiryConfig {
+            idle: Duration::from_secs(
+                parsed("INQUIRY_IDLE_SECS", defaults.idle.as_secs(), "a number of seconds")?.max(1),
+            ),
+            guest_ttl: Duration::from_secs(
+                parsed("INQUIRY_GUEST_TTL_SECS", defaults.guest_ttl.as_secs(), "a number of seconds")?.max(60),
+            ),
         };
 
         let log_format = match var("LOG_FORMAT")?.as_deref() {
@@ -469,6 +523,7 @@ impl Config {
             presence,
             append,
             rate,
+            inquiry,
             log_format,
             stop_on_eof: var("TUTORCHAT_STOP_ON_EOF")?.is_some_and(|v| v.trim() == "1"),
         })

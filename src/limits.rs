@@ -1,5 +1,6 @@
-//! Per-user request rates: writes (messages, deletions, lesson completions) and event-stream
-//! opens, each a token bucket per user (GCRA, from `governor`). A user past their rate gets
+//! Per-user request rates: writes (messages, deletions, lesson completions; a guest's harder)
+//! and event-stream opens, each a token bucket per user (GCRA, from `governor`), and new guests
+//! per inquiry link. A user past their rate gets
 //! 429 with `Retry-After`, counted in `tutorchat_limited_requests_total`. The buckets live in
 //! the replica's memory, so the limits hold per replica: behind N replicas a user may reach up
 //! to N times the rate (nginx's per-address limits sit in front of all of them).
@@ -11,28 +12,47 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::AppError;
+use crate::auth::Role;
 use crate::config::RateConfig;
 
 /// One kind of request that is rate-limited per user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Limited {
     Write,
+    /// A guest's write: a harder limit than a user's.
+    GuestWrite,
     StreamOpen,
+    /// A new guest through an inquiry link (keyed by the link).
+    InquiryOpen,
 }
 
 impl Limited {
     fn label(self) -> &'static str {
         match self {
             Self::Write => "writes_per_user",
+            Self::GuestWrite => "writes_per_guest",
             Self::StreamOpen => "stream_opens_per_user",
+            Self::InquiryOpen => "inquiry_opens_per_link",
         }
+    }
+
+    /// The write limit for someone of `role`.
+    pub fn write_by(role: Role) -> Self {
+        if role == Role::Guest { Self::GuestWrite } else { Self::Write }
     }
 }
 
 pub struct Limits {
     writes: DefaultKeyedRateLimiter<i64>,
+    guest_writes: DefaultKeyedRateLimiter<i64>,
     stream_opens: DefaultKeyedRateLimiter<i64>,
+    inquiry_opens: DefaultKeyedRateLimiter<i64>,
     clock: DefaultClock,
+}
+
+fn per_minute(count: u32) -> Quota {
+    let count = NonZeroU32::new(count.max(1)).unwrap_or(NonZeroU32::MIN);
+    Quota::per_minute(count).allow_burst(count)
 }
 
 fn quota(per_second: u32, burst: u32) -> Quota {
@@ -44,25 +64,32 @@ impl Limits {
     pub fn new(config: &RateConfig) -> Self {
         Self {
             writes: RateLimiter::keyed(quota(config.writes_per_sec, config.writes_burst)),
+            guest_writes: RateLimiter::keyed(per_minute(config.guest_writes_per_min)),
             stream_opens: RateLimiter::keyed(quota(config.stream_opens_per_sec, config.stream_opens_burst)),
+            inquiry_opens: RateLimiter::keyed(per_minute(config.inquiry_opens_per_min)),
             clock: DefaultClock::default(),
         }
     }
 
-    /// Takes one request of `kind` from `user`'s bucket, or answers 429 with when to retry.
-    pub fn check(&self, kind: Limited, user: i64) -> Result<(), AppError> {
+    /// Takes one request of `kind` from `key`'s bucket (a user's; a link's for
+    /// [`Limited::InquiryOpen`]), or answers 429 with when to retry.
+    pub fn check(&self, kind: Limited, key: i64) -> Result<(), AppError> {
         let limiter = match kind {
             Limited::Write => &self.writes,
+            Limited::GuestWrite => &self.guest_writes,
             Limited::StreamOpen => &self.stream_opens,
+            Limited::InquiryOpen => &self.inquiry_opens,
         };
-        let Err(not_until) = limiter.check_key(&user) else {
+        let Err(not_until) = limiter.check_key(&key) else {
             return Ok(());
         };
         metrics::counter!(crate::metrics::LIMITED, "limit" => kind.label()).increment(1);
         let wait = not_until.wait_time_from(self.clock.now());
         let what = match kind {
             Limited::Write => "writes (RATE_WRITES_PER_SEC)",
+            Limited::GuestWrite => "writes for a guest (RATE_GUEST_WRITES_PER_MIN)",
             Limited::StreamOpen => "event-stream opens (RATE_STREAM_OPENS_PER_SEC)",
+            Limited::InquiryOpen => "new guests through this inquiry link (RATE_INQUIRY_OPENS_PER_MIN)",
         };
         Err(AppError::TooManyRequests {
             message: format!("too many {what}; retry in {} ms", wait.as_millis().max(1)),
@@ -73,6 +100,8 @@ impl Limits {
     /// Forgets users whose buckets are full again, so memory follows the active users.
     pub fn forget_idle(&self) {
         self.writes.retain_recent();
+        self.guest_writes.retain_recent();
         self.stream_opens.retain_recent();
+        self.inquiry_opens.retain_recent();
     }
 }

@@ -64,6 +64,7 @@ impl Application {
         let shared =
             Shared { db: pool, keys, config, hub, shutdown, metrics, appender, users, limits, typing, signals };
         let state = AppState::new(shared);
+        tokio::spawn(crate::api::inquiries::keep_closing(state.clone()));
         Ok(Self { listener, state, log_listener, presence })
     }
 

@@ -28,11 +28,14 @@ pub struct LastMessage {
 
 /// `direct`: a student and a teacher, opened by their first completed lesson, members fixed.
 /// `group`: created by a teacher or an admin, members added and removed by events.
+/// `inquiry`: a visitor without an account (a guest) and a teacher, opened through the
+/// teacher's inquiry link, members fixed; read-only once closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ChatKind {
     Direct,
     Group,
+    Inquiry,
 }
 
 impl ChatKind {
@@ -40,6 +43,7 @@ impl ChatKind {
         match self {
             Self::Direct => "direct",
             Self::Group => "group",
+            Self::Inquiry => "inquiry",
         }
     }
 }
@@ -50,6 +54,7 @@ impl std::str::FromStr for ChatKind {
         match s {
             "direct" => Ok(Self::Direct),
             "group" => Ok(Self::Group),
+            "inquiry" => Ok(Self::Inquiry),
             other => Err(anyhow::anyhow!("unknown chat kind {other:?}")),
         }
     }
@@ -61,26 +66,30 @@ crate::db::text_column!(ChatKind);
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ChatHeader {
     pub kind: ChatKind,
-    /// A group's title (null for a direct chat).
+    /// A group's title, or an inquiry's (its link's); null for a direct chat.
     pub title: Option<String>,
     /// What the chat is about, as its creator described it, e.g.
     /// `{"type": "course", "id": 12, "title": "ЕГЭ математика"}` (null: nothing).
     #[schema(value_type = Option<Object>)]
     pub context: Option<serde_json::Value>,
-    /// Who created a group (null for a direct chat: the lesson trigger opened it).
+    /// Who created a group, or the guest who opened an inquiry (null for a direct chat: the
+    /// lesson trigger opened it).
     pub created_by: Option<i64>,
     /// Last activity: when the newest message was written (deleted or not), or the chat
     /// opened. Chat lists are ordered by it.
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
-    /// Current members (2 in a direct chat).
+    /// Current members (2 in a direct chat or an inquiry).
     pub participants_count: i64,
+    /// When an inquiry was closed for lack of activity: it is read-only since (null: open).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub closed_at: Option<OffsetDateTime>,
 }
 
 impl ChatHeader {
     /// The columns [`ChatHeader::from_row`] reads, for a statement that names the chat `c`.
-    pub const COLUMNS: &str = "c.kind, c.title, c.context, c.created_by, c.active_at AS updated_at,
-        CASE WHEN c.kind = 'direct' THEN 2
+    pub const COLUMNS: &str = "c.kind, c.title, c.context, c.created_by, c.active_at AS updated_at, c.closed_at,
+        CASE WHEN c.kind <> 'group' THEN 2
              ELSE (SELECT count(*) FROM chat_participants n WHERE n.chat_id = c.id) END AS participants_count";
 
     pub fn from_row(row: &Row) -> Result<Self, tokio_postgres::Error> {
@@ -91,10 +100,11 @@ impl ChatHeader {
             created_by: row.try_get("created_by")?,
             updated_at: row.try_get("updated_at")?,
             participants_count: row.try_get("participants_count")?,
+            closed_at: row.try_get("closed_at")?,
         })
     }
 
-    /// A chat that has just opened.
+    /// A pair's chat that has just opened (an inquiry's adds its title and context).
     pub fn new_direct(created_at: OffsetDateTime) -> Self {
         Self {
             kind: ChatKind::Direct,
@@ -103,6 +113,7 @@ impl ChatHeader {
             created_by: None,
             updated_at: created_at,
             participants_count: 2,
+            closed_at: None,
         }
     }
 }
@@ -142,7 +153,7 @@ pub struct ChatSummary {
     pub id: i64,
     #[serde(flatten)]
     pub header: ChatHeader,
-    /// The other participant of a direct chat (null for a group).
+    /// The other participant of a direct chat or an inquiry (null for a group).
     pub participant: Option<Contact>,
     pub last_message: Option<LastMessage>,
     /// Messages from others after the caller's read marker, not deleted.

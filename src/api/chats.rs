@@ -154,20 +154,20 @@ pub static CHAT_LIST_SQL: LazyLock<String> = LazyLock::new(|| {
                 WHERE me.user_id = $1 AND me.joined_position <= $2 AND x.active IS NOT NULL
                   AND (x.active, c.id) < ($3, $4)
                   AND ($5::text IS NULL OR c.kind = $5)
-                  AND ($6::text IS NULL OR {title} LIKE $6 OR (c.kind = 'direct' AND EXISTS (
+                  AND ($6::text IS NULL OR {title} LIKE $6 OR (c.kind <> 'group' AND EXISTS (
                       SELECT 1 FROM chat_participants s JOIN users su ON su.id = s.user_id
                       WHERE s.chat_id = c.id AND s.user_id <> $1 AND {name} LIKE $6)))
                 ORDER BY x.active DESC, c.id DESC LIMIT $7)
             SELECT c.id, page.active, {}, o.user_id AS other_id, u.name AS other_name, u.role AS other_role, {},
                 m.id AS last_id, m.sender_id AS last_sender_id, m.content AS last_content,
                 m.created_at AS last_at,
-                CASE WHEN c.kind <> 'direct' THEN (SELECT s.name FROM users s WHERE s.id = m.sender_id) END
+                CASE WHEN c.kind = 'group' THEN (SELECT s.name FROM users s WHERE s.id = m.sender_id) END
                     AS last_sender_name,
                 me.unread_count AS unread, me.last_read_message_id AS last_read
          FROM page
          JOIN chats c ON c.id = page.id
          JOIN chat_participants me ON me.chat_id = c.id AND me.user_id = $1
-         LEFT JOIN chat_participants o ON c.kind = 'direct' AND o.chat_id = c.id AND o.user_id <> me.user_id
+         LEFT JOIN chat_participants o ON c.kind <> 'group' AND o.chat_id = c.id AND o.user_id <> me.user_id
          LEFT JOIN users u ON u.id = o.user_id
          LEFT JOIN messages m ON m.id = c.last_message_id AND m.position >= me.joined_position",
             ChatHeader::COLUMNS,

@@ -46,7 +46,7 @@ pub async fn complete(
     user: AuthUser,
     PathParam(id): PathParam<i64>,
 ) -> Result<Json<CompletedLesson>> {
-    state.limits.check(Limited::Write, user.id)?;
+    state.limits.check(Limited::write_by(user.role), user.id)?;
     let client = state.db.get().await?;
     let lesson = client
         .query_opt("SELECT teacher_id, status FROM lessons WHERE id = $1", &[&id])

@@ -254,7 +254,7 @@ pub async fn send(
     if user.is_admin() {
         return Err(AppError::Forbidden("admins have read-only access and cannot send messages".into()));
     }
-    state.limits.check(Limited::Write, user.id)?;
+    state.limits.check(Limited::write_by(user.role), user.id)?;
     // No pooled connection is held while waiting for the writer, which needs one too.
     let access = check_access(&state, body.chat_id, &user).await?;
     validate_content(&body.content)?;
@@ -359,7 +359,7 @@ pub async fn edit(
     if user.is_admin() {
         return Err(AppError::Forbidden("admins have read-only access and cannot edit messages".into()));
     }
-    state.limits.check(Limited::Write, user.id)?;
+    state.limits.check(Limited::write_by(user.role), user.id)?;
     let current = {
         let client = state.db.get().await?;
         load_message(&**client, id).await?.ok_or_else(|| AppError::NotFound(format!("message {id} does not exist")))?
@@ -403,7 +403,7 @@ pub async fn remove(
     user: AuthUser,
     PathParam(id): PathParam<i64>,
 ) -> Result<Json<Deleted>> {
-    state.limits.check(Limited::Write, user.id)?;
+    state.limits.check(Limited::write_by(user.role), user.id)?;
     let row = state
         .db
         .get()

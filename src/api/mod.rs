@@ -4,6 +4,7 @@ mod chats;
 mod direct;
 mod groups;
 mod health;
+pub mod inquiries;
 mod lessons;
 mod messages;
 pub mod openapi;
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .merge(health::router())
         .merge(chats::router())
         .merge(groups::router())
+        .merge(inquiries::router())
         .merge(messages::router())
         .merge(direct::router())
         .merge(reads::router())

@@ -51,7 +51,7 @@ pub async fn mark_read(
     if user.is_admin() {
         return Err(AppError::Forbidden("admins read without a read marker: only participants mark chats read".into()));
     }
-    state.limits.check(Limited::Write, user.id)?;
+    state.limits.check(Limited::write_by(user.role), user.id)?;
     check_access(&state, chat_id, &user).await?;
     let requested = body.and_then(|b| b.up_to_message_id);
     let row = state

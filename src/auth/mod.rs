@@ -55,6 +55,8 @@ pub enum Role {
     Student,
     Teacher,
     Admin,
+    /// A visitor without an account, who opened an inquiry link: allowed exactly their chat.
+    Guest,
 }
 
 impl Role {
@@ -63,6 +65,7 @@ impl Role {
             Self::Student => "student",
             Self::Teacher => "teacher",
             Self::Admin => "admin",
+            Self::Guest => "guest",
         }
     }
 }
@@ -77,6 +80,7 @@ impl FromStr for Role {
             "student" => Ok(Self::Student),
             "teacher" => Ok(Self::Teacher),
             "admin" => Ok(Self::Admin),
+            "guest" => Ok(Self::Guest),
             other => Err(anyhow::anyhow!("unknown role {other:?}")),
         }
     }
@@ -192,6 +196,30 @@ impl AuthUser {
     }
 }
 
+/// The cookie that carries a guest's credential (see `api::inquiries`): a cookie of its own, so
+/// that a guest's tab and a signed-in tab of the same browser never overwrite each other.
+pub const GUEST_COOKIE: &str = "tutorchat_guest";
+
+/// What a guest may call: their chat's details, history, read markers and typing, sending to
+/// it and changing their own messages, the event stream, their profile, their chat list (their
+/// one chat), logging out. Membership confines each of these to their own chat; everything
+/// else is refused whatever it is about.
+fn guest_may(method: &Method, path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+    matches!(
+        (method.as_str(), segments.as_slice()),
+        ("GET", ["api", "me"])
+            | ("POST", ["api", "logout"])
+            | ("GET", ["api", "events", "chat"])
+            | ("GET", ["api", "chats"])
+            | ("GET", ["api", "chats", _])
+            | ("GET", ["api", "chats", _, "messages"])
+            | ("POST", ["api", "chats", _, "read" | "typing"])
+            | ("POST", ["api", "messages"])
+            | ("PUT" | "DELETE", ["api", "messages", _])
+    )
+}
+
 fn token<'a>(parts: &'a Parts, jar: &'a CookieJar, cookie_name: &str) -> Result<(&'a str, Credential), AppError> {
     if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
         let value = value.to_str().unwrap_or_default();
@@ -202,7 +230,7 @@ fn token<'a>(parts: &'a Parts, jar: &'a CookieJar, cookie_name: &str) -> Result<
             _ => Err(AppError::Unauthorized("Authorization header must be `Bearer <token>`".into())),
         };
     }
-    match jar.get(cookie_name) {
+    match jar.get(cookie_name).or_else(|| jar.get(GUEST_COOKIE)) {
         Some(cookie) => Ok((cookie.value(), Credential::Cookie)),
         None => Err(AppError::Unauthorized(format!(
             "authentication required: send `Authorization: Bearer <token>` or the {cookie_name} cookie"
@@ -231,6 +259,9 @@ where
             .get(&state.db, id)
             .await?
             .ok_or_else(|| AppError::Unauthorized("the token's user does not exist".into()))?;
+        if role == Role::Guest && !guest_may(&parts.method, parts.uri.path()) {
+            return Err(AppError::Forbidden("a guest may only use their own inquiry chat".into()));
+        }
         Ok(Self { id, name, role, credential, expires_at })
     }
 }

@@ -74,11 +74,12 @@ pub async fn logout(
     jar: CookieJar,
 ) -> Result<(CookieJar, StatusCode)> {
     let name = &state.config.auth.cookie_name;
-    // A cross-site page must not be able to sign a user out either.
-    if jar.get(name).is_some() {
+    // A cross-site page must not be able to sign a user (or a guest) out either.
+    if jar.get(name).is_some() || jar.get(super::GUEST_COOKIE).is_some() {
         super::origin::check(&headers, &state.config.auth.allowed_origins)?;
     }
-    Ok((jar.remove(Cookie::build(name.clone()).path("/")), StatusCode::NO_CONTENT))
+    let jar = jar.remove(Cookie::build(name.clone()).path("/")).remove(Cookie::build(super::GUEST_COOKIE).path("/"));
+    Ok((jar, StatusCode::NO_CONTENT))
 }
 
 fn require_dev(state: &AuthState) -> Result<()> {
@@ -126,7 +127,9 @@ pub async fn dev_login(
 pub async fn dev_users(State(state): State<AuthState>) -> Result<Json<DevUsers>> {
     require_dev(&state)?;
     let client = state.db.get().await?;
-    let rows = client.query("SELECT id, email, name, role FROM users ORDER BY role, name, id", &[]).await?;
+    let rows = client
+        .query("SELECT id, email, name, role FROM users WHERE role <> 'guest' ORDER BY role, name, id", &[])
+        .await?;
     let users = rows
         .iter()
         .map(|r| Ok(DevUser { id: r.get("id"), email: r.get("email"), name: r.get("name"), role: r.try_get("role")? }))

@@ -31,6 +31,7 @@ pub enum EventType {
     ParticipantAdded,
     ParticipantRemoved,
     ChatRenamed,
+    ChatClosed,
 }
 
 impl EventType {
@@ -44,6 +45,7 @@ impl EventType {
             Self::ParticipantAdded => "participant_added",
             Self::ParticipantRemoved => "participant_removed",
             Self::ChatRenamed => "chat_renamed",
+            Self::ChatClosed => "chat_closed",
         }
     }
 }
@@ -60,6 +62,7 @@ impl std::str::FromStr for EventType {
             "participant_added" => Ok(Self::ParticipantAdded),
             "participant_removed" => Ok(Self::ParticipantRemoved),
             "chat_renamed" => Ok(Self::ChatRenamed),
+            "chat_closed" => Ok(Self::ChatClosed),
             other => Err(anyhow::anyhow!("unknown event type {other:?}")),
         }
     }
@@ -119,47 +122,57 @@ pub enum NewEvent {
         actor_id: i64,
         title: String,
     },
+    /// An inquiry chat becomes read-only (by the system: no actor).
+    ChatClosed {
+        chat_id: i64,
+    },
 }
 
 impl NewEvent {
     /// The row this event becomes: chat, actor, type and payload.
-    fn columns(&self) -> (i64, i64, EventType, serde_json::Value) {
+    fn columns(&self) -> (i64, Option<i64>, EventType, serde_json::Value) {
         match self {
             Self::MessageCreated { chat_id, sender_id, content, reply_to: None } => {
-                (*chat_id, *sender_id, EventType::MessageCreated, serde_json::json!({ "content": content }))
+                (*chat_id, Some(*sender_id), EventType::MessageCreated, serde_json::json!({ "content": content }))
             }
             Self::MessageCreated { chat_id, sender_id, content, reply_to: Some(parent) } => (
                 *chat_id,
-                *sender_id,
+                Some(*sender_id),
                 EventType::MessageCreated,
                 serde_json::json!({ "content": content, "reply_to_message_id": parent }),
             ),
             Self::MessageDeleted { chat_id, actor_id, message_id } => {
-                (*chat_id, *actor_id, EventType::MessageDeleted, serde_json::json!({ "message_id": message_id }))
+                (*chat_id, Some(*actor_id), EventType::MessageDeleted, serde_json::json!({ "message_id": message_id }))
             }
             Self::MessageEdited { chat_id, actor_id, message_id, content } => (
                 *chat_id,
-                *actor_id,
+                Some(*actor_id),
                 EventType::MessageEdited,
                 serde_json::json!({ "message_id": message_id, "content": content }),
             ),
-            Self::ChatRead { chat_id, reader_id, up_to_message_id } => {
-                (*chat_id, *reader_id, EventType::ChatRead, serde_json::json!({ "up_to_message_id": up_to_message_id }))
-            }
+            Self::ChatRead { chat_id, reader_id, up_to_message_id } => (
+                *chat_id,
+                Some(*reader_id),
+                EventType::ChatRead,
+                serde_json::json!({ "up_to_message_id": up_to_message_id }),
+            ),
             Self::GroupCreated { chat_id, creator_id, title, context } => (
                 *chat_id,
-                *creator_id,
+                Some(*creator_id),
                 EventType::ChatCreated,
                 serde_json::json!({ "kind": "group", "title": title, "context": context }),
             ),
             Self::ParticipantAdded { chat_id, actor_id, user_id } => {
-                (*chat_id, *actor_id, EventType::ParticipantAdded, serde_json::json!({ "user_id": user_id }))
+                (*chat_id, Some(*actor_id), EventType::ParticipantAdded, serde_json::json!({ "user_id": user_id }))
             }
             Self::ParticipantRemoved { chat_id, actor_id, user_id } => {
-                (*chat_id, *actor_id, EventType::ParticipantRemoved, serde_json::json!({ "user_id": user_id }))
+                (*chat_id, Some(*actor_id), EventType::ParticipantRemoved, serde_json::json!({ "user_id": user_id }))
             }
             Self::ChatRenamed { chat_id, actor_id, title } => {
-                (*chat_id, *actor_id, EventType::ChatRenamed, serde_json::json!({ "title": title }))
+                (*chat_id, Some(*actor_id), EventType::ChatRenamed, serde_json::json!({ "title": title }))
+            }
+            Self::ChatClosed { chat_id } => {
+                (*chat_id, None, EventType::ChatClosed, serde_json::json!({ "reason": "idle" }))
             }
         }
     }
@@ -198,12 +211,24 @@ pub enum EventData {
     ChatRenamed {
         title: String,
     },
+    ChatClosed {
+        reason: String,
+    },
 }
 
 /// What kind of chat a `chat_created` opened.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(untagged)]
 pub enum ChatOpened {
+    /// A guest's inquiry through a teacher's link: both members from the start, like a pair.
+    Inquiry {
+        title: String,
+        #[serde(default)]
+        context: Option<serde_json::Value>,
+        link_id: i64,
+        host_id: i64,
+        guest_id: i64,
+    },
     /// A group, with no members yet (they join by `participant_added`, next in the log).
     Group {
         title: String,
@@ -283,6 +308,7 @@ impl StoredEvent {
             (NewEvent::ChatRenamed { chat_id, actor_id, title }, EventData::ChatRenamed { title: t }) => {
                 *chat_id == self.chat_id && Some(*actor_id) == self.actor_id && title == t
             }
+            (NewEvent::ChatClosed { chat_id }, EventData::ChatClosed { .. }) => *chat_id == self.chat_id,
             _ => false,
         }
     }

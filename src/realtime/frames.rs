@@ -138,6 +138,14 @@ pub struct ChatRenamedEvent {
     pub actor_id: Option<i64>,
 }
 
+/// The data of `chat_closed`: an inquiry is read-only from now on (it was idle too long).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ChatClosedEvent {
+    pub chat_id: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub closed_at: OffsetDateTime,
+}
+
 #[derive(Serialize)]
 struct ChatCreated<T> {
     chat: T,
@@ -151,6 +159,7 @@ pub async fn encode(client: &impl GenericClient, events: &[StoredEvent]) -> anyh
         .iter()
         .flat_map(|e| match e.data {
             EventData::ChatCreated(ChatOpened::Direct { student_id, teacher_id }) => vec![student_id, teacher_id],
+            EventData::ChatCreated(ChatOpened::Inquiry { host_id, guest_id, .. }) => vec![host_id, guest_id],
             EventData::ParticipantAdded { user_id, .. } => vec![user_id],
             _ => vec![],
         })
@@ -256,6 +265,39 @@ fn dispatch(
             dispatch.joined = vec![*student_id, *teacher_id];
             dispatch
         }
+        EventData::ChatCreated(ChatOpened::Inquiry { title, context, host_id, guest_id, .. }) => {
+            let (host, guest) = (person(host_id)?, person(guest_id)?);
+            let header = ChatHeader {
+                kind: ChatKind::Inquiry,
+                title: Some(title.clone()),
+                context: context.clone(),
+                created_by: actor_id,
+                ..ChatHeader::new_direct(event.created_at)
+            };
+            let view = |other: &Contact| {
+                let chat = ChatSummary {
+                    id: chat_id,
+                    header: header.clone(),
+                    participant: Some(other.clone()),
+                    last_message: None,
+                    unread_count: 0,
+                    last_read_message_id: 0,
+                };
+                frame(position, "chat_created", &ChatCreated { chat })
+            };
+            let users = vec![(*host_id, view(&guest)), (*guest_id, view(&host))];
+            let admin_view = AdminChat {
+                id: chat_id,
+                header: header.clone(),
+                participants: vec![host.person, guest.person],
+                messages_count: 0,
+                last_message_at: None,
+            };
+            let admins = frame(position, "chat_created", &ChatCreated { chat: admin_view });
+            let mut dispatch = Dispatch::new(position, chat_id, Frames::PerUser { users, admins });
+            dispatch.joined = vec![*host_id, *guest_id];
+            dispatch
+        }
         EventData::ChatCreated(ChatOpened::Group { title, context }) => {
             // Nobody is a member yet: admins see it open; members learn of it as they join.
             let header = ChatHeader {
@@ -265,6 +307,7 @@ fn dispatch(
                 created_by: actor_id,
                 updated_at: event.created_at,
                 participants_count: 0,
+                closed_at: None,
             };
             let admin_view =
                 AdminChat { id: chat_id, header, participants: vec![], messages_count: 0, last_message_at: None };
@@ -289,6 +332,11 @@ fn dispatch(
             dispatch.left = vec![*user_id];
             dispatch
         }
+        EventData::ChatClosed { .. } => Dispatch::new(
+            position,
+            chat_id,
+            shared(position, "chat_closed", &ChatClosedEvent { chat_id, closed_at: event.created_at }),
+        ),
         EventData::ChatRenamed { title } => Dispatch::new(
             position,
             chat_id,

@@ -15,6 +15,7 @@ mod event_log;
 mod groups;
 mod house;
 mod idempotency;
+mod inquiries;
 mod lessons;
 mod limits;
 mod messages;

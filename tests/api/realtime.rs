@@ -124,6 +124,7 @@ async fn deletions_and_new_chats_fan_out_the_same_way() {
         ("context", json!(null)),
         ("created_by", json!(null)),
         ("participants_count", json!(2)),
+        ("closed_at", json!(null)),
     ] {
         assert_eq!(chat.remove(field), Some(value), "{field}");
     }

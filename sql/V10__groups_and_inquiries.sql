@@ -1,4 +1,5 @@
--- Group chats: chats whose membership changes, and every change an event of the log.
+-- Group chats: chats whose membership changes, and every change an event of the log; and
+-- inquiry chats, which a visitor without an account opens through a teacher's link.
 --
 --   chat_created         as before for a lesson pair (appended by the lesson trigger). For a
 --                        group: actor = its creator (a teacher or an admin), payload
@@ -24,6 +25,16 @@
 -- Direct chats (the lesson pairs) keep their rules: created only by the lesson trigger,
 -- members fixed, no membership events.
 --
+-- Inquiries. A teacher (or an admin, naming a teacher) creates an inquiry link
+-- (inquiry_links: configuration of the school, like lessons, not chat content). A visitor who
+-- opens it gives a name; inquiry_open() then creates a user with the role 'guest' and appends
+-- chat_created {"kind": "inquiry", "title", "context", "link_id", "host_id", "guest_id"}: a
+-- chat of two fixed members, the link's teacher and the guest, like a direct chat. The log
+-- accepts that event only for a link that is not revoked, of that host, and a guest who has
+-- no chat yet. chat_closed (actor NULL, payload {"reason": "idle"}) makes an inquiry chat
+-- read-only: replicas append it once the chat has been idle for INQUIRY_IDLE_SECS; the log
+-- refuses messages to a closed chat.
+--
 -- And a chat's last activity as a log position, for chat lists paged by activity:
 --
 --   chats.active_position  the position of the chat's newest message_created (deleted or not),
@@ -41,22 +52,41 @@
 ALTER TABLE events DROP CONSTRAINT events_type_check;
 ALTER TABLE events ADD CONSTRAINT events_type_check
     CHECK (type IN ('chat_created', 'message_created', 'message_deleted', 'message_edited', 'chat_read',
-                    'participant_added', 'participant_removed', 'chat_renamed')) NOT VALID;
+                    'participant_added', 'participant_removed', 'chat_renamed', 'chat_closed')) NOT VALID;
 ALTER TABLE events VALIDATE CONSTRAINT events_type_check;
 
 ALTER TABLE chats
-    ADD COLUMN kind       text NOT NULL DEFAULT 'direct' CONSTRAINT chats_kind CHECK (kind IN ('direct', 'group')),
+    ADD COLUMN kind       text NOT NULL DEFAULT 'direct'
+                          CONSTRAINT chats_kind CHECK (kind IN ('direct', 'group', 'inquiry')),
     ADD COLUMN title      text,
     ADD COLUMN context    jsonb,
     ADD COLUMN created_by bigint REFERENCES users (id),
     ADD COLUMN active_position bigint,
-    ADD COLUMN active_at timestamptz;
+    ADD COLUMN active_at timestamptz,
+    ADD COLUMN closed_at timestamptz;
 
 UPDATE chats c SET active_position = x.position, active_at = x.created_at
 FROM (SELECT DISTINCT ON (chat_id) chat_id, position, created_at FROM events
       WHERE type IN ('chat_created', 'message_created') ORDER BY chat_id, position DESC) x
 WHERE x.chat_id = c.id;
 ALTER TABLE chats ALTER COLUMN active_position SET NOT NULL, ALTER COLUMN active_at SET NOT NULL;
+
+ALTER TABLE users DROP CONSTRAINT users_role_check;
+ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('student', 'teacher', 'admin', 'guest'));
+ALTER TABLE chat_participants DROP CONSTRAINT chat_participants_role_check;
+ALTER TABLE chat_participants ADD CONSTRAINT chat_participants_role_check CHECK (role IN ('student', 'teacher', 'guest'));
+
+CREATE TABLE inquiry_links (
+    id         bigserial PRIMARY KEY,
+    token      text NOT NULL UNIQUE CHECK (char_length(token) BETWEEN 20 AND 64),
+    host_id    bigint NOT NULL REFERENCES users (id),
+    created_by bigint NOT NULL REFERENCES users (id),
+    title      text NOT NULL CHECK (char_length(title) BETWEEN 1 AND 200),
+    context    jsonb,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    revoked_at timestamptz
+);
+CREATE INDEX idx_inquiry_links_host ON inquiry_links (host_id);
 
 ALTER TABLE chat_participants ADD COLUMN joined_position bigint;
 UPDATE chat_participants p SET joined_position = e.position
@@ -78,6 +108,9 @@ INSERT INTO chat_memberships (user_id, chat_id, from_position)
 SELECT user_id, chat_id, joined_position FROM chat_participants;
 
 GRANT SELECT ON chat_memberships TO tutorchat_app;
+GRANT SELECT, INSERT ON inquiry_links TO tutorchat_app;
+GRANT UPDATE (revoked_at) ON inquiry_links TO tutorchat_app;
+GRANT USAGE ON SEQUENCE inquiry_links_id_seq TO tutorchat_app;
 -- A group's id is drawn by the replica that creates it, so that the chat_created and the
 -- participant_added events of its members go into the log in one statement.
 GRANT USAGE ON SEQUENCE chats_id_seq TO tutorchat_app;
@@ -95,6 +128,16 @@ BEGIN
             INSERT INTO chats (id, kind, title, context, created_by, created_at, active_position, active_at)
             VALUES (e.chat_id, 'group', e.payload ->> 'title', e.payload -> 'context', e.actor_id, e.created_at,
                     e.position, e.created_at);
+        ELSIF e.payload ->> 'kind' = 'inquiry' THEN
+            INSERT INTO chats (id, kind, title, context, created_by, created_at, active_position, active_at)
+            VALUES (e.chat_id, 'inquiry', e.payload ->> 'title', e.payload -> 'context', e.actor_id, e.created_at,
+                    e.position, e.created_at);
+            INSERT INTO chat_participants (chat_id, user_id, role, joined_at, joined_position)
+            VALUES (e.chat_id, (e.payload ->> 'host_id')::bigint, 'teacher', e.created_at, e.position),
+                   (e.chat_id, (e.payload ->> 'guest_id')::bigint, 'guest', e.created_at, e.position);
+            INSERT INTO chat_memberships (user_id, chat_id, from_position)
+            VALUES ((e.payload ->> 'host_id')::bigint, e.chat_id, e.position),
+                   ((e.payload ->> 'guest_id')::bigint, e.chat_id, e.position);
         ELSE
             INSERT INTO chats (id, student_id, teacher_id, created_at, active_position, active_at)
             VALUES (e.chat_id, student, teacher, e.created_at, e.position, e.created_at);
@@ -115,6 +158,8 @@ BEGIN
         WHERE chat_id = e.chat_id AND user_id = member AND to_position IS NULL;
     WHEN 'chat_renamed' THEN
         UPDATE chats SET title = e.payload ->> 'title' WHERE id = e.chat_id;
+    WHEN 'chat_closed' THEN
+        UPDATE chats SET closed_at = e.created_at WHERE id = e.chat_id;
     WHEN 'message_created' THEN
         INSERT INTO messages (id, chat_id, sender_id, content, created_at, position, reply_to_id)
         VALUES ((e.payload ->> 'message_id')::bigint, e.chat_id, e.actor_id,
@@ -223,6 +268,24 @@ BEGIN
             NEW.payload := jsonb_build_object('kind', 'group', 'title', NEW.payload -> 'title')
                 || CASE WHEN jsonb_typeof(NEW.payload -> 'context') = 'object'
                         THEN jsonb_build_object('context', NEW.payload -> 'context') ELSE '{}' END;
+        ELSIF NEW.payload ->> 'kind' = 'inquiry' THEN
+            -- Through inquiry_open(): a live link of this host, a guest without a chat.
+            IF NEW.actor_id IS NULL OR NOT EXISTS (
+                SELECT 1 FROM inquiry_links l
+                JOIN users h ON h.id = l.host_id AND h.role = 'teacher'
+                JOIN users g ON g.id = NEW.actor_id AND g.role = 'guest'
+                WHERE l.id = CASE WHEN jsonb_typeof(NEW.payload -> 'link_id') = 'number'
+                                  THEN (NEW.payload ->> 'link_id')::bigint END
+                  AND l.revoked_at IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM chat_participants p WHERE p.user_id = g.id)) THEN
+                RAISE EXCEPTION 'an inquiry chat is opened by a new guest through a live inquiry link'
+                    USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            SELECT l.id, l.host_id, l.title, l.context INTO chat FROM inquiry_links l
+            WHERE l.id = (NEW.payload ->> 'link_id')::bigint;
+            NEW.payload := jsonb_build_object('kind', 'inquiry', 'title', chat.title, 'link_id', chat.id,
+                                              'host_id', chat.host_id, 'guest_id', NEW.actor_id)
+                || CASE WHEN chat.context IS NOT NULL THEN jsonb_build_object('context', chat.context) ELSE '{}' END;
         ELSE
             IF jsonb_typeof(NEW.payload -> 'student_id') IS DISTINCT FROM 'number'
                OR jsonb_typeof(NEW.payload -> 'teacher_id') IS DISTINCT FROM 'number' THEN
@@ -276,7 +339,19 @@ BEGIN
             RETURN NULL;  -- the same title again: nothing happened
         END IF;
         NEW.payload := jsonb_build_object('title', NEW.payload -> 'title');
+    WHEN 'chat_closed' THEN
+        IF NEW.actor_id IS NOT NULL OR (SELECT kind FROM chats WHERE id = NEW.chat_id) IS DISTINCT FROM 'inquiry' THEN
+            RAISE EXCEPTION 'only the system closes inquiry chats' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF (SELECT closed_at FROM chats WHERE id = NEW.chat_id) IS NOT NULL THEN
+            RETURN NULL;  -- closed already
+        END IF;
+        NEW.payload := jsonb_build_object('reason', coalesce(NEW.payload ->> 'reason', 'idle'));
     WHEN 'message_created' THEN
+        IF (SELECT closed_at FROM chats WHERE id = NEW.chat_id) IS NOT NULL THEN
+            RAISE EXCEPTION 'chat % is closed: it is read-only', NEW.chat_id
+                USING ERRCODE = 'object_not_in_prerequisite_state';
+        END IF;
         IF jsonb_typeof(NEW.payload -> 'content') IS DISTINCT FROM 'string' THEN
             RAISE EXCEPTION 'message_created needs a string payload field content'
                 USING ERRCODE = 'check_violation';
@@ -418,6 +493,9 @@ LANGUAGE sql STABLE AS $$
                WHEN 'chat_created' THEN
                    CASE WHEN e.payload ->> 'kind' = 'group'
                         THEN format('group %s created', e.payload -> 'title')
+                        WHEN e.payload ->> 'kind' = 'inquiry'
+                        THEN format('inquiry %s opened by guest %s with teacher %s (link %s)', e.payload -> 'title',
+                                    e.payload ->> 'guest_id', e.payload ->> 'host_id', e.payload ->> 'link_id')
                         ELSE format('chat opened for student %s and teacher %s (lesson %s)',
                                     e.payload ->> 'student_id', e.payload ->> 'teacher_id', e.payload ->> 'lesson_id')
                    END
@@ -428,6 +506,7 @@ LANGUAGE sql STABLE AS $$
                         ELSE format('%s (%s) was removed', m.name, e.payload ->> 'user_id')
                    END
                WHEN 'chat_renamed' THEN format('renamed to %s', e.payload -> 'title')
+               WHEN 'chat_closed' THEN format('closed (%s)', e.payload ->> 'reason')
            END,
            (e.payload ->> 'reply_to_message_id')::bigint,
            CASE WHEN e.type IN ('participant_added', 'participant_removed') THEN (e.payload ->> 'user_id')::bigint END
@@ -451,6 +530,10 @@ LANGUAGE sql STABLE AS $$
             SELECT (e.payload ->> 'teacher_id')::bigint, 'teacher' WHERE e.type = 'chat_created' AND e.payload ? 'teacher_id'
             UNION ALL
             SELECT (e.payload ->> 'student_id')::bigint, 'student' WHERE e.type = 'chat_created' AND e.payload ? 'student_id'
+            UNION ALL
+            SELECT (e.payload ->> 'host_id')::bigint, 'teacher' WHERE e.type = 'chat_created' AND e.payload ? 'host_id'
+            UNION ALL
+            SELECT (e.payload ->> 'guest_id')::bigint, 'guest' WHERE e.type = 'chat_created' AND e.payload ? 'guest_id'
             UNION ALL
             SELECT (e.payload ->> 'user_id')::bigint, e.payload ->> 'role'
             WHERE e.type IN ('participant_added', 'participant_removed')
@@ -507,11 +590,13 @@ BEGIN
            coalesce(e.payload ->> 'kind', 'direct') AS kind,
            coalesce(t.title, e.payload ->> 'title') AS title, e.payload -> 'context' AS context,
            e.actor_id AS created_by, coalesce(w.position, e.position) AS active_position,
-           coalesce(w.created_at, e.created_at) AS active_at
+           coalesce(w.created_at, e.created_at) AS active_at, z.created_at AS closed_at
     FROM events e
     LEFT JOIN (SELECT m.chat_id, max(m.id) AS last_message_id, count(*) AS message_count
                FROM replay_messages m WHERE NOT m.is_deleted GROUP BY m.chat_id) v ON v.chat_id = e.chat_id
     LEFT JOIN titles t ON t.chat_id = e.chat_id
+    LEFT JOIN (SELECT DISTINCT ON (x.chat_id) x.chat_id, x.created_at FROM events x
+               WHERE x.type = 'chat_closed' ORDER BY x.chat_id, x.position) z ON z.chat_id = e.chat_id
     LEFT JOIN (SELECT DISTINCT ON (m.chat_id) m.chat_id, m.position, m.created_at
                FROM replay_messages m ORDER BY m.chat_id, m.position DESC) w ON w.chat_id = e.chat_id
     WHERE e.type = 'chat_created';
@@ -525,6 +610,12 @@ BEGIN
         CROSS JOIN LATERAL (VALUES ((e.payload ->> 'teacher_id')::bigint, 'teacher'),
                                    ((e.payload ->> 'student_id')::bigint, 'student')) AS p (user_id, role)
         WHERE e.type = 'chat_created' AND coalesce(e.payload ->> 'kind', 'direct') = 'direct'
+        UNION ALL
+        SELECT e.chat_id, p.user_id, p.role, e.position, e.created_at
+        FROM events e
+        CROSS JOIN LATERAL (VALUES ((e.payload ->> 'host_id')::bigint, 'teacher'),
+                                   ((e.payload ->> 'guest_id')::bigint, 'guest')) AS p (user_id, role)
+        WHERE e.type = 'chat_created' AND e.payload ->> 'kind' = 'inquiry'
         UNION ALL
         SELECT e.chat_id, (e.payload ->> 'user_id')::bigint, e.payload ->> 'role', e.position, e.created_at
         FROM events e WHERE e.type = 'participant_added'
@@ -573,7 +664,7 @@ BEGIN
     ), live (projection, row_key, body) AS (
         SELECT 'chats', l.id::text, to_jsonb(l)
         FROM (SELECT id, student_id, teacher_id, created_at, last_message_id, message_count,
-                     kind, title, context, created_by, active_position, active_at FROM chats) l
+                     kind, title, context, created_by, active_position, active_at, closed_at FROM chats) l
         UNION ALL
         SELECT 'chat_participants', l.chat_id || '/' || l.user_id, to_jsonb(l)
         FROM (SELECT chat_id, user_id, role::text, joined_at, joined_position, last_read_message_id, unread_count
@@ -597,3 +688,30 @@ BEGIN
     ORDER BY 1, 2;
 END
 $$;
+
+-- A visitor opens inquiry link p_token under the name p_name: a new guest user and their chat
+-- with the link's teacher, in one transaction (the runtime role may not create users itself).
+-- Returns nothing for an unknown or revoked link.
+CREATE FUNCTION inquiry_open(p_token text, p_name text)
+RETURNS TABLE (chat_id bigint, guest_id bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    link inquiry_links;
+    guest bigint;
+    chat bigint := nextval('chats_id_seq');
+BEGIN
+    SELECT * INTO link FROM inquiry_links l WHERE l.token = p_token AND l.revoked_at IS NULL;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    INSERT INTO users (email, name, role)
+    VALUES ('guest-' || gen_random_uuid() || '@guest.invalid', p_name, 'guest')
+    RETURNING id INTO guest;
+    INSERT INTO events (chat_id, actor_id, type, payload)
+    VALUES (chat, guest, 'chat_created', jsonb_build_object('kind', 'inquiry', 'link_id', link.id));
+    RETURN QUERY SELECT chat, guest;
+END
+$$;
+ALTER FUNCTION inquiry_open(text, text) SECURITY DEFINER SET search_path = public, pg_temp;
+REVOKE EXECUTE ON FUNCTION inquiry_open(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION inquiry_open(text, text) TO tutorchat_app;

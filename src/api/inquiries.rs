@@ -1,0 +1,341 @@
+//! Inquiry chats: a visitor without an account (a prospective student, a parent) asks a teacher
+//! about a course through the teacher's inquiry link.
+//!
+//! A teacher (or an admin, naming the teacher) creates a link for a context; the link's token is
+//! the only secret. Opening it (`GET /api/inquiry/{token}`, no account) shows what it is about;
+//! giving a name (`POST`) creates a guest and their chat with the teacher, in one transaction of
+//! the database's own (`inquiry_open()` in `sql/V10__groups_and_inquiries.sql`), and answers with
+//! the guest's credential in a cookie of its own (`auth::GUEST_COOKIE`, HttpOnly). A guest may
+//! use exactly their chat: `auth::guest_may` refuses every other endpoint, and membership keeps
+//! the allowed ones to their chat. Guests write at a harder rate than users; an inquiry without
+//! a new message for `INQUIRY_IDLE_SECS` is closed by the replicas ([`close_idle`]): read-only,
+//! announced by a `chat_closed` event. A guest who signs up later is not linked to their guest
+//! identity (not built).
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use tokio_postgres::Row;
+
+use super::groups::{validate_context, validate_title};
+use crate::auth::{AuthUser, GUEST_COOKIE, Role, origin};
+use crate::error::ErrorBody;
+use crate::extract::{JsonBody, PathParam};
+use crate::limits::Limited;
+use crate::log::NewEvent;
+use crate::views::Person;
+use crate::{AppError, AppState, Result};
+
+/// Longest guest name, in Unicode scalar values.
+pub const MAX_NAME_CHARS: usize = 100;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/inquiry-links", post(create_link).get(list_links))
+        .route("/api/inquiry-links/{id}", delete(revoke_link))
+        .route("/api/inquiry/{token}", get(show).post(open))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InquiryLink {
+    pub id: i64,
+    pub token: String,
+    /// Where a visitor opens it: `/inquiry/{token}` on this site.
+    pub url: String,
+    pub title: String,
+    #[schema(value_type = Option<Object>)]
+    pub context: Option<serde_json::Value>,
+    /// The teacher the inquiries go to.
+    pub host_id: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Once revoked, the link opens no new chat (the ones it opened go on).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+impl InquiryLink {
+    const COLUMNS: &str = "id, token, title, context, host_id, created_at, revoked_at";
+
+    fn from_row(row: &Row) -> Result<Self, tokio_postgres::Error> {
+        let token: String = row.try_get("token")?;
+        Ok(Self {
+            id: row.try_get("id")?,
+            url: format!("/inquiry/{token}"),
+            token,
+            title: row.try_get("title")?,
+            context: row.try_get("context")?,
+            host_id: row.try_get("host_id")?,
+            created_at: row.try_get("created_at")?,
+            revoked_at: row.try_get("revoked_at")?,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InquiryLinks {
+    pub links: Vec<InquiryLink>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct NewLink {
+    /// What the inquiries are about, shown to the visitor and as the chats' title: 1–200
+    /// characters.
+    pub title: String,
+    /// As a group's context, e.g. `{"type": "course", "id": 12, "title": "ЕГЭ математика"}`.
+    #[schema(value_type = Option<Object>)]
+    pub context: Option<serde_json::Value>,
+    /// The teacher the inquiries go to: an admin must name one; a teacher's own link is theirs.
+    pub host_id: Option<i64>,
+}
+
+/// What a visitor sees before giving a name.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InquiryInfo {
+    pub title: String,
+    #[schema(value_type = Option<Object>)]
+    pub context: Option<serde_json::Value>,
+    pub host: Person,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct Visitor {
+    /// How the teacher will see the visitor: 1–100 characters.
+    pub name: String,
+}
+
+/// A new guest and their chat.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Opened {
+    pub chat_id: i64,
+    pub user: Person,
+    /// The guest's credential (also set as the `tutorchat_guest` cookie): as a Bearer token it
+    /// allows the same, for clients that are not browsers.
+    pub token: String,
+}
+
+/// A link's token: 32 letters and digits, about 190 bits.
+fn new_token() -> String {
+    use rand::Rng;
+    rand::rng().sample_iter(rand::distr::Alphanumeric).take(32).map(char::from).collect()
+}
+
+/// Creates an inquiry link (teachers, for themselves; admins, for a teacher they name).
+#[utoipa::path(post, path = "/api/inquiry-links", tag = "inquiries", request_body = NewLink,
+    responses((status = 201, body = InquiryLink), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
+pub async fn create_link(
+    State(state): State<AppState>,
+    user: AuthUser,
+    JsonBody(body): JsonBody<NewLink>,
+) -> Result<(StatusCode, Json<InquiryLink>)> {
+    state.limits.check(Limited::write_by(user.role), user.id)?;
+    let host = match (user.role, body.host_id) {
+        (Role::Teacher, None) => user.id,
+        (Role::Teacher, Some(id)) if id == user.id => user.id,
+        (Role::Teacher, Some(_)) => {
+            return Err(AppError::Forbidden("a teacher creates inquiry links for themselves only".into()));
+        }
+        (Role::Admin, Some(id)) => id,
+        (Role::Admin, None) => {
+            return Err(AppError::BadRequest("host_id is required: the teacher the inquiries go to".into()));
+        }
+        _ => return Err(AppError::Forbidden("only teachers and admins create inquiry links".into())),
+    };
+    validate_title(&body.title)?;
+    let context = validate_context(body.context)?;
+    let client = state.db.get().await?;
+    let host_role: Option<Role> =
+        client.query_opt("SELECT role FROM users WHERE id = $1", &[&host]).await?.map(|r| r.try_get(0)).transpose()?;
+    if host_role != Some(Role::Teacher) {
+        return Err(AppError::BadRequest(format!("host_id {host} is not a teacher")));
+    }
+    let sql = format!(
+        "INSERT INTO inquiry_links (token, host_id, created_by, title, context) VALUES ($1, $2, $3, $4, $5)
+         RETURNING {}",
+        InquiryLink::COLUMNS
+    );
+    let row = client.query_one(&sql, &[&new_token(), &host, &user.id, &body.title, &context]).await?;
+    Ok((StatusCode::CREATED, Json(InquiryLink::from_row(&row)?)))
+}
+
+/// The caller's inquiry links (a teacher's own; every link for an admin), newest first.
+#[utoipa::path(get, path = "/api/inquiry-links", tag = "inquiries",
+    responses((status = 200, body = InquiryLinks), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
+pub async fn list_links(State(state): State<AppState>, user: AuthUser) -> Result<Json<InquiryLinks>> {
+    if !matches!(user.role, Role::Teacher | Role::Admin) {
+        return Err(AppError::Forbidden("only teachers and admins have inquiry links".into()));
+    }
+    let sql = format!(
+        "SELECT {} FROM inquiry_links WHERE $1::bigint IS NULL OR host_id = $1 ORDER BY id DESC",
+        InquiryLink::COLUMNS
+    );
+    let host = (!user.is_admin()).then_some(user.id);
+    let rows = state.db.get().await?.query(&sql, &[&host]).await?;
+    let links = rows.iter().map(InquiryLink::from_row).collect::<Result<_, _>>()?;
+    Ok(Json(InquiryLinks { links }))
+}
+
+/// Revokes a link (its teacher, who created it, or an admin): it opens no new chat; the chats
+/// it opened go on. Revoking twice is fine.
+#[utoipa::path(delete, path = "/api/inquiry-links/{id}", tag = "inquiries", params(("id" = i64, Path)),
+    responses((status = 204, description = "revoked"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id, link = id))]
+pub async fn revoke_link(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParam(id): PathParam<i64>,
+) -> Result<StatusCode> {
+    let client = state.db.get().await?;
+    let row = client
+        .query_opt("SELECT host_id, created_by FROM inquiry_links WHERE id = $1", &[&id])
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("inquiry link {id} does not exist")))?;
+    let own = row.get::<_, i64>("host_id") == user.id || row.get::<_, i64>("created_by") == user.id;
+    if !own && !user.is_admin() {
+        return Err(AppError::Forbidden("only the link's teacher, its creator or an admin can revoke it".into()));
+    }
+    client.execute("UPDATE inquiry_links SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", &[&id]).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// 404 for an unknown or revoked link, without telling which.
+fn no_link() -> AppError {
+    AppError::NotFound("this inquiry link does not exist or was revoked".into())
+}
+
+/// What an inquiry link is about, for a visitor (no account needed).
+#[utoipa::path(get, path = "/api/inquiry/{token}", tag = "inquiries", params(("token" = String, Path)),
+    security(()),
+    responses((status = 200, body = InquiryInfo), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn show(State(state): State<AppState>, PathParam(token): PathParam<String>) -> Result<Json<InquiryInfo>> {
+    let row = state
+        .db
+        .get()
+        .await?
+        .query_opt(
+            "SELECT l.title, l.context, u.id, u.name, u.role FROM inquiry_links l JOIN users u ON u.id = l.host_id
+             WHERE l.token = $1 AND l.revoked_at IS NULL",
+            &[&token],
+        )
+        .await?
+        .ok_or_else(no_link)?;
+    let host = Person { id: row.try_get("id")?, name: row.try_get("name")?, role: row.try_get("role")? };
+    Ok(Json(InquiryInfo { title: row.try_get("title")?, context: row.try_get("context")?, host }))
+}
+
+/// A visitor gives a name and gets a guest identity and a chat with the link's teacher: 201
+/// with the `tutorchat_guest` cookie (HttpOnly) set. No account needed; from a browser, only
+/// from this site (`Origin`).
+#[utoipa::path(post, path = "/api/inquiry/{token}", tag = "inquiries", params(("token" = String, Path)),
+    request_body = Visitor, security(()),
+    responses((status = 201, body = Opened), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn open(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    PathParam(token): PathParam<String>,
+    JsonBody(body): JsonBody<Visitor>,
+) -> Result<(StatusCode, CookieJar, Json<Opened>)> {
+    // A page elsewhere must not open chats in a visitor's name.
+    if headers.contains_key(axum::http::header::ORIGIN) {
+        origin::check(&headers, &state.config.auth.allowed_origins)?;
+    }
+    let name = body.name.trim();
+    if name.is_empty() || name.contains('\0') || super::messages::is_blank(name) {
+        return Err(AppError::BadRequest("name must not be empty or only whitespace".into()));
+    }
+    let length = name.chars().count();
+    if length > MAX_NAME_CHARS {
+        return Err(AppError::BadRequest(format!("name is {length} characters long; the limit is {MAX_NAME_CHARS}")));
+    }
+    let client = state.db.get().await?;
+    let link: i64 = client
+        .query_opt("SELECT id FROM inquiry_links WHERE token = $1 AND revoked_at IS NULL", &[&token])
+        .await?
+        .ok_or_else(no_link)?
+        .get(0);
+    state.limits.check(Limited::InquiryOpen, link)?;
+    let row = client.query_opt("SELECT chat_id, guest_id FROM inquiry_open($1, $2)", &[&token, &name]).await?;
+    let row = row.ok_or_else(no_link)?; // revoked meanwhile
+    let (chat_id, guest): (i64, i64) = (row.get("chat_id"), row.get("guest_id"));
+    let ttl = state.config.inquiry.guest_ttl;
+    let credential = state.keys.mint(guest, ttl)?;
+    let cookie = Cookie::build((GUEST_COOKIE, credential.clone()))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .secure(origin::request_scheme(&headers) == "https")
+        .max_age(time::Duration::seconds(ttl.as_secs() as i64));
+    let user = Person { id: guest, name: name.to_owned(), role: Role::Guest };
+    tracing::info!(guest, chat_id, link, "a guest opened an inquiry");
+    Ok((StatusCode::CREATED, jar.add(cookie), Json(Opened { chat_id, user, token: credential })))
+}
+
+/// Closes the inquiry chats idle for `idle` (no new message, or none since they opened):
+/// appends `chat_closed` for each. Every replica runs it; the log makes a second close of the
+/// same chat a no-op. Returns how many it closed.
+pub async fn close_idle(state: &AppState, idle: Duration) -> anyhow::Result<usize> {
+    let rows = state
+        .db
+        .get()
+        .await?
+        .query(
+            "SELECT id FROM chats WHERE kind = 'inquiry' AND closed_at IS NULL
+               AND active_at < now() - make_interval(secs => $1)
+             ORDER BY id LIMIT 500",
+            &[&idle.as_secs_f64()],
+        )
+        .await?;
+    let mut closed = 0;
+    for row in rows {
+        if state.appender.append(NewEvent::ChatClosed { chat_id: row.get(0) }).await?.is_some() {
+            closed += 1;
+        }
+    }
+    Ok(closed)
+}
+
+/// Runs [`close_idle`] every tenth of `INQUIRY_IDLE_SECS` (at least every second, at most
+/// every minute) until shutdown.
+pub async fn keep_closing(state: AppState) {
+    let idle = state.config.inquiry.idle;
+    let every = (idle / 10).clamp(Duration::from_secs(1), Duration::from_secs(60));
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = state.shutdown.cancelled() => return,
+            _ = ticks.tick() => {}
+        }
+        match close_idle(&state, idle).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(closed = n, "closed idle inquiry chats"),
+            Err(e) => tracing::warn!(error = format!("{e:#}"), "closing idle inquiry chats failed; will retry"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tokens_are_long_random_and_url_safe() {
+        let (a, b) = (super::new_token(), super::new_token());
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, b);
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric()));
+    }
+}
