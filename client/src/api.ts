@@ -26,21 +26,69 @@ export interface PresenceInfo {
 /** The other participant of a chat, with their presence (absent from servers before it). */
 export type Participant = Person & Partial<PresenceInfo>;
 
-export interface ChatSummary {
+/**
+ * `direct`: a student and a teacher, opened by a lesson. `group`: created by a teacher or an
+ * admin. `inquiry`: a guest and a teacher (newer servers); this client shows it as a direct
+ * chat with its other participant.
+ */
+export type ChatKind = 'direct' | 'group' | 'inquiry';
+
+/**
+ * What a chat is about, as its creator described it, e.g. `{"type": "course", "id": 12,
+ * "title": "ЕГЭ математика"}`: any JSON object; the inbox groups chats by its `title`.
+ */
+export type ChatContext = Record<string, unknown>;
+
+/** What every view of a chat says about it, whoever looks. */
+export interface ChatHeader {
+  kind: ChatKind;
+  /** A group's title (null for a direct chat). */
+  title: string | null;
+  context: ChatContext | null;
+  /** Who created a group (null for a direct chat). */
+  created_by: number | null;
+  /** Last activity (RFC 3339): the newest message's time, or the chat's creation. */
+  updated_at: string;
+  /** Current members (2 in a direct chat). */
+  participants_count: number;
+}
+
+export interface ChatSummary extends ChatHeader {
   id: number;
-  participant: Participant;
-  last_message: { id: number; sender_id: number; content: string; created_at: string } | null;
-  /** Messages of the other participant after the caller's read marker, not deleted. */
+  /** The other participant of a direct chat; null for a group. */
+  participant: Participant | null;
+  last_message: {
+    id: number;
+    sender_id: number;
+    /** The sender's name in a group (null in a direct chat). */
+    sender_name: string | null;
+    content: string;
+    created_at: string;
+  } | null;
+  /** Messages of others after the caller's read marker, not deleted. */
   unread_count: number;
   /** The caller's read marker: the newest message id they have read (0: none). */
   last_read_message_id: number;
 }
 
-export interface AdminChat {
+export interface AdminChat extends ChatHeader {
   id: number;
+  /** The current members. */
   participants: Person[];
   messages_count: number;
   last_message_at: string | null;
+}
+
+/** A member of a chat, with their presence and when they joined. */
+export interface Member extends Person, PresenceInfo {
+  joined_at: string;
+}
+
+/** `GET /api/chats/{id}`: one chat with its current members, in the order they joined. */
+export interface ChatDetails extends ChatHeader {
+  id: number;
+  created_at: string;
+  participants: Member[];
 }
 
 /** The message a reply quotes, as it is now (`content_preview` null once it is deleted). */
@@ -209,4 +257,37 @@ export async function presence(userId: number): Promise<Snapshot<PresenceInfo & 
 
 export async function deleteMessage(id: number): Promise<void> {
   await request<{ success: boolean }>('DELETE', `/api/messages/${id}`);
+}
+
+/**
+ * Creates a group (teachers and admins): a teacher creator becomes its first member and its
+ * owner; an admin creator owns it without being a member. `title`: 1–200 characters.
+ */
+export async function createGroup(
+  title: string,
+  participantIds: number[],
+  context: ChatContext | null = null,
+): Promise<ChatDetails> {
+  const body = { kind: 'group', title, participant_ids: participantIds, ...(context === null ? {} : { context }) };
+  return (await request<ChatDetails>('POST', '/api/chats', body)).data;
+}
+
+/** One chat with its current members (its members and admins). */
+export async function chatDetails(chatId: number): Promise<ChatDetails> {
+  return (await get<ChatDetails>(`/api/chats/${chatId}`)).data;
+}
+
+/** Renames a group (its owner or an admin). */
+export async function renameChat(chatId: number, title: string): Promise<ChatDetails> {
+  return (await request<ChatDetails>('PATCH', `/api/chats/${chatId}`, { title })).data;
+}
+
+/** Adds a member to a group (its owner or an admin); adding a member again is no error (200). */
+export async function addParticipant(chatId: number, userId: number): Promise<ChatDetails> {
+  return (await request<ChatDetails>('POST', `/api/chats/${chatId}/participants`, { user_id: userId })).data;
+}
+
+/** Removes a member from a group (its owner or an admin), or leaves it (our own id). */
+export async function removeParticipant(chatId: number, userId: number): Promise<void> {
+  await request<void>('DELETE', `/api/chats/${chatId}/participants/${userId}`);
 }

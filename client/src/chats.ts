@@ -9,14 +9,36 @@
 // tab. A read that covers the chat's last message clears the badge; after a partial one only
 // the server can count what is left, so the item is flagged `unreadStale` and the list is
 // fetched again (`ownReadOutcome`).
+//
+// Groups: a group's members change with `participant_added` and `participant_removed`, its
+// title with `chat_renamed`. Participants see a group's title and member count (the list does
+// not name the members); admins see its members. When we are removed from a group (or leave
+// it) its item stays, marked `left` or `removed`, so the open conversation keeps its title
+// and the list says what happened; it is gone the next time the list is loaded anew (a
+// reload), and a refresh keeps it at the bottom.
 
-import type { AdminChat, ChatSummary, Person } from './api';
+import type { AdminChat, ChatContext, ChatKind, ChatSummary, Person } from './api';
 import { i18n } from './i18n';
+
+/** Whether we are still a member of a chat: `left` and `removed` after its `participant_removed` for us. */
+export type Membership = 'member' | 'left' | 'removed';
 
 export interface ChatItem {
   id: number;
-  /** The other participant for students and teachers; both participants for admins. */
+  kind: ChatKind;
+  /** A group's title (null for a direct chat). */
+  title: string | null;
+  /** What the chat is about (the inbox groups chats by its title). */
+  context: ChatContext | null;
+  /** Who created, and so owns, a group. */
+  createdBy: number | null;
+  /**
+   * Participants: the other participant of a direct chat (nobody for a group: its members are
+   * fetched with the group). Admins: the chat's current members.
+   */
   people: Person[];
+  /** Current members (2 in a direct chat). */
+  participantsCount: number;
   /** Participants only: the newest visible message. */
   lastMessage: LastMessage | null;
   lastActivityAt: string | null;
@@ -27,6 +49,8 @@ export interface ChatItem {
   unreadStale: boolean;
   /** Admins only: the number of visible messages. */
   messagesCount: number | null;
+  /** Participants: whether we are still a member (a group can drop us). */
+  membership: Membership;
   /** Log position of the newest event applied to this item; 0 when it only comes from a snapshot. */
   position: number;
 }
@@ -34,6 +58,8 @@ export interface ChatItem {
 export interface LastMessage {
   id: number;
   senderId: number;
+  /** In a group: the sender's name, if known (the preview says "Name: text"). */
+  senderName: string | null;
   content: string;
   createdAt: string;
 }
@@ -66,26 +92,47 @@ export type ChatListAction =
    * Our read marker moved to `upTo`: marked by this tab (position null), or `messages_read`
    * for us at `position` (from any of our tabs).
    */
-  | { type: 'read'; chatId: number; upTo: number; position: number | null };
+  | { type: 'read'; chatId: number; upTo: number; position: number | null }
+  /** `participant_added`: `user` joined the group (`me`: we did, and the list is fetched again). */
+  | { type: 'participantAdded'; chatId: number; user: Person; position: number; me: number }
+  /** `participant_removed`: `userId` left (`actorId` is them) or was removed. */
+  | { type: 'participantRemoved'; chatId: number; userId: number; actorId: number | null; position: number; me: number }
+  | { type: 'chatRenamed'; chatId: number; title: string; position: number };
 
 export const initialChatList: ChatList = { status: 'loading', error: null, items: [] };
 
+/** The header fields of a chat view (a server before groups sent none: a direct chat). */
+function header(chat: Partial<Pick<ChatSummary, 'kind' | 'title' | 'context' | 'created_by' | 'participants_count'>>) {
+  const kind = chat.kind ?? 'direct';
+  return {
+    kind,
+    title: chat.title ?? null,
+    context: chat.context ?? null,
+    createdBy: chat.created_by ?? null,
+    participantsCount: chat.participants_count ?? (kind === 'direct' ? 2 : 0),
+  };
+}
+
 export function fromSummary(chat: ChatSummary, position = 0): ChatItem {
-  const { id, name, role } = chat.participant; // presence is kept apart (presence.ts)
+  const other = chat.participant;
   return {
     id: chat.id,
-    people: [{ id, name, role }],
+    ...header(chat),
+    // Presence is kept apart (presence.ts).
+    people: other ? [{ id: other.id, name: other.name, role: other.role }] : [],
     lastMessage: chat.last_message && {
       id: chat.last_message.id,
       senderId: chat.last_message.sender_id,
+      senderName: chat.last_message.sender_name ?? null,
       content: chat.last_message.content,
       createdAt: chat.last_message.created_at,
     },
-    lastActivityAt: chat.last_message?.created_at ?? null,
+    lastActivityAt: chat.updated_at ?? chat.last_message?.created_at ?? null,
     unread: chat.unread_count,
     lastReadId: chat.last_read_message_id ?? 0,
     unreadStale: false,
     messagesCount: null,
+    membership: 'member',
     position,
   };
 }
@@ -93,19 +140,28 @@ export function fromSummary(chat: ChatSummary, position = 0): ChatItem {
 export function fromAdminChat(chat: AdminChat, position = 0): ChatItem {
   return {
     id: chat.id,
+    ...header(chat),
     people: chat.participants,
     lastMessage: null,
-    lastActivityAt: chat.last_message_at,
+    lastActivityAt: chat.last_message_at ?? chat.updated_at ?? null,
     unread: 0,
     lastReadId: 0,
     unreadStale: false,
     messagesCount: chat.messages_count,
+    membership: 'member',
     position,
   };
 }
 
+/** A group's title; the other participant's name (both names for admins) for a direct chat. */
 export function chatTitle(item: ChatItem): string {
+  if (item.kind === 'group' && item.title) return item.title;
   return item.people.map((p) => p.name).join(' · ') || i18n.t('chatList.fallbackTitle', { id: item.id });
+}
+
+/** Whether `me` may rename a group and add and remove its members: its owner or an admin. */
+export function canManage(item: Pick<ChatItem, 'kind' | 'createdBy'>, me: Person): boolean {
+  return item.kind === 'group' && (me.role === 'admin' || item.createdBy === me.id);
 }
 
 /** What reading up to `upTo` (ours, from any tab) does to a chat's badge. */
@@ -154,7 +210,47 @@ function mergeSnapshot(local: ChatItem[], snapshot: ChatItem[], position: number
       // This tab has read further than the snapshot knows (its request is on its way).
       return { ...i, lastReadId: mine.lastReadId, unread: Math.min(mine.unread, i.unread) };
     });
-  return [...newer, ...rest];
+  // Groups we were dropped from are no longer listed by the server: they stay, at the bottom.
+  const listed = new Set([...newerIds, ...rest.map((i) => i.id)]);
+  const ended = local.filter((i) => i.membership !== 'member' && !listed.has(i.id));
+  return [...newer, ...rest, ...ended];
+}
+
+/** `item` after `action` (a membership or title event of its chat), or `item` itself if it changes nothing. */
+function withGroupEvent(
+  item: ChatItem,
+  action: Extract<ChatListAction, { type: 'participantAdded' | 'participantRemoved' | 'chatRenamed' }>,
+): ChatItem {
+  const admin = item.messagesCount !== null;
+  switch (action.type) {
+    case 'participantAdded': {
+      const { user } = action;
+      if (admin && item.people.some((p) => p.id === user.id)) return { ...item, position: action.position };
+      return {
+        ...item,
+        people: admin ? [...item.people, user] : item.people,
+        participantsCount: item.participantsCount + 1,
+        membership: user.id === action.me ? 'member' : item.membership,
+        position: action.position,
+      };
+    }
+    case 'participantRemoved': {
+      const people = admin ? item.people.filter((p) => p.id !== action.userId) : item.people;
+      if (admin && people.length === item.people.length) return { ...item, position: action.position };
+      const updated = {
+        ...item,
+        people,
+        participantsCount: Math.max(0, item.participantsCount - 1),
+        position: action.position,
+      };
+      if (admin || action.userId !== action.me) return updated;
+      // Us: nothing more of this chat reaches us, and nothing in it is ours to read.
+      const membership = action.actorId === action.me ? 'left' : 'removed';
+      return { ...updated, membership, unread: 0, unreadStale: false };
+    }
+    case 'chatRenamed':
+      return { ...item, title: action.title, position: action.position };
+  }
 }
 
 export function chatListReducer(state: ChatList, action: ChatListAction): ChatList {
@@ -212,6 +308,15 @@ export function chatListReducer(state: ChatList, action: ChatListAction): ChatLi
       const read = withRead(item, action.upTo);
       const updated = action.position === null ? read : { ...read, position: action.position };
       return updated === item ? state : { ...state, items: state.items.map((i) => (i === item ? updated : i)) };
+    }
+    case 'participantAdded':
+    case 'participantRemoved':
+    case 'chatRenamed': {
+      const item = state.items.find((i) => i.id === action.chatId);
+      // Not listed yet (a snapshot will show it), or a snapshot read after this event already does.
+      if (!item || item.position >= action.position) return state;
+      const updated = withGroupEvent(item, action);
+      return { ...state, items: state.items.map((i) => (i === item ? updated : i)) };
     }
   }
 }

@@ -120,6 +120,80 @@ describe('parseStreamEvent', () => {
   });
 });
 
+describe('group events', () => {
+  const user = { id: 8, name: 'Мария Иванова', role: 'student' };
+  const parse = (type: string, data: object, id = '70') => parseStreamEvent(type, JSON.stringify(data), id);
+
+  it('parses participant_added with the new member and who added them', () => {
+    expect(parse('participant_added', { chat_id: 20, user, actor_id: 2 })).toEqual({
+      type: 'participant_added',
+      position: 70,
+      chatId: 20,
+      user,
+      actorId: 2,
+    });
+    // Who did it may be unknown (null, or absent).
+    expect(parse('participant_added', { chat_id: 20, user, actor_id: null })).toMatchObject({ actorId: null });
+    expect(parse('participant_added', { chat_id: 20, user })).toMatchObject({ actorId: null });
+    const added = (patch: object) => parse('participant_added', { chat_id: 20, user, actor_id: 2, ...patch });
+    expect(added({ user: { ...user, role: 'director' } })).toBeNull();
+    expect(added({ user: { id: 8, role: 'student' } })).toBeNull();
+    expect(added({ actor_id: '2' })).toBeNull();
+    expect(added({ chat_id: null })).toBeNull();
+    expect(parse('participant_added', { chat_id: 20, user, actor_id: 2 }, '')).toBeNull();
+  });
+
+  it('parses participant_removed (actor_id equal to user_id: they left)', () => {
+    expect(parse('participant_removed', { chat_id: 20, user_id: 8, actor_id: 8 })).toEqual({
+      type: 'participant_removed',
+      position: 70,
+      chatId: 20,
+      userId: 8,
+      actorId: 8,
+    });
+    expect(parse('participant_removed', { chat_id: 20, user_id: '8', actor_id: 2 })).toBeNull();
+    expect(parse('participant_removed', { chat_id: 20, actor_id: 2 })).toBeNull();
+  });
+
+  it('parses chat_renamed', () => {
+    expect(parse('chat_renamed', { chat_id: 20, title: 'Алгебра, 9 класс', actor_id: 2 })).toEqual({
+      type: 'chat_renamed',
+      position: 70,
+      chatId: 20,
+      title: 'Алгебра, 9 класс',
+      actorId: 2,
+    });
+    expect(parse('chat_renamed', { chat_id: 20, title: null, actor_id: 2 })).toBeNull();
+  });
+
+  it("normalises an admin's chat_created of a group (no members yet) and a member's view of a group", () => {
+    const header = { kind: 'group', title: 'Алгебра', context: { type: 'course', id: 12, title: 'ЕГЭ' }, created_by: 2 };
+    const forAdmin = parse('chat_created', {
+      chat: { id: 20, ...header, updated_at: '2025-01-17T15:00:00Z', participants_count: 0, participants: [], messages_count: 0, last_message_at: null },
+    });
+    expect(forAdmin).toMatchObject({
+      type: 'chat_created',
+      chat: { id: 20, kind: 'group', title: 'Алгебра', createdBy: 2, people: [], participantsCount: 0, messagesCount: 0 },
+    });
+    const forMember = parse('chat_created', {
+      chat: { id: 20, ...header, participant: null, participants_count: 3, last_message: null, unread_count: 0 },
+    });
+    expect(forMember).toMatchObject({ chat: { id: 20, kind: 'group', people: [], participantsCount: 3, messagesCount: null } });
+    // A direct chat names its other participant; a kind this client does not know (an inquiry)
+    // is shown like a direct chat, with its other participant.
+    expect(parse('chat_created', { chat: { id: 21, kind: 'direct', participant: null } })).toBeNull();
+    expect(parse('chat_created', { chat: { id: 21, kind: 'inquiry', title: 'Пробный урок', participant: user } })).toMatchObject({
+      chat: { id: 21, kind: 'inquiry', people: [user] },
+    });
+    expect(parse('chat_created', { chat: { id: 21, kind: 7, participant: user } })).toBeNull();
+    expect(parse('chat_created', { chat: { id: 20, ...header, participants: [{ id: 1 }], messages_count: 0 } })).toBeNull();
+  });
+
+  it('are listened to', () => {
+    for (const type of ['participant_added', 'participant_removed', 'chat_renamed']) expect(EVENT_TYPES).toContain(type);
+  });
+});
+
 describe('typing and presence (not in the log)', () => {
   const typing = { chat_id: 3, user_id: 8, is_typing: true };
   const presence = { user_id: 8, online: false, last_seen: '2025-01-17T15:31:00.123456Z' };

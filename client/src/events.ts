@@ -5,8 +5,11 @@
 // resumes and drops repeats; `typing` and `presence` are not in the log and have no `id:` of
 // their own. (An EventSource gives such a frame the last id it saw, so their `lastEventId`
 // means nothing and is not read.)
+//
+// Groups add `participant_added`, `participant_removed` and `chat_renamed` (of the log; their
+// `actor_id` is who did it, null if the server does not say).
 
-import type { AdminChat, ChatSummary } from './api';
+import type { AdminChat, ChatSummary, Person, Role } from './api';
 import { type ChatItem, fromAdminChat, fromSummary } from './chats';
 import type { WireMessage } from './messages';
 
@@ -16,6 +19,9 @@ export const EVENT_TYPES = [
   'message_edited',
   'messages_read',
   'chat_created',
+  'participant_added',
+  'participant_removed',
+  'chat_renamed',
   'reset',
   'typing',
   'presence',
@@ -29,6 +35,9 @@ export type LogEvent =
   | { type: 'message_edited'; position: number; chatId: number; message: WireMessage }
   | { type: 'messages_read'; position: number; chatId: number; userId: number; upTo: number; readAt: string }
   | { type: 'chat_created'; position: number; chat: ChatItem }
+  | { type: 'participant_added'; position: number; chatId: number; user: Person; actorId: number | null }
+  | { type: 'participant_removed'; position: number; chatId: number; userId: number; actorId: number | null }
+  | { type: 'chat_renamed'; position: number; chatId: number; title: string; actorId: number | null }
   | { type: 'reset'; position: number; reason: string };
 
 /** An event outside the log: no position, not replayed after a reconnect. */
@@ -101,10 +110,26 @@ function isEditedMessage(value: unknown): value is WireMessage {
 
 function chatItem(value: unknown, position: number): ChatItem | null {
   if (!isObject(value) || !isInt(value.id)) return null;
-  if (Array.isArray(value.participants)) return fromAdminChat(value as unknown as AdminChat, position);
-  if (isObject(value.participant)) return fromSummary(value as unknown as ChatSummary, position);
+  if (!isOptional(value.kind, isString)) return null; // a kind this client does not know is shown as a direct chat
+  if (!isOptional(value.title, isNullableString)) return null;
+  if (!isOptional(value.context, (v) => v === null || isObject(v))) return null;
+  if (Array.isArray(value.participants)) {
+    return value.participants.every(isPerson) ? fromAdminChat(value as unknown as AdminChat, position) : null;
+  }
+  // A participant's view names the other participant, unless it is a group's.
+  if (isObject(value.participant) || (value.kind === 'group' && value.participant === null)) {
+    return fromSummary(value as unknown as ChatSummary, position);
+  }
   return null;
 }
+
+const ROLES: readonly Role[] = ['student', 'teacher', 'admin'];
+
+function isPerson(value: unknown): value is Person {
+  return isObject(value) && isInt(value.id) && isString(value.name) && ROLES.includes(value.role as Role);
+}
+
+const isActor = (value: unknown): value is number | null => value === null || isInt(value);
 
 function parseJson(data: string): Json | null {
   try {
@@ -170,6 +195,21 @@ export function parseStreamEvent(type: string, data: string, lastEventId: string
     case 'chat_created': {
       const chat = chatItem(body.chat, position);
       return chat && { type, position, chat };
+    }
+    case 'participant_added': {
+      const { chat_id: chatId, user, actor_id: actorId = null } = body;
+      if (!isInt(chatId) || !isPerson(user) || !isActor(actorId)) return null;
+      return { type, position, chatId, user: { id: user.id, name: user.name, role: user.role }, actorId };
+    }
+    case 'participant_removed': {
+      const { chat_id: chatId, user_id: userId, actor_id: actorId = null } = body;
+      if (!isInt(chatId) || !isInt(userId) || !isActor(actorId)) return null;
+      return { type, position, chatId, userId, actorId };
+    }
+    case 'chat_renamed': {
+      const { chat_id: chatId, title, actor_id: actorId = null } = body;
+      if (!isInt(chatId) || !isString(title) || !isActor(actorId)) return null;
+      return { type, position, chatId, title, actorId };
     }
     case 'reset':
       return { type, position, reason: typeof body.reason === 'string' ? body.reason : '' };

@@ -64,6 +64,15 @@ describe('plurals', () => {
     expect(t('chatList.messages', { count: 111 })).toBe('111 сообщений');
     expect(t('conversation.newMessages', { count: 1 })).toBe('↓ 1 новое сообщение');
     expect(t('conversation.newMessages', { count: 24 })).toBe('↓ 24 новых сообщения');
+    expect([1, 2, 5, 11, 21, 22, 25].map((count) => t('chatList.members', { count }))).toEqual([
+      '1 участник',
+      '2 участника',
+      '5 участников',
+      '11 участников',
+      '21 участник',
+      '22 участника',
+      '25 участников',
+    ]);
   });
 
   it('says one and other in English', () => {
@@ -72,6 +81,8 @@ describe('plurals', () => {
     expect(unread('en', 21)).toBe('21 unread messages');
     expect(i18n.getFixedT('en')('chatList.messages', { count: 1 })).toBe('1 message');
     expect(i18n.getFixedT('en')('conversation.newMessages', { count: 5 })).toBe('↓ 5 new messages');
+    expect(i18n.getFixedT('en')('chatList.members', { count: 1 })).toBe('1 member');
+    expect(i18n.getFixedT('en')('chatList.members', { count: 3 })).toBe('3 members');
   });
 });
 

@@ -11,8 +11,15 @@
 // server computes a reply's preview when history is read; keeping it current live is ours).
 // Read receipts: `readMarks` are the other participants' read markers seen on the stream,
 // which cover messages that arrived without (or before) their `read_by`.
+//
+// Groups: system lines ("Иван Петров added Мария Иванова", a new title) come from the live
+// membership and title events (`notices`); the history does not contain them, so a reload
+// shows none of the earlier ones. Each is shown after the newest message loaded when its event
+// arrived (events come in log order). A `participant_removed` for us ends the conversation
+// (`membership`): it stays on screen, read-only, and the server sends nothing more of it.
 
 import type { ReplyPreview } from './api';
+import type { Membership } from './chats';
 import { type ReplyRef, quoteWithKnown } from './quotes';
 
 export const MAX_MESSAGE_CHARS = 10_000;
@@ -46,6 +53,22 @@ export interface Edit {
   editedAt: string;
 }
 
+/** A system line in a group's conversation: someone was added or removed (or left), or a new title. */
+export interface Notice {
+  /** The event's log position: its identity and its order. */
+  position: number;
+  kind: 'added' | 'removed' | 'renamed';
+  /** Who was added or removed (null for a title). */
+  userId: number | null;
+  /** Who did it (`userId` themself: they joined or left), if the server says. */
+  actorId: number | null;
+  /** The new title (renamed only). */
+  title: string | null;
+  /** Shown after the saved message with this id or the last before it (0: before all); null
+   * while the history is loading (then after its newest message). */
+  afterId: number | null;
+}
+
 export interface Conversation {
   chatId: number;
   status: 'loading' | 'ready' | 'failed';
@@ -63,6 +86,10 @@ export interface Conversation {
   hasMore: boolean;
   loadingOlder: boolean;
   olderError: string | null;
+  /** System lines of a group, ascending by position. */
+  notices: Notice[];
+  /** `left` or `removed` once a `participant_removed` for us arrived: read-only from then on. */
+  membership: Membership;
 }
 
 /** A message as the API and the event stream send it (the stream leaves out `read_by`). */
@@ -89,6 +116,8 @@ export type ConversationAction =
   | { type: 'edited'; message: WireMessage }
   /** `messages_read`: `userId` has read everything up to `upTo`. */
   | { type: 'readBy'; userId: number; upTo: number }
+  /** A membership or title event of a group; `me` tells whether it is about us. */
+  | { type: 'notice'; notice: Omit<Notice, 'afterId'>; me: number }
   | {
       type: 'sendStarted';
       key: string;
@@ -115,6 +144,8 @@ export function emptyConversation(chatId: number): Conversation {
     hasMore: false,
     loadingOlder: false,
     olderError: null,
+    notices: [],
+    membership: 'member',
   };
 }
 
@@ -202,8 +233,13 @@ export function conversationReducer(state: Conversation, action: ConversationAct
       const snapshot = known(state, action.messages);
       const newest = snapshot.length > 0 ? snapshot[snapshot.length - 1]!.id : 0;
       const live = state.messages.filter((m) => m.id > newest);
+      // Lines that arrived while it loaded follow what it shows.
+      const notices = state.notices.some((n) => n.afterId === null)
+        ? state.notices.map((n) => (n.afterId === null ? { ...n, afterId: newest } : n))
+        : state.notices;
       return {
         ...state,
+        notices,
         status: 'ready',
         error: null,
         messages: mergeMessages(snapshot, live, state.deleted),
@@ -262,6 +298,17 @@ export function conversationReducer(state: Conversation, action: ConversationAct
     case 'readBy': {
       if ((state.readMarks[action.userId] ?? 0) >= action.upTo) return state; // markers only move forward
       return { ...state, readMarks: { ...state.readMarks, [action.userId]: action.upTo } };
+    }
+    case 'notice': {
+      const { notice, me } = action;
+      if (state.notices.some((n) => n.position === notice.position)) return state;
+      const newest = state.messages[state.messages.length - 1]?.id ?? 0;
+      const placed: Notice = { ...notice, afterId: state.status === 'ready' ? newest : null };
+      const notices = [...state.notices, placed].sort((a, b) => a.position - b.position);
+      let { membership } = state;
+      if (notice.userId === me && notice.kind === 'removed') membership = notice.actorId === me ? 'left' : 'removed';
+      if (notice.userId === me && notice.kind === 'added') membership = 'member';
+      return { ...state, notices, membership };
     }
     case 'sendStarted':
       return {
@@ -323,6 +370,27 @@ export function readTarget(state: Conversation, me: number, marker: number): num
   return state.messages.some((m) => m.id > marker && m.senderId !== me) ? newest.id : null;
 }
 
+/** One row of a conversation: a saved message, or a group's system line. */
+export type Row = { message: Message } | { notice: Notice };
+
+/**
+ * The saved messages and the system lines in the order shown: each line before the first
+ * message newer than its anchor (so a line stays in place when its anchor is deleted), the
+ * rest after the last message.
+ */
+export function withNotices(messages: readonly Message[], notices: readonly Notice[]): Row[] {
+  const rows: Row[] = [];
+  let next = 0;
+  for (const message of messages) {
+    while (next < notices.length && (notices[next]!.afterId ?? Infinity) < message.id) {
+      rows.push({ notice: notices[next++]! });
+    }
+    rows.push({ message });
+  }
+  while (next < notices.length) rows.push({ notice: notices[next++]! });
+  return rows;
+}
+
 /** Length in Unicode code points, as the server counts it. */
 export function messageLength(text: string): number {
   return [...text].length;
@@ -343,6 +411,8 @@ export type ConversationsAction =
   | { type: 'opened'; chatId: number }
   /** Forget every conversation but this one (after a reset: the others reload when opened). */
   | { type: 'keptOnly'; chatId: number | null }
+  /** Forget one conversation (we rejoined its group: it loads again from our new start). */
+  | { type: 'forgot'; chatId: number }
   | { type: 'chat'; chatId: number; action: ConversationAction };
 
 export function conversationsReducer(state: Conversations, action: ConversationsAction): Conversations {
@@ -352,6 +422,11 @@ export function conversationsReducer(state: Conversations, action: Conversations
     case 'keptOnly': {
       const kept = action.chatId === null ? undefined : state[action.chatId];
       return kept ? { [kept.chatId]: kept } : {};
+    }
+    case 'forgot': {
+      if (!state[action.chatId]) return state;
+      const { [action.chatId]: _gone, ...rest } = state;
+      return rest;
     }
     case 'chat': {
       const current = state[action.chatId];

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
-import type { ChatSummary } from './api';
+import type { ChatDetails, ChatSummary } from './api';
 import {
   type Presence,
   type PresenceAction,
   type PresenceMap,
+  membersPresence,
   noPresence,
   participantsPresence,
   presenceLabel,
@@ -76,9 +77,15 @@ describe('presence', () => {
     expect(run([snapshot(T0 - 1, [MARIA, false, SEEN])], state)).toBe(state);
   });
 
-  it('reads the participants of the chat list, skipping those without presence (an older server)', () => {
+  it('reads the participants of the chat list, skipping those without presence (an older server) and groups', () => {
     const chat = (id: number, participant: ChatSummary['participant']): ChatSummary => ({
       id,
+      kind: participant ? 'direct' : 'group',
+      title: participant ? null : 'Алгебра',
+      context: null,
+      created_by: null,
+      updated_at: '2025-01-17T15:00:00Z',
+      participants_count: 2,
       participant,
       last_message: null,
       unread_count: 0,
@@ -90,8 +97,31 @@ describe('presence', () => {
         chat(1, { ...person, id: MARIA, online: true, last_seen: null }),
         chat(2, { ...person, id: IVAN, online: false, last_seen: SEEN }),
         chat(3, { ...person, id: 10 }),
+        chat(4, null),
       ]),
     ).toEqual([
+      { userId: MARIA, online: true, lastSeen: null },
+      { userId: IVAN, online: false, lastSeen: SEEN },
+    ]);
+  });
+
+  it("reads a group's members, online or not", () => {
+    const member = { name: 'x', role: 'student' as const, joined_at: '2025-01-17T15:00:00Z' };
+    const details: ChatDetails = {
+      id: 7,
+      kind: 'group',
+      title: 'Алгебра',
+      context: null,
+      created_by: IVAN,
+      updated_at: '2025-01-17T15:00:00Z',
+      participants_count: 2,
+      created_at: '2025-01-17T15:00:00Z',
+      participants: [
+        { ...member, id: MARIA, online: true, last_seen: null },
+        { ...member, id: IVAN, online: false, last_seen: SEEN },
+      ],
+    };
+    expect(membersPresence(details)).toEqual([
       { userId: MARIA, online: true, lastSeen: null },
       { userId: IVAN, online: false, lastSeen: SEEN },
     ]);

@@ -12,7 +12,7 @@
 // one. Events are not replayed after a reconnect, so the stream's owner fetches a snapshot
 // again then.
 
-import type { ChatSummary } from './api';
+import type { ChatDetails, ChatSummary } from './api';
 import { i18n, languageOf } from './i18n';
 import { daysBetween } from './time';
 
@@ -65,11 +65,16 @@ export function presenceReducer(state: PresenceMap, action: PresenceAction): Pre
   }
 }
 
-/** The presence of the chat list's participants, for those the server told it of. */
+/** The presence of the chat list's participants (of direct chats), for those the server told it of. */
 export function participantsPresence(chats: readonly ChatSummary[]): Array<{ userId: number } & Presence> {
   return chats.flatMap(({ participant: p }) =>
-    typeof p.online === 'boolean' ? [{ userId: p.id, online: p.online, lastSeen: p.last_seen ?? null }] : [],
+    p && typeof p.online === 'boolean' ? [{ userId: p.id, online: p.online, lastSeen: p.last_seen ?? null }] : [],
   );
+}
+
+/** The presence of a group's members (`GET /api/chats/{id}`). */
+export function membersPresence(details: ChatDetails): Array<{ userId: number } & Presence> {
+  return details.participants.map((m) => ({ userId: m.id, online: m.online, lastSeen: m.last_seen ?? null }));
 }
 
 /** What is known of `userId`'s presence, or null if nothing is. */

@@ -15,6 +15,7 @@ import {
   typingInput,
   typingReducer,
   typingStopped,
+  typingText,
 } from './typing';
 
 const CHAT = 5;
@@ -143,5 +144,30 @@ describe('telling the server we type', () => {
 
   it('treats blank text as not typing', () => {
     expect(signals([[0, '   \n ']])).toEqual([]);
+  });
+});
+
+describe('who is typing, in words', () => {
+  it('names one, two, or two and how many more, in English', () => {
+    expect(typingText([], 'en')).toBe('');
+    expect(typingText(['Мария Иванова'], 'en')).toBe('Мария Иванова is typing…');
+    expect(typingText(['Мария', 'Иван'], 'en')).toBe('Мария and Иван are typing…');
+    expect(typingText(['Мария', 'Иван', 'Alex'], 'en')).toBe('Мария, Иван and 1 more are typing…');
+    expect(typingText(['Мария', 'Иван', 'Alex', 'Ольга', 'Пётр'], 'en')).toBe('Мария, Иван and 3 more are typing…');
+  });
+
+  it('in Russian', () => {
+    expect(typingText(['Мария'], 'ru')).toBe('Мария печатает…');
+    expect(typingText(['Мария', 'Иван'], 'ru')).toBe('Мария и Иван печатают…');
+    expect(typingText(['Мария', 'Иван', 'Alex'], 'ru')).toBe('Мария, Иван и ещё 1 печатают…');
+    expect(typingText(['Мария', 'Иван', 'Alex', 'Ольга', 'Пётр', 'Анна', 'Олег'], 'ru')).toBe(
+      'Мария, Иван и ещё 5 печатают…',
+    );
+  });
+
+  it('lists everyone typing in a group chat, in id order, each until their own expiry', () => {
+    const state = run([typing(T0, true, 12), typing(T0 + 1_000, true, MARIA), typing(T0, true, 3, CHAT + 1)]);
+    expect(typingIn(state, CHAT, T0 + 1_000)).toEqual([MARIA, 12]);
+    expect(typingIn(state, CHAT, T0 + TYPING_EXPIRY_MS)).toEqual([MARIA]);
   });
 });

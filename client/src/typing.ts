@@ -4,12 +4,15 @@
 // Receiving: a `typing` event with `is_typing: true` shows the user as typing in that chat for
 // TYPING_EXPIRY_MS unless it is renewed; `false` and a message from that user in that chat
 // clear it at once (the server sends no `false` when a message is sent). Typing events are not
-// in the log and are not replayed, so nothing here depends on positions.
+// in the log and are not replayed, so nothing here depends on positions. In a group several
+// people may type at once: `typingIn` lists them and `typingText` names them.
 //
 // Sending: `true` when the text changes and is not blank, again at most every TYPING_RENEW_MS
 // while the typing goes on (the server forwards at most one per 2 s and every request counts
 // against the user's write rate), and `false` once when it stops: blur, emptied, sent, or
 // TYPING_IDLE_MS without a keystroke.
+
+import { type Language, currentLanguage, i18n } from './i18n';
 
 /** A `true` shows for this long unless renewed. */
 export const TYPING_EXPIRY_MS = 6_000;
@@ -67,6 +70,19 @@ export function typingIn(state: Typing, chatId: number, now: number): number[] {
     .filter(([, until]) => until > now)
     .map(([userId]) => Number(userId))
     .sort((a, b) => a - b);
+}
+
+/**
+ * Who is typing, in `language`: "Мария Иванова is typing…", "Мария Иванова and Alex Kim are
+ * typing…", "Мария Иванова, Alex Kim and 2 more are typing…"; empty for nobody.
+ */
+export function typingText(names: readonly string[], language: Language = currentLanguage()): string {
+  const t = i18n.getFixedT(language);
+  const [first, second] = names;
+  if (first === undefined) return '';
+  if (second === undefined) return t('typing.named', { name: first });
+  if (names.length === 2) return t('typing.two', { first, second });
+  return t('typing.several', { first, second, count: names.length - 2 });
 }
 
 /** When the next indicator runs out (to wake up then), or null if none is shown. */

@@ -9,7 +9,13 @@
 // Typing and presence are not in the log: `typing` events feed indicators that expire
 // (typing.ts), `presence` events and snapshots feed presence.ts. Presence events missed while
 // the stream was down are not replayed, so each time the stream opens the presence shown is
-// fetched again: the chat list for participants, the open chat's two people for admins.
+// fetched again: the chat list for participants, the open chat's two people for admins (the
+// open group's members, for everyone).
+//
+// Groups: the open group's members come from `GET /api/chats/{id}` (groups.ts keeps them
+// current with the membership events); when we are added to a group the chat list is fetched
+// again, so it appears; when we are removed, the list item and the conversation say so
+// (chats.ts, messages.ts). Names met anywhere are remembered, for a group's senders.
 
 import { useCallback, useEffect, useLayoutEffect, useReducer, useRef, useState } from 'react';
 
@@ -21,18 +27,33 @@ import {
   chatListReducer,
   fromAdminChat,
   fromSummary,
-  hasChat,
   initialChatList,
   needsRefetch,
 } from './chats';
-import type { StreamEvent } from './events';
+import { type StreamEvent, isLogEvent } from './events';
+import {
+  type Groups,
+  type KnownPerson,
+  type People,
+  groupsReducer,
+  noGroups,
+  noPeople,
+  rememberPeople,
+} from './groups';
 import {
   type ConversationAction,
   type Conversations,
   conversationsReducer,
   olderCursor,
 } from './messages';
-import { type PresenceAction, type PresenceMap, noPresence, participantsPresence, presenceReducer } from './presence';
+import {
+  type PresenceAction,
+  type PresenceMap,
+  membersPresence,
+  noPresence,
+  participantsPresence,
+  presenceReducer,
+} from './presence';
 import type { ReplyRef } from './quotes';
 import { useOpenChat } from './route';
 import type { Typing } from './typing';
@@ -51,6 +72,10 @@ export interface Workspace {
   typing: Typing;
   /** Who is online, for the people this session shows. */
   presence: PresenceMap;
+  /** The members of the groups opened so far. */
+  groups: Groups;
+  /** Everyone whose name this session has seen, by id (senders of group messages). */
+  people: People;
   reloadChats: () => void;
   reloadConversation: (chatId: number) => void;
   loadOlder: (chatId: number) => void;
@@ -63,6 +88,16 @@ export interface Workspace {
   edit: (chatId: number, messageId: number, content: string) => Promise<void>;
   /** The open chat's list tells whether its newest messages are on screen. */
   setAtBottom: (chatId: number, atBottom: boolean) => void;
+  /** Fetches a group's members again. */
+  reloadGroup: (chatId: number) => void;
+  /** Creates a group (teachers and admins); resolves with its id, rejects with the server's reason. */
+  createGroup: (title: string, memberIds: number[]) => Promise<number>;
+  /** Renames a group (its owner or an admin); rejects with the server's reason. */
+  renameGroup: (chatId: number, title: string) => Promise<void>;
+  /** Adds a member to a group (its owner or an admin); rejects with the server's reason. */
+  addMember: (chatId: number, userId: number) => Promise<void>;
+  /** Removes a member (its owner or an admin), or leaves (our own id); rejects with the server's reason. */
+  removeMember: (chatId: number, userId: number) => Promise<void>;
 }
 
 
@@ -70,13 +105,21 @@ type PresenceSnapshot = Extract<PresenceAction, { type: 'snapshot' }>['users'];
 
 async function fetchChatItems(
   isAdmin: boolean,
-): Promise<{ items: ChatItem[]; position: number | null; presence: PresenceSnapshot }> {
+): Promise<{ items: ChatItem[]; position: number | null; presence: PresenceSnapshot; people: KnownPerson[] }> {
   if (isAdmin) {
     const { data, position } = await api.adminChats();
-    return { items: data.map((chat) => fromAdminChat(chat)), position, presence: [] };
+    const people = data.flatMap((chat) => chat.participants);
+    return { items: data.map((chat) => fromAdminChat(chat)), position, presence: [], people };
   }
   const { data, position } = await api.chats();
-  return { items: data.map((chat) => fromSummary(chat)), position, presence: participantsPresence(data) };
+  const people = data.flatMap((chat): KnownPerson[] => {
+    const sender = chat.last_message?.sender_name;
+    return [
+      ...(chat.participant ? [chat.participant] : []),
+      ...(chat.last_message && sender ? [{ id: chat.last_message.sender_id, name: sender }] : []),
+    ];
+  });
+  return { items: data.map((chat) => fromSummary(chat)), position, presence: participantsPresence(data), people };
 }
 
 let pendingCounter = 0;
@@ -96,6 +139,8 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
   const [conversations, dispatchConversations] = useReducer(conversationsReducer, {});
   const [typing, dispatchTyping] = useTypingIndicators();
   const [presence, dispatchPresence] = useReducer(presenceReducer, noPresence);
+  const [groups, dispatchGroups] = useReducer(groupsReducer, noGroups);
+  const [people, remember] = useReducer(rememberPeople, noPeople);
   const [openChatId, openChat] = useOpenChat();
   const [streamStart, setStreamStart] = useState<{ after: number | null } | null>(null);
   const visible = usePageVisible();
@@ -104,10 +149,12 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
     !isAdmin && visible && openChatId !== null && bottom?.chatId === openChatId && bottom.atBottom ? openChatId : null;
 
   // The latest values, for callbacks that outlive a render (stream handlers, async loaders).
-  const latest = useRef({ chatList, conversations, openChatId, readingChatId, onSignedOut });
+  const latest = useRef({ chatList, conversations, openChatId, readingChatId, onSignedOut, people, groups });
   useLayoutEffect(() => {
-    latest.current = { chatList, conversations, openChatId, readingChatId, onSignedOut };
+    latest.current = { chatList, conversations, openChatId, readingChatId, onSignedOut, people, groups };
   });
+  // The newest log position handled: a group's snapshot requested now shows everything up to it.
+  const handledPosition = useRef<number | null>(null);
 
   const failed = useCallback((error: unknown): string => {
     if (isUnauthorized(error)) latest.current.onSignedOut();
@@ -123,9 +170,10 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
     async (mode: 'replace' | 'refresh') => {
       const requestedAt = Date.now();
       try {
-        const { items, position, presence: users } = await fetchChatItems(isAdmin);
+        const { items, position, presence: users, people: met } = await fetchChatItems(isAdmin);
         dispatchChats({ type: 'snapshot', items, position: position ?? 0, mode });
         dispatchPresence({ type: 'snapshot', users, requestedAt });
+        remember(met);
         setStreamStart((start) => start ?? { after: position });
       } catch (error) {
         dispatchChats({ type: 'loadFailed', error: failed(error) });
@@ -145,6 +193,26 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
       }
     },
     [inChat, failed],
+  );
+
+  /** A group's snapshot (the answer of a request sent when the log was handled up to `after`). */
+  const groupLoaded = useCallback((details: api.ChatDetails, after: number | null, requestedAt: number) => {
+    dispatchGroups({ type: 'loaded', details, after });
+    dispatchPresence({ type: 'snapshot', users: membersPresence(details), requestedAt });
+    remember(details.participants);
+  }, []);
+
+  const loadGroup = useCallback(
+    async (chatId: number) => {
+      const after = handledPosition.current;
+      const requestedAt = Date.now();
+      try {
+        groupLoaded(await api.chatDetails(chatId), after, requestedAt);
+      } catch (error) {
+        failed(error); // the members panel offers to try again
+      }
+    },
+    [groupLoaded, failed],
   );
 
   // Refreshing the list after deletions and partial reads: one request for a burst of them.
@@ -194,21 +262,29 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
     },
     [failed],
   );
-  const openPeople = isAdmin
-    ? (chatList.items.find((i) => i.id === openChatId)?.people.map((p) => p.id).join(',') ?? '')
-    : '';
+  const openItem = chatList.items.find((i) => i.id === openChatId);
+  // (A group's members come with the group.)
+  const openPeople = isAdmin && openItem && openItem.kind !== 'group' ? openItem.people.map((p) => p.id).join(',') : '';
   useEffect(() => {
     if (openPeople !== '') void loadPresence(openPeople.split(',').map(Number));
   }, [openPeople, loadPresence]);
 
+  // An open group's members (with their presence), once per group; the events keep them current.
+  const openGroup = openItem?.kind === 'group' && openItem.membership === 'member' ? openItem.id : null;
+  useEffect(() => {
+    if (openGroup !== null && !latest.current.groups[openGroup]?.details) void loadGroup(openGroup);
+  }, [openGroup, loadGroup]);
+
   const onStreamOpen = useCallback(() => {
+    const open = latest.current.chatList.items.find((i) => i.id === latest.current.openChatId);
+    // Presence events missed while the stream was down: the open group's members again.
+    if (open?.kind === 'group' && open.membership === 'member') void loadGroup(open.id);
     if (!isAdmin) {
       refreshChatsSoon();
       return;
     }
-    const open = latest.current.chatList.items.find((i) => i.id === latest.current.openChatId);
-    if (open) void loadPresence(open.people.map((p) => p.id));
-  }, [isAdmin, refreshChatsSoon, loadPresence]);
+    if (open && open.kind !== 'group') void loadPresence(open.people.map((p) => p.id));
+  }, [isAdmin, refreshChatsSoon, loadPresence, loadGroup]);
 
   const setAtBottom = useCallback((chatId: number, atBottom: boolean) => {
     setBottom((now) => (now?.chatId === chatId && now.atBottom === atBottom ? now : { chatId, atBottom }));
@@ -216,17 +292,24 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
 
   const onEvent = useCallback(
     (event: StreamEvent) => {
+      if (isLogEvent(event)) handledPosition.current = event.position;
       switch (event.type) {
-        case 'new_message':
+        case 'new_message': {
+          const senderId = event.message.sender_id;
           inChat(event.chatId, { type: 'received', message: event.message });
-          dispatchTyping({ type: 'message', chatId: event.chatId, userId: event.message.sender_id });
-          if (!hasChat(latest.current.chatList, event.chatId)) refreshChatsSoon();
+          dispatchTyping({ type: 'message', chatId: event.chatId, userId: senderId });
+          const item = latest.current.chatList.items.find((i) => i.id === event.chatId);
+          const sender = item?.kind === 'group' && senderId !== me.id ? latest.current.people.get(senderId) : undefined;
+          // A chat we do not list yet, or a group message from someone we cannot name: the list
+          // (with the last message's sender) is fetched again.
+          if (!item || (item.kind === 'group' && senderId !== me.id && !sender)) refreshChatsSoon();
           dispatchChats({
             type: 'newMessage',
             chatId: event.chatId,
             message: {
               id: event.message.id,
-              senderId: event.message.sender_id,
+              senderId,
+              senderName: sender?.name ?? null,
               content: event.message.content,
               createdAt: event.message.created_at,
             },
@@ -235,6 +318,7 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
             readingChatId: latest.current.readingChatId,
           });
           break;
+        }
         case 'message_deleted':
           inChat(event.chatId, { type: 'deleted', id: event.messageId });
           refreshChatsSoon(); // the preview, counts and order may have changed
@@ -256,8 +340,45 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
           break;
         case 'chat_created':
           dispatchChats({ type: 'chatCreated', item: event.chat, position: event.position });
+          remember(event.chat.people);
           if (!isAdmin) refreshChatsSoon(); // for the new partner's presence
           break;
+        case 'participant_added': {
+          const { chatId, user, actorId, position } = event;
+          remember([user]);
+          dispatchGroups({ type: 'event', chatId, event: { type: 'added', position, user } });
+          const notice = { position, kind: 'added', userId: user.id, actorId, title: null } as const;
+          inChat(chatId, { type: 'notice', notice, me: me.id });
+          dispatchChats({ type: 'participantAdded', chatId, user, position, me: me.id });
+          if (user.id === me.id) {
+            // We joined: the group appears with the list's next snapshot. Rejoined: what we
+            // see of it starts again from now, so its conversation loads again.
+            refreshChatsSoon();
+            const seen = latest.current.conversations[chatId];
+            if (seen && seen.membership !== 'member') {
+              dispatchConversations({ type: 'forgot', chatId });
+              if (latest.current.openChatId === chatId) void loadConversation(chatId);
+            }
+          }
+          break;
+        }
+        case 'participant_removed': {
+          const { chatId, userId, actorId, position } = event;
+          dispatchGroups({ type: 'event', chatId, event: { type: 'removed', position, userId } });
+          const notice = { position, kind: 'removed', userId, actorId, title: null } as const;
+          inChat(chatId, { type: 'notice', notice, me: me.id });
+          dispatchChats({ type: 'participantRemoved', chatId, userId, actorId, position, me: me.id });
+          dispatchTyping({ type: 'message', chatId, userId }); // they type there no more
+          break;
+        }
+        case 'chat_renamed': {
+          const { chatId, title, actorId, position } = event;
+          dispatchGroups({ type: 'event', chatId, event: { type: 'renamed', position, title } });
+          const notice = { position, kind: 'renamed', userId: null, actorId, title } as const;
+          inChat(chatId, { type: 'notice', notice, me: me.id });
+          dispatchChats({ type: 'chatRenamed', chatId, title, position });
+          break;
+        }
         case 'typing':
           // Only others' typing reaches us, and never an admin's stream; kept that way here.
           if (!isAdmin && event.userId !== me.id) {
@@ -275,12 +396,15 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
           const open = latest.current.openChatId;
           dispatchConversations({ type: 'keptOnly', chatId: open });
           void loadChats('replace');
-          if (open !== null) void loadConversation(open);
+          if (open !== null) {
+            void loadConversation(open);
+            if (latest.current.groups[open]) void loadGroup(open);
+          }
           break;
         }
       }
     },
-    [inChat, loadChats, loadConversation, refreshChatsSoon, me.id, isAdmin, dispatchTyping],
+    [inChat, loadChats, loadConversation, loadGroup, refreshChatsSoon, me.id, isAdmin, dispatchTyping],
   );
 
   const connection = useEventStream({ start: streamStart, onEvent, onOpen: onStreamOpen, onSignedOut });
@@ -293,7 +417,13 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
         dispatchChats({
           type: 'ownMessageSaved',
           chatId,
-          message: { id: saved.id, senderId: saved.sender_id, content: saved.content, createdAt: saved.created_at },
+          message: {
+            id: saved.id,
+            senderId: saved.sender_id,
+            senderName: null,
+            content: saved.content,
+            createdAt: saved.created_at,
+          },
         });
       } catch (error) {
         inChat(chatId, { type: 'sendFailed', key, error: failed(error) });
@@ -371,6 +501,47 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
     [inChat, failed],
   );
 
+  /** Runs a group change; its answer (the group as it is now) is applied like a snapshot. */
+  const manage = useCallback(
+    async (change: () => Promise<api.ChatDetails | void>) => {
+      const after = handledPosition.current;
+      const requestedAt = Date.now();
+      let details: api.ChatDetails | void;
+      try {
+        details = await change();
+      } catch (error) {
+        throw new Error(failed(error));
+      }
+      if (details) groupLoaded(details, after, requestedAt);
+      return details;
+    },
+    [failed, groupLoaded],
+  );
+
+  const createGroup = useCallback(
+    async (title: string, memberIds: number[]) => {
+      const details = await manage(() => api.createGroup(title, memberIds));
+      // The list shows it with its next snapshot (its events may come first: they wait for it).
+      void loadChats('refresh');
+      return details!.id;
+    },
+    [manage, loadChats],
+  );
+
+  const renameGroup = useCallback(
+    async (chatId: number, title: string) => void (await manage(() => api.renameChat(chatId, title))),
+    [manage],
+  );
+  const addMember = useCallback(
+    async (chatId: number, userId: number) => void (await manage(() => api.addParticipant(chatId, userId))),
+    [manage],
+  );
+  // The event that follows tells the list, the members and the conversation (also when we left).
+  const removeMember = useCallback(
+    async (chatId: number, userId: number) => void (await manage(() => api.removeParticipant(chatId, userId))),
+    [manage],
+  );
+
   return {
     chatList,
     conversations,
@@ -379,6 +550,8 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
     connection,
     typing,
     presence,
+    groups,
+    people,
     reloadChats: useCallback(() => void loadChats('replace'), [loadChats]),
     reloadConversation: useCallback((chatId: number) => void loadConversation(chatId), [loadConversation]),
     loadOlder: useCallback((chatId: number) => void loadOlder(chatId), [loadOlder]),
@@ -388,5 +561,10 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
     remove,
     edit,
     setAtBottom,
+    reloadGroup: useCallback((chatId: number) => void loadGroup(chatId), [loadGroup]),
+    createGroup,
+    renameGroup,
+    addMember,
+    removeMember,
   };
 }

@@ -1,15 +1,17 @@
-import { useCallback, useMemo } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 
 import type { Person } from '../api';
-import { type ChatItem, chatTitle } from '../chats';
+import { type ChatItem, canManage, chatTitle } from '../chats';
+import type { KnownPerson } from '../groups';
 import { useLocale } from '../i18n';
 import { type Conversation as ConversationState, type Message, currentQuote } from '../messages';
 import { presenceOf } from '../presence';
 import { replyRefOf } from '../quotes';
-import { typingIn } from '../typing';
+import { typingIn, typingText } from '../typing';
 import type { Workspace } from '../useWorkspace';
 import { Avatar } from './Avatar';
 import { Composer, useReplyDraft } from './Composer';
+import { GroupPanel } from './GroupPanel';
 import { senderLabel } from './MessageBubble';
 import { MessageList } from './MessageList';
 import { PresenceStatus } from './PresenceStatus';
@@ -25,20 +27,39 @@ interface Props {
 }
 
 export function Conversation({ me, chatId, chat, conversation, workspace, onBack }: Props) {
-  const { t } = useLocale();
+  const { t, language } = useLocale();
   const isAdmin = me.role === 'admin';
-  const title = chat ? chatTitle(chat) : t('chatList.fallbackTitle', { id: chatId });
-  const people = useMemo(
-    () => new Map<number, Person>([[me.id, me], ...(chat?.people ?? []).map((p) => [p.id, p] as const)]),
-    [me, chat?.people],
-  );
+  // A group just created may not be listed yet: what its creation answered tells about it.
+  const details = workspace.groups[chatId]?.details ?? null;
+  const isGroup = chat?.kind === 'group' || details?.kind === 'group';
+  const title = chat ? chatTitle(chat) : (details?.title ?? t('chatList.fallbackTitle', { id: chatId }));
+  // Everyone we can name: whoever this session met, then the chat's people and members (with roles).
+  const people = useMemo(() => {
+    const known = new Map<number, KnownPerson>(workspace.people);
+    for (const p of [...(details?.members ?? []), ...(chat?.people ?? []), me]) known.set(p.id, p);
+    return known;
+  }, [workspace.people, details?.members, chat?.people, me]);
+  // We left or were removed: what is on screen stays, read-only.
+  const ended =
+    conversation && conversation.membership !== 'member'
+      ? conversation.membership
+      : chat && chat.membership !== 'member'
+        ? chat.membership
+        : null;
   const { presence } = workspace;
-  // The other participant typing here (never shown to admins: their streams get no typing).
-  const typists = isAdmin ? [] : typingIn(workspace.typing, chatId, Date.now());
-  const typingText = typists.length > 0 ? t('typing.named', { name: senderLabel(people, typists[0]!) }) : '';
+  // Who else is typing here (never shown to admins: their streams get no typing).
+  const typists = isAdmin || ended ? [] : typingIn(workspace.typing, chatId, Date.now());
+  const typingLine = typingText(
+    typists.map((id) => senderLabel(people, id)),
+    language,
+  );
   const { loadOlder, setAtBottom } = workspace;
   const onLoadOlder = useCallback(() => loadOlder(chatId), [loadOlder, chatId]);
   const onAtBottomChange = useCallback((atBottom: boolean) => setAtBottom(chatId, atBottom), [setAtBottom, chatId]);
+  const [membersOpen, setMembersOpen] = useState(false);
+  const memberCount = details?.members.length ?? chat?.participantsCount ?? 0;
+  const owner = details?.createdBy ?? chat?.createdBy ?? null;
+  const manages = canManage({ kind: isGroup ? 'group' : 'direct', createdBy: owner }, me);
 
   const [reply, setReply] = useReplyDraft(chatId);
   // The quote follows edits and deletions of the message while the answer is written.
@@ -56,21 +77,31 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
         >
           ‹
         </button>
-        {chat && (
-          <span className={`avatars avatars-${chat.people.length}`}>
-            {chat.people.map((p) => (
-              <Avatar key={p.id} person={p} presence={presenceOf(presence, p.id)} />
-            ))}
-          </span>
+        {isGroup ? (
+          <Avatar person={{ id: chatId, name: title }} group />
+        ) : (
+          chat && (
+            <span className={`avatars avatars-${chat.people.length}`}>
+              {chat.people.map((p) => (
+                <Avatar key={p.id} person={p} presence={presenceOf(presence, p.id)} />
+              ))}
+            </span>
+          )
         )}
         <div className="conversation-title">
-          <h2>{title}</h2>
+          <h2 data-testid="conversation-title">{title}</h2>
           <span className="conversation-subtitle small">
             {/* Always there, so screen readers announce what appears in it. */}
             <span className="typing-text" role="status" data-testid="typing">
-              {typingText}
+              {typingLine}
             </span>
-            {!typingText &&
+            {!typingLine && isGroup && (
+              <span className="muted" data-testid="member-count">
+                {t('chatList.members', { count: memberCount })}
+              </span>
+            )}
+            {!typingLine &&
+              !isGroup &&
               chat?.people.map((p, i) => {
                 const known = presenceOf(presence, p.id);
                 return (
@@ -84,12 +115,28 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
               })}
           </span>
         </div>
+        {isGroup && !ended && (
+          <button
+            type="button"
+            className="button button-quiet header-action"
+            data-testid="members-button"
+            onClick={() => {
+              if (!details) workspace.reloadGroup(chatId);
+              setMembersOpen(true);
+            }}
+          >
+            {t('groups.members')}
+          </button>
+        )}
       </header>
 
       {conversation === undefined || conversation.status === 'loading' ? (
         <div className="conversation-status muted" aria-busy="true">
           {t('conversation.loading')}
         </div>
+      ) : conversation.status === 'failed' && ended ? (
+        // Dropped from the group before its history was loaded: the server shows it no more.
+        <div className="conversation-status muted">{t(ended === 'left' ? 'chatList.left' : 'chatList.removed')}</div>
       ) : conversation.status === 'failed' ? (
         <div className="conversation-status" role="alert">
           <p className="error">{conversation.error}</p>
@@ -103,6 +150,7 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
           me={me}
           people={people}
           readOnly={isAdmin}
+          group={isGroup}
           onLoadOlder={onLoadOlder}
           onRetry={(key) => workspace.retry(chatId, key)}
           onDiscard={(key) => workspace.discard(chatId, key)}
@@ -113,7 +161,12 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
         />
       )}
 
-      {isAdmin ? (
+      {ended ? (
+        <p className="read-only" data-testid="group-ended" data-reason={ended}>
+          <span aria-hidden="true">🚪</span> {t(ended === 'left' ? 'chatList.left' : 'chatList.removed')}.{' '}
+          {t('conversation.ended')}
+        </p>
+      ) : isAdmin ? (
         <p className="read-only" data-testid="read-only">
           <span aria-hidden="true">👁</span> {t('conversation.readOnly')}
         </p>
@@ -128,6 +181,22 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
             workspace.send(chatId, content, replyTo);
             setReply(null);
           }}
+        />
+      )}
+
+      {membersOpen && isGroup && !ended && (
+        <GroupPanel
+          me={me}
+          title={title}
+          details={details}
+          canManage={manages}
+          isMember={!isAdmin}
+          presence={presence}
+          onRename={(next) => workspace.renameGroup(chatId, next)}
+          onAdd={(userId) => workspace.addMember(chatId, userId)}
+          onRemove={(userId) => workspace.removeMember(chatId, userId)}
+          onRetry={() => workspace.reloadGroup(chatId)}
+          onClose={() => setMembersOpen(false)}
         />
       )}
     </section>

@@ -1,9 +1,10 @@
 import type { ReactNode } from 'react';
 
-import type { Person } from '../api';
+import type { KnownPerson } from '../groups';
 import { i18n, useLocale } from '../i18n';
 import type { Message, PendingMessage } from '../messages';
 import { clockTime, fullDateTime } from '../time';
+import { Avatar } from './Avatar';
 import { MessageEditor } from './MessageEditor';
 import { Quote } from './Quote';
 
@@ -14,8 +15,11 @@ interface Props {
   side: 'mine' | 'theirs';
   /** The first of consecutive messages from one sender (a little space above). */
   firstOfRun: boolean;
-  /** Shown above the text (admins see whose message it is). */
+  /** Shown above the text (admins see whose message it is; in a group, whose message of others). */
   senderName: string | null;
+  /** In a group, the sender of a message of others: their avatar beside the first of a run
+   * (null: a blank of the same width); undefined: no avatar column. */
+  avatar?: KnownPerson | null;
   /** The name of whoever wrote the quoted message, if this is a reply. */
   quoteSender: string | null;
   /** Own saved messages: whether the other participant has read it (✓✓) or not (✓); else null. */
@@ -61,8 +65,15 @@ export function MessageBubble(props: Props) {
       data-testid={saved ? `message-${saved.id}` : 'message-pending'}
       data-read={isRead === null ? undefined : String(isRead)}
     >
+      {props.avatar !== undefined && (
+        <span className="message-avatar">{props.avatar && <Avatar person={props.avatar} size="sm" />}</span>
+      )}
       <div className={`bubble${editing ? ' editing' : ''}`}>
-        {senderName && <span className="sender">{senderName}</span>}
+        {senderName && (
+          <span className="sender" data-testid={saved ? `sender-${saved.id}` : undefined}>
+            {senderName}
+          </span>
+        )}
         {message.replyTo && (
           <Quote
             quote={message.replyTo}
@@ -180,6 +191,6 @@ function ActionButton(props: {
   );
 }
 
-export function senderLabel(people: ReadonlyMap<number, Person>, senderId: number): string {
+export function senderLabel(people: ReadonlyMap<number, Pick<KnownPerson, 'name'>>, senderId: number): string {
   return people.get(senderId)?.name ?? i18n.t('conversation.unknownUser', { id: senderId });
 }

@@ -1,8 +1,16 @@
 import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 
 import type { Person } from '../api';
+import { type KnownPerson, noticeText } from '../groups';
 import { useLocale } from '../i18n';
-import { type Conversation, type Message, isReadByOthers } from '../messages';
+import {
+  type Conversation,
+  type Message,
+  type Notice,
+  type PendingMessage,
+  isReadByOthers,
+  withNotices,
+} from '../messages';
 import { dayKey, dayLabel } from '../time';
 import { useNow } from '../useNow';
 import { ConfirmDialog } from './ConfirmDialog';
@@ -11,8 +19,11 @@ import { type BubbleMessage, MessageBubble, senderLabel } from './MessageBubble'
 interface Props {
   conversation: Conversation;
   me: Person;
-  people: ReadonlyMap<number, Person>;
+  /** Everyone whose name is known (and role, where known), by id. */
+  people: ReadonlyMap<number, KnownPerson>;
   readOnly: boolean;
+  /** A group: others' messages show their sender's name and avatar; system lines are shown. */
+  group: boolean;
   onLoadOlder: () => void;
   onRetry: (key: string) => void;
   onDiscard: (key: string) => void;
@@ -40,8 +51,8 @@ interface Seen {
 }
 
 export function MessageList(props: Props) {
-  const { conversation, me, people, readOnly, onLoadOlder, onAtBottomChange } = props;
-  const { t, locale } = useLocale();
+  const { conversation, me, people, readOnly, group, onLoadOlder, onAtBottomChange } = props;
+  const { t, locale, language } = useLocale();
   const now = useNow(60_000);
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
@@ -72,6 +83,7 @@ export function MessageList(props: Props) {
   const { messages, pending, hasMore, loadingOlder } = conversation;
   const firstId = messages[0]?.id ?? null;
   const lastId = messages[messages.length - 1]?.id ?? 0;
+  const noticeCount = conversation.notices.length; // a new system line keeps a reader at the bottom there
 
   // Keep the view where the reader expects it: at the bottom on open and for new messages
   // (unless they scrolled up), and in place when older messages are added above.
@@ -103,7 +115,7 @@ export function MessageList(props: Props) {
         t('conversation.announcement', { name: senderLabel(people, latest.senderId), text: latest.content }),
       );
     }
-  }, [firstId, lastId, pending.length, messages, me.id, people, setAtBottom, t]);
+  }, [firstId, lastId, pending.length, noticeCount, messages, me.id, people, setAtBottom, t]);
 
   // When the view gets shorter (the composer grows, the window or keyboard resizes), a reader
   // at the bottom stays at the bottom; when it gets taller, the bottom may come into view.
@@ -170,7 +182,20 @@ export function MessageList(props: Props) {
     }
   };
 
-  const items: BubbleMessage[] = [...messages.map((saved) => ({ saved })), ...pending.map((p) => ({ pending: p }))];
+  // Saved messages with the group's system lines among them, then the messages being sent.
+  const rows: Array<BubbleMessage | { notice: Notice }> = [
+    ...withNotices(messages, conversation.notices).map((row) => ('message' in row ? { saved: row.message } : row)),
+    ...pending.map((p) => ({ pending: p })),
+  ];
+  const items = rows.filter((row): row is BubbleMessage => !('notice' in row));
+  // For each row, the message shown before it (system lines between them aside): days and runs.
+  const shownBefore: Array<Message | PendingMessage | undefined> = [];
+  let last: Message | PendingMessage | undefined;
+  for (const row of rows) {
+    shownBefore.push(last);
+    if (!('notice' in row)) last = bubbleMessage(row);
+  }
+  const nameOf = (id: number) => people.get(id)?.name ?? null;
   const side = (senderId: number): 'mine' | 'theirs' => {
     if (!readOnly) return senderId === me.id ? 'mine' : 'theirs';
     // Admins: the teacher on the right, the student on the left.
@@ -197,15 +222,29 @@ export function MessageList(props: Props) {
           </div>
         )}
         <ol className="message-list">
-          {items.map((item, index) => {
-            const message = 'saved' in item ? item.saved : item.pending;
-            const previous = index > 0 ? items[index - 1] : undefined;
-            const prevMessage = previous && ('saved' in previous ? previous.saved : previous.pending);
-            const newDay = !prevMessage || dayKey(prevMessage.createdAt) !== dayKey(message.createdAt);
-            const firstOfRun = newDay || prevMessage?.senderId !== message.senderId;
+          {rows.map((item, index) => {
+            if ('notice' in item) {
+              const { notice } = item;
+              return (
+                <li key={`n${notice.position}`} className="system-line" data-testid={`notice-${notice.position}`}>
+                  <span>{noticeText(notice, nameOf, me.id, language)}</span>
+                </li>
+              );
+            }
+            const message = bubbleMessage(item);
+            const previous = index > 0 ? rows[index - 1] : undefined;
+            const before = shownBefore[index];
+            const newDay = !before || dayKey(before.createdAt) !== dayKey(message.createdAt);
+            // A system line between two messages starts a new run.
+            const firstOfRun = newDay || !previous || 'notice' in previous || before?.senderId !== message.senderId;
             const key = 'saved' in item ? `m${item.saved.id}` : item.pending.key;
             const saved = 'saved' in item ? item.saved : null;
             const own = !readOnly && message.senderId === me.id;
+            const named = readOnly || (group && message.senderId !== me.id);
+            const sender = people.get(message.senderId) ?? {
+              id: message.senderId,
+              name: senderLabel(people, message.senderId),
+            };
             return (
               <Fragment key={key}>
                 {newDay && (
@@ -217,7 +256,8 @@ export function MessageList(props: Props) {
                   item={item}
                   side={side(message.senderId)}
                   firstOfRun={firstOfRun}
-                  senderName={readOnly && firstOfRun ? senderLabel(people, message.senderId) : null}
+                  senderName={named && firstOfRun ? senderLabel(people, message.senderId) : null}
+                  avatar={group && message.senderId !== me.id ? (firstOfRun ? sender : null) : undefined}
                   quoteSender={message.replyTo ? senderLabel(people, message.replyTo.senderId) : null}
                   isRead={saved && own ? isReadByOthers(conversation, saved) : null}
                   canDelete={own}
@@ -264,3 +304,5 @@ export function MessageList(props: Props) {
     </div>
   );
 }
+
+const bubbleMessage = (item: BubbleMessage): Message | PendingMessage => ('saved' in item ? item.saved : item.pending);

@@ -10,6 +10,7 @@ import { clearDrafts } from './Composer';
 import { ConnectionBadge } from './ConnectionBadge';
 import { Conversation } from './Conversation';
 import { LanguageSwitch } from './LanguageSwitch';
+import { NewGroupDialog } from './NewGroupDialog';
 
 /** The page title without the unread count (as index.html has it). */
 const TITLE = 'Tutorchat';
@@ -27,6 +28,8 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
   const workspace = useWorkspace(me, onSignedOut);
   const { chatList, openChatId, openChat } = workspace;
   const [signingOut, setSigningOut] = useState(false);
+  const [creatingGroup, setCreatingGroup] = useState(false);
+  const createsGroups = me.role === 'teacher' || me.role === 'admin';
   const openItem = chatList.items.find((item) => item.id === openChatId) ?? null;
   const unread = unreadTotal(chatList);
 
@@ -73,12 +76,14 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
       <div className="panes">
         <ChatList
           list={chatList}
-          isAdmin={me.role === 'admin'}
+          me={me}
           openChatId={openChatId}
           typing={workspace.typing}
           presence={workspace.presence}
+          people={workspace.people}
           onOpen={openChat}
           onRetry={workspace.reloadChats}
+          onNewGroup={createsGroups ? () => setCreatingGroup(true) : null}
         />
         {openChatId === null ? (
           <section className="conversation conversation-empty" aria-label={t('workspace.conversation')}>
@@ -99,6 +104,17 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
           />
         )}
       </div>
+      {creatingGroup && (
+        <NewGroupDialog
+          me={me}
+          onCreate={workspace.createGroup}
+          onCreated={(chatId) => {
+            setCreatingGroup(false);
+            openChat(chatId);
+          }}
+          onClose={() => setCreatingGroup(false)}
+        />
+      )}
     </div>
   );
 }

@@ -1,0 +1,37 @@
+import { type ReactNode, useEffect, useRef } from 'react';
+
+interface Props {
+  /** The id of the element that names the dialog (its heading). */
+  labelledBy: string;
+  /** While busy, Escape does not close it. */
+  busy: boolean;
+  onClose: () => void;
+  testId?: string;
+  children: ReactNode;
+}
+
+/** A modal on the native <dialog> (focus trap, Escape to close), open while it is rendered. */
+export function Modal({ labelledBy, busy, onClose, testId, children }: Props) {
+  const dialog = useRef<HTMLDialogElement>(null);
+
+  useEffect(() => {
+    const el = dialog.current;
+    if (el && !el.open) el.showModal();
+    return () => el?.close();
+  }, []);
+
+  return (
+    <dialog
+      ref={dialog}
+      className="dialog dialog-wide"
+      aria-labelledby={labelledBy}
+      data-testid={testId}
+      onCancel={(event) => {
+        event.preventDefault();
+        if (!busy) onClose();
+      }}
+    >
+      {children}
+    </dialog>
+  );
+}

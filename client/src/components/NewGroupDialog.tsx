@@ -1,0 +1,140 @@
+import { type FormEvent, useState } from 'react';
+
+import type { Person } from '../api';
+import { useLocale } from '../i18n';
+import { candidates, parseUserIds, useUsers } from '../useUsers';
+import { Avatar } from './Avatar';
+import { Modal } from './Modal';
+
+/** A group's title has at most this many characters (code points), as the server counts. */
+export const MAX_TITLE_CHARS = 200;
+
+interface Props {
+  me: Person;
+  /** Creates the group; resolves with its id, rejects with the server's reason. */
+  onCreate: (title: string, memberIds: number[]) => Promise<number>;
+  onCreated: (chatId: number) => void;
+  onClose: () => void;
+}
+
+/** "New group" (teachers and admins): a title and the members, picked from the user list. */
+export function NewGroupDialog({ me, onCreate, onCreated, onClose }: Props) {
+  const { t } = useLocale();
+  const users = useUsers();
+  const [title, setTitle] = useState('');
+  const [picked, setPicked] = useState<ReadonlySet<number>>(new Set());
+  const [typedIds, setTypedIds] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const tooLong = [...title].length > MAX_TITLE_CHARS;
+  // Without the user list, members are given by id.
+  const memberIds = users.status === 'failed' ? parseUserIds(typedIds) : [...picked];
+  const ready = title.trim() !== '' && !tooLong && memberIds !== null && !busy;
+
+  const toggle = (id: number) =>
+    setPicked((now) => {
+      const next = new Set(now);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!ready || memberIds === null) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const chatId = await onCreate(title.trim(), memberIds);
+      onCreated(chatId);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal labelledBy="new-group-heading" busy={busy} onClose={onClose} testId="new-group-dialog">
+      <form className="group-form" onSubmit={(e) => void submit(e)}>
+        <h2 id="new-group-heading">{t('groups.newGroup')}</h2>
+        <label className="field">
+          <span className="field-label">{t('groups.titleLabel')}</span>
+          <input
+            type="text"
+            data-testid="group-title"
+            value={title}
+            placeholder={t('groups.titlePlaceholder')}
+            aria-invalid={tooLong}
+            onChange={(e) => setTitle(e.target.value)}
+            autoFocus
+          />
+          {tooLong && <span className="error small">{t('groups.titleTooLong', { max: MAX_TITLE_CHARS })}</span>}
+        </label>
+        <fieldset className="field">
+          <legend className="field-label">
+            {t('groups.pickMembers')}
+            {picked.size > 0 && <span className="muted small"> · {t('groups.selected', { count: picked.size })}</span>}
+          </legend>
+          {users.status === 'loading' && <p className="muted small">{t('groups.loadingUsers')}</p>}
+          {users.status === 'failed' && (
+            <label className="field">
+              <span className="muted small">{t('groups.userId')}</span>
+              <input
+                type="text"
+                inputMode="numeric"
+                data-testid="group-member-ids"
+                value={typedIds}
+                aria-invalid={parseUserIds(typedIds) === null}
+                onChange={(e) => setTypedIds(e.target.value)}
+              />
+            </label>
+          )}
+          {users.status === 'ready' && (
+            <PickList users={candidates(users.users, new Set([me.id]))} picked={picked} onToggle={toggle} />
+          )}
+        </fieldset>
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="dialog-actions">
+          <button type="button" className="button button-quiet" onClick={onClose} disabled={busy}>
+            {t('groups.cancel')}
+          </button>
+          <button type="submit" className="button" data-testid="create-group" disabled={!ready}>
+            {busy ? t('groups.creating') : t('groups.create')}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+function PickList(props: {
+  users: ReadonlyArray<Person & { email: string }>;
+  picked: ReadonlySet<number>;
+  onToggle: (id: number) => void;
+}) {
+  const { t } = useLocale();
+  if (props.users.length === 0) return <p className="muted small">{t('groups.noUsers')}</p>;
+  return (
+    <ul className="pick-list">
+      {props.users.map((user) => (
+        <li key={user.id}>
+          <label className="pick">
+            <input
+              type="checkbox"
+              data-testid={`pick-${user.email}`}
+              checked={props.picked.has(user.id)}
+              onChange={() => props.onToggle(user.id)}
+            />
+            <Avatar person={user} size="sm" />
+            <span className="pick-name">{user.name}</span>
+            <span className={`role role-${user.role}`}>{t(`roles.${user.role}`)}</span>
+          </label>
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+
+import type { ChatContext, Person } from './api';
+import type { ChatItem } from './chats';
+import { NO_CONTEXT, contextKey, contextTitle, filterChats, groupByContext, matchesSearch, searchForm } from './inbox';
+
+const maria: Person = { id: 3, name: 'Мария Иванова', role: 'student' };
+const alex: Person = { id: 4, name: 'Alex Kim', role: 'student' };
+const fyodor: Person = { id: 5, name: 'Фёдор Ёлкин', role: 'student' };
+
+const ege: ChatContext = { type: 'course', id: 12, title: 'ЕГЭ математика' };
+const english: ChatContext = { type: 'course', id: 7, title: 'English B2' };
+
+function chat(id: number, options: Partial<ChatItem> = {}): ChatItem {
+  return {
+    id,
+    kind: 'direct',
+    title: null,
+    context: null,
+    createdBy: null,
+    people: [],
+    participantsCount: 2,
+    lastMessage: null,
+    lastActivityAt: null,
+    unread: 0,
+    lastReadId: 0,
+    unreadStale: false,
+    messagesCount: null,
+    membership: 'member',
+    position: 0,
+    ...options,
+  };
+}
+const group = (id: number, title: string, context: ChatContext | null = null) =>
+  chat(id, { kind: 'group', title, context, participantsCount: 5 });
+
+const ids = (items: ChatItem[]) => items.map((i) => i.id);
+
+describe('sections by context', () => {
+  it('is one untitled section, the list as it is, when no chat has a context', () => {
+    const items = [chat(1, { people: [maria] }), group(2, 'Алгебра'), chat(3, { people: [alex] })];
+    const sections = groupByContext(items);
+    expect(sections).toHaveLength(1);
+    expect(sections[0]).toMatchObject({ key: NO_CONTEXT, title: null });
+    expect(ids(sections[0]!.items)).toEqual([1, 2, 3]);
+    expect(groupByContext([])).toEqual([{ key: NO_CONTEXT, title: null, items: [] }]);
+  });
+
+  it('groups by context in the order of each section’s most recent chat, keeping the order inside', () => {
+    // The list is most recent first.
+    const items = [
+      group(1, 'Алгебра', ege),
+      chat(2, { people: [maria] }),
+      group(3, 'Speaking club', english),
+      group(4, 'Геометрия', { ...ege }), // the same course, another object
+      chat(5, { people: [alex] }),
+      group(6, 'Writing', english),
+    ];
+    const sections = groupByContext(items);
+    expect(sections.map((s) => [s.key, s.title, ids(s.items)])).toEqual([
+      ['course:12', 'ЕГЭ математика', [1, 4]],
+      [NO_CONTEXT, null, [2, 5]],
+      ['course:7', 'English B2', [3, 6]],
+    ]);
+  });
+
+  it('identifies a context by its type and id, else by its title; a blank title is no context', () => {
+    expect(contextKey({ type: 'course', id: 12, title: 'A' })).toBe('course:12');
+    expect(contextKey({ title: ' Кружок ' })).toBe('title:Кружок');
+    expect(contextKey({ type: 'course', id: 12 })).toBe(NO_CONTEXT);
+    expect(contextKey(null)).toBe(NO_CONTEXT);
+    expect(contextTitle({ title: '   ' })).toBeNull();
+    expect(contextTitle({ title: 42 })).toBeNull();
+    const sections = groupByContext([group(1, 'A', { title: '  ' }), group(2, 'B', { title: 'Кружок' })]);
+    expect(sections.map((s) => s.title)).toEqual([null, 'Кружок']);
+  });
+});
+
+describe('search', () => {
+  const items = [
+    chat(1, { people: [maria] }),
+    group(2, 'ЕГЭ математика, 11 класс', ege),
+    chat(3, { people: [alex] }),
+    chat(4, { people: [fyodor] }),
+    // An admin's view of a direct chat: both people.
+    chat(5, { people: [maria, { id: 2, name: 'Иван Петров', role: 'teacher' }], messagesCount: 3 }),
+  ];
+
+  it('matches a partner’s name or a group’s title, ignoring case, Cyrillic included', () => {
+    expect(ids(filterChats(items, 'мария'))).toEqual([1, 5]);
+    expect(ids(filterChats(items, 'МАРИЯ ИВАНОВА'))).toEqual([1, 5]);
+    expect(ids(filterChats(items, 'егэ'))).toEqual([2]);
+    expect(ids(filterChats(items, 'Математика'))).toEqual([2]);
+    expect(ids(filterChats(items, 'alex'))).toEqual([3]);
+    expect(ids(filterChats(items, 'иван п'))).toEqual([5]);
+  });
+
+  it('takes ё and е for the same letter, and extra spaces for one', () => {
+    expect(ids(filterChats(items, 'федор'))).toEqual([4]);
+    expect(ids(filterChats(items, 'ЕЛКИН'))).toEqual([4]);
+    expect(ids(filterChats(items, '  мария   иванова '))).toEqual([1, 5]);
+    expect(searchForm(' Фёдор  ЁЛКИН ')).toBe('федор елкин');
+  });
+
+  it('matches everything for a blank query, and nothing for a name nobody has', () => {
+    expect(ids(filterChats(items, '   '))).toEqual([1, 2, 3, 4, 5]);
+    expect(filterChats(items, 'Ольга')).toEqual([]);
+    // ё in the query as е: Пётр finds Петров.
+    expect(ids(filterChats(items, 'Пётр'))).toEqual([5]);
+    expect(matchesSearch(items[0]!, 'анна')).toBe(false);
+  });
+
+  it('keeps sections of what matches', () => {
+    const sections = groupByContext(filterChats(items, 'мат'));
+    expect(sections.map((s) => [s.title, ids(s.items)])).toEqual([['ЕГЭ математика', [2]]]);
+  });
+});
