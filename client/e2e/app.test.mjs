@@ -23,12 +23,14 @@ let cluster;
 let browser;
 /**
  * Pages by who is signed in: student (Мария) on A and her second tab (studentTab) on B, teacher
- * (Иван) on B, admin on A, alex (phone) on B, alex again in a Russian browser (russian) on A.
+ * (Иван) on B, admin on A, alex (phone) on B, alex again in a Russian browser (russian) on A,
+ * a visitor of Иван's inquiry link without an account (guest, a private window) on A.
  */
 const pages = {};
 let chatId; // Мария ↔ Иван
 let alexChat; // Alex ↔ Иван, opened by the phone test
 let groupId; // Иван's group with Мария and Alex, created by the group tests
+const inquiry = {}; // Иван's inquiry link (linkId, path) and the chat a visitor opened with it (chatId)
 const ids = {}; // user ids by name
 const sent = {}; // message ids by name
 const adminReads = []; // requests of the admin's page that would mark something read (none)
@@ -1008,6 +1010,248 @@ test('groups: the owner renames the group, a student leaves it, and the inbox gr
   await teacher.getByTestId('no-matches').waitFor();
   await search.fill('');
   for (const id of [chatId, alexChat, groupId, ege]) await teacher.getByTestId(`chat-${id}`).waitFor();
+});
+
+test('inquiries: the teacher (B) creates a link; a visitor with no account opens it in a private window (A), gives a name, and they talk live both ways', async () => {
+  const { teacher, admin } = pages;
+  await teacher.getByTestId('inquiry-links').click();
+  const dialog = teacher.getByTestId('inquiry-links-dialog');
+  await dialog.waitFor();
+  assert.equal(await dialog.getByTestId('create-inquiry-link').isDisabled(), true, 'a title first');
+  await dialog.getByTestId('inquiry-title').fill('Пробное занятие по алгебре');
+  await dialog.getByTestId('inquiry-course').fill('ЕГЭ математика');
+  await dialog.getByTestId('create-inquiry-link').click();
+  const link = dialog.locator('[data-testid^="inquiry-link-"]').filter({ hasText: 'Пробное занятие по алгебре' });
+  await link.waitFor();
+  inquiry.linkId = Number((await link.getAttribute('data-testid')).slice('inquiry-link-'.length));
+  // The full address, to copy: this site's origin and the link's path.
+  const url = await dialog.getByTestId(`inquiry-url-${inquiry.linkId}`).inputValue();
+  assert.match(url, new RegExp(`^${cluster.b.url}/inquiry/[A-Za-z0-9]{32}$`));
+  inquiry.path = new URL(url).pathname;
+  const listed = await api(teacher, 'GET', '/api/inquiry-links');
+  const saved = listed.body.links.find((l) => l.id === inquiry.linkId);
+  assert.deepEqual(saved.context, { type: 'course', title: 'ЕГЭ математика' });
+  assert.equal(saved.host_id, ids.ivan);
+  await screenshot(teacher, '13a-inquiry-links');
+  await dialog.getByTestId('close-inquiry-links').click();
+  await dialog.waitFor({ state: 'detached' });
+
+  // A private window: a browser context of its own, with no cookie at all, on the other replica.
+  const guest = (pages.guest = await openPage(browser, cluster.a.url, DESKTOP, inquiry.path));
+  // Everything her page asks the API, and what was refused.
+  const requested = new Set();
+  const forbidden = [];
+  guest.on('request', (request) => {
+    const { pathname } = new URL(request.url());
+    if (pathname.startsWith('/api/')) requested.add(`${request.method()} ${pathname.replace(/\/\d+/g, '/N')}`);
+  });
+  guest.on('response', (response) => {
+    if (response.status() === 403) forbidden.push(new URL(response.url()).pathname);
+  });
+  await guest.getByTestId('inquiry-title').filter({ hasText: 'Пробное занятие по алгебре' }).waitFor();
+  assert.deepEqual(await guest.context().cookies(), [], 'no session of any kind');
+  assert.match(await guest.getByTestId('inquiry-host').innerText(), /Иван Петров/);
+  await guest.getByText('Course: ЕГЭ математика').waitFor();
+  assert.equal(await guest.getByTestId('start-inquiry').isDisabled(), true, 'a name first');
+  await guest.getByTestId('guest-name').fill('Ольга Смирнова');
+  await screenshot(guest, '13b-inquiry-page');
+  await guest.getByTestId('start-inquiry').click();
+
+  // Her one conversation opens, titled with the inquiry and the teacher.
+  await guest.getByTestId('guest-workspace').waitFor();
+  await guest.getByTestId('conversation-title').filter({ hasText: 'Пробное занятие по алгебре' }).waitFor();
+  await guest.locator('.conversation-subtitle').filter({ hasText: 'Иван Петров · Teacher' }).waitFor();
+  assert.equal(await guest.locator('nav[aria-label="Chats"]').count(), 0, 'no chat list');
+  const cookies = await guest.context().cookies();
+  assert.deepEqual(cookies.map((c) => [c.name, c.httpOnly]), [['tutorchat_guest', true]]);
+  await waitConnection(guest, 'live');
+  const me = await api(guest, 'GET', '/api/me');
+  assert.equal(me.body.user.role, 'guest');
+  ids.guest = me.body.user.id;
+  const own = await api(guest, 'GET', '/api/chats');
+  assert.equal(own.body.chats.length, 1);
+  assert.equal(own.body.chats[0].kind, 'inquiry');
+  assert.equal(own.body.chats[0].participant.id, ids.ivan);
+  inquiry.chatId = own.body.chats[0].id;
+
+  // The teacher's list shows it live, in the course's section, with its title, a guest badge and her name; the admin's too.
+  const row = teacher.getByTestId(`chat-${inquiry.chatId}`);
+  await row.filter({ hasText: 'Пробное занятие по алгебре' }).waitFor();
+  assert.equal(await row.getAttribute('data-kind'), 'inquiry');
+  assert.equal(await teacher.getByTestId(`badge-${inquiry.chatId}`).innerText(), 'Guest');
+  assert.match(await teacher.getByTestId(`who-${inquiry.chatId}`).innerText(), /Ольга Смирнова/);
+  await teacher.getByTestId('section-course:12').getByTestId(`chat-${inquiry.chatId}`).waitFor();
+  await waitRow(admin, inquiry.chatId, 'Пробное занятие по алгебре');
+  assert.match(await admin.getByTestId(`chat-${inquiry.chatId}`).innerText(), /Иван Петров · Ольга Смирнова/);
+
+  // They talk, live both ways, across the replicas.
+  const question = 'Здравствуйте! Можно записаться на пробный урок? 🙂';
+  const asked = await send(guest, question);
+  await row.click();
+  await teacher.getByTestId('conversation-title').filter({ hasText: 'Пробное занятие по алгебре' }).waitFor();
+  await teacher.getByTestId(`person-${ids.guest}`).filter({ hasText: 'Ольга Смирнова · Guest' }).waitFor();
+  assert.deepEqual(await waitForMessage(teacher, question), [asked]);
+  const answer = 'Здравствуйте, Ольга! Конечно, в субботу в 11:00 📅';
+  const answered = await send(teacher, answer);
+  assert.deepEqual(await waitForMessage(guest, answer), [answered]);
+  await guest.getByTestId('composer').pressSequentially('Отлично', { delay: 100 });
+  await teacher.getByTestId('typing').filter({ hasText: 'Ольга Смирнова is typing…' }).waitFor();
+  await guest.getByTestId('composer').press('Enter');
+  const [thanks] = await waitForMessage(teacher, 'Отлично');
+  assert.deepEqual(await waitForMessage(guest, 'Отлично'), [thanks]);
+  // He has read hers (his chat is open): ✓✓ on her side.
+  await guest.locator(`[data-testid="ticks-${asked}"][data-read="true"]`).waitFor();
+  await screenshot(guest, '13c-guest-chat');
+  await screenshot(teacher, '13d-teacher-inquiry');
+
+  // A reload keeps her in her chat (her cookie), with its history.
+  await guest.reload();
+  await guest.getByTestId('conversation-title').filter({ hasText: 'Пробное занятие по алгебре' }).waitFor();
+  assert.deepEqual(await waitForMessage(guest, answer), [answered]);
+  await waitConnection(guest, 'live');
+
+  // Her page asked for nothing but what a guest may use (no unread count, presence or user
+  // list), nothing was refused, and the server refuses her everything else.
+  const allowed = new Set([
+    'GET /api/me',
+    'GET /api/chats',
+    'GET /api/chats/N',
+    'GET /api/chats/N/messages',
+    'GET /api/events/chat',
+    'POST /api/chats/N/read',
+    'POST /api/chats/N/typing',
+    'POST /api/messages',
+  ]);
+  const unexpected = [...requested].filter((r) => !allowed.has(r) && !r.startsWith('GET /api/inquiry/') && !r.startsWith('POST /api/inquiry/'));
+  assert.deepEqual(unexpected, []);
+  assert.deepEqual(forbidden, []);
+  for (const path of ['/api/unread-count', `/api/presence/${ids.ivan}`, '/api/inquiry-links', '/api/admin/chats', `/api/chats/${chatId}/messages`, `/api/chats/${groupId}`]) {
+    assert.equal((await api(guest, 'GET', path)).status, 403, path);
+  }
+  const status = await guest.evaluate(async () => (await fetch('/api/unread-count')).status);
+  assert.equal(status, 403);
+});
+
+test('inquiries: a revoked link opens no new chat, and the chat it opened goes on', async () => {
+  const { teacher, guest } = pages;
+  await teacher.getByTestId('inquiry-links').click();
+  const dialog = teacher.getByTestId('inquiry-links-dialog');
+  await dialog.getByTestId(`revoke-inquiry-${inquiry.linkId}`).click();
+  await dialog.locator(`[data-testid="inquiry-link-${inquiry.linkId}"][data-revoked="true"]`).waitFor();
+  assert.equal(await dialog.getByTestId(`inquiry-url-${inquiry.linkId}`).count(), 0);
+  await dialog.getByTestId('close-inquiry-links').click();
+  await dialog.waitFor({ state: 'detached' });
+
+  const late = (pages.lateVisitor = await openPage(browser, cluster.b.url, DESKTOP, inquiry.path));
+  await late.getByTestId('inquiry-missing').filter({ hasText: 'does not exist or has been revoked' }).waitFor();
+  assert.equal(await late.getByTestId('guest-name').count(), 0);
+  await screenshot(late, '13e-inquiry-revoked');
+
+  const text = 'А можно взять с собой учебник?';
+  const id = await send(guest, text);
+  assert.deepEqual(await waitForMessage(teacher, text), [id]);
+});
+
+test('inquiries: an idle inquiry is closed by the server, live, and is read-only for both, in their languages', async () => {
+  const { teacher, guest } = pages;
+  await guest.getByTestId('lang-ru').click();
+  await guest.getByTestId('composer').and(guest.getByPlaceholder('Напишите сообщение…')).waitFor();
+  // A replica that closes the inquiries idle for 2 s (any replica may: the log makes it once).
+  const closer = await cluster.addReplica('replica-closer', { INQUIRY_IDLE_SECS: '2' });
+  try {
+    await guest.getByTestId('chat-closed').filter({ hasText: 'Обращение закрыто' }).waitFor({ timeout: 20_000 });
+    await teacher.getByTestId('chat-closed').filter({ hasText: 'This inquiry is closed' }).waitFor({ timeout: 20_000 });
+  } finally {
+    await closer.stop();
+  }
+  for (const page of [guest, teacher]) {
+    assert.equal(await page.getByTestId('composer').count(), 0);
+    assert.equal(await page.locator('[data-testid^="reply-"], [data-testid^="edit-"]').count(), 0);
+  }
+  await teacher.getByTestId(`closed-${inquiry.chatId}`).waitFor();
+  assert.equal(await teacher.getByTestId(`chat-${inquiry.chatId}`).getAttribute('data-closed'), 'true');
+  await screenshot(guest, '13f-guest-closed-ru');
+  await screenshot(teacher, '13g-teacher-closed');
+
+  // The server refuses a message now; the chat says when it closed, also after a reload.
+  const refused = await api(guest, 'POST', '/api/messages', { chat_id: inquiry.chatId, content: 'Вы ещё здесь?' });
+  assert.equal(refused.status, 409);
+  const [chat] = (await api(guest, 'GET', '/api/chats')).body.chats;
+  assert.match(chat.closed_at, /^\d{4}-/);
+  await guest.reload();
+  await guest.getByTestId('chat-closed').filter({ hasText: 'Обращение закрыто' }).waitFor();
+  await waitForMessage(guest, 'А можно взять с собой учебник?');
+  assert.equal(await guest.getByTestId('composer').count(), 0);
+});
+
+test('paging: pages of the chat list give every chat once; the list loads them as its end comes into view, and a search finds chats not loaded yet', async () => {
+  const { teacher, admin } = pages;
+  // Through the API, pages of 2: every chat once, in the order of the whole list (teacher and admin).
+  for (const [page, path] of [[teacher, '/api/chats'], [admin, '/api/admin/chats']]) {
+    const all = await api(page, 'GET', `${path}?limit=500`);
+    assert.equal(all.body.next_cursor, null);
+    const seen = [];
+    let cursor = null;
+    let count = 0;
+    do {
+      const query = new URLSearchParams({ limit: '2', ...(cursor ? { cursor } : {}) });
+      const answer = await api(page, 'GET', `${path}?${query}`);
+      assert.equal(answer.status, 200);
+      assert.ok(answer.body.chats.length <= 2);
+      seen.push(...answer.body.chats.map((c) => c.id));
+      cursor = answer.body.next_cursor;
+      count += 1;
+    } while (cursor !== null && count < 200);
+    assert.ok(count >= 3, `${path}: ${count} pages`);
+    assert.deepEqual(seen, all.body.chats.map((c) => c.id), `${path}: every chat once, in order`);
+  }
+
+  // The teacher's app in a new tab, its list asked a chat at a time (and its later pages failing at first).
+  const full = (await api(teacher, 'GET', '/api/chats?limit=500')).body.chats;
+  const tab = (pages.teacherPaged = await teacher.context().newPage());
+  tab.errors = [];
+  tab.on('pageerror', (error) => tab.errors.push(error.message));
+  const asked = [];
+  let failPages = true;
+  await tab.route(
+    (url) => url.pathname === '/api/chats',
+    async (route) => {
+      const url = new URL(route.request().url());
+      asked.push(url.search);
+      if (failPages && url.searchParams.has('cursor')) {
+        await route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"the database is unreachable"}' });
+        return;
+      }
+      if (!url.searchParams.has('q')) url.searchParams.set('limit', '1');
+      await route.continue({ url: url.toString() });
+    },
+  );
+  await tab.goto('/');
+  const rows = tab.locator('[data-testid^="chat-"][data-kind]');
+  const shown = () => rows.evaluateAll((els) => els.map((el) => Number(el.dataset.testid.slice('chat-'.length))));
+  // The end of a one-chat list is in view: the second page is asked at once, and fails.
+  await tab.getByTestId('load-more').filter({ hasText: 'Try again' }).waitFor();
+  await tab.getByText('the database is unreachable').waitFor();
+  assert.equal(await rows.count(), 1);
+
+  // A search finds a chat not loaded: the server is asked.
+  const [first] = await shown();
+  const target = full.find((c) => c.kind === 'direct' && c.id !== first);
+  await tab.getByTestId('search-chats').fill(target.participant.name.split(' ')[0]);
+  await tab.getByTestId(`chat-${target.id}`).waitFor();
+  assert.ok(asked.some((search) => new URLSearchParams(search).has('q')), 'the server was asked');
+  await tab.getByTestId('search-chats').fill('');
+
+  // Pages load again: one after the other, to the last; each chat once.
+  failPages = false;
+  await tab.getByTestId('load-more').click();
+  await tab.getByTestId('load-more').waitFor({ state: 'detached' });
+  const listed = await shown();
+  assert.equal(new Set(listed).size, listed.length, `each chat once: ${listed}`);
+  assert.deepEqual([...listed].sort((a, b) => a - b), full.map((c) => c.id).sort((a, b) => a - b));
+  assert.ok(asked.filter((search) => new URLSearchParams(search).has('cursor')).length >= full.length - 1);
+  await screenshot(tab, '14-paged-list');
+  await tab.close();
 });
 
 test('signing out returns to the sign-in page, and the session is gone', async () => {

@@ -203,11 +203,11 @@ export const DESKTOP = { viewport: { width: 1280, height: 800 } };
 export const PHONE = { viewport: { width: 375, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 
 /**
- * A page in its own browser context (its own cookies), recording uncaught errors. The
- * browser's language is `options.locale`: English (en-US) unless a test asks for another, as
- * the app follows it.
+ * A page in its own browser context (its own cookies: none at first, like a private window),
+ * at `path`, recording uncaught errors. The browser's language is `options.locale`: English
+ * (en-US) unless a test asks for another, as the app follows it.
  */
-export async function openPage(browser, baseURL, options = DESKTOP) {
+export async function openPage(browser, baseURL, options = DESKTOP, path = '/') {
   const context = await browser.newContext({
     locale: 'en-US',
     timezoneId: 'Europe/Moscow',
@@ -218,7 +218,7 @@ export async function openPage(browser, baseURL, options = DESKTOP) {
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   watchErrors(page);
-  await page.goto('/');
+  await page.goto(path);
   return page;
 }
 

@@ -1,15 +1,25 @@
 import { useCallback, useEffect, useState } from 'react';
 
 import { type Person, errorText, isUnauthorized, me } from './api';
+import { GuestWorkspace } from './components/GuestWorkspace';
+import { InquiryPage } from './components/InquiryPage';
 import { SignIn } from './components/SignIn';
 import { Workspace } from './components/Workspace';
 import { useLocale } from './i18n';
+import { inquiryTokenFromPath, landing } from './inquiry';
 
+// What the tab shows: who `/api/me` says we are, and where the visit started (inquiry.ts's
+// `landing`): a signed-in user's chats, a guest's one chat, an inquiry link's page for a
+// visitor with no account, or the sign-in page.
 type Session =
   | { status: 'checking' }
   | { status: 'unreachable'; error: string }
   | { status: 'signedOut'; notice: 'sessionEnded' | null }
-  | { status: 'signedIn'; user: Person };
+  | { status: 'signedIn'; user: Person }
+  | { status: 'guest'; user: Person }
+  | { status: 'inquiry'; token: string; signedInAs: Person | null }
+  /** A guest's credential ended: there is no account to sign in to. */
+  | { status: 'guestEnded' };
 
 export function App() {
   const { t } = useLocale();
@@ -17,12 +27,30 @@ export function App() {
 
   const check = useCallback(async () => {
     setSession({ status: 'checking' });
+    let user: Person | null;
     try {
-      setSession({ status: 'signedIn', user: await me() });
+      user = await me();
     } catch (error) {
-      setSession(
-        isUnauthorized(error) ? { status: 'signedOut', notice: null } : { status: 'unreachable', error: errorText(error) },
-      );
+      if (!isUnauthorized(error)) {
+        setSession({ status: 'unreachable', error: errorText(error) });
+        return;
+      }
+      user = null;
+    }
+    const view = landing(window.location.pathname, user);
+    switch (view.view) {
+      case 'workspace':
+        setSession({ status: 'signedIn', user: view.user });
+        break;
+      case 'guest':
+        setSession({ status: 'guest', user: view.user });
+        break;
+      case 'inquiry':
+        setSession({ status: 'inquiry', token: view.token, signedInAs: view.signedInAs });
+        break;
+      case 'signIn':
+        setSession({ status: 'signedOut', notice: null });
+        break;
     }
   }, []);
 
@@ -32,6 +60,7 @@ export function App() {
 
   // The notice is translated when shown, so it follows a language switch.
   const signedOut = useCallback(() => setSession({ status: 'signedOut', notice: 'sessionEnded' }), []);
+  const guestEnded = useCallback(() => setSession({ status: 'guestEnded' }), []);
 
   switch (session.status) {
     case 'checking':
@@ -64,6 +93,31 @@ export function App() {
           onSignedOut={signedOut}
           onLoggedOut={() => setSession({ status: 'signedOut', notice: null })}
         />
+      );
+    case 'guest':
+      return <GuestWorkspace key={session.user.id} me={session.user} onSignedOut={guestEnded} />;
+    case 'inquiry':
+      return (
+        <InquiryPage
+          token={session.token}
+          signedInAs={session.signedInAs}
+          onJoined={(user) => setSession({ status: 'guest', user })}
+          onToChats={() => {
+            window.history.pushState(null, '', '/');
+            if (session.signedInAs) setSession({ status: 'signedIn', user: session.signedInAs });
+          }}
+        />
+      );
+    case 'guestEnded':
+      return (
+        <div className="splash" role="alert" data-testid="guest-ended">
+          <p>{t('inquiry.guestEnded')}</p>
+          {inquiryTokenFromPath(window.location.pathname) !== null && (
+            <button type="button" className="button" onClick={() => void check()}>
+              {t('inquiry.startAgain')}
+            </button>
+          )}
+        </div>
       );
   }
 }

@@ -5,7 +5,8 @@
 
 import { i18n } from './i18n';
 
-export type Role = 'student' | 'teacher' | 'admin';
+/** `guest`: a visitor without an account who opened an inquiry link (may use only that chat). */
+export type Role = 'student' | 'teacher' | 'admin' | 'guest';
 
 export interface Person {
   id: number;
@@ -28,8 +29,9 @@ export type Participant = Person & Partial<PresenceInfo>;
 
 /**
  * `direct`: a student and a teacher, opened by a lesson. `group`: created by a teacher or an
- * admin. `inquiry`: a guest and a teacher (newer servers); this client shows it as a direct
- * chat with its other participant.
+ * admin. `inquiry`: a guest and a teacher, opened through the teacher's inquiry link; shown as
+ * a direct chat with its other participant, under the link's title, and closed (read-only)
+ * after a while without messages.
  */
 export type ChatKind = 'direct' | 'group' | 'inquiry';
 
@@ -42,15 +44,17 @@ export type ChatContext = Record<string, unknown>;
 /** What every view of a chat says about it, whoever looks. */
 export interface ChatHeader {
   kind: ChatKind;
-  /** A group's title (null for a direct chat). */
+  /** A group's title, or an inquiry's (its link's); null for a direct chat. */
   title: string | null;
   context: ChatContext | null;
-  /** Who created a group (null for a direct chat). */
+  /** Who created a group, or the guest who opened an inquiry (null for a direct chat). */
   created_by: number | null;
   /** Last activity (RFC 3339): the newest message's time, or the chat's creation. */
   updated_at: string;
-  /** Current members (2 in a direct chat). */
+  /** Current members (2 in a direct chat or an inquiry). */
   participants_count: number;
+  /** When an inquiry was closed for lack of activity (read-only since); null while open (absent from older servers). */
+  closed_at?: string | null;
 }
 
 export interface ChatSummary extends ChatHeader {
@@ -195,14 +199,43 @@ export async function logout(): Promise<void> {
   await request<void>('POST', '/api/logout');
 }
 
-export async function chats(): Promise<Snapshot<ChatSummary[]>> {
-  const { data, position } = await get<{ chats: ChatSummary[] }>('/api/chats');
-  return { data: data.chats, position };
+/** A page of a chat list and where the next one starts (null: this was the last). */
+export interface ChatPage<T> {
+  chats: T[];
+  next_cursor: string | null;
 }
 
-export async function adminChats(): Promise<Snapshot<AdminChat[]>> {
-  const { data, position } = await get<{ chats: AdminChat[] }>('/api/admin/chats');
-  return { data: data.chats, position };
+/** What `GET /api/chats` and `GET /api/admin/chats` take: all optional. */
+export interface ChatQuery {
+  /** 1–500 (the server's default: 100). */
+  limit?: number;
+  /** The previous page's `next_cursor`. */
+  cursor?: string | null;
+  /** Only chats whose title or a person's name contains this (1–100 characters). */
+  q?: string;
+  kind?: ChatKind;
+}
+
+function chatQuery(query: ChatQuery): string {
+  const params = new URLSearchParams();
+  if (query.limit !== undefined) params.set('limit', String(query.limit));
+  if (query.cursor) params.set('cursor', query.cursor);
+  if (query.q !== undefined && query.q.trim() !== '') params.set('q', query.q.trim());
+  if (query.kind) params.set('kind', query.kind);
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+/** A page of our chats, most recent activity first (a server before paging answers them all, without a cursor). */
+export async function chats(query: ChatQuery = {}): Promise<Snapshot<ChatPage<ChatSummary>>> {
+  const { data, position } = await get<Partial<ChatPage<ChatSummary>>>(`/api/chats${chatQuery(query)}`);
+  return { data: { chats: data.chats ?? [], next_cursor: data.next_cursor ?? null }, position };
+}
+
+/** A page of every chat (admins). */
+export async function adminChats(query: ChatQuery = {}): Promise<Snapshot<ChatPage<AdminChat>>> {
+  const { data, position } = await get<Partial<ChatPage<AdminChat>>>(`/api/admin/chats${chatQuery(query)}`);
+  return { data: { chats: data.chats ?? [], next_cursor: data.next_cursor ?? null }, position };
 }
 
 export const PAGE_SIZE = 50;
@@ -290,4 +323,66 @@ export async function addParticipant(chatId: number, userId: number): Promise<Ch
 /** Removes a member from a group (its owner or an admin), or leaves it (our own id). */
 export async function removeParticipant(chatId: number, userId: number): Promise<void> {
   await request<void>('DELETE', `/api/chats/${chatId}/participants/${userId}`);
+}
+
+/** A teacher's inquiry link: visitors who open `url` (relative, `/inquiry/{token}`) ask the teacher `host_id`. */
+export interface InquiryLink {
+  id: number;
+  token: string;
+  url: string;
+  title: string;
+  context: ChatContext | null;
+  host_id: number;
+  created_at: string;
+  /** Once revoked, the link opens no new chat (the ones it opened go on). */
+  revoked_at: string | null;
+}
+
+/**
+ * Creates an inquiry link: a teacher's own (`hostId` null), or, for an admin, one for the
+ * teacher `hostId`. `title`: 1–200 characters.
+ */
+export async function createInquiryLink(
+  title: string,
+  context: ChatContext | null,
+  hostId: number | null = null,
+): Promise<InquiryLink> {
+  const body = { title, ...(context === null ? {} : { context }), ...(hostId === null ? {} : { host_id: hostId }) };
+  return (await request<InquiryLink>('POST', '/api/inquiry-links', body)).data;
+}
+
+/** The caller's inquiry links, newest first (a teacher's own; an admin: all). */
+export async function inquiryLinks(): Promise<InquiryLink[]> {
+  return (await get<{ links: InquiryLink[] }>('/api/inquiry-links')).data.links;
+}
+
+/** Revokes an inquiry link; revoking twice is no error. */
+export async function revokeInquiryLink(id: number): Promise<void> {
+  await request<void>('DELETE', `/api/inquiry-links/${id}`);
+}
+
+/** What a visitor sees of an inquiry link before giving a name (no account needed; 404: unknown or revoked). */
+export interface InquiryInfo {
+  title: string;
+  context: ChatContext | null;
+  host: Person;
+}
+
+export async function inquiryInfo(token: string): Promise<InquiryInfo> {
+  return (await get<InquiryInfo>(`/api/inquiry/${encodeURIComponent(token)}`)).data;
+}
+
+/**
+ * Opens an inquiry as a visitor named `name` (1–100 characters): the server creates a guest
+ * and their chat with the link's teacher, and sets the guest's credential in its own HttpOnly
+ * cookie, by which every later request of this browser is the guest's.
+ */
+export async function openInquiry(token: string, name: string): Promise<{ chat_id: number; user: Person }> {
+  const { data } = await request<{ chat_id: number; user: Person; token: string }>(
+    'POST',
+    `/api/inquiry/${encodeURIComponent(token)}`,
+    { name },
+  );
+  // The token is the cookie's value; the page does not keep it.
+  return { chat_id: data.chat_id, user: data.user };
 }

@@ -16,6 +16,18 @@
 // it) its item stays, marked `left` or `removed`, so the open conversation keeps its title
 // and the list says what happened; it is gone the next time the list is loaded anew (a
 // reload), and a refresh keeps it at the bottom.
+//
+// Inquiries (a guest and a teacher) are listed like direct chats, under their link's title;
+// the server closes an idle one (`chat_closed`, and `closed_at` in snapshots): it is read-only
+// from then on, and stays closed whatever an older snapshot says.
+//
+// Paging: the list is loaded a page at a time (`next_cursor`). A later page, and what a
+// server search finds, are merged by chat id into what is loaded (the newer of the two by log
+// position wins, as with snapshots) in order of last activity. A refresh of the first page
+// keeps the chats it does not show (they are further down, on pages loaded before) and the
+// cursor: the server ranks later pages as of the first page's log position, so the chain goes
+// on without a gap, and what moved up since is listed already (live, or by the refresh). Only
+// a full load (`replace`) starts over.
 
 import type { AdminChat, ChatContext, ChatKind, ChatSummary, Person } from './api';
 import { i18n } from './i18n';
@@ -26,7 +38,7 @@ export type Membership = 'member' | 'left' | 'removed';
 export interface ChatItem {
   id: number;
   kind: ChatKind;
-  /** A group's title (null for a direct chat). */
+  /** A group's or an inquiry's title (null for a direct chat). */
   title: string | null;
   /** What the chat is about (the inbox groups chats by its title). */
   context: ChatContext | null;
@@ -51,6 +63,8 @@ export interface ChatItem {
   messagesCount: number | null;
   /** Participants: whether we are still a member (a group can drop us). */
   membership: Membership;
+  /** When the server closed this inquiry (read-only since); null while open. */
+  closedAt: string | null;
   /** Log position of the newest event applied to this item; 0 when it only comes from a snapshot. */
   position: number;
 }
@@ -68,12 +82,32 @@ export interface ChatList {
   status: 'loading' | 'ready' | 'failed';
   error: string | null;
   items: ChatItem[];
+  /** Where the next page starts (the last page's `next_cursor`); null once every chat is loaded. */
+  nextCursor: string | null;
+  /** The next page: on its way, or failed (with why). */
+  more: { status: 'idle' } | { status: 'loading' } | { status: 'failed'; error: string };
 }
 
 export type ChatListAction =
-  /** `replace` trusts the snapshot (first load, after a reset); `refresh` merges it with what the stream already applied. */
-  | { type: 'snapshot'; items: ChatItem[]; position: number; mode: 'replace' | 'refresh' }
+  /**
+   * The first page. `replace` trusts it (first load, after a reset); `refresh` merges it with
+   * what the stream already applied and the pages loaded after it. `nextCursor`: where the
+   * next page starts (none: this was all); a refresh keeps the cursor of the full load.
+   */
+  | { type: 'snapshot'; items: ChatItem[]; position: number; mode: 'replace' | 'refresh'; nextCursor?: string | null }
   | { type: 'loadFailed'; error: string }
+  /** The page that starts at `cursor` was asked for. */
+  | { type: 'pageRequested'; cursor: string }
+  /** The page that starts at `cursor` (ignored if the list was loaded anew meanwhile). */
+  | { type: 'pageLoaded'; cursor: string; items: ChatItem[]; position: number; nextCursor: string | null }
+  | { type: 'pageFailed'; cursor: string; error: string }
+  /** Chats a server search found: merged into the list like a page, the cursor untouched. */
+  | { type: 'found'; items: ChatItem[]; position: number }
+  /**
+   * `chat_closed` at `position`; or (position null) what the server said when we sent to it
+   * (a 409, then its details): the chat is read-only from `closedAt`.
+   */
+  | { type: 'chatClosed'; chatId: number; closedAt: string; position: number | null }
   | { type: 'chatCreated'; item: ChatItem; position: number }
   | {
       type: 'newMessage';
@@ -99,17 +133,26 @@ export type ChatListAction =
   | { type: 'participantRemoved'; chatId: number; userId: number; actorId: number | null; position: number; me: number }
   | { type: 'chatRenamed'; chatId: number; title: string; position: number };
 
-export const initialChatList: ChatList = { status: 'loading', error: null, items: [] };
+export const initialChatList: ChatList = {
+  status: 'loading',
+  error: null,
+  items: [],
+  nextCursor: null,
+  more: { status: 'idle' },
+};
 
 /** The header fields of a chat view (a server before groups sent none: a direct chat). */
-function header(chat: Partial<Pick<ChatSummary, 'kind' | 'title' | 'context' | 'created_by' | 'participants_count'>>) {
+function header(
+  chat: Partial<Pick<ChatSummary, 'kind' | 'title' | 'context' | 'created_by' | 'participants_count' | 'closed_at'>>,
+) {
   const kind = chat.kind ?? 'direct';
   return {
     kind,
     title: chat.title ?? null,
     context: chat.context ?? null,
     createdBy: chat.created_by ?? null,
-    participantsCount: chat.participants_count ?? (kind === 'direct' ? 2 : 0),
+    participantsCount: chat.participants_count ?? (kind === 'group' ? 0 : 2),
+    closedAt: chat.closed_at ?? null,
   };
 }
 
@@ -153,10 +196,23 @@ export function fromAdminChat(chat: AdminChat, position = 0): ChatItem {
   };
 }
 
-/** A group's title; the other participant's name (both names for admins) for a direct chat. */
+/** The people's names: the other participant's (both for admins). */
+export function peopleNames(item: Pick<ChatItem, 'people'>): string {
+  return item.people.map((p) => p.name).join(' · ');
+}
+
+/**
+ * A group's or an inquiry's title; the other participant's name (both names for admins) for a
+ * direct chat (and an inquiry without a title).
+ */
 export function chatTitle(item: ChatItem): string {
-  if (item.kind === 'group' && item.title) return item.title;
-  return item.people.map((p) => p.name).join(' · ') || i18n.t('chatList.fallbackTitle', { id: item.id });
+  if ((item.kind === 'group' || item.kind === 'inquiry') && item.title) return item.title;
+  return peopleNames(item) || i18n.t('chatList.fallbackTitle', { id: item.id });
+}
+
+/** Whether a chat is read-only because the server closed it (an idle inquiry). */
+export function isClosed(item: Pick<ChatItem, 'closedAt'> | null | undefined): boolean {
+  return item?.closedAt != null;
 }
 
 /** Whether `me` may rename a group and add and remove its members: its owner or an admin. */
@@ -196,24 +252,64 @@ function withRead(item: ChatItem, upTo: number): ChatItem {
   };
 }
 
+/**
+ * What the server says of a chat (`fresh`, read at its snapshot's position) given what this
+ * tab shows of it (`mine`, if anything): the snapshot's, unless the stream has brought newer.
+ */
+function merged(mine: ChatItem | undefined, fresh: ChatItem, position: number): ChatItem {
+  if (!mine) return fresh;
+  // The stream has updated it since the snapshot was read: it keeps its newer state (and the
+  // refetch is over for it too: it is not repeated until a new partial read).
+  if (mine.position > position) return mine.unreadStale ? { ...mine, unreadStale: false } : mine;
+  let item = fresh;
+  // This tab has read further than the snapshot knows (its request is on its way).
+  if (mine.lastReadId > fresh.lastReadId) {
+    item = { ...item, lastReadId: mine.lastReadId, unread: Math.min(mine.unread, fresh.unread) };
+  }
+  // Closed is for good: a snapshot read before it (a late page) does not reopen it.
+  if (mine.closedAt !== null && item.closedAt === null) item = { ...item, closedAt: mine.closedAt };
+  return item;
+}
+
 function mergeSnapshot(local: ChatItem[], snapshot: ChatItem[], position: number): ChatItem[] {
   const localById = new Map(local.map((i) => [i.id, i]));
-  // Items the stream has updated since the snapshot was read keep their newer state and place
-  // (and the refetch is over for them too: it is not repeated until a new partial read).
-  const newer = local.filter((i) => i.position > position).map((i) => (i.unreadStale ? { ...i, unreadStale: false } : i));
+  // Items the stream has updated since the snapshot was read keep their newer state and place.
+  const newer = local.filter((i) => i.position > position).map((i) => merged(i, i, position));
   const newerIds = new Set(newer.map((i) => i.id));
-  const rest = snapshot
-    .filter((i) => !newerIds.has(i.id))
-    .map((i) => {
-      const mine = localById.get(i.id);
-      if (!mine || mine.lastReadId <= i.lastReadId) return i;
-      // This tab has read further than the snapshot knows (its request is on its way).
-      return { ...i, lastReadId: mine.lastReadId, unread: Math.min(mine.unread, i.unread) };
-    });
-  // Groups we were dropped from are no longer listed by the server: they stay, at the bottom.
+  const rest = snapshot.filter((i) => !newerIds.has(i.id)).map((i) => merged(localById.get(i.id), i, position));
+  // The chats the first page no longer shows: those of later pages (further down), and the
+  // groups we were dropped from (no longer listed by the server: they stay, at the bottom).
   const listed = new Set([...newerIds, ...rest.map((i) => i.id)]);
-  const ended = local.filter((i) => i.membership !== 'member' && !listed.has(i.id));
-  return [...newer, ...rest, ...ended];
+  const beyond = local.filter((i) => !listed.has(i.id));
+  return [...newer, ...rest, ...beyond.filter((i) => i.membership === 'member'), ...beyond.filter((i) => i.membership !== 'member')];
+}
+
+/** Activity order: the most recent first (ties: the higher id, as the server orders them). */
+function moreRecent(a: ChatItem, b: ChatItem): boolean {
+  const at = a.lastActivityAt === null ? -Infinity : Date.parse(a.lastActivityAt);
+  const bt = b.lastActivityAt === null ? -Infinity : Date.parse(b.lastActivityAt);
+  return at !== bt ? at > bt : a.id > b.id;
+}
+
+/**
+ * `items` with `found` (a later page, or search results read at `position`) merged in: a chat
+ * already listed stays where it is (with the newer state of the two), a new one goes before
+ * the first listed chat it is more recent than (groups that dropped us stay at the bottom).
+ */
+export function mergeFound(items: readonly ChatItem[], found: readonly ChatItem[], position: number): ChatItem[] {
+  const result = [...items];
+  for (const raw of found) {
+    const fresh = { ...raw, position: Math.max(raw.position, position) };
+    const at = result.findIndex((i) => i.id === fresh.id);
+    if (at >= 0) {
+      result[at] = merged(result[at], fresh, position);
+      continue;
+    }
+    const before = result.findIndex((i) => i.membership !== 'member' || moreRecent(fresh, i));
+    if (before < 0) result.push(fresh);
+    else result.splice(before, 0, fresh);
+  }
+  return result;
 }
 
 /** `item` after `action` (a membership or title event of its chat), or `item` itself if it changes nothing. */
@@ -258,11 +354,45 @@ export function chatListReducer(state: ChatList, action: ChatListAction): ChatLi
     case 'snapshot': {
       // What the snapshot shows includes every event up to its position: those must not count twice.
       const fresh = action.items.map((i) => ({ ...i, position: Math.max(i.position, action.position) }));
-      const items = action.mode === 'replace' ? fresh : mergeSnapshot(state.items, fresh, action.position);
-      return { status: 'ready', error: null, items };
+      const cursor = action.nextCursor ?? null;
+      if (action.mode === 'replace' || state.status !== 'ready') {
+        return { status: 'ready', error: null, items: fresh, nextCursor: cursor, more: { status: 'idle' } };
+      }
+      const items = mergeSnapshot(state.items, fresh, action.position);
+      return { ...state, status: 'ready', error: null, items };
     }
     case 'loadFailed':
       return { ...state, status: 'failed', error: action.error };
+    case 'pageRequested':
+      if (action.cursor !== state.nextCursor) return state;
+      return { ...state, more: { status: 'loading' } };
+    case 'pageLoaded':
+      // The list was loaded anew meanwhile (its pages start elsewhere), or this page was merged already.
+      if (action.cursor !== state.nextCursor) return state;
+      return {
+        ...state,
+        items: mergeFound(state.items, action.items, action.position),
+        nextCursor: action.nextCursor,
+        more: { status: 'idle' },
+      };
+    case 'pageFailed':
+      if (action.cursor !== state.nextCursor) return state;
+      return { ...state, more: { status: 'failed', error: action.error } };
+    case 'found':
+      if (state.status !== 'ready' || action.items.length === 0) return state;
+      return { ...state, items: mergeFound(state.items, action.items, action.position) };
+    case 'chatClosed': {
+      const item = state.items.find((i) => i.id === action.chatId);
+      if (!item) return state; // a snapshot will show it
+      if (action.position === null) {
+        if (item.closedAt !== null) return state;
+        const updated = { ...item, closedAt: action.closedAt };
+        return { ...state, items: state.items.map((i) => (i === item ? updated : i)) };
+      }
+      if (item.position >= action.position) return state;
+      const updated = { ...item, closedAt: item.closedAt ?? action.closedAt, position: action.position };
+      return { ...state, items: state.items.map((i) => (i === item ? updated : i)) };
+    }
     case 'chatCreated':
       if (state.items.some((i) => i.id === action.item.id)) return state;
       return { ...state, items: [{ ...action.item, position: action.position }, ...state.items] };

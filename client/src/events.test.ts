@@ -321,3 +321,55 @@ describe('backoffDelay', () => {
     for (const delay of delays) expect(delay >= 1000 && delay <= 2000).toBe(true);
   });
 });
+
+describe('inquiry events', () => {
+  const parse = (type: string, data: object, id = '80') => parseStreamEvent(type, JSON.stringify(data), id);
+  const teacher = { id: 2, name: 'Иван Петров', role: 'teacher' };
+  const guest = { id: 40, name: 'Ольга Смирнова', role: 'guest' };
+  const header = {
+    kind: 'inquiry',
+    title: 'Пробный урок',
+    context: { type: 'course', title: 'ЕГЭ математика' },
+    created_by: 40,
+    updated_at: '2025-01-17T15:00:00Z',
+    participants_count: 2,
+    closed_at: null,
+  };
+
+  it('parses chat_closed with when it was closed', () => {
+    expect(parse('chat_closed', { chat_id: 21, closed_at: '2025-01-20T15:00:00.5Z' })).toEqual({
+      type: 'chat_closed',
+      position: 80,
+      chatId: 21,
+      closedAt: '2025-01-20T15:00:00.5Z',
+    });
+    expect(parse('chat_closed', { chat_id: 21, closed_at: 'yesterday' })).toBeNull();
+    expect(parse('chat_closed', { chat_id: 21, closed_at: null })).toBeNull();
+    expect(parse('chat_closed', { chat_id: '21', closed_at: '2025-01-20T15:00:00Z' })).toBeNull();
+    expect(parse('chat_closed', { chat_id: 21, closed_at: '2025-01-20T15:00:00Z' }, '')).toBeNull();
+    expect(EVENT_TYPES).toContain('chat_closed');
+  });
+
+  it("normalises an inquiry's chat_created for the teacher (the guest), the guest (the teacher) and admins (both)", () => {
+    const forTeacher = parse('chat_created', {
+      chat: { id: 21, ...header, participant: guest, last_message: null, unread_count: 0, last_read_message_id: 0 },
+    });
+    expect(forTeacher).toMatchObject({
+      chat: { id: 21, kind: 'inquiry', title: 'Пробный урок', people: [guest], closedAt: null, messagesCount: null },
+    });
+    const forGuest = parse('chat_created', { chat: { id: 21, ...header, participant: teacher, last_message: null, unread_count: 0 } });
+    expect(forGuest).toMatchObject({ chat: { id: 21, people: [teacher] } });
+    // Admins' view lists both, the guest included (a role this client must know).
+    const forAdmin = parse('chat_created', {
+      chat: { id: 21, ...header, participants: [teacher, guest], messages_count: 0, last_message_at: null },
+    });
+    expect(forAdmin).toMatchObject({ chat: { id: 21, kind: 'inquiry', people: [teacher, guest], messagesCount: 0 } });
+    // A closed_at must be a time.
+    expect(parse('chat_created', { chat: { id: 21, ...header, closed_at: 5, participant: guest } })).toBeNull();
+  });
+
+  it('takes a guest as a group member too (role guest), but no unknown role', () => {
+    expect(parse('participant_added', { chat_id: 20, user: guest, actor_id: 2 })).toMatchObject({ user: guest });
+    expect(parse('participant_added', { chat_id: 20, user: { ...guest, role: 'visitor' }, actor_id: 2 })).toBeNull();
+  });
+});

@@ -8,6 +8,9 @@
 //
 // Groups add `participant_added`, `participant_removed` and `chat_renamed` (of the log; their
 // `actor_id` is who did it, null if the server does not say).
+//
+// Inquiries add `chat_closed` (of the log): the server closed an idle inquiry, read-only from
+// `closed_at`. Their people include guests (role `guest`).
 
 import type { AdminChat, ChatSummary, Person, Role } from './api';
 import { type ChatItem, fromAdminChat, fromSummary } from './chats';
@@ -22,6 +25,7 @@ export const EVENT_TYPES = [
   'participant_added',
   'participant_removed',
   'chat_renamed',
+  'chat_closed',
   'reset',
   'typing',
   'presence',
@@ -38,6 +42,7 @@ export type LogEvent =
   | { type: 'participant_added'; position: number; chatId: number; user: Person; actorId: number | null }
   | { type: 'participant_removed'; position: number; chatId: number; userId: number; actorId: number | null }
   | { type: 'chat_renamed'; position: number; chatId: number; title: string; actorId: number | null }
+  | { type: 'chat_closed'; position: number; chatId: number; closedAt: string }
   | { type: 'reset'; position: number; reason: string };
 
 /** An event outside the log: no position, not replayed after a reconnect. */
@@ -113,6 +118,7 @@ function chatItem(value: unknown, position: number): ChatItem | null {
   if (!isOptional(value.kind, isString)) return null; // a kind this client does not know is shown as a direct chat
   if (!isOptional(value.title, isNullableString)) return null;
   if (!isOptional(value.context, (v) => v === null || isObject(v))) return null;
+  if (!isOptional(value.closed_at, (v) => v === null || isTimestamp(v))) return null;
   if (Array.isArray(value.participants)) {
     return value.participants.every(isPerson) ? fromAdminChat(value as unknown as AdminChat, position) : null;
   }
@@ -123,7 +129,7 @@ function chatItem(value: unknown, position: number): ChatItem | null {
   return null;
 }
 
-const ROLES: readonly Role[] = ['student', 'teacher', 'admin'];
+const ROLES: readonly Role[] = ['student', 'teacher', 'admin', 'guest'];
 
 function isPerson(value: unknown): value is Person {
   return isObject(value) && isInt(value.id) && isString(value.name) && ROLES.includes(value.role as Role);
@@ -210,6 +216,11 @@ export function parseStreamEvent(type: string, data: string, lastEventId: string
       const { chat_id: chatId, title, actor_id: actorId = null } = body;
       if (!isInt(chatId) || !isString(title) || !isActor(actorId)) return null;
       return { type, position, chatId, title, actorId };
+    }
+    case 'chat_closed': {
+      const { chat_id: chatId, closed_at: closedAt } = body;
+      if (!isInt(chatId) || !isTimestamp(closedAt)) return null;
+      return { type, position, chatId, closedAt };
     }
     case 'reset':
       return { type, position, reason: typeof body.reason === 'string' ? body.reason : '' };

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 
 import type { ChatContext, Person } from './api';
 import type { ChatItem } from './chats';
-import { NO_CONTEXT, contextKey, contextTitle, filterChats, groupByContext, matchesSearch, searchForm } from './inbox';
+import {
+  NO_CONTEXT,
+  contextKey,
+  contextTitle,
+  filterChats,
+  groupByContext,
+  matchesSearch,
+  rowInfo,
+  searchForm,
+} from './inbox';
 
 const maria: Person = { id: 3, name: 'Мария Иванова', role: 'student' };
 const alex: Person = { id: 4, name: 'Alex Kim', role: 'student' };
@@ -27,6 +36,7 @@ function chat(id: number, options: Partial<ChatItem> = {}): ChatItem {
     unreadStale: false,
     messagesCount: null,
     membership: 'member',
+    closedAt: null,
     position: 0,
     ...options,
   };
@@ -113,5 +123,51 @@ describe('search', () => {
   it('keeps sections of what matches', () => {
     const sections = groupByContext(filterChats(items, 'мат'));
     expect(sections.map((s) => [s.title, ids(s.items)])).toEqual([['ЕГЭ математика', [2]]]);
+  });
+});
+
+describe('inquiries in the inbox', () => {
+  const guest: Person = { id: 40, name: 'Ольга Смирнова', role: 'guest' };
+  const ivan: Person = { id: 2, name: 'Иван Петров', role: 'teacher' };
+  const inquiry = (id: number, options: Partial<ChatItem> = {}) =>
+    chat(id, { kind: 'inquiry', title: 'Пробный урок', people: [guest], context: { type: 'course', title: 'ЕГЭ математика' }, ...options });
+
+  it("shows an inquiry's title, a guest badge and the guest's name", () => {
+    expect(rowInfo(inquiry(30))).toEqual({ title: 'Пробный урок', badge: 'guest', who: 'Ольга Смирнова', closed: false });
+    // Admins: both of its people.
+    expect(rowInfo(inquiry(30, { people: [ivan, guest] }))).toMatchObject({ badge: 'guest', who: 'Иван Петров · Ольга Смирнова' });
+    // The guest's own view names the teacher, without a badge.
+    expect(rowInfo(inquiry(30, { people: [ivan] }))).toMatchObject({ badge: null, who: 'Иван Петров' });
+    expect(rowInfo(inquiry(30, { closedAt: '2025-01-20T15:00:00Z' })).closed).toBe(true);
+    // Direct chats and groups as before.
+    expect(rowInfo(chat(1, { people: [maria] }))).toEqual({ title: 'Мария Иванова', badge: null, who: null, closed: false });
+    expect(rowInfo(group(2, 'Алгебра'))).toMatchObject({ title: 'Алгебра', badge: null, who: null });
+  });
+
+  it("puts an inquiry about a course in that course's section, whatever the case of its title", () => {
+    const items = [
+      inquiry(30, { context: { type: 'course', title: 'егэ МАТЕМАТИКА' } }),
+      group(20, 'Пробный ЕГЭ', ege),
+      chat(1, { people: [maria] }),
+      inquiry(31, { context: { type: 'course', title: 'Физика' } }),
+      inquiry(32, { context: null }),
+    ];
+    const sections = groupByContext(items);
+    expect(sections.map((s) => s.key)).toEqual(['course:12', NO_CONTEXT, 'title:Физика']);
+    expect(ids(sections[0]!.items)).toEqual([30, 20]);
+    expect(sections[0]!.title).toBe('ЕГЭ математика'); // the course's own title
+    expect(ids(sections[1]!.items)).toEqual([1, 32]);
+    // Without a course of that title, inquiries of one course title share a section.
+    const alone = groupByContext([inquiry(30), inquiry(31), chat(1)]);
+    expect(alone.map((s) => [s.key, ids(s.items)])).toEqual([
+      ['title:ЕГЭ математика', [30, 31]],
+      [NO_CONTEXT, [1]],
+    ]);
+  });
+
+  it("finds an inquiry by its title or the guest's name", () => {
+    expect(matchesSearch(inquiry(30), 'пробный')).toBe(true);
+    expect(matchesSearch(inquiry(30), 'ОЛЬГА')).toBe(true);
+    expect(matchesSearch(inquiry(30), 'Иван')).toBe(false);
   });
 });

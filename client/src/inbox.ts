@@ -3,14 +3,19 @@
 //
 // Sections keep the list's order (most recent activity first) inside, and come in the order of
 // their most recent chat; chats without a context have a section of their own. When no chat
-// has a context there is one untitled section: the plain list.
+// has a context there is one untitled section: the plain list. A context with a title but no
+// id (an inquiry link's course, `{"type": "course", "title": …}`) joins the section of a
+// context with an id and the same title (in any case), if there is one.
+//
+// A row says what a chat is: an inquiry shows its title, a "guest" badge when its other
+// participant is a guest, and the names of its people.
 //
 // Search matches a chat's title (a group's) or its people's names (the partner of a direct
 // chat; admins: every member), ignoring case (Cyrillic too), and ё against е, as people type
 // either.
 
 import type { ChatContext } from './api';
-import { type ChatItem, chatTitle } from './chats';
+import { type ChatItem, chatTitle, isClosed, peopleNames } from './chats';
 
 export interface Section {
   /** Stable across renders: what the collapsed state is remembered by. */
@@ -43,12 +48,24 @@ export function groupByContext(items: readonly ChatItem[]): Section[] {
   if (!items.some((item) => contextTitle(item.context) !== null)) {
     return [{ key: NO_CONTEXT, title: null, items: [...items] }];
   }
-  const sections = new Map<string, Section>();
+  // The titles of the contexts with an id: what a context of the same title without one joins.
+  const byTitle = new Map<string, { key: string; title: string }>();
   for (const item of items) {
     const key = contextKey(item.context);
+    const title = contextTitle(item.context);
+    if (title !== null && !key.startsWith('title:') && !byTitle.has(searchForm(title))) {
+      byTitle.set(searchForm(title), { key, title });
+    }
+  }
+  const sections = new Map<string, Section>();
+  for (const item of items) {
+    let key = contextKey(item.context);
+    let title = key === NO_CONTEXT ? null : contextTitle(item.context);
+    const joined = key.startsWith('title:') && title !== null ? byTitle.get(searchForm(title)) : undefined;
+    if (joined) ({ key, title } = joined);
     let section = sections.get(key);
     if (!section) {
-      section = { key, title: key === NO_CONTEXT ? null : contextTitle(item.context), items: [] };
+      section = { key, title, items: [] };
       sections.set(key, section);
     }
     section.items.push(item);
@@ -72,4 +89,24 @@ export function matchesSearch(item: ChatItem, query: string): boolean {
 /** The chats that match `query`, in their order. */
 export function filterChats(items: readonly ChatItem[], query: string): ChatItem[] {
   return items.filter((item) => matchesSearch(item, query));
+}
+
+/** What a chat list row shows of a chat besides its messages. */
+export interface RowInfo {
+  title: string;
+  /** A badge beside the title: `guest` for an inquiry of a guest. */
+  badge: 'guest' | null;
+  /** An inquiry's people, named under its title (the guest's name; for admins both). */
+  who: string | null;
+  closed: boolean;
+}
+
+export function rowInfo(item: ChatItem): RowInfo {
+  const inquiry = item.kind === 'inquiry';
+  return {
+    title: chatTitle(item),
+    badge: inquiry && item.people.some((p) => p.role === 'guest') ? 'guest' : null,
+    who: inquiry ? peopleNames(item) || null : null,
+    closed: isClosed(item),
+  };
 }

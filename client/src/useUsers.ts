@@ -10,10 +10,14 @@ export type Users = { status: 'loading' } | { status: 'ready'; users: DevUser[] 
 
 let cached: Promise<DevUser[]> | null = null;
 
-/** Everyone the server lists, loaded once; a failure is forgotten, so a later picker asks again. */
-export function useUsers(): Users {
+/**
+ * Everyone the server lists, loaded once; a failure is forgotten, so a later picker asks again.
+ * Not asked while `enabled` is false (who does not pick anyone); it stays `loading` then.
+ */
+export function useUsers(enabled = true): Users {
   const [users, setUsers] = useState<Users>({ status: 'loading' });
   useEffect(() => {
+    if (!enabled) return;
     let current = true;
     cached ??= devUsers();
     cached.then(
@@ -26,7 +30,7 @@ export function useUsers(): Users {
     return () => {
       current = false;
     };
-  }, []);
+  }, [enabled]);
   return users;
 }
 

@@ -16,6 +16,17 @@
 // current with the membership events); when we are added to a group the chat list is fetched
 // again, so it appears; when we are removed, the list item and the conversation say so
 // (chats.ts, messages.ts). Names met anywhere are remembered, for a group's senders.
+//
+// The list comes a page at a time: `loadMore` asks for the next one (the list's end is in
+// view), and a search asks the server too (`searchChats`, for chats not loaded yet); both are
+// merged into the list by chat id. An inquiry closed by the server (`chat_closed`) is
+// read-only; a send refused with 409 asks the chat's details, which say when it was closed.
+//
+// Guests (a visitor of an inquiry link) use exactly their chat, and the server refuses them
+// everything else: this hook then opens their one chat (not from the URL) and asks for nothing
+// beyond the list, the chat's history, the stream, sending, typing and read markers — which is
+// all it asks of anyone but admins and group members (unread counts come with the list;
+// presence lookups are for admins; the user list is for group dialogs).
 
 import { useCallback, useEffect, useLayoutEffect, useReducer, useRef, useState } from 'react';
 
@@ -31,6 +42,7 @@ import {
   needsRefetch,
 } from './chats';
 import { type StreamEvent, isLogEvent } from './events';
+import { guestChat } from './inquiry';
 import {
   type Groups,
   type KnownPerson,
@@ -98,28 +110,59 @@ export interface Workspace {
   addMember: (chatId: number, userId: number) => Promise<void>;
   /** Removes a member (its owner or an admin), or leaves (our own id); rejects with the server's reason. */
   removeMember: (chatId: number, userId: number) => Promise<void>;
+  /** Asks for the list's next page (if there is one and it is not on its way). */
+  loadMore: () => void;
+  /** What the server search found for the search box's text (blank: none asked). */
+  search: ChatSearch;
+  /** Asks the server for the chats matching `query` (blank: forget the search). */
+  searchChats: (query: string) => void;
 }
+
+/** A server search of the chat list: for which text, how it went, and the chats it found. */
+export interface ChatSearch {
+  query: string;
+  status: 'idle' | 'loading' | 'done' | 'failed';
+  error: string | null;
+  /** The ids of the chats found (merged into the list). */
+  found: ReadonlySet<number>;
+}
+
+const noSearch: ChatSearch = { query: '', status: 'idle', error: null, found: new Set() };
 
 
 type PresenceSnapshot = Extract<PresenceAction, { type: 'snapshot' }>['users'];
 
-async function fetchChatItems(
-  isAdmin: boolean,
-): Promise<{ items: ChatItem[]; position: number | null; presence: PresenceSnapshot; people: KnownPerson[] }> {
+interface FetchedChats {
+  items: ChatItem[];
+  position: number | null;
+  nextCursor: string | null;
+  presence: PresenceSnapshot;
+  people: KnownPerson[];
+}
+
+/** A page of the list (the first without a cursor), or what a search finds (`q`). */
+async function fetchChatItems(isAdmin: boolean, query: api.ChatQuery = {}): Promise<FetchedChats> {
   if (isAdmin) {
-    const { data, position } = await api.adminChats();
-    const people = data.flatMap((chat) => chat.participants);
-    return { items: data.map((chat) => fromAdminChat(chat)), position, presence: [], people };
+    const { data, position } = await api.adminChats(query);
+    const people = data.chats.flatMap((chat) => chat.participants);
+    const items = data.chats.map((chat) => fromAdminChat(chat));
+    return { items, position, nextCursor: data.next_cursor, presence: [], people };
   }
-  const { data, position } = await api.chats();
-  const people = data.flatMap((chat): KnownPerson[] => {
+  const { data, position } = await api.chats(query);
+  const people = data.chats.flatMap((chat): KnownPerson[] => {
     const sender = chat.last_message?.sender_name;
     return [
       ...(chat.participant ? [chat.participant] : []),
       ...(chat.last_message && sender ? [{ id: chat.last_message.sender_id, name: sender }] : []),
     ];
   });
-  return { items: data.map((chat) => fromSummary(chat)), position, presence: participantsPresence(data), people };
+  return {
+    items: data.chats.map((chat) => fromSummary(chat)),
+    position,
+    nextCursor: data.next_cursor,
+    presence: participantsPresence(data.chats),
+    people,
+  };
 }
 
 let pendingCounter = 0;
@@ -135,13 +178,18 @@ const pendingKey = () => {
 
 export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace {
   const isAdmin = me.role === 'admin';
+  const isGuest = me.role === 'guest';
   const [chatList, dispatchChats] = useReducer(chatListReducer, initialChatList);
   const [conversations, dispatchConversations] = useReducer(conversationsReducer, {});
   const [typing, dispatchTyping] = useTypingIndicators();
   const [presence, dispatchPresence] = useReducer(presenceReducer, noPresence);
   const [groups, dispatchGroups] = useReducer(groupsReducer, noGroups);
   const [people, remember] = useReducer(rememberPeople, noPeople);
-  const [openChatId, openChat] = useOpenChat();
+  const [routeChatId, openRouteChat] = useOpenChat();
+  // A guest has one chat, whatever the URL says (their page stays the link's).
+  const openChatId = isGuest ? (guestChat(chatList.items)?.id ?? null) : routeChatId;
+  const openChat = useCallback((chatId: number | null) => (isGuest ? undefined : openRouteChat(chatId)), [isGuest, openRouteChat]);
+  const [search, setSearch] = useState<ChatSearch>(noSearch);
   const [streamStart, setStreamStart] = useState<{ after: number | null } | null>(null);
   const visible = usePageVisible();
   const [bottom, setBottom] = useState<{ chatId: number; atBottom: boolean } | null>(null);
@@ -170,8 +218,8 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
     async (mode: 'replace' | 'refresh') => {
       const requestedAt = Date.now();
       try {
-        const { items, position, presence: users, people: met } = await fetchChatItems(isAdmin);
-        dispatchChats({ type: 'snapshot', items, position: position ?? 0, mode });
+        const { items, position, nextCursor, presence: users, people: met } = await fetchChatItems(isAdmin);
+        dispatchChats({ type: 'snapshot', items, position: position ?? 0, mode, nextCursor });
         dispatchPresence({ type: 'snapshot', users, requestedAt });
         remember(met);
         setStreamStart((start) => start ?? { after: position });
@@ -213,6 +261,55 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
       }
     },
     [groupLoaded, failed],
+  );
+
+  /** A page or search answer: its presence and names, as with the first page. */
+  const absorb = useCallback((fetched: FetchedChats, requestedAt: number) => {
+    dispatchPresence({ type: 'snapshot', users: fetched.presence, requestedAt });
+    remember(fetched.people);
+  }, []);
+
+  const loadMore = useCallback(async () => {
+    const { nextCursor: cursor, more, status } = latest.current.chatList;
+    if (status !== 'ready' || cursor === null || more.status === 'loading') return;
+    dispatchChats({ type: 'pageRequested', cursor });
+    const requestedAt = Date.now();
+    try {
+      const fetched = await fetchChatItems(isAdmin, { cursor });
+      const { items, position, nextCursor } = fetched;
+      dispatchChats({ type: 'pageLoaded', cursor, items, position: position ?? 0, nextCursor });
+      absorb(fetched, requestedAt);
+    } catch (error) {
+      dispatchChats({ type: 'pageFailed', cursor, error: failed(error) });
+    }
+  }, [isAdmin, failed, absorb]);
+
+  // The newest search asked: an older one answered late changes the list, not what is shown as found.
+  const searchSeq = useRef(0);
+  const searchChats = useCallback(
+    async (query: string) => {
+      const seq = ++searchSeq.current;
+      const text = query.trim();
+      if (text === '') {
+        setSearch(noSearch);
+        return;
+      }
+      setSearch((now) => ({ query: text, status: 'loading', error: null, found: now.query === text ? now.found : new Set() }));
+      const requestedAt = Date.now();
+      try {
+        // The server takes at most 100 characters of search text.
+        const fetched = await fetchChatItems(isAdmin, { q: [...text].slice(0, 100).join('') });
+        dispatchChats({ type: 'found', items: fetched.items, position: fetched.position ?? 0 });
+        absorb(fetched, requestedAt);
+        if (seq === searchSeq.current) {
+          setSearch({ query: text, status: 'done', error: null, found: new Set(fetched.items.map((i) => i.id)) });
+        }
+      } catch (error) {
+        const why = failed(error);
+        if (seq === searchSeq.current) setSearch({ query: text, status: 'failed', error: why, found: new Set() });
+      }
+    },
+    [isAdmin, failed, absorb],
   );
 
   // Refreshing the list after deletions and partial reads: one request for a burst of them.
@@ -379,6 +476,11 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
           dispatchChats({ type: 'chatRenamed', chatId, title, position });
           break;
         }
+        case 'chat_closed':
+          dispatchChats({ type: 'chatClosed', chatId: event.chatId, closedAt: event.closedAt, position: event.position });
+          // A chat not listed yet shows it with the list's next snapshot.
+          if (!latest.current.chatList.items.some((i) => i.id === event.chatId)) refreshChatsSoon();
+          break;
         case 'typing':
           // Only others' typing reaches us, and never an admin's stream; kept that way here.
           if (!isAdmin && event.userId !== me.id) {
@@ -427,6 +529,17 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
         });
       } catch (error) {
         inChat(chatId, { type: 'sendFailed', key, error: failed(error) });
+        // An inquiry refuses messages once closed: its details say since when (the
+        // `chat_closed` event may still be on its way, or long past for a chat of a later page).
+        const item = latest.current.chatList.items.find((i) => i.id === chatId);
+        if (error instanceof api.ApiError && error.status === 409 && item?.kind === 'inquiry' && item.closedAt === null) {
+          api.chatDetails(chatId).then(
+            (details) => {
+              if (details.closed_at) dispatchChats({ type: 'chatClosed', chatId, closedAt: details.closed_at, position: null });
+            },
+            () => {}, // the message says why it was not sent; the event will tell the rest
+          );
+        }
       }
     },
     [inChat, failed],
@@ -566,5 +679,8 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
     renameGroup,
     addMember,
     removeMember,
+    loadMore: useCallback(() => void loadMore(), [loadMore]),
+    search,
+    searchChats: useCallback((query: string) => void searchChats(query), [searchChats]),
   };
 }

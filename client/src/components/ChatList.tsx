@@ -1,15 +1,19 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 import type { Person } from '../api';
-import { type ChatItem, type ChatList as ChatListState, chatTitle } from '../chats';
+import type { ChatItem, ChatList as ChatListState } from '../chats';
 import type { People } from '../groups';
 import { useLocale } from '../i18n';
-import { filterChats, groupByContext } from '../inbox';
+import { groupByContext, matchesSearch, rowInfo } from '../inbox';
 import { type PresenceMap, noPresence, presenceOf } from '../presence';
 import { fullDateTime, relativeTime } from '../time';
 import { type Typing, typingIn, typingText } from '../typing';
 import { useNow } from '../useNow';
+import type { ChatSearch } from '../useWorkspace';
 import { Avatar } from './Avatar';
+
+/** The server is asked once the search text has not changed for this long. */
+const SEARCH_DEBOUNCE_MS = 300;
 
 interface Props {
   list: ChatListState;
@@ -25,21 +29,46 @@ interface Props {
   onRetry: () => void;
   /** Teachers and admins: "New group". */
   onNewGroup: (() => void) | null;
+  /** Teachers and admins: "Inquiry links". */
+  onInquiryLinks: (() => void) | null;
+  /** The server search for the search box's text. */
+  search: ChatSearch;
+  onSearch: (query: string) => void;
+  /** The list's end is in view (or "Load more" was clicked): the next page, if any. */
+  onLoadMore: () => void;
 }
 
 /**
- * The inbox: a search box (by a partner's name or a group's title), and the chats in sections
- * by what they are about (collapsible), each most recent first.
+ * The inbox: a search box (by a partner's name or a group's or an inquiry's title: the chats
+ * loaded at once, and the server's answer for all of them shortly after), and the chats in
+ * sections by what they are about (collapsible), each most recent first; more pages load when
+ * its end comes into view.
  */
-export function ChatList({ list, me, openChatId, typing, presence, people, onOpen, onRetry, onNewGroup }: Props) {
+export function ChatList(props: Props) {
+  const { list, me, openChatId, typing, presence, people, onOpen, onRetry, onNewGroup, onInquiryLinks } = props;
+  const { search, onSearch, onLoadMore } = props;
   const { t } = useLocale();
   const now = useNow();
   const isAdmin = me.role === 'admin';
   const [query, setQuery] = useState('');
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
-  const searching = query.trim() !== '';
-  const matching = filterChats(list.items, query);
+  const text = query.trim();
+  const searching = text !== '';
+  // What the server found for this text counts as a match too (it may match where this filter does not).
+  const found = search.query === text ? search.found : null;
+  const matching = list.items.filter((item) => matchesSearch(item, query) || found?.has(item.id) === true);
   const sections = groupByContext(matching);
+  const serverSearching = searching && (search.query !== text || search.status === 'loading');
+
+  // The server is asked once typing pauses; a blank box forgets the search at once.
+  useEffect(() => {
+    if (text === '') {
+      onSearch('');
+      return;
+    }
+    const timer = setTimeout(() => onSearch(text), SEARCH_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [text, onSearch]);
   const toggle = (key: string) =>
     setCollapsed((now) => {
       const next = new Set(now);
@@ -60,6 +89,16 @@ export function ChatList({ list, me, openChatId, typing, presence, people, onOpe
             onClick={onNewGroup}
           >
             + {t('groups.newGroup')}
+          </button>
+        )}
+        {onInquiryLinks && (
+          <button
+            type="button"
+            className={`button button-quiet header-button${onNewGroup ? '' : ' new-group-button'}`}
+            data-testid="inquiry-links"
+            onClick={onInquiryLinks}
+          >
+            🔗 {t('inquiry.links')}
           </button>
         )}
       </div>
@@ -90,10 +129,18 @@ export function ChatList({ list, me, openChatId, typing, presence, people, onOpe
       {list.status === 'ready' && list.items.length === 0 && (
         <p className="pane-note muted">{t(isAdmin ? 'chatList.emptyAdmin' : 'chatList.empty')}</p>
       )}
-      {searching && matching.length === 0 && (
+      {searching && matching.length === 0 && !serverSearching && (
         <p className="pane-note muted" data-testid="no-matches">
-          {t('chatList.noMatches', { query: query.trim() })}
+          {t('chatList.noMatches', { query: text })}
         </p>
+      )}
+      {serverSearching && (
+        <p className="pane-note muted small" data-testid="searching" aria-live="polite">
+          {t('chatList.searching')}
+        </p>
+      )}
+      {searching && search.query === text && search.status === 'failed' && (
+        <p className="pane-note error small">{t('chatList.searchFailed', { error: search.error ?? '' })}</p>
       )}
       {sections.map((section) => {
         const titled = sections.length > 1 || section.title !== null;
@@ -139,7 +186,39 @@ export function ChatList({ list, me, openChatId, typing, presence, people, onOpe
           </section>
         );
       })}
+      {list.status === 'ready' && !searching && list.nextCursor !== null && (
+        <MoreChats list={list} onLoadMore={onLoadMore} />
+      )}
     </nav>
+  );
+}
+
+/** The end of a list with more pages: loads the next one as it comes into view, or on a click. */
+function MoreChats({ list, onLoadMore }: { list: ChatListState; onLoadMore: () => void }) {
+  const { t } = useLocale();
+  const end = useRef<HTMLDivElement>(null);
+  const { more } = list;
+  const loading = more.status === 'loading';
+  const failed = more.status === 'failed';
+  // A new observer each time the list grows: it reports at once whether the end is still in
+  // view (a page too short to fill the pane asks for the next).
+  useEffect(() => {
+    const el = end.current;
+    if (!el || loading || failed || typeof IntersectionObserver === 'undefined') return;
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) onLoadMore();
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [list.items.length, list.nextCursor, loading, failed, onLoadMore]);
+
+  return (
+    <div className="pane-note list-more" ref={end}>
+      {failed && <p className="error small">{more.error}</p>}
+      <button type="button" className="button button-quiet" data-testid="load-more" disabled={loading} onClick={onLoadMore}>
+        {t(loading ? 'chatList.loadingMore' : failed ? 'app.tryAgain' : 'chatList.loadMore')}
+      </button>
+    </div>
   );
 }
 
@@ -160,7 +239,8 @@ function ChatListItem({ item, me, now, active, typists, people, presence, onOpen
   const admin = item.messagesCount !== null;
   const group = item.kind === 'group';
   const online = !group && item.people.some((p) => presenceOf(presence, p.id)?.online);
-  const title = chatTitle(item);
+  const row = rowInfo(item);
+  const { title } = row;
   const unreadLabel = t('chatList.unread', { count: item.unread });
   // A group names who types, when it knows them all.
   const typistNames = typists.map((id) => people.get(id)?.name);
@@ -190,6 +270,7 @@ function ChatListItem({ item, me, now, active, typists, people, presence, onOpen
       data-testid={`chat-${item.id}`}
       data-kind={item.kind}
       data-membership={item.membership}
+      data-closed={row.closed ? 'true' : undefined}
       aria-current={active ? 'true' : undefined}
       onClick={onOpen}
     >
@@ -210,6 +291,11 @@ function ChatListItem({ item, me, now, active, typists, people, presence, onOpen
             {title}
             {online && <span className="visually-hidden">, {t('presence.online')}</span>}
           </span>
+          {row.badge && (
+            <span className={`role role-${row.badge} role-small`} data-testid={`badge-${item.id}`}>
+              {t(`roles.${row.badge}`)}
+            </span>
+          )}
           {item.lastActivityAt && (
             <time
               className="chat-item-time"
@@ -231,12 +317,22 @@ function ChatListItem({ item, me, now, active, typists, people, presence, onOpen
             </span>
           ) : (
             <span className="chat-item-preview">
+              {row.closed && (
+                <span className="role-inline closed-mark" data-testid={`closed-${item.id}`}>
+                  {t('chatList.closed')} ·{' '}
+                </span>
+              )}
+              {row.who !== null && (
+                <span className="role-inline" data-testid={`who-${item.id}`}>
+                  {row.who} ·{' '}
+                </span>
+              )}
               {group && (
                 <span className="role-inline" data-testid={`members-${item.id}`}>
                   {t('chatList.members', { count: item.participantsCount })} ·{' '}
                 </span>
               )}
-              {!group && !admin && item.people[0] && (
+              {item.kind === 'direct' && !admin && item.people[0] && (
                 <span className="role-inline">{t(`roles.${item.people[0].role}`)} · </span>
               )}
               {admin ? t('chatList.messages', { count: item.messagesCount ?? 0 }) : lastText}

@@ -1,7 +1,7 @@
 import { useCallback, useMemo, useState } from 'react';
 
 import type { Person } from '../api';
-import { type ChatItem, canManage, chatTitle } from '../chats';
+import { type ChatItem, canManage, chatTitle, isClosed } from '../chats';
 import type { KnownPerson } from '../groups';
 import { useLocale } from '../i18n';
 import { type Conversation as ConversationState, type Message, currentQuote } from '../messages';
@@ -23,7 +23,8 @@ interface Props {
   chat: ChatItem | null;
   conversation: ConversationState | undefined;
   workspace: Workspace;
-  onBack: () => void;
+  /** Back to the list (phones); null where there is no list (a guest's one chat). */
+  onBack: (() => void) | null;
 }
 
 export function Conversation({ me, chatId, chat, conversation, workspace, onBack }: Props) {
@@ -46,9 +47,12 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
       : chat && chat.membership !== 'member'
         ? chat.membership
         : null;
+  // An inquiry the server closed: read-only for everyone.
+  const closed = isClosed(chat);
+  const inquiry = chat?.kind === 'inquiry';
   const { presence } = workspace;
   // Who else is typing here (never shown to admins: their streams get no typing).
-  const typists = isAdmin || ended ? [] : typingIn(workspace.typing, chatId, Date.now());
+  const typists = isAdmin || ended || closed ? [] : typingIn(workspace.typing, chatId, Date.now());
   const typingLine = typingText(
     typists.map((id) => senderLabel(people, id)),
     language,
@@ -69,14 +73,16 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
   return (
     <section className="conversation" aria-label={t('conversation.label', { title })}>
       <header className="conversation-header">
-        <button
-          type="button"
-          className="icon-button back-button"
-          onClick={onBack}
-          aria-label={t('conversation.back')}
-        >
-          ‹
-        </button>
+        {onBack && (
+          <button
+            type="button"
+            className="icon-button back-button"
+            onClick={onBack}
+            aria-label={t('conversation.back')}
+          >
+            ‹
+          </button>
+        )}
         {isGroup ? (
           <Avatar person={{ id: chatId, name: title }} group />
         ) : (
@@ -107,6 +113,8 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
                 return (
                   <span key={p.id} className="muted" data-testid={`person-${p.id}`}>
                     {i > 0 && ' · '}
+                    {/* An inquiry's title is not a name: its people are named here. */}
+                    {inquiry && `${p.name} · `}
                     {t(`roles.${p.role}`)}
                     {known && (isAdmin ? ': ' : ' · ')}
                     {known && <PresenceStatus presence={known} testId={isAdmin ? undefined : 'presence'} />}
@@ -150,6 +158,7 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
           me={me}
           people={people}
           readOnly={isAdmin}
+          closed={closed}
           group={isGroup}
           onLoadOlder={onLoadOlder}
           onRetry={(key) => workspace.retry(chatId, key)}
@@ -165,6 +174,13 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
         <p className="read-only" data-testid="group-ended" data-reason={ended}>
           <span aria-hidden="true">🚪</span> {t(ended === 'left' ? 'chatList.left' : 'chatList.removed')}.{' '}
           {t('conversation.ended')}
+        </p>
+      ) : closed ? (
+        <p className="read-only" data-testid="chat-closed" data-closed-at={chat?.closedAt ?? undefined}>
+          <span aria-hidden="true">🔒</span>
+          <span>
+            <strong>{t('inquiry.closed')}</strong>. {t('inquiry.closedHint')}
+          </span>
         </p>
       ) : isAdmin ? (
         <p className="read-only" data-testid="read-only">

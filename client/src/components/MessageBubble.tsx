@@ -27,6 +27,8 @@ interface Props {
   canDelete: boolean;
   canEdit: boolean;
   canReply: boolean;
+  /** A failed send may be tried again (not in a closed inquiry). */
+  canRetry?: boolean;
   editing: boolean;
   /** Briefly marked after a jump from a quote. */
   highlighted: boolean;
@@ -156,9 +158,11 @@ export function MessageBubble(props: Props) {
       {failed && pending && (
         <div className="send-error" role="alert">
           <span>{t('message.notSent', { error: pending.error })}</span>
-          <button type="button" className="link-button" data-testid="retry" onClick={() => props.onRetry(pending.key)}>
-            {t('message.retry')}
-          </button>
+          {props.canRetry !== false && (
+            <button type="button" className="link-button" data-testid="retry" onClick={() => props.onRetry(pending.key)}>
+              {t('message.retry')}
+            </button>
+          )}
           <button type="button" className="link-button" data-testid="discard" onClick={() => props.onDiscard(pending.key)}>
             {t('message.discard')}
           </button>

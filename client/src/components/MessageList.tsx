@@ -22,6 +22,8 @@ interface Props {
   /** Everyone whose name is known (and role, where known), by id. */
   people: ReadonlyMap<number, KnownPerson>;
   readOnly: boolean;
+  /** A closed inquiry: nothing in it can be written, changed or answered any more. */
+  closed?: boolean;
   /** A group: others' messages show their sender's name and avatar; system lines are shown. */
   group: boolean;
   onLoadOlder: () => void;
@@ -240,6 +242,7 @@ export function MessageList(props: Props) {
             const key = 'saved' in item ? `m${item.saved.id}` : item.pending.key;
             const saved = 'saved' in item ? item.saved : null;
             const own = !readOnly && message.senderId === me.id;
+            const writable = !readOnly && !props.closed;
             const named = readOnly || (group && message.senderId !== me.id);
             const sender = people.get(message.senderId) ?? {
               id: message.senderId,
@@ -260,9 +263,10 @@ export function MessageList(props: Props) {
                   avatar={group && message.senderId !== me.id ? (firstOfRun ? sender : null) : undefined}
                   quoteSender={message.replyTo ? senderLabel(people, message.replyTo.senderId) : null}
                   isRead={saved && own ? isReadByOthers(conversation, saved) : null}
-                  canDelete={own}
-                  canEdit={own}
-                  canReply={!readOnly}
+                  canDelete={own && writable}
+                  canEdit={own && writable}
+                  canReply={writable}
+                  canRetry={writable}
                   editing={saved !== null && saved.id === editingId}
                   highlighted={saved !== null && saved.id === highlightId}
                   onDelete={(id) => {

@@ -9,6 +9,7 @@ import { ChatList } from './ChatList';
 import { clearDrafts } from './Composer';
 import { ConnectionBadge } from './ConnectionBadge';
 import { Conversation } from './Conversation';
+import { InquiryLinksDialog } from './InquiryLinksDialog';
 import { LanguageSwitch } from './LanguageSwitch';
 import { NewGroupDialog } from './NewGroupDialog';
 
@@ -29,6 +30,8 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
   const { chatList, openChatId, openChat } = workspace;
   const [signingOut, setSigningOut] = useState(false);
   const [creatingGroup, setCreatingGroup] = useState(false);
+  const [managingLinks, setManagingLinks] = useState(false);
+  // Teachers and admins create groups and inquiry links.
   const createsGroups = me.role === 'teacher' || me.role === 'admin';
   const openItem = chatList.items.find((item) => item.id === openChatId) ?? null;
   const unread = unreadTotal(chatList);
@@ -84,6 +87,10 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
           onOpen={openChat}
           onRetry={workspace.reloadChats}
           onNewGroup={createsGroups ? () => setCreatingGroup(true) : null}
+          onInquiryLinks={createsGroups ? () => setManagingLinks(true) : null}
+          search={workspace.search}
+          onSearch={workspace.searchChats}
+          onLoadMore={workspace.loadMore}
         />
         {openChatId === null ? (
           <section className="conversation conversation-empty" aria-label={t('workspace.conversation')}>
@@ -115,6 +122,7 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
           onClose={() => setCreatingGroup(false)}
         />
       )}
+      {managingLinks && <InquiryLinksDialog me={me} onClose={() => setManagingLinks(false)} />}
     </div>
   );
 }

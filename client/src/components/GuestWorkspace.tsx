@@ -1,0 +1,94 @@
+import { useEffect } from 'react';
+
+import type { Person } from '../api';
+import { documentTitle, unreadTotal } from '../chats';
+import { useLocale } from '../i18n';
+import { guestChat } from '../inquiry';
+import { useWorkspace } from '../useWorkspace';
+import { Avatar } from './Avatar';
+import { clearDrafts } from './Composer';
+import { ConnectionBadge } from './ConnectionBadge';
+import { Conversation } from './Conversation';
+import { LanguageSwitch } from './LanguageSwitch';
+
+const TITLE = 'Tutorchat';
+
+interface Props {
+  /** The guest (role `guest`). */
+  me: Person;
+  /** Their credential ended (expired): the server no longer knows them. */
+  onSignedOut: () => void;
+}
+
+/**
+ * A guest's page: their one inquiry chat with the teacher, full width, titled with the
+ * inquiry's title and the teacher's name; no chat list and nothing else (the server refuses a
+ * guest everything else). Their session is the guest cookie, so a reload comes back here.
+ */
+export function GuestWorkspace({ me, onSignedOut }: Props) {
+  const { t } = useLocale();
+  const workspace = useWorkspace(me, onSignedOut);
+  const { chatList } = workspace;
+  const chat = guestChat(chatList.items);
+  const unread = unreadTotal(chatList);
+
+  useEffect(() => clearDrafts, []);
+
+  useEffect(() => {
+    document.title = documentTitle(unread, TITLE);
+    return () => {
+      document.title = TITLE;
+    };
+  }, [unread]);
+
+  return (
+    <div className="workspace guest-workspace show-conversation" data-testid="guest-workspace">
+      <header className="topbar">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true" />
+          <span className="brand-name">{TITLE}</span>
+        </div>
+        <ConnectionBadge connection={workspace.connection} />
+        <div className="me">
+          <LanguageSwitch />
+          <Avatar person={me} size="sm" />
+          <span className="me-text">
+            <span className="me-name" data-testid="guest-me">
+              {me.name}
+            </span>
+            <span className="muted small">{t('roles.guest')}</span>
+          </span>
+        </div>
+      </header>
+      <div className="panes guest-panes">
+        {chat ? (
+          <Conversation
+            key={chat.id}
+            me={me}
+            chatId={chat.id}
+            chat={chat}
+            conversation={workspace.conversations[chat.id]}
+            workspace={workspace}
+            onBack={null}
+          />
+        ) : (
+          <section className="conversation conversation-empty" aria-label={t('workspace.conversation')}>
+            <div className="empty-state">
+              {chatList.status === 'loading' && <p aria-busy="true">{t('conversation.loading')}</p>}
+              {chatList.status === 'failed' && (
+                <div role="alert">
+                  <p className="error">{chatList.error}</p>
+                  <button type="button" className="button" onClick={workspace.reloadChats}>
+                    {t('app.tryAgain')}
+                  </button>
+                </div>
+              )}
+              {chatList.status === 'ready' && <p data-testid="guest-chat-missing">{t('inquiry.chatMissing')}</p>}
+            </div>
+          </section>
+        )}
+      </div>
+      <p className="guest-note muted small">{t('inquiry.guestNote')}</p>
+    </div>
+  );
+}

@@ -1,0 +1,268 @@
+import { type FormEvent, useEffect, useState } from 'react';
+
+import { type InquiryLink, type Person, createInquiryLink, errorText, inquiryLinks, revokeInquiryLink } from '../api';
+import { useLocale } from '../i18n';
+import { contextTitle } from '../inbox';
+import { MAX_INQUIRY_TITLE_CHARS, inquiryContext, linkUrl } from '../inquiry';
+import { parseUserIds, useUsers } from '../useUsers';
+import { Modal } from './Modal';
+
+interface Props {
+  me: Person;
+  onClose: () => void;
+}
+
+type Links = { status: 'loading' } | { status: 'ready'; links: InquiryLink[] } | { status: 'failed'; error: string };
+
+/**
+ * "Inquiry links" (teachers and admins): a new link (a title, a course if it is about one; an
+ * admin names the teacher it is for), and the links so far, each with its full address to copy
+ * and a Revoke button. A teacher sees their own links, an admin every link.
+ */
+export function InquiryLinksDialog({ me, onClose }: Props) {
+  const { t } = useLocale();
+  const isAdmin = me.role === 'admin';
+  const [links, setLinks] = useState<Links>({ status: 'loading' });
+  const [reload, setReload] = useState(0);
+  const [title, setTitle] = useState('');
+  const [course, setCourse] = useState('');
+  const [host, setHost] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [revoking, setRevoking] = useState<number | null>(null);
+  const [copied, setCopied] = useState<number | null>(null);
+  // Admins pick the teacher (the user list, or a typed id without it); teachers' links are theirs.
+  const users = useUsers(isAdmin);
+  const teachers = users.status === 'ready' ? users.users.filter((u) => u.role === 'teacher') : [];
+  const nameOf = (id: number) => teachers.find((u) => u.id === id)?.name ?? `#${id}`;
+
+  useEffect(() => {
+    let current = true;
+    inquiryLinks().then(
+      (list) => current && setLinks({ status: 'ready', links: list }),
+      (e: unknown) => current && setLinks({ status: 'failed', error: errorText(e) }),
+    );
+    return () => {
+      current = false;
+    };
+  }, [reload]);
+
+  const tooLong = [...title].length > MAX_INQUIRY_TITLE_CHARS;
+  const hostIds = isAdmin ? parseUserIds(host) : [];
+  const hostId = isAdmin && hostIds?.length === 1 ? hostIds[0]! : null;
+  const ready = title.trim() !== '' && !tooLong && (!isAdmin || hostId !== null) && !busy;
+
+  const create = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!ready) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const link = await createInquiryLink(title.trim(), inquiryContext(course), hostId);
+      setLinks((now) => (now.status === 'ready' ? { status: 'ready', links: [link, ...now.links] } : now));
+      setTitle('');
+      setCourse('');
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const revoke = async (link: InquiryLink) => {
+    setRevoking(link.id);
+    setError(null);
+    try {
+      await revokeInquiryLink(link.id);
+      const revokedAt = new Date().toISOString();
+      setLinks((now) =>
+        now.status === 'ready'
+          ? { status: 'ready', links: now.links.map((l) => (l.id === link.id ? { ...l, revoked_at: revokedAt } : l)) }
+          : now,
+      );
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setRevoking(null);
+    }
+  };
+
+  const copy = async (link: InquiryLink, input: HTMLInputElement | null) => {
+    const url = linkUrl(window.location.origin, link);
+    try {
+      await navigator.clipboard.writeText(url);
+      setCopied(link.id);
+    } catch {
+      // No clipboard here (permissions, an old browser): selected, ready to copy by hand.
+      input?.select();
+    }
+  };
+
+  return (
+    <Modal labelledBy="inquiry-links-heading" busy={busy} onClose={onClose} testId="inquiry-links-dialog">
+      <div className="group-form">
+        <h2 id="inquiry-links-heading">{t('inquiry.links')}</h2>
+        <p className="muted small">{t('inquiry.linksHint')}</p>
+        <form className="group-form inquiry-form" onSubmit={(e) => void create(e)}>
+          <h3 className="field-label">{t('inquiry.newLink')}</h3>
+          <label className="field">
+            <span className="field-label">{t('inquiry.titleLabel')}</span>
+            <input
+              type="text"
+              data-testid="inquiry-title"
+              value={title}
+              placeholder={t('inquiry.titlePlaceholder')}
+              aria-invalid={tooLong}
+              onChange={(e) => setTitle(e.target.value)}
+              autoFocus
+            />
+            {tooLong && (
+              <span className="error small">{t('groups.titleTooLong', { max: MAX_INQUIRY_TITLE_CHARS })}</span>
+            )}
+          </label>
+          <label className="field">
+            <span className="field-label">{t('inquiry.courseLabel')}</span>
+            <input
+              type="text"
+              data-testid="inquiry-course"
+              value={course}
+              placeholder={t('inquiry.coursePlaceholder')}
+              onChange={(e) => setCourse(e.target.value)}
+            />
+          </label>
+          {isAdmin && (
+            <label className="field">
+              <span className="field-label">{t('inquiry.hostLabel')}</span>
+              {users.status === 'ready' ? (
+                <select
+                  data-testid="inquiry-host"
+                  value={host}
+                  onChange={(e) => setHost(e.target.value)}
+                >
+                  <option value="">{t('inquiry.hostPick')}</option>
+                  {teachers.map((u) => (
+                    <option key={u.id} value={u.id}>
+                      {u.name}
+                    </option>
+                  ))}
+                </select>
+              ) : (
+                <input
+                  type="text"
+                  inputMode="numeric"
+                  data-testid="inquiry-host-id"
+                  value={host}
+                  placeholder={t('inquiry.hostId')}
+                  onChange={(e) => setHost(e.target.value)}
+                />
+              )}
+            </label>
+          )}
+          {error && (
+            <p className="error" role="alert">
+              {error}
+            </p>
+          )}
+          <div className="dialog-actions">
+            <button type="submit" className="button" data-testid="create-inquiry-link" disabled={!ready}>
+              {busy ? t('inquiry.creating') : t('inquiry.create')}
+            </button>
+          </div>
+        </form>
+        {links.status === 'loading' && <p className="muted small">{t('inquiry.loading')}</p>}
+        {links.status === 'failed' && (
+          <div role="alert">
+            <p className="error">{links.error}</p>
+            <button type="button" className="button button-quiet" onClick={() => setReload((n) => n + 1)}>
+              {t('app.tryAgain')}
+            </button>
+          </div>
+        )}
+        {links.status === 'ready' && links.links.length === 0 && <p className="muted small">{t('inquiry.none')}</p>}
+        {links.status === 'ready' && links.links.length > 0 && (
+          <ul className="member-list inquiry-links">
+            {links.links.map((link) => (
+              <LinkRow
+                key={link.id}
+                link={link}
+                host={isAdmin ? nameOf(link.host_id) : null}
+                copied={copied === link.id}
+                revoking={revoking === link.id}
+                onCopy={(input) => void copy(link, input)}
+                onRevoke={() => void revoke(link)}
+              />
+            ))}
+          </ul>
+        )}
+        <div className="dialog-actions">
+          <button
+            type="button"
+            className="button button-quiet"
+            data-testid="close-inquiry-links"
+            onClick={onClose}
+            disabled={busy}
+          >
+            {t('inquiry.close')}
+          </button>
+        </div>
+      </div>
+    </Modal>
+  );
+}
+
+function LinkRow(props: {
+  link: InquiryLink;
+  /** Admins: the teacher it is for. */
+  host: string | null;
+  copied: boolean;
+  revoking: boolean;
+  onCopy: (input: HTMLInputElement | null) => void;
+  onRevoke: () => void;
+}) {
+  const { t } = useLocale();
+  const { link } = props;
+  const [input, setInput] = useState<HTMLInputElement | null>(null);
+  const url = linkUrl(window.location.origin, link);
+  const revoked = link.revoked_at !== null;
+  const course = contextTitle(link.context);
+  return (
+    <li className="inquiry-link" data-testid={`inquiry-link-${link.id}`} data-revoked={revoked ? 'true' : 'false'}>
+      <div className="inquiry-link-top">
+        <span className="pick-name">{link.title}</span>
+        {revoked && <span className="role">{t('inquiry.revoked')}</span>}
+      </div>
+      {(course || props.host) && (
+        <span className="muted small">
+          {course && t('inquiry.course', { title: course })}
+          {course && props.host && ' · '}
+          {props.host && t('inquiry.forTeacher', { name: props.host })}
+        </span>
+      )}
+      {!revoked && (
+        <div className="inline-form">
+          <input
+            ref={setInput}
+            type="text"
+            readOnly
+            value={url}
+            aria-label={t('inquiry.url', { title: link.title })}
+            data-testid={`inquiry-url-${link.id}`}
+            onFocus={(e) => e.target.select()}
+          />
+          <button type="button" className="button button-quiet" data-testid={`copy-inquiry-${link.id}`} onClick={() => props.onCopy(input)}>
+            {props.copied ? t('inquiry.copied') : t('inquiry.copy')}
+          </button>
+          <button
+            type="button"
+            className="button button-danger"
+            data-testid={`revoke-inquiry-${link.id}`}
+            disabled={props.revoking}
+            onClick={props.onRevoke}
+          >
+            {props.revoking ? t('inquiry.revoking') : t('inquiry.revoke')}
+          </button>
+        </div>
+      )}
+    </li>
+  );
+}
