@@ -50,14 +50,14 @@ pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<S4> {
     ))
     .await?;
     // Every teacher has chats / teachers chats of mixed kinds: four in five direct (student g
-    // learns with teacher g mod teachers, for g not a multiple of 5), one in five a group of the
-    // teacher and five students, about one of twenty courses.
+    // learns with teacher g mod teachers, except every fifth student of each teacher), one in
+    // five a group of the teacher and five students, about one of twenty courses.
     sql.batch_execute(&format!(
         "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status)
          SELECT t.id, s.id, now(), 'completed' FROM generate_series(1, {chats}) g
          JOIN users s ON s.email = 'bench-student-' || g
          JOIN users t ON t.email = 'bench-teacher-' || (g % {teachers} + 1)
-         WHERE g % 5 <> 0;
+         WHERE (g / {teachers}) % 5 <> 0;
          INSERT INTO events (chat_id, actor_id, type, payload)
          SELECT nextval('chats_id_seq'), t.id, 'chat_created',
                 jsonb_build_object('kind', 'group', 'title', 'Group ' || g,
@@ -78,6 +78,16 @@ pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<S4> {
          ORDER BY c.id, m.k;"
     ))
     .await?;
+    let per_teacher: i64 = sql
+        .query_one(
+            "SELECT count(*) FROM chat_participants p JOIN users u ON u.id = p.user_id WHERE u.email = 'bench-teacher-1'",
+            &[],
+        )
+        .await?
+        .get(0);
+    anyhow::ensure!(per_teacher == chats / teachers, "bench-teacher-1 has {per_teacher} chats, not {}", chats / teachers);
+    let kinds: i64 = sql.query_one("SELECT count(DISTINCT kind) FROM chats", &[]).await?.get(0);
+    anyhow::ensure!(kinds == 2, "the data set should mix direct chats and groups");
     let (low, high): (i64, i64) = {
         let row = sql.query_one("SELECT min(id), max(id) FROM chats", &[]).await?;
         (row.get(0), row.get(1))
