@@ -1,6 +1,8 @@
 //! Demo data: a student, a teacher and an admin with one completed lesson (so a chat exists
-//! at once, with two messages), and a second student whose lesson is still scheduled, so the
-//! teacher can complete it and watch the new chat appear. Safe to run on every start.
+//! at once, with two messages), a second student whose lesson is still scheduled, so the
+//! teacher can complete it and watch the new chat appear, and the teacher's inquiry link
+//! ([`DEMO_INQUIRY_PATH`]), so a visitor can ask him something without an account. Safe to
+//! run on every start.
 
 use tokio_postgres::Client;
 
@@ -12,6 +14,9 @@ pub const DEMO_USERS: [(&str, &str, &str); 4] = [
     ("alex@demo.school", "Alex Kim", "student"),
     ("admin@demo.school", "Ольга Админ", "admin"),
 ];
+
+/// The demo teacher's inquiry link (open it in a private window to be a guest).
+pub const DEMO_INQUIRY_PATH: &str = "/inquiry/demoEGEmatematika2026askIvanPetrov";
 
 pub async fn seed(client: &mut Client) -> anyhow::Result<()> {
     let tx = client.transaction().await?;
@@ -75,6 +80,14 @@ pub async fn seed(client: &mut Client) -> anyhow::Result<()> {
         )
         .await?;
     }
+    let token = DEMO_INQUIRY_PATH.trim_start_matches("/inquiry/");
+    tx.execute(
+        "INSERT INTO inquiry_links (token, host_id, created_by, title, context)
+         VALUES ($1, $2, $2, 'Вопросы о курсе ЕГЭ по математике', '{\"type\": \"course\", \"title\": \"ЕГЭ математика\"}')
+         ON CONFLICT (token) DO NOTHING",
+        &[&token, &ivan],
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

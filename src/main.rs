@@ -133,6 +133,13 @@ async fn serve(mut config: Config, load_demo: bool) -> anyhow::Result<()> {
         eprintln!("tutorchat: demo data loaded; dev login is on");
     }
     eprintln!("tutorchat: listening on http://{}", app.local_addr());
+    if load_demo {
+        let path = tutorchat::demo::DEMO_INQUIRY_PATH;
+        eprintln!(
+            "tutorchat: ask Иван as a visitor without an account: http://{}{path} (in a private window)",
+            app.local_addr()
+        );
+    }
     stop_on_signal(app.shutdown_token(), stop_on_eof);
     app.run_until_stopped().await?;
     eprintln!("tutorchat: stopped");
