@@ -85,7 +85,11 @@ pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<S4> {
         )
         .await?
         .get(0);
-    anyhow::ensure!(per_teacher == chats / teachers, "bench-teacher-1 has {per_teacher} chats, not {}", chats / teachers);
+    anyhow::ensure!(
+        per_teacher == chats / teachers,
+        "bench-teacher-1 has {per_teacher} chats, not {}",
+        chats / teachers
+    );
     let kinds: i64 = sql.query_one("SELECT count(DISTINCT kind) FROM chats", &[]).await?.get(0);
     anyhow::ensure!(kinds == 2, "the data set should mix direct chats and groups");
     let (low, high): (i64, i64) = {
