@@ -18,6 +18,9 @@ import type { ChatContext, ChatDetails, ChatKind, Person, Role } from './api';
 import { type Language, currentLanguage, i18n } from './i18n';
 import type { Notice } from './messages';
 
+/** Longest title of a group or an inquiry link, in code points (as the server counts). */
+export const MAX_TITLE_CHARS = 200;
+
 export interface GroupMember extends Person {
   /** When they joined (null when we saw them join live). */
   joinedAt: string | null;

@@ -15,9 +15,6 @@ import type { ChatItem } from './chats';
 /** Longest guest name, in code points (as the server counts). */
 export const MAX_GUEST_NAME_CHARS = 100;
 
-/** Longest inquiry title, in code points (as a group's). */
-export const MAX_INQUIRY_TITLE_CHARS = 200;
-
 /** The token of an inquiry page's path (`/inquiry/{token}`), or null if it is not one. */
 export function inquiryTokenFromPath(pathname: string): string | null {
   const match = /^\/inquiry\/([^/?#]+)\/?$/.exec(pathname);

@@ -131,16 +131,16 @@ async fn check_members(state: &AppState, ids: &[i64]) -> Result<()> {
     if !unknown.is_empty() {
         return Err(AppError::BadRequest(format!("no user with id {unknown:?}")));
     }
-    let mut admins = Vec::new();
+    let mut others = Vec::new();
     for row in &rows {
         if !matches!(row.try_get::<_, Role>("role")?, Role::Student | Role::Teacher) {
-            admins.push(row.get::<_, i64>("id"));
+            others.push(row.get::<_, i64>("id"));
         }
     }
-    if !admins.is_empty() {
-        admins.sort_unstable();
+    if !others.is_empty() {
+        others.sort_unstable();
         return Err(AppError::BadRequest(format!(
-            "users {admins:?} are admins or guests: groups are of students and teachers (admins read every chat)"
+            "users {others:?} are admins or guests: groups are of students and teachers (admins read every chat)"
         )));
     }
     Ok(())
@@ -149,10 +149,7 @@ async fn check_members(state: &AppState, ids: &[i64]) -> Result<()> {
 /// Chat `chat_id` with its members, as it is now.
 pub(super) async fn load(state: &AppState, chat_id: i64) -> Result<ChatDetails> {
     let client = state.db.get().await?;
-    let sql = format!(
-        "SELECT c.id, c.created_at, {} FROM chats c LEFT JOIN messages m ON m.id = c.last_message_id WHERE c.id = $1",
-        ChatHeader::COLUMNS
-    );
+    let sql = format!("SELECT c.id, c.created_at, {} FROM chats c WHERE c.id = $1", ChatHeader::COLUMNS);
     let chat = client
         .query_opt(&sql, &[&chat_id])
         .await?

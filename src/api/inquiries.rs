@@ -314,7 +314,8 @@ pub async fn close_idle(state: &AppState, idle: Duration) -> anyhow::Result<usiz
 pub async fn keep_closing(state: AppState) {
     let idle = state.config.inquiry.idle;
     let every = (idle / 10).clamp(Duration::from_secs(1), Duration::from_secs(60));
-    let mut ticks = tokio::time::interval(every);
+    // Not at start-up: the first sweep after one period, like every later one.
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {

@@ -216,7 +216,8 @@ pub enum EventData {
     },
 }
 
-/// What kind of chat a `chat_created` opened.
+/// What kind of chat a `chat_created` opened. Told apart by their fields, tried in this order:
+/// only an inquiry has `guest_id`, only a group (or an inquiry) `title`, a pair neither.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(untagged)]
 pub enum ChatOpened {

@@ -176,6 +176,34 @@ pub async fn encode(client: &impl GenericClient, events: &[StoredEvent]) -> anyh
     events.iter().map(|event| dispatch(event, &names, &facts)).collect()
 }
 
+/// A chat of two fixed members opened (a lesson pair, an inquiry): each member sees it with the
+/// other as `participant`, admins with both; both join it.
+fn pair_opened(position: i64, chat_id: i64, header: ChatHeader, a: (i64, Contact), b: (i64, Contact)) -> Dispatch {
+    let view = |other: &Contact| {
+        let chat = ChatSummary {
+            id: chat_id,
+            header: header.clone(),
+            participant: Some(other.clone()),
+            last_message: None,
+            unread_count: 0,
+            last_read_message_id: 0,
+        };
+        frame(position, "chat_created", &ChatCreated { chat })
+    };
+    let users = vec![(a.0, view(&b.1)), (b.0, view(&a.1))];
+    let admin_view = AdminChat {
+        id: chat_id,
+        header,
+        participants: vec![a.1.person, b.1.person],
+        messages_count: 0,
+        last_message_at: None,
+    };
+    let admins = frame(position, "chat_created", &ChatCreated { chat: admin_view });
+    let mut dispatch = Dispatch::new(position, chat_id, Frames::PerUser { users, admins });
+    dispatch.joined = vec![a.0, b.0];
+    dispatch
+}
+
 /// The same frame for every member and admin.
 fn shared(position: i64, event: &str, data: &impl Serialize) -> Frames {
     Frames::Shared(frame(position, event, data))
@@ -240,33 +268,16 @@ fn dispatch(
             shared(position, "message_deleted", &MessageDeletedEvent { chat_id, message_id: *message_id }),
         ),
         EventData::ChatCreated(ChatOpened::Direct { student_id, teacher_id }) => {
-            let (student, teacher) = (person(student_id)?, person(teacher_id)?);
-            let view = |other: &Contact| {
-                let chat = ChatSummary {
-                    id: chat_id,
-                    header: ChatHeader::new_direct(event.created_at),
-                    participant: Some(other.clone()),
-                    last_message: None,
-                    unread_count: 0,
-                    last_read_message_id: 0,
-                };
-                frame(position, "chat_created", &ChatCreated { chat })
-            };
-            let users = vec![(*student_id, view(&teacher)), (*teacher_id, view(&student))];
-            let admin_view = AdminChat {
-                id: chat_id,
-                header: ChatHeader::new_direct(event.created_at),
-                participants: vec![student.person, teacher.person],
-                messages_count: 0,
-                last_message_at: None,
-            };
-            let admins = frame(position, "chat_created", &ChatCreated { chat: admin_view });
-            let mut dispatch = Dispatch::new(position, chat_id, Frames::PerUser { users, admins });
-            dispatch.joined = vec![*student_id, *teacher_id];
-            dispatch
+            let header = ChatHeader::new_direct(event.created_at);
+            pair_opened(
+                position,
+                chat_id,
+                header,
+                (*student_id, person(student_id)?),
+                (*teacher_id, person(teacher_id)?),
+            )
         }
         EventData::ChatCreated(ChatOpened::Inquiry { title, context, host_id, guest_id, .. }) => {
-            let (host, guest) = (person(host_id)?, person(guest_id)?);
             let header = ChatHeader {
                 kind: ChatKind::Inquiry,
                 title: Some(title.clone()),
@@ -274,29 +285,7 @@ fn dispatch(
                 created_by: actor_id,
                 ..ChatHeader::new_direct(event.created_at)
             };
-            let view = |other: &Contact| {
-                let chat = ChatSummary {
-                    id: chat_id,
-                    header: header.clone(),
-                    participant: Some(other.clone()),
-                    last_message: None,
-                    unread_count: 0,
-                    last_read_message_id: 0,
-                };
-                frame(position, "chat_created", &ChatCreated { chat })
-            };
-            let users = vec![(*host_id, view(&guest)), (*guest_id, view(&host))];
-            let admin_view = AdminChat {
-                id: chat_id,
-                header: header.clone(),
-                participants: vec![host.person, guest.person],
-                messages_count: 0,
-                last_message_at: None,
-            };
-            let admins = frame(position, "chat_created", &ChatCreated { chat: admin_view });
-            let mut dispatch = Dispatch::new(position, chat_id, Frames::PerUser { users, admins });
-            dispatch.joined = vec![*host_id, *guest_id];
-            dispatch
+            pair_opened(position, chat_id, header, (*host_id, person(host_id)?), (*guest_id, person(guest_id)?))
         }
         EventData::ChatCreated(ChatOpened::Group { title, context }) => {
             // Nobody is a member yet: admins see it open; members learn of it as they join.

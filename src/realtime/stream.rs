@@ -55,6 +55,7 @@ struct Reset<'a> {
 /// - `participant_removed`: a `ParticipantRemovedEvent`, to the group's members, the removed one
 ///   included (who then gets nothing more of the group)
 /// - `chat_renamed`: a `ChatRenamedEvent`
+/// - `chat_closed`: a `ChatClosedEvent` (an inquiry became read-only)
 ///
 /// A group member gets its events from the one that added them through the one that removed
 /// them, live and on resume alike.

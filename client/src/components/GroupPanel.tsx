@@ -2,12 +2,12 @@ import { type FormEvent, useState } from 'react';
 
 import type { Person } from '../api';
 import type { GroupDetails } from '../groups';
+import { MAX_TITLE_CHARS } from '../groups';
 import { useLocale } from '../i18n';
 import { type PresenceMap, presenceOf } from '../presence';
 import { candidates, parseUserIds, useUsers } from '../useUsers';
 import { Avatar } from './Avatar';
 import { Modal } from './Modal';
-import { MAX_TITLE_CHARS } from './NewGroupDialog';
 import { PresenceStatus } from './PresenceStatus';
 
 interface Props {

@@ -1,17 +1,16 @@
 import { useEffect } from 'react';
 
 import type { Person } from '../api';
-import { documentTitle, unreadTotal } from '../chats';
+import { unreadTotal } from '../chats';
 import { useLocale } from '../i18n';
 import { guestChat } from '../inquiry';
+import { TITLE, useDocumentTitle } from '../useDocumentTitle';
 import { useWorkspace } from '../useWorkspace';
 import { Avatar } from './Avatar';
 import { clearDrafts } from './Composer';
 import { ConnectionBadge } from './ConnectionBadge';
 import { Conversation } from './Conversation';
 import { LanguageSwitch } from './LanguageSwitch';
-
-const TITLE = 'Tutorchat';
 
 interface Props {
   /** The guest (role `guest`). */
@@ -34,12 +33,7 @@ export function GuestWorkspace({ me, onSignedOut }: Props) {
 
   useEffect(() => clearDrafts, []);
 
-  useEffect(() => {
-    document.title = documentTitle(unread, TITLE);
-    return () => {
-      document.title = TITLE;
-    };
-  }, [unread]);
+  useDocumentTitle(unread);
 
   return (
     <div className="workspace guest-workspace show-conversation" data-testid="guest-workspace">

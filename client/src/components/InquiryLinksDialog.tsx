@@ -3,7 +3,8 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { type InquiryLink, type Person, createInquiryLink, errorText, inquiryLinks, revokeInquiryLink } from '../api';
 import { useLocale } from '../i18n';
 import { contextTitle } from '../inbox';
-import { MAX_INQUIRY_TITLE_CHARS, inquiryContext, linkUrl } from '../inquiry';
+import { MAX_TITLE_CHARS } from '../groups';
+import { inquiryContext, linkUrl } from '../inquiry';
 import { parseUserIds, useUsers } from '../useUsers';
 import { Modal } from './Modal';
 
@@ -47,7 +48,7 @@ export function InquiryLinksDialog({ me, onClose }: Props) {
     };
   }, [reload]);
 
-  const tooLong = [...title].length > MAX_INQUIRY_TITLE_CHARS;
+  const tooLong = [...title].length > MAX_TITLE_CHARS;
   const hostIds = isAdmin ? parseUserIds(host) : [];
   const hostId = isAdmin && hostIds?.length === 1 ? hostIds[0]! : null;
   const ready = title.trim() !== '' && !tooLong && (!isAdmin || hostId !== null) && !busy;
@@ -117,7 +118,7 @@ export function InquiryLinksDialog({ me, onClose }: Props) {
               autoFocus
             />
             {tooLong && (
-              <span className="error small">{t('groups.titleTooLong', { max: MAX_INQUIRY_TITLE_CHARS })}</span>
+              <span className="error small">{t('groups.titleTooLong', { max: MAX_TITLE_CHARS })}</span>
             )}
           </label>
           <label className="field">

@@ -1,13 +1,13 @@
 import { type FormEvent, useState } from 'react';
 
 import type { Person } from '../api';
+import { MAX_TITLE_CHARS } from '../groups';
 import { useLocale } from '../i18n';
 import { candidates, parseUserIds, useUsers } from '../useUsers';
 import { Avatar } from './Avatar';
 import { Modal } from './Modal';
 
 /** A group's title has at most this many characters (code points), as the server counts. */
-export const MAX_TITLE_CHARS = 200;
 
 interface Props {
   me: Person;

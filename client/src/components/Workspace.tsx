@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
 
 import { type Person, logout } from '../api';
-import { documentTitle, unreadTotal } from '../chats';
+import { unreadTotal } from '../chats';
 import { useLocale } from '../i18n';
+import { TITLE, useDocumentTitle } from '../useDocumentTitle';
 import { useWorkspace } from '../useWorkspace';
 import { Avatar } from './Avatar';
 import { ChatList } from './ChatList';
@@ -12,9 +13,6 @@ import { Conversation } from './Conversation';
 import { InquiryLinksDialog } from './InquiryLinksDialog';
 import { LanguageSwitch } from './LanguageSwitch';
 import { NewGroupDialog } from './NewGroupDialog';
-
-/** The page title without the unread count (as index.html has it). */
-const TITLE = 'Tutorchat';
 
 interface Props {
   me: Person;
@@ -39,12 +37,7 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
   // Nothing of this session stays behind for the next one in this tab.
   useEffect(() => clearDrafts, []);
 
-  useEffect(() => {
-    document.title = documentTitle(unread, TITLE);
-    return () => {
-      document.title = TITLE;
-    };
-  }, [unread]);
+  useDocumentTitle(unread);
 
   const signOut = async () => {
     setSigningOut(true);
