@@ -48,6 +48,22 @@ pub const VARIABLES: &[&str] = &[
     "LISTENER_PROBE_SECS",
     "PRESENCE_LEASE_SECS",
     "PRESENCE_GRACE_SECS",
+    "STORAGE_DIR",
+    "S3_BUCKET",
+    "S3_ENDPOINT",
+    "S3_REGION",
+    "S3_ACCESS_KEY_ID",
+    "S3_SECRET_ACCESS_KEY",
+    "ATTACHMENT_MAX_BYTES",
+    "ATTACHMENT_DAILY_BYTES",
+    "ATTACHMENT_ORPHAN_SECS",
+    "NOTIFY_WEBHOOK_URL",
+    "NOTIFY_WEBHOOK_SECRET",
+    "NOTIFY_GRACE_SECS",
+    "NOTIFY_QUIET_SECS",
+    "NOTIFY_LEASE_SECS",
+    "NOTIFY_RETRY_BASE_MS",
+    "NOTIFY_RETRY_FOR_SECS",
     "STATIC_DIR",
     "LOG_FORMAT",
     "TUTORCHAT_STOP_ON_EOF",
@@ -110,6 +126,8 @@ pub struct Config {
     pub append: AppendConfig,
     pub rate: RateConfig,
     pub inquiry: InquiryConfig,
+    pub storage: StorageConfig,
+    pub notify: NotifyConfig,
     pub log_format: LogFormat,
     /// Also stop when standard input closes (set by `tutorchat topology` for its replicas).
     pub stop_on_eof: bool,
@@ -280,6 +298,85 @@ impl Default for InquiryConfig {
 }
 
 /// Presence across replicas (see `realtime::presence`).
+/// Where attachments' bytes live, and the limits on uploading them.
+#[derive(Debug, Clone)]
+pub struct StorageConfig {
+    pub backend: StorageBackend,
+    /// Largest file, in bytes (`ATTACHMENT_MAX_BYTES`).
+    pub max_file_bytes: u64,
+    /// What one user may upload in 24 hours, in bytes (`ATTACHMENT_DAILY_BYTES`).
+    pub daily_bytes_per_user: u64,
+    /// Uploads that no message attached within this are deleted (`ATTACHMENT_ORPHAN_SECS`).
+    pub orphan_after: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub enum StorageBackend {
+    /// A directory (`STORAGE_DIR`, default `DATA_DIR/attachments`).
+    Local(PathBuf),
+    /// An S3-compatible object store (`S3_BUCKET` set).
+    S3(S3Config),
+}
+
+#[derive(Debug, Clone)]
+pub struct S3Config {
+    pub bucket: String,
+    /// `S3_ENDPOINT`, for a store other than AWS (MinIO, Ceph, moto…); `http://` is allowed.
+    pub endpoint: Option<String>,
+    pub region: String,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<Secret>,
+}
+
+impl StorageConfig {
+    pub fn local(dir: PathBuf) -> Self {
+        Self {
+            backend: StorageBackend::Local(dir),
+            max_file_bytes: 25 * 1024 * 1024,
+            daily_bytes_per_user: 500 * 1024 * 1024,
+            orphan_after: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+/// Notifications to offline users, through the school's webhook.
+#[derive(Debug, Clone)]
+pub struct NotifyConfig {
+    /// `None`: no notices are recorded or sent.
+    pub webhook: Option<Webhook>,
+    /// How long a user must stay offline after a message before they are notified.
+    pub grace: Duration,
+    /// After a notice about a chat, the next one to the same user waits this long (what comes
+    /// meanwhile is folded into its count).
+    pub quiet: Duration,
+    /// How long a replica holds a claimed notice before another may send it again.
+    pub lease: Duration,
+    /// The first retry's delay; each next one doubles it (up to an hour).
+    pub retry_base: Duration,
+    /// A notice still failing this long after its message is given up (`failed`).
+    pub retry_for: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    pub url: String,
+    /// The HMAC-SHA256 key (a `whsec_…` secret is base64-decoded, as Standard Webhooks does).
+    pub secret: Secret,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        Self {
+            webhook: None,
+            grace: Duration::from_secs(30),
+            quiet: Duration::from_secs(600),
+            lease: Duration::from_secs(60),
+            retry_base: Duration::from_secs(5),
+            retry_for: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct PresenceConfig {
     /// A replica's lease: renewed every quarter of it; once it has expired (the replica died),
@@ -371,6 +468,8 @@ impl Config {
                 inquiry_opens_per_min: 100_000,
             },
             inquiry: InquiryConfig::default(),
+            storage: StorageConfig::local(std::env::temp_dir().join("tutorchat-test-attachments")),
+            notify: NotifyConfig::default(),
             log_format: LogFormat::Text,
             stop_on_eof: false,
         }
@@ -507,6 +606,9 @@ impl Config {
             ),
         };
 
+        let storage = storage_from_env(&db.data_dir)?;
+        let notify = notify_from_env()?;
+
         let log_format = match var("LOG_FORMAT")?.as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -524,6 +626,8 @@ impl Config {
             append,
             rate,
             inquiry,
+            storage,
+            notify,
             log_format,
             stop_on_eof: var("TUTORCHAT_STOP_ON_EOF")?.is_some_and(|v| v.trim() == "1"),
         })
@@ -600,6 +704,111 @@ fn flag(name: &'static str, default: bool) -> Result<bool, ConfigError> {
         Some("0" | "false" | "no" | "off") => Ok(false),
         Some(v) => Err(ConfigError::new(name, format!("{v:?} is not a boolean (use true or false)"))),
     }
+}
+
+fn storage_from_env(data_dir: &Path) -> Result<StorageConfig, ConfigError> {
+    let backend = match var("S3_BUCKET")? {
+        Some(bucket) => {
+            if var("STORAGE_DIR")?.is_some() {
+                return Err(ConfigError::new("STORAGE_DIR", "is set together with S3_BUCKET: choose one storage"));
+            }
+            let endpoint = var("S3_ENDPOINT")?;
+            if let Some(e) = &endpoint
+                && !(e.starts_with("http://") || e.starts_with("https://"))
+            {
+                return Err(ConfigError::new("S3_ENDPOINT", format!("{e:?} is not an http:// or https:// URL")));
+            }
+            let access_key_id = var("S3_ACCESS_KEY_ID")?;
+            let secret_access_key = var("S3_SECRET_ACCESS_KEY")?.map(|s| Secret::new(s.into_bytes()));
+            if access_key_id.is_some() != secret_access_key.is_some() {
+                return Err(ConfigError::new(
+                    if access_key_id.is_some() { "S3_SECRET_ACCESS_KEY" } else { "S3_ACCESS_KEY_ID" },
+                    "must be set together with the other S3 key (or neither, for the machine's own credentials)",
+                ));
+            }
+            StorageBackend::S3(S3Config {
+                bucket,
+                endpoint,
+                region: var("S3_REGION")?.unwrap_or_else(|| "us-east-1".into()),
+                access_key_id,
+                secret_access_key,
+            })
+        }
+        None => StorageBackend::Local(var("STORAGE_DIR")?.map_or_else(|| data_dir.join("attachments"), PathBuf::from)),
+    };
+    let defaults = StorageConfig::local(PathBuf::new());
+    let storage = StorageConfig {
+        backend,
+        max_file_bytes: parsed("ATTACHMENT_MAX_BYTES", defaults.max_file_bytes, "a number of bytes")?,
+        daily_bytes_per_user: parsed("ATTACHMENT_DAILY_BYTES", defaults.daily_bytes_per_user, "a number of bytes")?,
+        orphan_after: secs("ATTACHMENT_ORPHAN_SECS", defaults.orphan_after)?,
+    };
+    if storage.max_file_bytes == 0 {
+        return Err(ConfigError::new("ATTACHMENT_MAX_BYTES", "must be at least 1"));
+    }
+    if storage.orphan_after < Duration::from_secs(60) {
+        return Err(ConfigError::new("ATTACHMENT_ORPHAN_SECS", "must be at least 60 seconds"));
+    }
+    Ok(storage)
+}
+
+fn notify_from_env() -> Result<NotifyConfig, ConfigError> {
+    let defaults = NotifyConfig::default();
+    let webhook = match var("NOTIFY_WEBHOOK_URL")? {
+        None => None,
+        Some(url) => {
+            if !(url.starts_with("http://") || url.starts_with("https://")) || url.parse::<axum::http::Uri>().is_err() {
+                return Err(ConfigError::new(
+                    "NOTIFY_WEBHOOK_URL",
+                    format!("{url:?} is not an http:// or https:// URL"),
+                ));
+            }
+            let Some(secret) = var("NOTIFY_WEBHOOK_SECRET")? else {
+                return Err(ConfigError::new(
+                    "NOTIFY_WEBHOOK_SECRET",
+                    "is not set; notices are signed with it (at least 24 bytes, or whsec_ and base64)",
+                ));
+            };
+            Some(Webhook { url, secret: webhook_secret(&secret)? })
+        }
+    };
+    let notify = NotifyConfig {
+        webhook,
+        grace: secs("NOTIFY_GRACE_SECS", defaults.grace)?,
+        quiet: secs("NOTIFY_QUIET_SECS", defaults.quiet)?,
+        lease: secs("NOTIFY_LEASE_SECS", defaults.lease)?,
+        retry_base: Duration::from_millis(parsed(
+            "NOTIFY_RETRY_BASE_MS",
+            defaults.retry_base.as_millis() as u64,
+            "a number of milliseconds",
+        )?),
+        retry_for: secs("NOTIFY_RETRY_FOR_SECS", defaults.retry_for)?,
+    };
+    if notify.lease < Duration::from_secs(2) {
+        return Err(ConfigError::new("NOTIFY_LEASE_SECS", "must be at least 2 seconds"));
+    }
+    if notify.retry_base < Duration::from_millis(10) {
+        return Err(ConfigError::new("NOTIFY_RETRY_BASE_MS", "must be at least 10 milliseconds"));
+    }
+    Ok(notify)
+}
+
+/// A webhook signing secret: `whsec_<base64>` (Standard Webhooks' form) or the raw bytes.
+pub fn webhook_secret(value: &str) -> Result<Secret, ConfigError> {
+    use base64::Engine;
+    let bytes = match value.strip_prefix("whsec_") {
+        Some(encoded) => base64::engine::general_purpose::STANDARD
+            .decode(encoded.trim())
+            .map_err(|_| ConfigError::new("NOTIFY_WEBHOOK_SECRET", "starts with whsec_ but the rest is not base64"))?,
+        None => value.as_bytes().to_vec(),
+    };
+    if bytes.len() < 24 {
+        return Err(ConfigError::new(
+            "NOTIFY_WEBHOOK_SECRET",
+            format!("must be at least 24 bytes long (got {})", bytes.len()),
+        ));
+    }
+    Ok(Secret::new(bytes))
 }
 
 /// The open-file limit less 256 descriptors for everything that is not an event stream.

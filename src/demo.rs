@@ -61,12 +61,14 @@ pub async fn seed(client: &mut Client) -> anyhow::Result<()> {
                     sender_id: ivan,
                     content: "Здравствуйте, Мария! Домашнее задание на завтра: упражнения 3 и 4 📚".into(),
                     reply_to: None,
+                    attachment_ids: Vec::new(),
                 },
                 NewEvent::MessageCreated {
                     chat_id,
                     sender_id: maria,
                     content: "Спасибо, Иван Петрович! Сделаю 👍".into(),
                     reply_to: None,
+                    attachment_ids: Vec::new(),
                 },
             ],
         )

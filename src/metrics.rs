@@ -29,6 +29,15 @@ pub const SIGNALS: &str = "tutorchat_signals_total";
 pub const SIGNALS_DROPPED: &str = "tutorchat_signals_dropped_total";
 /// Presence changes this replica failed to record (retried on the next heartbeat).
 pub const PRESENCE_ERRORS: &str = "tutorchat_presence_errors_total";
+/// Bytes of attachments uploaded through this replica.
+pub const UPLOADED_BYTES: &str = "tutorchat_uploaded_bytes_total";
+/// Offline notices this replica handed to the webhook (2xx), sent again after a failure,
+/// gave up on, and cancelled before sending (the user came back), labelled by `outcome`.
+pub const NOTICES: &str = "tutorchat_notices_total";
+/// Notices not settled yet (pending, being sent, waiting for a retry), in the whole database.
+pub const NOTICES_PENDING: &str = "tutorchat_notices_pending";
+/// Age of the oldest of them, in seconds (0: none).
+pub const NOTICES_OLDEST_SECONDS: &str = "tutorchat_notices_oldest_pending_seconds";
 
 /// The process-wide recorder (metrics are global to a process; installed on first use).
 pub fn handle() -> PrometheusHandle {

@@ -22,7 +22,7 @@ pub fn router(state: AppState) -> Router {
         .as_ref()
         .map(|dir| ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))));
     let router = Router::new()
-        .merge(api::router())
+        .merge(api::router(&state.config))
         .merge(auth::router())
         .merge(realtime::router())
         .route("/metrics", get(|State(state): State<AppState>| async move { state.metrics.render() }))
@@ -47,7 +47,7 @@ pub fn router(state: AppState) -> Router {
 const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
     (
         header::CONTENT_SECURITY_POLICY,
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; \
          connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
     ),
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),

@@ -21,6 +21,7 @@ use crate::realtime::follow::follow_users;
 use crate::realtime::signals::{SignalSender, TypingThrottle};
 use crate::realtime::{Hub, listener, presence};
 use crate::state::Shared;
+use crate::storage::Storage;
 use crate::{AppState, Config, db};
 
 /// How long shutdown waits for open connections to finish.
@@ -58,13 +59,29 @@ impl Application {
         tokio::spawn(forget_idle_users(limits.clone(), shutdown.clone()));
         let period = config.auth.user_cache;
         tokio::spawn(follow_users(hub.clone(), users.clone(), pool.clone(), period, shutdown.clone()));
+        let storage = Arc::new(Storage::open(&config.storage)?);
+        crate::notify::announce(&pool, &config.notify).await?;
+        tokio::spawn(crate::notify::run(pool.clone(), config.notify.clone(), shutdown.clone()));
         let config = Arc::new(config);
         let typing = Arc::new(TypingThrottle::default());
         let signals = Arc::new(SignalSender::start(pool.clone()));
-        let shared =
-            Shared { db: pool, keys, config, hub, shutdown, metrics, appender, users, limits, typing, signals };
+        let shared = Shared {
+            db: pool,
+            keys,
+            config,
+            hub,
+            shutdown,
+            metrics,
+            appender,
+            users,
+            limits,
+            typing,
+            signals,
+            storage,
+        };
         let state = AppState::new(shared);
         tokio::spawn(crate::api::inquiries::keep_closing(state.clone()));
+        tokio::spawn(crate::api::attachments::keep_sweeping(state.clone()));
         Ok(Self { listener, state, log_listener, presence })
     }
 

@@ -17,6 +17,7 @@ use crate::limits::Limits;
 use crate::log::Appender;
 use crate::realtime::signals::{SignalSender, TypingThrottle};
 use crate::realtime::{Hub, RealtimeParts, RealtimeState};
+use crate::storage::Storage;
 
 /// What every handler can reach (its fields through `Deref`: `state.db`, `state.hub`, …).
 #[derive(Clone)]
@@ -39,6 +40,8 @@ pub struct Shared {
     /// Which typing signals are forwarded, and how.
     pub typing: Arc<TypingThrottle>,
     pub signals: Arc<SignalSender>,
+    /// Attachments' bytes.
+    pub storage: Arc<Storage>,
 }
 
 struct Inner {

@@ -21,7 +21,10 @@ pub struct LastMessage {
     /// The sender's name in a group (null in a direct chat, whose sender is you or
     /// `participant`).
     pub sender_name: Option<String>,
+    /// Empty for a message of attachments only (see `type`).
     pub content: String,
+    #[serde(rename = "type")]
+    pub kind: MessageType,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
@@ -194,11 +197,78 @@ pub struct HistoryMessage {
     /// The message this one answers.
     #[serde(default)]
     pub reply_to: Option<ReplyPreview>,
+    /// `text`, or `image` when every attachment is an image, `file` otherwise.
+    #[serde(rename = "type", default)]
+    pub kind: MessageType,
+    /// Files and images, in the order the sender gave them (empty for a text message).
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
     /// The chat's other participants whose read marker covers this message (at most
     /// [`READ_BY_LIMIT`], lowest ids first): in a direct chat `[partner]` once the partner has
     /// read it, else `[]`.
     #[serde(default)]
     pub read_by: Vec<i64>,
+}
+
+/// A file uploaded to a chat (and, once a message attaches it, part of that message). Its
+/// bytes: `GET /api/attachments/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Attachment {
+    pub id: i64,
+    /// The file name the uploader gave (Unicode, no path).
+    pub name: String,
+    /// Sniffed from the bytes, not taken from the uploader.
+    pub content_type: String,
+    /// In bytes.
+    pub size: i64,
+    /// Of the bytes, in lowercase hex: the download's ETag.
+    pub sha256: String,
+    /// An image's size in pixels, when it could be read from its header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<i32>,
+}
+
+/// Content types a browser shows as an image: attachments of these types (with a size read
+/// from their header) make an `image` message.
+pub const IMAGE_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/bmp"];
+
+impl Attachment {
+    pub fn is_image(&self) -> bool {
+        IMAGE_TYPES.contains(&self.content_type.as_str()) && self.width.is_some()
+    }
+}
+
+/// What a message carries, as the spec names it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageType {
+    #[default]
+    Text,
+    File,
+    Image,
+}
+
+impl MessageType {
+    pub fn of(attachments: &[Attachment]) -> Self {
+        match attachments {
+            [] => Self::Text,
+            all if all.iter().all(Attachment::is_image) => Self::Image,
+            _ => Self::File,
+        }
+    }
+
+    /// From a message's `attachments` column (NULL: none), as SQL reads it.
+    pub fn from_column(attachments: Option<&serde_json::Value>) -> Self {
+        let Some(list) = attachments.and_then(|a| a.as_array()).filter(|a| !a.is_empty()) else {
+            return Self::Text;
+        };
+        let image = |a: &serde_json::Value| {
+            a["content_type"].as_str().is_some_and(|t| IMAGE_TYPES.contains(&t)) && a["width"].is_number()
+        };
+        if list.iter().all(image) { Self::Image } else { Self::File }
+    }
 }
 
 /// Ids listed in a message's `read_by` at most.

@@ -14,7 +14,7 @@ use crate::auth::AuthUser;
 use crate::error::ErrorBody;
 use crate::extract::QueryParams;
 use crate::log::store;
-use crate::views::{AdminChat, ChatHeader, ChatKind, ChatSummary, Contact, LastMessage, Person};
+use crate::views::{AdminChat, ChatHeader, ChatKind, ChatSummary, Contact, LastMessage, MessageType, Person};
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -160,7 +160,7 @@ pub static CHAT_LIST_SQL: LazyLock<String> = LazyLock::new(|| {
                 ORDER BY x.active DESC, c.id DESC LIMIT $7)
             SELECT c.id, page.active, {}, o.user_id AS other_id, u.name AS other_name, u.role AS other_role, {},
                 m.id AS last_id, m.sender_id AS last_sender_id, m.content AS last_content,
-                m.created_at AS last_at,
+                m.attachments AS last_attachments, m.created_at AS last_at,
                 CASE WHEN c.kind = 'group' THEN (SELECT s.name FROM users s WHERE s.id = m.sender_id) END
                     AS last_sender_name,
                 me.unread_count AS unread, me.last_read_message_id AS last_read
@@ -259,6 +259,7 @@ pub async fn list_chats(
                     sender_id: r.get("last_sender_id"),
                     sender_name: r.get("last_sender_name"),
                     content: r.get("last_content"),
+                    kind: MessageType::from_column(r.get::<_, Option<serde_json::Value>>("last_attachments").as_ref()),
                     created_at: r.get("last_at"),
                 }),
                 unread_count: r.get("unread"),

@@ -57,6 +57,6 @@ pub async fn send_direct(
             "you have no chat with user {to}: a chat opens when a lesson of yours together is completed"
         )));
     };
-    let message = SendMessage { chat_id, content: body.content, reply_to_message_id: None };
+    let message = SendMessage { chat_id, content: body.content, reply_to_message_id: None, attachment_ids: Vec::new() };
     send(State(state), user, key, JsonBody(message)).await
 }

@@ -15,7 +15,7 @@ use crate::error::ErrorBody;
 use crate::extract::{IdempotencyKey, JsonBody, PathParam, QueryParams};
 use crate::limits::Limited;
 use crate::log::{AppendError, EventData, NewEvent, StoredEvent, store};
-use crate::views::{HistoryMessage, READ_BY_LIMIT, ReplyPreview, SentMessage};
+use crate::views::{Attachment, HistoryMessage, MessageType, READ_BY_LIMIT, ReplyPreview, SentMessage};
 use crate::{AppError, AppState, Result};
 
 /// Messages with what their views show: the message each answers (`p`), and every
@@ -24,7 +24,7 @@ use crate::{AppError, AppState, Result};
 /// or `m.chat_id`); `rest` filters and orders.
 fn messages_sql(chat: &str, rest: &str) -> String {
     format!(
-        "SELECT m.id, m.chat_id, m.sender_id, m.content, m.is_deleted, m.created_at, m.edited_at, {},
+        "SELECT m.id, m.chat_id, m.sender_id, m.content, m.is_deleted, m.created_at, m.edited_at, m.attachments, {},
                 r.readers, r.markers
          FROM messages m
          CROSS JOIN LATERAL (SELECT array_agg(user_id ORDER BY user_id) AS readers,
@@ -83,10 +83,18 @@ pub struct HistoryQuery {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SendMessage {
     pub chat_id: i64,
+    /// May be empty when the message has attachments.
     pub content: String,
     /// The message this one answers: a message of the same chat (deleted or not).
     pub reply_to_message_id: Option<i64>,
+    /// Up to 10 of the sender's uploads to this chat (`POST /api/chats/{id}/attachments`) that
+    /// no message has attached yet, in the order to show them.
+    #[serde(default)]
+    pub attachment_ids: Vec<i64>,
 }
+
+/// Most attachments a message may carry.
+pub const MAX_ATTACHMENTS: usize = 10;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct EditMessage {
@@ -154,9 +162,13 @@ pub(super) fn is_blank(text: &str) -> bool {
     text.chars().all(|c| c.is_whitespace() || is_invisible(c))
 }
 
-fn validate_content(content: &str) -> Result<()> {
+/// The rules for a message's text; `may_be_empty` when it has attachments.
+fn validate_content(content: &str, may_be_empty: bool) -> Result<()> {
     if content.contains('\0') {
         return Err(AppError::BadRequest("content must not contain the NUL character (U+0000)".into()));
+    }
+    if may_be_empty && content.is_empty() {
+        return Ok(());
     }
     if is_blank(content) {
         return Err(AppError::BadRequest(
@@ -214,6 +226,10 @@ fn history_message(row: &Row) -> Result<HistoryMessage, tokio_postgres::Error> {
         .take(READ_BY_LIMIT)
         .collect();
     let edited_at: Option<time::OffsetDateTime> = row.try_get("edited_at")?;
+    let attachments: Vec<Attachment> = row
+        .try_get::<_, Option<postgres_types::Json<Vec<Attachment>>>>("attachments")?
+        .map(|list| list.0)
+        .unwrap_or_default();
     Ok(HistoryMessage {
         id,
         sender_id,
@@ -223,6 +239,8 @@ fn history_message(row: &Row) -> Result<HistoryMessage, tokio_postgres::Error> {
         is_edited: edited_at.is_some(),
         edited_at,
         reply_to: ReplyPreview::from_row(row)?,
+        kind: MessageType::of(&attachments),
+        attachments,
         read_by,
     })
 }
@@ -257,7 +275,13 @@ pub async fn send(
     state.limits.check(Limited::write_by(user.role), user.id)?;
     // No pooled connection is held while waiting for the writer, which needs one too.
     let access = check_access(&state, body.chat_id, &user).await?;
-    validate_content(&body.content)?;
+    validate_content(&body.content, !body.attachment_ids.is_empty())?;
+    if body.attachment_ids.len() > MAX_ATTACHMENTS {
+        return Err(AppError::BadRequest(format!(
+            "a message carries at most {MAX_ATTACHMENTS} attachments (got {})",
+            body.attachment_ids.len()
+        )));
+    }
     let reply_to = match body.reply_to_message_id {
         None => None,
         Some(parent) => Some(quoted(&state, body.chat_id, parent, access).await?),
@@ -268,6 +292,7 @@ pub async fn send(
         sender_id: user.id,
         content: body.content.clone(),
         reply_to: body.reply_to_message_id,
+        attachment_ids: body.attachment_ids.clone(),
     };
     let stored = match state.appender.append_idempotent(event, key.clone()).await {
         Ok(Some(stored)) => stored,
@@ -280,6 +305,15 @@ pub async fn send(
             let first =
                 first.ok_or_else(|| anyhow::anyhow!("idempotency key {key:?} conflicted but names no event"))?;
             return Ok((StatusCode::OK, Json(first)));
+        }
+        // A retry whose first attempt attached the uploads is refused for that, before the
+        // key's index is reached: the key still finds the first answer.
+        Err(refused @ AppendError::Refused(..)) => {
+            let Some(key) = key.as_deref() else { return Err(refused.into()) };
+            return match first_answer(&state, &user, key, &body).await? {
+                Some(first) => Ok((StatusCode::OK, Json(first))),
+                None => Err(refused.into()),
+            };
         }
         Err(e) => return Err(e.into()),
     };
@@ -311,8 +345,9 @@ async fn first_answer(state: &AppState, user: &AuthUser, key: &str, body: &SendM
     let Some(first) = store::find_by_key(&**client, user.id, key).await? else {
         return Ok(None);
     };
-    let same = matches!(&first.data, EventData::MessageCreated { content, reply_to_message_id, .. }
-        if first.chat_id == body.chat_id && *content == body.content && *reply_to_message_id == body.reply_to_message_id);
+    let same = matches!(&first.data, EventData::MessageCreated { content, reply_to_message_id, attachments, .. }
+        if first.chat_id == body.chat_id && *content == body.content && *reply_to_message_id == body.reply_to_message_id
+            && body.attachment_ids.iter().eq(attachments.iter().map(|a| &a.id)));
     if !same {
         return Err(AppError::Client(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -326,7 +361,7 @@ async fn first_answer(state: &AppState, user: &AuthUser, key: &str, body: &SendM
 
 /// A `message_created` event as `POST /api/messages` answers it.
 fn sent_message(stored: &StoredEvent, reply_to: Option<ReplyPreview>) -> Result<SentMessage> {
-    let EventData::MessageCreated { message_id, content, .. } = &stored.data else {
+    let EventData::MessageCreated { message_id, content, attachments, .. } = &stored.data else {
         return Err(anyhow::anyhow!("the log answered a new message with {:?}", stored.data).into());
     };
     let sender_id = stored.actor_id.ok_or_else(|| anyhow::anyhow!("message {message_id} has no sender"))?;
@@ -339,6 +374,8 @@ fn sent_message(stored: &StoredEvent, reply_to: Option<ReplyPreview>) -> Result<
         is_edited: false,
         edited_at: None,
         reply_to,
+        kind: MessageType::of(attachments),
+        attachments: attachments.clone(),
         read_by: Vec::new(), // markers only point at messages that existed before
     };
     Ok(SentMessage { chat_id: stored.chat_id, message })
@@ -370,7 +407,7 @@ pub async fn edit(
     if current.message.is_deleted {
         return Err(AppError::Conflict(format!("message {id} is deleted and cannot be edited")));
     }
-    validate_content(&body.content)?;
+    validate_content(&body.content, !current.message.attachments.is_empty())?;
     if current.message.content == body.content {
         return Ok(Json(current));
     }

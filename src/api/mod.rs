@@ -1,5 +1,6 @@
 //! The REST API: one module per area, each with its own routes, merged here.
 
+pub mod attachments;
 mod chats;
 mod direct;
 mod groups;
@@ -21,9 +22,10 @@ pub use chats::CHAT_LIST_SQL;
 pub use messages::{HISTORY_SQL, MAX_MESSAGE_CHARS};
 
 /// Every REST route (the router in `crate::router` adds the rest of the app around them).
-pub fn router() -> Router<AppState> {
+pub fn router(config: &crate::Config) -> Router<AppState> {
     Router::new()
         .merge(health::router())
+        .merge(attachments::router(config.storage.max_file_bytes))
         .merge(chats::router())
         .merge(groups::router())
         .merge(inquiries::router())

@@ -24,6 +24,8 @@ use crate::AppState;
         super::inquiries::show,
         super::inquiries::open,
         super::messages::history,
+        super::attachments::upload,
+        super::attachments::download,
         super::messages::send,
         super::direct::send_direct,
         super::messages::edit,

@@ -200,9 +200,9 @@ impl AuthUser {
 /// that a guest's tab and a signed-in tab of the same browser never overwrite each other.
 pub const GUEST_COOKIE: &str = "tutorchat_guest";
 
-/// What a guest may call: their chat's details, history, read markers and typing, sending to
-/// it and changing their own messages, the event stream, their profile, their chat list (their
-/// one chat), logging out. Membership confines each of these to their own chat; everything
+/// What a guest may call: their chat's details, history, read markers and typing, sending (and
+/// uploading files) to it, its files, changing their own messages, the event stream, their
+/// profile, their chat list (their one chat), logging out. Membership confines each of these to their own chat; everything
 /// else is refused whatever it is about.
 fn guest_may(method: &Method, path: &str) -> bool {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
@@ -214,7 +214,8 @@ fn guest_may(method: &Method, path: &str) -> bool {
             | ("GET", ["api", "chats"])
             | ("GET", ["api", "chats", _])
             | ("GET", ["api", "chats", _, "messages"])
-            | ("POST", ["api", "chats", _, "read" | "typing"])
+            | ("POST", ["api", "chats", _, "read" | "typing" | "attachments"])
+            | ("GET", ["api", "attachments", _])
             | ("POST", ["api", "messages"])
             | ("PUT" | "DELETE", ["api", "messages", _])
     )

@@ -63,8 +63,10 @@ impl From<tokio_postgres::Error> for AppendError {
             _ => return Self::Database(e),
         };
         let message = match db.constraint() {
-            Some("messages_content_length") => "content must be 1 to 10000 characters".to_owned(),
-            Some("messages_content_not_blank") => "content must not be empty or only whitespace".to_owned(),
+            Some("messages_content_length") => "content must be at most 10000 characters".to_owned(),
+            Some("messages_content_not_blank") => {
+                "content must not be empty or only whitespace (unless the message has attachments)".to_owned()
+            }
             _ => db.message().to_owned(),
         };
         Self::Refused(message, refusal)

@@ -14,6 +14,8 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use tokio_postgres::Row;
 
+use crate::views::Attachment;
+
 pub use appender::{AppendError, Appender, Refusal};
 pub use store::{append, head, read_after};
 
@@ -73,12 +75,15 @@ crate::db::text_column!(EventType);
 /// An event the application asks the log to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NewEvent {
-    /// A message, possibly answering another one of the same chat (`reply_to`).
+    /// A message, possibly answering another one of the same chat (`reply_to`), possibly with
+    /// the sender's uploads to that chat (`attachment_ids`, in order; its text may then be
+    /// empty).
     MessageCreated {
         chat_id: i64,
         sender_id: i64,
         content: String,
         reply_to: Option<i64>,
+        attachment_ids: Vec<i64>,
     },
     MessageDeleted {
         chat_id: i64,
@@ -132,15 +137,16 @@ impl NewEvent {
     /// The row this event becomes: chat, actor, type and payload.
     fn columns(&self) -> (i64, Option<i64>, EventType, serde_json::Value) {
         match self {
-            Self::MessageCreated { chat_id, sender_id, content, reply_to: None } => {
-                (*chat_id, Some(*sender_id), EventType::MessageCreated, serde_json::json!({ "content": content }))
+            Self::MessageCreated { chat_id, sender_id, content, reply_to, attachment_ids } => {
+                let mut payload = serde_json::json!({ "content": content });
+                if let Some(parent) = reply_to {
+                    payload["reply_to_message_id"] = (*parent).into();
+                }
+                if !attachment_ids.is_empty() {
+                    payload["attachment_ids"] = attachment_ids.as_slice().into();
+                }
+                (*chat_id, Some(*sender_id), EventType::MessageCreated, payload)
             }
-            Self::MessageCreated { chat_id, sender_id, content, reply_to: Some(parent) } => (
-                *chat_id,
-                Some(*sender_id),
-                EventType::MessageCreated,
-                serde_json::json!({ "content": content, "reply_to_message_id": parent }),
-            ),
             Self::MessageDeleted { chat_id, actor_id, message_id } => {
                 (*chat_id, Some(*actor_id), EventType::MessageDeleted, serde_json::json!({ "message_id": message_id }))
             }
@@ -189,6 +195,9 @@ pub enum EventData {
         /// Absent from messages written before replies existed.
         #[serde(default)]
         reply_to_message_id: Option<i64>,
+        /// As the log recorded them when the message attached them (absent: none).
+        #[serde(default)]
+        attachments: Vec<Attachment>,
     },
     MessageDeleted {
         message_id: i64,
@@ -274,13 +283,14 @@ impl StoredEvent {
     fn answers(&self, new: &NewEvent) -> bool {
         match (new, &self.data) {
             (
-                NewEvent::MessageCreated { chat_id, sender_id, content, reply_to },
-                EventData::MessageCreated { content: c, reply_to_message_id, .. },
+                NewEvent::MessageCreated { chat_id, sender_id, content, reply_to, attachment_ids },
+                EventData::MessageCreated { content: c, reply_to_message_id, attachments, .. },
             ) => {
                 *chat_id == self.chat_id
                     && Some(*sender_id) == self.actor_id
                     && content == c
                     && reply_to == reply_to_message_id
+                    && attachment_ids.iter().eq(attachments.iter().map(|a| &a.id))
             }
             (
                 NewEvent::MessageDeleted { chat_id, actor_id, message_id },

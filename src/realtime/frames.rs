@@ -10,7 +10,9 @@ use tokio_postgres::GenericClient;
 
 use super::hub::{Dispatch, Frames};
 use crate::log::{ChatOpened, EventData, StoredEvent};
-use crate::views::{AdminChat, ChatHeader, ChatKind, ChatSummary, Contact, Person, ReplyPreview};
+use crate::views::{
+    AdminChat, Attachment, ChatHeader, ChatKind, ChatSummary, Contact, MessageType, Person, ReplyPreview,
+};
 
 /// A log event's frame, with its position as the `id:`.
 pub fn frame(position: i64, event: &str, data: &impl Serialize) -> Bytes {
@@ -49,6 +51,9 @@ pub struct MessageBody<'a> {
     #[serde(with = "time::serde::rfc3339::option")]
     pub edited_at: Option<OffsetDateTime>,
     pub reply_to: Option<ReplyPreview>,
+    #[serde(rename = "type")]
+    pub kind: MessageType,
+    pub attachments: &'a [Attachment],
 }
 
 /// The data of `messages_read`: `user_id` has read the chat up to `up_to_message_id`.
@@ -69,6 +74,8 @@ struct MessageFacts {
     /// Its `message_created` event's position.
     position: i64,
     reply_to: Option<ReplyPreview>,
+    /// An edited message's attachments (a new one's are in its event).
+    attachments: Vec<Attachment>,
 }
 
 /// Messages edited, or written as replies, in a batch: their facts, in one query.
@@ -89,7 +96,7 @@ async fn message_facts(
         return Ok(facts);
     }
     let sql = format!(
-        "SELECT m.id, m.sender_id, m.created_at, m.position, {} FROM messages m
+        "SELECT m.id, m.sender_id, m.created_at, m.position, m.attachments, {} FROM messages m
          LEFT JOIN messages p ON p.id = m.reply_to_id WHERE m.id = ANY($1)",
         ReplyPreview::COLUMNS
     );
@@ -99,6 +106,10 @@ async fn message_facts(
             created_at: row.get("created_at"),
             position: row.get("position"),
             reply_to: ReplyPreview::from_row(&row)?,
+            attachments: row
+                .try_get::<_, Option<postgres_types::Json<Vec<Attachment>>>>("attachments")?
+                .map(|list| list.0)
+                .unwrap_or_default(),
         };
         facts.insert(row.get("id"), fact);
     }
@@ -218,7 +229,7 @@ fn dispatch(
     let person =
         |id: &i64| names.get(id).cloned().ok_or_else(|| anyhow::anyhow!("user {id} of chat {chat_id} not found"));
     let dispatch = match &event.data {
-        EventData::MessageCreated { message_id, content, reply_to_message_id } => {
+        EventData::MessageCreated { message_id, content, reply_to_message_id, attachments } => {
             let reply_to = match reply_to_message_id {
                 None => None,
                 Some(_) => facts.get(message_id).and_then(|f| f.reply_to.clone()),
@@ -231,6 +242,8 @@ fn dispatch(
                 is_edited: false,
                 edited_at: None,
                 reply_to,
+                kind: MessageType::of(attachments),
+                attachments,
             };
             Dispatch::new(position, chat_id, shared(position, "new_message", &MessageEvent { chat_id, message }))
         }
@@ -244,6 +257,8 @@ fn dispatch(
                 is_edited: true,
                 edited_at: Some(event.created_at),
                 reply_to: fact.reply_to.clone(),
+                kind: MessageType::of(&fact.attachments),
+                attachments: &fact.attachments,
             };
             let mut dispatch = Dispatch::new(
                 position,

@@ -77,6 +77,7 @@ async fn a_bad_event_in_a_batch_does_not_fail_the_others() {
         sender_id,
         content: content.into(),
         reply_to: None,
+        attachment_ids: vec![],
     };
     let results = futures::future::join_all([
         appender.append(event(student.id, "one")),

@@ -64,9 +64,27 @@ async fn projections_follow_appends_in_the_same_transaction() {
     let appended = events::append(
         &tx,
         &[
-            NewEvent::MessageCreated { chat_id: chat, sender_id: student.id, content: "one".into(), reply_to: None },
-            NewEvent::MessageCreated { chat_id: chat, sender_id: teacher.id, content: "two".into(), reply_to: None },
-            NewEvent::MessageCreated { chat_id: chat, sender_id: student.id, content: "three".into(), reply_to: None },
+            NewEvent::MessageCreated {
+                chat_id: chat,
+                sender_id: student.id,
+                content: "one".into(),
+                reply_to: None,
+                attachment_ids: vec![],
+            },
+            NewEvent::MessageCreated {
+                chat_id: chat,
+                sender_id: teacher.id,
+                content: "two".into(),
+                reply_to: None,
+                attachment_ids: vec![],
+            },
+            NewEvent::MessageCreated {
+                chat_id: chat,
+                sender_id: student.id,
+                content: "three".into(),
+                reply_to: None,
+                attachment_ids: vec![],
+            },
         ],
     )
     .await
@@ -133,11 +151,23 @@ async fn the_log_refuses_what_the_rules_forbid() {
     let message = app.send(&student, chat, "mine").await;
     let cases = [
         (
-            NewEvent::MessageCreated { chat_id: chat, sender_id: outsider.id, content: "hi".into(), reply_to: None },
+            NewEvent::MessageCreated {
+                chat_id: chat,
+                sender_id: outsider.id,
+                content: "hi".into(),
+                reply_to: None,
+                attachment_ids: vec![],
+            },
             "not a participant",
         ),
         (
-            NewEvent::MessageCreated { chat_id: chat, sender_id: student.id, content: " \n\t".into(), reply_to: None },
+            NewEvent::MessageCreated {
+                chat_id: chat,
+                sender_id: student.id,
+                content: " \n\t".into(),
+                reply_to: None,
+                attachment_ids: vec![],
+            },
             "whitespace",
         ),
         (
@@ -146,8 +176,9 @@ async fn the_log_refuses_what_the_rules_forbid() {
                 sender_id: student.id,
                 content: "x".repeat(10_001),
                 reply_to: None,
+                attachment_ids: vec![],
             },
-            "1 to 10000",
+            "at most 10000",
         ),
         (NewEvent::MessageDeleted { chat_id: chat, actor_id: teacher.id, message_id: message }, "only the author"),
         (NewEvent::MessageDeleted { chat_id: chat, actor_id: student.id, message_id: 987654 }, "does not exist"),
@@ -175,7 +206,13 @@ async fn a_reader_never_skips_an_event_that_commits_out_of_order() {
     let t1 = t1_client.transaction().await.expect("begin T1");
     let t1_event = events::append(
         &t1,
-        &[NewEvent::MessageCreated { chat_id: chat, sender_id: student.id, content: "T1".into(), reply_to: None }],
+        &[NewEvent::MessageCreated {
+            chat_id: chat,
+            sender_id: student.id,
+            content: "T1".into(),
+            reply_to: None,
+            attachment_ids: vec![],
+        }],
     )
     .await
     .expect("T1 appends")[0]
@@ -188,7 +225,13 @@ async fn a_reader_never_skips_an_event_that_commits_out_of_order() {
         let tx = client.transaction().await.expect("begin T2");
         let event = events::append(
             &tx,
-            &[NewEvent::MessageCreated { chat_id: chat, sender_id: teacher.id, content: "T2".into(), reply_to: None }],
+            &[NewEvent::MessageCreated {
+                chat_id: chat,
+                sender_id: teacher.id,
+                content: "T2".into(),
+                reply_to: None,
+                attachment_ids: vec![],
+            }],
         )
         .await
         .expect("T2 appends")[0]
@@ -238,6 +281,7 @@ async fn read_after_pages_through_the_log_in_order() {
             sender_id: student.id,
             content: format!("m{i}"),
             reply_to: None,
+            attachment_ids: vec![],
         })
         .collect();
     events::append(&app.sql, &batch).await.expect("append");
@@ -282,6 +326,7 @@ async fn each_append_statement_notifies_once_with_its_last_position() {
             sender_id: student.id,
             content: format!("m{i}"),
             reply_to: None,
+            attachment_ids: vec![],
         })
         .collect();
     let appended = events::append(&app.sql, &batch).await.expect("append");

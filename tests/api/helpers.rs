@@ -11,7 +11,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 use tokio_postgres::{Client, NoTls};
 use tokio_util::sync::CancellationToken;
-use tutorchat::config::{parse_database_url, pg_bindir_from_env};
+use tutorchat::config::{StorageConfig, parse_database_url, pg_bindir_from_env};
 use tutorchat::db::embedded::{EmbeddedPostgres, Options};
 use tutorchat::{AppState, Application, Config};
 
@@ -65,6 +65,7 @@ impl Drop for TestDatabase {
     fn drop(&mut self) {
         // Drop runs inside the test's runtime, which cannot be blocked on: a thread of its own
         // connects and drops the database, ending whatever sessions a test left open.
+        let _ = std::fs::remove_dir_all(std::env::temp_dir().join(format!("{}-files", self.name)));
         let (admin, name) = (server(), self.name.clone());
         let dropped = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
@@ -128,7 +129,13 @@ impl TestApp {
     }
 
     pub async fn spawn_on(database: std::sync::Arc<TestDatabase>, customize: impl FnOnce(&mut Config)) -> Self {
+        // TEST_LOG=warn (RUST_LOG's syntax) shows the servers' logs, for debugging a test.
+        if let Ok(filter) = std::env::var("TEST_LOG") {
+            tutorchat::telemetry::init(tutorchat::config::LogFormat::Text, &filter);
+        }
         let mut config = test_config((**database).clone());
+        // The replicas of one test share their files, as they share their database.
+        config.storage = StorageConfig::local(std::env::temp_dir().join(format!("{}-files", database.name)));
         customize(&mut config);
         let app = Application::build(config).await.expect("build the application");
         let addr = app.local_addr();

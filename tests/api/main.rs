@@ -4,6 +4,7 @@
 mod helpers;
 
 mod appender;
+mod attachments;
 mod audit;
 mod auth;
 mod binary;

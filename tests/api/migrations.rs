@@ -35,7 +35,7 @@ async fn replicas_starting_together_apply_each_migration_exactly_once() {
         .await
         .expect("triggers")
         .get(0);
-    assert_eq!(triggers, 4, "each trigger on events exists once");
+    assert_eq!(triggers, 5, "each trigger on events exists once");
 }
 
 #[tokio::test]

@@ -252,6 +252,7 @@ async fn a_statement_mixing_messages_deletions_and_reads_counts_exactly() {
         sender_id: teacher.id,
         content: content.into(),
         reply_to: None,
+        attachment_ids: vec![],
     };
     let mut client = crate::helpers::connect(&a.database).await;
     let tx = client.transaction().await.expect("the request completes");

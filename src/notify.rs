@@ -1,0 +1,279 @@
+//! Offline notifications: delivering the outbox (`notices`) to the school's webhook.
+//!
+//! The notices themselves are written by the database in the transaction of the message that
+//! causes them (the `events_outbox` trigger, `sql/V11__attachments_and_notices.sql`): one per
+//! user and chat, folding later messages into its `count`, for members who had no event
+//! stream open on any replica at that commit. So a notice can never be lost between "message
+//! committed" and "notice recorded", whatever crashes.
+//!
+//! Every replica runs [`run`]: it claims due notices with `FOR UPDATE SKIP LOCKED` and a lease
+//! (`NOTIFY_LEASE_SECS`), so each is sent by one replica at a time; a replica that dies holding
+//! one leaves it to be claimed again when the lease runs out, under the same id (delivery is
+//! at least once; the id is for the receiver to de-duplicate). A notice is due once it is
+//! `NOTIFY_GRACE_SECS` old and no notice to the same user about the same chat was sent in the
+//! last `NOTIFY_QUIET_SECS`. At the claim it is cancelled instead when it has become moot: the
+//! user has been online since the message (a stream opened: they saw it live), has read the
+//! chat up to it, or left the chat.
+//!
+//! The webhook gets a POST with a JSON body and the Standard Webhooks headers:
+//! `webhook-id` (the notice's id), `webhook-timestamp` (Unix seconds) and `webhook-signature`
+//! (`v1,` + base64 of HMAC-SHA256 over `id.timestamp.body` with `NOTIFY_WEBHOOK_SECRET`). A
+//! 2xx answer delivers it; anything else (or no answer within half the lease) is retried with
+//! exponential back-off from `NOTIFY_RETRY_BASE_MS`, up to an hour apart, until
+//! `NOTIFY_RETRY_FOR_SECS` after its message; then it is `failed`.
+
+use std::time::Duration;
+
+use base64::Engine;
+use deadpool_postgres::Pool;
+use hmac::{Hmac, KeyInit, Mac};
+use serde::Serialize;
+use sha2::Sha256;
+use time::OffsetDateTime;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{NotifyConfig, Webhook};
+use crate::metrics::{NOTICES, NOTICES_OLDEST_SECONDS, NOTICES_PENDING};
+
+/// Notices claimed at once.
+const BATCH: i64 = 16;
+
+/// What the webhook receives.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Notice {
+    /// The same for every attempt to deliver this notice: de-duplicate on it.
+    pub id: uuid::Uuid,
+    pub user_id: i64,
+    pub chat_id: i64,
+    /// The newest message folded into the notice.
+    pub message_id: i64,
+    /// Its first 100 characters (or its first attachment's name).
+    pub preview: String,
+    /// How many messages the notice stands for.
+    pub count: i32,
+    /// When the first of them was written.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// Records whether this deployment notifies (a webhook is configured): the database writes
+/// notices only then. Every replica sets it at start, so all must agree.
+pub async fn announce(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<()> {
+    let enabled = config.webhook.is_some();
+    pool.get().await?.execute("UPDATE notify_settings SET enabled = $1", &[&enabled]).await?;
+    Ok(())
+}
+
+/// Delivers due notices until shutdown (nothing without a webhook).
+pub async fn run(pool: Pool, config: NotifyConfig, shutdown: CancellationToken) {
+    let Some(webhook) = config.webhook.clone() else {
+        return;
+    };
+    let http = match reqwest::Client::builder().timeout((config.lease / 2).min(Duration::from_secs(10))).build() {
+        Ok(http) => http,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot build the webhook client; no notices will be sent");
+            return;
+        }
+    };
+    let tick = (config.grace / 2).clamp(Duration::from_millis(100), Duration::from_secs(1));
+    loop {
+        let claimed = match claim(&pool, &config).await {
+            Ok(claimed) => claimed,
+            Err(e) => {
+                tracing::warn!(error = format!("{e:#}"), "cannot claim notices; trying again shortly");
+                Vec::new()
+            }
+        };
+        let full = claimed.len() as i64 == BATCH;
+        let deliveries = claimed.into_iter().map(|(notice, attempts)| {
+            let (pool, http, webhook, config) = (&pool, &http, &webhook, &config);
+            async move {
+                let outcome = deliver(http, webhook, &notice).await;
+                if let Err(e) = settle(pool, config, &notice, attempts, outcome).await {
+                    tracing::warn!(error = format!("{e:#}"), notice = %notice.id, "cannot record a notice's outcome; it is sent again after its lease");
+                }
+            }
+        });
+        futures::future::join_all(deliveries).await;
+        if let Err(e) = gauge(&pool).await {
+            tracing::debug!(error = format!("{e:#}"), "cannot measure the outbox");
+        }
+        if full {
+            continue;
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(tick) => {}
+        }
+    }
+}
+
+/// PostgreSQL's reading of a duration.
+fn interval(d: Duration) -> String {
+    format!("{} milliseconds", d.as_millis())
+}
+
+/// Claims the due notices (at most [`BATCH`]), cancelling those that have become moot.
+/// Returns the ones to send, with how many attempts each has had, this one included.
+async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<(Notice, i32)>> {
+    let rows = pool
+        .get()
+        .await?
+        .query(
+            "WITH due AS (
+                SELECT n.id FROM notices n
+                WHERE n.state IN ('pending', 'sending', 'retry')
+                  AND CASE n.state
+                        WHEN 'pending' THEN n.created_at <= now() - $1::text::interval
+                            AND NOT EXISTS (
+                                SELECT 1 FROM notices o
+                                WHERE o.user_id = n.user_id AND o.chat_id = n.chat_id AND o.id <> n.id
+                                  AND (o.state IN ('sending', 'retry')
+                                       OR o.state = 'delivered' AND o.sent_at > now() - $2::text::interval))
+                        WHEN 'retry' THEN n.next_attempt_at <= now()
+                        ELSE n.claimed_until < now()
+                      END
+                ORDER BY n.created_at
+                LIMIT $4
+                FOR UPDATE SKIP LOCKED
+            ), judged AS (
+                SELECT n.id,
+                       presence_online(n.user_id)
+                       OR EXISTS (SELECT 1 FROM user_presence s WHERE s.user_id = n.user_id AND s.last_seen > n.created_at)
+                       OR NOT EXISTS (SELECT 1 FROM chat_participants p
+                                      WHERE p.chat_id = n.chat_id AND p.user_id = n.user_id
+                                        AND p.last_read_message_id < n.message_id) AS moot
+                FROM due JOIN notices n ON n.id = due.id
+            )
+            UPDATE notices n
+            SET state = CASE WHEN j.moot THEN 'cancelled' ELSE 'sending' END,
+                claimed_until = CASE WHEN NOT j.moot THEN now() + $3::text::interval END,
+                attempts = n.attempts + CASE WHEN j.moot THEN 0 ELSE 1 END,
+                sent_at = CASE WHEN j.moot THEN n.sent_at ELSE coalesce(n.sent_at, now()) END,
+                settled_at = CASE WHEN j.moot THEN now() END
+            FROM judged j WHERE n.id = j.id
+            RETURNING n.id, n.user_id, n.chat_id, n.message_id, n.preview, n.count, n.created_at, n.state, n.attempts",
+            &[&interval(config.grace), &interval(config.quiet), &interval(config.lease), &BATCH],
+        )
+        .await?;
+    let mut claimed = Vec::with_capacity(rows.len());
+    for row in rows {
+        if row.get::<_, &str>("state") == "cancelled" {
+            metrics::counter!(NOTICES, "outcome" => "cancelled").increment(1);
+            continue;
+        }
+        let notice = Notice {
+            id: row.get("id"),
+            user_id: row.get("user_id"),
+            chat_id: row.get("chat_id"),
+            message_id: row.get("message_id"),
+            preview: row.get("preview"),
+            count: row.get("count"),
+            created_at: row.get("created_at"),
+        };
+        claimed.push((notice, row.get("attempts")));
+    }
+    Ok(claimed)
+}
+
+/// The Standard Webhooks signature of `body` sent as notice `id` at `timestamp`.
+pub fn signature(secret: &[u8], id: &str, timestamp: i64, body: &str) -> String {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else { unreachable!("HMAC takes keys of any length") };
+    mac.update(format!("{id}.{timestamp}.{body}").as_bytes());
+    format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()))
+}
+
+/// One attempt: `Ok` when the webhook answered 2xx, else what went wrong.
+async fn deliver(http: &reqwest::Client, webhook: &Webhook, notice: &Notice) -> Result<(), String> {
+    let body = serde_json::to_string(notice).map_err(|e| e.to_string())?;
+    let timestamp = OffsetDateTime::now_utc().unix_timestamp();
+    let id = notice.id.to_string();
+    let answer = http
+        .post(&webhook.url)
+        .header("content-type", "application/json")
+        .header("webhook-id", &id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature(webhook.secret.expose(), &id, timestamp, &body))
+        .body(body)
+        .send()
+        .await;
+    match answer {
+        Ok(answer) if answer.status().is_success() => Ok(()),
+        Ok(answer) => Err(format!("the webhook answered {}", answer.status())),
+        Err(e) => Err(format!("the webhook could not be reached: {e}")),
+    }
+}
+
+/// Records an attempt's outcome: delivered, or retried after a back-off, or failed for good.
+async fn settle(
+    pool: &Pool,
+    config: &NotifyConfig,
+    notice: &Notice,
+    attempts: i32,
+    outcome: Result<(), String>,
+) -> anyhow::Result<()> {
+    let client = pool.get().await?;
+    match outcome {
+        Ok(()) => {
+            client
+                .execute(
+                    "UPDATE notices SET state = 'delivered', settled_at = now(), claimed_until = NULL, last_error = NULL
+                     WHERE id = $1 AND state = 'sending'",
+                    &[&notice.id],
+                )
+                .await?;
+            metrics::counter!(NOTICES, "outcome" => "delivered").increment(1);
+        }
+        Err(error) => {
+            let exponent = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(20);
+            let backoff = config.retry_base.saturating_mul(2u32.pow(exponent)).min(Duration::from_secs(3600));
+            let row = client
+                .query_opt(
+                    "UPDATE notices
+                     SET state = CASE WHEN created_at < now() - $2::text::interval THEN 'failed' ELSE 'retry' END,
+                         settled_at = CASE WHEN created_at < now() - $2::text::interval THEN now() END,
+                         next_attempt_at = now() + $3::text::interval, claimed_until = NULL, last_error = $4
+                     WHERE id = $1 AND state = 'sending' RETURNING state",
+                    &[&notice.id, &interval(config.retry_for), &interval(backoff), &error],
+                )
+                .await?;
+            let failed = row.is_some_and(|r| r.get::<_, &str>("state") == "failed");
+            tracing::info!(notice = %notice.id, attempts, error, failed, "a notice was not delivered");
+            metrics::counter!(NOTICES, "outcome" => if failed { "failed" } else { "retried" }).increment(1);
+        }
+    }
+    Ok(())
+}
+
+/// Updates the outbox gauges: notices not settled, and the oldest one's age.
+async fn gauge(pool: &Pool) -> anyhow::Result<()> {
+    let row = pool
+        .get()
+        .await?
+        .query_one(
+            "SELECT count(*) AS open, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest
+             FROM notices WHERE state IN ('pending', 'sending', 'retry')",
+            &[],
+        )
+        .await?;
+    metrics::gauge!(NOTICES_PENDING).set(row.get::<_, i64>("open") as f64);
+    metrics::gauge!(NOTICES_OLDEST_SECONDS).set(row.get::<_, f64>("oldest"));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example of the Standard Webhooks specification (its reference libraries' tests).
+    #[test]
+    fn signs_as_standard_webhooks_does() {
+        let secret = crate::config::webhook_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").expect("a valid secret");
+        let body = r#"{"test": 2432232314}"#;
+        assert_eq!(
+            signature(secret.expose(), "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body),
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+        );
+    }
+}
