@@ -21,6 +21,7 @@ mod lessons;
 mod limits;
 mod messages;
 mod migrations;
+mod notices;
 mod presence;
 mod reads;
 mod realtime;

@@ -1,0 +1,269 @@
+//! Offline notifications: the outbox written with the message, delivered to a real webhook
+//! (an HTTP server in this process) by exactly one of two replicas, signed, retried, folded,
+//! and cancelled when the user comes back.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::http::{HeaderMap, StatusCode};
+use base64::Engine;
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::Value;
+use sha2::Sha256;
+use tutorchat::config::{NotifyConfig, Webhook, webhook_secret};
+
+use crate::helpers::{TestApp, User};
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/// One call the webhook received.
+#[derive(Debug, Clone)]
+struct Call {
+    id: String,
+    timestamp: String,
+    signature: String,
+    body: String,
+}
+
+impl Call {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).expect("a JSON body")
+    }
+}
+
+/// The school's webhook: records every call and answers the scripted statuses in turn (then
+/// 200); `hang` makes it never answer.
+#[derive(Clone, Default)]
+struct Receiver {
+    calls: Arc<Mutex<Vec<Call>>>,
+    script: Arc<Mutex<VecDeque<u16>>>,
+}
+
+impl Receiver {
+    async fn start() -> (Self, String) {
+        let receiver = Self::default();
+        let state = receiver.clone();
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |headers: HeaderMap, body: String| {
+                let state = state.clone();
+                async move {
+                    let header =
+                        |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+                    let call = Call {
+                        id: header("webhook-id"),
+                        timestamp: header("webhook-timestamp"),
+                        signature: header("webhook-signature"),
+                        body,
+                    };
+                    state.calls.lock().expect("lock").push(call);
+                    let status = state.script.lock().expect("lock").pop_front().unwrap_or(200);
+                    StatusCode::from_u16(status).expect("status")
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (receiver, url)
+    }
+
+    fn calls(&self) -> Vec<Call> {
+        self.calls.lock().expect("lock").clone()
+    }
+
+    fn answer(&self, statuses: &[u16]) {
+        self.script.lock().expect("lock").extend(statuses);
+    }
+
+    /// Waits until at least `n` calls arrived (or 15 s), then `settle` more for stragglers.
+    async fn wait_for(&self, n: usize, settle: Duration) -> Vec<Call> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        while self.calls().len() < n && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(settle).await;
+        self.calls()
+    }
+}
+
+fn notify(url: &str) -> NotifyConfig {
+    NotifyConfig {
+        webhook: Some(Webhook { url: url.to_owned(), secret: webhook_secret(SECRET).expect("secret") }),
+        grace: Duration::from_secs(1),
+        quiet: Duration::from_secs(600),
+        lease: Duration::from_secs(5),
+        retry_base: Duration::from_millis(200),
+        retry_for: Duration::from_secs(24 * 3600),
+    }
+}
+
+/// Two replicas delivering to `url`, a teacher and a student with their chat.
+async fn school(config: NotifyConfig) -> (TestApp, TestApp, User, User, i64) {
+    let a = TestApp::spawn_with(|c| c.notify = config.clone()).await;
+    let b = TestApp::spawn_on(a.database.clone(), |c| c.notify = config).await;
+    let (teacher, student) = (a.user("teacher", "Иван Петрович").await, a.user("student", "Мария").await);
+    let chat = a.chat(&teacher, &student).await;
+    (a, b, teacher, student, chat)
+}
+
+/// The notices' states, oldest first.
+async fn states(app: &TestApp) -> Vec<(String, i32, i32)> {
+    app.sql
+        .query("SELECT state, count, attempts FROM notices ORDER BY created_at, id", &[])
+        .await
+        .expect("notices")
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
+}
+
+/// Checks a call's Standard Webhooks signature independently of the server's code.
+fn verify(call: &Call) {
+    let key = base64::engine::general_purpose::STANDARD.decode(SECRET.trim_start_matches("whsec_")).expect("base64");
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("key");
+    mac.update(format!("{}.{}.{}", call.id, call.timestamp, call.body).as_bytes());
+    let expected = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    assert_eq!(call.signature, format!("v1,{expected}"), "the signature verifies");
+    let sent: i64 = call.timestamp.parse().expect("a Unix timestamp");
+    assert!((tutorchat_now() - sent).abs() < 60, "a current timestamp");
+}
+
+fn tutorchat_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+#[tokio::test]
+async fn a_message_to_an_offline_user_is_one_signed_webhook_call_from_one_of_two_replicas() {
+    let (receiver, url) = Receiver::start().await;
+    let (a, b, teacher, student, chat) = school(notify(&url)).await;
+    // The student is online (a stream on B); the teacher is not.
+    let _students = b.stream(&student, None).await;
+    let message = a.send(&student, chat, "Здравствуйте! Я не поняла задачу 5").await;
+
+    let calls = receiver.wait_for(1, Duration::from_secs(2)).await;
+    assert_eq!(calls.len(), 1, "exactly one call across both replicas: {calls:?}");
+    let call = &calls[0];
+    verify(call);
+    let body = call.json();
+    assert_eq!(body["id"], call.id.as_str(), "the body carries the id the receiver de-duplicates on");
+    assert_eq!(body["user_id"], teacher.id);
+    assert_eq!(body["chat_id"], chat);
+    assert_eq!(body["message_id"], message);
+    assert_eq!(body["preview"], "Здравствуйте! Я не поняла задачу 5");
+    assert_eq!(body["count"], 1);
+    assert!(
+        time::OffsetDateTime::parse(
+            body["created_at"].as_str().expect("time"),
+            &time::format_description::well_known::Rfc3339
+        )
+        .is_ok()
+    );
+    assert_eq!(states(&a).await, [("delivered".to_owned(), 1, 1)]);
+
+    // The teacher answers while the student is online: nobody is notified.
+    a.send(&teacher, chat, "Сейчас объясню").await;
+    assert_eq!(receiver.wait_for(2, Duration::from_secs(2)).await.len(), 1);
+    assert_eq!(states(&a).await.len(), 1, "no notice for an online user");
+
+    let metrics = a.http.get(a.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+    assert!(metrics.contains("tutorchat_notices_pending"), "{metrics}");
+    assert!(metrics.contains("tutorchat_notices_total{outcome=\"delivered\"}"), "{metrics}");
+}
+
+#[tokio::test]
+async fn no_notice_when_the_user_comes_back_within_the_grace_or_reads_the_chat() {
+    let (receiver, url) = Receiver::start().await;
+    let config = NotifyConfig { grace: Duration::from_secs(3), ..notify(&url) };
+    let (a, b, teacher, student, chat) = school(config).await;
+
+    // Back within the grace, on the other replica.
+    a.send(&student, chat, "one").await;
+    let stream = b.stream(&teacher, None).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    drop(stream);
+
+    // Read (from another device, without a stream) within the grace.
+    let other_chat_teacher = a.user("teacher", "Анна").await;
+    let other = a.chat(&other_chat_teacher, &student).await;
+    let sent = a.send(&other_chat_teacher, other, "two").await;
+    assert_eq!(a.read(&student, other, Some(sent)).await.status(), 204);
+
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert!(receiver.calls().is_empty(), "{:?}", receiver.calls());
+    let cancelled = states(&a).await;
+    assert_eq!(cancelled.len(), 2);
+    assert!(cancelled.iter().all(|(state, ..)| state == "cancelled"), "{cancelled:?}");
+}
+
+#[tokio::test]
+async fn a_failing_webhook_gets_the_same_notice_again_until_it_answers() {
+    let (receiver, url) = Receiver::start().await;
+    receiver.answer(&[500, 503]);
+    let (a, _b, teacher, student, chat) = school(notify(&url)).await;
+    a.send(&student, chat, "are you there?").await;
+
+    let calls = receiver.wait_for(3, Duration::from_secs(1)).await;
+    assert_eq!(calls.len(), 3, "two failures, then delivered: {calls:?}");
+    assert!(calls.iter().all(|c| c.id == calls[0].id), "one notice id throughout");
+    assert!(calls.iter().all(|c| c.json()["user_id"] == teacher.id));
+    assert_eq!(states(&a).await, [("delivered".to_owned(), 1, 3)]);
+}
+
+#[tokio::test]
+async fn a_notice_that_keeps_failing_is_given_up() {
+    let (receiver, url) = Receiver::start().await;
+    receiver.answer(&[500; 50]);
+    let config = NotifyConfig { retry_for: Duration::from_secs(2), ..notify(&url) };
+    let (a, _b, _teacher, student, chat) = school(config).await;
+    a.send(&student, chat, "hello?").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let now = states(&a).await;
+        if now.first().is_some_and(|(state, ..)| state == "failed") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never failed: {now:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let tries = receiver.calls().len();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(receiver.calls().len(), tries, "no more attempts after failing");
+    assert!(tries >= 2, "it was retried before giving up ({tries} calls)");
+}
+
+#[tokio::test]
+async fn a_burst_of_a_hundred_messages_is_folded_into_at_most_two_notices() {
+    let (receiver, url) = Receiver::start().await;
+    let (a, b, teacher, student, chat) = school(notify(&url)).await;
+    let mut last = 0;
+    for i in 0..100 {
+        let replica = if i % 2 == 0 { &a } else { &b };
+        last = replica.send(&student, chat, &format!("сообщение {i}")).await;
+    }
+    let calls = receiver.wait_for(1, Duration::from_secs(3)).await;
+    let notices = states(&a).await;
+    assert!((1..=2).contains(&notices.len()), "{notices:?}");
+    assert_eq!(notices.iter().map(|(_, count, _)| count).sum::<i32>(), 100, "every message counted once");
+    assert!((1..=2).contains(&calls.len()), "{calls:?}");
+    assert!(calls.iter().all(|c| c.json()["user_id"] == teacher.id));
+    // Whatever came after the first delivery waits out the quiet period in one notice.
+    if let Some(second) = notices.get(1) {
+        assert_eq!(second.0, "pending", "{notices:?}");
+        let newest: i64 = a.sql.query_one("SELECT max(message_id) FROM notices", &[]).await.expect("newest").get(0);
+        assert_eq!(newest, last);
+    } else {
+        assert_eq!(calls[0].json()["message_id"], last);
+        assert_eq!(calls[0].json()["preview"], "сообщение 99");
+    }
+}
+
+#[tokio::test]
+async fn without_a_webhook_nothing_is_recorded() {
+    let a = TestApp::spawn().await;
+    let (teacher, student) = (a.user("teacher", "T").await, a.user("student", "S").await);
+    let chat = a.chat(&teacher, &student).await;
+    a.send(&student, chat, "hi").await;
+    assert!(states(&a).await.is_empty());
+}
