@@ -11,6 +11,7 @@
 //! `sql/V11__attachments_and_notices.sql` and `api::attachments`.
 
 use std::ops::Range;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,6 +32,8 @@ pub struct Storage {
     part_size: usize,
     /// Where the bytes are, for logs.
     pub describe: String,
+    /// The directory of a local store (whose partial uploads `object_store` does not list).
+    local: Option<PathBuf>,
 }
 
 impl Storage {
@@ -43,7 +46,12 @@ impl Storage {
                 let store = object_store::local::LocalFileSystem::new_with_prefix(dir)
                     .with_context(|| format!("STORAGE_DIR: cannot use {}", dir.display()))?
                     .with_automatic_cleanup(true);
-                Ok(Self { store: Arc::new(store), part_size: 256 * 1024, describe: dir.display().to_string() })
+                Ok(Self {
+                    store: Arc::new(store),
+                    part_size: 256 * 1024,
+                    describe: dir.display().to_string(),
+                    local: Some(dir.clone()),
+                })
             }
             StorageBackend::S3(s3) => {
                 let mut builder =
@@ -57,7 +65,12 @@ impl Storage {
                 }
                 let store = builder.build().context("S3_BUCKET: cannot configure the S3 store")?;
                 // S3 takes multipart parts of at least 5 MiB.
-                Ok(Self { store: Arc::new(store), part_size: 5 * 1024 * 1024, describe: format!("s3://{}", s3.bucket) })
+                Ok(Self {
+                    store: Arc::new(store),
+                    part_size: 5 * 1024 * 1024,
+                    describe: format!("s3://{}", s3.bucket),
+                    local: None,
+                })
             }
         }
     }
@@ -126,14 +139,21 @@ impl Storage {
     }
 
     /// Removes temporary objects older than `age`: uploads that never finished. Returns how
-    /// many.
+    /// many. On the local file system that includes the parts of an unfinished multipart write
+    /// (`tmp/<uuid>#<n>`, which `object_store` does not list); on S3 an unfinished multipart
+    /// upload is the bucket's to expire (README: a lifecycle rule).
     pub async fn sweep_temporary(&self, age: Duration) -> anyhow::Result<usize> {
-        let cutoff = chrono_cutoff(age);
+        let cutoff = std::time::SystemTime::now().checked_sub(age).unwrap_or(std::time::UNIX_EPOCH);
+        if let Some(root) = &self.local {
+            let dir = root.join("tmp");
+            return tokio::task::spawn_blocking(move || sweep_directory(&dir, cutoff)).await?;
+        }
+        let cutoff = time::OffsetDateTime::from(cutoff).unix_timestamp();
         let mut listing = self.store.list(Some(&Path::from("tmp")));
         let mut removed = 0;
         while let Some(object) = listing.next().await {
             let object = object?;
-            if object.last_modified.timestamp() < cutoff {
+            if object.last_modified.timestamp() <= cutoff {
                 match self.store.delete(&object.location).await {
                     Ok(()) | Err(object_store::Error::NotFound { .. }) => removed += 1,
                     Err(e) => return Err(e.into()),
@@ -144,10 +164,21 @@ impl Storage {
     }
 }
 
-/// `age` ago, in Unix seconds.
-fn chrono_cutoff(age: Duration) -> i64 {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    now - i64::try_from(age.as_secs()).unwrap_or(i64::MAX / 2)
+/// Deletes the files of `dir` last modified before `cutoff`.
+fn sweep_directory(dir: &std::path::Path, cutoff: std::time::SystemTime) -> anyhow::Result<usize> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(anyhow::Error::new(e).context(format!("list {}", dir.display()))),
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let old = entry.metadata().and_then(|m| m.modified()).is_ok_and(|modified| modified <= cutoff);
+        if old && entry.file_type().is_ok_and(|t| t.is_file()) && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// An upload being written to its temporary object.

@@ -2,91 +2,16 @@
 //! (an HTTP server in this process) by exactly one of two replicas, signed, retried, folded,
 //! and cancelled when the user comes back.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::http::{HeaderMap, StatusCode};
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
-use serde_json::Value;
 use sha2::Sha256;
 use tutorchat::config::{NotifyConfig, Webhook, webhook_secret};
 
-use crate::helpers::{TestApp, User};
+use crate::helpers::{Call, Receiver, TestApp, User};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-/// One call the webhook received.
-#[derive(Debug, Clone)]
-struct Call {
-    id: String,
-    timestamp: String,
-    signature: String,
-    body: String,
-}
-
-impl Call {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).expect("a JSON body")
-    }
-}
-
-/// The school's webhook: records every call and answers the scripted statuses in turn (then
-/// 200); `hang` makes it never answer.
-#[derive(Clone, Default)]
-struct Receiver {
-    calls: Arc<Mutex<Vec<Call>>>,
-    script: Arc<Mutex<VecDeque<u16>>>,
-}
-
-impl Receiver {
-    async fn start() -> (Self, String) {
-        let receiver = Self::default();
-        let state = receiver.clone();
-        let app = axum::Router::new().route(
-            "/hook",
-            axum::routing::post(move |headers: HeaderMap, body: String| {
-                let state = state.clone();
-                async move {
-                    let header =
-                        |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-                    let call = Call {
-                        id: header("webhook-id"),
-                        timestamp: header("webhook-timestamp"),
-                        signature: header("webhook-signature"),
-                        body,
-                    };
-                    state.calls.lock().expect("lock").push(call);
-                    let status = state.script.lock().expect("lock").pop_front().unwrap_or(200);
-                    StatusCode::from_u16(status).expect("status")
-                }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        (receiver, url)
-    }
-
-    fn calls(&self) -> Vec<Call> {
-        self.calls.lock().expect("lock").clone()
-    }
-
-    fn answer(&self, statuses: &[u16]) {
-        self.script.lock().expect("lock").extend(statuses);
-    }
-
-    /// Waits until at least `n` calls arrived (or 15 s), then `settle` more for stragglers.
-    async fn wait_for(&self, n: usize, settle: Duration) -> Vec<Call> {
-        let deadline = std::time::Instant::now() + Duration::from_secs(15);
-        while self.calls().len() < n && std::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        tokio::time::sleep(settle).await;
-        self.calls()
-    }
-}
 
 fn notify(url: &str) -> NotifyConfig {
     NotifyConfig {

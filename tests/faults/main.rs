@@ -643,6 +643,151 @@ async fn a_replica_with_a_skewed_clock_judges_tokens_by_it_and_nothing_else() {
     }
 }
 
+/// 15. `kill -9` of a replica in the middle of an upload: the half-received file is never
+/// recorded (its row is written only once its bytes are stored), so no attached file lacks its
+/// bytes; what the upload left behind is a temporary object, which the sweep removes.
+#[tokio::test]
+async fn a_replica_killed_mid_upload_leaves_no_attached_file_without_its_bytes() {
+    let _serial = support::serial().await;
+    let files = std::env::temp_dir().join(format!("tutorchat-faults-files-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&files);
+    let cluster = Cluster::start(&[("STORAGE_DIR", files.to_str().expect("utf-8 path"))]).await;
+    let (chat, student, teacher) =
+        (cluster.pair(0).chat, cluster.pair(0).student.clone(), cluster.pair(0).teacher.clone());
+    let http = reqwest::Client::new();
+    let upload = |base: &str, name: &str, bytes: Vec<u8>| {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
+        http.post(format!("{base}/api/chats/{chat}/attachments"))
+            .bearer_auth(&student.token)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+    };
+    // A whole upload, attached, through nginx.
+    let whole: Vec<u8> = (0..700_000u32).map(|i| (i % 253) as u8).collect();
+    let answer: serde_json::Value =
+        upload(&cluster.url, "whole.bin", whole.clone()).await.expect("upload").json().await.expect("json");
+    let attached = answer["id"].as_i64().expect("id");
+    let sent = http
+        .post(format!("{}/api/messages", cluster.url))
+        .bearer_auth(&student.token)
+        .json(&serde_json::json!({ "chat_id": chat, "content": "", "attachment_ids": [attached] }))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(sent.status(), 201);
+
+    // Another to replica 0 directly, which stops halfway: 2 MiB of a file announced as more.
+    let (feed, body) = futures::channel::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(8);
+    let mut feed = feed;
+    let boundary = "tutorchat-fault-boundary";
+    let request = http
+        .post(format!("{}/api/chats/{chat}/attachments", cluster.replica_url(0)))
+        .bearer_auth(&student.token)
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(reqwest::Body::wrap_stream(body))
+        .send();
+    let in_flight = tokio::spawn(request);
+    use futures::SinkExt;
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"half.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    );
+    feed.send(Ok(head.into_bytes())).await.expect("feed");
+    for _ in 0..2 {
+        feed.send(Ok(vec![9u8; 1024 * 1024])).await.expect("feed");
+    }
+    let temporary = files.join("tmp");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while walk(&temporary).iter().all(|f| std::fs::metadata(f).map_or(0, |m| m.len()) == 0) {
+        assert!(Instant::now() < deadline, "the upload never reached storage");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    cluster.topology(|t| t.kill_replica(0)).await;
+    let outcome = in_flight.await.expect("task");
+    assert!(
+        outcome.is_err() || outcome.is_ok_and(|r| !r.status().is_success()),
+        "the killed upload was not acknowledged"
+    );
+    drop(feed);
+
+    let sql = cluster.sql().await;
+    let rows = sql.query("SELECT id, sha256, message_id FROM attachments ORDER BY id", &[]).await.expect("rows");
+    assert_eq!(rows.len(), 1, "only the whole upload is recorded");
+    for row in &rows {
+        let sha: String = row.get("sha256");
+        assert!(
+            files.join("blobs").join(&sha[..2]).join(&sha).is_file(),
+            "attachment {} has its bytes",
+            row.get::<_, i64>("id")
+        );
+    }
+    assert!(!walk(&temporary).is_empty(), "the killed upload left a temporary object");
+
+    // The sweep removes it (any age, here) and keeps the attached file.
+    let storage =
+        tutorchat::storage::Storage::open(&tutorchat::config::StorageConfig::local(files.clone())).expect("storage");
+    let pool = tutorchat::db::connect(cluster.database(), 2).await.expect("pool");
+    tutorchat::api::attachments::sweep(&pool, &storage, Duration::ZERO).await.expect("sweep");
+    assert!(walk(&temporary).is_empty(), "{:?}", walk(&temporary));
+    cluster.topology(|t| t.start_replica(0)).await;
+    let download = http
+        .get(format!("{}/api/attachments/{attached}", cluster.replica_url(0)))
+        .bearer_auth(&teacher.token)
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.bytes().await.expect("bytes").to_vec(), whole);
+    let _ = std::fs::remove_dir_all(&files);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    entries.flatten().flat_map(|e| if e.path().is_dir() { walk(&e.path()) } else { vec![e.path()] }).collect()
+}
+
+/// 16. `kill -9` of the replica delivering an offline notice, after it claimed the notice and
+/// while the webhook has not answered: another replica sends it again once the claim's lease
+/// runs out, with the same notice id, and it is delivered.
+#[tokio::test]
+async fn a_notice_whose_replica_dies_mid_delivery_is_delivered_by_another_with_the_same_id() {
+    let _serial = support::serial().await;
+    let (receiver, url) = helpers::Receiver::start().await;
+    receiver.hanging.store(true, std::sync::atomic::Ordering::SeqCst);
+    let cluster = Cluster::start(&[
+        ("NOTIFY_WEBHOOK_URL", url.as_str()),
+        ("NOTIFY_WEBHOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+        ("NOTIFY_GRACE_SECS", "1"),
+        ("NOTIFY_LEASE_SECS", "4"),
+    ])
+    .await;
+    // Replica 0 alone delivers the notice at first.
+    cluster.topology(|t| t.kill_replica(1).and_then(|()| t.kill_replica(2))).await;
+    let (chat, student, teacher) =
+        (cluster.pair(0).chat, cluster.pair(0).student.clone(), cluster.pair(0).teacher.clone());
+    let sent = reqwest::Client::new()
+        .post(format!("{}/api/messages", cluster.replica_url(0)))
+        .bearer_auth(&student.token)
+        .json(&serde_json::json!({ "chat_id": chat, "content": "Вы здесь?" }))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(sent.status(), 201);
+
+    let first = receiver.wait_for(1, Duration::ZERO).await;
+    assert_eq!(first.len(), 1, "replica 0 claimed the notice and called the webhook");
+    cluster.topology(|t| t.kill_replica(0)).await;
+    receiver.hanging.store(false, std::sync::atomic::Ordering::SeqCst);
+    cluster.topology(|t| t.start_replica(1).and_then(|()| t.start_replica(2))).await;
+
+    let calls = receiver.wait_for(2, Duration::from_secs(2)).await;
+    assert_eq!(calls.len(), 2, "sent again once, after the lease: {calls:?}");
+    assert_eq!(calls[1].id, calls[0].id, "the same notice id");
+    assert_eq!(calls[1].json()["message_id"], calls[0].json()["message_id"]);
+    assert_eq!(calls[1].json()["user_id"], teacher.id);
+    let row = cluster.sql().await.query_one("SELECT state, attempts FROM notices", &[]).await.expect("notice");
+    assert_eq!((row.get::<_, String>(0), row.get::<_, i32>(1)), ("delivered".to_owned(), 2));
+}
+
 /// 13. Soak (10 minutes; not part of `scripts/test`, run it with
 /// `cargo test --test faults -- --ignored soak --nocapture`): 2,000 streams through nginx from
 /// 10 addresses for 10 minutes: 1,000 of the admin, who gets a message every 2 s, and 1,000 of

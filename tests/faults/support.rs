@@ -471,7 +471,11 @@ impl Cluster {
     }
 
     /// A fresh connection (PostgreSQL may have restarted since the last one).
-    async fn sql(&self) -> tokio_postgres::Client {
+    pub fn database(&self) -> &tokio_postgres::Config {
+        &self.database
+    }
+
+    pub async fn sql(&self) -> tokio_postgres::Client {
         connect(&self.database).await
     }
 
