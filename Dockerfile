@@ -21,7 +21,10 @@ COPY client/ ./
 RUN npm run build
 
 FROM debian:bookworm-slim
-RUN useradd --system --uid 10001 --no-create-home tutorchat
+# CA certificates: the webhook and S3 are reached over HTTPS.
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/*
+RUN useradd --system --uid 10001 --no-create-home tutorchat \
+    && mkdir -p /var/lib/tutorchat/attachments && chown -R tutorchat /var/lib/tutorchat
 COPY --from=server /src/target/release/tutorchat /usr/local/bin/tutorchat
 COPY --from=client /client/dist /srv/tutorchat/client
 ENV LISTEN_ADDR=0.0.0.0:8080 \

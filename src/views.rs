@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 use tokio_postgres::Row;
 
 use crate::auth::Role;
+pub use crate::log::{Attachment, IMAGE_TYPES};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Person {
@@ -208,36 +209,6 @@ pub struct HistoryMessage {
     /// read it, else `[]`.
     #[serde(default)]
     pub read_by: Vec<i64>,
-}
-
-/// A file uploaded to a chat (and, once a message attaches it, part of that message). Its
-/// bytes: `GET /api/attachments/{id}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Attachment {
-    pub id: i64,
-    /// The file name the uploader gave (Unicode, no path).
-    pub name: String,
-    /// Sniffed from the bytes, not taken from the uploader.
-    pub content_type: String,
-    /// In bytes.
-    pub size: i64,
-    /// Of the bytes, in lowercase hex: the download's ETag.
-    pub sha256: String,
-    /// An image's size in pixels, when it could be read from its header.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub width: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub height: Option<i32>,
-}
-
-/// Content types a browser shows as an image: attachments of these types (with a size read
-/// from their header) make an `image` message.
-pub const IMAGE_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/bmp"];
-
-impl Attachment {
-    pub fn is_image(&self) -> bool {
-        IMAGE_TYPES.contains(&self.content_type.as_str()) && self.width.is_some()
-    }
 }
 
 /// What a message carries, as the spec names it.

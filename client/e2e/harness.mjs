@@ -1,8 +1,9 @@
 // Test harness: tutorchat replicas sharing one PostgreSQL, and headless Chromium.
 //
 // Replica A runs `serve --demo` without DATABASE_URL, so it starts a private PostgreSQL in a
-// fresh DATA_DIR and loads the demo users; replica B runs `serve` against A's database. Every
-// process started here is killed when the run ends, also on failure.
+// fresh DATA_DIR and loads the demo users; replica B runs `serve` against A's database, and
+// every replica keeps attachments in one shared STORAGE_DIR. Every process started here is
+// killed when the run ends, also on failure.
 
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -146,6 +147,9 @@ export async function startCluster() {
     // person types; the per-user write rate is tested on its own (tests/api/limits.rs).
     RATE_WRITES_PER_SEC: '1000',
     RATE_WRITES_BURST: '1000',
+    // Attachments: one store for every replica (as S3 would be), else a file uploaded through
+    // one could not be downloaded through another.
+    STORAGE_DIR: join(dataDir, 'attachments'),
   };
   const a = new Replica('replica-a', {
     args: ['serve', '--demo'],

@@ -66,8 +66,11 @@ export interface ChatSummary extends ChatHeader {
     sender_id: number;
     /** The sender's name in a group (null in a direct chat). */
     sender_name: string | null;
+    /** May be empty for a file or image message. */
     content: string;
     created_at: string;
+    /** Absent from servers before attachments. */
+    type?: MessageType;
   } | null;
   /** Messages of others after the caller's read marker, not deleted. */
   unread_count: number;
@@ -103,10 +106,36 @@ export interface ReplyPreview {
   is_deleted: boolean;
 }
 
+/**
+ * A file uploaded to a chat (`POST /api/chats/{id}/attachments`), as every message view shows
+ * it. `width` and `height`: only for an image whose size the server could read. Its bytes are
+ * at `attachmentUrl(id)` (always served as a download, never rendered by the server's page).
+ */
+export interface Attachment {
+  id: number;
+  /** The file's name as it was uploaded. */
+  name: string;
+  content_type: string;
+  /** Bytes. */
+  size: number;
+  /** Of the bytes, hex. */
+  sha256: string;
+  width?: number | null;
+  height?: number | null;
+}
+
+/** `image`: every attachment is an image; `file`: some attachments, not all images; `text`: none. */
+export type MessageType = 'text' | 'file' | 'image';
+
 export interface HistoryMessage {
   id: number;
   sender_id: number;
+  /** May be empty for a message with attachments. */
   content: string;
+  /** Absent from servers before attachments (then `text`). */
+  type?: MessageType;
+  /** Empty for a text message (absent from servers before attachments). */
+  attachments?: Attachment[];
   is_deleted: boolean;
   created_at: string;
   is_edited: boolean;
@@ -259,9 +288,15 @@ export async function sendMessage(
   content: string,
   idempotencyKey: string,
   replyToId: number | null = null,
+  attachmentIds: readonly number[] = [],
 ): Promise<SentMessage> {
   const headers = { 'idempotency-key': idempotencyKey };
-  const body = { chat_id: chatId, content, ...(replyToId === null ? {} : { reply_to_message_id: replyToId }) };
+  const body = {
+    chat_id: chatId,
+    content,
+    ...(replyToId === null ? {} : { reply_to_message_id: replyToId }),
+    ...(attachmentIds.length === 0 ? {} : { attachment_ids: attachmentIds }),
+  };
   return (await request<SentMessage>('POST', '/api/messages', body, headers)).data;
 }
 
@@ -385,4 +420,75 @@ export async function openInquiry(token: string, name: string): Promise<{ chat_i
   );
   // The token is the cookie's value; the page does not keep it.
   return { chat_id: data.chat_id, user: data.user };
+}
+
+/** Where an attachment's bytes are (members of its chat and admins; cookie auth, so `<img>` and links work). */
+export function attachmentUrl(id: number): string {
+  return `/api/attachments/${id}`;
+}
+
+/** An upload under way: its answer, and a way to stop it (the answer then rejects with an `AbortError`). */
+export interface UploadHandle {
+  done: Promise<Attachment>;
+  abort: () => void;
+}
+
+/**
+ * Uploads one file to a chat (`multipart/form-data`, one part `file`, its name kept) for a
+ * message still to be sent. Through XMLHttpRequest rather than `fetch`, for its upload
+ * progress: `onProgress(sent, total)` as the bytes go out. Errors as with `request`: the
+ * server's `{"error"}` as an ApiError (413 too large, 429 over the daily quota), a network
+ * failure as a TypeError (`errorText` says the server cannot be reached).
+ */
+export function uploadAttachment(
+  chatId: number,
+  file: File,
+  onProgress: (sent: number, total: number) => void,
+): UploadHandle {
+  const xhr = new XMLHttpRequest();
+  const done = new Promise<Attachment>((resolve, reject) => {
+    xhr.open('POST', `/api/chats/${chatId}/attachments`);
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.responseType = 'text';
+    xhr.upload.onprogress = (event) => onProgress(event.loaded, event.lengthComputable ? event.total : file.size);
+    xhr.onload = () => {
+      let parsed: unknown;
+      try {
+        parsed = xhr.responseText ? JSON.parse(xhr.responseText) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      if (xhr.status >= 200 && xhr.status < 300 && isAttachment(parsed)) {
+        resolve(parsed);
+        return;
+      }
+      const message =
+        typeof parsed === 'object' && parsed !== null && 'error' in parsed && typeof parsed.error === 'string'
+          ? parsed.error
+          : i18n.t('errors.status', { status: xhr.status, statusText: xhr.statusText }).trim();
+      reject(new ApiError(xhr.status, message));
+    };
+    xhr.onerror = () => reject(new TypeError('upload failed'));
+    xhr.onabort = () => reject(new DOMException('upload aborted', 'AbortError'));
+    const form = new FormData();
+    form.append('file', file, file.name);
+    xhr.send(form);
+  });
+  return { done, abort: () => xhr.abort() };
+}
+
+/** Whether `value` is an attachment as the server describes one. */
+export function isAttachment(value: unknown): value is Attachment {
+  if (typeof value !== 'object' || value === null) return false;
+  const a = value as Record<string, unknown>;
+  const int = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+  return (
+    int(a.id) &&
+    typeof a.name === 'string' &&
+    typeof a.content_type === 'string' &&
+    int(a.size) &&
+    typeof a.sha256 === 'string' &&
+    (a.width === undefined || a.width === null || int(a.width)) &&
+    (a.height === undefined || a.height === null || int(a.height))
+  );
 }

@@ -336,6 +336,14 @@ describe('groups in the chat list', () => {
     expect(chatTitle(item(withGroup(), 10))).toBe('Иван Петров');
   });
 
+  it("takes the last message's type (its text may be empty for a file or an image)", () => {
+    const last = (patch: object) =>
+      fromSummary({ ...group(), last_message: { ...group().last_message!, content: '', ...patch } }).lastMessage;
+    expect(last({ type: 'image' })).toMatchObject({ content: '', type: 'image' });
+    expect(last({ type: 'file' })).toMatchObject({ type: 'file' });
+    expect(last({})).toMatchObject({ type: 'text' }); // a server before attachments
+  });
+
   it('counts members as they are added and removed, once per event, and not what a snapshot already shows', () => {
     const state = run([added(alex, 101), added(alex, 101), removed(maria.id, ivan.id, 102)], withGroup());
     expect(item(state, 20)).toMatchObject({ participantsCount: 3, position: 102, membership: 'member' });

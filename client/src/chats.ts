@@ -29,7 +29,8 @@
 // on without a gap, and what moved up since is listed already (live, or by the refresh). Only
 // a full load (`replace`) starts over.
 
-import type { AdminChat, ChatContext, ChatKind, ChatSummary, Person } from './api';
+import type { AdminChat, Attachment, ChatContext, ChatKind, ChatSummary, MessageType, Person } from './api';
+import { messageType } from './attachments';
 import { i18n } from './i18n';
 
 /** Whether we are still a member of a chat: `left` and `removed` after its `participant_removed` for us. */
@@ -74,8 +75,13 @@ export interface LastMessage {
   senderId: number;
   /** In a group: the sender's name, if known (the preview says "Name: text"). */
   senderName: string | null;
+  /** May be empty for a file or image message (the preview then says what it carries). */
   content: string;
   createdAt: string;
+  /** Absent: `text` (a server before attachments). */
+  type?: MessageType;
+  /** The names of its files, when known (live messages; the list's snapshot has only the type). */
+  attachments?: readonly Pick<Attachment, 'name'>[] | null;
 }
 
 export interface ChatList {
@@ -169,6 +175,7 @@ export function fromSummary(chat: ChatSummary, position = 0): ChatItem {
       senderName: chat.last_message.sender_name ?? null,
       content: chat.last_message.content,
       createdAt: chat.last_message.created_at,
+      type: messageType(chat.last_message.type, []),
     },
     lastActivityAt: chat.updated_at ?? chat.last_message?.created_at ?? null,
     unread: chat.unread_count,

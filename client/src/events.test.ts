@@ -101,6 +101,49 @@ describe('parseStreamEvent', () => {
     expect(edit({ content: null })).toBeNull();
   });
 
+  it('parses the type and attachments of new_message and message_edited, and drops a malformed attachment', () => {
+    const image = {
+      id: 40,
+      name: 'доска.png',
+      content_type: 'image/png',
+      size: 5120,
+      sha256: 'ab'.repeat(32),
+      width: 640,
+      height: 480,
+    };
+    const pdf = { id: 41, name: 'задачи.pdf', content_type: 'application/pdf', size: 90_000, sha256: 'cd'.repeat(32) };
+    const message = {
+      id: 13,
+      sender_id: 7,
+      content: '',
+      created_at: '2025-01-17T15:30:00Z',
+      type: 'file',
+      attachments: [image, pdf],
+    };
+    expect(parseStreamEvent('new_message', JSON.stringify({ chat_id: 1, message }), '45')).toEqual({
+      type: 'new_message',
+      position: 45,
+      chatId: 1,
+      message,
+    });
+    const edited = { ...message, content: 'Подпись', is_edited: true, edited_at: '2025-01-17T15:31:00Z' };
+    expect(parseStreamEvent('message_edited', JSON.stringify({ chat_id: 1, message: edited }), '46')).toMatchObject({
+      message: { attachments: [image, pdf] },
+    });
+    const bad = (patch: object) =>
+      parseStreamEvent('new_message', JSON.stringify({ chat_id: 1, message: { ...message, ...patch } }), '45');
+    expect(bad({ attachments: [{ ...pdf, id: '41' }] })).toBeNull();
+    expect(bad({ attachments: [{ ...pdf, size: -1 }] })).toBeNull();
+    expect(bad({ attachments: [{ ...image, width: 1.5 }] })).toBeNull();
+    expect(bad({ attachments: [{ id: 41, name: 'x' }] })).toBeNull();
+    expect(bad({ attachments: pdf })).toBeNull();
+    expect(bad({ type: 3 })).toBeNull();
+    // A size the server could not read is no error; a type this client does not know neither.
+    expect(bad({ attachments: [{ ...image, width: null, height: null }] })).not.toBeNull();
+    expect(bad({ type: 'voice' })).not.toBeNull();
+    expect(bad({ attachments: [], type: 'text', content: 'x' })).not.toBeNull();
+  });
+
   it('parses messages_read', () => {
     const data = { chat_id: 3, user_id: 8, up_to_message_id: 41, read_at: '2025-01-17T15:31:00Z' };
     expect(parseStreamEvent('messages_read', JSON.stringify(data), '61')).toEqual({

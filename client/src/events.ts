@@ -11,8 +11,11 @@
 //
 // Inquiries add `chat_closed` (of the log): the server closed an idle inquiry, read-only from
 // `closed_at`. Their people include guests (role `guest`).
+//
+// Attachments add `type` and `attachments` to the messages of `new_message` and
+// `message_edited` (checked when present: a message with a malformed attachment is dropped).
 
-import type { AdminChat, ChatSummary, Person, Role } from './api';
+import { type AdminChat, type ChatSummary, type Person, type Role, isAttachment } from './api';
 import { type ChatItem, fromAdminChat, fromSummary } from './chats';
 import type { WireMessage } from './messages';
 
@@ -104,7 +107,10 @@ function isWireMessage(value: unknown): value is WireMessage {
     isOptional(value.is_edited, (v) => typeof v === 'boolean') &&
     isOptional(value.edited_at, isNullableString) &&
     isOptional(value.reply_to, (v) => v === null || isReplyPreview(v)) &&
-    isOptional(value.read_by, (v) => Array.isArray(v) && v.every(isInt))
+    isOptional(value.read_by, (v) => Array.isArray(v) && v.every(isInt)) &&
+    // A type this client does not know is shown by its attachments (messages.ts `fromWire`).
+    isOptional(value.type, isString) &&
+    isOptional(value.attachments, (v) => Array.isArray(v) && v.every(isAttachment))
   );
 }
 

@@ -75,6 +75,23 @@ describe('plurals', () => {
     ]);
   });
 
+  it('counts files and refused files in Russian (1, 3, 5, 21) and photos without declension', () => {
+    const t = i18n.getFixedT('ru');
+    expect([1, 3, 5, 21].map((count) => t('attachments.files', { count }))).toEqual([
+      '📎 1 файл',
+      '📎 3 файла',
+      '📎 5 файлов',
+      '📎 21 файл',
+    ]);
+    expect(t('attachments.photos', { count: 3 })).toBe('🖼 3 фото');
+    expect(t('attachments.tooMany', { count: 1, max: 10 })).toBe('Не добавлен 1 файл: в сообщении не больше 10 файлов.');
+    expect(t('attachments.tooMany', { count: 3, max: 10 })).toBe('Не добавлено 3 файла: в сообщении не больше 10 файлов.');
+    expect(t('attachments.tooMany', { count: 5, max: 10 })).toBe('Не добавлено 5 файлов: в сообщении не больше 10 файлов.');
+    const en = i18n.getFixedT('en');
+    expect(en('attachments.tooMany', { count: 1, max: 10 })).toBe('1 file was not added: a message takes at most 10 files.');
+    expect(en('attachments.files', { count: 2 })).toBe('📎 2 files');
+  });
+
   it('says one and other in English', () => {
     expect(unread('en', 1)).toBe('1 unread message');
     expect(unread('en', 2)).toBe('2 unread messages');

@@ -17,8 +17,13 @@
 // shows none of the earlier ones. Each is shown after the newest message loaded when its event
 // arrived (events come in log order). A `participant_removed` for us ends the conversation
 // (`membership`): it stays on screen, read-only, and the server sends nothing more of it.
+//
+// Attachments: a message carries the files uploaded for it (`attachments`, its `type` says
+// whether they are all images); its text may then be empty. A pending message shows the files
+// it sends, and its retry sends the same ones.
 
-import type { ReplyPreview } from './api';
+import type { Attachment, MessageType, ReplyPreview } from './api';
+import { messageType } from './attachments';
 import type { Membership } from './chats';
 import { type ReplyRef, quoteWithKnown } from './quotes';
 
@@ -34,6 +39,9 @@ export interface Message {
   replyTo: ReplyRef | null;
   /** Who of the chat's other participants had read it when the history was read (`read_by`). */
   readBy: readonly number[];
+  type: MessageType;
+  /** Its files (none for a text message). */
+  attachments: readonly Attachment[];
 }
 
 export interface PendingMessage {
@@ -43,6 +51,8 @@ export interface PendingMessage {
   content: string;
   createdAt: string;
   replyTo: ReplyRef | null;
+  /** The uploaded files it sends (sent again, the same ids, on a retry). */
+  attachments: readonly Attachment[];
   status: 'sending' | 'failed';
   error: string | null;
 }
@@ -102,6 +112,9 @@ export interface WireMessage {
   edited_at?: string | null;
   reply_to?: ReplyPreview | null;
   read_by?: readonly number[];
+  /** Absent from servers before attachments (then derived from `attachments`, or `text`). */
+  type?: string;
+  attachments?: readonly Attachment[];
 }
 
 export type ConversationAction =
@@ -125,6 +138,7 @@ export type ConversationAction =
       content: string;
       createdAt: string;
       replyTo: ReplyRef | null;
+      attachments?: readonly Attachment[];
     }
   | { type: 'sendSucceeded'; key: string; message: WireMessage }
   | { type: 'sendFailed'; key: string; error: string }
@@ -151,6 +165,7 @@ export function emptyConversation(chatId: number): Conversation {
 
 export function fromWire(message: WireMessage): Message {
   const reply = message.reply_to;
+  const attachments = message.attachments ?? [];
   return {
     id: message.id,
     senderId: message.sender_id,
@@ -162,6 +177,8 @@ export function fromWire(message: WireMessage): Message {
       ? { id: reply.id, senderId: reply.sender_id, preview: reply.content_preview, isDeleted: reply.is_deleted }
       : null,
     readBy: message.read_by ?? [],
+    type: messageType(message.type, attachments),
+    attachments,
   };
 }
 
@@ -198,6 +215,9 @@ function updateQuotes(state: Conversation, id: number, change: (quote: ReplyRef)
     pending: state.pending.map((p) => (quotes(p) ? { ...p, replyTo: change(p.replyTo!) } : p)),
   };
 }
+
+/** A message's attachments as a comparable key (the ids in order). */
+const attachmentIds = (attachments: readonly Pick<Attachment, 'id'>[]) => attachments.map((a) => a.id).join(',');
 
 /** `existing` plus `incoming`, ascending by id, each id once, deleted ids left out. */
 export function mergeMessages(
@@ -268,8 +288,13 @@ export function conversationReducer(state: Conversation, action: ConversationAct
       // copy with the same text, so the message is never shown twice. (With two identical
       // texts in flight, which copy it claims makes no visible difference.)
       const replyId = message.reply_to?.id ?? null;
+      const files = attachmentIds(message.attachments ?? []);
       const claimed = state.pending.findIndex(
-        (p) => p.senderId === message.sender_id && p.content === message.content && (p.replyTo?.id ?? null) === replyId,
+        (p) =>
+          p.senderId === message.sender_id &&
+          p.content === message.content &&
+          (p.replyTo?.id ?? null) === replyId &&
+          attachmentIds(p.attachments) === files,
       );
       const pending = claimed === -1 ? state.pending : state.pending.filter((_, i) => i !== claimed);
       return { ...state, pending, messages: mergeMessages(state.messages, known(state, [message]), state.deleted) };
@@ -321,6 +346,7 @@ export function conversationReducer(state: Conversation, action: ConversationAct
             content: action.content,
             createdAt: action.createdAt,
             replyTo: action.replyTo && quoteWithKnown(action.replyTo, state.deleted, state.edits),
+            attachments: action.attachments ?? [],
             status: 'sending',
             error: null,
           },

@@ -32,6 +32,7 @@ import { useCallback, useEffect, useLayoutEffect, useReducer, useRef, useState }
 
 import * as api from './api';
 import { errorText, isUnauthorized } from './api';
+import { messageType } from './attachments';
 import {
   type ChatItem,
   type ChatList,
@@ -91,7 +92,8 @@ export interface Workspace {
   reloadChats: () => void;
   reloadConversation: (chatId: number) => void;
   loadOlder: (chatId: number) => void;
-  send: (chatId: number, content: string, replyTo: ReplyRef | null) => void;
+  /** Sends a message: its text (may be empty beside attachments) and the files uploaded for it. */
+  send: (chatId: number, content: string, replyTo: ReplyRef | null, attachments?: readonly api.Attachment[]) => void;
   retry: (chatId: number, key: string) => void;
   discard: (chatId: number, key: string) => void;
   /** Deletes one of our messages; rejects with the server's reason. */
@@ -409,6 +411,8 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
               senderName: sender?.name ?? null,
               content: event.message.content,
               createdAt: event.message.created_at,
+              type: messageType(event.message.type, event.message.attachments ?? []),
+              attachments: event.message.attachments ?? [],
             },
             position: event.position,
             me: me.id,
@@ -512,9 +516,9 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
   const connection = useEventStream({ start: streamStart, onEvent, onOpen: onStreamOpen, onSignedOut });
 
   const deliver = useCallback(
-    async (chatId: number, key: string, content: string, replyToId: number | null) => {
+    async (chatId: number, key: string, content: string, replyToId: number | null, attachmentIds: number[]) => {
       try {
-        const saved = await api.sendMessage(chatId, content, key, replyToId);
+        const saved = await api.sendMessage(chatId, content, key, replyToId, attachmentIds);
         inChat(chatId, { type: 'sendSucceeded', key, message: saved });
         dispatchChats({
           type: 'ownMessageSaved',
@@ -525,6 +529,8 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
             senderName: null,
             content: saved.content,
             createdAt: saved.created_at,
+            type: messageType(saved.type, saved.attachments ?? []),
+            attachments: saved.attachments ?? [],
           },
         });
       } catch (error) {
@@ -546,11 +552,11 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
   );
 
   const send = useCallback(
-    (chatId: number, content: string, replyTo: ReplyRef | null) => {
+    (chatId: number, content: string, replyTo: ReplyRef | null, attachments: readonly api.Attachment[] = []) => {
       const key = pendingKey();
       const createdAt = new Date().toISOString();
-      inChat(chatId, { type: 'sendStarted', key, senderId: me.id, content, createdAt, replyTo });
-      void deliver(chatId, key, content, replyTo?.id ?? null);
+      inChat(chatId, { type: 'sendStarted', key, senderId: me.id, content, createdAt, replyTo, attachments });
+      void deliver(chatId, key, content, replyTo?.id ?? null, attachments.map((a) => a.id));
     },
     [inChat, deliver, me.id],
   );
@@ -560,7 +566,7 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
       const pending = latest.current.conversations[chatId]?.pending.find((p) => p.key === key);
       if (!pending || pending.status !== 'failed') return;
       inChat(chatId, { type: 'retried', key });
-      void deliver(chatId, key, pending.content, pending.replyTo?.id ?? null);
+      void deliver(chatId, key, pending.content, pending.replyTo?.id ?? null, pending.attachments.map((a) => a.id));
     },
     [inChat, deliver],
   );

@@ -4,6 +4,7 @@ import type { Person } from '../api';
 import type { ChatItem, ChatList as ChatListState } from '../chats';
 import type { People } from '../groups';
 import { useLocale } from '../i18n';
+import { messagePreview } from '../attachments';
 import { groupByContext, matchesSearch, rowInfo } from '../inbox';
 import { type PresenceMap, noPresence, presenceOf } from '../presence';
 import { fullDateTime, relativeTime } from '../time';
@@ -253,10 +254,12 @@ function ChatListItem({ item, me, now, active, typists, people, presence, onOpen
   const last = item.lastMessage;
   const senderName = (id: number, named: string | null) =>
     id === me.id ? t('chatList.you') : (named ?? people.get(id)?.name ?? '…');
+  // A file or an image without text says what it is ("🖼 Photo", "📎 решение.txt").
+  const lastPreview = last && messagePreview(last, language);
   const lastText = last
     ? group
-      ? t('chatList.senderPreview', { name: senderName(last.senderId, last.senderName), text: last.content })
-      : last.content
+      ? t('chatList.senderPreview', { name: senderName(last.senderId, last.senderName), text: lastPreview })
+      : lastPreview
     : t('chatList.noMessages');
   const ended = item.membership !== 'member';
   const classes = ['chat-item', active ? 'active' : '', item.unread > 0 ? 'has-unread' : '', ended ? 'ended' : '']

@@ -1,11 +1,24 @@
-import { type FormEvent, type KeyboardEvent, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import {
+  type ClipboardEvent,
+  type FormEvent,
+  type KeyboardEvent,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useState,
+} from 'react';
 
+import type { Attachment } from '../api';
 import { useLocale } from '../i18n';
-import { MAX_MESSAGE_CHARS, messageLength, sendBlocker } from '../messages';
+import { MAX_MESSAGE_CHARS, messageLength } from '../messages';
 import type { ReplyRef } from '../quotes';
+import { composerBlocker, contentToSend, readyAttachments } from '../uploads';
 import { useTypingNotifier } from '../useTyping';
+import { addFiles, clearUploads, dismissRefused, removeUpload, retryUpload, uploadsSent, useUploads } from '../useUploads';
 import { fitHeight } from './fitHeight';
 import { Quote } from './Quote';
+import { UploadList } from './UploadList';
 
 /** Unsent text per chat, kept while switching chats (cleared on signing out). */
 const drafts = new Map<number, string>();
@@ -15,6 +28,7 @@ const replies = new Map<number, ReplyRef>();
 export function clearDrafts(): void {
   drafts.clear();
   replies.clear();
+  clearUploads();
 }
 
 /** The message the composer of `chatId` answers, if any, and a setter (null: not a reply). */
@@ -41,15 +55,19 @@ interface Props {
   replyTo: ReplyRef | null;
   replySender: string | null;
   onCancelReply: () => void;
-  onSend: (content: string) => void;
+  /** The text (empty beside attachments) and the files uploaded for the message. */
+  onSend: (content: string, attachments: Attachment[]) => void;
 }
 
 export function Composer({ chatId, disabled, replyTo, replySender, onCancelReply, onSend }: Props) {
   const { t, locale } = useLocale();
   const [text, setText] = useState(() => drafts.get(chatId) ?? '');
   const input = useRef<HTMLTextAreaElement>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
   const length = messageLength(text);
-  const blocker = sendBlocker(text);
+  // Files upload as soon as they are picked, dropped on the conversation or pasted.
+  const { uploads, refused } = useUploads(chatId);
+  const blocker = composerBlocker(text, uploads);
   // The other participant sees "typing…" while we write here (admins have no composer).
   const typing = useTypingNotifier(chatId);
 
@@ -73,7 +91,9 @@ export function Composer({ chatId, disabled, replyTo, replySender, onCancelReply
 
   const submit = () => {
     if (disabled || blocker) return;
-    onSend(text);
+    const attachments = readyAttachments(uploads);
+    onSend(contentToSend(text), attachments);
+    uploadsSent(chatId, uploads.filter((u) => u.status === 'done').map((u) => u.key));
     setText('');
     typing.stop();
     input.current?.focus();
@@ -87,6 +107,14 @@ export function Composer({ chatId, disabled, replyTo, replySender, onCancelReply
       event.preventDefault();
       onCancelReply();
     }
+  };
+
+  // A pasted image (or file) is attached; pasted text stays text.
+  const onPaste = (event: ClipboardEvent<HTMLTextAreaElement>) => {
+    const pasted = [...event.clipboardData.files];
+    if (pasted.length === 0) return;
+    if (!event.clipboardData.types.includes('text/plain')) event.preventDefault();
+    addFiles(chatId, pasted);
   };
 
   const onSubmit = (event: FormEvent) => {
@@ -115,6 +143,41 @@ export function Composer({ chatId, disabled, replyTo, replySender, onCancelReply
           </button>
         </div>
       )}
+      <UploadList
+        uploads={uploads}
+        refused={refused}
+        onRemove={(key) => removeUpload(chatId, key)}
+        onRetry={(key) => retryUpload(chatId, key)}
+        onDismissRefused={() => dismissRefused(chatId)}
+      />
+      <button
+        type="button"
+        className="icon-button attach-button"
+        data-testid="attach"
+        aria-label={t('attachments.attach')}
+        title={t('attachments.attach')}
+        onClick={() => fileInput.current?.click()}
+      >
+        <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
+          <path
+            fill="currentColor"
+            d="M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6h-1.5z"
+          />
+        </svg>
+      </button>
+      <input
+        ref={fileInput}
+        type="file"
+        multiple
+        className="visually-hidden"
+        tabIndex={-1}
+        aria-hidden="true"
+        data-testid="attach-input"
+        onChange={(e) => {
+          addFiles(chatId, [...(e.target.files ?? [])]);
+          e.target.value = ''; // the same file may be picked again
+        }}
+      />
       <label htmlFor={`composer-${chatId}`} className="visually-hidden">
         {t('composer.label')}
       </label>
@@ -133,6 +196,7 @@ export function Composer({ chatId, disabled, replyTo, replySender, onCancelReply
         }}
         onBlur={typing.stop}
         onKeyDown={onKeyDown}
+        onPaste={onPaste}
       />
       <div className="composer-side">
         {length >= COUNTER_FROM && (
@@ -144,7 +208,13 @@ export function Composer({ chatId, disabled, replyTo, replySender, onCancelReply
             {length.toLocaleString(locale)} / {MAX_MESSAGE_CHARS.toLocaleString(locale)}
           </span>
         )}
-        <button type="submit" className="button send-button" data-testid="send" disabled={disabled || blocker !== null}>
+        <button
+          type="submit"
+          className="button send-button"
+          data-testid="send"
+          disabled={disabled || blocker !== null}
+          title={blocker === 'uploading' ? t('attachments.waitUploads') : undefined}
+        >
           {t('composer.send')}
         </button>
       </div>

@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from 'react';
+import { type DragEvent, useCallback, useMemo, useRef, useState } from 'react';
 
 import type { Person } from '../api';
 import { type ChatItem, canManage, chatTitle, isClosed } from '../chats';
@@ -8,6 +8,7 @@ import { type Conversation as ConversationState, type Message, currentQuote } fr
 import { presenceOf } from '../presence';
 import { replyRefOf } from '../quotes';
 import { typingIn, typingText } from '../typing';
+import { addFiles } from '../useUploads';
 import type { Workspace } from '../useWorkspace';
 import { Avatar } from './Avatar';
 import { Composer, useReplyDraft } from './Composer';
@@ -70,8 +71,49 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
   const replyTo = reply && conversation ? currentQuote(conversation, reply) : reply;
   const onReply = useCallback((message: Message) => setReply(replyRefOf(message)), [setReply]);
 
+  // Files dragged over the conversation go to its composer (where there is one).
+  const canAttach = !isAdmin && !ended && !closed;
+  const [dragging, setDragging] = useState(false);
+  const dragDepth = useRef(0); // enter/leave also fire for every child crossed
+  const carriesFiles = (event: DragEvent) => canAttach && event.dataTransfer.types.includes('Files');
+  const onDragEnter = (event: DragEvent) => {
+    if (!carriesFiles(event)) return;
+    event.preventDefault();
+    dragDepth.current += 1;
+    setDragging(true);
+  };
+  const onDragOver = (event: DragEvent) => {
+    if (!carriesFiles(event)) return;
+    event.preventDefault(); // allows the drop
+    event.dataTransfer.dropEffect = 'copy';
+  };
+  const onDragLeave = (event: DragEvent) => {
+    if (!carriesFiles(event)) return;
+    dragDepth.current = Math.max(0, dragDepth.current - 1);
+    if (dragDepth.current === 0) setDragging(false);
+  };
+  const onDrop = (event: DragEvent) => {
+    if (!carriesFiles(event)) return;
+    event.preventDefault(); // not opened by the browser
+    dragDepth.current = 0;
+    setDragging(false);
+    addFiles(chatId, [...event.dataTransfer.files]);
+  };
+
   return (
-    <section className="conversation" aria-label={t('conversation.label', { title })}>
+    <section
+      className="conversation"
+      aria-label={t('conversation.label', { title })}
+      onDragEnter={onDragEnter}
+      onDragOver={onDragOver}
+      onDragLeave={onDragLeave}
+      onDrop={onDrop}
+    >
+      {dragging && (
+        <div className="drop-overlay" data-testid="drop-overlay" aria-hidden="true">
+          <span>{t('attachments.dropHere')}</span>
+        </div>
+      )}
       <header className="conversation-header">
         {onBack && (
           <button
@@ -193,8 +235,8 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
           replyTo={replyTo}
           replySender={replyTo ? senderLabel(people, replyTo.senderId) : null}
           onCancelReply={() => setReply(null)}
-          onSend={(content) => {
-            workspace.send(chatId, content, replyTo);
+          onSend={(content, attachments) => {
+            workspace.send(chatId, content, replyTo, attachments);
             setReply(null);
           }}
         />

@@ -5,6 +5,7 @@ import { i18n, useLocale } from '../i18n';
 import type { Message, PendingMessage } from '../messages';
 import { clockTime, fullDateTime } from '../time';
 import { Avatar } from './Avatar';
+import { MessageAttachments } from './MessageAttachments';
 import { MessageEditor } from './MessageEditor';
 import { Quote } from './Quote';
 
@@ -50,6 +51,7 @@ export function MessageBubble(props: Props) {
   const saved = 'saved' in item ? item.saved : null;
   const pending = 'pending' in item ? item.pending : null;
   const failed = pending?.status === 'failed';
+  const media = message.attachments.length > 0;
   const classes = [
     'message',
     side,
@@ -70,7 +72,7 @@ export function MessageBubble(props: Props) {
       {props.avatar !== undefined && (
         <span className="message-avatar">{props.avatar && <Avatar person={props.avatar} size="sm" />}</span>
       )}
-      <div className={`bubble${editing ? ' editing' : ''}`}>
+      <div className={`bubble${editing ? ' editing' : ''}${media ? ' has-attachments' : ''}`}>
         {senderName && (
           <span className="sender" data-testid={saved ? `sender-${saved.id}` : undefined}>
             {senderName}
@@ -84,6 +86,7 @@ export function MessageBubble(props: Props) {
             onClick={() => props.onQuoteClick(message.replyTo!.id)}
           />
         )}
+        {media && <MessageAttachments attachments={message.attachments} />}
         {saved && editing ? (
           <MessageEditor
             initial={saved.content}
@@ -91,7 +94,8 @@ export function MessageBubble(props: Props) {
             onCancel={props.onCancelEdit}
           />
         ) : (
-          <p className="text">{message.content}</p>
+          // A file or an image may come without a caption.
+          (message.content !== '' || !media) && <p className="text">{message.content}</p>
         )}
         <span className="meta">
           {saved?.isEdited && (

@@ -1,6 +1,7 @@
 import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 
 import type { Person } from '../api';
+import { messagePreview } from '../attachments';
 import { type KnownPerson, noticeText } from '../groups';
 import { useLocale } from '../i18n';
 import {
@@ -114,10 +115,13 @@ export function MessageList(props: Props) {
     const latest = arrived[arrived.length - 1];
     if (latest) {
       setAnnouncement(
-        t('conversation.announcement', { name: senderLabel(people, latest.senderId), text: latest.content }),
+        t('conversation.announcement', {
+          name: senderLabel(people, latest.senderId),
+          text: messagePreview(latest, language),
+        }),
       );
     }
-  }, [firstId, lastId, pending.length, noticeCount, messages, me.id, people, setAtBottom, t]);
+  }, [firstId, lastId, pending.length, noticeCount, messages, me.id, people, setAtBottom, t, language]);
 
   // When the view gets shorter (the composer grows, the window or keyboard resizes), a reader
   // at the bottom stays at the bottom; when it gets taller, the bottom may come into view.
@@ -144,6 +148,12 @@ export function MessageList(props: Props) {
     setAtBottom(nearBottom(el));
     if (atBottom.current && unseen > 0) setUnseen(0);
     if (el.scrollTop < TOP_PRELOAD && hasMore && !loadingOlder) onLoadOlder();
+  };
+
+  // An image of a size the server could not tell grows as it loads: a reader at the bottom stays there.
+  const onImageLoad = () => {
+    const el = scroller.current;
+    if (el && atBottom.current) el.scrollTop = el.scrollHeight;
   };
 
   const toBottom = () => {
@@ -206,7 +216,14 @@ export function MessageList(props: Props) {
 
   return (
     <div className="message-area">
-      <div className="messages" ref={scroller} onScroll={onScroll} tabIndex={0} aria-label={t('conversation.messages')}>
+      <div
+        className="messages"
+        ref={scroller}
+        onScroll={onScroll}
+        onLoad={onImageLoad}
+        tabIndex={0}
+        aria-label={t('conversation.messages')}
+      >
         <div className="history-edge">
           {hasMore ? (
             <button type="button" className="link-button" onClick={onLoadOlder} disabled={loadingOlder}>

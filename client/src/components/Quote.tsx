@@ -10,6 +10,9 @@ export function Quote(props: { quote: ReplyRef; sender: string | null; testId?: 
       {props.sender && <span className="quote-sender">{props.sender}</span>}
       {quote.isDeleted || quote.preview === null ? (
         <em className="quote-preview deleted">{t('message.deleted')}</em>
+      ) : quote.preview === '' ? (
+        // A file or an image without a caption.
+        <span className="quote-preview">{t('attachments.attachment')}</span>
       ) : (
         <span className="quote-preview">{quote.preview}</span>
       )}
