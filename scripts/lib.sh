@@ -31,3 +31,14 @@ ensure_nginx() {
     ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1 || packages+=(faketime)
     [ "${#packages[@]}" -eq 0 ] || apt_install "${packages[@]}"
 }
+
+# moto's server mode: the S3-compatible store the attachment tests run against.
+ensure_moto() {
+    command -v moto_server >/dev/null 2>&1 && return
+    if ! python3 -m pip --version >/dev/null 2>&1; then
+        apt_install python3-pip
+    fi
+    python3 -m pip install --quiet 'moto[server]' 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages 'moto[server]'
+    command -v moto_server >/dev/null 2>&1 || export MOTO_SERVER="$(python3 -c 'import sys, os; print(os.path.join(os.path.dirname(sys.executable), "moto_server"))')"
+}
