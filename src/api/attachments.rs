@@ -415,7 +415,7 @@ mod tests {
     fn cyrillic_names_survive_in_the_disposition() {
         assert_eq!(
             content_disposition("решение 1.txt"),
-            "attachment; filename=\"______ 1.txt\"; filename*=UTF-8''%D1%80%D0%B5%D1%88%D0%B5%D0%BD%D0%B8%D0%B5%201.txt"
+            "attachment; filename=\"_______ 1.txt\"; filename*=UTF-8''%D1%80%D0%B5%D1%88%D0%B5%D0%BD%D0%B8%D0%B5%201.txt"
         );
         assert_eq!(content_disposition("a\"b.pdf"), "attachment; filename=\"a_b.pdf\"; filename*=UTF-8''a%22b.pdf");
     }
