@@ -706,6 +706,11 @@ fn flag(name: &'static str, default: bool) -> Result<bool, ConfigError> {
     }
 }
 
+/// Whether this process's environment says where attachments go (`STORAGE_DIR` or `S3_BUCKET`).
+pub fn storage_in_env(name: &'static str) -> bool {
+    matches!(var(name), Ok(Some(_)))
+}
+
 fn storage_from_env(data_dir: &Path) -> Result<StorageConfig, ConfigError> {
     let backend = match var("S3_BUCKET")? {
         Some(bucket) => {

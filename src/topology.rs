@@ -205,8 +205,8 @@ impl Topology {
             .env("TUTORCHAT_STOP_ON_EOF", "1")
             .env("DEV_LOGIN", if self.options.demo { "true" } else { "false" });
         // The replicas share one directory of attachments (unless told where, or to use S3).
-        let told = |name: &str| {
-            std::env::var_os(name).is_some() || self.options.env.iter().chain(&replica.env).any(|(k, _)| k == name)
+        let told = |name: &'static str| {
+            crate::config::storage_in_env(name) || self.options.env.iter().chain(&replica.env).any(|(k, _)| k == name)
         };
         if !told("STORAGE_DIR") && !told("S3_BUCKET") {
             command.env("STORAGE_DIR", self.options.base.join("attachments"));
