@@ -38,6 +38,9 @@ use crate::metrics::{NOTICES, NOTICES_OLDEST_SECONDS, NOTICES_PENDING};
 /// Notices claimed at once.
 const BATCH: i64 = 16;
 
+/// How often the outbox gauges are refreshed.
+const GAUGE_EVERY: Duration = Duration::from_secs(5);
+
 /// What the webhook receives.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Notice {
@@ -77,6 +80,7 @@ pub async fn run(pool: Pool, config: NotifyConfig, shutdown: CancellationToken) 
         }
     };
     let tick = (config.grace / 2).clamp(Duration::from_millis(100), Duration::from_secs(1));
+    let mut next_gauge = std::time::Instant::now();
     loop {
         let claimed = match claim(&pool, &config).await {
             Ok(claimed) => claimed,
@@ -96,8 +100,12 @@ pub async fn run(pool: Pool, config: NotifyConfig, shutdown: CancellationToken) 
             }
         });
         futures::future::join_all(deliveries).await;
-        if let Err(e) = gauge(&pool).await {
-            tracing::debug!(error = format!("{e:#}"), "cannot measure the outbox");
+        // The backlog gauges, for scrapes every few seconds: not on every tick.
+        if std::time::Instant::now() >= next_gauge {
+            next_gauge = std::time::Instant::now() + GAUGE_EVERY;
+            if let Err(e) = gauge(&pool).await {
+                tracing::debug!(error = format!("{e:#}"), "cannot measure the outbox");
+            }
         }
         if full {
             continue;
@@ -107,11 +115,6 @@ pub async fn run(pool: Pool, config: NotifyConfig, shutdown: CancellationToken) 
             _ = tokio::time::sleep(tick) => {}
         }
     }
-}
-
-/// PostgreSQL's reading of a duration.
-fn interval(d: Duration) -> String {
-    format!("{} milliseconds", d.as_millis())
 }
 
 /// Claims the due notices (at most [`BATCH`]), cancelling those that have become moot.
@@ -125,12 +128,12 @@ async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<(Notice
                 SELECT n.id FROM notices n
                 WHERE n.state IN ('pending', 'sending', 'retry')
                   AND CASE n.state
-                        WHEN 'pending' THEN n.created_at <= now() - $1::text::interval
+                        WHEN 'pending' THEN n.created_at <= now() - make_interval(secs => $1)
                             AND NOT EXISTS (
                                 SELECT 1 FROM notices o
                                 WHERE o.user_id = n.user_id AND o.chat_id = n.chat_id AND o.id <> n.id
                                   AND (o.state IN ('sending', 'retry')
-                                       OR o.state = 'delivered' AND o.sent_at > now() - $2::text::interval))
+                                       OR o.state = 'delivered' AND o.sent_at > now() - make_interval(secs => $2)))
                         WHEN 'retry' THEN n.next_attempt_at <= now()
                         ELSE n.claimed_until < now()
                       END
@@ -148,13 +151,13 @@ async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<(Notice
             )
             UPDATE notices n
             SET state = CASE WHEN j.moot THEN 'cancelled' ELSE 'sending' END,
-                claimed_until = CASE WHEN NOT j.moot THEN now() + $3::text::interval END,
+                claimed_until = CASE WHEN NOT j.moot THEN now() + make_interval(secs => $3) END,
                 attempts = n.attempts + CASE WHEN j.moot THEN 0 ELSE 1 END,
                 sent_at = CASE WHEN j.moot THEN n.sent_at ELSE coalesce(n.sent_at, now()) END,
                 settled_at = CASE WHEN j.moot THEN now() END
             FROM judged j WHERE n.id = j.id
             RETURNING n.id, n.user_id, n.chat_id, n.message_id, n.preview, n.count, n.created_at, n.state, n.attempts",
-            &[&interval(config.grace), &interval(config.quiet), &interval(config.lease), &BATCH],
+            &[&config.grace.as_secs_f64(), &config.quiet.as_secs_f64(), &config.lease.as_secs_f64(), &BATCH],
         )
         .await?;
     let mut claimed = Vec::with_capacity(rows.len());
@@ -231,11 +234,11 @@ async fn settle(
             let row = client
                 .query_opt(
                     "UPDATE notices
-                     SET state = CASE WHEN created_at < now() - $2::text::interval THEN 'failed' ELSE 'retry' END,
-                         settled_at = CASE WHEN created_at < now() - $2::text::interval THEN now() END,
-                         next_attempt_at = now() + $3::text::interval, claimed_until = NULL, last_error = $4
+                     SET state = CASE WHEN created_at < now() - make_interval(secs => $2) THEN 'failed' ELSE 'retry' END,
+                         settled_at = CASE WHEN created_at < now() - make_interval(secs => $2) THEN now() END,
+                         next_attempt_at = now() + make_interval(secs => $3), claimed_until = NULL, last_error = $4
                      WHERE id = $1 AND state = 'sending' RETURNING state",
-                    &[&notice.id, &interval(config.retry_for), &interval(backoff), &error],
+                    &[&notice.id, &config.retry_for.as_secs_f64(), &backoff.as_secs_f64(), &error],
                 )
                 .await?;
             let failed = row.is_some_and(|r| r.get::<_, &str>("state") == "failed");

@@ -229,17 +229,6 @@ impl MessageType {
             _ => Self::File,
         }
     }
-
-    /// From a message's `attachments` column (NULL: none), as SQL reads it.
-    pub fn from_column(attachments: Option<&serde_json::Value>) -> Self {
-        let Some(list) = attachments.and_then(|a| a.as_array()).filter(|a| !a.is_empty()) else {
-            return Self::Text;
-        };
-        let image = |a: &serde_json::Value| {
-            a["content_type"].as_str().is_some_and(|t| IMAGE_TYPES.contains(&t)) && a["width"].is_number()
-        };
-        if list.iter().all(image) { Self::Image } else { Self::File }
-    }
 }
 
 /// Ids listed in a message's `read_by` at most.

@@ -363,8 +363,8 @@ pub async fn sweep(db: &deadpool_postgres::Pool, storage: &Storage, age: Duratio
     loop {
         let mut client = db.get().await?;
         let tx = client.transaction().await?;
-        let age_sql = format!("{} seconds", age.as_secs());
-        let rows = tx.query("SELECT * FROM attachments_sweep($1::text::interval, 100)", &[&age_sql]).await?;
+        let rows =
+            tx.query("SELECT * FROM attachments_sweep(make_interval(secs => $1), 100)", &[&age.as_secs_f64()]).await?;
         for row in &rows {
             if !row.get::<_, bool>("referenced") {
                 storage.delete(row.get("sha256")).await?;

@@ -14,7 +14,9 @@ use crate::auth::AuthUser;
 use crate::error::ErrorBody;
 use crate::extract::QueryParams;
 use crate::log::store;
-use crate::views::{AdminChat, ChatHeader, ChatKind, ChatSummary, Contact, LastMessage, MessageType, Person};
+use crate::views::{
+    AdminChat, Attachment, ChatHeader, ChatKind, ChatSummary, Contact, LastMessage, MessageType, Person,
+};
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -250,6 +252,7 @@ pub async fn list_chats(
                     &r,
                 )?),
             };
+            let last_kind = MessageType::of(&Attachment::list_from_row(&r, "last_attachments")?);
             Ok(ChatSummary {
                 id: r.get("id"),
                 header: ChatHeader::from_row(&r)?,
@@ -259,7 +262,7 @@ pub async fn list_chats(
                     sender_id: r.get("last_sender_id"),
                     sender_name: r.get("last_sender_name"),
                     content: r.get("last_content"),
-                    kind: MessageType::from_column(r.get::<_, Option<serde_json::Value>>("last_attachments").as_ref()),
+                    kind: last_kind,
                     created_at: r.get("last_at"),
                 }),
                 unread_count: r.get("unread"),

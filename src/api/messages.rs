@@ -226,10 +226,7 @@ fn history_message(row: &Row) -> Result<HistoryMessage, tokio_postgres::Error> {
         .take(READ_BY_LIMIT)
         .collect();
     let edited_at: Option<time::OffsetDateTime> = row.try_get("edited_at")?;
-    let attachments: Vec<Attachment> = row
-        .try_get::<_, Option<postgres_types::Json<Vec<Attachment>>>>("attachments")?
-        .map(|list| list.0)
-        .unwrap_or_default();
+    let attachments = Attachment::list_from_row(row, "attachments")?;
     Ok(HistoryMessage {
         id,
         sender_id,

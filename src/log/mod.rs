@@ -348,6 +348,12 @@ pub struct Attachment {
 pub const IMAGE_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/bmp"];
 
 impl Attachment {
+    /// A message's attachments from a `messages.attachments` column (NULL: none).
+    pub fn list_from_row(row: &Row, column: &str) -> Result<Vec<Self>, tokio_postgres::Error> {
+        let list: Option<postgres_types::Json<Vec<Self>>> = row.try_get(column)?;
+        Ok(list.map(|list| list.0).unwrap_or_default())
+    }
+
     pub fn is_image(&self) -> bool {
         IMAGE_TYPES.contains(&self.content_type.as_str()) && self.width.is_some()
     }

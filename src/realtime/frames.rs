@@ -106,10 +106,7 @@ async fn message_facts(
             created_at: row.get("created_at"),
             position: row.get("position"),
             reply_to: ReplyPreview::from_row(&row)?,
-            attachments: row
-                .try_get::<_, Option<postgres_types::Json<Vec<Attachment>>>>("attachments")?
-                .map(|list| list.0)
-                .unwrap_or_default(),
+            attachments: Attachment::list_from_row(&row, "attachments")?,
         };
         facts.insert(row.get("id"), fact);
     }

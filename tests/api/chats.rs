@@ -152,6 +152,8 @@ async fn openapi_describes_every_endpoint() {
         "/api/messages",
         "/api/messages/{id}",
         "/api/direct/{user_id}/send",
+        "/api/chats/{chat_id}/attachments",
+        "/api/attachments/{id}",
         "/api/lessons/{id}/complete",
         "/api/dev/login",
         "/healthz",
@@ -165,6 +167,10 @@ async fn openapi_describes_every_endpoint() {
     assert!(sent.iter().any(|part| part["$ref"] == "#/components/schemas/HistoryMessage"), "{sent:?}");
     assert!(sent.iter().any(|part| part["properties"]["chat_id"].is_object()), "{sent:?}");
     assert!(doc["components"]["schemas"]["HistoryMessage"]["properties"]["created_at"].is_object());
+    // Messages carry their attachments, described down to the file's fields.
+    assert!(doc["components"]["schemas"]["HistoryMessage"]["properties"]["attachments"].is_object());
+    assert!(doc["components"]["schemas"]["Attachment"]["properties"]["sha256"].is_object(), "Attachment is described");
+    assert!(doc["components"]["schemas"]["SendMessage"]["properties"]["attachment_ids"].is_object());
 }
 
 #[tokio::test]
