@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tutorchat::config::{S3Config, StorageBackend, StorageConfig};
 
-use crate::helpers::{Pair, TestApp, User, pair, status_and_json};
+use crate::helpers::{Pair, TestApp, User, pair, status_and_json, walk};
 
 /// A real 3×2 PNG (red pixels).
 pub const PNG: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x03\x00\x00\x00\x02\x08\x02\x00\x00\x00\x12\x16\xf1\x4d\x00\x00\x00\x10\x49\x44\x41\x54\x78\x9c\x63\xf8\xcf\xc0\x00\x41\x0c\x70\x16\x00\x41\xd2\x05\xfb\x87\xf0\xb9\x48\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
@@ -146,11 +146,6 @@ async fn files_and_captions_mix_and_the_same_content_is_stored_once() {
     // The chat list says what the last message carries.
     let (_, list) = status_and_json(a.get("/api/chats", &student).send().await.expect("list")).await;
     assert_eq!(list["chats"][0]["last_message"]["type"], "file");
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
-    entries.flatten().flat_map(|e| if e.path().is_dir() { walk(&e.path()) } else { vec![e.path()] }).collect()
 }
 
 #[tokio::test]

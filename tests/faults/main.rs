@@ -697,7 +697,7 @@ async fn a_replica_killed_mid_upload_leaves_no_attached_file_without_its_bytes()
     }
     let temporary = files.join("tmp");
     let deadline = Instant::now() + Duration::from_secs(20);
-    while walk(&temporary).iter().all(|f| std::fs::metadata(f).map_or(0, |m| m.len()) == 0) {
+    while helpers::walk(&temporary).iter().all(|f| std::fs::metadata(f).map_or(0, |m| m.len()) == 0) {
         assert!(Instant::now() < deadline, "the upload never reached storage");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -720,14 +720,14 @@ async fn a_replica_killed_mid_upload_leaves_no_attached_file_without_its_bytes()
             row.get::<_, i64>("id")
         );
     }
-    assert!(!walk(&temporary).is_empty(), "the killed upload left a temporary object");
+    assert!(!helpers::walk(&temporary).is_empty(), "the killed upload left a temporary object");
 
     // The sweep removes it (any age, here) and keeps the attached file.
     let storage =
         tutorchat::storage::Storage::open(&tutorchat::config::StorageConfig::local(files.clone())).expect("storage");
     let pool = tutorchat::db::connect(cluster.database(), 2).await.expect("pool");
     tutorchat::api::attachments::sweep(&pool, &storage, Duration::ZERO).await.expect("sweep");
-    assert!(walk(&temporary).is_empty(), "{:?}", walk(&temporary));
+    assert!(helpers::walk(&temporary).is_empty(), "{:?}", helpers::walk(&temporary));
     cluster.topology(|t| t.start_replica(0)).await;
     let download = http
         .get(format!("{}/api/attachments/{attached}", cluster.replica_url(0)))
@@ -738,11 +738,6 @@ async fn a_replica_killed_mid_upload_leaves_no_attached_file_without_its_bytes()
     assert_eq!(download.status(), 200);
     assert_eq!(download.bytes().await.expect("bytes").to_vec(), whole);
     let _ = std::fs::remove_dir_all(&files);
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
-    entries.flatten().flat_map(|e| if e.path().is_dir() { walk(&e.path()) } else { vec![e.path()] }).collect()
 }
 
 /// 16. `kill -9` of the replica delivering an offline notice, after it claimed the notice and
