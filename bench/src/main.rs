@@ -25,7 +25,7 @@ struct Cli {
     /// `run` (default) or `report` (regenerate docs from the last results only).
     #[arg(default_value = "run")]
     action: String,
-    /// Comma-separated scenarios to run (s1,s2,s3,s4,s5; s3u: only S3's one-stream-per-user part); the others keep their last results.
+    /// Comma-separated scenarios to run (s1,s2,s3,s4,s5,s6; s3u: only S3's one-stream-per-user part; s4 and s6 run together, on one data set); the others keep their last results.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Short runs and small data sets: a smoke test of the tool, not a measurement.
@@ -57,6 +57,8 @@ pub struct Results {
     pub s3: Option<scenarios::S3>,
     pub s4: Option<scenarios::S4>,
     pub s5: Option<scenarios::S5>,
+    #[serde(default)]
+    pub s6: Option<scenarios::S6>,
 }
 
 #[tokio::main]
@@ -93,9 +95,10 @@ async fn main() -> anyhow::Result<()> {
             let users = scenarios::s3_users(if cli.quick { 200 } else { 19_000 }).await?;
             results.s3.get_or_insert_with(Default::default).distinct_users = Some(users);
         }
-        if wants("s4") {
+        if wants("s4") || wants("s6") {
             let (chats, per_chat) = if cli.quick { (1_000, 20) } else { (100_000, 100) };
-            results.s4 = Some(scenarios::s4(chats, per_chat).await?);
+            let (s4, s6) = scenarios::s4(chats, per_chat).await?;
+            (results.s4, results.s6) = (Some(s4), Some(s6));
         }
         if wants("s5") {
             results.s5 = Some(scenarios::s5(if cli.quick { 1_000 } else { 10_000 }).await?);

@@ -41,3 +41,26 @@ fn the_connection_scenario_counts_every_stream_it_holds_across_processes() {
     let per_replica = spread["bytes_per_connection"].as_array().expect("per replica");
     assert_eq!(per_replica.len(), 3, "{spread}");
 }
+
+#[test]
+fn the_audit_scenario_reports_progress_and_catches_a_forged_row() {
+    let output = Command::new(env!("CARGO_BIN_EXE_tutorchat-bench"))
+        .args(["--quick", "--only", "s6"])
+        .output()
+        .expect("run tutorchat-bench");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "tutorchat-bench failed: {stderr}");
+    let results: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON results on stdout");
+    let s6 = &results["s6"];
+    assert_eq!(s6["full_problems"], 0, "{s6}");
+    assert_eq!(s6["incremental_problems"], 0, "{s6}");
+    assert!(s6["events"].as_i64().is_some_and(|n| n > 20_000), "the quick data set has 20,000 messages: {s6}");
+    let progress: Vec<&str> =
+        s6["progress"].as_array().expect("progress").iter().filter_map(|p| p[1].as_str()).collect();
+    for percent in (10..=100).step_by(10) {
+        assert!(progress.iter().any(|p| p.contains(&format!("({percent} %"))), "no {percent} % in {progress:?}");
+    }
+    let forged = s6["forged_found"].as_array().expect("forged_found");
+    assert_eq!(forged.len(), 1, "{s6}");
+    assert!(forged[0].as_str().is_some_and(|f| f.starts_with("messages ") && f.ends_with(": differs")), "{s6}");
+}

@@ -108,3 +108,53 @@ async fn timeline_and_state_at_a_moment_come_from_the_log() {
         .collect();
     assert_eq!(now, vec![("hello".to_owned(), true), ("reply".to_owned(), false)]);
 }
+
+#[tokio::test]
+async fn the_incremental_replay_checks_the_chats_with_events_after_the_position() {
+    let app = TestApp::spawn().await;
+    let teacher = app.user("teacher", "T").await;
+    let (anna, boris) = (app.user("student", "Anna").await, app.user("student", "Boris").await);
+    let (quiet, busy) = (app.chat(&teacher, &anna).await, app.chat(&teacher, &boris).await);
+    let old = app.send(&anna, quiet, "before the audit").await;
+    let earlier = app.send(&boris, busy, "before the audit").await;
+    let since = tutorchat::log::head(&app.sql).await.expect("head");
+    let new = app.send(&boris, busy, "after the audit").await;
+    assert!(app.read(&teacher, busy, Some(new)).await.status().is_success());
+
+    let since_then = "SELECT projection, row_key, problem FROM audit_replay($1)";
+    assert!(app.sql.query(since_then, &[&since]).await.expect("replay").is_empty());
+
+    // A row forged in a chat with nothing new is outside what changed since the position; the
+    // whole replay finds it, the incremental one does not look.
+    app.sql.execute("UPDATE messages SET content = 'forged' WHERE id = $1", &[&old]).await.expect("tamper");
+    assert!(app.sql.query(since_then, &[&since]).await.expect("replay").is_empty());
+    let whole: Vec<String> =
+        app.sql.query("SELECT row_key FROM audit_replay()", &[]).await.expect("replay").iter().map(|r| r.get(0)).collect();
+    assert_eq!(whole, vec![old.to_string()]);
+
+    // In a chat with new events, every row is checked: the message written before the
+    // position too, and the members' counters.
+    app.sql
+        .execute("UPDATE messages SET content = 'forged' WHERE id = $1", &[&earlier])
+        .await
+        .expect("tamper");
+    app.sql
+        .execute("UPDATE chat_participants SET unread_count = 5 WHERE chat_id = $1 AND user_id = $2", &[&busy, &teacher.id])
+        .await
+        .expect("tamper");
+    let found: Vec<(String, String, String)> = app
+        .sql
+        .query(since_then, &[&since])
+        .await
+        .expect("replay")
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("chat_participants".to_owned(), format!("{busy}/{}", teacher.id), "differs".to_owned()),
+            ("messages".to_owned(), earlier.to_string(), "differs".to_owned()),
+        ]
+    );
+}

@@ -1,4 +1,4 @@
-//! The benchmark scenarios S1–S5 (see docs/benchmarks.md for what each measures and why),
+//! The benchmark scenarios S1–S6 (see docs/benchmarks.md for what each measures and why),
 //! one file each, and the topology they run against.
 
 mod s1;
@@ -6,12 +6,14 @@ mod s2;
 mod s3;
 mod s4;
 mod s5;
+mod s6;
 
 pub use s1::{S1, s1};
 pub use s2::{S2, S2Run, s2};
 pub use s3::{S3, hold, s3, s3_spread, s3_users};
 pub use s4::{S4, s4};
 pub use s5::{S5, s5};
+pub use s6::S6;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
