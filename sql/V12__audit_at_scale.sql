@@ -38,9 +38,10 @@ DECLARE
     slice bigint;
     slices constant integer := 10;
     scratch text;
+    scope bigint[] := '{}';
 BEGIN
     -- The scratch tables of the session's previous call.
-    FOREACH scratch IN ARRAY ARRAY['replay_scope', 'replay_other', 'replay_changes', 'replay_messages',
+    FOREACH scratch IN ARRAY ARRAY['replay_other', 'replay_changes', 'replay_messages',
                                    'replay_activity', 'replay_chats', 'replay_chat_memberships',
                                    'replay_chat_participants', 'replay_problems'] LOOP
         IF to_regclass('pg_temp.' || scratch) IS NOT NULL THEN
@@ -48,11 +49,10 @@ BEGIN
         END IF;
     END LOOP;
 
-    -- The chats to check: every chat, or those with an event after p_since.
-    CREATE TEMP TABLE replay_scope (chat_id bigint PRIMARY KEY);
+    -- The chats to check: every chat, or those with an event after p_since. (An array, not a
+    -- table: `everything OR chat_id = ANY (scope)` folds to an index condition in each plan.)
     IF NOT everything THEN
-        INSERT INTO replay_scope SELECT DISTINCT e.chat_id FROM events e WHERE e.position > p_since;
-        ANALYZE replay_scope;
+        scope := ARRAY(SELECT DISTINCT e.chat_id FROM events e WHERE e.position > p_since);
     END IF;
 
     -- Every event but messages' creation: chats, membership, renames, edits, deletions, reads.
@@ -60,7 +60,7 @@ BEGIN
     SELECT e.position, e.chat_id, e.type, e.actor_id, e.created_at, e.payload
     FROM events e
     WHERE e.type <> 'message_created'
-      AND (everything OR e.chat_id IN (SELECT s.chat_id FROM replay_scope s));
+      AND (everything OR e.chat_id = ANY (scope));
     ANALYZE replay_other;
 
     -- Each message's newest edit and first deletion.
@@ -107,11 +107,11 @@ BEGIN
                coalesce(v.content, c.payload ->> 'content'), v.deleted_at IS NOT NULL,
                c.created_at, v.deleted_at, v.deleted_by, c.position, v.edited_at,
                (c.payload ->> 'reply_to_message_id')::bigint, c.payload -> 'attachments'
-        FROM replay_scope s
-        JOIN events c ON c.chat_id = s.chat_id AND c.type = 'message_created'
-        LEFT JOIN replay_changes v ON v.message_id = (c.payload ->> 'message_id')::bigint;
+        FROM events c
+        LEFT JOIN replay_changes v ON v.message_id = (c.payload ->> 'message_id')::bigint
+        WHERE c.chat_id = ANY (scope) AND c.type = 'message_created';
         RAISE NOTICE 'audit_replay: messages of % chats with events after position % replayed (% s)',
-            (SELECT count(*) FROM replay_scope), p_since, round(extract(epoch FROM clock_timestamp() - started), 1);
+            cardinality(scope), p_since, round(extract(epoch FROM clock_timestamp() - started), 1);
     END IF;
     ANALYZE replay_messages;
 
@@ -217,7 +217,7 @@ BEGIN
     FULL JOIN (SELECT c.id, c.student_id, c.teacher_id, c.created_at, c.last_message_id, c.message_count,
                       c.kind, c.title, c.context, c.created_by, c.active_position, c.active_at, c.closed_at
                FROM chats c
-               WHERE everything OR c.id IN (SELECT s.chat_id FROM replay_scope s)) l ON l.id = r.id
+               WHERE everything OR c.id = ANY (scope)) l ON l.id = r.id
     WHERE (r.*) IS DISTINCT FROM (l.*);
 
     INSERT INTO replay_problems
@@ -228,7 +228,7 @@ BEGIN
     FULL JOIN (SELECT p.chat_id, p.user_id, p.role::text AS role, p.joined_at, p.joined_position,
                       p.last_read_message_id, p.unread_count
                FROM chat_participants p
-               WHERE everything OR p.chat_id IN (SELECT s.chat_id FROM replay_scope s)) l
+               WHERE everything OR p.chat_id = ANY (scope)) l
            ON l.chat_id = r.chat_id AND l.user_id = r.user_id
     WHERE (r.*) IS DISTINCT FROM (l.*);
 
@@ -240,7 +240,7 @@ BEGIN
     FROM (SELECT s.user_id, s.chat_id, s.from_position, s.to_position FROM replay_chat_memberships s) r
     FULL JOIN (SELECT s.user_id, s.chat_id, s.from_position, s.to_position
                FROM chat_memberships s
-               WHERE everything OR s.chat_id IN (SELECT x.chat_id FROM replay_scope x)) l
+               WHERE everything OR s.chat_id = ANY (scope)) l
            ON l.chat_id = r.chat_id AND l.user_id = r.user_id AND l.from_position = r.from_position
     WHERE (r.*) IS DISTINCT FROM (l.*);
 
@@ -253,7 +253,7 @@ BEGIN
     FULL JOIN (SELECT m.id, m.chat_id, m.sender_id, m.content, m.is_deleted, m.created_at, m.deleted_at,
                       m.deleted_by, m.position, m.edited_at, m.reply_to_id
                FROM messages m
-               WHERE everything OR m.chat_id IN (SELECT s.chat_id FROM replay_scope s)) l ON l.id = r.id
+               WHERE everything OR m.chat_id = ANY (scope)) l ON l.id = r.id
     WHERE (r.*) IS DISTINCT FROM (l.*);
 
     -- What the log recorded of each message's attachments, against the message's column and
@@ -265,7 +265,7 @@ BEGIN
     FROM (SELECT m.id, m.attachments FROM replay_messages m WHERE m.attachments IS NOT NULL) r
     FULL JOIN (SELECT m.id, m.attachments FROM messages m
                WHERE m.attachments IS NOT NULL
-                 AND (everything OR m.chat_id IN (SELECT s.chat_id FROM replay_scope s))) l ON l.id = r.id
+                 AND (everything OR m.chat_id = ANY (scope))) l ON l.id = r.id
     WHERE r.attachments IS DISTINCT FROM l.attachments;
 
     INSERT INTO replay_problems
@@ -278,7 +278,7 @@ BEGIN
           WHERE m.attachments IS NOT NULL) r
     FULL JOIN (SELECT a.id, a.message_id FROM attachments a
                WHERE a.message_id IS NOT NULL
-                 AND (everything OR a.chat_id IN (SELECT s.chat_id FROM replay_scope s))) l ON l.id = r.id
+                 AND (everything OR a.chat_id = ANY (scope))) l ON l.id = r.id
     WHERE r.message_id IS DISTINCT FROM l.message_id;
 
     RAISE NOTICE 'audit_replay: compared with the projections, % differences (% s)',

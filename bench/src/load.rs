@@ -98,6 +98,9 @@ pub struct Throughput {
     /// [`io_stalled_micros`]).
     #[serde(default)]
     pub io_stalled_ms: Option<f64>,
+    /// How busy both cores were during the run, every process included (see [`cpu_busy_since`]).
+    #[serde(default)]
+    pub cpu_busy_percent: Option<f64>,
 }
 
 /// `senders` clients, each posting its next message as soon as the previous one is answered,
@@ -109,7 +112,7 @@ static NEXT_KEY: AtomicU64 = AtomicU64::new(0);
 
 pub async fn closed_loop(urls: &[String], pairs: &[Pair], senders: usize, duration: Duration) -> Throughput {
     let http = client();
-    let stalled_before = io_stalled_micros();
+    let (stalled_before, cpu_before) = (io_stalled_micros(), cpu_times());
     let started = Instant::now();
     let deadline = started + duration;
     let tasks: Vec<_> = (0..senders)
@@ -148,6 +151,7 @@ pub async fn closed_loop(urls: &[String], pairs: &[Pair], senders: usize, durati
         per_second: latencies.len() as f64 / seconds,
         latency: percentiles(latencies),
         io_stalled_ms: io_stalled_ms_since(stalled_before),
+        cpu_busy_percent: cpu_busy_since(cpu_before),
     }
 }
 
@@ -337,6 +341,12 @@ pub fn io_stalled_ms_since(before: Option<u64>) -> Option<f64> {
     before.zip(io_stalled_micros()).map(|(b, a)| a.saturating_sub(b) as f64 / 1e3)
 }
 
+/// The share of the machine's CPU time that was busy since `before` ([`cpu_times`]), in percent.
+pub fn cpu_busy_since(before: Option<(u64, u64)>) -> Option<f64> {
+    let ((b0, t0), (b1, t1)) = before.zip(cpu_times())?;
+    (t1 > t0).then(|| b1.saturating_sub(b0) as f64 * 100.0 / (t1 - t0) as f64)
+}
+
 /// (busy, total) CPU time of the whole machine since boot, in clock ticks (/proc/stat).
 pub fn cpu_times() -> Option<(u64, u64)> {
     let text = std::fs::read_to_string("/proc/stat").ok()?;
@@ -356,11 +366,35 @@ pub struct Pgbench {
     pub latency: Option<Percentiles>,
 }
 
-/// The database's own work for our write: pgbench runs the same INSERT into `events` (so the
-/// same triggers: lock, projection, NOTIFY), `per_transaction` messages per statement, from
-/// `clients` connections; flat out, or at `rate` transactions/s (open-loop, latencies logged).
+/// What pgbench writes to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    /// The same INSERT into `events` as the product's (so the same triggers: lock, positions,
+    /// validation, projections, read models, NOTIFY).
+    Events,
+    /// The plain ceiling: a table with the columns and indexes of `events` and no triggers
+    /// (`bench_plain_events`, made by [`plain_table`]), the rows and one NOTIFY per transaction.
+    Plain,
+}
+
+/// `bench_plain_events`: `events`' columns, defaults and indexes (positions from a sequence of
+/// its own), without its triggers or foreign keys.
+pub async fn plain_table(sql: &tokio_postgres::Client) -> anyhow::Result<()> {
+    sql.batch_execute(
+        "CREATE TABLE IF NOT EXISTS bench_plain_events (LIKE events INCLUDING DEFAULTS INCLUDING INDEXES);
+         CREATE SEQUENCE IF NOT EXISTS bench_plain_positions;
+         ALTER TABLE bench_plain_events ALTER COLUMN position SET DEFAULT nextval('bench_plain_positions');",
+    )
+    .await?;
+    Ok(())
+}
+
+/// The database's own work for our write: pgbench inserts `per_transaction` messages per
+/// statement into `table`, from `clients` connections; flat out, or at `rate` transactions/s
+/// (open-loop, latencies logged).
 pub async fn pgbench(
     topology: &tutorchat::topology::Topology,
+    table: Table,
     per_transaction: i64,
     clients: usize,
     rate: Option<usize>,
@@ -369,15 +403,18 @@ pub async fn pgbench(
     let work = std::env::temp_dir().join(format!("tutorchat-pgbench-{}-{per_transaction}", std::process::id()));
     std::fs::create_dir_all(&work)?;
     let script = work.join("script.sql");
-    std::fs::write(
-        &script,
+    let insert = |table: &str| {
         format!(
-            "\\set chat random(1, 256)\n\
-             INSERT INTO events (chat_id, actor_id, type, payload) \
+            "INSERT INTO {table} (chat_id, actor_id, type, payload) \
              SELECT c.id, c.student_id, 'message_created', '{{\"content\": \"pgbench message\"}}' \
              FROM chats c, generate_series(1, {per_transaction}) WHERE c.id = :chat;\n"
-        ),
-    )?;
+        )
+    };
+    let body = match table {
+        Table::Events => insert("events"),
+        Table::Plain => format!("BEGIN;\n{}NOTIFY bench_plain;\nCOMMIT;\n", insert("bench_plain_events")),
+    };
+    std::fs::write(&script, format!("\\set chat random(1, 256)\n{body}"))?;
     let postgres = topology.postgres();
     // Next to the server binaries, or where their symlinks point (Debian: /usr/lib/postgresql/N/bin).
     let beside = |dir: &std::path::Path| Some(dir.join("pgbench")).filter(|p| p.is_file());

@@ -3,6 +3,7 @@
 //!     cargo run --release -p tutorchat-bench                 # every scenario, then the report
 //!     cargo run --release -p tutorchat-bench -- --only s1,s5 # some scenarios (others kept)
 //!     cargo run --release -p tutorchat-bench -- report       # the report from the last results
+//!     cargo run --release -p tutorchat-bench -- --only s1 --compare main~3  # S1 against another revision
 //!
 //! (`hold` is internal: S3 runs the tool again as helper processes that hold streams open.)
 //!
@@ -31,6 +32,13 @@ struct Cli {
     /// Short runs and small data sets: a smoke test of the tool, not a measurement.
     #[arg(long)]
     quick: bool,
+    /// How many times S1 runs (the report shows the median round and the spread of all).
+    #[arg(long, default_value_t = 3)]
+    repeat: usize,
+    /// Also build this git revision (commit, tag, branch) and run S1 with it in the same run,
+    /// rounds alternating with this tree's, so a regression shows as a ratio.
+    #[arg(long, value_name = "REF")]
+    compare: Option<String>,
     /// Drop one delivery on purpose in S2, to check that the tool reports it as lost.
     #[arg(long)]
     drop_one: bool,
@@ -77,7 +85,21 @@ async fn main() -> anyhow::Result<()> {
         let run = if cli.quick { Duration::from_secs(2) } else { Duration::from_secs(10) };
         if wants("s1") {
             let senders: &[usize] = if cli.quick { &[8] } else { &[32, 64, 128] };
-            results.s1 = Some(scenarios::s1(run, senders).await?);
+            let this = scenarios::Server::this()?;
+            let reference = cli.compare.as_deref().map(scenarios::Server::build).transpose()?;
+            let mut rounds = Vec::new();
+            for round in 0..cli.repeat.max(1) {
+                // Alternating which build goes first, so neither always gets the fresher machine.
+                let mut order = vec![&this];
+                if let Some(reference) = &reference {
+                    order.insert(round % 2, reference);
+                }
+                for server in order {
+                    rounds.push(scenarios::s1(server, run, senders).await?);
+                }
+            }
+            let reference = reference.map(|r| r.revision);
+            results.s1 = Some(scenarios::S1::from_rounds(rounds, &this.revision, reference)?);
         }
         if wants("s2") {
             let (rates, rounds, typing, chats): (&[usize], usize, usize, usize) =

@@ -15,6 +15,7 @@ pub use s4::{S4, s4};
 pub use s5::{S5, s5};
 pub use s6::S6;
 
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio_postgres::{Client, NoTls};
@@ -32,9 +33,9 @@ pub struct Cluster {
 /// Refuses a server binary older than the server's sources (`cargo run -p tutorchat-bench`
 /// builds the benchmark, not the server): measuring yesterday's server by mistake is worse
 /// than not measuring.
-fn stale_against_sources(binary: &std::path::Path) -> anyhow::Result<()> {
+fn stale_against_sources(binary: &Path) -> anyhow::Result<()> {
     let built = std::fs::metadata(binary)?.modified()?;
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut pending = vec![root.join("src"), root.join("sql"), root.join("Cargo.toml")];
     while let Some(path) = pending.pop() {
         let Ok(meta) = std::fs::metadata(&path) else { continue };
@@ -51,13 +52,67 @@ fn stale_against_sources(binary: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-impl Cluster {
-    pub async fn start(replicas: usize, env: &[(&str, &str)]) -> anyhow::Result<Self> {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let exe = std::env::current_exe()?;
-        let binary = exe.with_file_name("tutorchat");
+/// A build of the server to measure: this tree's release binary, or another revision's
+/// (`--compare REF`), built in a work tree of its own.
+#[derive(Debug, Clone)]
+pub struct Server {
+    pub binary: PathBuf,
+    /// `git describe`-style name of what was built (`HEAD`'s, plus "+changes" when the tree
+    /// has uncommitted changes).
+    pub revision: String,
+}
+
+impl Server {
+    /// The release binary next to this tool, refused if older than the sources.
+    pub fn this() -> anyhow::Result<Self> {
+        let binary = std::env::current_exe()?.with_file_name("tutorchat");
         anyhow::ensure!(binary.is_file(), "{} not found: build it (cargo build --release)", binary.display());
         stale_against_sources(&binary)?;
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let dirty = !git(&root, &["status", "--porcelain", "--untracked-files=no"])?.is_empty();
+        let head = git(&root, &["rev-parse", "--short", "HEAD"])?;
+        Ok(Self { binary, revision: if dirty { format!("{head}+changes") } else { head } })
+    }
+
+    /// Builds `reference` (a commit, tag or branch of this repository) in a work tree under the
+    /// system's temporary directory, with a target directory of its own kept between runs.
+    pub fn build(reference: &str) -> anyhow::Result<Self> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let commit = git(&root, &["rev-parse", "--short", &format!("{reference}^{{commit}}")])?;
+        let base = std::env::temp_dir().join("tutorchat-compare");
+        let tree = base.join(&commit);
+        if !tree.join("Cargo.toml").is_file() {
+            std::fs::create_dir_all(&base)?;
+            let _ = git(&root, &["worktree", "prune"]);
+            git(&root, &["worktree", "add", "--detach", &tree.to_string_lossy(), &commit])?;
+        }
+        eprintln!("building {reference} ({commit}) in {}", tree.display());
+        let target = base.join("target");
+        let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["build", "--release", "--quiet", "-p", "tutorchat", "--target-dir"])
+            .arg(&target)
+            .current_dir(&tree)
+            .status()?;
+        anyhow::ensure!(status.success(), "cargo build of {reference} failed");
+        Ok(Self { binary: target.join("release/tutorchat"), revision: format!("{reference} ({commit})") })
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) -> anyhow::Result<String> {
+    let out = std::process::Command::new("git").arg("-C").arg(dir).args(args).output()?;
+    anyhow::ensure!(out.status.success(), "git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+impl Cluster {
+    pub async fn start(replicas: usize, env: &[(&str, &str)]) -> anyhow::Result<Self> {
+        Self::start_on(&Server::this()?, replicas, env).await
+    }
+
+    /// The topology with `server`'s binary.
+    pub async fn start_on(server: &Server, replicas: usize, env: &[(&str, &str)]) -> anyhow::Result<Self> {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let binary = server.binary.clone();
         let mut vars: Vec<(String, String)> = vec![
             ("JWT_SECRET".into(), SECRET.into()),
             ("RUST_LOG".into(), "warn".into()),

@@ -1,11 +1,11 @@
 //! S1: write throughput with group commit, one transaction per request, and pgbench running
-//! the same INSERT as the ceiling.
+//! the same INSERT as the ceiling, and a plain INSERT without the product's triggers.
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::Cluster;
+use super::{Cluster, Server};
 use crate::load::{self, Throughput};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -17,11 +17,64 @@ pub struct S1 {
     /// pgbench, the same INSERT (with its triggers and NOTIFY): messages/s.
     pub pgbench_one_per_transaction: f64,
     pub pgbench_twenty_per_transaction: f64,
+    /// pgbench, 20 rows per transaction and one NOTIFY into a table with `events`' columns and
+    /// indexes and none of its triggers: what the database takes without the product's work.
+    #[serde(default)]
+    pub pgbench_plain_twenty_per_transaction: Option<f64>,
     /// The load generator against a route that does no work, requests/s.
     pub generator_ceiling: f64,
+    /// The build measured (`Server::revision`).
+    #[serde(default)]
+    pub revision: String,
+    /// Every round of the run (`--repeat`), this build's and the reference's (`--compare`)
+    /// alternating; the figures above are this build's median round.
+    #[serde(default)]
+    pub rounds: Vec<S1Round>,
+    /// The revision `--compare` measured against, if any.
+    #[serde(default)]
+    pub reference: Option<String>,
 }
 
-pub async fn s1(run: Duration, senders: &[usize]) -> anyhow::Result<S1> {
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct S1Round {
+    pub revision: String,
+    pub batched: Vec<Throughput>,
+    pub single: Vec<Throughput>,
+    pub pgbench_twenty_per_transaction: f64,
+    pub pgbench_plain_twenty_per_transaction: Option<f64>,
+}
+
+impl S1 {
+    /// Group commit's messages/s summed over the sender counts: how rounds are ranked.
+    pub fn batched_total(&self) -> f64 {
+        self.batched.iter().map(|t| t.per_second).sum()
+    }
+
+    /// `rounds` of this build (`this`) and of the reference: this build's median round, with
+    /// every round recorded.
+    pub fn from_rounds(rounds: Vec<S1>, this: &str, reference: Option<String>) -> anyhow::Result<S1> {
+        let record = rounds
+            .iter()
+            .map(|r| S1Round {
+                revision: r.revision.clone(),
+                batched: r.batched.clone(),
+                single: r.single.clone(),
+                pgbench_twenty_per_transaction: r.pgbench_twenty_per_transaction,
+                pgbench_plain_twenty_per_transaction: r.pgbench_plain_twenty_per_transaction,
+            })
+            .collect();
+        let mut mine: Vec<S1> = rounds.into_iter().filter(|r| r.revision == this).collect();
+        anyhow::ensure!(!mine.is_empty(), "no round of {this}");
+        mine.sort_by(|a, b| a.batched_total().total_cmp(&b.batched_total()));
+        let mut median = mine.swap_remove(mine.len() / 2);
+        median.rounds = record;
+        median.reference = reference;
+        Ok(median)
+    }
+}
+
+/// One round of S1 against `server`.
+pub async fn s1(server: &Server, run: Duration, senders: &[usize]) -> anyhow::Result<S1> {
     let mut result = S1 {
         seconds_per_run: run.as_secs_f64(),
         replicas: 2,
@@ -29,15 +82,20 @@ pub async fn s1(run: Duration, senders: &[usize]) -> anyhow::Result<S1> {
         single: vec![],
         pgbench_one_per_transaction: 0.0,
         pgbench_twenty_per_transaction: 0.0,
+        pgbench_plain_twenty_per_transaction: None,
         generator_ceiling: 0.0,
+        revision: server.revision.clone(),
+        rounds: vec![],
+        reference: None,
     };
     for mode in ["batched", "single"] {
-        let cluster = Cluster::start(2, &[("APPEND_MODE", mode)]).await?;
+        let cluster = Cluster::start_on(server, 2, &[("APPEND_MODE", mode)]).await?;
         let pairs = load::seed_pairs(&cluster.sql, 256).await?;
         for &n in senders {
             let t = load::closed_loop(&cluster.urls, &pairs, n, run).await;
             eprintln!(
-                "S1 {mode:7} {n:4} senders: {:8.0} msg/s  p50 {:.2} ms  p99 {:.2} ms  errors {}  I/O stalled {:.0} ms",
+                "S1 {} {mode:7} {n:4} senders: {:8.0} msg/s  p50 {:.2} ms  p99 {:.2} ms  errors {}  I/O stalled {:.0} ms",
+                server.revision,
                 t.per_second,
                 t.latency.p50_ms,
                 t.latency.p99_ms,
@@ -49,11 +107,17 @@ pub async fn s1(run: Duration, senders: &[usize]) -> anyhow::Result<S1> {
         if mode == "batched" {
             result.generator_ceiling = load::generator_ceiling(&cluster.urls[0], 128, Duration::from_secs(5)).await;
             eprintln!("S1 generator ceiling: {:.0} requests/s", result.generator_ceiling);
-            result.pgbench_one_per_transaction = load::pgbench(cluster.topology(), 1, 16, None, run).await?.per_second;
+            let topology = cluster.topology();
+            result.pgbench_one_per_transaction =
+                load::pgbench(topology, load::Table::Events, 1, 16, None, run).await?.per_second;
             result.pgbench_twenty_per_transaction =
-                load::pgbench(cluster.topology(), 20, 16, None, run).await?.per_second;
+                load::pgbench(topology, load::Table::Events, 20, 16, None, run).await?.per_second;
+            load::plain_table(&cluster.sql).await?;
+            let plain = load::pgbench(topology, load::Table::Plain, 20, 16, None, run).await?.per_second;
+            result.pgbench_plain_twenty_per_transaction = Some(plain);
             eprintln!(
-                "S1 pgbench ceiling: {:.0} msg/s (1 per transaction), {:.0} msg/s (20 per transaction)",
+                "S1 pgbench ceiling: {:.0} msg/s (1 per transaction), {:.0} msg/s (20 per transaction); \
+                 without the product's triggers {plain:.0} msg/s (20 per transaction)",
                 result.pgbench_one_per_transaction, result.pgbench_twenty_per_transaction
             );
         }

@@ -208,7 +208,7 @@ pub async fn s2(
     }
     // The database alone at each rate, with the same streams open (they receive its messages).
     for &rate in rates {
-        let measured = load::pgbench(cluster.topology(), 1, 8, Some(rate), run).await?;
+        let measured = load::pgbench(cluster.topology(), load::Table::Events, 1, 8, Some(rate), run).await?;
         let latency = measured.latency.unwrap_or_default();
         eprintln!(
             "S2 database alone {rate:5} msg/s (pgbench, one message per transaction): p50 {:.2} ms p99 {:.2} ms",

@@ -251,9 +251,7 @@ async fn timed_gets(
     let phase = Phase {
         clients: concurrency,
         per_second: all.len() as f64 / started.elapsed().as_secs_f64(),
-        cpu_busy_percent: cpu_before.zip(load::cpu_times()).and_then(|((b0, t0), (b1, t1))| {
-            (t1 > t0).then(|| (b1.saturating_sub(b0)) as f64 * 100.0 / (t1 - t0) as f64)
-        }),
+        cpu_busy_percent: load::cpu_busy_since(cpu_before),
     };
     (all.len(), load::percentiles(all), phase)
 }

@@ -81,10 +81,7 @@ pub async fn s6(cluster: &Cluster) -> anyhow::Result<S6> {
     // The tool's own check: a forged row among the new messages is what the incremental audit reports.
     sql.batch_execute("BEGIN").await?;
     let forged: i64 = sql
-        .query_one(
-            "UPDATE messages SET content = 'forged' WHERE id = (SELECT max(id) FROM messages) RETURNING id",
-            &[],
-        )
+        .query_one("UPDATE messages SET content = 'forged' WHERE id = (SELECT max(id) FROM messages) RETURNING id", &[])
         .await?
         .get(0);
     let forged_found: Vec<String> = sql
