@@ -128,18 +128,24 @@ async fn the_incremental_replay_checks_the_chats_with_events_after_the_position(
     // whole replay finds it, the incremental one does not look.
     app.sql.execute("UPDATE messages SET content = 'forged' WHERE id = $1", &[&old]).await.expect("tamper");
     assert!(app.sql.query(since_then, &[&since]).await.expect("replay").is_empty());
-    let whole: Vec<String> =
-        app.sql.query("SELECT row_key FROM audit_replay()", &[]).await.expect("replay").iter().map(|r| r.get(0)).collect();
+    let whole: Vec<String> = app
+        .sql
+        .query("SELECT row_key FROM audit_replay()", &[])
+        .await
+        .expect("replay")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
     assert_eq!(whole, vec![old.to_string()]);
 
     // In a chat with new events, every row is checked: the message written before the
     // position too, and the members' counters.
+    app.sql.execute("UPDATE messages SET content = 'forged' WHERE id = $1", &[&earlier]).await.expect("tamper");
     app.sql
-        .execute("UPDATE messages SET content = 'forged' WHERE id = $1", &[&earlier])
-        .await
-        .expect("tamper");
-    app.sql
-        .execute("UPDATE chat_participants SET unread_count = 5 WHERE chat_id = $1 AND user_id = $2", &[&busy, &teacher.id])
+        .execute(
+            "UPDATE chat_participants SET unread_count = 5 WHERE chat_id = $1 AND user_id = $2",
+            &[&busy, &teacher.id],
+        )
         .await
         .expect("tamper");
     let found: Vec<(String, String, String)> = app

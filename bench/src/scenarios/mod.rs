@@ -57,8 +57,8 @@ fn stale_against_sources(binary: &Path) -> anyhow::Result<()> {
 #[derive(Debug, Clone)]
 pub struct Server {
     pub binary: PathBuf,
-    /// `git describe`-style name of what was built (`HEAD`'s, plus "+changes" when the tree
-    /// has uncommitted changes).
+    /// What was built: `HEAD`'s short hash, plus "+changes" when the server's sources have
+    /// uncommitted changes; for `--compare`, the reference as given and its hash.
     pub revision: String,
 }
 
@@ -69,7 +69,9 @@ impl Server {
         anyhow::ensure!(binary.is_file(), "{} not found: build it (cargo build --release)", binary.display());
         stale_against_sources(&binary)?;
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let dirty = !git(&root, &["status", "--porcelain", "--untracked-files=no"])?.is_empty();
+        // What the server is built from (the benchmark's own results do not count).
+        let sources = ["status", "--porcelain", "--", "src", "sql", "Cargo.toml", "Cargo.lock"];
+        let dirty = !git(&root, &sources)?.is_empty();
         let head = git(&root, &["rev-parse", "--short", "HEAD"])?;
         Ok(Self { binary, revision: if dirty { format!("{head}+changes") } else { head } })
     }
