@@ -186,6 +186,8 @@ pub async fn generator_ceiling(url: &str, senders: usize, duration: Duration) ->
 pub struct SseEvent {
     pub event: String,
     pub data: String,
+    /// The `id:` line (a log position), absent on signals (typing, presence).
+    pub id: Option<String>,
 }
 
 /// Opens an event stream and calls `on_event` for every event until the stream ends or
@@ -207,7 +209,7 @@ pub async fn read_stream(
     anyhow::ensure!(response.status() == 200, "opening the stream: {}", response.status());
     opened();
     let mut body = response.bytes_stream();
-    let (mut buffer, mut event, mut data) = (Vec::new(), String::new(), String::new());
+    let (mut buffer, mut event, mut data, mut id) = (Vec::new(), String::new(), String::new(), None);
     loop {
         let chunk = tokio::select! {
             _ = stop.cancelled() => return Ok(()),
@@ -219,9 +221,16 @@ pub async fn read_stream(
             let line = String::from_utf8_lossy(&line[..line.len() - 1]).into_owned();
             if line.is_empty() {
                 if !data.is_empty() {
-                    on_event(SseEvent { event: std::mem::take(&mut event), data: std::mem::take(&mut data) });
+                    on_event(SseEvent {
+                        event: std::mem::take(&mut event),
+                        data: std::mem::take(&mut data),
+                        id: id.take(),
+                    });
                 }
                 event.clear();
+                id = None;
+            } else if let Some(v) = line.strip_prefix("id: ") {
+                id = Some(v.to_owned());
             } else if let Some(v) = line.strip_prefix("event: ") {
                 event = v.to_owned();
             } else if let Some(v) = line.strip_prefix("data: ") {

@@ -42,6 +42,9 @@ struct Cli {
     /// Drop one delivery on purpose in S2, to check that the tool reports it as lost.
     #[arg(long)]
     drop_one: bool,
+    /// Take one event's position in S2 as 0 on purpose, to check that the tool reports it out of order.
+    #[arg(long)]
+    misorder_one: bool,
     /// Where results.json and the charts go (docs/bench) and benchmarks.md (docs).
     #[arg(long, default_value = "docs")]
     out: PathBuf,
@@ -104,7 +107,7 @@ async fn main() -> anyhow::Result<()> {
         if wants("s2") {
             let (rates, rounds, typing, chats): (&[usize], usize, usize, usize) =
                 if cli.quick { (&[100], 1, 100, 50) } else { (&[500, 2000], 3, 1000, 1000) };
-            results.s2 = Some(scenarios::s2(run, rates, rounds, typing, chats, cli.drop_one).await?);
+            results.s2 = Some(scenarios::s2(run, rates, rounds, typing, chats, cli.drop_one, cli.misorder_one).await?);
         }
         if wants("s3") {
             let counts: &[usize] = if cli.quick { &[200] } else { &[5_000, 19_000] };

@@ -297,7 +297,8 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
              each commit waits for its WAL flush, so the virtual disk's stalls show in the tail. \
              Each rate runs in pairs, without and with typing requests posted alongside (open-loop, half on each replica, each \
              chat's student alternating true and false, so the throttle forwards every one; the order alternates from pair to \
-             pair): \"typing\" is requests per second and the typing signals the streams received. The load sources run on a \
+             pair): \"typing\" is requests per second and the typing signals the streams received. Every stream also checks that each event's position (its `id:`) is above the previous one's; \
+             one that is not is reported out of order. The load sources run on a \
              runtime of their own, apart from the stream readers. The targets compare the medians of each variant's runs.\n\n\
              ![S2](bench/s2-latency.svg)\n\n| rate | typing | sent | acknowledged | deliveries | lost | p50 | p99 | max | I/O stalled |\n|---|---|---|---|---|---|---|---|---|---|",
             s2.chats, s2.streams, s2.seconds_per_run
@@ -315,7 +316,10 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
                 r.acknowledged,
                 r.deliveries,
                 r.deliveries_expected,
-                r.lost,
+                match r.misordered {
+                    0 => r.lost.to_string(),
+                    m => format!("{} (and {m} out of order)", r.lost),
+                },
                 r.latency.p50_ms,
                 r.latency.p99_ms,
                 r.latency.max_ms,
@@ -344,7 +348,8 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
                 s2.runs.iter().filter(|r| r.rate == rate && (r.typing_rate > 0) == typing).collect()
             };
             let (without, with) = (runs_of(false), runs_of(true));
-            let lost = |runs: &[&S2Run]| runs.iter().map(|r| r.lost).sum::<usize>();
+            // An event out of order counts as lost: the stream did not have it where it belongs.
+            let lost = |runs: &[&S2Run]| runs.iter().map(|r| r.lost + r.misordered).sum::<usize>();
             let p99 = |runs: &[&S2Run]| median(runs.iter().map(|r| r.latency.p99_ms).collect());
             let (Some(base), n) = (p99(&without), without.len()) else { continue };
             let target = if rate <= 500 { 10.0 } else { 25.0 };

@@ -1,16 +1,19 @@
-//! The benchmark tool checks what it measures: a delivery dropped on purpose is reported lost.
+//! The benchmark tool checks what it measures: a delivery dropped on purpose is reported lost, a
+//! position out of order is counted, every stream it holds is counted, a forged row is found.
 
 use std::process::Command;
 
-#[test]
-fn the_benchmark_reports_a_delivery_dropped_on_purpose_as_lost() {
-    let output = Command::new(env!("CARGO_BIN_EXE_tutorchat-bench"))
-        .args(["--quick", "--only", "s2", "--drop-one"])
-        .output()
-        .expect("run tutorchat-bench");
+/// Runs the tool (a `--quick` run prints its results as JSON and writes nothing).
+fn quick_run(args: &[&str]) -> serde_json::Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_tutorchat-bench")).args(args).output().expect("run tutorchat-bench");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "tutorchat-bench failed: {stderr}");
-    let results: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON results on stdout");
+    serde_json::from_slice(&output.stdout).expect("JSON results on stdout")
+}
+
+#[test]
+fn the_benchmark_reports_a_delivery_dropped_on_purpose_as_lost() {
+    let results = quick_run(&["--quick", "--only", "s2", "--drop-one"]);
     let run = &results["s2"]["runs"][0];
     assert!(run["acknowledged"].as_u64().is_some_and(|n| n > 0), "{run}");
     assert_eq!(run["deliveries_expected"].as_u64(), run["acknowledged"].as_u64().map(|n| n * 2));
@@ -24,13 +27,7 @@ fn the_benchmark_reports_a_delivery_dropped_on_purpose_as_lost() {
 
 #[test]
 fn the_connection_scenario_counts_every_stream_it_holds_across_processes() {
-    let output = Command::new(env!("CARGO_BIN_EXE_tutorchat-bench"))
-        .args(["--quick", "--only", "s3"])
-        .output()
-        .expect("run tutorchat-bench");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "tutorchat-bench failed: {stderr}");
-    let results: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON results on stdout");
+    let results = quick_run(&["--quick", "--only", "s3"]);
     let run = &results["s3"]["runs"][0];
     assert_eq!(run["received"], run["connections"], "one event reached every stream of one replica: {run}");
     let spread = &results["s3"]["spread"];
@@ -44,13 +41,7 @@ fn the_connection_scenario_counts_every_stream_it_holds_across_processes() {
 
 #[test]
 fn the_audit_scenario_reports_progress_and_catches_a_forged_row() {
-    let output = Command::new(env!("CARGO_BIN_EXE_tutorchat-bench"))
-        .args(["--quick", "--only", "s6"])
-        .output()
-        .expect("run tutorchat-bench");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "tutorchat-bench failed: {stderr}");
-    let results: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON results on stdout");
+    let results = quick_run(&["--quick", "--only", "s6"]);
     let s6 = &results["s6"];
     assert_eq!(s6["full_problems"], 0, "{s6}");
     assert_eq!(s6["incremental_problems"], 0, "{s6}");
@@ -63,4 +54,17 @@ fn the_audit_scenario_reports_progress_and_catches_a_forged_row() {
     let forged = s6["forged_found"].as_array().expect("forged_found");
     assert_eq!(forged.len(), 1, "{s6}");
     assert!(forged[0].as_str().is_some_and(|f| f.starts_with("messages ") && f.ends_with(": differs")), "{s6}");
+}
+
+#[test]
+fn the_benchmark_reports_a_position_out_of_order() {
+    let results = quick_run(&["--quick", "--only", "s2", "--misorder-one"]);
+    let run = &results["s2"]["runs"][0];
+    assert_eq!(run["misordered"], 1, "one position was taken as 0 on purpose: {run}");
+    assert_eq!(run["lost"], 0, "{run}");
+    // Without the injection, the same run finds every position in order.
+    let results = quick_run(&["--quick", "--only", "s2"]);
+    for run in results["s2"]["runs"].as_array().expect("runs") {
+        assert_eq!(run["misordered"], 0, "{run}");
+    }
 }

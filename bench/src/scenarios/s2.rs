@@ -26,6 +26,9 @@ pub struct S2Run {
     pub deliveries_expected: usize,
     pub deliveries: usize,
     pub lost: usize,
+    /// Events whose `id:` (log position) was not above the stream's previous one.
+    #[serde(default)]
+    pub misordered: usize,
     pub latency: Percentiles,
     /// Time during the run when every task on the machine was stalled on I/O (Linux pressure
     /// stall information, /proc/pressure/io "full"): commits wait for the WAL flush, so disk
@@ -61,6 +64,7 @@ pub async fn s2(
     typing: usize,
     chats: usize,
     drop_one: bool,
+    misorder_one: bool,
 ) -> anyhow::Result<S2> {
     let cluster = Cluster::start(2, &[]).await?;
     let pairs = load::seed_pairs(&cluster.sql, chats as i64).await?;
@@ -80,12 +84,16 @@ pub async fn s2(
     // For the tool's own test: one delivery (of message 0, to one stream) is ignored on purpose.
     // (The message dropped is the first of the first reported run, set below: after the warm-up.)
     let dropped = Arc::new(std::sync::atomic::AtomicBool::new(!drop_one));
+    // And one event's position is taken as 0 on purpose, which the order check must count.
+    let misordered = Arc::new(AtomicUsize::new(0));
+    let misplaced = Arc::new(std::sync::atomic::AtomicBool::new(!misorder_one));
     let drop_seq = Arc::new(std::sync::atomic::AtomicU64::new(u64::MAX));
     for pair in &pairs {
         for token in [&pair.teacher, &pair.student] {
             let (opened, starts, deliveries, dropped, typing_received) =
                 (opened.clone(), starts.clone(), deliveries.clone(), dropped.clone(), typing_received.clone());
-            let drop_seq = drop_seq.clone();
+            let (drop_seq, misordered, misplaced) = (drop_seq.clone(), misordered.clone(), misplaced.clone());
+            let mut last_position = 0u64;
             let reader = load::read_stream(
                 http.clone(),
                 stream_url.clone(),
@@ -96,6 +104,20 @@ pub async fn s2(
                     opened.fetch_add(1, Ordering::Relaxed);
                 },
                 move |event| {
+                    // Every event with a position comes after the stream's previous one.
+                    if let Some(position) = event.id.as_deref().and_then(|id| id.parse::<u64>().ok()) {
+                        let reported = if drop_seq.load(Ordering::Relaxed) != u64::MAX
+                            && !misplaced.swap(true, Ordering::Relaxed)
+                        {
+                            0
+                        } else {
+                            position
+                        };
+                        if reported <= last_position {
+                            misordered.fetch_add(1, Ordering::Relaxed);
+                        }
+                        last_position = last_position.max(reported);
+                    }
                     if event.event == "typing" {
                         typing_received.fetch_add(1, Ordering::Relaxed);
                     }
@@ -152,6 +174,7 @@ pub async fn s2(
         let first = seq;
         let stalled_before = load::io_stalled_micros();
         let typed_before = typing_received.load(Ordering::Relaxed);
+        let misordered_before = misordered.load(Ordering::Relaxed);
         let (senders_http, pairs_, starts_, urls) =
             (senders_http.clone(), pairs.clone(), starts.clone(), cluster.urls.clone());
         let sending = senders.spawn(async move {
@@ -187,16 +210,18 @@ pub async fn s2(
             deliveries_expected: expected,
             deliveries: latencies.len(),
             lost: expected.saturating_sub(latencies.len()),
+            misordered: misordered.load(Ordering::Relaxed) - misordered_before,
             latency: load::percentiles(latencies),
             io_stalled_ms,
         };
         eprintln!(
-            "S2{} {rate:5} msg/s, typing {typing_rate}/s ({} received): {} delivered of {} expected, lost {}, p50 {:.2} ms p99 {:.2} ms max {:.2} ms, I/O stalled {:.0} ms",
+            "S2{} {rate:5} msg/s, typing {typing_rate}/s ({} received): {} delivered of {} expected, lost {}, out of order {}, p50 {:.2} ms p99 {:.2} ms max {:.2} ms, I/O stalled {:.0} ms",
             if warming.is_some() { " (warm-up, not reported)" } else { "" },
             run.typing_received,
             run.deliveries,
             run.deliveries_expected,
             run.lost,
+            run.misordered,
             run.latency.p50_ms,
             run.latency.p99_ms,
             run.latency.max_ms,
