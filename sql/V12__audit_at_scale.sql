@@ -84,24 +84,13 @@ BEGIN
         created_at timestamptz, deleted_at timestamptz, deleted_by bigint, position bigint,
         edited_at timestamptz, reply_to_id bigint, attachments jsonb
     );
+    -- Messages: in ten slices of the log by position (each a range of the primary key), or,
+    -- given p_since, at once from the chats in scope (through the (chat_id, position) index).
     IF everything THEN
         SELECT coalesce(min(e.position), 1), coalesce(max(e.position), 0) INTO low, head FROM events e;
         slice := (head - low) / slices + 1;
-        FOR i IN 0 .. slices - 1 LOOP
-            INSERT INTO replay_messages
-            SELECT (c.payload ->> 'message_id')::bigint, c.chat_id, c.actor_id,
-                   coalesce(v.content, c.payload ->> 'content'), v.deleted_at IS NOT NULL,
-                   c.created_at, v.deleted_at, v.deleted_by, c.position, v.edited_at,
-                   (c.payload ->> 'reply_to_message_id')::bigint, c.payload -> 'attachments'
-            FROM events c
-            LEFT JOIN replay_changes v ON v.message_id = (c.payload ->> 'message_id')::bigint
-            WHERE c.position >= low + i * slice AND c.position < low + (i + 1) * slice
-              AND c.type = 'message_created';
-            RAISE NOTICE 'audit_replay: messages replayed up to position % of % (% %%, % s)',
-                least(low + (i + 1) * slice - 1, head), head, (i + 1) * 100 / slices,
-                round(extract(epoch FROM clock_timestamp() - started), 1);
-        END LOOP;
-    ELSE
+    END IF;
+    FOR i IN 0 .. CASE WHEN everything THEN slices - 1 ELSE 0 END LOOP
         INSERT INTO replay_messages
         SELECT (c.payload ->> 'message_id')::bigint, c.chat_id, c.actor_id,
                coalesce(v.content, c.payload ->> 'content'), v.deleted_at IS NOT NULL,
@@ -109,10 +98,18 @@ BEGIN
                (c.payload ->> 'reply_to_message_id')::bigint, c.payload -> 'attachments'
         FROM events c
         LEFT JOIN replay_changes v ON v.message_id = (c.payload ->> 'message_id')::bigint
-        WHERE c.chat_id = ANY (scope) AND c.type = 'message_created';
-        RAISE NOTICE 'audit_replay: messages of % chats with events after position % replayed (% s)',
-            cardinality(scope), p_since, round(extract(epoch FROM clock_timestamp() - started), 1);
-    END IF;
+        WHERE c.type = 'message_created'
+          AND (NOT everything OR (c.position >= low + i * slice AND c.position < low + (i + 1) * slice))
+          AND (everything OR c.chat_id = ANY (scope));
+        IF everything THEN
+            RAISE NOTICE 'audit_replay: messages replayed up to position % of % (% %%, % s)',
+                least(low + (i + 1) * slice - 1, head), head, (i + 1) * 100 / slices,
+                round(extract(epoch FROM clock_timestamp() - started), 1);
+        ELSE
+            RAISE NOTICE 'audit_replay: messages of % chats with events after position % replayed (% s)',
+                cardinality(scope), p_since, round(extract(epoch FROM clock_timestamp() - started), 1);
+        END IF;
+    END LOOP;
     ANALYZE replay_messages;
 
     -- Per chat: the newest visible message, how many are visible, and the newest of all (its
