@@ -15,6 +15,8 @@ pub const VARIABLES: &[&str] = &[
     "LISTEN_ADDR",
     "DATABASE_URL",
     "MIGRATION_DATABASE_URL",
+    "READ_DATABASE_URL",
+    "READ_WAIT_MS",
     "JWT_SECRET",
     "JWT_ISSUER",
     "JWT_AUDIENCE",
@@ -117,6 +119,8 @@ pub struct Config {
     /// The schema owner's connection, for migrations (and the demo data), when the replicas'
     /// own role (`database`) may not change the schema. `None`: `database` migrates.
     pub migration_database: Option<tokio_postgres::Config>,
+    /// A streaming standby for history, chat lists and replays (see `db::reads`).
+    pub reads: ReadConfig,
     pub db: DbConfig,
     pub http: HttpConfig,
     pub auth: AuthConfig,
@@ -146,6 +150,22 @@ pub struct DbConfig {
 impl Default for DbConfig {
     fn default() -> Self {
         Self { pool_size: 16, data_dir: PathBuf::from(".data"), pg_bindir: None }
+    }
+}
+
+/// Reads from a streaming standby of `DATABASE_URL` (`src/db/reads.rs`).
+#[derive(Debug, Clone)]
+pub struct ReadConfig {
+    /// `READ_DATABASE_URL`; `None`: every read on the primary.
+    pub database: Option<tokio_postgres::Config>,
+    /// `READ_WAIT_MS`: how long a read that must include a position waits for the standby to
+    /// replay it before it reads the primary.
+    pub wait: Duration,
+}
+
+impl Default for ReadConfig {
+    fn default() -> Self {
+        Self { database: None, wait: Duration::from_millis(100) }
     }
 }
 
@@ -451,6 +471,7 @@ impl Config {
         Self {
             database: None,
             migration_database: None,
+            reads: ReadConfig::default(),
             db: DbConfig { pool_size: 8, data_dir: std::env::temp_dir(), pg_bindir: None },
             http: HttpConfig { listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)), ..HttpConfig::default() },
             auth: AuthConfig { dev_login: true, ..AuthConfig::new(jwt) },
@@ -617,6 +638,7 @@ impl Config {
         Ok(Self {
             database,
             migration_database: migration_database_from_env()?,
+            reads: reads_from_env()?,
             db,
             http,
             auth,
@@ -658,6 +680,23 @@ pub fn migration_database_from_env() -> Result<Option<tokio_postgres::Config>, C
         .as_deref()
         .map(|url| parse_database_url(url).map_err(|e| ConfigError::new("MIGRATION_DATABASE_URL", e.problem)))
         .transpose()
+}
+
+/// `READ_DATABASE_URL` and `READ_WAIT_MS`.
+fn reads_from_env() -> Result<ReadConfig, ConfigError> {
+    let defaults = ReadConfig::default();
+    let database = var("READ_DATABASE_URL")?
+        .as_deref()
+        .map(|url| parse_database_url(url).map_err(|e| ConfigError::new("READ_DATABASE_URL", e.problem)))
+        .transpose()?;
+    let wait = parsed("READ_WAIT_MS", defaults.wait.as_millis() as u64, "a number of milliseconds")?;
+    if wait > 10_000 {
+        return Err(ConfigError::new(
+            "READ_WAIT_MS",
+            format!("{wait} is more than 10000: a read would hang that long"),
+        ));
+    }
+    Ok(ReadConfig { database, wait: Duration::from_millis(wait) })
 }
 
 /// `PG_BINDIR`: where PostgreSQL's server binaries are, when set.

@@ -46,6 +46,31 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
     }
 }
 
+/// `X-Min-Event-Position`: the answer must reflect at least this log position (the newest one
+/// the client has seen, from its stream or a snapshot, or the one its own write was given).
+/// Served by a standby, the read waits for it to get there (`db::reads`); absent, 0.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MinPosition(pub i64);
+
+pub const MIN_POSITION_HEADER: &str = "x-min-event-position";
+
+impl<S: Send + Sync> FromRequestParts<S> for MinPosition {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(MIN_POSITION_HEADER) else {
+            return Ok(Self(0));
+        };
+        let text = value.to_str().unwrap_or("(not text)").trim();
+        match text.parse::<i64>() {
+            Ok(position) if position >= 0 => Ok(Self(position)),
+            _ => Err(AppError::BadRequest(format!(
+                "X-Min-Event-Position must be a log position (a whole number, 0 or more), not {text:?}"
+            ))),
+        }
+    }
+}
+
 /// A JSON body that may be left out: no body (or only whitespace) is `None`; anything else
 /// must be JSON, as for [`JsonBody`].
 pub struct OptionalJsonBody<T>(pub Option<T>);

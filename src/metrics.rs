@@ -38,6 +38,10 @@ pub const NOTICES: &str = "tutorchat_notices_total";
 pub const NOTICES_PENDING: &str = "tutorchat_notices_pending";
 /// Age of the oldest of them, in seconds (0: none).
 pub const NOTICES_OLDEST_SECONDS: &str = "tutorchat_notices_oldest_pending_seconds";
+/// Reads meant for the standby (`READ_DATABASE_URL`), labelled by `outcome`: `served`, `waited`
+/// (for it to reach the read's position), `lagging` and `unavailable` (both answered by the
+/// primary instead).
+pub const STANDBY_READS: &str = "tutorchat_standby_reads_total";
 
 /// The process-wide recorder (metrics are global to a process; installed on first use).
 pub fn handle() -> PrometheusHandle {

@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::Keys;
 use crate::auth::users::UserCache;
+use crate::db::reads::Reads;
 use crate::limits::Limits;
 use crate::log::Appender;
 use crate::realtime::follow::follow_users;
@@ -47,6 +48,13 @@ impl Application {
             None => db::migrate_or_check(&database).await?,
         }
         let pool = db::connect(&database, config.db.pool_size).await?;
+        let reads = Arc::new(match &config.reads.database {
+            None => Reads::primary_only(pool.clone()),
+            Some(standby) => {
+                let standby = db::connect_standby(standby, &pool, config.db.pool_size).await?;
+                Reads::with_standby(pool.clone(), standby, config.reads.wait)
+            }
+        });
         let keys = Arc::new(Keys::new(&config.auth.jwt));
         let hub = Arc::new(Hub::new(config.sse.queue));
         let shutdown = CancellationToken::new();
@@ -67,6 +75,7 @@ impl Application {
         let signals = Arc::new(SignalSender::start(pool.clone()));
         let shared = Shared {
             db: pool,
+            reads,
             keys,
             config,
             hub,

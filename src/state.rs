@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::Config;
 use crate::auth::users::UserCache;
 use crate::auth::{AuthParts, AuthState, Keys};
+use crate::db::reads::Reads;
 use crate::limits::Limits;
 use crate::log::Appender;
 use crate::realtime::signals::{SignalSender, TypingThrottle};
@@ -26,6 +27,8 @@ pub struct AppState(Arc<Inner>);
 /// The parts of [`AppState`].
 pub struct Shared {
     pub db: Pool,
+    /// History, chat lists and replays: on a standby when there is one (`db::reads`).
+    pub reads: Arc<Reads>,
     pub keys: Arc<Keys>,
     pub config: Arc<Config>,
     pub hub: Arc<Hub>,
@@ -61,6 +64,7 @@ impl AppState {
         let realtime = RealtimeState::new(RealtimeParts {
             hub: shared.hub.clone(),
             db: shared.db.clone(),
+            reads: shared.reads.clone(),
             config: shared.config.clone(),
             limits: shared.limits.clone(),
             shutdown: shared.shutdown.clone(),

@@ -1,11 +1,14 @@
 //! The wire views shared by REST answers and event-stream frames: a chat and a message look
 //! the same whether a client lists them or receives them live, so both paths build them here.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use tokio_postgres::Row;
+use tokio_postgres::{GenericClient, Row};
 
 use crate::auth::Role;
+use crate::db::reads::Source;
 pub use crate::log::{Attachment, IMAGE_TYPES};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -143,11 +146,49 @@ impl Contact {
         )
     }
 
+    /// [`Contact::columns`] for a statement that runs on `source`. A standby cannot read
+    /// presence (its tables are UNLOGGED), so there they are NULL and the caller fills them
+    /// in from [`Presences::of`] on the primary.
+    pub fn columns_on(source: Source, id_column: &str) -> String {
+        match source {
+            Source::Primary => Self::columns(id_column),
+            Source::Standby => "NULL::boolean AS online, NULL::timestamptz AS last_seen".to_owned(),
+        }
+    }
+
     /// `person` with the presence columns of `row` (see [`Contact::columns`]).
     pub fn from_row(person: Person, row: &Row) -> Result<Self, tokio_postgres::Error> {
         let online: bool = row.try_get("online")?;
         let last_seen = if online { None } else { row.try_get("last_seen")? };
         Ok(Self { person, online, last_seen })
+    }
+}
+
+/// Presence looked up on its own, on the primary, for people read on a standby (see
+/// [`Contact::columns_on`]).
+#[derive(Debug, Default)]
+pub struct Presences(HashMap<i64, (bool, Option<OffsetDateTime>)>);
+
+impl Presences {
+    /// The presence of each of `ids` (in one statement).
+    pub async fn of(client: &impl GenericClient, ids: &[i64]) -> Result<Self, tokio_postgres::Error> {
+        if ids.is_empty() {
+            return Ok(Self::default());
+        }
+        let sql = format!("SELECT id, {} FROM unnest($1::bigint[]) AS u(id)", Contact::columns("id"));
+        let rows = client.query(&sql, &[&ids]).await?;
+        let mut presences = HashMap::with_capacity(rows.len());
+        for row in rows {
+            let online: bool = row.try_get("online")?;
+            presences.insert(row.try_get("id")?, (online, if online { None } else { row.try_get("last_seen")? }));
+        }
+        Ok(Self(presences))
+    }
+
+    /// `person` as a contact, with their presence (offline and never seen, if not looked up).
+    pub fn contact(&self, person: Person) -> Contact {
+        let (online, last_seen) = self.0.get(&person.id).copied().unwrap_or((false, None));
+        Contact { person, online, last_seen }
     }
 }
 

@@ -9,13 +9,14 @@ use axum::extract::State;
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
-use super::Snapshot;
+use super::{MinPositionParam, Snapshot};
 use crate::auth::AuthUser;
+use crate::db::reads::{ReadClient, Source, reading};
 use crate::error::ErrorBody;
-use crate::extract::QueryParams;
+use crate::extract::{MinPosition, QueryParams};
 use crate::log::store;
 use crate::views::{
-    AdminChat, Attachment, ChatHeader, ChatKind, ChatSummary, Contact, LastMessage, MessageType, Person,
+    AdminChat, Attachment, ChatHeader, ChatKind, ChatSummary, Contact, LastMessage, MessageType, Person, Presences,
 };
 use crate::{AppError, AppState, Result};
 
@@ -141,12 +142,18 @@ fn folded(column: &str) -> String {
 /// $5: the kind or NULL; $6: the search pattern or NULL; $7: the page size plus one), most
 /// recent activity first, with the log head (see [`store::with_head`]). The page's chats are
 /// chosen first, from the user's participant rows and the chats' activity; only they are then
-/// joined to their last message, partner and presence. The last message and the unread count
+/// joined to their last message, partner and presence (NULL in [`CHAT_LIST_ON_STANDBY_SQL`]). The last message and the unread count
 /// are read models kept by the events trigger (`sql/V4__chat_read_models.sql`). A direct chat
 /// names the other participant; a group its member count and its last message's sender. A
 /// member never sees a last message from before they joined. Public so that the benchmark can
 /// `EXPLAIN` exactly this statement.
-pub static CHAT_LIST_SQL: LazyLock<String> = LazyLock::new(|| {
+pub static CHAT_LIST_SQL: LazyLock<String> = LazyLock::new(|| chat_list_sql(Source::Primary));
+
+/// [`CHAT_LIST_SQL`] for a standby, which cannot read presence: the caller looks it up on the
+/// primary.
+static CHAT_LIST_ON_STANDBY_SQL: LazyLock<String> = LazyLock::new(|| chat_list_sql(Source::Standby));
+
+fn chat_list_sql(source: Source) -> String {
     store::with_head(
         &format!(
             "WITH page AS (
@@ -173,14 +180,14 @@ pub static CHAT_LIST_SQL: LazyLock<String> = LazyLock::new(|| {
          LEFT JOIN users u ON u.id = o.user_id
          LEFT JOIN messages m ON m.id = c.last_message_id AND m.position >= me.joined_position",
             ChatHeader::COLUMNS,
-            Contact::columns("o.user_id"),
+            Contact::columns_on(source, "o.user_id"),
             active = store::activity_as_of("c", "$2"),
             title = folded("c.title"),
             name = folded("su.name"),
         ),
         "d.active DESC, d.id DESC",
     )
-});
+}
 
 /// A page of every chat, as [`CHAT_LIST_SQL`] without a user ($1 is unused and NULL): the
 /// search matches a group's title or any member's name.
@@ -208,21 +215,23 @@ static ADMIN_CHAT_LIST_SQL: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// Runs a chat-list statement for `user` (None: every chat) and `page`; returns the head, the
-/// page's rows and the next cursor.
-async fn list(
-    state: &AppState,
-    sql: &str,
-    user: Option<i64>,
-    page: &Page,
-) -> Result<(i64, Vec<tokio_postgres::Row>, Option<String>)> {
-    let client = state.db.get().await?;
+/// A page of chat-list rows: the log head they reflect, the rows, the next page's cursor, and
+/// where they were read.
+struct Listed {
+    head: i64,
+    rows: Vec<tokio_postgres::Row>,
+    next: Option<String>,
+    source: Source,
+}
+
+/// Runs a chat-list statement for `user` (None: every chat) and `page` on `client`.
+async fn list(client: &ReadClient, sql: &str, user: Option<i64>, page: &Page) -> Result<Listed> {
     let Cursor { head, active, id } = page.cursor;
     let kind = page.kind.map(ChatKind::as_str);
     let (position, mut rows) =
-        store::snapshot(&client, sql, &[&user, &head, &active, &id, &kind, &page.pattern, &(page.limit + 1)]).await?;
+        store::snapshot(client, sql, &[&user, &head, &active, &id, &kind, &page.pattern, &(page.limit + 1)]).await?;
     let next = page.next(position, &mut rows);
-    Ok((position, rows, next))
+    Ok(Listed { head: position, rows, next, source: client.source })
 }
 
 /// The caller's chats, most recent activity first, a page at a time: for a direct chat the
@@ -230,16 +239,31 @@ async fn list(
 /// count of each. Paging is stable: a chat that gets a message meanwhile is neither repeated
 /// nor skipped (later pages rank chats as of the first page's log position; the event stream
 /// brings what happened since). Without `limit`, the first 100.
-#[utoipa::path(get, path = "/api/chats", tag = "chats", params(ListQuery),
+#[utoipa::path(get, path = "/api/chats", tag = "chats", params(ListQuery, MinPositionParam),
     responses((status = 200, body = ChatList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn list_chats(
     State(state): State<AppState>,
     user: AuthUser,
     QueryParams(query): QueryParams<ListQuery>,
+    MinPosition(min): MinPosition,
 ) -> Result<Snapshot<ChatList>> {
     let page = Page::from_query(query)?;
-    let (position, rows, next_cursor) = list(&state, &CHAT_LIST_SQL, Some(user.id), &page).await?;
+    let listed = reading!(state.reads, min, |client| {
+        let sql = match client.source {
+            Source::Primary => &CHAT_LIST_SQL,
+            Source::Standby => &CHAT_LIST_ON_STANDBY_SQL,
+        };
+        list(&client, sql, Some(user.id), &page).await
+    })?;
+    let presences = match listed.source {
+        Source::Primary => None,
+        Source::Standby => {
+            let people: Vec<i64> = listed.rows.iter().filter_map(|r| r.get("other_id")).collect();
+            Some(Presences::of(&**state.db.get().await?, &people).await?)
+        }
+    };
+    let Listed { head: position, rows, next: next_cursor, .. } = listed;
     let chats = rows
         .into_iter()
         .map(|r| {
@@ -247,10 +271,13 @@ pub async fn list_chats(
             let other: Option<i64> = r.get("other_id");
             let participant = match other {
                 None => None,
-                Some(id) => Some(Contact::from_row(
-                    Person { id, name: r.try_get("other_name")?, role: r.try_get("other_role")? },
-                    &r,
-                )?),
+                Some(id) => {
+                    let person = Person { id, name: r.try_get("other_name")?, role: r.try_get("other_role")? };
+                    Some(match &presences {
+                        None => Contact::from_row(person, &r)?,
+                        Some(presences) => presences.contact(person),
+                    })
+                }
             };
             let last_kind = MessageType::of(&Attachment::list_from_row(&r, "last_attachments")?);
             Ok(ChatSummary {
@@ -274,7 +301,7 @@ pub async fn list_chats(
 }
 
 /// Every chat with its current members, message count and last activity (admins only).
-#[utoipa::path(get, path = "/api/admin/chats", tag = "chats", params(ListQuery),
+#[utoipa::path(get, path = "/api/admin/chats", tag = "chats", params(ListQuery, MinPositionParam),
     responses((status = 200, body = AdminChatList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
@@ -282,23 +309,25 @@ pub async fn list_all_chats(
     State(state): State<AppState>,
     user: AuthUser,
     QueryParams(query): QueryParams<ListQuery>,
+    MinPosition(min): MinPosition,
 ) -> Result<Snapshot<AdminChatList>> {
     if !user.is_admin() {
         return Err(AppError::Forbidden("only admins can list every chat".into()));
     }
     let page = Page::from_query(query)?;
-    let (position, chats, next_cursor) = list(&state, &ADMIN_CHAT_LIST_SQL, None, &page).await?;
-    let ids: Vec<i64> = chats.iter().map(|r| r.get("id")).collect();
-    let people = state
-        .db
-        .get()
-        .await?
-        .query(
-            "SELECT p.chat_id, u.id, u.name, u.role FROM chat_participants p
-             JOIN users u ON u.id = p.user_id WHERE p.chat_id = ANY($1) ORDER BY p.chat_id, p.role, u.id",
-            &[&ids],
-        )
-        .await?;
+    let (listed, people) = reading!(state.reads, min, |client| {
+        let listed = list(&client, &ADMIN_CHAT_LIST_SQL, None, &page).await?;
+        let ids: Vec<i64> = listed.rows.iter().map(|r| r.get("id")).collect();
+        let people = client
+            .query(
+                "SELECT p.chat_id, u.id, u.name, u.role FROM chat_participants p
+                 JOIN users u ON u.id = p.user_id WHERE p.chat_id = ANY($1) ORDER BY p.chat_id, p.role, u.id",
+                &[&ids],
+            )
+            .await?;
+        Ok((listed, people))
+    })?;
+    let Listed { head: position, rows: chats, next: next_cursor, .. } = listed;
     let mut by_chat: HashMap<i64, Vec<Person>> = HashMap::new();
     for r in people {
         by_chat.entry(r.get("chat_id")).or_default().push(Person {

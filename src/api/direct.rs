@@ -3,12 +3,13 @@
 //! opens it), so this finds that chat and sends into it as `POST /api/messages` does; with no
 //! such chat there is nothing to send into (404), and none is ever created here.
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
-use axum::{Json, Router};
 use serde::Deserialize;
 
+use super::Snapshot;
 use super::messages::{SendMessage, send};
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
@@ -42,7 +43,7 @@ pub async fn send_direct(
     key: IdempotencyKey,
     PathParam(to): PathParam<i64>,
     JsonBody(body): JsonBody<DirectMessage>,
-) -> Result<(StatusCode, Json<SentMessage>)> {
+) -> Result<(StatusCode, Snapshot<SentMessage>)> {
     if user.is_admin() {
         return Err(AppError::Forbidden("admins have read-only access and cannot send messages".into()));
     }

@@ -9,10 +9,11 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tokio_postgres::{GenericClient, Row};
 
-use super::Snapshot;
+use super::{MinPositionParam, Snapshot};
 use crate::auth::AuthUser;
+use crate::db::reads::reading;
 use crate::error::ErrorBody;
-use crate::extract::{IdempotencyKey, JsonBody, PathParam, QueryParams};
+use crate::extract::{IdempotencyKey, JsonBody, MinPosition, PathParam, QueryParams};
 use crate::limits::Limited;
 use crate::log::{AppendError, EventData, NewEvent, StoredEvent, store};
 use crate::views::{Attachment, HistoryMessage, MessageType, READ_BY_LIMIT, ReplyPreview, SentMessage};
@@ -186,7 +187,7 @@ fn validate_content(content: &str, may_be_empty: bool) -> Result<()> {
 
 /// The newest `limit` visible messages older than `before_id`, oldest first.
 #[utoipa::path(get, path = "/api/chats/{chat_id}/messages", tag = "messages",
-    params(("chat_id" = i64, Path), HistoryQuery),
+    params(("chat_id" = i64, Path), HistoryQuery, MinPositionParam),
     responses((status = 200, body = History), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
@@ -195,16 +196,18 @@ pub async fn history(
     user: AuthUser,
     PathParam(chat_id): PathParam<i64>,
     QueryParams(query): QueryParams<HistoryQuery>,
+    MinPosition(min): MinPosition,
 ) -> Result<Snapshot<History>> {
     let limit = query.limit.unwrap_or(50);
     if !(1..=100).contains(&limit) {
         return Err(AppError::BadRequest(format!("limit must be between 1 and 100 (got {limit})")));
     }
+    // Access on the primary (a removal binds at once); the page wherever it is fresh enough.
     let access = check_access(&state, chat_id, &user).await?;
-    let client = state.db.get().await?;
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
+        [&chat_id, &query.before_id, &(limit + 1), &access.visible_from];
     let (position, rows) =
-        store::snapshot(&client, &HISTORY_SQL, &[&chat_id, &query.before_id, &(limit + 1), &access.visible_from])
-            .await?;
+        reading!(state.reads, min, |client| Ok(store::snapshot(&client, &HISTORY_SQL, &params).await?))?;
     let has_more = rows.len() as i64 > limit;
     let mut messages =
         rows.iter().take(limit as usize).map(history_message).collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
@@ -253,7 +256,8 @@ async fn load_message(client: &impl GenericClient, id: i64) -> Result<Option<Sen
 /// Sends a message to a chat the caller takes part in, possibly as a reply to one of its
 /// messages. Admins are read-only. With an `Idempotency-Key`, a retry of the same request
 /// answers 200 with the message the first one created (on any replica, after any restart) and
-/// appends nothing.
+/// appends nothing. `X-Event-Position` is the message's position in the log: send it as
+/// `X-Min-Event-Position` with a read that must show it.
 #[utoipa::path(post, path = "/api/messages", tag = "messages", request_body = SendMessage,
     params(("Idempotency-Key" = Option<String>, Header, description = "1–64 visible ASCII characters; a retry with the same key returns the first answer")),
     responses((status = 201, body = SentMessage), (status = 200, body = SentMessage, description = "a retry: the message the key created"),
@@ -265,7 +269,7 @@ pub async fn send(
     user: AuthUser,
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(body): JsonBody<SendMessage>,
-) -> Result<(StatusCode, Json<SentMessage>)> {
+) -> Result<(StatusCode, Snapshot<SentMessage>)> {
     if user.is_admin() {
         return Err(AppError::Forbidden("admins have read-only access and cannot send messages".into()));
     }
@@ -299,16 +303,16 @@ pub async fn send(
         Err(AppendError::Duplicate) => {
             let key = key.unwrap_or_default();
             let first = first_answer(&state, &user, &key, &body).await?;
-            let first =
+            let (position, first) =
                 first.ok_or_else(|| anyhow::anyhow!("idempotency key {key:?} conflicted but names no event"))?;
-            return Ok((StatusCode::OK, Json(first)));
+            return Ok((StatusCode::OK, Snapshot(position, first)));
         }
         // A retry whose first attempt attached the uploads is refused for that, before the
         // key's index is reached: the key still finds the first answer.
         Err(refused @ AppendError::Refused(..)) => {
             let Some(key) = key.as_deref() else { return Err(refused.into()) };
             return match first_answer(&state, &user, key, &body).await? {
-                Some(first) => Ok((StatusCode::OK, Json(first))),
+                Some((position, first)) => Ok((StatusCode::OK, Snapshot(position, first))),
                 None => Err(refused.into()),
             };
         }
@@ -316,7 +320,7 @@ pub async fn send(
     };
     // The message ends the sender's typing there (the partner's client ends it on the message).
     state.typing.ended(user.id, body.chat_id);
-    Ok((StatusCode::CREATED, Json(sent_message(&stored, reply_to)?)))
+    Ok((StatusCode::CREATED, Snapshot(stored.position, sent_message(&stored, reply_to)?)))
 }
 
 /// The message `parent` that a new message of chat `chat_id` quotes: 400 unless it is a
@@ -335,9 +339,14 @@ async fn quoted(state: &AppState, chat_id: i64, parent: i64, access: Access) -> 
         .ok_or_else(|| AppError::BadRequest(format!("reply_to_message_id {parent} is not a message of chat {chat_id}")))
 }
 
-/// The answer the first request with `key` got, if there was one; 422 if the key was used for
-/// a different request.
-async fn first_answer(state: &AppState, user: &AuthUser, key: &str, body: &SendMessage) -> Result<Option<SentMessage>> {
+/// The answer the first request with `key` got, if there was one, with its event's position;
+/// 422 if the key was used for a different request.
+async fn first_answer(
+    state: &AppState,
+    user: &AuthUser,
+    key: &str,
+    body: &SendMessage,
+) -> Result<Option<(i64, SentMessage)>> {
     let client = state.db.get().await?;
     let Some(first) = store::find_by_key(&**client, user.id, key).await? else {
         return Ok(None);
@@ -353,7 +362,7 @@ async fn first_answer(state: &AppState, user: &AuthUser, key: &str, body: &SendM
     }
     let EventData::MessageCreated { message_id, .. } = first.data else { unreachable!("matched above") };
     // As it is now: edited, deleted or read since, the retry sees that too.
-    load_message(&**client, message_id).await
+    Ok(load_message(&**client, message_id).await?.map(|message| (first.position, message)))
 }
 
 /// A `message_created` event as `POST /api/messages` answers it.

@@ -45,6 +45,19 @@ pub struct Snapshot<T>(pub i64, pub T);
 
 pub const EVENT_POSITION_HEADER: &str = "x-event-position";
 
+/// The `X-Min-Event-Position` request header, for the OpenAPI document (see
+/// `extract::MinPosition`).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // only described, never built: the extractor reads the header
+pub struct MinPositionParam {
+    /// The answer reflects at least this log position: the newest one you have seen (an
+    /// event's `id`, a snapshot's `X-Event-Position`) or your own write's. With a read
+    /// standby, the read waits briefly for it or is answered by the primary.
+    #[param(rename = "X-Min-Event-Position")]
+    x_min_event_position: Option<i64>,
+}
+
 impl<T: Serialize> IntoResponse for Snapshot<T> {
     fn into_response(self) -> Response {
         ([(EVENT_POSITION_HEADER, self.0.to_string())], axum::Json(self.1)).into_response()

@@ -1,6 +1,7 @@
 //! Connections and migrations.
 
 pub mod embedded;
+pub mod reads;
 
 use std::time::Duration;
 
@@ -102,6 +103,47 @@ pub(crate) use text_column;
 /// Builds the pool and proves the database answers, so that a bad `DATABASE_URL` stops
 /// start-up with one clear line instead of failing the first request.
 pub async fn connect(config: &tokio_postgres::Config, size: usize) -> anyhow::Result<Pool> {
+    let pool = pool(config, size, Duration::from_secs(5))?;
+    let client = pool.get().await.map_err(|e| {
+        anyhow::anyhow!("DATABASE_URL: cannot connect to the database ({}): {}", describe(config), pool_error(&e))
+    })?;
+    client.simple_query("SELECT 1").await.context("DATABASE_URL: the database does not answer")?;
+    Ok(pool)
+}
+
+/// The pool of a streaming standby (`READ_DATABASE_URL`, see [`reads`]), with short timeouts
+/// so that a standby gone quiet costs a read a second, not five. Start-up stops if the standby
+/// answers as another cluster than the primary's (its data would be another school's, or
+/// nobody's); a standby that does not answer yet is only logged: reads go to the primary
+/// until it does.
+pub async fn connect_standby(config: &tokio_postgres::Config, primary: &Pool, size: usize) -> anyhow::Result<Pool> {
+    let standby = pool(config, size, Duration::from_secs(1))?;
+    let client = match standby.get().await {
+        Ok(client) => client,
+        Err(e) => {
+            tracing::warn!(standby = %describe(config), error = %pool_error(&e),
+                "READ_DATABASE_URL: the standby does not answer yet; reading the primary until it does");
+            return Ok(standby);
+        }
+    };
+    const IDENTITY: &str = "SELECT system_identifier::text, pg_is_in_recovery() FROM pg_control_system()";
+    let theirs =
+        client.query_one(IDENTITY, &[]).await.context("READ_DATABASE_URL: cannot read the server's identity")?;
+    let ours = primary.get().await?.query_one(IDENTITY, &[]).await?;
+    let (theirs_id, ours_id): (String, String) = (theirs.get(0), ours.get(0));
+    anyhow::ensure!(
+        theirs_id == ours_id,
+        "READ_DATABASE_URL: {} is not a copy of DATABASE_URL's cluster (system identifier {theirs_id}, the primary's {ours_id}): point it at a streaming standby of the primary",
+        describe(config)
+    );
+    if !theirs.get::<_, bool>(1) {
+        tracing::warn!(standby = %describe(config), "READ_DATABASE_URL is not in recovery: it is the primary itself (or a promoted standby); reads go there");
+    }
+    Ok(standby)
+}
+
+/// A pool with the application's session settings, connecting lazily.
+fn pool(config: &tokio_postgres::Config, size: usize, timeout: Duration) -> anyhow::Result<Pool> {
     let mut session = config.clone();
     let settings = SESSION_SETTINGS.iter().map(|(name, value)| format!("-c {name}={value}"));
     let options = config.get_options().map(str::to_owned).into_iter().chain(settings).collect::<Vec<_>>();
@@ -110,24 +152,22 @@ pub async fn connect(config: &tokio_postgres::Config, size: usize) -> anyhow::Re
         session.application_name("tutorchat"); // who is connected, for whoever reads pg_stat_activity
     }
     let manager = Manager::from_config(session, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
-    let pool = Pool::builder(manager)
+    Pool::builder(manager)
         .max_size(size)
         .runtime(Runtime::Tokio1)
-        .wait_timeout(Some(Duration::from_secs(5)))
-        .create_timeout(Some(Duration::from_secs(5)))
-        .recycle_timeout(Some(Duration::from_secs(5)))
+        .wait_timeout(Some(timeout))
+        .create_timeout(Some(timeout))
+        .recycle_timeout(Some(timeout))
         .build()
-        .context("cannot build the database pool")?;
-    let client = pool.get().await.map_err(|e| {
-        let cause = match &e {
-            deadpool_postgres::PoolError::Backend(e) => format!("{e}"),
-            deadpool_postgres::PoolError::Timeout(_) => "timed out".to_owned(),
-            other => other.to_string(),
-        };
-        anyhow::anyhow!("DATABASE_URL: cannot connect to the database ({}): {cause}", describe(config))
-    })?;
-    client.simple_query("SELECT 1").await.context("DATABASE_URL: the database does not answer")?;
-    Ok(pool)
+        .context("cannot build the database pool")
+}
+
+fn pool_error(e: &deadpool_postgres::PoolError) -> String {
+    match e {
+        deadpool_postgres::PoolError::Backend(e) => format!("{e}"),
+        deadpool_postgres::PoolError::Timeout(_) => "timed out".to_owned(),
+        other => other.to_string(),
+    }
 }
 
 /// Applies the embedded migrations in `sql/`, once, even when several replicas start at the

@@ -9,9 +9,10 @@ use time::OffsetDateTime;
 use tokio_postgres::GenericClient;
 
 use super::hub::{Dispatch, Frames};
+use crate::db::reads::Source;
 use crate::log::{ChatOpened, EventData, StoredEvent};
 use crate::views::{
-    AdminChat, Attachment, ChatHeader, ChatKind, ChatSummary, Contact, MessageType, Person, ReplyPreview,
+    AdminChat, Attachment, ChatHeader, ChatKind, ChatSummary, Contact, MessageType, Person, Presences, ReplyPreview,
 };
 
 /// A log event's frame, with its position as the `id:`.
@@ -162,7 +163,14 @@ struct ChatCreated<T> {
 /// Encodes a batch of log events. `chat_created` and `participant_added` need the people's
 /// names, an edit its message's author and time, a reply the message it quotes: each looked up
 /// in one query for the whole batch, and only when the batch has such events.
-pub async fn encode(client: &impl GenericClient, events: &[StoredEvent]) -> anyhow::Result<Vec<Dispatch>> {
+///
+/// `presence`: the primary's pool when `client` is a standby's (see [`Contact::columns_on`]);
+/// `None` when `client` can read presence itself.
+pub async fn encode(
+    client: &impl GenericClient,
+    events: &[StoredEvent],
+    presence: Option<&deadpool_postgres::Pool>,
+) -> anyhow::Result<Vec<Dispatch>> {
     let people: Vec<i64> = events
         .iter()
         .flat_map(|e| match e.data {
@@ -174,10 +182,20 @@ pub async fn encode(client: &impl GenericClient, events: &[StoredEvent]) -> anyh
         .collect();
     let mut names: HashMap<i64, Contact> = HashMap::new();
     if !people.is_empty() {
-        let sql = format!("SELECT id, name, role, {} FROM users WHERE id = ANY($1)", Contact::columns("id"));
-        for row in client.query(&sql, &[&people]).await? {
+        let source = if presence.is_some() { Source::Standby } else { Source::Primary };
+        let sql = format!("SELECT id, name, role, {} FROM users WHERE id = ANY($1)", Contact::columns_on(source, "id"));
+        let rows = client.query(&sql, &[&people]).await?;
+        let presences = match presence {
+            Some(primary) => Some(Presences::of(&**primary.get().await?, &people).await?),
+            None => None,
+        };
+        for row in rows {
             let person = Person { id: row.get("id"), name: row.get("name"), role: row.try_get("role")? };
-            names.insert(person.id, Contact::from_row(person, &row)?);
+            let contact = match &presences {
+                Some(presences) => presences.contact(person),
+                None => Contact::from_row(person, &row)?,
+            };
+            names.insert(contact.person.id, contact);
         }
     }
     let facts = message_facts(client, events).await?;

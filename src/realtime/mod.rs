@@ -41,8 +41,10 @@ impl std::ops::Deref for RealtimeState {
 
 pub struct RealtimeParts {
     pub hub: Arc<Hub>,
-    /// For replays and the log head.
+    /// For the log head.
     pub db: Pool,
+    /// For replays (on a standby when there is one).
+    pub reads: Arc<crate::db::reads::Reads>,
     pub config: Arc<Config>,
     /// Per-user rate of stream opens.
     pub limits: Arc<Limits>,

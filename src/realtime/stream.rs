@@ -22,6 +22,7 @@ use super::RealtimeState;
 use super::frames;
 use super::hub::Subscription;
 use crate::auth::AuthUser;
+use crate::db::reads::{Source, reading};
 use crate::extract::QueryParams;
 use crate::limits::Limited;
 use crate::log::store::{self, Viewer};
@@ -216,16 +217,23 @@ impl EventStream {
     }
 
     /// Queues the next page of replayed frames, or ends the replay at the subscription's head.
+    /// Read on the standby when there is one that has reached the head (else the primary):
+    /// the live frames after the head take over from there, so the replay must reach it.
     async fn replay_page(&mut self, after: i64) -> anyhow::Result<()> {
         let head = self.subscription.head;
-        let client = self.state.db.get().await?;
         let viewer = if self.user.is_admin() { Viewer::Admin } else { Viewer::Participant(self.user.id) };
-        let stored = store::read_visible(&**client, viewer, after, head, REPLAY_PAGE).await?;
+        let reads = &self.state.reads;
+        let (stored, dispatches) = reading!(reads, head, |client| {
+            let stored = store::read_visible(&***client, viewer, after, head, REPLAY_PAGE).await?;
+            let presence = (client.source == Source::Standby).then(|| reads.primary());
+            let dispatches = frames::encode(&***client, &stored, presence).await?;
+            Ok((stored, dispatches))
+        })?;
         let Some(last) = stored.last().map(|e| e.position) else {
             self.replay = None;
             return Ok(());
         };
-        for dispatch in frames::encode(&**client, &stored).await? {
+        for dispatch in dispatches {
             let bytes = if self.user.is_admin() {
                 Some(dispatch.frames.for_admins())
             } else {

@@ -41,6 +41,25 @@ pub fn server() -> tokio_postgres::Config {
     }
 }
 
+/// A streaming standby of the test server (`pg_basebackup`), of its own: stopped and removed
+/// when dropped. `None` when the tests run against your `DATABASE_URL`, whose standby this
+/// harness cannot make.
+pub async fn start_standby() -> Option<EmbeddedPostgres> {
+    server();
+    let Some(Server::Private(primary)) = SERVER.get() else {
+        eprintln!("skipped: a standby needs the private test server (DATABASE_URL is set)");
+        return None;
+    };
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let base = std::env::temp_dir().join(format!(
+        "tutorchat-test-standby-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let standby = tokio::task::spawn_blocking(move || primary.start_standby(&base)).await.expect("task");
+    Some(standby.expect("start a standby of the test server"))
+}
+
 pub async fn connect(config: &tokio_postgres::Config) -> Client {
     let (client, connection) = config.connect(NoTls).await.expect("connect to the test database");
     tokio::spawn(connection);

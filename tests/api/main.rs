@@ -26,4 +26,5 @@ mod presence;
 mod reads;
 mod realtime;
 mod roles;
+mod standby;
 mod supervision;

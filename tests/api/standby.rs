@@ -1,0 +1,259 @@
+//! Reads from a streaming standby (`READ_DATABASE_URL`, `src/db/reads.rs`), against a real
+//! standby of the test server made with `pg_basebackup`: history, chat lists and stream replays
+//! go there; a read that must include a position gets it (waiting, or from the primary); a
+//! paused, dead or foreign standby never shows in an answer.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio_postgres::Client;
+use tutorchat::db::embedded::EmbeddedPostgres;
+
+use crate::helpers::{Item, TestApp, User, connect, start_standby, status_and_json};
+
+/// The standby tests count reads in the process's metrics: one at a time.
+async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
+    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    LOCK.lock().await
+}
+
+struct Setup {
+    app: TestApp,
+    standby: Arc<EmbeddedPostgres>,
+    /// The test's database on the standby (superuser: it can pause replay).
+    on_standby: Client,
+    standby_db: tokio_postgres::Config,
+    teacher: User,
+    student: User,
+    chat: i64,
+}
+
+/// A replica reading from a new standby, a pair and their chat, with the standby caught up.
+async fn setup() -> Option<Setup> {
+    let standby = start_standby().await?;
+    let reads = standby.config("postgres");
+    let app = TestApp::spawn_with(|config| {
+        let mut reads = reads.clone();
+        reads.dbname(config.database.as_ref().and_then(|d| d.get_dbname()).expect("the test database"));
+        config.reads.database = Some(reads);
+        config.reads.wait = Duration::from_millis(100);
+    })
+    .await;
+    let (teacher, student) = (app.user("teacher", "Мария").await, app.user("student", "Пётр").await);
+    let chat = app.chat(&teacher, &student).await;
+    let dbname = app.database.get_dbname().expect("dbname").to_owned();
+    let standby_db = standby.config(&dbname);
+    let on_standby = connect(&standby_db).await;
+    let setup = Setup { app, standby: Arc::new(standby), on_standby, standby_db, teacher, student, chat };
+    setup.caught_up().await;
+    Some(setup)
+}
+
+impl Setup {
+    async fn primary_head(&self) -> i64 {
+        self.app.sql.query_one("SELECT coalesce(max(position), 0) FROM events", &[]).await.expect("head").get(0)
+    }
+
+    async fn standby_head(&self) -> i64 {
+        self.on_standby.query_one("SELECT coalesce(max(position), 0) FROM events", &[]).await.expect("head").get(0)
+    }
+
+    /// Waits until the standby shows everything the primary has now.
+    async fn caught_up(&self) {
+        let (head, deadline) = (self.primary_head().await, Instant::now() + Duration::from_secs(20));
+        while self.standby_head().await < head {
+            assert!(Instant::now() < deadline, "the standby did not reach position {head}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    async fn pause_replay(&self) {
+        self.on_standby.execute("SELECT pg_wal_replay_pause()", &[]).await.expect("pause replay");
+    }
+
+    async fn resume_replay(&self) {
+        self.on_standby.execute("SELECT pg_wal_replay_resume()", &[]).await.expect("resume replay");
+    }
+
+    /// Sends and returns the message's id and the position the answer gives it.
+    async fn send(&self, user: &User, content: &str) -> (i64, i64) {
+        let response = self.app.post_message(user, self.chat, content).await;
+        let position = position_of(&response);
+        let (status, body) = status_and_json(response).await;
+        assert_eq!(status, 201, "{body}");
+        (body["id"].as_i64().expect("id"), position)
+    }
+
+    /// `GET path` as `user`, with `X-Min-Event-Position` when `min` is given: the position the
+    /// answer reflects, and its body.
+    async fn read(&self, path: &str, user: &User, min: Option<i64>) -> (i64, Value) {
+        let mut request = self.app.get(path, user);
+        if let Some(min) = min {
+            request = request.header("x-min-event-position", min.to_string());
+        }
+        let response = request.send().await.expect("GET");
+        let position = position_of(&response);
+        let (status, body) = status_and_json(response).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        (position, body)
+    }
+
+    async fn history(&self, user: &User, min: Option<i64>) -> (i64, Vec<String>) {
+        let (position, body) = self.read(&format!("/api/chats/{}/messages", self.chat), user, min).await;
+        let texts = body["messages"].as_array().expect("messages").iter();
+        (position, texts.map(|m| m["content"].as_str().expect("content").to_owned()).collect())
+    }
+
+    /// The pair's chat in `user`'s chat list.
+    async fn listed(&self, user: &User, min: Option<i64>) -> (i64, Value) {
+        let (position, body) = self.read("/api/chats", user, min).await;
+        let chat = body["chats"].as_array().expect("chats").iter().find(|c| c["id"] == self.chat).cloned();
+        (position, chat.expect("the chat is listed"))
+    }
+
+    /// How many reads meant for the standby ended with `outcome` so far (this process).
+    fn reads(&self, outcome: &str) -> u64 {
+        let metrics = self.app.state.metrics.render();
+        let line = format!("tutorchat_standby_reads_total{{outcome=\"{outcome}\"}} ");
+        metrics.lines().find_map(|l| l.strip_prefix(line.as_str())).map_or(0, |n| n.trim().parse().expect("a count"))
+    }
+
+    /// Opens `user`'s stream resuming after `after` and collects its replayed messages (and the
+    /// chat it opened with) until it has `n` messages.
+    async fn replay(&self, user: &User, after: i64, n: usize) -> (Vec<String>, Value) {
+        let mut stream = self.app.stream(user, Some(&after.to_string())).await;
+        let (mut texts, mut opened) = (Vec::new(), Value::Null);
+        while texts.len() < n {
+            let Some(Item::Event(event)) = stream.item(Duration::from_secs(10)).await else { continue };
+            match event.event.as_str() {
+                "new_message" => texts.push(event.json()["message"]["content"].as_str().expect("content").to_owned()),
+                "chat_created" => opened = event.json()["chat"].clone(),
+                _ => {}
+            }
+        }
+        (texts, opened)
+    }
+}
+
+fn position_of(response: &reqwest::Response) -> i64 {
+    let header = response.headers().get("x-event-position").expect("X-Event-Position");
+    header.to_str().expect("text").parse().expect("a position")
+}
+
+#[tokio::test]
+async fn reads_go_to_the_standby_and_one_that_must_include_a_position_gets_it() {
+    let _one_at_a_time = serial().await;
+    let Some(s) = setup().await else { return };
+    let (_, first) = s.send(&s.student, "первое").await;
+    s.caught_up().await;
+    let _teacher_online = s.app.stream(&s.teacher, None).await;
+
+    // The standby stops replaying: whatever it serves from now on is older than the primary.
+    s.pause_replay().await;
+    let (_, second) = s.send(&s.student, "второе").await;
+    assert!(second > first);
+
+    // Without a position to include, the standby answers as it is: a consistent snapshot that
+    // says how old it is, from which the stream brings the rest.
+    let served = s.reads("served");
+    let (position, texts) = s.history(&s.student, None).await;
+    assert_eq!(texts, ["первое"], "history came from the paused standby");
+    assert!((first..second).contains(&position), "its position {position} is the standby's, before {second}");
+    let (position, chat) = s.listed(&s.student, None).await;
+    assert!(position < second);
+    assert_eq!(chat["last_message"]["content"], "первое");
+    // Presence cannot be read on a standby: it still comes, from the primary.
+    assert_eq!(chat["participant"]["online"], true, "the teacher's stream is open: {chat}");
+    assert_eq!(s.reads("served"), served + 2, "both reads were the standby's");
+
+    // The sender's own write, named by the position its answer gave: the standby does not get
+    // there within READ_WAIT_MS, so the primary answers.
+    let lagging = s.reads("lagging");
+    let (position, texts) = s.history(&s.student, Some(second)).await;
+    assert_eq!(texts, ["первое", "второе"], "read-your-writes");
+    assert!(position >= second);
+    let (_, chat) = s.listed(&s.teacher, Some(second)).await;
+    assert_eq!(chat["last_message"]["content"], "второе");
+    assert_eq!(chat["unread_count"], 2);
+    // A stream resuming from before both replays up to its live head, which the standby lacks.
+    let (texts, opened) = s.replay(&s.teacher, 0, 2).await;
+    assert_eq!(texts, ["первое", "второе"], "the replay reached the stream's head");
+    assert_eq!(opened["participant"]["name"], "Пётр");
+    assert_eq!(s.reads("lagging"), lagging + 3, "each of the three went to the primary");
+
+    // A position that is not one is refused, clearly.
+    let response =
+        s.app.get("/api/chats", &s.student).header("x-min-event-position", "soon").send().await.expect("GET");
+    let (status, body) = status_and_json(response).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"].as_str().expect("error").contains("X-Min-Event-Position"), "{body}");
+
+    // Replaying again, the standby catches up and serves all three kinds of read, the replay
+    // included (its chat_created frame's presence from the primary).
+    s.resume_replay().await;
+    s.caught_up().await;
+    let served = s.reads("served") + s.reads("waited");
+    let (position, texts) = s.history(&s.student, Some(second)).await;
+    assert_eq!((texts.len(), position >= second), (2, true));
+    let (_, chat) = s.listed(&s.student, Some(second)).await;
+    assert_eq!(chat["last_message"]["content"], "второе");
+    let (texts, opened) = s.replay(&s.student, 0, 2).await;
+    assert_eq!(texts, ["первое", "второе"]);
+    assert_eq!((&opened["participant"]["name"], &opened["participant"]["online"]), (&"Мария".into(), &true.into()));
+    assert_eq!(s.reads("served") + s.reads("waited"), served + 3, "the standby served them");
+}
+
+#[tokio::test]
+async fn a_dead_standby_sends_its_reads_to_the_primary_until_it_is_back() {
+    let _one_at_a_time = serial().await;
+    let Some(mut s) = setup().await else { return };
+    s.send(&s.student, "до").await;
+    s.caught_up().await;
+
+    let pg_ctl = async |f: fn(&EmbeddedPostgres) -> anyhow::Result<()>| {
+        let standby = s.standby.clone();
+        tokio::task::spawn_blocking(move || f(&standby)).await.expect("task").expect("pg_ctl");
+    };
+    pg_ctl(EmbeddedPostgres::kill_server).await;
+    let unavailable = s.reads("unavailable");
+    let (_, after) = s.send(&s.student, "после").await;
+    let (position, texts) = s.history(&s.teacher, None).await;
+    assert_eq!(texts, ["до", "после"], "the primary answered, up to date");
+    assert!(position >= after);
+    let (_, chat) = s.listed(&s.teacher, None).await;
+    assert_eq!(chat["unread_count"], 2);
+    let (texts, _) = s.replay(&s.teacher, 0, 2).await;
+    assert_eq!(texts, ["до", "после"]);
+    assert!(s.reads("unavailable") >= unavailable + 3, "the failures were counted");
+
+    // Back: after its rest, reads return to it.
+    pg_ctl(EmbeddedPostgres::start_server).await;
+    s.on_standby = connect(&s.standby_db).await;
+    s.caught_up().await;
+    tokio::time::sleep(tutorchat::db::reads::REST).await;
+    let served = s.reads("served");
+    let (_, texts) = s.history(&s.teacher, None).await;
+    assert_eq!(texts, ["до", "после"]);
+    assert_eq!(s.reads("served"), served + 1, "the standby serves again");
+}
+
+#[tokio::test]
+async fn start_up_refuses_a_read_database_that_is_not_a_copy_of_the_primary() {
+    let other = std::env::temp_dir().join(format!("tutorchat-test-other-{}", std::process::id()));
+    let bindir = tutorchat::config::pg_bindir_from_env().expect("PG_BINDIR");
+    let options = tutorchat::db::embedded::Options { durable: false, remove_on_exit: true, bindir };
+    let other = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&other, options))
+        .await
+        .expect("task")
+        .expect("start another PostgreSQL");
+    let database = std::sync::Arc::new(crate::helpers::fresh_database().await);
+    let mut config = crate::helpers::test_config((**database).clone());
+    config.reads.database = Some(other.config("postgres"));
+    let error = match tutorchat::Application::build(config).await {
+        Ok(_) => panic!("a replica started reading another cluster"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(error.starts_with("READ_DATABASE_URL: "), "{error}");
+    assert!(error.contains("not a copy of DATABASE_URL's cluster"), "{error}");
+}
