@@ -17,6 +17,7 @@ pub mod limits;
 pub mod log;
 pub mod metrics;
 pub mod notify;
+pub mod reads;
 pub mod realtime;
 pub mod router;
 pub mod startup;

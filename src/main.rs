@@ -165,6 +165,7 @@ fn topology(config: Config, replicas: usize, port: u16) -> anyhow::Result<()> {
         env,
         demo: true,
         pg_bindir: config.db.pg_bindir.clone(),
+        standby: false,
     };
     let topology = tutorchat::topology::Topology::start(options)?;
     eprintln!("tutorchat: the topology is up; open {} (Ctrl-C stops it)\n{}", topology.url(), topology.describe());

@@ -15,9 +15,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::Keys;
 use crate::auth::users::UserCache;
-use crate::db::reads::Reads;
 use crate::limits::Limits;
 use crate::log::Appender;
+use crate::reads::Reads;
 use crate::realtime::follow::follow_users;
 use crate::realtime::signals::{SignalSender, TypingThrottle};
 use crate::realtime::{Hub, listener, presence};

@@ -51,6 +51,9 @@ pub struct Options {
     pub demo: bool,
     /// PostgreSQL's server binaries (`PG_BINDIR`); `None`: search for them.
     pub pg_bindir: Option<PathBuf>,
+    /// Also a streaming standby of PostgreSQL (`pg_basebackup`), which the replicas read from
+    /// (`READ_DATABASE_URL`).
+    pub standby: bool,
 }
 
 struct Replica {
@@ -75,6 +78,8 @@ pub struct Topology {
     runtime_url: String,
     /// Stopped in `drop`, after the replicas. Always `Some` until then.
     postgres: Option<EmbeddedPostgres>,
+    /// The standby the replicas read from, and their connection to it (see `Options::standby`).
+    standby: Option<(EmbeddedPostgres, String)>,
 }
 
 impl Topology {
@@ -109,11 +114,25 @@ impl Topology {
         } else {
             None
         };
-        let mut topology =
-            Self { options, replicas, front, tls_front, nginx, database_url, runtime_url, postgres: Some(postgres) };
+        let mut topology = Self {
+            options,
+            replicas,
+            front,
+            tls_front,
+            nginx,
+            database_url,
+            runtime_url,
+            postgres: Some(postgres),
+            standby: None,
+        };
         // Migrations (and the demo data) as the owner, as compose's migrate step does; then the
         // replicas, which may only read and append, start together.
         topology.migrate()?;
+        if topology.options.standby {
+            let standby = topology.postgres().start_standby(&topology.options.base.join("standby"))?;
+            let url = standby.url("tutorchat").replace("user=postgres", &format!("user={RUNTIME_ROLE}"));
+            topology.standby = Some((standby, url));
+        }
         for i in 0..topology.replicas.len() {
             topology.spawn_replica(i)?;
         }
@@ -189,6 +208,11 @@ impl Topology {
         self.postgres.as_ref().expect("PostgreSQL runs until the topology is dropped")
     }
 
+    /// The standby the replicas read from, if the topology has one.
+    pub fn standby(&self) -> Option<&EmbeddedPostgres> {
+        self.standby.as_ref().map(|(standby, _)| standby)
+    }
+
     pub fn nginx_access_log(&self) -> PathBuf {
         self.options.base.join("nginx/access.log")
     }
@@ -201,6 +225,7 @@ impl Topology {
         command
             .env("DATABASE_URL", &self.runtime_url)
             .env_remove("MIGRATION_DATABASE_URL")
+            .env_remove("READ_DATABASE_URL")
             .env("LISTEN_ADDR", replica.addr.to_string())
             .env("TUTORCHAT_STOP_ON_EOF", "1")
             .env("DEV_LOGIN", if self.options.demo { "true" } else { "false" });
@@ -210,6 +235,9 @@ impl Topology {
         };
         if !told("STORAGE_DIR") && !told("S3_BUCKET") {
             command.env("STORAGE_DIR", self.options.base.join("attachments"));
+        }
+        if let Some((_, url)) = &self.standby {
+            command.env("READ_DATABASE_URL", url);
         }
         command
             .envs(self.options.env.iter().map(|(k, v)| (k, v)))
@@ -349,6 +377,7 @@ impl Drop for Topology {
             drop(nginx.stdin.take());
             let _ = nginx.wait();
         }
+        drop(self.standby.take());
         drop(self.postgres.take()); // stops it (and, with remove_on_exit, removes its folder)
         if self.options.remove_on_exit {
             for i in 0..self.replicas.len() {

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use tokio_postgres::{GenericClient, Row};
 
 use crate::auth::Role;
-use crate::db::reads::Source;
+use crate::db::Source;
 pub use crate::log::{Attachment, IMAGE_TYPES};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -177,6 +177,31 @@ export function errorText(error: unknown): string {
   return String(error);
 }
 
+/**
+ * The newest event-log position this tab has seen: from a snapshot, its own write, or its event
+ * stream (`notePosition`). Reads of history and chat lists send it as `X-Min-Event-Position`,
+ * so that a server reading from a standby never answers with data older than what is already
+ * on screen, or without the message just sent (it waits for the standby, or asks the primary).
+ */
+let seenPosition = 0;
+
+/** Records a position this tab has seen (ignored unless newer). */
+export function notePosition(position: number | null | undefined): void {
+  if (typeof position === 'number' && Number.isSafeInteger(position) && position > seenPosition) {
+    seenPosition = position;
+  }
+}
+
+/** After a `reset` (the log is not the one our positions came from): start again from `position`. */
+export function resetPosition(position: number): void {
+  seenPosition = Number.isSafeInteger(position) && position >= 0 ? position : 0;
+}
+
+/** The header that asks for an answer at least as recent as what this tab has seen. */
+function freshness(): Record<string, string> {
+  return seenPosition > 0 ? { 'x-min-event-position': String(seenPosition) } : {};
+}
+
 async function request<T>(
   method: string,
   path: string,
@@ -207,10 +232,13 @@ async function request<T>(
   }
   const header = response.headers.get('x-event-position');
   const position = header !== null && /^\d+$/.test(header) ? Number(header) : null;
+  notePosition(position);
   return { data: parsed as T, position };
 }
 
 const get = <T>(path: string) => request<T>('GET', path);
+/** A read that must not be older than what this tab has seen (see `seenPosition`). */
+const getFresh = <T>(path: string) => request<T>('GET', path, undefined, freshness());
 
 export async function me(): Promise<Person> {
   return (await get<{ user: Person }>('/api/me')).data.user;
@@ -257,13 +285,13 @@ function chatQuery(query: ChatQuery): string {
 
 /** A page of our chats, most recent activity first (a server before paging answers them all, without a cursor). */
 export async function chats(query: ChatQuery = {}): Promise<Snapshot<ChatPage<ChatSummary>>> {
-  const { data, position } = await get<Partial<ChatPage<ChatSummary>>>(`/api/chats${chatQuery(query)}`);
+  const { data, position } = await getFresh<Partial<ChatPage<ChatSummary>>>(`/api/chats${chatQuery(query)}`);
   return { data: { chats: data.chats ?? [], next_cursor: data.next_cursor ?? null }, position };
 }
 
 /** A page of every chat (admins). */
 export async function adminChats(query: ChatQuery = {}): Promise<Snapshot<ChatPage<AdminChat>>> {
-  const { data, position } = await get<Partial<ChatPage<AdminChat>>>(`/api/admin/chats${chatQuery(query)}`);
+  const { data, position } = await getFresh<Partial<ChatPage<AdminChat>>>(`/api/admin/chats${chatQuery(query)}`);
   return { data: { chats: data.chats ?? [], next_cursor: data.next_cursor ?? null }, position };
 }
 
@@ -275,7 +303,7 @@ export async function messages(
 ): Promise<Snapshot<{ messages: HistoryMessage[]; has_more: boolean }>> {
   const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
   if (beforeId !== undefined) query.set('before_id', String(beforeId));
-  return get(`/api/chats/${chatId}/messages?${query}`);
+  return getFresh(`/api/chats/${chatId}/messages?${query}`);
 }
 
 /**

@@ -16,7 +16,7 @@
 
 import { useEffect, useRef, useState } from 'react';
 
-import { isUnauthorized, me } from './api';
+import { isUnauthorized, me, notePosition, resetPosition } from './api';
 import { EVENT_TYPES, type StreamEvent, backoffDelay, followPosition, parseStreamEvent } from './events';
 
 export type Connection = 'live' | 'reconnecting';
@@ -53,6 +53,8 @@ export function useEventStream({ start, onEvent, onOpen, onSignedOut }: EventStr
       if (!event) return;
       const step = followPosition(last, event);
       last = step.last;
+      if (event.type === 'reset') resetPosition(event.position);
+      else if (step.last !== null) notePosition(step.last);
       if (step.handle) handlers.current.onEvent(event);
     };
 

@@ -11,10 +11,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{MinPositionParam, Snapshot};
 use crate::auth::AuthUser;
-use crate::db::reads::{ReadClient, Source, reading};
 use crate::error::ErrorBody;
 use crate::extract::{MinPosition, QueryParams};
 use crate::log::store;
+use crate::reads::{ReadClient, Source, reading};
 use crate::views::{
     AdminChat, Attachment, ChatHeader, ChatKind, ChatSummary, Contact, LastMessage, MessageType, Person, Presences,
 };

@@ -11,11 +11,11 @@ use tokio_postgres::{GenericClient, Row};
 
 use super::{MinPositionParam, Snapshot};
 use crate::auth::AuthUser;
-use crate::db::reads::reading;
 use crate::error::ErrorBody;
 use crate::extract::{IdempotencyKey, JsonBody, MinPosition, PathParam, QueryParams};
 use crate::limits::Limited;
 use crate::log::{AppendError, EventData, NewEvent, StoredEvent, store};
+use crate::reads::reading;
 use crate::views::{Attachment, HistoryMessage, MessageType, READ_BY_LIMIT, ReplyPreview, SentMessage};
 use crate::{AppError, AppState, Result};
 

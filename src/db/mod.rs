@@ -1,7 +1,6 @@
 //! Connections and migrations.
 
 pub mod embedded;
-pub mod reads;
 
 use std::time::Duration;
 
@@ -100,6 +99,16 @@ macro_rules! text_column {
 }
 pub(crate) use text_column;
 
+/// Which server a read runs on (see `crate::reads`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Primary,
+    /// A streaming standby (`READ_DATABASE_URL`). It cannot read presence (UNLOGGED tables): a
+    /// statement run there selects `views::Contact::columns_on(Source::Standby, …)`, and
+    /// presence comes from the primary.
+    Standby,
+}
+
 /// Builds the pool and proves the database answers, so that a bad `DATABASE_URL` stops
 /// start-up with one clear line instead of failing the first request.
 pub async fn connect(config: &tokio_postgres::Config, size: usize) -> anyhow::Result<Pool> {
@@ -111,7 +120,7 @@ pub async fn connect(config: &tokio_postgres::Config, size: usize) -> anyhow::Re
     Ok(pool)
 }
 
-/// The pool of a streaming standby (`READ_DATABASE_URL`, see [`reads`]), with short timeouts
+/// The pool of a streaming standby (`READ_DATABASE_URL`, see `crate::reads`), with short timeouts
 /// so that a standby gone quiet costs a read a second, not five. Start-up stops if the standby
 /// answers as another cluster than the primary's (its data would be another school's, or
 /// nobody's); a standby that does not answer yet is only logged: reads go to the primary

@@ -9,8 +9,8 @@ use time::OffsetDateTime;
 use tokio_postgres::GenericClient;
 
 use super::hub::{Dispatch, Frames};
-use crate::db::reads::Source;
 use crate::log::{ChatOpened, EventData, StoredEvent};
+use crate::reads::Source;
 use crate::views::{
     AdminChat, Attachment, ChatHeader, ChatKind, ChatSummary, Contact, MessageType, Person, Presences, ReplyPreview,
 };

@@ -44,7 +44,7 @@ pub struct RealtimeParts {
     /// For the log head.
     pub db: Pool,
     /// For replays (on a standby when there is one).
-    pub reads: Arc<crate::db::reads::Reads>,
+    pub reads: Arc<crate::reads::Reads>,
     pub config: Arc<Config>,
     /// Per-user rate of stream opens.
     pub limits: Arc<Limits>,

@@ -22,10 +22,10 @@ use super::RealtimeState;
 use super::frames;
 use super::hub::Subscription;
 use crate::auth::AuthUser;
-use crate::db::reads::{Source, reading};
 use crate::extract::QueryParams;
 use crate::limits::Limited;
 use crate::log::store::{self, Viewer};
+use crate::reads::{Source, reading};
 use crate::{AppError, Result};
 
 /// Events replayed per query on resume.

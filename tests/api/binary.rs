@@ -51,6 +51,18 @@ fn an_unreachable_database_is_one_line_naming_it() {
 }
 
 #[test]
+fn a_bad_read_database_setting_is_one_line_naming_it() {
+    let serve = || {
+        let mut command = tutorchat();
+        command.arg("serve").env("JWT_SECRET", SECRET);
+        command
+    };
+    one_line_naming(&fails_with(serve().env("READ_DATABASE_URL", "postgres://[::1")), "READ_DATABASE_URL");
+    one_line_naming(&fails_with(serve().env("READ_WAIT_MS", "briefly")), "READ_WAIT_MS");
+    one_line_naming(&fails_with(serve().env("READ_WAIT_MS", "60000")), "READ_WAIT_MS");
+}
+
+#[test]
 fn a_short_or_missing_jwt_secret_is_refused() {
     one_line_naming(&fails_with(tutorchat().arg("serve").env("JWT_SECRET", "short")), "JWT_SECRET");
     one_line_naming(&fails_with(tutorchat().arg("serve")), "JWT_SECRET");

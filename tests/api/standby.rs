@@ -10,7 +10,7 @@ use serde_json::Value;
 use tokio_postgres::Client;
 use tutorchat::db::embedded::EmbeddedPostgres;
 
-use crate::helpers::{Item, TestApp, User, connect, start_standby, status_and_json};
+use crate::helpers::{Item, TestApp, User, start_standby, status_and_json};
 
 /// The standby tests count reads in the process's metrics: one at a time.
 async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
@@ -44,7 +44,7 @@ async fn setup() -> Option<Setup> {
     let chat = app.chat(&teacher, &student).await;
     let dbname = app.database.get_dbname().expect("dbname").to_owned();
     let standby_db = standby.config(&dbname);
-    let on_standby = connect(&standby_db).await;
+    let on_standby = connect_when_replayed(&standby_db).await;
     let setup = Setup { app, standby: Arc::new(standby), on_standby, standby_db, teacher, student, chat };
     setup.caught_up().await;
     Some(setup)
@@ -133,6 +133,21 @@ impl Setup {
             }
         }
         (texts, opened)
+    }
+}
+
+/// A connection to a database the standby may not have replayed the creation of yet.
+async fn connect_when_replayed(config: &tokio_postgres::Config) -> Client {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match config.connect(tokio_postgres::NoTls).await {
+            Ok((client, connection)) => {
+                tokio::spawn(connection);
+                return client;
+            }
+            Err(_) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(20)).await,
+            Err(e) => panic!("the standby never had the test's database: {e}"),
+        }
     }
 }
 
@@ -229,9 +244,9 @@ async fn a_dead_standby_sends_its_reads_to_the_primary_until_it_is_back() {
 
     // Back: after its rest, reads return to it.
     pg_ctl(EmbeddedPostgres::start_server).await;
-    s.on_standby = connect(&s.standby_db).await;
+    s.on_standby = connect_when_replayed(&s.standby_db).await;
     s.caught_up().await;
-    tokio::time::sleep(tutorchat::db::reads::REST).await;
+    tokio::time::sleep(tutorchat::reads::REST).await;
     let served = s.reads("served");
     let (_, texts) = s.history(&s.teacher, None).await;
     assert_eq!(texts, ["до", "после"]);

@@ -517,6 +517,121 @@ async fn churning_streams_lose_and_duplicate_nothing() {
     );
 }
 
+/// 15. The replicas read from a streaming standby (`READ_DATABASE_URL`) while messages are
+/// posted and every stream resumes three times: with the standby replaying, with its replay
+/// paused (lagging ever further behind), and after it is killed (`-m immediate`), then back.
+/// Nothing is lost or duplicated, no read fails, and a writer that reads its own write back
+/// with `X-Min-Event-Position` always finds it, in history and in its chat list.
+#[tokio::test]
+async fn a_lagging_then_dead_standby_loses_nothing_and_fails_no_read() {
+    let _serial = support::serial().await;
+    let cluster = Cluster::start_on(&[("READ_WAIT_MS", "50")], true).await;
+    let followers = cluster.follow_everyone_times(3).await;
+    let posters = cluster.posters(4, 250, Duration::from_millis(25)); // under nginx's write limit
+    let stop = tokio_util::sync::CancellationToken::new();
+    let reader = tokio::spawn(read_your_writes(
+        cluster.url.clone(),
+        cluster.pair(0).student.clone(),
+        cluster.pair(0).chat,
+        stop.clone(),
+    ));
+    let standby = {
+        let url = cluster.topology(|t| Ok(t.standby().expect("a standby").url("tutorchat"))).await;
+        helpers::connect(&tutorchat::config::parse_database_url(&url).expect("url")).await
+    };
+    let resume_all = || followers.iter().for_each(Follower::reconnect);
+
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    resume_all();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    standby.execute("SELECT pg_wal_replay_pause()", &[]).await.expect("pause the standby's replay");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    resume_all();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    standby.execute("SELECT pg_wal_replay_resume()", &[]).await.expect("resume its replay");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    cluster.topology(|t| t.standby().expect("a standby").kill_server()).await;
+    resume_all();
+
+    let logs = PostLog::join(posters).await;
+    stop.cancel();
+    let (checked, failures) = reader.await.expect("reader");
+    // Back for the final reads (after its rest), which send the position their stream reached.
+    cluster.topology(|t| t.standby().expect("a standby").start_server()).await;
+    tokio::time::sleep(tutorchat::reads::REST + Duration::from_millis(500)).await;
+    cluster.assert_delivered(&followers, &logs).await;
+    assert_eq!(failures, Vec::<String>::new(), "reads after own writes");
+    assert!(checked > 10, "the reader read its writes back {checked} times");
+    let reads =
+        async |outcome: &str| cluster.metric(&format!("tutorchat_standby_reads_total{{outcome=\"{outcome}\"}}")).await;
+    let (served, waited, lagging, unavailable) =
+        (reads("served").await, reads("waited").await, reads("lagging").await, reads("unavailable").await);
+    eprintln!(
+        "standby: {} messages; {checked} writes read back; reads served {served}, after waiting {waited}, by the primary while it lagged {lagging}, while it was down {unavailable}",
+        logs.acked()
+    );
+    assert!(served > 0 && lagging > 0 && unavailable > 0, "each way of reading happened");
+}
+
+/// Posts as `user` and reads each message back through nginx with the position its answer gave
+/// (`X-Min-Event-Position`), until `stop`: history must hold it and the chat list's newest
+/// message must be it or newer. Returns how many were checked and what went wrong.
+async fn read_your_writes(
+    url: String,
+    user: helpers::User,
+    chat: i64,
+    stop: tokio_util::sync::CancellationToken,
+) -> (usize, Vec<String>) {
+    let http = reqwest::Client::new();
+    let (mut checked, mut failures) = (0, Vec::new());
+    for k in 0.. {
+        if stop.is_cancelled() || failures.len() > 5 {
+            break;
+        }
+        let body = serde_json::json!({ "chat_id": chat, "content": format!("reader {k}") });
+        let Ok(sent) = http.post(format!("{url}/api/messages")).bearer_auth(&user.token).json(&body).send().await
+        else {
+            continue;
+        };
+        if sent.status() != 201 {
+            failures.push(format!("send {k}: {}", sent.status())); // nothing else may fail it
+            continue;
+        }
+        let position = sent.headers()["x-event-position"].to_str().expect("text").to_owned();
+        let id = sent.json::<serde_json::Value>().await.expect("json")["id"].as_i64().expect("id");
+        let get = |path: String| {
+            http.get(format!("{url}{path}")).bearer_auth(&user.token).header("x-min-event-position", &position).send()
+        };
+        let history = get(format!("/api/chats/{chat}/messages?limit=100")).await.expect("history");
+        if history.status() != 200 {
+            failures.push(format!("history after {k}: {}", history.status()));
+            continue;
+        }
+        let page: serde_json::Value = history.json().await.expect("json");
+        if !page["messages"].as_array().expect("messages").iter().any(|m| m["id"] == id) {
+            failures.push(format!("history after message {id} (position {position}) lacks it"));
+        }
+        let list = get("/api/chats".to_owned()).await.expect("chats");
+        if list.status() != 200 {
+            failures.push(format!("chat list after {k}: {}", list.status()));
+            continue;
+        }
+        let list: serde_json::Value = list.json().await.expect("json");
+        let newest = list["chats"]
+            .as_array()
+            .expect("chats")
+            .iter()
+            .find(|c| c["id"] == chat)
+            .map(|c| c["last_message"]["id"].as_i64());
+        if newest.flatten().is_none_or(|newest| newest < id) {
+            failures.push(format!("chat list after message {id} (position {position}) shows {newest:?}"));
+        }
+        checked += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    (checked, failures)
+}
+
 /// libfaketime's library (Debian: package faketime; scripts/test installs it).
 fn libfaketime() -> std::path::PathBuf {
     std::fs::read_dir("/usr/lib")

@@ -39,6 +39,11 @@ pub struct Cluster {
 
 impl Cluster {
     pub async fn start(env: &[(&str, &str)]) -> Self {
+        Self::start_on(env, false).await
+    }
+
+    /// [`Cluster::start`], with a streaming standby the replicas read from when `standby`.
+    pub async fn start_on(env: &[(&str, &str)], standby: bool) -> Self {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let base = std::env::temp_dir().join(format!(
             "tutorchat-faults-{}-{}",
@@ -71,6 +76,7 @@ impl Cluster {
             env: vars,
             demo: false,
             pg_bindir: tutorchat::config::pg_bindir_from_env().expect("PG_BINDIR"),
+            standby,
         };
         let topology = tokio::task::spawn_blocking(move || Topology::start(options))
             .await
@@ -340,6 +346,10 @@ impl Cluster {
     /// What `follower`'s stream says of each chat equals what a fresh read says.
     async fn assert_converged(&self, follower: &Follower) {
         let streamed = follower.chat_states();
+        // As the web client does: its reads reflect at least what its stream has shown it (a
+        // replica reading from a standby waits for it, or reads the primary).
+        const MIN: &str = "x-min-event-position";
+        let seen = follower.positions().last().copied().unwrap_or(0).to_string();
         let admin = follower.user.id == self.admin.id;
         let path = if admin { "/api/admin/chats?limit=500" } else { "/api/chats?limit=500" };
         // Every page (the admin sees every chat of the run).
@@ -350,7 +360,7 @@ impl Cluster {
                 Some(c) => format!("{}{path}&cursor={c}", self.url),
                 None => format!("{}{path}", self.url),
             };
-            let response = self.http.get(url).bearer_auth(&follower.user.token).send().await;
+            let response = self.http.get(url).bearer_auth(&follower.user.token).header(MIN, &seen).send().await;
             let body: Value = response.expect(path).json().await.expect("JSON");
             chats.extend(body["chats"].as_array().expect("a list of chats").iter().cloned());
             match body["next_cursor"].as_str() {
@@ -377,7 +387,7 @@ impl Cluster {
         // The open chat: its newest page as the stream built it equals the page a GET returns.
         if let Some(&chat) = streamed.keys().next() {
             let url = format!("{}/api/chats/{chat}/messages?limit=100", self.url);
-            let response = self.http.get(url).bearer_auth(&follower.user.token).send().await;
+            let response = self.http.get(url).bearer_auth(&follower.user.token).header(MIN, &seen).send().await;
             let page: Value = response.expect("history").json().await.expect("JSON");
             let fetched: Vec<i64> =
                 page["messages"].as_array().expect("messages").iter().filter_map(|m| m["id"].as_i64()).collect();

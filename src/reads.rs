@@ -1,4 +1,5 @@
-//! Reads from a streaming standby (`READ_DATABASE_URL`), with read-your-writes.
+//! Reads from a streaming standby (`READ_DATABASE_URL`), with read-your-writes. (Beside `db`,
+//! not in it: it answers in the API's errors, which `db` must not depend on.)
 //!
 //! **What moves** to the standby: history pages, chat lists and the replay of a resuming event
 //! stream, the reads that grow with users. **What stays** on the primary: every write; access
@@ -32,20 +33,12 @@ use std::time::{Duration, Instant};
 use deadpool_postgres::Pool;
 use tokio_postgres::error::SqlState;
 
+pub use crate::db::Source;
 use crate::log::store;
 use crate::{AppError, Result};
 
 /// How long a failed standby is left alone before a read tries it again.
 pub const REST: Duration = Duration::from_secs(5);
-
-/// Which server a read ran on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    Primary,
-    /// Cannot read presence (UNLOGGED tables): a statement run here selects
-    /// `views::Contact::columns_on(Source::Standby, …)`, and presence comes from the primary.
-    Standby,
-}
 
 /// A pooled connection to the server a read runs on.
 pub struct ReadClient {
