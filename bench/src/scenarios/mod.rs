@@ -113,6 +113,16 @@ impl Cluster {
 
     /// The topology with `server`'s binary.
     pub async fn start_on(server: &Server, replicas: usize, env: &[(&str, &str)]) -> anyhow::Result<Self> {
+        Self::start_with(server, replicas, env, false).await
+    }
+
+    /// [`Cluster::start`] with a streaming standby that every replica reads from
+    /// (`READ_DATABASE_URL`) unless its environment says otherwise.
+    pub async fn start_with_standby(replicas: usize, env: &[(&str, &str)]) -> anyhow::Result<Self> {
+        Self::start_with(&Server::this()?, replicas, env, true).await
+    }
+
+    async fn start_with(server: &Server, replicas: usize, env: &[(&str, &str)], standby: bool) -> anyhow::Result<Self> {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let binary = server.binary.clone();
         let mut vars: Vec<(String, String)> = vec![
@@ -142,6 +152,7 @@ impl Cluster {
             env: vars,
             demo: false,
             pg_bindir: tutorchat::config::pg_bindir_from_env()?,
+            standby,
         };
         let topology = tokio::task::spawn_blocking(move || Topology::start(options)).await??;
         let (sql, connection) = tutorchat::config::parse_database_url(topology.database_url())?.connect(NoTls).await?;
@@ -152,6 +163,10 @@ impl Cluster {
 
     pub fn topology(&self) -> &Topology {
         self.topology.as_ref().expect("running")
+    }
+
+    pub fn topology_mut(&mut self) -> &mut Topology {
+        self.topology.as_mut().expect("running")
     }
 
     pub async fn stop(mut self) {

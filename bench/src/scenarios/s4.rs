@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use tokio_postgres::Client;
 
@@ -37,11 +38,36 @@ pub struct S4 {
     /// A resume from position 0 by a student with two chats: the replay statement's plan.
     #[serde(default)]
     pub resume_plan: String,
+    /// The same reads from a replica that reads from a streaming standby.
+    #[serde(default)]
+    pub on_standby: Option<OnStandby>,
+}
+
+/// S4's reads answered by a streaming standby (`READ_DATABASE_URL`), on the same data set.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OnStandby {
+    /// How long the standby took to replay the seeding after it ended.
+    pub catch_up_seconds: f64,
+    pub history: Percentiles,
+    pub history_one_client: Percentiles,
+    pub chat_list_500: Percentiles,
+    pub chat_list_one_client: Percentiles,
+    /// Reads the replica counted as answered by the standby, of those it was sent.
+    pub served: u64,
+    pub requests: usize,
 }
 
 /// S4, and S6 (the audit) on the same data set: seeding ten million messages takes minutes.
+///
+/// Two replicas and a streaming standby: the first reads the primary (its `READ_DATABASE_URL`
+/// emptied), the second the standby, which replays the seeding as it happens.
 pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<(S4, super::S6)> {
-    let cluster = Cluster::start(1, &[]).await?;
+    let mut cluster = Cluster::start_with_standby(2, &[]).await?;
+    let primary_only = [("READ_DATABASE_URL", "")];
+    tokio::task::block_in_place(|| -> anyhow::Result<()> {
+        cluster.topology_mut().terminate_replica(0)?;
+        cluster.topology_mut().start_replica_with(0, &primary_only)
+    })?;
     let sql = &cluster.sql;
     let teachers = (chats / 500).max(1);
     let seeding = Instant::now();
@@ -137,12 +163,13 @@ pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<(S4, super::S6)> {
         .map(|(chat, token, before)| (format!("/api/chats/{chat}/messages?limit=50&before_id={before}"), token.clone()))
         .collect();
     let history = timed_gets(&cluster.urls[0], history_requests.clone(), 8, 4).await;
-    let history_one_client = timed_gets(&cluster.urls[0], history_requests, 1, 2).await;
+    let history_one_client = timed_gets(&cluster.urls[0], history_requests.clone(), 1, 2).await;
     let teacher: i64 = sql.query_one("SELECT id FROM users WHERE email = 'bench-teacher-1'", &[]).await?.get(0);
     let list_requests: Vec<(String, String)> =
         (0..300).map(|_| ("/api/chats?limit=500".to_owned(), load::token(teacher))).collect();
     let chat_list = timed_gets(&cluster.urls[0], list_requests.clone(), 4, 1).await;
-    let chat_list_one_client = timed_gets(&cluster.urls[0], list_requests, 1, 1).await;
+    let chat_list_one_client = timed_gets(&cluster.urls[0], list_requests.clone(), 1, 1).await;
+    let on_standby = on_standby(&cluster, history_requests, list_requests).await?;
     let page_requests: Vec<(String, String)> =
         (0..300).map(|_| ("/api/chats?limit=50".to_owned(), load::token(teacher))).collect();
     let chat_list_page = timed_gets(&cluster.urls[0], page_requests, 4, 1).await;
@@ -183,6 +210,7 @@ pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<(S4, super::S6)> {
         history_plan,
         chat_list_plan,
         resume_plan,
+        on_standby: Some(on_standby),
     };
     eprintln!(
         "S4 history page p50 {:.2} ms p99 {:.2} ms (one client: {:.2} / {:.2}); chat list (500 chats) p50 {:.2} ms p99 {:.2} ms (one client: {:.2} / {:.2})",
@@ -198,6 +226,58 @@ pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<(S4, super::S6)> {
     let audit = super::s6::s6(&cluster).await;
     cluster.stop().await;
     Ok((result, audit?))
+}
+
+/// S4's reads again, from the second replica, which reads from the standby: once the standby
+/// has replayed everything the primary wrote.
+async fn on_standby(
+    cluster: &Cluster,
+    history_requests: Vec<(String, String)>,
+    list_requests: Vec<(String, String)>,
+) -> anyhow::Result<OnStandby> {
+    let standby = cluster.topology().standby().context("S4 runs with a standby")?.config("tutorchat");
+    let (standby, connection) = standby.connect(tokio_postgres::NoTls).await?;
+    tokio::spawn(connection);
+    let target: String = cluster.sql.query_one("SELECT pg_current_wal_lsn()::text", &[]).await?.get(0);
+    let started = Instant::now();
+    loop {
+        let replayed: bool =
+            standby.query_one("SELECT pg_last_wal_replay_lsn() >= $1::text::pg_lsn", &[&target]).await?.get(0);
+        if replayed {
+            break;
+        }
+        anyhow::ensure!(started.elapsed().as_secs() < 1800, "the standby did not catch up in 30 minutes");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let catch_up_seconds = started.elapsed().as_secs_f64();
+    let url = &cluster.urls[1];
+    let served_before = standby_served(url).await?;
+    let history = timed_gets(url, history_requests.clone(), 8, 4).await;
+    let history_one_client = timed_gets(url, history_requests, 1, 2).await;
+    let chat_list = timed_gets(url, list_requests.clone(), 4, 1).await;
+    let chat_list_one_client = timed_gets(url, list_requests, 1, 1).await;
+    let served = standby_served(url).await? - served_before;
+    let requests = history.0 + history_one_client.0 + chat_list.0 + chat_list_one_client.0;
+    eprintln!(
+        "S4 on the standby (caught up {catch_up_seconds:.1} s after seeding): history p99 {:.2} ms (one client {:.2}); chat list p99 {:.2} ms (one client {:.2}); {served} reads served by it, {requests} timed",
+        history.1.p99_ms, history_one_client.1.p99_ms, chat_list.1.p99_ms, chat_list_one_client.1.p99_ms
+    );
+    Ok(OnStandby {
+        catch_up_seconds,
+        history: history.1,
+        history_one_client: history_one_client.1,
+        chat_list_500: chat_list.1,
+        chat_list_one_client: chat_list_one_client.1,
+        served,
+        requests,
+    })
+}
+
+/// The replica's count of reads its standby answered (warm-ups included).
+async fn standby_served(url: &str) -> anyhow::Result<u64> {
+    let text = load::client().get(format!("{url}/metrics")).send().await?.text().await?;
+    let line = "tutorchat_standby_reads_total{outcome=\"served\"} ";
+    Ok(text.lines().find_map(|l| l.strip_prefix(line)).map_or(Ok(0.0), |n| n.trim().parse::<f64>())? as u64)
 }
 
 /// Runs the requests with `concurrency` closed-loop clients, `rounds` times over, after an
