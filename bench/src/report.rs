@@ -565,8 +565,9 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
             let _ = writeln!(
                 md,
                 "The same reads from a second replica that reads from a streaming standby (`READ_DATABASE_URL`; the standby \
-                 was made with `pg_basebackup` before seeding, replayed it as it happened, and was {:.1} s behind when it \
-                 ended). The replica counted {} reads answered by the standby ({} timed, plus warm-ups).\n\n\
+                 was made with `pg_basebackup` before seeding and replayed it as it happened, on the same two cores; after \
+                 the primary's reads above, the tool waited {:.1} s more for it to reach the primary's WAL position). \
+                 The replica counted {} reads answered by the standby ({} timed, plus warm-ups).\n\n\
                  | query | clients | p50 | p99 | max |\n|---|---|---|---|---|\n\
                  | history page | 8 | {:.2} ms | {:.2} ms | {:.2} ms |\n| history page | 1 | {:.2} ms | {:.2} ms | {:.2} ms |\n\
                  | chat list, 500 chats | 4 | {:.2} ms | {:.2} ms | {:.2} ms |\n| chat list, 500 chats | 1 | {:.2} ms | {:.2} ms | {:.2} ms |\n",

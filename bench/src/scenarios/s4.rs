@@ -46,7 +46,7 @@ pub struct S4 {
 /// S4's reads answered by a streaming standby (`READ_DATABASE_URL`), on the same data set.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OnStandby {
-    /// How long the standby took to replay the seeding after it ended.
+    /// How long the tool waited, after the primary's reads, for the standby to reach the primary's WAL position.
     pub catch_up_seconds: f64,
     pub history: Percentiles,
     pub history_one_client: Percentiles,
@@ -259,7 +259,7 @@ async fn on_standby(
     let served = standby_served(url).await? - served_before;
     let requests = history.0 + history_one_client.0 + chat_list.0 + chat_list_one_client.0;
     eprintln!(
-        "S4 on the standby (caught up {catch_up_seconds:.1} s after seeding): history p99 {:.2} ms (one client {:.2}); chat list p99 {:.2} ms (one client {:.2}); {served} reads served by it, {requests} timed",
+        "S4 on the standby (waited {catch_up_seconds:.1} s for it after the primary's reads): history p99 {:.2} ms (one client {:.2}); chat list p99 {:.2} ms (one client {:.2}); {served} reads served by it, {requests} timed",
         history.1.p99_ms, history_one_client.1.p99_ms, chat_list.1.p99_ms, chat_list_one_client.1.p99_ms
     );
     Ok(OnStandby {
