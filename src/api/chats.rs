@@ -121,6 +121,13 @@ impl Page {
         Ok(Self { cursor, limit, kind: query.kind, pattern })
     }
 
+    /// The position a read of this page must include: the caller's, and for a later page the
+    /// head its first page was read at (ranked as of that head, it must be read on a snapshot
+    /// that has it, or chats would repeat or go missing across pages; see `crate::reads`).
+    fn min_position(&self, caller: i64) -> i64 {
+        if self.cursor == Cursor::START { caller } else { caller.max(self.cursor.head) }
+    }
+
     /// The next page's cursor, if this one is full (`rows` holds one row more than the page).
     fn next(&self, head: i64, rows: &mut Vec<tokio_postgres::Row>) -> Option<String> {
         if rows.len() as i64 <= self.limit {
@@ -249,6 +256,7 @@ pub async fn list_chats(
     MinPosition(min): MinPosition,
 ) -> Result<Snapshot<ChatList>> {
     let page = Page::from_query(query)?;
+    let min = page.min_position(min);
     let listed = reading!(state.reads, min, |client| {
         let sql = match client.source {
             Source::Primary => &CHAT_LIST_SQL,
@@ -315,6 +323,7 @@ pub async fn list_all_chats(
         return Err(AppError::Forbidden("only admins can list every chat".into()));
     }
     let page = Page::from_query(query)?;
+    let min = page.min_position(min);
     let (listed, people) = reading!(state.reads, min, |client| {
         let listed = list(&client, &ADMIN_CHAT_LIST_SQL, None, &page).await?;
         let ids: Vec<i64> = listed.rows.iter().map(|r| r.get("id")).collect();

@@ -220,6 +220,35 @@ async fn reads_go_to_the_standby_and_one_that_must_include_a_position_gets_it() 
 }
 
 #[tokio::test]
+async fn a_chat_list_paged_across_the_primary_and_a_lagging_standby_repeats_and_skips_nothing() {
+    let _one_at_a_time = serial().await;
+    let Some(s) = setup().await else { return };
+    let other = s.app.user("student", "Ольга").await;
+    let newer = s.app.chat(&s.teacher, &other).await;
+    let later = s.app.post_message(&other, newer, "позже").await; // the second chat is the more recent one
+    assert_eq!(later.status(), 201);
+    s.caught_up().await;
+    s.pause_replay().await;
+    let (_, moved) = s.send(&s.student, "и снова").await; // now the first one is, on the primary only
+
+    // Page by page, one chat a page: the first page read at the sender's position (the primary),
+    // the later ones with only their cursor, which names the head the first was read at.
+    let mut listed = Vec::new();
+    let mut path = "/api/chats?limit=1".to_owned();
+    for page in 0.. {
+        let (_, body) = s.read(&path, &s.teacher, (page == 0).then_some(moved)).await;
+        listed.extend(body["chats"].as_array().expect("chats").iter().map(|c| c["id"].as_i64().expect("id")));
+        match body["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/chats?limit=1&cursor={cursor}"),
+            None => break,
+        }
+        assert!(page < 5, "paging does not end: {listed:?}");
+    }
+    assert_eq!(listed, [s.chat, newer], "each chat once, as ranked at the first page's position");
+    s.resume_replay().await;
+}
+
+#[tokio::test]
 async fn a_dead_standby_sends_its_reads_to_the_primary_until_it_is_back() {
     let _one_at_a_time = serial().await;
     let Some(mut s) = setup().await else { return };
