@@ -41,7 +41,8 @@ pub struct Options {
 /// A running private server; dropping it stops the server.
 #[derive(Debug)]
 pub struct EmbeddedPostgres {
-    watchdog: Child,
+    /// `None` only while [`EmbeddedPostgres::launch`] starts it.
+    watchdog: Option<Child>,
     base: PathBuf,
     data: PathBuf,
     log: PathBuf,
@@ -81,24 +82,31 @@ impl EmbeddedPostgres {
             server_options
                 .push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c wal_writer_delay=10ms");
         }
+        let remove = options.remove_on_exit.then(|| base.clone());
+        Self::launch(Self { watchdog: None, base, data, log, socket_dir, bindir, owner, server_options }, remove)
+    }
+
+    /// Starts `server`'s PostgreSQL under its watchdog (which removes `remove` when it stops the
+    /// server) and waits until it accepts connections.
+    fn launch(mut server: Self, remove: Option<PathBuf>) -> anyhow::Result<Self> {
         let mut sh = Command::new("/bin/sh");
         sh.arg("-c")
             .arg(WATCHDOG)
-            .env("PG_BIN", &bindir)
-            .env("PG_DATA", &data)
-            .env("PG_SOCKET", &socket_dir)
-            .env("PG_LOG", &log)
-            .env("PG_OPTS", &server_options)
-            .env("PG_REMOVE", if options.remove_on_exit { base.as_os_str() } else { "".as_ref() })
+            .env("PG_BIN", &server.bindir)
+            .env("PG_DATA", &server.data)
+            .env("PG_SOCKET", &server.socket_dir)
+            .env("PG_LOG", &server.log)
+            .env("PG_OPTS", &server.server_options)
+            .env("PG_REMOVE", remove.as_deref().unwrap_or("".as_ref()))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .process_group(0); // a Ctrl-C in the terminal is ours to handle, not the server's
-        let mut watchdog = as_owner(&mut sh, owner).spawn().context("cannot start the PostgreSQL watchdog")?;
+        let mut watchdog = as_owner(&mut sh, server.owner).spawn().context("cannot start the PostgreSQL watchdog")?;
         let stdout = watchdog.stdout.take().context("the PostgreSQL watchdog has no stdout")?;
+        server.watchdog = Some(watchdog);
         let mut line = String::new();
         let _ = BufReader::new(stdout).read_line(&mut line);
-        let server = Self { watchdog, base, data, log, socket_dir, bindir, owner, server_options };
         if line.trim() != "ready" {
             bail!("PostgreSQL did not start: {}", server.log_excerpt());
         }
@@ -112,9 +120,10 @@ impl EmbeddedPostgres {
         format!("{why} (log: {})", self.log.display())
     }
 
-    fn pg_ctl(&self, action: &str) -> anyhow::Result<()> {
+    /// `pg_ctl <action>`, stopping in `mode` (fast: sessions terminated; immediate: a crash).
+    fn pg_ctl(&self, action: &str, mode: &str) -> anyhow::Result<()> {
         let mut command = Command::new(self.bindir.join("pg_ctl"));
-        command.arg("-D").arg(&self.data).arg("-l").arg(&self.log).args(["-m", "fast", "-w", "-t", "60"]);
+        command.arg("-D").arg(&self.data).arg("-l").arg(&self.log).args(["-m", mode, "-w", "-t", "60"]);
         command.arg("-o").arg(&self.server_options).arg(action).stdout(Stdio::null()).stderr(Stdio::null());
         let status =
             as_owner(&mut command, self.owner).status().with_context(|| format!("cannot run pg_ctl {action}"))?;
@@ -126,12 +135,12 @@ impl EmbeddedPostgres {
 
     /// Stops the server (fast shutdown: sessions are terminated), for fault tests.
     pub fn stop_server(&self) -> anyhow::Result<()> {
-        self.pg_ctl("stop")
+        self.pg_ctl("stop", "fast")
     }
 
     /// Starts the server again after [`stop_server`](Self::stop_server).
     pub fn start_server(&self) -> anyhow::Result<()> {
-        self.pg_ctl("start")
+        self.pg_ctl("start", "fast")
     }
 
     /// Starts a streaming standby of this server in `base` (a hot standby: it answers reads):
@@ -155,49 +164,14 @@ impl EmbeddedPostgres {
             1,
         );
         let log = base.join("postgres.log");
-        let mut sh = Command::new("/bin/sh");
-        sh.arg("-c")
-            .arg(WATCHDOG)
-            .env("PG_BIN", &self.bindir)
-            .env("PG_DATA", &data)
-            .env("PG_SOCKET", &socket_dir)
-            .env("PG_LOG", &log)
-            .env("PG_OPTS", &server_options)
-            .env("PG_REMOVE", base.as_os_str())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .process_group(0);
-        let mut watchdog = as_owner(&mut sh, self.owner).spawn().context("cannot start the standby's watchdog")?;
-        let stdout = watchdog.stdout.take().context("the standby's watchdog has no stdout")?;
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let standby = Self {
-            watchdog,
-            base,
-            data,
-            log,
-            socket_dir,
-            bindir: self.bindir.clone(),
-            owner: self.owner,
-            server_options,
-        };
-        if line.trim() != "ready" {
-            bail!("the standby did not start: {}", standby.log_excerpt());
-        }
-        Ok(standby)
+        let (bindir, owner) = (self.bindir.clone(), self.owner);
+        let remove = Some(base.clone());
+        Self::launch(Self { watchdog: None, base, data, log, socket_dir, bindir, owner, server_options }, remove)
     }
 
     /// Stops the server at once, as a crash would (`pg_ctl stop -m immediate`), for fault tests.
     pub fn kill_server(&self) -> anyhow::Result<()> {
-        let mut command = Command::new(self.bindir.join("pg_ctl"));
-        command.arg("-D").arg(&self.data).args(["-m", "immediate", "-w", "-t", "60", "stop"]);
-        command.stdout(Stdio::null()).stderr(Stdio::null());
-        let status = as_owner(&mut command, self.owner).status().context("cannot run pg_ctl stop")?;
-        if !status.success() {
-            bail!("pg_ctl stop -m immediate failed: {}", self.log_excerpt());
-        }
-        Ok(())
+        self.pg_ctl("stop", "immediate")
     }
 
     /// Connection settings for one database of this server.
@@ -234,8 +208,10 @@ impl EmbeddedPostgres {
 
 impl Drop for EmbeddedPostgres {
     fn drop(&mut self) {
-        drop(self.watchdog.stdin.take()); // EOF: the watchdog stops the server
-        let _ = self.watchdog.wait();
+        if let Some(mut watchdog) = self.watchdog.take() {
+            drop(watchdog.stdin.take()); // EOF: the watchdog stops the server
+            let _ = watchdog.wait();
+        }
     }
 }
 
