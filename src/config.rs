@@ -676,19 +676,18 @@ pub fn database_from_env() -> Result<(Option<tokio_postgres::Config>, DbConfig),
 /// `MIGRATION_DATABASE_URL`: the schema owner's connection, when migrations run as another
 /// role than the replicas.
 pub fn migration_database_from_env() -> Result<Option<tokio_postgres::Config>, ConfigError> {
-    var("MIGRATION_DATABASE_URL")?
-        .as_deref()
-        .map(|url| parse_database_url(url).map_err(|e| ConfigError::new("MIGRATION_DATABASE_URL", e.problem)))
-        .transpose()
+    database_url_var("MIGRATION_DATABASE_URL")
+}
+
+/// A connection string in variable `name`, if set (its errors name that variable).
+fn database_url_var(name: &'static str) -> Result<Option<tokio_postgres::Config>, ConfigError> {
+    var(name)?.as_deref().map(|url| parse_database_url(url).map_err(|e| ConfigError::new(name, e.problem))).transpose()
 }
 
 /// `READ_DATABASE_URL` and `READ_WAIT_MS`.
 fn reads_from_env() -> Result<ReadConfig, ConfigError> {
     let defaults = ReadConfig::default();
-    let database = var("READ_DATABASE_URL")?
-        .as_deref()
-        .map(|url| parse_database_url(url).map_err(|e| ConfigError::new("READ_DATABASE_URL", e.problem)))
-        .transpose()?;
+    let database = database_url_var("READ_DATABASE_URL")?;
     let wait = parsed("READ_WAIT_MS", defaults.wait.as_millis() as u64, "a number of milliseconds")?;
     if wait > 10_000 {
         return Err(ConfigError::new(

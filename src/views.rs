@@ -158,10 +158,15 @@ impl Contact {
 
     /// `person` with the presence columns of `row` (see [`Contact::columns`]).
     pub fn from_row(person: Person, row: &Row) -> Result<Self, tokio_postgres::Error> {
-        let online: bool = row.try_get("online")?;
-        let last_seen = if online { None } else { row.try_get("last_seen")? };
+        let (online, last_seen) = presence_of_row(row)?;
         Ok(Self { person, online, last_seen })
     }
+}
+
+/// The presence columns of `row`: online, and when last seen (none while online).
+fn presence_of_row(row: &Row) -> Result<(bool, Option<OffsetDateTime>), tokio_postgres::Error> {
+    let online: bool = row.try_get("online")?;
+    Ok((online, if online { None } else { row.try_get("last_seen")? }))
 }
 
 /// Presence looked up on its own, on the primary, for people read on a standby (see
@@ -179,8 +184,7 @@ impl Presences {
         let rows = client.query(&sql, &[&ids]).await?;
         let mut presences = HashMap::with_capacity(rows.len());
         for row in rows {
-            let online: bool = row.try_get("online")?;
-            presences.insert(row.try_get("id")?, (online, if online { None } else { row.try_get("last_seen")? }));
+            presences.insert(row.try_get("id")?, presence_of_row(&row)?);
         }
         Ok(Self(presences))
     }
