@@ -247,7 +247,7 @@ async fn list(client: &ReadClient, sql: &str, user: Option<i64>, page: &Page) ->
 /// nor skipped (later pages rank chats as of the first page's log position; the event stream
 /// brings what happened since). Without `limit`, the first 100.
 #[utoipa::path(get, path = "/api/chats", tag = "chats", params(ListQuery, MinPositionParam),
-    responses((status = 200, body = ChatList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = ChatList, headers(("X-Event-Position" = i64, description = "the log position the page is at least as recent as"))), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn list_chats(
     State(state): State<AppState>,
@@ -310,7 +310,7 @@ pub async fn list_chats(
 
 /// Every chat with its current members, message count and last activity (admins only).
 #[utoipa::path(get, path = "/api/admin/chats", tag = "chats", params(ListQuery, MinPositionParam),
-    responses((status = 200, body = AdminChatList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    responses((status = 200, body = AdminChatList, headers(("X-Event-Position" = i64, description = "the log position the page is at least as recent as"))), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn list_all_chats(

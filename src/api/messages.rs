@@ -188,7 +188,8 @@ fn validate_content(content: &str, may_be_empty: bool) -> Result<()> {
 /// The newest `limit` visible messages older than `before_id`, oldest first.
 #[utoipa::path(get, path = "/api/chats/{chat_id}/messages", tag = "messages",
     params(("chat_id" = i64, Path), HistoryQuery, MinPositionParam),
-    responses((status = 200, body = History), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    responses((status = 200, body = History, headers(("X-Event-Position" = i64, description = "the log position the page is at least as recent as"))),
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
 pub async fn history(
@@ -260,7 +261,9 @@ async fn load_message(client: &impl GenericClient, id: i64) -> Result<Option<Sen
 /// `X-Min-Event-Position` with a read that must show it.
 #[utoipa::path(post, path = "/api/messages", tag = "messages", request_body = SendMessage,
     params(("Idempotency-Key" = Option<String>, Header, description = "1–64 visible ASCII characters; a retry with the same key returns the first answer")),
-    responses((status = 201, body = SentMessage), (status = 200, body = SentMessage, description = "a retry: the message the key created"),
+    responses((status = 201, body = SentMessage, headers(("X-Event-Position" = i64, description = "the message's position in the log"))),
+              (status = 200, body = SentMessage, description = "a retry: the message the key created",
+               headers(("X-Event-Position" = i64, description = "the message's position in the log"))),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = body.chat_id))]

@@ -162,6 +162,22 @@ async fn openapi_describes_every_endpoint() {
         assert!(paths.contains_key(path), "{path} missing from the OpenAPI document");
     }
     assert!(doc["paths"]["/api/messages"]["post"]["responses"]["201"].is_object());
+    // Snapshots and sends give their log position; the reads take the one they must include.
+    for (path, method, status) in [
+        ("/api/chats", "get", "200"),
+        ("/api/admin/chats", "get", "200"),
+        ("/api/chats/{chat_id}/messages", "get", "200"),
+        ("/api/messages", "post", "201"),
+    ] {
+        let operation = &doc["paths"][path][method];
+        let header = &operation["responses"][status]["headers"]["X-Event-Position"];
+        assert!(header.is_object(), "{method} {path} {status} does not describe X-Event-Position");
+        if method == "get" {
+            let params = operation["parameters"].as_array().expect("parameters");
+            let min = params.iter().find(|p| p["name"] == "X-Min-Event-Position");
+            assert_eq!(min.map(|p| &p["in"]), Some(&Value::from("header")), "{path}: X-Min-Event-Position");
+        }
+    }
     // A sent message is a history item plus its chat: both parts are described.
     let sent = doc["components"]["schemas"]["SentMessage"]["allOf"].as_array().expect("SentMessage is composed");
     assert!(sent.iter().any(|part| part["$ref"] == "#/components/schemas/HistoryMessage"), "{sent:?}");
