@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 
 import { type Attachment, attachmentUrl } from '../api';
 import { IMAGE_BOX, SEVERAL_IMAGES_BOX, extensionLabel, fitWithin, formatSize, isInlineImage } from '../attachments';
 import { useLocale } from '../i18n';
+import { useModalDialog } from './Modal';
 
 /**
  * A message's files: images as pictures (scaled down in the browser: there are no thumbnails;
@@ -83,13 +84,7 @@ function FileChip({ attachment }: { attachment: Attachment }) {
 /** The whole image in a modal (Escape, the close button or a click beside it closes it). */
 function ImageViewer({ attachment, onClose }: { attachment: Attachment; onClose: () => void }) {
   const { t, locale } = useLocale();
-  const dialog = useRef<HTMLDialogElement>(null);
-
-  useEffect(() => {
-    const el = dialog.current;
-    if (el && !el.open) el.showModal();
-    return () => el?.close();
-  }, []);
+  const dialog = useModalDialog();
 
   return (
     <dialog

@@ -10,15 +10,20 @@ interface Props {
   children: ReactNode;
 }
 
-/** A modal on the native <dialog> (focus trap, Escape to close), open while it is rendered. */
-export function Modal({ labelledBy, busy, onClose, testId, children }: Props) {
+/** A ref for a native <dialog> that is shown as a modal while the component is rendered. */
+export function useModalDialog() {
   const dialog = useRef<HTMLDialogElement>(null);
-
   useEffect(() => {
     const el = dialog.current;
     if (el && !el.open) el.showModal();
     return () => el?.close();
   }, []);
+  return dialog;
+}
+
+/** A modal on the native <dialog> (focus trap, Escape to close), open while it is rendered. */
+export function Modal({ labelledBy, busy, onClose, testId, children }: Props) {
+  const dialog = useModalDialog();
 
   return (
     <dialog
