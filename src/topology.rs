@@ -380,11 +380,9 @@ impl Drop for Topology {
         drop(self.standby.take());
         drop(self.postgres.take()); // stops it (and, with remove_on_exit, removes its folder)
         if self.options.remove_on_exit {
-            for i in 0..self.replicas.len() {
-                let _ = std::fs::remove_file(self.options.base.join(format!("replica{}.log", i + 1)));
-            }
-            let _ = std::fs::remove_dir_all(self.options.base.join("nginx"));
-            let _ = std::fs::remove_dir(&self.options.base);
+            // Everything is stopped: the logs, nginx's files, the shared attachments, what
+            // PostgreSQL's watchdogs left (a test or benchmark run leaves nothing in /tmp).
+            let _ = std::fs::remove_dir_all(&self.options.base);
         }
     }
 }
