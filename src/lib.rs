@@ -20,6 +20,7 @@ pub mod notify;
 pub mod reads;
 pub mod realtime;
 pub mod router;
+pub mod serve;
 pub mod startup;
 pub mod state;
 pub mod storage;

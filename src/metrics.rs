@@ -42,6 +42,9 @@ pub const NOTICES_OLDEST_SECONDS: &str = "tutorchat_notices_oldest_pending_secon
 /// (for it to reach the read's position), `lagging` and `unavailable` (both answered by the
 /// primary instead).
 pub const STANDBY_READS: &str = "tutorchat_standby_reads_total";
+/// Event streams asked for as a connection's first request, which the replica answers without
+/// hyper's buffers (`serve`); the others are served by hyper (same answer, more memory).
+pub const DIRECT_STREAMS: &str = "tutorchat_direct_event_streams_total";
 
 /// The process-wide recorder (metrics are global to a process; installed on first use).
 pub fn handle() -> PrometheusHandle {

@@ -6,9 +6,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioTimer;
 use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -21,6 +20,7 @@ use crate::reads::Reads;
 use crate::realtime::follow::follow_users;
 use crate::realtime::signals::{SignalSender, TypingThrottle};
 use crate::realtime::{Hub, listener, presence};
+use crate::serve::Connections;
 use crate::state::Shared;
 use crate::storage::Storage;
 use crate::{AppState, Config, db};
@@ -117,7 +117,8 @@ impl Application {
     /// hyper is driven directly rather than through `axum::serve`, which sets no timer: with
     /// one, a connection that has not sent a whole request's headers within
     /// `HTTP_HEADER_TIMEOUT_SECS`, or sits idle between requests that long, is closed, so
-    /// half-open and slow-header connections cannot pile up until the file limit.
+    /// half-open and slow-header connections cannot pile up until the file limit. An event
+    /// stream that opens its connection is answered without hyper (`serve`).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let shutdown = self.state.shutdown.clone();
         let header_timeout = self.state.config.http.header_timeout;
@@ -129,6 +130,7 @@ impl Application {
         // them (event streams need nothing else).
         let mut builder = http1::Builder::new();
         builder.timer(TokioTimer::new()).header_read_timeout(header_timeout);
+        let connections = Connections::new(router, builder, header_timeout);
         let graceful = GracefulShutdown::new();
         loop {
             let (stream, _) = tokio::select! {
@@ -142,11 +144,7 @@ impl Application {
                 },
             };
             let _ = stream.set_nodelay(true);
-            let service = TowerToHyperService::new(router.clone());
-            let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
-            tokio::spawn(async move {
-                let _ = connection.await; // a client that goes away is not an error of ours
-            });
+            tokio::spawn(connections.clone().serve(stream, graceful.watcher()));
         }
         drop(self.listener);
         // Streams end on the token; a client that stopped reading could still hold its

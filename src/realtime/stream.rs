@@ -191,7 +191,9 @@ impl EventStream {
                 return Some(bytes);
             }
             if let Some(after) = self.replay {
-                match self.replay_page(after).await {
+                // Boxed: an idle stream waits in this function, whose future would otherwise
+                // carry the replay's (a few kB) for the stream's whole life.
+                match Box::pin(self.replay_page(after)).await {
                     Ok(()) => continue,
                     Err(e) => {
                         tracing::warn!(error = %e, "replay failed; closing the stream so the client resumes");

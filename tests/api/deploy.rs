@@ -48,14 +48,28 @@ fn compose_nginx_and_dockerfile_agree() {
         service("migrate")["command"]
     );
 
-    // nginx's upstream lists exactly the replica services, on the port they listen on.
+    // nginx's upstreams (REST, kept alive; event streams, a connection each) list exactly the
+    // replica services, on the port they listen on.
     let nginx_conf = file("deploy/nginx.conf");
-    let upstreams: Vec<&str> = nginx_conf
-        .lines()
-        .map(str::trim)
-        .filter(|l| l.ends_with(";")) // `server 1.2.3.4:80 …;`, not `server {`
-        .filter_map(|l| l.strip_prefix("server ").and_then(|rest| rest.split_whitespace().next()))
-        .collect();
+    let block = |name: &str| -> String {
+        let start = nginx_conf.find(&format!("upstream {name} {{")).unwrap_or_else(|| panic!("upstream {name}"));
+        let end = start + nginx_conf[start..].find("\n    }").expect("the block's end");
+        nginx_conf[start..end].to_owned()
+    };
+    let servers = |block: &str| -> Vec<String> {
+        block
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.ends_with(";")) // `server 1.2.3.4:80 …;`
+            .filter_map(|l| l.strip_prefix("server ").and_then(|rest| rest.split_whitespace().next()))
+            .map(str::to_owned)
+            .collect()
+    };
+    let (rest, streams) = (block("tutorchat"), block("tutorchat_streams"));
+    assert_eq!(servers(&streams), servers(&rest));
+    assert!(rest.contains("keepalive 32;") && !streams.contains("keepalive"), "{streams}");
+    assert!(nginx_conf.contains("location /api/events/ {\n            proxy_pass http://tutorchat_streams;"));
+    let upstreams = servers(&rest);
     assert_eq!(upstreams, vec!["replica1:8080", "replica2:8080", "replica3:8080"]);
     for upstream in &upstreams {
         let (name, port) = upstream.split_once(':').expect("host:port");
@@ -139,6 +153,7 @@ fn the_native_topology_rewrites_only_what_differs_on_one_machine() {
     assert!(conf.contains("listen 127.0.0.1:18443 ssl;") && conf.contains("ssl_certificate /tmp/x/tls/cert.pem;"));
     assert!(conf.contains("listen 127.0.0.1:18088;"));
     assert!(conf.contains("server 127.0.0.1:1001 max_fails=0;") && conf.contains("server 127.0.0.1:1002 max_fails=0;"));
+    assert_eq!(conf.matches("server 127.0.0.1:1002 max_fails=0;").count(), 2, "in both upstreams");
     assert!(!conf.contains("replica1:8080"));
     assert!(conf.contains("pid /tmp/x/nginx.pid;") && conf.contains("access_log /tmp/x/access.log upstream;"));
     assert!(conf.contains("proxy_buffering off;"), "everything else is kept");

@@ -123,6 +123,9 @@ pub struct TestApp {
     /// Direct SQL for arranging and checking, outside the application.
     pub sql: Client,
     pub http: reqwest::Client,
+    /// Opens each request on a connection of its own, as nginx does for event streams (which
+    /// the replica then answers without hyper: `tutorchat::serve`).
+    pub fresh: reqwest::Client,
     pub shutdown: CancellationToken,
     pub state: AppState,
 }
@@ -163,7 +166,8 @@ impl TestApp {
         tokio::spawn(app.run_until_stopped());
         let sql = connect(&database).await;
         let http = reqwest::Client::builder().build().expect("http client");
-        Self { addr, database, sql, http, shutdown, state }
+        let fresh = reqwest::Client::builder().pool_max_idle_per_host(0).build().expect("http client");
+        Self { addr, database, sql, http, fresh, shutdown, state }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -379,7 +383,7 @@ impl TestApp {
 
     pub async fn stream(&self, user: &User, last_event_id: Option<&str>) -> Stream {
         self.settled().await;
-        open_stream(&self.http, &self.url("/api/events/chat"), &user.token, last_event_id).await
+        open_stream(&self.fresh, &self.url("/api/events/chat"), &user.token, last_event_id).await
     }
 }
 

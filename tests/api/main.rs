@@ -26,5 +26,6 @@ mod presence;
 mod reads;
 mod realtime;
 mod roles;
+mod serve;
 mod standby;
 mod supervision;

@@ -1,0 +1,257 @@
+//! Serving one accepted connection: HTTP/1.1 through hyper, except an event stream asked for
+//! as the connection's first request, which is answered here.
+//!
+//! Why: hyper keeps a read buffer (grown to ~16 kB while it parses a head) and an 8 KiB write
+//! buffer for the life of a connection, and an event stream lives for hours while it writes a
+//! few hundred bytes a minute. Those two buffers were 24.5 of the ~31 kB of heap an idle
+//! stream cost (heap profile in docs/benchmarks.md, S3). Here the head is read into a buffer
+//! that is freed once it is parsed, the same router answers the request (the same handler:
+//! authentication, origin check, limits, resume), and each chunk of the body is written
+//! straight to the socket: an idle stream holds its socket, its task and its own state.
+//!
+//! Which connections: the first bytes are peeked, not consumed. A connection whose request
+//! line starts `GET /api/events/chat` (then a space or `?`) is served here; every other one is
+//! handed untouched to hyper, which serves it for its life (a stream asked for later on a
+//! kept-alive connection is served by hyper: the same answer, only larger). nginx sends the
+//! event streams through an upstream without keep-alive (`deploy/nginx.conf`), so each starts a
+//! connection. An answer from here ends its connection (`connection: close`): after an error,
+//! or when the stream ends (shutdown, expiry, a slow consumer cut off), the client reconnects.
+//!
+//! Kept as hyper does: the head must arrive within `HTTP_HEADER_TIMEOUT_SECS` or the connection
+//! is closed; a head hyper would refuse gets a 400 or 431 (here with a JSON `error`); a client
+//! that goes away ends its stream at once (its half of the connection closes); shutdown waits
+//! for these connections as for hyper's (the stream ends on the shutdown token).
+
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode, Uri, Version, header};
+use axum::response::IntoResponse;
+use http_body_util::BodyExt;
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::Watcher;
+use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::{Instant, timeout_at};
+use tower::ServiceExt;
+
+use crate::AppError;
+
+/// The request line's start that this module answers (`GET /api/events/chat`, then ` ` or `?`).
+const EVENT_STREAM: &[u8] = b"GET /api/events/chat";
+
+/// The longest request head read here: browsers send 1–2 kB with cookies.
+const MAX_HEAD: usize = 16 * 1024;
+
+/// The most request headers read here.
+const MAX_HEADERS: usize = 64;
+
+/// How long a refused request's remaining bytes are read before its connection closes.
+const LINGER: Duration = Duration::from_secs(1);
+
+/// How this replica serves its connections.
+pub struct Connections {
+    router: Router,
+    http: http1::Builder,
+    header_timeout: Duration,
+}
+
+impl Connections {
+    pub fn new(router: Router, http: http1::Builder, header_timeout: Duration) -> Arc<Self> {
+        Arc::new(Self { router, http, header_timeout })
+    }
+
+    /// Serves `stream` until it closes. `watcher` lets graceful shutdown wait for it.
+    pub async fn serve(self: Arc<Self>, stream: TcpStream, watcher: Watcher) {
+        let deadline = Instant::now() + self.header_timeout;
+        match timeout_at(deadline, starts_event_stream(&stream)).await {
+            Ok(Ok(true)) => {
+                let _watching = watcher;
+                metrics::counter!(crate::metrics::DIRECT_STREAMS).increment(1);
+                let _ = self.event_stream(stream, deadline).await; // a client that goes away is not an error of ours
+            }
+            Ok(Ok(false)) => {
+                let service = TowerToHyperService::new(self.router.clone());
+                // Boxed: an event stream's task (the other branch) does not carry the size of
+                // hyper's connection state.
+                let _ = Box::pin(watcher.watch(self.http.serve_connection(TokioIo::new(stream), service))).await;
+            }
+            // Closed, failed or silent before its request line: dropped, as hyper would.
+            Ok(Err(_)) | Err(_) => {}
+        }
+    }
+
+    /// Reads the head, asks the router, and writes the answer straight to `stream`.
+    async fn event_stream(&self, mut stream: TcpStream, deadline: Instant) -> io::Result<()> {
+        let Ok(head) = timeout_at(deadline, read_head(&mut stream)).await else {
+            return Ok(()); // the head did not arrive in time: closed, as hyper's header timeout does
+        };
+        match head? {
+            Ok(request) => {
+                let version = request.version();
+                // Boxed: the router's future is large and done before the stream's long life.
+                let response = Box::pin(self.router.clone().oneshot(request)).await;
+                respond(&mut stream, response.unwrap_or_else(|never| match never {}), version).await
+            }
+            Err(refused) => {
+                respond(&mut stream, refused.into_response(), Version::HTTP_11).await?;
+                // The rest of a refused head may still be arriving: closing with it unread would
+                // reset the connection, and the client could lose the answer. Read it away first.
+                let mut rest = [0u8; 1024];
+                let _ = tokio::time::timeout(LINGER, async {
+                    while matches!(stream.read(&mut rest).await, Ok(n) if n > 0) {}
+                })
+                .await;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Waits for the request line's first bytes (without consuming them) and tells whether it
+/// asks for the event stream.
+async fn starts_event_stream(stream: &TcpStream) -> io::Result<bool> {
+    let mut seen = [0u8; EVENT_STREAM.len() + 1];
+    loop {
+        let n = stream.peek(&mut seen).await?;
+        let seen = &seen[..n];
+        if n == 0 || !seen.iter().zip(EVENT_STREAM).all(|(a, b)| a == b) {
+            return Ok(false);
+        }
+        if n > EVENT_STREAM.len() {
+            return Ok(matches!(seen[EVENT_STREAM.len()], b' ' | b'?'));
+        }
+        // A request line cut short (a byte at a time, or a slow link): peeking again at once
+        // would return the same bytes, so wait a little for the rest.
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Reads the request head. `Ok(Err(answer))` for a head that cannot be served.
+async fn read_head(stream: &mut TcpStream) -> io::Result<Result<Request<Body>, AppError>> {
+    let mut buf = Vec::with_capacity(2048);
+    loop {
+        if stream.read_buf(&mut buf).await? == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        match parse(&buf) {
+            Some((length, _)) if length > MAX_HEAD => break,
+            Some((_, parsed)) => return Ok(parsed),
+            None if buf.len() > MAX_HEAD => break,
+            None => {}
+        }
+    }
+    Ok(Err(AppError::Client(
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        format!("the request head is longer than {MAX_HEAD} bytes"),
+    )))
+}
+
+/// The request in `buf` and its head's length, None while the head is incomplete.
+fn parse(buf: &[u8]) -> Option<(usize, Result<Request<Body>, AppError>)> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut head = httparse::Request::new(&mut headers);
+    let malformed = |what: String| AppError::Client(StatusCode::BAD_REQUEST, format!("malformed HTTP request: {what}"));
+    match head.parse(buf) {
+        Ok(httparse::Status::Partial) => None,
+        Err(httparse::Error::TooManyHeaders) => Some((
+            buf.len(),
+            Err(AppError::Client(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                format!("more than {MAX_HEADERS} request headers"),
+            )),
+        )),
+        Err(e) => Some((buf.len(), Err(malformed(e.to_string())))),
+        Ok(httparse::Status::Complete(length)) => Some((
+            length,
+            (|| {
+                let uri: Uri = head.path.unwrap_or_default().parse().map_err(|_| malformed("the path".into()))?;
+                let version = if head.version == Some(0) { Version::HTTP_10 } else { Version::HTTP_11 };
+                let mut map = HeaderMap::with_capacity(head.headers.len());
+                for h in head.headers.iter() {
+                    let name = HeaderName::from_bytes(h.name.as_bytes());
+                    let value = HeaderValue::from_bytes(h.value);
+                    let (Ok(name), Ok(value)) = (name, value) else {
+                        return Err(malformed(format!("the header {:?}", h.name)));
+                    };
+                    map.append(name, value);
+                }
+                let mut request = Request::new(Body::empty());
+                *request.uri_mut() = uri;
+                *request.version_mut() = version;
+                *request.headers_mut() = map;
+                Ok(request)
+            })(),
+        )),
+    }
+}
+
+/// Writes `response` to `stream` (its body chunked, or delimited by the close for HTTP/1.0)
+/// until the body ends or the client goes away, then closes the connection.
+async fn respond(stream: &mut TcpStream, response: Response<Body>, version: Version) -> io::Result<()> {
+    let (parts, mut body) = response.into_parts();
+    let length = http_body::Body::size_hint(&body).exact();
+    let mut head = Vec::with_capacity(512);
+    let reason = parts.status.canonical_reason().unwrap_or("");
+    head.extend_from_slice(format!("HTTP/1.1 {} {reason}\r\n", parts.status.as_str()).as_bytes());
+    for (name, value) in &parts.headers {
+        if [header::CONNECTION, header::TRANSFER_ENCODING, header::CONTENT_LENGTH].contains(name) {
+            continue;
+        }
+        head.extend_from_slice(name.as_str().as_bytes());
+        head.extend_from_slice(b": ");
+        head.extend_from_slice(value.as_bytes());
+        head.extend_from_slice(b"\r\n");
+    }
+    head.extend_from_slice(format!("date: {}\r\n", httpdate::fmt_http_date(SystemTime::now())).as_bytes());
+    // HTTP/1.0 knows no chunks: its body ends with the connection.
+    let chunked = length.is_none() && version != Version::HTTP_10;
+    match length {
+        Some(length) => head.extend_from_slice(format!("content-length: {length}\r\n").as_bytes()),
+        None if chunked => head.extend_from_slice(b"transfer-encoding: chunked\r\n"),
+        None => {}
+    }
+    head.extend_from_slice(b"connection: close\r\n\r\n");
+    stream.write_all(&head).await?;
+    drop(head);
+
+    let (mut from_client, mut to_client) = stream.split();
+    let mut ignored = [0u8; 64];
+    loop {
+        tokio::select! {
+            frame = body.frame() => match frame {
+                None => break,
+                Some(Err(_)) => return Ok(()), // cut without the last chunk: the client sees it
+                Some(Ok(frame)) => {
+                    let Ok(data) = frame.into_data() else { continue };
+                    if data.is_empty() {
+                        continue;
+                    }
+                    if !chunked {
+                        to_client.write_all(&data).await?;
+                        continue;
+                    }
+                    let mut chunk = Vec::with_capacity(data.len() + 12);
+                    chunk.extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
+                    chunk.extend_from_slice(&data);
+                    chunk.extend_from_slice(b"\r\n");
+                    to_client.write_all(&chunk).await?;
+                }
+            },
+            // The client closed its half (or the connection failed): the stream ends now.
+            // Anything it sends meanwhile is nothing this answer reads.
+            read = from_client.read(&mut ignored) => if matches!(read, Ok(0) | Err(_)) {
+                return Ok(());
+            },
+        }
+    }
+    if chunked {
+        to_client.write_all(b"0\r\n\r\n").await?;
+    }
+    stream.shutdown().await
+}
