@@ -325,6 +325,14 @@ impl HeldStreams {
 }
 
 /// Now, in nanoseconds since the Unix epoch: comparable across processes on this machine.
+/// A replica's counter or gauge from its `/metrics` (`name` with its labels, as printed), None
+/// when it cannot be read; 0 when the replica has not recorded it yet.
+pub async fn metric(http: &reqwest::Client, metrics_url: &str, name: &str) -> Option<f64> {
+    let text = http.get(metrics_url).send().await.ok()?.text().await.ok()?;
+    let prefix = format!("{name} ");
+    Some(text.lines().find_map(|l| l.strip_prefix(&prefix)).map_or(Some(0.0), |v| v.trim().parse().ok())?)
+}
+
 pub fn unix_nanos() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
 }

@@ -408,19 +408,21 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
             md,
             "## S3 — idle connections on one replica\n\nAdmin streams (an admin receives every chat's events) held open by the generator; the \
              replica's proportional set size (PSS, from /proc) before any stream was opened and with all of them open; then one message, and the time until every \
-             stream had it.\n\n![S3](bench/s3-memory.svg)\n\n| connections | PSS before | PSS after | per connection | one event reached all in | received |\n|---|---|---|---|---|---|"
+             stream had it. \"Without hyper\": the streams the replica answered itself (`src/serve.rs`: each opened its connection), from its \
+             `tutorchat_direct_event_streams_total`.\n\n![S3](bench/s3-memory.svg)\n\n| connections | without hyper | PSS before | PSS after | per connection | one event reached all in | received |\n|---|---|---|---|---|---|---|"
         );
         for r in &s3.runs {
+            let direct = r.direct.map_or("not counted".to_owned(), |d| d.to_string());
             let _ = writeln!(
                 md,
-                "| {} | {:.1} MiB | {:.1} MiB | {:.0} bytes | {:.1} ms | {} |",
+                "| {} | {direct} | {:.1} MiB | {:.1} MiB | {:.0} bytes | {:.1} ms | {} |",
                 r.connections, r.pss_before_mib, r.pss_after_mib, r.bytes_per_connection, r.fan_out_ms, r.received
             );
         }
         if s3.idle_http_connections > 0 {
             let _ = writeln!(
                 md,
-                "\nControl: the same replica holding {} plain idle keep-alive HTTP connections (one request answered each, no event stream) \
+                "\nControl: a fresh replica of the same build holding {} plain idle keep-alive HTTP connections (one request answered each, no event stream) \
                  grew by {:.0} bytes per connection — what the HTTP server (hyper), the runtime and the allocator cost before any event-stream state.",
                 s3.idle_http_connections, s3.idle_http_bytes_per_connection
             );

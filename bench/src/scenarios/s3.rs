@@ -20,6 +20,10 @@ pub struct S3Run {
     /// From the POST until the last of the connections had the event.
     pub fan_out_ms: f64,
     pub received: usize,
+    /// Of the streams, how many the replica answered without hyper (its
+    /// `tutorchat_direct_event_streams_total` moved by this much while they opened).
+    #[serde(default)]
+    pub direct: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -91,32 +95,16 @@ pub async fn s3(counts: &[usize]) -> anyhow::Result<S3> {
     // for reuse, so a later baseline would hide it.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let before = load::pss_bytes(pid).unwrap_or(0);
-    if let Some(&first) = counts.first() {
-        let addr: std::net::SocketAddr = cluster.urls[0].trim_start_matches("http://").parse()?;
-        let mut idle = Vec::with_capacity(first);
-        for _ in 0..first {
-            use tokio::io::{AsyncReadExt, AsyncWriteExt};
-            let mut socket = tokio::net::TcpStream::connect(addr).await?;
-            socket.write_all(b"GET /api/bench-noop HTTP/1.1\r\nHost: bench\r\n\r\n").await?;
-            let mut answer = [0u8; 1024];
-            let _ = socket.read(&mut answer).await?;
-            idle.push(socket);
-        }
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        let with_idle = load::pss_bytes(pid).unwrap_or(0);
-        result.idle_http_connections = first;
-        result.idle_http_bytes_per_connection = with_idle.saturating_sub(before) as f64 / first as f64;
-        eprintln!(
-            "S3 control: {first} idle keep-alive HTTP connections cost {:.0} bytes each",
-            result.idle_http_bytes_per_connection
-        );
-        drop(idle);
-        tokio::time::sleep(Duration::from_secs(2)).await;
-    }
-    let streams_http = load::stream_client(None)?;
-    for &n in counts {
+    let metrics_url = format!("{}/metrics", cluster.urls[0]);
+    for (i, &n) in counts.iter().enumerate() {
         let stop = CancellationToken::new();
+        // Each run from its own source address: the last run's closed connections wait out
+        // TIME_WAIT on their ports (a minute), and two runs of 19,000 would exhaust one address.
+        let streams_http = load::stream_client(Some(std::net::IpAddr::from([127, 0, 0, 20 + i as u8])))?;
+        let direct_before = load::metric(&http, &metrics_url, "tutorchat_direct_event_streams_total").await;
         let streams = load::HeldStreams::open(&streams_http, &url, std::slice::from_ref(&admin), n, &stop).await?;
+        let direct_after = load::metric(&http, &metrics_url, "tutorchat_direct_event_streams_total").await;
+        let direct = direct_after.map(|after| (after - direct_before.unwrap_or(0.0)) as u64);
         let failed = streams.failed.load(Ordering::Relaxed);
         anyhow::ensure!(failed == 0, "{failed} of {n} streams did not open");
         tokio::time::sleep(Duration::from_secs(2)).await;
@@ -141,10 +129,11 @@ pub async fn s3(counts: &[usize]) -> anyhow::Result<S3> {
             bytes_per_connection: after.saturating_sub(before) as f64 / n as f64,
             fan_out_ms: (last - sent) as f64 / 1e6,
             received: streams.received.load(Ordering::Relaxed),
+            direct,
         };
         eprintln!(
-            "S3 {n:6} connections: {:.0} bytes each (PSS {:.1} → {:.1} MiB), one event reached {} of them in {:.1} ms",
-            run.bytes_per_connection, run.pss_before_mib, run.pss_after_mib, run.received, run.fan_out_ms
+            "S3 {n:6} connections: {:.0} bytes each (PSS {:.1} → {:.1} MiB), one event reached {} of them in {:.1} ms; {:?} answered without hyper",
+            run.bytes_per_connection, run.pss_before_mib, run.pss_after_mib, run.received, run.fan_out_ms, run.direct
         );
         result.runs.push(run);
         stop.cancel();
@@ -162,7 +151,43 @@ pub async fn s3(counts: &[usize]) -> anyhow::Result<S3> {
         }
     }
     cluster.stop().await;
+    if let Some(&first) = counts.first() {
+        control(first, &mut result).await?;
+    }
     Ok(result)
+}
+
+/// The control, on a replica of its own (after streams, or before them, the allocator's kept
+/// memory would blur both): `n` plain idle keep-alive HTTP connections, one request answered
+/// each, no event stream; what the HTTP server (hyper), the runtime and the allocator cost.
+async fn control(n: usize, result: &mut S3) -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let cluster = Cluster::start(1, &[]).await?;
+    let pid = cluster.topology().replica_pid(0).ok_or_else(|| anyhow::anyhow!("no replica"))?;
+    let addr: std::net::SocketAddr = cluster.urls[0].trim_start_matches("http://").parse()?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let before = load::pss_bytes(pid).unwrap_or(0);
+    let mut idle = Vec::with_capacity(n);
+    for _ in 0..n {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind((std::net::Ipv4Addr::new(127, 0, 0, 19), 0).into())?;
+        let mut socket = socket.connect(addr).await?;
+        socket.write_all(b"GET /api/bench-noop HTTP/1.1\r\nHost: bench\r\n\r\n").await?;
+        let mut answer = [0u8; 1024];
+        let _ = socket.read(&mut answer).await?;
+        idle.push(socket);
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let with_idle = load::pss_bytes(pid).unwrap_or(0);
+    result.idle_http_connections = n;
+    result.idle_http_bytes_per_connection = with_idle.saturating_sub(before) as f64 / n as f64;
+    eprintln!(
+        "S3 control: {n} idle keep-alive HTTP connections cost {:.0} bytes each",
+        result.idle_http_bytes_per_connection
+    );
+    drop(idle);
+    cluster.stop().await;
+    Ok(())
 }
 
 /// S3 with one stream per user: `n` admin streams of one user, then (after they close, on a
@@ -197,7 +222,9 @@ pub async fn s3_users(n: usize) -> anyhow::Result<S3Users> {
         let stop = CancellationToken::new();
         let started = Instant::now();
         let url = format!("{}/api/events/chat", cluster.urls[0]);
-        let streams = load::HeldStreams::open(&load::stream_client(None)?, &url, &tokens, n, &stop).await?;
+        // From an address of its own (see `s3`).
+        let local = std::net::IpAddr::from([127, 0, 0, if distinct { 31 } else { 30 }]);
+        let streams = load::HeldStreams::open(&load::stream_client(Some(local))?, &url, &tokens, n, &stop).await?;
         let failed = streams.failed.load(Ordering::Relaxed);
         anyhow::ensure!(failed == 0, "{failed} of {n} streams did not open");
         let expected = if distinct { n as i64 } else { 1 };

@@ -275,9 +275,9 @@ async fn on_standby(
 
 /// The replica's count of reads its standby answered (warm-ups included).
 async fn standby_served(url: &str) -> anyhow::Result<u64> {
-    let text = load::client().get(format!("{url}/metrics")).send().await?.text().await?;
-    let line = "tutorchat_standby_reads_total{outcome=\"served\"} ";
-    Ok(text.lines().find_map(|l| l.strip_prefix(line)).map_or(Ok(0.0), |n| n.trim().parse::<f64>())? as u64)
+    let name = "tutorchat_standby_reads_total{outcome=\"served\"}";
+    let served = load::metric(&load::client(), &format!("{url}/metrics"), name).await;
+    Ok(served.ok_or_else(|| anyhow::anyhow!("cannot read {url}/metrics"))? as u64)
 }
 
 /// Runs the requests with `concurrency` closed-loop clients, `rounds` times over, after an
