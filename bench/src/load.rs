@@ -330,7 +330,7 @@ impl HeldStreams {
 pub async fn metric(http: &reqwest::Client, metrics_url: &str, name: &str) -> Option<f64> {
     let text = http.get(metrics_url).send().await.ok()?.text().await.ok()?;
     let prefix = format!("{name} ");
-    Some(text.lines().find_map(|l| l.strip_prefix(&prefix)).map_or(Some(0.0), |v| v.trim().parse().ok())?)
+    text.lines().find_map(|l| l.strip_prefix(&prefix)).map_or(Some(0.0), |v| v.trim().parse().ok())
 }
 
 pub fn unix_nanos() -> u64 {
