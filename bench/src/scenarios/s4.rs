@@ -41,6 +41,21 @@ pub struct S4 {
     /// The same reads from a replica that reads from a streaming standby.
     #[serde(default)]
     pub on_standby: Option<OnStandby>,
+    /// The same reads on the primary at a tenth of the messages, before the rest was seeded.
+    #[serde(default)]
+    pub smaller: Option<Scale>,
+}
+
+/// S4's reads at a tenth of the data set (the first point of the cost curve): the same
+/// requests, the same teacher's 500 chats.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Scale {
+    pub messages: i64,
+    pub chats: i64,
+    pub history: Percentiles,
+    pub history_one_client: Percentiles,
+    pub chat_list_500: Percentiles,
+    pub chat_list_one_client: Percentiles,
 }
 
 /// S4's reads answered by a streaming standby (`READ_DATABASE_URL`), on the same data set.
@@ -69,104 +84,22 @@ pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<(S4, super::S6)> {
         cluster.topology_mut().start_replica_with(0, &primary_only)
     })?;
     let sql = &cluster.sql;
-    let teachers = (chats / 500).max(1);
+    // The cost curve: a tenth of the chats first, with all their messages, and the same reads
+    // there; then the rest. Every teacher has 500 chats in both, and teacher 1 (whose chat
+    // list is read) is in the first tenth, so the list is the same list at both sizes.
     let seeding = Instant::now();
-    sql.batch_execute(&format!(
-        "INSERT INTO users (email, name, role) SELECT 'bench-teacher-' || g, 'Teacher ' || g, 'teacher' FROM generate_series(1, {teachers}) g;
-         INSERT INTO users (email, name, role) SELECT 'bench-student-' || g, 'Student ' || g, 'student' FROM generate_series(1, {chats}) g;"
-    ))
-    .await?;
-    // Every teacher has chats / teachers chats of mixed kinds: four in five direct (student g
-    // learns with teacher g mod teachers, except every fifth student of each teacher), one in
-    // five a group of the teacher and five students, about one of twenty courses.
-    sql.batch_execute(&format!(
-        "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status)
-         SELECT t.id, s.id, now(), 'completed' FROM generate_series(1, {chats}) g
-         JOIN users s ON s.email = 'bench-student-' || g
-         JOIN users t ON t.email = 'bench-teacher-' || (g % {teachers} + 1)
-         WHERE (g / {teachers}) % 5 <> 0;
-         INSERT INTO events (chat_id, actor_id, type, payload)
-         SELECT nextval('chats_id_seq'), t.id, 'chat_created',
-                jsonb_build_object('kind', 'group', 'title', 'Group ' || g,
-                                   'context', jsonb_build_object('type', 'course', 'id', g % 20, 'title', 'Course ' || g % 20))
-         FROM generate_series(1, {chats} / 5) g
-         JOIN users t ON t.email = 'bench-teacher-' || (g % {teachers} + 1)
-         ORDER BY g;
-         INSERT INTO events (chat_id, actor_id, type, payload)
-         SELECT c.id, c.created_by, 'participant_added', jsonb_build_object('user_id', m.user_id)
-         FROM chats c
-         CROSS JOIN LATERAL (
-             SELECT c.created_by AS user_id, 0 AS k
-             UNION ALL
-             SELECT s.id, k FROM generate_series(1, 5) k
-             JOIN users s ON s.email = 'bench-student-' || ((c.id * 5 + k) % {chats} + 1)
-         ) m
-         WHERE c.kind = 'group'
-         ORDER BY c.id, m.k;"
-    ))
-    .await?;
-    let per_teacher: i64 = sql
-        .query_one(
-            "SELECT count(*) FROM chat_participants p JOIN users u ON u.id = p.user_id WHERE u.email = 'bench-teacher-1'",
-            &[],
-        )
-        .await?
-        .get(0);
-    anyhow::ensure!(
-        per_teacher == chats / teachers,
-        "bench-teacher-1 has {per_teacher} chats, not {}",
-        chats / teachers
-    );
-    let kinds: i64 = sql.query_one("SELECT count(DISTINCT kind) FROM chats", &[]).await?.get(0);
-    anyhow::ensure!(kinds == 2, "the data set should mix direct chats and groups");
-    let (low, high): (i64, i64) = {
-        let row = sql.query_one("SELECT min(id), max(id) FROM chats", &[]).await?;
-        (row.get(0), row.get(1))
-    };
-    let step = (100_000 / per_chat).max(1);
-    let mut from = low;
-    while from <= high {
-        // Through the log's own triggers, as the application would: positions, ids, projections.
-        sql.execute(
-            "INSERT INTO events (chat_id, actor_id, type, payload)
-             SELECT c.id, CASE WHEN c.kind = 'group' THEN c.created_by
-                               WHEN g % 2 = 0 THEN c.student_id ELSE c.teacher_id END, 'message_created',
-                    jsonb_build_object('content', 'Message ' || g || ' of a long conversation about homework')
-             FROM chats c CROSS JOIN generate_series(1, $3::bigint) g
-             WHERE c.id BETWEEN $1 AND $2 ORDER BY c.id, g",
-            &[&from, &(from + step - 1), &per_chat],
-        )
-        .await?;
-        from += step;
-        if (from - low) % (step * 20) == 0 {
-            eprintln!("S4 seeding: {} of {} chats, {:.0} s", from - low, chats, seeding.elapsed().as_secs_f64());
-        }
-    }
-    sql.batch_execute("VACUUM ANALYZE").await?;
+    let first = chats / 10;
+    seed(sql, 0, first, per_chat).await?;
+    let small = scale(&cluster, per_chat).await?;
+    seed(sql, first, chats - first, per_chat).await?;
     let seed_seconds = seeding.elapsed().as_secs_f64();
     let messages: i64 = sql.query_one("SELECT count(*) FROM messages", &[]).await?.get(0);
     eprintln!("S4 seeded {messages} messages in {chats} chats in {seed_seconds:.0} s");
 
-    // History pages deep in random chats, as a student of the chat.
-    let samples = sql
-        .query(
-            "SELECT c.id, (SELECT max(p.user_id) FROM chat_participants p WHERE p.chat_id = c.id),
-                    (SELECT id FROM messages m WHERE m.chat_id = c.id ORDER BY id OFFSET $1 LIMIT 1)
-             FROM chats c ORDER BY random() LIMIT 500",
-            &[&(per_chat / 5)], // a fifth of the way into the chat: four fifths of it are newer
-        )
-        .await?;
-    let samples: Vec<(i64, String, i64)> =
-        samples.iter().map(|r| (r.get(0), load::token(r.get(1)), r.get(2))).collect();
-    let history_requests: Vec<(String, String)> = samples
-        .iter()
-        .map(|(chat, token, before)| (format!("/api/chats/{chat}/messages?limit=50&before_id={before}"), token.clone()))
-        .collect();
+    let (samples, history_requests) = history_requests(sql, per_chat).await?;
     let history = timed_gets(&cluster.urls[0], history_requests.clone(), 8, 4).await;
     let history_one_client = timed_gets(&cluster.urls[0], history_requests.clone(), 1, 2).await;
-    let teacher: i64 = sql.query_one("SELECT id FROM users WHERE email = 'bench-teacher-1'", &[]).await?.get(0);
-    let list_requests: Vec<(String, String)> =
-        (0..300).map(|_| ("/api/chats?limit=500".to_owned(), load::token(teacher))).collect();
+    let (teacher, list_requests) = list_requests(sql).await?;
     let chat_list = timed_gets(&cluster.urls[0], list_requests.clone(), 4, 1).await;
     let chat_list_one_client = timed_gets(&cluster.urls[0], list_requests.clone(), 1, 1).await;
     let on_standby = on_standby(&cluster, history_requests, list_requests).await?;
@@ -211,6 +144,7 @@ pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<(S4, super::S6)> {
         chat_list_plan,
         resume_plan,
         on_standby: Some(on_standby),
+        smaller: Some(small),
     };
     eprintln!(
         "S4 history page p50 {:.2} ms p99 {:.2} ms (one client: {:.2} / {:.2}); chat list (500 chats) p50 {:.2} ms p99 {:.2} ms (one client: {:.2} / {:.2})",
@@ -226,6 +160,133 @@ pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<(S4, super::S6)> {
     let audit = super::s6::s6(&cluster).await;
     cluster.stop().await;
     Ok((result, audit?))
+}
+
+/// History pages deep in 500 random chats, each as a student of the chat: `limit=50` before
+/// the message a fifth of the way into the chat (four fifths of it are newer). Also the
+/// samples (chat, token, before id).
+async fn history_requests(sql: &Client, per_chat: i64) -> anyhow::Result<(Vec<(i64, String, i64)>, Vec<(String, String)>)> {
+    let samples = sql
+        .query(
+            "SELECT c.id, (SELECT max(p.user_id) FROM chat_participants p WHERE p.chat_id = c.id),
+                    (SELECT id FROM messages m WHERE m.chat_id = c.id ORDER BY id OFFSET $1 LIMIT 1)
+             FROM chats c ORDER BY random() LIMIT 500",
+            &[&(per_chat / 5)],
+        )
+        .await?;
+    let samples: Vec<(i64, String, i64)> =
+        samples.iter().map(|r| (r.get(0), load::token(r.get(1)), r.get(2))).collect();
+    let requests = samples
+        .iter()
+        .map(|(chat, token, before)| (format!("/api/chats/{chat}/messages?limit=50&before_id={before}"), token.clone()))
+        .collect();
+    Ok((samples, requests))
+}
+
+/// 300 requests for the whole chat list (500 chats) of teacher 1; also the teacher's id.
+async fn list_requests(sql: &Client) -> anyhow::Result<(i64, Vec<(String, String)>)> {
+    let teacher: i64 = sql.query_one("SELECT id FROM users WHERE email = 'bench-teacher-1'", &[]).await?.get(0);
+    Ok((teacher, (0..300).map(|_| ("/api/chats?limit=500".to_owned(), load::token(teacher))).collect()))
+}
+
+/// The cost curve's first point: S4's reads on the primary at the data set's current size.
+async fn scale(cluster: &Cluster, per_chat: i64) -> anyhow::Result<Scale> {
+    let sql = &cluster.sql;
+    let messages: i64 = sql.query_one("SELECT count(*) FROM messages", &[]).await?.get(0);
+    let chats: i64 = sql.query_one("SELECT count(*) FROM chats", &[]).await?.get(0);
+    let (_, history_requests) = history_requests(sql, per_chat).await?;
+    let (_, list_requests) = list_requests(sql).await?;
+    let url = &cluster.urls[0];
+    let history = timed_gets(url, history_requests.clone(), 8, 4).await.1;
+    let history_one_client = timed_gets(url, history_requests, 1, 2).await.1;
+    let chat_list_500 = timed_gets(url, list_requests.clone(), 4, 1).await.1;
+    let chat_list_one_client = timed_gets(url, list_requests, 1, 1).await.1;
+    eprintln!(
+        "S4 at {messages} messages: history p99 {:.2} ms (one client {:.2}); chat list p99 {:.2} ms (one client {:.2})",
+        history.p99_ms, history_one_client.p99_ms, chat_list_500.p99_ms, chat_list_one_client.p99_ms
+    );
+    Ok(Scale { messages, chats, history, history_one_client, chat_list_500, chat_list_one_client })
+}
+
+/// Seeds `chats` more chats (students `offset + 1 ..= offset + chats`, their own teachers) with
+/// `per_chat` messages each, through the log's own triggers: every teacher has `chats /
+/// teachers` chats of mixed kinds, four in five direct, one in five a group of the teacher and
+/// five of these students, about one of twenty courses.
+async fn seed(sql: &Client, offset: i64, chats: i64, per_chat: i64) -> anyhow::Result<()> {
+    let teachers = (chats / 500).max(1);
+    let t0: i64 = sql.query_one("SELECT count(*) FROM users WHERE role = 'teacher'", &[]).await?.get(0);
+    let low: i64 = sql.query_one("SELECT coalesce(max(id), 0) + 1 FROM chats", &[]).await?.get(0);
+    let seeding = Instant::now();
+    sql.batch_execute(&format!(
+        "INSERT INTO users (email, name, role) SELECT 'bench-teacher-' || g, 'Teacher ' || g, 'teacher' FROM generate_series({t0} + 1, {t0} + {teachers}) g;
+         INSERT INTO users (email, name, role) SELECT 'bench-student-' || g, 'Student ' || g, 'student' FROM generate_series({offset} + 1, {offset} + {chats}) g;"
+    ))
+    .await?;
+    // Student `offset + g` learns with teacher `t0 + g mod teachers + 1`, except every fifth
+    // student of each teacher.
+    sql.batch_execute(&format!(
+        "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status)
+         SELECT t.id, s.id, now(), 'completed' FROM generate_series(1, {chats}) g
+         JOIN users s ON s.email = 'bench-student-' || ({offset} + g)
+         JOIN users t ON t.email = 'bench-teacher-' || ({t0} + g % {teachers} + 1)
+         WHERE (g / {teachers}) % 5 <> 0;
+         INSERT INTO events (chat_id, actor_id, type, payload)
+         SELECT nextval('chats_id_seq'), t.id, 'chat_created',
+                jsonb_build_object('kind', 'group', 'title', 'Group ' || ({offset} / 5 + g),
+                                   'context', jsonb_build_object('type', 'course', 'id', g % 20, 'title', 'Course ' || g % 20))
+         FROM generate_series(1, {chats} / 5) g
+         JOIN users t ON t.email = 'bench-teacher-' || ({t0} + g % {teachers} + 1)
+         ORDER BY g;
+         INSERT INTO events (chat_id, actor_id, type, payload)
+         SELECT c.id, c.created_by, 'participant_added', jsonb_build_object('user_id', m.user_id)
+         FROM chats c
+         CROSS JOIN LATERAL (
+             SELECT c.created_by AS user_id, 0 AS k
+             UNION ALL
+             SELECT s.id, k FROM generate_series(1, 5) k
+             JOIN users s ON s.email = 'bench-student-' || ({offset} + (c.id * 5 + k) % {chats} + 1)
+         ) m
+         WHERE c.kind = 'group' AND c.id >= {low}
+         ORDER BY c.id, m.k;"
+    ))
+    .await?;
+    let per_teacher: i64 = sql
+        .query_one(
+            "SELECT count(*) FROM chat_participants p JOIN users u ON u.id = p.user_id WHERE u.email = $1",
+            &[&format!("bench-teacher-{}", t0 + 1)],
+        )
+        .await?
+        .get(0);
+    anyhow::ensure!(
+        per_teacher == chats / teachers,
+        "bench-teacher-{} has {per_teacher} chats, not {}",
+        t0 + 1,
+        chats / teachers
+    );
+    let kinds: i64 = sql.query_one("SELECT count(DISTINCT kind) FROM chats WHERE id >= $1", &[&low]).await?.get(0);
+    anyhow::ensure!(kinds == 2, "the data set should mix direct chats and groups");
+    let high: i64 = sql.query_one("SELECT max(id) FROM chats", &[]).await?.get(0);
+    let step = (100_000 / per_chat).max(1);
+    let mut from = low;
+    while from <= high {
+        // Through the log's own triggers, as the application would: positions, ids, projections.
+        sql.execute(
+            "INSERT INTO events (chat_id, actor_id, type, payload)
+             SELECT c.id, CASE WHEN c.kind = 'group' THEN c.created_by
+                               WHEN g % 2 = 0 THEN c.student_id ELSE c.teacher_id END, 'message_created',
+                    jsonb_build_object('content', 'Message ' || g || ' of a long conversation about homework')
+             FROM chats c CROSS JOIN generate_series(1, $3::bigint) g
+             WHERE c.id BETWEEN $1 AND $2 ORDER BY c.id, g",
+            &[&from, &(from + step - 1), &per_chat],
+        )
+        .await?;
+        from += step;
+        if (from - low) % (step * 20) == 0 {
+            eprintln!("S4 seeding: {} of {} chats, {:.0} s", from - low, chats, seeding.elapsed().as_secs_f64());
+        }
+    }
+    sql.batch_execute("VACUUM ANALYZE").await?;
+    Ok(())
 }
 
 /// S4's reads again, from the second replica, which reads from the standby: once the standby
