@@ -614,6 +614,14 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
                 );
             }
             md.push('\n');
+            if !small.chat_list_plan.is_empty() {
+                let _ = writeln!(
+                    md,
+                    "The chat list's plan at {} messages:\n\n```\n{}\n```\n",
+                    small.messages,
+                    small.chat_list_plan.trim_end()
+                );
+            }
             // One client: the service time, which is what grows with the data (the concurrent
             // runs add the two cores' queue, which does not).
             let history = s4.history_one_client.p99_ms / small.history_one_client.p99_ms;

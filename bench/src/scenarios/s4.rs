@@ -56,6 +56,10 @@ pub struct Scale {
     pub history_one_client: Percentiles,
     pub chat_list_500: Percentiles,
     pub chat_list_one_client: Percentiles,
+    /// The chat list's plan at this size (`EXPLAIN (ANALYZE, BUFFERS)`, after its reads), to
+    /// set beside the whole data set's.
+    #[serde(default)]
+    pub chat_list_plan: String,
 }
 
 /// S4's reads answered by a streaming standby (`READ_DATABASE_URL`), on the same data set.
@@ -165,7 +169,10 @@ pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<(S4, super::S6)> {
 /// History pages deep in 500 random chats, each as a student of the chat: `limit=50` before
 /// the message a fifth of the way into the chat (four fifths of it are newer). Also the
 /// samples (chat, token, before id).
-async fn history_requests(sql: &Client, per_chat: i64) -> anyhow::Result<(Vec<(i64, String, i64)>, Vec<(String, String)>)> {
+async fn history_requests(
+    sql: &Client,
+    per_chat: i64,
+) -> anyhow::Result<(Vec<(i64, String, i64)>, Vec<(String, String)>)> {
     let samples = sql
         .query(
             "SELECT c.id, (SELECT max(p.user_id) FROM chat_participants p WHERE p.chat_id = c.id),
@@ -195,7 +202,7 @@ async fn scale(cluster: &Cluster, per_chat: i64) -> anyhow::Result<Scale> {
     let messages: i64 = sql.query_one("SELECT count(*) FROM messages", &[]).await?.get(0);
     let chats: i64 = sql.query_one("SELECT count(*) FROM chats", &[]).await?.get(0);
     let (_, history_requests) = history_requests(sql, per_chat).await?;
-    let (_, list_requests) = list_requests(sql).await?;
+    let (teacher, list_requests) = list_requests(sql).await?;
     let url = &cluster.urls[0];
     let history = timed_gets(url, history_requests.clone(), 8, 4).await.1;
     let history_one_client = timed_gets(url, history_requests, 1, 2).await.1;
@@ -205,7 +212,14 @@ async fn scale(cluster: &Cluster, per_chat: i64) -> anyhow::Result<Scale> {
         "S4 at {messages} messages: history p99 {:.2} ms (one client {:.2}); chat list p99 {:.2} ms (one client {:.2})",
         history.p99_ms, history_one_client.p99_ms, chat_list_500.p99_ms, chat_list_one_client.p99_ms
     );
-    Ok(Scale { messages, chats, history, history_one_client, chat_list_500, chat_list_one_client })
+    let (start, kind, pattern) = (i64::MAX, None::<&str>, None::<String>);
+    let chat_list_plan = explain(
+        sql,
+        &tutorchat::api::CHAT_LIST_SQL,
+        &[&Some(teacher), &start, &start, &start, &kind, &pattern, &501i64],
+    )
+    .await?;
+    Ok(Scale { messages, chats, history, history_one_client, chat_list_500, chat_list_one_client, chat_list_plan })
 }
 
 /// Seeds `chats` more chats (students `offset + 1 ..= offset + chats`, their own teachers) with
