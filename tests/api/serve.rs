@@ -9,7 +9,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, User};
 
 /// One HTTP/1.1 connection, read by hand.
 struct Raw {
@@ -105,12 +105,18 @@ async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-#[tokio::test]
-async fn a_stream_that_opens_its_connection_is_answered_directly_and_ends_when_the_client_goes() {
+/// A replica with one chat of a teacher and a student, its listener caught up.
+async fn one_chat() -> (TestApp, User, User, i64) {
     let app = TestApp::spawn().await;
     let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
     let chat = app.chat(&teacher, &student).await;
     app.settled().await;
+    (app, teacher, student, chat)
+}
+
+#[tokio::test]
+async fn a_stream_that_opens_its_connection_is_answered_directly_and_ends_when_the_client_goes() {
+    let (app, teacher, student, chat) = one_chat().await;
 
     let mut raw = Raw::open(&app).await;
     raw.get("/api/events/chat", Some(&student.token)).await;
@@ -135,10 +141,7 @@ async fn a_stream_that_opens_its_connection_is_answered_directly_and_ends_when_t
 
 #[tokio::test]
 async fn a_stream_on_a_kept_alive_connection_is_served_by_hyper_the_same_way() {
-    let app = TestApp::spawn().await;
-    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
-    let chat = app.chat(&teacher, &student).await;
-    app.settled().await;
+    let (app, teacher, student, chat) = one_chat().await;
 
     let mut raw = Raw::open(&app).await;
     raw.get("/healthz", None).await;
@@ -231,10 +234,7 @@ async fn bad_stream_requests_get_json_errors_and_close() {
 
 #[tokio::test]
 async fn an_http_1_0_stream_ends_with_its_connection() {
-    let app = TestApp::spawn().await;
-    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
-    let chat = app.chat(&teacher, &student).await;
-    app.settled().await;
+    let (app, teacher, student, chat) = one_chat().await;
     let mut raw = Raw::open(&app).await;
     raw.send(format!("GET /api/events/chat HTTP/1.0\r\nauthorization: Bearer {}\r\n\r\n", student.token).as_bytes())
         .await;

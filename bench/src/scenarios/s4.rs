@@ -112,13 +112,7 @@ pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<(S4, super::S6)> {
     let chat_list_page = timed_gets(&cluster.urls[0], page_requests, 4, 1).await;
     let (chat, _, before) = &samples[0];
     let history_plan = explain(sql, &tutorchat::api::HISTORY_SQL, &[chat, before, &51i64, &0i64]).await?;
-    let (start, kind, pattern) = (i64::MAX, None::<&str>, None::<String>);
-    let chat_list_plan = explain(
-        sql,
-        &tutorchat::api::CHAT_LIST_SQL,
-        &[&Some(teacher), &start, &start, &start, &kind, &pattern, &501i64],
-    )
-    .await?;
+    let chat_list_plan = chat_list_plan(sql, teacher).await?;
     // A student with a second chat (a lesson with another teacher) resumes from position 0:
     // the replay must read their two chats' events, not walk the whole log.
     let student: i64 = sql.query_one("SELECT id FROM users WHERE email = 'bench-student-1'", &[]).await?.get(0);
@@ -196,6 +190,14 @@ async fn list_requests(sql: &Client) -> anyhow::Result<(i64, Vec<(String, String
     Ok((teacher, (0..300).map(|_| ("/api/chats?limit=500".to_owned(), load::token(teacher))).collect()))
 }
 
+/// The plan of `teacher`'s whole chat list (`EXPLAIN (ANALYZE, BUFFERS)` of the handler's statement).
+async fn chat_list_plan(sql: &Client, teacher: i64) -> anyhow::Result<String> {
+    let (start, kind, pattern) = (i64::MAX, None::<&str>, None::<String>);
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 7] =
+        [&Some(teacher), &start, &start, &start, &kind, &pattern, &501i64];
+    explain(sql, &tutorchat::api::CHAT_LIST_SQL, &params).await
+}
+
 /// The cost curve's first point: S4's reads on the primary at the data set's current size.
 async fn scale(cluster: &Cluster, per_chat: i64) -> anyhow::Result<Scale> {
     let sql = &cluster.sql;
@@ -212,13 +214,7 @@ async fn scale(cluster: &Cluster, per_chat: i64) -> anyhow::Result<Scale> {
         "S4 at {messages} messages: history p99 {:.2} ms (one client {:.2}); chat list p99 {:.2} ms (one client {:.2})",
         history.p99_ms, history_one_client.p99_ms, chat_list_500.p99_ms, chat_list_one_client.p99_ms
     );
-    let (start, kind, pattern) = (i64::MAX, None::<&str>, None::<String>);
-    let chat_list_plan = explain(
-        sql,
-        &tutorchat::api::CHAT_LIST_SQL,
-        &[&Some(teacher), &start, &start, &start, &kind, &pattern, &501i64],
-    )
-    .await?;
+    let chat_list_plan = chat_list_plan(sql, teacher).await?;
     Ok(Scale { messages, chats, history, history_one_client, chat_list_500, chat_list_one_client, chat_list_plan })
 }
 
