@@ -182,6 +182,116 @@ pub async fn generator_ceiling(url: &str, senders: usize, duration: Duration) ->
     total as f64 / started.elapsed().as_secs_f64()
 }
 
+/// Runs the requests with `concurrency` closed-loop clients, `rounds` times over, after an
+/// untimed warm-up of a few requests per client: the replica opens its pooled database
+/// connections on first use, and a new PostgreSQL session plans its first statements with cold
+/// caches, tens of milliseconds once per connection that would otherwise be the p99.
+pub async fn timed_gets(
+    base: &str,
+    requests: Vec<(String, String)>,
+    concurrency: usize,
+    rounds: usize,
+) -> (usize, Percentiles, Phase) {
+    timed_gets_answered(base, requests, concurrency, rounds, reqwest::StatusCode::OK).await
+}
+
+/// [`timed_gets`], timing the requests answered with `status`.
+pub async fn timed_gets_answered(
+    base: &str,
+    requests: Vec<(String, String)>,
+    concurrency: usize,
+    rounds: usize,
+    status: reqwest::StatusCode,
+) -> (usize, Percentiles, Phase) {
+    let http = client();
+    let warm_up = futures::future::join_all((0..concurrency * 4).map(|i| {
+        let (path, token) = &requests[i % requests.len()];
+        http.get(format!("{base}{path}")).bearer_auth(token).send()
+    }));
+    for response in warm_up.await.into_iter().flatten() {
+        let _ = response.bytes().await;
+    }
+    let requests = Arc::new(requests);
+    let next = Arc::new(AtomicUsize::new(0));
+    let total = requests.len() * rounds;
+    let (started, cpu_before) = (Instant::now(), cpu_times());
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (http, requests, next, base) = (http.clone(), requests.clone(), next.clone(), base.to_owned());
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= total {
+                        return latencies;
+                    }
+                    let (path, token) = &requests[i % requests.len()];
+                    let started = Instant::now();
+                    if let Ok(r) = http.get(format!("{base}{path}")).bearer_auth(token).send().await
+                        && r.status() == status
+                        && r.bytes().await.is_ok()
+                    {
+                        latencies.push(started.elapsed());
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.expect("task"));
+    }
+    let phase = Phase {
+        clients: concurrency,
+        per_second: all.len() as f64 / started.elapsed().as_secs_f64(),
+        cpu_busy_percent: cpu_busy_since(cpu_before),
+    };
+    (all.len(), percentiles(all), phase)
+}
+
+/// How hard the machine worked during a timed run: every process, the replica's, PostgreSQL's
+/// and the generator's alike (all CPUs, from /proc/stat).
+#[derive(Debug, Clone, Copy, Serialize, serde::Deserialize, Default)]
+pub struct Phase {
+    pub clients: usize,
+    pub per_second: f64,
+    pub cpu_busy_percent: Option<f64>,
+}
+
+/// The load generator's own ceiling on this machine: what it reaches against a route that does
+/// no work (an unknown API path, answered 404 by the router without touching the database), so
+/// that a scenario's figure near it is read as the generator's, not the product's.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Generator {
+    /// Closed loop, 128 clients: requests/s.
+    pub per_second: f64,
+    /// One such request's latency, from 1, 4 and 8 closed-loop clients: the floor under S4's
+    /// latencies at the same concurrency.
+    pub latency: Vec<(usize, Percentiles)>,
+}
+
+impl Generator {
+    /// Against one replica of `server` of its own.
+    pub async fn measure(server: &crate::scenarios::Server, run: Duration) -> anyhow::Result<Self> {
+        let cluster = crate::scenarios::Cluster::start_on(server, 1, &[]).await?;
+        let url = &cluster.urls[0];
+        let per_second = generator_ceiling(url, 128, run.min(Duration::from_secs(5))).await;
+        let requests: Vec<(String, String)> = vec![("/api/bench-noop".to_owned(), String::new()); 500];
+        let mut latency = Vec::new();
+        for clients in [1, 4, 8] {
+            let (_, p, _) =
+                timed_gets_answered(url, requests.clone(), clients, 2, reqwest::StatusCode::NOT_FOUND).await;
+            latency.push((clients, p));
+        }
+        cluster.stop().await;
+        eprintln!(
+            "the generator's ceiling: {per_second:.0} requests/s; a request doing nothing: {}",
+            latency.iter().map(|(c, p)| format!("p99 {:.2} ms from {c}", p.p99_ms)).collect::<Vec<_>>().join(", ")
+        );
+        Ok(Self { per_second, latency })
+    }
+}
+
 /// One event read from a stream: its name and the JSON text of its data.
 pub struct SseEvent {
     pub event: String,

@@ -4,6 +4,7 @@
 //!     cargo run --release -p tutorchat-bench -- --only s1,s5 # some scenarios (others kept)
 //!     cargo run --release -p tutorchat-bench -- report       # the report from the last results
 //!     cargo run --release -p tutorchat-bench -- --only s1 --compare main~3  # S1 against another revision
+//!     cargo run --release -p tutorchat-bench -- --only s5 --repeat 5          # five rounds instead of three
 //!
 //! (`hold` is internal: S3 runs the tool again as helper processes that hold streams open.)
 //!
@@ -12,6 +13,7 @@
 
 mod load;
 mod report;
+mod rounds;
 mod scenarios;
 
 use std::path::PathBuf;
@@ -32,11 +34,14 @@ struct Cli {
     /// Short runs and small data sets: a smoke test of the tool, not a measurement.
     #[arg(long)]
     quick: bool,
-    /// How many times S1 runs (the report shows the median round and the spread of all).
-    #[arg(long, default_value_t = 3)]
-    repeat: usize,
-    /// Also build this git revision (commit, tag, branch) and run S1 with it in the same run,
-    /// rounds alternating with this tree's, so a regression shows as a ratio.
+    /// How many times each scenario runs (the report shows each key figure's median and range);
+    /// 3 by default, 1 with `--quick`. S4 seeds its data set once and repeats its reads (and S6
+    /// its audits) on it.
+    #[arg(long)]
+    repeat: Option<usize>,
+    /// Also build this git revision (commit, tag, branch) and run each scenario with it in the
+    /// same run, rounds alternating with this tree's, so a regression shows as a ratio. (S4 and
+    /// S6 seed a data set for each build: twice the time.)
     #[arg(long, value_name = "REF")]
     compare: Option<String>,
     /// Drop one delivery on purpose in S2, to check that the tool reports it as lost.
@@ -70,6 +75,12 @@ pub struct Results {
     pub s5: Option<scenarios::S5>,
     #[serde(default)]
     pub s6: Option<scenarios::S6>,
+    /// Every round of each scenario, by scenario ("s1" … "s6"), from the run that measured it.
+    #[serde(default)]
+    pub rounds: std::collections::BTreeMap<String, rounds::Rounds>,
+    /// The load generator's own ceiling, measured in the last run.
+    #[serde(default)]
+    pub generator: Option<load::Generator>,
 }
 
 #[tokio::main]
@@ -86,47 +97,62 @@ async fn main() -> anyhow::Result<()> {
     if cli.action == "run" {
         let wants = |s: &str| cli.only.is_empty() || cli.only.iter().any(|o| o == s);
         let run = if cli.quick { Duration::from_secs(2) } else { Duration::from_secs(10) };
+        let repeat = cli.repeat.unwrap_or(if cli.quick { 1 } else { 3 });
+        let this = scenarios::Server::this()?;
+        let reference = cli.compare.as_deref().map(scenarios::Server::build).transpose()?;
+        let reference = reference.as_ref();
+        results.generator = Some(load::Generator::measure(&this, run).await?);
         if wants("s1") {
             let senders: &[usize] = if cli.quick { &[8] } else { &[32, 64, 128] };
-            let this = scenarios::Server::this()?;
-            let reference = cli.compare.as_deref().map(scenarios::Server::build).transpose()?;
-            let mut rounds = Vec::new();
-            for round in 0..cli.repeat.max(1) {
-                // Alternating which build goes first, so neither always gets the fresher machine.
-                let mut order = vec![&this];
-                if let Some(reference) = &reference {
-                    order.insert(round % 2, reference);
-                }
-                for server in order {
-                    rounds.push(scenarios::s1(server, run, senders).await?);
-                }
-            }
-            let reference = reference.map(|r| r.revision);
-            results.s1 = Some(scenarios::S1::from_rounds(rounds, &this.revision, reference)?);
+            let s1 = rounds::repeat(&this, reference, repeat, |server, _| async move {
+                scenarios::s1(&server, run, senders).await
+            })
+            .await?;
+            results.rounds.insert("s1".into(), s1.rounds.clone());
+            results.s1 = Some(s1.median());
         }
         if wants("s2") {
-            let (rates, rounds, typing, chats): (&[usize], usize, usize, usize) =
-                if cli.quick { (&[100], 1, 100, 50) } else { (&[500, 2000], 3, 1000, 1000) };
-            results.s2 = Some(scenarios::s2(run, rates, rounds, typing, chats, cli.drop_one, cli.misorder_one).await?);
+            let (rates, typing, chats): (&[usize], usize, usize) =
+                if cli.quick { (&[100], 100, 50) } else { (&[500, 2000], 1000, 1000) };
+            let (drop_one, misorder_one) = (cli.drop_one, cli.misorder_one);
+            let s2 = rounds::repeat(&this, reference, repeat, |server, round| async move {
+                scenarios::s2(&server, round, run, rates, typing, chats, drop_one, misorder_one).await
+            })
+            .await?;
+            results.rounds.insert("s2".into(), s2.rounds.clone());
+            results.s2 = Some(scenarios::S2::combine(s2.this));
         }
         if wants("s3") {
-            let counts: &[usize] = if cli.quick { &[200] } else { &[5_000, 19_000] };
-            let mut s3 = scenarios::s3(counts).await?;
-            let (replicas, per_replica) = if cli.quick { (3, 100) } else { (3, 19_000) };
-            s3.spread = Some(scenarios::s3_spread(replicas, per_replica).await?);
-            results.s3 = Some(s3);
-        }
-        if wants("s3") || wants("s3u") {
-            let users = scenarios::s3_users(if cli.quick { 200 } else { 19_000 }).await?;
+            let quick = cli.quick;
+            let s3 = rounds::repeat(&this, reference, repeat, |server, round| async move {
+                scenarios::s3_all(&server, round, quick).await
+            })
+            .await?;
+            results.rounds.insert("s3".into(), s3.rounds.clone());
+            results.s3 = Some(s3.median());
+        } else if wants("s3u") {
+            let users = scenarios::s3_users(&this, 0, if cli.quick { 200 } else { 19_000 }).await?;
             results.s3.get_or_insert_with(Default::default).distinct_users = Some(users);
         }
         if wants("s4") || wants("s6") {
             let (chats, per_chat) = if cli.quick { (1_000, 20) } else { (100_000, 100) };
-            let (s4, s6) = scenarios::s4(chats, per_chat).await?;
-            (results.s4, results.s6) = (Some(s4), Some(s6));
+            let (s4, s6) = scenarios::s4(&this, reference, repeat, chats, per_chat).await?;
+            results.rounds.insert("s4".into(), s4.rounds.clone());
+            results.rounds.insert("s6".into(), s6.rounds.clone());
+            (results.s4, results.s6) = (Some(s4.median()), Some(s6.median()));
         }
         if wants("s5") {
-            results.s5 = Some(scenarios::s5(if cli.quick { 1_000 } else { 10_000 }).await?);
+            let events = if cli.quick { 1_000 } else { 10_000 };
+            let s5 =
+                rounds::repeat(
+                    &this,
+                    reference,
+                    repeat,
+                    |server, _| async move { scenarios::s5(&server, events).await },
+                )
+                .await?;
+            results.rounds.insert("s5".into(), s5.rounds.clone());
+            results.s5 = Some(scenarios::S5::combine(s5.this));
         }
         results.machine = Some(report::Machine::describe());
         results.command = Some(std::env::args().collect::<Vec<_>>().join(" "));

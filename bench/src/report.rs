@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::Results;
+use crate::rounds::Rounds;
 use crate::scenarios::S2Run;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -180,6 +181,30 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
     if let Some(command) = &results.command {
         let _ = writeln!(md, "Last command: `{command}`\n");
     }
+    if let Some(g) = &results.generator {
+        let floors: Vec<String> = g
+            .latency
+            .iter()
+            .map(|(clients, p)| format!("p50 {:.2} / p99 {:.2} ms from {clients}", p.p50_ms, p.p99_ms))
+            .collect();
+        let _ = writeln!(
+            md,
+            "The load generator's own ceiling, measured at the start of the last run against one replica's route that does no \
+             work (an unknown API path, answered 404 without touching the database): **{:.0} requests/s** from 128 closed-loop \
+             clients; one such request takes {} clients. A figure near these is the generator's (and the HTTP stack's), not the \
+             product's work.\n",
+            g.per_second,
+            floors.join(", ")
+        );
+    }
+    let _ = writeln!(
+        md,
+        "Each scenario runs in rounds (`--repeat`, 3 by default; S4 seeds its data set once per build and repeats its reads, \
+         and S6 its audits, on it); its section shows the median round (S2 and S5: every round's runs together), and a table \
+         after it each key figure's median and range over the rounds, with how busy the machine was in each. With \
+         `--compare REF` every round runs another revision's build too, the order alternating, and the table adds the ratio \
+         of the medians.\n"
+    );
     let mut targets = String::from("| target | measured | |\n|---|---|---|\n");
 
     if let Some(s1) = &results.s1 {
@@ -235,8 +260,8 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
             let _ = writeln!(md, "| pgbench, 20 per transaction, no product triggers | 16 | {plain:.0} | | | | |");
         }
         md.push('\n');
-        if !s1.rounds.is_empty() {
-            s1_rounds(&mut md, s1);
+        if let Some(rounds) = results.rounds.get("s1") {
+            rounds_section(&mut md, "S1", rounds);
         }
         let best = |runs: &[crate::load::Throughput]| runs.iter().map(|t| t.per_second).fold(0.0, f64::max);
         let (batched, single) = (best(&s1.batched), best(&s1.single));
@@ -300,7 +325,9 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
              pair): \"typing\" is requests per second and the typing signals the streams received. Every stream also checks that each event's position (its `id:`) is above the previous one's; \
              one that is not is reported out of order. The load sources run on a \
              runtime of their own, apart from the stream readers. The targets compare the medians of each variant's runs.\n\n\
-             ![S2](bench/s2-latency.svg)\n\n| rate | typing | sent | acknowledged | deliveries | lost | p50 | p99 | max | I/O stalled |\n|---|---|---|---|---|---|---|---|---|---|",
+             \"Generator late\" is how late, at the p99, the generator sent a message against its own open-loop schedule (the latency is \
+             measured from the actual send; a late generator offers a lower rate for a while). The runs of every round are listed, in order.\n\n\
+             ![S2](bench/s2-latency.svg)\n\n| rate | typing | sent | acknowledged | deliveries | lost | p50 | p99 | max | I/O stalled | generator late |\n|---|---|---|---|---|---|---|---|---|---|---|",
             s2.chats, s2.streams, s2.seconds_per_run
         );
         for r in &s2.runs {
@@ -310,7 +337,7 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
             };
             let _ = writeln!(
                 md,
-                "| {} msg/s | {typing} | {} | {} | {} of {} | {} | {:.2} ms | {:.2} ms | {:.2} ms | {} |",
+                "| {} msg/s | {typing} | {} | {} | {} of {} | {} | {:.2} ms | {:.2} ms | {:.2} ms | {} | {} |",
                 r.rate,
                 r.sent,
                 r.acknowledged,
@@ -323,7 +350,8 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
                 r.latency.p50_ms,
                 r.latency.p99_ms,
                 r.latency.max_ms,
-                r.io_stalled_ms.map_or("not reported".to_owned(), |ms| format!("{ms:.0} ms"))
+                r.io_stalled_ms.map_or("not reported".to_owned(), |ms| format!("{ms:.0} ms")),
+                r.schedule_lag_p99_ms.map_or("not measured".to_owned(), |ms| format!("{ms:.2} ms"))
             );
         }
         if !s2.database.is_empty() {
@@ -359,13 +387,14 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
                 lost(&without),
                 verdict(lost(&without) == 0 && base <= target)
             );
-            if let Some(database) = s2.database.iter().find(|d| d.rate == rate) {
+            if let Some(database) =
+                median(s2.database.iter().filter(|d| d.rate == rate).map(|d| d.latency.p99_ms).collect())
+            {
                 let p50 = median(without.iter().map(|r| r.latency.p50_ms).collect()).unwrap_or_default();
                 let _ = writeln!(
                     targets,
-                    "| S2: {rate} msg/s: p99 ≤ the database's own p99 at that rate + 5 ms, p50 ≤ 3 ms | p99 {base:.1} ms against {:.1} + 5 ms, p50 {p50:.2} ms | {} |",
-                    database.latency.p99_ms,
-                    verdict(base <= database.latency.p99_ms + 5.0 && p50 <= 3.0)
+                    "| S2: {rate} msg/s: p99 ≤ the database's own p99 at that rate + 5 ms, p50 ≤ 3 ms | p99 {base:.1} ms against {database:.1} + 5 ms, p50 {p50:.2} ms (medians) | {} |",
+                    verdict(base <= database + 5.0 && p50 <= 3.0)
                 );
             }
             if let Some(typed) = p99(&with) {
@@ -388,6 +417,9 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
             }
         }
         md.push('\n');
+        if let Some(rounds) = results.rounds.get("s2") {
+            rounds_section(&mut md, "S2", rounds);
+        }
     }
 
     if let Some(s3) = &results.s3 {
@@ -428,19 +460,23 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
             );
         }
         if let Some(r) = s3.runs.iter().max_by_key(|r| r.connections) {
+            // The medians over the rounds where they were recorded (the section shows the median round).
+            let n = r.connections;
+            let bytes = figure_median(results, "s3", &format!("bytes per idle stream at {n}"))
+                .unwrap_or(r.bytes_per_connection);
+            let fan_out =
+                figure_median(results, "s3", &format!("one event to {n} streams, ms")).unwrap_or(r.fan_out_ms);
             let _ = writeln!(
                 targets,
-                "| S3: ≤ 8 KB per idle connection at ~19,000 | {:.0} bytes at {} | {} |",
-                r.bytes_per_connection,
-                r.connections,
-                verdict(r.bytes_per_connection <= 8192.0 && r.connections >= 19_000)
+                "| S3: ≤ 8 KB per idle connection at ~19,000 | {bytes:.0} bytes at {n}{} | {} |",
+                rounds_of(results, "s3"),
+                verdict(bytes <= 8192.0 && n >= 19_000)
             );
             let _ = writeln!(
                 targets,
-                "| S3: one event reaches ~19,000 connections in ≤ 250 ms | {:.0} ms at {} | {} |",
-                r.fan_out_ms,
-                r.connections,
-                verdict(r.fan_out_ms <= 250.0 && r.connections >= 19_000 && r.received == r.connections)
+                "| S3: one event reaches ~19,000 connections in ≤ 250 ms | {fan_out:.0} ms at {n}{} | {} |",
+                rounds_of(results, "s3"),
+                verdict(fan_out <= 250.0 && n >= 19_000 && r.received == r.connections)
             );
         }
         if let Some(users) = &s3.distinct_users {
@@ -506,9 +542,13 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
             }
         }
         md.push('\n');
+        if let Some(rounds) = results.rounds.get("s3") {
+            rounds_section(&mut md, "S3", rounds);
+        }
     }
 
     if let Some(s4) = &results.s4 {
+        let fig = |name: &str, fallback: f64| figure_median(results, "s4", name).unwrap_or(fallback);
         let _ = writeln!(
             md,
             "## S4 — reads on a large data set\n\n{} messages in {} chats (seeded through the log's own triggers in {:.0} s). History: \
@@ -624,8 +664,10 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
             }
             // One client: the service time, which is what grows with the data (the concurrent
             // runs add the two cores' queue, which does not).
-            let history = s4.history_one_client.p99_ms / small.history_one_client.p99_ms;
-            let list = s4.chat_list_one_client.p99_ms / small.chat_list_one_client.p99_ms;
+            let history =
+                fig("history page p99, 1 client, ms", s4.history_one_client.p99_ms) / small.history_one_client.p99_ms;
+            let list = fig("chat list of 500 p99, 1 client, ms", s4.chat_list_one_client.p99_ms)
+                / small.chat_list_one_client.p99_ms;
             let verdict = if history <= 1.25 && list <= 1.25 { "met" } else { "**missed**" };
             let _ = writeln!(
                 targets,
@@ -644,33 +686,63 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
             };
             (figures, verdict)
         };
-        let (figures, met) = two_ways(s4.history_one_client.p99_ms, s4.history.p99_ms, 8, 2.0);
-        let _ = writeln!(targets, "| S4: history page p99 ≤ 2 ms ({} messages) | {figures} | {met} |", s4.messages);
-        let (figures, met) = two_ways(s4.chat_list_one_client.p99_ms, s4.chat_list_500.p99_ms, 4, 20.0);
-        let _ = writeln!(targets, "| S4: chat list of 500 chats p99 ≤ 20 ms | {figures} | {met} |");
+        let of = rounds_of(results, "s4");
+        let (figures, met) = two_ways(
+            fig("history page p99, 1 client, ms", s4.history_one_client.p99_ms),
+            fig("history page p99, 8 clients, ms", s4.history.p99_ms),
+            8,
+            2.0,
+        );
+        let _ = writeln!(targets, "| S4: history page p99 ≤ 2 ms ({} messages) | {figures}{of} | {met} |", s4.messages);
+        let (figures, met) = two_ways(
+            fig("chat list of 500 p99, 1 client, ms", s4.chat_list_one_client.p99_ms),
+            fig("chat list of 500 p99, 4 clients, ms", s4.chat_list_500.p99_ms),
+            4,
+            20.0,
+        );
+        let _ = writeln!(targets, "| S4: chat list of 500 chats p99 ≤ 20 ms | {figures}{of} | {met} |");
         if let Some(standby) = &s4.on_standby {
-            let (figures, met) = two_ways(standby.history_one_client.p99_ms, standby.history.p99_ms, 8, 2.0);
-            let _ = writeln!(targets, "| S4 on the standby: history page p99 ≤ 2 ms | {figures} | {met} |");
-            let (figures, met) = two_ways(standby.chat_list_one_client.p99_ms, standby.chat_list_500.p99_ms, 4, 20.0);
-            let _ = writeln!(targets, "| S4 on the standby: chat list of 500 chats p99 ≤ 20 ms | {figures} | {met} |");
+            let (figures, met) = two_ways(
+                fig("on the standby: history page p99, 1 client, ms", standby.history_one_client.p99_ms),
+                fig("on the standby: history page p99, 8 clients, ms", standby.history.p99_ms),
+                8,
+                2.0,
+            );
+            let _ = writeln!(targets, "| S4 on the standby: history page p99 ≤ 2 ms | {figures}{of} | {met} |");
+            let (figures, met) = two_ways(
+                fig("on the standby: chat list of 500 p99, 1 client, ms", standby.chat_list_one_client.p99_ms),
+                fig("on the standby: chat list of 500 p99, 4 clients, ms", standby.chat_list_500.p99_ms),
+                4,
+                20.0,
+            );
+            let _ =
+                writeln!(targets, "| S4 on the standby: chat list of 500 chats p99 ≤ 20 ms | {figures}{of} | {met} |");
+        }
+        if let Some(rounds) = results.rounds.get("s4") {
+            rounds_section(&mut md, "S4", rounds);
         }
     }
 
     if let Some(s5) = &results.s5 {
         let _ = writeln!(
             md,
-            "## S5 — resume\n\nA client reconnects with `Last-Event-ID` {} events behind; time until it has all of them (5 runs: {}).\n\n| events | median |\n|---|---|\n| {} | {:.1} ms |\n",
+            "## S5 — resume\n\nA client reconnects with `Last-Event-ID` {} events behind; time until it has all of them ({} runs: {}).\n\n| events | median |\n|---|---|\n| {} | {:.1} ms |\n",
             s5.events,
+            s5.runs_ms.len(),
             s5.runs_ms.iter().map(|r| format!("{r:.0} ms")).collect::<Vec<_>>().join(", "),
             s5.events,
             s5.median_ms
         );
         let _ = writeln!(
             targets,
-            "| S5: 10,000 events replayed in ≤ 200 ms | {:.0} ms | {} |",
+            "| S5: 10,000 events replayed in ≤ 200 ms | {:.0} ms (median of {} replays) | {} |",
             s5.median_ms,
+            s5.runs_ms.len(),
             verdict(s5.median_ms <= 200.0)
         );
+        if let Some(rounds) = results.rounds.get("s5") {
+            rounds_section(&mut md, "S5", rounds);
+        }
     }
 
     if let Some(s6) = &results.s6 {
@@ -700,13 +772,20 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
             s6.chat_at.max_ms,
             s6.progress.iter().map(|(at, m)| format!("{at:6.1} s  {m}")).collect::<Vec<_>>().join("\n"),
         );
+        let full = figure_median(results, "s6", "audit_replay() over the whole log, s").unwrap_or(s6.full_seconds);
+        // Every round's problems: one in any round is one too many.
+        let problems = results.rounds.get("s6").map_or(s6.full_problems, |r| {
+            r.values(&r.this)
+                .into_iter()
+                .find(|(n, _)| n == "its problems")
+                .map_or(s6.full_problems, |(_, v)| v.iter().sum::<f64>() as i64)
+        });
         let _ = writeln!(
             targets,
-            "| S6: `audit_replay()` ≤ 2 minutes ({} events), 0 problems | {:.1} s, {} problems | {} |",
+            "| S6: `audit_replay()` ≤ 2 minutes ({} events), 0 problems | {full:.1} s{}, {problems} problems | {} |",
             s6.events,
-            s6.full_seconds,
-            s6.full_problems,
-            verdict(s6.full_seconds <= 120.0 && s6.full_problems == 0)
+            rounds_of(results, "s6"),
+            verdict(full <= 120.0 && problems == 0)
         );
         let _ = writeln!(
             targets,
@@ -718,6 +797,9 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
             verdict(s6.timeline.max_ms < 100.0 && s6.chat_at.max_ms < 100.0)
         );
         md.push('\n');
+        if let Some(rounds) = results.rounds.get("s6") {
+            rounds_section(&mut md, "S6", rounds);
+        }
     }
 
     let notes = std::fs::read_to_string(out.join("bench/notes.md")).unwrap_or_default();
@@ -726,19 +808,23 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// S1's rounds: each build's median and range per sender count, the ratio of the medians when
-/// a reference was measured, and every round with how busy the machine was.
-fn s1_rounds(md: &mut String, s1: &crate::scenarios::S1) {
-    let mut builds: Vec<&str> = vec![&s1.revision];
-    builds.extend(s1.reference.as_deref());
-    let senders: Vec<usize> = s1.batched.iter().map(|t| t.senders).collect();
+/// A scenario's rounds (`--repeat`, `--compare`): each key figure's median and range per
+/// build, the ratio of the medians when a reference was measured, and every round with how busy
+/// the machine was.
+fn rounds_section(md: &mut String, scenario: &str, rounds: &Rounds) {
+    let this = rounds.rounds.iter().filter(|r| r.revision == rounds.this).count();
+    if this == 0 {
+        return;
+    }
+    let mut builds: Vec<&str> = vec![&rounds.this];
+    builds.extend(rounds.reference.as_deref());
     let _ = writeln!(
         md,
-        "Every round ({} of this build{}), messages/s with group commit: median (min–max).\n",
-        s1.rounds.iter().filter(|r| r.revision == s1.revision).count(),
-        s1.reference.as_deref().map(|r| format!(", alternating with {r}")).unwrap_or_default()
+        "{scenario}'s rounds: {this} of this build ({}){}; each figure's median (min–max).\n",
+        rounds.this,
+        rounds.reference.as_deref().map(|r| format!(", alternating with {r}")).unwrap_or_default()
     );
-    let _ = write!(md, "| senders |");
+    let _ = write!(md, "| figure |");
     for build in &builds {
         let _ = write!(md, " {build} |");
     }
@@ -746,58 +832,69 @@ fn s1_rounds(md: &mut String, s1: &crate::scenarios::S1) {
         let _ = write!(md, " this ÷ reference |");
     }
     let _ = writeln!(md, "\n|---|{}", "---|".repeat(builds.len() + usize::from(builds.len() == 2)));
-    for (i, n) in senders.iter().enumerate() {
-        let _ = write!(md, "| {n} |");
+    let per_build: Vec<Vec<(String, Vec<f64>)>> = builds.iter().map(|b| rounds.values(b)).collect();
+    for (name, _) in &per_build[0] {
+        let _ = write!(md, "| {name} |");
         let mut medians = Vec::new();
-        for build in &builds {
-            let values: Vec<f64> = s1
-                .rounds
-                .iter()
-                .filter(|r| r.revision == *build)
-                .filter_map(|r| r.batched.get(i).map(|t| t.per_second))
-                .collect();
-            let (low, high) = values.iter().fold((f64::MAX, 0.0f64), |(l, h), v| (l.min(*v), h.max(*v)));
-            let middle = median(values).unwrap_or(0.0);
-            medians.push(middle);
-            let _ = write!(md, " {middle:.0} ({low:.0}–{high:.0}) |");
+        for values in &per_build {
+            let values = values.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default();
+            let (low, high) = values.iter().fold((f64::MAX, f64::MIN), |(l, h), v| (l.min(*v), h.max(*v)));
+            match median(values) {
+                Some(middle) => {
+                    medians.push(middle);
+                    let _ = write!(md, " {} ({}–{}) |", fmt_figure(middle), fmt_figure(low), fmt_figure(high));
+                }
+                None => {
+                    let _ = write!(md, " not measured |");
+                }
+            }
         }
         if let [this, reference] = medians[..] {
             let _ = write!(md, " {:.2} |", this / reference.max(1e-9));
+        } else if builds.len() == 2 {
+            let _ = write!(md, " |");
         }
         md.push('\n');
     }
-    let _ = writeln!(
-        md,
-        "\n| round | build | group commit msg/s | one transaction each msg/s | CPU busy | I/O stalled | pgbench, 20 per transaction: with triggers / plain |\n|---|---|---|---|---|---|---|"
-    );
-    for (k, round) in s1.rounds.iter().enumerate() {
-        let rates = |runs: &[crate::load::Throughput]| {
-            runs.iter().map(|t| format!("{:.0}", t.per_second)).collect::<Vec<_>>().join(" / ")
-        };
-        let all: Vec<&crate::load::Throughput> = round.batched.iter().chain(&round.single).collect();
-        let busy: Vec<f64> = all.iter().filter_map(|t| t.cpu_busy_percent).collect();
-        let stalled: f64 = all.iter().filter_map(|t| t.io_stalled_ms).sum();
+    let _ = writeln!(md, "\n| round | build | seconds | CPU busy | I/O stalled |\n|---|---|---|---|---|");
+    for (k, round) in rounds.rounds.iter().enumerate() {
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {stalled:.0} ms | {:.0} / {} |",
+            "| {} | {} | {:.0} | {} | {} |",
             k + 1,
             round.revision,
-            rates(&round.batched),
-            rates(&round.single),
-            if busy.is_empty() {
-                "not reported".to_owned()
-            } else {
-                format!("{:.0} %", busy.iter().sum::<f64>() / busy.len() as f64)
-            },
-            round.pgbench_twenty_per_transaction,
-            round.pgbench_plain_twenty_per_transaction.map_or("not measured".to_owned(), |p| format!("{p:.0}"))
+            round.seconds,
+            round.cpu_busy_percent.map_or("not reported".to_owned(), |b| format!("{b:.0} %")),
+            round.io_stalled_ms.map_or("not reported".to_owned(), |ms| format!("{ms:.0} ms"))
         );
     }
     md.push('\n');
 }
 
+/// ", median of N rounds" when `scenario` ran in more than one round.
+fn rounds_of(results: &Results, scenario: &str) -> String {
+    let n = results.rounds.get(scenario).map_or(0, |r| r.rounds.iter().filter(|x| x.revision == r.this).count());
+    if n > 1 { format!(" (median of {n} rounds)") } else { String::new() }
+}
+
+/// The median of a key figure over this build's rounds of `scenario`, where they were recorded.
+fn figure_median(results: &Results, scenario: &str, name: &str) -> Option<f64> {
+    let rounds = results.rounds.get(scenario)?;
+    let values = rounds.values(&rounds.this).into_iter().find(|(n, _)| n == name)?.1;
+    median(values)
+}
+
+/// A figure with as many decimals as its size needs.
+fn fmt_figure(v: f64) -> String {
+    match v.abs() {
+        a if a >= 100.0 => format!("{v:.0}"),
+        a if a >= 10.0 => format!("{v:.1}"),
+        _ => format!("{v:.2}"),
+    }
+}
+
 /// The middle value (the mean of the two middle ones for an even count); `None` for none.
-fn median(mut values: Vec<f64>) -> Option<f64> {
+pub fn median(mut values: Vec<f64>) -> Option<f64> {
     values.sort_by(f64::total_cmp);
     let n = values.len();
     match n {

@@ -68,3 +68,27 @@ fn the_benchmark_reports_a_position_out_of_order() {
         assert_eq!(run["misordered"], 0, "{run}");
     }
 }
+
+#[test]
+fn every_round_is_recorded_with_its_figures_and_the_generator_ceiling_is_measured() {
+    let results = quick_run(&["--quick", "--only", "s5", "--repeat", "2"]);
+    let rounds = &results["rounds"]["s5"];
+    let this = rounds["this"].as_str().expect("this build's revision");
+    let recorded = rounds["rounds"].as_array().expect("rounds");
+    assert_eq!(recorded.len(), 2, "{rounds}");
+    for round in recorded {
+        assert_eq!(round["revision"], this, "{round}");
+        let figures = round["figures"].as_array().expect("figures");
+        assert!(
+            figures.iter().any(|f| f["value"].as_f64().is_some_and(|v| v > 0.0)),
+            "a round measured something: {round}"
+        );
+        assert!(round["cpu_busy_percent"].as_f64().is_some_and(|b| b > 0.0), "{round}");
+        assert!(round["seconds"].as_f64().is_some_and(|s| s > 0.0), "{round}");
+    }
+    // S5's section shows every replay of both rounds together (five each).
+    assert_eq!(results["s5"]["runs_ms"].as_array().map(Vec::len), Some(10), "{}", results["s5"]);
+    let generator = &results["generator"];
+    assert!(generator["per_second"].as_f64().is_some_and(|r| r > 0.0), "{generator}");
+    assert_eq!(generator["latency"].as_array().map(Vec::len), Some(3), "from 1, 4 and 8 clients: {generator}");
+}

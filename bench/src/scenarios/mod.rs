@@ -10,7 +10,7 @@ mod s6;
 
 pub use s1::{S1, s1};
 pub use s2::{S2, S2Run, s2};
-pub use s3::{S3, hold, s3, s3_spread, s3_users};
+pub use s3::{S3, hold, s3_all, s3_users};
 pub use s4::{S4, s4};
 pub use s5::{S5, s5};
 pub use s6::S6;
@@ -107,19 +107,15 @@ fn git(dir: &Path, args: &[&str]) -> anyhow::Result<String> {
 }
 
 impl Cluster {
-    pub async fn start(replicas: usize, env: &[(&str, &str)]) -> anyhow::Result<Self> {
-        Self::start_on(&Server::this()?, replicas, env).await
-    }
-
     /// The topology with `server`'s binary.
     pub async fn start_on(server: &Server, replicas: usize, env: &[(&str, &str)]) -> anyhow::Result<Self> {
         Self::start_with(server, replicas, env, false).await
     }
 
-    /// [`Cluster::start`] with a streaming standby that every replica reads from
+    /// [`Cluster::start_on`] with a streaming standby that every replica reads from
     /// (`READ_DATABASE_URL`) unless its environment says otherwise.
-    pub async fn start_with_standby(replicas: usize, env: &[(&str, &str)]) -> anyhow::Result<Self> {
-        Self::start_with(&Server::this()?, replicas, env, true).await
+    pub async fn start_with_standby(server: &Server, replicas: usize, env: &[(&str, &str)]) -> anyhow::Result<Self> {
+        Self::start_with(server, replicas, env, true).await
     }
 
     async fn start_with(server: &Server, replicas: usize, env: &[(&str, &str)], standby: bool) -> anyhow::Result<Self> {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Cluster, Server};
 use crate::load::{self, Throughput};
+use crate::rounds::{Figure, Figures, figure};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct S1 {
@@ -26,50 +27,31 @@ pub struct S1 {
     /// The build measured (`Server::revision`).
     #[serde(default)]
     pub revision: String,
-    /// Every round of the run (`--repeat`), this build's and the reference's (`--compare`)
-    /// alternating; the figures above are this build's median round.
-    #[serde(default)]
-    pub rounds: Vec<S1Round>,
-    /// The revision `--compare` measured against, if any.
-    #[serde(default)]
-    pub reference: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct S1Round {
-    pub revision: String,
-    pub batched: Vec<Throughput>,
-    pub single: Vec<Throughput>,
-    pub pgbench_twenty_per_transaction: f64,
-    pub pgbench_plain_twenty_per_transaction: Option<f64>,
-}
-
-impl S1 {
-    /// Group commit's messages/s summed over the sender counts: how rounds are ranked.
-    pub fn batched_total(&self) -> f64 {
-        self.batched.iter().map(|t| t.per_second).sum()
-    }
-
-    /// `rounds` of this build (`this`) and of the reference: this build's median round, with
-    /// every round recorded.
-    pub fn from_rounds(rounds: Vec<S1>, this: &str, reference: Option<String>) -> anyhow::Result<S1> {
-        let record = rounds
+impl Figures for S1 {
+    /// Group commit at the most senders first (it ranks the rounds), then each sender count,
+    /// one transaction each, the database's ceilings and the share of the plain one.
+    fn figures(&self) -> Vec<Figure> {
+        let mut figures: Vec<Figure> = self
+            .batched
             .iter()
-            .map(|r| S1Round {
-                revision: r.revision.clone(),
-                batched: r.batched.clone(),
-                single: r.single.clone(),
-                pgbench_twenty_per_transaction: r.pgbench_twenty_per_transaction,
-                pgbench_plain_twenty_per_transaction: r.pgbench_plain_twenty_per_transaction,
-            })
+            .rev()
+            .map(|t| figure(format!("group commit, {} senders, msg/s", t.senders), t.per_second))
             .collect();
-        let mut mine: Vec<S1> = rounds.into_iter().filter(|r| r.revision == this).collect();
-        anyhow::ensure!(!mine.is_empty(), "no round of {this}");
-        mine.sort_by(|a, b| a.batched_total().total_cmp(&b.batched_total()));
-        let mut median = mine.swap_remove(mine.len() / 2);
-        median.rounds = record;
-        median.reference = reference;
-        Ok(median)
+        figures.extend(
+            self.single
+                .iter()
+                .map(|t| figure(format!("one transaction each, {} senders, msg/s", t.senders), t.per_second)),
+        );
+        figures.push(figure("pgbench, 20 per transaction, msg/s", self.pgbench_twenty_per_transaction));
+        if let Some(plain) = self.pgbench_plain_twenty_per_transaction {
+            figures.push(figure("pgbench, 20 per transaction, no product triggers, msg/s", plain));
+            let best = self.batched.iter().map(|t| t.per_second).fold(0.0, f64::max);
+            figures.push(figure("group commit's share of the plain ceiling, %", best / plain.max(1e-9) * 100.0));
+        }
+        figures.push(figure("the generator's ceiling, requests/s", self.generator_ceiling));
+        figures
     }
 }
 
@@ -85,8 +67,6 @@ pub async fn s1(server: &Server, run: Duration, senders: &[usize]) -> anyhow::Re
         pgbench_plain_twenty_per_transaction: None,
         generator_ceiling: 0.0,
         revision: server.revision.clone(),
-        rounds: vec![],
-        reference: None,
     };
     for mode in ["batched", "single"] {
         let cluster = Cluster::start_on(server, 2, &[("APPEND_MODE", mode)]).await?;

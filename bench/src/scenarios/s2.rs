@@ -9,8 +9,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use super::Cluster;
+use super::{Cluster, Server};
 use crate::load::{self, Percentiles};
+use crate::report::median;
+use crate::rounds::{Figure, Figures, figure};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct S2Run {
@@ -35,6 +37,11 @@ pub struct S2Run {
     /// stalls of this virtual machine show up in the tail.
     #[serde(default)]
     pub io_stalled_ms: Option<f64>,
+    /// How late the generator sent messages against its own schedule (p99): when it lags, the
+    /// rate it offered was lower than `rate` for a while (latency is measured from the actual
+    /// send, so the lag is not in it).
+    #[serde(default)]
+    pub schedule_lag_p99_ms: Option<f64>,
 }
 
 /// The database's own latency for the same write at the same rate: pgbench committing one
@@ -55,18 +62,70 @@ pub struct S2 {
     pub database: Vec<DatabaseRun>,
 }
 
-/// Each message rate runs `rounds` times without and `rounds` times with `typing` typing
-/// requests per second alongside (0: without only).
+impl S2 {
+    /// A build's rounds as one result: every run and every database run of each.
+    pub fn combine(rounds: Vec<S2>) -> S2 {
+        let mut rounds = rounds.into_iter();
+        let mut all = rounds.next().expect("at least one round");
+        for round in rounds {
+            all.runs.extend(round.runs);
+            all.database.extend(round.database);
+        }
+        all
+    }
+
+    /// The runs at `rate`, without typing or with.
+    pub fn runs_of(&self, rate: usize, typing: bool) -> Vec<&S2Run> {
+        self.runs.iter().filter(|r| r.rate == rate && (r.typing_rate > 0) == typing).collect()
+    }
+
+    pub fn rates(&self) -> Vec<usize> {
+        let mut rates: Vec<usize> = self.runs.iter().map(|r| r.rate).collect();
+        rates.dedup();
+        rates
+    }
+}
+
+impl Figures for S2 {
+    /// Per rate: p99 and p50 without typing, p99 with typing, lost, and the database's p99.
+    fn figures(&self) -> Vec<Figure> {
+        let mut figures = Vec::new();
+        let p = |runs: Vec<&S2Run>, f: fn(&S2Run) -> f64| median(runs.into_iter().map(f).collect());
+        for rate in self.rates() {
+            if let Some(v) = p(self.runs_of(rate, false), |r| r.latency.p99_ms) {
+                figures.push(figure(format!("p99 at {rate} msg/s, ms"), v));
+            }
+            if let Some(v) = p(self.runs_of(rate, false), |r| r.latency.p50_ms) {
+                figures.push(figure(format!("p50 at {rate} msg/s, ms"), v));
+            }
+            if let Some(v) = p(self.runs_of(rate, true), |r| r.latency.p99_ms) {
+                figures.push(figure(format!("p99 at {rate} msg/s with typing, ms"), v));
+            }
+            let lost: usize = self.runs.iter().filter(|r| r.rate == rate).map(|r| r.lost + r.misordered).sum();
+            figures.push(figure(format!("lost or out of order at {rate} msg/s"), lost as f64));
+            if let Some(v) = median(self.database.iter().filter(|d| d.rate == rate).map(|d| d.latency.p99_ms).collect())
+            {
+                figures.push(figure(format!("the database's p99 at {rate} msg/s, ms"), v));
+            }
+        }
+        figures
+    }
+}
+
+/// One round of S2 against `server`: each message rate runs without and with `typing` typing
+/// requests per second alongside (0: without only), in an order that alternates with `round`.
+#[allow(clippy::too_many_arguments)]
 pub async fn s2(
+    server: &Server,
+    round: usize,
     run: Duration,
     rates: &[usize],
-    rounds: usize,
     typing: usize,
     chats: usize,
     drop_one: bool,
     misorder_one: bool,
 ) -> anyhow::Result<S2> {
-    let cluster = Cluster::start(2, &[]).await?;
+    let cluster = Cluster::start_on(server, 2, &[]).await?;
     let pairs = load::seed_pairs(&cluster.sql, chats as i64).await?;
     let http = load::stream_client(None)?; // the readers: held for minutes, no overall timeout
     // The load sources (messages, typing) run on a runtime of their own, so that a sender's
@@ -149,19 +208,17 @@ pub async fn s2(
     let mut seq = 0u64;
     // The first run after the streams open measured worse than any later one, whichever came
     // first (with typing or without): a short warm-up at the first rate, with typing, is not
-    // reported. Then each rate runs `rounds` pairs, without and with typing, the order
-    // alternating from pair to pair, so that a drift of the machine during the scenario does
-    // not always favour one side (the report compares the medians).
+    // reported. Then each rate runs a pair, without and with typing, the order alternating
+    // from round to round, so that a drift of the machine during the scenario does not always
+    // favour one side (the report compares the medians of every round's runs).
     let warm_up = rates.first().map(|&rate| (rate, typing, Some(Duration::from_secs(5))));
     let pairs_of = |rate: usize| {
-        (0..rounds.max(1)).flat_map(move |round| {
-            let (without, with) = ((rate, 0, None), (rate, typing, None));
-            match (typing, round % 2) {
-                (0, _) => vec![without],
-                (_, 0) => vec![without, with],
-                _ => vec![with, without],
-            }
-        })
+        let (without, with) = ((rate, 0, None), (rate, typing, None));
+        match (typing, round % 2) {
+            (0, _) => vec![without],
+            (_, 0) => vec![without, with],
+            _ => vec![with, without],
+        }
     };
     let variants: Vec<(usize, usize, Option<Duration>)> =
         warm_up.into_iter().chain(rates.iter().flat_map(|&rate| pairs_of(rate))).collect();
@@ -182,14 +239,13 @@ pub async fn s2(
             let typists = (typing_rate > 0).then(|| {
                 tokio::spawn(type_along(senders_http.clone(), urls.clone(), pairs_.clone(), typing_rate, length, began))
             });
-            let acknowledged =
-                post_messages(&senders_http, &urls[0], &pairs_, rate, total, first, began, &starts_).await;
+            let sent = post_messages(&senders_http, &urls[0], &pairs_, rate, total, first, began, &starts_).await;
             if let Some(typists) = typists {
                 let _ = typists.await;
             }
-            acknowledged
+            sent
         });
-        let acknowledged = sending.await?;
+        let (acknowledged, lags) = sending.await?;
         seq += total as u64;
         let io_stalled_ms = load::io_stalled_ms_since(stalled_before);
         tokio::time::sleep(Duration::from_secs(3)).await; // let the last deliveries arrive
@@ -213,6 +269,7 @@ pub async fn s2(
             misordered: misordered.load(Ordering::Relaxed) - misordered_before,
             latency: load::percentiles(latencies),
             io_stalled_ms,
+            schedule_lag_p99_ms: Some(load::percentiles(lags).p99_ms),
         };
         eprintln!(
             "S2{} {rate:5} msg/s, typing {typing_rate}/s ({} received): {} delivered of {} expected, lost {}, out of order {}, p50 {:.2} ms p99 {:.2} ms max {:.2} ms, I/O stalled {:.0} ms",
@@ -249,7 +306,7 @@ pub async fn s2(
 
 /// Posts `total` messages at `rate` per second, open-loop from `began`, alternating each pair's
 /// teacher and student, numbered from `first` ("s2 <n>"), recording when each was sent; answers
-/// how many were acknowledged.
+/// how many were acknowledged, and how late each was sent against the schedule.
 #[allow(clippy::too_many_arguments)]
 async fn post_messages(
     http: &reqwest::Client,
@@ -260,27 +317,33 @@ async fn post_messages(
     first: u64,
     began: tokio::time::Instant,
     starts: &load::Shared<HashMap<u64, Instant>>,
-) -> usize {
+) -> (usize, Vec<Duration>) {
     // Parsed once: parsing a URL per request (reqwest does, given a string) was a visible
     // share of the generator's own CPU, which the measured system shares.
     let url: reqwest::Url = format!("{base}/api/messages").parse().expect("the messages URL");
     let mut posts = Vec::with_capacity(total);
     for i in 0..total {
-        tokio::time::sleep_until(began + Duration::from_secs_f64(i as f64 / rate as f64)).await;
+        let due = began + Duration::from_secs_f64(i as f64 / rate as f64);
+        tokio::time::sleep_until(due).await;
         let pair = &pairs[i % pairs.len()];
         let (token, this) = (if i % 2 == 0 { pair.teacher.clone() } else { pair.student.clone() }, first + i as u64);
         let body = json!({ "chat_id": pair.chat, "content": format!("s2 {this}") });
         let (http, url, starts) = (http.clone(), url.clone(), starts.clone());
         posts.push(tokio::spawn(async move {
+            let lag = tokio::time::Instant::now().saturating_duration_since(due);
             starts.lock().expect("starts").insert(this, Instant::now());
-            matches!(http.post(url).bearer_auth(&token).json(&body).send().await, Ok(r) if r.status() == 201)
+            let ok = matches!(http.post(url).bearer_auth(&token).json(&body).send().await, Ok(r) if r.status() == 201);
+            (ok, lag)
         }));
     }
-    let mut acknowledged = 0;
+    let (mut acknowledged, mut lags) = (0, Vec::with_capacity(total));
     for post in posts {
-        acknowledged += usize::from(post.await.unwrap_or(false));
+        if let Ok((ok, lag)) = post.await {
+            acknowledged += usize::from(ok);
+            lags.push(lag);
+        }
     }
-    acknowledged
+    (acknowledged, lags)
 }
 
 /// Posts `rate` typing requests per second for `run`, open-loop from `began`, alternating the

@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use super::Cluster;
+use super::{Cluster, Server};
 use crate::load::{self};
+use crate::rounds::{Figure, Figures, figure};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct S3Run {
@@ -77,8 +78,53 @@ pub struct S3Spread {
     pub open_seconds: f64,
 }
 
-pub async fn s3(counts: &[usize]) -> anyhow::Result<S3> {
-    let cluster = Cluster::start(1, &[]).await?;
+impl Figures for S3 {
+    /// Per stream at the most streams first (it ranks the rounds), then the rest.
+    fn figures(&self) -> Vec<Figure> {
+        let mut figures = Vec::new();
+        for r in self.runs.iter().rev() {
+            figures.push(figure(format!("bytes per idle stream at {}", r.connections), r.bytes_per_connection));
+            figures.push(figure(format!("one event to {} streams, ms", r.connections), r.fan_out_ms));
+        }
+        if let Some(spread) = &self.spread {
+            let most = spread.bytes_per_connection.iter().copied().fold(0.0, f64::max);
+            figures.push(figure(
+                format!("bytes per stream, {} on each of {} replicas (the most)", spread.per_replica, spread.replicas),
+                most,
+            ));
+            figures.push(figure(
+                format!("one event to every stream on {} replicas, ms", spread.replicas),
+                spread.fan_out_ms,
+            ));
+        }
+        if let Some(users) = &self.distinct_users {
+            figures.push(figure(format!("bytes per stream, {} users", users.streams), users.bytes_per_connection));
+        }
+        figures.push(figure("bytes per idle keep-alive connection (control)", self.idle_http_bytes_per_connection));
+        figures
+    }
+}
+
+/// A loopback source address of round `round` (127.0.round.host): each run of each round
+/// connects from its own, because the last run's closed connections wait out `TIME_WAIT` on
+/// their ports for a minute, and two runs of 19,000 would exhaust one address.
+fn source(round: usize, host: u8) -> std::net::IpAddr {
+    std::net::IpAddr::from([127, 0, round as u8, host])
+}
+
+/// One round of S3 against `server`: idle streams on one replica at each of `counts` (with the
+/// control), across three replicas, and one per user.
+pub async fn s3_all(server: &Server, round: usize, quick: bool) -> anyhow::Result<S3> {
+    let counts: &[usize] = if quick { &[200] } else { &[5_000, 19_000] };
+    let mut s3 = s3(server, round, counts).await?;
+    let (replicas, per_replica) = if quick { (3, 100) } else { (3, 19_000) };
+    s3.spread = Some(s3_spread(server, round, replicas, per_replica).await?);
+    s3.distinct_users = Some(s3_users(server, round, if quick { 200 } else { 19_000 }).await?);
+    Ok(s3)
+}
+
+pub async fn s3(server: &Server, round: usize, counts: &[usize]) -> anyhow::Result<S3> {
+    let cluster = Cluster::start_on(server, 1, &[]).await?;
     let pairs = load::seed_pairs(&cluster.sql, 1).await?;
     let admin = load::seed_admin(&cluster.sql, "bench-admin@bench").await?;
     let pid = cluster.topology().replica_pid(0).ok_or_else(|| anyhow::anyhow!("no replica"))?;
@@ -98,9 +144,8 @@ pub async fn s3(counts: &[usize]) -> anyhow::Result<S3> {
     let metrics_url = format!("{}/metrics", cluster.urls[0]);
     for (i, &n) in counts.iter().enumerate() {
         let stop = CancellationToken::new();
-        // Each run from its own source address: the last run's closed connections wait out
-        // TIME_WAIT on their ports (a minute), and two runs of 19,000 would exhaust one address.
-        let streams_http = load::stream_client(Some(std::net::IpAddr::from([127, 0, 0, 20 + i as u8])))?;
+        // Each run from its own source address (see `source`).
+        let streams_http = load::stream_client(Some(source(round, 20 + i as u8)))?;
         let direct_before = load::metric(&http, &metrics_url, "tutorchat_direct_event_streams_total").await;
         let streams = load::HeldStreams::open(&streams_http, &url, std::slice::from_ref(&admin), n, &stop).await?;
         let direct_after = load::metric(&http, &metrics_url, "tutorchat_direct_event_streams_total").await;
@@ -152,7 +197,7 @@ pub async fn s3(counts: &[usize]) -> anyhow::Result<S3> {
     }
     cluster.stop().await;
     if let Some(&first) = counts.first() {
-        control(first, &mut result).await?;
+        control(server, round, first, &mut result).await?;
     }
     Ok(result)
 }
@@ -160,9 +205,9 @@ pub async fn s3(counts: &[usize]) -> anyhow::Result<S3> {
 /// The control, on a replica of its own (after streams, or before them, the allocator's kept
 /// memory would blur both): `n` plain idle keep-alive HTTP connections, one request answered
 /// each, no event stream; what the HTTP server (hyper), the runtime and the allocator cost.
-async fn control(n: usize, result: &mut S3) -> anyhow::Result<()> {
+async fn control(server: &Server, round: usize, n: usize, result: &mut S3) -> anyhow::Result<()> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let cluster = Cluster::start(1, &[]).await?;
+    let cluster = Cluster::start_on(server, 1, &[]).await?;
     let pid = cluster.topology().replica_pid(0).ok_or_else(|| anyhow::anyhow!("no replica"))?;
     let addr: std::net::SocketAddr = cluster.urls[0].trim_start_matches("http://").parse()?;
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -170,7 +215,7 @@ async fn control(n: usize, result: &mut S3) -> anyhow::Result<()> {
     let mut idle = Vec::with_capacity(n);
     for _ in 0..n {
         let socket = tokio::net::TcpSocket::new_v4()?;
-        socket.bind((std::net::Ipv4Addr::new(127, 0, 0, 19), 0).into())?;
+        socket.bind((source(round, 19), 0).into())?;
         let mut socket = socket.connect(addr).await?;
         socket.write_all(b"GET /api/bench-noop HTTP/1.1\r\nHost: bench\r\n\r\n").await?;
         let mut answer = [0u8; 1024];
@@ -195,11 +240,11 @@ async fn control(n: usize, result: &mut S3) -> anyhow::Result<()> {
 /// every student's presence. The difference per stream is what a user costs beyond a stream:
 /// presence (the hub's count and the presence task's record), the hub's per-user entry, the
 /// rate limiter's and the user cache's.
-pub async fn s3_users(n: usize) -> anyhow::Result<S3Users> {
+pub async fn s3_users(server: &Server, round: usize, n: usize) -> anyhow::Result<S3Users> {
     let mut per_connection = Vec::new();
     let mut presence_seconds = 0.0;
     for distinct in [false, true] {
-        let cluster = Cluster::start(1, &[]).await?;
+        let cluster = Cluster::start_on(server, 1, &[]).await?;
         let tokens: Vec<String> = if distinct {
             cluster
                 .sql
@@ -223,7 +268,7 @@ pub async fn s3_users(n: usize) -> anyhow::Result<S3Users> {
         let started = Instant::now();
         let url = format!("{}/api/events/chat", cluster.urls[0]);
         // From an address of its own (see `s3`).
-        let local = std::net::IpAddr::from([127, 0, 0, if distinct { 31 } else { 30 }]);
+        let local = source(round, if distinct { 31 } else { 30 });
         let streams = load::HeldStreams::open(&load::stream_client(Some(local))?, &url, &tokens, n, &stop).await?;
         let failed = streams.failed.load(Ordering::Relaxed);
         anyhow::ensure!(failed == 0, "{failed} of {n} streams did not open");
@@ -263,10 +308,10 @@ pub async fn s3_users(n: usize) -> anyhow::Result<S3Users> {
 /// S3 across replicas: `per_replica` admin streams on each of `replicas` replicas at once. A
 /// process here may hold at most 20,000 open files, so each replica's streams are held by a
 /// helper process of their own (this tool, `hold`), connecting from its own loopback address
-/// (127.0.0.2, .3, …) so that no source address runs out of ephemeral ports.
-pub async fn s3_spread(replicas: usize, per_replica: usize) -> anyhow::Result<S3Spread> {
+/// (127.0.round.2, .3, …) so that no source address runs out of ephemeral ports.
+pub async fn s3_spread(server: &Server, round: usize, replicas: usize, per_replica: usize) -> anyhow::Result<S3Spread> {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    let cluster = Cluster::start(replicas, &[]).await?;
+    let cluster = Cluster::start_on(server, replicas, &[]).await?;
     let pairs = load::seed_pairs(&cluster.sql, 1).await?;
     let admin = load::seed_admin(&cluster.sql, "spread-admin@bench").await?;
     let pids: Vec<u32> = (0..replicas)
@@ -281,7 +326,7 @@ pub async fn s3_spread(replicas: usize, per_replica: usize) -> anyhow::Result<S3
     for (i, url) in cluster.urls.iter().enumerate() {
         let mut child = tokio::process::Command::new(&exe)
             .args(["hold", "--url", &format!("{url}/api/events/chat"), "--token", &admin])
-            .args(["--count", &per_replica.to_string(), "--local-addr", &format!("127.0.0.{}", i + 2)])
+            .args(["--count", &per_replica.to_string(), "--local-addr", &source(round, i as u8 + 2).to_string()])
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .kill_on_drop(true)

@@ -1,16 +1,15 @@
 //! S4: history and chat-list reads on a large data set, from one client and under load, with
 //! their query plans.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use tokio_postgres::Client;
 
-use super::Cluster;
-use crate::load::{self, Percentiles};
+use super::{Cluster, Server};
+use crate::load::{self, Percentiles, Phase, timed_gets};
+use crate::rounds::{Figure, Figures, Repeated, Round, Usage, figure};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct S4 {
@@ -76,12 +75,72 @@ pub struct OnStandby {
     pub requests: usize,
 }
 
-/// S4, and S6 (the audit) on the same data set: seeding ten million messages takes minutes.
+impl Figures for S4 {
+    /// The reads at the whole data set's size (the history from 8 clients ranks the rounds).
+    fn figures(&self) -> Vec<Figure> {
+        let mut figures = vec![
+            figure("history page p99, 8 clients, ms", self.history.p99_ms),
+            figure("history page p99, 1 client, ms", self.history_one_client.p99_ms),
+            figure("chat list of 500 p99, 4 clients, ms", self.chat_list_500.p99_ms),
+            figure("chat list of 500 p99, 1 client, ms", self.chat_list_one_client.p99_ms),
+        ];
+        if let Some(page) = &self.chat_list_page {
+            figures.push(figure("chat list's first page of 50 p99, 4 clients, ms", page.p99_ms));
+        }
+        if let Some(standby) = &self.on_standby {
+            figures.push(figure("on the standby: history page p99, 8 clients, ms", standby.history.p99_ms));
+            figures.push(figure("on the standby: history page p99, 1 client, ms", standby.history_one_client.p99_ms));
+            figures.push(figure("on the standby: chat list of 500 p99, 4 clients, ms", standby.chat_list_500.p99_ms));
+            figures.push(figure(
+                "on the standby: chat list of 500 p99, 1 client, ms",
+                standby.chat_list_one_client.p99_ms,
+            ));
+        }
+        figures
+    }
+}
+
+/// S4, and S6 (the audit) on the same data set, for this build and the reference: seeding ten
+/// million messages takes minutes, so each build seeds its data set once and repeats its reads
+/// and audits on it `repeat` times.
+pub async fn s4(
+    this: &Server,
+    reference: Option<&Server>,
+    repeat: usize,
+    chats: i64,
+    per_chat: i64,
+) -> anyhow::Result<(Repeated<S4>, Repeated<super::S6>)> {
+    let (mut s4, mut s6) = (Repeated::new(this, reference), Repeated::new(this, reference));
+    for server in std::iter::once(this).chain(reference) {
+        let (reads, audits) = s4_of(server, repeat, chats, per_chat).await?;
+        let mine = server.revision == this.revision;
+        let (reads, read_rounds): (Vec<S4>, Vec<Round>) = reads.into_iter().unzip();
+        let (audits, audit_rounds): (Vec<super::S6>, Vec<Round>) = audits.into_iter().unzip();
+        s4.rounds.rounds.extend(read_rounds);
+        s6.rounds.rounds.extend(audit_rounds);
+        if mine {
+            s4.this.extend(reads);
+            s6.this.extend(audits);
+        } else {
+            s4.reference.extend(reads);
+            s6.reference.extend(audits);
+        }
+    }
+    Ok((s4, s6))
+}
+
+/// Every round of S4 and of S6 on `server`, on one data set.
 ///
 /// Two replicas and a streaming standby: the first reads the primary (its `READ_DATABASE_URL`
 /// emptied), the second the standby, which replays the seeding as it happens.
-pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<(S4, super::S6)> {
-    let mut cluster = Cluster::start_with_standby(2, &[]).await?;
+#[allow(clippy::type_complexity)]
+async fn s4_of(
+    server: &Server,
+    repeat: usize,
+    chats: i64,
+    per_chat: i64,
+) -> anyhow::Result<(Vec<(S4, Round)>, Vec<(super::S6, Round)>)> {
+    let mut cluster = Cluster::start_with_standby(server, 2, &[]).await?;
     let primary_only = [("READ_DATABASE_URL", "")];
     tokio::task::block_in_place(|| -> anyhow::Result<()> {
         cluster.topology_mut().terminate_replica(0)?;
@@ -101,15 +160,9 @@ pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<(S4, super::S6)> {
     eprintln!("S4 seeded {messages} messages in {chats} chats in {seed_seconds:.0} s");
 
     let (samples, history_requests) = history_requests(sql, per_chat).await?;
-    let history = timed_gets(&cluster.urls[0], history_requests.clone(), 8, 4).await;
-    let history_one_client = timed_gets(&cluster.urls[0], history_requests.clone(), 1, 2).await;
     let (teacher, list_requests) = list_requests(sql).await?;
-    let chat_list = timed_gets(&cluster.urls[0], list_requests.clone(), 4, 1).await;
-    let chat_list_one_client = timed_gets(&cluster.urls[0], list_requests.clone(), 1, 1).await;
-    let on_standby = on_standby(&cluster, history_requests, list_requests).await?;
     let page_requests: Vec<(String, String)> =
         (0..300).map(|_| ("/api/chats?limit=50".to_owned(), load::token(teacher))).collect();
-    let chat_list_page = timed_gets(&cluster.urls[0], page_requests, 4, 1).await;
     let (chat, _, before) = &samples[0];
     let history_plan = explain(sql, &tutorchat::api::HISTORY_SQL, &[chat, before, &51i64, &0i64]).await?;
     let chat_list_plan = chat_list_plan(sql, teacher).await?;
@@ -126,38 +179,64 @@ pub async fn s4(chats: i64, per_chat: i64) -> anyhow::Result<(S4, super::S6)> {
     let head = tutorchat::log::head(sql).await?;
     let resume_plan =
         explain(sql, &tutorchat::log::store::VISIBLE_TO_PARTICIPANT_SQL, &[&0i64, &head, &500i64, &student]).await?;
-    let result = S4 {
-        messages,
-        chats,
-        seed_seconds,
-        history_requests: history.0,
-        history: history.1,
-        chat_list_requests: chat_list.0,
-        chat_list_500: chat_list.1,
-        history_one_client: history_one_client.1,
-        chat_list_one_client: chat_list_one_client.1,
-        chat_list_page: Some(chat_list_page.1),
-        phases: vec![history.2, history_one_client.2, chat_list.2, chat_list_one_client.2],
-        history_plan,
-        chat_list_plan,
-        resume_plan,
-        on_standby: Some(on_standby),
-        smaller: Some(small),
-    };
-    eprintln!(
-        "S4 history page p50 {:.2} ms p99 {:.2} ms (one client: {:.2} / {:.2}); chat list (500 chats) p50 {:.2} ms p99 {:.2} ms (one client: {:.2} / {:.2})",
-        result.history.p50_ms,
-        result.history.p99_ms,
-        result.history_one_client.p50_ms,
-        result.history_one_client.p99_ms,
-        result.chat_list_500.p50_ms,
-        result.chat_list_500.p99_ms,
-        result.chat_list_one_client.p50_ms,
-        result.chat_list_one_client.p99_ms
-    );
-    let audit = super::s6::s6(&cluster).await;
+
+    let (mut reads, mut audits) = (Vec::new(), Vec::new());
+    for round in 0..repeat.max(1) {
+        let usage = Usage::start();
+        let url = &cluster.urls[0];
+        let history = timed_gets(url, history_requests.clone(), 8, 4).await;
+        let history_one_client = timed_gets(url, history_requests.clone(), 1, 2).await;
+        let chat_list = timed_gets(url, list_requests.clone(), 4, 1).await;
+        let chat_list_one_client = timed_gets(url, list_requests.clone(), 1, 1).await;
+        let on_standby = on_standby(&cluster, history_requests.clone(), list_requests.clone()).await?;
+        let chat_list_page = timed_gets(url, page_requests.clone(), 4, 1).await;
+        let result = S4 {
+            messages,
+            chats,
+            seed_seconds,
+            history_requests: history.0,
+            history: history.1,
+            chat_list_requests: chat_list.0,
+            chat_list_500: chat_list.1,
+            history_one_client: history_one_client.1,
+            chat_list_one_client: chat_list_one_client.1,
+            chat_list_page: Some(chat_list_page.1),
+            phases: vec![history.2, history_one_client.2, chat_list.2, chat_list_one_client.2],
+            history_plan: history_plan.clone(),
+            chat_list_plan: chat_list_plan.clone(),
+            resume_plan: resume_plan.clone(),
+            on_standby: Some(on_standby),
+            smaller: Some(small.clone()),
+        };
+        eprintln!(
+            "S4 {} round {}: history page p50 {:.2} ms p99 {:.2} ms (one client: {:.2} / {:.2}); chat list (500 chats) p50 {:.2} ms p99 {:.2} ms (one client: {:.2} / {:.2})",
+            server.revision,
+            round + 1,
+            result.history.p50_ms,
+            result.history.p99_ms,
+            result.history_one_client.p50_ms,
+            result.history_one_client.p99_ms,
+            result.chat_list_500.p50_ms,
+            result.chat_list_500.p99_ms,
+            result.chat_list_one_client.p50_ms,
+            result.chat_list_one_client.p99_ms
+        );
+        let round = usage.round(&server.revision, result.figures());
+        reads.push((result, round));
+        let usage = Usage::start();
+        match super::s6::s6(&cluster).await {
+            Ok(audit) => {
+                let round = usage.round(&server.revision, audit.figures());
+                audits.push((audit, round));
+            }
+            Err(e) => {
+                cluster.stop().await;
+                return Err(e);
+            }
+        }
+    }
     cluster.stop().await;
-    Ok((result, audit?))
+    Ok((reads, audits))
 }
 
 /// History pages deep in 500 random chats, each as a student of the chat: `limit=50` before
@@ -349,71 +428,6 @@ async fn standby_served(url: &str) -> anyhow::Result<u64> {
     let name = "tutorchat_standby_reads_total{outcome=\"served\"}";
     let served = load::metric(&load::client(), &format!("{url}/metrics"), name).await;
     Ok(served.ok_or_else(|| anyhow::anyhow!("cannot read {url}/metrics"))? as u64)
-}
-
-/// Runs the requests with `concurrency` closed-loop clients, `rounds` times over, after an
-/// untimed warm-up of a few requests per client: the replica opens its pooled database
-/// connections on first use, and a new PostgreSQL session plans its first statements with cold
-/// caches, tens of milliseconds once per connection that would otherwise be the p99.
-async fn timed_gets(
-    base: &str,
-    requests: Vec<(String, String)>,
-    concurrency: usize,
-    rounds: usize,
-) -> (usize, Percentiles, Phase) {
-    let http = load::client();
-    let warm_up = futures::future::join_all((0..concurrency * 4).map(|i| {
-        let (path, token) = &requests[i % requests.len()];
-        http.get(format!("{base}{path}")).bearer_auth(token).send()
-    }));
-    for response in warm_up.await.into_iter().flatten() {
-        let _ = response.bytes().await;
-    }
-    let requests = Arc::new(requests);
-    let next = Arc::new(AtomicUsize::new(0));
-    let total = requests.len() * rounds;
-    let (started, cpu_before) = (Instant::now(), load::cpu_times());
-    let tasks: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let (http, requests, next, base) = (http.clone(), requests.clone(), next.clone(), base.to_owned());
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= total {
-                        return latencies;
-                    }
-                    let (path, token) = &requests[i % requests.len()];
-                    let started = Instant::now();
-                    if let Ok(r) = http.get(format!("{base}{path}")).bearer_auth(token).send().await
-                        && r.status() == 200
-                        && r.bytes().await.is_ok()
-                    {
-                        latencies.push(started.elapsed());
-                    }
-                }
-            })
-        })
-        .collect();
-    let mut all = Vec::new();
-    for task in tasks {
-        all.extend(task.await.expect("task"));
-    }
-    let phase = Phase {
-        clients: concurrency,
-        per_second: all.len() as f64 / started.elapsed().as_secs_f64(),
-        cpu_busy_percent: load::cpu_busy_since(cpu_before),
-    };
-    (all.len(), load::percentiles(all), phase)
-}
-
-/// How hard the machine worked during a timed run: every process, the replica's, PostgreSQL's
-/// and the generator's alike (all CPUs, from /proc/stat).
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, Default)]
-pub struct Phase {
-    pub clients: usize,
-    pub per_second: f64,
-    pub cpu_busy_percent: Option<f64>,
 }
 
 /// The plan as the replicas' sessions get it: under their settings (`db::SESSION_SETTINGS`).

@@ -7,8 +7,10 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
-use super::Cluster;
+use super::{Cluster, Server};
 use crate::load::{self};
+use crate::report::median;
+use crate::rounds::{Figure, Figures, figure};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct S5 {
@@ -17,8 +19,24 @@ pub struct S5 {
     pub median_ms: f64,
 }
 
-pub async fn s5(events: i64) -> anyhow::Result<S5> {
-    let cluster = Cluster::start(1, &[]).await?;
+impl S5 {
+    /// A build's rounds as one result: every replay of each, and their median.
+    pub fn combine(rounds: Vec<S5>) -> S5 {
+        let events = rounds.first().map_or(0, |r| r.events);
+        let runs_ms: Vec<f64> = rounds.into_iter().flat_map(|r| r.runs_ms).collect();
+        S5 { events, median_ms: median(runs_ms.clone()).unwrap_or(0.0), runs_ms }
+    }
+}
+
+impl Figures for S5 {
+    fn figures(&self) -> Vec<Figure> {
+        vec![figure(format!("{} events replayed, median of {}, ms", self.events, self.runs_ms.len()), self.median_ms)]
+    }
+}
+
+/// One round of S5 against `server`: five resumes, each replaying `events` missed events.
+pub async fn s5(server: &Server, events: i64) -> anyhow::Result<S5> {
+    let cluster = Cluster::start_on(server, 1, &[]).await?;
     let pairs = load::seed_pairs(&cluster.sql, 1).await?;
     let pair = &pairs[0];
     let head = tutorchat::log::head(&cluster.sql).await?;
@@ -62,9 +80,7 @@ pub async fn s5(events: i64) -> anyhow::Result<S5> {
         );
         runs.push(started.elapsed().as_secs_f64() * 1e3);
     }
-    let mut sorted = runs.clone();
-    sorted.sort_by(f64::total_cmp);
-    let result = S5 { events: events as usize, median_ms: sorted[sorted.len() / 2], runs_ms: runs };
+    let result = S5 { events: events as usize, median_ms: median(runs.clone()).unwrap_or(0.0), runs_ms: runs };
     eprintln!("S5 replaying {events} missed events: median {:.1} ms ({:?})", result.median_ms, result.runs_ms);
     cluster.stop().await;
     Ok(result)

@@ -11,6 +11,7 @@ use tokio_postgres::{AsyncMessage, Client, NoTls};
 
 use super::Cluster;
 use crate::load::{self, Percentiles};
+use crate::rounds::{Figure, Figures, figure};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct S6 {
@@ -28,6 +29,21 @@ pub struct S6 {
     pub forged_found: Vec<String>,
     pub timeline: Percentiles,
     pub chat_at: Percentiles,
+}
+
+impl Figures for S6 {
+    fn figures(&self) -> Vec<Figure> {
+        vec![
+            figure("audit_replay() over the whole log, s", self.full_seconds),
+            figure("its problems", self.full_problems as f64),
+            figure(
+                format!("audit_replay(since) of {} new messages, ms", self.incremental_messages),
+                self.incremental_ms,
+            ),
+            figure("audit_chat_timeline p50, ms", self.timeline.p50_ms),
+            figure("audit_chat_at p50, ms", self.chat_at.p50_ms),
+        ]
+    }
 }
 
 /// A connection of its own, whose NOTICEs arrive on the returned channel as they are raised.
