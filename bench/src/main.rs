@@ -102,6 +102,15 @@ async fn main() -> anyhow::Result<()> {
         let reference = cli.compare.as_deref().map(scenarios::Server::build).transpose()?;
         let reference = reference.as_ref();
         results.generator = Some(load::Generator::measure(&this, run).await?);
+        // Each scenario's results are written as soon as it ends, so that one failing later
+        // does not lose what the others measured (a smoke run writes nothing).
+        let save = |results: &Results| -> anyhow::Result<()> {
+            if !cli.quick {
+                std::fs::create_dir_all(results_path.parent().expect("bench dir"))?;
+                std::fs::write(&results_path, serde_json::to_vec_pretty(results)?)?;
+            }
+            Ok(())
+        };
         if wants("s1") {
             let senders: &[usize] = if cli.quick { &[8] } else { &[32, 64, 128] };
             let s1 = rounds::repeat(&this, reference, repeat, |server, _| async move {
@@ -110,6 +119,7 @@ async fn main() -> anyhow::Result<()> {
             .await?;
             results.rounds.insert("s1".into(), s1.rounds.clone());
             results.s1 = Some(s1.median());
+            save(&results)?;
         }
         if wants("s2") {
             let (rates, typing, chats): (&[usize], usize, usize) =
@@ -121,6 +131,7 @@ async fn main() -> anyhow::Result<()> {
             .await?;
             results.rounds.insert("s2".into(), s2.rounds.clone());
             results.s2 = Some(scenarios::S2::combine(s2.this));
+            save(&results)?;
         }
         if wants("s3") {
             let quick = cli.quick;
@@ -130,9 +141,11 @@ async fn main() -> anyhow::Result<()> {
             .await?;
             results.rounds.insert("s3".into(), s3.rounds.clone());
             results.s3 = Some(s3.median());
+            save(&results)?;
         } else if wants("s3u") {
             let users = scenarios::s3_users(&this, 0, if cli.quick { 200 } else { 19_000 }).await?;
             results.s3.get_or_insert_with(Default::default).distinct_users = Some(users);
+            save(&results)?;
         }
         if wants("s4") || wants("s6") {
             let (chats, per_chat) = if cli.quick { (1_000, 20) } else { (100_000, 100) };
@@ -140,6 +153,7 @@ async fn main() -> anyhow::Result<()> {
             results.rounds.insert("s4".into(), s4.rounds.clone());
             results.rounds.insert("s6".into(), s6.rounds.clone());
             (results.s4, results.s6) = (Some(s4.median()), Some(s6.median()));
+            save(&results)?;
         }
         if wants("s5") {
             let events = if cli.quick { 1_000 } else { 10_000 };
@@ -153,6 +167,7 @@ async fn main() -> anyhow::Result<()> {
                 .await?;
             results.rounds.insert("s5".into(), s5.rounds.clone());
             results.s5 = Some(scenarios::S5::combine(s5.this));
+            save(&results)?;
         }
         results.machine = Some(report::Machine::describe());
         results.command = Some(std::env::args().collect::<Vec<_>>().join(" "));

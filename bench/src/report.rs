@@ -483,14 +483,27 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
             let _ = writeln!(
                 md,
                 "\n### One stream per user\n\n{} streams of {} distinct students on one replica, against {} admin streams of one user on a fresh \
-                 replica just before; every student's presence was recorded in PostgreSQL after {:.1} s. The difference is what a user costs \
+                 replica just before; {}. The difference is what a user costs \
                  beyond a stream: presence (the hub's stream count, the presence task's record), the hub's per-user entry, the rate limiter's \
                  bucket and the user cache's entry.\n\n| streams | one user: per connection | distinct users: per connection | per user |\n|---|---|---|---|\n\
                  | {} | {:.0} bytes | {:.0} bytes | {:.0} bytes |",
                 users.streams,
                 users.streams,
                 users.streams,
-                users.presence_seconds,
+                match users.presence_recorded {
+                    Some(recorded) if recorded < users.streams => format!(
+                        "**presence was recorded in PostgreSQL for only {recorded} of the {} students** when the tool stopped \
+                         waiting, after {:.0} s (the replica counted {} failed presence changes; {} streams ended early)",
+                        users.streams,
+                        users.presence_seconds,
+                        users.presence_errors.map_or("no".to_owned(), |e| format!("{e:.0}")),
+                        users.streams_ended.unwrap_or(0)
+                    ),
+                    _ => format!(
+                        "every student's presence was recorded in PostgreSQL after {:.1} s",
+                        users.presence_seconds
+                    ),
+                },
                 users.streams,
                 users.one_user_bytes_per_connection,
                 users.bytes_per_connection,

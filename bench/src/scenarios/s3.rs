@@ -54,6 +54,15 @@ pub struct S3Users {
     pub one_user_bytes_per_connection: f64,
     /// How long until every user's presence was recorded in PostgreSQL.
     pub presence_seconds: f64,
+    /// Users whose presence PostgreSQL had recorded when the tool stopped waiting (all of them,
+    /// unless presence fell behind), and the replica's count of presence changes that failed.
+    #[serde(default)]
+    pub presence_recorded: Option<usize>,
+    #[serde(default)]
+    pub presence_errors: Option<f64>,
+    /// Streams that ended before the tool closed them (each takes its user offline).
+    #[serde(default)]
+    pub streams_ended: Option<usize>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -242,7 +251,7 @@ async fn control(server: &Server, round: usize, n: usize, result: &mut S3) -> an
 /// rate limiter's and the user cache's.
 pub async fn s3_users(server: &Server, round: usize, n: usize) -> anyhow::Result<S3Users> {
     let mut per_connection = Vec::new();
-    let mut presence_seconds = 0.0;
+    let (mut presence_seconds, mut presence_recorded, mut presence_errors, mut streams_ended) = (0.0, None, None, None);
     for distinct in [false, true] {
         let cluster = Cluster::start_on(server, 1, &[]).await?;
         let tokens: Vec<String> = if distinct {
@@ -273,17 +282,29 @@ pub async fn s3_users(server: &Server, round: usize, n: usize) -> anyhow::Result
         let failed = streams.failed.load(Ordering::Relaxed);
         anyhow::ensure!(failed == 0, "{failed} of {n} streams did not open");
         let expected = if distinct { n as i64 } else { 1 };
-        let deadline = Instant::now() + Duration::from_secs(300);
-        loop {
+        // Two minutes: 19,000 users were recorded in under ten seconds in earlier runs. A
+        // shortfall is measured and reported, not fatal: it is a finding about presence.
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let recorded = loop {
             let recorded: i64 = cluster.sql.query_one("SELECT count(*) FROM presence_streams", &[]).await?.get(0);
-            if recorded >= expected {
-                break;
+            if recorded >= expected || Instant::now() >= deadline {
+                break recorded;
             }
-            anyhow::ensure!(Instant::now() < deadline, "presence recorded for {recorded} of {expected} users");
             tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        };
         if distinct {
             presence_seconds = started.elapsed().as_secs_f64();
+            presence_recorded = Some(recorded as usize);
+            let metrics_url = format!("{}/metrics", cluster.urls[0]);
+            presence_errors = load::metric(&load::client(), &metrics_url, "tutorchat_presence_errors_total").await;
+            streams_ended = Some(streams.ended.load(Ordering::Relaxed));
+            if recorded < expected {
+                eprintln!(
+                    "S3 presence recorded for only {recorded} of {expected} users after {presence_seconds:.0} s ({} presence errors counted by the replica, {} streams ended early)",
+                    presence_errors.unwrap_or(0.0),
+                    streams_ended.unwrap_or(0)
+                );
+            }
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
         let after = load::pss_bytes(pid).unwrap_or(0);
@@ -302,6 +323,9 @@ pub async fn s3_users(server: &Server, round: usize, n: usize) -> anyhow::Result
         bytes_per_connection: per_connection[1],
         one_user_bytes_per_connection: per_connection[0],
         presence_seconds,
+        presence_recorded,
+        presence_errors,
+        streams_ended,
     })
 }
 
