@@ -595,6 +595,14 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
             s4.history_plan,
             s4.chat_list_plan
         );
+        if !s4.chat_list_plan_warm.is_empty() {
+            let _ = writeln!(
+                md,
+                "The chat list's plan above was taken right after seeding, before the timed reads; again after the last \
+                 round's reads (as the tenth's below is):\n\n```\n{}\n```\n",
+                s4.chat_list_plan_warm.trim_end()
+            );
+        }
         if !s4.resume_plan.is_empty() {
             let _ = writeln!(
                 md,

@@ -33,7 +33,11 @@ pub struct S4 {
     #[serde(default)]
     pub phases: Vec<Phase>,
     pub history_plan: String,
+    /// The chat list's plan right after seeding (its pages cold: read from the OS, dirty ones
+    /// written out to make room), and after the last round's reads (warm), as the tenth's is.
     pub chat_list_plan: String,
+    #[serde(default)]
+    pub chat_list_plan_warm: String,
     /// A resume from position 0 by a student with two chats: the replay statement's plan.
     #[serde(default)]
     pub resume_plan: String,
@@ -204,6 +208,7 @@ async fn s4_of(
             phases: vec![history.2, history_one_client.2, chat_list.2, chat_list_one_client.2],
             history_plan: history_plan.clone(),
             chat_list_plan: chat_list_plan.clone(),
+            chat_list_plan_warm: String::new(),
             resume_plan: resume_plan.clone(),
             on_standby: Some(on_standby),
             smaller: Some(small.clone()),
@@ -234,6 +239,10 @@ async fn s4_of(
                 return Err(e);
             }
         }
+    }
+    match self::chat_list_plan(sql, teacher).await {
+        Ok(warm) => reads.iter_mut().for_each(|(r, _)| r.chat_list_plan_warm = warm.clone()),
+        Err(e) => eprintln!("S4: the chat list's plan after the reads: {e:#}"),
     }
     cluster.stop().await;
     Ok((reads, audits))
