@@ -369,13 +369,8 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
             }
         }
         // Targets from the medians of each variant's runs (the rounds alternate their order).
-        let mut rates: Vec<usize> = s2.runs.iter().map(|r| r.rate).collect();
-        rates.dedup();
-        for rate in rates {
-            let runs_of = |typing: bool| -> Vec<&S2Run> {
-                s2.runs.iter().filter(|r| r.rate == rate && (r.typing_rate > 0) == typing).collect()
-            };
-            let (without, with) = (runs_of(false), runs_of(true));
+        for rate in s2.rates() {
+            let (without, with) = (s2.runs_of(rate, false), s2.runs_of(rate, true));
             // An event out of order counts as lost: the stream did not have it where it belongs.
             let lost = |runs: &[&S2Run]| runs.iter().map(|r| r.lost + r.misordered).sum::<usize>();
             let p99 = |runs: &[&S2Run]| median(runs.iter().map(|r| r.latency.p99_ms).collect());

@@ -79,8 +79,10 @@ impl S2 {
         self.runs.iter().filter(|r| r.rate == rate && (r.typing_rate > 0) == typing).collect()
     }
 
+    /// Every rate measured, once each (the rounds' runs repeat them), lowest first.
     pub fn rates(&self) -> Vec<usize> {
         let mut rates: Vec<usize> = self.runs.iter().map(|r| r.rate).collect();
+        rates.sort_unstable();
         rates.dedup();
         rates
     }
