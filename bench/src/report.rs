@@ -594,7 +594,7 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
             let _ = writeln!(
                 md,
                 "The chat list's plan above was taken right after seeding, before the timed reads; again after the last \
-                 round's reads (as the tenth's below is):\n\n```\n{}\n```\n",
+                 round (its reads, then S6's audits of the whole log):\n\n```\n{}\n```\n",
                 s4.chat_list_plan_warm.trim_end()
             );
         }

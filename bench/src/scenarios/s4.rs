@@ -34,7 +34,7 @@ pub struct S4 {
     pub phases: Vec<Phase>,
     pub history_plan: String,
     /// The chat list's plan right after seeding (its pages cold: read from the OS, dirty ones
-    /// written out to make room), and after the last round's reads (warm), as the tenth's is.
+    /// written out to make room), and after the last round (its reads, then S6's audits).
     pub chat_list_plan: String,
     #[serde(default)]
     pub chat_list_plan_warm: String,
