@@ -175,8 +175,7 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&results)?);
             return Ok(()); // a smoke run never overwrites the measurements
         }
-        std::fs::create_dir_all(results_path.parent().expect("bench dir"))?;
-        std::fs::write(&results_path, serde_json::to_vec_pretty(&results)?)?;
+        save(&results)?;
     }
     report::write(&results, &cli.out)?;
     eprintln!("wrote {} and {}", cli.out.join("benchmarks.md").display(), results_path.display());

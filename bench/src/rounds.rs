@@ -95,10 +95,10 @@ impl Usage {
     }
 }
 
-/// The results of one build's rounds and the record of every round.
+/// This build's results, one per round, and the record of every round of both builds (the
+/// reference's results are used only through their figures).
 pub struct Repeated<T> {
     pub this: Vec<T>,
-    pub reference: Vec<T>,
     pub rounds: Rounds,
 }
 
@@ -106,7 +106,6 @@ impl<T> Repeated<T> {
     pub fn new(this: &Server, reference: Option<&Server>) -> Self {
         Repeated {
             this: vec![],
-            reference: vec![],
             rounds: Rounds {
                 this: this.revision.clone(),
                 reference: reference.map(|r| r.revision.clone()),
@@ -150,7 +149,9 @@ where
             let usage = Usage::start();
             let measured = scenario(server.clone(), round).await?;
             result.rounds.rounds.push(usage.round(&server.revision, measured.figures()));
-            if mine { result.this.push(measured) } else { result.reference.push(measured) }
+            if mine {
+                result.this.push(measured);
+            }
         }
     }
     Ok(result)

@@ -90,6 +90,14 @@ impl Raw {
         serde_json::from_slice(&body).expect("a JSON body")
     }
 
+    /// A refusal with `status`: its JSON body's `error` message.
+    async fn refusal(&mut self, status: u16) -> String {
+        let head = self.head().await;
+        assert_eq!(head.status, status);
+        let body = self.body(head.headers["content-length"].parse().expect("length")).await;
+        body["error"].as_str().unwrap_or_else(|| panic!("no error message in {body}")).to_owned()
+    }
+
     /// Reads until the server closes the connection; what it sent meanwhile.
     async fn until_closed(&mut self) -> Vec<u8> {
         while self.fill().await {}
@@ -193,18 +201,14 @@ async fn bad_stream_requests_get_json_errors_and_close() {
     let mut raw = Raw::open(&app).await;
     let cookie = "x".repeat(20_000);
     raw.send(format!("GET /api/events/chat HTTP/1.1\r\nhost: localhost\r\ncookie: {cookie}\r\n\r\n").as_bytes()).await;
-    let head = raw.head().await;
-    assert_eq!(head.status, 431);
-    let body = raw.body(head.headers["content-length"].parse().expect("length")).await;
-    assert!(body["error"].as_str().is_some_and(|e| e.contains("16384")), "{body}");
+    let error = raw.refusal(431).await;
+    assert!(error.contains("16384"), "{error}");
 
     // A header line that is not one.
     let mut raw = Raw::open(&app).await;
     raw.send(b"GET /api/events/chat HTTP/1.1\r\nhost: localhost\r\nno colon here\r\n\r\n").await;
-    let head = raw.head().await;
-    assert_eq!(head.status, 400);
-    let body = raw.body(head.headers["content-length"].parse().expect("length")).await;
-    assert!(body["error"].as_str().is_some_and(|e| e.contains("malformed")), "{body}");
+    let error = raw.refusal(400).await;
+    assert!(error.contains("malformed"), "{error}");
 
     // A head that never ends: closed after HTTP_HEADER_TIMEOUT_SECS, as hyper closes it.
     let mut raw = Raw::open(&app).await;

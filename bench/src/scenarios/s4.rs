@@ -115,19 +115,15 @@ pub async fn s4(
     per_chat: i64,
 ) -> anyhow::Result<(Repeated<S4>, Repeated<super::S6>)> {
     let (mut s4, mut s6) = (Repeated::new(this, reference), Repeated::new(this, reference));
-    for server in std::iter::once(this).chain(reference) {
+    for (k, server) in std::iter::once(this).chain(reference).enumerate() {
         let (reads, audits) = s4_of(server, repeat, chats, per_chat).await?;
-        let mine = server.revision == this.revision;
         let (reads, read_rounds): (Vec<S4>, Vec<Round>) = reads.into_iter().unzip();
         let (audits, audit_rounds): (Vec<super::S6>, Vec<Round>) = audits.into_iter().unzip();
         s4.rounds.rounds.extend(read_rounds);
         s6.rounds.rounds.extend(audit_rounds);
-        if mine {
+        if k == 0 {
             s4.this.extend(reads);
             s6.this.extend(audits);
-        } else {
-            s4.reference.extend(reads);
-            s6.reference.extend(audits);
         }
     }
     Ok((s4, s6))
