@@ -139,9 +139,14 @@ pub struct Contact {
 
 impl Contact {
     /// The presence columns a statement selects for user `id_column`: `online` and `last_seen`.
+    ///
+    /// `online` is `presence_online()` of `sql/V8__presence.sql` written out: PostgreSQL does
+    /// not inline a SQL function whose body has a sublink, and calling it once per row cost a
+    /// fifth of a 500-chat list (S4, docs/bench/notes.md). Keep the two in step.
     pub fn columns(id_column: &str) -> String {
         format!(
-            "presence_online({id_column}) AS online,
+            "EXISTS (SELECT 1 FROM presence_streams ps JOIN presence_replicas pr ON pr.replica_id = ps.replica_id
+                     WHERE ps.user_id = {id_column} AND pr.expires_at > now()) AS online,
              (SELECT last_seen FROM user_presence WHERE user_id = {id_column}) AS last_seen"
         )
     }

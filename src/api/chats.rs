@@ -161,10 +161,15 @@ pub static CHAT_LIST_SQL: LazyLock<String> = LazyLock::new(|| chat_list_sql(Sour
 static CHAT_LIST_ON_STANDBY_SQL: LazyLock<String> = LazyLock::new(|| chat_list_sql(Source::Standby));
 
 fn chat_list_sql(source: Source) -> String {
+    // The page carries every column of the chat and of the caller's membership that the rows
+    // need, under the chat's alias `c`, so neither is looked up twice (S4: a third of the
+    // statement's index lookups).
     store::with_head(
         &format!(
             "WITH page AS (
-                SELECT c.id, x.active FROM chat_participants me
+                SELECT c.id, x.active, c.kind, c.title, c.context, c.created_by, c.active_at, c.closed_at,
+                       c.last_message_id, me.joined_position, me.unread_count, me.last_read_message_id
+                FROM chat_participants me
                 JOIN chats c ON c.id = me.chat_id
                 CROSS JOIN LATERAL (SELECT {active} AS active) x
                 WHERE me.user_id = $1 AND me.joined_position <= $2 AND x.active IS NOT NULL
@@ -174,18 +179,16 @@ fn chat_list_sql(source: Source) -> String {
                       SELECT 1 FROM chat_participants s JOIN users su ON su.id = s.user_id
                       WHERE s.chat_id = c.id AND s.user_id <> $1 AND {name} LIKE $6)))
                 ORDER BY x.active DESC, c.id DESC LIMIT $7)
-            SELECT c.id, page.active, {}, o.user_id AS other_id, u.name AS other_name, u.role AS other_role, {},
+            SELECT c.id, c.active, {}, o.user_id AS other_id, u.name AS other_name, u.role AS other_role, {},
                 m.id AS last_id, m.sender_id AS last_sender_id, m.content AS last_content,
                 m.attachments AS last_attachments, m.created_at AS last_at,
                 CASE WHEN c.kind = 'group' THEN (SELECT s.name FROM users s WHERE s.id = m.sender_id) END
                     AS last_sender_name,
-                me.unread_count AS unread, me.last_read_message_id AS last_read
-         FROM page
-         JOIN chats c ON c.id = page.id
-         JOIN chat_participants me ON me.chat_id = c.id AND me.user_id = $1
-         LEFT JOIN chat_participants o ON c.kind <> 'group' AND o.chat_id = c.id AND o.user_id <> me.user_id
+                c.unread_count AS unread, c.last_read_message_id AS last_read
+         FROM page c
+         LEFT JOIN chat_participants o ON c.kind <> 'group' AND o.chat_id = c.id AND o.user_id <> $1
          LEFT JOIN users u ON u.id = o.user_id
-         LEFT JOIN messages m ON m.id = c.last_message_id AND m.position >= me.joined_position",
+         LEFT JOIN messages m ON m.id = c.last_message_id AND m.position >= c.joined_position",
             ChatHeader::COLUMNS,
             Contact::columns_on(source, "o.user_id"),
             active = store::activity_as_of("c", "$2"),
