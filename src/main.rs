@@ -81,7 +81,7 @@ async fn database(
         return Ok((config, None));
     }
     let base = db.data_dir.join("postgres");
-    let options = Options { durable: true, remove_on_exit: false, bindir: db.pg_bindir.clone() };
+    let options = Options { durable: true, remove_on_exit: false, bindir: db.pg_bindir.clone(), settings: Vec::new() };
     let server = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&base, options)).await??;
     db::ensure_database(&server.config("postgres"), "tutorchat").await?;
     eprintln!(
@@ -166,6 +166,7 @@ fn topology(config: Config, replicas: usize, port: u16) -> anyhow::Result<()> {
         demo: true,
         pg_bindir: config.db.pg_bindir.clone(),
         standby: false,
+        pg_settings: Vec::new(),
     };
     let topology = tutorchat::topology::Topology::start(options)?;
     eprintln!("tutorchat: the topology is up; open {} (Ctrl-C stops it)\n{}", topology.url(), topology.describe());

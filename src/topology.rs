@@ -54,6 +54,8 @@ pub struct Options {
     /// Also a streaming standby of PostgreSQL (`pg_basebackup`), which the replicas read from
     /// (`READ_DATABASE_URL`).
     pub standby: bool,
+    /// PostgreSQL settings on top of the defaults (the primary's and the standby's).
+    pub pg_settings: Vec<(String, String)>,
 }
 
 struct Replica {
@@ -92,6 +94,7 @@ impl Topology {
                 durable: options.durable,
                 remove_on_exit: options.remove_on_exit,
                 bindir: options.pg_bindir.clone(),
+                settings: options.pg_settings.clone(),
             },
         )?;
         create_database(&postgres)?;

@@ -44,6 +44,10 @@ struct Cli {
     /// S6 seed a data set for each build: twice the time.)
     #[arg(long, value_name = "REF")]
     compare: Option<String>,
+    /// A PostgreSQL setting for every cluster of the run, e.g. `shared_buffers=1GB` (repeat
+    /// for several; no spaces). S4 reports the `shared_buffers` it ran with.
+    #[arg(long, value_name = "NAME=VALUE", value_parser = pg_setting)]
+    pg_setting: Vec<(String, String)>,
     /// Drop one delivery on purpose in S2, to check that the tool reports it as lost.
     #[arg(long)]
     drop_one: bool,
@@ -98,8 +102,11 @@ async fn main() -> anyhow::Result<()> {
         let wants = |s: &str| cli.only.is_empty() || cli.only.iter().any(|o| o == s);
         let run = if cli.quick { Duration::from_secs(2) } else { Duration::from_secs(10) };
         let repeat = cli.repeat.unwrap_or(if cli.quick { 1 } else { 3 });
-        let this = scenarios::Server::this()?;
-        let reference = cli.compare.as_deref().map(scenarios::Server::build).transpose()?;
+        let mut this = scenarios::Server::this()?;
+        let mut reference = cli.compare.as_deref().map(scenarios::Server::build).transpose()?;
+        for server in std::iter::once(&mut this).chain(reference.as_mut()) {
+            server.pg_settings = cli.pg_setting.clone();
+        }
         let reference = reference.as_ref();
         results.generator = Some(load::Generator::measure(&this, run).await?);
         // Each scenario's results are written as soon as it ends, so that one failing later
@@ -187,5 +194,16 @@ fn raise_file_limit() {
     use nix::sys::resource::{Resource, getrlimit, setrlimit};
     if let Ok((_, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
         let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
+    }
+}
+
+/// `--pg-setting`: `name=value`, neither empty nor with spaces (they go on `postgres`'s
+/// command line).
+fn pg_setting(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.is_empty() && !value.is_empty() && !text.contains(char::is_whitespace) => {
+            Ok((name.to_owned(), value.to_owned()))
+        }
+        _ => Err(format!("expected NAME=VALUE without spaces, e.g. shared_buffers=1GB (got {text:?})")),
     }
 }

@@ -559,13 +559,14 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
         let fig = |name: &str, fallback: f64| figure_median(results, "s4", name).unwrap_or(fallback);
         let _ = writeln!(
             md,
-            "## S4 — reads on a large data set\n\n{} messages in {} chats (seeded through the log's own triggers in {:.0} s). History: \
+            "## S4 — reads on a large data set\n\n{} messages in {} chats (seeded through the log's own triggers in {:.0} s; PostgreSQL's shared_buffers {}). History: \
              `limit=50` pages with `before_id` a fifth of the way into random chats (older than four fifths of the chat), {} requests from 8 clients. Chat list: a teacher with 500 chats of mixed kinds (400 direct, 100 groups of six), `limit=500`, \
              {} requests from 4 clients. Then both again from one client at a time. Each is timed after an untimed warm-up of four requests per client (the replica's pooled connections open on first use).\n\n| query | clients | p50 | p99 | max |\n|---|---|---|---|---|\n| history page | 8 | {:.2} ms | {:.2} ms | {:.2} ms |\n| history page | 1 | {:.2} ms | {:.2} ms | {:.2} ms |\n| chat list, 500 chats | 4 | {:.2} ms | {:.2} ms | {:.2} ms |\n| chat list, 500 chats | 1 | {:.2} ms | {:.2} ms | {:.2} ms |\n{}\n\
              Plans (`EXPLAIN (ANALYZE, BUFFERS)` of the statements the handlers run):\n\n```\n{}\n```\n\n```\n{}\n```\n",
             s4.messages,
             s4.chats,
             s4.seed_seconds,
+            if s4.shared_buffers.is_empty() { "128MB, the default" } else { &s4.shared_buffers },
             s4.history_requests,
             s4.chat_list_requests,
             s4.history.p50_ms,

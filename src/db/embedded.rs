@@ -36,6 +36,9 @@ pub struct Options {
     /// PostgreSQL's server binaries (`PG_BINDIR`); `None`: search `PATH`, then
     /// `/usr/lib/postgresql/<N>/bin`.
     pub bindir: Option<PathBuf>,
+    /// Server settings on top of these (`-c name=value`; a standby started from this server
+    /// inherits them), e.g. the benchmark's `shared_buffers`.
+    pub settings: Vec<(String, String)>,
 }
 
 /// A running private server; dropping it stops the server.
@@ -81,6 +84,9 @@ impl EmbeddedPostgres {
             // (With commits not flushed, the WAL writer's pace is a standby's: 10 ms, not 200.)
             server_options
                 .push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c wal_writer_delay=10ms");
+        }
+        for (name, value) in &options.settings {
+            server_options.push_str(&format!(" -c {name}={value}"));
         }
         let remove = options.remove_on_exit.then(|| base.clone());
         Self::launch(Self { watchdog: None, base, data, log, socket_dir, bindir, owner, server_options }, remove)

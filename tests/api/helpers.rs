@@ -31,7 +31,7 @@ pub fn server() -> tokio_postgres::Config {
         _ => {
             let base = std::env::temp_dir().join(format!("tutorchat-test-{}", std::process::id()));
             let bindir = pg_bindir_from_env().expect("PG_BINDIR");
-            let options = Options { durable: false, remove_on_exit: true, bindir };
+            let options = Options { durable: false, remove_on_exit: true, bindir, settings: Vec::new() };
             Server::Private(EmbeddedPostgres::start(&base, options).expect("start a private PostgreSQL for the tests"))
         }
     });

@@ -77,6 +77,7 @@ impl Cluster {
             demo: false,
             pg_bindir: tutorchat::config::pg_bindir_from_env().expect("PG_BINDIR"),
             standby,
+            pg_settings: Vec::new(),
         };
         let topology = tokio::task::spawn_blocking(move || Topology::start(options))
             .await

@@ -60,6 +60,9 @@ pub struct Server {
     /// What was built: `HEAD`'s short hash, plus "+changes" when the server's sources have
     /// uncommitted changes; for `--compare`, the reference as given and its hash.
     pub revision: String,
+    /// PostgreSQL settings of every cluster it runs on (`--pg-setting`; both builds of a
+    /// comparison get the same).
+    pub pg_settings: Vec<(String, String)>,
 }
 
 impl Server {
@@ -73,7 +76,7 @@ impl Server {
         let sources = ["status", "--porcelain", "--", "src", "sql", "Cargo.toml", "Cargo.lock"];
         let dirty = !git(&root, &sources)?.is_empty();
         let head = git(&root, &["rev-parse", "--short", "HEAD"])?;
-        Ok(Self { binary, revision: if dirty { format!("{head}+changes") } else { head } })
+        Ok(Self { binary, revision: if dirty { format!("{head}+changes") } else { head }, pg_settings: Vec::new() })
     }
 
     /// Builds `reference` (a commit, tag or branch of this repository) in a work tree under the
@@ -96,7 +99,11 @@ impl Server {
             .current_dir(&tree)
             .status()?;
         anyhow::ensure!(status.success(), "cargo build of {reference} failed");
-        Ok(Self { binary: target.join("release/tutorchat"), revision: format!("{reference} ({commit})") })
+        Ok(Self {
+            binary: target.join("release/tutorchat"),
+            revision: format!("{reference} ({commit})"),
+            pg_settings: Vec::new(),
+        })
     }
 }
 
@@ -149,6 +156,7 @@ impl Cluster {
             demo: false,
             pg_bindir: tutorchat::config::pg_bindir_from_env()?,
             standby,
+            pg_settings: server.pg_settings.clone(),
         };
         let topology = tokio::task::spawn_blocking(move || Topology::start(options)).await??;
         let (sql, connection) = tutorchat::config::parse_database_url(topology.database_url())?.connect(NoTls).await?;

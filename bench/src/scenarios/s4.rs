@@ -16,6 +16,9 @@ pub struct S4 {
     pub messages: i64,
     pub chats: i64,
     pub seed_seconds: f64,
+    /// The primary's `shared_buffers` (PostgreSQL's default unless `--pg-setting` said otherwise).
+    #[serde(default)]
+    pub shared_buffers: String,
     pub history: Percentiles,
     pub history_requests: usize,
     pub chat_list_500: Percentiles,
@@ -157,7 +160,8 @@ async fn s4_of(
     seed(sql, first, chats - first, per_chat).await?;
     let seed_seconds = seeding.elapsed().as_secs_f64();
     let messages: i64 = sql.query_one("SELECT count(*) FROM messages", &[]).await?.get(0);
-    eprintln!("S4 seeded {messages} messages in {chats} chats in {seed_seconds:.0} s");
+    let shared_buffers: String = sql.query_one("SHOW shared_buffers", &[]).await?.get(0);
+    eprintln!("S4 seeded {messages} messages in {chats} chats in {seed_seconds:.0} s (shared_buffers {shared_buffers})");
 
     let (samples, history_requests) = history_requests(sql, per_chat).await?;
     let (teacher, list_requests) = list_requests(sql).await?;
@@ -194,6 +198,7 @@ async fn s4_of(
             messages,
             chats,
             seed_seconds,
+            shared_buffers: shared_buffers.clone(),
             history_requests: history.0,
             history: history.1,
             chat_list_requests: chat_list.0,
