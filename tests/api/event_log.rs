@@ -400,3 +400,75 @@ async fn a_resume_from_zero_reads_only_the_callers_chats_through_the_per_chat_in
     assert!(plan.contains("idx_events_chat_position"), "read through the per-chat index:\n{plan}");
     assert!(!plan.contains("events_pkey") && !plan.contains("Seq Scan on events"), "no walk of the log:\n{plan}");
 }
+
+/// Plain messages are checked and projected once per statement (sql/V13): a member added
+/// after a message of the same statement starts with the read marker they would have had one
+/// event at a time, and a statement that the per-statement check cannot accept as a whole (a
+/// sender who leaves after their message) is refused, to be appended one event at a time.
+#[tokio::test]
+async fn one_statement_of_messages_and_membership_changes_keeps_log_order() {
+    let app = TestApp::spawn().await;
+    let teacher = app.user("teacher", "T").await;
+    let (anna, boris) = (app.user("student", "A").await, app.user("student", "B").await);
+    let created = app
+        .http
+        .post(app.url("/api/chats"))
+        .bearer_auth(&teacher.token)
+        .json(&serde_json::json!({ "kind": "group", "title": "G", "participant_ids": [anna.id] }))
+        .send()
+        .await
+        .expect("create a group");
+    let group = created.json::<serde_json::Value>().await.expect("json")["id"].as_i64().expect("group id");
+    let message = |sender: i64, content: &str| NewEvent::MessageCreated {
+        chat_id: group,
+        sender_id: sender,
+        content: content.into(),
+        reply_to: None,
+        attachment_ids: vec![],
+    };
+    let appended = events::append(
+        &app.sql,
+        &[
+            message(teacher.id, "before Boris"),
+            NewEvent::ParticipantAdded { chat_id: group, actor_id: teacher.id, user_id: boris.id },
+            message(teacher.id, "after Boris"),
+        ],
+    )
+    .await
+    .expect("append");
+    let before = match &appended[0].as_ref().expect("stored").data {
+        EventData::MessageCreated { message_id, .. } => *message_id,
+        other => panic!("unexpected {other:?}"),
+    };
+    let marker = |user: i64| {
+        let sql = &app.sql;
+        async move {
+            let row = sql
+                .query_one(
+                    "SELECT last_read_message_id, unread_count FROM chat_participants WHERE chat_id = $1 AND user_id = $2",
+                    &[&group, &user],
+                )
+                .await
+                .expect("member");
+            (row.get::<_, i64>(0), row.get::<_, i64>(1))
+        }
+    };
+    assert_eq!(marker(boris.id).await, (before, 1), "Boris joined after the first message: only the second is unread");
+    assert_eq!(marker(anna.id).await.1, 2);
+
+    // Anna's message, then Anna leaves, in one statement: refused as a whole.
+    let together =
+        [message(anna.id, "bye"), NewEvent::ParticipantRemoved { chat_id: group, actor_id: anna.id, user_id: anna.id }];
+    let error = events::append(&app.sql, &together).await.expect_err("refused as one statement");
+    assert!(error.to_string().contains("not a participant"), "{error}");
+    let count: i64 = app.sql.query_one("SELECT count(*) FROM messages WHERE content = 'bye'", &[]).await.expect("q").get(0);
+    assert_eq!(count, 0, "nothing of the refused statement stays");
+    // One event at a time, as the appender retries a refused batch, both are recorded.
+    for event in &together {
+        events::append(&app.sql, std::slice::from_ref(event)).await.expect("alone");
+    }
+    let count: i64 = app.sql.query_one("SELECT count(*) FROM messages WHERE content = 'bye'", &[]).await.expect("q").get(0);
+    assert_eq!(count, 1);
+    let differences = app.sql.query("SELECT * FROM audit_replay()", &[]).await.expect("replay");
+    assert!(differences.is_empty(), "replay reports {} differences", differences.len());
+}

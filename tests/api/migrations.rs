@@ -30,12 +30,25 @@ async fn replicas_starting_together_apply_each_migration_exactly_once() {
         .map(|r| (r.get(0), r.get(1)))
         .collect();
     assert_eq!(history, (1..=shipped() as i32).map(|v| (v, 1)).collect::<Vec<_>>());
-    let triggers: i64 = sql
-        .query_one("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'events'::regclass AND NOT tgisinternal", &[])
+    let triggers: Vec<String> = sql
+        .query("SELECT tgname::text FROM pg_trigger WHERE tgrelid = 'events'::regclass AND NOT tgisinternal ORDER BY 1", &[])
         .await
         .expect("triggers")
-        .get(0);
-    assert_eq!(triggers, 5, "each trigger on events exists once");
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        triggers,
+        [
+            "events_apply_messages",
+            "events_before_insert",
+            "events_count_messages",
+            "events_immutable",
+            "events_notify",
+            "events_outbox"
+        ],
+        "each trigger on events exists once"
+    );
 }
 
 #[tokio::test]
