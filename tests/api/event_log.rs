@@ -461,13 +461,15 @@ async fn one_statement_of_messages_and_membership_changes_keeps_log_order() {
         [message(anna.id, "bye"), NewEvent::ParticipantRemoved { chat_id: group, actor_id: anna.id, user_id: anna.id }];
     let error = events::append(&app.sql, &together).await.expect_err("refused as one statement");
     assert!(error.to_string().contains("not a participant"), "{error}");
-    let count: i64 = app.sql.query_one("SELECT count(*) FROM messages WHERE content = 'bye'", &[]).await.expect("q").get(0);
+    let count: i64 =
+        app.sql.query_one("SELECT count(*) FROM messages WHERE content = 'bye'", &[]).await.expect("q").get(0);
     assert_eq!(count, 0, "nothing of the refused statement stays");
     // One event at a time, as the appender retries a refused batch, both are recorded.
     for event in &together {
         events::append(&app.sql, std::slice::from_ref(event)).await.expect("alone");
     }
-    let count: i64 = app.sql.query_one("SELECT count(*) FROM messages WHERE content = 'bye'", &[]).await.expect("q").get(0);
+    let count: i64 =
+        app.sql.query_one("SELECT count(*) FROM messages WHERE content = 'bye'", &[]).await.expect("q").get(0);
     assert_eq!(count, 1);
     let differences = app.sql.query("SELECT * FROM audit_replay()", &[]).await.expect("replay");
     assert!(differences.is_empty(), "replay reports {} differences", differences.len());

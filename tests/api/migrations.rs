@@ -31,7 +31,10 @@ async fn replicas_starting_together_apply_each_migration_exactly_once() {
         .collect();
     assert_eq!(history, (1..=shipped() as i32).map(|v| (v, 1)).collect::<Vec<_>>());
     let triggers: Vec<String> = sql
-        .query("SELECT tgname::text FROM pg_trigger WHERE tgrelid = 'events'::regclass AND NOT tgisinternal ORDER BY 1", &[])
+        .query(
+            "SELECT tgname::text FROM pg_trigger WHERE tgrelid = 'events'::regclass AND NOT tgisinternal ORDER BY 1",
+            &[],
+        )
         .await
         .expect("triggers")
         .iter()

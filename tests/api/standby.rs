@@ -286,7 +286,8 @@ async fn a_dead_standby_sends_its_reads_to_the_primary_until_it_is_back() {
 async fn start_up_refuses_a_read_database_that_is_not_a_copy_of_the_primary() {
     let other = std::env::temp_dir().join(format!("tutorchat-test-other-{}", std::process::id()));
     let bindir = tutorchat::config::pg_bindir_from_env().expect("PG_BINDIR");
-    let options = tutorchat::db::embedded::Options { durable: false, remove_on_exit: true, bindir, settings: Vec::new() };
+    let options =
+        tutorchat::db::embedded::Options { durable: false, remove_on_exit: true, bindir, settings: Vec::new() };
     let other = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&other, options))
         .await
         .expect("task")

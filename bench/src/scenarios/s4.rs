@@ -161,7 +161,9 @@ async fn s4_of(
     let seed_seconds = seeding.elapsed().as_secs_f64();
     let messages: i64 = sql.query_one("SELECT count(*) FROM messages", &[]).await?.get(0);
     let shared_buffers: String = sql.query_one("SHOW shared_buffers", &[]).await?.get(0);
-    eprintln!("S4 seeded {messages} messages in {chats} chats in {seed_seconds:.0} s (shared_buffers {shared_buffers})");
+    eprintln!(
+        "S4 seeded {messages} messages in {chats} chats in {seed_seconds:.0} s (shared_buffers {shared_buffers})"
+    );
 
     let (samples, history_requests) = history_requests(sql, per_chat).await?;
     let (teacher, list_requests) = list_requests(sql).await?;
