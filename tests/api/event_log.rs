@@ -33,6 +33,38 @@ async fn events_cannot_be_updated_deleted_or_truncated() {
 }
 
 #[tokio::test]
+async fn replication_mode_does_not_lift_the_rules_on_messages() {
+    let app = TestApp::spawn().await;
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
+    let stranger = app.user("student", "X").await;
+    let chat = app.chat(&teacher, &student).await;
+    let insert = "INSERT INTO events (chat_id, actor_id, type, payload)
+                  VALUES ($1, $2, 'message_created', '{\"content\": \"psql\"}')";
+    // A superuser that turns ordinary triggers off still meets the statement's checks and
+    // still gets the projections (the plain-message path checks them per statement).
+    app.sql.batch_execute("SET session_replication_role = replica").await.expect("replica");
+    let error = app.sql.execute(insert, &[&chat, &stranger.id]).await.expect_err("a stranger's message");
+    assert_eq!(error.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{error:?}");
+    app.sql.execute(insert, &[&chat, &student.id]).await.expect("a member's message");
+    app.sql.batch_execute("RESET session_replication_role").await.expect("reset");
+
+    let row = app
+        .sql
+        .query_one(
+            "SELECT (SELECT count(*) FROM messages WHERE chat_id = $1), c.message_count, c.last_message_id,
+                    (SELECT max(id) FROM messages WHERE chat_id = $1),
+                    (SELECT unread_count FROM chat_participants WHERE chat_id = $1 AND user_id = $2)
+             FROM chats c WHERE c.id = $1",
+            &[&chat, &teacher.id],
+        )
+        .await
+        .expect("projections");
+    assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1)), (1, 1), "one message, counted");
+    assert_eq!(row.get::<_, Option<i64>>(2), row.get::<_, Option<i64>>(3), "the chat's last message");
+    assert_eq!(row.get::<_, i64>(4), 1, "unread for the teacher");
+}
+
+#[tokio::test]
 async fn a_position_cannot_be_chosen_by_the_writer() {
     let app = TestApp::spawn().await;
     let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
