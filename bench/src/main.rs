@@ -5,6 +5,7 @@
 //!     cargo run --release -p tutorchat-bench -- report       # the report from the last results
 //!     cargo run --release -p tutorchat-bench -- --only s1 --compare main~3  # S1 against another revision
 //!     cargo run --release -p tutorchat-bench -- --only s5 --repeat 5          # five rounds instead of three
+//!     cargo run --release -p tutorchat-bench -- --only s4 --repeat 1 --perf target/perf  # profiles, no results
 //!
 //! (`hold` is internal: S3 runs the tool again as helper processes that hold streams open.)
 //!
@@ -12,6 +13,7 @@
 //! and its own load, then stops everything. Results go to docs/bench/results.json.
 
 mod load;
+mod profile;
 mod report;
 mod rounds;
 mod scenarios;
@@ -48,6 +50,11 @@ struct Cli {
     /// for several; no spaces). S4 reports the `shared_buffers` it ran with.
     #[arg(long, value_name = "NAME=VALUE", value_parser = pg_setting)]
     pg_setting: Vec<(String, String)>,
+    /// Record system-wide profiles (`perf record -a -g`) of S1's and S4's phases that issue 17
+    /// asks to explain, in the first round, into DIR (see bench/src/profile.rs). A profiling
+    /// run writes no results: recording costs CPU, so its figures are not the measurement.
+    #[arg(long, value_name = "DIR")]
+    perf: Option<PathBuf>,
     /// Drop one delivery on purpose in S2, to check that the tool reports it as lost.
     #[arg(long)]
     drop_one: bool,
@@ -99,6 +106,10 @@ async fn main() -> anyhow::Result<()> {
     let mut results: Results =
         std::fs::read(&results_path).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok()).unwrap_or_default();
     if cli.action == "run" {
+        if let Some(dir) = &cli.perf {
+            profile::enable(dir.clone())?;
+        }
+        let measuring = !cli.quick && !profile::enabled();
         let wants = |s: &str| cli.only.is_empty() || cli.only.iter().any(|o| o == s);
         let run = if cli.quick { Duration::from_secs(2) } else { Duration::from_secs(10) };
         let repeat = cli.repeat.unwrap_or(if cli.quick { 1 } else { 3 });
@@ -112,7 +123,7 @@ async fn main() -> anyhow::Result<()> {
         // Each scenario's results are written as soon as it ends, so that one failing later
         // does not lose what the others measured (a smoke run writes nothing).
         let save = |results: &Results| -> anyhow::Result<()> {
-            if !cli.quick {
+            if measuring {
                 std::fs::create_dir_all(results_path.parent().expect("bench dir"))?;
                 std::fs::write(&results_path, serde_json::to_vec_pretty(results)?)?;
             }
@@ -178,9 +189,9 @@ async fn main() -> anyhow::Result<()> {
         }
         results.machine = Some(report::Machine::describe());
         results.command = Some(std::env::args().collect::<Vec<_>>().join(" "));
-        if cli.quick {
+        if !measuring {
             println!("{}", serde_json::to_string_pretty(&results)?);
-            return Ok(()); // a smoke run never overwrites the measurements
+            return Ok(()); // a smoke or profiling run never overwrites the measurements
         }
         save(&results)?;
     }

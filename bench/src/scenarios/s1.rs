@@ -72,7 +72,11 @@ pub async fn s1(server: &Server, run: Duration, senders: &[usize]) -> anyhow::Re
         let cluster = Cluster::start_on(server, 2, &[("APPEND_MODE", mode)]).await?;
         let pairs = load::seed_pairs(&cluster.sql, 256).await?;
         for &n in senders {
-            let t = load::closed_loop(&cluster.urls, &pairs, n, run).await;
+            let load = load::closed_loop(&cluster.urls, &pairs, n, run);
+            let t = match (mode, n) {
+                ("batched", 128) => crate::profile::during("s1-group-commit-128", load).await,
+                _ => load.await,
+            };
             eprintln!(
                 "S1 {} {mode:7} {n:4} senders: {:8.0} msg/s  p50 {:.2} ms  p99 {:.2} ms  errors {}  I/O stalled {:.0} ms",
                 server.revision,
@@ -90,8 +94,12 @@ pub async fn s1(server: &Server, run: Duration, senders: &[usize]) -> anyhow::Re
             let topology = cluster.topology();
             result.pgbench_one_per_transaction =
                 load::pgbench(topology, load::Table::Events, 1, 16, None, run).await?.per_second;
-            result.pgbench_twenty_per_transaction =
-                load::pgbench(topology, load::Table::Events, 20, 16, None, run).await?.per_second;
+            result.pgbench_twenty_per_transaction = crate::profile::during(
+                "s1-pgbench-20-per-transaction",
+                load::pgbench(topology, load::Table::Events, 20, 16, None, run),
+            )
+            .await?
+            .per_second;
             load::plain_table(&cluster.sql).await?;
             let plain = load::pgbench(topology, load::Table::Plain, 20, 16, None, run).await?.per_second;
             result.pgbench_plain_twenty_per_transaction = Some(plain);
