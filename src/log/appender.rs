@@ -3,7 +3,7 @@
 //! A transaction that NOTIFYs takes a database-wide lock at commit, so one transaction per
 //! message tops out at a few thousand messages a second (DESIGN.md). In `batched` mode (the
 //! default) a single writer task per replica appends whatever requests are waiting, up to
-//! `APPEND_BATCH_MAX`, in one transaction with one statement and one NOTIFY, and answers each
+//! `APPEND_BATCH_MAX`, in one statement (its own transaction) with one NOTIFY, and answers each
 //! request with its own row only after the commit. If a batch fails, each of its events is
 //! retried alone, so one bad event never turns valid requests into errors. `single` mode keeps
 //! one transaction per request, for comparison.
@@ -185,12 +185,14 @@ async fn append_together(
     events: &[NewEvent],
     keys: &[Option<String>],
 ) -> Result<Vec<Option<StoredEvent>>, AppendError> {
-    let mut client = pool.get().await?;
-    let tx = client.transaction().await?;
-    let statement = tx.prepare_cached(&store::APPEND_SQL).await?;
-    let stored = store::append_with(&*tx, &statement, events, keys).await?;
-    tx.commit().await?;
-    Ok(stored)
+    let client = pool.get().await?;
+    let statement = client.prepare_cached(&store::APPEND_SQL).await?;
+    // One statement, so no BEGIN and COMMIT: its implicit transaction commits when the server
+    // reads the Sync sent right behind it, and the append lock (taken at the first row, held
+    // to commit) is not held across a round trip to this replica, whose next turn on a busy
+    // machine can be long. The rows count only once the server is ready for the next query,
+    // which is after the commit: a commit that fails is this call's error.
+    store::append_with(&**client, &statement, events, keys).await
 }
 
 async fn append_alone(pool: &Pool, event: &NewEvent, key: Option<String>) -> Result<Option<StoredEvent>, AppendError> {
