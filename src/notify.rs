@@ -2,9 +2,10 @@
 //!
 //! The notices themselves are written by the database in the transaction of the message that
 //! causes them (the outbox step of the `events_after_insert` trigger,
-//! `sql/V14__one_statement_trigger.sql`): one per user and chat, folding later messages into its `count`, for members who had no event
-//! stream open on any replica at that commit. So a notice can never be lost between "message
-//! committed" and "notice recorded", whatever crashes.
+//! `sql/V14__one_statement_trigger.sql`): one per user and chat, folding later messages into
+//! its `count`, for members who had no event stream open on any replica at that commit. So a
+//! notice can never be lost between "message committed" and "notice recorded", whatever
+//! crashes.
 //!
 //! Every replica runs [`run`]: it claims due notices with `FOR UPDATE SKIP LOCKED` and a lease
 //! (`NOTIFY_LEASE_SECS`), so each is sent by one replica at a time; a replica that dies holding
