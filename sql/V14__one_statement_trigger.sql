@@ -3,11 +3,11 @@
 -- V2 to V13 grew four AFTER ... FOR EACH STATEMENT triggers on events (events_apply_messages,
 -- events_count_messages, events_notify, events_outbox), each a SECURITY DEFINER PL/pgSQL call
 -- of its own over the same transition table, and all of it under the append lock (taken by
--- the first row's BEFORE trigger, held to commit). S1's breakdown (docs/bench/notes.md,
--- 2026-11-23): of ~0.9 ms per INSERT of 20 messages under the lock, the four triggers took
--- ~0.6 ms, of which their SQL statements ~0.25 ms; the rest was the calls themselves. Here
--- they are one function, in the order they fired (by name): messages, counters and unread
--- counts, the outbox, NOTIFY. What each step does has not changed, except:
+-- the first row's BEFORE trigger, held to commit), their order only that of their names.
+-- Here they are one function, in the order they fired: messages, counters and unread counts,
+-- the outbox, NOTIFY. (S1 measured no gain beyond its noise from the merge: the four calls
+-- were not what the window under the lock costs; docs/bench/notes.md, 2026-11-23, takes the
+-- window apart.) What each step does has not changed, except:
 --
 --   * the sender and closed-chat checks of a plain message are one statement;
 --   * a chat's last_message_id is recomputed from messages only when the statement deleted a
