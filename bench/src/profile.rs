@@ -28,10 +28,16 @@ pub fn enabled() -> bool {
     DIR.get().is_some()
 }
 
+/// `rounds`, `times` over when profiling is on: S4's phases take under a second (a few hundred
+/// samples), too few to say where the time goes.
+pub fn lengthened(rounds: usize, times: usize) -> usize {
+    if enabled() { rounds * times } else { rounds }
+}
+
 /// Runs `work`, recorded as `name` if profiling is on and `name` was not recorded yet.
 pub async fn during<T>(name: &'static str, work: impl Future<Output = T>) -> T {
     let recording = match DIR.get() {
-        Some(dir) if TAKEN.lock().expect("profile names").insert(name) => Recording::start(dir, name),
+        Some(dir) if TAKEN.lock().expect("profile names").insert(name) => Recording::start(dir, name).await,
         _ => None,
     };
     let out = work.await;
@@ -49,25 +55,53 @@ struct Recording {
 }
 
 impl Recording {
-    fn start(dir: &Path, name: &str) -> Option<Self> {
+    /// Starts perf with its events off and returns once it has turned them on, so that the
+    /// profile holds the phase and not perf's own start (half a second on this machine).
+    async fn start(dir: &Path, name: &str) -> Option<Self> {
         let data = dir.join(format!("{name}.data"));
+        let (ctl, ack) = (dir.join(format!("{name}.ctl")), dir.join(format!("{name}.ack")));
+        for fifo in [&ctl, &ack] {
+            let _ = std::fs::remove_file(fifo);
+            if let Err(e) = nix::unistd::mkfifo(fifo, nix::sys::stat::Mode::S_IRUSR | nix::sys::stat::Mode::S_IWUSR) {
+                eprintln!("profile {name}: no control fifo: {e}");
+                return None;
+            }
+        }
         // -F 499: below the clock tick multiples, about 1,000 samples a second on two cores.
         let child = Command::new("perf")
-            .args(["record", "-a", "-g", "-F", "499", "--quiet", "-o"])
+            .args(["record", "-a", "-g", "-F", "499", "--quiet", "--delay=-1", "--control"])
+            .arg(format!("fifo:{},{}", ctl.display(), ack.display()))
+            .arg("-o")
             .arg(&data)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            .kill_on_drop(true)
             .spawn()
             .map_err(|e| eprintln!("profile {name}: perf did not start: {e}"))
             .ok()?;
-        Some(Self { child, data })
+        let enabled = tokio::task::spawn_blocking({
+            let (ctl, ack) = (ctl.clone(), ack.clone());
+            move || switch_on(&ctl, &ack)
+        });
+        match tokio::time::timeout(std::time::Duration::from_secs(30), enabled).await {
+            Ok(Ok(Ok(()))) => Some(Self { child, data }),
+            outcome => {
+                eprintln!("profile {name}: perf did not start recording: {outcome:?}");
+                // Unblocks `switch_on` if it still waits for perf to open the ack fifo.
+                let _ = std::fs::OpenOptions::new().write(true).open(&ack);
+                None
+            }
+        }
     }
 
     async fn finish(mut self) -> anyhow::Result<()> {
         let pid = self.child.id().ok_or_else(|| anyhow::anyhow!("perf ended early"))?;
         nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), nix::sys::signal::Signal::SIGINT)?;
         self.child.wait().await?;
+        for fifo in ["ctl", "ack"] {
+            let _ = std::fs::remove_file(self.data.with_extension(fifo));
+        }
         let by_process = report(&self.data, &["--no-children", "--sort", "comm"]).await?;
         let by_function = report(&self.data, &["--children", "--sort", "comm,sym", "--percent-limit", "1"]).await?;
         std::fs::write(
@@ -80,6 +114,20 @@ impl Recording {
         eprintln!("profile: {}", self.data.with_extension("txt").display());
         Ok(())
     }
+}
+
+/// Tells perf, through its control fifos, to turn its events on, and waits for its ack. perf
+/// opens `ack` for writing only once it is set up, which is when opening it here returns.
+fn switch_on(ctl: &Path, ack: &Path) -> std::io::Result<()> {
+    use std::io::{Read, Write};
+    let mut ack = std::fs::File::open(ack)?;
+    std::fs::OpenOptions::new().write(true).open(ctl)?.write_all(b"enable\n")?;
+    let mut answer = [0u8; 4];
+    ack.read_exact(&mut answer)?;
+    if &answer != b"ack\n" {
+        return Err(std::io::Error::other(format!("perf answered {answer:?}")));
+    }
+    Ok(())
 }
 
 async fn report(data: &Path, args: &[&str]) -> anyhow::Result<String> {

@@ -190,11 +190,17 @@ async fn s4_of(
     for round in 0..repeat.max(1) {
         let usage = Usage::start();
         let url = &cluster.urls[0];
-        let history =
-            crate::profile::during("s4-history-8-clients", timed_gets(url, history_requests.clone(), 8, 4)).await;
+        let history = crate::profile::during(
+            "s4-history-8-clients",
+            timed_gets(url, history_requests.clone(), 8, crate::profile::lengthened(4, 10)),
+        )
+        .await;
         let history_one_client = timed_gets(url, history_requests.clone(), 1, 2).await;
-        let chat_list =
-            crate::profile::during("s4-chat-list-4-clients", timed_gets(url, list_requests.clone(), 4, 1)).await;
+        let chat_list = crate::profile::during(
+            "s4-chat-list-4-clients",
+            timed_gets(url, list_requests.clone(), 4, crate::profile::lengthened(1, 15)),
+        )
+        .await;
         let chat_list_one_client = timed_gets(url, list_requests.clone(), 1, 1).await;
         let on_standby = on_standby(&cluster, history_requests.clone(), list_requests.clone()).await?;
         let chat_list_page = timed_gets(url, page_requests.clone(), 4, 1).await;
