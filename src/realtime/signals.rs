@@ -130,10 +130,12 @@ impl SignalSender {
 
 /// One notification per this period leaves a replica (sooner only when [`BATCH`] signals are
 /// waiting): a signal after a quiet period leaves at once, and those that arrive while one has
-/// just left wait for the period's end and go together. People do not see 25 ms of typing;
-/// PostgreSQL and every listener see a notification per period instead of per signal (S2 with 1,000 typing requests/s, see
-/// docs/bench/notes.md).
-const PACE: Duration = Duration::from_millis(25);
+/// just left wait for the period's end and go together. PostgreSQL and every listener see at
+/// most one notification per period instead of one per signal. The period is short because a
+/// batch is a burst of frames on the receiving replica, and the messages that arrive during one
+/// wait behind it: in S2 with 1,000 typing requests/s, 25 ms (batches of ~12 signals) added
+/// +67–80 % to the p99 of 500 messages/s, 5 ms +2–9 % (docs/bench/notes.md, 2026-11-23).
+pub const PACE: Duration = Duration::from_millis(5);
 
 async fn send_batches(pool: Pool, mut signals: mpsc::Receiver<Signal>) {
     let mut batch = Vec::with_capacity(BATCH);

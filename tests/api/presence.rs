@@ -115,7 +115,7 @@ async fn typing_reaches_the_partner_on_the_other_replica_and_nobody_else() {
     );
 }
 
-/// A replica sends typing paced (one notification per 25 ms while busy, several signals in
+/// A replica sends typing paced (one notification per `PACE` while busy, several signals in
 /// each), not one notification per request: a burst of forwarded signals takes a few
 /// notifications, and every signal still reaches the partner, in order.
 #[tokio::test]
@@ -161,7 +161,7 @@ async fn a_burst_of_typing_leaves_in_few_notifications_and_arrives_in_order() {
         carrying += usize::from(typing > 0);
         signals += typing;
     }
-    let allowed = (elapsed.as_millis() / 25) as usize + 2;
+    let allowed = (elapsed.as_millis() / tutorchat::realtime::signals::PACE.as_millis()) as usize + 2;
     assert!(carrying <= allowed && carrying < BURST, "{BURST} signals in {carrying} notifications over {elapsed:?}");
 }
 
@@ -236,7 +236,7 @@ async fn a_flood_of_typing_forwards_at_most_the_throttles_worth() {
     assert!(forwarded >= 1 && forwarded <= allowed, "{forwarded} forwarded in {elapsed:?} (at most {allowed})");
 
     // A message ends typing: the next `true` is forwarded at once, not after the throttle.
-    // (Signals leave a replica up to 25 ms after the request, paced, so each is awaited before
+    // (Signals leave a replica up to `PACE` after the request, paced, so each is awaited before
     // the next step.)
     tokio::time::sleep(Duration::from_millis(2100)).await; // past the flood's last forwarded true
     events_until(&mut teacher, w.a.send(&w.teacher, w.chat, "quiet again").await).await;
