@@ -68,7 +68,7 @@ impl Recording {
             }
         }
         // -F 499: below the clock tick multiples, about 1,000 samples a second on two cores.
-        let child = Command::new("perf")
+        let spawned = Command::new("perf")
             .args(["record", "-a", "-g", "-F", "499", "--quiet", "--delay=-1", "--control"])
             .arg(format!("fifo:{},{}", ctl.display(), ack.display()))
             .arg("-o")
@@ -77,31 +77,39 @@ impl Recording {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| eprintln!("profile {name}: perf did not start: {e}"))
-            .ok()?;
-        let enabled = tokio::task::spawn_blocking({
-            let (ctl, ack) = (ctl.clone(), ack.clone());
-            move || switch_on(&ctl, &ack)
-        });
-        match tokio::time::timeout(std::time::Duration::from_secs(30), enabled).await {
-            Ok(Ok(Ok(()))) => Some(Self { child, data }),
-            outcome => {
-                eprintln!("profile {name}: perf did not start recording: {outcome:?}");
-                // Unblocks `switch_on` if it still waits for perf to open the ack fifo.
-                let _ = std::fs::OpenOptions::new().write(true).open(&ack);
+            .spawn();
+        let recording = match spawned {
+            Err(e) => {
+                eprintln!("profile {name}: perf did not start: {e}");
                 None
             }
+            Ok(child) => {
+                let enabled = tokio::task::spawn_blocking({
+                    let (ctl, ack) = (ctl.clone(), ack.clone());
+                    move || switch_on(&ctl, &ack)
+                });
+                match tokio::time::timeout(std::time::Duration::from_secs(30), enabled).await {
+                    Ok(Ok(Ok(()))) => Some(Self { child, data }),
+                    outcome => {
+                        eprintln!("profile {name}: perf did not start recording: {outcome:?}");
+                        // Unblocks `switch_on` if it still waits for perf to open the ack fifo.
+                        let _ = std::fs::OpenOptions::new().write(true).open(&ack);
+                        None // dropping the child kills perf
+                    }
+                }
+            }
+        };
+        // perf keeps the fifos it opened; their names are no longer needed.
+        for fifo in [&ctl, &ack] {
+            let _ = std::fs::remove_file(fifo);
         }
+        recording
     }
 
     async fn finish(mut self) -> anyhow::Result<()> {
         let pid = self.child.id().ok_or_else(|| anyhow::anyhow!("perf ended early"))?;
         nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), nix::sys::signal::Signal::SIGINT)?;
         self.child.wait().await?;
-        for fifo in ["ctl", "ack"] {
-            let _ = std::fs::remove_file(self.data.with_extension(fifo));
-        }
         let by_process = report(&self.data, &["--no-children", "--sort", "comm"]).await?;
         let by_function = report(&self.data, &["--children", "--sort", "comm,sym", "--percent-limit", "1"]).await?;
         std::fs::write(
@@ -117,11 +125,18 @@ impl Recording {
 }
 
 /// Tells perf, through its control fifos, to turn its events on, and waits for its ack. perf
-/// opens `ack` for writing only once it is set up, which is when opening it here returns.
+/// opens `ctl`, then `ack` for writing, once it is set up, which is when opening `ack` here
+/// returns. `ctl` is opened without blocking: if perf is gone, that fails instead of waiting
+/// for a reader forever (which would also hold the runtime's shutdown).
 fn switch_on(ctl: &Path, ack: &Path) -> std::io::Result<()> {
     use std::io::{Read, Write};
+    use std::os::unix::fs::OpenOptionsExt;
     let mut ack = std::fs::File::open(ack)?;
-    std::fs::OpenOptions::new().write(true).open(ctl)?.write_all(b"enable\n")?;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
+        .open(ctl)?
+        .write_all(b"enable\n")?;
     let mut answer = [0u8; 4];
     ack.read_exact(&mut answer)?;
     if &answer != b"ack\n" {
