@@ -140,11 +140,11 @@ async fn main() -> anyhow::Result<()> {
             save(&results)?;
         }
         if wants("s2") {
-            let (rates, typing, chats): (&[usize], usize, usize) =
-                if cli.quick { (&[100], 100, 50) } else { (&[500, 2000], 1000, 1000) };
+            let (rates, typing, pairs, chats): (&[usize], usize, usize, usize) =
+                if cli.quick { (&[100], 100, 1, 50) } else { (&[500, 2000], 1000, 3, 1000) };
             let (drop_one, misorder_one) = (cli.drop_one, cli.misorder_one);
             let s2 = rounds::repeat(&this, reference, repeat, |server, round| async move {
-                scenarios::s2(&server, round, run, rates, typing, chats, drop_one, misorder_one).await
+                scenarios::s2(&server, round, run, rates, typing, pairs, chats, drop_one, misorder_one).await
             })
             .await?;
             results.rounds.insert("s2".into(), s2.rounds.clone());

@@ -320,11 +320,11 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
              for {:.0} s per rate. Latency is from just before the POST is sent to the moment a stream has the event. \
              \"I/O stalled\" is how long, during the run, every task on the machine waited for the disk (Linux pressure stall information): \
              each commit waits for its WAL flush, so the virtual disk's stalls show in the tail. \
-             Each rate runs in pairs, without and with typing requests posted alongside (open-loop, half on each replica, each \
+             Each rate runs three pairs of runs per round (one with `--quick`), without and with typing requests posted alongside (open-loop, half on each replica, each \
              chat's student alternating true and false, so the throttle forwards every one; the order alternates from pair to \
              pair): \"typing\" is requests per second and the typing signals the streams received. Every stream also checks that each event's position (its `id:`) is above the previous one's; \
              one that is not is reported out of order. The load sources run on a \
-             runtime of their own, apart from the stream readers. The targets compare the medians of each variant's runs.\n\n\
+             runtime of their own, apart from the stream readers. The targets compare the medians of each variant's runs (a p99 near a millisecond moves by tens of percent between runs of the same code on this machine, so each median is over every round's runs); each pair's own change is listed after them, with their median.\n\n\
              \"Generator late\" is how late, at the p99, the generator sent a message against its own open-loop schedule (the latency is \
              measured from the actual send; a late generator offers a lower rate for a while). The runs of every round are listed, in order.\n\n\
              ![S2](bench/s2-latency.svg)\n\n| rate | typing | sent | acknowledged | deliveries | lost | p50 | p99 | max | I/O stalled | generator late |\n|---|---|---|---|---|---|---|---|---|---|---|",
@@ -395,18 +395,17 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
             if let Some(typed) = p99(&with) {
                 let ratio = typed / base.max(f64::EPSILON);
                 let change = |w: f64, o: f64| (w / o.max(f64::EPSILON) - 1.0) * 100.0;
-                let pairs: Vec<String> = with
-                    .iter()
-                    .zip(&without)
-                    .map(|(w, o)| format!("{:+.0} %", change(w.latency.p99_ms, o.latency.p99_ms)))
-                    .collect();
+                let changes: Vec<f64> =
+                    with.iter().zip(&without).map(|(w, o)| change(w.latency.p99_ms, o.latency.p99_ms)).collect();
+                let pairs: Vec<String> = changes.iter().map(|c| format!("{c:+.0} %")).collect();
                 let _ = writeln!(
                     targets,
-                    "| S2: {rate} msg/s with {} typing/s: zero lost, p99 within 20 % of without (medians) | lost {}, p99 {typed:.1} ms against {base:.1} ms ({:+.0} %; runs {}) | {} |",
+                    "| S2: {rate} msg/s with {} typing/s: zero lost, p99 within 20 % of without (medians) | lost {}, p99 {typed:.2} ms against {base:.2} ms ({:+.0} %; pairs {}, median pair {:+.0} %) | {} |",
                     with[0].typing_rate,
                     lost(&with),
                     (ratio - 1.0) * 100.0,
                     pairs.join(", "),
+                    median(changes).unwrap_or_default(),
                     verdict(lost(&with) == 0 && ratio <= 1.2)
                 );
             }

@@ -114,8 +114,9 @@ impl Figures for S2 {
     }
 }
 
-/// One round of S2 against `server`: each message rate runs without and with `typing` typing
-/// requests per second alongside (0: without only), in an order that alternates with `round`.
+/// One round of S2 against `server`: each message rate runs `pairs_per_rate` pairs of runs, without
+/// and with `typing` typing requests per second alongside (0: one run without only), in an
+/// order that alternates from pair to pair, starting from `round`.
 #[allow(clippy::too_many_arguments)]
 pub async fn s2(
     server: &Server,
@@ -123,6 +124,7 @@ pub async fn s2(
     run: Duration,
     rates: &[usize],
     typing: usize,
+    pairs_per_rate: usize,
     chats: usize,
     drop_one: bool,
     misorder_one: bool,
@@ -210,17 +212,20 @@ pub async fn s2(
     let mut seq = 0u64;
     // The first run after the streams open measured worse than any later one, whichever came
     // first (with typing or without): a short warm-up at the first rate, with typing, is not
-    // reported. Then each rate runs a pair, without and with typing, the order alternating
-    // from round to round, so that a drift of the machine during the scenario does not always
-    // favour one side (the report compares the medians of every round's runs).
+    // reported. Then each rate runs `pairs_per_rate` pairs, without and with typing, the order
+    // alternating from pair to pair and round to round, so that a drift of the machine during
+    // the scenario does not always favour one side (the report compares the medians of every
+    // round's runs: a p99 near a millisecond moves by tens of percent between runs of the same
+    // code, so one variant's median needs more runs than three).
     let warm_up = rates.first().map(|&rate| (rate, typing, Some(Duration::from_secs(5))));
     let pairs_of = |rate: usize| {
         let (without, with) = ((rate, 0, None), (rate, typing, None));
-        match (typing, round % 2) {
-            (0, _) => vec![without],
-            (_, 0) => vec![without, with],
-            _ => vec![with, without],
+        if typing == 0 {
+            return vec![without];
         }
+        (0..pairs_per_rate)
+            .flat_map(|k| if (round + k).is_multiple_of(2) { [without, with] } else { [with, without] })
+            .collect::<Vec<_>>()
     };
     let variants: Vec<(usize, usize, Option<Duration>)> =
         warm_up.into_iter().chain(rates.iter().flat_map(|&rate| pairs_of(rate))).collect();
