@@ -294,22 +294,38 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
     }
 
     if let Some(s2) = &results.s2 {
-        let categories: Vec<String> = s2
-            .runs
+        // One group of bars per rate and variant, each the median over its runs (a bar per run
+        // is unreadable with every round's pairs).
+        let variants: Vec<(usize, bool)> =
+            s2.rates().into_iter().flat_map(|rate| [(rate, false), (rate, true)]).collect();
+        let variants: Vec<(usize, bool)> =
+            variants.into_iter().filter(|&(rate, typing)| !s2.runs_of(rate, typing).is_empty()).collect();
+        let categories: Vec<String> = variants
             .iter()
-            .map(|r| match r.typing_rate {
-                0 => format!("{} msg/s", r.rate),
-                typing => format!("{} msg/s + {typing} typing/s", r.rate),
+            .map(|&(rate, typing)| {
+                let runs = s2.runs_of(rate, typing);
+                match typing {
+                    false => format!("{rate} msg/s ({} runs)", runs.len()),
+                    true => format!("{rate} msg/s + {} typing/s ({} runs)", runs[0].typing_rate, runs.len()),
+                }
             })
             .collect();
+        let medians = |f: fn(&S2Run) -> f64| -> Vec<f64> {
+            variants
+                .iter()
+                .map(|&(rate, typing)| {
+                    median(s2.runs_of(rate, typing).into_iter().map(f).collect()).unwrap_or_default()
+                })
+                .collect()
+        };
         let svg = bar_chart(
-            "S2: delivery latency, POST start to SSE receipt, cross-replica",
+            "S2: delivery latency, POST start to SSE receipt, cross-replica (medians of the runs)",
             "milliseconds",
             &categories,
             &[
-                Series { name: "p50", color: "#27ae60", values: s2.runs.iter().map(|r| r.latency.p50_ms).collect() },
-                Series { name: "p99", color: "#f39c12", values: s2.runs.iter().map(|r| r.latency.p99_ms).collect() },
-                Series { name: "max", color: "#c0392b", values: s2.runs.iter().map(|r| r.latency.max_ms).collect() },
+                Series { name: "p50", color: "#27ae60", values: medians(|r| r.latency.p50_ms) },
+                Series { name: "p99", color: "#f39c12", values: medians(|r| r.latency.p99_ms) },
+                Series { name: "max", color: "#c0392b", values: medians(|r| r.latency.max_ms) },
             ],
             None,
         );
