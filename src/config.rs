@@ -33,6 +33,7 @@ pub const VARIABLES: &[&str] = &[
     "HEARTBEAT_SECS",
     "SSE_RETRY_MS",
     "SSE_QUEUE",
+    "SSE_SEND_TIMEOUT_SECS",
     "SSE_MAX_STREAMS",
     "SSE_MAX_STREAMS_PER_USER",
     "USER_CACHE_SECS",
@@ -255,6 +256,9 @@ pub struct SseConfig {
     pub retry: Duration,
     /// Frames a connection may have waiting before it is cut off as too slow.
     pub queue: usize,
+    /// How long a write to an event stream may wait for the client to take it before the
+    /// connection is closed (a client that stopped reading without closing; `serve`).
+    pub send_timeout: Duration,
     /// Open event streams this replica accepts; beyond it new streams get 503 (default: the
     /// process's open-file limit less room for the database pool, the listener and REST).
     pub max_streams: usize,
@@ -269,6 +273,7 @@ impl Default for SseConfig {
             heartbeat: Duration::from_secs(30),
             retry: Duration::from_millis(3000),
             queue: 1024,
+            send_timeout: Duration::from_secs(60),
             max_streams: default_max_streams(),
             max_streams_per_user: 16,
         }
@@ -558,6 +563,7 @@ impl Config {
                 "a number of milliseconds",
             )?),
             queue: parsed("SSE_QUEUE", defaults.queue, "a number of events")?.max(1),
+            send_timeout: secs("SSE_SEND_TIMEOUT_SECS", defaults.send_timeout)?.max(Duration::from_secs(1)),
             max_streams: parsed("SSE_MAX_STREAMS", defaults.max_streams, "a number of streams")?,
             max_streams_per_user: parsed(
                 "SSE_MAX_STREAMS_PER_USER",

@@ -21,6 +21,16 @@
 //! is closed; a head hyper would refuse gets a 400 or 431 (here with a JSON `error`); a client
 //! that goes away ends its stream at once (its half of the connection closes); shutdown waits
 //! for these connections as for hyper's (the stream ends on the shutdown token).
+//!
+//! Added here, as nginx's `send_timeout`: a write the client has not taken within
+//! `SSE_SEND_TIMEOUT_SECS` closes the connection. A client that stops reading without closing
+//! (a frozen tab, a peer gone without a FIN, or one that does it on purpose) would otherwise
+//! keep the stream's task, its state and a full socket buffer for as long as TCP keeps the
+//! connection up, which with a live peer advertising a zero window is forever; the hub cuts
+//! off its queue when it fills, but the task waits in the write. Such a client loses nothing:
+//! when it reads again it finds the connection closed, reconnects and resumes from its last id.
+//! (A stream served by hyper, asked for on a kept-alive connection, has no such bound; behind
+//! nginx, its own `send_timeout` closes a client that stops reading.)
 
 use std::io;
 use std::sync::Arc;
@@ -36,7 +46,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::Watcher;
 use hyper_util::service::TowerToHyperService;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 use tower::ServiceExt;
@@ -60,11 +70,12 @@ pub struct Connections {
     router: Router,
     http: http1::Builder,
     header_timeout: Duration,
+    send_timeout: Duration,
 }
 
 impl Connections {
-    pub fn new(router: Router, http: http1::Builder, header_timeout: Duration) -> Arc<Self> {
-        Arc::new(Self { router, http, header_timeout })
+    pub fn new(router: Router, http: http1::Builder, header_timeout: Duration, send_timeout: Duration) -> Arc<Self> {
+        Arc::new(Self { router, http, header_timeout, send_timeout })
     }
 
     /// Serves `stream` until it closes. `watcher` lets graceful shutdown wait for it.
@@ -79,7 +90,7 @@ impl Connections {
                 metrics::counter!(crate::metrics::DIRECT_STREAMS).increment(1);
                 // A client that goes away is not an error of ours.
                 if let Ok(Some((mut stream, body, chunked))) = Box::pin(self.answer(stream, deadline)).await {
-                    let _ = pump(&mut stream, body, chunked).await;
+                    let _ = pump(&mut stream, body, chunked, self.send_timeout).await;
                 }
             }
             Ok(Ok(false)) => {
@@ -108,11 +119,11 @@ impl Connections {
         };
         let (parts, body) = response.into_parts();
         let (head, chunked) = response_head(parts, http_body::Body::size_hint(&body).exact(), version);
-        stream.write_all(&head).await?;
+        send(&mut stream, &head, self.send_timeout).await?;
         if !refused {
             return Ok(Some((stream, body, chunked)));
         }
-        pump(&mut stream, body, chunked).await?;
+        pump(&mut stream, body, chunked, self.send_timeout).await?;
         // The rest of a refused head may still be arriving: closing with it unread would reset
         // the connection, and the client could lose the answer. Read it away first (a while).
         let mut rest = [0u8; 1024];
@@ -226,8 +237,9 @@ fn response_head(parts: Parts, length: Option<u64>, version: Version) -> (Vec<u8
     (head, chunked)
 }
 
-/// Writes `body` to `stream` until it ends or the client goes away, then closes the connection.
-async fn pump(stream: &mut TcpStream, mut body: Body, chunked: bool) -> io::Result<()> {
+/// Writes `body` to `stream` until it ends, the client goes away or stops taking what is
+/// written (`send_timeout`), then closes the connection.
+async fn pump(stream: &mut TcpStream, mut body: Body, chunked: bool, send_timeout: Duration) -> io::Result<()> {
     let (mut from_client, mut to_client) = stream.split();
     let mut ignored = [0u8; 16];
     loop {
@@ -241,14 +253,14 @@ async fn pump(stream: &mut TcpStream, mut body: Body, chunked: bool) -> io::Resu
                         continue;
                     }
                     if !chunked {
-                        to_client.write_all(&data).await?;
+                        send(&mut to_client, &data, send_timeout).await?;
                         continue;
                     }
                     let mut chunk = Vec::with_capacity(data.len() + 12);
                     chunk.extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
                     chunk.extend_from_slice(&data);
                     chunk.extend_from_slice(b"\r\n");
-                    to_client.write_all(&chunk).await?;
+                    send(&mut to_client, &chunk, send_timeout).await?;
                 }
             },
             // The client closed its half (or the connection failed): the stream ends now.
@@ -259,7 +271,25 @@ async fn pump(stream: &mut TcpStream, mut body: Body, chunked: bool) -> io::Resu
         }
     }
     if chunked {
-        to_client.write_all(b"0\r\n\r\n").await?;
+        send(&mut to_client, b"0\r\n\r\n", send_timeout).await?;
     }
     stream.shutdown().await
+}
+
+/// Writes all of `bytes`, or fails once `within` has passed without the client taking them.
+/// The write and its timer are boxed: they exist only while a write waits, and the
+/// connection's task (sized for its largest step, for the stream's whole life) carries a
+/// pointer to them instead.
+fn send<'a>(
+    to: &'a mut (impl AsyncWrite + Unpin),
+    bytes: &'a [u8],
+    within: Duration,
+) -> impl Future<Output = io::Result<()>> + 'a {
+    let write = Box::pin(tokio::time::timeout(within, to.write_all(bytes)));
+    async move {
+        write.await.unwrap_or_else(|_| {
+            metrics::counter!(crate::metrics::STALLED_STREAMS).increment(1);
+            Err(io::Error::new(io::ErrorKind::TimedOut, "the client took nothing within SSE_SEND_TIMEOUT_SECS"))
+        })
+    }
 }

@@ -122,6 +122,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let shutdown = self.state.shutdown.clone();
         let header_timeout = self.state.config.http.header_timeout;
+        let send_timeout = self.state.config.sse.send_timeout;
         // One router for every connection: each gets a clone (one Arc). (Serving a Router
         // through `axum::serve` rebuilt its route tables per connection, about 13 kB each,
         // measured with heaptrack; docs/benchmarks.md, S3.)
@@ -130,7 +131,7 @@ impl Application {
         // them (event streams need nothing else).
         let mut builder = http1::Builder::new();
         builder.timer(TokioTimer::new()).header_read_timeout(header_timeout);
-        let connections = Connections::new(router, builder, header_timeout);
+        let connections = Connections::new(router, builder, header_timeout, send_timeout);
         let graceful = GracefulShutdown::new();
         loop {
             let (stream, _) = tokio::select! {

@@ -251,3 +251,77 @@ async fn an_http_1_0_stream_ends_with_its_connection() {
     }
     assert!(String::from_utf8_lossy(&raw.buffer).starts_with("retry: "));
 }
+
+/// The complete chunks at the start of a chunked body that may have been cut anywhere.
+fn complete_chunks(mut body: &[u8]) -> Vec<String> {
+    let mut chunks = Vec::new();
+    while let Some(line_end) = body.windows(2).position(|w| w == b"\r\n") {
+        let Some(size) = std::str::from_utf8(&body[..line_end]).ok().and_then(|s| usize::from_str_radix(s, 16).ok())
+        else {
+            break;
+        };
+        let end = line_end + 2 + size + 2;
+        if size == 0 || body.len() < end {
+            break;
+        }
+        chunks.push(String::from_utf8_lossy(&body[line_end + 2..end - 2]).into_owned());
+        body = &body[end..];
+    }
+    chunks
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_closed_after_the_send_timeout_and_loses_nothing() {
+    let app = TestApp::spawn_with(|c| {
+        c.sse.send_timeout = Duration::from_secs(1);
+        c.rate.writes_per_sec = 100_000;
+        c.rate.writes_burst = 100_000;
+    })
+    .await;
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
+    let chat = app.chat(&teacher, &student).await;
+    app.settled().await;
+
+    // A client with a small receive window that reads the answer's head, then nothing more, and
+    // never closes: the replica's writes to it wait once the socket buffers on the way are full.
+    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+    socket.set_recv_buffer_size(4096).expect("a small receive buffer");
+    let mut raw = Raw { socket: socket.connect(app.addr).await.expect("connect"), buffer: Vec::new() };
+    raw.get("/api/events/chat", Some(&student.token)).await;
+    assert_eq!(raw.head().await.status, 200);
+    assert!(raw.chunk().await.starts_with("retry: "));
+
+    // Messages of 10 kB until the replica has closed the stream (far fewer than its queue of
+    // 1,024 frames: nothing but the send timeout can end it).
+    let text = "x".repeat(10_000);
+    let mut sent = Vec::new();
+    while app.state.hub.streams_of(student.id) > 0 {
+        assert!(sent.len() < 800, "the stream is still open with {} messages of 10 kB unread", sent.len());
+        for _ in 0..20 {
+            sent.push(app.send(&teacher, chat, &text).await);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!("the stream closed after {} messages ({} kB) were sent to it", sent.len(), sent.len() * 10);
+
+    // The client reads again: what the connection held, then its end.
+    let body = raw.until_closed().await;
+    let frames: Vec<String> = complete_chunks(&body).into_iter().filter(|f| f.contains("event: new_message")).collect();
+    assert!(frames.len() < sent.len(), "{} of {} frames before the close", frames.len(), sent.len());
+    let message_id = |data: &str| -> i64 {
+        let json = data.lines().find_map(|l| l.strip_prefix("data: ")).expect("a data line");
+        serde_json::from_str::<Value>(json).expect("JSON data")["message"]["id"].as_i64().expect("a message id")
+    };
+    let mut received: Vec<i64> = frames.iter().map(|f| message_id(f.as_str())).collect();
+
+    // It reconnects with the last id it has, and gets the rest: every message once, in order.
+    let last_position = frames.last().and_then(|f| f.lines().find_map(|l| l.strip_prefix("id: "))).map(str::to_owned);
+    let mut resumed = app.stream(&student, last_position.as_deref()).await;
+    while received.len() < sent.len() {
+        let event = resumed.event_within(Duration::from_secs(10)).await;
+        if event.event == "new_message" {
+            received.push(event.json()["message"]["id"].as_i64().expect("a message id"));
+        }
+    }
+    assert_eq!(received, sent, "every message once, in order, across the close and the resume");
+}
