@@ -209,7 +209,7 @@ impl EventStream {
                     Some(frame) if frame.position.is_some_and(|p| p <= self.skip_through) => continue,
                     Some(frame) => {
                         self.heartbeat.reset();
-                        return Some(frame.bytes);
+                        return Some(frame.bytes.clone());
                     }
                     // Cut off: a slow consumer, or its user is gone or has another role.
                     None => return None,
