@@ -162,7 +162,9 @@ async fn send_batches(pool: Pool, mut signals: mpsc::Receiver<Signal>) {
         batch.clear();
         let sent = async {
             let client = pool.get().await?;
-            client.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload]).await?;
+            // Prepared once per pooled connection: one round trip per notification, not two.
+            let notify = client.prepare_cached("SELECT pg_notify($1, $2)").await?;
+            client.execute(&notify, &[&CHANNEL, &payload]).await?;
             anyhow::Ok(())
         }
         .await;
