@@ -322,10 +322,10 @@ impl Hub {
     pub fn signal_chat(&self, chat: i64, from: i64, bytes: &Bytes) {
         let mut state = self.state();
         let State { members, users, .. } = &mut *state;
-        let frame = Arc::new(Frame { position: None, bytes: bytes.clone() });
+        let mut frame = None; // made when the first connection here gets it
         for member in members.get(&chat).into_iter().flatten().filter(|m| m.user != from) {
             if let Some(connections) = users.get_mut(&member.user) {
-                send_all(connections, &frame);
+                send_all(connections, frame.get_or_insert_with(|| signal(bytes)));
             }
         }
     }
@@ -345,13 +345,15 @@ impl Hub {
             .collect();
         contacts.sort_unstable();
         contacts.dedup();
-        let frame = Arc::new(Frame { position: None, bytes: bytes.clone() });
+        let mut frame = None; // made when the first connection here gets it
         for user in contacts.iter().filter(|u| **u != about) {
             if let Some(connections) = users.get_mut(user) {
-                send_all(connections, &frame);
+                send_all(connections, frame.get_or_insert_with(|| signal(bytes)));
             }
         }
-        send_all(admins, &frame);
+        if !admins.is_empty() {
+            send_all(admins, frame.get_or_insert_with(|| signal(bytes)));
+        }
     }
 
     /// How many streams `user` has open here.
@@ -428,6 +430,11 @@ impl Hub {
     pub(crate) async fn crash_requested(&self) {
         self.crash.notified().await;
     }
+}
+
+/// An ephemeral signal's frame (no position, no `id:` line).
+fn signal(bytes: &Bytes) -> Arc<Frame> {
+    Arc::new(Frame { position: None, bytes: bytes.clone() })
 }
 
 /// Queues a frame on each connection; a connection whose queue is full is dropped, which

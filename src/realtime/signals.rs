@@ -134,9 +134,9 @@ impl SignalSender {
 /// most one notification per period instead of one per signal. The period is short because a
 /// batch is a burst of frames on the receiving replica, and the messages that arrive during one
 /// wait behind it. In S2 with 1,000 typing requests/s at 500 messages/s, the median pair of
-/// runs added +71 % to the p99 at 25 ms (batches of ~12 signals) and +12 % at 5 ms; at 2,000
-/// messages/s, where the extra notifications cost more, +6 % and +15 % (docs/bench/notes.md,
-/// 2026-11-23).
+/// runs added +71 % to the p99 at 25 ms (batches of ~12 signals, six pairs) and +23 % at 5 ms
+/// (36 pairs); at 2,000 messages/s, where the extra notifications cost more, +6 % and +10 %
+/// (docs/bench/notes.md, 2026-11-23).
 pub const PACE: Duration = Duration::from_millis(5);
 
 async fn send_batches(pool: Pool, mut signals: mpsc::Receiver<Signal>) {

@@ -303,6 +303,12 @@ async fn a_client_that_stops_reading_is_closed_after_the_send_timeout_and_loses_
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     eprintln!("the stream closed after {} messages ({} kB) were sent to it", sent.len(), sent.len() * 10);
+    let metrics = app.http.get(app.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+    let stalled = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("tutorchat_stalled_stream_disconnects_total "))
+        .and_then(|v| v.trim().parse::<f64>().ok());
+    assert!(stalled.is_some_and(|n| n >= 1.0), "the close is counted: {stalled:?}");
 
     // The client reads again: what the connection held, then its end.
     let body = raw.until_closed().await;
