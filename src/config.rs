@@ -67,6 +67,7 @@ pub const VARIABLES: &[&str] = &[
     "NOTIFY_LEASE_SECS",
     "NOTIFY_RETRY_BASE_MS",
     "NOTIFY_RETRY_FOR_SECS",
+    "NOTIFY_KEEP_SECS",
     "STATIC_DIR",
     "LOG_FORMAT",
     "TUTORCHAT_STOP_ON_EOF",
@@ -380,6 +381,9 @@ pub struct NotifyConfig {
     pub retry_base: Duration,
     /// A notice still failing this long after its message is given up (`failed`).
     pub retry_for: Duration,
+    /// Settled notices (delivered, failed, cancelled) are deleted this long after they settled;
+    /// never less than `quiet`, which reads the latest delivered one.
+    pub keep: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -398,6 +402,7 @@ impl Default for NotifyConfig {
             lease: Duration::from_secs(60),
             retry_base: Duration::from_secs(5),
             retry_for: Duration::from_secs(24 * 3600),
+            keep: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }
@@ -832,12 +837,22 @@ fn notify_from_env() -> Result<NotifyConfig, ConfigError> {
             "a number of milliseconds",
         )?),
         retry_for: secs("NOTIFY_RETRY_FOR_SECS", defaults.retry_for)?,
+        keep: secs("NOTIFY_KEEP_SECS", defaults.keep)?,
     };
     if notify.lease < Duration::from_secs(2) {
         return Err(ConfigError::new("NOTIFY_LEASE_SECS", "must be at least 2 seconds"));
     }
     if notify.retry_base < Duration::from_millis(10) {
         return Err(ConfigError::new("NOTIFY_RETRY_BASE_MS", "must be at least 10 milliseconds"));
+    }
+    if notify.keep < notify.quiet {
+        return Err(ConfigError::new(
+            "NOTIFY_KEEP_SECS",
+            format!(
+                "must be at least NOTIFY_QUIET_SECS ({} s): the quiet period reads the latest delivered notice",
+                notify.quiet.as_secs()
+            ),
+        ));
     }
     Ok(notify)
 }

@@ -38,6 +38,8 @@ pub const NOTICES: &str = "tutorchat_notices_total";
 pub const NOTICES_PENDING: &str = "tutorchat_notices_pending";
 /// Age of the oldest of them, in seconds (0: none).
 pub const NOTICES_OLDEST_SECONDS: &str = "tutorchat_notices_oldest_pending_seconds";
+/// Settled notices this replica deleted once they were `NOTIFY_KEEP_SECS` old.
+pub const NOTICES_PURGED: &str = "tutorchat_notices_purged_total";
 /// Reads meant for the standby (`READ_DATABASE_URL`), labelled by `outcome`: `served`, `waited`
 /// (for it to reach the read's position), `lagging` and `unavailable` (both answered by the
 /// primary instead).

@@ -22,6 +22,11 @@
 //! 2xx answer delivers it; anything else (or no answer within half the lease) is retried with
 //! exponential back-off from `NOTIFY_RETRY_BASE_MS`, up to an hour apart, until
 //! `NOTIFY_RETRY_FOR_SECS` after its message; then it is `failed`.
+//!
+//! Settled notices (delivered, failed, cancelled) hold a preview of a private message and are
+//! read again only by the quiet period's check: [`keep_purging`] deletes them once they are
+//! `NOTIFY_KEEP_SECS` old (`notices_purge()`, `sql/V15__notice_retention.sql`), on every
+//! replica, with a webhook or without (one configured earlier may have left some).
 
 use std::time::Duration;
 
@@ -34,10 +39,13 @@ use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{NotifyConfig, Webhook};
-use crate::metrics::{NOTICES, NOTICES_OLDEST_SECONDS, NOTICES_PENDING};
+use crate::metrics::{NOTICES, NOTICES_OLDEST_SECONDS, NOTICES_PENDING, NOTICES_PURGED};
 
 /// Notices claimed at once.
 const BATCH: i64 = 16;
+
+/// Settled notices deleted per statement.
+const PURGE_BATCH: i32 = 1000;
 
 /// How often the outbox gauges are refreshed.
 const GAUGE_EVERY: Duration = Duration::from_secs(5);
@@ -114,6 +122,41 @@ pub async fn run(pool: Pool, config: NotifyConfig, shutdown: CancellationToken) 
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(tick) => {}
+        }
+    }
+}
+
+/// Deletes the notices settled more than `keep` ago, [`PURGE_BATCH`] per statement; returns how
+/// many it deleted.
+pub async fn purge(pool: &Pool, keep: Duration) -> anyhow::Result<usize> {
+    let client = pool.get().await?;
+    let statement = client.prepare_cached("SELECT notices_purge(make_interval(secs => $1), $2)").await?;
+    let mut deleted = 0;
+    loop {
+        let gone: i32 = client.query_one(&statement, &[&keep.as_secs_f64(), &PURGE_BATCH]).await?.get(0);
+        deleted += gone as usize;
+        if gone < PURGE_BATCH {
+            return Ok(deleted);
+        }
+    }
+}
+
+/// Purges at start-up and then every hour (or every `keep`, if shorter) until shutdown.
+pub async fn keep_purging(pool: Pool, keep: Duration, shutdown: CancellationToken) {
+    let mut every = tokio::time::interval(keep.min(Duration::from_secs(3600)).max(Duration::from_secs(1)));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = every.tick() => {}
+        }
+        match purge(&pool, keep).await {
+            Ok(0) => {}
+            Ok(n) => {
+                metrics::counter!(NOTICES_PURGED).increment(n as u64);
+                tracing::info!(deleted = n, "deleted settled notices past NOTIFY_KEEP_SECS");
+            }
+            Err(e) => tracing::warn!(error = format!("{e:#}"), "the notice purge failed; it runs again later"),
         }
     }
 }

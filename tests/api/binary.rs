@@ -63,6 +63,21 @@ fn a_bad_read_database_setting_is_one_line_naming_it() {
 }
 
 #[test]
+fn a_notice_retention_shorter_than_the_quiet_period_is_one_line_naming_it() {
+    let serve = || {
+        let mut command = tutorchat();
+        command.arg("serve").env("JWT_SECRET", SECRET);
+        command
+    };
+    one_line_naming(&fails_with(serve().env("NOTIFY_KEEP_SECS", "a month")), "NOTIFY_KEEP_SECS");
+    one_line_naming(&fails_with(serve().env("NOTIFY_KEEP_SECS", "60")), "NOTIFY_KEEP_SECS");
+    one_line_naming(
+        &fails_with(serve().env("NOTIFY_QUIET_SECS", "120").env("NOTIFY_KEEP_SECS", "119")),
+        "NOTIFY_KEEP_SECS",
+    );
+}
+
+#[test]
 fn a_short_or_missing_jwt_secret_is_refused() {
     one_line_naming(&fails_with(tutorchat().arg("serve").env("JWT_SECRET", "short")), "JWT_SECRET");
     one_line_naming(&fails_with(tutorchat().arg("serve")), "JWT_SECRET");

@@ -21,6 +21,7 @@ fn notify(url: &str) -> NotifyConfig {
         lease: Duration::from_secs(5),
         retry_base: Duration::from_millis(200),
         retry_for: Duration::from_secs(24 * 3600),
+        keep: Duration::from_secs(30 * 24 * 3600),
     }
 }
 
@@ -191,4 +192,97 @@ async fn without_a_webhook_nothing_is_recorded() {
     let chat = a.chat(&teacher, &student).await;
     a.send(&student, chat, "hi").await;
     assert!(states(&a).await.is_empty());
+}
+
+/// Records a notice in `state`, its message `created_days_ago`, settled `settled_days_ago` (None:
+/// not settled); answers its id.
+async fn old_notice(
+    app: &TestApp,
+    user: i64,
+    chat: i64,
+    state: &str,
+    created_days_ago: f64,
+    settled_days_ago: Option<f64>,
+) -> uuid::Uuid {
+    app.sql
+        .query_one(
+            "INSERT INTO notices (user_id, chat_id, first_message_id, message_id, count, preview, created_at, state,
+                                  sent_at, settled_at)
+             VALUES ($1, $2, 1, 1, 1, 'a private message', now() - make_interval(secs => $4::float8 * 86400), $3,
+                     now() - make_interval(secs => $5::float8 * 86400), now() - make_interval(secs => $5::float8 * 86400))
+             RETURNING id",
+            &[&user, &chat, &state, &created_days_ago, &settled_days_ago],
+        )
+        .await
+        .expect("a notice")
+        .get(0)
+}
+
+/// A replica without a webhook (whose worker claims nothing), with `keep`, and a chat.
+async fn keeping(keep: Duration) -> (TestApp, User, i64) {
+    let a = TestApp::spawn_with(|c| c.notify = NotifyConfig { quiet: keep, keep, ..NotifyConfig::default() }).await;
+    let (teacher, student) = (a.user("teacher", "Иван Петрович").await, a.user("student", "Мария").await);
+    let chat = a.chat(&teacher, &student).await;
+    (a, student, chat)
+}
+
+#[tokio::test]
+async fn settled_notices_are_deleted_after_the_retention_and_nothing_else_is() {
+    let keep = Duration::from_secs(30 * 24 * 3600);
+    let (a, student, chat) = keeping(keep).await;
+    let notices = [
+        // Settled longer ago than the retention: deleted.
+        ("delivered", 40.0, Some(35.0), false),
+        ("failed", 40.0, Some(31.0), false),
+        ("cancelled", 33.0, Some(32.0), false),
+        // Settled within it: kept (the quiet period reads the latest delivered one).
+        ("delivered", 40.0, Some(29.0), true),
+        ("cancelled", 1.0, Some(0.5), true),
+        // Not settled, however old: the outbox's own, kept.
+        ("pending", 40.0, None, true),
+        ("retry", 40.0, None, true),
+        ("sending", 40.0, None, true),
+    ];
+    let mut kept = Vec::new();
+    for (state, created, settled, stays) in notices {
+        let id = old_notice(&a, student.id, chat, state, created, settled).await;
+        if stays {
+            kept.push(id);
+        }
+    }
+    // Through the application's pool and role, as the replicas do.
+    assert_eq!(tutorchat::notify::purge(&a.state.db, keep).await.expect("purge"), 3);
+    let mut left: Vec<uuid::Uuid> =
+        a.sql.query("SELECT id FROM notices", &[]).await.expect("notices").iter().map(|r| r.get(0)).collect();
+    left.sort();
+    kept.sort();
+    assert_eq!(left, kept);
+    assert_eq!(tutorchat::notify::purge(&a.state.db, keep).await.expect("purge again"), 0);
+}
+
+#[tokio::test]
+async fn a_replica_purges_settled_notices_on_its_own_even_without_a_webhook() {
+    let (a, student, chat) = keeping(Duration::from_secs(2)).await;
+    let recent = old_notice(&a, student.id, chat, "delivered", 1.0, Some(0.0)).await;
+    let old = old_notice(&a, student.id, chat, "delivered", 1.0, Some(0.5)).await;
+    let ids = || async {
+        let rows = a.sql.query("SELECT id FROM notices ORDER BY settled_at", &[]).await.expect("notices");
+        rows.iter().map(|r| r.get::<_, uuid::Uuid>(0)).collect::<Vec<_>>()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while ids().await.contains(&old) {
+        assert!(std::time::Instant::now() < deadline, "the old notice was never purged");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The recent one goes too once it is two seconds old: the purge keeps running.
+    while ids().await.contains(&recent) {
+        assert!(std::time::Instant::now() < deadline, "the purge ran only once");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let metrics = a.http.get(a.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+    let purged = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("tutorchat_notices_purged_total "))
+        .and_then(|v| v.trim().parse::<f64>().ok());
+    assert!(purged.is_some_and(|n| n >= 2.0), "counted in /metrics: {purged:?}");
 }

@@ -70,6 +70,8 @@ async fn the_runtime_role_may_read_and_append_and_nothing_else() {
         "DROP TABLE events".to_owned(),
         format!("UPDATE messages SET content = 'forged' WHERE id = {message}"),
         format!("DELETE FROM messages WHERE id = {message}"),
+        // The outbox: only notices_purge() deletes, and only settled notices.
+        "DELETE FROM notices".to_owned(),
         format!("INSERT INTO chat_participants (chat_id, user_id, role) VALUES ({chat}, {}, 'student')", teacher.id),
         "INSERT INTO chats (student_id, teacher_id) VALUES (NULL, NULL)".to_owned(),
         format!("UPDATE chat_participants SET unread_count = 0 WHERE chat_id = {chat}"),
