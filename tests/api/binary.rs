@@ -19,6 +19,13 @@ fn tutorchat() -> Command {
     command
 }
 
+/// `tutorchat serve` with a valid JWT secret (the other settings are the test's).
+fn serve() -> Command {
+    let mut command = tutorchat();
+    command.arg("serve").env("JWT_SECRET", SECRET);
+    command
+}
+
 /// Runs to completion and returns (success, the non-empty lines of stderr).
 fn fails_with(command: &mut Command) -> Vec<String> {
     let output = command.stdin(Stdio::null()).output().expect("run tutorchat");
@@ -52,11 +59,6 @@ fn an_unreachable_database_is_one_line_naming_it() {
 
 #[test]
 fn a_bad_read_database_setting_is_one_line_naming_it() {
-    let serve = || {
-        let mut command = tutorchat();
-        command.arg("serve").env("JWT_SECRET", SECRET);
-        command
-    };
     one_line_naming(&fails_with(serve().env("READ_DATABASE_URL", "postgres://[::1")), "READ_DATABASE_URL");
     one_line_naming(&fails_with(serve().env("READ_WAIT_MS", "briefly")), "READ_WAIT_MS");
     one_line_naming(&fails_with(serve().env("READ_WAIT_MS", "60000")), "READ_WAIT_MS");
@@ -64,11 +66,6 @@ fn a_bad_read_database_setting_is_one_line_naming_it() {
 
 #[test]
 fn a_notice_retention_shorter_than_the_quiet_period_is_one_line_naming_it() {
-    let serve = || {
-        let mut command = tutorchat();
-        command.arg("serve").env("JWT_SECRET", SECRET);
-        command
-    };
     one_line_naming(&fails_with(serve().env("NOTIFY_KEEP_SECS", "a month")), "NOTIFY_KEEP_SECS");
     one_line_naming(&fails_with(serve().env("NOTIFY_KEEP_SECS", "60")), "NOTIFY_KEEP_SECS");
     one_line_naming(
