@@ -47,8 +47,9 @@ pub const STANDBY_READS: &str = "tutorchat_standby_reads_total";
 /// Event streams asked for as a connection's first request, which the replica answers without
 /// hyper's buffers (`serve`); the others are served by hyper (same answer, more memory).
 pub const DIRECT_STREAMS: &str = "tutorchat_direct_event_streams_total";
-/// Event streams closed because the client took nothing written to it for
-/// `SSE_SEND_TIMEOUT_SECS` (`serve`): it stopped reading without closing.
+/// Connections closed because the client took nothing written to it for
+/// `SSE_SEND_TIMEOUT_SECS` (`serve`): it stopped reading without closing. Mostly event streams
+/// (answered without hyper or by hyper); also any other answer hyper was writing.
 pub const STALLED_STREAMS: &str = "tutorchat_stalled_stream_disconnects_total";
 
 /// The process-wide recorder (metrics are global to a process; installed on first use).

@@ -29,8 +29,10 @@
 //! connection up, which with a live peer advertising a zero window is forever; the hub cuts
 //! off its queue when it fills, but the task waits in the write. Such a client loses nothing:
 //! when it reads again it finds the connection closed, reconnects and resumes from its last id.
-//! (A stream served by hyper, asked for on a kept-alive connection, has no such bound; behind
-//! nginx, its own `send_timeout` closes a client that stops reading.)
+//! Connections handed to hyper get the same bound from a write timeout on their socket
+//! (`tokio-io-timeout`): a stream asked for on a kept-alive connection (a browser talking to a
+//! replica without nginx, as in the demo), and any other answer the client stops taking. Both
+//! are counted in `tutorchat_stalled_stream_disconnects_total`.
 
 use std::io;
 use std::sync::Arc;
@@ -49,6 +51,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
+use tokio_io_timeout::TimeoutStream;
 use tower::ServiceExt;
 
 use crate::AppError;
@@ -95,7 +98,16 @@ impl Connections {
             }
             Ok(Ok(false)) => {
                 let service = TowerToHyperService::new(self.router.clone());
-                let _ = Box::pin(watcher.watch(self.http.serve_connection(TokioIo::new(stream), service))).await;
+                // The same send timeout as below, between a write's start and the client
+                // taking any of it (an answer, a download, a stream asked for on a kept-alive
+                // connection): hyper has none.
+                let mut stream = TimeoutStream::new(stream);
+                stream.set_write_timeout(Some(self.send_timeout));
+                let io = TokioIo::new(Box::pin(stream));
+                let served = Box::pin(watcher.watch(self.http.serve_connection(io, service))).await;
+                if served.is_err_and(|e| timed_out(&e)) {
+                    metrics::counter!(crate::metrics::STALLED_STREAMS).increment(1);
+                }
             }
             // Closed, failed or silent before its request line: dropped, as hyper would.
             Ok(Err(_)) | Err(_) => {}
@@ -274,6 +286,18 @@ async fn pump(stream: &mut TcpStream, mut body: Body, chunked: bool, send_timeou
         send(&mut to_client, b"0\r\n\r\n", send_timeout).await?;
     }
     stream.shutdown().await
+}
+
+/// Whether hyper gave up on a connection because a write timed out.
+fn timed_out(error: &hyper::Error) -> bool {
+    let mut source = std::error::Error::source(error);
+    while let Some(e) = source {
+        if e.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::TimedOut) {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }
 
 /// Writes all of `bytes`, or fails once `within` has passed without the client taking them.

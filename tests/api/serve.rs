@@ -272,6 +272,18 @@ fn complete_chunks(mut body: &[u8]) -> Vec<String> {
 
 #[tokio::test]
 async fn a_client_that_stops_reading_is_closed_after_the_send_timeout_and_loses_nothing() {
+    stops_reading(false).await;
+}
+
+/// The same for a stream asked for on a kept-alive connection, which hyper serves.
+#[tokio::test]
+async fn a_client_that_stops_reading_a_stream_hyper_serves_is_closed_too() {
+    stops_reading(true).await;
+}
+
+/// A client that stops reading its stream (asked for as its connection's second request when
+/// `kept_alive`) is closed after the send timeout, counted, and resumes without a loss.
+async fn stops_reading(kept_alive: bool) {
     let app = TestApp::spawn_with(|c| {
         c.sse.send_timeout = Duration::from_secs(1);
         c.rate.writes_per_sec = 100_000;
@@ -287,6 +299,13 @@ async fn a_client_that_stops_reading_is_closed_after_the_send_timeout_and_loses_
     let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
     socket.set_recv_buffer_size(4096).expect("a small receive buffer");
     let mut raw = Raw { socket: socket.connect(app.addr).await.expect("connect"), buffer: Vec::new() };
+    if kept_alive {
+        raw.get("/api/chats", Some(&student.token)).await;
+        let head = raw.head().await;
+        assert_eq!(head.status, 200);
+        let length = head.headers["content-length"].parse().expect("a length");
+        raw.body(length).await;
+    }
     raw.get("/api/events/chat", Some(&student.token)).await;
     assert_eq!(raw.head().await.status, 200);
     assert!(raw.chunk().await.starts_with("retry: "));
