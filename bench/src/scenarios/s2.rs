@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -42,6 +42,14 @@ pub struct S2Run {
     /// send, so the lag is not in it).
     #[serde(default)]
     pub schedule_lag_p99_ms: Option<f64>,
+    /// Each delivery's latency split at the message's `created_at`, the append transaction's
+    /// start by the database's clock (the same machine's): before it, the request reaching the
+    /// sending replica and its handler; after it, the commit, the notification, the receiving
+    /// replica's read and write, and the reader.
+    #[serde(default)]
+    pub before_append: Option<Percentiles>,
+    #[serde(default)]
+    pub after_append: Option<Percentiles>,
 }
 
 /// The database's own latency for the same write at the same rate: pgbench committing one
@@ -141,8 +149,10 @@ pub async fn s2(
     let opened = Arc::new(AtomicUsize::new(0));
     let typing_received = Arc::new(AtomicUsize::new(0));
     // Send start of every message by its sequence number, and every delivery's latency.
-    let starts: load::Shared<HashMap<u64, Instant>> = Default::default();
+    let starts: load::Shared<HashMap<u64, (Instant, SystemTime)>> = Default::default();
     let deliveries: load::Shared<Vec<(u64, Duration)>> = Default::default();
+    // And each delivery's two parts, split at its message's `created_at`.
+    let splits: load::Shared<Vec<(u64, Duration, Duration)>> = Default::default();
     let stream_url = format!("{}/api/events/chat", cluster.urls[1]); // receive on B, send on A
     // For the tool's own test: one delivery (of message 0, to one stream) is ignored on purpose.
     // (The message dropped is the first of the first reported run, set below: after the warm-up.)
@@ -156,6 +166,7 @@ pub async fn s2(
             let (opened, starts, deliveries, dropped, typing_received) =
                 (opened.clone(), starts.clone(), deliveries.clone(), dropped.clone(), typing_received.clone());
             let (drop_seq, misordered, misplaced) = (drop_seq.clone(), misordered.clone(), misplaced.clone());
+            let splits = splits.clone();
             let mut last_position = 0u64;
             let reader = load::read_stream(
                 http.clone(),
@@ -187,7 +198,7 @@ pub async fn s2(
                     if event.event != "new_message" {
                         return;
                     }
-                    let received = Instant::now();
+                    let (received, received_at) = (Instant::now(), SystemTime::now());
                     let data: Value = serde_json::from_str(&event.data).unwrap_or_default();
                     let seq = data["message"]["content"]
                         .as_str()
@@ -197,9 +208,14 @@ pub async fn s2(
                         return;
                     }
                     if let Some(seq) = seq
-                        && let Some(start) = starts.lock().expect("starts").get(&seq).copied()
+                        && let Some((start, started_at)) = starts.lock().expect("starts").get(&seq).copied()
                     {
                         deliveries.lock().expect("deliveries").push((seq, received - start));
+                        if let Some(appended_at) = data["message"]["created_at"].as_str().and_then(wall_clock) {
+                            let before = appended_at.duration_since(started_at).unwrap_or_default();
+                            let after = received_at.duration_since(appended_at).unwrap_or_default();
+                            splits.lock().expect("splits").push((seq, before, after));
+                        }
                     }
                 },
             );
@@ -264,6 +280,13 @@ pub async fn s2(
             .map(|(_, d)| *d)
             .collect();
         let expected = acknowledged * 2;
+        let (before, after): (Vec<Duration>, Vec<Duration>) = splits
+            .lock()
+            .expect("splits")
+            .iter()
+            .filter(|(s, _, _)| *s >= first && *s < seq)
+            .map(|(_, before, after)| (*before, *after))
+            .unzip();
         let run = S2Run {
             rate,
             typing_rate,
@@ -277,6 +300,8 @@ pub async fn s2(
             latency: load::percentiles(latencies),
             io_stalled_ms,
             schedule_lag_p99_ms: Some(load::percentiles(lags).p99_ms),
+            before_append: (!before.is_empty()).then(|| load::percentiles(before)),
+            after_append: (!after.is_empty()).then(|| load::percentiles(after)),
         };
         eprintln!(
             "S2{} {rate:5} msg/s, typing {typing_rate}/s ({} received): {} delivered of {} expected, lost {}, out of order {}, p50 {:.2} ms p99 {:.2} ms max {:.2} ms, I/O stalled {:.0} ms",
@@ -291,6 +316,12 @@ pub async fn s2(
             run.latency.max_ms,
             run.io_stalled_ms.unwrap_or(0.0)
         );
+        if let (Some(before), Some(after)) = (&run.before_append, &run.after_append) {
+            eprintln!(
+                "    split at the append's start: before p50 {:.2} ms p99 {:.2} ms, after p50 {:.2} ms p99 {:.2} ms",
+                before.p50_ms, before.p99_ms, after.p50_ms, after.p99_ms
+            );
+        }
         if warming.is_none() {
             result.runs.push(run);
         }
@@ -323,7 +354,7 @@ async fn post_messages(
     total: usize,
     first: u64,
     began: tokio::time::Instant,
-    starts: &load::Shared<HashMap<u64, Instant>>,
+    starts: &load::Shared<HashMap<u64, (Instant, SystemTime)>>,
 ) -> (usize, Vec<Duration>) {
     // Parsed once: parsing a URL per request (reqwest does, given a string) was a visible
     // share of the generator's own CPU, which the measured system shares.
@@ -338,7 +369,7 @@ async fn post_messages(
         let (http, url, starts) = (http.clone(), url.clone(), starts.clone());
         posts.push(tokio::spawn(async move {
             let lag = tokio::time::Instant::now().saturating_duration_since(due);
-            starts.lock().expect("starts").insert(this, Instant::now());
+            starts.lock().expect("starts").insert(this, (Instant::now(), SystemTime::now()));
             let ok = matches!(http.post(url).bearer_auth(&token).json(&body).send().await, Ok(r) if r.status() == 201);
             (ok, lag)
         }));
@@ -386,6 +417,11 @@ async fn type_along(
     for request in requests {
         let _ = request.await;
     }
+}
+
+/// An RFC 3339 time (a message's `created_at`) as the system clock's.
+fn wall_clock(text: &str) -> Option<SystemTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok().map(SystemTime::from)
 }
 
 async fn wait_for(counter: &AtomicUsize, n: usize, within: Duration) -> anyhow::Result<()> {
