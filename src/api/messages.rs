@@ -128,16 +128,18 @@ pub(super) async fn check_access(state: &AppState, chat_id: i64, user: &AuthUser
         Some(false) => return Err(AppError::Forbidden(format!("you are not a participant of chat {chat_id}"))),
         None => {}
     }
-    let row = state
-        .db
-        .get()
-        .await?
-        .query_opt(
+    // Prepared once per pooled connection: a group's every message, typing request and history
+    // page asks, and an unprepared statement is two round trips (parse, then execute).
+    let client = state.db.get().await?;
+    let statement = client
+        .prepare_cached(
             "SELECT p.joined_position FROM chats c
              LEFT JOIN chat_participants p ON p.chat_id = c.id AND p.user_id = $2
              WHERE c.id = $1",
-            &[&chat_id, &user.id],
         )
+        .await?;
+    let row = client
+        .query_opt(&statement, &[&chat_id, &user.id])
         .await?
         .ok_or_else(|| AppError::NotFound(format!("chat {chat_id} does not exist")))?;
     match row.get::<_, Option<i64>>("joined_position") {

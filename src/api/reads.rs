@@ -54,19 +54,21 @@ pub async fn mark_read(
     state.limits.check(Limited::write_by(user.role), user.id)?;
     check_access(&state, chat_id, &user).await?;
     let requested = body.and_then(|b| b.up_to_message_id);
-    let row = state
-        .db
-        .get()
-        .await?
-        .query_opt(
+    // Prepared once per pooled connection (a client marks a chat read as its messages arrive).
+    let client = state.db.get().await?;
+    let statement = client
+        .prepare_cached(
             "SELECT c.last_message_id, p.last_read_message_id,
                     (SELECT m.chat_id FROM messages m WHERE m.id = $3) AS message_chat
              FROM chats c JOIN chat_participants p ON p.chat_id = c.id AND p.user_id = $2
              WHERE c.id = $1",
-            &[&chat_id, &user.id, &requested],
         )
+        .await?;
+    let row = client
+        .query_opt(&statement, &[&chat_id, &user.id, &requested])
         .await?
         .ok_or_else(|| AppError::Forbidden(format!("you are not a participant of chat {chat_id}")))?;
+    drop(client); // not held while waiting for the writer, which needs one too
     let up_to = match requested {
         Some(id) if row.get::<_, Option<i64>>("message_chat") != Some(chat_id) => {
             return Err(AppError::BadRequest(format!("up_to_message_id {id} is not a message of chat {chat_id}")));
