@@ -318,21 +318,22 @@ impl Hub {
     }
 
     /// Sends an ephemeral signal of `from` in `chat` to the chat's other members' streams here
-    /// (not to `from`'s own, not to admins): typing.
-    pub fn signal_chat(&self, chat: i64, from: i64, bytes: &Bytes) {
+    /// (not to `from`'s own, not to admins): typing. `encode` makes its bytes, called only if a
+    /// connection here gets it (every replica hears every signal; most have nobody to tell).
+    pub fn signal_chat(&self, chat: i64, from: i64, encode: impl Fn() -> Bytes) {
         let mut state = self.state();
         let State { members, users, .. } = &mut *state;
         let mut frame = None; // made when the first connection here gets it
         for member in members.get(&chat).into_iter().flatten().filter(|m| m.user != from) {
             if let Some(connections) = users.get_mut(&member.user) {
-                send_all(connections, frame.get_or_insert_with(|| signal(bytes)));
+                send_all(connections, frame.get_or_insert_with(|| signal(encode())));
             }
         }
     }
 
     /// Sends an ephemeral signal about `about` to the streams here of everyone who shares a
-    /// chat with them, and to admins: presence.
-    pub fn signal_contacts(&self, about: i64, bytes: &Bytes) {
+    /// chat with them, and to admins: presence. `encode` as for [`Hub::signal_chat`].
+    pub fn signal_contacts(&self, about: i64, encode: impl Fn() -> Bytes) {
         let mut state = self.state();
         let State { members, chats_of, users, admins, .. } = &mut *state;
         let mut contacts: Vec<i64> = chats_of
@@ -348,11 +349,11 @@ impl Hub {
         let mut frame = None; // made when the first connection here gets it
         for user in contacts.iter().filter(|u| **u != about) {
             if let Some(connections) = users.get_mut(user) {
-                send_all(connections, frame.get_or_insert_with(|| signal(bytes)));
+                send_all(connections, frame.get_or_insert_with(|| signal(encode())));
             }
         }
         if !admins.is_empty() {
-            send_all(admins, frame.get_or_insert_with(|| signal(bytes)));
+            send_all(admins, frame.get_or_insert_with(|| signal(encode())));
         }
     }
 
@@ -433,8 +434,8 @@ impl Hub {
 }
 
 /// An ephemeral signal's frame (no position, no `id:` line).
-fn signal(bytes: &Bytes) -> Arc<Frame> {
-    Arc::new(Frame { position: None, bytes: bytes.clone() })
+fn signal(bytes: Bytes) -> Arc<Frame> {
+    Arc::new(Frame { position: None, bytes })
 }
 
 /// Queues a frame on each connection; a connection whose queue is full is dropped, which

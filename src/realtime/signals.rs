@@ -90,8 +90,10 @@ impl Signal {
 
     fn route(&self, hub: &Hub) {
         match self {
-            Signal::Typing(typing) => hub.signal_chat(typing.chat_id, typing.user_id, &signal_frame("typing", typing)),
-            Signal::Presence(presence) => hub.signal_contacts(presence.user_id, &signal_frame("presence", presence)),
+            Signal::Typing(typing) => {
+                hub.signal_chat(typing.chat_id, typing.user_id, || signal_frame("typing", typing))
+            }
+            Signal::Presence(presence) => hub.signal_contacts(presence.user_id, || signal_frame("presence", presence)),
         }
         metrics::counter!(crate::metrics::SIGNALS, "kind" => self.kind()).increment(1);
     }
