@@ -174,6 +174,18 @@ impl TestApp {
         format!("http://{}{path}", self.addr)
     }
 
+    /// `GET /metrics`, as text. (The recorder is the process's: every replica of every test
+    /// running in it counts into the same series.)
+    pub async fn metrics(&self) -> String {
+        self.http.get(self.url("/metrics")).send().await.expect("metrics").text().await.expect("metrics text")
+    }
+
+    /// The value of an unlabelled series of `GET /metrics`, if it has one.
+    pub async fn metric(&self, name: &str) -> Option<f64> {
+        let text = self.metrics().await;
+        text.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+    }
+
     pub async fn user(&self, role: &str, name: &str) -> User {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let email = format!("{role}{}@test.school", NEXT.fetch_add(1, Ordering::Relaxed));

@@ -65,7 +65,7 @@ async fn made_up_methods_add_no_metric_series() {
         let response = app.http.request(method, app.url("/healthz")).send().await.expect("send");
         assert_eq!(status_and_json(response).await.0, 405);
     }
-    let metrics = app.http.get(app.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+    let metrics = app.metrics().await;
     assert!(!metrics.contains("MADEUP"), "a made-up method became a label");
     assert!(metrics.contains("method=\"other\""), "they are counted as other");
 }

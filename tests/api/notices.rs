@@ -93,7 +93,7 @@ async fn a_message_to_an_offline_user_is_one_signed_webhook_call_from_one_of_two
     assert_eq!(receiver.wait_for(2, Duration::from_secs(2)).await.len(), 1);
     assert_eq!(states(&a).await.len(), 1, "no notice for an online user");
 
-    let metrics = a.http.get(a.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+    let metrics = a.metrics().await;
     assert!(metrics.contains("tutorchat_notices_pending"), "{metrics}");
     assert!(metrics.contains("tutorchat_notices_total{outcome=\"delivered\"}"), "{metrics}");
 }
@@ -279,10 +279,6 @@ async fn a_replica_purges_settled_notices_on_its_own_even_without_a_webhook() {
         assert!(std::time::Instant::now() < deadline, "the purge ran only once");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let metrics = a.http.get(a.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
-    let purged = metrics
-        .lines()
-        .find_map(|l| l.strip_prefix("tutorchat_notices_purged_total "))
-        .and_then(|v| v.trim().parse::<f64>().ok());
+    let purged = a.metric("tutorchat_notices_purged_total").await;
     assert!(purged.is_some_and(|n| n >= 2.0), "counted in /metrics: {purged:?}");
 }

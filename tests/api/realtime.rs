@@ -446,7 +446,7 @@ async fn metrics_are_served_in_prometheus_format() {
     let w = world().await;
     let _stream = w.a.stream(&w.student, None).await;
     w.a.send(&w.student, w.chat, "counted").await;
-    let text = w.a.http.get(w.a.url("/metrics")).send().await.expect("metrics").text().await.expect("body");
+    let text = w.a.metrics().await;
     for metric in [
         "tutorchat_http_requests_total{method=\"POST\",route=\"/api/messages\",status=\"201\"}",
         "tutorchat_http_request_duration_seconds_bucket",
@@ -507,7 +507,7 @@ async fn one_user_cannot_take_a_replicas_streams_beyond_their_own_limit() {
     for stream in tabs.iter_mut().chain([&mut other]) {
         assert_eq!(stream.event().await.json()["message"]["id"].as_i64(), Some(sent));
     }
-    let metrics = app.http.get(app.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+    let metrics = app.metrics().await;
     assert!(metrics.contains("tutorchat_limited_requests_total{limit=\"streams_per_user\"}"), "{metrics}");
 
     // Closing a tab makes room again.

@@ -322,11 +322,7 @@ async fn stops_reading(kept_alive: bool) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     eprintln!("the stream closed after {} messages ({} kB) were sent to it", sent.len(), sent.len() * 10);
-    let metrics = app.http.get(app.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
-    let stalled = metrics
-        .lines()
-        .find_map(|l| l.strip_prefix("tutorchat_stalled_stream_disconnects_total "))
-        .and_then(|v| v.trim().parse::<f64>().ok());
+    let stalled = app.metric("tutorchat_stalled_stream_disconnects_total").await;
     assert!(stalled.is_some_and(|n| n >= 1.0), "the close is counted: {stalled:?}");
 
     // The client reads again: what the connection held, then its end.

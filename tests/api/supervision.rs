@@ -40,6 +40,6 @@ async fn a_listener_that_panics_turns_readiness_false_then_restarts_and_delivers
     let events = stream.events(2).await;
     let ids: Vec<i64> = events.iter().map(|e| e.json()["message"]["id"].as_i64().expect("id")).collect();
     assert_eq!(ids, [missed, after], "both messages, once each, in order: {events:?}");
-    let metrics = app.http.get(app.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+    let metrics = app.metrics().await;
     assert!(metrics.contains("tutorchat_listener_restarts_total"), "the restart is counted: {metrics}");
 }
