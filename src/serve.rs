@@ -32,7 +32,9 @@
 //! Connections handed to hyper get the same bound from a write timeout on their socket
 //! (`tokio-io-timeout`): a stream asked for on a kept-alive connection (a browser talking to a
 //! replica without nginx, as in the demo), and any other answer the client stops taking. Both
-//! are counted in `tutorchat_stalled_stream_disconnects_total`.
+//! are counted in `tutorchat_stalled_stream_disconnects_total`. (Not the same wrapper here: it
+//! holds its timers in the connection for its whole life, and an idle stream answered here
+//! carries a timer only while a write waits, see `send`.)
 
 use std::io;
 use std::sync::Arc;

@@ -296,10 +296,12 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
     if let Some(s2) = &results.s2 {
         // One group of bars per rate and variant, each the median over its runs (a bar per run
         // is unreadable with every round's pairs).
-        let variants: Vec<(usize, bool)> =
-            s2.rates().into_iter().flat_map(|rate| [(rate, false), (rate, true)]).collect();
-        let variants: Vec<(usize, bool)> =
-            variants.into_iter().filter(|&(rate, typing)| !s2.runs_of(rate, typing).is_empty()).collect();
+        let variants: Vec<(usize, bool)> = s2
+            .rates()
+            .into_iter()
+            .flat_map(|rate| [(rate, false), (rate, true)])
+            .filter(|&(rate, typing)| !s2.runs_of(rate, typing).is_empty())
+            .collect();
         let categories: Vec<String> = variants
             .iter()
             .map(|&(rate, typing)| {
