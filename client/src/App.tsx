@@ -7,6 +7,7 @@ import { SignIn } from './components/SignIn';
 import { Workspace } from './components/Workspace';
 import { useLocale } from './i18n';
 import { inquiryTokenFromPath, landing } from './inquiry';
+import { useLatest } from './useLatest';
 
 // What the tab shows: who `/api/me` says we are, and where the visit started (inquiry.ts's
 // `landing`): a signed-in user's chats, a guest's one chat, an inquiry link's page for a
@@ -23,6 +24,7 @@ type Session =
 
 export function App() {
   const { t } = useLocale();
+  const words = useLatest(t);
   const [session, setSession] = useState<Session>({ status: 'checking' });
 
   const check = useCallback(async () => {
@@ -32,7 +34,7 @@ export function App() {
       user = await me();
     } catch (error) {
       if (!isUnauthorized(error)) {
-        setSession({ status: 'unreachable', error: errorText(error) });
+        setSession({ status: 'unreachable', error: errorText(error, words.current) });
         return;
       }
       user = null;
@@ -52,7 +54,7 @@ export function App() {
         setSession({ status: 'signedOut', notice: null });
         break;
     }
-  }, []);
+  }, [words]);
 
   useEffect(() => {
     void check();

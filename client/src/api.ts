@@ -1,9 +1,10 @@
 // The tutorchat REST API, typed. Every call goes through `request`, which sends relative,
 // same-origin requests (the session is an HttpOnly cookie; the browser adds the Origin header
 // the server checks on writes) and turns an `{"error": "..."}` body into a thrown ApiError.
-// Server error messages are shown as they come; only what the client says itself is translated.
+// Server error messages are shown as they come; only what the client says itself is translated,
+// by `errorText` in the words of the caller's `t` (this module knows no language).
 
-import { i18n } from './i18n';
+import type { TFunction } from 'i18next';
 
 /** `guest`: a visitor without an account who opened an inquiry link (may use only that chat). */
 export type Role = 'student' | 'teacher' | 'admin' | 'guest';
@@ -157,22 +158,36 @@ export interface Snapshot<T> {
 
 export class ApiError extends Error {
   readonly status: number;
+  /** The server's own words (`{"error": …}`), shown as they are; null when its answer had none. */
+  readonly reason: string | null;
+  readonly statusText: string;
 
-  constructor(status: number, message: string) {
-    super(message);
+  constructor(status: number, reason: string | null, statusText = '') {
+    super(reason ?? `${status} ${statusText}`.trim());
     this.name = 'ApiError';
     this.status = status;
+    this.reason = reason;
+    this.statusText = statusText;
   }
+}
+
+/** The `{"error": …}` of a parsed answer body, if it has one. */
+function reasonOf(parsed: unknown): string | null {
+  return typeof parsed === 'object' && parsed !== null && 'error' in parsed && typeof parsed.error === 'string'
+    ? parsed.error
+    : null;
 }
 
 export function isUnauthorized(error: unknown): boolean {
   return error instanceof ApiError && error.status === 401;
 }
 
-/** A message fit to show a person, whatever was thrown. */
-export function errorText(error: unknown): string {
-  if (error instanceof ApiError) return error.message;
-  if (error instanceof TypeError) return i18n.t('errors.unreachable');
+/** A message fit to show a person, whatever was thrown: the server's words, else those of `t`. */
+export function errorText(error: unknown, t: TFunction): string {
+  if (error instanceof ApiError) {
+    return error.reason ?? t('errors.status', { status: error.status, statusText: error.statusText }).trim();
+  }
+  if (error instanceof TypeError) return t('errors.unreachable');
   if (error instanceof Error) return error.message;
   return String(error);
 }
@@ -223,13 +238,7 @@ async function request<T>(
       parsed = undefined;
     }
   }
-  if (!response.ok) {
-    const message =
-      typeof parsed === 'object' && parsed !== null && 'error' in parsed && typeof parsed.error === 'string'
-        ? parsed.error
-        : i18n.t('errors.status', { status: response.status, statusText: response.statusText }).trim();
-    throw new ApiError(response.status, message);
-  }
+  if (!response.ok) throw new ApiError(response.status, reasonOf(parsed), response.statusText);
   const header = response.headers.get('x-event-position');
   const position = header !== null && /^\d+$/.test(header) ? Number(header) : null;
   notePosition(position);
@@ -490,11 +499,7 @@ export function uploadAttachment(
         resolve(parsed);
         return;
       }
-      const message =
-        typeof parsed === 'object' && parsed !== null && 'error' in parsed && typeof parsed.error === 'string'
-          ? parsed.error
-          : i18n.t('errors.status', { status: xhr.status, statusText: xhr.statusText }).trim();
-      reject(new ApiError(xhr.status, message));
+      reject(new ApiError(xhr.status, reasonOf(parsed), xhr.statusText));
     };
     xhr.onerror = () => reject(new TypeError('upload failed'));
     xhr.onabort = () => reject(new DOMException('upload aborted', 'AbortError'));

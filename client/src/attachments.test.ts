@@ -10,6 +10,11 @@ import {
   messagePreview,
   messageType,
 } from './attachments';
+import { i18n } from './i18n';
+
+// The words come from the caller's translator, as components pass theirs.
+const en = i18n.getFixedT('en');
+const ru = i18n.getFixedT('ru');
 
 const KB = 1024;
 const MB = 1024 * KB;
@@ -33,35 +38,35 @@ const txt = (id: number, name = 'решение.txt'): Attachment => ({
 
 describe('formatSize', () => {
   it('says bytes, then KB, MB and GB in binary steps, one decimal below 10', () => {
-    expect(formatSize(0, 'en')).toBe('0 B');
-    expect(formatSize(512, 'en')).toBe('512 B');
-    expect(formatSize(1023, 'en')).toBe('1,023 B');
-    expect(formatSize(KB, 'en')).toBe('1 KB');
-    expect(formatSize(1.2 * KB, 'en')).toBe('1.2 KB');
-    expect(formatSize(340 * KB + 100, 'en')).toBe('340 KB');
-    expect(formatSize(1.2 * MB, 'en')).toBe('1.2 MB');
-    expect(formatSize(12.6 * MB, 'en')).toBe('13 MB');
-    expect(formatSize(MAX_ATTACHMENT_BYTES, 'en')).toBe('25 MB');
-    expect(formatSize(3 * 1024 * MB, 'en')).toBe('3 GB');
+    expect(formatSize(0, en, 'en')).toBe('0 B');
+    expect(formatSize(512, en, 'en')).toBe('512 B');
+    expect(formatSize(1023, en, 'en')).toBe('1,023 B');
+    expect(formatSize(KB, en, 'en')).toBe('1 KB');
+    expect(formatSize(1.2 * KB, en, 'en')).toBe('1.2 KB');
+    expect(formatSize(340 * KB + 100, en, 'en')).toBe('340 KB');
+    expect(formatSize(1.2 * MB, en, 'en')).toBe('1.2 MB');
+    expect(formatSize(12.6 * MB, en, 'en')).toBe('13 MB');
+    expect(formatSize(MAX_ATTACHMENT_BYTES, en, 'en')).toBe('25 MB');
+    expect(formatSize(3 * 1024 * MB, en, 'en')).toBe('3 GB');
   });
 
   it('moves to the next unit rather than saying 1024', () => {
-    expect(formatSize(KB * KB - 10, 'en')).toBe('1 MB');
-    expect(formatSize(KB * KB - 600, 'en')).toBe('1,023 KB');
+    expect(formatSize(KB * KB - 10, en, 'en')).toBe('1 MB');
+    expect(formatSize(KB * KB - 600, en, 'en')).toBe('1,023 KB');
   });
 
   it('speaks Russian with a decimal comma and Russian units', () => {
-    expect(formatSize(512, 'ru')).toBe('512 Б');
-    expect(formatSize(1023, 'ru-RU')).toBe('1\u00a0023 Б'); // Intl groups Russian thousands with a no-break space
-    expect(formatSize(1.2 * KB, 'ru')).toBe('1,2 КБ');
-    expect(formatSize(1.2 * MB, 'ru-RU')).toBe('1,2 МБ');
-    expect(formatSize(MAX_ATTACHMENT_BYTES, 'ru')).toBe('25 МБ');
-    expect(formatSize(1.5 * 1024 * MB, 'ru')).toBe('1,5 ГБ');
+    expect(formatSize(512, ru, 'ru')).toBe('512 Б');
+    expect(formatSize(1023, ru, 'ru-RU')).toBe('1\u00a0023 Б'); // Intl groups Russian thousands with a no-break space
+    expect(formatSize(1.2 * KB, ru, 'ru')).toBe('1,2 КБ');
+    expect(formatSize(1.2 * MB, ru, 'ru-RU')).toBe('1,2 МБ');
+    expect(formatSize(MAX_ATTACHMENT_BYTES, ru, 'ru')).toBe('25 МБ');
+    expect(formatSize(1.5 * 1024 * MB, ru, 'ru')).toBe('1,5 ГБ');
   });
 
   it('follows the locale of the UI language (en-GB keeps its own separators) and falls back to English', () => {
-    expect(formatSize(1.5 * MB, 'en-GB')).toBe('1.5 MB');
-    expect(formatSize(1.5 * MB, 'de-DE')).toBe('1,5 MB'); // German numbers, English words
+    expect(formatSize(1.5 * MB, en, 'en-GB')).toBe('1.5 MB');
+    expect(formatSize(1.5 * MB, en, 'de-DE')).toBe('1,5 MB'); // German numbers, English words
   });
 });
 
@@ -118,31 +123,31 @@ describe('fitWithin', () => {
 
 describe('messagePreview', () => {
   it('is the text of a text message', () => {
-    expect(messagePreview({ content: 'Привет', type: 'text' }, 'en')).toBe('Привет');
-    expect(messagePreview({ content: 'Hi' })).toBe('Hi'); // a server before attachments
+    expect(messagePreview({ content: 'Привет', type: 'text' }, en)).toBe('Привет');
+    expect(messagePreview({ content: 'Hi' }, en)).toBe('Hi'); // a server before attachments
   });
 
   it('says what a message without text carries, in English and Russian', () => {
-    expect(messagePreview({ content: '', type: 'image' }, 'en')).toBe('🖼 Photo');
-    expect(messagePreview({ content: '', type: 'image' }, 'ru')).toBe('🖼 Фото');
-    expect(messagePreview({ content: '', type: 'image', attachments: [png(1)] }, 'ru')).toBe('🖼 Фото');
-    expect(messagePreview({ content: '', type: 'image', attachments: [png(1), png(2), png(3)] }, 'en')).toBe('🖼 3 photos');
-    expect(messagePreview({ content: '', type: 'image', attachments: [png(1), png(2), png(3)] }, 'ru')).toBe('🖼 3 фото');
-    expect(messagePreview({ content: '', type: 'file' }, 'en')).toBe('📎 File');
-    expect(messagePreview({ content: '', type: 'file' }, 'ru')).toBe('📎 Файл');
-    expect(messagePreview({ content: ' \n', type: 'file', attachments: null }, 'ru')).toBe('📎 Файл');
+    expect(messagePreview({ content: '', type: 'image' }, en)).toBe('🖼 Photo');
+    expect(messagePreview({ content: '', type: 'image' }, ru)).toBe('🖼 Фото');
+    expect(messagePreview({ content: '', type: 'image', attachments: [png(1)] }, ru)).toBe('🖼 Фото');
+    expect(messagePreview({ content: '', type: 'image', attachments: [png(1), png(2), png(3)] }, en)).toBe('🖼 3 photos');
+    expect(messagePreview({ content: '', type: 'image', attachments: [png(1), png(2), png(3)] }, ru)).toBe('🖼 3 фото');
+    expect(messagePreview({ content: '', type: 'file' }, en)).toBe('📎 File');
+    expect(messagePreview({ content: '', type: 'file' }, ru)).toBe('📎 Файл');
+    expect(messagePreview({ content: ' \n', type: 'file', attachments: null }, ru)).toBe('📎 Файл');
   });
 
   it('names a single file, counts several (Russian plurals)', () => {
-    expect(messagePreview({ content: '', type: 'file', attachments: [txt(1)] }, 'en')).toBe('📎 решение.txt');
+    expect(messagePreview({ content: '', type: 'file', attachments: [txt(1)] }, en)).toBe('📎 решение.txt');
     const files = (n: number) => Array.from({ length: n }, (_, i) => txt(i));
-    const ru = [2, 5, 21].map((n) => messagePreview({ content: '', type: 'file', attachments: files(n) }, 'ru'));
-    expect(ru).toEqual(['📎 2 файла', '📎 5 файлов', '📎 21 файл']);
-    expect(messagePreview({ content: '', type: 'file', attachments: files(2) }, 'en')).toBe('📎 2 files');
+    const russian = [2, 5, 21].map((n) => messagePreview({ content: '', type: 'file', attachments: files(n) }, ru));
+    expect(russian).toEqual(['📎 2 файла', '📎 5 файлов', '📎 21 файл']);
+    expect(messagePreview({ content: '', type: 'file', attachments: files(2) }, en)).toBe('📎 2 files');
   });
 
   it('puts the icon before a caption', () => {
-    expect(messagePreview({ content: 'Моё решение', type: 'image', attachments: [png(1)] }, 'ru')).toBe('🖼 Моё решение');
-    expect(messagePreview({ content: 'see attached', type: 'file' }, 'en')).toBe('📎 see attached');
+    expect(messagePreview({ content: 'Моё решение', type: 'image', attachments: [png(1)] }, ru)).toBe('🖼 Моё решение');
+    expect(messagePreview({ content: 'see attached', type: 'file' }, en)).toBe('📎 see attached');
   });
 });

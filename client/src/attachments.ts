@@ -6,8 +6,9 @@
 // `width` and `height` the server read from it give its box before it loads, so the
 // conversation does not jump as images arrive.
 
+import type { TFunction } from 'i18next';
+
 import type { Attachment, MessageType } from './api';
-import { type Language, i18n, languageOf } from './i18n';
 
 /** The server refuses larger files (413); the client refuses them before uploading. */
 export const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
@@ -38,20 +39,15 @@ export function messageType(type: string | undefined | null, attachments: readon
   return attachments.every(isInlineImage) ? 'image' : 'file';
 }
 
-/** The words of `locale`'s language (English for any other). */
-function words(language: Language | string) {
-  return i18n.getFixedT(languageOf(language) ?? 'en');
-}
-
 const KB = 1024;
 const UNITS = ['kb', 'mb', 'gb'] as const;
 
 /**
  * A size as people read it, in binary units: "512 B", "1.2 KB", "25 MB" (one decimal below 10,
- * none above); in Russian "1,2 МБ". `locale` is the Intl locale (see i18n.ts `intlLocale`).
+ * none above); in Russian "1,2 МБ". The number in `locale` (the Intl locale, see i18n.ts
+ * `intlLocale`), the unit in the words of `t`.
  */
-export function formatSize(bytes: number, locale = 'en'): string {
-  const t = words(locale);
+export function formatSize(bytes: number, t: TFunction, locale = 'en'): string {
   if (bytes < KB) return t('attachments.size.b', { size: bytes.toLocaleString(locale) });
   let value = bytes / KB;
   let unit = 0;
@@ -103,8 +99,7 @@ export interface PreviewSource {
  * an icon ("🖼 Look at this"), or without text what it carries: "🖼 Photo", "🖼 3 photos",
  * "📎 решение.txt" (one file named), "📎 3 files", "📎 File".
  */
-export function messagePreview(message: PreviewSource, language: Language | string = 'en'): string {
-  const t = words(language);
+export function messagePreview(message: PreviewSource, t: TFunction): string {
   const type = message.type ?? 'text';
   const text = message.content.trim() === '' ? '' : message.content;
   if (type === 'text') return text;

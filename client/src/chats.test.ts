@@ -18,6 +18,9 @@ import {
   ownReadOutcome,
   unreadTotal,
 } from './chats';
+import { i18n } from './i18n';
+
+const en = i18n.getFixedT('en');
 
 const ME = 1;
 const ivan = { id: 2, name: 'Иван Петров', role: 'teacher' as const };
@@ -278,8 +281,14 @@ describe('admin chat list', () => {
   it('shows both participants and counts messages instead of unread ones', () => {
     const state = run([snapshot([fromAdminChat(adminChat)]), message(10, 101, 4)]);
     const chat = item(state, 10);
-    expect(chatTitle(chat)).toBe('Мария Иванова · Иван Петров');
+    expect(chatTitle(chat, en)).toBe('Мария Иванова · Иван Петров');
     expect(chat).toMatchObject({ messagesCount: 3, unread: 0, lastMessage: null, lastActivityAt: '2025-01-17T16:00:41Z' });
+  });
+
+  it('calls a chat without a title or people by its id, in the words of the translator passed', () => {
+    const nameless = { ...fromAdminChat({ ...adminChat, participants: [] }), id: 7 };
+    expect(chatTitle(nameless, en)).toBe('Chat 7');
+    expect(chatTitle(nameless, i18n.getFixedT('ru'))).toBe('Чат 7');
   });
 });
 
@@ -332,8 +341,8 @@ describe('groups in the chat list', () => {
       lastMessage: { senderId: maria.id, senderName: 'Мария Иванова', content: 'Готово' },
       lastActivityAt: '2025-01-17T15:30:00Z',
     });
-    expect(chatTitle(chat)).toBe('Алгебра');
-    expect(chatTitle(item(withGroup(), 10))).toBe('Иван Петров');
+    expect(chatTitle(chat, en)).toBe('Алгебра');
+    expect(chatTitle(item(withGroup(), 10), en)).toBe('Иван Петров');
   });
 
   it("takes the last message's type (its text may be empty for a file or an image)", () => {
@@ -356,9 +365,9 @@ describe('groups in the chat list', () => {
 
   it('follows a new title', () => {
     const state = run([{ type: 'chatRenamed', chatId: 20, title: 'Алгебра, 9 класс', position: 101 }], withGroup());
-    expect(chatTitle(item(state, 20))).toBe('Алгебра, 9 класс');
+    expect(chatTitle(item(state, 20), en)).toBe('Алгебра, 9 класс');
     const stale = run([{ type: 'chatRenamed', chatId: 20, title: 'Старое', position: 99 }], withGroup());
-    expect(chatTitle(item(stale, 20))).toBe('Алгебра');
+    expect(chatTitle(item(stale, 20), en)).toBe('Алгебра');
   });
 
   it('marks the group left or removed when it drops us, and its badge no longer counts', () => {
@@ -442,7 +451,7 @@ describe('groups in the chat list', () => {
     );
     expect(item(state, 20)).toMatchObject({ people: [ivan, maria], participantsCount: 2, messagesCount: 0 });
     expect(item(state, 20).lastActivityAt).toBe('2025-01-17T15:00:00Z');
-    expect(chatTitle(item(state, 20))).toBe('Алгебра');
+    expect(chatTitle(item(state, 20), en)).toBe('Алгебра');
     // An add of a member already shown (a snapshot read after it) counts nothing.
     expect(item(run([added(maria, 106, 99)], state), 20).participantsCount).toBe(2);
   });
@@ -574,7 +583,7 @@ describe('inquiries in the chat list', () => {
   it('reads an inquiry: its title, the guest, open or closed', () => {
     const chat = item(listed(), 30);
     expect(chat).toMatchObject({ kind: 'inquiry', title: 'Пробный урок', people: [guest], participantsCount: 2, closedAt: null });
-    expect(chatTitle(chat)).toBe('Пробный урок');
+    expect(chatTitle(chat, en)).toBe('Пробный урок');
     expect(isClosed(chat)).toBe(false);
     expect(isClosed(fromSummary(inquiry('2025-01-20T15:00:00Z')))).toBe(true);
     // A server before inquiries sent no closed_at: open.

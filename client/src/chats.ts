@@ -30,8 +30,9 @@
 // a full load (`replace`) starts over.
 
 import type { AdminChat, Attachment, ChatContext, ChatKind, ChatSummary, MessageType, Person } from './api';
+import type { TFunction } from 'i18next';
+
 import { messageType } from './attachments';
-import { i18n } from './i18n';
 
 /** Whether we are still a member of a chat: `left` and `removed` after its `participant_removed` for us. */
 export type Membership = 'member' | 'left' | 'removed';
@@ -209,12 +210,17 @@ export function peopleNames(item: Pick<ChatItem, 'people'>): string {
 }
 
 /**
- * A group's or an inquiry's title; the other participant's name (both names for admins) for a
- * direct chat (and an inquiry without a title).
+ * What a chat is called: a group's or an inquiry's title; the other participant's name (both
+ * names for admins) for a direct chat (and an inquiry without a title); null without either.
  */
-export function chatTitle(item: ChatItem): string {
+export function chatName(item: Pick<ChatItem, 'kind' | 'title' | 'people'>): string | null {
   if ((item.kind === 'group' || item.kind === 'inquiry') && item.title) return item.title;
-  return peopleNames(item) || i18n.t('chatList.fallbackTitle', { id: item.id });
+  return peopleNames(item) || null;
+}
+
+/** A chat's title as shown: its name, else "Chat 12" in the words of `t`. */
+export function chatTitle(item: ChatItem, t: TFunction): string {
+  return chatName(item) ?? t('chatList.fallbackTitle', { id: item.id });
 }
 
 /** Whether a chat is read-only because the server closed it (an idle inquiry). */

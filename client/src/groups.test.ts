@@ -13,6 +13,7 @@ import {
   noticeText,
   rememberPeople,
 } from './groups';
+import { i18n } from './i18n';
 
 const ME = 1;
 const ivan: Person = { id: 2, name: 'Иван Петров', role: 'teacher' };
@@ -129,7 +130,7 @@ describe('system lines', () => {
     actorId: number | null,
     language: 'en' | 'ru' = 'en',
     title: string | null = null,
-  ) => noticeText({ kind, userId, actorId, title }, name, ME, language);
+  ) => noticeText({ kind, userId, actorId, title }, name, ME, i18n.getFixedT(language));
 
   it('says who added, removed or renamed, in English', () => {
     expect(line('added', maria.id, ivan.id)).toBe('Иван Петров added Мария Иванова');

@@ -14,8 +14,9 @@
 // names seen anywhere this session (members, `participant_added`, partners, senders of last
 // messages) are remembered by id (`rememberPeople`).
 
+import type { TFunction } from 'i18next';
+
 import type { ChatContext, ChatDetails, ChatKind, Person, Role } from './api';
-import { type Language, currentLanguage, i18n } from './i18n';
 import type { Notice } from './messages';
 
 /** Longest title of a group or an inquiry link, in code points (as the server counts). */
@@ -134,7 +135,7 @@ export function rememberPeople(known: People, people: readonly KnownPerson[]): P
 }
 
 /**
- * What a group's system line says, in `language`: "Иван Петров added Мария Иванова", "Мария
+ * What a group's system line says, in the words of `t`: "Иван Петров added Мария Иванова", "Мария
  * Иванова left the group", "You were removed from the group"… `name` gives a person's name if
  * known; without the actor's, the line says what happened without saying who did it.
  */
@@ -142,9 +143,8 @@ export function noticeText(
   notice: Pick<Notice, 'kind' | 'userId' | 'actorId' | 'title'>,
   name: (userId: number) => string | null,
   me: number,
-  language: Language = currentLanguage(),
+  t: TFunction,
 ): string {
-  const t = i18n.getFixedT(language);
   const who = (id: number) => name(id) ?? t('conversation.unknownUser', { id });
   const actor = notice.actorId === null ? null : name(notice.actorId);
   const self = notice.actorId !== null && notice.actorId === notice.userId;

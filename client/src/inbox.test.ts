@@ -12,6 +12,9 @@ import {
   rowInfo,
   searchForm,
 } from './inbox';
+import { i18n } from './i18n';
+
+const en = i18n.getFixedT('en');
 
 const maria: Person = { id: 3, name: 'Мария Иванова', role: 'student' };
 const alex: Person = { id: 4, name: 'Alex Kim', role: 'student' };
@@ -133,15 +136,15 @@ describe('inquiries in the inbox', () => {
     chat(id, { kind: 'inquiry', title: 'Пробный урок', people: [guest], context: { type: 'course', title: 'ЕГЭ математика' }, ...options });
 
   it("shows an inquiry's title, a guest badge and the guest's name", () => {
-    expect(rowInfo(inquiry(30))).toEqual({ title: 'Пробный урок', badge: 'guest', who: 'Ольга Смирнова', closed: false });
+    expect(rowInfo(inquiry(30), en)).toEqual({ title: 'Пробный урок', badge: 'guest', who: 'Ольга Смирнова', closed: false });
     // Admins: both of its people.
-    expect(rowInfo(inquiry(30, { people: [ivan, guest] }))).toMatchObject({ badge: 'guest', who: 'Иван Петров · Ольга Смирнова' });
+    expect(rowInfo(inquiry(30, { people: [ivan, guest] }), en)).toMatchObject({ badge: 'guest', who: 'Иван Петров · Ольга Смирнова' });
     // The guest's own view names the teacher, without a badge.
-    expect(rowInfo(inquiry(30, { people: [ivan] }))).toMatchObject({ badge: null, who: 'Иван Петров' });
-    expect(rowInfo(inquiry(30, { closedAt: '2025-01-20T15:00:00Z' })).closed).toBe(true);
+    expect(rowInfo(inquiry(30, { people: [ivan] }), en)).toMatchObject({ badge: null, who: 'Иван Петров' });
+    expect(rowInfo(inquiry(30, { closedAt: '2025-01-20T15:00:00Z' }), en).closed).toBe(true);
     // Direct chats and groups as before.
-    expect(rowInfo(chat(1, { people: [maria] }))).toEqual({ title: 'Мария Иванова', badge: null, who: null, closed: false });
-    expect(rowInfo(group(2, 'Алгебра'))).toMatchObject({ title: 'Алгебра', badge: null, who: null });
+    expect(rowInfo(chat(1, { people: [maria] }), en)).toEqual({ title: 'Мария Иванова', badge: null, who: null, closed: false });
+    expect(rowInfo(group(2, 'Алгебра'), en)).toMatchObject({ title: 'Алгебра', badge: null, who: null });
   });
 
   it("puts an inquiry about a course in that course's section, whatever the case of its title", () => {

@@ -14,8 +14,10 @@
 // chat; admins: every member), ignoring case (Cyrillic too), and ё against е, as people type
 // either.
 
+import type { TFunction } from 'i18next';
+
 import type { ChatContext } from './api';
-import { type ChatItem, chatTitle, isClosed, peopleNames } from './chats';
+import { type ChatItem, chatName, chatTitle, isClosed, peopleNames } from './chats';
 
 export interface Section {
   /** Stable across renders: what the collapsed state is remembered by. */
@@ -82,7 +84,7 @@ export function searchForm(text: string): string {
 export function matchesSearch(item: ChatItem, query: string): boolean {
   const wanted = searchForm(query);
   if (wanted === '') return true;
-  const names = [chatTitle(item), ...item.people.map((p) => p.name)];
+  const names = [chatName(item) ?? '', ...item.people.map((p) => p.name)];
   return names.some((name) => searchForm(name).includes(wanted));
 }
 
@@ -101,10 +103,11 @@ export interface RowInfo {
   closed: boolean;
 }
 
-export function rowInfo(item: ChatItem): RowInfo {
+/** `t`: the words of a chat without a name ("Chat 12"). */
+export function rowInfo(item: ChatItem, t: TFunction): RowInfo {
   const inquiry = item.kind === 'inquiry';
   return {
-    title: chatTitle(item),
+    title: chatTitle(item, t),
     badge: inquiry && item.people.some((p) => p.role === 'guest') ? 'guest' : null,
     who: inquiry ? peopleNames(item) || null : null,
     closed: isClosed(item),

@@ -12,6 +12,11 @@ import {
   presenceOf,
   presenceReducer,
 } from './presence';
+import { i18n } from './i18n';
+
+// The words come from the caller's translator, as components pass theirs.
+const en = i18n.getFixedT('en');
+const ru = i18n.getFixedT('ru');
 
 const MARIA = 8;
 const IVAN = 9;
@@ -138,7 +143,7 @@ const seenAt = (...date: [number, number, number, number, number]): Presence => 
 const MIN = 60_000;
 
 describe('presence in words, English', () => {
-  const label = (p: Presence) => presenceLabel(p, now, 'en-US');
+  const label = (p: Presence) => presenceLabel(p, now, en, 'en-US');
 
   it('says online, offline (never seen) and just now', () => {
     expect(label({ online: true, lastSeen: null })).toBe('online');
@@ -161,13 +166,13 @@ describe('presence in words, English', () => {
 
   it('moves on as time passes', () => {
     const p = seen(30_000);
-    expect(presenceLabel(p, now, 'en')).toBe('last seen just now');
-    expect(presenceLabel(p, new Date(now.getTime() + 2 * MIN), 'en')).toBe('last seen 2 minutes ago');
+    expect(presenceLabel(p, now, en, 'en')).toBe('last seen just now');
+    expect(presenceLabel(p, new Date(now.getTime() + 2 * MIN), en, 'en')).toBe('last seen 2 minutes ago');
   });
 });
 
 describe('presence in words, Russian', () => {
-  const label = (p: Presence) => presenceLabel(p, now, 'ru-RU');
+  const label = (p: Presence) => presenceLabel(p, now, ru, 'ru-RU');
 
   it('says в сети, не в сети and только что', () => {
     expect(label({ online: true, lastSeen: null })).toBe('в сети');

@@ -12,8 +12,9 @@
 // one. Events are not replayed after a reconnect, so the stream's owner fetches a snapshot
 // again then.
 
+import type { TFunction } from 'i18next';
+
 import type { ChatDetails, ChatSummary } from './api';
-import { i18n, languageOf } from './i18n';
 import { daysBetween } from './time';
 
 export interface Presence {
@@ -89,10 +90,9 @@ const HOUR = 60 * MINUTE;
 /**
  * "online", "last seen 5 minutes ago", "last seen yesterday", "last seen on 12 March",
  * "offline" (never seen): the relative part through Intl.RelativeTimeFormat in `locale`, the
- * words around it from that locale's language.
+ * words around it from `t` (the same language).
  */
-export function presenceLabel(presence: Presence, now: Date, locale = 'en'): string {
-  const t = i18n.getFixedT(languageOf(locale) ?? 'en');
+export function presenceLabel(presence: Presence, now: Date, t: TFunction, locale = 'en'): string {
   if (presence.online) return t('presence.online');
   if (presence.lastSeen === null) return t('presence.offline');
   const then = new Date(presence.lastSeen);

@@ -1,9 +1,9 @@
 // Date and time labels. Pure functions of (timestamp, now, locale), so they are easy to test.
 // Dates and clock times come from Intl in `locale` (see i18n.ts `intlLocale`); the few words
-// Intl has no fitting short form for ("5 min", "Yesterday") come from the i18n resources of
-// the locale's language. Without a locale, English.
+// Intl has no fitting short form for ("5 min", "Yesterday") come from the caller's `t` (of the
+// same language). Without a locale, English.
 
-import { i18n, languageOf } from './i18n';
+import type { TFunction } from 'i18next';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -16,11 +16,6 @@ function startOfDay(date: Date): number {
 /** Whole calendar days from `then` to `now` in local time (0 = same day, 1 = yesterday). */
 export function daysBetween(then: Date, now: Date): number {
   return Math.round((startOfDay(now) - startOfDay(then)) / (24 * HOUR));
-}
-
-/** The words of `locale`'s language. */
-function words(locale: string) {
-  return i18n.getFixedT(languageOf(locale) ?? 'en');
 }
 
 /** "пятница, 10 января" → "Пятница, 10 января" (for headings). */
@@ -39,8 +34,7 @@ export function fullDateTime(iso: string, locale = DEFAULT_LOCALE): string {
 }
 
 /** A short age for the chat list: "now", "5 min", "3 h", "Yesterday", "Mon", "12 Mar", "12 Mar 2023". */
-export function relativeTime(iso: string, now: Date, locale = DEFAULT_LOCALE): string {
-  const t = words(locale);
+export function relativeTime(iso: string, now: Date, t: TFunction, locale = DEFAULT_LOCALE): string {
   const then = new Date(iso);
   const age = now.getTime() - then.getTime();
   if (age < MINUTE) return t('time.now');
@@ -56,8 +50,7 @@ export function relativeTime(iso: string, now: Date, locale = DEFAULT_LOCALE): s
 }
 
 /** The heading of a day in a conversation: "Today", "Yesterday", or the date. */
-export function dayLabel(iso: string, now: Date, locale = DEFAULT_LOCALE): string {
-  const t = words(locale);
+export function dayLabel(iso: string, now: Date, t: TFunction, locale = DEFAULT_LOCALE): string {
   const then = new Date(iso);
   const days = daysBetween(then, now);
   if (days === 0) return t('time.today');

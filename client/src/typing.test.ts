@@ -17,6 +17,11 @@ import {
   typingStopped,
   typingText,
 } from './typing';
+import { i18n } from './i18n';
+
+// The words come from the caller's translator, as components pass theirs.
+const en = i18n.getFixedT('en');
+const ru = i18n.getFixedT('ru');
 
 const CHAT = 5;
 const MARIA = 8;
@@ -149,18 +154,18 @@ describe('telling the server we type', () => {
 
 describe('who is typing, in words', () => {
   it('names one, two, or two and how many more, in English', () => {
-    expect(typingText([], 'en')).toBe('');
-    expect(typingText(['Мария Иванова'], 'en')).toBe('Мария Иванова is typing…');
-    expect(typingText(['Мария', 'Иван'], 'en')).toBe('Мария and Иван are typing…');
-    expect(typingText(['Мария', 'Иван', 'Alex'], 'en')).toBe('Мария, Иван and 1 more are typing…');
-    expect(typingText(['Мария', 'Иван', 'Alex', 'Ольга', 'Пётр'], 'en')).toBe('Мария, Иван and 3 more are typing…');
+    expect(typingText([], en)).toBe('');
+    expect(typingText(['Мария Иванова'], en)).toBe('Мария Иванова is typing…');
+    expect(typingText(['Мария', 'Иван'], en)).toBe('Мария and Иван are typing…');
+    expect(typingText(['Мария', 'Иван', 'Alex'], en)).toBe('Мария, Иван and 1 more are typing…');
+    expect(typingText(['Мария', 'Иван', 'Alex', 'Ольга', 'Пётр'], en)).toBe('Мария, Иван and 3 more are typing…');
   });
 
   it('in Russian', () => {
-    expect(typingText(['Мария'], 'ru')).toBe('Мария печатает…');
-    expect(typingText(['Мария', 'Иван'], 'ru')).toBe('Мария и Иван печатают…');
-    expect(typingText(['Мария', 'Иван', 'Alex'], 'ru')).toBe('Мария, Иван и ещё 1 печатают…');
-    expect(typingText(['Мария', 'Иван', 'Alex', 'Ольга', 'Пётр', 'Анна', 'Олег'], 'ru')).toBe(
+    expect(typingText(['Мария'], ru)).toBe('Мария печатает…');
+    expect(typingText(['Мария', 'Иван'], ru)).toBe('Мария и Иван печатают…');
+    expect(typingText(['Мария', 'Иван', 'Alex'], ru)).toBe('Мария, Иван и ещё 1 печатают…');
+    expect(typingText(['Мария', 'Иван', 'Alex', 'Ольга', 'Пётр', 'Анна', 'Олег'], ru)).toBe(
       'Мария, Иван и ещё 5 печатают…',
     );
   });

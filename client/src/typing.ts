@@ -12,7 +12,7 @@
 // against the user's write rate), and `false` once when it stops: blur, emptied, sent, or
 // TYPING_IDLE_MS without a keystroke.
 
-import { type Language, currentLanguage, i18n } from './i18n';
+import type { TFunction } from 'i18next';
 
 /** A `true` shows for this long unless renewed. */
 export const TYPING_EXPIRY_MS = 6_000;
@@ -73,11 +73,10 @@ export function typingIn(state: Typing, chatId: number, now: number): number[] {
 }
 
 /**
- * Who is typing, in `language`: "Мария Иванова is typing…", "Мария Иванова and Alex Kim are
- * typing…", "Мария Иванова, Alex Kim and 2 more are typing…"; empty for nobody.
+ * Who is typing, in the words of `t`: "Мария Иванова is typing…", "Мария Иванова and Alex Kim
+ * are typing…", "Мария Иванова, Alex Kim and 2 more are typing…"; empty for nobody.
  */
-export function typingText(names: readonly string[], language: Language = currentLanguage()): string {
-  const t = i18n.getFixedT(language);
+export function typingText(names: readonly string[], t: TFunction): string {
   const [first, second] = names;
   if (first === undefined) return '';
   if (second === undefined) return t('typing.named', { name: first });

@@ -5,6 +5,7 @@
 // object URLs of the image previews, and lets components follow a chat's state
 // (`useUploads`, through useSyncExternalStore).
 
+import type { TFunction } from 'i18next';
 import { useCallback, useSyncExternalStore } from 'react';
 
 import * as api from './api';
@@ -50,7 +51,8 @@ function release(upload: Upload): void {
   if (upload.previewUrl) URL.revokeObjectURL(upload.previewUrl);
 }
 
-function start(chatId: number, key: string, file: File): void {
+/** `t`: the words of a failure the server did not explain (its own reason is shown as it is). */
+function start(chatId: number, key: string, file: File, t: TFunction): void {
   const handle = api.uploadAttachment(chatId, file, (sent) => dispatch(chatId, { type: 'progress', key, sent }));
   aborts.set(key, handle.abort);
   handle.done.then(
@@ -61,13 +63,13 @@ function start(chatId: number, key: string, file: File): void {
     (error: unknown) => {
       aborts.delete(key);
       if (error instanceof DOMException && error.name === 'AbortError') return; // removed meanwhile
-      dispatch(chatId, { type: 'failed', key, error: errorText(error) });
+      dispatch(chatId, { type: 'failed', key, error: errorText(error, t) });
     },
   );
 }
 
 /** Picked, dropped or pasted files for `chatId`'s next message: the acceptable ones upload at once. */
-export function addFiles(chatId: number, picked: readonly File[]): void {
+export function addFiles(chatId: number, picked: readonly File[], t: TFunction): void {
   if (picked.length === 0) return;
   const current = state.get(chatId) ?? EMPTY;
   const { accepted, refused } = checkPicked(picked, current.uploads.length);
@@ -83,16 +85,16 @@ export function addFiles(chatId: number, picked: readonly File[]): void {
   set(chatId, { uploads: uploadsReducer(current.uploads, { type: 'added', uploads }), refused });
   for (const { key, file } of added) {
     files.set(key, file);
-    start(chatId, key, file);
+    start(chatId, key, file, t);
   }
 }
 
-export function retryUpload(chatId: number, key: string): void {
+export function retryUpload(chatId: number, key: string, t: TFunction): void {
   const file = files.get(key);
   const upload = state.get(chatId)?.uploads.find((u) => u.key === key);
   if (!file || upload?.status !== 'failed') return;
   dispatch(chatId, { type: 'retried', key });
-  start(chatId, key, file);
+  start(chatId, key, file, t);
 }
 
 /** Takes an upload out of the composer (stopping it if it is under way). */

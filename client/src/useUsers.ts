@@ -3,8 +3,10 @@
 // error: the pickers then ask for a user id instead.
 
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 
 import { type DevUser, devUsers, errorText } from './api';
+import { useLatest } from './useLatest';
 
 export type Users = { status: 'loading' } | { status: 'ready'; users: DevUser[] } | { status: 'failed'; error: string };
 
@@ -16,6 +18,8 @@ let cached: Promise<DevUser[]> | null = null;
  */
 export function useUsers(enabled = true): Users {
   const [users, setUsers] = useState<Users>({ status: 'loading' });
+  const { t } = useTranslation();
+  const words = useLatest(t);
   useEffect(() => {
     if (!enabled) return;
     let current = true;
@@ -24,13 +28,13 @@ export function useUsers(enabled = true): Users {
       (list) => current && setUsers({ status: 'ready', users: list }),
       (error: unknown) => {
         cached = null;
-        if (current) setUsers({ status: 'failed', error: errorText(error) });
+        if (current) setUsers({ status: 'failed', error: errorText(error, words.current) });
       },
     );
     return () => {
       current = false;
     };
-  }, [enabled]);
+  }, [enabled, words]);
   return users;
 }
 

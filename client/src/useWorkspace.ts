@@ -29,6 +29,7 @@
 // presence lookups are for admins; the user list is for group dialogs).
 
 import { useCallback, useEffect, useLayoutEffect, useReducer, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 
 import * as api from './api';
 import { errorText, isUnauthorized } from './api';
@@ -199,16 +200,17 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
     !isAdmin && visible && openChatId !== null && bottom?.chatId === openChatId && bottom.atBottom ? openChatId : null;
 
   // The latest values, for callbacks that outlive a render (stream handlers, async loaders).
-  const latest = useRef({ chatList, conversations, openChatId, readingChatId, onSignedOut, people, groups });
+  const { t } = useTranslation();
+  const latest = useRef({ chatList, conversations, openChatId, readingChatId, onSignedOut, people, groups, t });
   useLayoutEffect(() => {
-    latest.current = { chatList, conversations, openChatId, readingChatId, onSignedOut, people, groups };
+    latest.current = { chatList, conversations, openChatId, readingChatId, onSignedOut, people, groups, t };
   });
   // The newest log position handled: a group's snapshot requested now shows everything up to it.
   const handledPosition = useRef<number | null>(null);
 
   const failed = useCallback((error: unknown): string => {
     if (isUnauthorized(error)) latest.current.onSignedOut();
-    return errorText(error);
+    return errorText(error, latest.current.t);
   }, []);
 
   const inChat = useCallback(

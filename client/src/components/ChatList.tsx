@@ -236,11 +236,11 @@ interface ItemProps {
 }
 
 function ChatListItem({ item, me, now, active, typists, people, presence, onOpen }: ItemProps) {
-  const { t, locale, language } = useLocale();
+  const { t, locale } = useLocale();
   const admin = item.messagesCount !== null;
   const group = item.kind === 'group';
   const online = !group && item.people.some((p) => presenceOf(presence, p.id)?.online);
-  const row = rowInfo(item);
+  const row = rowInfo(item, t);
   const { title } = row;
   const unreadLabel = t('chatList.unread', { count: item.unread });
   // A group names who types, when it knows them all.
@@ -249,13 +249,13 @@ function ChatListItem({ item, me, now, active, typists, people, presence, onOpen
     typists.length === 0
       ? null
       : group && typistNames.every((name) => name !== undefined)
-        ? typingText(typistNames as string[], language)
+        ? typingText(typistNames as string[], t)
         : t('typing.short');
   const last = item.lastMessage;
   const senderName = (id: number, named: string | null) =>
     id === me.id ? t('chatList.you') : (named ?? people.get(id)?.name ?? '…');
   // A file or an image without text says what it is ("🖼 Photo", "📎 решение.txt").
-  const lastPreview = last && messagePreview(last, language);
+  const lastPreview = last && messagePreview(last, t);
   const lastText = last
     ? group
       ? t('chatList.senderPreview', { name: senderName(last.senderId, last.senderName), text: lastPreview })
@@ -305,7 +305,7 @@ function ChatListItem({ item, me, now, active, typists, people, presence, onOpen
               dateTime={item.lastActivityAt}
               title={fullDateTime(item.lastActivityAt, locale)}
             >
-              {relativeTime(item.lastActivityAt, now, locale)}
+              {relativeTime(item.lastActivityAt, now, t, locale)}
             </time>
           )}
         </span>

@@ -114,7 +114,7 @@ export function Composer({ chatId, disabled, replyTo, replySender, onCancelReply
     const pasted = [...event.clipboardData.files];
     if (pasted.length === 0) return;
     if (!event.clipboardData.types.includes('text/plain')) event.preventDefault();
-    addFiles(chatId, pasted);
+    addFiles(chatId, pasted, t);
   };
 
   const onSubmit = (event: FormEvent) => {
@@ -147,7 +147,7 @@ export function Composer({ chatId, disabled, replyTo, replySender, onCancelReply
         uploads={uploads}
         refused={refused}
         onRemove={(key) => removeUpload(chatId, key)}
-        onRetry={(key) => retryUpload(chatId, key)}
+        onRetry={(key) => retryUpload(chatId, key, t)}
         onDismissRefused={() => dismissRefused(chatId)}
       />
       <button
@@ -174,7 +174,7 @@ export function Composer({ chatId, disabled, replyTo, replySender, onCancelReply
         aria-hidden="true"
         data-testid="attach-input"
         onChange={(e) => {
-          addFiles(chatId, [...(e.target.files ?? [])]);
+          addFiles(chatId, [...(e.target.files ?? [])], t);
           e.target.value = ''; // the same file may be picked again
         }}
       />

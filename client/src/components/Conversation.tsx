@@ -29,12 +29,12 @@ interface Props {
 }
 
 export function Conversation({ me, chatId, chat, conversation, workspace, onBack }: Props) {
-  const { t, language } = useLocale();
+  const { t } = useLocale();
   const isAdmin = me.role === 'admin';
   // A group just created may not be listed yet: what its creation answered tells about it.
   const details = workspace.groups[chatId]?.details ?? null;
   const isGroup = chat?.kind === 'group' || details?.kind === 'group';
-  const title = chat ? chatTitle(chat) : (details?.title ?? t('chatList.fallbackTitle', { id: chatId }));
+  const title = chat ? chatTitle(chat, t) : (details?.title ?? t('chatList.fallbackTitle', { id: chatId }));
   // Everyone we can name: whoever this session met, then the chat's people and members (with roles).
   const people = useMemo(() => {
     const known = new Map<number, KnownPerson>(workspace.people);
@@ -55,8 +55,8 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
   // Who else is typing here (never shown to admins: their streams get no typing).
   const typists = isAdmin || ended || closed ? [] : typingIn(workspace.typing, chatId, Date.now());
   const typingLine = typingText(
-    typists.map((id) => senderLabel(people, id)),
-    language,
+    typists.map((id) => senderLabel(people, id, t)),
+    t,
   );
   const { loadOlder, setAtBottom } = workspace;
   const onLoadOlder = useCallback(() => loadOlder(chatId), [loadOlder, chatId]);
@@ -97,7 +97,7 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
     event.preventDefault(); // not opened by the browser
     dragDepth.current = 0;
     setDragging(false);
-    addFiles(chatId, [...event.dataTransfer.files]);
+    addFiles(chatId, [...event.dataTransfer.files], t);
   };
 
   return (
@@ -233,7 +233,7 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
           chatId={chatId}
           disabled={conversation?.status !== 'ready'}
           replyTo={replyTo}
-          replySender={replyTo ? senderLabel(people, replyTo.senderId) : null}
+          replySender={replyTo ? senderLabel(people, replyTo.senderId, t) : null}
           onCancelReply={() => setReply(null)}
           onSend={(content, attachments) => {
             workspace.send(chatId, content, replyTo, attachments);

@@ -6,6 +6,7 @@ import { contextTitle } from '../inbox';
 import { MAX_TITLE_CHARS } from '../groups';
 import { inquiryContext, linkUrl } from '../inquiry';
 import { parseUserIds, useUsers } from '../useUsers';
+import { useLatest } from '../useLatest';
 import { Modal } from './Modal';
 
 interface Props {
@@ -22,6 +23,7 @@ type Links = { status: 'loading' } | { status: 'ready'; links: InquiryLink[] } |
  */
 export function InquiryLinksDialog({ me, onClose }: Props) {
   const { t } = useLocale();
+  const words = useLatest(t);
   const isAdmin = me.role === 'admin';
   const [links, setLinks] = useState<Links>({ status: 'loading' });
   const [reload, setReload] = useState(0);
@@ -41,12 +43,12 @@ export function InquiryLinksDialog({ me, onClose }: Props) {
     let current = true;
     inquiryLinks().then(
       (list) => current && setLinks({ status: 'ready', links: list }),
-      (e: unknown) => current && setLinks({ status: 'failed', error: errorText(e) }),
+      (e: unknown) => current && setLinks({ status: 'failed', error: errorText(e, words.current) }),
     );
     return () => {
       current = false;
     };
-  }, [reload]);
+  }, [reload, words]);
 
   const tooLong = [...title].length > MAX_TITLE_CHARS;
   const hostIds = isAdmin ? parseUserIds(host) : [];
@@ -64,7 +66,7 @@ export function InquiryLinksDialog({ me, onClose }: Props) {
       setTitle('');
       setCourse('');
     } catch (e) {
-      setError(errorText(e));
+      setError(errorText(e, t));
     } finally {
       setBusy(false);
     }
@@ -82,7 +84,7 @@ export function InquiryLinksDialog({ me, onClose }: Props) {
           : now,
       );
     } catch (e) {
-      setError(errorText(e));
+      setError(errorText(e, t));
     } finally {
       setRevoking(null);
     }

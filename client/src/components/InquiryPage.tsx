@@ -4,6 +4,7 @@ import { ApiError, type InquiryInfo, type Person, errorText, inquiryInfo, openIn
 import { useLocale } from '../i18n';
 import { contextTitle } from '../inbox';
 import { MAX_GUEST_NAME_CHARS, guestNameProblem } from '../inquiry';
+import { useLatest } from '../useLatest';
 import { Avatar } from './Avatar';
 import { LanguageSwitch } from './LanguageSwitch';
 
@@ -26,6 +27,7 @@ type Info = { status: 'loading' } | { status: 'ready'; info: InquiryInfo } | { s
  */
 export function InquiryPage({ token, signedInAs, onJoined, onToChats }: Props) {
   const { t } = useLocale();
+  const words = useLatest(t);
   const [info, setInfo] = useState<Info>({ status: 'loading' });
   const [attempt, setAttempt] = useState(0);
   const [name, setName] = useState('');
@@ -39,13 +41,13 @@ export function InquiryPage({ token, signedInAs, onJoined, onToChats }: Props) {
       (data) => current && setInfo({ status: 'ready', info: data }),
       (e: unknown) => {
         if (!current) return;
-        setInfo(e instanceof ApiError && e.status === 404 ? { status: 'missing' } : { status: 'failed', error: errorText(e) });
+        setInfo(e instanceof ApiError && e.status === 404 ? { status: 'missing' } : { status: 'failed', error: errorText(e, words.current) });
       },
     );
     return () => {
       current = false;
     };
-  }, [token, attempt]);
+  }, [token, attempt, words]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -57,7 +59,7 @@ export function InquiryPage({ token, signedInAs, onJoined, onToChats }: Props) {
       onJoined(user);
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) setInfo({ status: 'missing' }); // revoked meanwhile
-      else setError(errorText(e));
+      else setError(errorText(e, t));
       setBusy(false);
     }
   };

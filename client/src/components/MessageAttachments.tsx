@@ -72,7 +72,7 @@ function FileChip({ attachment }: { attachment: Attachment }) {
       </span>
       <span className="file-text">
         <span className="file-name">{attachment.name}</span>
-        <span className="file-size">{formatSize(attachment.size, locale)}</span>
+        <span className="file-size">{formatSize(attachment.size, t, locale)}</span>
       </span>
       <svg className="file-download" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
         <path fill="currentColor" d="M11 4h2v9.2l3.6-3.6 1.4 1.4-6 6-6-6 1.4-1.4 3.6 3.6V4zM5 18h14v2H5v-2z" />
@@ -104,7 +104,7 @@ function ImageViewer({ attachment, onClose }: { attachment: Attachment; onClose:
       <div className="image-viewer-bar">
         <span className="file-text">
           <span className="file-name">{attachment.name}</span>
-          <span className="file-size">{formatSize(attachment.size, locale)}</span>
+          <span className="file-size">{formatSize(attachment.size, t, locale)}</span>
         </span>
         <a className="button button-quiet" href={attachmentUrl(attachment.id)} download={attachment.name}>
           {t('attachments.downloadButton')}

@@ -1,7 +1,8 @@
+import type { TFunction } from 'i18next';
 import type { ReactNode } from 'react';
 
 import type { KnownPerson } from '../groups';
-import { i18n, useLocale } from '../i18n';
+import { useLocale } from '../i18n';
 import type { Message, PendingMessage } from '../messages';
 import { clockTime, fullDateTime } from '../time';
 import { Avatar } from './Avatar';
@@ -199,6 +200,7 @@ function ActionButton(props: {
   );
 }
 
-export function senderLabel(people: ReadonlyMap<number, Pick<KnownPerson, 'name'>>, senderId: number): string {
-  return people.get(senderId)?.name ?? i18n.t('conversation.unknownUser', { id: senderId });
+/** A sender's name, if known; else "User 12" in the words of `t`. */
+export function senderLabel(people: ReadonlyMap<number, Pick<KnownPerson, 'name'>>, senderId: number, t: TFunction): string {
+  return people.get(senderId)?.name ?? t('conversation.unknownUser', { id: senderId });
 }

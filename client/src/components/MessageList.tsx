@@ -55,7 +55,7 @@ interface Seen {
 
 export function MessageList(props: Props) {
   const { conversation, me, people, readOnly, group, onLoadOlder, onAtBottomChange } = props;
-  const { t, locale, language } = useLocale();
+  const { t, locale } = useLocale();
   const now = useNow(60_000);
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
@@ -116,12 +116,12 @@ export function MessageList(props: Props) {
     if (latest) {
       setAnnouncement(
         t('conversation.announcement', {
-          name: senderLabel(people, latest.senderId),
-          text: messagePreview(latest, language),
+          name: senderLabel(people, latest.senderId, t),
+          text: messagePreview(latest, t),
         }),
       );
     }
-  }, [firstId, lastId, pending.length, noticeCount, messages, me.id, people, setAtBottom, t, language]);
+  }, [firstId, lastId, pending.length, noticeCount, messages, me.id, people, setAtBottom, t]);
 
   // When the view gets shorter (the composer grows, the window or keyboard resizes), a reader
   // at the bottom stays at the bottom; when it gets taller, the bottom may come into view.
@@ -246,7 +246,7 @@ export function MessageList(props: Props) {
               const { notice } = item;
               return (
                 <li key={`n${notice.position}`} className="system-line" data-testid={`notice-${notice.position}`}>
-                  <span>{noticeText(notice, nameOf, me.id, language)}</span>
+                  <span>{noticeText(notice, nameOf, me.id, t)}</span>
                 </li>
               );
             }
@@ -263,22 +263,22 @@ export function MessageList(props: Props) {
             const named = readOnly || (group && message.senderId !== me.id);
             const sender = people.get(message.senderId) ?? {
               id: message.senderId,
-              name: senderLabel(people, message.senderId),
+              name: senderLabel(people, message.senderId, t),
             };
             return (
               <Fragment key={key}>
                 {newDay && (
                   <li className="day-separator">
-                    <span>{dayLabel(message.createdAt, now, locale)}</span>
+                    <span>{dayLabel(message.createdAt, now, t, locale)}</span>
                   </li>
                 )}
                 <MessageBubble
                   item={item}
                   side={side(message.senderId)}
                   firstOfRun={firstOfRun}
-                  senderName={named && firstOfRun ? senderLabel(people, message.senderId) : null}
+                  senderName={named && firstOfRun ? senderLabel(people, message.senderId, t) : null}
                   avatar={group && message.senderId !== me.id ? (firstOfRun ? sender : null) : undefined}
-                  quoteSender={message.replyTo ? senderLabel(people, message.replyTo.senderId) : null}
+                  quoteSender={message.replyTo ? senderLabel(people, message.replyTo.senderId, t) : null}
                   isRead={saved && own ? isReadByOthers(conversation, saved) : null}
                   canDelete={own && writable}
                   canEdit={own && writable}

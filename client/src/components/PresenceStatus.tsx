@@ -5,7 +5,7 @@ import { useNow } from '../useNow';
 
 /** "online", "last seen 5 minutes ago", "offline": kept current as time passes. */
 export function PresenceStatus({ presence, testId }: { presence: Presence; testId?: string }) {
-  const { locale } = useLocale();
+  const { t, locale } = useLocale();
   const now = useNow(15_000);
   return (
     <span
@@ -14,7 +14,7 @@ export function PresenceStatus({ presence, testId }: { presence: Presence; testI
       data-online={String(presence.online)}
       title={presence.lastSeen ? fullDateTime(presence.lastSeen, locale) : undefined}
     >
-      {presenceLabel(presence, now, locale)}
+      {presenceLabel(presence, now, t, locale)}
     </span>
   );
 }

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import { type DevUser, type Person, devLogin, devUsers, errorText } from '../api';
 import { useLocale } from '../i18n';
 import { Avatar } from './Avatar';
+import { useLatest } from '../useLatest';
 import { LanguageSwitch } from './LanguageSwitch';
 
 interface Props {
@@ -15,6 +16,7 @@ type Users = { status: 'loading' } | { status: 'ready'; users: DevUser[] } | { s
 /** Demo sign-in: pick one of the demo users. */
 export function SignIn({ notice, onSignedIn }: Props) {
   const { t } = useLocale();
+  const words = useLatest(t);
   const [users, setUsers] = useState<Users>({ status: 'loading' });
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -23,12 +25,12 @@ export function SignIn({ notice, onSignedIn }: Props) {
     let current = true;
     devUsers().then(
       (list) => current && setUsers({ status: 'ready', users: list }),
-      (e: unknown) => current && setUsers({ status: 'failed', error: errorText(e) }),
+      (e: unknown) => current && setUsers({ status: 'failed', error: errorText(e, words.current) }),
     );
     return () => {
       current = false;
     };
-  }, []);
+  }, [words]);
 
   const signIn = async (email: string) => {
     setBusy(email);
@@ -36,7 +38,7 @@ export function SignIn({ notice, onSignedIn }: Props) {
     try {
       onSignedIn(await devLogin(email));
     } catch (e) {
-      setError(errorText(e));
+      setError(errorText(e, t));
       setBusy(null);
     }
   };

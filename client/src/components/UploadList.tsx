@@ -45,8 +45,8 @@ export function UploadList({ uploads, refused, onRemove, onRetry, onDismissRefus
                   </span>
                 ) : (
                   <span className="file-size">
-                    {u.status === 'uploading' && `${formatSize(u.sent, locale)} / `}
-                    {formatSize(u.size, locale)}
+                    {u.status === 'uploading' && `${formatSize(u.sent, t, locale)} / `}
+                    {formatSize(u.size, t, locale)}
                   </span>
                 )}
                 {u.status === 'uploading' && (
@@ -77,7 +77,7 @@ export function UploadList({ uploads, refused, onRemove, onRetry, onDismissRefus
           <span>
             {tooLarge.map((r) => (
               <span key={r.name} className="refusal">
-                {t('attachments.tooLarge', { name: r.name, max: formatSize(MAX_ATTACHMENT_BYTES, locale) })}{' '}
+                {t('attachments.tooLarge', { name: r.name, max: formatSize(MAX_ATTACHMENT_BYTES, t, locale) })}{' '}
               </span>
             ))}
             {tooMany > 0 && (
