@@ -10,7 +10,7 @@ import { type PresenceMap, noPresence, presenceOf } from '../presence';
 import { fullDateTime, relativeTime } from '../time';
 import { type Typing, typingIn, typingText } from '../typing';
 import { useNow } from '../useNow';
-import type { ChatSearch } from '../useWorkspace';
+import type { ChatSearch } from '../useChatSearch';
 import { Avatar } from './Avatar';
 
 /** The server is asked once the search text has not changed for this long. */

@@ -1,0 +1,219 @@
+// Where each event of the stream goes, as a pure function: (event, what this tab shows) → the
+// reducer actions to apply and the effects to run. The workspace applies the actions to its
+// reducers (chats.ts, messages.ts, groups.ts, typing.ts, presence.ts) and runs the effects
+// (requests), so every routing rule is tested here without React, timers or a server.
+//
+// What is fetched, and why:
+// - the chat list again (`refreshChats`, soon, merged by log position): a message or a closing
+//   of a chat we do not list yet, a group message from someone we cannot name (the list names
+//   the last sender), a deletion (the preview, counts and order may change), a new chat (the
+//   new partner's presence comes with the list; admins have none there), our joining a group;
+// - a conversation again (`loadConversation`): we rejoined an open group (what we see of it
+//   starts again from now), or the stream was `reset`;
+// - everything shown (`reloadChats`, the open conversation and group) after a `reset`: the
+//   stream could not resume where we were.
+//
+// `streamOpened` is the same for the stream's (re)opening: presence events missed while it was
+// down are not replayed, so the presence shown is fetched again.
+
+import { messageType } from './attachments';
+import type { ChatList, ChatListAction } from './chats';
+import type { StreamEvent } from './events';
+import type { Groups, GroupsAction, KnownPerson, People } from './groups';
+import type { ConversationAction, Conversations, ConversationsAction } from './messages';
+import type { PresenceAction } from './presence';
+import type { TypingAction } from './typing';
+
+/** What this tab shows when an event arrives (the workspace's latest state). */
+export interface DispatchState {
+  me: number;
+  isAdmin: boolean;
+  chatList: Pick<ChatList, 'items'>;
+  conversations: Conversations;
+  groups: Groups;
+  /** Everyone whose name this tab knows. */
+  people: People;
+  openChatId: number | null;
+  /** The chat being read right now (open, visible, at its bottom): its messages add no badge. */
+  readingChatId: number | null;
+  /** This tab's clock (ms since the epoch): when a live event arrived. */
+  now: number;
+}
+
+/** A request to make: what the state cannot tell by itself. */
+export type Effect =
+  /** The list's first page again, soon (one request for a burst), merged with what is shown. */
+  | { type: 'refreshChats' }
+  /** The list loaded anew (after a reset), trusted over what is shown. */
+  | { type: 'reloadChats' }
+  | { type: 'loadConversation'; chatId: number }
+  /** A group's details: its members with their presence. */
+  | { type: 'loadGroup'; chatId: number }
+  /** The presence of these people (`GET /api/presence/{id}`: an admin's open chat). */
+  | { type: 'fetchPresence'; userIds: number[] };
+
+export interface Outcome {
+  chats: ChatListAction[];
+  conversations: ConversationsAction[];
+  groups: GroupsAction[];
+  typing: TypingAction[];
+  presence: PresenceAction[];
+  /** Names met, to remember (a group's senders are named by them). */
+  people: KnownPerson[];
+  effects: Effect[];
+}
+
+const nothing: Outcome = { chats: [], conversations: [], groups: [], typing: [], presence: [], people: [], effects: [] };
+
+const outcome = (parts: Partial<Outcome>): Outcome => ({ ...nothing, ...parts });
+
+const inChat = (chatId: number, action: ConversationAction): ConversationsAction => ({ type: 'chat', chatId, action });
+
+const refresh: Effect = { type: 'refreshChats' };
+
+export function dispatch(event: StreamEvent, state: DispatchState): Outcome {
+  const { me } = state;
+  const listed = (chatId: number) => state.chatList.items.find((i) => i.id === chatId);
+  switch (event.type) {
+    case 'new_message': {
+      const { chatId, message, position } = event;
+      const senderId = message.sender_id;
+      const item = listed(chatId);
+      const fromOther = senderId !== me;
+      const sender = item?.kind === 'group' && fromOther ? state.people.get(senderId) : undefined;
+      const attachments = message.attachments ?? [];
+      return outcome({
+        conversations: [inChat(chatId, { type: 'received', message })],
+        typing: [{ type: 'message', chatId, userId: senderId }],
+        chats: [
+          {
+            type: 'newMessage',
+            chatId,
+            message: {
+              id: message.id,
+              senderId,
+              senderName: sender?.name ?? null,
+              content: message.content,
+              createdAt: message.created_at,
+              type: messageType(message.type, attachments),
+              attachments,
+            },
+            position,
+            me,
+            readingChatId: state.readingChatId,
+          },
+        ],
+        // A chat we do not list yet, or a group message from someone we cannot name.
+        effects: !item || (item.kind === 'group' && fromOther && !sender) ? [refresh] : [],
+      });
+    }
+    case 'message_deleted':
+      return outcome({
+        conversations: [inChat(event.chatId, { type: 'deleted', id: event.messageId })],
+        effects: [refresh], // the preview, counts and order may have changed
+      });
+    case 'message_edited': {
+      const { chatId, message } = event;
+      return outcome({
+        conversations: [inChat(chatId, { type: 'edited', message })],
+        chats: [{ type: 'messageEdited', chatId, messageId: message.id, content: message.content }],
+      });
+    }
+    case 'messages_read': {
+      const { chatId, userId, upTo, position } = event;
+      return outcome({
+        conversations: [inChat(chatId, { type: 'readBy', userId, upTo })],
+        // Ours (from any tab): the badge follows.
+        chats: userId === me ? [{ type: 'read', chatId, upTo, position }] : [],
+      });
+    }
+    case 'chat_created':
+      return outcome({
+        chats: [{ type: 'chatCreated', item: event.chat, position: event.position }],
+        people: event.chat.people,
+        effects: state.isAdmin ? [] : [refresh], // for the new partner's presence
+      });
+    case 'participant_added': {
+      const { chatId, user, actorId, position } = event;
+      const notice = { position, kind: 'added', userId: user.id, actorId, title: null } as const;
+      const added = outcome({
+        people: [user],
+        groups: [{ type: 'event', chatId, event: { type: 'added', position, user } }],
+        conversations: [inChat(chatId, { type: 'notice', notice, me })],
+        chats: [{ type: 'participantAdded', chatId, user, position, me }],
+      });
+      if (user.id !== me) return added;
+      // We joined: the group appears with the list's next snapshot. Rejoined: what we see of it
+      // starts again from now, so its conversation is forgotten (and loads again if open).
+      const seen = state.conversations[chatId];
+      const rejoined = seen !== undefined && seen.membership !== 'member';
+      return {
+        ...added,
+        conversations: rejoined ? [...added.conversations, { type: 'forgot', chatId }] : added.conversations,
+        effects: [
+          refresh,
+          ...(rejoined && state.openChatId === chatId ? [{ type: 'loadConversation', chatId } as const] : []),
+        ],
+      };
+    }
+    case 'participant_removed': {
+      const { chatId, userId, actorId, position } = event;
+      const notice = { position, kind: 'removed', userId, actorId, title: null } as const;
+      return outcome({
+        groups: [{ type: 'event', chatId, event: { type: 'removed', position, userId } }],
+        conversations: [inChat(chatId, { type: 'notice', notice, me })],
+        chats: [{ type: 'participantRemoved', chatId, userId, actorId, position, me }],
+        typing: [{ type: 'message', chatId, userId }], // they type there no more
+      });
+    }
+    case 'chat_renamed': {
+      const { chatId, title, actorId, position } = event;
+      const notice = { position, kind: 'renamed', userId: null, actorId, title } as const;
+      return outcome({
+        groups: [{ type: 'event', chatId, event: { type: 'renamed', position, title } }],
+        conversations: [inChat(chatId, { type: 'notice', notice, me })],
+        chats: [{ type: 'chatRenamed', chatId, title, position }],
+      });
+    }
+    case 'chat_closed':
+      return outcome({
+        chats: [{ type: 'chatClosed', chatId: event.chatId, closedAt: event.closedAt, position: event.position }],
+        // A chat not listed yet shows it with the list's next snapshot.
+        effects: listed(event.chatId) ? [] : [refresh],
+      });
+    case 'typing': {
+      // Only others' typing reaches us, and never an admin's stream; kept that way here.
+      if (state.isAdmin || event.userId === me) return nothing;
+      const { chatId, userId, isTyping } = event;
+      return outcome({ typing: [{ type: 'typing', chatId, userId, isTyping, at: state.now }] });
+    }
+    case 'presence': {
+      const { userId, online, lastSeen } = event;
+      return outcome({ presence: [{ type: 'event', userId, online, lastSeen, at: state.now }] });
+    }
+    case 'reset': {
+      // The stream could not resume where we were: everything shown is loaded again.
+      const open = state.openChatId;
+      const effects: Effect[] = [{ type: 'reloadChats' }];
+      if (open !== null) {
+        effects.push({ type: 'loadConversation', chatId: open });
+        if (state.groups[open]) effects.push({ type: 'loadGroup', chatId: open });
+      }
+      return outcome({ conversations: [{ type: 'keptOnly', chatId: open }], effects });
+    }
+  }
+}
+
+/**
+ * What to fetch each time the stream (re)opens: the presence it may have missed. Participants:
+ * the chat list (it carries their partners' presence); admins: the open chat's two people;
+ * everyone: the open group's members.
+ */
+export function streamOpened(state: Pick<DispatchState, 'isAdmin' | 'chatList' | 'openChatId'>): Effect[] {
+  const open = state.chatList.items.find((i) => i.id === state.openChatId);
+  const effects: Effect[] = [];
+  if (open?.kind === 'group' && open.membership === 'member') effects.push({ type: 'loadGroup', chatId: open.id });
+  if (!state.isAdmin) effects.push(refresh);
+  else if (open && open.kind !== 'group') effects.push({ type: 'fetchPresence', userIds: open.people.map((p) => p.id) });
+  return effects;
+}

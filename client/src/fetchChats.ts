@@ -1,0 +1,43 @@
+// A page of the chat list as the workspace takes it: the list's items, and what else the page
+// tells (its log position, the next page's cursor, the partners' presence, names met) — for
+// participants (`GET /api/chats`) and admins (`GET /api/admin/chats`) alike.
+
+import * as api from './api';
+import { type ChatItem, fromAdminChat, fromSummary } from './chats';
+import type { KnownPerson } from './groups';
+import { type PresenceAction, participantsPresence } from './presence';
+
+export type PresenceSnapshot = Extract<PresenceAction, { type: 'snapshot' }>['users'];
+
+export interface FetchedChats {
+  items: ChatItem[];
+  position: number | null;
+  nextCursor: string | null;
+  presence: PresenceSnapshot;
+  people: KnownPerson[];
+}
+
+/** A page of the list (the first without a cursor), or what a search finds (`q`). */
+export async function fetchChats(isAdmin: boolean, query: api.ChatQuery = {}): Promise<FetchedChats> {
+  if (isAdmin) {
+    const { data, position } = await api.adminChats(query);
+    const people = data.chats.flatMap((chat) => chat.participants);
+    const items = data.chats.map((chat) => fromAdminChat(chat));
+    return { items, position, nextCursor: data.next_cursor, presence: [], people };
+  }
+  const { data, position } = await api.chats(query);
+  const people = data.chats.flatMap((chat): KnownPerson[] => {
+    const sender = chat.last_message?.sender_name;
+    return [
+      ...(chat.participant ? [chat.participant] : []),
+      ...(chat.last_message && sender ? [{ id: chat.last_message.sender_id, name: sender }] : []),
+    ];
+  });
+  return {
+    items: data.chats.map((chat) => fromSummary(chat)),
+    position,
+    nextCursor: data.next_cursor,
+    presence: participantsPresence(data.chats),
+    people,
+  };
+}

@@ -1,0 +1,172 @@
+// What the user does, as requests whose answers go to the store: sending (optimistic, with a
+// retry that the server recognises by its Idempotency-Key), editing and deleting messages, and
+// managing groups (create, rename, add and remove members, leave). The stream's events bring
+// the same changes to our other tabs, and to this one again (the reducers apply each once).
+
+import { useCallback } from 'react';
+
+import * as api from './api';
+import { messageType } from './attachments';
+import type { ReplyRef } from './quotes';
+import type { ChatLoading } from './useChatLoading';
+import type { Store } from './useWorkspaceStore';
+
+export interface Commands {
+  /** Sends a message: its text (may be empty beside attachments) and the files uploaded for it. */
+  send: (chatId: number, content: string, replyTo: ReplyRef | null, attachments?: readonly api.Attachment[]) => void;
+  retry: (chatId: number, key: string) => void;
+  discard: (chatId: number, key: string) => void;
+  /** Deletes one of our messages; rejects with the server's reason. */
+  remove: (chatId: number, messageId: number) => Promise<void>;
+  /** Changes the text of one of our messages; rejects with the server's reason. */
+  edit: (chatId: number, messageId: number, content: string) => Promise<void>;
+  /** Creates a group (teachers and admins); resolves with its id, rejects with the server's reason. */
+  createGroup: (title: string, memberIds: number[]) => Promise<number>;
+  /** Renames a group (its owner or an admin); rejects with the server's reason. */
+  renameGroup: (chatId: number, title: string) => Promise<void>;
+  /** Adds a member to a group (its owner or an admin); rejects with the server's reason. */
+  addMember: (chatId: number, userId: number) => Promise<void>;
+  /** Removes a member (its owner or an admin), or leaves (our own id); rejects with the server's reason. */
+  removeMember: (chatId: number, userId: number) => Promise<void>;
+}
+
+let pendingCounter = 0;
+/**
+ * A pending message's key: its local id while it is sent, and its `Idempotency-Key`, so every
+ * retry of one message is recognised by the server as the same message. Random (not just a
+ * counter), as it must not repeat across tabs, reloads and devices of one user.
+ */
+const pendingKey = () => {
+  const random = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0'));
+  return `pending-${Date.now()}-${++pendingCounter}-${random.join('')}`;
+};
+
+type Loaders = Pick<ChatLoading, 'loadChats' | 'refreshChatsSoon' | 'groupLoaded'>;
+
+export function useCommands(store: Store, me: api.Person, { loadChats, refreshChatsSoon, groupLoaded }: Loaders): Commands {
+  const { latest, inChat, failed } = store;
+
+  const deliver = useCallback(
+    async (chatId: number, key: string, content: string, replyToId: number | null, attachmentIds: number[]) => {
+      try {
+        const saved = await api.sendMessage(chatId, content, key, replyToId, attachmentIds);
+        inChat(chatId, { type: 'sendSucceeded', key, message: saved });
+        const attachments = saved.attachments ?? [];
+        const message = {
+          id: saved.id,
+          senderId: saved.sender_id,
+          senderName: null,
+          content: saved.content,
+          createdAt: saved.created_at,
+          type: messageType(saved.type, attachments),
+          attachments,
+        };
+        store.chats({ type: 'ownMessageSaved', chatId, message });
+      } catch (error) {
+        inChat(chatId, { type: 'sendFailed', key, error: failed(error) });
+        // An inquiry refuses messages once closed: its details say since when (the
+        // `chat_closed` event may still be on its way, or long past for a chat of a later page).
+        const item = latest.current.chatList.items.find((i) => i.id === chatId);
+        if (error instanceof api.ApiError && error.status === 409 && item?.kind === 'inquiry' && item.closedAt === null) {
+          api.chatDetails(chatId).then(
+            (details) => {
+              if (details.closed_at) store.chats({ type: 'chatClosed', chatId, closedAt: details.closed_at, position: null });
+            },
+            () => {}, // the message says why it was not sent; the event will tell the rest
+          );
+        }
+      }
+    },
+    [store, latest, inChat, failed],
+  );
+
+  const send = useCallback(
+    (chatId: number, content: string, replyTo: ReplyRef | null, attachments: readonly api.Attachment[] = []) => {
+      const key = pendingKey();
+      const createdAt = new Date().toISOString();
+      inChat(chatId, { type: 'sendStarted', key, senderId: me.id, content, createdAt, replyTo, attachments });
+      void deliver(chatId, key, content, replyTo?.id ?? null, attachments.map((a) => a.id));
+    },
+    [inChat, deliver, me.id],
+  );
+
+  const retry = useCallback(
+    (chatId: number, key: string) => {
+      const pending = latest.current.conversations[chatId]?.pending.find((p) => p.key === key);
+      if (!pending || pending.status !== 'failed') return;
+      inChat(chatId, { type: 'retried', key });
+      void deliver(chatId, key, pending.content, pending.replyTo?.id ?? null, pending.attachments.map((a) => a.id));
+    },
+    [latest, inChat, deliver],
+  );
+
+  const discard = useCallback((chatId: number, key: string) => inChat(chatId, { type: 'discarded', key }), [inChat]);
+
+  /** Runs a request; a failure rejects with the reason in words (and a 401 signs out). */
+  const attempt = useCallback(
+    async <T>(request: () => Promise<T>): Promise<T> => {
+      try {
+        return await request();
+      } catch (error) {
+        throw new Error(failed(error));
+      }
+    },
+    [failed],
+  );
+
+  const remove = useCallback(
+    async (chatId: number, messageId: number) => {
+      await attempt(() => api.deleteMessage(messageId));
+      inChat(chatId, { type: 'deleted', id: messageId });
+      refreshChatsSoon();
+    },
+    [attempt, inChat, refreshChatsSoon],
+  );
+
+  const edit = useCallback(
+    async (chatId: number, messageId: number, content: string) => {
+      const saved = await attempt(() => api.editMessage(messageId, content));
+      inChat(chatId, { type: 'edited', message: saved });
+      store.chats({ type: 'messageEdited', chatId, messageId, content: saved.content });
+    },
+    [store, attempt, inChat],
+  );
+
+  /** Runs a group change; its answer (the group as it is now) is applied like a snapshot. */
+  const manage = useCallback(
+    async (change: () => Promise<api.ChatDetails | void>) => {
+      const after = store.handledPosition.current;
+      const requestedAt = Date.now();
+      const details = await attempt(change);
+      if (details) groupLoaded(details, after, requestedAt);
+      return details;
+    },
+    [store, attempt, groupLoaded],
+  );
+
+  const createGroup = useCallback(
+    async (title: string, memberIds: number[]) => {
+      const details = await manage(() => api.createGroup(title, memberIds));
+      // The list shows it with its next snapshot (its events may come first: they wait for it).
+      void loadChats('refresh');
+      return details!.id;
+    },
+    [manage, loadChats],
+  );
+
+  const renameGroup = useCallback(
+    async (chatId: number, title: string) => void (await manage(() => api.renameChat(chatId, title))),
+    [manage],
+  );
+  const addMember = useCallback(
+    async (chatId: number, userId: number) => void (await manage(() => api.addParticipant(chatId, userId))),
+    [manage],
+  );
+  // The event that follows tells the list, the members and the conversation (also when we left).
+  const removeMember = useCallback(
+    async (chatId: number, userId: number) => void (await manage(() => api.removeParticipant(chatId, userId))),
+    [manage],
+  );
+
+  return { send, retry, discard, remove, edit, createGroup, renameGroup, addMember, removeMember };
+}
