@@ -1,20 +1,32 @@
-//! Completing a lesson. The database trigger then opens the pair's chat (once per pair).
+//! Lessons: listing one's own, and completing one. The database trigger then opens the
+//! pair's chat (once per pair), which reaches both people as `chat_created`. The lessons
+//! belong to the school's own systems; these two endpoints are how a teacher (or the demo)
+//! marks one done from the chat.
 
 use axum::extract::State;
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use tokio_postgres::Row;
 
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
-use crate::extract::PathParam;
+use crate::extract::{PathParam, QueryParams};
 use crate::limits::Limited;
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/lessons/{id}/complete", post(complete))
+    Router::new().route("/api/lessons", get(list)).route("/api/lessons/{id}/complete", post(complete))
 }
+
+/// The most lessons one listing answers.
+const MAX_LESSONS: i64 = 200;
+
+/// A lesson with its two people's names, as both endpoints answer it.
+const LESSON_COLUMNS: &str = "l.id, l.teacher_id, l.student_id, l.status, l.scheduled_at, l.completed_at,
+     t.name AS teacher_name, s.name AS student_name";
+const LESSON_FROM: &str = "lessons l JOIN users t ON t.id = l.teacher_id JOIN users s ON s.id = l.student_id";
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Lesson {
@@ -27,6 +39,70 @@ pub struct Lesson {
     pub scheduled_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub completed_at: Option<OffsetDateTime>,
+    pub teacher_name: String,
+    pub student_name: String,
+}
+
+impl Lesson {
+    fn from_row(row: &Row) -> Self {
+        Self {
+            id: row.get("id"),
+            teacher_id: row.get("teacher_id"),
+            student_id: row.get("student_id"),
+            status: row.get("status"),
+            scheduled_at: row.get("scheduled_at"),
+            completed_at: row.get("completed_at"),
+            teacher_name: row.get("teacher_name"),
+            student_name: row.get("student_name"),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LessonList {
+    /// Ordered by `scheduled_at`, at most 200.
+    pub lessons: Vec<Lesson>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LessonStatus {
+    Scheduled,
+    Completed,
+    Cancelled,
+}
+
+crate::db::text_column!(LessonStatus { Scheduled => "scheduled", Completed => "completed", Cancelled => "cancelled" });
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct LessonQuery {
+    /// Only lessons in this status.
+    pub status: Option<LessonStatus>,
+}
+
+/// The caller's lessons: a teacher's or a student's own, every lesson for an admin (a guest has
+/// none), ordered by when they are scheduled.
+#[utoipa::path(get, path = "/api/lessons", tag = "lessons", params(LessonQuery),
+    responses((status = 200, body = LessonList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
+pub async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    QueryParams(query): QueryParams<LessonQuery>,
+) -> Result<Json<LessonList>> {
+    let client = state.db.get().await?;
+    let status = query.status;
+    let rows = client
+        .query(
+            &format!(
+                "SELECT {LESSON_COLUMNS} FROM {LESSON_FROM}
+                 WHERE ($1 OR $2 IN (l.teacher_id, l.student_id)) AND ($3::varchar IS NULL OR l.status = $3)
+                 ORDER BY l.scheduled_at, l.id LIMIT $4"
+            ),
+            &[&user.is_admin(), &user.id, &status, &MAX_LESSONS],
+        )
+        .await?;
+    Ok(Json(LessonList { lessons: rows.iter().map(Lesson::from_row).collect() }))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -61,21 +137,13 @@ pub async fn complete(
     client.execute("UPDATE lessons SET status = 'completed' WHERE id = $1 AND status = 'scheduled'", &[&id]).await?;
     let row = client
         .query_one(
-            "SELECT l.id, l.teacher_id, l.student_id, l.status, l.scheduled_at, l.completed_at, c.id AS chat_id
-             FROM lessons l JOIN chats c ON c.student_id = l.student_id AND c.teacher_id = l.teacher_id
-             WHERE l.id = $1",
+            &format!(
+                "SELECT {LESSON_COLUMNS}, c.id AS chat_id FROM {LESSON_FROM}
+                 JOIN chats c ON c.student_id = l.student_id AND c.teacher_id = l.teacher_id
+                 WHERE l.id = $1"
+            ),
             &[&id],
         )
         .await?;
-    Ok(Json(CompletedLesson {
-        lesson: Lesson {
-            id: row.get("id"),
-            teacher_id: row.get("teacher_id"),
-            student_id: row.get("student_id"),
-            status: row.get("status"),
-            scheduled_at: row.get("scheduled_at"),
-            completed_at: row.get("completed_at"),
-        },
-        chat_id: row.get("chat_id"),
-    }))
+    Ok(Json(CompletedLesson { lesson: Lesson::from_row(&row), chat_id: row.get("chat_id") }))
 }

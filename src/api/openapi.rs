@@ -34,6 +34,7 @@ use crate::AppState;
         super::reads::unread_count,
         super::presence::typing,
         super::presence::presence,
+        super::lessons::list,
         super::lessons::complete,
         crate::realtime::stream::stream,
         super::health::healthz,

@@ -165,3 +165,36 @@ async fn complete_endpoint_authorization_and_outcomes() {
     assert_ne!(body["chat_id"].as_i64(), Some(chat_id));
     assert_eq!(count(&app, "SELECT count(*) FROM chats").await, 2);
 }
+
+#[tokio::test]
+async fn people_list_their_own_lessons_and_admins_every_lesson_with_names() {
+    let app = TestApp::spawn().await;
+    let (teacher, student) = (app.user("teacher", "Иван").await, app.user("student", "Алекс").await);
+    let (other_teacher, other_student) = (app.user("teacher", "T2").await, app.user("student", "S2").await);
+    let admin = app.user("admin", "A").await;
+    let scheduled = lesson(&app, &teacher, &student, "scheduled").await;
+    let done = lesson(&app, &teacher, &student, "completed").await;
+    let others = lesson(&app, &other_teacher, &other_student, "scheduled").await;
+    let ids = |body: &Value| -> Vec<i64> {
+        body["lessons"].as_array().expect("lessons").iter().map(|l| l["id"].as_i64().expect("id")).collect()
+    };
+    let list = |user: &User, query: &str| status_and_json_of(app.get(&format!("/api/lessons{query}"), user));
+
+    let (status, body) = list(&teacher, "").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(ids(&body), vec![scheduled, done], "the teacher's own lessons only");
+    assert_eq!(body["lessons"][0]["teacher_name"], "Иван");
+    assert_eq!(body["lessons"][0]["student_name"], "Алекс");
+    assert_eq!(ids(&list(&student, "?status=scheduled").await.1), vec![scheduled]);
+    assert_eq!(ids(&list(&other_student, "").await.1), vec![others]);
+    assert_eq!(ids(&list(&admin, "?status=scheduled").await.1), vec![scheduled, others]);
+    let (status, body) = list(&teacher, "?status=finished").await;
+    assert_eq!(status, 400, "an unknown status is refused: {body}");
+    assert!(body["error"].as_str().is_some_and(|e| e.contains("status")), "{body}");
+    let anonymous = app.http.get(app.url("/api/lessons")).send().await.expect("send");
+    assert_eq!(anonymous.status(), 401);
+}
+
+async fn status_and_json_of(request: reqwest::RequestBuilder) -> (u16, Value) {
+    status_and_json(request.send().await.expect("send")).await
+}
