@@ -45,29 +45,7 @@ pub enum ChatKind {
     Inquiry,
 }
 
-impl ChatKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Direct => "direct",
-            Self::Group => "group",
-            Self::Inquiry => "inquiry",
-        }
-    }
-}
-
-impl std::str::FromStr for ChatKind {
-    type Err = anyhow::Error;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "direct" => Ok(Self::Direct),
-            "group" => Ok(Self::Group),
-            "inquiry" => Ok(Self::Inquiry),
-            other => Err(anyhow::anyhow!("unknown chat kind {other:?}")),
-        }
-    }
-}
-
-crate::db::text_column!(ChatKind);
+crate::db::text_column!(ChatKind { Direct => "direct", Group => "group", Inquiry => "inquiry" });
 
 /// What every view of a chat says about it, whoever looks.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

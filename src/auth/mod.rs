@@ -6,7 +6,6 @@ pub mod origin;
 pub mod session;
 pub mod users;
 
-use std::str::FromStr;
 use std::sync::Arc;
 
 use axum::extract::{FromRef, FromRequestParts};
@@ -59,32 +58,8 @@ pub enum Role {
     Guest,
 }
 
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Student => "student",
-            Self::Teacher => "teacher",
-            Self::Admin => "admin",
-            Self::Guest => "guest",
-        }
-    }
-}
-
 // `users.role` decodes straight into a Role.
-crate::db::text_column!(Role);
-
-impl FromStr for Role {
-    type Err = anyhow::Error;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "student" => Ok(Self::Student),
-            "teacher" => Ok(Self::Teacher),
-            "admin" => Ok(Self::Admin),
-            "guest" => Ok(Self::Guest),
-            other => Err(anyhow::anyhow!("unknown role {other:?}")),
-        }
-    }
-}
+crate::db::text_column!(Role { Student => "student", Teacher => "teacher", Admin => "admin", Guest => "guest" });
 
 /// The claims this server reads. Others (`role`, `iat`, …) may be present and are ignored.
 #[derive(Debug, Serialize, Deserialize)]

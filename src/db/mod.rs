@@ -1,6 +1,5 @@
 //! Connections and migrations.
 
-pub mod embedded;
 
 use std::time::Duration;
 
@@ -64,11 +63,38 @@ pub fn is_connectivity(e: &tokio_postgres::Error) -> bool {
     }
 }
 
-/// Maps an enum to a text column (with a CHECK listing its values) through its `as_str` and
-/// `FromStr`, so that a row decodes straight into the enum and a query binds it as text:
-/// the one place each such column is parsed.
+/// An enum stored in a text column (with a CHECK listing its values): the one place its
+/// variants are spelled as text. Generates `as_str`, `FromStr` and the `ToSql`/`FromSql` that
+/// let a row decode straight into the enum and a query bind it as text. (Its serde names, where
+/// it has any, are checked against `as_str` by the enum's own test.)
+///
+/// ```ignore
+/// text_column!(ChatKind { Direct => "direct", Group => "group" });
+/// ```
 macro_rules! text_column {
-    ($ty:ty) => {
+    ($ty:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        impl $ty {
+            /// Every variant, in declaration order.
+            #[allow(dead_code)]
+            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $text,)+
+                }
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = anyhow::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($ty::$variant),)+
+                    other => Err(anyhow::anyhow!(concat!("unknown ", stringify!($ty), " {:?}"), other)),
+                }
+            }
+        }
+
         impl<'a> postgres_types::FromSql<'a> for $ty {
             fn from_sql(
                 ty: &postgres_types::Type,

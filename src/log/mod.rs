@@ -34,41 +34,17 @@ pub enum EventType {
     ChatClosed,
 }
 
-impl EventType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ChatCreated => "chat_created",
-            Self::MessageCreated => "message_created",
-            Self::MessageDeleted => "message_deleted",
-            Self::MessageEdited => "message_edited",
-            Self::ChatRead => "chat_read",
-            Self::ParticipantAdded => "participant_added",
-            Self::ParticipantRemoved => "participant_removed",
-            Self::ChatRenamed => "chat_renamed",
-            Self::ChatClosed => "chat_closed",
-        }
-    }
-}
-
-impl std::str::FromStr for EventType {
-    type Err = anyhow::Error;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "chat_created" => Ok(Self::ChatCreated),
-            "message_created" => Ok(Self::MessageCreated),
-            "message_deleted" => Ok(Self::MessageDeleted),
-            "message_edited" => Ok(Self::MessageEdited),
-            "chat_read" => Ok(Self::ChatRead),
-            "participant_added" => Ok(Self::ParticipantAdded),
-            "participant_removed" => Ok(Self::ParticipantRemoved),
-            "chat_renamed" => Ok(Self::ChatRenamed),
-            "chat_closed" => Ok(Self::ChatClosed),
-            other => Err(anyhow::anyhow!("unknown event type {other:?}")),
-        }
-    }
-}
-
-crate::db::text_column!(EventType);
+crate::db::text_column!(EventType {
+    ChatCreated => "chat_created",
+    MessageCreated => "message_created",
+    MessageDeleted => "message_deleted",
+    MessageEdited => "message_edited",
+    ChatRead => "chat_read",
+    ParticipantAdded => "participant_added",
+    ParticipantRemoved => "participant_removed",
+    ChatRenamed => "chat_renamed",
+    ChatClosed => "chat_closed",
+});
 
 /// An event the application asks the log to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
