@@ -4,13 +4,14 @@
 //! (`chats`, `chat_participants`, `messages`) and emit NOTIFY. The layers, in the order a
 //! message travels: [`api`] (REST) validates and authorizes, [`log`] appends to PostgreSQL,
 //! [`realtime`]'s listener reads the log after its cursor, its hub routes each event, and its
-//! stream delivers it over Server-Sent Events. DESIGN.md and README.md give the whole picture.
+//! stream delivers it over Server-Sent Events. docs/architecture.md gives the whole picture;
+//! [`dev`] is the development harness (demo, private PostgreSQL, local topology).
 
 pub mod api;
 pub mod auth;
 pub mod config;
 pub mod db;
-pub mod demo;
+pub mod dev;
 pub mod error;
 pub mod extract;
 pub mod limits;
@@ -25,7 +26,6 @@ pub mod startup;
 pub mod state;
 pub mod storage;
 pub mod telemetry;
-pub mod topology;
 pub mod views;
 
 pub use config::Config;

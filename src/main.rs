@@ -1,13 +1,14 @@
-//! `tutorchat serve | migrate`: see README.md.
+//! `tutorchat serve | migrate | topology | config-doc | schema`: see README.md.
 
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
-use tutorchat::config::{ConfigError, DbConfig, database_from_env, migration_database_from_env};
-use tutorchat::db::embedded::{EmbeddedPostgres, Options};
-use tutorchat::{Application, Config, db, demo, telemetry};
+use tutorchat::config::{ConfigError, DbConfig, DemoKey, database_from_env, migration_database_from_env};
+use tutorchat::dev::embedded::{EmbeddedPostgres, Options};
+use tutorchat::dev::{demo, topology};
+use tutorchat::{Application, Config, db, telemetry};
 
 #[derive(Parser)]
 #[command(version, about = "Event-sourced chat for a tutoring school")]
@@ -40,6 +41,12 @@ enum Command {
         #[arg(long, default_value_t = 8088)]
         port: u16,
     },
+    /// Write docs/configuration.md from the variables declared in src/config/ (run in the
+    /// repository's root after changing one; a test checks that the file is current).
+    ConfigDoc,
+    /// Write sql/schema.sql: the schema after every migration, dumped from a private
+    /// PostgreSQL (run in the repository's root after adding a migration; a test checks it).
+    Schema,
 }
 
 fn main() -> ExitCode {
@@ -52,11 +59,16 @@ fn main() -> ExitCode {
         }
     };
     let outcome = match cli.command {
-        Command::Serve { demo } => Config::from_env(demo).map(|config| runtime.block_on(serve(config, demo))),
+        Command::Serve { demo } => Config::from_env(demo.then_some(demo::signing_key as DemoKey))
+            .map(|config| runtime.block_on(serve(config, demo))),
         Command::Migrate { demo } => migration_database_from_env().and_then(|owner| {
             database_from_env().map(|(database, db)| runtime.block_on(migrate(owner.or(database), &db, demo)))
         }),
-        Command::Topology { replicas, port } => Config::from_env(true).map(|config| topology(config, replicas, port)),
+        Command::Topology { replicas, port } => {
+            Config::from_env(Some(demo::signing_key)).map(|config| run_topology(config, replicas, port))
+        }
+        Command::ConfigDoc => write_file("docs/configuration.md", &tutorchat::config::reference()),
+        Command::Schema => runtime.block_on(write_schema()),
     };
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,
@@ -134,7 +146,7 @@ async fn serve(mut config: Config, load_demo: bool) -> anyhow::Result<()> {
     }
     eprintln!("tutorchat: listening on http://{}", app.local_addr());
     if load_demo {
-        let path = tutorchat::demo::DEMO_INQUIRY_PATH;
+        let path = demo::DEMO_INQUIRY_PATH;
         eprintln!(
             "tutorchat: ask Иван as a visitor without an account: http://{}{path} (in a private window)",
             app.local_addr()
@@ -146,7 +158,7 @@ async fn serve(mut config: Config, load_demo: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn topology(config: Config, replicas: usize, port: u16) -> anyhow::Result<()> {
+fn run_topology(config: Config, replicas: usize, port: u16) -> anyhow::Result<()> {
     telemetry::init(config.log_format, &tutorchat::config::log_filter());
     let binary = std::env::current_exe().context("cannot find the tutorchat executable")?;
     let secret = String::from_utf8_lossy(config.auth.jwt.secret.expose()).into_owned();
@@ -154,7 +166,7 @@ fn topology(config: Config, replicas: usize, port: u16) -> anyhow::Result<()> {
     if let Some(dir) = &config.http.static_dir {
         env.push(("STATIC_DIR".to_owned(), dir.canonicalize().unwrap_or(dir.clone()).display().to_string()));
     }
-    let options = tutorchat::topology::Options {
+    let options = topology::Options {
         binary,
         replicas: replicas.max(1),
         front: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
@@ -168,7 +180,7 @@ fn topology(config: Config, replicas: usize, port: u16) -> anyhow::Result<()> {
         standby: false,
         pg_settings: Vec::new(),
     };
-    let topology = tutorchat::topology::Topology::start(options)?;
+    let topology = topology::Topology::start(options)?;
     eprintln!("tutorchat: the topology is up; open {} (Ctrl-C stops it)\n{}", topology.url(), topology.describe());
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
@@ -177,6 +189,30 @@ fn topology(config: Config, replicas: usize, port: u16) -> anyhow::Result<()> {
     eprintln!("tutorchat: stopping the topology");
     drop(topology);
     Ok(())
+}
+
+/// Writes a generated file and says so (`Ok` in the configuration's terms: nothing to name).
+fn write_file(path: &str, text: &str) -> Result<anyhow::Result<()>, ConfigError> {
+    Ok(std::fs::write(path, text).with_context(|| format!("cannot write {path} (run this in the repository's root)")).map(
+        |()| eprintln!("tutorchat: wrote {path}"),
+    ))
+}
+
+/// `tutorchat schema`: migrates a throwaway private PostgreSQL and dumps its schema.
+async fn write_schema() -> Result<anyhow::Result<()>, ConfigError> {
+    let bindir = tutorchat::config::pg_bindir_from_env()?;
+    Ok(async {
+        let base = std::env::temp_dir().join(format!("tutorchat-schema-{}", std::process::id()));
+        let options = Options { durable: false, remove_on_exit: true, bindir, settings: Vec::new() };
+        let server = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&base, options)).await??;
+        db::ensure_database(&server.config("postgres"), "tutorchat").await?;
+        db::migrate(&server.config("tutorchat")).await?;
+        let schema = tutorchat::dev::schema::dump(&server.config("tutorchat"), Some(server.bindir()))?;
+        std::fs::write("sql/schema.sql", schema).context("cannot write sql/schema.sql (run this in the repository's root)")?;
+        eprintln!("tutorchat: wrote sql/schema.sql");
+        Ok(())
+    }
+    .await)
 }
 
 /// SIGINT or SIGTERM cancels the token: the server stops accepting and drains. With

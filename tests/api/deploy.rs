@@ -149,7 +149,7 @@ fn the_native_topology_rewrites_only_what_differs_on_one_machine() {
     let front = "127.0.0.1:18088".parse().expect("addr");
     let replicas = ["127.0.0.1:1001".parse().expect("addr"), "127.0.0.1:1002".parse().expect("addr")];
     let tls = "127.0.0.1:18443".parse().expect("addr");
-    let conf = tutorchat::topology::nginx_config(std::path::Path::new("/tmp/x"), front, tls, &replicas);
+    let conf = tutorchat::dev::nginx_config(std::path::Path::new("/tmp/x"), front, tls, &replicas);
     assert!(conf.contains("listen 127.0.0.1:18443 ssl;") && conf.contains("ssl_certificate /tmp/x/tls/cert.pem;"));
     assert!(conf.contains("listen 127.0.0.1:18088;"));
     assert!(conf.contains("server 127.0.0.1:1001 max_fails=0;") && conf.contains("server 127.0.0.1:1002 max_fails=0;"));
@@ -160,7 +160,7 @@ fn the_native_topology_rewrites_only_what_differs_on_one_machine() {
 
     // DATA_DIR is relative by default (.data); nginx would resolve it against its prefix again.
     let relative =
-        tutorchat::topology::nginx_config(std::path::Path::new(".data/topology/nginx"), front, tls, &replicas);
+        tutorchat::dev::nginx_config(std::path::Path::new(".data/topology/nginx"), front, tls, &replicas);
     let absolute = std::env::current_dir().expect("cwd").join(".data/topology/nginx");
     assert!(relative.contains(&format!("pid {}/nginx.pid;", absolute.display())), "{relative}");
 }

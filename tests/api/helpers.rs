@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tokio_postgres::{Client, NoTls};
 use tokio_util::sync::CancellationToken;
 use tutorchat::config::{StorageConfig, parse_database_url, pg_bindir_from_env};
-use tutorchat::db::embedded::{EmbeddedPostgres, Options};
+use tutorchat::dev::embedded::{EmbeddedPostgres, Options};
 use tutorchat::{AppState, Application, Config};
 
 pub const SECRET: &str = Config::TEST_SECRET;

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tutorchat::config::parse_database_url;
-use tutorchat::topology::{Options, Topology};
+use tutorchat::dev::topology::{Options, Topology};
 
 use crate::helpers::{Item, SECRET, User, connect, kill_listeners, stream_from, token_for};
 

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio_postgres::{Client, NoTls};
-use tutorchat::topology::{Options, Topology};
+use tutorchat::dev::topology::{Options, Topology};
 
 use crate::load::SECRET;
 

@@ -2,9 +2,13 @@
 //! at once, with two messages), a second student whose lesson is still scheduled, so the
 //! teacher can complete it and watch the new chat appear, and the teacher's inquiry link
 //! ([`DEMO_INQUIRY_PATH`]), so a visitor can ask him something without an account. Safe to
-//! run on every start.
+//! run on every start. Also the demo's own signing key ([`signing_key`]).
+
+use std::path::Path;
 
 use tokio_postgres::Client;
+
+use crate::config::{ConfigError, JwtConfig, Secret};
 
 use crate::log::{self, NewEvent};
 
@@ -92,4 +96,29 @@ pub async fn seed(client: &mut Client) -> anyhow::Result<()> {
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The demo's signing key, used when `JWT_SECRET` is unset: random, created once, kept with
+/// the demo's data (`DATA_DIR/jwt-secret`, readable by its owner only) so that browser sessions
+/// survive a restart. Passed to `Config::from_env` by `serve --demo` and `topology` only.
+pub fn signing_key(data_dir: &Path) -> Result<Secret, ConfigError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = data_dir.join("jwt-secret");
+    if let Ok(existing) = std::fs::read(&path)
+        && existing.len() >= JwtConfig::MIN_SECRET_BYTES
+    {
+        // Earlier versions wrote it readable by everyone.
+        let _ = std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600));
+        return Ok(Secret::new(existing));
+    }
+    let fail = |e: std::io::Error| {
+        ConfigError::new("JWT_SECRET", format!("is not set and {} cannot be written ({e})", path.display()))
+    };
+    let hex: String = rand::random::<[u8; 32]>().iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::create_dir_all(data_dir).map_err(fail)?;
+    // Readable by its owner only: whoever reads it can sign in as anyone.
+    let mut file =
+        std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&path).map_err(fail)?;
+    std::io::Write::write_all(&mut file, hex.as_bytes()).map_err(fail)?;
+    Ok(Secret::new(hex.into_bytes()))
 }

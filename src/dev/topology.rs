@@ -6,10 +6,9 @@
 //! Every process it starts dies with it: replicas stop at the end of their stdin
 //! (`TUTORCHAT_STOP_ON_EOF`), nginx and PostgreSQL run under small watchdogs that do the same.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -17,18 +16,7 @@ use anyhow::{Context, bail};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use crate::db::embedded::{EmbeddedPostgres, Options as PgOptions};
-
-const NGINX_TEMPLATE: &str = include_str!("../deploy/nginx.conf");
-
-const NGINX_WATCHDOG: &str = r#"
-"$NGINX" -c "$NGINX_CONF" -p "$NGINX_PREFIX" -g 'daemon off;' &
-pid=$!
-echo started
-cat >/dev/null
-kill -QUIT "$pid" 2>/dev/null
-wait "$pid"
-"#;
+use crate::dev::embedded::{EmbeddedPostgres, Options as PgOptions};
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -113,7 +101,7 @@ impl Topology {
         let front = if options.front.port() == 0 { free_port()? } else { options.front };
         let tls_front = free_port()?;
         let nginx = if options.nginx {
-            Some(start_nginx(&options.base.join("nginx"), front, tls_front, &replicas)?)
+            Some(super::nginx::start(&options.base.join("nginx"), front, tls_front, &replicas.iter().map(|r| r.addr).collect::<Vec<_>>())?)
         } else {
             None
         };
@@ -233,10 +221,8 @@ impl Topology {
             .env("TUTORCHAT_STOP_ON_EOF", "1")
             .env("DEV_LOGIN", if self.options.demo { "true" } else { "false" });
         // The replicas share one directory of attachments (unless told where, or to use S3).
-        let told = |name: &'static str| {
-            crate::config::storage_in_env(name) || self.options.env.iter().chain(&replica.env).any(|(k, _)| k == name)
-        };
-        if !told("STORAGE_DIR") && !told("S3_BUCKET") {
+        let told = |name: &str| self.options.env.iter().chain(&replica.env).any(|(k, _)| k == name);
+        if !crate::config::storage_in_env() && !told("STORAGE_DIR") && !told("S3_BUCKET") {
             command.env("STORAGE_DIR", self.options.base.join("attachments"));
         }
         if let Some((_, url)) = &self.standby {
@@ -439,118 +425,4 @@ pub fn http_status(addr: SocketAddr, path: &str) -> Option<u16> {
     let mut head = [0u8; 12];
     stream.read_exact(&mut head).ok()?;
     std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
-}
-
-fn find_nginx() -> anyhow::Result<PathBuf> {
-    let in_path =
-        std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join("nginx")).find(|n| n.is_file()));
-    in_path
-        .or_else(|| Some(PathBuf::from("/usr/sbin/nginx")).filter(|n| n.is_file()))
-        .context("nginx was not found in PATH or /usr/sbin: install it (Debian/Ubuntu: apt-get install nginx)")
-}
-
-/// `deploy/nginx.conf` with the lines marked `# topology:` and the replica list rewritten for
-/// this machine.
-/// `deploy/nginx.conf` with this machine's paths and ports: plain HTTP on `front`, TLS on
-/// `tls_front` with the certificate in `prefix/tls/`.
-pub fn nginx_config(prefix: &Path, front: SocketAddr, tls_front: SocketAddr, replicas: &[SocketAddr]) -> String {
-    // nginx resolves relative paths against its prefix, so a relative `prefix` would double.
-    let prefix = std::path::absolute(prefix).unwrap_or_else(|_| prefix.to_path_buf());
-    let mut out = String::new();
-    let mut in_replicas = false;
-    for line in NGINX_TEMPLATE.lines() {
-        let indent = &line[..line.len() - line.trim_start().len()];
-        let p = prefix.display();
-        if line.contains("# replicas: begin") {
-            in_replicas = true;
-            for addr in replicas {
-                out.push_str(&format!("{indent}server {addr} max_fails=0;\n"));
-            }
-            continue;
-        }
-        if line.contains("# replicas: end") {
-            in_replicas = false;
-            continue;
-        }
-        if in_replicas {
-            continue;
-        }
-        let rewritten = match line.split("# topology: ").nth(1).map(str::trim) {
-            Some("pid") => format!("{indent}pid {p}/nginx.pid;"),
-            Some("error_log") => format!("{indent}error_log {p}/error.log warn;"),
-            Some("access_log") => format!("{indent}access_log {p}/access.log upstream;"),
-            Some("listen") => format!("{indent}listen {front};"),
-            Some("listen_tls") => format!("{indent}listen {tls_front} ssl;"),
-            Some("tls_cert") => format!("{indent}ssl_certificate {p}/tls/cert.pem;"),
-            Some("tls_key") => format!("{indent}ssl_certificate_key {p}/tls/key.pem;"),
-            Some("temp") if line.contains("client_body_temp_path") => {
-                format!("{indent}client_body_temp_path {p}/body;")
-            }
-            Some("temp") => format!("{indent}proxy_temp_path {p}/proxy;"),
-            _ => line.to_owned(),
-        };
-        out.push_str(&rewritten);
-        out.push('\n');
-    }
-    out
-}
-
-/// A self-signed certificate for 127.0.0.1 and localhost in `dir` (kept when there already is
-/// one), made with the `openssl` command.
-fn self_signed_certificate(dir: &Path) -> anyhow::Result<()> {
-    if dir.join("cert.pem").is_file() && dir.join("key.pem").is_file() {
-        return Ok(());
-    }
-    std::fs::create_dir_all(dir)?;
-    let output = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "365", "-subj", "/CN=localhost"])
-        .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
-        .arg("-keyout")
-        .arg(dir.join("key.pem"))
-        .arg("-out")
-        .arg(dir.join("cert.pem"))
-        .stdin(Stdio::null())
-        .output()
-        .context("cannot run openssl to make nginx's certificate (Debian/Ubuntu: apt-get install openssl)")?;
-    if !output.status.success() {
-        bail!("openssl could not make a certificate: {}", String::from_utf8_lossy(&output.stderr).trim());
-    }
-    Ok(())
-}
-
-fn start_nginx(prefix: &Path, front: SocketAddr, tls_front: SocketAddr, replicas: &[Replica]) -> anyhow::Result<Child> {
-    let nginx = find_nginx()?;
-    std::fs::create_dir_all(prefix)?;
-    let prefix = &std::path::absolute(prefix)?; // DATA_DIR may be relative (.data by default)
-    self_signed_certificate(&prefix.join("tls"))?;
-    let conf = prefix.join("nginx.conf");
-    let addrs: Vec<SocketAddr> = replicas.iter().map(|r| r.addr).collect();
-    std::fs::write(&conf, nginx_config(prefix, front, tls_front, &addrs))?;
-    let mut watchdog = Command::new("/bin/sh")
-        .arg("-c")
-        .arg(NGINX_WATCHDOG)
-        .env("NGINX", &nginx)
-        .env("NGINX_CONF", &conf)
-        .env("NGINX_PREFIX", prefix)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .context("cannot start nginx")?;
-    let mut line = String::new();
-    if let Some(stdout) = watchdog.stdout.take() {
-        let _ = BufReader::new(stdout).read_line(&mut line);
-    }
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect_timeout(&front, Duration::from_millis(200)).is_err() {
-        if Instant::now() > deadline || watchdog.try_wait()?.is_some() {
-            let log = std::fs::read_to_string(prefix.join("error.log")).unwrap_or_default();
-            drop(watchdog.stdin.take());
-            let _ = watchdog.wait();
-            bail!("nginx did not start on {front}: {}", log.lines().last().unwrap_or("(no log)"));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Ok(watchdog)
 }

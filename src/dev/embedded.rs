@@ -226,7 +226,7 @@ fn last_line(text: &str) -> &str {
 }
 /// `configured` (`PG_BINDIR`), else `initdb` on `PATH`, else the newest
 /// `/usr/lib/postgresql/<N>/bin`.
-fn find_bindir(configured: Option<&Path>) -> anyhow::Result<PathBuf> {
+pub fn find_bindir(configured: Option<&Path>) -> anyhow::Result<PathBuf> {
     let has_server = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
     if let Some(dir) = configured {
         if has_server(dir) {

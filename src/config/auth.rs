@@ -1,0 +1,146 @@
+//! Who a caller is: the token's signing key and claims, the browser's cookie, which origins may
+//! write with it, the demo's dev login, and how long a replica trusts what it read of a user.
+
+use std::time::Duration;
+
+use super::env::{ConfigError, Fallback, Env, Secret, Var, defaults};
+
+const JWT_SECRET: Var = Var {
+    name: "JWT_SECRET",
+    default: Fallback::Computed("required (demo: generated once into `DATA_DIR`)"),
+    meaning: "HS256 secret, at least 32 bytes",
+};
+const JWT_ISSUER: Var =
+    Var { name: "JWT_ISSUER", default: Fallback::Unset("unset"), meaning: "when set, tokens must carry exactly this `iss`" };
+const JWT_AUDIENCE: Var = Var {
+    name: "JWT_AUDIENCE",
+    default: Fallback::Unset("unset"),
+    meaning: "when set, tokens must carry exactly this `aud`",
+};
+const AUTH_COOKIE_NAME: Var = Var {
+    name: "AUTH_COOKIE_NAME",
+    default: Fallback::Value("access_token"),
+    meaning: "cookie that carries the token for browsers",
+};
+const ALLOWED_ORIGINS: Var = Var {
+    name: "ALLOWED_ORIGINS",
+    default: Fallback::Unset("empty (same origin)"),
+    meaning: "comma-separated origins allowed to make cookie-authenticated writes",
+};
+const DEV_LOGIN: Var = Var {
+    name: "DEV_LOGIN",
+    default: Fallback::Computed("`true` with `--demo`, else `false`"),
+    meaning: "enables `/api/dev/login` and `/api/dev/users`",
+};
+const DEV_TOKEN_TTL_SECS: Var =
+    Var { name: "DEV_TOKEN_TTL_SECS", default: Fallback::Value("43200"), meaning: "lifetime of dev-login tokens" };
+const USER_CACHE_SECS: Var = Var {
+    name: "USER_CACHE_SECS",
+    default: Fallback::Value("10"),
+    meaning: "how long a replica trusts what it read of a user (name, role): a changed role or deleted user takes up to this long to take effect, for requests and for open streams (re-read in one query every half of it, at least every second); `0` reads the database on every request",
+};
+
+pub(super) const VARS: &[Var] = &[
+    JWT_SECRET,
+    JWT_ISSUER,
+    JWT_AUDIENCE,
+    AUTH_COOKIE_NAME,
+    ALLOWED_ORIGINS,
+    DEV_LOGIN,
+    DEV_TOKEN_TTL_SECS,
+    USER_CACHE_SECS,
+];
+
+/// Signing keys that were published in this repository (the compose file's old fallback):
+/// anyone could forge tokens with them, so only a demo may run with one.
+const PUBLISHED_SECRETS: &[&str] = &["demo-only-secret-change-me-0123456789abcdef"];
+
+/// Where a demo's signing key comes from when `JWT_SECRET` is unset (the demo code keeps one
+/// in `DATA_DIR`); given only by `tutorchat serve --demo` and `topology`.
+pub type DemoKey = fn(&std::path::Path) -> Result<Secret, ConfigError>;
+
+/// Who a caller is and what a browser session may do.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    pub jwt: JwtConfig,
+    /// Name of the HttpOnly cookie that carries the JWT for browsers.
+    pub cookie_name: String,
+    /// Origins allowed to make cookie-authenticated writes; empty = same origin as `Host`.
+    pub allowed_origins: Vec<String>,
+    /// Enables `POST /api/dev/login` (demo and development only).
+    pub dev_login: bool,
+    /// How long a replica trusts what it read of a user (name, role).
+    pub user_cache: Duration,
+}
+
+impl AuthConfig {
+    /// The defaults around a signing key.
+    pub fn new(jwt: JwtConfig) -> Self {
+        Self::with(jwt, &Env::empty(), false).unwrap_or_else(|e| panic!("a default in src/config/auth.rs: {e}"))
+    }
+
+    /// With a demo key, dev login defaults to on and a missing `JWT_SECRET` falls back to it.
+    pub(super) fn from_env(env: &Env, data_dir: &std::path::Path, demo: Option<DemoKey>) -> Result<Self, ConfigError> {
+        let dev_login = env.flag(&DEV_LOGIN)?.unwrap_or(demo.is_some());
+        let secret = match (env.get(&JWT_SECRET), demo) {
+            (Some(s), _) => Secret::new(s.as_bytes()),
+            (None, Some(demo_key)) if dev_login => demo_key(data_dir)?,
+            (None, _) => {
+                return Err(ConfigError::new(
+                    JWT_SECRET.name,
+                    "is not set; set it to the school's shared HS256 secret (at least 32 bytes), or run `tutorchat serve --demo`",
+                ));
+            }
+        };
+        if demo.is_none() && PUBLISHED_SECRETS.iter().any(|p| p.as_bytes() == secret.expose()) {
+            return Err(ConfigError::new(
+                JWT_SECRET.name,
+                "is a demo secret published in tutorchat's repository, so anyone could forge tokens with it; set the school's own secret (or run with --demo)",
+            ));
+        }
+        let mut jwt = JwtConfig::new(secret)?;
+        jwt.issuer = env.get(&JWT_ISSUER).map(str::to_owned);
+        jwt.audience = env.get(&JWT_AUDIENCE).map(str::to_owned);
+        jwt.dev_token_ttl = env.secs(&DEV_TOKEN_TTL_SECS)?;
+        Self::with(jwt, env, dev_login)
+    }
+
+    fn with(jwt: JwtConfig, env: &Env, dev_login: bool) -> Result<Self, ConfigError> {
+        Ok(Self {
+            jwt,
+            cookie_name: env.parse(&AUTH_COOKIE_NAME, "a cookie name")?,
+            allowed_origins: env
+                .get(&ALLOWED_ORIGINS)
+                .map(|v| {
+                    v.split(',').map(|o| o.trim().trim_end_matches('/').to_owned()).filter(|o| !o.is_empty()).collect()
+                })
+                .unwrap_or_default(),
+            dev_login,
+            user_cache: env.secs(&USER_CACHE_SECS)?,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct JwtConfig {
+    /// HS256 key; at least [`JwtConfig::MIN_SECRET_BYTES`] bytes.
+    pub secret: Secret,
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+    /// Lifetime of the tokens this server mints itself (dev login only).
+    pub dev_token_ttl: Duration,
+}
+
+impl JwtConfig {
+    pub const MIN_SECRET_BYTES: usize = 32;
+
+    pub fn new(secret: Secret) -> Result<Self, ConfigError> {
+        if secret.expose().len() < Self::MIN_SECRET_BYTES {
+            return Err(ConfigError::new(
+                JWT_SECRET.name,
+                format!("must be at least {} bytes long (got {})", Self::MIN_SECRET_BYTES, secret.expose().len()),
+            ));
+        }
+        Ok(Self { secret, issuer: None, audience: None, dev_token_ttl: defaults(|env| env.secs(&DEV_TOKEN_TTL_SECS)) })
+    }
+}

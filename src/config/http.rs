@@ -1,0 +1,75 @@
+//! The HTTP server: where it listens, how much and how slowly a client may send, and the web
+//! client it serves.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::env::{ConfigError, Fallback, Env, Var, defaults};
+
+const LISTEN_ADDR: Var =
+    Var { name: "LISTEN_ADDR", default: Fallback::Value("127.0.0.1:8080"), meaning: "address to serve on" };
+const MAX_BODY_BYTES: Var =
+    Var { name: "MAX_BODY_BYTES", default: Fallback::Value("65536"), meaning: "larger request bodies get 413" };
+const HTTP_HEADER_TIMEOUT_SECS: Var = Var {
+    name: "HTTP_HEADER_TIMEOUT_SECS",
+    default: Fallback::Value("20"),
+    meaning: "a connection that has not sent a whole request's headers within this time, or sits idle between requests this long, is closed (against slow-header clients holding connections open)",
+};
+const HTTP_BODY_TIMEOUT_SECS: Var = Var {
+    name: "HTTP_BODY_TIMEOUT_SECS",
+    default: Fallback::Value("20"),
+    meaning: "a request body that stops arriving for this long is answered 408",
+};
+const STATIC_DIR: Var = Var {
+    name: "STATIC_DIR",
+    default: Fallback::Computed("`client/dist` if built"),
+    meaning: "the web client, served at `/` with a single-page-app fallback",
+};
+
+pub(super) const VARS: &[Var] =
+    &[LISTEN_ADDR, MAX_BODY_BYTES, HTTP_HEADER_TIMEOUT_SECS, HTTP_BODY_TIMEOUT_SECS, STATIC_DIR];
+
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    pub listen_addr: SocketAddr,
+    pub max_body_bytes: usize,
+    /// How long a connection may take to send a request's headers, and how long it may sit
+    /// idle between requests (a half-sent request or an idle keep-alive is closed after it).
+    pub header_timeout: Duration,
+    /// How long a request body may go without a byte arriving.
+    pub body_timeout: Duration,
+    /// The built web client, served at `/` with a fallback to its `index.html`.
+    pub static_dir: Option<PathBuf>,
+}
+
+impl HttpConfig {
+    pub(super) fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            listen_addr: env.parse(&LISTEN_ADDR, "an address like 127.0.0.1:8080")?,
+            max_body_bytes: env.parse(&MAX_BODY_BYTES, "a number of bytes")?,
+            header_timeout: env.secs(&HTTP_HEADER_TIMEOUT_SECS)?.max(Duration::from_secs(1)),
+            body_timeout: env.secs(&HTTP_BODY_TIMEOUT_SECS)?.max(Duration::from_secs(1)),
+            static_dir: static_dir(env)?,
+        })
+    }
+}
+
+/// The defaults, serving no web client (whatever the working directory holds).
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self { static_dir: None, ..defaults(Self::from_env) }
+    }
+}
+
+/// `STATIC_DIR`, else `client/dist` when it has been built.
+fn static_dir(env: &Env) -> Result<Option<PathBuf>, ConfigError> {
+    match env.get(&STATIC_DIR) {
+        Some(dir) if PathBuf::from(dir).join("index.html").is_file() => Ok(Some(dir.into())),
+        Some(dir) => Err(ConfigError::new(
+            STATIC_DIR.name,
+            format!("{dir} has no index.html (build the client: npm run build in client/)"),
+        )),
+        None => Ok(Some(PathBuf::from("client/dist")).filter(|d| d.join("index.html").is_file())),
+    }
+}

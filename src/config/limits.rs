@@ -1,0 +1,121 @@
+//! Per-user request rates on one replica (token buckets: a sustained rate and a burst), and the
+//! life of inquiry chats with guests, who have no account to answer for them.
+
+use std::time::Duration;
+
+use super::env::{ConfigError, Fallback, Env, Var, defaults};
+
+const RATE_WRITES_PER_SEC: Var = Var {
+    name: "RATE_WRITES_PER_SEC",
+    default: Fallback::Value("10"),
+    meaning: "writes (messages, deletions, lesson completions) one user may make per second on one replica; beyond it 429 with `Retry-After`",
+};
+const RATE_WRITES_BURST: Var =
+    Var { name: "RATE_WRITES_BURST", default: Fallback::Value("50"), meaning: "the same writes in a burst" };
+const RATE_STREAM_OPENS_PER_SEC: Var = Var {
+    name: "RATE_STREAM_OPENS_PER_SEC",
+    default: Fallback::Value("2"),
+    meaning: "event streams one user may open per second on one replica; beyond it 429 with `Retry-After`",
+};
+const RATE_STREAM_OPENS_BURST: Var =
+    Var { name: "RATE_STREAM_OPENS_BURST", default: Fallback::Value("20"), meaning: "the same stream opens in a burst" };
+const RATE_GUEST_WRITES_PER_MIN: Var = Var {
+    name: "RATE_GUEST_WRITES_PER_MIN",
+    default: Fallback::Value("20"),
+    meaning: "writes (messages, edits, deletions, read markers) one guest may make per minute on one replica, in bursts of as many; beyond it 429",
+};
+const RATE_INQUIRY_OPENS_PER_MIN: Var = Var {
+    name: "RATE_INQUIRY_OPENS_PER_MIN",
+    default: Fallback::Value("10"),
+    meaning: "new guests (inquiry chats) one inquiry link may open per minute on one replica; beyond it 429",
+};
+const INQUIRY_IDLE_SECS: Var = Var {
+    name: "INQUIRY_IDLE_SECS",
+    default: Fallback::Value("259200"),
+    meaning: "an inquiry chat without a new message for this long (3 days) is closed: read-only, announced by `chat_closed`",
+};
+const INQUIRY_GUEST_TTL_SECS: Var = Var {
+    name: "INQUIRY_GUEST_TTL_SECS",
+    default: Fallback::Value("2592000"),
+    meaning: "how long (30 days) a guest's credential (its own cookie) lasts",
+};
+
+pub(super) const VARS: &[Var] = &[
+    RATE_WRITES_PER_SEC,
+    RATE_WRITES_BURST,
+    RATE_STREAM_OPENS_PER_SEC,
+    RATE_STREAM_OPENS_BURST,
+    RATE_GUEST_WRITES_PER_MIN,
+    RATE_INQUIRY_OPENS_PER_MIN,
+    INQUIRY_IDLE_SECS,
+    INQUIRY_GUEST_TTL_SECS,
+];
+
+#[derive(Debug, Clone, Copy)]
+pub struct RateConfig {
+    pub writes_per_sec: u32,
+    pub writes_burst: u32,
+    pub stream_opens_per_sec: u32,
+    pub stream_opens_burst: u32,
+    /// A guest's writes (messages, edits, deletions, read markers), per minute, with a burst of
+    /// as many: guests have no account to answer for them.
+    pub guest_writes_per_min: u32,
+    /// New guests (inquiry chats) per inquiry link, per minute, with a burst of as many.
+    pub inquiry_opens_per_min: u32,
+}
+
+impl RateConfig {
+    pub(super) fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let requests = |var: &Var| env.parse(var, "a number of requests");
+        Ok(Self {
+            writes_per_sec: requests(&RATE_WRITES_PER_SEC)?,
+            writes_burst: requests(&RATE_WRITES_BURST)?,
+            stream_opens_per_sec: requests(&RATE_STREAM_OPENS_PER_SEC)?,
+            stream_opens_burst: requests(&RATE_STREAM_OPENS_BURST)?,
+            guest_writes_per_min: requests(&RATE_GUEST_WRITES_PER_MIN)?,
+            inquiry_opens_per_min: requests(&RATE_INQUIRY_OPENS_PER_MIN)?,
+        })
+    }
+
+    /// No limit a test would notice: tests write in bursts; the limits have tests of their own.
+    pub fn unlimited() -> Self {
+        Self {
+            writes_per_sec: 100_000,
+            writes_burst: 100_000,
+            stream_opens_per_sec: 100_000,
+            stream_opens_burst: 100_000,
+            guest_writes_per_min: 100_000,
+            inquiry_opens_per_min: 100_000,
+        }
+    }
+}
+
+impl Default for RateConfig {
+    fn default() -> Self {
+        defaults(Self::from_env)
+    }
+}
+
+/// Inquiry chats with guests.
+#[derive(Debug, Clone, Copy)]
+pub struct InquiryConfig {
+    /// An inquiry chat without a new message for this long is closed (read-only).
+    pub idle: Duration,
+    /// How long a guest's credential lasts.
+    pub guest_ttl: Duration,
+}
+
+impl InquiryConfig {
+    pub(super) fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            idle: env.secs(&INQUIRY_IDLE_SECS)?.max(Duration::from_secs(1)),
+            guest_ttl: env.secs(&INQUIRY_GUEST_TTL_SECS)?.max(Duration::from_secs(60)),
+        })
+    }
+}
+
+impl Default for InquiryConfig {
+    fn default() -> Self {
+        defaults(Self::from_env)
+    }
+}

@@ -1,0 +1,152 @@
+//! Where attachments' bytes live (a directory, or an S3-compatible bucket) and the limits on
+//! uploading them.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::env::{ConfigError, Fallback, Env, Secret, Var, defaults};
+
+const STORAGE_DIR: Var = Var {
+    name: "STORAGE_DIR",
+    default: Fallback::Computed("`DATA_DIR/attachments`"),
+    meaning: "where attachments' bytes are kept on the local file system (every replica must see the same directory: a shared volume), unless `S3_BUCKET` is set",
+};
+const S3_BUCKET: Var = Var {
+    name: "S3_BUCKET",
+    default: Fallback::Unset("unset"),
+    meaning: "keep attachments in this bucket of an S3-compatible store instead (AWS, MinIO, Ceph, …); give it a lifecycle rule that aborts incomplete multipart uploads after a day (an upload cut off mid-way leaves one)",
+};
+const S3_ENDPOINT: Var = Var {
+    name: "S3_ENDPOINT",
+    default: Fallback::Unset("AWS"),
+    meaning: "the store's URL for anything but AWS, e.g. `http://minio:9000` (`http://` is allowed)",
+};
+const S3_REGION: Var = Var { name: "S3_REGION", default: Fallback::Value("us-east-1"), meaning: "the bucket's region" };
+const S3_ACCESS_KEY_ID: Var = Var {
+    name: "S3_ACCESS_KEY_ID",
+    default: Fallback::Unset("the machine's credentials"),
+    meaning: "a key pair with `S3_SECRET_ACCESS_KEY`: both or neither",
+};
+const S3_SECRET_ACCESS_KEY: Var = Var {
+    name: "S3_SECRET_ACCESS_KEY",
+    default: Fallback::Unset("the machine's credentials"),
+    meaning: "the secret of `S3_ACCESS_KEY_ID`",
+};
+const ATTACHMENT_MAX_BYTES: Var = Var {
+    name: "ATTACHMENT_MAX_BYTES",
+    default: Fallback::Value("26214400"),
+    meaning: "the largest file, 25 MiB (413 above it)",
+};
+const ATTACHMENT_DAILY_BYTES: Var = Var {
+    name: "ATTACHMENT_DAILY_BYTES",
+    default: Fallback::Value("524288000"),
+    meaning: "what one user may upload in 24 hours, 500 MiB (429 past it)",
+};
+const ATTACHMENT_ORPHAN_SECS: Var = Var {
+    name: "ATTACHMENT_ORPHAN_SECS",
+    default: Fallback::Value("86400"),
+    meaning: "uploads no message attached within this are deleted (their bytes too, unless another upload has the same content); at least 60",
+};
+
+pub(super) const VARS: &[Var] = &[
+    STORAGE_DIR,
+    S3_BUCKET,
+    S3_ENDPOINT,
+    S3_REGION,
+    S3_ACCESS_KEY_ID,
+    S3_SECRET_ACCESS_KEY,
+    ATTACHMENT_MAX_BYTES,
+    ATTACHMENT_DAILY_BYTES,
+    ATTACHMENT_ORPHAN_SECS,
+];
+
+#[derive(Debug, Clone)]
+pub struct StorageConfig {
+    pub backend: StorageBackend,
+    /// Largest file, in bytes.
+    pub max_file_bytes: u64,
+    /// What one user may upload in 24 hours, in bytes.
+    pub daily_bytes_per_user: u64,
+    /// Uploads that no message attached within this are deleted.
+    pub orphan_after: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub enum StorageBackend {
+    /// A directory (`STORAGE_DIR`, default `DATA_DIR/attachments`).
+    Local(PathBuf),
+    /// An S3-compatible object store (`S3_BUCKET` set).
+    S3(S3Config),
+}
+
+#[derive(Debug, Clone)]
+pub struct S3Config {
+    pub bucket: String,
+    /// For a store other than AWS (MinIO, Ceph, moto…); `http://` is allowed.
+    pub endpoint: Option<String>,
+    pub region: String,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<Secret>,
+}
+
+impl StorageConfig {
+    /// The default limits, storing in `dir`.
+    pub fn local(dir: PathBuf) -> Self {
+        Self { backend: StorageBackend::Local(dir), ..defaults(|env| Self::from_env(env, Path::new(""))) }
+    }
+
+    pub(super) fn from_env(env: &Env, data_dir: &Path) -> Result<Self, ConfigError> {
+        let backend = match env.get(&S3_BUCKET) {
+            Some(bucket) => {
+                if env.is_set(&STORAGE_DIR) {
+                    return Err(ConfigError::new(STORAGE_DIR.name, "is set together with S3_BUCKET: choose one storage"));
+                }
+                StorageBackend::S3(s3(env, bucket)?)
+            }
+            None => StorageBackend::Local(env.get(&STORAGE_DIR).map_or_else(|| data_dir.join("attachments"), PathBuf::from)),
+        };
+        let storage = Self {
+            backend,
+            max_file_bytes: env.parse(&ATTACHMENT_MAX_BYTES, "a number of bytes")?,
+            daily_bytes_per_user: env.parse(&ATTACHMENT_DAILY_BYTES, "a number of bytes")?,
+            orphan_after: env.secs(&ATTACHMENT_ORPHAN_SECS)?,
+        };
+        if storage.max_file_bytes == 0 {
+            return Err(ConfigError::new(ATTACHMENT_MAX_BYTES.name, "must be at least 1"));
+        }
+        if storage.orphan_after < Duration::from_secs(60) {
+            return Err(ConfigError::new(ATTACHMENT_ORPHAN_SECS.name, "must be at least 60 seconds"));
+        }
+        Ok(storage)
+    }
+}
+
+fn s3(env: &Env, bucket: &str) -> Result<S3Config, ConfigError> {
+    let endpoint = env.get(&S3_ENDPOINT).map(str::to_owned);
+    if let Some(e) = &endpoint
+        && !(e.starts_with("http://") || e.starts_with("https://"))
+    {
+        return Err(ConfigError::new(S3_ENDPOINT.name, format!("{e:?} is not an http:// or https:// URL")));
+    }
+    let access_key_id = env.get(&S3_ACCESS_KEY_ID).map(str::to_owned);
+    let secret_access_key = env.get(&S3_SECRET_ACCESS_KEY).map(|s| Secret::new(s.as_bytes()));
+    if access_key_id.is_some() != secret_access_key.is_some() {
+        return Err(ConfigError::new(
+            if access_key_id.is_some() { S3_SECRET_ACCESS_KEY.name } else { S3_ACCESS_KEY_ID.name },
+            "must be set together with the other S3 key (or neither, for the machine's own credentials)",
+        ));
+    }
+    Ok(S3Config {
+        bucket: bucket.to_owned(),
+        endpoint,
+        region: env.parse(&S3_REGION, "a region")?,
+        access_key_id,
+        secret_access_key,
+    })
+}
+
+/// Whether this process's environment says where attachments go (`STORAGE_DIR` or
+/// `S3_BUCKET`): `tutorchat topology` gives its replicas a shared directory otherwise.
+pub fn storage_in_env() -> bool {
+    Env::process().is_ok_and(|env| env.is_set(&STORAGE_DIR) || env.is_set(&S3_BUCKET))
+}

@@ -1,0 +1,56 @@
+//! How messages and deletions are appended to the log: group commit, or one transaction per
+//! request for comparison.
+
+use std::time::Duration;
+
+use super::env::{ConfigError, Fallback, Env, Var, defaults};
+
+const APPEND_MODE: Var = Var {
+    name: "APPEND_MODE",
+    default: Fallback::Value("batched"),
+    meaning: "`batched` (group commit) or `single` (one transaction per request, for comparison)",
+};
+const APPEND_BATCH_MAX: Var =
+    Var { name: "APPEND_BATCH_MAX", default: Fallback::Value("256"), meaning: "most messages/deletions appended in one transaction" };
+const APPEND_LINGER_MICROS: Var = Var {
+    name: "APPEND_LINGER_MICROS",
+    default: Fallback::Value("0"),
+    meaning: "after the first waiting write, how long the writer waits for more (0: take what is waiting)",
+};
+
+pub(super) const VARS: &[Var] = &[APPEND_MODE, APPEND_BATCH_MAX, APPEND_LINGER_MICROS];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppendMode {
+    /// Group commit: one writer task appends what is waiting in one transaction.
+    Batched,
+    /// One transaction per request (for comparison).
+    Single,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct AppendConfig {
+    pub mode: AppendMode,
+    /// Most events in one transaction.
+    pub max_batch: usize,
+    /// After the first waiting event, how long to wait for more before appending (0: take
+    /// only what is already waiting; under load the queue fills while the previous batch
+    /// commits, which is what makes batches large).
+    pub linger: Duration,
+}
+
+impl AppendConfig {
+    pub(super) fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            mode: env.choice(&APPEND_MODE, &[("batched", AppendMode::Batched), ("single", AppendMode::Single)])?,
+            max_batch: env.parse::<usize>(&APPEND_BATCH_MAX, "a number of events")?.max(1),
+            linger: Duration::from_micros(env.parse(&APPEND_LINGER_MICROS, "a number of microseconds")?),
+        })
+    }
+}
+
+impl Default for AppendConfig {
+    fn default() -> Self {
+        defaults(Self::from_env)
+    }
+}
