@@ -173,3 +173,30 @@ async fn a_test_database_is_dropped_when_its_last_replica_stops() {
     drop(replica);
     assert_eq!(count(&name).await, 0, "dropped with the last replica");
 }
+
+/// `sql/schema.sql` shows the schema as the migrations leave it (every function in its current
+/// definition), so a trigger change is reviewed as its diff. It is generated, never edited:
+/// this dumps a freshly migrated database and compares.
+#[tokio::test]
+async fn sql_schema_sql_is_exactly_what_the_migrations_produce() {
+    let database = fresh_database().await;
+    tutorchat::db::migrate(&database).await.expect("migrate");
+    let config = (*database).clone();
+    let bindir = tutorchat::config::pg_bindir_from_env().expect("PG_BINDIR");
+    let dumped = tokio::task::spawn_blocking(move || tutorchat::dev::schema::dump(&config, bindir.as_deref()))
+        .await
+        .expect("task")
+        .expect("pg_dump the migrated database");
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/schema.sql")).unwrap_or_default();
+    if dumped != committed {
+        let first = dumped.lines().zip(committed.lines()).position(|(a, b)| a != b);
+        let line = first.unwrap_or_else(|| dumped.lines().count().min(committed.lines().count()));
+        panic!(
+            "sql/schema.sql differs from the migrated schema from line {}: run `cargo run -- schema` in the repository's root\n migrated:  {:?}\n committed: {:?}",
+            line + 1,
+            dumped.lines().nth(line),
+            committed.lines().nth(line)
+        );
+    }
+    assert!(committed.contains("CREATE FUNCTION public.events_before_insert()"), "the log's trigger is in it");
+}
