@@ -193,9 +193,9 @@ fn run_topology(config: Config, replicas: usize, port: u16) -> anyhow::Result<()
 
 /// Writes a generated file and says so (`Ok` in the configuration's terms: nothing to name).
 fn write_file(path: &str, text: &str) -> Result<anyhow::Result<()>, ConfigError> {
-    Ok(std::fs::write(path, text).with_context(|| format!("cannot write {path} (run this in the repository's root)")).map(
-        |()| eprintln!("tutorchat: wrote {path}"),
-    ))
+    Ok(std::fs::write(path, text)
+        .with_context(|| format!("cannot write {path} (run this in the repository's root)"))
+        .map(|()| eprintln!("tutorchat: wrote {path}")))
 }
 
 /// `tutorchat schema`: migrates a throwaway private PostgreSQL and dumps its schema.
@@ -208,7 +208,8 @@ async fn write_schema() -> Result<anyhow::Result<()>, ConfigError> {
         db::ensure_database(&server.config("postgres"), "tutorchat").await?;
         db::migrate(&server.config("tutorchat")).await?;
         let schema = tutorchat::dev::schema::dump(&server.config("tutorchat"), Some(server.bindir()))?;
-        std::fs::write("sql/schema.sql", schema).context("cannot write sql/schema.sql (run this in the repository's root)")?;
+        std::fs::write("sql/schema.sql", schema)
+            .context("cannot write sql/schema.sql (run this in the repository's root)")?;
         eprintln!("tutorchat: wrote sql/schema.sql");
         Ok(())
     }

@@ -3,15 +3,18 @@
 
 use std::time::Duration;
 
-use super::env::{ConfigError, Fallback, Env, Secret, Var, defaults};
+use super::env::{ConfigError, Env, Fallback, Secret, Var, defaults};
 
 const JWT_SECRET: Var = Var {
     name: "JWT_SECRET",
     default: Fallback::Computed("required (demo: generated once into `DATA_DIR`)"),
     meaning: "HS256 secret, at least 32 bytes",
 };
-const JWT_ISSUER: Var =
-    Var { name: "JWT_ISSUER", default: Fallback::Unset("unset"), meaning: "when set, tokens must carry exactly this `iss`" };
+const JWT_ISSUER: Var = Var {
+    name: "JWT_ISSUER",
+    default: Fallback::Unset("unset"),
+    meaning: "when set, tokens must carry exactly this `iss`",
+};
 const JWT_AUDIENCE: Var = Var {
     name: "JWT_AUDIENCE",
     default: Fallback::Unset("unset"),

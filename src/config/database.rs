@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use super::env::{ConfigError, Fallback, Env, Var, defaults};
+use super::env::{ConfigError, Env, Fallback, Var, defaults};
 
 const DATABASE_URL: Var = Var {
     name: "DATABASE_URL",

@@ -102,11 +102,7 @@ impl Env {
 
     /// The variable's value, if set.
     pub fn get(&self, var: &Var) -> Option<&str> {
-        debug_assert!(
-            super::variables().any(|v| v.name == var.name),
-            "{} is not in any group's VARS",
-            var.name
-        );
+        debug_assert!(super::variables().any(|v| v.name == var.name), "{} is not in any group's VARS", var.name);
         self.values.get(var.name).map(String::as_str)
     }
 
@@ -132,7 +128,9 @@ impl Env {
     pub fn parse_opt<T: FromStr>(&self, var: &Var, what: &str) -> Result<Option<T>, ConfigError> {
         match self.text(var) {
             None => Ok(None),
-            Some(v) => v.trim().parse().map(Some).map_err(|_| ConfigError::new(var.name, format!("{v:?} is not {what}"))),
+            Some(v) => {
+                v.trim().parse().map(Some).map_err(|_| ConfigError::new(var.name, format!("{v:?} is not {what}")))
+            }
         }
     }
 

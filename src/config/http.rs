@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::env::{ConfigError, Fallback, Env, Var, defaults};
+use super::env::{ConfigError, Env, Fallback, Var, defaults};
 
 const LISTEN_ADDR: Var =
     Var { name: "LISTEN_ADDR", default: Fallback::Value("127.0.0.1:8080"), meaning: "address to serve on" };

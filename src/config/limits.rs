@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::env::{ConfigError, Fallback, Env, Var, defaults};
+use super::env::{ConfigError, Env, Fallback, Var, defaults};
 
 const RATE_WRITES_PER_SEC: Var = Var {
     name: "RATE_WRITES_PER_SEC",
@@ -17,8 +17,11 @@ const RATE_STREAM_OPENS_PER_SEC: Var = Var {
     default: Fallback::Value("2"),
     meaning: "event streams one user may open per second on one replica; beyond it 429 with `Retry-After`",
 };
-const RATE_STREAM_OPENS_BURST: Var =
-    Var { name: "RATE_STREAM_OPENS_BURST", default: Fallback::Value("20"), meaning: "the same stream opens in a burst" };
+const RATE_STREAM_OPENS_BURST: Var = Var {
+    name: "RATE_STREAM_OPENS_BURST",
+    default: Fallback::Value("20"),
+    meaning: "the same stream opens in a burst",
+};
 const RATE_GUEST_WRITES_PER_MIN: Var = Var {
     name: "RATE_GUEST_WRITES_PER_MIN",
     default: Fallback::Value("20"),

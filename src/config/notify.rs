@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::env::{ConfigError, Fallback, Env, Secret, Var, defaults};
+use super::env::{ConfigError, Env, Fallback, Secret, Var, defaults};
 
 const NOTIFY_WEBHOOK_URL: Var = Var {
     name: "NOTIFY_WEBHOOK_URL",

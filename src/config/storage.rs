@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::env::{ConfigError, Fallback, Env, Secret, Var, defaults};
+use super::env::{ConfigError, Env, Fallback, Secret, Var, defaults};
 
 const STORAGE_DIR: Var = Var {
     name: "STORAGE_DIR",
@@ -99,11 +99,16 @@ impl StorageConfig {
         let backend = match env.get(&S3_BUCKET) {
             Some(bucket) => {
                 if env.is_set(&STORAGE_DIR) {
-                    return Err(ConfigError::new(STORAGE_DIR.name, "is set together with S3_BUCKET: choose one storage"));
+                    return Err(ConfigError::new(
+                        STORAGE_DIR.name,
+                        "is set together with S3_BUCKET: choose one storage",
+                    ));
                 }
                 StorageBackend::S3(s3(env, bucket)?)
             }
-            None => StorageBackend::Local(env.get(&STORAGE_DIR).map_or_else(|| data_dir.join("attachments"), PathBuf::from)),
+            None => {
+                StorageBackend::Local(env.get(&STORAGE_DIR).map_or_else(|| data_dir.join("attachments"), PathBuf::from))
+            }
         };
         let storage = Self {
             backend,

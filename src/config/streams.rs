@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::env::{ConfigError, Fallback, Env, Var, defaults};
+use super::env::{ConfigError, Env, Fallback, Var, defaults};
 
 const HEARTBEAT_SECS: Var = Var {
     name: "HEARTBEAT_SECS",

@@ -3,15 +3,18 @@
 
 use std::time::Duration;
 
-use super::env::{ConfigError, Fallback, Env, Var, defaults};
+use super::env::{ConfigError, Env, Fallback, Var, defaults};
 
 const APPEND_MODE: Var = Var {
     name: "APPEND_MODE",
     default: Fallback::Value("batched"),
     meaning: "`batched` (group commit) or `single` (one transaction per request, for comparison)",
 };
-const APPEND_BATCH_MAX: Var =
-    Var { name: "APPEND_BATCH_MAX", default: Fallback::Value("256"), meaning: "most messages/deletions appended in one transaction" };
+const APPEND_BATCH_MAX: Var = Var {
+    name: "APPEND_BATCH_MAX",
+    default: Fallback::Value("256"),
+    meaning: "most messages/deletions appended in one transaction",
+};
 const APPEND_LINGER_MICROS: Var = Var {
     name: "APPEND_LINGER_MICROS",
     default: Fallback::Value("0"),

@@ -1,6 +1,5 @@
 //! Connections and migrations.
 
-
 use std::time::Duration;
 
 use anyhow::Context;

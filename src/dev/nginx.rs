@@ -99,7 +99,12 @@ fn self_signed_certificate(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub(super) fn start(prefix: &Path, front: SocketAddr, tls_front: SocketAddr, replicas: &[SocketAddr]) -> anyhow::Result<Child> {
+pub(super) fn start(
+    prefix: &Path,
+    front: SocketAddr,
+    tls_front: SocketAddr,
+    replicas: &[SocketAddr],
+) -> anyhow::Result<Child> {
     let nginx = find_nginx()?;
     std::fs::create_dir_all(prefix)?;
     let prefix = &std::path::absolute(prefix)?; // DATA_DIR may be relative (.data by default)

@@ -101,7 +101,12 @@ impl Topology {
         let front = if options.front.port() == 0 { free_port()? } else { options.front };
         let tls_front = free_port()?;
         let nginx = if options.nginx {
-            Some(super::nginx::start(&options.base.join("nginx"), front, tls_front, &replicas.iter().map(|r| r.addr).collect::<Vec<_>>())?)
+            Some(super::nginx::start(
+                &options.base.join("nginx"),
+                front,
+                tls_front,
+                &replicas.iter().map(|r| r.addr).collect::<Vec<_>>(),
+            )?)
         } else {
             None
         };
