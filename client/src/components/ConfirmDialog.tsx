@@ -1,9 +1,9 @@
-import { type ReactNode, useEffect, useRef } from 'react';
+import type { ReactNode } from 'react';
 
 import { useLocale } from '../i18n';
+import { FormDialog } from './FormDialog';
 
 interface Props {
-  open: boolean;
   title: string;
   children: ReactNode;
   confirmLabel: string;
@@ -13,50 +13,21 @@ interface Props {
   onCancel: () => void;
 }
 
-/** A modal confirmation on the native <dialog> (focus trap, Escape to cancel). */
-export function ConfirmDialog({ open, title, children, confirmLabel, busy, error, onConfirm, onCancel }: Props) {
+/** "Delete this message?": a question, Cancel, and the (destructive) answer, focused. */
+export function ConfirmDialog({ title, children, confirmLabel, busy, error, onConfirm, onCancel }: Props) {
   const { t } = useLocale();
-  const dialog = useRef<HTMLDialogElement>(null);
-
-  useEffect(() => {
-    const el = dialog.current;
-    if (!el) return;
-    if (open && !el.open) el.showModal();
-    if (!open && el.open) el.close();
-  }, [open]);
-
   return (
-    <dialog
-      ref={dialog}
-      className="dialog"
-      aria-labelledby="confirm-title"
-      onCancel={(event) => {
-        event.preventDefault();
-        if (!busy) onCancel();
-      }}
+    <FormDialog
+      title={title}
+      busy={busy}
+      error={error}
+      wide={false}
+      submit={{ label: confirmLabel, busyLabel: t('deleteDialog.busy'), testId: 'confirm-delete', danger: true, autoFocus: true }}
+      onSubmit={onConfirm}
+      cancel={{ label: t('deleteDialog.cancel'), testId: 'cancel-delete' }}
+      onClose={onCancel}
     >
-      <h2 id="confirm-title">{title}</h2>
       <div className="dialog-body">{children}</div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="dialog-actions">
-        <button type="button" className="button button-quiet" data-testid="cancel-delete" onClick={onCancel} disabled={busy}>
-          {t('deleteDialog.cancel')}
-        </button>
-        <button
-          type="button"
-          className="button button-danger"
-          data-testid="confirm-delete"
-          onClick={onConfirm}
-          disabled={busy}
-          autoFocus
-        >
-          {busy ? t('deleteDialog.busy') : confirmLabel}
-        </button>
-      </div>
-    </dialog>
+    </FormDialog>
   );
 }

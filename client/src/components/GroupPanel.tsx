@@ -7,7 +7,7 @@ import { useLocale } from '../i18n';
 import { type PresenceMap, presenceOf } from '../presence';
 import { candidates, parseUserIds, useUsers } from '../useUsers';
 import { Avatar } from './Avatar';
-import { Modal } from './Modal';
+import { FormDialog } from './FormDialog';
 import { PresenceStatus } from './PresenceStatus';
 
 interface Props {
@@ -74,9 +74,27 @@ export function GroupPanel(props: Props) {
   };
 
   return (
-    <Modal labelledBy="group-panel-heading" busy={busy !== null} onClose={props.onClose} testId="group-panel">
-      <h2 id="group-panel-heading">{t('groups.membersOf', { title: props.title })}</h2>
-
+    <FormDialog
+      title={t('groups.membersOf', { title: props.title })}
+      testId="group-panel"
+      busy={busy !== null}
+      error={error}
+      cancel={{ label: t('groups.close'), testId: 'close-group-panel' }}
+      onClose={props.onClose}
+      extraAction={
+        props.isMember && (
+          <button
+            type="button"
+            className="button button-danger"
+            data-testid="leave-group"
+            disabled={busy !== null}
+            onClick={() => void leave()}
+          >
+            {busy === 'leave' ? t('groups.leaving') : t('groups.leave')}
+          </button>
+        )
+      }
+    >
       {canManage && (
         <form className="inline-form" onSubmit={rename}>
           <label className="visually-hidden" htmlFor="group-rename">
@@ -184,34 +202,6 @@ export function GroupPanel(props: Props) {
           </button>
         </form>
       )}
-
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="dialog-actions">
-        {props.isMember && (
-          <button
-            type="button"
-            className="button button-danger"
-            data-testid="leave-group"
-            disabled={busy !== null}
-            onClick={() => void leave()}
-          >
-            {busy === 'leave' ? t('groups.leaving') : t('groups.leave')}
-          </button>
-        )}
-        <button
-          type="button"
-          className="button button-quiet"
-          data-testid="close-group-panel"
-          onClick={props.onClose}
-          disabled={busy !== null}
-        >
-          {t('groups.close')}
-        </button>
-      </div>
-    </Modal>
+    </FormDialog>
   );
 }

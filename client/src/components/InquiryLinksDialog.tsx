@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 
 import { type InquiryLink, type Person, createInquiryLink, errorText, inquiryLinks, revokeInquiryLink } from '../api';
 import { useLocale } from '../i18n';
@@ -7,7 +7,7 @@ import { MAX_TITLE_CHARS } from '../groups';
 import { inquiryContext, linkUrl } from '../inquiry';
 import { parseUserIds, useUsers } from '../useUsers';
 import { useLatest } from '../useLatest';
-import { Modal } from './Modal';
+import { FormDialog } from './FormDialog';
 
 interface Props {
   me: Person;
@@ -55,8 +55,7 @@ export function InquiryLinksDialog({ me, onClose }: Props) {
   const hostId = isAdmin && hostIds?.length === 1 ? hostIds[0]! : null;
   const ready = title.trim() !== '' && !tooLong && (!isAdmin || hostId !== null) && !busy;
 
-  const create = async (event: FormEvent) => {
-    event.preventDefault();
+  const create = async () => {
     if (!ready) return;
     setBusy(true);
     setError(null);
@@ -101,115 +100,101 @@ export function InquiryLinksDialog({ me, onClose }: Props) {
     }
   };
 
-  return (
-    <Modal labelledBy="inquiry-links-heading" busy={busy} onClose={onClose} testId="inquiry-links-dialog">
-      <div className="group-form">
-        <h2 id="inquiry-links-heading">{t('inquiry.links')}</h2>
-        <p className="muted small">{t('inquiry.linksHint')}</p>
-        <form className="group-form inquiry-form" onSubmit={(e) => void create(e)}>
-          <h3 className="field-label">{t('inquiry.newLink')}</h3>
-          <label className="field">
-            <span className="field-label">{t('inquiry.titleLabel')}</span>
-            <input
-              type="text"
-              data-testid="inquiry-title"
-              value={title}
-              placeholder={t('inquiry.titlePlaceholder')}
-              aria-invalid={tooLong}
-              onChange={(e) => setTitle(e.target.value)}
-              autoFocus
-            />
-            {tooLong && (
-              <span className="error small">{t('groups.titleTooLong', { max: MAX_TITLE_CHARS })}</span>
-            )}
-          </label>
-          <label className="field">
-            <span className="field-label">{t('inquiry.courseLabel')}</span>
-            <input
-              type="text"
-              data-testid="inquiry-course"
-              value={course}
-              placeholder={t('inquiry.coursePlaceholder')}
-              onChange={(e) => setCourse(e.target.value)}
-            />
-          </label>
-          {isAdmin && (
-            <label className="field">
-              <span className="field-label">{t('inquiry.hostLabel')}</span>
-              {users.status === 'ready' ? (
-                <select
-                  data-testid="inquiry-host"
-                  value={host}
-                  onChange={(e) => setHost(e.target.value)}
-                >
-                  <option value="">{t('inquiry.hostPick')}</option>
-                  {teachers.map((u) => (
-                    <option key={u.id} value={u.id}>
-                      {u.name}
-                    </option>
-                  ))}
-                </select>
-              ) : (
-                <input
-                  type="text"
-                  inputMode="numeric"
-                  data-testid="inquiry-host-id"
-                  value={host}
-                  placeholder={t('inquiry.hostId')}
-                  onChange={(e) => setHost(e.target.value)}
-                />
-              )}
-            </label>
-          )}
-          {error && (
-            <p className="error" role="alert">
-              {error}
-            </p>
-          )}
-          <div className="dialog-actions">
-            <button type="submit" className="button" data-testid="create-inquiry-link" disabled={!ready}>
-              {busy ? t('inquiry.creating') : t('inquiry.create')}
-            </button>
-          </div>
-        </form>
-        {links.status === 'loading' && <p className="muted small">{t('inquiry.loading')}</p>}
-        {links.status === 'failed' && (
-          <div role="alert">
-            <p className="error">{links.error}</p>
-            <button type="button" className="button button-quiet" onClick={() => setReload((n) => n + 1)}>
-              {t('app.tryAgain')}
-            </button>
-          </div>
-        )}
-        {links.status === 'ready' && links.links.length === 0 && <p className="muted small">{t('inquiry.none')}</p>}
-        {links.status === 'ready' && links.links.length > 0 && (
-          <ul className="member-list inquiry-links">
-            {links.links.map((link) => (
-              <LinkRow
-                key={link.id}
-                link={link}
-                host={isAdmin ? nameOf(link.host_id) : null}
-                copied={copied === link.id}
-                revoking={revoking === link.id}
-                onCopy={(input) => void copy(link, input)}
-                onRevoke={() => void revoke(link)}
-              />
-            ))}
-          </ul>
-        )}
-        <div className="dialog-actions">
-          <button
-            type="button"
-            className="button button-quiet"
-            data-testid="close-inquiry-links"
-            onClick={onClose}
-            disabled={busy}
-          >
-            {t('inquiry.close')}
+  // The links so far come first; the form below makes a new one.
+  const intro = (
+    <>
+      <p className="muted small">{t('inquiry.linksHint')}</p>
+      {links.status === 'loading' && <p className="muted small">{t('inquiry.loading')}</p>}
+      {links.status === 'failed' && (
+        <div role="alert">
+          <p className="error">{links.error}</p>
+          <button type="button" className="button button-quiet" onClick={() => setReload((n) => n + 1)}>
+            {t('app.tryAgain')}
           </button>
         </div>
+      )}
+      {links.status === 'ready' && links.links.length === 0 && <p className="muted small">{t('inquiry.none')}</p>}
+      {links.status === 'ready' && links.links.length > 0 && (
+        <ul className="member-list inquiry-links">
+          {links.links.map((link) => (
+            <LinkRow
+              key={link.id}
+              link={link}
+              host={isAdmin ? nameOf(link.host_id) : null}
+              copied={copied === link.id}
+              revoking={revoking === link.id}
+              onCopy={(input) => void copy(link, input)}
+              onRevoke={() => void revoke(link)}
+            />
+          ))}
+        </ul>
+      )}
+    </>
+  );
+
+  return (
+    <FormDialog
+      title={t('inquiry.links')}
+      testId="inquiry-links-dialog"
+      busy={busy}
+      error={error}
+      intro={intro}
+      submit={{ label: t('inquiry.create'), busyLabel: t('inquiry.creating'), testId: 'create-inquiry-link', disabled: !ready }}
+      onSubmit={() => void create()}
+      cancel={{ label: t('inquiry.close'), testId: 'close-inquiry-links' }}
+      onClose={onClose}
+    >
+      <div className="group-form inquiry-form">
+        <h3 className="field-label">{t('inquiry.newLink')}</h3>
+        <label className="field">
+          <span className="field-label">{t('inquiry.titleLabel')}</span>
+          <input
+            type="text"
+            data-testid="inquiry-title"
+            value={title}
+            placeholder={t('inquiry.titlePlaceholder')}
+            aria-invalid={tooLong}
+            onChange={(e) => setTitle(e.target.value)}
+            autoFocus
+          />
+          {tooLong && <span className="error small">{t('groups.titleTooLong', { max: MAX_TITLE_CHARS })}</span>}
+        </label>
+        <label className="field">
+          <span className="field-label">{t('inquiry.courseLabel')}</span>
+          <input
+            type="text"
+            data-testid="inquiry-course"
+            value={course}
+            placeholder={t('inquiry.coursePlaceholder')}
+            onChange={(e) => setCourse(e.target.value)}
+          />
+        </label>
+        {isAdmin && (
+          <label className="field">
+            <span className="field-label">{t('inquiry.hostLabel')}</span>
+            {users.status === 'ready' ? (
+              <select data-testid="inquiry-host" value={host} onChange={(e) => setHost(e.target.value)}>
+                <option value="">{t('inquiry.hostPick')}</option>
+                {teachers.map((u) => (
+                  <option key={u.id} value={u.id}>
+                    {u.name}
+                  </option>
+                ))}
+              </select>
+            ) : (
+              <input
+                type="text"
+                inputMode="numeric"
+                data-testid="inquiry-host-id"
+                value={host}
+                placeholder={t('inquiry.hostId')}
+                onChange={(e) => setHost(e.target.value)}
+              />
+            )}
+          </label>
+        )}
       </div>
-    </Modal>
+    </FormDialog>
   );
 }
 

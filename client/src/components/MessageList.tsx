@@ -311,17 +311,18 @@ export function MessageList(props: Props) {
       <div className="visually-hidden" aria-live="polite">
         {announcement}
       </div>
-      <ConfirmDialog
-        open={confirming !== null}
-        title={t('deleteDialog.title')}
-        confirmLabel={t('deleteDialog.confirm')}
-        busy={deleting}
-        error={deleteError}
-        onConfirm={() => void confirmDelete()}
-        onCancel={() => setConfirming(null)}
-      >
-        {t('deleteDialog.body')}
-      </ConfirmDialog>
+      {confirming !== null && (
+        <ConfirmDialog
+          title={t('deleteDialog.title')}
+          confirmLabel={t('deleteDialog.confirm')}
+          busy={deleting}
+          error={deleteError}
+          onConfirm={() => void confirmDelete()}
+          onCancel={() => setConfirming(null)}
+        >
+          {t('deleteDialog.body')}
+        </ConfirmDialog>
+      )}
     </div>
   );
 }

@@ -7,6 +7,8 @@ interface Props {
   busy: boolean;
   onClose: () => void;
   testId?: string;
+  /** The wider dialog (forms, lists); a confirmation is narrower. */
+  wide?: boolean;
   children: ReactNode;
 }
 
@@ -22,13 +24,13 @@ export function useModalDialog() {
 }
 
 /** A modal on the native <dialog> (focus trap, Escape to close), open while it is rendered. */
-export function Modal({ labelledBy, busy, onClose, testId, children }: Props) {
+export function Modal({ labelledBy, busy, onClose, testId, wide = true, children }: Props) {
   const dialog = useModalDialog();
 
   return (
     <dialog
       ref={dialog}
-      className="dialog dialog-wide"
+      className={wide ? 'dialog dialog-wide' : 'dialog'}
       aria-labelledby={labelledBy}
       data-testid={testId}
       onCancel={(event) => {

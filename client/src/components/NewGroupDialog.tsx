@@ -1,13 +1,11 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 
 import type { Person } from '../api';
 import { MAX_TITLE_CHARS } from '../groups';
 import { useLocale } from '../i18n';
 import { candidates, parseUserIds, useUsers } from '../useUsers';
 import { Avatar } from './Avatar';
-import { Modal } from './Modal';
-
-/** A group's title has at most this many characters (code points), as the server counts. */
+import { FormDialog } from './FormDialog';
 
 interface Props {
   me: Person;
@@ -39,8 +37,7 @@ export function NewGroupDialog({ me, onCreate, onCreated, onClose }: Props) {
       return next;
     });
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const submit = async () => {
     if (!ready || memberIds === null) return;
     setBusy(true);
     setError(null);
@@ -54,60 +51,53 @@ export function NewGroupDialog({ me, onCreate, onCreated, onClose }: Props) {
   };
 
   return (
-    <Modal labelledBy="new-group-heading" busy={busy} onClose={onClose} testId="new-group-dialog">
-      <form className="group-form" onSubmit={(e) => void submit(e)}>
-        <h2 id="new-group-heading">{t('groups.newGroup')}</h2>
-        <label className="field">
-          <span className="field-label">{t('groups.titleLabel')}</span>
-          <input
-            type="text"
-            data-testid="group-title"
-            value={title}
-            placeholder={t('groups.titlePlaceholder')}
-            aria-invalid={tooLong}
-            onChange={(e) => setTitle(e.target.value)}
-            autoFocus
-          />
-          {tooLong && <span className="error small">{t('groups.titleTooLong', { max: MAX_TITLE_CHARS })}</span>}
-        </label>
-        <fieldset className="field">
-          <legend className="field-label">
-            {t('groups.pickMembers')}
-            {picked.size > 0 && <span className="muted small"> · {t('groups.selected', { count: picked.size })}</span>}
-          </legend>
-          {users.status === 'loading' && <p className="muted small">{t('groups.loadingUsers')}</p>}
-          {users.status === 'failed' && (
-            <label className="field">
-              <span className="muted small">{t('groups.userId')}</span>
-              <input
-                type="text"
-                inputMode="numeric"
-                data-testid="group-member-ids"
-                value={typedIds}
-                aria-invalid={parseUserIds(typedIds) === null}
-                onChange={(e) => setTypedIds(e.target.value)}
-              />
-            </label>
-          )}
-          {users.status === 'ready' && (
-            <PickList users={candidates(users.users, new Set([me.id]))} picked={picked} onToggle={toggle} />
-          )}
-        </fieldset>
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
+    <FormDialog
+      title={t('groups.newGroup')}
+      testId="new-group-dialog"
+      busy={busy}
+      error={error}
+      submit={{ label: t('groups.create'), busyLabel: t('groups.creating'), testId: 'create-group', disabled: !ready }}
+      onSubmit={() => void submit()}
+      cancel={{ label: t('groups.cancel') }}
+      onClose={onClose}
+    >
+      <label className="field">
+        <span className="field-label">{t('groups.titleLabel')}</span>
+        <input
+          type="text"
+          data-testid="group-title"
+          value={title}
+          placeholder={t('groups.titlePlaceholder')}
+          aria-invalid={tooLong}
+          onChange={(e) => setTitle(e.target.value)}
+          autoFocus
+        />
+        {tooLong && <span className="error small">{t('groups.titleTooLong', { max: MAX_TITLE_CHARS })}</span>}
+      </label>
+      <fieldset className="field">
+        <legend className="field-label">
+          {t('groups.pickMembers')}
+          {picked.size > 0 && <span className="muted small"> · {t('groups.selected', { count: picked.size })}</span>}
+        </legend>
+        {users.status === 'loading' && <p className="muted small">{t('groups.loadingUsers')}</p>}
+        {users.status === 'failed' && (
+          <label className="field">
+            <span className="muted small">{t('groups.userId')}</span>
+            <input
+              type="text"
+              inputMode="numeric"
+              data-testid="group-member-ids"
+              value={typedIds}
+              aria-invalid={parseUserIds(typedIds) === null}
+              onChange={(e) => setTypedIds(e.target.value)}
+            />
+          </label>
         )}
-        <div className="dialog-actions">
-          <button type="button" className="button button-quiet" onClick={onClose} disabled={busy}>
-            {t('groups.cancel')}
-          </button>
-          <button type="submit" className="button" data-testid="create-group" disabled={!ready}>
-            {busy ? t('groups.creating') : t('groups.create')}
-          </button>
-        </div>
-      </form>
-    </Modal>
+        {users.status === 'ready' && (
+          <PickList users={candidates(users.users, new Set([me.id]))} picked={picked} onToggle={toggle} />
+        )}
+      </fieldset>
+    </FormDialog>
   );
 }
 
