@@ -1,6 +1,17 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { chats, messages, notePosition, resetPosition, sendMessage } from './api';
+import {
+  ApiError,
+  chats,
+  completeLesson,
+  errorText,
+  lessons,
+  messages,
+  notePosition,
+  resetPosition,
+  sendMessage,
+} from './api';
+import { i18n } from './i18n';
 
 /** A fetch that answers every request with `{}`-ish JSON and `position`, recording headers. */
 function serve(position: number | null) {
@@ -51,5 +62,68 @@ describe('X-Min-Event-Position', () => {
     const seen = serve(null);
     await messages(1);
     expect(seen[0]?.['x-min-event-position']).toBe('3');
+  });
+});
+
+describe('lessons', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  /** A fetch answering `body` with `status`, recording what was asked. */
+  function answer(status: number, body: unknown, statusText = '') {
+    const asked: { method: string; path: string }[] = [];
+    vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
+      asked.push({ method: init.method ?? 'GET', path });
+      return new Response(JSON.stringify(body), { status, statusText, headers: { 'content-type': 'application/json' } });
+    });
+    return asked;
+  }
+
+  const lesson = {
+    id: 3,
+    teacher_id: 2,
+    student_id: 4,
+    status: 'completed',
+    scheduled_at: '2025-01-17T12:00:00Z',
+    completed_at: '2025-01-17T13:00:00Z',
+    teacher_name: 'Иван Петров',
+    student_name: 'Alex Kim',
+  };
+
+  it('lists the lessons of a status, or all of them', async () => {
+    const asked = answer(200, { lessons: [lesson] });
+    expect(await lessons('scheduled')).toEqual([lesson]);
+    await lessons();
+    expect(asked).toEqual([
+      { method: 'GET', path: '/api/lessons?status=scheduled' },
+      { method: 'GET', path: '/api/lessons' },
+    ]);
+  });
+
+  it('completes a lesson and answers its chat', async () => {
+    const asked = answer(200, { lesson, chat_id: 44 });
+    expect(await completeLesson(3)).toEqual({ lesson, chat_id: 44 });
+    expect(asked).toEqual([{ method: 'POST', path: '/api/lessons/3/complete' }]);
+  });
+
+  it("rejects with the server's reason, shown as it is in any language", async () => {
+    answer(409, { error: 'lesson 3 was cancelled and cannot be completed' });
+    const error = await completeLesson(3).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(409);
+    expect(errorText(error, i18n.getFixedT('ru'))).toBe('lesson 3 was cancelled and cannot be completed');
+  });
+});
+
+describe('errorText', () => {
+  it('says what the server did not, in the words of the translator passed', () => {
+    const bare = new ApiError(502, null, 'Bad Gateway');
+    expect(errorText(bare, i18n.getFixedT('en'))).toBe('The server answered 502 Bad Gateway');
+    expect(errorText(new TypeError('Failed to fetch'), i18n.getFixedT('en'))).toBe(
+      'Cannot reach the server. Check your connection.',
+    );
+    expect(errorText(bare, i18n.getFixedT('ru'))).toBe('Сервер ответил 502 Bad Gateway');
+    expect(errorText(new TypeError('Failed to fetch'), i18n.getFixedT('ru'))).toBe(
+      'Нет связи с сервером. Проверьте подключение.',
+    );
   });
 });

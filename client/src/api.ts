@@ -397,6 +397,41 @@ export async function removeParticipant(chatId: number, userId: number): Promise
   await request<void>('DELETE', `/api/chats/${chatId}/participants/${userId}`);
 }
 
+/** `scheduled` until its teacher (or an admin) marks it `completed`; a `cancelled` one never will be. */
+export type LessonStatus = 'scheduled' | 'completed' | 'cancelled';
+
+/**
+ * A lesson of the school's timetable. Completing one opens its teacher's and student's chat
+ * (once per pair), which reaches both as `chat_created`: the product's first principle.
+ */
+export interface Lesson {
+  id: number;
+  teacher_id: number;
+  student_id: number;
+  status: LessonStatus;
+  scheduled_at: string;
+  completed_at: string | null;
+  teacher_name: string;
+  student_name: string;
+}
+
+/**
+ * The caller's lessons, ordered by `scheduled_at` (at most 200): a teacher's or a student's own,
+ * every lesson for an admin; only those in `status` if given.
+ */
+export async function lessons(status?: LessonStatus): Promise<Lesson[]> {
+  const query = status ? `?${new URLSearchParams({ status })}` : '';
+  return (await get<{ lessons: Lesson[] }>(`/api/lessons${query}`)).data.lessons;
+}
+
+/**
+ * Marks a lesson completed (its teacher or an admin; 403 otherwise, 409 for a cancelled one;
+ * again: no change). Answers the lesson and the pair's chat, which the stream announces too.
+ */
+export async function completeLesson(id: number): Promise<{ lesson: Lesson; chat_id: number }> {
+  return (await request<{ lesson: Lesson; chat_id: number }>('POST', `/api/lessons/${id}/complete`)).data;
+}
+
 /** A teacher's inquiry link: visitors who open `url` (relative, `/inquiry/{token}`) ask the teacher `host_id`. */
 export interface InquiryLink {
   id: number;

@@ -32,6 +32,8 @@ interface Props {
   onNewGroup: (() => void) | null;
   /** Teachers and admins: "Inquiry links". */
   onInquiryLinks: (() => void) | null;
+  /** Teachers and admins: "Lessons" (the scheduled ones, to mark completed). */
+  onLessons: (() => void) | null;
   /** The server search for the search box's text. */
   search: ChatSearch;
   onSearch: (query: string) => void;
@@ -46,7 +48,7 @@ interface Props {
  * its end comes into view.
  */
 export function ChatList(props: Props) {
-  const { list, me, openChatId, typing, presence, people, onOpen, onRetry, onNewGroup, onInquiryLinks } = props;
+  const { list, me, openChatId, typing, presence, people, onOpen, onRetry, onNewGroup, onInquiryLinks, onLessons } = props;
   const { search, onSearch, onLoadMore } = props;
   const { t } = useLocale();
   const now = useNow();
@@ -100,6 +102,11 @@ export function ChatList(props: Props) {
             onClick={onInquiryLinks}
           >
             🔗 {t('inquiry.links')}
+          </button>
+        )}
+        {onLessons && (
+          <button type="button" className="button button-quiet header-button" data-testid="lessons-button" onClick={onLessons}>
+            📅 {t('lessons.button')}
           </button>
         )}
       </div>

@@ -12,6 +12,7 @@ import { ConnectionBadge } from './ConnectionBadge';
 import { Conversation } from './Conversation';
 import { InquiryLinksDialog } from './InquiryLinksDialog';
 import { LanguageSwitch } from './LanguageSwitch';
+import { LessonsDialog } from './LessonsDialog';
 import { NewGroupDialog } from './NewGroupDialog';
 
 interface Props {
@@ -29,8 +30,9 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
   const [signingOut, setSigningOut] = useState(false);
   const [creatingGroup, setCreatingGroup] = useState(false);
   const [managingLinks, setManagingLinks] = useState(false);
-  // Teachers and admins create groups and inquiry links.
-  const createsGroups = me.role === 'teacher' || me.role === 'admin';
+  const [showingLessons, setShowingLessons] = useState(false);
+  // Teachers and admins create groups and inquiry links, and mark lessons completed.
+  const isStaff = me.role === 'teacher' || me.role === 'admin';
   const openItem = chatList.items.find((item) => item.id === openChatId) ?? null;
   const unread = unreadTotal(chatList);
 
@@ -79,8 +81,9 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
           people={workspace.people}
           onOpen={openChat}
           onRetry={workspace.reloadChats}
-          onNewGroup={createsGroups ? () => setCreatingGroup(true) : null}
-          onInquiryLinks={createsGroups ? () => setManagingLinks(true) : null}
+          onNewGroup={isStaff ? () => setCreatingGroup(true) : null}
+          onInquiryLinks={isStaff ? () => setManagingLinks(true) : null}
+          onLessons={isStaff ? () => setShowingLessons(true) : null}
           search={workspace.search}
           onSearch={workspace.searchChats}
           onLoadMore={workspace.loadMore}
@@ -116,6 +119,16 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
         />
       )}
       {managingLinks && <InquiryLinksDialog me={me} onClose={() => setManagingLinks(false)} />}
+      {showingLessons && (
+        <LessonsDialog
+          me={me}
+          onOpenChat={(chatId) => {
+            setShowingLessons(false);
+            openChat(chatId);
+          }}
+          onClose={() => setShowingLessons(false)}
+        />
+      )}
     </div>
   );
 }

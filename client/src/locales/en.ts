@@ -69,6 +69,21 @@ const en = {
     searching: 'Searching all chats…',
     searchFailed: 'Could not search all chats: {{error}}',
   },
+  lessons: {
+    button: 'Lessons',
+    title: 'Scheduled lessons',
+    hint: 'Once a lesson has taken place, mark it completed: its teacher and student get a chat.',
+    loading: 'Loading lessons…',
+    none: 'No scheduled lessons.',
+    student: 'Student: {{name}}',
+    teacher: 'Teacher: {{name}}',
+    pair: '{{teacher}} → {{student}}',
+    complete: 'Mark completed',
+    completing: 'Completing…',
+    completed: 'Completed',
+    openChat: 'Open chat',
+    close: 'Close',
+  },
   inquiry: {
     links: 'Inquiry links',
     linksHint:
