@@ -33,7 +33,9 @@ function summary(id: number, patch: Partial<ChatSummary> = {}): ChatSummary {
 }
 
 const direct = fromSummary(summary(DIRECT));
-const group = fromSummary(summary(GROUP, { kind: 'group', title: 'Алгебра', participant: null, participants_count: 3 }));
+const group = fromSummary(
+  summary(GROUP, { kind: 'group', title: 'Алгебра', participant: null, participants_count: 3 }),
+);
 
 /** A participant (Мария's tab, say) with a direct chat and a group listed, nothing open. */
 function state(patch: Partial<DispatchState> = {}): DispatchState {
@@ -70,7 +72,9 @@ const refresh: Effect = { type: 'refreshChats' };
 describe('dispatch: messages', () => {
   it('puts a new message in its conversation, at the top of the list, and clears its sender’s typing', () => {
     const out = dispatch(newMessage(DIRECT, ivan.id), state({ readingChatId: DIRECT }));
-    expect(out.conversations).toEqual([{ type: 'chat', chatId: DIRECT, action: { type: 'received', message: message(1010, ivan.id) } }]);
+    expect(out.conversations).toEqual([
+      { type: 'chat', chatId: DIRECT, action: { type: 'received', message: message(1010, ivan.id) } },
+    ]);
     expect(out.typing).toEqual([{ type: 'message', chatId: DIRECT, userId: ivan.id }]);
     expect(out.chats).toEqual([
       {
@@ -152,7 +156,9 @@ describe('dispatch: read markers', () => {
 
   it('shows the partner’s read as ticks and leaves the badge alone', () => {
     const out = dispatch(readBy(ivan.id), state());
-    expect(out.conversations).toEqual([{ type: 'chat', chatId: DIRECT, action: { type: 'readBy', userId: ivan.id, upTo: 70 } }]);
+    expect(out.conversations).toEqual([
+      { type: 'chat', chatId: DIRECT, action: { type: 'readBy', userId: ivan.id, upTo: 70 } },
+    ]);
     expect(out.chats).toEqual([]);
   });
 
@@ -174,17 +180,26 @@ describe('dispatch: chats and groups', () => {
   });
 
   it('lists a new chat for an admin without fetching anything (no presence in their list)', () => {
-    expect(dispatch({ type: 'chat_created', position: 106, chat: created }, state({ isAdmin: true })).effects).toEqual([]);
+    expect(dispatch({ type: 'chat_created', position: 106, chat: created }, state({ isAdmin: true })).effects).toEqual(
+      [],
+    );
   });
 
   it('adds a member: the group’s members, a system line, the count, and their name', () => {
-    const out = dispatch({ type: 'participant_added', position: 107, chatId: GROUP, user: alex, actorId: ivan.id }, state());
+    const out = dispatch(
+      { type: 'participant_added', position: 107, chatId: GROUP, user: alex, actorId: ivan.id },
+      state(),
+    );
     expect(out.groups).toEqual([{ type: 'event', chatId: GROUP, event: { type: 'added', position: 107, user: alex } }]);
     expect(out.conversations).toEqual([
       {
         type: 'chat',
         chatId: GROUP,
-        action: { type: 'notice', notice: { position: 107, kind: 'added', userId: alex.id, actorId: ivan.id, title: null }, me: ME },
+        action: {
+          type: 'notice',
+          notice: { position: 107, kind: 'added', userId: alex.id, actorId: ivan.id, title: null },
+          me: ME,
+        },
       },
     ]);
     expect(out.chats).toEqual([{ type: 'participantAdded', chatId: GROUP, user: alex, position: 107, me: ME }]);
@@ -213,9 +228,17 @@ describe('dispatch: chats and groups', () => {
   });
 
   it('removes a member: the group’s members, a system line, the count, and their typing', () => {
-    const out = dispatch({ type: 'participant_removed', position: 110, chatId: GROUP, userId: alex.id, actorId: ivan.id }, state());
-    expect(out.groups).toEqual([{ type: 'event', chatId: GROUP, event: { type: 'removed', position: 110, userId: alex.id } }]);
-    expect(out.conversations[0]).toMatchObject({ chatId: GROUP, action: { type: 'notice', notice: { kind: 'removed', userId: alex.id } } });
+    const out = dispatch(
+      { type: 'participant_removed', position: 110, chatId: GROUP, userId: alex.id, actorId: ivan.id },
+      state(),
+    );
+    expect(out.groups).toEqual([
+      { type: 'event', chatId: GROUP, event: { type: 'removed', position: 110, userId: alex.id } },
+    ]);
+    expect(out.conversations[0]).toMatchObject({
+      chatId: GROUP,
+      action: { type: 'notice', notice: { kind: 'removed', userId: alex.id } },
+    });
     expect(out.chats).toEqual([
       { type: 'participantRemoved', chatId: GROUP, userId: alex.id, actorId: ivan.id, position: 110, me: ME },
     ]);
@@ -224,16 +247,30 @@ describe('dispatch: chats and groups', () => {
   });
 
   it('renames a group in its members, its conversation and the list', () => {
-    const out = dispatch({ type: 'chat_renamed', position: 111, chatId: GROUP, title: 'Геометрия', actorId: ivan.id }, state());
-    expect(out.groups).toEqual([{ type: 'event', chatId: GROUP, event: { type: 'renamed', position: 111, title: 'Геометрия' } }]);
-    expect(out.conversations[0]).toMatchObject({ action: { type: 'notice', notice: { kind: 'renamed', title: 'Геометрия', userId: null } } });
+    const out = dispatch(
+      { type: 'chat_renamed', position: 111, chatId: GROUP, title: 'Геометрия', actorId: ivan.id },
+      state(),
+    );
+    expect(out.groups).toEqual([
+      { type: 'event', chatId: GROUP, event: { type: 'renamed', position: 111, title: 'Геометрия' } },
+    ]);
+    expect(out.conversations[0]).toMatchObject({
+      action: { type: 'notice', notice: { kind: 'renamed', title: 'Геометрия', userId: null } },
+    });
     expect(out.chats).toEqual([{ type: 'chatRenamed', chatId: GROUP, title: 'Геометрия', position: 111 }]);
   });
 
   it('closes an inquiry, and fetches the list when it does not list it yet', () => {
-    const event = (chatId: number): StreamEvent => ({ type: 'chat_closed', position: 112, chatId, closedAt: '2025-01-17T17:00:00Z' });
+    const event = (chatId: number): StreamEvent => ({
+      type: 'chat_closed',
+      position: 112,
+      chatId,
+      closedAt: '2025-01-17T17:00:00Z',
+    });
     const listed = dispatch(event(DIRECT), state());
-    expect(listed.chats).toEqual([{ type: 'chatClosed', chatId: DIRECT, closedAt: '2025-01-17T17:00:00Z', position: 112 }]);
+    expect(listed.chats).toEqual([
+      { type: 'chatClosed', chatId: DIRECT, closedAt: '2025-01-17T17:00:00Z', position: 112 },
+    ]);
     expect(listed.effects).toEqual([]);
     expect(dispatch(event(99), state()).effects).toEqual([refresh]);
   });
@@ -278,8 +315,13 @@ describe('dispatch: typing and presence', () => {
   });
 
   it('records presence as of the time it arrived, without fetching anything', () => {
-    const out = dispatch({ type: 'presence', userId: ivan.id, online: false, lastSeen: '2025-01-17T16:00:00Z' }, state());
-    expect(out.presence).toEqual([{ type: 'event', userId: ivan.id, online: false, lastSeen: '2025-01-17T16:00:00Z', at: 5_000 }]);
+    const out = dispatch(
+      { type: 'presence', userId: ivan.id, online: false, lastSeen: '2025-01-17T16:00:00Z' },
+      state(),
+    );
+    expect(out.presence).toEqual([
+      { type: 'event', userId: ivan.id, online: false, lastSeen: '2025-01-17T16:00:00Z', at: 5_000 },
+    ]);
     expect(out.effects).toEqual([]);
     expect(out.chats).toEqual([]);
   });
@@ -300,7 +342,9 @@ describe('streamOpened', () => {
   it('fetches the presence of the open chat’s two people for admins, and nothing without an open chat', () => {
     const both = { ...direct, people: [ivan, maria] };
     const admin = state({ isAdmin: true, chatList: { items: [both, group] } });
-    expect(streamOpened({ ...admin, openChatId: DIRECT })).toEqual([{ type: 'fetchPresence', userIds: [ivan.id, maria.id] }]);
+    expect(streamOpened({ ...admin, openChatId: DIRECT })).toEqual([
+      { type: 'fetchPresence', userIds: [ivan.id, maria.id] },
+    ]);
     expect(streamOpened(admin)).toEqual([]);
     expect(streamOpened({ ...admin, openChatId: GROUP })).toEqual([{ type: 'loadGroup', chatId: GROUP }]);
   });

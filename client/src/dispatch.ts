@@ -63,7 +63,15 @@ export interface Outcome {
   effects: Effect[];
 }
 
-const nothing: Outcome = { chats: [], conversations: [], groups: [], typing: [], presence: [], people: [], effects: [] };
+const nothing: Outcome = {
+  chats: [],
+  conversations: [],
+  groups: [],
+  typing: [],
+  presence: [],
+  people: [],
+  effects: [],
+};
 
 const outcome = (parts: Partial<Outcome>): Outcome => ({ ...nothing, ...parts });
 
@@ -213,7 +221,10 @@ export function streamOpened(state: Pick<DispatchState, 'isAdmin' | 'chatList' |
   const open = state.chatList.items.find((i) => i.id === state.openChatId);
   const effects: Effect[] = [];
   if (open?.kind === 'group' && open.membership === 'member') effects.push({ type: 'loadGroup', chatId: open.id });
-  if (!state.isAdmin) effects.push(refresh);
-  else if (open && open.kind !== 'group') effects.push({ type: 'fetchPresence', userIds: open.people.map((p) => p.id) });
+  if (!state.isAdmin) {
+    effects.push(refresh);
+  } else if (open && open.kind !== 'group') {
+    effects.push({ type: 'fetchPresence', userIds: open.people.map((p) => p.id) });
+  }
   return effects;
 }

@@ -40,7 +40,13 @@ describe('the lessons panel', () => {
 
   it('marks a lesson completed with the chat it opened, and keeps it on the panel', () => {
     const done = lesson(1, { status: 'completed', completed_at: '2025-01-17T12:00:00Z' });
-    const state = run([{ type: 'completeRequested', lessonId: 1 }, { type: 'completed', lesson: done, chatId: 44 }], listed);
+    const state = run(
+      [
+        { type: 'completeRequested', lessonId: 1 },
+        { type: 'completed', lesson: done, chatId: 44 },
+      ],
+      listed,
+    );
     expect(state.completing).toBeNull();
     expect(state.lessons.map((l) => [l.id, l.status])).toEqual([
       [1, 'completed'],
@@ -50,7 +56,13 @@ describe('the lessons panel', () => {
   });
 
   it('completes one lesson at a time', () => {
-    const state = run([{ type: 'completeRequested', lessonId: 1 }, { type: 'completeRequested', lessonId: 2 }], listed);
+    const state = run(
+      [
+        { type: 'completeRequested', lessonId: 1 },
+        { type: 'completeRequested', lessonId: 2 },
+      ],
+      listed,
+    );
     expect(state.completing).toBe(1);
   });
 
@@ -62,7 +74,11 @@ describe('the lessons panel', () => {
       ],
       listed,
     );
-    expect(refused).toMatchObject({ completing: null, error: 'lesson 2 was cancelled and cannot be completed', chats: {} });
+    expect(refused).toMatchObject({
+      completing: null,
+      error: 'lesson 2 was cancelled and cannot be completed',
+      chats: {},
+    });
     expect(refused.lessons[1]!.status).toBe('scheduled');
     expect(run([{ type: 'completeRequested', lessonId: 1 }], refused)).toMatchObject({ completing: 1, error: null });
   });

@@ -59,7 +59,11 @@ export function lessonsReducer(state: LessonsState, action: LessonsAction): Less
       };
     }
     case 'completeFailed':
-      return { ...state, completing: state.completing === action.lessonId ? null : state.completing, error: action.error };
+      return {
+        ...state,
+        completing: state.completing === action.lessonId ? null : state.completing,
+        error: action.error,
+      };
   }
 }
 

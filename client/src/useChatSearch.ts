@@ -40,7 +40,11 @@ export function useChatSearch(
         setSearch(noSearch);
         return;
       }
-      setSearch((now) => ({ query: text, status: 'loading', error: null, found: now.query === text ? now.found : new Set() }));
+      // The chats found for this text so far stay found while it is asked again.
+      setSearch((now) => {
+        const found = now.query === text ? now.found : new Set<number>();
+        return { query: text, status: 'loading', error: null, found };
+      });
       const requestedAt = Date.now();
       try {
         const fetched = await fetchChats(isAdmin, { q: [...text].slice(0, MAX_QUERY_CHARS).join('') });

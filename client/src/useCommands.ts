@@ -43,8 +43,9 @@ const pendingKey = () => {
 
 type Loaders = Pick<ChatLoading, 'loadChats' | 'refreshChatsSoon' | 'groupLoaded'>;
 
-export function useCommands(store: Store, me: api.Person, { loadChats, refreshChatsSoon, groupLoaded }: Loaders): Commands {
+export function useCommands(store: Store, me: api.Person, loaders: Loaders): Commands {
   const { latest, inChat, failed } = store;
+  const { loadChats, refreshChatsSoon, groupLoaded } = loaders;
 
   const deliver = useCallback(
     async (chatId: number, key: string, content: string, replyToId: number | null, attachmentIds: number[]) => {
@@ -69,8 +70,8 @@ export function useCommands(store: Store, me: api.Person, { loadChats, refreshCh
         const item = latest.current.chatList.items.find((i) => i.id === chatId);
         if (error instanceof api.ApiError && error.status === 409 && item?.kind === 'inquiry' && item.closedAt === null) {
           api.chatDetails(chatId).then(
-            (details) => {
-              if (details.closed_at) store.chats({ type: 'chatClosed', chatId, closedAt: details.closed_at, position: null });
+            ({ closed_at: closedAt }) => {
+              if (closedAt) store.chats({ type: 'chatClosed', chatId, closedAt, position: null });
             },
             () => {}, // the message says why it was not sent; the event will tell the rest
           );

@@ -158,8 +158,15 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
 
   const connection = useEventStream({ start: loading.streamStart, onEvent, onOpen: onStreamOpen, onSignedOut });
 
+  const { typing, presence, groups, people } = state;
   return {
-    ...state,
+    chatList,
+    conversations,
+    openChatId,
+    typing,
+    presence,
+    groups,
+    people,
     ...commands,
     openChat,
     connection,

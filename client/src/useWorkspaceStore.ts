@@ -10,9 +10,23 @@ import { useTranslation } from 'react-i18next';
 
 import { type Person, errorText, isUnauthorized } from './api';
 import { type ChatList, type ChatListAction, chatListReducer, initialChatList } from './chats';
-import { type Groups, type GroupsAction, type KnownPerson, type People, groupsReducer, noGroups, noPeople, rememberPeople } from './groups';
+import {
+  type Groups,
+  type GroupsAction,
+  type KnownPerson,
+  type People,
+  groupsReducer,
+  noGroups,
+  noPeople,
+  rememberPeople,
+} from './groups';
 import { guestChat } from './inquiry';
-import { type ConversationAction, type Conversations, type ConversationsAction, conversationsReducer } from './messages';
+import {
+  type ConversationAction,
+  type Conversations,
+  type ConversationsAction,
+  conversationsReducer,
+} from './messages';
 import { type PresenceAction, type PresenceMap, noPresence, presenceReducer } from './presence';
 import { useOpenChat } from './route';
 import type { Typing, TypingAction } from './typing';
@@ -75,7 +89,10 @@ export function useWorkspaceStore(me: Person, onSignedOut: () => void): Workspac
   const [routeChatId, openRouteChat] = useOpenChat();
   // A guest has one chat, whatever the URL says (their page stays the link's).
   const openChatId = isGuest ? (guestChat(chatList.items)?.id ?? null) : routeChatId;
-  const openChat = useCallback((chatId: number | null) => (isGuest ? undefined : openRouteChat(chatId)), [isGuest, openRouteChat]);
+  const openChat = useCallback(
+    (chatId: number | null) => (isGuest ? undefined : openRouteChat(chatId)),
+    [isGuest, openRouteChat],
+  );
   const visible = usePageVisible();
   const [bottom, setBottom] = useState<{ chatId: number; atBottom: boolean } | null>(null);
   const readingChatId =
@@ -84,7 +101,17 @@ export function useWorkspaceStore(me: Person, onSignedOut: () => void): Workspac
     setBottom((now) => (now?.chatId === chatId && now.atBottom === atBottom ? now : { chatId, atBottom }));
   }, []);
 
-  const state: WorkspaceState = { chatList, conversations, typing, presence, groups, people, openChatId, readingChatId, visible };
+  const state: WorkspaceState = {
+    chatList,
+    conversations,
+    typing,
+    presence,
+    groups,
+    people,
+    openChatId,
+    readingChatId,
+    visible,
+  };
   const latest = useLatest(state);
   const { t } = useTranslation();
   const outside = useLatest({ t, onSignedOut });

@@ -16,13 +16,14 @@ interface Props {
 /** "Delete this message?": a question, Cancel, and the (destructive) answer, focused. */
 export function ConfirmDialog({ title, children, confirmLabel, busy, error, onConfirm, onCancel }: Props) {
   const { t } = useLocale();
+  const confirm = { label: confirmLabel, busyLabel: t('deleteDialog.busy'), testId: 'confirm-delete', danger: true };
   return (
     <FormDialog
       title={title}
       busy={busy}
       error={error}
       wide={false}
-      submit={{ label: confirmLabel, busyLabel: t('deleteDialog.busy'), testId: 'confirm-delete', danger: true, autoFocus: true }}
+      submit={{ ...confirm, autoFocus: true }}
       onSubmit={onConfirm}
       cancel={{ label: t('deleteDialog.cancel'), testId: 'cancel-delete' }}
       onClose={onCancel}

@@ -61,7 +61,13 @@ export function FormDialog(props: Props) {
       )}
       <div className="dialog-actions">
         {extraAction}
-        <button type="button" className="button button-quiet" data-testid={cancel.testId} onClick={onClose} disabled={busy}>
+        <button
+          type="button"
+          className="button button-quiet"
+          data-testid={cancel.testId}
+          onClick={onClose}
+          disabled={busy}
+        >
           {cancel.label}
         </button>
         {submit && (
