@@ -1,11 +1,43 @@
 //! The benchmark tool checks what it measures: a delivery dropped on purpose is reported lost, a
 //! position out of order is counted, every stream it holds is counted, a forged row is found.
 
-use std::process::Command;
+use std::process::{Command, Output};
+use std::sync::{LazyLock, Mutex};
+use std::thread::JoinHandle;
 
-/// Runs the tool (a `--quick` run prints its results as JSON and writes nothing).
+/// Every run of the tool the tests below check, one per entry (each test takes its own).
+const RUNS: [&[&str]; 6] = [
+    &["--quick", "--only", "s2", "--drop-one"],
+    &["--quick", "--only", "s2", "--misorder-one"],
+    &["--quick", "--only", "s2"],
+    &["--quick", "--only", "s3"],
+    &["--quick", "--only", "s6"],
+    &["--quick", "--only", "s5", "--repeat", "2"],
+];
+
+/// The runs, started side by side by the first test that asks for one when the whole file runs:
+/// a quick run spends most of its time waiting (for its topologies to start, its deliveries to
+/// drain, memory to settle), so together they take about as long as the longest, where two at
+/// a time (cargo's test threads on two cores) took the sum over two. When only some tests are
+/// asked for (a name filter), each runs its own when it needs it, so none runs for nothing.
+static STARTED: LazyLock<Vec<Mutex<Option<JoinHandle<Output>>>>> = LazyLock::new(|| {
+    let filtered = std::env::args().skip(1).any(|a| !a.starts_with('-'));
+    RUNS.iter().map(|args| Mutex::new((!filtered).then(|| start(args)))).collect()
+});
+
+/// The tool with `args`, on a thread of its own that collects its output.
+fn start(args: &'static [&'static str]) -> JoinHandle<Output> {
+    std::thread::spawn(move || {
+        Command::new(env!("CARGO_BIN_EXE_tutorchat-bench")).args(args).output().expect("run tutorchat-bench")
+    })
+}
+
+/// Runs the tool (a `--quick` run prints its results as JSON and writes nothing), or takes the
+/// run already started with the same arguments.
 fn quick_run(args: &[&str]) -> serde_json::Value {
-    let output = Command::new(env!("CARGO_BIN_EXE_tutorchat-bench")).args(args).output().expect("run tutorchat-bench");
+    let k = RUNS.iter().position(|run| *run == args).expect("every run the tests make is listed in RUNS");
+    let started = STARTED[k].lock().expect("not poisoned").take();
+    let output = started.unwrap_or_else(|| start(RUNS[k])).join().expect("the run's thread");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "tutorchat-bench failed: {stderr}");
     serde_json::from_slice(&output.stdout).expect("JSON results on stdout")
