@@ -1,12 +1,12 @@
 //! The write path: how validated, authorized events reach the log.
 //!
 //! A transaction that NOTIFYs takes a database-wide lock at commit, so one transaction per
-//! message tops out at a few thousand messages a second (DESIGN.md). In `batched` mode (the
-//! default) a single writer task per replica appends whatever requests are waiting, up to
-//! `APPEND_BATCH_MAX`, in one statement (its own transaction) with one NOTIFY, and answers each
-//! request with its own row only after the commit. If a batch fails, each of its events is
-//! retried alone, so one bad event never turns valid requests into errors. `single` mode keeps
-//! one transaction per request, for comparison.
+//! message tops out at a few thousand messages a second (docs/architecture.md, Measurements).
+//! In `batched` mode (the default) a single writer task per replica appends whatever requests
+//! are waiting, up to `APPEND_BATCH_MAX`, in one statement (its own transaction) with one
+//! NOTIFY, and answers each request with its own row only after the commit. If a batch fails,
+//! each of its events is retried alone, so one bad event never turns valid requests into
+//! errors. `single` mode keeps one transaction per request, for comparison.
 //!
 //! It answers in its own terms ([`AppendError`]); the HTTP layer decides what that means for a
 //! client.

@@ -223,9 +223,9 @@ async fn the_log_refuses_what_the_rules_forbid() {
     assert_eq!(count, 2);
 }
 
-/// DESIGN.md point 3: T1 appends and stays open, T2 appends and commits, the reader reads,
-/// T1 commits, the reader reads again. The reader must get T1's event and must never have
-/// moved its cursor past it.
+/// Positions become visible in order (docs/architecture.md, the guarantees): T1 appends and
+/// stays open, T2 appends and commits, the reader reads, T1 commits, the reader reads again.
+/// The reader must get T1's event and must never have moved its cursor past it.
 #[tokio::test]
 async fn a_reader_never_skips_an_event_that_commits_out_of_order() {
     let app = TestApp::spawn().await;
