@@ -15,7 +15,8 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::messages::{check_access, is_blank};
+use super::access::check_access;
+use super::messages::is_blank;
 use crate::auth::{AuthUser, Role};
 use crate::error::ErrorBody;
 use crate::extract::{JsonBody, PathParam};

@@ -1,10 +1,12 @@
 //! The REST API: one module per area, each with its own routes, merged here.
 
+pub(crate) mod access;
 pub mod attachments;
 mod chats;
 mod direct;
 mod groups;
 mod health;
+mod history;
 pub mod inquiries;
 mod lessons;
 mod messages;
@@ -19,7 +21,8 @@ use serde::Serialize;
 use crate::AppState;
 
 pub use chats::CHAT_LIST_SQL;
-pub use messages::{HISTORY_SQL, MAX_MESSAGE_CHARS};
+pub use history::HISTORY_SQL;
+pub use messages::MAX_MESSAGE_CHARS;
 
 /// Every REST route (the router in `crate::router` adds the rest of the app around them).
 pub fn router(config: &crate::Config) -> Router<AppState> {
@@ -29,6 +32,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .merge(chats::router())
         .merge(groups::router())
         .merge(inquiries::router())
+        .merge(history::router())
         .merge(messages::router())
         .merge(direct::router())
         .merge(reads::router())

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use super::messages::check_access;
+use super::access::check_access;
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
 use crate::extract::{OptionalJsonBody, PathParam};

@@ -6,6 +6,7 @@
 pub mod demo;
 pub mod embedded;
 mod nginx;
+mod ports;
 pub mod schema;
 pub mod topology;
 

@@ -159,8 +159,7 @@ fn the_native_topology_rewrites_only_what_differs_on_one_machine() {
     assert!(conf.contains("proxy_buffering off;"), "everything else is kept");
 
     // DATA_DIR is relative by default (.data); nginx would resolve it against its prefix again.
-    let relative =
-        tutorchat::dev::nginx_config(std::path::Path::new(".data/topology/nginx"), front, tls, &replicas);
+    let relative = tutorchat::dev::nginx_config(std::path::Path::new(".data/topology/nginx"), front, tls, &replicas);
     let absolute = std::env::current_dir().expect("cwd").join(".data/topology/nginx");
     assert!(relative.contains(&format!("pid {}/nginx.pid;", absolute.display())), "{relative}");
 }

@@ -5,7 +5,7 @@
 //! committed. The tests run one at a time (each starts its own topology).
 
 #[allow(dead_code)]
-#[path = "../api/helpers.rs"]
+#[path = "../api/helpers/mod.rs"]
 mod helpers;
 mod support;
 

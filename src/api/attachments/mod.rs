@@ -14,17 +14,17 @@
 
 use std::time::Duration;
 
-use axum::body::Body;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use futures::TryStreamExt;
 use sha2::{Digest, Sha256};
 
-use super::messages::check_access;
+use super::access::check_access;
+
+pub(crate) mod download;
+
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
 use crate::extract::PathParam;
@@ -32,6 +32,8 @@ use crate::limits::Limited;
 use crate::storage::Storage;
 use crate::views::{Attachment, IMAGE_TYPES};
 use crate::{AppError, AppState, Result};
+pub use download::content_disposition;
+use download::download;
 
 /// How much of an upload's beginning is kept to sniff its type and read an image's size.
 const HEAD_BYTES: usize = 256 * 1024;
@@ -214,146 +216,6 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Streams an attachment's bytes (or one range of them) to whoever may see it.
-#[utoipa::path(get, path = "/api/attachments/{id}", tag = "attachments", params(("id" = i64, Path),
-        ("Range" = Option<String>, Header, description = "one byte range, e.g. bytes=0-1023 (several: the whole file is sent)"),
-        ("If-None-Match" = Option<String>, Header, description = "the ETag you have: 304 if unchanged")),
-    responses((status = 200, description = "the file, as a download", content_type = "application/octet-stream"),
-              (status = 206, description = "the range asked for"), (status = 304, description = "not modified"),
-              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-              (status = 416, body = ErrorBody)))]
-#[tracing::instrument(skip_all, fields(user_id = user.id, attachment_id = id))]
-pub async fn download(
-    State(state): State<AppState>,
-    user: AuthUser,
-    PathParam(id): PathParam<i64>,
-    headers: HeaderMap,
-) -> Result<Response> {
-    let row = state
-        .db
-        .get()
-        .await?
-        .query_opt(
-            "SELECT a.chat_id, a.uploader_id, a.name, a.content_type, a.size, a.sha256, a.message_id,
-                    m.is_deleted, m.position
-             FROM attachments a LEFT JOIN messages m ON m.id = a.message_id WHERE a.id = $1",
-            &[&id],
-        )
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("attachment {id} does not exist")))?;
-    let chat_id: i64 = row.get("chat_id");
-    if !user.is_admin() {
-        match row.get::<_, Option<i64>>("message_id") {
-            // Not attached yet: its uploader's alone.
-            None if row.get::<_, i64>("uploader_id") != user.id => {
-                return Err(AppError::NotFound(format!("attachment {id} does not exist")));
-            }
-            None => {}
-            Some(message) => {
-                let access = check_access(&state, chat_id, &user).await?;
-                if row.get::<_, i64>("position") < access.visible_from {
-                    return Err(AppError::Forbidden(format!(
-                        "attachment {id} belongs to a message from before you joined chat {chat_id}"
-                    )));
-                }
-                if row.get::<_, bool>("is_deleted") {
-                    return Err(AppError::NotFound(format!("message {message} with attachment {id} was deleted")));
-                }
-            }
-        }
-    }
-
-    let sha256: String = row.get("sha256");
-    let size = u64::try_from(row.get::<_, i64>("size")).unwrap_or(0);
-    let etag = format!("\"{sha256}\"");
-    let mut response_headers = HeaderMap::new();
-    let name: String = row.get("name");
-    response_headers.insert(header::ETAG, value(&etag));
-    response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
-    response_headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    response_headers.insert(header::CONTENT_DISPOSITION, value(&content_disposition(&name)));
-    response_headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    response_headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
-    response_headers.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
-
-    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| matches_etag(v, &etag)) {
-        return Ok((StatusCode::NOT_MODIFIED, response_headers).into_response());
-    }
-    let content_type: String = row.get("content_type");
-    response_headers.insert(header::CONTENT_TYPE, value(&content_type));
-
-    // A range applies unless If-Range names another version.
-    let if_range_ok = headers.get(header::IF_RANGE).and_then(|v| v.to_str().ok()).is_none_or(|v| v == etag);
-    let range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
-        Some(range) if if_range_ok => match http_range_header::parse_range_header(range).map(|r| r.validate(size)) {
-            Ok(Ok(ranges)) if ranges.len() == 1 => Some(ranges[0].clone()),
-            Ok(Ok(_)) => None, // several ranges: the whole file (RFC 9110 allows it)
-            Ok(Err(_)) | Err(_) => {
-                let mut refused = AppError::Client(
-                    StatusCode::RANGE_NOT_SATISFIABLE,
-                    format!("range {range:?} is not satisfiable for a file of {size} bytes"),
-                )
-                .into_response();
-                refused.headers_mut().insert(header::CONTENT_RANGE, value(&format!("bytes */{size}")));
-                return Ok(refused);
-            }
-        },
-        _ => None,
-    };
-
-    let (status, bytes) = match &range {
-        Some(r) => {
-            response_headers.insert(header::CONTENT_RANGE, value(&format!("bytes {}-{}/{size}", r.start(), r.end())));
-            (StatusCode::PARTIAL_CONTENT, *r.start()..*r.end() + 1)
-        }
-        None => (StatusCode::OK, 0..size),
-    };
-    response_headers.insert(header::CONTENT_LENGTH, value(&(bytes.end - bytes.start).to_string()));
-    let stream = state.storage.read(&sha256, range.map(|_| bytes)).await.map_err(|e| {
-        anyhow::anyhow!("attachment {id}: the bytes of {sha256} cannot be read from {}: {e:#}", state.storage.describe)
-    })?;
-    let body = Body::from_stream(stream.map_err(std::io::Error::other));
-    Ok((status, response_headers, body).into_response())
-}
-
-fn value(text: &str) -> HeaderValue {
-    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
-}
-
-/// Whether an `If-None-Match` value names `etag` (or is `*`).
-fn matches_etag(header: &str, etag: &str) -> bool {
-    header.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
-}
-
-/// `attachment` with the file name in both forms (RFC 6266): an ASCII fallback and the exact
-/// name percent-encoded as UTF-8 (RFC 8187), so a Cyrillic name survives in every browser.
-pub fn content_disposition(name: &str) -> String {
-    let fallback: String =
-        name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
-    let mut encoded = String::new();
-    for byte in name.bytes() {
-        match byte {
-            b'A'..=b'Z'
-            | b'a'..=b'z'
-            | b'0'..=b'9'
-            | b'!'
-            | b'#'
-            | b'$'
-            | b'&'
-            | b'+'
-            | b'-'
-            | b'.'
-            | b'^'
-            | b'_'
-            | b'`'
-            | b'|'
-            | b'~' => encoded.push(byte as char),
-            other => encoded.push_str(&format!("%{other:02X}")),
-        }
-    }
-    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
-}
-
 /// Deletes uploads older than `age` that no message attached, and their bytes when no other
 /// upload has the same content; then temporary objects of uploads that never finished.
 /// Returns how many uploads were deleted. Never touches an attached upload (the database
@@ -412,15 +274,6 @@ mod tests {
     }
 
     #[test]
-    fn cyrillic_names_survive_in_the_disposition() {
-        assert_eq!(
-            content_disposition("решение 1.txt"),
-            "attachment; filename=\"_______ 1.txt\"; filename*=UTF-8''%D1%80%D0%B5%D1%88%D0%B5%D0%BD%D0%B8%D0%B5%201.txt"
-        );
-        assert_eq!(content_disposition("a\"b.pdf"), "attachment; filename=\"a_b.pdf\"; filename*=UTF-8''a%22b.pdf");
-    }
-
-    #[test]
     fn types_come_from_the_bytes() {
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), "image/png");
         assert_eq!(sniff(b"%PDF-1.7\n"), "application/pdf");
@@ -428,13 +281,5 @@ mod tests {
         assert_eq!(sniff("задача 1: x + 2 = 5".as_bytes()), "text/plain; charset=utf-8");
         assert_eq!(sniff(&"ж".as_bytes()[..1]), "text/plain; charset=utf-8");
         assert_eq!(sniff(b"\x00\x01\x02\xff"), "application/octet-stream");
-    }
-
-    #[test]
-    fn etags_match_strong_weak_and_any() {
-        assert!(matches_etag("\"abc\"", "\"abc\""));
-        assert!(matches_etag("W/\"abc\", \"x\"", "\"abc\""));
-        assert!(matches_etag("*", "\"abc\""));
-        assert!(!matches_etag("\"abd\"", "\"abc\""));
     }
 }

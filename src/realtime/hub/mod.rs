@@ -16,71 +16,9 @@ use tokio::sync::mpsc;
 
 use crate::auth::Role;
 
-/// One encoded SSE event and the log position it carries (`None`: an ephemeral signal, which
-/// has no position and no `id:` line). Connections' queues carry it behind an `Arc`, made once
-/// per event (per user where each sees the event from their side): a queue allocates its
-/// first 32 slots when it is created, so every idle stream pays for a slot's size, 8 bytes
-/// this way against 48 for the frame itself (1.3 kB per stream).
-#[derive(Debug, Clone)]
-pub struct Frame {
-    pub position: Option<i64>,
-    pub bytes: Bytes,
-}
+mod dispatch;
 
-/// A user's first stream on this replica opened, or their last one closed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StreamChange {
-    Opened(i64),
-    /// When, on this replica's monotonic clock (wall clocks of replicas may disagree).
-    Closed(i64, std::time::Instant),
-}
-
-/// What a log event becomes for the hub.
-#[derive(Debug, Clone)]
-pub struct Dispatch {
-    pub position: i64,
-    pub chat_id: i64,
-    /// Users this event makes members of the chat (they receive it).
-    pub joined: Vec<i64>,
-    /// Users this event removes from the chat (they receive it, and nothing of the chat after).
-    pub left: Vec<i64>,
-    /// The event opens a group: a chat whose membership changes.
-    pub opens_group: bool,
-    /// The position of the message the event shows again (an edit's): only members who
-    /// joined at or before it receive the event, as history shows nobody a message from
-    /// before they joined.
-    pub about: Option<i64>,
-    pub frames: Frames,
-}
-
-impl Dispatch {
-    pub fn new(position: i64, chat_id: i64, frames: Frames) -> Self {
-        Self { position, chat_id, joined: Vec::new(), left: Vec::new(), opens_group: false, about: None, frames }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub enum Frames {
-    /// The same frame for participants and admins.
-    Shared(Bytes),
-    /// A frame per participant (each sees the chat from its side) and one for admins.
-    PerUser { users: Vec<(i64, Bytes)>, admins: Bytes },
-}
-
-impl Frames {
-    pub fn for_user(&self, user: i64) -> Option<&Bytes> {
-        match self {
-            Frames::Shared(bytes) => Some(bytes),
-            Frames::PerUser { users, .. } => users.iter().find(|(u, _)| *u == user).map(|(_, b)| b),
-        }
-    }
-
-    pub fn for_admins(&self) -> &Bytes {
-        match self {
-            Frames::Shared(bytes) | Frames::PerUser { admins: bytes, .. } => bytes,
-        }
-    }
-}
+pub use dispatch::{Dispatch, Frame, Frames, StreamChange};
 
 struct Connection {
     id: u64,

@@ -1,0 +1,118 @@
+//! The database side of the harness: one PostgreSQL server per test process (yours via
+//! `DATABASE_URL`, or a private one started from the machine's binaries), a fresh database per
+//! test, streaming standbys of the private server, and what a test does to it directly.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio_postgres::{Client, NoTls};
+use tutorchat::config::{parse_database_url, pg_bindir_from_env};
+use tutorchat::dev::embedded::{EmbeddedPostgres, Options};
+
+enum Server {
+    External(tokio_postgres::Config),
+    Private(EmbeddedPostgres),
+}
+
+static SERVER: OnceLock<Server> = OnceLock::new();
+
+/// The server every test of this process uses, started on first use.
+pub fn server() -> tokio_postgres::Config {
+    let server = SERVER.get_or_init(|| match std::env::var("DATABASE_URL") {
+        Ok(url) if !url.trim().is_empty() => Server::External(parse_database_url(&url).expect("DATABASE_URL")),
+        _ => {
+            let base = std::env::temp_dir().join(format!("tutorchat-test-{}", std::process::id()));
+            let bindir = pg_bindir_from_env().expect("PG_BINDIR");
+            let options = Options { durable: false, remove_on_exit: true, bindir, settings: Vec::new() };
+            Server::Private(EmbeddedPostgres::start(&base, options).expect("start a private PostgreSQL for the tests"))
+        }
+    });
+    match server {
+        Server::External(config) => config.clone(),
+        Server::Private(pg) => pg.config("postgres"),
+    }
+}
+
+/// A streaming standby of the test server (`pg_basebackup`), of its own: stopped and removed
+/// when dropped. `None` when the tests run against your `DATABASE_URL`, whose standby this
+/// harness cannot make.
+pub async fn start_standby() -> Option<EmbeddedPostgres> {
+    server();
+    let Some(Server::Private(primary)) = SERVER.get() else {
+        eprintln!("skipped: a standby needs the private test server (DATABASE_URL is set)");
+        return None;
+    };
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let base = std::env::temp_dir().join(format!(
+        "tutorchat-test-standby-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let standby = tokio::task::spawn_blocking(move || primary.start_standby(&base)).await.expect("task");
+    Some(standby.expect("start a standby of the test server"))
+}
+
+pub async fn connect(config: &tokio_postgres::Config) -> Client {
+    let (client, connection) = config.connect(NoTls).await.expect("connect to the test database");
+    tokio::spawn(connection);
+    client
+}
+
+/// A new, empty database on the test server (no migrations applied), dropped when the last
+/// handle to it goes (so that tests against a long-lived `DATABASE_URL` leave nothing behind).
+pub struct TestDatabase {
+    config: tokio_postgres::Config,
+    pub(crate) name: String,
+}
+
+impl std::ops::Deref for TestDatabase {
+    type Target = tokio_postgres::Config;
+    fn deref(&self) -> &Self::Target {
+        &self.config
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // Drop runs inside the test's runtime, which cannot be blocked on: a thread of its own
+        // connects and drops the database, ending whatever sessions a test left open.
+        let _ = std::fs::remove_dir_all(std::env::temp_dir().join(format!("{}-files", self.name)));
+        let (admin, name) = (server(), self.name.clone());
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            runtime.block_on(async {
+                let client = connect(&admin).await;
+                client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await
+            })
+        })
+        .join();
+        if let Ok(Err(e)) = dropped {
+            eprintln!("could not drop test database {}: {e}", self.name);
+        }
+    }
+}
+
+pub async fn fresh_database() -> TestDatabase {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let name = format!("tutorchat_test_{}_{}_{nanos}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+    let admin = server();
+    connect(&admin).await.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+    let mut config = admin;
+    config.dbname(&name);
+    TestDatabase { config, name }
+}
+
+/// Terminates the log listeners' connections to this database (`pg_terminate_backend`), as a
+/// network failure or a DBA would; returns how many there were.
+pub async fn kill_listeners(sql: &tokio_postgres::Client) -> i64 {
+    sql.query_one(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE application_name = 'tutorchat-listener' AND datname = current_database()) t",
+        &[],
+    )
+    .await
+    .expect("terminate")
+    .get(0)
+}

@@ -1,0 +1,19 @@
+//! The test harness, by concern: the database (`db`), the application and its REST calls
+//! (`app`), event streams (`streams`) and the webhook receiver (`webhooks`). Tests import what
+//! they use from here (`use crate::helpers::{TestApp, …}`); tests/faults shares this module.
+
+mod app;
+mod db;
+mod streams;
+mod webhooks;
+
+pub use app::*;
+pub use db::*;
+pub use streams::*;
+pub use webhooks::*;
+
+/// Every file under `dir` (none if it does not exist).
+pub fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    entries.flatten().flat_map(|e| if e.path().is_dir() { walk(&e.path()) } else { vec![e.path()] }).collect()
+}
