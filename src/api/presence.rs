@@ -12,6 +12,7 @@ use super::access::check_access;
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
 use crate::extract::{JsonBody, PathParam};
+use crate::limits::Limited;
 use crate::realtime::signals::{PresenceEvent, Signal, TypingEvent};
 use crate::{AppError, AppState, Result};
 
@@ -24,13 +25,15 @@ pub struct Typing {
     pub is_typing: bool,
 }
 
-/// Tells the chat's other participants that the caller is (or stopped) typing. Forwarded at
-/// most once per 2 s per user and chat (a `false` only after a forwarded `true`); the rest are
-/// answered 204 and dropped. Receivers show `true` for 6 s unless it is renewed.
+/// Tells the chat's other participants that the caller is (or stopped) typing. A `true` is
+/// forwarded at most once per 2 s per user and chat, whatever came between; a `false` only to
+/// end a forwarded `true`; the rest are answered 204 and dropped. Counts as a write for the
+/// rate limit (429). Receivers show `true` for 6 s unless it is renewed.
 #[utoipa::path(post, path = "/api/chats/{chat_id}/typing", tag = "chats", params(("chat_id" = i64, Path)),
     request_body = Typing,
     responses((status = 204, description = "forwarded, or dropped by the throttle"), (status = 400, body = ErrorBody),
-              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
 pub async fn typing(
     State(state): State<AppState>,
@@ -41,6 +44,9 @@ pub async fn typing(
     if user.is_admin() {
         return Err(AppError::Forbidden("admins have read-only access and do not type in chats".into()));
     }
+    // A typing request costs a lookup and, when forwarded, a notification on every replica:
+    // it counts as a write.
+    state.limits.check(Limited::write_by(user.role), user.id)?;
     check_access(&state, chat_id, &user).await?;
     if state.typing.admit(user.id, chat_id, body.is_typing) {
         state.signals.send(Signal::Typing(TypingEvent { chat_id, user_id: user.id, is_typing: body.is_typing }));

@@ -178,40 +178,51 @@ async fn send_batches(pool: Pool, mut signals: mpsc::Receiver<Signal>) {
 }
 
 /// Which typing requests are forwarded, per user and chat, on this replica: a `true` at most
-/// once per [`TYPING_THROTTLE`]; a `false` only after a forwarded `true` (so a flood of either
-/// forwards at most two signals per period); sending a message resets it (the partner's client
-/// ends the indicator on the message itself).
+/// once per [`TYPING_THROTTLE`], whatever came between (a `false` does not restart the period,
+/// so alternating true and false forwards no more than typing does); a `false` only to end a
+/// forwarded `true`. A flood of any mix therefore forwards at most two signals per period.
+/// Sending a message ends typing and starts afresh (the partner's client ends the indicator on
+/// the message): messages have a rate limit of their own.
 #[derive(Default)]
 pub struct TypingThrottle {
-    /// (user, chat) → when a `true` was last forwarded, while it has not been ended.
-    active: Mutex<HashMap<(i64, i64), Instant>>,
+    /// (user, chat) → when a `true` was last forwarded, and whether it is still shown.
+    forwarded: Mutex<HashMap<(i64, i64), Forwarded>>,
+}
+
+#[derive(Clone, Copy)]
+struct Forwarded {
+    at: Instant,
+    /// Not yet ended by a forwarded `false` or a message.
+    shown: bool,
 }
 
 impl TypingThrottle {
     /// Whether to forward this request.
     pub fn admit(&self, user: i64, chat: i64, is_typing: bool) -> bool {
         let now = Instant::now();
-        let mut active = self.active.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if active.len() > 10_000 {
-            // Entries of people who stopped without a `false` or a message.
-            active.retain(|_, since| now.duration_since(*since) < TYPING_EXPIRES);
+        let mut forwarded = self.forwarded.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if forwarded.len() > 10_000 {
+            // Entries whose period and indicator are over: they change no answer.
+            forwarded.retain(|_, f| now.duration_since(f.at) < TYPING_EXPIRES);
         }
-        match (is_typing, active.get(&(user, chat))) {
-            (true, Some(since)) if now.duration_since(*since) < TYPING_THROTTLE => false,
+        let last = forwarded.get(&(user, chat)).copied();
+        let recent = last.is_some_and(|f| now.duration_since(f.at) < TYPING_THROTTLE);
+        match (is_typing, last) {
+            (true, _) if recent => false,
             (true, _) => {
-                active.insert((user, chat), now);
+                forwarded.insert((user, chat), Forwarded { at: now, shown: true });
                 true
             }
-            (false, Some(_)) => {
-                active.remove(&(user, chat));
+            (false, Some(f)) if f.shown => {
+                forwarded.insert((user, chat), Forwarded { shown: false, ..f });
                 true
             }
-            (false, None) => false,
+            (false, _) => false,
         }
     }
 
     /// `user` sent a message to `chat`: their typing there has ended.
     pub fn ended(&self, user: i64, chat: i64) {
-        self.active.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&(user, chat));
+        self.forwarded.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&(user, chat));
     }
 }

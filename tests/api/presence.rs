@@ -135,17 +135,30 @@ async fn a_burst_of_typing_leaves_in_few_notifications_and_arrives_in_order() {
     });
     listener.batch_execute("LISTEN tutorchat_signals").await.expect("LISTEN");
 
-    // Alternating true and false: the throttle forwards every one of them.
+    // A true and a false from each of twenty people, in twenty chats with the teacher: the
+    // throttle forwards every one of them (one of each per person, chat and period).
     const BURST: usize = 40;
+    let mut pairs = Vec::new();
+    for i in 0..BURST / 2 {
+        let student = w.a.user("student", &format!("S{i}")).await;
+        let chat = w.a.chat(&w.teacher, &student).await;
+        pairs.push((student, chat));
+    }
     let started = Instant::now();
     for i in 0..BURST {
-        assert_eq!(typing(&w.a, &w.student, w.chat, i % 2 == 0).await.status(), 204);
+        let (student, chat) = &pairs[i / 2];
+        assert_eq!(typing(&w.a, student, *chat, i % 2 == 0).await.status(), 204);
     }
     let elapsed = started.elapsed();
-    for i in 0..BURST {
-        let event = teacher.event().await;
-        assert_eq!((event.event.as_str(), event.json()["is_typing"].as_bool()), ("typing", Some(i % 2 == 0)), "{i}");
+    let mut received = Vec::new();
+    while received.len() < BURST {
+        let event = teacher.any_event().await;
+        if event.event == "typing" {
+            received.push((event.json()["user_id"].as_i64(), event.json()["is_typing"].as_bool()));
+        }
     }
+    let sent: Vec<_> = (0..BURST).map(|i| (Some(pairs[i / 2].0.id), Some(i % 2 == 0))).collect();
+    assert_eq!(received, sent, "every signal, in order");
 
     let (mut carrying, mut signals) = (0, 0);
     while signals < BURST {
@@ -250,6 +263,51 @@ async fn a_flood_of_typing_forwards_at_most_the_throttles_worth() {
     assert_eq!((again.event.as_str(), again.json()["is_typing"].as_bool()), ("typing", Some(true)));
     let seen = events_until(&mut teacher, w.a.send(&w.teacher, w.chat, "control 2").await).await;
     assert!(named(&seen, "typing").is_empty(), "the throttled true was never sent: {seen:?}");
+}
+
+/// Alternating true and false does not restart the throttle: 400 such requests forward no more
+/// than two signals (a `true` and the `false` that ends it) per period, counted at the partner.
+#[tokio::test]
+async fn alternating_true_and_false_forwards_no_more_than_typing_does() {
+    let w = world().await;
+    let mut teacher = w.b.stream(&w.teacher, None).await;
+    events_until(&mut teacher, w.a.send(&w.teacher, w.chat, "quiet").await).await;
+
+    let started = Instant::now();
+    for i in 0..400 {
+        assert_eq!(typing(&w.a, &w.student, w.chat, i % 2 == 0).await.status(), 204);
+    }
+    let periods = (started.elapsed().as_secs_f64() / 2.0).floor() as usize + 1;
+    let seen = events_until(&mut teacher, w.a.send(&w.teacher, w.chat, "control").await).await;
+    let forwarded = named(&seen, "typing").len();
+    assert!(
+        (1..=2 * periods).contains(&forwarded),
+        "400 alternating requests forwarded {forwarded} signals over {periods} throttle period(s)"
+    );
+}
+
+/// Typing counts as a write: past the write rate, requests are answered 429 and forward
+/// nothing, for users and guests alike.
+#[tokio::test]
+async fn typing_is_under_the_write_rate_limit() {
+    let app = TestApp::spawn_with(|config| {
+        config.rate.writes_per_sec = 1;
+        config.rate.writes_burst = 5;
+    })
+    .await;
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
+    let chat = app.chat(&teacher, &student).await;
+    let mut statuses = Vec::new();
+    for i in 0..20 {
+        statuses.push(typing(&app, &student, chat, i % 2 == 0).await.status().as_u16());
+    }
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert!(limited >= 10, "20 typing requests against a burst of 5: {statuses:?}");
+    let response = typing(&app, &student, chat, true).await;
+    assert!(response.headers().contains_key("retry-after"));
+    let (status, body) = status_and_json(response).await;
+    assert_eq!(status, 429);
+    assert!(body["error"].as_str().is_some_and(|e| e.contains("RATE_WRITES_PER_SEC")), "{body}");
 }
 
 #[tokio::test]
