@@ -8,7 +8,7 @@ use super::env::{ConfigError, Env, Fallback, Var, defaults};
 const RATE_WRITES_PER_SEC: Var = Var {
     name: "RATE_WRITES_PER_SEC",
     default: Fallback::Value("10"),
-    meaning: "writes (messages, deletions, lesson completions) one user may make per second on one replica; beyond it 429 with `Retry-After`",
+    meaning: "writes (messages, edits, deletions, read markers, typing, uploads, group changes, lesson completions) one user may make per second on one replica; beyond it 429 with `Retry-After`",
 };
 const RATE_WRITES_BURST: Var =
     Var { name: "RATE_WRITES_BURST", default: Fallback::Value("50"), meaning: "the same writes in a burst" };
@@ -25,7 +25,7 @@ const RATE_STREAM_OPENS_BURST: Var = Var {
 const RATE_GUEST_WRITES_PER_MIN: Var = Var {
     name: "RATE_GUEST_WRITES_PER_MIN",
     default: Fallback::Value("20"),
-    meaning: "writes (messages, edits, deletions, read markers) one guest may make per minute on one replica, in bursts of as many; beyond it 429",
+    meaning: "writes (messages, edits, deletions, read markers, typing) one guest may make per minute on one replica, in bursts of as many; beyond it 429",
 };
 const RATE_INQUIRY_OPENS_PER_MIN: Var = Var {
     name: "RATE_INQUIRY_OPENS_PER_MIN",
