@@ -1,0 +1,165 @@
+//! The hub's per-connection registry: subscribing a stream (within the per-user limit),
+//! unregistering it when it is dropped, counting each user's open streams (their first opened
+//! and last closed are reported for presence), queueing frames with the slow-consumer cut-off,
+//! and ending the streams of users whose role changed. Its own file because a connection's
+//! lifecycle is a concern apart from what the hub knows of chats and how it routes events.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use tokio::sync::mpsc;
+
+use super::{Frame, Hub, State, StreamChange};
+use crate::auth::Role;
+
+pub(super) struct Connection {
+    id: u64,
+    /// Whose it is (admins' too, so that the per-user limit counts them), and the role it was
+    /// opened with: [`Hub::close_changed`] ends it when that is no longer the user's.
+    user: i64,
+    role: Role,
+    tx: mpsc::Sender<Arc<Frame>>,
+}
+
+/// An open connection's end of the hub. Dropping it unregisters the connection.
+pub struct Subscription {
+    pub head: i64,
+    pub frames: mpsc::Receiver<Arc<Frame>>,
+    hub: Arc<Hub>,
+    user: i64,
+    admin: bool,
+    id: u64,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.hub.unregister(self.user, self.admin, self.id);
+    }
+}
+
+impl Hub {
+    /// From now on, a user's first stream opened here and their last one closed are sent to
+    /// `changes` (once; later calls are ignored).
+    pub fn report_changes(&self, changes: mpsc::UnboundedSender<StreamChange>) {
+        let _ = self.changes.set(changes);
+    }
+
+    fn report(&self, change: StreamChange) {
+        if let Some(changes) = self.changes.get() {
+            let _ = changes.send(change);
+        }
+    }
+
+    /// Registers a connection of `user` with `role` (every chat for an admin). Frames for every
+    /// event after the returned `head` will arrive on it, in log order. `None` when the user
+    /// already has `per_user` connections here (checked under the same lock that registers, so
+    /// concurrent opens cannot overshoot).
+    pub fn subscribe(self: &Arc<Self>, user: i64, role: Role, per_user: usize) -> Option<Subscription> {
+        let admin = role == Role::Admin;
+        let mut state = self.state();
+        let open = if admin {
+            state.admins.iter().filter(|c| c.user == user).count()
+        } else {
+            state.users.get(&user).map_or(0, Vec::len)
+        };
+        if open >= per_user {
+            return None;
+        }
+        let (tx, frames) = mpsc::channel(self.queue);
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let connection = Connection { id, user, role, tx };
+        if admin {
+            state.admins.push(connection);
+        } else {
+            state.users.entry(user).or_default().push(connection);
+        }
+        metrics::gauge!(crate::metrics::SSE_CONNECTIONS).increment(1.0);
+        let open = state.open.entry(user).or_default();
+        *open += 1;
+        if *open == 1 {
+            self.report(StreamChange::Opened(user));
+        }
+        Some(Subscription { head: state.head, frames, hub: Arc::clone(self), user, admin, id })
+    }
+
+    fn unregister(&self, user: i64, admin: bool, id: u64) {
+        metrics::gauge!(crate::metrics::SSE_CONNECTIONS).decrement(1.0);
+        let mut state = self.state();
+        if let Some(open) = state.open.get_mut(&user) {
+            *open -= 1;
+            if *open == 0 {
+                state.open.remove(&user);
+                self.report(StreamChange::Closed(user, std::time::Instant::now()));
+            }
+        }
+        match admin {
+            true => state.admins.retain(|c| c.id != id),
+            false => {
+                if let Some(connections) = state.users.get_mut(&user) {
+                    connections.retain(|c| c.id != id);
+                    if connections.is_empty() {
+                        state.users.remove(&user);
+                    }
+                }
+            }
+        }
+    }
+
+    /// How many streams `user` has open here.
+    pub fn streams_of(&self, user: i64) -> usize {
+        self.state().open.get(&user).copied().unwrap_or(0)
+    }
+
+    /// The users with at least one stream open here (admins too).
+    pub fn present_users(&self) -> Vec<i64> {
+        self.state().open.keys().copied().collect()
+    }
+
+    /// Ends every connection whose user is not in `roles` (deleted) or has another role there
+    /// than the connection was opened with, and returns those users. Such a stream ends as a
+    /// slow consumer's does, and its client reconnects and is authorized afresh.
+    pub fn close_changed(&self, roles: &HashMap<i64, Role>) -> Vec<i64> {
+        let mut changed = Vec::new();
+        let mut keep = |c: &Connection| {
+            let unchanged = roles.get(&c.user) == Some(&c.role);
+            if !unchanged {
+                changed.push(c.user);
+            }
+            unchanged
+        };
+        let mut state = self.state();
+        let State { users, admins, .. } = &mut *state;
+        admins.retain(&mut keep);
+        users.retain(|_, connections| {
+            connections.retain(&mut keep);
+            !connections.is_empty()
+        });
+        changed.sort_unstable();
+        changed.dedup();
+        changed
+    }
+
+    /// Open connections on this replica (users and admins).
+    pub fn connections(&self) -> usize {
+        let state = self.state();
+        state.users.values().map(Vec::len).sum::<usize>() + state.admins.len()
+    }
+}
+
+/// Queues a frame on each connection; a connection whose queue is full is dropped, which
+/// ends its stream once it has drained what it has.
+pub(super) fn send_all(connections: &mut Vec<Connection>, frame: &Arc<Frame>) {
+    connections.retain(|c| match c.tx.try_send(Arc::clone(frame)) {
+        Ok(()) => {
+            metrics::counter!(crate::metrics::EVENTS_DELIVERED).increment(1);
+            true
+        }
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            tracing::info!(connection = c.id, "slow consumer: queue full, disconnecting");
+            metrics::counter!(crate::metrics::SLOW_CONSUMERS).increment(1);
+            false
+        }
+        Err(mpsc::error::TrySendError::Closed(_)) => false,
+    });
+}
