@@ -177,52 +177,70 @@ async fn send_batches(pool: Pool, mut signals: mpsc::Receiver<Signal>) {
     }
 }
 
-/// Which typing requests are forwarded, per user and chat, on this replica: a `true` at most
-/// once per [`TYPING_THROTTLE`], whatever came between (a `false` does not restart the period,
-/// so alternating true and false forwards no more than typing does); a `false` only to end a
-/// forwarded `true`. A flood of any mix therefore forwards at most two signals per period.
-/// Sending a message ends typing and starts afresh (the partner's client ends the indicator on
-/// the message): messages have a rate limit of their own.
+/// Signals one user may have forwarded in one chat in a burst, and per second after it: room
+/// for typing, stopping and starting again (a blur, a refocus), never a flood.
+pub const TYPING_BURST: f64 = 4.0;
+pub const TYPING_PER_SEC: f64 = 2.0;
+
+/// Which typing requests are forwarded, per user and chat, on this replica. A `true` renews a
+/// shown indicator at most once per [`TYPING_THROTTLE`]; a `false` is forwarded only to end a
+/// shown one; and every forwarded signal, whatever its value, takes a token from a bucket of
+/// [`TYPING_BURST`] refilled at [`TYPING_PER_SEC`]: alternating true and false forwards no more
+/// than that (an unended indicator expires on its own). Sending a message ends typing.
 #[derive(Default)]
 pub struct TypingThrottle {
-    /// (user, chat) → when a `true` was last forwarded, and whether it is still shown.
-    forwarded: Mutex<HashMap<(i64, i64), Forwarded>>,
+    state: Mutex<HashMap<(i64, i64), Typing>>,
 }
 
 #[derive(Clone, Copy)]
-struct Forwarded {
-    at: Instant,
-    /// Not yet ended by a forwarded `false` or a message.
+struct Typing {
+    /// When a `true` was last forwarded.
+    renewed: Instant,
+    /// Not yet ended by a forwarded `false`, a message, or the bucket.
     shown: bool,
+    tokens: f64,
+    filled: Instant,
 }
 
 impl TypingThrottle {
     /// Whether to forward this request.
     pub fn admit(&self, user: i64, chat: i64, is_typing: bool) -> bool {
         let now = Instant::now();
-        let mut forwarded = self.forwarded.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if forwarded.len() > 10_000 {
-            // Entries whose period and indicator are over: they change no answer.
-            forwarded.retain(|_, f| now.duration_since(f.at) < TYPING_EXPIRES);
+        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if state.len() > 10_000 {
+            // Entries that would start afresh anyway: indicator expired, bucket full again.
+            state.retain(|_, t| now.duration_since(t.filled) < TYPING_EXPIRES);
         }
-        let last = forwarded.get(&(user, chat)).copied();
-        let recent = last.is_some_and(|f| now.duration_since(f.at) < TYPING_THROTTLE);
-        match (is_typing, last) {
-            (true, _) if recent => false,
-            (true, _) => {
-                forwarded.insert((user, chat), Forwarded { at: now, shown: true });
-                true
-            }
-            (false, Some(f)) if f.shown => {
-                forwarded.insert((user, chat), Forwarded { shown: false, ..f });
-                true
-            }
-            (false, _) => false,
+        let t = state.entry((user, chat)).or_insert(Typing {
+            renewed: now,
+            shown: false,
+            tokens: TYPING_BURST,
+            filled: now,
+        });
+        t.tokens = (t.tokens + now.duration_since(t.filled).as_secs_f64() * TYPING_PER_SEC).min(TYPING_BURST);
+        t.filled = now;
+        let wanted = match is_typing {
+            true => !(t.shown && now.duration_since(t.renewed) < TYPING_THROTTLE),
+            false => t.shown,
+        };
+        if !is_typing {
+            t.shown = false; // a `false` ends it whether or not it is forwarded
         }
+        if !wanted || t.tokens < 1.0 {
+            return false;
+        }
+        t.tokens -= 1.0;
+        if is_typing {
+            (t.renewed, t.shown) = (now, true);
+        }
+        true
     }
 
-    /// `user` sent a message to `chat`: their typing there has ended.
+    /// `user` sent a message to `chat`: their typing there has ended (the partner's client
+    /// ends the indicator on the message), so their next `true` starts a new one.
     pub fn ended(&self, user: i64, chat: i64) {
-        self.forwarded.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&(user, chat));
+        if let Some(t) = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get_mut(&(user, chat)) {
+            t.shown = false;
+        }
     }
 }

@@ -265,10 +265,12 @@ async fn a_flood_of_typing_forwards_at_most_the_throttles_worth() {
     assert!(named(&seen, "typing").is_empty(), "the throttled true was never sent: {seen:?}");
 }
 
-/// Alternating true and false does not restart the throttle: 400 such requests forward no more
-/// than two signals (a `true` and the `false` that ends it) per period, counted at the partner.
+/// Alternating true and false does not get around the throttle: every forwarded signal takes a
+/// token of a small bucket (`TYPING_BURST`, refilled at `TYPING_PER_SEC`), so 400 such requests
+/// forward no more than the bucket allows, counted at the partner.
 #[tokio::test]
-async fn alternating_true_and_false_forwards_no_more_than_typing_does() {
+async fn alternating_true_and_false_forwards_no_more_than_the_bucket_allows() {
+    use tutorchat::realtime::signals::{TYPING_BURST, TYPING_PER_SEC};
     let w = world().await;
     let mut teacher = w.b.stream(&w.teacher, None).await;
     events_until(&mut teacher, w.a.send(&w.teacher, w.chat, "quiet").await).await;
@@ -277,12 +279,12 @@ async fn alternating_true_and_false_forwards_no_more_than_typing_does() {
     for i in 0..400 {
         assert_eq!(typing(&w.a, &w.student, w.chat, i % 2 == 0).await.status(), 204);
     }
-    let periods = (started.elapsed().as_secs_f64() / 2.0).floor() as usize + 1;
+    let allowed = (TYPING_BURST + TYPING_PER_SEC * started.elapsed().as_secs_f64()).floor() as usize;
     let seen = events_until(&mut teacher, w.a.send(&w.teacher, w.chat, "control").await).await;
     let forwarded = named(&seen, "typing").len();
     assert!(
-        (1..=2 * periods).contains(&forwarded),
-        "400 alternating requests forwarded {forwarded} signals over {periods} throttle period(s)"
+        (2..=allowed).contains(&forwarded),
+        "400 alternating requests forwarded {forwarded} signals (the bucket allows {allowed})"
     );
 }
 
