@@ -262,22 +262,31 @@ impl MessageType {
 /// Ids listed in a message's `read_by` at most.
 pub const READ_BY_LIMIT: usize = 20;
 
-/// The message a reply answers, as it is now.
+/// The message a reply answers, as it is now, as the reader may see it: a message from before
+/// the reader joined (a group's later member) is shown only as unavailable, with no author or
+/// text, in history, live and on resume alike.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReplyPreview {
     pub id: i64,
-    pub sender_id: i64,
+    /// Null when it is unavailable to the reader.
+    pub sender_id: Option<i64>,
     /// The first 100 characters of its current text; null when it is deleted (its text is
-    /// then shown to nobody but an auditor).
+    /// then shown to nobody but an auditor) or unavailable to the reader.
     pub content_preview: Option<String>,
     pub is_deleted: bool,
+    /// The reader may not see the quoted message (it was written before they joined).
+    #[serde(default)]
+    pub unavailable: bool,
+    /// Its `message_created` event's position: who joined after it may not see it.
+    #[serde(skip)]
+    pub position: i64,
 }
 
 impl ReplyPreview {
     /// The columns [`ReplyPreview::from_row`] reads, for a statement that joins the quoted
     /// message as `p` (`LEFT JOIN messages p ON p.id = m.reply_to_id`).
     pub const COLUMNS: &str = "p.id AS reply_id, p.sender_id AS reply_sender_id, p.is_deleted AS reply_deleted,
-        CASE WHEN NOT p.is_deleted THEN left(p.content, 100) END AS reply_preview";
+        CASE WHEN NOT p.is_deleted THEN left(p.content, 100) END AS reply_preview, p.position AS reply_position";
 
     pub fn from_row(row: &Row) -> Result<Option<Self>, tokio_postgres::Error> {
         let Some(id) = row.try_get::<_, Option<i64>>("reply_id")? else {
@@ -288,7 +297,19 @@ impl ReplyPreview {
             sender_id: row.try_get("reply_sender_id")?,
             content_preview: row.try_get("reply_preview")?,
             is_deleted: row.try_get("reply_deleted")?,
+            unavailable: false,
+            position: row.try_get("reply_position")?,
         }))
+    }
+
+    /// As a reader sees it who may see the chat's messages from position `visible_from` on.
+    pub fn for_reader(self, visible_from: i64) -> Self {
+        if self.position >= visible_from { self } else { self.unavailable() }
+    }
+
+    /// Only that it exists and is not the reader's to see.
+    pub fn unavailable(self) -> Self {
+        Self { sender_id: None, content_preview: None, is_deleted: false, unavailable: true, ..self }
     }
 }
 

@@ -99,12 +99,16 @@ export interface ChatDetails extends ChatHeader {
   participants: Member[];
 }
 
-/** The message a reply quotes, as it is now (`content_preview` null once it is deleted). */
+/**
+ * The message a reply quotes, as it is now (`content_preview` null once it is deleted), or only
+ * that it is `unavailable` to us (written before we joined the group: no author, no text).
+ */
 export interface ReplyPreview {
   id: number;
-  sender_id: number;
+  sender_id: number | null;
   content_preview: string | null;
   is_deleted: boolean;
+  unavailable?: boolean;
 }
 
 /**

@@ -74,6 +74,10 @@ describe('parseStreamEvent', () => {
     expect(bad({ edited_at: 5 })).toBeNull();
     expect(bad({ reply_to: { id: 11 } })).toBeNull();
     expect(bad({ reply_to: { id: 11, sender_id: 8, content_preview: 3, is_deleted: false } })).toBeNull();
+    // A quote of a message from before we joined: only that it is unavailable.
+    const unavailable = { id: 11, sender_id: null, content_preview: null, is_deleted: false, unavailable: true };
+    expect(bad({ reply_to: unavailable })).not.toBeNull();
+    expect(bad({ reply_to: { ...unavailable, unavailable: 'yes' } })).toBeNull();
     expect(bad({ read_by: [8, '9'] })).toBeNull();
     expect(bad({ read_by: [8] })).not.toBeNull();
   });

@@ -90,9 +90,10 @@ function isReplyPreview(value: unknown): boolean {
   return (
     isObject(value) &&
     isInt(value.id) &&
-    isInt(value.sender_id) &&
+    (isInt(value.sender_id) || value.sender_id === null) &&
     isNullableString(value.content_preview) &&
-    typeof value.is_deleted === 'boolean'
+    typeof value.is_deleted === 'boolean' &&
+    (value.unavailable === undefined || typeof value.unavailable === 'boolean')
   );
 }
 

@@ -174,7 +174,13 @@ export function fromWire(message: WireMessage): Message {
     isEdited: message.is_edited ?? false,
     editedAt: message.edited_at ?? null,
     replyTo: reply
-      ? { id: reply.id, senderId: reply.sender_id, preview: reply.content_preview, isDeleted: reply.is_deleted }
+      ? {
+          id: reply.id,
+          senderId: reply.sender_id,
+          preview: reply.content_preview,
+          isDeleted: reply.is_deleted,
+          ...(reply.unavailable ? { unavailable: true } : {}),
+        }
       : null,
     readBy: message.read_by ?? [],
     type: messageType(message.type, attachments),

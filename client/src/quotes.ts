@@ -8,10 +8,13 @@ export const PREVIEW_CHARS = 100;
 /** The message a reply quotes. */
 export interface ReplyRef {
   id: number;
-  senderId: number;
-  /** The start of its text as it is now; null once it is deleted. */
+  /** Null when the quoted message is unavailable to us. */
+  senderId: number | null;
+  /** The start of its text as it is now; null once it is deleted (or unavailable). */
   preview: string | null;
   isDeleted: boolean;
+  /** Written before we joined: the server shows us only that it exists. */
+  unavailable?: boolean;
 }
 
 /** The first `PREVIEW_CHARS` code points of `content`, as the server cuts a reply's preview. */
@@ -31,7 +34,7 @@ export function quoteWithKnown(
   deleted: ReadonlySet<number>,
   edits: ReadonlyMap<number, { content: string }>,
 ): ReplyRef {
-  if (quote.isDeleted) return quote;
+  if (quote.isDeleted || quote.unavailable) return quote;
   if (deleted.has(quote.id)) return { ...quote, isDeleted: true, preview: null };
   const edit = edits.get(quote.id);
   const preview = edit && previewOf(edit.content);

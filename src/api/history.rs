@@ -104,6 +104,9 @@ pub async fn history(
     let mut messages =
         rows.iter().take(limit as usize).map(history_message).collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
     messages.reverse();
+    for message in &mut messages {
+        message.reply_to = message.reply_to.take().map(|quote| quote.for_reader(access.visible_from));
+    }
     Ok(Snapshot(position, History { messages, has_more }))
 }
 

@@ -9,6 +9,11 @@ use time::OffsetDateTime;
 use tokio_postgres::GenericClient;
 
 use super::hub::{Dispatch, Frames};
+use super::payloads::ChatCreated;
+pub use super::payloads::{
+    ChatClosedEvent, ChatRenamedEvent, MessageBody, MessageDeletedEvent, MessageEvent, MessagesReadEvent,
+    ParticipantAddedEvent, ParticipantRemovedEvent,
+};
 use crate::log::{ChatOpened, EventData, StoredEvent};
 use crate::reads::Source;
 use crate::views::{
@@ -31,44 +36,20 @@ fn encode_frame(id: Option<i64>, event: &str, data: &impl Serialize) -> Bytes {
     Bytes::from(format!("{id}event: {event}\ndata: {json}\n\n"))
 }
 
-/// The data of `new_message` and `message_edited`: the message as history shows it, without
-/// `is_deleted` (always false here) and `read_by` (nobody has read a new message yet; an edit
-/// does not change who has).
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct MessageEvent<'a> {
-    pub chat_id: i64,
-    pub message: MessageBody<'a>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct MessageBody<'a> {
-    pub id: i64,
-    pub sender_id: Option<i64>,
-    /// The text: for `message_edited`, the new one.
-    pub content: &'a str,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    pub is_edited: bool,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub edited_at: Option<OffsetDateTime>,
-    pub reply_to: Option<ReplyPreview>,
-    #[serde(rename = "type")]
-    pub kind: MessageType,
-    pub attachments: &'a [Attachment],
-}
-
-/// The data of `messages_read`: `user_id` has read the chat up to `up_to_message_id`.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct MessagesReadEvent {
-    pub chat_id: i64,
-    pub user_id: Option<i64>,
-    pub up_to_message_id: i64,
-    #[serde(with = "time::serde::rfc3339")]
-    pub read_at: OffsetDateTime,
+/// How a message's events are shown. Live, an event is encoded moments after it was appended:
+/// as it was appended. A replay (a stream that resumes) shows every message **as it is now**,
+/// in its events' positions and order: a deleted message without its text or files, an edited
+/// one with its current text. So what a client missed never brings back what its author took
+/// away, and the events themselves (positions, types, order) are exactly the log's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    AsAppended,
+    AsNow,
 }
 
 /// What a message's frame needs beyond its event: who wrote it and when (for an edit, whose
-/// event has neither), and the message it answers as it is now.
+/// event has neither), the message it answers as it is now, and (for [`Shown::AsNow`]) the
+/// message itself as it is now.
 struct MessageFacts {
     sender_id: i64,
     created_at: OffsetDateTime,
@@ -77,17 +58,23 @@ struct MessageFacts {
     reply_to: Option<ReplyPreview>,
     /// An edited message's attachments (a new one's are in its event).
     attachments: Vec<Attachment>,
+    content: String,
+    is_deleted: bool,
+    edited_at: Option<OffsetDateTime>,
 }
 
-/// Messages edited, or written as replies, in a batch: their facts, in one query.
+/// Messages edited, or written as replies, in a batch (every message, when shown as it is
+/// now): their facts, in one query.
 async fn message_facts(
     client: &impl GenericClient,
     events: &[StoredEvent],
+    shown: Shown,
 ) -> anyhow::Result<HashMap<i64, MessageFacts>> {
     let ids: Vec<i64> = events
         .iter()
         .filter_map(|e| match e.data {
             EventData::MessageCreated { message_id, reply_to_message_id: Some(_), .. } => Some(message_id),
+            EventData::MessageCreated { message_id, .. } if shown == Shown::AsNow => Some(message_id),
             EventData::MessageEdited { message_id, .. } => Some(message_id),
             _ => None,
         })
@@ -97,7 +84,8 @@ async fn message_facts(
         return Ok(facts);
     }
     let sql = format!(
-        "SELECT m.id, m.sender_id, m.created_at, m.position, m.attachments, {} FROM messages m
+        "SELECT m.id, m.sender_id, m.created_at, m.position, m.attachments, m.content, m.is_deleted, m.edited_at, {}
+         FROM messages m
          LEFT JOIN messages p ON p.id = m.reply_to_id WHERE m.id = ANY($1)",
         ReplyPreview::COLUMNS
     );
@@ -108,56 +96,13 @@ async fn message_facts(
             position: row.get("position"),
             reply_to: ReplyPreview::from_row(&row)?,
             attachments: Attachment::list_from_row(&row, "attachments")?,
+            content: row.get("content"),
+            is_deleted: row.get("is_deleted"),
+            edited_at: row.get("edited_at"),
         };
         facts.insert(row.get("id"), fact);
     }
     Ok(facts)
-}
-
-/// The data of `message_deleted`.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct MessageDeletedEvent {
-    pub chat_id: i64,
-    pub message_id: i64,
-}
-
-/// The data of `participant_added`: `user` joined the group, added by `actor_id` (themself
-/// when the owner rejoins). The new member's own streams get it too (then fetch the chat).
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ParticipantAddedEvent {
-    pub chat_id: i64,
-    pub user: Person,
-    pub actor_id: Option<i64>,
-}
-
-/// The data of `participant_removed`: `user_id` is no longer a member (`actor_id == user_id`:
-/// they left). The removed member's streams get it, and nothing of the chat after it.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ParticipantRemovedEvent {
-    pub chat_id: i64,
-    pub user_id: i64,
-    pub actor_id: Option<i64>,
-}
-
-/// The data of `chat_renamed`.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ChatRenamedEvent {
-    pub chat_id: i64,
-    pub title: String,
-    pub actor_id: Option<i64>,
-}
-
-/// The data of `chat_closed`: an inquiry is read-only from now on (it was idle too long).
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ChatClosedEvent {
-    pub chat_id: i64,
-    #[serde(with = "time::serde::rfc3339")]
-    pub closed_at: OffsetDateTime,
-}
-
-#[derive(Serialize)]
-struct ChatCreated<T> {
-    chat: T,
 }
 
 /// Encodes a batch of log events. `chat_created` and `participant_added` need the people's
@@ -165,11 +110,12 @@ struct ChatCreated<T> {
 /// in one query for the whole batch, and only when the batch has such events.
 ///
 /// `presence`: the primary's pool when `client` is a standby's (see [`Contact::columns_on`]);
-/// `None` when `client` can read presence itself.
+/// `None` when `client` can read presence itself. `shown`: see [`Shown`].
 pub async fn encode(
     client: &impl GenericClient,
     events: &[StoredEvent],
     presence: Option<&deadpool_postgres::Pool>,
+    shown: Shown,
 ) -> anyhow::Result<Vec<Dispatch>> {
     let people: Vec<i64> = events
         .iter()
@@ -198,8 +144,8 @@ pub async fn encode(
             names.insert(contact.person.id, contact);
         }
     }
-    let facts = message_facts(client, events).await?;
-    events.iter().map(|event| dispatch(event, &names, &facts)).collect()
+    let facts = message_facts(client, events, shown).await?;
+    events.iter().map(|event| dispatch(event, &names, &facts, shown)).collect()
 }
 
 /// A chat of two fixed members opened (a lesson pair, an inquiry): each member sees it with the
@@ -239,48 +185,78 @@ fn dispatch(
     event: &StoredEvent,
     names: &HashMap<i64, Contact>,
     facts: &HashMap<i64, MessageFacts>,
+    shown: Shown,
 ) -> anyhow::Result<Dispatch> {
     let (position, chat_id, actor_id) = (event.position, event.chat_id, event.actor_id);
     let person =
         |id: &i64| names.get(id).cloned().ok_or_else(|| anyhow::anyhow!("user {id} of chat {chat_id} not found"));
     let dispatch = match &event.data {
         EventData::MessageCreated { message_id, content, reply_to_message_id, attachments } => {
+            let fact = facts.get(message_id);
             let reply_to = match reply_to_message_id {
                 None => None,
-                Some(_) => facts.get(message_id).and_then(|f| f.reply_to.clone()),
+                Some(_) => fact.and_then(|f| f.reply_to.clone()),
             };
+            let now = fact.filter(|_| shown == Shown::AsNow);
+            let (content, attachments) = match now {
+                Some(now) if now.is_deleted => ("", &[][..]),
+                Some(now) => (now.content.as_str(), &attachments[..]),
+                None => (content.as_str(), &attachments[..]),
+            };
+            let edited_at = now.filter(|now| !now.is_deleted).and_then(|now| now.edited_at);
             let message = MessageBody {
                 id: *message_id,
                 sender_id: actor_id,
                 content,
                 created_at: event.created_at,
-                is_edited: false,
-                edited_at: None,
+                is_edited: edited_at.is_some(),
+                edited_at,
                 reply_to,
                 kind: MessageType::of(attachments),
                 attachments,
             };
-            Dispatch::new(position, chat_id, shared(position, "new_message", &MessageEvent { chat_id, message }))
+            let unquoted = message.reply_to.clone().map(|quote| {
+                let quoted = quote.position;
+                let message = MessageBody { reply_to: Some(quote.unavailable()), ..message.clone() };
+                (quoted, frame(position, "new_message", &MessageEvent { chat_id, message }))
+            });
+            let mut dispatch =
+                Dispatch::new(position, chat_id, shared(position, "new_message", &MessageEvent { chat_id, message }));
+            dispatch.unquoted = unquoted;
+            dispatch
         }
         EventData::MessageEdited { message_id, content } => {
             let fact = facts.get(message_id).ok_or_else(|| anyhow::anyhow!("edited message {message_id} not found"))?;
+            let (content, attachments, edited_at) = match shown {
+                Shown::AsNow if fact.is_deleted => ("", &[][..], event.created_at),
+                Shown::AsNow => {
+                    (fact.content.as_str(), &fact.attachments[..], fact.edited_at.unwrap_or(event.created_at))
+                }
+                Shown::AsAppended => (content.as_str(), &fact.attachments[..], event.created_at),
+            };
             let message = MessageBody {
                 id: *message_id,
                 sender_id: Some(fact.sender_id),
                 content,
                 created_at: fact.created_at,
                 is_edited: true,
-                edited_at: Some(event.created_at),
+                edited_at: Some(edited_at),
                 reply_to: fact.reply_to.clone(),
-                kind: MessageType::of(&fact.attachments),
-                attachments: &fact.attachments,
+                kind: MessageType::of(attachments),
+                attachments,
             };
+            let unquoted = message.reply_to.clone().map(|quote| {
+                let quoted = quote.position;
+                let message = MessageBody { reply_to: Some(quote.unavailable()), ..message.clone() };
+                (quoted, frame(position, "message_edited", &MessageEvent { chat_id, message }))
+            });
             let mut dispatch = Dispatch::new(
                 position,
                 chat_id,
                 shared(position, "message_edited", &MessageEvent { chat_id, message }),
             );
             dispatch.about = Some(fact.position);
+            dispatch.unquoted = unquoted;
             dispatch
         }
         EventData::ChatRead { up_to_message_id } => {

@@ -186,7 +186,8 @@ async fn catch_up(client: &Client, read: &Statement, hub: &Hub, within: Duration
         let age = time::OffsetDateTime::now_utc() - last.created_at;
         metrics::gauge!(crate::metrics::LISTENER_LAG_SECONDS).set(age.as_seconds_f64().max(0.0));
         let full = batch.len() as i64 == BATCH;
-        let frames = answered(within, "encoding", frames::encode(client, &batch, None)).await?;
+        let frames =
+            answered(within, "encoding", frames::encode(client, &batch, None, frames::Shown::AsAppended)).await?;
         hub.dispatch(frames);
         if !full {
             return Ok(());

@@ -4,6 +4,7 @@ pub mod follow;
 pub mod frames;
 pub mod hub;
 pub mod listener;
+mod payloads;
 pub mod presence;
 pub mod signals;
 pub mod stream;

@@ -225,11 +225,17 @@ impl EventStream {
         let head = self.subscription.head;
         let viewer = if self.user.is_admin() { Viewer::Admin } else { Viewer::Participant(self.user.id) };
         let reads = &self.state.reads;
-        let (stored, dispatches) = reading!(reads, head, |client| {
+        let user = self.user.id;
+        let (stored, dispatches, memberships) = reading!(reads, head, |client| {
             let stored = store::read_visible(&***client, viewer, after, head, REPLAY_PAGE).await?;
             let presence = (client.source == Source::Standby).then(|| reads.primary());
-            let dispatches = frames::encode(&***client, &stored, presence).await?;
-            Ok((stored, dispatches))
+            let dispatches = frames::encode(&***client, &stored, presence, frames::Shown::AsNow).await?;
+            let quoting: Vec<i64> = dispatches.iter().filter(|d| d.unquoted.is_some()).map(|d| d.chat_id).collect();
+            let memberships = match viewer {
+                Viewer::Participant(_) if !quoting.is_empty() => memberships(&***client, user, &quoting).await?,
+                _ => Vec::new(),
+            };
+            Ok((stored, dispatches, memberships))
         })?;
         let Some(last) = stored.last().map(|e| e.position) else {
             self.replay = None;
@@ -239,7 +245,17 @@ impl EventStream {
             let bytes = if self.user.is_admin() {
                 Some(dispatch.frames.for_admins())
             } else {
-                dispatch.frames.for_user(self.user.id)
+                // A reply is shown as it was live: its quote unavailable to whoever joined
+                // after the quoted message (the membership the event was seen in says when).
+                let since = memberships
+                    .iter()
+                    .find(|(chat, from, to)| {
+                        *chat == dispatch.chat_id
+                            && *from <= dispatch.position
+                            && to.is_none_or(|to| dispatch.position <= to)
+                    })
+                    .map_or(0, |(_, from, _)| *from);
+                dispatch.frame_for(user, since)
             };
             if let Some(bytes) = bytes {
                 self.queued.push_back(bytes.clone());
@@ -248,4 +264,19 @@ impl EventStream {
         self.replay = (stored.len() as i64 == REPLAY_PAGE).then_some(last);
         Ok(())
     }
+}
+
+/// `user`'s membership intervals in `chats`: (chat, from position, through position).
+async fn memberships(
+    client: &impl tokio_postgres::GenericClient,
+    user: i64,
+    chats: &[i64],
+) -> anyhow::Result<Vec<(i64, i64, Option<i64>)>> {
+    let rows = client
+        .query(
+            "SELECT chat_id, from_position, to_position FROM chat_memberships WHERE user_id = $1 AND chat_id = ANY($2)",
+            &[&user, &chats],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
 }

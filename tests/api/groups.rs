@@ -480,3 +480,58 @@ async fn the_log_itself_refuses_membership_events_from_anyone_but_the_owner_or_a
     assert_eq!(append(anna.id, "participant_removed", json!({ "user_id": anna.id })).await.expect("leave"), 1);
     assert_eq!(append(teacher.id, "participant_removed", json!({ "user_id": anna.id })).await.expect("again"), 0);
 }
+
+/// A reply quoting a message from before someone joined shows them only that the quote is
+/// unavailable (no author, no text), live, in history and on resume; members who could see
+/// the quoted message, and admins, see the quote, and an edit of it follows for them only.
+#[tokio::test]
+async fn a_later_member_sees_quotes_of_messages_from_before_they_joined_only_as_unavailable() {
+    let app = TestApp::spawn().await;
+    let (teacher, early, late) =
+        (app.user("teacher", "T").await, app.user("student", "Early").await, app.user("student", "Late").await);
+    let admin = app.user("admin", "A").await;
+    let chat = group(&app, &teacher, "11 Б", &[&early]).await;
+    let before = app.send(&early, chat, "a secret from before").await;
+    assert_eq!(add(&app, &teacher, chat, late.id).await.0, 201);
+    let mut late_live = app.stream(&late, None).await;
+    let mut early_live = app.stream(&early, None).await;
+
+    let response = app.post_reply(&teacher, chat, "answering the secret", before).await;
+    assert_eq!(response.status(), 201);
+    let reply: Value = response.json().await.expect("json");
+    let reply_id = reply["id"].as_i64().expect("id");
+    assert_eq!(reply["reply_to"]["content_preview"], "a secret from before", "the replier sees what they quote");
+
+    let hidden =
+        json!({ "id": before, "sender_id": null, "content_preview": null, "is_deleted": false, "unavailable": true });
+    let live = late_live.event().await;
+    assert_eq!((live.event.as_str(), live.json()["message"]["reply_to"].clone()), ("new_message", hidden.clone()));
+    assert_eq!(early_live.event().await.json()["message"]["reply_to"]["content_preview"], "a secret from before");
+
+    let page = |user: &User| app.get(&format!("/api/chats/{chat}/messages"), user).send();
+    let late_page: Value = page(&late).await.expect("history").json().await.expect("json");
+    let late_reply = late_page["messages"].as_array().expect("messages").iter().find(|m| m["id"] == reply_id).cloned();
+    assert_eq!(late_reply.expect("the reply")["reply_to"], hidden);
+    let admin_page: Value = page(&admin).await.expect("history").json().await.expect("json");
+    let admin_reply =
+        admin_page["messages"].as_array().expect("messages").iter().find(|m| m["id"] == reply_id).cloned();
+    assert_eq!(
+        admin_reply.expect("the reply")["reply_to"]["content_preview"],
+        "a secret from before",
+        "admins see every quote"
+    );
+
+    let mut resumed = app.stream(&late, Some("0")).await;
+    let mut replayed = Vec::new();
+    loop {
+        let event = resumed.event().await;
+        let done = event.event == "new_message" && event.json()["message"]["id"] == reply_id;
+        replayed.push(event);
+        if done {
+            break;
+        }
+    }
+    let text: String = replayed.iter().map(|e| e.data.clone()).collect();
+    assert!(!text.contains("a secret from before"), "the replay shows the quote as live did: {text}");
+    assert_eq!(replayed.last().expect("the reply").json()["message"]["reply_to"], hidden);
+}

@@ -25,6 +25,7 @@ mod notices;
 mod presence;
 mod reads;
 mod realtime;
+mod replay;
 mod roles;
 mod serve;
 mod standby;

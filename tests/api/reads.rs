@@ -390,7 +390,8 @@ async fn resume_replays_reads_and_edits_in_order() {
     let kinds: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
     assert_eq!(kinds, ["message_edited", "messages_read", "message_deleted", "message_edited"]);
     assert!(events.windows(2).all(|w| w[0].position() < w[1].position()));
-    assert_eq!(events[0].json()["message"]["content"], "first, edited");
+    // A replay shows the message as it is now: each of its edits carries the current text.
+    assert_eq!(events[0].json()["message"]["content"], "first, edited twice");
     assert_eq!(events[1].json()["up_to_message_id"], json!(second));
     assert_eq!(events[3].json()["message"]["content"], "first, edited twice");
     // Then live, with nothing replayed twice.

@@ -233,7 +233,7 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
           chatId={chatId}
           disabled={conversation?.status !== 'ready'}
           replyTo={replyTo}
-          replySender={replyTo ? senderLabel(people, replyTo.senderId, t) : null}
+          replySender={replyTo?.senderId != null ? senderLabel(people, replyTo.senderId, t) : null}
           onCancelReply={() => setReply(null)}
           onSend={(content, attachments) => {
             workspace.send(chatId, content, replyTo, attachments);

@@ -278,7 +278,7 @@ export function MessageList(props: Props) {
                   firstOfRun={firstOfRun}
                   senderName={named && firstOfRun ? senderLabel(people, message.senderId, t) : null}
                   avatar={group && message.senderId !== me.id ? (firstOfRun ? sender : null) : undefined}
-                  quoteSender={message.replyTo ? senderLabel(people, message.replyTo.senderId, t) : null}
+                  quoteSender={message.replyTo?.senderId != null ? senderLabel(people, message.replyTo.senderId, t) : null}
                   isRead={saved && own ? isReadByOthers(conversation, saved) : null}
                   canDelete={own && writable}
                   canEdit={own && writable}

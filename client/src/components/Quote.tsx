@@ -7,8 +7,10 @@ export function Quote(props: { quote: ReplyRef; sender: string | null; testId?: 
   const { quote } = props;
   const body = (
     <>
-      {props.sender && <span className="quote-sender">{props.sender}</span>}
-      {quote.isDeleted || quote.preview === null ? (
+      {props.sender && !quote.unavailable && <span className="quote-sender">{props.sender}</span>}
+      {quote.unavailable ? (
+        <em className="quote-preview unavailable">{t('message.quoteUnavailable')}</em>
+      ) : quote.isDeleted || quote.preview === null ? (
         <em className="quote-preview deleted">{t('message.deleted')}</em>
       ) : quote.preview === '' ? (
         // A file or an image without a caption.

@@ -199,6 +199,7 @@ const en = {
     sent: 'Sent',
     read: 'Read',
     deleted: 'Message deleted',
+    quoteUnavailable: 'Message unavailable',
     showQuoted: 'Show the message this replies to',
     save: 'Save',
     saving: 'Saving…',

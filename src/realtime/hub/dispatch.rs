@@ -39,11 +39,24 @@ pub struct Dispatch {
     /// before they joined.
     pub about: Option<i64>,
     pub frames: Frames,
+    /// A reply's quoted message's position, and the frame for members who joined after it:
+    /// the quote shown only as unavailable (history shows nobody a message from before they
+    /// joined, nor does a quote).
+    pub unquoted: Option<(i64, Bytes)>,
 }
 
 impl Dispatch {
     pub fn new(position: i64, chat_id: i64, frames: Frames) -> Self {
-        Self { position, chat_id, joined: Vec::new(), left: Vec::new(), opens_group: false, about: None, frames }
+        Self {
+            position,
+            chat_id,
+            joined: Vec::new(),
+            left: Vec::new(),
+            opens_group: false,
+            about: None,
+            frames,
+            unquoted: None,
+        }
     }
 }
 
@@ -53,6 +66,16 @@ pub enum Frames {
     Shared(Bytes),
     /// A frame per participant (each sees the chat from its side) and one for admins.
     PerUser { users: Vec<(i64, Bytes)>, admins: Bytes },
+}
+
+impl Dispatch {
+    /// The frame `user`, a member since position `since`, gets (`None`: none).
+    pub fn frame_for(&self, user: i64, since: i64) -> Option<&Bytes> {
+        match &self.unquoted {
+            Some((quoted, bytes)) if since > *quoted => Some(bytes),
+            _ => self.frames.for_user(user),
+        }
+    }
 }
 
 impl Frames {

@@ -146,16 +146,22 @@ impl Hub {
                     Frames::PerUser { .. } => made(),
                 }
             };
+            let mut unquoted = None;
             for member in members.get(&event.chat_id).into_iter().flatten() {
                 if event.about.is_some_and(|about| member.since > about) {
                     continue;
                 }
-                let (Some(connections), Some(bytes)) =
-                    (users.get_mut(&member.user), event.frames.for_user(member.user))
-                else {
-                    continue;
+                let Some(connections) = users.get_mut(&member.user) else { continue };
+                let made = match event.unquoted.as_ref().filter(|(quoted, _)| member.since > *quoted) {
+                    Some((_, bytes)) => Arc::clone(unquoted.get_or_insert_with(|| {
+                        Arc::new(Frame { position: Some(event.position), bytes: bytes.clone() })
+                    })),
+                    None => match event.frames.for_user(member.user) {
+                        Some(bytes) => frame(bytes),
+                        None => continue,
+                    },
                 };
-                send_all(connections, &frame(bytes));
+                send_all(connections, &made);
             }
             if !admins.is_empty() {
                 send_all(admins, &frame(event.frames.for_admins()));
