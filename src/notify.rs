@@ -14,7 +14,9 @@
 //! `NOTIFY_GRACE_SECS` old and no notice to the same user about the same chat was sent in the
 //! last `NOTIFY_QUIET_SECS`. At the claim it is cancelled instead when it has become moot: the
 //! user has been online since the message (a stream opened: they saw it live), has read the
-//! chat up to it, or left the chat.
+//! chat up to it, left the chat, or every message it tells of has been deleted. Its preview,
+//! count and newest message are taken at the claim too, from the messages as they are then: a
+//! deleted message's text never leaves, an edited one's leaves as edited.
 //!
 //! The webhook gets a POST with a JSON body and the Standard Webhooks headers:
 //! `webhook-id` (the notice's id), `webhook-timestamp` (Unix seconds) and `webhook-signature`
@@ -185,16 +187,31 @@ async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<(Notice
                 LIMIT $4
                 FOR UPDATE SKIP LOCKED
             ), judged AS (
-                SELECT n.id,
-                       presence_online(n.user_id)
+                SELECT n.id, now_.newest, now_.count, coalesce(now_.preview, '') AS preview,
+                       now_.count = 0
+                       OR presence_online(n.user_id)
                        OR EXISTS (SELECT 1 FROM user_presence s WHERE s.user_id = n.user_id AND s.last_seen > n.created_at)
                        OR NOT EXISTS (SELECT 1 FROM chat_participants p
                                       WHERE p.chat_id = n.chat_id AND p.user_id = n.user_id
                                         AND p.last_read_message_id < n.message_id) AS moot
                 FROM due JOIN notices n ON n.id = due.id
+                -- The folded messages as they are now: deleted ones drop out (all of them: the
+                -- notice is cancelled), the newest left gives the preview, with its edits.
+                CROSS JOIN LATERAL (
+                    SELECT max(m.id) AS newest, count(*)::int AS count,
+                           (array_agg(CASE WHEN m.content ~ '[^[:space:]]' THEN left(m.content, 100)
+                                           ELSE '📎 ' || (m.attachments -> 0 ->> 'name') END
+                                      ORDER BY m.id DESC))[1] AS preview
+                    FROM messages m
+                    WHERE m.chat_id = n.chat_id AND m.id BETWEEN n.first_message_id AND n.message_id
+                      AND m.sender_id <> n.user_id AND NOT m.is_deleted
+                ) now_
             )
             UPDATE notices n
             SET state = CASE WHEN j.moot THEN 'cancelled' ELSE 'sending' END,
+                preview = j.preview,
+                count = CASE WHEN j.count > 0 THEN j.count ELSE n.count END,
+                message_id = coalesce(j.newest, n.message_id),
                 claimed_until = CASE WHEN NOT j.moot THEN now() + make_interval(secs => $3) END,
                 attempts = n.attempts + CASE WHEN j.moot THEN 0 ELSE 1 END,
                 sent_at = CASE WHEN j.moot THEN n.sent_at ELSE coalesce(n.sent_at, now()) END,

@@ -282,3 +282,49 @@ async fn a_replica_purges_settled_notices_on_its_own_even_without_a_webhook() {
     let purged = a.metric("tutorchat_notices_purged_total").await;
     assert!(purged.is_some_and(|n| n >= 2.0), "counted in /metrics: {purged:?}");
 }
+
+/// What reaches the webhook is the message as it is when the notice leaves: a message deleted
+/// within the grace is never sent (its notice is cancelled, its text gone from the row), an
+/// edited one leaves with its current text, and a fold whose newest message was deleted
+/// previews the newest one left and counts only those.
+#[tokio::test]
+async fn the_webhook_gets_messages_as_they_are_at_delivery_never_deleted_text() {
+    let (receiver, url) = Receiver::start().await;
+    let config = NotifyConfig { grace: Duration::from_secs(2), ..notify(&url) };
+    let (a, _b, teacher, student, chat) = school(config).await;
+
+    let oops = a.send(&student, chat, "my password is hunter2").await;
+    assert_eq!(a.delete_message(&student, oops).await.status(), 200);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while states(&a).await.iter().any(|(state, _, _)| state == "pending") {
+        assert!(std::time::Instant::now() < deadline, "the notice was never claimed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(receiver.calls().is_empty(), "a message deleted within the grace is not notified");
+    let rows = a.sql.query("SELECT state, preview FROM notices", &[]).await.expect("notices");
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].get::<_, &str>("state"), rows[0].get::<_, &str>("preview")), ("cancelled", ""));
+
+    let other_chat = {
+        let other = a.user("teacher", "Другой").await;
+        a.chat(&other, &student).await
+    };
+    let edited = a.send(&student, other_chat, "first words").await;
+    assert_eq!(a.edit(&student, edited, "better words").await.status(), 200);
+    let kept = a.send(&student, chat, "a question").await;
+    let dropped = a.send(&student, chat, "never mind, deleted").await;
+    assert_eq!(a.delete_message(&student, dropped).await.status(), 200);
+
+    let calls = receiver.wait_for(2, Duration::from_secs(1)).await;
+    let bodies: Vec<serde_json::Value> = calls.iter().map(Call::json).collect();
+    assert_eq!(bodies.len(), 2, "{bodies:?}");
+    let to_teacher = bodies.iter().find(|b| b["user_id"] == teacher.id).expect("the teacher's notice");
+    assert_eq!((to_teacher["preview"].as_str(), to_teacher["count"].as_i64()), (Some("a question"), Some(1)));
+    assert_eq!(to_teacher["message_id"], kept);
+    let edited_notice = bodies.iter().find(|b| b["chat_id"] == other_chat).expect("the other chat's notice");
+    assert_eq!(edited_notice["preview"], "better words");
+    for body in &bodies {
+        let text = body.to_string();
+        assert!(!text.contains("hunter2") && !text.contains("deleted") && !text.contains("first words"), "{text}");
+    }
+}
