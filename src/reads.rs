@@ -68,7 +68,7 @@ struct Standby {
 }
 
 /// What happened to reads meant for the standby (`tutorchat_standby_reads_total{outcome}`).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
     /// Answered by the standby at once.
     Served,
@@ -151,7 +151,7 @@ impl Attempt<'_> {
     /// The standby's client, on the first call when it can serve; else the primary's.
     pub async fn client(&mut self) -> Result<ReadClient> {
         if let (false, Some(standby)) = (std::mem::replace(&mut self.tried, true), &self.reads.standby) {
-            match standby.client(self.min).await {
+            match standby.client(self.min, &self.reads.primary).await {
                 Ok(Some((client, outcome))) => {
                     self.on_standby = Some(outcome);
                     return Ok(client);
@@ -188,8 +188,10 @@ impl Attempt<'_> {
 
 impl Standby {
     /// A standby connection whose snapshot includes `min`, or `None` when the read must go to
-    /// the primary (counted), or the error that says the standby is unwell.
-    async fn client(&self, min: i64) -> Result<Option<(ReadClient, Outcome)>> {
+    /// the primary (counted), or the error that says the standby is unwell. A position beyond
+    /// the primary's own head is nothing to wait for (a client's mistake, or a way to hold
+    /// standby connections for `READ_WAIT_MS` each): the primary answers at once.
+    async fn client(&self, min: i64, primary: &Pool) -> Result<Option<(ReadClient, Outcome)>> {
         let resting = self.resting_until.lock().unwrap_or_else(|p| p.into_inner()).is_some_and(|t| Instant::now() < t);
         if resting {
             Outcome::Unavailable.count();
@@ -204,6 +206,10 @@ impl Standby {
         loop {
             if store::head(&***client).await? >= min {
                 return Ok(Some((client, outcome)));
+            }
+            if outcome == Outcome::Served && store::head(&**primary.get().await?).await? < min {
+                Outcome::Lagging.count();
+                return Ok(None);
             }
             if started.elapsed() + pause > self.wait {
                 Outcome::Lagging.count();

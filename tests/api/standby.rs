@@ -308,3 +308,34 @@ async fn start_up_refuses_a_read_database_that_is_not_a_copy_of_the_primary() {
     assert!(error.starts_with("READ_DATABASE_URL: "), "{error}");
     assert!(error.contains("not a copy of DATABASE_URL's cluster"), "{error}");
 }
+
+/// A position beyond the primary's own head cannot be waited for: the read goes to the primary
+/// at once instead of holding a standby connection for `READ_WAIT_MS` (here 10 s), so a flood of
+/// such reads cannot tie up the standby's pool.
+#[tokio::test]
+async fn a_position_beyond_the_log_is_answered_by_the_primary_at_once() {
+    let _one_at_a_time = serial().await;
+    let Some(standby) = start_standby().await else { return };
+    let reads = standby.config("postgres");
+    let app = TestApp::spawn_with(|config| {
+        let mut reads = reads.clone();
+        reads.dbname(config.database.as_ref().and_then(|d| d.get_dbname()).expect("the test database"));
+        config.reads.database = Some(reads);
+        config.reads.wait = Duration::from_secs(10);
+    })
+    .await;
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
+    let chat = app.chat(&teacher, &student).await;
+    app.send(&student, chat, "здравствуйте").await;
+    let beyond = i64::MAX.to_string();
+    let reads = (0..8).map(|_| {
+        app.get(&format!("/api/chats/{chat}/messages"), &student).header("x-min-event-position", &beyond).send()
+    });
+    let answers = tokio::time::timeout(Duration::from_secs(5), futures::future::join_all(reads))
+        .await
+        .expect("eight reads of an impossible position answered without waiting READ_WAIT_MS (10 s)");
+    for answer in answers {
+        let (status, body) = status_and_json(answer.expect("GET history")).await;
+        assert_eq!((status, body["messages"][0]["content"].as_str()), (200, Some("здравствуйте")), "{body}");
+    }
+}
