@@ -33,7 +33,7 @@ pub struct Typing {
     request_body = Typing,
     responses((status = 204, description = "forwarded, or dropped by the throttle"), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-              (status = 429, body = ErrorBody)))]
+              (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
 pub async fn typing(
     State(state): State<AppState>,
@@ -47,7 +47,7 @@ pub async fn typing(
     // A typing request costs a lookup and, when forwarded, a notification on every replica:
     // it counts as a write.
     state.limits.check(Limited::write_by(user.role), user.id)?;
-    check_access(&state, chat_id, &user).await?;
+    check_access(&state, chat_id, &user).await?.writable(chat_id)?;
     if state.typing.admit(user.id, chat_id, body.is_typing) {
         state.signals.send(Signal::Typing(TypingEvent { chat_id, user_id: user.id, is_typing: body.is_typing }));
     }

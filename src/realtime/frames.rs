@@ -291,7 +291,10 @@ fn dispatch(
                 created_by: actor_id,
                 ..ChatHeader::new_direct(event.created_at)
             };
-            pair_opened(position, chat_id, header, (*host_id, person(host_id)?), (*guest_id, person(guest_id)?))
+            let mut dispatch =
+                pair_opened(position, chat_id, header, (*host_id, person(host_id)?), (*guest_id, person(guest_id)?));
+            dispatch.opens_checked = true; // it closes: its access is the database's to answer
+            dispatch
         }
         EventData::ChatCreated(ChatOpened::Group { title, context }) => {
             // Nobody is a member yet: admins see it open; members learn of it as they join.
@@ -308,7 +311,7 @@ fn dispatch(
                 AdminChat { id: chat_id, header, participants: vec![], messages_count: 0, last_message_at: None };
             let admins = frame(position, "chat_created", &ChatCreated { chat: admin_view });
             let mut dispatch = Dispatch::new(position, chat_id, Frames::PerUser { users: vec![], admins });
-            dispatch.opens_group = true;
+            dispatch.opens_checked = true;
             dispatch
         }
         EventData::ParticipantAdded { user_id, .. } => {

@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod binary;
 mod chats;
+mod closed;
 mod deploy;
 mod direct;
 mod edits;

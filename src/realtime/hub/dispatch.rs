@@ -32,8 +32,9 @@ pub struct Dispatch {
     pub joined: Vec<i64>,
     /// Users this event removes from the chat (they receive it, and nothing of the chat after).
     pub left: Vec<i64>,
-    /// The event opens a group: a chat whose membership changes.
-    pub opens_group: bool,
+    /// The event opens a chat the hub does not answer access for from memory (see
+    /// [`super::Hub::is_member`]): a group, whose membership changes, or an inquiry, which closes.
+    pub opens_checked: bool,
     /// The position of the message the event shows again (an edit's): only members who
     /// joined at or before it receive the event, as history shows nobody a message from
     /// before they joined.
@@ -52,7 +53,7 @@ impl Dispatch {
             chat_id,
             joined: Vec::new(),
             left: Vec::new(),
-            opens_group: false,
+            opens_checked: false,
             about: None,
             frames,
             unquoted: None,

@@ -38,7 +38,8 @@ struct State {
     /// Chat → its members, and user → their chats (for presence: who shares a chat with whom).
     members: HashMap<i64, Vec<Member>>,
     chats_of: HashMap<i64, Vec<i64>>,
-    /// Chats whose membership changes (groups): [`Hub::is_member`] leaves them to the database.
+    /// Chats whose membership or state changes (groups; inquiries, which close): [`Hub::is_member`]
+    /// leaves them to the database (the replica's start reads every chat but direct ones here).
     groups: HashSet<i64>,
     users: HashMap<i64, Vec<Connection>>,
     admins: Vec<Connection>,
@@ -129,7 +130,7 @@ impl Hub {
             if event.position <= state.head {
                 continue;
             }
-            if event.opens_group {
+            if event.opens_checked {
                 state.groups.insert(event.chat_id);
             }
             for user in &event.joined {
