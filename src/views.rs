@@ -302,9 +302,9 @@ impl ReplyPreview {
         }))
     }
 
-    /// As a reader sees it who may see the chat's messages from position `visible_from` on.
-    pub fn for_reader(self, visible_from: i64) -> Self {
-        if self.position >= visible_from { self } else { self.unavailable() }
+    /// As a reader sees it who may see the chat's messages at the positions `readable` accepts.
+    pub fn for_reader(self, readable: impl Fn(i64) -> bool) -> Self {
+        if readable(self.position) { self } else { self.unavailable() }
     }
 
     /// Only that it exists and is not the reader's to see.

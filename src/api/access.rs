@@ -61,3 +61,57 @@ pub async fn check_access(state: &AppState, chat_id: i64, user: &AuthUser) -> Re
         None => Err(AppError::Forbidden(format!("you are not a participant of chat {chat_id}"))),
     }
 }
+
+/// The stretches of a chat's log a reader may read: their membership intervals, as
+/// (from, through) positions, the current one open-ended. Admins and the pair of a direct chat
+/// read it all. A former member reads the intervals they were a member in, as a resumed stream
+/// replays them: history, replay, quotes and (later) search and export follow one rule.
+#[derive(Debug, Clone)]
+pub struct Readable {
+    pub from: Vec<i64>,
+    pub through: Vec<i64>,
+}
+
+impl Readable {
+    fn all() -> Self {
+        Self { from: vec![0], through: vec![i64::MAX] }
+    }
+
+    /// Whether the message at `position` is the reader's to see.
+    pub fn contains(&self, position: i64) -> bool {
+        self.from.iter().zip(&self.through).any(|(from, through)| (*from..=*through).contains(&position))
+    }
+}
+
+/// What `user` may read of chat `chat_id`: 404 if it does not exist, 403 if they never were a
+/// member (and are no admin). Unlike [`check_access`], a former member passes, for what they
+/// read while they were one.
+pub async fn check_read_access(state: &AppState, chat_id: i64, user: &AuthUser) -> Result<Readable> {
+    if user.is_admin() {
+        // Still 404 for a chat that does not exist.
+        check_access(state, chat_id, user).await?;
+        return Ok(Readable::all());
+    }
+    if state.hub.is_member(chat_id, user.id) == Some(true) {
+        return Ok(Readable::all());
+    }
+    let client = state.db.get().await?;
+    let statement = client
+        .prepare_cached(
+            "SELECT array_remove(array_agg(i.from_position ORDER BY i.from_position), NULL) AS from_positions,
+                    array_remove(array_agg(coalesce(i.to_position, 9223372036854775807) ORDER BY i.from_position), NULL)
+                        AS through_positions
+             FROM chats c LEFT JOIN chat_memberships i ON i.chat_id = c.id AND i.user_id = $2
+             WHERE c.id = $1 GROUP BY c.id",
+        )
+        .await?;
+    let row = client
+        .query_opt(&statement, &[&chat_id, &user.id])
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("chat {chat_id} does not exist")))?;
+    let readable = Readable { from: row.get("from_positions"), through: row.get("through_positions") };
+    if readable.from.is_empty() {
+        return Err(AppError::Forbidden(format!("you are not a participant of chat {chat_id}")));
+    }
+    Ok(readable)
+}

@@ -10,7 +10,7 @@ use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use tokio_postgres::{GenericClient, Row};
 
-use super::access::check_access;
+use super::access::check_read_access;
 use super::{MinPositionParam, Snapshot};
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
@@ -42,15 +42,17 @@ fn messages_sql(chat: &str, rest: &str) -> String {
     )
 }
 
-/// A history page: $1 the chat, $2 `before_id` (or NULL), $3 how many, $4 the first position
-/// the caller may see (see [`super::access::Access`]), with the log head in the same statement (see
+/// A history page: $1 the chat, $2 `before_id` (or NULL), $3 how many, $4 and $5 the stretches
+/// of the log the caller may read (from and through positions, see
+/// [`super::access::Readable`]), with the log head in the same statement (see
 /// [`store::with_head`]). Public so that the benchmark can `EXPLAIN` exactly this statement.
 pub static HISTORY_SQL: LazyLock<String> = LazyLock::new(|| {
     store::with_head(
         &messages_sql(
             "$1",
             "WHERE m.chat_id = $1 AND NOT m.is_deleted AND m.id < coalesce($2, 9223372036854775807)
-               AND m.position >= $4
+               AND m.position >= ($4::bigint[])[1]
+               AND EXISTS (SELECT 1 FROM unnest($4::bigint[], $5::bigint[]) i(f, t) WHERE m.position BETWEEN i.f AND i.t)
              ORDER BY m.id DESC LIMIT $3",
         ),
         "d.id DESC",
@@ -95,9 +97,9 @@ pub async fn history(
         return Err(AppError::BadRequest(format!("limit must be between 1 and 100 (got {limit})")));
     }
     // Access on the primary (a removal binds at once); the page wherever it is fresh enough.
-    let access = check_access(&state, chat_id, &user).await?;
-    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
-        [&chat_id, &query.before_id, &(limit + 1), &access.visible_from];
+    let readable = check_read_access(&state, chat_id, &user).await?;
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
+        [&chat_id, &query.before_id, &(limit + 1), &readable.from, &readable.through];
     let (position, rows) =
         reading!(state.reads, min, |client| Ok(store::snapshot(&client, &HISTORY_SQL, &params).await?))?;
     let has_more = rows.len() as i64 > limit;
@@ -105,7 +107,7 @@ pub async fn history(
         rows.iter().take(limit as usize).map(history_message).collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
     messages.reverse();
     for message in &mut messages {
-        message.reply_to = message.reply_to.take().map(|quote| quote.for_reader(access.visible_from));
+        message.reply_to = message.reply_to.take().map(|quote| quote.for_reader(|p| readable.contains(p)));
     }
     Ok(Snapshot(position, History { messages, has_more }))
 }
