@@ -116,6 +116,12 @@ pub struct Contact {
 }
 
 impl Contact {
+    /// Without their presence (offline, never seen), for a viewer who may not see it: guests
+    /// see nobody's presence.
+    pub fn without_presence(self) -> Self {
+        Self { online: false, last_seen: None, ..self }
+    }
+
     /// The presence columns a statement selects for user `id_column`: `online` and `last_seen`.
     ///
     /// `online` is `presence_online()` of `sql/V8__presence.sql` written out: PostgreSQL does

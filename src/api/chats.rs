@@ -10,7 +10,7 @@ use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
 use super::{MinPositionParam, Snapshot};
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, Role};
 use crate::error::ErrorBody;
 use crate::extract::{MinPosition, QueryParams};
 use crate::log::store;
@@ -284,10 +284,12 @@ pub async fn list_chats(
                 None => None,
                 Some(id) => {
                     let person = Person { id, name: r.try_get("other_name")?, role: r.try_get("other_role")? };
-                    Some(match &presences {
+                    let contact = match &presences {
                         None => Contact::from_row(person, &r)?,
                         Some(presences) => presences.contact(person),
-                    })
+                    };
+                    // Guests see nobody's presence (a teacher's online hours are not theirs).
+                    Some(if user.role == Role::Guest { contact.without_presence() } else { contact })
                 }
             };
             let last_kind = MessageType::of(&Attachment::list_from_row(&r, "last_attachments")?);

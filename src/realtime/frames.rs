@@ -150,7 +150,22 @@ pub async fn encode(
 
 /// A chat of two fixed members opened (a lesson pair, an inquiry): each member sees it with the
 /// other as `participant`, admins with both; both join it.
-fn pair_opened(position: i64, chat_id: i64, header: ChatHeader, a: (i64, Contact), b: (i64, Contact)) -> Dispatch {
+/// What a chat of two shows each of them of the other.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shows {
+    Presence,
+    /// `b` (an inquiry's guest) sees no presence of `a`.
+    NoPresenceToB,
+}
+
+fn pair_opened(
+    position: i64,
+    chat_id: i64,
+    header: ChatHeader,
+    a: (i64, Contact),
+    b: (i64, Contact),
+    shows: Shows,
+) -> Dispatch {
     let view = |other: &Contact| {
         let chat = ChatSummary {
             id: chat_id,
@@ -162,7 +177,11 @@ fn pair_opened(position: i64, chat_id: i64, header: ChatHeader, a: (i64, Contact
         };
         frame(position, "chat_created", &ChatCreated { chat })
     };
-    let users = vec![(a.0, view(&b.1)), (b.0, view(&a.1))];
+    let a_to_b = match shows {
+        Shows::Presence => a.1.clone(),
+        Shows::NoPresenceToB => a.1.clone().without_presence(),
+    };
+    let users = vec![(a.0, view(&b.1)), (b.0, view(&a_to_b))];
     let admin_view = AdminChat {
         id: chat_id,
         header,
@@ -281,6 +300,7 @@ fn dispatch(
                 header,
                 (*student_id, person(student_id)?),
                 (*teacher_id, person(teacher_id)?),
+                Shows::Presence,
             )
         }
         EventData::ChatCreated(ChatOpened::Inquiry { title, context, host_id, guest_id, .. }) => {
@@ -291,8 +311,15 @@ fn dispatch(
                 created_by: actor_id,
                 ..ChatHeader::new_direct(event.created_at)
             };
-            let mut dispatch =
-                pair_opened(position, chat_id, header, (*host_id, person(host_id)?), (*guest_id, person(guest_id)?));
+            // The guest's view of the host carries no presence: guests see nobody's.
+            let mut dispatch = pair_opened(
+                position,
+                chat_id,
+                header,
+                (*host_id, person(host_id)?),
+                (*guest_id, person(guest_id)?),
+                Shows::NoPresenceToB,
+            );
             dispatch.opens_checked = true; // it closes: its access is the database's to answer
             dispatch
         }

@@ -15,6 +15,7 @@ mod direct;
 mod edits;
 mod event_log;
 mod groups;
+mod guests;
 mod house;
 mod idempotency;
 mod inquiries;

@@ -147,6 +147,11 @@ impl Hub {
     }
 }
 
+/// Whether these are a guest's connections (a user's connections share their role).
+pub(super) fn of_guest(connections: &[Connection]) -> bool {
+    connections.first().is_some_and(|c| c.role == Role::Guest)
+}
+
 /// Queues a frame on each connection; a connection whose queue is full is dropped, which
 /// ends its stream once it has drained what it has.
 pub(super) fn send_all(connections: &mut Vec<Connection>, frame: &Arc<Frame>) {

@@ -205,7 +205,8 @@ impl Hub {
         contacts.dedup();
         let mut frame = None; // made when the first connection here gets it
         for user in contacts.iter().filter(|u| **u != about) {
-            if let Some(connections) = users.get_mut(user) {
+            // Guests see nobody's presence.
+            if let Some(connections) = users.get_mut(user).filter(|c| !connections::of_guest(c)) {
                 send_all(connections, frame.get_or_insert_with(|| signal(encode())));
             }
         }

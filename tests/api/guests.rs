@@ -1,0 +1,59 @@
+//! What a guest (a visitor of an inquiry link) may see of the people they talk to: their
+//! messages, and nothing of their presence (a teacher's online hours are not a visitor's to
+//! watch), on the stream, in the chat list and through the presence endpoint.
+
+use serde_json::json;
+
+use crate::helpers::{TestApp, User, status_and_json};
+
+/// A teacher's inquiry link opened by a guest: (teacher, guest, chat).
+async fn inquiry(app: &TestApp) -> (User, User, i64) {
+    let teacher = app.user("teacher", "Иван Петров").await;
+    let request =
+        app.http.post(app.url("/api/inquiry-links")).bearer_auth(&teacher.token).json(&json!({ "title": "ЕГЭ" }));
+    let (status, link) = status_and_json(request.send().await.expect("POST inquiry-links")).await;
+    assert_eq!(status, 201, "{link}");
+    let token = link["token"].as_str().expect("token");
+    let request = app.http.post(app.url(&format!("/api/inquiry/{token}"))).json(&json!({ "name": "Мама Пети" }));
+    let (status, opened) = status_and_json(request.send().await.expect("POST inquiry")).await;
+    assert_eq!(status, 201, "{opened}");
+    let guest =
+        User { id: opened["user"]["id"].as_i64().expect("id"), token: opened["token"].as_str().expect("t").into() };
+    (teacher, guest, opened["chat_id"].as_i64().expect("chat"))
+}
+
+#[tokio::test]
+async fn a_guest_sees_nobodys_presence_while_the_teacher_sees_theirs() {
+    let app = TestApp::spawn().await;
+    let (teacher, guest, chat) = inquiry(&app).await;
+    let mut guest_stream = app.stream(&guest, Some("0")).await;
+    let opened = guest_stream.event().await;
+    assert_eq!(opened.event, "chat_created");
+    assert_eq!(
+        (&opened.json()["chat"]["participant"]["online"], &opened.json()["chat"]["participant"]["last_seen"]),
+        (&json!(false), &json!(null)),
+        "the guest's chat_created shows no presence of the teacher"
+    );
+
+    // The teacher comes online (a stream opens): the guest's stream gets no presence signal,
+    // only the teacher's message after it.
+    let _teacher_stream = app.stream(&teacher, None).await;
+    let answer = app.send(&teacher, chat, "Здравствуйте!").await;
+    let next = guest_stream.any_event().await;
+    assert_eq!(
+        (next.event.as_str(), next.json()["message"]["id"].as_i64()),
+        ("new_message", Some(answer)),
+        "no presence before the message: {next:?}"
+    );
+
+    let (status, list) = status_and_json(app.get("/api/chats", &guest).send().await.expect("GET chats")).await;
+    assert_eq!(status, 200);
+    assert_eq!(list["chats"][0]["participant"]["online"], false, "the teacher is online, but not to a guest: {list}");
+    // The presence endpoint is beyond a guest's confinement (their chat and nothing else).
+    let (status, body) =
+        status_and_json(app.get(&format!("/api/presence/{}", teacher.id), &guest).send().await.expect("GET")).await;
+    assert_eq!(status, 403, "{body}");
+    let (status, of_guest) =
+        status_and_json(app.get(&format!("/api/presence/{}", guest.id), &teacher).send().await.expect("GET")).await;
+    assert_eq!((status, of_guest["online"].as_bool()), (200, Some(true)), "the teacher sees the guest's");
+}
