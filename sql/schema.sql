@@ -64,10 +64,10 @@ $_$;
 
 
 --
--- Name: attachments_sweep(interval, integer); Type: FUNCTION; Schema: public; Owner: -
+-- Name: attachments_sweep(interval, interval, integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.attachments_sweep(p_age interval, p_limit integer) RETURNS TABLE(sha256 text, referenced boolean)
+CREATE FUNCTION public.attachments_sweep(p_age interval, p_guest_age interval, p_limit integer) RETURNS TABLE(sha256 text, referenced boolean)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
@@ -76,10 +76,12 @@ DECLARE
 BEGIN
     FOR gone IN
         WITH doomed AS (
-            SELECT a.id FROM attachments a
-            WHERE a.message_id IS NULL AND a.created_at < now() - p_age
+            SELECT a.id FROM attachments a JOIN users u ON u.id = a.uploader_id
+            WHERE a.message_id IS NULL
+              AND a.created_at < now() - least(p_age, p_guest_age)
+              AND a.created_at < now() - CASE WHEN u.role = 'guest' THEN p_guest_age ELSE p_age END
             ORDER BY a.created_at LIMIT p_limit
-            FOR UPDATE SKIP LOCKED
+            FOR UPDATE OF a SKIP LOCKED
         )
         -- message_id IS NULL again: a message that attached one meanwhile wins.
         DELETE FROM attachments a USING doomed d WHERE a.id = d.id AND a.message_id IS NULL
@@ -92,6 +94,19 @@ BEGIN
     END LOOP;
 END
 $$;
+
+
+--
+-- Name: FUNCTION attachments_sweep(p_age interval, p_guest_age interval, p_limit integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.attachments_sweep(p_age interval, p_guest_age interval, p_limit integer) IS 'Deletes up to p_limit
+uploads that no message attached: a guest''s once older than p_guest_age, anyone else''s once
+older than p_age. Returns, for each, its content (SHA-256) and whether another upload still
+references it; the caller deletes the bytes of those that are not referenced before it commits
+(the advisory lock on each SHA-256, held until then, keeps an upload of the same content from
+recording a row meanwhile). Never touches an attached upload, nor an upload''s claim on the
+allowances (upload_claims): a swept upload still counts for its 24 hours.';
 
 
 --
@@ -852,6 +867,11 @@ BEGIN
                 CASE NEW.type WHEN 'message_deleted' THEN 'delete' ELSE 'edit' END, NEW.payload -> 'message_id'
                 USING ERRCODE = 'insufficient_privilege';
         END IF;
+        -- A closed chat is read-only for its messages too: no edit, no deletion.
+        IF (SELECT closed_at FROM chats WHERE id = NEW.chat_id) IS NOT NULL THEN
+            RAISE EXCEPTION 'chat % is closed: it is read-only', NEW.chat_id
+                USING ERRCODE = 'object_not_in_prerequisite_state';
+        END IF;
     END IF;
 
     CASE NEW.type
@@ -1044,10 +1064,10 @@ Who may append what, by type:
   attachments are the sender''s unattached uploads to this chat (attachments_bind). A plain
   message is only numbered here: its membership and closed-chat checks and its messages row
   are done once per statement by events_after_insert.
-- message_edited: the author, a participant, of a message not deleted; the same text again is
-  a no-op. The old text stays in the log.
-- message_deleted: the author, a participant; deleting again is a no-op. Soft: the row stays,
-  marked deleted.
+- message_edited: the author, a participant, of a message not deleted, in a chat that is not
+  closed; the same text again is a no-op. The old text stays in the log.
+- message_deleted: the author, a participant, in a chat that is not closed; deleting again is
+  a no-op. Soft: the row stays, marked deleted.
 - chat_read: a participant, up to a message of the chat; markers only move forward (an older
   one is a no-op).
 - participant_added, participant_removed, chat_renamed: groups only, by the owner or an admin;
@@ -1334,6 +1354,210 @@ BEGIN
     RETURN offline;
 END
 $$;
+
+
+--
+-- Name: upload_buckets(bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.upload_buckets(p_uploader bigint, p_chat bigint, OUT is_guest boolean, OUT link bigint, OUT host bigint) RETURNS record
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT u.role = 'guest', l.id, l.host_id
+    FROM users u
+    LEFT JOIN events e ON u.role = 'guest' AND e.chat_id = p_chat AND e.type = 'chat_created'
+                      AND e.payload ->> 'kind' = 'inquiry'
+    LEFT JOIN inquiry_links l ON l.id = (e.payload ->> 'link_id')::bigint
+    WHERE u.id = p_uploader
+$$;
+
+
+--
+-- Name: upload_claims_purge(integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.upload_claims_purge(p_limit integer) RETURNS integer
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+    WITH gone AS (
+        DELETE FROM upload_claims c WHERE c.id IN (
+            SELECT x.id FROM upload_claims x WHERE x.counted_until <= now() ORDER BY x.counted_until LIMIT p_limit)
+        RETURNING 1
+    )
+    SELECT count(*)::integer FROM gone
+$$;
+
+
+--
+-- Name: upload_lock(bigint, bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.upload_lock(p_uploader bigint, p_link bigint, p_host bigint) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF p_host IS NOT NULL THEN
+        PERFORM pg_advisory_xact_lock(hashtextextended('upload allowance of host ' || p_host, 0));
+    END IF;
+    IF p_link IS NOT NULL THEN
+        PERFORM pg_advisory_xact_lock(hashtextextended('upload allowance of link ' || p_link, 0));
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtextextended('upload allowance of user ' || p_uploader, 0));
+END
+$$;
+
+
+--
+-- Name: upload_release(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.upload_release(p_claim bigint) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+    DELETE FROM upload_claims c WHERE c.id = p_claim AND c.stored_at IS NULL
+$$;
+
+
+--
+-- Name: FUNCTION upload_release(p_claim bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.upload_release(p_claim bigint) IS 'An upload that failed (refused, cut off, not
+recorded) gives its reservation back. A stored upload''s claim is never released: it counts for
+24 hours.';
+
+
+--
+-- Name: upload_reserve(bigint, bigint, bigint, interval, bigint, bigint, bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.upload_reserve(p_uploader bigint, p_chat bigint, p_bytes bigint, p_for interval, p_user_daily bigint, p_guest_daily bigint, p_link_daily bigint, p_host_daily bigint) RETURNS TABLE(claim_id bigint, reserved bigint, limited_by text, limit_bytes bigint)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    b record;
+    r record;
+    granted bigint;
+    claim bigint;
+BEGIN
+    IF p_bytes IS NULL OR p_bytes < 1 THEN
+        RAISE EXCEPTION 'an upload reserves at least 1 byte, not %', p_bytes USING ERRCODE = 'check_violation';
+    END IF;
+    IF (SELECT c.closed_at FROM chats c WHERE c.id = p_chat) IS NOT NULL THEN
+        RETURN QUERY SELECT NULL::bigint, 0::bigint, 'closed'::text, NULL::bigint;
+        RETURN;
+    END IF;
+    SELECT * INTO b FROM upload_buckets(p_uploader, p_chat);
+    PERFORM upload_lock(p_uploader, b.link, b.host);
+    SELECT * INTO r FROM upload_room(p_uploader, coalesce(b.is_guest, false), b.link, b.host,
+                                     p_user_daily, p_guest_daily, p_link_daily, p_host_daily);
+    IF r.room < 1 THEN
+        RETURN QUERY SELECT NULL::bigint, 0::bigint, r.allowance, r.daily;
+        RETURN;
+    END IF;
+    granted := least(p_bytes, r.room);
+    INSERT INTO upload_claims AS c (uploader_id, link_id, host_id, bytes, counted_until)
+    VALUES (p_uploader, b.link, b.host, granted, now() + p_for)
+    RETURNING c.id INTO claim;
+    RETURN QUERY SELECT claim, granted, CASE WHEN granted < p_bytes THEN r.allowance END,
+                        CASE WHEN granted < p_bytes THEN r.daily END;
+END
+$$;
+
+
+--
+-- Name: FUNCTION upload_reserve(p_uploader bigint, p_chat bigint, p_bytes bigint, p_for interval, p_user_daily bigint, p_guest_daily bigint, p_link_daily bigint, p_host_daily bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.upload_reserve(p_uploader bigint, p_chat bigint, p_bytes bigint, p_for interval, p_user_daily bigint, p_guest_daily bigint, p_link_daily bigint, p_host_daily bigint) IS 'Before an upload by p_uploader to p_chat streams: reserves up to p_bytes (its request''s
+length, at most the file limit) for p_for, under the locks of every allowance the upload counts
+against (upload_lock), and returns the claim and how many bytes it holds. It holds less than
+asked when an allowance has less left: limited_by names it (''user'', ''guest'', ''link'', ''host'')
+with its daily bytes, and a file larger than the reservation is refused. Nothing is reserved
+(claim_id NULL) when p_chat is closed (limited_by ''closed'') or an allowance has nothing left
+(limited_by names it). The daily bytes are the replica''s settings: p_user_daily for a user,
+p_guest_daily for a guest, whose upload also counts against p_link_daily (every guest of the
+same inquiry link) and p_host_daily (every guest of the same teacher''s links).';
+
+
+--
+-- Name: upload_room(bigint, boolean, bigint, bigint, bigint, bigint, bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.upload_room(p_uploader bigint, p_is_guest boolean, p_link bigint, p_host bigint, p_user_daily bigint, p_guest_daily bigint, p_link_daily bigint, p_host_daily bigint, OUT room bigint, OUT allowance text, OUT daily bigint) RETURNS record
+    LANGUAGE plpgsql STABLE
+    AS $$
+DECLARE
+    used bigint;
+BEGIN
+    allowance := CASE WHEN p_is_guest THEN 'guest' ELSE 'user' END;
+    daily := CASE WHEN p_is_guest THEN p_guest_daily ELSE p_user_daily END;
+    SELECT coalesce(sum(c.bytes), 0) INTO used FROM upload_claims c
+    WHERE c.uploader_id = p_uploader AND c.counted_until > now();
+    room := daily - used;
+    IF p_link IS NOT NULL THEN
+        SELECT coalesce(sum(c.bytes), 0) INTO used FROM upload_claims c
+        WHERE c.link_id = p_link AND c.counted_until > now();
+        IF p_link_daily - used < room THEN
+            room := p_link_daily - used;
+            allowance := 'link';
+            daily := p_link_daily;
+        END IF;
+    END IF;
+    IF p_host IS NOT NULL THEN
+        SELECT coalesce(sum(c.bytes), 0) INTO used FROM upload_claims c
+        WHERE c.host_id = p_host AND c.counted_until > now();
+        IF p_host_daily - used < room THEN
+            room := p_host_daily - used;
+            allowance := 'host';
+            daily := p_host_daily;
+        END IF;
+    END IF;
+END
+$$;
+
+
+--
+-- Name: upload_settle(bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.upload_settle(p_claim bigint, p_uploader bigint, p_chat bigint, p_bytes bigint, p_user_daily bigint, p_guest_daily bigint, p_link_daily bigint, p_host_daily bigint) RETURNS TABLE(stored boolean, limited_by text, limit_bytes bigint)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    b record;
+    r record;
+BEGIN
+    SELECT * INTO b FROM upload_buckets(p_uploader, p_chat);
+    PERFORM upload_lock(p_uploader, b.link, b.host);
+    DELETE FROM upload_claims c WHERE c.id = p_claim AND c.uploader_id = p_uploader AND c.stored_at IS NULL;
+    SELECT * INTO r FROM upload_room(p_uploader, coalesce(b.is_guest, false), b.link, b.host,
+                                     p_user_daily, p_guest_daily, p_link_daily, p_host_daily);
+    IF p_bytes > r.room THEN
+        RETURN QUERY SELECT false, r.allowance, r.daily;
+        RETURN;
+    END IF;
+    INSERT INTO upload_claims (uploader_id, link_id, host_id, bytes, stored_at, counted_until)
+    VALUES (p_uploader, b.link, b.host, p_bytes, now(), now() + interval '24 hours');
+    RETURN QUERY SELECT true, NULL::text, NULL::bigint;
+END
+$$;
+
+
+--
+-- Name: FUNCTION upload_settle(p_claim bigint, p_uploader bigint, p_chat bigint, p_bytes bigint, p_user_daily bigint, p_guest_daily bigint, p_link_daily bigint, p_host_daily bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.upload_settle(p_claim bigint, p_uploader bigint, p_chat bigint, p_bytes bigint, p_user_daily bigint, p_guest_daily bigint, p_link_daily bigint, p_host_daily bigint) IS 'In the transaction that records a finished upload of p_bytes: replaces its reservation
+p_claim with a claim of the stored size that counts for 24 hours, and returns stored = true. The
+allowances are checked again under their locks, without the reservation: a live reservation
+always leaves room for a file that fits in it; one that expired (an upload slower than its
+reservation) is refused (stored = false, limited_by and limit_bytes name the allowance) when the
+others have used the room meanwhile, and the caller rolls back.';
 
 
 --
@@ -1663,6 +1887,56 @@ CREATE UNLOGGED TABLE public.presence_streams (
 
 
 --
+-- Name: upload_claims; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.upload_claims (
+    id bigint NOT NULL,
+    uploader_id bigint NOT NULL,
+    link_id bigint,
+    host_id bigint,
+    bytes bigint NOT NULL,
+    stored_at timestamp with time zone,
+    counted_until timestamp with time zone NOT NULL,
+    CONSTRAINT upload_claims_bytes_check CHECK ((bytes > 0))
+);
+
+
+--
+-- Name: TABLE upload_claims; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.upload_claims IS 'What counts against the upload allowances: one row per
+upload, reserved before it streams (stored_at NULL, counted_until a few minutes ahead), then
+settled to the stored file''s size (stored_at set, counted_until 24 hours after it) or deleted
+when the upload fails. An allowance''s usage is the sum of bytes of its claims whose
+counted_until is still ahead: per uploader always; for a guest''s upload also per inquiry link
+(link_id) and per the link''s teacher (host_id). Claims are only written by upload_reserve,
+upload_settle, upload_release and upload_claims_purge, each under the advisory locks of the
+allowances it touches (upload_lock), so concurrent uploads on every replica see each other''s
+claims. The runtime role has no privilege on the table.';
+
+
+--
+-- Name: upload_claims_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.upload_claims_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: upload_claims_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.upload_claims_id_seq OWNED BY public.upload_claims.id;
+
+
+--
 -- Name: user_presence; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1738,6 +2012,13 @@ ALTER TABLE ONLY public.inquiry_links ALTER COLUMN id SET DEFAULT nextval('publi
 --
 
 ALTER TABLE ONLY public.lessons ALTER COLUMN id SET DEFAULT nextval('public.lessons_id_seq'::regclass);
+
+
+--
+-- Name: upload_claims id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.upload_claims ALTER COLUMN id SET DEFAULT nextval('public.upload_claims_id_seq'::regclass);
 
 
 --
@@ -1865,6 +2146,14 @@ ALTER TABLE ONLY public.presence_replicas
 
 ALTER TABLE ONLY public.presence_streams
     ADD CONSTRAINT presence_streams_pkey PRIMARY KEY (user_id, replica_id);
+
+
+--
+-- Name: upload_claims upload_claims_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.upload_claims
+    ADD CONSTRAINT upload_claims_pkey PRIMARY KEY (id);
 
 
 --
@@ -2036,6 +2325,34 @@ CREATE INDEX notices_sent ON public.notices USING btree (user_id, chat_id, sent_
 --
 
 CREATE INDEX notices_settled ON public.notices USING btree (settled_at) WHERE (settled_at IS NOT NULL);
+
+
+--
+-- Name: upload_claims_expired; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX upload_claims_expired ON public.upload_claims USING btree (counted_until);
+
+
+--
+-- Name: upload_claims_host; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX upload_claims_host ON public.upload_claims USING btree (host_id, counted_until) WHERE (host_id IS NOT NULL);
+
+
+--
+-- Name: upload_claims_link; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX upload_claims_link ON public.upload_claims USING btree (link_id, counted_until) WHERE (link_id IS NOT NULL);
+
+
+--
+-- Name: upload_claims_uploader; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX upload_claims_uploader ON public.upload_claims USING btree (uploader_id, counted_until);
 
 
 --
@@ -2256,6 +2573,30 @@ ALTER TABLE ONLY public.presence_streams
 
 
 --
+-- Name: upload_claims upload_claims_host_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.upload_claims
+    ADD CONSTRAINT upload_claims_host_id_fkey FOREIGN KEY (host_id) REFERENCES public.users(id);
+
+
+--
+-- Name: upload_claims upload_claims_link_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.upload_claims
+    ADD CONSTRAINT upload_claims_link_id_fkey FOREIGN KEY (link_id) REFERENCES public.inquiry_links(id);
+
+
+--
+-- Name: upload_claims upload_claims_uploader_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.upload_claims
+    ADD CONSTRAINT upload_claims_uploader_id_fkey FOREIGN KEY (uploader_id) REFERENCES public.users(id);
+
+
+--
 -- Name: user_presence user_presence_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2278,11 +2619,11 @@ REVOKE ALL ON FUNCTION public.attachments_bind(p_message bigint, p_chat bigint, 
 
 
 --
--- Name: FUNCTION attachments_sweep(p_age interval, p_limit integer); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION attachments_sweep(p_age interval, p_guest_age interval, p_limit integer); Type: ACL; Schema: public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.attachments_sweep(p_age interval, p_limit integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.attachments_sweep(p_age interval, p_limit integer) TO tutorchat_app;
+REVOKE ALL ON FUNCTION public.attachments_sweep(p_age interval, p_guest_age interval, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.attachments_sweep(p_age interval, p_guest_age interval, p_limit integer) TO tutorchat_app;
 
 
 --
@@ -2382,6 +2723,59 @@ GRANT ALL ON FUNCTION public.presence_renew(p_replica uuid, p_lease interval) TO
 
 REVOKE ALL ON FUNCTION public.presence_sweep() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.presence_sweep() TO tutorchat_app;
+
+
+--
+-- Name: FUNCTION upload_buckets(p_uploader bigint, p_chat bigint, OUT is_guest boolean, OUT link bigint, OUT host bigint); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.upload_buckets(p_uploader bigint, p_chat bigint, OUT is_guest boolean, OUT link bigint, OUT host bigint) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION upload_claims_purge(p_limit integer); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.upload_claims_purge(p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.upload_claims_purge(p_limit integer) TO tutorchat_app;
+
+
+--
+-- Name: FUNCTION upload_lock(p_uploader bigint, p_link bigint, p_host bigint); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.upload_lock(p_uploader bigint, p_link bigint, p_host bigint) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION upload_release(p_claim bigint); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.upload_release(p_claim bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.upload_release(p_claim bigint) TO tutorchat_app;
+
+
+--
+-- Name: FUNCTION upload_reserve(p_uploader bigint, p_chat bigint, p_bytes bigint, p_for interval, p_user_daily bigint, p_guest_daily bigint, p_link_daily bigint, p_host_daily bigint); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.upload_reserve(p_uploader bigint, p_chat bigint, p_bytes bigint, p_for interval, p_user_daily bigint, p_guest_daily bigint, p_link_daily bigint, p_host_daily bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.upload_reserve(p_uploader bigint, p_chat bigint, p_bytes bigint, p_for interval, p_user_daily bigint, p_guest_daily bigint, p_link_daily bigint, p_host_daily bigint) TO tutorchat_app;
+
+
+--
+-- Name: FUNCTION upload_room(p_uploader bigint, p_is_guest boolean, p_link bigint, p_host bigint, p_user_daily bigint, p_guest_daily bigint, p_link_daily bigint, p_host_daily bigint, OUT room bigint, OUT allowance text, OUT daily bigint); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.upload_room(p_uploader bigint, p_is_guest boolean, p_link bigint, p_host bigint, p_user_daily bigint, p_guest_daily bigint, p_link_daily bigint, p_host_daily bigint, OUT room bigint, OUT allowance text, OUT daily bigint) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION upload_settle(p_claim bigint, p_uploader bigint, p_chat bigint, p_bytes bigint, p_user_daily bigint, p_guest_daily bigint, p_link_daily bigint, p_host_daily bigint); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.upload_settle(p_claim bigint, p_uploader bigint, p_chat bigint, p_bytes bigint, p_user_daily bigint, p_guest_daily bigint, p_link_daily bigint, p_host_daily bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.upload_settle(p_claim bigint, p_uploader bigint, p_chat bigint, p_bytes bigint, p_user_daily bigint, p_guest_daily bigint, p_link_daily bigint, p_host_daily bigint) TO tutorchat_app;
 
 
 --

@@ -40,12 +40,32 @@ const ATTACHMENT_MAX_BYTES: Var = Var {
 const ATTACHMENT_DAILY_BYTES: Var = Var {
     name: "ATTACHMENT_DAILY_BYTES",
     default: Fallback::Value("524288000"),
-    meaning: "what one user may upload in 24 hours, 500 MiB (429 past it)",
+    meaning: "what one student, teacher or admin may upload in 24 hours, 500 MiB (429 past it; an upload reserves its length before it streams, on every replica)",
+};
+const ATTACHMENT_GUEST_DAILY_BYTES: Var = Var {
+    name: "ATTACHMENT_GUEST_DAILY_BYTES",
+    default: Fallback::Value("5242880"),
+    meaning: "what one guest (a visitor through an inquiry link) may upload in 24 hours, 5 MiB: a few photos or a document (429 past it)",
+};
+const ATTACHMENT_LINK_DAILY_BYTES: Var = Var {
+    name: "ATTACHMENT_LINK_DAILY_BYTES",
+    default: Fallback::Value("52428800"),
+    meaning: "what all the guests of one inquiry link may upload together in 24 hours, 50 MiB: a link hands out a new guest to anyone who asks, so this, not the guest's own, bounds what a link can store (429 past it)",
+};
+const ATTACHMENT_HOST_DAILY_BYTES: Var = Var {
+    name: "ATTACHMENT_HOST_DAILY_BYTES",
+    default: Fallback::Value("104857600"),
+    meaning: "what all the guests of one teacher's inquiry links may upload together in 24 hours, 100 MiB, however many links the teacher has (429 past it); the teacher's own uploads count against `ATTACHMENT_DAILY_BYTES`",
 };
 const ATTACHMENT_ORPHAN_SECS: Var = Var {
     name: "ATTACHMENT_ORPHAN_SECS",
     default: Fallback::Value("86400"),
     meaning: "uploads no message attached within this are deleted (their bytes too, unless another upload has the same content); at least 60",
+};
+const ATTACHMENT_GUEST_ORPHAN_SECS: Var = Var {
+    name: "ATTACHMENT_GUEST_ORPHAN_SECS",
+    default: Fallback::Value("3600"),
+    meaning: "a guest's uploads no message attached within this are deleted; at least 60, at most `ATTACHMENT_ORPHAN_SECS` and at most 43200 (12 hours), so a guest's unattached file is always deleted while it still counts against the allowances (24 hours)",
 };
 
 pub(super) const VARS: &[Var] = &[
@@ -57,7 +77,11 @@ pub(super) const VARS: &[Var] = &[
     S3_SECRET_ACCESS_KEY,
     ATTACHMENT_MAX_BYTES,
     ATTACHMENT_DAILY_BYTES,
+    ATTACHMENT_GUEST_DAILY_BYTES,
+    ATTACHMENT_LINK_DAILY_BYTES,
+    ATTACHMENT_HOST_DAILY_BYTES,
     ATTACHMENT_ORPHAN_SECS,
+    ATTACHMENT_GUEST_ORPHAN_SECS,
 ];
 
 #[derive(Debug, Clone)]
@@ -65,10 +89,20 @@ pub struct StorageConfig {
     pub backend: StorageBackend,
     /// Largest file, in bytes.
     pub max_file_bytes: u64,
-    /// What one user may upload in 24 hours, in bytes.
+    /// What one user (not a guest) may upload in 24 hours, in bytes.
     pub daily_bytes_per_user: u64,
+    /// What one guest may upload in 24 hours: small, since anyone with an inquiry link can be
+    /// a new guest.
+    pub daily_bytes_per_guest: u64,
+    /// What the guests of one inquiry link may upload together in 24 hours.
+    pub daily_bytes_per_link: u64,
+    /// What the guests of all of one teacher's inquiry links may upload together in 24 hours.
+    pub daily_bytes_per_host: u64,
     /// Uploads that no message attached within this are deleted.
     pub orphan_after: Duration,
+    /// A guest's uploads that no message attached within this are deleted: well within the
+    /// 24 hours they count against the allowances, so the sweep keeps up with them.
+    pub guest_orphan_after: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -113,8 +147,12 @@ impl StorageConfig {
         let storage = Self {
             backend,
             max_file_bytes: env.parse(&ATTACHMENT_MAX_BYTES, "a number of bytes")?,
-            daily_bytes_per_user: env.parse(&ATTACHMENT_DAILY_BYTES, "a number of bytes")?,
+            daily_bytes_per_user: daily(env, &ATTACHMENT_DAILY_BYTES)?,
+            daily_bytes_per_guest: daily(env, &ATTACHMENT_GUEST_DAILY_BYTES)?,
+            daily_bytes_per_link: daily(env, &ATTACHMENT_LINK_DAILY_BYTES)?,
+            daily_bytes_per_host: daily(env, &ATTACHMENT_HOST_DAILY_BYTES)?,
             orphan_after: env.secs(&ATTACHMENT_ORPHAN_SECS)?,
+            guest_orphan_after: env.secs(&ATTACHMENT_GUEST_ORPHAN_SECS)?,
         };
         if storage.max_file_bytes == 0 {
             return Err(ConfigError::new(ATTACHMENT_MAX_BYTES.name, "must be at least 1"));
@@ -122,8 +160,33 @@ impl StorageConfig {
         if storage.orphan_after < Duration::from_secs(60) {
             return Err(ConfigError::new(ATTACHMENT_ORPHAN_SECS.name, "must be at least 60 seconds"));
         }
+        let guests = storage.guest_orphan_after;
+        if guests < Duration::from_secs(60) || guests > storage.orphan_after || guests > MAX_GUEST_ORPHAN {
+            return Err(ConfigError::new(
+                ATTACHMENT_GUEST_ORPHAN_SECS.name,
+                format!(
+                    "must be at least 60 seconds and at most ATTACHMENT_ORPHAN_SECS ({}) and 43200 (12 hours), not {}",
+                    storage.orphan_after.as_secs(),
+                    guests.as_secs()
+                ),
+            ));
+        }
         Ok(storage)
     }
+}
+
+/// The longest a guest's unattached upload may wait for the sweep: with the sweep's period (a
+/// quarter of it at most) it is gone well before its bytes stop counting (24 hours).
+const MAX_GUEST_ORPHAN: Duration = Duration::from_secs(12 * 3600);
+
+/// A daily allowance in bytes. The database keeps the counts in `bigint`, so at most
+/// `i64::MAX`.
+fn daily(env: &Env, var: &Var) -> Result<u64, ConfigError> {
+    let bytes: u64 = env.parse(var, "a number of bytes")?;
+    if bytes > i64::MAX as u64 {
+        return Err(ConfigError::new(var.name, format!("{bytes} is more than {} bytes", i64::MAX)));
+    }
+    Ok(bytes)
 }
 
 fn s3(env: &Env, bucket: &str) -> Result<S3Config, ConfigError> {

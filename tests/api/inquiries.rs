@@ -7,13 +7,13 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, User, open_stream, status_and_json};
 
-async fn link(app: &TestApp, by: &User, body: Value) -> (u16, Value) {
+pub(crate) async fn link(app: &TestApp, by: &User, body: Value) -> (u16, Value) {
     let request = app.http.post(app.url("/api/inquiry-links")).bearer_auth(&by.token).json(&body);
     status_and_json(request.send().await.expect("POST inquiry-links")).await
 }
 
 /// A visitor gives `name` at link `token`: (status, body, the Set-Cookie header).
-async fn visit(app: &TestApp, token: &str, name: &str) -> (u16, Value, Option<String>) {
+pub(crate) async fn visit(app: &TestApp, token: &str, name: &str) -> (u16, Value, Option<String>) {
     let request = app.http.post(app.url(&format!("/api/inquiry/{token}"))).json(&json!({ "name": name }));
     let response = request.send().await.expect("POST inquiry");
     let cookie = response.headers().get("set-cookie").map(|v| v.to_str().expect("ascii").to_owned());

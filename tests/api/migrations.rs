@@ -140,6 +140,65 @@ async fn upgrading_a_database_with_chats_fills_the_chat_list_read_models() {
     assert_eq!(quiet, (None, 0));
 }
 
+/// A row of `upload_claims`: uploader, link, teacher, bytes, and whether it still counts 21 hours
+/// from now.
+type Claim = (i64, Option<i64>, Option<i64>, i64, bool);
+
+/// V17 starts counting upload allowances in `upload_claims`: what was uploaded in the day
+/// before the upgrade counts from the start, a guest's upload against their link and its teacher
+/// too, so an upgrade does not hand out a fresh allowance.
+#[tokio::test]
+async fn upgrading_counts_the_last_day_s_uploads_against_the_allowances() {
+    let database = fresh_database().await;
+    tutorchat::db::migrate_to(&database, refinery::Target::Version(16)).await.expect("migrate to V16");
+    let sql = connect(&database).await;
+    let teacher: i64 = sql
+        .query_one("INSERT INTO users (email, name, role) VALUES ('t@v16', 'T', 'teacher') RETURNING id", &[])
+        .await
+        .expect("teacher")
+        .get(0);
+    let link: i64 = sql
+        .query_one(
+            "INSERT INTO inquiry_links (token, host_id, created_by, title) VALUES ('v16linkv16linkv16link', $1, $1, 'Курсы')
+             RETURNING id",
+            &[&teacher],
+        )
+        .await
+        .expect("link")
+        .get(0);
+    let opened = sql.query_one("SELECT chat_id, guest_id FROM inquiry_open('v16linkv16linkv16link', 'Гость')", &[]);
+    let (chat, guest): (i64, i64) = opened.await.map(|r| (r.get(0), r.get(1))).expect("inquiry");
+    for (uploader, size, age) in [(guest, 700_i64, "1 hour"), (teacher, 300, "2 hours"), (guest, 5_000, "2 days")] {
+        sql.execute(
+            &format!(
+                "INSERT INTO attachments (chat_id, uploader_id, name, content_type, size, sha256, created_at)
+                 VALUES ($1, $2, 'a.bin', 'application/octet-stream', $3, repeat('a', 64), now() - interval '{age}')"
+            ),
+            &[&chat, &uploader, &size],
+        )
+        .await
+        .expect("an upload before V17");
+    }
+
+    tutorchat::db::migrate(&database).await.expect("migrate to the latest version");
+    let claims: Vec<Claim> = sql
+        .query(
+            "SELECT uploader_id, link_id, host_id, bytes, counted_until > now() + interval '21 hours'
+             FROM upload_claims ORDER BY bytes DESC",
+            &[],
+        )
+        .await
+        .expect("claims")
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+        .collect();
+    assert_eq!(
+        claims,
+        [(guest, Some(link), Some(teacher), 700, true), (teacher, None, None, 300, true)],
+        "the last day's uploads, each counted for 24 hours from its upload; the older one not at all"
+    );
+}
+
 #[tokio::test]
 async fn the_application_sessions_run_with_their_planner_settings() {
     let database = fresh_database().await;

@@ -72,6 +72,13 @@ async fn the_runtime_role_may_read_and_append_and_nothing_else() {
         format!("DELETE FROM messages WHERE id = {message}"),
         // The outbox: only notices_purge() deletes, and only settled notices.
         "DELETE FROM notices".to_owned(),
+        // Upload allowances: only through upload_reserve(), upload_settle(), upload_release().
+        format!("INSERT INTO upload_claims (uploader_id, bytes, counted_until) VALUES ({}, 1, now())", student.id),
+        "UPDATE upload_claims SET counted_until = now()".to_owned(),
+        "DELETE FROM upload_claims".to_owned(),
+        "SELECT count(*) FROM upload_claims".to_owned(),
+        format!("SELECT upload_room({}, false, NULL, NULL, 1, 1, 1, 1)", student.id),
+        format!("SELECT upload_lock({}, NULL, NULL)", student.id),
         format!("INSERT INTO chat_participants (chat_id, user_id, role) VALUES ({chat}, {}, 'student')", teacher.id),
         "INSERT INTO chats (student_id, teacher_id) VALUES (NULL, NULL)".to_owned(),
         format!("UPDATE chat_participants SET unread_count = 0 WHERE chat_id = {chat}"),
@@ -135,6 +142,21 @@ async fn a_replica_running_as_the_runtime_role_serves_everything() {
     assert_eq!(stream.event().await.json()["message"]["id"].as_i64(), Some(sent));
     let deleted = app.delete_message(&student, sent).await;
     assert_eq!(deleted.status(), 200);
+    // Uploads reserve and settle their allowance, and the sweep forgets, as the runtime role.
+    let file = crate::attachments::uploaded(&app, &student, chat, "a.png", crate::attachments::PNG).await;
+    let claims: i64 = owner
+        .sql
+        .query_one(
+            "SELECT count(*) FROM upload_claims WHERE uploader_id = $1 AND stored_at IS NOT NULL",
+            &[&student.id],
+        )
+        .await
+        .expect("claims")
+        .get(0);
+    assert_eq!(claims, 1, "upload {file} counts against the student's allowance");
+    tutorchat::api::attachments::sweep(&app.state.db, &app.state.storage, std::time::Duration::from_secs(3600))
+        .await
+        .expect("the sweep runs as the runtime role");
     let (status, chats) = status_and_json(app.get("/api/chats", &student).send().await.expect("send")).await;
     assert_eq!((status, chats["chats"][0]["id"].as_i64()), (200, Some(chat)));
     let (status, _) = status_and_json(

@@ -1,10 +1,13 @@
 //! Files and images in messages: uploading one to a chat, and downloading it.
 //!
-//! An upload is streamed to storage while it is hashed and measured (the limits answer 413
-//! and 429 as soon as they are passed), its type is sniffed from its first bytes (the client's
-//! claim is ignored), an image's size is read from its header (no thumbnails are made: clients
-//! scale the image), and a row of `attachments` records it, unattached. `POST /api/messages`
-//! then attaches it (see `sql/V11__attachments_and_notices.sql`).
+//! An upload first reserves its length against the upload allowances, in PostgreSQL, so that
+//! parallel uploads on any replicas cannot pass them together (`allowance`); a closed chat
+//! takes none (409). It is then streamed to storage while it is hashed and measured (the file
+//! limit answers 413 and the reservation 429 as soon as they are passed), its type is sniffed
+//! from its first bytes (the client's claim is ignored), an image's size is read from its header
+//! (no thumbnails are made: clients scale the image), and a row of `attachments` records it,
+//! unattached, as its reservation becomes its stored size. `POST /api/messages` then attaches it
+//! (see `sql/V11__attachments_and_notices.sql`); unattached uploads are swept (`orphans`).
 //!
 //! A download goes to current members of the chat who may see the message (a group member
 //! from their join on, as history) and to admins; an upload not attached yet only to its
@@ -12,28 +15,28 @@
 //! cannot run: `Content-Disposition: attachment`, `nosniff`, and a CSP that sandboxes it, so an
 //! uploaded HTML or SVG page never executes in the app's origin.
 
-use std::time::Duration;
-
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use sha2::{Digest, Sha256};
 
 use super::access::check_access;
 
+mod allowance;
 pub(crate) mod download;
+mod orphans;
 
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
 use crate::extract::PathParam;
 use crate::limits::Limited;
-use crate::storage::Storage;
 use crate::views::{Attachment, IMAGE_TYPES};
 use crate::{AppError, AppState, Result};
 pub use download::content_disposition;
 use download::download;
+pub use orphans::{OrphanAges, keep_sweeping, sweep, sweep_orphans};
 
 /// How much of an upload's beginning is kept to sniff its type and read an image's size.
 const HEAD_BYTES: usize = 256 * 1024;
@@ -50,19 +53,24 @@ pub fn router(max_file_bytes: u64) -> Router<AppState> {
 }
 
 /// Uploads one file (the multipart part `file`) to a chat the caller takes part in. Attach it
-/// to a message with `attachment_ids` within a day, or it is deleted.
+/// to a message with `attachment_ids` within a day (a guest: an hour), or it is deleted.
 #[utoipa::path(post, path = "/api/chats/{chat_id}/attachments", tag = "attachments",
     params(("chat_id" = i64, Path)),
     request_body(content_type = "multipart/form-data", description = "one part named `file`, with a filename"),
     responses((status = 201, body = Attachment), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "the chat is closed (read-only)"),
               (status = 413, body = ErrorBody, description = "the file is larger than ATTACHMENT_MAX_BYTES"),
-              (status = 429, body = ErrorBody, description = "ATTACHMENT_DAILY_BYTES reached, or the write rate")))]
+              (status = 429, body = ErrorBody, description = "an upload allowance is used up, or the file does not fit \
+                in what is left of it: the uploader's (ATTACHMENT_DAILY_BYTES; a guest's ATTACHMENT_GUEST_DAILY_BYTES), \
+                a guest's inquiry link's (ATTACHMENT_LINK_DAILY_BYTES) or that link's teacher's \
+                (ATTACHMENT_HOST_DAILY_BYTES); or the write rate")))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
 pub async fn upload(
     State(state): State<AppState>,
     user: AuthUser,
     PathParam(chat_id): PathParam<i64>,
+    headers: HeaderMap,
     form: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<Attachment>)> {
     let mut form = form.map_err(|e| {
@@ -76,12 +84,33 @@ pub async fn upload(
     }
     state.limits.check(Limited::write_by(user.role), user.id)?;
     check_access(&state, chat_id, &user).await?;
-    let config = &state.config.storage;
-    let used = uploaded_today(&state, user.id).await?;
-    if used >= config.daily_bytes_per_user {
-        return Err(quota_reached(config.daily_bytes_per_user));
+    // The file is at most the request, and at most the limit: reserved before a byte streams.
+    let max_file_bytes = state.config.storage.max_file_bytes;
+    let length = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
+    let claim =
+        allowance::reserve(&state, user.id, chat_id, length.map_or(max_file_bytes, |l| l.min(max_file_bytes))).await?;
+    match receive(&state, &user, chat_id, &mut form, &claim).await {
+        Ok(attachment) => {
+            claim.stored();
+            metrics::counter!(crate::metrics::UPLOADED_BYTES).increment(attachment.size.unsigned_abs());
+            Ok((StatusCode::CREATED, Json(attachment)))
+        }
+        Err(e) => {
+            claim.release().await;
+            Err(e)
+        }
     }
+}
 
+/// Streams the form's file to storage within `claim` and records it.
+async fn receive(
+    state: &AppState,
+    user: &AuthUser,
+    chat_id: i64,
+    form: &mut Multipart,
+    claim: &allowance::Claim,
+) -> Result<Attachment> {
+    let config = &state.config.storage;
     let mut field = loop {
         let next = form.next_field().await.map_err(multipart_error)?;
         match next {
@@ -103,8 +132,8 @@ pub async fn upload(
                     format!("the file is larger than the limit of {} bytes", config.max_file_bytes),
                 ));
             }
-            if used + size > config.daily_bytes_per_user {
-                return Err(quota_reached(config.daily_bytes_per_user));
+            if size > claim.bytes {
+                return Err(claim.exceeded());
             }
             hasher.update(&chunk);
             if head.len() < HEAD_BYTES {
@@ -134,49 +163,35 @@ pub async fn upload(
             .map_or((None, None), |(w, h)| (Some(w), Some(h))),
         false => (None, None),
     };
+    let size = i64::try_from(size).map_err(|_| anyhow::anyhow!("an upload of {size} bytes"))?;
 
     // The bytes go to their blob and the row is recorded under the content's lock, which a
     // sweep takes too before it deletes a blob nobody references (see attachments_sweep()).
-    let mut client = state.db.get().await?;
-    let tx = client.transaction().await?;
-    tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&sha256]).await?;
-    if let Err(e) = state.storage.keep(&temporary, &sha256).await {
-        let _ = state.storage.delete_temporary(&temporary).await;
-        return Err(e.into());
+    // The claim is settled first, in the same transaction: a refusal leaves no blob behind.
+    let recorded = async {
+        let mut client = state.db.get().await?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&sha256]).await?;
+        claim.settle(&tx, config, user.id, chat_id, size).await?;
+        state.storage.keep(&temporary, &sha256).await?;
+        let row = tx
+            .query_one(
+                "INSERT INTO attachments (chat_id, uploader_id, name, content_type, size, sha256, width, height)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                &[&chat_id, &user.id, &name, &content_type, &size, &sha256, &width, &height],
+            )
+            .await?;
+        tx.commit().await?;
+        Ok::<i64, AppError>(row.get("id"))
     }
-    let size_column = i64::try_from(size).map_err(|_| anyhow::anyhow!("an upload of {size} bytes"))?;
-    let row = tx
-        .query_one(
-            "INSERT INTO attachments (chat_id, uploader_id, name, content_type, size, sha256, width, height)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            &[&chat_id, &user.id, &name, &content_type, &size_column, &sha256, &width, &height],
-        )
-        .await?;
-    tx.commit().await?;
-    metrics::counter!(crate::metrics::UPLOADED_BYTES).increment(size);
-    let attachment = Attachment { id: row.get("id"), name, content_type, size: size_column, sha256, width, height };
-    Ok((StatusCode::CREATED, Json(attachment)))
-}
-
-/// What `user` uploaded in the last 24 hours, in bytes.
-async fn uploaded_today(state: &AppState, user: i64) -> Result<u64> {
-    let row = state
-        .db
-        .get()
-        .await?
-        .query_one(
-            "SELECT coalesce(sum(size), 0)::bigint AS used FROM attachments
-             WHERE uploader_id = $1 AND created_at > now() - interval '24 hours'",
-            &[&user],
-        )
-        .await?;
-    Ok(u64::try_from(row.get::<_, i64>("used")).unwrap_or(0))
-}
-
-fn quota_reached(limit: u64) -> AppError {
-    AppError::TooManyRequests {
-        message: format!("you have uploaded the most allowed in 24 hours ({limit} bytes); try again later"),
-        retry_after: Duration::from_secs(3600),
+    .await;
+    match recorded {
+        Ok(id) => Ok(Attachment { id, name, content_type, size, sha256, width, height }),
+        Err(e) => {
+            // Nothing of it stays (a temporary object already moved to its blob is gone).
+            let _ = state.storage.delete_temporary(&temporary).await;
+            Err(e)
+        }
     }
 }
 
@@ -214,50 +229,6 @@ fn sniff(head: &[u8]) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Deletes uploads older than `age` that no message attached, and their bytes when no other
-/// upload has the same content; then temporary objects of uploads that never finished.
-/// Returns how many uploads were deleted. Never touches an attached upload (the database
-/// function deletes only unattached rows, and a row attached meanwhile stays).
-pub async fn sweep(db: &deadpool_postgres::Pool, storage: &Storage, age: Duration) -> anyhow::Result<usize> {
-    let mut deleted = 0;
-    loop {
-        let mut client = db.get().await?;
-        let tx = client.transaction().await?;
-        let rows =
-            tx.query("SELECT * FROM attachments_sweep(make_interval(secs => $1), 100)", &[&age.as_secs_f64()]).await?;
-        for row in &rows {
-            if !row.get::<_, bool>("referenced") {
-                storage.delete(row.get("sha256")).await?;
-            }
-        }
-        tx.commit().await?;
-        deleted += rows.len();
-        if rows.len() < 100 {
-            break;
-        }
-    }
-    storage.sweep_temporary(age).await?;
-    Ok(deleted)
-}
-
-/// Sweeps every quarter of `ATTACHMENT_ORPHAN_SECS` (at most hourly) until shutdown.
-pub async fn keep_sweeping(state: AppState) {
-    let age = state.config.storage.orphan_after;
-    let mut every = tokio::time::interval((age / 4).min(Duration::from_secs(3600)));
-    every.tick().await; // not at start-up
-    loop {
-        tokio::select! {
-            _ = state.shutdown.cancelled() => return,
-            _ = every.tick() => {}
-        }
-        match sweep(&state.db, &state.storage, age).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(deleted = n, "deleted uploads that no message attached"),
-            Err(e) => tracing::warn!(error = format!("{e:#}"), "the attachment sweep failed; it runs again later"),
-        }
-    }
 }
 
 #[cfg(test)]
