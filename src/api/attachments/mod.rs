@@ -21,6 +21,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use sha2::{Digest, Sha256};
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 use super::access::check_access;
 
@@ -200,13 +201,28 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
     AppError::Client(e.status(), format!("the upload is not a valid multipart form: {}", e.body_text()))
 }
 
-/// A file name to keep and show: its last path segment, without control characters, at most
-/// 255 characters; `file` when nothing is left.
+/// A file name to keep and show: its last path segment, at most 255 characters, without the
+/// characters that are not shown but change what is: controls, line and paragraph separators,
+/// and format characters (Unicode's Cf: the bidirectional overrides and isolates that make
+/// `invoice\u{202E}gpj.exe` display as `invoiceexe.jpg`, zero-width spaces and joiners, the
+/// BOM, soft hyphens, …). `file` when nothing is left.
 fn clean_name(raw: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
-    let name: String = last.chars().filter(|c| !c.is_control()).take(MAX_NAME_CHARS).collect();
+    let name: String = last.chars().filter(|&c| shown_in_a_name(c)).take(MAX_NAME_CHARS).collect();
     let name = name.trim();
     if name.is_empty() || name == "." || name == ".." { "file".to_owned() } else { name.to_owned() }
+}
+
+/// Whether a file name keeps `c`: not a control, separator of lines or paragraphs, or format
+/// character.
+fn shown_in_a_name(c: char) -> bool {
+    !matches!(
+        c.general_category(),
+        GeneralCategory::Control
+            | GeneralCategory::Format
+            | GeneralCategory::LineSeparator
+            | GeneralCategory::ParagraphSeparator
+    )
 }
 
 /// The content type of a file that begins with `head`: by its magic bytes, else UTF-8 text,
@@ -242,6 +258,24 @@ mod tests {
         assert_eq!(clean_name("a\u{0}b\nc"), "abc");
         assert_eq!(clean_name(" .. "), "file");
         assert_eq!(clean_name(&"я".repeat(300)).chars().count(), MAX_NAME_CHARS);
+    }
+
+    #[test]
+    fn names_lose_the_format_characters_that_disguise_them() {
+        assert_eq!(clean_name("invoice\u{202E}gpj.exe"), "invoicegpj.exe");
+        // Every character the review named, and a few more of category Cf.
+        let hidden = concat!(
+            "\u{00AD}\u{061C}\u{180E}\u{200B}\u{200C}\u{200D}\u{200E}\u{200F}\u{202A}\u{202B}\u{202C}\u{202D}",
+            "\u{202E}\u{2060}\u{2061}\u{2062}\u{2063}\u{2064}\u{2066}\u{2067}\u{2068}\u{2069}\u{FEFF}\u{FFF9}",
+            "\u{0600}\u{E0001}\u{2028}\u{2029}\u{0085}",
+        );
+        for c in hidden.chars() {
+            assert_eq!(clean_name(&format!("ot{c}chet.pdf")), "otchet.pdf", "U+{:04X}", c as u32);
+        }
+        assert_eq!(clean_name("\u{202E}\u{200B} \u{FEFF}"), "file", "nothing shown is left");
+        // What is shown stays: letters of any script, spaces, emoji without their joiners.
+        assert_eq!(clean_name("домашка №3 (финал) 📚.pdf"), "домашка №3 (финал) 📚.pdf");
+        assert_eq!(clean_name("שיעורי בית.pdf"), "שיעורי בית.pdf");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! so parallel uploads on several replicas store at most the allowance, and a failed upload
 //! gives its reservation back; guests have a small allowance of their own, and share one per
 //! inquiry link and one per teacher; a closed chat takes no upload; guests' unattached uploads
-//! are swept sooner and still count.
+//! are swept sooner and still count; file names lose their format characters.
 
 use std::time::Duration;
 
@@ -12,7 +12,7 @@ use tutorchat::api::attachments::{OrphanAges, sweep, sweep_orphans};
 use tutorchat::config::StorageBackend;
 
 use super::{PNG, age_uploads, send_with, sha256, upload, uploaded};
-use crate::helpers::{TestApp, User, walk};
+use crate::helpers::{Pair, TestApp, User, pair, status_and_json, walk};
 use crate::inquiries::{link, visit};
 
 fn error(body: &Value) -> &str {
@@ -258,4 +258,40 @@ async fn a_reservation_is_given_back_when_its_upload_fails_is_cut_off_or_expires
         .map(|r| (r.get(0), r.get(1)))
         .collect();
     assert_eq!(claims, [(true, 1_000), (true, 1_000)]);
+}
+
+#[tokio::test]
+async fn a_file_name_keeps_no_bidirectional_override_or_invisible_character() {
+    let Pair { a, teacher, student, chat, .. } = pair().await;
+    // U+202E would show this as "invoiceexe.jpg".
+    let (status, body) = upload(&a, &student, chat, "invoice\u{202E}gpj.exe", b"MZ, not an image").await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["name"], "invoicegpj.exe");
+    let disguised = body["id"].as_i64().expect("id");
+    let (status, body) =
+        upload(&a, &student, chat, "\u{200B}\u{FEFF}отчёт\u{2066}\u{00AD}\u{061C}.pdf\u{200F}", b"%PDF-1.7\n").await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["name"], "отчёт.pdf");
+    let report = body["id"].as_i64().expect("id");
+
+    let names: Vec<String> = a
+        .sql
+        .query("SELECT name FROM attachments ORDER BY id", &[])
+        .await
+        .expect("names")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(names, ["invoicegpj.exe", "отчёт.pdf"], "as stored");
+    assert_eq!(send_with(&a, &student, chat, "", &[disguised, report]).await.0, 201);
+    let response = a.get(&format!("/api/attachments/{disguised}"), &teacher).send().await.expect("download");
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"invoicegpj.exe\"; filename*=UTF-8''invoicegpj.exe"
+    );
+    let (status, history) =
+        status_and_json(a.get(&format!("/api/chats/{chat}/messages"), &teacher).send().await.expect("history")).await;
+    assert_eq!(status, 200);
+    let shown = &history["messages"].as_array().and_then(|m| m.last()).expect("the message")["attachments"];
+    assert_eq!((shown[0]["name"].as_str(), shown[1]["name"].as_str()), (Some("invoicegpj.exe"), Some("отчёт.pdf")));
 }
