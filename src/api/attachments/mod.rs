@@ -84,7 +84,8 @@ pub async fn upload(
         return Err(AppError::Forbidden("admins have read-only access and cannot upload files".into()));
     }
     state.limits.check(Limited::write_by(user.role), user.id)?;
-    check_access(&state, chat_id, &user).await?;
+    // A closed chat takes no upload: refused here at once, and bound by upload_reserve().
+    check_access(&state, chat_id, &user).await?.writable(chat_id)?;
     // The file is at most the request, and at most the limit: reserved before a byte streams.
     let max_file_bytes = state.config.storage.max_file_bytes;
     let length = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());

@@ -160,6 +160,18 @@ async fn a_closed_chat_takes_no_upload() {
     }
     assert_eq!(stored(&a).await.0, 1, "nothing was stored after the chat closed");
     assert_eq!(reservations(&a).await, 0);
+    // The database refuses it too, whichever replica asks and however late it learnt.
+    let refused: Option<String> = a
+        .sql
+        .query_one(
+            "SELECT limited_by FROM upload_reserve($1, $2, 100, interval '1 minute', 1000, 1000, 1000, 1000)",
+            &[&visitor.id, &chat],
+        )
+        .await
+        .expect("reserve")
+        .get(0);
+    assert_eq!(refused.as_deref(), Some("closed"));
+    assert_eq!(reservations(&a).await, 0);
 }
 
 #[tokio::test]
