@@ -40,7 +40,7 @@ const ATTACHMENT_MAX_BYTES: Var = Var {
 const ATTACHMENT_DAILY_BYTES: Var = Var {
     name: "ATTACHMENT_DAILY_BYTES",
     default: Fallback::Value("524288000"),
-    meaning: "what one student, teacher or admin may upload in 24 hours, 500 MiB (429 past it; an upload reserves its length before it streams, on every replica)",
+    meaning: "what one student or teacher may upload in 24 hours, 500 MiB (429 past it; an upload reserves its length before it streams, on every replica)",
 };
 const ATTACHMENT_GUEST_DAILY_BYTES: Var = Var {
     name: "ATTACHMENT_GUEST_DAILY_BYTES",

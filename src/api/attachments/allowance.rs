@@ -29,7 +29,7 @@ pub const RESERVED_FOR: Duration = Duration::from_secs(15 * 60);
 /// One of the allowances an upload counts against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Allowance {
-    /// A student's, teacher's or admin's own.
+    /// A student's or teacher's own (admins upload nothing).
     User,
     /// A guest's own.
     Guest,
