@@ -1,6 +1,6 @@
-//! Per-user request rates: writes (messages, deletions, lesson completions; a guest's harder)
-//! and event-stream opens, each a token bucket per user (GCRA, from `governor`), and new guests
-//! per inquiry link. A user past their rate gets
+//! Per-user request rates: writes (messages, deletions, lesson completions; a guest's harder),
+//! event-stream opens and reads of history and chat lists, each a token bucket per user (GCRA,
+//! from `governor`), and new guests per inquiry link. A user past their rate gets
 //! 429 with `Retry-After`, counted in `tutorchat_limited_requests_total`. The buckets live in
 //! the replica's memory, so the limits hold per replica: behind N replicas a user may reach up
 //! to N times the rate (nginx's per-address limits sit in front of all of them).
@@ -24,6 +24,8 @@ pub enum Limited {
     StreamOpen,
     /// A new guest through an inquiry link (keyed by the link).
     InquiryOpen,
+    /// A read of history or a chat list: each may wait for a standby or hold a connection.
+    Read,
 }
 
 impl Limited {
@@ -33,6 +35,7 @@ impl Limited {
             Self::GuestWrite => "writes_per_guest",
             Self::StreamOpen => "stream_opens_per_user",
             Self::InquiryOpen => "inquiry_opens_per_link",
+            Self::Read => "reads_per_user",
         }
     }
 
@@ -47,6 +50,7 @@ pub struct Limits {
     guest_writes: DefaultKeyedRateLimiter<i64>,
     stream_opens: DefaultKeyedRateLimiter<i64>,
     inquiry_opens: DefaultKeyedRateLimiter<i64>,
+    reads: DefaultKeyedRateLimiter<i64>,
     clock: DefaultClock,
 }
 
@@ -67,6 +71,7 @@ impl Limits {
             guest_writes: RateLimiter::keyed(per_minute(config.guest_writes_per_min)),
             stream_opens: RateLimiter::keyed(quota(config.stream_opens_per_sec, config.stream_opens_burst)),
             inquiry_opens: RateLimiter::keyed(per_minute(config.inquiry_opens_per_min)),
+            reads: RateLimiter::keyed(quota(config.reads_per_sec, config.reads_burst)),
             clock: DefaultClock::default(),
         }
     }
@@ -79,6 +84,7 @@ impl Limits {
             Limited::GuestWrite => &self.guest_writes,
             Limited::StreamOpen => &self.stream_opens,
             Limited::InquiryOpen => &self.inquiry_opens,
+            Limited::Read => &self.reads,
         };
         let Err(not_until) = limiter.check_key(&key) else {
             return Ok(());
@@ -90,6 +96,7 @@ impl Limits {
             Limited::GuestWrite => "writes for a guest (RATE_GUEST_WRITES_PER_MIN)",
             Limited::StreamOpen => "event-stream opens (RATE_STREAM_OPENS_PER_SEC)",
             Limited::InquiryOpen => "new guests through this inquiry link (RATE_INQUIRY_OPENS_PER_MIN)",
+            Limited::Read => "reads of history and chat lists (RATE_READS_PER_SEC)",
         };
         Err(AppError::TooManyRequests {
             message: format!("too many {what}; retry in {} ms", wait.as_millis().max(1)),
@@ -103,5 +110,6 @@ impl Limits {
         self.guest_writes.retain_recent();
         self.stream_opens.retain_recent();
         self.inquiry_opens.retain_recent();
+        self.reads.retain_recent();
     }
 }

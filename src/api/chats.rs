@@ -13,6 +13,7 @@ use super::{MinPositionParam, Snapshot};
 use crate::auth::{AuthUser, Role};
 use crate::error::ErrorBody;
 use crate::extract::{MinPosition, QueryParams};
+use crate::limits::Limited;
 use crate::log::store;
 use crate::reads::{ReadClient, Source, reading};
 use crate::views::{
@@ -250,7 +251,7 @@ async fn list(client: &ReadClient, sql: &str, user: Option<i64>, page: &Page) ->
 /// nor skipped (later pages rank chats as of the first page's log position; the event stream
 /// brings what happened since). Without `limit`, the first 100.
 #[utoipa::path(get, path = "/api/chats", tag = "chats", params(ListQuery, MinPositionParam),
-    responses((status = 200, body = ChatList, headers(("X-Event-Position" = i64, description = "the log position the page is at least as recent as"))), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = ChatList, headers(("X-Event-Position" = i64, description = "the log position the page is at least as recent as"))), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn list_chats(
     State(state): State<AppState>,
@@ -258,6 +259,7 @@ pub async fn list_chats(
     QueryParams(query): QueryParams<ListQuery>,
     MinPosition(min): MinPosition,
 ) -> Result<Snapshot<ChatList>> {
+    state.limits.check(Limited::Read, user.id)?;
     let page = Page::from_query(query)?;
     let min = page.min_position(min);
     let listed = reading!(state.reads, min, |client| {
@@ -316,7 +318,7 @@ pub async fn list_chats(
 /// Every chat with its current members, message count and last activity (admins only).
 #[utoipa::path(get, path = "/api/admin/chats", tag = "chats", params(ListQuery, MinPositionParam),
     responses((status = 200, body = AdminChatList, headers(("X-Event-Position" = i64, description = "the log position the page is at least as recent as"))), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody)))]
+              (status = 403, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn list_all_chats(
     State(state): State<AppState>,
@@ -327,6 +329,7 @@ pub async fn list_all_chats(
     if !user.is_admin() {
         return Err(AppError::Forbidden("only admins can list every chat".into()));
     }
+    state.limits.check(Limited::Read, user.id)?;
     let page = Page::from_query(query)?;
     let min = page.min_position(min);
     let (listed, people) = reading!(state.reads, min, |client| {

@@ -15,6 +15,7 @@ use super::{MinPositionParam, Snapshot};
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
 use crate::extract::{MinPosition, PathParam, QueryParams};
+use crate::limits::Limited;
 use crate::log::store;
 use crate::reads::reading;
 use crate::views::{Attachment, HistoryMessage, MessageType, READ_BY_LIMIT, ReplyPreview, SentMessage};
@@ -83,7 +84,7 @@ pub struct HistoryQuery {
     params(("chat_id" = i64, Path), HistoryQuery, MinPositionParam),
     responses((status = 200, body = History, headers(("X-Event-Position" = i64, description = "the log position the page is at least as recent as"))),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
 pub async fn history(
     State(state): State<AppState>,
@@ -92,6 +93,7 @@ pub async fn history(
     QueryParams(query): QueryParams<HistoryQuery>,
     MinPosition(min): MinPosition,
 ) -> Result<Snapshot<History>> {
+    state.limits.check(Limited::Read, user.id)?;
     let limit = query.limit.unwrap_or(50);
     if !(1..=100).contains(&limit) {
         return Err(AppError::BadRequest(format!("limit must be between 1 and 100 (got {limit})")));

@@ -22,6 +22,13 @@ const RATE_STREAM_OPENS_BURST: Var = Var {
     default: Fallback::Value("20"),
     meaning: "the same stream opens in a burst",
 };
+const RATE_READS_PER_SEC: Var = Var {
+    name: "RATE_READS_PER_SEC",
+    default: Fallback::Value("20"),
+    meaning: "history pages and chat lists one user may read per second on one replica (each may wait for the standby, `READ_WAIT_MS`); beyond it 429 with `Retry-After`",
+};
+const RATE_READS_BURST: Var =
+    Var { name: "RATE_READS_BURST", default: Fallback::Value("100"), meaning: "the same reads in a burst" };
 const RATE_GUEST_WRITES_PER_MIN: Var = Var {
     name: "RATE_GUEST_WRITES_PER_MIN",
     default: Fallback::Value("20"),
@@ -48,6 +55,8 @@ pub(super) const VARS: &[Var] = &[
     RATE_WRITES_BURST,
     RATE_STREAM_OPENS_PER_SEC,
     RATE_STREAM_OPENS_BURST,
+    RATE_READS_PER_SEC,
+    RATE_READS_BURST,
     RATE_GUEST_WRITES_PER_MIN,
     RATE_INQUIRY_OPENS_PER_MIN,
     INQUIRY_IDLE_SECS,
@@ -60,6 +69,8 @@ pub struct RateConfig {
     pub writes_burst: u32,
     pub stream_opens_per_sec: u32,
     pub stream_opens_burst: u32,
+    pub reads_per_sec: u32,
+    pub reads_burst: u32,
     /// A guest's writes (messages, edits, deletions, read markers), per minute, with a burst of
     /// as many: guests have no account to answer for them.
     pub guest_writes_per_min: u32,
@@ -75,6 +86,8 @@ impl RateConfig {
             writes_burst: requests(&RATE_WRITES_BURST)?,
             stream_opens_per_sec: requests(&RATE_STREAM_OPENS_PER_SEC)?,
             stream_opens_burst: requests(&RATE_STREAM_OPENS_BURST)?,
+            reads_per_sec: requests(&RATE_READS_PER_SEC)?,
+            reads_burst: requests(&RATE_READS_BURST)?,
             guest_writes_per_min: requests(&RATE_GUEST_WRITES_PER_MIN)?,
             inquiry_opens_per_min: requests(&RATE_INQUIRY_OPENS_PER_MIN)?,
         })
@@ -87,6 +100,8 @@ impl RateConfig {
             writes_burst: 100_000,
             stream_opens_per_sec: 100_000,
             stream_opens_burst: 100_000,
+            reads_per_sec: 100_000,
+            reads_burst: 100_000,
             guest_writes_per_min: 100_000,
             inquiry_opens_per_min: 100_000,
         }

@@ -114,3 +114,30 @@ async fn a_user_opening_streams_too_fast_gets_429() {
     assert!(body["error"].as_str().is_some_and(|e| e.contains("RATE_STREAM_OPENS_PER_SEC")), "{body}");
     let _theirs = app.stream(&other, None).await;
 }
+
+/// Reads of history and chat lists count per user (each may hold a standby connection while it
+/// waits for a position): past the burst they are answered 429 with `Retry-After`, naming the
+/// variable, while another user reads on.
+#[tokio::test]
+async fn reads_past_the_per_user_rate_are_answered_429() {
+    let app = TestApp::spawn_with(|c| {
+        c.rate.reads_per_sec = 1;
+        c.rate.reads_burst = 5;
+    })
+    .await;
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
+    let chat = app.chat(&teacher, &student).await;
+    let mut statuses = Vec::new();
+    for i in 0..20 {
+        let path = if i % 2 == 0 { format!("/api/chats/{chat}/messages") } else { "/api/chats".to_owned() };
+        statuses.push(app.get(&path, &student).send().await.expect("GET").status().as_u16());
+    }
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert!(limited >= 10, "20 reads against a burst of 5: {statuses:?}");
+    let response = app.get("/api/chats", &student).send().await.expect("GET");
+    assert!(response.headers().contains_key("retry-after"));
+    let (status, body) = status_and_json(response).await;
+    assert_eq!(status, 429);
+    assert!(body["error"].as_str().is_some_and(|e| e.contains("RATE_READS_PER_SEC")), "{body}");
+    assert_eq!(app.get("/api/chats", &teacher).send().await.expect("GET").status(), 200, "per user");
+}

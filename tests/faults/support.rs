@@ -60,6 +60,8 @@ impl Cluster {
             // their own in tests/api/limits.rs) would refuse most of their writes.
             ("RATE_WRITES_PER_SEC", "100000"),
             ("RATE_WRITES_BURST", "100000"),
+            ("RATE_READS_PER_SEC", "100000"),
+            ("RATE_READS_BURST", "100000"),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
