@@ -1163,8 +1163,14 @@ test('groups: the teacher removes a student whose tab is open on the other repli
   assert.ok(!shownBefore.includes(after));
   assert.equal(await alex.locator(`[data-testid="message-${after}"]`).count(), 0);
   assert.equal(await alexPhone.getByTestId(`chat-${groupId}`).filter({ hasText: 'только для Марии' }).count(), 0);
-  // And the server refuses him its history from now on.
-  assert.equal((await api(alex, 'GET', `/api/chats/${groupId}/messages`)).status, 403);
+  // The server still shows him what he read while a member, and nothing from after: the same
+  // rule a resumed stream follows. Writing is refused.
+  const history = await api(alex, 'GET', `/api/chats/${groupId}/messages`);
+  assert.equal(history.status, 200);
+  assert.ok(history.body.messages.length > 0, 'his membership period');
+  assert.ok(!history.body.messages.some((m) => m.id === after), 'nothing after his removal');
+  const refused = await api(alex, 'POST', '/api/messages', { chat_id: groupId, content: 'я ещё здесь?' });
+  assert.equal(refused.status, 403);
 });
 
 test('groups: the owner renames the group, a student leaves it, and the inbox groups chats by context and searches them', async () => {
