@@ -2926,6 +2926,27 @@ GRANT SELECT ON TABLE public.notices TO tutorchat_app;
 
 
 --
+-- Name: COLUMN notices.message_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(message_id) ON TABLE public.notices TO tutorchat_app;
+
+
+--
+-- Name: COLUMN notices.count; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(count) ON TABLE public.notices TO tutorchat_app;
+
+
+--
+-- Name: COLUMN notices.preview; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(preview) ON TABLE public.notices TO tutorchat_app;
+
+
+--
 -- Name: COLUMN notices.state; Type: ACL; Schema: public; Owner: -
 --
 

@@ -174,3 +174,34 @@ async fn a_replica_running_as_the_runtime_role_serves_everything() {
     drop(app);
     drop_role(&owner, &name).await;
 }
+
+/// The notices' claim rewrites a notice from its messages as they are at delivery: a replica
+/// running as the runtime role may do that, and delivers.
+#[tokio::test]
+async fn a_replica_running_as_the_runtime_role_delivers_offline_notices() {
+    let (receiver, url) = crate::helpers::Receiver::start().await;
+    let owner = TestApp::spawn().await;
+    let (name, runtime) = runtime_role(&owner).await;
+    let notify = tutorchat::config::NotifyConfig {
+        webhook: Some(tutorchat::config::Webhook {
+            url,
+            secret: tutorchat::config::webhook_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").expect("secret"),
+        }),
+        grace: std::time::Duration::from_secs(1),
+        ..tutorchat::config::NotifyConfig::default()
+    };
+    let app = TestApp::spawn_on(owner.database.clone(), |c| {
+        c.database = Some(runtime.clone());
+        c.notify = notify;
+    })
+    .await;
+    let (teacher, student) = (owner.user("teacher", "T").await, owner.user("student", "S").await);
+    let chat = owner.chat(&teacher, &student).await;
+    app.send(&student, chat, "first, to be deleted").await;
+    let kept = app.send(&student, chat, "kept").await;
+    let calls = receiver.wait_for(1, std::time::Duration::from_millis(500)).await;
+    assert_eq!(calls.len(), 1, "one notice delivered by the runtime role's replica");
+    assert_eq!((calls[0].json()["message_id"].as_i64(), calls[0].json()["count"].as_i64()), (Some(kept), Some(2)));
+    drop(app);
+    drop_role(&owner, &name).await;
+}
