@@ -541,3 +541,24 @@ async fn a_later_member_sees_quotes_of_messages_from_before_they_joined_only_as_
     assert!(!text.contains("a secret from before"), "the replay shows the quote as live did: {text}");
     assert_eq!(replayed.last().expect("the reply").json()["message"]["reply_to"], hidden);
 }
+
+/// Group creation and adding a member answer one error whatever makes an id unfit (unknown, an
+/// admin, a guest): a teacher cannot map the school's users through it.
+#[tokio::test]
+async fn an_unfit_member_gets_one_answer_whether_unknown_an_admin_or_a_guest() {
+    let app = TestApp::spawn().await;
+    let teacher = app.user("teacher", "T").await;
+    let (admin, guest) = (app.user("admin", "A").await, app.user("guest", "G").await);
+    let unknown = guest.id + 1000;
+    let chat = group(&app, &teacher, "G", &[]).await;
+    let mut answers = Vec::new();
+    for id in [unknown, admin.id, guest.id] {
+        let (status, body) =
+            create(&app, &teacher, json!({ "kind": "group", "title": "x", "participant_ids": [id] })).await;
+        let (added, added_body) = add(&app, &teacher, chat, id).await;
+        let strip = |b: &Value| b["error"].as_str().expect("error").replace(&id.to_string(), "ID");
+        answers.push((status, strip(&body), added, strip(&added_body)));
+    }
+    assert!(answers.iter().all(|a| a == &answers[0]), "the answers tell the cases apart: {answers:#?}");
+    assert_eq!((answers[0].0, answers[0].2), (400, 400));
+}
