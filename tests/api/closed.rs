@@ -11,18 +11,7 @@ use crate::helpers::{TestApp, User, status_and_json};
 /// A teacher, a guest of the teacher's inquiry link and their chat, closed after two idle
 /// seconds: (teacher, guest, chat, a message of each).
 async fn closed_inquiry(app: &TestApp) -> (User, User, i64, i64, i64) {
-    let teacher = app.user("teacher", "Иван Петров").await;
-    let request =
-        app.http.post(app.url("/api/inquiry-links")).bearer_auth(&teacher.token).json(&json!({ "title": "ЕГЭ" }));
-    let (status, link) = status_and_json(request.send().await.expect("POST inquiry-links")).await;
-    assert_eq!(status, 201, "{link}");
-    let token = link["token"].as_str().expect("token");
-    let request = app.http.post(app.url(&format!("/api/inquiry/{token}"))).json(&json!({ "name": "Мама Пети" }));
-    let (status, opened) = status_and_json(request.send().await.expect("POST inquiry")).await;
-    assert_eq!(status, 201, "{opened}");
-    let guest =
-        User { id: opened["user"]["id"].as_i64().expect("id"), token: opened["token"].as_str().expect("t").into() };
-    let chat = opened["chat_id"].as_i64().expect("chat");
+    let (teacher, _, guest, chat) = crate::inquiries::inquiry(app).await;
     let from_guest = app.send(&guest, chat, "a question").await;
     let from_teacher = app.send(&teacher, chat, "an answer").await;
     let deadline = std::time::Instant::now() + Duration::from_secs(15);

@@ -4,28 +4,12 @@
 
 use serde_json::json;
 
-use crate::helpers::{TestApp, User, status_and_json};
-
-/// A teacher's inquiry link opened by a guest: (teacher, guest, chat).
-async fn inquiry(app: &TestApp) -> (User, User, i64) {
-    let teacher = app.user("teacher", "Иван Петров").await;
-    let request =
-        app.http.post(app.url("/api/inquiry-links")).bearer_auth(&teacher.token).json(&json!({ "title": "ЕГЭ" }));
-    let (status, link) = status_and_json(request.send().await.expect("POST inquiry-links")).await;
-    assert_eq!(status, 201, "{link}");
-    let token = link["token"].as_str().expect("token");
-    let request = app.http.post(app.url(&format!("/api/inquiry/{token}"))).json(&json!({ "name": "Мама Пети" }));
-    let (status, opened) = status_and_json(request.send().await.expect("POST inquiry")).await;
-    assert_eq!(status, 201, "{opened}");
-    let guest =
-        User { id: opened["user"]["id"].as_i64().expect("id"), token: opened["token"].as_str().expect("t").into() };
-    (teacher, guest, opened["chat_id"].as_i64().expect("chat"))
-}
+use crate::helpers::{TestApp, status_and_json};
 
 #[tokio::test]
 async fn a_guest_sees_nobodys_presence_while_the_teacher_sees_theirs() {
     let app = TestApp::spawn().await;
-    let (teacher, guest, chat) = inquiry(&app).await;
+    let (teacher, _, guest, chat) = crate::inquiries::inquiry(&app).await;
     let mut guest_stream = app.stream(&guest, Some("0")).await;
     let opened = guest_stream.event().await;
     assert_eq!(opened.event, "chat_created");

@@ -22,7 +22,7 @@ pub(crate) async fn visit(app: &TestApp, token: &str, name: &str) -> (u16, Value
 }
 
 /// A teacher's link and a guest who opened it: (teacher, link token, guest as a User, chat id).
-async fn inquiry(app: &TestApp) -> (User, String, User, i64) {
+pub(crate) async fn inquiry(app: &TestApp) -> (User, String, User, i64) {
     let teacher = app.user("teacher", "Иван Петров").await;
     let context = json!({ "type": "course", "id": 12, "title": "ЕГЭ математика" });
     let (status, created) = link(app, &teacher, json!({ "title": "ЕГЭ математика", "context": context })).await;
