@@ -181,21 +181,24 @@ fn the_readme_stays_short_and_no_file_cites_a_document_outside_the_repository() 
     let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).expect("README.md");
     let lines = readme.lines().count();
     assert!(lines <= 210, "README.md has {lines} lines: move detail to docs/");
+    // The design notes and the shared folder the project grew from are not part of it; their
+    // names are assembled here so that this check does not cite them itself.
+    let outside = [["DESIGN", ".md"].concat(), ["shared", "/"].concat()];
+    let cites = |text: &str| outside.iter().any(|name| text.contains(name.as_str()));
     let mut citing = Vec::new();
     for dir in ["src", "tests", "sql", "docs", "bench/src", "client/src", "scripts", "deploy"] {
         for path in files_under(&Path::new(ROOT).join(dir)) {
-            let text = std::fs::read_to_string(&path).unwrap_or_default();
-            if text.contains("DESIGN.md") && !path.ends_with("house.rs") {
+            if cites(&std::fs::read_to_string(&path).unwrap_or_default()) {
                 citing.push(path.strip_prefix(ROOT).unwrap_or(&path).display().to_string());
             }
         }
     }
     for top in ["README.md", "compose.yaml", "Dockerfile"] {
-        if std::fs::read_to_string(Path::new(ROOT).join(top)).unwrap_or_default().contains("DESIGN.md") {
+        if cites(&std::fs::read_to_string(Path::new(ROOT).join(top)).unwrap_or_default()) {
             citing.push(top.to_owned());
         }
     }
-    assert!(citing.is_empty(), "these cite a DESIGN.md that is not in this repository: {citing:?}");
+    assert!(citing.is_empty(), "these cite documents outside this repository ({outside:?}): {citing:?}");
 }
 
 /// Files stay small enough to read whole (the style the code base keeps: split a file that
