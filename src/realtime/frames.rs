@@ -195,6 +195,19 @@ fn pair_opened(
     dispatch
 }
 
+/// A message's frame for everyone, and, when it quotes a message, the frame for members who
+/// joined after the quoted one: the quote only as unavailable.
+fn message_dispatch(position: i64, chat_id: i64, event: &str, message: MessageBody<'_>) -> Dispatch {
+    let unquoted = message.reply_to.clone().map(|quote| {
+        let quoted = quote.position;
+        let message = MessageBody { reply_to: Some(quote.unavailable()), ..message.clone() };
+        (quoted, frame(position, event, &MessageEvent { chat_id, message }))
+    });
+    let mut dispatch = Dispatch::new(position, chat_id, shared(position, event, &MessageEvent { chat_id, message }));
+    dispatch.unquoted = unquoted;
+    dispatch
+}
+
 /// The same frame for every member and admin.
 fn shared(position: i64, event: &str, data: &impl Serialize) -> Frames {
     Frames::Shared(frame(position, event, data))
@@ -234,15 +247,7 @@ fn dispatch(
                 kind: MessageType::of(attachments),
                 attachments,
             };
-            let unquoted = message.reply_to.clone().map(|quote| {
-                let quoted = quote.position;
-                let message = MessageBody { reply_to: Some(quote.unavailable()), ..message.clone() };
-                (quoted, frame(position, "new_message", &MessageEvent { chat_id, message }))
-            });
-            let mut dispatch =
-                Dispatch::new(position, chat_id, shared(position, "new_message", &MessageEvent { chat_id, message }));
-            dispatch.unquoted = unquoted;
-            dispatch
+            message_dispatch(position, chat_id, "new_message", message)
         }
         EventData::MessageEdited { message_id, content } => {
             let fact = facts.get(message_id).ok_or_else(|| anyhow::anyhow!("edited message {message_id} not found"))?;
@@ -264,18 +269,8 @@ fn dispatch(
                 kind: MessageType::of(attachments),
                 attachments,
             };
-            let unquoted = message.reply_to.clone().map(|quote| {
-                let quoted = quote.position;
-                let message = MessageBody { reply_to: Some(quote.unavailable()), ..message.clone() };
-                (quoted, frame(position, "message_edited", &MessageEvent { chat_id, message }))
-            });
-            let mut dispatch = Dispatch::new(
-                position,
-                chat_id,
-                shared(position, "message_edited", &MessageEvent { chat_id, message }),
-            );
+            let mut dispatch = message_dispatch(position, chat_id, "message_edited", message);
             dispatch.about = Some(fact.position);
-            dispatch.unquoted = unquoted;
             dispatch
         }
         EventData::ChatRead { up_to_message_id } => {
