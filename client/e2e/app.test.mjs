@@ -26,13 +26,14 @@ let browser;
 /**
  * Pages by who is signed in: student (Мария) on A and her second tab (studentTab) on B, teacher
  * (Иван) on B, admin on A, alex (phone) on B, alex again in a Russian browser (russian) on A,
- * a visitor of Иван's inquiry link without an account (guest, a private window) on A.
+ * a visitor of Иван's inquiry link without an account (guest, a private window) on A, and
+ * another one (secondGuest) on B.
  */
 const pages = {};
 let chatId; // Мария ↔ Иван
 let alexChat; // Alex ↔ Иван, opened by the phone test
 let groupId; // Иван's group with Мария and Alex, created by the group tests
-const inquiry = {}; // Иван's inquiry link (linkId, path) and the chat a visitor opened with it (chatId)
+const inquiry = {}; // Иван's inquiry link (linkId, path), the chat a visitor opened with it (chatId) and a second visitor's (secondChatId)
 const ids = {}; // user ids by name
 const sent = {}; // message ids by name
 const adminReads = []; // requests of the admin's page that would mark something read (none)
@@ -902,7 +903,7 @@ test('a killed replica: the page shows reconnecting, then live, and misses nothi
   assert.deepEqual(await waitForMessage(student, 'Я снова на связи 📶'), [after]);
 });
 
-test("attachments: the student (A) uploads an image, the teacher (B) sees the preview live and downloads the same bytes; a non-member's request for the file is 403", async () => {
+test("attachments: the student (A) uploads an image, the teacher (B) sees the preview live and downloads the same bytes; a non-member's request for the file is 404", async () => {
   const { student, teacher, admin } = pages;
   for (const page of [student, teacher, admin]) await page.getByTestId(`chat-${chatId}`).click();
   await waitConnection(teacher, 'live');
@@ -971,13 +972,13 @@ test("attachments: the student (A) uploads an image, the teacher (B) sees the pr
   await admin.getByTestId(`attachment-image-${imageId}`).waitFor();
   assert.equal((await fetchDigest(admin, `/api/attachments/${imageId}`)).sha256, sha256(png));
 
-  // Someone not in the chat (signed in on their own, in a private window) is refused it.
+  // Someone not in the chat (signed in on their own, in a private window) is refused it: as if it did not exist.
   const users = (await api(teacher, 'GET', '/api/dev/users')).body.users;
   const outsider = users.find((u) => u.role !== 'admin' && !['maria@demo.school', 'ivan@demo.school'].includes(u.email));
   assert.ok(outsider, 'a demo user outside the chat');
   const other = (pages.outsider = await openPage(browser, cluster.a.url));
   await signIn(other, outsider.email);
-  assert.equal((await fetchDigest(other, `/api/attachments/${imageId}`)).status, 403);
+  assert.equal((await fetchDigest(other, `/api/attachments/${imageId}`)).status, 404);
   await other.context().close();
 
   // A file with a Cyrillic name and a caption: a chip whose link downloads it under its name.
@@ -1231,7 +1232,7 @@ test('groups: the owner renames the group, a student leaves it, and the inbox gr
   for (const id of [chatId, alexChat, groupId, ege]) await teacher.getByTestId(`chat-${id}`).waitFor();
 });
 
-test('inquiries: the teacher (B) creates a link; a visitor with no account opens it in a private window (A), gives a name, and they talk live both ways', async () => {
+test('inquiries: the teacher (B) creates a link; a visitor with no account opens it in a private window (A), gives a name and a question, and they talk live both ways', async () => {
   const { teacher, admin } = pages;
   await teacher.getByTestId('inquiry-links').click();
   const dialog = teacher.getByTestId('inquiry-links-dialog');
@@ -1257,7 +1258,7 @@ test('inquiries: the teacher (B) creates a link; a visitor with no account opens
 
   // A private window: a browser context of its own, with no cookie at all, on the other replica.
   const guest = (pages.guest = await openPage(browser, cluster.a.url, DESKTOP, inquiry.path));
-  // Everything her page asks the API, and what was refused.
+  // Everything her page asks the API, and what was refused (as forbidden, or as not hers to see).
   const requested = new Set();
   const forbidden = [];
   guest.on('request', (request) => {
@@ -1265,16 +1266,27 @@ test('inquiries: the teacher (B) creates a link; a visitor with no account opens
     if (pathname.startsWith('/api/')) requested.add(`${request.method()} ${pathname.replace(/\/\d+/g, '/N')}`);
   });
   guest.on('response', (response) => {
-    if (response.status() === 403) forbidden.push(new URL(response.url()).pathname);
+    if ([403, 404].includes(response.status())) forbidden.push(new URL(response.url()).pathname);
   });
   await guest.getByTestId('inquiry-title').filter({ hasText: 'Пробное занятие по алгебре' }).waitFor();
   assert.deepEqual(await guest.context().cookies(), [], 'no session of any kind');
   assert.match(await guest.getByTestId('inquiry-host').innerText(), /Иван Петров/);
   await guest.getByText('Course: ЕГЭ математика').waitFor();
-  assert.equal(await guest.getByTestId('start-inquiry').isDisabled(), true, 'a name first');
+  // A name and a question, both: the question opens the chat as its first message.
+  const start = guest.getByTestId('start-inquiry');
+  assert.equal(await start.isDisabled(), true, 'a name and a question first');
   await guest.getByTestId('guest-name').fill('Ольга Смирнова');
+  assert.equal(await start.isDisabled(), true, 'a question too');
+  await guest.getByTestId('guest-question').fill('  \n ');
+  assert.equal(await start.isDisabled(), true, 'a blank question is none');
+  await guest.getByTestId('guest-question').fill('я'.repeat(10_001));
+  await guest.getByTestId('guest-question-too-long').filter({ hasText: 'at most 10,000 characters' }).waitFor();
+  assert.equal(await start.isDisabled(), true, 'a question is a message: 10,000 characters at most');
+  const question = 'Здравствуйте! Можно записаться на пробный урок? 🙂';
+  await guest.getByTestId('guest-question').fill(question);
+  assert.equal(await start.isDisabled(), false);
   await screenshot(guest, '13b-inquiry-page');
-  await guest.getByTestId('start-inquiry').click();
+  await start.click();
 
   // Her one conversation opens, titled with the inquiry and the teacher.
   await guest.getByTestId('guest-workspace').waitFor();
@@ -1292,6 +1304,10 @@ test('inquiries: the teacher (B) creates a link; a visitor with no account opens
   assert.equal(own.body.chats[0].kind, 'inquiry');
   assert.equal(own.body.chats[0].participant.id, ids.ivan);
   inquiry.chatId = own.body.chats[0].id;
+  // Her question is the chat's first message, hers, on her page from the start.
+  const [asked] = await waitForMessage(guest, question);
+  const history = await api(guest, 'GET', `/api/chats/${inquiry.chatId}/messages`);
+  assert.deepEqual(history.body.messages.map((m) => [m.id, m.sender_id, m.content]), [[asked, ids.guest, question]]);
 
   // The teacher's list shows it live, in the course's section, with its title, a guest badge and her name; the admin's too.
   const row = teacher.getByTestId(`chat-${inquiry.chatId}`);
@@ -1304,8 +1320,7 @@ test('inquiries: the teacher (B) creates a link; a visitor with no account opens
   assert.match(await admin.getByTestId(`chat-${inquiry.chatId}`).innerText(), /Иван Петров · Ольга Смирнова/);
 
   // They talk, live both ways, across the replicas.
-  const question = 'Здравствуйте! Можно записаться на пробный урок? 🙂';
-  const asked = await send(guest, question);
+  await row.filter({ hasText: question }).waitFor();
   await row.click();
   await teacher.getByTestId('conversation-title').filter({ hasText: 'Пробное занятие по алгебре' }).waitFor();
   await teacher.getByTestId(`person-${ids.guest}`).filter({ hasText: 'Ольга Смирнова · Guest' }).waitFor();
@@ -1344,45 +1359,44 @@ test('inquiries: the teacher (B) creates a link; a visitor with no account opens
   const unexpected = [...requested].filter((r) => !allowed.has(r) && !r.startsWith('GET /api/inquiry/') && !r.startsWith('POST /api/inquiry/'));
   assert.deepEqual(unexpected, []);
   assert.deepEqual(forbidden, []);
-  for (const path of ['/api/unread-count', `/api/presence/${ids.ivan}`, '/api/inquiry-links', '/api/admin/chats', `/api/chats/${chatId}/messages`, `/api/chats/${groupId}`]) {
+  for (const path of ['/api/unread-count', `/api/presence/${ids.ivan}`, '/api/inquiry-links', '/api/admin/chats']) {
     assert.equal((await api(guest, 'GET', path)).status, 403, path);
+  }
+  // Other chats are not hers to see: as if they did not exist.
+  for (const path of [`/api/chats/${chatId}/messages`, `/api/chats/${groupId}`]) {
+    assert.equal((await api(guest, 'GET', path)).status, 404, path);
   }
   const status = await guest.evaluate(async () => (await fetch('/api/unread-count')).status);
   assert.equal(status, 403);
 });
 
-test('inquiries: a revoked link opens no new chat, and the chat it opened goes on', async () => {
-  const { teacher, guest } = pages;
-  await teacher.getByTestId('inquiry-links').click();
-  const dialog = teacher.getByTestId('inquiry-links-dialog');
-  await dialog.getByTestId(`revoke-inquiry-${inquiry.linkId}`).click();
-  await dialog.locator(`[data-testid="inquiry-link-${inquiry.linkId}"][data-revoked="true"]`).waitFor();
-  assert.equal(await dialog.getByTestId(`inquiry-url-${inquiry.linkId}`).count(), 0);
-  await dialog.getByTestId('close-inquiry-links').click();
-  await dialog.waitFor({ state: 'detached' });
-
-  const late = (pages.lateVisitor = await openPage(browser, cluster.b.url, DESKTOP, inquiry.path));
-  await late.getByTestId('inquiry-missing').filter({ hasText: 'does not exist or has been revoked' }).waitFor();
-  assert.equal(await late.getByTestId('guest-name').count(), 0);
-  await screenshot(late, '13e-inquiry-revoked');
-
-  const text = 'А можно взять с собой учебник?';
-  const id = await send(guest, text);
-  assert.deepEqual(await waitForMessage(teacher, text), [id]);
-});
-
-test('inquiries: an idle inquiry is closed by the server, live, and is read-only for both, in their languages', async () => {
+test("inquiries: an idle inquiry is closed by the server, live: the teacher still reads it, and the guest's visit ends with it, in her language", async () => {
   const { teacher, guest } = pages;
   await guest.getByTestId('lang-ru').click();
   await guest.getByTestId('composer').and(guest.getByPlaceholder('Напишите сообщение…')).waitFor();
+  const text = 'А можно взять с собой учебник?';
+  const id = await send(guest, text);
+  assert.deepEqual(await waitForMessage(teacher, text), [id]);
+  // What her page asks from the moment the chat closes.
+  const asked = [];
+  const record = (request) => {
+    const { pathname } = new URL(request.url());
+    if (pathname.startsWith('/api/')) asked.push(`${request.method()} ${pathname.replace(/\/\d+/g, '/N')}`);
+  };
   // A replica that closes the inquiries idle for 2 s (any replica may: the log makes it once).
   const closer = await cluster.addReplica('replica-closer', { INQUIRY_IDLE_SECS: '2' });
   try {
-    await guest.getByTestId('chat-closed').filter({ hasText: 'Обращение закрыто' }).waitFor({ timeout: 20_000 });
+    await guest.getByTestId('guest-ended').filter({ hasText: 'Этот разговор закрыт' }).waitFor({ timeout: 20_000 });
+    guest.on('request', record);
     await teacher.getByTestId('chat-closed').filter({ hasText: 'This inquiry is closed' }).waitFor({ timeout: 20_000 });
   } finally {
     await closer.stop();
   }
+  // Hers: the conversation stays on screen, closed, without a composer; her stream ended for good.
+  assert.equal(await guest.getByTestId('guest-ended').getAttribute('data-reason'), 'closed');
+  assert.match(await guest.getByTestId('guest-ended').innerText(), /откройте ссылку ещё раз/);
+  await waitForMessage(guest, text);
+  await waitConnection(guest, 'ended');
   for (const page of [guest, teacher]) {
     assert.equal(await page.getByTestId('composer').count(), 0);
     assert.equal(await page.locator('[data-testid^="reply-"], [data-testid^="edit-"]').count(), 0);
@@ -1392,15 +1406,86 @@ test('inquiries: an idle inquiry is closed by the server, live, and is read-only
   await screenshot(guest, '13f-guest-closed-ru');
   await screenshot(teacher, '13g-teacher-closed');
 
-  // The server refuses a message now; the chat says when it closed, also after a reload.
+  // The server has ended her session: every request of hers is refused, and her page asks
+  // nothing more (no reconnecting stream, no loop on the 401): well past SSE_RETRY_MS.
+  await guest.waitForTimeout(2_500);
+  guest.off('request', record);
+  assert.deepEqual(asked.filter((r) => r === 'GET /api/events/chat' || r === 'GET /api/me'), [], `asked: ${asked}`);
+  const ended = { error: 'this guest session has ended: the inquiry chat is closed' };
+  assert.deepEqual(await api(guest, 'GET', '/api/me'), { status: 401, body: ended });
   const refused = await api(guest, 'POST', '/api/messages', { chat_id: inquiry.chatId, content: 'Вы ещё здесь?' });
-  assert.equal(refused.status, 409);
-  const [chat] = (await api(guest, 'GET', '/api/chats')).body.chats;
-  assert.match(chat.closed_at, /^\d{4}-/);
+  assert.deepEqual(refused, { status: 401, body: ended });
+
+  // The teacher still reads it all, and it says when it closed; writing is refused.
+  const history = await api(teacher, 'GET', `/api/chats/${inquiry.chatId}/messages`);
+  assert.equal(history.status, 200);
+  assert.ok(history.body.messages.some((m) => m.id === id));
+  const listed = (await api(teacher, 'GET', '/api/chats?limit=500')).body.chats.find((c) => c.id === inquiry.chatId);
+  assert.match(listed.closed_at, /^\d{4}-/);
+  const late = await api(teacher, 'POST', '/api/messages', { chat_id: inquiry.chatId, content: 'Ольга, вы тут?' });
+  assert.equal(late.status, 409);
+  await teacher.reload();
+  await teacher.getByTestId('chat-closed').waitFor();
+  await waitForMessage(teacher, text);
+
+  // A reload of hers says the same, in her language, instead of a broken page; asked once.
+  guest.on('request', record);
+  asked.length = 0;
   await guest.reload();
-  await guest.getByTestId('chat-closed').filter({ hasText: 'Обращение закрыто' }).waitFor();
-  await waitForMessage(guest, 'А можно взять с собой учебник?');
-  assert.equal(await guest.getByTestId('composer').count(), 0);
+  await guest.getByTestId('guest-ended').filter({ hasText: 'Этот разговор закрыт' }).waitFor();
+  await guest.waitForTimeout(1_500);
+  guest.off('request', record);
+  assert.deepEqual(asked, ['GET /api/me']);
+  assert.equal(await guest.getByTestId('guest-workspace').count(), 0);
+  await screenshot(guest, '13h-guest-ended-reload');
+  // "Начать заново": the link's page, to ask something new (the link still works).
+  await guest.getByTestId('start-again').click();
+  await guest.getByTestId('guest-question').waitFor();
+  assert.equal(await guest.getByTestId('guest-name').inputValue(), '');
+});
+
+test("inquiries: revoking a link closes the chats it opened, live, ending their guests' visits; it opens no new chat", async () => {
+  const { teacher } = pages;
+  // Another visitor, on B, opens a chat with the link.
+  const visitor = (pages.secondGuest = await openPage(browser, cluster.b.url, DESKTOP, inquiry.path));
+  await visitor.getByTestId('guest-name').fill('Пётр Соколов');
+  const question = 'Есть ли занятия по вечерам?';
+  await visitor.getByTestId('guest-question').fill(question);
+  await visitor.getByTestId('start-inquiry').click();
+  await visitor.getByTestId('guest-workspace').waitFor();
+  await waitForMessage(visitor, question);
+  await waitConnection(visitor, 'live');
+  inquiry.secondChatId = (await api(visitor, 'GET', '/api/chats')).body.chats[0].id;
+  await waitRow(teacher, inquiry.secondChatId, question);
+
+  await teacher.getByTestId('inquiry-links').click();
+  const dialog = teacher.getByTestId('inquiry-links-dialog');
+  await dialog.getByText('the chats it opened are closed').waitFor();
+  await dialog.getByTestId(`revoke-inquiry-${inquiry.linkId}`).click();
+  await dialog.locator(`[data-testid="inquiry-link-${inquiry.linkId}"][data-revoked="true"]`).waitFor();
+  assert.equal(await dialog.getByTestId(`inquiry-url-${inquiry.linkId}`).count(), 0);
+  await dialog.getByTestId('close-inquiry-links').click();
+  await dialog.waitFor({ state: 'detached' });
+
+  // His chat closes at once: his visit ends, what he wrote stays on screen.
+  const ended = visitor.getByTestId('guest-ended');
+  await ended.filter({ hasText: 'This conversation is closed. To ask something new, open the link again.' }).waitFor();
+  await waitConnection(visitor, 'ended');
+  await waitForMessage(visitor, question);
+  assert.equal(await visitor.getByTestId('composer').count(), 0);
+  assert.equal((await api(visitor, 'GET', '/api/chats')).status, 401);
+  await screenshot(visitor, '13e-guest-revoked');
+  // The teacher sees it closed in his list, and reads it.
+  await teacher.getByTestId(`closed-${inquiry.secondChatId}`).waitFor();
+  await teacher.getByTestId(`chat-${inquiry.secondChatId}`).click();
+  await teacher.getByTestId('chat-closed').waitFor();
+  await waitForMessage(teacher, question);
+
+  // A new visitor is told that the link does not work.
+  const late = (pages.lateVisitor = await openPage(browser, cluster.b.url, DESKTOP, inquiry.path));
+  await late.getByTestId('inquiry-missing').filter({ hasText: 'does not exist or has been revoked' }).waitFor();
+  assert.equal(await late.getByTestId('guest-name').count(), 0);
+  await screenshot(late, '13i-inquiry-revoked');
 });
 
 test('paging: pages of the chat list give every chat once; the list loads them as its end comes into view, and a search finds chats not loaded yet', async () => {

@@ -6,12 +6,13 @@ import { InquiryPage } from './components/InquiryPage';
 import { SignIn } from './components/SignIn';
 import { Workspace } from './components/Workspace';
 import { useLocale } from './i18n';
-import { inquiryTokenFromPath, landing } from './inquiry';
+import { type GuestEnd, guestEndOf, landing } from './inquiry';
 import { useLatest } from './useLatest';
 
 // What the tab shows: who `/api/me` says we are, and where the visit started (inquiry.ts's
 // `landing`): a signed-in user's chats, a guest's one chat, an inquiry link's page for a
-// visitor with no account, or the sign-in page.
+// visitor with no account, that a guest's inquiry is closed (their session ended with it), or
+// the sign-in page.
 type Session =
   | { status: 'checking' }
   | { status: 'unreachable'; error: string }
@@ -19,8 +20,8 @@ type Session =
   | { status: 'signedIn'; user: Person }
   | { status: 'guest'; user: Person }
   | { status: 'inquiry'; token: string; signedInAs: Person | null }
-  /** A guest's credential ended: there is no account to sign in to. */
-  | { status: 'guestEnded' };
+  /** A guest's session ended with their inquiry chat (a reload after it closed): nothing to sign in to. */
+  | { status: 'guestEnded'; token: string | null };
 
 export function App() {
   const { t } = useLocale();
@@ -30,6 +31,7 @@ export function App() {
   const check = useCallback(async () => {
     setSession({ status: 'checking' });
     let user: Person | null;
+    let ended: GuestEnd | null = null;
     try {
       user = await me();
     } catch (error) {
@@ -38,8 +40,9 @@ export function App() {
         return;
       }
       user = null;
+      ended = guestEndOf(error);
     }
-    const view = landing(window.location.pathname, user);
+    const view = landing(window.location.pathname, user, ended);
     switch (view.view) {
       case 'workspace':
         setSession({ status: 'signedIn', user: view.user });
@@ -49,6 +52,9 @@ export function App() {
         break;
       case 'inquiry':
         setSession({ status: 'inquiry', token: view.token, signedInAs: view.signedInAs });
+        break;
+      case 'guestEnded':
+        setSession({ status: 'guestEnded', token: view.token });
         break;
       case 'signIn':
         setSession({ status: 'signedOut', notice: null });
@@ -62,7 +68,6 @@ export function App() {
 
   // The notice is translated when shown, so it follows a language switch.
   const signedOut = useCallback(() => setSession({ status: 'signedOut', notice: 'sessionEnded' }), []);
-  const guestEnded = useCallback(() => setSession({ status: 'guestEnded' }), []);
 
   switch (session.status) {
     case 'checking':
@@ -97,7 +102,7 @@ export function App() {
         />
       );
     case 'guest':
-      return <GuestWorkspace key={session.user.id} me={session.user} onSignedOut={guestEnded} />;
+      return <GuestWorkspace key={session.user.id} me={session.user} />;
     case 'inquiry':
       return (
         <InquiryPage
@@ -110,16 +115,24 @@ export function App() {
           }}
         />
       );
-    case 'guestEnded':
+    case 'guestEnded': {
+      // Their cookie is still sent (and refused): the link's page is opened as for nobody.
+      const { token } = session;
       return (
-        <div className="splash" role="alert" data-testid="guest-ended">
-          <p>{t('inquiry.guestEnded')}</p>
-          {inquiryTokenFromPath(window.location.pathname) !== null && (
-            <button type="button" className="button" onClick={() => void check()}>
+        <div className="splash" role="status" data-testid="guest-ended" data-reason="closed">
+          <p>{t('inquiry.guestClosed')}</p>
+          {token !== null && (
+            <button
+              type="button"
+              className="button"
+              data-testid="start-again"
+              onClick={() => setSession({ status: 'inquiry', token, signedInAs: null })}
+            >
               {t('inquiry.startAgain')}
             </button>
           )}
         </div>
       );
+    }
   }
 }

@@ -8,6 +8,7 @@ import {
   lessons,
   messages,
   notePosition,
+  openInquiry,
   resetPosition,
   sendMessage,
 } from './api';
@@ -111,6 +112,25 @@ describe('lessons', () => {
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).status).toBe(409);
     expect(errorText(error, i18n.getFixedT('ru'))).toBe('lesson 3 was cancelled and cannot be completed');
+  });
+});
+
+describe('an inquiry opened by a visitor', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('sends the name and the first question, and keeps no token', async () => {
+    const asked: { method: string; path: string; body: unknown }[] = [];
+    const guest = { id: 40, name: 'Ольга', role: 'guest' };
+    vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
+      asked.push({ method: init.method ?? 'GET', path, body: JSON.parse(String(init.body)) });
+      const body = { chat_id: 21, user: guest, token: 'secret' };
+      return new Response(JSON.stringify(body), { status: 201, headers: { 'content-type': 'application/json' } });
+    });
+    const opened = await openInquiry('aB3/dE', { name: 'Ольга', message: 'Можно на пробный урок?' });
+    expect(opened).toEqual({ chat_id: 21, user: guest });
+    expect(asked).toEqual([
+      { method: 'POST', path: '/api/inquiry/aB3%2FdE', body: { name: 'Ольга', message: 'Можно на пробный урок?' } },
+    ]);
   });
 });
 

@@ -182,7 +182,7 @@ function reasonOf(parsed: unknown): string | null {
     : null;
 }
 
-export function isUnauthorized(error: unknown): boolean {
+export function isUnauthorized(error: unknown): error is ApiError {
   return error instanceof ApiError && error.status === 401;
 }
 
@@ -484,15 +484,20 @@ export async function inquiryInfo(token: string): Promise<InquiryInfo> {
 }
 
 /**
- * Opens an inquiry as a visitor named `name` (1–100 characters): the server creates a guest
- * and their chat with the link's teacher, and sets the guest's credential in its own HttpOnly
- * cookie, by which every later request of this browser is the guest's.
+ * Opens an inquiry as a visitor named `name` (1–100 characters) asking `message` (a message's
+ * rules: 1–10000 characters, not blank): the server creates a guest, their chat with the
+ * link's teacher and the question as its first message (the guest's), and sets the guest's
+ * credential in its own HttpOnly cookie, by which every later request of this browser is the
+ * guest's. 404: the link is unknown or revoked; 400: a field is not right.
  */
-export async function openInquiry(token: string, name: string): Promise<{ chat_id: number; user: Person }> {
+export async function openInquiry(
+  token: string,
+  visitor: { name: string; message: string },
+): Promise<{ chat_id: number; user: Person }> {
   const { data } = await request<{ chat_id: number; user: Person; token: string }>(
     'POST',
     `/api/inquiry/${encodeURIComponent(token)}`,
-    { name },
+    { name: visitor.name, message: visitor.message },
   );
   // The token is the cookie's value; the page does not keep it.
   return { chat_id: data.chat_id, user: data.user };

@@ -14,6 +14,7 @@ const maria = { id: 4, name: 'Мария Иванова', role: 'student' as con
 
 const DIRECT = 10;
 const GROUP = 20;
+const INQUIRY = 30;
 
 function summary(id: number, patch: Partial<ChatSummary> = {}): ChatSummary {
   return {
@@ -42,6 +43,7 @@ function state(patch: Partial<DispatchState> = {}): DispatchState {
   return {
     me: ME,
     isAdmin: false,
+    isGuest: false,
     chatList: { items: [direct, group] },
     conversations: {},
     groups: noGroups,
@@ -68,6 +70,13 @@ const newMessage = (chatId: number, senderId: number, position = 101): StreamEve
 });
 
 const refresh: Effect = { type: 'refreshChats' };
+
+const closing = (chatId: number): StreamEvent => ({
+  type: 'chat_closed',
+  position: 112,
+  chatId,
+  closedAt: '2025-01-17T17:00:00Z',
+});
 
 describe('dispatch: messages', () => {
   it('puts a new message in its conversation, at the top of the list, and clears its sender’s typing', () => {
@@ -261,18 +270,36 @@ describe('dispatch: chats and groups', () => {
   });
 
   it('closes an inquiry, and fetches the list when it does not list it yet', () => {
-    const event = (chatId: number): StreamEvent => ({
-      type: 'chat_closed',
-      position: 112,
-      chatId,
-      closedAt: '2025-01-17T17:00:00Z',
-    });
-    const listed = dispatch(event(DIRECT), state());
+    const listed = dispatch(closing(DIRECT), state());
     expect(listed.chats).toEqual([
       { type: 'chatClosed', chatId: DIRECT, closedAt: '2025-01-17T17:00:00Z', position: 112 },
     ]);
     expect(listed.effects).toEqual([]);
-    expect(dispatch(event(99), state()).effects).toEqual([refresh]);
+    expect(dispatch(closing(99), state()).effects).toEqual([refresh]);
+  });
+
+  it("ends a guest's session when their chat closes, and asks for nothing more", () => {
+    const GUEST = 40;
+    const inquiry = fromSummary(summary(INQUIRY, { kind: 'inquiry', title: 'Пробное занятие', participant: ivan }));
+    const guest = state({ me: GUEST, isGuest: true, chatList: { items: [inquiry] }, openChatId: INQUIRY });
+    const out = dispatch(closing(INQUIRY), guest);
+    // What is on screen stays: the chat is marked closed (read-only), the conversation kept.
+    expect(out.chats).toEqual([
+      { type: 'chatClosed', chatId: INQUIRY, closedAt: '2025-01-17T17:00:00Z', position: 112 },
+    ]);
+    expect(out.conversations).toEqual([]);
+    expect(out.effects).toEqual([{ type: 'endSession' }]);
+    // Also before their list has it (the stream carries only their chat): no refresh of the list.
+    expect(dispatch(closing(INQUIRY), state({ me: GUEST, isGuest: true, chatList: { items: [] } })).effects).toEqual([
+      { type: 'endSession' },
+    ]);
+  });
+
+  it('never ends the session of a teacher or an admin: the closed inquiry stays to read', () => {
+    const inquiry = fromSummary(summary(INQUIRY, { kind: 'inquiry', title: 'Пробное занятие', participant: maria }));
+    const teacher = state({ me: ivan.id, chatList: { items: [inquiry] }, openChatId: INQUIRY });
+    expect(dispatch(closing(INQUIRY), teacher).effects).toEqual([]);
+    expect(dispatch(closing(INQUIRY), { ...teacher, isAdmin: true }).effects).toEqual([]);
   });
 });
 

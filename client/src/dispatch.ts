@@ -13,6 +13,10 @@
 // - everything shown (`reloadChats`, the open conversation and group) after a `reset`: the
 //   stream could not resume where we were.
 //
+// A guest's `chat_closed` ends their session (`endSession`): the server closed their one chat
+// (idle for long, or its link revoked), ends their stream after it and refuses their
+// credential from then on, so the stream must not reconnect and nothing more is asked.
+//
 // `streamOpened` is the same for the stream's (re)opening: presence events missed while it was
 // down are not replayed, so the presence shown is fetched again.
 
@@ -28,6 +32,8 @@ import type { TypingAction } from './typing';
 export interface DispatchState {
   me: number;
   isAdmin: boolean;
+  /** A visitor of an inquiry link: their stream carries their one chat only. */
+  isGuest: boolean;
   chatList: Pick<ChatList, 'items'>;
   conversations: Conversations;
   groups: Groups;
@@ -50,7 +56,9 @@ export type Effect =
   /** A group's details: its members with their presence. */
   | { type: 'loadGroup'; chatId: number }
   /** The presence of these people (`GET /api/presence/{id}`: an admin's open chat). */
-  | { type: 'fetchPresence'; userIds: number[] };
+  | { type: 'fetchPresence'; userIds: number[] }
+  /** A guest's session is over (their chat closed): the stream closes for good, nothing more is asked. */
+  | { type: 'endSession' };
 
 export interface Outcome {
   chats: ChatListAction[];
@@ -186,8 +194,10 @@ export function dispatch(event: StreamEvent, state: DispatchState): Outcome {
     case 'chat_closed':
       return outcome({
         chats: [{ type: 'chatClosed', chatId: event.chatId, closedAt: event.closedAt, position: event.position }],
-        // A chat not listed yet shows it with the list's next snapshot.
-        effects: listed(event.chatId) ? [] : [refresh],
+        // A guest's stream carries only their own chat: its closing ends their session (the
+        // server ends the stream next). Others: a chat not listed yet shows it with the list's
+        // next snapshot.
+        effects: state.isGuest ? [{ type: 'endSession' }] : listed(event.chatId) ? [] : [refresh],
       });
     case 'typing': {
       // Only others' typing reaches us, and never an admin's stream; kept that way here.

@@ -13,24 +13,29 @@
 //   never move the position (an EventSource hands them the last id it saw, which is not
 //   theirs). What they would have said while the stream was down is lost, so `onOpen` tells
 //   the owner each time the stream (re)opens, to fetch the presence it shows again.
+// - The owner may end it for good from an event (`onEvent` answers `'end'`: a guest's chat
+//   closed, and the server ends their stream next): it closes before the browser could
+//   reconnect, and stays `ended`. A 401 ends it too.
 
 import { useEffect, useRef, useState } from 'react';
 
 import { isUnauthorized, me, notePosition, resetPosition } from './api';
 import { EVENT_TYPES, type StreamEvent, backoffDelay, followPosition, parseStreamEvent } from './events';
 
-export type Connection = 'live' | 'reconnecting';
+/** `ended`: closed for good (a 401, or the owner ended it); nothing reconnects. */
+export type Connection = 'live' | 'reconnecting' | 'ended';
 
 export interface EventStreamOptions {
   /** Null until the stream should open; then where it starts: after this log position (a
    * snapshot's `X-Event-Position`), or live from now if that is unknown. Set it once: from
    * then on the stream keeps its own position. */
   start: { after: number | null } | null;
-  onEvent: (event: StreamEvent) => void;
+  /** Handles an event; answering `'end'` closes the stream for good. */
+  onEvent: (event: StreamEvent) => void | 'end';
   /** The stream opened, the first time or again: live events sent meanwhile were missed. */
   onOpen?: () => void;
-  /** The stream closed and the session is gone. */
-  onSignedOut: () => void;
+  /** The stream closed and the session is gone (`error`: the 401 that said so). */
+  onSignedOut: (error: unknown) => void;
 }
 
 
@@ -50,12 +55,20 @@ export function useEventStream({ start, onEvent, onOpen, onSignedOut }: EventStr
 
     const handle = (type: string, frame: MessageEvent<string>) => {
       const event = parseStreamEvent(type, frame.data, frame.lastEventId);
-      if (!event) return;
+      if (!event || stopped) return;
       const step = followPosition(last, event);
       last = step.last;
       if (event.type === 'reset') resetPosition(event.position);
       else if (step.last !== null) notePosition(step.last);
-      if (step.handle) handlers.current.onEvent(event);
+      if (step.handle && handlers.current.onEvent(event) === 'end') end();
+    };
+
+    const end = () => {
+      stopped = true;
+      clearTimeout(timer);
+      source?.close();
+      source = null;
+      setConnection('ended');
     };
 
     const open = () => {
@@ -68,6 +81,7 @@ export function useEventStream({ start, onEvent, onOpen, onSignedOut }: EventStr
         handlers.current.onOpen?.();
       };
       es.onerror = () => {
+        if (stopped) return;
         setConnection('reconnecting');
         if (es.readyState === EventSource.CLOSED) recover();
       };
@@ -86,8 +100,12 @@ export function useEventStream({ start, onEvent, onOpen, onSignedOut }: EventStr
           await me();
         } catch (error) {
           if (stopped) return;
-          if (isUnauthorized(error)) handlers.current.onSignedOut();
-          else recover(); // the server is unreachable: try again later
+          if (isUnauthorized(error)) {
+            end();
+            handlers.current.onSignedOut(error);
+          } else {
+            recover(); // the server is unreachable: try again later
+          }
           return;
         }
         if (!stopped) open();

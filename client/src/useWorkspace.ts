@@ -18,14 +18,19 @@
 // the list, the chat's history, the stream, sending, typing and read markers is asked — which
 // is all that is asked of anyone but admins and group members (unread counts come with the
 // list; presence lookups are for admins; the user list is for group dialogs).
+//
+// A guest's session ends with their chat (`chat_closed`: the server closed it, or revoked its
+// link) or with their credential (a 401): the stream closes for good, what is on screen stays,
+// read-only (`ended`), and nothing more is asked — no reconnecting, no signing out.
 
-import { useCallback, useEffect } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 
 import type * as api from './api';
 import { type ChatList, needsRefetch } from './chats';
 import { type Effect, type Outcome, dispatch, streamOpened } from './dispatch';
 import { type StreamEvent, isLogEvent } from './events';
 import type { Groups, People } from './groups';
+import { type GuestEnd, guestEndOf } from './inquiry';
 import type { Conversations } from './messages';
 import type { PresenceMap } from './presence';
 import type { Typing } from './typing';
@@ -65,10 +70,12 @@ export interface Workspace extends Commands {
   search: ChatSearch;
   /** Asks the server for the chats matching `query` (blank: forget the search). */
   searchChats: (query: string) => void;
+  /** A guest's session is over, and how (never for signed-in users: a 401 signs them out). */
+  ended: GuestEnd | null;
 }
 
 /** Applies what `dispatch` (or `streamOpened`) decided: the reducers' actions, then the requests. */
-function useApply(store: Store, loading: ChatLoading) {
+function useApply(store: Store, loading: ChatLoading, endSession: () => void) {
   const { loadChats, refreshChatsSoon, loadConversation, loadGroup, loadPresence } = loading;
   const run = useCallback(
     (effect: Effect) => {
@@ -83,9 +90,11 @@ function useApply(store: Store, loading: ChatLoading) {
           return void loadGroup(effect.chatId);
         case 'fetchPresence':
           return void loadPresence(effect.userIds);
+        case 'endSession':
+          return endSession();
       }
     },
-    [loadChats, refreshChatsSoon, loadConversation, loadGroup, loadPresence],
+    [loadChats, refreshChatsSoon, loadConversation, loadGroup, loadPresence, endSession],
   );
   const apply = useCallback(
     (outcome: Outcome) => {
@@ -104,14 +113,22 @@ function useApply(store: Store, loading: ChatLoading) {
 
 export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace {
   const isAdmin = me.role === 'admin';
-  const { state, store, openChat, setAtBottom } = useWorkspaceStore(me, onSignedOut);
+  const isGuest = me.role === 'guest';
+  const [ended, setEnded] = useState<GuestEnd | null>(null);
+  // A 401: a signed-in user is signed out; a guest's page stays, ended (the first reason kept).
+  const signedOut = useCallback(
+    (error?: unknown) => (isGuest ? setEnded((now) => now ?? guestEndOf(error) ?? 'expired') : onSignedOut()),
+    [isGuest, onSignedOut],
+  );
+  const endSession = useCallback(() => setEnded((now) => now ?? 'closed'), []);
+  const { state, store, openChat, setAtBottom } = useWorkspaceStore(me, signedOut);
   const { chatList, openChatId } = state;
   const { latest } = store;
   const loading = useChatLoading(store, isAdmin);
   const { loadChats, refreshChatsSoon, loadConversation, loadOlder, loadGroup, loadPresence, loadMore } = loading;
   const [search, searchChats] = useChatSearch(store, isAdmin, loading.absorb);
   const commands = useCommands(store, me, loading);
-  const { apply, run } = useApply(store, loading);
+  const { apply, run } = useApply(store, loading, endSession);
 
   useEffect(() => {
     void loadChats('replace');
@@ -151,12 +168,17 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
   const onEvent = useCallback(
     (event: StreamEvent) => {
       if (isLogEvent(event)) store.handledPosition.current = event.position;
-      apply(dispatch(event, { ...latest.current, me: me.id, isAdmin, now: Date.now() }));
+      const outcome = dispatch(event, { ...latest.current, me: me.id, isAdmin, isGuest, now: Date.now() });
+      apply(outcome);
+      // The stream closes at once: the server ends it next, and a reconnect would be refused.
+      return outcome.effects.some((effect) => effect.type === 'endSession') ? 'end' : undefined;
     },
-    [store, latest, apply, me.id, isAdmin],
+    [store, latest, apply, me.id, isAdmin, isGuest],
   );
 
-  const connection = useEventStream({ start: loading.streamStart, onEvent, onOpen: onStreamOpen, onSignedOut });
+  const streamStart = ended === null ? loading.streamStart : null;
+  const stream = useEventStream({ start: streamStart, onEvent, onOpen: onStreamOpen, onSignedOut: signedOut });
+  const connection = ended === null ? stream : 'ended';
 
   const { typing, presence, groups, people } = state;
   return {
@@ -178,5 +200,6 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
     loadMore: useCallback(() => void loadMore(), [loadMore]),
     search,
     searchChats: useCallback((query: string) => void searchChats(query), [searchChats]),
+    ended,
   };
 }

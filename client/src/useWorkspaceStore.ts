@@ -63,7 +63,7 @@ export interface Store {
   groups: Dispatch<GroupsAction>;
   remember: Dispatch<readonly KnownPerson[]>;
   inChat: (chatId: number, action: ConversationAction) => void;
-  /** A failure in words for the person (the server's, else ours); a 401 signs out. */
+  /** A failure in words for the person (the server's, else ours); a 401 signs out (a guest: ends their visit). */
   failed: (error: unknown) => string;
   /** The newest log position handled: a group's snapshot requested now shows everything up to it. */
   handledPosition: RefObject<number | null>;
@@ -77,7 +77,7 @@ export interface WorkspaceStore {
   setAtBottom: (chatId: number, atBottom: boolean) => void;
 }
 
-export function useWorkspaceStore(me: Person, onSignedOut: () => void): WorkspaceStore {
+export function useWorkspaceStore(me: Person, onSignedOut: (error: unknown) => void): WorkspaceStore {
   const isAdmin = me.role === 'admin';
   const isGuest = me.role === 'guest';
   const [chatList, dispatchChats] = useReducer(chatListReducer, initialChatList);
@@ -128,7 +128,7 @@ export function useWorkspaceStore(me: Person, onSignedOut: () => void): Workspac
       remember,
       inChat: (chatId, action) => dispatchConversations({ type: 'chat', chatId, action }),
       failed: (error) => {
-        if (isUnauthorized(error)) outside.current.onSignedOut();
+        if (isUnauthorized(error)) outside.current.onSignedOut(error);
         return errorText(error, outside.current.t);
       },
       handledPosition,

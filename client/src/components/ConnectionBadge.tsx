@@ -1,7 +1,7 @@
 import { useLocale } from '../i18n';
 import type { Connection } from '../useEventStream';
 
-/** The live stream's state; `data-state` is exactly "live" or "reconnecting" in any language. */
+/** The live stream's state; `data-state` is exactly "live", "reconnecting" or "ended" in any language. */
 export function ConnectionBadge({ connection }: { connection: Connection }) {
   const { t } = useLocale();
   return (
@@ -10,7 +10,7 @@ export function ConnectionBadge({ connection }: { connection: Connection }) {
       data-testid="connection"
       data-state={connection}
       role="status"
-      title={t(connection === 'live' ? 'connection.liveHint' : 'connection.reconnectingHint')}
+      title={t(`connection.${connection}Hint`)}
     >
       {t(`connection.${connection}`)}
     </span>

@@ -4,6 +4,7 @@ import type { Person } from '../api';
 import { type ChatItem, canManage, chatTitle, isClosed } from '../chats';
 import type { KnownPerson } from '../groups';
 import { useLocale } from '../i18n';
+import { guestEndShown } from '../inquiry';
 import { type Conversation as ConversationState, type Message, currentQuote } from '../messages';
 import { presenceOf } from '../presence';
 import { replyRefOf } from '../quotes';
@@ -11,6 +12,7 @@ import { typingIn, typingText } from '../typing';
 import { addFiles } from '../useUploads';
 import type { Workspace } from '../useWorkspace';
 import { Avatar } from './Avatar';
+import { ClosedNotice } from './ClosedNotice';
 import { Composer, useReplyDraft } from './Composer';
 import { GroupPanel } from './GroupPanel';
 import { senderLabel } from './MessageBubble';
@@ -48,8 +50,9 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
       : chat && chat.membership !== 'member'
         ? chat.membership
         : null;
-  // An inquiry the server closed: read-only for everyone.
-  const closed = isClosed(chat);
+  // An inquiry the server closed: read-only for everyone; a guest's visit ends with it (or their credential).
+  const guestEnd = guestEndShown(me.role, workspace.ended, isClosed(chat));
+  const closed = isClosed(chat) || guestEnd !== null;
   const inquiry = chat?.kind === 'inquiry';
   const { presence } = workspace;
   // Who else is typing here (never shown to admins: their streams get no typing).
@@ -190,9 +193,11 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
       ) : conversation.status === 'failed' ? (
         <div className="conversation-status" role="alert">
           <p className="error">{conversation.error}</p>
-          <button type="button" className="button" onClick={() => workspace.reloadConversation(chatId)}>
-            {t('app.tryAgain')}
-          </button>
+          {guestEnd === null && (
+            <button type="button" className="button" onClick={() => workspace.reloadConversation(chatId)}>
+              {t('app.tryAgain')}
+            </button>
+          )}
         </div>
       ) : (
         <MessageList
@@ -218,12 +223,7 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
           {t('conversation.ended')}
         </p>
       ) : closed ? (
-        <p className="read-only" data-testid="chat-closed" data-closed-at={chat?.closedAt ?? undefined}>
-          <span aria-hidden="true">🔒</span>
-          <span>
-            <strong>{t('inquiry.closed')}</strong>. {t('inquiry.closedHint')}
-          </span>
-        </p>
+        <ClosedNotice closedAt={chat?.closedAt ?? null} guestEnd={guestEnd} />
       ) : isAdmin ? (
         <p className="read-only" data-testid="read-only">
           <span aria-hidden="true">👁</span> {t('conversation.readOnly')}

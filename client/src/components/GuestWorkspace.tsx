@@ -7,6 +7,7 @@ import { guestChat } from '../inquiry';
 import { TITLE, useDocumentTitle } from '../useDocumentTitle';
 import { useWorkspace } from '../useWorkspace';
 import { Avatar } from './Avatar';
+import { ClosedNotice } from './ClosedNotice';
 import { clearDrafts } from './Composer';
 import { ConnectionBadge } from './ConnectionBadge';
 import { Conversation } from './Conversation';
@@ -15,18 +16,21 @@ import { LanguageSwitch } from './LanguageSwitch';
 interface Props {
   /** The guest (role `guest`). */
   me: Person;
-  /** Their credential ended (expired): the server no longer knows them. */
-  onSignedOut: () => void;
 }
+
+/** A guest is never signed out: a 401 ends their visit in place (`workspace.ended`). */
+const stayOnPage = () => {};
 
 /**
  * A guest's page: their one inquiry chat with the teacher, full width, titled with the
  * inquiry's title and the teacher's name; no chat list and nothing else (the server refuses a
  * guest everything else). Their session is the guest cookie, so a reload comes back here.
+ * When their chat closes (or their credential ends) the page stays as it is, read-only, and
+ * says so; a reload then shows only that (App).
  */
-export function GuestWorkspace({ me, onSignedOut }: Props) {
+export function GuestWorkspace({ me }: Props) {
   const { t } = useLocale();
-  const workspace = useWorkspace(me, onSignedOut);
+  const workspace = useWorkspace(me, stayOnPage);
   const { chatList } = workspace;
   const chat = guestChat(chatList.items);
   const unread = unreadTotal(chatList);
@@ -68,8 +72,11 @@ export function GuestWorkspace({ me, onSignedOut }: Props) {
         ) : (
           <section className="conversation conversation-empty" aria-label={t('workspace.conversation')}>
             <div className="empty-state">
-              {chatList.status === 'loading' && <p aria-busy="true">{t('conversation.loading')}</p>}
-              {chatList.status === 'failed' && (
+              {workspace.ended !== null && <ClosedNotice closedAt={null} guestEnd={workspace.ended} />}
+              {workspace.ended === null && chatList.status === 'loading' && (
+                <p aria-busy="true">{t('conversation.loading')}</p>
+              )}
+              {workspace.ended === null && chatList.status === 'failed' && (
                 <div role="alert">
                   <p className="error">{chatList.error}</p>
                   <button type="button" className="button" onClick={workspace.reloadChats}>
@@ -77,12 +84,14 @@ export function GuestWorkspace({ me, onSignedOut }: Props) {
                   </button>
                 </div>
               )}
-              {chatList.status === 'ready' && <p data-testid="guest-chat-missing">{t('inquiry.chatMissing')}</p>}
+              {workspace.ended === null && chatList.status === 'ready' && (
+                <p data-testid="guest-chat-missing">{t('inquiry.chatMissing')}</p>
+              )}
             </div>
           </section>
         )}
       </div>
-      <p className="guest-note muted small">{t('inquiry.guestNote')}</p>
+      {workspace.ended === null && <p className="guest-note muted small">{t('inquiry.guestNote')}</p>}
     </div>
   );
 }

@@ -3,7 +3,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { ApiError, type InquiryInfo, type Person, errorText, inquiryInfo, openInquiry } from '../api';
 import { useLocale } from '../i18n';
 import { contextTitle } from '../inbox';
-import { MAX_GUEST_NAME_CHARS, guestNameProblem } from '../inquiry';
+import { MAX_GUEST_NAME_CHARS, MAX_QUESTION_CHARS, visitorForm } from '../inquiry';
 import { useLatest } from '../useLatest';
 import { Avatar } from './Avatar';
 import { LanguageSwitch } from './LanguageSwitch';
@@ -22,18 +22,19 @@ type Info = { status: 'loading' } | { status: 'ready'; info: InquiryInfo } | { s
 
 /**
  * The page of an inquiry link (`/inquiry/{token}`), for a visitor with no account: what it is
- * about, who answers, and a name to give; then the chat opens. Asks only the two endpoints
- * that need no account.
+ * about, who answers, and a name and a question to give; then the chat opens, the question its
+ * first message. Asks only the two endpoints that need no account.
  */
 export function InquiryPage({ token, signedInAs, onJoined, onToChats }: Props) {
-  const { t } = useLocale();
+  const { t, locale } = useLocale();
   const words = useLatest(t);
   const [info, setInfo] = useState<Info>({ status: 'loading' });
   const [attempt, setAttempt] = useState(0);
   const [name, setName] = useState('');
+  const [question, setQuestion] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const problem = guestNameProblem(name);
+  const form = visitorForm(name, question);
 
   useEffect(() => {
     let current = true;
@@ -51,11 +52,11 @@ export function InquiryPage({ token, signedInAs, onJoined, onToChats }: Props) {
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (problem !== null || busy) return;
+    if (form.send === null || busy) return;
     setBusy(true);
     setError(null);
     try {
-      const { user } = await openInquiry(token, name.trim());
+      const { user } = await openInquiry(token, form.send);
       onJoined(user);
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) setInfo({ status: 'missing' }); // revoked meanwhile
@@ -123,12 +124,28 @@ export function InquiryPage({ token, signedInAs, onJoined, onToChats }: Props) {
                     value={name}
                     autoComplete="name"
                     placeholder={t('inquiry.namePlaceholder')}
-                    aria-invalid={problem === 'tooLong'}
+                    aria-invalid={form.name === 'tooLong'}
                     onChange={(e) => setName(e.target.value)}
                     autoFocus
                   />
-                  {problem === 'tooLong' && (
+                  {form.name === 'tooLong' && (
                     <span className="error small">{t('inquiry.nameTooLong', { max: MAX_GUEST_NAME_CHARS })}</span>
+                  )}
+                </label>
+                <label className="field">
+                  <span className="field-label">{t('inquiry.questionLabel')}</span>
+                  <textarea
+                    data-testid="guest-question"
+                    value={question}
+                    rows={4}
+                    placeholder={t('inquiry.questionPlaceholder')}
+                    aria-invalid={form.question === 'tooLong'}
+                    onChange={(e) => setQuestion(e.target.value)}
+                  />
+                  {form.question === 'tooLong' && (
+                    <span className="error small" data-testid="guest-question-too-long">
+                      {t('inquiry.questionTooLong', { max: MAX_QUESTION_CHARS.toLocaleString(locale) })}
+                    </span>
                   )}
                 </label>
                 {error && (
@@ -136,7 +153,7 @@ export function InquiryPage({ token, signedInAs, onJoined, onToChats }: Props) {
                     {error}
                   </p>
                 )}
-                <button type="submit" className="button" data-testid="start-inquiry" disabled={problem !== null || busy}>
+                <button type="submit" className="button" data-testid="start-inquiry" disabled={form.send === null || busy}>
                   {busy ? t('inquiry.starting') : t('inquiry.start')}
                 </button>
               </form>

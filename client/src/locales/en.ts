@@ -33,6 +33,8 @@ const en = {
     reconnecting: 'reconnecting',
     liveHint: 'Receiving messages live',
     reconnectingHint: 'Connection lost, reconnecting…',
+    ended: 'closed',
+    endedHint: 'This conversation is closed: nothing more arrives here.',
   },
   workspace: {
     signOut: 'Sign out',
@@ -87,7 +89,7 @@ const en = {
   inquiry: {
     links: 'Inquiry links',
     linksHint:
-      'Anyone with a link can ask you a question without an account. A revoked link opens no new chats; the chats it opened go on.',
+      'Anyone with a link can ask you a question without an account. A revoked link opens no new chats, and the chats it opened are closed.',
     newLink: 'New link',
     titleLabel: 'Title',
     titlePlaceholder: 'e.g. Trial lesson in algebra',
@@ -115,12 +117,17 @@ const en = {
     nameLabel: 'Your name',
     namePlaceholder: 'e.g. Olga',
     nameTooLong: 'A name has at most {{max}} characters.',
+    questionLabel: 'Your question',
+    questionPlaceholder: 'e.g. Can I book a trial lesson on Saturday?',
+    questionTooLong: 'A question has at most {{max}} characters.',
     start: 'Start the chat',
     starting: 'Starting…',
     signedInAs: 'You are signed in as {{name}}. To write as a visitor, open this link in a private window.',
     toChats: 'Go to my chats',
     closed: 'This inquiry is closed',
-    closedHint: 'It was closed after a while without messages: nothing more can be written here.',
+    closedHint:
+      'It was closed after a while without messages, or when its link was revoked: nothing more can be written here.',
+    guestClosed: 'This conversation is closed. To ask something new, open the link again.',
     guestEnded: 'Your visit has ended. Open the inquiry link again to write anew.',
     startAgain: 'Start again',
     guestNote: 'Reopening this page in this browser brings you back to this chat.',

@@ -1,0 +1,34 @@
+import { useLocale } from '../i18n';
+import type { GuestEnd } from '../inquiry';
+
+interface Props {
+  /** When the server closed the inquiry (RFC 3339), if known. */
+  closedAt: string | null;
+  /** The guest's view: their session ended with the chat (`closed`) or their credential (`expired`); null for the teacher and admins. */
+  guestEnd: GuestEnd | null;
+}
+
+/**
+ * Where the composer was, once an inquiry is closed. The teacher (and admins) still read it;
+ * for the guest their visit is over (the server refuses their credential from then on), and
+ * a new question needs the link again.
+ */
+export function ClosedNotice({ closedAt, guestEnd }: Props) {
+  const { t } = useLocale();
+  if (guestEnd !== null) {
+    return (
+      <p className="read-only" role="status" data-testid="guest-ended" data-reason={guestEnd} data-closed-at={closedAt ?? undefined}>
+        <span aria-hidden="true">🔒</span>
+        <strong>{t(guestEnd === 'closed' ? 'inquiry.guestClosed' : 'inquiry.guestEnded')}</strong>
+      </p>
+    );
+  }
+  return (
+    <p className="read-only" data-testid="chat-closed" data-closed-at={closedAt ?? undefined}>
+      <span aria-hidden="true">🔒</span>
+      <span>
+        <strong>{t('inquiry.closed')}</strong>. {t('inquiry.closedHint')}
+      </span>
+    </p>
+  );
+}
