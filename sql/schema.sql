@@ -1072,8 +1072,45 @@ Who may append what, by type:
   one is a no-op).
 - participant_added, participant_removed, chat_renamed: groups only, by the owner or an admin;
   a member may remove themself (leave). Adding a member again, removing a non-member, the same
-  title again: no-ops. Admins are nobody''s members.
-- chat_closed: inquiry chats only, by the system (no actor); closing again is a no-op.';
+  title again: no-ops. Admins are nobody''s members. Whom a teacher may add: events_member_rule.
+- chat_closed: inquiry chats only, by the system (no actor); closing again is a no-op. It
+  ends the guest''s session (guest_sessions).';
+
+
+--
+-- Name: events_member_rule(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_member_rule() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM users a WHERE a.id = NEW.actor_id AND a.role = 'teacher')
+       AND NEW.actor_id IS DISTINCT FROM (NEW.payload ->> 'user_id')::bigint
+       AND NOT EXISTS (
+           SELECT 1 FROM users m
+           WHERE m.id = (NEW.payload ->> 'user_id')::bigint
+             AND (m.role = 'teacher'
+                  OR m.role = 'student' AND EXISTS (
+                      SELECT 1 FROM lessons l WHERE l.teacher_id = NEW.actor_id AND l.student_id = m.id))) THEN
+        RAISE EXCEPTION 'a teacher adds to a group only teachers and their own students (a lesson together)'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_member_rule(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_member_rule() IS 'participant_added, after events_before_insert
+(triggers of a kind fire in name order): a teacher adds to a group only teachers and the
+students they have a lesson with (scheduled, completed or cancelled); an admin adds any student
+or teacher. So a teacher sees the presence only of their own students, of colleagues, and of
+people in groups an admin made.';
 
 
 --
@@ -1716,6 +1753,45 @@ ALTER SEQUENCE public.events_position_seq OWNED BY public.events."position";
 
 
 --
+-- Name: users; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.users (
+    id bigint NOT NULL,
+    email character varying(255) NOT NULL,
+    name character varying(255) NOT NULL,
+    role character varying(20) NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT users_role_check CHECK (((role)::text = ANY ((ARRAY['student'::character varying, 'teacher'::character varying, 'admin'::character varying, 'guest'::character varying])::text[])))
+);
+
+
+--
+-- Name: guest_sessions; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.guest_sessions AS
+ SELECT u.id AS guest_id,
+    c.id AS chat_id,
+    ((e.payload ->> 'link_id'::text))::bigint AS link_id,
+    (c.closed_at IS NOT NULL) AS ended
+   FROM (((public.users u
+     JOIN public.chat_participants p ON ((p.user_id = u.id)))
+     JOIN public.chats c ON (((c.id = p.chat_id) AND (c.kind = 'inquiry'::text))))
+     JOIN public.events e ON (((e.chat_id = c.id) AND (e.type = 'chat_created'::text))))
+  WHERE ((u.role)::text = 'guest'::text);
+
+
+--
+-- Name: VIEW guest_sessions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public.guest_sessions IS 'Each guest''s inquiry chat, the link that opened it (link_id) and
+whether their session has ended: it ends when the chat is closed (idle for INQUIRY_IDLE_SECS, or
+its link revoked). An ended guest''s credential is refused (401) and their streams end.';
+
+
+--
 -- Name: inquiry_links; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1943,20 +2019,6 @@ ALTER SEQUENCE public.upload_claims_id_seq OWNED BY public.upload_claims.id;
 CREATE TABLE public.user_presence (
     user_id bigint NOT NULL,
     last_seen timestamp with time zone NOT NULL
-);
-
-
---
--- Name: users; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.users (
-    id bigint NOT NULL,
-    email character varying(255) NOT NULL,
-    name character varying(255) NOT NULL,
-    role character varying(20) NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT users_role_check CHECK (((role)::text = ANY ((ARRAY['student'::character varying, 'teacher'::character varying, 'admin'::character varying, 'guest'::character varying])::text[])))
 );
 
 
@@ -2380,6 +2442,13 @@ ALTER TABLE public.events ENABLE ALWAYS TRIGGER events_before_insert;
 CREATE TRIGGER events_immutable BEFORE DELETE OR UPDATE OR TRUNCATE ON public.events FOR EACH STATEMENT EXECUTE FUNCTION public.events_refuse_change();
 
 ALTER TABLE public.events ENABLE ALWAYS TRIGGER events_immutable;
+
+
+--
+-- Name: events events_member_rule; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER events_member_rule BEFORE INSERT ON public.events FOR EACH ROW WHEN ((new.type = 'participant_added'::text)) EXECUTE FUNCTION public.events_member_rule();
 
 
 --
@@ -2877,6 +2946,20 @@ GRANT USAGE ON SEQUENCE public.chats_id_seq TO tutorchat_app;
 
 
 --
+-- Name: TABLE users; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.users TO tutorchat_app;
+
+
+--
+-- Name: TABLE guest_sessions; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.guest_sessions TO tutorchat_app;
+
+
+--
 -- Name: TABLE inquiry_links; Type: ACL; Schema: public; Owner: -
 --
 
@@ -3028,13 +3111,6 @@ GRANT SELECT ON TABLE public.presence_streams TO tutorchat_app;
 --
 
 GRANT SELECT ON TABLE public.user_presence TO tutorchat_app;
-
-
---
--- Name: TABLE users; Type: ACL; Schema: public; Owner: -
---
-
-GRANT SELECT ON TABLE public.users TO tutorchat_app;
 
 
 --

@@ -18,6 +18,7 @@ pub mod limits;
 pub mod log;
 pub mod metrics;
 pub mod notify;
+pub mod peer;
 pub mod reads;
 pub mod realtime;
 pub mod router;

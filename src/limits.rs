@@ -1,10 +1,11 @@
 //! Per-user request rates: writes (messages, deletions, lesson completions; a guest's harder),
 //! event-stream opens and reads of history and chat lists, each a token bucket per user (GCRA,
-//! from `governor`), and new guests per inquiry link. A user past their rate gets
+//! from `governor`), and new guests per inquiry link and per client address. A user past their rate gets
 //! 429 with `Retry-After`, counted in `tutorchat_limited_requests_total`. The buckets live in
 //! the replica's memory, so the limits hold per replica: behind N replicas a user may reach up
 //! to N times the rate (nginx's per-address limits sit in front of all of them).
 
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
@@ -22,6 +23,8 @@ pub enum Limited {
     /// A guest's write: a harder limit than a user's.
     GuestWrite,
     StreamOpen,
+    /// A guest's event-stream open (keyed by their inquiry link: its guests share one bucket).
+    GuestStreamOpen,
     /// A new guest through an inquiry link (keyed by the link).
     InquiryOpen,
     /// A read of history or a chat list: each may wait for a standby or hold a connection.
@@ -34,6 +37,7 @@ impl Limited {
             Self::Write => "writes_per_user",
             Self::GuestWrite => "writes_per_guest",
             Self::StreamOpen => "stream_opens_per_user",
+            Self::GuestStreamOpen => "stream_opens_per_link",
             Self::InquiryOpen => "inquiry_opens_per_link",
             Self::Read => "reads_per_user",
         }
@@ -50,6 +54,8 @@ pub struct Limits {
     guest_writes: DefaultKeyedRateLimiter<i64>,
     stream_opens: DefaultKeyedRateLimiter<i64>,
     inquiry_opens: DefaultKeyedRateLimiter<i64>,
+    inquiry_opens_by_address: DefaultKeyedRateLimiter<IpAddr>,
+    guest_stream_opens: DefaultKeyedRateLimiter<i64>,
     reads: DefaultKeyedRateLimiter<i64>,
     clock: DefaultClock,
 }
@@ -71,37 +77,62 @@ impl Limits {
             guest_writes: RateLimiter::keyed(per_minute(config.guest_writes_per_min)),
             stream_opens: RateLimiter::keyed(quota(config.stream_opens_per_sec, config.stream_opens_burst)),
             inquiry_opens: RateLimiter::keyed(per_minute(config.inquiry_opens_per_min)),
+            inquiry_opens_by_address: RateLimiter::keyed(per_minute(config.inquiry_opens_per_address_per_min)),
+            guest_stream_opens: RateLimiter::keyed(quota(config.stream_opens_per_sec, config.stream_opens_burst)),
             reads: RateLimiter::keyed(quota(config.reads_per_sec, config.reads_burst)),
             clock: DefaultClock::default(),
         }
     }
 
     /// Takes one request of `kind` from `key`'s bucket (a user's; a link's for
-    /// [`Limited::InquiryOpen`]), or answers 429 with when to retry.
+    /// [`Limited::InquiryOpen`] and [`Limited::GuestStreamOpen`]), or answers 429 with when to
+    /// retry.
     pub fn check(&self, kind: Limited, key: i64) -> Result<(), AppError> {
         let limiter = match kind {
             Limited::Write => &self.writes,
             Limited::GuestWrite => &self.guest_writes,
             Limited::StreamOpen => &self.stream_opens,
+            Limited::GuestStreamOpen => &self.guest_stream_opens,
             Limited::InquiryOpen => &self.inquiry_opens,
             Limited::Read => &self.reads,
         };
         let Err(not_until) = limiter.check_key(&key) else {
             return Ok(());
         };
-        metrics::counter!(crate::metrics::LIMITED, "limit" => kind.label()).increment(1);
-        let wait = not_until.wait_time_from(self.clock.now());
         let what = match kind {
             Limited::Write => "writes (RATE_WRITES_PER_SEC)",
             Limited::GuestWrite => "writes for a guest (RATE_GUEST_WRITES_PER_MIN)",
             Limited::StreamOpen => "event-stream opens (RATE_STREAM_OPENS_PER_SEC)",
+            Limited::GuestStreamOpen => {
+                "event-stream opens by the guests of this inquiry link (RATE_STREAM_OPENS_PER_SEC)"
+            }
             Limited::InquiryOpen => "new guests through this inquiry link (RATE_INQUIRY_OPENS_PER_MIN)",
             Limited::Read => "reads of history and chat lists (RATE_READS_PER_SEC)",
         };
-        Err(AppError::TooManyRequests {
+        Err(self.refuse(kind.label(), what, not_until))
+    }
+
+    /// Takes one new guest from the client address's bucket, or answers 429.
+    pub fn check_inquiry_address(&self, address: IpAddr) -> Result<(), AppError> {
+        let Err(not_until) = self.inquiry_opens_by_address.check_key(&address) else {
+            return Ok(());
+        };
+        let what = "new guests from your address (RATE_INQUIRY_OPENS_PER_ADDRESS_PER_MIN)";
+        Err(self.refuse("inquiry_opens_per_address", what, not_until))
+    }
+
+    fn refuse(
+        &self,
+        label: &'static str,
+        what: &str,
+        not_until: governor::NotUntil<<DefaultClock as Clock>::Instant>,
+    ) -> AppError {
+        metrics::counter!(crate::metrics::LIMITED, "limit" => label).increment(1);
+        let wait = not_until.wait_time_from(self.clock.now());
+        AppError::TooManyRequests {
             message: format!("too many {what}; retry in {} ms", wait.as_millis().max(1)),
             retry_after: wait.max(Duration::from_secs(1)),
-        })
+        }
     }
 
     /// Forgets users whose buckets are full again, so memory follows the active users.
@@ -110,6 +141,8 @@ impl Limits {
         self.guest_writes.retain_recent();
         self.stream_opens.retain_recent();
         self.inquiry_opens.retain_recent();
+        self.inquiry_opens_by_address.retain_recent();
+        self.guest_stream_opens.retain_recent();
         self.reads.retain_recent();
     }
 }

@@ -57,6 +57,7 @@ use tokio_io_timeout::TimeoutStream;
 use tower::ServiceExt;
 
 use crate::AppError;
+use crate::peer::Peer;
 
 /// The request line's start that this module answers (`GET /api/events/chat`, then ` ` or `?`).
 const EVENT_STREAM: &[u8] = b"GET /api/events/chat";
@@ -86,6 +87,7 @@ impl Connections {
     /// Serves `stream` until it closes. `watcher` lets graceful shutdown wait for it.
     pub async fn serve(self: Arc<Self>, stream: TcpStream, watcher: Watcher) {
         let deadline = Instant::now() + self.header_timeout;
+        let peer = stream.peer_addr().ok().map(Peer);
         // Every step before a stream's long life is boxed, and freed when it is done: the
         // task's own future is allocated for the connection's whole life, at the size of its
         // largest step (2,160 bytes when these were inline, 600 now; measured in release).
@@ -94,12 +96,19 @@ impl Connections {
                 let _watching = watcher;
                 metrics::counter!(crate::metrics::DIRECT_STREAMS).increment(1);
                 // A client that goes away is not an error of ours.
-                if let Ok(Some((mut stream, body, chunked))) = Box::pin(self.answer(stream, deadline)).await {
+                if let Ok(Some((mut stream, body, chunked))) = Box::pin(self.answer(stream, peer, deadline)).await {
                     let _ = pump(&mut stream, body, chunked, self.send_timeout).await;
                 }
             }
             Ok(Ok(false)) => {
-                let service = TowerToHyperService::new(self.router.clone());
+                let service = TowerToHyperService::new(self.router.clone().map_request(
+                    move |mut request: Request<hyper::body::Incoming>| {
+                        if let Some(peer) = peer {
+                            request.extensions_mut().insert(peer);
+                        }
+                        request
+                    },
+                ));
                 // The same send timeout as below, between a write's start and the client
                 // taking any of it (an answer, a download, a stream asked for on a kept-alive
                 // connection): hyper has none.
@@ -119,12 +128,20 @@ impl Connections {
     /// Reads the head, asks the router and writes the response head. Returns the body still
     /// to write, or None when the answer is complete (a refused head) or never came (a head
     /// not sent in time: closed, as hyper's header timeout does).
-    async fn answer(&self, mut stream: TcpStream, deadline: Instant) -> io::Result<Option<(TcpStream, Body, bool)>> {
+    async fn answer(
+        &self,
+        mut stream: TcpStream,
+        peer: Option<Peer>,
+        deadline: Instant,
+    ) -> io::Result<Option<(TcpStream, Body, bool)>> {
         let Ok(head) = timeout_at(deadline, read_head(&mut stream)).await else {
             return Ok(None);
         };
         let (response, version, refused) = match head? {
-            Ok(request) => {
+            Ok(mut request) => {
+                if let Some(peer) = peer {
+                    request.extensions_mut().insert(peer);
+                }
                 let version = request.version();
                 let response = self.router.clone().oneshot(request).await.unwrap_or_else(|never| match never {});
                 (response, version, false)

@@ -28,8 +28,14 @@ impl Access {
     }
 }
 
-/// Whether `user` may read chat `chat_id`: 404 if it does not exist, 403 unless the user is a
-/// member now or an admin. Writing additionally excludes admins (checked by the caller). The
+/// The answer for a chat that does not exist and for one the caller may not see alike, so that
+/// ids (sequential) tell nobody which chats exist.
+pub fn no_chat(chat_id: i64) -> AppError {
+    AppError::NotFound(format!("chat {chat_id} does not exist or you are not a participant"))
+}
+
+/// Whether `user` may read chat `chat_id`: 404 unless it exists and the user is a member now or
+/// an admin ([`no_chat`]). Writing additionally excludes admins (checked by the caller). The
 /// hub answers for the direct chats this replica knows (their members never change); the
 /// database for groups (a removal must take effect at once, on every replica) and the rest.
 pub async fn check_access(state: &AppState, chat_id: i64, user: &AuthUser) -> Result<Access> {
@@ -37,7 +43,7 @@ pub async fn check_access(state: &AppState, chat_id: i64, user: &AuthUser) -> Re
         // The hub answers for direct chats only, which never close.
         Some(true) => return Ok(Access::ALL),
         Some(false) if user.is_admin() => return Ok(Access::ALL),
-        Some(false) => return Err(AppError::Forbidden(format!("you are not a participant of chat {chat_id}"))),
+        Some(false) => return Err(no_chat(chat_id)),
         None => {}
     }
     // Prepared once per pooled connection: a group's every message, typing request and history
@@ -50,15 +56,12 @@ pub async fn check_access(state: &AppState, chat_id: i64, user: &AuthUser) -> Re
              WHERE c.id = $1",
         )
         .await?;
-    let row = client
-        .query_opt(&statement, &[&chat_id, &user.id])
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("chat {chat_id} does not exist")))?;
+    let row = client.query_opt(&statement, &[&chat_id, &user.id]).await?.ok_or_else(|| no_chat(chat_id))?;
     let closed = row.get("closed");
     match row.get::<_, Option<i64>>("joined_position") {
         _ if user.is_admin() => Ok(Access { visible_from: 0, closed }),
         Some(joined) => Ok(Access { visible_from: joined, closed }),
-        None => Err(AppError::Forbidden(format!("you are not a participant of chat {chat_id}"))),
+        None => Err(no_chat(chat_id)),
     }
 }
 
@@ -83,8 +86,8 @@ impl Readable {
     }
 }
 
-/// What `user` may read of chat `chat_id`: 404 if it does not exist, 403 if they never were a
-/// member (and are no admin). Unlike [`check_access`], a former member passes, for what they
+/// What `user` may read of chat `chat_id`: 404 if it does not exist or they never were a member
+/// (and are no admin). Unlike [`check_access`], a former member passes, for what they
 /// read while they were one.
 pub async fn check_read_access(state: &AppState, chat_id: i64, user: &AuthUser) -> Result<Readable> {
     if user.is_admin() {
@@ -105,13 +108,27 @@ pub async fn check_read_access(state: &AppState, chat_id: i64, user: &AuthUser) 
              WHERE c.id = $1 GROUP BY c.id",
         )
         .await?;
-    let row = client
-        .query_opt(&statement, &[&chat_id, &user.id])
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("chat {chat_id} does not exist")))?;
+    let row = client.query_opt(&statement, &[&chat_id, &user.id]).await?.ok_or_else(|| no_chat(chat_id))?;
     let readable = Readable { from: row.get("from_positions"), through: row.get("through_positions") };
     if readable.from.is_empty() {
-        return Err(AppError::Forbidden(format!("you are not a participant of chat {chat_id}")));
+        return Err(no_chat(chat_id));
     }
     Ok(readable)
+}
+
+/// Whether `user` may see message `id` (as history would show it to them): for an answer that
+/// must not tell whether a message they may not see exists.
+pub async fn may_see_message(state: &AppState, id: i64, user: &AuthUser) -> Result<bool> {
+    let row = state.db.get().await?.query_opt("SELECT chat_id, position FROM messages WHERE id = $1", &[&id]).await?;
+    let Some(row) = row else { return Ok(false) };
+    match check_read_access(state, row.get("chat_id"), user).await {
+        Ok(readable) => Ok(readable.contains(row.get("position"))),
+        Err(AppError::NotFound(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// 404 for a message that does not exist and for one the caller may not see alike.
+pub fn no_message(id: i64) -> AppError {
+    AppError::NotFound(format!("message {id} does not exist"))
 }

@@ -119,18 +119,27 @@ pub(super) fn validate_context(context: Option<serde_json::Value>) -> Result<Opt
     }
 }
 
-/// 400 unless every id is a student or a teacher (admins read every chat; a guest has only
-/// their inquiry). One answer whatever the reason, so that a teacher cannot tell an unknown id
-/// from an admin's or a guest's and map the school's users through it.
-async fn check_members(state: &AppState, ids: &[i64]) -> Result<()> {
+/// 400 unless every id may be added by `actor`: a student or a teacher for an admin; for a
+/// teacher, a teacher or one of their own students (a lesson together: so that adding someone
+/// to a group cannot be used to watch any student's presence; the log's trigger
+/// `events_member_rule` holds the same rule). One answer whatever the reason, so that a teacher
+/// cannot tell an unknown id from an admin's, a guest's or another teacher's student and map
+/// the school's users through it.
+async fn check_members(state: &AppState, actor: &AuthUser, ids: &[i64]) -> Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
+    let teacher = (actor.role == Role::Teacher).then_some(actor.id);
     let rows = state
         .db
         .get()
         .await?
-        .query("SELECT id FROM users WHERE id = ANY($1) AND role IN ('student', 'teacher')", &[&ids])
+        .query(
+            "SELECT u.id FROM users u WHERE u.id = ANY($1)
+               AND (u.role = 'teacher' OR u.role = 'student' AND ($2::bigint IS NULL OR EXISTS (
+                   SELECT 1 FROM lessons l WHERE l.teacher_id = $2 AND l.student_id = u.id)))",
+            &[&ids, &teacher],
+        )
         .await?;
     let mut refused: Vec<i64> =
         ids.iter().copied().filter(|id| !rows.iter().any(|r| r.get::<_, i64>("id") == *id)).collect();
@@ -138,7 +147,7 @@ async fn check_members(state: &AppState, ids: &[i64]) -> Result<()> {
     refused.dedup();
     if !refused.is_empty() {
         return Err(AppError::BadRequest(format!(
-            "users {refused:?} cannot be members of a group: a group's members are the school's students and teachers"
+            "users {refused:?} cannot be members of this group: a group's members are the school's teachers and students, and a teacher adds only their own students (a lesson together)"
         )));
     }
     Ok(())
@@ -174,16 +183,23 @@ pub(super) async fn load(state: &AppState, chat_id: i64) -> Result<ChatDetails> 
     })
 }
 
-/// The group `chat_id`, if `user` may manage it: 404 if there is no such chat, 403 if it is a
-/// direct chat or the user is neither its owner nor an admin.
+/// The group `chat_id`, if `user` may manage it: 404 if there is no such chat or the user may
+/// not see it ([`super::access::no_chat`]), 403 if they see it but it is a direct chat or they
+/// are neither its owner nor an admin.
 async fn managed(state: &AppState, chat_id: i64, user: &AuthUser, doing: &str) -> Result<()> {
     let row = state
         .db
         .get()
         .await?
-        .query_opt("SELECT kind, created_by FROM chats WHERE id = $1", &[&chat_id])
+        .query_opt(
+            "SELECT c.kind, c.created_by, EXISTS (SELECT 1 FROM chat_participants p
+                                                  WHERE p.chat_id = c.id AND p.user_id = $2) AS member
+             FROM chats c WHERE c.id = $1",
+            &[&chat_id, &user.id],
+        )
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("chat {chat_id} does not exist")))?;
+        .filter(|row| user.is_admin() || row.get::<_, bool>("member"))
+        .ok_or_else(|| super::access::no_chat(chat_id))?;
     if row.try_get::<_, ChatKind>("kind")? != ChatKind::Group {
         return Err(AppError::Forbidden(format!(
             "chat {chat_id} is a direct chat: its members and title never change"
@@ -231,7 +247,7 @@ pub async fn create(
             members.len()
         )));
     }
-    check_members(&state, &members).await?;
+    check_members(&state, &user, &members).await?;
 
     // One statement: the chat and its members appear in the log together.
     let chat_id = {
@@ -300,7 +316,7 @@ pub async fn add(
 ) -> Result<(StatusCode, Json<ChatDetails>)> {
     state.limits.check(Limited::write_by(user.role), user.id)?;
     managed(&state, chat_id, &user, "add members").await?;
-    check_members(&state, &[body.user_id]).await?;
+    check_members(&state, &user, &[body.user_id]).await?;
     let count: i64 = state
         .db
         .get()

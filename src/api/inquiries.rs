@@ -3,14 +3,20 @@
 //!
 //! A teacher (or an admin, naming the teacher) creates a link for a context; the link's token is
 //! the only secret. Opening it (`GET /api/inquiry/{token}`, no account) shows what it is about;
-//! giving a name (`POST`) creates a guest and their chat with the teacher, in one transaction of
-//! the database's own (`inquiry_open()` in `sql/V10__groups_and_inquiries.sql`), and answers with
-//! the guest's credential in a cookie of its own (`auth::GUEST_COOKIE`, HttpOnly). A guest may
-//! use exactly their chat: `auth::guest_may` refuses every other endpoint, and membership keeps
-//! the allowed ones to their chat. Guests write at a harder rate than users; an inquiry without
-//! a new message for `INQUIRY_IDLE_SECS` is closed by the replicas ([`close_idle`]): read-only,
-//! announced by a `chat_closed` event. A guest who signs up later is not linked to their guest
-//! identity (not built).
+//! giving a name and a first question (`POST`) creates a guest, their chat with the teacher and
+//! the question, in one transaction (`inquiry_open()` in `sql/V10__groups_and_inquiries.sql`,
+//! then the message), and answers with the guest's credential in a cookie of its own
+//! (`auth::GUEST_COOKIE`, HttpOnly). So there is no guest without a message to clean up: each
+//! is an inquiry a teacher sees. New guests are limited per client address and per link.
+//!
+//! A guest may use exactly their chat: `auth::guest_may` refuses every other endpoint, and
+//! membership keeps the allowed ones to their chat. Guests write at a harder rate than users,
+//! and a link's guests share one allowance of streams and of uploads. An inquiry without a new
+//! message for `INQUIRY_IDLE_SECS` is closed by the replicas ([`close_idle`]), as are a link's
+//! inquiries when it is revoked: read-only, announced by a `chat_closed` event, which also
+//! ends the guest's session (their streams end, their credential is refused:
+//! `guest_sessions` in `sql/V20__guest_sessions_and_group_members.sql`). A guest who signs up
+//! later is not linked to their guest identity (not built).
 
 use std::time::Duration;
 
@@ -25,11 +31,13 @@ use time::OffsetDateTime;
 use tokio_postgres::Row;
 
 use super::groups::{validate_context, validate_title};
+use super::messages::MAX_MESSAGE_CHARS;
 use crate::auth::{AuthUser, GUEST_COOKIE, Role, origin};
 use crate::error::ErrorBody;
 use crate::extract::{JsonBody, PathParam};
 use crate::limits::Limited;
 use crate::log::NewEvent;
+use crate::peer::ClientAddress;
 use crate::views::Person;
 use crate::{AppError, AppState, Result};
 
@@ -109,6 +117,9 @@ pub struct InquiryInfo {
 pub struct Visitor {
     /// How the teacher will see the visitor: 1–100 characters.
     pub name: String,
+    /// The visitor's question, the chat's first message: as a message's content (1–10000
+    /// characters, not blank).
+    pub message: String,
 }
 
 /// A new guest and their chat.
@@ -185,8 +196,9 @@ pub async fn list_links(State(state): State<AppState>, user: AuthUser) -> Result
     Ok(Json(InquiryLinks { links }))
 }
 
-/// Revokes a link (its teacher, who created it, or an admin): it opens no new chat; the chats
-/// it opened go on. Revoking twice is fine.
+/// Revokes a link (its teacher, who created it, or an admin): it opens no new chat, and the
+/// chats it opened are closed (read-only, their guests' sessions end). Revoking twice is fine.
+/// 404 for a link the caller may not revoke, as for one that does not exist.
 #[utoipa::path(delete, path = "/api/inquiry-links/{id}", tag = "inquiries", params(("id" = i64, Path)),
     responses((status = 204, description = "revoked"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -197,15 +209,24 @@ pub async fn revoke_link(
     PathParam(id): PathParam<i64>,
 ) -> Result<StatusCode> {
     let client = state.db.get().await?;
-    let row = client
-        .query_opt("SELECT host_id, created_by FROM inquiry_links WHERE id = $1", &[&id])
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("inquiry link {id} does not exist")))?;
-    let own = row.get::<_, i64>("host_id") == user.id || row.get::<_, i64>("created_by") == user.id;
-    if !own && !user.is_admin() {
-        return Err(AppError::Forbidden("only the link's teacher, its creator or an admin can revoke it".into()));
+    let row = client.query_opt("SELECT host_id, created_by FROM inquiry_links WHERE id = $1", &[&id]).await?;
+    let own = |row: &Row| row.get::<_, i64>("host_id") == user.id || row.get::<_, i64>("created_by") == user.id;
+    if !row.as_ref().is_some_and(|row| own(row) || user.is_admin()) {
+        return Err(AppError::NotFound(format!("inquiry link {id} does not exist or is not yours")));
     }
     client.execute("UPDATE inquiry_links SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", &[&id]).await?;
+    // Its chats close, and with them their guests' sessions. After the revocation: no chat
+    // opens through it any more, so none is missed.
+    let open = client
+        .query("SELECT g.chat_id FROM guest_sessions g WHERE g.link_id = $1 AND NOT g.ended ORDER BY g.chat_id", &[&id])
+        .await?;
+    drop(client); // not held while waiting for the writer, which needs one too
+    let closing: Vec<NewEvent> = open.iter().map(|row| NewEvent::ChatClosed { chat_id: row.get(0) }).collect();
+    for batch in closing.chunks(500) {
+        let client = state.db.get().await?;
+        crate::log::store::append(&**client, batch).await?;
+    }
+    tracing::info!(link = id, closed = closing.len(), "revoked an inquiry link and closed its chats");
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -235,9 +256,10 @@ pub async fn show(State(state): State<AppState>, PathParam(token): PathParam<Str
     Ok(Json(InquiryInfo { title: row.try_get("title")?, context: row.try_get("context")?, host }))
 }
 
-/// A visitor gives a name and gets a guest identity and a chat with the link's teacher: 201
-/// with the `tutorchat_guest` cookie (HttpOnly) set. No account needed; from a browser, only
-/// from this site (`Origin`).
+/// A visitor gives a name and their question, and gets a guest identity and a chat with the
+/// link's teacher whose first message is the question: 201 with the `tutorchat_guest` cookie
+/// (HttpOnly) set. No account needed; from a browser, only from this site (`Origin`). New
+/// guests are limited per client address and per link (429 with `Retry-After`).
 #[utoipa::path(post, path = "/api/inquiry/{token}", tag = "inquiries", params(("token" = String, Path)),
     request_body = Visitor, security(()),
     responses((status = 201, body = Opened), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -246,6 +268,7 @@ pub async fn show(State(state): State<AppState>, PathParam(token): PathParam<Str
 pub async fn open(
     State(state): State<AppState>,
     headers: HeaderMap,
+    ClientAddress(address): ClientAddress,
     jar: CookieJar,
     PathParam(token): PathParam<String>,
     JsonBody(body): JsonBody<Visitor>,
@@ -262,16 +285,30 @@ pub async fn open(
     if length > MAX_NAME_CHARS {
         return Err(AppError::BadRequest(format!("name is {length} characters long; the limit is {MAX_NAME_CHARS}")));
     }
-    let client = state.db.get().await?;
+    validate_question(&body.message)?;
+    let mut client = state.db.get().await?;
     let link: i64 = client
         .query_opt("SELECT id FROM inquiry_links WHERE token = $1 AND revoked_at IS NULL", &[&token])
         .await?
         .ok_or_else(no_link)?
         .get(0);
+    // The address first: a visitor past their own limit takes nothing from the link's.
+    state.limits.check_inquiry_address(address)?;
     state.limits.check(Limited::InquiryOpen, link)?;
-    let row = client.query_opt("SELECT chat_id, guest_id FROM inquiry_open($1, $2)", &[&token, &name]).await?;
+    // The guest, the chat and the question together, or none of them.
+    let tx = client.transaction().await?;
+    let row = tx.query_opt("SELECT chat_id, guest_id FROM inquiry_open($1, $2)", &[&token, &name]).await?;
     let row = row.ok_or_else(no_link)?; // revoked meanwhile
     let (chat_id, guest): (i64, i64) = (row.get("chat_id"), row.get("guest_id"));
+    let question = NewEvent::MessageCreated {
+        chat_id,
+        sender_id: guest,
+        content: body.message,
+        reply_to: None,
+        attachment_ids: Vec::new(),
+    };
+    crate::log::store::append(&*tx, &[question]).await?;
+    tx.commit().await?;
     let ttl = state.config.inquiry.guest_ttl;
     let credential = state.keys.mint(guest, ttl)?;
     let cookie = Cookie::build((GUEST_COOKIE, credential.clone()))
@@ -283,6 +320,25 @@ pub async fn open(
     let user = Person { id: guest, name: name.to_owned(), role: Role::Guest };
     tracing::info!(guest, chat_id, link, "a guest opened an inquiry");
     Ok((StatusCode::CREATED, jar.add(cookie), Json(Opened { chat_id, user, token: credential })))
+}
+
+/// A visitor's question follows a message's rules (`POST /api/messages`), named as its field.
+fn validate_question(message: &str) -> Result<()> {
+    if message.contains('\0') {
+        return Err(AppError::BadRequest("message must not contain the NUL character (U+0000)".into()));
+    }
+    if super::messages::is_blank(message) {
+        return Err(AppError::BadRequest(
+            "message must not be empty or only whitespace or invisible characters".into(),
+        ));
+    }
+    let length = message.chars().count();
+    if length > MAX_MESSAGE_CHARS {
+        return Err(AppError::BadRequest(format!(
+            "message is {length} characters long; the limit is {MAX_MESSAGE_CHARS}"
+        )));
+    }
+    Ok(())
 }
 
 /// Closes the inquiry chats idle for `idle` (no new message, or none since they opened):

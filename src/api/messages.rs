@@ -8,7 +8,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::Snapshot;
-use super::access::{Access, check_access};
+use super::access::{Access, check_access, may_see_message, no_message};
 use super::history::load_message;
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
@@ -244,10 +244,10 @@ pub async fn edit(
     state.limits.check(Limited::write_by(user.role), user.id)?;
     let current = {
         let client = state.db.get().await?;
-        load_message(&**client, id).await?.ok_or_else(|| AppError::NotFound(format!("message {id} does not exist")))?
+        load_message(&**client, id).await?.ok_or_else(|| no_message(id))?
     };
     if current.message.sender_id != user.id {
-        return Err(AppError::Forbidden("only the author can edit a message".into()));
+        return Err(not_theirs(&state, id, &user, "edit").await);
     }
     if current.message.is_deleted {
         return Err(AppError::Conflict(format!("message {id} is deleted and cannot be edited")));
@@ -275,6 +275,16 @@ pub async fn edit(
     }
 }
 
+/// The answer to changing somebody else's message: 403 if the caller can see it, 404 (as if it
+/// did not exist) if not.
+async fn not_theirs(state: &AppState, id: i64, user: &AuthUser, doing: &str) -> AppError {
+    match may_see_message(state, id, user).await {
+        Ok(true) => AppError::Forbidden(format!("only the author can {doing} a message")),
+        Ok(false) => no_message(id),
+        Err(e) => e,
+    }
+}
+
 /// Soft-deletes the caller's own message; deleting it again is a no-op success.
 #[utoipa::path(delete, path = "/api/messages/{id}", tag = "messages", params(("id" = i64, Path)),
     responses((status = 200, body = Deleted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -292,9 +302,9 @@ pub async fn remove(
         .await?
         .query_opt("SELECT chat_id, sender_id, is_deleted FROM messages WHERE id = $1", &[&id])
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("message {id} does not exist")))?;
+        .ok_or_else(|| no_message(id))?;
     if row.get::<_, i64>("sender_id") != user.id {
-        return Err(AppError::Forbidden("only the author can delete a message".into()));
+        return Err(not_theirs(&state, id, &user, "delete").await);
     }
     if !row.get::<_, bool>("is_deleted") {
         let event = NewEvent::MessageDeleted { chat_id: row.get("chat_id"), actor_id: user.id, message_id: id };

@@ -67,7 +67,7 @@ pub async fn mark_read(
     let row = client
         .query_opt(&statement, &[&chat_id, &user.id, &requested])
         .await?
-        .ok_or_else(|| AppError::Forbidden(format!("you are not a participant of chat {chat_id}")))?;
+        .ok_or_else(|| super::access::no_chat(chat_id))?;
     drop(client); // not held while waiting for the writer, which needs one too
     let up_to = match requested {
         Some(id) if row.get::<_, Option<i64>>("message_chat") != Some(chat_id) => {

@@ -18,7 +18,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 pub use self::session::router;
-use self::users::UserCache;
+use self::users::{Known, Lookup, UserCache};
 use crate::AppError;
 use crate::config::{Config, JwtConfig};
 
@@ -163,6 +163,8 @@ pub struct AuthUser {
     pub credential: Credential,
     /// The token's `exp` (Unix seconds): an event stream closes then.
     pub expires_at: u64,
+    /// A guest's inquiry link: its guests share one allowance of event streams.
+    pub link: Option<i64>,
 }
 
 impl AuthUser {
@@ -230,14 +232,16 @@ where
         if credential == Credential::Cookie && writes {
             origin::check(&parts.headers, &state.config.auth.allowed_origins)?;
         }
-        let (name, role) = state
-            .users
-            .get(&state.db, id)
-            .await?
-            .ok_or_else(|| AppError::Unauthorized("the token's user does not exist".into()))?;
+        let Known { name, role, link } = match state.users.get(&state.db, id).await? {
+            Lookup::Found(known) => known,
+            Lookup::Missing => return Err(AppError::Unauthorized("the token's user does not exist".into())),
+            Lookup::GuestEnded => {
+                return Err(AppError::Unauthorized("this guest session has ended: the inquiry chat is closed".into()));
+            }
+        };
         if role == Role::Guest && !guest_may(&parts.method, parts.uri.path()) {
             return Err(AppError::Forbidden("a guest may only use their own inquiry chat".into()));
         }
-        Ok(Self { id, name, role, credential, expires_at })
+        Ok(Self { id, name, role, credential, expires_at, link })
     }
 }

@@ -5,6 +5,9 @@
 //! database) is read again on its own. So a changed role or a deleted user takes effect within
 //! `USER_CACHE_SECS`, and a replica serving thousands of active users asks for them in one
 //! query per period rather than one per user (0 turns the cache off).
+//!
+//! Guests are never cached: a guest's session ends the moment their inquiry chat closes (the
+//! database's `guest_sessions`), on every replica at once, so each of their requests asks.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -27,6 +30,25 @@ struct Entry {
     role: Role,
 }
 
+/// Who a user is.
+#[derive(Debug, Clone)]
+pub struct Known {
+    pub name: String,
+    pub role: Role,
+    /// A guest's inquiry link (whose allowances they share with its other guests).
+    pub link: Option<i64>,
+}
+
+/// What [`UserCache::get`] found.
+#[derive(Debug)]
+pub enum Lookup {
+    Found(Known),
+    /// No such user (deleted, or never was).
+    Missing,
+    /// A guest whose inquiry chat has been closed: their credential is spent.
+    GuestEnded,
+}
+
 pub struct UserCache {
     ttl: Duration,
     entries: Mutex<HashMap<i64, Entry>>,
@@ -41,22 +63,34 @@ impl UserCache {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The user's name and role, or `None` if there is no such user (never cached).
-    pub async fn get(&self, pool: &Pool, id: i64) -> Result<Option<(String, Role)>> {
+    /// Who user `id` is now (a missing user is never cached, nor is a guest).
+    pub async fn get(&self, pool: &Pool, id: i64) -> Result<Lookup> {
         if !self.ttl.is_zero() {
             let mut entries = self.entries();
             if let Some(entry) = entries.get_mut(&id)
                 && entry.fetched.elapsed() < self.ttl
             {
                 entry.used = true;
-                return Ok(Some((entry.name.clone(), entry.role)));
+                return Ok(Lookup::Found(Known { name: entry.name.clone(), role: entry.role, link: None }));
             }
         }
         let client = pool.get().await?;
-        let Some(row) = client.query_opt("SELECT name, role FROM users WHERE id = $1", &[&id]).await? else {
-            return Ok(None);
+        let statement = client
+            .prepare_cached(
+                "SELECT u.name, u.role, g.link_id, g.ended FROM users u
+                 LEFT JOIN guest_sessions g ON g.guest_id = u.id WHERE u.id = $1",
+            )
+            .await?;
+        let Some(row) = client.query_opt(&statement, &[&id]).await? else {
+            return Ok(Lookup::Missing);
         };
         let (name, role): (String, Role) = (row.try_get("name")?, row.try_get("role")?);
+        if role == Role::Guest {
+            if row.try_get::<_, Option<bool>>("ended")? == Some(true) {
+                return Ok(Lookup::GuestEnded);
+            }
+            return Ok(Lookup::Found(Known { name, role, link: row.try_get("link_id")? }));
+        }
         if !self.ttl.is_zero() {
             let mut entries = self.entries();
             if entries.len() >= CAPACITY {
@@ -64,12 +98,12 @@ impl UserCache {
             }
             entries.insert(id, Entry { fetched: Instant::now(), used: true, name: name.clone(), role });
         }
-        Ok(Some((name, role)))
+        Ok(Lookup::Found(Known { name, role, link: None }))
     }
 
     /// Reads afresh, in one query, every user asked for since the last refresh and every one of
     /// `also` (the users of open streams), keeps them, and forgets the rest; answers the current
-    /// role of each of them that still exists.
+    /// role of each of them that still exists (a guest whose session ended does not).
     pub async fn refresh(
         &self,
         client: &impl tokio_postgres::GenericClient,
@@ -86,14 +120,22 @@ impl UserCache {
         }
         let ids: Vec<i64> = ids.into_iter().collect();
         let fetched = Instant::now();
-        let rows = client.query("SELECT id, name, role FROM users WHERE id = ANY($1)", &[&ids]).await?;
+        let rows = client
+            .query(
+                "SELECT u.id, u.name, u.role FROM users u WHERE u.id = ANY($1)
+                   AND NOT EXISTS (SELECT 1 FROM guest_sessions g WHERE g.guest_id = u.id AND g.ended)",
+                &[&ids],
+            )
+            .await?;
         let mut roles = HashMap::with_capacity(rows.len());
         let mut found = HashMap::with_capacity(rows.len());
         for row in &rows {
             let (id, name, role): (i64, String, Role) =
                 (row.try_get("id")?, row.try_get("name")?, row.try_get("role")?);
             roles.insert(id, role);
-            found.insert(id, Entry { fetched, used: false, name, role });
+            if role != Role::Guest {
+                found.insert(id, Entry { fetched, used: false, name, role });
+            }
         }
         if !self.ttl.is_zero() {
             let mut entries = self.entries();

@@ -112,7 +112,7 @@ impl Env {
     }
 
     /// The value, or the default's text.
-    fn text(&self, var: &Var) -> Option<&str> {
+    pub(super) fn text(&self, var: &Var) -> Option<&str> {
         self.get(var).or(match var.default {
             Fallback::Value(v) => Some(v),
             Fallback::Unset(_) | Fallback::Computed(_) => None,

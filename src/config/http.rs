@@ -1,7 +1,9 @@
 //! The HTTP server: where it listens, how much and how slowly a client may send, and the web
 //! client it serves.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+
+use ipnet::IpNet;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -27,8 +29,14 @@ const STATIC_DIR: Var = Var {
     meaning: "the web client, served at `/` with a single-page-app fallback",
 };
 
+const TRUSTED_PROXIES: Var = Var {
+    name: "TRUSTED_PROXIES",
+    default: Fallback::Value("127.0.0.1/32,::1/128"),
+    meaning: "comma-separated addresses or CIDR blocks of the proxies in front (nginx) whose `X-Forwarded-For` is believed: a visitor's address, for the per-address limits, is the last one in that header that is not a trusted proxy; from any other peer the header is ignored (empty: trust none)",
+};
+
 pub(super) const VARS: &[Var] =
-    &[LISTEN_ADDR, MAX_BODY_BYTES, HTTP_HEADER_TIMEOUT_SECS, HTTP_BODY_TIMEOUT_SECS, STATIC_DIR];
+    &[LISTEN_ADDR, MAX_BODY_BYTES, HTTP_HEADER_TIMEOUT_SECS, HTTP_BODY_TIMEOUT_SECS, STATIC_DIR, TRUSTED_PROXIES];
 
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
@@ -41,6 +49,8 @@ pub struct HttpConfig {
     pub body_timeout: Duration,
     /// The built web client, served at `/` with a fallback to its `index.html`.
     pub static_dir: Option<PathBuf>,
+    /// Peers whose `X-Forwarded-For` names the client (`extract::ClientAddress`).
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 impl HttpConfig {
@@ -51,6 +61,7 @@ impl HttpConfig {
             header_timeout: env.secs(&HTTP_HEADER_TIMEOUT_SECS)?.max(Duration::from_secs(1)),
             body_timeout: env.secs(&HTTP_BODY_TIMEOUT_SECS)?.max(Duration::from_secs(1)),
             static_dir: static_dir(env)?,
+            trusted_proxies: trusted_proxies(env)?,
         })
     }
 }
@@ -60,6 +71,20 @@ impl Default for HttpConfig {
     fn default() -> Self {
         Self { static_dir: None, ..defaults(Self::from_env) }
     }
+}
+
+/// `TRUSTED_PROXIES`: addresses (a single host) or CIDR blocks.
+fn trusted_proxies(env: &Env) -> Result<Vec<IpNet>, ConfigError> {
+    let raw = env.text(&TRUSTED_PROXIES).unwrap_or_default();
+    raw.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<IpNet>().or_else(|_| item.parse::<IpAddr>().map(IpNet::from)).map_err(|_| {
+                ConfigError::new(TRUSTED_PROXIES.name, format!("{item:?} is neither an IP address nor a CIDR block"))
+            })
+        })
+        .collect()
 }
 
 /// `STATIC_DIR`, else `client/dist` when it has been built.

@@ -36,8 +36,13 @@ const RATE_GUEST_WRITES_PER_MIN: Var = Var {
 };
 const RATE_INQUIRY_OPENS_PER_MIN: Var = Var {
     name: "RATE_INQUIRY_OPENS_PER_MIN",
-    default: Fallback::Value("10"),
-    meaning: "new guests (inquiry chats) one inquiry link may open per minute on one replica; beyond it 429",
+    default: Fallback::Value("60"),
+    meaning: "new guests (inquiry chats) one inquiry link may open per minute on one replica, from all addresses together; beyond it 429",
+};
+const RATE_INQUIRY_OPENS_PER_ADDRESS_PER_MIN: Var = Var {
+    name: "RATE_INQUIRY_OPENS_PER_ADDRESS_PER_MIN",
+    default: Fallback::Value("3"),
+    meaning: "new guests one client address may open per minute on one replica, through any link (the address behind `TRUSTED_PROXIES`); beyond it 429, before the link's own count is touched",
 };
 const INQUIRY_IDLE_SECS: Var = Var {
     name: "INQUIRY_IDLE_SECS",
@@ -59,6 +64,7 @@ pub(super) const VARS: &[Var] = &[
     RATE_READS_BURST,
     RATE_GUEST_WRITES_PER_MIN,
     RATE_INQUIRY_OPENS_PER_MIN,
+    RATE_INQUIRY_OPENS_PER_ADDRESS_PER_MIN,
     INQUIRY_IDLE_SECS,
     INQUIRY_GUEST_TTL_SECS,
 ];
@@ -76,6 +82,8 @@ pub struct RateConfig {
     pub guest_writes_per_min: u32,
     /// New guests (inquiry chats) per inquiry link, per minute, with a burst of as many.
     pub inquiry_opens_per_min: u32,
+    /// New guests per client address, per minute, with a burst of as many.
+    pub inquiry_opens_per_address_per_min: u32,
 }
 
 impl RateConfig {
@@ -90,6 +98,7 @@ impl RateConfig {
             reads_burst: requests(&RATE_READS_BURST)?,
             guest_writes_per_min: requests(&RATE_GUEST_WRITES_PER_MIN)?,
             inquiry_opens_per_min: requests(&RATE_INQUIRY_OPENS_PER_MIN)?,
+            inquiry_opens_per_address_per_min: requests(&RATE_INQUIRY_OPENS_PER_ADDRESS_PER_MIN)?,
         })
     }
 
@@ -104,6 +113,7 @@ impl RateConfig {
             reads_burst: 100_000,
             guest_writes_per_min: 100_000,
             inquiry_opens_per_min: 100_000,
+            inquiry_opens_per_address_per_min: 100_000,
         }
     }
 }

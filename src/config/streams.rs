@@ -35,6 +35,11 @@ const SSE_MAX_STREAMS_PER_USER: Var = Var {
     default: Fallback::Value("16"),
     meaning: "open event streams one user (all their tabs and devices) may have on one replica; beyond it new streams get 429 with `Retry-After`, so one user cannot take a replica's whole `SSE_MAX_STREAMS`",
 };
+const SSE_MAX_STREAMS_PER_LINK: Var = Var {
+    name: "SSE_MAX_STREAMS_PER_LINK",
+    default: Fallback::Value("100"),
+    meaning: "open event streams the guests of one inquiry link may have together on one replica (a link hands out a new guest to anyone); beyond it new streams get 429",
+};
 const LISTENER_PROBE_SECS: Var = Var {
     name: "LISTENER_PROBE_SECS",
     default: Fallback::Value("10"),
@@ -58,6 +63,7 @@ pub(super) const VARS: &[Var] = &[
     SSE_SEND_TIMEOUT_SECS,
     SSE_MAX_STREAMS,
     SSE_MAX_STREAMS_PER_USER,
+    SSE_MAX_STREAMS_PER_LINK,
     LISTENER_PROBE_SECS,
     PRESENCE_LEASE_SECS,
     PRESENCE_GRACE_SECS,
@@ -81,6 +87,8 @@ pub struct SseConfig {
     /// Open event streams one user may have on this replica (tabs and devices); beyond it new
     /// streams get 429, so that one user cannot take the replica's whole `max_streams`.
     pub max_streams_per_user: usize,
+    /// Open event streams the guests of one inquiry link may have together on this replica.
+    pub max_streams_per_link: usize,
 }
 
 impl SseConfig {
@@ -92,6 +100,7 @@ impl SseConfig {
             send_timeout: env.secs(&SSE_SEND_TIMEOUT_SECS)?.max(Duration::from_secs(1)),
             max_streams: env.parse_opt(&SSE_MAX_STREAMS, "a number of streams")?.unwrap_or_else(default_max_streams),
             max_streams_per_user: env.parse::<usize>(&SSE_MAX_STREAMS_PER_USER, "a number of streams")?.max(1),
+            max_streams_per_link: env.parse::<usize>(&SSE_MAX_STREAMS_PER_LINK, "a number of streams")?.max(1),
         })
     }
 }

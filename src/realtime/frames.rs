@@ -352,11 +352,12 @@ fn dispatch(
             dispatch.left = vec![*user_id];
             dispatch
         }
-        EventData::ChatClosed { .. } => Dispatch::new(
-            position,
-            chat_id,
-            shared(position, "chat_closed", &ChatClosedEvent { chat_id, closed_at: event.created_at }),
-        ),
+        EventData::ChatClosed { .. } => {
+            let closed = ChatClosedEvent { chat_id, closed_at: event.created_at };
+            let mut dispatch = Dispatch::new(position, chat_id, shared(position, "chat_closed", &closed));
+            dispatch.ends_guests = true;
+            dispatch
+        }
         EventData::ChatRenamed { title } => Dispatch::new(
             position,
             chat_id,

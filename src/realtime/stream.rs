@@ -20,7 +20,7 @@ use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use super::RealtimeState;
 use super::frames;
-use super::hub::Subscription;
+use super::hub::{StreamAllowance, Subscription};
 use crate::auth::AuthUser;
 use crate::extract::QueryParams;
 use crate::limits::Limited;
@@ -92,16 +92,24 @@ pub async fn stream(
             ),
         ));
     }
-    state.limits.check(Limited::StreamOpen, user.id)?;
-    let per_user = state.config.sse.max_streams_per_user;
-    let Some(subscription) = state.hub.subscribe(user.id, user.role, per_user) else {
+    // A guest's link hands out a new guest to anyone: its guests share one allowance.
+    match user.link {
+        Some(link) => state.limits.check(Limited::GuestStreamOpen, link)?,
+        None => state.limits.check(Limited::StreamOpen, user.id)?,
+    }
+    let (per_user, per_link) = (state.config.sse.max_streams_per_user, state.config.sse.max_streams_per_link);
+    let allowance = StreamAllowance { per_user, link: user.link.map(|link| (link, per_link)) };
+    let Some(subscription) = state.hub.subscribe(user.id, user.role, allowance) else {
         metrics::counter!(crate::metrics::LIMITED, "limit" => "streams_per_user").increment(1);
-        return Err(AppError::TooManyRequests {
-            message: format!(
+        let message = match user.link {
+            Some(_) => format!(
+                "you already have {per_user} open event streams on this replica, or the visitors of this inquiry link have {per_link} together (SSE_MAX_STREAMS_PER_USER, SSE_MAX_STREAMS_PER_LINK); close one or retry later"
+            ),
+            None => format!(
                 "you already have {per_user} open event streams on this replica (SSE_MAX_STREAMS_PER_USER); close one or retry later"
             ),
-            retry_after: state.config.sse.retry,
-        });
+        };
+        return Err(AppError::TooManyRequests { message, retry_after: state.config.sse.retry });
     };
     let head = subscription.head;
 

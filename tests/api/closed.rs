@@ -1,6 +1,7 @@
 //! A closed chat (an inquiry that went idle) is read-only for everything that changes what
 //! others see: sending, editing, deleting (refused by the log's trigger itself) and typing;
-//! a participant may still read it and move their own read marker.
+//! the teacher may still read it and move their own read marker. The guest's session ended
+//! with it: every request of theirs is 401.
 
 use std::time::Duration;
 
@@ -37,22 +38,31 @@ async fn a_closed_chat_refuses_edits_deletions_and_typing_but_may_be_read() {
     let (teacher, guest, chat, from_guest, from_teacher) = closed_inquiry(&app).await;
     let events_before: i64 = app.sql.query_one("SELECT count(*) FROM events", &[]).await.expect("count").get(0);
 
-    for (who, id) in [(&guest, from_guest), (&teacher, from_teacher)] {
-        let (status, body) = status_and_json(app.edit(who, id, "changed after closing").await).await;
-        assert_eq!(status, 409, "an edit in a closed chat: {body}");
-        assert!(body["error"].as_str().is_some_and(|e| e.contains("closed")), "{body}");
-        let (status, body) = status_and_json(app.delete_message(who, id).await).await;
-        assert_eq!(status, 409, "a deletion in a closed chat: {body}");
-        let typing = app
-            .http
+    let typing = |who: &User| {
+        app.http
             .post(app.url(&format!("/api/chats/{chat}/typing")))
             .bearer_auth(&who.token)
             .json(&json!({ "is_typing": true }))
             .send()
-            .await
-            .expect("POST typing");
-        let (status, body) = status_and_json(typing).await;
-        assert_eq!(status, 409, "typing in a closed chat: {body}");
+    };
+    let (status, body) = status_and_json(app.edit(&teacher, from_teacher, "changed after closing").await).await;
+    assert_eq!(status, 409, "an edit in a closed chat: {body}");
+    assert!(body["error"].as_str().is_some_and(|e| e.contains("closed")), "{body}");
+    let (status, body) = status_and_json(app.delete_message(&teacher, from_teacher).await).await;
+    assert_eq!(status, 409, "a deletion in a closed chat: {body}");
+    let (status, body) = status_and_json(typing(&teacher).await.expect("POST typing")).await;
+    assert_eq!(status, 409, "typing in a closed chat: {body}");
+    // The guest's session ended with the chat: nothing of theirs is served any more.
+    for (what, response) in [
+        ("edit", app.edit(&guest, from_guest, "changed after closing").await),
+        ("delete", app.delete_message(&guest, from_guest).await),
+        ("typing", typing(&guest).await.expect("POST typing")),
+        ("read", app.read(&guest, chat, Some(from_teacher)).await),
+        ("history", app.get(&format!("/api/chats/{chat}/messages"), &guest).send().await.expect("GET")),
+    ] {
+        let (status, body) = status_and_json(response).await;
+        assert_eq!(status, 401, "the guest's {what}: {body}");
+        assert!(body["error"].as_str().is_some_and(|e| e.contains("session has ended")), "{body}");
     }
     let events_after: i64 = app.sql.query_one("SELECT count(*) FROM events", &[]).await.expect("count").get(0);
     assert_eq!(events_after, events_before, "nothing was appended");
@@ -68,9 +78,9 @@ async fn a_closed_chat_refuses_edits_deletions_and_typing_but_may_be_read() {
         .expect_err("the trigger refuses a deletion in a closed chat");
     assert_eq!(refused.code(), Some(&tokio_postgres::error::SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE), "{refused}");
 
-    // Reading goes on: history, and the guest's own read marker.
-    let history = app.get(&format!("/api/chats/{chat}/messages"), &guest).send().await.expect("GET");
+    // Reading goes on for the teacher: history, and their own read marker.
+    let history = app.get(&format!("/api/chats/{chat}/messages"), &teacher).send().await.expect("GET");
     let (status, page) = status_and_json(history).await;
-    assert_eq!((status, page["messages"].as_array().map(Vec::len)), (200, Some(2)), "{page}");
-    assert_eq!(app.read(&guest, chat, Some(from_teacher)).await.status(), 204);
+    assert_eq!((status, page["messages"].as_array().map(Vec::len)), (200, Some(3)), "{page}");
+    assert_eq!(app.read(&teacher, chat, Some(from_guest)).await.status(), 204);
 }

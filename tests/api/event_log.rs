@@ -442,6 +442,7 @@ async fn one_statement_of_messages_and_membership_changes_keeps_log_order() {
     let app = TestApp::spawn().await;
     let teacher = app.user("teacher", "T").await;
     let (anna, boris) = (app.user("student", "A").await, app.user("student", "B").await);
+    app.teaches(&teacher, &[anna.id, boris.id]).await;
     let created = app
         .http
         .post(app.url("/api/chats"))

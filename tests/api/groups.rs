@@ -8,7 +8,15 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Stream, TestApp, User, status_and_json};
 
+/// Creates a group as `by`. A teacher's own students only: this schedules a lesson of `by` with
+/// each student named first (see [`a_teacher_adds_only_their_own_students_and_teachers`]).
 async fn create(app: &TestApp, by: &User, body: Value) -> (u16, Value) {
+    let ids: Vec<i64> = body["participant_ids"].as_array().into_iter().flatten().filter_map(Value::as_i64).collect();
+    app.teaches(by, &ids).await;
+    create_as_is(app, by, body).await
+}
+
+async fn create_as_is(app: &TestApp, by: &User, body: Value) -> (u16, Value) {
     let request = app.http.post(app.url("/api/chats")).bearer_auth(&by.token).json(&body);
     status_and_json(request.send().await.expect("POST /api/chats")).await
 }
@@ -21,7 +29,13 @@ async fn group(app: &TestApp, by: &User, title: &str, members: &[&User]) -> i64 
     body["id"].as_i64().expect("chat id")
 }
 
+/// Adds `user` as `by`, who teaches them if `by` is a teacher and they a student (as [`create`]).
 async fn add(app: &TestApp, by: &User, chat: i64, user: i64) -> (u16, Value) {
+    app.teaches(by, &[user]).await;
+    add_as_is(app, by, chat, user).await
+}
+
+async fn add_as_is(app: &TestApp, by: &User, chat: i64, user: i64) -> (u16, Value) {
     let request = app
         .http
         .post(app.url(&format!("/api/chats/{chat}/participants")))
@@ -92,7 +106,7 @@ async fn a_teacher_creates_a_group_and_only_valid_requests_get_one() {
         assert_eq!((status, member_ids(&details)), (200, vec![teacher.id, anna.id, boris.id]));
     }
     let outsider = app.user("student", "Вера").await;
-    assert_eq!(get(&app, &outsider, &format!("/api/chats/{id}")).await.0, 403);
+    assert_eq!(get(&app, &outsider, &format!("/api/chats/{id}")).await.0, 404);
     assert_eq!(get(&app, &outsider, "/api/chats/999999").await.0, 404);
 
     // An admin's group is owned by the admin, who is not a member.
@@ -143,6 +157,11 @@ async fn only_the_owner_or_an_admin_manages_a_group_and_any_member_may_leave() {
     assert_eq!(add(&app, &other_teacher, chat, boris.id).await.0, 403);
     assert_eq!(remove(&app, &anna, chat, other_teacher.id).await, 403);
     assert_eq!(rename(&app, &anna, chat, json!("Mine")).await.0, 403);
+    // Nor can anyone else, who is answered as if the group did not exist.
+    let stranger = app.user("teacher", "Stranger").await;
+    let (status, body) = rename(&app, &stranger, chat, json!("Mine")).await;
+    let expected = format!("chat {chat} does not exist or you are not a participant");
+    assert_eq!((status, body["error"].as_str()), (404, Some(expected.as_str())));
     // The owner and an admin can.
     let (status, details) = add(&app, &owner, chat, boris.id).await;
     assert_eq!((status, member_ids(&details).contains(&boris.id)), (201, true));
@@ -243,15 +262,15 @@ async fn a_new_member_sees_the_group_from_their_join_on_and_a_removed_one_is_ref
     assert_eq!(remove(&a, &teacher, chat, boris.id).await, 204);
     let after_removal = a.send(&anna, chat, "after Boris left").await;
     assert_eq!(history(&b, &boris, chat).await, (200, vec![after]), "his membership's messages, nothing after");
-    assert_eq!(b.post_message(&boris, chat, "still here?").await.status(), 403);
-    assert_eq!(get(&b, &boris, &format!("/api/chats/{chat}")).await.0, 403);
+    assert_eq!(b.post_message(&boris, chat, "still here?").await.status(), 404);
+    assert_eq!(get(&b, &boris, &format!("/api/chats/{chat}")).await.0, 404);
     let typing = b
         .http
         .post(b.url(&format!("/api/chats/{chat}/typing")))
         .bearer_auth(&boris.token)
         .json(&json!({"is_typing": true}));
-    assert_eq!(typing.send().await.expect("typing").status(), 403);
-    assert_eq!(b.read(&boris, chat, Some(after)).await.status(), 403);
+    assert_eq!(typing.send().await.expect("typing").status(), 404);
+    assert_eq!(b.read(&boris, chat, Some(after)).await.status(), 404);
     let (_, list) = get(&b, &boris, "/api/chats").await;
     assert_eq!(list["chats"], json!([]), "a removed member no longer lists the group");
     // His own message can no longer be changed either.
@@ -263,7 +282,7 @@ async fn a_new_member_sees_the_group_from_their_join_on_and_a_removed_one_is_ref
     // Two memberships: history shows both, never the gap between them, as a replay does.
     assert_eq!(history(&b, &boris, chat).await, (200, vec![after, his]), "not {after_removal}");
     let outsider = a.user("student", "Never a member").await;
-    assert_eq!(history(&b, &outsider, chat).await.0, 403, "someone who never was a member reads nothing");
+    assert_eq!(history(&b, &outsider, chat).await.0, 404, "someone who never was a member reads nothing");
 }
 
 /// The (position, event) pairs of chat `chat` that `user` is entitled to, from the log: the
@@ -477,6 +496,10 @@ async fn the_log_itself_refuses_membership_events_from_anyone_but_the_owner_or_a
     let refused = append(anna.id, "participant_added", json!({ "user_id": boris.id })).await;
     let message = refused.expect_err("a member adding someone").as_db_error().map(|e| e.message().to_owned());
     assert!(message.is_some_and(|m| m.contains("owner")));
+    // The owner, a teacher, adding a student they do not teach.
+    let refused = append(teacher.id, "participant_added", json!({ "user_id": boris.id })).await;
+    let message = refused.expect_err("not their student").as_db_error().map(|e| e.message().to_owned());
+    assert!(message.as_ref().is_some_and(|m| m.contains("their own students")), "{message:?}");
     let refused = append(anna.id, "chat_renamed", json!({ "title": "x" })).await;
     assert!(refused.is_err(), "a member renaming");
     let refused = append(boris.id, "message_created", json!({ "content": "hi" })).await;
@@ -543,7 +566,8 @@ async fn a_later_member_sees_quotes_of_messages_from_before_they_joined_only_as_
 }
 
 /// Group creation and adding a member answer one error whatever makes an id unfit (unknown, an
-/// admin, a guest): a teacher cannot map the school's users through it.
+/// admin, a guest, a student the teacher does not teach): a teacher cannot map the school's
+/// users through it.
 #[tokio::test]
 async fn an_unfit_member_gets_one_answer_whether_unknown_an_admin_or_a_guest() {
     let app = TestApp::spawn().await;
@@ -551,14 +575,43 @@ async fn an_unfit_member_gets_one_answer_whether_unknown_an_admin_or_a_guest() {
     let (admin, guest) = (app.user("admin", "A").await, app.user("guest", "G").await);
     let unknown = guest.id + 1000;
     let chat = group(&app, &teacher, "G", &[]).await;
+    let not_theirs = app.user("student", "Someone else's student").await;
     let mut answers = Vec::new();
-    for id in [unknown, admin.id, guest.id] {
+    for id in [unknown, admin.id, guest.id, not_theirs.id] {
         let (status, body) =
-            create(&app, &teacher, json!({ "kind": "group", "title": "x", "participant_ids": [id] })).await;
-        let (added, added_body) = add(&app, &teacher, chat, id).await;
+            create_as_is(&app, &teacher, json!({ "kind": "group", "title": "x", "participant_ids": [id] })).await;
+        let (added, added_body) = add_as_is(&app, &teacher, chat, id).await;
         let strip = |b: &Value| b["error"].as_str().expect("error").replace(&id.to_string(), "ID");
         answers.push((status, strip(&body), added, strip(&added_body)));
     }
     assert!(answers.iter().all(|a| a == &answers[0]), "the answers tell the cases apart: {answers:#?}");
     assert_eq!((answers[0].0, answers[0].2), (400, 400));
+}
+
+/// A teacher adds to their groups only colleagues and their own students (a lesson together, in
+/// any state), so that a group cannot be used to watch any student's presence; an admin adds
+/// any student or teacher. The log's trigger holds the rule for every path.
+#[tokio::test]
+async fn a_teacher_adds_only_their_own_students_and_teachers() {
+    let app = TestApp::spawn().await;
+    let (teacher, colleague, admin) =
+        (app.user("teacher", "T").await, app.user("teacher", "C").await, app.user("admin", "A").await);
+    let (theirs, stranger) = (app.user("student", "Theirs").await, app.user("student", "Stranger").await);
+    app.teaches(&teacher, &[theirs.id]).await;
+    let chat = group(&app, &teacher, "G", &[]).await;
+    assert_eq!(add_as_is(&app, &teacher, chat, stranger.id).await.0, 400, "not their student");
+    assert_eq!(add_as_is(&app, &teacher, chat, theirs.id).await.0, 201);
+    assert_eq!(add_as_is(&app, &teacher, chat, colleague.id).await.0, 201);
+    let body = json!({ "kind": "group", "title": "x", "participant_ids": [theirs.id, stranger.id] });
+    let (status, refused) = create_as_is(&app, &teacher, body).await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(refused["error"].as_str().is_some_and(|e| e.contains(&stranger.id.to_string())), "{refused}");
+    // The stranger's presence is not the teacher's to see: they share no chat.
+    let presence_of = |user: i64| app.get(&format!("/api/presence/{user}"), &teacher).send();
+    assert_eq!(presence_of(stranger.id).await.expect("GET").status(), 404);
+    assert_eq!(presence_of(theirs.id).await.expect("GET").status(), 200);
+    // An admin's group takes any student.
+    let (status, body) =
+        create_as_is(&app, &admin, json!({ "kind": "group", "title": "y", "participant_ids": [stranger.id] })).await;
+    assert_eq!(status, 201, "{body}");
 }

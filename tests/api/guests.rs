@@ -18,6 +18,8 @@ async fn a_guest_sees_nobodys_presence_while_the_teacher_sees_theirs() {
         (&json!(false), &json!(null)),
         "the guest's chat_created shows no presence of the teacher"
     );
+    let question = guest_stream.event().await;
+    assert_eq!(question.event, "new_message", "their question");
 
     // The teacher comes online (a stream opens): the guest's stream gets no presence signal,
     // only the teacher's message after it.

@@ -1,5 +1,6 @@
-//! Inquiry chats: a visitor without an account opens a teacher's inquiry link, gives a name,
-//! and talks with the teacher as a guest who may use exactly that chat.
+//! Inquiry chats: a visitor without an account opens a teacher's inquiry link, gives a name and
+//! a question, and talks with the teacher as a guest who may use exactly that chat, until it
+//! closes.
 
 use std::time::Duration;
 
@@ -12,9 +13,25 @@ pub(crate) async fn link(app: &TestApp, by: &User, body: Value) -> (u16, Value) 
     status_and_json(request.send().await.expect("POST inquiry-links")).await
 }
 
-/// A visitor gives `name` at link `token`: (status, body, the Set-Cookie header).
+/// The question every test visitor asks first.
+pub(crate) const QUESTION: &str = "Здравствуйте! Есть места на курсе?";
+
+/// A visitor gives `name` and [`QUESTION`] at link `token`: (status, body, the Set-Cookie header).
 pub(crate) async fn visit(app: &TestApp, token: &str, name: &str) -> (u16, Value, Option<String>) {
-    let request = app.http.post(app.url(&format!("/api/inquiry/{token}"))).json(&json!({ "name": name }));
+    visit_with(app, token, json!({ "name": name, "message": QUESTION }), None).await
+}
+
+/// A visitor posts `body` at link `token`, from `address` behind the test's trusted proxy if given.
+pub(crate) async fn visit_with(
+    app: &TestApp,
+    token: &str,
+    body: Value,
+    address: Option<&str>,
+) -> (u16, Value, Option<String>) {
+    let mut request = app.http.post(app.url(&format!("/api/inquiry/{token}"))).json(&body);
+    if let Some(address) = address {
+        request = request.header("x-forwarded-for", address);
+    }
     let response = request.send().await.expect("POST inquiry");
     let cookie = response.headers().get("set-cookie").map(|v| v.to_str().expect("ascii").to_owned());
     let (status, body) = status_and_json(response).await;
@@ -68,6 +85,14 @@ async fn a_visitor_opens_a_link_gives_a_name_and_talks_with_the_teacher_live() {
         (Some(chat), Some("inquiry"), Some("ЕГЭ: вопросы"))
     );
     assert_eq!((shown["participant"]["name"].as_str(), shown["context"].clone()), (Some("Мама Пети"), context.clone()));
+    // Then the visitor's question, the chat's first message: no inquiry is ever empty.
+    let question = teacher_stream.event().await;
+    assert_eq!(question.event, "new_message");
+    let question = question.json();
+    assert_eq!(
+        (question["message"]["content"].as_str(), question["message"]["sender_id"].as_i64()),
+        (Some(QUESTION), opened["user"]["id"].as_i64())
+    );
 
     // The guest, by their cookie alone (as a browser would), reads, writes and listens.
     let cookie_pair = cookie.split(';').next().expect("name=value").to_owned();
@@ -134,13 +159,16 @@ async fn a_guest_may_use_exactly_their_chat_and_nothing_else() {
         (reqwest::Method::DELETE, format!("/api/chats/{chat}/participants/{}", guest.id), json!(null)),
         (reqwest::Method::PATCH, format!("/api/chats/{chat}"), json!({ "title": "mine" })),
     ];
-    for (method, path, body) in forbidden {
+    // Another chat's things are not there for them (404, as if they did not exist); other
+    // endpoints are refused whatever they are about (403).
+    let hidden = 5;
+    for (i, (method, path, body)) in forbidden.into_iter().enumerate() {
         let mut request = app.http.request(method.clone(), app.url(&path)).bearer_auth(&guest.token);
         if !body.is_null() {
             request = request.json(&body);
         }
         let (status, answer) = status_and_json(request.send().await.expect("request")).await;
-        assert_eq!(status, 403, "{method} {path}: {answer}");
+        assert_eq!(status, if i < hidden { 404 } else { 403 }, "{method} {path}: {answer}");
     }
     // Their own chat: details, history, typing, read, their own message's edit.
     let (status, details) =
@@ -152,7 +180,7 @@ async fn a_guest_may_use_exactly_their_chat_and_nothing_else() {
     assert_eq!(app.read(&guest, chat, Some(theirs)).await.status(), 204);
     let (status, history) =
         status_and_json(app.get(&format!("/api/chats/{chat}/messages"), &guest).send().await.expect("GET")).await;
-    assert_eq!((status, history["messages"].as_array().map(Vec::len)), (200, Some(2)));
+    assert_eq!((status, history["messages"].as_array().map(Vec::len)), (200, Some(3)), "the question too");
     let (status, me) = status_and_json(app.get("/api/me", &guest).send().await.expect("GET")).await;
     assert_eq!((status, me["user"]["role"].as_str()), (200, Some("guest")));
     // Guests are nobody's group members.
@@ -191,13 +219,30 @@ async fn links_are_created_by_teachers_for_themselves_or_by_admins_for_a_teacher
     for (name, expected) in [("", 400), ("   ", 400), (&"я".repeat(101) as &str, 400), ("a\u{0}b", 400)] {
         assert_eq!(visit(&app, token, name).await.0, expected, "{name:?}");
     }
+    // The question follows a message's rules, and there is no inquiry without one.
+    let long = "я".repeat(10_001);
+    for body in [
+        json!({ "name": "X" }),
+        json!({ "name": "X", "message": "" }),
+        json!({ "name": "X", "message": " \u{200B} " }),
+        json!({ "name": "X", "message": long }),
+        json!({ "name": "X", "message": 5 }),
+    ] {
+        let (status, answer, _) = visit_with(&app, token, body.clone(), None).await;
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert!(answer["error"].as_str().is_some_and(|e| e.contains("message")), "{answer}");
+    }
+    let guests: i64 =
+        app.sql.query_one("SELECT count(*) FROM users WHERE role = 'guest'", &[]).await.expect("count").get(0);
+    assert_eq!(guests, 1, "a refused visit leaves no guest behind");
     assert_eq!(visit(&app, "no-such-token", "X").await.0, 404);
     let revoke = |by: &User, id: i64| {
         let request = app.http.delete(app.url(&format!("/api/inquiry-links/{id}"))).bearer_auth(&by.token);
         async move { request.send().await.expect("DELETE").status().as_u16() }
     };
     let id = own["id"].as_i64().expect("id");
-    assert_eq!(revoke(&other, id).await, 403);
+    assert_eq!(revoke(&other, id).await, 404, "not theirs: as if it did not exist");
+    let mut guest_stream = app.stream(&guest, None).await;
     assert_eq!(revoke(&teacher, id).await, 204);
     assert_eq!(revoke(&admin, id).await, 204, "twice is fine");
     assert_eq!(revoke(&teacher, 999_999).await, 404);
@@ -205,14 +250,26 @@ async fn links_are_created_by_teachers_for_themselves_or_by_admins_for_a_teacher
     let (status, _) =
         status_and_json(app.http.get(app.url(&format!("/api/inquiry/{token}"))).send().await.expect("GET")).await;
     assert_eq!(status, 404);
-    // The chat it opened goes on.
-    app.send(&guest, opened["chat_id"].as_i64().expect("chat"), "ещё вопрос").await;
+    // The chat it opened is closed, and the guest's session with it: their stream gets the
+    // closing and ends, and their credential opens nothing any more.
+    let chat = opened["chat_id"].as_i64().expect("chat");
+    let rest = guest_stream.until_closed(Duration::from_secs(10)).await;
+    assert_eq!(
+        rest.iter().map(|e| (e.event.as_str(), e.json()["chat_id"].as_i64())).collect::<Vec<_>>(),
+        [("chat_closed", Some(chat))]
+    );
+    let (status, body) = status_and_json(app.post_message(&guest, chat, "ещё вопрос").await).await;
+    assert_eq!(status, 401, "{body}");
+    let again = open_stream_status(&app, &guest).await;
+    assert_eq!(again, 401, "no new stream either");
+    let (status, _) = status_and_json(app.post_message(&teacher, chat, "ответ").await).await;
+    assert_eq!(status, 409, "the teacher reads it, read-only");
     // From another site, a browser cannot open chats in a visitor's name.
     let other_site = app
         .http
         .post(app.url(&format!("/api/inquiry/{}", by_admin["token"].as_str().expect("t"))))
         .header("origin", "https://evil.example")
-        .json(&json!({ "name": "X" }));
+        .json(&json!({ "name": "X", "message": QUESTION }));
     assert_eq!(other_site.send().await.expect("POST").status(), 403);
 }
 
@@ -253,15 +310,15 @@ async fn an_idle_inquiry_is_closed_read_only_and_announced() {
     assert_eq!(event.event, "new_message");
     let closed = teacher_stream.event_within(Duration::from_secs(15)).await;
     assert_eq!((closed.event.as_str(), closed.json()["chat_id"].as_i64()), ("chat_closed", Some(chat)));
-    for who in [&guest, &teacher] {
-        let (status, body) = status_and_json(app.post_message(who, chat, "too late").await).await;
-        assert_eq!(status, 409, "{body}");
-    }
+    let (status, body) = status_and_json(app.post_message(&teacher, chat, "too late").await).await;
+    assert_eq!(status, 409, "{body}");
+    let (status, body) = status_and_json(app.post_message(&guest, chat, "too late").await).await;
+    assert_eq!(status, 401, "the guest's session ended with the chat: {body}");
     let (_, list) = status_and_json(app.get("/api/chats", &teacher).send().await.expect("GET")).await;
     assert!(list["chats"][0]["closed_at"].is_string());
     let (status, history) =
-        status_and_json(app.get(&format!("/api/chats/{chat}/messages"), &guest).send().await.expect("GET")).await;
-    assert_eq!((status, history["messages"].as_array().map(Vec::len)), (200, Some(1)), "still readable");
+        status_and_json(app.get(&format!("/api/chats/{chat}/messages"), &teacher).send().await.expect("GET")).await;
+    assert_eq!((status, history["messages"].as_array().map(Vec::len)), (200, Some(2)), "still readable");
     // A direct chat is never closed, however idle.
     let student = app.user("student", "S").await;
     let direct = app.chat(&teacher, &student).await;
@@ -270,4 +327,90 @@ async fn an_idle_inquiry_is_closed_read_only_and_announced() {
     let closes: i64 =
         app.sql.query_one("SELECT count(*) FROM events WHERE type = 'chat_closed'", &[]).await.expect("count").get(0);
     assert_eq!(closes, 1, "closed once, whatever the sweeps");
+}
+
+/// The status of an event stream opened by `user` (its body is left unread).
+async fn open_stream_status(app: &TestApp, user: &User) -> u16 {
+    app.get("/api/events/chat", user).send().await.expect("GET stream").status().as_u16()
+}
+
+/// New guests are limited per client address as well as per link, so that one visitor cannot
+/// lock a link for everyone else. Behind nginx (a trusted proxy) the address is the one it
+/// appended to `X-Forwarded-For`; what a client wrote there itself is not believed, and from a
+/// peer that is not a trusted proxy the header is ignored.
+#[tokio::test]
+async fn new_guests_are_limited_per_client_address_behind_trusted_proxies() {
+    let app = TestApp::spawn_with(|c| {
+        c.rate.inquiry_opens_per_address_per_min = 2;
+        c.rate.inquiry_opens_per_min = 100;
+    })
+    .await;
+    let teacher = app.user("teacher", "T").await;
+    let (_, created) = link(&app, &teacher, json!({ "title": "Курсы" })).await;
+    let token = created["token"].as_str().expect("token");
+    let body = json!({ "name": "Гость", "message": QUESTION });
+    let from = |address: &'static str| visit_with(&app, token, body.clone(), Some(address));
+    assert_eq!(from("203.0.113.7").await.0, 201);
+    assert_eq!(from("203.0.113.7").await.0, 201);
+    let (status, refused, _) = from("203.0.113.7").await;
+    assert_eq!(status, 429, "{refused}");
+    assert!(refused["error"].as_str().is_some_and(|e| e.contains("RATE_INQUIRY_OPENS_PER_ADDRESS_PER_MIN")));
+    // Writing another address in front does not help: nginx's entry is the last one.
+    assert_eq!(from("198.51.100.1, 203.0.113.7").await.0, 429);
+    // Other visitors still get in: the link is not locked.
+    assert_eq!(from("198.51.100.2").await.0, 201);
+    let guests: i64 =
+        app.sql.query_one("SELECT count(*) FROM users WHERE role = 'guest'", &[]).await.expect("count").get(0);
+    assert_eq!(guests, 3);
+
+    // Trusting no proxy, the header is ignored: every request here comes from 127.0.0.1.
+    let direct = TestApp::spawn_with(|c| {
+        c.rate.inquiry_opens_per_address_per_min = 2;
+        c.rate.inquiry_opens_per_min = 100;
+        c.http.trusted_proxies = Vec::new();
+    })
+    .await;
+    let teacher = direct.user("teacher", "T").await;
+    let (_, created) = link(&direct, &teacher, json!({ "title": "Курсы" })).await;
+    let token = created["token"].as_str().expect("token");
+    let statuses = [
+        visit_with(&direct, token, body.clone(), Some("203.0.113.1")).await.0,
+        visit_with(&direct, token, body.clone(), Some("203.0.113.2")).await.0,
+        visit_with(&direct, token, body.clone(), Some("203.0.113.3")).await.0,
+    ];
+    assert_eq!(statuses, [201, 201, 429]);
+}
+
+/// The guests of one inquiry link share one allowance of event streams, so that a link handing
+/// out new guests cannot take a replica's streams.
+#[tokio::test]
+async fn the_guests_of_a_link_share_one_allowance_of_streams() {
+    let app = TestApp::spawn_with(|c| c.sse.max_streams_per_link = 2).await;
+    let teacher = app.user("teacher", "T").await;
+    let (_, created) = link(&app, &teacher, json!({ "title": "Курсы" })).await;
+    let token = created["token"].as_str().expect("token");
+    let mut guests = Vec::new();
+    for name in ["A", "B", "C"] {
+        let (status, opened, _) = visit(&app, token, name).await;
+        assert_eq!(status, 201, "{opened}");
+        guests.push(User {
+            id: opened["user"]["id"].as_i64().expect("id"),
+            token: opened["token"].as_str().expect("t").into(),
+        });
+    }
+    let _a = app.stream(&guests[0], None).await;
+    let _b = app.stream(&guests[1], None).await;
+    let response = app.get("/api/events/chat", &guests[2]).send().await.expect("GET stream");
+    let (status, body) = status_and_json(response).await;
+    assert_eq!(status, 429, "{body}");
+    assert!(body["error"].as_str().is_some_and(|e| e.contains("SSE_MAX_STREAMS_PER_LINK")), "{body}");
+    // A user's allowance is their own: the teacher still gets a stream.
+    let _teacher = app.stream(&teacher, None).await;
+    drop(_a);
+    // Once one closes, the third guest gets in (the server notices the close a moment later).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while open_stream_status(&app, &guests[2]).await != 200 {
+        assert!(std::time::Instant::now() < deadline, "the link's allowance was not given back");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

@@ -92,8 +92,8 @@ async fn sending_is_refused_to_admins_outsiders_and_unknown_chats() {
     let (status, body) = status_and_json(p.app.post_message(&p.admin, p.chat, "hi").await).await;
     assert_eq!(status, 403, "{body}");
     assert!(body["error"].as_str().is_some_and(|e| e.contains("read-only")));
-    assert_eq!(status_and_json(p.app.post_message(&p.outsider, p.chat, "hi").await).await.0, 403);
-    assert_eq!(status_and_json(p.app.post_message(&p.student, p.other_chat, "hi").await).await.0, 403);
+    assert_eq!(status_and_json(p.app.post_message(&p.outsider, p.chat, "hi").await).await.0, 404);
+    assert_eq!(status_and_json(p.app.post_message(&p.student, p.other_chat, "hi").await).await.0, 404);
     assert_eq!(status_and_json(p.app.post_message(&p.student, 987_654, "hi").await).await.0, 404);
     let count: i64 =
         p.app.sql.query_one("SELECT count(*) FROM events WHERE type = 'message_created'", &[]).await.expect("q").get(0);
@@ -145,11 +145,19 @@ async fn a_body_over_the_limit_is_413_json() {
 async fn deleting_is_for_the_author_only_and_idempotent() {
     let p = pair().await;
     let id = p.app.send(&p.student, p.chat, "oops").await;
-    for user in [&p.teacher, &p.admin, &p.outsider] {
+    for user in [&p.teacher, &p.admin] {
         let (status, body) = status_and_json(p.app.delete_message(user, id).await).await;
         assert_eq!(status, 403, "{body}");
     }
-    assert_eq!(status_and_json(p.app.delete_message(&p.student, 987_654).await).await.0, 404);
+    // Someone who may not see the message learns nothing of it: the answer for a message that
+    // does not exist.
+    let (status, hidden) = status_and_json(p.app.delete_message(&p.outsider, id).await).await;
+    let (missing_status, missing) = status_and_json(p.app.delete_message(&p.student, 987_654).await).await;
+    assert_eq!((status, missing_status), (404, 404));
+    assert_eq!(
+        hidden["error"].as_str().map(|e| e.replace(&id.to_string(), "ID")),
+        missing["error"].as_str().map(|e| e.replace("987654", "ID"))
+    );
     let bad =
         p.app.http.delete(p.app.url("/api/messages/abc")).bearer_auth(&p.student.token).send().await.expect("send");
     assert_eq!(status_and_json(bad).await.0, 400);
@@ -195,9 +203,16 @@ async fn history_access_and_parameters() {
     assert!(message["created_at"].is_string());
 
     assert_eq!(page(&p.app, &p.admin, &path).await.0, 200, "admins read every chat");
-    assert_eq!(page(&p.app, &p.outsider, &path).await.0, 403);
-    assert_eq!(page(&p.app, &p.student, &format!("/api/chats/{}/messages", p.other_chat)).await.0, 403);
-    assert_eq!(page(&p.app, &p.student, "/api/chats/987654/messages").await.0, 404);
+    // A chat one may not see answers as one that does not exist.
+    let (status, hidden) = page(&p.app, &p.outsider, &path).await;
+    assert_eq!(status, 404);
+    assert_eq!(page(&p.app, &p.student, &format!("/api/chats/{}/messages", p.other_chat)).await.0, 404);
+    let (status, missing) = page(&p.app, &p.student, "/api/chats/987654/messages").await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        hidden["error"].as_str().map(|e| e.replace(&p.chat.to_string(), "ID")),
+        missing["error"].as_str().map(|e| e.replace("987654", "ID"))
+    );
     assert_eq!(page(&p.app, &p.student, "/api/chats/abc/messages").await.0, 400);
     for bad in ["limit=0", "limit=101", "limit=-1", "limit=abc", "before_id=x", "limit=99999999999999999999"] {
         let (status, body) = page(&p.app, &p.student, &format!("{path}?{bad}")).await;

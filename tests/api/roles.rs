@@ -170,6 +170,20 @@ async fn a_replica_running_as_the_runtime_role_serves_everything() {
     )
     .await;
     assert_eq!(status, 201);
+    // A visitor opens an inquiry with their question; the guest is authenticated through
+    // guest_sessions; revoking the link closes the chat and ends the session.
+    let (_, link) = crate::inquiries::link(&app, &teacher, json!({ "title": "Курсы" })).await;
+    let token = link["token"].as_str().expect("token");
+    let (status, opened, _) = crate::inquiries::visit(&app, token, "Гость").await;
+    assert_eq!(status, 201, "{opened}");
+    let guest =
+        User { id: opened["user"]["id"].as_i64().expect("id"), token: opened["token"].as_str().expect("t").into() };
+    let (status, _) = status_and_json(app.get("/api/chats", &guest).send().await.expect("send")).await;
+    assert_eq!(status, 200);
+    let revoke = app.http.delete(app.url(&format!("/api/inquiry-links/{}", link["id"]))).bearer_auth(&teacher.token);
+    assert_eq!(revoke.send().await.expect("send").status(), 204);
+    let (status, _) = status_and_json(app.get("/api/chats", &guest).send().await.expect("send")).await;
+    assert_eq!(status, 401, "the guest's session ended with the link");
     drop(stream);
     drop(app);
     drop_role(&owner, &name).await;

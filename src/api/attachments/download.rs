@@ -51,10 +51,9 @@ pub async fn download(
             None => {}
             Some(message) => {
                 let access = check_access(&state, chat_id, &user).await?;
+                // As if it did not exist: the caller may not see its message.
                 if row.get::<_, i64>("position") < access.visible_from {
-                    return Err(AppError::Forbidden(format!(
-                        "attachment {id} belongs to a message from before you joined chat {chat_id}"
-                    )));
+                    return Err(AppError::NotFound(format!("attachment {id} does not exist")));
                 }
                 if row.get::<_, bool>("is_deleted") {
                     return Err(AppError::NotFound(format!("message {message} with attachment {id} was deleted")));

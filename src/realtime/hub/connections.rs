@@ -30,12 +30,22 @@ pub struct Subscription {
     user: i64,
     admin: bool,
     id: u64,
+    /// A guest's inquiry link, whose streams are counted together.
+    link: Option<i64>,
 }
 
 impl Drop for Subscription {
     fn drop(&mut self) {
-        self.hub.unregister(self.user, self.admin, self.id);
+        self.hub.unregister(self.user, self.admin, self.id, self.link);
     }
+}
+
+/// How many streams one may open here: a user `per_user`; a guest also counts against their
+/// inquiry link's `per_link`, shared by all its guests (a link hands out a new guest to anyone).
+#[derive(Debug, Clone, Copy)]
+pub struct StreamAllowance {
+    pub per_user: usize,
+    pub link: Option<(i64, usize)>,
 }
 
 impl Hub {
@@ -53,9 +63,9 @@ impl Hub {
 
     /// Registers a connection of `user` with `role` (every chat for an admin). Frames for every
     /// event after the returned `head` will arrive on it, in log order. `None` when the user
-    /// already has `per_user` connections here (checked under the same lock that registers, so
-    /// concurrent opens cannot overshoot).
-    pub fn subscribe(self: &Arc<Self>, user: i64, role: Role, per_user: usize) -> Option<Subscription> {
+    /// (or a guest's link) already has its allowance of connections here (checked under the
+    /// same lock that registers, so concurrent opens cannot overshoot).
+    pub fn subscribe(self: &Arc<Self>, user: i64, role: Role, allowance: StreamAllowance) -> Option<Subscription> {
         let admin = role == Role::Admin;
         let mut state = self.state();
         let open = if admin {
@@ -63,8 +73,15 @@ impl Hub {
         } else {
             state.users.get(&user).map_or(0, Vec::len)
         };
-        if open >= per_user {
+        if open >= allowance.per_user {
             return None;
+        }
+        if let Some((link, per_link)) = allowance.link {
+            let open = state.link_streams.entry(link).or_default();
+            if *open >= per_link {
+                return None;
+            }
+            *open += 1;
         }
         let (tx, frames) = mpsc::channel(self.queue);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -80,12 +97,21 @@ impl Hub {
         if *open == 1 {
             self.report(StreamChange::Opened(user));
         }
-        Some(Subscription { head: state.head, frames, hub: Arc::clone(self), user, admin, id })
+        let link = allowance.link.map(|(link, _)| link);
+        Some(Subscription { head: state.head, frames, hub: Arc::clone(self), user, admin, id, link })
     }
 
-    fn unregister(&self, user: i64, admin: bool, id: u64) {
+    fn unregister(&self, user: i64, admin: bool, id: u64, link: Option<i64>) {
         metrics::gauge!(crate::metrics::SSE_CONNECTIONS).decrement(1.0);
         let mut state = self.state();
+        if let Some(link) = link
+            && let Some(open) = state.link_streams.get_mut(&link)
+        {
+            *open -= 1;
+            if *open == 0 {
+                state.link_streams.remove(&link);
+            }
+        }
         if let Some(open) = state.open.get_mut(&user) {
             *open -= 1;
             if *open == 0 {

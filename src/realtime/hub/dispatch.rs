@@ -44,6 +44,9 @@ pub struct Dispatch {
     /// the quote shown only as unavailable (history shows nobody a message from before they
     /// joined, nor does a quote).
     pub unquoted: Option<(i64, Bytes)>,
+    /// The event ends the chat's guests' sessions (an inquiry closed): their streams here end
+    /// once they have this event, and their credential is refused from now on.
+    pub ends_guests: bool,
 }
 
 impl Dispatch {
@@ -57,6 +60,7 @@ impl Dispatch {
             about: None,
             frames,
             unquoted: None,
+            ends_guests: false,
         }
     }
 }

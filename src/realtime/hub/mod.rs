@@ -20,8 +20,8 @@ use tokio::sync::mpsc;
 mod connections;
 mod dispatch;
 
-pub use connections::Subscription;
 use connections::{Connection, send_all};
+pub use connections::{StreamAllowance, Subscription};
 pub use dispatch::{Dispatch, Frame, Frames, StreamChange};
 
 /// A member of a chat, since the position of the event that made them one.
@@ -46,6 +46,8 @@ struct State {
     /// Streams open per user (admins too), counted from subscription to drop: a stream cut off
     /// as a slow consumer counts until its client is gone.
     open: HashMap<i64, usize>,
+    /// Streams open per inquiry link, by its guests.
+    link_streams: HashMap<i64, usize>,
 }
 
 impl State {
@@ -163,9 +165,16 @@ impl Hub {
                     },
                 };
                 send_all(connections, &made);
+                if event.ends_guests && connections::of_guest(connections) {
+                    // Dropping their queues ends the streams once they have drained them.
+                    connections.clear();
+                }
             }
             if !admins.is_empty() {
                 send_all(admins, &frame(event.frames.for_admins()));
+            }
+            if event.ends_guests {
+                users.retain(|_, connections| !connections.is_empty());
             }
             for user in &event.left {
                 state.leave(event.chat_id, *user);

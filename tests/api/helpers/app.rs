@@ -105,6 +105,20 @@ impl TestApp {
         User { id, token: token_for(id) }
     }
 
+    /// Schedules a lesson of `teacher` with each of `ids` who is a student (a teacher adds only
+    /// their own students to a group); nothing when `teacher` is no teacher.
+    pub async fn teaches(&self, teacher: &User, ids: &[i64]) {
+        self.sql
+            .execute(
+                "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status)
+                 SELECT t.id, s.id, now() + interval '1 day', 'scheduled' FROM users t, users s
+                 WHERE t.id = $1 AND t.role = 'teacher' AND s.id = ANY($2) AND s.role = 'student'",
+                &[&teacher.id, &ids],
+            )
+            .await
+            .expect("schedule lessons");
+    }
+
     /// A completed lesson between the two, which opens their chat; returns the chat id.
     pub async fn chat(&self, teacher: &User, student: &User) -> i64 {
         self.sql
