@@ -33,13 +33,82 @@ pub enum AppError {
     Unavailable(#[source] anyhow::Error),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+    /// Any of the above with a code more precise than its status's ([`AppError::with_code`]).
+    #[error("{1}")]
+    Coded(Code, Box<AppError>),
+}
+
+/// What went wrong, for programs: stable, listed in the OpenAPI document. Clients switch on it
+/// (and show it in the user's language), never on the English sentence beside it. Each status
+/// has a general code; the precise ones below it name what a client may want to act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Code {
+    /// 400: the request is malformed or breaks a rule; `error` names the field.
+    InvalidRequest,
+    /// 400: a message's content is empty, only whitespace or invisible characters.
+    ContentBlank,
+    /// 400: a message's content is over 10,000 characters.
+    ContentTooLong,
+    /// 401: no credential, or one that is not valid.
+    Unauthenticated,
+    /// 401: the token has expired: sign in again.
+    TokenExpired,
+    /// 401: a guest's inquiry chat was closed, and their session with it.
+    GuestSessionEnded,
+    /// 403: the caller's role may not do this.
+    Forbidden,
+    /// 403: admins read every chat and write nothing.
+    AdminReadOnly,
+    /// 403: only a message's author may change it.
+    NotAuthor,
+    /// 403: only a group's owner or an admin may manage it.
+    NotGroupOwner,
+    /// 403: a guest may use their own inquiry chat only.
+    GuestConfined,
+    /// 403: a cookie-authenticated write from another site (its `Origin`).
+    CrossSiteRequest,
+    /// 404: it does not exist, or the caller may not see it (the same answer for both).
+    NotFound,
+    /// 405: the path exists, the method does not.
+    MethodNotAllowed,
+    /// 408: the request body stopped arriving.
+    RequestTimeout,
+    /// 409: the request conflicts with the current state.
+    Conflict,
+    /// 409: the chat is closed (an idle or revoked inquiry): read-only.
+    ChatClosed,
+    /// 409: the message is deleted.
+    MessageDeleted,
+    /// 409: the group has its maximum of members.
+    GroupFull,
+    /// 413: the body or the file is larger than the server's limit.
+    PayloadTooLarge,
+    /// 415: the body is not of the expected content type.
+    UnsupportedMediaType,
+    /// 416: the requested range is outside the file.
+    RangeNotSatisfiable,
+    /// 422: an `Idempotency-Key` reused for a different request.
+    IdempotencyKeyReused,
+    /// 429: a rate limit: retry after `Retry-After` seconds.
+    RateLimited,
+    /// 429: an upload allowance is used up for now.
+    UploadAllowanceUsedUp,
+    /// 431: the request's headers are too large.
+    HeadersTooLarge,
+    /// 500: a bug of ours; the replica's log has the cause (by `X-Request-ID`).
+    Internal,
+    /// 503: the database cannot be reached, or the replica is full: retry shortly.
+    Unavailable,
 }
 
 /// The body of every error response.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
-    /// What is wrong, in words meant for the person reading the client's log.
+    /// What is wrong, in English words meant for the person reading the client's log.
     pub error: String,
+    /// What is wrong, for programs: stable.
+    pub code: Code,
 }
 
 impl AppError {
@@ -54,26 +123,80 @@ impl AppError {
             Self::Client(status, _) => *status,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Coded(_, inner) => inner.status(),
+        }
+    }
+
+    /// The same error with a more precise code.
+    pub fn with_code(self, code: Code) -> Self {
+        match self {
+            Self::Coded(_, inner) => Self::Coded(code, inner),
+            other => Self::Coded(code, Box::new(other)),
+        }
+    }
+
+    /// Its code: the one it was given, else its status's.
+    pub fn code(&self) -> Code {
+        match self {
+            Self::Coded(code, _) => *code,
+            Self::BadRequest(_) => Code::InvalidRequest,
+            Self::Unauthorized(_) => Code::Unauthenticated,
+            Self::Forbidden(_) => Code::Forbidden,
+            Self::NotFound(_) => Code::NotFound,
+            Self::Conflict(_) => Code::Conflict,
+            Self::TooManyRequests { .. } => Code::RateLimited,
+            Self::Unavailable(_) => Code::Unavailable,
+            Self::Internal(_) => Code::Internal,
+            Self::Client(status, _) => match *status {
+                StatusCode::METHOD_NOT_ALLOWED => Code::MethodNotAllowed,
+                StatusCode::REQUEST_TIMEOUT => Code::RequestTimeout,
+                StatusCode::PAYLOAD_TOO_LARGE => Code::PayloadTooLarge,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => Code::UnsupportedMediaType,
+                StatusCode::RANGE_NOT_SATISFIABLE => Code::RangeNotSatisfiable,
+                StatusCode::UNPROCESSABLE_ENTITY => Code::IdempotencyKeyReused,
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => Code::HeadersTooLarge,
+                StatusCode::SERVICE_UNAVAILABLE => Code::Unavailable,
+                StatusCode::UNAUTHORIZED => Code::Unauthenticated,
+                StatusCode::FORBIDDEN => Code::Forbidden,
+                StatusCode::NOT_FOUND => Code::NotFound,
+                StatusCode::CONFLICT => Code::Conflict,
+                StatusCode::TOO_MANY_REQUESTS => Code::RateLimited,
+                s if s.is_server_error() => Code::Internal,
+                _ => Code::InvalidRequest,
+            },
+        }
+    }
+
+    /// The `Retry-After` of a rate limit, wherever it is wrapped.
+    fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Self::TooManyRequests { retry_after, .. } => Some(*retry_after),
+            Self::Coded(_, inner) => inner.retry_after(),
+            _ => None,
         }
     }
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let status = self.status();
-        let message = match &self {
+        let (status, code) = (self.status(), self.code());
+        let inner = match &self {
+            Self::Coded(_, inner) => inner.as_ref(),
+            other => other,
+        };
+        let message = match inner {
             Self::Internal(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "internal error");
                 "internal server error".to_owned()
             }
             Self::Unavailable(cause) => {
                 tracing::warn!(error = format!("{cause:#}"), "database unavailable");
-                self.to_string()
+                inner.to_string()
             }
             other => other.to_string(),
         };
-        let mut response = (status, axum::Json(ErrorBody { error: message })).into_response();
-        if let Self::TooManyRequests { retry_after, .. } = &self {
+        let mut response = (status, axum::Json(ErrorBody { error: message, code })).into_response();
+        if let Some(retry_after) = self.retry_after() {
             let seconds = retry_after.as_secs().max(1).to_string();
             if let Ok(value) = axum::http::HeaderValue::from_str(&seconds) {
                 response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
@@ -152,7 +275,11 @@ impl From<AppendError> for AppError {
             AppendError::Refused(message, Refusal::InvalidContent) => Self::BadRequest(message),
             AppendError::Refused(message, Refusal::NotAllowed) => Self::Forbidden(message),
             AppendError::Refused(message, Refusal::NotFound) => Self::NotFound(message),
-            AppendError::Refused(message, Refusal::Conflict) => Self::Conflict(message),
+            // The log's trigger refuses two states (its messages say which).
+            AppendError::Refused(message, Refusal::Conflict) => {
+                let code = if message.contains("is closed") { Code::ChatClosed } else { Code::MessageDeleted };
+                Self::Conflict(message).with_code(code)
+            }
             AppendError::Duplicate => Self::Conflict("the idempotency key was used before".into()),
             AppendError::Unavailable(cause) => Self::Unavailable(cause),
             AppendError::Database(e) => e.into(),

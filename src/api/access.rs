@@ -2,6 +2,7 @@
 //! history, sending, typing, reading markers, attachments, groups).
 
 use crate::auth::AuthUser;
+use crate::error::Code;
 use crate::{AppError, AppState, Result};
 
 /// What the caller may see of a chat.
@@ -22,7 +23,9 @@ impl Access {
     /// uploads), which the log's triggers cannot refuse themselves.
     pub fn writable(self, chat_id: i64) -> Result<Self> {
         if self.closed {
-            return Err(AppError::Conflict(format!("chat {chat_id} is closed: it is read-only")));
+            return Err(
+                AppError::Conflict(format!("chat {chat_id} is closed: it is read-only")).with_code(Code::ChatClosed)
+            );
         }
         Ok(self)
     }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::Snapshot;
 use super::messages::{SendMessage, send};
 use crate::auth::AuthUser;
-use crate::error::ErrorBody;
+use crate::error::{Code, ErrorBody};
 use crate::extract::{IdempotencyKey, JsonBody, PathParam};
 use crate::views::SentMessage;
 use crate::{AppError, AppState, Result};
@@ -45,7 +45,8 @@ pub async fn send_direct(
     JsonBody(body): JsonBody<DirectMessage>,
 ) -> Result<(StatusCode, Snapshot<SentMessage>)> {
     if user.is_admin() {
-        return Err(AppError::Forbidden("admins have read-only access and cannot send messages".into()));
+        return Err(AppError::Forbidden("admins have read-only access and cannot send messages".into())
+            .with_code(Code::AdminReadOnly));
     }
     let row = state
         .db

@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 use super::access::check_access;
 use super::messages::is_blank;
 use crate::auth::{AuthUser, Role};
-use crate::error::ErrorBody;
+use crate::error::{Code, ErrorBody};
 use crate::extract::{JsonBody, PathParam};
 use crate::limits::Limited;
 use crate::log::{NewEvent, store};
@@ -206,7 +206,8 @@ async fn managed(state: &AppState, chat_id: i64, user: &AuthUser, doing: &str) -
         )));
     }
     if !user.is_admin() && row.get::<_, Option<i64>>("created_by") != Some(user.id) {
-        return Err(AppError::Forbidden(format!("only the group's owner or an admin can {doing}")));
+        return Err(AppError::Forbidden(format!("only the group's owner or an admin can {doing}"))
+            .with_code(Code::NotGroupOwner));
     }
     Ok(())
 }
@@ -325,7 +326,8 @@ pub async fn add(
         .await?
         .get(0);
     if count as usize >= MAX_GROUP_MEMBERS {
-        return Err(AppError::Conflict(format!("the group has its maximum of {MAX_GROUP_MEMBERS} members")));
+        return Err(AppError::Conflict(format!("the group has its maximum of {MAX_GROUP_MEMBERS} members"))
+            .with_code(Code::GroupFull));
     }
     let added =
         state.appender.append(NewEvent::ParticipantAdded { chat_id, actor_id: user.id, user_id: body.user_id }).await?;

@@ -33,7 +33,7 @@ use tokio_postgres::Row;
 use super::groups::{validate_context, validate_title};
 use super::messages::MAX_MESSAGE_CHARS;
 use crate::auth::{AuthUser, GUEST_COOKIE, Role, origin};
-use crate::error::ErrorBody;
+use crate::error::{Code, ErrorBody};
 use crate::extract::{JsonBody, PathParam};
 use crate::limits::Limited;
 use crate::log::NewEvent;
@@ -336,7 +336,8 @@ fn validate_question(message: &str) -> Result<()> {
     if length > MAX_MESSAGE_CHARS {
         return Err(AppError::BadRequest(format!(
             "message is {length} characters long; the limit is {MAX_MESSAGE_CHARS}"
-        )));
+        ))
+        .with_code(Code::ContentTooLong));
     }
     Ok(())
 }

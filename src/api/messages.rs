@@ -11,7 +11,7 @@ use super::Snapshot;
 use super::access::{Access, check_access, may_see_message, no_message};
 use super::history::load_message;
 use crate::auth::AuthUser;
-use crate::error::ErrorBody;
+use crate::error::{Code, ErrorBody};
 use crate::extract::{IdempotencyKey, JsonBody, PathParam};
 use crate::limits::Limited;
 use crate::log::{AppendError, EventData, NewEvent, StoredEvent, store};
@@ -79,13 +79,15 @@ fn validate_content(content: &str, may_be_empty: bool) -> Result<()> {
     if is_blank(content) {
         return Err(AppError::BadRequest(
             "content must not be empty or only whitespace or invisible characters".into(),
-        ));
+        )
+        .with_code(Code::ContentBlank));
     }
     let length = content.chars().count();
     if length > MAX_MESSAGE_CHARS {
         return Err(AppError::BadRequest(format!(
             "content is {length} characters long; the limit is {MAX_MESSAGE_CHARS}"
-        )));
+        ))
+        .with_code(Code::ContentTooLong));
     }
     Ok(())
 }
@@ -110,7 +112,8 @@ pub async fn send(
     JsonBody(body): JsonBody<SendMessage>,
 ) -> Result<(StatusCode, Snapshot<SentMessage>)> {
     if user.is_admin() {
-        return Err(AppError::Forbidden("admins have read-only access and cannot send messages".into()));
+        return Err(AppError::Forbidden("admins have read-only access and cannot send messages".into())
+            .with_code(Code::AdminReadOnly));
     }
     state.limits.check(Limited::write_by(user.role), user.id)?;
     // No pooled connection is held while waiting for the writer, which needs one too.
@@ -239,7 +242,8 @@ pub async fn edit(
     JsonBody(body): JsonBody<EditMessage>,
 ) -> Result<Json<SentMessage>> {
     if user.is_admin() {
-        return Err(AppError::Forbidden("admins have read-only access and cannot edit messages".into()));
+        return Err(AppError::Forbidden("admins have read-only access and cannot edit messages".into())
+            .with_code(Code::AdminReadOnly));
     }
     state.limits.check(Limited::write_by(user.role), user.id)?;
     let current = {
@@ -250,7 +254,9 @@ pub async fn edit(
         return Err(not_theirs(&state, id, &user, "edit").await);
     }
     if current.message.is_deleted {
-        return Err(AppError::Conflict(format!("message {id} is deleted and cannot be edited")));
+        return Err(
+            AppError::Conflict(format!("message {id} is deleted and cannot be edited")).with_code(Code::MessageDeleted)
+        );
     }
     validate_content(&body.content, !current.message.attachments.is_empty())?;
     if current.message.content == body.content {
@@ -279,7 +285,7 @@ pub async fn edit(
 /// did not exist) if not.
 async fn not_theirs(state: &AppState, id: i64, user: &AuthUser, doing: &str) -> AppError {
     match may_see_message(state, id, user).await {
-        Ok(true) => AppError::Forbidden(format!("only the author can {doing} a message")),
+        Ok(true) => AppError::Forbidden(format!("only the author can {doing} a message")).with_code(Code::NotAuthor),
         Ok(false) => no_message(id),
         Err(e) => e,
     }

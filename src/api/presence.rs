@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::access::check_access;
 use crate::auth::AuthUser;
-use crate::error::ErrorBody;
+use crate::error::{Code, ErrorBody};
 use crate::extract::{JsonBody, PathParam};
 use crate::limits::Limited;
 use crate::realtime::signals::{PresenceEvent, Signal, TypingEvent};
@@ -42,7 +42,8 @@ pub async fn typing(
     JsonBody(body): JsonBody<Typing>,
 ) -> Result<StatusCode> {
     if user.is_admin() {
-        return Err(AppError::Forbidden("admins have read-only access and do not type in chats".into()));
+        return Err(AppError::Forbidden("admins have read-only access and do not type in chats".into())
+            .with_code(Code::AdminReadOnly));
     }
     // A typing request costs a lookup and, when forwarded, a notification on every replica:
     // it counts as a write.

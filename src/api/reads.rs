@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::access::check_access;
 use crate::auth::AuthUser;
-use crate::error::ErrorBody;
+use crate::error::{Code, ErrorBody};
 use crate::extract::{OptionalJsonBody, PathParam};
 use crate::limits::Limited;
 use crate::log::NewEvent;
@@ -49,7 +49,8 @@ pub async fn mark_read(
     OptionalJsonBody(body): OptionalJsonBody<ReadUpTo>,
 ) -> Result<StatusCode> {
     if user.is_admin() {
-        return Err(AppError::Forbidden("admins read without a read marker: only participants mark chats read".into()));
+        return Err(AppError::Forbidden("admins read without a read marker: only participants mark chats read".into())
+            .with_code(Code::AdminReadOnly));
     }
     state.limits.check(Limited::write_by(user.role), user.id)?;
     check_access(&state, chat_id, &user).await?;
@@ -92,7 +93,8 @@ pub async fn mark_read(
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn unread_count(State(state): State<AppState>, user: AuthUser) -> Result<Json<UnreadCount>> {
     if user.is_admin() {
-        return Err(AppError::Forbidden("admins have no unread counts: they read without a read marker".into()));
+        return Err(AppError::Forbidden("admins have no unread counts: they read without a read marker".into())
+            .with_code(Code::AdminReadOnly));
     }
     let row = state
         .db

@@ -21,6 +21,7 @@ pub use self::session::router;
 use self::users::{Known, Lookup, UserCache};
 use crate::AppError;
 use crate::config::{Config, JwtConfig};
+use crate::error::Code;
 
 /// What authentication needs from the application: the keys, who users are, the settings.
 /// Any state it can be taken from (`FromRef`) can authenticate requests. One `Arc`, so that
@@ -115,7 +116,8 @@ impl Keys {
     /// Verifies a token and returns the user id it names and when it expires.
     pub fn verify(&self, token: &str) -> Result<(i64, u64), AppError> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
-            AppError::Unauthorized(match e.kind() {
+            let expired = matches!(e.kind(), ErrorKind::ExpiredSignature);
+            let refused = AppError::Unauthorized(match e.kind() {
                 ErrorKind::ExpiredSignature => "token has expired".to_owned(),
                 ErrorKind::ImmatureSignature => "token is not valid yet (nbf)".to_owned(),
                 ErrorKind::InvalidSignature => "token signature is invalid".to_owned(),
@@ -124,7 +126,8 @@ impl Keys {
                 ErrorKind::InvalidAudience => "token audience (aud) is not accepted".to_owned(),
                 ErrorKind::MissingRequiredClaim(claim) => format!("token has no {claim} claim"),
                 _ => "token is malformed".to_owned(),
-            })
+            });
+            if expired { refused.with_code(Code::TokenExpired) } else { refused }
         })?;
         let id = data
             .claims
@@ -236,11 +239,13 @@ where
             Lookup::Found(known) => known,
             Lookup::Missing => return Err(AppError::Unauthorized("the token's user does not exist".into())),
             Lookup::GuestEnded => {
-                return Err(AppError::Unauthorized("this guest session has ended: the inquiry chat is closed".into()));
+                return Err(AppError::Unauthorized("this guest session has ended: the inquiry chat is closed".into())
+                    .with_code(Code::GuestSessionEnded));
             }
         };
         if role == Role::Guest && !guest_may(&parts.method, parts.uri.path()) {
-            return Err(AppError::Forbidden("a guest may only use their own inquiry chat".into()));
+            return Err(AppError::Forbidden("a guest may only use their own inquiry chat".into())
+                .with_code(Code::GuestConfined));
         }
         Ok(Self { id, name, role, credential, expires_at, link })
     }

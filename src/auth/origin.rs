@@ -6,6 +6,7 @@
 use axum::http::{HeaderMap, header};
 
 use crate::AppError;
+use crate::error::Code;
 
 /// `scheme://host[:port]` of a Referer URL.
 fn origin_of_referer(referer: &str) -> Option<&str> {
@@ -31,7 +32,8 @@ pub fn check(headers: &HeaderMap, allowed: &[String]) -> Result<(), AppError> {
     let Some(origin) = origin else {
         return Err(AppError::Forbidden(
             "cookie-authenticated writes need an Origin or Referer header (cross-site request protection)".into(),
-        ));
+        )
+        .with_code(Code::CrossSiteRequest));
     };
     let ok = if allowed.is_empty() {
         // Same origin: the scheme too, so that a page served over plain HTTP cannot write to the
@@ -49,6 +51,7 @@ pub fn check(headers: &HeaderMap, allowed: &[String]) -> Result<(), AppError> {
     } else {
         Err(AppError::Forbidden(format!(
             "cross-site request refused: origin {origin} is not allowed (ALLOWED_ORIGINS)"
-        )))
+        ))
+        .with_code(Code::CrossSiteRequest))
     }
 }

@@ -13,6 +13,7 @@ mod closed;
 mod deploy;
 mod direct;
 mod edits;
+mod errors;
 mod event_log;
 mod groups;
 mod guests;

@@ -19,6 +19,7 @@ use std::time::Duration;
 use deadpool_postgres::{Pool, Transaction};
 
 use crate::config::StorageConfig;
+use crate::error::Code;
 use crate::{AppError, AppState, Result};
 
 /// How long a reservation counts while its upload streams. An upload still streaming after it
@@ -72,7 +73,7 @@ impl Allowance {
 }
 
 fn too_many(message: String) -> AppError {
-    AppError::TooManyRequests { message, retry_after: Duration::from_secs(3600) }
+    AppError::TooManyRequests { message, retry_after: Duration::from_secs(3600) }.with_code(Code::UploadAllowanceUsedUp)
 }
 
 /// The daily bytes `upload_reserve()` and `upload_settle()` are given: the settings of this
@@ -117,7 +118,11 @@ pub async fn reserve(state: &AppState, uploader: i64, chat_id: i64, bytes: u64) 
     let limit = u64::try_from(row.get::<_, Option<i64>>("limit_bytes").unwrap_or(0)).unwrap_or(0);
     let limited_by = match limited_by.as_deref() {
         None => None,
-        Some("closed") => return Err(AppError::Conflict(format!("chat {chat_id} is closed: it is read-only"))),
+        Some("closed") => {
+            return Err(
+                AppError::Conflict(format!("chat {chat_id} is closed: it is read-only")).with_code(Code::ChatClosed)
+            );
+        }
         Some(name) => Some(Allowance::from_sql(name).ok_or_else(|| anyhow::anyhow!("upload_reserve: {name:?}"))?),
     };
     let Some(id) = row.get::<_, Option<i64>>("claim_id") else {

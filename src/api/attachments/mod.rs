@@ -30,7 +30,7 @@ pub(crate) mod download;
 mod orphans;
 
 use crate::auth::AuthUser;
-use crate::error::ErrorBody;
+use crate::error::{Code, ErrorBody};
 use crate::extract::PathParam;
 use crate::limits::Limited;
 use crate::views::{Attachment, IMAGE_TYPES};
@@ -81,7 +81,8 @@ pub async fn upload(
         )
     })?;
     if user.is_admin() {
-        return Err(AppError::Forbidden("admins have read-only access and cannot upload files".into()));
+        return Err(AppError::Forbidden("admins have read-only access and cannot upload files".into())
+            .with_code(Code::AdminReadOnly));
     }
     state.limits.check(Limited::write_by(user.role), user.id)?;
     // A closed chat takes no upload: refused here at once, and bound by upload_reserve().

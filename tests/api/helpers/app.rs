@@ -251,6 +251,31 @@ pub async fn status_and_json(response: reqwest::Response) -> (u16, Value) {
     if status >= 400 {
         let message = body["error"].as_str().unwrap_or_else(|| panic!("status {status}: no error message in {body}"));
         assert!(!message.is_empty(), "empty error message");
+        let code = body["code"].as_str().unwrap_or_else(|| panic!("status {status}: no error code in {body}"));
+        assert_eq!(status_of_code(code), Some(status), "code {code:?} with status {status}: {body}");
     }
     (status, body)
+}
+
+/// The status each error code comes with (the API's contract, written out here independently).
+pub fn status_of_code(code: &str) -> Option<u16> {
+    Some(match code {
+        "invalid_request" | "content_blank" | "content_too_long" => 400,
+        "unauthenticated" | "token_expired" | "guest_session_ended" => 401,
+        "forbidden" | "admin_read_only" | "not_author" | "not_group_owner" | "guest_confined"
+        | "cross_site_request" => 403,
+        "not_found" => 404,
+        "method_not_allowed" => 405,
+        "request_timeout" => 408,
+        "conflict" | "chat_closed" | "message_deleted" | "group_full" => 409,
+        "payload_too_large" => 413,
+        "unsupported_media_type" => 415,
+        "range_not_satisfiable" => 416,
+        "idempotency_key_reused" => 422,
+        "rate_limited" | "upload_allowance_used_up" => 429,
+        "headers_too_large" => 431,
+        "internal" => 500,
+        "unavailable" => 503,
+        _ => return None,
+    })
 }
