@@ -111,6 +111,7 @@ describe('lessons', () => {
     const error = await completeLesson(3).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).status).toBe(409);
+    expect((error as ApiError).code).toBeNull(); // none in this answer
     expect(errorText(error, i18n.getFixedT('ru'))).toBe('lesson 3 was cancelled and cannot be completed');
   });
 });
@@ -131,6 +132,18 @@ describe('an inquiry opened by a visitor', () => {
     expect(asked).toEqual([
       { method: 'POST', path: '/api/inquiry/aB3%2FdE', body: { name: 'Ольга', message: 'Можно на пробный урок?' } },
     ]);
+  });
+});
+
+describe('a refusal', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("carries the server's code beside its words", async () => {
+    const body = { error: 'this guest session has ended: the inquiry chat is closed', code: 'guest_session_ended' };
+    vi.stubGlobal('fetch', async () => new Response(JSON.stringify(body), { status: 401, statusText: 'Unauthorized' }));
+    const error = await chats().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 401, reason: body.error, code: 'guest_session_ended' });
   });
 });
 

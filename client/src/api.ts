@@ -165,21 +165,32 @@ export class ApiError extends Error {
   /** The server's own words (`{"error": …}`), shown as they are; null when its answer had none. */
   readonly reason: string | null;
   readonly statusText: string;
+  /**
+   * What went wrong, for programs (`{"code": …}`, e.g. `guest_session_ended`): stable, what the
+   * client switches on (never the words); null when the answer had none.
+   */
+  readonly code: string | null;
 
-  constructor(status: number, reason: string | null, statusText = '') {
+  constructor(status: number, reason: string | null, statusText = '', code: string | null = null) {
     super(reason ?? `${status} ${statusText}`.trim());
     this.name = 'ApiError';
     this.status = status;
     this.reason = reason;
     this.statusText = statusText;
+    this.code = code;
   }
 }
 
-/** The `{"error": …}` of a parsed answer body, if it has one. */
-function reasonOf(parsed: unknown): string | null {
-  return typeof parsed === 'object' && parsed !== null && 'error' in parsed && typeof parsed.error === 'string'
-    ? parsed.error
-    : null;
+/** A field of a parsed answer body (`error`, `code`), if it is a string. */
+function fieldOf(parsed: unknown, field: 'error' | 'code'): string | null {
+  if (typeof parsed !== 'object' || parsed === null) return null;
+  const value = (parsed as Record<string, unknown>)[field];
+  return typeof value === 'string' ? value : null;
+}
+
+/** The ApiError of a refused request, from its status and parsed body. */
+function refusal(status: number, parsed: unknown, statusText: string): ApiError {
+  return new ApiError(status, fieldOf(parsed, 'error'), statusText, fieldOf(parsed, 'code'));
 }
 
 export function isUnauthorized(error: unknown): error is ApiError {
@@ -242,7 +253,7 @@ async function request<T>(
       parsed = undefined;
     }
   }
-  if (!response.ok) throw new ApiError(response.status, reasonOf(parsed), response.statusText);
+  if (!response.ok) throw refusal(response.status, parsed, response.statusText);
   const header = response.headers.get('x-event-position');
   const position = header !== null && /^\d+$/.test(header) ? Number(header) : null;
   notePosition(position);
@@ -543,7 +554,7 @@ export function uploadAttachment(
         resolve(parsed);
         return;
       }
-      reject(new ApiError(xhr.status, reasonOf(parsed), xhr.statusText));
+      reject(refusal(xhr.status, parsed, xhr.statusText));
     };
     xhr.onerror = () => reject(new TypeError('upload failed'));
     xhr.onabort = () => reject(new DOMException('upload aborted', 'AbortError'));

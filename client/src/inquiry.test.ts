@@ -67,14 +67,15 @@ describe('where a visit lands', () => {
 });
 
 describe("how a guest's session ended", () => {
-  const closed = new ApiError(401, 'this guest session has ended: the inquiry chat is closed', 'Unauthorized');
+  const reason = 'this guest session has ended: the inquiry chat is closed';
 
-  it("is `closed` when the server's 401 says their chat closed", () => {
-    expect(guestEndOf(closed)).toBe('closed');
+  it("is `closed` when the server's 401 says their chat closed, by its code", () => {
+    expect(guestEndOf(new ApiError(401, reason, 'Unauthorized', 'guest_session_ended'))).toBe('closed');
   });
 
-  it('is `expired` for any other 401, and nothing for other failures', () => {
-    expect(guestEndOf(new ApiError(401, 'token expired', 'Unauthorized'))).toBe('expired');
+  it('is `expired` for any other 401 (the words are not read), and nothing for other failures', () => {
+    expect(guestEndOf(new ApiError(401, 'the token has expired', 'Unauthorized', 'token_expired'))).toBe('expired');
+    expect(guestEndOf(new ApiError(401, reason, 'Unauthorized'))).toBe('expired');
     expect(guestEndOf(new ApiError(401, null, 'Unauthorized'))).toBe('expired');
     expect(guestEndOf(new ApiError(404, 'chat 5 does not exist or you are not a participant'))).toBeNull();
     expect(guestEndOf(new ApiError(403, 'a guest may only use their own inquiry chat'))).toBeNull();

@@ -13,7 +13,7 @@
 //
 // A guest's session ends with their chat: when the server closes it (idle for long, or its
 // link revoked) their stream gets `chat_closed` and then ends, and every later request of
-// theirs is answered 401 "this guest session has ended: …". What they had on screen stays,
+// theirs is answered 401 `guest_session_ended`. What they had on screen stays,
 // read-only; a reload shows that the conversation is closed.
 
 import { type ChatContext, type InquiryLink, type Person, type Role, isUnauthorized } from './api';
@@ -126,13 +126,13 @@ export function guestChat(items: readonly ChatItem[]): ChatItem | null {
  */
 export type GuestEnd = 'closed' | 'expired';
 
-/** The server's words for a guest whose chat closed (`{"error": …}` of its 401). */
-const GUEST_CLOSED = /guest session has ended/i;
+/** The code of the server's 401 for a guest whose chat closed ("this guest session has ended: …"). */
+export const GUEST_SESSION_ENDED = 'guest_session_ended';
 
 /** How a refused request says a guest's session ended (any 401), or null if it is no 401. */
 export function guestEndOf(error: unknown): GuestEnd | null {
   if (!isUnauthorized(error)) return null;
-  return error.reason !== null && GUEST_CLOSED.test(error.reason) ? 'closed' : 'expired';
+  return error.code === GUEST_SESSION_ENDED ? 'closed' : 'expired';
 }
 
 /**
