@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
@@ -45,7 +45,9 @@ pub struct AdminChatList {
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
-    /// 1–500, default 100.
+    /// 1–500. Without it (and without `cursor`) every chat, as one list; with a `cursor` and no
+    /// `limit`, pages of 100.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The previous page's `next_cursor`.
     pub cursor: Option<String>,
@@ -93,7 +95,8 @@ impl std::fmt::Display for Cursor {
 /// A page request, validated: its parameters as the list statements take them.
 struct Page {
     cursor: Cursor,
-    limit: i64,
+    /// None: every chat (no `limit` and no `cursor`).
+    limit: Option<i64>,
     kind: Option<ChatKind>,
     /// A `LIKE` pattern of the lower-cased search text, or NULL.
     pattern: Option<String>,
@@ -101,10 +104,15 @@ struct Page {
 
 impl Page {
     fn from_query(query: ListQuery) -> Result<Self> {
-        let limit = query.limit.unwrap_or(DEFAULT_PAGE);
-        if !(1..=MAX_PAGE).contains(&limit) {
+        if let Some(limit) = query.limit
+            && !(1..=MAX_PAGE).contains(&limit)
+        {
             return Err(AppError::BadRequest(format!("limit must be between 1 and {MAX_PAGE} (got {limit})")));
         }
+        let limit = match (&query.cursor, query.limit) {
+            (None, None) => None,
+            (_, limit) => Some(limit.unwrap_or(DEFAULT_PAGE)),
+        };
         let cursor = query.cursor.as_deref().map(Cursor::parse).transpose()?.unwrap_or(Cursor::START);
         let pattern = match query.q.as_deref().map(str::trim) {
             None | Some("") => None,
@@ -131,14 +139,27 @@ impl Page {
 
     /// The next page's cursor, if this one is full (`rows` holds one row more than the page).
     fn next(&self, head: i64, rows: &mut Vec<tokio_postgres::Row>) -> Option<String> {
-        if rows.len() as i64 <= self.limit {
+        let limit = self.limit?;
+        if rows.len() as i64 <= limit {
             return None;
         }
-        rows.truncate(self.limit as usize);
+        rows.truncate(limit as usize);
         let last = rows.last()?;
         let head = head.min(self.cursor.head);
         Some(Cursor { head, active: last.get("active"), id: last.get("id") }.to_string())
     }
+}
+
+/// 400 for `offset` or `page`: this API pages by cursor, and ignoring them would silently answer
+/// the first page again. `instead` names the parameter to use.
+pub(super) fn refuse_offsets(raw: Option<&str>, instead: &str) -> Result<()> {
+    let pairs = raw.unwrap_or_default().split('&').filter_map(|pair| pair.split('=').next());
+    for name in pairs {
+        if matches!(name, "offset" | "page") {
+            return Err(AppError::BadRequest(format!("{name} is not supported: pages follow {instead}")));
+        }
+    }
+    Ok(())
 }
 
 /// Lower-cased for `LIKE` with the search pattern, the same way for every database locale.
@@ -240,7 +261,8 @@ async fn list(client: &ReadClient, sql: &str, user: Option<i64>, page: &Page) ->
     let Cursor { head, active, id } = page.cursor;
     let kind = page.kind.map(ChatKind::as_str);
     let (position, mut rows) =
-        store::snapshot(client, sql, &[&user, &head, &active, &id, &kind, &page.pattern, &(page.limit + 1)]).await?;
+        store::snapshot(client, sql, &[&user, &head, &active, &id, &kind, &page.pattern, &page.limit.map(|l| l + 1)])
+            .await?;
     let next = page.next(position, &mut rows);
     Ok(Listed { head: position, rows, next, source: client.source })
 }
@@ -249,7 +271,7 @@ async fn list(client: &ReadClient, sql: &str, user: Option<i64>, page: &Page) ->
 /// other participant, for a group its title and member count; the last message and unread
 /// count of each. Paging is stable: a chat that gets a message meanwhile is neither repeated
 /// nor skipped (later pages rank chats as of the first page's log position; the event stream
-/// brings what happened since). Without `limit`, the first 100.
+/// brings what happened since). Without `limit` and `cursor`, every chat at once.
 #[utoipa::path(get, path = "/api/chats", tag = "chats", params(ListQuery, MinPositionParam),
     responses((status = 200, body = ChatList, headers(("X-Event-Position" = i64, description = "the log position the page is at least as recent as"))), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
@@ -257,8 +279,10 @@ pub async fn list_chats(
     State(state): State<AppState>,
     user: AuthUser,
     QueryParams(query): QueryParams<ListQuery>,
+    RawQuery(raw): RawQuery,
     MinPosition(min): MinPosition,
 ) -> Result<Snapshot<ChatList>> {
+    refuse_offsets(raw.as_deref(), "cursor (the previous page's next_cursor)")?;
     state.limits.check(Limited::Read, user.id)?;
     let page = Page::from_query(query)?;
     let min = page.min_position(min);
@@ -315,7 +339,8 @@ pub async fn list_chats(
     Ok(Snapshot(position, ChatList { chats, next_cursor }))
 }
 
-/// Every chat with its current members, message count and last activity (admins only).
+/// Every chat with its current members, message count and last activity (admins only), paged
+/// as `GET /api/chats` (without `limit` and `cursor`, all of them).
 #[utoipa::path(get, path = "/api/admin/chats", tag = "chats", params(ListQuery, MinPositionParam),
     responses((status = 200, body = AdminChatList, headers(("X-Event-Position" = i64, description = "the log position the page is at least as recent as"))), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 429, body = ErrorBody)))]
@@ -324,8 +349,10 @@ pub async fn list_all_chats(
     State(state): State<AppState>,
     user: AuthUser,
     QueryParams(query): QueryParams<ListQuery>,
+    RawQuery(raw): RawQuery,
     MinPosition(min): MinPosition,
 ) -> Result<Snapshot<AdminChatList>> {
+    refuse_offsets(raw.as_deref(), "cursor (the previous page's next_cursor)")?;
     if !user.is_admin() {
         return Err(AppError::Forbidden("only admins can list every chat".into()));
     }

@@ -5,7 +5,7 @@
 use std::sync::LazyLock;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use tokio_postgres::{GenericClient, Row};
@@ -91,8 +91,10 @@ pub async fn history(
     user: AuthUser,
     PathParam(chat_id): PathParam<i64>,
     QueryParams(query): QueryParams<HistoryQuery>,
+    RawQuery(raw): RawQuery,
     MinPosition(min): MinPosition,
 ) -> Result<Snapshot<History>> {
+    super::chats::refuse_offsets(raw.as_deref(), "before_id (the oldest message's id you have)")?;
     state.limits.check(Limited::Read, user.id)?;
     let limit = query.limit.unwrap_or(50);
     if !(1..=100).contains(&limit) {

@@ -353,24 +353,56 @@ async fn chat_lists_search_by_name_or_title_ignoring_case_and_filter_by_kind() {
     assert_eq!(status, 400);
 }
 
+/// The primary specification's `GET /api/chats` "returns all chats": without `limit` (and
+/// `cursor`) it does, however many; with `limit` it pages. `offset` and `page`, which this API
+/// does not have, are refused rather than silently answering the first page again.
 #[tokio::test]
-async fn without_a_limit_a_chat_list_has_its_first_hundred_and_a_cursor_to_the_rest() {
+async fn without_limit_every_chat_is_listed_and_offsets_are_refused() {
     let app = TestApp::spawn().await;
     let teacher = app.user("teacher", "T").await;
-    app.sql
-        .batch_execute(&format!(
-            "INSERT INTO users (email, name, role) SELECT 'many' || g || '@test.school', 'S' || g, 'student'
-             FROM generate_series(1, 130) g;
-             INSERT INTO lessons (teacher_id, student_id, scheduled_at, status)
-             SELECT {}, id, now(), 'completed' FROM users WHERE email LIKE 'many%';",
-            teacher.id
-        ))
+    let admin = app.user("admin", "A").await;
+    let students: Vec<i64> = app
+        .sql
+        .query(
+            "INSERT INTO users (email, name, role)
+             SELECT 's' || i || '@all.test', 'Student ' || i, 'student' FROM generate_series(1, 150) i RETURNING id",
+            &[],
+        )
         .await
-        .expect("130 chats");
-    let (status, body) = status_and_json(app.get("/api/chats", &teacher).send().await.expect("GET")).await;
-    assert_eq!((status, body["chats"].as_array().map(Vec::len)), (200, Some(100)));
-    let cursor = body["next_cursor"].as_str().expect("a cursor to the rest");
-    let (_, rest) =
-        status_and_json(app.get(&format!("/api/chats?cursor={cursor}"), &teacher).send().await.expect("GET")).await;
-    assert_eq!((rest["chats"].as_array().map(Vec::len), &rest["next_cursor"]), (Some(30), &Value::Null));
+        .expect("students")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    app.sql
+        .execute(
+            "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status)
+             SELECT $1, s, now(), 'completed' FROM unnest($2::bigint[]) s",
+            &[&teacher.id, &students],
+        )
+        .await
+        .expect("lessons open 150 chats");
+    for (who, path) in [(&teacher, "/api/chats"), (&admin, "/api/admin/chats")] {
+        let (status, all) = status_and_json(app.get(path, who).send().await.expect("GET")).await;
+        assert_eq!(status, 200, "{all}");
+        assert_eq!(all["chats"].as_array().map(Vec::len), Some(150), "{path}: every chat");
+        assert_eq!(all["next_cursor"], Value::Null);
+        let (_, page) = status_and_json(app.get(&format!("{path}?limit=100"), who).send().await.expect("GET")).await;
+        assert_eq!(page["chats"].as_array().map(Vec::len), Some(100));
+        let cursor = page["next_cursor"].as_str().expect("a next page");
+        let (_, rest) =
+            status_and_json(app.get(&format!("{path}?cursor={cursor}"), who).send().await.expect("GET")).await;
+        assert_eq!(rest["chats"].as_array().map(Vec::len), Some(50), "a cursor without limit pages by 100");
+        for refused in ["offset=100", "page=2", "limit=10&offset=10"] {
+            let (status, body) =
+                status_and_json(app.get(&format!("{path}?{refused}"), who).send().await.expect("GET")).await;
+            assert_eq!(status, 400, "{refused}: {body}");
+            assert!(body["error"].as_str().is_some_and(|e| e.contains("cursor")), "{body}");
+        }
+    }
+    let chat = app.chat(&teacher, &app.user("student", "S").await).await;
+    let (status, body) =
+        status_and_json(app.get(&format!("/api/chats/{chat}/messages?offset=50"), &teacher).send().await.expect("GET"))
+            .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"].as_str().is_some_and(|e| e.contains("before_id")), "{body}");
 }
