@@ -1,14 +1,54 @@
-//! Extractors whose rejections come back in the API's error shape (`{"error": …}`), so that a
+//! Extractors whose rejections come back in the API's error shape (`{"error", "code"}`), so that a
 //! malformed body, path or query string is a clear 400 rather than axum's plain-text answer.
 
 use axum::extract::{FromRequest, FromRequestParts};
 
 use crate::AppError;
 
-/// `axum::Json` whose rejections come back as `{"error": …}`.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(AppError))]
+/// A JSON body (`Content-Type: application/json`) whose rejections come back as `{"error": …}`.
+/// A number with no fraction (`7.0`) is an integer, as JSON Schema (and so the OpenAPI
+/// document) counts it: a generated client may send one for an id.
 pub struct JsonBody<T>(pub T);
+
+impl<S, T> FromRequest<S> for JsonBody<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = AppError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::Json(mut value) = axum::Json::<serde_json::Value>::from_request(request, state).await?;
+        whole_numbers_as_integers(&mut value);
+        // The path to what is wrong (`attachment_ids[2]`) leads the message, as axum's would.
+        serde_path_to_error::deserialize(value).map(Self).map_err(|e| {
+            let path = e.path().to_string();
+            let e = e.into_inner();
+            AppError::BadRequest(match path.as_str() {
+                "." => format!("invalid request body: {e}"),
+                path => format!("invalid request body: {path}: {e}"),
+            })
+        })
+    }
+}
+
+/// Turns every number with no fraction that fits an `i64` into an integer, in place.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && (i64::MIN as f64..i64::MAX as f64).contains(&f)
+            {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
+}
 
 /// `axum::extract::Path` whose rejections come back as `{"error": …}` with 400.
 #[derive(FromRequestParts)]
@@ -92,7 +132,8 @@ where
             return Ok(Self(None));
         }
         let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
-        let JsonBody(value) = JsonBody::<T>::from_request(request, state).await?;
-        Ok(Self(Some(value)))
+        // `null` is no body too.
+        let JsonBody(value) = JsonBody::<Option<T>>::from_request(request, state).await?;
+        Ok(Self(value))
     }
 }

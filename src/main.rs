@@ -1,4 +1,4 @@
-//! `tutorchat serve | migrate | topology | config-doc | schema`: see README.md.
+//! `tutorchat serve | migrate | topology | config-doc | schema | openapi`: see README.md.
 
 use std::process::ExitCode;
 
@@ -47,6 +47,9 @@ enum Command {
     /// Write sql/schema.sql: the schema after every migration, dumped from a private
     /// PostgreSQL (run in the repository's root after adding a migration; a test checks it).
     Schema,
+    /// Print the OpenAPI document (as `GET /api/openapi.json` serves it) to standard output:
+    /// what the web client's types are generated from.
+    Openapi,
 }
 
 fn main() -> ExitCode {
@@ -69,6 +72,9 @@ fn main() -> ExitCode {
         }
         Command::ConfigDoc => write_file("docs/configuration.md", &tutorchat::config::reference()),
         Command::Schema => runtime.block_on(write_schema()),
+        Command::Openapi => Ok(serde_json::to_string_pretty(&tutorchat::api::openapi::document())
+            .map_err(anyhow::Error::from)
+            .map(|text| println!("{text}"))),
     };
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,

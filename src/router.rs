@@ -3,10 +3,9 @@
 //! request passes (request span and metrics, panic guard, body limit).
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::timeout::RequestBodyTimeoutLayer;
@@ -25,7 +24,6 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router(&state.config))
         .merge(auth::router())
         .merge(realtime::router())
-        .route("/metrics", get(|State(state): State<AppState>| async move { state.metrics.render() }))
         .route("/api/{*rest}", axum::routing::any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use axum::Router;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
@@ -44,17 +44,22 @@ pub struct AdminChatList {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)] // `offset` or `page` would otherwise silently answer the first page
 pub struct ListQuery {
     /// 1–500. Without it (and without `cursor`) every chat, as one list; with a `cursor` and no
     /// `limit`, pages of 100.
-    #[param(minimum = 1, maximum = 500)]
+    #[param(minimum = 1, maximum = 500, nullable = false)]
     pub limit: Option<i64>,
     /// The previous page's `next_cursor`.
+    #[param(nullable = false, pattern = r"^[0-9]{1,19}\.[0-9]{1,19}\.[0-9]{1,19}$")]
     pub cursor: Option<String>,
     /// Only chats whose group title or direct partner's name (any member's, for admins)
-    /// contains this, ignoring case (Cyrillic included): 1–100 characters.
+    /// contains this, ignoring case (Cyrillic included): at most 100 characters.
+    #[param(nullable = false, max_length = 100)]
     pub q: Option<String>,
-    /// Only `direct` or only `group` chats.
+    /// Only chats of this kind.
+    #[param(nullable = false)]
     pub kind: Option<ChatKind>,
 }
 
@@ -148,18 +153,6 @@ impl Page {
         let head = head.min(self.cursor.head);
         Some(Cursor { head, active: last.get("active"), id: last.get("id") }.to_string())
     }
-}
-
-/// 400 for `offset` or `page`: this API pages by cursor, and ignoring them would silently answer
-/// the first page again. `instead` names the parameter to use.
-pub(super) fn refuse_offsets(raw: Option<&str>, instead: &str) -> Result<()> {
-    let pairs = raw.unwrap_or_default().split('&').filter_map(|pair| pair.split('=').next());
-    for name in pairs {
-        if matches!(name, "offset" | "page") {
-            return Err(AppError::BadRequest(format!("{name} is not supported: pages follow {instead}")));
-        }
-    }
-    Ok(())
 }
 
 /// Lower-cased for `LIKE` with the search pattern, the same way for every database locale.
@@ -279,10 +272,8 @@ pub async fn list_chats(
     State(state): State<AppState>,
     user: AuthUser,
     QueryParams(query): QueryParams<ListQuery>,
-    RawQuery(raw): RawQuery,
     MinPosition(min): MinPosition,
 ) -> Result<Snapshot<ChatList>> {
-    refuse_offsets(raw.as_deref(), "cursor (the previous page's next_cursor)")?;
     state.limits.check(Limited::Read, user.id)?;
     let page = Page::from_query(query)?;
     let min = page.min_position(min);
@@ -349,10 +340,8 @@ pub async fn list_all_chats(
     State(state): State<AppState>,
     user: AuthUser,
     QueryParams(query): QueryParams<ListQuery>,
-    RawQuery(raw): RawQuery,
     MinPosition(min): MinPosition,
 ) -> Result<Snapshot<AdminChatList>> {
-    refuse_offsets(raw.as_deref(), "cursor (the previous page's next_cursor)")?;
     if !user.is_admin() {
         return Err(AppError::Forbidden("only admins can list every chat".into()));
     }

@@ -23,6 +23,8 @@ pub fn router() -> Router<AppState> {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct DirectMessage {
+    /// 1–10,000 characters, not blank.
+    #[schema(min_length = 1, max_length = 10000)]
     pub content: String,
 }
 
@@ -30,7 +32,7 @@ pub struct DirectMessage {
 /// chat a completed lesson opened). 404 when they have none; admins are read-only (403). The
 /// same rules and `Idempotency-Key` as `POST /api/messages`; the answer names the chat.
 #[utoipa::path(post, path = "/api/direct/{user_id}/send", tag = "messages", params(("user_id" = i64, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "as for POST /api/messages")),
+        super::IdempotencyKeyParam),
     request_body = DirectMessage,
     responses((status = 201, body = SentMessage), (status = 200, body = SentMessage, description = "a retry: the message the key created"),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),

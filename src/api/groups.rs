@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::access::check_access;
-use super::messages::is_blank;
+use super::text::is_blank;
 use crate::auth::{AuthUser, Role};
 use crate::error::{Code, ErrorBody};
 use crate::extract::{JsonBody, PathParam};
@@ -63,11 +63,14 @@ pub struct Member {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewChat {
     /// `"group"` (a direct chat is opened only by a completed lesson).
-    pub kind: String,
+    #[allow(dead_code)] // only `group` deserializes: nothing to read
+    pub kind: NewChatKind,
     /// 1–200 characters, not only whitespace.
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     /// The members besides the creator: students and teachers (at most 500).
     #[serde(default)]
+    #[schema(max_items = 500)]
     pub participant_ids: Vec<i64>,
     /// What the group is about, e.g. `{"type": "course", "id": 12, "title": "ЕГЭ математика"}`:
     /// any JSON object of at most 2,000 bytes.
@@ -75,8 +78,17 @@ pub struct NewChat {
     pub context: Option<serde_json::Value>,
 }
 
+/// The kind of chat `POST /api/chats` creates: only groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum NewChatKind {
+    Group,
+}
+
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct Rename {
+    /// 1–200 characters, not only whitespace.
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
 }
 
@@ -223,12 +235,6 @@ pub async fn create(
     user: AuthUser,
     JsonBody(body): JsonBody<NewChat>,
 ) -> Result<(StatusCode, Json<ChatDetails>)> {
-    if body.kind != "group" {
-        return Err(AppError::BadRequest(format!(
-            "kind must be \"group\" (got {:?}): a direct chat is opened by a completed lesson",
-            body.kind
-        )));
-    }
     if !matches!(user.role, Role::Teacher | Role::Admin) {
         return Err(AppError::Forbidden("only teachers and admins can create groups".into()));
     }

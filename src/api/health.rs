@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz))
+    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).route("/metrics", get(metrics))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -37,7 +37,7 @@ fn answer(result: Result<(), String>) -> (StatusCode, Json<Health>) {
 }
 
 /// 200 while the process serves and its database answers.
-#[utoipa::path(get, path = "/healthz", tag = "health",
+#[utoipa::path(get, path = "/healthz", tag = "health", security(()),
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 #[tracing::instrument(skip_all)]
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
@@ -46,7 +46,7 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>
 
 /// 200 when this replica can serve traffic: the database answers and the log listener is
 /// connected (without it, event streams would fall behind).
-#[utoipa::path(get, path = "/readyz", tag = "health",
+#[utoipa::path(get, path = "/readyz", tag = "health", security(()),
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 #[tracing::instrument(skip_all)]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
@@ -54,4 +54,12 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>)
         return (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "log listener is not connected".into() }));
     }
     answer(database_answers(&state).await)
+}
+
+/// Prometheus metrics, for the replica's scraper (no credential: keep it off the public site,
+/// as `deploy/nginx.conf` does).
+#[utoipa::path(get, path = "/metrics", tag = "meta", security(()),
+    responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
+pub async fn metrics(State(state): State<AppState>) -> String {
+    state.metrics.render()
 }

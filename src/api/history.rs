@@ -5,7 +5,7 @@
 use std::sync::LazyLock;
 
 use axum::Router;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use tokio_postgres::{GenericClient, Row};
@@ -72,10 +72,14 @@ pub struct History {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)] // `offset` or `page` would otherwise silently answer the newest page
 pub struct HistoryQuery {
     /// 1–100, default 50.
+    #[param(minimum = 1, maximum = 100, nullable = false)]
     pub limit: Option<i64>,
     /// Only messages with a smaller id (the oldest id you already have).
+    #[param(nullable = false)]
     pub before_id: Option<i64>,
 }
 
@@ -91,10 +95,8 @@ pub async fn history(
     user: AuthUser,
     PathParam(chat_id): PathParam<i64>,
     QueryParams(query): QueryParams<HistoryQuery>,
-    RawQuery(raw): RawQuery,
     MinPosition(min): MinPosition,
 ) -> Result<Snapshot<History>> {
-    super::chats::refuse_offsets(raw.as_deref(), "before_id (the oldest message's id you have)")?;
     state.limits.check(Limited::Read, user.id)?;
     let limit = query.limit.unwrap_or(50);
     if !(1..=100).contains(&limit) {

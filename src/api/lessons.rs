@@ -75,8 +75,11 @@ pub enum LessonStatus {
 crate::db::text_column!(LessonStatus { Scheduled => "scheduled", Completed => "completed", Cancelled => "cancelled" });
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct LessonQuery {
     /// Only lessons in this status.
+    #[param(nullable = false)]
     pub status: Option<LessonStatus>,
 }
 

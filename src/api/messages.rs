@@ -28,13 +28,15 @@ pub fn router() -> Router<AppState> {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SendMessage {
     pub chat_id: i64,
-    /// May be empty when the message has attachments.
+    /// At most 10,000 characters, not blank; may be empty when the message has attachments.
+    #[schema(max_length = 10000)]
     pub content: String,
     /// The message this one answers: a message of the same chat (deleted or not).
     pub reply_to_message_id: Option<i64>,
     /// Up to 10 of the sender's uploads to this chat (`POST /api/chats/{id}/attachments`) that
     /// no message has attached yet, in the order to show them.
     #[serde(default)]
+    #[schema(max_items = 10)]
     pub attachment_ids: Vec<i64>,
 }
 
@@ -44,28 +46,13 @@ pub const MAX_ATTACHMENTS: usize = 10;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct EditMessage {
     /// The new text; the same rules as sending.
+    #[schema(min_length = 1, max_length = 10000)]
     pub content: String,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Deleted {
     pub success: bool,
-}
-
-/// Characters that render as nothing (format controls, joiners, fillers, variation
-/// selectors): a message made only of them and whitespace looks blank, so it is refused as
-/// blank.
-fn is_invisible(c: char) -> bool {
-    matches!(c,
-        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
-        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
-        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E007F}' | '\u{E0100}'..='\u{E01EF}')
-}
-
-/// Whether a text shows nothing: only whitespace and invisible characters (or none).
-pub(super) fn is_blank(text: &str) -> bool {
-    text.chars().all(|c| c.is_whitespace() || is_invisible(c))
 }
 
 /// The rules for a message's text; `may_be_empty` when it has attachments.
@@ -76,7 +63,7 @@ fn validate_content(content: &str, may_be_empty: bool) -> Result<()> {
     if may_be_empty && content.is_empty() {
         return Ok(());
     }
-    if is_blank(content) {
+    if super::text::is_blank(content) {
         return Err(AppError::BadRequest(
             "content must not be empty or only whitespace or invisible characters".into(),
         )
@@ -98,7 +85,7 @@ fn validate_content(content: &str, may_be_empty: bool) -> Result<()> {
 /// appends nothing. `X-Event-Position` is the message's position in the log: send it as
 /// `X-Min-Event-Position` with a read that must show it.
 #[utoipa::path(post, path = "/api/messages", tag = "messages", request_body = SendMessage,
-    params(("Idempotency-Key" = Option<String>, Header, description = "1–64 visible ASCII characters; a retry with the same key returns the first answer")),
+    params(super::IdempotencyKeyParam),
     responses((status = 201, body = SentMessage, headers(("X-Event-Position" = i64, description = "the message's position in the log"))),
               (status = 200, body = SentMessage, description = "a retry: the message the key created",
                headers(("X-Event-Position" = i64, description = "the message's position in the log"))),

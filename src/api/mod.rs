@@ -13,6 +13,7 @@ mod messages;
 pub mod openapi;
 mod presence;
 mod reads;
+pub mod text;
 
 use axum::Router;
 use axum::response::{IntoResponse, Response};
@@ -58,8 +59,20 @@ pub struct MinPositionParam {
     /// The answer reflects at least this log position: the newest one you have seen (an
     /// event's `id`, a snapshot's `X-Event-Position`) or your own write's. With a read
     /// standby, the read waits briefly for it or is answered by the primary.
-    #[param(rename = "X-Min-Event-Position")]
+    #[param(rename = "X-Min-Event-Position", minimum = 0, nullable = false)]
     x_min_event_position: Option<i64>,
+}
+
+/// The `Idempotency-Key` header of a send, as the document describes it (`extract::IdempotencyKey`
+/// reads it).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // only described, never built
+pub struct IdempotencyKeyParam {
+    /// 1–64 visible ASCII characters: a retry with the same key answers the first request's
+    /// message (200) and appends nothing.
+    #[param(rename = "Idempotency-Key", min_length = 1, max_length = 64, pattern = "^[!-~]{1,64}$", nullable = false)]
+    idempotency_key: Option<String>,
 }
 
 impl<T: Serialize> IntoResponse for Snapshot<T> {

@@ -1,7 +1,20 @@
-//! The OpenAPI description, generated from the handlers' annotations.
+//! The OpenAPI document: generated from the handlers' annotations, then completed by the rules
+//! that hold for every operation alike ([`complete`]), so that each handler states only what is
+//! its own. `GET /api/openapi.json` serves it; `tutorchat openapi` prints it (the web client's
+//! types are generated from it).
+//!
+//! The rules, which every handler follows because the extractors and layers it is built from do:
+//! - an operation with parameters or a JSON body can answer 400 (malformed input), a JSON body
+//!   also 413 (`MAX_BODY_BYTES`), 415 (not `application/json`) and 408 (stopped arriving);
+//! - an operation that needs a credential answers 401 without a valid one (a guest whose chat
+//!   closed too);
+//! - every operation can answer 503 (the database is unreachable) and 500 (a bug of ours);
+//! - every error is an `ErrorBody` (`{"error", "code"}`), and every response has a description.
 
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
+use serde_json::{Value, json};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 
@@ -9,7 +22,11 @@ use crate::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "tutorchat", description = "Chat for a tutoring school. Errors are `{\"error\": \"…\"}`."),
+    info(
+        title = "tutorchat",
+        description = "Chat for a tutoring school. Every error is `{\"error\": \"…\", \"code\": \"…\"}`: \
+                       `error` an English sentence for people, `code` (the `Code` schema) a stable value for programs."
+    ),
     paths(
         super::chats::list_chats,
         super::chats::list_all_chats,
@@ -18,9 +35,9 @@ use crate::AppState;
         super::groups::rename,
         super::groups::add,
         super::groups::remove,
-        super::inquiries::create_link,
-        super::inquiries::list_links,
-        super::inquiries::revoke_link,
+        super::inquiries::links::create_link,
+        super::inquiries::links::list_links,
+        super::inquiries::links::revoke_link,
         super::inquiries::show,
         super::inquiries::open,
         super::history::history,
@@ -43,8 +60,12 @@ use crate::AppState;
         crate::auth::session::logout,
         crate::auth::session::dev_login,
         crate::auth::session::dev_users,
+        openapi_json,
+        super::health::metrics,
     ),
     components(schemas(
+        crate::error::Code,
+        super::lessons::LessonStatus,
         crate::realtime::frames::MessageEvent,
         crate::realtime::frames::MessageDeletedEvent,
         crate::realtime::frames::MessagesReadEvent,
@@ -74,6 +95,106 @@ impl utoipa::Modify for Security {
     }
 }
 
+/// This document (no credential needed).
+#[utoipa::path(get, path = "/api/openapi.json", tag = "meta", security(()),
+    responses((status = 200, description = "the OpenAPI 3.1 document", content_type = "application/json")))]
+async fn openapi_json() -> Json<Value> {
+    Json(document())
+}
+
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+    Router::new().route("/api/openapi.json", get(openapi_json))
+}
+
+/// The whole document, as served.
+pub fn document() -> Value {
+    let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|_| json!({}));
+    complete(&mut document);
+    not_blank(&mut document);
+    document
+}
+
+/// The texts that must not be blank (`super::text`): (schema, property).
+const NOT_BLANK: &[(&str, &str)] = &[
+    ("NewChat", "title"),
+    ("Rename", "title"),
+    ("NewLink", "title"),
+    ("Visitor", "name"),
+    ("Visitor", "message"),
+    ("EditMessage", "content"),
+    ("DirectMessage", "content"),
+];
+
+/// States the not-blank rule on each of [`NOT_BLANK`] as a pattern.
+fn not_blank(document: &mut Value) {
+    let pattern = super::text::not_blank_pattern();
+    for (schema, property) in NOT_BLANK {
+        let pointer = format!("/components/schemas/{schema}/properties/{property}");
+        if let Some(Value::Object(property)) = document.pointer_mut(&pointer) {
+            property.insert("pattern".into(), json!(pattern));
+        }
+    }
+}
+
+const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/// Applies the rules of the module's documentation to every operation.
+fn complete(document: &mut Value) {
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for (path, item) in paths.iter_mut() {
+        for method in METHODS {
+            let Some(operation) = item.get_mut(method).and_then(Value::as_object_mut) else { continue };
+            let public = operation
+                .get("security")
+                .and_then(Value::as_array)
+                .is_some_and(|s| s.iter().any(|r| r.as_object().is_some_and(serde_json::Map::is_empty)));
+            let json_body =
+                operation.get("requestBody").and_then(|b| b.pointer("/content/application~1json")).is_some();
+            let parameters = path.contains('{') || operation.get("parameters").is_some();
+            let responses = operation.entry("responses").or_insert_with(|| json!({}));
+            let Some(responses) = responses.as_object_mut() else { continue };
+            let mut add = |status: StatusCode| {
+                responses.entry(status.as_str()).or_insert_with(|| error_response(status));
+            };
+            if parameters || json_body {
+                add(StatusCode::BAD_REQUEST);
+            }
+            if json_body {
+                add(StatusCode::REQUEST_TIMEOUT);
+                add(StatusCode::PAYLOAD_TOO_LARGE);
+                add(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+            }
+            if !public {
+                add(StatusCode::UNAUTHORIZED);
+            }
+            add(StatusCode::INTERNAL_SERVER_ERROR);
+            add(StatusCode::SERVICE_UNAVAILABLE);
+            for (status, response) in responses.iter_mut() {
+                let described = response.get("description").and_then(Value::as_str).is_some_and(|d| !d.is_empty());
+                if !described && let Some(response) = response.as_object_mut() {
+                    let reason = status.parse::<u16>().ok().and_then(|s| StatusCode::from_u16(s).ok());
+                    let reason = reason.and_then(|s| s.canonical_reason()).unwrap_or("the answer");
+                    response.insert("description".into(), json!(reason.to_lowercase()));
+                }
+            }
+        }
+    }
+}
+
+/// An error response of `status`: an `ErrorBody`.
+fn error_response(status: StatusCode) -> Value {
+    let description = match status {
+        StatusCode::BAD_REQUEST => "malformed input: a parameter, the path or the body (`error` names it)",
+        StatusCode::UNAUTHORIZED => "no valid credential (or a guest whose inquiry chat was closed)",
+        StatusCode::REQUEST_TIMEOUT => "the request body stopped arriving (HTTP_BODY_TIMEOUT_SECS)",
+        StatusCode::PAYLOAD_TOO_LARGE => "the body is larger than MAX_BODY_BYTES",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "the body is not `application/json`",
+        StatusCode::INTERNAL_SERVER_ERROR => "a bug of ours: the replica's log has the cause (by X-Request-ID)",
+        StatusCode::SERVICE_UNAVAILABLE => "the database cannot be reached right now: retry shortly",
+        _ => status.canonical_reason().unwrap_or("an error"),
+    };
+    json!({
+        "description": description,
+        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ErrorBody" } } }
+    })
 }

@@ -66,7 +66,8 @@ pub async fn me(user: AuthUser) -> Json<MeResponse> {
 }
 
 /// Clears the session cookie.
-#[utoipa::path(post, path = "/api/logout", tag = "session", responses((status = 204), (status = 403, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/logout", tag = "session", security(()),
+    responses((status = 204, description = "the session cookie is cleared"), (status = 403, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
 pub async fn logout(
     State(state): State<AuthState>,
@@ -91,7 +92,7 @@ fn require_dev(state: &AuthState) -> Result<()> {
 }
 
 /// Demo/dev mode only: sets the session cookie for the user with this email.
-#[utoipa::path(post, path = "/api/dev/login", tag = "session", request_body = DevLoginRequest,
+#[utoipa::path(post, path = "/api/dev/login", tag = "session", request_body = DevLoginRequest, security(()),
     responses((status = 200, body = MeResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
 pub async fn dev_login(
@@ -101,11 +102,15 @@ pub async fn dev_login(
     JsonBody(body): JsonBody<DevLoginRequest>,
 ) -> Result<(CookieJar, Json<MeResponse>)> {
     require_dev(&state)?;
+    let missing = || AppError::NotFound(format!("no user with email {:?}", body.email));
+    if body.email.contains('\0') {
+        return Err(missing()); // no email holds it, and PostgreSQL's text cannot
+    }
     let client = state.db.get().await?;
     let row = client
         .query_opt("SELECT id, name, role FROM users WHERE lower(email) = lower($1)", &[&body.email.trim()])
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("no user with email {:?}", body.email)))?;
+        .ok_or_else(missing)?;
     let user = UserProfile { id: row.get("id"), name: row.get("name"), role: row.try_get("role")? };
     tracing::info!(user_id = user.id, "signed in with dev login");
     let ttl = state.config.auth.jwt.dev_token_ttl;
@@ -121,7 +126,7 @@ pub async fn dev_login(
 }
 
 /// Demo/dev mode only: the users one can log in as.
-#[utoipa::path(get, path = "/api/dev/users", tag = "session",
+#[utoipa::path(get, path = "/api/dev/users", tag = "session", security(()),
     responses((status = 200, body = DevUsers), (status = 403, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
 pub async fn dev_users(State(state): State<AuthState>) -> Result<Json<DevUsers>> {

@@ -32,8 +32,11 @@ use crate::{AppError, Result};
 const REPLAY_PAGE: i64 = 500;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StreamQuery {
-    /// Resume after this position (same as the `Last-Event-ID` header, which wins).
+    /// Resume after this position (same as the `Last-Event-ID` header, which wins). One that is
+    /// not a position of this log gets a `reset` event.
+    #[param(nullable = false)]
     pub last_event_id: Option<String>,
 }
 

@@ -10,6 +10,7 @@ mod auth;
 mod binary;
 mod chats;
 mod closed;
+mod contract;
 mod deploy;
 mod direct;
 mod edits;

@@ -53,11 +53,20 @@ pub fn router(max_file_bytes: u64) -> Router<AppState> {
         .route("/api/attachments/{id}", get(download))
 }
 
+/// The upload form, as the document describes it (the handler streams the part itself).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // only described, never built
+pub struct UploadForm {
+    /// The file, with its filename.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
 /// Uploads one file (the multipart part `file`) to a chat the caller takes part in. Attach it
 /// to a message with `attachment_ids` within a day (a guest: an hour), or it is deleted.
 #[utoipa::path(post, path = "/api/chats/{chat_id}/attachments", tag = "attachments",
     params(("chat_id" = i64, Path)),
-    request_body(content_type = "multipart/form-data", description = "one part named `file`, with a filename"),
+    request_body(content = UploadForm, content_type = "multipart/form-data", description = "one part named `file`, with a filename"),
     responses((status = 201, body = Attachment), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody, description = "the chat is closed (read-only)"),

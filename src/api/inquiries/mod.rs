@@ -18,6 +18,8 @@
 //! `guest_sessions` in `sql/V20__guest_sessions_and_group_members.sql`). A guest who signs up
 //! later is not linked to their guest identity (not built).
 
+pub mod links;
+
 use std::time::Duration;
 
 use axum::extract::State;
@@ -27,12 +29,10 @@ use axum::{Json, Router};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use tokio_postgres::Row;
 
-use super::groups::{validate_context, validate_title};
+use self::links::{create_link, list_links, revoke_link};
 use super::messages::MAX_MESSAGE_CHARS;
-use crate::auth::{AuthUser, GUEST_COOKIE, Role, origin};
+use crate::auth::{GUEST_COOKIE, Role, origin};
 use crate::error::{Code, ErrorBody};
 use crate::extract::{JsonBody, PathParam};
 use crate::limits::Limited;
@@ -51,59 +51,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/inquiry/{token}", get(show).post(open))
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct InquiryLink {
-    pub id: i64,
-    pub token: String,
-    /// Where a visitor opens it: `/inquiry/{token}` on this site.
-    pub url: String,
-    pub title: String,
-    #[schema(value_type = Option<Object>)]
-    pub context: Option<serde_json::Value>,
-    /// The teacher the inquiries go to.
-    pub host_id: i64,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    /// Once revoked, the link opens no new chat (the ones it opened go on).
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub revoked_at: Option<OffsetDateTime>,
-}
-
-impl InquiryLink {
-    const COLUMNS: &str = "id, token, title, context, host_id, created_at, revoked_at";
-
-    fn from_row(row: &Row) -> Result<Self, tokio_postgres::Error> {
-        let token: String = row.try_get("token")?;
-        Ok(Self {
-            id: row.try_get("id")?,
-            url: format!("/inquiry/{token}"),
-            token,
-            title: row.try_get("title")?,
-            context: row.try_get("context")?,
-            host_id: row.try_get("host_id")?,
-            created_at: row.try_get("created_at")?,
-            revoked_at: row.try_get("revoked_at")?,
-        })
-    }
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct InquiryLinks {
-    pub links: Vec<InquiryLink>,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct NewLink {
-    /// What the inquiries are about, shown to the visitor and as the chats' title: 1–200
-    /// characters.
-    pub title: String,
-    /// As a group's context, e.g. `{"type": "course", "id": 12, "title": "ЕГЭ математика"}`.
-    #[schema(value_type = Option<Object>)]
-    pub context: Option<serde_json::Value>,
-    /// The teacher the inquiries go to: an admin must name one; a teacher's own link is theirs.
-    pub host_id: Option<i64>,
-}
-
 /// What a visitor sees before giving a name.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InquiryInfo {
@@ -116,9 +63,11 @@ pub struct InquiryInfo {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct Visitor {
     /// How the teacher will see the visitor: 1–100 characters.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// The visitor's question, the chat's first message: as a message's content (1–10000
     /// characters, not blank).
+    #[schema(min_length = 1, max_length = 10000)]
     pub message: String,
 }
 
@@ -132,107 +81,15 @@ pub struct Opened {
     pub token: String,
 }
 
-/// A link's token: 32 letters and digits, about 190 bits.
-fn new_token() -> String {
-    use rand::Rng;
-    rand::rng().sample_iter(rand::distr::Alphanumeric).take(32).map(char::from).collect()
-}
-
-/// Creates an inquiry link (teachers, for themselves; admins, for a teacher they name).
-#[utoipa::path(post, path = "/api/inquiry-links", tag = "inquiries", request_body = NewLink,
-    responses((status = 201, body = InquiryLink), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody)))]
-#[tracing::instrument(skip_all, fields(user_id = user.id))]
-pub async fn create_link(
-    State(state): State<AppState>,
-    user: AuthUser,
-    JsonBody(body): JsonBody<NewLink>,
-) -> Result<(StatusCode, Json<InquiryLink>)> {
-    state.limits.check(Limited::write_by(user.role), user.id)?;
-    let host = match (user.role, body.host_id) {
-        (Role::Teacher, None) => user.id,
-        (Role::Teacher, Some(id)) if id == user.id => user.id,
-        (Role::Teacher, Some(_)) => {
-            return Err(AppError::Forbidden("a teacher creates inquiry links for themselves only".into()));
-        }
-        (Role::Admin, Some(id)) => id,
-        (Role::Admin, None) => {
-            return Err(AppError::BadRequest("host_id is required: the teacher the inquiries go to".into()));
-        }
-        _ => return Err(AppError::Forbidden("only teachers and admins create inquiry links".into())),
-    };
-    validate_title(&body.title)?;
-    let context = validate_context(body.context)?;
-    let client = state.db.get().await?;
-    let host_role: Option<Role> =
-        client.query_opt("SELECT role FROM users WHERE id = $1", &[&host]).await?.map(|r| r.try_get(0)).transpose()?;
-    if host_role != Some(Role::Teacher) {
-        return Err(AppError::BadRequest(format!("host_id {host} is not a teacher")));
-    }
-    let sql = format!(
-        "INSERT INTO inquiry_links (token, host_id, created_by, title, context) VALUES ($1, $2, $3, $4, $5)
-         RETURNING {}",
-        InquiryLink::COLUMNS
-    );
-    let row = client.query_one(&sql, &[&new_token(), &host, &user.id, &body.title, &context]).await?;
-    Ok((StatusCode::CREATED, Json(InquiryLink::from_row(&row)?)))
-}
-
-/// The caller's inquiry links (a teacher's own; every link for an admin), newest first.
-#[utoipa::path(get, path = "/api/inquiry-links", tag = "inquiries",
-    responses((status = 200, body = InquiryLinks), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-#[tracing::instrument(skip_all, fields(user_id = user.id))]
-pub async fn list_links(State(state): State<AppState>, user: AuthUser) -> Result<Json<InquiryLinks>> {
-    if !matches!(user.role, Role::Teacher | Role::Admin) {
-        return Err(AppError::Forbidden("only teachers and admins have inquiry links".into()));
-    }
-    let sql = format!(
-        "SELECT {} FROM inquiry_links WHERE $1::bigint IS NULL OR host_id = $1 ORDER BY id DESC",
-        InquiryLink::COLUMNS
-    );
-    let host = (!user.is_admin()).then_some(user.id);
-    let rows = state.db.get().await?.query(&sql, &[&host]).await?;
-    let links = rows.iter().map(InquiryLink::from_row).collect::<Result<_, _>>()?;
-    Ok(Json(InquiryLinks { links }))
-}
-
-/// Revokes a link (its teacher, who created it, or an admin): it opens no new chat, and the
-/// chats it opened are closed (read-only, their guests' sessions end). Revoking twice is fine.
-/// 404 for a link the caller may not revoke, as for one that does not exist.
-#[utoipa::path(delete, path = "/api/inquiry-links/{id}", tag = "inquiries", params(("id" = i64, Path)),
-    responses((status = 204, description = "revoked"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-#[tracing::instrument(skip_all, fields(user_id = user.id, link = id))]
-pub async fn revoke_link(
-    State(state): State<AppState>,
-    user: AuthUser,
-    PathParam(id): PathParam<i64>,
-) -> Result<StatusCode> {
-    let client = state.db.get().await?;
-    let row = client.query_opt("SELECT host_id, created_by FROM inquiry_links WHERE id = $1", &[&id]).await?;
-    let own = |row: &Row| row.get::<_, i64>("host_id") == user.id || row.get::<_, i64>("created_by") == user.id;
-    if !row.as_ref().is_some_and(|row| own(row) || user.is_admin()) {
-        return Err(AppError::NotFound(format!("inquiry link {id} does not exist or is not yours")));
-    }
-    client.execute("UPDATE inquiry_links SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", &[&id]).await?;
-    // Its chats close, and with them their guests' sessions. After the revocation: no chat
-    // opens through it any more, so none is missed.
-    let open = client
-        .query("SELECT g.chat_id FROM guest_sessions g WHERE g.link_id = $1 AND NOT g.ended ORDER BY g.chat_id", &[&id])
-        .await?;
-    drop(client); // not held while waiting for the writer, which needs one too
-    let closing: Vec<NewEvent> = open.iter().map(|row| NewEvent::ChatClosed { chat_id: row.get(0) }).collect();
-    for batch in closing.chunks(500) {
-        let client = state.db.get().await?;
-        crate::log::store::append(&**client, batch).await?;
-    }
-    tracing::info!(link = id, closed = closing.len(), "revoked an inquiry link and closed its chats");
-    Ok(StatusCode::NO_CONTENT)
-}
-
 /// 404 for an unknown or revoked link, without telling which.
 fn no_link() -> AppError {
     AppError::NotFound("this inquiry link does not exist or was revoked".into())
+}
+
+/// 404 at once for what cannot be a link's token (tokens are letters and digits).
+fn plausible(token: &str) -> Result<()> {
+    let fits = !token.is_empty() && token.len() <= 64 && token.chars().all(|c| c.is_ascii_alphanumeric());
+    if fits { Ok(()) } else { Err(no_link()) }
 }
 
 /// What an inquiry link is about, for a visitor (no account needed).
@@ -241,6 +98,7 @@ fn no_link() -> AppError {
     responses((status = 200, body = InquiryInfo), (status = 404, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
 pub async fn show(State(state): State<AppState>, PathParam(token): PathParam<String>) -> Result<Json<InquiryInfo>> {
+    plausible(&token)?;
     let row = state
         .db
         .get()
@@ -277,8 +135,9 @@ pub async fn open(
     if headers.contains_key(axum::http::header::ORIGIN) {
         origin::check(&headers, &state.config.auth.allowed_origins)?;
     }
+    plausible(&token)?;
     let name = body.name.trim();
-    if name.is_empty() || name.contains('\0') || super::messages::is_blank(name) {
+    if name.is_empty() || name.contains('\0') || super::text::is_blank(name) {
         return Err(AppError::BadRequest("name must not be empty or only whitespace".into()));
     }
     let length = name.chars().count();
@@ -327,7 +186,7 @@ fn validate_question(message: &str) -> Result<()> {
     if message.contains('\0') {
         return Err(AppError::BadRequest("message must not contain the NUL character (U+0000)".into()));
     }
-    if super::messages::is_blank(message) {
+    if super::text::is_blank(message) {
         return Err(AppError::BadRequest(
             "message must not be empty or only whitespace or invisible characters".into(),
         ));
@@ -384,16 +243,5 @@ pub async fn keep_closing(state: AppState) {
             Ok(n) => tracing::info!(closed = n, "closed idle inquiry chats"),
             Err(e) => tracing::warn!(error = format!("{e:#}"), "closing idle inquiry chats failed; will retry"),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn tokens_are_long_random_and_url_safe() {
-        let (a, b) = (super::new_token(), super::new_token());
-        assert_eq!(a.len(), 32);
-        assert_ne!(a, b);
-        assert!(a.chars().all(|c| c.is_ascii_alphanumeric()));
     }
 }

@@ -1,0 +1,93 @@
+//! When a text is blank: only whitespace and characters that render as nothing. Messages,
+//! titles and names must not be; the OpenAPI document states the same rule as a pattern built
+//! from the same tables ([`not_blank_pattern`]), so a generated client checks what the server
+//! checks.
+
+/// Whitespace as `char::is_whitespace` has it (Unicode's White_Space), written out so that the
+/// document's pattern does not depend on what a regular-expression dialect calls `\s`.
+const WHITESPACE: &[(char, char)] = &[
+    ('\u{0009}', '\u{000D}'),
+    ('\u{0020}', '\u{0020}'),
+    ('\u{0085}', '\u{0085}'),
+    ('\u{00A0}', '\u{00A0}'),
+    ('\u{1680}', '\u{1680}'),
+    ('\u{2000}', '\u{200A}'),
+    ('\u{2028}', '\u{2029}'),
+    ('\u{202F}', '\u{202F}'),
+    ('\u{205F}', '\u{205F}'),
+    ('\u{3000}', '\u{3000}'),
+];
+
+/// Characters that render as nothing (format controls, joiners, fillers, variation selectors):
+/// a text made only of them and whitespace looks blank.
+const INVISIBLE: &[(char, char)] = &[
+    ('\u{00AD}', '\u{00AD}'),
+    ('\u{034F}', '\u{034F}'),
+    ('\u{061C}', '\u{061C}'),
+    ('\u{115F}', '\u{1160}'),
+    ('\u{17B4}', '\u{17B5}'),
+    ('\u{180B}', '\u{180F}'),
+    ('\u{200B}', '\u{200F}'),
+    ('\u{202A}', '\u{202E}'),
+    ('\u{2060}', '\u{206F}'),
+    ('\u{3164}', '\u{3164}'),
+    ('\u{FE00}', '\u{FE0F}'),
+    ('\u{FEFF}', '\u{FEFF}'),
+    ('\u{FFA0}', '\u{FFA0}'),
+    ('\u{1D173}', '\u{1D17A}'),
+    ('\u{E0000}', '\u{E007F}'),
+    ('\u{E0100}', '\u{E01EF}'),
+];
+
+fn within(table: &[(char, char)], c: char) -> bool {
+    table.iter().any(|(from, to)| (*from..=*to).contains(&c))
+}
+
+/// Whether a text shows nothing: only whitespace and invisible characters (or none).
+pub fn is_blank(text: &str) -> bool {
+    text.chars().all(|c| within(WHITESPACE, c) || within(INVISIBLE, c))
+}
+
+/// A JSON Schema (ECMA-262) pattern for a text with no NUL that is not blank. Characters beyond
+/// U+FFFF cannot be written in that dialect's classes without the `u` flag, so the invisible
+/// ones there (musical and tag characters) are left out of it: a text of only those passes the
+/// pattern and is still refused.
+pub fn not_blank_pattern() -> String {
+    let class: String = WHITESPACE
+        .iter()
+        .chain(INVISIBLE)
+        .filter(|(from, _)| u32::from(*from) <= 0xFFFF)
+        .map(|(from, to)| match from == to {
+            true => format!("\\u{:04X}", u32::from(*from)),
+            false => format!("\\u{:04X}-\\u{:04X}", u32::from(*from), u32::from(*to)),
+        })
+        .collect();
+    format!("^[^\\u0000]*[^\\u0000{class}][^\\u0000]*$")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_whitespace_table_is_rusts_whitespace() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(within(WHITESPACE, c), c.is_whitespace(), "{:04X}", u32::from(c));
+        }
+    }
+
+    #[test]
+    fn blank_texts() {
+        for blank in ["", " ", "\u{200B}\u{200B}", " \u{FEFF}\n\t", "\u{E0041}", "\u{3164}"] {
+            assert!(is_blank(blank), "{blank:?}");
+        }
+        for shown in ["a", " я ", "👋", "\u{200B}x"] {
+            assert!(!is_blank(shown), "{shown:?}");
+        }
+        let pattern = not_blank_pattern();
+        assert!(
+            pattern.starts_with("^[^\\u0000]*[^\\u0000\\u0009-\\u000D\\u0020") && pattern.ends_with("][^\\u0000]*$")
+        );
+        assert!(!pattern.contains("1D173"), "astral ranges are left out: {pattern}");
+    }
+}

@@ -1,0 +1,121 @@
+//! The OpenAPI document is the contract a school's developer generates a client from: it must
+//! have every route of the router, no route the router lacks, and every operation's answers
+//! described. (Its validity as OpenAPI 3.1, and the server's agreement with it, are checked by
+//! standard tools in `scripts/contract`.)
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::helpers::{TestApp, status_and_json};
+
+/// Every `.route("path", method(..).method(..))` in the server's source, as (METHOD, path).
+fn routes_in_source() -> BTreeSet<(String, String)> {
+    let mut routes = BTreeSet::new();
+    let mut files = vec![std::path::PathBuf::from("src")];
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).expect("read dir").map(|e| e.expect("entry").path()));
+            continue;
+        }
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read source");
+        for (at, _) in text.match_indices(".route(\"") {
+            let rest = &text[at + 8..];
+            let Some(end) = rest.find('"') else { continue };
+            let route = &rest[..end];
+            // The methods chained in its second argument, up to the route's closing parenthesis.
+            let (mut depth, mut close) = (1, rest.len());
+            for (i, c) in rest[end..].char_indices() {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+                if depth == 0 {
+                    close = end + i;
+                    break;
+                }
+            }
+            let handlers = &rest[end..close];
+            for method in ["get", "post", "put", "patch", "delete", "any"] {
+                let called = handlers
+                    .match_indices(&format!("{method}("))
+                    .any(|(i, _)| i == 0 || !handlers[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_'));
+                if called {
+                    routes.insert((method.to_uppercase(), route.to_owned()));
+                }
+            }
+        }
+    }
+    routes
+}
+
+#[tokio::test]
+async fn the_document_has_exactly_the_routers_routes_each_answer_described() {
+    let app = TestApp::spawn().await;
+    let (status, document): (u16, Value) =
+        status_and_json(app.http.get(app.url("/api/openapi.json")).send().await.expect("GET")).await;
+    assert_eq!(status, 200);
+    let mut documented = BTreeSet::new();
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("path item") {
+            documented.insert((method.to_uppercase(), path.clone()));
+            for (code, response) in operation["responses"].as_object().expect("responses") {
+                let described = response["description"].as_str().is_some_and(|d| !d.is_empty());
+                assert!(described, "{method} {path} {code}: no description");
+                if code.starts_with('4') || code.starts_with('5') {
+                    let schema = &response["content"]["application/json"]["schema"]["$ref"];
+                    let own = path == "/healthz" || path == "/readyz"; // their 503 is their Health
+                    assert!(own || schema == "#/components/schemas/ErrorBody", "{method} {path} {code}: {response}");
+                }
+            }
+        }
+    }
+    let mut routed = routes_in_source();
+    // The JSON 404 for unknown /api paths is a fallback, not an operation.
+    assert!(routed.remove(&("ANY".to_owned(), "/api/{*rest}".to_owned())), "the fallback moved: {routed:?}");
+    assert!(routed.len() >= 30, "the source scan found too few routes: {routed:?}");
+    let missing: Vec<_> = routed.difference(&documented).collect();
+    let extra: Vec<_> = documented.difference(&routed).collect();
+    assert!(missing.is_empty(), "routes the document lacks: {missing:?}");
+    assert!(extra.is_empty(), "documented operations the router lacks: {extra:?}");
+}
+
+#[tokio::test]
+async fn public_endpoints_say_so_and_the_rest_answer_401_without_a_credential() {
+    let app = TestApp::spawn().await;
+    let document: Value =
+        app.http.get(app.url("/api/openapi.json")).send().await.expect("GET").json().await.expect("json");
+    let mut public = Vec::new();
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("path item") {
+            let open = operation["security"].as_array().is_some_and(|s| s.iter().any(|r| r == &serde_json::json!({})));
+            if open {
+                public.push(format!("{} {path}", method.to_uppercase()));
+            } else {
+                assert!(
+                    operation["responses"]["401"].is_object(),
+                    "{method} {path} needs a credential but lists no 401"
+                );
+            }
+        }
+    }
+    public.sort();
+    assert_eq!(
+        public,
+        [
+            "GET /api/dev/users",
+            "GET /api/inquiry/{token}",
+            "GET /api/openapi.json",
+            "GET /healthz",
+            "GET /metrics",
+            "GET /readyz",
+            "POST /api/dev/login",
+            "POST /api/inquiry/{token}",
+            "POST /api/logout",
+        ]
+    );
+}
