@@ -53,6 +53,8 @@ after(async () => {
 // ---- helpers ---------------------------------------------------------------------------
 
 const SAVED = '[data-testid^="message-"]:not([data-testid="message-pending"])';
+/** A replica's answer while its database is down, as the server gives it (`{"error", "code"}`). */
+const UNAVAILABLE = JSON.stringify({ error: 'the database cannot be reached right now', code: 'unavailable' });
 
 async function screenshot(page, name) {
   await page.screenshot({ path: join(RESULTS_DIR, `${name}.png`) });
@@ -312,14 +314,14 @@ test('a failed send stays visible with the server error and Retry sends it again
   await student.route(
     '**/api/messages',
     (route) =>
-      route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"the database is unreachable"}' }),
+      route.fulfill({ status: 503, contentType: 'application/json', body: UNAVAILABLE }),
     { times: 1 },
   );
   const text = 'Отправлю ещё раз 🔁';
   await student.getByTestId('composer').fill(text);
   await student.getByTestId('send').click();
   const pending = student.getByTestId('message-pending');
-  await pending.filter({ hasText: 'Not sent: the database is unreachable' }).waitFor();
+  await pending.filter({ hasText: 'Not sent. The server is unavailable right now. Try again in a moment.' }).waitFor();
   assert.equal(await pending.locator('.text').innerText(), text);
   await screenshot(student, '04-send-failed');
   await pending.getByTestId('retry').click();
@@ -539,7 +541,7 @@ test('the teacher edits a message and answers others; the student and the admin 
   await input.waitFor({ state: 'detached' });
   await teacher.route(
     `**/api/messages/${greeting}`,
-    (route) => route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"the database is unreachable"}' }),
+    (route) => route.fulfill({ status: 503, contentType: 'application/json', body: UNAVAILABLE }),
     { times: 1 },
   );
   await messageAction(teacher, 'edit', greeting);
@@ -547,7 +549,7 @@ test('the teacher edits a message and answers others; the student and the admin 
   await input.press('Shift+Enter');
   await teacher.keyboard.insertText('Простите, опечатка 🙂');
   await input.press('Enter');
-  await teacher.getByTestId('edit-error').filter({ hasText: 'Not saved: the database is unreachable' }).waitFor();
+  await teacher.getByTestId('edit-error').filter({ hasText: 'Not saved. The server is unavailable right now. Try again in a moment.' }).waitFor();
   await screenshot(teacher, '06c-edit-failed');
   await input.press('Enter');
   await input.waitFor({ state: 'detached' });
@@ -1527,7 +1529,7 @@ test('paging: pages of the chat list give every chat once; the list loads them a
       const url = new URL(route.request().url());
       asked.push(url.search);
       if (failPages && url.searchParams.has('cursor')) {
-        await route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"the database is unreachable"}' });
+        await route.fulfill({ status: 503, contentType: 'application/json', body: UNAVAILABLE });
         return;
       }
       if (!url.searchParams.has('q')) url.searchParams.set('limit', '1');
@@ -1539,7 +1541,7 @@ test('paging: pages of the chat list give every chat once; the list loads them a
   const shown = () => rows.evaluateAll((els) => els.map((el) => Number(el.dataset.testid.slice('chat-'.length))));
   // The end of a one-chat list is in view: the second page is asked at once, and fails.
   await tab.getByTestId('load-more').filter({ hasText: 'Try again' }).waitFor();
-  await tab.getByText('the database is unreachable').waitFor();
+  await tab.getByText('The server is unavailable right now. Try again in a moment.').waitFor();
   assert.equal(await rows.count(), 1);
 
   // A search finds a chat not loaded: the server is asked.

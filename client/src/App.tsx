@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 
-import { type Person, errorText, isUnauthorized, me } from './api';
+import { type Person, isUnauthorized, me } from './api';
+import { errorText } from './errors';
 import { GuestWorkspace } from './components/GuestWorkspace';
 import { InquiryPage } from './components/InquiryPage';
 import { SignIn } from './components/SignIn';

@@ -2,16 +2,20 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import {
   ApiError,
+  CHAT_PAGE_SIZE,
+  adminChats,
   chats,
   completeLesson,
-  errorText,
+  hasCode,
   lessons,
   messages,
   notePosition,
   openInquiry,
   resetPosition,
   sendMessage,
+  unreadCount,
 } from './api';
+import { errorText } from './errors';
 import { i18n } from './i18n';
 
 /** A fetch that answers every request with `{}`-ish JSON and `position`, recording headers. */
@@ -106,13 +110,14 @@ describe('lessons', () => {
     expect(asked).toEqual([{ method: 'POST', path: '/api/lessons/3/complete' }]);
   });
 
-  it("rejects with the server's reason, shown as it is in any language", async () => {
-    answer(409, { error: 'lesson 3 was cancelled and cannot be completed' });
+  it('rejects with the refusal, said in the reader\'s language from its code (the English sentence kept for developers)', async () => {
+    answer(409, { error: 'lesson 3 was cancelled and cannot be completed', code: 'conflict' });
     const error = await completeLesson(3).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
-    expect((error as ApiError).status).toBe(409);
-    expect((error as ApiError).code).toBeNull(); // none in this answer
-    expect(errorText(error, i18n.getFixedT('ru'))).toBe('lesson 3 was cancelled and cannot be completed');
+    expect(error).toMatchObject({ status: 409, code: 'conflict', reason: 'lesson 3 was cancelled and cannot be completed' });
+    expect(errorText(error, i18n.getFixedT('ru'))).toBe(
+      'Это расходится с изменением, сделанным тем временем. Попробуйте ещё раз.',
+    );
   });
 });
 
@@ -147,16 +152,62 @@ describe('a refusal', () => {
   });
 });
 
-describe('errorText', () => {
-  it('says what the server did not, in the words of the translator passed', () => {
-    const bare = new ApiError(502, null, 'Bad Gateway');
-    expect(errorText(bare, i18n.getFixedT('en'))).toBe('The server answered 502 Bad Gateway');
-    expect(errorText(new TypeError('Failed to fetch'), i18n.getFixedT('en'))).toBe(
-      'Cannot reach the server. Check your connection.',
-    );
-    expect(errorText(bare, i18n.getFixedT('ru'))).toBe('Сервер ответил 502 Bad Gateway');
-    expect(errorText(new TypeError('Failed to fetch'), i18n.getFixedT('ru'))).toBe(
-      'Нет связи с сервером. Проверьте подключение.',
-    );
+describe('chat lists', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  /** Records the paths asked; answers an empty page. */
+  function record() {
+    const asked: string[] = [];
+    vi.stubGlobal('fetch', async (path: string) => {
+      asked.push(path);
+      return new Response('{"chats":[],"next_cursor":null}', { status: 200 });
+    });
+    return asked;
+  }
+
+  it('are always asked a page at a time (without a limit the server answers every chat)', async () => {
+    const asked = record();
+    await chats();
+    await chats({ cursor: '1700000000.5.9' });
+    await chats({ q: '  Мария ', limit: 20 });
+    await adminChats();
+    await adminChats({ cursor: '1.2.3', kind: 'group' });
+    expect(CHAT_PAGE_SIZE).toBe(100);
+    expect(asked).toEqual([
+      '/api/chats?limit=100',
+      '/api/chats?limit=100&cursor=1700000000.5.9',
+      '/api/chats?limit=20&q=%D0%9C%D0%B0%D1%80%D0%B8%D1%8F',
+      '/api/admin/chats?limit=100',
+      '/api/admin/chats?limit=100&cursor=1.2.3&kind=group',
+    ]);
+  });
+
+  it('read a missing next_cursor as the last page', async () => {
+    vi.stubGlobal('fetch', async () => new Response('{"chats":[]}', { status: 200 }));
+    expect((await chats()).data).toEqual({ chats: [], next_cursor: null });
+  });
+});
+
+describe('the unread count', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('is the server\'s, over all our chats', async () => {
+    const asked: string[] = [];
+    vi.stubGlobal('fetch', async (path: string) => {
+      asked.push(path);
+      return new Response('{"unread_count":7,"chats":3}', { status: 200 });
+    });
+    expect(await unreadCount()).toEqual({ unread_count: 7, chats: 3 });
+    expect(asked).toEqual(['/api/unread-count']);
+  });
+});
+
+describe('hasCode', () => {
+  it('compares the refusal\'s code, never its words or only its status', () => {
+    const closed = new ApiError(409, 'chat 5 is closed', 'Conflict', 'chat_closed');
+    expect(hasCode(closed, 'chat_closed')).toBe(true);
+    expect(hasCode(closed, 'conflict')).toBe(false);
+    expect(hasCode(new ApiError(409, 'chat 5 is closed', 'Conflict'), 'chat_closed')).toBe(false);
+    expect(hasCode(new Error('chat_closed'), 'chat_closed')).toBe(false);
   });
 });

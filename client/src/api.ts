@@ -1,32 +1,27 @@
-// The tutorchat REST API, typed. Every call goes through `request`, which sends relative,
-// same-origin requests (the session is an HttpOnly cookie; the browser adds the Origin header
-// the server checks on writes) and turns an `{"error": "..."}` body into a thrown ApiError.
-// Server error messages are shown as they come; only what the client says itself is translated,
-// by `errorText` in the words of the caller's `t` (this module knows no language).
+// The tutorchat REST API, typed with the types generated from the server's OpenAPI document
+// (src/generated/api.ts, `npm run gen:api`). Every call goes through `request`, which sends
+// relative, same-origin requests (the session is an HttpOnly cookie; the browser adds the
+// Origin header the server checks on writes) and turns an `{"error", "code"}` body into a
+// thrown ApiError. What a person reads of it comes from its `code`, in their language
+// (errors.ts); the server's English sentence is for logs and developers.
 
-import type { TFunction } from 'i18next';
+import type { components } from './generated/api';
+
+/**
+ * The schemas of the server's OpenAPI document, as `npm run gen:api` generates them
+ * (src/generated/api.ts): the wire types below are these, under the names the client uses.
+ * A field the document does not list as required may be absent (`?`): read it with a default.
+ */
+type Schemas = components['schemas'];
 
 /** `guest`: a visitor without an account who opened an inquiry link (may use only that chat). */
-export type Role = 'student' | 'teacher' | 'admin' | 'guest';
-
-export interface Person {
-  id: number;
-  name: string;
-  role: Role;
-}
-
-export interface DevUser extends Person {
-  email: string;
-}
-
-/** Someone's presence as the server tells it: `last_seen` is null while online and if never seen. */
-export interface PresenceInfo {
-  online: boolean;
-  last_seen: string | null;
-}
-
-/** The other participant of a chat, with their presence (absent from servers before it). */
-export type Participant = Person & Partial<PresenceInfo>;
+export type Role = Schemas['Role'];
+export type Person = Schemas['Person'];
+export type DevUser = Schemas['DevUser'];
+/** Someone's presence (`GET /api/presence/{id}`, SSE `presence`): `last_seen` null or absent while online and if never seen. */
+export type PresenceAnswer = Schemas['PresenceEvent'];
+/** The other participant of a direct chat or an inquiry, with their presence. */
+export type Participant = Schemas['Contact'];
 
 /**
  * `direct`: a student and a teacher, opened by a lesson. `group`: created by a teacher or an
@@ -34,125 +29,43 @@ export type Participant = Person & Partial<PresenceInfo>;
  * a direct chat with its other participant, under the link's title, and closed (read-only)
  * after a while without messages.
  */
-export type ChatKind = 'direct' | 'group' | 'inquiry';
+export type ChatKind = Schemas['ChatKind'];
 
 /**
  * What a chat is about, as its creator described it, e.g. `{"type": "course", "id": 12,
  * "title": "ЕГЭ математика"}`: any JSON object; the inbox groups chats by its `title`.
  */
-export type ChatContext = Record<string, unknown>;
+export type ChatContext = NonNullable<Schemas['ChatHeader']['context']>;
 
-/** What every view of a chat says about it, whoever looks. */
-export interface ChatHeader {
-  kind: ChatKind;
-  /** A group's title, or an inquiry's (its link's); null for a direct chat. */
-  title: string | null;
-  context: ChatContext | null;
-  /** Who created a group, or the guest who opened an inquiry (null for a direct chat). */
-  created_by: number | null;
-  /** Last activity (RFC 3339): the newest message's time, or the chat's creation. */
-  updated_at: string;
-  /** Current members (2 in a direct chat or an inquiry). */
-  participants_count: number;
-  /** When an inquiry was closed for lack of activity (read-only since); null while open (absent from older servers). */
-  closed_at?: string | null;
-}
-
-export interface ChatSummary extends ChatHeader {
-  id: number;
-  /** The other participant of a direct chat; null for a group. */
-  participant: Participant | null;
-  last_message: {
-    id: number;
-    sender_id: number;
-    /** The sender's name in a group (null in a direct chat). */
-    sender_name: string | null;
-    /** May be empty for a file or image message. */
-    content: string;
-    created_at: string;
-    /** Absent from servers before attachments. */
-    type?: MessageType;
-  } | null;
-  /** Messages of others after the caller's read marker, not deleted. */
-  unread_count: number;
-  /** The caller's read marker: the newest message id they have read (0: none). */
-  last_read_message_id: number;
-}
-
-export interface AdminChat extends ChatHeader {
-  id: number;
-  /** The current members. */
-  participants: Person[];
-  messages_count: number;
-  last_message_at: string | null;
-}
-
+/** What every view of a chat says about it, whoever looks (`title`, `context`, `created_by`, `closed_at`: null or absent when none). */
+export type ChatHeader = Schemas['ChatHeader'];
+/** One chat as its participant sees it (`GET /api/chats`). */
+export type ChatSummary = Schemas['ChatSummary'];
+/** One chat as an admin sees it (`GET /api/admin/chats`). */
+export type AdminChat = Schemas['AdminChat'];
 /** A member of a chat, with their presence and when they joined. */
-export interface Member extends Person, PresenceInfo {
-  joined_at: string;
-}
-
+export type Member = Schemas['Member'];
 /** `GET /api/chats/{id}`: one chat with its current members, in the order they joined. */
-export interface ChatDetails extends ChatHeader {
-  id: number;
-  created_at: string;
-  participants: Member[];
-}
-
+export type ChatDetails = Schemas['ChatDetails'];
 /**
  * The message a reply quotes, as it is now (`content_preview` null once it is deleted), or only
  * that it is `unavailable` to us (written before we joined the group: no author, no text).
  */
-export interface ReplyPreview {
-  id: number;
-  sender_id: number | null;
-  content_preview: string | null;
-  is_deleted: boolean;
-  unavailable?: boolean;
-}
-
+export type ReplyPreview = Schemas['ReplyPreview'];
 /**
  * A file uploaded to a chat (`POST /api/chats/{id}/attachments`), as every message view shows
  * it. `width` and `height`: only for an image whose size the server could read. Its bytes are
  * at `attachmentUrl(id)` (always served as a download, never rendered by the server's page).
  */
-export interface Attachment {
-  id: number;
-  /** The file's name as it was uploaded. */
-  name: string;
-  content_type: string;
-  /** Bytes. */
-  size: number;
-  /** Of the bytes, hex. */
-  sha256: string;
-  width?: number | null;
-  height?: number | null;
-}
-
+export type Attachment = Schemas['Attachment'];
 /** `image`: every attachment is an image; `file`: some attachments, not all images; `text`: none. */
-export type MessageType = 'text' | 'file' | 'image';
-
-export interface HistoryMessage {
-  id: number;
-  sender_id: number;
-  /** May be empty for a message with attachments. */
-  content: string;
-  /** Absent from servers before attachments (then `text`). */
-  type?: MessageType;
-  /** Empty for a text message (absent from servers before attachments). */
-  attachments?: Attachment[];
-  is_deleted: boolean;
-  created_at: string;
-  is_edited: boolean;
-  edited_at: string | null;
-  reply_to: ReplyPreview | null;
-  /** The chat's other participants whose read marker covers this message. */
-  read_by: number[];
-}
-
-export interface SentMessage extends HistoryMessage {
-  chat_id: number;
-}
+export type MessageType = Schemas['MessageType'];
+export type HistoryMessage = Schemas['HistoryMessage'];
+export type SentMessage = Schemas['SentMessage'];
+/** `GET /api/unread-count`: the caller's unread messages over all their chats, and in how many chats. */
+export type UnreadCount = Schemas['UnreadCount'];
+/** What every error answer's `code` may be (`{"error", "code"}`): stable, what the client switches on. */
+export type ErrorCode = Schemas['Code'];
 
 /** A read-model answer and the event-log position it reflects (`X-Event-Position`). */
 export interface Snapshot<T> {
@@ -162,12 +75,13 @@ export interface Snapshot<T> {
 
 export class ApiError extends Error {
   readonly status: number;
-  /** The server's own words (`{"error": …}`), shown as they are; null when its answer had none. */
+  /** The server's own words (`{"error": …}`, English, for developers and logs); null when its answer had none. */
   readonly reason: string | null;
   readonly statusText: string;
   /**
    * What went wrong, for programs (`{"code": …}`, e.g. `guest_session_ended`): stable, what the
-   * client switches on (never the words); null when the answer had none.
+   * client switches on (never the words); null when the answer had none. A string, as a newer
+   * server may send a code this client does not know yet (`hasCode` compares with known ones).
    */
   readonly code: string | null;
 
@@ -193,18 +107,17 @@ function refusal(status: number, parsed: unknown, statusText: string): ApiError 
   return new ApiError(status, fieldOf(parsed, 'error'), statusText, fieldOf(parsed, 'code'));
 }
 
+/**
+ * Whether the session is over (401, whatever its code: `unauthenticated`, `token_expired`,
+ * `guest_session_ended`, or one added later): the user must sign in again.
+ */
 export function isUnauthorized(error: unknown): error is ApiError {
   return error instanceof ApiError && error.status === 401;
 }
 
-/** A message fit to show a person, whatever was thrown: the server's words, else those of `t`. */
-export function errorText(error: unknown, t: TFunction): string {
-  if (error instanceof ApiError) {
-    return error.reason ?? t('errors.status', { status: error.status, statusText: error.statusText }).trim();
-  }
-  if (error instanceof TypeError) return t('errors.unreachable');
-  if (error instanceof Error) return error.message;
-  return String(error);
+/** Whether `error` is the server's refusal with this `code`. */
+export function hasCode(error: unknown, code: ErrorCode): error is ApiError {
+  return error instanceof ApiError && error.code === code;
 }
 
 /**
@@ -265,15 +178,16 @@ const get = <T>(path: string) => request<T>('GET', path);
 const getFresh = <T>(path: string) => request<T>('GET', path, undefined, freshness());
 
 export async function me(): Promise<Person> {
-  return (await get<{ user: Person }>('/api/me')).data.user;
+  return (await get<Schemas['MeResponse']>('/api/me')).data.user;
 }
 
 export async function devUsers(): Promise<DevUser[]> {
-  return (await get<{ users: DevUser[] }>('/api/dev/users')).data.users;
+  return (await get<Schemas['DevUsers']>('/api/dev/users')).data.users;
 }
 
 export async function devLogin(email: string): Promise<Person> {
-  return (await request<{ user: Person }>('POST', '/api/dev/login', { email })).data.user;
+  const body: Schemas['DevLoginRequest'] = { email };
+  return (await request<Schemas['MeResponse']>('POST', '/api/dev/login', body)).data.user;
 }
 
 export async function logout(): Promise<void> {
@@ -286,9 +200,15 @@ export interface ChatPage<T> {
   next_cursor: string | null;
 }
 
-/** What `GET /api/chats` and `GET /api/admin/chats` take: all optional. */
+/**
+ * The size of the chat list's pages. The list is always asked a page at a time: without
+ * `limit` (and `cursor`) the server answers every chat at once.
+ */
+export const CHAT_PAGE_SIZE = 100;
+
+/** What `GET /api/chats` and `GET /api/admin/chats` take (the client always sends a `limit`). */
 export interface ChatQuery {
-  /** 1–500 (the server's default: 100). */
+  /** 1–500 (`CHAT_PAGE_SIZE` unless given). */
   limit?: number;
   /** The previous page's `next_cursor`. */
   cursor?: string | null;
@@ -299,24 +219,28 @@ export interface ChatQuery {
 
 function chatQuery(query: ChatQuery): string {
   const params = new URLSearchParams();
-  if (query.limit !== undefined) params.set('limit', String(query.limit));
+  params.set('limit', String(query.limit ?? CHAT_PAGE_SIZE));
   if (query.cursor) params.set('cursor', query.cursor);
   if (query.q !== undefined && query.q.trim() !== '') params.set('q', query.q.trim());
   if (query.kind) params.set('kind', query.kind);
-  const text = params.toString();
-  return text === '' ? '' : `?${text}`;
+  return `?${params}`;
 }
 
-/** A page of our chats, most recent activity first (a server before paging answers them all, without a cursor). */
+/** A page of our chats, most recent activity first. */
 export async function chats(query: ChatQuery = {}): Promise<Snapshot<ChatPage<ChatSummary>>> {
-  const { data, position } = await getFresh<Partial<ChatPage<ChatSummary>>>(`/api/chats${chatQuery(query)}`);
-  return { data: { chats: data.chats ?? [], next_cursor: data.next_cursor ?? null }, position };
+  const { data, position } = await getFresh<Schemas['ChatList']>(`/api/chats${chatQuery(query)}`);
+  return { data: { chats: data.chats, next_cursor: data.next_cursor ?? null }, position };
 }
 
 /** A page of every chat (admins). */
 export async function adminChats(query: ChatQuery = {}): Promise<Snapshot<ChatPage<AdminChat>>> {
-  const { data, position } = await getFresh<Partial<ChatPage<AdminChat>>>(`/api/admin/chats${chatQuery(query)}`);
-  return { data: { chats: data.chats ?? [], next_cursor: data.next_cursor ?? null }, position };
+  const { data, position } = await getFresh<Schemas['AdminChatList']>(`/api/admin/chats${chatQuery(query)}`);
+  return { data: { chats: data.chats, next_cursor: data.next_cursor ?? null }, position };
+}
+
+/** The caller's unread messages over all their chats (students and teachers: admins and guests are refused). */
+export async function unreadCount(): Promise<UnreadCount> {
+  return (await get<UnreadCount>('/api/unread-count')).data;
 }
 
 export const PAGE_SIZE = 50;
@@ -324,7 +248,7 @@ export const PAGE_SIZE = 50;
 export async function messages(
   chatId: number,
   beforeId?: number,
-): Promise<Snapshot<{ messages: HistoryMessage[]; has_more: boolean }>> {
+): Promise<Snapshot<Schemas['History']>> {
   const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
   if (beforeId !== undefined) query.set('before_id', String(beforeId));
   return getFresh(`/api/chats/${chatId}/messages?${query}`);
@@ -343,23 +267,25 @@ export async function sendMessage(
   attachmentIds: readonly number[] = [],
 ): Promise<SentMessage> {
   const headers = { 'idempotency-key': idempotencyKey };
-  const body = {
+  const body: Schemas['SendMessage'] = {
     chat_id: chatId,
     content,
     ...(replyToId === null ? {} : { reply_to_message_id: replyToId }),
-    ...(attachmentIds.length === 0 ? {} : { attachment_ids: attachmentIds }),
+    ...(attachmentIds.length === 0 ? {} : { attachment_ids: [...attachmentIds] }),
   };
   return (await request<SentMessage>('POST', '/api/messages', body, headers)).data;
 }
 
 /** Replaces the text of one of our messages; answers the message as it is now. */
 export async function editMessage(id: number, content: string): Promise<SentMessage> {
-  return (await request<SentMessage>('PUT', `/api/messages/${id}`, { content })).data;
+  const body: Schemas['EditMessage'] = { content };
+  return (await request<SentMessage>('PUT', `/api/messages/${id}`, body)).data;
 }
 
 /** Moves our read marker in a chat forward to `upToId` (the server ignores a step back). */
 export async function markRead(chatId: number, upToId: number): Promise<void> {
-  await request<void>('POST', `/api/chats/${chatId}/read`, { up_to_message_id: upToId });
+  const body: Schemas['ReadUpTo'] = { up_to_message_id: upToId };
+  await request<void>('POST', `/api/chats/${chatId}/read`, body);
 }
 
 /**
@@ -367,16 +293,17 @@ export async function markRead(chatId: number, upToId: number): Promise<void> {
  * have stopped (`false`). Participants only; answered 204.
  */
 export async function setTyping(chatId: number, isTyping: boolean): Promise<void> {
-  await request<void>('POST', `/api/chats/${chatId}/typing`, { is_typing: isTyping });
+  const body: Schemas['Typing'] = { is_typing: isTyping };
+  await request<void>('POST', `/api/chats/${chatId}/typing`, body);
 }
 
 /** Whether `userId` is online now (someone we share a chat with; admins: anyone). */
-export async function presence(userId: number): Promise<Snapshot<PresenceInfo & { user_id: number }>> {
+export async function presence(userId: number): Promise<Snapshot<PresenceAnswer>> {
   return get(`/api/presence/${userId}`);
 }
 
 export async function deleteMessage(id: number): Promise<void> {
-  await request<{ success: boolean }>('DELETE', `/api/messages/${id}`);
+  await request<Schemas['Deleted']>('DELETE', `/api/messages/${id}`);
 }
 
 /**
@@ -388,7 +315,12 @@ export async function createGroup(
   participantIds: number[],
   context: ChatContext | null = null,
 ): Promise<ChatDetails> {
-  const body = { kind: 'group', title, participant_ids: participantIds, ...(context === null ? {} : { context }) };
+  const body: Schemas['NewChat'] = {
+    kind: 'group',
+    title,
+    participant_ids: participantIds,
+    ...(context === null ? {} : { context }),
+  };
   return (await request<ChatDetails>('POST', '/api/chats', body)).data;
 }
 
@@ -399,12 +331,14 @@ export async function chatDetails(chatId: number): Promise<ChatDetails> {
 
 /** Renames a group (its owner or an admin). */
 export async function renameChat(chatId: number, title: string): Promise<ChatDetails> {
-  return (await request<ChatDetails>('PATCH', `/api/chats/${chatId}`, { title })).data;
+  const body: Schemas['Rename'] = { title };
+  return (await request<ChatDetails>('PATCH', `/api/chats/${chatId}`, body)).data;
 }
 
 /** Adds a member to a group (its owner or an admin); adding a member again is no error (200). */
 export async function addParticipant(chatId: number, userId: number): Promise<ChatDetails> {
-  return (await request<ChatDetails>('POST', `/api/chats/${chatId}/participants`, { user_id: userId })).data;
+  const body: Schemas['NewMember'] = { user_id: userId };
+  return (await request<ChatDetails>('POST', `/api/chats/${chatId}/participants`, body)).data;
 }
 
 /** Removes a member from a group (its owner or an admin), or leaves it (our own id). */
@@ -413,22 +347,13 @@ export async function removeParticipant(chatId: number, userId: number): Promise
 }
 
 /** `scheduled` until its teacher (or an admin) marks it `completed`; a `cancelled` one never will be. */
-export type LessonStatus = 'scheduled' | 'completed' | 'cancelled';
+export type LessonStatus = Schemas['LessonStatus'];
 
 /**
  * A lesson of the school's timetable. Completing one opens its teacher's and student's chat
  * (once per pair), which reaches both as `chat_created`: the product's first principle.
  */
-export interface Lesson {
-  id: number;
-  teacher_id: number;
-  student_id: number;
-  status: LessonStatus;
-  scheduled_at: string;
-  completed_at: string | null;
-  teacher_name: string;
-  student_name: string;
-}
+export type Lesson = Schemas['Lesson'];
 
 /**
  * The caller's lessons, ordered by `scheduled_at` (at most 200): a teacher's or a student's own,
@@ -436,29 +361,22 @@ export interface Lesson {
  */
 export async function lessons(status?: LessonStatus): Promise<Lesson[]> {
   const query = status ? `?${new URLSearchParams({ status })}` : '';
-  return (await get<{ lessons: Lesson[] }>(`/api/lessons${query}`)).data.lessons;
+  return (await get<Schemas['LessonList']>(`/api/lessons${query}`)).data.lessons;
 }
 
 /**
  * Marks a lesson completed (its teacher or an admin; 403 otherwise, 409 for a cancelled one;
  * again: no change). Answers the lesson and the pair's chat, which the stream announces too.
  */
-export async function completeLesson(id: number): Promise<{ lesson: Lesson; chat_id: number }> {
-  return (await request<{ lesson: Lesson; chat_id: number }>('POST', `/api/lessons/${id}/complete`)).data;
+export async function completeLesson(id: number): Promise<Schemas['CompletedLesson']> {
+  return (await request<Schemas['CompletedLesson']>('POST', `/api/lessons/${id}/complete`)).data;
 }
 
-/** A teacher's inquiry link: visitors who open `url` (relative, `/inquiry/{token}`) ask the teacher `host_id`. */
-export interface InquiryLink {
-  id: number;
-  token: string;
-  url: string;
-  title: string;
-  context: ChatContext | null;
-  host_id: number;
-  created_at: string;
-  /** Once revoked, the link opens no new chat (the ones it opened go on). */
-  revoked_at: string | null;
-}
+/**
+ * A teacher's inquiry link: visitors who open `url` (relative, `/inquiry/{token}`) ask the
+ * teacher `host_id`. Once revoked (`revoked_at`), the link opens no new chat (the ones it opened go on).
+ */
+export type InquiryLink = Schemas['InquiryLink'];
 
 /**
  * Creates an inquiry link: a teacher's own (`hostId` null), or, for an admin, one for the
@@ -469,13 +387,17 @@ export async function createInquiryLink(
   context: ChatContext | null,
   hostId: number | null = null,
 ): Promise<InquiryLink> {
-  const body = { title, ...(context === null ? {} : { context }), ...(hostId === null ? {} : { host_id: hostId }) };
+  const body: Schemas['NewLink'] = {
+    title,
+    ...(context === null ? {} : { context }),
+    ...(hostId === null ? {} : { host_id: hostId }),
+  };
   return (await request<InquiryLink>('POST', '/api/inquiry-links', body)).data;
 }
 
 /** The caller's inquiry links, newest first (a teacher's own; an admin: all). */
 export async function inquiryLinks(): Promise<InquiryLink[]> {
-  return (await get<{ links: InquiryLink[] }>('/api/inquiry-links')).data.links;
+  return (await get<Schemas['InquiryLinks']>('/api/inquiry-links')).data.links;
 }
 
 /** Revokes an inquiry link; revoking twice is no error. */
@@ -484,11 +406,7 @@ export async function revokeInquiryLink(id: number): Promise<void> {
 }
 
 /** What a visitor sees of an inquiry link before giving a name (no account needed; 404: unknown or revoked). */
-export interface InquiryInfo {
-  title: string;
-  context: ChatContext | null;
-  host: Person;
-}
+export type InquiryInfo = Schemas['InquiryInfo'];
 
 export async function inquiryInfo(token: string): Promise<InquiryInfo> {
   return (await get<InquiryInfo>(`/api/inquiry/${encodeURIComponent(token)}`)).data;
@@ -503,13 +421,10 @@ export async function inquiryInfo(token: string): Promise<InquiryInfo> {
  */
 export async function openInquiry(
   token: string,
-  visitor: { name: string; message: string },
-): Promise<{ chat_id: number; user: Person }> {
-  const { data } = await request<{ chat_id: number; user: Person; token: string }>(
-    'POST',
-    `/api/inquiry/${encodeURIComponent(token)}`,
-    { name: visitor.name, message: visitor.message },
-  );
+  visitor: Schemas['Visitor'],
+): Promise<Omit<Schemas['Opened'], 'token'>> {
+  const body: Schemas['Visitor'] = { name: visitor.name, message: visitor.message };
+  const { data } = await request<Schemas['Opened']>('POST', `/api/inquiry/${encodeURIComponent(token)}`, body);
   // The token is the cookie's value; the page does not keep it.
   return { chat_id: data.chat_id, user: data.user };
 }

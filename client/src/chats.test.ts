@@ -37,9 +37,9 @@ function summary(id: number, unread = 0, at: string | null = null, lastRead = 0)
     created_by: null,
     updated_at: at ?? '2025-01-10T12:00:00Z',
     participants_count: 2,
-    participant: other,
+    participant: { ...other, online: false },
     last_message: at
-      ? { id: id * 10, sender_id: other.id, sender_name: null, content: `last of ${id}`, created_at: at }
+      ? { id: id * 10, sender_id: other.id, sender_name: null, content: `last of ${id}`, created_at: at, type: 'text' }
       : null,
     unread_count: unread,
     last_read_message_id: lastRead,
@@ -306,7 +306,7 @@ describe('groups in the chat list', () => {
     updated_at: '2025-01-17T15:30:00Z',
     participants_count: 3,
     participant: null,
-    last_message: { id: 200, sender_id: maria.id, sender_name: maria.name, content: 'Готово', created_at: '2025-01-17T15:30:00Z' },
+    last_message: { id: 200, sender_id: maria.id, sender_name: maria.name, content: 'Готово', created_at: '2025-01-17T15:30:00Z', type: 'text' },
     unread_count: unread,
     last_read_message_id: 0,
   });
@@ -567,7 +567,7 @@ describe('inquiries in the chat list', () => {
     updated_at: '2025-01-17T15:40:00Z',
     participants_count: 2,
     closed_at: closedAt,
-    participant: guest,
+    participant: { ...guest, online: true },
     last_message: null,
     unread_count: 0,
     last_read_message_id: 0,

@@ -170,14 +170,16 @@ export function fromSummary(chat: ChatSummary, position = 0): ChatItem {
     ...header(chat),
     // Presence is kept apart (presence.ts).
     people: other ? [{ id: other.id, name: other.name, role: other.role }] : [],
-    lastMessage: chat.last_message && {
-      id: chat.last_message.id,
-      senderId: chat.last_message.sender_id,
-      senderName: chat.last_message.sender_name ?? null,
-      content: chat.last_message.content,
-      createdAt: chat.last_message.created_at,
-      type: messageType(chat.last_message.type, []),
-    },
+    lastMessage: chat.last_message
+      ? {
+          id: chat.last_message.id,
+          senderId: chat.last_message.sender_id,
+          senderName: chat.last_message.sender_name ?? null,
+          content: chat.last_message.content,
+          createdAt: chat.last_message.created_at,
+          type: messageType(chat.last_message.type, []),
+        }
+      : null,
     lastActivityAt: chat.updated_at ?? chat.last_message?.created_at ?? null,
     unread: chat.unread_count,
     lastReadId: chat.last_read_message_id ?? 0,

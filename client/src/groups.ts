@@ -67,9 +67,9 @@ export function fromDetails(details: ChatDetails): GroupDetails {
   return {
     id: details.id,
     kind: details.kind,
-    title: details.title,
-    context: details.context,
-    createdBy: details.created_by,
+    title: details.title ?? null,
+    context: details.context ?? null,
+    createdBy: details.created_by ?? null,
     members: details.participants.map(({ id, name, role, joined_at: joinedAt }) => ({ id, name, role, joinedAt })),
   };
 }

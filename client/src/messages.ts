@@ -176,8 +176,8 @@ export function fromWire(message: WireMessage): Message {
     replyTo: reply
       ? {
           id: reply.id,
-          senderId: reply.sender_id,
-          preview: reply.content_preview,
+          senderId: reply.sender_id ?? null,
+          preview: reply.content_preview ?? null,
           isDeleted: reply.is_deleted,
           ...(reply.unavailable ? { unavailable: true } : {}),
         }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import type { ChatDetails, ChatSummary } from './api';
+import type { ChatDetails, ChatSummary, Participant } from './api';
 import {
   type Presence,
   type PresenceAction,
@@ -101,7 +101,7 @@ describe('presence', () => {
       participantsPresence([
         chat(1, { ...person, id: MARIA, online: true, last_seen: null }),
         chat(2, { ...person, id: IVAN, online: false, last_seen: SEEN }),
-        chat(3, { ...person, id: 10 }),
+        chat(3, { ...person, id: 10 } as Participant), // a server before presence
         chat(4, null),
       ]),
     ).toEqual([

@@ -144,7 +144,7 @@ export function useChatLoading(store: Store, isAdmin: boolean): ChatLoading {
           const requestedAt = Date.now();
           try {
             const { data } = await api.presence(userId);
-            const users = [{ userId, online: data.online, lastSeen: data.last_seen }];
+            const users = [{ userId, online: data.online, lastSeen: data.last_seen ?? null }];
             store.presence({ type: 'snapshot', users, requestedAt });
           } catch (error) {
             if (api.isUnauthorized(error)) failed(error); // otherwise presence just stays unknown

@@ -68,7 +68,7 @@ export function useCommands(store: Store, me: api.Person, loaders: Loaders): Com
         // An inquiry refuses messages once closed: its details say since when (the
         // `chat_closed` event may still be on its way, or long past for a chat of a later page).
         const item = latest.current.chatList.items.find((i) => i.id === chatId);
-        if (error instanceof api.ApiError && error.status === 409 && item?.kind === 'inquiry' && item.closedAt === null) {
+        if (api.hasCode(error, 'chat_closed') && item?.kind === 'inquiry' && item.closedAt === null) {
           api.chatDetails(chatId).then(
             ({ closed_at: closedAt }) => {
               if (closedAt) store.chats({ type: 'chatClosed', chatId, closedAt, position: null });

@@ -9,8 +9,8 @@ import type { TFunction } from 'i18next';
 import { useCallback, useSyncExternalStore } from 'react';
 
 import * as api from './api';
-import { errorText } from './api';
 import { isInlineImage } from './attachments';
+import { errorText } from './errors';
 import { type Refusal, type Upload, type UploadAction, checkPicked, uploadsReducer } from './uploads';
 
 export interface ChatUploads {
@@ -51,7 +51,7 @@ function release(upload: Upload): void {
   if (upload.previewUrl) URL.revokeObjectURL(upload.previewUrl);
 }
 
-/** `t`: the words of a failure the server did not explain (its own reason is shown as it is). */
+/** `t`: the words of a failure (errors.ts). */
 function start(chatId: number, key: string, file: File, t: TFunction): void {
   const handle = api.uploadAttachment(chatId, file, (sent) => dispatch(chatId, { type: 'progress', key, sent }));
   aborts.set(key, handle.abort);

@@ -5,7 +5,8 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
-import { type DevUser, devUsers, errorText } from './api';
+import { type DevUser, devUsers } from './api';
+import { errorText } from './errors';
 import { useLatest } from './useLatest';
 
 export type Users = { status: 'loading' } | { status: 'ready'; users: DevUser[] } | { status: 'failed'; error: string };

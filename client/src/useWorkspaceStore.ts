@@ -8,8 +8,9 @@
 import { type Dispatch, type RefObject, useCallback, useMemo, useReducer, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
-import { type Person, errorText, isUnauthorized } from './api';
+import { type Person, isUnauthorized } from './api';
 import { type ChatList, type ChatListAction, chatListReducer, initialChatList } from './chats';
+import { errorText } from './errors';
 import {
   type Groups,
   type GroupsAction,

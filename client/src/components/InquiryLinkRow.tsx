@@ -19,8 +19,8 @@ export function LinkRow(props: {
   const { link } = props;
   const [input, setInput] = useState<HTMLInputElement | null>(null);
   const url = linkUrl(window.location.origin, link);
-  const revoked = link.revoked_at !== null;
-  const course = contextTitle(link.context);
+  const revoked = (link.revoked_at ?? null) !== null;
+  const course = contextTitle(link.context ?? null);
   return (
     <li className="inquiry-link" data-testid={`inquiry-link-${link.id}`} data-revoked={revoked ? 'true' : 'false'}>
       <div className="inquiry-link-top">

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 
-import { type InquiryLink, type Person, createInquiryLink, errorText, inquiryLinks, revokeInquiryLink } from '../api';
+import { type InquiryLink, type Person, createInquiryLink, inquiryLinks, revokeInquiryLink } from '../api';
+import { errorText } from '../errors';
 import { useLocale } from '../i18n';
 import { MAX_TITLE_CHARS } from '../groups';
 import { inquiryContext, linkUrl } from '../inquiry';

@@ -1,6 +1,7 @@
 import { type FormEvent, useEffect, useState } from 'react';
 
-import { ApiError, type InquiryInfo, type Person, errorText, inquiryInfo, openInquiry } from '../api';
+import { type InquiryInfo, type Person, hasCode, inquiryInfo, openInquiry } from '../api';
+import { errorText } from '../errors';
 import { useLocale } from '../i18n';
 import { contextTitle } from '../inbox';
 import { MAX_GUEST_NAME_CHARS, MAX_QUESTION_CHARS, visitorForm } from '../inquiry';
@@ -42,7 +43,7 @@ export function InquiryPage({ token, signedInAs, onJoined, onToChats }: Props) {
       (data) => current && setInfo({ status: 'ready', info: data }),
       (e: unknown) => {
         if (!current) return;
-        setInfo(e instanceof ApiError && e.status === 404 ? { status: 'missing' } : { status: 'failed', error: errorText(e, words.current) });
+        setInfo(hasCode(e, 'not_found') ? { status: 'missing' } : { status: 'failed', error: errorText(e, words.current) });
       },
     );
     return () => {
@@ -59,13 +60,13 @@ export function InquiryPage({ token, signedInAs, onJoined, onToChats }: Props) {
       const { user } = await openInquiry(token, form.send);
       onJoined(user);
     } catch (e) {
-      if (e instanceof ApiError && e.status === 404) setInfo({ status: 'missing' }); // revoked meanwhile
+      if (hasCode(e, 'not_found')) setInfo({ status: 'missing' }); // revoked meanwhile
       else setError(errorText(e, t));
       setBusy(false);
     }
   };
 
-  const course = info.status === 'ready' ? contextTitle(info.info.context) : null;
+  const course = info.status === 'ready' ? contextTitle(info.info.context ?? null) : null;
 
   return (
     <main className="sign-in" data-testid="inquiry-page">

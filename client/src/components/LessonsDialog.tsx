@@ -1,6 +1,7 @@
 import { useEffect, useReducer, useState } from 'react';
 
-import { type Lesson, type Person, completeLesson, errorText, lessons } from '../api';
+import { type Lesson, type Person, completeLesson, lessons } from '../api';
+import { errorText } from '../errors';
 import { useLocale } from '../i18n';
 import { canComplete, lessonWith, lessonsReducer, noLessons } from '../lessons';
 import { fullDateTime } from '../time';

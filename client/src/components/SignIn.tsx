@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 
-import { type DevUser, type Person, devLogin, devUsers, errorText } from '../api';
+import { type DevUser, type Person, devLogin, devUsers } from '../api';
+import { errorText } from '../errors';
 import { useLocale } from '../i18n';
 import { Avatar } from './Avatar';
 import { useLatest } from '../useLatest';

@@ -1,6 +1,9 @@
 // English strings. The key structure is the reference: ru.ts has the same keys (checked by
 // i18n.test.ts), with Russian plural suffixes (_one/_few/_many/_other) where these have
-// _one/_other. Server `error` messages are shown as the server sends them, never from here.
+// _one/_other. The server's `error` sentences are never shown: its `code` is, in these words
+// (`errors.code`: one for every code of the generated `ErrorCode`, else this fails to compile).
+
+import type { ErrorCode } from '../api';
 
 const en = {
   app: {
@@ -10,7 +13,56 @@ const en = {
   },
   errors: {
     unreachable: 'Cannot reach the server. Check your connection.',
-    status: 'The server answered {{status}} {{statusText}}',
+    /** An error answer without a code this client knows: by its status, else by its class. */
+    status: {
+      '400': 'The request was not accepted.',
+      '401': 'You are not signed in. Please sign in again.',
+      '403': 'You are not allowed to do this.',
+      '404': 'Not found: it does not exist, or you may not see it.',
+      '408': 'The request took too long to arrive. Try again.',
+      '409': 'This clashes with a change made meanwhile. Try again.',
+      '413': 'This is too large for the server.',
+      '422': 'This cannot be used here.',
+      '429': 'Too many requests. Wait a moment and try again.',
+      '500': 'Something went wrong on the server. Try again.',
+      '502': 'The server cannot be reached right now. Try again in a moment.',
+      '503': 'The server is unavailable right now. Try again in a moment.',
+      '504': 'The server did not answer in time. Try again in a moment.',
+    },
+    otherClient: 'The request was refused (error {{status}}).',
+    otherServer: 'The server could not answer (error {{status}}). Try again in a moment.',
+    /** What each error `code` of the server means (every code of the OpenAPI document's `Code`). */
+    code: {
+      invalid_request: 'The request was not accepted: something in it is not right.',
+      content_blank: 'The message is empty: write something first.',
+      content_too_long: 'The message is too long: at most 10,000 characters.',
+      unauthenticated: 'You are not signed in. Please sign in again.',
+      token_expired: 'Your session has expired. Please sign in again.',
+      guest_session_ended: 'This conversation is closed, and your visit with it.',
+      forbidden: 'You are not allowed to do this.',
+      admin_read_only: 'Admins read chats but do not write in them.',
+      not_author: 'Only the author of a message can change it.',
+      not_group_owner: "Only the group's owner or an admin can do this.",
+      guest_confined: 'A guest can only use their own conversation.',
+      cross_site_request: 'The request came from another site and was refused. Reload the page.',
+      not_found: 'Not found: it does not exist, or you may not see it.',
+      method_not_allowed: 'The server does not support this action.',
+      request_timeout: 'The request took too long to arrive. Try again.',
+      conflict: 'This clashes with a change made meanwhile. Try again.',
+      chat_closed: 'This conversation is closed: nothing more can be sent here.',
+      message_deleted: 'This message has been deleted.',
+      group_full: 'The group is full: no more members can join it.',
+      payload_too_large: 'This is too large for the server.',
+      unsupported_media_type: 'The server does not accept this kind of content.',
+      range_not_satisfiable: 'That part of the file does not exist.',
+      unprocessable: 'This cannot be used here (for example, a message of another chat, or someone who may not be added).',
+      idempotency_key_reused: 'This message was already sent with other content. Write it again as a new message.',
+      rate_limited: 'Too many requests. Wait a moment and try again.',
+      upload_allowance_used_up: 'You have uploaded as much as is allowed for now. Try again later.',
+      headers_too_large: 'The request is too large. Reload the page and try again.',
+      internal: 'Something went wrong on the server. Try again.',
+      unavailable: 'The server is unavailable right now. Try again in a moment.',
+    } satisfies Record<ErrorCode, string>,
   },
   language: {
     label: 'Language',
@@ -69,7 +121,7 @@ const en = {
     loadMore: 'Load more chats',
     loadingMore: 'Loading more chats…',
     searching: 'Searching all chats…',
-    searchFailed: 'Could not search all chats: {{error}}',
+    searchFailed: 'Could not search all chats. {{error}}',
   },
   lessons: {
     button: 'Lessons',
@@ -195,7 +247,7 @@ const en = {
   },
   message: {
     sending: 'Sending…',
-    notSent: 'Not sent: {{error}}',
+    notSent: 'Not sent. {{error}}',
     retry: 'Retry',
     discard: 'Discard',
     delete: 'Delete message',
@@ -213,7 +265,7 @@ const en = {
     cancel: 'Cancel',
     editLabel: 'Edit the message',
     editHint: 'Enter saves, Shift+Enter starts a new line, Esc cancels.',
-    notSaved: 'Not saved: {{error}}',
+    notSaved: 'Not saved. {{error}}',
   },
   deleteDialog: {
     title: 'Delete this message?',
@@ -236,7 +288,7 @@ const en = {
     toSend: 'Files to send',
     uploadingName: 'Uploading {{name}}',
     waitUploads: 'Wait until the files are uploaded',
-    failed: 'Not uploaded: {{error}}',
+    failed: 'Not uploaded. {{error}}',
     retry: 'Retry',
     remove: 'Remove {{name}}',
     tooLarge: '“{{name}}” is larger than {{max}} and was not added.',

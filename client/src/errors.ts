@@ -1,0 +1,46 @@
+// What a person reads of an error, in their language. Every error answer of the server is
+// `{"error": "<English sentence>", "code": "<stable_snake_case>"}` (api.ts makes it an
+// ApiError); the words shown come from its `code` (`errors.code.*` of the locales, which have
+// one for every code of the OpenAPI document's `Code`, checked at compile time), else from its
+// HTTP status, else from its class (4xx, 5xx). The server's English sentence is never the text
+// shown: it is for developers and logs (`ApiError.reason`).
+
+import type { TFunction } from 'i18next';
+
+import { ApiError, type ErrorCode } from './api';
+// The English resources say which codes and statuses have words (ru.ts has the same keys).
+import en from './locales/en';
+
+/** The statuses with words of their own when the answer's code is unknown (or missing). */
+type KnownStatus = keyof (typeof en)['errors']['status'];
+
+/** `code` if this client knows it (a newer server may send one it does not), else null. */
+export function knownCode(code: string | null | undefined): ErrorCode | null {
+  return typeof code === 'string' && Object.hasOwn(en.errors.code, code) ? (code as ErrorCode) : null;
+}
+
+function knownStatus(status: number): KnownStatus | null {
+  const key = String(status);
+  return Object.hasOwn(en.errors.status, key) ? (key as KnownStatus) : null;
+}
+
+/** The words for an error answer with `status` and `code` (the server's sentence is not used). */
+export function refusalText(status: number, code: string | null, t: TFunction): string {
+  const known = knownCode(code);
+  if (known !== null) return t(`errors.code.${known}`);
+  const byStatus = knownStatus(status);
+  if (byStatus !== null) return t(`errors.status.${byStatus}`);
+  return status >= 500 ? t('errors.otherServer', { status }) : t('errors.otherClient', { status });
+}
+
+/**
+ * A message fit to show a person, whatever was thrown, in the language of `t`: a refusal of the
+ * server by its code (else its status); a network failure (a TypeError of `fetch`) as such; an
+ * Error of ours (already in words, e.g. a command's rejection) as it is.
+ */
+export function errorText(error: unknown, t: TFunction): string {
+  if (error instanceof ApiError) return refusalText(error.status, error.code, t);
+  if (error instanceof TypeError) return t('errors.unreachable');
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
