@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 
+import type { HistoryMessage } from './api';
 import { EVENT_TYPES, type StreamEvent, backoffDelay, followPosition, parseStreamEvent } from './events';
+import type { components } from './generated/api';
+import type { WireMessage } from './messages';
 
 describe('parseStreamEvent', () => {
   it('parses new_message with its log position', () => {
@@ -418,5 +421,44 @@ describe('inquiry events', () => {
   it('takes a guest as a group member too (role guest), but no unknown role', () => {
     expect(parse('participant_added', { chat_id: 20, user: guest, actor_id: 2 })).toMatchObject({ user: guest });
     expect(parse('participant_added', { chat_id: 20, user: { ...guest, role: 'visitor' }, actor_id: 2 })).toBeNull();
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it("describes messages this client takes: an event's (with its sender) and history's", () => {
+    // Checked by the compiler: a field the document renames or retypes breaks these.
+    expectTypeOf<components['schemas']['MessageBody'] & { sender_id: number }>().toExtend<WireMessage>();
+    expectTypeOf<HistoryMessage>().toExtend<WireMessage>();
+  });
+
+  it('parses an event exactly as its schema in the document gives it', () => {
+    const read: components['schemas']['MessagesReadEvent'] = {
+      chat_id: 4,
+      user_id: 2,
+      up_to_message_id: 90,
+      read_at: '2025-01-17T15:30:00Z',
+    };
+    expect(parseStreamEvent('messages_read', JSON.stringify(read), '12')).toEqual({
+      type: 'messages_read',
+      position: 12,
+      chatId: 4,
+      userId: 2,
+      upTo: 90,
+      readAt: '2025-01-17T15:30:00Z',
+    });
+    const typing: components['schemas']['TypingEvent'] = { chat_id: 4, user_id: 2, is_typing: true };
+    expect(parseStreamEvent('typing', JSON.stringify(typing), '')).toEqual({
+      type: 'typing',
+      chatId: 4,
+      userId: 2,
+      isTyping: true,
+    });
+    const closed: components['schemas']['ChatClosedEvent'] = { chat_id: 4, closed_at: '2025-01-17T15:30:00Z' };
+    expect(parseStreamEvent('chat_closed', JSON.stringify(closed), '13')).toEqual({
+      type: 'chat_closed',
+      position: 13,
+      chatId: 4,
+      closedAt: '2025-01-17T15:30:00Z',
+    });
   });
 });

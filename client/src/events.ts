@@ -14,10 +14,18 @@
 //
 // Attachments add `type` and `attachments` to the messages of `new_message` and
 // `message_edited` (checked when present: a message with a malformed attachment is dropped).
+//
+// Each event's data is checked into its schema of the OpenAPI document (`MessageDeletedEvent`,
+// `MessagesReadEvent`, `TypingEvent`, … of src/generated/api.ts), so a field the server renames
+// or adds as required fails to compile here; the messages of `new_message` and
+// `message_edited` into `WireMessage`, which the document's `MessageBody` fits (events.test.ts).
 
 import { type AdminChat, type ChatSummary, type Person, type Role, isAttachment } from './api';
 import { type ChatItem, fromAdminChat, fromSummary } from './chats';
+import type { components } from './generated/api';
 import type { WireMessage } from './messages';
+
+type Schemas = components['schemas'];
 
 export const EVENT_TYPES = [
   'new_message',
@@ -90,8 +98,8 @@ function isReplyPreview(value: unknown): boolean {
   return (
     isObject(value) &&
     isInt(value.id) &&
-    (isInt(value.sender_id) || value.sender_id === null) &&
-    isNullableString(value.content_preview) &&
+    isOptional(value.sender_id, (v) => v === null || isInt(v)) &&
+    isOptional(value.content_preview, isNullableString) &&
     typeof value.is_deleted === 'boolean' &&
     (value.unavailable === undefined || typeof value.unavailable === 'boolean')
   );
@@ -130,7 +138,7 @@ function chatItem(value: unknown, position: number): ChatItem | null {
     return value.participants.every(isPerson) ? fromAdminChat(value as unknown as AdminChat, position) : null;
   }
   // A participant's view names the other participant, unless it is a group's.
-  if (isObject(value.participant) || (value.kind === 'group' && value.participant === null)) {
+  if (isObject(value.participant) || (value.kind === 'group' && (value.participant ?? null) === null)) {
     return fromSummary(value as unknown as ChatSummary, position);
   }
   return null;
@@ -153,18 +161,63 @@ function parseJson(data: string): Json | null {
   }
 }
 
+// Each event's data, checked into its schema (null: malformed).
+
+function typingData({ chat_id, user_id, is_typing }: Json): Schemas['TypingEvent'] | null {
+  return isInt(chat_id) && isInt(user_id) && isBoolean(is_typing) ? { chat_id, user_id, is_typing } : null;
+}
+
+/** `last_seen`: null while online (and for someone never seen); required here as the server always sends it. */
+function presenceData({ user_id, online, last_seen }: Json): (Schemas['PresenceEvent'] & { last_seen: string | null }) | null {
+  if (!isInt(user_id) || !isBoolean(online)) return null;
+  if (last_seen !== null && !isTimestamp(last_seen)) return null;
+  return { user_id, online, last_seen };
+}
+
+function messageDeletedData({ chat_id, message_id }: Json): Schemas['MessageDeletedEvent'] | null {
+  return isInt(chat_id) && isInt(message_id) ? { chat_id, message_id } : null;
+}
+
+/** Whose read it is must be said (the document allows it absent: such a read tells this client nothing). */
+function messagesReadData(body: Json): (Schemas['MessagesReadEvent'] & { user_id: number }) | null {
+  const { chat_id, user_id, up_to_message_id, read_at } = body;
+  return isInt(chat_id) && isInt(user_id) && isInt(up_to_message_id) && isString(read_at)
+    ? { chat_id, user_id, up_to_message_id, read_at }
+    : null;
+}
+
+function participantAddedData({ chat_id, user, actor_id = null }: Json): Schemas['ParticipantAddedEvent'] | null {
+  if (!isInt(chat_id) || !isPerson(user) || !isActor(actor_id)) return null;
+  return { chat_id, user: { id: user.id, name: user.name, role: user.role }, actor_id };
+}
+
+function participantRemovedData({ chat_id, user_id, actor_id = null }: Json): Schemas['ParticipantRemovedEvent'] | null {
+  return isInt(chat_id) && isInt(user_id) && isActor(actor_id) ? { chat_id, user_id, actor_id } : null;
+}
+
+function chatRenamedData({ chat_id, title, actor_id = null }: Json): Schemas['ChatRenamedEvent'] | null {
+  return isInt(chat_id) && isString(title) && isActor(actor_id) ? { chat_id, title, actor_id } : null;
+}
+
+function chatClosedData({ chat_id, closed_at }: Json): Schemas['ChatClosedEvent'] | null {
+  return isInt(chat_id) && isTimestamp(closed_at) ? { chat_id, closed_at } : null;
+}
+
+/** `new_message` and `message_edited` (`MessageEvent`), their message checked as a `WireMessage`. */
+function messageData({ chat_id, message }: Json): { chat_id: number; message: WireMessage } | null {
+  return isInt(chat_id) && isWireMessage(message) ? { chat_id, message } : null;
+}
+
 /** A `typing` or `presence` frame's event, or null if it is not one (or malformed). */
 function parseLiveEvent(type: string, body: Json): LiveEvent | null {
   switch (type) {
-    case 'typing':
-      return isInt(body.chat_id) && isInt(body.user_id) && isBoolean(body.is_typing)
-        ? { type, chatId: body.chat_id, userId: body.user_id, isTyping: body.is_typing }
-        : null;
+    case 'typing': {
+      const data = typingData(body);
+      return data && { type, chatId: data.chat_id, userId: data.user_id, isTyping: data.is_typing };
+    }
     case 'presence': {
-      const { user_id: userId, online, last_seen: lastSeen } = body;
-      if (!isInt(userId) || !isBoolean(online)) return null;
-      if (lastSeen !== null && !isTimestamp(lastSeen)) return null;
-      return { type, userId, online, lastSeen };
+      const data = presenceData(body);
+      return data && { type, userId: data.user_id, online: data.online, lastSeen: data.last_seen };
     }
     default:
       return null;
@@ -182,52 +235,50 @@ export function parseStreamEvent(type: string, data: string, lastEventId: string
   const position = Number(lastEventId);
   if (lastEventId === '' || !isInt(position)) return null;
   switch (type) {
-    case 'new_message':
-      return isInt(body.chat_id) && isWireMessage(body.message)
-        ? { type, position, chatId: body.chat_id, message: body.message }
-        : null;
-    case 'message_deleted':
-      return isInt(body.chat_id) && isInt(body.message_id)
-        ? { type, position, chatId: body.chat_id, messageId: body.message_id }
-        : null;
-    case 'message_edited':
-      return isInt(body.chat_id) && isEditedMessage(body.message)
-        ? { type, position, chatId: body.chat_id, message: body.message }
-        : null;
-    case 'messages_read':
-      return isInt(body.chat_id) && isInt(body.user_id) && isInt(body.up_to_message_id) && isString(body.read_at)
-        ? {
-            type,
-            position,
-            chatId: body.chat_id,
-            userId: body.user_id,
-            upTo: body.up_to_message_id,
-            readAt: body.read_at,
-          }
-        : null;
+    case 'new_message': {
+      const data = messageData(body);
+      return data && { type, position, chatId: data.chat_id, message: data.message };
+    }
+    case 'message_deleted': {
+      const data = messageDeletedData(body);
+      return data && { type, position, chatId: data.chat_id, messageId: data.message_id };
+    }
+    case 'message_edited': {
+      const data = messageData(body);
+      return data && isEditedMessage(data.message) ? { type, position, chatId: data.chat_id, message: data.message } : null;
+    }
+    case 'messages_read': {
+      const data = messagesReadData(body);
+      return (
+        data && {
+          type,
+          position,
+          chatId: data.chat_id,
+          userId: data.user_id,
+          upTo: data.up_to_message_id,
+          readAt: data.read_at,
+        }
+      );
+    }
     case 'chat_created': {
       const chat = chatItem(body.chat, position);
       return chat && { type, position, chat };
     }
     case 'participant_added': {
-      const { chat_id: chatId, user, actor_id: actorId = null } = body;
-      if (!isInt(chatId) || !isPerson(user) || !isActor(actorId)) return null;
-      return { type, position, chatId, user: { id: user.id, name: user.name, role: user.role }, actorId };
+      const data = participantAddedData(body);
+      return data && { type, position, chatId: data.chat_id, user: data.user, actorId: data.actor_id ?? null };
     }
     case 'participant_removed': {
-      const { chat_id: chatId, user_id: userId, actor_id: actorId = null } = body;
-      if (!isInt(chatId) || !isInt(userId) || !isActor(actorId)) return null;
-      return { type, position, chatId, userId, actorId };
+      const data = participantRemovedData(body);
+      return data && { type, position, chatId: data.chat_id, userId: data.user_id, actorId: data.actor_id ?? null };
     }
     case 'chat_renamed': {
-      const { chat_id: chatId, title, actor_id: actorId = null } = body;
-      if (!isInt(chatId) || !isString(title) || !isActor(actorId)) return null;
-      return { type, position, chatId, title, actorId };
+      const data = chatRenamedData(body);
+      return data && { type, position, chatId: data.chat_id, title: data.title, actorId: data.actor_id ?? null };
     }
     case 'chat_closed': {
-      const { chat_id: chatId, closed_at: closedAt } = body;
-      if (!isInt(chatId) || !isTimestamp(closedAt)) return null;
-      return { type, position, chatId, closedAt };
+      const data = chatClosedData(body);
+      return data && { type, position, chatId: data.chat_id, closedAt: data.closed_at };
     }
     case 'reset':
       return { type, position, reason: typeof body.reason === 'string' ? body.reason : '' };
