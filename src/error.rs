@@ -22,6 +22,10 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// 422: well-formed, as the document describes it, but naming something that does not fit
+    /// (another chat's message, a user who may not be added): a rule no schema can state.
+    #[error("{0}")]
+    Unprocessable(String),
     /// A per-user limit was reached: 429 with `Retry-After`.
     #[error("{message}")]
     TooManyRequests { message: String, retry_after: std::time::Duration },
@@ -88,6 +92,9 @@ pub enum Code {
     UnsupportedMediaType,
     /// 416: the requested range is outside the file.
     RangeNotSatisfiable,
+    /// 422: well-formed, but naming something that does not fit: another chat's message, a
+    /// user who may not be added, a cursor this API did not give out, an empty file.
+    Unprocessable,
     /// 422: an `Idempotency-Key` reused for a different request.
     IdempotencyKeyReused,
     /// 429: a rate limit: retry after `Retry-After` seconds.
@@ -119,6 +126,7 @@ impl AppError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Client(status, _) => *status,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -144,6 +152,7 @@ impl AppError {
             Self::Forbidden(_) => Code::Forbidden,
             Self::NotFound(_) => Code::NotFound,
             Self::Conflict(_) => Code::Conflict,
+            Self::Unprocessable(_) => Code::Unprocessable,
             Self::TooManyRequests { .. } => Code::RateLimited,
             Self::Unavailable(_) => Code::Unavailable,
             Self::Internal(_) => Code::Internal,
@@ -153,7 +162,7 @@ impl AppError {
                 StatusCode::PAYLOAD_TOO_LARGE => Code::PayloadTooLarge,
                 StatusCode::UNSUPPORTED_MEDIA_TYPE => Code::UnsupportedMediaType,
                 StatusCode::RANGE_NOT_SATISFIABLE => Code::RangeNotSatisfiable,
-                StatusCode::UNPROCESSABLE_ENTITY => Code::IdempotencyKeyReused,
+                StatusCode::UNPROCESSABLE_ENTITY => Code::Unprocessable,
                 StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => Code::HeadersTooLarge,
                 StatusCode::SERVICE_UNAVAILABLE => Code::Unavailable,
                 StatusCode::UNAUTHORIZED => Code::Unauthenticated,

@@ -76,8 +76,15 @@ impl Cursor {
     /// Before every chat, at any head.
     const START: Cursor = Cursor { head: i64::MAX, active: i64::MAX, id: i64::MAX };
 
+    /// 400 for what is not a cursor's shape (`head.active.id`), 422 for one of that shape that
+    /// this API did not give out.
     fn parse(text: &str) -> Result<Self> {
-        let bad = || AppError::BadRequest(format!("cursor {text:?} is not a next_cursor this API gave out"));
+        let shaped = text.split('.').count() == 3
+            && text.split('.').all(|p| !p.is_empty() && p.len() <= 19 && p.bytes().all(|b| b.is_ascii_digit()));
+        if !shaped {
+            return Err(AppError::BadRequest(format!("cursor {text:?} is not a next_cursor (head.active.id)")));
+        }
+        let bad = || AppError::Unprocessable(format!("cursor {text:?} is not a next_cursor this API gave out"));
         let mut parts = text.split('.').map(|p| p.parse::<i64>().map_err(|_| bad()));
         let (Some(head), Some(active), Some(id), None) = (parts.next(), parts.next(), parts.next(), parts.next())
         else {
@@ -266,7 +273,7 @@ async fn list(client: &ReadClient, sql: &str, user: Option<i64>, page: &Page) ->
 /// nor skipped (later pages rank chats as of the first page's log position; the event stream
 /// brings what happened since). Without `limit` and `cursor`, every chat at once.
 #[utoipa::path(get, path = "/api/chats", tag = "chats", params(ListQuery, MinPositionParam),
-    responses((status = 200, body = ChatList, headers(("X-Event-Position" = i64, description = "the log position the page is at least as recent as"))), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 422, body = ErrorBody, description = "a cursor this API did not give out"), (status = 200, body = ChatList, headers(("X-Event-Position" = i64, description = "the log position the page is at least as recent as"))), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn list_chats(
     State(state): State<AppState>,
@@ -333,7 +340,7 @@ pub async fn list_chats(
 /// Every chat with its current members, message count and last activity (admins only), paged
 /// as `GET /api/chats` (without `limit` and `cursor`, all of them).
 #[utoipa::path(get, path = "/api/admin/chats", tag = "chats", params(ListQuery, MinPositionParam),
-    responses((status = 200, body = AdminChatList, headers(("X-Event-Position" = i64, description = "the log position the page is at least as recent as"))), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    responses((status = 422, body = ErrorBody, description = "a cursor this API did not give out"), (status = 200, body = AdminChatList, headers(("X-Event-Position" = i64, description = "the log position the page is at least as recent as"))), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn list_all_chats(

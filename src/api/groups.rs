@@ -117,13 +117,13 @@ pub(super) fn validate_context(context: Option<serde_json::Value>) -> Result<Opt
         Some(context @ serde_json::Value::Object(_)) => {
             let text = context.to_string();
             if text.len() > MAX_CONTEXT_BYTES {
-                return Err(AppError::BadRequest(format!(
+                return Err(AppError::Unprocessable(format!(
                     "context is {} bytes of JSON; the limit is {MAX_CONTEXT_BYTES}",
                     text.len()
                 )));
             }
             if text.contains("\\u0000") {
-                return Err(AppError::BadRequest("context must not contain the NUL character (U+0000)".into()));
+                return Err(AppError::Unprocessable("context must not contain the NUL character (U+0000)".into()));
             }
             Ok(Some(context))
         }
@@ -158,7 +158,7 @@ async fn check_members(state: &AppState, actor: &AuthUser, ids: &[i64]) -> Resul
     refused.sort_unstable();
     refused.dedup();
     if !refused.is_empty() {
-        return Err(AppError::BadRequest(format!(
+        return Err(AppError::Unprocessable(format!(
             "users {refused:?} cannot be members of this group: a group's members are the school's teachers and students, and a teacher adds only their own students (a lesson together)"
         )));
     }
@@ -227,7 +227,7 @@ async fn managed(state: &AppState, chat_id: i64, user: &AuthUser, doing: &str) -
 /// Creates a group: a teacher's (who becomes its first member and owner) or an admin's (who
 /// owns it without being a member). Students cannot (403).
 #[utoipa::path(post, path = "/api/chats", tag = "chats", request_body = NewChat,
-    responses((status = 201, body = ChatDetails), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    responses((status = 422, body = ErrorBody, description = "a member who may not be added"), (status = 201, body = ChatDetails), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn create(
@@ -311,7 +311,7 @@ pub async fn rename(
 /// the moment they are added they receive the group's events, and its history from there on.
 #[utoipa::path(post, path = "/api/chats/{chat_id}/participants", tag = "chats", params(("chat_id" = i64, Path)),
     request_body = NewMember,
-    responses((status = 201, body = ChatDetails), (status = 200, body = ChatDetails, description = "already a member"),
+    responses((status = 422, body = ErrorBody, description = "a user who may not be added"), (status = 201, body = ChatDetails), (status = 200, body = ChatDetails, description = "already a member"),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
@@ -345,7 +345,7 @@ pub async fn add(
 /// themself (leaves). The removed member's streams get the `participant_removed` event and
 /// nothing of the group after it; history and sending answer 403 from then on, on every
 /// replica. 404 if they are not a member.
-#[utoipa::path(delete, path = "/api/chats/{chat_id}/participants/{user_id}", tag = "chats",
+#[utoipa::path(delete, path = "/api/chats/{chat_id}/participants/{user_id}", tag = "chats", operation_id = "remove_participant",
     params(("chat_id" = i64, Path), ("user_id" = i64, Path)),
     responses((status = 204, description = "removed"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]

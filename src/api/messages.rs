@@ -45,8 +45,8 @@ pub const MAX_ATTACHMENTS: usize = 10;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct EditMessage {
-    /// The new text; the same rules as sending.
-    #[schema(min_length = 1, max_length = 10000)]
+    /// The new text; the same rules as sending (empty only for a message with attachments).
+    #[schema(max_length = 10000)]
     pub content: String,
 }
 
@@ -60,8 +60,15 @@ fn validate_content(content: &str, may_be_empty: bool) -> Result<()> {
     if content.contains('\0') {
         return Err(AppError::BadRequest("content must not contain the NUL character (U+0000)".into()));
     }
-    if may_be_empty && content.is_empty() {
-        return Ok(());
+    if content.is_empty() {
+        // Well-formed (the document allows an empty text, for a message with attachments), but
+        // this message has none.
+        return match may_be_empty {
+            true => Ok(()),
+            false => Err(AppError::Unprocessable(
+                "content is empty and the message has no attachments: it would show nothing".into(),
+            )),
+        };
     }
     if super::text::is_blank(content) {
         return Err(AppError::BadRequest(
@@ -161,11 +168,9 @@ async fn quoted(state: &AppState, chat_id: i64, parent: i64, access: Access) -> 
     );
     let client = state.db.get().await?;
     let row = client.query_opt(&sql, &[&parent, &chat_id, &access.visible_from]).await?;
-    row.as_ref()
-        .map(ReplyPreview::from_row)
-        .transpose()?
-        .flatten()
-        .ok_or_else(|| AppError::BadRequest(format!("reply_to_message_id {parent} is not a message of chat {chat_id}")))
+    row.as_ref().map(ReplyPreview::from_row).transpose()?.flatten().ok_or_else(|| {
+        AppError::Unprocessable(format!("reply_to_message_id {parent} is not a message of chat {chat_id}"))
+    })
 }
 
 /// The answer the first request with `key` got, if there was one, with its event's position;
@@ -184,10 +189,10 @@ async fn first_answer(
         if first.chat_id == body.chat_id && *content == body.content && *reply_to_message_id == body.reply_to_message_id
             && body.attachment_ids.iter().eq(attachments.iter().map(|a| &a.id)));
     if !same {
-        return Err(AppError::Client(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        return Err(AppError::Unprocessable(
             "this Idempotency-Key was already used for a different request; use a new key for a new message".into(),
-        ));
+        )
+        .with_code(Code::IdempotencyKeyReused));
     }
     let EventData::MessageCreated { message_id, .. } = first.data else { unreachable!("matched above") };
     // As it is now: edited, deleted or read since, the retry sees that too.
@@ -219,7 +224,7 @@ fn sent_message(stored: &StoredEvent, reply_to: Option<ReplyPreview>) -> Result<
 /// Replaces the text of the caller's own message. The old text stays in the log; history
 /// shows the new one with `is_edited`. The same text again changes nothing (200, no event).
 #[utoipa::path(put, path = "/api/messages/{id}", tag = "messages", params(("id" = i64, Path)), request_body = EditMessage,
-    responses((status = 200, body = SentMessage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    responses((status = 422, body = ErrorBody, description = "empty content for a message without attachments"), (status = 200, body = SentMessage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "the message is deleted")))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, message_id = id))]
 pub async fn edit(
@@ -279,7 +284,7 @@ async fn not_theirs(state: &AppState, id: i64, user: &AuthUser, doing: &str) -> 
 }
 
 /// Soft-deletes the caller's own message; deleting it again is a no-op success.
-#[utoipa::path(delete, path = "/api/messages/{id}", tag = "messages", params(("id" = i64, Path)),
+#[utoipa::path(delete, path = "/api/messages/{id}", tag = "messages", operation_id = "delete_message", params(("id" = i64, Path)),
     responses((status = 200, body = Deleted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, message_id = id))]

@@ -111,7 +111,38 @@ pub fn document() -> Value {
     let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|_| json!({}));
     complete(&mut document);
     not_blank(&mut document);
+    link(&mut document);
     document
+}
+
+/// Where one operation's answer feeds another (OpenAPI links): (path, method, status, the
+/// operation fed, its parameter, where the value comes from). A client generator, and a
+/// contract fuzzer's stateful phase, follow them.
+const LINKS: &[(&str, &str, &str, &str, &str, &str)] = &[
+    ("/api/inquiry-links", "post", "201", "revoke_link", "id", "$response.body#/id"),
+    ("/api/inquiry-links", "post", "201", "show", "token", "$response.body#/token"),
+    ("/api/inquiry-links", "post", "201", "open", "token", "$response.body#/token"),
+    ("/api/chats", "post", "201", "details", "chat_id", "$response.body#/id"),
+    ("/api/chats", "post", "201", "rename", "chat_id", "$response.body#/id"),
+    ("/api/chats", "post", "201", "add", "chat_id", "$response.body#/id"),
+    ("/api/chats", "post", "201", "history", "chat_id", "$response.body#/id"),
+    ("/api/chats/{chat_id}/participants", "post", "201", "remove_participant", "chat_id", "$request.path.chat_id"),
+    ("/api/messages", "post", "201", "edit", "id", "$response.body#/id"),
+    ("/api/messages", "post", "201", "delete_message", "id", "$response.body#/id"),
+    ("/api/messages", "post", "201", "history", "chat_id", "$response.body#/chat_id"),
+    ("/api/chats/{chat_id}/attachments", "post", "201", "download", "id", "$response.body#/id"),
+    ("/api/inquiry/{token}", "post", "201", "history", "chat_id", "$response.body#/chat_id"),
+];
+
+fn link(document: &mut Value) {
+    for (path, method, status, operation, parameter, from) in LINKS {
+        let pointer = format!("/paths/{}/{method}/responses/{status}", path.replace('/', "~1"));
+        if let Some(Value::Object(response)) = document.pointer_mut(&pointer) {
+            let links = response.entry("links").or_insert_with(|| json!({}));
+            links[format!("{operation}_{parameter}")] =
+                json!({ "operationId": operation, "parameters": { *parameter: from } });
+        }
+    }
 }
 
 /// The texts that must not be blank (`super::text`): (schema, property).
@@ -121,14 +152,18 @@ const NOT_BLANK: &[(&str, &str)] = &[
     ("NewLink", "title"),
     ("Visitor", "name"),
     ("Visitor", "message"),
-    ("EditMessage", "content"),
     ("DirectMessage", "content"),
 ];
+
+/// The texts that may be empty (a message with attachments) but not otherwise blank.
+const EMPTY_OR_NOT_BLANK: &[(&str, &str)] = &[("SendMessage", "content"), ("EditMessage", "content")];
 
 /// States the not-blank rule on each of [`NOT_BLANK`] as a pattern.
 fn not_blank(document: &mut Value) {
     let pattern = super::text::not_blank_pattern();
-    for (schema, property) in NOT_BLANK {
+    let or_empty = format!("^$|{pattern}");
+    let rules = NOT_BLANK.iter().map(|t| (t, &pattern)).chain(EMPTY_OR_NOT_BLANK.iter().map(|t| (t, &or_empty)));
+    for ((schema, property), pattern) in rules {
         let pointer = format!("/components/schemas/{schema}/properties/{property}");
         if let Some(Value::Object(property)) = document.pointer_mut(&pointer) {
             property.insert("pattern".into(), json!(pattern));

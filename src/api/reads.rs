@@ -39,7 +39,7 @@ pub struct UnreadCount {
 /// older id changes nothing and still answers 204. Admins read without a marker (403).
 #[utoipa::path(post, path = "/api/chats/{chat_id}/read", tag = "chats", params(("chat_id" = i64, Path)),
     request_body(content = Option<ReadUpTo>, description = "optional"),
-    responses((status = 204, description = "the marker is at or past the message"), (status = 400, body = ErrorBody),
+    responses((status = 422, body = ErrorBody, description = "up_to_message_id is not a message of this chat"), (status = 204, description = "the marker is at or past the message"), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
 pub async fn mark_read(
@@ -72,7 +72,7 @@ pub async fn mark_read(
     drop(client); // not held while waiting for the writer, which needs one too
     let up_to = match requested {
         Some(id) if row.get::<_, Option<i64>>("message_chat") != Some(chat_id) => {
-            return Err(AppError::BadRequest(format!("up_to_message_id {id} is not a message of chat {chat_id}")));
+            return Err(AppError::Unprocessable(format!("up_to_message_id {id} is not a message of chat {chat_id}")));
         }
         Some(id) => id,
         None => match row.get::<_, Option<i64>>("last_message_id") {

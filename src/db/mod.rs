@@ -52,6 +52,11 @@ pub fn is_connectivity(e: &tokio_postgres::Error) -> bool {
     if e.is_closed() {
         return true;
     }
+    // A value that would not convert (a column, a parameter) is a bug of ours, not the network.
+    let text = e.to_string();
+    if text.starts_with("error deserializing") || text.starts_with("error serializing") {
+        return false;
+    }
     match e.code() {
         None => true, // I/O, connect and protocol errors carry no SQLSTATE
         Some(code) => {

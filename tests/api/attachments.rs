@@ -294,7 +294,7 @@ async fn limits_are_answered_413_and_429_and_leave_nothing_behind() {
     assert_eq!(status, 413, "{body}");
     assert!(body["error"].as_str().expect("error").contains("1000 bytes"), "{body}");
     let (status, body) = upload(&a, &student, chat, "empty.txt", b"").await;
-    assert_eq!(status, 400, "{body}");
+    assert_eq!(status, 422, "{body}");
 
     // 2,500 bytes a day: 1,000 + 1,000 fit, the next 1,000 does not.
     uploaded(&a, &student, chat, "1.bin", &[1u8; 1_000]).await;

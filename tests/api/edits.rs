@@ -167,11 +167,11 @@ async fn a_reply_quotes_a_message_of_the_same_chat_as_it_is_now() {
     let reply_id = reply["id"].as_i64().expect("a number");
     assert_eq!(by_id(&history(&a, &student, chat).await, reply_id)["reply_to"], expected);
 
-    // A message of another chat, or none: 400, nothing appended.
+    // A message of another chat, or none: 422, nothing appended.
     let count = events_of(&a, chat).await;
     for parent in [foreign, 987_654] {
         let (status, body) = status_and_json(a.post_reply(&teacher, chat, "wrong", parent).await).await;
-        assert_eq!(status, 400, "{body}");
+        assert_eq!(status, 422, "{body}");
         assert!(body["error"].as_str().expect("a string").contains("reply_to_message_id"), "{body}");
     }
     assert_eq!(events_of(&a, chat).await, count);

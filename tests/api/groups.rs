@@ -124,11 +124,11 @@ async fn a_teacher_creates_a_group_and_only_valid_requests_get_one() {
         (&teacher, json!({ "kind": "group", "title": "   " }), 400),
         (&teacher, json!({ "kind": "group", "title": "я".repeat(201) }), 400),
         (&teacher, json!({ "kind": "group", "title": "a\u{0}b" }), 400),
-        (&teacher, json!({ "kind": "group", "title": "x", "participant_ids": [999_999] }), 400),
-        (&teacher, json!({ "kind": "group", "title": "x", "participant_ids": [admin.id] }), 400),
+        (&teacher, json!({ "kind": "group", "title": "x", "participant_ids": [999_999] }), 422),
+        (&teacher, json!({ "kind": "group", "title": "x", "participant_ids": [admin.id] }), 422),
         (&teacher, json!({ "kind": "group", "title": "x", "context": "course" }), 400),
-        (&teacher, json!({ "kind": "group", "title": "x", "context": { "t": "\u{0}" } }), 400),
-        (&teacher, json!({ "kind": "group", "title": "x", "context": { "t": "x".repeat(3000) } }), 400),
+        (&teacher, json!({ "kind": "group", "title": "x", "context": { "t": "\u{0}" } }), 422),
+        (&teacher, json!({ "kind": "group", "title": "x", "context": { "t": "x".repeat(3000) } }), 422),
         (&teacher, json!({ "kind": "group" }), 400),
         (&teacher, json!({ "kind": "group", "title": "x", "participant_ids": "all" }), 400),
     ];
@@ -170,8 +170,8 @@ async fn only_the_owner_or_an_admin_manages_a_group_and_any_member_may_leave() {
     assert_eq!((status, renamed["title"].as_str()), (200, Some("Renamed")));
     assert_eq!(rename(&app, &owner, chat, json!("")).await.0, 400);
     assert_eq!(rename(&app, &owner, chat, json!(5)).await.0, 400);
-    assert_eq!(add(&app, &owner, chat, admin.id).await.0, 400, "admins are nobody's members");
-    assert_eq!(add(&app, &owner, chat, 999_999).await.0, 400);
+    assert_eq!(add(&app, &owner, chat, admin.id).await.0, 422, "admins are nobody's members");
+    assert_eq!(add(&app, &owner, chat, 999_999).await.0, 422);
     assert_eq!(add(&app, &owner, 999_999, anna.id).await.0, 404);
     assert_eq!(remove(&app, &admin, chat, boris.id).await, 204);
     assert_eq!(remove(&app, &admin, chat, boris.id).await, 404, "no longer a member");
@@ -242,7 +242,7 @@ async fn a_new_member_sees_the_group_from_their_join_on_and_a_removed_one_is_ref
         (json!(null), json!(0))
     );
     let reply = b.post_reply(&boris, chat, "quoting", before).await;
-    assert_eq!(reply.status(), 400);
+    assert_eq!(reply.status(), 422);
     // Nor an edit of a message from before (its new text), live or replayed.
     let mut boris_live = b.stream(&boris, None).await;
     assert_eq!(a.edit(&teacher, edited_later, "new text").await.status(), 200);
@@ -585,7 +585,7 @@ async fn an_unfit_member_gets_one_answer_whether_unknown_an_admin_or_a_guest() {
         answers.push((status, strip(&body), added, strip(&added_body)));
     }
     assert!(answers.iter().all(|a| a == &answers[0]), "the answers tell the cases apart: {answers:#?}");
-    assert_eq!((answers[0].0, answers[0].2), (400, 400));
+    assert_eq!((answers[0].0, answers[0].2), (422, 422));
 }
 
 /// A teacher adds to their groups only colleagues and their own students (a lesson together, in
@@ -599,12 +599,12 @@ async fn a_teacher_adds_only_their_own_students_and_teachers() {
     let (theirs, stranger) = (app.user("student", "Theirs").await, app.user("student", "Stranger").await);
     app.teaches(&teacher, &[theirs.id]).await;
     let chat = group(&app, &teacher, "G", &[]).await;
-    assert_eq!(add_as_is(&app, &teacher, chat, stranger.id).await.0, 400, "not their student");
+    assert_eq!(add_as_is(&app, &teacher, chat, stranger.id).await.0, 422, "not their student");
     assert_eq!(add_as_is(&app, &teacher, chat, theirs.id).await.0, 201);
     assert_eq!(add_as_is(&app, &teacher, chat, colleague.id).await.0, 201);
     let body = json!({ "kind": "group", "title": "x", "participant_ids": [theirs.id, stranger.id] });
     let (status, refused) = create_as_is(&app, &teacher, body).await;
-    assert_eq!(status, 400, "{refused}");
+    assert_eq!(status, 422, "{refused}");
     assert!(refused["error"].as_str().is_some_and(|e| e.contains(&stranger.id.to_string())), "{refused}");
     // The stranger's presence is not the teacher's to see: they share no chat.
     let presence_of = |user: i64| app.get(&format!("/api/presence/{user}"), &teacher).send();

@@ -189,7 +189,7 @@ async fn a_guest_may_use_exactly_their_chat_and_nothing_else() {
         app.http.post(app.url("/api/chats")).bearer_auth(&teacher.token).json(&body).send().await.expect("POST"),
     )
     .await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 422);
 }
 
 #[tokio::test]
@@ -199,8 +199,8 @@ async fn links_are_created_by_teachers_for_themselves_or_by_admins_for_a_teacher
     let (student, admin) = (app.user("student", "S").await, app.user("admin", "A").await);
     assert_eq!(link(&app, &student, json!({ "title": "x" })).await.0, 403);
     assert_eq!(link(&app, &teacher, json!({ "title": "x", "host_id": other.id })).await.0, 403);
-    assert_eq!(link(&app, &admin, json!({ "title": "x" })).await.0, 400, "an admin names the teacher");
-    assert_eq!(link(&app, &admin, json!({ "title": "x", "host_id": student.id })).await.0, 400);
+    assert_eq!(link(&app, &admin, json!({ "title": "x" })).await.0, 422, "an admin names the teacher");
+    assert_eq!(link(&app, &admin, json!({ "title": "x", "host_id": student.id })).await.0, 422);
     assert_eq!(link(&app, &teacher, json!({ "title": " " })).await.0, 400);
     assert_eq!(link(&app, &teacher, json!({ "title": "x", "context": [1] })).await.0, 400);
     let (status, by_admin) = link(&app, &admin, json!({ "title": "Для Ивана", "host_id": teacher.id })).await;

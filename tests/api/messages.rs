@@ -71,7 +71,7 @@ async fn content_limits_count_characters_not_bytes() {
         ("🙂".repeat(10_000), 201), // 40,000 bytes, 10,000 characters
         ("a".repeat(10_001), 400),
         ("🙂".repeat(10_001), 400),
-        (String::new(), 400),
+        (String::new(), 422), // well-formed, but with no attachments it would show nothing
         ("   \n\t  ".into(), 400),
         ("\u{3000}\u{00a0}".into(), 400), // Unicode whitespace only
         ("nul\u{0}byte".into(), 400),

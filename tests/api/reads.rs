@@ -124,10 +124,10 @@ async fn only_participants_move_markers_and_bad_requests_get_clear_answers() {
     assert_eq!(status, 404, "as a chat that does not exist");
     let (status, _) = status_and_json(a.read(&student, 987_654, None).await).await;
     assert_eq!(status, 404);
-    // A message of another chat, or none at all: 400 naming it.
+    // A message of another chat, or none at all: 422 naming it.
     for id in [foreign, 987_654, 0, -1] {
         let (status, body) = status_and_json(a.read(&student, chat, Some(id)).await).await;
-        assert_eq!(status, 400, "up to {id}: {body}");
+        assert_eq!(status, 422, "up to {id}: {body}");
         assert!(body["error"].as_str().expect("a string").contains("up_to_message_id"), "{body}");
     }
     let url = a.url(&format!("/api/chats/{chat}/read"));

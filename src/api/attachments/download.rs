@@ -15,10 +15,22 @@ use crate::extract::PathParam;
 use crate::{AppError, AppState, Result};
 
 /// Streams an attachment's bytes (or one range of them) to whoever may see it.
-#[utoipa::path(get, path = "/api/attachments/{id}", tag = "attachments", params(("id" = i64, Path),
-        ("Range" = Option<String>, Header, description = "one byte range, e.g. bytes=0-1023 (several: the whole file is sent)"),
-        ("If-None-Match" = Option<String>, Header, description = "the ETag you have: 304 if unchanged")),
-    responses((status = 200, description = "the file, as a download", content_type = "application/octet-stream"),
+/// The request headers a download reads, as the document describes them.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // only described, never built
+pub struct DownloadHeaders {
+    /// One byte range, e.g. `bytes=0-1023` (several: the whole file is sent; one beyond the
+    /// file: 416).
+    #[param(rename = "Range", nullable = false, pattern = "^bytes=")]
+    range: Option<String>,
+    /// The ETag you have: 304 if unchanged.
+    #[param(rename = "If-None-Match", nullable = false)]
+    if_none_match: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/attachments/{id}", tag = "attachments", params(("id" = i64, Path), DownloadHeaders),
+    responses((status = 200, description = "the file, as a download, with the type sniffed from its bytes at upload", content_type = "*/*"),
               (status = 206, description = "the range asked for"), (status = 304, description = "not modified"),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 416, body = ErrorBody)))]

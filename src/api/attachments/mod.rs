@@ -67,7 +67,7 @@ pub struct UploadForm {
 #[utoipa::path(post, path = "/api/chats/{chat_id}/attachments", tag = "attachments",
     params(("chat_id" = i64, Path)),
     request_body(content = UploadForm, content_type = "multipart/form-data", description = "one part named `file`, with a filename"),
-    responses((status = 201, body = Attachment), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    responses((status = 422, body = ErrorBody, description = "an empty file"), (status = 201, body = Attachment), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody, description = "the chat is closed (read-only)"),
               (status = 413, body = ErrorBody, description = "the file is larger than ATTACHMENT_MAX_BYTES"),
@@ -162,7 +162,7 @@ async fn receive(
     }
     if size == 0 {
         upload.abort().await;
-        return Err(AppError::BadRequest("the file is empty".into()));
+        return Err(AppError::Unprocessable("the file is empty".into()));
     }
     let temporary = upload.finish().await?;
     let sha256 = hex(&hasher.finalize());

@@ -78,7 +78,7 @@ fn new_token() -> String {
 
 /// Creates an inquiry link (teachers, for themselves; admins, for a teacher they name).
 #[utoipa::path(post, path = "/api/inquiry-links", tag = "inquiries", request_body = NewLink,
-    responses((status = 201, body = InquiryLink), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    responses((status = 422, body = ErrorBody, description = "an admin's link without host_id, or a host who is not a teacher"), (status = 201, body = InquiryLink), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn create_link(
@@ -95,7 +95,7 @@ pub async fn create_link(
         }
         (Role::Admin, Some(id)) => id,
         (Role::Admin, None) => {
-            return Err(AppError::BadRequest("host_id is required: the teacher the inquiries go to".into()));
+            return Err(AppError::Unprocessable("host_id is required: the teacher the inquiries go to".into()));
         }
         _ => return Err(AppError::Forbidden("only teachers and admins create inquiry links".into())),
     };
@@ -105,7 +105,7 @@ pub async fn create_link(
     let host_role: Option<Role> =
         client.query_opt("SELECT role FROM users WHERE id = $1", &[&host]).await?.map(|r| r.try_get(0)).transpose()?;
     if host_role != Some(Role::Teacher) {
-        return Err(AppError::BadRequest(format!("host_id {host} is not a teacher")));
+        return Err(AppError::Unprocessable(format!("host_id {host} is not a teacher")));
     }
     let sql = format!(
         "INSERT INTO inquiry_links (token, host_id, created_by, title, context) VALUES ($1, $2, $3, $4, $5)

@@ -271,7 +271,7 @@ pub fn status_of_code(code: &str) -> Option<u16> {
         "payload_too_large" => 413,
         "unsupported_media_type" => 415,
         "range_not_satisfiable" => 416,
-        "idempotency_key_reused" => 422,
+        "unprocessable" | "idempotency_key_reused" => 422,
         "rate_limited" | "upload_allowance_used_up" => 429,
         "headers_too_large" => 431,
         "internal" => 500,
