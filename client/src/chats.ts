@@ -242,8 +242,8 @@ export function ownReadOutcome(item: ChatItem, upTo: number): 'cleared' | 'uncha
   return 'refetch'; // some are read, some are not: only the server can count them
 }
 
-/** The sum of the unread badges. */
-export function unreadTotal(state: ChatList): number {
+/** The sum of the unread badges of the chats listed (the title's total is the server's: unread.ts). */
+export function unreadTotal(state: Pick<ChatList, 'items'>): number {
   return state.items.reduce((sum, item) => sum + item.unread, 0);
 }
 

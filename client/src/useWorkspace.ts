@@ -16,8 +16,9 @@
 // Guests (a visitor of an inquiry link) use exactly their chat, and the server refuses them
 // everything else: the store then opens their one chat (not from the URL), and nothing beyond
 // the list, the chat's history, the stream, sending, typing and read markers is asked — which
-// is all that is asked of anyone but admins and group members (unread counts come with the
-// list; presence lookups are for admins; the user list is for group dialogs).
+// is all that is asked of anyone but admins and group members (the title's unread total is
+// asked of the server by students and teachers only; presence lookups are for admins; the user
+// list is for group dialogs).
 //
 // A guest's session ends with their chat (`chat_closed`: the server closed it, or revoked its
 // link) or with their credential (a 401): the stream closes for good, what is on screen stays,
@@ -37,8 +38,10 @@ import type { Typing } from './typing';
 import { type ChatLoading, useChatLoading } from './useChatLoading';
 import { type ChatSearch, useChatSearch } from './useChatSearch';
 import { type Commands, useCommands } from './useCommands';
+import { changesUnread, titleUnread } from './unread';
 import { type Connection, useEventStream } from './useEventStream';
 import { useReadMarker } from './useReadMarker';
+import { useUnreadTotal } from './useUnreadTotal';
 import { type Store, useWorkspaceStore } from './useWorkspaceStore';
 
 export type { ChatSearch } from './useChatSearch';
@@ -72,6 +75,8 @@ export interface Workspace extends Commands {
   searchChats: (query: string) => void;
   /** A guest's session is over, and how (never for signed-in users: a 401 signs them out). */
   ended: GuestEnd | null;
+  /** The title's total unread: the server's (GET /api/unread-count), a guest's one chat, none for admins. */
+  unread: number;
 }
 
 /** Applies what `dispatch` (or `streamOpened`) decided: the reducers' actions, then the requests. */
@@ -129,6 +134,7 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
   const [search, searchChats] = useChatSearch(store, isAdmin, loading.absorb);
   const commands = useCommands(store, me, loading);
   const { apply, run } = useApply(store, loading, endSession);
+  const { count: serverUnread, refreshSoon: refreshUnreadSoon } = useUnreadTotal(!isAdmin && !isGuest, store.failed);
 
   useEffect(() => {
     void loadChats('replace');
@@ -168,12 +174,13 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
   const onEvent = useCallback(
     (event: StreamEvent) => {
       if (isLogEvent(event)) store.handledPosition.current = event.position;
+      if (changesUnread(event, me.id, latest.current.readingChatId)) refreshUnreadSoon();
       const outcome = dispatch(event, { ...latest.current, me: me.id, isAdmin, isGuest, now: Date.now() });
       apply(outcome);
       // The stream closes at once: the server ends it next, and a reconnect would be refused.
       return outcome.effects.some((effect) => effect.type === 'endSession') ? 'end' : undefined;
     },
-    [store, latest, apply, me.id, isAdmin, isGuest],
+    [store, latest, apply, me.id, isAdmin, isGuest, refreshUnreadSoon],
   );
 
   const streamStart = ended === null ? loading.streamStart : null;
@@ -201,5 +208,6 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
     search,
     searchChats: useCallback((query: string) => void searchChats(query), [searchChats]),
     ended,
+    unread: titleUnread(me.role, serverUnread, chatList),
   };
 }

@@ -1,7 +1,6 @@
 import { useEffect } from 'react';
 
 import type { Person } from '../api';
-import { unreadTotal } from '../chats';
 import { useLocale } from '../i18n';
 import { guestChat } from '../inquiry';
 import { TITLE, useDocumentTitle } from '../useDocumentTitle';
@@ -33,11 +32,10 @@ export function GuestWorkspace({ me }: Props) {
   const workspace = useWorkspace(me, stayOnPage);
   const { chatList } = workspace;
   const chat = guestChat(chatList.items);
-  const unread = unreadTotal(chatList);
 
   useEffect(() => clearDrafts, []);
 
-  useDocumentTitle(unread);
+  useDocumentTitle(workspace.unread);
 
   return (
     <div className="workspace guest-workspace show-conversation" data-testid="guest-workspace">

@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'react';
 
 import { type Person, logout } from '../api';
-import { unreadTotal } from '../chats';
 import { useLocale } from '../i18n';
 import { TITLE, useDocumentTitle } from '../useDocumentTitle';
 import { useWorkspace } from '../useWorkspace';
@@ -34,12 +33,11 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
   // Teachers and admins create groups and inquiry links, and mark lessons completed.
   const isStaff = me.role === 'teacher' || me.role === 'admin';
   const openItem = chatList.items.find((item) => item.id === openChatId) ?? null;
-  const unread = unreadTotal(chatList);
 
   // Nothing of this session stays behind for the next one in this tab.
   useEffect(() => clearDrafts, []);
 
-  useDocumentTitle(unread);
+  useDocumentTitle(workspace.unread);
 
   const signOut = async () => {
     setSigningOut(true);
