@@ -470,7 +470,7 @@ test('reading: what the student reads in one tab clears the badge in her other t
   assert.equal(await student.evaluate(() => document.visibilityState), 'visible');
   await waitUnreadCount(tab, 0);
   assert.equal(await badgeCount(tab, chatId), 0);
-  assert.equal(await tab.title(), 'Tutorchat');
+  await waitTitle(tab, 'Tutorchat');
   // Her own messages: the teacher has had the chat open all along, so they are read (✓✓).
   const ticks = student.getByTestId(`ticks-${sent.retried}`);
   await student.locator(`[data-testid="ticks-${sent.retried}"][data-read="true"]`).waitFor();
@@ -1494,6 +1494,44 @@ test("inquiries: revoking a link closes the chats it opened, live, ending their 
   await screenshot(late, '13i-inquiry-revoked');
 });
 
+test("in Russian: the server's refusal is said in Russian from its code, never in its English words", async () => {
+  const { teacher } = pages;
+  // A link of Иван's, and a replica that lets one address open one inquiry a minute.
+  const link = await api(teacher, 'POST', '/api/inquiry-links', { title: 'Консультация перед экзаменом' });
+  assert.equal(link.status, 201);
+  const limited = await cluster.addReplica('replica-limited', { RATE_INQUIRY_OPENS_PER_ADDRESS_PER_MIN: '1' });
+  try {
+    // A first visitor from this address (the test's own, 127.0.0.1) opens a chat.
+    const first = await openPage(browser, limited.url, DESKTOP, link.body.url);
+    const opened = await api(first, 'POST', `/api/inquiry/${link.body.token}`, { name: 'Гость', message: 'Вы работаете летом?' });
+    assert.equal(opened.status, 201);
+    await first.context().close();
+
+    // A second, in a Russian browser, is refused (429 `rate_limited`), and told so in Russian.
+    const visitor = (pages.limitedVisitor = await openPage(browser, limited.url, { ...DESKTOP, locale: 'ru-RU' }, link.body.url));
+    const refusals = [];
+    visitor.on('response', async (response) => {
+      if (response.request().method() === 'POST' && response.status() >= 400) refusals.push(await response.json());
+    });
+    await visitor.getByTestId('guest-name').fill('Анна Кузнецова');
+    await visitor.getByTestId('guest-question').fill('Можно прийти на консультацию в субботу?');
+    await visitor.getByTestId('start-inquiry').click();
+    const error = visitor.getByTestId('inquiry-error');
+    await error.filter({ hasText: 'Слишком много запросов. Подождите немного и попробуйте снова.' }).waitFor();
+    assert.equal(refusals.length, 1);
+    assert.equal(refusals[0].code, 'rate_limited');
+    assert.ok(refusals[0].error.length > 0, 'the server gave its English sentence');
+    const page = await visitor.locator('body').innerText();
+    assert.ok(!page.includes(refusals[0].error), `the English sentence is not shown: ${refusals[0].error}`);
+    assert.equal(await visitor.getByTestId('start-inquiry').isDisabled(), false, 'she may try again later');
+    await screenshot(visitor, '13j-inquiry-refused-ru');
+    await visitor.context().close();
+  } finally {
+    await limited.stop();
+    await api(teacher, 'DELETE', `/api/inquiry-links/${link.body.id}`);
+  }
+});
+
 test('paging: pages of the chat list give every chat once; the list loads them as its end comes into view, and a search finds chats not loaded yet', async () => {
   const { teacher, admin } = pages;
   // Through the API, pages of 2: every chat once, in the order of the whole list (teacher and admin).
@@ -1515,6 +1553,18 @@ test('paging: pages of the chat list give every chat once; the list loads them a
     assert.ok(count >= 3, `${path}: ${count} pages`);
     assert.deepEqual(seen, all.body.chats.map((c) => c.id), `${path}: every chat once, in order`);
   }
+
+  // Unread messages beyond the first page: Мария writes to Иван (his tab in the background
+  // reads nothing), then he writes in another chat, which tops his list.
+  await setHidden(teacher, true);
+  const note = await api(pages.student, 'POST', '/api/messages', { chat_id: chatId, content: 'Иван Петрович, я прислала задачу 7' });
+  assert.equal(note.status, 201);
+  const own = await api(teacher, 'POST', '/api/messages', { chat_id: alexChat, content: 'Alex, до завтра 👋' });
+  assert.equal(own.status, 201);
+  const unread = (await api(teacher, 'GET', '/api/unread-count')).body.unread_count;
+  const firstPage = (await api(teacher, 'GET', '/api/chats?limit=1')).body.chats;
+  assert.deepEqual(firstPage.map((c) => c.id), [alexChat]);
+  assert.ok(unread > firstPage[0].unread_count, `unread ${unread} beyond the first page`);
 
   // The teacher's app in a new tab, its list asked a chat at a time (and its later pages failing at first).
   const full = (await api(teacher, 'GET', '/api/chats?limit=500')).body.chats;
@@ -1543,6 +1593,8 @@ test('paging: pages of the chat list give every chat once; the list loads them a
   await tab.getByTestId('load-more').filter({ hasText: 'Try again' }).waitFor();
   await tab.getByText('The server is unavailable right now. Try again in a moment.').waitFor();
   assert.equal(await rows.count(), 1);
+  // Its title counts what the server counts, not the one chat loaded.
+  await waitTitle(tab, `(${unread}) Tutorchat`);
 
   // A search finds a chat not loaded: the server is asked.
   const [first] = await shown();
@@ -1560,8 +1612,11 @@ test('paging: pages of the chat list give every chat once; the list loads them a
   assert.equal(new Set(listed).size, listed.length, `each chat once: ${listed}`);
   assert.deepEqual([...listed].sort((a, b) => a - b), full.map((c) => c.id).sort((a, b) => a - b));
   assert.ok(asked.filter((search) => new URLSearchParams(search).has('cursor')).length >= full.length - 1);
+  // Every list the page asked, a page at a time: without `limit` the server would answer them all.
+  assert.ok(asked.every((search) => Number(new URLSearchParams(search).get('limit')) > 0), `asked: ${asked}`);
   await screenshot(tab, '14-paged-list');
   await tab.close();
+  await setHidden(teacher, false);
 });
 
 test('signing out returns to the sign-in page, and the session is gone', async () => {

@@ -150,7 +150,7 @@ export function InquiryPage({ token, signedInAs, onJoined, onToChats }: Props) {
                   )}
                 </label>
                 {error && (
-                  <p className="error" role="alert">
+                  <p className="error" role="alert" data-testid="inquiry-error">
                     {error}
                   </p>
                 )}
