@@ -36,7 +36,6 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Streams an attachment's bytes (or one range of them) to whoever may see it. */
         get: operations["download"];
         put?: never;
         post?: never;
@@ -1222,6 +1221,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description a cursor this API did not give out */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description too many requests */
             429: {
                 headers: {
@@ -1255,10 +1263,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description one byte range, e.g. bytes=0-1023 (several: the whole file is sent) */
-                Range?: string | null;
-                /** @description the ETag you have: 304 if unchanged */
-                "If-None-Match"?: string | null;
+                /**
+                 * @description One byte range, e.g. `bytes=0-1023` (several: the whole file is sent; one beyond the
+                 *     file: 416).
+                 */
+                Range?: string;
+                /** @description The ETag you have: 304 if unchanged. */
+                "If-None-Match"?: string;
             };
             path: {
                 id: number;
@@ -1267,13 +1278,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the file, as a download */
+            /** @description the file, as a download, with the type sniffed from its bytes at upload */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "*/*": unknown;
                 };
             };
             /** @description the range asked for */
@@ -1415,6 +1426,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description a cursor this API did not give out */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description too many requests */
             429: {
                 headers: {
@@ -1513,6 +1533,15 @@ export interface operations {
             };
             /** @description the body is not `application/json` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a member who may not be added */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1802,6 +1831,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description an empty file */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description an upload allowance is used up, or the file does not fit in what is left of it: the uploader's (ATTACHMENT_DAILY_BYTES; a guest's ATTACHMENT_GUEST_DAILY_BYTES), a guest's inquiry link's (ATTACHMENT_LINK_DAILY_BYTES) or that link's teacher's (ATTACHMENT_HOST_DAILY_BYTES); or the write rate */
             429: {
                 headers: {
@@ -2026,6 +2064,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description a user who may not be added */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
             500: {
                 headers: {
@@ -2200,6 +2247,15 @@ export interface operations {
             };
             /** @description the body is not `application/json` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description up_to_message_id is not a message of this chat */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2811,6 +2867,15 @@ export interface operations {
             };
             /** @description the body is not `application/json` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an admin's link without host_id, or a host who is not a teacher */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3535,6 +3600,15 @@ export interface operations {
             };
             /** @description the body is not `application/json` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description empty content for a message without attachments */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
