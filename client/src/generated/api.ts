@@ -1120,7 +1120,11 @@ export interface components {
              */
             unread_count: number;
         };
-        /** @description The upload form, as the document describes it (the handler streams the part itself). */
+        /**
+         * @description The upload form, as the document describes it (the handler streams the part itself): one
+         *     part, `file`, and no other.
+         *     (`additionalProperties: false` is set in `openapi::document`.)
+         */
         UploadForm: {
             /**
              * Format: binary
@@ -1264,8 +1268,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description One byte range, e.g. `bytes=0-1023` (several: the whole file is sent; one beyond the
-                 *     file: 416).
+                 * @description One byte range, e.g. `bytes=0-1023` (several: the whole file is sent; one that does not
+                 *     parse, or lies beyond the file: 416).
                  */
                 Range?: string;
                 /** @description The ETag you have: 304 if unchanged. */
