@@ -112,6 +112,10 @@ pub fn document() -> Value {
     complete(&mut document);
     not_blank(&mut document);
     link(&mut document);
+    // The upload form refuses any part but `file` (JSON bodies ignore unknown fields).
+    if let Some(Value::Object(form)) = document.pointer_mut("/components/schemas/UploadForm") {
+        form.insert("additionalProperties".into(), json!(false));
+    }
     document
 }
 

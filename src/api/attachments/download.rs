@@ -20,9 +20,9 @@ use crate::{AppError, AppState, Result};
 #[into_params(parameter_in = Header)]
 #[allow(dead_code)] // only described, never built
 pub struct DownloadHeaders {
-    /// One byte range, e.g. `bytes=0-1023` (several: the whole file is sent; one beyond the
-    /// file: 416).
-    #[param(rename = "Range", nullable = false, pattern = "^bytes=")]
+    /// One byte range, e.g. `bytes=0-1023` (several: the whole file is sent; one that does not
+    /// parse, or lies beyond the file: 416).
+    #[param(rename = "Range", nullable = false)]
     range: Option<String>,
     /// The ETag you have: 304 if unchanged.
     #[param(rename = "If-None-Match", nullable = false)]

@@ -53,7 +53,9 @@ pub fn router(max_file_bytes: u64) -> Router<AppState> {
         .route("/api/attachments/{id}", get(download))
 }
 
-/// The upload form, as the document describes it (the handler streams the part itself).
+/// The upload form, as the document describes it (the handler streams the part itself): one
+/// part, `file`, and no other.
+/// (`additionalProperties: false` is set in `openapi::document`.)
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)] // only described, never built
 pub struct UploadForm {
@@ -127,7 +129,13 @@ async fn receive(
         let next = form.next_field().await.map_err(multipart_error)?;
         match next {
             Some(field) if field.name() == Some("file") => break field,
-            Some(_) => continue, // other parts are ignored
+            // The form is exactly as the document describes it (`UploadForm`, no other part).
+            Some(field) => {
+                let name = field.name().unwrap_or_default().chars().take(64).collect::<String>();
+                return Err(AppError::BadRequest(format!(
+                    "the form has a part named {name:?}: an upload form has one part, `file`"
+                )));
+            }
             None => return Err(AppError::BadRequest("the form has no part named `file`".into())),
         }
     };
