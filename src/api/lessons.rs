@@ -34,7 +34,7 @@ pub struct Lesson {
     pub teacher_id: i64,
     pub student_id: i64,
     /// `scheduled`, `completed` or `cancelled`.
-    pub status: String,
+    pub status: LessonStatus,
     #[serde(with = "time::serde::rfc3339")]
     pub scheduled_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
@@ -64,7 +64,7 @@ pub struct LessonList {
     pub lessons: Vec<Lesson>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum LessonStatus {
     Scheduled,

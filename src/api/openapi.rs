@@ -73,6 +73,8 @@ use crate::AppState;
         crate::realtime::frames::ParticipantRemovedEvent,
         crate::realtime::frames::ChatRenamedEvent,
         crate::realtime::frames::ChatClosedEvent,
+        crate::realtime::frames::ChatCreatedEvent,
+        crate::realtime::frames::ResetEvent,
         crate::realtime::signals::TypingEvent,
         crate::realtime::signals::PresenceEvent,
     )),
@@ -112,11 +114,125 @@ pub fn document() -> Value {
     complete(&mut document);
     not_blank(&mut document);
     link(&mut document);
+    events(&mut document);
+    always_sent(&mut document);
+    // A chat's `context` is any JSON object the school chooses.
+    if let Some(Value::Object(schemas)) = document.pointer_mut("/components/schemas") {
+        for schema in schemas.values_mut() {
+            if let Some(Value::Object(context)) = schema.pointer_mut("/properties/context")
+                && context.get("type").is_some_and(|t| t == "object" || t == &json!(["object", "null"]))
+            {
+                context.insert("additionalProperties".into(), json!(true));
+            }
+        }
+    }
     // The upload form refuses any part but `file` (JSON bodies ignore unknown fields).
     if let Some(Value::Object(form)) = document.pointer_mut("/components/schemas/UploadForm") {
         form.insert("additionalProperties".into(), json!(false));
     }
     document
+}
+
+/// The event stream's events: (the SSE `event:` name, its data's schema, whether it carries
+/// `id:` — a log event, replayed on resume — or is an ephemeral signal).
+pub const EVENTS: &[(&str, &str, bool)] = &[
+    ("chat_created", "ChatCreatedEvent", true),
+    ("new_message", "MessageEvent", true),
+    ("message_edited", "MessageEvent", true),
+    ("message_deleted", "MessageDeletedEvent", true),
+    ("messages_read", "MessagesReadEvent", true),
+    ("participant_added", "ParticipantAddedEvent", true),
+    ("participant_removed", "ParticipantRemovedEvent", true),
+    ("chat_renamed", "ChatRenamedEvent", true),
+    ("chat_closed", "ChatClosedEvent", true),
+    ("reset", "ResetEvent", true),
+    ("typing", "TypingEvent", false),
+    ("presence", "PresenceEvent", false),
+];
+
+/// States [`EVENTS`] on the stream's answer: OpenAPI has no words for an event stream's events,
+/// so they are an extension (`x-events`) naming each event's schema in `components`, and the
+/// answer's schema is the union of their data.
+fn events(document: &mut Value) {
+    let catalogue: serde_json::Map<String, Value> = EVENTS
+        .iter()
+        .map(|(name, schema, logged)| {
+            let event = json!({ "data": { "$ref": format!("#/components/schemas/{schema}") }, "id": logged });
+            (name.to_string(), event)
+        })
+        .collect();
+    let pointer = "/paths/~1api~1events~1chat/get/responses/200";
+    if let Some(Value::Object(answer)) = document.pointer_mut(pointer) {
+        answer.insert("x-events".into(), Value::Object(catalogue));
+    }
+}
+
+/// Properties of an answer that are left out when empty (`skip_serializing_if`): every other
+/// property of an answer is always sent (`null` when it has no value), so it is `required`.
+const SOMETIMES_SENT: &[(&str, &str)] = &[("Attachment", "width"), ("Attachment", "height")];
+
+/// Marks every property of the schemas that only answers use (responses and the stream's
+/// events, not request bodies) as required, but [`SOMETIMES_SENT`]: a generated client then
+/// knows a field is there, possibly `null`, rather than perhaps absent.
+fn always_sent(document: &mut Value) {
+    let refs = |value: &Value| {
+        let mut found = Vec::new();
+        let mut stack = vec![value];
+        while let Some(value) = stack.pop() {
+            match value {
+                Value::Object(map) => {
+                    if let Some(Value::String(r)) = map.get("$ref") {
+                        found.push(r.trim_start_matches("#/components/schemas/").to_owned());
+                    }
+                    stack.extend(map.values());
+                }
+                Value::Array(items) => stack.extend(items),
+                _ => {}
+            }
+        }
+        found
+    };
+    // The schemas reachable from `roots`, through references.
+    let closure = |roots: Vec<String>| {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut todo = roots;
+        while let Some(name) = todo.pop() {
+            if seen.insert(name.clone()) {
+                todo.extend(refs(&document["components"]["schemas"][&name]));
+            }
+        }
+        seen
+    };
+    let mut requests = Vec::new();
+    let mut answers: Vec<String> = EVENTS.iter().map(|(_, schema, _)| schema.to_string()).collect();
+    for item in document["paths"].as_object().into_iter().flat_map(|p| p.values()) {
+        for operation in item.as_object().into_iter().flat_map(|o| o.values()) {
+            requests.extend(refs(&operation["requestBody"]));
+            requests.extend(refs(&operation["parameters"]));
+            answers.extend(refs(&operation["responses"]));
+        }
+    }
+    let (requests, answers) = (closure(requests), closure(answers));
+    let Some(Value::Object(schemas)) = document.pointer_mut("/components/schemas") else { return };
+    for name in answers.difference(&requests) {
+        let Some(schema) = schemas.get_mut(name) else { continue };
+        // The schema itself, or the parts of an `allOf` (a flattened struct) written inline.
+        let mut parts = vec![schema];
+        while let Some(part) = parts.pop() {
+            let Value::Object(object) = part else { continue };
+            if let Some(Value::Object(properties)) = object.get("properties") {
+                let required: Vec<Value> = properties
+                    .keys()
+                    .filter(|p| !SOMETIMES_SENT.contains(&(name.as_str(), p.as_str())))
+                    .map(|p| json!(p))
+                    .collect();
+                object.insert("required".into(), Value::Array(required));
+            }
+            if let Some(Value::Array(items)) = object.get_mut("allOf") {
+                parts.extend(items.iter_mut());
+            }
+        }
+    }
 }
 
 /// Where one operation's answer feeds another (OpenAPI links): (path, method, status, the

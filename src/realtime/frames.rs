@@ -11,8 +11,8 @@ use tokio_postgres::GenericClient;
 use super::hub::{Dispatch, Frames};
 use super::payloads::ChatCreated;
 pub use super::payloads::{
-    ChatClosedEvent, ChatRenamedEvent, MessageBody, MessageDeletedEvent, MessageEvent, MessagesReadEvent,
-    ParticipantAddedEvent, ParticipantRemovedEvent,
+    ChatClosedEvent, ChatCreatedEvent, ChatRenamedEvent, MessageBody, MessageDeletedEvent, MessageEvent,
+    MessagesReadEvent, ParticipantAddedEvent, ParticipantRemovedEvent, ResetEvent,
 };
 use crate::log::{ChatOpened, EventData, StoredEvent};
 use crate::reads::Source;

@@ -87,3 +87,27 @@ pub struct ChatClosedEvent {
 pub(super) struct ChatCreated<T> {
     pub chat: T,
 }
+
+/// The data of `chat_created`, as the document describes it: a participant gets the chat as
+/// their chat list shows it (`ChatSummary`), an admin as the admin list does (`AdminChat`).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // only described: ChatCreated<T> is what is sent
+pub struct ChatCreatedEvent {
+    #[schema(schema_with = chat_created_chat)]
+    pub chat: (),
+}
+
+fn chat_created_chat() -> utoipa::openapi::Schema {
+    utoipa::openapi::schema::OneOfBuilder::new()
+        .item(utoipa::openapi::Ref::from_schema_name("ChatSummary"))
+        .item(utoipa::openapi::Ref::from_schema_name("AdminChat"))
+        .build()
+        .into()
+}
+
+/// The data of `reset`: the resume point was unusable; reload the snapshots and continue from
+/// this frame's id.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ResetEvent {
+    pub reason: String,
+}

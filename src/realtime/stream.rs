@@ -15,12 +15,13 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use super::RealtimeState;
 use super::frames;
 use super::hub::{StreamAllowance, Subscription};
+use super::payloads::ResetEvent;
 use crate::auth::AuthUser;
 use crate::extract::QueryParams;
 use crate::limits::Limited;
@@ -38,11 +39,6 @@ pub struct StreamQuery {
     /// not a position of this log gets a `reset` event.
     #[param(nullable = false)]
     pub last_event_id: Option<String>,
-}
-
-#[derive(Serialize)]
-struct Reset<'a> {
-    reason: &'a str,
 }
 
 /// The caller's events as `text/event-stream`. Each log event has `id: <log position>`, an
@@ -72,7 +68,7 @@ struct Reset<'a> {
 /// and `reset` (`{"reason"}`, with the replica's head as its id) when the resume point is
 /// unusable.
 #[utoipa::path(get, path = "/api/events/chat", tag = "events", params(StreamQuery),
-    responses((status = 200, content_type = "text/event-stream", description = "the event stream"),
+    responses((status = 200, content_type = "text/event-stream", description = "the event stream: its events are listed in `x-events` (`id: true`: a log event, with `id:`, replayed on resume; `false`: an ephemeral signal)"),
               (status = 401, body = crate::error::ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn stream(
@@ -138,7 +134,7 @@ pub async fn stream(
             _ => {
                 let reason =
                     format!("resume point {raw:?} is not a position of this log; reload and continue from here");
-                stream.queued.push_back(frames::frame(head, "reset", &Reset { reason: &reason }));
+                stream.queued.push_back(frames::frame(head, "reset", &ResetEvent { reason }));
             }
         },
     }

@@ -125,19 +125,16 @@ async fn receive(
     claim: &allowance::Claim,
 ) -> Result<Attachment> {
     let config = &state.config.storage;
-    let mut field = loop {
-        let next = form.next_field().await.map_err(multipart_error)?;
-        match next {
-            Some(field) if field.name() == Some("file") => break field,
-            // The form is exactly as the document describes it (`UploadForm`, no other part).
-            Some(field) => {
-                let name = field.name().unwrap_or_default().chars().take(64).collect::<String>();
-                return Err(AppError::BadRequest(format!(
-                    "the form has a part named {name:?}: an upload form has one part, `file`"
-                )));
-            }
-            None => return Err(AppError::BadRequest("the form has no part named `file`".into())),
+    // The form is exactly as the document describes it (`UploadForm`): one part, `file`.
+    let mut field = match form.next_field().await.map_err(multipart_error)? {
+        Some(field) if field.name() == Some("file") => field,
+        Some(field) => {
+            let name = field.name().unwrap_or_default().chars().take(64).collect::<String>();
+            return Err(AppError::BadRequest(format!(
+                "the form has a part named {name:?}: an upload form has one part, `file`"
+            )));
         }
+        None => return Err(AppError::BadRequest("the form has no part named `file`".into())),
     };
     let name = clean_name(field.file_name().unwrap_or_default());
 
