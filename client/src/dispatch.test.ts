@@ -25,7 +25,8 @@ function summary(id: number, patch: Partial<ChatSummary> = {}): ChatSummary {
     created_by: null,
     updated_at: '2025-01-17T15:00:00Z',
     participants_count: 2,
-    participant: { ...ivan, online: false },
+    closed_at: null,
+    participant: { ...ivan, online: false, last_seen: null },
     last_message: null,
     unread_count: 0,
     last_read_message_id: 0,
@@ -179,7 +180,7 @@ describe('dispatch: read markers', () => {
 });
 
 describe('dispatch: chats and groups', () => {
-  const created: ChatItem = fromSummary(summary(30, { participant: { ...alex, online: false } }));
+  const created: ChatItem = fromSummary(summary(30, { participant: { ...alex, online: false, last_seen: null } }));
 
   it('lists a new chat, remembers its people and fetches the list for their presence', () => {
     const out = dispatch({ type: 'chat_created', position: 106, chat: created }, state());
@@ -280,7 +281,7 @@ describe('dispatch: chats and groups', () => {
 
   it("ends a guest's session when their chat closes, and asks for nothing more", () => {
     const GUEST = 40;
-    const inquiry = fromSummary(summary(INQUIRY, { kind: 'inquiry', title: 'Пробное занятие', participant: { ...ivan, online: false } }));
+    const inquiry = fromSummary(summary(INQUIRY, { kind: 'inquiry', title: 'Пробное занятие', participant: { ...ivan, online: false, last_seen: null } }));
     const guest = state({ me: GUEST, isGuest: true, chatList: { items: [inquiry] }, openChatId: INQUIRY });
     const out = dispatch(closing(INQUIRY), guest);
     // What is on screen stays: the chat is marked closed (read-only), the conversation kept.
@@ -296,7 +297,7 @@ describe('dispatch: chats and groups', () => {
   });
 
   it('never ends the session of a teacher or an admin: the closed inquiry stays to read', () => {
-    const inquiry = fromSummary(summary(INQUIRY, { kind: 'inquiry', title: 'Пробное занятие', participant: { ...maria, online: false } }));
+    const inquiry = fromSummary(summary(INQUIRY, { kind: 'inquiry', title: 'Пробное занятие', participant: { ...maria, online: false, last_seen: null } }));
     const teacher = state({ me: ivan.id, chatList: { items: [inquiry] }, openChatId: INQUIRY });
     expect(dispatch(closing(INQUIRY), teacher).effects).toEqual([]);
     expect(dispatch(closing(INQUIRY), { ...teacher, isAdmin: true }).effects).toEqual([]);

@@ -91,6 +91,7 @@ describe('presence', () => {
       created_by: null,
       updated_at: '2025-01-17T15:00:00Z',
       participants_count: 2,
+      closed_at: null,
       participant,
       last_message: null,
       unread_count: 0,
@@ -120,6 +121,7 @@ describe('presence', () => {
       created_by: IVAN,
       updated_at: '2025-01-17T15:00:00Z',
       participants_count: 2,
+      closed_at: null,
       created_at: '2025-01-17T15:00:00Z',
       participants: [
         { ...member, id: MARIA, online: true, last_seen: null },

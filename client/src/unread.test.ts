@@ -107,9 +107,14 @@ describe("the title's count", () => {
     fromSummary({
       id,
       kind: 'direct',
+      title: null,
+      context: null,
+      created_by: null,
       updated_at: '2025-01-17T15:00:00Z',
       participants_count: 2,
-      participant: { id: OTHER, name: 'Иван Петров', role: 'teacher', online: false },
+      closed_at: null,
+      participant: { id: OTHER, name: 'Иван Петров', role: 'teacher', online: false, last_seen: null },
+      last_message: null,
       unread_count: unread,
       last_read_message_id: 0,
     });

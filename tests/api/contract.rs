@@ -119,3 +119,38 @@ async fn public_endpoints_say_so_and_the_rest_answer_401_without_a_credential() 
         ]
     );
 }
+
+/// Every event the server can send is in the stream's catalogue (`x-events`), with a schema the
+/// document has, and nothing else is: the event names are read from the code that makes frames.
+#[tokio::test]
+async fn the_streams_catalogue_has_every_event_the_server_sends() {
+    let document = tutorchat::api::openapi::document();
+    let catalogue = document["paths"]["/api/events/chat"]["get"]["responses"]["200"]["x-events"]
+        .as_object()
+        .expect("x-events")
+        .clone();
+    for (name, event) in &catalogue {
+        let schema = event["data"]["$ref"].as_str().expect("a schema").trim_start_matches("#/components/schemas/");
+        assert!(document["components"]["schemas"][schema].is_object(), "{name}: no schema {schema}");
+    }
+    let mut sent = BTreeSet::new();
+    for file in ["src/realtime/frames.rs", "src/realtime/signals.rs", "src/realtime/stream.rs"] {
+        let text = std::fs::read_to_string(file).expect("source");
+        for call in [
+            "frame(position, \"",
+            "shared(position, \"",
+            "message_dispatch(position, chat_id, \"",
+            "signal_frame(\"",
+            "frame(head, \"",
+        ] {
+            for (at, _) in text.match_indices(call) {
+                let rest = &text[at + call.len()..];
+                sent.insert(rest[..rest.find('"').expect("closing quote")].to_owned());
+            }
+        }
+    }
+    let listed: BTreeSet<String> = catalogue.keys().cloned().collect();
+    assert_eq!(listed, sent, "the catalogue and the frames the code makes differ");
+    let signals: Vec<&String> = catalogue.iter().filter(|(_, e)| e["id"] == false).map(|(n, _)| n).collect();
+    assert_eq!(signals, ["presence", "typing"]);
+}

@@ -607,7 +607,7 @@ export interface components {
             /** Format: int64 */
             id: number;
             /** Format: date-time */
-            last_message_at?: string | null;
+            last_message_at: string | null;
             /**
              * Format: int64
              * @description Messages not deleted.
@@ -618,7 +618,7 @@ export interface components {
         AdminChatList: {
             chats: components["schemas"]["AdminChat"][];
             /** @description Pass as `cursor` for the next page; null on the last one. */
-            next_cursor?: string | null;
+            next_cursor: string | null;
         };
         /**
          * @description A file uploaded to a chat, as a `message_created` event records it once the message
@@ -653,6 +653,13 @@ export interface components {
             /** Format: date-time */
             closed_at: string;
         };
+        /**
+         * @description The data of `chat_created`, as the document describes it: a participant gets the chat as
+         *     their chat list shows it (`ChatSummary`), an admin as the admin list does (`AdminChat`).
+         */
+        ChatCreatedEvent: {
+            chat: components["schemas"]["ChatSummary"] | components["schemas"]["AdminChat"];
+        };
         /** @description A chat with its current members. */
         ChatDetails: components["schemas"]["ChatHeader"] & {
             /** Format: date-time */
@@ -668,18 +675,20 @@ export interface components {
              * Format: date-time
              * @description When an inquiry was closed for lack of activity: it is read-only since (null: open).
              */
-            closed_at?: string | null;
+            closed_at: string | null;
             /**
              * @description What the chat is about, as its creator described it, e.g.
              *     `{"type": "course", "id": 12, "title": "ЕГЭ математика"}` (null: nothing).
              */
-            context?: Record<string, unknown> | null;
+            context: {
+                [key: string]: unknown;
+            } | null;
             /**
              * Format: int64
              * @description Who created a group, or the guest who opened an inquiry (null for a direct chat: the
              *     lesson trigger opened it).
              */
-            created_by?: number | null;
+            created_by: number | null;
             kind: components["schemas"]["ChatKind"];
             /**
              * Format: int64
@@ -687,7 +696,7 @@ export interface components {
              */
             participants_count: number;
             /** @description A group's title, or an inquiry's (its link's); null for a direct chat. */
-            title?: string | null;
+            title: string | null;
             /**
              * Format: date-time
              * @description Last activity: when the newest message was written (deleted or not), or the chat
@@ -706,12 +715,12 @@ export interface components {
         ChatList: {
             chats: components["schemas"]["ChatSummary"][];
             /** @description Pass as `cursor` for the next page; null on the last one. */
-            next_cursor?: string | null;
+            next_cursor: string | null;
         };
         /** @description The data of `chat_renamed`. */
         ChatRenamedEvent: {
             /** Format: int64 */
-            actor_id?: number | null;
+            actor_id: number | null;
             /** Format: int64 */
             chat_id: number;
             title: string;
@@ -720,13 +729,13 @@ export interface components {
         ChatSummary: components["schemas"]["ChatHeader"] & {
             /** Format: int64 */
             id: number;
-            last_message?: components["schemas"]["LastMessage"] | null;
+            last_message: components["schemas"]["LastMessage"] | null;
             /**
              * Format: int64
              * @description The caller's read marker: the newest message id they have read (0: none).
              */
             last_read_message_id: number;
-            participant?: components["schemas"]["Contact"] | null;
+            participant: components["schemas"]["Contact"] | null;
             /**
              * Format: int64
              * @description Messages from others after the caller's read marker, not deleted.
@@ -754,7 +763,7 @@ export interface components {
              * Format: date-time
              * @description When their last stream closed; null while online, and for someone never seen.
              */
-            last_seen?: string | null;
+            last_seen: string | null;
             /** @description Whether they have an event stream open on any replica. */
             online: boolean;
         };
@@ -802,7 +811,7 @@ export interface components {
         /** @description A message in a chat's history. */
         HistoryMessage: {
             /** @description Files and images, in the order the sender gave them (empty for a text message). */
-            attachments?: components["schemas"]["Attachment"][];
+            attachments: components["schemas"]["Attachment"][];
             /** @description The current text (the newest edit's). */
             content: string;
             /** Format: date-time */
@@ -811,32 +820,36 @@ export interface components {
              * Format: date-time
              * @description When the text was last changed.
              */
-            edited_at?: string | null;
+            edited_at: string | null;
             /** Format: int64 */
             id: number;
             is_deleted: boolean;
             /** @description Whether the text was changed after sending. */
-            is_edited?: boolean;
+            is_edited: boolean;
             /**
              * @description The chat's other participants whose read marker covers this message (at most
              *     [`READ_BY_LIMIT`], lowest ids first): in a direct chat `[partner]` once the partner has
              *     read it, else `[]`.
              */
-            read_by?: number[];
-            reply_to?: components["schemas"]["ReplyPreview"] | null;
+            read_by: number[];
+            reply_to: components["schemas"]["ReplyPreview"] | null;
             /** Format: int64 */
             sender_id: number;
             /** @description `text`, or `image` when every attachment is an image, `file` otherwise. */
-            type?: components["schemas"]["MessageType"];
+            type: components["schemas"]["MessageType"];
         };
         /** @description What a visitor sees before giving a name. */
         InquiryInfo: {
-            context?: Record<string, unknown> | null;
+            context: {
+                [key: string]: unknown;
+            } | null;
             host: components["schemas"]["Person"];
             title: string;
         };
         InquiryLink: {
-            context?: Record<string, unknown> | null;
+            context: {
+                [key: string]: unknown;
+            } | null;
             /** Format: date-time */
             created_at: string;
             /**
@@ -850,7 +863,7 @@ export interface components {
              * Format: date-time
              * @description Once revoked, the link opens no new chat (the ones it opened go on).
              */
-            revoked_at?: string | null;
+            revoked_at: string | null;
             title: string;
             token: string;
             /** @description Where a visitor opens it: `/inquiry/{token}` on this site. */
@@ -872,18 +885,18 @@ export interface components {
              * @description The sender's name in a group (null in a direct chat, whose sender is you or
              *     `participant`).
              */
-            sender_name?: string | null;
+            sender_name: string | null;
             type: components["schemas"]["MessageType"];
         };
         Lesson: {
             /** Format: date-time */
-            completed_at?: string | null;
+            completed_at: string | null;
             /** Format: int64 */
             id: number;
             /** Format: date-time */
             scheduled_at: string;
             /** @description `scheduled`, `completed` or `cancelled`. */
-            status: string;
+            status: components["schemas"]["LessonStatus"];
             /** Format: int64 */
             student_id: number;
             student_name: string;
@@ -911,13 +924,13 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
-            edited_at?: string | null;
+            edited_at: string | null;
             /** Format: int64 */
             id: number;
             is_edited: boolean;
-            reply_to?: components["schemas"]["ReplyPreview"] | null;
+            reply_to: components["schemas"]["ReplyPreview"] | null;
             /** Format: int64 */
-            sender_id?: number | null;
+            sender_id: number | null;
             type: components["schemas"]["MessageType"];
         };
         /** @description The data of `message_deleted`. */
@@ -951,14 +964,16 @@ export interface components {
             /** Format: int64 */
             up_to_message_id: number;
             /** Format: int64 */
-            user_id?: number | null;
+            user_id: number | null;
         };
         NewChat: {
             /**
              * @description What the group is about, e.g. `{"type": "course", "id": 12, "title": "ЕГЭ математика"}`:
              *     any JSON object of at most 2,000 bytes.
              */
-            context?: Record<string, unknown> | null;
+            context?: {
+                [key: string]: unknown;
+            } | null;
             /** @description `"group"` (a direct chat is opened only by a completed lesson). */
             kind: components["schemas"]["NewChatKind"];
             /** @description The members besides the creator: students and teachers (at most 500). */
@@ -973,7 +988,9 @@ export interface components {
         NewChatKind: "group";
         NewLink: {
             /** @description As a group's context, e.g. `{"type": "course", "id": 12, "title": "ЕГЭ математика"}`. */
-            context?: Record<string, unknown> | null;
+            context?: {
+                [key: string]: unknown;
+            } | null;
             /**
              * Format: int64
              * @description The teacher the inquiries go to: an admin must name one; a teacher's own link is theirs.
@@ -1006,7 +1023,7 @@ export interface components {
          */
         ParticipantAddedEvent: {
             /** Format: int64 */
-            actor_id?: number | null;
+            actor_id: number | null;
             /** Format: int64 */
             chat_id: number;
             user: components["schemas"]["Person"];
@@ -1017,7 +1034,7 @@ export interface components {
          */
         ParticipantRemovedEvent: {
             /** Format: int64 */
-            actor_id?: number | null;
+            actor_id: number | null;
             /** Format: int64 */
             chat_id: number;
             /** Format: int64 */
@@ -1035,7 +1052,7 @@ export interface components {
              * Format: date-time
              * @description When their last stream closed; null while online, and for someone never seen.
              */
-            last_seen?: string | null;
+            last_seen: string | null;
             /** @description Whether the user has an event stream open on any replica. */
             online: boolean;
             /** Format: int64 */
@@ -1062,7 +1079,7 @@ export interface components {
              * @description The first 100 characters of its current text; null when it is deleted (its text is
              *     then shown to nobody but an auditor) or unavailable to the reader.
              */
-            content_preview?: string | null;
+            content_preview: string | null;
             /** Format: int64 */
             id: number;
             is_deleted: boolean;
@@ -1070,9 +1087,16 @@ export interface components {
              * Format: int64
              * @description Null when it is unavailable to the reader.
              */
-            sender_id?: number | null;
+            sender_id: number | null;
             /** @description The reader may not see the quoted message (it was written before they joined). */
-            unavailable?: boolean;
+            unavailable: boolean;
+        };
+        /**
+         * @description The data of `reset`: the resume point was unusable; reload the snapshots and continue from
+         *     this frame's id.
+         */
+        ResetEvent: {
+            reason: string;
         };
         /** @enum {string} */
         Role: "student" | "teacher" | "admin" | "guest";
@@ -2699,7 +2723,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the event stream */
+            /** @description the event stream: its events are listed in `x-events` (`id: true`: a log event, with `id:`, replayed on resume; `false`: an ephemeral signal) */
             200: {
                 headers: {
                     [name: string]: unknown;
