@@ -321,7 +321,8 @@ async fn scale(cluster: &Cluster, per_chat: i64) -> anyhow::Result<Scale> {
 /// Seeds `chats` more chats (students `offset + 1 ..= offset + chats`, their own teachers) with
 /// `per_chat` messages each, through the log's own triggers: every teacher has `chats /
 /// teachers` chats of mixed kinds, four in five direct, one in five a group of the teacher and
-/// five of these students, about one of twenty courses.
+/// five of these students (each with a lesson scheduled with that teacher, as a teacher adds
+/// only their own students), about one of twenty courses.
 async fn seed(sql: &Client, offset: i64, chats: i64, per_chat: i64) -> anyhow::Result<()> {
     let teachers = (chats / 500).max(1);
     let t0: i64 = sql.query_one("SELECT count(*) FROM users WHERE role = 'teacher'", &[]).await?.get(0);
@@ -347,6 +348,12 @@ async fn seed(sql: &Client, offset: i64, chats: i64, per_chat: i64) -> anyhow::R
          FROM generate_series(1, {chats} / 5) g
          JOIN users t ON t.email = 'bench-teacher-' || ({t0} + g % {teachers} + 1)
          ORDER BY g;
+         -- A teacher adds to a group only their own students: a scheduled lesson with each.
+         INSERT INTO lessons (teacher_id, student_id, scheduled_at, status)
+         SELECT DISTINCT c.created_by, s.id, now() + interval '1 day', 'scheduled' FROM chats c
+         CROSS JOIN generate_series(1, 5) k
+         JOIN users s ON s.email = 'bench-student-' || ({offset} + (c.id * 5 + k) % {chats} + 1)
+         WHERE c.kind = 'group' AND c.id >= {low};
          INSERT INTO events (chat_id, actor_id, type, payload)
          SELECT c.id, c.created_by, 'participant_added', jsonb_build_object('user_id', m.user_id)
          FROM chats c
