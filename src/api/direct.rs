@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::Snapshot;
 use super::messages::{SendMessage, send};
+use super::text::{Empty, check_message_text};
 use crate::auth::AuthUser;
 use crate::error::{Code, ErrorBody};
 use crate::extract::{IdempotencyKey, JsonBody, PathParam};
@@ -61,6 +62,8 @@ pub async fn send_direct(
             "you have no chat with user {to}: a chat opens when a lesson of yours together is completed"
         )));
     };
+    // Never empty here (no attachments): 400, as the document's `minLength` says.
+    check_message_text("content", &body.content, Empty::Refused)?;
     let message = SendMessage { chat_id, content: body.content, reply_to_message_id: None, attachment_ids: Vec::new() };
     send(State(state), user, key, JsonBody(message)).await
 }

@@ -131,7 +131,7 @@ pub(super) fn validate_context(context: Option<serde_json::Value>) -> Result<Opt
     }
 }
 
-/// 400 unless every id may be added by `actor`: a student or a teacher for an admin; for a
+/// 422 unless every id may be added by `actor`: a student or a teacher for an admin; for a
 /// teacher, a teacher or one of their own students (a lesson together: so that adding someone
 /// to a group cannot be used to watch any student's presence; the log's trigger
 /// `events_member_rule` holds the same rule). One answer whatever the reason, so that a teacher
@@ -343,8 +343,8 @@ pub async fn add(
 
 /// Removes a member from a group: the owner or an admin removes anyone, a member removes
 /// themself (leaves). The removed member's streams get the `participant_removed` event and
-/// nothing of the group after it; history and sending answer 403 from then on, on every
-/// replica. 404 if they are not a member.
+/// nothing of the group after it; sending, typing and read markers answer 404 from then on, on
+/// every replica (history keeps the period they were a member). 404 if they are not a member.
 #[utoipa::path(delete, path = "/api/chats/{chat_id}/participants/{user_id}", tag = "chats", operation_id = "remove_participant",
     params(("chat_id" = i64, Path), ("user_id" = i64, Path)),
     responses((status = 204, description = "removed"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),

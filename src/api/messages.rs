@@ -18,8 +18,8 @@ use crate::log::{AppendError, EventData, NewEvent, StoredEvent, store};
 use crate::views::{HistoryMessage, MessageType, ReplyPreview, SentMessage};
 use crate::{AppError, AppState, Result};
 
-/// Longest message, in Unicode scalar values.
-pub const MAX_MESSAGE_CHARS: usize = 10_000;
+pub use super::text::MAX_MESSAGE_CHARS;
+use super::text::{Empty, check_message_text};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/messages", post(send)).route("/api/messages/{id}", put(edit).delete(remove))
@@ -55,37 +55,6 @@ pub struct Deleted {
     pub success: bool,
 }
 
-/// The rules for a message's text; `may_be_empty` when it has attachments.
-fn validate_content(content: &str, may_be_empty: bool) -> Result<()> {
-    if content.contains('\0') {
-        return Err(AppError::BadRequest("content must not contain the NUL character (U+0000)".into()));
-    }
-    if content.is_empty() {
-        // Well-formed (the document allows an empty text, for a message with attachments), but
-        // this message has none.
-        return match may_be_empty {
-            true => Ok(()),
-            false => Err(AppError::Unprocessable(
-                "content is empty and the message has no attachments: it would show nothing".into(),
-            )),
-        };
-    }
-    if super::text::is_blank(content) {
-        return Err(AppError::BadRequest(
-            "content must not be empty or only whitespace or invisible characters".into(),
-        )
-        .with_code(Code::ContentBlank));
-    }
-    let length = content.chars().count();
-    if length > MAX_MESSAGE_CHARS {
-        return Err(AppError::BadRequest(format!(
-            "content is {length} characters long; the limit is {MAX_MESSAGE_CHARS}"
-        ))
-        .with_code(Code::ContentTooLong));
-    }
-    Ok(())
-}
-
 /// Sends a message to a chat the caller takes part in, possibly as a reply to one of its
 /// messages. Admins are read-only. With an `Idempotency-Key`, a retry of the same request
 /// answers 200 with the message the first one created (on any replica, after any restart) and
@@ -112,7 +81,8 @@ pub async fn send(
     state.limits.check(Limited::write_by(user.role), user.id)?;
     // No pooled connection is held while waiting for the writer, which needs one too.
     let access = check_access(&state, body.chat_id, &user).await?;
-    validate_content(&body.content, !body.attachment_ids.is_empty())?;
+    let empty = if body.attachment_ids.is_empty() { Empty::Unfit } else { Empty::Allowed };
+    check_message_text("content", &body.content, empty)?;
     if body.attachment_ids.len() > MAX_ATTACHMENTS {
         return Err(AppError::BadRequest(format!(
             "a message carries at most {MAX_ATTACHMENTS} attachments (got {})",
@@ -250,7 +220,8 @@ pub async fn edit(
             AppError::Conflict(format!("message {id} is deleted and cannot be edited")).with_code(Code::MessageDeleted)
         );
     }
-    validate_content(&body.content, !current.message.attachments.is_empty())?;
+    let empty = if current.message.attachments.is_empty() { Empty::Unfit } else { Empty::Allowed };
+    check_message_text("content", &body.content, empty)?;
     if current.message.content == body.content {
         return Ok(Json(current));
     }

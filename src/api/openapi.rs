@@ -11,9 +11,13 @@
 //! - every operation can answer 503 (the database is unreachable) and 500 (a bug of ours);
 //! - every error is an `ErrorBody` (`{"error", "code"}`), and every response has a description.
 
-use axum::http::StatusCode;
+use std::sync::LazyLock;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::{Json, Router};
 use serde_json::{Value, json};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -97,11 +101,12 @@ impl utoipa::Modify for Security {
     }
 }
 
-/// This document (no credential needed).
+/// This document (no credential needed). Built once per process, on the first request.
 #[utoipa::path(get, path = "/api/openapi.json", tag = "meta", security(()),
     responses((status = 200, description = "the OpenAPI 3.1 document", content_type = "application/json")))]
-async fn openapi_json() -> Json<Value> {
-    Json(document())
+async fn openapi_json() -> impl IntoResponse {
+    static SERVED: LazyLock<Bytes> = LazyLock::new(|| Bytes::from(document().to_string()));
+    ([(header::CONTENT_TYPE, "application/json")], SERVED.clone())
 }
 
 pub fn router() -> Router<AppState> {
@@ -151,8 +156,7 @@ pub const EVENTS: &[(&str, &str, bool)] = &[
 ];
 
 /// States [`EVENTS`] on the stream's answer: OpenAPI has no words for an event stream's events,
-/// so they are an extension (`x-events`) naming each event's schema in `components`, and the
-/// answer's schema is the union of their data.
+/// so they are an extension (`x-events`) naming each event's schema in `components`.
 fn events(document: &mut Value) {
     let catalogue: serde_json::Map<String, Value> = EVENTS
         .iter()

@@ -1,7 +1,56 @@
 //! When a text is blank: only whitespace and characters that render as nothing. Messages,
 //! titles and names must not be; the OpenAPI document states the same rule as a pattern built
 //! from the same tables ([`not_blank_pattern`]), so a generated client checks what the server
-//! checks.
+//! checks. And the rules of a message's text ([`check_message_text`]), wherever one is written.
+
+use crate::error::Code;
+use crate::{AppError, Result};
+
+/// Longest message, in Unicode scalar values.
+pub const MAX_MESSAGE_CHARS: usize = 10_000;
+
+/// Whether a message's text may be empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Empty {
+    /// Never: the document forbids it (400, as blank).
+    Refused,
+    /// The message has attachments: it shows them.
+    Allowed,
+    /// The document allows an empty text (for a message with attachments), but this message
+    /// has none: 422.
+    Unfit,
+}
+
+/// The rules for a message's text, named `field` in the answers: no NUL, not blank, at most
+/// [`MAX_MESSAGE_CHARS`]; empty as `empty` says.
+pub fn check_message_text(field: &str, text: &str, empty: Empty) -> Result<()> {
+    if text.contains('\0') {
+        return Err(AppError::BadRequest(format!("{field} must not contain the NUL character (U+0000)")));
+    }
+    match empty {
+        Empty::Allowed if text.is_empty() => return Ok(()),
+        Empty::Unfit if text.is_empty() => {
+            return Err(AppError::Unprocessable(format!(
+                "{field} is empty and the message has no attachments: it would show nothing"
+            )));
+        }
+        _ => {}
+    }
+    if is_blank(text) {
+        return Err(AppError::BadRequest(format!(
+            "{field} must not be empty or only whitespace or invisible characters"
+        ))
+        .with_code(Code::ContentBlank));
+    }
+    let length = text.chars().count();
+    if length > MAX_MESSAGE_CHARS {
+        return Err(AppError::BadRequest(format!(
+            "{field} is {length} characters long; the limit is {MAX_MESSAGE_CHARS}"
+        ))
+        .with_code(Code::ContentTooLong));
+    }
+    Ok(())
+}
 
 /// Whitespace as `char::is_whitespace` has it (Unicode's White_Space), written out so that the
 /// document's pattern does not depend on what a regular-expression dialect calls `\s`.

@@ -30,6 +30,21 @@ async fn each_refusal_names_its_precise_code() {
     expect(coded(app.post_message(&student, chat, " \u{200B} ").await).await, 400, "content_blank");
     expect(coded(app.post_message(&student, chat, &"я".repeat(10_001)).await).await, 400, "content_too_long");
     expect(coded(app.post_message(&admin, chat, "x").await).await, 403, "admin_read_only");
+    // Every place a message's text is written follows the same rules, with the same codes.
+    let direct = |content: &str| {
+        let url = app.url(&format!("/api/direct/{}/send", teacher.id));
+        app.http.post(url).bearer_auth(&student.token).json(&json!({ "content": content })).send()
+    };
+    expect(coded(direct("").await.expect("POST")).await, 400, "content_blank");
+    expect(coded(direct(&"я".repeat(10_001)).await.expect("POST")).await, 400, "content_too_long");
+    expect(coded(app.post_message(&student, chat, "").await).await, 422, "unprocessable");
+    let (_, link) = crate::inquiries::link(&app, &teacher, json!({ "title": "Курсы" })).await;
+    let token = link["token"].as_str().expect("token");
+    let question = |message: &str| json!({ "name": "Гость", "message": message });
+    let (status, body, _) = crate::inquiries::visit_with(&app, token, question(" \u{200B} "), None).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("content_blank")), "{body}");
+    let (status, body, _) = crate::inquiries::visit_with(&app, token, question(&"я".repeat(10_001)), None).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("content_too_long")), "{body}");
     expect(coded(app.edit(&teacher, first, "x").await).await, 403, "not_author");
     expect(coded(app.edit(&outsider, first, "x").await).await, 404, "not_found");
     expect(coded(app.post_message(&outsider, chat, "x").await).await, 404, "not_found");

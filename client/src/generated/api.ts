@@ -160,8 +160,8 @@ export interface paths {
         /**
          * Removes a member from a group: the owner or an admin removes anyone, a member removes
          *     themself (leaves). The removed member's streams get the `participant_removed` event and
-         *     nothing of the group after it; history and sending answer 403 from then on, on every
-         *     replica. 404 if they are not a member.
+         *     nothing of the group after it; sending, typing and read markers answer 404 from then on, on
+         *     every replica (history keeps the period they were a member). 404 if they are not a member.
          */
         delete: operations["remove_participant"];
         options?: never;
@@ -493,7 +493,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** This document (no credential needed). */
+        /** This document (no credential needed). Built once per process, on the first request. */
         get: operations["openapi_json"];
         put?: never;
         post?: never;

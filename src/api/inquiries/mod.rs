@@ -31,9 +31,9 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::{Deserialize, Serialize};
 
 use self::links::{create_link, list_links, revoke_link};
-use super::messages::MAX_MESSAGE_CHARS;
+use super::text::{Empty, check_message_text};
 use crate::auth::{GUEST_COOKIE, Role, origin};
-use crate::error::{Code, ErrorBody};
+use crate::error::ErrorBody;
 use crate::extract::{JsonBody, PathParam};
 use crate::limits::Limited;
 use crate::log::NewEvent;
@@ -144,7 +144,7 @@ pub async fn open(
     if length > MAX_NAME_CHARS {
         return Err(AppError::BadRequest(format!("name is {length} characters long; the limit is {MAX_NAME_CHARS}")));
     }
-    validate_question(&body.message)?;
+    check_message_text("message", &body.message, Empty::Refused)?;
     let mut client = state.db.get().await?;
     let link: i64 = client
         .query_opt("SELECT id FROM inquiry_links WHERE token = $1 AND revoked_at IS NULL", &[&token])
@@ -179,26 +179,6 @@ pub async fn open(
     let user = Person { id: guest, name: name.to_owned(), role: Role::Guest };
     tracing::info!(guest, chat_id, link, "a guest opened an inquiry");
     Ok((StatusCode::CREATED, jar.add(cookie), Json(Opened { chat_id, user, token: credential })))
-}
-
-/// A visitor's question follows a message's rules (`POST /api/messages`), named as its field.
-fn validate_question(message: &str) -> Result<()> {
-    if message.contains('\0') {
-        return Err(AppError::BadRequest("message must not contain the NUL character (U+0000)".into()));
-    }
-    if super::text::is_blank(message) {
-        return Err(AppError::BadRequest(
-            "message must not be empty or only whitespace or invisible characters".into(),
-        ));
-    }
-    let length = message.chars().count();
-    if length > MAX_MESSAGE_CHARS {
-        return Err(AppError::BadRequest(format!(
-            "message is {length} characters long; the limit is {MAX_MESSAGE_CHARS}"
-        ))
-        .with_code(Code::ContentTooLong));
-    }
-    Ok(())
 }
 
 /// Closes the inquiry chats idle for `idle` (no new message, or none since they opened):
