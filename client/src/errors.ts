@@ -11,12 +11,28 @@ import { ApiError, type ErrorCode } from './api';
 // The English resources say which codes and statuses have words (ru.ts has the same keys).
 import en from './locales/en';
 
+/**
+ * The codes of signing in with the school's account: `unknown_user` (a valid school account that
+ * no chat user has; also the 403 of any request made with such an account's token), and the
+ * `auth_error` the server adds to the address it sends a failed sign-in back to:
+ * `sign_in_denied` (the provider refused, or the person cancelled) and `sign_in_failed`
+ * (anything else). Typed here until the server's document has them: once `npm run gen:api`
+ * puts them in the generated `Code`, this list stays (it is what `?auth_error=` may say) and
+ * `SignInErrorCode` becomes `Extract<ErrorCode, (typeof SIGN_IN_ERROR_CODES)[number]>`;
+ * `WordedCode` is then just `ErrorCode`.
+ */
+export const SIGN_IN_ERROR_CODES = ['unknown_user', 'sign_in_denied', 'sign_in_failed'] as const;
+export type SignInErrorCode = (typeof SIGN_IN_ERROR_CODES)[number];
+
+/** Every code with words in the locales (`errors.code`): the generated ones and the sign-in ones. */
+export type WordedCode = ErrorCode | SignInErrorCode;
+
 /** The statuses with words of their own when the answer's code is unknown (or missing). */
 type KnownStatus = keyof (typeof en)['errors']['status'];
 
 /** `code` if this client knows it (a newer server may send one it does not), else null. */
-export function knownCode(code: string | null | undefined): ErrorCode | null {
-  return typeof code === 'string' && Object.hasOwn(en.errors.code, code) ? (code as ErrorCode) : null;
+export function knownCode(code: string | null | undefined): WordedCode | null {
+  return typeof code === 'string' && Object.hasOwn(en.errors.code, code) ? (code as WordedCode) : null;
 }
 
 function knownStatus(status: number): KnownStatus | null {

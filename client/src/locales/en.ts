@@ -1,9 +1,10 @@
 // English strings. The key structure is the reference: ru.ts has the same keys (checked by
 // i18n.test.ts), with Russian plural suffixes (_one/_few/_many/_other) where these have
 // _one/_other. The server's `error` sentences are never shown: its `code` is, in these words
-// (`errors.code`: one for every code of the generated `ErrorCode`, else this fails to compile).
+// (`errors.code`: one for every code of the generated `ErrorCode` and for the sign-in codes
+// typed in errors.ts until the generated type has them, else this fails to compile).
 
-import type { ErrorCode } from '../api';
+import type { WordedCode } from '../errors';
 
 const en = {
   app: {
@@ -31,7 +32,7 @@ const en = {
     },
     otherClient: 'The request was refused (error {{status}}).',
     otherServer: 'The server could not answer (error {{status}}). Try again in a moment.',
-    /** What each error `code` of the server means (every code of the OpenAPI document's `Code`). */
+    /** What each error `code` of the server means (every code of the OpenAPI document's `Code`, and the sign-in ones). */
     code: {
       invalid_request: 'The request was not accepted: something in it is not right.',
       content_blank: 'The message is empty: write something first.',
@@ -62,7 +63,11 @@ const en = {
       headers_too_large: 'The request is too large. Reload the page and try again.',
       internal: 'Something went wrong on the server. Try again.',
       unavailable: 'The server is unavailable right now. Try again in a moment.',
-    } satisfies Record<ErrorCode, string>,
+      unknown_user: "This school account is not linked to anyone in the chat. Ask the school's administrator to give you access.",
+      sign_in_denied: 'Signing in with the school account was cancelled or refused.',
+      sign_in_failed:
+        "Signing in with the school account did not work (it took too long, or the school's sign-in service could not be reached). Try again.",
+    } satisfies Record<WordedCode, string>,
   },
   language: {
     label: 'Language',
