@@ -4,10 +4,13 @@ import {
   ApiError,
   CHAT_PAGE_SIZE,
   adminChats,
+  authConfig,
   chats,
   completeLesson,
+  endSessionUrlOf,
   hasCode,
   lessons,
+  logout,
   messages,
   notePosition,
   openInquiry,
@@ -209,5 +212,60 @@ describe('hasCode', () => {
     expect(hasCode(closed, 'conflict')).toBe(false);
     expect(hasCode(new ApiError(409, 'chat 5 is closed', 'Conflict'), 'chat_closed')).toBe(false);
     expect(hasCode(new Error('chat_closed'), 'chat_closed')).toBe(false);
+  });
+});
+
+describe('signing in and out', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  /** A fetch answering `body` (none: no body) with `status`, recording what was asked. */
+  function answer(status: number, body?: string) {
+    const asked: string[] = [];
+    vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
+      asked.push(`${init.method ?? 'GET'} ${path}`);
+      return new Response(body ?? null, { status });
+    });
+    return asked;
+  }
+
+  it("reads the server's sign-in config", async () => {
+    const asked = answer(200, '{"oidc":true,"dev_login":false}');
+    expect(await authConfig()).toEqual({ oidc: true, dev_login: false });
+    expect(asked).toEqual(['GET /api/auth/config']);
+  });
+
+  it('rejects when the server has none (an older one: 404, or a page that is not the config)', async () => {
+    answer(404, '{"error":"no such route","code":"not_found"}');
+    await expect(authConfig()).rejects.toBeInstanceOf(ApiError);
+    answer(200, '<!doctype html><title>Tutorchat</title>');
+    await expect(authConfig()).rejects.toThrow();
+    answer(200, '{"oidc":"yes","dev_login":true}');
+    await expect(authConfig()).rejects.toThrow();
+  });
+
+  it('signs out with nothing more to do (204)', async () => {
+    const asked = answer(204);
+    expect(await logout()).toBeNull();
+    expect(asked).toEqual(['POST /api/logout']);
+  });
+
+  it("answers where the school's provider signs the person out too (200 end_session_url)", async () => {
+    const url = 'https://id.school.example/logout?id_token_hint=abc&post_logout_redirect_uri=https%3A%2F%2Fchat.example%2F';
+    answer(200, JSON.stringify({ end_session_url: url }));
+    expect(await logout()).toBe(url);
+  });
+
+  it('goes nowhere else but an absolute http(s) address', () => {
+    expect(endSessionUrlOf({ end_session_url: 'http://127.0.0.1:9000/end' })).toBe('http://127.0.0.1:9000/end');
+    expect(endSessionUrlOf({ end_session_url: 'javascript:alert(1)' })).toBeNull();
+    expect(endSessionUrlOf({ end_session_url: '/relative' })).toBeNull();
+    expect(endSessionUrlOf({ end_session_url: 42 })).toBeNull();
+    expect(endSessionUrlOf({})).toBeNull();
+    expect(endSessionUrlOf(undefined)).toBeNull();
+  });
+
+  it('rejects a refused logout', async () => {
+    answer(500, '{"error":"database down","code":"internal"}');
+    await expect(logout()).rejects.toMatchObject({ status: 500, code: 'internal' });
   });
 });
