@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 
 import { type Person, isUnauthorized, me } from './api';
+import { addressWithoutAuthError, authErrorOf } from './auth';
 import { errorText } from './errors';
 import { GuestWorkspace } from './components/GuestWorkspace';
 import { InquiryPage } from './components/InquiryPage';
@@ -28,6 +29,14 @@ export function App() {
   const { t } = useLocale();
   const words = useLatest(t);
   const [session, setSession] = useState<Session>({ status: 'checking' });
+  // A school sign-in that failed came back with `?auth_error=`: said on the sign-in page (until
+  // someone signs in), and taken out of the address so that a reload or a shared link does not say it again.
+  const [authError, setAuthError] = useState(() => authErrorOf(window.location.search));
+
+  useEffect(() => {
+    const address = addressWithoutAuthError(window.location);
+    if (address !== null) window.history.replaceState(window.history.state, '', address);
+  }, []);
 
   const check = useCallback(async () => {
     setSession({ status: 'checking' });
@@ -46,6 +55,7 @@ export function App() {
     const view = landing(window.location.pathname, user, ended);
     switch (view.view) {
       case 'workspace':
+        setAuthError(null);
         setSession({ status: 'signedIn', user: view.user });
         break;
       case 'guest':
@@ -90,7 +100,11 @@ export function App() {
       return (
         <SignIn
           notice={session.notice && t('app.sessionEnded')}
-          onSignedIn={(user) => setSession({ status: 'signedIn', user })}
+          authError={authError}
+          onSignedIn={(user) => {
+            setAuthError(null);
+            setSession({ status: 'signedIn', user });
+          }}
         />
       );
     case 'signedIn':

@@ -1,40 +1,62 @@
 import { useEffect, useState } from 'react';
 
-import { type DevUser, type Person, devLogin, devUsers } from '../api';
-import { errorText } from '../errors';
+import { type Person, authConfig, devLogin } from '../api';
+import { type SignInOffer, schoolSignInUrl, signInOffer } from '../auth';
+import { type SignInErrorCode, errorText } from '../errors';
 import { useLocale } from '../i18n';
-import { Avatar } from './Avatar';
-import { useLatest } from '../useLatest';
+import { DevUserPicker } from './DevUserPicker';
 import { LanguageSwitch } from './LanguageSwitch';
 
 interface Props {
   notice: string | null;
+  /** Why the school's sign-in just failed (the `auth_error` it came back with); gone at the next attempt. */
+  authError: SignInErrorCode | null;
   onSignedIn: (user: Person) => void;
 }
 
-type Users = { status: 'loading' } | { status: 'ready'; users: DevUser[] } | { status: 'failed'; error: string };
 
-/** Demo sign-in: pick one of the demo users. */
-export function SignIn({ notice, onSignedIn }: Props) {
+/**
+ * The sign-in page: what the server offers (`GET /api/auth/config`) — the school's account (a
+ * full-page navigation to the school's provider and back), the demo's user picker, or neither
+ * (not configured). Without the config (an older server), the picker, as before.
+ */
+export function SignIn({ notice, authError, onSignedIn }: Props) {
   const { t } = useLocale();
-  const words = useLatest(t);
-  const [users, setUsers] = useState<Users>({ status: 'loading' });
-  const [busy, setBusy] = useState<string | null>(null);
+  const [offer, setOffer] = useState<SignInOffer | null>(null);
+  const [busy, setBusy] = useState<string | null>(null); // 'school' (the page is leaving), or a demo user's email
+  const [failure, setFailure] = useState<SignInErrorCode | null>(authError);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
     let current = true;
-    devUsers().then(
-      (list) => current && setUsers({ status: 'ready', users: list }),
-      (e: unknown) => current && setUsers({ status: 'failed', error: errorText(e, words.current) }),
+    authConfig().then(
+      (config) => current && setOffer(signInOffer(config)),
+      () => current && setOffer(signInOffer(null)),
     );
     return () => {
       current = false;
     };
-  }, [words]);
+  }, []);
 
-  const signIn = async (email: string) => {
+  // Back from the provider's page through the browser's history (a page kept in its cache): the button works again.
+  useEffect(() => {
+    const shown = (event: PageTransitionEvent) => {
+      if (event.persisted) setBusy(null);
+    };
+    window.addEventListener('pageshow', shown);
+    return () => window.removeEventListener('pageshow', shown);
+  }, []);
+
+  const withSchool = () => {
+    setBusy('school');
+    setFailure(null);
+    setError(null);
+    window.location.assign(schoolSignInUrl(window.location));
+  };
+
+  const asDemoUser = async (email: string) => {
     setBusy(email);
+    setFailure(null);
     setError(null);
     try {
       onSignedIn(await devLogin(email));
@@ -55,45 +77,43 @@ export function SignIn({ notice, onSignedIn }: Props) {
           <LanguageSwitch />
         </div>
         <h1>{t('signIn.title')}</h1>
-        <p className="muted">{t('signIn.demo')}</p>
         {notice && (
           <p className="notice" role="status">
             {notice}
           </p>
         )}
-        {error && (
-          <p className="error" role="alert">
-            {error}
+        {(failure || error) && (
+          <p className="error" role="alert" data-testid="sign-in-error" data-code={failure ?? undefined}>
+            {failure ? t(`errors.code.${failure}`) : error}
           </p>
         )}
-        {users.status === 'loading' && <p className="muted">{t('signIn.loadingUsers')}</p>}
-        {users.status === 'failed' && (
-          <p className="error" role="alert">
-            {users.error}
+        {offer === null && (
+          <p className="muted" aria-busy="true">
+            {t('app.loading')}
           </p>
         )}
-        {users.status === 'ready' && (
-          <ul className="user-list">
-            {users.users.map((user) => (
-              <li key={user.id}>
-                <button
-                  type="button"
-                  className="user-button"
-                  data-testid={`login-${user.email}`}
-                  disabled={busy !== null}
-                  aria-busy={busy === user.email}
-                  onClick={() => void signIn(user.email)}
-                >
-                  <Avatar person={user} />
-                  <span className="user-text">
-                    <span className="user-name">{user.name}</span>
-                    <span className="muted small">{user.email}</span>
-                  </span>
-                  <span className={`role role-${user.role}`}>{t(`roles.${user.role}`)}</span>
-                </button>
-              </li>
-            ))}
-          </ul>
+        {offer?.school && (
+          <button
+            type="button"
+            className="button sign-in-school"
+            data-testid="sign-in-school"
+            disabled={busy !== null}
+            aria-busy={busy === 'school'}
+            onClick={withSchool}
+          >
+            {t('signIn.school')}
+          </button>
+        )}
+        {offer?.picker && (
+          <>
+            <p className="muted">{t('signIn.demo')}</p>
+            <DevUserPicker busy={busy} onPick={(email) => void asDemoUser(email)} />
+          </>
+        )}
+        {offer && !offer.school && !offer.picker && (
+          <p className="muted" data-testid="sign-in-unavailable">
+            {t('signIn.notConfigured')}
+          </p>
         )}
       </div>
     </main>

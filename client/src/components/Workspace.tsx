@@ -39,14 +39,22 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
 
   useDocumentTitle(workspace.unread);
 
+  // A session from the school's provider ends there too: its page signs the person out and
+  // comes back to the chat's root. A failed logout still signs out here, as before.
   const signOut = async () => {
     setSigningOut(true);
+    let endSessionUrl: string | null = null;
     try {
-      await logout();
-    } finally {
-      openChat(null);
-      onLoggedOut();
+      endSessionUrl = await logout();
+    } catch {
+      // nothing more to do: the page signs out all the same
     }
+    if (endSessionUrl !== null) {
+      window.location.assign(endSessionUrl);
+      return;
+    }
+    openChat(null);
+    onLoggedOut();
   };
 
   return (

@@ -84,6 +84,8 @@ const en = {
     title: 'Sign in',
     demo: 'This is a demo: choose who you want to be.',
     loadingUsers: 'Loading users…',
+    school: 'Sign in with your school account',
+    notConfigured: "Sign-in is not configured on this server. Ask the school's administrator.",
   },
   connection: {
     live: 'live',
