@@ -2418,6 +2418,21 @@ CREATE INDEX upload_claims_uploader ON public.upload_claims USING btree (uploade
 
 
 --
+-- Name: users_email_lower; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX users_email_lower ON public.users USING btree (lower((email)::text));
+
+
+--
+-- Name: INDEX users_email_lower; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON INDEX public.users_email_lower IS 'Finds the user a token from the school''s OpenID Provider names
+(OIDC_USER_CLAIM, compared to email without regard to case).';
+
+
+--
 -- Name: events events_after_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 

@@ -72,6 +72,9 @@ pub enum Code {
     GuestConfined,
     /// 403: a cookie-authenticated write from another site (its `Origin`).
     CrossSiteRequest,
+    /// 403: a valid token from the school's OpenID Provider, for a person this chat does not
+    /// know (no user has that email, or the provider has not verified it).
+    UnknownUser,
     /// 404: it does not exist, or the caller may not see it (the same answer for both).
     NotFound,
     /// 405: the path exists, the method does not.

@@ -1,12 +1,13 @@
 //! The whole application's router: the REST API, authentication's and the event stream's
 //! routes, `/metrics`, the web client with its single-page-app fallback, and the layers every
-//! request passes (request span and metrics, panic guard, body limit).
+//! request passes (request span and metrics, CORS for `ALLOWED_ORIGINS`, panic guard, body limit).
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
@@ -33,11 +34,48 @@ pub fn router(state: AppState) -> Router {
         Some(client) => router.fallback_service(client),
         None => router.fallback(not_found),
     };
-    router
-        .layer(CatchPanicLayer::custom(panicked))
-        .layer(axum::middleware::map_response(security_headers))
-        .layer(axum::middleware::from_fn(crate::telemetry::observe))
-        .with_state(state)
+    let router = router.layer(CatchPanicLayer::custom(panicked)).layer(axum::middleware::map_response(security_headers));
+    // Outermost but for the request span: a preflight is answered before anything else runs.
+    let router = match cors(&state.config.auth.allowed_origins) {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
+    router.layer(axum::middleware::from_fn(crate::telemetry::observe)).with_state(state)
+}
+
+/// The API for pages of `ALLOWED_ORIGINS` (a school's site embedding the chat): CORS with
+/// credentials (cookie sessions and `EventSource(url, { withCredentials: true })`), preflight
+/// for the API's methods and the headers it reads, `Vary: Origin`. An origin not in the list
+/// gets no CORS header at all, so its browser keeps the answer from it. Without the variable,
+/// no layer: only the chat's own pages call its API.
+fn cors(allowed: &[String]) -> Option<CorsLayer> {
+    let origins: Vec<HeaderValue> = allowed.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    if origins.is_empty() {
+        return None;
+    }
+    let named = HeaderName::from_static;
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_credentials(true)
+            .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                named("idempotency-key"),
+                named("last-event-id"),
+                named(crate::extract::MIN_POSITION_HEADER),
+                named(crate::telemetry::REQUEST_ID_HEADER),
+            ])
+            .expose_headers([
+                header::RETRY_AFTER,
+                header::LOCATION,
+                header::CONTENT_DISPOSITION,
+                named(crate::api::EVENT_POSITION_HEADER),
+                named(crate::telemetry::REQUEST_ID_HEADER),
+            ])
+            .max_age(std::time::Duration::from_secs(600)),
+    )
 }
 
 /// Sent with every answer (unless a handler set its own): the web client runs only its own

@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::Keys;
+use crate::auth::oidc::Oidc;
 use crate::auth::users::UserCache;
 use crate::limits::Limits;
 use crate::log::Appender;
@@ -56,6 +57,15 @@ impl Application {
             }
         });
         let keys = Arc::new(Keys::new(&config.auth.jwt));
+        let oidc = config.auth.oidc.clone().map(|c| Oidc::new(c, config.auth.user_cache)).transpose()?;
+        if let Some(oidc) = &oidc {
+            // The provider's keys, fetched ahead of the first token (failing here is not fatal:
+            // a replica starts while the provider is down, and asks again when a token comes).
+            let provider = oidc.provider.clone();
+            tokio::spawn(async move {
+                let _ = provider.current().await;
+            });
+        }
         let hub = Arc::new(Hub::new(config.sse.queue));
         let shutdown = CancellationToken::new();
         let log_listener = listener::start(database, hub.clone(), config.listener.probe, shutdown.clone()).await?;
@@ -78,6 +88,7 @@ impl Application {
             db: pool,
             reads,
             keys,
+            oidc,
             config,
             hub,
             shutdown,

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::Config;
 use crate::auth::users::UserCache;
+use crate::auth::oidc::Oidc;
 use crate::auth::{AuthParts, AuthState, Keys};
 use crate::limits::Limits;
 use crate::log::Appender;
@@ -30,6 +31,8 @@ pub struct Shared {
     /// History, chat lists and replays: on a standby when there is one (`db::reads`).
     pub reads: Arc<Reads>,
     pub keys: Arc<Keys>,
+    /// The school's OpenID Provider, when one is configured.
+    pub oidc: Option<Arc<Oidc>>,
     pub config: Arc<Config>,
     pub hub: Arc<Hub>,
     /// Cancelled on shutdown: the server stops accepting and every event stream ends.
@@ -60,6 +63,7 @@ impl AppState {
             users: shared.users.clone(),
             db: shared.db.clone(),
             config: shared.config.clone(),
+            oidc: shared.oidc.clone(),
         });
         let realtime = RealtimeState::new(RealtimeParts {
             hub: shared.hub.clone(),

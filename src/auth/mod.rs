@@ -1,7 +1,9 @@
-//! Who is calling: a JWT (HS256, shared with the school's own login) from the
-//! `Authorization: Bearer` header or from an HttpOnly cookie. The role that counts is the one
-//! in `users`, never one claimed by the token.
+//! Who is calling: a JWT from the `Authorization: Bearer` header or from an HttpOnly cookie,
+//! either signed with the shared secret (HS256: the school's own platform, and the sessions
+//! this server starts) or by the school's OpenID Provider (`oidc`). The role that counts is
+//! the one in `users`, never one claimed by the token.
 
+pub mod oidc;
 pub mod origin;
 pub mod session;
 pub mod users;
@@ -18,6 +20,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 pub use self::session::router;
+use self::oidc::{Oidc, Peeked};
 use self::users::{Known, Lookup, UserCache};
 use crate::AppError;
 use crate::config::{Config, JwtConfig};
@@ -34,6 +37,8 @@ pub struct AuthParts {
     pub users: Arc<UserCache>,
     pub db: Pool,
     pub config: Arc<Config>,
+    /// The school's OpenID Provider, when `OIDC_ISSUER` is set.
+    pub oidc: Option<Arc<Oidc>>,
 }
 
 impl AuthState {
@@ -72,6 +77,10 @@ pub struct Claims {
     pub iss: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<String>,
+    /// How a session this server started began: `oidc` for a sign-in with the school's
+    /// account (signing out then also ends the provider's session).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }
 
 /// Signing and verification keys with the validation rules, built once at start-up.
@@ -113,40 +122,89 @@ impl Keys {
         }
     }
 
-    /// Verifies a token and returns the user id it names and when it expires.
-    pub fn verify(&self, token: &str) -> Result<(i64, u64), AppError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
-            let expired = matches!(e.kind(), ErrorKind::ExpiredSignature);
-            let refused = AppError::Unauthorized(match e.kind() {
-                ErrorKind::ExpiredSignature => "token has expired".to_owned(),
-                ErrorKind::ImmatureSignature => "token is not valid yet (nbf)".to_owned(),
-                ErrorKind::InvalidSignature => "token signature is invalid".to_owned(),
-                ErrorKind::InvalidAlgorithm => "token must be signed with HS256".to_owned(),
-                ErrorKind::InvalidIssuer => "token issuer (iss) is not accepted".to_owned(),
-                ErrorKind::InvalidAudience => "token audience (aud) is not accepted".to_owned(),
-                ErrorKind::MissingRequiredClaim(claim) => format!("token has no {claim} claim"),
-                _ => "token is malformed".to_owned(),
-            });
-            if expired { refused.with_code(Code::TokenExpired) } else { refused }
-        })?;
-        let id = data
-            .claims
-            .sub
-            .parse()
-            .map_err(|_| AppError::Unauthorized("token subject (sub) is not a user id".into()))?;
-        Ok((id, data.claims.exp))
+    /// Verifies a token signed with the shared secret; answers its claims.
+    pub fn verify_claims(&self, token: &str) -> Result<Claims, AppError> {
+        Ok(jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|e| refusal(&e, "HS256 with the shared secret"))?
+            .claims)
     }
 
-    /// Mints a token for `user_id`, valid for `ttl` (dev login; production tokens come from
-    /// the school's login with the same secret).
-    pub fn mint(&self, user_id: i64, ttl: std::time::Duration) -> anyhow::Result<String> {
+    /// Verifies a token signed with the shared secret; answers the user id it names and when it
+    /// expires.
+    pub fn verify(&self, token: &str) -> Result<(i64, u64), AppError> {
+        let claims = self.verify_claims(token)?;
+        let id = claims.sub.parse().map_err(|_| AppError::Unauthorized("token subject (sub) is not a user id".into()))?;
+        Ok((id, claims.exp))
+    }
+
+    /// Mints a session token for `user_id`, valid for `ttl`: the dev login's, and a sign-in's
+    /// with the school's account (`via`).
+    pub fn mint(&self, user_id: i64, ttl: std::time::Duration, via: Option<&str>) -> anyhow::Result<String> {
         let claims = Claims {
             sub: user_id.to_string(),
             exp: jsonwebtoken::get_current_timestamp() + ttl.as_secs(),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
+            via: via.map(str::to_owned),
         };
         Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+    }
+
+    /// Signs `value` for this server alone, for `purpose` (an audience no session token has),
+    /// valid for `ttl`: a sign-in's state kept by the browser between leaving and coming back.
+    pub fn seal(&self, purpose: &str, value: &impl Serialize, ttl: std::time::Duration) -> anyhow::Result<String> {
+        let mut claims = serde_json::to_value(value)?;
+        let object = claims.as_object_mut().ok_or_else(|| anyhow::anyhow!("only an object can be sealed"))?;
+        object.insert("aud".into(), purpose.into());
+        object.insert("exp".into(), (jsonwebtoken::get_current_timestamp() + ttl.as_secs()).into());
+        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+    }
+
+    /// What [`Keys::seal`] sealed for `purpose`, if it is intact and not expired.
+    pub fn open<T: serde::de::DeserializeOwned>(&self, purpose: &str, sealed: &str) -> Option<T> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_audience(&[purpose]);
+        validation.set_required_spec_claims(&["exp", "aud"]);
+        validation.leeway = 0;
+        jsonwebtoken::decode::<T>(sealed, &self.decoding, &validation).ok().map(|data| data.claims)
+    }
+}
+
+/// A token that failed verification, as the caller is told: what is wrong, never a key.
+pub(crate) fn refusal(e: &jsonwebtoken::errors::Error, signed_with: &str) -> AppError {
+    let refused = AppError::Unauthorized(match e.kind() {
+        ErrorKind::ExpiredSignature => "token has expired".to_owned(),
+        ErrorKind::ImmatureSignature => "token is not valid yet (nbf)".to_owned(),
+        ErrorKind::InvalidSignature => "token signature is invalid".to_owned(),
+        ErrorKind::InvalidAlgorithm => format!("token must be signed with {signed_with}"),
+        ErrorKind::InvalidIssuer => "token issuer (iss) is not accepted".to_owned(),
+        ErrorKind::InvalidAudience => "token audience (aud) is not accepted".to_owned(),
+        ErrorKind::MissingRequiredClaim(claim) => format!("token has no {claim} claim"),
+        _ => "token is malformed".to_owned(),
+    });
+    if matches!(e.kind(), ErrorKind::ExpiredSignature) { refused.with_code(Code::TokenExpired) } else { refused }
+}
+
+impl AuthParts {
+    /// The user a token names and when it expires, whichever way it was signed: the shared
+    /// secret's HS256, or the school's OpenID Provider's keys.
+    pub async fn verify(&self, token: &str) -> Result<(i64, u64), AppError> {
+        let peeked = Peeked::of(token)?;
+        if peeked.is_shared_secret() {
+            return self.keys.verify(token);
+        }
+        let Some(oidc) = &self.oidc else {
+            return Err(AppError::Unauthorized(match peeked.alg.as_str() {
+                "none" => "unsigned tokens (alg none) are not accepted".to_owned(),
+                alg => format!(
+                    "token is signed with {:?}, but this server accepts only HS256 with its shared secret (no OpenID Provider is configured)",
+                    alg.chars().take(16).collect::<String>()
+                ),
+            }));
+        };
+        let claims = oidc.claims(token, &peeked, &oidc.config().audience).await?;
+        let expires_at = claims.get("exp").and_then(serde_json::Value::as_u64).unwrap_or_default();
+        Ok((oidc.user_of(&self.db, &claims).await?, expires_at))
     }
 }
 
@@ -230,7 +288,7 @@ where
         let state = AuthState::from_ref(state);
         let jar = CookieJar::from_headers(&parts.headers);
         let (token, credential) = token(parts, &jar, &state.config.auth.cookie_name)?;
-        let (id, expires_at) = state.keys.verify(token)?;
+        let (id, expires_at) = state.verify(token).await?;
         let writes = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if credential == Credential::Cookie && writes {
             origin::check(&parts.headers, &state.config.auth.allowed_origins)?;

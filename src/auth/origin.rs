@@ -1,6 +1,6 @@
 //! Cross-site request protection for cookie-authenticated writes. The cookie is SameSite=Lax;
-//! on top of that a write must come from an allowed origin (`ALLOWED_ORIGINS`, or the same
-//! origin as the `Host` it was sent to). Bearer clients are not affected: a browser never
+//! on top of that a write must come from the chat's own origin (the `Host` it was sent to) or
+//! one of `ALLOWED_ORIGINS`. Bearer clients are not affected: a browser never
 //! attaches a Bearer header on its own.
 
 use axum::http::{HeaderMap, header};
@@ -35,17 +35,14 @@ pub fn check(headers: &HeaderMap, allowed: &[String]) -> Result<(), AppError> {
         )
         .with_code(Code::CrossSiteRequest));
     };
-    let ok = if allowed.is_empty() {
-        // Same origin: the scheme too, so that a page served over plain HTTP cannot write to the
-        // HTTPS site with its cookie.
-        let host = header_str(header::HOST).unwrap_or_default();
-        let scheme = request_scheme(headers);
-        origin
-            .split_once("://")
-            .is_some_and(|(s, authority)| s.eq_ignore_ascii_case(scheme) && authority.eq_ignore_ascii_case(host))
-    } else {
-        allowed.iter().any(|a| a.eq_ignore_ascii_case(origin))
-    };
+    // The chat's own origin (the scheme too, so that a page served over plain HTTP cannot
+    // write to the HTTPS site with its cookie), or one of ALLOWED_ORIGINS.
+    let host = header_str(header::HOST).unwrap_or_default();
+    let scheme = request_scheme(headers);
+    let own = origin
+        .split_once("://")
+        .is_some_and(|(s, authority)| s.eq_ignore_ascii_case(scheme) && authority.eq_ignore_ascii_case(host));
+    let ok = own || allowed.iter().any(|a| a.eq_ignore_ascii_case(origin));
     if ok {
         Ok(())
     } else {

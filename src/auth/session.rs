@@ -3,6 +3,7 @@
 
 use axum::extract::{FromRef, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use axum_extra::extract::CookieJar;
@@ -25,6 +26,7 @@ where
         .route("/api/logout", post(logout))
         .route("/api/dev/login", post(dev_login))
         .route("/api/dev/users", get(dev_users))
+        .merge(super::oidc::flow::router())
 }
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -65,22 +67,50 @@ pub async fn me(user: AuthUser) -> Json<MeResponse> {
     Json(MeResponse { user: UserProfile { id: user.id, name: user.name, role: user.role } })
 }
 
-/// Clears the session cookie.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LogoutResponse {
+    /// The school's OpenID Provider's sign-out page: the session came from signing in with
+    /// the school's account, and the browser goes there so that the provider's session ends
+    /// too (it comes back to the chat afterwards).
+    pub end_session_url: String,
+}
+
+/// Clears the session cookie (and a guest's).
 #[utoipa::path(post, path = "/api/logout", tag = "session", security(()),
-    responses((status = 204, description = "the session cookie is cleared"), (status = 403, body = ErrorBody)))]
+    responses(
+        (status = 200, body = LogoutResponse, description = "the session cookie is cleared; the browser should now go to `end_session_url`"),
+        (status = 204, description = "the session cookie is cleared"),
+        (status = 403, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
-pub async fn logout(
-    State(state): State<AuthState>,
-    headers: HeaderMap,
-    jar: CookieJar,
-) -> Result<(CookieJar, StatusCode)> {
+pub async fn logout(State(state): State<AuthState>, headers: HeaderMap, jar: CookieJar) -> Result<Response> {
     let name = &state.config.auth.cookie_name;
     // A cross-site page must not be able to sign a user (or a guest) out either.
     if jar.get(name).is_some() || jar.get(super::GUEST_COOKIE).is_some() {
         super::origin::check(&headers, &state.config.auth.allowed_origins)?;
     }
+    let end_session_url = jar.get(name).and_then(|cookie| end_session_url(&state, cookie.value()));
     let jar = jar.remove(Cookie::build(name.clone()).path("/")).remove(Cookie::build(super::GUEST_COOKIE).path("/"));
-    Ok((jar, StatusCode::NO_CONTENT))
+    Ok(match end_session_url {
+        Some(end_session_url) => (jar, Json(LogoutResponse { end_session_url })).into_response(),
+        None => (jar, StatusCode::NO_CONTENT).into_response(),
+    })
+}
+
+/// The provider's RP-initiated logout for a session that a sign-in with the school's account
+/// started, when the provider offers one (`end_session_endpoint`).
+fn end_session_url(state: &AuthState, token: &str) -> Option<String> {
+    let claims = state.keys.verify_claims(token).ok()?;
+    let oidc = state.oidc.as_ref()?;
+    let client = oidc.config().client.as_ref()?;
+    if claims.via.as_deref() != Some(super::oidc::flow::VIA_OIDC) {
+        return None;
+    }
+    let endpoint = oidc.provider.snapshot()?.metadata.end_session_endpoint.clone()?;
+    let mut url = url::Url::parse(&endpoint).ok()?;
+    url.query_pairs_mut()
+        .append_pair("client_id", &client.id)
+        .append_pair("post_logout_redirect_uri", client.public_url.as_str());
+    Some(url.into())
 }
 
 fn require_dev(state: &AuthState) -> Result<()> {
@@ -114,7 +144,7 @@ pub async fn dev_login(
     let user = UserProfile { id: row.get("id"), name: row.get("name"), role: row.try_get("role")? };
     tracing::info!(user_id = user.id, "signed in with dev login");
     let ttl = state.config.auth.jwt.dev_token_ttl;
-    let token = state.keys.mint(user.id, ttl)?;
+    let token = state.keys.mint(user.id, ttl, None)?;
     let cookie = Cookie::build((state.config.auth.cookie_name.clone(), token))
         .http_only(true)
         .same_site(SameSite::Lax)

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::env::{ConfigError, Env, Fallback, Secret, Var, defaults};
+use super::oidc::OidcConfig;
 
 const JWT_SECRET: Var = Var {
     name: "JWT_SECRET",
@@ -27,8 +28,8 @@ const AUTH_COOKIE_NAME: Var = Var {
 };
 const ALLOWED_ORIGINS: Var = Var {
     name: "ALLOWED_ORIGINS",
-    default: Fallback::Unset("empty (same origin)"),
-    meaning: "comma-separated origins allowed to make cookie-authenticated writes",
+    default: Fallback::Unset("empty (the chat's own origin only)"),
+    meaning: "comma-separated origins (`https://school.example`) that, besides the chat's own, may call the API from a browser: CORS with credentials (preflight included), and cookie-authenticated writes",
 };
 const DEV_LOGIN: Var = Var {
     name: "DEV_LOGIN",
@@ -68,12 +69,15 @@ pub struct AuthConfig {
     pub jwt: JwtConfig,
     /// Name of the HttpOnly cookie that carries the JWT for browsers.
     pub cookie_name: String,
-    /// Origins allowed to make cookie-authenticated writes; empty = same origin as `Host`.
+    /// Origins that, besides the chat's own, may call the API from a browser (CORS) and make
+    /// cookie-authenticated writes.
     pub allowed_origins: Vec<String>,
     /// Enables `POST /api/dev/login` (demo and development only).
     pub dev_login: bool,
     /// How long a replica trusts what it read of a user (name, role).
     pub user_cache: Duration,
+    /// The school's OpenID Provider, if any.
+    pub oidc: Option<OidcConfig>,
 }
 
 impl AuthConfig {
@@ -112,16 +116,40 @@ impl AuthConfig {
         Ok(Self {
             jwt,
             cookie_name: env.parse(&AUTH_COOKIE_NAME, "a cookie name")?,
-            allowed_origins: env
-                .get(&ALLOWED_ORIGINS)
-                .map(|v| {
-                    v.split(',').map(|o| o.trim().trim_end_matches('/').to_owned()).filter(|o| !o.is_empty()).collect()
-                })
-                .unwrap_or_default(),
+            allowed_origins: allowed_origins(env)?,
             dev_login,
             user_cache: env.secs(&USER_CACHE_SECS)?,
+            oidc: OidcConfig::from_env(env)?,
         })
     }
+}
+
+/// `ALLOWED_ORIGINS`: each an origin as a browser sends it in `Origin` (`scheme://host[:port]`,
+/// no path); `*` is refused, since credentials must never be allowed to every site.
+fn allowed_origins(env: &Env) -> Result<Vec<String>, ConfigError> {
+    let Some(value) = env.get(&ALLOWED_ORIGINS) else { return Ok(Vec::new()) };
+    let mut origins = Vec::new();
+    for origin in value.split(',').map(|o| o.trim().trim_end_matches('/')).filter(|o| !o.is_empty()) {
+        let parsed = url::Url::parse(origin).ok().filter(|u| matches!(u.scheme(), "http" | "https"));
+        match parsed {
+            Some(url)
+                if url.path() == "/"
+                    && url.query().is_none()
+                    && url.fragment().is_none()
+                    && url.username().is_empty()
+                    && url.host_str().is_some_and(|h| !h.contains('*')) =>
+            {
+                origins.push(url.origin().ascii_serialization());
+            }
+            _ => {
+                return Err(ConfigError::new(
+                    ALLOWED_ORIGINS.name,
+                    format!("{origin:?} is not an origin (scheme://host[:port], no path; `*` is not allowed)"),
+                ));
+            }
+        }
+    }
+    Ok(origins)
 }
 
 #[derive(Debug, Clone)]

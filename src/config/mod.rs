@@ -11,6 +11,7 @@ mod env;
 mod http;
 mod limits;
 mod notify;
+mod oidc;
 mod storage;
 mod streams;
 mod writes;
@@ -26,6 +27,7 @@ pub use env::{ConfigError, Fallback, Secret, Var};
 pub use http::HttpConfig;
 pub use limits::{InquiryConfig, RateConfig};
 pub use notify::{NotifyConfig, Webhook, webhook_secret};
+pub use oidc::{OidcClient, OidcConfig};
 pub use storage::{S3Config, StorageBackend, StorageConfig, storage_in_env};
 pub use streams::{ListenerConfig, PresenceConfig, SseConfig};
 pub use writes::{AppendConfig, AppendMode};
@@ -49,6 +51,7 @@ pub const GROUPS: &[(&str, &[Var])] = &[
     ("Database", database::VARS),
     ("HTTP", http::VARS),
     ("Authentication", auth::VARS),
+    ("Signing in with the school's OpenID Provider", oidc::VARS),
     ("Event streams, the listener and presence", streams::VARS),
     ("Rate limits and guests", limits::VARS),
     ("The write path", writes::VARS),

@@ -169,7 +169,7 @@ pub async fn open(
     crate::log::store::append(&*tx, &[question]).await?;
     tx.commit().await?;
     let ttl = state.config.inquiry.guest_ttl;
-    let credential = state.keys.mint(guest, ttl)?;
+    let credential = state.keys.mint(guest, ttl, None)?;
     let cookie = Cookie::build((GUEST_COOKIE, credential.clone()))
         .http_only(true)
         .same_site(SameSite::Lax)

@@ -1,0 +1,295 @@
+//! Signing in in the browser with the school's account: OpenID Connect's authorization-code
+//! flow with PKCE (the `openidconnect` crate), ending in this chat's own session cookie.
+//!
+//! 1. `GET /api/auth/login?return_to=/…` keeps a fresh `state`, `nonce` and PKCE verifier in a
+//!    short-lived HttpOnly cookie (sealed with the server's key, [`FLOW_TTL`]) and sends the
+//!    browser to the provider.
+//! 2. The provider sends it back to `GET /api/auth/callback?code&state`: the state must be the
+//!    cookie's, the code is exchanged with the verifier, the ID token's signature, issuer,
+//!    audience (the client id), expiry and nonce are verified, and its `OIDC_USER_CLAIM` names
+//!    the user. The session cookie is set (HttpOnly, `SameSite=Lax`, `Secure` when `PUBLIC_URL`
+//!    is https, `SESSION_TTL_SECS`) and the browser goes back to `return_to`, which is always
+//!    an address of this chat (no open redirect).
+//! 3. A sign-in that fails comes back to `return_to` with `auth_error` = `unknown_user`,
+//!    `sign_in_denied` or `sign_in_failed` (the cause is in the replica's log), for the client
+//!    to say in the person's language.
+
+use axum::extract::{FromRef, Query, State};
+use axum::response::Redirect;
+use axum::routing::get;
+use axum::{Json, Router};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreJsonWebKeySet, CoreProviderMetadata};
+use openidconnect::{
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, Nonce,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::provider::Snapshot;
+use super::{Oidc, Peeked};
+use crate::auth::AuthState;
+use crate::config::OidcClient;
+use crate::error::{Code, ErrorBody};
+use crate::{AppError, Result};
+
+/// The cookie that keeps a sign-in's state while the browser is at the provider.
+const FLOW_COOKIE: &str = "tutorchat_sign_in";
+/// What the flow's cookie is sealed for (no session token has this audience).
+const FLOW_PURPOSE: &str = "tutorchat:sign-in";
+/// How long a person has to sign in at the provider.
+const FLOW_TTL: std::time::Duration = std::time::Duration::from_secs(600);
+/// `via` of the sessions a sign-in starts.
+pub const VIA_OIDC: &str = "oidc";
+
+pub fn router<S>() -> Router<S>
+where
+    AuthState: FromRef<S>,
+    S: Clone + Send + Sync + 'static,
+{
+    Router::new()
+        .route("/api/auth/config", get(auth_config))
+        .route("/api/auth/login", get(login))
+        .route("/api/auth/callback", get(callback))
+}
+
+/// How one may sign in on this server.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AuthConfig {
+    /// "Sign in with your school account" (`/api/auth/login`) is available.
+    pub oidc: bool,
+    /// The demo's user picker (`/api/dev/users`, `/api/dev/login`) is available.
+    pub dev_login: bool,
+}
+
+/// How one may sign in on this server (for the sign-in page).
+#[utoipa::path(get, path = "/api/auth/config", tag = "session", security(()), responses((status = 200, body = AuthConfig)))]
+pub async fn auth_config(State(state): State<AuthState>) -> Json<AuthConfig> {
+    let oidc = state.oidc.as_ref().is_some_and(|oidc| oidc.config().client.is_some());
+    Json(AuthConfig { oidc, dev_login: state.config.auth.dev_login })
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LoginQuery {
+    /// Where to go once signed in: a path of this chat (`/`, `/chats/12`) or a URL on its
+    /// own origin (`PUBLIC_URL`). Default `/`.
+    #[param(max_length = 2000)]
+    pub return_to: Option<String>,
+}
+
+/// What the browser keeps (sealed) while it is at the provider.
+#[derive(Serialize, Deserialize)]
+struct Pending {
+    state: String,
+    nonce: String,
+    verifier: String,
+    return_to: String,
+}
+
+/// The browser sign-in's settings, or 404 when it is not configured.
+fn sign_in(state: &AuthState) -> Result<(&Oidc, &OidcClient)> {
+    state
+        .oidc
+        .as_deref()
+        .and_then(|oidc| oidc.config().client.as_ref().map(|client| (oidc, client)))
+        .ok_or_else(|| {
+            AppError::NotFound(
+                "signing in with the school's account is not configured on this server (OIDC_CLIENT_ID)".into(),
+            )
+        })
+}
+
+/// `return_to` as an absolute URL of this chat; anything on another origin is refused.
+fn own_address(return_to: Option<&str>, client: &OidcClient) -> Result<String> {
+    let public = &client.public_url;
+    let Some(return_to) = return_to.filter(|r| !r.is_empty()) else { return Ok(public.to_string()) };
+    match public.join(return_to) {
+        Ok(url) if url.origin() == public.origin() => Ok(url.to_string()),
+        _ => Err(AppError::BadRequest(format!(
+            "return_to must be a path or an address of this chat ({}), not another site",
+            public.origin().ascii_serialization()
+        ))),
+    }
+}
+
+/// `address` with `auth_error=<code>` added.
+fn failed(address: &str, code: &str) -> Redirect {
+    let mut url = url::Url::parse(address).unwrap_or_else(|_| url::Url::parse("http://invalid/").expect("a URL"));
+    url.query_pairs_mut().append_pair("auth_error", code);
+    Redirect::to(url.as_str())
+}
+
+fn cookie(name: &str, value: String, client: &OidcClient, path: &str, ttl: std::time::Duration) -> Cookie<'static> {
+    Cookie::build((name.to_owned(), value))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(client.public_url.scheme() == "https")
+        .path(path.to_owned())
+        .max_age(time::Duration::seconds(ttl.as_secs() as i64))
+        .build()
+}
+
+/// Starts the browser sign-in with the school's account: sends the browser to the provider.
+#[utoipa::path(get, path = "/api/auth/login", tag = "session", params(LoginQuery), security(()),
+    responses(
+        (status = 303, description = "to the provider's sign-in page (or back to `return_to` with `auth_error=sign_in_failed` when the provider cannot be reached)"),
+        (status = 400, body = ErrorBody, description = "`return_to` is on another site"),
+        (status = 404, body = ErrorBody, description = "signing in with the school's account is not configured")))]
+#[tracing::instrument(skip_all)]
+pub async fn login(
+    State(state): State<AuthState>,
+    jar: CookieJar,
+    Query(query): Query<LoginQuery>,
+) -> Result<(CookieJar, Redirect)> {
+    let (oidc, client) = sign_in(&state)?;
+    let return_to = own_address(query.return_to.as_deref(), client)?;
+    let snapshot = match oidc.provider.current().await {
+        Ok(snapshot) => snapshot,
+        Err(_) => return Ok((jar, failed(&return_to, "sign_in_failed"))),
+    };
+    let Ok(core) = core_client(&snapshot, client) else {
+        return Ok((jar, failed(&return_to, "sign_in_failed")));
+    };
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, csrf, nonce) = core
+        .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
+        .add_scope(Scope::new("email".into()))
+        .add_scope(Scope::new("profile".into()))
+        .set_pkce_challenge(challenge)
+        .url();
+    let pending = Pending {
+        state: csrf.secret().clone(),
+        nonce: nonce.secret().clone(),
+        verifier: verifier.secret().clone(),
+        return_to,
+    };
+    let sealed = state.keys.seal(FLOW_PURPOSE, &pending, FLOW_TTL)?;
+    Ok((jar.add(cookie(FLOW_COOKIE, sealed, client, "/api/auth", FLOW_TTL)), Redirect::to(url.as_str())))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CallbackQuery {
+    /// The authorization code.
+    pub code: Option<String>,
+    /// The sign-in's state, as this chat gave it to the provider.
+    pub state: Option<String>,
+    /// The provider's error (`access_denied`, …) instead of a code.
+    pub error: Option<String>,
+}
+
+/// Where the provider sends the browser back: sets the session cookie, then back to `return_to`.
+#[utoipa::path(get, path = "/api/auth/callback", tag = "session", params(CallbackQuery), security(()),
+    responses(
+        (status = 303, description = "signed in: to `return_to` with the session cookie; or not: to `return_to` with `auth_error` = `unknown_user`, `sign_in_denied` or `sign_in_failed`"),
+        (status = 404, body = ErrorBody, description = "signing in with the school's account is not configured")))]
+#[tracing::instrument(skip_all)]
+pub async fn callback(
+    State(state): State<AuthState>,
+    jar: CookieJar,
+    Query(query): Query<CallbackQuery>,
+) -> Result<(CookieJar, Redirect)> {
+    let (oidc, client) = sign_in(&state)?;
+    let pending: Option<Pending> = jar.get(FLOW_COOKIE).and_then(|c| state.keys.open(FLOW_PURPOSE, c.value()));
+    let jar = jar.remove(Cookie::build(FLOW_COOKIE).path("/api/auth"));
+    let Some(pending) = pending else {
+        tracing::warn!("sign-in refused: no sign-in in progress in this browser (its cookie is missing or expired)");
+        return Ok((jar, failed(client.public_url.as_str(), "sign_in_failed")));
+    };
+    if query.state.as_deref() != Some(pending.state.as_str()) {
+        tracing::warn!("sign-in refused: the state the provider sent back is not this browser's");
+        return Ok((jar, failed(&pending.return_to, "sign_in_failed")));
+    }
+    let user = match signed_in(&state, oidc, client, &query, &pending).await {
+        Ok(user) => user,
+        Err(code) => return Ok((jar, failed(&pending.return_to, code))),
+    };
+    let token = state.keys.mint(user, client.session_ttl, Some(VIA_OIDC))?;
+    tracing::info!(user_id = user, "signed in with the school's account");
+    let session = cookie(&state.config.auth.cookie_name, token, client, "/", client.session_ttl);
+    Ok((jar.add(session), Redirect::to(&pending.return_to)))
+}
+
+/// The user a callback signs in, or the `auth_error` to go back with (the cause is logged).
+async fn signed_in(
+    state: &AuthState,
+    oidc: &Oidc,
+    client: &OidcClient,
+    query: &CallbackQuery,
+    pending: &Pending,
+) -> Result<i64, &'static str> {
+    if let Some(error) = &query.error {
+        tracing::info!(error = error.chars().take(100).collect::<String>(), "the provider did not sign the person in");
+        let denied = matches!(error.as_str(), "access_denied" | "login_required" | "consent_required" | "interaction_required");
+        return Err(if denied { "sign_in_denied" } else { "sign_in_failed" });
+    }
+    let Some(code) = &query.code else {
+        tracing::warn!("sign-in refused: the provider sent neither a code nor an error");
+        return Err("sign_in_failed");
+    };
+    let fail = |what: &str, e: &dyn std::fmt::Display| {
+        tracing::warn!("sign-in failed: {what}: {e}");
+        "sign_in_failed"
+    };
+    let snapshot = oidc.provider.current().await.map_err(|e| fail("the provider cannot be reached", &format!("{e:?}")))?;
+    let core = core_client(&snapshot, client).map_err(|e| fail("the provider's metadata", &e))?;
+    let client_of_provider = oidc.provider.http().clone();
+    let http = move |request| {
+        let client = client_of_provider.clone();
+        async move { super::provider::send(&client, request).await }
+    };
+    let response = core
+        .exchange_code(AuthorizationCode::new(code.clone()))
+        .map_err(|e| fail("the provider has no token endpoint", &e))?
+        .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier.clone()))
+        .request_async(&http)
+        .await
+        .map_err(|e| fail("exchanging the code", &e))?;
+    let id_token = response.id_token().ok_or_else(|| fail("the token response", &"it has no ID token"))?;
+    let nonce = Nonce::new(pending.nonce.clone());
+    if let Err(first) = id_token.claims(&core.id_token_verifier(), &nonce) {
+        // Perhaps signed with a key published since the keys were fetched: fetch them again
+        // (rate-limited, as for bearer tokens) and verify once more.
+        let kid = Peeked::of(&id_token.to_string()).ok().and_then(|p| p.kid);
+        let fresh = match oidc.provider.key(kid.as_deref()).await {
+            Ok(Some((_, fresh))) if !std::sync::Arc::ptr_eq(&fresh.keys, &snapshot.keys) => fresh,
+            _ => return Err(fail("verifying the ID token", &first)),
+        };
+        let core = core_client(&fresh, client).map_err(|e| fail("the provider's metadata", &e))?;
+        id_token.claims(&core.id_token_verifier(), &nonce).map_err(|e| fail("verifying the ID token", &e))?;
+    }
+    // Verified: its claims, all of them, for the claim that names the person.
+    let claims = payload(&id_token.to_string()).ok_or_else(|| fail("the ID token's claims", &"not a JSON object"))?;
+    oidc.user_of(&state.db, &claims).await.map_err(|e| match e.code() {
+        Code::UnknownUser => {
+            tracing::info!("sign-in refused: {e}");
+            "unknown_user"
+        }
+        _ => fail("finding the user", &e),
+    })
+}
+
+/// The claims of a JWT whose signature was verified.
+fn payload(token: &str) -> Option<Map<String, Value>> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// `openidconnect`'s client for this chat: the provider's authorization endpoint, its token
+/// endpoint (if it has one) and its keys.
+type Client = CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
+
+/// [`Client`] from the metadata and keys the provider last gave.
+fn core_client(snapshot: &Snapshot, client: &OidcClient) -> anyhow::Result<Client> {
+    let metadata: CoreProviderMetadata = serde_json::from_value(snapshot.metadata.document.clone())?;
+    let jwks: CoreJsonWebKeySet = serde_json::from_value((*snapshot.jwks).clone())?;
+    let secret = client.secret.as_ref().map(|s| ClientSecret::new(String::from_utf8_lossy(s.expose()).into_owned()));
+    Ok(CoreClient::from_provider_metadata(metadata.set_jwks(jwks), ClientId::new(client.id.clone()), secret)
+        .set_redirect_uri(RedirectUrl::new(client.redirect_uri())?))
+}
