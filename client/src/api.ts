@@ -193,17 +193,15 @@ export async function devLogin(email: string): Promise<Person> {
 /**
  * `GET /api/auth/config` (no session needed): whether signing in with the school's account is
  * configured (`oidc`), and whether the demo's user picker (`/api/dev/users`, `/api/dev/login`)
- * is there (`dev_login`). Not in the generated types yet: `Schemas['AuthConfig']` once it is.
+ * is there (`dev_login`).
  */
-export interface AuthConfig {
-  oidc: boolean;
-  dev_login: boolean;
-}
+export type AuthConfig = Schemas['AuthConfig'];
 
 /** Whether `value` is an `AuthConfig` (an older server answers 404, or anything). */
 export function isAuthConfig(value: unknown): value is AuthConfig {
   if (typeof value !== 'object' || value === null) return false;
-  const config = value as Record<string, unknown>;
+  // Keyed by the schema's fields: one renamed in the document no longer compiles here.
+  const config = value as Partial<Record<keyof AuthConfig, unknown>>;
   return typeof config.oidc === 'boolean' && typeof config.dev_login === 'boolean';
 }
 
@@ -217,11 +215,8 @@ export async function authConfig(): Promise<AuthConfig> {
 /**
  * `POST /api/logout`'s 200 answer: the session came from the school's provider, which has a
  * session of its own, ended at `end_session_url` (whose page comes back to the chat's root).
- * Not in the generated types yet: `Schemas['LogoutResponse']` once it is.
  */
-export interface LogoutResponse {
-  end_session_url: string;
-}
+export type LogoutResponse = Schemas['LogoutResponse'];
 
 /** The provider's address to sign out at, from a logout answer: an absolute http(s) URL, else null. */
 export function endSessionUrlOf(body: unknown): string | null {

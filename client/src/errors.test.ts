@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { ApiError } from './api';
-import { SIGN_IN_ERROR_CODES, errorText, knownCode, refusalText } from './errors';
+import { AUTH_ERROR_ONLY_CODES, SIGN_IN_ERROR_CODES, errorText, knownCode, refusalText } from './errors';
 import { i18n } from './i18n';
 import en from './locales/en';
 import ru from './locales/ru';
@@ -20,11 +20,12 @@ function generatedCodes(): string[] {
 }
 
 describe('error codes', () => {
-  // The sign-in codes are typed in errors.ts until the document has them (then counted once).
-  const codes = [...new Set([...generatedCodes(), ...SIGN_IN_ERROR_CODES])];
+  // The generated codes and the two that exist only as `auth_error` (typed in errors.ts).
+  const codes = [...generatedCodes(), ...AUTH_ERROR_ONLY_CODES];
 
-  it('has words for exactly the codes of the OpenAPI document and the sign-in ones, in both languages', () => {
+  it('has words for exactly the codes of the OpenAPI document and the auth_error ones, in both languages', () => {
     expect(codes.length).toBeGreaterThan(20);
+    expect(new Set(codes).size).toBe(codes.length); // none of the auth_error-only ones is in the document too
     expect(Object.keys(en.errors.code).sort()).toEqual([...codes].sort());
     expect(Object.keys(ru.errors.code).sort()).toEqual([...codes].sort());
   });
@@ -39,6 +40,12 @@ describe('error codes', () => {
       expect(russian, code).not.toMatch(/\b(the|is|not|you)\b/i);
       expect(english, code).not.toBe(russian);
     }
+  });
+
+  it('has every code a failed sign-in comes back with, unknown_user from the document', () => {
+    expect(generatedCodes()).toContain('unknown_user');
+    expect([...SIGN_IN_ERROR_CODES].sort()).toEqual(['sign_in_denied', 'sign_in_failed', 'unknown_user']);
+    for (const code of SIGN_IN_ERROR_CODES) expect(knownCode(code)).toBe(code);
   });
 
   it('knows a code of the document, and not one from a newer server', () => {

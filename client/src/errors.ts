@@ -12,20 +12,24 @@ import { ApiError, type ErrorCode } from './api';
 import en from './locales/en';
 
 /**
- * The codes of signing in with the school's account: `unknown_user` (a valid school account that
- * no chat user has; also the 403 of any request made with such an account's token), and the
- * `auth_error` the server adds to the address it sends a failed sign-in back to:
+ * The codes that exist only as the `auth_error` the server adds to the address it sends a
+ * failed sign-in with the school's account back to, never as an error answer's `code`:
  * `sign_in_denied` (the provider refused, or the person cancelled) and `sign_in_failed`
- * (anything else). Typed here until the server's document has them: once `npm run gen:api`
- * puts them in the generated `Code`, this list stays (it is what `?auth_error=` may say) and
- * `SignInErrorCode` becomes `Extract<ErrorCode, (typeof SIGN_IN_ERROR_CODES)[number]>`;
- * `WordedCode` is then just `ErrorCode`.
+ * (anything else). Not in the OpenAPI document's `Code`, so listed here.
  */
-export const SIGN_IN_ERROR_CODES = ['unknown_user', 'sign_in_denied', 'sign_in_failed'] as const;
+export const AUTH_ERROR_ONLY_CODES = ['sign_in_denied', 'sign_in_failed'] as const;
+export type AuthErrorOnlyCode = (typeof AUTH_ERROR_ONLY_CODES)[number];
+
+/**
+ * What `?auth_error=` may say: those two, and `unknown_user` (a valid school account that no
+ * chat user has), which is also a `code` of the generated `Code` (the 403 of any request made
+ * with such an account's token).
+ */
+export const SIGN_IN_ERROR_CODES = ['unknown_user' satisfies ErrorCode, ...AUTH_ERROR_ONLY_CODES] as const;
 export type SignInErrorCode = (typeof SIGN_IN_ERROR_CODES)[number];
 
-/** Every code with words in the locales (`errors.code`): the generated ones and the sign-in ones. */
-export type WordedCode = ErrorCode | SignInErrorCode;
+/** Every code with words in the locales (`errors.code`): the generated ones and the two of `auth_error` only. */
+export type WordedCode = ErrorCode | AuthErrorOnlyCode;
 
 /** The statuses with words of their own when the answer's code is unknown (or missing). */
 type KnownStatus = keyof (typeof en)['errors']['status'];

@@ -1,8 +1,8 @@
 // English strings. The key structure is the reference: ru.ts has the same keys (checked by
 // i18n.test.ts), with Russian plural suffixes (_one/_few/_many/_other) where these have
 // _one/_other. The server's `error` sentences are never shown: its `code` is, in these words
-// (`errors.code`: one for every code of the generated `ErrorCode` and for the sign-in codes
-// typed in errors.ts until the generated type has them, else this fails to compile).
+// (`errors.code`: one for every code of the generated `ErrorCode` and for the two codes of a
+// failed sign-in's `auth_error` only, typed in errors.ts; else this fails to compile).
 
 import type { WordedCode } from '../errors';
 
@@ -32,7 +32,7 @@ const en = {
     },
     otherClient: 'The request was refused (error {{status}}).',
     otherServer: 'The server could not answer (error {{status}}). Try again in a moment.',
-    /** What each error `code` of the server means (every code of the OpenAPI document's `Code`, and the sign-in ones). */
+    /** What each error `code` of the server means (every code of the OpenAPI document's `Code`, and the two of `auth_error` only). */
     code: {
       invalid_request: 'The request was not accepted: something in it is not right.',
       content_blank: 'The message is empty: write something first.',
