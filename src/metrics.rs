@@ -44,6 +44,10 @@ pub const NOTICES_PURGED: &str = "tutorchat_notices_purged_total";
 /// (for it to reach the read's position), `lagging` and `unavailable` (both answered by the
 /// primary instead).
 pub const STANDBY_READS: &str = "tutorchat_standby_reads_total";
+/// Fetches of the school's OpenID Provider's metadata and keys, by `outcome` (`ok`, `failed`)
+/// and `issuer`: at start-up, when the cached keys are past their age, and for a token signed
+/// with a key not yet known (at most once per `OIDC_KEYS_REFETCH_SECS`).
+pub const OIDC_KEY_FETCHES: &str = "tutorchat_oidc_key_fetches_total";
 /// Event streams asked for as a connection's first request, which the replica answers without
 /// hyper's buffers (`serve`); the others are served by hyper (same answer, more memory).
 pub const DIRECT_STREAMS: &str = "tutorchat_direct_event_streams_total";

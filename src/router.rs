@@ -37,10 +37,28 @@ pub fn router(state: AppState) -> Router {
     let router = router.layer(CatchPanicLayer::custom(panicked)).layer(axum::middleware::map_response(security_headers));
     // Outermost but for the request span: a preflight is answered before anything else runs.
     let router = match cors(&state.config.auth.allowed_origins) {
-        Some(cors) => router.layer(cors),
+        Some(cors) => router.layer(cors).layer(axum::middleware::map_response(only_for_allowed_origins)),
         None => router,
     };
     router.layer(axum::middleware::from_fn(crate::telemetry::observe)).with_state(state)
+}
+
+/// An answer to an origin not in `ALLOWED_ORIGINS` carries no CORS header at all (the layer
+/// would still say which methods and headers it allows, and that credentials are).
+async fn only_for_allowed_origins(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN) {
+        for name in [
+            header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            header::ACCESS_CONTROL_MAX_AGE,
+        ] {
+            headers.remove(name);
+        }
+    }
+    response
 }
 
 /// The API for pages of `ALLOWED_ORIGINS` (a school's site embedding the chat): CORS with

@@ -85,6 +85,31 @@ fn a_short_or_missing_jwt_secret_is_refused() {
 }
 
 #[test]
+fn a_missing_or_inconsistent_sign_in_setting_is_one_line_naming_it() {
+    let https = "https://idp.school.example/realms/school";
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[("OIDC_CLIENT_ID", "chat")], "OIDC_CLIENT_ID"),
+        (&[("OIDC_AUDIENCE", "chat")], "OIDC_AUDIENCE"),
+        (&[("OIDC_ISSUER", "http://idp.school.example"), ("OIDC_AUDIENCE", "chat")], "OIDC_ISSUER"),
+        (&[("OIDC_ISSUER", "not a url"), ("OIDC_AUDIENCE", "chat")], "OIDC_ISSUER"),
+        (&[("OIDC_ISSUER", https)], "OIDC_AUDIENCE"),
+        (&[("OIDC_ISSUER", https), ("OIDC_CLIENT_ID", "chat")], "PUBLIC_URL"),
+        (&[("OIDC_ISSUER", https), ("OIDC_CLIENT_ID", "chat"), ("PUBLIC_URL", "https://chat.example/app")], "PUBLIC_URL"),
+        (&[("OIDC_ISSUER", https), ("OIDC_AUDIENCE", "chat"), ("OIDC_CLIENT_SECRET", "s")], "OIDC_CLIENT_ID"),
+        (&[("ALLOWED_ORIGINS", "*")], "ALLOWED_ORIGINS"),
+        (&[("ALLOWED_ORIGINS", "https://school.example/page")], "ALLOWED_ORIGINS"),
+    ];
+    for (env, variable) in cases {
+        let mut command = serve();
+        for var in ["OIDC_ISSUER", "OIDC_AUDIENCE", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "PUBLIC_URL", "ALLOWED_ORIGINS"] {
+            command.env_remove(var);
+        }
+        command.envs(env.iter().copied());
+        one_line_naming(&fails_with(&mut command), variable);
+    }
+}
+
+#[test]
 fn the_demo_secret_once_published_in_compose_is_refused_outside_demo_mode() {
     let published = "demo-only-secret-change-me-0123456789abcdef";
     let lines = fails_with(tutorchat().arg("serve").env("JWT_SECRET", published));

@@ -151,7 +151,11 @@ impl Provider {
             return Err(Unavailable::RateLimited);
         }
         *asked = Some(Instant::now());
-        match self.fetch().await {
+        let fetched = self.fetch().await;
+        let outcome = if fetched.is_ok() { "ok" } else { "failed" };
+        let issuer = self.config.issuer.clone();
+        metrics::counter!(crate::metrics::OIDC_KEY_FETCHES, "outcome" => outcome, "issuer" => issuer).increment(1);
+        match fetched {
             Ok((snapshot, max_age)) => {
                 let mut cached = self.cached.write().unwrap_or_else(|p| p.into_inner());
                 cached.snapshot = Some(snapshot.clone());

@@ -1,14 +1,16 @@
 //! The test harness, by concern: the database (`db`), the application and its REST calls
-//! (`app`), event streams (`streams`) and the webhook receiver (`webhooks`). Tests import what
+//! (`app`), a real OpenID Provider (`oidc`), event streams (`streams`) and the webhook receiver (`webhooks`). Tests import what
 //! they use from here (`use crate::helpers::{TestApp, …}`); tests/faults shares this module.
 
 mod app;
 mod db;
+mod oidc;
 mod streams;
 mod webhooks;
 
 pub use app::*;
 pub use db::*;
+pub use oidc::*;
 pub use streams::*;
 pub use webhooks::*;
 

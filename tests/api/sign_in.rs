@@ -1,0 +1,237 @@
+//! The browser's sign-in with the school's account, driven over HTTP as a browser would
+//! (cookies, redirects one at a time) through a real OpenID Provider's login form: the session
+//! it sets, where it may send the browser back to, and every way it fails.
+
+use reqwest::header::{LOCATION, SET_COOKIE};
+use serde_json::Value;
+
+use crate::helpers::*;
+
+/// A browser: its own cookies, and redirects seen one by one.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client")
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+}
+
+fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+/// Signs in as `login` at the provider, from `/api/auth/login?return_to=…` to the chat's
+/// answer to the callback (returned, not followed).
+async fn sign_in(browser: &reqwest::Client, chat: &str, login: &str, return_to: &str) -> reqwest::Response {
+    let start = browser
+        .get(format!("{chat}/api/auth/login"))
+        .query(&[("return_to", return_to)])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(start.status(), 303);
+    let mut next = location(&start);
+    // At the provider: to its login form, then the form's answer, until it sends the browser
+    // back to the chat.
+    loop {
+        assert!(!next.is_empty(), "a redirect without a Location");
+        if next.starts_with(&format!("{chat}/api/auth/callback")) {
+            return browser.get(&next).send().await.expect("callback");
+        }
+        let response = browser.get(&next).send().await.expect("the provider");
+        if response.status().is_redirection() {
+            let to = location(&response);
+            next = if to.starts_with('/') { format!("{}{to}", origin_of(&next)) } else { to };
+            continue;
+        }
+        let form_url = next.clone();
+        let html = response.text().await.expect("the login page");
+        let action = html
+            .split("action=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("no form on {form_url}: {html}"))
+            .replace("&amp;", "&");
+        let action = if action.starts_with('/') { format!("{}{action}", origin_of(&form_url)) } else { action };
+        let answer = browser.post(&action).form(&[("login", login), ("password", "any")]).send().await.expect("log in");
+        assert!(answer.status().is_redirection(), "the login form's answer: {}", answer.status());
+        let to = location(&answer);
+        next = if to.starts_with('/') { format!("{}{to}", origin_of(&action)) } else { to };
+    }
+}
+
+fn origin_of(url: &str) -> String {
+    url::Url::parse(url).expect("a URL").origin().ascii_serialization()
+}
+
+#[tokio::test]
+async fn signing_in_with_the_school_account_sets_a_session_and_signing_out_ends_the_provider_s() {
+    let port = free_port();
+    let chat = format!("http://127.0.0.1:{port}");
+    let provider = TestProvider::start(&chat).await;
+    let oidc = provider.config(&chat);
+    let app = TestApp::spawn_with(|c| {
+        c.http.listen_addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        c.auth.oidc = Some(oidc);
+        c.auth.dev_login = false;
+    })
+    .await;
+    let config: Value = app.http.get(app.url("/api/auth/config")).send().await.expect("config").json().await.expect("json");
+    assert_eq!(config, serde_json::json!({ "oidc": true, "dev_login": false }));
+    let teacher = app.user("teacher", "Анна Петровна").await;
+    let email: String =
+        app.sql.query_one("SELECT email FROM users WHERE id = $1", &[&teacher.id]).await.expect("email").get(0);
+
+    // The first step: to the provider, with PKCE, a state and a nonce kept in a short-lived
+    // HttpOnly cookie for the callback only.
+    let browser = browser();
+    let start = browser.get(app.url("/api/auth/login?return_to=/chats/7")).send().await.expect("login");
+    assert_eq!(start.status(), 303);
+    let to = url::Url::parse(&location(&start)).expect("a URL");
+    assert!(to.as_str().starts_with(&provider.issuer), "{to}");
+    let query: std::collections::HashMap<_, _> = to.query_pairs().into_owned().collect();
+    assert_eq!(query.get("code_challenge_method").map(String::as_str), Some("S256"));
+    assert_eq!(query.get("client_id").map(String::as_str), Some(CLIENT_ID));
+    assert_eq!(query.get("redirect_uri"), Some(&format!("{chat}/api/auth/callback")));
+    for parameter in ["state", "nonce", "code_challenge"] {
+        assert!(query.get(parameter).is_some_and(|v| v.len() >= 16), "{parameter}: {query:?}");
+    }
+    let flow = set_cookie(&start, "tutorchat_sign_in").expect("the sign-in's cookie");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/api/auth", "Max-Age=600"] {
+        assert!(flow.contains(attribute), "{attribute} in {flow}");
+    }
+
+    // The whole way, through the provider's login form.
+    let back = sign_in(&browser, &chat, &email, "/chats/7").await;
+    assert_eq!(back.status(), 303);
+    assert_eq!(location(&back), format!("{chat}/chats/7"));
+    let session = set_cookie(&back, "access_token").expect("the session cookie");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=3600"] {
+        assert!(session.contains(attribute), "{attribute} in {session}");
+    }
+    assert!(!session.contains("Secure"), "PUBLIC_URL is http here: {session}");
+    let me: Value = browser.get(app.url("/api/me")).send().await.expect("me").json().await.expect("json");
+    assert_eq!(me["user"]["id"].as_i64(), Some(teacher.id), "{me}");
+    assert_eq!(me["user"]["name"], "Анна Петровна");
+
+    // Signing out: the cookie goes, and the browser is sent to end the provider's session too.
+    let out = browser.post(app.url("/api/logout")).header("origin", &chat).send().await.expect("logout");
+    let cleared = set_cookie(&out, "access_token").expect("the cookie is cleared");
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    let (status, body) = status_and_json(out).await;
+    assert_eq!(status, 200, "{body}");
+    let end = url::Url::parse(body["end_session_url"].as_str().expect("end_session_url")).expect("a URL");
+    assert!(end.as_str().starts_with(&provider.issuer), "{end}");
+    let query: std::collections::HashMap<_, _> = end.query_pairs().into_owned().collect();
+    assert_eq!(query.get("client_id").map(String::as_str), Some(CLIENT_ID));
+    assert_eq!(query.get("post_logout_redirect_uri"), Some(&format!("{chat}/")));
+    let page = browser.get(end.as_str()).send().await.expect("the provider's sign-out page");
+    assert_eq!(page.status(), 200, "the provider accepts the sign-out request");
+    assert_eq!(browser.get(app.url("/api/me")).send().await.expect("me").status(), 401);
+}
+
+#[tokio::test]
+async fn a_sign_in_that_fails_comes_back_with_what_went_wrong_and_no_session() {
+    let port = free_port();
+    let chat = format!("http://127.0.0.1:{port}");
+    let provider = TestProvider::start(&chat).await;
+    let oidc = provider.config(&chat);
+    let app = TestApp::spawn_with(|c| {
+        c.http.listen_addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        c.auth.oidc = Some(oidc);
+    })
+    .await;
+    let student = app.user("student", "S").await;
+    let email: String =
+        app.sql.query_one("SELECT email FROM users WHERE id = $1", &[&student.id]).await.expect("email").get(0);
+
+    // A person the chat does not know, and one whose email the provider has not verified.
+    for login in ["stranger@elsewhere.example".to_owned(), format!("unverified+{email}")] {
+        let browser = browser();
+        let back = sign_in(&browser, &chat, &login, "/").await;
+        assert_eq!(location(&back), format!("{chat}/?auth_error=unknown_user"), "{login}");
+        assert!(set_cookie(&back, "access_token").is_none(), "{login}: no session");
+    }
+
+    // The provider refuses (the person cancelled): sign_in_denied.
+    let browser = browser();
+    let start = browser.get(app.url("/api/auth/login?return_to=/chats")).send().await.expect("login");
+    let state = url::Url::parse(&location(&start))
+        .expect("a URL")
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .expect("state");
+    let back = browser
+        .get(app.url("/api/auth/callback"))
+        .query(&[("error", "access_denied"), ("state", state.as_str())])
+        .send()
+        .await
+        .expect("callback");
+    assert_eq!(location(&back), format!("{chat}/chats?auth_error=sign_in_denied"));
+
+    // A code with another browser's state, or with no sign-in started in this browser.
+    let start = browser.get(app.url("/api/auth/login")).send().await.expect("login");
+    assert_eq!(start.status(), 303);
+    let back = browser
+        .get(app.url("/api/auth/callback"))
+        .query(&[("code", "a-code"), ("state", "another-browser-s-state")])
+        .send()
+        .await
+        .expect("callback");
+    assert_eq!(location(&back), format!("{chat}/?auth_error=sign_in_failed"));
+    let stranger = self::browser();
+    let back =
+        stranger.get(app.url("/api/auth/callback?code=a-code&state=whatever")).send().await.expect("callback");
+    assert_eq!(location(&back), format!("{chat}/?auth_error=sign_in_failed"));
+
+    // A finished sign-in cannot be replayed: its state was used up with its cookie.
+    let browser = self::browser();
+    let done = sign_in(&browser, &chat, &email, "/").await;
+    assert!(set_cookie(&done, "access_token").is_some());
+    let again = browser.get(done.url().as_str()).send().await.expect("the same callback again");
+    assert_eq!(location(&again), format!("{chat}/?auth_error=sign_in_failed"));
+}
+
+#[tokio::test]
+async fn return_to_never_leaves_the_chat_and_an_unconfigured_sign_in_is_404() {
+    let port = free_port();
+    let chat = format!("http://127.0.0.1:{port}");
+    let provider = TestProvider::start(&chat).await;
+    let oidc = provider.config(&chat);
+    let app = TestApp::spawn_with(|c| {
+        c.http.listen_addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        c.auth.oidc = Some(oidc);
+    })
+    .await;
+    for elsewhere in ["https://evil.example/", "//evil.example/x", "/\\evil.example", "http://127.0.0.1:1/", "javascript:alert(1)"] {
+        let response =
+            browser().get(app.url("/api/auth/login")).query(&[("return_to", elsewhere)]).send().await.expect("login");
+        let (status, body) = status_and_json(response).await;
+        assert_eq!(status, 400, "{elsewhere}: {body}");
+        assert!(body["error"].as_str().unwrap_or_default().contains("return_to"), "{body}");
+    }
+    for own in ["/", "/chats/3?x=1", &format!("{chat}/chats")] {
+        let response =
+            browser().get(app.url("/api/auth/login")).query(&[("return_to", own)]).send().await.expect("login");
+        assert_eq!(response.status(), 303, "{own}");
+    }
+
+    let plain = TestApp::spawn().await;
+    let config: Value = plain.http.get(plain.url("/api/auth/config")).send().await.expect("config").json().await.expect("json");
+    assert_eq!(config, serde_json::json!({ "oidc": false, "dev_login": true }));
+    for path in ["/api/auth/login", "/api/auth/callback?code=x&state=y"] {
+        let (status, body) = status_and_json(browser().get(plain.url(path)).send().await.expect("send")).await;
+        assert_eq!((status, body["code"].as_str()), (404, Some("not_found")), "{path}: {body}");
+    }
+}
