@@ -41,6 +41,12 @@ process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
+/** Kills `child` too if the test process exits without stopping it (for processes started outside this file). */
+export function killOnExit(child) {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
+
 /** One tutorchat process; `start()` resolves once it listens and answers /readyz. */
 export class Replica {
   constructor(name, { args, env, port }) {
@@ -161,12 +167,19 @@ export async function startCluster() {
     a,
     b: null,
     dataDir,
-    /** Another replica on A's database, with extra settings. */
-    async addReplica(name, env = {}) {
+    /**
+     * Another replica on A's database, with extra settings: `env`, or a function of the
+     * replica's address (`{ port, url }`) giving them, for settings that name it (PUBLIC_URL).
+     * `port`: where it listens, when the test chose it before (to tell another process, e.g.
+     * an OpenID Provider its redirect URI); else a free one.
+     */
+    async addReplica(name, env = {}, { port } = {}) {
+      port ??= await freePort();
+      const extra = typeof env === 'function' ? env({ port, url: `http://127.0.0.1:${port}` }) : env;
       const replica = new Replica(name, {
         args: ['serve'],
-        env: { ...shared, DATABASE_URL: a.databaseUrl(), DEV_LOGIN: 'true', DATA_DIR: join(dataDir, name), ...env },
-        port: await freePort(),
+        env: { ...shared, DATABASE_URL: a.databaseUrl(), DEV_LOGIN: 'true', DATA_DIR: join(dataDir, name), ...extra },
+        port,
       });
       others.push(replica);
       return replica.start();

@@ -1,18 +1,21 @@
-// `npm run e2e`: the end-to-end tests in headless Chromium. Builds nothing: it needs
-// ../target/debug/tutorchat (cargo build) and dist/ (npm run build). Exits non-zero on failure.
+// `npm run e2e`: the end-to-end tests in headless Chromium, every `*.test.mjs` here. Builds
+// nothing: it needs ../target/debug/tutorchat (cargo build), dist/ (npm run build) and the test
+// OpenID Provider's packages (npm ci --prefix ../tests/oidc). Exits non-zero on failure.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { CHROMIUM, DIST_DIR, RESULTS_DIR, SERVER_BIN } from './harness.mjs';
+import { PROVIDER_MODULES } from './school.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const missing = [
   [SERVER_BIN, 'the server binary: run `cargo build` in the repository root'],
   [join(DIST_DIR, 'index.html'), 'the built client: run `npm run build` in client/'],
   [CHROMIUM, 'Chromium: apt-get install chromium (or set CHROMIUM_PATH)'],
+  [PROVIDER_MODULES, "the test OpenID Provider's packages: run `npm ci --prefix tests/oidc` in the repository root"],
 ].filter(([path]) => !existsSync(path));
 for (const [path, what] of missing) console.error(`e2e: missing ${what} (${path})`);
 if (missing.length > 0) process.exit(2);
@@ -29,7 +32,11 @@ const result = spawnSync(
     '--test-reporter-destination=stdout',
     '--test-reporter=tap',
     `--test-reporter-destination=${tap}`,
-    join(here, 'app.test.mjs'),
+    // Every test file, one after the other (each starts its own replicas and browser).
+    ...readdirSync(here)
+      .filter((name) => name.endsWith('.test.mjs'))
+      .sort()
+      .map((name) => join(here, name)),
   ],
   { stdio: 'inherit' },
 );
