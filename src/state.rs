@@ -11,8 +11,8 @@ use deadpool_postgres::Pool;
 use tokio_util::sync::CancellationToken;
 
 use crate::Config;
-use crate::auth::users::UserCache;
 use crate::auth::oidc::Oidc;
+use crate::auth::users::UserCache;
 use crate::auth::{AuthParts, AuthState, Keys};
 use crate::limits::Limits;
 use crate::log::Appender;

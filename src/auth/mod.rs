@@ -19,8 +19,8 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-pub use self::session::router;
 use self::oidc::{Oidc, Peeked};
+pub use self::session::router;
 use self::users::{Known, Lookup, UserCache};
 use crate::AppError;
 use crate::config::{Config, JwtConfig};
@@ -133,7 +133,8 @@ impl Keys {
     /// expires.
     pub fn verify(&self, token: &str) -> Result<(i64, u64), AppError> {
         let claims = self.verify_claims(token)?;
-        let id = claims.sub.parse().map_err(|_| AppError::Unauthorized("token subject (sub) is not a user id".into()))?;
+        let id =
+            claims.sub.parse().map_err(|_| AppError::Unauthorized("token subject (sub) is not a user id".into()))?;
         Ok((id, claims.exp))
     }
 

@@ -97,12 +97,15 @@ impl OidcClient {
 
 /// An http(s) URL; plain http only on a loopback host (a test provider on this machine).
 fn url(var: &Var, value: &str) -> Result<Url, ConfigError> {
-    let parsed = Url::parse(value.trim()).map_err(|e| ConfigError::new(var.name, format!("{value:?} is not a URL ({e})")))?;
+    let parsed =
+        Url::parse(value.trim()).map_err(|e| ConfigError::new(var.name, format!("{value:?} is not a URL ({e})")))?;
     let loopback = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
     match parsed.scheme() {
         "https" => {}
         "http" if loopback => {}
-        "http" => return Err(ConfigError::new(var.name, format!("{value:?} must be https (plain http only on localhost)"))),
+        "http" => {
+            return Err(ConfigError::new(var.name, format!("{value:?} must be https (plain http only on localhost)")));
+        }
         _ => return Err(ConfigError::new(var.name, format!("{value:?} is not an http(s) URL"))),
     }
     Ok(parsed)
@@ -114,7 +117,10 @@ impl OidcConfig {
         let Some(issuer) = env.get(&OIDC_ISSUER) else {
             for var in [&OIDC_AUDIENCE, &OIDC_CLIENT_ID, &OIDC_CLIENT_SECRET] {
                 if env.is_set(var) {
-                    return Err(ConfigError::new(var.name, "is set but OIDC_ISSUER is not (set the provider's issuer URL)"));
+                    return Err(ConfigError::new(
+                        var.name,
+                        "is set but OIDC_ISSUER is not (set the provider's issuer URL)",
+                    ));
                 }
             }
             return Ok(None);
@@ -135,7 +141,10 @@ impl OidcConfig {
                 };
                 let public_url = url(&PUBLIC_URL, public)?;
                 if public_url.path() != "/" || public_url.query().is_some() || public_url.fragment().is_some() {
-                    return Err(ConfigError::new(PUBLIC_URL.name, format!("{public:?} must be an origin, without a path")));
+                    return Err(ConfigError::new(
+                        PUBLIC_URL.name,
+                        format!("{public:?} must be an origin, without a path"),
+                    ));
                 }
                 Some(OidcClient {
                     id: id.to_owned(),

@@ -94,14 +94,19 @@ fn a_missing_or_inconsistent_sign_in_setting_is_one_line_naming_it() {
         (&[("OIDC_ISSUER", "not a url"), ("OIDC_AUDIENCE", "chat")], "OIDC_ISSUER"),
         (&[("OIDC_ISSUER", https)], "OIDC_AUDIENCE"),
         (&[("OIDC_ISSUER", https), ("OIDC_CLIENT_ID", "chat")], "PUBLIC_URL"),
-        (&[("OIDC_ISSUER", https), ("OIDC_CLIENT_ID", "chat"), ("PUBLIC_URL", "https://chat.example/app")], "PUBLIC_URL"),
+        (
+            &[("OIDC_ISSUER", https), ("OIDC_CLIENT_ID", "chat"), ("PUBLIC_URL", "https://chat.example/app")],
+            "PUBLIC_URL",
+        ),
         (&[("OIDC_ISSUER", https), ("OIDC_AUDIENCE", "chat"), ("OIDC_CLIENT_SECRET", "s")], "OIDC_CLIENT_ID"),
         (&[("ALLOWED_ORIGINS", "*")], "ALLOWED_ORIGINS"),
         (&[("ALLOWED_ORIGINS", "https://school.example/page")], "ALLOWED_ORIGINS"),
     ];
     for (env, variable) in cases {
         let mut command = serve();
-        for var in ["OIDC_ISSUER", "OIDC_AUDIENCE", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "PUBLIC_URL", "ALLOWED_ORIGINS"] {
+        for var in
+            ["OIDC_ISSUER", "OIDC_AUDIENCE", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "PUBLIC_URL", "ALLOWED_ORIGINS"]
+        {
             command.env_remove(var);
         }
         command.envs(env.iter().copied());

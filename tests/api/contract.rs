@@ -107,6 +107,9 @@ async fn public_endpoints_say_so_and_the_rest_answer_401_without_a_credential() 
     assert_eq!(
         public,
         [
+            "GET /api/auth/callback",
+            "GET /api/auth/config",
+            "GET /api/auth/login",
             "GET /api/dev/users",
             "GET /api/inquiry/{token}",
             "GET /api/openapi.json",

@@ -47,7 +47,8 @@ async fn an_allowed_origin_gets_a_preflight_and_credentialed_answers_and_another
 
     // The cookie session from the school's page: reads, the event stream and writes.
     let cookie = format!("access_token={}", student.token);
-    let me = app.http.get(app.url("/api/me")).header("origin", SCHOOL).header("cookie", &cookie).send().await.expect("me");
+    let me =
+        app.http.get(app.url("/api/me")).header("origin", SCHOOL).header("cookie", &cookie).send().await.expect("me");
     assert_eq!(me.status(), 200);
     assert_eq!(header(&me, "access-control-allow-origin").as_deref(), Some(SCHOOL));
     assert_eq!(header(&me, "access-control-allow-credentials").as_deref(), Some("true"));
@@ -73,7 +74,13 @@ async fn an_allowed_origin_gets_a_preflight_and_credentialed_answers_and_another
     // cookie-authenticated writes are refused.
     for response in [
         preflight(&app, "https://evil.example", "/api/messages", "POST", "content-type").await,
-        app.http.get(app.url("/api/me")).header("origin", "https://evil.example").header("cookie", &cookie).send().await.expect("me"),
+        app.http
+            .get(app.url("/api/me"))
+            .header("origin", "https://evil.example")
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .expect("me"),
     ] {
         for name in [
             "access-control-allow-origin",

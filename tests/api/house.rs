@@ -269,7 +269,8 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The server calls out over HTTP only to deliver notices (the webhook) and to reach S3; the
+/// The server calls out over HTTP only to deliver notices (the webhook), to reach S3 and the
+/// school's OpenID Provider (its metadata, keys and token endpoint); the
 /// benchmark's load generator (a cookie-keeping client, JSON helpers) stays in bench/ and never
 /// reaches the server's build.
 #[test]

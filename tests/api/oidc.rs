@@ -102,7 +102,13 @@ async fn every_bad_token_is_refused_with_what_is_wrong_and_no_key_material() {
     tampered.replace_range(middle..=middle, flipped);
     let now = now() as i64;
     let cases: Vec<(&str, String, u16, &str, &str)> = vec![
-        ("alg none", provider.sign(json!({ "alg": "none", "claims": claims(json!({})) })).await, 401, "unauthenticated", "alg none"),
+        (
+            "alg none",
+            provider.sign(json!({ "alg": "none", "claims": claims(json!({})) })).await,
+            401,
+            "unauthenticated",
+            "alg none",
+        ),
         (
             "HS256 signed with the provider's public key (algorithm confusion)",
             provider.sign(json!({ "alg": "HS256", "hmac_key": pem, "claims": claims(json!({})) })).await,
@@ -278,7 +284,8 @@ async fn with_the_provider_down_cached_keys_verify_and_unknown_keys_are_refused(
     let email = email_of(&app, &student).await;
     let (access, _) = provider.token(&email).await;
     let es256 = provider.sign(json!({ "alg": "ES256", "claims": { "sub": "x", "email": email } })).await;
-    let foreign = provider.sign(json!({ "alg": "RS256", "key": "foreign", "claims": { "sub": "x", "email": email } })).await;
+    let foreign =
+        provider.sign(json!({ "alg": "RS256", "key": "foreign", "claims": { "sub": "x", "email": email } })).await;
     assert_eq!(me(&app, &access).await.0, 200);
     provider.stop().await;
     assert_eq!(me(&app, &access).await.0, 200, "signed with a cached key");

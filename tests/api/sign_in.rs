@@ -33,12 +33,8 @@ fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
 /// Signs in as `login` at the provider, from `/api/auth/login?return_to=…` to the chat's
 /// answer to the callback (returned, not followed).
 async fn sign_in(browser: &reqwest::Client, chat: &str, login: &str, return_to: &str) -> reqwest::Response {
-    let start = browser
-        .get(format!("{chat}/api/auth/login"))
-        .query(&[("return_to", return_to)])
-        .send()
-        .await
-        .expect("login");
+    let start =
+        browser.get(format!("{chat}/api/auth/login")).query(&[("return_to", return_to)]).send().await.expect("login");
     assert_eq!(start.status(), 303);
     let mut next = location(&start);
     // At the provider: to its login form, then the form's answer, until it sends the browser
@@ -86,7 +82,8 @@ async fn signing_in_with_the_school_account_sets_a_session_and_signing_out_ends_
         c.auth.dev_login = false;
     })
     .await;
-    let config: Value = app.http.get(app.url("/api/auth/config")).send().await.expect("config").json().await.expect("json");
+    let config: Value =
+        app.http.get(app.url("/api/auth/config")).send().await.expect("config").json().await.expect("json");
     assert_eq!(config, serde_json::json!({ "oidc": true, "dev_login": false }));
     let teacher = app.user("teacher", "Анна Петровна").await;
     let email: String =
@@ -191,8 +188,7 @@ async fn a_sign_in_that_fails_comes_back_with_what_went_wrong_and_no_session() {
         .expect("callback");
     assert_eq!(location(&back), format!("{chat}/?auth_error=sign_in_failed"));
     let stranger = self::browser();
-    let back =
-        stranger.get(app.url("/api/auth/callback?code=a-code&state=whatever")).send().await.expect("callback");
+    let back = stranger.get(app.url("/api/auth/callback?code=a-code&state=whatever")).send().await.expect("callback");
     assert_eq!(location(&back), format!("{chat}/?auth_error=sign_in_failed"));
 
     // A finished sign-in cannot be replayed: its state was used up with its cookie.
@@ -214,7 +210,9 @@ async fn return_to_never_leaves_the_chat_and_an_unconfigured_sign_in_is_404() {
         c.auth.oidc = Some(oidc);
     })
     .await;
-    for elsewhere in ["https://evil.example/", "//evil.example/x", "/\\evil.example", "http://127.0.0.1:1/", "javascript:alert(1)"] {
+    for elsewhere in
+        ["https://evil.example/", "//evil.example/x", "/\\evil.example", "http://127.0.0.1:1/", "javascript:alert(1)"]
+    {
         let response =
             browser().get(app.url("/api/auth/login")).query(&[("return_to", elsewhere)]).send().await.expect("login");
         let (status, body) = status_and_json(response).await;
@@ -228,7 +226,8 @@ async fn return_to_never_leaves_the_chat_and_an_unconfigured_sign_in_is_404() {
     }
 
     let plain = TestApp::spawn().await;
-    let config: Value = plain.http.get(plain.url("/api/auth/config")).send().await.expect("config").json().await.expect("json");
+    let config: Value =
+        plain.http.get(plain.url("/api/auth/config")).send().await.expect("config").json().await.expect("json");
     assert_eq!(config, serde_json::json!({ "oidc": false, "dev_login": true }));
     for path in ["/api/auth/login", "/api/auth/callback?code=x&state=y"] {
         let (status, body) = status_and_json(browser().get(plain.url(path)).send().await.expect("send")).await;

@@ -4,7 +4,7 @@
 //! message of its chat arrives, none twice, in log order — and every acknowledged message is
 //! committed. The tests run one at a time (each starts its own topology).
 
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)] // the API tests' helpers, not all of them used here
 #[path = "../api/helpers/mod.rs"]
 mod helpers;
 mod support;

@@ -92,15 +92,11 @@ struct Pending {
 
 /// The browser sign-in's settings, or 404 when it is not configured.
 fn sign_in(state: &AuthState) -> Result<(&Oidc, &OidcClient)> {
-    state
-        .oidc
-        .as_deref()
-        .and_then(|oidc| oidc.config().client.as_ref().map(|client| (oidc, client)))
-        .ok_or_else(|| {
-            AppError::NotFound(
-                "signing in with the school's account is not configured on this server (OIDC_CLIENT_ID)".into(),
-            )
-        })
+    state.oidc.as_deref().and_then(|oidc| oidc.config().client.as_ref().map(|client| (oidc, client))).ok_or_else(|| {
+        AppError::NotFound(
+            "signing in with the school's account is not configured on this server (OIDC_CLIENT_ID)".into(),
+        )
+    })
 }
 
 /// `return_to` as an absolute URL of this chat; anything on another origin is refused.
@@ -224,7 +220,8 @@ async fn signed_in(
 ) -> Result<i64, &'static str> {
     if let Some(error) = &query.error {
         tracing::info!(error = error.chars().take(100).collect::<String>(), "the provider did not sign the person in");
-        let denied = matches!(error.as_str(), "access_denied" | "login_required" | "consent_required" | "interaction_required");
+        let denied =
+            matches!(error.as_str(), "access_denied" | "login_required" | "consent_required" | "interaction_required");
         return Err(if denied { "sign_in_denied" } else { "sign_in_failed" });
     }
     let Some(code) = &query.code else {
@@ -235,7 +232,8 @@ async fn signed_in(
         tracing::warn!("sign-in failed: {what}: {e}");
         "sign_in_failed"
     };
-    let snapshot = oidc.provider.current().await.map_err(|e| fail("the provider cannot be reached", &format!("{e:?}")))?;
+    let snapshot =
+        oidc.provider.current().await.map_err(|e| fail("the provider cannot be reached", &format!("{e:?}")))?;
     let core = core_client(&snapshot, client).map_err(|e| fail("the provider's metadata", &e))?;
     let client_of_provider = oidc.provider.http().clone();
     let http = move |request| {
@@ -283,7 +281,8 @@ fn payload(token: &str) -> Option<Map<String, Value>> {
 
 /// `openidconnect`'s client for this chat: the provider's authorization endpoint, its token
 /// endpoint (if it has one) and its keys.
-type Client = CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
+type Client =
+    CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
 
 /// [`Client`] from the metadata and keys the provider last gave.
 fn core_client(snapshot: &Snapshot, client: &OidcClient) -> anyhow::Result<Client> {

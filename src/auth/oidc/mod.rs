@@ -152,7 +152,9 @@ impl Oidc {
             [] => Err(unknown(format!(
                 "no user of this chat has the email {value} ({claim} of the school's account): ask the school's administrator"
             ))),
-            _ => Err(unknown(format!("more than one user of this chat has the email {value}: ask the school's administrator"))),
+            _ => Err(unknown(format!(
+                "more than one user of this chat has the email {value}: ask the school's administrator"
+            ))),
         }
     }
 
@@ -169,15 +171,29 @@ fn truncated(text: &str) -> String {
 /// Whether `key` can verify a token signed with `alg`: its type and curve are the algorithm's,
 /// its own `alg` (if it names one) is the same, and it is not an encryption key.
 fn fits(alg: Algorithm, key: &Jwk) -> Result<(), String> {
-    let kid = key.common.key_id.as_deref().map_or("the provider's key".to_owned(), |k| format!("key {:?}", truncated(k)));
+    let kid =
+        key.common.key_id.as_deref().map_or("the provider's key".to_owned(), |k| format!("key {:?}", truncated(k)));
     let (kind, fits) = match &key.algorithm {
-        AlgorithmParameters::RSA(_) => ("an RSA key", matches!(alg, Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512 | Algorithm::PS256 | Algorithm::PS384 | Algorithm::PS512)),
+        AlgorithmParameters::RSA(_) => (
+            "an RSA key",
+            matches!(
+                alg,
+                Algorithm::RS256
+                    | Algorithm::RS384
+                    | Algorithm::RS512
+                    | Algorithm::PS256
+                    | Algorithm::PS384
+                    | Algorithm::PS512
+            ),
+        ),
         AlgorithmParameters::EllipticCurve(p) => match p.curve {
             EllipticCurve::P256 => ("a P-256 key", alg == Algorithm::ES256),
             EllipticCurve::P384 => ("a P-384 key", alg == Algorithm::ES384),
             _ => ("an elliptic-curve key of an unsupported curve", false),
         },
-        AlgorithmParameters::OctetKeyPair(p) if p.curve == EllipticCurve::Ed25519 => ("an Ed25519 key", alg == Algorithm::EdDSA),
+        AlgorithmParameters::OctetKeyPair(p) if p.curve == EllipticCurve::Ed25519 => {
+            ("an Ed25519 key", alg == Algorithm::EdDSA)
+        }
         AlgorithmParameters::OctetKeyPair(_) => ("an OKP key of an unsupported curve", false),
         AlgorithmParameters::OctetKey(_) => ("a symmetric key", false),
         _ => ("a key of an unsupported type", false),

@@ -103,7 +103,8 @@ impl Provider {
         let snapshot = cached.snapshot.clone();
         drop(cached);
         // One fetch at a time, and none sooner than the least time between two.
-        let due = || self.asked.try_lock().is_ok_and(|asked| asked.is_none_or(|at| at.elapsed() >= self.config.keys_refetch));
+        let due =
+            || self.asked.try_lock().is_ok_and(|asked| asked.is_none_or(|at| at.elapsed() >= self.config.keys_refetch));
         if stale && due() {
             let provider = Arc::clone(self);
             tokio::spawn(async move {
@@ -172,7 +173,8 @@ impl Provider {
 
     async fn fetch(&self) -> anyhow::Result<(Snapshot, Duration)> {
         let url = format!("{}/.well-known/openid-configuration", self.config.issuer.trim_end_matches('/'));
-        let document: Value = self.http.get(&url).send().await?.error_for_status()?.json().await?;
+        let document: Value =
+            serde_json::from_slice(&self.http.get(&url).send().await?.error_for_status()?.bytes().await?)?;
         let mut metadata: Metadata = serde_json::from_value(document.clone())
             .map_err(|e| anyhow::anyhow!("{url} is not an OpenID Provider's metadata: {e}"))?;
         // OpenID Connect Discovery 1.0, 4.3: the issuer must be exactly the one configured.
@@ -185,7 +187,7 @@ impl Provider {
         metadata.document = document;
         let response = self.http.get(&metadata.jwks_uri).send().await?.error_for_status()?;
         let max_age = max_age(response.headers()).unwrap_or(DEFAULT_MAX_AGE).clamp(MIN_MAX_AGE, MAX_MAX_AGE);
-        let jwks: Value = response.json().await?;
+        let jwks: Value = serde_json::from_slice(&response.bytes().await?)?;
         // Keys this library cannot read (another type, a broken entry) are left out, not fatal.
         let keys = jwks
             .get("keys")
@@ -194,14 +196,16 @@ impl Provider {
             .iter()
             .filter_map(|key| serde_json::from_value::<Jwk>(key.clone()).ok())
             .collect();
-        let snapshot =
-            Snapshot { metadata: Arc::new(metadata), keys: Arc::new(JwkSet { keys }), jwks: Arc::new(jwks) };
+        let snapshot = Snapshot { metadata: Arc::new(metadata), keys: Arc::new(JwkSet { keys }), jwks: Arc::new(jwks) };
         Ok((snapshot, max_age))
     }
 }
 
 /// An HTTP call of `openidconnect` (the token endpoint), made with the provider's client.
-pub async fn send(http: &reqwest::Client, request: openidconnect::HttpRequest) -> Result<openidconnect::HttpResponse, HttpError> {
+pub async fn send(
+    http: &reqwest::Client,
+    request: openidconnect::HttpRequest,
+) -> Result<openidconnect::HttpResponse, HttpError> {
     let (parts, body) = request.into_parts();
     let response = http.request(parts.method, parts.uri.to_string()).headers(parts.headers).body(body).send().await?;
     let mut answer = axum::http::Response::builder().status(response.status());

@@ -89,7 +89,10 @@ impl TestProvider {
     /// authorization-code flow with PKCE.
     pub async fn token(&self, login: &str) -> (String, String) {
         let body = self.call(reqwest::Method::POST, "/__test/token", Some(json!({ "login": login }))).await;
-        (body["access_token"].as_str().expect("access_token").into(), body["id_token"].as_str().expect("id_token").into())
+        (
+            body["access_token"].as_str().expect("access_token").into(),
+            body["id_token"].as_str().expect("id_token").into(),
+        )
     }
 
     /// A token signed by `jose` as `request` says (`alg`, `claims`, `header`, `key`, `hmac_key`).
