@@ -14,7 +14,7 @@
 //!    `sign_in_denied` or `sign_in_failed` (the cause is in the replica's log), for the client
 //!    to say in the person's language.
 
-use axum::extract::{FromRef, Query, State};
+use axum::extract::{FromRef, State};
 use axum::response::Redirect;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -33,6 +33,7 @@ use super::{Oidc, Peeked};
 use crate::auth::AuthState;
 use crate::config::OidcClient;
 use crate::error::{Code, ErrorBody};
+use crate::extract::QueryParams;
 use crate::{AppError, Result};
 
 /// The cookie that keeps a sign-in's state while the browser is at the provider.
@@ -41,6 +42,8 @@ const FLOW_COOKIE: &str = "tutorchat_sign_in";
 const FLOW_PURPOSE: &str = "tutorchat:sign-in";
 /// How long a person has to sign in at the provider.
 const FLOW_TTL: std::time::Duration = std::time::Duration::from_secs(600);
+/// The longest `return_to` accepted.
+const MAX_RETURN_TO: usize = 2000;
 /// `via` of the sessions a sign-in starts.
 pub const VIA_OIDC: &str = "oidc";
 
@@ -77,7 +80,7 @@ pub async fn auth_config(State(state): State<AuthState>) -> Json<AuthConfig> {
 pub struct LoginQuery {
     /// Where to go once signed in: a path of this chat (`/`, `/chats/12`) or a URL on its
     /// own origin (`PUBLIC_URL`). Default `/`.
-    #[param(max_length = 2000)]
+    #[param(max_length = 2000)] // MAX_RETURN_TO
     pub return_to: Option<String>,
 }
 
@@ -103,6 +106,9 @@ fn sign_in(state: &AuthState) -> Result<(&Oidc, &OidcClient)> {
 fn own_address(return_to: Option<&str>, client: &OidcClient) -> Result<String> {
     let public = &client.public_url;
     let Some(return_to) = return_to.filter(|r| !r.is_empty()) else { return Ok(public.to_string()) };
+    if return_to.len() > MAX_RETURN_TO {
+        return Err(AppError::BadRequest(format!("return_to is longer than {MAX_RETURN_TO} characters")));
+    }
     match public.join(return_to) {
         Ok(url) if url.origin() == public.origin() => Ok(url.to_string()),
         _ => Err(AppError::BadRequest(format!(
@@ -139,7 +145,7 @@ fn cookie(name: &str, value: String, client: &OidcClient, path: &str, ttl: std::
 pub async fn login(
     State(state): State<AuthState>,
     jar: CookieJar,
-    Query(query): Query<LoginQuery>,
+    QueryParams(query): QueryParams<LoginQuery>,
 ) -> Result<(CookieJar, Redirect)> {
     let (oidc, client) = sign_in(&state)?;
     let return_to = own_address(query.return_to.as_deref(), client)?;
@@ -187,7 +193,7 @@ pub struct CallbackQuery {
 pub async fn callback(
     State(state): State<AuthState>,
     jar: CookieJar,
-    Query(query): Query<CallbackQuery>,
+    QueryParams(query): QueryParams<CallbackQuery>,
 ) -> Result<(CookieJar, Redirect)> {
     let (oidc, client) = sign_in(&state)?;
     let pending: Option<Pending> = jar.get(FLOW_COOKIE).and_then(|c| state.keys.open(FLOW_PURPOSE, c.value()));
