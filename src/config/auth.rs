@@ -9,7 +9,7 @@ use super::oidc::OidcConfig;
 const JWT_SECRET: Var = Var {
     name: "JWT_SECRET",
     default: Fallback::Computed("required (demo: generated once into `DATA_DIR`)"),
-    meaning: "HS256 secret, at least 32 bytes",
+    meaning: "HS256 secret, at least 32 bytes, the same on every replica: it verifies the school platform's shared-secret tokens and signs the sessions this server starts (the school sign-in's, the demo's)",
 };
 const JWT_ISSUER: Var = Var {
     name: "JWT_ISSUER",
@@ -95,7 +95,7 @@ impl AuthConfig {
             (None, _) => {
                 return Err(ConfigError::new(
                     JWT_SECRET.name,
-                    "is not set; set it to the school's shared HS256 secret (at least 32 bytes), or run `tutorchat serve --demo`",
+                    "is not set; set it to a random secret of at least 32 bytes, the same on every replica (the school's shared HS256 secret, if its platform signs tokens), or run `tutorchat serve --demo`",
                 ));
             }
         };

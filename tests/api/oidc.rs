@@ -299,3 +299,16 @@ async fn with_the_provider_down_cached_keys_verify_and_unknown_keys_are_refused(
     assert_eq!((status, body["code"].as_str()), (503, Some("unavailable")), "{body}");
     assert_eq!(me(&fresh, &student.token).await.0, 200);
 }
+
+#[tokio::test]
+async fn a_provider_token_s_stream_ends_when_the_token_expires() {
+    let (app, provider, _) = school(|_| {}).await;
+    let student = app.user("student", "S").await;
+    let email = email_of(&app, &student).await;
+    let token =
+        provider.sign(json!({ "alg": "ES256", "claims": { "sub": "x", "email": email, "exp": now() + 2 } })).await;
+    let mut stream = open_stream(&app.fresh, &app.url("/api/events/chat"), &token, None).await;
+    let started = std::time::Instant::now();
+    stream.until_closed(Duration::from_secs(10)).await;
+    assert!(started.elapsed() < Duration::from_secs(10), "the stream outlived its token");
+}
