@@ -14,7 +14,6 @@ interface Props {
   onSignedIn: (user: Person) => void;
 }
 
-
 /**
  * The sign-in page: what the server offers (`GET /api/auth/config`) — the school's account (a
  * full-page navigation to the school's provider and back), the demo's user picker, or neither
