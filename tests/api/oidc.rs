@@ -9,26 +9,6 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-/// A replica whose address the provider knows (it redirects browsers there), with the
-/// provider's settings; and the provider.
-async fn school(customize: impl FnOnce(&mut tutorchat::Config)) -> (TestApp, TestProvider, String) {
-    let port = free_port();
-    let chat = format!("http://127.0.0.1:{port}");
-    let provider = TestProvider::start(&chat).await;
-    let oidc = provider.config(&chat);
-    let app = TestApp::spawn_with(|c| {
-        c.http.listen_addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-        c.auth.oidc = Some(oidc);
-        customize(c);
-    })
-    .await;
-    (app, provider, chat)
-}
-
-async fn email_of(app: &TestApp, user: &User) -> String {
-    app.sql.query_one("SELECT email FROM users WHERE id = $1", &[&user.id]).await.expect("email").get(0)
-}
-
 async fn me(app: &TestApp, token: &str) -> (u16, Value) {
     status_and_json(app.http.get(app.url("/api/me")).bearer_auth(token).send().await.expect("GET /api/me")).await
 }
@@ -40,7 +20,7 @@ async fn a_provider_s_tokens_work_on_rest_and_on_the_event_streams_of_both_repli
     let (teacher, student) = (a.user("teacher", "Тимофей").await, a.user("student", "Соня").await);
     let chat = a.chat(&teacher, &student).await;
     // The provider's email is the user's, in another case: compared without it.
-    let (access, id_token) = provider.token(&email_of(&a, &student).await.to_uppercase()).await;
+    let (access, id_token) = provider.token(&a.email_of(&student).await.to_uppercase()).await;
     for replica in [&a, &b] {
         let (status, body) = me(replica, &access).await;
         assert_eq!((status, body["user"]["id"].as_i64()), (200, Some(student.id)), "{body}");
@@ -73,7 +53,7 @@ async fn a_provider_s_tokens_work_on_rest_and_on_the_event_streams_of_both_repli
 async fn tokens_signed_with_rs256_es256_and_eddsa_keys_are_accepted() {
     let (app, provider, _) = school(|_| {}).await;
     let student = app.user("student", "S").await;
-    let email = email_of(&app, &student).await;
+    let email = app.email_of(&student).await;
     for alg in ["RS256", "ES256", "EdDSA"] {
         let token = provider.sign(json!({ "alg": alg, "claims": { "sub": "x", "email": email } })).await;
         let (status, body) = me(&app, &token).await;
@@ -85,7 +65,7 @@ async fn tokens_signed_with_rs256_es256_and_eddsa_keys_are_accepted() {
 async fn every_bad_token_is_refused_with_what_is_wrong_and_no_key_material() {
     let (app, provider, _) = school(|_| {}).await;
     let student = app.user("student", "S").await;
-    let email = email_of(&app, &student).await;
+    let email = app.email_of(&student).await;
     let keys = provider.keys().await;
     let rsa = keys["keys"].as_array().expect("keys").iter().find(|k| k["kty"] == "RSA").expect("an RSA key").clone();
     let rsa_kid = rsa["kid"].as_str().expect("kid");
@@ -220,7 +200,7 @@ async fn a_rotated_key_is_fetched_when_a_token_names_it_and_open_streams_keep_go
     let b = TestApp::spawn_on(a.database.clone(), |c| c.auth.oidc = Some(provider.config(&chat_url))).await;
     let (teacher, student) = (a.user("teacher", "T").await, a.user("student", "S").await);
     let chat = a.chat(&teacher, &student).await;
-    let email = email_of(&a, &student).await;
+    let email = a.email_of(&student).await;
     let (old, _) = provider.token(&email).await;
     assert_eq!(me(&a, &old).await.0, 200);
     let mut streams = vec![
@@ -262,7 +242,7 @@ async fn forged_key_ids_make_the_replica_ask_the_provider_at_most_once_per_perio
     })
     .await;
     let student = app.user("student", "S").await;
-    let email = email_of(&app, &student).await;
+    let email = app.email_of(&student).await;
     let (valid, _) = provider.token(&email).await;
     assert_eq!(me(&app, &valid).await.0, 200);
     let before = key_fetches(&app, &provider.issuer).await;
@@ -281,7 +261,7 @@ async fn forged_key_ids_make_the_replica_ask_the_provider_at_most_once_per_perio
 async fn with_the_provider_down_cached_keys_verify_and_unknown_keys_are_refused() {
     let (app, mut provider, _) = school(|_| {}).await;
     let student = app.user("student", "S").await;
-    let email = email_of(&app, &student).await;
+    let email = app.email_of(&student).await;
     let (access, _) = provider.token(&email).await;
     let es256 = provider.sign(json!({ "alg": "ES256", "claims": { "sub": "x", "email": email } })).await;
     let foreign =
@@ -304,7 +284,7 @@ async fn with_the_provider_down_cached_keys_verify_and_unknown_keys_are_refused(
 async fn a_provider_token_s_stream_ends_when_the_token_expires() {
     let (app, provider, _) = school(|_| {}).await;
     let student = app.user("student", "S").await;
-    let email = email_of(&app, &student).await;
+    let email = app.email_of(&student).await;
     let token =
         provider.sign(json!({ "alg": "ES256", "claims": { "sub": "x", "email": email, "exp": now() + 2 } })).await;
     let mut stream = open_stream(&app.fresh, &app.url("/api/events/chat"), &token, None).await;

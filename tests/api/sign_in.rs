@@ -72,22 +72,12 @@ fn origin_of(url: &str) -> String {
 
 #[tokio::test]
 async fn signing_in_with_the_school_account_sets_a_session_and_signing_out_ends_the_provider_s() {
-    let port = free_port();
-    let chat = format!("http://127.0.0.1:{port}");
-    let provider = TestProvider::start(&chat).await;
-    let oidc = provider.config(&chat);
-    let app = TestApp::spawn_with(|c| {
-        c.http.listen_addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-        c.auth.oidc = Some(oidc);
-        c.auth.dev_login = false;
-    })
-    .await;
+    let (app, provider, chat) = school(|c| c.auth.dev_login = false).await;
     let config: Value =
         app.http.get(app.url("/api/auth/config")).send().await.expect("config").json().await.expect("json");
     assert_eq!(config, serde_json::json!({ "oidc": true, "dev_login": false }));
     let teacher = app.user("teacher", "Анна Петровна").await;
-    let email: String =
-        app.sql.query_one("SELECT email FROM users WHERE id = $1", &[&teacher.id]).await.expect("email").get(0);
+    let email = app.email_of(&teacher).await;
 
     // The first step: to the provider, with PKCE, a state and a nonce kept in a short-lived
     // HttpOnly cookie for the callback only.
@@ -139,18 +129,9 @@ async fn signing_in_with_the_school_account_sets_a_session_and_signing_out_ends_
 
 #[tokio::test]
 async fn a_sign_in_that_fails_comes_back_with_what_went_wrong_and_no_session() {
-    let port = free_port();
-    let chat = format!("http://127.0.0.1:{port}");
-    let provider = TestProvider::start(&chat).await;
-    let oidc = provider.config(&chat);
-    let app = TestApp::spawn_with(|c| {
-        c.http.listen_addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-        c.auth.oidc = Some(oidc);
-    })
-    .await;
+    let (app, _provider, chat) = school(|_| {}).await;
     let student = app.user("student", "S").await;
-    let email: String =
-        app.sql.query_one("SELECT email FROM users WHERE id = $1", &[&student.id]).await.expect("email").get(0);
+    let email = app.email_of(&student).await;
 
     // A person the chat does not know, and one whose email the provider has not verified.
     for login in ["stranger@elsewhere.example".to_owned(), format!("unverified+{email}")] {
@@ -201,15 +182,7 @@ async fn a_sign_in_that_fails_comes_back_with_what_went_wrong_and_no_session() {
 
 #[tokio::test]
 async fn return_to_never_leaves_the_chat_and_an_unconfigured_sign_in_is_404() {
-    let port = free_port();
-    let chat = format!("http://127.0.0.1:{port}");
-    let provider = TestProvider::start(&chat).await;
-    let oidc = provider.config(&chat);
-    let app = TestApp::spawn_with(|c| {
-        c.http.listen_addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-        c.auth.oidc = Some(oidc);
-    })
-    .await;
+    let (app, _provider, chat) = school(|_| {}).await;
     for elsewhere in
         ["https://evil.example/", "//evil.example/x", "/\\evil.example", "http://127.0.0.1:1/", "javascript:alert(1)"]
     {

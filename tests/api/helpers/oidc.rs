@@ -11,6 +11,8 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 use tutorchat::config::{OidcClient, OidcConfig, Secret};
 
+use super::app::{TestApp, User};
+
 /// The `aud` of the provider's access tokens (`--audience`).
 pub const AUDIENCE: &str = "tutorchat-api";
 pub const CLIENT_ID: &str = "tutorchat";
@@ -121,4 +123,27 @@ impl TestProvider {
 /// before the replica starts.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+/// A replica whose address the provider knows (it sends browsers back there), with the
+/// provider's settings and then `customize`'s; the provider; the replica's URL.
+pub async fn school(customize: impl FnOnce(&mut tutorchat::Config)) -> (TestApp, TestProvider, String) {
+    let port = free_port();
+    let chat = format!("http://127.0.0.1:{port}");
+    let provider = TestProvider::start(&chat).await;
+    let oidc = provider.config(&chat);
+    let app = TestApp::spawn_with(|c| {
+        c.http.listen_addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        c.auth.oidc = Some(oidc);
+        customize(c);
+    })
+    .await;
+    (app, provider, chat)
+}
+
+impl TestApp {
+    /// The user's email, the name the school's provider knows them by.
+    pub async fn email_of(&self, user: &User) -> String {
+        self.sql.query_one("SELECT email FROM users WHERE id = $1", &[&user.id]).await.expect("email").get(0)
+    }
 }
