@@ -235,6 +235,25 @@ impl AuthUser {
     }
 }
 
+/// A credential's cookie, as every one this server sets is: HttpOnly, `SameSite=Lax`, for
+/// `path`, kept `ttl`, and `Secure` when the site is served over HTTPS (then the browser never
+/// sends it over plain HTTP).
+pub fn credential_cookie(
+    name: impl Into<String>,
+    value: String,
+    secure: bool,
+    path: &str,
+    ttl: std::time::Duration,
+) -> axum_extra::extract::cookie::Cookie<'static> {
+    axum_extra::extract::cookie::Cookie::build((name.into(), value))
+        .http_only(true)
+        .same_site(axum_extra::extract::cookie::SameSite::Lax)
+        .path(path.to_owned())
+        .secure(secure)
+        .max_age(time::Duration::seconds(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX)))
+        .build()
+}
+
 /// The cookie that carries a guest's credential (see `api::inquiries`): a cookie of its own, so
 /// that a guest's tab and a signed-in tab of the same browser never overwrite each other.
 pub const GUEST_COOKIE: &str = "tutorchat_guest";

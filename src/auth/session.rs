@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use axum_extra::extract::CookieJar;
-use axum_extra::extract::cookie::{Cookie, SameSite};
+use axum_extra::extract::cookie::Cookie;
 use serde::{Deserialize, Serialize};
 
 use super::{AuthState, AuthUser, Role};
@@ -145,13 +145,9 @@ pub async fn dev_login(
     tracing::info!(user_id = user.id, "signed in with dev login");
     let ttl = state.config.auth.jwt.dev_token_ttl;
     let token = state.keys.mint(user.id, ttl, None)?;
-    let cookie = Cookie::build((state.config.auth.cookie_name.clone(), token))
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .path("/")
-        // Over HTTPS (as nginx reports it) the cookie is never sent over plain HTTP.
-        .secure(super::origin::request_scheme(&headers) == "https")
-        .max_age(time::Duration::seconds(ttl.as_secs() as i64));
+    // Secure over HTTPS, as nginx reports it.
+    let secure = super::origin::request_scheme(&headers) == "https";
+    let cookie = super::credential_cookie(state.config.auth.cookie_name.clone(), token, secure, "/", ttl);
     Ok((jar.add(cookie), Json(MeResponse { user })))
 }
 

@@ -89,6 +89,11 @@ pub struct OidcClient {
 }
 
 impl OidcClient {
+    /// Whether browsers reach the chat over HTTPS (its cookies are then `Secure`).
+    pub fn secure(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
     /// Where the provider sends the browser back.
     pub fn redirect_uri(&self) -> String {
         format!("{}api/auth/callback", self.public_url)

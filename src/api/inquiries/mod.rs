@@ -27,12 +27,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use axum_extra::extract::CookieJar;
-use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::{Deserialize, Serialize};
 
 use self::links::{create_link, list_links, revoke_link};
 use super::text::{Empty, check_message_text};
-use crate::auth::{GUEST_COOKIE, Role, origin};
+use crate::auth::{GUEST_COOKIE, Role, credential_cookie, origin};
 use crate::error::ErrorBody;
 use crate::extract::{JsonBody, PathParam};
 use crate::limits::Limited;
@@ -170,12 +169,8 @@ pub async fn open(
     tx.commit().await?;
     let ttl = state.config.inquiry.guest_ttl;
     let credential = state.keys.mint(guest, ttl, None)?;
-    let cookie = Cookie::build((GUEST_COOKIE, credential.clone()))
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .path("/")
-        .secure(origin::request_scheme(&headers) == "https")
-        .max_age(time::Duration::seconds(ttl.as_secs() as i64));
+    let secure = origin::request_scheme(&headers) == "https";
+    let cookie = credential_cookie(GUEST_COOKIE, credential.clone(), secure, "/", ttl);
     let user = Person { id: guest, name: name.to_owned(), role: Role::Guest };
     tracing::info!(guest, chat_id, link, "a guest opened an inquiry");
     Ok((StatusCode::CREATED, jar.add(cookie), Json(Opened { chat_id, user, token: credential })))

@@ -19,7 +19,7 @@ use axum::response::Redirect;
 use axum::routing::get;
 use axum::{Json, Router};
 use axum_extra::extract::CookieJar;
-use axum_extra::extract::cookie::{Cookie, SameSite};
+use axum_extra::extract::cookie::Cookie;
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreJsonWebKeySet, CoreProviderMetadata};
 use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, Nonce,
@@ -30,7 +30,7 @@ use serde_json::{Map, Value};
 
 use super::provider::Snapshot;
 use super::{Oidc, Peeked};
-use crate::auth::AuthState;
+use crate::auth::{AuthState, credential_cookie};
 use crate::config::OidcClient;
 use crate::error::{Code, ErrorBody};
 use crate::extract::QueryParams;
@@ -118,21 +118,11 @@ fn own_address(return_to: Option<&str>, client: &OidcClient) -> Result<String> {
     }
 }
 
-/// `address` with `auth_error=<code>` added.
-fn failed(address: &str, code: &str) -> Redirect {
-    let mut url = url::Url::parse(address).unwrap_or_else(|_| url::Url::parse("http://invalid/").expect("a URL"));
+/// `address` (an address of this chat, else its root) with `auth_error=<code>` added.
+fn failed(address: &str, client: &OidcClient, code: &str) -> Redirect {
+    let mut url = url::Url::parse(address).unwrap_or_else(|_| client.public_url.clone());
     url.query_pairs_mut().append_pair("auth_error", code);
     Redirect::to(url.as_str())
-}
-
-fn cookie(name: &str, value: String, client: &OidcClient, path: &str, ttl: std::time::Duration) -> Cookie<'static> {
-    Cookie::build((name.to_owned(), value))
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(client.public_url.scheme() == "https")
-        .path(path.to_owned())
-        .max_age(time::Duration::seconds(ttl.as_secs() as i64))
-        .build()
 }
 
 /// Starts the browser sign-in with the school's account: sends the browser to the provider.
@@ -151,10 +141,10 @@ pub async fn login(
     let return_to = own_address(query.return_to.as_deref(), client)?;
     let snapshot = match oidc.provider.current().await {
         Ok(snapshot) => snapshot,
-        Err(_) => return Ok((jar, failed(&return_to, "sign_in_failed"))),
+        Err(_) => return Ok((jar, failed(&return_to, client, "sign_in_failed"))),
     };
     let Ok(core) = core_client(&snapshot, client) else {
-        return Ok((jar, failed(&return_to, "sign_in_failed")));
+        return Ok((jar, failed(&return_to, client, "sign_in_failed")));
     };
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let (url, csrf, nonce) = core
@@ -170,7 +160,10 @@ pub async fn login(
         return_to,
     };
     let sealed = state.keys.seal(FLOW_PURPOSE, &pending, FLOW_TTL)?;
-    Ok((jar.add(cookie(FLOW_COOKIE, sealed, client, "/api/auth", FLOW_TTL)), Redirect::to(url.as_str())))
+    Ok((
+        jar.add(credential_cookie(FLOW_COOKIE, sealed, client.secure(), "/api/auth", FLOW_TTL)),
+        Redirect::to(url.as_str()),
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -200,19 +193,20 @@ pub async fn callback(
     let jar = jar.remove(Cookie::build(FLOW_COOKIE).path("/api/auth"));
     let Some(pending) = pending else {
         tracing::warn!("sign-in refused: no sign-in in progress in this browser (its cookie is missing or expired)");
-        return Ok((jar, failed(client.public_url.as_str(), "sign_in_failed")));
+        return Ok((jar, failed(client.public_url.as_str(), client, "sign_in_failed")));
     };
     if query.state.as_deref() != Some(pending.state.as_str()) {
         tracing::warn!("sign-in refused: the state the provider sent back is not this browser's");
-        return Ok((jar, failed(&pending.return_to, "sign_in_failed")));
+        return Ok((jar, failed(&pending.return_to, client, "sign_in_failed")));
     }
     let user = match signed_in(&state, oidc, client, &query, &pending).await {
         Ok(user) => user,
-        Err(code) => return Ok((jar, failed(&pending.return_to, code))),
+        Err(code) => return Ok((jar, failed(&pending.return_to, client, code))),
     };
     let token = state.keys.mint(user, client.session_ttl, Some(VIA_OIDC))?;
     tracing::info!(user_id = user, "signed in with the school's account");
-    let session = cookie(&state.config.auth.cookie_name, token, client, "/", client.session_ttl);
+    let session =
+        credential_cookie(state.config.auth.cookie_name.clone(), token, client.secure(), "/", client.session_ttl);
     Ok((jar.add(session), Redirect::to(&pending.return_to)))
 }
 
@@ -260,14 +254,15 @@ async fn signed_in(
         // (rate-limited, as for bearer tokens) and verify once more.
         let kid = Peeked::of(&id_token.to_string()).ok().and_then(|p| p.kid);
         let fresh = match oidc.provider.key(kid.as_deref()).await {
-            Ok(Some((_, fresh))) if !std::sync::Arc::ptr_eq(&fresh.keys, &snapshot.keys) => fresh,
+            Ok(Some((_, fresh))) if !std::sync::Arc::ptr_eq(&fresh, &snapshot) => fresh,
             _ => return Err(fail("verifying the ID token", &first)),
         };
         let core = core_client(&fresh, client).map_err(|e| fail("the provider's metadata", &e))?;
         id_token.claims(&core.id_token_verifier(), &nonce).map_err(|e| fail("verifying the ID token", &e))?;
     }
     // Verified: its claims, all of them, for the claim that names the person.
-    let claims = payload(&id_token.to_string()).ok_or_else(|| fail("the ID token's claims", &"not a JSON object"))?;
+    let claims: Map<String, Value> =
+        super::segment(&id_token.to_string(), 1).ok_or_else(|| fail("the ID token's claims", &"not a JSON object"))?;
     oidc.user_of(&state.db, &claims).await.map_err(|e| match e.code() {
         Code::UnknownUser => {
             tracing::info!("sign-in refused: {e}");
@@ -275,14 +270,6 @@ async fn signed_in(
         }
         _ => fail("finding the user", &e),
     })
-}
-
-/// The claims of a JWT whose signature was verified.
-fn payload(token: &str) -> Option<Map<String, Value>> {
-    use base64::Engine;
-    let payload = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-    serde_json::from_slice(&bytes).ok()
 }
 
 /// `openidconnect`'s client for this chat: the provider's authorization endpoint, its token
@@ -293,7 +280,7 @@ type Client =
 /// [`Client`] from the metadata and keys the provider last gave.
 fn core_client(snapshot: &Snapshot, client: &OidcClient) -> anyhow::Result<Client> {
     let metadata: CoreProviderMetadata = serde_json::from_value(snapshot.metadata.document.clone())?;
-    let jwks: CoreJsonWebKeySet = serde_json::from_value((*snapshot.jwks).clone())?;
+    let jwks: CoreJsonWebKeySet = serde_json::from_value(snapshot.jwks.clone())?;
     let secret = client.secret.as_ref().map(|s| ClientSecret::new(String::from_utf8_lossy(s.expose()).into_owned()));
     Ok(CoreClient::from_provider_metadata(metadata.set_jwks(jwks), ClientId::new(client.id.clone()), secret)
         .set_redirect_uri(RedirectUrl::new(client.redirect_uri())?))

@@ -41,18 +41,20 @@ pub struct Peeked {
 
 impl Peeked {
     pub fn of(token: &str) -> Result<Self, AppError> {
-        let malformed = || AppError::Unauthorized("token is malformed (not a signed JWT)".into());
-        let header = token.split('.').next().ok_or_else(malformed)?;
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(header.trim_end_matches('='))
-            .map_err(|_| malformed())?;
-        serde_json::from_slice(&bytes).map_err(|_| malformed())
+        segment(token, 0).ok_or_else(|| AppError::Unauthorized("token is malformed (not a signed JWT)".into()))
     }
 
     /// Signed with a shared secret (HMAC): the school's HS256 tokens and this chat's sessions.
     pub fn is_shared_secret(&self) -> bool {
         self.alg.starts_with("HS")
     }
+}
+
+/// Part `n` of a JWT (0 its header, 1 its claims) as JSON, if it is that.
+fn segment<T: serde::de::DeserializeOwned>(token: &str, n: usize) -> Option<T> {
+    let part = token.split('.').nth(n)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part.trim_end_matches('=')).ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// The provider, and whom its tokens name.

@@ -40,24 +40,20 @@ pub struct Metadata {
 }
 
 /// The provider's metadata and keys, as last fetched.
-#[derive(Clone)]
 pub struct Snapshot {
-    pub metadata: Arc<Metadata>,
-    pub keys: Arc<JwkSet>,
+    pub metadata: Metadata,
+    pub keys: JwkSet,
     /// The key set as the provider sent it, for `openidconnect`'s own verifier.
-    pub jwks: Arc<Value>,
-}
-
-struct Cached {
-    snapshot: Option<Snapshot>,
-    /// When the key set was fetched, and for how long the provider lets it be kept.
-    fetched: Option<(Instant, Duration)>,
+    pub jwks: Value,
+    /// When it was fetched, and for how long the provider lets it be kept.
+    fetched: Instant,
+    max_age: Duration,
 }
 
 pub struct Provider {
     pub config: OidcConfig,
     http: reqwest::Client,
-    cached: RwLock<Cached>,
+    cached: RwLock<Option<Arc<Snapshot>>>,
     /// When the provider was last asked (successfully or not): fetches are serialised by this
     /// lock and rate-limited by its value.
     asked: tokio::sync::Mutex<Option<Instant>>,
@@ -79,29 +75,22 @@ impl Provider {
             // A provider's answer is taken from where it was asked, never from where it points.
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        Ok(Arc::new(Self {
-            config,
-            http,
-            cached: RwLock::new(Cached { snapshot: None, fetched: None }),
-            asked: tokio::sync::Mutex::new(None),
-        }))
+        Ok(Arc::new(Self { config, http, cached: RwLock::new(None), asked: tokio::sync::Mutex::new(None) }))
     }
 
     pub fn http(&self) -> &reqwest::Client {
         &self.http
     }
 
-    fn cached(&self) -> std::sync::RwLockReadGuard<'_, Cached> {
-        self.cached.read().unwrap_or_else(|p| p.into_inner())
+    fn cached(&self) -> Option<Arc<Snapshot>> {
+        self.cached.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// The metadata and keys as cached, if any were ever fetched; a set past its age is
     /// fetched again in the background.
-    pub fn snapshot(self: &Arc<Self>) -> Option<Snapshot> {
-        let cached = self.cached();
-        let stale = cached.fetched.is_none_or(|(at, max_age)| at.elapsed() >= max_age);
-        let snapshot = cached.snapshot.clone();
-        drop(cached);
+    pub fn snapshot(self: &Arc<Self>) -> Option<Arc<Snapshot>> {
+        let snapshot = self.cached();
+        let stale = snapshot.as_ref().is_none_or(|s| s.fetched.elapsed() >= s.max_age);
         // One fetch at a time, and none sooner than the least time between two.
         let due =
             || self.asked.try_lock().is_ok_and(|asked| asked.is_none_or(|at| at.elapsed() >= self.config.keys_refetch));
@@ -115,7 +104,7 @@ impl Provider {
     }
 
     /// The cached snapshot, or one fetched now (start-up, or the provider was down).
-    pub async fn current(self: &Arc<Self>) -> Result<Snapshot, Unavailable> {
+    pub async fn current(self: &Arc<Self>) -> Result<Arc<Snapshot>, Unavailable> {
         match self.snapshot() {
             Some(snapshot) => Ok(snapshot),
             None => self.refresh(|snapshot| snapshot.is_none()).await,
@@ -124,7 +113,7 @@ impl Provider {
 
     /// The key with this id (or the only key, for a token without one), fetching the key set
     /// again if it is not known yet (rate-limited).
-    pub async fn key(self: &Arc<Self>, kid: Option<&str>) -> Result<Option<(Jwk, Snapshot)>, Unavailable> {
+    pub async fn key(self: &Arc<Self>, kid: Option<&str>) -> Result<Option<(Jwk, Arc<Snapshot>)>, Unavailable> {
         let find = |snapshot: &Snapshot| match kid {
             Some(kid) => snapshot.keys.find(kid).cloned(),
             None if snapshot.keys.keys.len() == 1 => snapshot.keys.keys.first().cloned(),
@@ -142,10 +131,10 @@ impl Provider {
     /// Fetches metadata and keys if `needed` of the cached snapshot still holds once this
     /// caller's turn comes (another may have fetched meanwhile), unless the provider was asked
     /// within `OIDC_KEYS_REFETCH_SECS`.
-    async fn refresh(&self, needed: impl Fn(Option<&Snapshot>) -> bool) -> Result<Snapshot, Unavailable> {
+    async fn refresh(&self, needed: impl Fn(Option<&Snapshot>) -> bool) -> Result<Arc<Snapshot>, Unavailable> {
         let mut asked = self.asked.lock().await;
-        let current = self.cached().snapshot.clone();
-        if !needed(current.as_ref()) {
+        let current = self.cached();
+        if !needed(current.as_deref()) {
             return current.ok_or(Unavailable::Failed);
         }
         if asked.is_some_and(|at| at.elapsed() < self.config.keys_refetch) {
@@ -157,11 +146,11 @@ impl Provider {
         let issuer = self.config.issuer.clone();
         metrics::counter!(crate::metrics::OIDC_KEY_FETCHES, "outcome" => outcome, "issuer" => issuer).increment(1);
         match fetched {
-            Ok((snapshot, max_age)) => {
-                let mut cached = self.cached.write().unwrap_or_else(|p| p.into_inner());
-                cached.snapshot = Some(snapshot.clone());
-                cached.fetched = Some((Instant::now(), max_age));
-                tracing::info!(issuer = %self.config.issuer, keys = snapshot.keys.keys.len(), ?max_age, "fetched the OpenID Provider's keys");
+            Ok(snapshot) => {
+                let snapshot = Arc::new(snapshot);
+                *self.cached.write().unwrap_or_else(|p| p.into_inner()) = Some(snapshot.clone());
+                let (keys, max_age) = (snapshot.keys.keys.len(), snapshot.max_age);
+                tracing::info!(issuer = %self.config.issuer, keys, ?max_age, "fetched the OpenID Provider's keys");
                 Ok(snapshot)
             }
             Err(e) => {
@@ -171,7 +160,7 @@ impl Provider {
         }
     }
 
-    async fn fetch(&self) -> anyhow::Result<(Snapshot, Duration)> {
+    async fn fetch(&self) -> anyhow::Result<Snapshot> {
         let url = format!("{}/.well-known/openid-configuration", self.config.issuer.trim_end_matches('/'));
         let document: Value =
             serde_json::from_slice(&self.http.get(&url).send().await?.error_for_status()?.bytes().await?)?;
@@ -196,8 +185,7 @@ impl Provider {
             .iter()
             .filter_map(|key| serde_json::from_value::<Jwk>(key.clone()).ok())
             .collect();
-        let snapshot = Snapshot { metadata: Arc::new(metadata), keys: Arc::new(JwkSet { keys }), jwks: Arc::new(jwks) };
-        Ok((snapshot, max_age))
+        Ok(Snapshot { metadata, keys: JwkSet { keys }, jwks, fetched: Instant::now(), max_age })
     }
 }
 
