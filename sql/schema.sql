@@ -113,29 +113,40 @@ allowances (upload_claims): a swept upload still counts for its 24 hours.';
 -- Name: audit_chat_at(bigint, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.audit_chat_at(p_chat_id bigint, p_at timestamp with time zone) RETURNS TABLE(message_id bigint, sender_id bigint, sender_name text, content text, created_at timestamp with time zone, is_deleted boolean, deleted_at timestamp with time zone, edited_at timestamp with time zone, reply_to_message_id bigint)
+CREATE FUNCTION public.audit_chat_at(p_chat_id bigint, p_at timestamp with time zone) RETURNS TABLE(message_id bigint, sender_id bigint, sender_name text, content text, created_at timestamp with time zone, is_deleted boolean, deleted_at timestamp with time zone, edited_at timestamp with time zone, reply_to_message_id bigint, message_position bigint, attachments jsonb, hidden_at timestamp with time zone, hidden_by bigint, hidden_reason text, purged_at timestamp with time zone, purge_cause text)
     LANGUAGE sql STABLE
     AS $$
-    SELECT (m.payload ->> 'message_id')::bigint, m.actor_id, u.name,
-           coalesce(v.content, m.payload ->> 'content'),
-           m.created_at, d.deleted_at IS NOT NULL, d.deleted_at, v.edited_at,
-           (m.payload ->> 'reply_to_message_id')::bigint
-    FROM events m
+    WITH chat AS MATERIALIZED (
+        SELECT e.position, e.type, e.actor_id, e.created_at, e.payload,
+               (e.payload ->> 'message_id')::bigint AS message_id
+        FROM events e
+        WHERE e.chat_id = p_chat_id AND e.created_at <= p_at
+    ), edits AS (
+        SELECT DISTINCT ON (x.message_id) x.message_id, x.payload ->> 'content' AS content, x.created_at AS edited_at
+        FROM chat x WHERE x.type = 'message_edited' ORDER BY x.message_id, x.position DESC
+    ), deletions AS (
+        SELECT x.message_id, min(x.created_at) AS deleted_at
+        FROM chat x WHERE x.type = 'message_deleted' GROUP BY x.message_id
+    ), moderation AS (
+        SELECT DISTINCT ON (x.message_id) x.message_id, x.type, x.created_at, x.actor_id, x.payload ->> 'reason' AS reason
+        FROM chat x WHERE x.type IN ('message_hidden', 'message_unhidden') ORDER BY x.message_id, x.position DESC
+    ), purges AS (
+        -- Whenever it happened: a purged message's content is gone from the log, at any moment.
+        SELECT DISTINCT ON (i.id) i.id, x.created_at AS purged_at, x.payload ->> 'cause' AS cause
+        FROM events x CROSS JOIN LATERAL (SELECT j::text::bigint AS id FROM jsonb_array_elements(x.payload -> 'message_ids') j) i
+        WHERE x.chat_id = p_chat_id AND x.type = 'messages_purged'
+        ORDER BY i.id, x.position
+    )
+    SELECT m.message_id, m.actor_id, u.name::text, coalesce(v.content, m.payload ->> 'content'), m.created_at,
+           d.deleted_at IS NOT NULL, d.deleted_at, v.edited_at, (m.payload ->> 'reply_to_message_id')::bigint,
+           m.position, m.payload -> 'attachments', h.created_at, h.actor_id, h.reason, p.purged_at, p.cause
+    FROM chat m
     JOIN users u ON u.id = m.actor_id
-    LEFT JOIN LATERAL (
-        SELECT min(x.created_at) AS deleted_at FROM events x
-        WHERE x.chat_id = m.chat_id AND x.type = 'message_deleted'
-          AND x.payload -> 'message_id' = m.payload -> 'message_id'
-          AND x.created_at <= p_at
-    ) d ON true
-    LEFT JOIN LATERAL (
-        SELECT x.payload ->> 'content' AS content, x.created_at AS edited_at FROM events x
-        WHERE x.chat_id = m.chat_id AND x.type = 'message_edited'
-          AND x.payload -> 'message_id' = m.payload -> 'message_id'
-          AND x.created_at <= p_at
-        ORDER BY x.position DESC LIMIT 1
-    ) v ON true
-    WHERE m.chat_id = p_chat_id AND m.type = 'message_created' AND m.created_at <= p_at
+    LEFT JOIN edits v ON v.message_id = m.message_id
+    LEFT JOIN deletions d ON d.message_id = m.message_id
+    LEFT JOIN moderation h ON h.message_id = m.message_id AND h.type = 'message_hidden'
+    LEFT JOIN purges p ON p.id = m.message_id
+    WHERE m.type = 'message_created'
     ORDER BY m.position
 $$;
 
@@ -227,6 +238,24 @@ CREATE FUNCTION public.audit_chat_timeline(p_chat_id bigint) RETURNS TABLE(event
                    END
                WHEN 'chat_renamed' THEN format('renamed to %s', e.payload -> 'title')
                WHEN 'chat_closed' THEN format('closed (%s)', e.payload ->> 'reason')
+               WHEN 'message_reported' THEN format('reported message %s: %s', e.payload ->> 'message_id',
+                                                   coalesce(nullif(e.payload ->> 'reason', ''), '(reason erased)'))
+               WHEN 'message_hidden' THEN format('hid message %s: %s', e.payload ->> 'message_id', e.payload ->> 'reason')
+               WHEN 'message_unhidden' THEN format('unhid message %s', e.payload ->> 'message_id')
+               WHEN 'messages_purged' THEN
+                   CASE WHEN e.payload ->> 'cause' = 'retention'
+                        THEN format('purged by retention on %s (messages older than %s): messages %s',
+                                    to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'),
+                                    e.payload ->> 'before', e.payload -> 'message_ids')
+                        ELSE format('erased on request of user %s (%s) by %s: messages %s',
+                                    e.payload ->> 'user_id',
+                                    (SELECT r.payload ->> 'reason' FROM events r
+                                     WHERE r.chat_id IS NULL AND r.type = 'user_erasure_requested'
+                                       AND (r.payload ->> 'user_id')::bigint = (e.payload ->> 'user_id')::bigint
+                                     ORDER BY r.position DESC LIMIT 1),
+                                    u.name, e.payload -> 'message_ids')
+                   END
+               WHEN 'chat_exported' THEN format('exported as %s, as it was at %s', e.payload ->> 'format', e.payload ->> 'at')
            END,
            (e.payload ->> 'reply_to_message_id')::bigint,
            CASE WHEN e.type IN ('participant_added', 'participant_removed') THEN (e.payload ->> 'user_id')::bigint END
@@ -259,7 +288,7 @@ DECLARE
     scope bigint[] := '{}';
 BEGIN
     -- The scratch tables of the session's previous call.
-    FOREACH scratch IN ARRAY ARRAY['replay_other', 'replay_changes', 'replay_messages',
+    FOREACH scratch IN ARRAY ARRAY['replay_other', 'replay_changes', 'replay_moderation', 'replay_messages',
                                    'replay_activity', 'replay_chats', 'replay_chat_memberships',
                                    'replay_chat_participants', 'replay_problems'] LOOP
         IF to_regclass('pg_temp.' || scratch) IS NOT NULL THEN
@@ -294,13 +323,32 @@ BEGIN
                FROM replay_other x WHERE x.type = 'message_deleted'
                ORDER BY 1, x.position) d ON d.message_id = v.message_id;
     ANALYZE replay_changes;
+
+    -- Each message's moderation: hidden (its newest of hidden/unhidden was a hide), purged (its
+    -- first purge).
+    CREATE TEMP TABLE replay_moderation AS
+    SELECT coalesce(h.message_id, p.message_id) AS message_id, h.hidden_at, h.hidden_by, h.hidden_reason,
+           p.purged_at, p.purge_cause
+    FROM (SELECT s.message_id, s.hidden_at, s.hidden_by, s.hidden_reason
+          FROM (SELECT DISTINCT ON (1) (x.payload ->> 'message_id')::bigint AS message_id, x.type,
+                       x.created_at AS hidden_at, x.actor_id AS hidden_by, x.payload ->> 'reason' AS hidden_reason
+                FROM replay_other x WHERE x.type IN ('message_hidden', 'message_unhidden')
+                ORDER BY 1, x.position DESC) s
+          WHERE s.type = 'message_hidden') h
+    FULL JOIN (SELECT DISTINCT ON (1) i::text::bigint AS message_id, x.created_at AS purged_at,
+                      x.payload ->> 'cause' AS purge_cause
+               FROM replay_other x CROSS JOIN LATERAL jsonb_array_elements(x.payload -> 'message_ids') i
+               WHERE x.type = 'messages_purged'
+               ORDER BY 1, x.position) p ON p.message_id = h.message_id;
+    ANALYZE replay_moderation;
     RAISE NOTICE 'audit_replay: % events other than messages read (% s)',
         (SELECT count(*) FROM replay_other), round(extract(epoch FROM clock_timestamp() - started), 1);
 
     CREATE TEMP TABLE replay_messages (
         id bigint, chat_id bigint, sender_id bigint, content text, is_deleted boolean,
         created_at timestamptz, deleted_at timestamptz, deleted_by bigint, position bigint,
-        edited_at timestamptz, reply_to_id bigint, attachments jsonb
+        edited_at timestamptz, reply_to_id bigint, attachments jsonb, hidden_at timestamptz, hidden_by bigint,
+        hidden_reason text, purged_at timestamptz, purge_cause text
     );
     -- Messages: in ten slices of the log by position (each a range of the primary key), or,
     -- given p_since, at once from the chats in scope (through the (chat_id, position) index).
@@ -313,9 +361,11 @@ BEGIN
         SELECT (c.payload ->> 'message_id')::bigint, c.chat_id, c.actor_id,
                coalesce(v.content, c.payload ->> 'content'), v.deleted_at IS NOT NULL,
                c.created_at, v.deleted_at, v.deleted_by, c.position, v.edited_at,
-               (c.payload ->> 'reply_to_message_id')::bigint, c.payload -> 'attachments'
+               (c.payload ->> 'reply_to_message_id')::bigint, c.payload -> 'attachments',
+               o.hidden_at, o.hidden_by, o.hidden_reason, o.purged_at, o.purge_cause
         FROM events c
         LEFT JOIN replay_changes v ON v.message_id = (c.payload ->> 'message_id')::bigint
+        LEFT JOIN replay_moderation o ON o.message_id = (c.payload ->> 'message_id')::bigint
         WHERE c.type = 'message_created'
           AND (NOT everything OR (c.position >= low + i * slice AND c.position < low + (i + 1) * slice))
           AND (everything OR c.chat_id = ANY (scope));
@@ -464,9 +514,11 @@ BEGIN
            CASE WHEN l.id IS NULL THEN 'missing from projection' WHEN r.id IS NULL THEN 'not in the log' ELSE 'differs' END,
            CASE WHEN r.id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.id IS NOT NULL THEN to_jsonb(l) END
     FROM (SELECT m.id, m.chat_id, m.sender_id, m.content, m.is_deleted, m.created_at, m.deleted_at,
-                 m.deleted_by, m.position, m.edited_at, m.reply_to_id FROM replay_messages m) r
+                 m.deleted_by, m.position, m.edited_at, m.reply_to_id, m.hidden_at, m.hidden_by, m.hidden_reason,
+                 m.purged_at, m.purge_cause FROM replay_messages m) r
     FULL JOIN (SELECT m.id, m.chat_id, m.sender_id, m.content, m.is_deleted, m.created_at, m.deleted_at,
-                      m.deleted_by, m.position, m.edited_at, m.reply_to_id
+                      m.deleted_by, m.position, m.edited_at, m.reply_to_id, m.hidden_at, m.hidden_by, m.hidden_reason,
+                      m.purged_at, m.purge_cause
                FROM messages m
                WHERE everything OR m.chat_id = ANY (scope)) l ON l.id = r.id
     WHERE (r.*) IS DISTINCT FROM (l.*);
@@ -495,6 +547,58 @@ BEGIN
                WHERE a.message_id IS NOT NULL
                  AND (everything OR a.chat_id = ANY (scope))) l ON l.id = r.id
     WHERE r.message_id IS DISTINCT FROM l.message_id;
+
+    -- Reports: each message_reported, resolved by the first hide of its message after it.
+    INSERT INTO replay_problems
+    SELECT 'reports', coalesce(r.id, l.id)::text,
+           CASE WHEN l.id IS NULL THEN 'missing from projection' WHEN r.id IS NULL THEN 'not in the log' ELSE 'differs' END,
+           CASE WHEN r.id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.id IS NOT NULL THEN to_jsonb(l) END
+    FROM (WITH hides AS (
+              SELECT (y.payload ->> 'message_id')::bigint AS message_id, y.position, y.created_at, y.actor_id
+              FROM replay_other y WHERE y.type = 'message_hidden')
+          SELECT x.position AS id, (x.payload ->> 'message_id')::bigint AS message_id, x.chat_id,
+                 x.actor_id AS reporter_id, x.payload ->> 'reason' AS reason, x.created_at,
+                 h.created_at AS resolved_at, h.actor_id AS resolved_by,
+                 CASE WHEN h.position IS NOT NULL THEN 'hidden' END AS resolution
+          FROM replay_other x
+          LEFT JOIN LATERAL (SELECT * FROM hides z
+                             WHERE z.message_id = (x.payload ->> 'message_id')::bigint AND z.position > x.position
+                             ORDER BY z.position LIMIT 1) h ON true
+          WHERE x.type = 'message_reported') r
+    FULL JOIN (SELECT p.id, p.message_id, p.chat_id, p.reporter_id, p.reason, p.created_at, p.resolved_at,
+                      p.resolved_by, p.resolution
+               FROM reports p
+               WHERE everything OR p.chat_id = ANY (scope)) l ON l.id = r.id
+    WHERE (r.*) IS DISTINCT FROM (l.*);
+
+    -- People's suspension and erasure (their events belong to no chat: checked on a full replay).
+    IF everything THEN
+        INSERT INTO replay_problems
+        SELECT 'users', coalesce(r.id, l.id)::text,
+               CASE WHEN l.id IS NULL THEN 'missing from projection' WHEN r.id IS NULL THEN 'not in the log' ELSE 'differs' END,
+               CASE WHEN r.id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.id IS NOT NULL THEN to_jsonb(l) END
+        FROM (SELECT * FROM (
+                  SELECT p.id, s.suspended_until, s.suspension_reason, q.requested_at AS erasure_requested_at,
+                         z.erased_at
+                  FROM (SELECT DISTINCT (x.payload ->> 'user_id')::bigint AS id FROM replay_other x
+                        WHERE x.chat_id IS NULL) p
+                  LEFT JOIN (SELECT DISTINCT ON (1) (x.payload ->> 'user_id')::bigint AS id,
+                                    CASE WHEN x.type = 'user_suspended'
+                                         THEN coalesce((x.payload ->> 'until')::timestamptz, 'infinity') END AS suspended_until,
+                                    CASE WHEN x.type = 'user_suspended' THEN x.payload ->> 'reason' END AS suspension_reason
+                             FROM replay_other x WHERE x.type IN ('user_suspended', 'user_unsuspended')
+                             ORDER BY 1, x.position DESC) s ON s.id = p.id
+                  LEFT JOIN (SELECT (x.payload ->> 'user_id')::bigint AS id, min(x.created_at) AS requested_at
+                             FROM replay_other x WHERE x.type = 'user_erasure_requested' GROUP BY 1) q ON q.id = p.id
+                  LEFT JOIN (SELECT (x.payload ->> 'user_id')::bigint AS id, min(x.created_at) AS erased_at
+                             FROM replay_other x WHERE x.type = 'user_erased' GROUP BY 1) z ON z.id = p.id) a
+              WHERE a.suspended_until IS NOT NULL OR a.erasure_requested_at IS NOT NULL OR a.erased_at IS NOT NULL) r
+        FULL JOIN (SELECT u.id, u.suspended_until, u.suspension_reason, u.erasure_requested_at, u.erased_at
+                   FROM users u
+                   WHERE u.suspended_until IS NOT NULL OR u.erasure_requested_at IS NOT NULL
+                      OR u.erased_at IS NOT NULL) l ON l.id = r.id
+        WHERE (r.*) IS DISTINCT FROM (l.*);
+    END IF;
 
     RAISE NOTICE 'audit_replay: compared with the projections, % differences (% s)',
         (SELECT count(*) FROM replay_problems), round(extract(epoch FROM clock_timestamp() - started), 1);
@@ -543,19 +647,25 @@ BEGIN
         -- Each sender a member who joined before their message, each chat open (after the
         -- statement): the row rule or stricter; the appender retries a refused batch one
         -- event at a time (see V13).
-        SELECT s.actor_id, s.chat_id, s.stranger INTO refused
+        SELECT s.actor_id, s.chat_id, s.stranger, s.suspended INTO refused
         FROM (SELECT a.actor_id, a.chat_id, a.position, c.closed_at IS NOT NULL AS closed,
                      NOT EXISTS (SELECT 1 FROM chat_participants p
                                  WHERE p.chat_id = a.chat_id AND p.user_id = a.actor_id
-                                   AND p.joined_position < a.position) AS stranger
+                                   AND p.joined_position < a.position) AS stranger,
+                     EXISTS (SELECT 1 FROM users u
+                             WHERE u.id = a.actor_id
+                               AND (u.suspended_until > a.created_at OR u.erasure_requested_at IS NOT NULL)) AS suspended
               FROM appended a LEFT JOIN chats c ON c.id = a.chat_id
               WHERE a.type = 'message_created') s
-        WHERE s.stranger OR s.closed
-        ORDER BY s.stranger DESC, s.position
+        WHERE s.stranger OR s.closed OR s.suspended
+        ORDER BY s.stranger DESC, s.suspended DESC, s.position
         LIMIT 1;
         IF FOUND AND refused.stranger THEN
             RAISE EXCEPTION 'user % is not a participant of chat %', refused.actor_id, refused.chat_id
                 USING ERRCODE = 'insufficient_privilege';
+        ELSIF FOUND AND refused.suspended THEN
+            RAISE EXCEPTION 'user % is suspended: they may read, not write', refused.actor_id
+                USING ERRCODE = 'insufficient_privilege', HINT = 'account_suspended';
         ELSIF FOUND THEN
             RAISE EXCEPTION 'chat % is closed: it is read-only', refused.chat_id
                 USING ERRCODE = 'object_not_in_prerequisite_state';
@@ -657,10 +767,11 @@ $$;
 --
 
 COMMENT ON FUNCTION public.events_after_insert() IS 'Once per INSERT statement on events, over its
-rows, in this order: plain messages'' sender and closed-chat checks and their messages rows;
-each chat''s last message, message count, activity and every member''s unread count; the
-offline-notification outbox (a notice for each offline member, folded per chat); and the one
-NOTIFY on ''tutorchat_events'' with the statement''s highest position.';
+rows, in this order: plain messages'' sender (a member who joined before, not suspended) and
+closed-chat checks and their messages rows; each chat''s last message, message count, activity
+and every member''s unread count; the offline-notification outbox (a notice for each offline
+member, folded per chat); and the one NOTIFY on ''tutorchat_events'' with the statement''s highest
+position.';
 
 
 SET default_tablespace = '';
@@ -673,14 +784,15 @@ SET default_table_access_method = heap;
 
 CREATE TABLE public.events (
     "position" bigint NOT NULL,
-    chat_id bigint NOT NULL,
+    chat_id bigint,
     actor_id bigint,
     type text NOT NULL,
     payload jsonb DEFAULT '{}'::jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     idempotency_key text,
     CONSTRAINT events_idempotency_key_length CHECK (((char_length(idempotency_key) >= 1) AND (char_length(idempotency_key) <= 64))),
-    CONSTRAINT events_type_check CHECK ((type = ANY (ARRAY['chat_created'::text, 'message_created'::text, 'message_deleted'::text, 'message_edited'::text, 'chat_read'::text, 'participant_added'::text, 'participant_removed'::text, 'chat_renamed'::text, 'chat_closed'::text])))
+    CONSTRAINT events_scope CHECK (((chat_id IS NULL) = (type = ANY (ARRAY['user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text])))),
+    CONSTRAINT events_type_check CHECK ((type = ANY (ARRAY['chat_created'::text, 'message_created'::text, 'message_deleted'::text, 'message_edited'::text, 'chat_read'::text, 'participant_added'::text, 'participant_removed'::text, 'chat_renamed'::text, 'chat_closed'::text, 'message_reported'::text, 'message_hidden'::text, 'message_unhidden'::text, 'messages_purged'::text, 'chat_exported'::text, 'user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text])))
 );
 
 
@@ -689,7 +801,13 @@ CREATE TABLE public.events (
 --
 
 COMMENT ON TABLE public.events IS 'The event log: the truth every read model is kept from. Rows are
-never updated or deleted (events_immutable refuses it, for every role).
+never deleted (events_immutable refuses it, for every role), and never updated but for one
+thing: blanking the content of a message that a messages_purged event of the log has purged
+(events_redaction_only; the event says which, why and when).
+
+Scope. A chat''s events carry its chat_id; events about a person (user_suspended,
+user_unsuspended, user_erasure_requested, user_erased) carry none (events_scope) and name the
+person in payload.user_id.
 
 Ordering. Every append takes the transaction-scoped advisory lock (1953854575, 1) before it
 draws a position (events_before_insert) and holds it until commit, which PostgreSQL releases
@@ -702,9 +820,10 @@ Notification. One NOTIFY per INSERT statement on channel ''tutorchat_events'', p
 highest position the statement appended (events_after_insert). It is only a wake-up: every
 replica''s listener reads the table after its cursor, so a lost notification loses nothing.
 
-Read models (chats, chat_participants, chat_memberships, messages, unread counts, the notices
-outbox) change in the appending transaction, by the triggers, never otherwise; audit_replay()
-rebuilds them from this table and lists every difference.';
+Read models (chats, chat_participants, chat_memberships, messages, unread counts, reports,
+users'' suspension and erasure, the notices outbox) change in the appending transaction, by the
+triggers, never otherwise; audit_replay() rebuilds them from this table and lists every
+difference.';
 
 
 --
@@ -772,6 +891,35 @@ BEGIN
         UPDATE chat_participants
         SET last_read_message_id = (e.payload ->> 'up_to_message_id')::bigint
         WHERE chat_id = e.chat_id AND user_id = e.actor_id;
+    WHEN 'message_reported' THEN
+        INSERT INTO reports (id, message_id, chat_id, reporter_id, reason, created_at)
+        VALUES (e.position, (e.payload ->> 'message_id')::bigint, e.chat_id, e.actor_id, e.payload ->> 'reason', e.created_at);
+    WHEN 'message_hidden' THEN
+        UPDATE messages SET hidden_at = e.created_at, hidden_by = e.actor_id, hidden_reason = e.payload ->> 'reason'
+        WHERE id = (e.payload ->> 'message_id')::bigint;
+        UPDATE reports SET resolved_at = e.created_at, resolved_by = e.actor_id, resolution = 'hidden'
+        WHERE message_id = (e.payload ->> 'message_id')::bigint AND resolved_at IS NULL;
+        -- An offline notification not sent yet no longer quotes it.
+        UPDATE notices SET preview = ''
+        WHERE chat_id = e.chat_id AND state IN ('pending', 'retry') AND preview <> ''
+          AND (e.payload ->> 'message_id')::bigint BETWEEN first_message_id AND message_id;
+    WHEN 'message_unhidden' THEN
+        UPDATE messages SET hidden_at = NULL, hidden_by = NULL, hidden_reason = NULL
+        WHERE id = (e.payload ->> 'message_id')::bigint;
+    WHEN 'messages_purged' THEN
+        PERFORM events_purge(e);
+    WHEN 'chat_exported' THEN
+        NULL;  -- a record of who exported what, and nothing else
+    WHEN 'user_suspended' THEN
+        UPDATE users SET suspended_until = coalesce((e.payload ->> 'until')::timestamptz, 'infinity'),
+                         suspension_reason = e.payload ->> 'reason'
+        WHERE id = member;
+    WHEN 'user_unsuspended' THEN
+        UPDATE users SET suspended_until = NULL, suspension_reason = NULL WHERE id = member;
+    WHEN 'user_erasure_requested' THEN
+        UPDATE users SET erasure_requested_at = e.created_at WHERE id = member;
+    WHEN 'user_erased' THEN
+        PERFORM events_erase_person(e);
     END CASE;
 END
 $$;
@@ -789,7 +937,13 @@ member''s read marker at the chat''s newest message (they see nothing from befor
 joined); participant_removed closes it at this position; chat_renamed and chat_closed set the
 chat''s title and closed_at; message_edited sets the current text and edited_at;
 message_deleted marks the message deleted; chat_read moves the reader''s marker.
-message_created is inserted for the whole statement by events_after_insert.';
+message_created is inserted for the whole statement by events_after_insert.
+message_reported inserts a report; message_hidden marks the message hidden (by whom, why),
+resolves its open reports and blanks the previews of unsent notifications that quote it;
+message_unhidden clears the mark; messages_purged blanks the messages'' content everywhere
+(events_purge); user_suspended, user_unsuspended and user_erasure_requested set the person''s
+columns; user_erased replaces their name and email (events_erase_person); chat_exported
+changes nothing.';
 
 
 --
@@ -824,8 +978,21 @@ BEGIN
         RETURN NEW;
     END IF;
 
-    -- Messages and read markers come from a current participant of the chat.
-    IF NEW.type IN ('message_created', 'message_deleted', 'message_edited', 'chat_read') AND NOT EXISTS (
+    -- Nobody suspended, or whose erasure was asked for, appends anything but a read marker
+    -- (a plain message's sender is checked by events_after_insert).
+    IF NEW.actor_id IS NOT NULL AND NEW.type <> 'chat_read' AND EXISTS (
+        SELECT 1 FROM users u WHERE u.id = NEW.actor_id
+          AND (u.suspended_until > NEW.created_at OR u.erasure_requested_at IS NOT NULL)) THEN
+        RAISE EXCEPTION 'user % is suspended: they may read, not write', NEW.actor_id
+            USING ERRCODE = 'insufficient_privilege', HINT = 'account_suspended';
+    END IF;
+    IF NEW.type IN ('message_reported', 'message_hidden', 'message_unhidden', 'messages_purged', 'chat_exported',
+                    'user_suspended', 'user_unsuspended', 'user_erasure_requested', 'user_erased') THEN
+        SELECT u.role INTO actor_role FROM users u WHERE u.id = NEW.actor_id;
+    END IF;
+
+    -- Messages, read markers and reports come from a current participant of the chat.
+    IF NEW.type IN ('message_created', 'message_deleted', 'message_edited', 'chat_read', 'message_reported') AND NOT EXISTS (
         SELECT 1 FROM chat_participants WHERE chat_id = NEW.chat_id AND user_id = NEW.actor_id) THEN
         RAISE EXCEPTION 'user % is not a participant of chat %', NEW.actor_id, NEW.chat_id
             USING ERRCODE = 'insufficient_privilege';
@@ -853,8 +1020,9 @@ BEGIN
 
     -- Events about one message: read it after taking the lock (every earlier append has
     -- committed and is visible).
-    IF NEW.type IN ('message_deleted', 'message_edited') THEN
-        SELECT m.chat_id, m.sender_id, m.is_deleted, m.content INTO target
+    IF NEW.type IN ('message_deleted', 'message_edited', 'message_reported', 'message_hidden', 'message_unhidden') THEN
+        SELECT m.id, m.chat_id, m.sender_id, m.is_deleted, m.content, m.position,
+               m.hidden_at IS NOT NULL AS hidden, m.purged_at IS NOT NULL AS purged INTO target
         FROM messages m
         WHERE m.id = CASE WHEN jsonb_typeof(NEW.payload -> 'message_id') = 'number'
                           THEN (NEW.payload ->> 'message_id')::bigint END;
@@ -862,6 +1030,8 @@ BEGIN
             RAISE EXCEPTION 'message % does not exist in chat %', NEW.payload -> 'message_id', NEW.chat_id
                 USING ERRCODE = 'no_data_found';
         END IF;
+    END IF;
+    IF NEW.type IN ('message_deleted', 'message_edited') THEN
         IF target.sender_id IS DISTINCT FROM NEW.actor_id THEN
             RAISE EXCEPTION 'only the author may % message %',
                 CASE NEW.type WHEN 'message_deleted' THEN 'delete' ELSE 'edit' END, NEW.payload -> 'message_id'
@@ -1014,7 +1184,15 @@ BEGIN
         END IF;
         IF target.is_deleted THEN
             RAISE EXCEPTION 'message % is deleted and cannot be edited', NEW.payload -> 'message_id'
-                USING ERRCODE = 'object_not_in_prerequisite_state';
+                USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'message_deleted';
+        END IF;
+        IF target.purged THEN
+            RAISE EXCEPTION 'message % was purged and cannot be edited', NEW.payload -> 'message_id'
+                USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'message_purged';
+        END IF;
+        IF target.hidden THEN
+            RAISE EXCEPTION 'message % is hidden by a moderator and cannot be edited', NEW.payload -> 'message_id'
+                USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'message_hidden';
         END IF;
         IF target.content = NEW.payload ->> 'content' THEN
             RETURN NULL;  -- the same text again is a no-op: no event
@@ -1037,6 +1215,104 @@ BEGIN
             RETURN NULL;
         END IF;
         NEW.payload := jsonb_build_object('up_to_message_id', (NEW.payload ->> 'up_to_message_id')::bigint);
+    WHEN 'message_reported' THEN
+        IF target.sender_id = NEW.actor_id THEN
+            RAISE EXCEPTION 'one cannot report one''s own message' USING ERRCODE = 'check_violation';
+        END IF;
+        IF target.position < (SELECT joined_position FROM chat_participants
+                              WHERE chat_id = NEW.chat_id AND user_id = NEW.actor_id) THEN
+            RAISE EXCEPTION 'message % does not exist in chat %', target.id, NEW.chat_id USING ERRCODE = 'no_data_found';
+        END IF;
+        IF target.is_deleted OR target.hidden OR target.purged THEN
+            RAISE EXCEPTION 'message % is no longer shown: there is nothing to report', target.id
+                USING ERRCODE = 'object_not_in_prerequisite_state';
+        END IF;
+        IF EXISTS (SELECT 1 FROM reports r WHERE r.message_id = target.id AND r.reporter_id = NEW.actor_id) THEN
+            RAISE EXCEPTION 'user % has already reported message %', NEW.actor_id, target.id
+                USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'already_reported';
+        END IF;
+        IF NOT moderation_reason_valid(NEW.payload -> 'reason') THEN
+            RAISE EXCEPTION 'a report needs a reason of 1 to 500 characters, not only whitespace'
+                USING ERRCODE = 'check_violation';
+        END IF;
+        NEW.payload := jsonb_build_object('message_id', target.id, 'reason', NEW.payload ->> 'reason');
+    WHEN 'message_hidden', 'message_unhidden' THEN
+        IF actor_role IS DISTINCT FROM 'admin' THEN
+            RAISE EXCEPTION 'only an admin may hide or unhide a message' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF NEW.type = 'message_hidden' THEN
+            IF NOT moderation_reason_valid(NEW.payload -> 'reason') THEN
+                RAISE EXCEPTION 'hiding a message needs a reason of 1 to 500 characters, not only whitespace'
+                    USING ERRCODE = 'check_violation';
+            END IF;
+            IF target.hidden OR target.purged THEN
+                RETURN NULL;  -- hidden already, or nothing left to hide
+            END IF;
+            NEW.payload := jsonb_build_object('message_id', target.id, 'reason', NEW.payload ->> 'reason');
+        ELSE
+            IF NOT target.hidden THEN
+                RETURN NULL;  -- not hidden: nothing happened
+            END IF;
+            NEW.payload := jsonb_build_object('message_id', target.id);
+        END IF;
+    WHEN 'messages_purged' THEN
+        PERFORM events_purge_rule(NEW, actor_role);
+        NEW.payload := jsonb_build_object('message_ids', to_jsonb(ARRAY(
+                SELECT m.id FROM messages m
+                WHERE m.id IN (SELECT x::text::bigint FROM jsonb_array_elements(NEW.payload -> 'message_ids') x)
+                  AND m.purged_at IS NULL ORDER BY m.id)),
+            'cause', NEW.payload ->> 'cause')
+            || CASE NEW.payload ->> 'cause'
+                   WHEN 'retention' THEN jsonb_build_object('before', NEW.payload -> 'before')
+                   ELSE jsonb_build_object('user_id', (NEW.payload ->> 'user_id')::bigint) END;
+        IF NEW.payload -> 'message_ids' = '[]' THEN
+            RETURN NULL;  -- every one purged already
+        END IF;
+    WHEN 'chat_exported' THEN
+        IF actor_role IS DISTINCT FROM 'admin' AND NOT EXISTS (
+            SELECT 1 FROM chat_participants WHERE chat_id = NEW.chat_id AND user_id = NEW.actor_id) THEN
+            RAISE EXCEPTION 'user % is not a participant of chat %', NEW.actor_id, NEW.chat_id
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM chats WHERE id = NEW.chat_id) THEN
+            RAISE EXCEPTION 'chat % does not exist', NEW.chat_id USING ERRCODE = 'no_data_found';
+        END IF;
+        IF NEW.payload ->> 'format' NOT IN ('json', 'html', 'pdf') OR jsonb_typeof(NEW.payload -> 'at') <> 'string' THEN
+            RAISE EXCEPTION 'chat_exported needs a format (json, html or pdf) and the time it shows (at)'
+                USING ERRCODE = 'check_violation';
+        END IF;
+        NEW.payload := jsonb_build_object('format', NEW.payload ->> 'format', 'at', NEW.payload -> 'at');
+    WHEN 'user_suspended', 'user_unsuspended', 'user_erasure_requested', 'user_erased' THEN
+        PERFORM events_user_rule(NEW, actor_role);
+        SELECT u.suspended_until > NEW.created_at AS suspended, u.erasure_requested_at IS NOT NULL AS erasing,
+               u.erased_at IS NOT NULL AS erased INTO member
+        FROM users u WHERE u.id = (NEW.payload ->> 'user_id')::bigint;
+        CASE NEW.type
+        WHEN 'user_suspended' THEN
+            NEW.payload := jsonb_build_object('user_id', (NEW.payload ->> 'user_id')::bigint,
+                                              'reason', NEW.payload ->> 'reason', 'until', NEW.payload -> 'until');
+        WHEN 'user_unsuspended' THEN
+            IF NOT coalesce(member.suspended, false) THEN
+                RETURN NULL;  -- not suspended: nothing happened
+            END IF;
+            NEW.payload := jsonb_build_object('user_id', (NEW.payload ->> 'user_id')::bigint);
+        WHEN 'user_erasure_requested' THEN
+            IF member.erasing THEN
+                RETURN NULL;  -- asked already: the erasure is under way or done
+            END IF;
+            NEW.payload := jsonb_build_object('user_id', (NEW.payload ->> 'user_id')::bigint,
+                                              'reason', NEW.payload ->> 'reason');
+        ELSE
+            IF member.erased THEN
+                RETURN NULL;
+            END IF;
+            IF NOT member.erasing OR EXISTS (
+                SELECT 1 FROM messages m WHERE m.sender_id = (NEW.payload ->> 'user_id')::bigint AND m.purged_at IS NULL) THEN
+                RAISE EXCEPTION 'user % is erased only once their erasure was asked for and every message of theirs purged',
+                    NEW.payload ->> 'user_id' USING ERRCODE = 'object_not_in_prerequisite_state';
+            END IF;
+            NEW.payload := jsonb_build_object('user_id', (NEW.payload ->> 'user_id')::bigint);
+        END CASE;
     END CASE;
     PERFORM events_apply(NEW);
     RETURN NEW;
@@ -1050,8 +1326,12 @@ $$;
 
 COMMENT ON FUNCTION public.events_before_insert() IS 'Each row of an append, under the log''s lock:
 its position, time and (for messages) its message id, then the rules of its type. A refusal
-raises with an SQLSTATE the application maps to an HTTP status; "a no-op" returns NULL, so no
-event is appended and nothing is announced.
+raises with an SQLSTATE the application maps to an HTTP status (and, where a client may act on
+it, a HINT naming the API''s error code); "a no-op" returns NULL, so no event is appended and
+nothing is announced.
+
+Nobody suspended (users.suspended_until ahead) or whose erasure was asked for appends anything
+but chat_read.
 
 Who may append what, by type:
 - chat_created: direct, only by the lesson trigger (trigger depth 2, no actor) for a completed
@@ -1062,10 +1342,11 @@ Who may append what, by type:
   (its length is checked by the application: 1-10000 characters, or empty with
   attachments); a reply quotes a message of the same chat written since the sender joined;
   attachments are the sender''s unattached uploads to this chat (attachments_bind). A plain
-  message is only numbered here: its membership and closed-chat checks and its messages row
-  are done once per statement by events_after_insert.
-- message_edited: the author, a participant, of a message not deleted, in a chat that is not
-  closed; the same text again is a no-op. The old text stays in the log.
+  message is only numbered here: its membership, suspension and closed-chat checks and its
+  messages row are done once per statement by events_after_insert.
+- message_edited: the author, a participant, of a message not deleted, hidden or purged, in a
+  chat that is not closed; the same text again is a no-op. The old text stays in the log
+  (until the message is purged).
 - message_deleted: the author, a participant, in a chat that is not closed; deleting again is
   a no-op. Soft: the row stays, marked deleted.
 - chat_read: a participant, up to a message of the chat; markers only move forward (an older
@@ -1074,7 +1355,44 @@ Who may append what, by type:
   a member may remove themself (leave). Adding a member again, removing a non-member, the same
   title again: no-ops. Admins are nobody''s members. Whom a teacher may add: events_member_rule.
 - chat_closed: inquiry chats only, by the system (no actor); closing again is a no-op. It
-  ends the guest''s session (guest_sessions).';
+  ends the guest''s session (guest_sessions).
+- message_reported: a participant, of someone else''s message they can see (written since they
+  joined, not deleted, hidden or purged), once (reports_once), with a reason of 1-500
+  characters.
+- message_hidden, message_unhidden: an admin, with a reason to hide; hiding a hidden or purged
+  message, unhiding one that is not hidden: no-ops.
+- messages_purged: see events_purge_rule (retention by the system, erasure by an admin); the
+  messages purged already are left out, and none left is a no-op.
+- chat_exported: a participant or an admin; its format and the moment it shows.
+- user_suspended, user_unsuspended, user_erasure_requested, user_erased: an admin, about
+  anyone but an admin (events_user_rule); unsuspending someone not suspended, asking twice for
+  an erasure, erasing twice: no-ops; user_erased only once every message of theirs is purged.';
+
+
+--
+-- Name: events_erase_person(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_erase_person(e public.events) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    person constant bigint := (e.payload ->> 'user_id')::bigint;
+BEGIN
+    UPDATE users SET name = 'erased user ' || person, email = 'erased-' || person || '@erased.invalid',
+                     erased_at = e.created_at
+    WHERE id = person;
+    UPDATE events SET payload = payload || '{"reason": ""}'
+    WHERE position IN (SELECT r.id FROM reports r WHERE r.reporter_id = person) AND payload ->> 'reason' <> '';
+    UPDATE reports SET reason = '' WHERE reporter_id = person;
+    WITH gone AS (DELETE FROM attachments a WHERE a.uploader_id = person AND a.message_id IS NULL RETURNING a.sha256)
+    INSERT INTO file_deletions (sha256) SELECT DISTINCT g.sha256 FROM gone g ON CONFLICT DO NOTHING;
+    UPDATE notices SET state = 'cancelled', preview = '', settled_at = e.created_at
+    WHERE user_id = person AND state IN ('pending', 'retry');
+    UPDATE notices SET preview = '' WHERE user_id = person AND preview <> '';
+END
+$$;
 
 
 --
@@ -1114,6 +1432,139 @@ people in groups an admin made.';
 
 
 --
+-- Name: events_purge(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_purge(e public.events) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    ids constant bigint[] := ARRAY(SELECT x::text::bigint FROM jsonb_array_elements(e.payload -> 'message_ids') x);
+BEGIN
+    UPDATE messages SET content = '', attachments = NULL, purged_at = e.created_at, purge_cause = e.payload ->> 'cause'
+    WHERE id = ANY (ids);
+    -- The log's copies: each message's text and files as it was written, and every edit's text.
+    UPDATE events SET payload = (payload - 'attachments') || '{"content": ""}'
+    WHERE position IN (SELECT m.position FROM messages m WHERE m.id = ANY (ids));
+    UPDATE events SET payload = payload || '{"content": ""}'
+    WHERE type = 'message_edited' AND (payload ->> 'message_id')::bigint = ANY (ids);
+    -- Their uploads; the bytes once no other upload has the same content (file_deletions_take).
+    WITH gone AS (DELETE FROM attachments a WHERE a.message_id = ANY (ids) RETURNING a.sha256)
+    INSERT INTO file_deletions (sha256) SELECT DISTINCT g.sha256 FROM gone g ON CONFLICT DO NOTHING;
+    -- Offline notifications that may quote them (a fold's preview is its newest message's).
+    UPDATE notices SET preview = ''
+    WHERE chat_id = e.chat_id AND preview <> ''
+      AND first_message_id <= (SELECT max(i) FROM unnest(ids) i) AND message_id >= (SELECT min(i) FROM unnest(ids) i);
+END
+$$;
+
+
+--
+-- Name: events_purge_rule(public.events, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_purge_rule(e public.events, actor_role text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $_$
+DECLARE
+    ids bigint[];
+BEGIN
+    IF jsonb_typeof(e.payload -> 'message_ids') IS DISTINCT FROM 'array'
+       OR jsonb_array_length(e.payload -> 'message_ids') NOT BETWEEN 1 AND 1000
+       OR EXISTS (SELECT 1 FROM jsonb_array_elements(e.payload -> 'message_ids') x
+                  WHERE jsonb_typeof(x) <> 'number' OR x::text !~ '^[0-9]{1,18}$') THEN
+        RAISE EXCEPTION 'messages_purged needs message_ids: 1 to 1000 message ids' USING ERRCODE = 'check_violation';
+    END IF;
+    ids := ARRAY(SELECT x::text::bigint FROM jsonb_array_elements(e.payload -> 'message_ids') x);
+    IF EXISTS (SELECT 1 FROM unnest(ids) i WHERE NOT EXISTS (
+                   SELECT 1 FROM messages m WHERE m.id = i AND m.chat_id = e.chat_id)) THEN
+        RAISE EXCEPTION 'messages_purged names a message that is not one of chat %', e.chat_id
+            USING ERRCODE = 'check_violation';
+    END IF;
+    CASE e.payload ->> 'cause'
+    WHEN 'retention' THEN
+        IF e.actor_id IS NOT NULL THEN
+            RAISE EXCEPTION 'only the system purges by retention' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF jsonb_typeof(e.payload -> 'before') IS DISTINCT FROM 'string'
+           OR (e.payload ->> 'before')::timestamptz > e.created_at THEN
+            RAISE EXCEPTION 'a purge by retention needs its horizon (before), not in the future'
+                USING ERRCODE = 'check_violation';
+        END IF;
+        IF EXISTS (SELECT 1 FROM messages m WHERE m.id = ANY (ids)
+                   AND m.created_at >= (e.payload ->> 'before')::timestamptz) THEN
+            RAISE EXCEPTION 'retention purges only messages older than %', e.payload ->> 'before'
+                USING ERRCODE = 'check_violation';
+        END IF;
+    WHEN 'erasure' THEN
+        IF actor_role IS DISTINCT FROM 'admin' THEN
+            RAISE EXCEPTION 'only an admin erases a person' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF jsonb_typeof(e.payload -> 'user_id') IS DISTINCT FROM 'number' OR NOT EXISTS (
+            SELECT 1 FROM users u WHERE u.id = (e.payload ->> 'user_id')::bigint AND u.erasure_requested_at IS NOT NULL) THEN
+            RAISE EXCEPTION 'a purge by erasure names a person (user_id) whose erasure was asked for'
+                USING ERRCODE = 'check_violation';
+        END IF;
+        IF EXISTS (SELECT 1 FROM messages m WHERE m.id = ANY (ids)
+                   AND m.sender_id <> (e.payload ->> 'user_id')::bigint) THEN
+            RAISE EXCEPTION 'erasure purges only the messages of user %', e.payload ->> 'user_id'
+                USING ERRCODE = 'check_violation';
+        END IF;
+    ELSE
+        RAISE EXCEPTION 'messages_purged needs a cause: retention or erasure' USING ERRCODE = 'check_violation';
+    END CASE;
+END
+$_$;
+
+
+--
+-- Name: events_redaction_only(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_redaction_only() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF (NEW.position, NEW.chat_id, NEW.actor_id, NEW.type, NEW.created_at, NEW.idempotency_key)
+           IS NOT DISTINCT FROM (OLD.position, OLD.chat_id, OLD.actor_id, OLD.type, OLD.created_at, OLD.idempotency_key)
+       AND (CASE OLD.type
+               WHEN 'message_created' THEN
+                   NEW.payload = (OLD.payload - 'attachments') || '{"content": ""}'
+                   AND EXISTS (SELECT 1 FROM messages m WHERE m.id = (OLD.payload ->> 'message_id')::bigint
+                               AND m.purged_at IS NOT NULL)
+               WHEN 'message_edited' THEN
+                   NEW.payload = OLD.payload || '{"content": ""}'
+                   AND EXISTS (SELECT 1 FROM messages m WHERE m.id = (OLD.payload ->> 'message_id')::bigint
+                               AND m.purged_at IS NOT NULL)
+               WHEN 'message_reported' THEN
+                   NEW.payload = OLD.payload || '{"reason": ""}'
+                   AND EXISTS (SELECT 1 FROM users u WHERE u.id = OLD.actor_id AND u.erasure_requested_at IS NOT NULL)
+               ELSE false
+           END) THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'events is an append-only log: an UPDATE may only blank the content of a purged message (position %)',
+        OLD.position USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_redaction_only(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_redaction_only() IS 'The one UPDATE events allows, for every role:
+blanking the content of a message the log has already recorded as purged (messages_purged; the
+messages row says purged_at): its message_created event''s text ("") and files (removed), its
+message_edited events'' text; and an erased person''s reports'' reasons. Nothing else of any
+row changes, and no other row may change. Only the trigger functions do it, inside the append
+of the event that records it (events_purge, events_erase_person).';
+
+
+--
 -- Name: events_refuse_change(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1124,6 +1575,75 @@ CREATE FUNCTION public.events_refuse_change() RETURNS trigger
 BEGIN
     RAISE EXCEPTION 'events is an append-only log: % is not allowed', TG_OP
         USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+
+
+--
+-- Name: events_user_rule(public.events, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_user_rule(e public.events, actor_role text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    target record;
+BEGIN
+    IF actor_role IS DISTINCT FROM 'admin' THEN
+        RAISE EXCEPTION 'only an admin may suspend, unsuspend or erase a person' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT u.id, u.role, u.erased_at INTO target FROM users u
+    WHERE u.id = CASE WHEN jsonb_typeof(e.payload -> 'user_id') = 'number' THEN (e.payload ->> 'user_id')::bigint END;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'user % does not exist', e.payload -> 'user_id' USING ERRCODE = 'no_data_found';
+    END IF;
+    IF target.role = 'admin' THEN
+        RAISE EXCEPTION 'user % is an admin: admins are neither suspended nor erased here', target.id
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF e.type = 'user_suspended' THEN
+        IF target.erased_at IS NOT NULL THEN
+            RAISE EXCEPTION 'user % is erased', target.id USING ERRCODE = 'object_not_in_prerequisite_state';
+        END IF;
+        IF NOT moderation_reason_valid(e.payload -> 'reason') THEN
+            RAISE EXCEPTION 'a suspension needs a reason of 1 to 500 characters, not only whitespace'
+                USING ERRCODE = 'check_violation';
+        END IF;
+        IF coalesce(jsonb_typeof(e.payload -> 'until'), 'null') NOT IN ('null', 'string')
+           OR (e.payload ->> 'until')::timestamptz <= e.created_at THEN
+            RAISE EXCEPTION 'a suspension ends (until) in the future, or never (null)' USING ERRCODE = 'check_violation';
+        END IF;
+    ELSIF e.type = 'user_erasure_requested' AND NOT moderation_reason_valid(e.payload -> 'reason') THEN
+        RAISE EXCEPTION 'an erasure needs a reason of 1 to 500 characters, not only whitespace'
+            USING ERRCODE = 'check_violation';
+    END IF;
+END
+$$;
+
+
+--
+-- Name: file_deletions_take(integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.file_deletions_take(p_limit integer) RETURNS TABLE(sha256 text, referenced boolean)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    gone text;
+BEGIN
+    FOR gone IN
+        WITH taken AS (
+            SELECT f.sha256 FROM file_deletions f ORDER BY f.queued_at LIMIT p_limit FOR UPDATE SKIP LOCKED
+        )
+        DELETE FROM file_deletions f USING taken t WHERE f.sha256 = t.sha256 RETURNING f.sha256
+    LOOP
+        PERFORM pg_advisory_xact_lock(hashtextextended(gone, 0));
+        sha256 := gone;
+        referenced := EXISTS (SELECT 1 FROM attachments x WHERE x.sha256 = gone);
+        RETURN NEXT;
+    END LOOP;
 END
 $$;
 
@@ -1205,6 +1725,19 @@ BEGIN
     END IF;
     RETURN NEW;
 END
+$$;
+
+
+--
+-- Name: moderation_reason_valid(jsonb); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.moderation_reason_valid(p_reason jsonb) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT jsonb_typeof(p_reason) = 'string'
+       AND char_length(p_reason #>> '{}') BETWEEN 1 AND 500
+       AND (p_reason #>> '{}') ~ '[^[:space:]]'
 $$;
 
 
@@ -1753,6 +2286,17 @@ ALTER SEQUENCE public.events_position_seq OWNED BY public.events."position";
 
 
 --
+-- Name: file_deletions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.file_deletions (
+    sha256 text NOT NULL,
+    queued_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT file_deletions_sha256 CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text))
+);
+
+
+--
 -- Name: users; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1762,8 +2306,33 @@ CREATE TABLE public.users (
     name character varying(255) NOT NULL,
     role character varying(20) NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    suspended_until timestamp with time zone,
+    suspension_reason text,
+    erasure_requested_at timestamp with time zone,
+    erased_at timestamp with time zone,
     CONSTRAINT users_role_check CHECK (((role)::text = ANY ((ARRAY['student'::character varying, 'teacher'::character varying, 'admin'::character varying, 'guest'::character varying])::text[])))
 );
+
+
+--
+-- Name: COLUMN users.suspended_until; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.users.suspended_until IS 'Suspended until then (infinity: until unsuspended): the person reads, writes nothing. Kept from user_suspended and user_unsuspended.';
+
+
+--
+-- Name: COLUMN users.erasure_requested_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.users.erasure_requested_at IS 'An admin asked to erase this person (user_erasure_requested): from then on they cannot sign in or write, and the server purges their messages in batches.';
+
+
+--
+-- Name: COLUMN users.erased_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.users.erased_at IS 'Every message of theirs purged, their name and email replaced (user_erased).';
 
 
 --
@@ -1880,8 +2449,15 @@ CREATE TABLE public.messages (
     edited_at timestamp with time zone,
     reply_to_id bigint,
     attachments jsonb,
+    hidden_at timestamp with time zone,
+    hidden_by bigint,
+    hidden_reason text,
+    purged_at timestamp with time zone,
+    purge_cause text,
     CONSTRAINT messages_content_length CHECK ((char_length(content) <= 10000)),
-    CONSTRAINT messages_content_not_blank CHECK (((content ~ '[^[:space:]]'::text) OR (attachments IS NOT NULL)))
+    CONSTRAINT messages_content_not_blank CHECK (((content ~ '[^[:space:]]'::text) OR (attachments IS NOT NULL) OR (purged_at IS NOT NULL))),
+    CONSTRAINT messages_purge_cause CHECK ((purge_cause = ANY (ARRAY['retention'::text, 'erasure'::text]))),
+    CONSTRAINT messages_purged_empty CHECK (((purged_at IS NULL) OR ((content = ''::text) AND (attachments IS NULL))))
 );
 
 
@@ -1960,6 +2536,31 @@ CREATE UNLOGGED TABLE public.presence_streams (
     replica_id uuid NOT NULL,
     since timestamp with time zone DEFAULT now() NOT NULL
 );
+
+
+--
+-- Name: reports; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.reports (
+    id bigint NOT NULL,
+    message_id bigint NOT NULL,
+    chat_id bigint NOT NULL,
+    reporter_id bigint NOT NULL,
+    reason text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    resolved_at timestamp with time zone,
+    resolved_by bigint,
+    resolution text,
+    CONSTRAINT reports_resolution CHECK ((resolution = 'hidden'::text))
+);
+
+
+--
+-- Name: TABLE reports; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.reports IS 'Participants'' reports of messages, one per person and message, kept from message_reported events (id = the event''s position). Resolved when an admin hides the message.';
 
 
 --
@@ -2147,6 +2748,14 @@ ALTER TABLE ONLY public.events
 
 
 --
+-- Name: file_deletions file_deletions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.file_deletions
+    ADD CONSTRAINT file_deletions_pkey PRIMARY KEY (sha256);
+
+
+--
 -- Name: inquiry_links inquiry_links_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2211,6 +2820,22 @@ ALTER TABLE ONLY public.presence_streams
 
 
 --
+-- Name: reports reports_once; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reports
+    ADD CONSTRAINT reports_once UNIQUE (message_id, reporter_id);
+
+
+--
+-- Name: reports reports_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reports
+    ADD CONSTRAINT reports_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: upload_claims upload_claims_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2247,6 +2872,20 @@ ALTER TABLE ONLY public.users
 --
 
 CREATE UNIQUE INDEX chat_memberships_open ON public.chat_memberships USING btree (chat_id, user_id) WHERE (to_position IS NULL);
+
+
+--
+-- Name: events_about_people; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX events_about_people ON public.events USING btree ((((payload ->> 'user_id'::text))::bigint), "position") WHERE (chat_id IS NULL);
+
+
+--
+-- Name: events_edits; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX events_edits ON public.events USING btree ((((payload ->> 'message_id'::text))::bigint)) WHERE (type = 'message_edited'::text);
 
 
 --
@@ -2362,6 +3001,13 @@ CREATE INDEX idx_presence_streams_replica ON public.presence_streams USING btree
 
 
 --
+-- Name: messages_retention; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX messages_retention ON public.messages USING btree (created_at) WHERE (purged_at IS NULL);
+
+
+--
 -- Name: notices_open; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2387,6 +3033,20 @@ CREATE INDEX notices_sent ON public.notices USING btree (user_id, chat_id, sent_
 --
 
 CREATE INDEX notices_settled ON public.notices USING btree (settled_at) WHERE (settled_at IS NOT NULL);
+
+
+--
+-- Name: reports_open; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX reports_open ON public.reports USING btree (id) WHERE (resolved_at IS NULL);
+
+
+--
+-- Name: reports_reporter; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX reports_reporter ON public.reports USING btree (reporter_id);
 
 
 --
@@ -2454,9 +3114,7 @@ ALTER TABLE public.events ENABLE ALWAYS TRIGGER events_before_insert;
 -- Name: events events_immutable; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER events_immutable BEFORE DELETE OR UPDATE OR TRUNCATE ON public.events FOR EACH STATEMENT EXECUTE FUNCTION public.events_refuse_change();
-
-ALTER TABLE public.events ENABLE ALWAYS TRIGGER events_immutable;
+CREATE TRIGGER events_immutable BEFORE DELETE OR TRUNCATE ON public.events FOR EACH STATEMENT EXECUTE FUNCTION public.events_refuse_change();
 
 
 --
@@ -2464,6 +3122,13 @@ ALTER TABLE public.events ENABLE ALWAYS TRIGGER events_immutable;
 --
 
 CREATE TRIGGER events_member_rule BEFORE INSERT ON public.events FOR EACH ROW WHEN ((new.type = 'participant_added'::text)) EXECUTE FUNCTION public.events_member_rule();
+
+
+--
+-- Name: events events_redaction_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER events_redaction_only BEFORE UPDATE ON public.events FOR EACH ROW EXECUTE FUNCTION public.events_redaction_only();
 
 
 --
@@ -2617,6 +3282,14 @@ ALTER TABLE ONLY public.messages
 
 
 --
+-- Name: messages messages_hidden_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.messages
+    ADD CONSTRAINT messages_hidden_by_fkey FOREIGN KEY (hidden_by) REFERENCES public.users(id);
+
+
+--
 -- Name: messages messages_reply_to_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2654,6 +3327,38 @@ ALTER TABLE ONLY public.notices
 
 ALTER TABLE ONLY public.presence_streams
     ADD CONSTRAINT presence_streams_replica_id_fkey FOREIGN KEY (replica_id) REFERENCES public.presence_replicas(replica_id) ON DELETE CASCADE;
+
+
+--
+-- Name: reports reports_chat_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reports
+    ADD CONSTRAINT reports_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES public.chats(id);
+
+
+--
+-- Name: reports reports_message_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reports
+    ADD CONSTRAINT reports_message_id_fkey FOREIGN KEY (message_id) REFERENCES public.messages(id);
+
+
+--
+-- Name: reports reports_reporter_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reports
+    ADD CONSTRAINT reports_reporter_id_fkey FOREIGN KEY (reporter_id) REFERENCES public.users(id);
+
+
+--
+-- Name: reports reports_resolved_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reports
+    ADD CONSTRAINT reports_resolved_by_fkey FOREIGN KEY (resolved_by) REFERENCES public.users(id);
 
 
 --
@@ -2729,6 +3434,42 @@ GRANT SELECT,INSERT ON TABLE public.events TO tutorchat_app;
 --
 
 REVOKE ALL ON FUNCTION public.events_apply(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_erase_person(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_erase_person(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_purge(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_purge(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_purge_rule(e public.events, actor_role text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_purge_rule(e public.events, actor_role text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_user_rule(e public.events, actor_role text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_user_rule(e public.events, actor_role text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION file_deletions_take(p_limit integer); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.file_deletions_take(p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.file_deletions_take(p_limit integer) TO tutorchat_app;
 
 
 --
@@ -2961,6 +3702,13 @@ GRANT USAGE ON SEQUENCE public.chats_id_seq TO tutorchat_app;
 
 
 --
+-- Name: TABLE file_deletions; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.file_deletions TO tutorchat_app;
+
+
+--
 -- Name: TABLE users; Type: ACL; Schema: public; Owner: -
 --
 
@@ -3119,6 +3867,13 @@ GRANT SELECT ON TABLE public.presence_replicas TO tutorchat_app;
 --
 
 GRANT SELECT ON TABLE public.presence_streams TO tutorchat_app;
+
+
+--
+-- Name: TABLE reports; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.reports TO tutorchat_app;
 
 
 --
