@@ -6,6 +6,7 @@
 // (errors.ts); the server's English sentence is for logs and developers.
 
 import type { components } from './generated/api';
+import type * as Wire from './moderationWire';
 
 /**
  * The schemas of the server's OpenAPI document, as `npm run gen:api` generates them
@@ -67,6 +68,32 @@ export type UnreadCount = Schemas['UnreadCount'];
 /** What every error answer's `code` may be (`{"error", "code"}`): stable, what the client switches on. */
 export type ErrorCode = Schemas['Code'];
 
+// Moderation, erasure and export. Written by hand (moderationWire.ts) until the server's
+// document describes them; then the generated schemas, under these names.
+
+/** A moderator hid a message: participants get it without content or files; admins get both, and who hid it and why. */
+export type Hidden = Wire.WireHidden;
+/** Why a message's content was removed for good: its retention period ended, or its author's data was erased. */
+export type PurgeCause = Wire.WirePurgeCause;
+/** A message's content was removed for good, for everyone. */
+export type Purged = Wire.WirePurged;
+/** What a quote or a chat's last message says of a message that was hidden or purged (null: neither). */
+export type Removed = Wire.WireRemoved;
+/** An account's suspension: until when (null: indefinitely) and why. */
+export type Suspension = Wire.WireSuspension;
+/** A person's erasure: asked for, and done (`completed_at`) once every message and file of theirs is gone. */
+export type Erasure = Wire.WireErasure;
+/** A report of a message (`GET /api/admin/reports`, SSE `message_reported`): the message, who reported it and why. */
+export type ReportView = Wire.WireReportView;
+export type ReportList = Wire.WireReportList;
+export type ReportCreated = Wire.WireReportCreated;
+/** A person as the moderation view lists them (`GET /api/admin/users`). */
+export type AdminUser = Wire.WireAdminUser;
+export type AdminUserList = Wire.WireAdminUserList;
+export type ErasureStarted = Wire.WireErasureStarted;
+/** What `GET /api/me` says beside the user: their suspension, if any. */
+export type MeSuspension = Wire.WireMeSuspension;
+
 /** A read-model answer and the event-log position it reflects (`X-Event-Position`). */
 export interface Snapshot<T> {
   data: T;
@@ -116,7 +143,7 @@ export function isUnauthorized(error: unknown): error is ApiError {
 }
 
 /** Whether `error` is the server's refusal with this `code`. */
-export function hasCode(error: unknown, code: ErrorCode): error is ApiError {
+export function hasCode(error: unknown, code: ErrorCode | 'already_reported' | 'account_suspended' | 'message_hidden'): error is ApiError {
   return error instanceof ApiError && error.code === code;
 }
 
@@ -145,7 +172,8 @@ function freshness(): Record<string, string> {
   return seenPosition > 0 ? { 'x-min-event-position': String(seenPosition) } : {};
 }
 
-async function request<T>(
+/** One request to the API (moderationApi.ts sends its own through it too). */
+export async function request<T>(
   method: string,
   path: string,
   body?: unknown,
@@ -179,6 +207,12 @@ const getFresh = <T>(path: string) => request<T>('GET', path, undefined, freshne
 
 export async function me(): Promise<Person> {
   return (await get<Schemas['MeResponse']>('/api/me')).data.user;
+}
+
+/** Whether our account is suspended now, as `GET /api/me` says (null: it is not). */
+export async function mySuspension(): Promise<Suspension | null> {
+  const { data } = await get<Schemas['MeResponse'] & MeSuspension>('/api/me');
+  return data.suspended ?? null;
 }
 
 export async function devUsers(): Promise<DevUser[]> {

@@ -19,6 +19,7 @@ import {
   unreadTotal,
 } from './chats';
 import { i18n } from './i18n';
+import { lastLineText } from './removal';
 
 const en = i18n.getFixedT('en');
 
@@ -176,6 +177,32 @@ describe('chat list', () => {
     expect(item(state, 10).lastMessage?.content).toBe('fixed');
     const older = run([{ type: 'messageEdited', chatId: 10, messageId: 99, content: 'older' }], twoChats());
     expect(item(older, 10).lastMessage?.content).toBe('last of 10');
+  });
+
+  it('says in the last line that the last message was hidden or purged, and shows it again once unhidden', () => {
+    const hidden = run([{ type: 'messagesRemoved', chatId: 10, messageIds: [100], removal: { kind: 'hidden' } }], twoChats());
+    expect(item(hidden, 10).lastMessage).toMatchObject({ id: 100, content: '', removed: { kind: 'hidden' } });
+    expect(lastLineText(item(hidden, 10).lastMessage!, en)).toBe('hidden by a moderator');
+    // Another message of the chat: the last line stays.
+    const other = run([{ type: 'messagesRemoved', chatId: 10, messageIds: [99], removal: { kind: 'hidden' } }], twoChats());
+    expect(lastLineText(item(other, 10).lastMessage!, en)).toBe('last of 10');
+    const back = run([{ type: 'messageRestored', chatId: 10, message: { id: 100, content: 'back', type: 'text' } }], hidden);
+    expect(lastLineText(item(back, 10).lastMessage!, en)).toBe('back');
+    const purged = run(
+      [{ type: 'messagesRemoved', chatId: 10, messageIds: [5, 100], removal: { kind: 'purged', cause: 'retention' } }],
+      hidden,
+    );
+    expect(lastLineText(item(purged, 10).lastMessage!, en)).toBe('message removed (retention period)');
+    // Purged is for good: an unhide does not bring it back.
+    const still = run([{ type: 'messageRestored', chatId: 10, message: { id: 100, content: 'back', type: 'text' } }], purged);
+    expect(item(still, 10).lastMessage?.content).toBe('');
+  });
+
+  it('reads a hidden last message from the list', () => {
+    const chat = summary(10, 0, '2025-01-17T16:00:00Z');
+    const hiddenLast = { ...chat, last_message: { ...chat.last_message!, content: '', removed: 'hidden' as const } };
+    expect(lastLineText(fromSummary(hiddenLast).lastMessage!, en)).toBe('hidden by a moderator');
+    expect(fromSummary(chat).lastMessage?.removed ?? null).toBeNull();
   });
 
   it('adds a created chat at the top, once', () => {

@@ -33,6 +33,7 @@ import type { AdminChat, Attachment, ChatContext, ChatKind, ChatSummary, Message
 import type { TFunction } from 'i18next';
 
 import { messageType } from './attachments';
+import { type Removal, removalOfPreview } from './removal';
 
 /** Whether we are still a member of a chat: `left` and `removed` after its `participant_removed` for us. */
 export type Membership = 'member' | 'left' | 'removed';
@@ -83,6 +84,8 @@ export interface LastMessage {
   type?: MessageType;
   /** The names of its files, when known (live messages; the list's snapshot has only the type). */
   attachments?: readonly Pick<Attachment, 'name'>[] | null;
+  /** A moderator hid it, or its content was purged: the line says so instead of its text. */
+  removed?: Removal | null;
 }
 
 export interface ChatList {
@@ -129,6 +132,10 @@ export type ChatListAction =
   | { type: 'ownMessageSaved'; chatId: number; message: LastMessage }
   /** A message's text changed: the preview follows if it is the latest. */
   | { type: 'messageEdited'; chatId: number; messageId: number; content: string }
+  /** Messages hidden or purged: the preview says so if one is the latest. */
+  | { type: 'messagesRemoved'; chatId: number; messageIds: readonly number[]; removal: Removal }
+  /** A message unhidden: the preview shows it again if it is the latest. */
+  | { type: 'messageRestored'; chatId: number; message: Pick<LastMessage, 'id' | 'content' | 'type' | 'attachments'> }
   /**
    * Our read marker moved to `upTo`: marked by this tab (position null), or `messages_read`
    * for us at `position` (from any of our tabs).
@@ -178,6 +185,7 @@ export function fromSummary(chat: ChatSummary, position = 0): ChatItem {
           content: chat.last_message.content,
           createdAt: chat.last_message.created_at,
           type: messageType(chat.last_message.type, []),
+          removed: removalOfPreview((chat.last_message as { removed?: 'hidden' | 'purged' | null }).removed),
         }
       : null,
     lastActivityAt: chat.updated_at ?? chat.last_message?.created_at ?? null,
@@ -445,6 +453,22 @@ export function chatListReducer(state: ChatList, action: ChatListAction): ChatLi
       if (item.lastMessage.content === action.content) return state;
       const updated = { ...item, lastMessage: { ...item.lastMessage, content: action.content } };
       return { ...state, items: state.items.map((i) => (i === item ? updated : i)) };
+    }
+    case 'messagesRemoved': {
+      const item = state.items.find((i) => i.id === action.chatId);
+      const last = item?.lastMessage;
+      if (!item || !last || !action.messageIds.includes(last.id)) return state;
+      if (last.removed?.kind === 'purged') return state; // for good
+      if (last.removed?.kind === action.removal.kind && action.removal.kind === 'hidden') return state;
+      const lastMessage: LastMessage = { ...last, content: '', type: 'text', attachments: [], removed: action.removal };
+      return { ...state, items: state.items.map((i) => (i === item ? { ...item, lastMessage } : i)) };
+    }
+    case 'messageRestored': {
+      const item = state.items.find((i) => i.id === action.chatId);
+      const last = item?.lastMessage;
+      if (!item || !last || last.id !== action.message.id || last.removed?.kind !== 'hidden') return state;
+      const lastMessage: LastMessage = { ...last, ...action.message, removed: null };
+      return { ...state, items: state.items.map((i) => (i === item ? { ...item, lastMessage } : i)) };
     }
     case 'read': {
       const item = state.items.find((i) => i.id === action.chatId);

@@ -356,15 +356,19 @@ describe('dispatch: typing and presence', () => {
 });
 
 describe('streamOpened', () => {
+  // Participants' every (re)opening also asks whether their account was suspended meanwhile
+  // (their stream ended with it); admins cannot be.
+  const check: Effect = { type: 'checkSuspension' };
+
   it('fetches the list again for participants (their partners’ presence comes with it)', () => {
-    expect(streamOpened(state())).toEqual([refresh]);
-    expect(streamOpened(state({ openChatId: DIRECT }))).toEqual([refresh]);
+    expect(streamOpened(state())).toEqual([refresh, check]);
+    expect(streamOpened(state({ openChatId: DIRECT }))).toEqual([refresh, check]);
   });
 
   it('fetches the open group’s members too, while we are one', () => {
-    expect(streamOpened(state({ openChatId: GROUP }))).toEqual([{ type: 'loadGroup', chatId: GROUP }, refresh]);
+    expect(streamOpened(state({ openChatId: GROUP }))).toEqual([{ type: 'loadGroup', chatId: GROUP }, refresh, check]);
     const dropped = { ...group, membership: 'removed' as const };
-    expect(streamOpened(state({ openChatId: GROUP, chatList: { items: [dropped] } }))).toEqual([refresh]);
+    expect(streamOpened(state({ openChatId: GROUP, chatList: { items: [dropped] } }))).toEqual([refresh, check]);
   });
 
   it('fetches the presence of the open chat’s two people for admins, and nothing without an open chat', () => {

@@ -18,13 +18,20 @@
 // credential from then on, so the stream must not reconnect and nothing more is asked.
 //
 // `streamOpened` is the same for the stream's (re)opening: presence events missed while it was
-// down are not replayed, so the presence shown is fetched again.
+// down are not replayed, so the presence shown is fetched again; and a person whose account was
+// suspended meanwhile (their stream ended then) learns it from `GET /api/me` (`checkSuspension`).
+//
+// Moderation's events go on to dispatchModeration.ts; an admin's moderation view
+// (`moderation`: moderation.ts) follows them, and deletions, and loads its reports again
+// after a `reset`.
 
 import { messageType } from './attachments';
 import type { ChatList, ChatListAction } from './chats';
 import type { StreamEvent } from './events';
+import { moderationOutcome } from './dispatchModeration';
 import type { Groups, GroupsAction, KnownPerson, People } from './groups';
 import type { ConversationAction, Conversations, ConversationsAction } from './messages';
+import type { ModerationAction } from './moderation';
 import type { PresenceAction } from './presence';
 import type { TypingAction } from './typing';
 
@@ -58,7 +65,11 @@ export type Effect =
   /** The presence of these people (`GET /api/presence/{id}`: an admin's open chat). */
   | { type: 'fetchPresence'; userIds: number[] }
   /** A guest's session is over (their chat closed): the stream closes for good, nothing more is asked. */
-  | { type: 'endSession' };
+  | { type: 'endSession' }
+  /** Whether our account is suspended now (`GET /api/me`). */
+  | { type: 'checkSuspension' }
+  /** An admin's reports again (after a reset). */
+  | { type: 'reloadReports' };
 
 export interface Outcome {
   chats: ChatListAction[];
@@ -68,6 +79,8 @@ export interface Outcome {
   presence: PresenceAction[];
   /** Names met, to remember (a group's senders are named by them). */
   people: KnownPerson[];
+  /** An admin's moderation view (reports, people). */
+  moderation: ModerationAction[];
   effects: Effect[];
 }
 
@@ -78,6 +91,7 @@ const nothing: Outcome = {
   typing: [],
   presence: [],
   people: [],
+  moderation: [],
   effects: [],
 };
 
@@ -126,6 +140,7 @@ export function dispatch(event: StreamEvent, state: DispatchState): Outcome {
     case 'message_deleted':
       return outcome({
         conversations: [inChat(event.chatId, { type: 'deleted', id: event.messageId })],
+        moderation: state.isAdmin ? [{ type: 'messageDeleted', messageId: event.messageId }] : [],
         effects: [refresh], // the preview, counts and order may have changed
       });
     case 'message_edited': {
@@ -217,8 +232,11 @@ export function dispatch(event: StreamEvent, state: DispatchState): Outcome {
         effects.push({ type: 'loadConversation', chatId: open });
         if (state.groups[open]) effects.push({ type: 'loadGroup', chatId: open });
       }
+      if (state.isAdmin) effects.push({ type: 'reloadReports' });
       return outcome({ conversations: [{ type: 'keptOnly', chatId: open }], effects });
     }
+    default:
+      return outcome(moderationOutcome(event, state));
   }
 }
 
@@ -232,7 +250,7 @@ export function streamOpened(state: Pick<DispatchState, 'isAdmin' | 'chatList' |
   const effects: Effect[] = [];
   if (open?.kind === 'group' && open.membership === 'member') effects.push({ type: 'loadGroup', chatId: open.id });
   if (!state.isAdmin) {
-    effects.push(refresh);
+    effects.push(refresh, { type: 'checkSuspension' });
   } else if (open && open.kind !== 'group') {
     effects.push({ type: 'fetchPresence', userIds: open.people.map((p) => p.id) });
   }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { ApiError } from './api';
-import { AUTH_ERROR_ONLY_CODES, SIGN_IN_ERROR_CODES, errorText, knownCode, refusalText } from './errors';
+import { AUTH_ERROR_ONLY_CODES, MODERATION_CODES, SIGN_IN_ERROR_CODES, errorText, knownCode, refusalText } from './errors';
 import { i18n } from './i18n';
 import en from './locales/en';
 import ru from './locales/ru';
@@ -20,8 +20,9 @@ function generatedCodes(): string[] {
 }
 
 describe('error codes', () => {
-  // The generated codes and the two that exist only as `auth_error` (typed in errors.ts).
-  const codes = [...generatedCodes(), ...AUTH_ERROR_ONLY_CODES];
+  // The generated codes, the two that exist only as `auth_error`, and moderation's until the
+  // document has them (typed in errors.ts).
+  const codes = [...generatedCodes(), ...AUTH_ERROR_ONLY_CODES, ...MODERATION_CODES];
 
   it('has words for exactly the codes of the OpenAPI document and the auth_error ones, in both languages', () => {
     expect(codes.length).toBeGreaterThan(20);
@@ -55,6 +56,22 @@ describe('error codes', () => {
     expect(knownCode('brand_new_code')).toBeNull();
     expect(knownCode('toString')).toBeNull(); // not a property of every object
     expect(knownCode(null)).toBeNull();
+  });
+});
+
+describe('moderation codes', () => {
+  it('says a second report, a suspended account and a hidden message in the reader’s language', () => {
+    const again = new ApiError(409, 'already reported', 'Conflict', 'already_reported');
+    expect(errorText(again, enT)).toBe('You have already reported this message.');
+    expect(errorText(again, ruT)).toBe('Вы уже пожаловались на это сообщение.');
+    const suspended = new ApiError(403, 'account suspended', 'Forbidden', 'account_suspended');
+    expect(errorText(suspended, enT)).toMatch(/^Your account is suspended/);
+    expect(errorText(suspended, ruT)).toMatch(/^Ваша учётная запись заблокирована/);
+    // Not the 403's generic words: the code says more.
+    expect(errorText(suspended, enT)).not.toBe(refusalText(403, null, enT));
+    const hidden = new ApiError(409, 'message is hidden', 'Conflict', 'message_hidden');
+    expect(errorText(hidden, enT)).toMatch(/moderator hid this message/);
+    expect(errorText(hidden, ruT)).toMatch(/Модератор скрыл/);
   });
 });
 

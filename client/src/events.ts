@@ -15,15 +15,32 @@
 // Attachments add `type` and `attachments` to the messages of `new_message` and
 // `message_edited` (checked when present: a message with a malformed attachment is dropped).
 //
+// Moderation adds `message_hidden`, `message_unhidden`, `messages_purged` and, for admins,
+// `message_reported`, `user_suspended`, `user_unsuspended`, `user_erased`, `chat_exported`
+// (of the log; moderationEvents.ts), and `hidden` and `purged` to messages (wireChecks.ts).
+//
 // Each event's data is checked into its schema of the OpenAPI document (`MessageDeletedEvent`,
 // `MessagesReadEvent`, `TypingEvent`, … of src/generated/api.ts), so a field the server renames
 // or adds as required fails to compile here; the messages of `new_message` and
 // `message_edited` into `WireMessage`, which the document's `MessageBody` fits (events.test.ts).
 
-import { type AdminChat, type ChatSummary, type Person, type Role, isAttachment } from './api';
+import type { AdminChat, ChatSummary, Person } from './api';
 import { type ChatItem, fromAdminChat, fromSummary } from './chats';
 import type { components } from './generated/api';
 import type { WireMessage } from './messages';
+import { MODERATION_EVENT_TYPES, type ModerationEvent, parseModerationEvent } from './moderationEvents';
+import {
+  type Json,
+  isBoolean,
+  isInt,
+  isNullableString,
+  isObject,
+  isOptional,
+  isPerson,
+  isString,
+  isTimestamp,
+  isWireMessage,
+} from './wireChecks';
 
 type Schemas = components['schemas'];
 
@@ -40,6 +57,7 @@ export const EVENT_TYPES = [
   'reset',
   'typing',
   'presence',
+  ...MODERATION_EVENT_TYPES,
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -54,7 +72,8 @@ export type LogEvent =
   | { type: 'participant_removed'; position: number; chatId: number; userId: number; actorId: number | null }
   | { type: 'chat_renamed'; position: number; chatId: number; title: string; actorId: number | null }
   | { type: 'chat_closed'; position: number; chatId: number; closedAt: string }
-  | { type: 'reset'; position: number; reason: string };
+  | { type: 'reset'; position: number; reason: string }
+  | ModerationEvent;
 
 /** An event outside the log: no position, not replayed after a reconnect. */
 export type LiveEvent =
@@ -80,49 +99,6 @@ export function followPosition(last: number | null, event: StreamEvent): { handl
   return { handle: true, last: event.position };
 }
 
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null;
-const isInt = (value: unknown): value is number => Number.isSafeInteger(value);
-
-const isOptional = (value: unknown, check: (v: unknown) => boolean) => value === undefined || check(value);
-const isString = (value: unknown): value is string => typeof value === 'string';
-const isNullableString = (value: unknown) => value === null || isString(value);
-const isBoolean = (value: unknown): value is boolean => typeof value === 'boolean';
-/** An RFC 3339 date and time with its offset, e.g. `2025-01-17T15:30:00.123Z`. */
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-const isTimestamp = (value: unknown): value is string =>
-  isString(value) && RFC3339.test(value) && !Number.isNaN(Date.parse(value));
-
-function isReplyPreview(value: unknown): boolean {
-  return (
-    isObject(value) &&
-    isInt(value.id) &&
-    isOptional(value.sender_id, (v) => v === null || isInt(v)) &&
-    isOptional(value.content_preview, isNullableString) &&
-    typeof value.is_deleted === 'boolean' &&
-    (value.unavailable === undefined || typeof value.unavailable === 'boolean')
-  );
-}
-
-/** A message: the four fields every message has, and the newer ones checked when present. */
-function isWireMessage(value: unknown): value is WireMessage {
-  return (
-    isObject(value) &&
-    isInt(value.id) &&
-    isInt(value.sender_id) &&
-    isString(value.content) &&
-    isString(value.created_at) &&
-    isOptional(value.is_edited, (v) => typeof v === 'boolean') &&
-    isOptional(value.edited_at, isNullableString) &&
-    isOptional(value.reply_to, (v) => v === null || isReplyPreview(v)) &&
-    isOptional(value.read_by, (v) => Array.isArray(v) && v.every(isInt)) &&
-    // A type this client does not know is shown by its attachments (messages.ts `fromWire`).
-    isOptional(value.type, isString) &&
-    isOptional(value.attachments, (v) => Array.isArray(v) && v.every(isAttachment))
-  );
-}
-
 /** An edit says when it was made. */
 function isEditedMessage(value: unknown): value is WireMessage {
   return isWireMessage(value) && value.is_edited === true && isString(value.edited_at);
@@ -142,12 +118,6 @@ function chatItem(value: unknown, position: number): ChatItem | null {
     return fromSummary(value as unknown as ChatSummary, position);
   }
   return null;
-}
-
-const ROLES: readonly Role[] = ['student', 'teacher', 'admin', 'guest'];
-
-function isPerson(value: unknown): value is Person {
-  return isObject(value) && isInt(value.id) && isString(value.name) && ROLES.includes(value.role as Role);
 }
 
 const isActor = (value: unknown): value is number | null => value === null || isInt(value);
@@ -283,7 +253,8 @@ export function parseStreamEvent(type: string, data: string, lastEventId: string
     case 'reset':
       return { type, position, reason: typeof body.reason === 'string' ? body.reason : '' };
     default:
-      return null;
+      // Moderation's, or one this client does not know (null: ignored).
+      return parseModerationEvent(type, body, position);
   }
 }
 

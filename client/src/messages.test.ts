@@ -51,6 +51,8 @@ describe('snapshot', () => {
       readBy: [],
       type: 'text',
       attachments: [],
+      hidden: null,
+      purged: null,
     });
   });
 

@@ -21,11 +21,17 @@
 // Attachments: a message carries the files uploaded for it (`attachments`, its `type` says
 // whether they are all images); its text may then be empty. A pending message shows the files
 // it sends, and its retry sends the same ones.
+//
+// Moderation: a message may be hidden by a moderator (`hidden`) or have its content removed
+// for good (`purged`). What the stream says of it is remembered by id (`moderated`, applied
+// like the edits: moderated.ts), and the quotes of it follow.
 
-import type { Attachment, MessageType, ReplyPreview } from './api';
+import type { Attachment, Hidden, MessageType, Purged, Removed, ReplyPreview } from './api';
 import { messageType } from './attachments';
 import type { Membership } from './chats';
+import { type Moderated, type Shown, takesEdits, withModerated } from './moderated';
 import { type ReplyRef, quoteWithKnown } from './quotes';
+import { removalOfPreview } from './removal';
 
 export const MAX_MESSAGE_CHARS = 10_000;
 
@@ -42,6 +48,10 @@ export interface Message {
   type: MessageType;
   /** Its files (none for a text message). */
   attachments: readonly Attachment[];
+  /** A moderator hid it (participants: without its content; admins: with it). */
+  hidden: Hidden | null;
+  /** Its content was removed for good (for everyone). */
+  purged: Purged | null;
 }
 
 export interface PendingMessage {
@@ -91,6 +101,8 @@ export interface Conversation {
   deleted: ReadonlySet<number>;
   /** The newest edit seen per message id, loaded or not. */
   edits: ReadonlyMap<number, Edit>;
+  /** What the stream said last of a message's moderation, per message id, loaded or not. */
+  moderated: ReadonlyMap<number, Moderated>;
   /** Read markers seen on the stream: user id → the newest message id they have read. */
   readMarks: Readonly<Record<number, number>>;
   hasMore: boolean;
@@ -110,11 +122,14 @@ export interface WireMessage {
   created_at: string;
   is_edited?: boolean;
   edited_at?: string | null;
-  reply_to?: ReplyPreview | null;
+  reply_to?: (ReplyPreview & { removed?: Removed | null }) | null;
   read_by?: readonly number[];
   /** Absent from servers before attachments (then derived from `attachments`, or `text`). */
   type?: string;
   attachments?: readonly Attachment[];
+  /** Absent from servers before moderation: neither. */
+  hidden?: Hidden | null;
+  purged?: Purged | null;
 }
 
 export type ConversationAction =
@@ -127,6 +142,12 @@ export type ConversationAction =
   | { type: 'deleted'; id: number }
   /** A message's new text: `message_edited` or the answer to our PUT. */
   | { type: 'edited'; message: WireMessage }
+  /** `message_hidden`: participants lose its content (`keepContent`: admins keep it, marked). */
+  | { type: 'hidden'; id: number; hidden: Hidden; keepContent: boolean }
+  /** `message_unhidden` (or our own unhide's answer): the message as it is now. */
+  | { type: 'unhidden'; message: WireMessage }
+  /** `messages_purged`: their content is gone for good. */
+  | { type: 'purged'; ids: readonly number[]; purged: Purged }
   /** `messages_read`: `userId` has read everything up to `upTo`. */
   | { type: 'readBy'; userId: number; upTo: number }
   /** A membership or title event of a group; `me` tells whether it is about us. */
@@ -154,6 +175,7 @@ export function emptyConversation(chatId: number): Conversation {
     pending: [],
     deleted: new Set(),
     edits: new Map(),
+    moderated: new Map(),
     readMarks: {},
     hasMore: false,
     loadingOlder: false,
@@ -166,6 +188,7 @@ export function emptyConversation(chatId: number): Conversation {
 export function fromWire(message: WireMessage): Message {
   const reply = message.reply_to;
   const attachments = message.attachments ?? [];
+  const removed = removalOfPreview(reply?.removed);
   return {
     id: message.id,
     senderId: message.sender_id,
@@ -180,12 +203,21 @@ export function fromWire(message: WireMessage): Message {
           preview: reply.content_preview ?? null,
           isDeleted: reply.is_deleted,
           ...(reply.unavailable ? { unavailable: true } : {}),
+          ...(removed ? { removed } : {}),
         }
       : null,
     readBy: message.read_by ?? [],
     type: messageType(message.type, attachments),
     attachments,
+    hidden: message.hidden ?? null,
+    purged: message.purged ?? null,
   };
+}
+
+/** What unhiding a message brings back: its content as `message` carries it. */
+function shownOf(message: WireMessage): Shown {
+  const { content, attachments, type, isEdited, editedAt } = fromWire(message);
+  return { content, attachments, type, isEdited, editedAt };
 }
 
 /** The edit a wire message carries, if it was edited. */
@@ -198,16 +230,21 @@ function isNewer(edit: Edit, editedAt: string | null): boolean {
   return editedAt === null || Date.parse(edit.editedAt) >= Date.parse(editedAt);
 }
 
+/** What a conversation knows of messages beyond what a message says itself. */
+type Known = Pick<Conversation, 'deleted' | 'edits' | 'moderated'>;
+
 /** `message` with what is known about it and about the message it quotes. */
-function withKnown(message: Message, deleted: ReadonlySet<number>, edits: ReadonlyMap<number, Edit>): Message {
-  let result = message;
+function withKnown(message: Message, { deleted, edits, moderated }: Known): Message {
+  // Unhidden first (the edits made after it apply), hidden and purged last (no edit undoes them).
+  let result = withModerated(message, moderated.get(message.id));
   const edit = edits.get(message.id);
-  const changes = edit && (message.content !== edit.content || message.editedAt !== edit.editedAt);
-  if (edit && changes && isNewer(edit, message.editedAt)) {
+  const changes = edit && (result.content !== edit.content || result.editedAt !== edit.editedAt);
+  if (edit && changes && takesEdits(result) && isNewer(edit, result.editedAt)) {
     result = { ...result, content: edit.content, isEdited: true, editedAt: edit.editedAt };
   }
-  const quoted = message.replyTo && quoteWithKnown(message.replyTo, deleted, edits);
-  if (quoted && quoted !== message.replyTo) result = { ...result, replyTo: quoted };
+  result = withModerated(result, moderated.get(message.id));
+  const quoted = result.replyTo && quoteWithKnown(result.replyTo, deleted, edits, moderated);
+  if (quoted && quoted !== result.replyTo) result = { ...result, replyTo: quoted };
   return result;
 }
 
@@ -237,9 +274,25 @@ export function mergeMessages(
   return [...byId.values()].filter((m) => !deleted.has(m.id)).sort((a, b) => a.id - b.id);
 }
 
-/** Wire messages as shown: with the edits and deletions already known applied. */
+/** Wire messages as shown: with the edits, deletions and moderation already known applied. */
 function known(state: Conversation, messages: readonly WireMessage[]): Message[] {
-  return messages.map((m) => withKnown(fromWire(m), state.deleted, state.edits));
+  return messages.map((m) => withKnown(fromWire(m), state));
+}
+
+/** `state` after learning `entries` of moderation: its messages and the quotes of them follow. */
+function moderate(state: Conversation, entries: ReadonlyArray<[number, Moderated]>): Conversation {
+  const moderated = new Map(state.moderated);
+  const changed = entries.filter(([id]) => moderated.get(id)?.kind !== 'purged'); // purged is for good
+  if (changed.length === 0) return state;
+  for (const [id, entry] of changed) moderated.set(id, entry);
+  const ids = new Set(changed.map(([id]) => id));
+  let next: Conversation = {
+    ...state,
+    moderated,
+    messages: state.messages.map((m) => (ids.has(m.id) ? withKnown(m, { ...state, moderated }) : m)),
+  };
+  for (const id of ids) next = updateQuotes(next, id, (quote) => quoteWithKnown(quote, next.deleted, next.edits, moderated));
+  return next;
 }
 
 function updatePending(
@@ -322,9 +375,27 @@ export function conversationReducer(state: Conversation, action: ConversationAct
       const next = {
         ...state,
         edits,
-        messages: state.messages.map((m) => (m.id === id ? withKnown(m, state.deleted, edits) : m)),
+        messages: state.messages.map((m) => (m.id === id ? withKnown(m, { ...state, edits }) : m)),
       };
-      return updateQuotes(next, id, (quote) => quoteWithKnown(quote, state.deleted, edits));
+      return updateQuotes(next, id, (quote) => quoteWithKnown(quote, state.deleted, edits, state.moderated));
+    }
+    case 'hidden': {
+      const { id, hidden, keepContent } = action;
+      const seen = state.moderated.get(id);
+      if (seen?.kind === 'hidden' && seen.hidden.hidden_at === hidden.hidden_at && seen.keepContent === keepContent) {
+        return state; // again
+      }
+      return moderate(state, [[id, { kind: 'hidden', hidden, keepContent }]]);
+    }
+    case 'unhidden':
+      if (state.deleted.has(action.message.id)) return state;
+      return moderate(state, [[action.message.id, { kind: 'unhidden', shown: shownOf(action.message) }]]);
+    case 'purged': {
+      const { purged } = action;
+      return moderate(
+        state,
+        action.ids.map((id) => [id, { kind: 'purged', purged }]),
+      );
     }
     case 'readBy': {
       if ((state.readMarks[action.userId] ?? 0) >= action.upTo) return state; // markers only move forward
@@ -351,7 +422,7 @@ export function conversationReducer(state: Conversation, action: ConversationAct
             senderId: action.senderId,
             content: action.content,
             createdAt: action.createdAt,
-            replyTo: action.replyTo && quoteWithKnown(action.replyTo, state.deleted, state.edits),
+            replyTo: action.replyTo && quoteWithKnown(action.replyTo, state.deleted, state.edits, state.moderated),
             attachments: action.attachments ?? [],
             status: 'sending',
             error: null,
@@ -381,7 +452,7 @@ export function olderCursor(state: Conversation): number | null {
 
 /** A quote as it is now: `quote` with the edits and deletions this conversation has seen. */
 export function currentQuote(state: Conversation, quote: ReplyRef): ReplyRef {
-  return quoteWithKnown(quote, state.deleted, state.edits);
+  return quoteWithKnown(quote, state.deleted, state.edits, state.moderated);
 }
 
 /** Whether someone other than its sender has read `message` (✓✓). */

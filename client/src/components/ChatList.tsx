@@ -4,9 +4,9 @@ import type { Person } from '../api';
 import type { ChatItem, ChatList as ChatListState } from '../chats';
 import type { People } from '../groups';
 import { useLocale } from '../i18n';
-import { messagePreview } from '../attachments';
 import { groupByContext, matchesSearch, rowInfo } from '../inbox';
 import { type PresenceMap, noPresence, presenceOf } from '../presence';
+import { lastLineText } from '../removal';
 import { fullDateTime, relativeTime } from '../time';
 import { type Typing, typingIn, typingText } from '../typing';
 import { useNow } from '../useNow';
@@ -261,8 +261,9 @@ function ChatListItem({ item, me, now, active, typists, people, presence, onOpen
   const last = item.lastMessage;
   const senderName = (id: number, named: string | null) =>
     id === me.id ? t('chatList.you') : (named ?? people.get(id)?.name ?? '…');
-  // A file or an image without text says what it is ("🖼 Photo", "📎 решение.txt").
-  const lastPreview = last && messagePreview(last, t);
+  // A file or an image without text says what it is ("🖼 Photo", "📎 решение.txt"); a hidden
+  // or purged message, only that it is.
+  const lastPreview = last && lastLineText(last, t);
   const lastText = last
     ? group
       ? t('chatList.senderPreview', { name: senderName(last.senderId, last.senderName), text: lastPreview })

@@ -1,0 +1,225 @@
+// An admin's moderation view as a pure reducer: the open reports (always loaded for admins:
+// they count for the header's badge), every report (once asked for), and the people found by
+// a search. The stream keeps them current (dispatch.ts): a new report goes on top of both
+// lists; hiding a message resolves its reports, so they leave the open list (and the list of
+// all says so); unhiding, purging and deleting it show on its rows.
+//
+// Reports are listed newest first (their ids grow with time) a page at a time: a later page is
+// merged by id (none twice), and a first page loaded anew keeps the reports the stream brought
+// while it was on its way (newer than its newest).
+
+import type { AdminUser, Hidden, Purged, ReportView, Suspension } from './api';
+import type { ReportFilter } from './moderationApi';
+
+export interface ReportList {
+  status: 'loading' | 'ready' | 'failed';
+  error: string | null;
+  /** Newest first, each report once. */
+  items: ReportView[];
+  /** Where the next page starts; null once every report is loaded. */
+  nextCursor: string | null;
+  more: { status: 'idle' } | { status: 'loading' } | { status: 'failed'; error: string };
+}
+
+export interface UserSearch {
+  status: 'idle' | 'loading' | 'ready' | 'failed';
+  /** What was searched for (blank: everyone). */
+  query: string;
+  error: string | null;
+  users: AdminUser[];
+}
+
+export interface ModerationState {
+  open: ReportList;
+  /** Every report, open or resolved: null until asked for. */
+  all: ReportList | null;
+  users: UserSearch;
+}
+
+export type ModerationAction =
+  /** A first page was asked for (again). */
+  | { type: 'reportsRequested'; filter: ReportFilter }
+  | { type: 'reportsLoaded'; filter: ReportFilter; reports: ReportView[]; nextCursor: string | null }
+  | { type: 'reportsFailed'; filter: ReportFilter; error: string }
+  | { type: 'pageRequested'; filter: ReportFilter; cursor: string }
+  | { type: 'pageLoaded'; filter: ReportFilter; cursor: string; reports: ReportView[]; nextCursor: string | null }
+  | { type: 'pageFailed'; filter: ReportFilter; cursor: string; error: string }
+  /** `message_reported`. */
+  | { type: 'reported'; report: ReportView }
+  /** `message_hidden`, or our own hide: its reports are resolved. */
+  | { type: 'messageHidden'; messageId: number; hidden: Hidden }
+  | { type: 'messageUnhidden'; messageId: number }
+  | { type: 'messagesPurged'; messageIds: readonly number[]; purged: Purged }
+  | { type: 'messageDeleted'; messageId: number }
+  | { type: 'usersRequested'; query: string }
+  | { type: 'usersLoaded'; query: string; users: AdminUser[] }
+  | { type: 'usersFailed'; query: string; error: string }
+  | { type: 'userSuspended'; userId: number; suspended: Suspension }
+  | { type: 'userUnsuspended'; userId: number }
+  | { type: 'erasureStarted'; userId: number; requestedAt: string }
+  /** `user_erased` at `at`: every message and file of theirs is gone. */
+  | { type: 'userErased'; userId: number; at: string };
+
+const loadingList: ReportList = { status: 'loading', error: null, items: [], nextCursor: null, more: { status: 'idle' } };
+
+export const initialModeration: ModerationState = {
+  open: loadingList,
+  all: null,
+  users: { status: 'idle', query: '', error: null, users: [] },
+};
+
+/** `existing` with `incoming` after it, each report once (the first seen kept). */
+export function mergeReports(existing: readonly ReportView[], incoming: readonly ReportView[]): ReportView[] {
+  const seen = new Set(existing.map((r) => r.id));
+  return [...existing, ...incoming.filter((r) => !seen.has(r.id) && seen.add(r.id))];
+}
+
+/** Whether a report is still open. */
+export const isOpen = (report: ReportView) => report.resolved_at === null;
+
+type MessageChange = (message: ReportView['message']) => ReportView['message'];
+
+/** The rows of one message changed; `drop`: rows of it that leave the list. */
+function onMessage(list: ReportList, messageId: number, change: (report: ReportView) => ReportView | null): ReportList {
+  if (!list.items.some((r) => r.message.id === messageId)) return list;
+  const items = list.items.flatMap((r) => {
+    if (r.message.id !== messageId) return [r];
+    const next = change(r);
+    return next ? [next] : [];
+  });
+  return { ...list, items };
+}
+
+const withMessage = (change: MessageChange) => (report: ReportView) => ({ ...report, message: change(report.message) });
+
+function reportsReducer(list: ReportList, action: ModerationAction, filter: ReportFilter): ReportList {
+  switch (action.type) {
+    case 'reportsRequested':
+      return action.filter === filter ? { ...list, status: list.status === 'ready' ? 'ready' : 'loading', error: null } : list;
+    case 'reportsLoaded': {
+      if (action.filter !== filter) return list;
+      // Reports the stream brought while this page was on its way stay on top.
+      const newest = action.reports.reduce((max, r) => Math.max(max, r.id), 0);
+      const live = list.items.filter((r) => r.id > newest && (filter === 'all' || isOpen(r)));
+      const items = mergeReports(live, action.reports);
+      return { status: 'ready', error: null, items, nextCursor: action.nextCursor, more: { status: 'idle' } };
+    }
+    case 'reportsFailed':
+      return action.filter === filter ? { ...list, status: 'failed', error: action.error } : list;
+    case 'pageRequested':
+      return action.filter === filter && action.cursor === list.nextCursor ? { ...list, more: { status: 'loading' } } : list;
+    case 'pageLoaded':
+      // Loaded anew meanwhile (its pages start elsewhere), or merged already.
+      if (action.filter !== filter || action.cursor !== list.nextCursor) return list;
+      return {
+        ...list,
+        items: mergeReports(list.items, action.reports),
+        nextCursor: action.nextCursor,
+        more: { status: 'idle' },
+      };
+    case 'pageFailed':
+      if (action.filter !== filter || action.cursor !== list.nextCursor) return list;
+      return { ...list, more: { status: 'failed', error: action.error } };
+    case 'reported':
+      if (list.status !== 'ready' || list.items.some((r) => r.id === action.report.id)) return list;
+      if (filter === 'open' && !isOpen(action.report)) return list;
+      return { ...list, items: [action.report, ...list.items] };
+    case 'messageHidden': {
+      const { hidden } = action;
+      return onMessage(list, action.messageId, (r) => {
+        if (filter === 'open') return null; // resolved: it leaves the open list
+        const resolved = isOpen(r) ? { resolved_at: hidden.hidden_at, resolution: 'hidden' as const } : {};
+        return { ...r, ...resolved, message: { ...r.message, hidden } };
+      });
+    }
+    case 'messageUnhidden':
+      return onMessage(list, action.messageId, withMessage((m) => ({ ...m, hidden: null })));
+    case 'messagesPurged':
+      return action.messageIds.reduce(
+        (current, id) =>
+          onMessage(current, id, withMessage((m) => ({ ...m, content: '', attachments: [], purged: action.purged }))),
+        list,
+      );
+    case 'messageDeleted':
+      return onMessage(list, action.messageId, withMessage((m) => ({ ...m, is_deleted: true })));
+    default:
+      return list;
+  }
+}
+
+function changeUser(search: UserSearch, userId: number, change: (user: AdminUser) => AdminUser): UserSearch {
+  if (!search.users.some((u) => u.id === userId)) return search;
+  return { ...search, users: search.users.map((u) => (u.id === userId ? change(u) : u)) };
+}
+
+function usersReducer(search: UserSearch, action: ModerationAction): UserSearch {
+  switch (action.type) {
+    case 'usersRequested':
+      return { ...search, status: 'loading', query: action.query, error: null };
+    case 'usersLoaded':
+      // An answer to an earlier search is too late.
+      return action.query === search.query ? { ...search, status: 'ready', users: action.users } : search;
+    case 'usersFailed':
+      return action.query === search.query ? { ...search, status: 'failed', error: action.error } : search;
+    case 'userSuspended':
+      return changeUser(search, action.userId, (u) => ({ ...u, suspended: action.suspended }));
+    case 'userUnsuspended':
+      return changeUser(search, action.userId, (u) => ({ ...u, suspended: null }));
+    case 'erasureStarted':
+      return changeUser(search, action.userId, (u) =>
+        u.erasure ? u : { ...u, erasure: { requested_at: action.requestedAt, completed_at: null } },
+      );
+    case 'userErased':
+      return changeUser(search, action.userId, (u) => ({
+        ...u,
+        erasure: { requested_at: u.erasure?.requested_at ?? action.at, completed_at: u.erasure?.completed_at ?? action.at },
+      }));
+    default:
+      return search;
+  }
+}
+
+export function moderationReducer(state: ModerationState, action: ModerationAction): ModerationState {
+  const open = reportsReducer(state.open, action, 'open');
+  // The list of all reports starts with its first request.
+  const allBefore = state.all ?? (action.type === 'reportsRequested' && action.filter === 'all' ? loadingList : null);
+  const all = allBefore && reportsReducer(allBefore, action, 'all');
+  const users = usersReducer(state.users, action);
+  if (open === state.open && all === state.all && users === state.users) return state;
+  return { open, all, users };
+}
+
+/** The header's badge: how many open reports are known (`more`: there are more than that), once loaded. */
+export function openReportCount(state: ModerationState): { count: number; more: boolean } | null {
+  if (state.open.status !== 'ready') return null;
+  return { count: state.open.items.length, more: state.open.nextCursor !== null };
+}
+
+/** What a person's row says of their account: erased, being erased, suspended, or nothing. */
+export type AccountState =
+  | { kind: 'erased' }
+  | { kind: 'erasing' }
+  | { kind: 'suspended'; suspension: Suspension }
+  | { kind: 'active' };
+
+export function accountState(user: AdminUser, now: number): AccountState {
+  if (user.erasure?.completed_at) return { kind: 'erased' };
+  if (user.erasure) return { kind: 'erasing' };
+  const { suspended } = user;
+  if (suspended && (suspended.until === null || Date.parse(suspended.until) > now)) {
+    return { kind: 'suspended', suspension: suspended };
+  }
+  return { kind: 'active' };
+}
+
+/** What an admin may do to a person: never to an admin (422), nothing once erased or being erased. */
+export function accountActions(user: AdminUser, now: number): { suspend: boolean; unsuspend: boolean; erase: boolean } {
+  const state = accountState(user, now);
+  const admin = user.role === 'admin';
+  const gone = state.kind === 'erased' || state.kind === 'erasing';
+  return {
+    suspend: !admin && !gone && state.kind !== 'suspended',
+    unsuspend: !admin && state.kind === 'suspended',
+    erase: !admin && !gone,
+  };
+}

@@ -1,0 +1,81 @@
+// The requests of moderation, erasure and export, through api.ts's `request` (same origin,
+// the session cookie, `{"error", "code"}` refusals as ApiError).
+//
+// Everyone but admins may report a message of someone else (once). Admins hide and unhide
+// messages, list reports and people, suspend and unsuspend accounts and erase a person's
+// data. Any participant (and admins) may export a chat: a plain link the browser downloads.
+
+import {
+  type AdminUser,
+  type AdminUserList,
+  type ErasureStarted,
+  type ReportCreated,
+  type ReportList,
+  request,
+} from './api';
+
+/** A report's reason: 1–500 characters. */
+export const MAX_REPORT_REASON_CHARS = 500;
+
+/** Reports a message of someone else; 409 `already_reported` the second time, 422 for one's own. */
+export async function reportMessage(messageId: number, reason: string): Promise<ReportCreated> {
+  return (await request<ReportCreated>('POST', `/api/messages/${messageId}/report`, { reason })).data;
+}
+
+/** Which reports to list: the open ones (not resolved yet), or all. */
+export type ReportFilter = 'open' | 'all';
+
+export const REPORT_PAGE_SIZE = 50;
+
+/** A page of reports, newest first; `before`: the previous page's `next_cursor`. */
+export async function adminReports(filter: ReportFilter, before: string | null = null): Promise<ReportList> {
+  const query = new URLSearchParams({ state: filter, limit: String(REPORT_PAGE_SIZE) });
+  if (before) query.set('before', before);
+  const { data } = await request<ReportList>('GET', `/api/admin/reports?${query}`);
+  return { reports: data.reports, next_cursor: data.next_cursor ?? null };
+}
+
+/** Hides a message from its chat's participants (and resolves its reports). */
+export async function hideMessage(messageId: number, reason: string): Promise<void> {
+  await request<void>('POST', `/api/admin/messages/${messageId}/hide`, { reason });
+}
+
+export async function unhideMessage(messageId: number): Promise<void> {
+  await request<void>('POST', `/api/admin/messages/${messageId}/unhide`);
+}
+
+export const USER_PAGE_SIZE = 50;
+
+/** People whose name or email contains `q` (everyone, blank). */
+export async function adminUsers(q: string): Promise<AdminUser[]> {
+  const query = new URLSearchParams({ limit: String(USER_PAGE_SIZE) });
+  if (q.trim() !== '') query.set('q', q.trim());
+  return (await request<AdminUserList>('GET', `/api/admin/users?${query}`)).data.users;
+}
+
+/** Suspends an account until `until` (RFC 3339), or indefinitely (null); admins cannot be (422). */
+export async function suspendUser(userId: number, reason: string, until: string | null): Promise<void> {
+  await request<void>('POST', `/api/admin/users/${userId}/suspend`, { reason, ...(until === null ? {} : { until }) });
+}
+
+export async function unsuspendUser(userId: number): Promise<void> {
+  await request<void>('POST', `/api/admin/users/${userId}/unsuspend`);
+}
+
+/** Starts erasing a person's data (202): their messages, files, name and email; they can no longer sign in. */
+export async function eraseUser(userId: number, reason: string): Promise<ErasureStarted> {
+  return (await request<ErasureStarted>('POST', `/api/admin/users/${userId}/erase`, { reason })).data;
+}
+
+export const EXPORT_FORMATS = ['json', 'html', 'pdf'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/**
+ * Where a chat's export downloads from (the server answers it as an attachment, in the
+ * language of the browser's `Accept-Language`); `at`: the chat as it was then (RFC 3339).
+ */
+export function exportUrl(chatId: number, format: ExportFormat, at: string | null = null): string {
+  const query = new URLSearchParams({ format });
+  if (at !== null) query.set('at', at);
+  return `/api/chats/${chatId}/export?${query}`;
+}
