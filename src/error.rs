@@ -75,6 +75,8 @@ pub enum Code {
     /// 403: a valid token from the school's OpenID Provider, for a person this chat does not
     /// know (no user has that email, or the provider has not verified it).
     UnknownUser,
+    /// 403: the caller is suspended by a moderator: they may read, not write.
+    AccountSuspended,
     /// 404: it does not exist, or the caller may not see it (the same answer for both).
     NotFound,
     /// 405: the path exists, the method does not.
@@ -87,6 +89,10 @@ pub enum Code {
     ChatClosed,
     /// 409: the message is deleted.
     MessageDeleted,
+    /// 409: the message is hidden by a moderator.
+    MessageHidden,
+    /// 409: the caller has reported this message before.
+    AlreadyReported,
     /// 409: the group has its maximum of members.
     GroupFull,
     /// 413: the body or the file is larger than the server's limit.
@@ -287,6 +293,15 @@ impl From<AppendError> for AppError {
             AppendError::Refused(message, Refusal::InvalidContent) => Self::BadRequest(message),
             AppendError::Refused(message, Refusal::NotAllowed) => Self::Forbidden(message),
             AppendError::Refused(message, Refusal::NotFound) => Self::NotFound(message),
+            AppendError::Refused(message, Refusal::Suspended) => {
+                Self::Forbidden(message).with_code(Code::AccountSuspended)
+            }
+            AppendError::Refused(message, Refusal::AlreadyReported) => {
+                Self::Conflict(message).with_code(Code::AlreadyReported)
+            }
+            AppendError::Refused(message, Refusal::Hidden) => Self::Conflict(message).with_code(Code::MessageHidden),
+            AppendError::Refused(message, Refusal::Deleted) => Self::Conflict(message).with_code(Code::MessageDeleted),
+            AppendError::Refused(message, Refusal::Purged) => Self::Conflict(message),
             // The log's trigger refuses two states (its messages say which).
             AppendError::Refused(message, Refusal::Conflict) => {
                 let code = if message.contains("is closed") { Code::ChatClosed } else { Code::MessageDeleted };

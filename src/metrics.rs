@@ -55,6 +55,17 @@ pub const DIRECT_STREAMS: &str = "tutorchat_direct_event_streams_total";
 /// `SSE_SEND_TIMEOUT_SECS` (`serve`): it stopped reading without closing. Mostly event streams
 /// (answered without hyper or by hyper); also any other answer hyper was writing.
 pub const STALLED_STREAMS: &str = "tutorchat_stalled_stream_disconnects_total";
+/// Messages whose content was purged, by `cause` (`retention`, `erasure`).
+pub const MESSAGES_PURGED: &str = "tutorchat_messages_purged_total";
+/// Messages past `RETENTION_DAYS` not purged yet, as the retention job last counted them (its
+/// progress: it falls to 0 as the job catches up).
+pub const RETENTION_BACKLOG: &str = "tutorchat_retention_backlog_messages";
+/// Files of purged uploads deleted from storage.
+pub const PURGED_FILES: &str = "tutorchat_purged_files_deleted_total";
+/// Erasures asked for and not complete yet.
+pub const ERASURES_PENDING: &str = "tutorchat_erasures_pending";
+/// Conversations exported, by `format`.
+pub const EXPORTS: &str = "tutorchat_exports_total";
 
 /// The process-wide recorder (metrics are global to a process; installed on first use).
 pub fn handle() -> PrometheusHandle {

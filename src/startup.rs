@@ -73,6 +73,10 @@ impl Application {
         let metrics = crate::metrics::handle();
         let appender = Arc::new(Appender::start(pool.clone(), config.append));
         let users = Arc::new(UserCache::new(config.auth.user_cache));
+        hub.on_person_changed({
+            let users = users.clone();
+            move |id| users.forget(id)
+        });
         let limits = Arc::new(Limits::new(&config.rate));
         tokio::spawn(forget_idle_users(limits.clone(), shutdown.clone()));
         let period = config.auth.user_cache;
@@ -103,6 +107,7 @@ impl Application {
         let state = AppState::new(shared);
         tokio::spawn(crate::api::inquiries::keep_closing(state.clone()));
         tokio::spawn(crate::api::attachments::keep_sweeping(state.clone()));
+        tokio::spawn(crate::governance::keep_governing(state.clone()));
         Ok(Self { listener, state, log_listener, presence })
     }
 

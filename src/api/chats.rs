@@ -202,8 +202,10 @@ fn chat_list_sql(source: Source) -> String {
                       WHERE s.chat_id = c.id AND s.user_id <> $1 AND {name} LIKE $6)))
                 ORDER BY x.active DESC, c.id DESC LIMIT $7)
             SELECT c.id, c.active, {}, o.user_id AS other_id, u.name AS other_name, u.role AS other_role, {},
-                m.id AS last_id, m.sender_id AS last_sender_id, m.content AS last_content,
-                m.attachments AS last_attachments, m.created_at AS last_at,
+                m.id AS last_id, m.sender_id AS last_sender_id,
+                CASE WHEN m.hidden_at IS NULL THEN m.content ELSE '' END AS last_content,
+                CASE WHEN m.hidden_at IS NULL THEN m.attachments END AS last_attachments, m.created_at AS last_at,
+                CASE WHEN m.purged_at IS NOT NULL THEN 'purged' WHEN m.hidden_at IS NOT NULL THEN 'hidden' END AS last_removed,
                 CASE WHEN c.kind = 'group' THEN (SELECT s.name FROM users s WHERE s.id = m.sender_id) END
                     AS last_sender_name,
                 c.unread_count AS unread, c.last_read_message_id AS last_read
@@ -321,14 +323,15 @@ pub async fn list_chats(
                 id: r.get("id"),
                 header: ChatHeader::from_row(&r)?,
                 participant,
-                last_message: last_id.map(|id| LastMessage {
+                last_message: last_id.map(|id| -> Result<_, tokio_postgres::Error> { Ok(LastMessage {
                     id,
                     sender_id: r.get("last_sender_id"),
                     sender_name: r.get("last_sender_name"),
                     content: r.get("last_content"),
                     kind: last_kind,
                     created_at: r.get("last_at"),
-                }),
+                    removed: crate::views::removal(r.try_get("last_removed")?),
+                }) }).transpose()?,
                 unread_count: r.get("unread"),
                 last_read_message_id: r.get("last_read"),
             })

@@ -18,7 +18,7 @@ use crate::extract::{MinPosition, PathParam, QueryParams};
 use crate::limits::Limited;
 use crate::log::store;
 use crate::reads::reading;
-use crate::views::{Attachment, HistoryMessage, MessageType, READ_BY_LIMIT, ReplyPreview, SentMessage};
+use crate::views::{Attachment, Hidden, HistoryMessage, MessageType, Purged, READ_BY_LIMIT, ReplyPreview, SentMessage};
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -32,14 +32,15 @@ pub fn router() -> Router<AppState> {
 fn messages_sql(chat: &str, rest: &str) -> String {
     format!(
         "SELECT m.id, m.chat_id, m.sender_id, m.content, m.is_deleted, m.created_at, m.edited_at, m.attachments, {},
-                r.readers, r.markers
+                {}, r.readers, r.markers
          FROM messages m
          CROSS JOIN LATERAL (SELECT array_agg(user_id ORDER BY user_id) AS readers,
                                     array_agg(last_read_message_id ORDER BY user_id) AS markers
                              FROM chat_participants WHERE chat_id = {chat}) r
          LEFT JOIN messages p ON p.id = m.reply_to_id
          {rest}",
-        ReplyPreview::COLUMNS
+        ReplyPreview::COLUMNS,
+        Hidden::COLUMNS
     )
 }
 
@@ -109,8 +110,12 @@ pub async fn history(
     let (position, rows) =
         reading!(state.reads, min, |client| Ok(store::snapshot(&client, &HISTORY_SQL, &params).await?))?;
     let has_more = rows.len() as i64 > limit;
-    let mut messages =
-        rows.iter().take(limit as usize).map(history_message).collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
+    let admin = user.is_admin();
+    let mut messages = rows
+        .iter()
+        .take(limit as usize)
+        .map(|row| Ok(history_message(row)?.for_viewer(admin)))
+        .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
     messages.reverse();
     for message in &mut messages {
         message.reply_to = message.reply_to.take().map(|quote| quote.for_reader(|p| readable.contains(p)));
@@ -145,6 +150,8 @@ fn history_message(row: &Row) -> Result<HistoryMessage, tokio_postgres::Error> {
         kind: MessageType::of(&attachments),
         attachments,
         read_by,
+        hidden: Hidden::from_row(row)?,
+        purged: Purged::from_row(row)?,
     })
 }
 
@@ -153,5 +160,6 @@ pub(super) async fn load_message(client: &impl GenericClient, id: i64) -> Result
     let Some(row) = client.query_opt(MESSAGE_SQL.as_str(), &[&id]).await? else {
         return Ok(None);
     };
-    Ok(Some(SentMessage { chat_id: row.try_get("chat_id")?, message: history_message(&row)? }))
+    // Its author asks (admins write nothing): a participant's view.
+    Ok(Some(SentMessage { chat_id: row.try_get("chat_id")?, message: history_message(&row)?.for_viewer(false) }))
 }

@@ -156,7 +156,7 @@ async fn first_answer(
         return Ok(None);
     };
     let same = matches!(&first.data, EventData::MessageCreated { content, reply_to_message_id, attachments, .. }
-        if first.chat_id == body.chat_id && *content == body.content && *reply_to_message_id == body.reply_to_message_id
+        if first.chat_id == Some(body.chat_id) && *content == body.content && *reply_to_message_id == body.reply_to_message_id
             && body.attachment_ids.iter().eq(attachments.iter().map(|a| &a.id)));
     if !same {
         return Err(AppError::Unprocessable(
@@ -187,8 +187,11 @@ fn sent_message(stored: &StoredEvent, reply_to: Option<ReplyPreview>) -> Result<
         kind: MessageType::of(attachments),
         attachments: attachments.clone(),
         read_by: Vec::new(), // markers only point at messages that existed before
+        hidden: None,
+        purged: None,
     };
-    Ok(SentMessage { chat_id: stored.chat_id, message })
+    let chat_id = stored.chat_id.ok_or_else(|| anyhow::anyhow!("message {message_id} has no chat"))?;
+    Ok(SentMessage { chat_id, message })
 }
 
 /// Replaces the text of the caller's own message. The old text stays in the log; history
@@ -234,7 +237,7 @@ pub async fn edit(
             };
             let mut message = current.message;
             (message.content, message.is_edited, message.edited_at) = (content, true, Some(stored.created_at));
-            Ok(Json(SentMessage { chat_id: stored.chat_id, message }))
+            Ok(Json(SentMessage { chat_id: current.chat_id, message }))
         }
         // A concurrent edit wrote this same text first: answer with the message as it is.
         None => {

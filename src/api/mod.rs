@@ -10,6 +10,7 @@ mod history;
 pub mod inquiries;
 mod lessons;
 mod messages;
+pub mod moderation;
 pub mod openapi;
 mod presence;
 mod reads;
@@ -35,6 +36,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .merge(inquiries::router())
         .merge(history::router())
         .merge(messages::router())
+        .merge(moderation::router())
         .merge(direct::router())
         .merge(reads::router())
         .merge(presence::router())

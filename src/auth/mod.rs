@@ -227,6 +227,9 @@ pub struct AuthUser {
     pub expires_at: u64,
     /// A guest's inquiry link: its guests share one allowance of event streams.
     pub link: Option<i64>,
+    /// Suspended by a moderator: reads, writes nothing (refused here for what is not an event
+    /// of the log, by the log for what is).
+    pub suspended: Option<users::Suspension>,
 }
 
 impl AuthUser {
@@ -275,7 +278,18 @@ fn guest_may(method: &Method, path: &str) -> bool {
             | ("POST", ["api", "chats", _, "read" | "typing" | "attachments"])
             | ("GET", ["api", "attachments", _])
             | ("POST", ["api", "messages"])
+            | ("POST", ["api", "messages", _, "report"])
+            | ("GET", ["api", "chats", _, "export"])
             | ("PUT" | "DELETE", ["api", "messages", _])
+    )
+}
+
+/// What a suspended person may still do besides reading: mark chats read, sign out.
+fn suspended_may(method: &Method, path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+    matches!(
+        (method.as_str(), segments.as_slice()),
+        ("POST", ["api", "logout"]) | ("POST", ["api", "chats", _, "read"])
     )
 }
 
@@ -313,9 +327,12 @@ where
         if credential == Credential::Cookie && writes {
             origin::check(&parts.headers, &state.config.auth.allowed_origins)?;
         }
-        let Known { name, role, link } = match state.users.get(&state.db, id).await? {
+        let Known { name, role, link, suspended } = match state.users.get(&state.db, id).await? {
             Lookup::Found(known) => known,
             Lookup::Missing => return Err(AppError::Unauthorized("the token's user does not exist".into())),
+            Lookup::Erased => {
+                return Err(AppError::Unauthorized("this account has been erased: it can no longer sign in".into()));
+            }
             Lookup::GuestEnded => {
                 return Err(AppError::Unauthorized("this guest session has ended: the inquiry chat is closed".into())
                     .with_code(Code::GuestSessionEnded));
@@ -325,6 +342,10 @@ where
             return Err(AppError::Forbidden("a guest may only use their own inquiry chat".into())
                 .with_code(Code::GuestConfined));
         }
-        Ok(Self { id, name, role, credential, expires_at, link })
+        if suspended.is_some() && writes && !suspended_may(&parts.method, parts.uri.path()) {
+            return Err(AppError::Forbidden("your account is suspended: you may read, not write".into())
+                .with_code(Code::AccountSuspended));
+        }
+        Ok(Self { id, name, role, credential, expires_at, link, suspended })
     }
 }

@@ -39,6 +39,9 @@ pub struct UserProfile {
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MeResponse {
     pub user: UserProfile,
+    /// Suspended by a moderator: the caller reads, writes nothing (null: not suspended).
+    #[serde(default)]
+    pub suspended: Option<super::users::Suspension>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -64,7 +67,7 @@ pub struct DevUsers {
     responses((status = 200, body = MeResponse), (status = 401, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn me(user: AuthUser) -> Json<MeResponse> {
-    Json(MeResponse { user: UserProfile { id: user.id, name: user.name, role: user.role } })
+    Json(MeResponse { user: UserProfile { id: user.id, name: user.name, role: user.role }, suspended: user.suspended })
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -148,7 +151,7 @@ pub async fn dev_login(
     // Secure over HTTPS, as nginx reports it.
     let secure = super::origin::request_scheme(&headers) == "https";
     let cookie = super::credential_cookie(state.config.auth.cookie_name.clone(), token, secure, "/", ttl);
-    Ok((jar.add(cookie), Json(MeResponse { user })))
+    Ok((jar.add(cookie), Json(MeResponse { user, suspended: None })))
 }
 
 /// Demo/dev mode only: the users one can log in as.

@@ -6,6 +6,10 @@
 //! `USER_CACHE_SECS`, and a replica serving thousands of active users asks for them in one
 //! query per period rather than one per user (0 turns the cache off).
 //!
+//! A person's suspension is cached with them; an event that suspends, unsuspends or erases
+//! someone makes every replica forget them as its listener reads it ([`UserCache::forget`]),
+//! so that a suspension binds within moments, not `USER_CACHE_SECS`.
+//!
 //! Guests are never cached: a guest's session ends the moment their inquiry chat closes (the
 //! database's `guest_sessions`), on every replica at once, so each of their requests asks.
 
@@ -28,6 +32,7 @@ struct Entry {
     used: bool,
     name: String,
     role: Role,
+    suspended: Option<Suspension>,
 }
 
 /// Who a user is.
@@ -37,6 +42,35 @@ pub struct Known {
     pub role: Role,
     /// A guest's inquiry link (whose allowances they share with its other guests).
     pub link: Option<i64>,
+    /// Suspended by a moderator: they read, write nothing.
+    pub suspended: Option<Suspension>,
+}
+
+/// A moderator's suspension of a person.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Suspension {
+    /// When it ends; null: until an admin lifts it.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub until: Option<time::OffsetDateTime>,
+    pub reason: String,
+}
+
+impl Suspension {
+    /// The columns [`Suspension::from_row`] reads, of users aliased `u`.
+    pub const COLUMNS: &str = "CASE WHEN u.suspended_until > now() AND u.suspended_until <> 'infinity'
+             THEN u.suspended_until END AS suspended_until,
+        coalesce(u.suspended_until = 'infinity', false) AS suspended_forever, u.suspension_reason";
+
+    /// Whether the row's person is suspended now, and until when.
+    pub fn from_row(row: &tokio_postgres::Row) -> Result<Option<Self>, tokio_postgres::Error> {
+        let forever: bool = row.try_get("suspended_forever")?;
+        // `infinity` fits no OffsetDateTime: COLUMNS says it apart.
+        let until: Option<time::OffsetDateTime> = row.try_get("suspended_until")?;
+        if !forever && until.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(Self { until, reason: row.try_get::<_, Option<String>>("suspension_reason")?.unwrap_or_default() }))
+    }
 }
 
 /// What [`UserCache::get`] found.
@@ -47,6 +81,8 @@ pub enum Lookup {
     Missing,
     /// A guest whose inquiry chat has been closed: their credential is spent.
     GuestEnded,
+    /// An admin asked for this person's erasure: they may no longer sign in.
+    Erased,
 }
 
 pub struct UserCache {
@@ -71,34 +107,49 @@ impl UserCache {
                 && entry.fetched.elapsed() < self.ttl
             {
                 entry.used = true;
-                return Ok(Lookup::Found(Known { name: entry.name.clone(), role: entry.role, link: None }));
+                let suspended = entry.suspended.clone();
+                return Ok(Lookup::Found(Known { name: entry.name.clone(), role: entry.role, link: None, suspended }));
             }
         }
         let client = pool.get().await?;
         let statement = client
             .prepare_cached(
-                "SELECT u.name, u.role, g.link_id, g.ended FROM users u
-                 LEFT JOIN guest_sessions g ON g.guest_id = u.id WHERE u.id = $1",
+                &format!(
+                    "SELECT u.name, u.role, g.link_id, g.ended, u.erasure_requested_at IS NOT NULL AS erasing, {}
+                     FROM users u LEFT JOIN guest_sessions g ON g.guest_id = u.id WHERE u.id = $1",
+                    Suspension::COLUMNS
+                ),
             )
             .await?;
         let Some(row) = client.query_opt(&statement, &[&id]).await? else {
             return Ok(Lookup::Missing);
         };
         let (name, role): (String, Role) = (row.try_get("name")?, row.try_get("role")?);
+        if row.try_get("erasing")? {
+            return Ok(Lookup::Erased);
+        }
+        let suspended = Suspension::from_row(&row)?;
         if role == Role::Guest {
             if row.try_get::<_, Option<bool>>("ended")? == Some(true) {
                 return Ok(Lookup::GuestEnded);
             }
-            return Ok(Lookup::Found(Known { name, role, link: row.try_get("link_id")? }));
+            return Ok(Lookup::Found(Known { name, role, link: row.try_get("link_id")?, suspended }));
         }
         if !self.ttl.is_zero() {
             let mut entries = self.entries();
             if entries.len() >= CAPACITY {
                 entries.clear();
             }
-            entries.insert(id, Entry { fetched: Instant::now(), used: true, name: name.clone(), role });
+            let entry = Entry { fetched: Instant::now(), used: true, name: name.clone(), role, suspended: suspended.clone() };
+            entries.insert(id, entry);
         }
-        Ok(Lookup::Found(Known { name, role, link: None }))
+        Ok(Lookup::Found(Known { name, role, link: None, suspended }))
+    }
+
+    /// Forgets `id`: the next request of theirs reads who they are afresh (they were
+    /// suspended, unsuspended or erased).
+    pub fn forget(&self, id: i64) {
+        self.entries().remove(&id);
     }
 
     /// Reads afresh, in one query, every user asked for since the last refresh and every one of
@@ -122,8 +173,12 @@ impl UserCache {
         let fetched = Instant::now();
         let rows = client
             .query(
-                "SELECT u.id, u.name, u.role FROM users u WHERE u.id = ANY($1)
-                   AND NOT EXISTS (SELECT 1 FROM guest_sessions g WHERE g.guest_id = u.id AND g.ended)",
+                &format!(
+                    "SELECT u.id, u.name, u.role, {} FROM users u WHERE u.id = ANY($1)
+                       AND u.erasure_requested_at IS NULL
+                       AND NOT EXISTS (SELECT 1 FROM guest_sessions g WHERE g.guest_id = u.id AND g.ended)",
+                    Suspension::COLUMNS
+                ),
                 &[&ids],
             )
             .await?;
@@ -134,7 +189,7 @@ impl UserCache {
                 (row.try_get("id")?, row.try_get("name")?, row.try_get("role")?);
             roles.insert(id, role);
             if role != Role::Guest {
-                found.insert(id, Entry { fetched, used: false, name, role });
+                found.insert(id, Entry { fetched, used: false, name, role, suspended: Suspension::from_row(row)? });
             }
         }
         if !self.ttl.is_zero() {

@@ -13,6 +13,7 @@ mod limits;
 mod notify;
 mod oidc;
 mod storage;
+mod governance;
 mod streams;
 mod writes;
 
@@ -29,6 +30,7 @@ pub use limits::{InquiryConfig, RateConfig};
 pub use notify::{NotifyConfig, Webhook, webhook_secret};
 pub use oidc::{OidcClient, OidcConfig};
 pub use storage::{S3Config, StorageBackend, StorageConfig, storage_in_env};
+pub use governance::GovernanceConfig;
 pub use streams::{ListenerConfig, PresenceConfig, SseConfig};
 pub use writes::{AppendConfig, AppendMode};
 
@@ -57,6 +59,7 @@ pub const GROUPS: &[(&str, &[Var])] = &[
     ("The write path", writes::VARS),
     ("Attachments", storage::VARS),
     ("Offline notifications", notify::VARS),
+    ("Retention, erasure and export", governance::VARS),
     ("The process", &[LOG_FORMAT, RUST_LOG, TUTORCHAT_STOP_ON_EOF]),
 ];
 
@@ -92,6 +95,7 @@ pub struct Config {
     pub inquiry: InquiryConfig,
     pub storage: StorageConfig,
     pub notify: NotifyConfig,
+    pub governance: GovernanceConfig,
     pub log_format: LogFormat,
     /// Also stop when standard input closes (set by `tutorchat topology` for its replicas).
     pub stop_on_eof: bool,
@@ -125,6 +129,7 @@ impl Config {
             inquiry: InquiryConfig::default(),
             storage: StorageConfig::local(std::env::temp_dir().join("tutorchat-test-attachments")),
             notify: NotifyConfig::default(),
+            governance: GovernanceConfig::default(),
             log_format: LogFormat::Text,
             stop_on_eof: false,
         }
@@ -150,6 +155,7 @@ impl Config {
             inquiry: InquiryConfig::from_env(&env)?,
             storage: StorageConfig::from_env(&env, &db.data_dir)?,
             notify: NotifyConfig::from_env(&env)?,
+            governance: GovernanceConfig::from_env(&env)?,
             log_format: env.choice(&LOG_FORMAT, &[("text", LogFormat::Text), ("json", LogFormat::Json)])?,
             stop_on_eof: env.flag(&TUTORCHAT_STOP_ON_EOF)?.unwrap_or(false),
             db,
@@ -203,6 +209,7 @@ mod tests {
         assert!(InquiryConfig::from_env(&env).is_ok());
         assert!(StorageConfig::from_env(&env, data_dir).is_ok());
         assert!(NotifyConfig::from_env(&env).is_ok());
+        assert!(GovernanceConfig::from_env(&env).is_ok());
         assert!(database::Databases::from_env(&env).is_ok());
         let names: Vec<&str> = variables().map(|v| v.name).collect();
         let mut unique = names.clone();

@@ -43,6 +43,16 @@ pub enum Refusal {
     NotFound,
     /// The event does not fit the state it is about (editing a deleted message).
     Conflict,
+    /// Its actor is suspended (or their erasure was asked for): they may read, not write.
+    Suspended,
+    /// The reporter reported this message before.
+    AlreadyReported,
+    /// The message is hidden by a moderator (it cannot be edited).
+    Hidden,
+    /// The message was purged (it cannot be edited).
+    Purged,
+    /// The message is deleted (it cannot be edited).
+    Deleted,
 }
 
 impl From<tokio_postgres::Error> for AppendError {
@@ -61,6 +71,15 @@ impl From<tokio_postgres::Error> for AppendError {
             }
             _ if crate::db::is_connectivity(&e) => return Self::Unavailable(e.into()),
             _ => return Self::Database(e),
+        };
+        // The log names what a client may act on in the HINT (see events_before_insert).
+        let refusal = match db.hint() {
+            Some("account_suspended") => Refusal::Suspended,
+            Some("already_reported") => Refusal::AlreadyReported,
+            Some("message_hidden") => Refusal::Hidden,
+            Some("message_purged") => Refusal::Purged,
+            Some("message_deleted") => Refusal::Deleted,
+            _ => refusal,
         };
         let message = match db.constraint() {
             Some("messages_content_length") => "content must be at most 10000 characters".to_owned(),

@@ -8,6 +8,7 @@
 //! requests into shared transactions.
 
 pub mod appender;
+mod request;
 pub mod store;
 
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,7 @@ use time::OffsetDateTime;
 use tokio_postgres::Row;
 
 pub use appender::{AppendError, Appender, Refusal};
+pub use request::{NewEvent, Purge};
 pub use store::{append, head, read_after};
 
 /// The NOTIFY channel; the payload is the highest position an INSERT statement appended.
@@ -32,6 +34,15 @@ pub enum EventType {
     ParticipantRemoved,
     ChatRenamed,
     ChatClosed,
+    MessageReported,
+    MessageHidden,
+    MessageUnhidden,
+    MessagesPurged,
+    ChatExported,
+    UserSuspended,
+    UserUnsuspended,
+    UserErasureRequested,
+    UserErased,
 }
 
 crate::db::text_column!(EventType {
@@ -44,119 +55,16 @@ crate::db::text_column!(EventType {
     ParticipantRemoved => "participant_removed",
     ChatRenamed => "chat_renamed",
     ChatClosed => "chat_closed",
+    MessageReported => "message_reported",
+    MessageHidden => "message_hidden",
+    MessageUnhidden => "message_unhidden",
+    MessagesPurged => "messages_purged",
+    ChatExported => "chat_exported",
+    UserSuspended => "user_suspended",
+    UserUnsuspended => "user_unsuspended",
+    UserErasureRequested => "user_erasure_requested",
+    UserErased => "user_erased",
 });
-
-/// An event the application asks the log to record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NewEvent {
-    /// A message, possibly answering another one of the same chat (`reply_to`), possibly with
-    /// the sender's uploads to that chat (`attachment_ids`, in order; its text may then be
-    /// empty).
-    MessageCreated {
-        chat_id: i64,
-        sender_id: i64,
-        content: String,
-        reply_to: Option<i64>,
-        attachment_ids: Vec<i64>,
-    },
-    MessageDeleted {
-        chat_id: i64,
-        actor_id: i64,
-        message_id: i64,
-    },
-    /// A new text for a message, by its author.
-    MessageEdited {
-        chat_id: i64,
-        actor_id: i64,
-        message_id: i64,
-        content: String,
-    },
-    /// The reader's marker moves forward to `up_to_message_id`.
-    ChatRead {
-        chat_id: i64,
-        reader_id: i64,
-        up_to_message_id: i64,
-    },
-    /// A group opens (`chat_id` drawn from `chats_id_seq`); its members join by
-    /// [`NewEvent::ParticipantAdded`], in the same statement.
-    GroupCreated {
-        chat_id: i64,
-        creator_id: i64,
-        title: String,
-        context: Option<serde_json::Value>,
-    },
-    ParticipantAdded {
-        chat_id: i64,
-        actor_id: i64,
-        user_id: i64,
-    },
-    /// `actor_id == user_id`: the member left.
-    ParticipantRemoved {
-        chat_id: i64,
-        actor_id: i64,
-        user_id: i64,
-    },
-    ChatRenamed {
-        chat_id: i64,
-        actor_id: i64,
-        title: String,
-    },
-    /// An inquiry chat becomes read-only (by the system: no actor).
-    ChatClosed {
-        chat_id: i64,
-    },
-}
-
-impl NewEvent {
-    /// The row this event becomes: chat, actor, type and payload.
-    fn columns(&self) -> (i64, Option<i64>, EventType, serde_json::Value) {
-        match self {
-            Self::MessageCreated { chat_id, sender_id, content, reply_to, attachment_ids } => {
-                let mut payload = serde_json::json!({ "content": content });
-                if let Some(parent) = reply_to {
-                    payload["reply_to_message_id"] = (*parent).into();
-                }
-                if !attachment_ids.is_empty() {
-                    payload["attachment_ids"] = attachment_ids.as_slice().into();
-                }
-                (*chat_id, Some(*sender_id), EventType::MessageCreated, payload)
-            }
-            Self::MessageDeleted { chat_id, actor_id, message_id } => {
-                (*chat_id, Some(*actor_id), EventType::MessageDeleted, serde_json::json!({ "message_id": message_id }))
-            }
-            Self::MessageEdited { chat_id, actor_id, message_id, content } => (
-                *chat_id,
-                Some(*actor_id),
-                EventType::MessageEdited,
-                serde_json::json!({ "message_id": message_id, "content": content }),
-            ),
-            Self::ChatRead { chat_id, reader_id, up_to_message_id } => (
-                *chat_id,
-                Some(*reader_id),
-                EventType::ChatRead,
-                serde_json::json!({ "up_to_message_id": up_to_message_id }),
-            ),
-            Self::GroupCreated { chat_id, creator_id, title, context } => (
-                *chat_id,
-                Some(*creator_id),
-                EventType::ChatCreated,
-                serde_json::json!({ "kind": "group", "title": title, "context": context }),
-            ),
-            Self::ParticipantAdded { chat_id, actor_id, user_id } => {
-                (*chat_id, Some(*actor_id), EventType::ParticipantAdded, serde_json::json!({ "user_id": user_id }))
-            }
-            Self::ParticipantRemoved { chat_id, actor_id, user_id } => {
-                (*chat_id, Some(*actor_id), EventType::ParticipantRemoved, serde_json::json!({ "user_id": user_id }))
-            }
-            Self::ChatRenamed { chat_id, actor_id, title } => {
-                (*chat_id, Some(*actor_id), EventType::ChatRenamed, serde_json::json!({ "title": title }))
-            }
-            Self::ChatClosed { chat_id } => {
-                (*chat_id, None, EventType::ChatClosed, serde_json::json!({ "reason": "idle" }))
-            }
-        }
-    }
-}
 
 /// What an event says, by type (the `type` column with its `payload`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -197,6 +105,61 @@ pub enum EventData {
     ChatClosed {
         reason: String,
     },
+    MessageReported {
+        message_id: i64,
+        /// Empty once the reporter has been erased.
+        reason: String,
+    },
+    MessageHidden {
+        message_id: i64,
+        reason: String,
+    },
+    MessageUnhidden {
+        message_id: i64,
+    },
+    /// The messages' content is gone for good, from the log too (their earlier events now
+    /// carry empty text and no files).
+    MessagesPurged {
+        message_ids: Vec<i64>,
+        cause: PurgeCause,
+        /// Retention's horizon: every message purged was older.
+        #[serde(default, with = "time::serde::rfc3339::option")]
+        before: Option<OffsetDateTime>,
+        /// Erasure's person.
+        #[serde(default)]
+        user_id: Option<i64>,
+    },
+    ChatExported {
+        format: String,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    UserSuspended {
+        user_id: i64,
+        reason: String,
+        #[serde(default, with = "time::serde::rfc3339::option")]
+        until: Option<OffsetDateTime>,
+    },
+    UserUnsuspended {
+        user_id: i64,
+    },
+    UserErasureRequested {
+        user_id: i64,
+        reason: String,
+    },
+    UserErased {
+        user_id: i64,
+    },
+}
+
+/// Why a message's content was purged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PurgeCause {
+    /// Older than the school keeps messages (`RETENTION_DAYS`).
+    Retention,
+    /// Its author's personal data was erased on request.
+    Erasure,
 }
 
 /// What kind of chat a `chat_created` opened. Told apart by their fields, tried in this order:
@@ -227,13 +190,38 @@ pub enum ChatOpened {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredEvent {
     pub position: i64,
-    pub chat_id: i64,
+    /// None for an event about a person (suspension, erasure) rather than a chat.
+    pub chat_id: Option<i64>,
     pub actor_id: Option<i64>,
     pub created_at: OffsetDateTime,
     pub data: EventData,
 }
 
 impl StoredEvent {
+    /// Its `type`.
+    pub fn kind(&self) -> EventType {
+        match &self.data {
+            EventData::ChatCreated(_) => EventType::ChatCreated,
+            EventData::MessageCreated { .. } => EventType::MessageCreated,
+            EventData::MessageDeleted { .. } => EventType::MessageDeleted,
+            EventData::MessageEdited { .. } => EventType::MessageEdited,
+            EventData::ChatRead { .. } => EventType::ChatRead,
+            EventData::ParticipantAdded { .. } => EventType::ParticipantAdded,
+            EventData::ParticipantRemoved { .. } => EventType::ParticipantRemoved,
+            EventData::ChatRenamed { .. } => EventType::ChatRenamed,
+            EventData::ChatClosed { .. } => EventType::ChatClosed,
+            EventData::MessageReported { .. } => EventType::MessageReported,
+            EventData::MessageHidden { .. } => EventType::MessageHidden,
+            EventData::MessageUnhidden { .. } => EventType::MessageUnhidden,
+            EventData::MessagesPurged { .. } => EventType::MessagesPurged,
+            EventData::ChatExported { .. } => EventType::ChatExported,
+            EventData::UserSuspended { .. } => EventType::UserSuspended,
+            EventData::UserUnsuspended { .. } => EventType::UserUnsuspended,
+            EventData::UserErasureRequested { .. } => EventType::UserErasureRequested,
+            EventData::UserErased { .. } => EventType::UserErased,
+        }
+    }
+
     /// Decodes a row selected with [`store::COLUMNS`].
     pub fn from_row(row: &Row) -> anyhow::Result<Self> {
         let kind: EventType = row.try_get("type")?;
@@ -251,51 +239,6 @@ impl StoredEvent {
             created_at: row.try_get("created_at")?,
             data,
         })
-    }
-
-    /// Whether this stored event is the one `new` asked for.
-    fn answers(&self, new: &NewEvent) -> bool {
-        match (new, &self.data) {
-            (
-                NewEvent::MessageCreated { chat_id, sender_id, content, reply_to, attachment_ids },
-                EventData::MessageCreated { content: c, reply_to_message_id, attachments, .. },
-            ) => {
-                *chat_id == self.chat_id
-                    && Some(*sender_id) == self.actor_id
-                    && content == c
-                    && reply_to == reply_to_message_id
-                    && attachment_ids.iter().eq(attachments.iter().map(|a| &a.id))
-            }
-            (
-                NewEvent::MessageDeleted { chat_id, actor_id, message_id },
-                EventData::MessageDeleted { message_id: m },
-            ) => *chat_id == self.chat_id && Some(*actor_id) == self.actor_id && message_id == m,
-            (
-                NewEvent::MessageEdited { chat_id, actor_id, message_id, content },
-                EventData::MessageEdited { message_id: m, content: c },
-            ) => *chat_id == self.chat_id && Some(*actor_id) == self.actor_id && message_id == m && content == c,
-            (
-                NewEvent::ChatRead { chat_id, reader_id, up_to_message_id },
-                EventData::ChatRead { up_to_message_id: u },
-            ) => *chat_id == self.chat_id && Some(*reader_id) == self.actor_id && up_to_message_id == u,
-            (
-                NewEvent::GroupCreated { chat_id, creator_id, title, .. },
-                EventData::ChatCreated(ChatOpened::Group { title: t, .. }),
-            ) => *chat_id == self.chat_id && Some(*creator_id) == self.actor_id && title == t,
-            (
-                NewEvent::ParticipantAdded { chat_id, actor_id, user_id },
-                EventData::ParticipantAdded { user_id: u, .. },
-            )
-            | (
-                NewEvent::ParticipantRemoved { chat_id, actor_id, user_id },
-                EventData::ParticipantRemoved { user_id: u },
-            ) => *chat_id == self.chat_id && Some(*actor_id) == self.actor_id && user_id == u,
-            (NewEvent::ChatRenamed { chat_id, actor_id, title }, EventData::ChatRenamed { title: t }) => {
-                *chat_id == self.chat_id && Some(*actor_id) == self.actor_id && title == t
-            }
-            (NewEvent::ChatClosed { chat_id }, EventData::ChatClosed { .. }) => *chat_id == self.chat_id,
-            _ => false,
-        }
     }
 }
 

@@ -70,7 +70,7 @@ where
 
     // Rows come back in insertion order, minus the ones the log skipped: match them up.
     let mut stored = stored.into_iter().peekable();
-    let answers = events.iter().map(|event| stored.next_if(|s| s.answers(event))).collect();
+    let answers = events.iter().map(|event| stored.next_if(|s| event.is_answered_by(s))).collect();
     if let Some(extra) = stored.next() {
         return Err(AppendError::Other(anyhow::anyhow!("the log returned unexpected event {}", extra.position)));
     }
@@ -228,4 +228,18 @@ pub async fn snapshot(
     let head = rows.first().map_or(0, |r| r.get("head"));
     rows.retain(|r| r.get::<_, Option<i64>>("id").is_some());
     Ok((head, rows))
+}
+
+/// The admin who asked for `user`'s erasure (the newest such request), if anyone did: the
+/// erasure's batches are appended on their authority.
+pub async fn erasure_requester(client: &impl GenericClient, user: i64) -> anyhow::Result<Option<i64>> {
+    let row = client
+        .query_opt(
+            "SELECT actor_id FROM events
+             WHERE chat_id IS NULL AND type = 'user_erasure_requested' AND (payload ->> 'user_id')::bigint = $1
+             ORDER BY position DESC LIMIT 1",
+            &[&user],
+        )
+        .await?;
+    Ok(row.and_then(|r| r.get(0)))
 }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::views::{Attachment, MessageType, Person, ReplyPreview};
+use crate::views::{Attachment, Hidden, MessageType, Person, Purged, ReplyPreview, ReportView};
 
 /// The data of `new_message` and `message_edited`: the message as history shows it, without
 /// `is_deleted` (always false here) and `read_by` (nobody has read a new message yet; an edit
@@ -30,6 +30,77 @@ pub struct MessageBody<'a> {
     #[serde(rename = "type")]
     pub kind: MessageType,
     pub attachments: &'a [Attachment],
+    /// Hidden by a moderator: participants get it without text or files, admins with both.
+    pub hidden: Option<Hidden>,
+    /// Purged for good: no text, no files, for everyone.
+    pub purged: Option<Purged>,
+}
+
+impl MessageBody<'_> {
+    /// What a participant sees of a hidden message: that it is there, when it was hidden.
+    pub fn for_participants(&self) -> Self {
+        match &self.hidden {
+            Some(hidden) => Self {
+                content: "",
+                attachments: &[],
+                kind: MessageType::Text,
+                hidden: Some(hidden.for_participants()),
+                ..self.clone()
+            },
+            None => self.clone(),
+        }
+    }
+}
+
+/// The data of `message_hidden`: participants now show the message as hidden by a moderator
+/// (without its text and files); admins get who hid it and why.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MessageHiddenEvent {
+    pub chat_id: i64,
+    pub message_id: i64,
+    pub hidden: Hidden,
+}
+
+/// The data of `messages_purged`: these messages' content is gone for good.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MessagesPurgedEvent {
+    pub chat_id: i64,
+    pub message_ids: Vec<i64>,
+    pub purged: Purged,
+}
+
+/// The data of `message_reported` (admins only).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MessageReportedEvent {
+    pub report: ReportView,
+}
+
+/// The data of `chat_exported` (admins only): who exported the chat, as it was when.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ChatExportedEvent {
+    pub chat_id: i64,
+    pub actor_id: Option<i64>,
+    /// `json`, `html` or `pdf`.
+    pub format: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// The data of `user_suspended` (admins, and the person's own streams, which then end): the
+/// person reads, writes nothing, until `until` (null: until unsuspended).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct UserSuspendedEvent {
+    pub user_id: i64,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub until: Option<OffsetDateTime>,
+    pub reason: String,
+}
+
+/// The data of `user_unsuspended` (admins and the person), `user_erasure_requested` and
+/// `user_erased` (admins; the person's streams end when their erasure is asked for).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct UserEvent {
+    pub user_id: i64,
 }
 
 /// The data of `messages_read`: `user_id` has read the chat up to `up_to_message_id`.

@@ -11,6 +11,9 @@ use crate::auth::Role;
 use crate::db::Source;
 pub use crate::log::{Attachment, IMAGE_TYPES};
 
+mod moderation;
+pub use moderation::{Hidden, Purged, PurgeCause, Removal, ReportView, ReportedChat, ReportedMessage};
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Person {
     pub id: i64,
@@ -25,12 +28,14 @@ pub struct LastMessage {
     /// The sender's name in a group (null in a direct chat, whose sender is you or
     /// `participant`).
     pub sender_name: Option<String>,
-    /// Empty for a message of attachments only (see `type`).
+    /// Empty for a message of attachments only (see `type`), and for one hidden or purged.
     pub content: String,
     #[serde(rename = "type")]
     pub kind: MessageType,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// Why it shows no text: hidden by a moderator, or purged.
+    pub removed: Option<Removal>,
 }
 
 /// `direct`: a student and a teacher, opened by their first completed lesson, members fixed.
@@ -243,6 +248,29 @@ pub struct HistoryMessage {
     /// read it, else `[]`.
     #[serde(default)]
     pub read_by: Vec<i64>,
+    /// Hidden by a moderator: participants get it without text or files; admins with both.
+    #[serde(default)]
+    pub hidden: Option<Hidden>,
+    /// Purged for good (retention, erasure): no text, no files, for everyone.
+    #[serde(default)]
+    pub purged: Option<Purged>,
+}
+
+impl HistoryMessage {
+    /// As `admin` or a participant may see it: a participant gets a hidden message without its
+    /// text and files, and without who hid it and why.
+    pub fn for_viewer(self, admin: bool) -> Self {
+        match &self.hidden {
+            Some(hidden) if !admin => Self {
+                content: String::new(),
+                attachments: Vec::new(),
+                kind: MessageType::Text,
+                hidden: Some(hidden.for_participants()),
+                ..self
+            },
+            _ => self,
+        }
+    }
 }
 
 /// What a message carries, as the spec names it.
@@ -277,9 +305,12 @@ pub struct ReplyPreview {
     /// Null when it is unavailable to the reader.
     pub sender_id: Option<i64>,
     /// The first 100 characters of its current text; null when it is deleted (its text is
-    /// then shown to nobody but an auditor) or unavailable to the reader.
+    /// then shown to nobody but an auditor), hidden, purged, or unavailable to the reader.
     pub content_preview: Option<String>,
     pub is_deleted: bool,
+    /// Why it shows no text besides deletion: hidden by a moderator, or purged.
+    #[serde(default)]
+    pub removed: Option<Removal>,
     /// The reader may not see the quoted message (it was written before they joined).
     #[serde(default)]
     pub unavailable: bool,
@@ -292,7 +323,9 @@ impl ReplyPreview {
     /// The columns [`ReplyPreview::from_row`] reads, for a statement that joins the quoted
     /// message as `p` (`LEFT JOIN messages p ON p.id = m.reply_to_id`).
     pub const COLUMNS: &str = "p.id AS reply_id, p.sender_id AS reply_sender_id, p.is_deleted AS reply_deleted,
-        CASE WHEN NOT p.is_deleted THEN left(p.content, 100) END AS reply_preview, p.position AS reply_position";
+        CASE WHEN NOT p.is_deleted AND p.hidden_at IS NULL AND p.purged_at IS NULL THEN left(p.content, 100) END AS reply_preview,
+        p.position AS reply_position,
+        CASE WHEN p.purged_at IS NOT NULL THEN 'purged' WHEN p.hidden_at IS NOT NULL THEN 'hidden' END AS reply_removed";
 
     pub fn from_row(row: &Row) -> Result<Option<Self>, tokio_postgres::Error> {
         let Some(id) = row.try_get::<_, Option<i64>>("reply_id")? else {
@@ -303,6 +336,7 @@ impl ReplyPreview {
             sender_id: row.try_get("reply_sender_id")?,
             content_preview: row.try_get("reply_preview")?,
             is_deleted: row.try_get("reply_deleted")?,
+            removed: removal(row.try_get("reply_removed")?),
             unavailable: false,
             position: row.try_get("reply_position")?,
         }))
@@ -315,7 +349,16 @@ impl ReplyPreview {
 
     /// Only that it exists and is not the reader's to see.
     pub fn unavailable(self) -> Self {
-        Self { sender_id: None, content_preview: None, is_deleted: false, unavailable: true, ..self }
+        Self { sender_id: None, content_preview: None, is_deleted: false, removed: None, unavailable: true, ..self }
+    }
+}
+
+/// A `removed` column (`'hidden'`, `'purged'` or NULL).
+pub fn removal(column: Option<&str>) -> Option<Removal> {
+    match column {
+        Some("purged") => Some(Removal::Purged),
+        Some("hidden") => Some(Removal::Hidden),
+        _ => None,
     }
 }
 

@@ -47,7 +47,7 @@ pub async fn download(
         .await?
         .query_opt(
             "SELECT a.chat_id, a.uploader_id, a.name, a.content_type, a.size, a.sha256, a.message_id,
-                    m.is_deleted, m.position
+                    m.is_deleted, m.position, m.hidden_at IS NOT NULL AS hidden
              FROM attachments a LEFT JOIN messages m ON m.id = a.message_id WHERE a.id = $1",
             &[&id],
         )
@@ -69,6 +69,11 @@ pub async fn download(
                 }
                 if row.get::<_, bool>("is_deleted") {
                     return Err(AppError::NotFound(format!("message {message} with attachment {id} was deleted")));
+                }
+                if row.get::<_, bool>("hidden") {
+                    return Err(AppError::NotFound(format!(
+                        "message {message} with attachment {id} is hidden by a moderator"
+                    )));
                 }
             }
         }

@@ -11,14 +11,18 @@ use tokio_postgres::GenericClient;
 use super::hub::{Dispatch, Frames};
 use super::payloads::ChatCreated;
 pub use super::payloads::{
-    ChatClosedEvent, ChatCreatedEvent, ChatRenamedEvent, MessageBody, MessageDeletedEvent, MessageEvent,
-    MessagesReadEvent, ParticipantAddedEvent, ParticipantRemovedEvent, ResetEvent,
+    ChatClosedEvent, ChatCreatedEvent, ChatExportedEvent, ChatRenamedEvent, MessageBody, MessageDeletedEvent,
+    MessageEvent, MessageHiddenEvent, MessageReportedEvent, MessagesPurgedEvent, MessagesReadEvent,
+    ParticipantAddedEvent, ParticipantRemovedEvent, ResetEvent, UserEvent, UserSuspendedEvent,
 };
 use crate::log::{ChatOpened, EventData, StoredEvent};
 use crate::reads::Source;
 use crate::views::{
-    AdminChat, Attachment, ChatHeader, ChatKind, ChatSummary, Contact, MessageType, Person, Presences, ReplyPreview,
+    AdminChat, Attachment, ChatHeader, ChatKind, ChatSummary, Contact, Hidden, MessageType, Person, Presences, Purged,
+    ReplyPreview, ReportView,
 };
+
+mod governance;
 
 /// A log event's frame, with its position as the `id:`.
 pub fn frame(position: i64, event: &str, data: &impl Serialize) -> Bytes {
@@ -61,6 +65,8 @@ struct MessageFacts {
     content: String,
     is_deleted: bool,
     edited_at: Option<OffsetDateTime>,
+    hidden: Option<Hidden>,
+    purged: Option<Purged>,
 }
 
 /// Messages edited, or written as replies, in a batch (every message, when shown as it is
@@ -75,7 +81,7 @@ async fn message_facts(
         .filter_map(|e| match e.data {
             EventData::MessageCreated { message_id, reply_to_message_id: Some(_), .. } => Some(message_id),
             EventData::MessageCreated { message_id, .. } if shown == Shown::AsNow => Some(message_id),
-            EventData::MessageEdited { message_id, .. } => Some(message_id),
+            EventData::MessageEdited { message_id, .. } | EventData::MessageUnhidden { message_id } => Some(message_id),
             _ => None,
         })
         .collect();
@@ -84,10 +90,11 @@ async fn message_facts(
         return Ok(facts);
     }
     let sql = format!(
-        "SELECT m.id, m.sender_id, m.created_at, m.position, m.attachments, m.content, m.is_deleted, m.edited_at, {}
+        "SELECT m.id, m.sender_id, m.created_at, m.position, m.attachments, m.content, m.is_deleted, m.edited_at, {}, {}
          FROM messages m
          LEFT JOIN messages p ON p.id = m.reply_to_id WHERE m.id = ANY($1)",
-        ReplyPreview::COLUMNS
+        ReplyPreview::COLUMNS,
+        Hidden::COLUMNS
     );
     for row in client.query(&sql, &[&ids]).await? {
         let fact = MessageFacts {
@@ -99,6 +106,8 @@ async fn message_facts(
             content: row.get("content"),
             is_deleted: row.get("is_deleted"),
             edited_at: row.get("edited_at"),
+            hidden: Hidden::from_row(&row)?,
+            purged: Purged::from_row(&row)?,
         };
         facts.insert(row.get("id"), fact);
     }
@@ -145,7 +154,8 @@ pub async fn encode(
         }
     }
     let facts = message_facts(client, events, shown).await?;
-    events.iter().map(|event| dispatch(event, &names, &facts, shown)).collect()
+    let reports = governance::reports(client, events).await?;
+    events.iter().map(|event| dispatch(event, &names, &facts, &reports, shown)).collect()
 }
 
 /// A chat of two fixed members opened (a lesson pair, an inquiry): each member sees it with the
@@ -195,15 +205,25 @@ fn pair_opened(
     dispatch
 }
 
-/// A message's frame for everyone, and, when it quotes a message, the frame for members who
-/// joined after the quoted one: the quote only as unavailable.
+/// A message's frame for everyone (a hidden one's: the placeholder for members, the message
+/// for admins), and, when it quotes a message, the frame for members who joined after the
+/// quoted one: the quote only as unavailable.
 fn message_dispatch(position: i64, chat_id: i64, event: &str, message: MessageBody<'_>) -> Dispatch {
-    let unquoted = message.reply_to.clone().map(|quote| {
+    let seen = message.for_participants();
+    let unquoted = seen.reply_to.clone().map(|quote| {
         let quoted = quote.position;
-        let message = MessageBody { reply_to: Some(quote.unavailable()), ..message.clone() };
+        let message = MessageBody { reply_to: Some(quote.unavailable()), ..seen.clone() };
         (quoted, frame(position, event, &MessageEvent { chat_id, message }))
     });
-    let mut dispatch = Dispatch::new(position, chat_id, shared(position, event, &MessageEvent { chat_id, message }));
+    let frames = if message.hidden.is_some() {
+        Frames::Split {
+            members: Some(frame(position, event, &MessageEvent { chat_id, message: seen })),
+            admins: frame(position, event, &MessageEvent { chat_id, message }),
+        }
+    } else {
+        shared(position, event, &MessageEvent { chat_id, message })
+    };
+    let mut dispatch = Dispatch::new(position, chat_id, frames);
     dispatch.unquoted = unquoted;
     dispatch
 }
@@ -217,9 +237,13 @@ fn dispatch(
     event: &StoredEvent,
     names: &HashMap<i64, Contact>,
     facts: &HashMap<i64, MessageFacts>,
+    reports: &HashMap<i64, ReportView>,
     shown: Shown,
 ) -> anyhow::Result<Dispatch> {
-    let (position, chat_id, actor_id) = (event.position, event.chat_id, event.actor_id);
+    let (position, actor_id) = (event.position, event.actor_id);
+    let Some(chat_id) = event.chat_id else {
+        return governance::about_person(event);
+    };
     let person =
         |id: &i64| names.get(id).cloned().ok_or_else(|| anyhow::anyhow!("user {id} of chat {chat_id} not found"));
     let dispatch = match &event.data {
@@ -231,7 +255,7 @@ fn dispatch(
             };
             let now = fact.filter(|_| shown == Shown::AsNow);
             let (content, attachments) = match now {
-                Some(now) if now.is_deleted => ("", &[][..]),
+                Some(now) if now.is_deleted || now.purged.is_some() => ("", &[][..]),
                 Some(now) => (now.content.as_str(), &attachments[..]),
                 None => (content.as_str(), &attachments[..]),
             };
@@ -246,12 +270,15 @@ fn dispatch(
                 reply_to,
                 kind: MessageType::of(attachments),
                 attachments,
+                hidden: now.and_then(|now| now.hidden.clone()),
+                purged: now.and_then(|now| now.purged),
             };
             message_dispatch(position, chat_id, "new_message", message)
         }
         EventData::MessageEdited { message_id, content } => {
             let fact = facts.get(message_id).ok_or_else(|| anyhow::anyhow!("edited message {message_id} not found"))?;
             let (content, attachments, edited_at) = match shown {
+                _ if fact.purged.is_some() => ("", &[][..], event.created_at),
                 Shown::AsNow if fact.is_deleted => ("", &[][..], event.created_at),
                 Shown::AsNow => {
                     (fact.content.as_str(), &fact.attachments[..], fact.edited_at.unwrap_or(event.created_at))
@@ -268,11 +295,30 @@ fn dispatch(
                 reply_to: fact.reply_to.clone(),
                 kind: MessageType::of(attachments),
                 attachments,
+                // Live too: an edit must not show a message hidden since to its members.
+                hidden: fact.hidden.clone(),
+                purged: fact.purged,
             };
             let mut dispatch = message_dispatch(position, chat_id, "message_edited", message);
             dispatch.about = Some(fact.position);
             dispatch
         }
+        EventData::MessageUnhidden { message_id } => {
+            let fact = facts.get(message_id).ok_or_else(|| anyhow::anyhow!("unhidden message {message_id} not found"))?;
+            governance::unhidden(position, chat_id, *message_id, fact)?
+        }
+        EventData::MessageHidden { message_id, reason } => {
+            governance::hidden(position, chat_id, *message_id, actor_id, reason, event.created_at)?
+        }
+        EventData::MessagesPurged { message_ids, cause, .. } => {
+            governance::purged(position, chat_id, message_ids, *cause, event.created_at)?
+        }
+        EventData::MessageReported { .. } => governance::reported(position, chat_id, reports.get(&position))?,
+        EventData::ChatExported { format, at } => governance::exported(position, chat_id, actor_id, format, *at)?,
+        EventData::UserSuspended { .. }
+        | EventData::UserUnsuspended { .. }
+        | EventData::UserErasureRequested { .. }
+        | EventData::UserErased { .. } => anyhow::bail!("event {position} is about a person but names chat {chat_id}"),
         EventData::ChatRead { up_to_message_id } => {
             let read = MessagesReadEvent {
                 chat_id,

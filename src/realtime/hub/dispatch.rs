@@ -27,7 +27,8 @@ pub enum StreamChange {
 #[derive(Debug, Clone)]
 pub struct Dispatch {
     pub position: i64,
-    pub chat_id: i64,
+    /// None for an event about a person rather than a chat (see [`Dispatch::person`]).
+    pub chat_id: Option<i64>,
     /// Users this event makes members of the chat (they receive it).
     pub joined: Vec<i64>,
     /// Users this event removes from the chat (they receive it, and nothing of the chat after).
@@ -47,13 +48,31 @@ pub struct Dispatch {
     /// The event ends the chat's guests' sessions (an inquiry closed): their streams here end
     /// once they have this event, and their credential is refused from now on.
     pub ends_guests: bool,
+    /// The event is about this person (a suspension, an erasure): what their own streams get.
+    pub person: Option<ToPerson>,
+}
+
+/// What an event about a person does to their own streams.
+#[derive(Debug, Clone)]
+pub struct ToPerson {
+    pub user_id: i64,
+    /// A frame their streams get (before they end, when they do).
+    pub frame: Option<Bytes>,
+    /// Their streams end (suspended, erasure asked for): the next request says why.
+    pub ends_streams: bool,
 }
 
 impl Dispatch {
     pub fn new(position: i64, chat_id: i64, frames: Frames) -> Self {
+        Self { chat_id: Some(chat_id), ..Self::about_person(position, frames, None) }
+    }
+
+    /// An event about a person, not a chat: admins get `frames`' admin frame, the person what
+    /// `person` says.
+    pub fn about_person(position: i64, frames: Frames, person: Option<ToPerson>) -> Self {
         Self {
             position,
-            chat_id,
+            chat_id: None,
             joined: Vec::new(),
             left: Vec::new(),
             opens_checked: false,
@@ -61,6 +80,7 @@ impl Dispatch {
             frames,
             unquoted: None,
             ends_guests: false,
+            person,
         }
     }
 }
@@ -71,6 +91,9 @@ pub enum Frames {
     Shared(Bytes),
     /// A frame per participant (each sees the chat from its side) and one for admins.
     PerUser { users: Vec<(i64, Bytes)>, admins: Bytes },
+    /// One frame for every participant (none: they get nothing) and another for admins: a
+    /// hidden message as each side sees it, a report only moderators see.
+    Split { members: Option<Bytes>, admins: Bytes },
 }
 
 impl Dispatch {
@@ -88,12 +111,13 @@ impl Frames {
         match self {
             Frames::Shared(bytes) => Some(bytes),
             Frames::PerUser { users, .. } => users.iter().find(|(u, _)| *u == user).map(|(_, b)| b),
+            Frames::Split { members, .. } => members.as_ref(),
         }
     }
 
     pub fn for_admins(&self) -> &Bytes {
         match self {
-            Frames::Shared(bytes) | Frames::PerUser { admins: bytes, .. } => bytes,
+            Frames::Shared(bytes) | Frames::PerUser { admins: bytes, .. } | Frames::Split { admins: bytes, .. } => bytes,
         }
     }
 }

@@ -22,7 +22,7 @@ mod dispatch;
 
 use connections::{Connection, send_all};
 pub use connections::{StreamAllowance, Subscription};
-pub use dispatch::{Dispatch, Frame, Frames, StreamChange};
+pub use dispatch::{Dispatch, Frame, Frames, StreamChange, ToPerson};
 
 /// A member of a chat, since the position of the event that made them one.
 #[derive(Debug, Clone, Copy)]
@@ -82,6 +82,9 @@ pub struct Hub {
     crash: tokio::sync::Notify,
     /// Where a user's first opened and last closed stream are reported (presence).
     changes: std::sync::OnceLock<mpsc::UnboundedSender<StreamChange>>,
+    /// Told of every person an event changed (suspended, erasure asked for): the replica's
+    /// cache of who people are forgets them (see [`Hub::on_person_changed`]).
+    person_changed: std::sync::OnceLock<Box<dyn Fn(i64) + Send + Sync>>,
 }
 
 impl Hub {
@@ -94,7 +97,14 @@ impl Hub {
             listening: AtomicBool::new(false),
             crash: tokio::sync::Notify::new(),
             changes: std::sync::OnceLock::new(),
+            person_changed: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Calls `forget` with each person an event changes, as it is dispatched (the first call
+    /// of this sets it; later ones are ignored).
+    pub fn on_person_changed(&self, forget: impl Fn(i64) + Send + Sync + 'static) {
+        let _ = self.person_changed.set(Box::new(forget));
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -132,11 +142,16 @@ impl Hub {
             if event.position <= state.head {
                 continue;
             }
-            if event.opens_checked {
-                state.groups.insert(event.chat_id);
+            if let Some(person) = &event.person
+                && let Some(forget) = self.person_changed.get()
+            {
+                forget(person.user_id);
             }
-            for user in &event.joined {
-                state.join(event.chat_id, *user, event.position);
+            if let Some(chat) = event.chat_id.filter(|_| event.opens_checked) {
+                state.groups.insert(chat);
+            }
+            for (chat, user) in event.chat_id.iter().flat_map(|chat| event.joined.iter().map(move |u| (*chat, *u))) {
+                state.join(chat, user, event.position);
             }
             let State { members, users, admins, .. } = &mut *state;
             // The event's frame, made when the first connection here gets it (one per user
@@ -146,11 +161,11 @@ impl Hub {
                 let made = || Arc::new(Frame { position: Some(event.position), bytes: bytes.clone() });
                 match event.frames {
                     Frames::Shared(_) => Arc::clone(shared.get_or_insert_with(made)),
-                    Frames::PerUser { .. } => made(),
+                    Frames::PerUser { .. } | Frames::Split { .. } => made(),
                 }
             };
             let mut unquoted = None;
-            for member in members.get(&event.chat_id).into_iter().flatten() {
+            for member in event.chat_id.and_then(|chat| members.get(&chat)).into_iter().flatten() {
                 if event.about.is_some_and(|about| member.since > about) {
                     continue;
                 }
@@ -173,11 +188,21 @@ impl Hub {
             if !admins.is_empty() {
                 send_all(admins, &frame(event.frames.for_admins()));
             }
-            if event.ends_guests {
+            if let Some(person) = &event.person
+                && let Some(connections) = users.get_mut(&person.user_id)
+            {
+                if let Some(bytes) = &person.frame {
+                    send_all(connections, &Arc::new(Frame { position: Some(event.position), bytes: bytes.clone() }));
+                }
+                if person.ends_streams {
+                    connections.clear(); // their streams end once they have drained their queues
+                }
+            }
+            if event.ends_guests || event.person.as_ref().is_some_and(|p| p.ends_streams) {
                 users.retain(|_, connections| !connections.is_empty());
             }
-            for user in &event.left {
-                state.leave(event.chat_id, *user);
+            for (chat, user) in event.chat_id.iter().flat_map(|chat| event.left.iter().map(move |u| (*chat, *u))) {
+                state.leave(chat, user);
             }
             state.head = event.position;
         }

@@ -1,0 +1,219 @@
+//! Moderation: participants report messages; admins read the reports, hide and unhide
+//! messages, and suspend, unsuspend and erase people (`people.rs`). Every one of these is an
+//! event of the log (its rules are the log's, `events_before_insert`), so the audit shows who
+//! did what, when and why, and every replica's streams learn of it in order.
+//!
+//! Admins still never write messages: hiding changes what participants are shown, not what
+//! anyone said.
+
+pub(crate) mod people;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use super::access::{check_access, no_message};
+use crate::auth::AuthUser;
+use crate::error::{Code, ErrorBody};
+use crate::extract::{JsonBody, PathParam, QueryParams};
+use crate::limits::Limited;
+use crate::log::{EventData, NewEvent};
+use crate::views::ReportView;
+use crate::{AppError, AppState, Result};
+
+pub use people::{AdminUser, AdminUsers, EraseRequest, ErasureStarted, Erasure, SuspendRequest};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/messages/{id}/report", post(report))
+        .route("/api/admin/reports", get(reports))
+        .route("/api/admin/messages/{id}/hide", post(hide))
+        .route("/api/admin/messages/{id}/unhide", post(unhide))
+        .merge(people::router())
+}
+
+/// Longest reason, in characters, for a report, a hide, a suspension or an erasure.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// Why: 1–500 characters, not only whitespace.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct Reason {
+    #[schema(min_length = 1, max_length = 500)]
+    pub reason: String,
+}
+
+/// A reason as the log accepts it, or 400 naming the field.
+pub(crate) fn checked_reason(reason: &str) -> Result<String> {
+    let chars = reason.chars().count();
+    if chars == 0 || chars > MAX_REASON_CHARS || reason.trim().is_empty() {
+        return Err(AppError::BadRequest(format!(
+            "reason must be 1 to {MAX_REASON_CHARS} characters, not only whitespace (got {chars})"
+        )));
+    }
+    Ok(reason.to_owned())
+}
+
+/// 403 unless the caller is an admin.
+pub(crate) fn admins_only(user: &AuthUser) -> Result<()> {
+    if user.is_admin() { Ok(()) } else { Err(AppError::Forbidden("only an admin may do this".into())) }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Reported {
+    /// The report's id (its event's position in the log).
+    pub id: i64,
+    pub message_id: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+}
+
+/// Reports someone else's message of a chat the caller takes part in to the moderators, once.
+#[utoipa::path(post, path = "/api/messages/{id}/report", tag = "moderation", params(("id" = i64, Path)),
+    request_body = Reason,
+    responses((status = 201, body = Reported), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "reported before by the caller (`already_reported`), or no longer shown"),
+              (status = 422, body = ErrorBody, description = "the caller's own message"),
+              (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id, message_id = id))]
+pub async fn report(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParam(id): PathParam<i64>,
+    JsonBody(body): JsonBody<Reason>,
+) -> Result<(StatusCode, Json<Reported>)> {
+    state.limits.check(Limited::write_by(user.role), user.id)?;
+    if user.is_admin() {
+        return Err(AppError::Forbidden("admins hide messages rather than report them".into())
+            .with_code(Code::AdminReadOnly));
+    }
+    let reason = checked_reason(&body.reason)?;
+    let row = state
+        .db
+        .get()
+        .await?
+        .query_opt("SELECT chat_id, sender_id, position FROM messages WHERE id = $1", &[&id])
+        .await?
+        .ok_or_else(|| no_message(id))?;
+    let chat_id: i64 = row.get("chat_id");
+    let access = check_access(&state, chat_id, &user).await.map_err(|_| no_message(id))?;
+    if row.get::<_, i64>("position") < access.visible_from {
+        return Err(no_message(id));
+    }
+    if row.get::<_, i64>("sender_id") == user.id {
+        return Err(AppError::Unprocessable("one cannot report one's own message".into()));
+    }
+    let event = NewEvent::MessageReported { chat_id, reporter_id: user.id, message_id: id, reason };
+    let stored = state.appender.append(event).await?.ok_or_else(|| anyhow::anyhow!("a report appended nothing"))?;
+    Ok((StatusCode::CREATED, Json(Reported { id: stored.position, message_id: id, created_at: stored.created_at })))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ReportsQuery {
+    /// `open` (the default): not resolved yet; `all`.
+    #[param(nullable = false)]
+    pub state: Option<ReportState>,
+    /// The `next_cursor` of the previous page.
+    #[param(nullable = false)]
+    pub before: Option<String>,
+    /// 1–100, default 50.
+    #[param(minimum = 1, maximum = 100, nullable = false)]
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportState {
+    Open,
+    All,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReportList {
+    /// Newest first.
+    pub reports: Vec<ReportView>,
+    /// Pass as `before` for the next page; null on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// Reports, newest first, with the message (as admins see it), its chat and who reported it.
+#[utoipa::path(get, path = "/api/admin/reports", tag = "moderation", params(ReportsQuery),
+    responses((status = 200, body = ReportList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 422, body = ErrorBody, description = "a cursor this API did not give out"),
+              (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
+pub async fn reports(
+    State(state): State<AppState>,
+    user: AuthUser,
+    QueryParams(query): QueryParams<ReportsQuery>,
+) -> Result<Json<ReportList>> {
+    admins_only(&user)?;
+    state.limits.check(Limited::Read, user.id)?;
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=100).contains(&limit) {
+        return Err(AppError::BadRequest(format!("limit must be between 1 and 100 (got {limit})")));
+    }
+    let before = match &query.before {
+        None => i64::MAX,
+        Some(cursor) => cursor
+            .parse::<i64>()
+            .ok()
+            .filter(|c| *c > 0)
+            .ok_or_else(|| AppError::Unprocessable(format!("before {cursor:?} is not a cursor this API gave out")))?,
+    };
+    let open_only = query.state.unwrap_or(ReportState::Open) == ReportState::Open;
+    let sql = ReportView::sql("WHERE r.id < $1 AND (NOT $2 OR r.resolved_at IS NULL) ORDER BY r.id DESC LIMIT $3");
+    let rows = state.db.get().await?.query(&sql, &[&before, &open_only, &(limit + 1)]).await?;
+    let mut reports = rows.iter().map(ReportView::from_row).collect::<Result<Vec<_>, _>>()?;
+    let next_cursor = (reports.len() as i64 > limit).then(|| {
+        reports.truncate(limit as usize);
+        reports.last().map(|r| r.id.to_string())
+    });
+    Ok(Json(ReportList { reports, next_cursor: next_cursor.flatten() }))
+}
+
+/// Hides a message from its chat's participants (they see "hidden by a moderator", live and
+/// on resume; its files are no longer served to them); admins and the audit still see it,
+/// with who hid it and why. Resolves the message's open reports. Hiding again is a no-op.
+#[utoipa::path(post, path = "/api/admin/messages/{id}/hide", tag = "moderation", params(("id" = i64, Path)),
+    request_body = Reason,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id, message_id = id))]
+pub async fn hide(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParam(id): PathParam<i64>,
+    JsonBody(body): JsonBody<Reason>,
+) -> Result<StatusCode> {
+    admins_only(&user)?;
+    let reason = checked_reason(&body.reason)?;
+    let chat_id = chat_of(&state, id).await?;
+    state.appender.append(NewEvent::MessageHidden { chat_id, admin_id: user.id, message_id: id, reason }).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Shows a hidden message to its chat's participants again. Unhiding one that is not hidden
+/// is a no-op.
+#[utoipa::path(post, path = "/api/admin/messages/{id}/unhide", tag = "moderation", params(("id" = i64, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id, message_id = id))]
+pub async fn unhide(State(state): State<AppState>, user: AuthUser, PathParam(id): PathParam<i64>) -> Result<StatusCode> {
+    admins_only(&user)?;
+    let chat_id = chat_of(&state, id).await?;
+    let stored = state.appender.append(NewEvent::MessageUnhidden { chat_id, admin_id: user.id, message_id: id }).await?;
+    debug_assert!(stored.as_ref().is_none_or(|s| matches!(s.data, EventData::MessageUnhidden { .. })));
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The chat of message `id` (404 if there is none).
+async fn chat_of(state: &AppState, id: i64) -> Result<i64> {
+    let client = state.db.get().await?;
+    let row = client.query_opt("SELECT chat_id FROM messages WHERE id = $1", &[&id]).await?;
+    row.map(|r| r.get(0)).ok_or_else(|| no_message(id))
+}

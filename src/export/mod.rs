@@ -1,0 +1,271 @@
+//! Exporting a conversation as it was at a moment, for a parent or an inspector: JSON (for
+//! programs), HTML (to read and print), PDF (to file away). The messages are read by the audit's
+//! own function, `audit_chat_at`, so an admin's JSON export is exactly what the audit shows in
+//! psql at that moment; a participant gets what they may read (their membership's stretches
+//! of the log, a hidden message as a placeholder, a deleted one without its text). Every export
+//! is an event of the log (`chat_exported`: who, which format, as of when).
+//!
+//! Streamed: rows come from the database as a stream and leave as body chunks, each format
+//! writing one message at a time (`render`), so a 100,000-message chat is never held whole.
+//! PDF is written by our own streaming writer (`pdf`) rather than a headless browser printing
+//! the HTML: a browser holds the whole document and needs a browser on every replica.
+
+pub mod pdf;
+mod render;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use futures::{StreamExt, TryStreamExt};
+
+use serde::Deserialize;
+use time::OffsetDateTime;
+use tokio_postgres::Row;
+
+use crate::api::access::{Readable, check_read_access};
+use crate::auth::AuthUser;
+use crate::error::ErrorBody;
+use crate::extract::{PathParam, QueryParams};
+use crate::limits::Limited;
+use crate::log::NewEvent;
+use crate::views::{Attachment, Hidden, Person, Purged};
+use crate::{AppError, AppState, Result};
+use render::{ExportedChat, Head, Lang, Member, Message, Renderer};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/chats/{chat_id}/export", get(export))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Json,
+    Html,
+    Pdf,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    /// `json` (the default), `html` or `pdf`.
+    #[param(nullable = false)]
+    pub format: Option<Format>,
+    /// The moment to show the conversation as it was (RFC 3339); default now.
+    #[param(nullable = false)]
+    pub at: Option<String>,
+    /// `ru` or `en`; default from `Accept-Language`.
+    #[param(nullable = false)]
+    pub lang: Option<String>,
+}
+
+/// The conversation as it was at `at`, membership included, with edits, deletions, hidden and
+/// purged messages marked as such and attachments listed, the school's name and the time of
+/// export, in the reader's language; a download (`Content-Disposition: attachment`). For the
+/// chat's participants (what they may read) and admins (everything, as the audit shows it).
+#[utoipa::path(get, path = "/api/chats/{chat_id}/export", tag = "export", params(("chat_id" = i64, Path), ExportQuery),
+    responses((status = 200, description = "the export, streamed",
+               content(("application/json"), ("text/html"), ("application/pdf"))),
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 429, body = ErrorBody),
+              (status = 503, body = ErrorBody, description = "PDF asked for and the font (EXPORT_FONT) is missing")))]
+#[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
+pub async fn export(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParam(chat_id): PathParam<i64>,
+    QueryParams(query): QueryParams<ExportQuery>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    state.limits.check(Limited::Read, user.id)?;
+    let readable = check_read_access(&state, chat_id, &user).await?;
+    let format = query.format.unwrap_or(Format::Json);
+    let now = OffsetDateTime::now_utc();
+    let at = match &query.at {
+        None => now,
+        Some(text) => OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            .map_err(|_| AppError::BadRequest(format!("at must be an RFC 3339 time, like 2026-11-23T18:00:00Z (got {text:?})")))?
+            .min(now),
+    };
+    let lang = language(query.lang.as_deref(), &headers)?;
+    let mut renderer = match format {
+        Format::Json => Renderer::Json { first: true },
+        Format::Html => Renderer::Html { lang },
+        Format::Pdf => Renderer::Pdf { lang, writer: Box::new(pdf_writer(&state, chat_id).await?) },
+    };
+
+    let client = state.db.get().await?;
+    let chat = client
+        .query_opt("SELECT kind, title FROM chats WHERE id = $1", &[&chat_id])
+        .await?
+        .ok_or_else(|| crate::api::access::no_chat(chat_id))?;
+    let members = client
+        .query("SELECT user_id, user_name, role, member_since FROM audit_chat_members_at($1, $2)", &[&chat_id, &at])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Member {
+                user_id: r.try_get("user_id")?,
+                name: r.try_get("user_name")?,
+                role: r.try_get("role")?,
+                member_since: r.try_get("member_since")?,
+            })
+        })
+        .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
+    let format_name = match format {
+        Format::Json => "json",
+        Format::Html => "html",
+        Format::Pdf => "pdf",
+    };
+    state.appender.append(NewEvent::ChatExported { chat_id, actor_id: user.id, format: format_name, at }).await?;
+    metrics::counter!(crate::metrics::EXPORTS, "format" => format_name).increment(1);
+
+    let head = Head {
+        school: state.config.governance.school_name.clone(),
+        exported_at: now,
+        exported_by: Person { id: user.id, name: user.name.clone(), role: user.role },
+        at,
+        language: lang,
+        chat: ExportedChat { id: chat_id, kind: chat.try_get("kind")?, title: chat.try_get("title")? },
+        members,
+    };
+    let first = renderer.head(&head)?;
+    let statement = client.prepare_cached("SELECT * FROM audit_chat_at($1, $2)").await?;
+    let rows = client.query_raw(&statement, [&chat_id as &(dyn tokio_postgres::types::ToSql + Sync), &at]).await?;
+    let streaming = Streaming {
+        _client: client,
+        rows: Box::pin(rows),
+        renderer: Some(renderer),
+        admin: user.is_admin(),
+        readable,
+    };
+    let body = futures::stream::once(async move { Ok::<_, anyhow::Error>(first) })
+        .chain(futures::stream::unfold(streaming, Streaming::next_chunk))
+        .map_err(|e| {
+            tracing::warn!(error = format!("{e:#}"), "an export failed while streaming");
+            std::io::Error::other("export failed")
+        });
+
+    let (content_type, extension) = match format {
+        Format::Json => ("application/json", "json"),
+        Format::Html => ("text/html; charset=utf-8", "html"),
+        Format::Pdf => ("application/pdf", "pdf"),
+    };
+    let filename = format!("chat-{chat_id}-{}.{extension}", at.unix_timestamp());
+    let mut response = Body::from_stream(body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// An export under way: the rows still to come and the format writing them.
+struct Streaming {
+    /// The pooled connection the rows come over, kept until the last one.
+    _client: deadpool_postgres::Client,
+    rows: std::pin::Pin<Box<tokio_postgres::RowStream>>,
+    /// None once the end is written (or the export failed).
+    renderer: Option<Renderer>,
+    admin: bool,
+    readable: Readable,
+}
+
+impl Streaming {
+    /// The next piece of the body: a message the reader may see, or the end.
+    async fn next_chunk(mut self) -> Option<(anyhow::Result<Vec<u8>>, Self)> {
+        let mut renderer = self.renderer.take()?;
+        loop {
+            let row = match self.rows.next().await {
+                None => return Some((renderer.finish(), self)),
+                Some(Err(e)) => return Some((Err(e.into()), self)),
+                Some(Ok(row)) => row,
+            };
+            match shown(&row, self.admin, &self.readable) {
+                Ok(None) => continue,
+                Ok(Some(message)) => {
+                    let chunk = renderer.message(&message);
+                    self.renderer = Some(renderer);
+                    return Some((chunk, self));
+                }
+                Err(e) => return Some((Err(e), self)),
+            }
+        }
+    }
+}
+
+/// A row of `audit_chat_at` as the reader may see it (None: not theirs to see). An admin sees
+/// it as the audit does. A participant sees the messages of their membership's stretches of the
+/// log; a deleted one without its text or files, a hidden one as a placeholder.
+fn shown(row: &Row, admin: bool, readable: &Readable) -> anyhow::Result<Option<Message>> {
+    let position: i64 = row.try_get("message_position")?;
+    if !admin && !readable.contains(position) {
+        return Ok(None);
+    }
+    let attachments: Option<postgres_types::Json<Vec<Attachment>>> = row.try_get("attachments")?;
+    let mut message = Message {
+        message_id: row.try_get("message_id")?,
+        sender_id: row.try_get("sender_id")?,
+        sender_name: row.try_get("sender_name")?,
+        content: row.try_get::<_, Option<String>>("content")?.unwrap_or_default(),
+        created_at: row.try_get("created_at")?,
+        is_deleted: row.try_get("is_deleted")?,
+        deleted_at: row.try_get("deleted_at")?,
+        edited_at: row.try_get("edited_at")?,
+        reply_to_message_id: row.try_get("reply_to_message_id")?,
+        attachments: attachments.map(|a| a.0).unwrap_or_default(),
+        hidden: Hidden::from_row(row)?,
+        purged: Purged::from_row(row)?,
+    };
+    if !admin {
+        if message.is_deleted || message.hidden.is_some() {
+            message.content.clear();
+            message.attachments.clear();
+        }
+        message.hidden = message.hidden.map(|h| h.for_participants());
+    }
+    Ok(Some(message))
+}
+
+/// The reader's language: `lang`, else the first of `Accept-Language` this export speaks.
+fn language(lang: Option<&str>, headers: &HeaderMap) -> Result<Lang> {
+    match lang {
+        Some("ru") => return Ok(Lang::Ru),
+        Some("en") => return Ok(Lang::En),
+        Some(other) => return Err(AppError::BadRequest(format!("lang must be ru or en (got {other:?})"))),
+        None => {}
+    }
+    let accepted = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    for tag in accepted.split(',') {
+        let tag = tag.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        if tag.starts_with("ru") {
+            return Ok(Lang::Ru);
+        }
+        if tag.starts_with("en") {
+            return Ok(Lang::En);
+        }
+    }
+    Ok(Lang::En)
+}
+
+/// A PDF writer set in `EXPORT_FONT` (and its bold sibling, when there is one); 503 naming the
+/// variable when the font cannot be read.
+async fn pdf_writer(state: &AppState, chat_id: i64) -> Result<pdf::PdfWriter<Vec<u8>>> {
+    let path = &state.config.governance.export_font;
+    let regular = tokio::fs::read(path).await.map_err(|e| {
+        AppError::Unavailable(anyhow::anyhow!("EXPORT_FONT: cannot read {}: {e}", path.display()))
+    })?;
+    let bold_path = path.to_str().map(|p| p.replace(".ttf", "-Bold.ttf"));
+    let bold = match bold_path {
+        Some(bold) if bold != path.to_string_lossy() => tokio::fs::read(bold).await.ok(),
+        _ => None,
+    };
+    let writer = pdf::PdfWriter::new(Vec::new(), &regular, bold.as_deref(), &format!("chat {chat_id}"))
+        .map_err(|e| AppError::Unavailable(anyhow::anyhow!("EXPORT_FONT: {} is not a usable font: {e}", path.display())))?;
+    Ok(writer)
+}

@@ -1,0 +1,68 @@
+//! Children's data, governed: the background work behind retention and erasure. Content goes
+//! by redaction: a `messages_purged` event of the log names the messages, and its append blanks
+//! their text and files everywhere they are kept (the log's own copies too; see
+//! `sql/V22__moderation_retention_erasure.sql` and docs/governance.md). This module decides
+//! what to purge and when, in bounded batches, and deletes the purged files' bytes.
+//!
+//! Every replica runs the loop; each batch takes a transaction-scoped advisory lock first, so
+//! one replica at a time works while the others skip their turn. Each batch commits on its
+//! own and everything left to do is read from the database, so a replica that dies halfway
+//! leaves the rest to the next pass, of any replica.
+
+pub mod erasure;
+mod files;
+pub mod retention;
+
+use std::time::Duration;
+
+use crate::AppState;
+
+pub use files::delete_purged_files;
+
+/// Advisory-lock keys (the log's is (1953854575, 1)): one for retention, one for erasures.
+const RETENTION_LOCK: (i32, i32) = (1953854575, 2);
+const ERASURE_LOCK: (i32, i32) = (1953854575, 3);
+
+/// Every `PURGE_EVERY_SECS` until shutdown: retention (when `RETENTION_DAYS` is set), the
+/// erasures asked for, and the bytes of purged files.
+pub async fn keep_governing(state: AppState) {
+    let every = state.config.governance.purge_every;
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            _ = state.shutdown.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        if let Some(keep) = state.config.governance.retention {
+            let now = time::OffsetDateTime::now_utc();
+            if let Err(e) = retention::purge(&state, now - keep).await {
+                tracing::warn!(error = format!("{e:#}"), "retention failed; it runs again later");
+            }
+        }
+        govern_erasures(&state).await;
+    }
+}
+
+/// Runs the erasures asked for, and deletes purged files, now (in the background): what
+/// `POST /api/admin/users/{id}/erase` starts.
+pub fn erase_soon(state: &AppState) {
+    let state = state.clone();
+    tokio::spawn(async move { govern_erasures(&state).await });
+}
+
+async fn govern_erasures(state: &AppState) {
+    if let Err(e) = erasure::run(state).await {
+        tracing::warn!(error = format!("{e:#}"), "an erasure failed; it resumes on the next pass");
+    }
+    if let Err(e) = delete_purged_files(&state.db, &state.storage).await {
+        tracing::warn!(error = format!("{e:#}"), "deleting purged files failed; it resumes on the next pass");
+    }
+}
+
+/// The pause between two batches (a shutdown cuts it short: `false`).
+async fn pause(state: &AppState, pause: Duration) -> bool {
+    tokio::select! {
+        _ = state.shutdown.cancelled() => false,
+        _ = tokio::time::sleep(pause) => true,
+    }
+}

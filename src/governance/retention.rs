@@ -1,0 +1,71 @@
+//! Retention: the content of messages older than `RETENTION_DAYS` goes, oldest first, in
+//! batches of `PURGE_BATCH`. What stays: that each message existed, who sent it, when, and that
+//! it was purged (history shows a placeholder; counts and read markers do not change).
+
+use std::collections::BTreeMap;
+
+use time::OffsetDateTime;
+
+use super::{RETENTION_LOCK, pause};
+use crate::AppState;
+use crate::log::{NewEvent, Purge, store};
+
+/// Purges every message created before `before`, batch after batch, unless another replica is
+/// at it. `before` is the caller's clock less `RETENTION_DAYS` (a test sets it); the log
+/// refuses a horizon in its own future. Returns how many messages this call purged.
+pub async fn purge(state: &AppState, before: OffsetDateTime) -> anyhow::Result<u64> {
+    let mut purged = 0;
+    loop {
+        match purge_batch(state, before).await? {
+            Batch::Purged(n) => purged += n,
+            Batch::Done | Batch::Busy => return Ok(purged),
+        }
+        if !pause(state, state.config.governance.purge_pause).await {
+            return Ok(purged);
+        }
+    }
+}
+
+enum Batch {
+    Purged(u64),
+    /// Nothing older than the horizon is left.
+    Done,
+    /// Another replica holds the retention lock.
+    Busy,
+}
+
+async fn purge_batch(state: &AppState, before: OffsetDateTime) -> anyhow::Result<Batch> {
+    let mut client = state.db.get().await?;
+    let tx = client.transaction().await?;
+    let locked: bool =
+        tx.query_one("SELECT pg_try_advisory_xact_lock($1, $2)", &[&RETENTION_LOCK.0, &RETENTION_LOCK.1]).await?.get(0);
+    if !locked {
+        return Ok(Batch::Busy);
+    }
+    let rows = tx
+        .query(
+            "SELECT id, chat_id FROM messages WHERE purged_at IS NULL AND created_at < $1 ORDER BY created_at LIMIT $2",
+            &[&before, &state.config.governance.purge_batch],
+        )
+        .await?;
+    if rows.is_empty() {
+        metrics::gauge!(crate::metrics::RETENTION_BACKLOG).set(0.0);
+        return Ok(Batch::Done);
+    }
+    let mut chats: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for row in &rows {
+        chats.entry(row.get("chat_id")).or_default().push(row.get("id"));
+    }
+    let events: Vec<NewEvent> = chats
+        .into_iter()
+        .map(|(chat_id, message_ids)| NewEvent::MessagesPurged { chat_id, message_ids, purge: Purge::Retention { before } })
+        .collect();
+    store::append(&*tx, &events).await?;
+    tx.commit().await?;
+    let n = rows.len() as u64;
+    metrics::counter!(crate::metrics::MESSAGES_PURGED, "cause" => "retention").increment(n);
+    if n < state.config.governance.purge_batch as u64 {
+        metrics::gauge!(crate::metrics::RETENTION_BACKLOG).set(0.0);
+    }
+    Ok(Batch::Purged(n))
+}

@@ -1,0 +1,137 @@
+//! The frames of moderation, purges, exports and the events about a person. Who gets what:
+//! a hidden message's members learn only that it was hidden, admins also by whom and why; a
+//! purge reaches everyone (the content is gone for all); reports and exports reach admins
+//! only; a suspension reaches admins and the person, whose streams then end (they reconnect
+//! and read; `GET /api/me` says they are suspended).
+
+use std::collections::HashMap;
+
+use time::OffsetDateTime;
+use tokio_postgres::GenericClient;
+
+use super::{MessageBody, MessageFacts, frame, message_dispatch, shared};
+use crate::log::{EventData, PurgeCause, StoredEvent};
+use crate::realtime::hub::{Dispatch, Frames, ToPerson};
+use crate::realtime::payloads::{
+    ChatExportedEvent, MessageHiddenEvent, MessageReportedEvent, MessagesPurgedEvent, UserEvent, UserSuspendedEvent,
+};
+use crate::views::{Hidden, MessageType, Purged, ReportView};
+
+/// The reports a batch's `message_reported` events made, by position (their id), in one query
+/// and only when the batch has some.
+pub(super) async fn reports(
+    client: &impl GenericClient,
+    events: &[StoredEvent],
+) -> anyhow::Result<HashMap<i64, ReportView>> {
+    let ids: Vec<i64> = events
+        .iter()
+        .filter(|e| matches!(e.data, EventData::MessageReported { .. }))
+        .map(|e| e.position)
+        .collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(ReportView::load(client, &ids).await?.into_iter().map(|r| (r.id, r)).collect())
+}
+
+pub(super) fn hidden(
+    position: i64,
+    chat_id: i64,
+    message_id: i64,
+    admin: Option<i64>,
+    reason: &str,
+    at: OffsetDateTime,
+) -> anyhow::Result<Dispatch> {
+    let hidden = Hidden { hidden_at: at, hidden_by: admin, reason: Some(reason.to_owned()) };
+    let members = MessageHiddenEvent { chat_id, message_id, hidden: hidden.for_participants() };
+    let admins = MessageHiddenEvent { chat_id, message_id, hidden };
+    Ok(Dispatch::new(
+        position,
+        chat_id,
+        Frames::Split {
+            members: Some(frame(position, "message_hidden", &members)),
+            admins: frame(position, "message_hidden", &admins),
+        },
+    ))
+}
+
+/// The message back, as it is now (hidden again since, it stays a placeholder for members).
+pub(super) fn unhidden(position: i64, chat_id: i64, message_id: i64, fact: &MessageFacts) -> anyhow::Result<Dispatch> {
+    let gone = fact.is_deleted || fact.purged.is_some();
+    let attachments = if gone { &[][..] } else { &fact.attachments[..] };
+    let message = MessageBody {
+        id: message_id,
+        sender_id: Some(fact.sender_id),
+        content: if gone { "" } else { fact.content.as_str() },
+        created_at: fact.created_at,
+        is_edited: fact.edited_at.is_some(),
+        edited_at: fact.edited_at,
+        reply_to: fact.reply_to.clone(),
+        kind: MessageType::of(attachments),
+        attachments,
+        hidden: fact.hidden.clone(),
+        purged: fact.purged,
+    };
+    let mut dispatch = message_dispatch(position, chat_id, "message_unhidden", message);
+    dispatch.about = Some(fact.position);
+    Ok(dispatch)
+}
+
+pub(super) fn purged(
+    position: i64,
+    chat_id: i64,
+    message_ids: &[i64],
+    cause: PurgeCause,
+    at: OffsetDateTime,
+) -> anyhow::Result<Dispatch> {
+    let purged = MessagesPurgedEvent { chat_id, message_ids: message_ids.to_vec(), purged: Purged { purged_at: at, cause } };
+    Ok(Dispatch::new(position, chat_id, shared(position, "messages_purged", &purged)))
+}
+
+/// For admins only. A report the database no longer has (its message purged since) is sent
+/// as nothing: the admins' list shows what is there when they load it.
+pub(super) fn reported(position: i64, chat_id: i64, report: Option<&ReportView>) -> anyhow::Result<Dispatch> {
+    let admins = match report {
+        Some(report) => frame(position, "message_reported", &MessageReportedEvent { report: report.clone() }),
+        None => frame(position, "message_reported", &serde_json::json!({ "chat_id": chat_id })),
+    };
+    Ok(Dispatch::new(position, chat_id, Frames::Split { members: None, admins }))
+}
+
+pub(super) fn exported(
+    position: i64,
+    chat_id: i64,
+    actor_id: Option<i64>,
+    format: &str,
+    at: OffsetDateTime,
+) -> anyhow::Result<Dispatch> {
+    let exported = ChatExportedEvent { chat_id, actor_id, format: format.to_owned(), at };
+    Ok(Dispatch::new(position, chat_id, Frames::Split { members: None, admins: frame(position, "chat_exported", &exported) }))
+}
+
+/// An event about a person: to admins, and what it does to the person's own streams.
+pub(super) fn about_person(event: &StoredEvent) -> anyhow::Result<Dispatch> {
+    let position = event.position;
+    let admins_only = |name: &str, user_id: i64, ends_streams: bool| {
+        let bytes = frame(position, name, &UserEvent { user_id });
+        let person = ToPerson { user_id, frame: None, ends_streams };
+        Dispatch::about_person(position, Frames::Split { members: None, admins: bytes }, Some(person))
+    };
+    let dispatch = match &event.data {
+        EventData::UserSuspended { user_id, reason, until } => {
+            let bytes =
+                frame(position, "user_suspended", &UserSuspendedEvent { user_id: *user_id, until: *until, reason: reason.clone() });
+            let person = ToPerson { user_id: *user_id, frame: Some(bytes.clone()), ends_streams: true };
+            Dispatch::about_person(position, Frames::Split { members: None, admins: bytes }, Some(person))
+        }
+        EventData::UserUnsuspended { user_id } => {
+            let bytes = frame(position, "user_unsuspended", &UserEvent { user_id: *user_id });
+            let person = ToPerson { user_id: *user_id, frame: Some(bytes.clone()), ends_streams: false };
+            Dispatch::about_person(position, Frames::Split { members: None, admins: bytes }, Some(person))
+        }
+        EventData::UserErasureRequested { user_id, .. } => admins_only("user_erasure_requested", *user_id, true),
+        EventData::UserErased { user_id } => admins_only("user_erased", *user_id, true),
+        _ => anyhow::bail!("event {position} names no chat but is about one"),
+    };
+    Ok(dispatch)
+}
