@@ -67,6 +67,8 @@ export type SentMessage = Schemas['SentMessage'];
 export type UnreadCount = Schemas['UnreadCount'];
 /** What every error answer's `code` may be (`{"error", "code"}`): stable, what the client switches on. */
 export type ErrorCode = Schemas['Code'];
+/** Moderation's codes, until the document's `Code` has them (errors.ts `MODERATION_CODES`). */
+type ModerationCode = 'already_reported' | 'account_suspended' | 'message_hidden';
 
 // Moderation, erasure and export. Written by hand (moderationWire.ts) until the server's
 // document describes them; then the generated schemas, under these names.
@@ -143,7 +145,7 @@ export function isUnauthorized(error: unknown): error is ApiError {
 }
 
 /** Whether `error` is the server's refusal with this `code`. */
-export function hasCode(error: unknown, code: ErrorCode | 'already_reported' | 'account_suspended' | 'message_hidden'): error is ApiError {
+export function hasCode(error: unknown, code: ErrorCode | ModerationCode): error is ApiError {
   return error instanceof ApiError && error.code === code;
 }
 

@@ -9,7 +9,9 @@ import {
   initialModeration,
   moderationReducer,
   openReportCount,
+  openReportsBadge,
 } from './moderation';
+import { i18n } from './i18n';
 
 const alex = { id: 8, name: 'Alex Kim', role: 'student' as const };
 const maria = { id: 9, name: 'Мария Иванова', role: 'student' as const };
@@ -52,6 +54,15 @@ describe('the open reports', () => {
   it('count for the badge once loaded, saying when there are more', () => {
     expect(openReportCount(initialModeration)).toBeNull();
     expect(openReportCount(loaded)).toEqual({ count: 3, more: true });
+  });
+
+  it('show on the header’s badge, in words too, and not at all when there are none', () => {
+    const ruT = i18n.getFixedT('ru');
+    expect(openReportsBadge(openReportCount(loaded), ruT)).toEqual({ text: '3+', label: 'больше 3 открытых жалоб' });
+    expect(openReportsBadge({ count: 2, more: false }, ruT)).toEqual({ text: '2', label: '2 открытые жалобы' });
+    expect(openReportsBadge({ count: 1, more: false }, i18n.getFixedT('en'))?.label).toBe('1 open report');
+    expect(openReportsBadge({ count: 0, more: false }, ruT)).toBeNull();
+    expect(openReportsBadge(null, ruT)).toBeNull();
   });
 
   it('lose the rows of a message once it is hidden (its reports are resolved)', () => {

@@ -8,6 +8,8 @@
 // merged by id (none twice), and a first page loaded anew keeps the reports the stream brought
 // while it was on its way (newer than its newest).
 
+import type { TFunction } from 'i18next';
+
 import type { AdminUser, Hidden, Purged, ReportView, Suspension } from './api';
 import type { ReportFilter } from './moderationApi';
 
@@ -193,6 +195,16 @@ export function moderationReducer(state: ModerationState, action: ModerationActi
 export function openReportCount(state: ModerationState): { count: number; more: boolean } | null {
   if (state.open.status !== 'ready') return null;
   return { count: state.open.items.length, more: state.open.nextCursor !== null };
+}
+
+/** The badge's number ("3", "50+") and what it says in words ("3 open reports"), or null for none. */
+export function openReportsBadge(known: { count: number; more: boolean } | null, t: TFunction) {
+  if (known === null || (known.count === 0 && !known.more)) return null;
+  const { count, more } = known;
+  return {
+    text: more ? `${count}+` : String(count),
+    label: more ? t('moderation.openReportsMore', { count }) : t('moderation.openReports', { count }),
+  };
 }
 
 /** What a person's row says of their account: erased, being erased, suspended, or nothing. */

@@ -23,6 +23,9 @@
 // A guest's session ends with their chat (`chat_closed`: the server closed it, or revoked its
 // link) or with their credential (a 401): the stream closes for good, what is on screen stays,
 // read-only (`ended`), and nothing more is asked — no reconnecting, no signing out.
+//
+// Moderation: whether our account is suspended (useSuspension: participants), and an admin's
+// moderation view (useModeration), which the stream's events keep current like the rest.
 
 import { useCallback, useEffect, useState } from 'react';
 
@@ -40,7 +43,9 @@ import { type ChatSearch, useChatSearch } from './useChatSearch';
 import { type Commands, useCommands } from './useCommands';
 import { changesUnread, titleUnread } from './unread';
 import { type Connection, useEventStream } from './useEventStream';
+import { type Moderation, useModeration } from './useModeration';
 import { useReadMarker } from './useReadMarker';
+import { useSuspension } from './useSuspension';
 import { useUnreadTotal } from './useUnreadTotal';
 import { type Store, useWorkspaceStore } from './useWorkspaceStore';
 
@@ -77,11 +82,23 @@ export interface Workspace extends Commands {
   ended: GuestEnd | null;
   /** The title's total unread: the server's (GET /api/unread-count), a guest's one chat, none for admins. */
   unread: number;
+  /** Our account's suspension while it holds (writes are refused); never for admins. */
+  suspension: api.Suspension | null;
+  /** An admin's reports and people, and what they do with them (empty for anyone else). */
+  moderation: Moderation;
+}
+
+/** What runs the effects of moderation. */
+interface ModerationRun {
+  moderation: Moderation;
+  checkSuspension: () => void;
 }
 
 /** Applies what `dispatch` (or `streamOpened`) decided: the reducers' actions, then the requests. */
-function useApply(store: Store, loading: ChatLoading, endSession: () => void) {
+function useApply(store: Store, loading: ChatLoading, endSession: () => void, moderating: ModerationRun) {
+  const { moderation, checkSuspension } = moderating;
   const { loadChats, refreshChatsSoon, loadConversation, loadGroup, loadPresence } = loading;
+  const { loadReports, dispatch: moderate } = moderation;
   const run = useCallback(
     (effect: Effect) => {
       switch (effect.type) {
@@ -97,9 +114,13 @@ function useApply(store: Store, loading: ChatLoading, endSession: () => void) {
           return void loadPresence(effect.userIds);
         case 'endSession':
           return endSession();
+        case 'checkSuspension':
+          return checkSuspension();
+        case 'reloadReports':
+          return loadReports('open');
       }
     },
-    [loadChats, refreshChatsSoon, loadConversation, loadGroup, loadPresence, endSession],
+    [loadChats, refreshChatsSoon, loadConversation, loadGroup, loadPresence, endSession, checkSuspension, loadReports],
   );
   const apply = useCallback(
     (outcome: Outcome) => {
@@ -109,9 +130,10 @@ function useApply(store: Store, loading: ChatLoading, endSession: () => void) {
       outcome.typing.forEach(store.typing);
       outcome.presence.forEach(store.presence);
       if (outcome.people.length > 0) store.remember(outcome.people);
+      outcome.moderation.forEach(moderate);
       outcome.effects.forEach(run);
     },
-    [store, run],
+    [store, run, moderate],
   );
   return { apply, run };
 }
@@ -126,14 +148,16 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
     [isGuest, onSignedOut],
   );
   const endSession = useCallback(() => setEnded((now) => now ?? 'closed'), []);
-  const { state, store, openChat, setAtBottom } = useWorkspaceStore(me, signedOut);
+  const { suspension, recheck: checkSuspension } = useSuspension(!isAdmin);
+  const { state, store, openChat, setAtBottom } = useWorkspaceStore(me, signedOut, checkSuspension);
   const { chatList, openChatId } = state;
   const { latest } = store;
   const loading = useChatLoading(store, isAdmin);
   const { loadChats, refreshChatsSoon, loadConversation, loadOlder, loadGroup, loadPresence, loadMore } = loading;
   const [search, searchChats] = useChatSearch(store, isAdmin, loading.absorb);
   const commands = useCommands(store, me, loading);
-  const { apply, run } = useApply(store, loading, endSession);
+  const moderation = useModeration(store, me.id, isAdmin);
+  const { apply, run } = useApply(store, loading, endSession, { moderation, checkSuspension });
   const { count: serverUnread, refreshSoon: refreshUnreadSoon } = useUnreadTotal(!isAdmin && !isGuest, store.failed);
 
   useEffect(() => {
@@ -209,5 +233,7 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
     searchChats: useCallback((query: string) => void searchChats(query), [searchChats]),
     ended,
     unread: titleUnread(me.role, serverUnread, chatList),
+    suspension,
+    moderation,
   };
 }

@@ -8,7 +8,7 @@
 import { type Dispatch, type RefObject, useCallback, useMemo, useReducer, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
-import { type Person, isUnauthorized } from './api';
+import { type Person, hasCode, isUnauthorized } from './api';
 import { type ChatList, type ChatListAction, chatListReducer, initialChatList } from './chats';
 import { errorText } from './errors';
 import {
@@ -64,7 +64,10 @@ export interface Store {
   groups: Dispatch<GroupsAction>;
   remember: Dispatch<readonly KnownPerson[]>;
   inChat: (chatId: number, action: ConversationAction) => void;
-  /** A failure in words for the person (the server's, else ours); a 401 signs out (a guest: ends their visit). */
+  /**
+   * A failure in words for the person (the server's, else ours); a 401 signs out (a guest: ends
+   * their visit); `account_suspended` has the suspension asked for (its banner says until when).
+   */
   failed: (error: unknown) => string;
   /** The newest log position handled: a group's snapshot requested now shows everything up to it. */
   handledPosition: RefObject<number | null>;
@@ -78,7 +81,11 @@ export interface WorkspaceStore {
   setAtBottom: (chatId: number, atBottom: boolean) => void;
 }
 
-export function useWorkspaceStore(me: Person, onSignedOut: (error: unknown) => void): WorkspaceStore {
+export function useWorkspaceStore(
+  me: Person,
+  onSignedOut: (error: unknown) => void,
+  onSuspended: () => void = () => {},
+): WorkspaceStore {
   const isAdmin = me.role === 'admin';
   const isGuest = me.role === 'guest';
   const [chatList, dispatchChats] = useReducer(chatListReducer, initialChatList);
@@ -115,7 +122,7 @@ export function useWorkspaceStore(me: Person, onSignedOut: (error: unknown) => v
   };
   const latest = useLatest(state);
   const { t } = useTranslation();
-  const outside = useLatest({ t, onSignedOut });
+  const outside = useLatest({ t, onSignedOut, onSuspended });
   const handledPosition = useRef<number | null>(null);
 
   const store = useMemo<Store>(
@@ -130,6 +137,7 @@ export function useWorkspaceStore(me: Person, onSignedOut: (error: unknown) => v
       inChat: (chatId, action) => dispatchConversations({ type: 'chat', chatId, action }),
       failed: (error) => {
         if (isUnauthorized(error)) outside.current.onSignedOut(error);
+        if (hasCode(error, 'account_suspended')) outside.current.onSuspended();
         return errorText(error, outside.current.t);
       },
       handledPosition,

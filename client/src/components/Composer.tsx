@@ -51,6 +51,8 @@ const COUNTER_FROM = MAX_MESSAGE_CHARS - 1_000;
 interface Props {
   chatId: number;
   disabled: boolean;
+  /** Nothing may be written (a suspended account): the field and its buttons are disabled. */
+  locked?: boolean;
   /** The message this one answers (shown above the input), as it is now. */
   replyTo: ReplyRef | null;
   replySender: string | null;
@@ -59,7 +61,7 @@ interface Props {
   onSend: (content: string, attachments: Attachment[]) => void;
 }
 
-export function Composer({ chatId, disabled, replyTo, replySender, onCancelReply, onSend }: Props) {
+export function Composer({ chatId, disabled, locked = false, replyTo, replySender, onCancelReply, onSend }: Props) {
   const { t, locale } = useLocale();
   const [text, setText] = useState(() => drafts.get(chatId) ?? '');
   const input = useRef<HTMLTextAreaElement>(null);
@@ -90,7 +92,7 @@ export function Composer({ chatId, disabled, replyTo, replySender, onCancelReply
   useLayoutEffect(() => fitHeight(input.current), [text]);
 
   const submit = () => {
-    if (disabled || blocker) return;
+    if (disabled || locked || blocker) return;
     const attachments = readyAttachments(uploads);
     onSend(contentToSend(text), attachments);
     uploadsSent(chatId, uploads.filter((u) => u.status === 'done').map((u) => u.key));
@@ -154,6 +156,7 @@ export function Composer({ chatId, disabled, replyTo, replySender, onCancelReply
         type="button"
         className="icon-button attach-button"
         data-testid="attach"
+        disabled={locked}
         aria-label={t('attachments.attach')}
         title={t('attachments.attach')}
         onClick={() => fileInput.current?.click()}
@@ -185,6 +188,7 @@ export function Composer({ chatId, disabled, replyTo, replySender, onCancelReply
         id={`composer-${chatId}`}
         ref={input}
         data-testid="composer"
+        disabled={locked}
         rows={1}
         value={text}
         placeholder={t('composer.placeholder')}
@@ -212,7 +216,7 @@ export function Composer({ chatId, disabled, replyTo, replySender, onCancelReply
           type="submit"
           className="button send-button"
           data-testid="send"
-          disabled={disabled || blocker !== null}
+          disabled={disabled || locked || blocker !== null}
           title={blocker === 'uploading' ? t('attachments.waitUploads') : undefined}
         >
           {t('composer.send')}

@@ -14,10 +14,12 @@ import type { Workspace } from '../useWorkspace';
 import { Avatar } from './Avatar';
 import { ClosedNotice } from './ClosedNotice';
 import { Composer, useReplyDraft } from './Composer';
+import { ExportMenu } from './ExportMenu';
 import { GroupPanel } from './GroupPanel';
 import { senderLabel } from './MessageBubble';
 import { MessageList } from './MessageList';
 import { PresenceStatus } from './PresenceStatus';
+import { SuspendedBanner } from './SuspendedBanner';
 
 interface Props {
   me: Person;
@@ -53,6 +55,8 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
   // An inquiry the server closed: read-only for everyone; a guest's visit ends with it (or their credential).
   const guestEnd = guestEndShown(me.role, workspace.ended, isClosed(chat));
   const closed = isClosed(chat) || guestEnd !== null;
+  // A suspended account reads, but writes nothing (the banner above the composer says why).
+  const { suspension, moderation } = workspace;
   const inquiry = chat?.kind === 'inquiry';
   const { presence } = workspace;
   // Who else is typing here (never shown to admins: their streams get no typing).
@@ -75,7 +79,7 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
   const onReply = useCallback((message: Message) => setReply(replyRefOf(message)), [setReply]);
 
   // Files dragged over the conversation go to its composer (where there is one).
-  const canAttach = !isAdmin && !ended && !closed;
+  const canAttach = !isAdmin && !ended && !closed && suspension === null;
   const [dragging, setDragging] = useState(false);
   const dragDepth = useRef(0); // enter/leave also fire for every child crossed
   const carriesFiles = (event: DragEvent) => canAttach && event.dataTransfer.types.includes('Files');
@@ -168,6 +172,7 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
               })}
           </span>
         </div>
+        {!ended && <ExportMenu chatId={chatId} />}
         {isGroup && !ended && (
           <button
             type="button"
@@ -205,8 +210,13 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
           me={me}
           people={people}
           readOnly={isAdmin}
-          closed={closed}
+          closed={closed || suspension !== null}
           group={isGroup}
+          moderation={{
+            canReport: !isAdmin && !ended && suspension === null,
+            onHide: isAdmin ? (messageId, reason) => moderation.hide(chatId, messageId, reason) : undefined,
+            onUnhide: isAdmin ? (messageId) => moderation.unhide(chatId, messageId) : undefined,
+          }}
           onLoadOlder={onLoadOlder}
           onRetry={(key) => workspace.retry(chatId, key)}
           onDiscard={(key) => workspace.discard(chatId, key)}
@@ -229,17 +239,21 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
           <span aria-hidden="true">👁</span> {t('conversation.readOnly')}
         </p>
       ) : (
-        <Composer
-          chatId={chatId}
-          disabled={conversation?.status !== 'ready'}
-          replyTo={replyTo}
-          replySender={replyTo?.senderId != null ? senderLabel(people, replyTo.senderId, t) : null}
-          onCancelReply={() => setReply(null)}
-          onSend={(content, attachments) => {
-            workspace.send(chatId, content, replyTo, attachments);
-            setReply(null);
-          }}
-        />
+        <>
+          {suspension && <SuspendedBanner suspension={suspension} />}
+          <Composer
+            chatId={chatId}
+            disabled={conversation?.status !== 'ready'}
+            locked={suspension !== null}
+            replyTo={replyTo}
+            replySender={replyTo?.senderId != null ? senderLabel(people, replyTo.senderId, t) : null}
+            onCancelReply={() => setReply(null)}
+            onSend={(content, attachments) => {
+              workspace.send(chatId, content, replyTo, attachments);
+              setReply(null);
+            }}
+          />
+        </>
       )}
 
       {membersOpen && isGroup && !ended && (

@@ -4,6 +4,7 @@ import type { ReactNode } from 'react';
 import type { KnownPerson } from '../groups';
 import { useLocale } from '../i18n';
 import type { Message, PendingMessage } from '../messages';
+import { hiddenLabel, placeholderOf, removalText } from '../removal';
 import { clockTime, fullDateTime } from '../time';
 import { Avatar } from './Avatar';
 import { MessageAttachments } from './MessageAttachments';
@@ -29,6 +30,10 @@ interface Props {
   canDelete: boolean;
   canEdit: boolean;
   canReply: boolean;
+  /** Report it to a moderator (a message of someone else; never admins). */
+  canReport?: boolean;
+  /** An admin: hide it, or unhide it; and it reads hidden messages (marked) rather than their placeholder. */
+  canModerate?: boolean;
   /** A failed send may be tried again (not in a closed inquiry). */
   canRetry?: boolean;
   editing: boolean;
@@ -43,6 +48,9 @@ interface Props {
   /** Saves the new text; rejects with a reason to show. */
   onSaveEdit: (id: number, content: string) => Promise<void>;
   onQuoteClick: (id: number) => void;
+  onReport?: (message: Message) => void;
+  onHide?: (message: Message) => void;
+  onUnhide?: (message: Message) => void;
 }
 
 export function MessageBubble(props: Props) {
@@ -53,12 +61,19 @@ export function MessageBubble(props: Props) {
   const pending = 'pending' in item ? item.pending : null;
   const failed = pending?.status === 'failed';
   const media = message.attachments.length > 0;
+  // Hidden (participants) or purged: a placeholder instead of the message; an admin reads a
+  // hidden one, marked.
+  const placeholder = saved && placeholderOf(saved, props.canModerate === true);
+  const hiddenMark = saved?.hidden && !placeholder ? hiddenLabel(saved.hidden, t) : null;
+  const canModerate = props.canModerate === true && saved !== null && saved.purged === null;
   const classes = [
     'message',
     side,
     firstOfRun ? 'first-of-run' : '',
     pending ? `pending ${pending.status}` : '',
     props.highlighted ? 'highlight' : '',
+    placeholder ? 'removed' : '',
+    hiddenMark ? 'hidden-by-moderator' : '',
   ]
     .filter(Boolean)
     .join(' ');
@@ -69,6 +84,8 @@ export function MessageBubble(props: Props) {
       className={classes}
       data-testid={saved ? `message-${saved.id}` : 'message-pending'}
       data-read={isRead === null ? undefined : String(isRead)}
+      data-hidden={saved?.hidden ? 'true' : undefined}
+      data-purged={saved?.purged ? 'true' : undefined}
     >
       {props.avatar !== undefined && (
         <span className="message-avatar">{props.avatar && <Avatar person={props.avatar} size="sm" />}</span>
@@ -79,7 +96,17 @@ export function MessageBubble(props: Props) {
             {senderName}
           </span>
         )}
-        {message.replyTo && (
+        {hiddenMark && (
+          <p className="hidden-mark" data-testid={`hidden-mark-${saved!.id}`}>
+            <span aria-hidden="true">🚫</span> {hiddenMark}
+          </p>
+        )}
+        {placeholder && (
+          <p className="text removed-text" data-testid={`removed-${saved!.id}`} data-removed={placeholder.kind}>
+            {removalText(placeholder, t)}
+          </p>
+        )}
+        {!placeholder && message.replyTo && (
           <Quote
             quote={message.replyTo}
             sender={props.quoteSender}
@@ -87,8 +114,8 @@ export function MessageBubble(props: Props) {
             onClick={() => props.onQuoteClick(message.replyTo!.id)}
           />
         )}
-        {media && <MessageAttachments attachments={message.attachments} />}
-        {saved && editing ? (
+        {!placeholder && media && <MessageAttachments attachments={message.attachments} />}
+        {placeholder ? null : saved && editing ? (
           <MessageEditor
             initial={saved.content}
             onSave={(content) => props.onSaveEdit(saved.id, content)}
@@ -99,7 +126,7 @@ export function MessageBubble(props: Props) {
           (message.content !== '' || !media) && <p className="text">{message.content}</p>
         )}
         <span className="meta">
-          {saved?.isEdited && (
+          {saved?.isEdited && !placeholder && (
             <span
               className="edited"
               data-testid={`edited-${saved.id}`}
@@ -126,7 +153,7 @@ export function MessageBubble(props: Props) {
           )}
         </span>
       </div>
-      {saved && !editing && (props.canReply || props.canEdit || props.canDelete) && (
+      {saved && !editing && (props.canReply || props.canEdit || props.canDelete || props.canReport || canModerate) && (
         <div className="message-actions">
           {props.canReply && (
             <ActionButton testId={`reply-${saved.id}`} label={t('message.reply')} onClick={() => props.onReply(saved)}>
@@ -155,6 +182,35 @@ export function MessageBubble(props: Props) {
               <path
                 fill="currentColor"
                 d="M9 3h6l1 2h4v2H4V5h4l1-2zm-3 6h12l-1 12H7L6 9zm4 2v8h1.5v-8H10zm3.5 0v8H15v-8h-1.5z"
+              />
+            </ActionButton>
+          )}
+          {props.canReport && (
+            <ActionButton
+              testId={`report-${saved.id}`}
+              label={t('moderation.report')}
+              onClick={() => props.onReport?.(saved)}
+            >
+              <path fill="currentColor" d="M14.4 6 14 4H5v17h2v-7h5.6l.4 2h7V6z" />
+            </ActionButton>
+          )}
+          {canModerate && !saved.hidden && (
+            <ActionButton testId={`hide-${saved.id}`} label={t('moderation.hide')} onClick={() => props.onHide?.(saved)}>
+              <path
+                fill="currentColor"
+                d="M12 7a5 5 0 0 1 4.64 6.83l2.92 2.92A11.8 11.8 0 0 0 23 12c-1.73-4.39-6-7.5-11-7.5-1.4 0-2.74.25-3.98.7l2.16 2.16C10.74 7.13 11.35 7 12 7zM2 4.27l2.74 2.74A11.8 11.8 0 0 0 1 12c1.73 4.39 6 7.5 11 7.5 1.55 0 3.03-.3 4.38-.84l.42.42L19.73 22 21 20.73 3.27 3 2 4.27zM7.53 9.8l1.55 1.55A3 3 0 0 0 12.65 14.92l1.55 1.55A5 5 0 0 1 7.53 9.8z"
+              />
+            </ActionButton>
+          )}
+          {canModerate && saved.hidden && (
+            <ActionButton
+              testId={`unhide-${saved.id}`}
+              label={t('moderation.unhide')}
+              onClick={() => props.onUnhide?.(saved)}
+            >
+              <path
+                fill="currentColor"
+                d="M12 4.5C7 4.5 2.73 7.61 1 12c1.73 4.39 6 7.5 11 7.5s9.27-3.11 11-7.5c-1.73-4.39-6-7.5-11-7.5zM12 17a5 5 0 1 1 0-10 5 5 0 0 1 0 10zm0-8a3 3 0 1 0 0 6 3 3 0 0 0 0-6z"
               />
             </ActionButton>
           )}

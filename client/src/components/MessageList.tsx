@@ -14,8 +14,10 @@ import {
 } from '../messages';
 import { dayKey, dayLabel } from '../time';
 import { useNow } from '../useNow';
+import { isActionable } from '../removal';
 import { ConfirmDialog } from './ConfirmDialog';
 import { type BubbleMessage, MessageBubble, senderLabel } from './MessageBubble';
+import { type MessageModerationProps, useMessageModeration } from './MessageModeration';
 
 interface Props {
   conversation: Conversation;
@@ -23,8 +25,10 @@ interface Props {
   /** Everyone whose name is known (and role, where known), by id. */
   people: ReadonlyMap<number, KnownPerson>;
   readOnly: boolean;
-  /** A closed inquiry: nothing in it can be written, changed or answered any more. */
+  /** A closed inquiry (or a suspended account): nothing in it can be written, changed or answered any more. */
   closed?: boolean;
+  /** Reporting (participants) and hiding (admins). */
+  moderation: MessageModerationProps;
   /** A group: others' messages show their sender's name and avatar; system lines are shown. */
   group: boolean;
   onLoadOlder: () => void;
@@ -68,6 +72,7 @@ export function MessageList(props: Props) {
   const [editingId, setEditingId] = useState<number | null>(null);
   const [highlightId, setHighlightId] = useState<number | null>(null);
   const highlightTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const moderation = useMessageModeration(props.moderation, me.id);
 
   /** Records whether the bottom is in view and tells the workspace (it marks messages read). */
   const setAtBottom = useCallback(
@@ -259,7 +264,8 @@ export function MessageList(props: Props) {
             const key = 'saved' in item ? `m${item.saved.id}` : item.pending.key;
             const saved = 'saved' in item ? item.saved : null;
             const own = !readOnly && message.senderId === me.id;
-            const writable = !readOnly && !props.closed;
+            // Nothing is done with a hidden or purged message but (for admins) unhiding it.
+            const writable = !readOnly && !props.closed && (saved === null || isActionable(saved));
             const named = readOnly || (group && message.senderId !== me.id);
             const sender = people.get(message.senderId) ?? {
               id: message.senderId,
@@ -280,10 +286,11 @@ export function MessageList(props: Props) {
                   avatar={group && message.senderId !== me.id ? (firstOfRun ? sender : null) : undefined}
                   quoteSender={message.replyTo?.senderId != null ? senderLabel(people, message.replyTo.senderId, t) : null}
                   isRead={saved && own ? isReadByOthers(conversation, saved) : null}
-                  canDelete={own && writable}
+                  canDelete={own && !readOnly && !props.closed}
                   canEdit={own && writable}
                   canReply={writable}
                   canRetry={writable}
+                  {...moderation.actions(saved)}
                   editing={saved !== null && saved.id === editingId}
                   highlighted={saved !== null && saved.id === highlightId}
                   onDelete={(id) => {
@@ -311,6 +318,7 @@ export function MessageList(props: Props) {
       <div className="visually-hidden" aria-live="polite">
         {announcement}
       </div>
+      {moderation.ui}
       {confirming !== null && (
         <ConfirmDialog
           title={t('deleteDialog.title')}

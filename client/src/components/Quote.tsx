@@ -1,5 +1,6 @@
 import { useLocale } from '../i18n';
 import type { ReplyRef } from '../quotes';
+import { removalText } from '../removal';
 
 /** The quoted message of a reply: who wrote it and the start of its text, or that it is gone. */
 export function Quote(props: { quote: ReplyRef; sender: string | null; testId?: string; onClick?: () => void }) {
@@ -10,6 +11,11 @@ export function Quote(props: { quote: ReplyRef; sender: string | null; testId?: 
       {props.sender && !quote.unavailable && <span className="quote-sender">{props.sender}</span>}
       {quote.unavailable ? (
         <em className="quote-preview unavailable">{t('message.quoteUnavailable')}</em>
+      ) : quote.removed && !quote.isDeleted ? (
+        // Hidden by a moderator, or purged.
+        <em className="quote-preview removed" data-removed={quote.removed.kind}>
+          {removalText(quote.removed, t)}
+        </em>
       ) : quote.isDeleted || quote.preview === null ? (
         <em className="quote-preview deleted">{t('message.deleted')}</em>
       ) : quote.preview === '' ? (

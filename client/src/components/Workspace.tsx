@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 
 import { type Person, logout } from '../api';
 import { useLocale } from '../i18n';
+import { openReportCount, openReportsBadge } from '../moderation';
 import { TITLE, useDocumentTitle } from '../useDocumentTitle';
 import { useWorkspace } from '../useWorkspace';
 import { Avatar } from './Avatar';
@@ -12,6 +13,7 @@ import { Conversation } from './Conversation';
 import { InquiryLinksDialog } from './InquiryLinksDialog';
 import { LanguageSwitch } from './LanguageSwitch';
 import { LessonsDialog } from './LessonsDialog';
+import { ModerationDialog } from './ModerationDialog';
 import { NewGroupDialog } from './NewGroupDialog';
 
 interface Props {
@@ -30,6 +32,9 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
   const [creatingGroup, setCreatingGroup] = useState(false);
   const [managingLinks, setManagingLinks] = useState(false);
   const [showingLessons, setShowingLessons] = useState(false);
+  const [moderating, setModerating] = useState(false);
+  // Admins: the open reports' count on the Moderation button, once known.
+  const badge = openReportsBadge(openReportCount(workspace.moderation.state), t);
   // Teachers and admins create groups and inquiry links, and mark lessons completed.
   const isStaff = me.role === 'teacher' || me.role === 'admin';
   const openItem = chatList.items.find((item) => item.id === openChatId) ?? null;
@@ -72,6 +77,24 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
             <span className="me-name">{me.name}</span>
             <span className="muted small">{t(`roles.${me.role}`)}</span>
           </span>
+          {me.role === 'admin' && (
+            <button
+              type="button"
+              className="button button-quiet moderation-button"
+              data-testid="moderation-button"
+              onClick={() => setModerating(true)}
+            >
+              {t('moderation.button')}
+              {badge && (
+                <>
+                  <span className="badge" data-testid="open-reports" data-count={badge.text} aria-hidden="true">
+                    {badge.text}
+                  </span>
+                  <span className="visually-hidden">, {badge.label}</span>
+                </>
+              )}
+            </button>
+          )}
           <button type="button" className="button button-quiet" onClick={() => void signOut()} disabled={signingOut}>
             {t('workspace.signOut')}
           </button>
@@ -125,6 +148,16 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
         />
       )}
       {managingLinks && <InquiryLinksDialog me={me} onClose={() => setManagingLinks(false)} />}
+      {moderating && (
+        <ModerationDialog
+          moderation={workspace.moderation}
+          onOpenChat={(chatId) => {
+            setModerating(false);
+            openChat(chatId);
+          }}
+          onClose={() => setModerating(false)}
+        />
+      )}
       {showingLessons && (
         <LessonsDialog
           me={me}

@@ -415,7 +415,7 @@ const en = {
     erasing: 'Erasing…',
     erasureInProgress: 'Erasure in progress',
     erased: 'Erased',
-    done: 'Done',
+    suspendedNote: '{{name}} is suspended.',
   },
   suspension: {
     until: 'Your account is suspended until {{date}}: {{reason}}',

@@ -430,7 +430,7 @@ const ru = {
     erasing: 'Удаляем…',
     erasureInProgress: 'Идёт удаление данных',
     erased: 'Данные удалены',
-    done: 'Готово',
+    suspendedNote: '{{name}}: учётная запись заблокирована.',
   },
   suspension: {
     until: 'Ваша учётная запись заблокирована до {{date}}: {{reason}}',

@@ -1,0 +1,73 @@
+import { type KeyboardEvent, useId, useState } from 'react';
+
+import { useLocale } from '../i18n';
+import type { Moderation } from '../useModeration';
+import { Modal } from './Modal';
+import { PeoplePanel } from './PeoplePanel';
+import { ReportsPanel } from './ReportsPanel';
+
+interface Props {
+  moderation: Moderation;
+  /** "Open chat" of a report: the dialog closes and the chat opens. */
+  onOpenChat: (chatId: number) => void;
+  onClose: () => void;
+}
+
+const TABS = ['reports', 'people'] as const;
+type Tab = (typeof TABS)[number];
+
+/** An admin's moderation: two tabs, Reports and People (the arrow keys move between them). */
+export function ModerationDialog({ moderation, onOpenChat, onClose }: Props) {
+  const { t } = useLocale();
+  const headingId = useId();
+  const base = useId();
+  const [tab, setTab] = useState<Tab>('reports');
+  const tabId = (which: Tab) => `${base}-tab-${which}`;
+  const panelId = (which: Tab) => `${base}-panel-${which}`;
+
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key !== 'ArrowRight' && event.key !== 'ArrowLeft') return;
+    event.preventDefault();
+    const next = TABS[(TABS.indexOf(tab) + 1) % TABS.length]!;
+    setTab(next);
+    document.getElementById(tabId(next))?.focus();
+  };
+
+  return (
+    <Modal labelledBy={headingId} busy={false} onClose={onClose} testId="moderation-dialog">
+      <div className="group-form moderation">
+        <h2 id={headingId}>{t('moderation.title')}</h2>
+        <div className="tabs" role="tablist" aria-labelledby={headingId} onKeyDown={onKeyDown}>
+          {TABS.map((which) => (
+            <button
+              key={which}
+              id={tabId(which)}
+              type="button"
+              role="tab"
+              className="tab"
+              data-testid={`moderation-tab-${which}`}
+              aria-selected={tab === which}
+              aria-controls={panelId(which)}
+              tabIndex={tab === which ? 0 : -1}
+              onClick={() => setTab(which)}
+            >
+              {t(which === 'reports' ? 'moderation.reportsTab' : 'moderation.peopleTab')}
+            </button>
+          ))}
+        </div>
+        <div id={panelId(tab)} role="tabpanel" aria-labelledby={tabId(tab)} className="tab-panel">
+          {tab === 'reports' ? (
+            <ReportsPanel moderation={moderation} onOpenChat={onOpenChat} />
+          ) : (
+            <PeoplePanel moderation={moderation} />
+          )}
+        </div>
+        <div className="dialog-actions">
+          <button type="button" className="button button-quiet" data-testid="close-moderation" onClick={onClose}>
+            {t('moderation.close')}
+          </button>
+        </div>
+      </div>
+    </Modal>
+  );
+}

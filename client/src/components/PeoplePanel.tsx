@@ -1,0 +1,152 @@
+import { useEffect, useState } from 'react';
+
+import type { AdminUser } from '../api';
+import { useLocale } from '../i18n';
+import { accountActions, accountState } from '../moderation';
+import { suspendedLabel } from '../suspension';
+import type { Moderation } from '../useModeration';
+import { ReasonDialog } from './ReasonDialog';
+import { SuspendDialog } from './SuspendDialog';
+
+/** The server is asked once the search text has not changed for this long. */
+const SEARCH_DEBOUNCE_MS = 300;
+
+/**
+ * The People tab: everyone, or those whose name or email contains the search text; each with
+ * their role, email and account's state, and what may be done: suspend or unsuspend, erase
+ * their personal data. Admins can be neither suspended nor erased.
+ */
+export function PeoplePanel({ moderation }: { moderation: Moderation }) {
+  const { t } = useLocale();
+  const [query, setQuery] = useState('');
+  const [suspending, setSuspending] = useState<AdminUser | null>(null);
+  const [erasing, setErasing] = useState<AdminUser | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const { users } = moderation.state;
+  const { searchUsers } = moderation;
+
+  useEffect(() => {
+    const timer = setTimeout(() => searchUsers(query.trim()), query.trim() === '' ? 0 : SEARCH_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [query, searchUsers]);
+
+  const unsuspend = (user: AdminUser) => {
+    setError(null);
+    moderation.unsuspend(user.id).catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+  };
+
+  return (
+    <div className="people-panel">
+      <label className="field">
+        <span className="field-label">{t('moderation.searchLabel')}</span>
+        <input
+          type="search"
+          data-testid="people-search"
+          value={query}
+          placeholder={t('moderation.searchPlaceholder')}
+          onChange={(e) => setQuery(e.target.value)}
+        />
+      </label>
+      {error && (
+        <p className="error small" role="alert">
+          {error}
+        </p>
+      )}
+      {users.status === 'loading' && <p className="muted small">{t('moderation.loadingPeople')}</p>}
+      {users.status === 'failed' && (
+        <div role="alert">
+          <p className="error">{users.error}</p>
+          <button type="button" className="button button-quiet" onClick={() => searchUsers(query.trim())}>
+            {t('app.tryAgain')}
+          </button>
+        </div>
+      )}
+      {users.status === 'ready' && users.users.length === 0 && <p className="muted small">{t('moderation.noPeople')}</p>}
+      {users.users.length > 0 && (
+        <ul className="people-list" aria-label={t('moderation.peopleTab')}>
+          {users.users.map((user) => (
+            <PersonRow
+              key={user.id}
+              user={user}
+              onSuspend={() => setSuspending(user)}
+              onUnsuspend={() => unsuspend(user)}
+              onErase={() => setErasing(user)}
+            />
+          ))}
+        </ul>
+      )}
+      {suspending && (
+        <SuspendDialog
+          name={suspending.name}
+          onSuspend={async (reason, until) => {
+            await moderation.suspend(suspending.id, reason, until);
+            setSuspending(null);
+          }}
+          onClose={() => setSuspending(null)}
+        />
+      )}
+      {erasing && (
+        <ReasonDialog
+          title={t('moderation.eraseTitle', { name: erasing.name })}
+          hint={<strong>{t('moderation.eraseBody')}</strong>}
+          placeholder={t('moderation.erasePlaceholder')}
+          submit={{ label: t('moderation.eraseConfirm'), busyLabel: t('moderation.erasing'), testId: 'confirm-erase', danger: true }}
+          testId="erase-dialog"
+          fieldTestId="erase-reason"
+          onSubmit={async (reason) => {
+            await moderation.erase(erasing.id, reason);
+            setErasing(null);
+          }}
+          onClose={() => setErasing(null)}
+        />
+      )}
+    </div>
+  );
+}
+
+interface RowProps {
+  user: AdminUser;
+  onSuspend: () => void;
+  onUnsuspend: () => void;
+  onErase: () => void;
+}
+
+function PersonRow({ user, onSuspend, onUnsuspend, onErase }: RowProps) {
+  const { t, locale } = useLocale();
+  const now = Date.now();
+  const state = accountState(user, now);
+  const can = accountActions(user, now);
+  return (
+    <li className="person-row" data-testid={`person-row-${user.id}`} data-state={state.kind} aria-label={user.name}>
+      <div className="person-text">
+        <span className="person-name">{user.name}</span>{' '}
+        <span className={`role role-${user.role} role-small`}>{t(`roles.${user.role}`)}</span>
+        {user.email && <span className="muted small"> · {user.email}</span>}
+        {state.kind !== 'active' && (
+          <p className="small person-state" data-testid={`person-state-${user.id}`}>
+            {state.kind === 'suspended'
+              ? suspendedLabel(state.suspension, t, locale)
+              : t(state.kind === 'erased' ? 'moderation.erased' : 'moderation.erasureInProgress')}
+          </p>
+        )}
+      </div>
+      <div className="report-actions">
+        {can.suspend && (
+          <button type="button" className="button button-quiet" data-testid={`suspend-${user.id}`} onClick={onSuspend}>
+            {t('moderation.suspend')}
+          </button>
+        )}
+        {can.unsuspend && (
+          <button type="button" className="button button-quiet" data-testid={`unsuspend-${user.id}`} onClick={onUnsuspend}>
+            {t('moderation.unsuspend')}
+          </button>
+        )}
+        {can.erase && (
+          <button type="button" className="button button-danger" data-testid={`erase-${user.id}`} onClick={onErase}>
+            {t('moderation.erase')}
+          </button>
+        )}
+      </div>
+    </li>
+  );
+}
