@@ -26,6 +26,7 @@ mod lessons;
 mod limits;
 mod messages;
 mod migrations;
+mod moderation;
 mod notices;
 mod oidc;
 mod presence;

@@ -263,11 +263,11 @@ pub fn status_of_code(code: &str) -> Option<u16> {
         "invalid_request" | "content_blank" | "content_too_long" => 400,
         "unauthenticated" | "token_expired" | "guest_session_ended" => 401,
         "forbidden" | "admin_read_only" | "not_author" | "not_group_owner" | "guest_confined"
-        | "cross_site_request" | "unknown_user" => 403,
+        | "cross_site_request" | "unknown_user" | "account_suspended" => 403,
         "not_found" => 404,
         "method_not_allowed" => 405,
         "request_timeout" => 408,
-        "conflict" | "chat_closed" | "message_deleted" | "group_full" => 409,
+        "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "already_reported" | "group_full" => 409,
         "payload_too_large" => 413,
         "unsupported_media_type" => 415,
         "range_not_satisfiable" => 416,
