@@ -80,11 +80,11 @@ const hiddenForAdmins = { hidden_at: '2025-01-17T17:00:00Z', hidden_by: ADMIN, r
 
 describe('message_hidden', () => {
   it('turns the message into the placeholder for a participant: no content, and the last line says so', () => {
-    const event = frame('message_hidden', { chat_id: CHAT, message_id: 7, hidden: { hidden_at: '2025-01-17T17:00:00Z' } });
+    const event = frame('message_hidden', { chat_id: CHAT, message_id: 7, hidden: { hidden_at: '2025-01-17T17:00:00Z', hidden_by: null, reason: null } });
     const from = state();
     const out = dispatch(event, from);
     const { messages, last } = applied(out, from);
-    expect(messages[1]).toMatchObject({ id: 7, content: '', hidden: { hidden_at: '2025-01-17T17:00:00Z' } });
+    expect(messages[1]).toMatchObject({ id: 7, content: '', hidden: { hidden_at: '2025-01-17T17:00:00Z', hidden_by: null, reason: null } });
     expect(messages[0]).toMatchObject({ id: 6, content: 'hello', hidden: null });
     expect(last).toMatchObject({ id: 7, content: '', removed: { kind: 'hidden' } });
     expect(out.moderation).toEqual([]); // participants have no moderation view
@@ -106,7 +106,7 @@ describe('message_hidden', () => {
 
 describe('message_unhidden', () => {
   it('puts the whole message back, in the conversation and the last line', () => {
-    const hidden = frame('message_hidden', { chat_id: CHAT, message_id: 7, hidden: { hidden_at: '2025-01-17T17:00:00Z' } }, 200);
+    const hidden = frame('message_hidden', { chat_id: CHAT, message_id: 7, hidden: { hidden_at: '2025-01-17T17:00:00Z', hidden_by: null, reason: null } }, 200);
     const from = state();
     const afterHide = dispatch(hidden, from);
     const between = { ...from, conversations: afterHide.conversations.reduce(conversationsReducer, from.conversations) };
@@ -196,7 +196,10 @@ describe('suspensions', () => {
 });
 
 describe('other events of moderation', () => {
-  it('mark an erasure done on an admin’s people, and change nothing for an export', () => {
+  it('mark an erasure asked for, then done, on an admin’s people, and change nothing for an export', () => {
+    const asked = dispatch(frame('user_erasure_requested', { user_id: 5 }), admin());
+    expect(asked.moderation).toEqual([{ type: 'erasureStarted', userId: 5, requestedAt: '2025-01-17T18:00:00.000Z' }]);
+    expect(dispatch(frame('user_erasure_requested', { user_id: 5 }), state()).moderation).toEqual([]);
     const erased = dispatch(frame('user_erased', { user_id: 5 }), admin());
     expect(erased.moderation).toEqual([{ type: 'userErased', userId: 5, at: '2025-01-17T18:00:00.000Z' }]);
     const exported = dispatch(
@@ -204,6 +207,11 @@ describe('other events of moderation', () => {
       admin(),
     );
     expect(Object.values(exported).every((list) => list.length === 0)).toBe(true);
+    // Whoever exported it may be unknown (null); still an event, still nothing to change.
+    expect(frame('chat_exported', { chat_id: CHAT, actor_id: null, format: 'json', at: '2025-01-17T18:00:00Z' })).toMatchObject({
+      type: 'chat_exported',
+      actorId: null,
+    });
   });
 
   it('are ignored when this client does not know them', () => {

@@ -4,7 +4,8 @@
 //   marked), its chat's last line says so, and its reports leave an admin's open list;
 // - an unhidden message comes back whole (as `message_edited` brings a new text);
 // - purged messages lose their content for everyone;
-// - a report goes on top of an admin's lists; suspensions and erasures show on their people;
+// - a report goes on top of an admin's lists; suspensions and erasures (asked for, then done)
+//   show on their people;
 // - a suspension or unsuspension of our own account: `GET /api/me` says what it is now;
 // - an export is only told.
 
@@ -54,6 +55,12 @@ export function moderationOutcome(event: ModerationEvent, state: DispatchState):
       return {
         moderation: adminOnly([{ type: 'userUnsuspended', userId: event.userId }]),
         effects: event.userId === state.me ? [{ type: 'checkSuspension' }] : [],
+      };
+    case 'user_erasure_requested':
+      return {
+        moderation: adminOnly([
+          { type: 'erasureStarted', userId: event.userId, requestedAt: new Date(state.now).toISOString() },
+        ]),
       };
     case 'user_erased':
       return {

@@ -24,7 +24,7 @@ const byId = (state: Conversation, id: number) => state.messages.find((m) => m.i
 
 const hidden: Hidden = { hidden_at: '2025-01-17T16:00:00Z', hidden_by: 1, reason: 'insults' };
 /** What a participant's stream says of it: no moderator, no reason. */
-const hiddenForParticipant: Hidden = { hidden_at: '2025-01-17T16:00:00Z' };
+const hiddenForParticipant: Hidden = { hidden_at: '2025-01-17T16:00:00Z', hidden_by: null, reason: null };
 const erased: Purged = { purged_at: '2025-01-18T00:00:00Z', cause: 'erasure' };
 
 const snapshot = (...messages: WireMessage[]): ConversationAction => ({ type: 'snapshot', messages, hasMore: false });

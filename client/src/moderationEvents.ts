@@ -5,7 +5,9 @@
 //   (participants and admins). A hidden message reaches participants without content; admins
 //   get who hid it and why.
 // - `message_reported`, `user_suspended`, `user_unsuspended`, `user_erased`, `chat_exported`:
-//   to admins (a suspended person's own stream ends instead; `GET /api/me` then tells them).
+//   to admins, and `user_erasure_requested` (the erased person's own streams end then). A
+//   suspension reaches the person's own streams too, which then end; on reconnecting, `GET
+//   /api/me` tells them.
 
 import type { Hidden, Purged, ReportView } from './api';
 import type { WireMessage } from './messages';
@@ -30,6 +32,7 @@ export const MODERATION_EVENT_TYPES = [
   'message_reported',
   'user_suspended',
   'user_unsuspended',
+  'user_erasure_requested',
   'user_erased',
   'chat_exported',
 ] as const;
@@ -41,8 +44,9 @@ export type ModerationEvent =
   | { type: 'message_reported'; position: number; report: ReportView }
   | { type: 'user_suspended'; position: number; userId: number; until: string | null; reason: string }
   | { type: 'user_unsuspended'; position: number; userId: number }
+  | { type: 'user_erasure_requested'; position: number; userId: number }
   | { type: 'user_erased'; position: number; userId: number }
-  | { type: 'chat_exported'; position: number; chatId: number; actorId: number; format: string; at: string };
+  | { type: 'chat_exported'; position: number; chatId: number; actorId: number | null; format: string; at: string };
 
 const CHAT_KINDS = ['direct', 'group', 'inquiry'];
 
@@ -50,7 +54,7 @@ const CHAT_KINDS = ['direct', 'group', 'inquiry'];
 export function isReportView(value: unknown): value is ReportView {
   if (!isObject(value) || !isInt(value.id) || !isString(value.reason) || !isTimestamp(value.created_at)) return false;
   if (!isPerson(value.reporter) || !(value.resolved_at === null || isTimestamp(value.resolved_at))) return false;
-  if (!(value.resolution === null || value.resolution === 'hidden')) return false;
+  if (!isNullableString(value.resolution)) return false;
   const { chat, message } = value;
   if (!isObject(chat) || !isInt(chat.id) || !CHAT_KINDS.includes(chat.kind as string) || !isNullableString(chat.title)) {
     return false;
@@ -94,11 +98,12 @@ export function parseModerationEvent(type: string, body: Json, position: number)
       return { type, position, userId: user_id, until, reason };
     }
     case 'user_unsuspended':
+    case 'user_erasure_requested':
     case 'user_erased':
       return isInt(body.user_id) ? { type, position, userId: body.user_id } : null;
     case 'chat_exported': {
-      const { chat_id, actor_id, format, at } = body;
-      if (!isInt(chat_id) || !isInt(actor_id) || !isString(format) || !isTimestamp(at)) return null;
+      const { chat_id, actor_id = null, format, at } = body;
+      if (!isInt(chat_id) || !(actor_id === null || isInt(actor_id)) || !isString(format) || !isTimestamp(at)) return null;
       return { type, position, chatId: chat_id, actorId: actor_id, format, at };
     }
     default:

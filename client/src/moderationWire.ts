@@ -5,11 +5,11 @@
 
 import type { Attachment, ChatKind, Person, Role } from './api';
 
-/** A moderator hid the message (`hidden_by` and `reason` reach admins only). */
+/** A moderator hid the message (`hidden_by` and `reason` reach admins only: null for others). */
 export interface WireHidden {
   hidden_at: string;
-  hidden_by?: number | null;
-  reason?: string | null;
+  hidden_by: number | null;
+  reason: string | null;
 }
 
 /** Why a message's content was removed for good. */
@@ -52,7 +52,8 @@ export interface WireReportView {
   reason: string;
   created_at: string;
   resolved_at: string | null;
-  resolution: 'hidden' | null;
+  /** `hidden`: an admin hid the message; null while the report is open. */
+  resolution: string | null;
 }
 
 export interface WireReportList {

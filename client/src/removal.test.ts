@@ -52,7 +52,8 @@ describe('an admin’s mark on a hidden message', () => {
   it('gives the reason when there is one', () => {
     expect(hiddenLabel(hidden, enT)).toBe('Hidden by a moderator: insults');
     expect(hiddenLabel(hidden, ruT)).toBe('Скрыто модератором: insults');
-    expect(hiddenLabel({ hidden_at: hidden.hidden_at, reason: '  ' }, enT)).toBe('Hidden by a moderator');
+    expect(hiddenLabel({ ...hidden, reason: null }, ruT)).toBe('Скрыто модератором');
+    expect(hiddenLabel({ hidden_at: hidden.hidden_at, hidden_by: null, reason: '  ' }, enT)).toBe('Hidden by a moderator');
   });
 });
 
