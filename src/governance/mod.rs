@@ -33,11 +33,8 @@ pub async fn keep_governing(state: AppState) {
             _ = state.shutdown.cancelled() => return,
             _ = tick.tick() => {}
         }
-        if let Some(keep) = state.config.governance.retention {
-            let now = time::OffsetDateTime::now_utc();
-            if let Err(e) = retention::purge(&state, now - keep).await {
-                tracing::warn!(error = format!("{e:#}"), "retention failed; it runs again later");
-            }
+        if let Err(e) = retention::run_at(&state, time::OffsetDateTime::now_utc()).await {
+            tracing::warn!(error = format!("{e:#}"), "retention failed; it runs again later");
         }
         govern_erasures(&state).await;
     }

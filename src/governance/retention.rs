@@ -10,6 +10,15 @@ use super::{RETENTION_LOCK, pause};
 use crate::AppState;
 use crate::log::{NewEvent, Purge, store};
 
+/// Purges the messages past `RETENTION_DAYS` as of `now` (the replica's clock; a test's own),
+/// if retention is on. Returns how many messages this call purged.
+pub async fn run_at(state: &AppState, now: OffsetDateTime) -> anyhow::Result<u64> {
+    match state.config.governance.retention {
+        Some(keep) => purge(state, now - keep).await,
+        None => Ok(0),
+    }
+}
+
 /// Purges every message created before `before`, batch after batch, unless another replica is
 /// at it. `before` is the caller's clock less `RETENTION_DAYS` (a test sets it); the log
 /// refuses a horizon in its own future. Returns how many messages this call purged.

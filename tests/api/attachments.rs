@@ -420,7 +420,7 @@ async fn the_sweep_forgets_unattached_uploads_and_never_an_attached_one() {
 }
 
 /// A moto S3 server for one test, stopped when dropped.
-struct Moto {
+pub(crate) struct Moto {
     child: std::process::Child,
     endpoint: String,
 }
@@ -434,7 +434,7 @@ impl Drop for Moto {
 
 /// Starts moto's server mode (`moto_server`, which `scripts/test` installs with pip when
 /// missing) on a free port, with one bucket.
-async fn moto(bucket: &str) -> Moto {
+pub(crate) async fn moto(bucket: &str) -> Moto {
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("addr").port();
     let child = std::process::Command::new(std::env::var("MOTO_SERVER").unwrap_or_else(|_| "moto_server".into()))
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
@@ -455,7 +455,7 @@ async fn moto(bucket: &str) -> Moto {
     }
 }
 
-fn s3(moto: &Moto, bucket: &str) -> StorageConfig {
+pub(crate) fn s3(moto: &Moto, bucket: &str) -> StorageConfig {
     StorageConfig {
         backend: StorageBackend::S3(S3Config {
             bucket: bucket.into(),
@@ -492,4 +492,11 @@ async fn the_same_flow_works_against_a_real_s3_compatible_server() {
     assert!(!a.state.storage.has(&sha256(b"s3 orphan")).await.expect("head"));
     assert!(a.state.storage.has(&sha256(&big)).await.expect("head"));
     assert!(a.state.storage.has(&sha256(PNG)).await.expect("head"));
+}
+
+#[tokio::test]
+async fn an_erasure_deletes_the_persons_files_from_a_real_s3_compatible_server() {
+    let moto = moto("erasure-files").await;
+    let app = TestApp::spawn_with(|c| c.storage = s3(&moto, "erasure-files")).await;
+    crate::governance::erasure_leaves_nothing(&app).await;
 }

@@ -25,6 +25,7 @@ mod inquiries;
 mod lessons;
 mod limits;
 mod messages;
+mod governance;
 mod migrations;
 mod moderation;
 mod notices;
