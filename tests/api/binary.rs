@@ -255,6 +255,81 @@ async fn serve_answers_health_logs_requests_without_secrets_and_stops_on_sigterm
     assert!(!log.contains(&token), "a token reached the log");
 }
 
+/// An erasure is resumable: a replica killed with `kill -9` after its first batch leaves the
+/// rest to the next pass, here the same replica started again, and the erasure completes with
+/// nothing half done (the audit finds no difference).
+#[tokio::test]
+async fn a_replica_killed_mid_erasure_completes_it_after_restart() {
+    let app = TestApp::spawn().await;
+    let (teacher, student, admin) =
+        (app.user("teacher", "T").await, app.user("student", "S").await, app.user("admin", "A").await);
+    let chat = app.chat(&teacher, &student).await;
+    for i in 0..40 {
+        app.send(&student, chat, &format!("to be erased {i}")).await;
+    }
+    let serve = || {
+        let mut command = tutorchat();
+        command
+            .arg("serve")
+            .env("JWT_SECRET", SECRET)
+            .env("DATABASE_URL", config_url(&app.database))
+            .env("PURGE_BATCH", "4")
+            .env("PURGE_PAUSE_MS", "400")
+            .env("DATA_DIR", std::env::temp_dir().join(format!("{}-files", app.database.name)));
+        command
+    };
+    let mut running = start(&mut serve());
+    let erased = reqwest::Client::new()
+        .post(format!("http://{}/api/admin/users/{}/erase", running.addr, student.id))
+        .bearer_auth(token_for(admin.id))
+        .json(&json!({ "reason": "asked by the family" }))
+        .send()
+        .await
+        .expect("erase");
+    assert_eq!(erased.status(), 202);
+
+    let purged = || async {
+        let row = app
+            .sql
+            .query_one(
+                "SELECT count(*) FILTER (WHERE purged_at IS NOT NULL), count(*) FROM messages WHERE sender_id = $1",
+                &[&student.id],
+            )
+            .await
+            .expect("count");
+        (row.get::<_, i64>(0), row.get::<_, i64>(1))
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while purged().await.0 == 0 {
+        assert!(Instant::now() < deadline, "no batch was purged");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    running.child.kill().expect("kill -9"); // SIGKILL: no shutdown, no cleanup
+    let _ = running.child.wait();
+    let (done, all) = purged().await;
+    assert!(done > 0 && done < all, "killed halfway: {done} of {all} purged");
+
+    let mut again = start(&mut serve());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let erased: bool = app
+            .sql
+            .query_one("SELECT erased_at IS NOT NULL FROM users WHERE id = $1", &[&student.id])
+            .await
+            .expect("user")
+            .get(0);
+        if erased {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the restarted replica did not complete the erasure");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    again.stop();
+    assert_eq!(purged().await, (40, 40));
+    let problems = app.sql.query("SELECT * FROM audit_replay()", &[]).await.expect("replay");
+    assert!(problems.is_empty(), "audit_replay: {} differences", problems.len());
+}
+
 /// The README's run command: no DATABASE_URL, so a private PostgreSQL in DATA_DIR, with demo
 /// data and dev login. Stopping tutorchat stops that server too.
 #[tokio::test]

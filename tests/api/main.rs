@@ -17,6 +17,7 @@ mod direct;
 mod edits;
 mod errors;
 mod event_log;
+mod export;
 mod groups;
 mod guests;
 mod house;

@@ -1,0 +1,154 @@
+//! Exports: an admin's JSON export is exactly `audit_chat_at` at the same moment; a participant
+//! gets what they may read; HTML escapes what people wrote; the PDF renders (Debian's
+//! `pdftoppm` draws its first page); every export is an event of the log.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, User, status_and_json};
+
+async fn export(app: &TestApp, user: &User, chat: i64, query: &str) -> reqwest::Response {
+    app.get(&format!("/api/chats/{chat}/export?{query}"), user).send().await.expect("export")
+}
+
+fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339).expect("format")
+}
+
+#[tokio::test]
+async fn an_admins_json_export_is_what_audit_chat_at_shows_at_that_moment() {
+    let a = TestApp::spawn().await;
+    let (teacher, student, admin) =
+        (a.user("teacher", "Teacher").await, a.user("student", "Ученица").await, a.user("admin", "Admin").await);
+    let chat = a.chat(&teacher, &student).await;
+    let first = a.send(&student, chat, "здравствуйте").await;
+    assert_eq!(a.edit(&student, first, "здравствуйте, учитель").await.status(), 200);
+    let gone = a.send(&teacher, chat, "sent by mistake").await;
+    assert_eq!(a.delete_message(&teacher, gone).await.status(), 200);
+    let hidden = a.send(&teacher, chat, "rude words").await;
+    let hide = a.http.post(a.url(&format!("/api/admin/messages/{hidden}/hide"))).bearer_auth(&admin.token);
+    assert_eq!(hide.json(&json!({ "reason": "rude" })).send().await.expect("hide").status(), 204);
+    let at: time::OffsetDateTime = a.sql.query_one("SELECT now()", &[]).await.expect("now").get(0);
+    a.send(&student, chat, "after the moment").await;
+
+    let response = export(&a, &admin, chat, &format!("format=json&at={}", rfc3339(at).replace('+', "%2B"))).await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-disposition"].to_str().expect("header").starts_with("attachment"));
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["chat"]["id"], chat);
+    assert_eq!(body["members"].as_array().expect("members").len(), 2);
+    assert_eq!(body["exported_by"]["id"], admin.id);
+
+    let audit = a
+        .sql
+        .query(
+            "SELECT coalesce(json_agg(json_build_object(
+                 'message_id', message_id, 'sender_id', sender_id, 'sender_name', sender_name, 'content', content,
+                 'is_deleted', is_deleted, 'edited', edited_at IS NOT NULL, 'deleted', deleted_at IS NOT NULL,
+                 'reply_to_message_id', reply_to_message_id, 'hidden_reason', hidden_reason) ORDER BY message_position), '[]')
+             FROM audit_chat_at($1, $2)",
+            &[&chat, &at],
+        )
+        .await
+        .expect("audit")
+        .remove(0)
+        .get::<_, Value>(0);
+    let exported: Vec<Value> = body["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| {
+            json!({
+                "message_id": m["message_id"], "sender_id": m["sender_id"], "sender_name": m["sender_name"],
+                "content": m["content"], "is_deleted": m["is_deleted"], "edited": !m["edited_at"].is_null(),
+                "deleted": !m["deleted_at"].is_null(), "reply_to_message_id": m["reply_to_message_id"],
+                "hidden_reason": m["hidden"]["reason"],
+            })
+        })
+        .collect();
+    assert_eq!(Value::Array(exported), audit, "the admin's export is the audit at the same moment");
+    assert!(!body.to_string().contains("after the moment"));
+
+    // The student's: the hidden message as a placeholder, the deleted one without its text.
+    let body: Value = export(&a, &student, chat, "format=json").await.json().await.expect("JSON");
+    let text = body.to_string();
+    for withheld in ["rude words", "sent by mistake", "\"rude\""] {
+        assert!(!text.contains(withheld), "{withheld:?} reached a participant: {text}");
+    }
+    assert!(text.contains("after the moment") && text.contains("здравствуйте, учитель"));
+
+    // Strangers get nothing; every export is in the log.
+    let stranger = a.user("student", "Stranger").await;
+    let (status, _) = status_and_json(export(&a, &stranger, chat, "format=json").await).await;
+    assert_eq!(status, 404);
+    let (status, body) = status_and_json(export(&a, &admin, chat, "format=docx").await).await;
+    assert_eq!(status, 400, "{body}");
+    let exports: i64 = a
+        .sql
+        .query_one("SELECT count(*) FROM events WHERE chat_id = $1 AND type = 'chat_exported'", &[&chat])
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(exports, 2);
+    let timeline: Vec<String> = a
+        .sql
+        .query("SELECT content FROM audit_chat_timeline($1) WHERE event_type = 'chat_exported'", &[&chat])
+        .await
+        .expect("timeline")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(timeline[0].starts_with("exported as json, as it was at "), "{timeline:?}");
+}
+
+#[tokio::test]
+async fn html_escapes_what_people_wrote_and_speaks_the_readers_language() {
+    let a = TestApp::spawn().await;
+    let (teacher, student) = (a.user("teacher", "Teacher").await, a.user("student", "Student").await);
+    let chat = a.chat(&teacher, &student).await;
+    a.send(&student, chat, "<script>alert('x')</script> & more").await;
+    let response = a
+        .get(&format!("/api/chats/{chat}/export?format=html"), &teacher)
+        .header("Accept-Language", "ru-RU,ru;q=0.9,en;q=0.5")
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(response.headers()["content-type"], "text/html; charset=utf-8");
+    let html = response.text().await.expect("html");
+    assert!(!html.contains("<script>"), "unescaped: {html}");
+    assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more"));
+    assert!(html.contains("Выгрузка переписки") && html.trim_end().ends_with("</html>"));
+}
+
+#[tokio::test]
+async fn the_pdf_export_opens_and_renders_its_first_page() {
+    let a = TestApp::spawn().await;
+    let (teacher, student) = (a.user("teacher", "Иван Петров").await, a.user("student", "Мария").await);
+    let chat = a.chat(&teacher, &student).await;
+    for i in 0..120 {
+        a.send(&student, chat, &format!("Сообщение номер {i}: домашнее задание по алгебре")).await;
+    }
+    let response = export(&a, &teacher, chat, "format=pdf&lang=ru").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    let pdf = response.bytes().await.expect("pdf");
+    assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
+
+    let dir = std::env::temp_dir().join(format!("tutorchat-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join(format!("chat-{chat}.pdf"));
+    std::fs::write(&file, &pdf).expect("write");
+    let png = dir.join(format!("chat-{chat}-page"));
+    let rendered = std::process::Command::new("pdftoppm")
+        .args(["-png", "-r", "40", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(&file)
+        .arg(&png)
+        .output()
+        .expect("run pdftoppm (apt-get install poppler-utils)");
+    assert!(rendered.status.success(), "pdftoppm: {}", String::from_utf8_lossy(&rendered.stderr));
+    let image = std::fs::read(png.with_extension("png")).expect("the rendered page");
+    assert!(image.starts_with(b"\x89PNG") && image.len() > 1000, "a blank or broken page");
+    let text = std::process::Command::new("pdftotext").arg(&file).arg("-").output().expect("run pdftotext");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Сообщение номер 119"), "the last message is in the PDF");
+    let _ = std::fs::remove_dir_all(&dir);
+}
