@@ -60,7 +60,8 @@ export function ReasonDialog(props: Props) {
       cancel={{ label: t('moderation.cancel'), testId: `${props.testId}-cancel` }}
       onClose={props.onClose}
     >
-      <div className="dialog-body muted small">{props.hint}</div>
+      {/* A destructive action's consequences are not said in small grey words. */}
+      <div className={props.submit.danger ? 'dialog-body' : 'dialog-body muted small'}>{props.hint}</div>
       <label className="field">
         <span className="field-label">{t('moderation.reasonLabel')}</span>
         <textarea
