@@ -15,10 +15,11 @@
 //
 // Guests (a visitor of an inquiry link) use exactly their chat, and the server refuses them
 // everything else: the store then opens their one chat (not from the URL), and nothing beyond
-// the list, the chat's history, the stream, sending, typing and read markers is asked — which
-// is all that is asked of anyone but admins and group members (the title's unread total is
-// asked of the server by students and teachers only; presence lookups are for admins; the user
-// list is for group dialogs).
+// the list, the chat's history, the stream, sending, typing, read markers, reports and whether
+// their account is suspended (`GET /api/me`) is asked — which is all that is asked of anyone
+// but admins and group members (the title's unread total is asked of the server by students
+// and teachers only; presence lookups and moderation are for admins; the user list is for group
+// dialogs).
 //
 // A guest's session ends with their chat (`chat_closed`: the server closed it, or revoked its
 // link) or with their credential (a 401): the stream closes for good, what is on screen stays,
