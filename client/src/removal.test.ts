@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { Hidden, Purged } from './api';
 import { i18n } from './i18n';
-import { hiddenLabel, isActionable, placeholderOf, removalOfPreview, removalText } from './removal';
+import { hiddenLabel, isActionable, isReportable, placeholderOf, removalOfPreview, removalText } from './removal';
 
 const enT = i18n.getFixedT('en');
 const ruT = i18n.getFixedT('ru');
@@ -62,5 +62,12 @@ describe('what may be done with a message', () => {
     expect(isActionable(plain)).toBe(true);
     expect(isActionable({ hidden, purged: null })).toBe(false);
     expect(isActionable({ hidden: null, purged: retention })).toBe(false);
+  });
+
+  it('reports only someone else’s message that is still shown', () => {
+    expect(isReportable({ senderId: 2, ...plain }, 1)).toBe(true);
+    expect(isReportable({ senderId: 1, ...plain }, 1)).toBe(false);
+    expect(isReportable({ senderId: 2, hidden, purged: null }, 1)).toBe(false);
+    expect(isReportable({ senderId: 2, hidden: null, purged: erasure }, 1)).toBe(false);
   });
 });

@@ -67,6 +67,14 @@ export function isActionable(message: { hidden: Hidden | null; purged: Purged | 
   return removalOf(message) === null;
 }
 
+/** Whether `me` may report `message`: someone else's, neither hidden nor purged (admins never report). */
+export function isReportable(
+  message: { senderId: number; hidden: Hidden | null; purged: Purged | null },
+  me: number,
+): boolean {
+  return message.senderId !== me && isActionable(message);
+}
+
 /** What a chat's last line says of its newest message: the placeholder, else its preview. */
 export function lastLineText(message: PreviewSource & { removed?: Removal | null }, t: TFunction): string {
   return message.removed ? removalText(message.removed, t) : messagePreview(message, t);

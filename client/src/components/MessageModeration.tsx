@@ -3,7 +3,7 @@ import { type ReactNode, useEffect, useState } from 'react';
 import { useLocale } from '../i18n';
 import type { Message } from '../messages';
 import { reportMessage } from '../moderationApi';
-import { isActionable } from '../removal';
+import { isReportable } from '../removal';
 import { reportNoteText, reportOutcome } from '../reporting';
 import { ReasonDialog } from './ReasonDialog';
 
@@ -59,7 +59,7 @@ export function useMessageModeration(props: MessageModerationProps, me: number) 
   };
 
   const actions = (saved: Message | null) => ({
-    canReport: canReport && saved !== null && saved.senderId !== me && isActionable(saved),
+    canReport: canReport && saved !== null && isReportable(saved, me),
     canModerate: onHide !== undefined,
     onReport: (message: Message) => setReporting(message),
     onHide: (message: Message) => setHiding(message),
