@@ -277,6 +277,9 @@ END
 $$;
 CREATE TRIGGER events_redaction_only BEFORE UPDATE ON events
     FOR EACH ROW EXECUTE FUNCTION events_redaction_only();
+-- Like every trigger of the log, they fire in replication mode too (session_replication_role).
+ALTER TABLE events ENABLE ALWAYS TRIGGER events_immutable;
+ALTER TABLE events ENABLE ALWAYS TRIGGER events_redaction_only;
 COMMENT ON FUNCTION events_redaction_only() IS 'The one UPDATE events allows, for every role:
 blanking the content of a message the log has already recorded as purged (messages_purged; the
 messages row says purged_at): its message_created event''s text ("") and files (removed), its

@@ -3116,6 +3116,8 @@ ALTER TABLE public.events ENABLE ALWAYS TRIGGER events_before_insert;
 
 CREATE TRIGGER events_immutable BEFORE DELETE OR TRUNCATE ON public.events FOR EACH STATEMENT EXECUTE FUNCTION public.events_refuse_change();
 
+ALTER TABLE public.events ENABLE ALWAYS TRIGGER events_immutable;
+
 
 --
 -- Name: events events_member_rule; Type: TRIGGER; Schema: public; Owner: -
@@ -3129,6 +3131,8 @@ CREATE TRIGGER events_member_rule BEFORE INSERT ON public.events FOR EACH ROW WH
 --
 
 CREATE TRIGGER events_redaction_only BEFORE UPDATE ON public.events FOR EACH ROW EXECUTE FUNCTION public.events_redaction_only();
+
+ALTER TABLE public.events ENABLE ALWAYS TRIGGER events_redaction_only;
 
 
 --

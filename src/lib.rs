@@ -13,7 +13,6 @@ pub mod config;
 pub mod db;
 pub mod dev;
 pub mod error;
-pub mod export;
 pub mod extract;
 pub mod governance;
 pub mod limits;

@@ -25,7 +25,6 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router(&state.config))
         .merge(auth::router())
         .merge(realtime::router())
-        .merge(crate::export::router())
         .route("/api/{*rest}", axum::routing::any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))

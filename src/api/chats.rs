@@ -323,15 +323,19 @@ pub async fn list_chats(
                 id: r.get("id"),
                 header: ChatHeader::from_row(&r)?,
                 participant,
-                last_message: last_id.map(|id| -> Result<_, tokio_postgres::Error> { Ok(LastMessage {
-                    id,
-                    sender_id: r.get("last_sender_id"),
-                    sender_name: r.get("last_sender_name"),
-                    content: r.get("last_content"),
-                    kind: last_kind,
-                    created_at: r.get("last_at"),
-                    removed: crate::views::removal(r.try_get("last_removed")?),
-                }) }).transpose()?,
+                last_message: last_id
+                    .map(|id| -> Result<_, tokio_postgres::Error> {
+                        Ok(LastMessage {
+                            id,
+                            sender_id: r.get("last_sender_id"),
+                            sender_name: r.get("last_sender_name"),
+                            content: r.get("last_content"),
+                            kind: last_kind,
+                            created_at: r.get("last_at"),
+                            removed: crate::views::removal(r.try_get("last_removed")?),
+                        })
+                    })
+                    .transpose()?,
                 unread_count: r.get("unread"),
                 last_read_message_id: r.get("last_read"),
             })

@@ -4,6 +4,7 @@ pub(crate) mod access;
 pub mod attachments;
 mod chats;
 mod direct;
+pub mod export;
 mod groups;
 mod health;
 mod history;
@@ -37,6 +38,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .merge(history::router())
         .merge(messages::router())
         .merge(moderation::router())
+        .merge(export::router())
         .merge(direct::router())
         .merge(reads::router())
         .merge(presence::router())

@@ -113,13 +113,11 @@ impl UserCache {
         }
         let client = pool.get().await?;
         let statement = client
-            .prepare_cached(
-                &format!(
-                    "SELECT u.name, u.role, g.link_id, g.ended, u.erasure_requested_at IS NOT NULL AS erasing, {}
+            .prepare_cached(&format!(
+                "SELECT u.name, u.role, g.link_id, g.ended, u.erasure_requested_at IS NOT NULL AS erasing, {}
                      FROM users u LEFT JOIN guest_sessions g ON g.guest_id = u.id WHERE u.id = $1",
-                    Suspension::COLUMNS
-                ),
-            )
+                Suspension::COLUMNS
+            ))
             .await?;
         let Some(row) = client.query_opt(&statement, &[&id]).await? else {
             return Ok(Lookup::Missing);
@@ -140,7 +138,8 @@ impl UserCache {
             if entries.len() >= CAPACITY {
                 entries.clear();
             }
-            let entry = Entry { fetched: Instant::now(), used: true, name: name.clone(), role, suspended: suspended.clone() };
+            let entry =
+                Entry { fetched: Instant::now(), used: true, name: name.clone(), role, suspended: suspended.clone() };
             entries.insert(id, entry);
         }
         Ok(Lookup::Found(Known { name, role, link: None, suspended }))

@@ -36,7 +36,8 @@ const EXPORT_FONT: Var = Var {
     meaning: "the TrueType font PDF exports are set in (Debian's fonts-dejavu-core); its `-Bold` sibling, when present, sets the headings. Read when a PDF is asked for: missing, PDF exports answer 503",
 };
 
-pub(super) const VARS: &[Var] = &[RETENTION_DAYS, PURGE_EVERY_SECS, PURGE_BATCH, PURGE_PAUSE_MS, SCHOOL_NAME, EXPORT_FONT];
+pub(super) const VARS: &[Var] =
+    &[RETENTION_DAYS, PURGE_EVERY_SECS, PURGE_BATCH, PURGE_PAUSE_MS, SCHOOL_NAME, EXPORT_FONT];
 
 /// Retention, purges and exports.
 #[derive(Debug, Clone)]

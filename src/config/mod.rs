@@ -8,12 +8,12 @@
 mod auth;
 mod database;
 mod env;
+mod governance;
 mod http;
 mod limits;
 mod notify;
 mod oidc;
 mod storage;
-mod governance;
 mod streams;
 mod writes;
 
@@ -25,12 +25,12 @@ pub use database::{
     DbConfig, ReadConfig, database_from_env, migration_database_from_env, parse_database_url, pg_bindir_from_env,
 };
 pub use env::{ConfigError, Fallback, Secret, Var};
+pub use governance::GovernanceConfig;
 pub use http::HttpConfig;
 pub use limits::{InquiryConfig, RateConfig};
 pub use notify::{NotifyConfig, Webhook, webhook_secret};
 pub use oidc::{OidcClient, OidcConfig};
 pub use storage::{S3Config, StorageBackend, StorageConfig, storage_in_env};
-pub use governance::GovernanceConfig;
 pub use streams::{ListenerConfig, PresenceConfig, SseConfig};
 pub use writes::{AppendConfig, AppendMode};
 

@@ -67,7 +67,11 @@ async fn purge_batch(state: &AppState, before: OffsetDateTime) -> anyhow::Result
     }
     let events: Vec<NewEvent> = chats
         .into_iter()
-        .map(|(chat_id, message_ids)| NewEvent::MessagesPurged { chat_id, message_ids, purge: Purge::Retention { before } })
+        .map(|(chat_id, message_ids)| NewEvent::MessagesPurged {
+            chat_id,
+            message_ids,
+            purge: Purge::Retention { before },
+        })
         .collect();
     store::append(&*tx, &events).await?;
     tx.commit().await?;

@@ -121,7 +121,6 @@ pub enum NewEvent {
     },
 }
 
-
 impl NewEvent {
     /// The row this event becomes: chat (none for an event about a person), actor, type and
     /// payload.
@@ -199,7 +198,9 @@ impl NewEvent {
             }
             Self::MessagesPurged { chat_id, message_ids, purge } => {
                 let (actor, mut payload) = match purge {
-                    Purge::Retention { before } => (None, serde_json::json!({ "cause": "retention", "before": rfc3339(*before) })),
+                    Purge::Retention { before } => {
+                        (None, serde_json::json!({ "cause": "retention", "before": rfc3339(*before) }))
+                    }
                     Purge::Erasure { admin_id, user_id } => {
                         (Some(*admin_id), serde_json::json!({ "cause": "erasure", "user_id": user_id }))
                     }
@@ -253,14 +254,19 @@ impl NewEvent {
             (Self::MessageDeleted { message_id, .. }, EventData::MessageDeleted { message_id: m })
             | (Self::MessageReported { message_id, .. }, EventData::MessageReported { message_id: m, .. })
             | (Self::MessageHidden { message_id, .. }, EventData::MessageHidden { message_id: m, .. })
-            | (Self::MessageUnhidden { message_id, .. }, EventData::MessageUnhidden { message_id: m }) => message_id == m,
-            (Self::MessageEdited { message_id, content, .. }, EventData::MessageEdited { message_id: m, content: c }) => {
-                message_id == m && content == c
+            | (Self::MessageUnhidden { message_id, .. }, EventData::MessageUnhidden { message_id: m }) => {
+                message_id == m
             }
+            (
+                Self::MessageEdited { message_id, content, .. },
+                EventData::MessageEdited { message_id: m, content: c },
+            ) => message_id == m && content == c,
             (Self::ChatRead { up_to_message_id, .. }, EventData::ChatRead { up_to_message_id: u }) => {
                 up_to_message_id == u
             }
-            (Self::GroupCreated { title, .. }, EventData::ChatCreated(ChatOpened::Group { title: t, .. })) => title == t,
+            (Self::GroupCreated { title, .. }, EventData::ChatCreated(ChatOpened::Group { title: t, .. })) => {
+                title == t
+            }
             (Self::ParticipantAdded { user_id, .. }, EventData::ParticipantAdded { user_id: u, .. })
             | (Self::ParticipantRemoved { user_id, .. }, EventData::ParticipantRemoved { user_id: u })
             | (Self::UserSuspended { user_id, .. }, EventData::UserSuspended { user_id: u, .. })

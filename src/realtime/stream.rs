@@ -237,7 +237,8 @@ impl EventStream {
             let stored = store::read_visible(&***client, viewer, after, head, REPLAY_PAGE).await?;
             let presence = (client.source == Source::Standby).then(|| reads.primary());
             let dispatches = frames::encode(&***client, &stored, presence, frames::Shown::AsNow).await?;
-            let quoting: Vec<i64> = dispatches.iter().filter(|d| d.unquoted.is_some()).filter_map(|d| d.chat_id).collect();
+            let quoting: Vec<i64> =
+                dispatches.iter().filter(|d| d.unquoted.is_some()).filter_map(|d| d.chat_id).collect();
             let memberships = match viewer {
                 Viewer::Participant(_) if !quoting.is_empty() => memberships(&***client, user, &quoting).await?,
                 _ => Vec::new(),

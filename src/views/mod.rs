@@ -12,7 +12,7 @@ use crate::db::Source;
 pub use crate::log::{Attachment, IMAGE_TYPES};
 
 mod moderation;
-pub use moderation::{Hidden, Purged, PurgeCause, Removal, ReportView, ReportedChat, ReportedMessage};
+pub use moderation::{Hidden, PurgeCause, Purged, Removal, ReportView, ReportedChat, ReportedMessage};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Person {

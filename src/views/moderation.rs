@@ -128,7 +128,11 @@ impl ReportView {
     pub fn from_row(row: &Row) -> Result<Self, tokio_postgres::Error> {
         Ok(Self {
             id: row.try_get("id")?,
-            chat: ReportedChat { id: row.try_get("chat_id")?, kind: row.try_get("kind")?, title: row.try_get("title")? },
+            chat: ReportedChat {
+                id: row.try_get("chat_id")?,
+                kind: row.try_get("kind")?,
+                title: row.try_get("title")?,
+            },
             message: ReportedMessage {
                 id: row.try_get("message_id")?,
                 sender: Person {

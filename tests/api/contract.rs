@@ -137,7 +137,12 @@ async fn the_streams_catalogue_has_every_event_the_server_sends() {
         assert!(document["components"]["schemas"][schema].is_object(), "{name}: no schema {schema}");
     }
     let mut sent = BTreeSet::new();
-    for file in ["src/realtime/frames.rs", "src/realtime/signals.rs", "src/realtime/stream.rs"] {
+    for file in [
+        "src/realtime/frames/mod.rs",
+        "src/realtime/frames/governance.rs",
+        "src/realtime/signals.rs",
+        "src/realtime/stream.rs",
+    ] {
         let text = std::fs::read_to_string(file).expect("source");
         for call in [
             "frame(position, \"",

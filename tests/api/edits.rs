@@ -155,7 +155,7 @@ async fn a_reply_quotes_a_message_of_the_same_chat_as_it_is_now() {
     let (status, reply) = status_and_json(a.post_reply(&teacher, chat, "Отвечаю", question).await).await;
     assert_eq!(status, 201, "{reply}");
     let preview: String = long.chars().take(100).collect();
-    let expected = json!({ "id": question, "sender_id": student.id, "content_preview": preview, "is_deleted": false, "unavailable": false });
+    let expected = json!({ "id": question, "sender_id": student.id, "content_preview": preview, "is_deleted": false, "unavailable": false, "removed": null });
     assert_eq!(reply["reply_to"], expected);
     assert_eq!((reply["is_edited"].as_bool(), reply["read_by"].clone()), (Some(false), json!([])));
     for stream in [&mut teacher_stream, &mut admin_stream] {
@@ -180,7 +180,7 @@ async fn a_reply_quotes_a_message_of_the_same_chat_as_it_is_now() {
     assert_eq!(a.edit(&student, question, "Короткий вопрос").await.status(), 200);
     assert_eq!(by_id(&history(&a, &teacher, chat).await, reply_id)["reply_to"]["content_preview"], "Короткий вопрос");
     assert_eq!(a.delete_message(&student, question).await.status(), 200);
-    let deleted = json!({ "id": question, "sender_id": student.id, "content_preview": null, "is_deleted": true, "unavailable": false });
+    let deleted = json!({ "id": question, "sender_id": student.id, "content_preview": null, "is_deleted": true, "unavailable": false, "removed": null });
     assert_eq!(by_id(&history(&a, &teacher, chat).await, reply_id)["reply_to"], deleted);
 
     // Replying to a deleted message is allowed.

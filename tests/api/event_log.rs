@@ -417,7 +417,9 @@ async fn a_resume_from_zero_reads_only_the_callers_chats_through_the_per_chat_in
             .await
             .expect("replay");
     assert_eq!(replayed.len(), 11, "the chat's creation and its ten messages");
-    assert!(replayed.iter().all(|e| e.chat_id == Some(mine)) && replayed.windows(2).all(|w| w[0].position < w[1].position));
+    assert!(
+        replayed.iter().all(|e| e.chat_id == Some(mine)) && replayed.windows(2).all(|w| w[0].position < w[1].position)
+    );
 
     let explain = format!("EXPLAIN (ANALYZE, BUFFERS) {}", *events::store::VISIBLE_TO_PARTICIPANT_SQL);
     let plan: Vec<String> = app

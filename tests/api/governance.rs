@@ -59,7 +59,8 @@ async fn retention_purges_exactly_the_messages_older_than_the_limit_by_the_clock
     let mut live = a.stream(&student, None).await;
 
     // The job's clock: 30 days after the moment between the old messages and the recent one.
-    let purged = tutorchat::governance::retention::run_at(&a.state, between + time::Duration::days(30)).await.expect("run");
+    let purged =
+        tutorchat::governance::retention::run_at(&a.state, between + time::Duration::days(30)).await.expect("run");
     assert_eq!(purged, 2, "the two messages older than the limit, and nothing newer");
 
     let event = loop {
@@ -68,9 +69,13 @@ async fn retention_purges_exactly_the_messages_older_than_the_limit_by_the_clock
             break event.json();
         }
     };
-    assert_eq!((event["message_ids"].clone(), event["purged"]["cause"].as_str()), (json!([old, older]), Some("retention")));
+    assert_eq!(
+        (event["message_ids"].clone(), event["purged"]["cause"].as_str()),
+        (json!([old, older]), Some("retention"))
+    );
 
-    let (_, page) = status_and_json(a.get(&format!("/api/chats/{chat}/messages"), &student).send().await.expect("h")).await;
+    let (_, page) =
+        status_and_json(a.get(&format!("/api/chats/{chat}/messages"), &student).send().await.expect("h")).await;
     let messages = page["messages"].as_array().expect("messages");
     let shown = |id: i64| messages.iter().find(|m| m["id"] == id).cloned().expect("still listed");
     assert_eq!((shown(old)["content"].as_str(), shown(old)["purged"]["cause"].as_str()), (Some(""), Some("retention")));
@@ -99,7 +104,8 @@ async fn retention_purges_exactly_the_messages_older_than_the_limit_by_the_clock
         .collect();
     assert!(timeline[0].starts_with("purged by retention on "), "{timeline:?}");
     audit_is_clean(&a).await;
-    let again = tutorchat::governance::retention::run_at(&a.state, between + time::Duration::days(30)).await.expect("run");
+    let again =
+        tutorchat::governance::retention::run_at(&a.state, between + time::Duration::days(30)).await.expect("run");
     assert_eq!(again, 0);
 
     // A horizon in the log's future is refused by the log itself.

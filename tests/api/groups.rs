@@ -531,8 +531,7 @@ async fn a_later_member_sees_quotes_of_messages_from_before_they_joined_only_as_
     let reply_id = reply["id"].as_i64().expect("id");
     assert_eq!(reply["reply_to"]["content_preview"], "a secret from before", "the replier sees what they quote");
 
-    let hidden =
-        json!({ "id": before, "sender_id": null, "content_preview": null, "is_deleted": false, "unavailable": true });
+    let hidden = json!({ "id": before, "sender_id": null, "content_preview": null, "is_deleted": false, "unavailable": true, "removed": null });
     let live = late_live.event().await;
     assert_eq!((live.event.as_str(), live.json()["message"]["reply_to"].clone()), ("new_message", hidden.clone()));
     assert_eq!(early_live.event().await.json()["message"]["reply_to"]["content_preview"], "a secret from before");

@@ -42,7 +42,13 @@ async fn replicas_starting_together_apply_each_migration_exactly_once() {
         .collect();
     assert_eq!(
         triggers,
-        ["events_after_insert", "events_before_insert", "events_immutable", "events_member_rule"],
+        [
+            "events_after_insert",
+            "events_before_insert",
+            "events_immutable",
+            "events_member_rule",
+            "events_redaction_only"
+        ],
         "each trigger on events exists once"
     );
 }

@@ -44,9 +44,11 @@ async fn a_hidden_message_is_a_placeholder_for_participants_on_every_replica_liv
     let fine = a.send(&teacher, chat, "a fine message").await;
 
     // The student reports it (on replica a), once.
-    let (status, report) = post(&a, &student, &format!("/api/messages/{rude}/report"), json!({ "reason": "rude" })).await;
+    let (status, report) =
+        post(&a, &student, &format!("/api/messages/{rude}/report"), json!({ "reason": "rude" })).await;
     assert_eq!(status, 201, "{report}");
-    let (status, again) = post(&b, &student, &format!("/api/messages/{rude}/report"), json!({ "reason": "again" })).await;
+    let (status, again) =
+        post(&b, &student, &format!("/api/messages/{rude}/report"), json!({ "reason": "again" })).await;
     assert_eq!((status, again["code"].as_str()), (409, Some("already_reported")), "{again}");
     let (status, own) = post(&a, &teacher, &format!("/api/messages/{fine}/report"), json!({ "reason": "x" })).await;
     assert_eq!(status, 422, "one's own message: {own}");
@@ -61,9 +63,11 @@ async fn a_hidden_message_is_a_placeholder_for_participants_on_every_replica_liv
     let mut student_live = b.stream(&student, None).await;
     let mut teacher_live = a.stream(&teacher, None).await;
     let mut admin_live = b.stream(&admin, None).await;
-    let (status, body) = post(&b, &student, &format!("/api/admin/messages/{rude}/hide"), json!({ "reason": "x" })).await;
+    let (status, body) =
+        post(&b, &student, &format!("/api/admin/messages/{rude}/hide"), json!({ "reason": "x" })).await;
     assert_eq!(status, 403, "only admins hide: {body}");
-    let (status, body) = post(&a, &admin, &format!("/api/admin/messages/{rude}/hide"), json!({ "reason": "insults" })).await;
+    let (status, body) =
+        post(&a, &admin, &format!("/api/admin/messages/{rude}/hide"), json!({ "reason": "insults" })).await;
     assert_eq!(status, 204, "{body}");
 
     for (who, stream) in [("student on b", &mut student_live), ("teacher on a", &mut teacher_live)] {
@@ -73,7 +77,10 @@ async fn a_hidden_message_is_a_placeholder_for_participants_on_every_replica_liv
         assert_eq!(hidden["hidden"]["hidden_by"], Value::Null, "{who}");
     }
     let hidden = next_named(&mut admin_live, "message_hidden").await.json();
-    assert_eq!((hidden["hidden"]["reason"].as_str(), hidden["hidden"]["hidden_by"].as_i64()), (Some("insults"), Some(admin.id)));
+    assert_eq!(
+        (hidden["hidden"]["reason"].as_str(), hidden["hidden"]["hidden_by"].as_i64()),
+        (Some("insults"), Some(admin.id))
+    );
 
     // History: a placeholder for participants, the original for admins.
     let history = |app: &TestApp, user: &User| {
@@ -82,11 +89,13 @@ async fn a_hidden_message_is_a_placeholder_for_participants_on_every_replica_liv
     };
     for (who, app, user) in [("student", &b, &student), ("teacher", &a, &teacher)] {
         let page = history(app, user).await;
-        let message = page["messages"].as_array().expect("messages").iter().find(|m| m["id"] == rude).expect("listed").clone();
+        let message =
+            page["messages"].as_array().expect("messages").iter().find(|m| m["id"] == rude).expect("listed").clone();
         assert_eq!((message["content"].as_str(), message["hidden"].is_object()), (Some(""), true), "{who}: {message}");
     }
     let page = history(&b, &admin).await;
-    let message = page["messages"].as_array().expect("messages").iter().find(|m| m["id"] == rude).expect("listed").clone();
+    let message =
+        page["messages"].as_array().expect("messages").iter().find(|m| m["id"] == rude).expect("listed").clone();
     assert_eq!(message["content"], "something rude and secret");
     assert_eq!(message["hidden"]["reason"], "insults");
 
@@ -109,9 +118,13 @@ async fn a_hidden_message_is_a_placeholder_for_participants_on_every_replica_liv
             .expect("count")
             .get(0);
         let replayed = resumed.events(count as usize).await;
-        assert!(replayed.iter().all(|e| !e.data.contains("rude and secret")), "{who}: the text came back: {replayed:#?}");
+        assert!(
+            replayed.iter().all(|e| !e.data.contains("rude and secret")),
+            "{who}: the text came back: {replayed:#?}"
+        );
         assert!(replayed.iter().all(|e| e.event != "message_reported"), "{who}: a report reached a participant");
-        let created = replayed.iter().find(|e| e.event == "new_message" && e.json()["message"]["id"] == rude).expect("replayed");
+        let created =
+            replayed.iter().find(|e| e.event == "new_message" && e.json()["message"]["id"] == rude).expect("replayed");
         assert!(created.json()["message"]["hidden"].is_object(), "{who}: {}", created.data);
     }
     let mut admin_resumed = a.stream(&admin, Some("0")).await;
@@ -130,7 +143,10 @@ async fn a_hidden_message_is_a_placeholder_for_participants_on_every_replica_liv
     let (status, _) = post(&b, &admin, &format!("/api/admin/messages/{rude}/unhide"), json!({})).await;
     assert_eq!(status, 204);
     let back = next_named(&mut student_live, "message_unhidden").await.json();
-    assert_eq!((back["message"]["content"].as_str(), back["message"]["hidden"].is_null()), (Some("something rude and secret"), true));
+    assert_eq!(
+        (back["message"]["content"].as_str(), back["message"]["hidden"].is_null()),
+        (Some("something rude and secret"), true)
+    );
     audit_is_clean(&a).await;
 }
 
@@ -148,12 +164,18 @@ async fn a_suspended_person_reads_but_writes_nothing_and_their_streams_end() {
     let until = (time::OffsetDateTime::now_utc() + time::Duration::days(7))
         .format(&time::format_description::well_known::Rfc3339)
         .expect("format");
-    let (status, body) =
-        post(&a, &admin, &format!("/api/admin/users/{}/suspend", student.id), json!({ "reason": "spam", "until": until })).await;
+    let (status, body) = post(
+        &a,
+        &admin,
+        &format!("/api/admin/users/{}/suspend", student.id),
+        json!({ "reason": "spam", "until": until }),
+    )
+    .await;
     assert_eq!(status, 204, "{body}");
     for (replica, stream) in [("a", &mut on_a), ("b", &mut on_b)] {
         let rest = stream.until_closed(Duration::from_secs(10)).await;
-        let suspended = rest.iter().find(|e| e.event == "user_suspended").unwrap_or_else(|| panic!("{replica}: {rest:#?}"));
+        let suspended =
+            rest.iter().find(|e| e.event == "user_suspended").unwrap_or_else(|| panic!("{replica}: {rest:#?}"));
         assert_eq!(suspended.json()["reason"], "spam");
     }
 
@@ -174,7 +196,8 @@ async fn a_suspended_person_reads_but_writes_nothing_and_their_streams_end() {
     // Reads: allowed, and /api/me says why.
     let (status, me) = status_and_json(b.get("/api/me", &student).send().await.expect("me")).await;
     assert_eq!((status, me["suspended"]["reason"].as_str()), (200, Some("spam")), "{me}");
-    let (status, _) = status_and_json(b.get(&format!("/api/chats/{chat}/messages"), &student).send().await.expect("h")).await;
+    let (status, _) =
+        status_and_json(b.get(&format!("/api/chats/{chat}/messages"), &student).send().await.expect("h")).await;
     assert_eq!(status, 200);
     assert_eq!(a.read(&student, chat, None).await.status(), 204, "marking read is reading");
     let (status, body) =

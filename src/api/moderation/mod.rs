@@ -23,7 +23,7 @@ use crate::log::{EventData, NewEvent};
 use crate::views::ReportView;
 use crate::{AppError, AppState, Result};
 
-pub use people::{AdminUser, AdminUsers, EraseRequest, ErasureStarted, Erasure, SuspendRequest};
+pub use people::{AdminUser, AdminUsers, EraseRequest, Erasure, ErasureStarted, SuspendRequest};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -86,8 +86,9 @@ pub async fn report(
 ) -> Result<(StatusCode, Json<Reported>)> {
     state.limits.check(Limited::write_by(user.role), user.id)?;
     if user.is_admin() {
-        return Err(AppError::Forbidden("admins hide messages rather than report them".into())
-            .with_code(Code::AdminReadOnly));
+        return Err(
+            AppError::Forbidden("admins hide messages rather than report them".into()).with_code(Code::AdminReadOnly)
+        );
     }
     let reason = checked_reason(&body.reason)?;
     let row = state
@@ -157,14 +158,13 @@ pub async fn reports(
     if !(1..=100).contains(&limit) {
         return Err(AppError::BadRequest(format!("limit must be between 1 and 100 (got {limit})")));
     }
-    let before = match &query.before {
-        None => i64::MAX,
-        Some(cursor) => cursor
-            .parse::<i64>()
-            .ok()
-            .filter(|c| *c > 0)
-            .ok_or_else(|| AppError::Unprocessable(format!("before {cursor:?} is not a cursor this API gave out")))?,
-    };
+    let before =
+        match &query.before {
+            None => i64::MAX,
+            Some(cursor) => cursor.parse::<i64>().ok().filter(|c| *c > 0).ok_or_else(|| {
+                AppError::Unprocessable(format!("before {cursor:?} is not a cursor this API gave out"))
+            })?,
+        };
     let open_only = query.state.unwrap_or(ReportState::Open) == ReportState::Open;
     let sql = ReportView::sql("WHERE r.id < $1 AND (NOT $2 OR r.resolved_at IS NULL) ORDER BY r.id DESC LIMIT $3");
     let rows = state.db.get().await?.query(&sql, &[&before, &open_only, &(limit + 1)]).await?;
@@ -203,10 +203,15 @@ pub async fn hide(
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, message_id = id))]
-pub async fn unhide(State(state): State<AppState>, user: AuthUser, PathParam(id): PathParam<i64>) -> Result<StatusCode> {
+pub async fn unhide(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParam(id): PathParam<i64>,
+) -> Result<StatusCode> {
     admins_only(&user)?;
     let chat_id = chat_of(&state, id).await?;
-    let stored = state.appender.append(NewEvent::MessageUnhidden { chat_id, admin_id: user.id, message_id: id }).await?;
+    let stored =
+        state.appender.append(NewEvent::MessageUnhidden { chat_id, admin_id: user.id, message_id: id }).await?;
     debug_assert!(stored.as_ref().is_none_or(|s| matches!(s.data, EventData::MessageUnhidden { .. })));
     Ok(StatusCode::NO_CONTENT)
 }

@@ -155,10 +155,18 @@ pub async fn suspend(
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, target = id))]
-pub async fn unsuspend(State(state): State<AppState>, user: AuthUser, PathParam(id): PathParam<i64>) -> Result<StatusCode> {
+pub async fn unsuspend(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParam(id): PathParam<i64>,
+) -> Result<StatusCode> {
     admins_only(&user)?;
     person(&state, id).await?;
-    state.appender.append(NewEvent::UserUnsuspended { admin_id: user.id, user_id: id }).await.map_err(unprocessable_rule)?;
+    state
+        .appender
+        .append(NewEvent::UserUnsuspended { admin_id: user.id, user_id: id })
+        .await
+        .map_err(unprocessable_rule)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -195,13 +203,8 @@ pub async fn erase(
     person(&state, id).await?;
     let event = NewEvent::UserErasureRequested { admin_id: user.id, user_id: id, reason };
     state.appender.append(event).await.map_err(unprocessable_rule)?;
-    let requested_at: OffsetDateTime = state
-        .db
-        .get()
-        .await?
-        .query_one("SELECT erasure_requested_at FROM users WHERE id = $1", &[&id])
-        .await?
-        .get(0);
+    let requested_at: OffsetDateTime =
+        state.db.get().await?.query_one("SELECT erasure_requested_at FROM users WHERE id = $1", &[&id]).await?.get(0);
     crate::governance::erase_soon(&state);
     Ok((StatusCode::ACCEPTED, Json(ErasureStarted { user_id: id, requested_at })))
 }
@@ -219,7 +222,9 @@ async fn person(state: &AppState, id: i64) -> Result<()> {
 /// well-formed, the person does not fit.
 fn unprocessable_rule(e: crate::log::AppendError) -> AppError {
     match e {
-        crate::log::AppendError::Refused(message, crate::log::Refusal::InvalidContent) => AppError::Unprocessable(message),
+        crate::log::AppendError::Refused(message, crate::log::Refusal::InvalidContent) => {
+            AppError::Unprocessable(message)
+        }
         other => other.into(),
     }
 }

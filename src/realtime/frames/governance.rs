@@ -23,11 +23,8 @@ pub(super) async fn reports(
     client: &impl GenericClient,
     events: &[StoredEvent],
 ) -> anyhow::Result<HashMap<i64, ReportView>> {
-    let ids: Vec<i64> = events
-        .iter()
-        .filter(|e| matches!(e.data, EventData::MessageReported { .. }))
-        .map(|e| e.position)
-        .collect();
+    let ids: Vec<i64> =
+        events.iter().filter(|e| matches!(e.data, EventData::MessageReported { .. })).map(|e| e.position).collect();
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -84,7 +81,8 @@ pub(super) fn purged(
     cause: PurgeCause,
     at: OffsetDateTime,
 ) -> anyhow::Result<Dispatch> {
-    let purged = MessagesPurgedEvent { chat_id, message_ids: message_ids.to_vec(), purged: Purged { purged_at: at, cause } };
+    let purged =
+        MessagesPurgedEvent { chat_id, message_ids: message_ids.to_vec(), purged: Purged { purged_at: at, cause } };
     Ok(Dispatch::new(position, chat_id, shared(position, "messages_purged", &purged)))
 }
 
@@ -106,32 +104,35 @@ pub(super) fn exported(
     at: OffsetDateTime,
 ) -> anyhow::Result<Dispatch> {
     let exported = ChatExportedEvent { chat_id, actor_id, format: format.to_owned(), at };
-    Ok(Dispatch::new(position, chat_id, Frames::Split { members: None, admins: frame(position, "chat_exported", &exported) }))
+    Ok(Dispatch::new(
+        position,
+        chat_id,
+        Frames::Split { members: None, admins: frame(position, "chat_exported", &exported) },
+    ))
 }
 
 /// An event about a person: to admins, and what it does to the person's own streams.
 pub(super) fn about_person(event: &StoredEvent) -> anyhow::Result<Dispatch> {
     let position = event.position;
-    let admins_only = |name: &str, user_id: i64, ends_streams: bool| {
-        let bytes = frame(position, name, &UserEvent { user_id });
-        let person = ToPerson { user_id, frame: None, ends_streams };
-        Dispatch::about_person(position, Frames::Split { members: None, admins: bytes }, Some(person))
-    };
-    let dispatch = match &event.data {
+    let (admins, person) = match &event.data {
         EventData::UserSuspended { user_id, reason, until } => {
-            let bytes =
-                frame(position, "user_suspended", &UserSuspendedEvent { user_id: *user_id, until: *until, reason: reason.clone() });
-            let person = ToPerson { user_id: *user_id, frame: Some(bytes.clone()), ends_streams: true };
-            Dispatch::about_person(position, Frames::Split { members: None, admins: bytes }, Some(person))
+            let suspended = UserSuspendedEvent { user_id: *user_id, until: *until, reason: reason.clone() };
+            let bytes = frame(position, "user_suspended", &suspended);
+            (bytes.clone(), ToPerson { user_id: *user_id, frame: Some(bytes), ends_streams: true })
         }
         EventData::UserUnsuspended { user_id } => {
             let bytes = frame(position, "user_unsuspended", &UserEvent { user_id: *user_id });
-            let person = ToPerson { user_id: *user_id, frame: Some(bytes.clone()), ends_streams: false };
-            Dispatch::about_person(position, Frames::Split { members: None, admins: bytes }, Some(person))
+            (bytes.clone(), ToPerson { user_id: *user_id, frame: Some(bytes), ends_streams: false })
         }
-        EventData::UserErasureRequested { user_id, .. } => admins_only("user_erasure_requested", *user_id, true),
-        EventData::UserErased { user_id } => admins_only("user_erased", *user_id, true),
+        EventData::UserErasureRequested { user_id, .. } => {
+            let bytes = frame(position, "user_erasure_requested", &UserEvent { user_id: *user_id });
+            (bytes, ToPerson { user_id: *user_id, frame: None, ends_streams: true })
+        }
+        EventData::UserErased { user_id } => {
+            let bytes = frame(position, "user_erased", &UserEvent { user_id: *user_id });
+            (bytes, ToPerson { user_id: *user_id, frame: None, ends_streams: true })
+        }
         _ => anyhow::bail!("event {position} names no chat but is about one"),
     };
-    Ok(dispatch)
+    Ok(Dispatch::about_person(position, Frames::Split { members: None, admins }, Some(person)))
 }

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use serde::Serialize;
-use time::OffsetDateTime;
 use tokio_postgres::GenericClient;
 
 use super::hub::{Dispatch, Frames};
@@ -17,12 +16,12 @@ pub use super::payloads::{
 };
 use crate::log::{ChatOpened, EventData, StoredEvent};
 use crate::reads::Source;
-use crate::views::{
-    AdminChat, Attachment, ChatHeader, ChatKind, ChatSummary, Contact, Hidden, MessageType, Person, Presences, Purged,
-    ReplyPreview, ReportView,
-};
+use crate::views::{AdminChat, ChatHeader, ChatKind, ChatSummary, Contact, MessageType, Person, Presences, ReportView};
 
+mod facts;
 mod governance;
+
+use facts::{MessageFacts, message_facts};
 
 /// A log event's frame, with its position as the `id:`.
 pub fn frame(position: i64, event: &str, data: &impl Serialize) -> Bytes {
@@ -49,69 +48,6 @@ fn encode_frame(id: Option<i64>, event: &str, data: &impl Serialize) -> Bytes {
 pub enum Shown {
     AsAppended,
     AsNow,
-}
-
-/// What a message's frame needs beyond its event: who wrote it and when (for an edit, whose
-/// event has neither), the message it answers as it is now, and (for [`Shown::AsNow`]) the
-/// message itself as it is now.
-struct MessageFacts {
-    sender_id: i64,
-    created_at: OffsetDateTime,
-    /// Its `message_created` event's position.
-    position: i64,
-    reply_to: Option<ReplyPreview>,
-    /// An edited message's attachments (a new one's are in its event).
-    attachments: Vec<Attachment>,
-    content: String,
-    is_deleted: bool,
-    edited_at: Option<OffsetDateTime>,
-    hidden: Option<Hidden>,
-    purged: Option<Purged>,
-}
-
-/// Messages edited, or written as replies, in a batch (every message, when shown as it is
-/// now): their facts, in one query.
-async fn message_facts(
-    client: &impl GenericClient,
-    events: &[StoredEvent],
-    shown: Shown,
-) -> anyhow::Result<HashMap<i64, MessageFacts>> {
-    let ids: Vec<i64> = events
-        .iter()
-        .filter_map(|e| match e.data {
-            EventData::MessageCreated { message_id, reply_to_message_id: Some(_), .. } => Some(message_id),
-            EventData::MessageCreated { message_id, .. } if shown == Shown::AsNow => Some(message_id),
-            EventData::MessageEdited { message_id, .. } | EventData::MessageUnhidden { message_id } => Some(message_id),
-            _ => None,
-        })
-        .collect();
-    let mut facts = HashMap::new();
-    if ids.is_empty() {
-        return Ok(facts);
-    }
-    let sql = format!(
-        "SELECT m.id, m.sender_id, m.created_at, m.position, m.attachments, m.content, m.is_deleted, m.edited_at, {}, {}
-         FROM messages m
-         LEFT JOIN messages p ON p.id = m.reply_to_id WHERE m.id = ANY($1)",
-        ReplyPreview::COLUMNS,
-        Hidden::COLUMNS
-    );
-    for row in client.query(&sql, &[&ids]).await? {
-        let fact = MessageFacts {
-            sender_id: row.get("sender_id"),
-            created_at: row.get("created_at"),
-            position: row.get("position"),
-            reply_to: ReplyPreview::from_row(&row)?,
-            attachments: Attachment::list_from_row(&row, "attachments")?,
-            content: row.get("content"),
-            is_deleted: row.get("is_deleted"),
-            edited_at: row.get("edited_at"),
-            hidden: Hidden::from_row(&row)?,
-            purged: Purged::from_row(&row)?,
-        };
-        facts.insert(row.get("id"), fact);
-    }
-    Ok(facts)
 }
 
 /// Encodes a batch of log events. `chat_created` and `participant_added` need the people's
@@ -304,7 +240,8 @@ fn dispatch(
             dispatch
         }
         EventData::MessageUnhidden { message_id } => {
-            let fact = facts.get(message_id).ok_or_else(|| anyhow::anyhow!("unhidden message {message_id} not found"))?;
+            let fact =
+                facts.get(message_id).ok_or_else(|| anyhow::anyhow!("unhidden message {message_id} not found"))?;
             governance::unhidden(position, chat_id, *message_id, fact)?
         }
         EventData::MessageHidden { message_id, reason } => {

@@ -117,7 +117,9 @@ impl Frames {
 
     pub fn for_admins(&self) -> &Bytes {
         match self {
-            Frames::Shared(bytes) | Frames::PerUser { admins: bytes, .. } | Frames::Split { admins: bytes, .. } => bytes,
+            Frames::Shared(bytes) | Frames::PerUser { admins: bytes, .. } | Frames::Split { admins: bytes, .. } => {
+                bytes
+            }
         }
     }
 }

@@ -236,7 +236,9 @@ fn placeholder(message: &Message, lang: Lang) -> Option<String> {
             crate::views::PurgeCause::Retention => words.purged_retention.to_owned(),
             crate::views::PurgeCause::Erasure => words.purged_erasure.to_owned(),
         }),
-        (None, Some(_)) if message.content.is_empty() && message.attachments.is_empty() => Some(words.hidden.to_owned()),
+        (None, Some(_)) if message.content.is_empty() && message.attachments.is_empty() => {
+            Some(words.hidden.to_owned())
+        }
         _ if message.is_deleted && message.content.is_empty() => Some(format!("({})", words.deleted)),
         _ => None,
     }
@@ -269,7 +271,8 @@ fn escape(text: &str) -> String {
 fn html_head(head: &Head, lang: Lang) -> String {
     let words = Words::of(lang);
     let title = format!("{} — {}", head.school, chat_title(&head.chat, lang));
-    let lines: String = head_lines(head, lang).iter().map(|l| format!("<p class=\"meta\">{}</p>\n", escape(l))).collect();
+    let lines: String =
+        head_lines(head, lang).iter().map(|l| format!("<p class=\"meta\">{}</p>\n", escape(l))).collect();
     let members: String = head
         .members
         .iter()
@@ -308,6 +311,9 @@ mod tests {
 
     #[test]
     fn html_escapes_every_character_that_could_open_markup() {
-        assert_eq!(escape(r#"<script>alert("x")</script> & 'y'"#), "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;");
+        assert_eq!(
+            escape(r#"<script>alert("x")</script> & 'y'"#),
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
+        );
     }
 }

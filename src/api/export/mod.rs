@@ -13,19 +13,19 @@
 pub mod pdf;
 mod render;
 
+use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use futures::{StreamExt, TryStreamExt};
 
 use serde::Deserialize;
 use time::OffsetDateTime;
 use tokio_postgres::Row;
 
-use crate::api::access::{Readable, check_read_access};
+use super::access::{Readable, check_read_access};
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
 use crate::extract::{PathParam, QueryParams};
@@ -87,7 +87,9 @@ pub async fn export(
     let at = match &query.at {
         None => now,
         Some(text) => OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-            .map_err(|_| AppError::BadRequest(format!("at must be an RFC 3339 time, like 2026-11-23T18:00:00Z (got {text:?})")))?
+            .map_err(|_| {
+                AppError::BadRequest(format!("at must be an RFC 3339 time, like 2026-11-23T18:00:00Z (got {text:?})"))
+            })?
             .min(now),
     };
     let lang = language(query.lang.as_deref(), &headers)?;
@@ -101,7 +103,7 @@ pub async fn export(
     let chat = client
         .query_opt("SELECT kind, title FROM chats WHERE id = $1", &[&chat_id])
         .await?
-        .ok_or_else(|| crate::api::access::no_chat(chat_id))?;
+        .ok_or_else(|| super::access::no_chat(chat_id))?;
     let members = client
         .query("SELECT user_id, user_name, role, member_since FROM audit_chat_members_at($1, $2)", &[&chat_id, &at])
         .await?
@@ -135,13 +137,8 @@ pub async fn export(
     let first = renderer.head(&head)?;
     let statement = client.prepare_cached("SELECT * FROM audit_chat_at($1, $2)").await?;
     let rows = client.query_raw(&statement, [&chat_id as &(dyn tokio_postgres::types::ToSql + Sync), &at]).await?;
-    let streaming = Streaming {
-        _client: client,
-        rows: Box::pin(rows),
-        renderer: Some(renderer),
-        admin: user.is_admin(),
-        readable,
-    };
+    let streaming =
+        Streaming { _client: client, rows: Box::pin(rows), renderer: Some(renderer), admin: user.is_admin(), readable };
     let body = futures::stream::once(async move { Ok::<_, anyhow::Error>(first) })
         .chain(futures::stream::unfold(streaming, Streaming::next_chunk))
         .map_err(|e| {
@@ -257,15 +254,17 @@ fn language(lang: Option<&str>, headers: &HeaderMap) -> Result<Lang> {
 /// variable when the font cannot be read.
 async fn pdf_writer(state: &AppState, chat_id: i64) -> Result<pdf::PdfWriter<Vec<u8>>> {
     let path = &state.config.governance.export_font;
-    let regular = tokio::fs::read(path).await.map_err(|e| {
-        AppError::Unavailable(anyhow::anyhow!("EXPORT_FONT: cannot read {}: {e}", path.display()))
-    })?;
+    let regular = tokio::fs::read(path)
+        .await
+        .map_err(|e| AppError::Unavailable(anyhow::anyhow!("EXPORT_FONT: cannot read {}: {e}", path.display())))?;
     let bold_path = path.to_str().map(|p| p.replace(".ttf", "-Bold.ttf"));
     let bold = match bold_path {
         Some(bold) if bold != path.to_string_lossy() => tokio::fs::read(bold).await.ok(),
         _ => None,
     };
-    let writer = pdf::PdfWriter::new(Vec::new(), &regular, bold.as_deref(), &format!("chat {chat_id}"))
-        .map_err(|e| AppError::Unavailable(anyhow::anyhow!("EXPORT_FONT: {} is not a usable font: {e}", path.display())))?;
+    let writer =
+        pdf::PdfWriter::new(Vec::new(), &regular, bold.as_deref(), &format!("chat {chat_id}")).map_err(|e| {
+            AppError::Unavailable(anyhow::anyhow!("EXPORT_FONT: {} is not a usable font: {e}", path.display()))
+        })?;
     Ok(writer)
 }
