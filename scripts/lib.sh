@@ -32,6 +32,15 @@ ensure_nginx() {
     [ "${#packages[@]}" -eq 0 ] || apt_install "${packages[@]}"
 }
 
+# The PDF export: Debian's DejaVu fonts set it (EXPORT_FONT), poppler's pdftoppm and pdftotext
+# check it in the tests.
+ensure_pdf_tools() {
+    local packages=()
+    [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || packages+=(fonts-dejavu-core)
+    command -v pdftoppm >/dev/null 2>&1 || packages+=(poppler-utils)
+    [ "${#packages[@]}" -eq 0 ] || apt_install "${packages[@]}"
+}
+
 # moto's server mode: the S3-compatible store the attachment tests run against.
 ensure_moto() {
     command -v moto_server >/dev/null 2>&1 && return
