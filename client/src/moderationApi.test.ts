@@ -97,10 +97,11 @@ describe('our own suspension', () => {
 });
 
 describe('export links', () => {
-  it('download a chat in a format, optionally as it was at a time', () => {
+  it('download a chat in a format, in the UI’s language, optionally as it was at a time', () => {
     expect(exportUrl(12, 'pdf')).toBe('/api/chats/12/export?format=pdf');
-    expect(exportUrl(12, 'json', '2025-01-17T16:00:00Z')).toBe(
-      '/api/chats/12/export?format=json&at=2025-01-17T16%3A00%3A00Z',
+    expect(exportUrl(12, 'html', { lang: 'ru' })).toBe('/api/chats/12/export?format=html&lang=ru');
+    expect(exportUrl(12, 'json', { at: '2025-01-17T16:00:00Z', lang: 'en' })).toBe(
+      '/api/chats/12/export?format=json&at=2025-01-17T16%3A00%3A00Z&lang=en',
     );
   });
 });

@@ -70,12 +70,17 @@ export async function eraseUser(userId: number, reason: string): Promise<Erasure
 export const EXPORT_FORMATS = ['json', 'html', 'pdf'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/**
- * Where a chat's export downloads from (the server answers it as an attachment, in the
- * language of the browser's `Accept-Language`); `at`: the chat as it was then (RFC 3339).
- */
-export function exportUrl(chatId: number, format: ExportFormat, at: string | null = null): string {
+/** What an export may say besides its format: the chat as it was `at` (RFC 3339), in `lang`. */
+export interface ExportOptions {
+  at?: string | null;
+  /** The UI's language (the switch may differ from the browser's `Accept-Language`, the default). */
+  lang?: 'en' | 'ru' | null;
+}
+
+/** Where a chat's export downloads from (the server answers it as an attachment). */
+export function exportUrl(chatId: number, format: ExportFormat, { at = null, lang = null }: ExportOptions = {}): string {
   const query = new URLSearchParams({ format });
   if (at !== null) query.set('at', at);
+  if (lang !== null) query.set('lang', lang);
   return `/api/chats/${chatId}/export?${query}`;
 }

@@ -5,11 +5,11 @@ import { EXPORT_FORMATS, exportUrl } from '../moderationApi';
 
 /**
  * "Export" in a chat's header: a menu of plain download links (JSON, HTML, PDF). The server
- * answers each as an attachment in the reader's language (the browser's Accept-Language); the
- * session cookie goes with the link.
+ * answers each as an attachment, in the UI's language (`lang`: the RU/EN switch may differ from
+ * the browser's Accept-Language); the session cookie goes with the link.
  */
 export function ExportMenu({ chatId }: { chatId: number }) {
-  const { t } = useLocale();
+  const { t, language } = useLocale();
   const [open, setOpen] = useState(false);
   const menuId = useId();
   const root = useRef<HTMLDivElement>(null);
@@ -48,7 +48,7 @@ export function ExportMenu({ chatId }: { chatId: number }) {
         {EXPORT_FORMATS.map((format) => (
           <li key={format}>
             <a
-              href={exportUrl(chatId, format)}
+              href={exportUrl(chatId, format, { lang: language })}
               download
               data-testid={`export-${format}`}
               title={t('export.download', { format: t(`export.${format}`) })}
