@@ -98,6 +98,8 @@ use crate::AppState;
         crate::realtime::frames::UserSuspendedEvent,
         crate::realtime::frames::UserEvent,
         super::export::Format,
+        super::export::Lang,
+        super::moderation::ReportState,
         crate::realtime::signals::TypingEvent,
         crate::realtime::signals::PresenceEvent,
     )),

@@ -33,7 +33,8 @@ use crate::limits::Limited;
 use crate::log::NewEvent;
 use crate::views::{Attachment, Hidden, Person, Purged};
 use crate::{AppError, AppState, Result};
-use render::{ExportedChat, Head, Lang, Member, Message, Renderer};
+pub use render::Lang;
+use render::{ExportedChat, Head, Member, Message, Renderer};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/chats/{chat_id}/export", get(export))
@@ -54,12 +55,13 @@ pub struct ExportQuery {
     /// `json` (the default), `html` or `pdf`.
     #[param(nullable = false)]
     pub format: Option<Format>,
-    /// The moment to show the conversation as it was (RFC 3339); default now.
-    #[param(nullable = false)]
+    /// The moment to show the conversation as it was (RFC 3339); default now (a later one:
+    /// now).
+    #[param(nullable = false, value_type = Option<String>, format = DateTime)]
     pub at: Option<String>,
-    /// `ru` or `en`; default from `Accept-Language`.
+    /// Default: from `Accept-Language` (else English).
     #[param(nullable = false)]
-    pub lang: Option<String>,
+    pub lang: Option<Lang>,
 }
 
 /// The conversation as it was at `at`, membership included, with edits, deletions, hidden and
@@ -70,7 +72,8 @@ pub struct ExportQuery {
     responses((status = 200, description = "the export, streamed",
                content(("application/json"), ("text/html"), ("application/pdf"))),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-              (status = 404, body = ErrorBody), (status = 429, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody, description = "`at` is not an RFC 3339 time"),
+              (status = 429, body = ErrorBody),
               (status = 503, body = ErrorBody, description = "PDF asked for and the font (EXPORT_FONT) is missing")))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
 pub async fn export(
@@ -86,13 +89,9 @@ pub async fn export(
     let now = OffsetDateTime::now_utc();
     let at = match &query.at {
         None => now,
-        Some(text) => OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-            .map_err(|_| {
-                AppError::BadRequest(format!("at must be an RFC 3339 time, like 2026-11-23T18:00:00Z (got {text:?})"))
-            })?
-            .min(now),
+        Some(text) => super::moderation::people::rfc3339(text)?.min(now),
     };
-    let lang = language(query.lang.as_deref(), &headers)?;
+    let lang = language(query.lang, &headers)?;
     let mut renderer = match format {
         Format::Json => Renderer::Json { first: true },
         Format::Html => Renderer::Html { lang },
@@ -230,12 +229,9 @@ fn shown(row: &Row, admin: bool, readable: &Readable) -> anyhow::Result<Option<M
 }
 
 /// The reader's language: `lang`, else the first of `Accept-Language` this export speaks.
-fn language(lang: Option<&str>, headers: &HeaderMap) -> Result<Lang> {
-    match lang {
-        Some("ru") => return Ok(Lang::Ru),
-        Some("en") => return Ok(Lang::En),
-        Some(other) => return Err(AppError::BadRequest(format!("lang must be ru or en (got {other:?})"))),
-        None => {}
+fn language(lang: Option<Lang>, headers: &HeaderMap) -> Result<Lang> {
+    if let Some(lang) = lang {
+        return Ok(lang);
     }
     let accepted = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     for tag in accepted.split(',') {

@@ -10,7 +10,7 @@ use super::pdf::{PdfWriter, Style};
 use crate::views::{Attachment, Hidden, Person, Purged};
 
 /// The reader's language: the export's labels and dates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     En,

@@ -46,10 +46,13 @@ pub struct Reason {
 
 /// A reason as the log accepts it, or 400 naming the field.
 pub(crate) fn checked_reason(reason: &str) -> Result<String> {
+    if reason.contains('\0') {
+        return Err(AppError::BadRequest("reason must not contain the NUL character (U+0000)".into()));
+    }
     let chars = reason.chars().count();
-    if chars == 0 || chars > MAX_REASON_CHARS || reason.trim().is_empty() {
+    if chars == 0 || chars > MAX_REASON_CHARS || super::text::is_blank(reason) {
         return Err(AppError::BadRequest(format!(
-            "reason must be 1 to {MAX_REASON_CHARS} characters, not only whitespace (got {chars})"
+            "reason must be 1 to {MAX_REASON_CHARS} characters, not only whitespace or invisible characters (got {chars})"
         )));
     }
     Ok(reason.to_owned())

@@ -67,7 +67,7 @@ pub struct UsersQuery {
 }
 
 /// People (students, teachers, guests and admins) whose name or email contains `q`, by name.
-#[utoipa::path(get, path = "/api/admin/users", tag = "moderation", params(UsersQuery),
+#[utoipa::path(get, path = "/api/admin/users", tag = "moderation", operation_id = "list_users", params(UsersQuery),
     responses((status = 200, body = AdminUsers), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
@@ -118,9 +118,11 @@ pub struct SuspendRequest {
     /// Why (shown to the person): 1–500 characters.
     #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
-    /// When it ends (RFC 3339, in the future); absent or null: until unsuspended.
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    pub until: Option<OffsetDateTime>,
+    /// When it ends (RFC 3339, in the future); absent or null: until unsuspended. A string
+    /// that is no such time: 422.
+    #[serde(default)]
+    #[schema(format = DateTime)]
+    pub until: Option<String>,
 }
 
 /// Suspends a person (not an admin): their writes are refused (403 `account_suspended`), their
@@ -141,11 +143,12 @@ pub async fn suspend(
 ) -> Result<StatusCode> {
     admins_only(&user)?;
     let reason = checked_reason(&body.reason)?;
-    if body.until.is_some_and(|until| until <= OffsetDateTime::now_utc()) {
+    let until = body.until.as_deref().map(rfc3339).transpose()?;
+    if until.is_some_and(|until| until <= OffsetDateTime::now_utc()) {
         return Err(AppError::Unprocessable("until must be in the future (or absent: until unsuspended)".into()));
     }
     person(&state, id).await?;
-    let event = NewEvent::UserSuspended { admin_id: user.id, user_id: id, reason, until: body.until };
+    let event = NewEvent::UserSuspended { admin_id: user.id, user_id: id, reason, until };
     state.appender.append(event).await.map_err(unprocessable_rule)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -207,6 +210,12 @@ pub async fn erase(
         state.db.get().await?.query_one("SELECT erasure_requested_at FROM users WHERE id = $1", &[&id]).await?.get(0);
     crate::governance::erase_soon(&state);
     Ok((StatusCode::ACCEPTED, Json(ErasureStarted { user_id: id, requested_at })))
+}
+
+/// An RFC 3339 time, or 422 (the document says `date-time`, which JSON Schema only annotates).
+pub(crate) fn rfc3339(text: &str) -> Result<OffsetDateTime> {
+    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|_| AppError::Unprocessable(format!("{text:?} is not an RFC 3339 time, like 2026-11-23T18:00:00Z")))
 }
 
 /// 404 unless person `id` exists.
