@@ -4,9 +4,7 @@
 //! reports' reasons, their unattached uploads). Idempotent and resumable: every step reads
 //! what is left from the database.
 
-use std::collections::BTreeMap;
-
-use super::{ERASURE_LOCK, pause};
+use super::{ERASURE_LOCK, pause, purges};
 use crate::AppState;
 use crate::log::{NewEvent, Purge, store};
 
@@ -64,15 +62,7 @@ async fn step(state: &AppState) -> anyhow::Result<Step> {
         tracing::info!(user_id, "erasure complete");
         return Ok(Step::Erased);
     }
-    let mut chats: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-    for row in &rows {
-        chats.entry(row.get("chat_id")).or_default().push(row.get("id"));
-    }
-    let purge = Purge::Erasure { admin_id, user_id };
-    let events: Vec<NewEvent> = chats
-        .into_iter()
-        .map(|(chat_id, message_ids)| NewEvent::MessagesPurged { chat_id, message_ids, purge })
-        .collect();
+    let events = purges(&rows, Purge::Erasure { admin_id, user_id });
     store::append(&*tx, &events).await?;
     tx.commit().await?;
     let n = rows.len() as u64;

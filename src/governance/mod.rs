@@ -13,9 +13,11 @@ pub mod erasure;
 mod files;
 pub mod retention;
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::AppState;
+use crate::log::{NewEvent, Purge};
 
 pub use files::delete_purged_files;
 
@@ -54,6 +56,15 @@ async fn govern_erasures(state: &AppState) {
     if let Err(e) = delete_purged_files(&state.db, &state.storage).await {
         tracing::warn!(error = format!("{e:#}"), "deleting purged files failed; it resumes on the next pass");
     }
+}
+
+/// One `messages_purged` event per chat of `rows` (each with `id` and `chat_id`).
+fn purges(rows: &[tokio_postgres::Row], purge: Purge) -> Vec<NewEvent> {
+    let mut chats: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for row in rows {
+        chats.entry(row.get("chat_id")).or_default().push(row.get("id"));
+    }
+    chats.into_iter().map(|(chat_id, message_ids)| NewEvent::MessagesPurged { chat_id, message_ids, purge }).collect()
 }
 
 /// The pause between two batches (a shutdown cuts it short: `false`).

@@ -2,13 +2,11 @@
 //! batches of `PURGE_BATCH`. What stays: that each message existed, who sent it, when, and that
 //! it was purged (history shows a placeholder; counts and read markers do not change).
 
-use std::collections::BTreeMap;
-
 use time::OffsetDateTime;
 
-use super::{RETENTION_LOCK, pause};
+use super::{RETENTION_LOCK, pause, purges};
 use crate::AppState;
-use crate::log::{NewEvent, Purge, store};
+use crate::log::{Purge, store};
 
 /// Purges the messages past `RETENTION_DAYS` as of `now` (the replica's clock; a test's own),
 /// if retention is on. Returns how many messages this call purged.
@@ -61,18 +59,7 @@ async fn purge_batch(state: &AppState, before: OffsetDateTime) -> anyhow::Result
         metrics::gauge!(crate::metrics::RETENTION_BACKLOG).set(0.0);
         return Ok(Batch::Done);
     }
-    let mut chats: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-    for row in &rows {
-        chats.entry(row.get("chat_id")).or_default().push(row.get("id"));
-    }
-    let events: Vec<NewEvent> = chats
-        .into_iter()
-        .map(|(chat_id, message_ids)| NewEvent::MessagesPurged {
-            chat_id,
-            message_ids,
-            purge: Purge::Retention { before },
-        })
-        .collect();
+    let events = purges(&rows, Purge::Retention { before });
     store::append(&*tx, &events).await?;
     tx.commit().await?;
     let n = rows.len() as u64;

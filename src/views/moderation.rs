@@ -135,11 +135,7 @@ impl ReportView {
             },
             message: ReportedMessage {
                 id: row.try_get("message_id")?,
-                sender: Person {
-                    id: row.try_get("sender_id")?,
-                    name: row.try_get("sender_name")?,
-                    role: row.try_get("sender_role")?,
-                },
+                sender: person(row, "sender")?,
                 content: row.try_get("content")?,
                 created_at: row.try_get("created_at")?,
                 is_deleted: row.try_get("is_deleted")?,
@@ -147,11 +143,7 @@ impl ReportView {
                 purged: Purged::from_row(row)?,
                 attachments: Attachment::list_from_row(row, "attachments")?,
             },
-            reporter: Person {
-                id: row.try_get("reporter_id")?,
-                name: row.try_get("reporter_name")?,
-                role: row.try_get("reporter_role")?,
-            },
+            reporter: person(row, "reporter")?,
             reason: row.try_get("reason")?,
             created_at: row.try_get("reported_at")?,
             resolved_at: row.try_get("resolved_at")?,
@@ -164,4 +156,13 @@ impl ReportView {
         let rows = client.query(&Self::sql("WHERE r.id = ANY($1)"), &[&ids]).await?;
         rows.iter().map(Self::from_row).collect()
     }
+}
+
+/// The person in a row's `{prefix}_id`, `{prefix}_name` and `{prefix}_role`.
+fn person(row: &Row, prefix: &str) -> Result<Person, tokio_postgres::Error> {
+    Ok(Person {
+        id: row.try_get(format!("{prefix}_id").as_str())?,
+        name: row.try_get(format!("{prefix}_name").as_str())?,
+        role: row.try_get(format!("{prefix}_role").as_str())?,
+    })
 }

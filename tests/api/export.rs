@@ -89,14 +89,7 @@ async fn an_admins_json_export_is_what_audit_chat_at_shows_at_that_moment() {
         .expect("count")
         .get(0);
     assert_eq!(exports, 2);
-    let timeline: Vec<String> = a
-        .sql
-        .query("SELECT content FROM audit_chat_timeline($1) WHERE event_type = 'chat_exported'", &[&chat])
-        .await
-        .expect("timeline")
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let timeline = crate::governance::timeline(&a, chat, "chat_exported").await;
     assert!(timeline[0].starts_with("exported as json, as it was at "), "{timeline:?}");
 }
 

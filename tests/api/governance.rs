@@ -38,6 +38,16 @@ pub async fn audit_is_clean(app: &TestApp) {
     assert!(problems.is_empty(), "audit_replay found differences: {problems:?}");
 }
 
+/// What `audit_chat_timeline` says of a chat's events of type `kind`, in log order.
+pub async fn timeline(app: &TestApp, chat: i64, kind: &str) -> Vec<String> {
+    let rows = app
+        .sql
+        .query("SELECT content FROM audit_chat_timeline($1) WHERE event_type = $2", &[&chat, &kind])
+        .await
+        .expect("timeline");
+    rows.iter().map(|r| r.get(0)).collect()
+}
+
 async fn created_at(app: &TestApp, message: i64) -> time::OffsetDateTime {
     app.sql.query_one("SELECT created_at FROM messages WHERE id = $1", &[&message]).await.expect("message").get(0)
 }
@@ -94,14 +104,7 @@ async fn retention_purges_exactly_the_messages_older_than_the_limit_by_the_clock
 
     // Counts and markers stay; the audit explains it; the job has nothing more to do.
     assert_eq!(a.unread(&teacher, chat).await, 1, "the student's message still counts as unread for the teacher");
-    let timeline: Vec<String> = a
-        .sql
-        .query("SELECT content FROM audit_chat_timeline($1) WHERE event_type = 'messages_purged'", &[&chat])
-        .await
-        .expect("timeline")
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let timeline = timeline(&a, chat, "messages_purged").await;
     assert!(timeline[0].starts_with("purged by retention on "), "{timeline:?}");
     audit_is_clean(&a).await;
     let again =
@@ -179,14 +182,7 @@ pub async fn erasure_leaves_nothing(app: &TestApp) {
     assert!(!app.state.storage.has(&sha256(b"the diary of a child")).await.expect("has"), "the file's bytes remain");
     let (status, _) = status_and_json(app.get("/api/me", &student).send().await.expect("me")).await;
     assert_eq!(status, 401, "an erased person can no longer sign in");
-    let timeline: Vec<String> = app
-        .sql
-        .query("SELECT content FROM audit_chat_timeline($1) WHERE event_type = 'messages_purged'", &[&chat])
-        .await
-        .expect("timeline")
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let timeline = timeline(app, chat, "messages_purged").await;
     assert!(
         timeline[0].starts_with(&format!("erased on request of user {} (the parent asked", student.id)),
         "{timeline:?}"

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::governance::audit_is_clean;
 use crate::helpers::{Event, TestApp, User, status_and_json};
 
 async fn post(app: &TestApp, user: &User, path: &str, body: Value) -> (u16, Value) {
@@ -15,12 +16,6 @@ async fn post(app: &TestApp, user: &User, path: &str, body: Value) -> (u16, Valu
         return (204, Value::Null);
     }
     status_and_json(response).await
-}
-
-async fn audit_is_clean(app: &TestApp) {
-    let problems = app.sql.query("SELECT projection, row_key, problem FROM audit_replay()", &[]).await.expect("replay");
-    let problems: Vec<(String, String, String)> = problems.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
-    assert!(problems.is_empty(), "audit_replay found differences: {problems:?}");
 }
 
 /// The next event named `name` (others, such as the admins' `message_reported`, skipped).
