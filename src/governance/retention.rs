@@ -21,10 +21,22 @@ pub async fn run_at(state: &AppState, now: OffsetDateTime) -> anyhow::Result<u64
 /// at it. `before` is the caller's clock less `RETENTION_DAYS` (a test sets it); the log
 /// refuses a horizon in its own future. Returns how many messages this call purged.
 pub async fn purge(state: &AppState, before: OffsetDateTime) -> anyhow::Result<u64> {
+    // The progress /metrics shows: what is past the horizon, less what each batch purges.
+    let backlog: i64 = state
+        .db
+        .get()
+        .await?
+        .query_one("SELECT count(*) FROM messages WHERE purged_at IS NULL AND created_at < $1", &[&before])
+        .await?
+        .get(0);
+    metrics::gauge!(crate::metrics::RETENTION_BACKLOG).set(backlog as f64);
     let mut purged = 0;
     loop {
         match purge_batch(state, before).await? {
-            Batch::Purged(n) => purged += n,
+            Batch::Purged(n) => {
+                purged += n;
+                metrics::gauge!(crate::metrics::RETENTION_BACKLOG).decrement(n as f64);
+            }
             Batch::Done | Batch::Busy => return Ok(purged),
         }
         if !pause(state, state.config.governance.purge_pause).await {
@@ -64,8 +76,5 @@ async fn purge_batch(state: &AppState, before: OffsetDateTime) -> anyhow::Result
     tx.commit().await?;
     let n = rows.len() as u64;
     metrics::counter!(crate::metrics::MESSAGES_PURGED, "cause" => "retention").increment(n);
-    if n < state.config.governance.purge_batch as u64 {
-        metrics::gauge!(crate::metrics::RETENTION_BACKLOG).set(0.0);
-    }
     Ok(Batch::Purged(n))
 }

@@ -110,6 +110,9 @@ async fn retention_purges_exactly_the_messages_older_than_the_limit_by_the_clock
     let again =
         tutorchat::governance::retention::run_at(&a.state, between + time::Duration::days(30)).await.expect("run");
     assert_eq!(again, 0);
+    let metrics = a.metrics().await;
+    assert!(metrics.contains("tutorchat_messages_purged_total{cause=\"retention\"}"), "progress in /metrics");
+    assert_eq!(a.metric("tutorchat_retention_backlog_messages").await, Some(0.0), "caught up");
 
     // A horizon in the log's future is refused by the log itself.
     let future = time::OffsetDateTime::now_utc() + time::Duration::days(1);
