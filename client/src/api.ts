@@ -6,7 +6,6 @@
 // (errors.ts); the server's English sentence is for logs and developers.
 
 import type { components } from './generated/api';
-import type * as Wire from './moderationWire';
 
 /**
  * The schemas of the server's OpenAPI document, as `npm run gen:api` generates them
@@ -67,34 +66,40 @@ export type SentMessage = Schemas['SentMessage'];
 export type UnreadCount = Schemas['UnreadCount'];
 /** What every error answer's `code` may be (`{"error", "code"}`): stable, what the client switches on. */
 export type ErrorCode = Schemas['Code'];
-/** Moderation's codes, until the document's `Code` has them (errors.ts `MODERATION_CODES`). */
-type ModerationCode = 'already_reported' | 'account_suspended' | 'message_hidden';
 
-// Moderation, erasure and export. Written by hand (moderationWire.ts) until the server's
-// document describes them; then the generated schemas, under these names.
+// Moderation, erasure and export (their requests: moderationApi.ts).
 
 /** A moderator hid a message: participants get it without content or files; admins get both, and who hid it and why. */
-export type Hidden = Wire.WireHidden;
+export type Hidden = Schemas['Hidden'];
 /** Why a message's content was removed for good: its retention period ended, or its author's data was erased. */
-export type PurgeCause = Wire.WirePurgeCause;
+export type PurgeCause = Schemas['PurgeCause'];
 /** A message's content was removed for good, for everyone. */
-export type Purged = Wire.WirePurged;
+export type Purged = Schemas['Purged'];
 /** What a quote or a chat's last message says of a message that was hidden or purged (null: neither). */
-export type Removed = Wire.WireRemoved;
+export type Removed = Schemas['Removal'];
 /** An account's suspension: until when (null: indefinitely) and why. */
-export type Suspension = Wire.WireSuspension;
+export type Suspension = Schemas['Suspension'];
 /** A person's erasure: asked for, and done (`completed_at`) once every message and file of theirs is gone. */
-export type Erasure = Wire.WireErasure;
+export type Erasure = Schemas['Erasure'];
 /** A report of a message (`GET /api/admin/reports`, SSE `message_reported`): the message, who reported it and why. */
-export type ReportView = Wire.WireReportView;
-export type ReportList = Wire.WireReportList;
-export type ReportCreated = Wire.WireReportCreated;
+export type ReportView = Schemas['ReportView'];
+export type ReportList = Schemas['ReportList'];
+/** `POST /api/messages/{id}/report`'s 201 answer. */
+export type ReportCreated = Schemas['Reported'];
+/** Which reports to list: the open ones (not resolved yet), or all. */
+export type ReportState = Schemas['ReportState'];
 /** A person as the moderation view lists them (`GET /api/admin/users`). */
-export type AdminUser = Wire.WireAdminUser;
-export type AdminUserList = Wire.WireAdminUserList;
-export type ErasureStarted = Wire.WireErasureStarted;
-/** What `GET /api/me` says beside the user: their suspension, if any. */
-export type MeSuspension = Wire.WireMeSuspension;
+export type AdminUser = Schemas['AdminUser'];
+export type AdminUserList = Schemas['AdminUsers'];
+/** `POST /api/admin/users/{id}/erase`'s 202 answer. */
+export type ErasureStarted = Schemas['ErasureStarted'];
+/** Why (a report, a hide, an erasure): 1–500 characters, not blank. */
+export type Reason = Schemas['Reason'];
+export type SuspendRequest = Schemas['SuspendRequest'];
+/** What a chat's export is downloaded as (`GET /api/chats/{id}/export?format=`). */
+export type ExportFormat = Schemas['Format'];
+/** The language of an export (`lang=`; else the server takes it from `Accept-Language`). */
+export type ExportLanguage = Schemas['Lang'];
 
 /** A read-model answer and the event-log position it reflects (`X-Event-Position`). */
 export interface Snapshot<T> {
@@ -145,7 +150,7 @@ export function isUnauthorized(error: unknown): error is ApiError {
 }
 
 /** Whether `error` is the server's refusal with this `code`. */
-export function hasCode(error: unknown, code: ErrorCode | ModerationCode): error is ApiError {
+export function hasCode(error: unknown, code: ErrorCode): error is ApiError {
   return error instanceof ApiError && error.code === code;
 }
 
@@ -213,7 +218,7 @@ export async function me(): Promise<Person> {
 
 /** Whether our account is suspended now, as `GET /api/me` says (null: it is not). */
 export async function mySuspension(): Promise<Suspension | null> {
-  const { data } = await get<Schemas['MeResponse'] & MeSuspension>('/api/me');
+  const { data } = await get<Schemas['MeResponse']>('/api/me');
   return data.suspended ?? null;
 }
 

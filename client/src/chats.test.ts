@@ -41,7 +41,7 @@ function summary(id: number, unread = 0, at: string | null = null, lastRead = 0)
     closed_at: null,
     participant: { ...other, online: false, last_seen: null },
     last_message: at
-      ? { id: id * 10, sender_id: other.id, sender_name: null, content: `last of ${id}`, created_at: at, type: 'text' }
+      ? { id: id * 10, sender_id: other.id, sender_name: null, content: `last of ${id}`, created_at: at, type: 'text', removed: null }
       : null,
     unread_count: unread,
     last_read_message_id: lastRead,
@@ -336,7 +336,15 @@ describe('groups in the chat list', () => {
     participants_count: 3,
     closed_at: null,
     participant: null,
-    last_message: { id: 200, sender_id: maria.id, sender_name: maria.name, content: 'Готово', created_at: '2025-01-17T15:30:00Z', type: 'text' },
+    last_message: {
+      id: 200,
+      sender_id: maria.id,
+      sender_name: maria.name,
+      content: 'Готово',
+      created_at: '2025-01-17T15:30:00Z',
+      type: 'text',
+      removed: null,
+    },
     unread_count: unread,
     last_read_message_id: 0,
   });

@@ -185,7 +185,7 @@ export function fromSummary(chat: ChatSummary, position = 0): ChatItem {
           content: chat.last_message.content,
           createdAt: chat.last_message.created_at,
           type: messageType(chat.last_message.type, []),
-          removed: removalOfPreview((chat.last_message as { removed?: 'hidden' | 'purged' | null }).removed),
+          removed: removalOfPreview(chat.last_message.removed),
         }
       : null,
     lastActivityAt: chat.updated_at ?? chat.last_message?.created_at ?? null,

@@ -23,7 +23,15 @@ const direct: ChatItem = fromSummary({
   participants_count: 2,
   closed_at: null,
   participant: { ...ivan, online: false, last_seen: null },
-  last_message: { id: 7, sender_id: ivan.id, sender_name: null, content: 'rude words', created_at: '2025-01-17T15:00:00Z', type: 'text' },
+  last_message: {
+    id: 7,
+    sender_id: ivan.id,
+    sender_name: null,
+    content: 'rude words',
+    created_at: '2025-01-17T15:00:00Z',
+    type: 'text',
+    removed: null,
+  },
   unread_count: 0,
   last_read_message_id: 7,
 });

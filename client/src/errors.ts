@@ -28,16 +28,8 @@ export type AuthErrorOnlyCode = (typeof AUTH_ERROR_ONLY_CODES)[number];
 export const SIGN_IN_ERROR_CODES = ['unknown_user' satisfies ErrorCode, ...AUTH_ERROR_ONLY_CODES] as const;
 export type SignInErrorCode = (typeof SIGN_IN_ERROR_CODES)[number];
 
-/**
- * The codes of moderation (`already_reported`: a second report of one message; `account_suspended`:
- * any write of a suspended account; `message_hidden`: editing a message a moderator hid), not
- * in the generated `Code` until the server's document has them. Goes once it does.
- */
-export const MODERATION_CODES = ['already_reported', 'account_suspended', 'message_hidden'] as const;
-export type ModerationCode = (typeof MODERATION_CODES)[number];
-
 /** Every code with words in the locales (`errors.code`): the generated ones and the two of `auth_error` only. */
-export type WordedCode = ErrorCode | AuthErrorOnlyCode | ModerationCode;
+export type WordedCode = ErrorCode | AuthErrorOnlyCode;
 
 /** The statuses with words of their own when the answer's code is unknown (or missing). */
 type KnownStatus = keyof (typeof en)['errors']['status'];

@@ -403,7 +403,14 @@ describe('edits', () => {
 describe('replies', () => {
   const quoting = (id: number, parent: number, preview: string | null = `message ${parent}`): WireMessage => ({
     ...wire(id),
-    reply_to: { id: parent, sender_id: OTHER, content_preview: preview, is_deleted: preview === null, unavailable: false },
+    reply_to: {
+      id: parent,
+      sender_id: OTHER,
+      content_preview: preview,
+      is_deleted: preview === null,
+      unavailable: false,
+      removed: null,
+    },
   });
 
   it('shows the quote the server sends', () => {
@@ -445,7 +452,7 @@ describe('replies', () => {
     const toTwo = replyRefOf({ id: 2, senderId: OTHER, content: 'message 2' });
     const echo: WireMessage = {
       ...wire(10, ME, '+1'),
-      reply_to: { id: 2, sender_id: OTHER, content_preview: 'message 2', is_deleted: false, unavailable: false },
+      reply_to: { id: 2, sender_id: OTHER, content_preview: 'message 2', is_deleted: false, unavailable: false, removed: null },
     };
     const state = run(
       [{ ...base, key: 'a', replyTo: toOne }, { ...base, key: 'b', replyTo: toTwo }, { type: 'received', message: echo }],

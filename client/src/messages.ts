@@ -26,7 +26,7 @@
 // for good (`purged`). What the stream says of it is remembered by id (`moderated`, applied
 // like the edits: moderated.ts), and the quotes of it follow.
 
-import type { Attachment, Hidden, MessageType, Purged, Removed, ReplyPreview } from './api';
+import type { Attachment, Hidden, MessageType, Purged, ReplyPreview } from './api';
 import { messageType } from './attachments';
 import type { Membership } from './chats';
 import { type Moderated, type Shown, takesEdits, withModerated } from './moderated';
@@ -122,7 +122,7 @@ export interface WireMessage {
   created_at: string;
   is_edited?: boolean;
   edited_at?: string | null;
-  reply_to?: (ReplyPreview & { removed?: Removed | null }) | null;
+  reply_to?: ReplyPreview | null;
   read_by?: readonly number[];
   /** Absent from servers before attachments (then derived from `attachments`, or `text`). */
   type?: string;

@@ -112,7 +112,9 @@ describe('purged messages', () => {
 });
 
 describe('quotes of moderated messages', () => {
-  const reply = wire(9, 'answer', { reply_to: { id: 3, sender_id: ALEX, content_preview: 'rude words', is_deleted: false, unavailable: false } });
+  const reply = wire(9, 'answer', {
+    reply_to: { id: 3, sender_id: ALEX, content_preview: 'rude words', is_deleted: false, unavailable: false, removed: null },
+  });
 
   it('show the placeholder once the quoted message is hidden, and its text again once unhidden', () => {
     const hiddenState = run([snapshot(wire(3, 'rude words'), reply), hide(3, false)]);

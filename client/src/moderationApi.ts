@@ -9,8 +9,13 @@ import {
   type AdminUser,
   type AdminUserList,
   type ErasureStarted,
+  type ExportFormat,
+  type ExportLanguage,
+  type Reason,
   type ReportCreated,
   type ReportList,
+  type ReportState,
+  type SuspendRequest,
   request,
 } from './api';
 
@@ -19,11 +24,12 @@ export const MAX_REPORT_REASON_CHARS = 500;
 
 /** Reports a message of someone else; 409 `already_reported` the second time, 422 for one's own. */
 export async function reportMessage(messageId: number, reason: string): Promise<ReportCreated> {
-  return (await request<ReportCreated>('POST', `/api/messages/${messageId}/report`, { reason })).data;
+  const body: Reason = { reason };
+  return (await request<ReportCreated>('POST', `/api/messages/${messageId}/report`, body)).data;
 }
 
 /** Which reports to list: the open ones (not resolved yet), or all. */
-export type ReportFilter = 'open' | 'all';
+export type ReportFilter = ReportState;
 
 export const REPORT_PAGE_SIZE = 50;
 
@@ -37,7 +43,8 @@ export async function adminReports(filter: ReportFilter, before: string | null =
 
 /** Hides a message from its chat's participants (and resolves its reports). */
 export async function hideMessage(messageId: number, reason: string): Promise<void> {
-  await request<void>('POST', `/api/admin/messages/${messageId}/hide`, { reason });
+  const body: Reason = { reason };
+  await request<void>('POST', `/api/admin/messages/${messageId}/hide`, body);
 }
 
 export async function unhideMessage(messageId: number): Promise<void> {
@@ -55,7 +62,8 @@ export async function adminUsers(q: string): Promise<AdminUser[]> {
 
 /** Suspends an account until `until` (RFC 3339), or indefinitely (null); admins cannot be (422). */
 export async function suspendUser(userId: number, reason: string, until: string | null): Promise<void> {
-  await request<void>('POST', `/api/admin/users/${userId}/suspend`, { reason, ...(until === null ? {} : { until }) });
+  const body: SuspendRequest = { reason, ...(until === null ? {} : { until }) };
+  await request<void>('POST', `/api/admin/users/${userId}/suspend`, body);
 }
 
 export async function unsuspendUser(userId: number): Promise<void> {
@@ -64,17 +72,17 @@ export async function unsuspendUser(userId: number): Promise<void> {
 
 /** Starts erasing a person's data (202): their messages, files, name and email; they can no longer sign in. */
 export async function eraseUser(userId: number, reason: string): Promise<ErasureStarted> {
-  return (await request<ErasureStarted>('POST', `/api/admin/users/${userId}/erase`, { reason })).data;
+  const body: Reason = { reason };
+  return (await request<ErasureStarted>('POST', `/api/admin/users/${userId}/erase`, body)).data;
 }
 
-export const EXPORT_FORMATS = ['json', 'html', 'pdf'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['json', 'html', 'pdf'];
 
 /** What an export may say besides its format: the chat as it was `at` (RFC 3339), in `lang`. */
 export interface ExportOptions {
   at?: string | null;
   /** The UI's language (the switch may differ from the browser's `Accept-Language`, the default). */
-  lang?: 'en' | 'ru' | null;
+  lang?: ExportLanguage | null;
 }
 
 /** Where a chat's export downloads from (the server answers it as an attachment). */

@@ -10,9 +10,11 @@
 //   /api/me` tells them.
 
 import type { Hidden, Purged, ReportView } from './api';
+import type { components } from './generated/api';
 import type { WireMessage } from './messages';
 import {
   type Json,
+  hiddenOf,
   isBoolean,
   isHidden,
   isInt,
@@ -48,6 +50,8 @@ export type ModerationEvent =
   | { type: 'user_erased'; position: number; userId: number }
   | { type: 'chat_exported'; position: number; chatId: number; actorId: number | null; format: string; at: string };
 
+type Schemas = components['schemas'];
+
 const CHAT_KINDS = ['direct', 'group', 'inquiry'];
 
 /** A report as the moderation view lists it. */
@@ -72,39 +76,72 @@ export function isReportView(value: unknown): value is ReportView {
   );
 }
 
+// Each event's data, checked into its schema of the OpenAPI document (null: malformed), so a
+// field the server renames or adds as required fails to compile here.
+
+function hiddenData({ chat_id, message_id, hidden }: Json): Schemas['MessageHiddenEvent'] | null {
+  return isInt(chat_id) && isInt(message_id) && isHidden(hidden) ? { chat_id, message_id, hidden: hiddenOf(hidden) } : null;
+}
+
+/** `message_unhidden`'s data (`MessageEvent`), its message checked as a `WireMessage`. */
+function unhiddenData({ chat_id, message }: Json): { chat_id: number; message: WireMessage } | null {
+  return isInt(chat_id) && isWireMessage(message) ? { chat_id, message } : null;
+}
+
+function purgedData({ chat_id, message_ids, purged }: Json): Schemas['MessagesPurgedEvent'] | null {
+  if (!isInt(chat_id) || !Array.isArray(message_ids) || !message_ids.every(isInt) || !isPurged(purged)) return null;
+  return { chat_id, message_ids, purged };
+}
+
+function reportedData({ report }: Json): Schemas['MessageReportedEvent'] | null {
+  return isReportView(report) ? { report } : null;
+}
+
+function suspendedData({ user_id, until = null, reason }: Json): Schemas['UserSuspendedEvent'] | null {
+  return isInt(user_id) && isString(reason) && (until === null || isTimestamp(until)) ? { user_id, until, reason } : null;
+}
+
+function userData({ user_id }: Json): Schemas['UserEvent'] | null {
+  return isInt(user_id) ? { user_id } : null;
+}
+
+function exportedData({ chat_id, actor_id = null, format, at }: Json): Schemas['ChatExportedEvent'] | null {
+  if (!isInt(chat_id) || !(actor_id === null || isInt(actor_id)) || !isString(format) || !isTimestamp(at)) return null;
+  return { chat_id, actor_id, format, at };
+}
+
 /** The event of a moderation frame at `position`, or null if it is not one (or malformed). */
 export function parseModerationEvent(type: string, body: Json, position: number): ModerationEvent | null {
   switch (type) {
     case 'message_hidden': {
-      const { chat_id, message_id, hidden } = body;
-      return isInt(chat_id) && isInt(message_id) && isHidden(hidden)
-        ? { type, position, chatId: chat_id, messageId: message_id, hidden }
-        : null;
+      const data = hiddenData(body);
+      return data && { type, position, chatId: data.chat_id, messageId: data.message_id, hidden: data.hidden };
     }
     case 'message_unhidden': {
-      const { chat_id, message } = body;
-      return isInt(chat_id) && isWireMessage(message) ? { type, position, chatId: chat_id, message } : null;
+      const data = unhiddenData(body);
+      return data && { type, position, chatId: data.chat_id, message: data.message };
     }
     case 'messages_purged': {
-      const { chat_id, message_ids, purged } = body;
-      if (!isInt(chat_id) || !Array.isArray(message_ids) || !message_ids.every(isInt) || !isPurged(purged)) return null;
-      return { type, position, chatId: chat_id, messageIds: message_ids, purged };
+      const data = purgedData(body);
+      return data && { type, position, chatId: data.chat_id, messageIds: data.message_ids, purged: data.purged };
     }
-    case 'message_reported':
-      return isReportView(body.report) ? { type, position, report: body.report } : null;
+    case 'message_reported': {
+      const data = reportedData(body);
+      return data && { type, position, report: data.report };
+    }
     case 'user_suspended': {
-      const { user_id, until = null, reason } = body;
-      if (!isInt(user_id) || !isString(reason) || !(until === null || isTimestamp(until))) return null;
-      return { type, position, userId: user_id, until, reason };
+      const data = suspendedData(body);
+      return data && { type, position, userId: data.user_id, until: data.until, reason: data.reason };
     }
     case 'user_unsuspended':
     case 'user_erasure_requested':
-    case 'user_erased':
-      return isInt(body.user_id) ? { type, position, userId: body.user_id } : null;
+    case 'user_erased': {
+      const data = userData(body);
+      return data && { type, position, userId: data.user_id };
+    }
     case 'chat_exported': {
-      const { chat_id, actor_id = null, format, at } = body;
-      if (!isInt(chat_id) || !(actor_id === null || isInt(actor_id)) || !isString(format) || !isTimestamp(at)) return null;
-      return { type, position, chatId: chat_id, actorId: actor_id, format, at };
+      const data = exportedData(body);
+      return data && { type, position, chatId: data.chat_id, actorId: data.actor_id, format: data.format, at: data.at };
     }
     default:
       return null;

@@ -35,6 +35,11 @@ export function isHidden(value: unknown): value is Hidden {
   );
 }
 
+/** A hiding as the document has it: who and why null when not said (a participant's view). */
+export function hiddenOf(hidden: Hidden): Hidden {
+  return { hidden_at: hidden.hidden_at, hidden_by: hidden.hidden_by ?? null, reason: hidden.reason ?? null };
+}
+
 /** A purge: when, and why (a cause this client does not know yet is no purge it can show). */
 export function isPurged(value: unknown): value is Purged {
   return isObject(value) && isTimestamp(value.purged_at) && (value.cause === 'retention' || value.cause === 'erasure');

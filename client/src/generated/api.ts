@@ -29,6 +29,141 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/messages/{id}/hide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hides a message from its chat's participants (they see "hidden by a moderator", live and
+         *     on resume; its files are no longer served to them); admins and the audit still see it,
+         *     with who hid it and why. Resolves the message's open reports. Hiding again is a no-op.
+         */
+        post: operations["hide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/messages/{id}/unhide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Shows a hidden message to its chat's participants again. Unhiding one that is not hidden
+         *     is a no-op.
+         */
+        post: operations["unhide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reports, newest first, with the message (as admins see it), its chat and who reported it. */
+        get: operations["reports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** People (students, teachers, guests and admins) whose name or email contains `q`, by name. */
+        get: operations["list_users"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erases a person's personal data (not an admin's): every message they wrote and every edit
+         *     of it, their files, their name and email. From this moment they cannot sign in or write;
+         *     the purge runs in the background, in batches, on one replica at a time, and resumes after
+         *     a restart (`user_erased` in the log when complete; `GET /api/admin/users` shows it).
+         *     Asking again answers the same.
+         */
+        post: operations["erase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Suspends a person (not an admin): their writes are refused (403 `account_suspended`), their
+         *     open streams end, they may still read. Suspending again replaces the reason and the end.
+         */
+        post: operations["suspend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}/unsuspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lifts a person's suspension; a no-op for one not suspended. */
+        post: operations["unsuspend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/attachments/{id}": {
         parameters: {
             query?: never;
@@ -155,6 +290,28 @@ export interface paths {
          *     to a message with `attachment_ids` within a day (a guest: an hour), or it is deleted.
          */
         post: operations["upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chats/{chat_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The conversation as it was at `at`, membership included, with edits, deletions, hidden and
+         *     purged messages marked as such and attachments listed, the school's name and the time of
+         *     export, in the reader's language; a download (`Content-Disposition: attachment`). For the
+         *     chat's participants (what they may read) and admins (everything, as the audit shows it).
+         */
+        get: operations["export"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -537,6 +694,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/messages/{id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reports someone else's message of a chat the caller takes part in to the moderators, once. */
+        post: operations["report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/openapi.json": {
         parameters: {
             query?: never;
@@ -671,6 +845,21 @@ export interface components {
             /** @description Pass as `cursor` for the next page; null on the last one. */
             next_cursor: string | null;
         };
+        /** @description A person as moderators see them. */
+        AdminUser: {
+            /** @description Null for a guest (they have none) and once erased. */
+            email: string | null;
+            erasure: components["schemas"]["Erasure"] | null;
+            /** Format: int64 */
+            id: number;
+            name: string;
+            role: components["schemas"]["Role"];
+            suspended: components["schemas"]["Suspension"] | null;
+        };
+        AdminUsers: {
+            /** @description By name. */
+            users: components["schemas"]["AdminUser"][];
+        };
         /**
          * @description A file uploaded to a chat, as a `message_created` event records it once the message
          *     attaches it (and as every view of the message shows it). Its bytes: `GET /api/attachments/{id}`.
@@ -726,6 +915,17 @@ export interface components {
             id: number;
             /** @description In the order they joined. */
             participants: components["schemas"]["Member"][];
+        };
+        /** @description The data of `chat_exported` (admins only): who exported the chat, as it was when. */
+        ChatExportedEvent: {
+            /** Format: int64 */
+            actor_id: number | null;
+            /** Format: date-time */
+            at: string;
+            /** Format: int64 */
+            chat_id: number;
+            /** @description `json`, `html` or `pdf`. */
+            format: string;
         };
         /** @description What every view of a chat says about it, whoever looks. */
         ChatHeader: {
@@ -806,7 +1006,7 @@ export interface components {
          *     has a general code; the precise ones below it name what a client may want to act on.
          * @enum {string}
          */
-        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "guest_session_ended" | "forbidden" | "admin_read_only" | "not_author" | "not_group_owner" | "guest_confined" | "cross_site_request" | "unknown_user" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "group_full" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
+        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "guest_session_ended" | "forbidden" | "admin_read_only" | "not_author" | "not_group_owner" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "already_reported" | "group_full" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
         CompletedLesson: {
             /**
              * Format: int64
@@ -849,6 +1049,19 @@ export interface components {
             /** @description The new text; the same rules as sending (empty only for a message with attachments). */
             content: string;
         };
+        /** @description An erasure asked for, and when it completed (null: under way). */
+        Erasure: {
+            /** Format: date-time */
+            completed_at: string | null;
+            /** Format: date-time */
+            requested_at: string;
+        };
+        ErasureStarted: {
+            /** Format: date-time */
+            requested_at: string;
+            /** Format: int64 */
+            user_id: number;
+        };
         /** @description The body of every error response. */
         ErrorBody: {
             /** @description What is wrong, for programs: stable. */
@@ -856,9 +1069,19 @@ export interface components {
             /** @description What is wrong, in English words meant for the person reading the client's log. */
             error: string;
         };
+        /** @enum {string} */
+        Format: "json" | "html" | "pdf";
         Health: {
             /** @description `ok`, or what is wrong. */
             status: string;
+        };
+        /** @description A moderator hid the message. `hidden_by` and `reason` reach admins only (null for others). */
+        Hidden: {
+            /** Format: date-time */
+            hidden_at: string;
+            /** Format: int64 */
+            hidden_by: number | null;
+            reason: string | null;
         };
         History: {
             /** @description Whether older messages exist before the first one returned. */
@@ -879,11 +1102,13 @@ export interface components {
              * @description When the text was last changed.
              */
             edited_at: string | null;
+            hidden: components["schemas"]["Hidden"] | null;
             /** Format: int64 */
             id: number;
             is_deleted: boolean;
             /** @description Whether the text was changed after sending. */
             is_edited: boolean;
+            purged: components["schemas"]["Purged"] | null;
             /**
              * @description The chat's other participants whose read marker covers this message (at most
              *     [`READ_BY_LIMIT`], lowest ids first): in a direct chat `[partner]` once the partner has
@@ -930,13 +1155,19 @@ export interface components {
         InquiryLinks: {
             links: components["schemas"]["InquiryLink"][];
         };
+        /**
+         * @description The reader's language: the export's labels and dates.
+         * @enum {string}
+         */
+        Lang: "en" | "ru";
         LastMessage: {
-            /** @description Empty for a message of attachments only (see `type`). */
+            /** @description Empty for a message of attachments only (see `type`), and for one hidden or purged. */
             content: string;
             /** Format: date-time */
             created_at: string;
             /** Format: int64 */
             id: number;
+            removed: components["schemas"]["Removal"] | null;
             /** Format: int64 */
             sender_id: number;
             /**
@@ -977,6 +1208,7 @@ export interface components {
             end_session_url: string;
         };
         MeResponse: {
+            suspended: components["schemas"]["Suspension"] | null;
             user: components["schemas"]["UserProfile"];
         };
         Member: components["schemas"]["Contact"] & {
@@ -991,9 +1223,11 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             edited_at: string | null;
+            hidden: components["schemas"]["Hidden"] | null;
             /** Format: int64 */
             id: number;
             is_edited: boolean;
+            purged: components["schemas"]["Purged"] | null;
             reply_to: components["schemas"]["ReplyPreview"] | null;
             /** Format: int64 */
             sender_id: number | null;
@@ -1017,10 +1251,32 @@ export interface components {
             message: components["schemas"]["MessageBody"];
         };
         /**
+         * @description The data of `message_hidden`: participants now show the message as hidden by a moderator
+         *     (without its text and files); admins get who hid it and why.
+         */
+        MessageHiddenEvent: {
+            /** Format: int64 */
+            chat_id: number;
+            hidden: components["schemas"]["Hidden"];
+            /** Format: int64 */
+            message_id: number;
+        };
+        /** @description The data of `message_reported` (admins only). */
+        MessageReportedEvent: {
+            report: components["schemas"]["ReportView"];
+        };
+        /**
          * @description What a message carries, as the spec names it.
          * @enum {string}
          */
         MessageType: "text" | "file" | "image";
+        /** @description The data of `messages_purged`: these messages' content is gone for good. */
+        MessagesPurgedEvent: {
+            /** Format: int64 */
+            chat_id: number;
+            message_ids: number[];
+            purged: components["schemas"]["Purged"];
+        };
         /** @description The data of `messages_read`: `user_id` has read the chat up to `up_to_message_id`. */
         MessagesReadEvent: {
             /** Format: int64 */
@@ -1124,6 +1380,20 @@ export interface components {
             /** Format: int64 */
             user_id: number;
         };
+        /**
+         * @description Why a message's content was purged.
+         * @enum {string}
+         */
+        PurgeCause: "retention" | "erasure";
+        /**
+         * @description The message's content was purged for good: `content` is empty and it has no files, for
+         *     everyone.
+         */
+        Purged: {
+            cause: components["schemas"]["PurgeCause"];
+            /** Format: date-time */
+            purged_at: string;
+        };
         ReadUpTo: {
             /**
              * Format: int64
@@ -1131,6 +1401,15 @@ export interface components {
              */
             up_to_message_id?: number | null;
         };
+        /** @description Why: 1–500 characters, not only whitespace. */
+        Reason: {
+            reason: string;
+        };
+        /**
+         * @description Why a quoted message or a chat's last message shows no text.
+         * @enum {string}
+         */
+        Removal: "hidden" | "purged";
         Rename: {
             /** @description 1–200 characters, not only whitespace. */
             title: string;
@@ -1143,12 +1422,13 @@ export interface components {
         ReplyPreview: {
             /**
              * @description The first 100 characters of its current text; null when it is deleted (its text is
-             *     then shown to nobody but an auditor) or unavailable to the reader.
+             *     then shown to nobody but an auditor), hidden, purged, or unavailable to the reader.
              */
             content_preview: string | null;
             /** Format: int64 */
             id: number;
             is_deleted: boolean;
+            removed: components["schemas"]["Removal"] | null;
             /**
              * Format: int64
              * @description Null when it is unavailable to the reader.
@@ -1156,6 +1436,62 @@ export interface components {
             sender_id: number | null;
             /** @description The reader may not see the quoted message (it was written before they joined). */
             unavailable: boolean;
+        };
+        ReportList: {
+            /** @description Pass as `before` for the next page; null on the last. */
+            next_cursor: string | null;
+            /** @description Newest first. */
+            reports: components["schemas"]["ReportView"][];
+        };
+        /** @enum {string} */
+        ReportState: "open" | "all";
+        /** @description A participant's report of a message, as the moderators see it. */
+        ReportView: {
+            chat: components["schemas"]["ReportedChat"];
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Its event's position in the log.
+             */
+            id: number;
+            message: components["schemas"]["ReportedMessage"];
+            reason: string;
+            reporter: components["schemas"]["Person"];
+            /** @description `hidden`: an admin hid the message; null while the report is open. */
+            resolution: string | null;
+            /** Format: date-time */
+            resolved_at: string | null;
+        };
+        Reported: {
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description The report's id (its event's position in the log).
+             */
+            id: number;
+            /** Format: int64 */
+            message_id: number;
+        };
+        ReportedChat: {
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["ChatKind"];
+            title: string | null;
+        };
+        /** @description The reported message as it is now, as an admin sees it (a hidden one with its content). */
+        ReportedMessage: {
+            attachments: components["schemas"]["Attachment"][];
+            content: string;
+            /** Format: date-time */
+            created_at: string;
+            hidden: components["schemas"]["Hidden"] | null;
+            /** Format: int64 */
+            id: number;
+            is_deleted: boolean;
+            purged: components["schemas"]["Purged"] | null;
+            sender: components["schemas"]["Person"];
         };
         /**
          * @description The data of `reset`: the resume point was unusable; reload the snapshots and continue from
@@ -1186,6 +1522,25 @@ export interface components {
         SentMessage: components["schemas"]["HistoryMessage"] & {
             /** Format: int64 */
             chat_id: number;
+        };
+        SuspendRequest: {
+            /** @description Why (shown to the person): 1–500 characters. */
+            reason: string;
+            /**
+             * Format: date-time
+             * @description When it ends (RFC 3339, in the future); absent or null: until unsuspended. A string
+             *     that is no such time: 422.
+             */
+            until?: string | null;
+        };
+        /** @description A moderator's suspension of a person. */
+        Suspension: {
+            reason: string;
+            /**
+             * Format: date-time
+             * @description When it ends; null: until an admin lifts it.
+             */
+            until: string | null;
         };
         Typing: {
             is_typing: boolean;
@@ -1222,11 +1577,30 @@ export interface components {
              */
             file: string;
         };
+        /**
+         * @description The data of `user_unsuspended` (admins and the person), `user_erasure_requested` and
+         *     `user_erased` (admins; the person's streams end when their erasure is asked for).
+         */
+        UserEvent: {
+            /** Format: int64 */
+            user_id: number;
+        };
         UserProfile: {
             /** Format: int64 */
             id: number;
             name: string;
             role: components["schemas"]["Role"];
+        };
+        /**
+         * @description The data of `user_suspended` (admins, and the person's own streams, which then end): the
+         *     person reads, writes nothing, until `until` (null: until unsuspended).
+         */
+        UserSuspendedEvent: {
+            reason: string;
+            /** Format: date-time */
+            until: string | null;
+            /** Format: int64 */
+            user_id: number;
         };
         Visitor: {
             /**
@@ -1316,6 +1690,721 @@ export interface operations {
                 };
             };
             /** @description a cursor this API did not give out */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    hide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            /** @description no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request body stopped arriving (HTTP_BODY_TIMEOUT_SECS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unhide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description malformed input: a parameter, the path or the body (`error` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reports: {
+        parameters: {
+            query?: {
+                /** @description `open` (the default): not resolved yet; `all`. */
+                state?: components["schemas"]["ReportState"];
+                /** @description The `next_cursor` of the previous page. */
+                before?: string;
+                /** @description 1–100, default 50. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportList"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a cursor this API did not give out */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_users: {
+        parameters: {
+            query?: {
+                /** @description Part of a name or an email, any case. */
+                q?: string;
+                /** @description 1–200, default 50. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUsers"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    erase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            /** @description accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureStarted"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request body stopped arriving (HTTP_BODY_TIMEOUT_SECS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an admin */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    suspend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SuspendRequest"];
+            };
+        };
+        responses: {
+            /** @description no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request body stopped arriving (HTTP_BODY_TIMEOUT_SECS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the person is erased */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an admin, or an end not in the future */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unsuspend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description malformed input: a parameter, the path or the body (`error` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unprocessable entity */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2112,6 +3201,112 @@ export interface operations {
                 };
             };
             /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export: {
+        parameters: {
+            query?: {
+                /** @description `json` (the default), `html` or `pdf`. */
+                format?: components["schemas"]["Format"];
+                /**
+                 * @description The moment to show the conversation as it was (RFC 3339); default now (a later one:
+                 *     now).
+                 */
+                at?: string;
+                /** @description Default: from `Accept-Language` (else English). */
+                lang?: components["schemas"]["Lang"];
+            };
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the export, streamed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "application/pdf": unknown;
+                    "text/html": unknown;
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `at` is not an RFC 3339 time */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PDF asked for and the font (EXPORT_FONT) is missing */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3947,6 +5142,140 @@ export interface operations {
             };
             /** @description not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            /** @description created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reported"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request body stopped arriving (HTTP_BODY_TIMEOUT_SECS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description reported before by the caller (`already_reported`), or no longer shown */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's own message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
