@@ -65,7 +65,8 @@ export function MessageList(props: Props) {
   const atBottom = useRef(true);
   const seen = useRef<Seen | null>(null);
   const [unseen, setUnseen] = useState(0);
-  const [announcement, setAnnouncement] = useState('');
+  // The screen reader's last announcement, and the message it was of.
+  const [announcement, setAnnouncement] = useState<{ id: number; text: string } | null>(null);
   const [confirming, setConfirming] = useState<number | null>(null);
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<string | null>(null);
@@ -119,12 +120,13 @@ export function MessageList(props: Props) {
     }
     const latest = arrived[arrived.length - 1];
     if (latest) {
-      setAnnouncement(
-        t('conversation.announcement', {
+      setAnnouncement({
+        id: latest.id,
+        text: t('conversation.announcement', {
           name: senderLabel(people, latest.senderId, t),
           text: messagePreview(latest, t),
         }),
-      );
+      });
     }
   }, [firstId, lastId, pending.length, noticeCount, messages, me.id, people, setAtBottom, t]);
 
@@ -316,7 +318,8 @@ export function MessageList(props: Props) {
         </button>
       )}
       <div className="visually-hidden" aria-live="polite">
-        {announcement}
+        {/* Not once its message is deleted, hidden or purged: its text leaves the page with it. */}
+        {announcement && messages.some((m) => m.id === announcement.id && isActionable(m)) ? announcement.text : ''}
       </div>
       {moderation.ui}
       {confirming !== null && (
