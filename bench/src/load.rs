@@ -28,7 +28,8 @@ pub fn token(user: i64) -> String {
     .expect("sign a benchmark token")
 }
 
-/// `n` teacher–student pairs with a completed lesson each, so `n` chats.
+/// `n` teacher–student pairs with a completed lesson each, so `n` chats (theirs, even on a
+/// database with other chats: S7 seeds them on S4's data set).
 pub async fn seed_pairs(sql: &Client, n: i64) -> anyhow::Result<Vec<Pair>> {
     sql.execute(
         "INSERT INTO users (email, name, role)
@@ -47,7 +48,11 @@ pub async fn seed_pairs(sql: &Client, n: i64) -> anyhow::Result<Vec<Pair>> {
     )
     .await?;
     let rows = sql
-        .query("SELECT id, teacher_id, student_id FROM chats WHERE teacher_id IS NOT NULL ORDER BY id LIMIT $1", &[&n])
+        .query(
+            "SELECT c.id, c.teacher_id, c.student_id FROM chats c JOIN users t ON t.id = c.teacher_id
+             WHERE t.email LIKE 'bench-teacher-%@bench' ORDER BY c.id LIMIT $1",
+            &[&n],
+        )
         .await?;
     Ok(rows.iter().map(|r| Pair { chat: r.get(0), teacher: token(r.get(1)), student: token(r.get(2)) }).collect())
 }

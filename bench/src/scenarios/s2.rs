@@ -1,8 +1,9 @@
-//! S2: cross-replica delivery latency at fixed message rates, with every delivery checked.
+//! S2: cross-replica delivery latency at fixed message rates, with every delivery checked. Its
+//! load and measurement (`Delivery`) are S7's too, on another data set.
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
@@ -138,94 +139,9 @@ pub async fn s2(
     misorder_one: bool,
 ) -> anyhow::Result<S2> {
     let cluster = Cluster::start_on(server, 2, &[]).await?;
-    let pairs = load::seed_pairs(&cluster.sql, chats as i64).await?;
-    let http = load::stream_client(None)?; // the readers: held for minutes, no overall timeout
-    // The load sources (messages, typing) run on a runtime of their own, so that a sender's
-    // work never queues in front of a stream reader's on the same worker threads: the
-    // latency measured is the system's, not the generator's (real senders are other machines).
-    let senders = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let senders_http = load::client(); // used only on `senders`, so its connections live there
-    let stop = CancellationToken::new();
-    let opened = Arc::new(AtomicUsize::new(0));
-    let typing_received = Arc::new(AtomicUsize::new(0));
-    // Send start of every message by its sequence number, and every delivery's latency.
-    let starts: load::Shared<HashMap<u64, (Instant, SystemTime)>> = Default::default();
-    let deliveries: load::Shared<Vec<(u64, Duration)>> = Default::default();
-    // And each delivery's two parts, split at its message's `created_at`.
-    let splits: load::Shared<Vec<(u64, Duration, Duration)>> = Default::default();
-    let stream_url = format!("{}/api/events/chat", cluster.urls[1]); // receive on B, send on A
-    // For the tool's own test: one delivery (of message 0, to one stream) is ignored on purpose.
-    // (The message dropped is the first of the first reported run, set below: after the warm-up.)
-    let dropped = Arc::new(std::sync::atomic::AtomicBool::new(!drop_one));
-    // And one event's position is taken as 0 on purpose, which the order check must count.
-    let misordered = Arc::new(AtomicUsize::new(0));
-    let misplaced = Arc::new(std::sync::atomic::AtomicBool::new(!misorder_one));
-    let drop_seq = Arc::new(std::sync::atomic::AtomicU64::new(u64::MAX));
-    for pair in &pairs {
-        for token in [&pair.teacher, &pair.student] {
-            let (opened, starts, deliveries, dropped, typing_received) =
-                (opened.clone(), starts.clone(), deliveries.clone(), dropped.clone(), typing_received.clone());
-            let (drop_seq, misordered, misplaced) = (drop_seq.clone(), misordered.clone(), misplaced.clone());
-            let splits = splits.clone();
-            let mut last_position = 0u64;
-            let reader = load::read_stream(
-                http.clone(),
-                stream_url.clone(),
-                token.clone(),
-                None,
-                stop.clone(),
-                move || {
-                    opened.fetch_add(1, Ordering::Relaxed);
-                },
-                move |event| {
-                    // Every event with a position comes after the stream's previous one.
-                    if let Some(position) = event.id.as_deref().and_then(|id| id.parse::<u64>().ok()) {
-                        let reported = if drop_seq.load(Ordering::Relaxed) != u64::MAX
-                            && !misplaced.swap(true, Ordering::Relaxed)
-                        {
-                            0
-                        } else {
-                            position
-                        };
-                        if reported <= last_position {
-                            misordered.fetch_add(1, Ordering::Relaxed);
-                        }
-                        last_position = last_position.max(reported);
-                    }
-                    if event.event == "typing" {
-                        typing_received.fetch_add(1, Ordering::Relaxed);
-                    }
-                    if event.event != "new_message" {
-                        return;
-                    }
-                    let (received, received_at) = (Instant::now(), SystemTime::now());
-                    let data: Value = serde_json::from_str(&event.data).unwrap_or_default();
-                    let seq = data["message"]["content"]
-                        .as_str()
-                        .and_then(|c| c.strip_prefix("s2 "))
-                        .and_then(|s| s.parse::<u64>().ok());
-                    if seq == Some(drop_seq.load(Ordering::Relaxed)) && !dropped.swap(true, Ordering::Relaxed) {
-                        return;
-                    }
-                    if let Some(seq) = seq
-                        && let Some((start, started_at)) = starts.lock().expect("starts").get(&seq).copied()
-                    {
-                        deliveries.lock().expect("deliveries").push((seq, received - start));
-                        if let Some(appended_at) = data["message"]["created_at"].as_str().and_then(wall_clock) {
-                            let before = appended_at.duration_since(started_at).unwrap_or_default();
-                            let after = received_at.duration_since(appended_at).unwrap_or_default();
-                            splits.lock().expect("splits").push((seq, before, after));
-                        }
-                    }
-                },
-            );
-            tokio::spawn(reader);
-        }
-    }
-    wait_for(&opened, pairs.len() * 2, Duration::from_secs(60)).await?;
+    let mut delivery = Delivery::open(&cluster, "S2", chats, drop_one, misorder_one).await?;
     let mut result =
-        S2 { chats, streams: pairs.len() * 2, seconds_per_run: run.as_secs_f64(), runs: vec![], database: vec![] };
-    let mut seq = 0u64;
+        S2 { chats, streams: delivery.streams(), seconds_per_run: run.as_secs_f64(), runs: vec![], database: vec![] };
     // The first run after the streams open measured worse than any later one, whichever came
     // first (with typing or without): a short warm-up at the first rate, with typing, is not
     // reported. Then each rate runs `pairs_per_rate` pairs, without and with typing, the order
@@ -233,9 +149,11 @@ pub async fn s2(
     // the scenario does not always favour one side (the report compares the medians of every
     // round's runs: a p99 near a millisecond moves by tens of percent between runs of the same
     // code, so one variant's median needs more runs than three).
-    let warm_up = rates.first().map(|&rate| (rate, typing, Some(Duration::from_secs(5))));
+    if let Some(&rate) = rates.first() {
+        delivery.warm_up(rate, typing).await?;
+    }
     let pairs_of = |rate: usize| {
-        let (without, with) = ((rate, 0, None), (rate, typing, None));
+        let (without, with) = ((rate, 0), (rate, typing));
         if typing == 0 {
             return vec![without];
         }
@@ -243,20 +161,209 @@ pub async fn s2(
             .flat_map(|k| if (round + k).is_multiple_of(2) { [without, with] } else { [with, without] })
             .collect::<Vec<_>>()
     };
-    let variants: Vec<(usize, usize, Option<Duration>)> =
-        warm_up.into_iter().chain(rates.iter().flat_map(|&rate| pairs_of(rate))).collect();
-    for (rate, typing_rate, warming) in variants {
-        let length = warming.unwrap_or(run);
-        if warming.is_none() {
-            let _ = drop_seq.compare_exchange(u64::MAX, seq, Ordering::Relaxed, Ordering::Relaxed);
+    for (rate, typing_rate) in rates.iter().flat_map(|&rate| pairs_of(rate)) {
+        result.runs.push(delivery.run(rate, typing_rate, run).await?.0);
+    }
+    // The database alone at each rate, with the same streams open (they receive its messages).
+    for &rate in rates {
+        let measured = load::pgbench(cluster.topology(), load::Table::Events, 1, 8, Some(rate), run).await?;
+        let latency = measured.latency.unwrap_or_default();
+        eprintln!(
+            "S2 database alone {rate:5} msg/s (pgbench, one message per transaction): p50 {:.2} ms p99 {:.2} ms",
+            latency.p50_ms, latency.p99_ms
+        );
+        result.database.push(DatabaseRun { rate, latency });
+    }
+    drop(delivery);
+    cluster.stop().await;
+    Ok(result)
+}
+
+/// S2's load and its measurement on a running cluster: `chats` teacher–student pairs of their
+/// own, both participants subscribed on the cluster's second replica, messages posted
+/// open-loop on its first, every delivery timed and checked. S2 runs it on a cluster of its
+/// own; S7 runs the same on S4's data set while retention purges, so that the two measure
+/// delivery the same way.
+pub struct Delivery {
+    /// The scenario it reports under on stderr ("S2", "S7").
+    label: &'static str,
+    pairs: Vec<load::Pair>,
+    urls: Vec<String>,
+    /// The load sources (messages, typing) run on a runtime of their own, so that a sender's
+    /// work never queues in front of a stream reader's on the same worker threads: the
+    /// latency measured is the system's, not the generator's (real senders are other
+    /// machines). Taken on drop (a runtime may not be dropped inside another).
+    senders: Option<tokio::runtime::Runtime>,
+    senders_http: reqwest::Client,
+    stop: CancellationToken,
+    typing_received: Arc<AtomicUsize>,
+    /// Send start of every message by its sequence number, and every delivery's latency.
+    starts: load::Shared<HashMap<u64, (Instant, SystemTime)>>,
+    deliveries: load::Shared<Vec<(u64, Duration)>>,
+    /// And each delivery's two parts, split at its message's `created_at`.
+    splits: load::Shared<Vec<(u64, Duration, Duration)>>,
+    misordered: Arc<AtomicUsize>,
+    /// The message `--drop-one` ignores: the first of the first reported run.
+    drop_seq: Arc<AtomicU64>,
+    /// The next message's sequence number.
+    seq: u64,
+}
+
+impl Drop for Delivery {
+    fn drop(&mut self) {
+        self.stop.cancel();
+        if let Some(senders) = self.senders.take() {
+            senders.shutdown_background();
         }
+    }
+}
+
+impl Delivery {
+    /// Seeds the pairs, opens their streams on the second replica and waits until all are open.
+    pub async fn open(
+        cluster: &Cluster,
+        label: &'static str,
+        chats: usize,
+        drop_one: bool,
+        misorder_one: bool,
+    ) -> anyhow::Result<Self> {
+        let pairs = load::seed_pairs(&cluster.sql, chats as i64).await?;
+        let http = load::stream_client(None)?; // the readers: held for minutes, no overall timeout
+        let senders = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+        let senders_http = load::client(); // used only on `senders`, so its connections live there
+        let stop = CancellationToken::new();
+        let opened = Arc::new(AtomicUsize::new(0));
+        let typing_received = Arc::new(AtomicUsize::new(0));
+        let starts: load::Shared<HashMap<u64, (Instant, SystemTime)>> = Default::default();
+        let deliveries: load::Shared<Vec<(u64, Duration)>> = Default::default();
+        let splits: load::Shared<Vec<(u64, Duration, Duration)>> = Default::default();
+        let stream_url = format!("{}/api/events/chat", cluster.urls[1]); // receive on B, send on A
+        // For the tool's own test: one delivery (of message 0, to one stream) is ignored on purpose.
+        // (The message dropped is the first of the first reported run, set in `run`: after the warm-up.)
+        let dropped = Arc::new(AtomicBool::new(!drop_one));
+        // And one event's position is taken as 0 on purpose, which the order check must count.
+        let misordered = Arc::new(AtomicUsize::new(0));
+        let misplaced = Arc::new(AtomicBool::new(!misorder_one));
+        let drop_seq = Arc::new(AtomicU64::new(u64::MAX));
+        for pair in &pairs {
+            for token in [&pair.teacher, &pair.student] {
+                let (opened, starts, deliveries, dropped, typing_received) =
+                    (opened.clone(), starts.clone(), deliveries.clone(), dropped.clone(), typing_received.clone());
+                let (drop_seq, misordered, misplaced) = (drop_seq.clone(), misordered.clone(), misplaced.clone());
+                let splits = splits.clone();
+                let mut last_position = 0u64;
+                let reader = load::read_stream(
+                    http.clone(),
+                    stream_url.clone(),
+                    token.clone(),
+                    None,
+                    stop.clone(),
+                    move || {
+                        opened.fetch_add(1, Ordering::Relaxed);
+                    },
+                    move |event| {
+                        // Every event with a position comes after the stream's previous one.
+                        if let Some(position) = event.id.as_deref().and_then(|id| id.parse::<u64>().ok()) {
+                            let reported = if drop_seq.load(Ordering::Relaxed) != u64::MAX
+                                && !misplaced.swap(true, Ordering::Relaxed)
+                            {
+                                0
+                            } else {
+                                position
+                            };
+                            if reported <= last_position {
+                                misordered.fetch_add(1, Ordering::Relaxed);
+                            }
+                            last_position = last_position.max(reported);
+                        }
+                        if event.event == "typing" {
+                            typing_received.fetch_add(1, Ordering::Relaxed);
+                        }
+                        if event.event != "new_message" {
+                            return;
+                        }
+                        let (received, received_at) = (Instant::now(), SystemTime::now());
+                        let data: Value = serde_json::from_str(&event.data).unwrap_or_default();
+                        let seq = data["message"]["content"]
+                            .as_str()
+                            .and_then(|c| c.strip_prefix("s2 "))
+                            .and_then(|s| s.parse::<u64>().ok());
+                        if seq == Some(drop_seq.load(Ordering::Relaxed)) && !dropped.swap(true, Ordering::Relaxed) {
+                            return;
+                        }
+                        if let Some(seq) = seq
+                            && let Some((start, started_at)) = starts.lock().expect("starts").get(&seq).copied()
+                        {
+                            deliveries.lock().expect("deliveries").push((seq, received - start));
+                            if let Some(appended_at) = data["message"]["created_at"].as_str().and_then(wall_clock) {
+                                let before = appended_at.duration_since(started_at).unwrap_or_default();
+                                let after = received_at.duration_since(appended_at).unwrap_or_default();
+                                splits.lock().expect("splits").push((seq, before, after));
+                            }
+                        }
+                    },
+                );
+                tokio::spawn(reader);
+            }
+        }
+        let delivery = Self {
+            label,
+            urls: cluster.urls.clone(),
+            senders: Some(senders),
+            senders_http,
+            stop,
+            typing_received,
+            starts,
+            deliveries,
+            splits,
+            misordered,
+            drop_seq,
+            seq: 0,
+            pairs,
+        };
+        wait_for(&opened, delivery.streams(), Duration::from_secs(60)).await?;
+        Ok(delivery)
+    }
+
+    /// How many streams it reads: both participants of each pair.
+    pub fn streams(&self) -> usize {
+        self.pairs.len() * 2
+    }
+
+    /// 5 s at `rate` with `typing` alongside, not reported: the first run after the streams
+    /// open measured worse than any later one.
+    pub async fn warm_up(&mut self, rate: usize, typing: usize) -> anyhow::Result<()> {
+        self.measure(rate, typing, Duration::from_secs(5), true).await.map(drop)
+    }
+
+    /// One reported run: `rate` messages per second for `length`, with `typing_rate` typing
+    /// requests per second alongside; also when its sending began and ended.
+    pub async fn run(
+        &mut self,
+        rate: usize,
+        typing_rate: usize,
+        length: Duration,
+    ) -> anyhow::Result<(S2Run, std::ops::Range<Instant>)> {
+        let _ = self.drop_seq.compare_exchange(u64::MAX, self.seq, Ordering::Relaxed, Ordering::Relaxed);
+        self.measure(rate, typing_rate, length, false).await
+    }
+
+    async fn measure(
+        &mut self,
+        rate: usize,
+        typing_rate: usize,
+        length: Duration,
+        warming: bool,
+    ) -> anyhow::Result<(S2Run, std::ops::Range<Instant>)> {
         let total = (rate as f64 * length.as_secs_f64()) as usize;
-        let first = seq;
+        let first = self.seq;
         let stalled_before = load::io_stalled_micros();
-        let typed_before = typing_received.load(Ordering::Relaxed);
-        let misordered_before = misordered.load(Ordering::Relaxed);
+        let typed_before = self.typing_received.load(Ordering::Relaxed);
+        let misordered_before = self.misordered.load(Ordering::Relaxed);
         let (senders_http, pairs_, starts_, urls) =
-            (senders_http.clone(), pairs.clone(), starts.clone(), cluster.urls.clone());
+            (self.senders_http.clone(), self.pairs.clone(), self.starts.clone(), self.urls.clone());
+        let senders = self.senders.as_ref().expect("the senders' runtime lives until drop");
+        let began = Instant::now();
         let sending = senders.spawn(async move {
             let began = tokio::time::Instant::now();
             let typists = (typing_rate > 0).then(|| {
@@ -269,10 +376,13 @@ pub async fn s2(
             sent
         });
         let (acknowledged, lags) = sending.await?;
-        seq += total as u64;
+        let sent = began..Instant::now();
+        self.seq += total as u64;
+        let seq = self.seq;
         let io_stalled_ms = load::io_stalled_ms_since(stalled_before);
         tokio::time::sleep(Duration::from_secs(3)).await; // let the last deliveries arrive
-        let latencies: Vec<Duration> = deliveries
+        let latencies: Vec<Duration> = self
+            .deliveries
             .lock()
             .expect("deliveries")
             .iter()
@@ -280,7 +390,8 @@ pub async fn s2(
             .map(|(_, d)| *d)
             .collect();
         let expected = acknowledged * 2;
-        let (before, after): (Vec<Duration>, Vec<Duration>) = splits
+        let (before, after): (Vec<Duration>, Vec<Duration>) = self
+            .splits
             .lock()
             .expect("splits")
             .iter()
@@ -290,13 +401,13 @@ pub async fn s2(
         let run = S2Run {
             rate,
             typing_rate,
-            typing_received: typing_received.load(Ordering::Relaxed) - typed_before,
+            typing_received: self.typing_received.load(Ordering::Relaxed) - typed_before,
             sent: total,
             acknowledged,
             deliveries_expected: expected,
             deliveries: latencies.len(),
             lost: expected.saturating_sub(latencies.len()),
-            misordered: misordered.load(Ordering::Relaxed) - misordered_before,
+            misordered: self.misordered.load(Ordering::Relaxed) - misordered_before,
             latency: load::percentiles(latencies),
             io_stalled_ms,
             schedule_lag_p99_ms: Some(load::percentiles(lags).p99_ms),
@@ -304,8 +415,9 @@ pub async fn s2(
             after_append: (!after.is_empty()).then(|| load::percentiles(after)),
         };
         eprintln!(
-            "S2{} {rate:5} msg/s, typing {typing_rate}/s ({} received): {} delivered of {} expected, lost {}, out of order {}, p50 {:.2} ms p99 {:.2} ms max {:.2} ms, I/O stalled {:.0} ms",
-            if warming.is_some() { " (warm-up, not reported)" } else { "" },
+            "{}{} {rate:5} msg/s, typing {typing_rate}/s ({} received): {} delivered of {} expected, lost {}, out of order {}, p50 {:.2} ms p99 {:.2} ms max {:.2} ms, I/O stalled {:.0} ms",
+            self.label,
+            if warming { " (warm-up, not reported)" } else { "" },
             run.typing_received,
             run.deliveries,
             run.deliveries_expected,
@@ -322,24 +434,8 @@ pub async fn s2(
                 before.p50_ms, before.p99_ms, after.p50_ms, after.p99_ms
             );
         }
-        if warming.is_none() {
-            result.runs.push(run);
-        }
+        Ok((run, sent))
     }
-    // The database alone at each rate, with the same streams open (they receive its messages).
-    for &rate in rates {
-        let measured = load::pgbench(cluster.topology(), load::Table::Events, 1, 8, Some(rate), run).await?;
-        let latency = measured.latency.unwrap_or_default();
-        eprintln!(
-            "S2 database alone {rate:5} msg/s (pgbench, one message per transaction): p50 {:.2} ms p99 {:.2} ms",
-            latency.p50_ms, latency.p99_ms
-        );
-        result.database.push(DatabaseRun { rate, latency });
-    }
-    stop.cancel();
-    senders.shutdown_background();
-    cluster.stop().await;
-    Ok(result)
 }
 
 /// Posts `total` messages at `rate` per second, open-loop from `began`, alternating each pair's
