@@ -6,6 +6,7 @@
 //!     cargo run --release -p tutorchat-bench -- --only s1 --compare main~3  # S1 against another revision
 //!     cargo run --release -p tutorchat-bench -- --only s5 --repeat 5          # five rounds instead of three
 //!     cargo run --release -p tutorchat-bench -- --only s4 --repeat 1 --perf target/perf  # profiles, no results
+//!     cargo run --release -p tutorchat-bench -- --only s7                     # retention on S4's data set
 //!
 //! (`hold` is internal: S3 runs the tool again as helper processes that hold streams open.)
 //!
@@ -30,7 +31,7 @@ struct Cli {
     /// `run` (default) or `report` (regenerate docs from the last results only).
     #[arg(default_value = "run")]
     action: String,
-    /// Comma-separated scenarios to run (s1,s2,s3,s4,s5,s6; s3u: only S3's one-stream-per-user part; s4 and s6 run together, on one data set); the others keep their last results.
+    /// Comma-separated scenarios to run (s1,s2,s3,s4,s5,s6,s7; s3u: only S3's one-stream-per-user part; s4 and s6 run together, on one data set, and s7 after them on the same one, or on a data set seeded for it alone); the others keep their last results.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Short runs and small data sets: a smoke test of the tool, not a measurement.
@@ -55,6 +56,10 @@ struct Cli {
     /// run writes no results: recording costs CPU, so its figures are not the measurement.
     #[arg(long, value_name = "DIR")]
     perf: Option<PathBuf>,
+    /// S7: start no further slice of the purge once the slices so far took this many minutes
+    /// (the report says what was purged); unset, the whole tenth is purged.
+    #[arg(long, value_name = "MINUTES")]
+    purge_minutes: Option<f64>,
     /// Drop one delivery on purpose in S2, to check that the tool reports it as lost.
     #[arg(long)]
     drop_one: bool,
@@ -86,7 +91,9 @@ pub struct Results {
     pub s5: Option<scenarios::S5>,
     #[serde(default)]
     pub s6: Option<scenarios::S6>,
-    /// Every round of each scenario, by scenario ("s1" … "s6"), from the run that measured it.
+    #[serde(default)]
+    pub s7: Option<scenarios::S7>,
+    /// Every round of each scenario, by scenario ("s1" … "s7"), from the run that measured it.
     #[serde(default)]
     pub rounds: std::collections::BTreeMap<String, rounds::Rounds>,
     /// The load generator's own ceiling, measured in the last run.
@@ -165,12 +172,30 @@ async fn main() -> anyhow::Result<()> {
             results.s3.get_or_insert_with(Default::default).distinct_users = Some(users);
             save(&results)?;
         }
-        if wants("s4") || wants("s6") {
+        if wants("s4") || wants("s6") || wants("s7") {
             let (chats, per_chat) = if cli.quick { (1_000, 20) } else { (100_000, 100) };
-            let (s4, s6) = scenarios::s4(&this, reference, repeat, chats, per_chat).await?;
-            results.rounds.insert("s4".into(), s4.rounds.clone());
-            results.rounds.insert("s6".into(), s6.rounds.clone());
-            (results.s4, results.s6) = (Some(s4.median()), Some(s6.median()));
+            // S7 after S4's reads and S6's audits, on the same data set (its purge blanks a
+            // tenth of it); `--only s7` seeds the data set for S7 alone.
+            let retention = wants("s7").then(|| scenarios::RetentionPlan {
+                percent: 10,
+                slices: if cli.quick { 2 } else { 4 },
+                runs_without: if cli.quick { 1 } else { 2 },
+                rate: if cli.quick { 100 } else { 500 },
+                chats: if cli.quick { 50 } else { 1000 },
+                run,
+                budget: cli.purge_minutes.map(|m| Duration::from_secs_f64(m * 60.0)),
+            });
+            let reads = wants("s4") || wants("s6");
+            let on = scenarios::s4(&this, reference, repeat, chats, per_chat, reads, retention).await?;
+            if let Some((s4, s6)) = on.reads {
+                results.rounds.insert("s4".into(), s4.rounds.clone());
+                results.rounds.insert("s6".into(), s6.rounds.clone());
+                (results.s4, results.s6) = (Some(s4.median()), Some(s6.median()));
+            }
+            if let Some(s7) = on.retention {
+                results.rounds.insert("s7".into(), s7.rounds.clone());
+                results.s7 = Some(s7.median());
+            }
             save(&results)?;
         }
         if wants("s5") {

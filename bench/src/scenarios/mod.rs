@@ -1,4 +1,4 @@
-//! The benchmark scenarios S1–S6 (see docs/benchmarks.md for what each measures and why),
+//! The benchmark scenarios S1–S7 (see docs/benchmarks.md for what each measures and why),
 //! one file each, and the topology they run against.
 
 mod s1;
@@ -7,6 +7,7 @@ mod s3;
 mod s4;
 mod s5;
 mod s6;
+mod s7;
 
 pub use s1::{S1, s1};
 pub use s2::{S2, S2Run, s2};
@@ -14,6 +15,9 @@ pub use s3::{S3, hold, s3_all, s3_users};
 pub use s4::{S4, s4};
 pub use s5::{S5, s5};
 pub use s6::S6;
+#[cfg(test)]
+pub use s7::{Check, Slice, Window};
+pub use s7::{Plan as RetentionPlan, S7};
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -107,43 +107,86 @@ impl Figures for S4 {
     }
 }
 
+/// What runs on S4's data set once it is seeded: S4's reads and S6's audits (together, in
+/// rounds), and S7's retention (once, last: it purges a tenth of the data set's content).
+pub struct OnDataSet {
+    pub reads: Option<(Repeated<S4>, Repeated<super::S6>)>,
+    pub retention: Option<Repeated<super::S7>>,
+}
+
 /// S4, and S6 (the audit) on the same data set, for this build and the reference: seeding ten
 /// million messages takes minutes, so each build seeds its data set once and repeats its reads
-/// and audits on it `repeat` times.
+/// and audits on it `repeat` times. Then S7 (`retention`), on this build's data set only: its
+/// purge is this tree's code, run in-process. Without `reads`, the data set is seeded for S7
+/// alone (no reads, no audits, no reference).
 pub async fn s4(
     this: &Server,
     reference: Option<&Server>,
     repeat: usize,
     chats: i64,
     per_chat: i64,
-) -> anyhow::Result<(Repeated<S4>, Repeated<super::S6>)> {
+    reads: bool,
+    retention: Option<super::s7::Plan>,
+) -> anyhow::Result<OnDataSet> {
     let (mut s4, mut s6) = (Repeated::new(this, reference), Repeated::new(this, reference));
+    let mut s7 = None;
+    let reference = reference.filter(|_| reads);
     for (k, server) in std::iter::once(this).chain(reference).enumerate() {
-        let (reads, audits) = s4_of(server, repeat, chats, per_chat).await?;
-        let (reads, read_rounds): (Vec<S4>, Vec<Round>) = reads.into_iter().unzip();
-        let (audits, audit_rounds): (Vec<super::S6>, Vec<Round>) = audits.into_iter().unzip();
+        let retention = retention.filter(|_| k == 0);
+        let (measured, purged) = s4_of(server, repeat, chats, per_chat, reads, retention).await?;
+        let (reads, read_rounds): (Vec<S4>, Vec<Round>) = measured.reads.into_iter().unzip();
+        let (audits, audit_rounds): (Vec<super::S6>, Vec<Round>) = measured.audits.into_iter().unzip();
         s4.rounds.rounds.extend(read_rounds);
         s6.rounds.rounds.extend(audit_rounds);
         if k == 0 {
             s4.this.extend(reads);
             s6.this.extend(audits);
         }
+        if let Some((result, round)) = purged {
+            let mut repeated = Repeated::new(this, None);
+            repeated.rounds.rounds.push(round);
+            repeated.this.push(result);
+            s7 = Some(repeated);
+        }
     }
-    Ok((s4, s6))
+    Ok(OnDataSet { reads: reads.then_some((s4, s6)), retention: s7 })
 }
 
-/// Every round of S4 and of S6 on `server`, on one data set.
+/// Each round's reads and audits on one build's data set.
+#[derive(Default)]
+struct Measured {
+    reads: Vec<(S4, Round)>,
+    audits: Vec<(super::S6, Round)>,
+}
+
+/// Every round of S4 and of S6 on `server`, on one data set (with `reads`), then S7 (with
+/// `retention`).
 ///
 /// Two replicas and a streaming standby: the first reads the primary (its `READ_DATABASE_URL`
 /// emptied), the second the standby, which replays the seeding as it happens.
-#[allow(clippy::type_complexity)]
 async fn s4_of(
     server: &Server,
     repeat: usize,
     chats: i64,
     per_chat: i64,
-) -> anyhow::Result<(Vec<(S4, Round)>, Vec<(super::S6, Round)>)> {
+    reads: bool,
+    retention: Option<super::s7::Plan>,
+) -> anyhow::Result<(Measured, Option<(super::S7, Round)>)> {
     let mut cluster = Cluster::start_with_standby(server, 2, &[]).await?;
+    let outcome = on_cluster(&mut cluster, server, repeat, chats, per_chat, reads, retention).await;
+    cluster.stop().await;
+    outcome
+}
+
+async fn on_cluster(
+    cluster: &mut Cluster,
+    server: &Server,
+    repeat: usize,
+    chats: i64,
+    per_chat: i64,
+    reads: bool,
+    retention: Option<super::s7::Plan>,
+) -> anyhow::Result<(Measured, Option<(super::S7, Round)>)> {
     let primary_only = [("READ_DATABASE_URL", "")];
     tokio::task::block_in_place(|| -> anyhow::Result<()> {
         cluster.topology_mut().terminate_replica(0)?;
@@ -156,7 +199,7 @@ async fn s4_of(
     let seeding = Instant::now();
     let first = chats / 10;
     seed(sql, 0, first, per_chat).await?;
-    let small = scale(&cluster, per_chat).await?;
+    let small = if reads { Some(scale(cluster, per_chat).await?) } else { None };
     seed(sql, first, chats - first, per_chat).await?;
     let seed_seconds = seeding.elapsed().as_secs_f64();
     let messages: i64 = sql.query_one("SELECT count(*) FROM messages", &[]).await?.get(0);
@@ -164,7 +207,40 @@ async fn s4_of(
     eprintln!(
         "S4 seeded {messages} messages in {chats} chats in {seed_seconds:.0} s (shared_buffers {shared_buffers})"
     );
+    let measured = match small {
+        Some(small) => {
+            let at = Seeded { messages, chats, per_chat, seed_seconds, shared_buffers, small };
+            reads_and_audits(cluster, server, repeat, at).await?
+        }
+        None => Measured::default(),
+    };
+    let purged = match retention {
+        Some(plan) => {
+            let usage = Usage::start();
+            let mut result = super::s7::s7(cluster, plan).await?;
+            result.after_reads_and_audits = reads;
+            let round = usage.round(&server.revision, result.figures());
+            Some((result, round))
+        }
+        None => None,
+    };
+    Ok((measured, purged))
+}
 
+/// The data set as seeded, and S4's reads at a tenth of it.
+struct Seeded {
+    messages: i64,
+    chats: i64,
+    per_chat: i64,
+    seed_seconds: f64,
+    shared_buffers: String,
+    small: Scale,
+}
+
+/// S4's reads and S6's audits, `repeat` rounds of each, alternating, on the seeded data set.
+async fn reads_and_audits(cluster: &Cluster, server: &Server, repeat: usize, at: Seeded) -> anyhow::Result<Measured> {
+    let Seeded { messages, chats, per_chat, seed_seconds, shared_buffers, small } = at;
+    let sql = &cluster.sql;
     let (samples, history_requests) = history_requests(sql, per_chat).await?;
     let (teacher, list_requests) = list_requests(sql).await?;
     let page_requests: Vec<(String, String)> =
@@ -187,7 +263,7 @@ async fn s4_of(
     let resume_plan =
         explain(sql, &tutorchat::log::store::VISIBLE_TO_PARTICIPANT_SQL, &[&0i64, &head, &500i64, &student]).await?;
 
-    let (mut reads, mut audits) = (Vec::new(), Vec::new());
+    let mut measured = Measured::default();
     for round in 0..repeat.max(1) {
         let usage = Usage::start();
         let url = &cluster.urls[0];
@@ -203,7 +279,7 @@ async fn s4_of(
         )
         .await;
         let chat_list_one_client = timed_gets(url, list_requests.clone(), 1, 1).await;
-        let on_standby = on_standby(&cluster, history_requests.clone(), list_requests.clone()).await?;
+        let on_standby = on_standby(cluster, history_requests.clone(), list_requests.clone()).await?;
         let chat_list_page = timed_gets(url, page_requests.clone(), 4, 1).await;
         let result = S4 {
             messages,
@@ -239,25 +315,17 @@ async fn s4_of(
             result.chat_list_one_client.p99_ms
         );
         let round = usage.round(&server.revision, result.figures());
-        reads.push((result, round));
+        measured.reads.push((result, round));
         let usage = Usage::start();
-        match super::s6::s6(&cluster).await {
-            Ok(audit) => {
-                let round = usage.round(&server.revision, audit.figures());
-                audits.push((audit, round));
-            }
-            Err(e) => {
-                cluster.stop().await;
-                return Err(e);
-            }
-        }
+        let audit = super::s6::s6(cluster).await?;
+        let round = usage.round(&server.revision, audit.figures());
+        measured.audits.push((audit, round));
     }
     match self::chat_list_plan(sql, teacher).await {
-        Ok(warm) => reads.iter_mut().for_each(|(r, _)| r.chat_list_plan_warm = warm.clone()),
+        Ok(warm) => measured.reads.iter_mut().for_each(|(r, _)| r.chat_list_plan_warm = warm.clone()),
         Err(e) => eprintln!("S4: the chat list's plan after the reads: {e:#}"),
     }
-    cluster.stop().await;
-    Ok((reads, audits))
+    Ok(measured)
 }
 
 /// History pages deep in 500 random chats, each as a student of the chat: `limit=50` before
