@@ -25,11 +25,14 @@ pub use files::delete_purged_files;
 const RETENTION_LOCK: (i32, i32) = (1953854575, 2);
 const ERASURE_LOCK: (i32, i32) = (1953854575, 3);
 
-/// Every `PURGE_EVERY_SECS` until shutdown: retention (when `RETENTION_DAYS` is set), the
-/// erasures asked for, and the bytes of purged files.
+/// At start, the erasures a stopped replica left half done; then every `PURGE_EVERY_SECS` until
+/// shutdown: retention (when `RETENTION_DAYS` is set), the erasures asked for, and the bytes of
+/// purged files. (Retention waits a period: a restart need not count its backlog.)
 pub async fn keep_governing(state: AppState) {
+    govern_erasures(&state).await;
     let every = state.config.governance.purge_every;
     let mut tick = tokio::time::interval(every);
+    tick.tick().await; // the first one is now: done above
     loop {
         tokio::select! {
             _ = state.shutdown.cancelled() => return,

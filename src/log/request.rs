@@ -125,18 +125,6 @@ impl NewEvent {
     /// The row this event becomes: chat (none for an event about a person), actor, type and
     /// payload.
     pub(super) fn columns(&self) -> (Option<i64>, Option<i64>, EventType, serde_json::Value) {
-        let (chat, actor, kind, payload) = self.chat_columns();
-        let chat = match self {
-            Self::UserSuspended { .. }
-            | Self::UserUnsuspended { .. }
-            | Self::UserErasureRequested { .. }
-            | Self::UserErased { .. } => None,
-            _ => Some(chat),
-        };
-        (chat, actor, kind, payload)
-    }
-
-    fn chat_columns(&self) -> (i64, Option<i64>, EventType, serde_json::Value) {
         match self {
             Self::MessageCreated { chat_id, sender_id, content, reply_to, attachment_ids } => {
                 let mut payload = serde_json::json!({ "content": content });
@@ -146,56 +134,68 @@ impl NewEvent {
                 if !attachment_ids.is_empty() {
                     payload["attachment_ids"] = attachment_ids.as_slice().into();
                 }
-                (*chat_id, Some(*sender_id), EventType::MessageCreated, payload)
+                (Some(*chat_id), Some(*sender_id), EventType::MessageCreated, payload)
             }
-            Self::MessageDeleted { chat_id, actor_id, message_id } => {
-                (*chat_id, Some(*actor_id), EventType::MessageDeleted, serde_json::json!({ "message_id": message_id }))
-            }
+            Self::MessageDeleted { chat_id, actor_id, message_id } => (
+                Some(*chat_id),
+                Some(*actor_id),
+                EventType::MessageDeleted,
+                serde_json::json!({ "message_id": message_id }),
+            ),
             Self::MessageEdited { chat_id, actor_id, message_id, content } => (
-                *chat_id,
+                Some(*chat_id),
                 Some(*actor_id),
                 EventType::MessageEdited,
                 serde_json::json!({ "message_id": message_id, "content": content }),
             ),
             Self::ChatRead { chat_id, reader_id, up_to_message_id } => (
-                *chat_id,
+                Some(*chat_id),
                 Some(*reader_id),
                 EventType::ChatRead,
                 serde_json::json!({ "up_to_message_id": up_to_message_id }),
             ),
             Self::GroupCreated { chat_id, creator_id, title, context } => (
-                *chat_id,
+                Some(*chat_id),
                 Some(*creator_id),
                 EventType::ChatCreated,
                 serde_json::json!({ "kind": "group", "title": title, "context": context }),
             ),
-            Self::ParticipantAdded { chat_id, actor_id, user_id } => {
-                (*chat_id, Some(*actor_id), EventType::ParticipantAdded, serde_json::json!({ "user_id": user_id }))
-            }
-            Self::ParticipantRemoved { chat_id, actor_id, user_id } => {
-                (*chat_id, Some(*actor_id), EventType::ParticipantRemoved, serde_json::json!({ "user_id": user_id }))
-            }
+            Self::ParticipantAdded { chat_id, actor_id, user_id } => (
+                Some(*chat_id),
+                Some(*actor_id),
+                EventType::ParticipantAdded,
+                serde_json::json!({ "user_id": user_id }),
+            ),
+            Self::ParticipantRemoved { chat_id, actor_id, user_id } => (
+                Some(*chat_id),
+                Some(*actor_id),
+                EventType::ParticipantRemoved,
+                serde_json::json!({ "user_id": user_id }),
+            ),
             Self::ChatRenamed { chat_id, actor_id, title } => {
-                (*chat_id, Some(*actor_id), EventType::ChatRenamed, serde_json::json!({ "title": title }))
+                (Some(*chat_id), Some(*actor_id), EventType::ChatRenamed, serde_json::json!({ "title": title }))
             }
             Self::ChatClosed { chat_id } => {
-                (*chat_id, None, EventType::ChatClosed, serde_json::json!({ "reason": "idle" }))
+                (Some(*chat_id), None, EventType::ChatClosed, serde_json::json!({ "reason": "idle" }))
             }
             Self::MessageReported { chat_id, reporter_id, message_id, reason } => (
-                *chat_id,
+                Some(*chat_id),
                 Some(*reporter_id),
                 EventType::MessageReported,
                 serde_json::json!({ "message_id": message_id, "reason": reason }),
             ),
             Self::MessageHidden { chat_id, admin_id, message_id, reason } => (
-                *chat_id,
+                Some(*chat_id),
                 Some(*admin_id),
                 EventType::MessageHidden,
                 serde_json::json!({ "message_id": message_id, "reason": reason }),
             ),
-            Self::MessageUnhidden { chat_id, admin_id, message_id } => {
-                (*chat_id, Some(*admin_id), EventType::MessageUnhidden, serde_json::json!({ "message_id": message_id }))
-            }
+            Self::MessageUnhidden { chat_id, admin_id, message_id } => (
+                Some(*chat_id),
+                Some(*admin_id),
+                EventType::MessageUnhidden,
+                serde_json::json!({ "message_id": message_id }),
+            ),
             Self::MessagesPurged { chat_id, message_ids, purge } => {
                 let (actor, mut payload) = match purge {
                     Purge::Retention { before } => {
@@ -206,31 +206,31 @@ impl NewEvent {
                     }
                 };
                 payload["message_ids"] = message_ids.as_slice().into();
-                (*chat_id, actor, EventType::MessagesPurged, payload)
+                (Some(*chat_id), actor, EventType::MessagesPurged, payload)
             }
             Self::ChatExported { chat_id, actor_id, format, at } => (
-                *chat_id,
+                Some(*chat_id),
                 Some(*actor_id),
                 EventType::ChatExported,
                 serde_json::json!({ "format": format, "at": rfc3339(*at) }),
             ),
             Self::UserSuspended { admin_id, user_id, reason, until } => (
-                0,
+                None,
                 Some(*admin_id),
                 EventType::UserSuspended,
                 serde_json::json!({ "user_id": user_id, "reason": reason, "until": until.map(rfc3339) }),
             ),
             Self::UserUnsuspended { admin_id, user_id } => {
-                (0, Some(*admin_id), EventType::UserUnsuspended, serde_json::json!({ "user_id": user_id }))
+                (None, Some(*admin_id), EventType::UserUnsuspended, serde_json::json!({ "user_id": user_id }))
             }
             Self::UserErasureRequested { admin_id, user_id, reason } => (
-                0,
+                None,
                 Some(*admin_id),
                 EventType::UserErasureRequested,
                 serde_json::json!({ "user_id": user_id, "reason": reason }),
             ),
             Self::UserErased { admin_id, user_id } => {
-                (0, Some(*admin_id), EventType::UserErased, serde_json::json!({ "user_id": user_id }))
+                (None, Some(*admin_id), EventType::UserErased, serde_json::json!({ "user_id": user_id }))
             }
         }
     }
@@ -238,7 +238,7 @@ impl NewEvent {
     /// Whether `stored` is the event this one asked for (an append returns rows in insertion
     /// order, minus those the log skipped as no-ops).
     pub(super) fn is_answered_by(&self, stored: &StoredEvent) -> bool {
-        let (chat, actor, kind, _) = self.columns();
+        let (chat, actor, _, _) = self.columns();
         if chat != stored.chat_id || actor != stored.actor_id {
             return false;
         }
@@ -276,7 +276,7 @@ impl NewEvent {
             (Self::ChatRenamed { title, .. }, EventData::ChatRenamed { title: t }) => title == t,
             (Self::ChatClosed { .. }, EventData::ChatClosed { .. })
             | (Self::MessagesPurged { .. }, EventData::MessagesPurged { .. })
-            | (Self::ChatExported { .. }, EventData::ChatExported { .. }) => kind == stored.kind(),
+            | (Self::ChatExported { .. }, EventData::ChatExported { .. }) => true,
             _ => false,
         }
     }

@@ -48,6 +48,25 @@ pub enum Format {
     Pdf,
 }
 
+impl Format {
+    /// Its name, as the query, the log and the file's extension say it.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Json => "json",
+            Self::Html => "html",
+            Self::Pdf => "pdf",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::Json => "application/json",
+            Self::Html => "text/html; charset=utf-8",
+            Self::Pdf => "application/pdf",
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -116,13 +135,8 @@ pub async fn export(
             })
         })
         .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
-    let format_name = match format {
-        Format::Json => "json",
-        Format::Html => "html",
-        Format::Pdf => "pdf",
-    };
-    state.appender.append(NewEvent::ChatExported { chat_id, actor_id: user.id, format: format_name, at }).await?;
-    metrics::counter!(crate::metrics::EXPORTS, "format" => format_name).increment(1);
+    state.appender.append(NewEvent::ChatExported { chat_id, actor_id: user.id, format: format.name(), at }).await?;
+    metrics::counter!(crate::metrics::EXPORTS, "format" => format.name()).increment(1);
 
     let head = Head {
         school: state.config.governance.school_name.clone(),
@@ -145,15 +159,10 @@ pub async fn export(
             std::io::Error::other("export failed")
         });
 
-    let (content_type, extension) = match format {
-        Format::Json => ("application/json", "json"),
-        Format::Html => ("text/html; charset=utf-8", "html"),
-        Format::Pdf => ("application/pdf", "pdf"),
-    };
-    let filename = format!("chat-{chat_id}-{}.{extension}", at.unix_timestamp());
+    let filename = format!("chat-{chat_id}-{}.{}", at.unix_timestamp(), format.name());
     let mut response = Body::from_stream(body).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
     if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }

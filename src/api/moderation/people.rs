@@ -104,7 +104,7 @@ pub async fn list(
                 id: r.try_get("id")?,
                 name: r.try_get("name")?,
                 role,
-                email: r.try_get::<_, String>("email").ok().filter(|_| role != Role::Guest && erased_at.is_none()),
+                email: Some(r.try_get::<_, String>("email")?).filter(|_| role != Role::Guest && erased_at.is_none()),
                 suspended: Suspension::from_row(r)?,
                 erasure: requested_at.map(|requested_at| Erasure { requested_at, completed_at: erased_at }),
             })
@@ -205,9 +205,14 @@ pub async fn erase(
     let reason = checked_reason(&body.reason)?;
     person(&state, id).await?;
     let event = NewEvent::UserErasureRequested { admin_id: user.id, user_id: id, reason };
-    state.appender.append(event).await.map_err(unprocessable_rule)?;
-    let requested_at: OffsetDateTime =
-        state.db.get().await?.query_one("SELECT erasure_requested_at FROM users WHERE id = $1", &[&id]).await?.get(0);
+    let requested_at = match state.appender.append(event).await.map_err(unprocessable_rule)? {
+        Some(stored) => stored.created_at,
+        // Asked before: the first request's time.
+        None => {
+            let client = state.db.get().await?;
+            client.query_one("SELECT erasure_requested_at FROM users WHERE id = $1", &[&id]).await?.get(0)
+        }
+    };
     crate::governance::erase_soon(&state);
     Ok((StatusCode::ACCEPTED, Json(ErasureStarted { user_id: id, requested_at })))
 }

@@ -86,13 +86,11 @@ pub(super) fn purged(
     Ok(Dispatch::new(position, chat_id, shared(position, "messages_purged", &purged)))
 }
 
-/// For admins only. A report the database no longer has (its message purged since) is sent
-/// as nothing: the admins' list shows what is there when they load it.
+/// For admins only. Reports are never deleted (a purge blanks only an erased reporter's
+/// reason), so the event's report is always there to show.
 pub(super) fn reported(position: i64, chat_id: i64, report: Option<&ReportView>) -> anyhow::Result<Dispatch> {
-    let admins = match report {
-        Some(report) => frame(position, "message_reported", &MessageReportedEvent { report: report.clone() }),
-        None => frame(position, "message_reported", &serde_json::json!({ "chat_id": chat_id })),
-    };
+    let report = report.ok_or_else(|| anyhow::anyhow!("report {position} not found"))?;
+    let admins = frame(position, "message_reported", &MessageReportedEvent { report: report.clone() });
     Ok(Dispatch::new(position, chat_id, Frames::Split { members: None, admins }))
 }
 

@@ -147,11 +147,13 @@ impl Hub {
             {
                 forget(person.user_id);
             }
-            if let Some(chat) = event.chat_id.filter(|_| event.opens_checked) {
-                state.groups.insert(chat);
-            }
-            for (chat, user) in event.chat_id.iter().flat_map(|chat| event.joined.iter().map(move |u| (*chat, *u))) {
-                state.join(chat, user, event.position);
+            if let Some(chat) = event.chat_id {
+                if event.opens_checked {
+                    state.groups.insert(chat);
+                }
+                for user in &event.joined {
+                    state.join(chat, *user, event.position);
+                }
             }
             let State { members, users, admins, .. } = &mut *state;
             // The event's frame, made when the first connection here gets it (one per user
@@ -201,8 +203,10 @@ impl Hub {
             if event.ends_guests || event.person.as_ref().is_some_and(|p| p.ends_streams) {
                 users.retain(|_, connections| !connections.is_empty());
             }
-            for (chat, user) in event.chat_id.iter().flat_map(|chat| event.left.iter().map(move |u| (*chat, *u))) {
-                state.leave(chat, user);
+            if let Some(chat) = event.chat_id {
+                for user in &event.left {
+                    state.leave(chat, *user);
+                }
             }
             state.head = event.position;
         }
