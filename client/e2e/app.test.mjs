@@ -1509,16 +1509,19 @@ test("in Russian: the server's refusal is said in Russian from its code, never i
 
     // A second, in a Russian browser, is refused (429 `rate_limited`), and told so in Russian.
     const visitor = (pages.limitedVisitor = await openPage(browser, limited.url, { ...DESKTOP, locale: 'ru-RU' }, link.body.url));
-    const refusals = [];
-    visitor.on('response', async (response) => {
-      if (response.request().method() === 'POST' && response.status() >= 400) refusals.push(await response.json());
+    // Kept as they arrive (their bodies are read below): the page shows the refusal only after
+    // its response came, so reading the body here would race the page.
+    const refused = [];
+    visitor.on('response', (response) => {
+      if (response.request().method() === 'POST' && response.status() >= 400) refused.push(response);
     });
     await visitor.getByTestId('guest-name').fill('Анна Кузнецова');
     await visitor.getByTestId('guest-question').fill('Можно прийти на консультацию в субботу?');
     await visitor.getByTestId('start-inquiry').click();
     const error = visitor.getByTestId('inquiry-error');
     await error.filter({ hasText: 'Слишком много запросов. Подождите немного и попробуйте снова.' }).waitFor();
-    assert.equal(refusals.length, 1);
+    assert.equal(refused.length, 1);
+    const refusals = await Promise.all(refused.map((response) => response.json()));
     assert.equal(refusals[0].code, 'rate_limited');
     assert.ok(refusals[0].error.length > 0, 'the server gave its English sentence');
     const page = await visitor.locator('body').innerText();
