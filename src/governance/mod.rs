@@ -21,8 +21,9 @@ use crate::log::{NewEvent, Purge};
 
 pub use files::delete_purged_files;
 
-/// Advisory-lock keys (the log's is (1953854575, 1)): one for retention, one for erasures.
-const RETENTION_LOCK: (i32, i32) = (1953854575, 2);
+/// Advisory-lock keys, one for retention and one for erasures. Taken: (1953854575, 1) the
+/// log's appends, (1953854575, 2) presence (`presence_lock`).
+const RETENTION_LOCK: (i32, i32) = (1953854575, 4);
 const ERASURE_LOCK: (i32, i32) = (1953854575, 3);
 
 /// At start, the erasures a stopped replica left half done; then every `PURGE_EVERY_SECS` until
