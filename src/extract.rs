@@ -111,8 +111,8 @@ impl<S: Send + Sync> FromRequestParts<S> for MinPosition {
     }
 }
 
-/// A JSON body that may be left out: no body (or only whitespace) is `None`; anything else
-/// must be JSON, as for [`JsonBody`].
+/// A JSON body that may be left out: no body at all (or `null`) is `None`; anything else must
+/// be JSON, as for [`JsonBody`], so a body of only whitespace is refused as not JSON.
 pub struct OptionalJsonBody<T>(pub Option<T>);
 
 impl<S, T> FromRequest<S> for OptionalJsonBody<T>
@@ -128,7 +128,7 @@ where
         let bytes = axum::body::Bytes::from_request(request, state)
             .await
             .map_err(|e| AppError::from(axum::extract::rejection::JsonRejection::from(e)))?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        if bytes.is_empty() {
             return Ok(Self(None));
         }
         let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
