@@ -28,11 +28,11 @@ pub fn router() -> Router<AppState> {
 /// Messages with what their views show: the message each answers (`p`), and every
 /// participant's read marker (`readers`/`markers`, from the chat's few participant rows, read
 /// once per statement), from which `read_by` is computed. `chat` names the chat (a parameter
-/// or `m.chat_id`); `rest` filters and orders.
-fn messages_sql(chat: &str, rest: &str) -> String {
+/// or `m.chat_id`); `extra` adds columns (or is empty); `rest` joins, filters and orders.
+pub(super) fn messages_sql(chat: &str, extra: &str, rest: &str) -> String {
     format!(
         "SELECT m.id, m.chat_id, m.sender_id, m.content, m.is_deleted, m.created_at, m.edited_at, m.attachments, {},
-                {}, r.readers, r.markers
+                {}, r.readers, r.markers{extra}
          FROM messages m
          CROSS JOIN LATERAL (SELECT array_agg(user_id ORDER BY user_id) AS readers,
                                     array_agg(last_read_message_id ORDER BY user_id) AS markers
@@ -44,25 +44,32 @@ fn messages_sql(chat: &str, rest: &str) -> String {
     )
 }
 
-/// A history page: $1 the chat, $2 `before_id` (or NULL), $3 how many, $4 and $5 the stretches
-/// of the log the caller may read (from and through positions, see
-/// [`super::access::Readable`]), with the log head in the same statement (see
-/// [`store::with_head`]). Public so that the benchmark can `EXPLAIN` exactly this statement.
+/// A history page, as two legs from a pivot: up to $3 messages older than $2 (newest first)
+/// and up to $7 newer than $6 (oldest first), within $4 and $5, the stretches of the log the
+/// caller may read (from and through positions, see [`super::access::Readable`]), with the log
+/// head in the same statement (see [`store::with_head`]). The newest page asks for no newer
+/// ones ($7 = 0). Public so that the benchmark can `EXPLAIN` exactly this statement.
 pub static HISTORY_SQL: LazyLock<String> = LazyLock::new(|| {
-    store::with_head(
-        &messages_sql(
-            "$1",
-            "WHERE m.chat_id = $1 AND NOT m.is_deleted AND m.id < coalesce($2, 9223372036854775807)
-               AND m.position >= ($4::bigint[])[1]
-               AND EXISTS (SELECT 1 FROM unnest($4::bigint[], $5::bigint[]) i(f, t) WHERE m.position BETWEEN i.f AND i.t)
-             ORDER BY m.id DESC LIMIT $3",
+    let readable = "m.position >= ($4::bigint[])[1]
+               AND EXISTS (SELECT 1 FROM unnest($4::bigint[], $5::bigint[]) i(f, t) WHERE m.position BETWEEN i.f AND i.t)";
+    let older = messages_sql(
+        "$1",
+        "",
+        &format!(
+            "WHERE m.chat_id = $1 AND NOT m.is_deleted AND m.id < coalesce($2, 9223372036854775807) AND {readable}
+             ORDER BY m.id DESC LIMIT $3"
         ),
-        "d.id DESC",
-    )
+    );
+    let newer = messages_sql(
+        "$1",
+        "",
+        &format!("WHERE m.chat_id = $1 AND NOT m.is_deleted AND m.id > $6 AND {readable} ORDER BY m.id LIMIT $7"),
+    );
+    store::with_head(&format!("({older})\n UNION ALL\n ({newer})"), "d.id DESC")
 });
 
 /// Message $1 as it is now.
-static MESSAGE_SQL: LazyLock<String> = LazyLock::new(|| messages_sql("m.chat_id", "WHERE m.id = $1"));
+static MESSAGE_SQL: LazyLock<String> = LazyLock::new(|| messages_sql("m.chat_id", "", "WHERE m.id = $1"));
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct History {
@@ -70,6 +77,8 @@ pub struct History {
     pub messages: Vec<HistoryMessage>,
     /// Whether older messages exist before the first one returned.
     pub has_more: bool,
+    /// Whether newer messages exist after the last one returned (false for the newest page).
+    pub has_newer: bool,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -82,9 +91,48 @@ pub struct HistoryQuery {
     /// Only messages with a smaller id (the oldest id you already have).
     #[param(nullable = false)]
     pub before_id: Option<i64>,
+    /// Only messages with a greater id (the newest id you already have), oldest first.
+    #[param(nullable = false)]
+    pub after_id: Option<i64>,
+    /// The messages around this one (a search result): about half the page before it, the
+    /// rest after, itself included. 404 if the caller may not see it in this chat.
+    #[param(nullable = false)]
+    pub around: Option<i64>,
 }
 
-/// The newest `limit` visible messages older than `before_id`, oldest first.
+/// Which page: the two legs of [`HISTORY_SQL`] and how many of each to show.
+struct Page {
+    /// Older than this id (none: the newest).
+    below: Option<i64>,
+    older: i64,
+    /// Newer than this id.
+    above: i64,
+    newer: i64,
+}
+
+impl Page {
+    fn of(query: &HistoryQuery, limit: i64) -> Result<Self> {
+        match (query.before_id, query.after_id, query.around) {
+            (before, None, None) => Ok(Self {
+                below: before,
+                older: limit,
+                above: before.map_or(i64::MAX, |b| b.saturating_sub(1)),
+                newer: 0,
+            }),
+            (None, Some(after), None) => {
+                Ok(Self { below: Some(after.saturating_add(1)), older: 0, above: after, newer: limit })
+            }
+            (None, None, Some(around)) => {
+                let older = (limit + 1) / 2; // the message itself among them
+                Ok(Self { below: Some(around.saturating_add(1)), older, above: around, newer: limit - older })
+            }
+            _ => Err(AppError::BadRequest("before_id, after_id and around are alternatives: give at most one".into())),
+        }
+    }
+}
+
+/// A page of visible messages, oldest first: the newest `limit`, or those older than
+/// `before_id`, newer than `after_id`, or around the message `around`.
 #[utoipa::path(get, path = "/api/chats/{chat_id}/messages", tag = "messages",
     params(("chat_id" = i64, Path), HistoryQuery, MinPositionParam),
     responses((status = 200, body = History, headers(("X-Event-Position" = i64, description = "the log position the page is at least as recent as"))),
@@ -103,28 +151,42 @@ pub async fn history(
     if !(1..=100).contains(&limit) {
         return Err(AppError::BadRequest(format!("limit must be between 1 and 100 (got {limit})")));
     }
+    let page = Page::of(&query, limit)?;
     // Access on the primary (a removal binds at once); the page wherever it is fresh enough.
     let readable = check_read_access(&state, chat_id, &user).await?;
-    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
-        [&chat_id, &query.before_id, &(limit + 1), &readable.from, &readable.through];
+    // One more of each leg than shown tells whether more lie beyond.
+    let (older, newer) =
+        (page.older + 1, if page.newer > 0 { page.newer + 1 } else { i64::from(page.below.is_some()) });
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 7] =
+        [&chat_id, &page.below, &older, &readable.from, &readable.through, &page.above, &newer];
     let (position, rows) =
         reading!(state.reads, min, |client| Ok(store::snapshot(&client, &HISTORY_SQL, &params).await?))?;
-    let has_more = rows.len() as i64 > limit;
     let admin = user.is_admin();
-    let mut messages = rows
-        .iter()
-        .take(limit as usize)
+    // Newest first: the newer leg's, then the older leg's.
+    let (newer_rows, older_rows): (Vec<&Row>, Vec<&Row>) =
+        rows.iter().partition(|row| row.get::<_, i64>("id") > page.above);
+    if let Some(around) = query.around
+        && !older_rows.first().is_some_and(|row| row.get::<_, i64>("id") == around)
+    {
+        return Err(super::access::no_message(around));
+    }
+    let has_more = older_rows.len() as i64 > page.older;
+    let has_newer = newer_rows.len() as i64 > page.newer;
+    let mut messages = older_rows
+        .into_iter()
+        .take(page.older as usize)
+        .rev()
+        .chain(newer_rows.into_iter().rev().take(page.newer as usize))
         .map(|row| Ok(history_message(row)?.for_viewer(admin)))
         .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
-    messages.reverse();
     for message in &mut messages {
         message.reply_to = message.reply_to.take().map(|quote| quote.for_reader(|p| readable.contains(p)));
     }
-    Ok(Snapshot(position, History { messages, has_more }))
+    Ok(Snapshot(position, History { messages, has_more, has_newer }))
 }
 
 /// A history row (selected by [`HISTORY_SQL`] or [`MESSAGE_SQL`]) as a message.
-fn history_message(row: &Row) -> Result<HistoryMessage, tokio_postgres::Error> {
+pub(super) fn history_message(row: &Row) -> Result<HistoryMessage, tokio_postgres::Error> {
     let id: i64 = row.try_get("id")?;
     let sender_id: i64 = row.try_get("sender_id")?;
     let readers: Vec<i64> = row.try_get("readers")?;

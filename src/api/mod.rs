@@ -15,6 +15,7 @@ pub mod moderation;
 pub mod openapi;
 mod presence;
 mod reads;
+pub(crate) mod search;
 pub mod text;
 
 use axum::Router;
@@ -41,6 +42,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .merge(export::router())
         .merge(direct::router())
         .merge(reads::router())
+        .merge(search::router())
         .merge(presence::router())
         .merge(lessons::router())
         .merge(openapi::router())

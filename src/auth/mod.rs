@@ -275,6 +275,7 @@ fn guest_may(method: &Method, path: &str) -> bool {
             | ("GET", ["api", "chats"])
             | ("GET", ["api", "chats", _])
             | ("GET", ["api", "chats", _, "messages"])
+            | ("GET", ["api", "search"])
             | ("POST", ["api", "chats", _, "read" | "typing" | "attachments"])
             | ("GET", ["api", "attachments", _])
             | ("POST", ["api", "messages"])

@@ -48,7 +48,7 @@ pub async fn timeline(app: &TestApp, chat: i64, kind: &str) -> Vec<String> {
     rows.iter().map(|r| r.get(0)).collect()
 }
 
-async fn created_at(app: &TestApp, message: i64) -> time::OffsetDateTime {
+pub(crate) async fn created_at(app: &TestApp, message: i64) -> time::OffsetDateTime {
     app.sql.query_one("SELECT created_at FROM messages WHERE id = $1", &[&message]).await.expect("message").get(0)
 }
 

@@ -22,7 +22,7 @@ async fn create_as_is(app: &TestApp, by: &User, body: Value) -> (u16, Value) {
 }
 
 /// Creates a group of `by` and `members`; returns its id.
-async fn group(app: &TestApp, by: &User, title: &str, members: &[&User]) -> i64 {
+pub(crate) async fn group(app: &TestApp, by: &User, title: &str, members: &[&User]) -> i64 {
     let ids: Vec<i64> = members.iter().map(|m| m.id).collect();
     let (status, body) = create(app, by, json!({ "kind": "group", "title": title, "participant_ids": ids })).await;
     assert_eq!(status, 201, "{body}");
@@ -30,7 +30,7 @@ async fn group(app: &TestApp, by: &User, title: &str, members: &[&User]) -> i64 
 }
 
 /// Adds `user` as `by`, who teaches them if `by` is a teacher and they a student (as [`create`]).
-async fn add(app: &TestApp, by: &User, chat: i64, user: i64) -> (u16, Value) {
+pub(crate) async fn add(app: &TestApp, by: &User, chat: i64, user: i64) -> (u16, Value) {
     app.teaches(by, &[user]).await;
     add_as_is(app, by, chat, user).await
 }
@@ -44,7 +44,7 @@ async fn add_as_is(app: &TestApp, by: &User, chat: i64, user: i64) -> (u16, Valu
     status_and_json(request.send().await.expect("POST participants")).await
 }
 
-async fn remove(app: &TestApp, by: &User, chat: i64, user: i64) -> u16 {
+pub(crate) async fn remove(app: &TestApp, by: &User, chat: i64, user: i64) -> u16 {
     let request = app.http.delete(app.url(&format!("/api/chats/{chat}/participants/{user}"))).bearer_auth(&by.token);
     let response = request.send().await.expect("DELETE participant");
     let status = response.status().as_u16();

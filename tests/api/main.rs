@@ -36,6 +36,7 @@ mod reads;
 mod realtime;
 mod replay;
 mod roles;
+mod search;
 mod serve;
 mod sign_in;
 mod standby;

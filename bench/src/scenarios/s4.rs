@@ -246,8 +246,12 @@ async fn reads_and_audits(cluster: &Cluster, server: &Server, repeat: usize, at:
     let page_requests: Vec<(String, String)> =
         (0..300).map(|_| ("/api/chats?limit=50".to_owned(), load::token(teacher))).collect();
     let (chat, _, before) = &samples[0];
-    let history_plan =
-        explain(sql, &tutorchat::api::HISTORY_SQL, &[chat, before, &51i64, &vec![0i64], &vec![i64::MAX]]).await?;
+    let history_plan = explain(
+        sql,
+        &tutorchat::api::HISTORY_SQL,
+        &[chat, before, &51i64, &vec![0i64], &vec![i64::MAX], &i64::MAX, &0i64],
+    )
+    .await?;
     let chat_list_plan = chat_list_plan(sql, teacher).await?;
     // A student with a second chat (a lesson with another teacher) resumes from position 0:
     // the replay must read their two chats' events, not walk the whole log.

@@ -1,0 +1,373 @@
+//! Message search: `GET /api/search`. The words are PostgreSQL's (`sql/V24__message_search.sql`:
+//! a generated `tsvector` of the `russian` configuration, which stems Russian and English, and
+//! a GIN index of searchable messages by chat); the entitlement is the stream's: a participant
+//! finds what was posted in their chats while they were members (`chat_memberships`, by log
+//! position, exactly as a resumed stream replays it), an admin everything. A short query
+//! that finds nothing is tried again by trigram similarity, for typos. docs/search.md has the
+//! whole design.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+use tokio_postgres::Row;
+
+use super::access::{Readable, check_access, check_read_access};
+use super::history::{history_message, messages_sql};
+use crate::auth::AuthUser;
+use crate::error::ErrorBody;
+use crate::extract::QueryParams;
+use crate::limits::Limited;
+use crate::views::HistoryMessage;
+use crate::{AppError, AppState, Result};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/search", get(search))
+}
+
+/// The longest query, in characters.
+const MAX_QUERY_CHARS: usize = 200;
+
+/// A typo search looks at this many of the newest messages the searcher may read.
+const FUZZY_WINDOW: i64 = 20_000;
+
+/// How similar a word of a message must be to a typo query (pg_trgm's `word_similarity`).
+const FUZZY_THRESHOLD: f32 = 0.4;
+
+/// Where a match starts and ends in the text `ts_headline` and the typo search return
+/// (private-use characters, removed from the text beforehand).
+const MARK_START: char = '\u{E000}';
+const MARK_END: char = '\u{E001}';
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SearchQuery {
+    /// The words: 1–200 characters. Russian and English word forms match (`учебниками`
+    /// finds `учебник`), any case, `ё` as `е`; each word also matches as the start of a longer
+    /// one; `"quoted words"` must appear together, `-word` must not appear, `or` between
+    /// words finds either.
+    #[param(min_length = 1, max_length = 200, nullable = false)]
+    pub q: String,
+    /// Only this chat's messages.
+    #[param(nullable = false)]
+    pub chat_id: Option<i64>,
+    /// The previous page's `next_cursor`.
+    #[param(nullable = false)]
+    pub before: Option<String>,
+    /// 1–50, default 20.
+    #[param(minimum = 1, maximum = 50, nullable = false)]
+    pub limit: Option<i64>,
+    /// `relevance` (the default: best matches first, newer first among equals) or `recent`.
+    #[param(nullable = false)]
+    pub order: Option<SearchOrder>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SearchOrder {
+    #[default]
+    Relevance,
+    Recent,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SearchResults {
+    /// Best first (or newest first, for `order=recent`).
+    pub results: Vec<SearchResult>,
+    /// Pass it as `before` for the next page; null when there is none.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SearchResult {
+    pub chat_id: i64,
+    /// As the chat's history shows it.
+    pub message: HistoryMessage,
+    /// The text around the matches, as segments: those with `highlight` are the matched
+    /// words. Plain text: render it as text, never as HTML.
+    pub snippet: Vec<SnippetPart>,
+}
+
+#[derive(Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct SnippetPart {
+    pub text: String,
+    pub highlight: bool,
+}
+
+/// Where a page starts: after the last result of the previous one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Cursor {
+    rank: f32,
+    id: i64,
+}
+
+impl Cursor {
+    fn encode(self, order: SearchOrder) -> String {
+        match order {
+            SearchOrder::Relevance => format!("{}_{}", self.rank, self.id),
+            SearchOrder::Recent => self.id.to_string(),
+        }
+    }
+
+    fn decode(text: &str, order: SearchOrder) -> Result<Self> {
+        let parsed = match order {
+            SearchOrder::Relevance => text
+                .split_once('_')
+                .and_then(|(rank, id)| Some(Self { rank: rank.parse().ok()?, id: id.parse().ok()? }))
+                .filter(|c| c.rank.is_finite()),
+            SearchOrder::Recent => text.parse().ok().map(|id| Self { rank: 0.0, id }),
+        };
+        parsed.ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "before must be a next_cursor this search gave out (for the same order), not {text:?}"
+            ))
+        })
+    }
+}
+
+/// The messages matching search $1, as history rows plus `rank` and `snippet`. $2 the
+/// searcher (NULL: an admin, who reads everything), $3 a chat (or NULL), $4/$5 the cursor
+/// (rank, id; NULL: the first page), $6 one more than the page.
+fn found_sql(order: SearchOrder, admin: bool) -> String {
+    let Entitled { from, entitled } = Entitled::of(admin);
+    let (rank_order, after_cursor) = match order {
+        SearchOrder::Relevance => (
+            "rank DESC, id DESC",
+            "(q.after_id IS NULL OR rank < q.after_rank OR (rank = q.after_rank AND id < q.after_id))",
+        ),
+        SearchOrder::Recent => ("id DESC", "(q.after_id IS NULL OR id < q.after_id)"),
+    };
+    format!(
+        "WITH q AS (SELECT search_query($1) AS q, $4::real AS after_rank, $5::bigint AS after_id),
+         found AS (
+             SELECT id, rank FROM (
+                 SELECT m.id, ts_rank(m.search, q.q) AS rank
+                 FROM q, {from}
+                 WHERE {entitled} AND numnode(q.q) > 0 AND m.search @@ q.q
+                   AND NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL
+             ) f, q
+             WHERE {after_cursor}
+             ORDER BY {rank_order} LIMIT $6
+         )
+         {}",
+        messages_sql(
+            "m.chat_id",
+            ", f.rank, ts_headline('russian'::regconfig, translate(m.content, chr(57344) || chr(57345), ''), q.q,
+                 'StartSel=' || chr(57344) || ', StopSel=' || chr(57345)
+                 || ', MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=\" … \"') AS snippet",
+            &format!(
+                "JOIN found f ON f.id = m.id CROSS JOIN q ORDER BY {}",
+                rank_order.replace("rank", "f.rank").replace("id", "m.id")
+            ),
+        )
+    )
+}
+
+/// The statements, prepared once per pooled connection.
+static RELEVANCE_SQL: LazyLock<[String; 2]> =
+    LazyLock::new(|| [false, true].map(|admin| found_sql(SearchOrder::Relevance, admin)));
+static RECENT_SQL: LazyLock<[String; 2]> =
+    LazyLock::new(|| [false, true].map(|admin| found_sql(SearchOrder::Recent, admin)));
+
+/// Messages with a word like the one-word query $1 (a typo: trigram similarity of at least
+/// $6), among the [`FUZZY_WINDOW`] newest the searcher may read; parameters as in
+/// [`found_sql`] but for the cursor (one page only).
+static FUZZY_SQL: LazyLock<[String; 2]> = LazyLock::new(|| [false, true].map(fuzzy_sql));
+
+fn fuzzy_sql(admin: bool) -> String {
+    let Entitled { from, entitled } = Entitled::of(admin);
+    format!(
+        "WITH found AS (
+             SELECT id, rank FROM (
+                 SELECT m.id, word_similarity($1, m.content) AS rank
+                 FROM (SELECT m.id, m.content FROM {from}
+                       WHERE {entitled} AND NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL
+                       ORDER BY m.id DESC LIMIT {FUZZY_WINDOW}) m
+             ) s
+             WHERE rank >= $5 AND $4::bigint IS NULL
+             ORDER BY rank DESC, id DESC LIMIT $6
+         )
+         {}",
+        messages_sql(
+            "m.chat_id",
+            ", f.rank, (SELECT string_agg(CASE WHEN w.t[1] IS NOT NULL AND similarity(w.t[1], $1) >= $5
+                                              THEN chr(57344) || w.t[1] || chr(57345)
+                                              ELSE coalesce(w.t[1], w.t[2]) END, '' ORDER BY w.n)
+                        FROM regexp_matches(left(translate(m.content, chr(57344) || chr(57345), ''), 300),
+                                            '(\\w+)|(\\W+)', 'g') WITH ORDINALITY AS w(t, n)) AS snippet",
+            "JOIN found f ON f.id = m.id ORDER BY f.rank DESC, m.id DESC",
+        )
+    )
+}
+
+/// Which messages a search looks at: a participant's (`$2`), those of their chats posted while
+/// they were members, each chat looked up in the index; an admin's (`$2` NULL), all. Both
+/// within chat `$3` when it is not NULL.
+struct Entitled {
+    from: &'static str,
+    entitled: &'static str,
+}
+
+impl Entitled {
+    fn of(admin: bool) -> Self {
+        if admin {
+            Self { from: "messages m", entitled: "$2::bigint IS NULL AND ($3::bigint IS NULL OR m.chat_id = $3)" }
+        } else {
+            Self {
+                from: "chat_memberships p JOIN messages m ON m.chat_id = p.chat_id
+                       AND m.position BETWEEN p.from_position AND coalesce(p.to_position, 9223372036854775807)",
+                entitled: "p.user_id = $2 AND ($3::bigint IS NULL OR p.chat_id = $3)",
+            }
+        }
+    }
+}
+
+/// Messages the caller may read that match `q`, best first (or newest first), with where the
+/// words matched.
+#[utoipa::path(get, path = "/api/search", tag = "messages", params(SearchQuery),
+    responses((status = 200, body = SearchResults), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody, description = "chat_id names a chat the caller may not read"),
+              (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
+pub async fn search(
+    State(state): State<AppState>,
+    user: AuthUser,
+    QueryParams(query): QueryParams<SearchQuery>,
+) -> Result<Json<SearchResults>> {
+    state.limits.check(Limited::Read, user.id)?;
+    let q = query.q.trim();
+    let chars = q.chars().count();
+    if q.is_empty() || chars > MAX_QUERY_CHARS || q.contains('\0') {
+        return Err(AppError::BadRequest(format!(
+            "q must be 1 to {MAX_QUERY_CHARS} characters of text (got {chars} after trimming)"
+        )));
+    }
+    let limit = query.limit.unwrap_or(20);
+    if !(1..=50).contains(&limit) {
+        return Err(AppError::BadRequest(format!("limit must be between 1 and 50 (got {limit})")));
+    }
+    let order = query.order.unwrap_or_default();
+    let cursor = query.before.as_deref().map(|c| Cursor::decode(c, order)).transpose()?;
+    let admin = user.is_admin();
+    if let Some(chat_id) = query.chat_id {
+        // 404 for a chat that does not exist or that the caller never read.
+        if admin {
+            check_access(&state, chat_id, &user).await.map(|_| ())?
+        } else {
+            check_read_access(&state, chat_id, &user).await.map(|_| ())?
+        }
+    }
+    let searcher = (!admin).then_some(user.id);
+    let client = state.db.get().await?;
+    let sql = match order {
+        SearchOrder::Relevance => &RELEVANCE_SQL[usize::from(admin)],
+        SearchOrder::Recent => &RECENT_SQL[usize::from(admin)],
+    };
+    let statement = client.prepare_cached(sql).await?;
+    let (rank, id) = (cursor.map(|c| c.rank), cursor.map(|c| c.id));
+    let mut rows = client.query(&statement, &[&q, &searcher, &query.chat_id, &rank, &id, &(limit + 1)]).await?;
+    let mut fuzzy = false;
+    if rows.is_empty() && cursor.is_none() && is_one_word(q) {
+        let statement = client.prepare_cached(&FUZZY_SQL[usize::from(admin)]).await?;
+        rows =
+            client.query(&statement, &[&q, &searcher, &query.chat_id, &None::<i64>, &FUZZY_THRESHOLD, &limit]).await?;
+        fuzzy = true;
+    }
+    drop(client);
+    let next_cursor = if !fuzzy && rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|row| Cursor { rank: row.get("rank"), id: row.get("id") }.encode(order))
+    } else {
+        None
+    };
+    let readable = readable_by_chat(&state, &user, &rows).await?;
+    let results = rows
+        .iter()
+        .map(|row| {
+            let chat_id: i64 = row.try_get("chat_id")?;
+            let mut message = history_message(row)?.for_viewer(admin);
+            if let Some(readable) = readable.get(&chat_id) {
+                message.reply_to = message.reply_to.take().map(|quote| quote.for_reader(|p| readable.contains(p)));
+            }
+            Ok(SearchResult {
+                chat_id,
+                message,
+                snippet: snippet(row.try_get::<_, Option<&str>>("snippet")?.unwrap_or("")),
+            })
+        })
+        .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
+    Ok(Json(SearchResults { results, next_cursor }))
+}
+
+/// A query a typo search may help: one word of 3 to 30 letters (no phrase, no operator).
+fn is_one_word(q: &str) -> bool {
+    (3..=30).contains(&q.chars().count()) && q.chars().all(char::is_alphanumeric)
+}
+
+/// The stretches of each result's chat the caller may read (for the quotes the results carry);
+/// none for an admin, who reads everything.
+async fn readable_by_chat(state: &AppState, user: &AuthUser, rows: &[Row]) -> Result<HashMap<i64, Readable>> {
+    let mut readable = HashMap::new();
+    if user.is_admin() {
+        return Ok(readable);
+    }
+    for row in rows {
+        let chat_id: i64 = row.get("chat_id");
+        if !readable.contains_key(&chat_id) {
+            readable.insert(chat_id, check_read_access(state, chat_id, user).await?);
+        }
+    }
+    Ok(readable)
+}
+
+/// Splits a text marked with [`MARK_START`] and [`MARK_END`] into its parts.
+fn snippet(marked: &str) -> Vec<SnippetPart> {
+    let mut parts: Vec<SnippetPart> = Vec::new();
+    let mut highlight = false;
+    let mut text = String::new();
+    let mut flush = |text: &mut String, highlight: bool| {
+        if !text.is_empty() {
+            parts.push(SnippetPart { text: std::mem::take(text), highlight });
+        }
+    };
+    for c in marked.chars() {
+        match c {
+            MARK_START | MARK_END => {
+                flush(&mut text, highlight);
+                highlight = c == MARK_START;
+            }
+            c => text.push(c),
+        }
+    }
+    flush(&mut text, highlight);
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_marked_text_becomes_plain_and_highlighted_parts() {
+        let parts = snippet("Я принёс \u{E000}учебники\u{E001} и <b>\u{E000}книги\u{E001}");
+        let texts: Vec<(&str, bool)> = parts.iter().map(|p| (p.text.as_str(), p.highlight)).collect();
+        assert_eq!(texts, [("Я принёс ", false), ("учебники", true), (" и <b>", false), ("книги", true)]);
+        assert!(snippet("").is_empty());
+    }
+
+    #[test]
+    fn a_cursor_comes_back_as_it_was_given_and_nothing_else_passes() {
+        let cursor = Cursor { rank: 0.060_792_7, id: 42 };
+        assert_eq!(Cursor::decode(&cursor.encode(SearchOrder::Relevance), SearchOrder::Relevance).unwrap(), cursor);
+        assert_eq!(Cursor::decode("42", SearchOrder::Recent).unwrap().id, 42);
+        for bad in ["", "x", "0.1", "NaN_4", "inf_4", "0.1_x", "1_2_3"] {
+            assert!(Cursor::decode(bad, SearchOrder::Relevance).is_err(), "{bad}");
+        }
+        assert!(Cursor::decode("0.1_4", SearchOrder::Recent).is_err());
+    }
+}
