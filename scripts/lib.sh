@@ -51,3 +51,30 @@ ensure_moto() {
         || python3 -m pip install --quiet --break-system-packages 'moto[server]'
     command -v moto_server >/dev/null 2>&1 || export MOTO_SERVER="$(python3 -c 'import sys, os; print(os.path.join(os.path.dirname(sys.executable), "moto_server"))')"
 }
+
+# The local Web Push service the push-notification tests send to (tests/push/receiver.py): its
+# libraries (http-ece, cryptography, PyJWT), pinned in tests/push/requirements.txt, in a
+# virtualenv rebuilt when that file changes (its hash is kept in the venv). Exports
+# PUSH_RECEIVER_PYTHON, the venv's python, which tests/api/helpers/push.rs runs it with.
+ensure_push_receiver() {
+    local root venv requirements want
+    root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+    venv="${PUSH_VENV:-$root/.data/push-venv}"
+    requirements="$root/tests/push/requirements.txt"
+    want="$(sha256sum "$requirements" | cut -d' ' -f1)"
+    if [ "$(cat "$venv/.requirements" 2>/dev/null || true)" != "$want" ]; then
+        echo "installing the push receiver's libraries into $venv" >&2
+        rm -rf "$venv"
+        mkdir -p "$(dirname "$venv")"
+        if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+            rm -rf "$venv"
+            apt_install python3-venv
+            python3 -m venv "$venv" || return 1
+        fi
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
+            -r "$requirements" || return 1
+        echo "$want" >"$venv/.requirements"
+    fi
+    PUSH_RECEIVER_PYTHON="$(cd "$venv/bin" && pwd)/python"
+    export PUSH_RECEIVER_PYTHON
+}

@@ -19,6 +19,34 @@ SET client_min_messages = warning;
 SET row_security = off;
 
 --
+-- Name: btree_gin; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS btree_gin WITH SCHEMA public;
+
+
+--
+-- Name: EXTENSION btree_gin; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION btree_gin IS 'support for indexing common datatypes in GIN';
+
+
+--
+-- Name: pg_trgm; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+
+
+--
+-- Name: EXTENSION pg_trgm; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION pg_trgm IS 'text similarity measurement and index searching based on trigrams';
+
+
+--
 -- Name: attachments_bind(bigint, bigint, bigint, jsonb); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1391,8 +1419,16 @@ BEGIN
     UPDATE notices SET state = 'cancelled', preview = '', settled_at = e.created_at
     WHERE user_id = person AND state IN ('pending', 'retry');
     UPDATE notices SET preview = '' WHERE user_id = person AND preview <> '';
+    DELETE FROM push_subscriptions WHERE user_id = person;
 END
 $$;
+
+
+--
+-- Name: FUNCTION events_erase_person(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_erase_person(e public.events) IS 'What user_erased does once every message of the person is purged: their name and email replaced, their reports'' reasons blanked (in the log too), their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted.';
 
 
 --
@@ -1927,6 +1963,26 @@ $$;
 
 
 --
+-- Name: search_query(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.search_query(q text) RETURNS tsquery
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT CASE WHEN numnode(w) = 0 THEN w
+                ELSE regexp_replace(w::text, '(''(?:[^'']|'''')*'')', '\1:*', 'g')::tsquery END
+    FROM websearch_to_tsquery('russian'::regconfig, q) w
+$$;
+
+
+--
+-- Name: FUNCTION search_query(q text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.search_query(q text) IS 'A search box''s text as a tsquery of the russian configuration: websearch syntax, every word a prefix.';
+
+
+--
 -- Name: upload_buckets(bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2454,11 +2510,19 @@ CREATE TABLE public.messages (
     hidden_reason text,
     purged_at timestamp with time zone,
     purge_cause text,
+    search tsvector GENERATED ALWAYS AS (to_tsvector('russian'::regconfig, content)) STORED,
     CONSTRAINT messages_content_length CHECK ((char_length(content) <= 10000)),
     CONSTRAINT messages_content_not_blank CHECK (((content ~ '[^[:space:]]'::text) OR (attachments IS NOT NULL) OR (purged_at IS NOT NULL))),
     CONSTRAINT messages_purge_cause CHECK ((purge_cause = ANY (ARRAY['retention'::text, 'erasure'::text]))),
     CONSTRAINT messages_purged_empty CHECK (((purged_at IS NULL) OR ((content = ''::text) AND (attachments IS NULL))))
 );
+
+
+--
+-- Name: COLUMN messages.search; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.messages.search IS 'The text as words for full-text search (the russian configuration: Russian and English stems), kept by PostgreSQL from content: edits and purges change it in the same statement.';
 
 
 --
@@ -2536,6 +2600,73 @@ CREATE UNLOGGED TABLE public.presence_streams (
     replica_id uuid NOT NULL,
     since timestamp with time zone DEFAULT now() NOT NULL
 );
+
+
+--
+-- Name: push_messages; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.push_messages (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    notice_id uuid NOT NULL,
+    subscription_id bigint NOT NULL,
+    state text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone,
+    claimed_until timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    settled_at timestamp with time zone,
+    last_error text,
+    CONSTRAINT push_messages_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'sending'::text, 'retry'::text, 'delivered'::text, 'failed'::text, 'cancelled'::text])))
+);
+
+
+--
+-- Name: TABLE push_messages; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.push_messages IS 'One Web Push per notice and subscription: written when the notice is first claimed, sent by one replica at a time, retried on 429 and 5xx.';
+
+
+--
+-- Name: push_subscriptions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.push_subscriptions (
+    id bigint NOT NULL,
+    user_id bigint NOT NULL,
+    endpoint text NOT NULL,
+    p256dh text NOT NULL,
+    auth text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_push_at timestamp with time zone
+);
+
+
+--
+-- Name: TABLE push_subscriptions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.push_subscriptions IS 'Browsers subscribed to Web Push: a push service''s endpoint and the keys a payload is encrypted to (RFC 8291).';
+
+
+--
+-- Name: push_subscriptions_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.push_subscriptions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: push_subscriptions_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.push_subscriptions_id_seq OWNED BY public.push_subscriptions.id;
 
 
 --
@@ -2678,6 +2809,13 @@ ALTER TABLE ONLY public.lessons ALTER COLUMN id SET DEFAULT nextval('public.less
 
 
 --
+-- Name: push_subscriptions id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.push_subscriptions ALTER COLUMN id SET DEFAULT nextval('public.push_subscriptions_id_seq'::regclass);
+
+
+--
 -- Name: upload_claims id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -2817,6 +2955,38 @@ ALTER TABLE ONLY public.presence_replicas
 
 ALTER TABLE ONLY public.presence_streams
     ADD CONSTRAINT presence_streams_pkey PRIMARY KEY (user_id, replica_id);
+
+
+--
+-- Name: push_messages push_messages_notice_id_subscription_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.push_messages
+    ADD CONSTRAINT push_messages_notice_id_subscription_id_key UNIQUE (notice_id, subscription_id);
+
+
+--
+-- Name: push_messages push_messages_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.push_messages
+    ADD CONSTRAINT push_messages_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: push_subscriptions push_subscriptions_endpoint_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.push_subscriptions
+    ADD CONSTRAINT push_subscriptions_endpoint_key UNIQUE (endpoint);
+
+
+--
+-- Name: push_subscriptions push_subscriptions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.push_subscriptions
+    ADD CONSTRAINT push_subscriptions_pkey PRIMARY KEY (id);
 
 
 --
@@ -3008,6 +3178,20 @@ CREATE INDEX messages_retention ON public.messages USING btree (created_at) WHER
 
 
 --
+-- Name: messages_search; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX messages_search ON public.messages USING gin (chat_id, search) WHERE ((NOT is_deleted) AND (hidden_at IS NULL) AND (purged_at IS NULL));
+
+
+--
+-- Name: INDEX messages_search; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON INDEX public.messages_search IS 'Searchable messages only (not deleted, hidden or purged), by chat then word.';
+
+
+--
 -- Name: notices_open; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -3033,6 +3217,20 @@ CREATE INDEX notices_sent ON public.notices USING btree (user_id, chat_id, sent_
 --
 
 CREATE INDEX notices_settled ON public.notices USING btree (settled_at) WHERE (settled_at IS NOT NULL);
+
+
+--
+-- Name: push_messages_open; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX push_messages_open ON public.push_messages USING btree (created_at) WHERE (state = ANY (ARRAY['pending'::text, 'sending'::text, 'retry'::text]));
+
+
+--
+-- Name: push_subscriptions_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX push_subscriptions_user ON public.push_subscriptions USING btree (user_id);
 
 
 --
@@ -3334,6 +3532,30 @@ ALTER TABLE ONLY public.presence_streams
 
 
 --
+-- Name: push_messages push_messages_notice_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.push_messages
+    ADD CONSTRAINT push_messages_notice_id_fkey FOREIGN KEY (notice_id) REFERENCES public.notices(id) ON DELETE CASCADE;
+
+
+--
+-- Name: push_messages push_messages_subscription_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.push_messages
+    ADD CONSTRAINT push_messages_subscription_id_fkey FOREIGN KEY (subscription_id) REFERENCES public.push_subscriptions(id) ON DELETE CASCADE;
+
+
+--
+-- Name: push_subscriptions push_subscriptions_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.push_subscriptions
+    ADD CONSTRAINT push_subscriptions_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
+
+
+--
 -- Name: reports reports_chat_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3552,6 +3774,13 @@ GRANT ALL ON FUNCTION public.presence_renew(p_replica uuid, p_lease interval) TO
 
 REVOKE ALL ON FUNCTION public.presence_sweep() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.presence_sweep() TO tutorchat_app;
+
+
+--
+-- Name: FUNCTION search_query(q text); Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON FUNCTION public.search_query(q text) TO tutorchat_app;
 
 
 --
@@ -3871,6 +4100,97 @@ GRANT SELECT ON TABLE public.presence_replicas TO tutorchat_app;
 --
 
 GRANT SELECT ON TABLE public.presence_streams TO tutorchat_app;
+
+
+--
+-- Name: TABLE push_messages; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE public.push_messages TO tutorchat_app;
+
+
+--
+-- Name: COLUMN push_messages.state; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(state) ON TABLE public.push_messages TO tutorchat_app;
+
+
+--
+-- Name: COLUMN push_messages.attempts; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(attempts) ON TABLE public.push_messages TO tutorchat_app;
+
+
+--
+-- Name: COLUMN push_messages.next_attempt_at; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(next_attempt_at) ON TABLE public.push_messages TO tutorchat_app;
+
+
+--
+-- Name: COLUMN push_messages.claimed_until; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(claimed_until) ON TABLE public.push_messages TO tutorchat_app;
+
+
+--
+-- Name: COLUMN push_messages.settled_at; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(settled_at) ON TABLE public.push_messages TO tutorchat_app;
+
+
+--
+-- Name: COLUMN push_messages.last_error; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(last_error) ON TABLE public.push_messages TO tutorchat_app;
+
+
+--
+-- Name: TABLE push_subscriptions; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE ON TABLE public.push_subscriptions TO tutorchat_app;
+
+
+--
+-- Name: COLUMN push_subscriptions.user_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(user_id) ON TABLE public.push_subscriptions TO tutorchat_app;
+
+
+--
+-- Name: COLUMN push_subscriptions.p256dh; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(p256dh) ON TABLE public.push_subscriptions TO tutorchat_app;
+
+
+--
+-- Name: COLUMN push_subscriptions.auth; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(auth) ON TABLE public.push_subscriptions TO tutorchat_app;
+
+
+--
+-- Name: COLUMN push_subscriptions.last_push_at; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(last_push_at) ON TABLE public.push_subscriptions TO tutorchat_app;
+
+
+--
+-- Name: SEQUENCE push_subscriptions_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT USAGE ON SEQUENCE public.push_subscriptions_id_seq TO tutorchat_app;
 
 
 --

@@ -79,6 +79,8 @@ pub enum Code {
     AccountSuspended,
     /// 404: it does not exist, or the caller may not see it (the same answer for both).
     NotFound,
+    /// 404: Web Push is not configured on this server (no VAPID key).
+    PushDisabled,
     /// 405: the path exists, the method does not.
     MethodNotAllowed,
     /// 408: the request body stopped arriving.
@@ -106,6 +108,8 @@ pub enum Code {
     Unprocessable,
     /// 422: an `Idempotency-Key` reused for a different request.
     IdempotencyKeyReused,
+    /// 422: a push subscription's endpoint is not at a push service this server sends to.
+    PushEndpointNotAllowed,
     /// 429: a rate limit: retry after `Retry-After` seconds.
     RateLimited,
     /// 429: an upload allowance is used up for now.

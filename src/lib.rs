@@ -20,6 +20,7 @@ pub mod log;
 pub mod metrics;
 pub mod notify;
 pub mod peer;
+pub mod push;
 pub mod reads;
 pub mod realtime;
 pub mod router;

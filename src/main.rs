@@ -1,4 +1,4 @@
-//! `tutorchat serve | migrate | topology | config-doc | schema | openapi`: see README.md.
+//! `tutorchat serve | migrate | topology | config-doc | schema | openapi | vapid-keys`: see README.md.
 
 use std::process::ExitCode;
 
@@ -50,6 +50,9 @@ enum Command {
     /// Print the OpenAPI document (as `GET /api/openapi.json` serves it) to standard output:
     /// what the web client's types are generated from.
     Openapi,
+    /// Print a new VAPID key pair for Web Push (PUSH_VAPID_PRIVATE_KEY, and the public key
+    /// browsers subscribe with), as configuration lines.
+    VapidKeys,
 }
 
 fn main() -> ExitCode {
@@ -75,6 +78,7 @@ fn main() -> ExitCode {
         Command::Openapi => Ok(serde_json::to_string_pretty(&tutorchat::api::openapi::document())
             .map_err(anyhow::Error::from)
             .map(|text| println!("{text}"))),
+        Command::VapidKeys => Ok(tutorchat::push::wire::new_key_pair().map(|lines| print!("{lines}"))),
     };
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,

@@ -40,6 +40,10 @@ pub const NOTICES_PENDING: &str = "tutorchat_notices_pending";
 pub const NOTICES_OLDEST_SECONDS: &str = "tutorchat_notices_oldest_pending_seconds";
 /// Settled notices this replica deleted once they were `NOTIFY_KEEP_SECS` old.
 pub const NOTICES_PURGED: &str = "tutorchat_notices_purged_total";
+/// Web Pushes this replica handed to a push service, labelled by `outcome`: `delivered` (2xx),
+/// `retried` (429, 5xx, no answer), `failed`, `gone` (404/410: the subscription is deleted) and
+/// `cancelled` (the chat was read before it went out).
+pub const PUSHES: &str = "tutorchat_pushes_total";
 /// Reads meant for the standby (`READ_DATABASE_URL`), labelled by `outcome`: `served`, `waited`
 /// (for it to reach the read's position), `lagging` and `unavailable` (both answered by the
 /// primary instead).

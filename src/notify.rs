@@ -1,4 +1,5 @@
-//! Offline notifications: delivering the outbox (`notices`) to the school's webhook.
+//! Offline notifications: delivering the outbox (`notices`) to the school's webhook, and fanning
+//! it out to Web Push (`crate::push`).
 //!
 //! The notices themselves are written by the database in the transaction of the message that
 //! causes them (the outbox step of the `events_after_insert` trigger,
@@ -70,19 +71,20 @@ pub struct Notice {
     pub created_at: OffsetDateTime,
 }
 
-/// Records whether this deployment notifies (a webhook is configured): the database writes
-/// notices only then. Every replica sets it at start, so all must agree.
+/// Records whether this deployment notifies (a webhook or Web Push is configured): the
+/// database writes notices only then. Every replica sets it at start, so all must agree.
 pub async fn announce(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<()> {
-    let enabled = config.webhook.is_some();
+    let enabled = config.enabled();
     pool.get().await?.execute("UPDATE notify_settings SET enabled = $1", &[&enabled]).await?;
     Ok(())
 }
 
-/// Delivers due notices until shutdown (nothing without a webhook).
+/// Delivers due notices until shutdown: to the webhook, and to the person's browsers through
+/// `push_messages` (nothing when neither is configured).
 pub async fn run(pool: Pool, config: NotifyConfig, shutdown: CancellationToken) {
-    let Some(webhook) = config.webhook.clone() else {
+    if !config.enabled() {
         return;
-    };
+    }
     let http = match reqwest::Client::builder().timeout((config.lease / 2).min(Duration::from_secs(10))).build() {
         Ok(http) => http,
         Err(e) => {
@@ -101,14 +103,15 @@ pub async fn run(pool: Pool, config: NotifyConfig, shutdown: CancellationToken) 
             }
         };
         let full = claimed.len() as i64 == BATCH;
-        let deliveries = claimed.into_iter().map(|(notice, attempts)| {
-            let (pool, http, webhook, config) = (&pool, &http, &webhook, &config);
-            async move {
+        let deliveries = claimed.into_iter().filter_map(|(notice, attempts)| {
+            let (pool, http, config) = (&pool, &http, &config);
+            let webhook = config.webhook.as_ref()?;
+            Some(async move {
                 let outcome = deliver(http, webhook, &notice).await;
                 if let Err(e) = settle(pool, config, &notice, attempts, outcome).await {
                     tracing::warn!(error = format!("{e:#}"), notice = %notice.id, "cannot record a notice's outcome; it is sent again after its lease");
                 }
-            }
+            })
         });
         futures::future::join_all(deliveries).await;
         // The backlog gauges, for scrapes every few seconds: not on every tick.
@@ -163,8 +166,11 @@ pub async fn keep_purging(pool: Pool, keep: Duration, shutdown: CancellationToke
     }
 }
 
-/// Claims the due notices (at most [`BATCH`]), cancelling those that have become moot.
-/// Returns the ones to send, with how many attempts each has had, this one included.
+/// Claims the due notices (at most [`BATCH`]), cancelling those that have become moot. The
+/// first claim of each also writes its Web Pushes, one per browser the person subscribed
+/// (`push_messages`, sent by `crate::push`); without a webhook, that claim delivers it.
+/// Returns the ones to send to the webhook, with how many attempts each has had, this one
+/// included.
 async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<(Notice, i32)>> {
     let rows = pool
         .get()
@@ -204,28 +210,45 @@ async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<(Notice
                                       ORDER BY m.id DESC))[1] AS preview
                     FROM messages m
                     WHERE m.chat_id = n.chat_id AND m.id BETWEEN n.first_message_id AND n.message_id
-                      AND m.sender_id <> n.user_id AND NOT m.is_deleted
+                      AND m.sender_id <> n.user_id AND NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL
                 ) now_
+            ), pushed AS (
+                INSERT INTO push_messages (notice_id, subscription_id)
+                SELECT n.id, s.id FROM judged j JOIN notices n ON n.id = j.id
+                JOIN push_subscriptions s ON s.user_id = n.user_id
+                WHERE $5 AND NOT j.moot AND n.attempts = 0
+                ON CONFLICT DO NOTHING
             )
             UPDATE notices n
-            SET state = CASE WHEN j.moot THEN 'cancelled' ELSE 'sending' END,
+            SET state = CASE WHEN j.moot THEN 'cancelled' WHEN $6 THEN 'sending' ELSE 'delivered' END,
                 preview = j.preview,
                 count = CASE WHEN j.count > 0 THEN j.count ELSE n.count END,
                 message_id = coalesce(j.newest, n.message_id),
-                claimed_until = CASE WHEN NOT j.moot THEN now() + make_interval(secs => $3) END,
+                claimed_until = CASE WHEN NOT j.moot AND $6 THEN now() + make_interval(secs => $3) END,
                 attempts = n.attempts + CASE WHEN j.moot THEN 0 ELSE 1 END,
                 sent_at = CASE WHEN j.moot THEN n.sent_at ELSE coalesce(n.sent_at, now()) END,
-                settled_at = CASE WHEN j.moot THEN now() END
+                settled_at = CASE WHEN j.moot OR NOT $6 THEN now() END
             FROM judged j WHERE n.id = j.id
             RETURNING n.id, n.user_id, n.chat_id, n.message_id, n.preview, n.count, n.created_at, n.state, n.attempts",
-            &[&config.grace.as_secs_f64(), &config.quiet.as_secs_f64(), &config.lease.as_secs_f64(), &BATCH],
+            &[
+                &config.grace.as_secs_f64(),
+                &config.quiet.as_secs_f64(),
+                &config.lease.as_secs_f64(),
+                &BATCH,
+                &config.push.vapid.is_some(),
+                &config.webhook.is_some(),
+            ],
         )
         .await?;
     let mut claimed = Vec::with_capacity(rows.len());
     for row in rows {
-        if row.get::<_, &str>("state") == "cancelled" {
-            metrics::counter!(NOTICES, "outcome" => "cancelled").increment(1);
-            continue;
+        match row.get::<_, &str>("state") {
+            "cancelled" => {
+                metrics::counter!(NOTICES, "outcome" => "cancelled").increment(1);
+                continue;
+            }
+            "delivered" => continue, // no webhook: its pushes are written
+            _ => {}
         }
         let notice = Notice {
             id: row.get("id"),

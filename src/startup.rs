@@ -84,6 +84,7 @@ impl Application {
         let storage = Arc::new(Storage::open(&config.storage)?);
         crate::notify::announce(&pool, &config.notify).await?;
         tokio::spawn(crate::notify::run(pool.clone(), config.notify.clone(), shutdown.clone()));
+        tokio::spawn(crate::push::run(pool.clone(), config.notify.clone(), shutdown.clone()));
         tokio::spawn(crate::notify::keep_purging(pool.clone(), config.notify.keep, shutdown.clone()));
         let config = Arc::new(config);
         let typing = Arc::new(TypingThrottle::default());

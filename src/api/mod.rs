@@ -14,6 +14,7 @@ mod messages;
 pub mod moderation;
 pub mod openapi;
 mod presence;
+mod push;
 mod reads;
 pub(crate) mod search;
 pub mod text;
@@ -44,6 +45,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .merge(reads::router())
         .merge(search::router())
         .merge(presence::router())
+        .merge(push::router())
         .merge(lessons::router())
         .merge(openapi::router())
 }

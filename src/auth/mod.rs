@@ -285,12 +285,15 @@ fn guest_may(method: &Method, path: &str) -> bool {
     )
 }
 
-/// What a suspended person may still do besides reading: mark chats read, sign out.
+/// What a suspended person may still do besides reading: mark chats read, sign out, and
+/// (un)subscribe a browser to notifications.
 fn suspended_may(method: &Method, path: &str) -> bool {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
     matches!(
         (method.as_str(), segments.as_slice()),
-        ("POST", ["api", "logout"]) | ("POST", ["api", "chats", _, "read"])
+        ("POST", ["api", "logout"])
+            | ("POST", ["api", "chats", _, "read"])
+            | ("POST" | "DELETE", ["api", "push", "subscriptions"])
     )
 }
 

@@ -13,6 +13,7 @@ mod http;
 mod limits;
 mod notify;
 mod oidc;
+mod push;
 mod storage;
 mod streams;
 mod writes;
@@ -30,6 +31,7 @@ pub use http::HttpConfig;
 pub use limits::{InquiryConfig, RateConfig};
 pub use notify::{NotifyConfig, Webhook, webhook_secret};
 pub use oidc::{OidcClient, OidcConfig};
+pub use push::{PushConfig, PushService, Vapid, vapid_key};
 pub use storage::{S3Config, StorageBackend, StorageConfig, storage_in_env};
 pub use streams::{ListenerConfig, PresenceConfig, SseConfig};
 pub use writes::{AppendConfig, AppendMode};
@@ -59,6 +61,7 @@ pub const GROUPS: &[(&str, &[Var])] = &[
     ("The write path", writes::VARS),
     ("Attachments", storage::VARS),
     ("Offline notifications", notify::VARS),
+    ("Web Push", push::VARS),
     ("Retention, erasure and export", governance::VARS),
     ("The process", &[LOG_FORMAT, RUST_LOG, TUTORCHAT_STOP_ON_EOF]),
 ];

@@ -1,4 +1,5 @@
-//! Notifications to offline users, through the school's webhook (`src/notify.rs`).
+//! Notifications to offline users, through the school's webhook (`src/notify.rs`) and Web Push
+//! (`src/push/`, configured in `push.rs`).
 
 use std::time::Duration;
 
@@ -74,6 +75,8 @@ pub struct NotifyConfig {
     /// Settled notices (delivered, failed, cancelled) are deleted this long after they settled;
     /// never less than `quiet`, which reads the latest delivered one.
     pub keep: Duration,
+    /// Web Push to the browsers people subscribed (next to the webhook or instead of it).
+    pub push: super::PushConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -84,6 +87,11 @@ pub struct Webhook {
 }
 
 impl NotifyConfig {
+    /// Whether notices are recorded at all: a webhook or Web Push is configured.
+    pub fn enabled(&self) -> bool {
+        self.webhook.is_some() || self.push.vapid.is_some()
+    }
+
     pub(super) fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let notify = Self {
             webhook: webhook(env)?,
@@ -93,6 +101,7 @@ impl NotifyConfig {
             retry_base: env.millis(&NOTIFY_RETRY_BASE_MS)?,
             retry_for: env.secs(&NOTIFY_RETRY_FOR_SECS)?,
             keep: env.secs(&NOTIFY_KEEP_SECS)?,
+            push: super::PushConfig::from_env(env)?,
         };
         if notify.lease < Duration::from_secs(2) {
             return Err(ConfigError::new(NOTIFY_LEASE_SECS.name, "must be at least 2 seconds"));

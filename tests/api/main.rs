@@ -32,6 +32,7 @@ mod moderation;
 mod notices;
 mod oidc;
 mod presence;
+mod push;
 mod reads;
 mod realtime;
 mod replay;

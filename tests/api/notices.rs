@@ -22,6 +22,7 @@ fn notify(url: &str) -> NotifyConfig {
         retry_base: Duration::from_millis(200),
         retry_for: Duration::from_secs(24 * 3600),
         keep: Duration::from_secs(30 * 24 * 3600),
+        push: tutorchat::config::PushConfig::default(),
     }
 }
 

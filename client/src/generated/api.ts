@@ -325,7 +325,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The newest `limit` visible messages older than `before_id`, oldest first. */
+        /**
+         * A page of visible messages, oldest first: the newest `limit`, or those older than
+         *     `before_id`, newer than `after_id`, or around the message `around`.
+         */
         get: operations["history"];
         put?: never;
         post?: never;
@@ -749,6 +752,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/push/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Subscribes a browser of the caller's (again: the same endpoint is updated, and becomes the
+         *     caller's if it was someone else's, as when two people share a computer).
+         */
+        post: operations["subscribe"];
+        /** Unsubscribes one of the caller's browsers. */
+        delete: operations["unsubscribe"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/push/vapid-public-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The key browsers subscribe with; 404 `push_disabled` when the school has not set one up. */
+        get: operations["vapid_public_key"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Messages the caller may read that match `q`, best first (or newest first), with where the
+         *     words matched.
+         */
+        get: operations["search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/unread-count": {
         parameters: {
             query?: never;
@@ -1006,7 +1067,7 @@ export interface components {
          *     has a general code; the precise ones below it name what a client may want to act on.
          * @enum {string}
          */
-        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "guest_session_ended" | "forbidden" | "admin_read_only" | "not_author" | "not_group_owner" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "already_reported" | "group_full" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
+        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "guest_session_ended" | "forbidden" | "admin_read_only" | "not_author" | "not_group_owner" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "already_reported" | "group_full" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
         CompletedLesson: {
             /**
              * Format: int64
@@ -1086,6 +1147,8 @@ export interface components {
         History: {
             /** @description Whether older messages exist before the first one returned. */
             has_more: boolean;
+            /** @description Whether newer messages exist after the last one returned (false for the newest page). */
+            has_newer: boolean;
             /** @description Oldest first. */
             messages: components["schemas"]["HistoryMessage"][];
         };
@@ -1394,6 +1457,23 @@ export interface components {
             /** Format: date-time */
             purged_at: string;
         };
+        PushKeys: {
+            /** @description Its authentication secret (16 bytes, base64url). */
+            auth: string;
+            /** @description The browser's P-256 public key (65 bytes, base64url). */
+            p256dh: string;
+        };
+        /** @description A browser's subscription, as `PushSubscription.toJSON()` gives it. */
+        PushSubscription: {
+            /** @description The push service's URL for this browser. */
+            endpoint: string;
+            /**
+             * Format: double
+             * @description When the browser will drop it (milliseconds since 1970), if it says.
+             */
+            expirationTime?: number | null;
+            keys: components["schemas"]["PushKeys"];
+        };
         ReadUpTo: {
             /**
              * Format: int64
@@ -1502,6 +1582,25 @@ export interface components {
         };
         /** @enum {string} */
         Role: "student" | "teacher" | "admin" | "guest";
+        /** @enum {string} */
+        SearchOrder: "relevance" | "recent";
+        SearchResult: {
+            /** Format: int64 */
+            chat_id: number;
+            /** @description As the chat's history shows it. */
+            message: components["schemas"]["HistoryMessage"];
+            /**
+             * @description The text around the matches, as segments: those with `highlight` are the matched
+             *     words. Plain text: render it as text, never as HTML.
+             */
+            snippet: components["schemas"]["SnippetPart"][];
+        };
+        SearchResults: {
+            /** @description Pass it as `before` for the next page; null when there is none. */
+            next_cursor: string | null;
+            /** @description Best first (or newest first, for `order=recent`). */
+            results: components["schemas"]["SearchResult"][];
+        };
         SendMessage: {
             /**
              * @description Up to 10 of the sender's uploads to this chat (`POST /api/chats/{id}/attachments`) that
@@ -1522,6 +1621,14 @@ export interface components {
         SentMessage: components["schemas"]["HistoryMessage"] & {
             /** Format: int64 */
             chat_id: number;
+        };
+        SnippetPart: {
+            highlight: boolean;
+            text: string;
+        };
+        Subscribed: {
+            /** Format: int64 */
+            id: number;
         };
         SuspendRequest: {
             /** @description Why (shown to the person): 1–500 characters. */
@@ -1565,6 +1672,10 @@ export interface components {
              */
             unread_count: number;
         };
+        Unsubscribe: {
+            /** @description The subscription's endpoint. */
+            endpoint: string;
+        };
         /**
          * @description The upload form, as the document describes it (the handler streams the part itself): one
          *     part, `file`, and no other.
@@ -1601,6 +1712,13 @@ export interface components {
             until: string | null;
             /** Format: int64 */
             user_id: number;
+        };
+        VapidPublicKey: {
+            /**
+             * @description The school's VAPID public key: an uncompressed P-256 point (65 bytes) in unpadded
+             *     base64url, for `pushManager.subscribe({applicationServerKey})`.
+             */
+            public_key: string;
         };
         Visitor: {
             /**
@@ -3324,6 +3442,13 @@ export interface operations {
                 limit?: number;
                 /** @description Only messages with a smaller id (the oldest id you already have). */
                 before_id?: number;
+                /** @description Only messages with a greater id (the newest id you already have), oldest first. */
+                after_id?: number;
+                /**
+                 * @description The messages around this one (a search result): about half the page before it, the
+                 *     rest after, itself included. 404 if the caller may not see it in this chat.
+                 */
+                around?: number;
             };
             header?: {
                 /**
@@ -5381,6 +5506,396 @@ export interface operations {
             };
             /** @description not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    subscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PushSubscription"];
+            };
+        };
+        responses: {
+            /** @description created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subscribed"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Web Push is not configured (push_disabled) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request body stopped arriving (HTTP_BODY_TIMEOUT_SECS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the endpoint is not at a push service this school trusts, or the keys are not P-256 and 16 bytes */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unsubscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Unsubscribe"];
+            };
+        };
+        responses: {
+            /** @description unsubscribed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such subscription of the caller's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request body stopped arriving (HTTP_BODY_TIMEOUT_SECS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    vapid_public_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VapidPublicKey"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Web Push is not configured (push_disabled) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    search: {
+        parameters: {
+            query: {
+                /**
+                 * @description The words: 1–200 characters. Russian and English word forms match (`учебниками`
+                 *     finds `учебник`), any case, `ё` as `е`; each word also matches as the start of a longer
+                 *     one; `"quoted words"` must appear together, `-word` must not appear, `or` between
+                 *     words finds either.
+                 */
+                q: string;
+                /** @description Only this chat's messages. */
+                chat_id?: number;
+                /** @description The previous page's `next_cursor`. */
+                before?: string;
+                /** @description 1–50, default 20. */
+                limit?: number;
+                /** @description `relevance` (the default: best matches first, newer first among equals) or `recent`. */
+                order?: components["schemas"]["SearchOrder"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResults"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description chat_id names a chat the caller may not read */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

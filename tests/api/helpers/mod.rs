@@ -1,16 +1,18 @@
 //! The test harness, by concern: the database (`db`), the application and its REST calls
-//! (`app`), a real OpenID Provider (`oidc`), event streams (`streams`) and the webhook receiver (`webhooks`). Tests import what
+//! (`app`), a real OpenID Provider (`oidc`), event streams (`streams`), the webhook receiver (`webhooks`) and the Web Push service (`push`). Tests import what
 //! they use from here (`use crate::helpers::{TestApp, …}`); tests/faults shares this module.
 
 mod app;
 mod db;
 mod oidc;
+mod push;
 mod streams;
 mod webhooks;
 
 pub use app::*;
 pub use db::*;
 pub use oidc::*;
+pub use push::*;
 pub use streams::*;
 pub use webhooks::*;
 

@@ -1,0 +1,185 @@
+//! Web Push: subscriptions, and pushes from the offline outbox to a local push service
+//! (tests/push/receiver.py) that decrypts each with Python's http-ece and verifies its VAPID
+//! token with PyJWT against the key the server publishes: libraries independent of the
+//! server's. One of two replicas sends each; 429 is retried, 410 removes the subscription.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tutorchat::config::{NotifyConfig, PushConfig, PushService, Vapid, vapid_key};
+
+use crate::helpers::{PushReceiver, TestApp, User, status_and_json};
+
+/// The school's key in these tests.
+const PRIVATE_KEY: &str = "IQ9Ur0ykXoHS9gzfYX0aBjy9lvdrjx_PFUXmie9YRcY";
+
+/// Web Push only (no webhook), to `receiver`'s origin, with short periods.
+fn config(receiver: &PushReceiver) -> NotifyConfig {
+    let (private_key, public_key) = vapid_key(PRIVATE_KEY).expect("a key");
+    NotifyConfig {
+        webhook: None,
+        grace: Duration::from_secs(1),
+        quiet: Duration::from_secs(600),
+        lease: Duration::from_secs(5),
+        retry_base: Duration::from_millis(200),
+        retry_for: Duration::from_secs(24 * 3600),
+        keep: Duration::from_secs(30 * 24 * 3600),
+        push: PushConfig {
+            vapid: Some(Vapid { private_key, public_key, subject: "mailto:it@school.example".into() }),
+            ttl: Duration::from_secs(3600),
+            services: vec![PushService::Origin(receiver.url.clone())],
+        },
+    }
+}
+
+/// Registers `subscription` (a browser's JSON) as `user`'s.
+async fn subscribe(app: &TestApp, user: &User, subscription: &Value) -> (u16, Value) {
+    let request = app.http.post(app.url("/api/push/subscriptions")).bearer_auth(&user.token).json(subscription);
+    status_and_json(request.send().await.expect("POST subscription")).await
+}
+
+/// The pushes `receiver` got for subscription `sid`.
+fn to(received: &[Value], sid: &str) -> Vec<Value> {
+    received.iter().filter(|r| r["sid"] == sid).cloned().collect()
+}
+
+#[tokio::test]
+async fn an_offline_person_s_browsers_each_get_one_push_that_decrypts_and_verifies() {
+    let receiver = PushReceiver::start().await;
+    let notify = config(&receiver);
+    let a = TestApp::spawn_with(|c| c.notify = notify.clone()).await;
+    let b = TestApp::spawn_on(a.database.clone(), |c| c.notify = notify).await;
+    let (teacher, student) = (a.user("teacher", "Иван Петрович").await, a.user("student", "Мария").await);
+    let chat = a.chat(&teacher, &student).await;
+
+    // The key the browser subscribes with is the one every push must verify against.
+    let (status, key) = status_and_json(a.get("/api/push/vapid-public-key", &student).send().await.unwrap()).await;
+    assert_eq!(status, 200, "{key}");
+    receiver.expect_vapid_key(key["public_key"].as_str().expect("a key")).await;
+    let (laptop, laptop_subscription) = receiver.subscribe().await;
+    let (phone, phone_subscription) = receiver.subscribe().await;
+    assert_eq!(subscribe(&a, &student, &laptop_subscription).await.0, 201);
+    assert_eq!(subscribe(&b, &student, &phone_subscription).await.0, 201);
+    let (status, again) = subscribe(&b, &student, &phone_subscription).await;
+    assert_eq!(status, 201, "subscribing again is fine: {again}");
+    let (teachers, teachers_subscription) = receiver.subscribe().await;
+    assert_eq!(subscribe(&a, &teacher, &teachers_subscription).await.0, 201);
+
+    let text = "Домашнее задание: параграф 12, упражнения 3–5. ".repeat(4);
+    let message = a.send(&teacher, chat, &text).await;
+    receiver
+        .wait_for("a push to each of the student's browsers", Duration::from_secs(10), |r| {
+            !to(r, &laptop).is_empty() && !to(r, &phone).is_empty()
+        })
+        .await;
+    tokio::time::sleep(Duration::from_secs(2)).await; // a second push would have come by now
+    let received = receiver.received().await;
+    for sid in [&laptop, &phone] {
+        let pushes = to(&received, sid);
+        assert_eq!(pushes.len(), 1, "exactly one push per browser, from one of the two replicas: {pushes:#?}");
+        let push = &pushes[0];
+        assert_eq!(push["decrypt_error"], Value::Null, "{push:#}");
+        assert_eq!(push["vapid"]["valid"], true, "the VAPID token verifies against the published key: {push:#}");
+        assert_eq!(push["headers"]["content_encoding"], "aes128gcm");
+        assert_eq!(push["headers"]["ttl"], "3600");
+        assert_eq!(push["headers"]["urgency"], "high");
+        assert_eq!(push["headers"]["topic"], format!("chat-{chat}"));
+        assert_eq!(push["vapid"]["claims"]["sub"], "mailto:it@school.example");
+        let payload = &push["payload"];
+        assert_eq!(payload["title"], "Иван Петрович");
+        assert_eq!(payload["sender"], "Иван Петрович");
+        assert_eq!(payload["body"], text.chars().take(100).collect::<String>(), "the first 100 characters");
+        assert_eq!((payload["chat_id"].as_i64(), payload["message_id"].as_i64()), (Some(chat), Some(message)));
+        assert_eq!(payload["count"], 1);
+    }
+    assert!(to(&received, &teachers).is_empty(), "never for one's own message");
+
+    // Subscriptions are per person: unsubscribing is the owner's alone.
+    let body = json!({ "endpoint": phone_subscription["endpoint"] });
+    let request = a.http.delete(a.url("/api/push/subscriptions")).bearer_auth(&teacher.token).json(&body);
+    let (status, answer) = status_and_json(request.send().await.unwrap()).await;
+    assert_eq!((status, answer["code"].as_str()), (404, Some("not_found")), "{answer}");
+    let request = a.http.delete(a.url("/api/push/subscriptions")).bearer_auth(&student.token).json(&body);
+    assert_eq!(request.send().await.unwrap().status(), 204);
+    let count: i64 = a.sql.query_one("SELECT count(*) FROM push_subscriptions", &[]).await.unwrap().get(0);
+    assert_eq!(count, 2, "the laptop's and the teacher's remain");
+}
+
+#[tokio::test]
+async fn a_429_is_retried_and_a_410_removes_the_subscription() {
+    let receiver = PushReceiver::start().await;
+    let a = TestApp::spawn_with(|c| c.notify = config(&receiver)).await;
+    let (teacher, student) = (a.user("teacher", "Teacher").await, a.user("student", "Student").await);
+    let chat = a.chat(&teacher, &student).await;
+    let (busy, busy_subscription) = receiver.subscribe().await;
+    let (gone, gone_subscription) = receiver.subscribe().await;
+    assert_eq!(subscribe(&a, &student, &busy_subscription).await.0, 201);
+    assert_eq!(subscribe(&a, &student, &gone_subscription).await.0, 201);
+    receiver.answer(&busy, &[429, 503]).await;
+    receiver.expire(&gone).await;
+
+    let message = a.send(&teacher, chat, "are you there?").await;
+    let received = receiver
+        .wait_for("the busy browser's push delivered after two refusals", Duration::from_secs(15), |r| {
+            to(r, &busy).iter().any(|p| p["answered"] == 201)
+        })
+        .await;
+    let answers: Vec<i64> = to(&received, &busy).iter().map(|p| p["answered"].as_i64().unwrap()).collect();
+    assert_eq!(answers, [429, 503, 201], "retried until delivered");
+    assert!(to(&received, &busy).iter().all(|p| p["payload"]["message_id"] == message && p["vapid"]["valid"] == true));
+    assert_eq!(to(&received, &gone).iter().map(|p| p["answered"].as_i64().unwrap()).collect::<Vec<_>>(), [410]);
+    let endpoints: Vec<String> =
+        a.sql.query("SELECT endpoint FROM push_subscriptions", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
+    assert_eq!(endpoints, [busy_subscription["endpoint"].as_str().unwrap()], "the expired one is deleted");
+    let states: Vec<(String, i32)> = a
+        .sql
+        .query("SELECT state, attempts FROM push_messages", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(states, [("delivered".to_owned(), 3)]);
+    let metrics = a.metrics().await;
+    for line in [
+        "tutorchat_pushes_total{outcome=\"retried\"} 2",
+        "tutorchat_pushes_total{outcome=\"delivered\"} 1",
+        "tutorchat_pushes_total{outcome=\"gone\"} 1",
+    ] {
+        assert!(metrics.contains(line), "{line} in /metrics");
+    }
+}
+
+#[tokio::test]
+async fn subscriptions_are_checked_and_push_may_be_off() {
+    let receiver = PushReceiver::start().await;
+    let a = TestApp::spawn_with(|c| c.notify = config(&receiver)).await;
+    let student = a.user("student", "Student").await;
+    let (_, good) = receiver.subscribe().await;
+    let with = |endpoint: &str, p256dh: &Value, auth: &Value| json!({ "endpoint": endpoint, "expirationTime": null, "keys": { "p256dh": p256dh, "auth": auth } });
+    let (p256dh, auth) = (&good["keys"]["p256dh"], &good["keys"]["auth"]);
+    for (body, code) in [
+        (with("https://evil.example/push/1", p256dh, auth), "push_endpoint_not_allowed"),
+        (with("http://169.254.169.254/latest", p256dh, auth), "push_endpoint_not_allowed"),
+        (with("not a url", p256dh, auth), "unprocessable"),
+        (with(good["endpoint"].as_str().unwrap(), &json!("AAAA"), auth), "unprocessable"),
+        (with(good["endpoint"].as_str().unwrap(), p256dh, &json!("AAAA")), "unprocessable"),
+        (json!({ "endpoint": good["endpoint"] }), "invalid_request"),
+    ] {
+        let (status, answer) = subscribe(&a, &student, &body).await;
+        assert_eq!(answer["code"], code, "{body}: {status} {answer}");
+    }
+    let count: i64 = a.sql.query_one("SELECT count(*) FROM push_subscriptions", &[]).await.unwrap().get(0);
+    assert_eq!(count, 0);
+
+    // Guests get none; without a key, push is off.
+    let (_, _, guest, _) = crate::inquiries::inquiry(&a).await;
+    let (status, answer) = subscribe(&a, &guest, &good).await;
+    assert_eq!((status, answer["code"].as_str()), (403, Some("guest_confined")), "{answer}");
+    let off = TestApp::spawn().await;
+    let someone = off.user("student", "Someone").await;
+    let (status, answer) = status_and_json(off.get("/api/push/vapid-public-key", &someone).send().await.unwrap()).await;
+    assert_eq!((status, answer["code"].as_str()), (404, Some("push_disabled")), "{answer}");
+    let (status, answer) = subscribe(&off, &someone, &good).await;
+    assert_eq!((status, answer["code"].as_str()), (404, Some("push_disabled")), "{answer}");
+}
