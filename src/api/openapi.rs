@@ -143,7 +143,7 @@ pub fn router() -> Router<AppState> {
 pub fn document() -> Value {
     let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|_| json!({}));
     complete(&mut document);
-    not_blank(&mut document);
+    super::text::state_in_document(&mut document);
     link(&mut document);
     events(&mut document);
     always_sent(&mut document);
@@ -300,34 +300,6 @@ fn link(document: &mut Value) {
             let links = response.entry("links").or_insert_with(|| json!({}));
             links[format!("{operation}_{parameter}")] =
                 json!({ "operationId": operation, "parameters": { *parameter: from } });
-        }
-    }
-}
-
-/// The texts that must not be blank (`super::text`): (schema, property).
-const NOT_BLANK: &[(&str, &str)] = &[
-    ("NewChat", "title"),
-    ("Rename", "title"),
-    ("NewLink", "title"),
-    ("Visitor", "name"),
-    ("Visitor", "message"),
-    ("DirectMessage", "content"),
-    ("Reason", "reason"),
-    ("SuspendRequest", "reason"),
-];
-
-/// The texts that may be empty (a message with attachments) but not otherwise blank.
-const EMPTY_OR_NOT_BLANK: &[(&str, &str)] = &[("SendMessage", "content"), ("EditMessage", "content")];
-
-/// States the not-blank rule on each of [`NOT_BLANK`] as a pattern.
-fn not_blank(document: &mut Value) {
-    let pattern = super::text::not_blank_pattern();
-    let or_empty = format!("^$|{pattern}");
-    let rules = NOT_BLANK.iter().map(|t| (t, &pattern)).chain(EMPTY_OR_NOT_BLANK.iter().map(|t| (t, &or_empty)));
-    for ((schema, property), pattern) in rules {
-        let pointer = format!("/components/schemas/{schema}/properties/{property}");
-        if let Some(Value::Object(property)) = document.pointer_mut(&pointer) {
-            property.insert("pattern".into(), json!(pattern));
         }
     }
 }

@@ -119,6 +119,9 @@ pub async fn unsubscribe(
     user: AuthUser,
     JsonBody(body): JsonBody<Unsubscribe>,
 ) -> Result<StatusCode> {
+    if body.endpoint.contains('\0') {
+        return Err(AppError::NotFound("no push subscription of yours has that endpoint".into()));
+    }
     let deleted = state
         .db
         .get()
@@ -141,6 +144,9 @@ fn enabled(state: &AppState) -> Result<&crate::config::Vapid> {
 /// The endpoint, checked: an https URL (or a configured origin) of a push service the school
 /// trusts, so that the server never posts to an address a browser merely claims.
 fn endpoint(state: &AppState, text: &str) -> Result<String> {
+    if text.contains('\0') {
+        return Err(AppError::Unprocessable("endpoint must be the push service's URL, not a text with NUL".into()));
+    }
     if text.chars().count() > MAX_ENDPOINT_CHARS {
         return Err(AppError::Unprocessable(format!("endpoint is longer than {MAX_ENDPOINT_CHARS} characters")));
     }

@@ -56,7 +56,7 @@ pub struct SearchQuery {
     /// Only this chat's messages.
     #[param(nullable = false)]
     pub chat_id: Option<i64>,
-    /// The previous page's `next_cursor`.
+    /// The previous page's `next_cursor` (anything else: 422).
     #[param(nullable = false)]
     pub before: Option<String>,
     /// 1–50, default 20.
@@ -123,7 +123,7 @@ impl Cursor {
             SearchOrder::Recent => text.parse().ok().map(|id| Self { rank: 0.0, id }),
         };
         parsed.ok_or_else(|| {
-            AppError::BadRequest(format!(
+            AppError::Unprocessable(format!(
                 "before must be a next_cursor this search gave out (for the same order), not {text:?}"
             ))
         })
@@ -232,7 +232,7 @@ impl Entitled {
 #[utoipa::path(get, path = "/api/search", tag = "messages", params(SearchQuery),
     responses((status = 200, body = SearchResults), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody, description = "chat_id names a chat the caller may not read"),
-              (status = 429, body = ErrorBody)))]
+              (status = 422, body = ErrorBody, description = "before is not a cursor this search gave out"), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn search(
     State(state): State<AppState>,
@@ -240,13 +240,13 @@ pub async fn search(
     QueryParams(query): QueryParams<SearchQuery>,
 ) -> Result<Json<SearchResults>> {
     state.limits.check(Limited::Read, user.id)?;
-    let q = query.q.trim();
-    let chars = q.chars().count();
-    if q.is_empty() || chars > MAX_QUERY_CHARS || q.contains('\0') {
+    let chars = query.q.chars().count();
+    if chars > MAX_QUERY_CHARS || query.q.contains('\0') || crate::api::text::is_blank(&query.q) {
         return Err(AppError::BadRequest(format!(
-            "q must be 1 to {MAX_QUERY_CHARS} characters of text (got {chars} after trimming)"
+            "q must be 1 to {MAX_QUERY_CHARS} characters of text, not blank, without NUL (got {chars})"
         )));
     }
+    let q = query.q.trim();
     let limit = query.limit.unwrap_or(20);
     if !(1..=50).contains(&limit) {
         return Err(AppError::BadRequest(format!("limit must be between 1 and 50 (got {limit})")));

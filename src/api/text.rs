@@ -3,6 +3,8 @@
 //! from the same tables ([`not_blank_pattern`]), so a generated client checks what the server
 //! checks. And the rules of a message's text ([`check_message_text`]), wherever one is written.
 
+use serde_json::{Value, json};
+
 use crate::error::Code;
 use crate::{AppError, Result};
 
@@ -112,6 +114,46 @@ pub fn not_blank_pattern() -> String {
         })
         .collect();
     format!("^[^\\u0000]*[^\\u0000{class}][^\\u0000]*$")
+}
+
+/// The texts that must not be blank: (schema, property).
+const NOT_BLANK: &[(&str, &str)] = &[
+    ("NewChat", "title"),
+    ("Rename", "title"),
+    ("NewLink", "title"),
+    ("Visitor", "name"),
+    ("Visitor", "message"),
+    ("DirectMessage", "content"),
+    ("Reason", "reason"),
+    ("SuspendRequest", "reason"),
+];
+
+/// The texts that may be empty (a message with attachments) but not otherwise blank.
+const EMPTY_OR_NOT_BLANK: &[(&str, &str)] = &[("SendMessage", "content"), ("EditMessage", "content")];
+
+/// The query parameters that must not be blank: (path, parameter).
+const NOT_BLANK_QUERY: &[(&str, &str)] = &[("/api/search", "q")];
+
+/// States the not-blank rule in the OpenAPI document (`super::openapi`) as a pattern on each of
+/// [`NOT_BLANK`], [`EMPTY_OR_NOT_BLANK`] and [`NOT_BLANK_QUERY`].
+pub(super) fn state_in_document(document: &mut Value) {
+    let pattern = not_blank_pattern();
+    for (path, name) in NOT_BLANK_QUERY {
+        let parameters = document.pointer_mut(&format!("/paths/{}/get/parameters", path.replace('/', "~1")));
+        for parameter in parameters.and_then(Value::as_array_mut).into_iter().flatten() {
+            if parameter["name"] == *name {
+                parameter["schema"]["pattern"] = json!(pattern);
+            }
+        }
+    }
+    let or_empty = format!("^$|{pattern}");
+    let rules = NOT_BLANK.iter().map(|t| (t, &pattern)).chain(EMPTY_OR_NOT_BLANK.iter().map(|t| (t, &or_empty)));
+    for ((schema, property), pattern) in rules {
+        let pointer = format!("/components/schemas/{schema}/properties/{property}");
+        if let Some(Value::Object(property)) = document.pointer_mut(&pointer) {
+            property.insert("pattern".into(), json!(pattern));
+        }
+    }
 }
 
 #[cfg(test)]

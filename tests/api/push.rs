@@ -140,13 +140,11 @@ async fn a_429_is_retried_and_a_410_removes_the_subscription() {
         .map(|r| (r.get(0), r.get(1)))
         .collect();
     assert_eq!(states, [("delivered".to_owned(), 3)]);
-    let metrics = a.metrics().await;
-    for line in [
-        "tutorchat_pushes_total{outcome=\"retried\"} 2",
-        "tutorchat_pushes_total{outcome=\"delivered\"} 1",
-        "tutorchat_pushes_total{outcome=\"gone\"} 1",
-    ] {
-        assert!(metrics.contains(line), "{line} in /metrics");
+    // The process's counters (shared with any test running beside this one): at least these.
+    for (outcome, at_least) in [("retried", 2.0), ("delivered", 1.0), ("gone", 1.0)] {
+        let series = format!("tutorchat_pushes_total{{outcome=\"{outcome}\"}}");
+        let value = a.metric(&series).await.unwrap_or_default();
+        assert!(value >= at_least, "{series} is {value}, not at least {at_least}");
     }
 }
 

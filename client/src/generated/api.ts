@@ -3446,7 +3446,8 @@ export interface operations {
                 after_id?: number;
                 /**
                  * @description The messages around this one (a search result): about half the page before it, the
-                 *     rest after, itself included. 404 if the caller may not see it in this chat.
+                 *     rest after, itself included. 404 if the caller may not see it in this chat. At most one
+                 *     of `before_id`, `after_id` and `around` (422 otherwise).
                  */
                 around?: number;
             };
@@ -3505,6 +3506,15 @@ export interface operations {
             };
             /** @description not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description more than one of before_id, after_id and around */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5836,7 +5846,7 @@ export interface operations {
                 q: string;
                 /** @description Only this chat's messages. */
                 chat_id?: number;
-                /** @description The previous page's `next_cursor`. */
+                /** @description The previous page's `next_cursor` (anything else: 422). */
                 before?: string;
                 /** @description 1–50, default 20. */
                 limit?: number;
@@ -5887,6 +5897,15 @@ export interface operations {
             };
             /** @description chat_id names a chat the caller may not read */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description before is not a cursor this search gave out */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
