@@ -27,11 +27,12 @@
 // like the edits: moderated.ts), and the quotes of it follow.
 
 import type { Attachment, Hidden, MessageType, Purged, ReplyPreview } from './api';
-import { messageType } from './attachments';
 import type { Membership } from './chats';
-import { type Moderated, type Shown, takesEdits, withModerated } from './moderated';
+import { editOf, isNewer, known, mergeMessages, shownOf, withKnown } from './knownMessages';
+import type { Moderated } from './moderated';
 import { type ReplyRef, quoteWithKnown } from './quotes';
-import { removalOfPreview } from './removal';
+
+export { fromWire, mergeMessages } from './knownMessages';
 
 export const MAX_MESSAGE_CHARS = 10_000;
 
@@ -185,69 +186,6 @@ export function emptyConversation(chatId: number): Conversation {
   };
 }
 
-export function fromWire(message: WireMessage): Message {
-  const reply = message.reply_to;
-  const attachments = message.attachments ?? [];
-  const removed = removalOfPreview(reply?.removed);
-  return {
-    id: message.id,
-    senderId: message.sender_id,
-    content: message.content,
-    createdAt: message.created_at,
-    isEdited: message.is_edited ?? false,
-    editedAt: message.edited_at ?? null,
-    replyTo: reply
-      ? {
-          id: reply.id,
-          senderId: reply.sender_id ?? null,
-          preview: reply.content_preview ?? null,
-          isDeleted: reply.is_deleted,
-          ...(reply.unavailable ? { unavailable: true } : {}),
-          ...(removed ? { removed } : {}),
-        }
-      : null,
-    readBy: message.read_by ?? [],
-    type: messageType(message.type, attachments),
-    attachments,
-    hidden: message.hidden ?? null,
-    purged: message.purged ?? null,
-  };
-}
-
-/** What unhiding a message brings back: its content as `message` carries it. */
-function shownOf(message: WireMessage): Shown {
-  const { content, attachments, type, isEdited, editedAt } = fromWire(message);
-  return { content, attachments, type, isEdited, editedAt };
-}
-
-/** The edit a wire message carries, if it was edited. */
-function editOf(message: WireMessage): Edit | null {
-  return message.is_edited && message.edited_at ? { content: message.content, editedAt: message.edited_at } : null;
-}
-
-/** Whether `edit` is at least as new as what `editedAt` shows (equal: the same edit again). */
-function isNewer(edit: Edit, editedAt: string | null): boolean {
-  return editedAt === null || Date.parse(edit.editedAt) >= Date.parse(editedAt);
-}
-
-/** What a conversation knows of messages beyond what a message says itself. */
-type Known = Pick<Conversation, 'deleted' | 'edits' | 'moderated'>;
-
-/** `message` with what is known about it and about the message it quotes. */
-function withKnown(message: Message, { deleted, edits, moderated }: Known): Message {
-  // Unhidden first (the edits made after it apply), hidden and purged last (no edit undoes them).
-  let result = withModerated(message, moderated.get(message.id));
-  const edit = edits.get(message.id);
-  const changes = edit && (result.content !== edit.content || result.editedAt !== edit.editedAt);
-  if (edit && changes && takesEdits(result) && isNewer(edit, result.editedAt)) {
-    result = { ...result, content: edit.content, isEdited: true, editedAt: edit.editedAt };
-  }
-  result = withModerated(result, moderated.get(message.id));
-  const quoted = result.replyTo && quoteWithKnown(result.replyTo, deleted, edits, moderated);
-  if (quoted && quoted !== result.replyTo) result = { ...result, replyTo: quoted };
-  return result;
-}
-
 /** Applies `change` to the quotes of message `id` in saved and pending messages. */
 function updateQuotes(state: Conversation, id: number, change: (quote: ReplyRef) => ReplyRef): Conversation {
   const quotes = (m: { replyTo: ReplyRef | null }) => m.replyTo !== null && m.replyTo.id === id;
@@ -261,23 +199,6 @@ function updateQuotes(state: Conversation, id: number, change: (quote: ReplyRef)
 
 /** A message's attachments as a comparable key (the ids in order). */
 const attachmentIds = (attachments: readonly Pick<Attachment, 'id'>[]) => attachments.map((a) => a.id).join(',');
-
-/** `existing` plus `incoming`, ascending by id, each id once, deleted ids left out. */
-export function mergeMessages(
-  existing: readonly Message[],
-  incoming: readonly Message[],
-  deleted: ReadonlySet<number>,
-): Message[] {
-  const byId = new Map<number, Message>();
-  for (const message of existing) byId.set(message.id, message);
-  for (const message of incoming) if (!byId.has(message.id)) byId.set(message.id, message);
-  return [...byId.values()].filter((m) => !deleted.has(m.id)).sort((a, b) => a.id - b.id);
-}
-
-/** Wire messages as shown: with the edits, deletions and moderation already known applied. */
-function known(state: Conversation, messages: readonly WireMessage[]): Message[] {
-  return messages.map((m) => withKnown(fromWire(m), state));
-}
 
 /** `state` after learning `entries` of moderation: its messages and the quotes of them follow. */
 function moderate(state: Conversation, entries: ReadonlyArray<[number, Moderated]>): Conversation {

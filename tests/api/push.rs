@@ -149,7 +149,7 @@ async fn a_429_is_retried_and_a_410_removes_the_subscription() {
 }
 
 #[tokio::test]
-async fn subscriptions_are_checked_and_push_may_be_off() {
+async fn subscriptions_are_checked_erased_with_their_person_and_push_may_be_off() {
     let receiver = PushReceiver::start().await;
     let a = TestApp::spawn_with(|c| c.notify = config(&receiver)).await;
     let student = a.user("student", "Student").await;
@@ -169,6 +169,12 @@ async fn subscriptions_are_checked_and_push_may_be_off() {
     }
     let count: i64 = a.sql.query_one("SELECT count(*) FROM push_subscriptions", &[]).await.unwrap().get(0);
     assert_eq!(count, 0);
+
+    // An erasure forgets the person's browsers with the rest.
+    assert_eq!(subscribe(&a, &student, &good).await.0, 201);
+    crate::governance::erase(&a, &a.user("admin", "Admin").await, &student).await;
+    let count: i64 = a.sql.query_one("SELECT count(*) FROM push_subscriptions", &[]).await.unwrap().get(0);
+    assert_eq!(count, 0, "erased with the person");
 
     // Guests get none; without a key, push is off.
     let (_, _, guest, _) = crate::inquiries::inquiry(&a).await;
