@@ -170,7 +170,7 @@ pub async fn history(
     let (newer_rows, older_rows): (Vec<&Row>, Vec<&Row>) =
         rows.iter().partition(|row| row.get::<_, i64>("id") > page.above);
     if let Some(around) = query.around
-        && !older_rows.first().is_some_and(|row| row.get::<_, i64>("id") == around)
+        && older_rows.first().is_none_or(|row| row.get::<_, i64>("id") != around)
     {
         return Err(super::access::no_message(around));
     }

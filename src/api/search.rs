@@ -318,8 +318,8 @@ async fn readable_by_chat(state: &AppState, user: &AuthUser, rows: &[Row]) -> Re
     }
     for row in rows {
         let chat_id: i64 = row.get("chat_id");
-        if !readable.contains_key(&chat_id) {
-            readable.insert(chat_id, check_read_access(state, chat_id, user).await?);
+        if let std::collections::hash_map::Entry::Vacant(entry) = readable.entry(chat_id) {
+            entry.insert(check_read_access(state, chat_id, user).await?);
         }
     }
     Ok(readable)
@@ -363,8 +363,11 @@ mod tests {
     #[test]
     fn a_cursor_comes_back_as_it_was_given_and_nothing_else_passes() {
         let cursor = Cursor { rank: 0.060_792_7, id: 42 };
-        assert_eq!(Cursor::decode(&cursor.encode(SearchOrder::Relevance), SearchOrder::Relevance).unwrap(), cursor);
-        assert_eq!(Cursor::decode("42", SearchOrder::Recent).unwrap().id, 42);
+        assert_eq!(
+            Cursor::decode(&cursor.encode(SearchOrder::Relevance), SearchOrder::Relevance).expect("a valid test value"),
+            cursor
+        );
+        assert_eq!(Cursor::decode("42", SearchOrder::Recent).expect("a valid test value").id, 42);
         for bad in ["", "x", "0.1", "NaN_4", "inf_4", "0.1_x", "1_2_3"] {
             assert!(Cursor::decode(bad, SearchOrder::Relevance).is_err(), "{bad}");
         }

@@ -150,8 +150,10 @@ mod tests {
 
     #[test]
     fn services_admit_their_own_endpoints_only() {
-        let services: Vec<PushService> = DEFAULT_SERVICES.split(',').map(|s| PushService::parse(s).unwrap()).collect();
-        let admitted = |url: &str| services.iter().any(|s| s.admits(&url::Url::parse(url).unwrap()));
+        let services: Vec<PushService> =
+            DEFAULT_SERVICES.split(',').map(|s| PushService::parse(s).expect("a valid test value")).collect();
+        let admitted =
+            |url: &str| services.iter().any(|s| s.admits(&url::Url::parse(url).expect("a valid test value")));
         assert!(admitted("https://fcm.googleapis.com/fcm/send/abc"));
         assert!(admitted("https://wns2-par02p.notify.windows.com/w/?token=x"));
         assert!(admitted("https://web.push.apple.com/QO3"));
@@ -159,9 +161,9 @@ mod tests {
         assert!(!admitted("https://fcm.googleapis.com.evil.example/x"));
         assert!(!admitted("https://notify.windows.com.evil.example/x"));
         assert!(!admitted("https://169.254.169.254/latest/meta-data"));
-        let local = PushService::parse("http://127.0.0.1:8099").unwrap();
-        assert!(local.admits(&url::Url::parse("http://127.0.0.1:8099/push/1").unwrap()));
-        assert!(!local.admits(&url::Url::parse("http://127.0.0.1:8098/push/1").unwrap()));
+        let local = PushService::parse("http://127.0.0.1:8099").expect("a valid test value");
+        assert!(local.admits(&url::Url::parse("http://127.0.0.1:8099/push/1").expect("a valid test value")));
+        assert!(!local.admits(&url::Url::parse("http://127.0.0.1:8098/push/1").expect("a valid test value")));
         for bad in ["http://x/path", "ftp://x", "*.", "a b", "x/y"] {
             assert!(PushService::parse(bad).is_err(), "{bad}");
         }
@@ -170,11 +172,15 @@ mod tests {
     #[test]
     fn a_vapid_key_gives_its_public_key_and_bad_ones_say_why() {
         // The public key as Python's `cryptography` derives it from the same private key.
-        let (secret, public) = vapid_key("IQ9Ur0ykXoHS9gzfYX0aBjy9lvdrjx_PFUXmie9YRcY").unwrap();
+        let (secret, public) = vapid_key("IQ9Ur0ykXoHS9gzfYX0aBjy9lvdrjx_PFUXmie9YRcY").expect("a valid test value");
         assert_eq!(secret.expose().len(), 32);
         assert_eq!(public, "BMjQIp55pdbU8pfCBKyXcZjlmER_mXt5LqNrN1hrXbdBS5EnhIbMu3Au-RV53iIpztzNXkGI56BFB1udQ8Bq_H4");
-        assert_eq!(vapid_key("IQ9Ur0ykXoHS9gzfYX0aBjy9lvdrjx_PFUXmie9YRcY=").unwrap().1, public, "padding is fine");
-        assert!(vapid_key("not base64!").unwrap_err().contains("base64url"));
-        assert!(vapid_key("AAAA").unwrap_err().contains("32 bytes"));
+        assert_eq!(
+            vapid_key("IQ9Ur0ykXoHS9gzfYX0aBjy9lvdrjx_PFUXmie9YRcY=").expect("a valid test value").1,
+            public,
+            "padding is fine"
+        );
+        assert!(vapid_key("not base64!").expect_err("an invalid test value").contains("base64url"));
+        assert!(vapid_key("AAAA").expect_err("an invalid test value").contains("32 bytes"));
     }
 }

@@ -124,10 +124,14 @@ mod tests {
             count: 1,
             sender: "Иван".into(),
         };
-        let sealed =
-            encrypt(&payload, &URL_SAFE_NO_PAD.encode(public.as_bytes()), &URL_SAFE_NO_PAD.encode(auth)).unwrap();
-        let opened = web_push_native::decrypt(sealed, &browser, &web_push_native::Auth::from(auth)).unwrap();
-        assert_eq!(serde_json::from_slice::<serde_json::Value>(&opened).unwrap()["body"], "Привет!");
+        let sealed = encrypt(&payload, &URL_SAFE_NO_PAD.encode(public.as_bytes()), &URL_SAFE_NO_PAD.encode(auth))
+            .expect("a valid test value");
+        let opened =
+            web_push_native::decrypt(sealed, &browser, &web_push_native::Auth::from(auth)).expect("a valid test value");
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&opened).expect("a valid test value")["body"],
+            "Привет!"
+        );
         assert!(keys_valid(&URL_SAFE_NO_PAD.encode(public.as_bytes()), &URL_SAFE_NO_PAD.encode(auth)));
         assert!(!keys_valid("AAAA", &URL_SAFE_NO_PAD.encode(auth)));
         assert!(!keys_valid(&URL_SAFE_NO_PAD.encode(public.as_bytes()), "AAAA"));
@@ -136,20 +140,28 @@ mod tests {
     #[test]
     fn the_token_names_the_endpoint_s_origin_with_its_port() {
         let (private_key, public_key) =
-            crate::config::vapid_key("IQ9Ur0ykXoHS9gzfYX0aBjy9lvdrjx_PFUXmie9YRcY").unwrap();
+            crate::config::vapid_key("IQ9Ur0ykXoHS9gzfYX0aBjy9lvdrjx_PFUXmie9YRcY").expect("a valid test value");
         let signer = Signer::new(&Vapid {
             private_key,
             public_key: public_key.clone(),
             subject: "mailto:it@school.example".into(),
         })
-        .unwrap();
-        let header = signer.authorization(&url::Url::parse("http://127.0.0.1:8099/push/1").unwrap(), 1_000).unwrap();
-        let (token, key) = header.strip_prefix("vapid t=").unwrap().split_once(", k=").unwrap();
+        .expect("a valid test value");
+        let header = signer
+            .authorization(&url::Url::parse("http://127.0.0.1:8099/push/1").expect("a valid test value"), 1_000)
+            .expect("a valid test value");
+        let (token, key) = header
+            .strip_prefix("vapid t=")
+            .expect("a valid test value")
+            .split_once(", k=")
+            .expect("a valid test value");
         assert_eq!(key, public_key);
-        let claims = token.split('.').nth(1).unwrap();
-        let claims: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(claims).unwrap()).unwrap();
+        let claims = token.split('.').nth(1).expect("a valid test value");
+        let claims: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(claims).expect("a valid test value"))
+                .expect("a valid test value");
         assert_eq!(claims["aud"], "http://127.0.0.1:8099");
         assert_eq!(claims["exp"], 1_000 + 12 * 3600);
-        assert!(new_key_pair().unwrap().starts_with("PUSH_VAPID_PRIVATE_KEY="));
+        assert!(new_key_pair().expect("a valid test value").starts_with("PUSH_VAPID_PRIVATE_KEY="));
     }
 }

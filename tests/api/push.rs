@@ -53,7 +53,8 @@ async fn an_offline_person_s_browsers_each_get_one_push_that_decrypts_and_verifi
     let chat = a.chat(&teacher, &student).await;
 
     // The key the browser subscribes with is the one every push must verify against.
-    let (status, key) = status_and_json(a.get("/api/push/vapid-public-key", &student).send().await.unwrap()).await;
+    let (status, key) =
+        status_and_json(a.get("/api/push/vapid-public-key", &student).send().await.expect("it answers")).await;
     assert_eq!(status, 200, "{key}");
     receiver.expect_vapid_key(key["public_key"].as_str().expect("a key")).await;
     let (laptop, laptop_subscription) = receiver.subscribe().await;
@@ -97,11 +98,11 @@ async fn an_offline_person_s_browsers_each_get_one_push_that_decrypts_and_verifi
     // Subscriptions are per person: unsubscribing is the owner's alone.
     let body = json!({ "endpoint": phone_subscription["endpoint"] });
     let request = a.http.delete(a.url("/api/push/subscriptions")).bearer_auth(&teacher.token).json(&body);
-    let (status, answer) = status_and_json(request.send().await.unwrap()).await;
+    let (status, answer) = status_and_json(request.send().await.expect("it answers")).await;
     assert_eq!((status, answer["code"].as_str()), (404, Some("not_found")), "{answer}");
     let request = a.http.delete(a.url("/api/push/subscriptions")).bearer_auth(&student.token).json(&body);
-    assert_eq!(request.send().await.unwrap().status(), 204);
-    let count: i64 = a.sql.query_one("SELECT count(*) FROM push_subscriptions", &[]).await.unwrap().get(0);
+    assert_eq!(request.send().await.expect("it answers").status(), 204);
+    let count: i64 = a.sql.query_one("SELECT count(*) FROM push_subscriptions", &[]).await.expect("it answers").get(0);
     assert_eq!(count, 2, "the laptop's and the teacher's remain");
 }
 
@@ -124,18 +125,27 @@ async fn a_429_is_retried_and_a_410_removes_the_subscription() {
             to(r, &busy).iter().any(|p| p["answered"] == 201)
         })
         .await;
-    let answers: Vec<i64> = to(&received, &busy).iter().map(|p| p["answered"].as_i64().unwrap()).collect();
+    let answers: Vec<i64> = to(&received, &busy).iter().map(|p| p["answered"].as_i64().expect("it answers")).collect();
     assert_eq!(answers, [429, 503, 201], "retried until delivered");
     assert!(to(&received, &busy).iter().all(|p| p["payload"]["message_id"] == message && p["vapid"]["valid"] == true));
-    assert_eq!(to(&received, &gone).iter().map(|p| p["answered"].as_i64().unwrap()).collect::<Vec<_>>(), [410]);
-    let endpoints: Vec<String> =
-        a.sql.query("SELECT endpoint FROM push_subscriptions", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
-    assert_eq!(endpoints, [busy_subscription["endpoint"].as_str().unwrap()], "the expired one is deleted");
+    assert_eq!(
+        to(&received, &gone).iter().map(|p| p["answered"].as_i64().expect("it answers")).collect::<Vec<_>>(),
+        [410]
+    );
+    let endpoints: Vec<String> = a
+        .sql
+        .query("SELECT endpoint FROM push_subscriptions", &[])
+        .await
+        .expect("it answers")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(endpoints, [busy_subscription["endpoint"].as_str().expect("it answers")], "the expired one is deleted");
     let states: Vec<(String, i32)> = a
         .sql
         .query("SELECT state, attempts FROM push_messages", &[])
         .await
-        .unwrap()
+        .expect("it answers")
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
@@ -160,20 +170,20 @@ async fn subscriptions_are_checked_erased_with_their_person_and_push_may_be_off(
         (with("https://evil.example/push/1", p256dh, auth), "push_endpoint_not_allowed"),
         (with("http://169.254.169.254/latest", p256dh, auth), "push_endpoint_not_allowed"),
         (with("not a url", p256dh, auth), "unprocessable"),
-        (with(good["endpoint"].as_str().unwrap(), &json!("AAAA"), auth), "unprocessable"),
-        (with(good["endpoint"].as_str().unwrap(), p256dh, &json!("AAAA")), "unprocessable"),
+        (with(good["endpoint"].as_str().expect("it answers"), &json!("AAAA"), auth), "unprocessable"),
+        (with(good["endpoint"].as_str().expect("it answers"), p256dh, &json!("AAAA")), "unprocessable"),
         (json!({ "endpoint": good["endpoint"] }), "invalid_request"),
     ] {
         let (status, answer) = subscribe(&a, &student, &body).await;
         assert_eq!(answer["code"], code, "{body}: {status} {answer}");
     }
-    let count: i64 = a.sql.query_one("SELECT count(*) FROM push_subscriptions", &[]).await.unwrap().get(0);
+    let count: i64 = a.sql.query_one("SELECT count(*) FROM push_subscriptions", &[]).await.expect("it answers").get(0);
     assert_eq!(count, 0);
 
     // An erasure forgets the person's browsers with the rest.
     assert_eq!(subscribe(&a, &student, &good).await.0, 201);
     crate::governance::erase(&a, &a.user("admin", "Admin").await, &student).await;
-    let count: i64 = a.sql.query_one("SELECT count(*) FROM push_subscriptions", &[]).await.unwrap().get(0);
+    let count: i64 = a.sql.query_one("SELECT count(*) FROM push_subscriptions", &[]).await.expect("it answers").get(0);
     assert_eq!(count, 0, "erased with the person");
 
     // Guests get none; without a key, push is off.
@@ -182,7 +192,8 @@ async fn subscriptions_are_checked_erased_with_their_person_and_push_may_be_off(
     assert_eq!((status, answer["code"].as_str()), (403, Some("guest_confined")), "{answer}");
     let off = TestApp::spawn().await;
     let someone = off.user("student", "Someone").await;
-    let (status, answer) = status_and_json(off.get("/api/push/vapid-public-key", &someone).send().await.unwrap()).await;
+    let (status, answer) =
+        status_and_json(off.get("/api/push/vapid-public-key", &someone).send().await.expect("it answers")).await;
     assert_eq!((status, answer["code"].as_str()), (404, Some("push_disabled")), "{answer}");
     let (status, answer) = subscribe(&off, &someone, &good).await;
     assert_eq!((status, answer["code"].as_str()), (404, Some("push_disabled")), "{answer}");

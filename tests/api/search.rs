@@ -65,14 +65,22 @@ async fn russian_and_english_word_forms_case_yo_phrases_prefixes_and_typos_are_f
     // The snippet: the text as parts, the matches marked, nothing made into HTML.
     let (_, body) = search(&a, &student, &[("q", "учебники книгу")]).await;
     assert_eq!(highlighted(&body), ["учебник", "книги"], "{body}");
-    let text: String =
-        body["results"][0]["snippet"].as_array().unwrap().iter().map(|p| p["text"].as_str().unwrap()).collect();
+    let text: String = body["results"][0]["snippet"]
+        .as_array()
+        .expect("as the test set it up")
+        .iter()
+        .map(|p| p["text"].as_str().expect("as the test set it up"))
+        .collect();
     assert_eq!(text, "Принеси учебник по алгебре и две книги");
     let markup = a.send(&student, chat, "<b>bold</b> &amp; <script>alert(1)</script>").await;
     let (_, body) = search(&a, &student, &[("q", "alert")]).await;
     assert_eq!(ids(&body), [markup]);
-    let text: String =
-        body["results"][0]["snippet"].as_array().unwrap().iter().map(|p| p["text"].as_str().unwrap()).collect();
+    let text: String = body["results"][0]["snippet"]
+        .as_array()
+        .expect("as the test set it up")
+        .iter()
+        .map(|p| p["text"].as_str().expect("as the test set it up"))
+        .collect();
     assert!(text.contains("<script>"), "the text as written, for the client to show as text: {text}");
     assert_eq!(body["results"][0]["chat_id"], chat);
     assert_eq!(body["results"][0]["message"]["content"], "<b>bold</b> &amp; <script>alert(1)</script>");
@@ -116,7 +124,7 @@ async fn the_index_follows_edits_deletions_hiding_and_purges() {
         .sql
         .query_one("SELECT count(*) FROM messages WHERE id = $1 AND search = ''::tsvector", &[&purged])
         .await
-        .unwrap()
+        .expect("as the test set it up")
         .get(0);
     assert_eq!(words, 1, "its words are gone from the row");
     audit_is_clean(&a).await;
@@ -221,7 +229,7 @@ async fn a_guest_finds_only_their_inquiry_and_the_page_goes_on_with_the_cursor()
     let long = "я".repeat(201);
     let (status, body) = search(&a, &student, &[("q", &long)]).await;
     assert_eq!(status, 400, "{body}");
-    assert!(body["error"].as_str().unwrap().contains("200"), "{body}");
+    assert!(body["error"].as_str().expect("as the test set it up").contains("200"), "{body}");
 }
 
 #[tokio::test]
@@ -241,7 +249,12 @@ async fn history_around_a_message_shows_it_with_its_neighbours_and_pages_both_wa
         }
     };
     let listed = |body: &Value| -> Vec<i64> {
-        body["messages"].as_array().expect("messages").iter().map(|m| m["id"].as_i64().unwrap()).collect()
+        body["messages"]
+            .as_array()
+            .expect("messages")
+            .iter()
+            .map(|m| m["id"].as_i64().expect("as the test set it up"))
+            .collect()
     };
     let (status, body) = page(format!("around={}&limit=5", ids[10])).await;
     assert_eq!(status, 200, "{body}");
