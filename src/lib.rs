@@ -15,6 +15,7 @@ pub mod dev;
 pub mod error;
 pub mod extract;
 pub mod governance;
+pub mod jobs;
 pub mod limits;
 pub mod log;
 pub mod metrics;

@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use crate::auth::Keys;
 use crate::auth::oidc::Oidc;
 use crate::auth::users::UserCache;
+use crate::jobs::Jobs;
 use crate::limits::Limits;
 use crate::log::Appender;
 use crate::reads::Reads;
@@ -69,7 +70,12 @@ impl Application {
         let hub = Arc::new(Hub::new(config.sse.queue));
         let shutdown = CancellationToken::new();
         let log_listener = listener::start(database, hub.clone(), config.listener.probe, shutdown.clone()).await?;
-        let presence = presence::start(hub.clone(), pool.clone(), config.presence, shutdown.clone());
+        let jobs = Arc::new(Jobs::default());
+        let presence = jobs.supervise("presence", shutdown.clone(), {
+            let (hub, pool, presence, replica) = (hub.clone(), pool.clone(), config.presence, uuid::Uuid::new_v4());
+            let shutdown = shutdown.clone();
+            move || presence::run(hub.clone(), pool.clone(), presence, replica, shutdown.clone())
+        });
         let metrics = crate::metrics::handle();
         let appender = Arc::new(Appender::start(pool.clone(), config.append));
         let users = Arc::new(UserCache::new(config.auth.user_cache));
@@ -78,14 +84,21 @@ impl Application {
             move |id| users.forget(id)
         });
         let limits = Arc::new(Limits::new(&config.rate));
-        tokio::spawn(forget_idle_users(limits.clone(), shutdown.clone()));
-        let period = config.auth.user_cache;
-        tokio::spawn(follow_users(hub.clone(), users.clone(), pool.clone(), period, shutdown.clone()));
+        jobs.supervise("rate-limits", shutdown.clone(), {
+            let (limits, shutdown) = (limits.clone(), shutdown.clone());
+            move || forget_idle_users(limits.clone(), shutdown.clone())
+        });
+        jobs.supervise("follow-users", shutdown.clone(), {
+            let (hub, users, pool, shutdown) = (hub.clone(), users.clone(), pool.clone(), shutdown.clone());
+            let period = config.auth.user_cache;
+            move || follow_users(hub.clone(), users.clone(), pool.clone(), period, shutdown.clone())
+        });
         let storage = Arc::new(Storage::open(&config.storage)?);
         crate::notify::announce(&pool, &config.notify).await?;
-        tokio::spawn(crate::notify::run(pool.clone(), config.notify.clone(), shutdown.clone()));
-        tokio::spawn(crate::push::run(pool.clone(), config.notify.clone(), shutdown.clone()));
-        tokio::spawn(crate::notify::keep_purging(pool.clone(), config.notify.keep, shutdown.clone()));
+        for (name, job) in [("notices", Outbox::Notices), ("pushes", Outbox::Pushes), ("notice-purge", Outbox::Purge)] {
+            let (pool, notify, shutdown) = (pool.clone(), config.notify.clone(), shutdown.clone());
+            jobs.supervise(name, shutdown.clone(), move || job.run(pool.clone(), notify.clone(), shutdown.clone()));
+        }
         let config = Arc::new(config);
         let typing = Arc::new(TypingThrottle::default());
         let signals = Arc::new(SignalSender::start(pool.clone()));
@@ -104,11 +117,16 @@ impl Application {
             typing,
             signals,
             storage,
+            jobs,
         };
         let state = AppState::new(shared);
-        tokio::spawn(crate::api::inquiries::keep_closing(state.clone()));
-        tokio::spawn(crate::api::attachments::keep_sweeping(state.clone()));
-        tokio::spawn(crate::governance::keep_governing(state.clone()));
+        let (jobs, shutdown) = (&state.jobs, &state.shutdown);
+        let s = state.clone();
+        jobs.supervise("inquiry-closing", shutdown.clone(), move || crate::api::inquiries::keep_closing(s.clone()));
+        let s = state.clone();
+        jobs.supervise("attachment-sweep", shutdown.clone(), move || crate::api::attachments::keep_sweeping(s.clone()));
+        let s = state.clone();
+        jobs.supervise("governance", shutdown.clone(), move || crate::governance::keep_governing(s.clone()));
         Ok(Self { listener, state, log_listener, presence })
     }
 
@@ -174,6 +192,29 @@ impl Application {
         let _ = self.log_listener.await;
         let _ = self.presence.await; // it shortens this replica's presence lease on its way out
         Ok(())
+    }
+}
+
+/// The outbox's three jobs, each run from the same configuration.
+#[derive(Clone, Copy)]
+enum Outbox {
+    Notices,
+    Pushes,
+    Purge,
+}
+
+impl Outbox {
+    fn run(
+        self,
+        pool: deadpool_postgres::Pool,
+        notify: crate::config::NotifyConfig,
+        shutdown: CancellationToken,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+        match self {
+            Self::Notices => Box::pin(crate::notify::run(pool, notify, shutdown)),
+            Self::Pushes => Box::pin(crate::push::run(pool, notify, shutdown)),
+            Self::Purge => Box::pin(crate::notify::keep_purging(pool, notify.keep, shutdown)),
+        }
     }
 }
 

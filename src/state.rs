@@ -48,6 +48,8 @@ pub struct Shared {
     pub signals: Arc<SignalSender>,
     /// Attachments' bytes.
     pub storage: Arc<Storage>,
+    /// The background jobs' supervisor (what `/readyz` asks about them).
+    pub jobs: Arc<crate::jobs::Jobs>,
 }
 
 struct Inner {

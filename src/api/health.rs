@@ -53,6 +53,11 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>)
     if !state.hub.is_listening() {
         return (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "log listener is not connected".into() }));
     }
+    if let Some((job, failures)) = state.jobs.failing().first() {
+        let window = crate::jobs::FAILING_WINDOW.as_secs() / 60;
+        let status = format!("background job {job} keeps failing ({failures} panics in {window} minutes)");
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status }));
+    }
     answer(database_answers(&state).await)
 }
 

@@ -53,18 +53,15 @@ use uuid::Uuid;
 use super::hub::{Hub, StreamChange};
 use crate::config::PresenceConfig;
 
-/// Starts the replica's presence task; it runs until `shutdown`, then shortens its lease.
-pub fn start(
-    hub: Arc<Hub>,
-    db: Pool,
-    config: PresenceConfig,
-    shutdown: CancellationToken,
-) -> tokio::task::JoinHandle<()> {
+/// The replica's presence task, as replica `replica`: it runs until `shutdown`, then shortens
+/// its lease. Run under the job supervisor (`crate::jobs`): a run that starts after a panic
+/// takes over what the last one recorded, and closes what was closed meanwhile.
+pub async fn run(hub: Arc<Hub>, db: Pool, config: PresenceConfig, replica: Uuid, shutdown: CancellationToken) {
     let (changes, events) = mpsc::unbounded_channel();
     hub.report_changes(changes);
-    let tracker =
-        Tracker { replica: Uuid::new_v4(), hub, db, config, recorded: HashSet::new(), closing: HashMap::new() };
-    tokio::spawn(tracker.run(events, shutdown))
+    let mut tracker = Tracker { replica, hub, db, config, recorded: HashSet::new(), closing: HashMap::new() };
+    tracker.take_over().await;
+    tracker.run(events, shutdown).await;
 }
 
 struct Tracker {
@@ -79,6 +76,21 @@ struct Tracker {
 }
 
 impl Tracker {
+    /// What this replica has recorded already (by an earlier run of the task).
+    async fn take_over(&mut self) {
+        let recorded = async {
+            let client = self.db.get().await?;
+            let rows =
+                client.query("SELECT user_id FROM presence_streams WHERE replica_id = $1", &[&self.replica]).await?;
+            anyhow::Ok(rows.iter().map(|r| r.get::<_, i64>(0)).collect::<HashSet<i64>>())
+        }
+        .await;
+        match recorded {
+            Ok(recorded) => self.recorded = recorded,
+            Err(e) => tracing::warn!(error = format!("{e:#}"), "presence: cannot read what this replica recorded"),
+        }
+    }
+
     async fn run(mut self, mut changes: mpsc::UnboundedReceiver<StreamChange>, shutdown: CancellationToken) {
         let mut renewal = tokio::time::interval(self.config.lease / 4);
         renewal.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -205,10 +217,18 @@ impl Tracker {
                 return;
             }
         }
-        for user in self.hub.present_users() {
-            if !self.recorded.contains(&user) {
-                self.open(user).await;
+        let present: HashSet<i64> = self.hub.present_users().into_iter().collect();
+        for user in &present {
+            if !self.recorded.contains(user) {
+                self.open(*user).await;
             }
+        }
+        // Recorded with no stream here and no close on its way (it happened while no task ran):
+        // closed after the grace, as any other.
+        let gone: Vec<i64> =
+            self.recorded.iter().filter(|u| !present.contains(u) && !self.closing.contains_key(u)).copied().collect();
+        for user in gone {
+            self.closing.insert(user, Instant::now());
         }
     }
 

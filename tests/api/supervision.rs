@@ -1,5 +1,6 @@
 //! The replica watches its own parts: a listener task that panics is restarted, and readiness
-//! says so while it is down.
+//! says so while it is down; every background job that panics is started again, and one that
+//! keeps failing makes the replica unready.
 
 use std::time::{Duration, Instant};
 
@@ -42,4 +43,81 @@ async fn a_listener_that_panics_turns_readiness_false_then_restarts_and_delivers
     assert_eq!(ids, [missed, after], "both messages, once each, in order: {events:?}");
     let metrics = app.metrics().await;
     assert!(metrics.contains("tutorchat_listener_restarts_total"), "the restart is counted: {metrics}");
+}
+
+/// Waits until `what` holds, at most `within`.
+async fn until(what: &str, within: Duration, mut holds: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + within;
+    while !holds().await {
+        assert!(Instant::now() < deadline, "{what}: not within {within:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn every_background_job_that_panics_comes_back_and_one_that_keeps_failing_fails_readiness() {
+    let (receiver, url) = crate::helpers::Receiver::start().await;
+    let (private_key, public_key) =
+        tutorchat::config::vapid_key("IQ9Ur0ykXoHS9gzfYX0aBjy9lvdrjx_PFUXmie9YRcY").expect("key");
+    let app = TestApp::spawn_with(|c| {
+        c.notify.grace = Duration::from_secs(1);
+        c.notify.webhook = Some(tutorchat::config::Webhook {
+            url,
+            secret: tutorchat::config::webhook_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").expect("secret"),
+        });
+        c.notify.push.vapid =
+            Some(tutorchat::config::Vapid { private_key, public_key, subject: "mailto:it@school.example".into() });
+    })
+    .await;
+    let jobs = app.state.jobs.clone();
+    let names = [
+        "attachment-sweep",
+        "follow-users",
+        "governance",
+        "inquiry-closing",
+        "notice-purge",
+        "notices",
+        "presence",
+        "pushes",
+        "rate-limits",
+    ];
+    assert_eq!(jobs.names(), names);
+
+    for name in names {
+        until(&format!("{name} running"), Duration::from_secs(5), async || jobs.running(name)).await;
+        let restarts = format!("tutorchat_job_restarts_total{{job=\"{name}\"}}");
+        let before = app.metric(&restarts).await.unwrap_or_default();
+        assert!(jobs.crash(name), "{name} takes the crash");
+        until(&format!("{name} restarted"), Duration::from_secs(5), async || {
+            app.metric(&restarts).await.unwrap_or_default() > before && jobs.running(name)
+        })
+        .await;
+    }
+    assert_eq!(readyz(&app).await, 200, "one panic each is not failing");
+
+    // The restarted jobs work: presence records a stream, the outbox notifies an offline person.
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
+    let chat = app.chat(&teacher, &student).await;
+    let _online = app.stream(&teacher, None).await;
+    until("the teacher online", Duration::from_secs(5), async || {
+        let path = format!("/api/presence/{}", teacher.id);
+        let answer = app.get(&path, &student).send().await.expect("presence");
+        answer.json::<serde_json::Value>().await.expect("json")["online"] == true
+    })
+    .await;
+    let message = app.send(&teacher, chat, "after every job came back").await;
+    let calls = receiver.wait_for(1, Duration::from_secs(3)).await;
+    assert_eq!(calls.first().map(|c| c.json()["message_id"].clone()), Some(serde_json::json!(message)));
+
+    // A job that keeps failing stops the replica being ready, and says which.
+    for _ in 1..tutorchat::jobs::FAILING_AFTER {
+        until("notice-purge running", Duration::from_secs(10), async || jobs.running("notice-purge")).await;
+        assert!(jobs.crash("notice-purge"));
+        until("notice-purge down", Duration::from_secs(5), async || !jobs.running("notice-purge")).await;
+    }
+    let answer = app.http.get(app.url("/readyz")).send().await.expect("GET /readyz");
+    assert_eq!(answer.status(), 503);
+    let body: serde_json::Value = answer.json().await.expect("json");
+    assert!(body["status"].as_str().expect("status").contains("notice-purge keeps failing"), "{body}");
+    until("notice-purge back", Duration::from_secs(10), async || jobs.running("notice-purge")).await;
 }

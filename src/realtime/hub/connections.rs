@@ -50,13 +50,14 @@ pub struct StreamAllowance {
 
 impl Hub {
     /// From now on, a user's first stream opened here and their last one closed are sent to
-    /// `changes` (once; later calls are ignored).
+    /// `changes` (instead of wherever they went: the presence task, started again after a
+    /// panic, takes them over).
     pub fn report_changes(&self, changes: mpsc::UnboundedSender<StreamChange>) {
-        let _ = self.changes.set(changes);
+        *self.changes.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(changes);
     }
 
     fn report(&self, change: StreamChange) {
-        if let Some(changes) = self.changes.get() {
+        if let Some(changes) = self.changes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref() {
             let _ = changes.send(change);
         }
     }

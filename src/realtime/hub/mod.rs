@@ -81,7 +81,7 @@ pub struct Hub {
     /// [`Hub::crash_listener`]).
     crash: tokio::sync::Notify,
     /// Where a user's first opened and last closed stream are reported (presence).
-    changes: std::sync::OnceLock<mpsc::UnboundedSender<StreamChange>>,
+    changes: std::sync::Mutex<Option<mpsc::UnboundedSender<StreamChange>>>,
     /// Told of every person an event changed (suspended, erasure asked for): the replica's
     /// cache of who people are forgets them (see [`Hub::on_person_changed`]).
     person_changed: std::sync::OnceLock<Box<dyn Fn(i64) + Send + Sync>>,
@@ -96,7 +96,7 @@ impl Hub {
             next_id: AtomicU64::new(1),
             listening: AtomicBool::new(false),
             crash: tokio::sync::Notify::new(),
-            changes: std::sync::OnceLock::new(),
+            changes: std::sync::Mutex::new(None),
             person_changed: std::sync::OnceLock::new(),
         }
     }
