@@ -73,6 +73,28 @@ describe('X-Min-Event-Position', () => {
   });
 });
 
+describe('history pages', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('asks for the newest page, an older, a newer, or the one around a message', async () => {
+    const paths: string[] = [];
+    vi.stubGlobal('fetch', async (path: string) => {
+      paths.push(path);
+      return new Response('{"messages":[],"has_more":false,"has_newer":false}', { status: 200 });
+    });
+    await messages(7);
+    await messages(7, { beforeId: 40 });
+    await messages(7, { afterId: 60 });
+    await messages(7, { around: 50 });
+    expect(paths).toEqual([
+      '/api/chats/7/messages?limit=50',
+      '/api/chats/7/messages?limit=50&before_id=40',
+      '/api/chats/7/messages?limit=50&after_id=60',
+      '/api/chats/7/messages?limit=50&around=50',
+    ]);
+  });
+});
+
 describe('lessons', () => {
   afterEach(() => vi.unstubAllGlobals());
 

@@ -175,18 +175,23 @@ export function resetPosition(position: number): void {
 }
 
 /** The header that asks for an answer at least as recent as what this tab has seen. */
-function freshness(): Record<string, string> {
+export function freshness(): Record<string, string> {
   return seenPosition > 0 ? { 'x-min-event-position': String(seenPosition) } : {};
 }
 
-/** One request to the API (moderationApi.ts sends its own through it too). */
+/**
+ * One request to the API (moderationApi.ts, searchApi.ts and pushApi.ts send theirs through it
+ * too); `signal` stops it (it then rejects with an `AbortError`).
+ */
 export async function request<T>(
   method: string,
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
+  signal?: AbortSignal,
 ): Promise<Snapshot<T>> {
   const init: RequestInit = { method, credentials: 'same-origin', headers: { accept: 'application/json', ...headers } };
+  if (signal) init.signal = signal;
   if (body !== undefined) {
     init.headers = { ...init.headers, 'content-type': 'application/json' };
     init.body = JSON.stringify(body);
@@ -332,12 +337,20 @@ export async function unreadCount(): Promise<UnreadCount> {
 
 export const PAGE_SIZE = 50;
 
-export async function messages(
-  chatId: number,
-  beforeId?: number,
-): Promise<Snapshot<Schemas['History']>> {
+/** A page of a chat's history (`has_newer`: newer messages exist after its last one). */
+export type History = Schemas['History'];
+
+/**
+ * Which page of history: the newest (none given), the one older than `beforeId`, the one newer
+ * than `afterId`, or the one around the message `around` (about half before it, half after).
+ */
+export type HistoryPage = { beforeId?: number; afterId?: number; around?: number };
+
+export async function messages(chatId: number, page: HistoryPage = {}): Promise<Snapshot<History>> {
   const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
-  if (beforeId !== undefined) query.set('before_id', String(beforeId));
+  if (page.beforeId !== undefined) query.set('before_id', String(page.beforeId));
+  if (page.afterId !== undefined) query.set('after_id', String(page.afterId));
+  if (page.around !== undefined) query.set('around', String(page.around));
   return getFresh(`/api/chats/${chatId}/messages?${query}`);
 }
 

@@ -103,6 +103,22 @@ describe('plurals', () => {
   });
 });
 
+describe('search and notifications', () => {
+  it('says what was not found and how many new messages, in both languages', () => {
+    const ru = i18n.getFixedT('ru');
+    const en = i18n.getFixedT('en');
+    expect(ru('search.empty', { query: 'учебник' })).toBe('По запросу «учебник» ничего не найдено.');
+    expect(en('search.empty', { query: 'textbook' })).toBe('Nothing found for “textbook”.');
+    expect([1, 3, 5, 21].map((count) => ru('push.newMessages', { count }))).toEqual([
+      '1 новое сообщение',
+      '3 новых сообщения',
+      '5 новых сообщений',
+      '21 новое сообщение',
+    ]);
+    expect(en('push.newMessages', { count: 2 })).toBe('2 new messages');
+  });
+});
+
 describe('typing and presence', () => {
   it('says who is typing and that someone is, in both languages', () => {
     const ru = i18n.getFixedT('ru');

@@ -25,9 +25,14 @@
 // Moderation: a message may be hidden by a moderator (`hidden`) or have its content removed
 // for good (`purged`). What the stream says of it is remembered by id (`moderated`, applied
 // like the edits: moderated.ts), and the quotes of it follow.
+//
+// Which part of the history is shown (the newest page, or a window opened at a message, with
+// what arrives live waiting beyond it) is historyWindow.ts's; how a message is shown from
+// what is known of it, knownMessages.ts's.
 
 import type { Attachment, Hidden, MessageType, Purged, ReplyPreview } from './api';
 import type { Membership } from './chats';
+import { type WindowAction, isCurrent, windowReducer, withLive } from './historyWindow';
 import { editOf, isNewer, known, mergeMessages, shownOf, withKnown } from './knownMessages';
 import type { Moderated } from './moderated';
 import { type ReplyRef, quoteWithKnown } from './quotes';
@@ -109,6 +114,16 @@ export interface Conversation {
   hasMore: boolean;
   loadingOlder: boolean;
   olderError: string | null;
+  /** Newer messages exist after the newest loaded: the window was opened at a message (historyWindow.ts). */
+  hasNewer: boolean;
+  loadingNewer: boolean;
+  newerError: string | null;
+  /** Live messages waiting for the window to reach the newest (saved ones, ascending by id). */
+  beyond: readonly Message[];
+  /** The window shown, by the number it was asked with (0: none asked yet). */
+  window: number;
+  /** A message to bring into view and mark once it is on screen. */
+  focus: number | null;
   /** System lines of a group, ascending by position. */
   notices: Notice[];
   /** `left` or `removed` once a `participant_removed` for us arrived: read-only from then on. */
@@ -134,11 +149,12 @@ export interface WireMessage {
 }
 
 export type ConversationAction =
-  | { type: 'snapshot'; messages: WireMessage[]; hasMore: boolean }
-  | { type: 'loadFailed'; error: string }
+  /** The window's pages and jumps (historyWindow.ts): a snapshot is the newest page, or the one around a message. */
+  | WindowAction
+  | { type: 'loadFailed'; error: string; window?: number }
   | { type: 'olderRequested' }
-  | { type: 'olderLoaded'; messages: WireMessage[]; hasMore: boolean }
-  | { type: 'olderFailed'; error: string }
+  | { type: 'olderLoaded'; messages: WireMessage[]; hasMore: boolean; window?: number }
+  | { type: 'olderFailed'; error: string; window?: number }
   | { type: 'received'; message: WireMessage }
   | { type: 'deleted'; id: number }
   /** A message's new text: `message_edited` or the answer to our PUT. */
@@ -181,6 +197,12 @@ export function emptyConversation(chatId: number): Conversation {
     hasMore: false,
     loadingOlder: false,
     olderError: null,
+    hasNewer: false,
+    loadingNewer: false,
+    newerError: null,
+    beyond: [],
+    window: 0,
+    focus: null,
     notices: [],
     membership: 'member',
   };
@@ -227,32 +249,22 @@ function updatePending(
 
 export function conversationReducer(state: Conversation, action: ConversationAction): Conversation {
   switch (action.type) {
-    case 'snapshot': {
-      // The snapshot is the truth for everything up to its newest message; messages the
-      // stream delivered while it was in flight (newer than that) are kept.
-      const snapshot = known(state, action.messages);
-      const newest = snapshot.length > 0 ? snapshot[snapshot.length - 1]!.id : 0;
-      const live = state.messages.filter((m) => m.id > newest);
-      // Lines that arrived while it loaded follow what it shows.
-      const notices = state.notices.some((n) => n.afterId === null)
-        ? state.notices.map((n) => (n.afterId === null ? { ...n, afterId: newest } : n))
-        : state.notices;
-      return {
-        ...state,
-        notices,
-        status: 'ready',
-        error: null,
-        messages: mergeMessages(snapshot, live, state.deleted),
-        hasMore: action.hasMore,
-        loadingOlder: false,
-        olderError: null,
-      };
-    }
+    case 'snapshot':
+    case 'windowRequested':
+    case 'reloadRequested':
+    case 'newerRequested':
+    case 'newerLoaded':
+    case 'newerFailed':
+    case 'focused':
+    case 'focusDone':
+      return windowReducer(state, action);
     case 'loadFailed':
+      if (!isCurrent(state, action.window)) return state;
       return { ...state, status: 'failed', error: action.error };
     case 'olderRequested':
       return { ...state, loadingOlder: true, olderError: null };
     case 'olderLoaded':
+      if (!isCurrent(state, action.window)) return { ...state, loadingOlder: false };
       return {
         ...state,
         messages: mergeMessages(state.messages, known(state, action.messages), state.deleted),
@@ -260,10 +272,12 @@ export function conversationReducer(state: Conversation, action: ConversationAct
         loadingOlder: false,
       };
     case 'olderFailed':
+      if (!isCurrent(state, action.window)) return { ...state, loadingOlder: false };
       return { ...state, loadingOlder: false, olderError: action.error };
     case 'received': {
       const { message } = action;
-      if (state.deleted.has(message.id) || state.messages.some((m) => m.id === message.id)) return state;
+      const seen = (m: Message) => m.id === message.id;
+      if (state.deleted.has(message.id) || state.messages.some(seen) || state.beyond.some(seen)) return state;
       // The echo of our own message can beat the POST answer: it stands for the first pending
       // copy with the same text, so the message is never shown twice. (With two identical
       // texts in flight, which copy it claims makes no visible difference.)
@@ -277,12 +291,13 @@ export function conversationReducer(state: Conversation, action: ConversationAct
           attachmentIds(p.attachments) === files,
       );
       const pending = claimed === -1 ? state.pending : state.pending.filter((_, i) => i !== claimed);
-      return { ...state, pending, messages: mergeMessages(state.messages, known(state, [message]), state.deleted) };
+      return withLive({ ...state, pending }, known(state, [message]));
     }
     case 'deleted': {
       if (state.deleted.has(action.id)) return state;
       const deleted = new Set(state.deleted).add(action.id);
-      const next = { ...state, deleted, messages: state.messages.filter((m) => m.id !== action.id) };
+      const gone = (m: Message) => m.id !== action.id;
+      const next = { ...state, deleted, messages: state.messages.filter(gone), beyond: state.beyond.filter(gone) };
       return updateQuotes(next, action.id, (quote) => ({ ...quote, isDeleted: true, preview: null }));
     }
     case 'edited': {
@@ -326,7 +341,8 @@ export function conversationReducer(state: Conversation, action: ConversationAct
       const { notice, me } = action;
       if (state.notices.some((n) => n.position === notice.position)) return state;
       const newest = state.messages[state.messages.length - 1]?.id ?? 0;
-      const placed: Notice = { ...notice, afterId: state.status === 'ready' ? newest : null };
+      // Not placed yet while the history loads or the window is not at the newest.
+      const placed: Notice = { ...notice, afterId: state.status === 'ready' && !state.hasNewer ? newest : null };
       const notices = [...state.notices, placed].sort((a, b) => a.position - b.position);
       let { membership } = state;
       if (notice.userId === me && notice.kind === 'removed') membership = notice.actorId === me ? 'left' : 'removed';
@@ -354,7 +370,7 @@ export function conversationReducer(state: Conversation, action: ConversationAct
       // The saved message replaces the pending one; if the stream's echo came first, the
       // pending copy is already gone and the message already there: merging adds nothing.
       const pending = state.pending.filter((p) => p.key !== action.key);
-      return { ...state, pending, messages: mergeMessages(state.messages, known(state, [action.message]), state.deleted) };
+      return withLive({ ...state, pending }, known(state, [action.message]));
     }
     case 'sendFailed':
       return updatePending(state, action.key, (p) => ({ ...p, status: 'failed', error: action.error }));
@@ -388,7 +404,7 @@ export function isReadByOthers(state: Conversation, message: Message): boolean {
  * the marker do not count as unread, so they are not worth a request by themselves.)
  */
 export function readTarget(state: Conversation, me: number, marker: number): number | null {
-  if (state.status !== 'ready') return null;
+  if (state.status !== 'ready' || state.hasNewer) return null; // a window in the past is not read
   const newest = state.messages[state.messages.length - 1];
   if (!newest || newest.id <= marker) return null;
   return state.messages.some((m) => m.id > marker && m.senderId !== me) ? newest.id : null;

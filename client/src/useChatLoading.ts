@@ -1,13 +1,15 @@
 // Everything the workspace fetches, applied to its store: the chat list (a full load, a refresh
 // soon after a burst of reasons, the next page), a conversation and its older pages, a group's
 // members, and the presence of an admin's open chat. Each request's answer goes to the reducers
-// with what orders it: the list's log position, the presence request's start, and for a group
-// the newest position handled when it was asked.
+// with what orders it: the list's log position, the presence request's start, for a group the
+// newest position handled when it was asked, and for a conversation's pages the window they
+// are for (historyWindow.ts: the newest page, or the one around a message, with its newer pages).
 
 import { useCallback, useEffect, useRef, useState } from 'react';
 
 import * as api from './api';
 import { type FetchedChats, fetchChats } from './fetchChats';
+import { isLoaded, newerCursor } from './historyWindow';
 import { olderCursor } from './messages';
 import { membersPresence } from './presence';
 import type { Store } from './useWorkspaceStore';
@@ -21,8 +23,15 @@ export interface ChatLoading {
   refreshChatsSoon: () => void;
   /** Asks for the list's next page (if there is one and it is not on its way). */
   loadMore: () => Promise<void>;
+  /** The newest page of a chat's history (shown in place of what is there once it arrives). */
   loadConversation: (chatId: number) => Promise<void>;
   loadOlder: (chatId: number) => Promise<void>;
+  /** The next newer page of a window opened at a message, while newer messages exist. */
+  loadNewer: (chatId: number) => Promise<void>;
+  /** Shows a chat's history at `messageId` (around it, unless it is on screen already) and marks it. */
+  openAt: (chatId: number, messageId: number) => Promise<void>;
+  /** Replaces a window opened at a message with the newest page. */
+  jumpToLatest: (chatId: number) => Promise<void>;
   loadGroup: (chatId: number) => Promise<void>;
   /** A group's snapshot, from a request sent when the log was handled up to `after`. */
   groupLoaded: (details: api.ChatDetails, after: number | null, requestedAt: number) => void;
@@ -82,17 +91,37 @@ export function useChatLoading(store: Store, isAdmin: boolean): ChatLoading {
     }
   }, [store, latest, isAdmin, failed, absorb]);
 
-  const loadConversation = useCallback(
-    async (chatId: number) => {
+  // Each window asked for has a number of its own: answers for another are dropped.
+  const windows = useRef(0);
+
+  /** A page that replaces what is shown: the newest (`around` null), or the one around a message. */
+  const loadWindow = useCallback(
+    async (chatId: number, around: number | null, jump: boolean) => {
+      const window = ++windows.current;
       store.conversations({ type: 'opened', chatId });
+      inChat(chatId, jump ? { type: 'windowRequested', window, focus: around } : { type: 'reloadRequested', window });
       try {
-        const { data } = await api.messages(chatId);
-        inChat(chatId, { type: 'snapshot', messages: data.messages, hasMore: data.has_more });
+        const { data } = await api.messages(chatId, around === null ? {} : { around });
+        const hasNewer = data.has_newer ?? false;
+        inChat(chatId, { type: 'snapshot', messages: data.messages, hasMore: data.has_more, hasNewer, window });
       } catch (error) {
-        inChat(chatId, { type: 'loadFailed', error: failed(error) });
+        inChat(chatId, { type: 'loadFailed', error: failed(error), window });
       }
     },
     [store, inChat, failed],
+  );
+
+  const loadConversation = useCallback((chatId: number) => loadWindow(chatId, null, false), [loadWindow]);
+  const jumpToLatest = useCallback((chatId: number) => loadWindow(chatId, null, true), [loadWindow]);
+  const openAt = useCallback(
+    async (chatId: number, messageId: number) => {
+      if (isLoaded(latest.current.conversations[chatId], messageId)) {
+        inChat(chatId, { type: 'focused', messageId });
+        return;
+      }
+      await loadWindow(chatId, messageId, true);
+    },
+    [latest, inChat, loadWindow],
   );
 
   const olderInFlight = useRef(new Set<number>());
@@ -100,16 +129,38 @@ export function useChatLoading(store: Store, isAdmin: boolean): ChatLoading {
     async (chatId: number) => {
       const conversation = latest.current.conversations[chatId];
       const before = conversation ? olderCursor(conversation) : null;
-      if (before === null || olderInFlight.current.has(chatId)) return;
+      if (!conversation || before === null || olderInFlight.current.has(chatId)) return;
+      const { window } = conversation;
       olderInFlight.current.add(chatId);
       inChat(chatId, { type: 'olderRequested' });
       try {
-        const { data } = await api.messages(chatId, before);
-        inChat(chatId, { type: 'olderLoaded', messages: data.messages, hasMore: data.has_more });
+        const { data } = await api.messages(chatId, { beforeId: before });
+        inChat(chatId, { type: 'olderLoaded', messages: data.messages, hasMore: data.has_more, window });
       } catch (error) {
-        inChat(chatId, { type: 'olderFailed', error: failed(error) });
+        inChat(chatId, { type: 'olderFailed', error: failed(error), window });
       } finally {
         olderInFlight.current.delete(chatId);
+      }
+    },
+    [latest, inChat, failed],
+  );
+
+  const newerInFlight = useRef(new Set<number>());
+  const loadNewer = useCallback(
+    async (chatId: number) => {
+      const conversation = latest.current.conversations[chatId];
+      const after = conversation ? newerCursor(conversation) : null;
+      if (!conversation || after === null || newerInFlight.current.has(chatId)) return;
+      const { window } = conversation;
+      newerInFlight.current.add(chatId);
+      inChat(chatId, { type: 'newerRequested' });
+      try {
+        const { data } = await api.messages(chatId, { afterId: after });
+        inChat(chatId, { type: 'newerLoaded', messages: data.messages, hasNewer: data.has_newer ?? false, window });
+      } catch (error) {
+        inChat(chatId, { type: 'newerFailed', error: failed(error), window });
+      } finally {
+        newerInFlight.current.delete(chatId);
       }
     },
     [latest, inChat, failed],
@@ -162,6 +213,9 @@ export function useChatLoading(store: Store, isAdmin: boolean): ChatLoading {
     loadMore,
     loadConversation,
     loadOlder,
+    loadNewer,
+    openAt,
+    jumpToLatest,
     loadGroup,
     groupLoaded,
     loadPresence,

@@ -27,6 +27,9 @@
 //
 // Moderation: whether our account is suspended (useSuspension: participants), and an admin's
 // moderation view (useModeration), which the stream's events keep current like the rest.
+//
+// Search: the chat list's (useChatSearch) and the messages' (useMessageSearch), whose results
+// open a chat at a message (useHistoryNavigation).
 
 import { useCallback, useEffect, useState } from 'react';
 
@@ -42,6 +45,8 @@ import type { Typing } from './typing';
 import { type ChatLoading, useChatLoading } from './useChatLoading';
 import { type ChatSearch, useChatSearch } from './useChatSearch';
 import { type Commands, useCommands } from './useCommands';
+import { type HistoryNavigation, useHistoryNavigation } from './useHistoryNavigation';
+import { type MessageSearchControl, useMessageSearch } from './useMessageSearch';
 import { changesUnread, titleUnread } from './unread';
 import { type Connection, useEventStream } from './useEventStream';
 import { type Moderation, useModeration } from './useModeration';
@@ -52,7 +57,7 @@ import { type Store, useWorkspaceStore } from './useWorkspaceStore';
 
 export type { ChatSearch } from './useChatSearch';
 
-export interface Workspace extends Commands {
+export interface Workspace extends Commands, HistoryNavigation {
   chatList: ChatList;
   conversations: Conversations;
   openChatId: number | null;
@@ -79,6 +84,8 @@ export interface Workspace extends Commands {
   search: ChatSearch;
   /** Asks the server for the chats matching `query` (blank: forget the search). */
   searchChats: (query: string) => void;
+  /** The inbox's search of messages (a result opens with `openAt`). */
+  messageSearch: MessageSearchControl;
   /** A guest's session is over, and how (never for signed-in users: a 401 signs them out). */
   ended: GuestEnd | null;
   /** The title's total unread: the server's (GET /api/unread-count), a guest's one chat, none for admins. */
@@ -157,6 +164,8 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
   const { loadChats, refreshChatsSoon, loadConversation, loadOlder, loadGroup, loadPresence, loadMore } = loading;
   const [search, searchChats] = useChatSearch(store, isAdmin, loading.absorb);
   const commands = useCommands(store, me, loading);
+  const navigation = useHistoryNavigation(store, loading, openChat);
+  const messageSearch = useMessageSearch(store.failed);
   const moderation = useModeration(store, me.id, isAdmin);
   const { apply, run } = useApply(store, loading, endSession, { moderation, checkSuspension });
   const { count: serverUnread, refreshSoon: refreshUnreadSoon } = useUnreadTotal(!isAdmin && !isGuest, store.failed);
@@ -222,6 +231,7 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
     groups,
     people,
     ...commands,
+    ...navigation,
     openChat,
     connection,
     setAtBottom,
@@ -232,6 +242,7 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
     loadMore: useCallback(() => void loadMore(), [loadMore]),
     search,
     searchChats: useCallback((query: string) => void searchChats(query), [searchChats]),
+    messageSearch,
     ended,
     unread: titleUnread(me.role, serverUnread, chatList),
     suspension,

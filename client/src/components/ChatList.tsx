@@ -11,7 +11,10 @@ import { fullDateTime, relativeTime } from '../time';
 import { type Typing, typingIn, typingText } from '../typing';
 import { useNow } from '../useNow';
 import type { ChatSearch } from '../useChatSearch';
+import type { MessageSearchControl } from '../useMessageSearch';
 import { Avatar } from './Avatar';
+import { MessageResults } from './MessageResults';
+import { type SearchMode, SearchBox } from './SearchBox';
 
 /** The server is asked once the search text has not changed for this long. */
 const SEARCH_DEBOUNCE_MS = 300;
@@ -39,27 +42,34 @@ interface Props {
   onSearch: (query: string) => void;
   /** The list's end is in view (or "Load more" was clicked): the next page, if any. */
   onLoadMore: () => void;
+  /** The search of messages (the same box, in its "Messages" mode). */
+  messageSearch: MessageSearchControl;
+  /** Opens a message found: its chat, at the message. */
+  onOpenMessage: (chatId: number, messageId: number) => void;
 }
 
 /**
  * The inbox: a search box (by a partner's name or a group's or an inquiry's title: the chats
- * loaded at once, and the server's answer for all of them shortly after), and the chats in
- * sections by what they are about (collapsible), each most recent first; more pages load when
- * its end comes into view.
+ * loaded at once, and the server's answer for all of them shortly after; or, switched to
+ * messages, the words of the messages: MessageResults), and the chats in sections by what they
+ * are about (collapsible), each most recent first; more pages load when its end comes into view.
  */
 export function ChatList(props: Props) {
   const { list, me, openChatId, typing, presence, people, onOpen, onRetry, onNewGroup, onInquiryLinks, onLessons } = props;
-  const { search, onSearch, onLoadMore } = props;
+  const { search, onSearch, onLoadMore, messageSearch, onOpenMessage } = props;
   const { t } = useLocale();
   const now = useNow();
   const isAdmin = me.role === 'admin';
   const [query, setQuery] = useState('');
+  const [mode, setMode] = useState<SearchMode>('chats');
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
-  const text = query.trim();
+  const inMessages = mode === 'messages';
+  // The chats are filtered by the box's text only while it searches chats.
+  const text = inMessages ? '' : query.trim();
   const searching = text !== '';
   // What the server found for this text counts as a match too (it may match where this filter does not).
   const found = search.query === text ? search.found : null;
-  const matching = list.items.filter((item) => matchesSearch(item, query) || found?.has(item.id) === true);
+  const matching = list.items.filter((item) => matchesSearch(item, text) || found?.has(item.id) === true);
   const sections = groupByContext(matching);
   const serverSearching = searching && (search.query !== text || search.status === 'loading');
 
@@ -72,6 +82,10 @@ export function ChatList(props: Props) {
     const timer = setTimeout(() => onSearch(text), SEARCH_DEBOUNCE_MS);
     return () => clearTimeout(timer);
   }, [text, onSearch]);
+  const searchMessages = () => {
+    setMode('messages');
+    messageSearch.search(query, messageSearch.state.order);
+  };
   const toggle = (key: string) =>
     setCollapsed((now) => {
       const next = new Set(now);
@@ -111,19 +125,23 @@ export function ChatList(props: Props) {
         )}
       </div>
       {list.status === 'ready' && list.items.length > 0 && (
-        <div className="chat-search">
-          <label className="visually-hidden" htmlFor="search-chats">
-            {t('chatList.searchLabel')}
-          </label>
-          <input
-            id="search-chats"
-            type="search"
-            data-testid="search-chats"
-            value={query}
-            placeholder={t('chatList.searchPlaceholder')}
-            onChange={(e) => setQuery(e.target.value)}
-          />
-        </div>
+        <SearchBox
+          query={query}
+          mode={mode}
+          onQuery={setQuery}
+          onMode={(next) => (next === 'messages' ? searchMessages() : setMode(next))}
+          onSearchMessages={searchMessages}
+        />
+      )}
+      {inMessages && (
+        <MessageResults
+          query={query}
+          search={messageSearch}
+          me={me}
+          chats={list.items}
+          people={people}
+          onOpen={onOpenMessage}
+        />
       )}
       {list.status === 'loading' && <p className="pane-note muted">{t('chatList.loading')}</p>}
       {list.status === 'failed' && (
@@ -150,7 +168,7 @@ export function ChatList(props: Props) {
       {searching && search.query === text && search.status === 'failed' && (
         <p className="pane-note error small">{t('chatList.searchFailed', { error: search.error ?? '' })}</p>
       )}
-      {sections.map((section) => {
+      {!inMessages && sections.map((section) => {
         const titled = sections.length > 1 || section.title !== null;
         // While searching every match is shown.
         const open = searching || !collapsed.has(section.key);
@@ -194,7 +212,7 @@ export function ChatList(props: Props) {
           </section>
         );
       })}
-      {list.status === 'ready' && !searching && list.nextCursor !== null && (
+      {list.status === 'ready' && !searching && !inMessages && list.nextCursor !== null && (
         <MoreChats list={list} onLoadMore={onLoadMore} />
       )}
     </nav>

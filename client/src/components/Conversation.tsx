@@ -65,8 +65,11 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
     typists.map((id) => senderLabel(people, id, t)),
     t,
   );
-  const { loadOlder, setAtBottom } = workspace;
+  const { loadOlder, loadNewer, jumpToLatest, focusDone, setAtBottom } = workspace;
   const onLoadOlder = useCallback(() => loadOlder(chatId), [loadOlder, chatId]);
+  const onLoadNewer = useCallback(() => loadNewer(chatId), [loadNewer, chatId]);
+  const onJumpToLatest = useCallback(() => jumpToLatest(chatId), [jumpToLatest, chatId]);
+  const onFocusDone = useCallback(() => focusDone(chatId), [focusDone, chatId]);
   const onAtBottomChange = useCallback((atBottom: boolean) => setAtBottom(chatId, atBottom), [setAtBottom, chatId]);
   const [membersOpen, setMembersOpen] = useState(false);
   const memberCount = details?.members.length ?? chat?.participantsCount ?? 0;
@@ -218,6 +221,9 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
             onUnhide: isAdmin ? (messageId) => moderation.unhide(chatId, messageId) : undefined,
           }}
           onLoadOlder={onLoadOlder}
+          onLoadNewer={onLoadNewer}
+          onJumpToLatest={onJumpToLatest}
+          onFocusDone={onFocusDone}
           onRetry={(key) => workspace.retry(chatId, key)}
           onDiscard={(key) => workspace.discard(chatId, key)}
           onDelete={(messageId) => workspace.remove(chatId, messageId)}
@@ -249,6 +255,8 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
             replySender={replyTo?.senderId != null ? senderLabel(people, replyTo.senderId, t) : null}
             onCancelReply={() => setReply(null)}
             onSend={(content, attachments) => {
+              // Written below older messages (opened at a search result): it goes after the newest.
+              if (conversation?.hasNewer) jumpToLatest(chatId);
               workspace.send(chatId, content, replyTo, attachments);
               setReply(null);
             }}

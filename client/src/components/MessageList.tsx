@@ -3,6 +3,7 @@ import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState } f
 import type { Person } from '../api';
 import { messagePreview } from '../attachments';
 import { type KnownPerson, noticeText } from '../groups';
+import { shownNotices } from '../historyWindow';
 import { useLocale } from '../i18n';
 import {
   type Conversation,
@@ -13,6 +14,7 @@ import {
   withNotices,
 } from '../messages';
 import { dayKey, dayLabel } from '../time';
+import { useHighlight } from '../useHighlight';
 import { useNow } from '../useNow';
 import { isActionable } from '../removal';
 import { ConfirmDialog } from './ConfirmDialog';
@@ -32,17 +34,20 @@ interface Props {
   /** A group: others' messages show their sender's name and avatar; system lines are shown. */
   group: boolean;
   onLoadOlder: () => void;
+  /** A window opened at a message: the next newer page (while newer messages exist). */
+  onLoadNewer: () => void;
+  /** A window opened at a message: back to the newest messages. */
+  onJumpToLatest: () => void;
+  /** The message to focus (`conversation.focus`) has been brought into view, or is not there. */
+  onFocusDone: () => void;
   onRetry: (key: string) => void;
   onDiscard: (key: string) => void;
   onDelete: (messageId: number) => Promise<void>;
   onEdit: (messageId: number, content: string) => Promise<void>;
   onReply: (message: Message) => void;
-  /** Whether the newest messages are on screen, whenever that changes. */
+  /** Whether the newest messages are on screen, whenever that changes (never in a window of older ones). */
   onAtBottomChange: (atBottom: boolean) => void;
 }
-
-/** How long a message stays marked after jumping to it from a quote. */
-const HIGHLIGHT_MS = 1_600;
 
 /** Within this many pixels of an edge counts as at it. */
 const BOTTOM_SLACK = 48;
@@ -50,15 +55,19 @@ const TOP_PRELOAD = 240;
 
 const nearBottom = (el: HTMLElement) => el.scrollHeight - el.scrollTop - el.clientHeight < BOTTOM_SLACK;
 
+const nearEnd = (el: HTMLElement) => el.scrollHeight - el.scrollTop - el.clientHeight < TOP_PRELOAD;
+
 interface Seen {
   firstId: number | null;
   lastId: number;
   pendingCount: number;
   scrollHeight: number;
+  /** The window was not at the newest: what was added at its end was a page, not live messages. */
+  hasNewer: boolean;
 }
 
 export function MessageList(props: Props) {
-  const { conversation, me, people, readOnly, group, onLoadOlder, onAtBottomChange } = props;
+  const { conversation, me, people, readOnly, group, onLoadOlder, onLoadNewer, onAtBottomChange, onFocusDone } = props;
   const { t, locale } = useLocale();
   const now = useNow(60_000);
   const scroller = useRef<HTMLDivElement>(null);
@@ -71,28 +80,35 @@ export function MessageList(props: Props) {
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<string | null>(null);
   const [editingId, setEditingId] = useState<number | null>(null);
-  const [highlightId, setHighlightId] = useState<number | null>(null);
-  const highlightTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const { highlightId, reveal } = useHighlight(scroller);
+  const mounted = useRef(false);
   const moderation = useMessageModeration(props.moderation, me.id);
 
-  /** Records whether the bottom is in view and tells the workspace (it marks messages read). */
+  const { messages, pending, hasMore, loadingOlder, hasNewer, loadingNewer, focus } = conversation;
+  const notices = shownNotices(conversation);
+
+  /**
+   * Records whether the bottom is in view and tells the workspace (it marks messages read): the
+   * bottom of a window of older messages is not the newest, so that is never reading.
+   */
   const setAtBottom = useCallback(
     (value: boolean) => {
       atBottom.current = value;
-      onAtBottomChange(value);
+      onAtBottomChange(value && !hasNewer);
     },
-    [onAtBottomChange],
+    [onAtBottomChange, hasNewer],
   );
   useEffect(() => {
-    onAtBottomChange(atBottom.current);
+    onAtBottomChange(atBottom.current && !hasNewer);
     return () => onAtBottomChange(false);
-  }, [onAtBottomChange]);
-  useEffect(() => () => clearTimeout(highlightTimer.current), []);
+  }, [onAtBottomChange, hasNewer]);
+  useEffect(() => {
+    mounted.current = true;
+  }, []);
 
-  const { messages, pending, hasMore, loadingOlder } = conversation;
   const firstId = messages[0]?.id ?? null;
   const lastId = messages[messages.length - 1]?.id ?? 0;
-  const noticeCount = conversation.notices.length; // a new system line keeps a reader at the bottom there
+  const noticeCount = notices.length; // a new system line keeps a reader at the bottom there
 
   // Keep the view where the reader expects it: at the bottom on open and for new messages
   // (unless they scrolled up), and in place when older messages are added above.
@@ -100,8 +116,10 @@ export function MessageList(props: Props) {
     const el = scroller.current;
     if (!el) return;
     const before = seen.current;
-    seen.current = { firstId, lastId, pendingCount: pending.length, scrollHeight: el.scrollHeight };
+    seen.current = { firstId, lastId, pendingCount: pending.length, scrollHeight: el.scrollHeight, hasNewer };
     if (before === null) {
+      // Opened at a message: the effect below brings it into view instead.
+      if (focus !== null && messages.some((m) => m.id === focus)) return;
       el.scrollTop = el.scrollHeight;
       setAtBottom(true);
       return;
@@ -110,9 +128,12 @@ export function MessageList(props: Props) {
     if (prepended && !atBottom.current) {
       el.scrollTop += el.scrollHeight - before.scrollHeight;
     }
-    const arrived = messages.filter((m) => m.id > before.lastId && m.senderId !== me.id);
+    // Messages added at the end of a window at the newest arrived live; at the end of a window
+    // of older ones they are the next page, and the reader stays where they are.
+    const live = !before.hasNewer;
+    const arrived = live ? messages.filter((m) => m.id > before.lastId && m.senderId !== me.id) : [];
     const sentNow = pending.length > before.pendingCount;
-    if (atBottom.current || sentNow) {
+    if ((atBottom.current && live) || sentNow) {
       el.scrollTop = el.scrollHeight;
       setAtBottom(true);
     } else if (arrived.length > 0) {
@@ -128,7 +149,21 @@ export function MessageList(props: Props) {
         }),
       });
     }
-  }, [firstId, lastId, pending.length, noticeCount, messages, me.id, people, setAtBottom, t]);
+    // `focus` is read when the list opens only: the effect below follows it.
+  }, [firstId, lastId, pending.length, noticeCount, messages, me.id, people, setAtBottom, t, hasNewer]);
+
+  // A message to focus (a search result): brought into view (at once when the list opens with
+  // it, smoothly in a list already shown) and marked; then the conversation forgets it.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (focus === null || !el) return;
+    const target = el.querySelector(`[data-testid="message-${focus}"]`);
+    // Where the view ends once the message is centred (a smooth scroll gets there later).
+    const centre = target ? target.getBoundingClientRect().top + target.clientHeight / 2 - el.getBoundingClientRect().top : 0;
+    const top = Math.min(Math.max(el.scrollTop + centre - el.clientHeight / 2, 0), el.scrollHeight - el.clientHeight);
+    if (reveal(focus, mounted.current)) setAtBottom(el.scrollHeight - top - el.clientHeight < BOTTOM_SLACK);
+    onFocusDone();
+  }, [focus, reveal, onFocusDone, setAtBottom]);
 
   // When the view gets shorter (the composer grows, the window or keyboard resizes), a reader
   // at the bottom stays at the bottom; when it gets taller, the bottom may come into view.
@@ -146,8 +181,10 @@ export function MessageList(props: Props) {
   // A short history that does not fill the view cannot be scrolled: load more right away.
   useLayoutEffect(() => {
     const el = scroller.current;
-    if (el && hasMore && !loadingOlder && el.scrollHeight <= el.clientHeight) onLoadOlder();
-  }, [hasMore, loadingOlder, messages.length, onLoadOlder]);
+    if (!el || el.scrollHeight > el.clientHeight) return;
+    if (hasMore && !loadingOlder) onLoadOlder();
+    if (hasNewer && !loadingNewer) onLoadNewer();
+  }, [hasMore, loadingOlder, hasNewer, loadingNewer, messages.length, onLoadOlder, onLoadNewer]);
 
   const onScroll = () => {
     const el = scroller.current;
@@ -155,6 +192,7 @@ export function MessageList(props: Props) {
     setAtBottom(nearBottom(el));
     if (atBottom.current && unseen > 0) setUnseen(0);
     if (el.scrollTop < TOP_PRELOAD && hasMore && !loadingOlder) onLoadOlder();
+    if (nearEnd(el) && hasNewer && !loadingNewer) onLoadNewer();
   };
 
   // An image of a size the server could not tell grows as it loads: a reader at the bottom stays there.
@@ -172,15 +210,7 @@ export function MessageList(props: Props) {
   };
 
   /** From a quote to the message it quotes, if it is loaded: scrolled into view and marked. */
-  const jumpTo = (id: number) => {
-    const target = scroller.current?.querySelector(`[data-testid="message-${id}"]`);
-    if (!target) return;
-    const reduceMotion = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
-    target.scrollIntoView({ block: 'center', behavior: reduceMotion ? 'auto' : 'smooth' });
-    setHighlightId(id);
-    clearTimeout(highlightTimer.current);
-    highlightTimer.current = setTimeout(() => setHighlightId(null), HIGHLIGHT_MS);
-  };
+  const jumpTo = (id: number) => void reveal(id, true);
 
   const saveEdit = async (id: number, content: string) => {
     await props.onEdit(id, content);
@@ -203,7 +233,7 @@ export function MessageList(props: Props) {
 
   // Saved messages with the group's system lines among them, then the messages being sent.
   const rows: Array<BubbleMessage | { notice: Notice }> = [
-    ...withNotices(messages, conversation.notices).map((row) => ('message' in row ? { saved: row.message } : row)),
+    ...withNotices(messages, notices).map((row) => ('message' in row ? { saved: row.message } : row)),
     ...pending.map((p) => ({ pending: p })),
   ];
   const items = rows.filter((row): row is BubbleMessage => !('notice' in row));
@@ -311,11 +341,25 @@ export function MessageList(props: Props) {
             );
           })}
         </ol>
+        {hasNewer && (
+          <div className="history-edge">
+            <button type="button" className="link-button" data-testid="load-newer" onClick={onLoadNewer} disabled={loadingNewer}>
+              {t(loadingNewer ? 'conversation.loadingNewer' : 'conversation.loadNewer')}
+            </button>
+            {conversation.newerError && <span className="error small"> {conversation.newerError}</span>}
+          </div>
+        )}
       </div>
-      {unseen > 0 && (
-        <button type="button" className="new-messages-pill" data-testid="new-messages" onClick={toBottom}>
-          {t('conversation.newMessages', { count: unseen })}
+      {hasNewer ? (
+        <button type="button" className="new-messages-pill" data-testid="jump-to-latest" onClick={props.onJumpToLatest}>
+          {t('conversation.jumpToLatest')}
         </button>
+      ) : (
+        unseen > 0 && (
+          <button type="button" className="new-messages-pill" data-testid="new-messages" onClick={toBottom}>
+            {t('conversation.newMessages', { count: unseen })}
+          </button>
+        )
       )}
       <div className="visually-hidden" aria-live="polite">
         {/* Not once its message is deleted, hidden or purged: its text leaves the page with it. */}

@@ -4,6 +4,7 @@ import { type Person, logout } from '../api';
 import { useLocale } from '../i18n';
 import { openReportCount, openReportsBadge } from '../moderation';
 import { TITLE, useDocumentTitle } from '../useDocumentTitle';
+import { turnOffPushOnSignOut } from '../usePush';
 import { useWorkspace } from '../useWorkspace';
 import { Avatar } from './Avatar';
 import { ChatList } from './ChatList';
@@ -15,6 +16,7 @@ import { LanguageSwitch } from './LanguageSwitch';
 import { LessonsDialog } from './LessonsDialog';
 import { ModerationDialog } from './ModerationDialog';
 import { NewGroupDialog } from './NewGroupDialog';
+import { NotificationsControl } from './NotificationsControl';
 
 interface Props {
   me: Person;
@@ -45,9 +47,11 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
   useDocumentTitle(workspace.unread);
 
   // A session from the school's provider ends there too: its page signs the person out and
-  // comes back to the chat's root. A failed logout still signs out here, as before.
+  // comes back to the chat's root. A failed logout still signs out here, as before. This
+  // browser's notifications stop first (the next person here must not get ours).
   const signOut = async () => {
     setSigningOut(true);
+    await turnOffPushOnSignOut();
     let endSessionUrl: string | null = null;
     try {
       endSessionUrl = await logout();
@@ -71,6 +75,8 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
         </div>
         <ConnectionBadge connection={workspace.connection} />
         <div className="me">
+          {/* The server never sends admins notifications (they read chats, they are not in them). */}
+          {me.role !== 'admin' && <NotificationsControl me={me.id} onOpenChat={openChat} />}
           <LanguageSwitch />
           <Avatar person={me} size="sm" />
           <span className="me-text">
@@ -116,6 +122,8 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
           search={workspace.search}
           onSearch={workspace.searchChats}
           onLoadMore={workspace.loadMore}
+          messageSearch={workspace.messageSearch}
+          onOpenMessage={workspace.openAt}
         />
         {openChatId === null ? (
           <section className="conversation conversation-empty" aria-label={t('workspace.conversation')}>
