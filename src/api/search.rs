@@ -39,7 +39,10 @@ const FUZZY_WINDOW: i64 = 20_000;
 const FUZZY_THRESHOLD: f32 = 0.4;
 
 /// Where a match starts and ends in the text `ts_headline` and the typo search return
-/// (private-use characters, removed from the text beforehand).
+/// (private-use characters, removed from the text beforehand). `ts_headline` would also drop
+/// whatever looks like an HTML tag, so `<` and `>` pass through it as two more private-use
+/// characters and come back after: the snippet is the text as written (all of it, up to 300
+/// characters; around the matches, longer ones).
 const MARK_START: char = '\u{E000}';
 const MARK_END: char = '\u{E001}';
 
@@ -157,9 +160,13 @@ fn found_sql(order: SearchOrder, admin: bool) -> String {
          {}",
         messages_sql(
             "m.chat_id",
-            ", f.rank, ts_headline('russian'::regconfig, translate(m.content, chr(57344) || chr(57345), ''), q.q,
-                 'StartSel=' || chr(57344) || ', StopSel=' || chr(57345)
-                 || ', MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=\" … \"') AS snippet",
+            ", f.rank,
+             translate(ts_headline('russian'::regconfig,
+                                   translate(m.content, '<>' || chr(57344) || chr(57345), chr(57346) || chr(57347)), q.q,
+                                   'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || CASE
+                                       WHEN length(m.content) <= 300 THEN ', HighlightAll=true'
+                                       ELSE ', MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=\" … \"' END),
+                       chr(57346) || chr(57347), '<>') AS snippet",
             &format!(
                 "JOIN found f ON f.id = m.id CROSS JOIN q ORDER BY {}",
                 rank_order.replace("rank", "f.rank").replace("id", "m.id")

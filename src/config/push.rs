@@ -29,7 +29,7 @@ const PUSH_SERVICES: Var = Var {
     meaning: "the push services a subscription may point to (comma-separated): `host` or `*.domain` (https), or an exact `http(s)://host:port` origin",
 };
 
-const DEFAULT_SERVICES: &str = "fcm.googleapis.com,updates.push.services.mozilla.com,*.push.services.mozilla.com,*.notify.windows.com,web.push.apple.com,*.push.apple.com";
+const DEFAULT_SERVICES: &str = "fcm.googleapis.com,jmt17.google.com,updates.push.services.mozilla.com,*.push.services.mozilla.com,*.notify.windows.com,web.push.apple.com,*.push.apple.com";
 
 pub(super) const VARS: &[Var] = &[PUSH_VAPID_PRIVATE_KEY, PUSH_VAPID_SUBJECT, PUSH_TTL_SECS, PUSH_SERVICES];
 
@@ -155,6 +155,7 @@ mod tests {
         let admitted =
             |url: &str| services.iter().any(|s| s.admits(&url::Url::parse(url).expect("a valid test value")));
         assert!(admitted("https://fcm.googleapis.com/fcm/send/abc"));
+        assert!(admitted("https://jmt17.google.com/fcm/send/abc"), "Chromium's, as Debian builds it");
         assert!(admitted("https://wns2-par02p.notify.windows.com/w/?token=x"));
         assert!(admitted("https://web.push.apple.com/QO3"));
         assert!(!admitted("http://fcm.googleapis.com/fcm/send/abc"), "https only");

@@ -72,8 +72,10 @@ async fn russian_and_english_word_forms_case_yo_phrases_prefixes_and_typos_are_f
         .map(|p| p["text"].as_str().expect("as the test set it up"))
         .collect();
     assert_eq!(text, "Принеси учебник по алгебре и две книги");
-    let markup = a.send(&student, chat, "<b>bold</b> &amp; <script>alert(1)</script>").await;
-    let (_, body) = search(&a, &student, &[("q", "alert")]).await;
+    // Text that looks like markup comes back exactly as written, for the client to show as text.
+    let written = "Мы были на <b>даче</b> &amp; <script>alert(1)</script> <img src=x onerror=\"alert(2)\">";
+    let markup = a.send(&student, chat, written).await;
+    let (_, body) = search(&a, &student, &[("q", "дача")]).await;
     assert_eq!(ids(&body), [markup]);
     let text: String = body["results"][0]["snippet"]
         .as_array()
@@ -81,9 +83,10 @@ async fn russian_and_english_word_forms_case_yo_phrases_prefixes_and_typos_are_f
         .iter()
         .map(|p| p["text"].as_str().expect("as the test set it up"))
         .collect();
-    assert!(text.contains("<script>"), "the text as written, for the client to show as text: {text}");
+    assert_eq!(text, written, "the snippet is the text as written");
+    assert_eq!(highlighted(&body), ["даче"]);
     assert_eq!(body["results"][0]["chat_id"], chat);
-    assert_eq!(body["results"][0]["message"]["content"], "<b>bold</b> &amp; <script>alert(1)</script>");
+    assert_eq!(body["results"][0]["message"]["content"], written);
 }
 
 #[tokio::test]
