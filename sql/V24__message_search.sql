@@ -25,15 +25,17 @@ CREATE INDEX messages_search ON messages USING gin (chat_id, search)
     WHERE NOT is_deleted AND hidden_at IS NULL AND purged_at IS NULL;
 COMMENT ON INDEX messages_search IS 'Searchable messages only (not deleted, hidden or purged), by chat then word.';
 
--- The user's query as a tsquery: websearch syntax ("quoted phrases", or, -word), each word
--- matched as a prefix of a stored word ('учеб' finds 'учебник'). Empty when the query has no
--- words but stop words.
-CREATE FUNCTION search_query(q text) RETURNS tsquery
+-- The user's query as a tsquery: websearch syntax ("quoted phrases", or, -word), with `prefix`
+-- each word matched as the beginning of a stored word ('учеб' finds 'учебник'). Empty when the
+-- query has no words but stop words. The server searches by whole words first, by prefixes only
+-- when whole words find less than a page: for a prefix the index gathers every word it begins
+-- (for a common word, hundreds of thousands of entries) at each chat it looks up.
+CREATE FUNCTION search_query(q text, prefix boolean) RETURNS tsquery
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN numnode(w) = 0 THEN w
+    SELECT CASE WHEN numnode(w) = 0 OR NOT prefix THEN w
                 ELSE regexp_replace(w::text, '(''(?:[^'']|'''')*'')', '\1:*', 'g')::tsquery END
     FROM websearch_to_tsquery('russian'::regconfig, q) w
 $$;
-COMMENT ON FUNCTION search_query(text) IS 'A search box''s text as a tsquery of the russian configuration: websearch syntax, every word a prefix.';
+COMMENT ON FUNCTION search_query(text, boolean) IS 'A search box''s text as a tsquery of the russian configuration: websearch syntax, whole words, or (prefix) every word a prefix.';
 
-GRANT EXECUTE ON FUNCTION search_query(text) TO tutorchat_app;
+GRANT EXECUTE ON FUNCTION search_query(text, boolean) TO tutorchat_app;

@@ -1963,23 +1963,23 @@ $$;
 
 
 --
--- Name: search_query(text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: search_query(text, boolean); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.search_query(q text) RETURNS tsquery
+CREATE FUNCTION public.search_query(q text, prefix boolean) RETURNS tsquery
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
-    SELECT CASE WHEN numnode(w) = 0 THEN w
+    SELECT CASE WHEN numnode(w) = 0 OR NOT prefix THEN w
                 ELSE regexp_replace(w::text, '(''(?:[^'']|'''')*'')', '\1:*', 'g')::tsquery END
     FROM websearch_to_tsquery('russian'::regconfig, q) w
 $$;
 
 
 --
--- Name: FUNCTION search_query(q text); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION search_query(q text, prefix boolean); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.search_query(q text) IS 'A search box''s text as a tsquery of the russian configuration: websearch syntax, every word a prefix.';
+COMMENT ON FUNCTION public.search_query(q text, prefix boolean) IS 'A search box''s text as a tsquery of the russian configuration: websearch syntax, whole words, or (prefix) every word a prefix.';
 
 
 --
@@ -3777,10 +3777,10 @@ GRANT ALL ON FUNCTION public.presence_sweep() TO tutorchat_app;
 
 
 --
--- Name: FUNCTION search_query(q text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION search_query(q text, prefix boolean); Type: ACL; Schema: public; Owner: -
 --
 
-GRANT ALL ON FUNCTION public.search_query(q text) TO tutorchat_app;
+GRANT ALL ON FUNCTION public.search_query(q text, prefix boolean) TO tutorchat_app;
 
 
 --
