@@ -1,0 +1,66 @@
+//! A search page's cursor: where the next page starts, and how the words were matched.
+
+use super::SearchOrder;
+use crate::{AppError, Result};
+
+/// Where a page starts: after the last result of the previous one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Cursor {
+    /// Whether the search matched words as prefixes (see [`super::search`]).
+    pub prefix: bool,
+    pub rank: f32,
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn encode(self, order: SearchOrder) -> String {
+        let mode = if self.prefix { 'p' } else { 'w' };
+        match order {
+            SearchOrder::Relevance => format!("{mode}{}_{}", self.rank, self.id),
+            SearchOrder::Recent => format!("{mode}{}", self.id),
+        }
+    }
+
+    pub fn decode(text: &str, order: SearchOrder) -> Result<Self> {
+        let mode = match text.chars().next() {
+            Some('p') => Some(true),
+            Some('w') => Some(false),
+            _ => None,
+        };
+        let rest = text.get(1..).unwrap_or_default();
+        let parsed = mode.and_then(|prefix| match order {
+            SearchOrder::Relevance => rest
+                .split_once('_')
+                .and_then(|(rank, id)| Some(Self { prefix, rank: rank.parse().ok()?, id: id.parse().ok()? }))
+                .filter(|c| c.rank.is_finite()),
+            SearchOrder::Recent => rest.parse().ok().map(|id| Self { prefix, rank: 0.0, id }),
+        });
+        parsed.ok_or_else(|| {
+            AppError::Unprocessable(format!(
+                "before must be a next_cursor this search gave out (for the same order), not {text:?}"
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_comes_back_as_it_was_given_and_nothing_else_passes() {
+        for prefix in [false, true] {
+            let cursor = Cursor { prefix, rank: 0.060_792_7, id: 42 };
+            let text = cursor.encode(SearchOrder::Relevance);
+            assert_eq!(Cursor::decode(&text, SearchOrder::Relevance).expect("a valid test value"), cursor);
+            let text = cursor.encode(SearchOrder::Recent);
+            assert_eq!(Cursor::decode(&text, SearchOrder::Recent).expect("a valid test value").id, 42);
+        }
+        assert_eq!(Cursor::decode("w42", SearchOrder::Recent).expect("a valid test value").id, 42);
+        for bad in ["", "x", "0.1_4", "w0.1", "wNaN_4", "pinf_4", "w0.1_x", "w1_2_3", "q0.1_4", "w\u{e9}"] {
+            assert!(Cursor::decode(bad, SearchOrder::Relevance).is_err(), "{bad}");
+        }
+        assert!(Cursor::decode("w0.1_4", SearchOrder::Recent).is_err());
+        assert!(Cursor::decode("42", SearchOrder::Recent).is_err());
+    }
+}
