@@ -7,6 +7,8 @@
 //!     cargo run --release -p tutorchat-bench -- --only s5 --repeat 5          # five rounds instead of three
 //!     cargo run --release -p tutorchat-bench -- --only s4 --repeat 1 --perf target/perf  # profiles, no results
 //!     cargo run --release -p tutorchat-bench -- --only s7                     # retention on S4's data set
+//!     cargo run --release -p tutorchat-bench -- --only s8                     # search, and its cost to S1
+//!     cargo run --release -p tutorchat-bench -- --only s8s --chats 10000 --out /tmp/b  # S8's searches, smaller
 //!
 //! (`hold` is internal: S3 runs the tool again as helper processes that hold streams open.)
 //!
@@ -31,7 +33,7 @@ struct Cli {
     /// `run` (default) or `report` (regenerate docs from the last results only).
     #[arg(default_value = "run")]
     action: String,
-    /// Comma-separated scenarios to run (s1,s2,s3,s4,s5,s6,s7; s3u: only S3's one-stream-per-user part; s4 and s6 run together, on one data set, and s7 after them on the same one, or on a data set seeded for it alone); the others keep their last results.
+    /// Comma-separated scenarios to run (s1,s2,s3,s4,s5,s6,s7,s8; s3u: only S3's one-stream-per-user part; s4 and s6 run together, on one data set, and s7 after them on the same one, or on a data set seeded for it alone; s8 seeds a data set of its own, with words; s8s: only S8's searches, s8w: only its S1 with and without search); the others keep their last results.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Short runs and small data sets: a smoke test of the tool, not a measurement.
@@ -60,6 +62,10 @@ struct Cli {
     /// (the report says what was purged); unset, the whole tenth is purged.
     #[arg(long, value_name = "MINUTES")]
     purge_minutes: Option<f64>,
+    /// S4 (with S6 and S7) and S8: chats in the data set, a multiple of 500 (100 messages each,
+    /// 20 with `--quick`); 100,000 by default, 1,000 with `--quick`.
+    #[arg(long)]
+    chats: Option<i64>,
     /// Drop one delivery on purpose in S2, to check that the tool reports it as lost.
     #[arg(long)]
     drop_one: bool,
@@ -93,7 +99,10 @@ pub struct Results {
     pub s6: Option<scenarios::S6>,
     #[serde(default)]
     pub s7: Option<scenarios::S7>,
-    /// Every round of each scenario, by scenario ("s1" … "s7"), from the run that measured it.
+    #[serde(default)]
+    pub s8: Option<scenarios::S8>,
+    /// Every round of each scenario, by scenario ("s1" … "s8"; "s8-writes": S8's S1 with and
+    /// without search), from the run that measured it.
     #[serde(default)]
     pub rounds: std::collections::BTreeMap<String, rounds::Rounds>,
     /// The load generator's own ceiling, measured in the last run.
@@ -120,6 +129,9 @@ async fn main() -> anyhow::Result<()> {
         let wants = |s: &str| cli.only.is_empty() || cli.only.iter().any(|o| o == s);
         let run = if cli.quick { Duration::from_secs(2) } else { Duration::from_secs(10) };
         let repeat = cli.repeat.unwrap_or(if cli.quick { 1 } else { 3 });
+        let data_set: (i64, i64) =
+            (cli.chats.unwrap_or(if cli.quick { 1_000 } else { 100_000 }), if cli.quick { 20 } else { 100 });
+        let senders: &[usize] = if cli.quick { &[8] } else { &[32, 64, 128] };
         let mut this = scenarios::Server::this()?;
         let mut reference = cli.compare.as_deref().map(scenarios::Server::build).transpose()?;
         for server in std::iter::once(&mut this).chain(reference.as_mut()) {
@@ -137,7 +149,6 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         };
         if wants("s1") {
-            let senders: &[usize] = if cli.quick { &[8] } else { &[32, 64, 128] };
             let s1 = rounds::repeat(&this, reference, repeat, |server, _| async move {
                 scenarios::s1(&server, run, senders).await
             })
@@ -173,7 +184,7 @@ async fn main() -> anyhow::Result<()> {
             save(&results)?;
         }
         if wants("s4") || wants("s6") || wants("s7") {
-            let (chats, per_chat) = if cli.quick { (1_000, 20) } else { (100_000, 100) };
+            let (chats, per_chat) = data_set;
             // S7 after S4's reads and S6's audits, on the same data set (its purge blanks a
             // tenth of it); `--only s7` seeds the data set for S7 alone.
             let retention = wants("s7").then(|| scenarios::RetentionPlan {
@@ -210,6 +221,30 @@ async fn main() -> anyhow::Result<()> {
                 .await?;
             results.rounds.insert("s5".into(), s5.rounds.clone());
             results.s5 = Some(scenarios::S5::combine(s5.this));
+            save(&results)?;
+        }
+        let (search, writes) = (wants("s8") || wants("s8s"), wants("s8") || wants("s8w"));
+        if search || writes {
+            // A data set of its own (S4's shape, with words), whether or not S4 ran before it.
+            let plan = scenarios::SearchPlan {
+                chats: data_set.0,
+                per_chat: data_set.1,
+                repeat,
+                searchers: if cli.quick { 20 } else { 200 },
+                budget: Duration::from_secs(if cli.quick { 2 } else { 20 }),
+                search,
+                writes: writes.then(|| (run, senders.to_vec())),
+            };
+            let measured = scenarios::s8(&this, &plan).await?;
+            let s8 = results.s8.get_or_insert_with(Default::default);
+            if let Some(search) = measured.search {
+                results.rounds.insert("s8".into(), search.rounds.clone());
+                s8.search = Some(search.median());
+            }
+            if let Some((cost, rounds)) = measured.writes {
+                results.rounds.insert("s8-writes".into(), rounds);
+                s8.writes = Some(cost);
+            }
             save(&results)?;
         }
         results.machine = Some(report::Machine::describe());

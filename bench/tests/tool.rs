@@ -6,13 +6,14 @@ use std::sync::{LazyLock, Mutex};
 use std::thread::JoinHandle;
 
 /// Every run of the tool the tests below check, one per entry (each test takes its own).
-const RUNS: [&[&str]; 6] = [
+const RUNS: [&[&str]; 7] = [
     &["--quick", "--only", "s2", "--drop-one"],
     &["--quick", "--only", "s2", "--misorder-one"],
     &["--quick", "--only", "s2"],
     &["--quick", "--only", "s3"],
     &["--quick", "--only", "s6"],
     &["--quick", "--only", "s5", "--repeat", "2"],
+    &["--quick", "--only", "s8s"],
 ];
 
 /// The runs, started side by side by the first test that asks for one when the whole file runs:
@@ -123,4 +124,43 @@ fn every_round_is_recorded_with_its_figures_and_the_generator_ceiling_is_measure
     let generator = &results["generator"];
     assert!(generator["per_second"].as_f64().is_some_and(|r| r > 0.0), "{generator}");
     assert_eq!(generator["latency"].as_array().map(Vec::len), Some(3), "from 1, 4 and 8 clients: {generator}");
+}
+
+#[test]
+fn the_search_scenario_times_every_set_finds_what_it_looks_for_and_explains_each_statement() {
+    let results = quick_run(&["--quick", "--only", "s8s"]);
+    let search = &results["s8"]["search"];
+    assert!(search["messages"].as_i64().is_some_and(|n| n >= 20_000), "{search}");
+    let sets = search["sets"].as_array().expect("sets");
+    assert_eq!(sets.len(), 12, "common, medium, rare and typo for students, teachers and an admin: {search}");
+    for set in sets {
+        let matches = set["matches"].as_array().expect("matches");
+        assert!(!matches.is_empty(), "{set}");
+        if set["query"] == "typo" {
+            assert!(matches.iter().all(|m| m == 0), "a typo matches no word: {set}");
+        } else {
+            assert!(matches.iter().all(|m| m.as_i64().is_some_and(|m| m > 0)), "every word is in a message: {set}");
+        }
+    }
+    let rows = search["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 24, "each set from 4 clients and from 1: {search}");
+    for row in rows {
+        assert_eq!(row["errors"], 0, "{row}");
+        assert!(row["requests"].as_u64().is_some_and(|n| n > 0), "{row}");
+        if row["query"] != "typo" {
+            assert_eq!(row["empty"], 0, "a word the searcher may read is found: {row}");
+        }
+    }
+    // Every statement was seen in pg_stat_activity, the typo's fallback included.
+    let plans = search["plans"].as_array().expect("plans");
+    assert!(plans.len() >= 6, "{search}");
+    for plan in plans {
+        assert!(plan["plan"].as_str().is_some_and(|p| p.contains("Execution Time")), "{plan}");
+    }
+    let typos: Vec<&serde_json::Value> =
+        plans.iter().filter(|p| p["what"].as_str().is_some_and(|w| w.contains("trigram fallback"))).collect();
+    assert_eq!(typos.len(), 2, "{search}");
+    for plan in typos {
+        assert!(plan["plan"].as_str().is_some_and(|p| p.contains("word_similarity")), "the fallback's plan: {plan}");
+    }
 }

@@ -1,4 +1,4 @@
-//! The benchmark scenarios S1–S7 (see docs/benchmarks.md for what each measures and why),
+//! The benchmark scenarios S1–S8 (see docs/benchmarks.md for what each measures and why),
 //! one file each, and the topology they run against.
 
 mod s1;
@@ -8,6 +8,7 @@ mod s4;
 mod s5;
 mod s6;
 mod s7;
+mod s8;
 
 pub use s1::{S1, s1};
 pub use s2::{S2, S2Run, s2};
@@ -18,6 +19,9 @@ pub use s6::S6;
 #[cfg(test)]
 pub use s7::{Check, Slice, Window};
 pub use s7::{Plan as RetentionPlan, S7};
+#[cfg(test)]
+pub use s8::{Latency, QueryPlan, QuerySet, Row};
+pub use s8::{Plan as SearchPlan, S8, Search, WriteCost, WriteFigure, query_label, s8};
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -67,6 +71,9 @@ pub struct Server {
     /// PostgreSQL settings of every cluster it runs on (`--pg-setting`; both builds of a
     /// comparison get the same).
     pub pg_settings: Vec<(String, String)>,
+    /// SQL run on each of its clusters once it has started, before any load (S8 measures S1
+    /// with the search column and index dropped this way, on the same binary).
+    pub setup_sql: Vec<String>,
 }
 
 impl Server {
@@ -80,7 +87,12 @@ impl Server {
         let sources = ["status", "--porcelain", "--", "src", "sql", "Cargo.toml", "Cargo.lock"];
         let dirty = !git(&root, &sources)?.is_empty();
         let head = git(&root, &["rev-parse", "--short", "HEAD"])?;
-        Ok(Self { binary, revision: if dirty { format!("{head}+changes") } else { head }, pg_settings: Vec::new() })
+        Ok(Self {
+            binary,
+            revision: if dirty { format!("{head}+changes") } else { head },
+            pg_settings: Vec::new(),
+            setup_sql: Vec::new(),
+        })
     }
 
     /// Builds `reference` (a commit, tag or branch of this repository) in a work tree under the
@@ -107,6 +119,7 @@ impl Server {
             binary: target.join("release/tutorchat"),
             revision: format!("{reference} ({commit})"),
             pg_settings: Vec::new(),
+            setup_sql: Vec::new(),
         })
     }
 }
@@ -167,6 +180,9 @@ impl Cluster {
         let topology = tokio::task::spawn_blocking(move || Topology::start(options)).await??;
         let (sql, connection) = tutorchat::config::parse_database_url(topology.database_url())?.connect(NoTls).await?;
         tokio::spawn(connection);
+        for statement in &server.setup_sql {
+            sql.batch_execute(statement).await?;
+        }
         let urls = (0..topology.replica_count()).map(|i| topology.replica_url(i)).collect();
         Ok(Self { topology: Some(topology), sql, urls })
     }

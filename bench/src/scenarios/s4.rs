@@ -198,9 +198,9 @@ async fn on_cluster(
     // list is read) is in the first tenth, so the list is the same list at both sizes.
     let seeding = Instant::now();
     let first = chats / 10;
-    seed(sql, 0, first, per_chat).await?;
+    seed(sql, 0, first, per_chat, SENTENCE, "S4").await?;
     let small = if reads { Some(scale(cluster, per_chat).await?) } else { None };
-    seed(sql, first, chats - first, per_chat).await?;
+    seed(sql, first, chats - first, per_chat, SENTENCE, "S4").await?;
     let seed_seconds = seeding.elapsed().as_secs_f64();
     let messages: i64 = sql.query_one("SELECT count(*) FROM messages", &[]).await?.get(0);
     let shared_buffers: String = sql.query_one("SHOW shared_buffers", &[]).await?.get(0);
@@ -390,12 +390,24 @@ async fn scale(cluster: &Cluster, per_chat: i64) -> anyhow::Result<Scale> {
     Ok(Scale { messages, chats, history, history_one_client, chat_list_500, chat_list_one_client, chat_list_plan })
 }
 
+/// S4's messages: the same sentence in each, but for its number (`g`, from 1 in each chat).
+const SENTENCE: &str = "'Message ' || g || ' of a long conversation about homework'";
+
 /// Seeds `chats` more chats (students `offset + 1 ..= offset + chats`, their own teachers) with
 /// `per_chat` messages each, through the log's own triggers: every teacher has `chats /
 /// teachers` chats of mixed kinds, four in five direct, one in five a group of the teacher and
 /// five of these students (each with a lesson scheduled with that teacher, as a teacher adds
-/// only their own students), about one of twenty courses.
-async fn seed(sql: &Client, offset: i64, chats: i64, per_chat: i64) -> anyhow::Result<()> {
+/// only their own students), about one of twenty courses. Each message's text is `content`, an
+/// SQL expression over the chat `c` and the message's number in it `g` (S4's [`SENTENCE`];
+/// S8's words); `scenario` names the progress lines.
+pub(super) async fn seed(
+    sql: &Client,
+    offset: i64,
+    chats: i64,
+    per_chat: i64,
+    content: &str,
+    scenario: &str,
+) -> anyhow::Result<()> {
     let teachers = (chats / 500).max(1);
     let t0: i64 = sql.query_one("SELECT count(*) FROM users WHERE role = 'teacher'", &[]).await?.get(0);
     let low: i64 = sql.query_one("SELECT coalesce(max(id), 0) + 1 FROM chats", &[]).await?.get(0);
@@ -460,18 +472,25 @@ async fn seed(sql: &Client, offset: i64, chats: i64, per_chat: i64) -> anyhow::R
     while from <= high {
         // Through the log's own triggers, as the application would: positions, ids, projections.
         sql.execute(
-            "INSERT INTO events (chat_id, actor_id, type, payload)
-             SELECT c.id, CASE WHEN c.kind = 'group' THEN c.created_by
-                               WHEN g % 2 = 0 THEN c.student_id ELSE c.teacher_id END, 'message_created',
-                    jsonb_build_object('content', 'Message ' || g || ' of a long conversation about homework')
-             FROM chats c CROSS JOIN generate_series(1, $3::bigint) g
-             WHERE c.id BETWEEN $1 AND $2 ORDER BY c.id, g",
+            &format!(
+                "INSERT INTO events (chat_id, actor_id, type, payload)
+                 SELECT c.id, CASE WHEN c.kind = 'group' THEN c.created_by
+                                   WHEN g % 2 = 0 THEN c.student_id ELSE c.teacher_id END, 'message_created',
+                        jsonb_build_object('content', {content})
+                 FROM chats c CROSS JOIN generate_series(1, $3::bigint) g
+                 WHERE c.id BETWEEN $1 AND $2 ORDER BY c.id, g"
+            ),
             &[&from, &(from + step - 1), &per_chat],
         )
         .await?;
         from += step;
         if (from - low) % (step * 20) == 0 {
-            eprintln!("S4 seeding: {} of {} chats, {:.0} s", from - low, chats, seeding.elapsed().as_secs_f64());
+            eprintln!(
+                "{scenario} seeding: {} of {} chats, {:.0} s",
+                from - low,
+                chats,
+                seeding.elapsed().as_secs_f64()
+            );
         }
     }
     sql.batch_execute("VACUUM ANALYZE").await?;
@@ -531,7 +550,7 @@ async fn standby_served(url: &str) -> anyhow::Result<u64> {
 }
 
 /// The plan as the replicas' sessions get it: under their settings (`db::SESSION_SETTINGS`).
-async fn explain(
+pub(super) async fn explain(
     sql: &Client,
     query: &str,
     params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
