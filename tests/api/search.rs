@@ -288,3 +288,80 @@ async fn history_around_a_message_shows_it_with_its_neighbours_and_pages_both_wa
     let (status, body) = page(format!("around={}&before_id={}", ids[3], ids[4])).await;
     assert_eq!((status, body["code"].as_str()), (422, Some("unprocessable")), "{body}");
 }
+
+#[tokio::test]
+async fn relevance_ranks_the_newest_thousand_matches_and_a_message_between_pages_moves_nothing() {
+    let a = TestApp::spawn().await;
+    let teacher = a.user("teacher", "Teacher").await;
+    let student = a.user("student", "Student").await;
+    let chat = a.chat(&teacher, &student).await;
+    // 1,010 matches through the log's own triggers, every tenth a better one (the word twice).
+    a.sql
+        .execute(
+            "INSERT INTO events (chat_id, actor_id, type, payload)
+             SELECT $1, $2, 'message_created',
+                    jsonb_build_object('content', CASE WHEN g % 10 = 0 THEN 'глагол и глагол' ELSE 'глагол ' || g END)
+             FROM generate_series(1, 1010) g ORDER BY g",
+            &[&chat, &student.id],
+        )
+        .await
+        .expect("seeding 1,010 messages");
+    let newest: Vec<i64> = a
+        .sql
+        .query("SELECT id FROM messages WHERE chat_id = $1 ORDER BY id DESC LIMIT 1000", &[&chat])
+        .await
+        .expect("the newest thousand")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut parts = Vec::new();
+    loop {
+        let mut query = vec![("q", "глагол"), ("limit", "50")];
+        if let Some(c) = &cursor {
+            query.push(("before", c));
+        }
+        let (status, body) = search(&a, &teacher, &query).await;
+        assert_eq!(status, 200, "{body}");
+        seen.extend(ids(&body));
+        parts.extend(
+            body["results"].as_array().expect("results").iter().map(|r| r["snippet"].as_array().map_or(0, |s| s.len())),
+        );
+        if seen.len() == 100 {
+            // A better match than any, posted between pages: not in this search's pages.
+            let late = a.send(&student, chat, "глагол глагол глагол").await;
+            assert!(!newest.contains(&late));
+        }
+        match body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    let mut sorted = seen.clone();
+    sorted.sort_unstable_by(|x, y| y.cmp(x));
+    sorted.dedup();
+    assert_eq!(sorted, newest, "the newest 1,000 matches, each once, and nothing posted after the first page");
+    let better: Vec<i64> = newest.iter().copied().filter(|id| seen[..100].contains(id)).collect();
+    assert_eq!(better.len(), 100, "the better matches (the word twice) come first: 100 of the 1,000");
+    assert!(parts[..100].iter().all(|&n| n == 3), "each of them highlights both words: {:?}", &parts[..100]);
+
+    // By recency, every match, the one posted between pages first.
+    let mut recent = 0;
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut query = vec![("q", "глагол"), ("limit", "50"), ("order", "recent")];
+        if let Some(c) = &cursor {
+            query.push(("before", c));
+        }
+        let (status, body) = search(&a, &teacher, &query).await;
+        assert_eq!(status, 200, "{body}");
+        recent += ids(&body).len();
+        match body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(recent, 1011);
+    audit_is_clean(&a).await;
+}

@@ -172,11 +172,10 @@ fn plans(md: &mut String, s: &Search) {
     let _ = writeln!(
         md,
         "Plans: `EXPLAIN (ANALYZE, BUFFERS)` of the server's own statements, their text read back from `pg_stat_activity` \
-         after the timed runs. The server prepares each statement once per pooled connection, and PostgreSQL plans a \
-         prepared statement's first five executions for their arguments, then keeps one generic plan if its estimate is no \
-         worse than theirs; so each plan below is taken as a session of the server gets it: the statement prepared, run \
-         for the first five requests of the first set the server ran it for, then explained for the request named (under \
-         the replicas' session settings, after the first round's runs).\n"
+         after the timed runs. The server prepares a search's statement for each request, so PostgreSQL plans it for \
+         the request's words and searcher (a statement prepared once per connection would get a generic plan after five \
+         runs, which knows neither); so each plan below is the statement prepared and explained once for the request \
+         named, under the replicas' session settings, after the first round's runs.\n"
     );
     for p in &s.plans {
         let how = match (p.generic, p.custom_ms) {

@@ -880,8 +880,7 @@ async fn capture(sql: &Client, statements: &mut Vec<(&str, String)>) -> anyhow::
 /// The plans of the server's statements for: a teacher's common word, a student's rare one
 /// (and, where the server tries words as prefixes when whole words found less than a page, that
 /// second statement), the admin's common and rare words, a teacher's typo and the admin's, each
-/// after the requests the server's sessions ran the statement for first (the first set that
-/// uses it).
+/// planned for its arguments, as the server plans every search.
 async fn explain_all(
     sql: &Client,
     statements: &[(&str, String)],
@@ -890,28 +889,15 @@ async fn explain_all(
     let set = |query: &str, searcher: &str| {
         sets.iter().find(|(q, s, _)| *q == query && *s == searcher).map(|(_, _, r)| r.as_slice()).unwrap_or_default()
     };
-    let student = ("common", "student");
     let mut plans = Vec::new();
-    for (query, searcher, prefix, what, before) in [
-        ("common", "teacher", false, "a teacher (500 chats) searches for the common word", student),
-        ("rare", "student", false, "a student searches for a rare word", student),
-        (
-            "rare",
-            "student",
-            true,
-            "the same as prefixes (the server's second try: whole words found less than a page)",
-            student,
-        ),
-        ("common", "admin", false, "the admin searches for the common word", ("common", "admin")),
-        ("rare", "admin", false, "the admin searches for a rare word", ("common", "admin")),
-        (
-            "typo",
-            "teacher",
-            false,
-            "a teacher's typo: the trigram fallback (once the words found nothing)",
-            ("typo", "student"),
-        ),
-        ("typo", "admin", false, "the admin's typo: the trigram fallback", ("typo", "admin")),
+    for (query, searcher, prefix, what) in [
+        ("common", "teacher", false, "a teacher (500 chats) searches for the common word"),
+        ("rare", "student", false, "a student searches for a rare word"),
+        ("rare", "student", true, "the same as prefixes (the server's second try: whole words found less than a page)"),
+        ("common", "admin", false, "the admin searches for the common word"),
+        ("rare", "admin", false, "the admin searches for a rare word"),
+        ("typo", "teacher", false, "a teacher's typo: the trigram fallback (once the words found nothing)"),
+        ("typo", "admin", false, "the admin's typo: the trigram fallback"),
     ] {
         let kind = match (query, searcher) {
             ("typo", "admin") => "admin typo",
@@ -925,18 +911,11 @@ async fn explain_all(
             eprintln!("S8: no plan of {query} as {searcher}: its statement was not seen in pg_stat_activity");
             continue;
         };
-        // Whether the statement takes whether to match prefixes ($7, since a14b8fe).
-        let takes_prefix = query != "typo" && text.contains("$7");
-        if prefix && !takes_prefix {
-            continue;
-        }
-        let mode = |prefix| takes_prefix.then_some(prefix);
         let typo = query == "typo";
-        let history: Vec<String> =
-            set(before.0, before.1).iter().take(5).map(|r| arguments(r, typo, mode(false))).collect();
-        let after = format!("{} × {} as {}", history.len(), query_label(before.0), before.1);
-        let target = arguments(request, typo, mode(prefix));
-        match explain_prepared(sql, text, &history, &target, false).await {
+        let target = arguments(request, typo, prefix);
+        // The server plans each search for its arguments (a statement prepared per request),
+        // so nothing runs before the plan is taken.
+        match explain_prepared(sql, text, &[], &target, false).await {
             Ok((plan, generic)) => {
                 let custom_ms = if generic {
                     explain_prepared(sql, text, &[], &target, true).await.ok().and_then(|(p, _)| execution_ms(&p))
@@ -949,12 +928,7 @@ async fn explain_all(
                     if generic { "generic" } else { "custom" },
                     custom_ms.map(|ms| format!(" (planned for its arguments: {ms:.1} ms)")).unwrap_or_default()
                 );
-                plans.push(QueryPlan {
-                    what: format!("{what} («{}»), after {after}", request.word),
-                    plan,
-                    generic,
-                    custom_ms,
-                });
+                plans.push(QueryPlan { what: format!("{what} («{}»)", request.word), plan, generic, custom_ms });
             }
             Err(e) => eprintln!("S8: EXPLAIN of {query} as {searcher}: {e:#}"),
         }
@@ -962,17 +936,17 @@ async fn explain_all(
     Ok(plans)
 }
 
-/// The server's arguments for `request`, as SQL literals: the words, the searcher (NULL: the
-/// admin), no chat, no cursor, a page of 20 (one more, to know of a next page); a typo search
-/// takes the similarity threshold and the page itself.
-fn arguments(request: &Request, typo: bool, prefix: Option<bool>) -> String {
+/// The server's arguments for `request`, as SQL literals, in its statements' order: the words,
+/// the searcher (NULL: the admin), no chat, whether words match as prefixes, a page of 20 (one
+/// more, to know of a next page), no cursor (nor, by relevance, its rank and window); a typo
+/// search takes the similarity threshold and the page itself.
+fn arguments(request: &Request, typo: bool, prefix: bool) -> String {
     let word = format!("'{}'", request.word.replace('\'', "''"));
     let user = request.searcher.id.map_or("NULL".to_owned(), |id| id.to_string());
-    let prefix = prefix.map(|p| format!(", {p}")).unwrap_or_default();
     if typo {
-        format!("{word}, {user}, NULL, NULL, {FUZZY_THRESHOLD}, 20")
+        format!("{word}, {user}, NULL, {FUZZY_THRESHOLD}, 20")
     } else {
-        format!("{word}, {user}, NULL, NULL, NULL, 21{prefix}")
+        format!("{word}, {user}, NULL, {prefix}, 21, NULL, NULL, NULL")
     }
 }
 
@@ -1049,9 +1023,9 @@ mod tests {
     #[test]
     fn a_requests_arguments_are_sql_literals_in_the_servers_order() {
         let request = |id, word: &str| Request { searcher: Searcher { id, token: String::new() }, word: word.into() };
-        assert_eq!(arguments(&request(Some(7), "урок"), false, None), "'урок', 7, NULL, NULL, NULL, 21");
-        assert_eq!(arguments(&request(Some(7), "урок"), false, Some(true)), "'урок', 7, NULL, NULL, NULL, 21, true");
-        assert_eq!(arguments(&request(None, "o'k"), true, Some(false)), "'o''k', NULL, NULL, NULL, 0.4, 20");
+        assert_eq!(arguments(&request(Some(7), "урок"), false, false), "'урок', 7, NULL, false, 21, NULL, NULL, NULL");
+        assert_eq!(arguments(&request(Some(7), "урок"), false, true), "'урок', 7, NULL, true, 21, NULL, NULL, NULL");
+        assert_eq!(arguments(&request(None, "o'k"), true, false), "'o''k', NULL, NULL, 0.4, 20");
     }
 
     #[test]

@@ -10,13 +10,15 @@ pub(super) struct Cursor {
     pub prefix: bool,
     pub rank: f32,
     pub id: i64,
+    /// `order=relevance`: the newest message of the window it ranks (see [`super::RANKED`]).
+    pub top: Option<i64>,
 }
 
 impl Cursor {
     pub fn encode(self, order: SearchOrder) -> String {
         let mode = if self.prefix { 'p' } else { 'w' };
         match order {
-            SearchOrder::Relevance => format!("{mode}{}_{}", self.rank, self.id),
+            SearchOrder::Relevance => format!("{mode}{}_{}_{}", self.rank, self.id, self.top.unwrap_or(self.id)),
             SearchOrder::Recent => format!("{mode}{}", self.id),
         }
     }
@@ -29,11 +31,14 @@ impl Cursor {
         };
         let rest = text.get(1..).unwrap_or_default();
         let parsed = mode.and_then(|prefix| match order {
-            SearchOrder::Relevance => rest
-                .split_once('_')
-                .and_then(|(rank, id)| Some(Self { prefix, rank: rank.parse().ok()?, id: id.parse().ok()? }))
-                .filter(|c| c.rank.is_finite()),
-            SearchOrder::Recent => rest.parse().ok().map(|id| Self { prefix, rank: 0.0, id }),
+            SearchOrder::Relevance => {
+                let mut parts = rest.split('_');
+                let (rank, id, top) = (parts.next()?, parts.next()?, parts.next()?);
+                let cursor =
+                    Self { prefix, rank: rank.parse().ok()?, id: id.parse().ok()?, top: Some(top.parse().ok()?) };
+                (parts.next().is_none() && cursor.rank.is_finite()).then_some(cursor)
+            }
+            SearchOrder::Recent => rest.parse().ok().map(|id| Self { prefix, rank: 0.0, id, top: None }),
         });
         parsed.ok_or_else(|| {
             AppError::Unprocessable(format!(
@@ -50,17 +55,20 @@ mod tests {
     #[test]
     fn a_cursor_comes_back_as_it_was_given_and_nothing_else_passes() {
         for prefix in [false, true] {
-            let cursor = Cursor { prefix, rank: 0.060_792_7, id: 42 };
+            let cursor = Cursor { prefix, rank: 0.060_792_7, id: 42, top: Some(97) };
             let text = cursor.encode(SearchOrder::Relevance);
             assert_eq!(Cursor::decode(&text, SearchOrder::Relevance).expect("a valid test value"), cursor);
             let text = cursor.encode(SearchOrder::Recent);
             assert_eq!(Cursor::decode(&text, SearchOrder::Recent).expect("a valid test value").id, 42);
         }
         assert_eq!(Cursor::decode("w42", SearchOrder::Recent).expect("a valid test value").id, 42);
-        for bad in ["", "x", "0.1_4", "w0.1", "wNaN_4", "pinf_4", "w0.1_x", "w1_2_3", "q0.1_4", "w\u{e9}"] {
+        for bad in [
+            "", "x", "0.1_4", "w0.1", "wNaN_4", "pinf_4", "w0.1_x", "w1_2", "w1_2_x", "w1_2_3_4", "q0.1_4_5", "w\u{e9}",
+        ] {
             assert!(Cursor::decode(bad, SearchOrder::Relevance).is_err(), "{bad}");
         }
-        assert!(Cursor::decode("w0.1_4", SearchOrder::Recent).is_err());
+        assert_eq!(Cursor::decode("w1_2_3", SearchOrder::Relevance).expect("a valid test value").top, Some(3));
+        assert!(Cursor::decode("w0.1_4_5", SearchOrder::Recent).is_err());
         assert!(Cursor::decode("42", SearchOrder::Recent).is_err());
     }
 }

@@ -36,9 +36,10 @@ pub fn router() -> Router<AppState> {
 /// The longest query, in characters.
 const MAX_QUERY_CHARS: usize = 200;
 
-/// A typo search looks at this many of the newest messages the searcher may read (its cost:
-/// about 60 ms for 5,000 on one core).
-const FUZZY_WINDOW: i64 = 5_000;
+/// A typo search looks at this many of the newest messages the searcher may read (its cost,
+/// on one core: about 25 ms comparing, after about 35 ms finding them among a teacher's 500
+/// chats).
+const FUZZY_WINDOW: i64 = 2_000;
 
 /// How similar a word of a message must be to a typo query (pg_trgm's `word_similarity`).
 const FUZZY_THRESHOLD: f32 = 0.4;
@@ -107,58 +108,79 @@ pub struct SnippetPart {
     pub highlight: bool,
 }
 
-/// The messages matching search $1, as history rows plus `rank` and `snippet`. $2 the
-/// searcher (NULL: an admin, who reads everything), $3 a chat (or NULL), $4/$5 the cursor
-/// (rank, id; NULL: the first page), $6 one more than the page, $7 whether words match as
-/// prefixes.
+/// How many of the newest matches `order=relevance` ranks: its results are these, best first.
+/// Ranking every match would read every matching row (a common word is in a quarter of all
+/// messages: seconds for an admin at S8's size); the newest thousand are what people look for,
+/// and `order=recent` reaches every match.
+pub const RANKED: i64 = 1_000;
+
+/// The messages matching search $1, as history rows plus `rank`, `top` and `snippet`. $2 the
+/// searcher (NULL: an admin, who reads everything), $3 a chat (or NULL), $4 whether words
+/// match as prefixes, $5 one more than the page, $6 the cursor's id (NULL: the first page);
+/// relevance only: $7 the cursor's rank, $8 the newest message of the ranked window (NULL: the
+/// first page, whose window is the newest [`RANKED`] matches; later pages keep its top, so
+/// messages arriving between pages do not move it).
+///
+/// The query is `search_query($1, $4)` written out at each use, not computed once in a CTE:
+/// the function is immutable, so the planner folds it into a constant and estimates how
+/// common the words are (a common word: the newest messages, read backwards until enough
+/// match; a rare one: the index). The server plans each search for its arguments (see
+/// [`search`]).
 fn found_sql(order: SearchOrder, admin: bool) -> String {
     let Entitled { from, entitled } = Entitled::of(admin);
-    let (rank_order, after_cursor) = match order {
+    let matching = format!(
+        "FROM {from}
+         WHERE {entitled} AND numnode(search_query($1, $4)) > 0 AND m.search @@ search_query($1, $4)
+           AND NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL"
+    );
+    let (found, order_by) = match order {
         SearchOrder::Relevance => (
-            "rank DESC, id DESC",
-            "(q.after_id IS NULL OR rank < q.after_rank OR (rank = q.after_rank AND id < q.after_id))",
+            format!(
+                "SELECT id, rank, top FROM (
+                     SELECT w.id, ts_rank(w.search, search_query($1, $4)) AS rank, max(w.id) OVER () AS top
+                     FROM (SELECT m.id, m.search {matching} AND ($8::bigint IS NULL OR m.id <= $8)
+                           ORDER BY m.id DESC LIMIT {RANKED}) w
+                 ) w
+                 WHERE $6::bigint IS NULL OR rank < $7::real OR (rank = $7 AND id < $6)
+                 ORDER BY rank DESC, id DESC LIMIT $5"
+            ),
+            "f.rank DESC, m.id DESC",
         ),
-        SearchOrder::Recent => ("id DESC", "(q.after_id IS NULL OR id < q.after_id)"),
+        SearchOrder::Recent => (
+            format!(
+                "SELECT m.id, 0::real AS rank, NULL::bigint AS top {matching} AND ($6::bigint IS NULL OR m.id < $6)
+                 ORDER BY m.id DESC LIMIT $5"
+            ),
+            "m.id DESC",
+        ),
     };
     format!(
-        "WITH q AS (SELECT search_query($1, $7) AS q, $4::real AS after_rank, $5::bigint AS after_id),
-         found AS (
-             SELECT id, rank FROM (
-                 SELECT m.id, ts_rank(m.search, q.q) AS rank
-                 FROM q, {from}
-                 WHERE {entitled} AND numnode(q.q) > 0 AND m.search @@ q.q
-                   AND NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL
-             ) f, q
-             WHERE {after_cursor}
-             ORDER BY {rank_order} LIMIT $6
-         )
+        "WITH found AS ({found})
          {}",
         messages_sql(
             "m.chat_id",
-            ", f.rank,
+            ", f.rank, f.top,
              translate(ts_headline('russian'::regconfig,
-                                   translate(m.content, '<>' || chr(57344) || chr(57345), chr(57346) || chr(57347)), q.q,
+                                   translate(m.content, '<>' || chr(57344) || chr(57345), chr(57346) || chr(57347)),
+                                   search_query($1, $4),
                                    'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || CASE
                                        WHEN length(m.content) <= 300 THEN ', HighlightAll=true'
                                        ELSE ', MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=\" … \"' END),
                        chr(57346) || chr(57347), '<>') AS snippet",
-            &format!(
-                "JOIN found f ON f.id = m.id CROSS JOIN q ORDER BY {}",
-                rank_order.replace("rank", "f.rank").replace("id", "m.id")
-            ),
+            &format!("JOIN found f ON f.id = m.id ORDER BY {order_by}"),
         )
     )
 }
 
-/// The statements, prepared once per pooled connection.
+/// The statements.
 static RELEVANCE_SQL: LazyLock<[String; 2]> =
     LazyLock::new(|| [false, true].map(|admin| found_sql(SearchOrder::Relevance, admin)));
 static RECENT_SQL: LazyLock<[String; 2]> =
     LazyLock::new(|| [false, true].map(|admin| found_sql(SearchOrder::Recent, admin)));
 
 /// Messages with a word like the one-word query $1 (a typo: trigram similarity of at least
-/// $6), among the [`FUZZY_WINDOW`] newest the searcher may read; parameters as in
-/// [`found_sql`] but for the cursor (one page only).
+/// $4), among the [`FUZZY_WINDOW`] newest the searcher may read, $5 of them at most; $2 and $3
+/// as in [`found_sql`] (one page only).
 static FUZZY_SQL: LazyLock<[String; 2]> = LazyLock::new(|| [false, true].map(fuzzy_sql));
 
 fn fuzzy_sql(admin: bool) -> String {
@@ -171,13 +193,13 @@ fn fuzzy_sql(admin: bool) -> String {
                        WHERE {entitled} AND NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL
                        ORDER BY m.id DESC LIMIT {FUZZY_WINDOW}) m
              ) s
-             WHERE rank >= $5 AND $4::bigint IS NULL
-             ORDER BY rank DESC, id DESC LIMIT $6
+             WHERE rank >= $4
+             ORDER BY rank DESC, id DESC LIMIT $5
          )
          {}",
         messages_sql(
             "m.chat_id",
-            ", f.rank, (SELECT string_agg(CASE WHEN w.t[1] IS NOT NULL AND similarity(w.t[1], $1) >= $5
+            ", f.rank, (SELECT string_agg(CASE WHEN w.t[1] IS NOT NULL AND similarity(w.t[1], $1) >= $4
                                               THEN chr(57344) || w.t[1] || chr(57345)
                                               ELSE coalesce(w.t[1], w.t[2]) END, '' ORDER BY w.n)
                         FROM regexp_matches(left(translate(m.content, chr(57344) || chr(57345), ''), 300),
@@ -250,28 +272,47 @@ pub async fn search(
         SearchOrder::Relevance => &RELEVANCE_SQL[usize::from(admin)],
         SearchOrder::Recent => &RECENT_SQL[usize::from(admin)],
     };
-    let statement = client.prepare_cached(sql).await?;
-    let (rank, id) = (cursor.map(|c| c.rank), cursor.map(|c| c.id));
+    // Planned for its arguments each time (a statement of its own, not one prepared per
+    // connection): after five runs PostgreSQL may keep a generic plan of a prepared statement,
+    // which knows neither how common the words are nor how many chats the searcher has (S8
+    // measured a teacher's common word at 206 ms that way, 46 ms planned for it). Planning
+    // costs about a millisecond.
+    let statement = client.prepare(sql).await?;
+    let (id, rank, top) = (cursor.map(|c| c.id), cursor.map(|c| c.rank), cursor.and_then(|c| c.top));
+    let run = |prefix: bool| {
+        let statement = &statement;
+        let client = &client;
+        let searcher = &searcher;
+        async move {
+            let page = limit + 1;
+            let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+                vec![&q, searcher, &query.chat_id, &prefix, &page, &id];
+            if order == SearchOrder::Relevance {
+                params.push(&rank);
+                params.push(&top);
+            }
+            client.query(statement, &params).await
+        }
+    };
     // Whole words first; when they find less than a page, every word as a prefix (which finds
     // all that and more, at a cost that grows with how common the prefix is).
     let mut prefix = cursor.is_some_and(|c| c.prefix);
-    let mut rows =
-        client.query(&statement, &[&q, &searcher, &query.chat_id, &rank, &id, &(limit + 1), &prefix]).await?;
+    let mut rows = run(prefix).await?;
     if !prefix && cursor.is_none() && rows.len() as i64 <= limit {
         prefix = true;
-        rows = client.query(&statement, &[&q, &searcher, &query.chat_id, &rank, &id, &(limit + 1), &prefix]).await?;
+        rows = run(prefix).await?;
     }
     let mut fuzzy = false;
     if rows.is_empty() && cursor.is_none() && is_one_word(q) {
-        let statement = client.prepare_cached(&FUZZY_SQL[usize::from(admin)]).await?;
-        rows =
-            client.query(&statement, &[&q, &searcher, &query.chat_id, &None::<i64>, &FUZZY_THRESHOLD, &limit]).await?;
+        let statement = client.prepare(&FUZZY_SQL[usize::from(admin)]).await?;
+        rows = client.query(&statement, &[&q, &searcher, &query.chat_id, &FUZZY_THRESHOLD, &limit]).await?;
         fuzzy = true;
     }
     drop(client);
     let next_cursor = if !fuzzy && rows.len() as i64 > limit {
         rows.truncate(limit as usize);
-        rows.last().map(|row| Cursor { prefix, rank: row.get("rank"), id: row.get("id") }.encode(order))
+        rows.last()
+            .map(|row| Cursor { prefix, rank: row.get("rank"), id: row.get("id"), top: row.get("top") }.encode(order))
     } else {
         None
     };
