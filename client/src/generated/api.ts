@@ -5850,7 +5850,10 @@ export interface operations {
                 before?: string;
                 /** @description 1–50, default 20. */
                 limit?: number;
-                /** @description `relevance` (the default: best matches first, newer first among equals) or `recent`. */
+                /**
+                 * @description `relevance` (the default: the newest 1,000 matches, best first, newer first among
+                 *     equals) or `recent` (every match, newest first).
+                 */
                 order?: components["schemas"]["SearchOrder"];
             };
             header?: never;

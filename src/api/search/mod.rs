@@ -71,7 +71,8 @@ pub struct SearchQuery {
     /// 1–50, default 20.
     #[param(minimum = 1, maximum = 50, nullable = false)]
     pub limit: Option<i64>,
-    /// `relevance` (the default: best matches first, newer first among equals) or `recent`.
+    /// `relevance` (the default: the newest 1,000 matches, best first, newer first among
+    /// equals) or `recent` (every match, newest first).
     #[param(nullable = false)]
     pub order: Option<SearchOrder>,
 }
