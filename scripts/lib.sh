@@ -34,6 +34,11 @@ ensure_nginx() {
 
 # The PDF export: Debian's DejaVu fonts set it (EXPORT_FONT), poppler's pdftoppm and pdftotext
 # check it in the tests.
+# pgBackRest: the restore drill's fault test backs the topology's PostgreSQL up with it.
+ensure_pgbackrest() {
+    command -v pgbackrest >/dev/null 2>&1 || apt_install pgbackrest
+}
+
 ensure_pdf_tools() {
     local packages=()
     [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || packages+=(fonts-dejavu-core)

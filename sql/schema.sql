@@ -2231,6 +2231,32 @@ ALTER SEQUENCE public.attachments_id_seq OWNED BY public.attachments.id;
 
 
 --
+-- Name: backups; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.backups (
+    label text NOT NULL,
+    stanza text NOT NULL,
+    type text NOT NULL,
+    started_at timestamp with time zone NOT NULL,
+    finished_at timestamp with time zone NOT NULL,
+    wal_start text NOT NULL,
+    wal_stop text NOT NULL,
+    size_bytes bigint NOT NULL,
+    stored_bytes bigint NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT backups_type_check CHECK ((type = ANY (ARRAY['full'::text, 'diff'::text, 'incr'::text])))
+);
+
+
+--
+-- Name: TABLE backups; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.backups IS 'Backups pgBackRest finished, as `tutorchat backup` recorded them (docs/backups.md).';
+
+
+--
 -- Name: chat_memberships; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2695,6 +2721,49 @@ COMMENT ON TABLE public.reports IS 'Participants'' reports of messages, one per 
 
 
 --
+-- Name: restore_drills; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.restore_drills (
+    id bigint NOT NULL,
+    stanza text NOT NULL,
+    ran_at timestamp with time zone DEFAULT now() NOT NULL,
+    target_time timestamp with time zone,
+    backup_label text NOT NULL,
+    recovered_position bigint NOT NULL,
+    recovered_at timestamp with time zone,
+    audit_problems integer NOT NULL,
+    took_ms bigint NOT NULL
+);
+
+
+--
+-- Name: TABLE restore_drills; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.restore_drills IS 'Restore drills: a backup and the WAL archive restored into a scratch server, audited there (docs/backups.md).';
+
+
+--
+-- Name: restore_drills_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.restore_drills_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: restore_drills_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.restore_drills_id_seq OWNED BY public.restore_drills.id;
+
+
+--
 -- Name: upload_claims; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2816,6 +2885,13 @@ ALTER TABLE ONLY public.push_subscriptions ALTER COLUMN id SET DEFAULT nextval('
 
 
 --
+-- Name: restore_drills id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.restore_drills ALTER COLUMN id SET DEFAULT nextval('public.restore_drills_id_seq'::regclass);
+
+
+--
 -- Name: upload_claims id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -2835,6 +2911,14 @@ ALTER TABLE ONLY public.users ALTER COLUMN id SET DEFAULT nextval('public.users_
 
 ALTER TABLE ONLY public.attachments
     ADD CONSTRAINT attachments_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: backups backups_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.backups
+    ADD CONSTRAINT backups_pkey PRIMARY KEY (label);
 
 
 --
@@ -3006,6 +3090,14 @@ ALTER TABLE ONLY public.reports
 
 
 --
+-- Name: restore_drills restore_drills_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.restore_drills
+    ADD CONSTRAINT restore_drills_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: upload_claims upload_claims_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3035,6 +3127,13 @@ ALTER TABLE ONLY public.users
 
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: backups_finished; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX backups_finished ON public.backups USING btree (finished_at);
 
 
 --
@@ -3245,6 +3344,13 @@ CREATE INDEX reports_open ON public.reports USING btree (id) WHERE (resolved_at 
 --
 
 CREATE INDEX reports_reporter ON public.reports USING btree (reporter_id);
+
+
+--
+-- Name: restore_drills_ran; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX restore_drills_ran ON public.restore_drills USING btree (ran_at);
 
 
 --
@@ -3907,6 +4013,13 @@ GRANT USAGE ON SEQUENCE public.attachments_id_seq TO tutorchat_app;
 
 
 --
+-- Name: TABLE backups; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE public.backups TO tutorchat_app;
+
+
+--
 -- Name: TABLE chat_memberships; Type: ACL; Schema: public; Owner: -
 --
 
@@ -4198,6 +4311,20 @@ GRANT USAGE ON SEQUENCE public.push_subscriptions_id_seq TO tutorchat_app;
 --
 
 GRANT SELECT ON TABLE public.reports TO tutorchat_app;
+
+
+--
+-- Name: TABLE restore_drills; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE public.restore_drills TO tutorchat_app;
+
+
+--
+-- Name: SEQUENCE restore_drills_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT USAGE ON SEQUENCE public.restore_drills_id_seq TO tutorchat_app;
 
 
 --

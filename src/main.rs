@@ -1,12 +1,15 @@
-//! `tutorchat serve | migrate | topology | config-doc | schema | openapi | vapid-keys`: see README.md.
+//! `tutorchat serve | migrate | topology | backup | restore-drill | config-doc | schema | openapi | vapid-keys`:
+//! see README.md.
 
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
+use tutorchat::backup::Stanza;
+use tutorchat::backup::drill::Drill;
 use tutorchat::config::{ConfigError, DbConfig, DemoKey, database_from_env, migration_database_from_env};
-use tutorchat::dev::embedded::{EmbeddedPostgres, Options};
+use tutorchat::db::embedded::{EmbeddedPostgres, Options};
 use tutorchat::dev::{demo, topology};
 use tutorchat::{Application, Config, db, telemetry};
 
@@ -41,6 +44,38 @@ enum Command {
         #[arg(long, default_value_t = 8088)]
         port: u16,
     },
+    /// Back up the database with pgBackRest (its own configuration, e.g.
+    /// /etc/pgbackrest/pgbackrest.conf), then record the repository's backups in the database
+    /// (DATABASE_URL), whose /metrics show the newest one's age. docs/backups.md.
+    Backup {
+        /// The pgBackRest stanza.
+        #[arg(long, default_value = "tutorchat")]
+        stanza: String,
+        /// full, diff (what changed since the last full) or incr (since the last backup).
+        #[arg(long = "type", default_value = "full")]
+        kind: String,
+    },
+    /// Restore the newest backup and the WAL archive (to --to, if given) into a scratch server
+    /// of this machine's PostgreSQL, run audit_replay() there, report the last recovered
+    /// position and its time, and record the drill in DATABASE_URL's database when it is set.
+    /// Exits 1 when the audit finds a difference. docs/backups.md.
+    RestoreDrill {
+        /// The pgBackRest stanza.
+        #[arg(long, default_value = "tutorchat")]
+        stanza: String,
+        /// Recover to this time (RFC 3339); by default to the end of the archive.
+        #[arg(long, value_parser = parse_time)]
+        to: Option<time::OffsetDateTime>,
+        /// The database holding tutorchat's schema.
+        #[arg(long, default_value = "tutorchat")]
+        database: String,
+        /// The scratch server's folder (it needs the database's size; removed afterwards).
+        #[arg(long)]
+        scratch: Option<std::path::PathBuf>,
+        /// How long the recovery may take, in seconds.
+        #[arg(long, default_value_t = 3600)]
+        wait_secs: u64,
+    },
     /// Write docs/configuration.md from the variables declared in src/config/ (run in the
     /// repository's root after changing one; a test checks that the file is current).
     ConfigDoc,
@@ -73,6 +108,27 @@ fn main() -> ExitCode {
         Command::Topology { replicas, port } => {
             Config::from_env(Some(demo::signing_key)).map(|config| run_topology(config, replicas, port))
         }
+        Command::Backup { stanza, kind } => database_from_env().and_then(|(database, _)| {
+            let database = database.ok_or(ConfigError::new(
+                "DATABASE_URL",
+                "required by tutorchat backup: the backups are recorded in the database they back up",
+            ))?;
+            Ok(runtime.block_on(back_up(&database, &Stanza::new(&stanza), &kind)))
+        }),
+        Command::RestoreDrill { stanza, to, database, scratch, wait_secs } => database_from_env().map(|(live, db)| {
+            let scratch = scratch.unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("tutorchat-restore-drill-{}", std::process::id()))
+            });
+            let drill = Drill {
+                stanza: Stanza::new(&stanza),
+                target: to,
+                database,
+                scratch,
+                bindir: db.pg_bindir,
+                wait: std::time::Duration::from_secs(wait_secs),
+            };
+            runtime.block_on(restore_drill(&drill, live))
+        }),
         Command::ConfigDoc => write_file("docs/configuration.md", &tutorchat::config::reference()),
         Command::Schema => runtime.block_on(write_schema()),
         Command::Openapi => Ok(serde_json::to_string_pretty(&tutorchat::api::openapi::document())
@@ -189,7 +245,13 @@ fn run_topology(config: Config, replicas: usize, port: u16) -> anyhow::Result<()
         pg_bindir: config.db.pg_bindir.clone(),
         standby: false,
         pg_settings: Vec::new(),
+        backups: pgbackrest_installed(),
     };
+    if !options.backups {
+        eprintln!(
+            "tutorchat: pgBackRest is not installed, so the topology runs without backups (apt-get install pgbackrest)"
+        );
+    }
     let topology = topology::Topology::start(options)?;
     eprintln!("tutorchat: the topology is up; open {} (Ctrl-C stops it)\n{}", topology.url(), topology.describe());
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -199,6 +261,43 @@ fn run_topology(config: Config, replicas: usize, port: u16) -> anyhow::Result<()
     eprintln!("tutorchat: stopping the topology");
     drop(topology);
     Ok(())
+}
+
+fn parse_time(text: &str) -> Result<time::OffsetDateTime, String> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| format!("not an RFC 3339 time such as 2026-11-24T10:00:00Z ({e})"))
+}
+
+/// `tutorchat backup`.
+async fn back_up(database: &tokio_postgres::Config, stanza: &Stanza, kind: &str) -> anyhow::Result<()> {
+    let (client, connection) = database.connect(tokio_postgres::NoTls).await?;
+    tokio::spawn(connection);
+    let label = stanza.back_up(kind, &client).await?;
+    eprintln!("tutorchat: backup {label} taken and recorded");
+    Ok(())
+}
+
+/// `tutorchat restore-drill`: the report on standard output; an error when the audit found a
+/// difference.
+async fn restore_drill(drill: &Drill, live: Option<tokio_postgres::Config>) -> anyhow::Result<()> {
+    let report = drill.run().await?;
+    for line in report.lines() {
+        println!("{line}");
+    }
+    if let Some(live) = live {
+        let (client, connection) = live.connect(tokio_postgres::NoTls).await?;
+        tokio::spawn(connection);
+        report.record(&drill.stanza, &client).await.context("cannot record the drill in restore_drills")?;
+        println!("recorded in restore_drills");
+    }
+    if !report.problems.is_empty() {
+        anyhow::bail!("the restored database is not what its log replays to");
+    }
+    Ok(())
+}
+
+fn pgbackrest_installed() -> bool {
+    std::process::Command::new("pgbackrest").arg("version").output().is_ok_and(|out| out.status.success())
 }
 
 /// Writes a generated file and says so (`Ok` in the configuration's terms: nothing to name).

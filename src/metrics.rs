@@ -73,6 +73,13 @@ pub const ERASURES_PENDING: &str = "tutorchat_erasures_pending";
 /// Conversations exported, by `format`.
 pub const EXPORTS: &str = "tutorchat_exports_total";
 
+/// How old the newest backup recorded in `backups` is, in seconds (read at each scrape;
+/// absent until the first `tutorchat backup`).
+pub const BACKUP_AGE: &str = "tutorchat_backup_age_seconds";
+/// How old the newest restore drill that passed is, in seconds (read at each scrape; absent
+/// until the first `tutorchat restore-drill`).
+pub const RESTORE_DRILL_AGE: &str = "tutorchat_restore_drill_age_seconds";
+
 /// The process-wide recorder (metrics are global to a process; installed on first use).
 pub fn handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();

@@ -66,5 +66,16 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>)
 #[utoipa::path(get, path = "/metrics", tag = "meta", security(()),
     responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> String {
+    // The backups' and drills' ages, read now: a scrape of a replica whose database does not
+    // answer shows the last ones it read.
+    if let Ok(client) = state.db.get().await
+        && let Ok((backup, drill)) = crate::backup::ages(&client).await
+    {
+        for (name, age) in [(crate::metrics::BACKUP_AGE, backup), (crate::metrics::RESTORE_DRILL_AGE, drill)] {
+            if let Some(age) = age {
+                metrics::gauge!(name).set(age);
+            }
+        }
+    }
     state.metrics.render()
 }

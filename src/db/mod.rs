@@ -1,4 +1,6 @@
-//! Connections and migrations.
+//! Connections and migrations; and a private PostgreSQL started from the machine's own server
+//! binaries (`embedded`): the server without `DATABASE_URL`, the schema dump, the local
+//! topology, and the restore drill's scratch server.
 
 use std::time::Duration;
 
@@ -6,6 +8,8 @@ use anyhow::Context;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 use tokio_postgres::error::SqlState;
+
+pub mod embedded;
 
 mod migrations {
     refinery::embed_migrations!("sql");

@@ -13,7 +13,7 @@ use anyhow::{Context, bail};
 /// The schema of `config`'s database, without what changes from dump to dump (versions,
 /// `pg_dump`'s per-run restrict key) or belongs to the migration tool.
 pub fn dump(config: &tokio_postgres::Config, bindir: Option<&Path>) -> anyhow::Result<String> {
-    let bindir = super::embedded::find_bindir(bindir)?;
+    let bindir = crate::db::embedded::find_bindir(bindir)?;
     let mut conninfo = crate::db::describe(config);
     if let Some(password) = config.get_password() {
         conninfo.push_str(&format!(" password='{}'", String::from_utf8_lossy(password).replace('\'', "\\'")));

@@ -19,9 +19,12 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use super::ports::free_port;
-use crate::dev::embedded::{EmbeddedPostgres, Options as PgOptions};
+use crate::db::embedded::{EmbeddedPostgres, Options as PgOptions};
 
+mod backups;
 mod replicas;
+
+pub use backups::STANZA;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -49,6 +52,9 @@ pub struct Options {
     pub standby: bool,
     /// PostgreSQL settings on top of the defaults (the primary's and the standby's).
     pub pg_settings: Vec<(String, String)>,
+    /// Back PostgreSQL up with pgBackRest (`topology/backups.rs`): the WAL archived, a first
+    /// full backup once the schema is in.
+    pub backups: bool,
 }
 
 struct Replica {
@@ -75,6 +81,8 @@ pub struct Topology {
     postgres: Option<EmbeddedPostgres>,
     /// The standby the replicas read from, and their connection to it (see `Options::standby`).
     standby: Option<(EmbeddedPostgres, String)>,
+    /// pgBackRest's configuration, with `Options::backups`.
+    backup_config: Option<PathBuf>,
 }
 
 impl Topology {
@@ -87,7 +95,11 @@ impl Topology {
                 durable: options.durable,
                 remove_on_exit: options.remove_on_exit,
                 bindir: options.pg_bindir.clone(),
-                settings: options.pg_settings.clone(),
+                settings: [
+                    options.pg_settings.clone(),
+                    if options.backups { backups::server_settings() } else { Vec::new() },
+                ]
+                .concat(),
             },
         )?;
         create_database(&postgres)?;
@@ -125,7 +137,11 @@ impl Topology {
             runtime_url,
             postgres: Some(postgres),
             standby: None,
+            backup_config: None,
         };
+        if topology.options.backups {
+            topology.set_up_backups()?;
+        }
         // Migrations (and the demo data) as the owner, as compose's migrate step does; then the
         // replicas, which may only read and append, start together.
         topology.migrate()?;
@@ -139,6 +155,9 @@ impl Topology {
         }
         for i in 0..topology.replicas.len() {
             topology.wait_ready(i)?;
+        }
+        if topology.options.backups {
+            topology.back_up("full")?;
         }
         Ok(topology)
     }
@@ -249,6 +268,13 @@ impl Topology {
             ));
         }
         text.push_str(&format!("PostgreSQL     {}\n", self.postgres().psql_command("tutorchat")));
+        if let Some(config) = self.backup_config() {
+            text.push_str(&format!(
+                "backups        pgBackRest, WAL archived; PGBACKREST_CONFIG={} DATABASE_URL='{}' tutorchat backup --type incr | restore-drill\n",
+                config.display(),
+                self.database_url
+            ));
+        }
         text
     }
 }

@@ -114,6 +114,21 @@ pub async fn head(client: &impl GenericClient) -> Result<i64, tokio_postgres::Er
     Ok(client.query_one(HEAD_SQL, &[]).await?.get(0))
 }
 
+/// The log's last position, the time of its event and how many events there are (all 0 and
+/// `None` for an empty log): how far a restored copy of the database got.
+pub async fn summary(
+    client: &impl GenericClient,
+) -> Result<(i64, Option<time::OffsetDateTime>, i64), tokio_postgres::Error> {
+    let row = client
+        .query_one(
+            "SELECT coalesce(max(position), 0), (SELECT created_at FROM events ORDER BY position DESC LIMIT 1), count(*)
+             FROM events",
+            &[],
+        )
+        .await?;
+    Ok((row.get(0), row.get(1), row.get(2)))
+}
+
 /// Who is replaying: an admin sees every chat, anyone else the chats they take part in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Viewer {

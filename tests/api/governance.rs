@@ -15,7 +15,7 @@ pub async fn full_dump(app: &TestApp) -> String {
     let config = (**app.database).clone();
     tokio::task::spawn_blocking(move || {
         let bindir = tutorchat::config::pg_bindir_from_env().expect("PG_BINDIR");
-        let bindir = tutorchat::dev::embedded::find_bindir(bindir.as_deref()).expect("PostgreSQL's binaries");
+        let bindir = tutorchat::db::embedded::find_bindir(bindir.as_deref()).expect("PostgreSQL's binaries");
         let mut conninfo = tutorchat::db::describe(&config);
         if let Some(password) = config.get_password() {
             conninfo.push_str(&format!(" password='{}'", String::from_utf8_lossy(password)));

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio_postgres::Client;
-use tutorchat::dev::embedded::EmbeddedPostgres;
+use tutorchat::db::embedded::EmbeddedPostgres;
 
 use crate::helpers::{Item, TestApp, User, start_standby, status_and_json};
 
@@ -293,7 +293,7 @@ async fn start_up_refuses_a_read_database_that_is_not_a_copy_of_the_primary() {
     let other = std::env::temp_dir().join(format!("tutorchat-test-other-{}", std::process::id()));
     let bindir = tutorchat::config::pg_bindir_from_env().expect("PG_BINDIR");
     let options =
-        tutorchat::dev::embedded::Options { durable: false, remove_on_exit: true, bindir, settings: Vec::new() };
+        tutorchat::db::embedded::Options { durable: false, remove_on_exit: true, bindir, settings: Vec::new() };
     let other = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&other, options))
         .await
         .expect("task")

@@ -9,6 +9,8 @@
 mod helpers;
 mod support;
 
+mod backups;
+
 use std::time::{Duration, Instant};
 
 use support::{Cluster, Follower, PostLog};

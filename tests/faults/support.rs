@@ -44,6 +44,16 @@ impl Cluster {
 
     /// [`Cluster::start`], with a streaming standby the replicas read from when `standby`.
     pub async fn start_on(env: &[(&str, &str)], standby: bool) -> Self {
+        Self::start_with(env, standby, false).await
+    }
+
+    /// [`Cluster::start`], PostgreSQL backed up by pgBackRest (the WAL archived, a first full
+    /// backup taken).
+    pub async fn start_with_backups() -> Self {
+        Self::start_with(&[], false, true).await
+    }
+
+    async fn start_with(env: &[(&str, &str)], standby: bool, backups: bool) -> Self {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let base = std::env::temp_dir().join(format!(
             "tutorchat-faults-{}-{}",
@@ -80,6 +90,7 @@ impl Cluster {
             pg_bindir: tutorchat::config::pg_bindir_from_env().expect("PG_BINDIR"),
             standby,
             pg_settings: Vec::new(),
+            backups,
         };
         let topology = tokio::task::spawn_blocking(move || Topology::start(options))
             .await

@@ -176,6 +176,7 @@ impl Cluster {
             pg_bindir: tutorchat::config::pg_bindir_from_env()?,
             standby,
             pg_settings: server.pg_settings.clone(),
+            backups: false,
         };
         let topology = tokio::task::spawn_blocking(move || Topology::start(options)).await??;
         let (sql, connection) = tutorchat::config::parse_database_url(topology.database_url())?.connect(NoTls).await?;

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio_postgres::{Client, NoTls};
 use tutorchat::config::{parse_database_url, pg_bindir_from_env};
-use tutorchat::dev::embedded::{EmbeddedPostgres, Options};
+use tutorchat::db::embedded::{EmbeddedPostgres, Options};
 
 enum Server {
     External(tokio_postgres::Config),

@@ -1,5 +1,6 @@
-//! A private PostgreSQL started from the machine's own server binaries, for development, the
-//! demo and the tests when `DATABASE_URL` is unset.
+//! A private PostgreSQL started from the machine's own server binaries: for development, the
+//! demo and the tests when `DATABASE_URL` is unset, and for the restore drill's scratch server
+//! (`src/backup/drill.rs`).
 //!
 //! PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user. It
 //! listens on a Unix socket in a private directory only (no TCP port to collide with). A small
@@ -18,7 +19,7 @@ use anyhow::{Context, bail};
 use nix::unistd::{Gid, Uid, User, chown, geteuid};
 
 const WATCHDOG: &str = r#"
-"$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -o "$PG_OPTS" -w -t 60 start >/dev/null 2>&1 || exit 1
+"$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -o "$PG_OPTS" -w -t "$PG_WAIT" start >/dev/null 2>&1 || exit 1
 echo ready
 cat >/dev/null
 "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1
@@ -54,11 +55,37 @@ pub struct EmbeddedPostgres {
     owner: Option<(Uid, Gid)>,
     /// The server options given to `pg_ctl -o`.
     server_options: String,
+    /// How long to wait for the server to accept connections, in seconds.
+    wait_secs: u64,
 }
 
 impl EmbeddedPostgres {
     /// Initialises `base/data` if needed and starts the server on a private socket.
     pub fn start(base: &Path, options: Options) -> anyhow::Result<Self> {
+        Self::start_waiting(base, options, 60)
+    }
+
+    /// A server whose data `restore` writes (the command it returns, given the data folder, is
+    /// run as the server's user), then started as [`start`](Self::start) would, waiting up to
+    /// `wait` for it to accept connections (a recovery can take long). For restore drills.
+    pub fn start_restored(
+        base: &Path,
+        options: Options,
+        wait: std::time::Duration,
+        restore: impl FnOnce(&Path) -> Command,
+    ) -> anyhow::Result<Self> {
+        let owner = server_user()?;
+        let base = usable_base(base, owner)?;
+        let mut command = restore(&base.join("data"));
+        let out = as_owner(&mut command, owner).output().context("cannot run the restore")?;
+        if !out.status.success() {
+            let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            bail!("the restore failed: {}", last_line(&said));
+        }
+        Self::start_waiting(&base, options, wait.as_secs().max(1))
+    }
+
+    fn start_waiting(base: &Path, options: Options, wait_secs: u64) -> anyhow::Result<Self> {
         let bindir = find_bindir(options.bindir.as_deref())?;
         let owner = server_user()?;
         let base = usable_base(base, owner)?;
@@ -89,7 +116,10 @@ impl EmbeddedPostgres {
             server_options.push_str(&format!(" -c {name}={value}"));
         }
         let remove = options.remove_on_exit.then(|| base.clone());
-        Self::launch(Self { watchdog: None, base, data, log, socket_dir, bindir, owner, server_options }, remove)
+        Self::launch(
+            Self { watchdog: None, base, data, log, socket_dir, bindir, owner, server_options, wait_secs },
+            remove,
+        )
     }
 
     /// Starts `server`'s PostgreSQL under its watchdog (which removes `remove` when it stops the
@@ -103,6 +133,7 @@ impl EmbeddedPostgres {
             .env("PG_SOCKET", &server.socket_dir)
             .env("PG_LOG", &server.log)
             .env("PG_OPTS", &server.server_options)
+            .env("PG_WAIT", server.wait_secs.to_string())
             .env("PG_REMOVE", remove.as_deref().unwrap_or("".as_ref()))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -170,9 +201,12 @@ impl EmbeddedPostgres {
             1,
         );
         let log = base.join("postgres.log");
-        let (bindir, owner) = (self.bindir.clone(), self.owner);
+        let (bindir, owner, wait_secs) = (self.bindir.clone(), self.owner, self.wait_secs);
         let remove = Some(base.clone());
-        Self::launch(Self { watchdog: None, base, data, log, socket_dir, bindir, owner, server_options }, remove)
+        Self::launch(
+            Self { watchdog: None, base, data, log, socket_dir, bindir, owner, server_options, wait_secs },
+            remove,
+        )
     }
 
     /// Stops the server at once, as a crash would (`pg_ctl stop -m immediate`), for fault tests.
@@ -205,6 +239,11 @@ impl EmbeddedPostgres {
     /// The Unix socket directory.
     pub fn socket_dir(&self) -> &Path {
         &self.socket_dir
+    }
+
+    /// The cluster's data folder (`PGDATA`).
+    pub fn data_dir(&self) -> &Path {
+        &self.data
     }
 
     pub fn base_dir(&self) -> &Path {
@@ -266,6 +305,12 @@ fn server_user() -> anyhow::Result<Option<(Uid, Gid)>> {
             "running as root and PostgreSQL refuses root, but there is no `postgres` user to run it as: create one (useradd --system postgres), run as a normal user, or set DATABASE_URL"
         ),
     }
+}
+
+/// `command`, to be run as the user a private server runs as (`postgres` when we are root): the
+/// user pgBackRest's repository and archive belong to.
+pub fn as_server_user(command: &mut Command) -> anyhow::Result<&mut Command> {
+    Ok(as_owner(command, server_user()?))
 }
 
 fn as_owner(command: &mut Command, owner: Option<(Uid, Gid)>) -> &mut Command {
