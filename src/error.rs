@@ -189,10 +189,12 @@ impl AppError {
         }
     }
 
-    /// The `Retry-After` of a rate limit, wherever it is wrapped.
+    /// The `Retry-After` of a rate limit, wherever it is wrapped; a second for an unreachable
+    /// database (a restart, a failover: the client retries with its idempotency key).
     fn retry_after(&self) -> Option<std::time::Duration> {
         match self {
             Self::TooManyRequests { retry_after, .. } => Some(*retry_after),
+            Self::Unavailable(_) => Some(std::time::Duration::from_secs(1)),
             Self::Coded(_, inner) => inner.retry_after(),
             _ => None,
         }

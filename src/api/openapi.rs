@@ -361,8 +361,15 @@ fn error_response(status: StatusCode) -> Value {
         StatusCode::SERVICE_UNAVAILABLE => "the database cannot be reached right now: retry shortly",
         _ => status.canonical_reason().unwrap_or("an error"),
     };
-    json!({
+    let mut response = json!({
         "description": description,
         "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ErrorBody" } } }
-    })
+    });
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response["headers"] = json!({ "Retry-After": {
+            "description": "seconds to wait before retrying",
+            "schema": { "type": "integer", "minimum": 1 }
+        }});
+    }
+    response
 }

@@ -65,8 +65,12 @@ pub fn is_connectivity(e: &tokio_postgres::Error) -> bool {
         None => true, // I/O, connect and protocol errors carry no SQLSTATE
         Some(code) => {
             let c = code.code();
-            // 08: connection exception; 57P: operator intervention (shutdown, terminated)
-            c.starts_with("08") || c.starts_with("57P") || *code == SqlState::CANNOT_CONNECT_NOW
+            // 08: connection exception; 57P: operator intervention (shutdown, terminated);
+            // 25006: a write reached a server that is no longer the primary (a failover)
+            c.starts_with("08")
+                || c.starts_with("57P")
+                || *code == SqlState::CANNOT_CONNECT_NOW
+                || *code == SqlState::READ_ONLY_SQL_TRANSACTION
         }
     }
 }

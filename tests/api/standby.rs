@@ -339,3 +339,54 @@ async fn a_position_beyond_the_log_is_answered_by_the_primary_at_once() {
         assert_eq!((status, body["messages"][0]["content"].as_str()), (200, Some("здравствуйте")), "{body}");
     }
 }
+
+/// The replicas follow the primary: `DATABASE_URL` may name several servers, with
+/// `target_session_attrs=read-write` (a standby first here, as after a failover that made the
+/// second server the primary). The pool and the log listener both connect to the one that takes
+/// writes: a message is stored and reaches a stream live.
+#[tokio::test]
+async fn a_database_url_naming_a_standby_first_writes_and_listens_on_the_primary() {
+    use tokio_postgres::config::{Host, TargetSessionAttrs};
+    let _one_at_a_time = serial().await;
+    let Some(standby) = start_standby().await else { return };
+    let app = TestApp::spawn_with(|config| {
+        let primary = config.database.clone().expect("the test database");
+        let mut both = tokio_postgres::Config::new();
+        both.host_path(standby.socket_dir()).port(5432);
+        for (host, port) in primary.get_hosts().iter().zip(primary.get_ports().iter().cycle()) {
+            match host {
+                Host::Tcp(name) => both.host(name),
+                Host::Unix(path) => both.host_path(path),
+            };
+            both.port(*port);
+        }
+        both.user(primary.get_user().expect("a user")).dbname(primary.get_dbname().expect("a database"));
+        if let Some(password) = primary.get_password() {
+            both.password(password);
+        }
+        both.target_session_attrs(TargetSessionAttrs::ReadWrite).connect_timeout(Duration::from_secs(5));
+        config.database = Some(both);
+    })
+    .await;
+    let (teacher, student) = (app.user("teacher", "Мария").await, app.user("student", "Пётр").await);
+    let chat = app.chat(&teacher, &student).await;
+    let mut stream = app.stream(&teacher, None).await;
+    let id = app.send(&student, chat, "через два адреса").await;
+    let event = stream.event_within(Duration::from_secs(10)).await;
+    let data: Value = serde_json::from_str(&event.data).expect("JSON");
+    assert_eq!((event.event.as_str(), data["message"]["id"].as_i64()), ("new_message", Some(id)), "live: {data}");
+    let on_standby: i64 = {
+        let (client, connection) = standby.config("postgres").connect(tokio_postgres::NoTls).await.expect("standby");
+        tokio::spawn(connection);
+        client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE backend_type = 'client backend' AND application_name LIKE 'tutorchat%'",
+                &[],
+            )
+            .await
+            .expect("the standby's sessions")
+            .get(0)
+    };
+    assert_eq!(on_standby, 0, "no session of the replica stayed on the standby");
+}

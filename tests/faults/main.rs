@@ -92,7 +92,10 @@ async fn a_postgres_restart_under_load_fails_cleanly_and_loses_nothing() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let down = Instant::now();
     cluster.topology(|t| t.postgres().stop_server()).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (status, retry_after) = cluster.post_answer("while the database is down").await;
+    assert_eq!((status, retry_after.as_deref()), (503, Some("1")), "a write while the database is down");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     cluster.topology(|t| t.postgres().start_server()).await;
     let outage = down.elapsed();
 

@@ -302,6 +302,22 @@ impl Cluster {
         response.json::<Value>().await.expect("json")["id"].as_i64().expect("id")
     }
 
+    /// Posts one message as [`Cluster::post_one`] does, whatever the answer: its status and
+    /// `Retry-After`.
+    pub async fn post_answer(&self, content: &str) -> (u16, Option<String>) {
+        let pair = &self.pairs[0];
+        let response = self
+            .http
+            .post(format!("{}/api/messages", self.url))
+            .bearer_auth(&pair.teacher.token)
+            .json(&json!({ "chat_id": pair.chat, "content": content }))
+            .send()
+            .await
+            .expect("POST through nginx");
+        let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        (response.status().as_u16(), retry_after)
+    }
+
     /// The committed messages of `chats`, in log order: the truth every follower must match.
     pub async fn committed_in(&self, chats: &[i64]) -> Vec<i64> {
         let rows = self

@@ -1837,6 +1837,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1951,6 +1953,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2034,6 +2038,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2124,6 +2130,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2203,6 +2211,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2328,6 +2338,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2460,6 +2472,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2552,6 +2566,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2659,6 +2675,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2720,6 +2738,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2758,6 +2778,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2818,6 +2840,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2916,6 +2940,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3021,6 +3047,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3097,6 +3125,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3204,6 +3234,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3321,6 +3353,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3543,6 +3577,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3668,6 +3704,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3743,6 +3781,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3858,6 +3898,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3981,6 +4023,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4077,6 +4121,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4124,6 +4170,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4255,6 +4303,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4317,6 +4367,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4373,6 +4425,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4478,6 +4532,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4552,6 +4608,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4610,6 +4668,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4717,6 +4777,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4776,6 +4838,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4861,6 +4925,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4915,6 +4981,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4962,6 +5030,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5095,6 +5165,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5220,6 +5292,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5296,6 +5370,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5430,6 +5506,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5468,6 +5546,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5535,6 +5615,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5658,6 +5740,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5761,6 +5845,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5826,6 +5912,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5937,6 +6025,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5993,6 +6083,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6069,6 +6161,8 @@ export interface operations {
             /** @description the database cannot be reached right now: retry shortly */
             503: {
                 headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
