@@ -7,7 +7,6 @@
 //! whole design.
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
 
 use axum::Json;
 use axum::Router;
@@ -17,11 +16,13 @@ use serde::{Deserialize, Serialize};
 use tokio_postgres::Row;
 
 mod cursor;
+mod sql;
 
 use cursor::Cursor;
+use sql::{FUZZY_SQL, RECENT_SQL, RELEVANCE_SQL};
 
 use super::access::{Readable, check_access, check_read_access};
-use super::history::{history_message, messages_sql};
+use super::history::history_message;
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
 use crate::extract::QueryParams;
@@ -35,11 +36,6 @@ pub fn router() -> Router<AppState> {
 
 /// The longest query, in characters.
 const MAX_QUERY_CHARS: usize = 200;
-
-/// A typo search looks at this many of the newest messages the searcher may read (its cost,
-/// on one core: about 25 ms comparing, after about 35 ms finding them among a teacher's 500
-/// chats).
-const FUZZY_WINDOW: i64 = 2_000;
 
 /// How similar a word of a message must be to a typo query (pg_trgm's `word_similarity`).
 const FUZZY_THRESHOLD: f32 = 0.4;
@@ -107,129 +103,6 @@ pub struct SearchResult {
 pub struct SnippetPart {
     pub text: String,
     pub highlight: bool,
-}
-
-/// How many of the newest matches `order=relevance` ranks: its results are these, best first.
-/// Ranking every match would read every matching row (a common word is in a quarter of all
-/// messages: seconds for an admin at S8's size); the newest thousand are what people look for,
-/// and `order=recent` reaches every match.
-pub const RANKED: i64 = 1_000;
-
-/// The messages matching search $1, as history rows plus `rank`, `top` and `snippet`. $2 the
-/// searcher (NULL: an admin, who reads everything), $3 a chat (or NULL), $4 whether words
-/// match as prefixes, $5 one more than the page, $6 the cursor's id (NULL: the first page);
-/// relevance only: $7 the cursor's rank, $8 the newest message of the ranked window (NULL: the
-/// first page, whose window is the newest [`RANKED`] matches; later pages keep its top, so
-/// messages arriving between pages do not move it).
-///
-/// The query is `search_query($1, $4)` written out at each use, not computed once in a CTE:
-/// the function is immutable, so the planner folds it into a constant and estimates how
-/// common the words are (a common word: the newest messages, read backwards until enough
-/// match; a rare one: the index). The server plans each search for its arguments (see
-/// [`search`]).
-fn found_sql(order: SearchOrder, admin: bool) -> String {
-    let Entitled { from, entitled } = Entitled::of(admin);
-    let matching = format!(
-        "FROM {from}
-         WHERE {entitled} AND numnode(search_query($1, $4)) > 0 AND m.search @@ search_query($1, $4)
-           AND NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL"
-    );
-    let (found, order_by) = match order {
-        SearchOrder::Relevance => (
-            format!(
-                "SELECT id, rank, top FROM (
-                     SELECT w.id, ts_rank(w.search, search_query($1, $4)) AS rank, max(w.id) OVER () AS top
-                     FROM (SELECT m.id, m.search {matching} AND ($8::bigint IS NULL OR m.id <= $8)
-                           ORDER BY m.id DESC LIMIT {RANKED}) w
-                 ) w
-                 WHERE $6::bigint IS NULL OR rank < $7::real OR (rank = $7 AND id < $6)
-                 ORDER BY rank DESC, id DESC LIMIT $5"
-            ),
-            "f.rank DESC, m.id DESC",
-        ),
-        SearchOrder::Recent => (
-            format!(
-                "SELECT m.id, 0::real AS rank, NULL::bigint AS top {matching} AND ($6::bigint IS NULL OR m.id < $6)
-                 ORDER BY m.id DESC LIMIT $5"
-            ),
-            "m.id DESC",
-        ),
-    };
-    format!(
-        "WITH found AS ({found})
-         {}",
-        messages_sql(
-            "m.chat_id",
-            ", f.rank, f.top,
-             translate(ts_headline('russian'::regconfig,
-                                   translate(m.content, '<>' || chr(57344) || chr(57345), chr(57346) || chr(57347)),
-                                   search_query($1, $4),
-                                   'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || CASE
-                                       WHEN length(m.content) <= 300 THEN ', HighlightAll=true'
-                                       ELSE ', MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=\" … \"' END),
-                       chr(57346) || chr(57347), '<>') AS snippet",
-            &format!("JOIN found f ON f.id = m.id ORDER BY {order_by}"),
-        )
-    )
-}
-
-/// The statements.
-static RELEVANCE_SQL: LazyLock<[String; 2]> =
-    LazyLock::new(|| [false, true].map(|admin| found_sql(SearchOrder::Relevance, admin)));
-static RECENT_SQL: LazyLock<[String; 2]> =
-    LazyLock::new(|| [false, true].map(|admin| found_sql(SearchOrder::Recent, admin)));
-
-/// Messages with a word like the one-word query $1 (a typo: trigram similarity of at least
-/// $4), among the [`FUZZY_WINDOW`] newest the searcher may read, $5 of them at most; $2 and $3
-/// as in [`found_sql`] (one page only).
-static FUZZY_SQL: LazyLock<[String; 2]> = LazyLock::new(|| [false, true].map(fuzzy_sql));
-
-fn fuzzy_sql(admin: bool) -> String {
-    let Entitled { from, entitled } = Entitled::of(admin);
-    format!(
-        "WITH found AS (
-             SELECT id, rank FROM (
-                 SELECT m.id, word_similarity($1, m.content) AS rank
-                 FROM (SELECT m.id, m.content FROM {from}
-                       WHERE {entitled} AND NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL
-                       ORDER BY m.id DESC LIMIT {FUZZY_WINDOW}) m
-             ) s
-             WHERE rank >= $4
-             ORDER BY rank DESC, id DESC LIMIT $5
-         )
-         {}",
-        messages_sql(
-            "m.chat_id",
-            ", f.rank, (SELECT string_agg(CASE WHEN w.t[1] IS NOT NULL AND similarity(w.t[1], $1) >= $4
-                                              THEN chr(57344) || w.t[1] || chr(57345)
-                                              ELSE coalesce(w.t[1], w.t[2]) END, '' ORDER BY w.n)
-                        FROM regexp_matches(left(translate(m.content, chr(57344) || chr(57345), ''), 300),
-                                            '(\\w+)|(\\W+)', 'g') WITH ORDINALITY AS w(t, n)) AS snippet",
-            "JOIN found f ON f.id = m.id ORDER BY f.rank DESC, m.id DESC",
-        )
-    )
-}
-
-/// Which messages a search looks at: a participant's (`$2`), those of their chats posted while
-/// they were members, each chat looked up in the index; an admin's (`$2` NULL), all. Both
-/// within chat `$3` when it is not NULL.
-struct Entitled {
-    from: &'static str,
-    entitled: &'static str,
-}
-
-impl Entitled {
-    fn of(admin: bool) -> Self {
-        if admin {
-            Self { from: "messages m", entitled: "$2::bigint IS NULL AND ($3::bigint IS NULL OR m.chat_id = $3)" }
-        } else {
-            Self {
-                from: "chat_memberships p JOIN messages m ON m.chat_id = p.chat_id
-                       AND m.position BETWEEN p.from_position AND coalesce(p.to_position, 9223372036854775807)",
-                entitled: "p.user_id = $2 AND ($3::bigint IS NULL OR p.chat_id = $3)",
-            }
-        }
-    }
 }
 
 /// Messages the caller may read that match `q`, best first (or newest first), with where the
