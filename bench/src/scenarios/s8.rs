@@ -893,7 +893,7 @@ async fn explain_all(
     for (query, searcher, prefix, what) in [
         ("common", "teacher", false, "a teacher (500 chats) searches for the common word"),
         ("rare", "student", false, "a student searches for a rare word"),
-        ("rare", "student", true, "the same as prefixes (the server's second try: whole words found less than a page)"),
+        ("rare", "student", true, "the same as prefixes (the server's second try, when whole words find nothing)"),
         ("common", "admin", false, "the admin searches for the common word"),
         ("rare", "admin", false, "the admin searches for a rare word"),
         ("typo", "teacher", false, "a teacher's typo: the trigram fallback (once the words found nothing)"),

@@ -30,27 +30,29 @@ pub const RANKED: i64 = 1_000;
 /// match; a rare one: the index). The server plans each search for its arguments (see
 /// [`search`]).
 fn found_sql(order: SearchOrder, admin: bool) -> String {
-    let matching = "numnode(search_query($1, $4)) > 0 AND m.search @@ search_query($1, $4)
-                    AND NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL";
+    let Entitled { from, entitled } = Entitled::of(admin);
+    let matching = format!(
+        "FROM {from}
+         WHERE {entitled} AND numnode(search_query($1, $4)) > 0 AND m.search @@ search_query($1, $4)
+           AND NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL"
+    );
     let (found, order_by) = match order {
         SearchOrder::Relevance => (
             format!(
                 "SELECT id, rank, top FROM (
                      SELECT w.id, ts_rank(w.search, search_query($1, $4)) AS rank, max(w.id) OVER () AS top
-                     FROM (SELECT m.id, m.search {}
+                     FROM (SELECT m.id, m.search {matching} AND ($8::bigint IS NULL OR m.id <= $8)
                            ORDER BY m.id DESC LIMIT {RANKED}) w
                  ) w
                  WHERE $6::bigint IS NULL OR rank < $7::real OR (rank = $7 AND id < $6)
-                 ORDER BY rank DESC, id DESC LIMIT $5",
-                readable(admin, "m.id, m.search", &format!("{matching} AND ($8::bigint IS NULL OR m.id <= $8)"))
+                 ORDER BY rank DESC, id DESC LIMIT $5"
             ),
             "f.rank DESC, m.id DESC",
         ),
         SearchOrder::Recent => (
             format!(
-                "SELECT m.id, 0::real AS rank, NULL::bigint AS top {}
-                 ORDER BY m.id DESC LIMIT $5",
-                readable(admin, "m.id", &format!("{matching} AND ($6::bigint IS NULL OR m.id < $6)"))
+                "SELECT m.id, 0::real AS rank, NULL::bigint AS top {matching} AND ($6::bigint IS NULL OR m.id < $6)
+                 ORDER BY m.id DESC LIMIT $5"
             ),
             "m.id DESC",
         ),
@@ -85,33 +87,15 @@ pub(super) static RECENT_SQL: LazyLock<[String; 2]> =
 pub(super) static FUZZY_SQL: LazyLock<[String; 2]> = LazyLock::new(|| [false, true].map(fuzzy_sql));
 
 fn fuzzy_sql(admin: bool) -> String {
-    let window = if admin {
-        format!(
-            "SELECT m.id, m.content FROM messages m
-             WHERE $2::bigint IS NULL AND ($3::bigint IS NULL OR m.chat_id = $3)
-               AND NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL
-             ORDER BY m.id DESC LIMIT {FUZZY_WINDOW}"
-        )
-    } else {
-        // The newest ids of their chats from the index alone (`idx_messages_chat_visible`),
-        // then those rows, kept where the searcher may read them: a teacher's 50,000 messages
-        // are not read to find the newest 2,000.
-        format!(
-            "SELECT m.id, m.content
-             FROM (SELECT DISTINCT n.id FROM chat_memberships p CROSS JOIN LATERAL (
-                       SELECT n.id FROM messages n WHERE n.chat_id = p.chat_id AND NOT n.is_deleted
-                       ORDER BY n.id DESC LIMIT {FUZZY_WINDOW}) n
-                   WHERE p.user_id = $2 AND ($3::bigint IS NULL OR p.chat_id = $3)
-                   ORDER BY n.id DESC LIMIT {FUZZY_WINDOW}) n
-             JOIN messages m ON m.id = n.id
-             WHERE m.hidden_at IS NULL AND m.purged_at IS NULL
-               AND EXISTS (SELECT 1 FROM chat_memberships p WHERE p.user_id = $2 AND p.chat_id = m.chat_id
-                           AND m.position BETWEEN p.from_position AND coalesce(p.to_position, 9223372036854775807))"
-        )
-    };
+    let Entitled { from, entitled } = Entitled::of(admin);
     format!(
         "WITH found AS (
-             SELECT id, rank FROM (SELECT m.id, word_similarity($1, m.content) AS rank FROM ({window}) m) s
+             SELECT id, rank FROM (
+                 SELECT m.id, word_similarity($1, m.content) AS rank
+                 FROM (SELECT m.id, m.content FROM {from}
+                       WHERE {entitled} AND NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL
+                       ORDER BY m.id DESC LIMIT {FUZZY_WINDOW}) m
+             ) s
              WHERE rank >= $4
              ORDER BY rank DESC, id DESC LIMIT $5
          )
@@ -128,28 +112,24 @@ fn fuzzy_sql(admin: bool) -> String {
     )
 }
 
-/// The messages a search looks at, as `FROM … WHERE …` of rows `m` (with `columns`) that meet
-/// `conditions` (on `m`): an admin's (`$2` NULL) all; a participant's (`$2`), those of their
-/// chats posted while they were members (`chat_memberships`, by log position, exactly as a
-/// resumed stream replays them). Both within chat `$3` when it is not NULL.
-///
-/// A participant's chats are looked up one by one, in the index by chat (a LATERAL subquery
-/// behind `OFFSET 0`, which the planner cannot merge into the join), so the cost follows their
-/// own chats. Merged, the planner may instead read every match in the school and keep their
-/// chats' (it estimates a lookup per chat dear): at 10 million messages, for a teacher's word
-/// in 20,000 messages, that took 300 ms.
-fn readable(admin: bool, columns: &str, conditions: &str) -> String {
-    if admin {
-        format!("FROM messages m WHERE $2::bigint IS NULL AND ($3::bigint IS NULL OR m.chat_id = $3) AND {conditions}")
-    } else {
-        format!(
-            "FROM chat_memberships p CROSS JOIN LATERAL (
-                 SELECT {columns} FROM messages m
-                 WHERE m.chat_id = p.chat_id
-                   AND m.position BETWEEN p.from_position AND coalesce(p.to_position, 9223372036854775807)
-                   AND {conditions}
-                 OFFSET 0) m
-             WHERE p.user_id = $2 AND ($3::bigint IS NULL OR p.chat_id = $3)"
-        )
+/// Which messages a search looks at: a participant's (`$2`), those of their chats posted while
+/// they were members, each chat looked up in the index; an admin's (`$2` NULL), all. Both
+/// within chat `$3` when it is not NULL.
+struct Entitled {
+    from: &'static str,
+    entitled: &'static str,
+}
+
+impl Entitled {
+    fn of(admin: bool) -> Self {
+        if admin {
+            Self { from: "messages m", entitled: "$2::bigint IS NULL AND ($3::bigint IS NULL OR m.chat_id = $3)" }
+        } else {
+            Self {
+                from: "chat_memberships p JOIN messages m ON m.chat_id = p.chat_id
+                       AND m.position BETWEEN p.from_position AND coalesce(p.to_position, 9223372036854775807)",
+                entitled: "p.user_id = $2 AND ($3::bigint IS NULL OR p.chat_id = $3)",
+            }
+        }
     }
 }
