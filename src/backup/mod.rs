@@ -13,7 +13,7 @@
 //!   point in time if asked, into a scratch server, runs `audit_replay()` there, reports the
 //!   log's last recovered position and its time, and records the drill.
 
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use anyhow::{Context, bail};
 use serde::Deserialize;
@@ -100,20 +100,9 @@ impl Stanza {
         Ok(command)
     }
 
-    /// Runs pgBackRest with `args`; its output when it succeeds, its last words when not.
+    /// Runs pgBackRest with `args` (see [`run`]).
     pub fn run(&self, args: &[&str]) -> anyhow::Result<String> {
-        let out = self
-            .command(args)?
-            .output()
-            .context("cannot run pgbackrest (Debian/Ubuntu: apt-get install pgbackrest)")?;
-        let said = String::from_utf8_lossy(&out.stdout).into_owned();
-        if !out.status.success() {
-            let err = String::from_utf8_lossy(&out.stderr);
-            let last = format!("{said}{err}");
-            let why = last.lines().rev().find(|l| l.contains("ERROR")).or_else(|| last.lines().last());
-            bail!("pgbackrest {} failed: {}", args.join(" "), why.unwrap_or("(no output)").trim());
-        }
-        Ok(said)
+        run(&mut self.command(args)?, &format!("pgbackrest {}", args.join(" ")))
     }
 
     /// The repository's good backups, oldest first (one pgBackRest flagged for checksum
@@ -178,6 +167,23 @@ impl Stanza {
         }
         Ok(())
     }
+}
+
+/// Runs `command` (`what`, for the error): its standard output, or, when it fails, its last
+/// words (pgBackRest's `ERROR` line, else the last line it wrote).
+pub fn run(command: &mut Command, what: &str) -> anyhow::Result<String> {
+    let out = command.stdin(Stdio::null()).output().with_context(|| format!("cannot run {what}"))?;
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() {
+        let all = format!("{said}{}", String::from_utf8_lossy(&out.stderr));
+        let why = all
+            .lines()
+            .rev()
+            .find(|l| l.contains("ERROR"))
+            .or_else(|| all.lines().rev().find(|l| !l.trim().is_empty()));
+        bail!("{what} failed: {}", why.unwrap_or("(no output)").trim());
+    }
+    Ok(said)
 }
 
 /// The newest backup that finished at or before `at` (the newest of all without `at`): what

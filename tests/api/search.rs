@@ -22,6 +22,25 @@ async fn found(app: &TestApp, user: &User, q: &str) -> Vec<i64> {
     ids(&body)
 }
 
+/// The ids `user` finds with `query`, every page, each after the last one's cursor.
+async fn every_page(app: &TestApp, user: &User, query: &[(&str, &str)]) -> Vec<i64> {
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut query = query.to_vec();
+        if let Some(c) = &cursor {
+            query.push(("before", c));
+        }
+        let (status, body) = search(app, user, &query).await;
+        assert_eq!(status, 200, "{body}");
+        seen.extend(ids(&body));
+        match body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return seen,
+        }
+    }
+}
+
 fn ids(body: &Value) -> Vec<i64> {
     body["results"].as_array().expect("results").iter().map(|r| r["message"]["id"].as_i64().expect("id")).collect()
 }
@@ -196,21 +215,7 @@ async fn a_guest_finds_only_their_inquiry_and_the_page_goes_on_with_the_cursor()
         };
         sent.push(a.send(&student, lesson_chat, text).await);
     }
-    let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut query = vec![("q", "физика"), ("limit", "3")];
-        if let Some(c) = &cursor {
-            query.push(("before", c));
-        }
-        let (status, body) = search(&a, &student, &query).await;
-        assert_eq!(status, 200, "{body}");
-        seen.extend(ids(&body));
-        match body["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => break,
-        }
-    }
+    let seen = every_page(&a, &student, &[("q", "физика"), ("limit", "3")]).await;
     let best: Vec<i64> = sent.iter().copied().enumerate().filter(|(i, _)| i % 3 == 0).map(|(_, id)| id).rev().collect();
     assert_eq!(seen.len(), 7, "{seen:?}");
     assert_eq!(&seen[..3], best.as_slice(), "the denser matches first, newer first among equals");
@@ -346,22 +351,8 @@ async fn relevance_ranks_the_newest_thousand_matches_and_a_message_between_pages
     assert_eq!(better.len(), 100, "the better matches (the word twice) come first: 100 of the 1,000");
     assert!(parts[..100].iter().all(|&n| n == 3), "each of them highlights both words: {:?}", &parts[..100]);
 
-    // By recency, every match, the one posted between pages first.
-    let mut recent = 0;
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut query = vec![("q", "глагол"), ("limit", "50"), ("order", "recent")];
-        if let Some(c) = &cursor {
-            query.push(("before", c));
-        }
-        let (status, body) = search(&a, &teacher, &query).await;
-        assert_eq!(status, 200, "{body}");
-        recent += ids(&body).len();
-        match body["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => break,
-        }
-    }
+    // By recency, every match, the one posted between pages too.
+    let recent = every_page(&a, &teacher, &[("q", "глагол"), ("limit", "50"), ("order", "recent")]).await.len();
     assert_eq!(recent, 1011);
     audit_is_clean(&a).await;
 }

@@ -289,15 +289,7 @@ impl Cluster {
 
     /// Posts one message of the first pair's teacher through nginx; returns its id.
     pub async fn post_one(&self, content: &str) -> i64 {
-        let pair = &self.pairs[0];
-        let response = self
-            .http
-            .post(format!("{}/api/messages", self.url))
-            .bearer_auth(&pair.teacher.token)
-            .json(&json!({ "chat_id": pair.chat, "content": content }))
-            .send()
-            .await
-            .expect("POST through nginx");
+        let response = self.post(content).await;
         assert_eq!(response.status(), 201);
         response.json::<Value>().await.expect("json")["id"].as_i64().expect("id")
     }
@@ -305,17 +297,20 @@ impl Cluster {
     /// Posts one message as [`Cluster::post_one`] does, whatever the answer: its status and
     /// `Retry-After`.
     pub async fn post_answer(&self, content: &str) -> (u16, Option<String>) {
+        let response = self.post(content).await;
+        let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        (response.status().as_u16(), retry_after)
+    }
+
+    async fn post(&self, content: &str) -> reqwest::Response {
         let pair = &self.pairs[0];
-        let response = self
-            .http
+        self.http
             .post(format!("{}/api/messages", self.url))
             .bearer_auth(&pair.teacher.token)
             .json(&json!({ "chat_id": pair.chat, "content": content }))
             .send()
             .await
-            .expect("POST through nginx");
-        let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        (response.status().as_u16(), retry_after)
+            .expect("POST through nginx")
     }
 
     /// The committed messages of `chats`, in log order: the truth every follower must match.

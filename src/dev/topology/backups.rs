@@ -6,11 +6,12 @@
 //! [`Topology::backup_config`].
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
 use super::Topology;
+use crate::backup::{Stanza, run};
 use crate::db::embedded::{EmbeddedPostgres, as_server_user};
 
 /// The stanza: pgBackRest's name for the topology's PostgreSQL.
@@ -33,9 +34,7 @@ impl Topology {
         let config = dir.join("pgbackrest.conf");
         std::fs::write(&config, configuration(&dir, postgres))
             .with_context(|| format!("cannot write {}", config.display()))?;
-        let mut create = Command::new("pgbackrest");
-        create.arg(format!("--config={}", config.display())).arg(format!("--stanza={STANZA}")).arg("stanza-create");
-        run(as_server_user(&mut create)?, "pgbackrest stanza-create")?;
+        Stanza::new(STANZA).run(&[&format!("--config={}", config.display()), "stanza-create"])?;
         let command = format!("pgbackrest --config={} --stanza={STANZA} archive-push %p", config.display());
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         runtime.block_on(async {
@@ -57,7 +56,7 @@ impl Topology {
         let mut command = Command::new(&self.options.binary);
         command.args(["backup", "--type", kind]).env("DATABASE_URL", &self.database_url);
         command.env("PGBACKREST_CONFIG", config).env_remove("MIGRATION_DATABASE_URL");
-        run(&mut command, "tutorchat backup")
+        run(&mut command, "tutorchat backup").map(drop)
     }
 
     /// pgBackRest's configuration for this topology (`PGBACKREST_CONFIG`), if it has backups.
@@ -81,14 +80,4 @@ fn configuration(dir: &Path, postgres: &EmbeddedPostgres) -> String {
         postgres.data_dir().display(),
         postgres.socket_dir().display()
     )
-}
-
-fn run(command: &mut Command, what: &str) -> anyhow::Result<()> {
-    let out = command.stdin(Stdio::null()).output().with_context(|| format!("cannot run {what}"))?;
-    if !out.status.success() {
-        let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        let last = said.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("(no output)");
-        bail!("{what} failed: {last}");
-    }
-    Ok(())
 }
