@@ -43,6 +43,10 @@ enum Command {
         /// nginx's port.
         #[arg(long, default_value_t = 8088)]
         port: u16,
+        /// PostgreSQL highly available: etcd and two servers run by Patroni (primary and
+        /// synchronous standby), which fail over by themselves (docs/high-availability.md).
+        #[arg(long)]
+        ha: bool,
     },
     /// Back up the database with pgBackRest (its own configuration, e.g.
     /// /etc/pgbackrest/pgbackrest.conf), then record the repository's backups in the database
@@ -105,8 +109,8 @@ fn main() -> ExitCode {
         Command::Migrate { demo } => migration_database_from_env().and_then(|owner| {
             database_from_env().map(|(database, db)| runtime.block_on(migrate(owner.or(database), &db, demo)))
         }),
-        Command::Topology { replicas, port } => {
-            Config::from_env(Some(demo::signing_key)).map(|config| run_topology(config, replicas, port))
+        Command::Topology { replicas, port, ha } => {
+            Config::from_env(Some(demo::signing_key)).map(|config| run_topology(config, replicas, port, ha))
         }
         Command::Backup { stanza, kind } => database_from_env().and_then(|(database, _)| {
             let database = database.ok_or(ConfigError::new(
@@ -224,7 +228,7 @@ async fn serve(mut config: Config, load_demo: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run_topology(config: Config, replicas: usize, port: u16) -> anyhow::Result<()> {
+fn run_topology(config: Config, replicas: usize, port: u16, ha: bool) -> anyhow::Result<()> {
     telemetry::init(config.log_format, &tutorchat::config::log_filter());
     let binary = std::env::current_exe().context("cannot find the tutorchat executable")?;
     let secret = String::from_utf8_lossy(config.auth.jwt.secret.expose()).into_owned();
@@ -245,9 +249,14 @@ fn run_topology(config: Config, replicas: usize, port: u16) -> anyhow::Result<()
         pg_bindir: config.db.pg_bindir.clone(),
         standby: false,
         pg_settings: Vec::new(),
-        backups: pgbackrest_installed(),
+        backups: !ha && pgbackrest_installed(),
+        ha,
     };
-    if !options.backups {
+    if ha {
+        eprintln!(
+            "tutorchat: starting etcd and two PostgreSQL servers under Patroni (no pgBackRest in this topology: docs/backups.md)"
+        );
+    } else if !options.backups {
         eprintln!(
             "tutorchat: pgBackRest is not installed, so the topology runs without backups (apt-get install pgbackrest)"
         );

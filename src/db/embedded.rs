@@ -320,6 +320,17 @@ fn as_owner(command: &mut Command, owner: Option<(Uid, Gid)>) -> &mut Command {
     command
 }
 
+/// `base`, created and handed to the user a private server runs as (see [`usable_base`]): for
+/// servers started by other tools (Patroni's, in the HA topology).
+pub fn server_base(base: &Path) -> anyhow::Result<PathBuf> {
+    usable_base(base, server_user()?)
+}
+
+/// A short, private socket directory owned by the server's user.
+pub fn server_socket_dir() -> anyhow::Result<PathBuf> {
+    socket_dir(server_user()?)
+}
+
 /// Creates `base`, owned by the server's user. As root, a folder the `postgres` user cannot
 /// reach (under /root, say) is replaced by one under /var/tmp, and we say so.
 fn usable_base(base: &Path, owner: Option<(Uid, Gid)>) -> anyhow::Result<PathBuf> {

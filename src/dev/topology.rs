@@ -22,9 +22,11 @@ use super::ports::free_port;
 use crate::db::embedded::{EmbeddedPostgres, Options as PgOptions};
 
 mod backups;
+pub mod ha;
 mod replicas;
 
 pub use backups::STANZA;
+use ha::HaCluster;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -55,6 +57,10 @@ pub struct Options {
     /// Back PostgreSQL up with pgBackRest (`topology/backups.rs`): the WAL archived, a first
     /// full backup once the schema is in.
     pub backups: bool,
+    /// PostgreSQL highly available (`topology/ha.rs`): etcd and two servers run by Patroni, a
+    /// primary and a synchronous standby, which the replicas follow through failovers.
+    /// Instead of the single server (and of `standby`, `backups`).
+    pub ha: bool,
 }
 
 struct Replica {
@@ -77,8 +83,10 @@ pub struct Topology {
     database_url: String,
     /// The replicas' connection: a least-privilege role (`tutorchat_runtime`).
     runtime_url: String,
-    /// Stopped in `drop`, after the replicas. Always `Some` until then.
+    /// Stopped in `drop`, after the replicas. Always `Some` until then, unless `ha`.
     postgres: Option<EmbeddedPostgres>,
+    /// With `Options::ha`: the Patroni cluster, stopped in `drop` after the replicas.
+    ha: Option<HaCluster>,
     /// The standby the replicas read from, and their connection to it (see `Options::standby`).
     standby: Option<(EmbeddedPostgres, String)>,
     /// pgBackRest's configuration, with `Options::backups`.
@@ -89,21 +97,30 @@ impl Topology {
     /// Starts PostgreSQL, the replicas (each ready: `/readyz` answers 200) and nginx.
     pub fn start(options: Options) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&options.base).with_context(|| format!("cannot create {}", options.base.display()))?;
-        let postgres = EmbeddedPostgres::start(
-            &options.base.join("postgres"),
-            PgOptions {
-                durable: options.durable,
-                remove_on_exit: options.remove_on_exit,
-                bindir: options.pg_bindir.clone(),
-                settings: [
-                    options.pg_settings.clone(),
-                    if options.backups { backups::server_settings() } else { Vec::new() },
-                ]
-                .concat(),
-            },
-        )?;
-        create_database(&postgres)?;
-        let database_url = postgres.url("tutorchat");
+        let (postgres, ha, database_url) = if options.ha {
+            let bindir = crate::db::embedded::find_bindir(options.pg_bindir.as_deref())?;
+            let ha = HaCluster::start(&options.base.join("ha"), &bindir, &options.pg_settings, options.durable)?;
+            create_database(ha.node_config(ha.wait_for_leader(Duration::from_secs(30))?, "postgres"))?;
+            let url = ha.url("postgres", "tutorchat");
+            (None, Some(ha), url)
+        } else {
+            let postgres = EmbeddedPostgres::start(
+                &options.base.join("postgres"),
+                PgOptions {
+                    durable: options.durable,
+                    remove_on_exit: options.remove_on_exit,
+                    bindir: options.pg_bindir.clone(),
+                    settings: [
+                        options.pg_settings.clone(),
+                        if options.backups { backups::server_settings() } else { Vec::new() },
+                    ]
+                    .concat(),
+                },
+            )?;
+            create_database(postgres.config("postgres"))?;
+            let url = postgres.url("tutorchat");
+            (Some(postgres), None, url)
+        };
         let runtime_url = database_url.replace("user=postgres", &format!("user={RUNTIME_ROLE}"));
         let replicas = (0..options.replicas)
             .map(|i| {
@@ -135,7 +152,8 @@ impl Topology {
             nginx,
             database_url,
             runtime_url,
-            postgres: Some(postgres),
+            postgres,
+            ha,
             standby: None,
             backup_config: None,
         };
@@ -224,8 +242,24 @@ impl Topology {
         Ok(())
     }
 
+    /// The single PostgreSQL server (not in the HA topology: see [`Topology::ha`]).
     pub fn postgres(&self) -> &EmbeddedPostgres {
-        self.postgres.as_ref().expect("PostgreSQL runs until the topology is dropped")
+        self.postgres
+            .as_ref()
+            .expect("PostgreSQL runs until the topology is dropped (the HA topology has ha() instead)")
+    }
+
+    /// The Patroni cluster, in the HA topology.
+    pub fn ha(&mut self) -> Option<&mut HaCluster> {
+        self.ha.as_mut()
+    }
+
+    /// What the replicas read from (`READ_DATABASE_URL`): the standby, whichever server it is.
+    fn read_database_url(&self) -> Option<String> {
+        if let Some(ha) = &self.ha {
+            return Some(ha.read_url(RUNTIME_ROLE, "tutorchat"));
+        }
+        self.standby.as_ref().map(|(_, url)| url.clone())
     }
 
     /// The standby the replicas read from, if the topology has one.
@@ -267,7 +301,10 @@ impl Topology {
                 replica.log.display()
             ));
         }
-        text.push_str(&format!("PostgreSQL     {}\n", self.postgres().psql_command("tutorchat")));
+        match &self.ha {
+            Some(ha) => text.push_str(&ha.describe()),
+            None => text.push_str(&format!("PostgreSQL     {}\n", self.postgres().psql_command("tutorchat"))),
+        }
         if let Some(config) = self.backup_config() {
             text.push_str(&format!(
                 "backups        pgBackRest, WAL archived; PGBACKREST_CONFIG={} DATABASE_URL='{}' tutorchat backup --type incr | restore-drill\n",
@@ -302,6 +339,7 @@ impl Drop for Topology {
             let _ = nginx.wait();
         }
         drop(self.standby.take());
+        drop(self.ha.take());
         drop(self.postgres.take()); // stops it (and, with remove_on_exit, removes its folder)
         if self.options.remove_on_exit {
             // Everything is stopped: the logs, nginx's files, the shared attachments, what
@@ -314,10 +352,11 @@ impl Drop for Topology {
 /// The login role the replicas connect as.
 const RUNTIME_ROLE: &str = "tutorchat_runtime";
 
-fn create_database(postgres: &EmbeddedPostgres) -> anyhow::Result<()> {
+/// The database and the replicas' role, through `superuser` (a connection to `postgres`).
+fn create_database(superuser: tokio_postgres::Config) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
-        crate::db::ensure_database(&postgres.config("postgres"), "tutorchat").await?;
-        crate::db::ensure_runtime_role(&postgres.config("postgres"), RUNTIME_ROLE).await
+        crate::db::ensure_database(&superuser, "tutorchat").await?;
+        crate::db::ensure_runtime_role(&superuser, RUNTIME_ROLE).await
     })
 }

@@ -10,6 +10,7 @@ mod helpers;
 mod support;
 
 mod backups;
+mod ha;
 
 use std::time::{Duration, Instant};
 

@@ -20,6 +20,15 @@ pub async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
     LOCK.lock().await
 }
 
+/// The topology's PostgreSQL.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Database {
+    Single,
+    WithStandby,
+    BackedUp,
+    Ha,
+}
+
 pub struct Pair {
     pub chat: i64,
     pub teacher: User,
@@ -53,7 +62,22 @@ impl Cluster {
         Self::start_with(&[], false, true).await
     }
 
+    /// The HA topology: etcd and two PostgreSQL servers under Patroni (primary and synchronous
+    /// standby), two replicas following whichever leads, nginx in front.
+    pub async fn start_ha(env: &[(&str, &str)]) -> Self {
+        Self::start_topology(env, Database::Ha).await
+    }
+
     async fn start_with(env: &[(&str, &str)], standby: bool, backups: bool) -> Self {
+        let database = match (standby, backups) {
+            (true, _) => Database::WithStandby,
+            (_, true) => Database::BackedUp,
+            _ => Database::Single,
+        };
+        Self::start_topology(env, database).await
+    }
+
+    async fn start_topology(env: &[(&str, &str)], database: Database) -> Self {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let base = std::env::temp_dir().join(format!(
             "tutorchat-faults-{}-{}",
@@ -79,7 +103,7 @@ impl Cluster {
         vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let options = Options {
             binary: env!("CARGO_BIN_EXE_tutorchat").into(),
-            replicas: 3,
+            replicas: if database == Database::Ha { 2 } else { 3 },
             front: "127.0.0.1:0".parse().expect("addr"),
             base,
             durable: false,
@@ -88,14 +112,15 @@ impl Cluster {
             env: vars,
             demo: false,
             pg_bindir: tutorchat::config::pg_bindir_from_env().expect("PG_BINDIR"),
-            standby,
+            standby: database == Database::WithStandby,
             pg_settings: Vec::new(),
-            backups,
+            backups: database == Database::BackedUp,
+            ha: database == Database::Ha,
         };
         let topology = tokio::task::spawn_blocking(move || Topology::start(options))
             .await
             .expect("task")
-            .expect("start the topology (PostgreSQL, three replicas, nginx)");
+            .expect("start the topology (PostgreSQL, the replicas, nginx)");
         let database = parse_database_url(topology.database_url()).expect("url");
         let sql = connect(&database).await;
         let mut pairs = Vec::new();
@@ -152,15 +177,23 @@ impl Cluster {
         self.follow_everyone_times(1).await
     }
 
-    /// `n` followers (streams) for every participant of every chat and for the admin.
+    /// `n` followers (streams) for every participant of every chat and for the admin. Every
+    /// 100 of them come from an address of their own (127.0.0.2, .3…), as many browsers do:
+    /// nginx limits the streams one address may open and hold.
     pub async fn follow_everyone_times(&self, n: usize) -> Vec<Follower> {
         let mut followers = Vec::new();
-        for _ in 0..n {
+        for round in 0..n {
+            let http = if n == 1 {
+                self.http.clone()
+            } else {
+                let local: std::net::IpAddr = format!("127.0.0.{}", 2 + round / 20).parse().expect("address");
+                reqwest::Client::builder().local_address(local).build().expect("client")
+            };
             for pair in &self.pairs {
-                followers.push(Follower::start(self, &pair.teacher, None).await);
-                followers.push(Follower::start(self, &pair.student, None).await);
+                followers.push(Follower::start_from(self, &http, &pair.teacher, None).await);
+                followers.push(Follower::start_from(self, &http, &pair.student, None).await);
             }
-            followers.push(Follower::start(self, &self.admin, None).await);
+            followers.push(Follower::start_from(self, &http, &self.admin, None).await);
         }
         followers
     }
@@ -514,6 +547,21 @@ impl Cluster {
         connect(&self.database).await
     }
 
+    /// How many requests nginx answered with each status, of those whose request line starts
+    /// with `request` (`"POST /api/messages"`, say).
+    pub fn statuses_of(&self, request: &str) -> BTreeMap<u16, usize> {
+        let log = std::fs::read_to_string(&self.access_log).unwrap_or_default();
+        let mut statuses = BTreeMap::new();
+        for line in log.lines() {
+            let Some((_, rest)) = line.split_once(&format!("\"{request}")) else { continue };
+            let status = rest.split_once("\" ").and_then(|(_, after)| after.split(' ').next()?.parse().ok());
+            if let Some(status) = status {
+                *statuses.entry(status).or_default() += 1;
+            }
+        }
+        statuses
+    }
+
     /// How often each kind of nginx error occurred (the text after the upstream's name).
     pub fn nginx_error_summary(&self) -> BTreeMap<String, usize> {
         let log = std::fs::read_to_string(self.access_log.with_file_name("error.log")).unwrap_or_default();
@@ -667,9 +715,14 @@ impl Drop for Follower {
 
 impl Follower {
     pub async fn start(cluster: &Cluster, user: &User, last_id: Option<String>) -> Self {
+        Self::start_from(cluster, &cluster.http, user, last_id).await
+    }
+
+    /// [`Follower::start`] with `http` (bound to an address of its own, say).
+    pub async fn start_from(cluster: &Cluster, http: &reqwest::Client, user: &User, last_id: Option<String>) -> Self {
         let seen = Arc::new(Mutex::new(Seen::default()));
         let stop = CancellationToken::new();
-        let (http, url, token) = (cluster.http.clone(), format!("{}/api/events/chat", cluster.url), user.token.clone());
+        let (http, url, token) = (http.clone(), format!("{}/api/events/chat", cluster.url), user.token.clone());
         let (task_seen, task_stop) = (seen.clone(), stop.clone());
         let kick = Arc::new(tokio::sync::Notify::new());
         let task_kick = kick.clone();

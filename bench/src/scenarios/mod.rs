@@ -177,6 +177,7 @@ impl Cluster {
             standby,
             pg_settings: server.pg_settings.clone(),
             backups: false,
+            ha: false,
         };
         let topology = tokio::task::spawn_blocking(move || Topology::start(options)).await??;
         let (sql, connection) = tutorchat::config::parse_database_url(topology.database_url())?.connect(NoTls).await?;

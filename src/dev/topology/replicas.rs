@@ -15,6 +15,7 @@ use crate::dev::ports::http_status;
 
 impl Topology {
     pub(super) fn spawn_replica(&mut self, i: usize) -> anyhow::Result<()> {
+        let read_url = self.read_database_url();
         let replica = &mut self.replicas[i];
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&replica.log)?;
         let mut command = Command::new(&self.options.binary);
@@ -31,7 +32,7 @@ impl Topology {
         if !crate::config::storage_in_env() && !told("STORAGE_DIR") && !told("S3_BUCKET") {
             command.env("STORAGE_DIR", self.options.base.join("attachments"));
         }
-        if let Some((_, url)) = &self.standby {
+        if let Some(url) = read_url {
             command.env("READ_DATABASE_URL", url);
         }
         command

@@ -1,0 +1,469 @@
+//! The highly available database of `tutorchat topology --ha` (`Options::ha`), built from the
+//! tools a school's operators would run: three etcd members (the quorum that decides who leads)
+//! and two PostgreSQL servers, each run by Patroni, one primary and one synchronous standby
+//! (`synchronous_mode`: a commit returns only once the standby has its WAL, so a message
+//! acknowledged to a client is on both servers). When the primary dies Patroni promotes the
+//! standby; when it returns, Patroni rewinds it (`pg_rewind`) and it follows the new primary.
+//! docs/high-availability.md explains the choices and the failover bound this gives.
+//!
+//! The replicas find the primary by themselves: their `DATABASE_URL` names both servers with
+//! `target_session_attrs=read-write` ([`HaCluster::url`]) and their `READ_DATABASE_URL` names
+//! both with `read-only` ([`HaCluster::read_url`]), so after a failover every new connection
+//! goes to the new primary, and reads to the new standby.
+//!
+//! Each process runs under a small `sh` watchdog that owns it, as the private PostgreSQL does:
+//! when this process ends (even by `kill -9`), the watchdog sees its stdin close and stops
+//! the process it watches (Patroni stops its PostgreSQL). The fault tests kill the processes
+//! themselves (a postmaster, an etcd member) through the process ids the watchdogs report.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use serde_json::json;
+
+use crate::dev::ports::free_port;
+
+/// Patroni's timing (its dynamic configuration; docs/high-availability.md): the leader key
+/// lives `TTL` seconds unless renewed, each node's loop runs every `LOOP_WAIT` seconds, and
+/// etcd or PostgreSQL calls give up after `RETRY_TIMEOUT` (Patroni requires
+/// `LOOP_WAIT + 2 × RETRY_TIMEOUT ≤ TTL`). Patroni's defaults are 30, 10 and 10.
+pub const TTL: u64 = 10;
+pub const LOOP_WAIT: u64 = 1;
+pub const RETRY_TIMEOUT: u64 = 4;
+
+/// Patroni's name for the cluster (its keys in etcd live under `/service/tutorchat`).
+const SCOPE: &str = "tutorchat";
+
+const WATCHDOG: &str = r#"
+"$@" >>"$WATCHED_LOG" 2>&1 </dev/null &
+echo $!
+cat >/dev/null
+kill -TERM $! 2>/dev/null
+wait
+"#;
+
+/// A process under its watchdog.
+struct Watched {
+    watchdog: Child,
+    pid: i32,
+}
+
+impl Watched {
+    /// Starts `command` (as the server's user) under a watchdog, its output appended to `log`.
+    fn start(program: &Path, args: &[String], log: &Path) -> anyhow::Result<Self> {
+        let mut sh = Command::new("/bin/sh");
+        sh.arg("-c").arg(WATCHDOG).arg("sh").arg(program).args(args).env("WATCHED_LOG", log);
+        sh.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).process_group(0);
+        let mut watchdog = crate::db::embedded::as_server_user(&mut sh)?
+            .spawn()
+            .with_context(|| format!("cannot start {}", program.display()))?;
+        let stdout = watchdog.stdout.take().context("the watchdog has no stdout")?;
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line)?;
+        let pid = line.trim().parse().with_context(|| format!("{} did not start", program.display()))?;
+        Ok(Self { watchdog, pid })
+    }
+
+    /// `kill -9` of the watched process (its watchdog then waits for the end of stdin).
+    fn kill(&self) {
+        let _ = kill(Pid::from_raw(self.pid), Signal::SIGKILL);
+    }
+
+    /// SIGTERM through the watchdog, waiting up to `grace` before `kill -9`.
+    fn stop(mut self, grace: Duration) {
+        drop(self.watchdog.stdin.take());
+        let deadline = Instant::now() + grace;
+        while self.watchdog.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if self.watchdog.try_wait().ok().flatten().is_none() {
+            self.kill();
+            let _ = self.watchdog.wait();
+        }
+    }
+}
+
+struct EtcdMember {
+    name: String,
+    client: SocketAddr,
+    peer: SocketAddr,
+    process: Option<Watched>,
+}
+
+/// A PostgreSQL server and the Patroni that runs it.
+struct Node {
+    name: String,
+    postgres: SocketAddr,
+    rest: SocketAddr,
+    config: PathBuf,
+    data: PathBuf,
+    process: Option<Watched>,
+}
+
+pub struct HaCluster {
+    base: PathBuf,
+    etcd: Vec<EtcdMember>,
+    nodes: Vec<Node>,
+    bindir: PathBuf,
+}
+
+impl HaCluster {
+    /// Starts etcd, then the first node (it bootstraps the cluster and leads), then the second
+    /// (a base backup of the first), and returns once the second is the synchronous standby.
+    /// `settings` are PostgreSQL parameters for both; `durable: false` turns fsync off (tests:
+    /// a process's crash still loses nothing, only the machine's would).
+    pub fn start(base: &Path, bindir: &Path, settings: &[(String, String)], durable: bool) -> anyhow::Result<Self> {
+        let base = crate::db::embedded::server_base(base)?;
+        let socket_dir = crate::db::embedded::server_socket_dir()?;
+        let etcd = (1..=3)
+            .map(|i| {
+                Ok(EtcdMember { name: format!("etcd{i}"), client: free_port()?, peer: free_port()?, process: None })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let mut nodes = Vec::new();
+        for i in 1..=2 {
+            let name = format!("pg{i}");
+            let (postgres, rest) = (free_port()?, free_port()?);
+            let dir = base.join(&name);
+            let node =
+                Node { config: dir.join("patroni.yml"), data: dir.join("data"), name, postgres, rest, process: None };
+            nodes.push(node);
+        }
+        let mut cluster = Self { base, etcd, nodes, bindir: bindir.to_owned() };
+        for i in 0..cluster.etcd.len() {
+            cluster.start_etcd(i)?;
+        }
+        for member in &cluster.etcd {
+            wait_until(Duration::from_secs(30), &format!("{} healthy", member.name), || {
+                http_status(member.client, "/health") == Some(200)
+            })?;
+        }
+        let mut parameters = json!({
+            "max_connections": 300,
+            "synchronous_commit": "on",
+            "wal_keep_size": "256MB",
+            "hot_standby_feedback": "on",
+        });
+        if !durable {
+            parameters["fsync"] = json!("off");
+        }
+        for (name, value) in settings {
+            parameters[name] = json!(value);
+        }
+        for i in 0..cluster.nodes.len() {
+            let config = patroni_config(&cluster, i, &parameters, &socket_dir);
+            let node = &cluster.nodes[i];
+            let dir = node.config.parent().context("a node's folder")?;
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            std::fs::write(&node.config, serde_json::to_string_pretty(&config)?)?;
+            let mut chown = Command::new("chown");
+            if nix::unistd::geteuid().is_root() {
+                chown.arg("-R").arg("postgres:postgres").arg(dir);
+                crate::backup::run(&mut chown, "chown")?;
+            }
+        }
+        cluster.start_node(0)?;
+        cluster.wait_for_leader(Duration::from_secs(90))?;
+        cluster.start_node(1)?;
+        cluster.wait_for_sync_standby(Duration::from_secs(90))?;
+        Ok(cluster)
+    }
+
+    /// A connection string naming both servers: the first that accepts writes
+    /// (`target_session_attrs=read-write`), whichever it is now.
+    pub fn url(&self, user: &str, dbname: &str) -> String {
+        self.url_for(user, dbname, "read-write")
+    }
+
+    /// Both servers, the first that is a standby (`read-only`): the reads' connection.
+    pub fn read_url(&self, user: &str, dbname: &str) -> String {
+        self.url_for(user, dbname, "read-only")
+    }
+
+    fn url_for(&self, user: &str, dbname: &str, attrs: &str) -> String {
+        let hosts = self.nodes.iter().map(|_| "127.0.0.1").collect::<Vec<_>>().join(",");
+        let ports = self.nodes.iter().map(|n| n.postgres.port().to_string()).collect::<Vec<_>>().join(",");
+        format!("host={hosts} port={ports} user={user} dbname={dbname} target_session_attrs={attrs} connect_timeout=2")
+    }
+
+    /// The node that leads now (Patroni's `GET /primary` answers 200 there), if any.
+    pub fn leader(&self) -> Option<usize> {
+        self.nodes.iter().position(|n| http_status(n.rest, "/primary") == Some(200))
+    }
+
+    /// The node that is the synchronous standby now (`GET /sync`), if any.
+    pub fn sync_standby(&self) -> Option<usize> {
+        self.nodes.iter().position(|n| http_status(n.rest, "/sync") == Some(200))
+    }
+
+    pub fn wait_for_leader(&self, within: Duration) -> anyhow::Result<usize> {
+        wait_until(within, "a leader", || self.leader().is_some())?;
+        self.leader().context("the leader went away")
+    }
+
+    /// Waits until a node other than `old` leads; which one.
+    pub fn wait_for_new_leader(&self, old: usize, within: Duration) -> anyhow::Result<usize> {
+        wait_until(within, "new leader", || self.leader().is_some_and(|i| i != old))?;
+        self.leader().context("the new leader went away")
+    }
+
+    pub fn wait_for_sync_standby(&self, within: Duration) -> anyhow::Result<usize> {
+        wait_until(within, "a synchronous standby", || self.sync_standby().is_some())?;
+        self.sync_standby().context("the synchronous standby went away")
+    }
+
+    pub fn node_name(&self, i: usize) -> &str {
+        &self.nodes[i].name
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// A superuser connection to node `i` itself (whatever its role).
+    pub fn node_config(&self, i: usize, dbname: &str) -> tokio_postgres::Config {
+        let mut config = tokio_postgres::Config::new();
+        config.host("127.0.0.1").port(self.nodes[i].postgres.port()).user("postgres").dbname(dbname);
+        config.connect_timeout(Duration::from_secs(2));
+        config
+    }
+
+    /// Starts (or restarts) node `i`'s Patroni, which starts its PostgreSQL in the role etcd
+    /// gives it.
+    pub fn start_node(&mut self, i: usize) -> anyhow::Result<()> {
+        let patroni = which("patroni")?;
+        let node = &mut self.nodes[i];
+        if let Some(old) = node.process.take() {
+            old.stop(Duration::from_secs(30));
+        }
+        let log = self.base.join(format!("{}.log", node.name));
+        node.process = Some(Watched::start(&patroni, &[node.config.display().to_string()], &log)?);
+        Ok(())
+    }
+
+    /// `kill -9` of node `i`'s postmaster (its Patroni lives on and sees it gone).
+    pub fn kill_postmaster(&self, i: usize) -> anyhow::Result<()> {
+        kill(Pid::from_raw(self.postmaster_pid(i)?), Signal::SIGKILL).context("kill -9 the postmaster")?;
+        Ok(())
+    }
+
+    /// `kill -STOP` of node `i`'s WAL sender (a primary's): its standby gets no more WAL, so
+    /// the primary's commits wait for the standby while the primary's own WAL runs ahead. Its
+    /// pid, for [`HaCluster::signal`].
+    pub fn pause_wal_sender(&self, i: usize) -> anyhow::Result<i32> {
+        let postmaster = self.postmaster_pid(i)?;
+        let sender = std::fs::read_dir("/proc")?
+            .flatten()
+            .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
+            .find(|pid| {
+                let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+                // pid (comm) state ppid …: the parent is the field after the closing parenthesis.
+                let parent = stat.rsplit_once(") ").and_then(|(_, rest)| rest.split(' ').nth(1)?.parse::<i32>().ok());
+                let title = std::fs::read_to_string(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+                parent == Some(postmaster) && title.starts_with("postgres: ") && title.contains(" walsender")
+            })
+            .with_context(|| format!("{} has no WAL sender", self.nodes[i].name))?;
+        kill(Pid::from_raw(sender), Signal::SIGSTOP)?;
+        Ok(sender)
+    }
+
+    /// Sends `signal` to a process of the cluster's (one [`HaCluster::pause_wal_sender`] paused).
+    pub fn signal(&self, pid: i32, signal: Signal) -> anyhow::Result<()> {
+        Ok(kill(Pid::from_raw(pid), signal)?)
+    }
+
+    fn postmaster_pid(&self, i: usize) -> anyhow::Result<i32> {
+        let file = self.nodes[i].data.join("postmaster.pid");
+        let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+        text.lines().next().unwrap_or("").trim().parse().context("postmaster.pid holds no pid")
+    }
+
+    /// `patronictl switchover` from the leader to node `candidate`, at once, without asking.
+    pub fn switchover(&self, candidate: usize) -> anyhow::Result<String> {
+        let leader = self.leader().context("no leader to switch over from")?;
+        let mut command = Command::new(which("patronictl")?);
+        command.arg("-c").arg(&self.nodes[leader].config).arg("switchover");
+        command.args(["--leader", &self.nodes[leader].name, "--candidate", &self.nodes[candidate].name, "--force"]);
+        crate::backup::run(&mut command, "patronictl switchover")
+    }
+
+    /// `patronictl list`: the members, their roles, states, timelines and lag, for people.
+    pub fn list(&self) -> anyhow::Result<String> {
+        let mut command = Command::new(which("patronictl")?);
+        command.arg("-c").arg(&self.nodes[0].config).arg("list");
+        crate::backup::run(&mut command, "patronictl list")
+    }
+
+    /// What node `i`'s Patroni (and the PostgreSQL it runs) has logged.
+    pub fn log_of(&self, i: usize) -> String {
+        std::fs::read_to_string(self.base.join(format!("{}.log", self.nodes[i].name))).unwrap_or_default()
+    }
+
+    /// `kill -9` of etcd member `i`.
+    pub fn kill_etcd(&mut self, i: usize) {
+        if let Some(member) = self.etcd[i].process.take() {
+            member.kill();
+            member.stop(Duration::from_secs(5));
+        }
+    }
+
+    /// Starts (or restarts) etcd member `i`, into the cluster it was part of.
+    pub fn start_etcd(&mut self, i: usize) -> anyhow::Result<()> {
+        let etcd = which("etcd")?;
+        let cluster = self.etcd.iter().map(|m| format!("{}=http://{}", m.name, m.peer)).collect::<Vec<_>>().join(",");
+        let member = &self.etcd[i];
+        let data = self.base.join(&member.name);
+        let state = if data.join("member").exists() { "existing" } else { "new" };
+        let args = [
+            ("--name", member.name.clone()),
+            ("--data-dir", data.display().to_string()),
+            ("--listen-client-urls", format!("http://{}", member.client)),
+            ("--advertise-client-urls", format!("http://{}", member.client)),
+            ("--listen-peer-urls", format!("http://{}", member.peer)),
+            ("--initial-advertise-peer-urls", format!("http://{}", member.peer)),
+            ("--initial-cluster", cluster),
+            ("--initial-cluster-state", state.to_owned()),
+            ("--initial-cluster-token", SCOPE.to_owned()),
+            ("--heartbeat-interval", "100".to_owned()),
+            ("--election-timeout", "1000".to_owned()),
+        ];
+        let args: Vec<String> = args.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let log = self.base.join(format!("{}.log", member.name));
+        self.etcd[i].process = Some(Watched::start(&etcd, &args, &log)?);
+        Ok(())
+    }
+
+    /// etcd's members that answer healthy (a quorum is there and they reach it).
+    pub fn healthy_etcd_members(&self) -> usize {
+        self.etcd.iter().filter(|m| http_status(m.client, "/health") == Some(200)).count()
+    }
+
+    /// Where everything is, for people.
+    pub fn describe(&self) -> String {
+        let mut text = String::new();
+        for (i, node) in self.nodes.iter().enumerate() {
+            text.push_str(&format!(
+                "PostgreSQL {}  psql \"host=127.0.0.1 port={} user=postgres dbname=tutorchat\"  (Patroni {}: http://{}/patroni, log {})\n",
+                i + 1,
+                node.postgres.port(),
+                node.name,
+                node.rest,
+                self.base.join(format!("{}.log", node.name)).display()
+            ));
+        }
+        let endpoints = self.etcd.iter().map(|m| format!("http://{}", m.client)).collect::<Vec<_>>().join(",");
+        text.push_str(&format!("etcd           {endpoints}\n"));
+        text.push_str(&format!("patronictl     patronictl -c {} list\n", self.nodes[0].config.display()));
+        text
+    }
+}
+
+impl Drop for HaCluster {
+    fn drop(&mut self) {
+        for node in &mut self.nodes {
+            if let Some(process) = node.process.take() {
+                process.stop(Duration::from_secs(30));
+            }
+        }
+        // A postmaster whose Patroni was killed outlives it: stop what is left.
+        for node in &self.nodes {
+            if node.data.join("postmaster.pid").exists() {
+                let mut pg_ctl = Command::new(self.bindir.join("pg_ctl"));
+                pg_ctl.arg("-D").arg(&node.data).args(["-m", "immediate", "stop"]);
+                if let Ok(command) = crate::db::embedded::as_server_user(&mut pg_ctl) {
+                    let _ = command.stdout(Stdio::null()).stderr(Stdio::null()).status();
+                }
+            }
+        }
+        for member in &mut self.etcd {
+            if let Some(process) = member.process.take() {
+                process.stop(Duration::from_secs(10));
+            }
+        }
+    }
+}
+
+/// Node `i`'s Patroni configuration (YAML; written as JSON, which YAML reads).
+fn patroni_config(
+    cluster: &HaCluster,
+    i: usize,
+    parameters: &serde_json::Value,
+    socket_dir: &Path,
+) -> serde_json::Value {
+    let node = &cluster.nodes[i];
+    let dir = node.config.parent().unwrap_or(&cluster.base);
+    let trust = |database: &str| format!("host {database} all 127.0.0.1/32 trust");
+    json!({
+        "scope": SCOPE,
+        "name": node.name,
+        "restapi": { "listen": node.rest.to_string(), "connect_address": node.rest.to_string() },
+        "etcd3": { "hosts": cluster.etcd.iter().map(|m| m.client.to_string()).collect::<Vec<_>>() },
+        "bootstrap": {
+            "dcs": {
+                "ttl": TTL,
+                "loop_wait": LOOP_WAIT,
+                "retry_timeout": RETRY_TIMEOUT,
+                "maximum_lag_on_failover": 1_048_576,
+                // A commit waits for the standby; only the synchronous standby may be promoted.
+                "synchronous_mode": true,
+                // A crashed primary is failed over from at once, not restarted in place for up to
+                // 300 s (safe: the synchronous standby has every acknowledged commit).
+                "primary_start_timeout": 0,
+                "postgresql": { "use_pg_rewind": true, "use_slots": true, "parameters": parameters },
+            },
+            "initdb": [{ "encoding": "UTF8" }, { "locale": "C.UTF-8" }, "data-checksums"],
+            "pg_hba": ["local all all trust", trust("all"), trust("replication")],
+        },
+        "postgresql": {
+            "listen": node.postgres.to_string(),
+            "connect_address": node.postgres.to_string(),
+            "data_dir": node.data,
+            "bin_dir": cluster.bindir,
+            "pgpass": dir.join("pgpass"),
+            "authentication": {
+                "superuser": { "username": "postgres" },
+                "replication": { "username": "postgres" },
+                "rewind": { "username": "postgres" },
+            },
+            "parameters": { "unix_socket_directories": socket_dir },
+        },
+    })
+}
+
+/// The status of a plain GET to etcd's or Patroni's HTTP API, read to the end (Patroni logs a
+/// traceback for every request whose answer is cut short), or `None` if nothing answers.
+fn http_status(addr: SocketAddr, path: &str) -> Option<u16> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).ok()?;
+    std::str::from_utf8(answer.get(9..12)?).ok()?.parse().ok()
+}
+
+fn which(program: &str) -> anyhow::Result<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .chain([PathBuf::from("/usr/bin")])
+        .map(|dir| dir.join(program))
+        .find(|path| path.is_file())
+        .with_context(|| format!("{program} is not installed (Debian: apt-get install patroni etcd-server)"))
+}
+
+fn wait_until(within: Duration, what: &str, mut ready: impl FnMut() -> bool) -> anyhow::Result<()> {
+    let deadline = Instant::now() + within;
+    while !ready() {
+        if Instant::now() > deadline {
+            bail!("no {what} within {} s", within.as_secs());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(())
+}
