@@ -15,6 +15,7 @@ import {
   notePosition,
   openInquiry,
   resetPosition,
+  retryingTransient,
   sendMessage,
   unreadCount,
 } from './api';
@@ -289,5 +290,53 @@ describe('signing in and out', () => {
   it('rejects a refused logout', async () => {
     answer(500, '{"error":"database down","code":"internal"}');
     await expect(logout()).rejects.toMatchObject({ status: 500, code: 'internal' });
+  });
+});
+
+describe('a send through a database failover', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    vi.useRealTimers();
+  });
+
+  it('is sent again with the same Idempotency-Key after each 503, waiting its Retry-After, until it is answered', async () => {
+    vi.useFakeTimers();
+    const keys: string[] = [];
+    const answers = [503, 503, 502, 201];
+    vi.stubGlobal('fetch', async (_path: string, init: RequestInit) => {
+      keys.push((init.headers as Record<string, string>)['idempotency-key'] ?? '');
+      const status = answers.shift() ?? 500;
+      const headers = new Headers({ 'content-type': 'application/json' });
+      if (status === 503) headers.set('retry-after', '2');
+      const body = status === 201 ? '{"id":7,"chat_id":1,"content":"hi"}' : '{"error":"down","code":"unavailable"}';
+      return new Response(body, { status, headers });
+    });
+    const sent = sendMessage(1, 'hi', 'key-1');
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(keys).toHaveLength(1); // the first Retry-After (2 s) is not over
+    await vi.runAllTimersAsync();
+    expect((await sent).id).toBe(7);
+    expect(keys).toEqual(['key-1', 'key-1', 'key-1', 'key-1']);
+  });
+
+  it('gives up after the window with the last failure, and never retries a refusal', async () => {
+    let clock = 0;
+    const sleep = async (ms: number) => {
+      clock += ms;
+    };
+    let calls = 0;
+    const unavailable = () => {
+      calls += 1;
+      return Promise.reject(new ApiError(503, 'down', '', 'unavailable', 1));
+    };
+    await expect(retryingTransient(unavailable, 5_000, sleep, () => clock)).rejects.toMatchObject({ status: 503 });
+    expect(calls).toBe(6); // at 0, 1, 2, 3, 4 and 5 s
+    calls = 0;
+    const refused = () => {
+      calls += 1;
+      return Promise.reject(new ApiError(403, 'no', '', 'forbidden'));
+    };
+    await expect(retryingTransient(refused, 5_000, sleep, () => clock)).rejects.toMatchObject({ status: 403 });
+    expect(calls).toBe(1);
   });
 });

@@ -118,14 +118,61 @@ export class ApiError extends Error {
    * server may send a code this client does not know yet (`hasCode` compares with known ones).
    */
   readonly code: string | null;
+  /** The answer's `Retry-After`, in seconds (429, 503), if it had one. */
+  readonly retryAfter: number | null;
 
-  constructor(status: number, reason: string | null, statusText = '', code: string | null = null) {
+  constructor(
+    status: number,
+    reason: string | null,
+    statusText = '',
+    code: string | null = null,
+    retryAfter: number | null = null,
+  ) {
     super(reason ?? `${status} ${statusText}`.trim());
     this.name = 'ApiError';
     this.status = status;
     this.reason = reason;
     this.statusText = statusText;
     this.code = code;
+    this.retryAfter = retryAfter;
+  }
+}
+
+/**
+ * How long a send goes on retrying by itself, with its `Idempotency-Key`, while the answer may
+ * still come: the database failing over (503 with `Retry-After`; docs/high-availability.md
+ * bounds it well below this), nginx finding no replica (502, 504), the connection lost. After
+ * it, the message shows Retry.
+ */
+export const SEND_RETRY_WINDOW_MS = 30_000;
+
+/** Whether a failed request may be sent again as it is: the server was unavailable, or its answer was lost. */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof ApiError) return error.status === 502 || error.status === 503 || error.status === 504;
+  return error instanceof TypeError; // fetch's own failure: no answer at all
+}
+
+/**
+ * `attempt`, again while it fails transiently (`isTransient`), each time after the server's
+ * `Retry-After` (or a second), until `windowMs` has passed; then its last failure. Only for
+ * requests the server recognises when repeated (a send's `Idempotency-Key`).
+ */
+export async function retryingTransient<T>(
+  attempt: () => Promise<T>,
+  windowMs = SEND_RETRY_WINDOW_MS,
+  sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+  now = () => Date.now(),
+): Promise<T> {
+  const deadline = now() + windowMs;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const left = deadline - now();
+      if (!isTransient(error) || left <= 0) throw error;
+      const seconds = error instanceof ApiError && error.retryAfter !== null ? error.retryAfter : 1;
+      await sleep(Math.min(seconds * 1000, left));
+    }
   }
 }
 
@@ -137,8 +184,9 @@ function fieldOf(parsed: unknown, field: 'error' | 'code'): string | null {
 }
 
 /** The ApiError of a refused request, from its status and parsed body. */
-function refusal(status: number, parsed: unknown, statusText: string): ApiError {
-  return new ApiError(status, fieldOf(parsed, 'error'), statusText, fieldOf(parsed, 'code'));
+function refusal(status: number, parsed: unknown, statusText: string, retryAfter: string | null = null): ApiError {
+  const seconds = retryAfter !== null && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter.trim()) : null;
+  return new ApiError(status, fieldOf(parsed, 'error'), statusText, fieldOf(parsed, 'code'), seconds);
 }
 
 /**
@@ -206,7 +254,7 @@ export async function request<T>(
       parsed = undefined;
     }
   }
-  if (!response.ok) throw refusal(response.status, parsed, response.statusText);
+  if (!response.ok) throw refusal(response.status, parsed, response.statusText, response.headers.get('retry-after'));
   const header = response.headers.get('x-event-position');
   const position = header !== null && /^\d+$/.test(header) ? Number(header) : null;
   notePosition(position);
@@ -373,7 +421,9 @@ export async function sendMessage(
     ...(replyToId === null ? {} : { reply_to_message_id: replyToId }),
     ...(attachmentIds.length === 0 ? {} : { attachment_ids: [...attachmentIds] }),
   };
-  return (await request<SentMessage>('POST', '/api/messages', body, headers)).data;
+  // Sent again by itself while the answer may still come (a failover): the key makes a repeat
+  // of a send that did land return that message, never a second one.
+  return (await retryingTransient(() => request<SentMessage>('POST', '/api/messages', body, headers))).data;
 }
 
 /** Replaces the text of one of our messages; answers the message as it is now. */
