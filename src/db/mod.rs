@@ -150,7 +150,7 @@ pub enum Source {
 /// Builds the pool and proves the database answers, so that a bad `DATABASE_URL` stops
 /// start-up with one clear line instead of failing the first request.
 pub async fn connect(config: &tokio_postgres::Config, size: usize) -> anyhow::Result<Pool> {
-    let pool = pool(config, size, Duration::from_secs(5))?;
+    let pool = pool(config, size, Duration::from_secs(5), RecyclingMethod::Fast)?;
     let client = pool.get().await.map_err(|e| {
         anyhow::anyhow!("DATABASE_URL: cannot connect to the database ({}): {}", describe(config), pool_error(&e))
     })?;
@@ -163,8 +163,18 @@ pub async fn connect(config: &tokio_postgres::Config, size: usize) -> anyhow::Re
 /// answers as another cluster than the primary's (its data would be another school's, or
 /// nobody's); a standby that does not answer yet is only logged: reads go to the primary
 /// until it does.
+///
+/// With `target_session_attrs=read-only` (a URL naming several servers, the standby among
+/// them, as a Patroni cluster's replicas use), each connection is checked out only while its
+/// server is still in recovery: after a failover the promoted server's connections are
+/// dropped and new ones go to whichever server is the standby now.
 pub async fn connect_standby(config: &tokio_postgres::Config, primary: &Pool, size: usize) -> anyhow::Result<Pool> {
-    let standby = pool(config, size, Duration::from_secs(1))?;
+    let recycling = if config.get_target_session_attrs() == tokio_postgres::config::TargetSessionAttrs::ReadOnly {
+        RecyclingMethod::Custom(STILL_A_STANDBY.to_owned())
+    } else {
+        RecyclingMethod::Fast
+    };
+    let standby = pool(config, size, Duration::from_secs(1), recycling)?;
     let client = match standby.get().await {
         Ok(client) => client,
         Err(e) => {
@@ -189,8 +199,17 @@ pub async fn connect_standby(config: &tokio_postgres::Config, primary: &Pool, si
     Ok(standby)
 }
 
+/// Fails on a server that is no longer in recovery (a promoted standby).
+const STILL_A_STANDBY: &str =
+    "DO $$BEGIN IF NOT pg_is_in_recovery() THEN RAISE 'promoted: no longer a standby'; END IF; END$$";
+
 /// A pool with the application's session settings, connecting lazily.
-fn pool(config: &tokio_postgres::Config, size: usize, timeout: Duration) -> anyhow::Result<Pool> {
+fn pool(
+    config: &tokio_postgres::Config,
+    size: usize,
+    timeout: Duration,
+    recycling_method: RecyclingMethod,
+) -> anyhow::Result<Pool> {
     let mut session = config.clone();
     let settings = SESSION_SETTINGS.iter().map(|(name, value)| format!("-c {name}={value}"));
     let options = config.get_options().map(str::to_owned).into_iter().chain(settings).collect::<Vec<_>>();
@@ -198,7 +217,7 @@ fn pool(config: &tokio_postgres::Config, size: usize, timeout: Duration) -> anyh
     if config.get_application_name().is_none() {
         session.application_name("tutorchat"); // who is connected, for whoever reads pg_stat_activity
     }
-    let manager = Manager::from_config(session, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    let manager = Manager::from_config(session, NoTls, ManagerConfig { recycling_method });
     Pool::builder(manager)
         .max_size(size)
         .runtime(Runtime::Tokio1)

@@ -134,6 +134,26 @@ async fn a_killed_primary_fails_over_within_the_bound_loses_nothing_and_rejoins_
         theirs,
         "the rejoined standby's log"
     );
+    // Reads follow the new standby (READ_DATABASE_URL names both servers, read-only): once its
+    // rest after the failure is over, history is served there again.
+    tokio::time::sleep(tutorchat::reads::REST + Duration::from_secs(1)).await;
+    let served = "tutorchat_standby_reads_total{outcome=\"served\"}";
+    let before = cluster.metric_of(0, served).await + cluster.metric_of(1, served).await;
+    let (http, pair) = (reqwest::Client::new(), cluster.pair(0));
+    for _ in 0..20 {
+        let url = format!("{}/api/chats/{}/messages?limit=10", cluster.url, pair.chat);
+        let response = http.get(url).bearer_auth(&pair.teacher.token).send().await.expect("history");
+        assert_eq!(response.status(), 200, "history after the failover");
+    }
+    let after = cluster.metric_of(0, served).await + cluster.metric_of(1, served).await;
+    assert!(after > before, "reads are served by the new standby again ({before} → {after})");
+    let readers: i64 = standby
+        .query_one("SELECT count(*) FROM pg_stat_activity WHERE usename = 'tutorchat_runtime'", &[])
+        .await
+        .expect("sessions on the new standby")
+        .get(0);
+    assert!(readers > 0, "the replicas read from the old primary, now the standby");
+
     let log = cluster.topology(move |t| Ok(t.ha().expect("HA").log_of(old))).await;
     assert!(log.contains("running pg_rewind"), "the old primary's WAL past the fork was rewound");
     eprintln!(
