@@ -39,6 +39,14 @@ ensure_pgbackrest() {
     command -v pgbackrest >/dev/null 2>&1 || apt_install pgbackrest
 }
 
+# Patroni and etcd, for the HA topology (`tutorchat topology --ha`) and its fault tests.
+ensure_ha() {
+    local packages=()
+    command -v patroni >/dev/null 2>&1 || packages+=(patroni)
+    command -v etcd >/dev/null 2>&1 || packages+=(etcd-server)
+    [ "${#packages[@]}" -eq 0 ] || apt_install "${packages[@]}"
+}
+
 ensure_pdf_tools() {
     local packages=()
     [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || packages+=(fonts-dejavu-core)
