@@ -150,6 +150,9 @@ impl HaCluster {
             "synchronous_commit": "on",
             "wal_keep_size": "256MB",
             "hot_standby_feedback": "on",
+            // Each transaction's commit time, replicated with it: psql can show that the log's
+            // positions follow commit order across a failover (docs/high-availability.md).
+            "track_commit_timestamp": "on",
         });
         if !durable {
             parameters["fsync"] = json!("off");
