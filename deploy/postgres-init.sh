@@ -1,7 +1,8 @@
 #!/bin/sh
 # The database roles of a least-privilege deployment (compose.yaml mounts this into the
 # postgres image's /docker-entrypoint-initdb.d, so it runs once, when the data volume is
-# created, as POSTGRES_USER):
+# created, as POSTGRES_USER; compose.ha.yaml's deploy/patroni/post-bootstrap.sh runs it the same
+# way, once, when Patroni bootstraps the cluster, after creating the database):
 #   tutorchat_owner    owns the database and its schema; `tutorchat migrate` connects as it
 #   tutorchat_app      the group the migrations grant the replicas' rights to (read, append
 #                      to the log, complete lessons: sql/V6__least_privilege.sql)

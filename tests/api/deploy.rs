@@ -163,3 +163,167 @@ fn the_native_topology_rewrites_only_what_differs_on_one_machine() {
     let absolute = std::env::current_dir().expect("cwd").join(".data/topology/nginx");
     assert!(relative.contains(&format!("pid {}/nginx.pid;", absolute.display())), "{relative}");
 }
+
+/// compose.ha.yaml is `tutorchat topology --ha` under Docker: etcd's quorum, two PostgreSQL
+/// servers under Patroni with the native topology's timing (deploy/patroni/patroni.yml), and
+/// compose.yaml's replicas and nginx, the replicas connecting to whichever server leads.
+#[test]
+fn the_ha_compose_file_runs_three_etcd_members_two_patroni_nodes_and_replicas_that_follow_the_leader() {
+    use tokio_postgres::config::{Host, TargetSessionAttrs};
+    use tutorchat::dev::topology::ha::{LOOP_WAIT, RETRY_TIMEOUT, TTL};
+
+    let text = file("compose.ha.yaml");
+    let mut compose: Value = serde_yaml_ng::from_str(&text).expect("compose.ha.yaml is valid YAML");
+    compose.apply_merge().expect("its merge keys (`<<: *anchor`) resolve");
+    let services = compose["services"].as_mapping().expect("services");
+    let service = |name: &str| services.get(name).unwrap_or_else(|| panic!("service {name} missing"));
+    let env = |name: &str, var: &str| -> String {
+        service(name)["environment"][var].as_str().unwrap_or_else(|| panic!("{name}: {var}")).to_owned()
+    };
+    let names = || services.keys().filter_map(Value::as_str);
+    let patroni: Value =
+        serde_yaml_ng::from_str(&file("deploy/patroni/patroni.yml")).expect("deploy/patroni/patroni.yml is valid YAML");
+
+    // Three etcd members, each naming all three in its initial cluster, and Patroni's list of them.
+    let members = ["etcd1", "etcd2", "etcd3"];
+    assert_eq!(names().filter(|n| service(n)["command"][0].as_str() == Some("etcd")).collect::<Vec<_>>(), members);
+    let cluster: Vec<String> = members.iter().map(|m| format!("{m}=http://{m}:2380")).collect();
+    for member in members {
+        assert_eq!(env(member, "ETCD_NAME"), member);
+        assert_eq!(env(member, "ETCD_INITIAL_CLUSTER").split(',').collect::<Vec<_>>(), cluster, "{member}");
+        assert_eq!(env(member, "ETCD_INITIAL_ADVERTISE_PEER_URLS"), format!("http://{member}:2380"));
+        assert_eq!(env(member, "ETCD_ADVERTISE_CLIENT_URLS"), format!("http://{member}:2379"));
+        assert!(env(member, "ETCD_DATA_DIR").starts_with("/var/lib/etcd/"), "{member}");
+        assert_eq!(service(member)["volumes"][0].as_str(), Some(format!("{member}:/var/lib/etcd").as_str()));
+    }
+    let hosts: Vec<String> = members.iter().map(|m| format!("{m}:2379")).collect();
+    assert_eq!(serde_yaml_ng::from_value::<Vec<String>>(patroni["etcd3"]["hosts"].clone()).ok(), Some(hosts));
+
+    // Two Patroni nodes, one template: what differs comes from the environment.
+    let nodes: Vec<&str> = names().filter(|n| service(n)["environment"]["PATRONI_NAME"].is_string()).collect();
+    assert_eq!(nodes, ["pg1", "pg2"]);
+    let data_dir = patroni["postgresql"]["data_dir"].as_str().expect("data_dir");
+    assert_eq!(patroni["postgresql"]["listen"].as_str(), Some("0.0.0.0:5432"));
+    assert_eq!(patroni["restapi"]["listen"].as_str(), Some("0.0.0.0:8008"));
+    for node in &nodes {
+        assert_eq!(env(node, "PATRONI_NAME"), *node);
+        assert_eq!(env(node, "PATRONI_POSTGRESQL_CONNECT_ADDRESS"), format!("{node}:5432"));
+        assert_eq!(env(node, "PATRONI_RESTAPI_CONNECT_ADDRESS"), format!("{node}:8008"));
+        let volume = service(node)["volumes"][0].as_str().unwrap_or_default();
+        let mount =
+            volume.strip_prefix(&format!("{node}:")).unwrap_or_else(|| panic!("{node} keeps its data: {volume}"));
+        assert!(data_dir.starts_with(&format!("{mount}/")), "{node}: {data_dir} is not on the volume {mount}");
+        assert_eq!(service(node)["build"]["dockerfile"].as_str(), Some("patroni/Dockerfile"));
+        // Healthy: it leads, or streams from the leader.
+        let health = service(node)["healthcheck"]["test"].as_sequence().expect("a health check");
+        assert!(health.iter().any(|a| a.as_str() == Some("http://127.0.0.1:8008/read-only")), "{node}: {health:?}");
+    }
+    // etcd answers only the Patroni nodes (its own network), not the replicas.
+    for name in names() {
+        let networks = service(name)["networks"].as_sequence().cloned().unwrap_or_default();
+        let on_dcs = networks.iter().any(|n| n.as_str() == Some("dcs"));
+        assert_eq!(on_dcs, members.contains(&name) || nodes.contains(&name), "{name}: {networks:?}");
+    }
+
+    // The dynamic configuration is `tutorchat topology --ha`'s (src/dev/topology/ha.rs).
+    let dcs = &patroni["bootstrap"]["dcs"];
+    assert_eq!((dcs["ttl"].as_u64(), dcs["loop_wait"].as_u64()), (Some(TTL), Some(LOOP_WAIT)));
+    assert_eq!(dcs["retry_timeout"].as_u64(), Some(RETRY_TIMEOUT));
+    assert_eq!(dcs["synchronous_mode"].as_bool(), Some(true), "a commit waits for the standby");
+    assert_eq!(dcs["primary_start_timeout"].as_u64(), Some(0));
+    assert_eq!(dcs["maximum_lag_on_failover"].as_u64(), Some(1_048_576));
+    assert_eq!(dcs["postgresql"]["use_pg_rewind"].as_bool(), Some(true));
+    assert_eq!(dcs["postgresql"]["use_slots"].as_bool(), Some(true));
+    let parameters = &dcs["postgresql"]["parameters"];
+    assert_eq!(parameters["max_connections"].as_u64(), Some(300));
+    for (name, value) in [
+        ("synchronous_commit", "on"),
+        ("wal_keep_size", "256MB"),
+        ("hot_standby_feedback", "on"),
+        ("track_commit_timestamp", "on"),
+    ] {
+        assert_eq!(parameters[name].as_str(), Some(value), "{name}");
+    }
+    // Passwords over the network; the roles from compose.yaml's script, once the database exists.
+    let hba = patroni["bootstrap"]["pg_hba"].as_sequence().expect("pg_hba");
+    let network = hba.iter().filter_map(Value::as_str).filter(|l| l.starts_with("host"));
+    assert!(network.clone().all(|l| l.ends_with(" scram-sha-256")), "{:?}", network.collect::<Vec<_>>());
+    let post_bootstrap = patroni["bootstrap"]["post_bootstrap"].as_str().expect("post_bootstrap");
+    let (dir, _) = post_bootstrap.rsplit_once('/').expect("a path");
+    let dockerfile = file("deploy/patroni/Dockerfile");
+    assert!(dockerfile.contains(&format!("COPY --chmod=755 postgres-init.sh patroni/post-bootstrap.sh {dir}/")));
+    assert!(dockerfile.contains("COPY patroni/patroni.yml /etc/patroni/patroni.yml"));
+    assert!(
+        dockerfile.contains("postgresql-15 patroni python3-etcd etcd-server") && dockerfile.contains("USER postgres")
+    );
+    let script = file("deploy/patroni/post-bootstrap.sh");
+    assert!(script.contains("CREATE DATABASE tutorchat") && script.contains(&format!("exec {dir}/postgres-init.sh")));
+
+    // The migration and the replicas name both servers: the one that takes writes, and for
+    // reads the standby, whichever each is now.
+    let url = |name: &str, var: &str| {
+        let mut value = env(name, var);
+        while let Some(start) = value.find("${") {
+            let end = start + value[start..].find('}').expect("`}`");
+            value.replace_range(start..=end, "secret");
+        }
+        let config = tutorchat::config::parse_database_url(&value).unwrap_or_else(|e| panic!("{name}: {var}: {e:?}"));
+        let hosts: Vec<String> = config
+            .get_hosts()
+            .iter()
+            .map(|h| if let Host::Tcp(h) = h { h.clone() } else { format!("{h:?}") })
+            .collect();
+        assert_eq!(
+            (hosts, config.get_ports()),
+            (vec!["pg1".to_owned(), "pg2".to_owned()], &[5432, 5432][..]),
+            "{name}"
+        );
+        (config.get_user().unwrap_or_default().to_owned(), config.get_target_session_attrs())
+    };
+    assert_eq!(url("migrate", "DATABASE_URL"), ("tutorchat_owner".to_owned(), TargetSessionAttrs::ReadWrite));
+    for node in &nodes {
+        assert_eq!(service("migrate")["depends_on"][*node]["condition"].as_str(), Some("service_healthy"), "{node}");
+    }
+    let single: Value = serde_yaml_ng::from_str(&file("compose.yaml")).expect("compose.yaml is valid YAML");
+    for name in ["replica1", "replica2", "replica3"] {
+        assert_eq!(url(name, "DATABASE_URL"), ("tutorchat_runtime".to_owned(), TargetSessionAttrs::ReadWrite));
+        assert_eq!(url(name, "READ_DATABASE_URL"), ("tutorchat_runtime".to_owned(), TargetSessionAttrs::ReadOnly));
+        // Everything else is compose.yaml's replica (its secrets, dev login, depends_on…).
+        let (mut ha, mut one) = (service(name).clone(), single["services"][name].clone());
+        for replica in [&mut ha, &mut one] {
+            let environment = replica.get_mut("environment").and_then(Value::as_mapping_mut).expect("environment");
+            environment.remove("DATABASE_URL");
+            environment.remove("READ_DATABASE_URL");
+        }
+        assert_eq!(ha, one, "{name} differs from compose.yaml's beyond its database URLs");
+    }
+    assert_eq!(service("nginx"), &single["services"]["nginx"], "nginx as in compose.yaml");
+
+    // No secret has a default: the passwords and the signing key must be set (`${VAR:?…}`);
+    // optional ones (an OIDC client's, the webhook's) are empty unless set, their feature off.
+    for var in [
+        "JWT_SECRET",
+        "POSTGRES_PASSWORD",
+        "REPLICATION_PASSWORD",
+        "PATRONI_RESTAPI_PASSWORD",
+        "TUTORCHAT_OWNER_PASSWORD",
+        "TUTORCHAT_RUNTIME_PASSWORD",
+    ] {
+        assert!(text.contains(&format!("${{{var}:?")), "{var} is required");
+    }
+    for (start, _) in text.match_indices("${") {
+        let expression = &text[start + 2..start + text[start..].find('}').expect("`}`")];
+        let (var, fallback) = expression.split_once(':').unwrap_or((expression, ""));
+        if var.contains("PASSWORD") || var.contains("SECRET") {
+            assert!(fallback.starts_with('?') || fallback == "-", "${{{expression}}}: a secret with a default");
+        }
+    }
+    for node in &nodes {
+        for (var, value) in service(node)["environment"].as_mapping().expect("environment") {
+            if var.as_str().is_some_and(|v| v.ends_with("PASSWORD")) {
+                assert!(value.as_str().is_some_and(|v| v.starts_with("${") && v.contains(":?")), "{node}: {var:?}");
+            }
+        }
+    }
+    assert!(!file("deploy/patroni/patroni.yml").contains("password:"), "the template holds no password");
+}

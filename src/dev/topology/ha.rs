@@ -430,6 +430,8 @@ fn patroni_config(
             "data_dir": node.data,
             "bin_dir": cluster.bindir,
             "pgpass": dir.join("pgpass"),
+            // A new standby copies the primary at once, not after a spread checkpoint there.
+            "basebackup": [{ "checkpoint": "fast" }],
             "authentication": {
                 "superuser": { "username": "postgres" },
                 "replication": { "username": "postgres" },
