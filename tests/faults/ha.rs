@@ -219,7 +219,12 @@ async fn losing_one_of_three_etcd_members_changes_nothing() {
     let posters = cluster.posters(4, 150, Duration::from_millis(20));
     tokio::time::sleep(Duration::from_secs(1)).await;
 
-    cluster.topology(|t| Ok(t.ha().expect("HA").kill_etcd(0))).await;
+    cluster
+        .topology(|t| {
+            t.ha().expect("HA").kill_etcd(0);
+            Ok(())
+        })
+        .await;
     // Longer than the leader key's life: had the leader lost it, a failover would have begun.
     tokio::time::sleep(Duration::from_secs(TTL + 2)).await;
     let healthy = cluster.topology(|t| Ok(t.ha().expect("HA").healthy_etcd_members())).await;
