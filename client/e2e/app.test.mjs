@@ -302,7 +302,7 @@ test('messages cross replicas live, exactly once, with Cyrillic, emoji and line 
   await screenshot(teacher, '03-teacher-desktop');
 });
 
-test('a failed send stays visible with the server error and Retry sends it again with the same key', async () => {
+test('a send retries by itself while the server is unavailable, stays visible with the reason when refused, and Retry sends it again, all with one key', async () => {
   const { student, teacher } = pages;
   const keys = [];
   const recordKey = (request) => {
@@ -311,28 +311,39 @@ test('a failed send stays visible with the server error and Retry sends it again
     }
   };
   student.on('request', recordKey);
+  // The first attempt finds the database failing over (503, Retry-After: 1): the client sends it
+  // again by itself a second later. That one is refused (429: repeating it at once would not
+  // help), so the message stays, with why, until the person retries; the third attempt lands.
+  const refusals = [
+    { status: 503, headers: { 'retry-after': '1' }, body: UNAVAILABLE },
+    {
+      status: 429,
+      headers: { 'retry-after': '3' },
+      body: JSON.stringify({ error: 'too many requests: retry after 3 s', code: 'rate_limited' }),
+    },
+  ];
   await student.route(
     '**/api/messages',
-    (route) =>
-      route.fulfill({ status: 503, contentType: 'application/json', body: UNAVAILABLE }),
-    { times: 1 },
+    (route) => route.fulfill({ contentType: 'application/json', ...refusals.shift() }),
+    { times: refusals.length },
   );
   const text = 'Отправлю ещё раз 🔁';
   await student.getByTestId('composer').fill(text);
   await student.getByTestId('send').click();
   const pending = student.getByTestId('message-pending');
-  await pending.filter({ hasText: 'Not sent. The server is unavailable right now. Try again in a moment.' }).waitFor();
+  await pending.filter({ hasText: 'Not sent. Too many requests. Wait a moment and try again.' }).waitFor();
+  assert.equal(keys.length, 2, `the 503 was retried by itself, once: ${keys}`);
   assert.equal(await pending.locator('.text').innerText(), text);
   await screenshot(student, '04-send-failed');
   await pending.getByTestId('retry').click();
   [sent.retried] = await waitForMessage(student, text);
   await pending.waitFor({ state: 'detached' });
   student.off('request', recordKey);
-  // One key per message, the same on every attempt: had the first attempt reached the server
-  // and only its answer been lost, the server would answer the retry with that message.
-  assert.equal(keys.length, 2, `two attempts: ${keys}`);
+  // One key per message, the same on every attempt: had an attempt reached the server and only
+  // its answer been lost, the server would answer the next with that message.
+  assert.equal(keys.length, 3, `three attempts: ${keys}`);
   assert.match(keys[0], /^[\x21-\x7e]{1,64}$/);
-  assert.equal(keys[1], keys[0], "the retry carries the first attempt's Idempotency-Key");
+  assert.deepEqual(new Set(keys).size, 1, `every attempt carries the first one's Idempotency-Key: ${keys}`);
   assert.deepEqual(await waitForMessage(teacher, text), [sent.retried]);
 });
 
