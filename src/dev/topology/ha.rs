@@ -16,19 +16,20 @@
 //! the process it watches (Patroni stops its PostgreSQL). The fault tests kill the processes
 //! themselves (a postmaster, an etcd member) through the process ids the watchdogs report.
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod process;
 
-use anyhow::{Context, bail};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use anyhow::Context;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::json;
 
 use crate::dev::ports::free_port;
+use process::{Watched, http_status, wait_until, which};
 
 /// Patroni's timing (its dynamic configuration; docs/high-availability.md): the leader key
 /// lives `TTL` seconds unless renewed, each node's loop runs every `LOOP_WAIT` seconds, and
@@ -40,55 +41,6 @@ pub const RETRY_TIMEOUT: u64 = 4;
 
 /// Patroni's name for the cluster (its keys in etcd live under `/service/tutorchat`).
 const SCOPE: &str = "tutorchat";
-
-const WATCHDOG: &str = r#"
-"$@" >>"$WATCHED_LOG" 2>&1 </dev/null &
-echo $!
-cat >/dev/null
-kill -TERM $! 2>/dev/null
-wait
-"#;
-
-/// A process under its watchdog.
-struct Watched {
-    watchdog: Child,
-    pid: i32,
-}
-
-impl Watched {
-    /// Starts `command` (as the server's user) under a watchdog, its output appended to `log`.
-    fn start(program: &Path, args: &[String], log: &Path) -> anyhow::Result<Self> {
-        let mut sh = Command::new("/bin/sh");
-        sh.arg("-c").arg(WATCHDOG).arg("sh").arg(program).args(args).env("WATCHED_LOG", log);
-        sh.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).process_group(0);
-        let mut watchdog = crate::db::embedded::as_server_user(&mut sh)?
-            .spawn()
-            .with_context(|| format!("cannot start {}", program.display()))?;
-        let stdout = watchdog.stdout.take().context("the watchdog has no stdout")?;
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line)?;
-        let pid = line.trim().parse().with_context(|| format!("{} did not start", program.display()))?;
-        Ok(Self { watchdog, pid })
-    }
-
-    /// `kill -9` of the watched process (its watchdog then waits for the end of stdin).
-    fn kill(&self) {
-        let _ = kill(Pid::from_raw(self.pid), Signal::SIGKILL);
-    }
-
-    /// SIGTERM through the watchdog, waiting up to `grace` before `kill -9`.
-    fn stop(mut self, grace: Duration) {
-        drop(self.watchdog.stdin.take());
-        let deadline = Instant::now() + grace;
-        while self.watchdog.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        if self.watchdog.try_wait().ok().flatten().is_none() {
-            self.kill();
-            let _ = self.watchdog.wait();
-        }
-    }
-}
 
 struct EtcdMember {
     name: String,
@@ -440,35 +392,4 @@ fn patroni_config(
             "parameters": { "unix_socket_directories": socket_dir },
         },
     })
-}
-
-/// The status of a plain GET to etcd's or Patroni's HTTP API, read to the end (Patroni logs a
-/// traceback for every request whose answer is cut short), or `None` if nothing answers.
-fn http_status(addr: SocketAddr, path: &str) -> Option<u16> {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).ok()?;
-    std::str::from_utf8(answer.get(9..12)?).ok()?.parse().ok()
-}
-
-fn which(program: &str) -> anyhow::Result<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-        .chain([PathBuf::from("/usr/bin")])
-        .map(|dir| dir.join(program))
-        .find(|path| path.is_file())
-        .with_context(|| format!("{program} is not installed (Debian: apt-get install patroni etcd-server)"))
-}
-
-fn wait_until(within: Duration, what: &str, mut ready: impl FnMut() -> bool) -> anyhow::Result<()> {
-    let deadline = Instant::now() + within;
-    while !ready() {
-        if Instant::now() > deadline {
-            bail!("no {what} within {} s", within.as_secs());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Ok(())
 }
