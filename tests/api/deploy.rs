@@ -241,6 +241,7 @@ fn the_ha_compose_file_runs_three_etcd_members_two_patroni_nodes_and_replicas_th
         ("wal_keep_size", "256MB"),
         ("hot_standby_feedback", "on"),
         ("track_commit_timestamp", "on"),
+        ("wal_sender_timeout", "10s"),
     ] {
         assert_eq!(parameters[name].as_str(), Some(value), "{name}");
     }
@@ -268,6 +269,15 @@ fn the_ha_compose_file_runs_three_etcd_members_two_patroni_nodes_and_replicas_th
             value.replace_range(start..=end, "secret");
         }
         let config = tutorchat::config::parse_database_url(&value).unwrap_or_else(|e| panic!("{name}: {var}: {e:?}"));
+        // A server gone without a word is given up as quickly as natively (ha::DEAD_SERVER).
+        let native =
+            tutorchat::config::parse_database_url(&format!("host=pg1 {}", tutorchat::dev::topology::ha::DEAD_SERVER))
+                .expect("DEAD_SERVER parses");
+        let gone = |c: &tokio_postgres::Config| {
+            let keepalives = (c.get_keepalives_idle(), c.get_keepalives_interval(), c.get_keepalives_retries());
+            (c.get_connect_timeout().copied(), c.get_tcp_user_timeout().copied(), keepalives)
+        };
+        assert_eq!(gone(&config), gone(&native), "{name}: {var}");
         let hosts: Vec<String> = config
             .get_hosts()
             .iter()

@@ -16,6 +16,7 @@
 //! the process it watches (Patroni stops its PostgreSQL). The fault tests kill the processes
 //! themselves (a postmaster, an etcd member) through the process ids the watchdogs report.
 
+mod patroni;
 mod process;
 
 use std::net::SocketAddr;
@@ -29,6 +30,7 @@ use nix::unistd::Pid;
 use serde_json::json;
 
 use crate::dev::ports::free_port;
+use patroni::patroni_config;
 use process::{Watched, http_status, wait_until, which};
 
 /// Patroni's timing (its dynamic configuration; docs/high-availability.md): the leader key
@@ -38,6 +40,14 @@ use process::{Watched, http_status, wait_until, which};
 pub const TTL: u64 = 10;
 pub const LOOP_WAIT: u64 = 1;
 pub const RETRY_TIMEOUT: u64 = 4;
+
+/// How long a connection waits on a server that is gone without closing it (its machine lost,
+/// the network cut; a killed process closes its connections at once): at most 2 s to connect,
+/// and a connection that sent and heard nothing back for about 10 s is given up (TCP keepalives
+/// after 5 s idle, 3 probes 2 s apart; `tcp_user_timeout` for data never acknowledged, in
+/// seconds in tokio-postgres, not libpq's milliseconds). docs/high-availability.md.
+pub const DEAD_SERVER: &str =
+    "connect_timeout=2 keepalives_idle=5 keepalives_interval=2 keepalives_retries=3 tcp_user_timeout=10";
 
 /// Patroni's name for the cluster (its keys in etcd live under `/service/tutorchat`).
 const SCOPE: &str = "tutorchat";
@@ -105,6 +115,9 @@ impl HaCluster {
             // Each transaction's commit time, replicated with it: psql can show that the log's
             // positions follow commit order across a failover (docs/high-availability.md).
             "track_commit_timestamp": "on",
+            // A standby whose machine is gone stops holding commits back after 10 s (the
+            // default, 60 s, would make writes wait that long before Patroni drops it).
+            "wal_sender_timeout": "10s",
         });
         if !durable {
             parameters["fsync"] = json!("off");
@@ -145,7 +158,7 @@ impl HaCluster {
     fn url_for(&self, user: &str, dbname: &str, attrs: &str) -> String {
         let hosts = self.nodes.iter().map(|_| "127.0.0.1").collect::<Vec<_>>().join(",");
         let ports = self.nodes.iter().map(|n| n.postgres.port().to_string()).collect::<Vec<_>>().join(",");
-        format!("host={hosts} port={ports} user={user} dbname={dbname} target_session_attrs={attrs} connect_timeout=2")
+        format!("host={hosts} port={ports} user={user} dbname={dbname} target_session_attrs={attrs} {DEAD_SERVER}")
     }
 
     /// The node that leads now (Patroni's `GET /primary` answers 200 there), if any.
@@ -343,53 +356,4 @@ impl Drop for HaCluster {
             }
         }
     }
-}
-
-/// Node `i`'s Patroni configuration (YAML; written as JSON, which YAML reads).
-fn patroni_config(
-    cluster: &HaCluster,
-    i: usize,
-    parameters: &serde_json::Value,
-    socket_dir: &Path,
-) -> serde_json::Value {
-    let node = &cluster.nodes[i];
-    let dir = node.config.parent().unwrap_or(&cluster.base);
-    let trust = |database: &str| format!("host {database} all 127.0.0.1/32 trust");
-    json!({
-        "scope": SCOPE,
-        "name": node.name,
-        "restapi": { "listen": node.rest.to_string(), "connect_address": node.rest.to_string() },
-        "etcd3": { "hosts": cluster.etcd.iter().map(|m| m.client.to_string()).collect::<Vec<_>>() },
-        "bootstrap": {
-            "dcs": {
-                "ttl": TTL,
-                "loop_wait": LOOP_WAIT,
-                "retry_timeout": RETRY_TIMEOUT,
-                "maximum_lag_on_failover": 1_048_576,
-                // A commit waits for the standby; only the synchronous standby may be promoted.
-                "synchronous_mode": true,
-                // A crashed primary is failed over from at once, not restarted in place for up to
-                // 300 s (safe: the synchronous standby has every acknowledged commit).
-                "primary_start_timeout": 0,
-                "postgresql": { "use_pg_rewind": true, "use_slots": true, "parameters": parameters },
-            },
-            "initdb": [{ "encoding": "UTF8" }, { "locale": "C.UTF-8" }, "data-checksums"],
-            "pg_hba": ["local all all trust", trust("all"), trust("replication")],
-        },
-        "postgresql": {
-            "listen": node.postgres.to_string(),
-            "connect_address": node.postgres.to_string(),
-            "data_dir": node.data,
-            "bin_dir": cluster.bindir,
-            "pgpass": dir.join("pgpass"),
-            // A new standby copies the primary at once, not after a spread checkpoint there.
-            "basebackup": [{ "checkpoint": "fast" }],
-            "authentication": {
-                "superuser": { "username": "postgres" },
-                "replication": { "username": "postgres" },
-                "rewind": { "username": "postgres" },
-            },
-            "parameters": { "unix_socket_directories": socket_dir },
-        },
-    })
 }
