@@ -30,6 +30,7 @@ use nix::unistd::Pid;
 use serde_json::json;
 
 use crate::dev::ports::free_port;
+pub use patroni::parameters;
 use patroni::patroni_config;
 use process::{Watched, http_status, wait_until, which};
 
@@ -107,18 +108,7 @@ impl HaCluster {
                 http_status(member.client, "/health") == Some(200)
             })?;
         }
-        let mut parameters = json!({
-            "max_connections": 300,
-            "synchronous_commit": "on",
-            "wal_keep_size": "256MB",
-            "hot_standby_feedback": "on",
-            // Each transaction's commit time, replicated with it: psql can show that the log's
-            // positions follow commit order across a failover (docs/high-availability.md).
-            "track_commit_timestamp": "on",
-            // A standby whose machine is gone stops holding commits back after 10 s (the
-            // default, 60 s, would make writes wait that long before Patroni drops it).
-            "wal_sender_timeout": "10s",
-        });
+        let mut parameters = patroni::parameters();
         if !durable {
             parameters["fsync"] = json!("off");
         }

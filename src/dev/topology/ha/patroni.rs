@@ -8,6 +8,23 @@ use serde_json::json;
 
 use super::{HaCluster, LOOP_WAIT, RETRY_TIMEOUT, SCOPE, TTL};
 
+/// PostgreSQL's parameters in the cluster's dynamic configuration, the same for compose.ha.yaml
+/// (deploy/patroni/patroni.yml; tests/api/deploy.rs compares them).
+pub fn parameters() -> serde_json::Value {
+    json!({
+        "max_connections": 300,
+        "synchronous_commit": "on",
+        "wal_keep_size": "256MB",
+        "hot_standby_feedback": "on",
+        // Each transaction's commit time, replicated with it: psql can show that the log's
+        // positions follow commit order across a failover (docs/high-availability.md).
+        "track_commit_timestamp": "on",
+        // A standby whose machine is gone stops holding commits back after 10 s (the
+        // default, 60 s, would make writes wait that long before Patroni drops it).
+        "wal_sender_timeout": "10s",
+    })
+}
+
 /// Node `i`'s Patroni configuration (YAML; written as JSON, which YAML reads).
 pub(super) fn patroni_config(
     cluster: &HaCluster,
