@@ -1,6 +1,8 @@
 //! Who may read a chat, and from where: the one check every chat-scoped endpoint makes (REST
 //! history, sending, typing, reading markers, attachments, groups).
 
+use std::collections::HashMap;
+
 use crate::auth::AuthUser;
 use crate::error::Code;
 use crate::{AppError, AppState, Result};
@@ -115,6 +117,39 @@ pub async fn check_read_access(state: &AppState, chat_id: i64, user: &AuthUser) 
     let readable = Readable { from: row.get("from_positions"), through: row.get("through_positions") };
     if readable.from.is_empty() {
         return Err(no_chat(chat_id));
+    }
+    Ok(readable)
+}
+
+/// [`check_read_access`] for several chats a participant has read in (a search's results), in
+/// one statement for those this replica cannot answer itself; a chat they never were a member
+/// of reads nothing.
+pub async fn read_access_in(state: &AppState, chats: &[i64], user: &AuthUser) -> Result<HashMap<i64, Readable>> {
+    let mut readable = HashMap::new();
+    let mut ask = Vec::new();
+    for &chat_id in chats {
+        if state.hub.is_member(chat_id, user.id) == Some(true) {
+            readable.insert(chat_id, Readable::all());
+        } else if !ask.contains(&chat_id) {
+            readable.insert(chat_id, Readable { from: Vec::new(), through: Vec::new() });
+            ask.push(chat_id);
+        }
+    }
+    if !ask.is_empty() {
+        let client = state.db.get().await?;
+        let statement = client
+            .prepare_cached(
+                "SELECT chat_id, array_agg(from_position ORDER BY from_position) AS from_positions,
+                        array_agg(coalesce(to_position, 9223372036854775807) ORDER BY from_position) AS through_positions
+                 FROM chat_memberships WHERE user_id = $1 AND chat_id = ANY($2) GROUP BY chat_id",
+            )
+            .await?;
+        for row in client.query(&statement, &[&user.id, &ask]).await? {
+            readable.insert(
+                row.get("chat_id"),
+                Readable { from: row.get("from_positions"), through: row.get("through_positions") },
+            );
+        }
     }
     Ok(readable)
 }

@@ -300,25 +300,32 @@ async fn relevance_ranks_the_newest_thousand_matches_and_a_message_between_pages
     let teacher = a.user("teacher", "Teacher").await;
     let student = a.user("student", "Student").await;
     let chat = a.chat(&teacher, &student).await;
-    // 1,010 matches through the log's own triggers, every tenth a better one (the word twice).
-    a.sql
-        .execute(
-            "INSERT INTO events (chat_id, actor_id, type, payload)
-             SELECT $1, $2, 'message_created',
-                    jsonb_build_object('content', CASE WHEN g % 10 = 0 THEN 'глагол и глагол' ELSE 'глагол ' || g END)
-             FROM generate_series(1, 1010) g ORDER BY g",
-            &[&chat, &student.id],
-        )
-        .await
-        .expect("seeding 1,010 messages");
+    let other = a.user("student", "Other").await;
+    let quieter = a.chat(&teacher, &other).await;
+    // Through the log's own triggers: 1,010 matches in one chat, then 20 newer in another, every
+    // tenth a better one (the word twice); then a message without the word in the first, so the
+    // chat with the newest activity is not the one with the newest matches.
+    let seed = "INSERT INTO events (chat_id, actor_id, type, payload)
+                SELECT $1, $2, 'message_created',
+                       jsonb_build_object('content', CASE WHEN g % 10 = 0 THEN 'глагол и глагол' ELSE 'глагол ' || g END)
+                FROM generate_series(1, $3::int) g ORDER BY g";
+    a.sql.execute(seed, &[&chat, &student.id, &1010]).await.expect("seeding 1,010 messages");
+    a.sql.execute(seed, &[&quieter, &other.id, &20]).await.expect("seeding 20 more");
+    a.send(&student, chat, "спасибо").await;
+    let matches = "SELECT id FROM messages WHERE chat_id IN ($1, $2) AND content LIKE 'глагол%' ORDER BY id DESC";
     let newest: Vec<i64> = a
         .sql
-        .query("SELECT id FROM messages WHERE chat_id = $1 ORDER BY id DESC LIMIT 1000", &[&chat])
+        .query(matches, &[&chat, &quieter])
         .await
-        .expect("the newest thousand")
+        .expect("the matches")
         .iter()
+        .take(1000)
         .map(|r| r.get(0))
         .collect();
+    assert!(
+        newest.len() == 1000 && newest[..20].iter().all(|id| newest[0] - id < 20),
+        "the other chat's 20 are the newest"
+    );
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
     let mut parts = Vec::new();
@@ -351,8 +358,32 @@ async fn relevance_ranks_the_newest_thousand_matches_and_a_message_between_pages
     assert_eq!(better.len(), 100, "the better matches (the word twice) come first: 100 of the 1,000");
     assert!(parts[..100].iter().all(|&n| n == 3), "each of them highlights both words: {:?}", &parts[..100]);
 
-    // By recency, every match, the one posted between pages too.
-    let recent = every_page(&a, &teacher, &[("q", "глагол"), ("limit", "50"), ("order", "recent")]).await.len();
-    assert_eq!(recent, 1011);
+    // By recency, every match of both chats, the one posted between pages too, newest first.
+    let every: Vec<i64> =
+        a.sql.query(matches, &[&chat, &quieter]).await.expect("the matches").iter().map(|r| r.get(0)).collect();
+    assert_eq!(every.len(), 1031);
+    let recent = every_page(&a, &teacher, &[("q", "глагол"), ("limit", "50"), ("order", "recent")]).await;
+    assert_eq!(recent, every);
     audit_is_clean(&a).await;
+}
+
+/// A result that quotes a message from before the searcher joined shows the quote only as
+/// unavailable, as history does; one who could read it sees it.
+#[tokio::test]
+async fn a_found_reply_quotes_only_what_the_searcher_may_read() {
+    let a = TestApp::spawn().await;
+    let (teacher, early, late) =
+        (a.user("teacher", "T").await, a.user("student", "Early").await, a.user("student", "Late").await);
+    let chat = group(&a, &teacher, "Кружок", &[&early]).await;
+    let secret = a.send(&early, chat, "тайна из прошлого").await;
+    assert_eq!(add(&a, &teacher, chat, late.id).await.0, 201);
+    let response = a.post_reply(&teacher, chat, "отвечаю про расписание", secret).await;
+    assert_eq!(response.status(), 201);
+    for (user, quote) in [(&late, Value::Null), (&early, json!("тайна из прошлого"))] {
+        let (status, body) = search(&a, user, &[("q", "расписание")]).await;
+        assert_eq!(status, 200, "{body}");
+        let reply = &body["results"][0]["message"]["reply_to"];
+        assert_eq!((reply["id"].as_i64(), &reply["content_preview"]), (Some(secret), &quote), "{body}");
+        assert_eq!(reply["unavailable"], json!(quote.is_null()), "{body}");
+    }
 }

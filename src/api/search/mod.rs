@@ -21,7 +21,7 @@ mod sql;
 use cursor::Cursor;
 use sql::{FUZZY_SQL, RECENT_SQL, RELEVANCE_SQL};
 
-use super::access::{Readable, check_access, check_read_access};
+use super::access::{Readable, check_access, check_read_access, read_access_in};
 use super::history::history_message;
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
@@ -219,17 +219,11 @@ fn is_one_word(q: &str) -> bool {
 /// The stretches of each result's chat the caller may read (for the quotes the results carry);
 /// none for an admin, who reads everything.
 async fn readable_by_chat(state: &AppState, user: &AuthUser, rows: &[Row]) -> Result<HashMap<i64, Readable>> {
-    let mut readable = HashMap::new();
     if user.is_admin() {
-        return Ok(readable);
+        return Ok(HashMap::new());
     }
-    for row in rows {
-        let chat_id: i64 = row.get("chat_id");
-        if let std::collections::hash_map::Entry::Vacant(entry) = readable.entry(chat_id) {
-            entry.insert(check_read_access(state, chat_id, user).await?);
-        }
-    }
-    Ok(readable)
+    let chats: Vec<i64> = rows.iter().map(|row| row.get("chat_id")).collect();
+    read_access_in(state, &chats, user).await
 }
 
 /// Splits a text marked with [`MARK_START`] and [`MARK_END`] into its parts.
