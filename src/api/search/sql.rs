@@ -109,10 +109,10 @@ fn fuzzy_sql(admin: bool) -> String {
     )
 }
 
-/// A subquery of `columns` (of `m`, `m.id` among them) of messages satisfying `filter` that
-/// the searcher may read, among them their newest `k`, in no order (with others, older: order
-/// them by id and keep `k`). Searchable messages only: not deleted, hidden or purged. Within
-/// chat `$3` when it is not NULL.
+/// A subquery of `columns` (of `m`, `m.id` among them): the newest `k` messages satisfying
+/// `filter` that the searcher may read, in no order and possibly with older ones (the caller
+/// orders by id and keeps `k`). Searchable messages only: not deleted, hidden or purged.
+/// Within chat `$3` when it is not NULL.
 ///
 /// An admin's (`$2` NULL) are every chat's: the planner either reads the newest messages
 /// backwards until `k` satisfy `filter` or takes them from the index.
@@ -122,8 +122,9 @@ fn fuzzy_sql(admin: bool) -> String {
 /// recently, not all of theirs. First, any `k` of them, from their chats in the order of
 /// their newest message, each chat looked up in the index, stopping at `k`: all there are when
 /// fewer. When that reached `k`, the oldest of them bounds the newest `k` from below (there
-/// are `k` at least as new), and a chat whose newest message is older cannot hold one of them;
-/// then, second, the messages from that bound on of the chats with a message since.
+/// are `k` at least as new), and a chat whose newest message (`chats.last_message_id`, the
+/// newest not deleted, kept by the log's trigger) is older cannot hold one of them; then,
+/// second, the messages from that bound on of the chats with a message since.
 fn newest(admin: bool, filter: &str, k: &str, columns: &str) -> String {
     let searchable = "NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL";
     if admin {
