@@ -100,30 +100,15 @@ pub async fn check_read_access(state: &AppState, chat_id: i64, user: &AuthUser) 
         check_access(state, chat_id, user).await?;
         return Ok(Readable::all());
     }
-    if state.hub.is_member(chat_id, user.id) == Some(true) {
-        return Ok(Readable::all());
+    match read_access_in(state, &[chat_id], user).await?.remove(&chat_id) {
+        Some(readable) if !readable.from.is_empty() => Ok(readable),
+        _ => Err(no_chat(chat_id)),
     }
-    let client = state.db.get().await?;
-    let statement = client
-        .prepare_cached(
-            "SELECT array_remove(array_agg(i.from_position ORDER BY i.from_position), NULL) AS from_positions,
-                    array_remove(array_agg(coalesce(i.to_position, 9223372036854775807) ORDER BY i.from_position), NULL)
-                        AS through_positions
-             FROM chats c LEFT JOIN chat_memberships i ON i.chat_id = c.id AND i.user_id = $2
-             WHERE c.id = $1 GROUP BY c.id",
-        )
-        .await?;
-    let row = client.query_opt(&statement, &[&chat_id, &user.id]).await?.ok_or_else(|| no_chat(chat_id))?;
-    let readable = Readable { from: row.get("from_positions"), through: row.get("through_positions") };
-    if readable.from.is_empty() {
-        return Err(no_chat(chat_id));
-    }
-    Ok(readable)
 }
 
-/// [`check_read_access`] for several chats a participant has read in (a search's results), in
-/// one statement for those this replica cannot answer itself; a chat they never were a member
-/// of reads nothing.
+/// What a participant (no admin) may read of each of `chats`, in one statement for those this
+/// replica cannot answer itself: their membership intervals, none for a chat they never were
+/// a member of (or one that does not exist).
 pub async fn read_access_in(state: &AppState, chats: &[i64], user: &AuthUser) -> Result<HashMap<i64, Readable>> {
     let mut readable = HashMap::new();
     let mut ask = Vec::new();
