@@ -1,4 +1,4 @@
-//! Reads from a streaming standby (`READ_DATABASE_URL`, `src/db/reads.rs`), against a real
+//! Reads from a streaming standby (`READ_DATABASE_URL`, `src/reads.rs`), against a real
 //! standby of the test server made with `pg_basebackup`: history, chat lists and stream replays
 //! go there; a read that must include a position gets it (waiting, or from the primary); a
 //! paused, dead or foreign standby never shows in an answer.
@@ -61,7 +61,11 @@ impl Setup {
             // The database has reached the standby but its tables have not been replayed yet
             // (seen on a loaded machine): nothing of the log is there.
             Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => 0,
-            Err(e) => panic!("head: {e}"),
+            // Replay resumed after a pause applies WAL received long before, so a record that
+            // conflicts with this statement's snapshot cancels it at once (seen under CI's load):
+            // asked again, it sees the replay's progress.
+            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::T_R_SERIALIZATION_FAILURE) => 0,
+            Err(e) => panic!("head: {e:?}"),
         }
     }
 
