@@ -10,8 +10,8 @@ pub const SSE_CONNECTIONS: &str = "tutorchat_sse_connections";
 pub const EVENTS_DELIVERED: &str = "tutorchat_events_delivered_total";
 pub const SLOW_CONSUMERS: &str = "tutorchat_slow_consumer_disconnects_total";
 pub const LISTENER_CONNECTED: &str = "tutorchat_listener_connected";
-pub const LISTENER_RESTARTS: &str = "tutorchat_listener_restarts_total";
-/// Background jobs started again after a panic, labelled by `job` (`crate::jobs`).
+/// Supervised tasks (the log writer and listener, the background jobs) started again after a
+/// panic, labelled by `job` (`crate::jobs`).
 pub const JOB_RESTARTS: &str = "tutorchat_job_restarts_total";
 pub const LISTENER_LAG_POSITIONS: &str = "tutorchat_listener_lag_positions";
 pub const LISTENER_LAG_SECONDS: &str = "tutorchat_listener_lag_seconds";

@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use crate::auth::Keys;
 use crate::auth::oidc::Oidc;
 use crate::auth::users::UserCache;
-use crate::jobs::Jobs;
+use crate::jobs::{Jobs, Role};
 use crate::limits::Limits;
 use crate::log::Appender;
 use crate::reads::Reads;
@@ -69,15 +69,19 @@ impl Application {
         }
         let hub = Arc::new(Hub::new(config.sse.queue));
         let shutdown = CancellationToken::new();
-        let log_listener = listener::start(database, hub.clone(), config.listener.probe, shutdown.clone()).await?;
+        listener::load(&database, &hub).await?;
         let jobs = Arc::new(Jobs::default());
+        let log_listener = jobs.supervise_as(listener::JOB, Role::Essential, shutdown.clone(), {
+            let (hub, probe, shutdown) = (hub.clone(), config.listener.probe, shutdown.clone());
+            move || listener::run(database.clone(), hub.clone(), probe, shutdown.clone())
+        });
         let presence = jobs.supervise("presence", shutdown.clone(), {
             let (hub, pool, presence, replica) = (hub.clone(), pool.clone(), config.presence, uuid::Uuid::new_v4());
             let shutdown = shutdown.clone();
             move || presence::run(hub.clone(), pool.clone(), presence, replica, shutdown.clone())
         });
         let metrics = crate::metrics::handle();
-        let appender = Arc::new(Appender::start(pool.clone(), config.append));
+        let appender = Arc::new(Appender::start(pool.clone(), config.append, &jobs, shutdown.clone()));
         let users = Arc::new(UserCache::new(config.auth.user_cache));
         hub.on_person_changed({
             let users = users.clone();
@@ -101,7 +105,7 @@ impl Application {
         }
         let config = Arc::new(config);
         let typing = Arc::new(TypingThrottle::default());
-        let signals = Arc::new(SignalSender::start(pool.clone()));
+        let signals = Arc::new(SignalSender::start(pool.clone(), &jobs, shutdown.clone()));
         let shared = Shared {
             db: pool,
             reads,
@@ -126,7 +130,7 @@ impl Application {
         let s = state.clone();
         jobs.supervise("attachment-sweep", shutdown.clone(), move || crate::api::attachments::keep_sweeping(s.clone()));
         let s = state.clone();
-        jobs.supervise("governance", shutdown.clone(), move || crate::governance::keep_governing(s.clone()));
+        jobs.supervise(crate::governance::JOB, shutdown.clone(), move || crate::governance::keep_governing(s.clone()));
         Ok(Self { listener, state, log_listener, presence })
     }
 

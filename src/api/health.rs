@@ -44,12 +44,17 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>
     answer(database_answers(&state).await)
 }
 
-/// 200 when this replica can serve traffic: the database answers and the log listener is
-/// connected (without it, event streams would fall behind).
+/// 200 when this replica can serve traffic: the log writer and the log listener run (without
+/// the first no send is appended, without the second event streams fall behind), the listener
+/// is connected, no background job keeps failing, and the database answers.
 #[utoipa::path(get, path = "/readyz", tag = "health", security(()),
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 #[tracing::instrument(skip_all)]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    if let Some(job) = state.jobs.essential_down() {
+        let status = format!("{job} is down (restarting after a failure)");
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status }));
+    }
     if !state.hub.is_listening() {
         return (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "log listener is not connected".into() }));
     }

@@ -34,9 +34,14 @@ pub async fn keep_governing(state: AppState) {
     let every = state.config.governance.purge_every;
     let mut tick = tokio::time::interval(every);
     tick.tick().await; // the first one is now: done above
+    let asked = state.jobs.nudges(JOB);
     loop {
         tokio::select! {
             _ = state.shutdown.cancelled() => return,
+            () = asked.notified() => {
+                govern_erasures(&state).await;
+                continue;
+            }
             _ = tick.tick() => {}
         }
         if let Err(e) = retention::run_at(&state, time::OffsetDateTime::now_utc()).await {
@@ -46,11 +51,13 @@ pub async fn keep_governing(state: AppState) {
     }
 }
 
-/// Runs the erasures asked for, and deletes purged files, now (in the background): what
-/// `POST /api/admin/users/{id}/erase` starts.
+/// The governance job's name among the supervised jobs.
+pub const JOB: &str = "governance";
+
+/// Runs the erasures asked for, and deletes purged files, now (in the governance job, as soon
+/// as it is free): what `POST /api/admin/users/{id}/erase` asks for.
 pub fn erase_soon(state: &AppState) {
-    let state = state.clone();
-    tokio::spawn(async move { govern_erasures(&state).await });
+    state.jobs.nudge(JOB);
 }
 
 async fn govern_erasures(state: &AppState) {

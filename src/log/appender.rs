@@ -8,14 +8,28 @@
 //! each of its events is retried alone, so one bad event never turns valid requests into
 //! errors. `single` mode keeps one transaction per request, for comparison.
 //!
+//! The writer is the replica's most important task, so it runs under the jobs' supervisor
+//! (`log-writer`, essential): a panic in it is counted and the writer starts again on the same
+//! queue, requests that arrive meanwhile wait for it, and `/readyz` fails until it is back. The
+//! requests of the batch it was appending when it panicked are answered as unavailable: that
+//! batch may or may not have committed, and a retry with the same `Idempotency-Key` returns
+//! the first answer if it did.
+//!
 //! It answers in its own terms ([`AppendError`]); the HTTP layer decides what that means for a
 //! client.
 
+use std::sync::Arc;
+
 use deadpool_postgres::Pool;
 use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
 
 use super::{NewEvent, StoredEvent, store};
 use crate::config::{AppendConfig, AppendMode};
+use crate::jobs::{Inbox, Jobs, Role};
+
+/// The writer's name among the supervised jobs.
+pub const WRITER_JOB: &str = "log-writer";
 
 /// Why an append failed.
 #[derive(Debug, thiserror::Error)]
@@ -113,12 +127,17 @@ pub struct Appender {
 }
 
 impl Appender {
-    /// Starts the writer task (in batched mode); it ends when the last `Appender` is dropped,
-    /// after answering everything queued.
-    pub fn start(pool: Pool, config: AppendConfig) -> Self {
+    /// Starts the writer (in batched mode) under `jobs`' supervision; it ends when the last
+    /// `Appender` is dropped, after answering everything queued. (It does not end at
+    /// `shutdown`, which only keeps a panicked writer from being started again: requests still
+    /// being served at shutdown are answered.)
+    pub fn start(pool: Pool, config: AppendConfig, jobs: &Arc<Jobs>, shutdown: CancellationToken) -> Self {
         let (queue, requests) = mpsc::channel(config.max_batch.max(1) * 4);
         if config.mode == AppendMode::Batched {
-            tokio::spawn(write(pool.clone(), requests, config));
+            let (pool, requests) = (pool.clone(), Inbox::new(requests));
+            jobs.supervise_as(WRITER_JOB, Role::Essential, shutdown, move || {
+                write(pool.clone(), requests.clone(), config)
+            });
         }
         Self { mode: config.mode, pool, queue }
     }
@@ -143,13 +162,19 @@ impl Appender {
                 let (reply, answer) = oneshot::channel();
                 let request = (event, key, reply);
                 self.queue.send(request).await.map_err(|_| anyhow::anyhow!("the append writer has stopped"))?;
-                answer.await.map_err(|_| anyhow::anyhow!("the append writer dropped a request"))?
+                // A dropped reply: the writer panicked while it held this request, before or
+                // after its batch committed.
+                answer.await.map_err(|_| {
+                    AppendError::Unavailable(anyhow::anyhow!("the log writer failed while appending; it restarts"))
+                })?
             }
         }
     }
 }
 
-async fn write(pool: Pool, mut requests: mpsc::Receiver<Request>, config: AppendConfig) {
+/// One run of the writer: appends what is queued until every `Appender` is gone.
+async fn write(pool: Pool, requests: Inbox<Request>, config: AppendConfig) {
+    let mut requests = requests.take().await;
     let mut batch = Vec::with_capacity(config.max_batch);
     while requests.recv_many(&mut batch, config.max_batch).await > 0 {
         if !config.linger.is_zero() && batch.len() < config.max_batch {

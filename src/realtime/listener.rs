@@ -7,9 +7,10 @@
 //! backend): a probe every `LISTENER_PROBE_SECS` asks for the notification queue's usage (a
 //! gauge), and any query that gets no answer in time counts as a drop.
 //!
-//! The task is supervised: if it panics (a bug, not a network failure, which it handles
-//! itself), the panic is logged, readiness turns false, and it starts again after a back-off
-//! from the hub's head, so a replica never goes on answering `/readyz` while blind.
+//! The task runs under the jobs' supervisor (`log-listener`, essential): if it panics (a bug,
+//! not a network failure, which it handles itself), the panic is logged and counted, readiness
+//! turns false, and it starts again after a back-off from the hub's head, so a replica never
+//! goes on answering `/readyz` while blind.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,46 +31,25 @@ use crate::log::{self, store};
 const BATCH: i64 = 1000;
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
-/// Loads the hub's starting point (the log head and every chat's members, in one snapshot),
-/// then runs the listener until `shutdown`.
-pub async fn start(
-    database: tokio_postgres::Config,
-    hub: Arc<Hub>,
-    probe: Duration,
-    shutdown: CancellationToken,
-) -> anyhow::Result<JoinHandle<()>> {
+/// The listener's name among the supervised jobs.
+pub const JOB: &str = "log-listener";
+
+/// Loads the hub's starting point: the log head and every chat's members, in one snapshot.
+pub async fn load(database: &tokio_postgres::Config, hub: &Hub) -> anyhow::Result<()> {
     let (mut client, connection) = database.connect(NoTls).await.context("listener: cannot connect")?;
     let driver = tokio::spawn(connection);
     let routing = store::routing(&mut client).await?;
     hub.reset(routing.head, routing.members, routing.groups);
     drop(client);
     let _ = driver.await;
-    Ok(tokio::spawn(watch(database, hub, probe, shutdown)))
+    Ok(())
 }
 
-/// Runs [`reconnect`] as its own task and starts it again whenever it panics.
-async fn watch(database: tokio_postgres::Config, hub: Arc<Hub>, probe: Duration, shutdown: CancellationToken) {
-    let mut backoff = Duration::from_millis(500);
-    loop {
-        let task = tokio::spawn(reconnect(database.clone(), hub.clone(), probe, shutdown.clone()));
-        match task.await {
-            Ok(()) => return, // shut down
-            Err(e) => {
-                hub.set_listening(false);
-                let message = match e.try_into_panic() {
-                    Ok(panic) => crate::telemetry::panic_message(&*panic),
-                    Err(_) => "cancelled".into(),
-                };
-                metrics::counter!(crate::metrics::LISTENER_RESTARTS).increment(1);
-                tracing::error!(panic = message, restart_in_ms = backoff.as_millis() as u64, "listener task failed");
-            }
-        }
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(backoff) => {}
-        }
-        backoff = (backoff * 2).min(MAX_BACKOFF);
-    }
+/// One run of the listener, from the hub's head, until `shutdown`: what the supervisor starts,
+/// and starts again after a panic.
+pub async fn run(database: tokio_postgres::Config, hub: Arc<Hub>, probe: Duration, shutdown: CancellationToken) {
+    hub.set_listening(false); // until it has caught up (a restart follows a panic that left it set)
+    reconnect(database, hub, probe, shutdown).await
 }
 
 /// Connects and listens until `shutdown`, reconnecting with back-off after every disconnect.
@@ -153,7 +133,6 @@ async fn listen(
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return Ok(()),
-            _ = hub.crash_requested() => panic!("listener crash requested (test hook)"),
             woke = wakes.recv() => {
                 if woke.is_none() {
                     bail!("connection closed");

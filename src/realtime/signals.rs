@@ -19,16 +19,18 @@
 //! it: typing is best effort, and a signal that finds the queue full is dropped.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use deadpool_postgres::Pool;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 use super::frames::signal_frame;
 use super::hub::Hub;
+use crate::jobs::{Inbox, Jobs};
 
 /// The NOTIFY channel of ephemeral signals.
 pub const CHANNEL: &str = "tutorchat_signals";
@@ -113,10 +115,12 @@ pub struct SignalSender {
 }
 
 impl SignalSender {
-    /// Starts the sending task; it ends when the last `SignalSender` is dropped.
-    pub fn start(pool: Pool) -> Self {
+    /// Starts the sending task under `jobs`' supervision (`signals`); it ends when the last
+    /// `SignalSender` is dropped.
+    pub fn start(pool: Pool, jobs: &Arc<Jobs>, shutdown: CancellationToken) -> Self {
         let (queue, signals) = mpsc::channel(BATCH * 20);
-        tokio::spawn(send_batches(pool, signals));
+        let signals = Inbox::new(signals);
+        jobs.supervise("signals", shutdown, move || send_batches(pool.clone(), signals.clone()));
         Self { queue }
     }
 
@@ -141,7 +145,8 @@ impl SignalSender {
 /// (docs/bench/notes.md, 2026-11-23).
 pub const PACE: Duration = Duration::from_millis(5);
 
-async fn send_batches(pool: Pool, mut signals: mpsc::Receiver<Signal>) {
+async fn send_batches(pool: Pool, signals: Inbox<Signal>) {
+    let mut signals = signals.take().await;
     let mut batch = Vec::with_capacity(BATCH);
     let mut last_sent: Option<tokio::time::Instant> = None;
     while signals.recv_many(&mut batch, BATCH).await > 0 {

@@ -1,6 +1,6 @@
-//! The replica watches its own parts: a listener task that panics is restarted, and readiness
-//! says so while it is down; every background job that panics is started again, and one that
-//! keeps failing makes the replica unready.
+//! The replica watches its own parts: the log writer or listener that panics is restarted, and
+//! readiness says so while it is down; every background job that panics is started again, and
+//! one that keeps failing makes the replica unready.
 
 use std::time::{Duration, Instant};
 
@@ -31,7 +31,9 @@ async fn a_listener_that_panics_turns_readiness_false_then_restarts_and_delivers
     assert_eq!(readyz(&app).await, 200);
     let mut stream = app.stream(&student, None).await;
 
-    app.state.hub.crash_listener();
+    let restarts = "tutorchat_job_restarts_total{job=\"log-listener\"}";
+    assert_eq!(app.metric(restarts).await, None, "no restart yet");
+    assert!(app.state.jobs.crash("log-listener"), "the listener takes the crash");
     readiness_becomes(&app, 503, Duration::from_secs(5)).await;
     // Written while the listener is down: the restarted listener catches up from its cursor.
     let missed = app.send(&teacher, chat, "while the listener was down").await;
@@ -41,8 +43,45 @@ async fn a_listener_that_panics_turns_readiness_false_then_restarts_and_delivers
     let events = stream.events(2).await;
     let ids: Vec<i64> = events.iter().map(|e| e.json()["message"]["id"].as_i64().expect("id")).collect();
     assert_eq!(ids, [missed, after], "both messages, once each, in order: {events:?}");
-    let metrics = app.metrics().await;
-    assert!(metrics.contains("tutorchat_listener_restarts_total"), "the restart is counted: {metrics}");
+    assert_eq!(app.metric(restarts).await, Some(1.0), "the restart is counted");
+}
+
+#[tokio::test]
+async fn a_log_writer_that_panics_turns_readiness_false_then_restarts_and_sends_succeed_again() {
+    let app = TestApp::spawn().await;
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
+    let chat = app.chat(&teacher, &student).await;
+    app.settled().await;
+    assert_eq!(readyz(&app).await, 200);
+    app.send(&teacher, chat, "before the writer fails").await;
+    let mut stream = app.stream(&student, None).await;
+    let restarts = "tutorchat_job_restarts_total{job=\"log-writer\"}";
+    assert_eq!(app.metric(restarts).await, None, "no restart yet");
+
+    assert!(app.state.jobs.crash("log-writer"), "the writer takes the crash");
+    // Down: nothing can be appended, so the replica is not ready (and says why).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        let answer = app.http.get(app.url("/readyz")).send().await.expect("GET /readyz");
+        if answer.status() == 503 {
+            break answer.json::<serde_json::Value>().await.expect("json")["status"].clone();
+        }
+        assert!(Instant::now() < deadline, "/readyz never failed while the writer was down");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    assert!(status.as_str().expect("status").contains("log-writer is down"), "{status}");
+    // A send while it is down waits for the restarted writer, and is appended once.
+    let during = app.send(&teacher, chat, "while the writer restarts").await;
+    readiness_becomes(&app, 200, Duration::from_secs(10)).await;
+    let after = app.send(&student, chat, "after the restart").await;
+
+    let events = stream.events(2).await;
+    let ids: Vec<i64> = events.iter().map(|e| e.json()["message"]["id"].as_i64().expect("id")).collect();
+    assert_eq!(ids, [during, after], "both messages, once each, in order: {events:?}");
+    assert_eq!(app.metric(restarts).await, Some(1.0), "the restart is counted");
+    let history = app.get(&format!("/api/chats/{chat}/messages"), &teacher).send().await.expect("history");
+    let history: serde_json::Value = history.json().await.expect("json");
+    assert_eq!(history["messages"].as_array().map(Vec::len), Some(3), "{history}");
 }
 
 /// Waits until `what` holds, at most `within`.
@@ -75,13 +114,16 @@ async fn every_background_job_that_panics_comes_back_and_one_that_keeps_failing_
         "follow-users",
         "governance",
         "inquiry-closing",
+        "log-listener",
+        "log-writer",
         "notice-purge",
         "notices",
         "presence",
         "pushes",
         "rate-limits",
+        "signals",
     ];
-    assert_eq!(jobs.names(), names);
+    assert_eq!(jobs.names(), names, "every long-lived task of the replica is supervised");
 
     for name in names {
         until(&format!("{name} running"), Duration::from_secs(5), async || jobs.running(name)).await;

@@ -77,9 +77,6 @@ pub struct Hub {
     queue: usize,
     next_id: AtomicU64,
     listening: AtomicBool,
-    /// Test-only fault injection: the listener panics when notified (see
-    /// [`Hub::crash_listener`]).
-    crash: tokio::sync::Notify,
     /// Where a user's first opened and last closed stream are reported (presence).
     changes: std::sync::Mutex<Option<mpsc::UnboundedSender<StreamChange>>>,
     /// Told of every person an event changed (suspended, erasure asked for): the replica's
@@ -95,7 +92,6 @@ impl Hub {
             queue: queue.max(1),
             next_id: AtomicU64::new(1),
             listening: AtomicBool::new(false),
-            crash: tokio::sync::Notify::new(),
             changes: std::sync::Mutex::new(None),
             person_changed: std::sync::OnceLock::new(),
         }
@@ -274,18 +270,6 @@ impl Hub {
     /// Whether the listener is connected (readiness).
     pub fn is_listening(&self) -> bool {
         self.listening.load(Ordering::Relaxed)
-    }
-
-    /// Makes the listener task panic, as a bug in it would: a test hook for its supervision
-    /// (the panic is logged, readiness turns false, the listener restarts). Never called by
-    /// the server itself.
-    pub fn crash_listener(&self) {
-        self.crash.notify_one();
-    }
-
-    /// Resolves when a test asks the listener to crash.
-    pub(crate) async fn crash_requested(&self) {
-        self.crash.notified().await;
     }
 }
 
