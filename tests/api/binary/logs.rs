@@ -1,0 +1,92 @@
+//! The binary's logs as JSON: one object per line, each line of a request with its route and id.
+
+use serde_json::json;
+
+use super::{config_url, start, tutorchat};
+use crate::helpers::{SECRET, TestApp};
+
+#[tokio::test]
+async fn json_logs_are_one_object_per_line() {
+    let app = TestApp::spawn().await;
+    let mut running = start(
+        tutorchat()
+            .arg("serve")
+            .env("JWT_SECRET", SECRET)
+            .env("LOG_FORMAT", "json")
+            .env("DATABASE_URL", config_url(&app.database)),
+    );
+    let health = reqwest::get(format!("http://{}/healthz", running.addr)).await.expect("healthz");
+    assert_eq!(health.status(), 200);
+    let (status, lines) = running.stop();
+    assert!(status.success());
+    let request = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["fields"]["message"] == "request")
+        .unwrap_or_else(|| panic!("no JSON request line in {lines:#?}"));
+    assert_eq!(request["fields"]["path"], "/healthz");
+    assert_eq!(request["fields"]["status"], 200);
+    assert!(request["fields"]["latency_ms"].is_number() && request["level"] == "INFO");
+}
+
+#[tokio::test]
+async fn every_log_line_of_a_request_carries_its_route_and_request_id() {
+    let app = TestApp::spawn().await;
+    let user = app.user("student", "S").await;
+    let email: String =
+        app.sql.query_one("SELECT email FROM users WHERE id = $1", &[&user.id]).await.expect("email").get(0);
+    let mut running = start(
+        tutorchat()
+            .arg("serve")
+            .env("JWT_SECRET", SECRET)
+            .env("DEV_LOGIN", "true")
+            .env("LOG_FORMAT", "json")
+            .env("DATABASE_URL", config_url(&app.database)),
+    );
+    let http = reqwest::Client::new();
+    let login = http
+        .post(format!("http://{}/api/dev/login", running.addr))
+        .header("x-request-id", "req-42.a")
+        .json(&json!({ "email": email }))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(login.status(), 200);
+    assert_eq!(login.headers()["x-request-id"], "req-42.a", "the request id is echoed");
+    let health = http.get(format!("http://{}/healthz", running.addr)).send().await.expect("healthz");
+    let generated = health.headers()["x-request-id"].to_str().expect("text").to_owned();
+    assert!(generated.len() >= 16, "a request without an id gets one: {generated:?}");
+
+    let (status, lines) = running.stop();
+    assert!(status.success());
+    let lines: Vec<serde_json::Value> = lines.iter().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    assert!(
+        lines.iter().any(|l| l["level"] == "WARN"
+            && l["fields"]["message"].as_str().is_some_and(|m| m.contains("DEV_LOGIN is on without --demo"))),
+        "dev login outside demo mode is announced loudly: {lines:#?}"
+    );
+    // The request's span, wherever it is in the line's stack of spans (a handler's own span
+    // sits inside it).
+    let request_span = |line: &serde_json::Value| -> Option<serde_json::Value> {
+        line["spans"].as_array()?.iter().find(|s| s["name"] == "request").cloned()
+    };
+    let of_login: Vec<&serde_json::Value> =
+        lines.iter().filter(|l| request_span(l).is_some_and(|s| s["request_id"] == "req-42.a")).collect();
+    let messages: Vec<&str> = of_login.iter().filter_map(|l| l["fields"]["message"].as_str()).collect();
+    assert!(
+        messages.contains(&"signed in with dev login") && messages.contains(&"request"),
+        "the handler's line and the request line both carry the request id: {of_login:#?}"
+    );
+    for line in of_login {
+        let span = request_span(line).expect("the request span");
+        assert_eq!(span["route"], "/api/dev/login", "{line}");
+        assert_eq!(span["method"], "POST", "{line}");
+    }
+    assert!(
+        lines
+            .iter()
+            .filter_map(request_span)
+            .any(|s| s["request_id"] == generated.as_str() && s["route"] == "/healthz"),
+        "the generated id is the one logged: {lines:#?}"
+    );
+}
