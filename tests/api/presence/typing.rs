@@ -1,46 +1,11 @@
-//! Typing and presence: ephemeral signals that cross replicas through PostgreSQL without
-//! touching the log. Replicas here use a short presence lease and grace (see `spawn`).
+//! Typing signals: to the partner only, never replayed, throttled, paced into few notifications.
 
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Event, Stream, TestApp, TestDatabase, User, status_and_json};
-
-const GRACE: Duration = Duration::from_millis(400);
-const LEASE: Duration = Duration::from_secs(2);
-
-fn quick_presence(config: &mut tutorchat::Config) {
-    config.presence.grace = GRACE;
-    config.presence.lease = LEASE;
-}
-
-struct World {
-    a: TestApp,
-    b: TestApp,
-    teacher: User,
-    student: User,
-    admin: User,
-    outsider: User,
-    other_teacher: User,
-    chat: i64,
-    other_chat: i64,
-}
-
-async fn world() -> World {
-    let a = TestApp::spawn_with(quick_presence).await;
-    let b = replica(&a.database).await;
-    let (teacher, student, admin) =
-        (a.user("teacher", "Teacher").await, a.user("student", "Student").await, a.user("admin", "Admin").await);
-    let (outsider, other_teacher) = (a.user("student", "Outsider").await, a.user("teacher", "Other").await);
-    let chat = a.chat(&teacher, &student).await;
-    let other_chat = a.chat(&other_teacher, &outsider).await;
-    World { a, b, teacher, student, admin, outsider, other_teacher, chat, other_chat }
-}
-
-async fn replica(database: &std::sync::Arc<TestDatabase>) -> TestApp {
-    TestApp::spawn_on(database.clone(), quick_presence).await
-}
+use super::{events_until, named, world};
+use crate::helpers::{TestApp, User, status_and_json};
 
 async fn typing(app: &TestApp, user: &User, chat: i64, is_typing: bool) -> reqwest::Response {
     app.http
@@ -50,27 +15,6 @@ async fn typing(app: &TestApp, user: &User, chat: i64, is_typing: bool) -> reqwe
         .send()
         .await
         .expect("POST typing")
-}
-
-async fn presence_of(app: &TestApp, viewer: &User, about: i64) -> (u16, Value) {
-    status_and_json(app.get(&format!("/api/presence/{about}"), viewer).send().await.expect("GET presence")).await
-}
-
-/// Every event up to and including the `new_message` with id `control`.
-async fn events_until(stream: &mut Stream, control: i64) -> Vec<Event> {
-    let mut seen = Vec::new();
-    loop {
-        let event = stream.any_event().await;
-        let done = event.event == "new_message" && event.json()["message"]["id"].as_i64() == Some(control);
-        seen.push(event);
-        if done {
-            return seen;
-        }
-    }
-}
-
-fn named<'a>(events: &'a [Event], name: &str) -> Vec<&'a Event> {
-    events.iter().filter(|e| e.event == name).collect()
 }
 
 #[tokio::test]
@@ -312,125 +256,6 @@ async fn typing_is_under_the_write_rate_limit() {
     assert!(body["error"].as_str().is_some_and(|e| e.contains("RATE_WRITES_PER_SEC")), "{body}");
 }
 
-#[tokio::test]
-async fn presence_follows_the_last_stream_and_is_visible_only_to_contacts_and_admins() {
-    let w = world().await;
-    let (status, before) = presence_of(&w.a, &w.teacher, w.student.id).await;
-    assert_eq!((status, before), (200, json!({ "user_id": w.student.id, "online": false, "last_seen": null })));
-    let mut teacher = w.b.stream(&w.teacher, None).await;
-
-    let student = w.a.stream(&w.student, None).await;
-    let event = teacher.any_event().await;
-    assert_eq!(event.event, "presence");
-    assert_eq!(event.id, None);
-    assert_eq!(event.json(), json!({ "user_id": w.student.id, "online": true, "last_seen": null }));
-    for viewer in [&w.teacher, &w.admin, &w.student] {
-        let (status, body) = presence_of(&w.b, viewer, w.student.id).await;
-        assert_eq!((status, body["online"].as_bool()), (200, Some(true)), "viewer {}", viewer.id);
-    }
-    let (status, _) = presence_of(&w.b, &w.outsider, w.student.id).await;
-    assert_eq!(status, 404, "presence is personal data");
-    assert_eq!(presence_of(&w.b, &w.student, 987_654).await.0, 404);
-    let (_, list) = status_and_json(w.b.get("/api/chats", &w.teacher).send().await.expect("chats")).await;
-    assert_eq!(list["chats"][0]["participant"]["online"], true);
-    assert_eq!(list["chats"][0]["participant"]["last_seen"], Value::Null);
-
-    let closed = time::OffsetDateTime::now_utc();
-    drop(student);
-    let event = teacher.any_event().await;
-    assert_eq!((event.event.as_str(), event.json()["online"].as_bool()), ("presence", Some(false)));
-    let last_seen = time::OffsetDateTime::parse(
-        event.json()["last_seen"].as_str().expect("last_seen"),
-        &time::format_description::well_known::Rfc3339,
-    )
-    .expect("RFC 3339");
-    assert!((last_seen - closed).abs() < time::Duration::seconds(1), "last seen when the stream closed: {last_seen}");
-    let (_, now) = presence_of(&w.a, &w.teacher, w.student.id).await;
-    assert_eq!((now["online"].as_bool(), now["last_seen"].clone()), (Some(false), event.json()["last_seen"].clone()));
-    let (_, list) = status_and_json(w.a.get("/api/chats", &w.teacher).send().await.expect("chats")).await;
-    assert_eq!(list["chats"][0]["participant"]["online"], false);
-    assert_eq!(list["chats"][0]["participant"]["last_seen"], event.json()["last_seen"]);
-
-    // Only the durable part is written to disk: last_seen; the streams and leases are UNLOGGED.
-    let persistence: Vec<(String, String)> =
-        w.a.sql
-            .query(
-                "SELECT relname::text, relpersistence::text FROM pg_class
-             WHERE relname IN ('presence_replicas', 'presence_streams', 'user_presence') ORDER BY relname",
-                &[],
-            )
-            .await
-            .expect("pg_class")
-            .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect();
-    let expected = [("presence_replicas", "u"), ("presence_streams", "u"), ("user_presence", "p")];
-    assert_eq!(persistence, expected.map(|(t, p)| (t.to_owned(), p.to_owned())));
-}
-
-/// A stream that moves to the other replica within the grace, and a second tab that closes
-/// while another stays open: no offline (nor a second online) is ever announced.
-#[tokio::test]
-async fn moving_between_replicas_and_closing_one_of_two_tabs_never_flaps() {
-    let w = world().await;
-    let mut teacher = w.b.stream(&w.teacher, None).await;
-    let on_a = w.a.stream(&w.student, None).await;
-    assert_eq!(teacher.any_event().await.json()["online"], true);
-
-    drop(on_a);
-    let on_b = w.b.stream(&w.student, None).await; // a reconnect, well within the grace
-    let second_tab = w.a.stream(&w.student, None).await;
-    drop(second_tab);
-    tokio::time::sleep(GRACE * 4).await;
-    let control = w.a.send(&w.student, w.chat, "still here").await;
-    let seen = events_until(&mut teacher, control).await;
-    assert!(named(&seen, "presence").is_empty(), "a flap was announced: {seen:?}");
-    assert_eq!(presence_of(&w.a, &w.teacher, w.student.id).await.1["online"], true);
-    drop(on_b);
-    assert_eq!(teacher.any_event().await.json()["online"], false);
-}
-
-/// A replica that stops takes its users offline once the grace has passed (swept by another
-/// replica's renewal), unless they reconnected elsewhere; a restarted replica has a new
-/// lease and leaves no ghost. (`kill -9` is in tests/faults.)
-#[tokio::test]
-async fn a_stopped_replicas_users_go_offline_unless_they_reconnected_elsewhere() {
-    let w = world().await;
-    let c = replica(&w.a.database).await;
-    let mut teacher = w.b.stream(&w.teacher, None).await;
-    let _student = c.stream(&w.student, None).await;
-    let _outsider = c.stream(&w.outsider, None).await;
-    assert_eq!(teacher.any_event().await.json()["user_id"], json!(w.student.id));
-    let mut other_teacher = w.b.stream(&w.other_teacher, None).await;
-
-    drop(c); // shut down gracefully, with both streams open
-    let outsider_back = w.a.stream(&w.outsider, None).await; // reconnects elsewhere
-    let started = Instant::now();
-    let event = teacher.any_event_within(LEASE * 3).await;
-    assert_eq!((event.json()["user_id"].as_i64(), event.json()["online"].as_bool()), (Some(w.student.id), Some(false)));
-    eprintln!("offline {:?} after the replica stopped", started.elapsed());
-    let control = w.b.send(&w.other_teacher, w.other_chat, "control").await;
-    let seen = events_until(&mut other_teacher, control).await;
-    assert!(named(&seen, "presence").iter().all(|e| e.json()["online"] == true), "the outsider flapped: {seen:?}");
-    assert_eq!(presence_of(&w.a, &w.other_teacher, w.outsider.id).await.1["online"], true);
-    drop(outsider_back);
-}
-
-#[tokio::test]
-async fn openapi_describes_typing_presence_and_their_events() {
-    let a = TestApp::spawn().await;
-    let doc: Value = a.http.get(a.url("/api/openapi.json")).send().await.expect("GET").json().await.expect("json");
-    assert!(doc["paths"]["/api/chats/{chat_id}/typing"]["post"].is_object());
-    assert!(doc["paths"]["/api/presence/{user_id}"]["get"].is_object());
-    let schemas = &doc["components"]["schemas"];
-    assert!(schemas["TypingEvent"]["properties"]["is_typing"].is_object());
-    assert!(schemas["PresenceEvent"]["properties"]["last_seen"].is_object());
-    let description = doc["paths"]["/api/events/chat"]["get"]["description"].as_str().unwrap_or_default();
-    for name in ["typing", "presence", "without an id"] {
-        assert!(description.contains(name), "the stream's description names {name}: {description}");
-    }
-}
-
 /// A replica sends the typing signals waiting together in one notification; a listener routes
 /// each, and an unreadable payload is dropped without disturbing the stream.
 #[tokio::test]
@@ -451,44 +276,4 @@ async fn a_notification_may_carry_several_signals_and_garbage_is_dropped() {
     let seen = events_until(&mut teacher, control).await;
     assert!(named(&seen, "typing").is_empty(), "{seen:?}");
     assert!(w.b.state.hub.is_listening());
-}
-
-/// Statements select `online` through `views::Contact::columns`, which writes out
-/// `presence_online()` (a function with a sublink is not inlined, and a call per row cost a
-/// fifth of a 500-chat list): the two agree for a stream on a live lease, on an expired one,
-/// on both, and for none.
-#[tokio::test]
-async fn the_written_out_presence_agrees_with_presence_online() {
-    let app = TestApp::spawn().await;
-    let users = [app.user("student", "Live").await, app.user("student", "Expired").await];
-    let (both, none) = (app.user("student", "Both").await, app.user("student", "None").await);
-    let (live, expired) = ("00000000-0000-0000-0000-0000000000a1", "00000000-0000-0000-0000-0000000000a2");
-    app.sql
-        .batch_execute(&format!(
-            "INSERT INTO presence_replicas VALUES ('{live}', now(), now() + interval '1 hour'),
-                                                  ('{expired}', now(), now() - interval '1 second');
-             INSERT INTO presence_streams (user_id, replica_id) VALUES
-                 ({}, '{live}'), ({}, '{expired}'), ({}, '{live}'), ({}, '{expired}');",
-            users[0].id, users[1].id, both.id, both.id
-        ))
-        .await
-        .expect("presence rows");
-    let ids = [users[0].id, users[1].id, both.id, none.id];
-    let rows = app
-        .sql
-        .query(
-            &format!(
-                "SELECT u.id, presence_online(u.id) AS function, {} FROM users u WHERE u.id = ANY($1) ORDER BY u.id",
-                tutorchat::views::Contact::columns("u.id")
-            ),
-            &[&ids.to_vec()],
-        )
-        .await
-        .expect("presence");
-    let online: Vec<(i64, bool, bool)> =
-        rows.iter().map(|r| (r.get("id"), r.get("function"), r.get("online"))).collect();
-    assert_eq!(
-        online,
-        vec![(ids[0], true, true), (ids[1], false, false), (ids[2], true, true), (ids[3], false, false)]
-    );
 }
