@@ -1,0 +1,5 @@
+//! The log itself: immutability, projections derived in the same transaction, gap-free reads.
+
+mod appends;
+mod reading;
+mod rules;
