@@ -16,7 +16,7 @@ use crate::support::{self, Cluster, Follower, PostLog};
 const STREAMS_EACH: usize = 400;
 
 async fn loaded_cluster() -> (Cluster, Vec<Follower>) {
-    crate::raise_file_limit();
+    support::raise_file_limit();
     let cluster = Cluster::start_ha(&[
         ("SSE_MAX_STREAMS_PER_USER", "100000"),
         ("RATE_STREAM_OPENS_PER_SEC", "100000"),

@@ -1,0 +1,144 @@
+//! The checker every fault test ends with: what was acknowledged is committed once, and every
+//! stream has what the log says, in order, and converges with a fresh read.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::{Cluster, Follower, PostLog};
+
+impl Cluster {
+    /// The committed messages of `chats`, in log order: the truth every follower must match.
+    pub async fn committed_in(&self, chats: &[i64]) -> Vec<i64> {
+        let rows = self
+            .sql()
+            .await
+            .query("SELECT id FROM messages WHERE chat_id = ANY($1) ORDER BY id", &[&chats])
+            .await
+            .expect("committed messages");
+        rows.iter().map(|r| r.get(0)).collect()
+    }
+
+    pub async fn committed(&self, chat: i64) -> Vec<i64> {
+        self.committed_in(&[chat]).await
+    }
+
+    /// Contents that were committed more than once (with the number of times).
+    pub async fn duplicated_contents(&self) -> Vec<(String, i64)> {
+        let rows = self
+            .sql()
+            .await
+            .query("SELECT content, count(*) FROM messages GROUP BY content HAVING count(*) > 1", &[])
+            .await
+            .expect("duplicates");
+        rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+    }
+
+    /// The checker every fault test ends with. Writes: every acknowledged message is
+    /// committed, and one whose answer was lost or refused (indeterminate) is committed at most
+    /// once (every post has its own text). Streams: every follower has every committed message
+    /// of its chats exactly once, in log order, and nothing of other chats. Convergence: what a
+    /// client would build from its stream (each chat's message count, unread count and newest
+    /// message) equals a fresh `GET /api/chats` (`/api/admin/chats` for the admin).
+    pub async fn assert_delivered(&self, followers: &[Follower], posts: &PostLog) {
+        let all_chats: Vec<i64> = self.pairs.iter().map(|p| p.chat).collect();
+        let everything = self.committed_in(&all_chats).await;
+        for id in posts.acked_ids() {
+            assert!(everything.binary_search(&id).is_ok(), "acknowledged message {id} is not in the database");
+        }
+        let twice = self.duplicated_contents().await;
+        assert!(twice.is_empty(), "a write landed more than once: {twice:?}");
+        if posts.indeterminate() > 0 {
+            eprintln!("checker: {} writes indeterminate, each landed at most once", posts.indeterminate());
+        }
+        for follower in followers {
+            let chats: Vec<i64> = if follower.user.id == self.admin.id {
+                all_chats.clone()
+            } else {
+                self.pairs
+                    .iter()
+                    .filter(|p| p.teacher.id == follower.user.id || p.student.id == follower.user.id)
+                    .map(|p| p.chat)
+                    .collect()
+            };
+            let expected = self.committed_in(&chats).await;
+            let received = follower.wait_for_ids(expected.len()).await;
+            assert_eq!(received.len(), expected.len(), "{}: count", follower.name);
+            if received != expected {
+                let missing: Vec<_> = expected.iter().filter(|id| !received.contains(id)).collect();
+                panic!("{}: received differs from the log; missing {missing:?}; received {received:?}", follower.name);
+            }
+            let positions = follower.positions();
+            assert!(positions.windows(2).all(|w| w[0] < w[1]), "{}: positions must increase", follower.name);
+            self.assert_converged(follower).await;
+        }
+    }
+
+    /// What `follower`'s stream says of each chat equals what a fresh read says.
+    async fn assert_converged(&self, follower: &Follower) {
+        let streamed = follower.chat_states();
+        // As the web client does: its reads reflect at least what its stream has shown it (a
+        // replica reading from a standby waits for it, or reads the primary).
+        const MIN: &str = "x-min-event-position";
+        let seen = follower.positions().last().copied().unwrap_or(0).to_string();
+        let admin = follower.user.id == self.admin.id;
+        let path = if admin { "/api/admin/chats?limit=500" } else { "/api/chats?limit=500" };
+        // Every page (the admin sees every chat of the run).
+        let mut chats: Vec<Value> = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let url = match &cursor {
+                Some(c) => format!("{}{path}&cursor={c}", self.url),
+                None => format!("{}{path}", self.url),
+            };
+            let response = self.http.get(url).bearer_auth(&follower.user.token).header(MIN, &seen).send().await;
+            let body: Value = response.expect(path).json().await.expect("JSON");
+            chats.extend(body["chats"].as_array().expect("a list of chats").iter().cloned());
+            match body["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => break,
+            }
+        }
+        for chat in &chats {
+            let id = chat["id"].as_i64().expect("chat id");
+            let (count, from_others, newest) = streamed.get(&id).copied().unwrap_or_default();
+            if admin {
+                assert_eq!(chat["messages_count"].as_i64(), Some(count as i64), "{}: chat {id}'s count", follower.name);
+            } else {
+                let unread = chat["unread_count"].as_i64();
+                assert_eq!(unread, Some(from_others as i64), "{}: chat {id}'s unread count", follower.name);
+                let last = chat["last_message"]["id"].as_i64().unwrap_or(0);
+                assert_eq!(last, newest, "{}: chat {id}'s newest message", follower.name);
+            }
+        }
+        let listed: Vec<i64> = chats.iter().filter_map(|c| c["id"].as_i64()).collect();
+        for id in streamed.keys() {
+            assert!(listed.contains(id), "{}: streamed chat {id}, which its list does not show", follower.name);
+        }
+        // The open chat: its newest page as the stream built it equals the page a GET returns.
+        if let Some(&chat) = streamed.keys().next() {
+            let url = format!("{}/api/chats/{chat}/messages?limit=100", self.url);
+            let response = self.http.get(url).bearer_auth(&follower.user.token).header(MIN, &seen).send().await;
+            let page: Value = response.expect("history").json().await.expect("JSON");
+            let fetched: Vec<i64> =
+                page["messages"].as_array().expect("messages").iter().filter_map(|m| m["id"].as_i64()).collect();
+            let built = follower.newest_of(chat, fetched.len());
+            assert_eq!(built, fetched, "{}: chat {chat}'s newest page from the stream and from GET", follower.name);
+        }
+    }
+
+    pub async fn assert_ready(&self) {
+        for url in &self.replica_urls {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            loop {
+                let ready =
+                    self.http.get(format!("{url}/readyz")).send().await.map(|r| r.status() == 200).unwrap_or(false);
+                if ready {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "{url} not ready again within 20 s");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
