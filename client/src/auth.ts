@@ -6,7 +6,7 @@
 // taken out of the address bar).
 
 import type { AuthConfig } from './api';
-import { SIGN_IN_ERROR_CODES, type SignInErrorCode } from './errors';
+import { SIGN_IN_ERROR_CODES, type SignInErrorCode } from './errorCodes';
 
 export const AUTH_ERROR_PARAM = 'auth_error';
 

@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 
 import type { ChatSummary } from './api';
 import { type ChatItem, chatListReducer, fromSummary, initialChatList } from './chats';
-import { type DispatchState, type Effect, dispatch, streamOpened } from './dispatch';
+import { dispatch, streamOpened } from './dispatch';
+import type { DispatchState, Effect } from './outcome';
 import type { StreamEvent } from './events';
 import { noGroups, noPeople } from './groups';
-import { type Conversations, emptyConversation } from './messages';
+import { type Conversations, emptyConversation } from './conversation/messages';
 
 const ME = 1;
 const ivan = { id: 2, name: 'Иван Петров', role: 'teacher' as const };

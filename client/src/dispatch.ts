@@ -23,66 +23,14 @@
 //
 // Moderation's events go on to dispatchModeration.ts; an admin's moderation view
 // (`moderation`: moderation.ts) follows them, and deletions, and loads its reports again
-// after a `reset`.
+// after a `reset`. What both are given and answer (`DispatchState`, `Outcome`, `Effect`) is
+// typed in outcome.ts, below them.
 
 import { messageType } from './attachments';
-import type { ChatList, ChatListAction } from './chats';
-import type { StreamEvent } from './events';
+import type { ConversationAction, ConversationsAction } from './conversation/messages';
 import { moderationOutcome } from './dispatchModeration';
-import type { Groups, GroupsAction, KnownPerson, People } from './groups';
-import type { ConversationAction, Conversations, ConversationsAction } from './messages';
-import type { ModerationAction } from './moderation';
-import type { PresenceAction } from './presence';
-import type { TypingAction } from './typing';
-
-/** What this tab shows when an event arrives (the workspace's latest state). */
-export interface DispatchState {
-  me: number;
-  isAdmin: boolean;
-  /** A visitor of an inquiry link: their stream carries their one chat only. */
-  isGuest: boolean;
-  chatList: Pick<ChatList, 'items'>;
-  conversations: Conversations;
-  groups: Groups;
-  /** Everyone whose name this tab knows. */
-  people: People;
-  openChatId: number | null;
-  /** The chat being read right now (open, visible, at its bottom): its messages add no badge. */
-  readingChatId: number | null;
-  /** This tab's clock (ms since the epoch): when a live event arrived. */
-  now: number;
-}
-
-/** A request to make: what the state cannot tell by itself. */
-export type Effect =
-  /** The list's first page again, soon (one request for a burst), merged with what is shown. */
-  | { type: 'refreshChats' }
-  /** The list loaded anew (after a reset), trusted over what is shown. */
-  | { type: 'reloadChats' }
-  | { type: 'loadConversation'; chatId: number }
-  /** A group's details: its members with their presence. */
-  | { type: 'loadGroup'; chatId: number }
-  /** The presence of these people (`GET /api/presence/{id}`: an admin's open chat). */
-  | { type: 'fetchPresence'; userIds: number[] }
-  /** A guest's session is over (their chat closed): the stream closes for good, nothing more is asked. */
-  | { type: 'endSession' }
-  /** Whether our account is suspended now (`GET /api/me`). */
-  | { type: 'checkSuspension' }
-  /** An admin's reports again (after a reset). */
-  | { type: 'reloadReports' };
-
-export interface Outcome {
-  chats: ChatListAction[];
-  conversations: ConversationsAction[];
-  groups: GroupsAction[];
-  typing: TypingAction[];
-  presence: PresenceAction[];
-  /** Names met, to remember (a group's senders are named by them). */
-  people: KnownPerson[];
-  /** An admin's moderation view (reports, people). */
-  moderation: ModerationAction[];
-  effects: Effect[];
-}
+import type { StreamEvent } from './events';
+import type { DispatchState, Effect, Outcome } from './outcome';
 
 const nothing: Outcome = {
   chats: [],

@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 
 import type { ReportView } from './api';
 import { type ChatItem, chatListReducer, fromSummary, initialChatList } from './chats';
-import { type DispatchState, type Outcome, dispatch } from './dispatch';
+import { dispatch } from './dispatch';
+import type { DispatchState, Outcome } from './outcome';
 import { type StreamEvent, parseStreamEvent } from './events';
 import { noGroups, noPeople } from './groups';
-import { type Conversations, type WireMessage, conversationsReducer, emptyConversation } from './messages';
+import { type Conversations, conversationsReducer, emptyConversation } from './conversation/messages';
+import type { WireMessage } from './conversation/model';
 import { initialModeration, moderationReducer } from './moderation';
 
 const ME = 1;

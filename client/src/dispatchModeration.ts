@@ -9,9 +9,9 @@
 // - a suspension or unsuspension of our own account: `GET /api/me` says what it is now;
 // - an export is only told.
 
-import type { DispatchState, Outcome } from './dispatch';
+import type { DispatchState, Outcome } from './outcome';
 import type { ModerationEvent } from './moderationEvents';
-import { fromWire } from './messages';
+import { fromWire } from './conversation/knownMessages';
 
 export function moderationOutcome(event: ModerationEvent, state: DispatchState): Partial<Outcome> {
   const { isAdmin } = state;

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { ApiError } from './api';
-import { AUTH_ERROR_ONLY_CODES, SIGN_IN_ERROR_CODES, errorText, knownCode, refusalText } from './errors';
+import { AUTH_ERROR_ONLY_CODES, SIGN_IN_ERROR_CODES } from './errorCodes';
+import { errorText, knownCode, refusalText } from './errors';
 import { i18n } from './i18n';
 import en from './locales/en';
 import ru from './locales/ru';

@@ -3,33 +3,15 @@
 // ApiError); the words shown come from its `code` (`errors.code.*` of the locales, which have
 // one for every code of the OpenAPI document's `Code`, checked at compile time), else from its
 // HTTP status, else from its class (4xx, 5xx). The server's English sentence is never the text
-// shown: it is for developers and logs (`ApiError.reason`).
+// shown: it is for developers and logs (`ApiError.reason`). Which codes have words is
+// errorCodes.ts's (the locales check theirs against it).
 
 import type { TFunction } from 'i18next';
 
-import { ApiError, type ErrorCode } from './api';
+import { ApiError } from './api';
+import type { WordedCode } from './errorCodes';
 // The English resources say which codes and statuses have words (ru.ts has the same keys).
 import en from './locales/en';
-
-/**
- * The codes that exist only as the `auth_error` the server adds to the address it sends a
- * failed sign-in with the school's account back to, never as an error answer's `code`:
- * `sign_in_denied` (the provider refused, or the person cancelled) and `sign_in_failed`
- * (anything else). Not in the OpenAPI document's `Code`, so listed here.
- */
-export const AUTH_ERROR_ONLY_CODES = ['sign_in_denied', 'sign_in_failed'] as const;
-export type AuthErrorOnlyCode = (typeof AUTH_ERROR_ONLY_CODES)[number];
-
-/**
- * What `?auth_error=` may say: those two, and `unknown_user` (a valid school account that no
- * chat user has), which is also a `code` of the generated `Code` (the 403 of any request made
- * with such an account's token).
- */
-export const SIGN_IN_ERROR_CODES = ['unknown_user' satisfies ErrorCode, ...AUTH_ERROR_ONLY_CODES] as const;
-export type SignInErrorCode = (typeof SIGN_IN_ERROR_CODES)[number];
-
-/** Every code with words in the locales (`errors.code`): the generated ones and the two of `auth_error` only. */
-export type WordedCode = ErrorCode | AuthErrorOnlyCode;
 
 /** The statuses with words of their own when the answer's code is unknown (or missing). */
 type KnownStatus = keyof (typeof en)['errors']['status'];

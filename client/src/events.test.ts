@@ -3,7 +3,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { HistoryMessage } from './api';
 import { EVENT_TYPES, type StreamEvent, backoffDelay, followPosition, parseStreamEvent } from './events';
 import type { components } from './generated/api';
-import type { WireMessage } from './messages';
+import type { WireMessage } from './conversation/model';
 
 describe('parseStreamEvent', () => {
   it('parses new_message with its log position', () => {

@@ -27,7 +27,7 @@
 import type { AdminChat, ChatSummary, Person } from './api';
 import { type ChatItem, fromAdminChat, fromSummary } from './chats';
 import type { components } from './generated/api';
-import type { WireMessage } from './messages';
+import type { WireMessage } from './conversation/model';
 import { MODERATION_EVENT_TYPES, type ModerationEvent, parseModerationEvent } from './moderationEvents';
 import {
   type Json,

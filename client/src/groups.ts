@@ -17,7 +17,7 @@
 import type { TFunction } from 'i18next';
 
 import type { ChatContext, ChatDetails, ChatKind, Person, Role } from './api';
-import type { Notice } from './messages';
+import type { Notice } from './conversation/model';
 
 /** Longest title of a group or an inquiry link, in code points (as the server counts). */
 export const MAX_TITLE_CHARS = 200;

@@ -18,7 +18,7 @@
 
 import { type ChatContext, type InquiryLink, type Person, type Role, isUnauthorized } from './api';
 import type { ChatItem } from './chats';
-import { MAX_MESSAGE_CHARS, messageLength } from './messages';
+import { MAX_MESSAGE_CHARS, messageLength } from './conversation/compose';
 
 /** Longest guest name, in code points (as the server counts). */
 export const MAX_GUEST_NAME_CHARS = 100;

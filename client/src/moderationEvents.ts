@@ -11,7 +11,7 @@
 
 import type { Hidden, Purged, ReportView } from './api';
 import type { components } from './generated/api';
-import type { WireMessage } from './messages';
+import type { WireMessage } from './conversation/model';
 import {
   type Json,
   hiddenOf,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { Attachment } from './api';
 import { MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES } from './attachments';
-import { MAX_MESSAGE_CHARS } from './messages';
+import { MAX_MESSAGE_CHARS } from './conversation/compose';
 import {
   type NewUpload,
   type Upload,

@@ -10,7 +10,7 @@
 
 import type { Attachment } from './api';
 import { MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES } from './attachments';
-import { MAX_MESSAGE_CHARS, messageLength } from './messages';
+import { MAX_MESSAGE_CHARS, messageLength } from './conversation/compose';
 
 export interface Upload {
   /** Local key, stable across retries. */

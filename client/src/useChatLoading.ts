@@ -9,8 +9,8 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 
 import * as api from './api';
 import { type FetchedChats, fetchChats } from './fetchChats';
-import { isLoaded, newerCursor } from './historyWindow';
-import { olderCursor } from './messages';
+import { isLoaded, newerCursor } from './conversation/historyWindow';
+import { olderCursor } from './conversation/queries';
 import { membersPresence } from './presence';
 import type { Store } from './useWorkspaceStore';
 

@@ -7,7 +7,7 @@ import { useCallback } from 'react';
 
 import * as api from './api';
 import { messageType } from './attachments';
-import type { ReplyRef } from './quotes';
+import type { ReplyRef } from './conversation/model';
 import type { ChatLoading } from './useChatLoading';
 import type { Store } from './useWorkspaceStore';
 

@@ -19,7 +19,7 @@ import {
   unsuspendUser,
 } from './moderationApi';
 import { type ModerationAction, type ModerationState, initialModeration, moderationReducer } from './moderation';
-import type { WireMessage } from './messages';
+import type { WireMessage } from './conversation/model';
 import type { Store } from './useWorkspaceStore';
 
 export interface Moderation {

@@ -8,7 +8,8 @@ import { type Dispatch, useCallback, useEffect, useRef } from 'react';
 
 import * as api from './api';
 import type { ChatList, ChatListAction } from './chats';
-import { type Conversations, readTarget } from './messages';
+import type { Conversations } from './conversation/messages';
+import { readTarget } from './conversation/queries';
 
 /** Read markers wait this long before they are sent. */
 const READ_DELAY_MS = 600;

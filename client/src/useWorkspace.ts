@@ -35,11 +35,12 @@ import { useCallback, useEffect, useState } from 'react';
 
 import type * as api from './api';
 import { type ChatList, needsRefetch } from './chats';
-import { type Effect, type Outcome, dispatch, streamOpened } from './dispatch';
+import type { Conversations } from './conversation/messages';
+import { dispatch, streamOpened } from './dispatch';
 import { type StreamEvent, isLogEvent } from './events';
 import type { Groups, People } from './groups';
 import { type GuestEnd, guestEndOf } from './inquiry';
-import type { Conversations } from './messages';
+import type { Effect, Outcome } from './outcome';
 import type { PresenceMap } from './presence';
 import type { Typing } from './typing';
 import { type ChatLoading, useChatLoading } from './useChatLoading';

@@ -27,7 +27,7 @@ import {
   type Conversations,
   type ConversationsAction,
   conversationsReducer,
-} from './messages';
+} from './conversation/messages';
 import { type PresenceAction, type PresenceMap, noPresence, presenceReducer } from './presence';
 import { useOpenChat } from './route';
 import type { Typing, TypingAction } from './typing';

@@ -3,7 +3,7 @@
 // fails one is dropped rather than trusted.
 
 import { type Hidden, type Person, type Purged, type Role, isAttachment } from './api';
-import type { WireMessage } from './messages';
+import type { WireMessage } from './conversation/model';
 
 export type Json = Record<string, unknown>;
 

@@ -11,8 +11,8 @@ import {
 
 import type { Attachment } from '../api';
 import { useLocale } from '../i18n';
-import { MAX_MESSAGE_CHARS, messageLength } from '../messages';
-import type { ReplyRef } from '../quotes';
+import { MAX_MESSAGE_CHARS, messageLength } from '../conversation/compose';
+import type { ReplyRef } from '../conversation/model';
 import { composerBlocker, contentToSend, readyAttachments } from '../uploads';
 import { useTypingNotifier } from '../useTyping';
 import { addFiles, clearUploads, dismissRefused, removeUpload, retryUpload, uploadsSent, useUploads } from '../useUploads';

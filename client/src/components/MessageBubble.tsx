@@ -3,7 +3,7 @@ import type { ReactNode } from 'react';
 
 import type { KnownPerson } from '../groups';
 import { useLocale } from '../i18n';
-import type { Message, PendingMessage } from '../messages';
+import type { Message, PendingMessage } from '../conversation/model';
 import { hiddenLabel, placeholderOf, removalText } from '../removal';
 import { clockTime, fullDateTime } from '../time';
 import { Avatar } from './Avatar';

@@ -1,7 +1,7 @@
 import { type FormEvent, type KeyboardEvent, useId, useLayoutEffect, useRef, useState } from 'react';
 
 import { useLocale } from '../i18n';
-import { sendBlocker } from '../messages';
+import { sendBlocker } from '../conversation/compose';
 import { fitHeight } from './fitHeight';
 
 /** Editing a message in its bubble: Enter saves, Shift+Enter is a new line, Esc cancels. */

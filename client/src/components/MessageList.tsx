@@ -3,16 +3,10 @@ import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState } f
 import type { Person } from '../api';
 import { messagePreview } from '../attachments';
 import { type KnownPerson, noticeText } from '../groups';
-import { shownNotices } from '../historyWindow';
+import { shownNotices } from '../conversation/historyWindow';
+import type { Conversation, Message, Notice, PendingMessage } from '../conversation/model';
+import { isReadByOthers, withNotices } from '../conversation/queries';
 import { useLocale } from '../i18n';
-import {
-  type Conversation,
-  type Message,
-  type Notice,
-  type PendingMessage,
-  isReadByOthers,
-  withNotices,
-} from '../messages';
 import { dayKey, dayLabel } from '../time';
 import { useHighlight } from '../useHighlight';
 import { useNow } from '../useNow';

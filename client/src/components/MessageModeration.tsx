@@ -1,7 +1,7 @@
 import { type ReactNode, useEffect, useState } from 'react';
 
 import { useLocale } from '../i18n';
-import type { Message } from '../messages';
+import type { Message } from '../conversation/model';
 import { reportMessage } from '../moderationApi';
 import { isReportable } from '../removal';
 import { reportNoteText, reportOutcome } from '../reporting';

@@ -5,7 +5,7 @@ import { messagePreview } from '../attachments';
 import { type ChatItem, chatTitle } from '../chats';
 import type { People } from '../groups';
 import { useLocale } from '../i18n';
-import { fromWire } from '../messages';
+import { fromWire } from '../conversation/knownMessages';
 import { searchProblem } from '../messageSearch';
 import { MAX_SEARCH_CHARS, SEARCH_ORDERS, type SearchHit, type SnippetPart } from '../searchApi';
 import { fullDateTime, relativeTime } from '../time';

@@ -1,5 +1,5 @@
 import { useLocale } from '../i18n';
-import type { ReplyRef } from '../quotes';
+import type { ReplyRef } from '../conversation/model';
 import { removalText } from '../removal';
 
 /** The quoted message of a reply: who wrote it and the start of its text, or that it is gone. */

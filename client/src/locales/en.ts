@@ -2,9 +2,9 @@
 // i18n.test.ts), with Russian plural suffixes (_one/_few/_many/_other) where these have
 // _one/_other. The server's `error` sentences are never shown: its `code` is, in these words
 // (`errors.code`: one for every code of the generated `ErrorCode` and for the two codes of a
-// failed sign-in's `auth_error` only, typed in errors.ts; else this fails to compile).
+// failed sign-in's `auth_error` only, typed in errorCodes.ts; else this fails to compile).
 
-import type { WordedCode } from '../errors';
+import type { WordedCode } from '../errorCodes';
 
 const en = {
   app: {

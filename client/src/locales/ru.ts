@@ -2,7 +2,7 @@
 // _one 1, 21, 101 (сообщение); _few 2–4, 22–24 (сообщения); _many 0, 5–20, 25–30 (сообщений);
 // _other fractions.
 
-import type { WordedCode } from '../errors';
+import type { WordedCode } from '../errorCodes';
 
 const ru = {
   app: {

@@ -30,123 +30,14 @@
 // what arrives live waiting beyond it) is historyWindow.ts's; how a message is shown from
 // what is known of it, knownMessages.ts's.
 
-import type { Attachment, Hidden, MessageType, Purged, ReplyPreview } from './api';
-import type { Membership } from './chats';
+// The shapes are model.ts's; what the screen asks of a conversation (its rows, read receipts,
+// the cursor for older pages), queries.ts's; the limits of a message being written, compose.ts's.
+
+import type { Attachment, Hidden, Purged } from '../api';
 import { type WindowAction, isCurrent, windowReducer, withLive } from './historyWindow';
 import { editOf, isNewer, known, mergeMessages, shownOf, withKnown } from './knownMessages';
-import type { Moderated } from './moderated';
-import { type ReplyRef, quoteWithKnown } from './quotes';
-
-export { fromWire, mergeMessages } from './knownMessages';
-
-export const MAX_MESSAGE_CHARS = 10_000;
-
-export interface Message {
-  id: number;
-  senderId: number;
-  content: string;
-  createdAt: string;
-  isEdited: boolean;
-  editedAt: string | null;
-  replyTo: ReplyRef | null;
-  /** Who of the chat's other participants had read it when the history was read (`read_by`). */
-  readBy: readonly number[];
-  type: MessageType;
-  /** Its files (none for a text message). */
-  attachments: readonly Attachment[];
-  /** A moderator hid it (participants: without its content; admins: with it). */
-  hidden: Hidden | null;
-  /** Its content was removed for good (for everyone). */
-  purged: Purged | null;
-}
-
-export interface PendingMessage {
-  /** Local key, stable across retries. */
-  key: string;
-  senderId: number;
-  content: string;
-  createdAt: string;
-  replyTo: ReplyRef | null;
-  /** The uploaded files it sends (sent again, the same ids, on a retry). */
-  attachments: readonly Attachment[];
-  status: 'sending' | 'failed';
-  error: string | null;
-}
-
-/** The newest edit of a message seen so far. */
-export interface Edit {
-  content: string;
-  editedAt: string;
-}
-
-/** A system line in a group's conversation: someone was added or removed (or left), or a new title. */
-export interface Notice {
-  /** The event's log position: its identity and its order. */
-  position: number;
-  kind: 'added' | 'removed' | 'renamed';
-  /** Who was added or removed (null for a title). */
-  userId: number | null;
-  /** Who did it (`userId` themself: they joined or left), if the server says. */
-  actorId: number | null;
-  /** The new title (renamed only). */
-  title: string | null;
-  /** Shown after the saved message with this id or the last before it (0: before all); null
-   * while the history is loading (then after its newest message). */
-  afterId: number | null;
-}
-
-export interface Conversation {
-  chatId: number;
-  status: 'loading' | 'ready' | 'failed';
-  error: string | null;
-  /** Saved, visible messages, ascending by id, no duplicates. */
-  messages: Message[];
-  /** Own messages not yet saved, in the order they were written. */
-  pending: PendingMessage[];
-  /** Ids deleted while this conversation was loaded; they never come back. */
-  deleted: ReadonlySet<number>;
-  /** The newest edit seen per message id, loaded or not. */
-  edits: ReadonlyMap<number, Edit>;
-  /** What the stream said last of a message's moderation, per message id, loaded or not. */
-  moderated: ReadonlyMap<number, Moderated>;
-  /** Read markers seen on the stream: user id → the newest message id they have read. */
-  readMarks: Readonly<Record<number, number>>;
-  hasMore: boolean;
-  loadingOlder: boolean;
-  olderError: string | null;
-  /** Newer messages exist after the newest loaded: the window was opened at a message (historyWindow.ts). */
-  hasNewer: boolean;
-  loadingNewer: boolean;
-  newerError: string | null;
-  /** Live messages waiting for the window to reach the newest (saved ones, ascending by id). */
-  beyond: readonly Message[];
-  /** The window shown, by the number it was asked with (0: none asked yet). */
-  window: number;
-  /** A message to bring into view and mark once it is on screen. */
-  focus: number | null;
-  /** System lines of a group, ascending by position. */
-  notices: Notice[];
-  /** `left` or `removed` once a `participant_removed` for us arrived: read-only from then on. */
-  membership: Membership;
-}
-
-/** A message as the API and the event stream send it (the stream leaves out `read_by`). */
-export interface WireMessage {
-  id: number;
-  sender_id: number;
-  content: string;
-  created_at: string;
-  is_edited?: boolean;
-  edited_at?: string | null;
-  reply_to?: ReplyPreview | null;
-  read_by?: readonly number[];
-  /** Absent from servers before attachments (then derived from `attachments`, or `text`). */
-  type?: string;
-  attachments?: readonly Attachment[];
-  /** Absent from servers before moderation: neither. */
-  hidden?: Hidden | null;
-  purged?: Purged | null;
-}
+import type { Conversation, Message, Moderated, Notice, PendingMessage, ReplyRef, WireMessage } from './model';
+import { quoteWithKnown } from './quotes';
 
 export type ConversationAction =
   /** The window's pages and jumps (historyWindow.ts): a snapshot is the newest page, or the one around a message. */
@@ -379,68 +270,6 @@ export function conversationReducer(state: Conversation, action: ConversationAct
     case 'discarded':
       return { ...state, pending: state.pending.filter((p) => p.key !== action.key) };
   }
-}
-
-/** The id to ask for older messages with (`before_id`), or null when there is nothing older. */
-export function olderCursor(state: Conversation): number | null {
-  if (!state.hasMore || state.messages.length === 0) return null;
-  return state.messages[0]!.id;
-}
-
-/** A quote as it is now: `quote` with the edits and deletions this conversation has seen. */
-export function currentQuote(state: Conversation, quote: ReplyRef): ReplyRef {
-  return quoteWithKnown(quote, state.deleted, state.edits, state.moderated);
-}
-
-/** Whether someone other than its sender has read `message` (✓✓). */
-export function isReadByOthers(state: Conversation, message: Message): boolean {
-  if (message.readBy.some((user) => user !== message.senderId)) return true;
-  return Object.entries(state.readMarks).some(([user, upTo]) => Number(user) !== message.senderId && upTo >= message.id);
-}
-
-/**
- * The id to move `me`'s read marker to, or null when there is nothing to mark: the newest saved
- * message, if some message of someone else after `marker` is loaded. (Our own messages after
- * the marker do not count as unread, so they are not worth a request by themselves.)
- */
-export function readTarget(state: Conversation, me: number, marker: number): number | null {
-  if (state.status !== 'ready' || state.hasNewer) return null; // a window in the past is not read
-  const newest = state.messages[state.messages.length - 1];
-  if (!newest || newest.id <= marker) return null;
-  return state.messages.some((m) => m.id > marker && m.senderId !== me) ? newest.id : null;
-}
-
-/** One row of a conversation: a saved message, or a group's system line. */
-export type Row = { message: Message } | { notice: Notice };
-
-/**
- * The saved messages and the system lines in the order shown: each line before the first
- * message newer than its anchor (so a line stays in place when its anchor is deleted), the
- * rest after the last message.
- */
-export function withNotices(messages: readonly Message[], notices: readonly Notice[]): Row[] {
-  const rows: Row[] = [];
-  let next = 0;
-  for (const message of messages) {
-    while (next < notices.length && (notices[next]!.afterId ?? Infinity) < message.id) {
-      rows.push({ notice: notices[next++]! });
-    }
-    rows.push({ message });
-  }
-  while (next < notices.length) rows.push({ notice: notices[next++]! });
-  return rows;
-}
-
-/** Length in Unicode code points, as the server counts it. */
-export function messageLength(text: string): number {
-  return [...text].length;
-}
-
-/** Why `text` cannot be sent, or null if it can. */
-export function sendBlocker(text: string): 'empty' | 'too-long' | null {
-  if (text.trim() === '') return 'empty';
-  if (messageLength(text) > MAX_MESSAGE_CHARS) return 'too-long';
-  return null;
 }
 
 /** Every conversation opened in this session, by chat id, so switching back is instant and

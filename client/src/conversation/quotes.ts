@@ -3,25 +3,10 @@
 // quoted message is edited, deleted, hidden, unhidden or purged (messages.ts applies
 // `quoteWithKnown`).
 
-import { type Moderated, quoteModerated } from './moderated';
-import type { Removal } from './removal';
+import type { Moderated, ReplyRef } from './model';
 
 /** A reply's quote shows at most this many characters (code points) of the quoted text. */
 export const PREVIEW_CHARS = 100;
-
-/** The message a reply quotes. */
-export interface ReplyRef {
-  id: number;
-  /** Null when the quoted message is unavailable to us. */
-  senderId: number | null;
-  /** The start of its text as it is now; null once it is deleted (or unavailable). */
-  preview: string | null;
-  isDeleted: boolean;
-  /** Written before we joined: the server shows us only that it exists. */
-  unavailable?: boolean;
-  /** A moderator hid it, or its content was purged: a placeholder instead of its text. */
-  removed?: Removal;
-}
 
 /** The first `PREVIEW_CHARS` code points of `content`, as the server cuts a reply's preview. */
 export function previewOf(content: string): string {
@@ -52,4 +37,23 @@ export function quoteWithKnown(
   const edit = edits.get(quote.id);
   const preview = edit && previewOf(edit.content);
   return preview !== undefined && preview !== current.preview ? { ...current, preview } : current;
+}
+
+/**
+ * A quote of a message as `entry` says it is now: hidden or purged shows the placeholder
+ * (`removed`, no preview); unhidden, its text again. Null: `entry` says nothing new of it.
+ */
+export function quoteModerated(quote: ReplyRef, entry: Moderated | undefined): ReplyRef | null {
+  if (!entry || quote.isDeleted || quote.unavailable || quote.removed?.kind === 'purged') return null;
+  switch (entry.kind) {
+    case 'purged':
+      return { ...quote, preview: null, removed: { kind: 'purged', cause: entry.purged.cause } };
+    case 'hidden':
+      return quote.removed?.kind === 'hidden' ? null : { ...quote, preview: null, removed: { kind: 'hidden' } };
+    case 'unhidden': {
+      if (!quote.removed) return null;
+      const { removed: _gone, ...rest } = quote;
+      return { ...rest, preview: previewOf(entry.shown.content) };
+    }
+  }
 }

@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
-import type { Attachment } from './api';
-import {
-  type Conversation,
-  type ConversationAction,
-  MAX_MESSAGE_CHARS,
-  type WireMessage,
-  conversationReducer,
-  conversationsReducer,
-  emptyConversation,
-  isReadByOthers,
-  messageLength,
-  olderCursor,
-  readTarget,
-  sendBlocker,
-  withNotices,
-} from './messages';
+import type { Attachment } from '../api';
+import { MAX_MESSAGE_CHARS, messageLength, sendBlocker } from './compose';
+import { type ConversationAction, conversationReducer, conversationsReducer, emptyConversation } from './messages';
+import type { Conversation, WireMessage } from './model';
+import { isReadByOthers, olderCursor, readTarget, withNotices } from './queries';
 import { previewOf, replyRefOf } from './quotes';
 
 const ME = 7;

@@ -3,11 +3,11 @@
 // and the moderation seen on the stream applied (`withKnown`), and pages merged by id
 // (`mergeMessages`). Pure; messages.ts's reducer and historyWindow.ts build on it.
 
-import { messageType } from './attachments';
-import type { Conversation, Edit, Message, WireMessage } from './messages';
-import { type Shown, takesEdits, withModerated } from './moderated';
+import { messageType } from '../attachments';
+import { removalOfPreview } from '../removal';
+import type { Conversation, Edit, Message, Shown, WireMessage } from './model';
+import { takesEdits, withModerated } from './moderated';
 import { quoteWithKnown } from './quotes';
-import { removalOfPreview } from './removal';
 
 export function fromWire(message: WireMessage): Message {
   const reply = message.reply_to;

@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
 import { MAX_BEYOND, isLoaded, newerCursor, shownNotices } from './historyWindow';
-import {
-  type Conversation,
-  type ConversationAction,
-  type WireMessage,
-  conversationReducer,
-  emptyConversation,
-  readTarget,
-  withNotices,
-} from './messages';
+import { type ConversationAction, conversationReducer, emptyConversation } from './messages';
+import type { Conversation, WireMessage } from './model';
+import { readTarget, withNotices } from './queries';
 
 const ME = 7;
 const OTHER = 8;

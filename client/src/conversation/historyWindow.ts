@@ -17,7 +17,7 @@
 // `focus`: a message to bring into view and mark once it is on screen (the list clears it).
 
 import { known, mergeMessages, withKnown } from './knownMessages';
-import type { Conversation, Message, Notice, WireMessage } from './messages';
+import type { Conversation, Message, Notice, WireMessage } from './model';
 
 /** At most this many live messages wait beyond a window (the oldest go: the server has them). */
 export const MAX_BEYOND = 200;

@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
-import type { Attachment, Hidden, Purged } from './api';
-import {
-  type Conversation,
-  type ConversationAction,
-  type WireMessage,
-  conversationReducer,
-  currentQuote,
-  emptyConversation,
-} from './messages';
+import type { Attachment, Hidden, Purged } from '../api';
+import { type ConversationAction, conversationReducer, emptyConversation } from './messages';
+import type { Conversation, WireMessage } from './model';
+import { currentQuote } from './queries';
 
 const ALEX = 8;
 const png: Attachment = { id: 5, name: 'a.png', content_type: 'image/png', size: 10, sha256: 'ab' };
