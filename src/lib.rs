@@ -7,6 +7,7 @@
 //! stream delivers it over Server-Sent Events. docs/architecture.md gives the whole picture;
 //! [`dev`] is the development harness (demo, private PostgreSQL, local topology).
 
+pub mod access;
 pub mod api;
 pub mod auth;
 pub mod backup;

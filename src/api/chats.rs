@@ -22,7 +22,8 @@ use crate::views::{
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/chats", get(list_chats)).route("/api/admin/chats", get(list_all_chats))
+    crate::access::for_guests(Router::new().route("/api/chats", get(list_chats)))
+        .route("/api/admin/chats", get(list_all_chats))
 }
 
 /// Chats per page unless `limit` says otherwise, and at most.

@@ -35,7 +35,8 @@ pub const MAX_CONTEXT_BYTES: usize = 2_000;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/chats", post(create))
-        .route("/api/chats/{chat_id}", get(details).patch(rename))
+        .merge(crate::access::for_guests(Router::new().route("/api/chats/{chat_id}", get(details))))
+        .route("/api/chats/{chat_id}", axum::routing::patch(rename))
         .route("/api/chats/{chat_id}/participants", post(add))
         .route("/api/chats/{chat_id}/participants/{user_id}", delete(remove))
 }

@@ -22,7 +22,7 @@ use crate::views::{Attachment, Hidden, HistoryMessage, MessageType, Purged, READ
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/chats/{chat_id}/messages", get(history))
+    crate::access::for_guests(Router::new().route("/api/chats/{chat_id}/messages", get(history)))
 }
 
 /// Messages with what their views show: the message each answers (`p`), and every

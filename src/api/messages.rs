@@ -22,7 +22,9 @@ pub use super::text::MAX_MESSAGE_CHARS;
 use super::text::{Empty, check_message_text};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/messages", post(send)).route("/api/messages/{id}", put(edit).delete(remove))
+    crate::access::for_guests(
+        Router::new().route("/api/messages", post(send)).route("/api/messages/{id}", put(edit).delete(remove)),
+    )
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -17,7 +17,8 @@ use crate::realtime::signals::{PresenceEvent, Signal, TypingEvent};
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/chats/{chat_id}/typing", post(typing)).route("/api/presence/{user_id}", get(presence))
+    crate::access::for_guests(Router::new().route("/api/chats/{chat_id}/typing", post(typing)))
+        .route("/api/presence/{user_id}", get(presence))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

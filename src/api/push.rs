@@ -17,9 +17,9 @@ use crate::push::wire::keys_valid;
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/push/vapid-public-key", get(vapid_public_key))
-        .route("/api/push/subscriptions", axum::routing::post(subscribe).delete(unsubscribe))
+    Router::new().route("/api/push/vapid-public-key", get(vapid_public_key)).merge(crate::access::for_suspended(
+        Router::new().route("/api/push/subscriptions", axum::routing::post(subscribe).delete(unsubscribe)),
+    ))
 }
 
 /// The longest endpoint URL accepted (push services' are a few hundred characters).

@@ -18,7 +18,8 @@ use crate::log::NewEvent;
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/chats/{chat_id}/read", post(mark_read)).route("/api/unread-count", get(unread_count))
+    let mark = Router::new().route("/api/chats/{chat_id}/read", post(mark_read));
+    crate::access::for_guests(crate::access::for_suspended(mark)).route("/api/unread-count", get(unread_count))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

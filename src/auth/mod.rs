@@ -261,42 +261,6 @@ pub fn credential_cookie(
 /// that a guest's tab and a signed-in tab of the same browser never overwrite each other.
 pub const GUEST_COOKIE: &str = "tutorchat_guest";
 
-/// What a guest may call: their chat's details, history, read markers and typing, sending (and
-/// uploading files) to it, its files, changing their own messages, the event stream, their
-/// profile, their chat list (their one chat), logging out. Membership confines each of these to their own chat; everything
-/// else is refused whatever it is about.
-fn guest_may(method: &Method, path: &str) -> bool {
-    let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
-    matches!(
-        (method.as_str(), segments.as_slice()),
-        ("GET", ["api", "me"])
-            | ("POST", ["api", "logout"])
-            | ("GET", ["api", "events", "chat"])
-            | ("GET", ["api", "chats"])
-            | ("GET", ["api", "chats", _])
-            | ("GET", ["api", "chats", _, "messages"])
-            | ("GET", ["api", "search"])
-            | ("POST", ["api", "chats", _, "read" | "typing" | "attachments"])
-            | ("GET", ["api", "attachments", _])
-            | ("POST", ["api", "messages"])
-            | ("POST", ["api", "messages", _, "report"])
-            | ("GET", ["api", "chats", _, "export"])
-            | ("PUT" | "DELETE", ["api", "messages", _])
-    )
-}
-
-/// What a suspended person may still do besides reading: mark chats read, sign out, and
-/// (un)subscribe a browser to notifications.
-fn suspended_may(method: &Method, path: &str) -> bool {
-    let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
-    matches!(
-        (method.as_str(), segments.as_slice()),
-        ("POST", ["api", "logout"])
-            | ("POST", ["api", "chats", _, "read"])
-            | ("POST" | "DELETE", ["api", "push", "subscriptions"])
-    )
-}
-
 fn token<'a>(parts: &'a Parts, jar: &'a CookieJar, cookie_name: &str) -> Result<(&'a str, Credential), AppError> {
     if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
         let value = value.to_str().unwrap_or_default();
@@ -342,11 +306,12 @@ where
                     .with_code(Code::GuestSessionEnded));
             }
         };
-        if role == Role::Guest && !guest_may(&parts.method, parts.uri.path()) {
+        // Where the route is placed says who else may call it (`crate::access`).
+        if role == Role::Guest && parts.extensions.get::<crate::access::GuestRoute>().is_none() {
             return Err(AppError::Forbidden("a guest may only use their own inquiry chat".into())
                 .with_code(Code::GuestConfined));
         }
-        if suspended.is_some() && writes && !suspended_may(&parts.method, parts.uri.path()) {
+        if suspended.is_some() && writes && parts.extensions.get::<crate::access::SuspendedRoute>().is_none() {
             return Err(AppError::Forbidden("your account is suspended: you may read, not write".into())
                 .with_code(Code::AccountSuspended));
         }

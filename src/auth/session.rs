@@ -21,9 +21,9 @@ where
     AuthState: FromRef<S>,
     S: Clone + Send + Sync + 'static,
 {
-    Router::new()
-        .route("/api/me", get(me))
-        .route("/api/logout", post(logout))
+    let everyone = Router::new().route("/api/me", get(me));
+    let leaving = crate::access::for_suspended(Router::new().route("/api/logout", post(logout)));
+    crate::access::for_guests(everyone.merge(leaving))
         .route("/api/dev/login", post(dev_login))
         .route("/api/dev/users", get(dev_users))
         .merge(super::oidc::flow::router())

@@ -60,5 +60,5 @@ where
     AuthState: FromRef<S>,
     S: Clone + Send + Sync + 'static,
 {
-    Router::new().route("/api/events/chat", get(stream::stream))
+    crate::access::for_guests(Router::new().route("/api/events/chat", get(stream::stream)))
 }

@@ -1,6 +1,8 @@
 //! What a guest (a visitor of an inquiry link) may see of the people they talk to: their
 //! messages, and nothing of their presence (a teacher's online hours are not a visitor's to
-//! watch), on the stream, in the chat list and through the presence endpoint.
+//! watch), on the stream, in the chat list and through the presence endpoint; and which
+//! operations a guest or a suspended person may call at all: those placed on their routers
+//! (`src/access`), every other operation of the document refusing them.
 
 use serde_json::json;
 
@@ -42,4 +44,134 @@ async fn a_guest_sees_nobodys_presence_while_the_teacher_sees_theirs() {
     let (status, of_guest) =
         status_and_json(app.get(&format!("/api/presence/{}", guest.id), &teacher).send().await.expect("GET")).await;
     assert_eq!((status, of_guest["online"].as_bool()), (200, Some(true)), "the teacher sees the guest's");
+}
+
+/// What a guest may call, the contract: everything else that needs a signed-in person refuses
+/// them, whatever it is about.
+const GUEST_OPERATIONS: &[(&str, &str)] = &[
+    ("GET", "/api/me"),
+    ("POST", "/api/logout"),
+    ("GET", "/api/events/chat"),
+    ("GET", "/api/chats"),
+    ("GET", "/api/chats/{chat_id}"),
+    ("GET", "/api/chats/{chat_id}/messages"),
+    ("GET", "/api/search"),
+    ("POST", "/api/chats/{chat_id}/read"),
+    ("POST", "/api/chats/{chat_id}/typing"),
+    ("POST", "/api/chats/{chat_id}/attachments"),
+    ("GET", "/api/attachments/{id}"),
+    ("POST", "/api/messages"),
+    ("PUT", "/api/messages/{id}"),
+    ("DELETE", "/api/messages/{id}"),
+    ("POST", "/api/messages/{id}/report"),
+    ("GET", "/api/chats/{chat_id}/export"),
+];
+
+/// What a suspended person may still write (they read everything they could).
+const SUSPENDED_WRITES: &[(&str, &str)] = &[
+    ("POST", "/api/logout"),
+    ("POST", "/api/chats/{chat_id}/read"),
+    ("POST", "/api/push/subscriptions"),
+    ("DELETE", "/api/push/subscriptions"),
+];
+
+/// Every operation of the API's document, as (method, path template), `POST /api/logout` last.
+async fn operations(app: &TestApp) -> Vec<(String, String)> {
+    let answer = app.http.get(app.url("/api/openapi.json")).send().await.expect("GET /api/openapi.json");
+    let document: serde_json::Value = answer.json().await.expect("json");
+    let mut operations: Vec<(String, String)> = document["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, item)| {
+            let methods = item.as_object().expect("path item").keys();
+            methods
+                .filter(|m| ["get", "post", "put", "patch", "delete"].contains(&m.as_str()))
+                .map(|m| (m.to_uppercase(), path.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    operations.sort_by_key(|(method, path)| (path == "/api/logout", method.clone(), path.clone()));
+    assert!(operations.len() > 40, "the document's operations: {operations:?}");
+    operations
+}
+
+/// The status and error code of `method path` (its `{…}` parameters 1) as `token` (none:
+/// anonymous), with an empty JSON object as the body of a write. A stream's body is not read.
+async fn call(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> (u16, Option<String>) {
+    let mut concrete = String::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}').expect("closing brace") + open;
+        concrete.push_str(&rest[..open]);
+        concrete.push('1');
+        rest = &rest[close + 1..];
+    }
+    concrete.push_str(rest);
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut request = app.http.request(method.clone(), app.url(&concrete));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if method != reqwest::Method::GET {
+        request = request.json(&json!({}));
+    }
+    let answer = request.send().await.expect("request");
+    let status = answer.status().as_u16();
+    let is_json = answer
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .is_some_and(|t| t.to_str().unwrap_or_default().starts_with("application/json"));
+    let code = if is_json {
+        let body: serde_json::Value = answer.json().await.unwrap_or_default();
+        body["code"].as_str().map(str::to_owned)
+    } else {
+        None
+    };
+    (status, code)
+}
+
+#[tokio::test]
+async fn every_operation_refuses_a_guest_unless_it_is_on_the_guests_router() {
+    let app = TestApp::spawn().await;
+    let (_, _, guest, _) = crate::inquiries::inquiry(&app).await;
+    let operations = operations(&app).await;
+    for listed in GUEST_OPERATIONS {
+        assert!(operations.iter().any(|(m, p)| (m.as_str(), p.as_str()) == *listed), "{listed:?} is documented");
+    }
+    for (method, path) in operations {
+        if call(&app, &method, &path, None).await.0 != 401 {
+            continue; // needs nobody signed in (health, the document, sign-in, an inquiry link)
+        }
+        let (status, code) = call(&app, &method, &path, Some(&guest.token)).await;
+        if GUEST_OPERATIONS.contains(&(method.as_str(), path.as_str())) {
+            assert_ne!(code.as_deref(), Some("guest_confined"), "{method} {path} is for guests ({status})");
+        } else {
+            assert_eq!((status, code.as_deref()), (403, Some("guest_confined")), "{method} {path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_write_refuses_a_suspended_person_unless_it_is_on_the_suspendeds_router() {
+    let app = TestApp::spawn().await;
+    let (admin, student) = (app.user("admin", "A").await, app.user("student", "S").await);
+    let path = format!("/api/admin/users/{}/suspend", student.id);
+    let suspend = app.http.post(app.url(&path)).bearer_auth(&admin.token).json(&json!({ "reason": "x" }));
+    assert_eq!(suspend.send().await.expect("POST").status(), 204);
+    let operations = operations(&app).await;
+    for listed in SUSPENDED_WRITES {
+        assert!(operations.iter().any(|(m, p)| (m.as_str(), p.as_str()) == *listed), "{listed:?} is documented");
+    }
+    for (method, path) in operations {
+        if method == "GET" || call(&app, &method, &path, None).await.0 != 401 {
+            continue; // reads stay open to them; some writes need nobody signed in
+        }
+        let (status, code) = call(&app, &method, &path, Some(&student.token)).await;
+        if SUSPENDED_WRITES.contains(&(method.as_str(), path.as_str())) {
+            assert_ne!(code.as_deref(), Some("account_suspended"), "{method} {path} stays open to them ({status})");
+        } else {
+            assert_eq!((status, code.as_deref()), (403, Some("account_suspended")), "{method} {path}");
+        }
+    }
 }

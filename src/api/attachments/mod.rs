@@ -48,9 +48,11 @@ const MAX_NAME_CHARS: usize = 255;
 pub fn router(max_file_bytes: u64) -> Router<AppState> {
     // The body limit leaves room for the multipart framing; the handler enforces the file's.
     let limit = usize::try_from(max_file_bytes).unwrap_or(usize::MAX).saturating_add(1024 * 1024);
-    Router::new()
-        .route("/api/chats/{chat_id}/attachments", post(upload).layer(DefaultBodyLimit::max(limit)))
-        .route("/api/attachments/{id}", get(download))
+    crate::access::for_guests(
+        Router::new()
+            .route("/api/chats/{chat_id}/attachments", post(upload).layer(DefaultBodyLimit::max(limit)))
+            .route("/api/attachments/{id}", get(download)),
+    )
 }
 
 /// The upload form, as the document describes it (the handler streams the part itself): one

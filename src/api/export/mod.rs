@@ -37,7 +37,7 @@ pub use render::Lang;
 use render::{ExportedChat, Head, Member, Message, Renderer};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/chats/{chat_id}/export", get(export))
+    crate::access::for_guests(Router::new().route("/api/chats/{chat_id}/export", get(export)))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]

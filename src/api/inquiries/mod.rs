@@ -9,10 +9,10 @@
 //! (`auth::GUEST_COOKIE`, HttpOnly). So there is no guest without a message to clean up: each
 //! is an inquiry a teacher sees. New guests are limited per client address and per link.
 //!
-//! A guest may use exactly their chat: `auth::guest_may` refuses every other endpoint, and
-//! membership keeps the allowed ones to their chat. Guests write at a harder rate than users,
-//! and a link's guests share one allowance of streams and of uploads. An inquiry without a new
-//! message for `INQUIRY_IDLE_SECS` is closed by the replicas ([`close_idle`]), as are a link's
+//! A guest may use exactly their chat: only the routes on the guests' router (`crate::access`)
+//! take them, and membership keeps those to their chat. Guests write at a harder rate than
+//! users, and a link's guests share one allowance of streams and of uploads. An inquiry without
+//! a new message for `INQUIRY_IDLE_SECS` is closed by the replicas ([`close_idle`]), as are a link's
 //! inquiries when it is revoked: read-only, announced by a `chat_closed` event, which also
 //! ends the guest's session (their streams end, their credential is refused:
 //! `guest_sessions` in `sql/V20__guest_sessions_and_group_members.sql`). A guest who signs up

@@ -27,7 +27,7 @@ pub use people::{AdminUser, AdminUsers, EraseRequest, Erasure, ErasureStarted, S
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/messages/{id}/report", post(report))
+        .merge(crate::access::for_guests(Router::new().route("/api/messages/{id}/report", post(report))))
         .route("/api/admin/reports", get(reports))
         .route("/api/admin/messages/{id}/hide", post(hide))
         .route("/api/admin/messages/{id}/unhide", post(unhide))

@@ -31,7 +31,7 @@ use crate::views::HistoryMessage;
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/search", get(search))
+    crate::access::for_guests(Router::new().route("/api/search", get(search)))
 }
 
 /// The longest query, in characters.
