@@ -1,5 +1,5 @@
 // What a person reads of an error, in their language. Every error answer of the server is
-// `{"error": "<English sentence>", "code": "<stable_snake_case>"}` (api.ts makes it an
+// `{"error": "<English sentence>", "code": "<stable_snake_case>"}` (api/request.ts makes it an
 // ApiError); the words shown come from its `code` (`errors.code.*` of the locales, which have
 // one for every code of the OpenAPI document's `Code`, checked at compile time), else from its
 // HTTP status, else from its class (4xx, 5xx). The server's English sentence is never the text

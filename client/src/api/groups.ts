@@ -1,0 +1,45 @@
+// Groups: creating one, its details with its members, renaming it, adding and removing members
+// (or leaving).
+
+import { get, request } from './request';
+import type { ChatContext, ChatDetails, Schemas } from './types';
+
+/**
+ * Creates a group (teachers and admins): a teacher creator becomes its first member and its
+ * owner; an admin creator owns it without being a member. `title`: 1–200 characters.
+ */
+export async function createGroup(
+  title: string,
+  participantIds: number[],
+  context: ChatContext | null = null,
+): Promise<ChatDetails> {
+  const body: Schemas['NewChat'] = {
+    kind: 'group',
+    title,
+    participant_ids: participantIds,
+    ...(context === null ? {} : { context }),
+  };
+  return (await request<ChatDetails>('POST', '/api/chats', body)).data;
+}
+
+/** One chat with its current members (its members and admins). */
+export async function chatDetails(chatId: number): Promise<ChatDetails> {
+  return (await get<ChatDetails>(`/api/chats/${chatId}`)).data;
+}
+
+/** Renames a group (its owner or an admin). */
+export async function renameChat(chatId: number, title: string): Promise<ChatDetails> {
+  const body: Schemas['Rename'] = { title };
+  return (await request<ChatDetails>('PATCH', `/api/chats/${chatId}`, body)).data;
+}
+
+/** Adds a member to a group (its owner or an admin); adding a member again is no error (200). */
+export async function addParticipant(chatId: number, userId: number): Promise<ChatDetails> {
+  const body: Schemas['NewMember'] = { user_id: userId };
+  return (await request<ChatDetails>('POST', `/api/chats/${chatId}/participants`, body)).data;
+}
+
+/** Removes a member from a group (its owner or an admin), or leaves it (our own id). */
+export async function removeParticipant(chatId: number, userId: number): Promise<void> {
+  await request<void>('DELETE', `/api/chats/${chatId}/participants/${userId}`);
+}
