@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
 import type { ChatSummary } from './api';
-import { type ChatItem, chatListReducer, fromSummary, initialChatList } from './chats';
+import { chatListReducer, initialChatList } from './chats/chatList';
+import { fromSummary } from './chats/items';
+import type { ChatItem } from './chats/model';
 import { dispatch, streamOpened } from './dispatch';
 import type { DispatchState, Effect } from './outcome';
 import type { StreamEvent } from './events';

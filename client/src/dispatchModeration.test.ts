@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
 import type { ReportView } from './api';
-import { type ChatItem, chatListReducer, fromSummary, initialChatList } from './chats';
+import { chatListReducer, initialChatList } from './chats/chatList';
+import { fromSummary } from './chats/items';
+import type { ChatItem } from './chats/model';
 import { dispatch } from './dispatch';
 import type { DispatchState, Outcome } from './outcome';
 import { type StreamEvent, parseStreamEvent } from './events';

@@ -25,7 +25,8 @@
 // `message_edited` into `WireMessage`, which the document's `MessageBody` fits (events.test.ts).
 
 import type { AdminChat, ChatSummary, Person } from './api';
-import { type ChatItem, fromAdminChat, fromSummary } from './chats';
+import { fromAdminChat, fromSummary } from './chats/items';
+import type { ChatItem } from './chats/model';
 import type { components } from './generated/api';
 import type { WireMessage } from './conversation/model';
 import { MODERATION_EVENT_TYPES, type ModerationEvent, parseModerationEvent } from './moderationEvents';

@@ -3,7 +3,8 @@
 // participants (`GET /api/chats`) and admins (`GET /api/admin/chats`) alike.
 
 import * as api from './api';
-import { type ChatItem, fromAdminChat, fromSummary } from './chats';
+import { fromAdminChat, fromSummary } from './chats/items';
+import type { ChatItem } from './chats/model';
 import type { KnownPerson } from './groups';
 import { type PresenceAction, participantsPresence } from './presence';
 

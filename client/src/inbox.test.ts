@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { ChatContext, Person } from './api';
-import type { ChatItem } from './chats';
+import type { ChatItem } from './chats/model';
 import {
   NO_CONTEXT,
   contextKey,

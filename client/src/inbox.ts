@@ -17,7 +17,8 @@
 import type { TFunction } from 'i18next';
 
 import type { ChatContext } from './api';
-import { type ChatItem, chatName, chatTitle, isClosed, peopleNames } from './chats';
+import { chatName, chatTitle, isClosed, peopleNames } from './chats/items';
+import type { ChatItem } from './chats/model';
 
 export interface Section {
   /** Stable across renders: what the collapsed state is remembered by. */

@@ -17,7 +17,7 @@
 // read-only; a reload shows that the conversation is closed.
 
 import { type ChatContext, type InquiryLink, type Person, type Role, isUnauthorized } from './api';
-import type { ChatItem } from './chats';
+import type { ChatItem } from './chats/model';
 import { MAX_MESSAGE_CHARS, messageLength } from './conversation/compose';
 
 /** Longest guest name, in code points (as the server counts). */

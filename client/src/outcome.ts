@@ -2,7 +2,7 @@
 // answers: the tab's state when an event arrives, the reducer actions to apply and the effects
 // (requests) to run. Types only, below both modules, so neither imports the other's types.
 
-import type { ChatList, ChatListAction } from './chats';
+import type { ChatList, ChatListAction } from './chats/model';
 import type { Conversations, ConversationsAction } from './conversation/messages';
 import type { Groups, GroupsAction, KnownPerson, People } from './groups';
 import type { ModerationAction } from './moderation';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { type ChatItem, fromSummary } from './chats';
+import { fromSummary } from './chats/items';
+import type { ChatItem } from './chats/model';
 import type { StreamEvent } from './events';
 import {
   UNREAD_DEBOUNCE_MS,

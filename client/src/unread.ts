@@ -8,7 +8,8 @@
 // request), and a guest's one chat is the whole of their list, so only students and teachers ask.
 
 import type { Role } from './api';
-import { type ChatList, unreadTotal } from './chats';
+import { unreadTotal } from './chats/items';
+import type { ChatList } from './chats/model';
 import type { StreamEvent } from './events';
 
 /** Quiet time after the last change before asking (a burst of events asks once). */

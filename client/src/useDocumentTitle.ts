@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 
-import { documentTitle } from './chats';
+import { documentTitle } from './chats/items';
 
 /** The page title without the unread count (as index.html has it). */
 export const TITLE = 'Tutorchat';

@@ -7,7 +7,7 @@
 import { type Dispatch, useCallback, useEffect, useRef } from 'react';
 
 import * as api from './api';
-import type { ChatList, ChatListAction } from './chats';
+import type { ChatList, ChatListAction } from './chats/model';
 import type { Conversations } from './conversation/messages';
 import { readTarget } from './conversation/queries';
 

@@ -34,7 +34,8 @@
 import { useCallback, useEffect, useState } from 'react';
 
 import type * as api from './api';
-import { type ChatList, needsRefetch } from './chats';
+import { needsRefetch } from './chats/chatList';
+import type { ChatList } from './chats/model';
 import type { Conversations } from './conversation/messages';
 import { dispatch, streamOpened } from './dispatch';
 import { type StreamEvent, isLogEvent } from './events';

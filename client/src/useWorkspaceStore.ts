@@ -9,7 +9,8 @@ import { type Dispatch, type RefObject, useCallback, useMemo, useReducer, useRef
 import { useTranslation } from 'react-i18next';
 
 import { type Person, hasCode, isUnauthorized } from './api';
-import { type ChatList, type ChatListAction, chatListReducer, initialChatList } from './chats';
+import { chatListReducer, initialChatList } from './chats/chatList';
+import type { ChatList, ChatListAction } from './chats/model';
 import { errorText } from './errors';
 import {
   type Groups,

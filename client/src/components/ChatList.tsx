@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 
 import type { Person } from '../api';
-import type { ChatItem, ChatList as ChatListState } from '../chats';
+import type { ChatItem, ChatList as ChatListState } from '../chats/model';
 import type { People } from '../groups';
 import { useLocale } from '../i18n';
 import { groupByContext, matchesSearch, rowInfo } from '../inbox';

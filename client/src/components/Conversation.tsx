@@ -1,7 +1,8 @@
 import { type DragEvent, useCallback, useMemo, useRef, useState } from 'react';
 
 import type { Person } from '../api';
-import { type ChatItem, canManage, chatTitle, isClosed } from '../chats';
+import { canManage, chatTitle, isClosed } from '../chats/items';
+import type { ChatItem } from '../chats/model';
 import type { KnownPerson } from '../groups';
 import { useLocale } from '../i18n';
 import { guestEndShown } from '../inquiry';

@@ -2,7 +2,8 @@ import { Fragment, useEffect, useMemo, useState } from 'react';
 
 import type { Person } from '../api';
 import { messagePreview } from '../attachments';
-import { type ChatItem, chatTitle } from '../chats';
+import { chatTitle } from '../chats/items';
+import type { ChatItem } from '../chats/model';
 import type { People } from '../groups';
 import { useLocale } from '../i18n';
 import { fromWire } from '../conversation/knownMessages';

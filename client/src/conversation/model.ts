@@ -7,7 +7,7 @@
 // here, so none of them needs another's types.
 
 import type { Attachment, Hidden, MessageType, Purged, ReplyPreview } from '../api';
-import type { Membership } from '../chats';
+import type { Membership } from '../chats/model';
 import type { Removal } from '../removal';
 
 export interface Message {
