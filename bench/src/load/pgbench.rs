@@ -1,0 +1,105 @@
+//! The database's own work for the write path, measured by pgbench.
+
+use std::time::Duration;
+
+use super::{Percentiles, percentiles};
+
+/// What pgbench measured: messages/s, and with a rate, each transaction's latency from its
+/// scheduled start (so a transaction that waited for its turn counts the wait, as S2's do).
+pub struct Pgbench {
+    pub per_second: f64,
+    pub latency: Option<Percentiles>,
+}
+
+/// What pgbench writes to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    /// The same INSERT into `events` as the product's (so the same triggers: lock, positions,
+    /// validation, projections, read models, NOTIFY).
+    Events,
+    /// The plain ceiling: a table with the columns and indexes of `events` and no triggers
+    /// (`bench_plain_events`, made by [`plain_table`]), the rows and one NOTIFY per transaction.
+    Plain,
+}
+
+/// `bench_plain_events`: `events`' columns, defaults and indexes (positions from a sequence of
+/// its own), without its triggers or foreign keys.
+pub async fn plain_table(sql: &tokio_postgres::Client) -> anyhow::Result<()> {
+    sql.batch_execute(
+        "CREATE TABLE IF NOT EXISTS bench_plain_events (LIKE events INCLUDING DEFAULTS INCLUDING INDEXES);
+         CREATE SEQUENCE IF NOT EXISTS bench_plain_positions;
+         ALTER TABLE bench_plain_events ALTER COLUMN position SET DEFAULT nextval('bench_plain_positions');",
+    )
+    .await?;
+    Ok(())
+}
+
+/// The database's own work for our write: pgbench inserts `per_transaction` messages per
+/// statement into `table`, from `clients` connections; flat out, or at `rate` transactions/s
+/// (open-loop, latencies logged).
+pub async fn pgbench(
+    topology: &tutorchat::dev::topology::Topology,
+    table: Table,
+    per_transaction: i64,
+    clients: usize,
+    rate: Option<usize>,
+    run: Duration,
+) -> anyhow::Result<Pgbench> {
+    let work = std::env::temp_dir().join(format!("tutorchat-pgbench-{}-{per_transaction}", std::process::id()));
+    std::fs::create_dir_all(&work)?;
+    let script = work.join("script.sql");
+    let insert = |table: &str| {
+        format!(
+            "INSERT INTO {table} (chat_id, actor_id, type, payload) \
+             SELECT c.id, c.student_id, 'message_created', '{{\"content\": \"pgbench message\"}}' \
+             FROM chats c, generate_series(1, {per_transaction}) WHERE c.id = :chat;\n"
+        )
+    };
+    let body = match table {
+        Table::Events => insert("events"),
+        Table::Plain => format!("BEGIN;\n{}NOTIFY bench_plain;\nCOMMIT;\n", insert("bench_plain_events")),
+    };
+    std::fs::write(&script, format!("\\set chat random(1, 256)\n{body}"))?;
+    let postgres = topology.postgres();
+    // Next to the server binaries, or where their symlinks point (Debian: /usr/lib/postgresql/N/bin).
+    let beside = |dir: &std::path::Path| Some(dir.join("pgbench")).filter(|p| p.is_file());
+    let pgbench = beside(postgres.bindir())
+        .or_else(|| postgres.bindir().join("initdb").canonicalize().ok().and_then(|p| p.parent().and_then(beside)))
+        .unwrap_or_else(|| "pgbench".into());
+    let mut command = tokio::process::Command::new(pgbench);
+    command
+        .arg("-h")
+        .arg(postgres.socket_dir())
+        .args(["-p", "5432", "-U", "postgres", "-n", "-j", "2", "-c"])
+        .arg(clients.to_string())
+        .arg("-T")
+        .arg(run.as_secs().max(1).to_string())
+        .arg("-f")
+        .arg(&script);
+    if let Some(rate) = rate {
+        command.arg("-R").arg(rate.to_string()).arg("-l").arg("--log-prefix").arg(work.join("log"));
+    }
+    let output = command.arg("tutorchat").output().await?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let tps: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("tps = ").and_then(|r| r.split_whitespace().next()).and_then(|v| v.parse().ok()))
+        .ok_or_else(|| anyhow::anyhow!("pgbench printed no tps: {text} {}", String::from_utf8_lossy(&output.stderr)))?;
+    // Each log line: client, transaction, latency (µs), script, epoch s, epoch µs[, lag µs].
+    let latency = rate.map(|_| {
+        let mut samples = Vec::new();
+        for file in std::fs::read_dir(&work).into_iter().flatten().flatten() {
+            if file.file_name().to_string_lossy().starts_with("log") {
+                let log = std::fs::read_to_string(file.path()).unwrap_or_default();
+                samples.extend(
+                    log.lines()
+                        .filter_map(|l| l.split_whitespace().nth(2)?.parse::<u64>().ok())
+                        .map(Duration::from_micros),
+                );
+            }
+        }
+        percentiles(samples)
+    });
+    let _ = std::fs::remove_dir_all(&work);
+    Ok(Pgbench { per_second: tps * per_transaction as f64, latency })
+}
