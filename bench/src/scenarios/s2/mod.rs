@@ -1,0 +1,180 @@
+//! S2: cross-replica delivery latency at fixed message rates, with every delivery checked. Its
+//! load and measurement (`Delivery`) are S7's too, on another data set.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Cluster, Server};
+use crate::load::{self, Percentiles};
+use crate::report::median;
+use crate::rounds::{Figure, Figures, figure};
+
+mod delivery;
+mod senders;
+
+pub use delivery::Delivery;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct S2Run {
+    pub rate: usize,
+    /// Typing requests per second posted alongside (half on each replica), and how many typing
+    /// signals the streams received during the run.
+    #[serde(default)]
+    pub typing_rate: usize,
+    #[serde(default)]
+    pub typing_received: usize,
+    pub sent: usize,
+    pub acknowledged: usize,
+    pub deliveries_expected: usize,
+    pub deliveries: usize,
+    pub lost: usize,
+    /// Events whose `id:` (log position) was not above the stream's previous one.
+    #[serde(default)]
+    pub misordered: usize,
+    pub latency: Percentiles,
+    /// Time during the run when every task on the machine was stalled on I/O (Linux pressure
+    /// stall information, /proc/pressure/io "full"): commits wait for the WAL flush, so disk
+    /// stalls of this virtual machine show up in the tail.
+    #[serde(default)]
+    pub io_stalled_ms: Option<f64>,
+    /// How late the generator sent messages against its own schedule (p99): when it lags, the
+    /// rate it offered was lower than `rate` for a while (latency is measured from the actual
+    /// send, so the lag is not in it).
+    #[serde(default)]
+    pub schedule_lag_p99_ms: Option<f64>,
+    /// Each delivery's latency split at the message's `created_at`, the append transaction's
+    /// start by the database's clock (the same machine's): before it, the request reaching the
+    /// sending replica and its handler; after it, the commit, the notification, the receiving
+    /// replica's read and write, and the reader.
+    #[serde(default)]
+    pub before_append: Option<Percentiles>,
+    #[serde(default)]
+    pub after_append: Option<Percentiles>,
+}
+
+/// The database's own latency for the same write at the same rate: pgbench committing one
+/// message per transaction (the product's INSERT, with its triggers and NOTIFY), open-loop.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DatabaseRun {
+    pub rate: usize,
+    pub latency: Percentiles,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct S2 {
+    pub chats: usize,
+    pub streams: usize,
+    pub seconds_per_run: f64,
+    pub runs: Vec<S2Run>,
+    #[serde(default)]
+    pub database: Vec<DatabaseRun>,
+}
+
+impl S2 {
+    /// A build's rounds as one result: every run and every database run of each.
+    pub fn combine(rounds: Vec<S2>) -> S2 {
+        let mut rounds = rounds.into_iter();
+        let mut all = rounds.next().expect("at least one round");
+        for round in rounds {
+            all.runs.extend(round.runs);
+            all.database.extend(round.database);
+        }
+        all
+    }
+
+    /// The runs at `rate`, without typing or with.
+    pub fn runs_of(&self, rate: usize, typing: bool) -> Vec<&S2Run> {
+        self.runs.iter().filter(|r| r.rate == rate && (r.typing_rate > 0) == typing).collect()
+    }
+
+    /// Every rate measured, once each (the rounds' runs repeat them), lowest first.
+    pub fn rates(&self) -> Vec<usize> {
+        let mut rates: Vec<usize> = self.runs.iter().map(|r| r.rate).collect();
+        rates.sort_unstable();
+        rates.dedup();
+        rates
+    }
+}
+
+impl Figures for S2 {
+    /// Per rate: p99 and p50 without typing, p99 with typing, lost, and the database's p99.
+    fn figures(&self) -> Vec<Figure> {
+        let mut figures = Vec::new();
+        let p = |runs: Vec<&S2Run>, f: fn(&S2Run) -> f64| median(runs.into_iter().map(f).collect());
+        for rate in self.rates() {
+            if let Some(v) = p(self.runs_of(rate, false), |r| r.latency.p99_ms) {
+                figures.push(figure(format!("p99 at {rate} msg/s, ms"), v));
+            }
+            if let Some(v) = p(self.runs_of(rate, false), |r| r.latency.p50_ms) {
+                figures.push(figure(format!("p50 at {rate} msg/s, ms"), v));
+            }
+            if let Some(v) = p(self.runs_of(rate, true), |r| r.latency.p99_ms) {
+                figures.push(figure(format!("p99 at {rate} msg/s with typing, ms"), v));
+            }
+            let lost: usize = self.runs.iter().filter(|r| r.rate == rate).map(|r| r.lost + r.misordered).sum();
+            figures.push(figure(format!("lost or out of order at {rate} msg/s"), lost as f64));
+            if let Some(v) = median(self.database.iter().filter(|d| d.rate == rate).map(|d| d.latency.p99_ms).collect())
+            {
+                figures.push(figure(format!("the database's p99 at {rate} msg/s, ms"), v));
+            }
+        }
+        figures
+    }
+}
+
+/// One round of S2 against `server`: each message rate runs `pairs_per_rate` pairs of runs, without
+/// and with `typing` typing requests per second alongside (0: one run without only), in an
+/// order that alternates from pair to pair, starting from `round`.
+#[allow(clippy::too_many_arguments)]
+pub async fn s2(
+    server: &Server,
+    round: usize,
+    run: Duration,
+    rates: &[usize],
+    typing: usize,
+    pairs_per_rate: usize,
+    chats: usize,
+    drop_one: bool,
+    misorder_one: bool,
+) -> anyhow::Result<S2> {
+    let cluster = Cluster::start_on(server, 2, &[]).await?;
+    let mut delivery = Delivery::open(&cluster, "S2", chats, drop_one, misorder_one).await?;
+    let mut result =
+        S2 { chats, streams: delivery.streams(), seconds_per_run: run.as_secs_f64(), runs: vec![], database: vec![] };
+    // The first run after the streams open measured worse than any later one, whichever came
+    // first (with typing or without): a short warm-up at the first rate, with typing, is not
+    // reported. Then each rate runs `pairs_per_rate` pairs, without and with typing, the order
+    // alternating from pair to pair and round to round, so that a drift of the machine during
+    // the scenario does not always favour one side (the report compares the medians of every
+    // round's runs: a p99 near a millisecond moves by tens of percent between runs of the same
+    // code, so one variant's median needs more runs than three).
+    if let Some(&rate) = rates.first() {
+        delivery.warm_up(rate, typing).await?;
+    }
+    let pairs_of = |rate: usize| {
+        let (without, with) = ((rate, 0), (rate, typing));
+        if typing == 0 {
+            return vec![without];
+        }
+        (0..pairs_per_rate)
+            .flat_map(|k| if (round + k).is_multiple_of(2) { [without, with] } else { [with, without] })
+            .collect::<Vec<_>>()
+    };
+    for (rate, typing_rate) in rates.iter().flat_map(|&rate| pairs_of(rate)) {
+        result.runs.push(delivery.run(rate, typing_rate, run).await?.0);
+    }
+    // The database alone at each rate, with the same streams open (they receive its messages).
+    for &rate in rates {
+        let measured = load::pgbench(cluster.topology(), load::Table::Events, 1, 8, Some(rate), run).await?;
+        let latency = measured.latency.unwrap_or_default();
+        eprintln!(
+            "S2 database alone {rate:5} msg/s (pgbench, one message per transaction): p50 {:.2} ms p99 {:.2} ms",
+            latency.p50_ms, latency.p99_ms
+        );
+        result.database.push(DatabaseRun { rate, latency });
+    }
+    drop(delivery);
+    cluster.stop().await;
+    Ok(result)
+}
