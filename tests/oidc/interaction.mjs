@@ -1,5 +1,4 @@
-// The login form's interactions (consent is normally skipped by the provider's
-// loadExistingGrant).
+// The login form's interactions (consent is normally skipped by the provider's loadExistingGrant).
 import { errors } from 'oidc-provider';
 
 import { current } from './oidc.mjs';

@@ -1,5 +1,4 @@
-// The signing keys: the current set (one per algorithm), the set before the latest rotation,
-// and foreign keys that are never published.
+// The signing keys: the current set, the one before the latest rotation, and foreign keys never published.
 import * as jose from 'jose';
 
 export const KINDS = [

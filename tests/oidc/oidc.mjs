@@ -1,7 +1,6 @@
-// The oidc-provider instance: accounts, clients, grants, resource indicators, its pages and
-// tokens' lifetimes. It is re-created with a new keystore on rotation; the in-memory adapter's
-// storage is module-level, so sessions, grants and codes survive a swap, and so do cookies since
-// the cookie keys are kept.
+// The oidc-provider instance: clients, accounts, grants, resource indicators, pages, lifetimes.
+// It is re-created with a new keystore on rotation; the in-memory adapter's storage is module-level,
+// so sessions, grants and codes survive a swap, and so do cookies since the cookie keys are kept.
 import * as crypto from 'node:crypto';
 
 import Provider, { errors } from 'oidc-provider';

@@ -1,5 +1,4 @@
-// The test provider's command line, and the settings derived from it; the issuer and the
-// local origin once the port is known.
+// The command line and the settings derived from it; the issuer and the local origin once listening.
 import { parseArgs } from 'node:util';
 
 export const { values: opts } = parseArgs({

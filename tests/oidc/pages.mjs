@@ -1,4 +1,5 @@
 // The provider's HTML pages (no external resources: the test machines have no network).
+
 export const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 export const page = (title, body) => `<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>${esc(title)}</title></head>

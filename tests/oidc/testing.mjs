@@ -1,5 +1,4 @@
-// The test-only endpoints under /__test/: tokens from a real code flow, tokens signed as a test
-// needs them, the published keys, key rotation and the configuration.
+// The test-only endpoints under /__test/: code-flow tokens, signed tokens, keys, rotation, configuration.
 import * as crypto from 'node:crypto';
 
 import * as jose from 'jose';

@@ -1,7 +1,4 @@
-"""What the push receiver checks in a push message: the VAPID signature and claims (RFC 8292)
-and the encrypted payload (RFC 8291's aes128gcm over RFC 8188), with libraries independent of
-the server's (PyJWT and cryptography, http-ece).
-"""
+"""The push receiver's checks of a push message: its VAPID (RFC 8292) and its payload (RFC 8291)."""
 
 import base64
 import binascii

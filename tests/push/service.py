@@ -1,6 +1,4 @@
-"""The push receiver's HTTP side: the subscriptions it handed out, the control API the tests
-script it with, and the push endpoint that checks, records and answers each push message.
-"""
+"""The push receiver's HTTP side: the subscriptions, the control API, and the push endpoint."""
 
 import base64
 import json

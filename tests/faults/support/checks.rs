@@ -1,5 +1,4 @@
-//! The checker every fault test ends with: what was acknowledged is committed once, and every
-//! stream has what the log says, in order, and converges with a fresh read.
+//! The checker every fault test ends with: nothing acknowledged lost, every stream as the log says.
 
 use std::time::{Duration, Instant};
 

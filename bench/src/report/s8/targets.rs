@@ -1,5 +1,4 @@
-//! S8's search targets: a one-word search's p95 from 4 clients within the bound, for
-//! participants, for their typos and for an admin, naming the runs that missed.
+//! S8's search targets: a one-word search's p95 from 4 clients within the bound, by searcher.
 
 use super::{BOUND_MS, HEADING};
 use crate::Results;

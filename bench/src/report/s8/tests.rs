@@ -1,5 +1,4 @@
-//! S8's section on a fixture: every run judged, the targets naming what missed, the write path
-//! as ratios, a smaller data set said, a section with the write path alone.
+//! S8's section rendered from a fixture: its tables, its targets, and what it says of them.
 
 use super::*;
 use crate::scenarios::{Latency, QueryPlan, QuerySet, Row, Search, WriteCost, WriteFigure};

@@ -1,5 +1,4 @@
-//! What search costs the write path in the report: S1 with and without search as ratios of
-//! medians, the controls apart, and its target.
+//! What search costs the write path: S1 with and without search as ratios, and its target.
 
 use std::fmt::Write as _;
 

@@ -1,5 +1,4 @@
-//! S3 on one replica: the memory and fan-out of idle streams at each count, and the control
-//! (plain idle keep-alive connections).
+//! S3 on one replica: idle streams' memory and fan-out at each count, and the control.
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};

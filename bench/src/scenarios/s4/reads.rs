@@ -1,5 +1,4 @@
-//! S4's reads on the seeded data set: history pages and chat lists, timed on the primary and on
-//! the standby, their plans, and S6's audits in the same rounds.
+//! S4's reads on the seeded data set, on the primary and on the standby, S6's audits alongside.
 
 use std::time::Instant;
 

@@ -1,5 +1,4 @@
-//! The plans of the server's own search statements, read back from `pg_stat_activity` and
-//! explained as a session of the server gets them.
+//! The plans of the server's own search statements, as a session of the server gets them.
 
 use tokio_postgres::Client;
 

@@ -1,5 +1,4 @@
-//! The queries: who searches for which word, chosen from what each searcher may read, and how
-//! many messages each matches.
+//! The query sets: who searches for which word (one they may read), and how much it matches.
 
 use tokio_postgres::Client;
 

@@ -1,5 +1,4 @@
-//! The searches' rounds: the data set seeded and sized, each query set timed from 4 clients and
-//! from 1, the server's statements captured for their plans.
+//! The searches' rounds: the data set seeded and sized, every query set timed, statements kept.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

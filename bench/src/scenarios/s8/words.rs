@@ -1,5 +1,4 @@
-//! S8's words: the vocabulary (a head of real words, then made-up ones by rank), the messages'
-//! text drawn from it with a Zipf frequency, and typos.
+//! S8's words: a vocabulary of Zipf frequencies (real words, then made-up ones), texts, typos.
 
 /// Words in the vocabulary (ranks 1 ..= this).
 pub const VOCABULARY: i64 = 500_000;
