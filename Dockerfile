@@ -4,7 +4,7 @@
 
 FROM rust:1.95-bookworm AS server
 WORKDIR /src
-COPY Cargo.toml Cargo.lock rustfmt.toml ./
+COPY Cargo.toml Cargo.lock rustfmt.toml build.rs ./
 COPY src src
 COPY sql sql
 COPY deploy deploy

@@ -5,7 +5,7 @@
 # way, once, when Patroni bootstraps the cluster, after creating the database):
 #   tutorchat_owner    owns the database and its schema; `tutorchat migrate` connects as it
 #   tutorchat_app      the group the migrations grant the replicas' rights to (read, append
-#                      to the log, complete lessons: sql/V6__least_privilege.sql)
+#                      to the log, complete lessons: sql/V26__baseline.sql)
 #   tutorchat_runtime  the replicas' login, a member of tutorchat_app
 set -eu
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \

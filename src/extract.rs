@@ -62,7 +62,7 @@ pub struct QueryParams<T>(pub T);
 
 /// The `Idempotency-Key` header of a write, when it has one: 1–64 visible ASCII characters
 /// (a UUID fits). A retried request with the same key gets the first answer and appends
-/// nothing; see `sql/V5__idempotency.sql`.
+/// nothing; see the `events_idempotency` index in `sql/schema.sql`.
 #[derive(Debug, Clone, Default)]
 pub struct IdempotencyKey(pub Option<String>);
 

@@ -3,7 +3,7 @@
 //!
 //! The notices themselves are written by the database in the transaction of the message that
 //! causes them (the outbox step of the `events_after_insert` trigger,
-//! `sql/V14__one_statement_trigger.sql`): one per user and chat, folding later messages into
+//! `sql/functions/events_after_insert.sql`): one per user and chat, folding later messages into
 //! its `count`, for members who had no event stream open on any replica at that commit. So a
 //! notice can never be lost between "message committed" and "notice recorded", whatever
 //! crashes.
@@ -28,7 +28,7 @@
 //!
 //! Settled notices (delivered, failed, cancelled) hold a preview of a private message and are
 //! read again only by the quiet period's check: [`keep_purging`] deletes them once they are
-//! `NOTIFY_KEEP_SECS` old (`notices_purge()`, `sql/V15__notice_retention.sql`), on every
+//! `NOTIFY_KEEP_SECS` old (`notices_purge()`, `sql/functions/notices_purge.sql`), on every
 //! replica, with a webhook or without (one configured earlier may have left some).
 
 use std::time::Duration;

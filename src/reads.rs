@@ -9,7 +9,7 @@
 //! just that, see [`Source`]).
 //!
 //! **Why a standby's answer is a usable snapshot.** Positions are drawn under the log's append
-//! lock, held until commit (`sql/V2__event_log.sql`), so commit order is position order; a
+//! lock, held until commit (`sql/functions/events_before_insert.sql`), so commit order is position order; a
 //! standby makes commits visible in WAL order, which is commit order. So what a standby shows
 //! is every event up to its highest position and none after: a snapshot's `X-Event-Position`
 //! from it is as exact a resume point as the primary's, only older. A client that resumes its

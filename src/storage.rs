@@ -8,7 +8,7 @@
 //! when the blob exists already. Temporary objects of uploads that never finished (a replica
 //! killed mid-upload) are removed by [`Storage::sweep_temporary`]; the rules that keep a blob
 //! from being deleted while an upload of the same content is being recorded are in
-//! `sql/V11__attachments_and_notices.sql` and `api::attachments`.
+//! `sql/functions/file_deletions_take.sql` and `api::attachments`.
 
 use std::ops::Range;
 use std::path::PathBuf;

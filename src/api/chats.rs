@@ -173,7 +173,7 @@ fn folded(column: &str) -> String {
 /// recent activity first, with the log head (see [`store::with_head`]). The page's chats are
 /// chosen first, from the user's participant rows and the chats' activity; only they are then
 /// joined to their last message, partner and presence (NULL in [`CHAT_LIST_ON_STANDBY_SQL`]). The last message and the unread count
-/// are read models kept by the events trigger (`sql/V4__chat_read_models.sql`). A direct chat
+/// are read models kept by the events trigger (`sql/functions/events_after_insert.sql`). A direct chat
 /// names the other participant; a group its member count and its last message's sender. A
 /// member never sees a last message from before they joined. Public so that the benchmark can
 /// `EXPLAIN` exactly this statement.

@@ -1,5 +1,5 @@
 //! One chat with its members (`GET /api/chats/{id}`), and groups: creating one, renaming it,
-//! adding and removing members. Every change is an event of the log (`sql/V10__groups_and_inquiries.sql`),
+//! adding and removing members. Every change is an event of the log (`sql/functions/events_before_insert.sql`),
 //! whose trigger checks the same rules again under the log's lock; the checks here only give
 //! clear answers first.
 //!

@@ -1,6 +1,6 @@
 //! Read markers and unread counts. A participant's marker is the newest message id they have
 //! read; moving it appends a `chat_read` event, and the log's trigger keeps every
-//! participant's unread count (`sql/V7__reads_edits_replies.sql`).
+//! participant's unread count (`sql/functions/events_apply.sql`).
 
 use axum::Json;
 use axum::Router;

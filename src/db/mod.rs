@@ -10,14 +10,9 @@ use tokio_postgres::NoTls;
 use tokio_postgres::error::SqlState;
 
 pub mod embedded;
+mod migrate;
 
-mod migrations {
-    refinery::embed_migrations!("sql");
-}
-
-/// Session-level advisory lock that serialises migrations across replicas starting together.
-/// (The event log's append lock is `(1953854575, 1)`, see `sql/V2__event_log.sql`.)
-const MIGRATION_LOCK: (i32, i32) = (1_953_854_575, 0);
+pub use migrate::{BASELINE, FUNCTIONS, functions_digest, migrate, migrate_or_check};
 
 /// Where a connection goes, without the password: safe for error messages and logs.
 pub fn describe(config: &tokio_postgres::Config) -> String {
@@ -236,68 +231,7 @@ fn pool_error(e: &deadpool_postgres::PoolError) -> String {
     }
 }
 
-/// Applies the embedded migrations in `sql/`, once, even when several replicas start at the
-/// same moment: the first holds an advisory lock while the others wait and then find nothing
-/// left to do. Runs on its own connection so the lock dies with it whatever happens.
-pub async fn migrate(config: &tokio_postgres::Config) -> anyhow::Result<()> {
-    migrate_to(config, refinery::Target::Latest).await
-}
-
-/// [`migrate`] when the connection's role may change the schema; otherwise (a least-privilege
-/// runtime role, with migrations run by the owner: `tutorchat migrate` or
-/// `MIGRATION_DATABASE_URL`) only checks that they have been, and says what to do if not.
-pub async fn migrate_or_check(config: &tokio_postgres::Config) -> anyhow::Result<()> {
-    let (client, connection) = config
-        .connect(NoTls)
-        .await
-        .with_context(|| format!("DATABASE_URL: cannot connect to the database ({})", describe(config)))?;
-    let driver = tokio::spawn(connection);
-    let may_migrate: bool = client.query_one("SELECT has_schema_privilege('public', 'CREATE')", &[]).await?.get(0);
-    let applied: Option<i32> = if may_migrate {
-        None
-    } else {
-        let history = client
-            .query_one("SELECT coalesce(max(version), 0) FROM refinery_schema_history", &[])
-            .await
-            .context("DATABASE_URL: its role may not migrate the database, and cannot read refinery_schema_history: run `tutorchat migrate` as the schema's owner first (or set MIGRATION_DATABASE_URL)")?;
-        Some(history.get(0))
-    };
-    drop(client);
-    let _ = driver.await;
-    let Some(applied) = applied else {
-        return migrate(config).await;
-    };
-    let needed = migrations::migrations::runner().get_migrations().iter().map(|m| m.version()).max().unwrap_or(0);
-    if applied < needed {
-        anyhow::bail!(
-            "DATABASE_URL: the schema is at migration {applied}, this build needs {needed}, and the role of DATABASE_URL may not migrate it: run `tutorchat migrate` as the schema's owner (or set MIGRATION_DATABASE_URL)"
-        );
-    }
-    Ok(())
-}
-
-/// [`migrate`], stopping at `target` (tests use it to upgrade a database holding older data).
-pub async fn migrate_to(config: &tokio_postgres::Config, target: refinery::Target) -> anyhow::Result<()> {
-    let (mut client, connection) = config
-        .connect(NoTls)
-        .await
-        .with_context(|| format!("DATABASE_URL: cannot connect to the database ({})", describe(config)))?;
-    let driver = tokio::spawn(connection);
-    client
-        .execute("SELECT pg_advisory_lock($1, $2)", &[&MIGRATION_LOCK.0, &MIGRATION_LOCK.1])
-        .await
-        .context("cannot take the migration lock")?;
-    let report = migrations::migrations::runner().set_target(target).run_async(&mut client).await;
-    drop(client); // closes the session, which releases the lock even if the run failed
-    let _ = driver.await;
-    let report = report.context("database migration failed")?;
-    for m in report.applied_migrations() {
-        tracing::info!(version = m.version(), name = m.name(), "applied migration");
-    }
-    Ok(())
-}
-
-/// The group role the migrations grant the replicas' privileges to (`sql/V6__least_privilege.sql`).
+/// The group role the migrations grant the replicas' privileges to (`sql/V26__baseline.sql`).
 pub const RUNTIME_GROUP: &str = "tutorchat_app";
 
 /// Creates, when missing, the group role [`RUNTIME_GROUP`] and a login role `login` in it: the

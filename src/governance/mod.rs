@@ -1,7 +1,7 @@
 //! Children's data, governed: the background work behind retention and erasure. Content goes
 //! by redaction: a `messages_purged` event of the log names the messages, and its append blanks
 //! their text and files everywhere they are kept (the log's own copies too; see
-//! `sql/V22__moderation_retention_erasure.sql` and docs/governance.md). This module decides
+//! `sql/functions/events_purge.sql` and docs/governance.md). This module decides
 //! what to purge and when, in bounded batches, and deletes the purged files' bytes.
 //!
 //! Every replica runs the loop; each batch takes a transaction-scoped advisory lock first, so

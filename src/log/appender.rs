@@ -34,7 +34,7 @@ pub const WRITER_JOB: &str = "log-writer";
 /// Why an append failed.
 #[derive(Debug, thiserror::Error)]
 pub enum AppendError {
-    /// The log's own rules refused an event (see `sql/V2__event_log.sql`).
+    /// The log's own rules refused an event (see `sql/functions/events_before_insert.sql`).
     #[error("{0}")]
     Refused(String, Refusal),
     /// The actor appended an event with this idempotency key before (a retried request).

@@ -1,7 +1,7 @@
 //! The event log: the one module that reads and writes `events`.
 //!
 //! Appends are the only way the application writes chat content; the triggers in
-//! `sql/V2__event_log.sql` validate each event, give it its position (and a message its id),
+//! `sql/functions/events_before_insert.sql` validate each event, give it its position (and a message its id),
 //! update the read models and NOTIFY, all in the caller's transaction. [`store`] holds every
 //! statement on `events` (append, read after a position, the head, the replay one user may
 //! see, read-model snapshots that carry the head); [`appender`] is the write path that batches

@@ -5,7 +5,7 @@
 //! [`crate::notify`] under its usual rules: after the grace period, one per chat per quiet
 //! period, never for one's own message, never for a chat already read or a person who came
 //! back online. The statement that first claims it also writes one `push_messages` row per
-//! browser the person subscribed (`sql/V25__web_push.sql`), so each browser gets each notice
+//! browser the person subscribed (`push_messages` in `sql/schema.sql`), so each browser gets each notice
 //! once, whatever crashes. Every replica runs [`run`]: it claims due pushes with
 //! `FOR UPDATE SKIP LOCKED` and a lease (`NOTIFY_LEASE_SECS`), so exactly one replica sends
 //! each, builds the payload from the notice as it is then, and sends it (see [`wire`]). A 2xx

@@ -5,7 +5,7 @@
 //!
 //! Each replica knows its own streams exactly (the hub counts them per user). What needs
 //! sharing is only which replicas a user has streams on, so PostgreSQL holds (see
-//! `sql/V8__presence.sql`):
+//! `sql/functions/presence_*.sql`):
 //!
 //! - a **lease per replica** (`presence_replicas`, a random id per process), renewed every
 //!   `PRESENCE_LEASE_SECS / 4`: one write per replica, not per user;

@@ -9,7 +9,7 @@
 //! A notification's payload is JSON, far under NOTIFY's 8,000 bytes: one signal,
 //! `{"typing":{"chat_id","user_id","is_typing"}}` or `{"presence":{"user_id","online","last_seen"}}`
 //! (~100 bytes), or an array of up to [`BATCH`] of them. Presence is sent by the SQL functions
-//! of `sql/V8__presence.sql`, once per transition. Typing is sent by the replica that received
+//! of `sql/functions/presence_*.sql`, once per transition. Typing is sent by the replica that received
 //! the request, through [`SignalSender`]: a task that sends whatever signals are waiting in one
 //! notification (`SELECT pg_notify(…)`, a transaction that writes no data, so its commit waits
 //! for no disk flush), paced to one per [`PACE`] unless [`BATCH`] are waiting. Every notifying

@@ -129,7 +129,7 @@ impl Contact {
 
     /// The presence columns a statement selects for user `id_column`: `online` and `last_seen`.
     ///
-    /// `online` is `presence_online()` of `sql/V8__presence.sql` written out: PostgreSQL does
+    /// `online` is `presence_online()` of `sql/functions/presence_online.sql` written out: PostgreSQL does
     /// not inline a SQL function whose body has a sublink, and calling it once per row cost a
     /// fifth of a 500-chat list (S4, docs/bench/notes.md). Keep the two in step.
     pub fn columns(id_column: &str) -> String {

@@ -1,4 +1,4 @@
-//! The psql audit functions shipped in sql/V3__audit.sql.
+//! The psql audit functions shipped in sql/functions/ (audit_*.sql).
 
 use crate::helpers::TestApp;
 

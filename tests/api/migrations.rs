@@ -3,12 +3,18 @@
 use crate::helpers::{connect, fresh_database, test_config};
 use tutorchat::Application;
 
-/// The migrations shipped in `sql/` (`V{n}__name.sql`).
-fn shipped() -> i64 {
-    std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/sql"))
+/// The versions of the migrations shipped in `sql/` (`V{n}__name.sql`), in order.
+fn shipped() -> Vec<i32> {
+    let mut versions: Vec<i32> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/sql"))
         .expect("sql/")
-        .filter(|e| e.as_ref().is_ok_and(|e| e.file_name().to_string_lossy().starts_with('V')))
-        .count() as i64
+        .filter_map(|e| {
+            let name = e.ok()?.file_name().to_string_lossy().into_owned();
+            name.strip_prefix('V')?.split_once("__")?.0.parse().ok()
+        })
+        .collect();
+    versions.sort_unstable();
+    assert_eq!(versions.first(), Some(&tutorchat::db::BASELINE), "the first migration is the baseline");
+    versions
 }
 
 #[tokio::test]
@@ -29,7 +35,7 @@ async fn replicas_starting_together_apply_each_migration_exactly_once() {
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
-    assert_eq!(history, (1..=shipped() as i32).map(|v| (v, 1)).collect::<Vec<_>>());
+    assert_eq!(history, shipped().into_iter().map(|v| (v, 1)).collect::<Vec<_>>());
     let triggers: Vec<String> = sql
         .query(
             "SELECT tgname::text FROM pg_trigger WHERE tgrelid = 'events'::regclass AND NOT tgisinternal ORDER BY 1",
@@ -60,149 +66,80 @@ async fn migrating_an_up_to_date_database_changes_nothing() {
     tutorchat::db::migrate(&database).await.expect("second run");
     let sql = connect(&database).await;
     let count: i64 = sql.query_one("SELECT count(*) FROM refinery_schema_history", &[]).await.expect("count").get(0);
-    assert_eq!(count, shipped());
+    assert_eq!(count, shipped().len() as i64);
+}
+
+/// A database migrated before the baseline existed (V1–V26 in its history, no V27): its history
+/// of V1–V26 becomes the baseline's row, V27 and the functions are applied, and its schema is
+/// exactly a new database's.
+#[tokio::test]
+async fn a_database_migrated_before_the_baseline_goes_on_from_it_with_the_same_schema() {
+    let database = fresh_database().await;
+    tutorchat::db::migrate(&database).await.expect("migrate");
+    let sql = connect(&database).await;
+    // What an earlier build left: V1–V26 under their old names, and nothing of V27.
+    sql.batch_execute(
+        "DROP TABLE schema_functions;
+         DELETE FROM refinery_schema_history;
+         INSERT INTO refinery_schema_history (version, name, applied_on, checksum)
+         SELECT v, 'earlier_' || v, '2026-01-01T00:00:00Z', (1000 + v)::text FROM generate_series(1, 26) v;
+         COMMENT ON FUNCTION events_apply(events) IS 'an earlier definition'",
+    )
+    .await
+    .expect("an earlier build's history");
+    tutorchat::db::migrate(&database).await.expect("migrate an earlier build's database");
+    let history: Vec<(i32, String)> = sql
+        .query("SELECT version, name FROM refinery_schema_history ORDER BY version", &[])
+        .await
+        .expect("history")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(history, [(26, "baseline".to_owned()), (27, "schema_functions".to_owned())]);
+    assert_eq!(schema_dump(&database).await, committed_schema(), "the same schema as a new database's");
 }
 
 #[tokio::test]
-async fn upgrading_a_database_with_chats_fills_the_chat_list_read_models() {
+async fn a_database_older_than_the_baseline_is_refused_in_one_line() {
     let database = fresh_database().await;
-    tutorchat::db::migrate_to(&database, refinery::Target::Version(3)).await.expect("migrate to V3");
     let sql = connect(&database).await;
-    let user = |email: &str, role: &str| {
-        let sql = &sql;
-        let (email, role) = (email.to_owned(), role.to_owned());
-        async move {
-            sql.query_one("INSERT INTO users (email, name, role) VALUES ($1, $1, $2) RETURNING id", &[&email, &role])
-                .await
-                .expect("user")
-                .get::<_, i64>(0)
-        }
-    };
-    let (teacher, student) = (user("t@v3", "teacher").await, user("s@v3", "student").await);
-    let quiet_student = user("q@v3", "student").await;
-    for s in [student, quiet_student] {
-        sql.execute(
-            "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status) VALUES ($1, $2, now(), 'completed')",
-            &[&teacher, &s],
-        )
-        .await
-        .expect("lesson");
-    }
-    let chat: i64 =
-        sql.query_one("SELECT id FROM chats WHERE student_id = $1", &[&student]).await.expect("chat").get(0);
-    let send = |sender: i64, content: &str| {
-        let sql = &sql;
-        let content = serde_json::json!({ "content": content });
-        async move {
-            sql.query_one(
-                "INSERT INTO events (chat_id, actor_id, type, payload) VALUES ($1, $2, 'message_created', $3)
-                 RETURNING (payload ->> 'message_id')::bigint",
-                &[&chat, &sender, &content],
-            )
+    sql.batch_execute(
+        "CREATE TABLE refinery_schema_history (version int4 PRIMARY KEY, name varchar(255), applied_on varchar(255), checksum varchar(255));
+         INSERT INTO refinery_schema_history VALUES (1, 'schema', '2026-01-01T00:00:00Z', '1'), (2, 'event_log', '2026-01-01T00:00:00Z', '2')",
+    )
+    .await
+    .expect("a database at V2");
+    let error = tutorchat::db::migrate(&database).await.expect_err("refused");
+    let error = format!("{error:#}");
+    assert!(error.contains("the schema is at migration 2, older than the baseline"), "{error}");
+    assert!(!error.contains('\n'), "one line: {error}");
+}
+
+/// The function files are applied again when they changed (their digest differs from the
+/// database's), and not otherwise: re-creating a trigger locks its table, which a restarting
+/// replica must not do to a log in use.
+#[tokio::test]
+async fn function_files_are_applied_again_only_when_they_changed() {
+    let database = fresh_database().await;
+    tutorchat::db::migrate(&database).await.expect("migrate");
+    let sql = connect(&database).await;
+    let comment = async || -> Option<String> {
+        sql.query_one("SELECT obj_description('events_apply(events)'::regprocedure, 'pg_proc')", &[])
             .await
-            .expect("message")
-            .get::<_, i64>(0)
-        }
+            .expect("comment")
+            .get(0)
     };
-    send(student, "s1").await;
-    let s2 = send(student, "s2").await;
-    send(teacher, "t1").await;
-    let s3 = send(student, "s3").await;
-    for deleted in [s2, s3] {
-        sql.execute(
-            "INSERT INTO events (chat_id, actor_id, type, payload) VALUES ($1, $2, 'message_deleted', $3)",
-            &[&chat, &student, &serde_json::json!({ "message_id": deleted })],
-        )
-        .await
-        .expect("delete");
-    }
+    let shipped = comment().await;
+    sql.batch_execute("COMMENT ON FUNCTION events_apply(events) IS 'changed by hand'").await.expect("comment");
+    tutorchat::db::migrate(&database).await.expect("migrate again");
+    assert_eq!(comment().await.as_deref(), Some("changed by hand"), "unchanged files are not applied again");
+    let digest: String = sql.query_one("SELECT digest FROM schema_functions", &[]).await.expect("digest").get(0);
+    assert_eq!(digest, tutorchat::db::functions_digest());
 
-    tutorchat::db::migrate(&database).await.expect("migrate to the latest version");
-    let differences = sql.query("SELECT * FROM audit_replay()", &[]).await.expect("replay");
-    assert!(differences.is_empty(), "the backfill matches the log: {} differences", differences.len());
-    let (last, count): (Option<String>, i64) = sql
-        .query_one(
-            "SELECT m.content, c.message_count FROM chats c LEFT JOIN messages m ON m.id = c.last_message_id
-             WHERE c.id = $1",
-            &[&chat],
-        )
-        .await
-        .map(|r| (r.get(0), r.get(1)))
-        .expect("chat");
-    assert_eq!((last.as_deref(), count), (Some("t1"), 2), "s3 was deleted: t1 is the newest of s1 and t1");
-    let unread: Vec<(i64, i64)> = sql
-        .query("SELECT user_id, unread_count FROM chat_participants WHERE chat_id = $1 ORDER BY user_id", &[&chat])
-        .await
-        .expect("participants")
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
-    assert_eq!(unread, vec![(teacher, 1), (student, 1)], "teacher: s1; student: t1");
-    let quiet: (Option<i64>, i64) = sql
-        .query_one("SELECT last_message_id, message_count FROM chats WHERE student_id = $1", &[&quiet_student])
-        .await
-        .map(|r| (r.get(0), r.get(1)))
-        .expect("quiet chat");
-    assert_eq!(quiet, (None, 0));
-}
-
-/// A row of `upload_claims`: uploader, link, teacher, bytes, and whether it still counts 21 hours
-/// from now.
-type Claim = (i64, Option<i64>, Option<i64>, i64, bool);
-
-/// V17 starts counting upload allowances in `upload_claims`: what was uploaded in the day
-/// before the upgrade counts from the start, a guest's upload against their link and its teacher
-/// too, so an upgrade does not hand out a fresh allowance.
-#[tokio::test]
-async fn upgrading_counts_the_last_day_s_uploads_against_the_allowances() {
-    let database = fresh_database().await;
-    tutorchat::db::migrate_to(&database, refinery::Target::Version(16)).await.expect("migrate to V16");
-    let sql = connect(&database).await;
-    let teacher: i64 = sql
-        .query_one("INSERT INTO users (email, name, role) VALUES ('t@v16', 'T', 'teacher') RETURNING id", &[])
-        .await
-        .expect("teacher")
-        .get(0);
-    let link: i64 = sql
-        .query_one(
-            "INSERT INTO inquiry_links (token, host_id, created_by, title) VALUES ('v16linkv16linkv16link', $1, $1, 'Курсы')
-             RETURNING id",
-            &[&teacher],
-        )
-        .await
-        .expect("link")
-        .get(0);
-    let opened = sql.query_one("SELECT chat_id, guest_id FROM inquiry_open('v16linkv16linkv16link', 'Гость')", &[]);
-    let (chat, guest): (i64, i64) = opened.await.map(|r| (r.get(0), r.get(1))).expect("inquiry");
-    for (uploader, size, age) in [(guest, 700_i64, "1 hour"), (teacher, 300, "2 hours"), (guest, 5_000, "2 days")] {
-        sql.execute(
-            &format!(
-                "INSERT INTO attachments (chat_id, uploader_id, name, content_type, size, sha256, created_at)
-                 VALUES ($1, $2, 'a.bin', 'application/octet-stream', $3, repeat('a', 64), now() - interval '{age}')"
-            ),
-            &[&chat, &uploader, &size],
-        )
-        .await
-        .expect("an upload before V17");
-    }
-
-    tutorchat::db::migrate(&database).await.expect("migrate to the latest version");
-    let claims: Vec<Claim> = sql
-        .query(
-            "SELECT uploader_id, link_id, host_id, bytes, counted_until > now() + interval '21 hours'
-             FROM upload_claims ORDER BY bytes DESC",
-            &[],
-        )
-        .await
-        .expect("claims")
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
-        .collect();
-    assert_eq!(
-        claims,
-        [(guest, Some(link), Some(teacher), 700, true), (teacher, None, None, 300, true)],
-        "the last day's uploads, each counted for 24 hours from its upload; the older one not at all"
-    );
+    sql.batch_execute("UPDATE schema_functions SET digest = 'an earlier build''s'").await.expect("stale");
+    tutorchat::db::migrate(&database).await.expect("migrate again");
+    assert_eq!(comment().await, shipped, "changed files are applied again");
+    assert_eq!(schema_dump(&database).await, committed_schema());
 }
 
 #[tokio::test]
@@ -239,20 +176,29 @@ async fn a_test_database_is_dropped_when_its_last_replica_stops() {
     assert_eq!(count(&name).await, 0, "dropped with the last replica");
 }
 
-/// `sql/schema.sql` shows the schema as the migrations leave it (every function in its current
-/// definition), so a trigger change is reviewed as its diff. It is generated, never edited:
-/// this dumps a freshly migrated database and compares.
+/// The schema of `database` as `tutorchat schema` dumps it.
+async fn schema_dump(database: &tokio_postgres::Config) -> String {
+    let config = database.clone();
+    let bindir = tutorchat::config::pg_bindir_from_env().expect("PG_BINDIR");
+    tokio::task::spawn_blocking(move || tutorchat::dev::schema::dump(&config, bindir.as_deref()))
+        .await
+        .expect("task")
+        .expect("pg_dump the migrated database")
+}
+
+fn committed_schema() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/schema.sql")).unwrap_or_default()
+}
+
+/// `sql/schema.sql` shows the schema as the migrations and the function files leave it (every
+/// function in its current definition), so a trigger change is reviewed as its diff. It is
+/// generated, never edited: this dumps a freshly migrated database and compares.
 #[tokio::test]
 async fn sql_schema_sql_is_exactly_what_the_migrations_produce() {
     let database = fresh_database().await;
     tutorchat::db::migrate(&database).await.expect("migrate");
-    let config = (*database).clone();
-    let bindir = tutorchat::config::pg_bindir_from_env().expect("PG_BINDIR");
-    let dumped = tokio::task::spawn_blocking(move || tutorchat::dev::schema::dump(&config, bindir.as_deref()))
-        .await
-        .expect("task")
-        .expect("pg_dump the migrated database");
-    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/schema.sql")).unwrap_or_default();
+    let dumped = schema_dump(&database).await;
+    let committed = committed_schema();
     if dumped != committed {
         let first = dumped.lines().zip(committed.lines()).position(|(a, b)| a != b);
         let line = first.unwrap_or_else(|| dumped.lines().count().min(committed.lines().count()));
@@ -264,4 +210,22 @@ async fn sql_schema_sql_is_exactly_what_the_migrations_produce() {
         );
     }
     assert!(committed.contains("CREATE FUNCTION public.events_before_insert()"), "the log's trigger is in it");
+}
+
+/// Every function and trigger is defined once, in its own file of `sql/functions/`: no migration
+/// restates one.
+#[tokio::test]
+async fn no_migration_defines_a_function_or_a_trigger() {
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/sql")).expect("sql/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "sql") || path.ends_with("schema.sql") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read").to_uppercase();
+        for definition in
+            ["CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", "CREATE TRIGGER", "CREATE OR REPLACE TRIGGER"]
+        {
+            assert!(!text.contains(definition), "{} has {definition}: put it in sql/functions/", path.display());
+        }
+    }
 }

@@ -219,3 +219,18 @@ async fn a_replica_running_as_the_runtime_role_delivers_offline_notices() {
     drop(app);
     drop_role(&owner, &name).await;
 }
+
+/// A replica whose role may not migrate refuses to start on functions that are not its build's
+/// (the owner migrated with another build), naming what to do, in one line.
+#[tokio::test]
+async fn a_runtime_replica_refuses_functions_of_another_build() {
+    let owner = TestApp::spawn().await;
+    let (name, runtime) = runtime_role(&owner).await;
+    owner.sql.batch_execute("UPDATE schema_functions SET digest = 'another build'").await.expect("stale");
+    let config = crate::helpers::test_config(runtime);
+    let error = tutorchat::Application::build(config).await.err().expect("refused");
+    let error = format!("{error:#}");
+    assert!(error.contains("the schema's functions are not this build's"), "{error}");
+    assert!(error.contains("tutorchat migrate") && !error.contains('\n'), "{error}");
+    drop_role(&owner, &name).await;
+}

@@ -1,5 +1,5 @@
 //! Upload allowances, kept in PostgreSQL so that every replica counts the same bytes
-//! (`sql/V17__upload_allowances.sql`).
+//! (`sql/functions/upload_reserve.sql`, `upload_settle.sql`).
 //!
 //! An upload reserves its length (the request's `Content-Length`, at most the file limit, at
 //! most what is left) before a byte of it is streamed, so parallel uploads on any replicas

@@ -7,7 +7,7 @@
 //! from its first bytes (the client's claim is ignored), an image's size is read from its header
 //! (no thumbnails are made: clients scale the image), and a row of `attachments` records it,
 //! unattached, as its reservation becomes its stored size. `POST /api/messages` then attaches it
-//! (see `sql/V11__attachments_and_notices.sql`); unattached uploads are swept (`orphans`).
+//! (see `sql/functions/attachments_bind.sql`); unattached uploads are swept (`orphans`).
 //!
 //! A download goes to current members of the chat who may see the message (a group member
 //! from their join on, as history) and to admins; an upload not attached yet only to its

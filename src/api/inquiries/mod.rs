@@ -4,7 +4,7 @@
 //! A teacher (or an admin, naming the teacher) creates a link for a context; the link's token is
 //! the only secret. Opening it (`GET /api/inquiry/{token}`, no account) shows what it is about;
 //! giving a name and a first question (`POST`) creates a guest, their chat with the teacher and
-//! the question, in one transaction (`inquiry_open()` in `sql/V10__groups_and_inquiries.sql`,
+//! the question, in one transaction (`sql/functions/inquiry_open.sql`,
 //! then the message), and answers with the guest's credential in a cookie of its own
 //! (`auth::GUEST_COOKIE`, HttpOnly). So there is no guest without a message to clean up: each
 //! is an inquiry a teacher sees. New guests are limited per client address and per link.
@@ -15,7 +15,7 @@
 //! a new message for `INQUIRY_IDLE_SECS` is closed by the replicas ([`close_idle`]), as are a link's
 //! inquiries when it is revoked: read-only, announced by a `chat_closed` event, which also
 //! ends the guest's session (their streams end, their credential is refused:
-//! `guest_sessions` in `sql/V20__guest_sessions_and_group_members.sql`). A guest who signs up
+//! the `guest_sessions` view in `sql/schema.sql`). A guest who signs up
 //! later is not linked to their guest identity (not built).
 
 pub mod links;

@@ -1,4 +1,4 @@
-//! Message search: `GET /api/search`. The words are PostgreSQL's (`sql/V24__message_search.sql`:
+//! Message search: `GET /api/search`. The words are PostgreSQL's (`sql/functions/search_query.sql`:
 //! a generated `tsvector` of the `russian` configuration, which stems Russian and English, and
 //! a GIN index of searchable messages by chat); the entitlement is the stream's: a participant
 //! finds what was posted in their chats while they were members (`chat_memberships`, by log

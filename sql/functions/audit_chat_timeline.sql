@@ -1,0 +1,61 @@
+CREATE OR REPLACE FUNCTION audit_chat_timeline(p_chat_id bigint) RETURNS TABLE(event_position bigint, occurred_at timestamp with time zone, event_type text, actor_id bigint, actor_name text, message_id bigint, content text, reply_to_message_id bigint, member_id bigint)
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT e.position, e.created_at, e.type, e.actor_id,
+           CASE WHEN e.actor_id IS NULL THEN '(system)' ELSE u.name END,
+           coalesce((e.payload ->> 'message_id')::bigint, (e.payload ->> 'up_to_message_id')::bigint),
+           CASE e.type
+               WHEN 'message_created' THEN e.payload ->> 'content'
+               WHEN 'message_edited' THEN e.payload ->> 'content'
+               WHEN 'message_deleted' THEN (
+                   SELECT v.payload ->> 'content' FROM events v
+                   WHERE v.chat_id = e.chat_id AND v.position < e.position
+                     AND v.type IN ('message_created', 'message_edited')
+                     AND v.payload -> 'message_id' = e.payload -> 'message_id'
+                   ORDER BY v.position DESC LIMIT 1)
+               WHEN 'chat_read' THEN format('read up to message %s', e.payload ->> 'up_to_message_id')
+               WHEN 'chat_created' THEN
+                   CASE WHEN e.payload ->> 'kind' = 'group'
+                        THEN format('group %s created', e.payload -> 'title')
+                        WHEN e.payload ->> 'kind' = 'inquiry'
+                        THEN format('inquiry %s opened by guest %s with teacher %s (link %s)', e.payload -> 'title',
+                                    e.payload ->> 'guest_id', e.payload ->> 'host_id', e.payload ->> 'link_id')
+                        ELSE format('chat opened for student %s and teacher %s (lesson %s)',
+                                    e.payload ->> 'student_id', e.payload ->> 'teacher_id', e.payload ->> 'lesson_id')
+                   END
+               WHEN 'participant_added' THEN format('%s (%s, %s) joined', m.name, e.payload ->> 'user_id', e.payload ->> 'role')
+               WHEN 'participant_removed' THEN
+                   CASE WHEN e.actor_id = (e.payload ->> 'user_id')::bigint
+                        THEN format('%s (%s) left', m.name, e.payload ->> 'user_id')
+                        ELSE format('%s (%s) was removed', m.name, e.payload ->> 'user_id')
+                   END
+               WHEN 'chat_renamed' THEN format('renamed to %s', e.payload -> 'title')
+               WHEN 'chat_closed' THEN format('closed (%s)', e.payload ->> 'reason')
+               WHEN 'message_reported' THEN format('reported message %s: %s', e.payload ->> 'message_id',
+                                                   coalesce(nullif(e.payload ->> 'reason', ''), '(reason erased)'))
+               WHEN 'message_hidden' THEN format('hid message %s: %s', e.payload ->> 'message_id', e.payload ->> 'reason')
+               WHEN 'message_unhidden' THEN format('unhid message %s', e.payload ->> 'message_id')
+               WHEN 'messages_purged' THEN
+                   CASE WHEN e.payload ->> 'cause' = 'retention'
+                        THEN format('purged by retention on %s (messages older than %s): messages %s',
+                                    to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'),
+                                    e.payload ->> 'before', e.payload -> 'message_ids')
+                        ELSE format('erased on request of user %s (%s) by %s: messages %s',
+                                    e.payload ->> 'user_id',
+                                    (SELECT r.payload ->> 'reason' FROM events r
+                                     WHERE r.chat_id IS NULL AND r.type = 'user_erasure_requested'
+                                       AND (r.payload ->> 'user_id')::bigint = (e.payload ->> 'user_id')::bigint
+                                     ORDER BY r.position DESC LIMIT 1),
+                                    u.name, e.payload -> 'message_ids')
+                   END
+               WHEN 'chat_exported' THEN format('exported as %s, as it was at %s', e.payload ->> 'format', e.payload ->> 'at')
+           END,
+           (e.payload ->> 'reply_to_message_id')::bigint,
+           CASE WHEN e.type IN ('participant_added', 'participant_removed') THEN (e.payload ->> 'user_id')::bigint END
+    FROM events e
+    LEFT JOIN users u ON u.id = e.actor_id
+    LEFT JOIN users m ON m.id = CASE WHEN e.type IN ('participant_added', 'participant_removed')
+                                     THEN (e.payload ->> 'user_id')::bigint END
+    WHERE e.chat_id = p_chat_id
+    ORDER BY e.position
+$$;

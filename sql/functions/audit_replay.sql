@@ -1,0 +1,333 @@
+CREATE OR REPLACE FUNCTION audit_replay(p_since bigint DEFAULT NULL::bigint) RETURNS TABLE(projection text, row_key text, problem text, replayed jsonb, live jsonb)
+    LANGUAGE plpgsql
+    SET work_mem TO '256MB'
+    SET plan_cache_mode TO 'force_custom_plan'
+    AS $$
+DECLARE
+    everything constant boolean := p_since IS NULL;
+    started constant timestamptz := clock_timestamp();
+    head bigint;
+    low bigint;
+    slice bigint;
+    slices constant integer := 10;
+    scratch text;
+    scope bigint[] := '{}';
+BEGIN
+    -- The scratch tables of the session's previous call.
+    FOREACH scratch IN ARRAY ARRAY['replay_other', 'replay_changes', 'replay_moderation', 'replay_messages',
+                                   'replay_activity', 'replay_chats', 'replay_chat_memberships',
+                                   'replay_chat_participants', 'replay_problems'] LOOP
+        IF to_regclass('pg_temp.' || scratch) IS NOT NULL THEN
+            EXECUTE format('DROP TABLE pg_temp.%I', scratch);
+        END IF;
+    END LOOP;
+
+    -- The chats to check: every chat, or those with an event after p_since. (An array, not a
+    -- table: `everything OR chat_id = ANY (scope)` folds to an index condition in each plan.)
+    IF NOT everything THEN
+        scope := ARRAY(SELECT DISTINCT e.chat_id FROM events e WHERE e.position > p_since);
+    END IF;
+
+    -- Every event but messages' creation: chats, membership, renames, edits, deletions, reads.
+    CREATE TEMP TABLE replay_other AS
+    SELECT e.position, e.chat_id, e.type, e.actor_id, e.created_at, e.payload
+    FROM events e
+    WHERE e.type <> 'message_created'
+      AND (everything OR e.chat_id = ANY (scope));
+    ANALYZE replay_other;
+
+    -- Each message's newest edit and first deletion.
+    CREATE TEMP TABLE replay_changes AS
+    SELECT coalesce(v.message_id, d.message_id) AS message_id, v.content, v.edited_at,
+           d.deleted_at, d.deleted_by
+    FROM (SELECT DISTINCT ON (1) (x.payload ->> 'message_id')::bigint AS message_id,
+                 x.payload ->> 'content' AS content, x.created_at AS edited_at
+          FROM replay_other x WHERE x.type = 'message_edited'
+          ORDER BY 1, x.position DESC) v
+    FULL JOIN (SELECT DISTINCT ON (1) (x.payload ->> 'message_id')::bigint AS message_id,
+                      x.created_at AS deleted_at, x.actor_id AS deleted_by
+               FROM replay_other x WHERE x.type = 'message_deleted'
+               ORDER BY 1, x.position) d ON d.message_id = v.message_id;
+    ANALYZE replay_changes;
+
+    -- Each message's moderation: hidden (its newest of hidden/unhidden was a hide), purged (its
+    -- first purge).
+    CREATE TEMP TABLE replay_moderation AS
+    SELECT coalesce(h.message_id, p.message_id) AS message_id, h.hidden_at, h.hidden_by, h.hidden_reason,
+           p.purged_at, p.purge_cause
+    FROM (SELECT s.message_id, s.hidden_at, s.hidden_by, s.hidden_reason
+          FROM (SELECT DISTINCT ON (1) (x.payload ->> 'message_id')::bigint AS message_id, x.type,
+                       x.created_at AS hidden_at, x.actor_id AS hidden_by, x.payload ->> 'reason' AS hidden_reason
+                FROM replay_other x WHERE x.type IN ('message_hidden', 'message_unhidden')
+                ORDER BY 1, x.position DESC) s
+          WHERE s.type = 'message_hidden') h
+    FULL JOIN (SELECT DISTINCT ON (1) i::text::bigint AS message_id, x.created_at AS purged_at,
+                      x.payload ->> 'cause' AS purge_cause
+               FROM replay_other x CROSS JOIN LATERAL jsonb_array_elements(x.payload -> 'message_ids') i
+               WHERE x.type = 'messages_purged'
+               ORDER BY 1, x.position) p ON p.message_id = h.message_id;
+    ANALYZE replay_moderation;
+    RAISE NOTICE 'audit_replay: % events other than messages read (% s)',
+        (SELECT count(*) FROM replay_other), round(extract(epoch FROM clock_timestamp() - started), 1);
+
+    CREATE TEMP TABLE replay_messages (
+        id bigint, chat_id bigint, sender_id bigint, content text, is_deleted boolean,
+        created_at timestamptz, deleted_at timestamptz, deleted_by bigint, position bigint,
+        edited_at timestamptz, reply_to_id bigint, attachments jsonb, hidden_at timestamptz, hidden_by bigint,
+        hidden_reason text, purged_at timestamptz, purge_cause text
+    );
+    -- Messages: in ten slices of the log by position (each a range of the primary key), or,
+    -- given p_since, at once from the chats in scope (through the (chat_id, position) index).
+    IF everything THEN
+        SELECT coalesce(min(e.position), 1), coalesce(max(e.position), 0) INTO low, head FROM events e;
+        slice := (head - low) / slices + 1;
+    END IF;
+    FOR i IN 0 .. CASE WHEN everything THEN slices - 1 ELSE 0 END LOOP
+        INSERT INTO replay_messages
+        SELECT (c.payload ->> 'message_id')::bigint, c.chat_id, c.actor_id,
+               coalesce(v.content, c.payload ->> 'content'), v.deleted_at IS NOT NULL,
+               c.created_at, v.deleted_at, v.deleted_by, c.position, v.edited_at,
+               (c.payload ->> 'reply_to_message_id')::bigint, c.payload -> 'attachments',
+               o.hidden_at, o.hidden_by, o.hidden_reason, o.purged_at, o.purge_cause
+        FROM events c
+        LEFT JOIN replay_changes v ON v.message_id = (c.payload ->> 'message_id')::bigint
+        LEFT JOIN replay_moderation o ON o.message_id = (c.payload ->> 'message_id')::bigint
+        WHERE c.type = 'message_created'
+          AND (NOT everything OR (c.position >= low + i * slice AND c.position < low + (i + 1) * slice))
+          AND (everything OR c.chat_id = ANY (scope));
+        IF everything THEN
+            RAISE NOTICE 'audit_replay: messages replayed up to position % of % (% %%, % s)',
+                least(low + (i + 1) * slice - 1, head), head, (i + 1) * 100 / slices,
+                round(extract(epoch FROM clock_timestamp() - started), 1);
+        ELSE
+            RAISE NOTICE 'audit_replay: messages of % chats with events after position % replayed (% s)',
+                cardinality(scope), p_since, round(extract(epoch FROM clock_timestamp() - started), 1);
+        END IF;
+    END LOOP;
+    ANALYZE replay_messages;
+
+    -- Per chat: the newest visible message, how many are visible, and the newest of all (its
+    -- activity). The newest message's time is taken from its row (times follow positions, but
+    -- the projection records the newest message's own).
+    CREATE TEMP TABLE replay_activity AS
+    SELECT a.chat_id, a.last_message_id, a.message_count, a.first_position, a.active_position, m.created_at AS active_at
+    FROM (SELECT m.chat_id, max(m.id) FILTER (WHERE NOT m.is_deleted) AS last_message_id,
+                 count(*) FILTER (WHERE NOT m.is_deleted) AS message_count,
+                 min(m.position) AS first_position, max(m.position) AS active_position
+          FROM replay_messages m GROUP BY m.chat_id) a
+    JOIN replay_messages m ON m.position = a.active_position;
+    ANALYZE replay_activity;
+
+    CREATE TEMP TABLE replay_chats AS
+    SELECT e.chat_id AS id, (e.payload ->> 'student_id')::bigint AS student_id,
+           (e.payload ->> 'teacher_id')::bigint AS teacher_id, e.created_at,
+           a.last_message_id, coalesce(a.message_count, 0) AS message_count,
+           coalesce(e.payload ->> 'kind', 'direct') AS kind,
+           coalesce(t.title, e.payload ->> 'title') AS title, e.payload -> 'context' AS context,
+           e.actor_id AS created_by, coalesce(a.active_position, e.position) AS active_position,
+           coalesce(a.active_at, e.created_at) AS active_at, z.created_at AS closed_at
+    FROM replay_other e
+    LEFT JOIN replay_activity a ON a.chat_id = e.chat_id
+    LEFT JOIN (SELECT DISTINCT ON (x.chat_id) x.chat_id, x.payload ->> 'title' AS title
+               FROM replay_other x WHERE x.type = 'chat_renamed' ORDER BY x.chat_id, x.position DESC) t
+           ON t.chat_id = e.chat_id
+    LEFT JOIN (SELECT DISTINCT ON (x.chat_id) x.chat_id, x.created_at
+               FROM replay_other x WHERE x.type = 'chat_closed' ORDER BY x.chat_id, x.position) z
+           ON z.chat_id = e.chat_id
+    WHERE e.type = 'chat_created';
+
+    -- Every membership interval: a join (a direct chat's or an inquiry's opening, or
+    -- participant_added) up to the next removal of the same user from the same chat.
+    CREATE TEMP TABLE replay_chat_memberships AS
+    WITH joins AS (
+        SELECT e.chat_id, p.user_id, p.role, e.position, e.created_at
+        FROM replay_other e
+        CROSS JOIN LATERAL (VALUES ((e.payload ->> 'teacher_id')::bigint, 'teacher'),
+                                   ((e.payload ->> 'student_id')::bigint, 'student')) AS p (user_id, role)
+        WHERE e.type = 'chat_created' AND coalesce(e.payload ->> 'kind', 'direct') = 'direct'
+        UNION ALL
+        SELECT e.chat_id, p.user_id, p.role, e.position, e.created_at
+        FROM replay_other e
+        CROSS JOIN LATERAL (VALUES ((e.payload ->> 'host_id')::bigint, 'teacher'),
+                                   ((e.payload ->> 'guest_id')::bigint, 'guest')) AS p (user_id, role)
+        WHERE e.type = 'chat_created' AND e.payload ->> 'kind' = 'inquiry'
+        UNION ALL
+        SELECT e.chat_id, (e.payload ->> 'user_id')::bigint, e.payload ->> 'role', e.position, e.created_at
+        FROM replay_other e WHERE e.type = 'participant_added'
+    ), removals AS (
+        SELECT x.chat_id, (x.payload ->> 'user_id')::bigint AS user_id, x.position
+        FROM replay_other x WHERE x.type = 'participant_removed'
+    )
+    SELECT j.user_id, j.chat_id, j.position AS from_position, min(r.position) AS to_position,
+           j.role, j.created_at AS joined_at
+    FROM joins j
+    LEFT JOIN removals r ON r.chat_id = j.chat_id AND r.user_id = j.user_id AND r.position > j.position
+    GROUP BY j.user_id, j.chat_id, j.position, j.role, j.created_at;
+    ANALYZE replay_chat_memberships;
+
+    -- Current members: read up to their newest chat_read marker, or, for one who joined after
+    -- messages were written, at least up to the chat's newest message when they joined.
+    CREATE TEMP TABLE replay_chat_participants AS
+    WITH current AS (
+        SELECT s.* FROM replay_chat_memberships s WHERE s.to_position IS NULL
+    ), markers AS (
+        SELECT x.chat_id, x.actor_id AS user_id, max((x.payload ->> 'up_to_message_id')::bigint) AS up_to
+        FROM replay_other x WHERE x.type = 'chat_read' GROUP BY x.chat_id, x.actor_id
+    ), joined_late AS (
+        SELECT s.chat_id, s.user_id, max(m.id) AS seen
+        FROM current s
+        JOIN replay_activity a ON a.chat_id = s.chat_id AND a.first_position < s.from_position
+        JOIN replay_messages m ON m.chat_id = s.chat_id AND m.position < s.from_position
+        GROUP BY s.chat_id, s.user_id
+    ), members AS (
+        SELECT s.chat_id, s.user_id, s.role, s.joined_at, s.from_position AS joined_position,
+               greatest(coalesce(k.up_to, 0), coalesce(l.seen, 0)) AS last_read_message_id
+        FROM current s
+        LEFT JOIN markers k ON k.chat_id = s.chat_id AND k.user_id = s.user_id
+        LEFT JOIN joined_late l ON l.chat_id = s.chat_id AND l.user_id = s.user_id
+    ), unread AS (
+        SELECT p.chat_id, p.user_id, count(*) AS unread_count
+        FROM members p
+        JOIN replay_messages m ON m.chat_id = p.chat_id AND m.id > p.last_read_message_id
+                              AND NOT m.is_deleted AND m.sender_id <> p.user_id
+        GROUP BY p.chat_id, p.user_id
+    )
+    SELECT p.chat_id, p.user_id, p.role, p.joined_at, p.joined_position, p.last_read_message_id,
+           coalesce(u.unread_count, 0) AS unread_count
+    FROM members p LEFT JOIN unread u ON u.chat_id = p.chat_id AND u.user_id = p.user_id;
+    RAISE NOTICE 'audit_replay: chats, memberships and members replayed (% s)',
+        round(extract(epoch FROM clock_timestamp() - started), 1);
+
+    CREATE TEMP TABLE replay_problems (projection text, row_key text, problem text, replayed jsonb, live jsonb);
+
+    INSERT INTO replay_problems
+    SELECT 'chats', coalesce(r.id, l.id)::text,
+           CASE WHEN l.id IS NULL THEN 'missing from projection' WHEN r.id IS NULL THEN 'not in the log' ELSE 'differs' END,
+           CASE WHEN r.id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.id IS NOT NULL THEN to_jsonb(l) END
+    FROM replay_chats r
+    FULL JOIN (SELECT c.id, c.student_id, c.teacher_id, c.created_at, c.last_message_id, c.message_count,
+                      c.kind, c.title, c.context, c.created_by, c.active_position, c.active_at, c.closed_at
+               FROM chats c
+               WHERE everything OR c.id = ANY (scope)) l ON l.id = r.id
+    WHERE (r.*) IS DISTINCT FROM (l.*);
+
+    INSERT INTO replay_problems
+    SELECT 'chat_participants', coalesce(r.chat_id, l.chat_id) || '/' || coalesce(r.user_id, l.user_id),
+           CASE WHEN l.chat_id IS NULL THEN 'missing from projection' WHEN r.chat_id IS NULL THEN 'not in the log' ELSE 'differs' END,
+           CASE WHEN r.chat_id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.chat_id IS NOT NULL THEN to_jsonb(l) END
+    FROM replay_chat_participants r
+    FULL JOIN (SELECT p.chat_id, p.user_id, p.role::text AS role, p.joined_at, p.joined_position,
+                      p.last_read_message_id, p.unread_count
+               FROM chat_participants p
+               WHERE everything OR p.chat_id = ANY (scope)) l
+           ON l.chat_id = r.chat_id AND l.user_id = r.user_id
+    WHERE (r.*) IS DISTINCT FROM (l.*);
+
+    INSERT INTO replay_problems
+    SELECT 'chat_memberships',
+           coalesce(r.chat_id, l.chat_id) || '/' || coalesce(r.user_id, l.user_id) || '@' || coalesce(r.from_position, l.from_position),
+           CASE WHEN l.chat_id IS NULL THEN 'missing from projection' WHEN r.chat_id IS NULL THEN 'not in the log' ELSE 'differs' END,
+           CASE WHEN r.chat_id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.chat_id IS NOT NULL THEN to_jsonb(l) END
+    FROM (SELECT s.user_id, s.chat_id, s.from_position, s.to_position FROM replay_chat_memberships s) r
+    FULL JOIN (SELECT s.user_id, s.chat_id, s.from_position, s.to_position
+               FROM chat_memberships s
+               WHERE everything OR s.chat_id = ANY (scope)) l
+           ON l.chat_id = r.chat_id AND l.user_id = r.user_id AND l.from_position = r.from_position
+    WHERE (r.*) IS DISTINCT FROM (l.*);
+
+    INSERT INTO replay_problems
+    SELECT 'messages', coalesce(r.id, l.id)::text,
+           CASE WHEN l.id IS NULL THEN 'missing from projection' WHEN r.id IS NULL THEN 'not in the log' ELSE 'differs' END,
+           CASE WHEN r.id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.id IS NOT NULL THEN to_jsonb(l) END
+    FROM (SELECT m.id, m.chat_id, m.sender_id, m.content, m.is_deleted, m.created_at, m.deleted_at,
+                 m.deleted_by, m.position, m.edited_at, m.reply_to_id, m.hidden_at, m.hidden_by, m.hidden_reason,
+                 m.purged_at, m.purge_cause FROM replay_messages m) r
+    FULL JOIN (SELECT m.id, m.chat_id, m.sender_id, m.content, m.is_deleted, m.created_at, m.deleted_at,
+                      m.deleted_by, m.position, m.edited_at, m.reply_to_id, m.hidden_at, m.hidden_by, m.hidden_reason,
+                      m.purged_at, m.purge_cause
+               FROM messages m
+               WHERE everything OR m.chat_id = ANY (scope)) l ON l.id = r.id
+    WHERE (r.*) IS DISTINCT FROM (l.*);
+
+    -- What the log recorded of each message's attachments, against the message's column and
+    -- each upload's binding.
+    INSERT INTO replay_problems
+    SELECT 'messages.attachments', coalesce(r.id, l.id)::text,
+           CASE WHEN l.id IS NULL THEN 'missing from projection' WHEN r.id IS NULL THEN 'not in the log' ELSE 'differs' END,
+           r.attachments, l.attachments
+    FROM (SELECT m.id, m.attachments FROM replay_messages m WHERE m.attachments IS NOT NULL) r
+    FULL JOIN (SELECT m.id, m.attachments FROM messages m
+               WHERE m.attachments IS NOT NULL
+                 AND (everything OR m.chat_id = ANY (scope))) l ON l.id = r.id
+    WHERE r.attachments IS DISTINCT FROM l.attachments;
+
+    INSERT INTO replay_problems
+    SELECT 'attachments.message_id', coalesce(r.id, l.id)::text,
+           CASE WHEN l.id IS NULL THEN 'missing from projection' WHEN r.id IS NULL THEN 'not in the log' ELSE 'differs' END,
+           CASE WHEN r.id IS NOT NULL THEN jsonb_build_object('message_id', r.message_id) END,
+           CASE WHEN l.id IS NOT NULL THEN jsonb_build_object('message_id', l.message_id) END
+    FROM (SELECT (x ->> 'id')::bigint AS id, m.id AS message_id
+          FROM replay_messages m CROSS JOIN LATERAL jsonb_array_elements(m.attachments) x
+          WHERE m.attachments IS NOT NULL) r
+    FULL JOIN (SELECT a.id, a.message_id FROM attachments a
+               WHERE a.message_id IS NOT NULL
+                 AND (everything OR a.chat_id = ANY (scope))) l ON l.id = r.id
+    WHERE r.message_id IS DISTINCT FROM l.message_id;
+
+    -- Reports: each message_reported, resolved by the first hide of its message after it.
+    INSERT INTO replay_problems
+    SELECT 'reports', coalesce(r.id, l.id)::text,
+           CASE WHEN l.id IS NULL THEN 'missing from projection' WHEN r.id IS NULL THEN 'not in the log' ELSE 'differs' END,
+           CASE WHEN r.id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.id IS NOT NULL THEN to_jsonb(l) END
+    FROM (WITH hides AS (
+              SELECT (y.payload ->> 'message_id')::bigint AS message_id, y.position, y.created_at, y.actor_id
+              FROM replay_other y WHERE y.type = 'message_hidden')
+          SELECT x.position AS id, (x.payload ->> 'message_id')::bigint AS message_id, x.chat_id,
+                 x.actor_id AS reporter_id, x.payload ->> 'reason' AS reason, x.created_at,
+                 h.created_at AS resolved_at, h.actor_id AS resolved_by,
+                 CASE WHEN h.position IS NOT NULL THEN 'hidden' END AS resolution
+          FROM replay_other x
+          LEFT JOIN LATERAL (SELECT * FROM hides z
+                             WHERE z.message_id = (x.payload ->> 'message_id')::bigint AND z.position > x.position
+                             ORDER BY z.position LIMIT 1) h ON true
+          WHERE x.type = 'message_reported') r
+    FULL JOIN (SELECT p.id, p.message_id, p.chat_id, p.reporter_id, p.reason, p.created_at, p.resolved_at,
+                      p.resolved_by, p.resolution
+               FROM reports p
+               WHERE everything OR p.chat_id = ANY (scope)) l ON l.id = r.id
+    WHERE (r.*) IS DISTINCT FROM (l.*);
+
+    -- People's suspension and erasure (their events belong to no chat: checked on a full replay).
+    IF everything THEN
+        INSERT INTO replay_problems
+        SELECT 'users', coalesce(r.id, l.id)::text,
+               CASE WHEN l.id IS NULL THEN 'missing from projection' WHEN r.id IS NULL THEN 'not in the log' ELSE 'differs' END,
+               CASE WHEN r.id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.id IS NOT NULL THEN to_jsonb(l) END
+        FROM (SELECT * FROM (
+                  SELECT p.id, s.suspended_until, s.suspension_reason, q.requested_at AS erasure_requested_at,
+                         z.erased_at
+                  FROM (SELECT DISTINCT (x.payload ->> 'user_id')::bigint AS id FROM replay_other x
+                        WHERE x.chat_id IS NULL) p
+                  LEFT JOIN (SELECT DISTINCT ON (1) (x.payload ->> 'user_id')::bigint AS id,
+                                    CASE WHEN x.type = 'user_suspended'
+                                         THEN coalesce((x.payload ->> 'until')::timestamptz, 'infinity') END AS suspended_until,
+                                    CASE WHEN x.type = 'user_suspended' THEN x.payload ->> 'reason' END AS suspension_reason
+                             FROM replay_other x WHERE x.type IN ('user_suspended', 'user_unsuspended')
+                             ORDER BY 1, x.position DESC) s ON s.id = p.id
+                  LEFT JOIN (SELECT (x.payload ->> 'user_id')::bigint AS id, min(x.created_at) AS requested_at
+                             FROM replay_other x WHERE x.type = 'user_erasure_requested' GROUP BY 1) q ON q.id = p.id
+                  LEFT JOIN (SELECT (x.payload ->> 'user_id')::bigint AS id, min(x.created_at) AS erased_at
+                             FROM replay_other x WHERE x.type = 'user_erased' GROUP BY 1) z ON z.id = p.id) a
+              WHERE a.suspended_until IS NOT NULL OR a.erasure_requested_at IS NOT NULL OR a.erased_at IS NOT NULL) r
+        FULL JOIN (SELECT u.id, u.suspended_until, u.suspension_reason, u.erasure_requested_at, u.erased_at
+                   FROM users u
+                   WHERE u.suspended_until IS NOT NULL OR u.erasure_requested_at IS NOT NULL
+                      OR u.erased_at IS NOT NULL) l ON l.id = r.id
+        WHERE (r.*) IS DISTINCT FROM (l.*);
+    END IF;
+
+    RAISE NOTICE 'audit_replay: compared with the projections, % differences (% s)',
+        (SELECT count(*) FROM replay_problems), round(extract(epoch FROM clock_timestamp() - started), 1);
+    RETURN QUERY SELECT * FROM replay_problems p ORDER BY 1, 2;
+END
+$$;

@@ -1,0 +1,149 @@
+CREATE OR REPLACE FUNCTION events_after_insert() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    refused record;
+    messages_created boolean;
+    counted boolean;
+    reads boolean;
+    head bigint;
+BEGIN
+    SELECT bool_or(type = 'message_created'), bool_or(type IN ('message_created', 'message_deleted')),
+           bool_or(type = 'chat_read'), max(position)
+    INTO messages_created, counted, reads, head
+    FROM appended;
+    IF head IS NULL THEN
+        RETURN NULL;
+    END IF;
+
+    IF messages_created THEN
+        -- Each sender a member who joined before their message, each chat open (after the
+        -- statement): the row rule or stricter; the appender retries a refused batch one
+        -- event at a time (see V13).
+        SELECT s.actor_id, s.chat_id, s.stranger, s.suspended INTO refused
+        FROM (SELECT a.actor_id, a.chat_id, a.position, c.closed_at IS NOT NULL AS closed,
+                     NOT EXISTS (SELECT 1 FROM chat_participants p
+                                 WHERE p.chat_id = a.chat_id AND p.user_id = a.actor_id
+                                   AND p.joined_position < a.position) AS stranger,
+                     EXISTS (SELECT 1 FROM users u
+                             WHERE u.id = a.actor_id
+                               AND (u.suspended_until > a.created_at OR u.erasure_requested_at IS NOT NULL)) AS suspended
+              FROM appended a LEFT JOIN chats c ON c.id = a.chat_id
+              WHERE a.type = 'message_created') s
+        WHERE s.stranger OR s.closed OR s.suspended
+        ORDER BY s.stranger DESC, s.suspended DESC, s.position
+        LIMIT 1;
+        IF FOUND AND refused.stranger THEN
+            RAISE EXCEPTION 'user % is not a participant of chat %', refused.actor_id, refused.chat_id
+                USING ERRCODE = 'insufficient_privilege';
+        ELSIF FOUND AND refused.suspended THEN
+            RAISE EXCEPTION 'user % is suspended: they may read, not write', refused.actor_id
+                USING ERRCODE = 'insufficient_privilege', HINT = 'account_suspended';
+        ELSIF FOUND THEN
+            RAISE EXCEPTION 'chat % is closed: it is read-only', refused.chat_id
+                USING ERRCODE = 'object_not_in_prerequisite_state';
+        END IF;
+
+        INSERT INTO messages (id, chat_id, sender_id, content, created_at, position, reply_to_id, attachments)
+        SELECT (a.payload ->> 'message_id')::bigint, a.chat_id, a.actor_id, a.payload ->> 'content', a.created_at,
+               a.position, (a.payload ->> 'reply_to_message_id')::bigint, a.payload -> 'attachments'
+        FROM appended a WHERE a.type = 'message_created' ORDER BY a.position;
+
+        -- A member added after a message of the same statement: the read marker one event at
+        -- a time would have given them (the chat's newest message before they joined).
+        UPDATE chat_participants p SET last_read_message_id = j.newest
+        FROM (SELECT a.chat_id, (a.payload ->> 'user_id')::bigint AS user_id, a.position,
+                     (SELECT max(m.id) FROM messages m WHERE m.chat_id = a.chat_id AND m.position < a.position) AS newest
+              FROM appended a
+              WHERE a.type = 'participant_added' AND EXISTS (
+                  SELECT 1 FROM appended b
+                  WHERE b.type = 'message_created' AND b.chat_id = a.chat_id AND b.position < a.position)) j
+        WHERE p.chat_id = j.chat_id AND p.user_id = j.user_id AND p.joined_position = j.position
+          AND j.newest > p.last_read_message_id;
+    END IF;
+
+    -- Counters, last message and activity per chat; unread counts per member.
+    IF counted THEN
+    WITH changes AS (
+        SELECT a.chat_id, CASE a.type WHEN 'message_created' THEN 1 ELSE -1 END AS sign,
+               CASE a.type WHEN 'message_created' THEN a.position END AS created_position,
+               CASE a.type WHEN 'message_created' THEN (a.payload ->> 'message_id')::bigint END AS created_id,
+               a.created_at
+        FROM appended a WHERE a.type IN ('message_created', 'message_deleted')
+    )
+    UPDATE chats c
+    SET message_count = c.message_count + d.delta,
+        last_message_id = CASE WHEN d.deletions THEN (SELECT max(m.id) FROM messages m WHERE m.chat_id = c.id AND NOT m.is_deleted)
+                               ELSE greatest(c.last_message_id, d.newest_id) END,
+        active_position = greatest(c.active_position, d.newest),
+        active_at = CASE WHEN d.newest > c.active_position THEN d.newest_at ELSE c.active_at END
+    FROM (SELECT chat_id, sum(sign) AS delta, max(created_position) AS newest, max(created_id) AS newest_id,
+                 bool_or(sign < 0) AS deletions,
+                 max(created_at) FILTER (WHERE created_position IS NOT NULL) AS newest_at
+          FROM changes GROUP BY chat_id) d
+    WHERE c.id = d.chat_id;
+
+    -- A deletion's actor is the message's sender: only the author may delete (the BEFORE trigger).
+    WITH changes AS (
+        SELECT a.chat_id, (a.payload ->> 'message_id')::bigint AS message_id, a.actor_id AS sender_id,
+               CASE a.type WHEN 'message_created' THEN 1 ELSE -1 END AS sign
+        FROM appended a WHERE a.type IN ('message_created', 'message_deleted')
+    )
+    UPDATE chat_participants p
+    SET unread_count = p.unread_count + d.delta
+    FROM (SELECT r.id, sum(x.sign) AS delta
+          FROM changes x
+          JOIN chat_participants r ON r.chat_id = x.chat_id AND r.user_id <> x.sender_id
+                                  AND x.message_id > r.last_read_message_id
+          WHERE NOT (reads AND EXISTS (SELECT 1 FROM appended a WHERE a.type = 'chat_read'
+                                       AND a.chat_id = r.chat_id AND a.actor_id = r.user_id))
+          GROUP BY r.id) d
+    WHERE p.id = d.id AND d.delta <> 0;
+    END IF;
+
+    IF reads THEN
+        UPDATE chat_participants p
+        SET unread_count = (SELECT count(*) FROM messages m
+                            WHERE m.chat_id = p.chat_id AND NOT m.is_deleted
+                              AND m.id > p.last_read_message_id AND m.sender_id <> p.user_id)
+        FROM (SELECT DISTINCT a.chat_id, a.actor_id FROM appended a WHERE a.type = 'chat_read') r
+        WHERE p.chat_id = r.chat_id AND p.user_id = r.actor_id;
+    END IF;
+
+    -- The outbox: each message of the statement to each other current member who is offline
+    -- now, one foldable notice per user and chat.
+    IF messages_created AND (SELECT enabled FROM notify_settings) THEN
+        INSERT INTO notices AS n (user_id, chat_id, first_message_id, message_id, count, preview, created_at)
+        SELECT p.user_id, a.chat_id, min((a.payload ->> 'message_id')::bigint), max((a.payload ->> 'message_id')::bigint),
+               count(*),
+               (array_agg(CASE WHEN a.payload ->> 'content' ~ '[^[:space:]]' THEN left(a.payload ->> 'content', 100)
+                               ELSE '📎 ' || (a.payload -> 'attachments' -> 0 ->> 'name') END
+                          ORDER BY a.position DESC))[1],
+               min(a.created_at)
+        FROM appended a
+        JOIN chat_participants p ON p.chat_id = a.chat_id AND p.user_id <> a.actor_id
+        WHERE a.type = 'message_created' AND NOT presence_online(p.user_id)
+        GROUP BY p.user_id, a.chat_id
+        ON CONFLICT (user_id, chat_id) WHERE state = 'pending'
+        DO UPDATE SET count = n.count + excluded.count, message_id = excluded.message_id, preview = excluded.preview;
+    END IF;
+
+    -- Every replica's listener reads the log after its cursor when this arrives (at commit).
+    PERFORM pg_notify('tutorchat_events', head::text);
+    RETURN NULL;
+END
+$$;
+
+COMMENT ON FUNCTION events_after_insert() IS 'Once per INSERT statement on events, over its
+rows, in this order: plain messages'' sender (a member who joined before, not suspended) and
+closed-chat checks and their messages rows; each chat''s last message, message count, activity
+and every member''s unread count; the offline-notification outbox (a notice for each offline
+member, folded per chat); and the one NOTIFY on ''tutorchat_events'' with the statement''s highest
+position.';
+
+REVOKE ALL ON FUNCTION events_after_insert() FROM PUBLIC;
+
+CREATE OR REPLACE TRIGGER events_after_insert AFTER INSERT ON events REFERENCING NEW TABLE AS appended FOR EACH STATEMENT EXECUTE FUNCTION events_after_insert();
+
+ALTER TABLE events ENABLE ALWAYS TRIGGER events_after_insert;

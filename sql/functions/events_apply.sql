@@ -1,0 +1,111 @@
+CREATE OR REPLACE FUNCTION events_apply(e events) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    student bigint := (e.payload ->> 'student_id')::bigint;
+    teacher bigint := (e.payload ->> 'teacher_id')::bigint;
+    member bigint := (e.payload ->> 'user_id')::bigint;
+BEGIN
+    CASE e.type
+    WHEN 'chat_created' THEN
+        IF e.payload ->> 'kind' = 'group' THEN
+            INSERT INTO chats (id, kind, title, context, created_by, created_at, active_position, active_at)
+            VALUES (e.chat_id, 'group', e.payload ->> 'title', e.payload -> 'context', e.actor_id, e.created_at,
+                    e.position, e.created_at);
+        ELSIF e.payload ->> 'kind' = 'inquiry' THEN
+            INSERT INTO chats (id, kind, title, context, created_by, created_at, active_position, active_at)
+            VALUES (e.chat_id, 'inquiry', e.payload ->> 'title', e.payload -> 'context', e.actor_id, e.created_at,
+                    e.position, e.created_at);
+            INSERT INTO chat_participants (chat_id, user_id, role, joined_at, joined_position)
+            VALUES (e.chat_id, (e.payload ->> 'host_id')::bigint, 'teacher', e.created_at, e.position),
+                   (e.chat_id, (e.payload ->> 'guest_id')::bigint, 'guest', e.created_at, e.position);
+            INSERT INTO chat_memberships (user_id, chat_id, from_position)
+            VALUES ((e.payload ->> 'host_id')::bigint, e.chat_id, e.position),
+                   ((e.payload ->> 'guest_id')::bigint, e.chat_id, e.position);
+        ELSE
+            INSERT INTO chats (id, student_id, teacher_id, created_at, active_position, active_at)
+            VALUES (e.chat_id, student, teacher, e.created_at, e.position, e.created_at);
+            INSERT INTO chat_participants (chat_id, user_id, role, joined_at, joined_position)
+            VALUES (e.chat_id, teacher, 'teacher', e.created_at, e.position),
+                   (e.chat_id, student, 'student', e.created_at, e.position);
+            INSERT INTO chat_memberships (user_id, chat_id, from_position)
+            VALUES (teacher, e.chat_id, e.position), (student, e.chat_id, e.position);
+        END IF;
+    WHEN 'participant_added' THEN
+        INSERT INTO chat_participants (chat_id, user_id, role, joined_at, joined_position, last_read_message_id)
+        VALUES (e.chat_id, member, e.payload ->> 'role', e.created_at, e.position,
+                coalesce((SELECT max(id) FROM messages WHERE chat_id = e.chat_id), 0));
+        INSERT INTO chat_memberships (user_id, chat_id, from_position) VALUES (member, e.chat_id, e.position);
+    WHEN 'participant_removed' THEN
+        DELETE FROM chat_participants WHERE chat_id = e.chat_id AND user_id = member;
+        UPDATE chat_memberships SET to_position = e.position
+        WHERE chat_id = e.chat_id AND user_id = member AND to_position IS NULL;
+    WHEN 'chat_renamed' THEN
+        UPDATE chats SET title = e.payload ->> 'title' WHERE id = e.chat_id;
+    WHEN 'chat_closed' THEN
+        UPDATE chats SET closed_at = e.created_at WHERE id = e.chat_id;
+    WHEN 'message_created' THEN
+        NULL;  -- inserted into messages for the whole statement, by events_after_insert
+    WHEN 'message_deleted' THEN
+        UPDATE messages
+        SET is_deleted = true, deleted_at = e.created_at, deleted_by = e.actor_id
+        WHERE id = (e.payload ->> 'message_id')::bigint;
+    WHEN 'message_edited' THEN
+        UPDATE messages
+        SET content = e.payload ->> 'content', edited_at = e.created_at
+        WHERE id = (e.payload ->> 'message_id')::bigint;
+    WHEN 'chat_read' THEN
+        -- unread_count is recounted by the statement trigger (events_count_messages).
+        UPDATE chat_participants
+        SET last_read_message_id = (e.payload ->> 'up_to_message_id')::bigint
+        WHERE chat_id = e.chat_id AND user_id = e.actor_id;
+    WHEN 'message_reported' THEN
+        INSERT INTO reports (id, message_id, chat_id, reporter_id, reason, created_at)
+        VALUES (e.position, (e.payload ->> 'message_id')::bigint, e.chat_id, e.actor_id, e.payload ->> 'reason', e.created_at);
+    WHEN 'message_hidden' THEN
+        UPDATE messages SET hidden_at = e.created_at, hidden_by = e.actor_id, hidden_reason = e.payload ->> 'reason'
+        WHERE id = (e.payload ->> 'message_id')::bigint;
+        UPDATE reports SET resolved_at = e.created_at, resolved_by = e.actor_id, resolution = 'hidden'
+        WHERE message_id = (e.payload ->> 'message_id')::bigint AND resolved_at IS NULL;
+        -- An offline notification not sent yet no longer quotes it.
+        UPDATE notices SET preview = ''
+        WHERE chat_id = e.chat_id AND state IN ('pending', 'retry') AND preview <> ''
+          AND (e.payload ->> 'message_id')::bigint BETWEEN first_message_id AND message_id;
+    WHEN 'message_unhidden' THEN
+        UPDATE messages SET hidden_at = NULL, hidden_by = NULL, hidden_reason = NULL
+        WHERE id = (e.payload ->> 'message_id')::bigint;
+    WHEN 'messages_purged' THEN
+        PERFORM events_purge(e);
+    WHEN 'chat_exported' THEN
+        NULL;  -- a record of who exported what, and nothing else
+    WHEN 'user_suspended' THEN
+        UPDATE users SET suspended_until = coalesce((e.payload ->> 'until')::timestamptz, 'infinity'),
+                         suspension_reason = e.payload ->> 'reason'
+        WHERE id = member;
+    WHEN 'user_unsuspended' THEN
+        UPDATE users SET suspended_until = NULL, suspension_reason = NULL WHERE id = member;
+    WHEN 'user_erasure_requested' THEN
+        UPDATE users SET erasure_requested_at = e.created_at WHERE id = member;
+    WHEN 'user_erased' THEN
+        PERFORM events_erase_person(e);
+    END CASE;
+END
+$$;
+
+COMMENT ON FUNCTION events_apply(e events) IS 'What each event does to the read models, row by
+row inside the append (a later row of the same statement sees what an earlier one did):
+chat_created inserts the chat, its participants and their membership intervals (a group''s
+members follow as participant_added); participant_added opens an interval and starts the new
+member''s read marker at the chat''s newest message (they see nothing from before they
+joined); participant_removed closes it at this position; chat_renamed and chat_closed set the
+chat''s title and closed_at; message_edited sets the current text and edited_at;
+message_deleted marks the message deleted; chat_read moves the reader''s marker.
+message_created is inserted for the whole statement by events_after_insert.
+message_reported inserts a report; message_hidden marks the message hidden (by whom, why),
+resolves its open reports and blanks the previews of unsent notifications that quote it;
+message_unhidden clears the mark; messages_purged blanks the messages'' content everywhere
+(events_purge); user_suspended, user_unsuspended and user_erasure_requested set the person''s
+columns; user_erased replaces their name and email (events_erase_person); chat_exported
+changes nothing.';
+
+REVOKE ALL ON FUNCTION events_apply(e events) FROM PUBLIC;

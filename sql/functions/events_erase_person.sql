@@ -1,0 +1,25 @@
+CREATE OR REPLACE FUNCTION events_erase_person(e events) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    person constant bigint := (e.payload ->> 'user_id')::bigint;
+BEGIN
+    UPDATE users SET name = 'erased user ' || person, email = 'erased-' || person || '@erased.invalid',
+                     erased_at = e.created_at
+    WHERE id = person;
+    UPDATE events SET payload = payload || '{"reason": ""}'
+    WHERE position IN (SELECT r.id FROM reports r WHERE r.reporter_id = person) AND payload ->> 'reason' <> '';
+    UPDATE reports SET reason = '' WHERE reporter_id = person;
+    WITH gone AS (DELETE FROM attachments a WHERE a.uploader_id = person AND a.message_id IS NULL RETURNING a.sha256)
+    INSERT INTO file_deletions (sha256) SELECT DISTINCT g.sha256 FROM gone g ON CONFLICT DO NOTHING;
+    UPDATE notices SET state = 'cancelled', preview = '', settled_at = e.created_at
+    WHERE user_id = person AND state IN ('pending', 'retry');
+    UPDATE notices SET preview = '' WHERE user_id = person AND preview <> '';
+    DELETE FROM push_subscriptions WHERE user_id = person;
+END
+$$;
+
+COMMENT ON FUNCTION events_erase_person(e events) IS 'What user_erased does once every message of the person is purged: their name and email replaced, their reports'' reasons blanked (in the log too), their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted.';
+
+REVOKE ALL ON FUNCTION events_erase_person(e events) FROM PUBLIC;

@@ -1,0 +1,38 @@
+CREATE OR REPLACE FUNCTION events_redaction_only() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF (NEW.position, NEW.chat_id, NEW.actor_id, NEW.type, NEW.created_at, NEW.idempotency_key)
+           IS NOT DISTINCT FROM (OLD.position, OLD.chat_id, OLD.actor_id, OLD.type, OLD.created_at, OLD.idempotency_key)
+       AND (CASE OLD.type
+               WHEN 'message_created' THEN
+                   NEW.payload = (OLD.payload - 'attachments') || '{"content": ""}'
+                   AND EXISTS (SELECT 1 FROM messages m WHERE m.id = (OLD.payload ->> 'message_id')::bigint
+                               AND m.purged_at IS NOT NULL)
+               WHEN 'message_edited' THEN
+                   NEW.payload = OLD.payload || '{"content": ""}'
+                   AND EXISTS (SELECT 1 FROM messages m WHERE m.id = (OLD.payload ->> 'message_id')::bigint
+                               AND m.purged_at IS NOT NULL)
+               WHEN 'message_reported' THEN
+                   NEW.payload = OLD.payload || '{"reason": ""}'
+                   AND EXISTS (SELECT 1 FROM users u WHERE u.id = OLD.actor_id AND u.erasure_requested_at IS NOT NULL)
+               ELSE false
+           END) THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'events is an append-only log: an UPDATE may only blank the content of a purged message (position %)',
+        OLD.position USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+
+COMMENT ON FUNCTION events_redaction_only() IS 'The one UPDATE events allows, for every role:
+blanking the content of a message the log has already recorded as purged (messages_purged; the
+messages row says purged_at): its message_created event''s text ("") and files (removed), its
+message_edited events'' text; and an erased person''s reports'' reasons. Nothing else of any
+row changes, and no other row may change. Only the trigger functions do it, inside the append
+of the event that records it (events_purge, events_erase_person).';
+
+CREATE OR REPLACE TRIGGER events_redaction_only BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION events_redaction_only();
+
+ALTER TABLE events ENABLE ALWAYS TRIGGER events_redaction_only;
