@@ -1,32 +1,9 @@
-//! The shape of the code base, checked: one home per concept. The modules import each other
-//! without cycles, only `src/log/` touches the `events` table, only `src/config/` reads the
-//! environment (and docs/configuration.md is generated from what it declares), production code
-//! stays apart from the development harness (`src/dev/`), files stay small, the README stays
-//! short and cites nothing outside the repository, and the server does not depend on the
-//! benchmark's HTTP client.
+//! Where code may reach: no import cycles, one home per concern, and an outbound HTTP client only.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-/// Every `.rs` file under `src/`, with its text.
-fn sources() -> Vec<(PathBuf, String)> {
-    fn walk(dir: &Path, out: &mut Vec<(PathBuf, String)>) {
-        for entry in std::fs::read_dir(dir).expect("read src") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                let text = std::fs::read_to_string(&path).expect("read source");
-                out.push((path.strip_prefix(ROOT).expect("under the root").to_owned(), text));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(&Path::new(ROOT).join("src"), &mut out);
-    out
-}
+use super::{ROOT, sources};
 
 /// The top-level module a file belongs to (`src/api/chats.rs` → `api`), `None` for the crate
 /// roots.
@@ -159,65 +136,6 @@ fn only_config_reads_the_environment() {
     }
 }
 
-/// Each variable is written once, in src/config/, and docs/configuration.md is made from those
-/// declarations by `tutorchat config-doc`: the file cannot drift from what the code reads.
-#[test]
-fn docs_configuration_md_is_the_generated_reference_of_every_variable() {
-    let doc = std::fs::read_to_string(Path::new(ROOT).join("docs/configuration.md")).unwrap_or_default();
-    assert!(
-        doc == tutorchat::config::reference(),
-        "docs/configuration.md is not current: run `cargo run -- config-doc` in the repository's root"
-    );
-    for var in tutorchat::config::variables() {
-        assert!(doc.contains(&format!("| `{}` |", var.name)), "{} is not documented", var.name);
-    }
-    let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).expect("README.md");
-    assert!(readme.contains("docs/configuration.md"), "README.md does not point to the configuration reference");
-}
-
-/// A newcomer reads the README in minutes; the rest lives in docs/.
-#[test]
-fn the_readme_stays_short_and_no_file_cites_a_document_outside_the_repository() {
-    let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).expect("README.md");
-    let lines = readme.lines().count();
-    assert!(lines <= 210, "README.md has {lines} lines: move detail to docs/");
-    // The design notes and the shared folder the project grew from are not part of it; their
-    // names are assembled here so that this check does not cite them itself.
-    let outside = [["DESIGN", ".md"].concat(), ["shared", "/"].concat()];
-    let cites = |text: &str| outside.iter().any(|name| text.contains(name.as_str()));
-    let mut citing = Vec::new();
-    for dir in ["src", "tests", "sql", "docs", "bench/src", "client/src", "scripts", "deploy"] {
-        for path in files_under(&Path::new(ROOT).join(dir)) {
-            if cites(&std::fs::read_to_string(&path).unwrap_or_default()) {
-                citing.push(path.strip_prefix(ROOT).unwrap_or(&path).display().to_string());
-            }
-        }
-    }
-    for top in ["README.md", "compose.yaml", "Dockerfile"] {
-        if cites(&std::fs::read_to_string(Path::new(ROOT).join(top)).unwrap_or_default()) {
-            citing.push(top.to_owned());
-        }
-    }
-    assert!(citing.is_empty(), "these cite documents outside this repository ({outside:?}): {citing:?}");
-}
-
-/// Files stay small enough to read whole (the style the code base keeps: split a file that
-/// passes ~300 lines; none past 400).
-#[test]
-fn no_source_file_is_over_400_lines() {
-    let long: Vec<String> = sources()
-        .into_iter()
-        .filter(|(_, text)| text.lines().count() > 400)
-        .map(|(path, text)| format!("{} ({} lines)", path.display(), text.lines().count()))
-        .collect();
-    assert!(long.is_empty(), "split these: {long:?}");
-    let workspace = Path::new(ROOT).join("client/src/useWorkspace.ts");
-    if let Ok(text) = std::fs::read_to_string(&workspace) {
-        let lines = text.lines().count();
-        assert!(lines <= 260, "client/src/useWorkspace.ts has {lines} lines: its logic belongs in pure modules");
-    }
-}
-
 /// The development harness (demo data and key, the private PostgreSQL, the local topology)
 /// lives in src/dev/, and production code never reaches into it: only the command (main.rs)
 /// and the harness itself name it.
@@ -249,24 +167,6 @@ fn stored_enums_serialize_as_they_are_stored() {
         assert_eq!(kind.as_str().parse::<ChatKind>().expect("parses"), *kind);
     }
     assert!("nobody".parse::<Role>().is_err());
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return out };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name();
-        if name == "node_modules" || name == "target" || name == "dist" {
-            continue;
-        }
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }
 
 /// The server calls out over HTTP only to deliver notices (the webhook), to reach S3 and the
