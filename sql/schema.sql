@@ -983,14 +983,7 @@ CREATE FUNCTION public.events_before_insert() RETURNS trigger
     SET search_path TO 'public', 'pg_temp'
     AS $$
 DECLARE
-    target record;
-    reply_to bigint;
-    chat record;
-    member record;
-    actor_role text;
-    manager boolean;
-    new_message_id bigint;
-    attached jsonb;
+    kept events;
 BEGIN
     PERFORM pg_advisory_xact_lock(1953854575, 1);
     NEW.position := nextval('events_position_seq');
@@ -1014,336 +1007,34 @@ BEGIN
         RAISE EXCEPTION 'user % is suspended: they may read, not write', NEW.actor_id
             USING ERRCODE = 'insufficient_privilege', HINT = 'account_suspended';
     END IF;
-    IF NEW.type IN ('message_reported', 'message_hidden', 'message_unhidden', 'messages_purged', 'chat_exported',
-                    'user_suspended', 'user_unsuspended', 'user_erasure_requested', 'user_erased') THEN
-        SELECT u.role INTO actor_role FROM users u WHERE u.id = NEW.actor_id;
-    END IF;
 
-    -- Messages, read markers and reports come from a current participant of the chat.
-    IF NEW.type IN ('message_created', 'message_deleted', 'message_edited', 'chat_read', 'message_reported') AND NOT EXISTS (
-        SELECT 1 FROM chat_participants WHERE chat_id = NEW.chat_id AND user_id = NEW.actor_id) THEN
-        RAISE EXCEPTION 'user % is not a participant of chat %', NEW.actor_id, NEW.chat_id
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
-
-    -- Membership and title changes: of a group, by its owner (who may also add themself back
-    -- after leaving) or an admin; a member may remove themself (leave).
-    IF NEW.type IN ('participant_added', 'participant_removed', 'chat_renamed') THEN
-        SELECT c.kind, c.created_by INTO chat FROM chats c WHERE c.id = NEW.chat_id;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'chat % does not exist', NEW.chat_id USING ERRCODE = 'no_data_found';
-        END IF;
-        IF chat.kind <> 'group' THEN
-            RAISE EXCEPTION 'chat % is a % chat: its members and title never change', NEW.chat_id, chat.kind
-                USING ERRCODE = 'insufficient_privilege';
-        END IF;
-        SELECT u.role INTO actor_role FROM users u WHERE u.id = NEW.actor_id;
-        manager := actor_role = 'admin' OR NEW.actor_id = chat.created_by;
-        IF NOT manager AND NOT (NEW.type = 'participant_removed'
-                                AND NEW.payload -> 'user_id' = to_jsonb(NEW.actor_id)) THEN
-            RAISE EXCEPTION 'only the owner of group % or an admin may do this', NEW.chat_id
-                USING ERRCODE = 'insufficient_privilege';
-        END IF;
-    END IF;
-
-    -- Events about one message: read it after taking the lock (every earlier append has
-    -- committed and is visible).
-    IF NEW.type IN ('message_deleted', 'message_edited', 'message_reported', 'message_hidden', 'message_unhidden') THEN
-        SELECT m.id, m.chat_id, m.sender_id, m.is_deleted, m.content, m.position,
-               m.hidden_at IS NOT NULL AS hidden, m.purged_at IS NOT NULL AS purged INTO target
-        FROM messages m
-        WHERE m.id = CASE WHEN jsonb_typeof(NEW.payload -> 'message_id') = 'number'
-                          THEN (NEW.payload ->> 'message_id')::bigint END;
-        IF NOT FOUND OR target.chat_id <> NEW.chat_id THEN
-            RAISE EXCEPTION 'message % does not exist in chat %', NEW.payload -> 'message_id', NEW.chat_id
-                USING ERRCODE = 'no_data_found';
-        END IF;
-    END IF;
-    IF NEW.type IN ('message_deleted', 'message_edited') THEN
-        IF target.sender_id IS DISTINCT FROM NEW.actor_id THEN
-            RAISE EXCEPTION 'only the author may % message %',
-                CASE NEW.type WHEN 'message_deleted' THEN 'delete' ELSE 'edit' END, NEW.payload -> 'message_id'
-                USING ERRCODE = 'insufficient_privilege';
-        END IF;
-        -- A closed chat is read-only for its messages too: no edit, no deletion.
-        IF (SELECT closed_at FROM chats WHERE id = NEW.chat_id) IS NOT NULL THEN
-            RAISE EXCEPTION 'chat % is closed: it is read-only', NEW.chat_id
-                USING ERRCODE = 'object_not_in_prerequisite_state';
-        END IF;
-    END IF;
-
+    -- The rules of its type: each returns the event as it is appended (its payload rebuilt
+    -- from what it checked), or NULL for a no-op.
     CASE NEW.type
-    WHEN 'chat_created' THEN
-        IF NEW.payload ->> 'kind' = 'group' THEN
-            IF NOT EXISTS (SELECT 1 FROM users WHERE id = NEW.actor_id AND role IN ('teacher', 'admin')) THEN
-                RAISE EXCEPTION 'only a teacher or an admin may create a group'
-                    USING ERRCODE = 'insufficient_privilege';
-            END IF;
-            IF NOT chat_title_valid(NEW.payload -> 'title') THEN
-                RAISE EXCEPTION 'a group needs a title of 1 to 200 characters, not only whitespace'
-                    USING ERRCODE = 'check_violation';
-            END IF;
-            IF NEW.payload ? 'context' AND jsonb_typeof(NEW.payload -> 'context') NOT IN ('object', 'null') THEN
-                RAISE EXCEPTION 'a group''s context must be an object'
-                    USING ERRCODE = 'check_violation';
-            END IF;
-            NEW.payload := jsonb_build_object('kind', 'group', 'title', NEW.payload -> 'title')
-                || CASE WHEN jsonb_typeof(NEW.payload -> 'context') = 'object'
-                        THEN jsonb_build_object('context', NEW.payload -> 'context') ELSE '{}' END;
-        ELSIF NEW.payload ->> 'kind' = 'inquiry' THEN
-            -- Through inquiry_open(): a live link of this host, a guest without a chat.
-            IF NEW.actor_id IS NULL OR NOT EXISTS (
-                SELECT 1 FROM inquiry_links l
-                JOIN users h ON h.id = l.host_id AND h.role = 'teacher'
-                JOIN users g ON g.id = NEW.actor_id AND g.role = 'guest'
-                WHERE l.id = CASE WHEN jsonb_typeof(NEW.payload -> 'link_id') = 'number'
-                                  THEN (NEW.payload ->> 'link_id')::bigint END
-                  AND l.revoked_at IS NULL
-                  AND NOT EXISTS (SELECT 1 FROM chat_participants p WHERE p.user_id = g.id)) THEN
-                RAISE EXCEPTION 'an inquiry chat is opened by a new guest through a live inquiry link'
-                    USING ERRCODE = 'insufficient_privilege';
-            END IF;
-            SELECT l.id, l.host_id, l.title, l.context INTO chat FROM inquiry_links l
-            WHERE l.id = (NEW.payload ->> 'link_id')::bigint;
-            NEW.payload := jsonb_build_object('kind', 'inquiry', 'title', chat.title, 'link_id', chat.id,
-                                              'host_id', chat.host_id, 'guest_id', NEW.actor_id)
-                || CASE WHEN chat.context IS NOT NULL THEN jsonb_build_object('context', chat.context) ELSE '{}' END;
-        ELSE
-            IF jsonb_typeof(NEW.payload -> 'student_id') IS DISTINCT FROM 'number'
-               OR jsonb_typeof(NEW.payload -> 'teacher_id') IS DISTINCT FROM 'number' THEN
-                RAISE EXCEPTION 'chat_created needs numeric payload fields student_id and teacher_id'
-                    USING ERRCODE = 'check_violation';
-            END IF;
-            -- Only the lesson trigger opens a direct chat (it appends at trigger depth 2, a
-            -- direct INSERT is at depth 1), for the completed lesson its payload names, of a
-            -- student and a teacher.
-            IF pg_trigger_depth() < 2 OR NEW.actor_id IS NOT NULL OR NOT EXISTS (
-                SELECT 1 FROM lessons l
-                JOIN users s ON s.id = l.student_id AND s.role = 'student'
-                JOIN users t ON t.id = l.teacher_id AND t.role = 'teacher'
-                WHERE l.id = CASE WHEN jsonb_typeof(NEW.payload -> 'lesson_id') = 'number'
-                                  THEN (NEW.payload ->> 'lesson_id')::bigint END
-                  AND l.status = 'completed'
-                  AND l.student_id = (NEW.payload ->> 'student_id')::bigint
-                  AND l.teacher_id = (NEW.payload ->> 'teacher_id')::bigint) THEN
-                RAISE EXCEPTION 'chat_created is appended only by the lesson trigger, for a completed lesson of a student and a teacher'
-                    USING ERRCODE = 'insufficient_privilege';
-            END IF;
-        END IF;
-    WHEN 'participant_added' THEN
-        SELECT u.id, u.role INTO member FROM users u
-        WHERE u.id = CASE WHEN jsonb_typeof(NEW.payload -> 'user_id') = 'number'
-                          THEN (NEW.payload ->> 'user_id')::bigint END;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'user % does not exist', NEW.payload -> 'user_id' USING ERRCODE = 'check_violation';
-        END IF;
-        IF member.role NOT IN ('student', 'teacher') THEN
-            RAISE EXCEPTION 'user % is an admin: admins read every chat and are nobody''s members', member.id
-                USING ERRCODE = 'check_violation';
-        END IF;
-        IF EXISTS (SELECT 1 FROM chat_participants WHERE chat_id = NEW.chat_id AND user_id = member.id) THEN
-            RETURN NULL;  -- already a member: nothing happened
-        END IF;
-        NEW.payload := jsonb_build_object('user_id', member.id, 'role', member.role);
-    WHEN 'participant_removed' THEN
-        IF NOT EXISTS (SELECT 1 FROM chat_participants WHERE chat_id = NEW.chat_id
-                       AND user_id = CASE WHEN jsonb_typeof(NEW.payload -> 'user_id') = 'number'
-                                          THEN (NEW.payload ->> 'user_id')::bigint END) THEN
-            RETURN NULL;  -- not a member (any more): nothing happened
-        END IF;
-        NEW.payload := jsonb_build_object('user_id', (NEW.payload ->> 'user_id')::bigint);
-    WHEN 'chat_renamed' THEN
-        IF NOT chat_title_valid(NEW.payload -> 'title') THEN
-            RAISE EXCEPTION 'a group needs a title of 1 to 200 characters, not only whitespace'
-                USING ERRCODE = 'check_violation';
-        END IF;
-        IF (SELECT title FROM chats WHERE id = NEW.chat_id) = NEW.payload ->> 'title' THEN
-            RETURN NULL;  -- the same title again: nothing happened
-        END IF;
-        NEW.payload := jsonb_build_object('title', NEW.payload -> 'title');
-    WHEN 'chat_closed' THEN
-        IF NEW.actor_id IS NOT NULL OR (SELECT kind FROM chats WHERE id = NEW.chat_id) IS DISTINCT FROM 'inquiry' THEN
-            RAISE EXCEPTION 'only the system closes inquiry chats' USING ERRCODE = 'insufficient_privilege';
-        END IF;
-        IF (SELECT closed_at FROM chats WHERE id = NEW.chat_id) IS NOT NULL THEN
-            RETURN NULL;  -- closed already
-        END IF;
-        NEW.payload := jsonb_build_object('reason', coalesce(NEW.payload ->> 'reason', 'idle'));
-    WHEN 'message_created' THEN
-        IF (SELECT closed_at FROM chats WHERE id = NEW.chat_id) IS NOT NULL THEN
-            RAISE EXCEPTION 'chat % is closed: it is read-only', NEW.chat_id
-                USING ERRCODE = 'object_not_in_prerequisite_state';
-        END IF;
-        IF jsonb_typeof(NEW.payload -> 'content') IS DISTINCT FROM 'string' THEN
-            RAISE EXCEPTION 'message_created needs a string payload field content'
-                USING ERRCODE = 'check_violation';
-        END IF;
-        IF NEW.payload ? 'reply_to_message_id' AND jsonb_typeof(NEW.payload -> 'reply_to_message_id') <> 'null' THEN
-            reply_to := CASE WHEN jsonb_typeof(NEW.payload -> 'reply_to_message_id') = 'number'
-                             THEN (NEW.payload ->> 'reply_to_message_id')::bigint END;
-            -- A message of the chat that the sender can see (written since they joined).
-            IF reply_to IS NULL OR NOT EXISTS (
-                SELECT 1 FROM messages m JOIN chat_participants p ON p.chat_id = m.chat_id AND p.user_id = NEW.actor_id
-                WHERE m.id = reply_to AND m.chat_id = NEW.chat_id AND m.position >= p.joined_position) THEN
-                RAISE EXCEPTION 'reply_to_message_id % is not a message of chat %',
-                    NEW.payload -> 'reply_to_message_id', NEW.chat_id
-                    USING ERRCODE = 'check_violation';
-            END IF;
-        END IF;
-        -- The log assigns message ids, under the lock, so they grow with positions.
-        new_message_id := nextval('messages_id_seq');
-        attached := attachments_bind(new_message_id, NEW.chat_id, NEW.actor_id, NEW.payload -> 'attachment_ids');
-        NEW.payload := jsonb_build_object('message_id', new_message_id, 'content', NEW.payload ->> 'content');
-        IF reply_to IS NOT NULL THEN
-            NEW.payload := NEW.payload || jsonb_build_object('reply_to_message_id', reply_to);
-        END IF;
-        IF attached IS NOT NULL THEN
-            NEW.payload := NEW.payload || jsonb_build_object('attachments', attached);
-        END IF;
-    WHEN 'message_deleted' THEN
-        IF target.is_deleted THEN
-            RETURN NULL;  -- deleting twice is a no-op: no second event
-        END IF;
-        NEW.payload := jsonb_build_object('message_id', (NEW.payload ->> 'message_id')::bigint);
-    WHEN 'message_edited' THEN
-        IF jsonb_typeof(NEW.payload -> 'content') IS DISTINCT FROM 'string' THEN
-            RAISE EXCEPTION 'message_edited needs a string payload field content'
-                USING ERRCODE = 'check_violation';
-        END IF;
-        IF target.is_deleted THEN
-            RAISE EXCEPTION 'message % is deleted and cannot be edited', NEW.payload -> 'message_id'
-                USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'message_deleted';
-        END IF;
-        IF target.purged THEN
-            RAISE EXCEPTION 'message % was purged and cannot be edited', NEW.payload -> 'message_id'
-                USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'message_purged';
-        END IF;
-        IF target.hidden THEN
-            RAISE EXCEPTION 'message % is hidden by a moderator and cannot be edited', NEW.payload -> 'message_id'
-                USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'message_hidden';
-        END IF;
-        IF target.content = NEW.payload ->> 'content' THEN
-            RETURN NULL;  -- the same text again is a no-op: no event
-        END IF;
-        NEW.payload := jsonb_build_object('message_id', (NEW.payload ->> 'message_id')::bigint,
-                                          'content', NEW.payload ->> 'content');
-    WHEN 'chat_read' THEN
-        SELECT m.chat_id INTO target
-        FROM messages m
-        WHERE m.id = CASE WHEN jsonb_typeof(NEW.payload -> 'up_to_message_id') = 'number'
-                          THEN (NEW.payload ->> 'up_to_message_id')::bigint END;
-        IF NOT FOUND OR target.chat_id <> NEW.chat_id THEN
-            RAISE EXCEPTION 'up_to_message_id % is not a message of chat %', NEW.payload -> 'up_to_message_id', NEW.chat_id
-                USING ERRCODE = 'check_violation';
-        END IF;
-        -- Markers only move forward; under the lock, so concurrent reads cannot reorder them.
-        IF (NEW.payload ->> 'up_to_message_id')::bigint <= (
-            SELECT last_read_message_id FROM chat_participants
-            WHERE chat_id = NEW.chat_id AND user_id = NEW.actor_id) THEN
-            RETURN NULL;
-        END IF;
-        NEW.payload := jsonb_build_object('up_to_message_id', (NEW.payload ->> 'up_to_message_id')::bigint);
-    WHEN 'message_reported' THEN
-        IF target.sender_id = NEW.actor_id THEN
-            RAISE EXCEPTION 'one cannot report one''s own message' USING ERRCODE = 'check_violation';
-        END IF;
-        IF target.position < (SELECT joined_position FROM chat_participants
-                              WHERE chat_id = NEW.chat_id AND user_id = NEW.actor_id) THEN
-            RAISE EXCEPTION 'message % does not exist in chat %', target.id, NEW.chat_id USING ERRCODE = 'no_data_found';
-        END IF;
-        IF target.is_deleted OR target.hidden OR target.purged THEN
-            RAISE EXCEPTION 'message % is no longer shown: there is nothing to report', target.id
-                USING ERRCODE = 'object_not_in_prerequisite_state';
-        END IF;
-        IF EXISTS (SELECT 1 FROM reports r WHERE r.message_id = target.id AND r.reporter_id = NEW.actor_id) THEN
-            RAISE EXCEPTION 'user % has already reported message %', NEW.actor_id, target.id
-                USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'already_reported';
-        END IF;
-        IF NOT moderation_reason_valid(NEW.payload -> 'reason') THEN
-            RAISE EXCEPTION 'a report needs a reason of 1 to 500 characters, not only whitespace'
-                USING ERRCODE = 'check_violation';
-        END IF;
-        NEW.payload := jsonb_build_object('message_id', target.id, 'reason', NEW.payload ->> 'reason');
-    WHEN 'message_hidden', 'message_unhidden' THEN
-        IF actor_role IS DISTINCT FROM 'admin' THEN
-            RAISE EXCEPTION 'only an admin may hide or unhide a message' USING ERRCODE = 'insufficient_privilege';
-        END IF;
-        IF NEW.type = 'message_hidden' THEN
-            IF NOT moderation_reason_valid(NEW.payload -> 'reason') THEN
-                RAISE EXCEPTION 'hiding a message needs a reason of 1 to 500 characters, not only whitespace'
-                    USING ERRCODE = 'check_violation';
-            END IF;
-            IF target.hidden OR target.purged THEN
-                RETURN NULL;  -- hidden already, or nothing left to hide
-            END IF;
-            NEW.payload := jsonb_build_object('message_id', target.id, 'reason', NEW.payload ->> 'reason');
-        ELSE
-            IF NOT target.hidden THEN
-                RETURN NULL;  -- not hidden: nothing happened
-            END IF;
-            NEW.payload := jsonb_build_object('message_id', target.id);
-        END IF;
-    WHEN 'messages_purged' THEN
-        PERFORM events_purge_rule(NEW, actor_role);
-        NEW.payload := jsonb_build_object('message_ids', to_jsonb(ARRAY(
-                SELECT m.id FROM messages m
-                WHERE m.id IN (SELECT x::text::bigint FROM jsonb_array_elements(NEW.payload -> 'message_ids') x)
-                  AND m.purged_at IS NULL ORDER BY m.id)),
-            'cause', NEW.payload ->> 'cause')
-            || CASE NEW.payload ->> 'cause'
-                   WHEN 'retention' THEN jsonb_build_object('before', NEW.payload -> 'before')
-                   ELSE jsonb_build_object('user_id', (NEW.payload ->> 'user_id')::bigint) END;
-        IF NEW.payload -> 'message_ids' = '[]' THEN
-            RETURN NULL;  -- every one purged already
-        END IF;
-    WHEN 'chat_exported' THEN
-        IF actor_role IS DISTINCT FROM 'admin' AND NOT EXISTS (
-            SELECT 1 FROM chat_participants WHERE chat_id = NEW.chat_id AND user_id = NEW.actor_id) THEN
-            RAISE EXCEPTION 'user % is not a participant of chat %', NEW.actor_id, NEW.chat_id
-                USING ERRCODE = 'insufficient_privilege';
-        END IF;
-        IF NOT EXISTS (SELECT 1 FROM chats WHERE id = NEW.chat_id) THEN
-            RAISE EXCEPTION 'chat % does not exist', NEW.chat_id USING ERRCODE = 'no_data_found';
-        END IF;
-        IF NEW.payload ->> 'format' NOT IN ('json', 'html', 'pdf') OR jsonb_typeof(NEW.payload -> 'at') <> 'string' THEN
-            RAISE EXCEPTION 'chat_exported needs a format (json, html or pdf) and the time it shows (at)'
-                USING ERRCODE = 'check_violation';
-        END IF;
-        NEW.payload := jsonb_build_object('format', NEW.payload ->> 'format', 'at', NEW.payload -> 'at');
-    WHEN 'user_suspended', 'user_unsuspended', 'user_erasure_requested', 'user_erased' THEN
-        PERFORM events_user_rule(NEW, actor_role);
-        SELECT u.suspended_until > NEW.created_at AS suspended, u.erasure_requested_at IS NOT NULL AS erasing,
-               u.erased_at IS NOT NULL AS erased INTO member
-        FROM users u WHERE u.id = (NEW.payload ->> 'user_id')::bigint;
-        CASE NEW.type
-        WHEN 'user_suspended' THEN
-            NEW.payload := jsonb_build_object('user_id', (NEW.payload ->> 'user_id')::bigint,
-                                              'reason', NEW.payload ->> 'reason', 'until', NEW.payload -> 'until');
-        WHEN 'user_unsuspended' THEN
-            IF NOT coalesce(member.suspended, false) THEN
-                RETURN NULL;  -- not suspended: nothing happened
-            END IF;
-            NEW.payload := jsonb_build_object('user_id', (NEW.payload ->> 'user_id')::bigint);
-        WHEN 'user_erasure_requested' THEN
-            IF member.erasing THEN
-                RETURN NULL;  -- asked already: the erasure is under way or done
-            END IF;
-            NEW.payload := jsonb_build_object('user_id', (NEW.payload ->> 'user_id')::bigint,
-                                              'reason', NEW.payload ->> 'reason');
-        ELSE
-            IF member.erased THEN
-                RETURN NULL;
-            END IF;
-            IF NOT member.erasing OR EXISTS (
-                SELECT 1 FROM messages m WHERE m.sender_id = (NEW.payload ->> 'user_id')::bigint AND m.purged_at IS NULL) THEN
-                RAISE EXCEPTION 'user % is erased only once their erasure was asked for and every message of theirs purged',
-                    NEW.payload ->> 'user_id' USING ERRCODE = 'object_not_in_prerequisite_state';
-            END IF;
-            NEW.payload := jsonb_build_object('user_id', (NEW.payload ->> 'user_id')::bigint);
-        END CASE;
-    END CASE;
-    PERFORM events_apply(NEW);
-    RETURN NEW;
+    WHEN 'chat_created' THEN kept := events_rule_chat_created(NEW);
+    WHEN 'participant_added' THEN kept := events_rule_participant_added(NEW);
+    WHEN 'participant_removed' THEN kept := events_rule_participant_removed(NEW);
+    WHEN 'chat_renamed' THEN kept := events_rule_chat_renamed(NEW);
+    WHEN 'chat_closed' THEN kept := events_rule_chat_closed(NEW);
+    WHEN 'message_created' THEN kept := events_rule_message_created(NEW);
+    WHEN 'message_deleted' THEN kept := events_rule_message_deleted(NEW);
+    WHEN 'message_edited' THEN kept := events_rule_message_edited(NEW);
+    WHEN 'chat_read' THEN kept := events_rule_chat_read(NEW);
+    WHEN 'message_reported' THEN kept := events_rule_message_reported(NEW);
+    WHEN 'message_hidden' THEN kept := events_rule_message_hidden(NEW);
+    WHEN 'message_unhidden' THEN kept := events_rule_message_hidden(NEW);
+    WHEN 'messages_purged' THEN kept := events_rule_messages_purged(NEW);
+    WHEN 'chat_exported' THEN kept := events_rule_chat_exported(NEW);
+    WHEN 'user_suspended' THEN kept := events_rule_person(NEW);
+    WHEN 'user_unsuspended' THEN kept := events_rule_person(NEW);
+    WHEN 'user_erasure_requested' THEN kept := events_rule_person(NEW);
+    WHEN 'user_erased' THEN kept := events_rule_person(NEW);
+    END CASE;  -- another type: CASE_NOT_FOUND (and events_type_check refuses it anyway)
+    IF kept IS NULL THEN
+        RETURN NULL;  -- a no-op: nothing is appended, nothing announced
+    END IF;
+    PERFORM events_apply(kept);
+    RETURN kept;
 END
 $$;
 
@@ -1361,7 +1052,8 @@ nothing is announced.
 Nobody suspended (users.suspended_until ahead) or whose erasure was asked for appends anything
 but chat_read.
 
-Who may append what, by type:
+Who may append what, by type (each type''s rule is a function of its own, events_rule_<type>,
+with the same text as its comment):
 - chat_created: direct, only by the lesson trigger (trigger depth 2, no actor) for a completed
   lesson of a student and a teacher; one chat per pair, ever (chats_one_per_pair decides
   races). group: a teacher or an admin, with a title of 1-200 characters, not blank, and an
@@ -1613,6 +1305,744 @@ BEGIN
         USING ERRCODE = 'insufficient_privilege';
 END
 $$;
+
+
+--
+-- Name: messages; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.messages (
+    id bigint NOT NULL,
+    chat_id bigint NOT NULL,
+    sender_id bigint NOT NULL,
+    content text NOT NULL,
+    is_deleted boolean DEFAULT false NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    deleted_at timestamp with time zone,
+    deleted_by bigint,
+    "position" bigint NOT NULL,
+    edited_at timestamp with time zone,
+    reply_to_id bigint,
+    attachments jsonb,
+    hidden_at timestamp with time zone,
+    hidden_by bigint,
+    hidden_reason text,
+    purged_at timestamp with time zone,
+    purge_cause text,
+    search tsvector GENERATED ALWAYS AS (to_tsvector('russian'::regconfig, content)) STORED,
+    CONSTRAINT messages_content_length CHECK ((char_length(content) <= 10000)),
+    CONSTRAINT messages_content_not_blank CHECK (((content ~ '[^[:space:]]'::text) OR (attachments IS NOT NULL) OR (purged_at IS NOT NULL))),
+    CONSTRAINT messages_purge_cause CHECK ((purge_cause = ANY (ARRAY['retention'::text, 'erasure'::text]))),
+    CONSTRAINT messages_purged_empty CHECK (((purged_at IS NULL) OR ((content = ''::text) AND (attachments IS NULL))))
+);
+
+
+--
+-- Name: COLUMN messages.search; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.messages.search IS 'The text as words for full-text search (the russian configuration: Russian and English stems), kept by PostgreSQL from content: edits and purges change it in the same statement.';
+
+
+--
+-- Name: events_require_author(public.events, public.messages); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_require_author(e public.events, target public.messages) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF target.sender_id IS DISTINCT FROM e.actor_id THEN
+        RAISE EXCEPTION 'only the author may % message %',
+            CASE e.type WHEN 'message_deleted' THEN 'delete' ELSE 'edit' END, e.payload -> 'message_id'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF (SELECT closed_at FROM chats WHERE id = e.chat_id) IS NOT NULL THEN
+        RAISE EXCEPTION 'chat % is closed: it is read-only', e.chat_id
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_require_author(e public.events, target public.messages); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_require_author(e public.events, target public.messages) IS 'The rule of message_deleted and message_edited: by the message''s author, in a chat that is not closed (a closed chat is read-only for its messages too).';
+
+
+--
+-- Name: events_require_group_manager(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_require_group_manager(e public.events) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    chat record;
+    actor_role text;
+BEGIN
+    SELECT c.kind, c.created_by INTO chat FROM chats c WHERE c.id = e.chat_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'chat % does not exist', e.chat_id USING ERRCODE = 'no_data_found';
+    END IF;
+    IF chat.kind <> 'group' THEN
+        RAISE EXCEPTION 'chat % is a % chat: its members and title never change', e.chat_id, chat.kind
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT u.role INTO actor_role FROM users u WHERE u.id = e.actor_id;
+    IF NOT (actor_role = 'admin' OR e.actor_id = chat.created_by)
+       AND NOT (e.type = 'participant_removed' AND e.payload -> 'user_id' = to_jsonb(e.actor_id)) THEN
+        RAISE EXCEPTION 'only the owner of group % or an admin may do this', e.chat_id
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_require_group_manager(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_require_group_manager(e public.events) IS 'The rule of participant_added, participant_removed and chat_renamed: of a group, by its owner (who may also add themself back after leaving) or an admin; a member may remove themself (leave).';
+
+
+--
+-- Name: events_require_participant(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_require_participant(e public.events) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM chat_participants WHERE chat_id = e.chat_id AND user_id = e.actor_id) THEN
+        RAISE EXCEPTION 'user % is not a participant of chat %', e.actor_id, e.chat_id
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_require_participant(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_require_participant(e public.events) IS 'The rule of message_created, message_deleted, message_edited, chat_read and message_reported: their actor is a current participant of the chat. Mirrors the application''s membership check (crate::api::access) under the log''s lock.';
+
+
+--
+-- Name: events_rule_chat_closed(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_rule_chat_closed(e public.events) RETURNS public.events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF e.actor_id IS NOT NULL OR (SELECT kind FROM chats WHERE id = e.chat_id) IS DISTINCT FROM 'inquiry' THEN
+        RAISE EXCEPTION 'only the system closes inquiry chats' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF (SELECT closed_at FROM chats WHERE id = e.chat_id) IS NOT NULL THEN
+        RETURN NULL;  -- closed already
+    END IF;
+    e.payload := jsonb_build_object('reason', coalesce(e.payload ->> 'reason', 'idle'));
+    RETURN e;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_rule_chat_closed(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_rule_chat_closed(e public.events) IS 'chat_closed: inquiry chats only, by the system (no actor); closing again is a no-op. It ends the guest''s session (guest_sessions).';
+
+
+--
+-- Name: events_rule_chat_created(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_rule_chat_created(e public.events) RETURNS public.events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    link record;
+BEGIN
+    IF e.payload ->> 'kind' = 'group' THEN
+        IF NOT EXISTS (SELECT 1 FROM users WHERE id = e.actor_id AND role IN ('teacher', 'admin')) THEN
+            RAISE EXCEPTION 'only a teacher or an admin may create a group'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF NOT chat_title_valid(e.payload -> 'title') THEN
+            RAISE EXCEPTION 'a group needs a title of 1 to 200 characters, not only whitespace'
+                USING ERRCODE = 'check_violation';
+        END IF;
+        IF e.payload ? 'context' AND jsonb_typeof(e.payload -> 'context') NOT IN ('object', 'null') THEN
+            RAISE EXCEPTION 'a group''s context must be an object'
+                USING ERRCODE = 'check_violation';
+        END IF;
+        e.payload := jsonb_build_object('kind', 'group', 'title', e.payload -> 'title')
+            || CASE WHEN jsonb_typeof(e.payload -> 'context') = 'object'
+                    THEN jsonb_build_object('context', e.payload -> 'context') ELSE '{}' END;
+    ELSIF e.payload ->> 'kind' = 'inquiry' THEN
+        -- Through inquiry_open(): a live link of this host, a guest without a chat.
+        IF e.actor_id IS NULL OR NOT EXISTS (
+            SELECT 1 FROM inquiry_links l
+            JOIN users h ON h.id = l.host_id AND h.role = 'teacher'
+            JOIN users g ON g.id = e.actor_id AND g.role = 'guest'
+            WHERE l.id = CASE WHEN jsonb_typeof(e.payload -> 'link_id') = 'number'
+                              THEN (e.payload ->> 'link_id')::bigint END
+              AND l.revoked_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM chat_participants p WHERE p.user_id = g.id)) THEN
+            RAISE EXCEPTION 'an inquiry chat is opened by a new guest through a live inquiry link'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        SELECT l.id, l.host_id, l.title, l.context INTO link FROM inquiry_links l
+        WHERE l.id = (e.payload ->> 'link_id')::bigint;
+        e.payload := jsonb_build_object('kind', 'inquiry', 'title', link.title, 'link_id', link.id,
+                                        'host_id', link.host_id, 'guest_id', e.actor_id)
+            || CASE WHEN link.context IS NOT NULL THEN jsonb_build_object('context', link.context) ELSE '{}' END;
+    ELSE
+        IF jsonb_typeof(e.payload -> 'student_id') IS DISTINCT FROM 'number'
+           OR jsonb_typeof(e.payload -> 'teacher_id') IS DISTINCT FROM 'number' THEN
+            RAISE EXCEPTION 'chat_created needs numeric payload fields student_id and teacher_id'
+                USING ERRCODE = 'check_violation';
+        END IF;
+        -- Only the lesson trigger opens a direct chat (it appends at trigger depth 2, a direct
+        -- INSERT is at depth 1), for the completed lesson its payload names, of a student and a
+        -- teacher.
+        IF pg_trigger_depth() < 2 OR e.actor_id IS NOT NULL OR NOT EXISTS (
+            SELECT 1 FROM lessons l
+            JOIN users s ON s.id = l.student_id AND s.role = 'student'
+            JOIN users t ON t.id = l.teacher_id AND t.role = 'teacher'
+            WHERE l.id = CASE WHEN jsonb_typeof(e.payload -> 'lesson_id') = 'number'
+                              THEN (e.payload ->> 'lesson_id')::bigint END
+              AND l.status = 'completed'
+              AND l.student_id = (e.payload ->> 'student_id')::bigint
+              AND l.teacher_id = (e.payload ->> 'teacher_id')::bigint) THEN
+            RAISE EXCEPTION 'chat_created is appended only by the lesson trigger, for a completed lesson of a student and a teacher'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+    END IF;
+    RETURN e;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_rule_chat_created(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_rule_chat_created(e public.events) IS 'chat_created: direct, only by the lesson trigger (trigger depth 2, no actor) for a completed lesson of a student and a teacher (one chat per pair, ever: chats_one_per_pair decides races); group, by a teacher or an admin, with a title of 1-200 characters, not blank, and an optional context object; inquiry, by a new guest through a live inquiry link (inquiry_open()).';
+
+
+--
+-- Name: events_rule_chat_exported(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_rule_chat_exported(e public.events) RETURNS public.events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF (SELECT u.role FROM users u WHERE u.id = e.actor_id) IS DISTINCT FROM 'admin' AND NOT EXISTS (
+        SELECT 1 FROM chat_participants WHERE chat_id = e.chat_id AND user_id = e.actor_id) THEN
+        RAISE EXCEPTION 'user % is not a participant of chat %', e.actor_id, e.chat_id
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM chats WHERE id = e.chat_id) THEN
+        RAISE EXCEPTION 'chat % does not exist', e.chat_id USING ERRCODE = 'no_data_found';
+    END IF;
+    IF e.payload ->> 'format' NOT IN ('json', 'html', 'pdf') OR jsonb_typeof(e.payload -> 'at') <> 'string' THEN
+        RAISE EXCEPTION 'chat_exported needs a format (json, html or pdf) and the time it shows (at)'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    e.payload := jsonb_build_object('format', e.payload ->> 'format', 'at', e.payload -> 'at');
+    RETURN e;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_rule_chat_exported(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_rule_chat_exported(e public.events) IS 'chat_exported: a participant or an admin, of a chat that exists; its format (json, html or pdf) and the moment it shows (at).';
+
+
+--
+-- Name: events_rule_chat_read(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_rule_chat_read(e public.events) RETURNS public.events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    target_chat bigint;
+BEGIN
+    PERFORM events_require_participant(e);
+    SELECT m.chat_id INTO target_chat
+    FROM messages m
+    WHERE m.id = CASE WHEN jsonb_typeof(e.payload -> 'up_to_message_id') = 'number'
+                      THEN (e.payload ->> 'up_to_message_id')::bigint END;
+    IF NOT FOUND OR target_chat <> e.chat_id THEN
+        RAISE EXCEPTION 'up_to_message_id % is not a message of chat %', e.payload -> 'up_to_message_id', e.chat_id
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF (e.payload ->> 'up_to_message_id')::bigint <= (
+        SELECT last_read_message_id FROM chat_participants
+        WHERE chat_id = e.chat_id AND user_id = e.actor_id) THEN
+        RETURN NULL;
+    END IF;
+    e.payload := jsonb_build_object('up_to_message_id', (e.payload ->> 'up_to_message_id')::bigint);
+    RETURN e;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_rule_chat_read(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_rule_chat_read(e public.events) IS 'chat_read: a participant, up to a message of the chat; markers only move forward (an older one is a no-op), under the lock, so concurrent reads cannot reorder them.';
+
+
+--
+-- Name: events_rule_chat_renamed(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_rule_chat_renamed(e public.events) RETURNS public.events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM events_require_group_manager(e);
+    IF NOT chat_title_valid(e.payload -> 'title') THEN
+        RAISE EXCEPTION 'a group needs a title of 1 to 200 characters, not only whitespace'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF (SELECT title FROM chats WHERE id = e.chat_id) = e.payload ->> 'title' THEN
+        RETURN NULL;  -- the same title again: nothing happened
+    END IF;
+    e.payload := jsonb_build_object('title', e.payload -> 'title');
+    RETURN e;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_rule_chat_renamed(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_rule_chat_renamed(e public.events) IS 'chat_renamed: a group''s owner or an admin (events_require_group_manager), to a title of 1-200 characters, not blank; the same title again is a no-op.';
+
+
+--
+-- Name: events_rule_message_created(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_rule_message_created(e public.events) RETURNS public.events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    reply_to bigint;
+    new_message_id bigint;
+    attached jsonb;
+BEGIN
+    PERFORM events_require_participant(e);
+    IF (SELECT closed_at FROM chats WHERE id = e.chat_id) IS NOT NULL THEN
+        RAISE EXCEPTION 'chat % is closed: it is read-only', e.chat_id
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF jsonb_typeof(e.payload -> 'content') IS DISTINCT FROM 'string' THEN
+        RAISE EXCEPTION 'message_created needs a string payload field content'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF e.payload ? 'reply_to_message_id' AND jsonb_typeof(e.payload -> 'reply_to_message_id') <> 'null' THEN
+        reply_to := CASE WHEN jsonb_typeof(e.payload -> 'reply_to_message_id') = 'number'
+                         THEN (e.payload ->> 'reply_to_message_id')::bigint END;
+        -- A message of the chat that the sender can see (written since they joined).
+        IF reply_to IS NULL OR NOT EXISTS (
+            SELECT 1 FROM messages m JOIN chat_participants p ON p.chat_id = m.chat_id AND p.user_id = e.actor_id
+            WHERE m.id = reply_to AND m.chat_id = e.chat_id AND m.position >= p.joined_position) THEN
+            RAISE EXCEPTION 'reply_to_message_id % is not a message of chat %',
+                e.payload -> 'reply_to_message_id', e.chat_id
+                USING ERRCODE = 'check_violation';
+        END IF;
+    END IF;
+    new_message_id := nextval('messages_id_seq');
+    attached := attachments_bind(new_message_id, e.chat_id, e.actor_id, e.payload -> 'attachment_ids');
+    e.payload := jsonb_build_object('message_id', new_message_id, 'content', e.payload ->> 'content');
+    IF reply_to IS NOT NULL THEN
+        e.payload := e.payload || jsonb_build_object('reply_to_message_id', reply_to);
+    END IF;
+    IF attached IS NOT NULL THEN
+        e.payload := e.payload || jsonb_build_object('attachments', attached);
+    END IF;
+    RETURN e;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_rule_message_created(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_rule_message_created(e public.events) IS 'message_created with a reply or attachments (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed; content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind). The log assigns the message id, under the lock, so ids grow with positions.';
+
+
+--
+-- Name: events_rule_message_deleted(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_rule_message_deleted(e public.events) RETURNS public.events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    target messages;
+BEGIN
+    PERFORM events_require_participant(e);
+    target := events_target_message(e);
+    PERFORM events_require_author(e, target);
+    IF target.is_deleted THEN
+        RETURN NULL;  -- deleting twice is a no-op: no second event
+    END IF;
+    e.payload := jsonb_build_object('message_id', (e.payload ->> 'message_id')::bigint);
+    RETURN e;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_rule_message_deleted(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_rule_message_deleted(e public.events) IS 'message_deleted: the author, a participant, in a chat that is not closed; deleting again is a no-op. Soft: the row stays, marked deleted.';
+
+
+--
+-- Name: events_rule_message_edited(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_rule_message_edited(e public.events) RETURNS public.events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    target messages;
+BEGIN
+    PERFORM events_require_participant(e);
+    target := events_target_message(e);
+    PERFORM events_require_author(e, target);
+    IF jsonb_typeof(e.payload -> 'content') IS DISTINCT FROM 'string' THEN
+        RAISE EXCEPTION 'message_edited needs a string payload field content'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF target.is_deleted THEN
+        RAISE EXCEPTION 'message % is deleted and cannot be edited', e.payload -> 'message_id'
+            USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'message_deleted';
+    END IF;
+    IF target.purged_at IS NOT NULL THEN
+        RAISE EXCEPTION 'message % was purged and cannot be edited', e.payload -> 'message_id'
+            USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'message_purged';
+    END IF;
+    IF target.hidden_at IS NOT NULL THEN
+        RAISE EXCEPTION 'message % is hidden by a moderator and cannot be edited', e.payload -> 'message_id'
+            USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'message_hidden';
+    END IF;
+    IF target.content = e.payload ->> 'content' THEN
+        RETURN NULL;  -- the same text again is a no-op: no event
+    END IF;
+    e.payload := jsonb_build_object('message_id', (e.payload ->> 'message_id')::bigint,
+                                    'content', e.payload ->> 'content');
+    RETURN e;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_rule_message_edited(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_rule_message_edited(e public.events) IS 'message_edited: the author, a participant, of a message not deleted, purged or hidden, in a chat that is not closed; content a string; the same text again is a no-op. The old text stays in the log (until the message is purged).';
+
+
+--
+-- Name: events_rule_message_hidden(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_rule_message_hidden(e public.events) RETURNS public.events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    target messages;
+BEGIN
+    target := events_target_message(e);
+    IF (SELECT u.role FROM users u WHERE u.id = e.actor_id) IS DISTINCT FROM 'admin' THEN
+        RAISE EXCEPTION 'only an admin may hide or unhide a message' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF e.type = 'message_hidden' THEN
+        IF NOT moderation_reason_valid(e.payload -> 'reason') THEN
+            RAISE EXCEPTION 'hiding a message needs a reason of 1 to 500 characters, not only whitespace'
+                USING ERRCODE = 'check_violation';
+        END IF;
+        IF target.hidden_at IS NOT NULL OR target.purged_at IS NOT NULL THEN
+            RETURN NULL;  -- hidden already, or nothing left to hide
+        END IF;
+        e.payload := jsonb_build_object('message_id', target.id, 'reason', e.payload ->> 'reason');
+    ELSE
+        IF target.hidden_at IS NULL THEN
+            RETURN NULL;  -- not hidden: nothing happened
+        END IF;
+        e.payload := jsonb_build_object('message_id', target.id);
+    END IF;
+    RETURN e;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_rule_message_hidden(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_rule_message_hidden(e public.events) IS 'message_hidden and message_unhidden: an admin, with a reason to hide; hiding a hidden or purged message, unhiding one that is not hidden: no-ops.';
+
+
+--
+-- Name: events_rule_message_reported(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_rule_message_reported(e public.events) RETURNS public.events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    target messages;
+BEGIN
+    PERFORM events_require_participant(e);
+    target := events_target_message(e);
+    IF target.sender_id = e.actor_id THEN
+        RAISE EXCEPTION 'one cannot report one''s own message' USING ERRCODE = 'check_violation';
+    END IF;
+    IF target.position < (SELECT joined_position FROM chat_participants
+                          WHERE chat_id = e.chat_id AND user_id = e.actor_id) THEN
+        RAISE EXCEPTION 'message % does not exist in chat %', target.id, e.chat_id USING ERRCODE = 'no_data_found';
+    END IF;
+    IF target.is_deleted OR target.hidden_at IS NOT NULL OR target.purged_at IS NOT NULL THEN
+        RAISE EXCEPTION 'message % is no longer shown: there is nothing to report', target.id
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF EXISTS (SELECT 1 FROM reports r WHERE r.message_id = target.id AND r.reporter_id = e.actor_id) THEN
+        RAISE EXCEPTION 'user % has already reported message %', e.actor_id, target.id
+            USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'already_reported';
+    END IF;
+    IF NOT moderation_reason_valid(e.payload -> 'reason') THEN
+        RAISE EXCEPTION 'a report needs a reason of 1 to 500 characters, not only whitespace'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    e.payload := jsonb_build_object('message_id', target.id, 'reason', e.payload ->> 'reason');
+    RETURN e;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_rule_message_reported(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_rule_message_reported(e public.events) IS 'message_reported: a participant, of someone else''s message they can see (written since they joined, not deleted, hidden or purged), once (reports_once), with a reason of 1-500 characters.';
+
+
+--
+-- Name: events_rule_messages_purged(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_rule_messages_purged(e public.events) RETURNS public.events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM events_purge_rule(e, (SELECT u.role FROM users u WHERE u.id = e.actor_id));
+    e.payload := jsonb_build_object('message_ids', to_jsonb(ARRAY(
+            SELECT m.id FROM messages m
+            WHERE m.id IN (SELECT x::text::bigint FROM jsonb_array_elements(e.payload -> 'message_ids') x)
+              AND m.purged_at IS NULL ORDER BY m.id)),
+        'cause', e.payload ->> 'cause')
+        || CASE e.payload ->> 'cause'
+               WHEN 'retention' THEN jsonb_build_object('before', e.payload -> 'before')
+               ELSE jsonb_build_object('user_id', (e.payload ->> 'user_id')::bigint) END;
+    IF e.payload -> 'message_ids' = '[]' THEN
+        RETURN NULL;  -- every one purged already
+    END IF;
+    RETURN e;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_rule_messages_purged(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_rule_messages_purged(e public.events) IS 'messages_purged: see events_purge_rule (retention by the system, erasure by an admin); the messages purged already are left out, and none left is a no-op.';
+
+
+--
+-- Name: events_rule_participant_added(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_rule_participant_added(e public.events) RETURNS public.events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    member record;
+BEGIN
+    PERFORM events_require_group_manager(e);
+    SELECT u.id, u.role INTO member FROM users u
+    WHERE u.id = CASE WHEN jsonb_typeof(e.payload -> 'user_id') = 'number'
+                      THEN (e.payload ->> 'user_id')::bigint END;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'user % does not exist', e.payload -> 'user_id' USING ERRCODE = 'check_violation';
+    END IF;
+    IF member.role NOT IN ('student', 'teacher') THEN
+        RAISE EXCEPTION 'user % is an admin: admins read every chat and are nobody''s members', member.id
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF EXISTS (SELECT 1 FROM chat_participants WHERE chat_id = e.chat_id AND user_id = member.id) THEN
+        RETURN NULL;  -- already a member: nothing happened
+    END IF;
+    e.payload := jsonb_build_object('user_id', member.id, 'role', member.role);
+    RETURN e;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_rule_participant_added(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_rule_participant_added(e public.events) IS 'participant_added: a group''s owner or an admin (events_require_group_manager) adds a student or a teacher (admins are nobody''s members; whom a teacher may add: events_member_rule); adding a member again is a no-op.';
+
+
+--
+-- Name: events_rule_participant_removed(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_rule_participant_removed(e public.events) RETURNS public.events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM events_require_group_manager(e);
+    IF NOT EXISTS (SELECT 1 FROM chat_participants WHERE chat_id = e.chat_id
+                   AND user_id = CASE WHEN jsonb_typeof(e.payload -> 'user_id') = 'number'
+                                      THEN (e.payload ->> 'user_id')::bigint END) THEN
+        RETURN NULL;  -- not a member (any more): nothing happened
+    END IF;
+    e.payload := jsonb_build_object('user_id', (e.payload ->> 'user_id')::bigint);
+    RETURN e;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_rule_participant_removed(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_rule_participant_removed(e public.events) IS 'participant_removed: a group''s owner or an admin removes a member, or a member removes themself (leaves) (events_require_group_manager); removing a non-member is a no-op.';
+
+
+--
+-- Name: events_rule_person(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_rule_person(e public.events) RETURNS public.events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    person record;
+BEGIN
+    PERFORM events_user_rule(e, (SELECT u.role FROM users u WHERE u.id = e.actor_id));
+    SELECT u.suspended_until > e.created_at AS suspended, u.erasure_requested_at IS NOT NULL AS erasing,
+           u.erased_at IS NOT NULL AS erased INTO person
+    FROM users u WHERE u.id = (e.payload ->> 'user_id')::bigint;
+    CASE e.type
+    WHEN 'user_suspended' THEN
+        e.payload := jsonb_build_object('user_id', (e.payload ->> 'user_id')::bigint,
+                                        'reason', e.payload ->> 'reason', 'until', e.payload -> 'until');
+    WHEN 'user_unsuspended' THEN
+        IF NOT coalesce(person.suspended, false) THEN
+            RETURN NULL;  -- not suspended: nothing happened
+        END IF;
+        e.payload := jsonb_build_object('user_id', (e.payload ->> 'user_id')::bigint);
+    WHEN 'user_erasure_requested' THEN
+        IF person.erasing THEN
+            RETURN NULL;  -- asked already: the erasure is under way or done
+        END IF;
+        e.payload := jsonb_build_object('user_id', (e.payload ->> 'user_id')::bigint,
+                                        'reason', e.payload ->> 'reason');
+    ELSE
+        IF person.erased THEN
+            RETURN NULL;
+        END IF;
+        IF NOT person.erasing OR EXISTS (
+            SELECT 1 FROM messages m WHERE m.sender_id = (e.payload ->> 'user_id')::bigint AND m.purged_at IS NULL) THEN
+            RAISE EXCEPTION 'user % is erased only once their erasure was asked for and every message of theirs purged',
+                e.payload ->> 'user_id' USING ERRCODE = 'object_not_in_prerequisite_state';
+        END IF;
+        e.payload := jsonb_build_object('user_id', (e.payload ->> 'user_id')::bigint);
+    END CASE;
+    RETURN e;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_rule_person(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_rule_person(e public.events) IS 'user_suspended, user_unsuspended, user_erasure_requested, user_erased: an admin, about anyone but an admin (events_user_rule); unsuspending someone not suspended, asking twice for an erasure, erasing twice: no-ops; user_erased only once every message of theirs is purged.';
+
+
+--
+-- Name: events_target_message(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_target_message(e public.events) RETURNS public.messages
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    target messages;
+BEGIN
+    SELECT m.* INTO target
+    FROM messages m
+    WHERE m.id = CASE WHEN jsonb_typeof(e.payload -> 'message_id') = 'number'
+                      THEN (e.payload ->> 'message_id')::bigint END;
+    IF NOT FOUND OR target.chat_id <> e.chat_id THEN
+        RAISE EXCEPTION 'message % does not exist in chat %', e.payload -> 'message_id', e.chat_id
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    RETURN target;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_target_message(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_target_message(e public.events) IS 'The message an event about one message (message_deleted, message_edited, message_reported, message_hidden, message_unhidden) names in payload.message_id, read under the log''s lock (every earlier append has committed and is visible); it must be a message of the event''s chat.';
 
 
 --
@@ -2512,43 +2942,6 @@ CREATE SEQUENCE public.lessons_id_seq
 --
 
 ALTER SEQUENCE public.lessons_id_seq OWNED BY public.lessons.id;
-
-
---
--- Name: messages; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.messages (
-    id bigint NOT NULL,
-    chat_id bigint NOT NULL,
-    sender_id bigint NOT NULL,
-    content text NOT NULL,
-    is_deleted boolean DEFAULT false NOT NULL,
-    created_at timestamp with time zone NOT NULL,
-    deleted_at timestamp with time zone,
-    deleted_by bigint,
-    "position" bigint NOT NULL,
-    edited_at timestamp with time zone,
-    reply_to_id bigint,
-    attachments jsonb,
-    hidden_at timestamp with time zone,
-    hidden_by bigint,
-    hidden_reason text,
-    purged_at timestamp with time zone,
-    purge_cause text,
-    search tsvector GENERATED ALWAYS AS (to_tsvector('russian'::regconfig, content)) STORED,
-    CONSTRAINT messages_content_length CHECK ((char_length(content) <= 10000)),
-    CONSTRAINT messages_content_not_blank CHECK (((content ~ '[^[:space:]]'::text) OR (attachments IS NOT NULL) OR (purged_at IS NOT NULL))),
-    CONSTRAINT messages_purge_cause CHECK ((purge_cause = ANY (ARRAY['retention'::text, 'erasure'::text]))),
-    CONSTRAINT messages_purged_empty CHECK (((purged_at IS NULL) OR ((content = ''::text) AND (attachments IS NULL))))
-);
-
-
---
--- Name: COLUMN messages.search; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.messages.search IS 'The text as words for full-text search (the russian configuration: Russian and English stems), kept by PostgreSQL from content: edits and purges change it in the same statement.';
 
 
 --
@@ -3810,6 +4203,139 @@ REVOKE ALL ON FUNCTION public.events_purge_rule(e public.events, actor_role text
 
 
 --
+-- Name: TABLE messages; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.messages TO tutorchat_app;
+
+
+--
+-- Name: FUNCTION events_require_author(e public.events, target public.messages); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_require_author(e public.events, target public.messages) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_require_group_manager(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_require_group_manager(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_require_participant(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_require_participant(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_rule_chat_closed(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_rule_chat_closed(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_rule_chat_created(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_rule_chat_created(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_rule_chat_exported(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_rule_chat_exported(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_rule_chat_read(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_rule_chat_read(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_rule_chat_renamed(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_rule_chat_renamed(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_rule_message_created(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_rule_message_created(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_rule_message_deleted(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_rule_message_deleted(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_rule_message_edited(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_rule_message_edited(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_rule_message_hidden(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_rule_message_hidden(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_rule_message_reported(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_rule_message_reported(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_rule_messages_purged(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_rule_messages_purged(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_rule_participant_added(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_rule_participant_added(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_rule_participant_removed(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_rule_participant_removed(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_rule_person(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_rule_person(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_target_message(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_target_message(e public.events) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION events_user_rule(e public.events, actor_role text); Type: ACL; Schema: public; Owner: -
 --
 
@@ -4121,13 +4647,6 @@ GRANT SELECT ON TABLE public.lessons TO tutorchat_app;
 --
 
 GRANT UPDATE(status) ON TABLE public.lessons TO tutorchat_app;
-
-
---
--- Name: TABLE messages; Type: ACL; Schema: public; Owner: -
---
-
-GRANT SELECT ON TABLE public.messages TO tutorchat_app;
 
 
 --
