@@ -1,7 +1,8 @@
 // Where each event of the stream goes, as a pure function: (event, what this tab shows) → the
 // reducer actions to apply and the effects to run. The workspace applies the actions to its
-// reducers (chats.ts, messages.ts, groups.ts, typing.ts, presence.ts) and runs the effects
-// (requests), so every routing rule is tested here without React, timers or a server.
+// reducers (chats/chatList.ts, conversation/messages.ts, groups.ts, typing.ts, presence.ts)
+// and runs the effects (requests), so every routing rule is tested here without React, timers
+// or a server.
 //
 // What is fetched, and why:
 // - the chat list again (`refreshChats`, soon, merged by log position): a message or a closing

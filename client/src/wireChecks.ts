@@ -71,7 +71,8 @@ export function isWireMessage(value: unknown): value is WireMessage {
     isOptional(value.edited_at, isNullableString) &&
     isOptional(value.reply_to, (v) => v === null || isReplyPreview(v)) &&
     isOptional(value.read_by, (v) => Array.isArray(v) && v.every(isInt)) &&
-    // A type this client does not know is shown by its attachments (messages.ts `fromWire`).
+    // A type this client does not know is shown by its attachments (`fromWire`:
+    // conversation/knownMessages.ts).
     isOptional(value.type, isString) &&
     isOptional(value.attachments, (v) => Array.isArray(v) && v.every(isAttachment)) &&
     isOptional(value.hidden, (v) => v === null || isHidden(v)) &&
