@@ -4,14 +4,30 @@
 // locks Мария's composer without a reload, and a chat's exports download from its header.
 // The tests run in order and share the pages: each step builds on the last. Selectors are the
 // pages' roles and accessible names (English: the browser is en-US), test ids only where
-// nothing else names the element (a message, the connection badge).
+// nothing else names the element (a message, the connection badge). Its helpers are in
+// moderation/helpers.mjs.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
 import { RESULTS_DIR, launchBrowser, openPage, openTab, startCluster } from './harness.mjs';
+import {
+  HIDDEN,
+  api,
+  assertAbsent,
+  closeModeration,
+  composer,
+  download,
+  message,
+  openExportMenu,
+  openModeration,
+  screenshot,
+  send,
+  signIn,
+  waitLive,
+  waitPlaceholder,
+} from './moderation/helpers.mjs';
 
 let cluster;
 let browser;
@@ -26,8 +42,13 @@ const OFFENDING_TEXT = 'Мария, решение у тебя опять спи
 const REPORT_REASON = 'Учитель унижает меня при всех';
 const HIDE_REASON = 'Оскорбительный тон по отношению к ученице';
 const SUSPEND_REASON = 'Повторные жалобы без оснований';
-const HIDDEN = 'hidden by a moderator';
 const DEMO_FIRST = 'Здравствуйте, Мария! Домашнее задание на завтра: упражнения 3 и 4 📚';
+
+/** Opens Мария ↔ Иван's chat from the list and waits for its first message. */
+async function openChat(page) {
+  await page.getByTestId(`chat-${chatId}`).click();
+  await page.getByText(DEMO_FIRST, { exact: true }).waitFor();
+}
 
 before(async () => {
   mkdirSync(RESULTS_DIR, { recursive: true });
@@ -39,120 +60,6 @@ after(async () => {
   await browser?.close();
   await cluster?.stop();
 });
-
-// ---- helpers ---------------------------------------------------------------------------
-
-async function screenshot(page, name) {
-  await page.screenshot({ path: join(RESULTS_DIR, `${name}.png`) });
-}
-
-/** A same-origin API call from the page, as the app makes it (cookie and Origin included). */
-function api(page, method, path, body) {
-  return page.evaluate(
-    async ({ method, path, body }) => {
-      const response = await fetch(path, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : null };
-    },
-    { method, path, body },
-  );
-}
-
-/** Picks the demo user `email` on the sign-in page and waits for the chat list. */
-async function signIn(page, email) {
-  await page.getByRole('button', { name: new RegExp(email.replace(/[.]/g, '\\.')) }).click();
-  await page.getByRole('navigation', { name: 'Chats' }).waitFor();
-}
-
-async function waitLive(page) {
-  await page.waitForFunction(() => document.querySelector('[data-testid="connection"]')?.dataset.state === 'live');
-}
-
-/** Opens Мария ↔ Иван's chat from the list and waits for its first message. */
-async function openChat(page) {
-  await page.getByTestId(`chat-${chatId}`).click();
-  await page.getByText(DEMO_FIRST, { exact: true }).waitFor();
-}
-
-/** A saved message, by id. */
-function message(page, id) {
-  return page.getByTestId(`message-${id}`);
-}
-
-/** The composer: its text field, by its label. */
-function composer(page) {
-  return page.getByRole('textbox', { name: 'Message', exact: true });
-}
-
-/** Types `text` and sends it with Enter; returns the id of the saved message. */
-async function send(page, text) {
-  await composer(page).fill(text);
-  await composer(page).press('Enter');
-  const saved = page.locator('[data-testid^="message-"]:not([data-testid="message-pending"])').filter({
-    has: page.getByText(text, { exact: true }),
-  });
-  await saved.waitFor();
-  await page.getByTestId('message-pending').waitFor({ state: 'detached' });
-  return Number((await saved.getAttribute('data-testid')).slice('message-'.length));
-}
-
-/** Waits until message `id` shows the moderator's placeholder and no trace of `text`. */
-async function waitPlaceholder(page, id, text, who) {
-  await page
-    .waitForFunction(
-      ({ id, text, placeholder }) => {
-        const el = document.querySelector(`[data-testid="message-${id}"]`);
-        return el?.dataset.hidden === 'true' && el.textContent.includes(placeholder) && !el.textContent.includes(text);
-      },
-      { id, text, placeholder: HIDDEN },
-      { timeout: 15_000 },
-    )
-    .catch((error) => {
-      throw new Error(`${who}: message ${id} never showed "${HIDDEN}" instead of its text: ${error.message}`);
-    });
-}
-
-/** Asserts that `text` occurs nowhere in `html`; else fails showing where it is. */
-function assertAbsent(html, text, message) {
-  const at = html.indexOf(text);
-  if (at >= 0) assert.fail(`${message}: …${html.slice(Math.max(0, at - 300), at + text.length + 100)}…`);
-}
-
-/** The admin's Moderation dialog, opened from the header. */
-async function openModeration(page) {
-  await page.getByRole('button', { name: /^Moderation/ }).click();
-  const dialog = page.getByRole('dialog', { name: 'Moderation' });
-  await dialog.waitFor();
-  return dialog;
-}
-
-async function closeModeration(page) {
-  const dialog = page.getByRole('dialog', { name: 'Moderation' });
-  await dialog.getByRole('button', { name: 'Close', exact: true }).click();
-  await dialog.waitFor({ state: 'detached' });
-}
-
-/** Opens the chat header's Export menu; returns the menu (a list of links). */
-async function openExportMenu(page) {
-  const button = page.getByRole('button', { name: 'Export', exact: true });
-  if ((await button.getAttribute('aria-expanded')) !== 'true') await button.click();
-  const menu = page.getByRole('list', { name: 'Export this chat' });
-  await menu.waitFor();
-  return menu;
-}
-
-/** Clicks the Export menu's link `name` (JSON, HTML, PDF) and waits for the download: its file name and bytes. */
-async function download(page, name) {
-  const menu = await openExportMenu(page);
-  const [file] = await Promise.all([page.waitForEvent('download'), menu.getByRole('link', { name, exact: true }).click()]);
-  const failure = await file.failure();
-  assert.equal(failure, null, `the ${name} download failed: ${failure}`);
-  return { filename: file.suggestedFilename(), bytes: readFileSync(await file.path()) };
-}
 
 // ---- the story ---------------------------------------------------------------------------
 
