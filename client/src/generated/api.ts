@@ -872,8 +872,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 200 when this replica can serve traffic: the database answers and the log listener is
-         *     connected (without it, event streams would fall behind).
+         * 200 when this replica can serve traffic: the log writer and the log listener run (without
+         *     the first no send is appended, without the second event streams fall behind), the listener
+         *     is connected, no background job keeps failing, and the database answers.
          */
         get: operations["readyz"];
         put?: never;
