@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { fromSummary } from './chats/items';
 import type { ChatItem } from './chats/model';
-import type { StreamEvent } from './events';
+import type { StreamEvent } from './stream/events';
 import {
   UNREAD_DEBOUNCE_MS,
   UNREAD_MAX_WAIT_MS,

@@ -10,7 +10,7 @@
 import type { Role } from './api';
 import { unreadTotal } from './chats/items';
 import type { ChatList } from './chats/model';
-import type { StreamEvent } from './events';
+import type { StreamEvent } from './stream/events';
 
 /** Quiet time after the last change before asking (a burst of events asks once). */
 export const UNREAD_DEBOUNCE_MS = 300;

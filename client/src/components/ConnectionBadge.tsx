@@ -1,5 +1,5 @@
 import { useLocale } from '../i18n';
-import type { Connection } from '../useEventStream';
+import type { Connection } from '../stream/useEventStream';
 
 /** The live stream's state; `data-state` is exactly "live", "reconnecting" or "ended" in any language. */
 export function ConnectionBadge({ connection }: { connection: Connection }) {

@@ -9,9 +9,9 @@
 //   suspension reaches the person's own streams too, which then end; on reconnecting, `GET
 //   /api/me` tells them.
 
-import type { Hidden, Purged, ReportView } from './api';
-import type { components } from './generated/api';
-import type { WireMessage } from './conversation/model';
+import type { Hidden, Purged, ReportView } from '../api';
+import type { components } from '../generated/api';
+import type { WireMessage } from '../conversation/model';
 import {
   type Json,
   hiddenOf,

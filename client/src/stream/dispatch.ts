@@ -27,8 +27,8 @@
 // after a `reset`. What both are given and answer (`DispatchState`, `Outcome`, `Effect`) is
 // typed in outcome.ts, below them.
 
-import { messageType } from './attachments';
-import type { ConversationAction, ConversationsAction } from './conversation/messages';
+import { messageType } from '../attachments';
+import type { ConversationAction, ConversationsAction } from '../conversation/messages';
 import { moderationOutcome } from './dispatchModeration';
 import type { StreamEvent } from './events';
 import type { DispatchState, Effect, Outcome } from './outcome';

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 
-import type { ChatSummary } from './api';
-import { chatListReducer, initialChatList } from './chats/chatList';
-import { fromSummary } from './chats/items';
-import type { ChatItem } from './chats/model';
+import type { ChatSummary } from '../api';
+import { chatListReducer, initialChatList } from '../chats/chatList';
+import { fromSummary } from '../chats/items';
+import type { ChatItem } from '../chats/model';
 import { dispatch, streamOpened } from './dispatch';
 import type { DispatchState, Effect } from './outcome';
 import type { StreamEvent } from './events';
-import { noGroups, noPeople } from './groups';
-import { type Conversations, emptyConversation } from './conversation/messages';
+import { noGroups, noPeople } from '../groups';
+import { type Conversations, emptyConversation } from '../conversation/messages';
 
 const ME = 1;
 const ivan = { id: 2, name: 'Иван Петров', role: 'teacher' as const };

@@ -2,12 +2,12 @@
 // answers: the tab's state when an event arrives, the reducer actions to apply and the effects
 // (requests) to run. Types only, below both modules, so neither imports the other's types.
 
-import type { ChatList, ChatListAction } from './chats/model';
-import type { Conversations, ConversationsAction } from './conversation/messages';
-import type { Groups, GroupsAction, KnownPerson, People } from './groups';
-import type { ModerationAction } from './moderation';
-import type { PresenceAction } from './presence';
-import type { TypingAction } from './typing';
+import type { ChatList, ChatListAction } from '../chats/model';
+import type { Conversations, ConversationsAction } from '../conversation/messages';
+import type { Groups, GroupsAction, KnownPerson, People } from '../groups';
+import type { ModerationAction } from '../moderation';
+import type { PresenceAction } from '../presence';
+import type { TypingAction } from '../typing';
 
 /** What this tab shows when an event arrives (the workspace's latest state). */
 export interface DispatchState {

@@ -24,11 +24,11 @@
 // or adds as required fails to compile here; the messages of `new_message` and
 // `message_edited` into `WireMessage`, which the document's `MessageBody` fits (events.test.ts).
 
-import type { AdminChat, ChatSummary, Person } from './api';
-import { fromAdminChat, fromSummary } from './chats/items';
-import type { ChatItem } from './chats/model';
-import type { components } from './generated/api';
-import type { WireMessage } from './conversation/model';
+import type { AdminChat, ChatSummary, Person } from '../api';
+import { fromAdminChat, fromSummary } from '../chats/items';
+import type { ChatItem } from '../chats/model';
+import type { components } from '../generated/api';
+import type { WireMessage } from '../conversation/model';
 import { MODERATION_EVENT_TYPES, type ModerationEvent, parseModerationEvent } from './moderationEvents';
 import {
   type Json,

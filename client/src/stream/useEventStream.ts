@@ -19,7 +19,7 @@
 
 import { useEffect, useRef, useState } from 'react';
 
-import { isUnauthorized, me, notePosition, resetPosition } from './api';
+import { isUnauthorized, me, notePosition, resetPosition } from '../api';
 import { EVENT_TYPES, type StreamEvent, backoffDelay, followPosition, parseStreamEvent } from './events';
 
 /** `ended`: closed for good (a 401, or the owner ended it); nothing reconnects. */

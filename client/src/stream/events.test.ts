@@ -1,9 +1,9 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 
-import type { HistoryMessage } from './api';
-import type { WireMessage } from './conversation/model';
+import type { HistoryMessage } from '../api';
+import type { WireMessage } from '../conversation/model';
 import { parseStreamEvent } from './events';
-import type { components } from './generated/api';
+import type { components } from '../generated/api';
 
 describe('parseStreamEvent', () => {
   it('parses new_message with its log position', () => {

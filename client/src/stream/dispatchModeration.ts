@@ -11,7 +11,7 @@
 
 import type { DispatchState, Outcome } from './outcome';
 import type { ModerationEvent } from './moderationEvents';
-import { fromWire } from './conversation/knownMessages';
+import { fromWire } from '../conversation/knownMessages';
 
 export function moderationOutcome(event: ModerationEvent, state: DispatchState): Partial<Outcome> {
   const { isAdmin } = state;

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 
-import type { ReportView } from './api';
-import { chatListReducer, initialChatList } from './chats/chatList';
-import { fromSummary } from './chats/items';
-import type { ChatItem } from './chats/model';
+import type { ReportView } from '../api';
+import { chatListReducer, initialChatList } from '../chats/chatList';
+import { fromSummary } from '../chats/items';
+import type { ChatItem } from '../chats/model';
 import { dispatch } from './dispatch';
 import type { DispatchState, Outcome } from './outcome';
 import { type StreamEvent, parseStreamEvent } from './events';
-import { noGroups, noPeople } from './groups';
-import { type Conversations, conversationsReducer, emptyConversation } from './conversation/messages';
-import type { WireMessage } from './conversation/model';
-import { initialModeration, moderationReducer } from './moderation';
+import { noGroups, noPeople } from '../groups';
+import { type Conversations, conversationsReducer, emptyConversation } from '../conversation/messages';
+import type { WireMessage } from '../conversation/model';
+import { initialModeration, moderationReducer } from '../moderation';
 
 const ME = 1;
 const ADMIN = 99;

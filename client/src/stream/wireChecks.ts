@@ -2,8 +2,8 @@
 // each says whether a parsed JSON value has the shape the client relies on. Anything that
 // fails one is dropped rather than trusted.
 
-import { type Hidden, type Person, type Purged, type Role, isAttachment } from './api';
-import type { WireMessage } from './conversation/model';
+import { type Hidden, type Person, type Purged, type Role, isAttachment } from '../api';
+import type { WireMessage } from '../conversation/model';
 
 export type Json = Record<string, unknown>;
 
