@@ -6,7 +6,7 @@
 // together for whoever reads them all the same. import-x/no-cycle skips `import type` and
 // `{ type X }` by design, so the parser below hands it every import and re-export as a value
 // one (nothing else reads that AST). The way out of a cycle is usually a module of types below
-// both (conversation/model.ts, outcome.ts, errorCodes.ts).
+// both (conversation/model.ts, stream/outcome.ts, errorCodes.ts).
 
 import { fileURLToPath } from 'node:url';
 
