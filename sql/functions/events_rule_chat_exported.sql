@@ -1,0 +1,25 @@
+CREATE OR REPLACE FUNCTION events_rule_chat_exported(e events) RETURNS events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF (SELECT u.role FROM users u WHERE u.id = e.actor_id) IS DISTINCT FROM 'admin' AND NOT EXISTS (
+        SELECT 1 FROM chat_participants WHERE chat_id = e.chat_id AND user_id = e.actor_id) THEN
+        RAISE EXCEPTION 'user % is not a participant of chat %', e.actor_id, e.chat_id
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM chats WHERE id = e.chat_id) THEN
+        RAISE EXCEPTION 'chat % does not exist', e.chat_id USING ERRCODE = 'no_data_found';
+    END IF;
+    IF e.payload ->> 'format' NOT IN ('json', 'html', 'pdf') OR jsonb_typeof(e.payload -> 'at') <> 'string' THEN
+        RAISE EXCEPTION 'chat_exported needs a format (json, html or pdf) and the time it shows (at)'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    e.payload := jsonb_build_object('format', e.payload ->> 'format', 'at', e.payload -> 'at');
+    RETURN e;
+END
+$$;
+
+COMMENT ON FUNCTION events_rule_chat_exported(e events) IS 'chat_exported: a participant or an admin, of a chat that exists; its format (json, html or pdf) and the moment it shows (at).';
+
+REVOKE ALL ON FUNCTION events_rule_chat_exported(e events) FROM PUBLIC;

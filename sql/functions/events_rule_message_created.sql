@@ -1,0 +1,46 @@
+CREATE OR REPLACE FUNCTION events_rule_message_created(e events) RETURNS events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    reply_to bigint;
+    new_message_id bigint;
+    attached jsonb;
+BEGIN
+    PERFORM events_require_participant(e);
+    IF (SELECT closed_at FROM chats WHERE id = e.chat_id) IS NOT NULL THEN
+        RAISE EXCEPTION 'chat % is closed: it is read-only', e.chat_id
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF jsonb_typeof(e.payload -> 'content') IS DISTINCT FROM 'string' THEN
+        RAISE EXCEPTION 'message_created needs a string payload field content'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF e.payload ? 'reply_to_message_id' AND jsonb_typeof(e.payload -> 'reply_to_message_id') <> 'null' THEN
+        reply_to := CASE WHEN jsonb_typeof(e.payload -> 'reply_to_message_id') = 'number'
+                         THEN (e.payload ->> 'reply_to_message_id')::bigint END;
+        -- A message of the chat that the sender can see (written since they joined).
+        IF reply_to IS NULL OR NOT EXISTS (
+            SELECT 1 FROM messages m JOIN chat_participants p ON p.chat_id = m.chat_id AND p.user_id = e.actor_id
+            WHERE m.id = reply_to AND m.chat_id = e.chat_id AND m.position >= p.joined_position) THEN
+            RAISE EXCEPTION 'reply_to_message_id % is not a message of chat %',
+                e.payload -> 'reply_to_message_id', e.chat_id
+                USING ERRCODE = 'check_violation';
+        END IF;
+    END IF;
+    new_message_id := nextval('messages_id_seq');
+    attached := attachments_bind(new_message_id, e.chat_id, e.actor_id, e.payload -> 'attachment_ids');
+    e.payload := jsonb_build_object('message_id', new_message_id, 'content', e.payload ->> 'content');
+    IF reply_to IS NOT NULL THEN
+        e.payload := e.payload || jsonb_build_object('reply_to_message_id', reply_to);
+    END IF;
+    IF attached IS NOT NULL THEN
+        e.payload := e.payload || jsonb_build_object('attachments', attached);
+    END IF;
+    RETURN e;
+END
+$$;
+
+COMMENT ON FUNCTION events_rule_message_created(e events) IS 'message_created with a reply or attachments (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed; content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind). The log assigns the message id, under the lock, so ids grow with positions.';
+
+REVOKE ALL ON FUNCTION events_rule_message_created(e events) FROM PUBLIC;

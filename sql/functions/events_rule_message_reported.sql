@@ -1,0 +1,36 @@
+CREATE OR REPLACE FUNCTION events_rule_message_reported(e events) RETURNS events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    target messages;
+BEGIN
+    PERFORM events_require_participant(e);
+    target := events_target_message(e);
+    IF target.sender_id = e.actor_id THEN
+        RAISE EXCEPTION 'one cannot report one''s own message' USING ERRCODE = 'check_violation';
+    END IF;
+    IF target.position < (SELECT joined_position FROM chat_participants
+                          WHERE chat_id = e.chat_id AND user_id = e.actor_id) THEN
+        RAISE EXCEPTION 'message % does not exist in chat %', target.id, e.chat_id USING ERRCODE = 'no_data_found';
+    END IF;
+    IF target.is_deleted OR target.hidden_at IS NOT NULL OR target.purged_at IS NOT NULL THEN
+        RAISE EXCEPTION 'message % is no longer shown: there is nothing to report', target.id
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF EXISTS (SELECT 1 FROM reports r WHERE r.message_id = target.id AND r.reporter_id = e.actor_id) THEN
+        RAISE EXCEPTION 'user % has already reported message %', e.actor_id, target.id
+            USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'already_reported';
+    END IF;
+    IF NOT moderation_reason_valid(e.payload -> 'reason') THEN
+        RAISE EXCEPTION 'a report needs a reason of 1 to 500 characters, not only whitespace'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    e.payload := jsonb_build_object('message_id', target.id, 'reason', e.payload ->> 'reason');
+    RETURN e;
+END
+$$;
+
+COMMENT ON FUNCTION events_rule_message_reported(e events) IS 'message_reported: a participant, of someone else''s message they can see (written since they joined, not deleted, hidden or purged), once (reports_once), with a reason of 1-500 characters.';
+
+REVOKE ALL ON FUNCTION events_rule_message_reported(e events) FROM PUBLIC;
