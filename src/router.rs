@@ -11,7 +11,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
-use crate::{AppError, AppState, api, auth, realtime};
+use crate::{AppError, AppState, api, auth};
 
 pub fn router(state: AppState) -> Router {
     let limit = state.config.http.max_body_bytes;
@@ -24,7 +24,6 @@ pub fn router(state: AppState) -> Router {
     let router = Router::new()
         .merge(api::router(&state.config))
         .merge(auth::router())
-        .merge(realtime::router())
         .route("/api/{*rest}", axum::routing::any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))

@@ -1,42 +1,45 @@
-//! Who may call what, decided by where a route is placed rather than by what its URL looks like.
+//! Who may do what: the one place authorization is decided. A test (`tests/api/house/access.rs`)
+//! keeps every other module from asking the hub about membership, reading membership windows or
+//! branching on the caller being an admin.
 //!
-//! Every route that takes a signed-in person (`AuthUser`) is closed to two kinds of caller
-//! unless its router says otherwise:
-//! - **guests** (an inquiry's visitor without an account) may call only the routes placed on the
-//!   guests' router ([`for_guests`]): their chat's details, history, files, read markers, typing,
-//!   sends and their own messages' changes, search, export, the event stream, their profile,
-//!   logging out. Membership then confines each of these to their own chat.
-//! - **suspended** people may read everything they could, and write only through the routes
-//!   placed on the suspended's router ([`for_suspended`]): marking chats read, logging out, a
-//!   browser's push subscription.
+//! - **By role**, as extractors a handler's signature names (`roles.rs`): [`Admin`], [`Staff`]
+//!   (a teacher or an admin), [`Participant`] (anyone but an admin: admins never write) and
+//!   [`Writer`] (a participant within their write rate); [`viewer`] says what a caller is shown.
+//! - **By chat**, one membership rule (`chat.rs`): who may use a chat now ([`check_access`]), and
+//!   which stretches of its log a person may read ([`Readable`], [`readable_in`]), for history,
+//!   the event stream's replay, search's quotes, export and quotes alike; the hub is a cache of
+//!   it for direct chats. Who may manage a group ([`group_manager`]).
+//! - **By resource**: who completes a lesson, revokes an inquiry link, sees a person's presence,
+//!   downloads a file (`resources.rs`).
+//! - **By route**, for guests and suspended people. Every route that takes a signed-in person
+//!   is closed to two kinds of caller unless its router says otherwise: **guests** (an inquiry's
+//!   visitor without an account) may call only the routes placed on the guests' router
+//!   ([`for_guests`]): their chat's details, history, files, read markers, typing, sends and
+//!   their own messages' changes, search, export, the event stream, their profile, logging out
+//!   (membership then confines each to their own chat); **suspended** people read everything
+//!   they could, and write only through the routes on the suspended's router
+//!   ([`for_suspended`]): marking chats read, logging out, a browser's push subscription. A
+//!   route added anywhere else refuses both (`tests/api/guests.rs` calls every documented
+//!   operation as a guest and as a suspended person). The marks live in `auth::routes`, because
+//!   the authentication extractor reads them.
 //!
-//! A route added anywhere else refuses both, so a new endpoint is never open to a guest or a
-//! suspended person by accident (`tests/api/guests.rs` calls every documented operation as a
-//! guest and as a suspended person). The database's triggers hold the same rules for writes as
-//! a second line (a guest or suspended actor's event is refused by the log itself).
+//! The log's triggers hold the same rules for every write a second time, under the log's lock
+//! (`sql/functions/events_rule_*.sql`, each stating its rule in its comment), so psql obeys them
+//! too: a guest's or a suspended person's event, an admin's message, a non-member's write are
+//! refused by the log itself.
 
-use axum::{Extension, Router};
+mod chat;
+mod groups;
+mod resources;
+mod roles;
 
-/// The mark [`for_guests`] puts on a route: a guest may call it.
-#[derive(Debug, Clone, Copy)]
-pub struct GuestRoute;
-
-/// The mark [`for_suspended`] puts on a route: a suspended person may write through it.
-#[derive(Debug, Clone, Copy)]
-pub struct SuspendedRoute;
-
-/// `routes`, open to guests too (everyone else as before).
-pub fn for_guests<S>(routes: Router<S>) -> Router<S>
-where
-    S: Clone + Send + Sync + 'static,
-{
-    routes.route_layer(Extension(GuestRoute))
-}
-
-/// `routes`, open to suspended people's writes too (everyone else as before).
-pub fn for_suspended<S>(routes: Router<S>) -> Router<S>
-where
-    S: Clone + Send + Sync + 'static,
-{
-    routes.route_layer(Extension(SuspendedRoute))
-}
+pub use crate::auth::routes::{GuestRoute, SuspendedRoute, for_guests, for_suspended};
+pub use chat::{
+    Access, Readable, check_access, check_read_access, may_see_message, no_chat, no_message, read_access_in,
+    readable_in,
+};
+pub use groups::{group_manager, is_member};
+pub use resources::{
+    AttachedTo, Attachment, may_complete_lesson, may_read_attachment, may_revoke_link, may_see_presence,
+};
+pub use roles::{Admin, Participant, Staff, Viewer, Writer, viewer};

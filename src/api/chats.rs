@@ -10,6 +10,7 @@ use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
 use super::{MinPositionParam, Snapshot};
+use crate::access::Admin;
 use crate::auth::{AuthUser, Role};
 use crate::error::ErrorBody;
 use crate::extract::{MinPosition, QueryParams};
@@ -353,13 +354,10 @@ pub async fn list_chats(
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn list_all_chats(
     State(state): State<AppState>,
-    user: AuthUser,
+    Admin(user): Admin,
     QueryParams(query): QueryParams<ListQuery>,
     MinPosition(min): MinPosition,
 ) -> Result<Snapshot<AdminChatList>> {
-    if !user.is_admin() {
-        return Err(AppError::Forbidden("only admins can list every chat".into()));
-    }
     state.limits.check(Limited::Read, user.id)?;
     let page = Page::from_query(query)?;
     let min = page.min_position(min);

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use super::Snapshot;
 use super::messages::{SendMessage, send};
 use super::text::{Empty, check_message_text};
-use crate::auth::AuthUser;
-use crate::error::{Code, ErrorBody};
+use crate::access::Writer;
+use crate::error::ErrorBody;
 use crate::extract::{IdempotencyKey, JsonBody, PathParam};
 use crate::views::SentMessage;
 use crate::{AppError, AppState, Result};
@@ -42,15 +42,11 @@ pub struct DirectMessage {
 #[tracing::instrument(skip_all, fields(user_id = user.id, to = to))]
 pub async fn send_direct(
     State(state): State<AppState>,
-    user: AuthUser,
+    Writer(user): Writer,
     key: IdempotencyKey,
     PathParam(to): PathParam<i64>,
     JsonBody(body): JsonBody<DirectMessage>,
 ) -> Result<(StatusCode, Snapshot<SentMessage>)> {
-    if user.is_admin() {
-        return Err(AppError::Forbidden("admins have read-only access and cannot send messages".into())
-            .with_code(Code::AdminReadOnly));
-    }
     let row = state
         .db
         .get()
@@ -65,5 +61,5 @@ pub async fn send_direct(
     // Never empty here (no attachments): 400, as the document's `minLength` says.
     check_message_text("content", &body.content, Empty::Refused)?;
     let message = SendMessage { chat_id, content: body.content, reply_to_message_id: None, attachment_ids: Vec::new() };
-    send(State(state), user, key, JsonBody(message)).await
+    send(State(state), Writer(user), key, JsonBody(message)).await
 }

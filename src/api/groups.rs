@@ -15,14 +15,14 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::access::check_access;
 use super::text::is_blank;
+use crate::access::{Staff, check_access, group_manager, is_member};
 use crate::auth::{AuthUser, Role};
 use crate::error::{Code, ErrorBody};
 use crate::extract::{JsonBody, PathParam};
 use crate::limits::Limited;
 use crate::log::{NewEvent, store};
-use crate::views::{ChatHeader, ChatKind, Contact, Person};
+use crate::views::{ChatHeader, Contact, Person};
 use crate::{AppError, AppState, Result};
 
 /// Members a group may have at most.
@@ -196,35 +196,6 @@ pub(super) async fn load(state: &AppState, chat_id: i64) -> Result<ChatDetails> 
     })
 }
 
-/// The group `chat_id`, if `user` may manage it: 404 if there is no such chat or the user may
-/// not see it ([`super::access::no_chat`]), 403 if they see it but it is a direct chat or they
-/// are neither its owner nor an admin.
-async fn managed(state: &AppState, chat_id: i64, user: &AuthUser, doing: &str) -> Result<()> {
-    let row = state
-        .db
-        .get()
-        .await?
-        .query_opt(
-            "SELECT c.kind, c.created_by, EXISTS (SELECT 1 FROM chat_participants p
-                                                  WHERE p.chat_id = c.id AND p.user_id = $2) AS member
-             FROM chats c WHERE c.id = $1",
-            &[&chat_id, &user.id],
-        )
-        .await?
-        .filter(|row| user.is_admin() || row.get::<_, bool>("member"))
-        .ok_or_else(|| super::access::no_chat(chat_id))?;
-    if row.try_get::<_, ChatKind>("kind")? != ChatKind::Group {
-        return Err(AppError::Forbidden(format!(
-            "chat {chat_id} is a direct chat: its members and title never change"
-        )));
-    }
-    if !user.is_admin() && row.get::<_, Option<i64>>("created_by") != Some(user.id) {
-        return Err(AppError::Forbidden(format!("only the group's owner or an admin can {doing}"))
-            .with_code(Code::NotGroupOwner));
-    }
-    Ok(())
-}
-
 /// Creates a group: a teacher's (who becomes its first member and owner) or an admin's (who
 /// owns it without being a member). Students cannot (403).
 #[utoipa::path(post, path = "/api/chats", tag = "chats", request_body = NewChat,
@@ -233,12 +204,9 @@ async fn managed(state: &AppState, chat_id: i64, user: &AuthUser, doing: &str) -
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn create(
     State(state): State<AppState>,
-    user: AuthUser,
+    Staff(user): Staff,
     JsonBody(body): JsonBody<NewChat>,
 ) -> Result<(StatusCode, Json<ChatDetails>)> {
-    if !matches!(user.role, Role::Teacher | Role::Admin) {
-        return Err(AppError::Forbidden("only teachers and admins can create groups".into()));
-    }
     state.limits.check(Limited::write_by(user.role), user.id)?;
     validate_title(&body.title)?;
     let context = validate_context(body.context)?;
@@ -302,7 +270,7 @@ pub async fn rename(
     JsonBody(body): JsonBody<Rename>,
 ) -> Result<Json<ChatDetails>> {
     state.limits.check(Limited::write_by(user.role), user.id)?;
-    managed(&state, chat_id, &user, "rename it").await?;
+    group_manager(&state, chat_id, &user, "rename it").await?;
     validate_title(&body.title)?;
     state.appender.append(NewEvent::ChatRenamed { chat_id, actor_id: user.id, title: body.title }).await?;
     Ok(Json(load(&state, chat_id).await?))
@@ -323,7 +291,7 @@ pub async fn add(
     JsonBody(body): JsonBody<NewMember>,
 ) -> Result<(StatusCode, Json<ChatDetails>)> {
     state.limits.check(Limited::write_by(user.role), user.id)?;
-    managed(&state, chat_id, &user, "add members").await?;
+    group_manager(&state, chat_id, &user, "add members").await?;
     check_members(&state, &user, &[body.user_id]).await?;
     let count: i64 = state
         .db
@@ -360,19 +328,9 @@ pub async fn remove(
     if member == user.id {
         check_access(&state, chat_id, &user).await?;
     } else {
-        managed(&state, chat_id, &user, "remove members").await?;
+        group_manager(&state, chat_id, &user, "remove members").await?;
     }
-    let is_member = state
-        .db
-        .get()
-        .await?
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM chat_participants WHERE chat_id = $1 AND user_id = $2)",
-            &[&chat_id, &member],
-        )
-        .await?
-        .get::<_, bool>(0);
-    if !is_member {
+    if !is_member(&state, chat_id, member).await? {
         return Err(AppError::NotFound(format!("user {member} is not a member of chat {chat_id}")));
     }
     state.appender.append(NewEvent::ParticipantRemoved { chat_id, actor_id: user.id, user_id: member }).await?;

@@ -10,8 +10,8 @@ use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use tokio_postgres::{GenericClient, Row};
 
-use super::access::check_read_access;
 use super::{MinPositionParam, Snapshot};
+use crate::access::check_read_access;
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
 use crate::extract::{MinPosition, PathParam, QueryParams};
@@ -46,7 +46,7 @@ pub(super) fn messages_sql(chat: &str, extra: &str, rest: &str) -> String {
 
 /// A history page, as two legs from a pivot: up to $3 messages older than $2 (newest first)
 /// and up to $7 newer than $6 (oldest first), within $4 and $5, the stretches of the log the
-/// caller may read (from and through positions, see [`super::access::Readable`]), with the log
+/// caller may read (from and through positions, see [`crate::access::Readable`]), with the log
 /// head in the same statement (see [`store::with_head`]). The newest page asks for no newer
 /// ones ($7 = 0). Public so that the benchmark can `EXPLAIN` exactly this statement.
 pub static HISTORY_SQL: LazyLock<String> = LazyLock::new(|| {
@@ -165,14 +165,14 @@ pub async fn history(
         [&chat_id, &page.below, &older, &readable.from, &readable.through, &page.above, &newer];
     let (position, rows) =
         reading!(state.reads, min, |client| Ok(store::snapshot(&client, &HISTORY_SQL, &params).await?))?;
-    let admin = user.is_admin();
+    let admin = crate::access::viewer(&user) == crate::access::Viewer::Admin;
     // Newest first: the newer leg's, then the older leg's.
     let (newer_rows, older_rows): (Vec<&Row>, Vec<&Row>) =
         rows.iter().partition(|row| row.get::<_, i64>("id") > page.above);
     if let Some(around) = query.around
         && older_rows.first().is_none_or(|row| row.get::<_, i64>("id") != around)
     {
-        return Err(super::access::no_message(around));
+        return Err(crate::access::no_message(around));
     }
     let has_more = older_rows.len() as i64 > page.older;
     let has_newer = newer_rows.len() as i64 > page.newer;

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tokio_postgres::Row;
 
+use crate::access::{Viewer, may_complete_lesson, viewer};
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
 use crate::extract::{PathParam, QueryParams};
@@ -102,7 +103,7 @@ pub async fn list(
                  WHERE ($1 OR $2 IN (l.teacher_id, l.student_id)) AND ($3::varchar IS NULL OR l.status = $3)
                  ORDER BY l.scheduled_at, l.id LIMIT $4"
             ),
-            &[&user.is_admin(), &user.id, &status, &MAX_LESSONS],
+            &[&(viewer(&user) == Viewer::Admin), &user.id, &status, &MAX_LESSONS],
         )
         .await?;
     Ok(Json(LessonList { lessons: rows.iter().map(Lesson::from_row).collect() }))
@@ -131,9 +132,7 @@ pub async fn complete(
         .query_opt("SELECT teacher_id, status FROM lessons WHERE id = $1", &[&id])
         .await?
         .ok_or_else(|| AppError::NotFound(format!("lesson {id} does not exist")))?;
-    if lesson.get::<_, i64>("teacher_id") != user.id && !user.is_admin() {
-        return Err(AppError::Forbidden("only the lesson's teacher or an admin can complete it".into()));
-    }
+    may_complete_lesson(&user, lesson.get("teacher_id"))?;
     if lesson.get::<_, String>("status") == "cancelled" {
         return Err(AppError::Conflict(format!("lesson {id} was cancelled and cannot be completed")));
     }

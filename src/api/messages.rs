@@ -8,8 +8,9 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::Snapshot;
-use super::access::{Access, check_access, may_see_message, no_message};
 use super::history::load_message;
+use crate::access::Writer;
+use crate::access::{Access, check_access, may_see_message, no_message};
 use crate::auth::AuthUser;
 use crate::error::{Code, ErrorBody};
 use crate::extract::{IdempotencyKey, JsonBody, PathParam};
@@ -72,15 +73,10 @@ pub struct Deleted {
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = body.chat_id))]
 pub async fn send(
     State(state): State<AppState>,
-    user: AuthUser,
+    Writer(user): Writer,
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(body): JsonBody<SendMessage>,
 ) -> Result<(StatusCode, Snapshot<SentMessage>)> {
-    if user.is_admin() {
-        return Err(AppError::Forbidden("admins have read-only access and cannot send messages".into())
-            .with_code(Code::AdminReadOnly));
-    }
-    state.limits.check(Limited::write_by(user.role), user.id)?;
     // No pooled connection is held while waiting for the writer, which needs one too.
     let access = check_access(&state, body.chat_id, &user).await?;
     let empty = if body.attachment_ids.is_empty() { Empty::Unfit } else { Empty::Allowed };
@@ -204,15 +200,10 @@ fn sent_message(stored: &StoredEvent, reply_to: Option<ReplyPreview>) -> Result<
 #[tracing::instrument(skip_all, fields(user_id = user.id, message_id = id))]
 pub async fn edit(
     State(state): State<AppState>,
-    user: AuthUser,
+    Writer(user): Writer,
     PathParam(id): PathParam<i64>,
     JsonBody(body): JsonBody<EditMessage>,
 ) -> Result<Json<SentMessage>> {
-    if user.is_admin() {
-        return Err(AppError::Forbidden("admins have read-only access and cannot edit messages".into())
-            .with_code(Code::AdminReadOnly));
-    }
-    state.limits.check(Limited::write_by(user.role), user.id)?;
     let current = {
         let client = state.db.get().await?;
         load_message(&**client, id).await?.ok_or_else(|| no_message(id))?

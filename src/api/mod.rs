@@ -1,9 +1,9 @@
 //! The REST API: one module per area, each with its own routes, merged here.
 
-pub(crate) mod access;
 pub mod attachments;
 mod chats;
 mod direct;
+pub mod events;
 pub mod export;
 mod groups;
 mod health;
@@ -47,6 +47,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .merge(presence::router())
         .merge(push::router())
         .merge(lessons::router())
+        .merge(events::router())
         .merge(openapi::router())
 }
 

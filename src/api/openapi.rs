@@ -70,7 +70,7 @@ use crate::AppState;
         super::moderation::people::unsuspend,
         super::moderation::people::erase,
         super::export::export,
-        crate::realtime::stream::stream,
+        super::events::stream,
         super::health::healthz,
         super::health::readyz,
         crate::auth::session::me,

@@ -8,13 +8,13 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::access::check_access;
+use crate::access::check_access;
+use crate::access::{Writer, may_see_presence};
 use crate::auth::AuthUser;
-use crate::error::{Code, ErrorBody};
+use crate::error::ErrorBody;
 use crate::extract::{JsonBody, PathParam};
-use crate::limits::Limited;
 use crate::realtime::signals::{PresenceEvent, Signal, TypingEvent};
-use crate::{AppError, AppState, Result};
+use crate::{AppState, Result};
 
 pub fn router() -> Router<AppState> {
     crate::access::for_guests(Router::new().route("/api/chats/{chat_id}/typing", post(typing)))
@@ -38,17 +38,12 @@ pub struct Typing {
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
 pub async fn typing(
     State(state): State<AppState>,
-    user: AuthUser,
+    Writer(user): Writer,
     PathParam(chat_id): PathParam<i64>,
     JsonBody(body): JsonBody<Typing>,
 ) -> Result<StatusCode> {
-    if user.is_admin() {
-        return Err(AppError::Forbidden("admins have read-only access and do not type in chats".into())
-            .with_code(Code::AdminReadOnly));
-    }
     // A typing request costs a lookup and, when forwarded, a notification on every replica:
-    // it counts as a write.
-    state.limits.check(Limited::write_by(user.role), user.id)?;
+    // it counts as a write (Writer).
     check_access(&state, chat_id, &user).await?.writable(chat_id)?;
     if state.typing.admit(user.id, chat_id, body.is_typing) {
         state.signals.send(Signal::Typing(TypingEvent { chat_id, user_id: user.id, is_typing: body.is_typing }));
@@ -68,23 +63,16 @@ pub async fn presence(
     user: AuthUser,
     PathParam(about): PathParam<i64>,
 ) -> Result<Json<PresenceEvent>> {
+    may_see_presence(&state, &user, about).await?;
     let row = state
         .db
         .get()
         .await?
         .query_one(
-            "SELECT EXISTS (SELECT 1 FROM users WHERE id = $1) AS known,
-                    $1 = $2 OR $3 OR EXISTS (SELECT 1 FROM chat_participants a
-                                             JOIN chat_participants b ON b.chat_id = a.chat_id
-                                             WHERE a.user_id = $1 AND b.user_id = $2) AS visible,
-                    presence_online($1) AS online,
-                    (SELECT last_seen FROM user_presence WHERE user_id = $1) AS last_seen",
-            &[&about, &user.id, &user.is_admin()],
+            "SELECT presence_online($1) AS online, (SELECT last_seen FROM user_presence WHERE user_id = $1) AS last_seen",
+            &[&about],
         )
         .await?;
-    if !row.get::<_, bool>("known") || !row.get::<_, bool>("visible") {
-        return Err(AppError::NotFound(format!("no user {about} shares a chat with you")));
-    }
     let online: bool = row.get("online");
     Ok(Json(PresenceEvent { user_id: about, online, last_seen: if online { None } else { row.get("last_seen") } }))
 }

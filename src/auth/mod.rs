@@ -5,6 +5,7 @@
 
 pub mod oidc;
 pub mod origin;
+pub mod routes;
 pub mod session;
 pub mod users;
 
@@ -307,11 +308,11 @@ where
             }
         };
         // Where the route is placed says who else may call it (`crate::access`).
-        if role == Role::Guest && parts.extensions.get::<crate::access::GuestRoute>().is_none() {
+        if role == Role::Guest && parts.extensions.get::<routes::GuestRoute>().is_none() {
             return Err(AppError::Forbidden("a guest may only use their own inquiry chat".into())
                 .with_code(Code::GuestConfined));
         }
-        if suspended.is_some() && writes && parts.extensions.get::<crate::access::SuspendedRoute>().is_none() {
+        if suspended.is_some() && writes && parts.extensions.get::<routes::SuspendedRoute>().is_none() {
             return Err(AppError::Forbidden("your account is suspended: you may read, not write".into())
                 .with_code(Code::AccountSuspended));
         }

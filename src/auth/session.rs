@@ -22,8 +22,8 @@ where
     S: Clone + Send + Sync + 'static,
 {
     let everyone = Router::new().route("/api/me", get(me));
-    let leaving = crate::access::for_suspended(Router::new().route("/api/logout", post(logout)));
-    crate::access::for_guests(everyone.merge(leaving))
+    let leaving = super::routes::for_suspended(Router::new().route("/api/logout", post(logout)));
+    super::routes::for_guests(everyone.merge(leaving))
         .route("/api/dev/login", post(dev_login))
         .route("/api/dev/users", get(dev_users))
         .merge(super::oidc::flow::router())

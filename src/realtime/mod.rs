@@ -1,25 +1,21 @@
-//! Real-time delivery: the listener feeds the hub, the hub feeds SSE connections.
+//! Real-time delivery: the listener feeds the hub, the hub feeds the event streams (the
+//! endpoint that opens one, authorizes it and replays what was missed is `api::events`).
 
 pub mod follow;
 pub mod frames;
 pub mod hub;
 pub mod listener;
-mod payloads;
+pub mod payloads;
 pub mod presence;
 pub mod signals;
-pub mod stream;
 
 use std::sync::Arc;
 
-use axum::Router;
-use axum::extract::FromRef;
-use axum::routing::get;
 use deadpool_postgres::Pool;
 use tokio_util::sync::CancellationToken;
 
 pub use hub::Hub;
 
-use crate::auth::AuthState;
 use crate::config::Config;
 use crate::limits::Limits;
 
@@ -51,14 +47,4 @@ pub struct RealtimeParts {
     pub limits: Arc<Limits>,
     /// Cancelled on shutdown: every stream ends.
     pub shutdown: CancellationToken,
-}
-
-/// `GET /api/events/chat`, for any state that carries the realtime parts and authentication.
-pub fn router<S>() -> Router<S>
-where
-    RealtimeState: FromRef<S>,
-    AuthState: FromRef<S>,
-    S: Clone + Send + Sync + 'static,
-{
-    crate::access::for_guests(Router::new().route("/api/events/chat", get(stream::stream)))
 }

@@ -141,7 +141,7 @@ async fn the_streams_catalogue_has_every_event_the_server_sends() {
         "src/realtime/frames/mod.rs",
         "src/realtime/frames/governance.rs",
         "src/realtime/signals.rs",
-        "src/realtime/stream.rs",
+        "src/api/events.rs",
     ] {
         let text = std::fs::read_to_string(file).expect("source");
         for call in [

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::TryStreamExt;
 
-use crate::api::access::check_access;
+use crate::access::{AttachedTo, Attachment, may_read_attachment};
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
 use crate::extract::PathParam;
@@ -54,30 +54,18 @@ pub async fn download(
         .await?
         .ok_or_else(|| AppError::NotFound(format!("attachment {id} does not exist")))?;
     let chat_id: i64 = row.get("chat_id");
-    if !user.is_admin() {
-        match row.get::<_, Option<i64>>("message_id") {
-            // Not attached yet: its uploader's alone.
-            None if row.get::<_, i64>("uploader_id") != user.id => {
-                return Err(AppError::NotFound(format!("attachment {id} does not exist")));
-            }
-            None => {}
-            Some(message) => {
-                let access = check_access(&state, chat_id, &user).await?;
-                // As if it did not exist: the caller may not see its message.
-                if row.get::<_, i64>("position") < access.visible_from {
-                    return Err(AppError::NotFound(format!("attachment {id} does not exist")));
-                }
-                if row.get::<_, bool>("is_deleted") {
-                    return Err(AppError::NotFound(format!("message {message} with attachment {id} was deleted")));
-                }
-                if row.get::<_, bool>("hidden") {
-                    return Err(AppError::NotFound(format!(
-                        "message {message} with attachment {id} is hidden by a moderator"
-                    )));
-                }
-            }
-        }
-    }
+    let attachment = Attachment {
+        id,
+        chat_id,
+        uploader_id: row.get("uploader_id"),
+        message: row.get::<_, Option<i64>>("message_id").map(|message| AttachedTo {
+            id: message,
+            position: row.get("position"),
+            deleted: row.get("is_deleted"),
+            hidden: row.get("hidden"),
+        }),
+    };
+    may_read_attachment(&state, &user, &attachment).await?;
 
     let sha256: String = row.get("sha256");
     let size = u64::try_from(row.get::<_, i64>("size")).unwrap_or(0);

@@ -23,16 +23,16 @@ use axum::{Json, Router};
 use sha2::{Digest, Sha256};
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
-use super::access::check_access;
+use crate::access::Writer;
+use crate::access::check_access;
 
 mod allowance;
 pub(crate) mod download;
 mod orphans;
 
 use crate::auth::AuthUser;
-use crate::error::{Code, ErrorBody};
+use crate::error::ErrorBody;
 use crate::extract::PathParam;
-use crate::limits::Limited;
 use crate::views::{Attachment, IMAGE_TYPES};
 use crate::{AppError, AppState, Result};
 pub use download::content_disposition;
@@ -82,7 +82,7 @@ pub struct UploadForm {
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
 pub async fn upload(
     State(state): State<AppState>,
-    user: AuthUser,
+    Writer(user): Writer,
     PathParam(chat_id): PathParam<i64>,
     headers: HeaderMap,
     form: Result<Multipart, MultipartRejection>,
@@ -93,11 +93,6 @@ pub async fn upload(
             format!("send the file as multipart/form-data with a part named `file` ({})", e.body_text()),
         )
     })?;
-    if user.is_admin() {
-        return Err(AppError::Forbidden("admins have read-only access and cannot upload files".into())
-            .with_code(Code::AdminReadOnly));
-    }
-    state.limits.check(Limited::write_by(user.role), user.id)?;
     // A closed chat takes no upload: refused here at once, and bound by upload_reserve().
     check_access(&state, chat_id, &user).await?.writable(chat_id)?;
     // The file is at most the request, and at most the limit: reserved before a byte streams.

@@ -25,7 +25,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use tokio_postgres::Row;
 
-use super::access::{Readable, check_read_access};
+use crate::access::{Readable, check_read_access};
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
 use crate::extract::{PathParam, QueryParams};
@@ -121,7 +121,7 @@ pub async fn export(
     let chat = client
         .query_opt("SELECT kind, title FROM chats WHERE id = $1", &[&chat_id])
         .await?
-        .ok_or_else(|| super::access::no_chat(chat_id))?;
+        .ok_or_else(|| crate::access::no_chat(chat_id))?;
     let members = client
         .query("SELECT user_id, user_name, role, member_since FROM audit_chat_members_at($1, $2)", &[&chat_id, &at])
         .await?
@@ -150,8 +150,13 @@ pub async fn export(
     let first = renderer.head(&head)?;
     let statement = client.prepare_cached("SELECT * FROM audit_chat_at($1, $2)").await?;
     let rows = client.query_raw(&statement, [&chat_id as &(dyn tokio_postgres::types::ToSql + Sync), &at]).await?;
-    let streaming =
-        Streaming { _client: client, rows: Box::pin(rows), renderer: Some(renderer), admin: user.is_admin(), readable };
+    let streaming = Streaming {
+        _client: client,
+        rows: Box::pin(rows),
+        renderer: Some(renderer),
+        admin: crate::access::viewer(&user) == crate::access::Viewer::Admin,
+        readable,
+    };
     let body = futures::stream::once(async move { Ok::<_, anyhow::Error>(first) })
         .chain(futures::stream::unfold(streaming, Streaming::next_chunk))
         .map_err(|e| {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tokio_postgres::Row;
 
+use crate::access::{Staff, Viewer, may_revoke_link, viewer};
 use crate::api::groups::{validate_context, validate_title};
 use crate::auth::{AuthUser, Role};
 use crate::error::ErrorBody;
@@ -83,21 +84,20 @@ fn new_token() -> String {
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn create_link(
     State(state): State<AppState>,
-    user: AuthUser,
+    Staff(user): Staff,
     JsonBody(body): JsonBody<NewLink>,
 ) -> Result<(StatusCode, Json<InquiryLink>)> {
     state.limits.check(Limited::write_by(user.role), user.id)?;
-    let host = match (user.role, body.host_id) {
-        (Role::Teacher, None) => user.id,
-        (Role::Teacher, Some(id)) if id == user.id => user.id,
-        (Role::Teacher, Some(_)) => {
+    let host = match (viewer(&user), body.host_id) {
+        (Viewer::Participant(teacher), None) => teacher,
+        (Viewer::Participant(teacher), Some(id)) if id == teacher => teacher,
+        (Viewer::Participant(_), Some(_)) => {
             return Err(AppError::Forbidden("a teacher creates inquiry links for themselves only".into()));
         }
-        (Role::Admin, Some(id)) => id,
-        (Role::Admin, None) => {
+        (Viewer::Admin, Some(id)) => id,
+        (Viewer::Admin, None) => {
             return Err(AppError::Unprocessable("host_id is required: the teacher the inquiries go to".into()));
         }
-        _ => return Err(AppError::Forbidden("only teachers and admins create inquiry links".into())),
     };
     validate_title(&body.title)?;
     let context = validate_context(body.context)?;
@@ -120,15 +120,15 @@ pub async fn create_link(
 #[utoipa::path(get, path = "/api/inquiry-links", tag = "inquiries",
     responses((status = 200, body = InquiryLinks), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
-pub async fn list_links(State(state): State<AppState>, user: AuthUser) -> Result<Json<InquiryLinks>> {
-    if !matches!(user.role, Role::Teacher | Role::Admin) {
-        return Err(AppError::Forbidden("only teachers and admins have inquiry links".into()));
-    }
+pub async fn list_links(State(state): State<AppState>, Staff(user): Staff) -> Result<Json<InquiryLinks>> {
     let sql = format!(
         "SELECT {} FROM inquiry_links WHERE $1::bigint IS NULL OR host_id = $1 ORDER BY id DESC",
         InquiryLink::COLUMNS
     );
-    let host = (!user.is_admin()).then_some(user.id);
+    let host = match viewer(&user) {
+        Viewer::Admin => None,
+        Viewer::Participant(teacher) => Some(teacher),
+    };
     let rows = state.db.get().await?.query(&sql, &[&host]).await?;
     let links = rows.iter().map(InquiryLink::from_row).collect::<Result<_, _>>()?;
     Ok(Json(InquiryLinks { links }))
@@ -148,10 +148,8 @@ pub async fn revoke_link(
 ) -> Result<StatusCode> {
     let client = state.db.get().await?;
     let row = client.query_opt("SELECT host_id, created_by FROM inquiry_links WHERE id = $1", &[&id]).await?;
-    let own = |row: &Row| row.get::<_, i64>("host_id") == user.id || row.get::<_, i64>("created_by") == user.id;
-    if !row.as_ref().is_some_and(|row| own(row) || user.is_admin()) {
-        return Err(AppError::NotFound(format!("inquiry link {id} does not exist or is not yours")));
-    }
+    let owners = row.as_ref().map(|row| (row.get("host_id"), row.get("created_by")));
+    may_revoke_link(&user, id, owners)?;
     client.execute("UPDATE inquiry_links SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", &[&id]).await?;
     // Its chats close, and with them their guests' sessions. After the revocation: no chat
     // opens through it any more, so none is missed.

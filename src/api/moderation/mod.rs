@@ -14,9 +14,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use super::access::{check_access, no_message};
-use crate::auth::AuthUser;
-use crate::error::{Code, ErrorBody};
+use crate::access::Writer;
+use crate::access::{Admin, check_access, no_message};
+use crate::error::ErrorBody;
 use crate::extract::{JsonBody, PathParam, QueryParams};
 use crate::limits::Limited;
 use crate::log::NewEvent;
@@ -58,11 +58,6 @@ pub(crate) fn checked_reason(reason: &str) -> Result<String> {
     Ok(reason.to_owned())
 }
 
-/// 403 unless the caller is an admin.
-pub(crate) fn admins_only(user: &AuthUser) -> Result<()> {
-    if user.is_admin() { Ok(()) } else { Err(AppError::Forbidden("only an admin may do this".into())) }
-}
-
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Reported {
     /// The report's id (its event's position in the log).
@@ -83,16 +78,10 @@ pub struct Reported {
 #[tracing::instrument(skip_all, fields(user_id = user.id, message_id = id))]
 pub async fn report(
     State(state): State<AppState>,
-    user: AuthUser,
+    Writer(user): Writer,
     PathParam(id): PathParam<i64>,
     JsonBody(body): JsonBody<Reason>,
 ) -> Result<(StatusCode, Json<Reported>)> {
-    state.limits.check(Limited::write_by(user.role), user.id)?;
-    if user.is_admin() {
-        return Err(
-            AppError::Forbidden("admins hide messages rather than report them".into()).with_code(Code::AdminReadOnly)
-        );
-    }
     let reason = checked_reason(&body.reason)?;
     let row = state
         .db
@@ -152,10 +141,9 @@ pub struct ReportList {
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn reports(
     State(state): State<AppState>,
-    user: AuthUser,
+    Admin(user): Admin,
     QueryParams(query): QueryParams<ReportsQuery>,
 ) -> Result<Json<ReportList>> {
-    admins_only(&user)?;
     state.limits.check(Limited::Read, user.id)?;
     let limit = query.limit.unwrap_or(50);
     if !(1..=100).contains(&limit) {
@@ -189,11 +177,10 @@ pub async fn reports(
 #[tracing::instrument(skip_all, fields(user_id = user.id, message_id = id))]
 pub async fn hide(
     State(state): State<AppState>,
-    user: AuthUser,
+    Admin(user): Admin,
     PathParam(id): PathParam<i64>,
     JsonBody(body): JsonBody<Reason>,
 ) -> Result<StatusCode> {
-    admins_only(&user)?;
     let reason = checked_reason(&body.reason)?;
     let chat_id = chat_of(&state, id).await?;
     state.appender.append(NewEvent::MessageHidden { chat_id, admin_id: user.id, message_id: id, reason }).await?;
@@ -208,10 +195,9 @@ pub async fn hide(
 #[tracing::instrument(skip_all, fields(user_id = user.id, message_id = id))]
 pub async fn unhide(
     State(state): State<AppState>,
-    user: AuthUser,
+    Admin(user): Admin,
     PathParam(id): PathParam<i64>,
 ) -> Result<StatusCode> {
-    admins_only(&user)?;
     let chat_id = chat_of(&state, id).await?;
     state.appender.append(NewEvent::MessageUnhidden { chat_id, admin_id: user.id, message_id: id }).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -10,9 +10,10 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{Reason, admins_only, checked_reason};
+use super::{Reason, checked_reason};
+use crate::access::Admin;
+use crate::auth::Role;
 use crate::auth::users::Suspension;
-use crate::auth::{AuthUser, Role};
 use crate::error::ErrorBody;
 use crate::extract::{JsonBody, PathParam, QueryParams};
 use crate::limits::Limited;
@@ -73,10 +74,9 @@ pub struct UsersQuery {
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn list(
     State(state): State<AppState>,
-    user: AuthUser,
+    Admin(user): Admin,
     QueryParams(query): QueryParams<UsersQuery>,
 ) -> Result<Json<AdminUsers>> {
-    admins_only(&user)?;
     state.limits.check(Limited::Read, user.id)?;
     let limit = query.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
@@ -137,11 +137,10 @@ pub struct SuspendRequest {
 #[tracing::instrument(skip_all, fields(user_id = user.id, target = id))]
 pub async fn suspend(
     State(state): State<AppState>,
-    user: AuthUser,
+    Admin(user): Admin,
     PathParam(id): PathParam<i64>,
     JsonBody(body): JsonBody<SuspendRequest>,
 ) -> Result<StatusCode> {
-    admins_only(&user)?;
     let reason = checked_reason(&body.reason)?;
     let until = body.until.as_deref().map(rfc3339).transpose()?;
     if until.is_some_and(|until| until <= OffsetDateTime::now_utc()) {
@@ -160,10 +159,9 @@ pub async fn suspend(
 #[tracing::instrument(skip_all, fields(user_id = user.id, target = id))]
 pub async fn unsuspend(
     State(state): State<AppState>,
-    user: AuthUser,
+    Admin(user): Admin,
     PathParam(id): PathParam<i64>,
 ) -> Result<StatusCode> {
-    admins_only(&user)?;
     person(&state, id).await?;
     state
         .appender
@@ -196,11 +194,10 @@ pub struct ErasureStarted {
 #[tracing::instrument(skip_all, fields(user_id = user.id, target = id))]
 pub async fn erase(
     State(state): State<AppState>,
-    user: AuthUser,
+    Admin(user): Admin,
     PathParam(id): PathParam<i64>,
     JsonBody(body): JsonBody<EraseRequest>,
 ) -> Result<(StatusCode, Json<ErasureStarted>)> {
-    admins_only(&user)?;
     state.limits.check(Limited::write_by(user.role), user.id)?;
     let reason = checked_reason(&body.reason)?;
     person(&state, id).await?;

@@ -21,8 +21,8 @@ mod sql;
 use cursor::Cursor;
 use sql::{FUZZY_SQL, RECENT_SQL, RELEVANCE_SQL};
 
-use super::access::{Readable, check_access, check_read_access, read_access_in};
 use super::history::history_message;
+use crate::access::{Readable, check_access, check_read_access, read_access_in};
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
 use crate::extract::QueryParams;
@@ -131,7 +131,7 @@ pub async fn search(
     }
     let order = query.order.unwrap_or_default();
     let cursor = query.before.as_deref().map(|c| Cursor::decode(c, order)).transpose()?;
-    let admin = user.is_admin();
+    let admin = crate::access::viewer(&user) == crate::access::Viewer::Admin;
     if let Some(chat_id) = query.chat_id {
         // 404 for a chat that does not exist or that the caller never read.
         if admin {
@@ -219,7 +219,7 @@ fn is_one_word(q: &str) -> bool {
 /// The stretches of each result's chat the caller may read (for the quotes the results carry);
 /// none for an admin, who reads everything.
 async fn readable_by_chat(state: &AppState, user: &AuthUser, rows: &[Row]) -> Result<HashMap<i64, Readable>> {
-    if user.is_admin() {
+    if crate::access::viewer(user) == crate::access::Viewer::Admin {
         return Ok(HashMap::new());
     }
     let chats: Vec<i64> = rows.iter().map(|row| row.get("chat_id")).collect();

@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
+mod access;
 mod files;
 mod modules;
 

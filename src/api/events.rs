@@ -18,16 +18,26 @@ use axum::response::Response;
 use serde::Deserialize;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
-use super::RealtimeState;
-use super::frames;
-use super::hub::{StreamAllowance, Subscription};
-use super::payloads::ResetEvent;
-use crate::auth::AuthUser;
+use crate::auth::{AuthState, AuthUser};
 use crate::extract::QueryParams;
 use crate::limits::Limited;
 use crate::log::store::{self, Viewer};
 use crate::reads::{Source, reading};
+use crate::realtime::RealtimeState;
+use crate::realtime::frames;
+use crate::realtime::hub::{StreamAllowance, Subscription};
+use crate::realtime::payloads::ResetEvent;
 use crate::{AppError, Result};
+
+/// `GET /api/events/chat`, for any state that carries the realtime parts and authentication.
+pub fn router<S>() -> axum::Router<S>
+where
+    RealtimeState: axum::extract::FromRef<S>,
+    AuthState: axum::extract::FromRef<S>,
+    S: Clone + Send + Sync + 'static,
+{
+    crate::access::for_guests(axum::Router::new().route("/api/events/chat", axum::routing::get(stream)))
+}
 
 /// Events replayed per query on resume.
 const REPLAY_PAGE: i64 = 500;
@@ -230,7 +240,7 @@ impl EventStream {
     /// the live frames after the head take over from there, so the replay must reach it.
     async fn replay_page(&mut self, after: i64) -> anyhow::Result<()> {
         let head = self.subscription.head;
-        let viewer = if self.user.is_admin() { Viewer::Admin } else { Viewer::Participant(self.user.id) };
+        let viewer = crate::access::viewer(&self.user);
         let reads = &self.state.reads;
         let user = self.user.id;
         let (stored, dispatches, memberships) = reading!(reads, head, |client| {
@@ -239,9 +249,12 @@ impl EventStream {
             let dispatches = frames::encode(&***client, &stored, presence, frames::Shown::AsNow).await?;
             let quoting: Vec<i64> =
                 dispatches.iter().filter(|d| d.unquoted.is_some()).filter_map(|d| d.chat_id).collect();
+            // The membership each event was seen in (one rule with history's: `crate::access`).
             let memberships = match viewer {
-                Viewer::Participant(_) if !quoting.is_empty() => memberships(&***client, user, &quoting).await?,
-                _ => Vec::new(),
+                Viewer::Participant(_) if !quoting.is_empty() => {
+                    crate::access::readable_in(&client, &self.state.hub, user, &quoting).await?
+                }
+                _ => std::collections::HashMap::new(),
             };
             Ok((stored, dispatches, memberships))
         })?;
@@ -250,19 +263,16 @@ impl EventStream {
             return Ok(());
         };
         for dispatch in dispatches {
-            let bytes = if self.user.is_admin() {
+            let bytes = if viewer == Viewer::Admin {
                 Some(dispatch.frames.for_admins())
             } else {
                 // A reply is shown as it was live: its quote unavailable to whoever joined
                 // after the quoted message (the membership the event was seen in says when).
-                let since = memberships
-                    .iter()
-                    .find(|(chat, from, to)| {
-                        Some(*chat) == dispatch.chat_id
-                            && *from <= dispatch.position
-                            && to.is_none_or(|to| dispatch.position <= to)
-                    })
-                    .map_or(0, |(_, from, _)| *from);
+                let since = dispatch
+                    .chat_id
+                    .and_then(|chat| memberships.get(&chat))
+                    .and_then(|readable| readable.since(dispatch.position))
+                    .unwrap_or(0);
                 dispatch.frame_for(user, since)
             };
             if let Some(bytes) = bytes {
@@ -272,19 +282,4 @@ impl EventStream {
         self.replay = (stored.len() as i64 == REPLAY_PAGE).then_some(last);
         Ok(())
     }
-}
-
-/// `user`'s membership intervals in `chats`: (chat, from position, through position).
-async fn memberships(
-    client: &impl tokio_postgres::GenericClient,
-    user: i64,
-    chats: &[i64],
-) -> anyhow::Result<Vec<(i64, i64, Option<i64>)>> {
-    let rows = client
-        .query(
-            "SELECT chat_id, from_position, to_position FROM chat_memberships WHERE user_id = $1 AND chat_id = ANY($2)",
-            &[&user, &chats],
-        )
-        .await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
 }

@@ -1,10 +1,13 @@
-//! Who may read a chat, and from where: the one check every chat-scoped endpoint makes (REST
-//! history, sending, typing, reading markers, attachments, groups).
+//! Who may read a chat, and from where: the one membership rule every chat-scoped path follows
+//! (REST history, sending, typing, reading markers, attachments, groups, search, export, and
+//! the event stream's replay). The hub answers for the direct chats this replica knows (their
+//! members never change); the database for the rest.
 
 use std::collections::HashMap;
 
 use crate::auth::AuthUser;
 use crate::error::Code;
+use crate::realtime::Hub;
 use crate::{AppError, AppState, Result};
 
 /// What the caller may see of a chat.
@@ -87,7 +90,16 @@ impl Readable {
 
     /// Whether the message at `position` is the reader's to see.
     pub fn contains(&self, position: i64) -> bool {
-        self.from.iter().zip(&self.through).any(|(from, through)| (*from..=*through).contains(&position))
+        self.since(position).is_some()
+    }
+
+    /// Where the membership that `position` falls in began (`None`: it falls in none).
+    pub fn since(&self, position: i64) -> Option<i64> {
+        self.from
+            .iter()
+            .zip(&self.through)
+            .find(|(from, through)| (**from..=**through).contains(&position))
+            .map(|(from, _)| *from)
     }
 }
 
@@ -110,10 +122,21 @@ pub async fn check_read_access(state: &AppState, chat_id: i64, user: &AuthUser) 
 /// replica cannot answer itself: their membership intervals, none for a chat they never were
 /// a member of (or one that does not exist).
 pub async fn read_access_in(state: &AppState, chats: &[i64], user: &AuthUser) -> Result<HashMap<i64, Readable>> {
+    let client = state.db.get().await?;
+    Ok(readable_in(&client, &state.hub, user.id, chats).await?)
+}
+
+/// [`read_access_in`] on `client` (a standby's, for a replay read there).
+pub async fn readable_in(
+    client: &deadpool_postgres::ClientWrapper,
+    hub: &Hub,
+    user: i64,
+    chats: &[i64],
+) -> Result<HashMap<i64, Readable>, tokio_postgres::Error> {
     let mut readable = HashMap::new();
     let mut ask = Vec::new();
     for &chat_id in chats {
-        if state.hub.is_member(chat_id, user.id) == Some(true) {
+        if hub.is_member(chat_id, user) == Some(true) {
             readable.insert(chat_id, Readable::all());
         } else if !ask.contains(&chat_id) {
             readable.insert(chat_id, Readable { from: Vec::new(), through: Vec::new() });
@@ -121,7 +144,6 @@ pub async fn read_access_in(state: &AppState, chats: &[i64], user: &AuthUser) ->
         }
     }
     if !ask.is_empty() {
-        let client = state.db.get().await?;
         let statement = client
             .prepare_cached(
                 "SELECT chat_id, array_agg(from_position ORDER BY from_position) AS from_positions,
@@ -129,7 +151,7 @@ pub async fn read_access_in(state: &AppState, chats: &[i64], user: &AuthUser) ->
                  FROM chat_memberships WHERE user_id = $1 AND chat_id = ANY($2) GROUP BY chat_id",
             )
             .await?;
-        for row in client.query(&statement, &[&user.id, &ask]).await? {
+        for row in client.query(&statement, &[&user, &ask]).await? {
             readable.insert(
                 row.get("chat_id"),
                 Readable { from: row.get("from_positions"), through: row.get("through_positions") },

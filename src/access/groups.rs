@@ -1,0 +1,50 @@
+//! Who may manage a group: its owner or an admin (a member may only leave).
+
+use crate::auth::{AuthUser, Role};
+use crate::error::Code;
+use crate::views::ChatKind;
+use crate::{AppError, AppState, Result};
+
+/// Whether group `chat_id` may be managed by `user`: 404 if there is no such chat or the user
+/// may not see it ([`super::no_chat`]), 403 if they see it but it is not a group or they are
+/// neither its owner nor an admin. `doing` says what they tried, for the answer.
+pub async fn group_manager(state: &AppState, chat_id: i64, user: &AuthUser, doing: &str) -> Result<()> {
+    let admin = user.role == Role::Admin;
+    let row = state
+        .db
+        .get()
+        .await?
+        .query_opt(
+            "SELECT c.kind, c.created_by, EXISTS (SELECT 1 FROM chat_participants p
+                                                  WHERE p.chat_id = c.id AND p.user_id = $2) AS member
+             FROM chats c WHERE c.id = $1",
+            &[&chat_id, &user.id],
+        )
+        .await?
+        .filter(|row| admin || row.get::<_, bool>("member"))
+        .ok_or_else(|| super::no_chat(chat_id))?;
+    if row.try_get::<_, ChatKind>("kind")? != ChatKind::Group {
+        return Err(AppError::Forbidden(format!(
+            "chat {chat_id} is a direct chat: its members and title never change"
+        )));
+    }
+    if !admin && row.get::<_, Option<i64>>("created_by") != Some(user.id) {
+        return Err(AppError::Forbidden(format!("only the group's owner or an admin can {doing}"))
+            .with_code(Code::NotGroupOwner));
+    }
+    Ok(())
+}
+
+/// Whether `user` is a member of chat `chat_id` now.
+pub async fn is_member(state: &AppState, chat_id: i64, user: i64) -> Result<bool> {
+    let row = state
+        .db
+        .get()
+        .await?
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM chat_participants WHERE chat_id = $1 AND user_id = $2)",
+            &[&chat_id, &user],
+        )
+        .await?;
+    Ok(row.get(0))
+}

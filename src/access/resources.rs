@@ -1,0 +1,89 @@
+//! Who may act on the things that are not chats: lessons, inquiry links, a person's presence.
+
+use crate::auth::{AuthUser, Role};
+use crate::{AppError, AppState, Result};
+
+/// A lesson is completed by its teacher or an admin.
+pub fn may_complete_lesson(user: &AuthUser, teacher_id: i64) -> Result<()> {
+    if user.role == Role::Admin || user.id == teacher_id {
+        return Ok(());
+    }
+    Err(AppError::Forbidden("only the lesson's teacher or an admin can complete it".into()))
+}
+
+/// An inquiry link is revoked by its teacher, who created it (`owners`: host and creator), or
+/// an admin: 404 for anyone else, as for a link that does not exist (`owners` none).
+pub fn may_revoke_link(user: &AuthUser, id: i64, owners: Option<(i64, i64)>) -> Result<()> {
+    match owners {
+        Some(_) if user.role == Role::Admin => Ok(()),
+        Some((host, creator)) if user.id == host || user.id == creator => Ok(()),
+        _ => Err(AppError::NotFound(format!("inquiry link {id} does not exist or is not yours"))),
+    }
+}
+
+/// Whose presence `user` may see: their own, that of anyone they share a chat with, anyone's
+/// for an admin. 404 for a person who does not exist and for one they may not see alike.
+pub async fn may_see_presence(state: &AppState, user: &AuthUser, about: i64) -> Result<()> {
+    let visible: bool = state
+        .db
+        .get()
+        .await?
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)
+                    AND ($1 = $2 OR $3 OR EXISTS (SELECT 1 FROM chat_participants a
+                                                  JOIN chat_participants b ON b.chat_id = a.chat_id
+                                                  WHERE a.user_id = $1 AND b.user_id = $2))",
+            &[&about, &user.id, &(user.role == Role::Admin)],
+        )
+        .await?
+        .get(0);
+    if visible { Ok(()) } else { Err(AppError::NotFound(format!("no user {about} shares a chat with you"))) }
+}
+
+/// An uploaded file, as [`may_read_attachment`] decides on it.
+pub struct Attachment {
+    pub id: i64,
+    pub chat_id: i64,
+    pub uploader_id: i64,
+    /// The message it is attached to (none yet: only its uploader's).
+    pub message: Option<AttachedTo>,
+}
+
+/// The message a file is attached to.
+pub struct AttachedTo {
+    pub id: i64,
+    pub position: i64,
+    pub deleted: bool,
+    pub hidden: bool,
+}
+
+/// Who may download a file: an admin any; its uploader while it is not attached yet; a
+/// participant who may see its message, while that is neither deleted nor hidden. 404 for
+/// anyone else, as for a file that does not exist.
+pub async fn may_read_attachment(state: &AppState, user: &AuthUser, file: &Attachment) -> Result<()> {
+    let id = file.id;
+    if user.role == Role::Admin {
+        return Ok(());
+    }
+    let Some(message) = &file.message else {
+        if file.uploader_id == user.id {
+            return Ok(());
+        }
+        return Err(AppError::NotFound(format!("attachment {id} does not exist")));
+    };
+    let access = super::check_access(state, file.chat_id, user).await?;
+    // As if it did not exist: the caller may not see its message.
+    if message.position < access.visible_from {
+        return Err(AppError::NotFound(format!("attachment {id} does not exist")));
+    }
+    if message.deleted {
+        return Err(AppError::NotFound(format!("message {} with attachment {id} was deleted", message.id)));
+    }
+    if message.hidden {
+        return Err(AppError::NotFound(format!(
+            "message {} with attachment {id} is hidden by a moderator",
+            message.id
+        )));
+    }
+    Ok(())
+}

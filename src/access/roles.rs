@@ -1,0 +1,86 @@
+//! Who may call a handler, by role, as extractors: a handler's signature says it. An admin reads
+//! every chat and moderates ([`Admin`]); a student, a teacher or a guest takes part in chats
+//! ([`Participant`]) and writes in them within their write rate ([`Writer`]). Admins never
+//! write a message, a read marker, a report or a typing signal: every such handler takes a
+//! [`Writer`] or a [`Participant`], so none can forget to refuse them.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use crate::auth::{AuthUser, Role};
+use crate::error::Code;
+use crate::limits::Limited;
+pub use crate::log::store::Viewer;
+use crate::{AppError, AppState};
+
+/// An admin: 403 `forbidden` for anyone else.
+pub struct Admin(pub AuthUser);
+
+/// Someone who takes part in chats (not an admin): 403 `admin_read_only` for an admin.
+pub struct Participant(pub AuthUser);
+
+/// A [`Participant`] within their write rate (a guest's is harder): 429 past it.
+pub struct Writer(pub AuthUser);
+
+/// The answer to an admin where only participants may act.
+fn admins_read_only() -> AppError {
+    AppError::Forbidden("admins have read-only access: they read every chat and write nothing".into())
+        .with_code(Code::AdminReadOnly)
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        match user.role {
+            Role::Admin => Ok(Self(user)),
+            _ => Err(AppError::Forbidden("only an admin may do this".into())),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Participant {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        match user.role {
+            Role::Admin => Err(admins_read_only()),
+            _ => Ok(Self(user)),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Writer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Participant(user) = Participant::from_request_parts(parts, state).await?;
+        state.limits.check(Limited::write_by(user.role), user.id)?;
+        Ok(Self(user))
+    }
+}
+
+/// What `user` is shown: every chat as an admin, or their own as a participant.
+pub fn viewer(user: &AuthUser) -> Viewer {
+    match user.role {
+        Role::Admin => Viewer::Admin,
+        _ => Viewer::Participant(user.id),
+    }
+}
+
+/// A teacher or an admin (who create groups and inquiry links): 403 `forbidden` for anyone else.
+pub struct Staff(pub AuthUser);
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        match user.role {
+            Role::Teacher | Role::Admin => Ok(Self(user)),
+            _ => Err(AppError::Forbidden("only teachers and admins may do this".into())),
+        }
+    }
+}

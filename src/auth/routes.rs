@@ -1,0 +1,29 @@
+//! The marks that open a route to guests and to suspended people's writes. Where a route is
+//! placed decides it (`crate::access` says who may do what, and re-exports these); the
+//! `AuthUser` extractor reads the mark, so that every route without one refuses them.
+
+use axum::{Extension, Router};
+
+/// The mark [`for_guests`] puts on a route: a guest may call it.
+#[derive(Debug, Clone, Copy)]
+pub struct GuestRoute;
+
+/// The mark [`for_suspended`] puts on a route: a suspended person may write through it.
+#[derive(Debug, Clone, Copy)]
+pub struct SuspendedRoute;
+
+/// `routes`, open to guests too (everyone else as before).
+pub fn for_guests<S>(routes: Router<S>) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    routes.route_layer(Extension(GuestRoute))
+}
+
+/// `routes`, open to suspended people's writes too (everyone else as before).
+pub fn for_suspended<S>(routes: Router<S>) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    routes.route_layer(Extension(SuspendedRoute))
+}
