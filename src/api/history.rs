@@ -34,8 +34,8 @@ pub(super) fn messages_sql(chat: &str, extra: &str, rest: &str) -> String {
         "SELECT m.id, m.chat_id, m.sender_id, m.content, m.is_deleted, m.created_at, m.edited_at, m.attachments, {},
                 {}, r.readers, r.markers{extra}
          FROM messages m
-         CROSS JOIN LATERAL (SELECT array_agg(user_id ORDER BY user_id) AS readers,
-                                    array_agg(last_read_message_id ORDER BY user_id) AS markers
+         CROSS JOIN LATERAL (SELECT coalesce(array_agg(user_id ORDER BY user_id), '{{}}') AS readers,
+                                    coalesce(array_agg(last_read_message_id ORDER BY user_id), '{{}}') AS markers
                              FROM chat_participants WHERE chat_id = {chat}) r
          LEFT JOIN messages p ON p.id = m.reply_to_id
          {rest}",

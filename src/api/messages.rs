@@ -69,7 +69,8 @@ pub struct Deleted {
               (status = 200, body = SentMessage, description = "a retry: the message the key created",
                headers(("X-Event-Position" = i64, description = "the message's position in the log"))),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-              (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "the chat is closed (an idle inquiry): read-only"),
+              (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = body.chat_id))]
 pub async fn send(
     State(state): State<AppState>,
