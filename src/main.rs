@@ -138,7 +138,7 @@ fn main() -> ExitCode {
         Command::Openapi => Ok(serde_json::to_string_pretty(&tutorchat::api::openapi::document())
             .map_err(anyhow::Error::from)
             .map(|text| println!("{text}"))),
-        Command::VapidKeys => Ok(tutorchat::push::wire::new_key_pair().map(|lines| print!("{lines}"))),
+        Command::VapidKeys => Ok(tutorchat::outbox::push::wire::new_key_pair().map(|lines| print!("{lines}"))),
     };
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,

@@ -98,10 +98,12 @@ impl Application {
             move || follow_users(hub.clone(), users.clone(), pool.clone(), period, shutdown.clone())
         });
         let storage = Arc::new(Storage::open(&config.storage)?);
-        crate::notify::announce(&pool, &config.notify).await?;
-        for (name, job) in [("notices", Outbox::Notices), ("pushes", Outbox::Pushes), ("notice-purge", Outbox::Purge)] {
+        crate::outbox::announce(&pool, &config.notify).await?;
+        for job in crate::outbox::Job::ALL {
             let (pool, notify, shutdown) = (pool.clone(), config.notify.clone(), shutdown.clone());
-            jobs.supervise(name, shutdown.clone(), move || job.run(pool.clone(), notify.clone(), shutdown.clone()));
+            jobs.supervise(job.name(), shutdown.clone(), move || {
+                job.run(pool.clone(), notify.clone(), shutdown.clone())
+            });
         }
         let config = Arc::new(config);
         let typing = Arc::new(TypingThrottle::default());
@@ -196,29 +198,6 @@ impl Application {
         let _ = self.log_listener.await;
         let _ = self.presence.await; // it shortens this replica's presence lease on its way out
         Ok(())
-    }
-}
-
-/// The outbox's three jobs, each run from the same configuration.
-#[derive(Clone, Copy)]
-enum Outbox {
-    Notices,
-    Pushes,
-    Purge,
-}
-
-impl Outbox {
-    fn run(
-        self,
-        pool: deadpool_postgres::Pool,
-        notify: crate::config::NotifyConfig,
-        shutdown: CancellationToken,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
-        match self {
-            Self::Notices => Box::pin(crate::notify::run(pool, notify, shutdown)),
-            Self::Pushes => Box::pin(crate::push::run(pool, notify, shutdown)),
-            Self::Purge => Box::pin(crate::notify::keep_purging(pool, notify.keep, shutdown)),
-        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! Web Push subscriptions: the school's public VAPID key, and a person's browsers subscribing
 //! and unsubscribing (several per person; guests none: the extractor confines them to their
-//! inquiry). What is pushed, and when, is `crate::push`'s.
+//! inquiry). What is pushed, and when, is `crate::outbox::push`'s.
 
 use axum::Json;
 use axum::Router;
@@ -13,7 +13,7 @@ use crate::auth::AuthUser;
 use crate::error::{Code, ErrorBody};
 use crate::extract::JsonBody;
 use crate::limits::Limited;
-use crate::push::wire::keys_valid;
+use crate::outbox::push::wire::keys_valid;
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {

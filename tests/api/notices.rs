@@ -252,13 +252,13 @@ async fn settled_notices_are_deleted_after_the_retention_and_nothing_else_is() {
         }
     }
     // Through the application's pool and role, as the replicas do.
-    assert_eq!(tutorchat::notify::purge(&a.state.db, keep).await.expect("purge"), 3);
+    assert_eq!(tutorchat::outbox::purge(&a.state.db, keep).await.expect("purge"), 3);
     let mut left: Vec<uuid::Uuid> =
         a.sql.query("SELECT id FROM notices", &[]).await.expect("notices").iter().map(|r| r.get(0)).collect();
     left.sort();
     kept.sort();
     assert_eq!(left, kept);
-    assert_eq!(tutorchat::notify::purge(&a.state.db, keep).await.expect("purge again"), 0);
+    assert_eq!(tutorchat::outbox::purge(&a.state.db, keep).await.expect("purge again"), 0);
 }
 
 #[tokio::test]

@@ -1,19 +1,11 @@
-//! Offline notifications: delivering the outbox (`notices`) to the school's webhook, and fanning
-//! it out to Web Push (`crate::push`).
+//! Offline notifications: the notices of the outbox (see [`super`]), posted to the school's
+//! webhook and fanned out to Web Push ([`super::push`]).
 //!
-//! The notices themselves are written by the database in the transaction of the message that
-//! causes them (the outbox step of the `events_after_insert` trigger,
-//! `sql/functions/events_after_insert.sql`): one per user and chat, folding later messages into
-//! its `count`, for members who had no event stream open on any replica at that commit. So a
-//! notice can never be lost between "message committed" and "notice recorded", whatever
-//! crashes.
-//!
-//! Every replica runs [`run`]: it claims due notices with `FOR UPDATE SKIP LOCKED` and a lease
-//! (`NOTIFY_LEASE_SECS`), so each is sent by one replica at a time; a replica that dies holding
-//! one leaves it to be claimed again when the lease runs out, under the same id (delivery is
-//! at least once; the id is for the receiver to de-duplicate). A notice is due once it is
+//! Every replica runs the [`Notices`] delivery. A notice is due once it is
 //! `NOTIFY_GRACE_SECS` old and no notice to the same user about the same chat was sent in the
-//! last `NOTIFY_QUIET_SECS`. At the claim it is cancelled instead when it has become moot: the
+//! last `NOTIFY_QUIET_SECS`; a replica that dies holding one leaves it to be claimed again when
+//! the lease runs out, under the same id (delivery is at least once; the id is for the
+//! receiver to de-duplicate). At the claim it is cancelled instead when it has become moot: the
 //! user has been online since the message (a stream opened: they saw it live), has read the
 //! chat up to it, left the chat, or every message it tells of has been deleted. Its preview,
 //! count and newest message are taken at the claim too, from the messages as they are then: a
@@ -79,54 +71,58 @@ pub async fn announce(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// Delivers due notices until shutdown: to the webhook, and to the person's browsers through
-/// `push_messages` (nothing when neither is configured).
-pub async fn run(pool: Pool, config: NotifyConfig, shutdown: CancellationToken) {
-    if !config.enabled() {
-        return;
+/// The notices' delivery: claims them, and posts those still worth it to the webhook.
+pub struct Notices {
+    config: NotifyConfig,
+    http: reqwest::Client,
+    next_gauge: std::sync::Mutex<std::time::Instant>,
+}
+
+impl Notices {
+    /// `None` when this deployment does not notify (no webhook, no VAPID key), or its HTTP
+    /// client cannot be built (logged).
+    pub fn new(config: &NotifyConfig) -> Option<Self> {
+        if !config.enabled() {
+            return None;
+        }
+        let http = reqwest::Client::builder().timeout((config.lease / 2).min(Duration::from_secs(10))).build();
+        let http = http
+            .inspect_err(|e| tracing::error!(error = %e, "cannot build the webhook client; no notices will be sent"))
+            .ok()?;
+        Some(Self { config: config.clone(), http, next_gauge: std::sync::Mutex::new(std::time::Instant::now()) })
     }
-    let http = match reqwest::Client::builder().timeout((config.lease / 2).min(Duration::from_secs(10))).build() {
-        Ok(http) => http,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot build the webhook client; no notices will be sent");
-            return;
+}
+
+impl super::Delivery for Notices {
+    /// A notice for the webhook, with how many attempts it has had, this one included.
+    type Item = (Notice, i32);
+    const BATCH: usize = BATCH as usize;
+
+    async fn claim(&self, pool: &Pool) -> anyhow::Result<Vec<(Notice, i32)>> {
+        claim(pool, &self.config).await
+    }
+
+    async fn deliver(&self, pool: &Pool, (notice, attempts): (Notice, i32)) {
+        let Some(webhook) = &self.config.webhook else { return };
+        let outcome = deliver(&self.http, webhook, &notice).await;
+        if let Err(e) = settle(pool, &self.config, &notice, attempts, outcome).await {
+            tracing::warn!(error = format!("{e:#}"), notice = %notice.id, "cannot record a notice's outcome; it is sent again after its lease");
         }
-    };
-    let tick = (config.grace / 2).clamp(Duration::from_millis(100), Duration::from_secs(1));
-    let mut next_gauge = std::time::Instant::now();
-    loop {
-        let claimed = match claim(&pool, &config).await {
-            Ok(claimed) => claimed,
-            Err(e) => {
-                tracing::warn!(error = format!("{e:#}"), "cannot claim notices; trying again shortly");
-                Vec::new()
+    }
+
+    /// The backlog gauges, for scrapes every few seconds: not on every round.
+    async fn after_round(&self, pool: &Pool) {
+        let due = {
+            let mut next = self.next_gauge.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let now = std::time::Instant::now();
+            let due = now >= *next;
+            if due {
+                *next = now + GAUGE_EVERY;
             }
+            due
         };
-        let full = claimed.len() as i64 == BATCH;
-        let deliveries = claimed.into_iter().filter_map(|(notice, attempts)| {
-            let (pool, http, config) = (&pool, &http, &config);
-            let webhook = config.webhook.as_ref()?;
-            Some(async move {
-                let outcome = deliver(http, webhook, &notice).await;
-                if let Err(e) = settle(pool, config, &notice, attempts, outcome).await {
-                    tracing::warn!(error = format!("{e:#}"), notice = %notice.id, "cannot record a notice's outcome; it is sent again after its lease");
-                }
-            })
-        });
-        futures::future::join_all(deliveries).await;
-        // The backlog gauges, for scrapes every few seconds: not on every tick.
-        if std::time::Instant::now() >= next_gauge {
-            next_gauge = std::time::Instant::now() + GAUGE_EVERY;
-            if let Err(e) = gauge(&pool).await {
-                tracing::debug!(error = format!("{e:#}"), "cannot measure the outbox");
-            }
-        }
-        if full {
-            continue;
-        }
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(tick) => {}
+        if due && let Err(e) = gauge(pool).await {
+            tracing::debug!(error = format!("{e:#}"), "cannot measure the outbox");
         }
     }
 }
@@ -168,7 +164,7 @@ pub async fn keep_purging(pool: Pool, keep: Duration, shutdown: CancellationToke
 
 /// Claims the due notices (at most [`BATCH`]), cancelling those that have become moot. The
 /// first claim of each also writes its Web Pushes, one per browser the person subscribed
-/// (`push_messages`, sent by `crate::push`); without a webhook, that claim delivers it.
+/// (`push_messages`, sent by `super::push`); without a webhook, that claim delivers it.
 /// Returns the ones to send to the webhook, with how many attempts each has had, this one
 /// included.
 async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<(Notice, i32)>> {

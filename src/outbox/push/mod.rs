@@ -1,12 +1,12 @@
 //! Web Push: notifications to the browsers of people who are offline, next to the school's
-//! webhook (`src/notify.rs`) or instead of it.
+//! webhook ([`super::notices`]) or instead of it.
 //!
 //! A notice (one per person and chat, written by the database with the message) is claimed by
-//! [`crate::notify`] under its usual rules: after the grace period, one per chat per quiet
+//! [`super::notices`] under its usual rules: after the grace period, one per chat per quiet
 //! period, never for one's own message, never for a chat already read or a person who came
 //! back online. The statement that first claims it also writes one `push_messages` row per
 //! browser the person subscribed (`push_messages` in `sql/schema.sql`), so each browser gets each notice
-//! once, whatever crashes. Every replica runs [`run`]: it claims due pushes with
+//! once, whatever crashes. Every replica runs the [`Pushes`] delivery: it claims due pushes with
 //! `FOR UPDATE SKIP LOCKED` and a lease (`NOTIFY_LEASE_SECS`), so exactly one replica sends
 //! each, builds the payload from the notice as it is then, and sends it (see [`wire`]). A 2xx
 //! delivers it; 429, 5xx or no answer retries it with back-off (`NOTIFY_RETRY_BASE_MS`,
@@ -19,7 +19,6 @@ use std::time::Duration;
 
 use deadpool_postgres::Pool;
 use time::OffsetDateTime;
-use tokio_util::sync::CancellationToken;
 
 use crate::config::NotifyConfig;
 use crate::metrics::PUSHES;
@@ -29,7 +28,7 @@ use wire::{Payload, Signer};
 const BATCH: i64 = 32;
 
 /// One push to send.
-struct Due {
+pub struct Due {
     id: uuid::Uuid,
     subscription_id: i64,
     endpoint: String,
@@ -50,46 +49,43 @@ enum Outcome {
     Failed(String),
 }
 
-/// Sends due pushes until shutdown (nothing when no VAPID key is configured).
-pub async fn run(pool: Pool, config: NotifyConfig, shutdown: CancellationToken) {
-    let Some(vapid) = config.push.vapid.clone() else { return };
-    let signer = match Signer::new(&vapid) {
-        Ok(signer) => signer,
-        Err(e) => {
-            tracing::error!(error = format!("{e:#}"), "cannot use PUSH_VAPID_PRIVATE_KEY; no pushes will be sent");
-            return;
-        }
-    };
-    let http = match reqwest::Client::builder().timeout((config.lease / 2).min(Duration::from_secs(10))).build() {
-        Ok(http) => http,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot build the push client; no pushes will be sent");
-            return;
-        }
-    };
-    let tick = (config.grace / 2).clamp(Duration::from_millis(100), Duration::from_secs(1));
-    loop {
-        let claimed = claim(&pool, &config).await.unwrap_or_else(|e| {
-            tracing::warn!(error = format!("{e:#}"), "cannot claim pushes; trying again shortly");
-            Vec::new()
-        });
-        let full = claimed.len() as i64 == BATCH;
-        futures::future::join_all(claimed.into_iter().map(|due| {
-            let (pool, http, signer, config) = (&pool, &http, &signer, &config);
-            async move {
-                let outcome = send(http, signer, config, &due).await;
-                if let Err(e) = settle(pool, config, &due, outcome).await {
-                    tracing::warn!(error = format!("{e:#}"), push = %due.id, "cannot record a push's outcome; it is sent again after its lease");
-                }
-            }
-        }))
-        .await;
-        if full {
-            continue;
-        }
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(tick) => {}
+/// The pushes' delivery: sends each browser its notice.
+pub struct Pushes {
+    config: NotifyConfig,
+    signer: Signer,
+    http: reqwest::Client,
+}
+
+impl Pushes {
+    /// `None` without a VAPID key, or when the key or the HTTP client cannot be used (logged).
+    pub fn new(config: &NotifyConfig) -> Option<Self> {
+        let vapid = config.push.vapid.as_ref()?;
+        let signer = Signer::new(vapid)
+            .inspect_err(|e| {
+                tracing::error!(error = format!("{e:#}"), "cannot use PUSH_VAPID_PRIVATE_KEY; no pushes will be sent")
+            })
+            .ok()?;
+        let http = reqwest::Client::builder()
+            .timeout((config.lease / 2).min(Duration::from_secs(10)))
+            .build()
+            .inspect_err(|e| tracing::error!(error = %e, "cannot build the push client; no pushes will be sent"))
+            .ok()?;
+        Some(Self { config: config.clone(), signer, http })
+    }
+}
+
+impl super::Delivery for Pushes {
+    type Item = Due;
+    const BATCH: usize = BATCH as usize;
+
+    async fn claim(&self, pool: &Pool) -> anyhow::Result<Vec<Due>> {
+        claim(pool, &self.config).await
+    }
+
+    async fn deliver(&self, pool: &Pool, due: Due) {
+        let outcome = send(&self.http, &self.signer, &self.config, &due).await;
+        if let Err(e) = settle(pool, &self.config, &due, outcome).await {
+            tracing::warn!(error = format!("{e:#}"), push = %due.id, "cannot record a push's outcome; it is sent again after its lease");
         }
     }
 }

@@ -1,0 +1,120 @@
+//! The outbox: what must leave the system because of an event, delivered at least once by
+//! whichever replica claims it first.
+//!
+//! The notices themselves are written by the database in the transaction of the message that
+//! causes them (the outbox step of the `events_after_insert` trigger,
+//! `sql/functions/events_after_insert.sql`): one per user and chat, folding later messages into
+//! its `count`, for members who had no event stream open on any replica at that commit. So a
+//! notice can never be lost between "message committed" and "notice recorded", whatever
+//! crashes. Two deliveries take them from there, each a [`Delivery`] run by the one worker loop
+//! [`work`] on every replica:
+//! - [`notices`]: claims due notices (or cancels the moot ones), writes their Web Pushes, and
+//!   posts them to the school's webhook when there is one;
+//! - [`push`]: sends each browser's Web Push.
+//!
+//! Each claims with `FOR UPDATE SKIP LOCKED` and a lease (`NOTIFY_LEASE_SECS`), so one replica
+//! at a time delivers an item, and one that dies holding it leaves it to be claimed again when
+//! the lease runs out. Settled notices are deleted after `NOTIFY_KEEP_SECS` ([`keep_purging`]).
+
+pub mod notices;
+pub mod push;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use deadpool_postgres::Pool;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::NotifyConfig;
+
+pub use notices::{Notice, announce, keep_purging, purge, signature};
+
+/// One kind of delivery the outbox's worker runs: what it claims and how it delivers one item
+/// (recording the outcome: delivered, retried later, or failed for good).
+pub trait Delivery: Send + Sync + 'static {
+    type Item: Send;
+    /// The most items claimed at once.
+    const BATCH: usize;
+
+    /// Claims the due items (at most [`Delivery::BATCH`]), each leased to this replica.
+    fn claim(&self, pool: &Pool) -> impl Future<Output = anyhow::Result<Vec<Self::Item>>> + Send;
+
+    /// Delivers one claimed item and records the outcome.
+    fn deliver(&self, pool: &Pool, item: Self::Item) -> impl Future<Output = ()> + Send;
+
+    /// After each round of claims (for gauges): nothing by default.
+    fn after_round(&self, _pool: &Pool) -> impl Future<Output = ()> + Send {
+        async {}
+    }
+}
+
+/// The worker: claims due items, delivers them side by side, and claims again at once when the
+/// batch was full, else after `tick`, until shutdown.
+pub async fn work<D: Delivery>(delivery: D, pool: Pool, tick: Duration, shutdown: CancellationToken) {
+    loop {
+        let claimed = delivery.claim(&pool).await.unwrap_or_else(|e| {
+            tracing::warn!(error = format!("{e:#}"), "cannot claim from the outbox; trying again shortly");
+            Vec::new()
+        });
+        let full = claimed.len() == D::BATCH;
+        futures::future::join_all(claimed.into_iter().map(|item| delivery.deliver(&pool, item))).await;
+        delivery.after_round(&pool).await;
+        if full {
+            continue;
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(tick) => {}
+        }
+    }
+}
+
+/// How often a worker looks for due items when the last batch was not full.
+fn tick(config: &NotifyConfig) -> Duration {
+    (config.grace / 2).clamp(Duration::from_millis(100), Duration::from_secs(1))
+}
+
+/// The outbox's jobs, each run under the replica's supervisor from the same configuration.
+#[derive(Debug, Clone, Copy)]
+pub enum Job {
+    Notices,
+    Pushes,
+    Purge,
+}
+
+impl Job {
+    pub const ALL: [Job; 3] = [Job::Notices, Job::Pushes, Job::Purge];
+
+    /// Its name among the supervised jobs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Notices => "notices",
+            Self::Pushes => "pushes",
+            Self::Purge => "notice-purge",
+        }
+    }
+
+    /// One run of it; it returns at once when there is nothing to deliver here (no webhook and
+    /// no VAPID key, or no VAPID key for the pushes).
+    pub fn run(
+        self,
+        pool: Pool,
+        config: NotifyConfig,
+        shutdown: CancellationToken,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        match self {
+            Self::Notices => Box::pin(async move {
+                if let Some(notices) = notices::Notices::new(&config) {
+                    work(notices, pool, tick(&config), shutdown).await;
+                }
+            }),
+            Self::Pushes => Box::pin(async move {
+                if let Some(pushes) = push::Pushes::new(&config) {
+                    work(pushes, pool, tick(&config), shutdown).await;
+                }
+            }),
+            Self::Purge => Box::pin(keep_purging(pool, config.keep, shutdown)),
+        }
+    }
+}
