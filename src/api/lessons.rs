@@ -24,11 +24,6 @@ pub fn router() -> Router<AppState> {
 /// The most lessons one listing answers.
 const MAX_LESSONS: i64 = 200;
 
-/// A lesson with its two people's names, as both endpoints answer it.
-const LESSON_COLUMNS: &str = "l.id, l.teacher_id, l.student_id, l.status, l.scheduled_at, l.completed_at,
-     t.name AS teacher_name, s.name AS student_name";
-const LESSON_FROM: &str = "lessons l JOIN users t ON t.id = l.teacher_id JOIN users s ON s.id = l.student_id";
-
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Lesson {
     pub id: i64,
@@ -45,6 +40,8 @@ pub struct Lesson {
 }
 
 impl Lesson {
+    /// Decodes a lesson with its two people's names (`teacher_name`, `student_name`), as both
+    /// endpoints select it.
     fn from_row(row: &Row) -> Self {
         Self {
             id: row.get("id"),
@@ -98,11 +95,11 @@ pub async fn list(
     let status = query.status;
     let rows = client
         .query(
-            &format!(
-                "SELECT {LESSON_COLUMNS} FROM {LESSON_FROM}
-                 WHERE ($1 OR $2 IN (l.teacher_id, l.student_id)) AND ($3::varchar IS NULL OR l.status = $3)
-                 ORDER BY l.scheduled_at, l.id LIMIT $4"
-            ),
+            "SELECT l.id, l.teacher_id, l.student_id, l.status, l.scheduled_at, l.completed_at,
+                    t.name AS teacher_name, s.name AS student_name
+             FROM lessons l JOIN users t ON t.id = l.teacher_id JOIN users s ON s.id = l.student_id
+             WHERE ($1 OR $2 IN (l.teacher_id, l.student_id)) AND ($3::varchar IS NULL OR l.status = $3)
+             ORDER BY l.scheduled_at, l.id LIMIT $4",
             &[&(viewer(&user) == Viewer::Admin), &user.id, &status, &MAX_LESSONS],
         )
         .await?;
@@ -139,11 +136,11 @@ pub async fn complete(
     client.execute("UPDATE lessons SET status = 'completed' WHERE id = $1 AND status = 'scheduled'", &[&id]).await?;
     let row = client
         .query_one(
-            &format!(
-                "SELECT {LESSON_COLUMNS}, c.id AS chat_id FROM {LESSON_FROM}
-                 JOIN chats c ON c.student_id = l.student_id AND c.teacher_id = l.teacher_id
-                 WHERE l.id = $1"
-            ),
+            "SELECT l.id, l.teacher_id, l.student_id, l.status, l.scheduled_at, l.completed_at,
+                    t.name AS teacher_name, s.name AS student_name, c.id AS chat_id
+             FROM lessons l JOIN users t ON t.id = l.teacher_id JOIN users s ON s.id = l.student_id
+             JOIN chats c ON c.student_id = l.student_id AND c.teacher_id = l.teacher_id
+             WHERE l.id = $1",
             &[&id],
         )
         .await?;

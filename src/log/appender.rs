@@ -230,7 +230,7 @@ async fn append_together(
     keys: &[Option<String>],
 ) -> Result<Vec<Option<StoredEvent>>, AppendError> {
     let client = pool.get().await?;
-    let statement = client.prepare_cached(&store::APPEND_SQL).await?;
+    let statement = client.prepare_cached(store::APPEND_SQL).await?;
     // One statement, so no BEGIN and COMMIT: its implicit transaction commits when the server
     // reads the Sync sent right behind it, and the append lock (taken at the first row, held
     // to commit) is not held across a round trip to this replica, whose next turn on a busy

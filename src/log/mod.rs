@@ -222,7 +222,8 @@ impl StoredEvent {
         }
     }
 
-    /// Decodes a row selected with [`store::COLUMNS`].
+    /// Decodes a row of the log's columns as `store`'s statements return them (position,
+    /// chat_id, actor_id, type, payload, created_at).
     pub fn from_row(row: &Row) -> anyhow::Result<Self> {
         let kind: EventType = row.try_get("type")?;
         let mut payload: serde_json::Value = row.try_get("payload")?;

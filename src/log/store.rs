@@ -1,15 +1,13 @@
 //! Every statement that reads or writes `events`. Callers own the transaction: the functions
 //! take `&impl GenericClient`, so they run on a pooled client or inside a transaction alike.
 
-use std::sync::LazyLock;
-
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{GenericClient, Row, ToStatement};
 
 use super::{AppendError, NewEvent, StoredEvent};
 
-/// The columns [`StoredEvent::from_row`] reads.
-pub const COLUMNS: &str = "position, chat_id, actor_id, type, payload, created_at";
+// Every statement below returns the columns [`StoredEvent::from_row`] reads: position,
+// chat_id, actor_id, type, payload, created_at.
 
 /// The log head: the highest position visible now (0 for an empty log). Because positions
 /// become visible in order, every event up to it is visible too. The one place it is written;
@@ -19,16 +17,12 @@ const HEAD_SQL: &str = "SELECT coalesce(max(position), 0) AS head FROM events";
 /// The statement [`append`] runs: $1–$5 are arrays of chat ids, actor ids, types, payloads
 /// and idempotency keys (NULL for none), inserted in array order. The appender prepares it
 /// once per pooled connection.
-pub static APPEND_SQL: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "INSERT INTO events (chat_id, actor_id, type, payload, idempotency_key)
-         SELECT chat_id, actor_id, type, payload, idempotency_key
-         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::jsonb[], $5::text[])
-              WITH ORDINALITY AS e (chat_id, actor_id, type, payload, idempotency_key, ord)
-         ORDER BY ord
-         RETURNING {COLUMNS}"
-    )
-});
+pub const APPEND_SQL: &str = "INSERT INTO events (chat_id, actor_id, type, payload, idempotency_key)
+     SELECT chat_id, actor_id, type, payload, idempotency_key
+     FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::jsonb[], $5::text[])
+          WITH ORDINALITY AS e (chat_id, actor_id, type, payload, idempotency_key, ord)
+     ORDER BY ord
+     RETURNING position, chat_id, actor_id, type, payload, created_at";
 
 /// Appends `events` in one statement, in order, and returns for each one the stored event, or
 /// `None` where the log recorded nothing because there was nothing to do (deleting a message
@@ -38,7 +32,7 @@ pub static APPEND_SQL: LazyLock<String> = LazyLock::new(|| {
 /// Database-side refusals (not a participant, not the author, invalid content) fail the whole
 /// statement; callers check them first so that this stays the exception.
 pub async fn append(client: &impl GenericClient, events: &[NewEvent]) -> Result<Vec<Option<StoredEvent>>, AppendError> {
-    append_with(client, APPEND_SQL.as_str(), events, &vec![None; events.len()]).await
+    append_with(client, APPEND_SQL, events, &vec![None; events.len()]).await
 }
 
 /// [`append`] with [`APPEND_SQL`] already prepared (or as text), and each event's idempotency
@@ -80,19 +74,20 @@ where
 /// The event `actor` appended with idempotency key `key`, if any: what a retried request
 /// answers with.
 pub async fn find_by_key(client: &impl GenericClient, actor: i64, key: &str) -> anyhow::Result<Option<StoredEvent>> {
-    let sql = format!("SELECT {COLUMNS} FROM events WHERE actor_id = $1 AND idempotency_key = $2");
-    client.query_opt(&sql, &[&actor, &key]).await?.as_ref().map(StoredEvent::from_row).transpose()
+    const SQL: &str = "SELECT position, chat_id, actor_id, type, payload, created_at FROM events
+                       WHERE actor_id = $1 AND idempotency_key = $2";
+    client.query_opt(SQL, &[&actor, &key]).await?.as_ref().map(StoredEvent::from_row).transpose()
 }
 
 /// The statement [`read_after`] runs: $1 the position to read after, $2 how many at most.
-pub static READ_AFTER_SQL: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2"));
+pub const READ_AFTER_SQL: &str = "SELECT position, chat_id, actor_id, type, payload, created_at FROM events
+     WHERE position > $1 ORDER BY position LIMIT $2";
 
 /// Up to `limit` events after `position`, in log order. Because positions become visible in
 /// order (see the migration), a reader that advances its cursor to the last event returned can
 /// never skip one that commits later.
 pub async fn read_after(client: &impl GenericClient, position: i64, limit: i64) -> anyhow::Result<Vec<StoredEvent>> {
-    read_after_with(client, READ_AFTER_SQL.as_str(), position, limit).await
+    read_after_with(client, READ_AFTER_SQL, position, limit).await
 }
 
 /// [`read_after`] with [`READ_AFTER_SQL`] already prepared (or as text).
@@ -137,9 +132,8 @@ pub enum Viewer {
 }
 
 /// Events in ($1, $2] of every chat, up to $3, in log order: an admin's replay.
-pub static VISIBLE_TO_ADMIN_SQL: LazyLock<String> = LazyLock::new(|| {
-    format!("SELECT {COLUMNS} FROM events WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3")
-});
+pub const VISIBLE_TO_ADMIN_SQL: &str = "SELECT position, chat_id, actor_id, type, payload, created_at FROM events
+     WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3";
 
 /// Events in ($1, $2] that user $4 was entitled to, up to $3, in log order: those of each
 /// chat inside their membership intervals (`chat_memberships`: from the event that made them
@@ -148,22 +142,18 @@ pub static VISIBLE_TO_ADMIN_SQL: LazyLock<String> = LazyLock::new(|| {
 /// through `idx_events_chat_position`, then merged: the cost follows the user's own chats,
 /// never the traffic of everyone else's (scanning the log by position and filtering by chat
 /// made a resume from 0 cost as much as the whole log).
-pub static VISIBLE_TO_PARTICIPANT_SQL: LazyLock<String> = LazyLock::new(|| {
-    let columns = COLUMNS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ");
-    format!(
-        "SELECT {columns} FROM chat_memberships p
-         CROSS JOIN LATERAL (
-             SELECT {COLUMNS} FROM events x
-             WHERE x.chat_id = p.chat_id AND x.position > greatest($1, p.from_position - 1)
-               AND x.position <= least($2, coalesce(p.to_position, $2))
-               AND (x.type <> 'message_edited' OR p.from_position <= (
-                   SELECT m.position FROM messages m WHERE m.id = (x.payload ->> 'message_id')::bigint))
-             ORDER BY x.position LIMIT $3
-         ) e
-         WHERE p.user_id = $4 AND p.from_position <= $2 AND (p.to_position IS NULL OR p.to_position > $1)
-         ORDER BY e.position LIMIT $3"
-    )
-});
+pub const VISIBLE_TO_PARTICIPANT_SQL: &str = "SELECT e.position, e.chat_id, e.actor_id, e.type, e.payload, e.created_at
+     FROM chat_memberships p
+     CROSS JOIN LATERAL (
+         SELECT position, chat_id, actor_id, type, payload, created_at FROM events x
+         WHERE x.chat_id = p.chat_id AND x.position > greatest($1, p.from_position - 1)
+           AND x.position <= least($2, coalesce(p.to_position, $2))
+           AND (x.type <> 'message_edited' OR p.from_position <= (
+               SELECT m.position FROM messages m WHERE m.id = (x.payload ->> 'message_id')::bigint))
+         ORDER BY x.position LIMIT $3
+     ) e
+     WHERE p.user_id = $4 AND p.from_position <= $2 AND (p.to_position IS NULL OR p.to_position > $1)
+     ORDER BY e.position LIMIT $3";
 
 /// Up to `limit` events in (`after`, `through`] that `viewer` may see, in log order: the
 /// replay of a stream that resumes.
@@ -175,9 +165,9 @@ pub async fn read_visible(
     limit: i64,
 ) -> anyhow::Result<Vec<StoredEvent>> {
     let rows = match viewer {
-        Viewer::Admin => client.query(VISIBLE_TO_ADMIN_SQL.as_str(), &[&after, &through, &limit]).await?,
+        Viewer::Admin => client.query(VISIBLE_TO_ADMIN_SQL, &[&after, &through, &limit]).await?,
         Viewer::Participant(user) => {
-            client.query(VISIBLE_TO_PARTICIPANT_SQL.as_str(), &[&after, &through, &limit, &user]).await?
+            client.query(VISIBLE_TO_PARTICIPANT_SQL, &[&after, &through, &limit, &user]).await?
         }
     };
     rows.iter().map(StoredEvent::from_row).collect()

@@ -118,7 +118,7 @@ async fn listen(
     let (read, queue_usage) = answered(within, "LISTEN", async {
         let listen = format!("LISTEN {}; LISTEN {}", log::CHANNEL, signals::CHANNEL);
         client.batch_execute(&listen).await.context("LISTEN failed")?;
-        let read = client.prepare(&store::READ_AFTER_SQL).await.context("cannot prepare the log read")?;
+        let read = client.prepare(store::READ_AFTER_SQL).await.context("cannot prepare the log read")?;
         let usage = client.prepare("SELECT pg_notification_queue_usage()").await.context("cannot prepare the probe")?;
         anyhow::Ok((read, usage))
     })

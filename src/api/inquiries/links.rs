@@ -36,8 +36,7 @@ pub struct InquiryLink {
 }
 
 impl InquiryLink {
-    const COLUMNS: &str = "id, token, title, context, host_id, created_at, revoked_at";
-
+    /// Decodes a row of the link's columns (id, token, title, context, host_id, created_at, revoked_at).
     fn from_row(row: &Row) -> Result<Self, tokio_postgres::Error> {
         let token: String = row.try_get("token")?;
         Ok(Self {
@@ -107,12 +106,10 @@ pub async fn create_link(
     if host_role != Some(Role::Teacher) {
         return Err(AppError::Unprocessable(format!("host_id {host} is not a teacher")));
     }
-    let sql = format!(
+    const SQL: &str =
         "INSERT INTO inquiry_links (token, host_id, created_by, title, context) VALUES ($1, $2, $3, $4, $5)
-         RETURNING {}",
-        InquiryLink::COLUMNS
-    );
-    let row = client.query_one(&sql, &[&new_token(), &host, &user.id, &body.title, &context]).await?;
+                       RETURNING id, token, title, context, host_id, created_at, revoked_at";
+    let row = client.query_one(SQL, &[&new_token(), &host, &user.id, &body.title, &context]).await?;
     Ok((StatusCode::CREATED, Json(InquiryLink::from_row(&row)?)))
 }
 
@@ -121,15 +118,13 @@ pub async fn create_link(
     responses((status = 200, body = InquiryLinks), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn list_links(State(state): State<AppState>, Staff(user): Staff) -> Result<Json<InquiryLinks>> {
-    let sql = format!(
-        "SELECT {} FROM inquiry_links WHERE $1::bigint IS NULL OR host_id = $1 ORDER BY id DESC",
-        InquiryLink::COLUMNS
-    );
+    const SQL: &str = "SELECT id, token, title, context, host_id, created_at, revoked_at FROM inquiry_links
+                       WHERE $1::bigint IS NULL OR host_id = $1 ORDER BY id DESC";
     let host = match viewer(&user) {
         Viewer::Admin => None,
         Viewer::Participant(teacher) => Some(teacher),
     };
-    let rows = state.db.get().await?.query(&sql, &[&host]).await?;
+    let rows = state.db.get().await?.query(SQL, &[&host]).await?;
     let links = rows.iter().map(InquiryLink::from_row).collect::<Result<_, _>>()?;
     Ok(Json(InquiryLinks { links }))
 }

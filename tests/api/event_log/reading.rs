@@ -204,7 +204,7 @@ async fn a_resume_from_zero_reads_only_the_callers_chats_through_the_per_chat_in
         replayed.iter().all(|e| e.chat_id == Some(mine)) && replayed.windows(2).all(|w| w[0].position < w[1].position)
     );
 
-    let explain = format!("EXPLAIN (ANALYZE, BUFFERS) {}", *events::store::VISIBLE_TO_PARTICIPANT_SQL);
+    let explain = format!("EXPLAIN (ANALYZE, BUFFERS) {}", events::store::VISIBLE_TO_PARTICIPANT_SQL);
     let plan: Vec<String> = app
         .sql
         .query(&explain, &[&0i64, &i64::MAX, &500i64, &reader.id])

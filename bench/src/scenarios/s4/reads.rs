@@ -43,7 +43,7 @@ pub(super) async fn reads_and_audits(
     .await?;
     let head = tutorchat::log::head(sql).await?;
     let resume_plan =
-        explain(sql, &tutorchat::log::store::VISIBLE_TO_PARTICIPANT_SQL, &[&0i64, &head, &500i64, &student]).await?;
+        explain(sql, tutorchat::log::store::VISIBLE_TO_PARTICIPANT_SQL, &[&0i64, &head, &500i64, &student]).await?;
 
     let mut measured = Measured::default();
     for round in 0..repeat.max(1) {
