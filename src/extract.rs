@@ -88,7 +88,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
 
 /// `X-Min-Event-Position`: the answer must reflect at least this log position (the newest one
 /// the client has seen, from its stream or a snapshot, or the one its own write was given).
-/// Served by a standby, the read waits for it to get there (`db::reads`); absent, 0.
+/// Served by a standby, the read waits for it to get there (`crate::standby`); absent, 0.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MinPosition(pub i64);
 

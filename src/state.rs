@@ -16,9 +16,9 @@ use crate::auth::users::UserCache;
 use crate::auth::{AuthParts, AuthState, Keys};
 use crate::limits::Limits;
 use crate::log::Appender;
-use crate::reads::Reads;
 use crate::realtime::signals::{SignalSender, TypingThrottle};
 use crate::realtime::{Hub, RealtimeParts, RealtimeState};
+use crate::standby::Reads;
 use crate::storage::Storage;
 
 /// What every handler can reach (its fields through `Deref`: `state.db`, `state.hub`, …).
@@ -28,7 +28,7 @@ pub struct AppState(Arc<Inner>);
 /// The parts of [`AppState`].
 pub struct Shared {
     pub db: Pool,
-    /// History, chat lists and replays: on a standby when there is one (`db::reads`).
+    /// History, chat lists and replays: on a standby when there is one (`crate::standby`).
     pub reads: Arc<Reads>,
     pub keys: Arc<Keys>,
     /// The school's OpenID Provider, when one is configured.

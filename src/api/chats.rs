@@ -16,7 +16,7 @@ use crate::error::ErrorBody;
 use crate::extract::{MinPosition, QueryParams};
 use crate::limits::Limited;
 use crate::log::store;
-use crate::reads::{ReadClient, Source, reading};
+use crate::standby::{ReadClient, Source, reading};
 use crate::views::{
     AdminChat, Attachment, ChatHeader, ChatKind, ChatSummary, Contact, LastMessage, MessageType, Person, Presences,
 };
@@ -146,7 +146,7 @@ impl Page {
 
     /// The position a read of this page must include: the caller's, and for a later page the
     /// head its first page was read at (ranked as of that head, it must be read on a snapshot
-    /// that has it, or chats would repeat or go missing across pages; see `crate::reads`).
+    /// that has it, or chats would repeat or go missing across pages; see `crate::standby`).
     fn min_position(&self, caller: i64) -> i64 {
         if self.cursor == Cursor::START { caller } else { caller.max(self.cursor.head) }
     }

@@ -22,11 +22,11 @@ use crate::auth::{AuthState, AuthUser};
 use crate::extract::QueryParams;
 use crate::limits::Limited;
 use crate::log::store::{self, Viewer};
-use crate::reads::{Source, reading};
 use crate::realtime::RealtimeState;
 use crate::realtime::frames;
 use crate::realtime::hub::{StreamAllowance, Subscription};
 use crate::realtime::payloads::ResetEvent;
+use crate::standby::{Source, reading};
 use crate::{AppError, Result};
 
 /// `GET /api/events/chat`, for any state that carries the realtime parts and authentication.

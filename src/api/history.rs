@@ -17,7 +17,7 @@ use crate::error::ErrorBody;
 use crate::extract::{MinPosition, PathParam, QueryParams};
 use crate::limits::Limited;
 use crate::log::store;
-use crate::reads::reading;
+use crate::standby::reading;
 use crate::views::{Attachment, Hidden, HistoryMessage, MessageType, Purged, READ_BY_LIMIT, ReplyPreview, SentMessage};
 use crate::{AppError, AppState, Result};
 

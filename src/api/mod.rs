@@ -15,7 +15,7 @@ pub mod moderation;
 pub mod openapi;
 mod presence;
 mod push;
-mod reads;
+mod read_markers;
 pub(crate) mod search;
 pub mod text;
 
@@ -42,7 +42,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .merge(moderation::router())
         .merge(export::router())
         .merge(direct::router())
-        .merge(reads::router())
+        .merge(read_markers::router())
         .merge(search::router())
         .merge(presence::router())
         .merge(push::router())

@@ -94,7 +94,7 @@ impl Default for DbConfig {
     }
 }
 
-/// Reads from a streaming standby of `DATABASE_URL` (`src/reads.rs`).
+/// Reads from a streaming standby of `DATABASE_URL` (`src/standby.rs`).
 #[derive(Debug, Clone)]
 pub struct ReadConfig {
     /// `READ_DATABASE_URL`; `None`: every read on the primary.

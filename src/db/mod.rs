@@ -132,7 +132,7 @@ macro_rules! text_column {
 }
 pub(crate) use text_column;
 
-/// Which server a read runs on (see `crate::reads`).
+/// Which server a read runs on (see `crate::standby`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     Primary,
@@ -153,7 +153,7 @@ pub async fn connect(config: &tokio_postgres::Config, size: usize) -> anyhow::Re
     Ok(pool)
 }
 
-/// The pool of a streaming standby (`READ_DATABASE_URL`, see `crate::reads`), with short timeouts
+/// The pool of a streaming standby (`READ_DATABASE_URL`, see `crate::standby`), with short timeouts
 /// so that a standby gone quiet costs a read a second, not five. Start-up stops if the standby
 /// answers as another cluster than the primary's (its data would be another school's, or
 /// nobody's); a standby that does not answer yet is only logged: reads go to the primary

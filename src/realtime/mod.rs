@@ -41,7 +41,7 @@ pub struct RealtimeParts {
     /// For the log head.
     pub db: Pool,
     /// For replays (on a standby when there is one).
-    pub reads: Arc<crate::reads::Reads>,
+    pub reads: Arc<crate::standby::Reads>,
     pub config: Arc<Config>,
     /// Per-user rate of stream opens.
     pub limits: Arc<Limits>,

@@ -1,4 +1,4 @@
-//! Reads from a streaming standby (`READ_DATABASE_URL`, `src/reads.rs`), against a real
+//! Reads from a streaming standby (`READ_DATABASE_URL`, `src/standby.rs`), against a real
 //! standby of the test server made with `pg_basebackup`: history, chat lists and stream replays
 //! go there; a read that must include a position gets it (waiting, or from the primary); a
 //! paused, dead or foreign standby never shows in an answer.
@@ -285,7 +285,7 @@ async fn a_dead_standby_sends_its_reads_to_the_primary_until_it_is_back() {
     pg_ctl(EmbeddedPostgres::start_server).await;
     s.on_standby = connect_when_replayed(&s.standby_db).await;
     s.caught_up().await;
-    tokio::time::sleep(tutorchat::reads::REST).await;
+    tokio::time::sleep(tutorchat::standby::REST).await;
     let served = s.reads("served");
     let (_, texts) = s.history(&s.teacher, None).await;
     assert_eq!(texts, ["до", "после"]);

@@ -158,7 +158,7 @@ async fn a_lagging_then_dead_standby_loses_nothing_and_fails_no_read() {
     let (checked, failures) = reader.await.expect("reader");
     // Back for the final reads (after its rest), which send the position their stream reached.
     cluster.topology(|t| t.standby().expect("a standby").start_server()).await;
-    tokio::time::sleep(tutorchat::reads::REST + Duration::from_millis(500)).await;
+    tokio::time::sleep(tutorchat::standby::REST + Duration::from_millis(500)).await;
     cluster.assert_delivered(&followers, &logs).await;
     assert_eq!(failures, Vec::<String>::new(), "reads after own writes");
     assert!(checked > 10, "the reader read its writes back {checked} times");

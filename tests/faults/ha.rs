@@ -149,7 +149,7 @@ async fn a_killed_primary_fails_over_within_the_bound_loses_nothing_and_rejoins_
     assert_eq!((out_of_order, unknown), (0, 0), "positions in commit order (out of order, without a commit time)");
     // Reads follow the new standby (READ_DATABASE_URL names both servers, read-only): once its
     // rest after the failure is over, history is served there again.
-    tokio::time::sleep(tutorchat::reads::REST + Duration::from_secs(1)).await;
+    tokio::time::sleep(tutorchat::standby::REST + Duration::from_secs(1)).await;
     let served = "tutorchat_standby_reads_total{outcome=\"served\"}";
     let before = cluster.metric_of(0, served).await + cluster.metric_of(1, served).await;
     let (http, pair) = (reqwest::Client::new(), cluster.pair(0));

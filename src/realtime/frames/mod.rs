@@ -15,7 +15,7 @@ pub use super::payloads::{
     ParticipantAddedEvent, ParticipantRemovedEvent, ResetEvent, UserEvent, UserSuspendedEvent,
 };
 use crate::log::{ChatOpened, EventData, StoredEvent};
-use crate::reads::Source;
+use crate::standby::Source;
 use crate::views::{AdminChat, ChatHeader, ChatKind, ChatSummary, Contact, MessageType, Person, Presences, ReportView};
 
 mod facts;
