@@ -1431,7 +1431,7 @@ $$;
 -- Name: FUNCTION events_require_participant(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_require_participant(e public.events) IS 'The rule of message_created, message_deleted, message_edited, chat_read and message_reported: their actor is a current participant of the chat. Mirrors the application''s membership check (crate::api::access) under the log''s lock.';
+COMMENT ON FUNCTION public.events_require_participant(e public.events) IS 'The rule of message_created, message_deleted, message_edited, chat_read and message_reported: their actor is a current participant of the chat. In Rust: access::check_access (and access::Writer), which the log checks again here under its lock.';
 
 
 --
@@ -1459,7 +1459,7 @@ $$;
 -- Name: FUNCTION events_rule_chat_closed(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_chat_closed(e public.events) IS 'chat_closed: inquiry chats only, by the system (no actor); closing again is a no-op. It ends the guest''s session (guest_sessions).';
+COMMENT ON FUNCTION public.events_rule_chat_closed(e public.events) IS 'chat_closed: inquiry chats only, by the system (no actor); closing again is a no-op. It ends the guest''s session (guest_sessions). In Rust: nothing to mirror: only the replicas'' inquiry-closing job and a link''s revocation append it.';
 
 
 --
@@ -1538,7 +1538,7 @@ $$;
 -- Name: FUNCTION events_rule_chat_created(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_chat_created(e public.events) IS 'chat_created: direct, only by the lesson trigger (trigger depth 2, no actor) for a completed lesson of a student and a teacher (one chat per pair, ever: chats_one_per_pair decides races); group, by a teacher or an admin, with a title of 1-200 characters, not blank, and an optional context object; inquiry, by a new guest through a live inquiry link (inquiry_open()).';
+COMMENT ON FUNCTION public.events_rule_chat_created(e public.events) IS 'chat_created: direct, only by the lesson trigger (trigger depth 2, no actor) for a completed lesson of a student and a teacher (one chat per pair, ever: chats_one_per_pair decides races); group, by a teacher or an admin, with a title of 1-200 characters, not blank, and an optional context object; inquiry, by a new guest through a live inquiry link (inquiry_open()). In Rust: access::Staff on POST /api/chats (a group); inquiry_open() behind the inquiry link (an inquiry); nothing for a direct chat, which only the lesson trigger opens.';
 
 
 --
@@ -1572,7 +1572,7 @@ $$;
 -- Name: FUNCTION events_rule_chat_exported(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_chat_exported(e public.events) IS 'chat_exported: a participant or an admin, of a chat that exists; its format (json, html or pdf) and the moment it shows (at).';
+COMMENT ON FUNCTION public.events_rule_chat_exported(e public.events) IS 'chat_exported: a participant or an admin, of a chat that exists; its format (json, html or pdf) and the moment it shows (at). In Rust: access::check_read_access in api::export.';
 
 
 --
@@ -1610,7 +1610,7 @@ $$;
 -- Name: FUNCTION events_rule_chat_read(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_chat_read(e public.events) IS 'chat_read: a participant, up to a message of the chat; markers only move forward (an older one is a no-op), under the lock, so concurrent reads cannot reorder them.';
+COMMENT ON FUNCTION public.events_rule_chat_read(e public.events) IS 'chat_read: a participant, up to a message of the chat; markers only move forward (an older one is a no-op), under the lock, so concurrent reads cannot reorder them. In Rust: access::Writer and access::check_access in api::read_markers::mark_read.';
 
 
 --
@@ -1640,7 +1640,7 @@ $$;
 -- Name: FUNCTION events_rule_chat_renamed(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_chat_renamed(e public.events) IS 'chat_renamed: a group''s owner or an admin (events_require_group_manager), to a title of 1-200 characters, not blank; the same title again is a no-op.';
+COMMENT ON FUNCTION public.events_rule_chat_renamed(e public.events) IS 'chat_renamed: a group''s owner or an admin (events_require_group_manager), to a title of 1-200 characters, not blank; the same title again is a no-op. In Rust: access::group_manager in api::groups::rename.';
 
 
 --
@@ -1695,7 +1695,7 @@ $$;
 -- Name: FUNCTION events_rule_message_created(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_message_created(e public.events) IS 'message_created with a reply or attachments (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed; content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind). The log assigns the message id, under the lock, so ids grow with positions.';
+COMMENT ON FUNCTION public.events_rule_message_created(e public.events) IS 'message_created with a reply or attachments (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed; content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind). The log assigns the message id, under the lock, so ids grow with positions. In Rust: access::Writer and access::check_access in api::messages::send.';
 
 
 --
@@ -1725,7 +1725,7 @@ $$;
 -- Name: FUNCTION events_rule_message_deleted(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_message_deleted(e public.events) IS 'message_deleted: the author, a participant, in a chat that is not closed; deleting again is a no-op. Soft: the row stays, marked deleted.';
+COMMENT ON FUNCTION public.events_rule_message_deleted(e public.events) IS 'message_deleted: the author, a participant, in a chat that is not closed; deleting again is a no-op. Soft: the row stays, marked deleted. In Rust: access::Writer and the author check in api::messages::remove.';
 
 
 --
@@ -1772,7 +1772,7 @@ $$;
 -- Name: FUNCTION events_rule_message_edited(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_message_edited(e public.events) IS 'message_edited: the author, a participant, of a message not deleted, purged or hidden, in a chat that is not closed; content a string; the same text again is a no-op. The old text stays in the log (until the message is purged).';
+COMMENT ON FUNCTION public.events_rule_message_edited(e public.events) IS 'message_edited: the author, a participant, of a message not deleted, purged or hidden, in a chat that is not closed; content a string; the same text again is a no-op. The old text stays in the log (until the message is purged). In Rust: access::Writer and the author check in api::messages::edit.';
 
 
 --
@@ -1814,7 +1814,7 @@ $$;
 -- Name: FUNCTION events_rule_message_hidden(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_message_hidden(e public.events) IS 'message_hidden and message_unhidden: an admin, with a reason to hide; hiding a hidden or purged message, unhiding one that is not hidden: no-ops.';
+COMMENT ON FUNCTION public.events_rule_message_hidden(e public.events) IS 'message_hidden and message_unhidden: an admin, with a reason to hide; hiding a hidden or purged message, unhiding one that is not hidden: no-ops. In Rust: access::Admin in api::moderation::hide and unhide.';
 
 
 --
@@ -1859,7 +1859,7 @@ $$;
 -- Name: FUNCTION events_rule_message_reported(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_message_reported(e public.events) IS 'message_reported: a participant, of someone else''s message they can see (written since they joined, not deleted, hidden or purged), once (reports_once), with a reason of 1-500 characters.';
+COMMENT ON FUNCTION public.events_rule_message_reported(e public.events) IS 'message_reported: a participant, of someone else''s message they can see (written since they joined, not deleted, hidden or purged), once (reports_once), with a reason of 1-500 characters. In Rust: access::Writer and access::check_access in api::moderation::report.';
 
 
 --
@@ -1892,7 +1892,7 @@ $$;
 -- Name: FUNCTION events_rule_messages_purged(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_messages_purged(e public.events) IS 'messages_purged: see events_purge_rule (retention by the system, erasure by an admin); the messages purged already are left out, and none left is a no-op.';
+COMMENT ON FUNCTION public.events_rule_messages_purged(e public.events) IS 'messages_purged: see events_purge_rule (retention by the system, erasure by an admin); the messages purged already are left out, and none left is a no-op. In Rust: the governance jobs (retention by the system, erasure on an admin''s request: access::Admin in api::moderation::people::erase).';
 
 
 --
@@ -1930,7 +1930,7 @@ $$;
 -- Name: FUNCTION events_rule_participant_added(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_participant_added(e public.events) IS 'participant_added: a group''s owner or an admin (events_require_group_manager) adds a student or a teacher (admins are nobody''s members; whom a teacher may add: events_member_rule); adding a member again is a no-op.';
+COMMENT ON FUNCTION public.events_rule_participant_added(e public.events) IS 'participant_added: a group''s owner or an admin (events_require_group_manager) adds a student or a teacher (admins are nobody''s members; whom a teacher may add: events_member_rule); adding a member again is a no-op. In Rust: access::group_manager in api::groups::add.';
 
 
 --
@@ -1958,7 +1958,7 @@ $$;
 -- Name: FUNCTION events_rule_participant_removed(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_participant_removed(e public.events) IS 'participant_removed: a group''s owner or an admin removes a member, or a member removes themself (leaves) (events_require_group_manager); removing a non-member is a no-op.';
+COMMENT ON FUNCTION public.events_rule_participant_removed(e public.events) IS 'participant_removed: a group''s owner or an admin removes a member, or a member removes themself (leaves) (events_require_group_manager); removing a non-member is a no-op. In Rust: access::group_manager (or access::check_access for leaving) in api::groups::remove.';
 
 
 --
@@ -2011,7 +2011,7 @@ $$;
 -- Name: FUNCTION events_rule_person(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_person(e public.events) IS 'user_suspended, user_unsuspended, user_erasure_requested, user_erased: an admin, about anyone but an admin (events_user_rule); unsuspending someone not suspended, asking twice for an erasure, erasing twice: no-ops; user_erased only once every message of theirs is purged.';
+COMMENT ON FUNCTION public.events_rule_person(e public.events) IS 'user_suspended, user_unsuspended, user_erasure_requested, user_erased: an admin, about anyone but an admin (events_user_rule); unsuspending someone not suspended, asking twice for an erasure, erasing twice: no-ops; user_erased only once every message of theirs is purged. In Rust: access::Admin in api::moderation::people.';
 
 
 --

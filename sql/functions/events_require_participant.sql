@@ -10,6 +10,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_require_participant(e events) IS 'The rule of message_created, message_deleted, message_edited, chat_read and message_reported: their actor is a current participant of the chat. Mirrors the application''s membership check (crate::api::access) under the log''s lock.';
+COMMENT ON FUNCTION events_require_participant(e events) IS 'The rule of message_created, message_deleted, message_edited, chat_read and message_reported: their actor is a current participant of the chat. In Rust: access::check_access (and access::Writer), which the log checks again here under its lock.';
 
 REVOKE ALL ON FUNCTION events_require_participant(e events) FROM PUBLIC;

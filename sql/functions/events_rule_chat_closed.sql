@@ -14,6 +14,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_chat_closed(e events) IS 'chat_closed: inquiry chats only, by the system (no actor); closing again is a no-op. It ends the guest''s session (guest_sessions).';
+COMMENT ON FUNCTION events_rule_chat_closed(e events) IS 'chat_closed: inquiry chats only, by the system (no actor); closing again is a no-op. It ends the guest''s session (guest_sessions). In Rust: nothing to mirror: only the replicas'' inquiry-closing job and a link''s revocation append it.';
 
 REVOKE ALL ON FUNCTION events_rule_chat_closed(e events) FROM PUBLIC;

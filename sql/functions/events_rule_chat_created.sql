@@ -65,6 +65,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_chat_created(e events) IS 'chat_created: direct, only by the lesson trigger (trigger depth 2, no actor) for a completed lesson of a student and a teacher (one chat per pair, ever: chats_one_per_pair decides races); group, by a teacher or an admin, with a title of 1-200 characters, not blank, and an optional context object; inquiry, by a new guest through a live inquiry link (inquiry_open()).';
+COMMENT ON FUNCTION events_rule_chat_created(e events) IS 'chat_created: direct, only by the lesson trigger (trigger depth 2, no actor) for a completed lesson of a student and a teacher (one chat per pair, ever: chats_one_per_pair decides races); group, by a teacher or an admin, with a title of 1-200 characters, not blank, and an optional context object; inquiry, by a new guest through a live inquiry link (inquiry_open()). In Rust: access::Staff on POST /api/chats (a group); inquiry_open() behind the inquiry link (an inquiry); nothing for a direct chat, which only the lesson trigger opens.';
 
 REVOKE ALL ON FUNCTION events_rule_chat_created(e events) FROM PUBLIC;

@@ -20,6 +20,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_chat_exported(e events) IS 'chat_exported: a participant or an admin, of a chat that exists; its format (json, html or pdf) and the moment it shows (at).';
+COMMENT ON FUNCTION events_rule_chat_exported(e events) IS 'chat_exported: a participant or an admin, of a chat that exists; its format (json, html or pdf) and the moment it shows (at). In Rust: access::check_read_access in api::export.';
 
 REVOKE ALL ON FUNCTION events_rule_chat_exported(e events) FROM PUBLIC;

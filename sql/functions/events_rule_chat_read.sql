@@ -24,6 +24,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_chat_read(e events) IS 'chat_read: a participant, up to a message of the chat; markers only move forward (an older one is a no-op), under the lock, so concurrent reads cannot reorder them.';
+COMMENT ON FUNCTION events_rule_chat_read(e events) IS 'chat_read: a participant, up to a message of the chat; markers only move forward (an older one is a no-op), under the lock, so concurrent reads cannot reorder them. In Rust: access::Writer and access::check_access in api::read_markers::mark_read.';
 
 REVOKE ALL ON FUNCTION events_rule_chat_read(e events) FROM PUBLIC;

@@ -16,6 +16,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_chat_renamed(e events) IS 'chat_renamed: a group''s owner or an admin (events_require_group_manager), to a title of 1-200 characters, not blank; the same title again is a no-op.';
+COMMENT ON FUNCTION events_rule_chat_renamed(e events) IS 'chat_renamed: a group''s owner or an admin (events_require_group_manager), to a title of 1-200 characters, not blank; the same title again is a no-op. In Rust: access::group_manager in api::groups::rename.';
 
 REVOKE ALL ON FUNCTION events_rule_chat_renamed(e events) FROM PUBLIC;

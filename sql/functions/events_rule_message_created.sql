@@ -41,6 +41,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_message_created(e events) IS 'message_created with a reply or attachments (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed; content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind). The log assigns the message id, under the lock, so ids grow with positions.';
+COMMENT ON FUNCTION events_rule_message_created(e events) IS 'message_created with a reply or attachments (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed; content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind). The log assigns the message id, under the lock, so ids grow with positions. In Rust: access::Writer and access::check_access in api::messages::send.';
 
 REVOKE ALL ON FUNCTION events_rule_message_created(e events) FROM PUBLIC;

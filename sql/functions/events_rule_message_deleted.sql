@@ -16,6 +16,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_message_deleted(e events) IS 'message_deleted: the author, a participant, in a chat that is not closed; deleting again is a no-op. Soft: the row stays, marked deleted.';
+COMMENT ON FUNCTION events_rule_message_deleted(e events) IS 'message_deleted: the author, a participant, in a chat that is not closed; deleting again is a no-op. Soft: the row stays, marked deleted. In Rust: access::Writer and the author check in api::messages::remove.';
 
 REVOKE ALL ON FUNCTION events_rule_message_deleted(e events) FROM PUBLIC;

@@ -33,6 +33,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_message_edited(e events) IS 'message_edited: the author, a participant, of a message not deleted, purged or hidden, in a chat that is not closed; content a string; the same text again is a no-op. The old text stays in the log (until the message is purged).';
+COMMENT ON FUNCTION events_rule_message_edited(e events) IS 'message_edited: the author, a participant, of a message not deleted, purged or hidden, in a chat that is not closed; content a string; the same text again is a no-op. The old text stays in the log (until the message is purged). In Rust: access::Writer and the author check in api::messages::edit.';
 
 REVOKE ALL ON FUNCTION events_rule_message_edited(e events) FROM PUBLIC;

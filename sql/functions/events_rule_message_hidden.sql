@@ -28,6 +28,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_message_hidden(e events) IS 'message_hidden and message_unhidden: an admin, with a reason to hide; hiding a hidden or purged message, unhiding one that is not hidden: no-ops.';
+COMMENT ON FUNCTION events_rule_message_hidden(e events) IS 'message_hidden and message_unhidden: an admin, with a reason to hide; hiding a hidden or purged message, unhiding one that is not hidden: no-ops. In Rust: access::Admin in api::moderation::hide and unhide.';
 
 REVOKE ALL ON FUNCTION events_rule_message_hidden(e events) FROM PUBLIC;

@@ -31,6 +31,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_message_reported(e events) IS 'message_reported: a participant, of someone else''s message they can see (written since they joined, not deleted, hidden or purged), once (reports_once), with a reason of 1-500 characters.';
+COMMENT ON FUNCTION events_rule_message_reported(e events) IS 'message_reported: a participant, of someone else''s message they can see (written since they joined, not deleted, hidden or purged), once (reports_once), with a reason of 1-500 characters. In Rust: access::Writer and access::check_access in api::moderation::report.';
 
 REVOKE ALL ON FUNCTION events_rule_message_reported(e events) FROM PUBLIC;

@@ -19,6 +19,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_messages_purged(e events) IS 'messages_purged: see events_purge_rule (retention by the system, erasure by an admin); the messages purged already are left out, and none left is a no-op.';
+COMMENT ON FUNCTION events_rule_messages_purged(e events) IS 'messages_purged: see events_purge_rule (retention by the system, erasure by an admin); the messages purged already are left out, and none left is a no-op. In Rust: the governance jobs (retention by the system, erasure on an admin''s request: access::Admin in api::moderation::people::erase).';
 
 REVOKE ALL ON FUNCTION events_rule_messages_purged(e events) FROM PUBLIC;

@@ -24,6 +24,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_participant_added(e events) IS 'participant_added: a group''s owner or an admin (events_require_group_manager) adds a student or a teacher (admins are nobody''s members; whom a teacher may add: events_member_rule); adding a member again is a no-op.';
+COMMENT ON FUNCTION events_rule_participant_added(e events) IS 'participant_added: a group''s owner or an admin (events_require_group_manager) adds a student or a teacher (admins are nobody''s members; whom a teacher may add: events_member_rule); adding a member again is a no-op. In Rust: access::group_manager in api::groups::add.';
 
 REVOKE ALL ON FUNCTION events_rule_participant_added(e events) FROM PUBLIC;

@@ -14,6 +14,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_participant_removed(e events) IS 'participant_removed: a group''s owner or an admin removes a member, or a member removes themself (leaves) (events_require_group_manager); removing a non-member is a no-op.';
+COMMENT ON FUNCTION events_rule_participant_removed(e events) IS 'participant_removed: a group''s owner or an admin removes a member, or a member removes themself (leaves) (events_require_group_manager); removing a non-member is a no-op. In Rust: access::group_manager (or access::check_access for leaving) in api::groups::remove.';
 
 REVOKE ALL ON FUNCTION events_rule_participant_removed(e events) FROM PUBLIC;

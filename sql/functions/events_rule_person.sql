@@ -39,6 +39,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_person(e events) IS 'user_suspended, user_unsuspended, user_erasure_requested, user_erased: an admin, about anyone but an admin (events_user_rule); unsuspending someone not suspended, asking twice for an erasure, erasing twice: no-ops; user_erased only once every message of theirs is purged.';
+COMMENT ON FUNCTION events_rule_person(e events) IS 'user_suspended, user_unsuspended, user_erasure_requested, user_erased: an admin, about anyone but an admin (events_user_rule); unsuspending someone not suspended, asking twice for an erasure, erasing twice: no-ops; user_erased only once every message of theirs is purged. In Rust: access::Admin in api::moderation::people.';
 
 REVOKE ALL ON FUNCTION events_rule_person(e events) FROM PUBLIC;
