@@ -9,6 +9,7 @@ import { SignIn } from './components/SignIn';
 import { Workspace } from './components/Workspace';
 import { useLocale } from './i18n';
 import { type GuestEnd, guestEndOf, landing } from './inquiry';
+import { SessionProvider } from './session/SessionContext';
 import { useLatest } from './useLatest';
 
 // What the tab shows: who `/api/me` says we are, and where the visit started (inquiry.ts's
@@ -109,15 +110,16 @@ export function App() {
       );
     case 'signedIn':
       return (
-        <Workspace
-          key={session.user.id}
-          me={session.user}
-          onSignedOut={signedOut}
-          onLoggedOut={() => setSession({ status: 'signedOut', notice: null })}
-        />
+        <SessionProvider key={session.user.id} me={session.user}>
+          <Workspace onSignedOut={signedOut} onLoggedOut={() => setSession({ status: 'signedOut', notice: null })} />
+        </SessionProvider>
       );
     case 'guest':
-      return <GuestWorkspace key={session.user.id} me={session.user} />;
+      return (
+        <SessionProvider key={session.user.id} me={session.user}>
+          <GuestWorkspace />
+        </SessionProvider>
+      );
     case 'inquiry':
       return (
         <InquiryPage

@@ -12,6 +12,7 @@ import { type FetchedChats, fetchChats } from './fetchChats';
 import { isLoaded, newerCursor } from './conversation/historyWindow';
 import { olderCursor } from './conversation/queries';
 import { membersPresence } from './presence';
+import { useSession } from './session/SessionContext';
 import type { Store } from './useWorkspaceStore';
 
 export interface ChatLoading {
@@ -41,7 +42,8 @@ export interface ChatLoading {
   absorb: (fetched: FetchedChats, requestedAt: number) => void;
 }
 
-export function useChatLoading(store: Store, isAdmin: boolean): ChatLoading {
+export function useChatLoading(store: Store): ChatLoading {
+  const { isAdmin } = useSession();
   const { latest, failed, inChat } = store;
   const [streamStart, setStreamStart] = useState<{ after: number | null } | null>(null);
 

@@ -6,6 +6,7 @@ import { useCallback, useRef, useState } from 'react';
 
 import type { FetchedChats } from './fetchChats';
 import { fetchChats } from './fetchChats';
+import { useSession } from './session/SessionContext';
 import type { Store } from './useWorkspaceStore';
 
 /** A server search of the chat list: for which text, how it went, and the chats it found. */
@@ -24,10 +25,10 @@ const MAX_QUERY_CHARS = 100;
 
 export function useChatSearch(
   store: Store,
-  isAdmin: boolean,
   absorb: (fetched: FetchedChats, requestedAt: number) => void,
 ): [ChatSearch, (query: string) => Promise<void>] {
   const { failed } = store;
+  const { isAdmin } = useSession();
   const [search, setSearch] = useState<ChatSearch>(noSearch);
   // The newest search asked: an older one answered late changes the list, not what is shown as found.
   const searchSeq = useRef(0);

@@ -8,6 +8,7 @@ import { useCallback } from 'react';
 import * as api from './api';
 import { messageType } from './attachments';
 import type { ReplyRef } from './conversation/model';
+import { useSession } from './session/SessionContext';
 import type { ChatLoading } from './useChatLoading';
 import type { Store } from './useWorkspaceStore';
 
@@ -43,7 +44,8 @@ const pendingKey = () => {
 
 type Loaders = Pick<ChatLoading, 'loadChats' | 'refreshChatsSoon' | 'groupLoaded'>;
 
-export function useCommands(store: Store, me: api.Person, loaders: Loaders): Commands {
+export function useCommands(store: Store, loaders: Loaders): Commands {
+  const { me } = useSession();
   const { latest, inChat, failed } = store;
   const { loadChats, refreshChatsSoon, groupLoaded } = loaders;
 

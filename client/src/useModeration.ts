@@ -20,6 +20,7 @@ import {
 } from './moderationApi';
 import { type ModerationAction, type ModerationState, initialModeration, moderationReducer } from './moderation';
 import type { WireMessage } from './conversation/model';
+import { useSession } from './session/SessionContext';
 import type { Store } from './useWorkspaceStore';
 
 export interface Moderation {
@@ -40,7 +41,9 @@ export interface Moderation {
   erase: (userId: number, reason: string) => Promise<void>;
 }
 
-export function useModeration(store: Store, me: number, isAdmin: boolean): Moderation {
+/** An admin's (`useSession`); anyone else's stays empty. */
+export function useModeration(store: Store): Moderation {
+  const { me: { id: me }, isAdmin } = useSession();
   const [state, dispatch] = useReducer(moderationReducer, initialModeration);
   const { failed, latest, inChat } = store;
 

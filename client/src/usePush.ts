@@ -10,6 +10,7 @@ import { errorText } from './errors';
 import { type PushState, initialPush, openChatRequest, pushReducer } from './push';
 import { PUSH_OWNER_KEY, type PushEnv, type PushSub, disable, enable, probe, subscriptionBody } from './pushFlow';
 import { deleteSubscription, saveSubscription, vapidPublicKey } from './pushApi';
+import { useSession } from './session/SessionContext';
 import { useLatest } from './useLatest';
 
 export const WORKER_URL = '/sw.js';
@@ -111,8 +112,10 @@ export interface PushControl {
   dismissError: () => void;
 }
 
-export function usePush(me: number, onOpenChat: (chatId: number) => void): PushControl {
+/** For the person signed in (`useSession`): this browser's subscription is theirs only. */
+export function usePush(onOpenChat: (chatId: number) => void): PushControl {
   const { t, language } = useLocale();
+  const me = useSession().me.id;
   const [state, dispatch] = useReducer(pushReducer, initialPush);
   const env = useRef<PushEnv | null>(null);
   env.current ??= browserPush();

@@ -10,6 +10,7 @@ import * as api from './api';
 import type { ChatList, ChatListAction } from './chats/model';
 import type { Conversations } from './conversation/messages';
 import { readTarget } from './conversation/queries';
+import { useSession } from './session/SessionContext';
 
 /** Read markers wait this long before they are sent. */
 const READ_DELAY_MS = 600;
@@ -19,13 +20,13 @@ interface Options {
   readingChatId: number | null;
   conversations: Conversations;
   chatList: ChatList;
-  me: number;
   dispatchChats: Dispatch<ChatListAction>;
   /** Whether the tab is in front; going to the background sends what was read at once. */
   visible: boolean;
 }
 
-export function useReadMarker({ readingChatId, conversations, chatList, me, dispatchChats, visible }: Options): void {
+export function useReadMarker({ readingChatId, conversations, chatList, dispatchChats, visible }: Options): void {
+  const me = useSession().me.id;
   // Read markers on their way to the server, by chat: the newest id of each.
   const unsent = useRef(new Map<number, number>());
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);

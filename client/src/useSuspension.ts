@@ -2,11 +2,12 @@
 // workspace starts, each time the stream (re)opens (a suspension ends our stream, and the
 // browser reconnects), when the stream says our account was suspended or unsuspended, and when
 // a write was refused with `account_suspended`. A suspension whose end has passed is over
-// without asking. Admins cannot be suspended: `enabled` false asks nothing.
+// without asking. Admins cannot be suspended: for them it asks nothing.
 
 import { useCallback, useEffect, useRef, useState } from 'react';
 
 import { type Suspension, mySuspension } from './api';
+import { useSession } from './session/SessionContext';
 import { activeSuspension } from './suspension';
 import { useNow } from './useNow';
 
@@ -17,7 +18,8 @@ export interface SuspensionSource {
   recheck: () => void;
 }
 
-export function useSuspension(enabled: boolean): SuspensionSource {
+export function useSuspension(): SuspensionSource {
+  const enabled = !useSession().isAdmin;
   const [suspension, setSuspension] = useState<Suspension | null>(null);
   const requests = useRef(0);
   const now = useNow(30_000);

@@ -1,10 +1,11 @@
 // The server's total unread count (unread.ts) for the page title: asked when the workspace
 // starts, then again after the stream events that may change it (`refreshSoon`, debounced).
-// Only where the server answers it (students and teachers): `enabled` false asks nothing.
+// Only where the server answers it (students and teachers): for admins and guests it asks nothing.
 
 import { useCallback, useEffect, useRef, useState } from 'react';
 
 import * as api from './api';
+import { useSession } from './session/SessionContext';
 import { noUnreadTotal, refreshDelay, unreadAnswered } from './unread';
 
 export interface UnreadTotalSource {
@@ -15,7 +16,9 @@ export interface UnreadTotalSource {
 }
 
 /** `failed`: the store's, so that a 401 signs out; other failures keep the last count until the next change. */
-export function useUnreadTotal(enabled: boolean, failed: (error: unknown) => unknown): UnreadTotalSource {
+export function useUnreadTotal(failed: (error: unknown) => unknown): UnreadTotalSource {
+  const { isAdmin, isGuest } = useSession();
+  const enabled = !isAdmin && !isGuest;
   const [total, setTotal] = useState(noUnreadTotal);
   const requests = useRef(0);
 

@@ -43,6 +43,7 @@ import type { Groups, People } from './groups';
 import { type GuestEnd, guestEndOf } from './inquiry';
 import type { Effect, Outcome } from './stream/outcome';
 import type { PresenceMap } from './presence';
+import { useSession } from './session/SessionContext';
 import type { Typing } from './typing';
 import { type ChatLoading, useChatLoading } from './useChatLoading';
 import { type ChatSearch, useChatSearch } from './useChatSearch';
@@ -148,9 +149,9 @@ function useApply(store: Store, loading: ChatLoading, endSession: () => void, mo
   return { apply, run };
 }
 
-export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace {
-  const isAdmin = me.role === 'admin';
-  const isGuest = me.role === 'guest';
+/** The workspace of the person signed in (`useSession`). */
+export function useWorkspace(onSignedOut: () => void): Workspace {
+  const { me, isAdmin, isGuest } = useSession();
   const [ended, setEnded] = useState<GuestEnd | null>(null);
   // A 401: a signed-in user is signed out; a guest's page stays, ended (the first reason kept).
   const signedOut = useCallback(
@@ -158,19 +159,19 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
     [isGuest, onSignedOut],
   );
   const endSession = useCallback(() => setEnded((now) => now ?? 'closed'), []);
-  const { suspension, recheck: checkSuspension } = useSuspension(!isAdmin);
-  const { state, store, openChat, setAtBottom } = useWorkspaceStore(me, signedOut, checkSuspension);
+  const { suspension, recheck: checkSuspension } = useSuspension();
+  const { state, store, openChat, setAtBottom } = useWorkspaceStore(signedOut, checkSuspension);
   const { chatList, openChatId } = state;
   const { latest } = store;
-  const loading = useChatLoading(store, isAdmin);
+  const loading = useChatLoading(store);
   const { loadChats, refreshChatsSoon, loadConversation, loadOlder, loadGroup, loadPresence, loadMore } = loading;
-  const [search, searchChats] = useChatSearch(store, isAdmin, loading.absorb);
-  const commands = useCommands(store, me, loading);
+  const [search, searchChats] = useChatSearch(store, loading.absorb);
+  const commands = useCommands(store, loading);
   const navigation = useHistoryNavigation(store, loading, openChat);
   const messageSearch = useMessageSearch(store.failed);
-  const moderation = useModeration(store, me.id, isAdmin);
+  const moderation = useModeration(store);
   const { apply, run } = useApply(store, loading, endSession, { moderation, checkSuspension });
-  const { count: serverUnread, refreshSoon: refreshUnreadSoon } = useUnreadTotal(!isAdmin && !isGuest, store.failed);
+  const { count: serverUnread, refreshSoon: refreshUnreadSoon } = useUnreadTotal(store.failed);
 
   useEffect(() => {
     void loadChats('replace');
@@ -187,7 +188,7 @@ export function useWorkspace(me: api.Person, onSignedOut: () => void): Workspace
   }, [chatList, refreshChatsSoon]);
 
   const { readingChatId, conversations, visible } = state;
-  useReadMarker({ readingChatId, conversations, chatList, me: me.id, dispatchChats: store.chats, visible });
+  useReadMarker({ readingChatId, conversations, chatList, dispatchChats: store.chats, visible });
 
   const openItem = chatList.items.find((i) => i.id === openChatId);
   // Admins: the open chat's two people, asked when it opens (a group's members come with it).

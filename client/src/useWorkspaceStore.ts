@@ -8,7 +8,7 @@
 import { type Dispatch, type RefObject, useCallback, useMemo, useReducer, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
-import { type Person, hasCode, isUnauthorized } from './api';
+import { hasCode, isUnauthorized } from './api';
 import { chatListReducer, initialChatList } from './chats/chatList';
 import type { ChatList, ChatListAction } from './chats/model';
 import { errorText } from './errors';
@@ -31,6 +31,7 @@ import {
 } from './conversation/messages';
 import { type PresenceAction, type PresenceMap, noPresence, presenceReducer } from './presence';
 import { useOpenChat } from './route';
+import { useSession } from './session/SessionContext';
 import type { Typing, TypingAction } from './typing';
 import { useLatest } from './useLatest';
 import { usePageVisible } from './usePageVisible';
@@ -83,12 +84,10 @@ export interface WorkspaceStore {
 }
 
 export function useWorkspaceStore(
-  me: Person,
   onSignedOut: (error: unknown) => void,
   onSuspended: () => void = () => {},
 ): WorkspaceStore {
-  const isAdmin = me.role === 'admin';
-  const isGuest = me.role === 'guest';
+  const { isAdmin, isGuest } = useSession();
   const [chatList, dispatchChats] = useReducer(chatListReducer, initialChatList);
   const [conversations, dispatchConversations] = useReducer(conversationsReducer, {});
   const [typing, dispatchTyping] = useTypingIndicators();

@@ -1,12 +1,12 @@
 import { useEffect, useRef, useState } from 'react';
 
-import type { Person } from '../api';
 import type { ChatItem, ChatList as ChatListState } from '../chats/model';
 import type { People } from '../groups';
 import { useLocale } from '../i18n';
 import { groupByContext, matchesSearch, rowInfo } from '../inbox';
 import { type PresenceMap, noPresence, presenceOf } from '../presence';
 import { lastLineText } from '../removal';
+import { useSession } from '../session/SessionContext';
 import { fullDateTime, relativeTime } from '../time';
 import { type Typing, typingIn, typingText } from '../typing';
 import { useNow } from '../useNow';
@@ -21,7 +21,6 @@ const SEARCH_DEBOUNCE_MS = 300;
 
 interface Props {
   list: ChatListState;
-  me: Person;
   openChatId: number | null;
   /** Participants: who is typing (shown instead of the last message). */
   typing: Typing;
@@ -55,11 +54,11 @@ interface Props {
  * are about (collapsible), each most recent first; more pages load when its end comes into view.
  */
 export function ChatList(props: Props) {
-  const { list, me, openChatId, typing, presence, people, onOpen, onRetry, onNewGroup, onInquiryLinks, onLessons } = props;
+  const { list, openChatId, typing, presence, people, onOpen, onRetry, onNewGroup, onInquiryLinks, onLessons } = props;
   const { search, onSearch, onLoadMore, messageSearch, onOpenMessage } = props;
   const { t } = useLocale();
   const now = useNow();
-  const isAdmin = me.role === 'admin';
+  const { isAdmin } = useSession();
   const [query, setQuery] = useState('');
   const [mode, setMode] = useState<SearchMode>('chats');
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
@@ -137,7 +136,6 @@ export function ChatList(props: Props) {
         <MessageResults
           query={query}
           search={messageSearch}
-          me={me}
           chats={list.items}
           people={people}
           onOpen={onOpenMessage}
@@ -197,7 +195,6 @@ export function ChatList(props: Props) {
                   <li key={item.id}>
                     <ChatListItem
                       item={item}
-                      me={me}
                       now={now}
                       active={item.id === openChatId}
                       typists={isAdmin ? [] : typingIn(typing, item.id, Date.now())}
@@ -250,7 +247,6 @@ function MoreChats({ list, onLoadMore }: { list: ChatListState; onLoadMore: () =
 
 interface ItemProps {
   item: ChatItem;
-  me: Person;
   now: Date;
   active: boolean;
   /** Who else is typing in this chat. */
@@ -260,8 +256,9 @@ interface ItemProps {
   onOpen: () => void;
 }
 
-function ChatListItem({ item, me, now, active, typists, people, presence, onOpen }: ItemProps) {
+function ChatListItem({ item, now, active, typists, people, presence, onOpen }: ItemProps) {
   const { t, locale } = useLocale();
+  const { me } = useSession();
   const admin = item.messagesCount !== null;
   const group = item.kind === 'group';
   const online = !group && item.people.some((p) => presenceOf(presence, p.id)?.online);

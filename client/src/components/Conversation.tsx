@@ -1,6 +1,5 @@
 import { type DragEvent, useCallback, useMemo, useRef, useState } from 'react';
 
-import type { Person } from '../api';
 import { canManage, chatTitle, isClosed } from '../chats/items';
 import type { ChatItem } from '../chats/model';
 import type { KnownPerson } from '../groups';
@@ -10,6 +9,7 @@ import type { Conversation as ConversationState, Message } from '../conversation
 import { currentQuote } from '../conversation/queries';
 import { replyRefOf } from '../conversation/quotes';
 import { presenceOf } from '../presence';
+import { useSession } from '../session/SessionContext';
 import { typingIn, typingText } from '../typing';
 import { addFiles } from '../useUploads';
 import type { Workspace } from '../useWorkspace';
@@ -24,7 +24,6 @@ import { PresenceStatus } from './PresenceStatus';
 import { SuspendedBanner } from './SuspendedBanner';
 
 interface Props {
-  me: Person;
   chatId: number;
   /** The chat's list item, once the list has loaded. */
   chat: ChatItem | null;
@@ -34,9 +33,9 @@ interface Props {
   onBack: (() => void) | null;
 }
 
-export function Conversation({ me, chatId, chat, conversation, workspace, onBack }: Props) {
+export function Conversation({ chatId, chat, conversation, workspace, onBack }: Props) {
   const { t } = useLocale();
-  const isAdmin = me.role === 'admin';
+  const { me, isAdmin } = useSession();
   // A group just created may not be listed yet: what its creation answered tells about it.
   const details = workspace.groups[chatId]?.details ?? null;
   const isGroup = chat?.kind === 'group' || details?.kind === 'group';
@@ -212,7 +211,6 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
       ) : (
         <MessageList
           conversation={conversation}
-          me={me}
           people={people}
           readOnly={isAdmin}
           closed={closed || suspension !== null}
@@ -268,7 +266,6 @@ export function Conversation({ me, chatId, chat, conversation, workspace, onBack
 
       {membersOpen && isGroup && !ended && (
         <GroupPanel
-          me={me}
           title={title}
           details={details}
           canManage={manages}

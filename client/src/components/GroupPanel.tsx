@@ -1,17 +1,16 @@
 import { type FormEvent, useState } from 'react';
 
-import type { Person } from '../api';
 import type { GroupDetails } from '../groups';
 import { MAX_TITLE_CHARS } from '../groups';
 import { useLocale } from '../i18n';
 import { type PresenceMap, presenceOf } from '../presence';
+import { useSession } from '../session/SessionContext';
 import { candidates, parseUserIds, useUsers } from '../useUsers';
 import { Avatar } from './Avatar';
 import { FormDialog } from './FormDialog';
 import { PresenceStatus } from './PresenceStatus';
 
 interface Props {
-  me: Person;
   title: string;
   /** The group as last loaded; null while it loads (or failed). */
   details: GroupDetails | null;
@@ -30,8 +29,9 @@ interface Props {
 
 /** A group's members (with presence), and what its owner, an admin or a member may do. */
 export function GroupPanel(props: Props) {
-  const { me, details, canManage, presence } = props;
+  const { details, canManage, presence } = props;
   const { t } = useLocale();
+  const { me } = useSession();
   const users = useUsers();
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);

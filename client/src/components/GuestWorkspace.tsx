@@ -1,8 +1,8 @@
 import { useEffect } from 'react';
 
-import type { Person } from '../api';
 import { useLocale } from '../i18n';
 import { guestChat } from '../inquiry';
+import { useSession } from '../session/SessionContext';
 import { TITLE, useDocumentTitle } from '../useDocumentTitle';
 import { useWorkspace } from '../useWorkspace';
 import { Avatar } from './Avatar';
@@ -11,11 +11,6 @@ import { clearDrafts } from './Composer';
 import { ConnectionBadge } from './ConnectionBadge';
 import { Conversation } from './Conversation';
 import { LanguageSwitch } from './LanguageSwitch';
-
-interface Props {
-  /** The guest (role `guest`). */
-  me: Person;
-}
 
 /** A guest is never signed out: a 401 ends their visit in place (`workspace.ended`). */
 const stayOnPage = () => {};
@@ -27,9 +22,11 @@ const stayOnPage = () => {};
  * When their chat closes (or their credential ends) the page stays as it is, read-only, and
  * says so; a reload then shows only that (App).
  */
-export function GuestWorkspace({ me }: Props) {
+export function GuestWorkspace() {
   const { t } = useLocale();
-  const workspace = useWorkspace(me, stayOnPage);
+  // The guest (role `guest`).
+  const { me } = useSession();
+  const workspace = useWorkspace(stayOnPage);
   const { chatList } = workspace;
   const chat = guestChat(chatList.items);
 
@@ -60,7 +57,6 @@ export function GuestWorkspace({ me }: Props) {
         {chat ? (
           <Conversation
             key={chat.id}
-            me={me}
             chatId={chat.id}
             chat={chat}
             conversation={workspace.conversations[chat.id]}

@@ -1,17 +1,17 @@
 import { useEffect, useState } from 'react';
 
-import { type InquiryLink, type Person, createInquiryLink, inquiryLinks, revokeInquiryLink } from '../api';
+import { type InquiryLink, createInquiryLink, inquiryLinks, revokeInquiryLink } from '../api';
 import { errorText } from '../errors';
 import { useLocale } from '../i18n';
 import { MAX_TITLE_CHARS } from '../groups';
 import { inquiryContext, linkUrl } from '../inquiry';
+import { useSession } from '../session/SessionContext';
 import { parseUserIds, useUsers } from '../useUsers';
 import { useLatest } from '../useLatest';
 import { FormDialog } from './FormDialog';
 import { LinkRow } from './InquiryLinkRow';
 
 interface Props {
-  me: Person;
   onClose: () => void;
 }
 
@@ -22,10 +22,10 @@ type Links = { status: 'loading' } | { status: 'ready'; links: InquiryLink[] } |
  * admin names the teacher it is for), and the links so far, each with its full address to copy
  * and a Revoke button. A teacher sees their own links, an admin every link.
  */
-export function InquiryLinksDialog({ me, onClose }: Props) {
+export function InquiryLinksDialog({ onClose }: Props) {
   const { t } = useLocale();
   const words = useLatest(t);
-  const isAdmin = me.role === 'admin';
+  const { isAdmin } = useSession();
   const [links, setLinks] = useState<Links>({ status: 'loading' });
   const [reload, setReload] = useState(0);
   const [title, setTitle] = useState('');

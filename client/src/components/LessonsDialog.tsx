@@ -1,15 +1,15 @@
 import { useEffect, useReducer, useState } from 'react';
 
-import { type Lesson, type Person, completeLesson, lessons } from '../api';
+import { type Lesson, completeLesson, lessons } from '../api';
 import { errorText } from '../errors';
 import { useLocale } from '../i18n';
 import { canComplete, lessonWith, lessonsReducer, noLessons } from '../lessons';
+import { useSession } from '../session/SessionContext';
 import { fullDateTime } from '../time';
 import { useLatest } from '../useLatest';
 import { FormDialog } from './FormDialog';
 
 interface Props {
-  me: Person;
   /** Opens a chat (the one a lesson completed here opened) and closes the panel. */
   onOpenChat: (chatId: number) => void;
   onClose: () => void;
@@ -21,8 +21,9 @@ interface Props {
  * stream's `chat_created`, as it would for a lesson completed anywhere else, so nothing here
  * adds it; the row offers to open it.
  */
-export function LessonsDialog({ me, onOpenChat, onClose }: Props) {
+export function LessonsDialog({ onOpenChat, onClose }: Props) {
   const { t, locale } = useLocale();
+  const { me } = useSession();
   const words = useLatest(t);
   const [state, dispatch] = useReducer(lessonsReducer, noLessons);
   const [attempt, setAttempt] = useState(0);

@@ -1,6 +1,5 @@
 import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 
-import type { Person } from '../api';
 import { messagePreview } from '../attachments';
 import { type KnownPerson, noticeText } from '../groups';
 import { shownNotices } from '../conversation/historyWindow';
@@ -11,13 +10,13 @@ import { dayKey, dayLabel } from '../time';
 import { useHighlight } from '../useHighlight';
 import { useNow } from '../useNow';
 import { isActionable } from '../removal';
+import { useSession } from '../session/SessionContext';
 import { ConfirmDialog } from './ConfirmDialog';
 import { type BubbleMessage, MessageBubble, senderLabel } from './MessageBubble';
 import { type MessageModerationProps, useMessageModeration } from './MessageModeration';
 
 interface Props {
   conversation: Conversation;
-  me: Person;
   /** Everyone whose name is known (and role, where known), by id. */
   people: ReadonlyMap<number, KnownPerson>;
   readOnly: boolean;
@@ -61,8 +60,9 @@ interface Seen {
 }
 
 export function MessageList(props: Props) {
-  const { conversation, me, people, readOnly, group, onLoadOlder, onLoadNewer, onAtBottomChange, onFocusDone } = props;
+  const { conversation, people, readOnly, group, onLoadOlder, onLoadNewer, onAtBottomChange, onFocusDone } = props;
   const { t, locale } = useLocale();
+  const { me } = useSession();
   const now = useNow(60_000);
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
@@ -76,7 +76,7 @@ export function MessageList(props: Props) {
   const [editingId, setEditingId] = useState<number | null>(null);
   const { highlightId, reveal } = useHighlight(scroller);
   const mounted = useRef(false);
-  const moderation = useMessageModeration(props.moderation, me.id);
+  const moderation = useMessageModeration(props.moderation);
 
   const { messages, pending, hasMore, loadingOlder, hasNewer, loadingNewer, focus } = conversation;
   const notices = shownNotices(conversation);

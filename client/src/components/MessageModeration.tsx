@@ -5,6 +5,7 @@ import type { Message } from '../conversation/model';
 import { reportMessage } from '../moderationApi';
 import { isReportable } from '../removal';
 import { reportNoteText, reportOutcome } from '../reporting';
+import { useSession } from '../session/SessionContext';
 import { ReasonDialog } from './ReasonDialog';
 
 export interface MessageModerationProps {
@@ -25,9 +26,10 @@ type Note = { kind: 'status' | 'alert'; text: string };
  * then a note that a moderator will look at it), and for admins "Hide" (a reason) and
  * "Unhide". `actions` gives a bubble its buttons; `ui` is the dialogs and the note.
  */
-export function useMessageModeration(props: MessageModerationProps, me: number) {
+export function useMessageModeration(props: MessageModerationProps) {
   const { canReport, onHide, onUnhide } = props;
   const { t } = useLocale();
+  const { me } = useSession();
   const [reporting, setReporting] = useState<Message | null>(null);
   const [hiding, setHiding] = useState<Message | null>(null);
   const [note, setNote] = useState<Note | null>(null);
@@ -59,7 +61,7 @@ export function useMessageModeration(props: MessageModerationProps, me: number) 
   };
 
   const actions = (saved: Message | null) => ({
-    canReport: canReport && saved !== null && isReportable(saved, me),
+    canReport: canReport && saved !== null && isReportable(saved, me.id),
     canModerate: onHide !== undefined,
     onReport: (message: Message) => setReporting(message),
     onHide: (message: Message) => setHiding(message),

@@ -1,6 +1,5 @@
 import { Fragment, useEffect, useMemo, useState } from 'react';
 
-import type { Person } from '../api';
 import { messagePreview } from '../attachments';
 import { chatTitle } from '../chats/items';
 import type { ChatItem } from '../chats/model';
@@ -8,6 +7,7 @@ import type { People } from '../groups';
 import { useLocale } from '../i18n';
 import { fromWire } from '../conversation/knownMessages';
 import { searchProblem } from '../messageSearch';
+import { useSession } from '../session/SessionContext';
 import { MAX_SEARCH_CHARS, SEARCH_ORDERS, type SearchHit, type SnippetPart } from '../searchApi';
 import { fullDateTime, relativeTime } from '../time';
 import type { MessageSearchControl } from '../useMessageSearch';
@@ -21,7 +21,6 @@ interface Props {
   /** The search box's text. */
   query: string;
   search: MessageSearchControl;
-  me: Person;
   /** The chats listed (their names). */
   chats: readonly ChatItem[];
   /** Names met this session. */
@@ -35,8 +34,9 @@ interface Props {
  * snippet (matched words marked), best matches or newest first, a page at a time. Typing asks
  * again once it pauses; a newer answer always wins over an older one (useMessageSearch).
  */
-export function MessageResults({ query, search, me, chats, people, onOpen }: Props) {
+export function MessageResults({ query, search, chats, people, onOpen }: Props) {
   const { t, locale } = useLocale();
+  const { me } = useSession();
   const now = useNow();
   const { state, search: ask, clear, more } = search;
   const { order } = state;

@@ -3,12 +3,12 @@ import { useState } from 'react';
 import type { Person } from '../api';
 import { MAX_TITLE_CHARS } from '../groups';
 import { useLocale } from '../i18n';
+import { useSession } from '../session/SessionContext';
 import { candidates, parseUserIds, useUsers } from '../useUsers';
 import { Avatar } from './Avatar';
 import { FormDialog } from './FormDialog';
 
 interface Props {
-  me: Person;
   /** Creates the group; resolves with its id, rejects with the server's reason. */
   onCreate: (title: string, memberIds: number[]) => Promise<number>;
   onCreated: (chatId: number) => void;
@@ -16,8 +16,9 @@ interface Props {
 }
 
 /** "New group" (teachers and admins): a title and the members, picked from the user list. */
-export function NewGroupDialog({ me, onCreate, onCreated, onClose }: Props) {
+export function NewGroupDialog({ onCreate, onCreated, onClose }: Props) {
   const { t } = useLocale();
+  const { me } = useSession();
   const users = useUsers();
   const [title, setTitle] = useState('');
   const [picked, setPicked] = useState<ReadonlySet<number>>(new Set());

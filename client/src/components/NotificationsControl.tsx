@@ -5,7 +5,6 @@ import { pushControl } from '../push';
 import { usePush } from '../usePush';
 
 interface Props {
-  me: number;
   /** A notification was clicked while this tab was open. */
   onOpenChat: (chatId: number) => void;
 }
@@ -16,9 +15,9 @@ interface Props {
  * is shown where it cannot work (an unsupported browser, or a school without push); where the
  * browser blocks the site's notifications, the button says so and explains how to allow them.
  */
-export function NotificationsControl({ me, onOpenChat }: Props) {
+export function NotificationsControl({ onOpenChat }: Props) {
   const { t } = useLocale();
-  const { state, enable, disable, dismissError } = usePush(me, onOpenChat);
+  const { state, enable, disable, dismissError } = usePush(onOpenChat);
   const [helpOpen, setHelpOpen] = useState(false);
   const panelId = useId();
   const root = useRef<HTMLDivElement>(null);

@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
 
-import { type Person, logout } from '../api';
+import { logout } from '../api';
 import { useLocale } from '../i18n';
 import { openReportCount, openReportsBadge } from '../moderation';
+import { useSession } from '../session/SessionContext';
 import { TITLE, useDocumentTitle } from '../useDocumentTitle';
 import { turnOffPushOnSignOut } from '../usePush';
 import { useWorkspace } from '../useWorkspace';
@@ -19,16 +20,16 @@ import { NewGroupDialog } from './NewGroupDialog';
 import { NotificationsControl } from './NotificationsControl';
 
 interface Props {
-  me: Person;
   /** The session ended by itself (expired, revoked). */
   onSignedOut: () => void;
   /** The user signed out. */
   onLoggedOut: () => void;
 }
 
-export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
+export function Workspace({ onSignedOut, onLoggedOut }: Props) {
   const { t } = useLocale();
-  const workspace = useWorkspace(me, onSignedOut);
+  const { me, isAdmin, isStaff } = useSession();
+  const workspace = useWorkspace(onSignedOut);
   const { chatList, openChatId, openChat } = workspace;
   const [signingOut, setSigningOut] = useState(false);
   const [creatingGroup, setCreatingGroup] = useState(false);
@@ -37,8 +38,7 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
   const [moderating, setModerating] = useState(false);
   // Admins: the open reports' count on the Moderation button, once known.
   const badge = openReportsBadge(openReportCount(workspace.moderation.state), t);
-  // Teachers and admins create groups and inquiry links, and mark lessons completed.
-  const isStaff = me.role === 'teacher' || me.role === 'admin';
+  // Teachers and admins (`isStaff`) create groups and inquiry links, and mark lessons completed.
   const openItem = chatList.items.find((item) => item.id === openChatId) ?? null;
 
   // Nothing of this session stays behind for the next one in this tab.
@@ -76,14 +76,14 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
         <ConnectionBadge connection={workspace.connection} />
         <div className="me">
           {/* The server never sends admins notifications (they read chats, they are not in them). */}
-          {me.role !== 'admin' && <NotificationsControl me={me.id} onOpenChat={openChat} />}
+          {!isAdmin && <NotificationsControl onOpenChat={openChat} />}
           <LanguageSwitch />
           <Avatar person={me} size="sm" />
           <span className="me-text">
             <span className="me-name">{me.name}</span>
             <span className="muted small">{t(`roles.${me.role}`)}</span>
           </span>
-          {me.role === 'admin' && (
+          {isAdmin && (
             <button
               type="button"
               className="button button-quiet moderation-button"
@@ -109,7 +109,6 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
       <div className="panes">
         <ChatList
           list={chatList}
-          me={me}
           openChatId={openChatId}
           typing={workspace.typing}
           presence={workspace.presence}
@@ -129,13 +128,12 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
           <section className="conversation conversation-empty" aria-label={t('workspace.conversation')}>
             <div className="empty-state">
               <span className="empty-icon" aria-hidden="true">💬</span>
-              <p>{t(me.role === 'admin' ? 'workspace.chooseToRead' : 'workspace.chooseToTalk')}</p>
+              <p>{t(isAdmin ? 'workspace.chooseToRead' : 'workspace.chooseToTalk')}</p>
             </div>
           </section>
         ) : (
           <Conversation
             key={openChatId}
-            me={me}
             chatId={openChatId}
             chat={openItem}
             conversation={workspace.conversations[openChatId]}
@@ -146,7 +144,6 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
       </div>
       {creatingGroup && (
         <NewGroupDialog
-          me={me}
           onCreate={workspace.createGroup}
           onCreated={(chatId) => {
             setCreatingGroup(false);
@@ -155,7 +152,7 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
           onClose={() => setCreatingGroup(false)}
         />
       )}
-      {managingLinks && <InquiryLinksDialog me={me} onClose={() => setManagingLinks(false)} />}
+      {managingLinks && <InquiryLinksDialog onClose={() => setManagingLinks(false)} />}
       {moderating && (
         <ModerationDialog
           moderation={workspace.moderation}
@@ -168,7 +165,6 @@ export function Workspace({ me, onSignedOut, onLoggedOut }: Props) {
       )}
       {showingLessons && (
         <LessonsDialog
-          me={me}
           onOpenChat={(chatId) => {
             setShowingLessons(false);
             openChat(chatId);
