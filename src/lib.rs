@@ -31,6 +31,7 @@ pub mod startup;
 pub mod state;
 pub mod storage;
 pub mod telemetry;
+pub mod uploads;
 pub mod views;
 
 pub use config::Config;

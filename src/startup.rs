@@ -128,9 +128,12 @@ impl Application {
         let state = AppState::new(shared);
         let (jobs, shutdown) = (&state.jobs, &state.shutdown);
         let s = state.clone();
-        jobs.supervise("inquiry-closing", shutdown.clone(), move || crate::api::inquiries::keep_closing(s.clone()));
-        let s = state.clone();
-        jobs.supervise("attachment-sweep", shutdown.clone(), move || crate::api::attachments::keep_sweeping(s.clone()));
+        jobs.supervise("inquiry-closing", shutdown.clone(), move || crate::governance::keep_closing(s.clone()));
+        jobs.supervise("attachment-sweep", shutdown.clone(), {
+            let (db, storage, config, shutdown) =
+                (state.db.clone(), state.storage.clone(), state.config.storage.clone(), shutdown.clone());
+            move || crate::uploads::keep_sweeping(db.clone(), storage.clone(), config.clone(), shutdown.clone())
+        });
         let s = state.clone();
         jobs.supervise(crate::governance::JOB, shutdown.clone(), move || crate::governance::keep_governing(s.clone()));
         Ok(Self { listener, state, log_listener, presence })

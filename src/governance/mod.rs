@@ -1,8 +1,9 @@
-//! Children's data, governed: the background work behind retention and erasure. Content goes
-//! by redaction: a `messages_purged` event of the log names the messages, and its append blanks
-//! their text and files everywhere they are kept (the log's own copies too; see
-//! `sql/functions/events_purge.sql` and docs/governance.md). This module decides
-//! what to purge and when, in bounded batches, and deletes the purged files' bytes.
+//! Children's data, governed: the background work behind retention and erasure, and the end of
+//! idle inquiries (`inquiries.rs`). Content goes by redaction: a `messages_purged` event of the
+//! log names the messages, and its append blanks their text and files everywhere they are kept
+//! (the log's own copies too; see `sql/functions/events_purge.sql` and docs/governance.md). This
+//! module decides what to purge and when, in bounded batches, and deletes the purged files'
+//! bytes.
 //!
 //! Every replica runs the loop; each batch takes a transaction-scoped advisory lock first, so
 //! one replica at a time works while the others skip their turn. Each batch commits on its
@@ -11,6 +12,7 @@
 
 pub mod erasure;
 mod files;
+mod inquiries;
 pub mod retention;
 
 use std::collections::BTreeMap;
@@ -20,6 +22,7 @@ use crate::AppState;
 use crate::log::{NewEvent, Purge};
 
 pub use files::delete_purged_files;
+pub use inquiries::{close_idle, keep_closing};
 
 /// Advisory-lock keys, one for retention and one for erasures. Taken: (1953854575, 1) the
 /// log's appends, (1953854575, 2) presence (`presence_lock`).

@@ -98,7 +98,7 @@ async fn a_closed_inquiry_a_spent_guest_and_a_rate_limit_have_codes_of_their_own
     })
     .await;
     let (teacher, _, guest, chat) = crate::inquiries::inquiry(&app).await;
-    let closed = tutorchat::api::inquiries::close_idle(&app.state, Duration::ZERO).await.expect("close");
+    let closed = tutorchat::governance::close_idle(&app.state, Duration::ZERO).await.expect("close");
     assert_eq!(closed, 1);
     expect(coded(app.post_message(&teacher, chat, "late").await).await, 409, "chat_closed");
     expect(coded(app.post_message(&guest, chat, "late").await).await, 401, "guest_session_ended");

@@ -154,7 +154,7 @@ async fn a_replica_running_as_the_runtime_role_serves_everything() {
         .expect("claims")
         .get(0);
     assert_eq!(claims, 1, "upload {file} counts against the student's allowance");
-    tutorchat::api::attachments::sweep(&app.state.db, &app.state.storage, std::time::Duration::from_secs(3600))
+    tutorchat::uploads::sweep(&app.state.db, &app.state.storage, std::time::Duration::from_secs(3600))
         .await
         .expect("the sweep runs as the runtime role");
     let (status, chats) = status_and_json(app.get("/api/chats", &student).send().await.expect("send")).await;

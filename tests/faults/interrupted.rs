@@ -146,7 +146,7 @@ async fn a_replica_killed_mid_upload_leaves_no_attached_file_without_its_bytes()
     let storage =
         tutorchat::storage::Storage::open(&tutorchat::config::StorageConfig::local(files.clone())).expect("storage");
     let pool = tutorchat::db::connect(cluster.database(), 2).await.expect("pool");
-    tutorchat::api::attachments::sweep(&pool, &storage, Duration::ZERO).await.expect("sweep");
+    tutorchat::uploads::sweep(&pool, &storage, Duration::ZERO).await.expect("sweep");
     assert!(helpers::walk(&temporary).is_empty(), "{:?}", helpers::walk(&temporary));
     cluster.topology(|t| t.start_replica(0)).await;
     let download = http

@@ -1,13 +1,13 @@
 //! Files and images in messages: uploading one to a chat, and downloading it.
 //!
 //! An upload first reserves its length against the upload allowances, in PostgreSQL, so that
-//! parallel uploads on any replicas cannot pass them together (`allowance`); a closed chat
+//! parallel uploads on any replicas cannot pass them together (`crate::uploads::allowance`); a closed chat
 //! takes none (409). It is then streamed to storage while it is hashed and measured (the file
 //! limit answers 413 and the reservation 429 as soon as they are passed), its type is sniffed
 //! from its first bytes (the client's claim is ignored), an image's size is read from its header
 //! (no thumbnails are made: clients scale the image), and a row of `attachments` records it,
 //! unattached, as its reservation becomes its stored size. `POST /api/messages` then attaches it
-//! (see `sql/functions/attachments_bind.sql`); unattached uploads are swept (`orphans`).
+//! (see `sql/functions/attachments_bind.sql`); unattached uploads are swept (`crate::uploads`).
 //!
 //! A download goes to current members of the chat who may see the message (a group member
 //! from their join on, as history) and to admins; an upload not attached yet only to its
@@ -25,10 +25,9 @@ use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 use crate::access::Writer;
 use crate::access::check_access;
+use crate::uploads::allowance;
 
-mod allowance;
 pub(crate) mod download;
-mod orphans;
 
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
@@ -37,7 +36,6 @@ use crate::views::{Attachment, IMAGE_TYPES};
 use crate::{AppError, AppState, Result};
 pub use download::content_disposition;
 use download::download;
-pub use orphans::{OrphanAges, keep_sweeping, sweep, sweep_orphans};
 
 /// How much of an upload's beginning is kept to sniff its type and read an image's size.
 const HEAD_BYTES: usize = 256 * 1024;
@@ -98,8 +96,14 @@ pub async fn upload(
     // The file is at most the request, and at most the limit: reserved before a byte streams.
     let max_file_bytes = state.config.storage.max_file_bytes;
     let length = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
-    let claim =
-        allowance::reserve(&state, user.id, chat_id, length.map_or(max_file_bytes, |l| l.min(max_file_bytes))).await?;
+    let claim = allowance::reserve(
+        &state.db,
+        &state.config.storage,
+        user.id,
+        chat_id,
+        length.map_or(max_file_bytes, |l| l.min(max_file_bytes)),
+    )
+    .await?;
     match receive(&state, &user, chat_id, &mut form, &claim).await {
         Ok(attachment) => {
             claim.stored();

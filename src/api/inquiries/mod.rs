@@ -12,15 +12,13 @@
 //! A guest may use exactly their chat: only the routes on the guests' router (`crate::access`)
 //! take them, and membership keeps those to their chat. Guests write at a harder rate than
 //! users, and a link's guests share one allowance of streams and of uploads. An inquiry without
-//! a new message for `INQUIRY_IDLE_SECS` is closed by the replicas ([`close_idle`]), as are a link's
-//! inquiries when it is revoked: read-only, announced by a `chat_closed` event, which also
-//! ends the guest's session (their streams end, their credential is refused:
-//! the `guest_sessions` view in `sql/schema.sql`). A guest who signs up
-//! later is not linked to their guest identity (not built).
+//! a new message for `INQUIRY_IDLE_SECS` is closed by the replicas (`governance::close_idle`),
+//! as are a link's inquiries when it is revoked: read-only, announced by a `chat_closed` event,
+//! which also ends the guest's session (their streams end, their credential is refused: the
+//! `guest_sessions` view in `sql/schema.sql`). A guest who signs up later is not linked to their
+//! guest identity (not built).
 
 pub mod links;
-
-use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -174,49 +172,4 @@ pub async fn open(
     let user = Person { id: guest, name: name.to_owned(), role: Role::Guest };
     tracing::info!(guest, chat_id, link, "a guest opened an inquiry");
     Ok((StatusCode::CREATED, jar.add(cookie), Json(Opened { chat_id, user, token: credential })))
-}
-
-/// Closes the inquiry chats idle for `idle` (no new message, or none since they opened):
-/// appends `chat_closed` for each. Every replica runs it; the log makes a second close of the
-/// same chat a no-op. Returns how many it closed.
-pub async fn close_idle(state: &AppState, idle: Duration) -> anyhow::Result<usize> {
-    let rows = state
-        .db
-        .get()
-        .await?
-        .query(
-            "SELECT id FROM chats WHERE kind = 'inquiry' AND closed_at IS NULL
-               AND active_at < now() - make_interval(secs => $1)
-             ORDER BY id LIMIT 500",
-            &[&idle.as_secs_f64()],
-        )
-        .await?;
-    let mut closed = 0;
-    for row in rows {
-        if state.appender.append(NewEvent::ChatClosed { chat_id: row.get(0) }).await?.is_some() {
-            closed += 1;
-        }
-    }
-    Ok(closed)
-}
-
-/// Runs [`close_idle`] every tenth of `INQUIRY_IDLE_SECS` (at least every second, at most
-/// every minute) until shutdown.
-pub async fn keep_closing(state: AppState) {
-    let idle = state.config.inquiry.idle;
-    let every = (idle / 10).clamp(Duration::from_secs(1), Duration::from_secs(60));
-    // Not at start-up: the first sweep after one period, like every later one.
-    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = state.shutdown.cancelled() => return,
-            _ = ticks.tick() => {}
-        }
-        match close_idle(&state, idle).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(closed = n, "closed idle inquiry chats"),
-            Err(e) => tracing::warn!(error = format!("{e:#}"), "closing idle inquiry chats failed; will retry"),
-        }
-    }
 }

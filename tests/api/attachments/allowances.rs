@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
-use tutorchat::api::attachments::{OrphanAges, sweep, sweep_orphans};
 use tutorchat::config::StorageBackend;
+use tutorchat::uploads::{OrphanAges, sweep, sweep_orphans};
 
 use super::{PNG, age_uploads, send_with, sha256, upload, uploaded};
 use crate::helpers::{Pair, TestApp, User, pair, status_and_json, walk};
@@ -150,7 +150,7 @@ async fn a_closed_chat_takes_no_upload() {
     let token = new_link(&a, &teacher, "Курсы").await;
     let (visitor, chat) = guest(&a, &token, "Гость").await;
     uploaded(&a, &visitor, chat, "before.png", PNG).await;
-    let closed = tutorchat::api::inquiries::close_idle(&a.state, Duration::ZERO).await.expect("close");
+    let closed = tutorchat::governance::close_idle(&a.state, Duration::ZERO).await.expect("close");
     assert_eq!(closed, 1);
 
     let (status, body) = upload(&a, &teacher, chat, "after.txt", b"too late").await;

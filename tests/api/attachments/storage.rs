@@ -65,7 +65,7 @@ async fn the_sweep_forgets_unattached_uploads_and_never_an_attached_one() {
     age_uploads(&a, &[attached, same_bytes, orphan], "2 days").await;
 
     let day = Duration::from_secs(24 * 3600);
-    let deleted = tutorchat::api::attachments::sweep(&a.state.db, &a.state.storage, day).await.expect("sweep");
+    let deleted = tutorchat::uploads::sweep(&a.state.db, &a.state.storage, day).await.expect("sweep");
     assert_eq!(deleted, 2, "the aged unattached uploads");
     assert!(a.state.storage.has(&sha256(PNG)).await.expect("head"), "an attached file's bytes stay");
     assert!(!a.state.storage.has(&sha256(b"never sent")).await.expect("head"), "an orphan's bytes go");
@@ -150,7 +150,7 @@ async fn the_same_flow_works_against_a_real_s3_compatible_server() {
     let orphan = uploaded(&a, &student, chat, "orphan.txt", b"s3 orphan").await;
     age_uploads(&a, &[id, orphan], "2 days").await;
     let day = Duration::from_secs(24 * 3600);
-    assert_eq!(tutorchat::api::attachments::sweep(&a.state.db, &a.state.storage, day).await.expect("sweep"), 1);
+    assert_eq!(tutorchat::uploads::sweep(&a.state.db, &a.state.storage, day).await.expect("sweep"), 1);
     assert!(!a.state.storage.has(&sha256(b"s3 orphan")).await.expect("head"));
     assert!(a.state.storage.has(&sha256(&big)).await.expect("head"));
     assert!(a.state.storage.has(&sha256(PNG)).await.expect("head"));

@@ -20,7 +20,7 @@ use deadpool_postgres::{Pool, Transaction};
 
 use crate::config::StorageConfig;
 use crate::error::Code;
-use crate::{AppError, AppState, Result};
+use crate::{AppError, Result};
 
 /// How long a reservation counts while its upload streams. An upload still streaming after it
 /// goes on, and is checked against the allowances again when it is recorded; a replica that
@@ -101,11 +101,10 @@ pub struct Claim {
 
 /// Reserves up to `bytes` for an upload by `uploader` to `chat_id`: 409 if the chat is closed,
 /// 429 if an allowance has nothing left.
-pub async fn reserve(state: &AppState, uploader: i64, chat_id: i64, bytes: u64) -> Result<Claim> {
-    let [user, guest, link, host] = limits(&state.config.storage);
+pub async fn reserve(db: &Pool, config: &StorageConfig, uploader: i64, chat_id: i64, bytes: u64) -> Result<Claim> {
+    let [user, guest, link, host] = limits(config);
     let asked = i64::try_from(bytes.max(1)).unwrap_or(i64::MAX);
-    let row = state
-        .db
+    let row = db
         .get()
         .await?
         .query_one(
@@ -129,7 +128,7 @@ pub async fn reserve(state: &AppState, uploader: i64, chat_id: i64, bytes: u64) 
         return Err(limited_by.unwrap_or(Allowance::User).used_up(limit));
     };
     let reserved = u64::try_from(row.get::<_, i64>("reserved")).unwrap_or(0);
-    Ok(Claim { id, bytes: reserved, limited_by: limited_by.map(|a| (a, limit)), db: state.db.clone(), open: true })
+    Ok(Claim { id, bytes: reserved, limited_by: limited_by.map(|a| (a, limit)), db: db.clone(), open: true })
 }
 
 impl Claim {

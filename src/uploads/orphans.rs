@@ -8,8 +8,11 @@
 
 use std::time::Duration;
 
+use deadpool_postgres::Pool;
+use tokio_util::sync::CancellationToken;
+
 use super::allowance;
-use crate::AppState;
+use crate::config::StorageConfig;
 use crate::storage::Storage;
 
 /// How old an unattached upload gets before the sweep deletes it.
@@ -60,17 +63,21 @@ pub async fn sweep_orphans(db: &deadpool_postgres::Pool, storage: &Storage, ages
 }
 
 /// Sweeps every quarter of the shorter orphan age (at most hourly) until shutdown.
-pub async fn keep_sweeping(state: AppState) {
-    let config = &state.config.storage;
+pub async fn keep_sweeping(
+    db: Pool,
+    storage: std::sync::Arc<Storage>,
+    config: StorageConfig,
+    shutdown: CancellationToken,
+) {
     let ages = OrphanAges { others: config.orphan_after, guests: config.guest_orphan_after };
     let mut every = tokio::time::interval((ages.others.min(ages.guests) / 4).min(Duration::from_secs(3600)));
     every.tick().await; // not at start-up
     loop {
         tokio::select! {
-            _ = state.shutdown.cancelled() => return,
+            _ = shutdown.cancelled() => return,
             _ = every.tick() => {}
         }
-        match sweep_orphans(&state.db, &state.storage, ages).await {
+        match sweep_orphans(&db, &storage, ages).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(deleted = n, "deleted uploads that no message attached"),
             Err(e) => tracing::warn!(error = format!("{e:#}"), "the attachment sweep failed; it runs again later"),
