@@ -32,7 +32,7 @@ pub mod state;
 pub mod storage;
 pub mod telemetry;
 pub mod uploads;
-pub mod views;
+pub mod wire;
 
 pub use config::Config;
 pub use error::{AppError, Result};

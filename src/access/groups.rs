@@ -2,7 +2,7 @@
 
 use crate::auth::{AuthUser, Role};
 use crate::error::Code;
-use crate::views::ChatKind;
+use crate::wire::ChatKind;
 use crate::{AppError, AppState, Result};
 
 /// Whether group `chat_id` may be managed by `user`: 404 if there is no such chat or the user

@@ -17,7 +17,7 @@ use crate::extract::{MinPosition, QueryParams};
 use crate::limits::Limited;
 use crate::log::store;
 use crate::standby::{ReadClient, Source, reading};
-use crate::views::{
+use crate::wire::{
     AdminChat, Attachment, ChatHeader, ChatKind, ChatSummary, Contact, LastMessage, MessageType, Person, Presences,
 };
 use crate::{AppError, AppState, Result};
@@ -334,7 +334,7 @@ pub async fn list_chats(
                             content: r.get("last_content"),
                             kind: last_kind,
                             created_at: r.get("last_at"),
-                            removed: crate::views::removal(r.try_get("last_removed")?),
+                            removed: crate::wire::removal(r.try_get("last_removed")?),
                         })
                     })
                     .transpose()?,

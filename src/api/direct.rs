@@ -15,7 +15,7 @@ use super::text::{Empty, check_message_text};
 use crate::access::Writer;
 use crate::error::ErrorBody;
 use crate::extract::{IdempotencyKey, JsonBody, PathParam};
-use crate::views::SentMessage;
+use crate::wire::SentMessage;
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {

@@ -25,8 +25,8 @@ use crate::log::store::{self, Viewer};
 use crate::realtime::RealtimeState;
 use crate::realtime::frames;
 use crate::realtime::hub::{StreamAllowance, Subscription};
-use crate::realtime::payloads::ResetEvent;
 use crate::standby::{Source, reading};
+use crate::wire::events::ResetEvent;
 use crate::{AppError, Result};
 
 /// `GET /api/events/chat`, for any state that carries the realtime parts and authentication.

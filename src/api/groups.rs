@@ -22,7 +22,7 @@ use crate::error::{Code, ErrorBody};
 use crate::extract::{JsonBody, PathParam};
 use crate::limits::Limited;
 use crate::log::{NewEvent, store};
-use crate::views::{ChatHeader, Contact, Person};
+use crate::wire::{ChatHeader, Contact, Person};
 use crate::{AppError, AppState, Result};
 
 /// Members a group may have at most.

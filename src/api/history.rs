@@ -18,7 +18,7 @@ use crate::extract::{MinPosition, PathParam, QueryParams};
 use crate::limits::Limited;
 use crate::log::store;
 use crate::standby::reading;
-use crate::views::{Attachment, Hidden, HistoryMessage, MessageType, Purged, READ_BY_LIMIT, ReplyPreview, SentMessage};
+use crate::wire::{Attachment, Hidden, HistoryMessage, MessageType, Purged, READ_BY_LIMIT, ReplyPreview, SentMessage};
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {

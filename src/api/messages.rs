@@ -16,7 +16,7 @@ use crate::error::{Code, ErrorBody};
 use crate::extract::{IdempotencyKey, JsonBody, PathParam};
 use crate::limits::Limited;
 use crate::log::{AppendError, EventData, NewEvent, StoredEvent, store};
-use crate::views::{HistoryMessage, MessageType, ReplyPreview, SentMessage};
+use crate::wire::{HistoryMessage, MessageType, ReplyPreview, SentMessage};
 use crate::{AppError, AppState, Result};
 
 pub use super::text::MAX_MESSAGE_CHARS;

@@ -137,7 +137,7 @@ pub(crate) use text_column;
 pub enum Source {
     Primary,
     /// A streaming standby (`READ_DATABASE_URL`). It cannot read presence (UNLOGGED tables): a
-    /// statement run there selects `views::Contact::columns_on(Source::Standby, …)`, and
+    /// statement run there selects `wire::Contact::columns_on(Source::Standby, …)`, and
     /// presence comes from the primary.
     Standby,
 }

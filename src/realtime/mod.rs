@@ -5,7 +5,6 @@ pub mod follow;
 pub mod frames;
 pub mod hub;
 pub mod listener;
-pub mod payloads;
 pub mod presence;
 pub mod signals;
 

@@ -32,7 +32,7 @@ pub(crate) mod download;
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
 use crate::extract::PathParam;
-use crate::views::{Attachment, IMAGE_TYPES};
+use crate::wire::{Attachment, IMAGE_TYPES};
 use crate::{AppError, AppState, Result};
 pub use download::content_disposition;
 use download::download;

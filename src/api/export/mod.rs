@@ -31,7 +31,7 @@ use crate::error::ErrorBody;
 use crate::extract::{PathParam, QueryParams};
 use crate::limits::Limited;
 use crate::log::NewEvent;
-use crate::views::{Attachment, Hidden, Person, Purged};
+use crate::wire::{Attachment, Hidden, Person, Purged};
 use crate::{AppError, AppState, Result};
 pub use render::Lang;
 use render::{ExportedChat, Head, Member, Message, Renderer};

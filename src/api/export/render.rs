@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::pdf::{PdfWriter, Style};
-use crate::views::{Attachment, Hidden, Person, Purged};
+use crate::wire::{Attachment, Hidden, Person, Purged};
 
 /// The reader's language: the export's labels and dates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -233,8 +233,8 @@ fn placeholder(message: &Message, lang: Lang) -> Option<String> {
     let words = Words::of(lang);
     match (&message.purged, &message.hidden) {
         (Some(purged), _) => Some(match purged.cause {
-            crate::views::PurgeCause::Retention => words.purged_retention.to_owned(),
-            crate::views::PurgeCause::Erasure => words.purged_erasure.to_owned(),
+            crate::wire::PurgeCause::Retention => words.purged_retention.to_owned(),
+            crate::wire::PurgeCause::Erasure => words.purged_erasure.to_owned(),
         }),
         (None, Some(_)) if message.content.is_empty() && message.attachments.is_empty() => {
             Some(words.hidden.to_owned())

@@ -35,7 +35,7 @@ use crate::extract::{JsonBody, PathParam};
 use crate::limits::Limited;
 use crate::log::NewEvent;
 use crate::peer::ClientAddress;
-use crate::views::Person;
+use crate::wire::Person;
 use crate::{AppError, AppState, Result};
 
 /// Longest guest name, in Unicode scalar values.

@@ -20,7 +20,7 @@ use crate::error::ErrorBody;
 use crate::extract::{JsonBody, PathParam, QueryParams};
 use crate::limits::Limited;
 use crate::log::NewEvent;
-use crate::views::ReportView;
+use crate::wire::ReportView;
 use crate::{AppError, AppState, Result};
 
 pub use people::{AdminUser, AdminUsers, EraseRequest, Erasure, ErasureStarted, SuspendRequest};

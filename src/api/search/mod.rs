@@ -27,7 +27,7 @@ use crate::auth::AuthUser;
 use crate::error::ErrorBody;
 use crate::extract::QueryParams;
 use crate::limits::Limited;
-use crate::views::HistoryMessage;
+use crate::wire::HistoryMessage;
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {

@@ -7,7 +7,7 @@ use tokio_postgres::GenericClient;
 
 use super::Shown;
 use crate::log::{EventData, StoredEvent};
-use crate::views::{Attachment, Hidden, Purged, ReplyPreview};
+use crate::wire::{Attachment, Hidden, Purged, ReplyPreview};
 
 /// What a message's frame needs beyond its event: who wrote it and when (for an edit, whose
 /// event has neither), the message it answers as it is now, and (for [`Shown::AsNow`]) the

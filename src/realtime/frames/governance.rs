@@ -12,10 +12,10 @@ use tokio_postgres::GenericClient;
 use super::{MessageBody, MessageFacts, frame, message_dispatch, shared};
 use crate::log::{EventData, PurgeCause, StoredEvent};
 use crate::realtime::hub::{Dispatch, Frames, ToPerson};
-use crate::realtime::payloads::{
+use crate::wire::events::{
     ChatExportedEvent, MessageHiddenEvent, MessageReportedEvent, MessagesPurgedEvent, UserEvent, UserSuspendedEvent,
 };
-use crate::views::{Hidden, MessageType, Purged, ReportView};
+use crate::wire::{Hidden, MessageType, Purged, ReportView};
 
 /// The reports a batch's `message_reported` events made, by position (their id), in one query
 /// and only when the batch has some.

@@ -8,15 +8,15 @@ use serde::Serialize;
 use tokio_postgres::GenericClient;
 
 use super::hub::{Dispatch, Frames};
-use super::payloads::ChatCreated;
-pub use super::payloads::{
+use crate::log::{ChatOpened, EventData, StoredEvent};
+use crate::standby::Source;
+use crate::wire::events::ChatCreated;
+pub use crate::wire::events::{
     ChatClosedEvent, ChatCreatedEvent, ChatExportedEvent, ChatRenamedEvent, MessageBody, MessageDeletedEvent,
     MessageEvent, MessageHiddenEvent, MessageReportedEvent, MessagesPurgedEvent, MessagesReadEvent,
     ParticipantAddedEvent, ParticipantRemovedEvent, ResetEvent, UserEvent, UserSuspendedEvent,
 };
-use crate::log::{ChatOpened, EventData, StoredEvent};
-use crate::standby::Source;
-use crate::views::{AdminChat, ChatHeader, ChatKind, ChatSummary, Contact, MessageType, Person, Presences, ReportView};
+use crate::wire::{AdminChat, ChatHeader, ChatKind, ChatSummary, Contact, MessageType, Person, Presences, ReportView};
 
 mod facts;
 mod governance;

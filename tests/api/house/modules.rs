@@ -66,7 +66,7 @@ fn the_modules_import_each_other_without_cycles() {
         let edges = graph.entry(module.clone()).or_default();
         edges.extend(referenced(&text).into_iter().filter(|m| *m != module));
     }
-    for module in ["state", "router", "extract", "views", "log", "api", "auth", "realtime"] {
+    for module in ["state", "router", "extract", "wire", "log", "api", "auth", "realtime", "access"] {
         assert!(graph.contains_key(module), "src/{module} is missing: {graph:?}");
     }
     // Depth-first search for a back edge; report the cycle it closes.
@@ -157,7 +157,7 @@ fn production_code_does_not_depend_on_the_development_harness() {
 #[test]
 fn stored_enums_serialize_as_they_are_stored() {
     use tutorchat::auth::Role;
-    use tutorchat::views::ChatKind;
+    use tutorchat::wire::ChatKind;
     for role in Role::ALL {
         assert_eq!(serde_json::to_value(role).expect("json"), role.as_str());
         assert_eq!(role.as_str().parse::<Role>().expect("parses"), *role);

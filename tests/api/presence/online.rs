@@ -115,7 +115,7 @@ async fn a_stopped_replicas_users_go_offline_unless_they_reconnected_elsewhere()
     drop(outsider_back);
 }
 
-/// Statements select `online` through `views::Contact::columns`, which writes out
+/// Statements select `online` through `wire::Contact::columns`, which writes out
 /// `presence_online()` (a function with a sublink is not inlined, and a call per row cost a
 /// fifth of a 500-chat list): the two agree for a stream on a live lease, on an expired one,
 /// on both, and for none.
@@ -141,7 +141,7 @@ async fn the_written_out_presence_agrees_with_presence_online() {
         .query(
             &format!(
                 "SELECT u.id, presence_online(u.id) AS function, {} FROM users u WHERE u.id = ANY($1) ORDER BY u.id",
-                tutorchat::views::Contact::columns("u.id")
+                tutorchat::wire::Contact::columns("u.id")
             ),
             &[&ids.to_vec()],
         )

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::views::{Attachment, Hidden, MessageType, Person, Purged, ReplyPreview, ReportView};
+use crate::wire::{Attachment, Hidden, MessageType, Person, Purged, ReplyPreview, ReportView};
 
 /// The data of `new_message` and `message_edited`: the message as history shows it, without
 /// `is_deleted` (always false here) and `read_by` (nobody has read a new message yet; an edit
@@ -155,7 +155,7 @@ pub struct ChatClosedEvent {
 }
 
 #[derive(Serialize)]
-pub(super) struct ChatCreated<T> {
+pub(crate) struct ChatCreated<T> {
     pub chat: T,
 }
 

@@ -1,5 +1,7 @@
-//! The wire views shared by REST answers and event-stream frames: a chat and a message look
-//! the same whether a client lists them or receives them live, so both paths build them here.
+//! The wire shapes: what a chat, a message or a person looks like on the wire, shared by REST
+//! answers and event-stream frames (a chat and a message look the same whether a client lists
+//! them or receives them live, so both paths build them here), and each log event's frame data
+//! (`events`). Not the read models, which are tables (`sql/schema.sql`).
 
 use std::collections::HashMap;
 
@@ -11,6 +13,7 @@ use crate::auth::Role;
 use crate::db::Source;
 pub use crate::log::{Attachment, IMAGE_TYPES};
 
+pub mod events;
 mod moderation;
 pub use moderation::{Hidden, PurgeCause, Purged, Removal, ReportView, ReportedChat, ReportedMessage};
 
