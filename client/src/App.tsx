@@ -1,11 +1,11 @@
 import { useCallback, useEffect, useState } from 'react';
 
 import { type Person, isUnauthorized, me } from './api';
-import { addressWithoutAuthError, authErrorOf } from './auth';
+import { addressWithoutAuthError, authErrorOf } from './session/auth';
 import { errorText } from './errors';
 import { GuestWorkspace } from './components/GuestWorkspace';
 import { InquiryPage } from './components/InquiryPage';
-import { SignIn } from './components/SignIn';
+import { SignIn } from './session/SignIn';
 import { Workspace } from './components/Workspace';
 import { useLocale } from './i18n';
 import { type GuestEnd, guestEndOf, landing } from './inquiry';

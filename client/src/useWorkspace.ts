@@ -52,9 +52,9 @@ import { type HistoryNavigation, useHistoryNavigation } from './useHistoryNaviga
 import { type MessageSearchControl, useMessageSearch } from './useMessageSearch';
 import { changesUnread, titleUnread } from './unread';
 import { type Connection, useEventStream } from './stream/useEventStream';
-import { type Moderation, useModeration } from './useModeration';
+import { type Moderation, useModeration } from './moderation/useModeration';
 import { useReadMarker } from './useReadMarker';
-import { useSuspension } from './useSuspension';
+import { useSuspension } from './moderation/useSuspension';
 import { useUnreadTotal } from './useUnreadTotal';
 import { type Store, useWorkspaceStore } from './useWorkspaceStore';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { AdminChat } from '../api';
 import { i18n } from '../i18n';
-import { lastLineText } from '../removal';
+import { lastLineText } from '../moderation/removal';
 import { needsRefetch } from './chatList';
 import {
   ME,

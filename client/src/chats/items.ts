@@ -6,7 +6,7 @@ import type { TFunction } from 'i18next';
 
 import type { AdminChat, ChatSummary, Person } from '../api';
 import { messageType } from '../attachments';
-import { removalOfPreview } from '../removal';
+import { removalOfPreview } from '../moderation/removal';
 import type { ChatItem, ChatList } from './model';
 
 /** The header fields of a chat view (a server before groups sent none: a direct chat). */

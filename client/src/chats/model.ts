@@ -3,7 +3,7 @@
 // only.
 
 import type { Attachment, ChatContext, ChatKind, MessageType, Person } from '../api';
-import type { Removal } from '../removal';
+import type { Removal } from '../moderation/removal';
 
 /** Whether we are still a member of a chat: `left` and `removed` after its `participant_removed` for us. */
 export type Membership = 'member' | 'left' | 'removed';

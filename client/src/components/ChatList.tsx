@@ -5,7 +5,7 @@ import type { People } from '../groups';
 import { useLocale } from '../i18n';
 import { groupByContext, matchesSearch, rowInfo } from '../inbox';
 import { type PresenceMap, noPresence, presenceOf } from '../presence';
-import { lastLineText } from '../removal';
+import { lastLineText } from '../moderation/removal';
 import { useSession } from '../session/SessionContext';
 import { fullDateTime, relativeTime } from '../time';
 import { type Typing, typingIn, typingText } from '../typing';

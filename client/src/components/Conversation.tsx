@@ -21,7 +21,7 @@ import { GroupPanel } from './GroupPanel';
 import { senderLabel } from './MessageBubble';
 import { MessageList } from './MessageList';
 import { PresenceStatus } from './PresenceStatus';
-import { SuspendedBanner } from './SuspendedBanner';
+import { SuspendedBanner } from '../moderation/SuspendedBanner';
 
 interface Props {
   chatId: number;

@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 
 import { useLocale } from '../i18n';
-import { EXPORT_FORMATS, exportUrl } from '../moderationApi';
+import { EXPORT_FORMATS, exportUrl } from '../moderation/moderationApi';
 
 /**
  * "Export" in a chat's header: a menu of plain download links (JSON, HTML, PDF). The server

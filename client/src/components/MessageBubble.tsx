@@ -4,7 +4,7 @@ import type { ReactNode } from 'react';
 import type { KnownPerson } from '../groups';
 import { useLocale } from '../i18n';
 import type { Message, PendingMessage } from '../conversation/model';
-import { hiddenLabel, placeholderOf, removalText } from '../removal';
+import { hiddenLabel, placeholderOf, removalText } from '../moderation/removal';
 import { clockTime, fullDateTime } from '../time';
 import { Avatar } from './Avatar';
 import { MessageAttachments } from './MessageAttachments';

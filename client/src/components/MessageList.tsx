@@ -9,11 +9,11 @@ import { useLocale } from '../i18n';
 import { dayKey, dayLabel } from '../time';
 import { useHighlight } from '../useHighlight';
 import { useNow } from '../useNow';
-import { isActionable } from '../removal';
+import { isActionable } from '../moderation/removal';
 import { useSession } from '../session/SessionContext';
 import { ConfirmDialog } from './ConfirmDialog';
 import { type BubbleMessage, MessageBubble, senderLabel } from './MessageBubble';
-import { type MessageModerationProps, useMessageModeration } from './MessageModeration';
+import { type MessageModerationProps, useMessageModeration } from '../moderation/MessageModeration';
 
 interface Props {
   conversation: Conversation;

@@ -1,6 +1,6 @@
 import { useLocale } from '../i18n';
 import type { ReplyRef } from '../conversation/model';
-import { removalText } from '../removal';
+import { removalText } from '../moderation/removal';
 
 /** The quoted message of a reply: who wrote it and the start of its text, or that it is gone. */
 export function Quote(props: { quote: ReplyRef; sender: string | null; testId?: string; onClick?: () => void }) {

@@ -2,10 +2,10 @@ import { useEffect, useState } from 'react';
 
 import { logout } from '../api';
 import { useLocale } from '../i18n';
-import { openReportCount, openReportsBadge } from '../moderation';
+import { openReportCount, openReportsBadge } from '../moderation/moderation';
 import { useSession } from '../session/SessionContext';
 import { TITLE, useDocumentTitle } from '../useDocumentTitle';
-import { turnOffPushOnSignOut } from '../usePush';
+import { turnOffPushOnSignOut } from '../push/usePush';
 import { useWorkspace } from '../useWorkspace';
 import { Avatar } from './Avatar';
 import { ChatList } from './ChatList';
@@ -15,9 +15,9 @@ import { Conversation } from './Conversation';
 import { InquiryLinksDialog } from './InquiryLinksDialog';
 import { LanguageSwitch } from './LanguageSwitch';
 import { LessonsDialog } from './LessonsDialog';
-import { ModerationDialog } from './ModerationDialog';
+import { ModerationDialog } from '../moderation/ModerationDialog';
 import { NewGroupDialog } from './NewGroupDialog';
-import { NotificationsControl } from './NotificationsControl';
+import { NotificationsControl } from '../push/NotificationsControl';
 
 interface Props {
   /** The session ended by itself (expired, revoked). */

@@ -4,7 +4,7 @@
 // (`mergeMessages`). Pure; messages.ts's reducer and historyWindow.ts build on it.
 
 import { messageType } from '../attachments';
-import { removalOfPreview } from '../removal';
+import { removalOfPreview } from '../moderation/removal';
 import type { Conversation, Edit, Message, Shown, WireMessage } from './model';
 import { takesEdits, withModerated } from './moderated';
 import { quoteWithKnown } from './quotes';

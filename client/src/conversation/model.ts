@@ -8,7 +8,7 @@
 
 import type { Attachment, Hidden, MessageType, Purged, ReplyPreview } from '../api';
 import type { Membership } from '../chats/model';
-import type { Removal } from '../removal';
+import type { Removal } from '../moderation/removal';
 
 export interface Message {
   id: number;

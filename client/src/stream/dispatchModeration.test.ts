@@ -10,7 +10,7 @@ import { type StreamEvent, parseStreamEvent } from './events';
 import { noGroups, noPeople } from '../groups';
 import { type Conversations, conversationsReducer, emptyConversation } from '../conversation/messages';
 import type { WireMessage } from '../conversation/model';
-import { initialModeration, moderationReducer } from '../moderation';
+import { initialModeration, moderationReducer } from '../moderation/moderation';
 
 const ME = 1;
 const ADMIN = 99;

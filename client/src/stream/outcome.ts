@@ -5,7 +5,7 @@
 import type { ChatList, ChatListAction } from '../chats/model';
 import type { Conversations, ConversationsAction } from '../conversation/messages';
 import type { Groups, GroupsAction, KnownPerson, People } from '../groups';
-import type { ModerationAction } from '../moderation';
+import type { ModerationAction } from '../moderation/moderation';
 import type { PresenceAction } from '../presence';
 import type { TypingAction } from '../typing';
 

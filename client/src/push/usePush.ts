@@ -5,13 +5,13 @@
 
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 
-import { useLocale } from './i18n';
-import { errorText } from './errors';
+import { useLocale } from '../i18n';
+import { errorText } from '../errors';
 import { type PushState, initialPush, openChatRequest, pushReducer } from './push';
 import { PUSH_OWNER_KEY, type PushEnv, type PushSub, disable, enable, probe, subscriptionBody } from './pushFlow';
 import { deleteSubscription, saveSubscription, vapidPublicKey } from './pushApi';
-import { useSession } from './session/SessionContext';
-import { useLatest } from './useLatest';
+import { useSession } from '../session/SessionContext';
+import { useLatest } from '../useLatest';
 
 export const WORKER_URL = '/sw.js';
 

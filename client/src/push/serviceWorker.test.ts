@@ -8,10 +8,10 @@ import { runInContext, createContext } from 'node:vm';
 
 import { describe, expect, it } from 'vitest';
 
-import en from './locales/en';
-import ru from './locales/ru';
+import en from '../locales/en';
+import ru from '../locales/ru';
 
-const SOURCE = readFileSync(new URL('../public/sw.js', import.meta.url), 'utf8');
+const SOURCE = readFileSync(new URL('../../public/sw.js', import.meta.url), 'utf8');
 
 interface FakeWindow {
   url: string;

@@ -8,8 +8,8 @@
 
 import type { TFunction } from 'i18next';
 
-import type { Suspension } from './api';
-import { fullDateTime } from './time';
+import type { Suspension } from '../api';
+import { fullDateTime } from '../time';
 
 /** `suspension` if it still holds at `now` (a suspension until a time past is over). */
 export function activeSuspension(suspension: Suspension | null, now: number): Suspension | null {

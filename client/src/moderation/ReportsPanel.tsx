@@ -2,11 +2,11 @@ import { useState } from 'react';
 
 import type { ReportView } from '../api';
 import { useLocale } from '../i18n';
-import type { ReportList } from '../moderation';
-import type { ReportFilter } from '../moderationApi';
-import { removalOf, removalText } from '../removal';
+import type { ReportList } from './moderation';
+import type { ReportFilter } from './moderationApi';
+import { removalOf, removalText } from './removal';
 import { fullDateTime } from '../time';
-import type { Moderation } from '../useModeration';
+import type { Moderation } from './useModeration';
 import { ReasonDialog } from './ReasonDialog';
 import { SuspendDialog } from './SuspendDialog';
 

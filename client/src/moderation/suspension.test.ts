@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { i18n } from './i18n';
+import { i18n } from '../i18n';
 import { activeSuspension, suspendedLabel, suspensionText, untilFromInput } from './suspension';
 
 const enT = i18n.getFixedT('en');

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { ApiError, hasCode, mySuspension } from './api';
+import { ApiError, hasCode, mySuspension } from '../api';
 import {
   adminReports,
   adminUsers,

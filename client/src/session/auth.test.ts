@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { addressWithoutAuthError, authErrorOf, schoolSignInUrl, searchWithoutAuthError, signInOffer } from './auth';
-import { refusalText } from './errors';
-import { i18n } from './i18n';
+import { refusalText } from '../errors';
+import { i18n } from '../i18n';
 
 describe('what the sign-in page offers', () => {
   it("follows the server's config: the school's button, the demo's picker, both or neither", () => {

@@ -11,8 +11,8 @@
 
 import type { TFunction } from 'i18next';
 
-import type { Hidden, PurgeCause, Purged, Removed } from './api';
-import { type PreviewSource, messagePreview } from './attachments';
+import type { Hidden, PurgeCause, Purged, Removed } from '../api';
+import { type PreviewSource, messagePreview } from '../attachments';
 
 /** Why a message shows a placeholder: hidden, or purged (for a reason, when known). */
 export type Removal = { kind: 'hidden' } | { kind: 'purged'; cause: PurgeCause | null };

@@ -1,6 +1,6 @@
 import type { Suspension } from '../api';
 import { useLocale } from '../i18n';
-import { suspensionText } from '../suspension';
+import { suspensionText } from './suspension';
 
 /** Above the (disabled) composer of a suspended account: until when, and why. */
 export function SuspendedBanner({ suspension }: { suspension: Suspension }) {

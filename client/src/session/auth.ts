@@ -5,8 +5,8 @@
 // `auth_error` the server adds to the address it comes back to: said on the sign-in page, then
 // taken out of the address bar).
 
-import type { AuthConfig } from './api';
-import { SIGN_IN_ERROR_CODES, type SignInErrorCode } from './errorCodes';
+import type { AuthConfig } from '../api';
+import { SIGN_IN_ERROR_CODES, type SignInErrorCode } from '../errorCodes';
 
 export const AUTH_ERROR_PARAM = 'auth_error';
 

@@ -2,9 +2,9 @@ import { useEffect, useState } from 'react';
 
 import type { AdminUser } from '../api';
 import { useLocale } from '../i18n';
-import { accountActions, accountState } from '../moderation';
-import { suspendedLabel } from '../suspension';
-import type { Moderation } from '../useModeration';
+import { accountActions, accountState } from './moderation';
+import { suspendedLabel } from './suspension';
+import type { Moderation } from './useModeration';
 import { ReasonDialog } from './ReasonDialog';
 import { SuspendDialog } from './SuspendDialog';
 

@@ -6,8 +6,8 @@
 
 import type { TFunction } from 'i18next';
 
-import { hasCode } from './api';
-import { errorText } from './errors';
+import { hasCode } from '../api';
+import { errorText } from '../errors';
 import { MAX_REPORT_REASON_CHARS } from './moderationApi';
 
 /** Why a reason (of a report, a hide, a suspension, an erasure) cannot be sent yet, or null. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import type { Hidden, Purged } from './api';
-import { i18n } from './i18n';
+import type { Hidden, Purged } from '../api';
+import { i18n } from '../i18n';
 import { hiddenLabel, isActionable, isReportable, placeholderOf, removalOfPreview, removalText } from './removal';
 
 const enT = i18n.getFixedT('en');

@@ -7,7 +7,7 @@
 
 import { type Dispatch, useCallback, useEffect, useReducer } from 'react';
 
-import type { Hidden } from './api';
+import type { Hidden } from '../api';
 import {
   type ReportFilter,
   adminReports,
@@ -19,9 +19,9 @@ import {
   unsuspendUser,
 } from './moderationApi';
 import { type ModerationAction, type ModerationState, initialModeration, moderationReducer } from './moderation';
-import type { WireMessage } from './conversation/model';
-import { useSession } from './session/SessionContext';
-import type { Store } from './useWorkspaceStore';
+import type { WireMessage } from '../conversation/model';
+import { useSession } from '../session/SessionContext';
+import type { Store } from '../useWorkspaceStore';
 
 export interface Moderation {
   state: ModerationState;

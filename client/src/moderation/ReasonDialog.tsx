@@ -1,9 +1,9 @@
 import { type ReactNode, useState } from 'react';
 
 import { useLocale } from '../i18n';
-import { MAX_REPORT_REASON_CHARS } from '../moderationApi';
-import { reasonProblem } from '../reporting';
-import { FormDialog } from './FormDialog';
+import { MAX_REPORT_REASON_CHARS } from './moderationApi';
+import { reasonProblem } from './reporting';
+import { FormDialog } from '../components/FormDialog';
 
 interface Props {
   title: string;

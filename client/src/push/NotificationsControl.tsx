@@ -1,8 +1,8 @@
 import { useEffect, useId, useRef, useState } from 'react';
 
 import { useLocale } from '../i18n';
-import { pushControl } from '../push';
-import { usePush } from '../usePush';
+import { pushControl } from './push';
+import { usePush } from './usePush';
 
 interface Props {
   /** A notification was clicked while this tab was open. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { ApiError } from './api';
-import { i18n } from './i18n';
+import { ApiError } from '../api';
+import { i18n } from '../i18n';
 import { reasonProblem, reportNoteText, reportOutcome } from './reporting';
 
 const enT = i18n.getFixedT('en');

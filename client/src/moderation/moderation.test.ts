@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import type { AdminUser, ReportView } from './api';
+import type { AdminUser, ReportView } from '../api';
 import {
   type ModerationAction,
   type ModerationState,
@@ -11,7 +11,7 @@ import {
   openReportCount,
   openReportsBadge,
 } from './moderation';
-import { i18n } from './i18n';
+import { i18n } from '../i18n';
 
 const alex = { id: 8, name: 'Alex Kim', role: 'student' as const };
 const maria = { id: 9, name: 'Мария Иванова', role: 'student' as const };

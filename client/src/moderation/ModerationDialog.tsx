@@ -1,8 +1,8 @@
 import { type KeyboardEvent, useId, useState } from 'react';
 
 import { useLocale } from '../i18n';
-import type { Moderation } from '../useModeration';
-import { Modal } from './Modal';
+import type { Moderation } from './useModeration';
+import { Modal } from '../components/Modal';
 import { PeoplePanel } from './PeoplePanel';
 import { ReportsPanel } from './ReportsPanel';
 

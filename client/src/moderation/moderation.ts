@@ -10,7 +10,7 @@
 
 import type { TFunction } from 'i18next';
 
-import type { AdminUser, Hidden, Purged, ReportView, Suspension } from './api';
+import type { AdminUser, Hidden, Purged, ReportView, Suspension } from '../api';
 import type { ReportFilter } from './moderationApi';
 
 export interface ReportList {

@@ -17,7 +17,7 @@ import {
   type ReportState,
   type SuspendRequest,
   request,
-} from './api';
+} from '../api';
 
 /** A report's reason: 1–500 characters. */
 export const MAX_REPORT_REASON_CHARS = 500;

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 
 import { useLocale } from '../i18n';
-import { untilFromInput } from '../suspension';
+import { untilFromInput } from './suspension';
 import { ReasonDialog } from './ReasonDialog';
 
 interface Props {

@@ -1,6 +1,6 @@
 import { useLocale } from '../i18n';
 import { useUsers } from '../useUsers';
-import { Avatar } from './Avatar';
+import { Avatar } from '../components/Avatar';
 
 interface Props {
   /** The email being signed in as; any attempt under way (`school` too) disables the list. */

@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'react';
 
 import { type Person, authConfig, devLogin } from '../api';
-import { type SignInOffer, schoolSignInUrl, signInOffer } from '../auth';
+import { type SignInOffer, schoolSignInUrl, signInOffer } from './auth';
 import type { SignInErrorCode } from '../errorCodes';
 import { errorText } from '../errors';
 import { useLocale } from '../i18n';
 import { DevUserPicker } from './DevUserPicker';
-import { LanguageSwitch } from './LanguageSwitch';
+import { LanguageSwitch } from '../components/LanguageSwitch';
 
 interface Props {
   notice: string | null;

@@ -2,9 +2,9 @@ import { type ReactNode, useEffect, useState } from 'react';
 
 import { useLocale } from '../i18n';
 import type { Message } from '../conversation/model';
-import { reportMessage } from '../moderationApi';
-import { isReportable } from '../removal';
-import { reportNoteText, reportOutcome } from '../reporting';
+import { reportMessage } from './moderationApi';
+import { isReportable } from './removal';
+import { reportNoteText, reportOutcome } from './reporting';
 import { useSession } from '../session/SessionContext';
 import { ReasonDialog } from './ReasonDialog';
 

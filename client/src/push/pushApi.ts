@@ -2,8 +2,8 @@
 // when it has none), and this browser's subscription registered for the person signed in, or
 // deleted.
 
-import { ApiError, request } from './api';
-import type { components } from './generated/api';
+import { ApiError, request } from '../api';
+import type { components } from '../generated/api';
 
 type Schemas = components['schemas'];
 

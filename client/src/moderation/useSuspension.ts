@@ -6,10 +6,10 @@
 
 import { useCallback, useEffect, useRef, useState } from 'react';
 
-import { type Suspension, mySuspension } from './api';
-import { useSession } from './session/SessionContext';
+import { type Suspension, mySuspension } from '../api';
+import { useSession } from '../session/SessionContext';
 import { activeSuspension } from './suspension';
-import { useNow } from './useNow';
+import { useNow } from '../useNow';
 
 export interface SuspensionSource {
   /** Our suspension while it holds; null when there is none (or not known yet). */
