@@ -3,12 +3,12 @@ import { useCallback, useEffect, useState } from 'react';
 import { type Person, isUnauthorized, me } from './api';
 import { addressWithoutAuthError, authErrorOf } from './session/auth';
 import { errorText } from './errors';
-import { GuestWorkspace } from './components/GuestWorkspace';
-import { InquiryPage } from './components/InquiryPage';
+import { GuestWorkspace } from './inquiry/GuestWorkspace';
+import { InquiryPage } from './inquiry/InquiryPage';
 import { SignIn } from './session/SignIn';
 import { Workspace } from './components/Workspace';
 import { useLocale } from './i18n';
-import { type GuestEnd, guestEndOf, landing } from './inquiry';
+import { type GuestEnd, guestEndOf, landing } from './inquiry/inquiry';
 import { SessionProvider } from './session/SessionContext';
 import { useLatest } from './useLatest';
 

@@ -6,7 +6,7 @@
 import { useCallback } from 'react';
 
 import * as api from './api';
-import { messageType } from './attachments';
+import { messageType } from './attachments/attachments';
 import type { ReplyRef } from './conversation/model';
 import { useSession } from './session/SessionContext';
 import type { ChatLoading } from './useChatLoading';

@@ -22,7 +22,7 @@ import {
   noPeople,
   rememberPeople,
 } from './groups';
-import { guestChat } from './inquiry';
+import { guestChat } from './inquiry/inquiry';
 import {
   type ConversationAction,
   type Conversations,

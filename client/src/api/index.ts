@@ -8,7 +8,7 @@
 // By area: the wire types (types.ts), sessions and sign-in (session.ts), chats and messages
 // (chats.ts), groups (groups.ts), lessons (lessons.ts), inquiry links (inquiries.ts) and
 // attachments (attachments.ts). Moderation, search and push have theirs beside this folder
-// (moderationApi.ts, searchApi.ts, pushApi.ts).
+// (moderation/moderationApi.ts, search/searchApi.ts, push/pushApi.ts).
 
 export * from './attachments';
 export * from './chats';

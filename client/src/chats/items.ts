@@ -5,7 +5,7 @@
 import type { TFunction } from 'i18next';
 
 import type { AdminChat, ChatSummary, Person } from '../api';
-import { messageType } from '../attachments';
+import { messageType } from '../attachments/attachments';
 import { removalOfPreview } from '../moderation/removal';
 import type { ChatItem, ChatList } from './model';
 

@@ -11,9 +11,9 @@ import { fullDateTime, relativeTime } from '../time';
 import { type Typing, typingIn, typingText } from '../typing';
 import { useNow } from '../useNow';
 import type { ChatSearch } from '../useChatSearch';
-import type { MessageSearchControl } from '../useMessageSearch';
+import type { MessageSearchControl } from '../search/useMessageSearch';
 import { Avatar } from './Avatar';
-import { MessageResults } from './MessageResults';
+import { MessageResults } from '../search/MessageResults';
 import { type SearchMode, SearchBox } from './SearchBox';
 
 /** The server is asked once the search text has not changed for this long. */

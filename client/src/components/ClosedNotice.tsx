@@ -1,5 +1,5 @@
 import { useLocale } from '../i18n';
-import type { GuestEnd } from '../inquiry';
+import type { GuestEnd } from '../inquiry/inquiry';
 
 interface Props {
   /** When the server closed the inquiry (RFC 3339), if known. */

@@ -13,12 +13,12 @@ import type { Attachment } from '../api';
 import { useLocale } from '../i18n';
 import { MAX_MESSAGE_CHARS, messageLength } from '../conversation/compose';
 import type { ReplyRef } from '../conversation/model';
-import { composerBlocker, contentToSend, readyAttachments } from '../uploads';
+import { composerBlocker, contentToSend, readyAttachments } from '../attachments/uploads';
 import { useTypingNotifier } from '../useTyping';
-import { addFiles, clearUploads, dismissRefused, removeUpload, retryUpload, uploadsSent, useUploads } from '../useUploads';
+import { addFiles, clearUploads, dismissRefused, removeUpload, retryUpload, uploadsSent, useUploads } from '../attachments/useUploads';
 import { fitHeight } from './fitHeight';
 import { Quote } from './Quote';
-import { UploadList } from './UploadList';
+import { UploadList } from '../attachments/UploadList';
 
 /** Unsent text per chat, kept while switching chats (cleared on signing out). */
 const drafts = new Map<number, string>();

@@ -7,7 +7,7 @@ import type { Message, PendingMessage } from '../conversation/model';
 import { hiddenLabel, placeholderOf, removalText } from '../moderation/removal';
 import { clockTime, fullDateTime } from '../time';
 import { Avatar } from './Avatar';
-import { MessageAttachments } from './MessageAttachments';
+import { MessageAttachments } from '../attachments/MessageAttachments';
 import { MessageEditor } from './MessageEditor';
 import { Quote } from './Quote';
 

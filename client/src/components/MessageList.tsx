@@ -1,6 +1,6 @@
 import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 
-import { messagePreview } from '../attachments';
+import { messagePreview } from '../attachments/attachments';
 import { type KnownPerson, noticeText } from '../groups';
 import { shownNotices } from '../conversation/historyWindow';
 import type { Conversation, Message, Notice, PendingMessage } from '../conversation/model';

@@ -3,7 +3,7 @@
 // and the moderation seen on the stream applied (`withKnown`), and pages merged by id
 // (`mergeMessages`). Pure; messages.ts's reducer and historyWindow.ts build on it.
 
-import { messageType } from '../attachments';
+import { messageType } from '../attachments/attachments';
 import { removalOfPreview } from '../moderation/removal';
 import type { Conversation, Edit, Message, Shown, WireMessage } from './model';
 import { takesEdits, withModerated } from './moderated';

@@ -12,7 +12,7 @@
 import type { TFunction } from 'i18next';
 
 import type { Hidden, PurgeCause, Purged, Removed } from '../api';
-import { type PreviewSource, messagePreview } from '../attachments';
+import { type PreviewSource, messagePreview } from '../attachments/attachments';
 
 /** Why a message shows a placeholder: hidden, or purged (for a reason, when known). */
 export type Removal = { kind: 'hidden' } | { kind: 'purged'; cause: PurgeCause | null };

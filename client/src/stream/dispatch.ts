@@ -27,7 +27,7 @@
 // after a `reset`. What both are given and answer (`DispatchState`, `Outcome`, `Effect`) is
 // typed in outcome.ts, below them.
 
-import { messageType } from '../attachments';
+import { messageType } from '../attachments/attachments';
 import type { ConversationAction, ConversationsAction } from '../conversation/messages';
 import { moderationOutcome } from './dispatchModeration';
 import type { StreamEvent } from './events';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import type { Lesson } from './api';
-import { i18n } from './i18n';
+import type { Lesson } from '../api';
+import { i18n } from '../i18n';
 import { type LessonsAction, type LessonsState, canComplete, lessonWith, lessonsReducer, noLessons } from './lessons';
 
 const en = i18n.getFixedT('en');

@@ -4,10 +4,10 @@ import { type InquiryInfo, type Person, hasCode, inquiryInfo, openInquiry } from
 import { errorText } from '../errors';
 import { useLocale } from '../i18n';
 import { contextTitle } from '../inbox';
-import { MAX_GUEST_NAME_CHARS, MAX_QUESTION_CHARS, visitorForm } from '../inquiry';
+import { MAX_GUEST_NAME_CHARS, MAX_QUESTION_CHARS, visitorForm } from './inquiry';
 import { useLatest } from '../useLatest';
-import { Avatar } from './Avatar';
-import { LanguageSwitch } from './LanguageSwitch';
+import { Avatar } from '../components/Avatar';
+import { LanguageSwitch } from '../components/LanguageSwitch';
 
 interface Props {
   token: string;

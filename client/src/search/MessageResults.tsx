@@ -1,16 +1,16 @@
 import { Fragment, useEffect, useMemo, useState } from 'react';
 
-import { messagePreview } from '../attachments';
+import { messagePreview } from '../attachments/attachments';
 import { chatTitle } from '../chats/items';
 import type { ChatItem } from '../chats/model';
 import type { People } from '../groups';
 import { useLocale } from '../i18n';
 import { fromWire } from '../conversation/knownMessages';
-import { searchProblem } from '../messageSearch';
+import { searchProblem } from './messageSearch';
 import { useSession } from '../session/SessionContext';
-import { MAX_SEARCH_CHARS, SEARCH_ORDERS, type SearchHit, type SnippetPart } from '../searchApi';
+import { MAX_SEARCH_CHARS, SEARCH_ORDERS, type SearchHit, type SnippetPart } from './searchApi';
 import { fullDateTime, relativeTime } from '../time';
-import type { MessageSearchControl } from '../useMessageSearch';
+import type { MessageSearchControl } from './useMessageSearch';
 import { useNow } from '../useNow';
 import { useUsers } from '../useUsers';
 

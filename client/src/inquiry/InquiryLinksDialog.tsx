@@ -4,11 +4,11 @@ import { type InquiryLink, createInquiryLink, inquiryLinks, revokeInquiryLink } 
 import { errorText } from '../errors';
 import { useLocale } from '../i18n';
 import { MAX_TITLE_CHARS } from '../groups';
-import { inquiryContext, linkUrl } from '../inquiry';
+import { inquiryContext, linkUrl } from './inquiry';
 import { useSession } from '../session/SessionContext';
 import { parseUserIds, useUsers } from '../useUsers';
 import { useLatest } from '../useLatest';
-import { FormDialog } from './FormDialog';
+import { FormDialog } from '../components/FormDialog';
 import { LinkRow } from './InquiryLinkRow';
 
 interface Props {

@@ -1,16 +1,16 @@
 import { useEffect } from 'react';
 
 import { useLocale } from '../i18n';
-import { guestChat } from '../inquiry';
+import { guestChat } from './inquiry';
 import { useSession } from '../session/SessionContext';
 import { TITLE, useDocumentTitle } from '../useDocumentTitle';
 import { useWorkspace } from '../useWorkspace';
-import { Avatar } from './Avatar';
-import { ClosedNotice } from './ClosedNotice';
-import { clearDrafts } from './Composer';
-import { ConnectionBadge } from './ConnectionBadge';
-import { Conversation } from './Conversation';
-import { LanguageSwitch } from './LanguageSwitch';
+import { Avatar } from '../components/Avatar';
+import { ClosedNotice } from '../components/ClosedNotice';
+import { clearDrafts } from '../components/Composer';
+import { ConnectionBadge } from '../components/ConnectionBadge';
+import { Conversation } from '../components/Conversation';
+import { LanguageSwitch } from '../components/LanguageSwitch';
 
 /** A guest is never signed out: a 401 ends their visit in place (`workspace.ended`). */
 const stayOnPage = () => {};

@@ -5,7 +5,7 @@
 
 import type { TFunction } from 'i18next';
 
-import type { Lesson, Person } from './api';
+import type { Lesson, Person } from '../api';
 
 export interface LessonsState {
   status: 'loading' | 'ready' | 'failed';

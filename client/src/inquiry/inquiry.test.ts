@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { ApiError, type Person } from './api';
-import type { ChatItem } from './chats/model';
+import { ApiError, type Person } from '../api';
+import type { ChatItem } from '../chats/model';
 import {
   MAX_GUEST_NAME_CHARS,
   MAX_QUESTION_CHARS,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import type { Attachment } from './api';
+import type { Attachment } from '../api';
 import {
   MAX_ATTACHMENT_BYTES,
   extensionLabel,
@@ -10,7 +10,7 @@ import {
   messagePreview,
   messageType,
 } from './attachments';
-import { i18n } from './i18n';
+import { i18n } from '../i18n';
 
 // The words come from the caller's translator, as components pass theirs.
 const en = i18n.getFixedT('en');

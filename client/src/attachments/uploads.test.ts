@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import type { Attachment } from './api';
+import type { Attachment } from '../api';
 import { MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES } from './attachments';
-import { MAX_MESSAGE_CHARS } from './conversation/compose';
+import { MAX_MESSAGE_CHARS } from '../conversation/compose';
 import {
   type NewUpload,
   type Upload,

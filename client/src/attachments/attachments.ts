@@ -8,7 +8,7 @@
 
 import type { TFunction } from 'i18next';
 
-import type { Attachment, MessageType } from './api';
+import type { Attachment, MessageType } from '../api';
 
 /** The server refuses larger files (413); the client refuses them before uploading. */
 export const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;

@@ -8,9 +8,9 @@
 import type { TFunction } from 'i18next';
 import { useCallback, useSyncExternalStore } from 'react';
 
-import * as api from './api';
+import * as api from '../api';
 import { isInlineImage } from './attachments';
-import { errorText } from './errors';
+import { errorText } from '../errors';
 import { type Refusal, type Upload, type UploadAction, checkPicked, uploadsReducer } from './uploads';
 
 export interface ChatUploads {

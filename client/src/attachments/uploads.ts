@@ -8,9 +8,9 @@
 // (retry) `uploading` again; removed or sent, it is gone. Events for an upload that is gone,
 // or that already ended, change nothing: an aborted request may still report.
 
-import type { Attachment } from './api';
+import type { Attachment } from '../api';
 import { MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES } from './attachments';
-import { MAX_MESSAGE_CHARS, messageLength } from './conversation/compose';
+import { MAX_MESSAGE_CHARS, messageLength } from '../conversation/compose';
 
 export interface Upload {
   /** Local key, stable across retries. */

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import type { InquiryLink } from '../api';
 import { useLocale } from '../i18n';
 import { contextTitle } from '../inbox';
-import { linkUrl } from '../inquiry';
+import { linkUrl } from './inquiry';
 
 /** One inquiry link in the links dialog: its title and course, its full address to copy, Revoke. */
 export function LinkRow(props: {

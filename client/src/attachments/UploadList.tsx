@@ -1,8 +1,8 @@
 import { useState } from 'react';
 
-import { MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES, extensionLabel, formatSize } from '../attachments';
+import { MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES, extensionLabel, formatSize } from './attachments';
 import { useLocale } from '../i18n';
-import { type Refusal, type Upload, uploadProgress } from '../uploads';
+import { type Refusal, type Upload, uploadProgress } from './uploads';
 
 interface Props {
   uploads: readonly Upload[];

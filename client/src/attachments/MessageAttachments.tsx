@@ -1,9 +1,9 @@
 import { useState } from 'react';
 
 import { type Attachment, attachmentUrl } from '../api';
-import { IMAGE_BOX, SEVERAL_IMAGES_BOX, extensionLabel, fitWithin, formatSize, isInlineImage } from '../attachments';
+import { IMAGE_BOX, SEVERAL_IMAGES_BOX, extensionLabel, fitWithin, formatSize, isInlineImage } from './attachments';
 import { useLocale } from '../i18n';
-import { useModalDialog } from './Modal';
+import { useModalDialog } from '../components/Modal';
 
 /**
  * A message's files: images as pictures (scaled down in the browser: there are no thumbnails;

@@ -13,7 +13,7 @@ import {
   searchProblem,
 } from './messageSearch';
 import { type SearchOrder, isAbort, searchMessages } from './searchApi';
-import { useLatest } from './useLatest';
+import { useLatest } from '../useLatest';
 
 export interface MessageSearchControl {
   state: MessageSearch;

@@ -16,9 +16,9 @@
 // theirs is answered 401 `guest_session_ended`. What they had on screen stays,
 // read-only; a reload shows that the conversation is closed.
 
-import { type ChatContext, type InquiryLink, type Person, type Role, isUnauthorized } from './api';
-import type { ChatItem } from './chats/model';
-import { MAX_MESSAGE_CHARS, messageLength } from './conversation/compose';
+import { type ChatContext, type InquiryLink, type Person, type Role, isUnauthorized } from '../api';
+import type { ChatItem } from '../chats/model';
+import { MAX_MESSAGE_CHARS, messageLength } from '../conversation/compose';
 
 /** Longest guest name, in code points (as the server counts). */
 export const MAX_GUEST_NAME_CHARS = 100;

@@ -3,8 +3,8 @@
 // result is a message as its chat's history shows it, with a snippet: the text around the
 // matches as parts, the matched words marked (plain text: rendered as text, never as HTML).
 
-import { freshness, request } from './api';
-import type { components } from './generated/api';
+import { freshness, request } from '../api';
+import type { components } from '../generated/api';
 
 type Schemas = components['schemas'];
 

@@ -3,11 +3,11 @@ import { useEffect, useReducer, useState } from 'react';
 import { type Lesson, completeLesson, lessons } from '../api';
 import { errorText } from '../errors';
 import { useLocale } from '../i18n';
-import { canComplete, lessonWith, lessonsReducer, noLessons } from '../lessons';
+import { canComplete, lessonWith, lessonsReducer, noLessons } from './lessons';
 import { useSession } from '../session/SessionContext';
 import { fullDateTime } from '../time';
 import { useLatest } from '../useLatest';
-import { FormDialog } from './FormDialog';
+import { FormDialog } from '../components/FormDialog';
 
 interface Props {
   /** Opens a chat (the one a lesson completed here opened) and closes the panel. */
