@@ -3,7 +3,21 @@ import { createRoot } from 'react-dom/client';
 
 import { App } from './App';
 import { startLanguage } from './i18n';
-import './styles.css';
+// The styles, one file per area of the page, in cascade order (later files override earlier ones).
+import './styles/base.css';
+import './styles/brand.css';
+import './styles/sign-in.css';
+import './styles/layout.css';
+import './styles/chat-list.css';
+import './styles/conversation.css';
+import './styles/replies.css';
+import './styles/composer.css';
+import './styles/groups.css';
+import './styles/phones.css';
+import './styles/inquiries.css';
+import './styles/attachments.css';
+import './styles/moderation.css';
+import './styles/search-and-push.css';
 
 startLanguage();
 

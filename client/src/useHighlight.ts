@@ -1,5 +1,5 @@
 // A message marked for a moment after a jump to it (from a quote, or a search result): scrolled
-// to the middle of its list and given the `highlight` class (styles.css) for HIGHLIGHT_MS.
+// to the middle of its list and given the `highlight` class (styles/replies.css) for HIGHLIGHT_MS.
 
 import { type RefObject, useCallback, useEffect, useRef, useState } from 'react';
 

@@ -47,13 +47,13 @@ fn the_readme_stays_short_and_no_file_cites_a_document_outside_the_repository() 
 }
 
 /// Where the rule on a file's length applies: every source, test and bench file of the
-/// repository, whatever its language (Rust, Python, JavaScript and TypeScript, shell). Generated
+/// repository, whatever its language (Rust, Python, JavaScript and TypeScript, CSS, shell). Generated
 /// files (the client's API types, lock files), documentation and configuration are not read
 /// whole, so they stay out, as do dependencies and build output (`files_under` skips
 /// node_modules/, target/ and dist/).
 const SOURCE_TREES: [&str; 9] =
     ["src", "tests", "bench", "client/src", "client/e2e", "client/scripts", "client/public", "scripts", "deploy"];
-const SOURCE_EXTENSIONS: [&str; 7] = ["rs", "py", "mjs", "js", "ts", "tsx", "sh"];
+const SOURCE_EXTENSIONS: [&str; 8] = ["rs", "py", "mjs", "js", "ts", "tsx", "sh", "css"];
 const GENERATED: [&str; 1] = ["client/src/generated"];
 
 /// Every source, test and bench file (see [`SOURCE_TREES`]), relative to the root, with its
