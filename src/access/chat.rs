@@ -120,10 +120,14 @@ pub async fn check_read_access(state: &AppState, chat_id: i64, user: &AuthUser) 
 
 /// What a participant (no admin) may read of each of `chats`, in one statement for those this
 /// replica cannot answer itself: their membership intervals, none for a chat they never were
-/// a member of (or one that does not exist).
+/// a member of (or one that does not exist). No connection is taken when the hub answers all.
 pub async fn read_access_in(state: &AppState, chats: &[i64], user: &AuthUser) -> Result<HashMap<i64, Readable>> {
-    let client = state.db.get().await?;
-    Ok(readable_in(&client, &state.hub, user.id, chats).await?)
+    let (mut readable, ask) = known_to(&state.hub, user.id, chats);
+    if !ask.is_empty() {
+        let client = state.db.get().await?;
+        windows(&client, user.id, &ask, &mut readable).await?;
+    }
+    Ok(readable)
 }
 
 /// [`read_access_in`] on `client` (a standby's, for a replay read there).
@@ -133,6 +137,16 @@ pub async fn readable_in(
     user: i64,
     chats: &[i64],
 ) -> Result<HashMap<i64, Readable>, tokio_postgres::Error> {
+    let (mut readable, ask) = known_to(hub, user, chats);
+    if !ask.is_empty() {
+        windows(client, user, &ask, &mut readable).await?;
+    }
+    Ok(readable)
+}
+
+/// What the hub knows of `user`'s reading of `chats` (a direct chat of theirs: all of it), and
+/// the chats it cannot answer, each entered as unreadable until [`windows`] says otherwise.
+fn known_to(hub: &Hub, user: i64, chats: &[i64]) -> (HashMap<i64, Readable>, Vec<i64>) {
     let mut readable = HashMap::new();
     let mut ask = Vec::new();
     for &chat_id in chats {
@@ -143,22 +157,30 @@ pub async fn readable_in(
             ask.push(chat_id);
         }
     }
-    if !ask.is_empty() {
-        let statement = client
-            .prepare_cached(
-                "SELECT chat_id, array_agg(from_position ORDER BY from_position) AS from_positions,
-                        array_agg(coalesce(to_position, 9223372036854775807) ORDER BY from_position) AS through_positions
-                 FROM chat_memberships WHERE user_id = $1 AND chat_id = ANY($2) GROUP BY chat_id",
-            )
-            .await?;
-        for row in client.query(&statement, &[&user, &ask]).await? {
-            readable.insert(
-                row.get("chat_id"),
-                Readable { from: row.get("from_positions"), through: row.get("through_positions") },
-            );
-        }
+    (readable, ask)
+}
+
+/// `user`'s membership intervals in `chats`, in one statement, into `readable`.
+async fn windows(
+    client: &deadpool_postgres::ClientWrapper,
+    user: i64,
+    chats: &[i64],
+    readable: &mut HashMap<i64, Readable>,
+) -> Result<(), tokio_postgres::Error> {
+    let statement = client
+        .prepare_cached(
+            "SELECT chat_id, array_agg(from_position ORDER BY from_position) AS from_positions,
+                    array_agg(coalesce(to_position, 9223372036854775807) ORDER BY from_position) AS through_positions
+             FROM chat_memberships WHERE user_id = $1 AND chat_id = ANY($2) GROUP BY chat_id",
+        )
+        .await?;
+    for row in client.query(&statement, &[&user, &chats]).await? {
+        readable.insert(
+            row.get("chat_id"),
+            Readable { from: row.get("from_positions"), through: row.get("through_positions") },
+        );
     }
-    Ok(readable)
+    Ok(())
 }
 
 /// Whether `user` may see message `id` (as history would show it to them): for an answer that
