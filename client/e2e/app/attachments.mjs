@@ -3,7 +3,8 @@
 // then the screenshot for the docs.
 
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, copyFileSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 
@@ -31,8 +32,10 @@ export function register() {
     await waitConnection(teacher, 'live');
     const input = student.getByTestId('attach-input');
 
-    // Refused before uploading, with a clear message: a file over 25 MB.
-    await input.setInputFiles({ name: 'лекция.mp4', mimeType: 'video/mp4', buffer: Buffer.alloc(25 * 1024 * 1024 + 1) });
+    // Refused before uploading, with a clear message: a file over 25 MB. A sparse file on disk, given
+    // by path: 25 MB sent as a buffer crosses the browser protocol as base64, which on a loaded
+    // machine outlasted the action timeout.
+    await input.setInputFiles(sparseFile('лекция.mp4', 25 * 1024 * 1024 + 1));
     await student.getByTestId('upload-refused').filter({ hasText: '“лекция.mp4” is larger than 25 MB and was not added.' }).waitFor();
     assert.equal(await student.getByTestId('upload').count(), 0);
     await student.getByTestId('dismiss-refused').click();
@@ -169,4 +172,13 @@ export function register() {
     }
     await teacher.getByTestId('composer').fill('');
   });
+}
+
+/** A file of `size` bytes of zeros that takes no room on disk, in a directory of its own. */
+function sparseFile(name, size) {
+  const path = join(mkdtempSync(join(tmpdir(), 'tutorchat-upload-')), name);
+  const fd = openSync(path, 'w');
+  ftruncateSync(fd, size);
+  closeSync(fd);
+  return path;
 }
