@@ -636,6 +636,47 @@ $$;
 
 
 --
+-- Name: chat_activity_as_of(bigint, bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.chat_activity_as_of(p_chat bigint, p_active bigint, p_head bigint) RETURNS TABLE(active bigint)
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT CASE WHEN p_active <= p_head THEN p_active
+                ELSE (SELECT max(e.position) FROM events e
+                      WHERE e.chat_id = p_chat AND e.position <= p_head
+                        AND e.type IN ('chat_created', 'message_created')) END
+$$;
+
+
+--
+-- Name: FUNCTION chat_activity_as_of(p_chat bigint, p_active bigint, p_head bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.chat_activity_as_of(p_chat bigint, p_active bigint, p_head bigint) IS 'Chat p_chat''s activity (chats.active_position, given as p_active) as of log head p_head: its own, unless that is newer, then the position of its newest message (or its opening) at or before p_head; NULL for a chat that did not exist yet. Chat lists page on it, so that a page read at one head does not move under a message sent since. Most chats take the first branch; the second reads a few entries of idx_events_chat_position. Set-returning so that PostgreSQL expands it into the calling statement (CROSS JOIN LATERAL chat_activity_as_of(c.id, c.active_position, $2) x).';
+
+
+--
+-- Name: chat_read_markers(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.chat_read_markers(p_chat bigint) RETURNS TABLE(readers bigint[], markers bigint[])
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT coalesce(array_agg(user_id ORDER BY user_id), '{}'),
+           coalesce(array_agg(last_read_message_id ORDER BY user_id), '{}')
+    FROM chat_participants WHERE chat_id = p_chat
+$$;
+
+
+--
+-- Name: FUNCTION chat_read_markers(p_chat bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.chat_read_markers(p_chat bigint) IS 'Chat p_chat''s current participants (readers) and each one''s read marker (markers, in the same order), from which a message''s read_by is computed. Set-returning so that PostgreSQL expands it into the calling statement (CROSS JOIN LATERAL chat_read_markers($1) r: read once per statement when the chat is a parameter).';
+
+
+--
 -- Name: chat_title_valid(jsonb); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2195,6 +2236,24 @@ $$;
 
 
 --
+-- Name: log_head(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.log_head() RETURNS TABLE(head bigint)
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT coalesce(max(position), 0) FROM events
+$$;
+
+
+--
+-- Name: FUNCTION log_head(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.log_head() IS 'The log head: the highest position visible now (0 for an empty log). Because positions become visible in order (the append lock of events_before_insert), every event up to it is visible too. A read-model statement that selects it (SELECT h.head, d.* FROM log_head() h LEFT JOIN LATERAL (…) d ON true) answers data at least as recent as the head, from one snapshot. Set-returning so that PostgreSQL expands it into the calling statement.';
+
+
+--
 -- Name: moderation_reason_valid(jsonb); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2298,16 +2357,42 @@ $$;
 
 
 --
+-- Name: presence_of(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.presence_of(p_user bigint) RETURNS TABLE(online boolean, last_seen timestamp with time zone)
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT EXISTS (SELECT 1 FROM presence_streams s
+                   JOIN presence_replicas r ON r.replica_id = s.replica_id
+                   WHERE s.user_id = p_user AND r.expires_at > now()),
+           (SELECT u.last_seen FROM user_presence u WHERE u.user_id = p_user)
+$$;
+
+
+--
+-- Name: FUNCTION presence_of(p_user bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.presence_of(p_user bigint) IS 'Whether p_user has an event stream open on a replica that is alive (its lease not expired), and when their last stream closed. A set-returning SQL function so that PostgreSQL expands it into the statement that calls it (FROM … CROSS JOIN LATERAL presence_of(u.id)), as it does not a scalar one with a subquery. A standby cannot read it: the presence tables are UNLOGGED.';
+
+
+--
 -- Name: presence_online(bigint); Type: FUNCTION; Schema: public; Owner: -
 --
 
 CREATE FUNCTION public.presence_online(p_user bigint) RETURNS boolean
     LANGUAGE sql STABLE
     AS $$
-    SELECT EXISTS (SELECT 1 FROM presence_streams s
-                   JOIN presence_replicas r ON r.replica_id = s.replica_id
-                   WHERE s.user_id = p_user AND r.expires_at > now())
+    SELECT online FROM presence_of(p_user)
 $$;
+
+
+--
+-- Name: FUNCTION presence_online(p_user bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.presence_online(p_user bigint) IS 'Whether p_user is online now (presence_of).';
 
 
 --
@@ -2617,6 +2702,72 @@ others have used the room meanwhile, and the caller rolls back.';
 
 
 --
+-- Name: users; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.users (
+    id bigint NOT NULL,
+    email character varying(255) NOT NULL,
+    name character varying(255) NOT NULL,
+    role character varying(20) NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    suspended_until timestamp with time zone,
+    suspension_reason text,
+    erasure_requested_at timestamp with time zone,
+    erased_at timestamp with time zone,
+    CONSTRAINT users_role_check CHECK (((role)::text = ANY ((ARRAY['student'::character varying, 'teacher'::character varying, 'admin'::character varying, 'guest'::character varying])::text[])))
+);
+
+
+--
+-- Name: COLUMN users.suspended_until; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.users.suspended_until IS 'Suspended until then (infinity: until unsuspended): the person reads, writes nothing. Kept from user_suspended and user_unsuspended.';
+
+
+--
+-- Name: COLUMN users.erasure_requested_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.users.erasure_requested_at IS 'An admin asked to erase this person (user_erasure_requested): from then on they cannot sign in or write, and the server purges their messages in batches.';
+
+
+--
+-- Name: COLUMN users.erased_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.users.erased_at IS 'Every message of theirs purged, their name and email replaced (user_erased).';
+
+
+--
+-- Name: accounts; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.accounts AS
+ SELECT u.id,
+    u.name,
+    u.role,
+    u.email,
+    u.erasure_requested_at,
+    u.erased_at,
+        CASE
+            WHEN ((u.suspended_until > now()) AND (u.suspended_until <> 'infinity'::timestamp with time zone)) THEN u.suspended_until
+            ELSE NULL::timestamp with time zone
+        END AS suspended_until,
+    COALESCE((u.suspended_until = 'infinity'::timestamp with time zone), false) AS suspended_forever,
+    u.suspension_reason
+   FROM public.users u;
+
+
+--
+-- Name: VIEW accounts; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public.accounts IS 'A person as the server reads them to authorize a request: suspended_until is set while a suspension with an end runs (NULL once it has ended), suspended_forever while one without an end does.';
+
+
+--
 -- Name: attachments; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2687,19 +2838,6 @@ COMMENT ON TABLE public.backups IS 'Backups pgBackRest finished, as `tutorchat b
 
 
 --
--- Name: chat_memberships; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.chat_memberships (
-    user_id bigint NOT NULL,
-    chat_id bigint NOT NULL,
-    from_position bigint NOT NULL,
-    to_position bigint,
-    CONSTRAINT chat_memberships_order CHECK (((to_position IS NULL) OR (to_position > from_position)))
-);
-
-
---
 -- Name: chat_participants; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -2715,25 +2853,6 @@ CREATE TABLE public.chat_participants (
     CONSTRAINT chat_participants_role_check CHECK (((role)::text = ANY ((ARRAY['student'::character varying, 'teacher'::character varying, 'guest'::character varying])::text[])))
 )
 WITH (fillfactor='70');
-
-
---
--- Name: chat_participants_id_seq; Type: SEQUENCE; Schema: public; Owner: -
---
-
-CREATE SEQUENCE public.chat_participants_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1;
-
-
---
--- Name: chat_participants_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
---
-
-ALTER SEQUENCE public.chat_participants_id_seq OWNED BY public.chat_participants.id;
 
 
 --
@@ -2757,6 +2876,70 @@ CREATE TABLE public.chats (
     CONSTRAINT chats_kind CHECK ((kind = ANY (ARRAY['direct'::text, 'group'::text, 'inquiry'::text])))
 )
 WITH (fillfactor='70');
+
+
+--
+-- Name: chat_headers; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.chat_headers AS
+ SELECT c.id,
+    c.created_at,
+    c.kind,
+    c.title,
+    c.context,
+    c.created_by,
+    c.active_at AS updated_at,
+    c.closed_at,
+        CASE
+            WHEN (c.kind <> 'group'::text) THEN (2)::bigint
+            ELSE ( SELECT count(*) AS count
+               FROM public.chat_participants n
+              WHERE (n.chat_id = c.id))
+        END AS participants_count,
+    c.active_position,
+    c.last_message_id,
+    c.message_count
+   FROM public.chats c;
+
+
+--
+-- Name: VIEW chat_headers; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public.chat_headers IS 'A chat as its header shows it (the API''s ChatHeader): updated_at is its last activity, participants_count its current members.';
+
+
+--
+-- Name: chat_memberships; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.chat_memberships (
+    user_id bigint NOT NULL,
+    chat_id bigint NOT NULL,
+    from_position bigint NOT NULL,
+    to_position bigint,
+    CONSTRAINT chat_memberships_order CHECK (((to_position IS NULL) OR (to_position > from_position)))
+);
+
+
+--
+-- Name: chat_participants_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.chat_participants_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: chat_participants_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.chat_participants_id_seq OWNED BY public.chat_participants.id;
 
 
 --
@@ -2806,45 +2989,6 @@ CREATE TABLE public.file_deletions (
     queued_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT file_deletions_sha256 CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text))
 );
-
-
---
--- Name: users; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.users (
-    id bigint NOT NULL,
-    email character varying(255) NOT NULL,
-    name character varying(255) NOT NULL,
-    role character varying(20) NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    suspended_until timestamp with time zone,
-    suspension_reason text,
-    erasure_requested_at timestamp with time zone,
-    erased_at timestamp with time zone,
-    CONSTRAINT users_role_check CHECK (((role)::text = ANY ((ARRAY['student'::character varying, 'teacher'::character varying, 'admin'::character varying, 'guest'::character varying])::text[])))
-);
-
-
---
--- Name: COLUMN users.suspended_until; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.users.suspended_until IS 'Suspended until then (infinity: until unsuspended): the person reads, writes nothing. Kept from user_suspended and user_unsuspended.';
-
-
---
--- Name: COLUMN users.erasure_requested_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.users.erasure_requested_at IS 'An admin asked to erase this person (user_erasure_requested): from then on they cannot sign in or write, and the server purges their messages in batches.';
-
-
---
--- Name: COLUMN users.erased_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.users.erased_at IS 'Every message of theirs purged, their name and email replaced (user_erased).';
 
 
 --
@@ -2942,6 +3086,71 @@ CREATE SEQUENCE public.lessons_id_seq
 --
 
 ALTER SEQUENCE public.lessons_id_seq OWNED BY public.lessons.id;
+
+
+--
+-- Name: reply_previews; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.reply_previews AS
+ SELECT p.id AS reply_id,
+    p.chat_id AS reply_chat_id,
+    p.sender_id AS reply_sender_id,
+    p.is_deleted AS reply_deleted,
+        CASE
+            WHEN ((NOT p.is_deleted) AND (p.hidden_at IS NULL) AND (p.purged_at IS NULL)) THEN "left"(p.content, 100)
+            ELSE NULL::text
+        END AS reply_preview,
+    p."position" AS reply_position,
+        CASE
+            WHEN (p.purged_at IS NOT NULL) THEN 'purged'::text
+            WHEN (p.hidden_at IS NOT NULL) THEN 'hidden'::text
+            ELSE NULL::text
+        END AS reply_removed
+   FROM public.messages p;
+
+
+--
+-- Name: VIEW reply_previews; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public.reply_previews IS 'A message as a reply''s quote of it shows it (the API''s ReplyPreview): no text once deleted, hidden or purged; reply_removed says which of the last two.';
+
+
+--
+-- Name: message_views; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.message_views AS
+ SELECT m.id,
+    m.chat_id,
+    m.sender_id,
+    m.content,
+    m.is_deleted,
+    m.created_at,
+    m.edited_at,
+    m.attachments,
+    m."position",
+    m.hidden_at,
+    m.hidden_by,
+    m.hidden_reason,
+    m.purged_at,
+    m.purge_cause,
+    p.reply_id,
+    p.reply_sender_id,
+    p.reply_deleted,
+    p.reply_preview,
+    p.reply_position,
+    p.reply_removed
+   FROM (public.messages m
+     LEFT JOIN public.reply_previews p ON ((p.reply_id = m.reply_to_id)));
+
+
+--
+-- Name: VIEW message_views; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public.message_views IS 'A message as the API shows it (history, search, the event stream''s frames): its text, moderation and attachments, and the quote of the message it answers (reply_previews).';
 
 
 --
@@ -3111,6 +3320,49 @@ CREATE TABLE public.reports (
 --
 
 COMMENT ON TABLE public.reports IS 'Participants'' reports of messages, one per person and message, kept from message_reported events (id = the event''s position). Resolved when an admin hides the message.';
+
+
+--
+-- Name: report_views; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.report_views AS
+ SELECT r.id,
+    r.reason,
+    r.created_at AS reported_at,
+    r.resolved_at,
+    r.resolution,
+    c.id AS chat_id,
+    c.kind,
+    c.title,
+    m.id AS message_id,
+    m.content,
+    m.created_at,
+    m.is_deleted,
+    m.attachments,
+    m.hidden_at,
+    m.hidden_by,
+    m.hidden_reason,
+    m.purged_at,
+    m.purge_cause,
+    s.id AS sender_id,
+    s.name AS sender_name,
+    s.role AS sender_role,
+    p.id AS reporter_id,
+    p.name AS reporter_name,
+    p.role AS reporter_role
+   FROM ((((public.reports r
+     JOIN public.messages m ON ((m.id = r.message_id)))
+     JOIN public.chats c ON ((c.id = r.chat_id)))
+     JOIN public.users s ON ((s.id = m.sender_id)))
+     JOIN public.users p ON ((p.id = r.reporter_id)));
+
+
+--
+-- Name: VIEW report_views; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public.report_views IS 'A report as moderation lists it (the API''s ReportView): the message as it is now, its chat, its sender and its reporter.';
 
 
 --
@@ -4489,6 +4741,20 @@ GRANT ALL ON FUNCTION public.upload_settle(p_claim bigint, p_uploader bigint, p_
 
 
 --
+-- Name: TABLE users; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.users TO tutorchat_app;
+
+
+--
+-- Name: TABLE accounts; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.accounts TO tutorchat_app;
+
+
+--
 -- Name: TABLE attachments; Type: ACL; Schema: public; Owner: -
 --
 
@@ -4566,13 +4832,6 @@ GRANT SELECT,INSERT ON TABLE public.backups TO tutorchat_app;
 
 
 --
--- Name: TABLE chat_memberships; Type: ACL; Schema: public; Owner: -
---
-
-GRANT SELECT ON TABLE public.chat_memberships TO tutorchat_app;
-
-
---
 -- Name: TABLE chat_participants; Type: ACL; Schema: public; Owner: -
 --
 
@@ -4587,6 +4846,20 @@ GRANT SELECT ON TABLE public.chats TO tutorchat_app;
 
 
 --
+-- Name: TABLE chat_headers; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.chat_headers TO tutorchat_app;
+
+
+--
+-- Name: TABLE chat_memberships; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.chat_memberships TO tutorchat_app;
+
+
+--
 -- Name: SEQUENCE chats_id_seq; Type: ACL; Schema: public; Owner: -
 --
 
@@ -4598,13 +4871,6 @@ GRANT USAGE ON SEQUENCE public.chats_id_seq TO tutorchat_app;
 --
 
 GRANT SELECT ON TABLE public.file_deletions TO tutorchat_app;
-
-
---
--- Name: TABLE users; Type: ACL; Schema: public; Owner: -
---
-
-GRANT SELECT ON TABLE public.users TO tutorchat_app;
 
 
 --
@@ -4647,6 +4913,20 @@ GRANT SELECT ON TABLE public.lessons TO tutorchat_app;
 --
 
 GRANT UPDATE(status) ON TABLE public.lessons TO tutorchat_app;
+
+
+--
+-- Name: TABLE reply_previews; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.reply_previews TO tutorchat_app;
+
+
+--
+-- Name: TABLE message_views; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.message_views TO tutorchat_app;
 
 
 --
@@ -4850,6 +5130,13 @@ GRANT USAGE ON SEQUENCE public.push_subscriptions_id_seq TO tutorchat_app;
 --
 
 GRANT SELECT ON TABLE public.reports TO tutorchat_app;
+
+
+--
+-- Name: TABLE report_views; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.report_views TO tutorchat_app;
 
 
 --

@@ -1,7 +1,7 @@
 CREATE OR REPLACE FUNCTION presence_online(p_user bigint) RETURNS boolean
     LANGUAGE sql STABLE
     AS $$
-    SELECT EXISTS (SELECT 1 FROM presence_streams s
-                   JOIN presence_replicas r ON r.replica_id = s.replica_id
-                   WHERE s.user_id = p_user AND r.expires_at > now())
+    SELECT online FROM presence_of(p_user)
 $$;
+
+COMMENT ON FUNCTION presence_online(p_user bigint) IS 'Whether p_user is online now (presence_of).';

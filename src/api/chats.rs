@@ -2,7 +2,6 @@
 //! by last activity, with search by name or title and a kind filter.
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
 
 use axum::Router;
 use axum::extract::State;
@@ -18,7 +17,7 @@ use crate::limits::Limited;
 use crate::log::store;
 use crate::standby::{ReadClient, Source, reading};
 use crate::wire::{
-    AdminChat, Attachment, ChatHeader, ChatKind, ChatSummary, Contact, LastMessage, MessageType, Person, Presences,
+    AdminChat, Attachment, ChatHeader, ChatKind, ChatSummary, LastMessage, MessageType, Person, Presences,
 };
 use crate::{AppError, AppState, Result};
 
@@ -164,100 +163,79 @@ impl Page {
     }
 }
 
-/// Lower-cased for `LIKE` with the search pattern, the same way for every database locale.
-fn folded(column: &str) -> String {
-    format!(r#"lower({column} COLLATE "und-x-icu")"#)
-}
-
 /// A page of a participant's chats ($1: the user; $2–$4: the cursor's head, activity and id;
 /// $5: the kind or NULL; $6: the search pattern or NULL; $7: the page size plus one), most
-/// recent activity first, with the log head (see [`store::with_head`]). The page's chats are
-/// chosen first, from the user's participant rows and the chats' activity; only they are then
-/// joined to their last message, partner and presence (NULL in [`CHAT_LIST_ON_STANDBY_SQL`]). The last message and the unread count
-/// are read models kept by the events trigger (`sql/functions/events_after_insert.sql`). A direct chat
-/// names the other participant; a group its member count and its last message's sender. A
-/// member never sees a last message from before they joined. Public so that the benchmark can
-/// `EXPLAIN` exactly this statement.
-pub static CHAT_LIST_SQL: LazyLock<String> = LazyLock::new(|| chat_list_sql(Source::Primary));
-
-/// [`CHAT_LIST_SQL`] for a standby, which cannot read presence: the caller looks it up on the
-/// primary.
-static CHAT_LIST_ON_STANDBY_SQL: LazyLock<String> = LazyLock::new(|| chat_list_sql(Source::Standby));
-
-fn chat_list_sql(source: Source) -> String {
-    // The page carries every column of the chat and of the caller's membership that the rows
-    // need, under the chat's alias `c`, so neither is looked up twice (S4: a third of the
-    // statement's index lookups).
-    store::with_head(
-        &format!(
-            "WITH page AS (
-                SELECT c.id, x.active, c.kind, c.title, c.context, c.created_by, c.active_at, c.closed_at,
-                       c.last_message_id, me.joined_position, me.unread_count, me.last_read_message_id
-                FROM chat_participants me
-                JOIN chats c ON c.id = me.chat_id
-                CROSS JOIN LATERAL (SELECT {active} AS active) x
-                WHERE me.user_id = $1 AND me.joined_position <= $2 AND x.active IS NOT NULL
-                  AND (x.active, c.id) < ($3, $4)
-                  AND ($5::text IS NULL OR c.kind = $5)
-                  AND ($6::text IS NULL OR {title} LIKE $6 OR (c.kind <> 'group' AND EXISTS (
-                      SELECT 1 FROM chat_participants s JOIN users su ON su.id = s.user_id
-                      WHERE s.chat_id = c.id AND s.user_id <> $1 AND {name} LIKE $6)))
-                ORDER BY x.active DESC, c.id DESC LIMIT $7)
-            SELECT c.id, c.active, {}, o.user_id AS other_id, u.name AS other_name, u.role AS other_role, {},
-                m.id AS last_id, m.sender_id AS last_sender_id,
-                CASE WHEN m.hidden_at IS NULL THEN m.content ELSE '' END AS last_content,
-                CASE WHEN m.hidden_at IS NULL THEN m.attachments END AS last_attachments, m.created_at AS last_at,
-                CASE WHEN m.purged_at IS NOT NULL THEN 'purged' WHEN m.hidden_at IS NOT NULL THEN 'hidden' END AS last_removed,
-                CASE WHEN c.kind = 'group' THEN (SELECT s.name FROM users s WHERE s.id = m.sender_id) END
-                    AS last_sender_name,
-                c.unread_count AS unread, c.last_read_message_id AS last_read
-         FROM page c
-         LEFT JOIN chat_participants o ON c.kind <> 'group' AND o.chat_id = c.id AND o.user_id <> $1
-         LEFT JOIN users u ON u.id = o.user_id
-         LEFT JOIN messages m ON m.id = c.last_message_id AND m.position >= c.joined_position",
-            ChatHeader::COLUMNS,
-            Contact::columns_on(source, "o.user_id"),
-            active = store::activity_as_of("c", "$2"),
-            title = folded("c.title"),
-            name = folded("su.name"),
-        ),
-        "d.active DESC, d.id DESC",
-    )
-}
+/// recent activity first, with the log head (see [`store::snapshot`]). The page's chats are
+/// chosen first, from the user's participant rows and the chats' activity as of the head
+/// (`chat_activity_as_of`); only they are then joined to their last message and partner. The
+/// last message and the unread count are read models kept by the events trigger
+/// (`sql/functions/events_after_insert.sql`). A direct chat names the other participant; a
+/// group its member count and its last message's sender. A member never sees a last message
+/// from before they joined. Names match lower-cased the same way for every database locale
+/// (`und-x-icu`). Presence is not read here: a standby cannot (see [`Presences`]). Public so
+/// that the benchmark can `EXPLAIN` exactly this statement.
+///
+/// The page carries every column of the chat and of the caller's membership that the rows
+/// need, so neither is looked up twice (S4: a third of the statement's index lookups).
+pub const CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
+    FROM log_head() h
+    LEFT JOIN LATERAL (
+        WITH page AS (
+            SELECT c.id, x.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at,
+                   c.participants_count, c.last_message_id,
+                   me.joined_position, me.unread_count, me.last_read_message_id
+            FROM chat_participants me
+            JOIN chat_headers c ON c.id = me.chat_id
+            CROSS JOIN LATERAL chat_activity_as_of(c.id, c.active_position, $2) x
+            WHERE me.user_id = $1 AND me.joined_position <= $2 AND x.active IS NOT NULL
+              AND (x.active, c.id) < ($3, $4)
+              AND ($5::text IS NULL OR c.kind = $5)
+              AND ($6::text IS NULL OR lower(c.title COLLATE "und-x-icu") LIKE $6 OR (c.kind <> 'group' AND EXISTS (
+                  SELECT 1 FROM chat_participants s JOIN users su ON su.id = s.user_id
+                  WHERE s.chat_id = c.id AND s.user_id <> $1 AND lower(su.name COLLATE "und-x-icu") LIKE $6)))
+            ORDER BY x.active DESC, c.id DESC LIMIT $7)
+        SELECT c.id, c.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at, c.participants_count,
+               o.user_id AS other_id, u.name AS other_name, u.role AS other_role,
+               m.id AS last_id, m.sender_id AS last_sender_id,
+               CASE WHEN m.hidden_at IS NULL THEN m.content ELSE '' END AS last_content,
+               CASE WHEN m.hidden_at IS NULL THEN m.attachments END AS last_attachments, m.created_at AS last_at,
+               CASE WHEN m.purged_at IS NOT NULL THEN 'purged' WHEN m.hidden_at IS NOT NULL THEN 'hidden' END AS last_removed,
+               CASE WHEN c.kind = 'group' THEN (SELECT s.name FROM users s WHERE s.id = m.sender_id) END
+                   AS last_sender_name,
+               c.unread_count AS unread, c.last_read_message_id AS last_read
+        FROM page c
+        LEFT JOIN chat_participants o ON c.kind <> 'group' AND o.chat_id = c.id AND o.user_id <> $1
+        LEFT JOIN users u ON u.id = o.user_id
+        LEFT JOIN messages m ON m.id = c.last_message_id AND m.position >= c.joined_position
+    ) d ON true
+    ORDER BY d.active DESC, d.id DESC"#;
 
 /// A page of every chat, as [`CHAT_LIST_SQL`] without a user ($1 is unused and NULL): the
 /// search matches a group's title or any member's name.
-static ADMIN_CHAT_LIST_SQL: LazyLock<String> = LazyLock::new(|| {
-    store::with_head(
-        &format!(
-            "WITH page AS (
-                SELECT c.id, x.active FROM chats c
-                CROSS JOIN LATERAL (SELECT {active} AS active) x
-                WHERE $1::bigint IS NULL AND x.active IS NOT NULL
-                  AND (x.active, c.id) < ($3, $4)
-                  AND ($5::text IS NULL OR c.kind = $5)
-                  AND ($6::text IS NULL OR {title} LIKE $6 OR EXISTS (
-                      SELECT 1 FROM chat_participants s JOIN users su ON su.id = s.user_id
-                      WHERE s.chat_id = c.id AND {name} LIKE $6))
-                ORDER BY x.active DESC, c.id DESC LIMIT $7)
-            SELECT c.id, page.active, {}, c.message_count AS messages_count, m.created_at AS last_message_at
-            FROM page JOIN chats c ON c.id = page.id LEFT JOIN messages m ON m.id = c.last_message_id",
-            ChatHeader::COLUMNS,
-            active = store::activity_as_of("c", "$2"),
-            title = folded("c.title"),
-            name = folded("su.name"),
-        ),
-        "d.active DESC, d.id DESC",
-    )
-});
+const ADMIN_CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
+    FROM log_head() h
+    LEFT JOIN LATERAL (
+        WITH page AS (
+            SELECT c.id, x.active FROM chats c
+            CROSS JOIN LATERAL chat_activity_as_of(c.id, c.active_position, $2) x
+            WHERE $1::bigint IS NULL AND x.active IS NOT NULL
+              AND (x.active, c.id) < ($3, $4)
+              AND ($5::text IS NULL OR c.kind = $5)
+              AND ($6::text IS NULL OR lower(c.title COLLATE "und-x-icu") LIKE $6 OR EXISTS (
+                  SELECT 1 FROM chat_participants s JOIN users su ON su.id = s.user_id
+                  WHERE s.chat_id = c.id AND lower(su.name COLLATE "und-x-icu") LIKE $6))
+            ORDER BY x.active DESC, c.id DESC LIMIT $7)
+        SELECT c.id, page.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at,
+               c.participants_count, c.message_count AS messages_count, m.created_at AS last_message_at
+        FROM page JOIN chat_headers c ON c.id = page.id LEFT JOIN messages m ON m.id = c.last_message_id
+    ) d ON true
+    ORDER BY d.active DESC, d.id DESC"#;
 
-/// A page of chat-list rows: the log head they reflect, the rows, the next page's cursor, and
-/// where they were read.
+/// A page of chat-list rows: the log head they reflect, the rows and the next page's cursor.
 struct Listed {
     head: i64,
     rows: Vec<tokio_postgres::Row>,
     next: Option<String>,
-    source: Source,
 }
 
 /// Runs a chat-list statement for `user` (None: every chat) and `page` on `client`.
@@ -268,7 +246,7 @@ async fn list(client: &ReadClient, sql: &str, user: Option<i64>, page: &Page) ->
         store::snapshot(client, sql, &[&user, &head, &active, &id, &kind, &page.pattern, &page.limit.map(|l| l + 1)])
             .await?;
     let next = page.next(position, &mut rows);
-    Ok(Listed { head: position, rows, next, source: client.source })
+    Ok(Listed { head: position, rows, next })
 }
 
 /// The caller's chats, most recent activity first, a page at a time: for a direct chat the
@@ -288,20 +266,19 @@ pub async fn list_chats(
     state.limits.check(Limited::Read, user.id)?;
     let page = Page::from_query(query)?;
     let min = page.min_position(min);
-    let listed = reading!(state.reads, min, |client| {
-        let sql = match client.source {
-            Source::Primary => &CHAT_LIST_SQL,
-            Source::Standby => &CHAT_LIST_ON_STANDBY_SQL,
+    let (listed, presences) = reading!(state.reads, min, |client| {
+        let listed = list(&client, CHAT_LIST_SQL, Some(user.id), &page).await?;
+        // Guests see nobody's presence (a teacher's online hours are not theirs).
+        let people: Vec<i64> = match user.role {
+            Role::Guest => vec![],
+            _ => listed.rows.iter().filter_map(|r| r.get("other_id")).collect(),
         };
-        list(&client, sql, Some(user.id), &page).await
+        let presences = match client.source {
+            Source::Primary => Presences::of(&***client, &people).await?,
+            Source::Standby => Presences::of(&**state.db.get().await?, &people).await?,
+        };
+        Ok((listed, presences))
     })?;
-    let presences = match listed.source {
-        Source::Primary => None,
-        Source::Standby => {
-            let people: Vec<i64> = listed.rows.iter().filter_map(|r| r.get("other_id")).collect();
-            Some(Presences::of(&**state.db.get().await?, &people).await?)
-        }
-    };
     let Listed { head: position, rows, next: next_cursor, .. } = listed;
     let chats = rows
         .into_iter()
@@ -310,15 +287,11 @@ pub async fn list_chats(
             let other: Option<i64> = r.get("other_id");
             let participant = match other {
                 None => None,
-                Some(id) => {
-                    let person = Person { id, name: r.try_get("other_name")?, role: r.try_get("other_role")? };
-                    let contact = match &presences {
-                        None => Contact::from_row(person, &r)?,
-                        Some(presences) => presences.contact(person),
-                    };
-                    // Guests see nobody's presence (a teacher's online hours are not theirs).
-                    Some(if user.role == Role::Guest { contact.without_presence() } else { contact })
-                }
+                Some(id) => Some(presences.contact(Person {
+                    id,
+                    name: r.try_get("other_name")?,
+                    role: r.try_get("other_role")?,
+                })),
             };
             let last_kind = MessageType::of(&Attachment::list_from_row(&r, "last_attachments")?);
             Ok(ChatSummary {
@@ -362,7 +335,7 @@ pub async fn list_all_chats(
     let page = Page::from_query(query)?;
     let min = page.min_position(min);
     let (listed, people) = reading!(state.reads, min, |client| {
-        let listed = list(&client, &ADMIN_CHAT_LIST_SQL, None, &page).await?;
+        let listed = list(&client, ADMIN_CHAT_LIST_SQL, None, &page).await?;
         let ids: Vec<i64> = listed.rows.iter().map(|r| r.get("id")).collect();
         let people = client
             .query(

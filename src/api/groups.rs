@@ -169,18 +169,17 @@ async fn check_members(state: &AppState, actor: &AuthUser, ids: &[i64]) -> Resul
 /// Chat `chat_id` with its members, as it is now.
 pub(super) async fn load(state: &AppState, chat_id: i64) -> Result<ChatDetails> {
     let client = state.db.get().await?;
-    let sql = format!("SELECT c.id, c.created_at, {} FROM chats c WHERE c.id = $1", ChatHeader::COLUMNS);
     let chat = client
-        .query_opt(&sql, &[&chat_id])
+        .query_opt("SELECT * FROM chat_headers WHERE id = $1", &[&chat_id])
         .await?
         .ok_or_else(|| AppError::NotFound(format!("chat {chat_id} does not exist")))?;
-    let sql = format!(
-        "SELECT u.id, u.name, u.role, p.joined_at, {} FROM chat_participants p JOIN users u ON u.id = p.user_id
-         WHERE p.chat_id = $1 ORDER BY p.joined_position, u.id",
-        Contact::columns("u.id")
-    );
     let participants = client
-        .query(&sql, &[&chat_id])
+        .query(
+            "SELECT u.id, u.name, u.role, p.joined_at, pr.online, pr.last_seen
+             FROM chat_participants p JOIN users u ON u.id = p.user_id CROSS JOIN LATERAL presence_of(u.id) pr
+             WHERE p.chat_id = $1 ORDER BY p.joined_position, u.id",
+            &[&chat_id],
+        )
         .await?
         .iter()
         .map(|r| {

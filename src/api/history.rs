@@ -2,8 +2,6 @@
 //! (what sending and editing answer). Each message carries the quote it answers and who has
 //! read it, from one statement.
 
-use std::sync::LazyLock;
-
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
@@ -25,51 +23,36 @@ pub fn router() -> Router<AppState> {
     crate::access::for_guests(Router::new().route("/api/chats/{chat_id}/messages", get(history)))
 }
 
-/// Messages with what their views show: the message each answers (`p`), and every
-/// participant's read marker (`readers`/`markers`, from the chat's few participant rows, read
-/// once per statement), from which `read_by` is computed. `chat` names the chat (a parameter
-/// or `m.chat_id`); `extra` adds columns (or is empty); `rest` joins, filters and orders.
-pub(super) fn messages_sql(chat: &str, extra: &str, rest: &str) -> String {
-    format!(
-        "SELECT m.id, m.chat_id, m.sender_id, m.content, m.is_deleted, m.created_at, m.edited_at, m.attachments, {},
-                {}, r.readers, r.markers{extra}
-         FROM messages m
-         CROSS JOIN LATERAL (SELECT coalesce(array_agg(user_id ORDER BY user_id), '{{}}') AS readers,
-                                    coalesce(array_agg(last_read_message_id ORDER BY user_id), '{{}}') AS markers
-                             FROM chat_participants WHERE chat_id = {chat}) r
-         LEFT JOIN messages p ON p.id = m.reply_to_id
-         {rest}",
-        ReplyPreview::COLUMNS,
-        Hidden::COLUMNS
-    )
-}
-
 /// A history page, as two legs from a pivot: up to $3 messages older than $2 (newest first)
 /// and up to $7 newer than $6 (oldest first), within $4 and $5, the stretches of the log the
 /// caller may read (from and through positions, see [`crate::access::Readable`]), with the log
-/// head in the same statement (see [`store::with_head`]). The newest page asks for no newer
-/// ones ($7 = 0). Public so that the benchmark can `EXPLAIN` exactly this statement.
-pub static HISTORY_SQL: LazyLock<String> = LazyLock::new(|| {
-    let readable = "m.position >= ($4::bigint[])[1]
-               AND EXISTS (SELECT 1 FROM unnest($4::bigint[], $5::bigint[]) i(f, t) WHERE m.position BETWEEN i.f AND i.t)";
-    let older = messages_sql(
-        "$1",
-        "",
-        &format!(
-            "WHERE m.chat_id = $1 AND NOT m.is_deleted AND m.id < coalesce($2, 9223372036854775807) AND {readable}
-             ORDER BY m.id DESC LIMIT $3"
-        ),
-    );
-    let newer = messages_sql(
-        "$1",
-        "",
-        &format!("WHERE m.chat_id = $1 AND NOT m.is_deleted AND m.id > $6 AND {readable} ORDER BY m.id LIMIT $7"),
-    );
-    store::with_head(&format!("({older})\n UNION ALL\n ({newer})"), "d.id DESC")
-});
+/// head in the same statement (see [`store::snapshot`]). The newest page asks for no newer
+/// ones ($7 = 0). Each message as the `message_views` view shows it, with every participant's
+/// read marker (`chat_read_markers`, read once) from which `read_by` is computed. Public so
+/// that the benchmark can `EXPLAIN` exactly this statement.
+pub const HISTORY_SQL: &str = "SELECT h.head, d.*
+    FROM log_head() h
+    LEFT JOIN LATERAL (
+        (SELECT m.*, r.readers, r.markers
+         FROM message_views m CROSS JOIN LATERAL chat_read_markers($1) r
+         WHERE m.chat_id = $1 AND NOT m.is_deleted AND m.id < coalesce($2, 9223372036854775807)
+           AND m.position >= ($4::bigint[])[1]
+           AND EXISTS (SELECT 1 FROM unnest($4::bigint[], $5::bigint[]) i(f, t) WHERE m.position BETWEEN i.f AND i.t)
+         ORDER BY m.id DESC LIMIT $3)
+        UNION ALL
+        (SELECT m.*, r.readers, r.markers
+         FROM message_views m CROSS JOIN LATERAL chat_read_markers($1) r
+         WHERE m.chat_id = $1 AND NOT m.is_deleted AND m.id > $6
+           AND m.position >= ($4::bigint[])[1]
+           AND EXISTS (SELECT 1 FROM unnest($4::bigint[], $5::bigint[]) i(f, t) WHERE m.position BETWEEN i.f AND i.t)
+         ORDER BY m.id LIMIT $7)
+    ) d ON true
+    ORDER BY d.id DESC";
 
-/// Message $1 as it is now.
-static MESSAGE_SQL: LazyLock<String> = LazyLock::new(|| messages_sql("m.chat_id", "", "WHERE m.id = $1"));
+/// Message $1 as it is now (as a history row).
+const MESSAGE_SQL: &str = "SELECT m.*, r.readers, r.markers
+    FROM message_views m CROSS JOIN LATERAL chat_read_markers(m.chat_id) r
+    WHERE m.id = $1";
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct History {
@@ -164,7 +147,7 @@ pub async fn history(
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 7] =
         [&chat_id, &page.below, &older, &readable.from, &readable.through, &page.above, &newer];
     let (position, rows) =
-        reading!(state.reads, min, |client| Ok(store::snapshot(&client, &HISTORY_SQL, &params).await?))?;
+        reading!(state.reads, min, |client| Ok(store::snapshot(&client, HISTORY_SQL, &params).await?))?;
     let admin = crate::access::viewer(&user) == crate::access::Viewer::Admin;
     // Newest first: the newer leg's, then the older leg's.
     let (newer_rows, older_rows): (Vec<&Row>, Vec<&Row>) =
@@ -223,7 +206,7 @@ pub(super) fn history_message(row: &Row) -> Result<HistoryMessage, tokio_postgre
 
 /// Message `id` as it is now, with its chat.
 pub(super) async fn load_message(client: &impl GenericClient, id: i64) -> Result<Option<SentMessage>> {
-    let Some(row) = client.query_opt(MESSAGE_SQL.as_str(), &[&id]).await? else {
+    let Some(row) = client.query_opt(MESSAGE_SQL, &[&id]).await? else {
         return Ok(None);
     };
     // Its author asks (admins write nothing): a participant's view.

@@ -131,12 +131,13 @@ pub async fn send(
 /// The message `parent` that a new message of chat `chat_id` quotes: 400 unless it is a
 /// message of that chat that the sender can see.
 async fn quoted(state: &AppState, chat_id: i64, parent: i64, access: Access) -> Result<ReplyPreview> {
-    let sql = format!(
-        "SELECT {} FROM messages p WHERE p.id = $1 AND p.chat_id = $2 AND p.position >= $3",
-        ReplyPreview::COLUMNS
-    );
     let client = state.db.get().await?;
-    let row = client.query_opt(&sql, &[&parent, &chat_id, &access.visible_from]).await?;
+    let row = client
+        .query_opt(
+            "SELECT * FROM reply_previews WHERE reply_id = $1 AND reply_chat_id = $2 AND reply_position >= $3",
+            &[&parent, &chat_id, &access.visible_from],
+        )
+        .await?;
     row.as_ref().map(ReplyPreview::from_row).transpose()?.flatten().ok_or_else(|| {
         AppError::Unprocessable(format!("reply_to_message_id {parent} is not a message of chat {chat_id}"))
     })

@@ -64,15 +64,7 @@ pub async fn presence(
     PathParam(about): PathParam<i64>,
 ) -> Result<Json<PresenceEvent>> {
     may_see_presence(&state, &user, about).await?;
-    let row = state
-        .db
-        .get()
-        .await?
-        .query_one(
-            "SELECT presence_online($1) AS online, (SELECT last_seen FROM user_presence WHERE user_id = $1) AS last_seen",
-            &[&about],
-        )
-        .await?;
+    let row = state.db.get().await?.query_one("SELECT online, last_seen FROM presence_of($1)", &[&about]).await?;
     let online: bool = row.get("online");
     Ok(Json(PresenceEvent { user_id: about, online, last_seen: if online { None } else { row.get("last_seen") } }))
 }

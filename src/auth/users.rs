@@ -56,15 +56,11 @@ pub struct Suspension {
 }
 
 impl Suspension {
-    /// The columns [`Suspension::from_row`] reads, of users aliased `u`.
-    pub const COLUMNS: &str = "CASE WHEN u.suspended_until > now() AND u.suspended_until <> 'infinity'
-             THEN u.suspended_until END AS suspended_until,
-        coalesce(u.suspended_until = 'infinity', false) AS suspended_forever, u.suspension_reason";
-
-    /// Whether the row's person is suspended now, and until when.
+    /// Whether the row's person is suspended now, and until when: a row of the `accounts` view
+    /// (`sql/V28__wire_views.sql`).
     pub fn from_row(row: &tokio_postgres::Row) -> Result<Option<Self>, tokio_postgres::Error> {
         let forever: bool = row.try_get("suspended_forever")?;
-        // `infinity` fits no OffsetDateTime: COLUMNS says it apart.
+        // `infinity` fits no OffsetDateTime: the view says it apart.
         let until: Option<time::OffsetDateTime> = row.try_get("suspended_until")?;
         if !forever && until.is_none() {
             return Ok(None);
@@ -113,11 +109,11 @@ impl UserCache {
         }
         let client = pool.get().await?;
         let statement = client
-            .prepare_cached(&format!(
-                "SELECT u.name, u.role, g.link_id, g.ended, u.erasure_requested_at IS NOT NULL AS erasing, {}
-                     FROM users u LEFT JOIN guest_sessions g ON g.guest_id = u.id WHERE u.id = $1",
-                Suspension::COLUMNS
-            ))
+            .prepare_cached(
+                "SELECT u.name, u.role, g.link_id, g.ended, u.erasure_requested_at IS NOT NULL AS erasing,
+                        u.suspended_until, u.suspended_forever, u.suspension_reason
+                 FROM accounts u LEFT JOIN guest_sessions g ON g.guest_id = u.id WHERE u.id = $1",
+            )
             .await?;
         let Some(row) = client.query_opt(&statement, &[&id]).await? else {
             return Ok(Lookup::Missing);
@@ -172,12 +168,10 @@ impl UserCache {
         let fetched = Instant::now();
         let rows = client
             .query(
-                &format!(
-                    "SELECT u.id, u.name, u.role, {} FROM users u WHERE u.id = ANY($1)
-                       AND u.erasure_requested_at IS NULL
-                       AND NOT EXISTS (SELECT 1 FROM guest_sessions g WHERE g.guest_id = u.id AND g.ended)",
-                    Suspension::COLUMNS
-                ),
+                "SELECT u.id, u.name, u.role, u.suspended_until, u.suspended_forever, u.suspension_reason
+                 FROM accounts u WHERE u.id = ANY($1)
+                   AND u.erasure_requested_at IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM guest_sessions g WHERE g.guest_id = u.id AND g.ended)",
                 &[&ids],
             )
             .await?;

@@ -136,9 +136,8 @@ pub(crate) use text_column;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     Primary,
-    /// A streaming standby (`READ_DATABASE_URL`). It cannot read presence (UNLOGGED tables): a
-    /// statement run there selects `wire::Contact::columns_on(Source::Standby, …)`, and
-    /// presence comes from the primary.
+    /// A streaming standby (`READ_DATABASE_URL`). It cannot read presence (UNLOGGED tables):
+    /// presence comes from the primary (`wire::Presences`).
     Standby,
 }
 

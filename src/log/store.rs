@@ -10,9 +10,9 @@ use super::{AppendError, NewEvent, StoredEvent};
 // chat_id, actor_id, type, payload, created_at.
 
 /// The log head: the highest position visible now (0 for an empty log). Because positions
-/// become visible in order, every event up to it is visible too. The one place it is written;
-/// read-model snapshots embed it through [`with_head`].
-const HEAD_SQL: &str = "SELECT coalesce(max(position), 0) AS head FROM events";
+/// become visible in order, every event up to it is visible too (`sql/functions/log_head.sql`;
+/// read-model snapshots select it too, see [`snapshot`]).
+const HEAD_SQL: &str = "SELECT head FROM log_head()";
 
 /// The statement [`append`] runs: $1–$5 are arrays of chat ids, actor ids, types, payloads
 /// and idempotency keys (NULL for none), inserted in array order. The appender prepares it
@@ -200,29 +200,12 @@ pub async fn routing(client: &mut tokio_postgres::Client) -> anyhow::Result<Rout
     })
 }
 
-/// An SQL expression: chat `chat`'s activity (`chats.active_position`) as of log head `head`
-/// (both SQL): its own, unless that is newer, then the position of its newest message (or its
-/// opening) at or before `head`; NULL for a chat that did not exist yet. Most chats take the
-/// first branch; the second reads a few entries of `idx_events_chat_position`.
-pub fn activity_as_of(chat: &str, head: &str) -> String {
-    format!(
-        "CASE WHEN {chat}.active_position <= {head} THEN {chat}.active_position
-              ELSE (SELECT max(e.position) FROM events e WHERE e.chat_id = {chat}.id AND e.position <= {head}
-                    AND e.type IN ('chat_created', 'message_created')) END"
-    )
-}
-
-/// A read-model statement that also answers with the log head: `inner` (whose rows are
-/// aliased `d`) left-joined to the head as column `head`, ordered by `order_by`. Both come
-/// from one snapshot in one round trip, so the data is at least as recent as the head.
-pub fn with_head(inner: &str, order_by: &str) -> String {
-    format!(
-        "SELECT h.head, d.*\n FROM ({HEAD_SQL}) h\n LEFT JOIN LATERAL (\n{inner}\n ) d ON true\n ORDER BY {order_by}"
-    )
-}
-
-/// Runs a statement built by [`with_head`] (prepared once per pooled connection). Returns the
-/// head and the data rows (none when the only row has a NULL `id`).
+/// Runs a read-model statement that also answers with the log head: the head (as column
+/// `head`) left-joined to the data rows (aliased `d`), as in
+/// `SELECT h.head, d.* FROM log_head() h LEFT JOIN LATERAL (…) d ON true`. Both come from
+/// one snapshot in one round trip, so the data is at least as recent as the head. Prepared
+/// once per pooled connection. Returns the head and the data rows (none when the only row has
+/// a NULL `id`).
 pub async fn snapshot(
     client: &deadpool_postgres::Client,
     sql: &str,

@@ -10,7 +10,6 @@ use time::OffsetDateTime;
 use tokio_postgres::{GenericClient, Row};
 
 use crate::auth::Role;
-use crate::db::Source;
 pub use crate::log::{Attachment, IMAGE_TYPES};
 
 pub mod events;
@@ -80,11 +79,7 @@ pub struct ChatHeader {
 }
 
 impl ChatHeader {
-    /// The columns [`ChatHeader::from_row`] reads, for a statement that names the chat `c`.
-    pub const COLUMNS: &str = "c.kind, c.title, c.context, c.created_by, c.active_at AS updated_at, c.closed_at,
-        CASE WHEN c.kind <> 'group' THEN 2
-             ELSE (SELECT count(*) FROM chat_participants n WHERE n.chat_id = c.id) END AS participants_count";
-
+    /// A row of the `chat_headers` view (`sql/V28__wire_views.sql`).
     pub fn from_row(row: &Row) -> Result<Self, tokio_postgres::Error> {
         Ok(Self {
             kind: row.try_get("kind")?,
@@ -130,30 +125,8 @@ impl Contact {
         Self { online: false, last_seen: None, ..self }
     }
 
-    /// The presence columns a statement selects for user `id_column`: `online` and `last_seen`.
-    ///
-    /// `online` is `presence_online()` of `sql/functions/presence_online.sql` written out: PostgreSQL does
-    /// not inline a SQL function whose body has a sublink, and calling it once per row cost a
-    /// fifth of a 500-chat list (S4, docs/bench/notes.md). Keep the two in step.
-    pub fn columns(id_column: &str) -> String {
-        format!(
-            "EXISTS (SELECT 1 FROM presence_streams ps JOIN presence_replicas pr ON pr.replica_id = ps.replica_id
-                     WHERE ps.user_id = {id_column} AND pr.expires_at > now()) AS online,
-             (SELECT last_seen FROM user_presence WHERE user_id = {id_column}) AS last_seen"
-        )
-    }
-
-    /// [`Contact::columns`] for a statement that runs on `source`. A standby cannot read
-    /// presence (its tables are UNLOGGED), so there they are NULL and the caller fills them
-    /// in from [`Presences::of`] on the primary.
-    pub fn columns_on(source: Source, id_column: &str) -> String {
-        match source {
-            Source::Primary => Self::columns(id_column),
-            Source::Standby => "NULL::boolean AS online, NULL::timestamptz AS last_seen".to_owned(),
-        }
-    }
-
-    /// `person` with the presence columns of `row` (see [`Contact::columns`]).
+    /// `person` with the presence columns of `row`: `online` and `last_seen`, as
+    /// `presence_of()` (`sql/functions/presence_of.sql`) answers them.
     pub fn from_row(person: Person, row: &Row) -> Result<Self, tokio_postgres::Error> {
         let (online, last_seen) = presence_of_row(row)?;
         Ok(Self { person, online, last_seen })
@@ -166,8 +139,8 @@ fn presence_of_row(row: &Row) -> Result<(bool, Option<OffsetDateTime>), tokio_po
     Ok((online, if online { None } else { row.try_get("last_seen")? }))
 }
 
-/// Presence looked up on its own, on the primary, for people read on a standby (see
-/// [`Contact::columns_on`]).
+/// Presence looked up on its own, on the primary: a standby cannot read it (its tables are
+/// UNLOGGED), so statements that may run on one read people without it.
 #[derive(Debug, Default)]
 pub struct Presences(HashMap<i64, (bool, Option<OffsetDateTime>)>);
 
@@ -177,8 +150,12 @@ impl Presences {
         if ids.is_empty() {
             return Ok(Self::default());
         }
-        let sql = format!("SELECT id, {} FROM unnest($1::bigint[]) AS u(id)", Contact::columns("id"));
-        let rows = client.query(&sql, &[&ids]).await?;
+        let rows = client
+            .query(
+                "SELECT u.id, p.online, p.last_seen FROM unnest($1::bigint[]) AS u(id) CROSS JOIN LATERAL presence_of(u.id) p",
+                &[&ids],
+            )
+            .await?;
         let mut presences = HashMap::with_capacity(rows.len());
         for row in rows {
             presences.insert(row.try_get("id")?, presence_of_row(&row)?);
@@ -323,13 +300,8 @@ pub struct ReplyPreview {
 }
 
 impl ReplyPreview {
-    /// The columns [`ReplyPreview::from_row`] reads, for a statement that joins the quoted
-    /// message as `p` (`LEFT JOIN messages p ON p.id = m.reply_to_id`).
-    pub const COLUMNS: &str = "p.id AS reply_id, p.sender_id AS reply_sender_id, p.is_deleted AS reply_deleted,
-        CASE WHEN NOT p.is_deleted AND p.hidden_at IS NULL AND p.purged_at IS NULL THEN left(p.content, 100) END AS reply_preview,
-        p.position AS reply_position,
-        CASE WHEN p.purged_at IS NOT NULL THEN 'purged' WHEN p.hidden_at IS NOT NULL THEN 'hidden' END AS reply_removed";
-
+    /// The quote of a row of the `message_views` view, or of the `reply_previews` view
+    /// (`sql/V28__wire_views.sql`).
     pub fn from_row(row: &Row) -> Result<Option<Self>, tokio_postgres::Error> {
         let Some(id) = row.try_get::<_, Option<i64>>("reply_id")? else {
             return Ok(None);

@@ -21,9 +21,6 @@ pub struct Hidden {
 }
 
 impl Hidden {
-    /// The columns [`Hidden::from_row`] reads, of messages aliased `m`.
-    pub const COLUMNS: &str = "m.hidden_at, m.hidden_by, m.hidden_reason, m.purged_at, m.purge_cause";
-
     /// As `hidden_at`, `hidden_by` and `hidden_reason` say (None: not hidden).
     pub fn from_row(row: &Row) -> Result<Option<Self>, tokio_postgres::Error> {
         let Some(hidden_at) = row.try_get::<_, Option<OffsetDateTime>>("hidden_at")? else { return Ok(None) };
@@ -106,25 +103,7 @@ pub struct ReportedMessage {
 }
 
 impl ReportView {
-    /// The statement behind [`ReportView::from_row`]: reports `r` with their message `m`, chat
-    /// `c`, sender `s` and reporter `p`; `rest` filters and orders.
-    pub fn sql(rest: &str) -> String {
-        format!(
-            "SELECT r.id, r.reason, r.created_at AS reported_at, r.resolved_at, r.resolution,
-                    c.id AS chat_id, c.kind, c.title,
-                    m.id AS message_id, m.content, m.created_at, m.is_deleted, m.attachments, {},
-                    s.id AS sender_id, s.name AS sender_name, s.role AS sender_role,
-                    p.id AS reporter_id, p.name AS reporter_name, p.role AS reporter_role
-             FROM reports r
-             JOIN messages m ON m.id = r.message_id
-             JOIN chats c ON c.id = r.chat_id
-             JOIN users s ON s.id = m.sender_id
-             JOIN users p ON p.id = r.reporter_id
-             {rest}",
-            Hidden::COLUMNS
-        )
-    }
-
+    /// A row of the `report_views` view (`sql/V28__wire_views.sql`).
     pub fn from_row(row: &Row) -> Result<Self, tokio_postgres::Error> {
         Ok(Self {
             id: row.try_get("id")?,
@@ -153,7 +132,7 @@ impl ReportView {
 
     /// The reports `ids`, in no particular order.
     pub async fn load(client: &impl GenericClient, ids: &[i64]) -> Result<Vec<Self>, tokio_postgres::Error> {
-        let rows = client.query(&Self::sql("WHERE r.id = ANY($1)"), &[&ids]).await?;
+        let rows = client.query("SELECT * FROM report_views WHERE id = ANY($1)", &[&ids]).await?;
         rows.iter().map(Self::from_row).collect()
     }
 }

@@ -69,17 +69,18 @@ async fn migrating_an_up_to_date_database_changes_nothing() {
     assert_eq!(count, shipped().len() as i64);
 }
 
-/// A database migrated before the baseline existed (V1–V26 in its history, no V27): its history
-/// of V1–V26 becomes the baseline's row, V27 and the functions are applied, and its schema is
-/// exactly a new database's.
+/// A database migrated before the baseline existed (V1–V26 in its history, nothing later): its
+/// history of V1–V26 becomes the baseline's row, the later migrations and the functions are
+/// applied, and its schema is exactly a new database's.
 #[tokio::test]
 async fn a_database_migrated_before_the_baseline_goes_on_from_it_with_the_same_schema() {
     let database = fresh_database().await;
     tutorchat::db::migrate(&database).await.expect("migrate");
     let sql = connect(&database).await;
-    // What an earlier build left: V1–V26 under their old names, and nothing of V27.
+    // What an earlier build left: V1–V26 under their old names, and nothing of V27 or later.
     sql.batch_execute(
         "DROP TABLE schema_functions;
+         DROP VIEW report_views, accounts, message_views, reply_previews, chat_headers;
          DELETE FROM refinery_schema_history;
          INSERT INTO refinery_schema_history (version, name, applied_on, checksum)
          SELECT v, 'earlier_' || v, '2026-01-01T00:00:00Z', (1000 + v)::text FROM generate_series(1, 26) v;
@@ -95,7 +96,10 @@ async fn a_database_migrated_before_the_baseline_goes_on_from_it_with_the_same_s
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
-    assert_eq!(history, [(26, "baseline".to_owned()), (27, "schema_functions".to_owned())]);
+    assert_eq!(
+        history,
+        [(26, "baseline".to_owned()), (27, "schema_functions".to_owned()), (28, "wire_views".to_owned())]
+    );
     assert_eq!(schema_dump(&database).await, committed_schema(), "the same schema as a new database's");
 }
 

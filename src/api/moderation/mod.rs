@@ -157,8 +157,7 @@ pub async fn reports(
             })?,
         };
     let open_only = query.state.unwrap_or(ReportState::Open) == ReportState::Open;
-    let sql = ReportView::sql("WHERE r.id < $1 AND (NOT $2 OR r.resolved_at IS NULL) ORDER BY r.id DESC LIMIT $3");
-    let rows = state.db.get().await?.query(&sql, &[&before, &open_only, &(limit + 1)]).await?;
+    let rows = state.db.get().await?.query(REPORTS_SQL, &[&before, &open_only, &(limit + 1)]).await?;
     let mut reports = rows.iter().map(ReportView::from_row).collect::<Result<Vec<_>, _>>()?;
     let next_cursor = (reports.len() as i64 > limit).then(|| {
         reports.truncate(limit as usize);
@@ -166,6 +165,10 @@ pub async fn reports(
     });
     Ok(Json(ReportList { reports, next_cursor: next_cursor.flatten() }))
 }
+
+/// A page of reports before report $1 ($2: open ones only; $3 at most), newest first.
+const REPORTS_SQL: &str = "SELECT * FROM report_views
+    WHERE id < $1 AND (NOT $2 OR resolved_at IS NULL) ORDER BY id DESC LIMIT $3";
 
 /// Hides a message from its chat's participants (they see "hidden by a moderator", live and
 /// on resume; its files are no longer served to them); admins and the audit still see it,

@@ -86,14 +86,19 @@ pub async fn list(
         let escaped = q.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         format!("%{escaped}%")
     });
-    let sql = format!(
-        "SELECT u.id, u.name, u.role, u.email, u.erasure_requested_at, u.erased_at, {}
-         FROM users u
-         WHERE $1::text IS NULL OR lower(u.name) LIKE $1 OR lower(u.email) LIKE $1
-         ORDER BY u.name, u.id LIMIT $2",
-        Suspension::COLUMNS
-    );
-    let rows = state.db.get().await?.query(&sql, &[&pattern, &limit]).await?;
+    let rows = state
+        .db
+        .get()
+        .await?
+        .query(
+            "SELECT u.id, u.name, u.role, u.email, u.erasure_requested_at, u.erased_at,
+                    u.suspended_until, u.suspended_forever, u.suspension_reason
+             FROM accounts u
+             WHERE $1::text IS NULL OR lower(u.name) LIKE $1 OR lower(u.email) LIKE $1
+             ORDER BY u.name, u.id LIMIT $2",
+            &[&pattern, &limit],
+        )
+        .await?;
     let users = rows
         .iter()
         .map(|r| {

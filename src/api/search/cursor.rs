@@ -10,7 +10,7 @@ pub(super) struct Cursor {
     pub prefix: bool,
     pub rank: f32,
     pub id: i64,
-    /// `order=relevance`: the newest message of the window it ranks (see [`super::sql::RANKED`]).
+    /// `order=relevance`: the newest message of the window it ranks (see [`super::sql`]).
     pub top: Option<i64>,
 }
 

@@ -143,8 +143,8 @@ pub async fn search(
     let searcher = (!admin).then_some(user.id);
     let client = state.db.get().await?;
     let sql = match order {
-        SearchOrder::Relevance => &RELEVANCE_SQL[usize::from(admin)],
-        SearchOrder::Recent => &RECENT_SQL[usize::from(admin)],
+        SearchOrder::Relevance => RELEVANCE_SQL[usize::from(admin)],
+        SearchOrder::Recent => RECENT_SQL[usize::from(admin)],
     };
     // Planned for its arguments each time (a statement of its own, not one prepared per
     // connection): after five runs PostgreSQL may keep a generic plan of a prepared statement,
@@ -180,7 +180,7 @@ pub async fn search(
     }
     let mut fuzzy = false;
     if rows.is_empty() && cursor.is_none() && is_one_word(q) {
-        let statement = client.prepare(&FUZZY_SQL[usize::from(admin)]).await?;
+        let statement = client.prepare(FUZZY_SQL[usize::from(admin)]).await?;
         rows = client.query(&statement, &[&q, &searcher, &query.chat_id, &FUZZY_THRESHOLD, &limit]).await?;
         fuzzy = true;
     }

@@ -47,14 +47,7 @@ pub(super) async fn message_facts(
     if ids.is_empty() {
         return Ok(facts);
     }
-    let sql = format!(
-        "SELECT m.id, m.sender_id, m.created_at, m.position, m.attachments, m.content, m.is_deleted, m.edited_at, {}, {}
-         FROM messages m
-         LEFT JOIN messages p ON p.id = m.reply_to_id WHERE m.id = ANY($1)",
-        ReplyPreview::COLUMNS,
-        Hidden::COLUMNS
-    );
-    for row in client.query(&sql, &[&ids]).await? {
+    for row in client.query("SELECT * FROM message_views WHERE id = ANY($1)", &[&ids]).await? {
         let fact = MessageFacts {
             sender_id: row.get("sender_id"),
             created_at: row.get("created_at"),

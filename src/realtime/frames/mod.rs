@@ -9,7 +9,6 @@ use tokio_postgres::GenericClient;
 
 use super::hub::{Dispatch, Frames};
 use crate::log::{ChatOpened, EventData, StoredEvent};
-use crate::standby::Source;
 use crate::wire::events::ChatCreated;
 pub use crate::wire::events::{
     ChatClosedEvent, ChatCreatedEvent, ChatExportedEvent, ChatRenamedEvent, MessageBody, MessageDeletedEvent,
@@ -54,7 +53,7 @@ pub enum Shown {
 /// names, an edit its message's author and time, a reply the message it quotes: each looked up
 /// in one query for the whole batch, and only when the batch has such events.
 ///
-/// `presence`: the primary's pool when `client` is a standby's (see [`Contact::columns_on`]);
+/// `presence`: the primary's pool when `client` is a standby's (see [`Presences`]);
 /// `None` when `client` can read presence itself. `shown`: see [`Shown`].
 pub async fn encode(
     client: &impl GenericClient,
@@ -73,19 +72,14 @@ pub async fn encode(
         .collect();
     let mut names: HashMap<i64, Contact> = HashMap::new();
     if !people.is_empty() {
-        let source = if presence.is_some() { Source::Standby } else { Source::Primary };
-        let sql = format!("SELECT id, name, role, {} FROM users WHERE id = ANY($1)", Contact::columns_on(source, "id"));
-        let rows = client.query(&sql, &[&people]).await?;
+        let rows = client.query("SELECT id, name, role FROM users WHERE id = ANY($1)", &[&people]).await?;
         let presences = match presence {
-            Some(primary) => Some(Presences::of(&**primary.get().await?, &people).await?),
-            None => None,
+            Some(primary) => Presences::of(&**primary.get().await?, &people).await?,
+            None => Presences::of(client, &people).await?,
         };
         for row in rows {
-            let person = Person { id: row.get("id"), name: row.get("name"), role: row.try_get("role")? };
-            let contact = match &presences {
-                Some(presences) => presences.contact(person),
-                None => Contact::from_row(person, &row)?,
-            };
+            let contact =
+                presences.contact(Person { id: row.get("id"), name: row.get("name"), role: row.try_get("role")? });
             names.insert(contact.person.id, contact);
         }
     }

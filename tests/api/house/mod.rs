@@ -1,6 +1,7 @@
 //! The shape of the code base, checked: one home per concept. The modules import each other
 //! without cycles, only `src/log/` touches the `events` table, only `src/config/` reads the
-//! environment (and docs/configuration.md is generated from what it declares), production code
+//! environment (and docs/configuration.md is generated from what it declares), statements are
+//! literal SQL, production code
 //! stays apart from the development harness (`src/dev/`), files stay small, the README stays
 //! short and cites nothing outside the repository, and the server does not depend on the
 //! benchmark's HTTP client.
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 mod access;
 mod files;
 mod modules;
+mod statements;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 

@@ -26,7 +26,7 @@ pub(super) async fn reads_and_audits(
     let (chat, _, before) = &samples[0];
     let history_plan = explain(
         sql,
-        &tutorchat::api::HISTORY_SQL,
+        tutorchat::api::HISTORY_SQL,
         &[chat, before, &51i64, &vec![0i64], &vec![i64::MAX], &i64::MAX, &0i64],
     )
     .await?;
@@ -145,7 +145,7 @@ async fn chat_list_plan(sql: &Client, teacher: i64) -> anyhow::Result<String> {
     let (start, kind, pattern) = (i64::MAX, None::<&str>, None::<String>);
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 7] =
         [&Some(teacher), &start, &start, &start, &kind, &pattern, &501i64];
-    explain(sql, &tutorchat::api::CHAT_LIST_SQL, &params).await
+    explain(sql, tutorchat::api::CHAT_LIST_SQL, &params).await
 }
 
 /// The cost curve's first point: S4's reads on the primary at the data set's current size.
