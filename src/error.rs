@@ -60,7 +60,8 @@ pub enum Code {
     TokenExpired,
     /// 401: a guest's inquiry chat was closed, and their session with it.
     GuestSessionEnded,
-    /// 403: the caller's role may not do this.
+    /// 403: the caller's role may not do this, or a chat, message, file or inquiry link that
+    /// does not exist or is not theirs to use (one answer for both, so ids reveal nothing).
     Forbidden,
     /// 403: admins read every chat and write nothing.
     AdminReadOnly,
@@ -77,7 +78,9 @@ pub enum Code {
     UnknownUser,
     /// 403: the caller is suspended by a moderator: they may read, not write.
     AccountSuspended,
-    /// 404: it does not exist, or the caller may not see it (the same answer for both).
+    /// 404: it does not exist (a lesson, a person, a route). A chat, message, file or inquiry
+    /// link that does not exist or is not the caller's answers 403 `forbidden` instead, the
+    /// same answer for both.
     NotFound,
     /// 404: Web Push is not configured on this server (no VAPID key).
     PushDisabled,

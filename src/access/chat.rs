@@ -36,13 +36,14 @@ impl Access {
     }
 }
 
-/// The answer for a chat that does not exist and for one the caller may not see alike, so that
+/// The answer for a chat that does not exist and for one the caller may not use alike: 403
+/// (the primary specification's answer to a non-participant), the same body for both, so that
 /// ids (sequential) tell nobody which chats exist.
 pub fn no_chat(chat_id: i64) -> AppError {
-    AppError::NotFound(format!("chat {chat_id} does not exist or you are not a participant"))
+    AppError::Forbidden(format!("chat {chat_id} does not exist or you are not a participant"))
 }
 
-/// Whether `user` may read chat `chat_id`: 404 unless it exists and the user is a member now or
+/// Whether `user` may read chat `chat_id`: 403 unless it exists and the user is a member now or
 /// an admin ([`no_chat`]). Writing additionally excludes admins (checked by the caller). The
 /// hub answers for the direct chats this replica knows (their members never change); the
 /// database for groups (a removal must take effect at once, on every replica) and the rest.
@@ -103,12 +104,12 @@ impl Readable {
     }
 }
 
-/// What `user` may read of chat `chat_id`: 404 if it does not exist or they never were a member
+/// What `user` may read of chat `chat_id`: 403 if it does not exist or they never were a member
 /// (and are no admin). Unlike [`check_access`], a former member passes, for what they
 /// read while they were one.
 pub async fn check_read_access(state: &AppState, chat_id: i64, user: &AuthUser) -> Result<Readable> {
     if user.is_admin() {
-        // Still 404 for a chat that does not exist.
+        // Still 403 for a chat that does not exist.
         check_access(state, chat_id, user).await?;
         return Ok(Readable::all());
     }
@@ -190,12 +191,13 @@ pub async fn may_see_message(state: &AppState, id: i64, user: &AuthUser) -> Resu
     let Some(row) = row else { return Ok(false) };
     match check_read_access(state, row.get("chat_id"), user).await {
         Ok(readable) => Ok(readable.contains(row.get("position"))),
-        Err(AppError::NotFound(_)) => Ok(false),
+        Err(AppError::Forbidden(_)) => Ok(false),
         Err(e) => Err(e),
     }
 }
 
-/// 404 for a message that does not exist and for one the caller may not see alike.
+/// 403 for a message that does not exist and for one the caller may not see alike (the same
+/// body: see [`no_chat`]).
 pub fn no_message(id: i64) -> AppError {
-    AppError::NotFound(format!("message {id} does not exist"))
+    AppError::Forbidden(format!("message {id} does not exist or you may not see it"))
 }

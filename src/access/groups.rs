@@ -5,7 +5,7 @@ use crate::error::Code;
 use crate::wire::ChatKind;
 use crate::{AppError, AppState, Result};
 
-/// Whether group `chat_id` may be managed by `user`: 404 if there is no such chat or the user
+/// Whether group `chat_id` may be managed by `user`: 403 if there is no such chat or the user
 /// may not see it ([`super::no_chat`]), 403 if they see it but it is not a group or they are
 /// neither its owner nor an admin. `doing` says what they tried, for the answer.
 pub async fn group_manager(state: &AppState, chat_id: i64, user: &AuthUser, doing: &str) -> Result<()> {

@@ -40,6 +40,6 @@ pub use chat::{
 };
 pub use groups::{group_manager, is_member};
 pub use resources::{
-    AttachedTo, Attachment, may_complete_lesson, may_read_attachment, may_revoke_link, may_see_presence,
+    AttachedTo, Attachment, may_complete_lesson, may_read_attachment, may_revoke_link, may_see_presence, no_attachment,
 };
 pub use roles::{Admin, Participant, Staff, Viewer, Writer, viewer};

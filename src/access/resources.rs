@@ -12,12 +12,12 @@ pub fn may_complete_lesson(user: &AuthUser, teacher_id: i64) -> Result<()> {
 }
 
 /// An inquiry link is revoked by its teacher, who created it (`owners`: host and creator), or
-/// an admin: 404 for anyone else, as for a link that does not exist (`owners` none).
+/// an admin: 403 for anyone else, as for a link that does not exist (`owners` none).
 pub fn may_revoke_link(user: &AuthUser, id: i64, owners: Option<(i64, i64)>) -> Result<()> {
     match owners {
         Some(_) if user.role == Role::Admin => Ok(()),
         Some((host, creator)) if user.id == host || user.id == creator => Ok(()),
-        _ => Err(AppError::NotFound(format!("inquiry link {id} does not exist or is not yours"))),
+        _ => Err(AppError::Forbidden(format!("inquiry link {id} does not exist or is not yours"))),
     }
 }
 
@@ -58,8 +58,8 @@ pub struct AttachedTo {
 }
 
 /// Who may download a file: an admin any; its uploader while it is not attached yet; a
-/// participant who may see its message, while that is neither deleted nor hidden. 404 for
-/// anyone else, as for a file that does not exist.
+/// participant who may see its message, while that is neither deleted nor hidden. 403 for
+/// anyone else, as for a file that does not exist ([`no_attachment`]).
 pub async fn may_read_attachment(state: &AppState, user: &AuthUser, file: &Attachment) -> Result<()> {
     let id = file.id;
     if user.role == Role::Admin {
@@ -69,21 +69,27 @@ pub async fn may_read_attachment(state: &AppState, user: &AuthUser, file: &Attac
         if file.uploader_id == user.id {
             return Ok(());
         }
-        return Err(AppError::NotFound(format!("attachment {id} does not exist")));
+        return Err(no_attachment(id));
     };
     let access = super::check_access(state, file.chat_id, user).await?;
     // As if it did not exist: the caller may not see its message.
     if message.position < access.visible_from {
-        return Err(AppError::NotFound(format!("attachment {id} does not exist")));
+        return Err(no_attachment(id));
     }
     if message.deleted {
-        return Err(AppError::NotFound(format!("message {} with attachment {id} was deleted", message.id)));
+        return Err(AppError::Forbidden(format!("message {} with attachment {id} was deleted", message.id)));
     }
     if message.hidden {
-        return Err(AppError::NotFound(format!(
+        return Err(AppError::Forbidden(format!(
             "message {} with attachment {id} is hidden by a moderator",
             message.id
         )));
     }
     Ok(())
+}
+
+/// 403 for a file that does not exist and for one the caller may not see alike (the same body:
+/// see [`super::no_chat`]).
+pub fn no_attachment(id: i64) -> AppError {
+    AppError::Forbidden(format!("attachment {id} does not exist or you may not see it"))
 }

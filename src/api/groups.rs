@@ -172,7 +172,7 @@ pub(super) async fn load(state: &AppState, chat_id: i64) -> Result<ChatDetails> 
     let chat = client
         .query_opt("SELECT * FROM chat_headers WHERE id = $1", &[&chat_id])
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("chat {chat_id} does not exist")))?;
+        .ok_or_else(|| crate::access::no_chat(chat_id))?;
     let participants = client
         .query(
             "SELECT u.id, u.name, u.role, p.joined_at, pr.online, pr.last_seen
@@ -246,7 +246,7 @@ pub async fn create(
 /// The chat with its current members: for its members and admins.
 #[utoipa::path(get, path = "/api/chats/{chat_id}", tag = "chats", params(("chat_id" = i64, Path)),
     responses((status = 200, body = ChatDetails), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+              (status = 403, body = ErrorBody, description = "no such chat, or the caller is not a participant (one answer for both)")))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
 pub async fn details(
     State(state): State<AppState>,
@@ -260,7 +260,7 @@ pub async fn details(
 /// Renames a group (its owner or an admin). The same title again changes nothing.
 #[utoipa::path(patch, path = "/api/chats/{chat_id}", tag = "chats", params(("chat_id" = i64, Path)), request_body = Rename,
     responses((status = 200, body = ChatDetails), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+              (status = 403, body = ErrorBody, description = "no such chat, or the caller is not a participant (one answer for both)")))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
 pub async fn rename(
     State(state): State<AppState>,
@@ -280,8 +280,8 @@ pub async fn rename(
 #[utoipa::path(post, path = "/api/chats/{chat_id}/participants", tag = "chats", params(("chat_id" = i64, Path)),
     request_body = NewMember,
     responses((status = 422, body = ErrorBody, description = "a user who may not be added"), (status = 201, body = ChatDetails), (status = 200, body = ChatDetails, description = "already a member"),
-              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-              (status = 404, body = ErrorBody)))]
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody, description = "no such chat, or the caller is not a participant (one answer for both)")))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
 pub async fn add(
     State(state): State<AppState>,
@@ -311,7 +311,7 @@ pub async fn add(
 
 /// Removes a member from a group: the owner or an admin removes anyone, a member removes
 /// themself (leaves). The removed member's streams get the `participant_removed` event and
-/// nothing of the group after it; sending, typing and read markers answer 404 from then on, on
+/// nothing of the group after it; sending, typing and read markers answer 403 from then on, on
 /// every replica (history keeps the period they were a member). 404 if they are not a member.
 #[utoipa::path(delete, path = "/api/chats/{chat_id}/participants/{user_id}", tag = "chats", operation_id = "remove_participant",
     params(("chat_id" = i64, Path), ("user_id" = i64, Path)),

@@ -78,7 +78,7 @@ pub struct HistoryQuery {
     #[param(nullable = false)]
     pub after_id: Option<i64>,
     /// The messages around this one (a search result): about half the page before it, the
-    /// rest after, itself included. 404 if the caller may not see it in this chat. At most one
+    /// rest after, itself included. 403 if the caller may not see it in this chat. At most one
     /// of `before_id`, `after_id` and `around` (422 otherwise).
     #[param(nullable = false)]
     pub around: Option<i64>,
@@ -123,8 +123,9 @@ impl Page {
     params(("chat_id" = i64, Path), HistoryQuery, MinPositionParam),
     responses((status = 200, body = History, headers(("X-Event-Position" = i64, description = "the log position the page is at least as recent as"))),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-              (status = 422, body = ErrorBody, description = "more than one of before_id, after_id and around"), (status = 429, body = ErrorBody)))]
+              (status = 403, body = ErrorBody, description = "no such chat, or the caller is not a participant (one answer for both)"),
+              (status = 422, body = ErrorBody, description = "more than one of before_id, after_id and around"),
+              (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
 pub async fn history(
     State(state): State<AppState>,

@@ -68,8 +68,9 @@ pub struct Deleted {
     responses((status = 201, body = SentMessage, headers(("X-Event-Position" = i64, description = "the message's position in the log"))),
               (status = 200, body = SentMessage, description = "a retry: the message the key created",
                headers(("X-Event-Position" = i64, description = "the message's position in the log"))),
-              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "the chat is closed (an idle inquiry): read-only"),
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody, description = "no such chat, or the caller is not a participant (one answer for both)"),
+              (status = 409, body = ErrorBody, description = "the chat is closed (an idle inquiry): read-only"),
               (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = body.chat_id))]
 pub async fn send(
@@ -198,7 +199,8 @@ fn sent_message(stored: &StoredEvent, reply_to: Option<ReplyPreview>) -> Result<
 /// shows the new one with `is_edited`. The same text again changes nothing (200, no event).
 #[utoipa::path(put, path = "/api/messages/{id}", tag = "messages", params(("id" = i64, Path)), request_body = EditMessage,
     responses((status = 422, body = ErrorBody, description = "empty content for a message without attachments"), (status = 200, body = SentMessage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "the message is deleted")))]
+              (status = 403, body = ErrorBody, description = "no such message, or not the caller's to see (one answer for both)"),
+              (status = 409, body = ErrorBody, description = "the message is deleted")))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, message_id = id))]
 pub async fn edit(
     State(state): State<AppState>,
@@ -242,8 +244,8 @@ pub async fn edit(
     }
 }
 
-/// The answer to changing somebody else's message: 403 if the caller can see it, 404 (as if it
-/// did not exist) if not.
+/// The answer to changing somebody else's message: 403 `not_author` if the caller can see it,
+/// 403 `forbidden` (as if it did not exist) if not.
 async fn not_theirs(state: &AppState, id: i64, user: &AuthUser, doing: &str) -> AppError {
     match may_see_message(state, id, user).await {
         Ok(true) => AppError::Forbidden(format!("only the author can {doing} a message")).with_code(Code::NotAuthor),
@@ -255,7 +257,7 @@ async fn not_theirs(state: &AppState, id: i64, user: &AuthUser, doing: &str) -> 
 /// Soft-deletes the caller's own message; deleting it again is a no-op success.
 #[utoipa::path(delete, path = "/api/messages/{id}", tag = "messages", operation_id = "delete_message", params(("id" = i64, Path)),
     responses((status = 200, body = Deleted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+              (status = 403, body = ErrorBody, description = "no such message, or not the caller's to see (one answer for both)")))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, message_id = id))]
 pub async fn remove(
     State(state): State<AppState>,

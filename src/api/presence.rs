@@ -33,7 +33,8 @@ pub struct Typing {
 #[utoipa::path(post, path = "/api/chats/{chat_id}/typing", tag = "chats", params(("chat_id" = i64, Path)),
     request_body = Typing,
     responses((status = 204, description = "forwarded, or dropped by the throttle"), (status = 400, body = ErrorBody),
-              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody, description = "no such chat, or the caller is not a participant (one answer for both)"),
               (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
 pub async fn typing(

@@ -40,7 +40,8 @@ pub struct UnreadCount {
 #[utoipa::path(post, path = "/api/chats/{chat_id}/read", tag = "chats", params(("chat_id" = i64, Path)),
     request_body(content = Option<ReadUpTo>, description = "optional"),
     responses((status = 422, body = ErrorBody, description = "up_to_message_id is not a message of this chat"), (status = 204, description = "the marker is at or past the message"), (status = 400, body = ErrorBody),
-              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+              (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody, description = "no such chat, or the caller is not a participant (one answer for both)")))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
 pub async fn mark_read(
     State(state): State<AppState>,

@@ -115,7 +115,7 @@ async fn only_the_author_edits_a_live_message_with_valid_text() {
         (&teacher, id, "not mine".into(), 403),
         (&admin, id, "admins read only".into(), 403),
         (&student, gone, "too late".into(), 409),
-        (&student, 987_654, "nothing there".into(), 404),
+        (&student, 987_654, "nothing there".into(), 403),
         (&student, id, "   \n".into(), 400),
         (&student, id, "\u{200B}\u{FEFF}".into(), 400),
         (&student, id, "x".repeat(10_001), 400),

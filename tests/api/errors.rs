@@ -46,8 +46,8 @@ async fn each_refusal_names_its_precise_code() {
     let (status, body, _) = crate::inquiries::visit_with(&app, token, question(&"я".repeat(10_001)), None).await;
     assert_eq!((status, body["code"].as_str()), (400, Some("content_too_long")), "{body}");
     expect(coded(app.edit(&teacher, first, "x").await).await, 403, "not_author");
-    expect(coded(app.edit(&outsider, first, "x").await).await, 404, "not_found");
-    expect(coded(app.post_message(&outsider, chat, "x").await).await, 404, "not_found");
+    expect(coded(app.edit(&outsider, first, "x").await).await, 403, "forbidden");
+    expect(coded(app.post_message(&outsider, chat, "x").await).await, 403, "forbidden");
     expect(coded(app.http.get(app.url("/api/chats")).send().await.expect("GET")).await, 401, "unauthenticated");
     let expired = User {
         id: student.id,
@@ -136,4 +136,48 @@ async fn the_document_lists_every_code() {
             .as_array()
             .is_some_and(|r| r.contains(&json!("code")))
     );
+}
+
+/// The primary specification answers a request about a chat the caller is no participant of
+/// with 403. Every chat, message and file the caller may not use answers 403 `forbidden`, in
+/// the same words as one that does not exist: ids are sequential, and the answer tells nobody
+/// which exist.
+#[tokio::test]
+async fn a_chat_the_caller_may_not_use_is_403_forbidden_as_one_that_does_not_exist() {
+    let app = TestApp::spawn().await;
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
+    let outsider = app.user("student", "O").await;
+    let chat = app.chat(&teacher, &student).await;
+    let message = app.send(&student, chat, "hi").await;
+    let (missing_chat, missing_message) = (chat + 1_000, message + 1_000);
+    let requests = |chat: i64, message: i64| {
+        let as_outsider = |method: reqwest::Method, path: String| {
+            app.http.request(method, app.url(&path)).bearer_auth(&outsider.token)
+        };
+        [
+            as_outsider(reqwest::Method::GET, format!("/api/chats/{chat}/messages")),
+            as_outsider(reqwest::Method::GET, format!("/api/chats/{chat}")),
+            as_outsider(reqwest::Method::POST, "/api/messages".into())
+                .json(&json!({ "chat_id": chat, "content": "x" })),
+            as_outsider(reqwest::Method::PUT, format!("/api/messages/{message}")).json(&json!({ "content": "x" })),
+            as_outsider(reqwest::Method::DELETE, format!("/api/messages/{message}")),
+            as_outsider(reqwest::Method::POST, format!("/api/chats/{chat}/read")),
+            as_outsider(reqwest::Method::POST, format!("/api/chats/{chat}/typing")).json(&json!({ "is_typing": true })),
+            as_outsider(reqwest::Method::GET, format!("/api/chats/{chat}/export?format=json")),
+            as_outsider(reqwest::Method::GET, format!("/api/search?q=hi&chat_id={chat}")),
+            as_outsider(reqwest::Method::POST, format!("/api/messages/{message}/report"))
+                .json(&json!({ "reason": "x" })),
+        ]
+    };
+    let words = |body: &Value, chat: i64, message: i64| {
+        let error = body["error"].as_str().expect("error").to_owned();
+        error.replace(&chat.to_string(), "{chat}").replace(&message.to_string(), "{message}")
+    };
+    for (seen, missing) in requests(chat, message).into_iter().zip(requests(missing_chat, missing_message)) {
+        let (status, body) = status_and_json(seen.send().await.expect("request")).await;
+        let (missing_status, missing_body) = status_and_json(missing.send().await.expect("request")).await;
+        assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")), "{body}");
+        assert_eq!((missing_status, missing_body["code"].as_str()), (403, Some("forbidden")), "{missing_body}");
+        assert_eq!(words(&body, chat, message), words(&missing_body, missing_chat, missing_message));
+    }
 }

@@ -79,7 +79,7 @@ async fn an_admins_json_export_is_what_audit_chat_at_shows_at_that_moment() {
     // Strangers get nothing; every export is in the log.
     let stranger = a.user("student", "Stranger").await;
     let (status, _) = status_and_json(export(&a, &stranger, chat, "format=json").await).await;
-    assert_eq!(status, 404);
+    assert_eq!(status, 403);
     let (status, body) = status_and_json(export(&a, &admin, chat, "format=docx").await).await;
     assert_eq!(status, 400, "{body}");
     let exports: i64 = a

@@ -92,9 +92,9 @@ async fn sending_is_refused_to_admins_outsiders_and_unknown_chats() {
     let (status, body) = status_and_json(p.app.post_message(&p.admin, p.chat, "hi").await).await;
     assert_eq!(status, 403, "{body}");
     assert!(body["error"].as_str().is_some_and(|e| e.contains("read-only")));
-    assert_eq!(status_and_json(p.app.post_message(&p.outsider, p.chat, "hi").await).await.0, 404);
-    assert_eq!(status_and_json(p.app.post_message(&p.student, p.other_chat, "hi").await).await.0, 404);
-    assert_eq!(status_and_json(p.app.post_message(&p.student, 987_654, "hi").await).await.0, 404);
+    assert_eq!(status_and_json(p.app.post_message(&p.outsider, p.chat, "hi").await).await.0, 403);
+    assert_eq!(status_and_json(p.app.post_message(&p.student, p.other_chat, "hi").await).await.0, 403);
+    assert_eq!(status_and_json(p.app.post_message(&p.student, 987_654, "hi").await).await.0, 403);
     let count: i64 =
         p.app.sql.query_one("SELECT count(*) FROM events WHERE type = 'message_created'", &[]).await.expect("q").get(0);
     assert_eq!(count, 0);
@@ -153,7 +153,7 @@ async fn deleting_is_for_the_author_only_and_idempotent() {
     // does not exist.
     let (status, hidden) = status_and_json(p.app.delete_message(&p.outsider, id).await).await;
     let (missing_status, missing) = status_and_json(p.app.delete_message(&p.student, 987_654).await).await;
-    assert_eq!((status, missing_status), (404, 404));
+    assert_eq!((status, missing_status), (403, 403));
     assert_eq!(
         hidden["error"].as_str().map(|e| e.replace(&id.to_string(), "ID")),
         missing["error"].as_str().map(|e| e.replace("987654", "ID"))
@@ -205,10 +205,10 @@ async fn history_access_and_parameters() {
     assert_eq!(page(&p.app, &p.admin, &path).await.0, 200, "admins read every chat");
     // A chat one may not see answers as one that does not exist.
     let (status, hidden) = page(&p.app, &p.outsider, &path).await;
-    assert_eq!(status, 404);
-    assert_eq!(page(&p.app, &p.student, &format!("/api/chats/{}/messages", p.other_chat)).await.0, 404);
+    assert_eq!(status, 403);
+    assert_eq!(page(&p.app, &p.student, &format!("/api/chats/{}/messages", p.other_chat)).await.0, 403);
     let (status, missing) = page(&p.app, &p.student, "/api/chats/987654/messages").await;
-    assert_eq!(status, 404);
+    assert_eq!(status, 403);
     assert_eq!(
         hidden["error"].as_str().map(|e| e.replace(&p.chat.to_string(), "ID")),
         missing["error"].as_str().map(|e| e.replace("987654", "ID"))

@@ -185,10 +185,10 @@ async fn a_member_finds_only_what_was_posted_while_they_were_a_member_on_either_
     assert_eq!(found(&a, &left, "олимпиада").await, [newest, after, before]);
     assert_eq!(found(&a, &kept, "олимпиада").await.first(), Some(&later));
 
-    // Another chat: not searchable by name for a stranger (404, as its history).
+    // Another chat: not searchable by name for a stranger (403, as its history).
     let stranger = a.user("student", "Stranger").await;
     let (status, body) = search(&a, &stranger, &[("q", "олимпиада"), ("chat_id", &chat.to_string())]).await;
-    assert_eq!((status, body["code"].as_str()), (404, Some("not_found")), "{body}");
+    assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")), "{body}");
     let (status, body) = search(&a, &left, &[("q", "олимпиада"), ("chat_id", &chat.to_string())]).await;
     assert_eq!((status, ids(&body)), (200, vec![newest, after, before]), "a former member, within the chat: {body}");
     assert_eq!(found(&a, &stranger, "олимпиада").await, Vec::<i64>::new());
@@ -288,7 +288,7 @@ async fn history_around_a_message_shows_it_with_its_neighbours_and_pages_both_wa
     assert_eq!(a.delete_message(&teacher, ids[5]).await.status(), 200);
     for query in [format!("around={elsewhere}"), format!("around={}", ids[5]), "around=0".into()] {
         let (status, body) = page(query.clone()).await;
-        assert_eq!((status, body["code"].as_str()), (404, Some("not_found")), "{query}: {body}");
+        assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")), "{query}: {body}");
     }
     let (status, body) = page(format!("around={}&before_id={}", ids[3], ids[4])).await;
     assert_eq!((status, body["code"].as_str()), (422, Some("unprocessable")), "{body}");

@@ -26,7 +26,7 @@ import { browser, chatId, cluster, pages } from './state.mjs';
 
 /** Registers these steps, in the story's order. */
 export function register() {
-  test("attachments: the student (A) uploads an image, the teacher (B) sees the preview live and downloads the same bytes; a non-member's request for the file is 404", async () => {
+  test("attachments: the student (A) uploads an image, the teacher (B) sees the preview live and downloads the same bytes; a non-member's request for the file is 403", async () => {
     const { student, teacher, admin } = pages;
     for (const page of [student, teacher, admin]) await page.getByTestId(`chat-${chatId}`).click();
     await waitConnection(teacher, 'live');
@@ -103,7 +103,7 @@ export function register() {
     assert.ok(outsider, 'a demo user outside the chat');
     const other = (pages.outsider = await openPage(browser, cluster.a.url));
     await signIn(other, outsider.email);
-    assert.equal((await fetchDigest(other, `/api/attachments/${imageId}`)).status, 404);
+    assert.equal((await fetchDigest(other, `/api/attachments/${imageId}`)).status, 403);
     await other.context().close();
 
     // A file with a Cyrillic name and a caption: a chip whose link downloads it under its name.

@@ -143,7 +143,7 @@ export function register() {
     assert.ok(!history.body.messages.some((m) => m.id === after), 'nothing after his removal');
     // (Not a member now: the chat is not his to write in, as if it did not exist.)
     const refused = await api(alex, 'POST', '/api/messages', { chat_id: groupId, content: 'я ещё здесь?' });
-    assert.equal(refused.status, 404);
+    assert.equal(refused.status, 403);
   });
 
   test('groups: the owner renames the group, a student leaves it, and the inbox groups chats by context and searches them', async () => {

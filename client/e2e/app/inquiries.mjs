@@ -145,7 +145,7 @@ export function register() {
     }
     // Other chats are not hers to see: as if they did not exist.
     for (const path of [`/api/chats/${chatId}/messages`, `/api/chats/${groupId}`]) {
-      assert.equal((await api(guest, 'GET', path)).status, 404, path);
+      assert.equal((await api(guest, 'GET', path)).status, 403, path);
     }
     const status = await guest.evaluate(async () => (await fetch('/api/unread-count')).status);
     assert.equal(status, 403);

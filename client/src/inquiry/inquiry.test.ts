@@ -77,7 +77,7 @@ describe("how a guest's session ended", () => {
     expect(guestEndOf(new ApiError(401, 'the token has expired', 'Unauthorized', 'token_expired'))).toBe('expired');
     expect(guestEndOf(new ApiError(401, reason, 'Unauthorized'))).toBe('expired');
     expect(guestEndOf(new ApiError(401, null, 'Unauthorized'))).toBe('expired');
-    expect(guestEndOf(new ApiError(404, 'chat 5 does not exist or you are not a participant'))).toBeNull();
+    expect(guestEndOf(new ApiError(403, 'chat 5 does not exist or you are not a participant'))).toBeNull();
     expect(guestEndOf(new ApiError(403, 'a guest may only use their own inquiry chat'))).toBeNull();
     expect(guestEndOf(new TypeError('Failed to fetch'))).toBeNull();
   });

@@ -32,7 +32,8 @@ pub struct DownloadHeaders {
 #[utoipa::path(get, path = "/api/attachments/{id}", tag = "attachments", params(("id" = i64, Path), DownloadHeaders),
     responses((status = 200, description = "the file, as a download, with the type sniffed from its bytes at upload", content_type = "*/*"),
               (status = 206, description = "the range asked for"), (status = 304, description = "not modified"),
-              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody, description = "no such file, or not the caller's to see (one answer for both)"),
               (status = 416, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, attachment_id = id))]
 pub async fn download(
@@ -52,7 +53,7 @@ pub async fn download(
             &[&id],
         )
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("attachment {id} does not exist")))?;
+        .ok_or_else(|| crate::access::no_attachment(id))?;
     let chat_id: i64 = row.get("chat_id");
     let attachment = Attachment {
         id,

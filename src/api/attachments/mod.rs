@@ -70,7 +70,7 @@ pub struct UploadForm {
     params(("chat_id" = i64, Path)),
     request_body(content = UploadForm, content_type = "multipart/form-data", description = "one part named `file`, with a filename"),
     responses((status = 422, body = ErrorBody, description = "an empty file"), (status = 201, body = Attachment), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 403, body = ErrorBody, description = "no such chat, or the caller is not a participant (one answer for both)"),
               (status = 409, body = ErrorBody, description = "the chat is closed (read-only)"),
               (status = 413, body = ErrorBody, description = "the file is larger than ATTACHMENT_MAX_BYTES"),
               (status = 429, body = ErrorBody, description = "an upload allowance is used up, or the file does not fit \

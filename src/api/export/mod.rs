@@ -90,8 +90,9 @@ pub struct ExportQuery {
 #[utoipa::path(get, path = "/api/chats/{chat_id}/export", tag = "export", params(("chat_id" = i64, Path), ExportQuery),
     responses((status = 200, description = "the export, streamed",
                content(("application/json"), ("text/html"), ("application/pdf"))),
-              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody, description = "`at` is not an RFC 3339 time"),
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody, description = "no such chat, or the caller is not a participant (one answer for both)"),
+              (status = 422, body = ErrorBody, description = "`at` is not an RFC 3339 time"),
               (status = 429, body = ErrorBody),
               (status = 503, body = ErrorBody, description = "PDF asked for and the font (EXPORT_FONT) is missing")))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]

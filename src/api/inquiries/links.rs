@@ -131,10 +131,10 @@ pub async fn list_links(State(state): State<AppState>, Staff(user): Staff) -> Re
 
 /// Revokes a link (its teacher, who created it, or an admin): it opens no new chat, and the
 /// chats it opened are closed (read-only, their guests' sessions end). Revoking twice is fine.
-/// 404 for a link the caller may not revoke, as for one that does not exist.
+/// 403 for a link the caller may not revoke, as for one that does not exist.
 #[utoipa::path(delete, path = "/api/inquiry-links/{id}", tag = "inquiries", params(("id" = i64, Path)),
     responses((status = 204, description = "revoked"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+              (status = 403, body = ErrorBody, description = "no such link, or not the caller's (one answer for both)")))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, link = id))]
 pub async fn revoke_link(
     State(state): State<AppState>,

@@ -71,7 +71,7 @@ pub struct Reported {
 #[utoipa::path(post, path = "/api/messages/{id}/report", tag = "moderation", params(("id" = i64, Path)),
     request_body = Reason,
     responses((status = 201, body = Reported), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 403, body = ErrorBody, description = "no such message, or not the caller's to see (one answer for both)"),
               (status = 409, body = ErrorBody, description = "reported before by the caller (`already_reported`), or no longer shown"),
               (status = 422, body = ErrorBody, description = "the caller's own message"),
               (status = 429, body = ErrorBody)))]
@@ -136,7 +136,8 @@ pub struct ReportList {
 /// Reports, newest first, with the message (as admins see it), its chat and who reported it.
 #[utoipa::path(get, path = "/api/admin/reports", tag = "moderation", params(ReportsQuery),
     responses((status = 200, body = ReportList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody), (status = 422, body = ErrorBody, description = "a cursor this API did not give out"),
+              (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody, description = "a cursor this API did not give out"),
               (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn reports(
@@ -176,7 +177,8 @@ const REPORTS_SQL: &str = "SELECT * FROM report_views
 #[utoipa::path(post, path = "/api/admin/messages/{id}/hide", tag = "moderation", params(("id" = i64, Path)),
     request_body = Reason,
     responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
+              (status = 403, body = ErrorBody, description = "no such message, or not the caller's to see (one answer for both)"),
+              (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, message_id = id))]
 pub async fn hide(
     State(state): State<AppState>,
@@ -193,8 +195,7 @@ pub async fn hide(
 /// Shows a hidden message to its chat's participants again. Unhiding one that is not hidden
 /// is a no-op.
 #[utoipa::path(post, path = "/api/admin/messages/{id}/unhide", tag = "moderation", params(("id" = i64, Path)),
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-              (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "no such message, or not the caller's to see (one answer for both)"), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, message_id = id))]
 pub async fn unhide(
     State(state): State<AppState>,
@@ -206,7 +207,7 @@ pub async fn unhide(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The chat of message `id` (404 if there is none).
+/// The chat of message `id` (403 if there is none, as for any message the caller may not see).
 async fn chat_of(state: &AppState, id: i64) -> Result<i64> {
     let client = state.db.get().await?;
     let row = client.query_opt("SELECT chat_id FROM messages WHERE id = $1", &[&id]).await?;

@@ -109,7 +109,7 @@ pub struct SnippetPart {
 /// words matched.
 #[utoipa::path(get, path = "/api/search", tag = "messages", params(SearchQuery),
     responses((status = 200, body = SearchResults), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody, description = "chat_id names a chat the caller may not read"),
+              (status = 403, body = ErrorBody, description = "chat_id names a chat the caller may not read, or does not exist"),
               (status = 422, body = ErrorBody, description = "before is not a cursor this search gave out"), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn search(
@@ -133,7 +133,7 @@ pub async fn search(
     let cursor = query.before.as_deref().map(|c| Cursor::decode(c, order)).transpose()?;
     let admin = crate::access::viewer(&user) == crate::access::Viewer::Admin;
     if let Some(chat_id) = query.chat_id {
-        // 404 for a chat that does not exist or that the caller never read.
+        // 403 for a chat that does not exist or that the caller never read.
         if admin {
             check_access(&state, chat_id, &user).await.map(|_| ())?
         } else {

@@ -13,27 +13,27 @@ async fn only_those_who_may_see_the_message_download_its_files() {
 
     // Not attached yet: the uploader's alone (and an admin's).
     assert_eq!(download_status(&a, &student, id).await, 200);
-    assert_eq!(download_status(&a, &teacher, id).await, 404);
+    assert_eq!(download_status(&a, &teacher, id).await, 403);
     assert_eq!(download_status(&a, &admin, id).await, 200);
 
     let (_, sent) = send_with(&a, &student, chat, "", &[id]).await;
     assert_eq!(download_status(&a, &teacher, id).await, 200);
     assert_eq!(download_status(&a, &admin, id).await, 200, "admins read everything");
-    assert_eq!(download_status(&a, &outsider, id).await, 404, "as if it did not exist");
+    assert_eq!(download_status(&a, &outsider, id).await, 403, "as if it did not exist");
     let anonymous = a.http.get(a.url(&format!("/api/attachments/{id}"))).send().await.expect("anonymous");
     assert_eq!(anonymous.status(), 401);
-    assert_eq!(download_status(&a, &teacher, 987_654).await, 404);
+    assert_eq!(download_status(&a, &teacher, 987_654).await, 403);
 
     // Uploading: participants only; admins are read-only.
-    assert_eq!(upload(&a, &outsider, chat, "x.txt", b"x").await.0, 404);
+    assert_eq!(upload(&a, &outsider, chat, "x.txt", b"x").await.0, 403);
     assert_eq!(upload(&a, &admin, chat, "x.txt", b"x").await.0, 403);
-    assert_eq!(upload(&a, &student, 987_654, "x.txt", b"x").await.0, 404);
+    assert_eq!(upload(&a, &student, 987_654, "x.txt", b"x").await.0, 403);
 
     // A deleted message's files: gone for the participants, kept for the audit.
     let deleted = a.delete_message(&student, sent["id"].as_i64().expect("id")).await;
     assert_eq!(deleted.status(), 200);
-    assert_eq!(download_status(&a, &teacher, id).await, 404);
-    assert_eq!(download_status(&a, &student, id).await, 404);
+    assert_eq!(download_status(&a, &teacher, id).await, 403);
+    assert_eq!(download_status(&a, &student, id).await, 403);
     assert_eq!(download_status(&a, &admin, id).await, 200);
 }
 
@@ -61,7 +61,7 @@ async fn a_removed_group_member_and_a_later_one_cannot_download() {
         .await
         .expect("remove");
     assert_eq!(removed.status(), 204);
-    assert_eq!(download_status(&a, &petya, id).await, 404, "removed members lose access at once");
+    assert_eq!(download_status(&a, &petya, id).await, 403, "removed members lose access at once");
 
     let added = a
         .http
@@ -72,7 +72,7 @@ async fn a_removed_group_member_and_a_later_one_cannot_download() {
         .await
         .expect("add");
     assert_eq!(added.status(), 201);
-    assert_eq!(download_status(&a, &late, id).await, 404, "from before they joined, as history");
+    assert_eq!(download_status(&a, &late, id).await, 403, "from before they joined, as history");
 }
 
 #[tokio::test]

@@ -36,8 +36,8 @@ async fn a_teacher_creates_a_group_and_only_valid_requests_get_one() {
         assert_eq!((status, member_ids(&details)), (200, vec![teacher.id, anna.id, boris.id]));
     }
     let outsider = app.user("student", "Вера").await;
-    assert_eq!(get(&app, &outsider, &format!("/api/chats/{id}")).await.0, 404);
-    assert_eq!(get(&app, &outsider, "/api/chats/999999").await.0, 404);
+    assert_eq!(get(&app, &outsider, &format!("/api/chats/{id}")).await.0, 403);
+    assert_eq!(get(&app, &outsider, "/api/chats/999999").await.0, 403);
 
     // An admin's group is owned by the admin, who is not a member.
     let (status, by_admin) =
@@ -91,7 +91,7 @@ async fn only_the_owner_or_an_admin_manages_a_group_and_any_member_may_leave() {
     let stranger = app.user("teacher", "Stranger").await;
     let (status, body) = rename(&app, &stranger, chat, json!("Mine")).await;
     let expected = format!("chat {chat} does not exist or you are not a participant");
-    assert_eq!((status, body["error"].as_str()), (404, Some(expected.as_str())));
+    assert_eq!((status, body["error"].as_str()), (403, Some(expected.as_str())));
     // The owner and an admin can.
     let (status, details) = add(&app, &owner, chat, boris.id).await;
     assert_eq!((status, member_ids(&details).contains(&boris.id)), (201, true));
@@ -102,7 +102,7 @@ async fn only_the_owner_or_an_admin_manages_a_group_and_any_member_may_leave() {
     assert_eq!(rename(&app, &owner, chat, json!(5)).await.0, 400);
     assert_eq!(add(&app, &owner, chat, admin.id).await.0, 422, "admins are nobody's members");
     assert_eq!(add(&app, &owner, chat, 999_999).await.0, 422);
-    assert_eq!(add(&app, &owner, 999_999, anna.id).await.0, 404);
+    assert_eq!(add(&app, &owner, 999_999, anna.id).await.0, 403);
     assert_eq!(remove(&app, &admin, chat, boris.id).await, 204);
     assert_eq!(remove(&app, &admin, chat, boris.id).await, 404, "no longer a member");
 

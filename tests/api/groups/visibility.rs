@@ -46,15 +46,15 @@ async fn a_new_member_sees_the_group_from_their_join_on_and_a_removed_one_is_ref
     assert_eq!(remove(&a, &teacher, chat, boris.id).await, 204);
     let after_removal = a.send(&anna, chat, "after Boris left").await;
     assert_eq!(history(&b, &boris, chat).await, (200, vec![after]), "his membership's messages, nothing after");
-    assert_eq!(b.post_message(&boris, chat, "still here?").await.status(), 404);
-    assert_eq!(get(&b, &boris, &format!("/api/chats/{chat}")).await.0, 404);
+    assert_eq!(b.post_message(&boris, chat, "still here?").await.status(), 403);
+    assert_eq!(get(&b, &boris, &format!("/api/chats/{chat}")).await.0, 403);
     let typing = b
         .http
         .post(b.url(&format!("/api/chats/{chat}/typing")))
         .bearer_auth(&boris.token)
         .json(&json!({"is_typing": true}));
-    assert_eq!(typing.send().await.expect("typing").status(), 404);
-    assert_eq!(b.read(&boris, chat, Some(after)).await.status(), 404);
+    assert_eq!(typing.send().await.expect("typing").status(), 403);
+    assert_eq!(b.read(&boris, chat, Some(after)).await.status(), 403);
     let (_, list) = get(&b, &boris, "/api/chats").await;
     assert_eq!(list["chats"], json!([]), "a removed member no longer lists the group");
     // His own message can no longer be changed either.
@@ -66,7 +66,7 @@ async fn a_new_member_sees_the_group_from_their_join_on_and_a_removed_one_is_ref
     // Two memberships: history shows both, never the gap between them, as a replay does.
     assert_eq!(history(&b, &boris, chat).await, (200, vec![after, his]), "not {after_removal}");
     let outsider = a.user("student", "Never a member").await;
-    assert_eq!(history(&b, &outsider, chat).await.0, 404, "someone who never was a member reads nothing");
+    assert_eq!(history(&b, &outsider, chat).await.0, 403, "someone who never was a member reads nothing");
 }
 
 /// A reply quoting a message from before someone joined shows them only that the quote is

@@ -56,11 +56,11 @@ async fn links_are_created_by_teachers_for_themselves_or_by_admins_for_a_teacher
         async move { request.send().await.expect("DELETE").status().as_u16() }
     };
     let id = own["id"].as_i64().expect("id");
-    assert_eq!(revoke(&other, id).await, 404, "not theirs: as if it did not exist");
+    assert_eq!(revoke(&other, id).await, 403, "not theirs: as if it did not exist");
     let mut guest_stream = app.stream(&guest, None).await;
     assert_eq!(revoke(&teacher, id).await, 204);
     assert_eq!(revoke(&admin, id).await, 204, "twice is fine");
-    assert_eq!(revoke(&teacher, 999_999).await, 404);
+    assert_eq!(revoke(&teacher, 999_999).await, 403);
     assert_eq!(visit(&app, token, "Ещё гость").await.0, 404);
     let (status, _) =
         status_and_json(app.http.get(app.url(&format!("/api/inquiry/{token}"))).send().await.expect("GET")).await;

@@ -143,7 +143,7 @@ async fn typing_is_not_replayed_on_resume_and_does_not_move_the_resume_point() {
 async fn typing_requests_get_clear_answers_and_only_participants_may_type() {
     let w = world().await;
     for (user, chat, expected) in
-        [(&w.admin, w.chat, 403), (&w.outsider, w.chat, 404), (&w.student, 987_654, 404), (&w.student, w.chat, 204)]
+        [(&w.admin, w.chat, 403), (&w.outsider, w.chat, 403), (&w.student, 987_654, 403), (&w.student, w.chat, 204)]
     {
         let response = typing(&w.a, user, chat, true).await;
         assert_eq!(response.status().as_u16(), expected, "user {} in chat {chat}", user.id);

@@ -76,9 +76,9 @@ async fn only_participants_move_markers_and_bad_requests_get_clear_answers() {
     assert!(read_events(&a, chat).await.is_empty());
 
     let (status, _) = status_and_json(a.read(&outsider, chat, Some(m1)).await).await;
-    assert_eq!(status, 404, "as a chat that does not exist");
+    assert_eq!(status, 403, "as a chat that does not exist");
     let (status, _) = status_and_json(a.read(&student, 987_654, None).await).await;
-    assert_eq!(status, 404);
+    assert_eq!(status, 403);
     // A message of another chat, or none at all: 422 naming it.
     for id in [foreign, 987_654, 0, -1] {
         let (status, body) = status_and_json(a.read(&student, chat, Some(id)).await).await;
