@@ -2498,6 +2498,48 @@ COMMENT ON FUNCTION public.search_query(q text, prefix boolean) IS 'A search box
 
 
 --
+-- Name: stream_ticket_issue(bytea, bigint, bigint, interval); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.stream_ticket_issue(p_hash bytea, p_user bigint, p_session_expires_at bigint, p_ttl interval) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+    DELETE FROM stream_tickets WHERE expires_at < now();
+    INSERT INTO stream_tickets (hash, user_id, session_expires_at, expires_at)
+    VALUES (p_hash, p_user, p_session_expires_at, now() + p_ttl);
+$$;
+
+
+--
+-- Name: FUNCTION stream_ticket_issue(p_hash bytea, p_user bigint, p_session_expires_at bigint, p_ttl interval); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.stream_ticket_issue(p_hash bytea, p_user bigint, p_session_expires_at bigint, p_ttl interval) IS 'Records a stream ticket (its SHA-256) for p_user, usable for p_ttl, and forgets the expired ones. The server calls it for POST /api/events/ticket, after authenticating the person.';
+
+
+--
+-- Name: stream_ticket_redeem(bytea); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.stream_ticket_redeem(p_hash bytea) RETURNS TABLE(user_id bigint, session_expires_at bigint)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+    DELETE FROM stream_tickets t WHERE t.hash = p_hash
+    RETURNING CASE WHEN t.expires_at > now() THEN t.user_id END,
+              CASE WHEN t.expires_at > now() THEN t.session_expires_at END;
+$$;
+
+
+--
+-- Name: FUNCTION stream_ticket_redeem(p_hash bytea); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.stream_ticket_redeem(p_hash bytea) IS 'Uses up the stream ticket whose SHA-256 is p_hash: whose stream it opens and when their session ends, once; no row for an unknown or used ticket, NULLs for an expired one (deleted all the same).';
+
+
+--
 -- Name: upload_buckets(bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -3421,6 +3463,25 @@ CREATE TABLE public.schema_functions (
 
 
 --
+-- Name: stream_tickets; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE UNLOGGED TABLE public.stream_tickets (
+    hash bytea NOT NULL,
+    user_id bigint NOT NULL,
+    session_expires_at bigint NOT NULL,
+    expires_at timestamp with time zone NOT NULL
+);
+
+
+--
+-- Name: TABLE stream_tickets; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.stream_tickets IS 'Single-use stream tickets (POST /api/events/ticket): the SHA-256 of each, whose stream it opens (user_id, and when that person''s session ends, in seconds since the epoch: the stream ends then too), until when it may be used. Written and deleted only through stream_ticket_issue and stream_ticket_redeem.';
+
+
+--
 -- Name: upload_claims; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -3763,6 +3824,14 @@ ALTER TABLE ONLY public.schema_functions
 
 
 --
+-- Name: stream_tickets stream_tickets_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.stream_tickets
+    ADD CONSTRAINT stream_tickets_pkey PRIMARY KEY (hash);
+
+
+--
 -- Name: upload_claims upload_claims_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3932,6 +4001,13 @@ CREATE INDEX idx_participants_user ON public.chat_participants USING btree (user
 --
 
 CREATE INDEX idx_presence_streams_replica ON public.presence_streams USING btree (replica_id);
+
+
+--
+-- Name: idx_stream_tickets_expires; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_stream_tickets_expires ON public.stream_tickets USING btree (expires_at);
 
 
 --
@@ -4685,6 +4761,22 @@ GRANT ALL ON FUNCTION public.presence_sweep() TO tutorchat_app;
 --
 
 GRANT ALL ON FUNCTION public.search_query(q text, prefix boolean) TO tutorchat_app;
+
+
+--
+-- Name: FUNCTION stream_ticket_issue(p_hash bytea, p_user bigint, p_session_expires_at bigint, p_ttl interval); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.stream_ticket_issue(p_hash bytea, p_user bigint, p_session_expires_at bigint, p_ttl interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.stream_ticket_issue(p_hash bytea, p_user bigint, p_session_expires_at bigint, p_ttl interval) TO tutorchat_app;
+
+
+--
+-- Name: FUNCTION stream_ticket_redeem(p_hash bytea); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.stream_ticket_redeem(p_hash bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.stream_ticket_redeem(p_hash bytea) TO tutorchat_app;
 
 
 --

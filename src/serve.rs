@@ -14,7 +14,8 @@
 //! handed untouched to hyper, which serves it for its life (a stream asked for later on a
 //! kept-alive connection is served by hyper: the same answer, only larger). nginx sends the
 //! event streams through an upstream without keep-alive (`deploy/nginx.conf`), so each starts a
-//! connection. An answer from here ends its connection (`connection: close`): after an error,
+//! connection. An answer from here ends its connection (`connection: close`; a stream's says
+//! `keep-alive`, the specification's header, and lives exactly as long): after an error,
 //! or when the stream ends (shutdown, expiry, a slow consumer cut off), the client reconnects.
 //!
 //! Kept as hyper does: the head must arrive within `HTTP_HEADER_TIMEOUT_SECS` or the connection
@@ -242,9 +243,13 @@ fn parse(buf: &[u8]) -> Option<(usize, Result<Request<Body>, AppError>)> {
     }
 }
 
-/// The response head to write for `parts` (`connection: close` always), and whether the body
-/// goes in chunks (HTTP/1.0 knows none: its body ends with the connection).
+/// The response head to write for `parts`, and whether the body goes in chunks (HTTP/1.0 knows
+/// none: its body ends with the connection). `connection: close`, but for the event stream
+/// itself, sent in chunks: `keep-alive`, the primary specification's header for it (the
+/// connection lives exactly as long as the stream, and closes with it).
 fn response_head(parts: Parts, length: Option<u64>, version: Version) -> (Vec<u8>, bool) {
+    let stream = parts.status == StatusCode::OK
+        && parts.headers.get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes() == b"text/event-stream");
     let mut head = Vec::with_capacity(512);
     let reason = parts.status.canonical_reason().unwrap_or("");
     head.extend_from_slice(format!("HTTP/1.1 {} {reason}\r\n", parts.status.as_str()).as_bytes());
@@ -264,7 +269,11 @@ fn response_head(parts: Parts, length: Option<u64>, version: Version) -> (Vec<u8
         None if chunked => head.extend_from_slice(b"transfer-encoding: chunked\r\n"),
         None => {}
     }
-    head.extend_from_slice(b"connection: close\r\n\r\n");
+    head.extend_from_slice(if stream && chunked {
+        b"connection: keep-alive\r\n\r\n"
+    } else {
+        b"connection: close\r\n\r\n"
+    });
     (head, chunked)
 }
 

@@ -33,7 +33,7 @@ mod groups;
 mod resources;
 mod roles;
 
-pub use crate::auth::routes::{GuestRoute, SuspendedRoute, for_guests, for_suspended};
+pub use crate::auth::routes::{GuestRoute, SuspendedRoute, TicketRoute, for_guests, for_suspended, for_tickets};
 pub use chat::{
     Access, Readable, check_access, check_read_access, may_see_message, no_chat, no_message, read_access_in,
     readable_in,

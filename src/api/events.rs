@@ -36,7 +36,38 @@ where
     AuthState: axum::extract::FromRef<S>,
     S: Clone + Send + Sync + 'static,
 {
-    crate::access::for_guests(axum::Router::new().route("/api/events/chat", axum::routing::get(stream)))
+    let stream = crate::access::for_tickets(axum::Router::new().route("/api/events/chat", axum::routing::get(stream)));
+    let ticket =
+        crate::access::for_suspended(axum::Router::new().route("/api/events/ticket", axum::routing::post(ticket)));
+    crate::access::for_guests(stream.merge(ticket))
+}
+
+/// A stream ticket: `GET /api/events/chat?token=<ticket>` opens the caller's stream once,
+/// within `expires_in` seconds.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct StreamTicket {
+    pub ticket: String,
+    pub expires_in: u64,
+}
+
+/// A ticket that opens the caller's event stream once, within a minute, for a page that cannot
+/// send its token with `EventSource` (another site's, where the session cookie stays behind):
+/// `new EventSource("/api/events/chat?token=" + ticket)`. Never a session token in a URL: a
+/// ticket is single-use and short-lived, and the stream it opens ends with the session it
+/// was asked with.
+#[utoipa::path(post, path = "/api/events/ticket", tag = "events",
+    responses((status = 201, body = StreamTicket), (status = 401, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
+pub async fn ticket(
+    State(state): State<RealtimeState>,
+    State(auth): State<AuthState>,
+    user: AuthUser,
+) -> Result<(axum::http::StatusCode, axum::Json<StreamTicket>)> {
+    state.limits.check(Limited::Read, user.id)?;
+    let ticket = crate::auth::tickets::issue(&auth.db, user.id, user.expires_at).await?;
+    let expires_in = crate::auth::tickets::TICKET_TTL.as_secs();
+    Ok((axum::http::StatusCode::CREATED, axum::Json(StreamTicket { ticket, expires_in })))
 }
 
 /// Events replayed per query on resume.
@@ -45,6 +76,10 @@ const REPLAY_PAGE: i64 = 500;
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StreamQuery {
+    /// A stream ticket (`POST /api/events/ticket`), for a client that can send neither a
+    /// header nor the session cookie. Used once; never a session token.
+    #[param(nullable = false)]
+    pub token: Option<String>,
     /// Resume after this position (same as the `Last-Event-ID` header, which wins). One that is
     /// not a position of this log gets a `reset` event.
     #[param(nullable = false)]
@@ -79,7 +114,7 @@ pub struct StreamQuery {
 /// unusable.
 #[utoipa::path(get, path = "/api/events/chat", tag = "events", params(StreamQuery),
     responses((status = 200, content_type = "text/event-stream", description = "the event stream: its events are listed in `x-events` (`id: true`: a log event, with `id:`, replayed on resume; `false`: an ephemeral signal)"),
-              (status = 401, body = crate::error::ErrorBody)))]
+              (status = 401, body = crate::error::ErrorBody, description = "no valid credential, or a stream ticket unknown, used or expired")))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn stream(
     State(state): State<RealtimeState>,

@@ -71,6 +71,7 @@ use crate::AppState;
         super::moderation::people::erase,
         super::export::export,
         super::events::stream,
+        super::events::ticket,
         super::health::healthz,
         super::health::readyz,
         crate::auth::session::me,

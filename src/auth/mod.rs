@@ -7,6 +7,7 @@ pub mod oidc;
 pub mod origin;
 pub mod routes;
 pub mod session;
+pub mod tickets;
 pub mod users;
 
 use std::sync::Arc;
@@ -215,6 +216,8 @@ impl AuthParts {
 pub enum Credential {
     Bearer,
     Cookie,
+    /// A stream ticket in the query (`tickets`), on the one route that takes one.
+    Ticket,
 }
 
 /// An authenticated caller, with the role the database gives it.
@@ -290,8 +293,22 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AuthState::from_ref(state);
         let jar = CookieJar::from_headers(&parts.headers);
-        let (token, credential) = token(parts, &jar, &state.config.auth.cookie_name)?;
-        let (id, expires_at) = state.verify(token).await?;
+        // A stream ticket, where the route takes one and no header says otherwise.
+        let ticket = match parts.extensions.get::<routes::TicketRoute>() {
+            Some(_) if !parts.headers.contains_key(header::AUTHORIZATION) => tickets::in_query(parts.uri.query()),
+            _ => None,
+        };
+        let (id, expires_at, credential) = match ticket {
+            Some(ticket) => {
+                let (id, expires_at) = tickets::redeem(&state.db, ticket).await?;
+                (id, expires_at, Credential::Ticket)
+            }
+            None => {
+                let (token, credential) = token(parts, &jar, &state.config.auth.cookie_name)?;
+                let (id, expires_at) = state.verify(token).await?;
+                (id, expires_at, credential)
+            }
+        };
         let writes = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if credential == Credential::Cookie && writes {
             origin::check(&parts.headers, &state.config.auth.allowed_origins)?;

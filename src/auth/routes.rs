@@ -1,12 +1,18 @@
-//! The marks that open a route to guests and to suspended people's writes. Where a route is
-//! placed decides it (`crate::access` says who may do what, and re-exports these); the
-//! `AuthUser` extractor reads the mark, so that every route without one refuses them.
+//! The marks that open a route to guests and to suspended people's writes, and the event
+//! stream's to a ticket. Where a route is placed decides it (`crate::access` says who may do
+//! what, and re-exports these); the `AuthUser` extractor reads the mark, so that every route
+//! without one refuses them.
 
 use axum::{Extension, Router};
 
 /// The mark [`for_guests`] puts on a route: a guest may call it.
 #[derive(Debug, Clone, Copy)]
 pub struct GuestRoute;
+
+/// The mark [`for_tickets`] puts on a route: it takes a stream ticket as `?token=`
+/// (`crate::auth::tickets`).
+#[derive(Debug, Clone, Copy)]
+pub struct TicketRoute;
 
 /// The mark [`for_suspended`] puts on a route: a suspended person may write through it.
 #[derive(Debug, Clone, Copy)]
@@ -26,4 +32,12 @@ where
     S: Clone + Send + Sync + 'static,
 {
     routes.route_layer(Extension(SuspendedRoute))
+}
+
+/// `routes`, taking a stream ticket in the query instead of a token or a cookie.
+pub fn for_tickets<S>(routes: Router<S>) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    routes.route_layer(Extension(TicketRoute))
 }

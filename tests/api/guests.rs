@@ -52,6 +52,7 @@ const GUEST_OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/api/me"),
     ("POST", "/api/logout"),
     ("GET", "/api/events/chat"),
+    ("POST", "/api/events/ticket"),
     ("GET", "/api/chats"),
     ("GET", "/api/chats/{chat_id}"),
     ("GET", "/api/chats/{chat_id}/messages"),
@@ -71,6 +72,7 @@ const GUEST_OPERATIONS: &[(&str, &str)] = &[
 const SUSPENDED_WRITES: &[(&str, &str)] = &[
     ("POST", "/api/logout"),
     ("POST", "/api/chats/{chat_id}/read"),
+    ("POST", "/api/events/ticket"),
     ("POST", "/api/push/subscriptions"),
     ("DELETE", "/api/push/subscriptions"),
 ];

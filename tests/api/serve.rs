@@ -132,7 +132,7 @@ async fn a_stream_that_opens_its_connection_is_answered_directly_and_ends_when_t
     assert_eq!(head.status, 200);
     assert_eq!(head.headers["content-type"], "text/event-stream");
     assert_eq!(head.headers["transfer-encoding"], "chunked");
-    assert_eq!(head.headers["connection"], "close", "answered without hyper, which would keep it alive");
+    assert_eq!(head.headers["connection"], "keep-alive", "the specification's header, answered without hyper");
     assert_eq!(head.headers["x-content-type-options"], "nosniff", "through the router's layers");
     assert!(head.headers.contains_key("date"));
     assert!(raw.chunk().await.starts_with("retry: "));
@@ -225,7 +225,7 @@ async fn bad_stream_requests_get_json_errors_and_close() {
     }
     raw.send(format!("authorization: Bearer {}\r\n\r\n", student.token).as_bytes()).await;
     let head = raw.head().await;
-    assert_eq!((head.status, head.headers["connection"].as_str()), (200, "close"));
+    assert_eq!((head.status, head.headers["connection"].as_str()), (200, "keep-alive"));
     assert!(raw.chunk().await.starts_with("retry: "));
 
     // Only the stream's own path: `/api/events/chatty` is hyper's (and not found).

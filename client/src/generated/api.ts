@@ -371,7 +371,7 @@ export interface paths {
         /**
          * Removes a member from a group: the owner or an admin removes anyone, a member removes
          *     themself (leaves). The removed member's streams get the `participant_removed` event and
-         *     nothing of the group after it; sending, typing and read markers answer 404 from then on, on
+         *     nothing of the group after it; sending, typing and read markers answer 403 from then on, on
          *     every replica (history keeps the period they were a member). 404 if they are not a member.
          */
         delete: operations["remove_participant"];
@@ -520,6 +520,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/events/ticket": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A ticket that opens the caller's event stream once, within a minute, for a page that cannot
+         *     send its token with `EventSource` (another site's, where the session cookie stays behind):
+         *     `new EventSource("/api/events/chat?token=" + ticket)`. Never a session token in a URL: a
+         *     ticket is single-use and short-lived, and the stream it opens ends with the session it
+         *     was asked with.
+         */
+        post: operations["ticket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/inquiry-links": {
         parameters: {
             query?: never;
@@ -551,7 +574,7 @@ export interface paths {
         /**
          * Revokes a link (its teacher, who created it, or an admin): it opens no new chat, and the
          *     chats it opened are closed (read-only, their guests' sessions end). Revoking twice is fine.
-         *     404 for a link the caller may not revoke, as for one that does not exist.
+         *     403 for a link the caller may not revoke, as for one that does not exist.
          */
         delete: operations["revoke_link"];
         options?: never;
@@ -1627,6 +1650,15 @@ export interface components {
             highlight: boolean;
             text: string;
         };
+        /**
+         * @description A stream ticket: `GET /api/events/chat?token=<ticket>` opens the caller's stream once,
+         *     within `expires_in` seconds.
+         */
+        StreamTicket: {
+            /** Format: int64 */
+            expires_in: number;
+            ticket: string;
+        };
         Subscribed: {
             /** Format: int64 */
             id: number;
@@ -1888,17 +1920,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description forbidden */
+            /** @description no such message, or not the caller's to see (one answer for both) */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description not found */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2000,17 +2023,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description forbidden */
+            /** @description no such message, or not the caller's to see (one answer for both) */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description not found */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2637,17 +2651,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description forbidden */
+            /** @description no such file, or not the caller's to see (one answer for both) */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description not found */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3096,17 +3101,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description forbidden */
+            /** @description no such chat, or the caller is not a participant (one answer for both) */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description not found */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3178,17 +3174,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description forbidden */
+            /** @description no such chat, or the caller is not a participant (one answer for both) */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description not found */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3288,17 +3275,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description forbidden */
+            /** @description no such chat, or the caller is not a participant (one answer for both) */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description not found */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3414,17 +3392,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description forbidden */
+            /** @description no such chat, or the caller is not a participant (one answer for both) */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description not found */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3481,7 +3450,7 @@ export interface operations {
                 after_id?: number;
                 /**
                  * @description The messages around this one (a search result): about half the page before it, the
-                 *     rest after, itself included. 404 if the caller may not see it in this chat. At most one
+                 *     rest after, itself included. 403 if the caller may not see it in this chat. At most one
                  *     of `before_id`, `after_id` and `around` (422 otherwise).
                  */
                 around?: number;
@@ -3530,17 +3499,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description forbidden */
+            /** @description no such chat, or the caller is not a participant (one answer for both) */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description not found */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3639,17 +3599,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description forbidden */
+            /** @description no such chat, or the caller is not a participant (one answer for both) */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description not found */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3833,17 +3784,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description forbidden */
+            /** @description no such chat, or the caller is not a participant (one answer for both) */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description not found */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3949,17 +3891,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description forbidden */
+            /** @description no such chat, or the caller is not a participant (one answer for both) */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description not found */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4318,6 +4251,11 @@ export interface operations {
         parameters: {
             query?: {
                 /**
+                 * @description A stream ticket (`POST /api/events/ticket`), for a client that can send neither a
+                 *     header nor the session cookie. Used once; never a session token.
+                 */
+                token?: string;
+                /**
                  * @description Resume after this position (same as the `Last-Event-ID` header, which wins). One that is
                  *     not a position of this log gets a `reset` event.
                  */
@@ -4347,8 +4285,75 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description no valid credential, or a stream ticket unknown, used or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ticket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamTicket"];
+                };
+            };
             /** @description unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4579,17 +4584,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description forbidden */
+            /** @description no such link, or not the caller's (one answer for both) */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description not found */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5100,17 +5096,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description forbidden */
+            /** @description no such chat, or the caller is not a participant (one answer for both) */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description not found */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5227,17 +5214,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description forbidden */
+            /** @description no such message, or not the caller's to see (one answer for both) */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description not found */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5350,17 +5328,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description forbidden */
+            /** @description no such message, or not the caller's to see (one answer for both) */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description not found */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5432,17 +5401,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description forbidden */
+            /** @description no such message, or not the caller's to see (one answer for both) */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description not found */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5987,17 +5947,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description forbidden */
+            /** @description chat_id names a chat the caller may not read, or does not exist */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description chat_id names a chat the caller may not read */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
