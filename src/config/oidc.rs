@@ -22,7 +22,7 @@ const OIDC_AUDIENCE: Var = Var {
 const OIDC_USER_CLAIM: Var = Var {
     name: "OIDC_USER_CLAIM",
     default: Fallback::Value("email"),
-    meaning: "the claim whose value is the person's email in `users` (compared without case); `email` must not be marked unverified (`email_verified: false`)",
+    meaning: "the claim whose value is the person's email in `users` (compared without case); `email` counts only with `email_verified: true`",
 };
 const OIDC_CLIENT_ID: Var = Var {
     name: "OIDC_CLIENT_ID",

@@ -55,7 +55,7 @@ async fn tokens_signed_with_rs256_es256_and_eddsa_keys_are_accepted() {
     let student = app.user("student", "S").await;
     let email = app.email_of(&student).await;
     for alg in ["RS256", "ES256", "EdDSA"] {
-        let token = provider.sign(json!({ "alg": alg, "claims": { "sub": "x", "email": email } })).await;
+        let token = provider.sign(json!({ "alg": alg, "claims": { "sub": "x", "email": email, "email_verified": true } })).await;
         let (status, body) = me(&app, &token).await;
         assert_eq!((status, body["user"]["id"].as_i64()), (200, Some(student.id)), "{alg}: {body}");
     }
@@ -71,7 +71,7 @@ async fn every_bad_token_is_refused_with_what_is_wrong_and_no_key_material() {
     let rsa_kid = rsa["kid"].as_str().expect("kid");
     let pem = keys["pem"][rsa_kid].as_str().expect("the RSA key's PEM").to_owned();
     let claims = |extra: Value| {
-        let mut claims = json!({ "sub": "x", "email": email });
+        let mut claims = json!({ "sub": "x", "email": email, "email_verified": true });
         claims.as_object_mut().expect("object").extend(extra.as_object().expect("object").clone());
         claims
     };
@@ -160,6 +160,20 @@ async fn every_bad_token_is_refused_with_what_is_wrong_and_no_key_material() {
             "unknown_user",
             "not verified",
         ),
+        (
+            "an email not said to be verified",
+            provider.sign(json!({ "alg": "RS256", "claims": { "sub": "x", "email": email } })).await,
+            403,
+            "unknown_user",
+            "not verified",
+        ),
+        (
+            "an email verified only in words",
+            provider.sign(json!({ "alg": "RS256", "claims": claims(json!({ "email_verified": "true" })) })).await,
+            403,
+            "unknown_user",
+            "not verified",
+        ),
     ];
     assert_eq!(me(&app, &valid).await.0, 200, "the valid token the bad ones are made from");
     let material: Vec<String> = [&rsa["n"], &rsa["e"]]
@@ -188,7 +202,7 @@ async fn without_a_provider_only_the_shared_secret_s_tokens_are_accepted() {
     let port = free_port();
     let provider = TestProvider::start(&format!("http://127.0.0.1:{port}")).await;
     let app = TestApp::spawn().await;
-    let token = provider.sign(json!({ "alg": "RS256", "claims": { "sub": "1", "email": "a@b.c" } })).await;
+    let token = provider.sign(json!({ "alg": "RS256", "claims": { "sub": "1", "email": "a@b.c", "email_verified": true } })).await;
     let (status, body) = me(&app, &token).await;
     assert_eq!(status, 401);
     assert!(body["error"].as_str().unwrap_or_default().contains("accepts only HS256"), "{body}");
@@ -248,7 +262,7 @@ async fn forged_key_ids_make_the_replica_ask_the_provider_at_most_once_per_perio
     let before = key_fetches(&app, &provider.issuer).await;
     for n in 0..20 {
         let forged = provider
-            .sign(json!({ "alg": "RS256", "key": "foreign", "header": { "kid": format!("forged-{n}") }, "claims": { "sub": "x", "email": email } }))
+            .sign(json!({ "alg": "RS256", "key": "foreign", "header": { "kid": format!("forged-{n}") }, "claims": { "sub": "x", "email": email, "email_verified": true } }))
             .await;
         assert_eq!(me(&app, &forged).await.0, 401);
     }
@@ -263,9 +277,9 @@ async fn with_the_provider_down_cached_keys_verify_and_unknown_keys_are_refused(
     let student = app.user("student", "S").await;
     let email = app.email_of(&student).await;
     let (access, _) = provider.token(&email).await;
-    let es256 = provider.sign(json!({ "alg": "ES256", "claims": { "sub": "x", "email": email } })).await;
+    let es256 = provider.sign(json!({ "alg": "ES256", "claims": { "sub": "x", "email": email, "email_verified": true } })).await;
     let foreign =
-        provider.sign(json!({ "alg": "RS256", "key": "foreign", "claims": { "sub": "x", "email": email } })).await;
+        provider.sign(json!({ "alg": "RS256", "key": "foreign", "claims": { "sub": "x", "email": email, "email_verified": true } })).await;
     assert_eq!(me(&app, &access).await.0, 200);
     provider.stop().await;
     assert_eq!(me(&app, &access).await.0, 200, "signed with a cached key");
@@ -286,7 +300,7 @@ async fn a_provider_token_s_stream_ends_when_the_token_expires() {
     let student = app.user("student", "S").await;
     let email = app.email_of(&student).await;
     let token =
-        provider.sign(json!({ "alg": "ES256", "claims": { "sub": "x", "email": email, "exp": now() + 2 } })).await;
+        provider.sign(json!({ "alg": "ES256", "claims": { "sub": "x", "email": email, "email_verified": true, "exp": now() + 2 } })).await;
     let mut stream = open_stream(&app.fresh, &app.url("/api/events/chat"), &token, None).await;
     let started = std::time::Instant::now();
     stream.until_closed(Duration::from_secs(10)).await;

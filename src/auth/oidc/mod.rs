@@ -125,8 +125,11 @@ impl Oidc {
         let Some(value) = claims.get(claim).and_then(Value::as_str).map(str::trim).filter(|v| !v.is_empty()) else {
             return Err(unknown(format!("the token has no {claim} claim, which names the person (OIDC_USER_CLAIM)")));
         };
-        if claim == "email" && claims.get("email_verified") == Some(&Value::Bool(false)) {
-            return Err(unknown(format!("the provider has not verified the email {value}")));
+        // An email names a person only once the provider says it verified it: `true`, not a
+        // missing claim, not `"true"` (anyone can type someone else's address into a provider
+        // that lets people sign up).
+        if claim == "email" && claims.get("email_verified") != Some(&Value::Bool(true)) {
+            return Err(unknown(format!("the provider has not verified the email {value} (email_verified is not true)")));
         }
         let key = value.to_lowercase();
         if let Some((id, at)) = self.people().get(&key)
