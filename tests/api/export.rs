@@ -145,3 +145,43 @@ async fn the_pdf_export_opens_and_renders_its_first_page() {
     assert!(text.contains("Сообщение номер 119"), "the last message is in the PDF");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A participant's export at a past moment has the messages of that moment, each as it is
+/// now: what was hidden, deleted or edited since shows as it does in the chat, never the text
+/// it had then (security review M1). An admin's still shows the moment, as the audit does.
+#[tokio::test]
+async fn a_participants_export_at_a_past_moment_shows_each_message_as_it_is_now() {
+    let a = TestApp::spawn().await;
+    let (teacher, student, admin) =
+        (a.user("teacher", "Teacher").await, a.user("student", "Ученица").await, a.user("admin", "Admin").await);
+    let chat = a.chat(&teacher, &student).await;
+    let edited = a.send(&student, chat, "первый вариант").await;
+    let deleted = a.send(&teacher, chat, "отправлено по ошибке").await;
+    let hidden = a.send(&teacher, chat, "грубые слова").await;
+    let at: time::OffsetDateTime = a.sql.query_one("SELECT now()", &[]).await.expect("now").get(0);
+    assert_eq!(a.edit(&student, edited, "исправленный вариант").await.status(), 200);
+    assert_eq!(a.delete_message(&teacher, deleted).await.status(), 200);
+    let hide = a.http.post(a.url(&format!("/api/admin/messages/{hidden}/hide"))).bearer_auth(&admin.token);
+    assert_eq!(hide.json(&json!({ "reason": "грубо" })).send().await.expect("hide").status(), 204);
+    let query = format!("format=json&at={}", rfc3339(at).replace('+', "%2B"));
+
+    for participant in [&student, &teacher] {
+        let body: Value = export(&a, participant, chat, &query).await.json().await.expect("JSON");
+        let text = body.to_string();
+        for withheld in ["первый вариант", "отправлено по ошибке", "грубые слова", "грубо"] {
+            assert!(!text.contains(withheld), "{withheld:?} reached a participant: {text}");
+        }
+        let messages = body["messages"].as_array().expect("messages");
+        let ids: Vec<i64> = messages.iter().map(|m| m["message_id"].as_i64().expect("id")).collect();
+        assert_eq!(ids, [edited, deleted, hidden], "the messages of that moment");
+        assert_eq!(messages[0]["content"], "исправленный вариант", "the text it has now");
+        assert!(!messages[0]["edited_at"].is_null());
+        assert_eq!((messages[1]["is_deleted"].as_bool(), messages[1]["content"].as_str()), (Some(true), Some("")));
+        assert!(!messages[2]["hidden"].is_null(), "a placeholder: {}", messages[2]);
+    }
+    let body: Value = export(&a, &admin, chat, &query).await.json().await.expect("JSON");
+    let text = body.to_string();
+    for kept in ["первый вариант", "отправлено по ошибке", "грубые слова"] {
+        assert!(text.contains(kept), "the admin's export is the moment's: {kept:?} missing");
+    }
+}

@@ -1,8 +1,9 @@
 //! Exporting a conversation as it was at a moment, for a parent or an inspector: JSON (for
 //! programs), HTML (to read and print), PDF (to file away). The messages are read by the audit's
 //! own function, `audit_chat_at`, so an admin's JSON export is exactly what the audit shows in
-//! psql at that moment; a participant gets what they may read (their membership's stretches
-//! of the log, a hidden message as a placeholder, a deleted one without its text). Every export
+//! psql at that moment; a participant gets the messages of that moment that they may read
+//! (their membership's stretches of the log), each as it is now: a hidden message as a
+//! placeholder, a deleted one without its text, an edited one with its current text. Every export
 //! is an event of the log (`chat_exported`: who, which format, as of when).
 //!
 //! Streamed: rows come from the database as a stream and leave as body chunks, each format
@@ -149,15 +150,10 @@ pub async fn export(
         members,
     };
     let first = renderer.head(&head)?;
-    let statement = client.prepare_cached("SELECT * FROM audit_chat_at($1, $2)").await?;
+    let admin = crate::access::viewer(&user) == crate::access::Viewer::Admin;
+    let statement = client.prepare_cached(if admin { AS_THEN_SQL } else { AS_NOW_SQL }).await?;
     let rows = client.query_raw(&statement, [&chat_id as &(dyn tokio_postgres::types::ToSql + Sync), &at]).await?;
-    let streaming = Streaming {
-        _client: client,
-        rows: Box::pin(rows),
-        renderer: Some(renderer),
-        admin: crate::access::viewer(&user) == crate::access::Viewer::Admin,
-        readable,
-    };
+    let streaming = Streaming { _client: client, rows: Box::pin(rows), renderer: Some(renderer), admin, readable };
     let body = futures::stream::once(async move { Ok::<_, anyhow::Error>(first) })
         .chain(futures::stream::unfold(streaming, Streaming::next_chunk))
         .map_err(|e| {
@@ -175,6 +171,18 @@ pub async fn export(
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
+
+/// An admin's export: chat $1's messages at moment $2, each as it was then (the audit's view).
+const AS_THEN_SQL: &str = "SELECT * FROM audit_chat_at($1, $2)";
+
+/// A participant's export: chat $1's messages at moment $2, each as it is **now**: what its
+/// author deleted or edited and what a moderator hid or purged since shows as it does in the
+/// chat, never as it was then (a past moment must not undo a removal).
+const AS_NOW_SQL: &str = "SELECT a.message_id, a.sender_id, a.sender_name, a.created_at, a.reply_to_message_id,
+        a.message_position, m.content, m.is_deleted, m.deleted_at, m.edited_at, m.attachments,
+        m.hidden_at, m.hidden_by, m.hidden_reason, m.purged_at, m.purge_cause
+    FROM audit_chat_at($1, $2) a JOIN messages m ON m.id = a.message_id
+    ORDER BY a.message_position";
 
 /// An export under way: the rows still to come and the format writing them.
 struct Streaming {
