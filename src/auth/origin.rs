@@ -1,7 +1,7 @@
 //! Cross-site request protection for cookie-authenticated writes. The cookie is SameSite=Lax;
 //! on top of that a write must come from the chat's own origin (the `Host` it was sent to) or
-//! one of `ALLOWED_ORIGINS`. Bearer clients are not affected: a browser never
-//! attaches a Bearer header on its own.
+//! one of `ALLOWED_ORIGINS`, and so must a read that records something ([`check_navigation`]).
+//! Bearer clients are not affected: a browser never attaches a Bearer header on its own.
 
 use axum::http::{HeaderMap, header};
 
@@ -21,6 +21,26 @@ pub fn request_scheme(headers: &HeaderMap) -> &str {
     match headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()) {
         Some(proto) if proto.trim().eq_ignore_ascii_case("https") => "https",
         _ => "http",
+    }
+}
+
+/// For a cookie-authenticated GET that records something (an export's `chat_exported`): refused
+/// when another site made the browser send it, a link or an image there (`SameSite=Lax` sends
+/// the cookie on a top-level navigation). The browser says so in `Sec-Fetch-Site`; one that
+/// does not is judged by its `Referer`. Neither (a typed address, a program): let through.
+pub fn check_navigation(headers: &HeaderMap, allowed: &[String]) -> Result<(), AppError> {
+    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    match site {
+        Some(site) if !site.eq_ignore_ascii_case("cross-site") => Ok(()),
+        Some(_) if headers.contains_key(header::ORIGIN) => check(headers, allowed),
+        Some(_) => Err(AppError::Forbidden(
+            "cross-site request refused: another site's page cannot make this request with your cookie".into(),
+        )
+        .with_code(Code::CrossSiteRequest)),
+        None if headers.contains_key(header::REFERER) || headers.contains_key(header::ORIGIN) => {
+            check(headers, allowed)
+        }
+        None => Ok(()),
     }
 }
 

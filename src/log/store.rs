@@ -200,6 +200,15 @@ pub async fn routing(client: &mut tokio_postgres::Client) -> anyhow::Result<Rout
     })
 }
 
+/// When each of the events at `positions` was appended (those that exist).
+pub async fn times_of(
+    client: &impl GenericClient,
+    positions: &[i64],
+) -> Result<std::collections::HashMap<i64, time::OffsetDateTime>, tokio_postgres::Error> {
+    let rows = client.query("SELECT position, created_at FROM events WHERE position = ANY($1)", &[&positions]).await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
 /// Runs a read-model statement that also answers with the log head: the head (as column
 /// `head`) left-joined to the data rows (aliased `d`), as in
 /// `SELECT h.head, d.* FROM log_head() h LEFT JOIN LATERAL (…) d ON true`. Both come from

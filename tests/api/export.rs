@@ -168,7 +168,8 @@ async fn a_participants_export_at_a_past_moment_shows_each_message_as_it_is_now(
     for participant in [&student, &teacher] {
         let body: Value = export(&a, participant, chat, &query).await.json().await.expect("JSON");
         let text = body.to_string();
-        for withheld in ["первый вариант", "отправлено по ошибке", "грубые слова", "грубо"] {
+        for withheld in ["первый вариант", "отправлено по ошибке", "грубые слова", "грубо"]
+        {
             assert!(!text.contains(withheld), "{withheld:?} reached a participant: {text}");
         }
         let messages = body["messages"].as_array().expect("messages");
@@ -184,4 +185,73 @@ async fn a_participants_export_at_a_past_moment_shows_each_message_as_it_is_now(
     for kept in ["первый вариант", "отправлено по ошибке", "грубые слова"] {
         assert!(text.contains(kept), "the admin's export is the moment's: {kept:?} missing");
     }
+}
+
+/// An export is a GET that records something (`chat_exported`): another site's link or image
+/// must not make a signed-in browser record one (security review L4). A cookie-authenticated
+/// export the browser marks cross-site is 403 `cross_site_request` and records nothing; the
+/// chat's own pages and bearer clients export as before.
+#[tokio::test]
+async fn another_sites_link_cannot_make_a_browser_record_an_export() {
+    let a = TestApp::spawn().await;
+    let (teacher, student) = (a.user("teacher", "Teacher").await, a.user("student", "Student").await);
+    let chat = a.chat(&teacher, &student).await;
+    let exports = async || -> i64 {
+        let sql = "SELECT count(*) FROM events WHERE type = 'chat_exported'";
+        a.sql.query_one(sql, &[]).await.expect("count").get(0)
+    };
+    let url = a.url(&format!("/api/chats/{chat}/export?format=json"));
+    let with_cookie = |site: Option<&str>, referer: Option<&str>| {
+        let mut request = a.http.get(&url).header("cookie", format!("access_token={}", student.token));
+        if let Some(site) = site {
+            request = request.header("sec-fetch-site", site);
+        }
+        if let Some(referer) = referer {
+            request = request.header("referer", referer);
+        }
+        request
+    };
+    for (site, referer) in [(Some("cross-site"), None), (None, Some("https://evil.example/page"))] {
+        let (status, body) = status_and_json(with_cookie(site, referer).send().await.expect("GET")).await;
+        assert_eq!((status, body["code"].as_str()), (403, Some("cross_site_request")), "{site:?} {referer:?}: {body}");
+    }
+    assert_eq!(exports().await, 0, "nothing recorded");
+    let own = a.url("/");
+    for (site, referer) in [(Some("same-origin"), None), (Some("none"), None), (None, Some(own.as_str())), (None, None)]
+    {
+        assert_eq!(with_cookie(site, referer).send().await.expect("GET").status(), 200, "{site:?} {referer:?}");
+    }
+    let bearer =
+        a.get(&format!("/api/chats/{chat}/export?format=json"), &student).header("sec-fetch-site", "cross-site");
+    assert_eq!(bearer.send().await.expect("GET").status(), 200, "a bearer token is never sent by a browser on its own");
+    assert_eq!(exports().await, 5);
+}
+
+/// A participant's export is of a moment they were a member at: an earlier `at` is moved to
+/// when they joined, so a late joiner's export lists nobody who left the group before them
+/// (security review L4), and the recorded export says the moment it showed.
+#[tokio::test]
+async fn a_late_joiners_export_never_shows_the_group_before_they_joined() {
+    let a = TestApp::spawn().await;
+    let teacher = a.user("teacher", "Teacher").await;
+    let (early, gone, late) =
+        (a.user("student", "Early").await, a.user("student", "Gone").await, a.user("student", "Late").await);
+    let chat = crate::groups::group(&a, &teacher, "Алгебра", &[&early, &gone]).await;
+    let before: time::OffsetDateTime = a.sql.query_one("SELECT now()", &[]).await.expect("now").get(0);
+    assert_eq!(crate::groups::remove(&a, &teacher, chat, gone.id).await, 204);
+    assert_eq!(crate::groups::add(&a, &teacher, chat, late.id).await.0, 201);
+    let query = format!("format=json&at={}", rfc3339(before).replace('+', "%2B"));
+
+    let body: Value = export(&a, &late, chat, &query).await.json().await.expect("JSON");
+    let names: Vec<&str> =
+        body["members"].as_array().expect("members").iter().filter_map(|m| m["name"].as_str()).collect();
+    assert!(!names.contains(&"Gone"), "a member who left before they joined: {names:?}");
+    assert!(names.contains(&"Late"), "the moment is one they were a member at: {names:?}");
+    let at: time::OffsetDateTime =
+        time::OffsetDateTime::parse(body["at"].as_str().expect("at"), &time::format_description::well_known::Rfc3339)
+            .expect("at");
+    assert!(at > before, "the moment moved to their joining");
+    // The teacher, a member all along, and an admin still get that moment as it was.
+    let body: Value = export(&a, &teacher, chat, &query).await.json().await.expect("JSON");
+    assert!(body["members"].to_string().contains("Gone"), "{}", body["members"]);
 }

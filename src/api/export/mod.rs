@@ -105,6 +105,10 @@ pub async fn export(
     headers: HeaderMap,
 ) -> Result<Response> {
     state.limits.check(Limited::Read, user.id)?;
+    // An export is recorded: another site's link must not make a signed-in browser record one.
+    if user.credential == crate::auth::Credential::Cookie {
+        crate::auth::origin::check_navigation(&headers, &state.config.auth.allowed_origins)?;
+    }
     let readable = check_read_access(&state, chat_id, &user).await?;
     let format = query.format.unwrap_or(Format::Json);
     let now = OffsetDateTime::now_utc();
@@ -120,6 +124,8 @@ pub async fn export(
     };
 
     let client = state.db.get().await?;
+    let admin = crate::access::viewer(&user) == crate::access::Viewer::Admin;
+    let at = if admin { at } else { moment_of_membership(&**client, at, now, &readable).await? };
     let chat = client
         .query_opt("SELECT kind, title FROM chats WHERE id = $1", &[&chat_id])
         .await?
@@ -150,7 +156,6 @@ pub async fn export(
         members,
     };
     let first = renderer.head(&head)?;
-    let admin = crate::access::viewer(&user) == crate::access::Viewer::Admin;
     let statement = client.prepare_cached(if admin { AS_THEN_SQL } else { AS_NOW_SQL }).await?;
     let rows = client.query_raw(&statement, [&chat_id as &(dyn tokio_postgres::types::ToSql + Sync), &at]).await?;
     let streaming = Streaming { _client: client, rows: Box::pin(rows), renderer: Some(renderer), admin, readable };
@@ -170,6 +175,32 @@ pub async fn export(
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+/// The moment a participant's export shows: `at` if they were a member then; else the end of
+/// their last membership before it; else the start of their first. So an export never shows
+/// the chat at a moment they were not in it: not its members then, not its messages.
+async fn moment_of_membership(
+    client: &impl tokio_postgres::GenericClient,
+    at: OffsetDateTime,
+    now: OffsetDateTime,
+    readable: &Readable,
+) -> Result<OffsetDateTime> {
+    let positions: Vec<i64> = readable.from.iter().chain(&readable.through).copied().collect();
+    let times = crate::log::store::times_of(client, &positions).await?;
+    let time = |position: i64| match position {
+        0 => Some(OffsetDateTime::UNIX_EPOCH),
+        i64::MAX => Some(now),
+        _ => times.get(&position).copied(),
+    };
+    let mut windows: Vec<(OffsetDateTime, OffsetDateTime)> =
+        readable.from.iter().zip(&readable.through).filter_map(|(f, t)| Some((time(*f)?, time(*t)?))).collect();
+    windows.sort();
+    if windows.is_empty() || windows.iter().any(|(from, through)| (*from..=*through).contains(&at)) {
+        return Ok(at);
+    }
+    let ended_before = windows.iter().rev().find(|(_, through)| *through <= at).map(|(_, through)| *through);
+    Ok(ended_before.unwrap_or(windows[0].0))
 }
 
 /// An admin's export: chat $1's messages at moment $2, each as it was then (the audit's view).

@@ -129,7 +129,9 @@ impl Oidc {
         // missing claim, not `"true"` (anyone can type someone else's address into a provider
         // that lets people sign up).
         if claim == "email" && claims.get("email_verified") != Some(&Value::Bool(true)) {
-            return Err(unknown(format!("the provider has not verified the email {value} (email_verified is not true)")));
+            return Err(unknown(format!(
+                "the provider has not verified the email {value} (email_verified is not true)"
+            )));
         }
         let key = value.to_lowercase();
         if let Some((id, at)) = self.people().get(&key)
