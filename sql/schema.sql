@@ -2498,6 +2498,28 @@ COMMENT ON FUNCTION public.search_query(q text, prefix boolean) IS 'A search box
 
 
 --
+-- Name: sign_in_spend(bytea, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.sign_in_spend(p_state_hash bytea, p_expires_at timestamp with time zone) RETURNS boolean
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+    DELETE FROM spent_sign_ins WHERE expires_at < now();
+    INSERT INTO spent_sign_ins (state_hash, expires_at) VALUES (p_state_hash, p_expires_at)
+    ON CONFLICT (state_hash) DO NOTHING
+    RETURNING true;
+$$;
+
+
+--
+-- Name: FUNCTION sign_in_spend(p_state_hash bytea, p_expires_at timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.sign_in_spend(p_state_hash bytea, p_expires_at timestamp with time zone) IS 'Spends a sign-in flow''s state (its SHA-256) until p_expires_at: true the first time, NULL once it is spent. The server calls it when the provider sends a browser back, before it exchanges the code.';
+
+
+--
 -- Name: stream_ticket_issue(bytea, bigint, bigint, interval); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -3463,6 +3485,23 @@ CREATE TABLE public.schema_functions (
 
 
 --
+-- Name: spent_sign_ins; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.spent_sign_ins (
+    state_hash bytea NOT NULL,
+    expires_at timestamp with time zone NOT NULL
+);
+
+
+--
+-- Name: TABLE spent_sign_ins; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.spent_sign_ins IS 'The sign-in flows (GET /api/auth/callback) that have come back, by the SHA-256 of their state, until their cookie expires: each flow signs in once. Written only through sign_in_spend.';
+
+
+--
 -- Name: stream_tickets; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -3821,6 +3860,14 @@ ALTER TABLE ONLY public.restore_drills
 
 ALTER TABLE ONLY public.schema_functions
     ADD CONSTRAINT schema_functions_pkey PRIMARY KEY (only_row);
+
+
+--
+-- Name: spent_sign_ins spent_sign_ins_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.spent_sign_ins
+    ADD CONSTRAINT spent_sign_ins_pkey PRIMARY KEY (state_hash);
 
 
 --
@@ -4761,6 +4808,14 @@ GRANT ALL ON FUNCTION public.presence_sweep() TO tutorchat_app;
 --
 
 GRANT ALL ON FUNCTION public.search_query(q text, prefix boolean) TO tutorchat_app;
+
+
+--
+-- Name: FUNCTION sign_in_spend(p_state_hash bytea, p_expires_at timestamp with time zone); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.sign_in_spend(p_state_hash bytea, p_expires_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.sign_in_spend(p_state_hash bytea, p_expires_at timestamp with time zone) TO tutorchat_app;
 
 
 --

@@ -36,13 +36,18 @@ async fn sign_in(browser: &reqwest::Client, chat: &str, login: &str, return_to: 
     let start =
         browser.get(format!("{chat}/api/auth/login")).query(&[("return_to", return_to)]).send().await.expect("login");
     assert_eq!(start.status(), 303);
-    let mut next = location(&start);
-    // At the provider: to its login form, then the form's answer, until it sends the browser
-    // back to the chat.
+    let callback = at_the_provider(browser, chat, location(&start), login).await;
+    browser.get(&callback).send().await.expect("callback")
+}
+
+/// From the provider's authorization URL `next`, signed in as `login` (its login form, unless
+/// the browser has the provider's session already), to the chat's callback URL it sends the
+/// browser back to (returned, not followed).
+async fn at_the_provider(browser: &reqwest::Client, chat: &str, mut next: String, login: &str) -> String {
     loop {
         assert!(!next.is_empty(), "a redirect without a Location");
         if next.starts_with(&format!("{chat}/api/auth/callback")) {
-            return browser.get(&next).send().await.expect("callback");
+            return next;
         }
         let response = browser.get(&next).send().await.expect("the provider");
         if response.status().is_redirection() {
@@ -206,4 +211,28 @@ async fn return_to_never_leaves_the_chat_and_an_unconfigured_sign_in_is_404() {
         let (status, body) = status_and_json(browser().get(plain.url(path)).send().await.expect("send")).await;
         assert_eq!((status, body["code"].as_str()), (404, Some("not_found")), "{path}: {body}");
     }
+}
+
+/// One sign-in started is one session at most (security review L3): its state is used up by
+/// the first callback, so the same flow's cookie with a second code from the provider (a copy
+/// of the cookie, replayed within its ten minutes) signs nobody in.
+#[tokio::test]
+async fn a_sign_in_flow_signs_in_once_even_with_a_second_code() {
+    let (app, _provider, chat) = school(|_| {}).await;
+    let student = app.user("student", "S").await;
+    let email = app.email_of(&student).await;
+    let browser = browser();
+    let start = browser.get(app.url("/api/auth/login")).send().await.expect("login");
+    let flow = set_cookie(&start, "tutorchat_sign_in").expect("the flow's cookie");
+    let flow = flow.split(';').next().expect("name=value").to_owned();
+    let authorize = location(&start);
+    let first = at_the_provider(&browser, &chat, authorize.clone(), &email).await;
+    // The provider's session answers the same authorization request again: a second code.
+    let second = at_the_provider(&browser, &chat, authorize, &email).await;
+    assert_ne!(first, second, "two codes");
+    let done = browser.get(&first).send().await.expect("callback");
+    assert!(set_cookie(&done, "access_token").is_some(), "the first code signs in");
+    let replay = self::browser().get(&second).header("cookie", &flow).send().await.expect("callback again");
+    assert_eq!(location(&replay), format!("{chat}/?auth_error=sign_in_failed"));
+    assert!(set_cookie(&replay, "access_token").is_none(), "no second session from one flow");
 }

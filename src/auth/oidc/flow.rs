@@ -199,6 +199,11 @@ pub async fn callback(
         tracing::warn!("sign-in refused: the state the provider sent back is not this browser's");
         return Ok((jar, failed(&pending.return_to, client, "sign_in_failed")));
     }
+    // One flow, one sign-in: a copy of its cookie replayed with another code finds it spent.
+    if !spend(&state, &pending.state).await? {
+        tracing::warn!("sign-in refused: this sign-in came back before (its cookie was replayed)");
+        return Ok((jar, failed(&pending.return_to, client, "sign_in_failed")));
+    }
     let user = match signed_in(&state, oidc, client, &query, &pending).await {
         Ok(user) => user,
         Err(code) => return Ok((jar, failed(&pending.return_to, client, code))),
@@ -208,6 +213,16 @@ pub async fn callback(
     let session =
         credential_cookie(state.config.auth.cookie_name.clone(), token, client.secure(), "/", client.session_ttl);
     Ok((jar.add(session), Redirect::to(&pending.return_to)))
+}
+
+/// Spends the flow whose state is `flow_state` (`spent_sign_ins`, on the primary, so on every
+/// replica at once): whether this was its first time back.
+async fn spend(state: &AuthState, flow_state: &str) -> Result<bool> {
+    use sha2::Digest;
+    let hash = sha2::Sha256::digest(flow_state.as_bytes()).to_vec();
+    let until = time::OffsetDateTime::now_utc() + FLOW_TTL;
+    let row = state.db.get().await?.query_one("SELECT sign_in_spend($1, $2)", &[&hash, &until]).await?;
+    Ok(row.get::<_, Option<bool>>(0).unwrap_or(false))
 }
 
 /// The user a callback signs in, or the `auth_error` to go back with (the cause is logged).
