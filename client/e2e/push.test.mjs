@@ -79,6 +79,9 @@ before(async () => {
     // FCM for Google Chrome and for other Chromium builds (jmt17.google.com: Debian's, not in
     // the default list), and this test's push service, an exact origin.
     PUSH_SERVICES: `fcm.googleapis.com,jmt17.google.com,${service.url}`,
+    // The text too, to see the service worker lay it out; the default (`sender`) leaves it out,
+    // as the API suite shows.
+    PUSH_PREVIEW: 'full',
     NOTIFY_GRACE_SECS: '2', // notify two seconds after a message, not thirty
     PRESENCE_GRACE_SECS: '1', // a closed tab counts as offline after one second, not five
     // Its pushes to Chromium's endpoint go to a proxy that is not there: never delivered, even

@@ -29,9 +29,16 @@ const PUSH_SERVICES: Var = Var {
     meaning: "the push services a subscription may point to (comma-separated): `host` or `*.domain` (https), or an exact `http(s)://host:port` origin",
 };
 
+const PUSH_PREVIEW: Var = Var {
+    name: "PUSH_PREVIEW",
+    default: Fallback::Value("sender"),
+    meaning: "what a push notification shows on a locked or shared screen: `sender` (who wrote, or the group's title, without the text), `full` (also the text's first 100 characters) or `off` (only that there is a new message)",
+};
+
 const DEFAULT_SERVICES: &str = "fcm.googleapis.com,jmt17.google.com,updates.push.services.mozilla.com,*.push.services.mozilla.com,*.notify.windows.com,web.push.apple.com,*.push.apple.com";
 
-pub(super) const VARS: &[Var] = &[PUSH_VAPID_PRIVATE_KEY, PUSH_VAPID_SUBJECT, PUSH_TTL_SECS, PUSH_SERVICES];
+pub(super) const VARS: &[Var] =
+    &[PUSH_VAPID_PRIVATE_KEY, PUSH_VAPID_SUBJECT, PUSH_TTL_SECS, PUSH_SERVICES, PUSH_PREVIEW];
 
 #[derive(Debug, Clone)]
 pub struct PushConfig {
@@ -39,6 +46,19 @@ pub struct PushConfig {
     pub vapid: Option<Vapid>,
     pub ttl: Duration,
     pub services: Vec<PushService>,
+    pub preview: PushPreview,
+}
+
+/// What a push shows (`PUSH_PREVIEW`): children's messages appear on lock screens and on
+/// devices a family shares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushPreview {
+    /// Only that there is a new message.
+    Off,
+    /// Who wrote it (or the group's title), not what.
+    Sender,
+    /// Who wrote it and the text's first 100 characters.
+    Full,
 }
 
 #[derive(Debug, Clone)]
@@ -103,7 +123,15 @@ impl PushConfig {
             .map(PushService::parse)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| ConfigError::new(PUSH_SERVICES.name, e))?;
-        Ok(Self { vapid: vapid(env)?, ttl: env.secs(&PUSH_TTL_SECS)?, services })
+        let preview = match env.get(&PUSH_PREVIEW).unwrap_or("sender").trim() {
+            "off" => PushPreview::Off,
+            "sender" => PushPreview::Sender,
+            "full" => PushPreview::Full,
+            other => {
+                return Err(ConfigError::new(PUSH_PREVIEW.name, format!("is {other:?}; it is off, sender or full")));
+            }
+        };
+        Ok(Self { vapid: vapid(env)?, ttl: env.secs(&PUSH_TTL_SECS)?, services, preview })
     }
 }
 

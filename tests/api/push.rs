@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tutorchat::config::{NotifyConfig, PushConfig, PushService, Vapid, vapid_key};
+use tutorchat::config::{NotifyConfig, PushConfig, PushPreview, PushService, Vapid, vapid_key};
 
 use crate::helpers::{PushReceiver, TestApp, User, status_and_json};
 
@@ -28,6 +28,7 @@ fn config(receiver: &PushReceiver) -> NotifyConfig {
             vapid: Some(Vapid { private_key, public_key, subject: "mailto:it@school.example".into() }),
             ttl: Duration::from_secs(3600),
             services: vec![PushService::Origin(receiver.url.clone())],
+            preview: PushPreview::Full,
         },
     }
 }
@@ -197,4 +198,34 @@ async fn subscriptions_are_checked_erased_with_their_person_and_push_may_be_off(
     assert_eq!((status, answer["code"].as_str()), (404, Some("push_disabled")), "{answer}");
     let (status, answer) = subscribe(&off, &someone, &good).await;
     assert_eq!((status, answer["code"].as_str()), (404, Some("push_disabled")), "{answer}");
+}
+
+/// What a push shows on a lock screen is the school's choice (`PUSH_PREVIEW`, security review
+/// L7): by default the sender's name without the text (a minor's words stay off shared and
+/// locked screens); `off` shows neither (the browser says only "new message").
+#[tokio::test]
+async fn a_push_shows_the_sender_without_the_text_unless_the_school_chooses_otherwise() {
+    for (preview, title, sender) in [(None, "Иван Петрович", "Иван Петрович"), (Some(PushPreview::Off), "", "")]
+    {
+        let receiver = PushReceiver::start().await;
+        let mut notify = config(&receiver);
+        match preview {
+            Some(preview) => notify.push.preview = preview,
+            None => notify.push.preview = PushConfig::default().preview,
+        }
+        let a = TestApp::spawn_with(|c| c.notify = notify).await;
+        let (teacher, student) = (a.user("teacher", "Иван Петрович").await, a.user("student", "Мария").await);
+        let chat = a.chat(&teacher, &student).await;
+        let key = status_and_json(a.get("/api/push/vapid-public-key", &student).send().await.expect("key")).await.1;
+        receiver.expect_vapid_key(key["public_key"].as_str().expect("a key")).await;
+        let (phone, subscription) = receiver.subscribe().await;
+        assert_eq!(subscribe(&a, &student, &subscription).await.0, 201);
+        let message = a.send(&teacher, chat, "мой адрес: улица Ленина, 5").await;
+        receiver.wait_for("the push", Duration::from_secs(10), |r| !to(r, &phone).is_empty()).await;
+        let pushes = to(&receiver.received().await, &phone);
+        let payload = &pushes[0]["payload"];
+        assert_eq!((payload["title"].as_str(), payload["sender"].as_str()), (Some(title), Some(sender)), "{preview:?}");
+        assert_eq!(payload["body"], "", "{preview:?}: never the text");
+        assert_eq!((payload["chat_id"].as_i64(), payload["message_id"].as_i64()), (Some(chat), Some(message)));
+    }
 }

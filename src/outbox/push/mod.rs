@@ -20,7 +20,7 @@ use std::time::Duration;
 use deadpool_postgres::Pool;
 use time::OffsetDateTime;
 
-use crate::config::NotifyConfig;
+use crate::config::{NotifyConfig, PushPreview};
 use crate::metrics::PUSHES;
 use wire::{Payload, Signer};
 
@@ -131,6 +131,12 @@ async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<Due>> {
             metrics::counter!(PUSHES, "outcome" => "cancelled").increment(1);
             continue;
         }
+        // What the school lets a lock screen show (`PUSH_PREVIEW`).
+        let (title, body, sender) = match config.push.preview {
+            PushPreview::Full => (row.get("title"), row.get("preview"), row.get("sender")),
+            PushPreview::Sender => (row.get("title"), String::new(), row.get("sender")),
+            PushPreview::Off => (String::new(), String::new(), String::new()),
+        };
         claimed.push(Due {
             id: row.get("id"),
             subscription_id: row.get("subscription_id"),
@@ -139,12 +145,12 @@ async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<Due>> {
             auth: row.get("auth"),
             attempts: row.get("attempts"),
             payload: Payload {
-                title: row.get("title"),
-                body: row.get("preview"),
+                title,
+                body,
                 chat_id: row.get("chat_id"),
                 message_id: row.get("message_id"),
                 count: row.get("count"),
-                sender: row.get("sender"),
+                sender,
             },
         });
     }

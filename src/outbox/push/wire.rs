@@ -18,15 +18,16 @@ const TOKEN_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 /// What the service worker receives (JSON, then encrypted).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Payload {
-    /// The sender's name (a direct chat) or the group's title.
+    /// The sender's name (a direct chat) or the group's title (empty with `PUSH_PREVIEW=off`).
     pub title: String,
-    /// The newest message's first 100 characters (or its first file's name).
+    /// The newest message's first 100 characters (or its first file's name) with
+    /// `PUSH_PREVIEW=full`; else empty.
     pub body: String,
     pub chat_id: i64,
     pub message_id: i64,
     /// How many messages the notification stands for.
     pub count: i32,
-    /// Who wrote the newest one.
+    /// Who wrote the newest one (empty with `PUSH_PREVIEW=off`).
     pub sender: String,
 }
 
