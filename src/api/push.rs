@@ -25,6 +25,9 @@ pub fn router() -> Router<AppState> {
 /// The longest endpoint URL accepted (push services' are a few hundred characters).
 const MAX_ENDPOINT_CHARS: usize = 2048;
 
+/// Browsers a person may have subscribed at once; a newer one replaces the oldest.
+const MAX_SUBSCRIPTIONS: i64 = 10;
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct VapidPublicKey {
     /// The school's VAPID public key: an uncompressed P-256 point (65 bytes) in unpadded
@@ -103,6 +106,17 @@ pub async fn subscribe(
              ON CONFLICT (endpoint) DO UPDATE SET user_id = excluded.user_id, p256dh = excluded.p256dh, auth = excluded.auth
              RETURNING id",
             &[&user.id, &endpoint, &body.keys.p256dh, &body.keys.auth],
+        )
+        .await?;
+    // At most MAX_SUBSCRIPTIONS browsers a person: the oldest go.
+    state
+        .db
+        .get()
+        .await?
+        .execute(
+            "DELETE FROM push_subscriptions WHERE user_id = $1 AND id NOT IN (
+                 SELECT id FROM push_subscriptions WHERE user_id = $1 ORDER BY id DESC LIMIT $2)",
+            &[&user.id, &MAX_SUBSCRIPTIONS],
         )
         .await?;
     Ok((StatusCode::CREATED, Json(Subscribed { id: row.get(0) })))

@@ -82,12 +82,14 @@ pub enum PushService {
 }
 
 impl PushService {
-    /// Whether `endpoint` (a parsed URL) is at this service.
+    /// Whether `endpoint` (a parsed URL) is at this service: a host's (or a domain's) on https's
+    /// own port, an origin's exactly.
     pub fn admits(&self, endpoint: &url::Url) -> bool {
         let host = endpoint.host_str().unwrap_or_default().to_ascii_lowercase();
+        let https = endpoint.scheme() == "https" && endpoint.port().is_none();
         match self {
-            Self::Host(h) => endpoint.scheme() == "https" && host == *h,
-            Self::Domain(d) => endpoint.scheme() == "https" && host.ends_with(&format!(".{d}")),
+            Self::Host(h) => https && host == *h,
+            Self::Domain(d) => https && host.ends_with(&format!(".{d}")),
             Self::Origin(o) => endpoint.origin().ascii_serialization() == *o,
         }
     }
@@ -190,6 +192,9 @@ mod tests {
         assert!(!admitted("https://fcm.googleapis.com.evil.example/x"));
         assert!(!admitted("https://notify.windows.com.evil.example/x"));
         assert!(!admitted("https://169.254.169.254/latest/meta-data"));
+        assert!(!admitted("https://fcm.googleapis.com:8443/fcm/send/abc"), "the service's own port only");
+        assert!(!admitted("https://updates.push.services.mozilla.com:22/x"));
+        assert!(admitted("https://fcm.googleapis.com:443/fcm/send/abc"), "443 is https's own");
         let local = PushService::parse("http://127.0.0.1:8099").expect("a valid test value");
         assert!(local.admits(&url::Url::parse("http://127.0.0.1:8099/push/1").expect("a valid test value")));
         assert!(!local.admits(&url::Url::parse("http://127.0.0.1:8098/push/1").expect("a valid test value")));

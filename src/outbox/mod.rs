@@ -21,9 +21,11 @@ pub mod push;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::Pool;
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::NotifyConfig;
@@ -49,25 +51,49 @@ pub trait Delivery: Send + Sync + 'static {
     }
 }
 
-/// The worker: claims due items, delivers them side by side, and claims again at once when the
-/// batch was full, else after `tick`, until shutdown.
+/// Deliveries one worker has under way at most, as whole batches: a delivery that hangs (a push
+/// service that never answers, until its request's deadline) holds its own slot, not the next
+/// claim.
+const IN_FLIGHT: usize = 4;
+
+/// The worker: claims due items and delivers each on its own task, and claims again at once
+/// when the batch was full, else after `tick`, while there is room for another batch
+/// ([`IN_FLIGHT`] batches), until shutdown; then lets the deliveries under way finish (each
+/// within its own deadline; an item cut short is claimed again after its lease).
 pub async fn work<D: Delivery>(delivery: D, pool: Pool, tick: Duration, shutdown: CancellationToken) {
+    let delivery = Arc::new(delivery);
+    let slots = Arc::new(Semaphore::new(IN_FLIGHT * D::BATCH));
+    let mut flying = tokio::task::JoinSet::new();
     loop {
+        let mut room = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            room = slots.clone().acquire_many_owned(D::BATCH as u32) => room.expect("the semaphore is never closed"),
+        };
         let claimed = delivery.claim(&pool).await.unwrap_or_else(|e| {
             tracing::warn!(error = format!("{e:#}"), "cannot claim from the outbox; trying again shortly");
             Vec::new()
         });
         let full = claimed.len() == D::BATCH;
-        futures::future::join_all(claimed.into_iter().map(|item| delivery.deliver(&pool, item))).await;
+        for item in claimed {
+            let slot = room.split(1).expect("a slot per item of the batch");
+            let (delivery, pool) = (delivery.clone(), pool.clone());
+            flying.spawn(async move {
+                delivery.deliver(&pool, item).await;
+                drop(slot);
+            });
+        }
+        drop(room);
+        while flying.try_join_next().is_some() {}
         delivery.after_round(&pool).await;
         if full {
             continue;
         }
         tokio::select! {
-            _ = shutdown.cancelled() => return,
+            _ = shutdown.cancelled() => break,
             _ = tokio::time::sleep(tick) => {}
         }
     }
+    while flying.join_next().await.is_some() {}
 }
 
 /// How often a worker looks for due items when the last batch was not full.

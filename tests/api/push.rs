@@ -229,3 +229,69 @@ async fn a_push_shows_the_sender_without_the_text_unless_the_school_chooses_othe
         assert_eq!((payload["chat_id"].as_i64(), payload["message_id"].as_i64()), (Some(chat), Some(message)));
     }
 }
+
+/// A person keeps at most ten browsers subscribed: an eleventh replaces the oldest (security
+/// review M3: one account could otherwise make the server push to any number of endpoints).
+#[tokio::test]
+async fn a_person_keeps_ten_subscriptions_the_oldest_replaced() {
+    let receiver = PushReceiver::start().await;
+    let a = TestApp::spawn_with(|c| c.notify = config(&receiver)).await;
+    let student = a.user("student", "Student").await;
+    let mut endpoints = Vec::new();
+    for _ in 0..11 {
+        let (_, subscription) = receiver.subscribe().await;
+        assert_eq!(subscribe(&a, &student, &subscription).await.0, 201);
+        endpoints.push(subscription["endpoint"].as_str().expect("endpoint").to_owned());
+    }
+    let kept: Vec<String> = a
+        .sql
+        .query("SELECT endpoint FROM push_subscriptions WHERE user_id = $1 ORDER BY id", &[&student.id])
+        .await
+        .expect("subscriptions")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(kept, endpoints[1..], "the ten newest");
+}
+
+/// A push service that never answers holds its own push only: the next pushes go out while
+/// its request still hangs (security review M3: a round of pushes waited for its slowest).
+#[tokio::test]
+async fn a_push_service_that_never_answers_delays_only_its_own_push() {
+    let receiver = PushReceiver::start().await;
+    let hole = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let hole_origin = format!("http://{}", hole.local_addr().expect("address"));
+    let (hung, mut hanging) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        // Accepts, reads, answers nothing; says when a connection comes and when it goes.
+        while let Ok((mut socket, _)) = hole.accept().await {
+            let hung = hung.clone();
+            tokio::spawn(async move {
+                let _ = hung.send(true);
+                let mut sink = [0u8; 4096];
+                while tokio::io::AsyncReadExt::read(&mut socket, &mut sink).await.is_ok_and(|n| n > 0) {}
+                let _ = hung.send(false);
+            });
+        }
+    });
+    let mut notify = config(&receiver);
+    notify.lease = Duration::from_secs(60); // a request's deadline is half of it: 10 s at most
+    notify.push.services.push(PushService::Origin(hole_origin.clone()));
+    let a = TestApp::spawn_with(|c| c.notify = notify).await;
+    let teacher = a.user("teacher", "Teacher").await;
+    let (stuck, waiting) = (a.user("student", "Stuck").await, a.user("student", "Waiting").await);
+    let (stuck_chat, waiting_chat) = (a.chat(&teacher, &stuck).await, a.chat(&teacher, &waiting).await);
+    let key = status_and_json(a.get("/api/push/vapid-public-key", &stuck).send().await.expect("key")).await.1;
+    receiver.expect_vapid_key(key["public_key"].as_str().expect("a key")).await;
+    let (_, keys) = receiver.subscribe().await;
+    let black_holed = json!({ "endpoint": format!("{hole_origin}/push/hole"), "keys": keys["keys"] });
+    assert_eq!(subscribe(&a, &stuck, &black_holed).await.0, 201);
+    let (good, subscription) = receiver.subscribe().await;
+    assert_eq!(subscribe(&a, &waiting, &subscription).await.0, 201);
+
+    a.send(&teacher, stuck_chat, "into the hole").await;
+    assert_eq!(hanging.recv().await, Some(true), "the push to the silent service is under way");
+    a.send(&teacher, waiting_chat, "to a service that answers").await;
+    receiver.wait_for("the other push", Duration::from_secs(30), |r| !to(r, &good).is_empty()).await;
+    assert!(hanging.try_recv().is_err(), "delivered while the silent service still held its request");
+}

@@ -65,8 +65,10 @@ impl Pushes {
                 tracing::error!(error = format!("{e:#}"), "cannot use PUSH_VAPID_PRIVATE_KEY; no pushes will be sent")
             })
             .ok()?;
+        // Each request within its own deadline, and never to where a push service redirects.
         let http = reqwest::Client::builder()
             .timeout((config.lease / 2).min(Duration::from_secs(10)))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .inspect_err(|e| tracing::error!(error = %e, "cannot build the push client; no pushes will be sent"))
             .ok()?;
