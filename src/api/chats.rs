@@ -53,11 +53,11 @@ pub struct ListQuery {
     #[param(minimum = 1, maximum = 500, nullable = false)]
     pub limit: Option<i64>,
     /// The previous page's `next_cursor`.
-    #[param(nullable = false, pattern = r"^[0-9]{1,19}\.[0-9]{1,19}\.[0-9]{1,19}$")]
+    #[param(nullable = false, pattern = r"^[0-9]{1,18}\.[0-9]{1,18}\.[0-9]{1,18}$")]
     pub cursor: Option<String>,
     /// Only chats whose group title or direct partner's name (any member's, for admins)
     /// contains this, ignoring case (Cyrillic included): at most 100 characters.
-    #[param(nullable = false, max_length = 100)]
+    #[param(nullable = false, max_length = 100, pattern = "^[^\\u0000]*$")]
     pub q: Option<String>,
     /// Only chats of this kind.
     #[param(nullable = false)]
@@ -81,7 +81,7 @@ impl Cursor {
     /// this API did not give out.
     fn parse(text: &str) -> Result<Self> {
         let shaped = text.split('.').count() == 3
-            && text.split('.').all(|p| !p.is_empty() && p.len() <= 19 && p.bytes().all(|b| b.is_ascii_digit()));
+            && text.split('.').all(|p| !p.is_empty() && p.len() <= 18 && p.bytes().all(|b| b.is_ascii_digit()));
         if !shaped {
             return Err(AppError::BadRequest(format!("cursor {text:?} is not a next_cursor (head.active.id)")));
         }

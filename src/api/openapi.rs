@@ -158,6 +158,12 @@ pub fn document() -> Value {
             }
         }
     }
+    // Attachment ids are positive: the log refuses anything else (400).
+    if let Some(Value::Object(items)) =
+        document.pointer_mut("/components/schemas/SendMessage/properties/attachment_ids/items")
+    {
+        items.insert("minimum".into(), json!(1));
+    }
     // The upload form refuses any part but `file` (JSON bodies ignore unknown fields).
     if let Some(Value::Object(form)) = document.pointer_mut("/components/schemas/UploadForm") {
         form.insert("additionalProperties".into(), json!(false));

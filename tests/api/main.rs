@@ -38,6 +38,7 @@ mod realtime;
 mod replay;
 mod roles;
 mod search;
+mod search_cursors;
 mod serve;
 mod sign_in;
 mod standby;

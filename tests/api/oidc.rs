@@ -55,7 +55,9 @@ async fn tokens_signed_with_rs256_es256_and_eddsa_keys_are_accepted() {
     let student = app.user("student", "S").await;
     let email = app.email_of(&student).await;
     for alg in ["RS256", "ES256", "EdDSA"] {
-        let token = provider.sign(json!({ "alg": alg, "claims": { "sub": "x", "email": email, "email_verified": true } })).await;
+        let token = provider
+            .sign(json!({ "alg": alg, "claims": { "sub": "x", "email": email, "email_verified": true } }))
+            .await;
         let (status, body) = me(&app, &token).await;
         assert_eq!((status, body["user"]["id"].as_i64()), (200, Some(student.id)), "{alg}: {body}");
     }
@@ -202,7 +204,9 @@ async fn without_a_provider_only_the_shared_secret_s_tokens_are_accepted() {
     let port = free_port();
     let provider = TestProvider::start(&format!("http://127.0.0.1:{port}")).await;
     let app = TestApp::spawn().await;
-    let token = provider.sign(json!({ "alg": "RS256", "claims": { "sub": "1", "email": "a@b.c", "email_verified": true } })).await;
+    let token = provider
+        .sign(json!({ "alg": "RS256", "claims": { "sub": "1", "email": "a@b.c", "email_verified": true } }))
+        .await;
     let (status, body) = me(&app, &token).await;
     assert_eq!(status, 401);
     assert!(body["error"].as_str().unwrap_or_default().contains("accepts only HS256"), "{body}");
@@ -277,7 +281,9 @@ async fn with_the_provider_down_cached_keys_verify_and_unknown_keys_are_refused(
     let student = app.user("student", "S").await;
     let email = app.email_of(&student).await;
     let (access, _) = provider.token(&email).await;
-    let es256 = provider.sign(json!({ "alg": "ES256", "claims": { "sub": "x", "email": email, "email_verified": true } })).await;
+    let es256 = provider
+        .sign(json!({ "alg": "ES256", "claims": { "sub": "x", "email": email, "email_verified": true } }))
+        .await;
     let foreign =
         provider.sign(json!({ "alg": "RS256", "key": "foreign", "claims": { "sub": "x", "email": email, "email_verified": true } })).await;
     assert_eq!(me(&app, &access).await.0, 200);

@@ -5904,7 +5904,10 @@ export interface operations {
                 q: string;
                 /** @description Only this chat's messages. */
                 chat_id?: number;
-                /** @description The previous page's `next_cursor` (anything else: 422). */
+                /**
+                 * @description The previous page's `next_cursor`, for the same words, order and chat, within the hour
+                 *     (anything else: 422). Sealed by the server: the pattern is its shape only.
+                 */
                 before?: string;
                 /** @description 1–50, default 20. */
                 limit?: number;

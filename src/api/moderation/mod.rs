@@ -111,7 +111,7 @@ pub struct ReportsQuery {
     #[param(nullable = false)]
     pub state: Option<ReportState>,
     /// The `next_cursor` of the previous page.
-    #[param(nullable = false)]
+    #[param(nullable = false, pattern = "^[1-9][0-9]{0,17}$")]
     pub before: Option<String>,
     /// 1–100, default 50.
     #[param(minimum = 1, maximum = 100, nullable = false)]

@@ -60,7 +60,7 @@ pub struct AdminUsers {
 #[serde(deny_unknown_fields)]
 pub struct UsersQuery {
     /// Part of a name or an email, any case.
-    #[param(nullable = false)]
+    #[param(nullable = false, pattern = "^[^\\u0000]*$")]
     pub q: Option<String>,
     /// 1–200, default 50.
     #[param(minimum = 1, maximum = 200, nullable = false)]

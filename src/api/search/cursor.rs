@@ -1,7 +1,68 @@
-//! A search page's cursor: where the next page starts, and how the words were matched.
+//! A search page's cursor: where the next page starts, and how the words were matched. Given
+//! out sealed (signed with the server's key, for one person, query, order and chat, for an
+//! hour): a cursor says whether words match as prefixes, the costlier plan, so one the caller
+//! wrote must not choose it.
+
+use sha2::{Digest, Sha256};
 
 use super::SearchOrder;
+use crate::auth::Keys;
 use crate::{AppError, Result};
+
+/// What a sealed cursor is for (no other token of this server has this audience).
+const PURPOSE: &str = "tutorchat:search-cursor";
+
+/// How long a cursor may be used to turn a page.
+const TTL: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// The search a cursor belongs to: who, which words, which order, which chat.
+pub(super) struct Search<'a> {
+    pub user: i64,
+    pub q: &'a str,
+    pub order: SearchOrder,
+    pub chat_id: Option<i64>,
+}
+
+impl Search<'_> {
+    fn fingerprint(&self) -> String {
+        let mut digest = Sha256::new();
+        digest.update(self.user.to_be_bytes());
+        digest.update(self.q.as_bytes());
+        digest.update([0, u8::from(self.order == SearchOrder::Recent)]);
+        digest.update(self.chat_id.unwrap_or(-1).to_be_bytes());
+        digest.finalize().iter().take(12).map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// `cursor`, sealed for this search.
+    pub fn seal(&self, keys: &Keys, cursor: Cursor) -> Result<String> {
+        let sealed = Sealed { s: self.fingerprint(), c: cursor.encode(self.order) };
+        Ok(keys.seal(PURPOSE, &sealed, TTL)?)
+    }
+
+    /// The cursor `text` carries, if this server sealed it for this search within the hour;
+    /// 422 otherwise.
+    pub fn unseal(&self, keys: &Keys, text: &str) -> Result<Cursor> {
+        let refused = || {
+            AppError::Unprocessable(
+                "before must be a next_cursor this search gave out (the same words, order and chat, within the hour)"
+                    .into(),
+            )
+        };
+        let sealed: Sealed = keys.open(PURPOSE, text).ok_or_else(refused)?;
+        if sealed.s != self.fingerprint() {
+            return Err(refused());
+        }
+        Cursor::decode(&sealed.c, self.order).map_err(|_| refused())
+    }
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Sealed {
+    /// The search's fingerprint.
+    s: String,
+    /// The cursor, encoded.
+    c: String,
+}
 
 /// Where a page starts: after the last result of the previous one.
 #[derive(Debug, Clone, Copy, PartialEq)]

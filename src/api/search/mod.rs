@@ -61,8 +61,9 @@ pub struct SearchQuery {
     /// Only this chat's messages.
     #[param(nullable = false)]
     pub chat_id: Option<i64>,
-    /// The previous page's `next_cursor` (anything else: 422).
-    #[param(nullable = false)]
+    /// The previous page's `next_cursor`, for the same words, order and chat, within the hour
+    /// (anything else: 422). Sealed by the server: the pattern is its shape only.
+    #[param(nullable = false, pattern = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")]
     pub before: Option<String>,
     /// 1–50, default 20.
     #[param(minimum = 1, maximum = 50, nullable = false)]
@@ -130,7 +131,8 @@ pub async fn search(
         return Err(AppError::BadRequest(format!("limit must be between 1 and 50 (got {limit})")));
     }
     let order = query.order.unwrap_or_default();
-    let cursor = query.before.as_deref().map(|c| Cursor::decode(c, order)).transpose()?;
+    let this = cursor::Search { user: user.id, q, order, chat_id: query.chat_id };
+    let cursor = query.before.as_deref().map(|c| this.unseal(&state.keys, c)).transpose()?;
     let admin = crate::access::viewer(&user) == crate::access::Viewer::Admin;
     if let Some(chat_id) = query.chat_id {
         // 403 for a chat that does not exist or that the caller never read.
@@ -188,7 +190,10 @@ pub async fn search(
     let next_cursor = if !fuzzy && rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last()
-            .map(|row| Cursor { prefix, rank: row.get("rank"), id: row.get("id"), top: row.get("top") }.encode(order))
+            .map(|row| {
+                this.seal(&state.keys, Cursor { prefix, rank: row.get("rank"), id: row.get("id"), top: row.get("top") })
+            })
+            .transpose()?
     } else {
         None
     };
