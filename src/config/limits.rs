@@ -44,6 +44,11 @@ const RATE_INQUIRY_OPENS_PER_ADDRESS_PER_MIN: Var = Var {
     default: Fallback::Value("3"),
     meaning: "new guests one client address may open per minute on one replica, through any link (the address behind `TRUSTED_PROXIES`); beyond it 429, before the link's own count is touched",
 };
+const SEARCH_TIMEOUT_MS: Var = Var {
+    name: "SEARCH_TIMEOUT_MS",
+    default: Fallback::Value("5000"),
+    meaning: "how long one search may run in the database before it is stopped (422: narrow it), so that no search holds a connection and a core for long",
+};
 const INQUIRY_IDLE_SECS: Var = Var {
     name: "INQUIRY_IDLE_SECS",
     default: Fallback::Value("259200"),
@@ -65,6 +70,7 @@ pub(super) const VARS: &[Var] = &[
     RATE_GUEST_WRITES_PER_MIN,
     RATE_INQUIRY_OPENS_PER_MIN,
     RATE_INQUIRY_OPENS_PER_ADDRESS_PER_MIN,
+    SEARCH_TIMEOUT_MS,
     INQUIRY_IDLE_SECS,
     INQUIRY_GUEST_TTL_SECS,
 ];
@@ -84,6 +90,8 @@ pub struct RateConfig {
     pub inquiry_opens_per_min: u32,
     /// New guests per client address, per minute, with a burst of as many.
     pub inquiry_opens_per_address_per_min: u32,
+    /// How long one search may run in the database.
+    pub search_timeout: std::time::Duration,
 }
 
 impl RateConfig {
@@ -99,6 +107,15 @@ impl RateConfig {
             guest_writes_per_min: requests(&RATE_GUEST_WRITES_PER_MIN)?,
             inquiry_opens_per_min: requests(&RATE_INQUIRY_OPENS_PER_MIN)?,
             inquiry_opens_per_address_per_min: requests(&RATE_INQUIRY_OPENS_PER_ADDRESS_PER_MIN)?,
+            search_timeout: match env.parse::<u64>(&SEARCH_TIMEOUT_MS, "a number of milliseconds")? {
+                0 => {
+                    return Err(ConfigError::new(
+                        SEARCH_TIMEOUT_MS.name,
+                        "must be at least 1 (0 would mean no deadline)",
+                    ));
+                }
+                ms => std::time::Duration::from_millis(ms),
+            },
         })
     }
 
@@ -114,6 +131,7 @@ impl RateConfig {
             guest_writes_per_min: 100_000,
             inquiry_opens_per_min: 100_000,
             inquiry_opens_per_address_per_min: 100_000,
+            search_timeout: std::time::Duration::from_secs(5),
         }
     }
 }

@@ -40,3 +40,22 @@ async fn a_search_cursor_turns_its_own_searchs_page_and_no_other() {
         assert_eq!((status, body["code"].as_str()), (422, Some("unprocessable")), "{query:?}: {body}");
     }
 }
+
+/// A search has a deadline (`SEARCH_TIMEOUT_MS`): one that would read too much is stopped
+/// there and answered 422 with what to do, holding no connection longer (security review M2).
+#[tokio::test]
+async fn a_search_that_outlasts_its_deadline_is_stopped_with_a_clear_answer() {
+    let a = TestApp::spawn_with(|c| c.rate.search_timeout = std::time::Duration::from_millis(1)).await;
+    let (teacher, student) = (a.user("teacher", "Teacher").await, a.user("student", "Student").await);
+    let chat = a.chat(&teacher, &student).await;
+    let seed = "INSERT INTO events (chat_id, actor_id, type, payload)
+                SELECT $1, $2, 'message_created', jsonb_build_object('content', 'глагол и глагол ' || g)
+                FROM generate_series(1, 3000) g ORDER BY g";
+    a.sql.execute(seed, &[&chat, &student.id]).await.expect("seeding 3,000 messages");
+    let (status, body) = search(&a, &student, &[("q", "глагол")]).await;
+    assert_eq!((status, body["code"].as_str()), (422, Some("unprocessable")), "{body}");
+    assert!(body["error"].as_str().expect("error").contains("SEARCH_TIMEOUT_MS"), "{body}");
+    // The connection it ran on is the pool's again, without the deadline.
+    let (status, _) = status_and_json(a.get("/api/chats", &student).send().await.expect("GET")).await;
+    assert_eq!(status, 200);
+}

@@ -143,7 +143,12 @@ pub async fn search(
         }
     }
     let searcher = (!admin).then_some(user.id);
-    let client = state.db.get().await?;
+    // Within the search's deadline (`SEARCH_TIMEOUT_MS`), for this transaction only: the
+    // pooled connection goes back without it.
+    let mut connection = state.db.get().await?;
+    let client = connection.transaction().await?;
+    let deadline = state.config.rate.search_timeout.as_millis().to_string();
+    client.execute("SELECT set_config('statement_timeout', $1, true)", &[&deadline]).await?;
     let sql = match order {
         SearchOrder::Relevance => RELEVANCE_SQL[usize::from(admin)],
         SearchOrder::Recent => RECENT_SQL[usize::from(admin)],
@@ -153,7 +158,7 @@ pub async fn search(
     // which knows neither how common the words are nor how many chats the searcher has (S8
     // measured a teacher's common word at 206 ms that way, 46 ms planned for it). Planning
     // costs about a millisecond.
-    let statement = client.prepare(sql).await?;
+    let statement = client.prepare(sql).await.map_err(too_long)?;
     let (id, rank, top) = (cursor.map(|c| c.id), cursor.map(|c| c.rank), cursor.and_then(|c| c.top));
     let run = |prefix: bool| {
         let statement = &statement;
@@ -175,18 +180,22 @@ pub async fn search(
     // the school with a word it begins, again for each chat it looks up, so a teacher's prefix
     // of a word in 20,000 messages took 300 ms and more (S8 at 10 million messages).
     let mut prefix = cursor.is_some_and(|c| c.prefix);
-    let mut rows = run(prefix).await?;
+    let mut rows = run(prefix).await.map_err(too_long)?;
     if !prefix && cursor.is_none() && rows.is_empty() {
         prefix = true;
-        rows = run(prefix).await?;
+        rows = run(prefix).await.map_err(too_long)?;
     }
     let mut fuzzy = false;
     if rows.is_empty() && cursor.is_none() && is_one_word(q) {
-        let statement = client.prepare(FUZZY_SQL[usize::from(admin)]).await?;
-        rows = client.query(&statement, &[&q, &searcher, &query.chat_id, &FUZZY_THRESHOLD, &limit]).await?;
+        let statement = client.prepare(FUZZY_SQL[usize::from(admin)]).await.map_err(too_long)?;
+        rows = client
+            .query(&statement, &[&q, &searcher, &query.chat_id, &FUZZY_THRESHOLD, &limit])
+            .await
+            .map_err(too_long)?;
         fuzzy = true;
     }
-    drop(client);
+    client.commit().await?;
+    drop(connection);
     let next_cursor = if !fuzzy && rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last()
@@ -252,6 +261,17 @@ fn snippet(marked: &str) -> Vec<SnippetPart> {
     }
     flush(&mut text, highlight);
     parts
+}
+
+/// A search stopped at its deadline (`SEARCH_TIMEOUT_MS`): 422, saying how to narrow it.
+fn too_long(e: tokio_postgres::Error) -> AppError {
+    if e.code() == Some(&tokio_postgres::error::SqlState::QUERY_CANCELED) {
+        return AppError::Unprocessable(
+            "this search reads more than it may within SEARCH_TIMEOUT_MS: use longer or more words, or one chat (chat_id)"
+                .into(),
+        );
+    }
+    e.into()
 }
 
 #[cfg(test)]
