@@ -29,7 +29,7 @@ const AUTH_COOKIE_NAME: Var = Var {
 const ALLOWED_ORIGINS: Var = Var {
     name: "ALLOWED_ORIGINS",
     default: Fallback::Unset("empty (the chat's own origin only)"),
-    meaning: "comma-separated origins (`https://school.example`) that, besides the chat's own, may call the API from a browser: CORS with credentials (preflight included), and cookie-authenticated writes",
+    meaning: "comma-separated origins (`https://school.example`) that, besides the chat's own, may call the API from a browser: CORS with credentials (preflight included), and cookie-authenticated writes; https only (plain http on loopback, for development)",
 };
 const DEV_LOGIN: Var = Var {
     name: "DEV_LOGIN",
@@ -139,6 +139,22 @@ fn allowed_origins(env: &Env) -> Result<Vec<String>, ConfigError> {
                     && url.username().is_empty()
                     && url.host_str().is_some_and(|h| !h.contains('*')) =>
             {
+                // A page served over plain http could be anyone's on the way to the browser:
+                // only this machine's (loopback, for development) may use the session.
+                let loopback = match url.host() {
+                    Some(url::Host::Domain(name)) => name == "localhost",
+                    Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                    Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                    None => false,
+                };
+                if url.scheme() == "http" && !loopback {
+                    return Err(ConfigError::new(
+                        ALLOWED_ORIGINS.name,
+                        format!(
+                            "{origin:?} is plain http: only https origins (or http on loopback, for development) may use the session"
+                        ),
+                    ));
+                }
                 origins.push(url.origin().ascii_serialization());
             }
             _ => {

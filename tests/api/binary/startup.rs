@@ -80,6 +80,8 @@ fn a_missing_or_inconsistent_sign_in_setting_is_one_line_naming_it() {
         (&[("OIDC_ISSUER", https), ("OIDC_AUDIENCE", "chat"), ("OIDC_CLIENT_SECRET", "s")], "OIDC_CLIENT_ID"),
         (&[("ALLOWED_ORIGINS", "*")], "ALLOWED_ORIGINS"),
         (&[("ALLOWED_ORIGINS", "https://school.example/page")], "ALLOWED_ORIGINS"),
+        // Plain http, off this machine: its pages could be anyone's on the way (security review L6).
+        (&[("ALLOWED_ORIGINS", "https://school.example,http://school.example")], "ALLOWED_ORIGINS"),
     ];
     for (env, variable) in cases {
         let mut command = serve();
