@@ -280,7 +280,8 @@ async fn signed_in(
         super::segment(&id_token.to_string(), 1).ok_or_else(|| fail("the ID token's claims", &"not a JSON object"))?;
     oidc.user_of(&state.db, &claims).await.map_err(|e| match e.code() {
         Code::UnknownUser => {
-            tracing::info!("sign-in refused: {e}");
+            // Not the email itself: a log outlives what erasure and retention reach.
+            tracing::info!("sign-in refused: the school's account names no single user of this chat, or is unverified");
             "unknown_user"
         }
         _ => fail("finding the user", &e),
