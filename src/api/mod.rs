@@ -28,6 +28,7 @@ use crate::AppState;
 pub use chats::CHAT_LIST_SQL;
 pub use history::HISTORY_SQL;
 pub use messages::MAX_MESSAGE_CHARS;
+pub use search::STATEMENTS as SEARCH_STATEMENTS;
 
 /// Every REST route (the router in `crate::router` adds the rest of the app around them).
 pub fn router(config: &crate::Config) -> Router<AppState> {

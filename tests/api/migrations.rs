@@ -118,7 +118,8 @@ async fn a_database_older_than_the_baseline_is_refused_in_one_line() {
     let database = fresh_database().await;
     let sql = connect(&database).await;
     sql.batch_execute(
-        "INSERT INTO refinery_schema_history VALUES (1, 'schema', '2026-01-01T00:00:00Z', '1'), (2, 'event_log', '2026-01-01T00:00:00Z', '2')",
+        "CREATE TABLE refinery_schema_history (version int4 PRIMARY KEY, name varchar(255), applied_on varchar(255), checksum varchar(255));
+         INSERT INTO refinery_schema_history VALUES (1, 'schema', '2026-01-01T00:00:00Z', '1'), (2, 'event_log', '2026-01-01T00:00:00Z', '2')",
     )
     .await
     .expect("a database at V2");

@@ -19,6 +19,7 @@ mod cursor;
 mod sql;
 
 use cursor::Cursor;
+pub use sql::STATEMENTS;
 use sql::{FUZZY_SQL, RECENT_SQL, RELEVANCE_SQL};
 
 use super::history::history_message;

@@ -223,3 +223,12 @@ pub(super) const FUZZY_SQL: [&str; 2] = [
     FROM found f JOIN message_views m ON m.id = f.id CROSS JOIN LATERAL chat_read_markers(m.chat_id) r
     ORDER BY f.rank DESC, m.id DESC"#,
 ];
+
+/// The statements by the kind of search, for the benchmark's plans (S8): by relevance, a
+/// participant's and an admin's, and the typo fallback's.
+pub const STATEMENTS: [(&str, &str); 4] = [
+    ("participant", RELEVANCE_SQL[0]),
+    ("admin", RELEVANCE_SQL[1]),
+    ("participant typo", FUZZY_SQL[0]),
+    ("admin typo", FUZZY_SQL[1]),
+];

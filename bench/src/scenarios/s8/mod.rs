@@ -23,10 +23,9 @@
 //! word). Each kind is timed from 4 clients and from 1, for students (a chat or a few), for
 //! teachers (500 chats each) and for an admin (everything).
 //!
-//! The plans are `EXPLAIN (ANALYZE, BUFFERS)` of the server's own statements: the text the
-//! replica's sessions ran, read back from `pg_stat_activity` (the cluster runs with a
-//! `track_activity_query_size` that holds it whole), so nothing of `src/api/search.rs` is
-//! copied here but the typo threshold the plans pass. Each is taken as a session of the server
+//! The plans are `EXPLAIN (ANALYZE, BUFFERS)` of the server's own statements, written out in
+//! `src/api/search/sql.rs` and taken from there (`tutorchat::api::SEARCH_STATEMENTS`), so
+//! nothing of them is copied here but the typo threshold the plans pass. Each is taken as a session of the server
 //! gets it: prepared, run for the requests the server ran it for first, then explained, since
 //! after five executions PostgreSQL may keep a generic plan (see [`explain_prepared`](plans::explain_prepared)).
 //!
@@ -102,10 +101,7 @@ async fn writes(this: &Server, repeat: usize, run: Duration, senders: &[usize]) 
 
 /// The searches: a cluster of one replica on a data set seeded for S8, `repeat` rounds.
 async fn search(this: &Server, plan: &Plan) -> anyhow::Result<Repeated<Search>> {
-    let mut server = this.clone();
-    // The server's statements whole in pg_stat_activity (first, so that --pg-setting wins).
-    server.pg_settings.insert(0, ("track_activity_query_size".into(), "16384".into()));
-    let cluster = Cluster::start_on(&server, 1, &[]).await?;
+    let cluster = Cluster::start_on(this, 1, &[]).await?;
     let outcome = runs::search_on(&cluster, this, plan).await;
     cluster.stop().await;
     outcome

@@ -5,40 +5,13 @@ use tokio_postgres::Client;
 use super::QueryPlan;
 use super::queries::Request;
 
-/// The statements S8 reads back from `pg_stat_activity`: what a statement contains and lacks.
-const STATEMENTS: [(&str, &[&str], &[&str]); 4] = [
-    ("participant", &["search_query($1", "chat_memberships"], &["word_similarity"]),
-    ("admin", &["search_query($1"], &["chat_memberships", "word_similarity"]),
-    ("participant typo", &["word_similarity($1", "chat_memberships"], &[]),
-    ("admin typo", &["word_similarity($1"], &["chat_memberships"]),
-];
-
 /// The typo search's similarity threshold, as the server passes it (`FUZZY_THRESHOLD` in
 /// src/api/search.rs): only the plans use it.
 const FUZZY_THRESHOLD: f32 = 0.4;
 
-/// The server's search statements, as its sessions last ran them: each kind not read yet.
-pub(super) async fn capture(sql: &Client, statements: &mut Vec<(&str, String)>) -> anyhow::Result<()> {
-    let texts: Vec<String> = sql
-        .query(
-            "SELECT query FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'",
-            &[],
-        )
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    for (kind, contains, lacks) in STATEMENTS {
-        if statements.iter().any(|(k, _)| *k == kind) {
-            continue;
-        }
-        let found =
-            texts.iter().find(|q| contains.iter().all(|c| q.contains(c)) && !lacks.iter().any(|l| q.contains(l)));
-        if let Some(text) = found {
-            statements.push((kind, text.clone()));
-        }
-    }
-    Ok(())
+/// The server's search statements by kind (literal SQL, `tutorchat::api::SEARCH_STATEMENTS`).
+pub(super) fn statements() -> Vec<(&'static str, String)> {
+    tutorchat::api::SEARCH_STATEMENTS.iter().map(|(kind, text)| (*kind, (*text).to_owned())).collect()
 }
 
 /// The plans of the server's statements for: a teacher's common word, a student's rare one
@@ -72,7 +45,7 @@ pub(super) async fn explain_all(
         let (Some(request), Some((_, text))) =
             (set(query, searcher).first(), statements.iter().find(|(k, _)| *k == kind))
         else {
-            eprintln!("S8: no plan of {query} as {searcher}: its statement was not seen in pg_stat_activity");
+            eprintln!("S8: no plan of {query} as {searcher}: no request of that set");
             continue;
         };
         let typo = query == "typo";

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use super::plans::{capture, explain_all};
+use super::plans::{explain_all, statements};
 use super::queries::{Request, prefix_query, query_sets, sample_percent, summarise};
 use super::words::{VOCABULARY, content_sql, head, vocabulary_sql};
 use super::{Cluster, Latency, Plan, Row, Search, Server, query_label};
@@ -54,7 +54,7 @@ pub(super) async fn search_on(cluster: &Cluster, this: &Server, plan: &Plan) -> 
     }
 
     let url = &cluster.urls[0];
-    let mut statements: Vec<(&str, String)> = Vec::new();
+    let statements = statements();
     let mut result = Repeated::new(this, None);
     let mut plans = Vec::new();
     for round in 0..plan.repeat.max(1) {
@@ -78,7 +78,6 @@ pub(super) async fn search_on(cluster: &Cluster, this: &Server, plan: &Plan) -> 
                     row.empty
                 );
                 rows.push(row);
-                capture(sql, &mut statements).await?;
             }
         }
         if round == 0 {
