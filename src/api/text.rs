@@ -23,12 +23,18 @@ pub enum Empty {
     Unfit,
 }
 
-/// The rules for a message's text, named `field` in the answers: no NUL, not blank, at most
-/// [`MAX_MESSAGE_CHARS`]; empty as `empty` says.
-pub fn check_message_text(field: &str, text: &str, empty: Empty) -> Result<()> {
+/// 400 for a text with a NUL character, which PostgreSQL cannot hold: `field` names it.
+pub fn check_no_nul(field: &str, text: &str) -> Result<()> {
     if text.contains('\0') {
         return Err(AppError::BadRequest(format!("{field} must not contain the NUL character (U+0000)")));
     }
+    Ok(())
+}
+
+/// The rules for a message's text, named `field` in the answers: no NUL, not blank, at most
+/// [`MAX_MESSAGE_CHARS`]; empty as `empty` says.
+pub fn check_message_text(field: &str, text: &str, empty: Empty) -> Result<()> {
+    check_no_nul(field, text)?;
     match empty {
         Empty::Allowed if text.is_empty() => return Ok(()),
         Empty::Unfit if text.is_empty() => {

@@ -208,3 +208,15 @@ async fn a_suspended_person_reads_but_writes_nothing_and_their_streams_end() {
     assert_eq!(b.post_message(&student, chat, "back on b").await.status(), 201);
     audit_is_clean(&a).await;
 }
+
+/// The people list's search text reaches PostgreSQL, which takes no NUL: 400 naming it, not a
+/// failure of the server (Schemathesis' coverage phase found the 500).
+#[tokio::test]
+async fn the_people_lists_search_with_a_nul_is_400() {
+    let app = TestApp::spawn().await;
+    let admin = app.user("admin", "Admin").await;
+    let response = app.get("/api/admin/users", &admin).query(&[("q", "a\0b")]).send().await.expect("GET");
+    let (status, body) = crate::helpers::status_and_json(response).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("invalid_request")), "{body}");
+    assert!(body["error"].as_str().expect("error").contains("NUL"), "{body}");
+}

@@ -82,6 +82,9 @@ pub async fn list(
     if !(1..=200).contains(&limit) {
         return Err(AppError::BadRequest(format!("limit must be between 1 and 200 (got {limit})")));
     }
+    if let Some(q) = &query.q {
+        crate::api::text::check_no_nul("q", q)?;
+    }
     let pattern = query.q.filter(|q| !q.trim().is_empty()).map(|q| {
         let escaped = q.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         format!("%{escaped}%")
