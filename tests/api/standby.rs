@@ -71,7 +71,7 @@ impl Setup {
 
     /// Waits until the standby shows everything the primary has now.
     async fn caught_up(&self) {
-        let (head, deadline) = (self.primary_head().await, Instant::now() + Duration::from_secs(20));
+        let (head, deadline) = (self.primary_head().await, Instant::now() + REPLAY_BOUND);
         while self.standby_head().await < head {
             assert!(Instant::now() < deadline, "the standby did not reach position {head}");
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -146,9 +146,13 @@ impl Setup {
     }
 }
 
+/// How long a new standby may take to replay what the primary wrote before: the suite's other
+/// tests migrate a database each in parallel, and under CI's load 20 s was once not enough.
+const REPLAY_BOUND: Duration = Duration::from_secs(90);
+
 /// A connection to a database the standby may not have replayed the creation of yet.
 async fn connect_when_replayed(config: &tokio_postgres::Config) -> Client {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + REPLAY_BOUND;
     loop {
         match config.connect(tokio_postgres::NoTls).await {
             Ok((client, connection)) => {
@@ -156,7 +160,7 @@ async fn connect_when_replayed(config: &tokio_postgres::Config) -> Client {
                 return client;
             }
             Err(_) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(20)).await,
-            Err(e) => panic!("the standby never had the test's database: {e}"),
+            Err(e) => panic!("the standby never had the test's database: {e:?}"),
         }
     }
 }
