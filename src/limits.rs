@@ -5,8 +5,10 @@
 //! the replica's memory, so the limits hold per replica: behind N replicas a user may reach up
 //! to N times the rate (nginx's per-address limits sit in front of all of them).
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
@@ -58,6 +60,28 @@ pub struct Limits {
     guest_stream_opens: DefaultKeyedRateLimiter<i64>,
     reads: DefaultKeyedRateLimiter<i64>,
     clock: DefaultClock,
+    /// Searches and exports running now, per person (only those with one).
+    costly: Arc<Mutex<HashMap<i64, u32>>>,
+    costly_at_once: u32,
+}
+
+/// A search or export under way: one of its person's `RATE_COSTLY_READS_AT_ONCE`, given back
+/// when dropped (an export keeps it until its last byte is sent).
+pub struct Costly {
+    running: Arc<Mutex<HashMap<i64, u32>>>,
+    user: i64,
+}
+
+impl Drop for Costly {
+    fn drop(&mut self) {
+        let mut running = self.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = running.get_mut(&self.user) {
+            *n -= 1;
+            if *n == 0 {
+                running.remove(&self.user);
+            }
+        }
+    }
 }
 
 fn per_minute(count: u32) -> Quota {
@@ -81,6 +105,8 @@ impl Limits {
             guest_stream_opens: RateLimiter::keyed(quota(config.stream_opens_per_sec, config.stream_opens_burst)),
             reads: RateLimiter::keyed(quota(config.reads_per_sec, config.reads_burst)),
             clock: DefaultClock::default(),
+            costly: Arc::default(),
+            costly_at_once: config.costly_reads_at_once.max(1),
         }
     }
 
@@ -110,6 +136,26 @@ impl Limits {
             Limited::Read => "reads of history and chat lists (RATE_READS_PER_SEC)",
         };
         Err(self.refuse(kind.label(), what, not_until))
+    }
+
+    /// One of `user`'s searches and exports at once, or 429 when they have all of theirs running:
+    /// each holds a database connection (an export, until its download ends), so one person
+    /// can never take the pool from everyone else.
+    pub fn costly(&self, user: i64) -> Result<Costly, AppError> {
+        let mut running = self.costly.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = running.entry(user).or_insert(0);
+        if *n >= self.costly_at_once {
+            metrics::counter!(crate::metrics::LIMITED, "limit" => "costly_reads_at_once").increment(1);
+            return Err(AppError::TooManyRequests {
+                message: format!(
+                    "too many searches and exports at once ({} running; RATE_COSTLY_READS_AT_ONCE): retry when one ends",
+                    self.costly_at_once
+                ),
+                retry_after: Duration::from_secs(1),
+            });
+        }
+        *n += 1;
+        Ok(Costly { running: Arc::clone(&self.costly), user })
     }
 
     /// Takes one new guest from the client address's bucket, or answers 429.
@@ -144,5 +190,29 @@ impl Limits {
         self.inquiry_opens_by_address.retain_recent();
         self.guest_stream_opens.retain_recent();
         self.reads.retain_recent();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_person_runs_at_most_their_costly_reads_at_once_and_each_end_frees_one() {
+        let limits = Limits::new(&RateConfig { costly_reads_at_once: 2, ..RateConfig::unlimited() });
+        let (first, _second) = (limits.costly(1).expect("one"), limits.costly(1).expect("two"));
+        let refused = limits.costly(1).err().expect("a third is refused");
+        assert!(matches!(refused, AppError::TooManyRequests { .. }), "{refused:?}");
+        let _someone_else = limits.costly(2).expect("another person is not counted with them");
+        drop(first);
+        let _third = limits.costly(1).expect("an ended one frees its place");
+        assert!(limits.costly(1).is_err());
+    }
+
+    #[test]
+    fn nobody_with_nothing_running_is_kept() {
+        let limits = Limits::new(&RateConfig::unlimited());
+        drop(limits.costly(7).expect("one"));
+        assert!(limits.costly.lock().expect("lock").is_empty());
     }
 }

@@ -53,6 +53,13 @@ impl std::ops::Deref for ReadClient {
     }
 }
 
+impl std::ops::DerefMut for ReadClient {
+    /// For a transaction: a read that sets a deadline for itself (`SET LOCAL`).
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.client
+    }
+}
+
 /// Where reads go: the primary's pool, and the standby's when `READ_DATABASE_URL` is set.
 pub struct Reads {
     primary: Pool,

@@ -49,6 +49,16 @@ const SEARCH_TIMEOUT_MS: Var = Var {
     default: Fallback::Value("5000"),
     meaning: "how long one search may run in the database before it is stopped (422: narrow it), so that no search holds a connection and a core for long",
 };
+const RATE_COSTLY_READS_AT_ONCE: Var = Var {
+    name: "RATE_COSTLY_READS_AT_ONCE",
+    default: Fallback::Value("2"),
+    meaning: "searches and exports one person may have running at once on one replica (then 429), so that one person holds at most this many database connections with them",
+};
+const EXPORT_TIMEOUT_SECS: Var = Var {
+    name: "EXPORT_TIMEOUT_SECS",
+    default: Fallback::Value("300"),
+    meaning: "how long one export may take, its download included, before it is stopped (a stalled client or a huge chat never holds a connection longer)",
+};
 const INQUIRY_IDLE_SECS: Var = Var {
     name: "INQUIRY_IDLE_SECS",
     default: Fallback::Value("259200"),
@@ -71,6 +81,8 @@ pub(super) const VARS: &[Var] = &[
     RATE_INQUIRY_OPENS_PER_MIN,
     RATE_INQUIRY_OPENS_PER_ADDRESS_PER_MIN,
     SEARCH_TIMEOUT_MS,
+    RATE_COSTLY_READS_AT_ONCE,
+    EXPORT_TIMEOUT_SECS,
     INQUIRY_IDLE_SECS,
     INQUIRY_GUEST_TTL_SECS,
 ];
@@ -92,6 +104,10 @@ pub struct RateConfig {
     pub inquiry_opens_per_address_per_min: u32,
     /// How long one search may run in the database.
     pub search_timeout: std::time::Duration,
+    /// Searches and exports one person may have running at once.
+    pub costly_reads_at_once: u32,
+    /// How long one export may take, its download included.
+    pub export_timeout: std::time::Duration,
 }
 
 impl RateConfig {
@@ -116,6 +132,19 @@ impl RateConfig {
                 }
                 ms => std::time::Duration::from_millis(ms),
             },
+            costly_reads_at_once: match requests(&RATE_COSTLY_READS_AT_ONCE)? {
+                0 => return Err(ConfigError::new(RATE_COSTLY_READS_AT_ONCE.name, "must be at least 1")),
+                n => n,
+            },
+            export_timeout: match env.parse::<u64>(&EXPORT_TIMEOUT_SECS, "a number of seconds")? {
+                0 => {
+                    return Err(ConfigError::new(
+                        EXPORT_TIMEOUT_SECS.name,
+                        "must be at least 1 (0 would mean no deadline)",
+                    ));
+                }
+                secs => std::time::Duration::from_secs(secs),
+            },
         })
     }
 
@@ -132,6 +161,8 @@ impl RateConfig {
             inquiry_opens_per_min: 100_000,
             inquiry_opens_per_address_per_min: 100_000,
             search_timeout: std::time::Duration::from_secs(5),
+            costly_reads_at_once: 100_000,
+            export_timeout: std::time::Duration::from_secs(300),
         }
     }
 }

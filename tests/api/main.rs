@@ -12,6 +12,7 @@ mod chats;
 mod closed;
 mod contract;
 mod cors;
+mod costly_reads;
 mod deploy;
 mod direct;
 mod edits;

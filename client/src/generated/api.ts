@@ -3401,7 +3401,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `at` is not an RFC 3339 time */
+            /** @description `at` is not an RFC 3339 time, or the export outlasted EXPORT_TIMEOUT_SECS before its download began */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3410,7 +3410,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description too many requests */
+            /** @description too many reads, or the caller's searches and exports already running (RATE_COSTLY_READS_AT_ONCE) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5897,9 +5897,10 @@ export interface operations {
             query: {
                 /**
                  * @description The words: 1–200 characters. Russian and English word forms match (`учебниками`
-                 *     finds `учебник`), any case, `ё` as `е`; each word also matches as the start of a longer
-                 *     one; `"quoted words"` must appear together, `-word` must not appear, `or` between
-                 *     words finds either.
+                 *     finds `учебник`), any case, `ё` as `е`; when the whole words find nothing, each word of
+                 *     three letters or more (in a query of at most four words) also matches as the start of a
+                 *     longer one; `"quoted words"` must appear together, `-word` must not appear, `or`
+                 *     between words finds either.
                  */
                 q: string;
                 /** @description Only this chat's messages. */
@@ -5959,7 +5960,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description before is not a cursor this search gave out */
+            /** @description before is not a cursor this search gave out, or the search outlasted SEARCH_TIMEOUT_MS */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5968,7 +5969,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description too many requests */
+            /** @description too many reads, or the caller's searches and exports already running (RATE_COSTLY_READS_AT_ONCE) */
             429: {
                 headers: {
                     [name: string]: unknown;

@@ -20,7 +20,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -32,6 +32,7 @@ use crate::error::ErrorBody;
 use crate::extract::{PathParam, QueryParams};
 use crate::limits::Limited;
 use crate::log::NewEvent;
+use crate::standby::{ReadClient, reading};
 use crate::wire::{Attachment, Hidden, Person, Purged};
 use crate::{AppError, AppState, Result};
 pub use render::Lang;
@@ -93,8 +94,8 @@ pub struct ExportQuery {
                content(("application/json"), ("text/html"), ("application/pdf"))),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody, description = "no such chat, or the caller is not a participant (one answer for both)"),
-              (status = 422, body = ErrorBody, description = "`at` is not an RFC 3339 time"),
-              (status = 429, body = ErrorBody),
+              (status = 422, body = ErrorBody, description = "`at` is not an RFC 3339 time, or the export outlasted EXPORT_TIMEOUT_SECS before its download began"),
+              (status = 429, body = ErrorBody, description = "too many reads, or the caller's searches and exports already running (RATE_COSTLY_READS_AT_ONCE)"),
               (status = 503, body = ErrorBody, description = "PDF asked for and the font (EXPORT_FONT) is missing")))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
 pub async fn export(
@@ -123,48 +124,65 @@ pub async fn export(
         Format::Pdf => Renderer::Pdf { lang, writer: Box::new(pdf_writer(&state, chat_id).await?) },
     };
 
-    let client = state.db.get().await?;
+    // One of the person's few costly reads at once, all of it (the download too) within
+    // EXPORT_TIMEOUT_SECS: a huge chat or a stalled client never holds a connection longer.
+    let running = state.limits.costly(user.id)?;
+    let deadline = tokio::time::Instant::now() + state.config.rate.export_timeout;
     let admin = crate::access::viewer(&user) == crate::access::Viewer::Admin;
-    let at = if admin { at } else { moment_of_membership(&**client, at, now, &readable).await? };
-    let chat = client
-        .query_opt("SELECT kind, title FROM chats WHERE id = $1", &[&chat_id])
-        .await?
-        .ok_or_else(|| crate::access::no_chat(chat_id))?;
-    let members = client
-        .query("SELECT user_id, user_name, role, member_since FROM audit_chat_members_at($1, $2)", &[&chat_id, &at])
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Member {
-                user_id: r.try_get("user_id")?,
-                name: r.try_get("user_name")?,
-                role: r.try_get("role")?,
-                member_since: r.try_get("member_since")?,
+    let (head, recorded) = within(deadline, async {
+        let client = state.db.get().await?;
+        let at = if admin { at } else { moment_of_membership(&**client, at, now, &readable).await? };
+        let chat = client
+            .query_opt("SELECT kind, title FROM chats WHERE id = $1", &[&chat_id])
+            .await?
+            .ok_or_else(|| crate::access::no_chat(chat_id))?;
+        let members = client
+            .query("SELECT user_id, user_name, role, member_since FROM audit_chat_members_at($1, $2)", &[&chat_id, &at])
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(Member {
+                    user_id: r.try_get("user_id")?,
+                    name: r.try_get("user_name")?,
+                    role: r.try_get("role")?,
+                    member_since: r.try_get("member_since")?,
+                })
             })
-        })
-        .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
-    state.appender.append(NewEvent::ChatExported { chat_id, actor_id: user.id, format: format.name(), at }).await?;
+            .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
+        let exported = NewEvent::ChatExported { chat_id, actor_id: user.id, format: format.name(), at };
+        let recorded = state.appender.append(exported).await?.map_or(0, |e| e.position);
+        let head = Head {
+            school: state.config.governance.school_name.clone(),
+            exported_at: now,
+            exported_by: Person { id: user.id, name: user.name.clone(), role: user.role },
+            at,
+            language: lang,
+            chat: ExportedChat { id: chat_id, kind: chat.try_get("kind")?, title: chat.try_get("title")? },
+            members,
+        };
+        Ok((head, recorded))
+    })
+    .await?;
     metrics::counter!(crate::metrics::EXPORTS, "format" => format.name()).increment(1);
 
-    let head = Head {
-        school: state.config.governance.school_name.clone(),
-        exported_at: now,
-        exported_by: Person { id: user.id, name: user.name.clone(), role: user.role },
-        at,
-        language: lang,
-        chat: ExportedChat { id: chat_id, kind: chat.try_get("kind")?, title: chat.try_get("title")? },
-        members,
-    };
     let first = renderer.head(&head)?;
-    let statement = client.prepare_cached(if admin { AS_THEN_SQL } else { AS_NOW_SQL }).await?;
-    let rows = client.query_raw(&statement, [&chat_id as &(dyn tokio_postgres::types::ToSql + Sync), &at]).await?;
-    let streaming = Streaming { _client: client, rows: Box::pin(rows), renderer: Some(renderer), admin, readable };
-    let body = futures::stream::once(async move { Ok::<_, anyhow::Error>(first) })
-        .chain(futures::stream::unfold(streaming, Streaming::next_chunk))
-        .map_err(|e| {
-            tracing::warn!(error = format!("{e:#}"), "an export failed while streaming");
-            std::io::Error::other("export failed")
-        });
+    // The messages from the standby when there is one, once it has the export's own record.
+    let sql = if admin { AS_THEN_SQL } else { AS_NOW_SQL };
+    let at = head.at;
+    let (client, rows) = within(deadline, async {
+        reading!(state.reads, recorded, |client| {
+            let statement = client.prepare_cached(sql).await?;
+            let params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&chat_id, &at];
+            let rows = client.query_raw(&statement, params).await?;
+            Ok((client, rows))
+        })
+    })
+    .await?;
+    let streaming = Streaming { client, rows: Box::pin(rows), renderer: Some(renderer), admin, readable };
+    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(first) })
+        .chain(futures::stream::unfold(streaming.run(deadline, running), |mut chunks| async move {
+            chunks.recv().await.map(|chunk| (chunk, chunks))
+        }));
 
     let filename = format!("chat-{chat_id}-{}.{}", at.unix_timestamp(), format.name());
     let mut response = Body::from_stream(body).into_response();
@@ -218,7 +236,7 @@ const AS_NOW_SQL: &str = "SELECT a.message_id, a.sender_id, a.sender_name, a.cre
 /// An export under way: the rows still to come and the format writing them.
 struct Streaming {
     /// The pooled connection the rows come over, kept until the last one.
-    _client: deadpool_postgres::Client,
+    client: ReadClient,
     rows: std::pin::Pin<Box<tokio_postgres::RowStream>>,
     /// None once the end is written (or the export failed).
     renderer: Option<Renderer>,
@@ -227,13 +245,51 @@ struct Streaming {
 }
 
 impl Streaming {
-    /// The next piece of the body: a message the reader may see, or the end.
-    async fn next_chunk(mut self) -> Option<(anyhow::Result<Vec<u8>>, Self)> {
+    /// The body's chunks after the head, written by a task of the export's own that ends at
+    /// `deadline` whatever the client does: a client that stops reading stops the body's
+    /// polling, not the clock. At the deadline the statement is cancelled in the database and
+    /// the body ends with an error (the download is cut short); the connection and the
+    /// person's place (`running`) are given back either way.
+    fn run(
+        mut self,
+        deadline: tokio::time::Instant,
+        running: crate::limits::Costly,
+    ) -> tokio::sync::mpsc::Receiver<std::io::Result<Vec<u8>>> {
+        let (chunks, body) = tokio::sync::mpsc::channel(4);
+        tokio::spawn(async move {
+            let _running = running;
+            let cancel = self.client.cancel_token();
+            let sent = tokio::time::timeout_at(deadline, async {
+                while let Some(chunk) = self.next_chunk().await {
+                    let failed = chunk.is_err();
+                    let chunk = chunk.map_err(|e| {
+                        tracing::warn!(error = format!("{e:#}"), "an export failed while streaming");
+                        std::io::Error::other("export failed")
+                    });
+                    if chunks.send(chunk).await.is_err() || failed {
+                        break; // the client went away, or the body ended with its error
+                    }
+                }
+            })
+            .await;
+            if sent.is_err() {
+                tracing::warn!("an export outlasted EXPORT_TIMEOUT_SECS and was stopped");
+                let _ = chunks.try_send(Err(std::io::Error::other("export outlasted EXPORT_TIMEOUT_SECS")));
+                if let Err(e) = cancel.cancel_query(tokio_postgres::NoTls).await {
+                    tracing::warn!(error = %e, "cannot cancel an export's statement");
+                }
+            }
+        });
+        body
+    }
+
+    /// The next piece of the body: a message the reader may see, or the end (None after it).
+    async fn next_chunk(&mut self) -> Option<anyhow::Result<Vec<u8>>> {
         let mut renderer = self.renderer.take()?;
         loop {
             let row = match self.rows.next().await {
-                None => return Some((renderer.finish(), self)),
-                Some(Err(e)) => return Some((Err(e.into()), self)),
+                None => return Some(renderer.finish()),
+                Some(Err(e)) => return Some(Err(e.into())),
                 Some(Ok(row)) => row,
             };
             match shown(&row, self.admin, &self.readable) {
@@ -241,12 +297,22 @@ impl Streaming {
                 Ok(Some(message)) => {
                     let chunk = renderer.message(&message);
                     self.renderer = Some(renderer);
-                    return Some((chunk, self));
+                    return Some(chunk);
                 }
-                Err(e) => return Some((Err(e), self)),
+                Err(e) => return Some(Err(e)),
             }
         }
     }
+}
+
+/// `read`, unless `deadline` comes first: then 422, saying what to do.
+async fn within<T>(deadline: tokio::time::Instant, read: impl Future<Output = Result<T>>) -> Result<T> {
+    tokio::time::timeout_at(deadline, read).await.unwrap_or_else(|_| {
+        Err(AppError::Unprocessable(
+            "this export takes longer than EXPORT_TIMEOUT_SECS allows: export an earlier moment (at) or ask an admin"
+                .into(),
+        ))
+    })
 }
 
 /// A row of `audit_chat_at` as the reader may see it (None: not theirs to see). An admin sees

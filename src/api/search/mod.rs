@@ -26,8 +26,9 @@ use super::history::history_message;
 use crate::access::{Readable, check_access, check_read_access, read_access_in};
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
-use crate::extract::QueryParams;
+use crate::extract::{MinPosition, QueryParams};
 use crate::limits::Limited;
+use crate::standby::{ReadClient, reading};
 use crate::wire::HistoryMessage;
 use crate::{AppError, AppState, Result};
 
@@ -54,9 +55,10 @@ const MARK_END: char = '\u{E001}';
 #[serde(deny_unknown_fields)]
 pub struct SearchQuery {
     /// The words: 1–200 characters. Russian and English word forms match (`учебниками`
-    /// finds `учебник`), any case, `ё` as `е`; each word also matches as the start of a longer
-    /// one; `"quoted words"` must appear together, `-word` must not appear, `or` between
-    /// words finds either.
+    /// finds `учебник`), any case, `ё` as `е`; when the whole words find nothing, each word of
+    /// three letters or more (in a query of at most four words) also matches as the start of a
+    /// longer one; `"quoted words"` must appear together, `-word` must not appear, `or`
+    /// between words finds either.
     #[param(min_length = 1, max_length = 200, nullable = false)]
     pub q: String,
     /// Only this chat's messages.
@@ -112,12 +114,14 @@ pub struct SnippetPart {
 #[utoipa::path(get, path = "/api/search", tag = "messages", params(SearchQuery),
     responses((status = 200, body = SearchResults), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody, description = "chat_id names a chat the caller may not read, or does not exist"),
-              (status = 422, body = ErrorBody, description = "before is not a cursor this search gave out"), (status = 429, body = ErrorBody)))]
+              (status = 422, body = ErrorBody, description = "before is not a cursor this search gave out, or the search outlasted SEARCH_TIMEOUT_MS"),
+              (status = 429, body = ErrorBody, description = "too many reads, or the caller's searches and exports already running (RATE_COSTLY_READS_AT_ONCE)")))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn search(
     State(state): State<AppState>,
     user: AuthUser,
     QueryParams(query): QueryParams<SearchQuery>,
+    MinPosition(min): MinPosition,
 ) -> Result<Json<SearchResults>> {
     state.limits.check(Limited::Read, user.id)?;
     let chars = query.q.chars().count();
@@ -144,59 +148,12 @@ pub async fn search(
         }
     }
     let searcher = (!admin).then_some(user.id);
-    // Within the search's deadline (`SEARCH_TIMEOUT_MS`), for this transaction only: the
-    // pooled connection goes back without it.
-    let mut connection = state.db.get().await?;
-    let client = connection.transaction().await?;
-    let deadline = state.config.rate.search_timeout.as_millis().to_string();
-    client.execute("SELECT set_config('statement_timeout', $1, true)", &[&deadline]).await?;
-    let sql = match order {
-        SearchOrder::Relevance => RELEVANCE_SQL[usize::from(admin)],
-        SearchOrder::Recent => RECENT_SQL[usize::from(admin)],
-    };
-    // Planned for its arguments each time (a statement of its own, not one prepared per
-    // connection): after five runs PostgreSQL may keep a generic plan of a prepared statement,
-    // which knows neither how common the words are nor how many chats the searcher has (S8
-    // measured a teacher's common word at 206 ms that way, 46 ms planned for it). Planning
-    // costs about a millisecond.
-    let statement = client.prepare(sql).await.map_err(too_long)?;
-    let (id, rank, top) = (cursor.map(|c| c.id), cursor.map(|c| c.rank), cursor.and_then(|c| c.top));
-    let run = |prefix: bool| {
-        let statement = &statement;
-        let client = &client;
-        let searcher = &searcher;
-        async move {
-            let page = limit + 1;
-            let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
-                vec![&q, searcher, &query.chat_id, &prefix, &page, &id];
-            if order == SearchOrder::Relevance {
-                params.push(&rank);
-                params.push(&top);
-            }
-            client.query(statement, &params).await
-        }
-    };
-    // Whole words first; when they find nothing (a word half typed), every word as a prefix.
-    // Not whenever they find less than a page: for a prefix the index gathers every message of
-    // the school with a word it begins, again for each chat it looks up, so a teacher's prefix
-    // of a word in 20,000 messages took 300 ms and more (S8 at 10 million messages).
-    let mut prefix = cursor.is_some_and(|c| c.prefix);
-    let mut rows = run(prefix).await.map_err(too_long)?;
-    if !prefix && cursor.is_none() && rows.is_empty() {
-        prefix = true;
-        rows = run(prefix).await.map_err(too_long)?;
-    }
-    let mut fuzzy = false;
-    if rows.is_empty() && cursor.is_none() && is_one_word(q) {
-        let statement = client.prepare(FUZZY_SQL[usize::from(admin)]).await.map_err(too_long)?;
-        rows = client
-            .query(&statement, &[&q, &searcher, &query.chat_id, &FUZZY_THRESHOLD, &limit])
-            .await
-            .map_err(too_long)?;
-        fuzzy = true;
-    }
-    client.commit().await?;
-    drop(connection);
+    // One of the person's few costly reads at once, on the standby when there is one (fresh
+    // enough for the caller's own writes, by `X-Min-Event-Position`).
+    let _running = state.limits.costly(user.id)?;
+    let words = Words { q, searcher, chat_id: query.chat_id, order, admin, limit, cursor };
+    let deadline = state.config.rate.search_timeout;
+    let (mut rows, prefix, fuzzy) = reading!(state.reads, min, |client| find(client, &words, deadline).await)?;
     let next_cursor = if !fuzzy && rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last()
@@ -224,6 +181,75 @@ pub async fn search(
         })
         .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
     Ok(Json(SearchResults { results, next_cursor }))
+}
+
+/// What one search looks for (see [`search`]).
+#[derive(Clone, Copy)]
+struct Words<'q> {
+    q: &'q str,
+    searcher: Option<i64>,
+    chat_id: Option<i64>,
+    order: SearchOrder,
+    admin: bool,
+    limit: i64,
+    cursor: Option<Cursor>,
+}
+
+/// The matching rows (one more than a page when there are more), whether the words matched as
+/// prefixes, and whether by similarity (a typo), read within `deadline` (`SEARCH_TIMEOUT_MS`).
+async fn find(
+    mut client: ReadClient,
+    words: &Words<'_>,
+    deadline: std::time::Duration,
+) -> Result<(Vec<Row>, bool, bool)> {
+    let Words { q, searcher, chat_id, order, admin, limit, cursor } = *words;
+    // The deadline holds for this transaction only: the pooled connection goes back without it.
+    let client = client.transaction().await?;
+    let deadline = deadline.as_millis().to_string();
+    client.execute("SELECT set_config('statement_timeout', $1, true)", &[&deadline]).await?;
+    let sql = match order {
+        SearchOrder::Relevance => RELEVANCE_SQL[usize::from(admin)],
+        SearchOrder::Recent => RECENT_SQL[usize::from(admin)],
+    };
+    // Planned for its arguments each time (a statement of its own, not one prepared per
+    // connection): after five runs PostgreSQL may keep a generic plan of a prepared statement,
+    // which knows neither how common the words are nor how many chats the searcher has (S8
+    // measured a teacher's common word at 206 ms that way, 46 ms planned for it). Planning
+    // costs about a millisecond.
+    let statement = client.prepare(sql).await.map_err(too_long)?;
+    let (id, rank, top) = (cursor.map(|c| c.id), cursor.map(|c| c.rank), cursor.and_then(|c| c.top));
+    let run = |prefix: bool| {
+        let (statement, client) = (&statement, &client);
+        async move {
+            let page = limit + 1;
+            let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+                vec![&q, &searcher, &chat_id, &prefix, &page, &id];
+            if order == SearchOrder::Relevance {
+                params.push(&rank);
+                params.push(&top);
+            }
+            client.query(statement, &params).await
+        }
+    };
+    // Whole words first; when they find nothing (a word half typed), every word as a prefix.
+    // Not whenever they find less than a page: for a prefix the index gathers every message of
+    // the school with a word it begins, again for each chat it looks up, so a teacher's prefix
+    // of a word in 20,000 messages took 300 ms and more (S8 at 10 million messages).
+    let mut prefix = cursor.is_some_and(|c| c.prefix);
+    let mut rows = run(prefix).await.map_err(too_long)?;
+    if !prefix && cursor.is_none() && rows.is_empty() {
+        prefix = true;
+        rows = run(prefix).await.map_err(too_long)?;
+    }
+    let mut fuzzy = false;
+    if rows.is_empty() && cursor.is_none() && is_one_word(q) {
+        let statement = client.prepare(FUZZY_SQL[usize::from(admin)]).await.map_err(too_long)?;
+        rows =
+            client.query(&statement, &[&q, &searcher, &chat_id, &FUZZY_THRESHOLD, &limit]).await.map_err(too_long)?;
+        fuzzy = true;
+    }
+    client.commit().await?;
+    Ok((rows, prefix, fuzzy))
 }
 
 /// A query a typo search may help: one word of 3 to 30 letters (no phrase, no operator).

@@ -296,27 +296,6 @@ async fn a_dead_standby_sends_its_reads_to_the_primary_until_it_is_back() {
     assert_eq!(s.reads("served"), served + 1, "the standby serves again");
 }
 
-#[tokio::test]
-async fn start_up_refuses_a_read_database_that_is_not_a_copy_of_the_primary() {
-    let other = std::env::temp_dir().join(format!("tutorchat-test-other-{}", std::process::id()));
-    let bindir = tutorchat::config::pg_bindir_from_env().expect("PG_BINDIR");
-    let options =
-        tutorchat::db::embedded::Options { durable: false, remove_on_exit: true, bindir, settings: Vec::new() };
-    let other = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&other, options))
-        .await
-        .expect("task")
-        .expect("start another PostgreSQL");
-    let database = std::sync::Arc::new(crate::helpers::fresh_database().await);
-    let mut config = crate::helpers::test_config((**database).clone());
-    config.reads.database = Some(other.config("postgres"));
-    let error = match tutorchat::Application::build(config).await {
-        Ok(_) => panic!("a replica started reading another cluster"),
-        Err(e) => format!("{e:#}"),
-    };
-    assert!(error.starts_with("READ_DATABASE_URL: "), "{error}");
-    assert!(error.contains("not a copy of DATABASE_URL's cluster"), "{error}");
-}
-
 /// A position beyond the primary's own head cannot be waited for: the read goes to the primary
 /// at once instead of holding a standby connection for `READ_WAIT_MS` (here 10 s), so a flood of
 /// such reads cannot tie up the standby's pool.
@@ -398,3 +377,6 @@ async fn a_database_url_naming_a_standby_first_writes_and_listens_on_the_primary
     };
     assert_eq!(on_standby, 0, "no session of the replica stayed on the standby");
 }
+
+mod costly;
+mod foreign;
