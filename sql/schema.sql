@@ -2504,6 +2504,49 @@ COMMENT ON FUNCTION public.search_query(q text, prefix boolean) IS 'A search box
 
 
 --
+-- Name: session_revoke(text, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.session_revoke(p_sid text, p_until timestamp with time zone) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+    DELETE FROM revoked_sessions WHERE until < now();
+    INSERT INTO revoked_sessions (sid, until) VALUES (p_sid, p_until) ON CONFLICT (sid) DO NOTHING;
+    -- Every replica's listener hears it at once (a signal: see sessions_revoked for one that
+    -- was not listening then).
+    SELECT pg_notify('tutorchat_signals', json_build_object('session_ended',
+        json_build_object('sid', p_sid, 'until', extract(epoch FROM p_until)::bigint))::text);
+$$;
+
+
+--
+-- Name: FUNCTION session_revoke(p_sid text, p_until timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.session_revoke(p_sid text, p_until timestamp with time zone) IS 'Signs session p_sid out until p_until (when it would have expired): recorded in revoked_sessions and signalled to every replica (NOTIFY tutorchat_signals, {"session_ended": {"sid", "until"}}). The server calls it for POST /api/logout.';
+
+
+--
+-- Name: sessions_revoked(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.sessions_revoked() RETURNS TABLE(sid text, until timestamp with time zone)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+    SELECT r.sid, r.until FROM revoked_sessions r WHERE r.until > now();
+$$;
+
+
+--
+-- Name: FUNCTION sessions_revoked(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.sessions_revoked() IS 'The sessions signed out and not yet expired: what a replica''s listener loads each time it connects, so that a sign-out it did not hear (it was not listening) binds all the same.';
+
+
+--
 -- Name: sign_in_spend(bytea, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2526,37 +2569,38 @@ COMMENT ON FUNCTION public.sign_in_spend(p_state_hash bytea, p_expires_at timest
 
 
 --
--- Name: stream_ticket_issue(bytea, bigint, bigint, interval); Type: FUNCTION; Schema: public; Owner: -
+-- Name: stream_ticket_issue(bytea, bigint, bigint, interval, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.stream_ticket_issue(p_hash bytea, p_user bigint, p_session_expires_at bigint, p_ttl interval) RETURNS void
+CREATE FUNCTION public.stream_ticket_issue(p_hash bytea, p_user bigint, p_session_expires_at bigint, p_ttl interval, p_session text) RETURNS void
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
     DELETE FROM stream_tickets WHERE expires_at < now();
-    INSERT INTO stream_tickets (hash, user_id, session_expires_at, expires_at)
-    VALUES (p_hash, p_user, p_session_expires_at, now() + p_ttl);
+    INSERT INTO stream_tickets (hash, user_id, session_expires_at, expires_at, session)
+    VALUES (p_hash, p_user, p_session_expires_at, now() + p_ttl, p_session);
 $$;
 
 
 --
--- Name: FUNCTION stream_ticket_issue(p_hash bytea, p_user bigint, p_session_expires_at bigint, p_ttl interval); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION stream_ticket_issue(p_hash bytea, p_user bigint, p_session_expires_at bigint, p_ttl interval, p_session text); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.stream_ticket_issue(p_hash bytea, p_user bigint, p_session_expires_at bigint, p_ttl interval) IS 'Records a stream ticket (its SHA-256) for p_user, usable for p_ttl, and forgets the expired ones. The server calls it for POST /api/events/ticket, after authenticating the person.';
+COMMENT ON FUNCTION public.stream_ticket_issue(p_hash bytea, p_user bigint, p_session_expires_at bigint, p_ttl interval, p_session text) IS 'Records a stream ticket (its SHA-256) for p_user, usable for p_ttl, asked for by session p_session (its sid, or NULL), and forgets the expired ones. The server calls it for POST /api/events/ticket, after authenticating the person.';
 
 
 --
 -- Name: stream_ticket_redeem(bytea); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.stream_ticket_redeem(p_hash bytea) RETURNS TABLE(user_id bigint, session_expires_at bigint)
+CREATE FUNCTION public.stream_ticket_redeem(p_hash bytea) RETURNS TABLE(user_id bigint, session_expires_at bigint, session text)
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
     DELETE FROM stream_tickets t WHERE t.hash = p_hash
     RETURNING CASE WHEN t.expires_at > now() THEN t.user_id END,
-              CASE WHEN t.expires_at > now() THEN t.session_expires_at END;
+              CASE WHEN t.expires_at > now() THEN t.session_expires_at END,
+              CASE WHEN t.expires_at > now() THEN t.session END;
 $$;
 
 
@@ -2564,7 +2608,7 @@ $$;
 -- Name: FUNCTION stream_ticket_redeem(p_hash bytea); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.stream_ticket_redeem(p_hash bytea) IS 'Uses up the stream ticket whose SHA-256 is p_hash: whose stream it opens and when their session ends, once; no row for an unknown or used ticket, NULLs for an expired one (deleted all the same).';
+COMMENT ON FUNCTION public.stream_ticket_redeem(p_hash bytea) IS 'Uses up the stream ticket whose SHA-256 is p_hash: whose stream it opens, when their session ends and which session it is (its sid), once; no row for an unknown or used ticket, NULLs for an expired one (deleted all the same).';
 
 
 --
@@ -3479,6 +3523,23 @@ ALTER SEQUENCE public.restore_drills_id_seq OWNED BY public.restore_drills.id;
 
 
 --
+-- Name: revoked_sessions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.revoked_sessions (
+    sid text NOT NULL,
+    until timestamp with time zone NOT NULL
+);
+
+
+--
+-- Name: TABLE revoked_sessions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.revoked_sessions IS 'Sessions signed out before they expired (their sid claim), until they would have expired: every replica refuses them. Written only through session_revoke; read by sessions_revoked.';
+
+
+--
 -- Name: schema_functions; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -3515,7 +3576,8 @@ CREATE UNLOGGED TABLE public.stream_tickets (
     hash bytea NOT NULL,
     user_id bigint NOT NULL,
     session_expires_at bigint NOT NULL,
-    expires_at timestamp with time zone NOT NULL
+    expires_at timestamp with time zone NOT NULL,
+    session text
 );
 
 
@@ -3524,6 +3586,13 @@ CREATE UNLOGGED TABLE public.stream_tickets (
 --
 
 COMMENT ON TABLE public.stream_tickets IS 'Single-use stream tickets (POST /api/events/ticket): the SHA-256 of each, whose stream it opens (user_id, and when that person''s session ends, in seconds since the epoch: the stream ends then too), until when it may be used. Written and deleted only through stream_ticket_issue and stream_ticket_redeem.';
+
+
+--
+-- Name: COLUMN stream_tickets.session; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.stream_tickets.session IS 'The sid of the session that asked for the ticket (NULL: a token without one), whose sign-out ends the stream the ticket opens.';
 
 
 --
@@ -3861,6 +3930,14 @@ ALTER TABLE ONLY public.restore_drills
 
 
 --
+-- Name: revoked_sessions revoked_sessions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.revoked_sessions
+    ADD CONSTRAINT revoked_sessions_pkey PRIMARY KEY (sid);
+
+
+--
 -- Name: schema_functions schema_functions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4054,6 +4131,13 @@ CREATE INDEX idx_participants_user ON public.chat_participants USING btree (user
 --
 
 CREATE INDEX idx_presence_streams_replica ON public.presence_streams USING btree (replica_id);
+
+
+--
+-- Name: idx_revoked_sessions_until; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_revoked_sessions_until ON public.revoked_sessions USING btree (until);
 
 
 --
@@ -4817,6 +4901,22 @@ GRANT ALL ON FUNCTION public.search_query(q text, prefix boolean) TO tutorchat_a
 
 
 --
+-- Name: FUNCTION session_revoke(p_sid text, p_until timestamp with time zone); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.session_revoke(p_sid text, p_until timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.session_revoke(p_sid text, p_until timestamp with time zone) TO tutorchat_app;
+
+
+--
+-- Name: FUNCTION sessions_revoked(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.sessions_revoked() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.sessions_revoked() TO tutorchat_app;
+
+
+--
 -- Name: FUNCTION sign_in_spend(p_state_hash bytea, p_expires_at timestamp with time zone); Type: ACL; Schema: public; Owner: -
 --
 
@@ -4825,11 +4925,11 @@ GRANT ALL ON FUNCTION public.sign_in_spend(p_state_hash bytea, p_expires_at time
 
 
 --
--- Name: FUNCTION stream_ticket_issue(p_hash bytea, p_user bigint, p_session_expires_at bigint, p_ttl interval); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION stream_ticket_issue(p_hash bytea, p_user bigint, p_session_expires_at bigint, p_ttl interval, p_session text); Type: ACL; Schema: public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.stream_ticket_issue(p_hash bytea, p_user bigint, p_session_expires_at bigint, p_ttl interval) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.stream_ticket_issue(p_hash bytea, p_user bigint, p_session_expires_at bigint, p_ttl interval) TO tutorchat_app;
+REVOKE ALL ON FUNCTION public.stream_ticket_issue(p_hash bytea, p_user bigint, p_session_expires_at bigint, p_ttl interval, p_session text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.stream_ticket_issue(p_hash bytea, p_user bigint, p_session_expires_at bigint, p_ttl interval, p_session text) TO tutorchat_app;
 
 
 --

@@ -58,6 +58,8 @@ pub enum Code {
     Unauthenticated,
     /// 401: the token has expired: sign in again.
     TokenExpired,
+    /// 401: the session was signed out (on this device or another copy of it): sign in again.
+    SessionEnded,
     /// 401: a guest's inquiry chat was closed, and their session with it.
     GuestSessionEnded,
     /// 403: the caller's role may not do this, or a chat, message, file or inquiry link that

@@ -66,6 +66,7 @@ impl AppState {
             db: shared.db.clone(),
             config: shared.config.clone(),
             oidc: shared.oidc.clone(),
+            revoked: shared.hub.revoked().clone(),
         });
         let realtime = RealtimeState::new(RealtimeParts {
             hub: shared.hub.clone(),

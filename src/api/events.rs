@@ -24,7 +24,7 @@ use crate::limits::Limited;
 use crate::log::store::{self, Viewer};
 use crate::realtime::RealtimeState;
 use crate::realtime::frames;
-use crate::realtime::hub::{StreamAllowance, Subscription};
+use crate::realtime::hub::{Opener, StreamAllowance, Subscription};
 use crate::standby::{Source, reading};
 use crate::wire::events::ResetEvent;
 use crate::{AppError, Result};
@@ -65,7 +65,8 @@ pub async fn ticket(
     user: AuthUser,
 ) -> Result<(axum::http::StatusCode, axum::Json<StreamTicket>)> {
     state.limits.check(Limited::Read, user.id)?;
-    let ticket = crate::auth::tickets::issue(&auth.db, user.id, user.expires_at).await?;
+    let session = crate::auth::Session { user: user.id, expires_at: user.expires_at, sid: user.session.clone() };
+    let ticket = crate::auth::tickets::issue(&auth.db, &session).await?;
     let expires_in = crate::auth::tickets::TICKET_TTL.as_secs();
     Ok((axum::http::StatusCode::CREATED, axum::Json(StreamTicket { ticket, expires_in })))
 }
@@ -143,7 +144,8 @@ pub async fn stream(
     }
     let (per_user, per_link) = (state.config.sse.max_streams_per_user, state.config.sse.max_streams_per_link);
     let allowance = StreamAllowance { per_user, link: user.link.map(|link| (link, per_link)) };
-    let Some(subscription) = state.hub.subscribe(user.id, user.role, allowance) else {
+    let opener = Opener { user: user.id, role: user.role, session: user.session.as_deref() };
+    let Some(subscription) = state.hub.subscribe(opener, allowance) else {
         metrics::counter!(crate::metrics::LIMITED, "limit" => "streams_per_user").increment(1);
         let message = match user.link {
             Some(_) => format!(

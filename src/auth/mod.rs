@@ -5,6 +5,7 @@
 
 pub mod oidc;
 pub mod origin;
+pub mod revoked;
 pub mod routes;
 pub mod session;
 pub mod tickets;
@@ -41,6 +42,8 @@ pub struct AuthParts {
     pub config: Arc<Config>,
     /// The school's OpenID Provider, when `OIDC_ISSUER` is set.
     pub oidc: Option<Arc<Oidc>>,
+    /// Sessions signed out, which no replica accepts any more.
+    pub revoked: Arc<revoked::Revoked>,
 }
 
 impl AuthState {
@@ -83,6 +86,19 @@ pub struct Claims {
     /// account (signing out then also ends the provider's session).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via: Option<String>,
+    /// A session this server started: its id, which signing out revokes (`revoked`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+}
+
+/// Whom a credential names, until when, and which of this server's sessions it is.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: i64,
+    /// Unix seconds.
+    pub expires_at: u64,
+    /// The session's id, for one this server started (None: a token it did not mint).
+    pub sid: Option<String>,
 }
 
 /// Signing and verification keys with the validation rules, built once at start-up.
@@ -131,13 +147,12 @@ impl Keys {
             .claims)
     }
 
-    /// Verifies a token signed with the shared secret; answers the user id it names and when it
-    /// expires.
-    pub fn verify(&self, token: &str) -> Result<(i64, u64), AppError> {
+    /// Verifies a token signed with the shared secret; answers the session it is.
+    pub fn verify(&self, token: &str) -> Result<Session, AppError> {
         let claims = self.verify_claims(token)?;
-        let id =
+        let user =
             claims.sub.parse().map_err(|_| AppError::Unauthorized("token subject (sub) is not a user id".into()))?;
-        Ok((id, claims.exp))
+        Ok(Session { user, expires_at: claims.exp, sid: claims.sid })
     }
 
     /// Mints a session token for `user_id`, valid for `ttl`: the dev login's, and a sign-in's
@@ -149,6 +164,7 @@ impl Keys {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             via: via.map(str::to_owned),
+            sid: Some(revoked::new_sid()),
         };
         Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
     }
@@ -191,7 +207,7 @@ pub(crate) fn refusal(e: &jsonwebtoken::errors::Error, signed_with: &str) -> App
 impl AuthParts {
     /// The user a token names and when it expires, whichever way it was signed: the shared
     /// secret's HS256, or the school's OpenID Provider's keys.
-    pub async fn verify(&self, token: &str) -> Result<(i64, u64), AppError> {
+    pub async fn verify(&self, token: &str) -> Result<Session, AppError> {
         let peeked = Peeked::of(token)?;
         if peeked.is_shared_secret() {
             return self.keys.verify(token);
@@ -207,7 +223,7 @@ impl AuthParts {
         };
         let claims = oidc.claims(token, &peeked, &oidc.config().audience).await?;
         let expires_at = claims.get("exp").and_then(serde_json::Value::as_u64).unwrap_or_default();
-        Ok((oidc.user_of(&self.db, &claims).await?, expires_at))
+        Ok(Session { user: oidc.user_of(&self.db, &claims).await?, expires_at, sid: None })
     }
 }
 
@@ -229,6 +245,8 @@ pub struct AuthUser {
     pub credential: Credential,
     /// The token's `exp` (Unix seconds): an event stream closes then.
     pub expires_at: u64,
+    /// The session's id, for one this server started: signing it out ends its streams too.
+    pub session: Option<String>,
     /// A guest's inquiry link: its guests share one allowance of event streams.
     pub link: Option<i64>,
     /// Suspended by a moderator: reads, writes nothing (refused here for what is not an event
@@ -242,30 +260,46 @@ impl AuthUser {
     }
 }
 
-/// A credential's cookie, as every one this server sets is: HttpOnly, `SameSite=Lax`, for
-/// `path`, kept `ttl`, and `Secure` when the site is served over HTTPS (then the browser never
-/// sends it over plain HTTP).
+/// The name a credential's cookie `base` has: over HTTPS `__Host-base`, which a browser keeps
+/// only if it is `Secure`, for `Path=/` and without a `Domain`, so that no other site of the
+/// school's domain (an LMS at a sibling subdomain) can set or replace it; over plain HTTP (a
+/// demo on one machine) `base` itself. Over HTTPS the server reads only the prefixed one.
+pub fn cookie_name(base: &str, secure: bool) -> String {
+    if secure { format!("__Host-{base}") } else { base.to_owned() }
+}
+
+/// A credential's cookie, as every one this server sets is: HttpOnly, `SameSite=Lax`, kept
+/// `ttl`; over HTTPS `Secure`, named `__Host-…` and for the whole site ([`cookie_name`]), over
+/// plain HTTP for `path`.
 pub fn credential_cookie(
-    name: impl Into<String>,
+    base: &str,
     value: String,
     secure: bool,
     path: &str,
     ttl: std::time::Duration,
 ) -> axum_extra::extract::cookie::Cookie<'static> {
-    axum_extra::extract::cookie::Cookie::build((name.into(), value))
+    axum_extra::extract::cookie::Cookie::build((cookie_name(base, secure), value))
         .http_only(true)
         .same_site(axum_extra::extract::cookie::SameSite::Lax)
-        .path(path.to_owned())
+        .path(if secure { "/".to_owned() } else { path.to_owned() })
         .secure(secure)
         .max_age(time::Duration::seconds(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX)))
         .build()
+}
+
+/// What clears a cookie [`credential_cookie`] set (a removal must match its name and path,
+/// and a `__Host-` one must be `Secure` too).
+pub fn cleared_cookie(base: &str, secure: bool, path: &str) -> axum_extra::extract::cookie::Cookie<'static> {
+    let mut cookie = credential_cookie(base, String::new(), secure, path, std::time::Duration::ZERO);
+    cookie.make_removal();
+    cookie
 }
 
 /// The cookie that carries a guest's credential (see `api::inquiries`): a cookie of its own, so
 /// that a guest's tab and a signed-in tab of the same browser never overwrite each other.
 pub const GUEST_COOKIE: &str = "tutorchat_guest";
 
-fn token<'a>(parts: &'a Parts, jar: &'a CookieJar, cookie_name: &str) -> Result<(&'a str, Credential), AppError> {
+fn token<'a>(parts: &'a Parts, jar: &'a CookieJar, base: &str) -> Result<(&'a str, Credential), AppError> {
     if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
         let value = value.to_str().unwrap_or_default();
         return match value.split_once(' ') {
@@ -275,10 +309,12 @@ fn token<'a>(parts: &'a Parts, jar: &'a CookieJar, cookie_name: &str) -> Result<
             _ => Err(AppError::Unauthorized("Authorization header must be `Bearer <token>`".into())),
         };
     }
-    match jar.get(cookie_name).or_else(|| jar.get(GUEST_COOKIE)) {
+    let secure = origin::request_scheme(&parts.headers) == "https";
+    let (session, guest) = (cookie_name(base, secure), cookie_name(GUEST_COOKIE, secure));
+    match jar.get(&session).or_else(|| jar.get(&guest)) {
         Some(cookie) => Ok((cookie.value(), Credential::Cookie)),
         None => Err(AppError::Unauthorized(format!(
-            "authentication required: send `Authorization: Bearer <token>` or the {cookie_name} cookie"
+            "authentication required: send `Authorization: Bearer <token>` or the {session} cookie"
         ))),
     }
 }
@@ -298,17 +334,18 @@ where
             Some(_) if !parts.headers.contains_key(header::AUTHORIZATION) => tickets::in_query(parts.uri.query()),
             _ => None,
         };
-        let (id, expires_at, credential) = match ticket {
-            Some(ticket) => {
-                let (id, expires_at) = tickets::redeem(&state.db, ticket).await?;
-                (id, expires_at, Credential::Ticket)
-            }
+        let (session, credential) = match ticket {
+            Some(ticket) => (tickets::redeem(&state.db, ticket).await?, Credential::Ticket),
             None => {
                 let (token, credential) = token(parts, &jar, &state.config.auth.cookie_name)?;
-                let (id, expires_at) = state.verify(token).await?;
-                (id, expires_at, credential)
+                (state.verify(token).await?, credential)
             }
         };
+        if session.sid.as_deref().is_some_and(|sid| state.revoked.contains(sid)) {
+            return Err(AppError::Unauthorized("this session has been signed out: sign in again".into())
+                .with_code(Code::SessionEnded));
+        }
+        let Session { user: id, expires_at, sid: session } = session;
         let writes = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if credential == Credential::Cookie && writes {
             origin::check(&parts.headers, &state.config.auth.allowed_origins)?;
@@ -333,6 +370,6 @@ where
             return Err(AppError::Forbidden("your account is suspended: you may read, not write".into())
                 .with_code(Code::AccountSuspended));
         }
-        Ok(Self { id, name, role, credential, expires_at, link, suspended })
+        Ok(Self { id, name, role, credential, expires_at, session, link, suspended })
     }
 }

@@ -7,7 +7,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use axum_extra::extract::CookieJar;
-use axum_extra::extract::cookie::Cookie;
 use serde::{Deserialize, Serialize};
 
 use super::{AuthState, AuthUser, Role};
@@ -86,13 +85,25 @@ pub struct LogoutResponse {
         (status = 403, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
 pub async fn logout(State(state): State<AuthState>, headers: HeaderMap, jar: CookieJar) -> Result<Response> {
-    let name = &state.config.auth.cookie_name;
+    let secure = super::origin::request_scheme(&headers) == "https";
+    let base = &state.config.auth.cookie_name;
+    let (name, guest) = (super::cookie_name(base, secure), super::cookie_name(super::GUEST_COOKIE, secure));
     // A cross-site page must not be able to sign a user (or a guest) out either.
-    if jar.get(name).is_some() || jar.get(super::GUEST_COOKIE).is_some() {
+    if jar.get(&name).is_some() || jar.get(&guest).is_some() {
         super::origin::check(&headers, &state.config.auth.allowed_origins)?;
     }
-    let end_session_url = jar.get(name).and_then(|cookie| end_session_url(&state, cookie.value()));
-    let jar = jar.remove(Cookie::build(name.clone()).path("/")).remove(Cookie::build(super::GUEST_COOKIE).path("/"));
+    // The session ends on every replica, not only in this browser: a copy of the cookie is
+    // refused from now on.
+    if let Some(claims) = jar.get(&name).and_then(|cookie| state.keys.verify_claims(cookie.value()).ok())
+        && let Some(sid) = &claims.sid
+    {
+        super::revoked::revoke(&state.db, sid, claims.exp).await?;
+        state.revoked.insert(sid.clone(), claims.exp); // here at once; the others as they hear it
+        tracing::info!("signed out: the session is revoked on every replica");
+    }
+    let end_session_url = jar.get(&name).and_then(|cookie| end_session_url(&state, cookie.value()));
+    let jar =
+        jar.add(super::cleared_cookie(base, secure, "/")).add(super::cleared_cookie(super::GUEST_COOKIE, secure, "/"));
     Ok(match end_session_url {
         Some(end_session_url) => (jar, Json(LogoutResponse { end_session_url })).into_response(),
         None => (jar, StatusCode::NO_CONTENT).into_response(),
@@ -150,7 +161,7 @@ pub async fn dev_login(
     let token = state.keys.mint(user.id, ttl, None)?;
     // Secure over HTTPS, as nginx reports it.
     let secure = super::origin::request_scheme(&headers) == "https";
-    let cookie = super::credential_cookie(state.config.auth.cookie_name.clone(), token, secure, "/", ttl);
+    let cookie = super::credential_cookie(&state.config.auth.cookie_name, token, secure, "/", ttl);
     Ok((jar.add(cookie), Json(MeResponse { user, suspended: None })))
 }
 

@@ -14,28 +14,29 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use deadpool_postgres::Pool;
 use sha2::{Digest, Sha256};
 
+use super::Session;
 use crate::{AppError, Result};
 
 /// How long a ticket may wait to be used.
 pub const TICKET_TTL: Duration = Duration::from_secs(60);
 
-/// A new ticket for `user`, whose session ends at `session_expires_at` (seconds since the epoch).
-pub async fn issue(db: &Pool, user: i64, session_expires_at: u64) -> Result<String> {
+/// A new ticket for `session`'s person, whose stream ends with the session.
+pub async fn issue(db: &Pool, session: &Session) -> Result<String> {
     let ticket = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
-    let expires = i64::try_from(session_expires_at).unwrap_or(i64::MAX);
+    let expires = i64::try_from(session.expires_at).unwrap_or(i64::MAX);
     db.get()
         .await?
         .execute(
-            "SELECT stream_ticket_issue($1, $2, $3, make_interval(secs => $4))",
-            &[&digest(&ticket), &user, &expires, &TICKET_TTL.as_secs_f64()],
+            "SELECT stream_ticket_issue($1, $2, $3, make_interval(secs => $4), $5)",
+            &[&digest(&ticket), &session.user, &expires, &TICKET_TTL.as_secs_f64(), &session.sid],
         )
         .await?;
     Ok(ticket)
 }
 
-/// Uses up `ticket`: whose stream it opens and when their session ends. 401 for one that is
-/// unknown, used or expired (alike: the page asks for another).
-pub async fn redeem(db: &Pool, ticket: &str) -> Result<(i64, u64)> {
+/// Uses up `ticket`: the session whose stream it opens. 401 for one that is unknown, used or
+/// expired (alike: the page asks for another).
+pub async fn redeem(db: &Pool, ticket: &str) -> Result<Session> {
     let refused = || {
         AppError::Unauthorized(
             "the stream ticket is unknown, used or expired: ask for another (POST /api/events/ticket)".into(),
@@ -47,10 +48,12 @@ pub async fn redeem(db: &Pool, ticket: &str) -> Result<(i64, u64)> {
     let row = db
         .get()
         .await?
-        .query_opt("SELECT user_id, session_expires_at FROM stream_ticket_redeem($1)", &[&digest(ticket)])
+        .query_opt("SELECT user_id, session_expires_at, session FROM stream_ticket_redeem($1)", &[&digest(ticket)])
         .await?;
-    match row.map(|r| (r.get::<_, Option<i64>>(0), r.get::<_, Option<i64>>(1))) {
-        Some((Some(user), Some(expires))) => Ok((user, u64::try_from(expires).unwrap_or_default())),
+    match row.map(|r| (r.get::<_, Option<i64>>(0), r.get::<_, Option<i64>>(1), r.get(2))) {
+        Some((Some(user), Some(expires), sid)) => {
+            Ok(Session { user, expires_at: u64::try_from(expires).unwrap_or_default(), sid })
+        }
         _ => Err(refused()),
     }
 }

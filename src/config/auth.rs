@@ -24,7 +24,7 @@ const JWT_AUDIENCE: Var = Var {
 const AUTH_COOKIE_NAME: Var = Var {
     name: "AUTH_COOKIE_NAME",
     default: Fallback::Value("access_token"),
-    meaning: "cookie that carries the token for browsers",
+    meaning: "cookie that carries the token for browsers; over HTTPS it is `__Host-` and this name (the server reads no other there)",
 };
 const ALLOWED_ORIGINS: Var = Var {
     name: "ALLOWED_ORIGINS",

@@ -34,12 +34,16 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// The listener's name among the supervised jobs.
 pub const JOB: &str = "log-listener";
 
-/// Loads the hub's starting point: the log head and every chat's members, in one snapshot.
+/// Loads the hub's starting point: the log head and every chat's members, in one snapshot, and the
+/// sessions signed out so far.
 pub async fn load(database: &tokio_postgres::Config, hub: &Hub) -> anyhow::Result<()> {
     let (mut client, connection) = database.connect(NoTls).await.context("listener: cannot connect")?;
     let driver = tokio::spawn(connection);
     let routing = store::routing(&mut client).await?;
     hub.reset(routing.head, routing.members, routing.groups);
+    // Before the first request too: the listener loads them again each time it connects.
+    let revoked = crate::auth::revoked::Revoked::load(&client).await.context("cannot read the signed-out sessions")?;
+    hub.revoked().replace(revoked);
     drop(client);
     let _ = driver.await;
     Ok(())
@@ -118,6 +122,10 @@ async fn listen(
     let (read, queue_usage) = answered(within, "LISTEN", async {
         let listen = format!("LISTEN {}; LISTEN {}", log::CHANNEL, signals::CHANNEL);
         client.batch_execute(&listen).await.context("LISTEN failed")?;
+        // Listening first, then the sessions signed out so far: none falls between the two.
+        let revoked =
+            crate::auth::revoked::Revoked::load(&client).await.context("cannot read the signed-out sessions")?;
+        hub.revoked().replace(revoked);
         let read = client.prepare(store::READ_AFTER_SQL).await.context("cannot prepare the log read")?;
         let usage = client.prepare("SELECT pg_notification_queue_usage()").await.context("cannot prepare the probe")?;
         anyhow::Ok((read, usage))

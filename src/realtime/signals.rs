@@ -66,6 +66,15 @@ pub struct PresenceEvent {
 pub enum Signal {
     Typing(TypingEvent),
     Presence(PresenceEvent),
+    /// A session signed out (`session_revoke`): every replica refuses it and ends its streams.
+    SessionEnded(SessionEnded),
+}
+
+/// A signed-out session's id, and when it would have expired (Unix seconds).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionEnded {
+    pub sid: String,
+    pub until: u64,
 }
 
 /// A notification's payload: one signal or several.
@@ -96,6 +105,10 @@ impl Signal {
                 hub.signal_chat(typing.chat_id, typing.user_id, || signal_frame("typing", typing))
             }
             Signal::Presence(presence) => hub.signal_contacts(presence.user_id, || signal_frame("presence", presence)),
+            Signal::SessionEnded(ended) => {
+                hub.revoked().insert(ended.sid.clone(), ended.until);
+                hub.end_session(&ended.sid);
+            }
         }
         metrics::counter!(crate::metrics::SIGNALS, "kind" => self.kind()).increment(1);
     }
@@ -104,6 +117,7 @@ impl Signal {
         match self {
             Signal::Typing(_) => "typing",
             Signal::Presence(_) => "presence",
+            Signal::SessionEnded(_) => "session_ended",
         }
     }
 }

@@ -237,7 +237,7 @@ async fn behind_https_the_origin_must_be_https_too_and_the_cookie_is_secure() {
     let post = |origin: String| {
         app.http
             .post(app.url("/api/messages"))
-            .header("cookie", format!("access_token={}", student.token))
+            .header("cookie", format!("__Host-access_token={}", student.token))
             .header("x-forwarded-proto", "https")
             .header("origin", origin)
             .json(&json!({ "chat_id": chat, "content": "hi" }))

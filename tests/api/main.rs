@@ -41,6 +41,7 @@ mod roles;
 mod search;
 mod search_cursors;
 mod serve;
+mod sessions;
 mod sign_in;
 mod standby;
 mod supervision;

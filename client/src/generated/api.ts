@@ -1091,7 +1091,7 @@ export interface components {
          *     has a general code; the precise ones below it name what a client may want to act on.
          * @enum {string}
          */
-        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "guest_session_ended" | "forbidden" | "admin_read_only" | "not_author" | "not_group_owner" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "already_reported" | "group_full" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
+        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" | "forbidden" | "admin_read_only" | "not_author" | "not_group_owner" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "already_reported" | "group_full" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
         CompletedLesson: {
             /**
              * Format: int64

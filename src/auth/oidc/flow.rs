@@ -19,7 +19,6 @@ use axum::response::Redirect;
 use axum::routing::get;
 use axum::{Json, Router};
 use axum_extra::extract::CookieJar;
-use axum_extra::extract::cookie::Cookie;
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreJsonWebKeySet, CoreProviderMetadata};
 use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, Nonce,
@@ -30,7 +29,7 @@ use serde_json::{Map, Value};
 
 use super::provider::Snapshot;
 use super::{Oidc, Peeked};
-use crate::auth::{AuthState, credential_cookie};
+use crate::auth::{AuthState, cleared_cookie, cookie_name, credential_cookie};
 use crate::config::OidcClient;
 use crate::error::{Code, ErrorBody};
 use crate::extract::QueryParams;
@@ -189,8 +188,9 @@ pub async fn callback(
     QueryParams(query): QueryParams<CallbackQuery>,
 ) -> Result<(CookieJar, Redirect)> {
     let (oidc, client) = sign_in(&state)?;
-    let pending: Option<Pending> = jar.get(FLOW_COOKIE).and_then(|c| state.keys.open(FLOW_PURPOSE, c.value()));
-    let jar = jar.remove(Cookie::build(FLOW_COOKIE).path("/api/auth"));
+    let flow = cookie_name(FLOW_COOKIE, client.secure());
+    let pending: Option<Pending> = jar.get(&flow).and_then(|c| state.keys.open(FLOW_PURPOSE, c.value()));
+    let jar = jar.add(cleared_cookie(FLOW_COOKIE, client.secure(), "/api/auth"));
     let Some(pending) = pending else {
         tracing::warn!("sign-in refused: no sign-in in progress in this browser (its cookie is missing or expired)");
         return Ok((jar, failed(client.public_url.as_str(), client, "sign_in_failed")));
@@ -210,8 +210,7 @@ pub async fn callback(
     };
     let token = state.keys.mint(user, client.session_ttl, Some(VIA_OIDC))?;
     tracing::info!(user_id = user, "signed in with the school's account");
-    let session =
-        credential_cookie(state.config.auth.cookie_name.clone(), token, client.secure(), "/", client.session_ttl);
+    let session = credential_cookie(&state.config.auth.cookie_name, token, client.secure(), "/", client.session_ttl);
     Ok((jar.add(session), Redirect::to(&pending.return_to)))
 }
 

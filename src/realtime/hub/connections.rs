@@ -19,6 +19,8 @@ pub(super) struct Connection {
     /// opened with: [`Hub::close_changed`] ends it when that is no longer the user's.
     user: i64,
     role: Role,
+    /// The session it was opened with (one this server started): signing it out ends it.
+    session: Option<Arc<str>>,
     tx: mpsc::Sender<Arc<Frame>>,
 }
 
@@ -48,6 +50,13 @@ pub struct StreamAllowance {
     pub link: Option<(i64, usize)>,
 }
 
+/// Who opens a stream: the person, the role they open it with, and their session's id.
+pub struct Opener<'a> {
+    pub user: i64,
+    pub role: Role,
+    pub session: Option<&'a str>,
+}
+
 impl Hub {
     /// From now on, a user's first stream opened here and their last one closed are sent to
     /// `changes` (instead of wherever they went: the presence task, started again after a
@@ -66,7 +75,8 @@ impl Hub {
     /// event after the returned `head` will arrive on it, in log order. `None` when the user
     /// (or a guest's link) already has its allowance of connections here (checked under the
     /// same lock that registers, so concurrent opens cannot overshoot).
-    pub fn subscribe(self: &Arc<Self>, user: i64, role: Role, allowance: StreamAllowance) -> Option<Subscription> {
+    pub fn subscribe(self: &Arc<Self>, opener: Opener<'_>, allowance: StreamAllowance) -> Option<Subscription> {
+        let Opener { user, role, session } = opener;
         let admin = role == Role::Admin;
         let mut state = self.state();
         let open = if admin {
@@ -86,7 +96,7 @@ impl Hub {
         }
         let (tx, frames) = mpsc::channel(self.queue);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let connection = Connection { id, user, role, tx };
+        let connection = Connection { id, user, role, session: session.map(Arc::from), tx };
         if admin {
             state.admins.push(connection);
         } else {
@@ -165,6 +175,19 @@ impl Hub {
         changed.sort_unstable();
         changed.dedup();
         changed
+    }
+
+    /// Ends every connection opened with session `sid` (signed out): its client reconnects and
+    /// is refused.
+    pub fn end_session(&self, sid: &str) {
+        let keep = |c: &Connection| c.session.as_deref() != Some(sid);
+        let mut state = self.state();
+        let State { users, admins, .. } = &mut *state;
+        admins.retain(keep);
+        users.retain(|_, connections| {
+            connections.retain(keep);
+            !connections.is_empty()
+        });
     }
 
     /// Open connections on this replica (users and admins).

@@ -21,7 +21,7 @@ mod connections;
 mod dispatch;
 
 use connections::{Connection, send_all};
-pub use connections::{StreamAllowance, Subscription};
+pub use connections::{Opener, StreamAllowance, Subscription};
 pub use dispatch::{Dispatch, Frame, Frames, StreamChange, ToPerson};
 
 /// A member of a chat, since the position of the event that made them one.
@@ -82,6 +82,9 @@ pub struct Hub {
     /// Told of every person an event changed (suspended, erasure asked for): the replica's
     /// cache of who people are forgets them (see [`Hub::on_person_changed`]).
     person_changed: std::sync::OnceLock<Box<dyn Fn(i64) + Send + Sync>>,
+    /// The sessions signed out (`crate::auth::revoked`): the listener keeps it, requests are
+    /// checked against it, and a session's streams end as it is added.
+    revoked: Arc<crate::auth::revoked::Revoked>,
 }
 
 impl Hub {
@@ -94,7 +97,13 @@ impl Hub {
             listening: AtomicBool::new(false),
             changes: std::sync::Mutex::new(None),
             person_changed: std::sync::OnceLock::new(),
+            revoked: Arc::default(),
         }
+    }
+
+    /// The sessions signed out, as this replica's listener knows them.
+    pub fn revoked(&self) -> &Arc<crate::auth::revoked::Revoked> {
+        &self.revoked
     }
 
     /// Calls `forget` with each person an event changes, as it is dispatched (the first call

@@ -30,6 +30,7 @@ const errors = {
     content_too_long: 'The message is too long: at most 10,000 characters.',
     unauthenticated: 'You are not signed in. Please sign in again.',
     token_expired: 'Your session has expired. Please sign in again.',
+    session_ended: 'You have signed out of this session. Please sign in again.',
     guest_session_ended: 'This conversation is closed, and your visit with it.',
     forbidden: 'Not allowed: it does not exist, or it is not yours to use.',
     admin_read_only: 'Admins read chats but do not write in them.',
