@@ -268,7 +268,8 @@ CREATE FUNCTION public.audit_chat_timeline(p_chat_id bigint) RETURNS TABLE(event
                WHEN 'chat_closed' THEN format('closed (%s)', e.payload ->> 'reason')
                WHEN 'message_reported' THEN format('reported message %s: %s', e.payload ->> 'message_id',
                                                    coalesce(nullif(e.payload ->> 'reason', ''), '(reason erased)'))
-               WHEN 'message_hidden' THEN format('hid message %s: %s', e.payload ->> 'message_id', e.payload ->> 'reason')
+               WHEN 'message_hidden' THEN format('hid message %s: %s', e.payload ->> 'message_id',
+                                                 coalesce(nullif(e.payload ->> 'reason', ''), '(reason purged with the message)'))
                WHEN 'message_unhidden' THEN format('unhid message %s', e.payload ->> 'message_id')
                WHEN 'messages_purged' THEN
                    CASE WHEN e.payload ->> 'cause' = 'retention'
@@ -1211,13 +1212,29 @@ CREATE FUNCTION public.events_purge(e public.events) RETURNS void
 DECLARE
     ids constant bigint[] := ARRAY(SELECT x::text::bigint FROM jsonb_array_elements(e.payload -> 'message_ids') x);
 BEGIN
-    UPDATE messages SET content = '', attachments = NULL, purged_at = e.created_at, purge_cause = e.payload ->> 'cause'
+    UPDATE messages SET content = '', attachments = NULL, purged_at = e.created_at, purge_cause = e.payload ->> 'cause',
+                        hidden_reason = CASE WHEN hidden_reason IS NOT NULL THEN '' END
     WHERE id = ANY (ids);
     -- The log's copies: each message's text and files as it was written, and every edit's text.
     UPDATE events SET payload = (payload - 'attachments') || '{"content": ""}'
     WHERE position IN (SELECT m.position FROM messages m WHERE m.id = ANY (ids));
     UPDATE events SET payload = payload || '{"content": ""}'
     WHERE type = 'message_edited' AND (payload ->> 'message_id')::bigint = ANY (ids);
+    -- What moderators and reporters wrote about them, which may quote them: the reports' and
+    -- the hides' reasons (a report's event is at the report's id).
+    UPDATE events SET payload = payload || '{"reason": ""}'
+    WHERE position IN (SELECT r.id FROM reports r WHERE r.message_id = ANY (ids)) AND payload ->> 'reason' <> '';
+    UPDATE reports SET reason = '' WHERE message_id = ANY (ids) AND reason <> '';
+    UPDATE events SET payload = payload || '{"reason": ""}'
+    WHERE type = 'message_hidden' AND (payload ->> 'message_id')::bigint = ANY (ids) AND payload ->> 'reason' <> '';
+    -- A guest whose every message is gone past retention: their name too (a visitor's own
+    -- words, kept no longer than what they wrote).
+    IF e.payload ->> 'cause' = 'retention' THEN
+        UPDATE users u SET name = 'guest ' || u.id
+        WHERE u.role = 'guest' AND u.name <> 'guest ' || u.id
+          AND u.id IN (SELECT m.sender_id FROM messages m WHERE m.id = ANY (ids))
+          AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.sender_id = u.id AND m.purged_at IS NULL);
+    END IF;
     -- Their uploads; the bytes once no other upload has the same content (file_deletions_take).
     WITH gone AS (DELETE FROM attachments a WHERE a.message_id = ANY (ids) RETURNING a.sha256)
     INSERT INTO file_deletions (sha256) SELECT DISTINCT g.sha256 FROM gone g ON CONFLICT DO NOTHING;
@@ -1227,6 +1244,13 @@ BEGIN
       AND first_message_id <= (SELECT max(i) FROM unnest(ids) i) AND message_id >= (SELECT min(i) FROM unnest(ids) i);
 END
 $$;
+
+
+--
+-- Name: FUNCTION events_purge(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_purge(e public.events) IS 'What messages_purged does (retention, erasure): the messages'' text and files blanked, in the log too (each message_created and message_edited event), with the reasons of their reports and hides, which may quote them; their uploads deleted (their bytes once no other upload shares them); the offline notifications that may quote them blanked; and, for retention, the name of a guest none of whose messages is left.';
 
 
 --
@@ -1310,7 +1334,13 @@ BEGIN
                                AND m.purged_at IS NOT NULL)
                WHEN 'message_reported' THEN
                    NEW.payload = OLD.payload || '{"reason": ""}'
-                   AND EXISTS (SELECT 1 FROM users u WHERE u.id = OLD.actor_id AND u.erasure_requested_at IS NOT NULL)
+                   AND (EXISTS (SELECT 1 FROM users u WHERE u.id = OLD.actor_id AND u.erasure_requested_at IS NOT NULL)
+                        OR EXISTS (SELECT 1 FROM messages m WHERE m.id = (OLD.payload ->> 'message_id')::bigint
+                                   AND m.purged_at IS NOT NULL))
+               WHEN 'message_hidden' THEN
+                   NEW.payload = OLD.payload || '{"reason": ""}'
+                   AND EXISTS (SELECT 1 FROM messages m WHERE m.id = (OLD.payload ->> 'message_id')::bigint
+                               AND m.purged_at IS NOT NULL)
                ELSE false
            END) THEN
         RETURN NEW;
@@ -1328,7 +1358,8 @@ $$;
 COMMENT ON FUNCTION public.events_redaction_only() IS 'The one UPDATE events allows, for every role:
 blanking the content of a message the log has already recorded as purged (messages_purged; the
 messages row says purged_at): its message_created event''s text ("") and files (removed), its
-message_edited events'' text; and an erased person''s reports'' reasons. Nothing else of any
+message_edited events'' text, and the reasons of its reports and hides; and an erased
+person''s reports'' reasons. Nothing else of any
 row changes, and no other row may change. Only the trigger functions do it, inside the append
 of the event that records it (events_purge, events_erase_person).';
 
@@ -4022,6 +4053,13 @@ CREATE INDEX events_edits ON public.events USING btree ((((payload ->> 'message_
 
 
 --
+-- Name: events_hides; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX events_hides ON public.events USING btree ((((payload ->> 'message_id'::text))::bigint)) WHERE (type = 'message_hidden'::text);
+
+
+--
 -- Name: events_idempotency; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -4208,6 +4246,13 @@ CREATE INDEX push_messages_open ON public.push_messages USING btree (created_at)
 --
 
 CREATE INDEX push_subscriptions_user ON public.push_subscriptions USING btree (user_id);
+
+
+--
+-- Name: reports_message; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX reports_message ON public.reports USING btree (message_id);
 
 
 --

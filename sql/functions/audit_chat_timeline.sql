@@ -33,7 +33,8 @@ CREATE OR REPLACE FUNCTION audit_chat_timeline(p_chat_id bigint) RETURNS TABLE(e
                WHEN 'chat_closed' THEN format('closed (%s)', e.payload ->> 'reason')
                WHEN 'message_reported' THEN format('reported message %s: %s', e.payload ->> 'message_id',
                                                    coalesce(nullif(e.payload ->> 'reason', ''), '(reason erased)'))
-               WHEN 'message_hidden' THEN format('hid message %s: %s', e.payload ->> 'message_id', e.payload ->> 'reason')
+               WHEN 'message_hidden' THEN format('hid message %s: %s', e.payload ->> 'message_id',
+                                                 coalesce(nullif(e.payload ->> 'reason', ''), '(reason purged with the message)'))
                WHEN 'message_unhidden' THEN format('unhid message %s', e.payload ->> 'message_id')
                WHEN 'messages_purged' THEN
                    CASE WHEN e.payload ->> 'cause' = 'retention'

@@ -206,3 +206,41 @@ async fn an_erased_persons_text_and_files_are_nowhere_in_the_database_or_the_fil
     let erased: Vec<&Value> = users["users"].as_array().expect("users").iter().collect();
     assert!(erased.iter().any(|u| u["erasure"]["completed_at"].is_string() && u["email"].is_null()), "{users}");
 }
+
+/// What was written about a purged message goes with it: the reasons of its reports and of its
+/// hide (they may quote it), in the log too; and a guest none of whose messages is left past
+/// retention loses their name (security review L5). The audit still says a report and a hide
+/// happened.
+#[tokio::test]
+async fn retention_takes_the_reasons_about_a_message_and_a_guests_name_with_its_text() {
+    let a = TestApp::spawn_with(|c| c.governance.retention = Some(time::Duration::days(30))).await;
+    let (teacher, _, guest, inquiry) = crate::inquiries::inquiry(&a).await;
+    let admin = a.user("admin", "Admin").await;
+    let rude = a.send(&guest, inquiry, "you are a terrible teacher").await;
+    let post = |path: String, user: &User, body: Value| {
+        let request = a.http.post(a.url(&path)).bearer_auth(&user.token).json(&body);
+        async move { request.send().await.expect("POST").status().as_u16() }
+    };
+    let quoting = json!({ "reason": "says: you are a terrible teacher" });
+    assert_eq!(post(format!("/api/messages/{rude}/report"), &teacher, quoting.clone()).await, 201);
+    assert_eq!(post(format!("/api/admin/messages/{rude}/hide"), &admin, quoting).await, 204);
+    assert!(full_dump(&a).await.contains("Мама Пети"));
+
+    // A horizon just after the guest's question and the rude message: both are past it.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let horizon = time::OffsetDateTime::now_utc();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(tutorchat::governance::retention::purge(&a.state, horizon).await.expect("purge"), 2);
+
+    let dump = full_dump(&a).await;
+    for gone in ["terrible teacher", "Мама Пети"] {
+        assert!(!dump.contains(gone), "{gone:?} is still in the database");
+    }
+    let reported = timeline(&a, inquiry, "message_reported").await;
+    assert!(reported[0].starts_with(&format!("reported message {rude}:")), "{reported:?}");
+    let hidden = timeline(&a, inquiry, "message_hidden").await;
+    assert_eq!(hidden, [format!("hid message {rude}: (reason purged with the message)")]);
+    let (_, me) = status_and_json(a.get("/api/me", &teacher).send().await.expect("me")).await;
+    assert_eq!(me["user"]["name"], "Иван Петров", "only the guest's name goes");
+    audit_is_clean(&a).await;
+}
