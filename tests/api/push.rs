@@ -295,3 +295,68 @@ async fn a_push_service_that_never_answers_delays_only_its_own_push() {
     receiver.wait_for("the other push", Duration::from_secs(30), |r| !to(r, &good).is_empty()).await;
     assert!(hanging.try_recv().is_err(), "delivered while the silent service still held its request");
 }
+
+/// A push service's redirect is not followed: the push is a failure to retry, and the address
+/// it pointed to never hears from the server (security review M3: a redirect from an allowed
+/// host was a blind request to any internal address).
+#[tokio::test]
+async fn a_push_services_redirect_is_not_followed() {
+    let receiver = PushReceiver::start().await;
+    let canary = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let canary_url = format!("http://{}/", canary.local_addr().expect("address"));
+    let (reached, mut reaches) = tokio::sync::mpsc::unbounded_channel::<()>();
+    tokio::spawn(async move {
+        while canary.accept().await.is_ok() {
+            let _ = reached.send(());
+        }
+    });
+    let redirecting = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let origin = format!("http://{}", redirecting.local_addr().expect("address"));
+    let (asked, mut asks) = tokio::sync::mpsc::unbounded_channel::<()>();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = redirecting.accept().await {
+            let (asked, canary_url) = (asked.clone(), canary_url.clone());
+            tokio::spawn(async move {
+                let mut request = [0u8; 8192];
+                let _ = tokio::io::AsyncReadExt::read(&mut socket, &mut request).await;
+                let answer =
+                    format!("HTTP/1.1 307 Temporary Redirect\r\nLocation: {canary_url}\r\nContent-Length: 0\r\n\r\n");
+                let _ = tokio::io::AsyncWriteExt::write_all(&mut socket, answer.as_bytes()).await;
+                let _ = asked.send(());
+            });
+        }
+    });
+    let mut notify = config(&receiver);
+    notify.push.services.push(PushService::Origin(origin.clone()));
+    let a = TestApp::spawn_with(|c| c.notify = notify).await;
+    let (teacher, student) = (a.user("teacher", "Teacher").await, a.user("student", "Student").await);
+    let chat = a.chat(&teacher, &student).await;
+    let (_, keys) = receiver.subscribe().await;
+    let redirected = json!({ "endpoint": format!("{origin}/push/elsewhere"), "keys": keys["keys"] });
+    assert_eq!(subscribe(&a, &student, &redirected).await.0, 201);
+
+    a.send(&teacher, chat, "follow me").await;
+    tokio::time::timeout(Duration::from_secs(30), asks.recv()).await.expect("the push went out").expect("asked");
+    // Settled as the server saw it: not delivered. Had it followed the redirect, the canary
+    // would have been reached before this.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let (state, error) = loop {
+        let row = a
+            .sql
+            .query_one(
+                "SELECT state, coalesce(last_error, '') FROM push_messages ORDER BY created_at DESC LIMIT 1",
+                &[],
+            )
+            .await
+            .expect("the push's row");
+        let (state, error): (String, String) = (row.get(0), row.get(1));
+        if state != "pending" && state != "sending" {
+            break (state, error);
+        }
+        assert!(std::time::Instant::now() < deadline, "the push was never settled");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(state == "retry" || state == "failed", "{state}: {error}");
+    assert!(error.contains("307"), "{error}");
+    assert!(reaches.try_recv().is_err(), "the redirect's target was reached");
+}

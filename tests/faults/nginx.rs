@@ -35,6 +35,30 @@ async fn nginx_serves_tls_and_holds_thousands_of_streams() {
     let plain = curl(format!("{}/healthz", cluster.url));
     assert!(plain.starts_with("http/1.1 200") && !plain.contains("strict-transport-security"), "{plain}");
 
+    // The sign-in's return is limited per address (each costs the school's provider a code
+    // exchange): past its burst nginx refuses, in JSON as the replicas do; another address is
+    // not affected.
+    let from = |last: u8| {
+        let local: std::net::IpAddr = format!("127.0.0.{last}").parse().expect("address");
+        reqwest::Client::builder().local_address(local).build().expect("client")
+    };
+    let (busy, other) = (from(99), from(98));
+    let callback = format!("{}/api/auth/callback?code=x&state=y", cluster.url);
+    let mut refused = None;
+    for attempt in 0..300 {
+        let response = busy.get(&callback).send().await.expect("GET the callback");
+        if response.status() == 429 {
+            refused = Some((attempt, response));
+            break;
+        }
+    }
+    let (attempt, refused) = refused.expect("the callback is limited per address");
+    assert!(attempt >= 100, "the burst (100) passes first: refused at {attempt}");
+    assert_eq!(refused.headers()["retry-after"], "1");
+    let body: serde_json::Value = refused.json().await.expect("nginx's refusal is JSON");
+    assert_eq!(body["code"], "rate_limited", "{body}");
+    assert_ne!(other.get(&callback).send().await.expect("GET").status(), 429, "another address");
+
     let (addresses, per_address) = (13, 200);
     let url = format!("{}/api/events/chat", cluster.url);
     let opens = (0..addresses).flat_map(|a| {
