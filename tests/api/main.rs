@@ -15,6 +15,7 @@ mod cors;
 mod deploy;
 mod direct;
 mod edits;
+mod erasure_ledger;
 mod errors;
 mod event_log;
 mod export;
