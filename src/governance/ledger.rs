@@ -145,10 +145,16 @@ pub async fn reapply(db: &Pool, storage: &Storage) -> anyhow::Result<Reapplied> 
         }
         let event =
             NewEvent::UserErasureRequested { admin_id: entry.admin_id, user_id: entry.user_id, reason: entry.reason() };
-        store::append(&*tx, &[event]).await?;
+        // A no-op (None) when another replica starting too asked first.
+        let asked = store::append(&*tx, &[event]).await?.into_iter().flatten().next().is_some();
         tx.commit().await?;
-        tracing::warn!(user_id = entry.user_id, "an erasure a restore had undone is asked for again (erasure ledger)");
-        done.asked_again.push(entry.user_id);
+        if asked {
+            tracing::warn!(
+                user_id = entry.user_id,
+                "an erasure a restore had undone is asked for again (erasure ledger)"
+            );
+            done.asked_again.push(entry.user_id);
+        }
     }
     Ok(done)
 }

@@ -36,7 +36,7 @@ async fn an_admins_erasure_is_recorded_in_the_ledger_with_ids_and_times_only() {
         admin_created_at: created_at(&app, &admin).await,
         requested_at,
     };
-    assert_eq!(ledger::entries(&app.state.storage).await.expect("the ledger"), [expected.clone()]);
+    assert_eq!(ledger::entries(&app.state.storage).await.expect("the ledger"), std::slice::from_ref(&expected));
     let stored = app.state.storage.get_record(&expected.key()).await.expect("the entry's object");
     assert!(!String::from_utf8_lossy(&stored).contains("Ulrike"), "no personal data in the ledger");
 }
