@@ -1,6 +1,7 @@
-//! Backups and the restore drill: the topology's PostgreSQL archived and backed up by pgBackRest,
-//! restored by `tutorchat restore-drill` to a time between two batches of messages and to the end
-//! of the archive, each restored copy audited.
+//! Backups and the restore drill: the topology's PostgreSQL archived and backed up by pgBackRest
+//! into an encrypted repository, restored by `tutorchat restore-drill` to a time between two
+//! batches of messages and to the end of the archive, each restored copy audited; and a restore
+//! to before an erasure, after which the erasure ledger erases the person again.
 
 use std::path::Path;
 use std::process::Command;
@@ -8,7 +9,7 @@ use std::time::Duration;
 
 use tutorchat::db::embedded::{EmbeddedPostgres, Options};
 
-use crate::helpers::{User, connect};
+use crate::helpers::connect;
 use crate::support::{self, Cluster};
 
 /// `tutorchat restore-drill <args>` against the topology's repository, live database and
@@ -193,15 +194,13 @@ async fn an_erasure_survives_a_restore_to_before_it_and_spares_whoever_gets_the_
     let cluster = Cluster::start_with_backups().await;
     let sql = cluster.sql().await;
     let config = cluster.topology(|t| Ok(t.backup_config().map(|p| p.to_owned()))).await.expect("backups are on");
-    let (pupil, chat) =
-        (User { id: cluster.pair(1).student.id, token: cluster.pair(1).student.token.clone() }, cluster.pair(1).chat);
+    let pair = cluster.pair(1);
+    let (pupil, chat) = (&pair.student, pair.chat);
     let http = reqwest::Client::new();
-    for (who, text) in
-        [(&pupil.token, "my secret diary: 555-0199"), (&cluster.pair(1).teacher.token, "the teacher's words stay")]
-    {
+    for (who, text) in [(pupil, "my secret diary: 555-0199"), (&pair.teacher, "the teacher's words stay")] {
         let response = http
             .post(format!("{}/api/messages", cluster.url))
-            .bearer_auth(who)
+            .bearer_auth(&who.token)
             .json(&serde_json::json!({ "chat_id": chat, "content": text }))
             .send()
             .await
