@@ -133,9 +133,7 @@ impl Drill {
             took: started.elapsed(),
         })
     }
-}
 
-impl Drill {
     /// The erasure ledger applied to the restored copy, as a replica starting on it would: the
     /// erasures it undid asked for again, then carried out by the erasure job's own code.
     async fn erase_again(
