@@ -7,10 +7,14 @@
 #   tutorchat_app      the group the migrations grant the replicas' rights to (read, append
 #                      to the log, complete lessons: sql/V26__baseline.sql)
 #   tutorchat_runtime  the replicas' login, a member of tutorchat_app
+# psql reads both passwords from its environment (\getenv), never from its arguments: a
+# process's arguments are visible to every user of the machine (ps), its environment is not.
 set -eu
-psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
-    -v owner_password="$TUTORCHAT_OWNER_PASSWORD" \
-    -v runtime_password="$TUTORCHAT_RUNTIME_PASSWORD" <<'SQL'
+: "${TUTORCHAT_OWNER_PASSWORD:?set TUTORCHAT_OWNER_PASSWORD}" "${TUTORCHAT_RUNTIME_PASSWORD:?set TUTORCHAT_RUNTIME_PASSWORD}"
+export TUTORCHAT_OWNER_PASSWORD TUTORCHAT_RUNTIME_PASSWORD
+psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" <<'SQL'
+\getenv owner_password TUTORCHAT_OWNER_PASSWORD
+\getenv runtime_password TUTORCHAT_RUNTIME_PASSWORD
 CREATE ROLE tutorchat_app NOLOGIN;
 CREATE ROLE tutorchat_owner LOGIN PASSWORD :'owner_password';
 CREATE ROLE tutorchat_runtime LOGIN PASSWORD :'runtime_password' IN ROLE tutorchat_app;

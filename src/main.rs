@@ -8,7 +8,9 @@ use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 use tutorchat::backup::Stanza;
 use tutorchat::backup::drill::Drill;
-use tutorchat::config::{ConfigError, DbConfig, DemoKey, database_from_env, migration_database_from_env};
+use tutorchat::config::{
+    ConfigError, DbConfig, DemoKey, database_from_env, migration_database_from_env, storage_from_env,
+};
 use tutorchat::db::embedded::{EmbeddedPostgres, Options};
 use tutorchat::dev::{demo, topology};
 use tutorchat::{Application, Config, db, telemetry};
@@ -79,6 +81,9 @@ enum Command {
         /// How long the recovery may take, in seconds.
         #[arg(long, default_value_t = 3600)]
         wait_secs: u64,
+        /// Keep the scratch folder (the restored data, its server stopped) to inspect it.
+        #[arg(long)]
+        keep: bool,
     },
     /// Write docs/configuration.md from the variables declared in src/config/ (run in the
     /// repository's root after changing one; a test checks that the file is current).
@@ -119,20 +124,35 @@ fn main() -> ExitCode {
             ))?;
             Ok(runtime.block_on(back_up(&database, &Stanza::new(&stanza), &kind)))
         }),
-        Command::RestoreDrill { stanza, to, database, scratch, wait_secs } => database_from_env().map(|(live, db)| {
-            let scratch = scratch.unwrap_or_else(|| {
-                std::env::temp_dir().join(format!("tutorchat-restore-drill-{}", std::process::id()))
-            });
-            let drill = Drill {
-                stanza: Stanza::new(&stanza),
-                target: to,
-                database,
-                scratch,
-                bindir: db.pg_bindir,
-                wait: std::time::Duration::from_secs(wait_secs),
-            };
-            runtime.block_on(restore_drill(&drill, live))
-        }),
+        Command::RestoreDrill { stanza, to, database, scratch, wait_secs, keep } => {
+            database_from_env().and_then(|(live, db)| {
+                // The erasure ledger is where the replicas keep attachments (STORAGE_DIR or S3_BUCKET).
+                let storage = storage_from_env(&db.data_dir)?;
+                if let tutorchat::config::StorageBackend::Local(dir) = &storage.backend
+                    && !dir.is_dir()
+                {
+                    let problem = format!(
+                        "{} does not exist: the drill reads the erasure ledger where the replicas keep attachments",
+                        dir.display()
+                    );
+                    return Err(ConfigError::new("STORAGE_DIR", problem));
+                }
+                let scratch = scratch.unwrap_or_else(|| {
+                    std::env::temp_dir().join(format!("tutorchat-restore-drill-{}", std::process::id()))
+                });
+                let drill = Drill {
+                    stanza: Stanza::new(&stanza),
+                    target: to,
+                    database,
+                    scratch,
+                    bindir: db.pg_bindir,
+                    wait: std::time::Duration::from_secs(wait_secs),
+                    storage: Some(storage),
+                    keep,
+                };
+                Ok(runtime.block_on(restore_drill(&drill, live)))
+            })
+        }
         Command::ConfigDoc => write_file("docs/configuration.md", &tutorchat::config::reference()),
         Command::Schema => runtime.block_on(write_schema()),
         Command::Openapi => Ok(serde_json::to_string_pretty(&tutorchat::api::openapi::document())
@@ -292,6 +312,9 @@ async fn restore_drill(drill: &Drill, live: Option<tokio_postgres::Config>) -> a
     let report = drill.run().await?;
     for line in report.lines() {
         println!("{line}");
+    }
+    if drill.keep {
+        println!("kept the restored copy in {}", drill.scratch.display());
     }
     if let Some(live) = live {
         let (client, connection) = live.connect(tokio_postgres::NoTls).await?;

@@ -130,6 +130,29 @@ impl Storage {
         }
     }
 
+    /// Writes the small object `key` whole (replacing it): records kept beside the files, such
+    /// as the erasure ledger (`governance::ledger`), never under `blobs/` or `tmp/`.
+    pub async fn put_record(&self, key: &str, bytes: Vec<u8>) -> anyhow::Result<()> {
+        self.store.put(&Path::from(key), bytes.into()).await.with_context(|| format!("write {key}"))?;
+        Ok(())
+    }
+
+    /// The bytes of the small object `key`.
+    pub async fn get_record(&self, key: &str) -> anyhow::Result<Bytes> {
+        let object = self.store.get(&Path::from(key)).await.with_context(|| format!("read {key}"))?;
+        Ok(object.bytes().await?)
+    }
+
+    /// The keys of the objects under `prefix` (a folder, without its slash).
+    pub async fn list_records(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
+        let mut listing = self.store.list(Some(&Path::from(prefix)));
+        let mut keys = Vec::new();
+        while let Some(object) = listing.next().await {
+            keys.push(object.with_context(|| format!("list {prefix}"))?.location.to_string());
+        }
+        Ok(keys)
+    }
+
     /// Removes a temporary object (an upload given up after it was written).
     pub async fn delete_temporary(&self, temporary: &Path) -> anyhow::Result<()> {
         match self.store.delete(temporary).await {

@@ -2,9 +2,13 @@
 //! archive restored by pgBackRest into a scratch server of this machine's PostgreSQL, recovered
 //! to the target (or to the end of the archive) and promoted; then `audit_replay()` there,
 //! which rebuilds every projection from the recovered log and lists what differs, and the
-//! log's last position and time, which say how far the recovery got. The scratch server
-//! never archives (it would write a second timeline into the repository) and goes when the
-//! drill ends.
+//! log's last position and time, which say how far the recovery got. Before the audit, the
+//! drill does what a replica does at start on a restored database: it reads the erasure
+//! ledger (`governance::ledger`) and erases again, through the log, everyone a restore to
+//! before their erasure brought back, so the audit and the report speak of the copy a real
+//! restore would serve. (It deletes no file: the storage is the live one, shared with
+//! uploads the restored copy does not know.) The scratch server never archives (it would
+//! write a second timeline into the repository) and goes when the drill ends, unless kept.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -16,7 +20,10 @@ use time::macros::format_description;
 use tokio_postgres::Client;
 
 use super::{Stanza, backup_before};
+use crate::config::StorageConfig;
 use crate::db::embedded::{EmbeddedPostgres, Options};
+use crate::governance::{erasure, ledger};
+use crate::storage::Storage;
 
 /// What to restore, and where.
 #[derive(Debug, Clone)]
@@ -32,6 +39,10 @@ pub struct Drill {
     pub bindir: Option<PathBuf>,
     /// How long the recovery may take before the drill gives up.
     pub wait: Duration,
+    /// Where the erasure ledger is (the attachments' storage); `None`: no ledger to apply.
+    pub storage: Option<StorageConfig>,
+    /// Keep the scratch folder, the server stopped, for inspection (`--keep`).
+    pub keep: bool,
 }
 
 /// What the drill found.
@@ -44,7 +55,10 @@ pub struct Report {
     pub position_at: Option<OffsetDateTime>,
     pub events: i64,
     pub messages: i64,
-    /// `audit_replay()`'s rows: projection, row, problem.
+    /// What the erasure ledger did on the restored copy (`None`: not read).
+    pub ledger: Option<ledger::Reapplied>,
+    /// `audit_replay()`'s rows: projection, row, problem; then any erasure of the ledger that
+    /// could not be applied again.
     pub problems: Vec<(String, String, String)>,
     pub took: Duration,
 }
@@ -70,7 +84,7 @@ impl Drill {
         args.push("restore".to_owned());
         let options = Options {
             durable: false,
-            remove_on_exit: true,
+            remove_on_exit: !self.keep,
             bindir: self.bindir.clone(),
             settings: vec![("archive_mode".into(), "off".into())],
         };
@@ -89,12 +103,22 @@ impl Drill {
         let (position, position_at, events) =
             crate::log::store::summary(&sql).await.context("the restored database has no tutorchat log")?;
         let messages: i64 = sql.query_one("SELECT count(*) FROM messages", &[]).await?.get(0);
-        let problems = sql
+        let ledger = match &self.storage {
+            Some(storage) => Some(self.erase_again(&server, storage).await?),
+            None => None,
+        };
+        let mut problems: Vec<(String, String, String)> = sql
             .query("SELECT projection, row_key, problem FROM audit_replay()", &[])
             .await?
             .iter()
             .map(|r| (r.get(0), r.get(1), r.get(2)))
             .collect();
+        problems.extend(ledger.iter().flat_map(|l| &l.unattributed).map(|(user, admin)| {
+            let problem = format!(
+                "erased after the target, but admin {admin} who asked is not in this copy: an admin must ask again"
+            );
+            ("erasure_ledger".to_owned(), format!("user {user}"), problem)
+        }));
         drop(sql);
         drop(server);
         Ok(Report {
@@ -104,9 +128,24 @@ impl Drill {
             position_at,
             events,
             messages,
+            ledger,
             problems,
             took: started.elapsed(),
         })
+    }
+
+    /// The erasure ledger applied to the restored copy, as a replica starting on it would: the
+    /// erasures it undid asked for again, then carried out by the erasure job's own code.
+    async fn erase_again(
+        &self,
+        server: &EmbeddedPostgres,
+        storage: &StorageConfig,
+    ) -> anyhow::Result<ledger::Reapplied> {
+        let storage = Storage::open(storage)?;
+        let pool = crate::db::connect(&server.config(&self.database), 2).await?;
+        let done = ledger::reapply(&pool, &storage).await.context("the erasure ledger")?;
+        erasure::run_on(&pool, 1000, || async { true }).await.context("erasing again")?;
+        Ok(done)
     }
 }
 
@@ -163,6 +202,12 @@ impl Report {
                 self.messages
             ),
         ];
+        if let Some(ledger) = &self.ledger {
+            lines.push(format!(
+                "erasure ledger: {} entries; erased again the people the restore had brought back: {:?}",
+                ledger.entries, ledger.asked_again
+            ));
+        }
         if self.problems.is_empty() {
             lines.push("audit_replay(): no differences (the projections are exactly what the log replays to)".into());
         } else {

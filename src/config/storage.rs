@@ -213,6 +213,13 @@ fn s3(env: &Env, bucket: &str) -> Result<S3Config, ConfigError> {
     })
 }
 
+/// Where attachments go, by this process's environment (`STORAGE_DIR` or `S3_BUCKET`, else
+/// `DATA_DIR/attachments`): for commands that read the storage without serving, such as the
+/// restore drill reading the erasure ledger.
+pub fn storage_from_env(data_dir: &Path) -> Result<StorageConfig, ConfigError> {
+    StorageConfig::from_env(&Env::process()?, data_dir)
+}
+
 /// Whether this process's environment says where attachments go (`STORAGE_DIR` or
 /// `S3_BUCKET`): `tutorchat topology` gives its replicas a shared directory otherwise.
 pub fn storage_in_env() -> bool {

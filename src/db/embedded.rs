@@ -313,6 +313,15 @@ pub fn as_server_user(command: &mut Command) -> anyhow::Result<&mut Command> {
     Ok(as_owner(command, server_user()?))
 }
 
+/// Makes `path` belong to the user a private server runs as (a no-op unless we are root): for
+/// files only that user may read, such as pgBackRest's configuration with its passphrase.
+pub fn give_to_server_user(path: &Path) -> anyhow::Result<()> {
+    if let Some((uid, gid)) = server_user()? {
+        chown(path, Some(uid), Some(gid)).with_context(|| format!("cannot chown {}", path.display()))?;
+    }
+    Ok(())
+}
+
 fn as_owner(command: &mut Command, owner: Option<(Uid, Gid)>) -> &mut Command {
     if let Some((uid, gid)) = owner {
         command.uid(uid.as_raw()).gid(gid.as_raw());

@@ -4,6 +4,8 @@
 //! reports' reasons, their unattached uploads). Idempotent and resumable: every step reads
 //! what is left from the database.
 
+use deadpool_postgres::Pool;
+
 use super::{ERASURE_LOCK, pause, purges};
 use crate::AppState;
 use crate::log::{NewEvent, Purge, store};
@@ -11,14 +13,26 @@ use crate::log::{NewEvent, Purge, store};
 /// Works on every erasure asked for and not complete, until none is left (or another replica
 /// is at it). Returns how many messages it purged.
 pub async fn run(state: &AppState) -> anyhow::Result<u64> {
+    let governance = &state.config.governance;
+    run_on(&state.db, governance.purge_batch, || pause(state, governance.purge_pause)).await
+}
+
+/// [`run`] on the database `db`, in batches of `batch` messages, `pause` between two (`false`:
+/// stop): also what the restore drill runs on its restored copy, after the erasure ledger
+/// asked again for the erasures the restore undid.
+pub async fn run_on<P: Future<Output = bool>>(
+    db: &Pool,
+    batch: i64,
+    mut pause: impl FnMut() -> P,
+) -> anyhow::Result<u64> {
     let mut purged = 0;
     loop {
-        match step(state).await? {
+        match step(db, batch).await? {
             Step::Purged(n) => purged += n,
             Step::Erased => {}
             Step::Done | Step::Busy => return Ok(purged),
         }
-        if !pause(state, state.config.governance.purge_pause).await {
+        if !pause().await {
             return Ok(purged);
         }
     }
@@ -32,8 +46,8 @@ enum Step {
 }
 
 /// One transaction: a batch of one person's messages, or, when none is left, their erasure.
-async fn step(state: &AppState) -> anyhow::Result<Step> {
-    let mut client = state.db.get().await?;
+async fn step(db: &Pool, batch: i64) -> anyhow::Result<Step> {
+    let mut client = db.get().await?;
     let tx = client.transaction().await?;
     let locked: bool =
         tx.query_one("SELECT pg_try_advisory_xact_lock($1, $2)", &[&ERASURE_LOCK.0, &ERASURE_LOCK.1]).await?.get(0);
@@ -53,7 +67,7 @@ async fn step(state: &AppState) -> anyhow::Result<Step> {
     let rows = tx
         .query(
             "SELECT id, chat_id FROM messages WHERE sender_id = $1 AND purged_at IS NULL ORDER BY id LIMIT $2",
-            &[&user_id, &state.config.governance.purge_batch],
+            &[&user_id, &batch],
         )
         .await?;
     if rows.is_empty() {

@@ -13,6 +13,7 @@
 pub mod erasure;
 mod files;
 mod inquiries;
+pub mod ledger;
 pub mod retention;
 
 use std::collections::BTreeMap;
@@ -29,10 +30,13 @@ pub use inquiries::{close_idle, keep_closing};
 const RETENTION_LOCK: (i32, i32) = (1953854575, 4);
 const ERASURE_LOCK: (i32, i32) = (1953854575, 3);
 
-/// At start, the erasures a stopped replica left half done; then every `PURGE_EVERY_SECS` until
-/// shutdown: retention (when `RETENTION_DAYS` is set), the erasures asked for, and the bytes of
-/// purged files. (Retention waits a period: a restart need not count its backlog.)
+/// At start, the erasures the erasure ledger has and the database lacks (a restore undid them)
+/// asked for again, and the erasures a stopped replica left half done; then every
+/// `PURGE_EVERY_SECS` until shutdown: retention (when `RETENTION_DAYS` is set), the erasures
+/// asked for, and the bytes of purged files, and the ledger again until it was read once.
+/// (Retention waits a period: a restart need not count its backlog.)
 pub async fn keep_governing(state: AppState) {
+    let mut ledger_kept = keep_the_ledger(&state).await;
     govern_erasures(&state).await;
     let every = state.config.governance.purge_every;
     let mut tick = tokio::time::interval(every);
@@ -50,6 +54,9 @@ pub async fn keep_governing(state: AppState) {
         if let Err(e) = retention::run_at(&state, time::OffsetDateTime::now_utc()).await {
             tracing::warn!(error = format!("{e:#}"), "retention failed; it runs again later");
         }
+        if !ledger_kept {
+            ledger_kept = keep_the_ledger(&state).await;
+        }
         govern_erasures(&state).await;
     }
 }
@@ -61,6 +68,31 @@ pub const JOB: &str = "governance";
 /// as it is free): what `POST /api/admin/users/{id}/erase` asks for.
 pub fn erase_soon(state: &AppState) {
     state.jobs.nudge(JOB);
+}
+
+/// The erasure ledger and the database brought to agree: the ledger's erasures asked for
+/// again where the database has the person back, the database's recorded where the ledger
+/// lacks them. `false` when either failed (the database or the storage unreachable): the job
+/// tries again at its next pass.
+async fn keep_the_ledger(state: &AppState) -> bool {
+    match ledger::reapply(&state.db, &state.storage).await {
+        Ok(done) => {
+            if !done.asked_again.is_empty() || !done.unattributed.is_empty() {
+                tracing::warn!(asked_again = ?done.asked_again, unattributed = ?done.unattributed, "erasure ledger re-applied");
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "the erasure ledger could not be re-applied; it is tried again");
+            return false;
+        }
+    }
+    match ledger::record_missing(&state.db, &state.storage).await {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::warn!(error = format!("{e:#}"), "the erasure ledger could not be completed; it is tried again");
+            false
+        }
+    }
 }
 
 async fn govern_erasures(state: &AppState) {

@@ -34,6 +34,14 @@ fn compose_nginx_and_dockerfile_agree() {
     ] {
         assert!(init.contains(role), "deploy/postgres-init.sh lacks {role}");
     }
+    // The passwords reach psql through its environment (\getenv), not its arguments, which
+    // every user of the machine sees in `ps`.
+    for (var, name) in
+        [("TUTORCHAT_OWNER_PASSWORD", "owner_password"), ("TUTORCHAT_RUNTIME_PASSWORD", "runtime_password")]
+    {
+        assert!(init.contains(&format!("\\getenv {name} {var}\n")), "psql reads {var} with \\getenv");
+    }
+    assert!(!init.contains("-v owner_password") && !init.contains("-v runtime_password"), "a password in psql's argv");
     for var in ["POSTGRES_PASSWORD", "TUTORCHAT_OWNER_PASSWORD", "TUTORCHAT_RUNTIME_PASSWORD"] {
         let value = service("db")["environment"][var].as_str().unwrap_or_default();
         assert!(value.starts_with(&format!("${{{var}:?")), "{var} = {value}");

@@ -16,6 +16,7 @@ mod costly_reads;
 mod deploy;
 mod direct;
 mod edits;
+mod erasure_ledger;
 mod errors;
 mod event_log;
 mod export;

@@ -218,6 +218,10 @@ pub async fn erase(
             client.query_one("SELECT erasure_requested_at FROM users WHERE id = $1", &[&id]).await?.get(0)
         }
     };
+    // Recorded outside the database too, so that a restore to before now does not undo it
+    // (asked again, it is written again: a failed write is mended by asking again).
+    let client = state.db.get().await?;
+    crate::governance::ledger::record(&**client, &state.storage, id).await?;
     crate::governance::erase_soon(&state);
     Ok((StatusCode::ACCEPTED, Json(ErasureStarted { user_id: id, requested_at })))
 }
