@@ -192,13 +192,15 @@ pub struct ErasureStarted {
 /// Erases a person's personal data (not an admin's): every message they wrote and every edit
 /// of it, their files, their name and email. From this moment they cannot sign in or write;
 /// the purge runs in the background, in batches, on one replica at a time, and resumes after
-/// a restart (`user_erased` in the log when complete; `GET /api/admin/users` shows it).
-/// Asking again answers the same.
+/// a restart (`user_erased` in the log when complete; `GET /api/admin/users` shows it). It is
+/// also recorded in the erasure ledger, outside the database, so that a restore of the database
+/// to an earlier moment does not undo it. Asking again answers the same.
 #[utoipa::path(post, path = "/api/admin/users/{id}/erase", tag = "moderation", params(("id" = i64, Path)),
     request_body = EraseRequest,
     responses((status = 202, body = ErasureStarted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-              (status = 422, body = ErrorBody, description = "an admin"), (status = 429, body = ErrorBody)))]
+              (status = 422, body = ErrorBody, description = "an admin"), (status = 429, body = ErrorBody),
+              (status = 503, body = ErrorBody, description = "the erasure ledger (the attachments' storage) cannot record it: ask again")))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, target = id))]
 pub async fn erase(
     State(state): State<AppState>,
@@ -221,7 +223,11 @@ pub async fn erase(
     // Recorded outside the database too, so that a restore to before now does not undo it
     // (asked again, it is written again: a failed write is mended by asking again).
     let client = state.db.get().await?;
-    crate::governance::ledger::record(&**client, &state.storage, id).await?;
+    crate::governance::ledger::record(&**client, &state.storage, id).await.map_err(|e| {
+        AppError::Unavailable(
+            e.context("the erasure is asked for, but the erasure ledger (the storage) cannot record it: ask again"),
+        )
+    })?;
     crate::governance::erase_soon(&state);
     Ok((StatusCode::ACCEPTED, Json(ErasureStarted { user_id: id, requested_at })))
 }
