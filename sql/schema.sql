@@ -83,8 +83,9 @@ BEGIN
     IF coalesce(jsonb_array_length(bound), 0) <> cardinality(ids) THEN
         SELECT i INTO missing FROM unnest(ids) i
         WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(bound) x WHERE (x ->> 'id')::bigint = i) LIMIT 1;
+        -- Well-formed, but naming what does not fit the state: HINT unfit (422, not 400).
         RAISE EXCEPTION 'attachment % is not an upload of yours to chat % that is still unattached', missing, p_chat
-            USING ERRCODE = 'check_violation';
+            USING ERRCODE = 'check_violation', HINT = 'unfit';
     END IF;
     RETURN bound;
 END

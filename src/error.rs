@@ -313,6 +313,7 @@ impl From<AppendError> for AppError {
             AppendError::Refused(message, Refusal::Hidden) => Self::Conflict(message).with_code(Code::MessageHidden),
             AppendError::Refused(message, Refusal::Deleted) => Self::Conflict(message).with_code(Code::MessageDeleted),
             AppendError::Refused(message, Refusal::Purged) => Self::Conflict(message),
+            AppendError::Refused(message, Refusal::Unfit) => Self::Unprocessable(message),
             // The log's trigger refuses two states (its messages say which).
             AppendError::Refused(message, Refusal::Conflict) => {
                 let code = if message.contains("is closed") { Code::ChatClosed } else { Code::MessageDeleted };

@@ -158,11 +158,17 @@ pub fn document() -> Value {
             }
         }
     }
-    // Attachment ids are positive: the log refuses anything else (400).
+    // Attachment ids are positive: the log refuses anything else (400); one it does not know,
+    // or that is not the sender's to attach, is 422.
     if let Some(Value::Object(items)) =
         document.pointer_mut("/components/schemas/SendMessage/properties/attachment_ids/items")
     {
         items.insert("minimum".into(), json!(1));
+    }
+    // Each at most once: the log refuses an attachment named twice (400).
+    if let Some(Value::Object(ids)) = document.pointer_mut("/components/schemas/SendMessage/properties/attachment_ids")
+    {
+        ids.insert("uniqueItems".into(), json!(true));
     }
     // The upload form refuses any part but `file` (JSON bodies ignore unknown fields).
     if let Some(Value::Object(form)) = document.pointer_mut("/components/schemas/UploadForm") {

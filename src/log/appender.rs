@@ -67,6 +67,8 @@ pub enum Refusal {
     Purged,
     /// The message is deleted (it cannot be edited).
     Deleted,
+    /// Well-formed, but naming something that does not fit the state (another's upload).
+    Unfit,
 }
 
 impl From<tokio_postgres::Error> for AppendError {
@@ -93,6 +95,7 @@ impl From<tokio_postgres::Error> for AppendError {
             Some("message_hidden") => Refusal::Hidden,
             Some("message_purged") => Refusal::Purged,
             Some("message_deleted") => Refusal::Deleted,
+            Some("unfit") => Refusal::Unfit,
             _ => refusal,
         };
         let message = match db.constraint() {

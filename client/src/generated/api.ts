@@ -117,8 +117,9 @@ export interface paths {
          * Erases a person's personal data (not an admin's): every message they wrote and every edit
          *     of it, their files, their name and email. From this moment they cannot sign in or write;
          *     the purge runs in the background, in batches, on one replica at a time, and resumes after
-         *     a restart (`user_erased` in the log when complete; `GET /api/admin/users` shows it).
-         *     Asking again answers the same.
+         *     a restart (`user_erased` in the log when complete; `GET /api/admin/users` shows it). It is
+         *     also recorded in the erasure ledger, outside the database, so that a restore of the database
+         *     to an earlier moment does not undo it. Asking again answers the same.
          */
         post: operations["erase"];
         delete?: never;
@@ -2350,11 +2351,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database cannot be reached right now: retry shortly */
+            /** @description the erasure ledger (the attachments' storage) cannot record it: ask again */
             503: {
                 headers: {
-                    /** @description seconds to wait before retrying */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -72,7 +72,7 @@ async fn the_sweep_forgets_unattached_uploads_and_never_an_attached_one() {
     assert!(a.state.storage.has(&sha256(b"sent soon")).await.expect("head"), "a young upload stays");
     assert_eq!(download_status(&a, &teacher, attached).await, 200);
     assert_eq!(download_status(&a, &student, orphan).await, 403);
-    assert_eq!(send_with(&a, &student, chat, "", &[orphan]).await.0, 400, "a forgotten upload cannot be attached");
+    assert_eq!(send_with(&a, &student, chat, "", &[orphan]).await.0, 422, "a forgotten upload cannot be attached");
     assert_eq!(send_with(&a, &student, chat, "", &[fresh]).await.0, 201);
     assert!(a.sql.query("SELECT * FROM audit_replay()", &[]).await.expect("replay").is_empty());
 
