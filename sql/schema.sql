@@ -47,6 +47,46 @@ COMMENT ON EXTENSION pg_trgm IS 'text similarity measurement and index searching
 
 
 --
+-- Name: access_record(bigint, bigint[], text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.access_record(p_reader bigint, p_chats bigint[], p_via text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+    INSERT INTO access_records (chat_id, reader_id, via)
+    SELECT DISTINCT c, p_reader, p_via FROM unnest(p_chats) c;
+$$;
+
+
+--
+-- Name: FUNCTION access_record(p_reader bigint, p_chats bigint[], p_via text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.access_record(p_reader bigint, p_chats bigint[], p_via text) IS 'Records that p_reader, who takes no part in them, read chats p_chats through p_via (history, export, search, stream): one row a chat. The server calls it on every such read; it is the only way the runtime role adds to access_records, and it can change or delete none.';
+
+
+--
+-- Name: access_records_purge(timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.access_records_purge(p_before timestamp with time zone) RETURNS bigint
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+    WITH gone AS (DELETE FROM access_records WHERE read_at < least(p_before, now()) RETURNING 1)
+    SELECT count(*) FROM gone;
+$$;
+
+
+--
+-- Name: FUNCTION access_records_purge(p_before timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.access_records_purge(p_before timestamp with time zone) IS 'Retention: removes the access records older than p_before (the messages'' horizon; never one in the future), and answers how many. The retention job calls it after the messages; nothing else removes an access record.';
+
+
+--
 -- Name: attachments_bind(bigint, bigint, bigint, jsonb); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -237,9 +277,12 @@ $$;
 CREATE FUNCTION public.audit_chat_timeline(p_chat_id bigint) RETURNS TABLE(event_position bigint, occurred_at timestamp with time zone, event_type text, actor_id bigint, actor_name text, message_id bigint, content text, reply_to_message_id bigint, member_id bigint)
     LANGUAGE sql STABLE
     AS $$
-    SELECT e.position, e.created_at, e.type, e.actor_id,
-           CASE WHEN e.actor_id IS NULL THEN '(system)' ELSE u.name END,
-           coalesce((e.payload ->> 'message_id')::bigint, (e.payload ->> 'up_to_message_id')::bigint),
+    SELECT t.event_position, t.occurred_at, t.event_type, t.actor_id, t.actor_name, t.message_id, t.content,
+           t.reply_to_message_id, t.member_id
+    FROM (
+    SELECT e.position AS event_position, e.created_at AS occurred_at, e.type AS event_type, e.actor_id,
+           CASE WHEN e.actor_id IS NULL THEN '(system)' ELSE u.name END AS actor_name,
+           coalesce((e.payload ->> 'message_id')::bigint, (e.payload ->> 'up_to_message_id')::bigint) AS message_id,
            CASE e.type
                WHEN 'message_created' THEN e.payload ->> 'content'
                WHEN 'message_edited' THEN e.payload ->> 'content'
@@ -286,16 +329,33 @@ CREATE FUNCTION public.audit_chat_timeline(p_chat_id bigint) RETURNS TABLE(event
                                     u.name, e.payload -> 'message_ids')
                    END
                WHEN 'chat_exported' THEN format('exported as %s, as it was at %s', e.payload ->> 'format', e.payload ->> 'at')
-           END,
-           (e.payload ->> 'reply_to_message_id')::bigint,
-           CASE WHEN e.type IN ('participant_added', 'participant_removed') THEN (e.payload ->> 'user_id')::bigint END
+           END AS content,
+           (e.payload ->> 'reply_to_message_id')::bigint AS reply_to_message_id,
+           CASE WHEN e.type IN ('participant_added', 'participant_removed') THEN (e.payload ->> 'user_id')::bigint END AS member_id,
+           e.position AS after_position
     FROM events e
     LEFT JOIN users u ON u.id = e.actor_id
     LEFT JOIN users m ON m.id = CASE WHEN e.type IN ('participant_added', 'participant_removed')
                                      THEN (e.payload ->> 'user_id')::bigint END
     WHERE e.chat_id = p_chat_id
-    ORDER BY e.position
+    UNION ALL
+    -- Reads by someone who takes no part in the chat (access_records), each after the last
+    -- event that was there when it happened; no position of their own.
+    SELECT NULL, a.read_at, 'read_by_non_participant', a.reader_id, r.name,
+           NULL, format('read through %s by %s (%s)', a.via, r.name, r.role), NULL, NULL,
+           (SELECT max(x.position) FROM events x WHERE x.chat_id = p_chat_id AND x.created_at <= a.read_at)
+    FROM access_records a JOIN users r ON r.id = a.reader_id
+    WHERE a.chat_id = p_chat_id
+    ) t
+    ORDER BY t.after_position NULLS FIRST, t.event_position IS NULL, t.occurred_at
 $$;
+
+
+--
+-- Name: FUNCTION audit_chat_timeline(p_chat_id bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.audit_chat_timeline(p_chat_id bigint) IS 'A chat''s history for an auditor in psql, in log order: every event with who, when and what it said (a deleted message''s last text, a purge''s cause), and every read by someone who takes no part in the chat (read_by_non_participant, from access_records: who, through which endpoint), placed after the last event before it.';
 
 
 --
@@ -2848,6 +2908,41 @@ others have used the room meanwhile, and the caller rolls back.';
 
 
 --
+-- Name: access_records; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.access_records (
+    id bigint NOT NULL,
+    chat_id bigint NOT NULL,
+    reader_id bigint NOT NULL,
+    via text NOT NULL,
+    read_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT access_records_via_check CHECK ((via = ANY (ARRAY['history'::text, 'export'::text, 'search'::text, 'stream'::text])))
+);
+
+
+--
+-- Name: TABLE access_records; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.access_records IS 'Every read of a chat by someone who is not its participant (an admin today): who (reader_id), which chat, through which endpoint (via: history, export, search, stream), when. Written only through access_record; removed only by retention (access_records_purge); shown by audit_chat_timeline, GET /api/admin/access-records and a student''s GET /api/me/readers.';
+
+
+--
+-- Name: access_records_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.access_records ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.access_records_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: users; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -3770,6 +3865,14 @@ ALTER TABLE ONLY public.users ALTER COLUMN id SET DEFAULT nextval('public.users_
 
 
 --
+-- Name: access_records access_records_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.access_records
+    ADD CONSTRAINT access_records_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: attachments attachments_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4023,6 +4126,20 @@ ALTER TABLE ONLY public.users
 
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: access_records_chat; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX access_records_chat ON public.access_records USING btree (chat_id, read_at);
+
+
+--
+-- Name: access_records_read_at; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX access_records_read_at ON public.access_records USING btree (read_at);
 
 
 --
@@ -4657,6 +4774,22 @@ GRANT USAGE ON SCHEMA public TO tutorchat_app;
 
 
 --
+-- Name: FUNCTION access_record(p_reader bigint, p_chats bigint[], p_via text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.access_record(p_reader bigint, p_chats bigint[], p_via text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.access_record(p_reader bigint, p_chats bigint[], p_via text) TO tutorchat_app;
+
+
+--
+-- Name: FUNCTION access_records_purge(p_before timestamp with time zone); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.access_records_purge(p_before timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.access_records_purge(p_before timestamp with time zone) TO tutorchat_app;
+
+
+--
 -- Name: FUNCTION attachments_bind(p_message bigint, p_chat bigint, p_sender bigint, p_ids jsonb); Type: ACL; Schema: public; Owner: -
 --
 
@@ -5037,6 +5170,13 @@ REVOKE ALL ON FUNCTION public.upload_room(p_uploader bigint, p_is_guest boolean,
 
 REVOKE ALL ON FUNCTION public.upload_settle(p_claim bigint, p_uploader bigint, p_chat bigint, p_bytes bigint, p_user_daily bigint, p_guest_daily bigint, p_link_daily bigint, p_host_daily bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.upload_settle(p_claim bigint, p_uploader bigint, p_chat bigint, p_bytes bigint, p_user_daily bigint, p_guest_daily bigint, p_link_daily bigint, p_host_daily bigint) TO tutorchat_app;
+
+
+--
+-- Name: TABLE access_records; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.access_records TO tutorchat_app;
 
 
 --

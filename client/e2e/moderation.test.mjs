@@ -1,7 +1,8 @@
 // End-to-end: moderation in headless Chromium against two tutorchat replicas on one database
 // (docs/governance.md). Мария (student) on A, Иван (teacher) on B, the admin on B: a report
 // crosses replicas to the admin, a hide crosses back to both participants live, a suspension
-// locks Мария's composer without a reload, and a chat's exports download from its header.
+// locks Мария's composer without a reload, a chat's exports download from its header, and
+// Мария sees that the admin read her chat ("Who read my chats").
 // The tests run in order and share the pages: each step builds on the last. Selectors are the
 // pages' roles and accessible names (English: the browser is en-US), test ids only where
 // nothing else names the element (a message, the connection badge). Its helpers are in
@@ -336,6 +337,23 @@ test('export: from the chat header, PDF downloads a PDF, and Мария’s HTML
   assert.ok(adminHtml.body.includes(OFFENDING_TEXT), "the admin's export holds the hidden text");
   assert.ok(adminHtml.body.includes(HIDE_REASON), "the admin's export holds the moderator's reason");
   await admin.keyboard.press('Escape');
+});
+
+test('who read my chats: Мария sees that the admin, who takes no part in her chat, opened and exported it', async () => {
+  const maria = pages.maria;
+  await maria.getByRole('button', { name: 'Who read my chats' }).click();
+  const dialog = maria.getByTestId('readers-dialog');
+  const list = dialog.getByTestId('readers-list');
+  await list.waitFor();
+  const text = await list.innerText();
+  assert.match(text, /\(Admin\) opened the conversation/, text);
+  assert.match(text, /\(Admin\) exported the conversation/, text);
+  // The chat is named by its other participant; its participants' own reads are not listed.
+  assert.match(text, /: Иван Петров\./, text);
+  for (const line of text.split('\n').filter(Boolean)) assert.match(line, /^Ольга Админ \(Admin\)/, text);
+  await screenshot(maria, 'readers');
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await dialog.waitFor({ state: 'hidden' });
 });
 
 test('no page threw an uncaught error', () => {

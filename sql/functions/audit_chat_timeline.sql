@@ -1,9 +1,12 @@
 CREATE OR REPLACE FUNCTION audit_chat_timeline(p_chat_id bigint) RETURNS TABLE(event_position bigint, occurred_at timestamp with time zone, event_type text, actor_id bigint, actor_name text, message_id bigint, content text, reply_to_message_id bigint, member_id bigint)
     LANGUAGE sql STABLE
     AS $$
-    SELECT e.position, e.created_at, e.type, e.actor_id,
-           CASE WHEN e.actor_id IS NULL THEN '(system)' ELSE u.name END,
-           coalesce((e.payload ->> 'message_id')::bigint, (e.payload ->> 'up_to_message_id')::bigint),
+    SELECT t.event_position, t.occurred_at, t.event_type, t.actor_id, t.actor_name, t.message_id, t.content,
+           t.reply_to_message_id, t.member_id
+    FROM (
+    SELECT e.position AS event_position, e.created_at AS occurred_at, e.type AS event_type, e.actor_id,
+           CASE WHEN e.actor_id IS NULL THEN '(system)' ELSE u.name END AS actor_name,
+           coalesce((e.payload ->> 'message_id')::bigint, (e.payload ->> 'up_to_message_id')::bigint) AS message_id,
            CASE e.type
                WHEN 'message_created' THEN e.payload ->> 'content'
                WHEN 'message_edited' THEN e.payload ->> 'content'
@@ -50,13 +53,25 @@ CREATE OR REPLACE FUNCTION audit_chat_timeline(p_chat_id bigint) RETURNS TABLE(e
                                     u.name, e.payload -> 'message_ids')
                    END
                WHEN 'chat_exported' THEN format('exported as %s, as it was at %s', e.payload ->> 'format', e.payload ->> 'at')
-           END,
-           (e.payload ->> 'reply_to_message_id')::bigint,
-           CASE WHEN e.type IN ('participant_added', 'participant_removed') THEN (e.payload ->> 'user_id')::bigint END
+           END AS content,
+           (e.payload ->> 'reply_to_message_id')::bigint AS reply_to_message_id,
+           CASE WHEN e.type IN ('participant_added', 'participant_removed') THEN (e.payload ->> 'user_id')::bigint END AS member_id,
+           e.position AS after_position
     FROM events e
     LEFT JOIN users u ON u.id = e.actor_id
     LEFT JOIN users m ON m.id = CASE WHEN e.type IN ('participant_added', 'participant_removed')
                                      THEN (e.payload ->> 'user_id')::bigint END
     WHERE e.chat_id = p_chat_id
-    ORDER BY e.position
+    UNION ALL
+    -- Reads by someone who takes no part in the chat (access_records), each after the last
+    -- event that was there when it happened; no position of their own.
+    SELECT NULL, a.read_at, 'read_by_non_participant', a.reader_id, r.name,
+           NULL, format('read through %s by %s (%s)', a.via, r.name, r.role), NULL, NULL,
+           (SELECT max(x.position) FROM events x WHERE x.chat_id = p_chat_id AND x.created_at <= a.read_at)
+    FROM access_records a JOIN users r ON r.id = a.reader_id
+    WHERE a.chat_id = p_chat_id
+    ) t
+    ORDER BY t.after_position NULLS FIRST, t.event_position IS NULL, t.occurred_at
 $$;
+
+COMMENT ON FUNCTION audit_chat_timeline(p_chat_id bigint) IS 'A chat''s history for an auditor in psql, in log order: every event with who, when and what it said (a deleted message''s last text, a purge''s cause), and every read by someone who takes no part in the chat (read_by_non_participant, from access_records: who, through which endpoint), placed after the last event before it.';

@@ -9,6 +9,8 @@
 //!   which stretches of its log a person may read ([`Readable`], [`readable_in`]), for history,
 //!   the event stream's replay, search's quotes, export and quotes alike; the hub is a cache of
 //!   it for direct chats. Who may manage a group ([`group_manager`]).
+//! - **Who read what**: a read by someone who takes no part in the chat (an admin) is recorded
+//!   before it is answered ([`record_read`], `records.rs`).
 //! - **By resource**: who completes a lesson, revokes an inquiry link, sees a person's presence,
 //!   downloads a file (`resources.rs`).
 //! - **By route**, for guests and suspended people. Every route that takes a signed-in person
@@ -30,6 +32,7 @@
 
 mod chat;
 mod groups;
+mod records;
 mod resources;
 mod roles;
 
@@ -39,6 +42,7 @@ pub use chat::{
     readable_in,
 };
 pub use groups::{group_manager, is_member};
+pub use records::{Via, record_read};
 pub use resources::{
     AttachedTo, Attachment, may_complete_lesson, may_read_attachment, may_revoke_link, may_see_presence, no_attachment,
 };

@@ -142,6 +142,7 @@ pub async fn history(
     let page = Page::of(&query, limit)?;
     // Access on the primary (a removal binds at once); the page wherever it is fresh enough.
     let readable = check_read_access(&state, chat_id, &user).await?;
+    crate::access::record_read(&state.db, &user, &[chat_id], crate::access::Via::History).await?;
     // One more of each leg than shown tells whether more lie beyond.
     let (older, newer) =
         (page.older + 1, if page.newer > 0 { page.newer + 1 } else { i64::from(page.below.is_some()) });

@@ -16,6 +16,7 @@ pub mod openapi;
 mod presence;
 mod push;
 mod read_markers;
+mod readers;
 pub(crate) mod search;
 pub mod text;
 
@@ -44,6 +45,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .merge(export::router())
         .merge(direct::router())
         .merge(read_markers::router())
+        .merge(readers::router())
         .merge(search::router())
         .merge(presence::router())
         .merge(push::router())

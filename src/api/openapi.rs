@@ -69,6 +69,8 @@ use crate::AppState;
         super::moderation::people::suspend,
         super::moderation::people::unsuspend,
         super::moderation::people::erase,
+        super::readers::access_records,
+        super::readers::readers,
         super::export::export,
         super::events::stream,
         super::events::ticket,

@@ -21,6 +21,10 @@ pub async fn run_at(state: &AppState, now: OffsetDateTime) -> anyhow::Result<u64
 /// at it. `before` is the caller's clock less `RETENTION_DAYS` (a test sets it); the log
 /// refuses a horizon in its own future. Returns how many messages this call purged.
 pub async fn purge(state: &AppState, before: OffsetDateTime) -> anyhow::Result<u64> {
+    // Who read which chat goes with the messages: kept as long, no longer.
+    let client = state.db.get().await?;
+    client.execute("SELECT access_records_purge($1)", &[&before]).await?;
+    drop(client);
     // The progress /metrics shows: what is past the horizon, less what each batch purges.
     let backlog: i64 = state
         .db

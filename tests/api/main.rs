@@ -35,6 +35,7 @@ mod notices;
 mod oidc;
 mod presence;
 mod push;
+mod readers;
 mod reads;
 mod realtime;
 mod replay;

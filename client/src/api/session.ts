@@ -14,6 +14,11 @@ export async function mySuspension(): Promise<Suspension | null> {
   return data.suspended ?? null;
 }
 
+/** Who read our chats without taking part in them (`GET /api/me/readers`), the latest first. */
+export async function myReaders(): Promise<Schemas['Reader'][]> {
+  return (await get<Schemas['Readers']>('/api/me/readers')).data.readers;
+}
+
 export async function devUsers(): Promise<DevUser[]> {
   return (await get<Schemas['DevUsers']>('/api/dev/users')).data.users;
 }

@@ -18,6 +18,8 @@ import { LessonsDialog } from '../lessons/LessonsDialog';
 import { ModerationDialog } from '../moderation/ModerationDialog';
 import { NewGroupDialog } from './NewGroupDialog';
 import { NotificationsControl } from '../push/NotificationsControl';
+import { ReadersDialog } from './ReadersDialog';
+import { chatTitle } from '../chats/items';
 
 interface Props {
   /** The session ended by itself (expired, revoked). */
@@ -36,6 +38,7 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
   const [managingLinks, setManagingLinks] = useState(false);
   const [showingLessons, setShowingLessons] = useState(false);
   const [moderating, setModerating] = useState(false);
+  const [showingReaders, setShowingReaders] = useState(false);
   // Admins: the open reports' count on the Moderation button, once known.
   const badge = openReportsBadge(openReportCount(workspace.moderation.state), t);
   // Teachers and admins (`isStaff`) create groups and inquiry links, and mark lessons completed.
@@ -101,6 +104,17 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
               )}
             </button>
           )}
+          {/* Admins take part in no chat: nobody reads "theirs" from outside. */}
+          {!isAdmin && (
+            <button
+              type="button"
+              className="button button-quiet"
+              data-testid="readers-button"
+              onClick={() => setShowingReaders(true)}
+            >
+              {t('readers.button')}
+            </button>
+          )}
           <button type="button" className="button button-quiet" onClick={() => void signOut()} disabled={signingOut}>
             {t('workspace.signOut')}
           </button>
@@ -153,6 +167,15 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
         />
       )}
       {managingLinks && <InquiryLinksDialog onClose={() => setManagingLinks(false)} />}
+      {showingReaders && (
+        <ReadersDialog
+          chatName={(chatId) => {
+            const item = chatList.items.find((i) => i.id === chatId);
+            return item ? chatTitle(item, t) : t('chatList.fallbackTitle', { id: chatId });
+          }}
+          onClose={() => setShowingReaders(false)}
+        />
+      )}
       {moderating && (
         <ModerationDialog
           moderation={workspace.moderation}

@@ -9,6 +9,26 @@
  */
 
 export interface paths {
+    "/api/admin/access-records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every read of a chat by someone who takes no part in it, newest first: who, which chat,
+         *     through which endpoint, when. Kept as long as the messages (`RETENTION_DAYS`).
+         */
+        get: operations["access_records"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/chats": {
         parameters: {
             query?: never;
@@ -677,6 +697,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/readers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Which adults who take no part in the caller's chats read them (admins, for moderation or an
+         *     export), through what, how often, when last: the records the school keeps (as long as the
+         *     messages), for each chat the caller takes part in now.
+         */
+        get: operations["readers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/messages": {
         parameters: {
             query?: never;
@@ -913,6 +954,23 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccessRecord: {
+            /** Format: int64 */
+            chat_id: number;
+            /** Format: int64 */
+            id: number;
+            /** Format: date-time */
+            read_at: string;
+            reader: components["schemas"]["Person"];
+            /** @description `history`, `export` or `search`. */
+            via: string;
+        };
+        AccessRecords: {
+            /** @description Pass as `before` for the next page; null on the last. */
+            next_cursor: string | null;
+            /** @description Newest first. */
+            records: components["schemas"]["AccessRecord"][];
+        };
         /** @description One chat as an admin sees it: its members and its activity. */
         AdminChat: components["schemas"]["ChatHeader"] & {
             /** Format: int64 */
@@ -1506,6 +1564,24 @@ export interface components {
              */
             up_to_message_id?: number | null;
         };
+        Reader: {
+            /** Format: int64 */
+            chat_id: number;
+            /** Format: date-time */
+            last_read_at: string;
+            reader: components["schemas"]["Person"];
+            /**
+             * Format: int64
+             * @description How many times.
+             */
+            reads: number;
+            /** @description `history`, `export` or `search`. */
+            via: string;
+        };
+        Readers: {
+            /** @description The most recent first. */
+            readers: components["schemas"]["Reader"][];
+        };
         /** @description Why: 1–500 characters, not only whitespace. */
         Reason: {
             reason: string;
@@ -1772,6 +1848,100 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    access_records: {
+        parameters: {
+            query?: {
+                /** @description Only this chat's. */
+                chat_id?: number;
+                /** @description Only this reader's. */
+                reader_id?: number;
+                /** @description The `next_cursor` of the previous page. */
+                before?: string;
+                /** @description 1–200, default 50. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessRecords"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a cursor this API did not give out */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_all_chats: {
         parameters: {
             query?: {
@@ -5007,6 +5177,73 @@ export interface operations {
             };
             /** @description unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    readers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readers"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an admin (who takes part in no chat) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -44,6 +44,22 @@ const en = {
     ended: 'closed',
     endedHint: 'This conversation is closed: nothing more arrives here.',
   },
+  readers: {
+    button: 'Who read my chats',
+    title: 'Who read my chats',
+    intro: 'Adults who take no part in your chats, such as the school’s administrators, and what they read. The school keeps this as long as the messages.',
+    empty: 'Nobody outside your chats has read them.',
+    loading: 'Loading…',
+    via: {
+      history: 'opened the conversation',
+      export: 'exported the conversation',
+      search: 'found it in a search',
+    },
+    reads_one: '{{count}} time',
+    reads_other: '{{count}} times',
+    last: 'last {{when}}',
+    close: 'Close',
+  },
   workspace: {
     signOut: 'Sign out',
     conversation: 'Conversation',

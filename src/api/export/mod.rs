@@ -111,6 +111,7 @@ pub async fn export(
         crate::auth::origin::check_navigation(&headers, &state.config.auth.allowed_origins)?;
     }
     let readable = check_read_access(&state, chat_id, &user).await?;
+    crate::access::record_read(&state.db, &user, &[chat_id], crate::access::Via::Export).await?;
     let format = query.format.unwrap_or(Format::Json);
     let now = OffsetDateTime::now_utc();
     let at = match &query.at {

@@ -164,6 +164,8 @@ pub async fn search(
     } else {
         None
     };
+    let chats: Vec<i64> = rows.iter().map(|row| row.get("chat_id")).collect();
+    crate::access::record_read(&state.db, &user, &chats, crate::access::Via::Search).await?;
     let readable = readable_by_chat(&state, &user, &rows).await?;
     let results = rows
         .iter()

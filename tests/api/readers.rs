@@ -1,0 +1,96 @@
+//! Who read a child's chat: every read of a chat by someone who takes no part in it (an admin's
+//! history, export, search) leaves one access record, which the audit timeline, the admins'
+//! report and the student's own `GET /api/me/readers` show; a participant's reads leave none; the
+//! application's role can add records, never change or delete one; retention removes them with
+//! the messages.
+
+use serde_json::Value;
+
+use crate::governance::{audit_is_clean, timeline};
+use crate::helpers::{TestApp, User, status_and_json};
+
+async fn get(app: &TestApp, path: &str, user: &User) -> (u16, Value) {
+    status_and_json(app.get(path, user).send().await.expect("GET")).await
+}
+
+async fn records(app: &TestApp) -> Vec<(i64, i64, String)> {
+    let rows = app
+        .sql
+        .query("SELECT chat_id, reader_id, via FROM access_records ORDER BY id", &[])
+        .await
+        .expect("access_records");
+    rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect()
+}
+
+#[tokio::test]
+async fn every_read_by_someone_outside_the_chat_leaves_one_record_the_student_can_see() {
+    let a = TestApp::spawn().await;
+    let (teacher, student) = (a.user("teacher", "Иван").await, a.user("student", "Петя").await);
+    let admin = a.user("admin", "Завуч").await;
+    let chat = a.chat(&teacher, &student).await;
+    a.send(&teacher, chat, "контрольная в пятницу").await;
+
+    // The participants' own reads are the chat: no record.
+    assert_eq!(get(&a, &format!("/api/chats/{chat}/messages"), &student).await.0, 200);
+    assert_eq!(get(&a, "/api/search?q=контрольная", &teacher).await.0, 200);
+    assert_eq!(get(&a, &format!("/api/chats/{chat}/export"), &student).await.0, 200);
+    assert!(records(&a).await.is_empty());
+
+    // An admin's: one each, through what it was.
+    assert_eq!(get(&a, &format!("/api/chats/{chat}/messages"), &admin).await.0, 200);
+    assert_eq!(get(&a, &format!("/api/chats/{chat}/export"), &admin).await.0, 200);
+    let (status, found) = get(&a, "/api/search?q=контрольная", &admin).await;
+    assert_eq!((status, found["results"].as_array().map(Vec::len)), (200, Some(1)), "{found}");
+    assert_eq!(get(&a, "/api/search?q=нигде", &admin).await.0, 200, "a search that finds nothing reads no chat");
+    let by_admin = |via: &str| (chat, admin.id, via.to_owned());
+    assert_eq!(records(&a).await, [by_admin("history"), by_admin("export"), by_admin("search")]);
+
+    // The admins' report, newest first.
+    let (status, report) = get(&a, &format!("/api/admin/access-records?chat_id={chat}"), &admin).await;
+    assert_eq!(status, 200, "{report}");
+    let vias: Vec<&str> =
+        report["records"].as_array().expect("records").iter().map(|r| r["via"].as_str().expect("via")).collect();
+    assert_eq!(vias, ["search", "export", "history"]);
+    assert_eq!(report["records"][0]["reader"]["name"], "Завуч");
+    assert_eq!(get(&a, "/api/admin/access-records", &teacher).await.0, 403);
+
+    // The student asks which adults read their chats.
+    let (status, readers) = get(&a, "/api/me/readers", &student).await;
+    assert_eq!(status, 200, "{readers}");
+    let readers = readers["readers"].as_array().expect("readers");
+    assert_eq!(readers.len(), 3, "{readers:?}");
+    assert!(readers.iter().all(|r| r["reader"]["name"] == "Завуч" && r["chat_id"] == chat && r["reads"] == 1));
+    let (_, others) = get(&a, "/api/me/readers", &a.user("student", "Другой").await).await;
+    assert_eq!(others["readers"], serde_json::json!([]), "nobody read another student's chats");
+
+    // The audit timeline shows each read after what was there when it happened.
+    let reads = timeline(&a, chat, "read_by_non_participant").await;
+    assert_eq!(reads.len(), 3, "{reads:?}");
+    assert!(reads[0].starts_with("read through history by Завуч (admin)"), "{reads:?}");
+    audit_is_clean(&a).await;
+
+    // The application's role adds, never changes or removes.
+    for statement in
+        ["UPDATE access_records SET via = 'search'", "DELETE FROM access_records", "TRUNCATE access_records"]
+    {
+        let refused = a.sql.batch_execute(&format!("SET ROLE tutorchat_app; {statement}")).await;
+        a.sql.batch_execute("RESET ROLE").await.expect("reset");
+        assert!(refused.is_err(), "{statement} was allowed");
+    }
+    assert_eq!(records(&a).await.len(), 3);
+}
+
+#[tokio::test]
+async fn retention_removes_access_records_with_the_messages() {
+    let a = TestApp::spawn_with(|c| c.governance.retention = Some(time::Duration::days(30))).await;
+    let (teacher, student) = (a.user("teacher", "T").await, a.user("student", "S").await);
+    let admin = a.user("admin", "A").await;
+    let chat = a.chat(&teacher, &student).await;
+    a.send(&teacher, chat, "old").await;
+    assert_eq!(get(&a, &format!("/api/chats/{chat}/messages"), &admin).await.0, 200);
+    assert_eq!(records(&a).await.len(), 1);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let horizon = time::OffsetDateTime::now_utc();
+    tutorchat::governance::retention::purge(&a.state, horizon).await.expect("purge");
+    assert!(records(&a).await.is_empty(), "gone with the messages");
+}
