@@ -156,6 +156,7 @@ impl Cluster {
             ("RATE_STREAM_OPENS_BURST".into(), "1000000".into()),
             ("RATE_READS_PER_SEC".into(), "1000000".into()),
             ("RATE_READS_BURST".into(), "1000000".into()),
+            ("RATE_COSTLY_READS_AT_ONCE".into(), "1000000".into()),
             ("SSE_MAX_STREAMS_PER_USER".into(), "1000000".into()),
         ];
         vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
