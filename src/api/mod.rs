@@ -13,6 +13,7 @@ mod lessons;
 mod messages;
 pub mod moderation;
 pub mod openapi;
+mod paging;
 mod presence;
 mod push;
 mod read_markers;

@@ -13,7 +13,7 @@ use crate::error::ErrorBody;
 use crate::extract::QueryParams;
 use crate::limits::Limited;
 use crate::wire::Person;
-use crate::{AppError, AppState, Result};
+use crate::{AppState, Result};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/admin/access-records", get(access_records)).route("/api/me/readers", get(readers))
@@ -70,17 +70,7 @@ pub async fn access_records(
     QueryParams(query): QueryParams<AccessQuery>,
 ) -> Result<Json<AccessRecords>> {
     state.limits.check(Limited::Read, user.id)?;
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(AppError::BadRequest(format!("limit must be between 1 and 200 (got {limit})")));
-    }
-    let before =
-        match &query.before {
-            None => i64::MAX,
-            Some(cursor) => cursor.parse::<i64>().ok().filter(|c| *c > 0).ok_or_else(|| {
-                AppError::Unprocessable(format!("before {cursor:?} is not a cursor this API gave out"))
-            })?,
-        };
+    let (before, limit) = super::paging::page(query.before.as_deref(), query.limit, 50, 200)?;
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
         [&before, &query.chat_id, &query.reader_id, &(limit + 1)];
     let rows = state.db.get().await?.query(ACCESS_RECORDS_SQL, &params).await?;
@@ -90,21 +80,19 @@ pub async fn access_records(
             Ok(AccessRecord {
                 id: row.try_get("id")?,
                 chat_id: row.try_get("chat_id")?,
-                reader: Person {
-                    id: row.try_get("reader_id")?,
-                    name: row.try_get("reader_name")?,
-                    role: row.try_get("reader_role")?,
-                },
+                reader: reader(row)?,
                 via: row.try_get("via")?,
                 read_at: row.try_get("read_at")?,
             })
         })
         .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
-    let next_cursor = (records.len() as i64 > limit).then(|| {
-        records.truncate(limit as usize);
-        records.last().map(|r| r.id.to_string())
-    });
-    Ok(Json(AccessRecords { records, next_cursor: next_cursor.flatten() }))
+    let next_cursor = super::paging::next_cursor(&mut records, limit, |r| r.id);
+    Ok(Json(AccessRecords { records, next_cursor }))
+}
+
+/// The reader of a row of [`ACCESS_RECORDS_SQL`] or [`READERS_SQL`].
+fn reader(row: &tokio_postgres::Row) -> Result<Person, tokio_postgres::Error> {
+    Ok(Person { id: row.try_get("reader_id")?, name: row.try_get("reader_name")?, role: row.try_get("reader_role")? })
 }
 
 /// A page of access records before $1, of chat $2 and reader $3 when given, $4 at most.
@@ -147,11 +135,7 @@ pub async fn readers(State(state): State<AppState>, Participant(user): Participa
         .iter()
         .map(|row| {
             Ok(Reader {
-                reader: Person {
-                    id: row.try_get("reader_id")?,
-                    name: row.try_get("reader_name")?,
-                    role: row.try_get("reader_role")?,
-                },
+                reader: reader(row)?,
                 chat_id: row.try_get("chat_id")?,
                 via: row.try_get("via")?,
                 reads: row.try_get("reads")?,

@@ -146,25 +146,12 @@ pub async fn reports(
     QueryParams(query): QueryParams<ReportsQuery>,
 ) -> Result<Json<ReportList>> {
     state.limits.check(Limited::Read, user.id)?;
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=100).contains(&limit) {
-        return Err(AppError::BadRequest(format!("limit must be between 1 and 100 (got {limit})")));
-    }
-    let before =
-        match &query.before {
-            None => i64::MAX,
-            Some(cursor) => cursor.parse::<i64>().ok().filter(|c| *c > 0).ok_or_else(|| {
-                AppError::Unprocessable(format!("before {cursor:?} is not a cursor this API gave out"))
-            })?,
-        };
+    let (before, limit) = crate::api::paging::page(query.before.as_deref(), query.limit, 50, 100)?;
     let open_only = query.state.unwrap_or(ReportState::Open) == ReportState::Open;
     let rows = state.db.get().await?.query(REPORTS_SQL, &[&before, &open_only, &(limit + 1)]).await?;
     let mut reports = rows.iter().map(ReportView::from_row).collect::<Result<Vec<_>, _>>()?;
-    let next_cursor = (reports.len() as i64 > limit).then(|| {
-        reports.truncate(limit as usize);
-        reports.last().map(|r| r.id.to_string())
-    });
-    Ok(Json(ReportList { reports, next_cursor: next_cursor.flatten() }))
+    let next_cursor = crate::api::paging::next_cursor(&mut reports, limit, |r| r.id);
+    Ok(Json(ReportList { reports, next_cursor }))
 }
 
 /// A page of reports before report $1 ($2: open ones only; $3 at most), newest first.
