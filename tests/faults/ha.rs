@@ -270,19 +270,6 @@ async fn strangers_can_neither_steer_the_cluster_nor_read_its_replication() {
                 .map(|client| (client, ha.etcd_status(0, client))))
         })
         .await;
-    let rest = cluster
-        .topology(move |t| {
-            let ha = t.ha().expect("HA");
-            let (right, wrong) = (ha.rest_credentials(), format!("{}-guess", ha.rest_credentials()));
-            let call = |method, path, basic| ha.rest(primary, &Call { method, path, body: "", basic });
-            Ok([
-                call("POST", "/restart", None),
-                call("POST", "/switchover", Some(wrong.as_str())),
-                call("POST", "/reinitialize", None),
-                call("POST", "/reload", Some(right.as_str())),
-            ])
-        })
-        .await;
     let (tcp, socket) = cluster
         .topology(move |t| {
             let ha = t.ha().expect("HA");
@@ -308,6 +295,20 @@ async fn strangers_can_neither_steer_the_cluster_nor_read_its_replication() {
         .await
         .expect("the primary's replication connections");
     let streams: Vec<(String, bool, String)> = rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
+    // Last: where the REST API takes anyone, the unauthenticated /restart restarts the primary.
+    let rest = cluster
+        .topology(move |t| {
+            let ha = t.ha().expect("HA");
+            let (right, wrong) = (ha.rest_credentials(), format!("{}-guess", ha.rest_credentials()));
+            let call = |method, path, basic| ha.rest(primary, &Call { method, path, body: "", basic });
+            Ok([
+                call("POST", "/restart", None),
+                call("POST", "/switchover", Some(wrong.as_str())),
+                call("POST", "/reinitialize", None),
+                call("POST", "/reload", Some(right.as_str())),
+            ])
+        })
+        .await;
     eprintln!(
         "control plane: etcd {etcd:?}; REST {rest:?}; TCP without TLS: {without_tls}; socket with a guessed \
          password: {wrong_password}; replication {streams:?}"
