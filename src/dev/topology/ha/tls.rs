@@ -26,19 +26,23 @@ use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 
 const MAKE_CERTS: &str = include_str!("../../../../deploy/patroni/make-certs.sh");
 
-/// The cluster's passwords (each role's and the REST API's), random for each topology.
+/// Patroni's passwords (its roles' and its REST API's), random for each topology; the
+/// application's role gets its own ([`HaCluster::add_login`](super::HaCluster::add_login)).
 pub(super) struct Passwords {
     pub(super) superuser: String,
     pub(super) replication: String,
     pub(super) rest: String,
-    pub(super) runtime: String,
 }
 
 impl Passwords {
     pub(super) fn generate() -> Self {
-        let random = || rand::rng().sample_iter(rand::distr::Alphanumeric).take(32).map(char::from).collect();
-        Self { superuser: random(), replication: random(), rest: random(), runtime: random() }
+        Self { superuser: random_password(), replication: random_password(), rest: random_password() }
     }
+}
+
+/// 32 letters and digits (about 190 bits): nothing to quote in a connection string or YAML.
+pub(super) fn random_password() -> String {
+    rand::rng().sample_iter(rand::distr::Alphanumeric).take(32).map(char::from).collect()
 }
 
 /// The certificates (in `dir`: ca.crt, server.crt, server.key) and the TLS clients that use
