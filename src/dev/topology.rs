@@ -99,8 +99,9 @@ impl Topology {
         std::fs::create_dir_all(&options.base).with_context(|| format!("cannot create {}", options.base.display()))?;
         let (postgres, ha, database_url) = if options.ha {
             let bindir = crate::db::embedded::find_bindir(options.pg_bindir.as_deref())?;
-            let ha = HaCluster::start(&options.base.join("ha"), &bindir, &options.pg_settings, options.durable)?;
+            let mut ha = HaCluster::start(&options.base.join("ha"), &bindir, &options.pg_settings, options.durable)?;
             create_database(ha.node_config(ha.wait_for_leader(Duration::from_secs(30))?, "postgres"))?;
+            ha.add_login(RUNTIME_ROLE)?;
             let url = ha.url("postgres", "tutorchat");
             (None, Some(ha), url)
         } else {
@@ -121,7 +122,10 @@ impl Topology {
             let url = postgres.url("tutorchat");
             (Some(postgres), None, url)
         };
-        let runtime_url = database_url.replace("user=postgres", &format!("user={RUNTIME_ROLE}"));
+        let runtime_url = match &ha {
+            Some(ha) => ha.url(RUNTIME_ROLE, "tutorchat"),
+            None => database_url.replace("user=postgres", &format!("user={RUNTIME_ROLE}")),
+        };
         let replicas = (0..options.replicas)
             .map(|i| {
                 Ok(Replica {

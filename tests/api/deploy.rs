@@ -174,7 +174,8 @@ fn the_native_topology_rewrites_only_what_differs_on_one_machine() {
 
 /// compose.ha.yaml is `tutorchat topology --ha` under Docker: etcd's quorum, two PostgreSQL
 /// servers under Patroni with the native topology's timing (deploy/patroni/patroni.yml), and
-/// compose.yaml's replicas and nginx, the replicas connecting to whichever server leads.
+/// compose.yaml's replicas and nginx, the replicas connecting to whichever server leads. The
+/// database tier speaks TLS with certificates of its own CA, as natively.
 #[test]
 fn the_ha_compose_file_runs_three_etcd_members_two_patroni_nodes_and_replicas_that_follow_the_leader() {
     use tokio_postgres::config::{Host, TargetSessionAttrs};
@@ -195,14 +196,28 @@ fn the_ha_compose_file_runs_three_etcd_members_two_patroni_nodes_and_replicas_th
     // Three etcd members, each naming all three in its initial cluster, and Patroni's list of them.
     let members = ["etcd1", "etcd2", "etcd3"];
     assert_eq!(names().filter(|n| service(n)["command"][0].as_str() == Some("etcd")).collect::<Vec<_>>(), members);
-    let cluster: Vec<String> = members.iter().map(|m| format!("{m}=http://{m}:2380")).collect();
+    let cluster: Vec<String> = members.iter().map(|m| format!("{m}=https://{m}:2380")).collect();
     for member in members {
         assert_eq!(env(member, "ETCD_NAME"), member);
         assert_eq!(env(member, "ETCD_INITIAL_CLUSTER").split(',').collect::<Vec<_>>(), cluster, "{member}");
-        assert_eq!(env(member, "ETCD_INITIAL_ADVERTISE_PEER_URLS"), format!("http://{member}:2380"));
-        assert_eq!(env(member, "ETCD_ADVERTISE_CLIENT_URLS"), format!("http://{member}:2379"));
+        assert_eq!(env(member, "ETCD_INITIAL_ADVERTISE_PEER_URLS"), format!("https://{member}:2380"));
+        assert_eq!(env(member, "ETCD_ADVERTISE_CLIENT_URLS"), format!("https://{member}:2379"));
+        assert_eq!(env(member, "ETCD_LISTEN_CLIENT_URLS"), "https://0.0.0.0:2379");
+        assert_eq!(env(member, "ETCD_LISTEN_PEER_URLS"), "https://0.0.0.0:2380");
+        // Clients and peers present a certificate of the CA, which etcd checks.
+        assert_eq!(
+            (env(member, "ETCD_CLIENT_CERT_AUTH"), env(member, "ETCD_PEER_CLIENT_CERT_AUTH")),
+            ("true".into(), "true".into())
+        );
+        for var in ["ETCD_TRUSTED_CA_FILE", "ETCD_PEER_TRUSTED_CA_FILE"] {
+            assert_eq!(env(member, var), "/etc/tutorchat/tls/ca.crt", "{member}: {var}");
+        }
         assert!(env(member, "ETCD_DATA_DIR").starts_with("/var/lib/etcd/"), "{member}");
         assert_eq!(service(member)["volumes"][0].as_str(), Some(format!("{member}:/var/lib/etcd").as_str()));
+        assert_eq!(
+            service(member)["volumes"][1].as_str(),
+            Some(format!("tls-{member}:/etc/tutorchat/tls:ro").as_str())
+        );
     }
     let hosts: Vec<String> = members.iter().map(|m| format!("{m}:2379")).collect();
     assert_eq!(serde_yaml_ng::from_value::<Vec<String>>(patroni["etcd3"]["hosts"].clone()).ok(), Some(hosts));
@@ -222,9 +237,29 @@ fn the_ha_compose_file_runs_three_etcd_members_two_patroni_nodes_and_replicas_th
             volume.strip_prefix(&format!("{node}:")).unwrap_or_else(|| panic!("{node} keeps its data: {volume}"));
         assert!(data_dir.starts_with(&format!("{mount}/")), "{node}: {data_dir} is not on the volume {mount}");
         assert_eq!(service(node)["build"]["dockerfile"].as_str(), Some("patroni/Dockerfile"));
+        assert_eq!(service(node)["volumes"][1].as_str(), Some(format!("tls-{node}:/etc/tutorchat/tls:ro").as_str()));
         // Healthy: it leads, or streams from the leader.
         let health = service(node)["healthcheck"]["test"].as_sequence().expect("a health check");
-        assert!(health.iter().any(|a| a.as_str() == Some("http://127.0.0.1:8008/read-only")), "{node}: {health:?}");
+        assert!(health.iter().any(|a| a.as_str() == Some("https://127.0.0.1:8008/read-only")), "{node}: {health:?}");
+    }
+    // Each host's certificate is made once, in its own volume; the CA's key in one no server mounts.
+    let tls = service("tls")["volumes"].as_sequence().expect("the tls service's volumes");
+    let made: Vec<&str> = tls.iter().filter_map(Value::as_str).collect();
+    let expected: Vec<String> =
+        ["ca"].iter().chain(&members).chain(&nodes).map(|h| format!("tls-{h}:/tls/{h}")).collect();
+    assert_eq!(made, expected);
+    assert!(names().all(|n| n == "tls" || !text_of(service(n)).contains("tls-ca")), "only `tls` mounts the CA's key");
+    // Patroni: the REST API over HTTPS behind a password, etcd with the client certificate,
+    // PostgreSQL with TLS, the standby checking the primary's certificate.
+    assert_eq!(patroni["restapi"]["certfile"].as_str(), Some("/etc/tutorchat/tls/server.crt"));
+    assert_eq!(patroni["restapi"]["authentication"]["username"].as_str(), Some("patroni"));
+    assert_eq!(patroni["etcd3"]["protocol"].as_str(), Some("https"));
+    assert_eq!(patroni["etcd3"]["cert"].as_str(), Some("/etc/tutorchat/tls/server.crt"));
+    assert_eq!(patroni["postgresql"]["parameters"]["ssl"].as_str(), Some("on"));
+    for user in ["replication", "rewind"] {
+        let auth = &patroni["postgresql"]["authentication"][user];
+        assert_eq!(auth["sslmode"].as_str(), Some("verify-full"), "{user}");
+        assert_eq!(auth["sslrootcert"].as_str(), Some("/etc/tutorchat/tls/ca.crt"), "{user}");
     }
     // etcd answers only the Patroni nodes (its own network), not the replicas.
     for name in names() {
@@ -247,15 +282,23 @@ fn the_ha_compose_file_runs_three_etcd_members_two_patroni_nodes_and_replicas_th
     let parameters: serde_json::Value =
         serde_yaml_ng::from_value(dcs["postgresql"]["parameters"].clone()).expect("parameters");
     assert_eq!(parameters, tutorchat::dev::topology::ha::parameters(), "PostgreSQL's parameters");
-    // Passwords over the network; the roles from compose.yaml's script, once the database exists.
-    let hba = patroni["bootstrap"]["pg_hba"].as_sequence().expect("pg_hba");
+    // Passwords over the network, and TLS but for the application's own roles on its database
+    // (its client speaks no TLS yet); the roles from compose.yaml's script, once the database exists.
+    let hba = patroni["postgresql"]["pg_hba"].as_sequence().expect("pg_hba");
     let network = hba.iter().filter_map(Value::as_str).filter(|l| l.starts_with("host"));
     assert!(network.clone().all(|l| l.ends_with(" scram-sha-256")), "{:?}", network.collect::<Vec<_>>());
+    let clear: Vec<&str> = network.filter(|l| !l.starts_with("hostssl ")).collect();
+    assert_eq!(clear, ["host tutorchat tutorchat_owner,tutorchat_runtime samenet scram-sha-256"]);
+    assert!(
+        patroni["bootstrap"]["pg_hba"].is_null(),
+        "postgresql.pg_hba replaces initdb's lines, bootstrap's would add to them"
+    );
     let post_bootstrap = patroni["bootstrap"]["post_bootstrap"].as_str().expect("post_bootstrap");
     let (dir, _) = post_bootstrap.rsplit_once('/').expect("a path");
     let dockerfile = file("deploy/patroni/Dockerfile");
     assert!(dockerfile.contains(&format!("COPY --chmod=755 postgres-init.sh patroni/post-bootstrap.sh {dir}/")));
     assert!(dockerfile.contains("COPY patroni/patroni.yml /etc/patroni/patroni.yml"));
+    assert!(dockerfile.contains(&format!("COPY --chmod=755 patroni/make-certs.sh {dir}/")));
     assert!(
         dockerfile.contains("postgresql-15 patroni python3-etcd etcd-server") && dockerfile.contains("USER postgres")
     );
@@ -338,4 +381,9 @@ fn the_ha_compose_file_runs_three_etcd_members_two_patroni_nodes_and_replicas_th
         }
     }
     assert!(!file("deploy/patroni/patroni.yml").contains("password:"), "the template holds no password");
+}
+
+/// A service's YAML, as text (to look for a name anywhere in it).
+fn text_of(service: &Value) -> String {
+    serde_yaml_ng::to_string(service).unwrap_or_default()
 }

@@ -5,10 +5,12 @@
 //! member lost. Each ends with the checker every fault test ends with (every acknowledged message
 //! in the log exactly once, every stream has every message of its chats once and in order,
 //! what the streams built equals a fresh read) and `audit_replay()` empty on the new primary.
+//! All of it runs with the control plane closed to strangers (TLS, certificates, passwords),
+//! which the last test checks on its own.
 
 use std::time::{Duration, Instant};
 
-use tutorchat::dev::topology::ha::{LOOP_WAIT, TTL};
+use tutorchat::dev::topology::ha::{Call, EtcdClient, LOOP_WAIT, TTL};
 
 use crate::support::{self, Cluster, Follower, PostLog};
 
@@ -248,4 +250,78 @@ async fn losing_one_of_three_etcd_members_changes_nothing() {
         TTL + 2,
         logs.acked()
     );
+}
+
+/// 19. Someone who reaches the database machines' ports (or shares the machine) cannot steer
+/// the cluster or read its traffic: etcd refuses clients without the topology's certificate,
+/// plain HTTP included; Patroni's REST API refuses its changing endpoints without the password
+/// and takes them with it; PostgreSQL refuses TCP without TLS and a wrong password on its
+/// socket; and the standby's replication connection is encrypted.
+#[tokio::test]
+async fn strangers_can_neither_steer_the_cluster_nor_read_its_replication() {
+    let _one_at_a_time = support::serial().await;
+    let cluster = Cluster::start_ha(&[]).await;
+    let primary = leader(&cluster).await;
+
+    let etcd = cluster
+        .topology(|t| {
+            let ha = t.ha().expect("HA");
+            Ok([EtcdClient::Plain, EtcdClient::WithoutCertificate, EtcdClient::WithCertificate]
+                .map(|client| (client, ha.etcd_status(0, client))))
+        })
+        .await;
+    let (tcp, socket) = cluster
+        .topology(move |t| {
+            let ha = t.ha().expect("HA");
+            Ok((ha.node_tcp_config(primary, "postgres"), ha.node_config(primary, "postgres")))
+        })
+        .await;
+    let refusal = |result: Result<_, tokio_postgres::Error>| match result {
+        Ok(_) => "accepted".to_owned(),
+        Err(e) => e.as_db_error().map(|e| e.message().to_owned()).unwrap_or_else(|| e.to_string()),
+    };
+    let mut plain = tcp.clone();
+    plain.ssl_mode(tokio_postgres::config::SslMode::Disable);
+    let without_tls = refusal(plain.connect(tokio_postgres::NoTls).await.map(drop));
+    let mut guessed = socket.clone();
+    guessed.password("postgres");
+    let wrong_password = refusal(guessed.connect(tokio_postgres::NoTls).await.map(drop));
+    let sql = crate::helpers::connect(&socket).await;
+    let rows = sql
+        .query(
+            "SELECT r.usename::text, s.ssl, coalesce(s.version, '') FROM pg_stat_replication r JOIN pg_stat_ssl s USING (pid)",
+            &[],
+        )
+        .await
+        .expect("the primary's replication connections");
+    let streams: Vec<(String, bool, String)> = rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
+    // Last: where the REST API takes anyone, the unauthenticated /restart restarts the primary.
+    let rest = cluster
+        .topology(move |t| {
+            let ha = t.ha().expect("HA");
+            let (right, wrong) = (ha.rest_credentials(), format!("{}-guess", ha.rest_credentials()));
+            let call = |method, path, basic| ha.rest(primary, &Call { method, path, body: "", basic });
+            Ok([
+                call("POST", "/restart", None),
+                call("POST", "/switchover", Some(wrong.as_str())),
+                call("POST", "/reinitialize", None),
+                call("POST", "/reload", Some(right.as_str())),
+            ])
+        })
+        .await;
+    eprintln!(
+        "control plane: etcd {etcd:?}; REST {rest:?}; TCP without TLS: {without_tls}; socket with a guessed \
+         password: {wrong_password}; replication {streams:?}"
+    );
+
+    assert_eq!(etcd[2].1, Some(200), "etcd answers a client with the certificate: {etcd:?}");
+    assert!(etcd[0].1 != Some(200) && etcd[1].1.is_none(), "etcd answered a client without it: {etcd:?}");
+    assert_eq!(rest, [Some(401), Some(401), Some(401), Some(202)], "restart, switchover, reinitialize; reload");
+    assert!(
+        without_tls.contains("no pg_hba.conf entry") && without_tls.contains("no encryption"),
+        "TCP without TLS: {without_tls}"
+    );
+    assert!(wrong_password.contains("password authentication failed"), "a guessed password: {wrong_password}");
+    assert!(!streams.is_empty(), "the standby streams from the primary");
+    assert!(streams.iter().all(|(user, ssl, _)| user == "replicator" && *ssl), "replication over TLS: {streams:?}");
 }

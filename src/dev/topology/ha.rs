@@ -11,13 +11,23 @@
 //! both with `read-only` ([`HaCluster::read_url`]), so after a failover every new connection
 //! goes to the new primary, and reads to the new standby.
 //!
+//! Nothing is open to whoever reaches a port or shares the machine (`ha/tls.rs`): etcd takes
+//! only clients with the topology's certificate, PostgreSQL takes TCP only over TLS and every
+//! connection only with a password (replication included, the primary's certificate checked),
+//! and Patroni's REST API is HTTPS, its changing endpoints behind a password. The replicas
+//! connect through the servers' Unix socket (tokio-postgres here speaks no TLS), with a
+//! password: on one machine nothing of theirs crosses a network.
+//!
 //! Each process runs under a small `sh` watchdog that owns it, as the private PostgreSQL does:
 //! when this process ends (even by `kill -9`), the watchdog sees its stdin close and stops
 //! the process it watches (Patroni stops its PostgreSQL). The fault tests kill the processes
 //! themselves (a postmaster, an etcd member) through the process ids the watchdogs report.
 
+mod connect;
+mod etcd;
 mod patroni;
 mod process;
+mod tls;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -30,9 +40,12 @@ use nix::unistd::Pid;
 use serde_json::json;
 
 use crate::dev::ports::free_port;
+pub use etcd::EtcdClient;
 pub use patroni::parameters;
 use patroni::patroni_config;
-use process::{Watched, http_status, wait_until, which};
+use process::{Watched, wait_until, which};
+pub use tls::Call;
+use tls::{Passwords, Tls, status};
 
 /// Patroni's timing (its dynamic configuration; docs/high-availability.md): the leader key
 /// lives `TTL` seconds unless renewed, each node's loop runs every `LOOP_WAIT` seconds, and
@@ -52,6 +65,9 @@ pub const DEAD_SERVER: &str =
 
 /// Patroni's name for the cluster (its keys in etcd live under `/service/tutorchat`).
 const SCOPE: &str = "tutorchat";
+
+/// The user of Patroni's REST API (its password is random: [`HaCluster::rest_credentials`]).
+const REST_USER: &str = "patroni";
 
 struct EtcdMember {
     name: String,
@@ -75,6 +91,11 @@ pub struct HaCluster {
     etcd: Vec<EtcdMember>,
     nodes: Vec<Node>,
     bindir: PathBuf,
+    socket_dir: PathBuf,
+    tls: Tls,
+    passwords: Passwords,
+    /// The login roles a connection string may name, and their passwords.
+    logins: Vec<(String, String)>,
 }
 
 impl HaCluster {
@@ -99,14 +120,21 @@ impl HaCluster {
                 Node { config: dir.join("patroni.yml"), data: dir.join("data"), name, postgres, rest, process: None };
             nodes.push(node);
         }
-        let mut cluster = Self { base, etcd, nodes, bindir: bindir.to_owned() };
+        let tls = Tls::make(&base)?;
+        let passwords = Passwords::generate();
+        let logins = vec![("postgres".to_owned(), passwords.superuser.clone())];
+        let bindir = bindir.to_owned();
+        let mut cluster = Self { base, etcd, nodes, bindir, socket_dir: socket_dir.clone(), tls, passwords, logins };
+        // For people (describe()): psql's password over TCP.
+        let file = cluster.base.join("superuser.password");
+        std::fs::write(&file, &cluster.passwords.superuser)?;
+        std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
         for i in 0..cluster.etcd.len() {
             cluster.start_etcd(i)?;
         }
-        for member in &cluster.etcd {
-            wait_until(Duration::from_secs(30), &format!("{} healthy", member.name), || {
-                http_status(member.client, "/health") == Some(200)
-            })?;
+        for i in 0..cluster.etcd.len() {
+            let name = format!("{} healthy", cluster.etcd[i].name);
+            wait_until(Duration::from_secs(30), &name, || cluster.etcd_health(i) == Some(200))?;
         }
         let mut parameters = patroni::parameters();
         if !durable {
@@ -120,7 +148,9 @@ impl HaCluster {
             let node = &cluster.nodes[i];
             let dir = node.config.parent().context("a node's folder")?;
             std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            // It holds the passwords: for the server's user only.
             std::fs::write(&node.config, serde_json::to_string_pretty(&config)?)?;
+            std::fs::set_permissions(&node.config, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
             let mut chown = Command::new("chown");
             if nix::unistd::geteuid().is_root() {
                 chown.arg("-R").arg("postgres:postgres").arg(dir);
@@ -134,31 +164,25 @@ impl HaCluster {
         Ok(cluster)
     }
 
-    /// A connection string naming both servers: the first that accepts writes
-    /// (`target_session_attrs=read-write`), whichever it is now.
-    pub fn url(&self, user: &str, dbname: &str) -> String {
-        self.url_for(user, dbname, "read-write")
-    }
-
-    /// Both servers, the first that is a standby (`read-only`): the reads' connection.
-    pub fn read_url(&self, user: &str, dbname: &str) -> String {
-        self.url_for(user, dbname, "read-only")
-    }
-
-    fn url_for(&self, user: &str, dbname: &str, attrs: &str) -> String {
-        let hosts = self.nodes.iter().map(|_| "127.0.0.1").collect::<Vec<_>>().join(",");
-        let ports = self.nodes.iter().map(|n| n.postgres.port().to_string()).collect::<Vec<_>>().join(",");
-        format!("host={hosts} port={ports} user={user} dbname={dbname} target_session_attrs={attrs} {DEAD_SERVER}")
-    }
-
     /// The node that leads now (Patroni's `GET /primary` answers 200 there), if any.
     pub fn leader(&self) -> Option<usize> {
-        self.nodes.iter().position(|n| http_status(n.rest, "/primary") == Some(200))
+        (0..self.nodes.len()).position(|i| self.rest(i, &Call::get("/primary")) == Some(200))
     }
 
     /// The node that is the synchronous standby now (`GET /sync`), if any.
     pub fn sync_standby(&self) -> Option<usize> {
-        self.nodes.iter().position(|n| http_status(n.rest, "/sync") == Some(200))
+        (0..self.nodes.len()).position(|i| self.rest(i, &Call::get("/sync")) == Some(200))
+    }
+
+    /// The status of `call` to node `i`'s REST API (HTTPS, its certificate checked), or `None`
+    /// if nothing answers.
+    pub fn rest(&self, i: usize, call: &Call) -> Option<u16> {
+        status(self.nodes[i].rest, Some(&self.tls.member), call)
+    }
+
+    /// The REST API's `user:password`, which its changing endpoints require.
+    pub fn rest_credentials(&self) -> String {
+        format!("{REST_USER}:{}", self.passwords.rest)
     }
 
     pub fn wait_for_leader(&self, within: Duration) -> anyhow::Result<usize> {
@@ -183,14 +207,6 @@ impl HaCluster {
 
     pub fn node_count(&self) -> usize {
         self.nodes.len()
-    }
-
-    /// A superuser connection to node `i` itself (whatever its role).
-    pub fn node_config(&self, i: usize, dbname: &str) -> tokio_postgres::Config {
-        let mut config = tokio_postgres::Config::new();
-        config.host("127.0.0.1").port(self.nodes[i].postgres.port()).user("postgres").dbname(dbname);
-        config.connect_timeout(Duration::from_secs(2));
-        config
     }
 
     /// Starts (or restarts) node `i`'s Patroni, which starts its PostgreSQL in the role etcd
@@ -264,60 +280,22 @@ impl HaCluster {
         std::fs::read_to_string(self.base.join(format!("{}.log", self.nodes[i].name))).unwrap_or_default()
     }
 
-    /// `kill -9` of etcd member `i`.
-    pub fn kill_etcd(&mut self, i: usize) {
-        if let Some(member) = self.etcd[i].process.take() {
-            member.kill();
-            member.stop(Duration::from_secs(5));
-        }
-    }
-
-    /// Starts (or restarts) etcd member `i`, into the cluster it was part of.
-    pub fn start_etcd(&mut self, i: usize) -> anyhow::Result<()> {
-        let etcd = which("etcd")?;
-        let cluster = self.etcd.iter().map(|m| format!("{}=http://{}", m.name, m.peer)).collect::<Vec<_>>().join(",");
-        let member = &self.etcd[i];
-        let data = self.base.join(&member.name);
-        let state = if data.join("member").exists() { "existing" } else { "new" };
-        let args = [
-            ("--name", member.name.clone()),
-            ("--data-dir", data.display().to_string()),
-            ("--listen-client-urls", format!("http://{}", member.client)),
-            ("--advertise-client-urls", format!("http://{}", member.client)),
-            ("--listen-peer-urls", format!("http://{}", member.peer)),
-            ("--initial-advertise-peer-urls", format!("http://{}", member.peer)),
-            ("--initial-cluster", cluster),
-            ("--initial-cluster-state", state.to_owned()),
-            ("--initial-cluster-token", SCOPE.to_owned()),
-            ("--heartbeat-interval", "100".to_owned()),
-            ("--election-timeout", "1000".to_owned()),
-        ];
-        let args: Vec<String> = args.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let log = self.base.join(format!("{}.log", member.name));
-        self.etcd[i].process = Some(Watched::start(&etcd, &args, &log)?);
-        Ok(())
-    }
-
-    /// etcd's members that answer healthy (a quorum is there and they reach it).
-    pub fn healthy_etcd_members(&self) -> usize {
-        self.etcd.iter().filter(|m| http_status(m.client, "/health") == Some(200)).count()
-    }
-
     /// Where everything is, for people.
     pub fn describe(&self) -> String {
         let mut text = String::new();
         for (i, node) in self.nodes.iter().enumerate() {
             text.push_str(&format!(
-                "PostgreSQL {}  psql \"host=127.0.0.1 port={} user=postgres dbname=tutorchat\"  (Patroni {}: http://{}/patroni, log {})\n",
+                "PostgreSQL {}  PGPASSWORD=$(cat {}) psql \"host=127.0.0.1 port={} user=postgres dbname=tutorchat sslmode=verify-full sslrootcert={}\"  (Patroni {}: https://{}/patroni, log {})\n",
                 i + 1,
+                self.base.join("superuser.password").display(),
                 node.postgres.port(),
+                self.tls.file("ca.crt"),
                 node.name,
                 node.rest,
                 self.base.join(format!("{}.log", node.name)).display()
             ));
         }
-        let endpoints = self.etcd.iter().map(|m| format!("http://{}", m.client)).collect::<Vec<_>>().join(",");
-        text.push_str(&format!("etcd           {endpoints}\n"));
+        text.push_str(&self.describe_etcd());
         text.push_str(&format!("patronictl     patronictl -c {} list\n", self.nodes[0].config.display()));
         text
     }

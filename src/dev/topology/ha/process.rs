@@ -1,9 +1,8 @@
 //! The processes of the HA topology: each runs under a small `sh` watchdog that owns it (when
 //! this process ends, even by `kill -9`, the watchdog sees its stdin close and stops the process
-//! it watches), and the few calls the cluster makes to see how they are doing.
+//! it watches), and how the cluster waits for them.
 
 use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -60,18 +59,6 @@ impl Watched {
             let _ = self.watchdog.wait();
         }
     }
-}
-
-/// The status of a plain GET to etcd's or Patroni's HTTP API, read to the end (Patroni logs a
-/// traceback for every request whose answer is cut short), or `None` if nothing answers.
-pub(super) fn http_status(addr: SocketAddr, path: &str) -> Option<u16> {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).ok()?;
-    std::str::from_utf8(answer.get(9..12)?).ok()?.parse().ok()
 }
 
 pub(super) fn which(program: &str) -> anyhow::Result<PathBuf> {
