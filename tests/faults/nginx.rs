@@ -58,6 +58,12 @@ async fn nginx_serves_tls_and_holds_thousands_of_streams() {
     let body: serde_json::Value = refused.json().await.expect("nginx's refusal is JSON");
     assert_eq!(body["code"], "rate_limited", "{body}");
     assert_ne!(other.get(&callback).send().await.expect("GET").status(), 429, "another address");
+    // nginx's access log keeps paths, never their queries (sign-in codes, search words).
+    let search = format!("{}/api/search?q=secretword", cluster.url);
+    assert_eq!(other.get(&search).send().await.expect("GET").status(), 401);
+    let log = cluster.topology(|t| Ok(std::fs::read_to_string(t.nginx_access_log())?)).await;
+    assert!(log.contains("GET /api/auth/callback ") && log.contains("GET /api/search "), "{log}");
+    assert!(!log.contains("code=x") && !log.contains("secretword"), "a query in the access log");
 
     let (addresses, per_address) = (13, 200);
     let url = format!("{}/api/events/chat", cluster.url);

@@ -90,3 +90,34 @@ async fn every_log_line_of_a_request_carries_its_route_and_request_id() {
         "the generated id is the one logged: {lines:#?}"
     );
 }
+
+/// The server's log keeps paths, never their queries (search words, stream tickets), nor the
+/// address of a refused sign-in (security review L5).
+#[tokio::test]
+async fn the_log_keeps_no_query_and_no_refused_email() {
+    let app = TestApp::spawn().await;
+    let user = app.user("student", "S").await;
+    let mut running = start(
+        tutorchat()
+            .arg("serve")
+            .env("JWT_SECRET", SECRET)
+            .env("DEV_LOGIN", "true")
+            .env("DATABASE_URL", config_url(&app.database)),
+    );
+    let http = reqwest::Client::new();
+    let url = |path: &str| format!("http://{}{path}", running.addr);
+    let search = http.get(url("/api/search?q=secretword")).bearer_auth(&user.token).send().await.expect("search");
+    assert_eq!(search.status(), 200);
+    let stream = http.get(url("/api/events/chat?token=secretticket")).send().await.expect("stream");
+    assert_eq!(stream.status(), 401);
+    let login = http.post(url("/api/dev/login")).json(&json!({ "email": "nobody@secret.example" })).send().await;
+    assert_eq!(login.expect("login").status(), 404);
+
+    let (status, lines) = running.stop();
+    assert!(status.success());
+    let all = lines.join("\n");
+    assert!(all.contains("/api/search") && all.contains("/api/events/chat"), "the requests are logged: {all}");
+    for secret in ["secretword", "secretticket", "nobody@secret.example"] {
+        assert!(!all.contains(secret), "{secret:?} is in the log: {all}");
+    }
+}
