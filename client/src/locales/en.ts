@@ -54,6 +54,7 @@ const en = {
       history: 'opened the conversation',
       export: 'exported the conversation',
       search: 'found it in a search',
+      stream: 'followed it live',
     },
     reads_one: '{{count}} time',
     reads_other: '{{count}} times',
