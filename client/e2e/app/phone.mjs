@@ -22,6 +22,12 @@ export function register() {
     await page.getByTestId(`unread-${alexChat}`).filter({ hasText: '99+' }).waitFor();
     await item.filter({ hasText: `Задание ${total} ✏️` }).waitFor();
     await screenshot(page, '06-phone-list');
+    // Every control of the top bar fits the phone's width ("Sign out" last of them).
+    const width = page.viewportSize().width;
+    for (const name of ['Who read my chats', 'Sign out']) {
+      const box = await page.getByRole('button', { name, exact: true }).boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= width, `${name} is outside the screen: ${JSON.stringify(box)}`);
+    }
 
     // Opening it: the list gives way to the conversation, the last 50 are shown at the bottom.
     await item.click();

@@ -108,11 +108,17 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
           {!isAdmin && (
             <button
               type="button"
-              className="button button-quiet"
+              className="button button-quiet readers-button"
               data-testid="readers-button"
+              aria-label={t('readers.button')}
+              title={t('readers.button')}
               onClick={() => setShowingReaders(true)}
             >
-              {t('readers.button')}
+              {/* On a phone the words give way to an eye, so that "Sign out" stays in view. */}
+              <span className="readers-words">{t('readers.button')}</span>
+              <span className="readers-eye" aria-hidden="true">
+                👁
+              </span>
             </button>
           )}
           <button type="button" className="button button-quiet" onClick={() => void signOut()} disabled={signingOut}>
