@@ -39,6 +39,13 @@ pub async fn audit_is_clean(app: &TestApp) {
 }
 
 /// What `audit_chat_timeline` says of a chat's events of type `kind`, in log order.
+/// Retention's progress is a gauge of the whole process (`tutorchat_retention_backlog_messages`),
+/// which a test asserts: the tests that run retention take turns.
+pub async fn one_retention_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    LOCK.lock().await
+}
+
 pub async fn timeline(app: &TestApp, chat: i64, kind: &str) -> Vec<String> {
     let rows = app
         .sql
@@ -54,6 +61,7 @@ pub(crate) async fn created_at(app: &TestApp, message: i64) -> time::OffsetDateT
 
 #[tokio::test]
 async fn retention_purges_exactly_the_messages_older_than_the_limit_by_the_clock_the_test_sets() {
+    let _turn = one_retention_at_a_time().await;
     let a = TestApp::spawn_with(|c| c.governance.retention = Some(time::Duration::days(30))).await;
     let (teacher, student) = (a.user("teacher", "Teacher").await, a.user("student", "Student").await);
     let chat = a.chat(&teacher, &student).await;
@@ -213,6 +221,7 @@ async fn an_erased_persons_text_and_files_are_nowhere_in_the_database_or_the_fil
 /// happened.
 #[tokio::test]
 async fn retention_takes_the_reasons_about_a_message_and_a_guests_name_with_its_text() {
+    let _turn = one_retention_at_a_time().await;
     let a = TestApp::spawn_with(|c| c.governance.retention = Some(time::Duration::days(30))).await;
     let (teacher, _, guest, inquiry) = crate::inquiries::inquiry(&a).await;
     let admin = a.user("admin", "Admin").await;

@@ -82,6 +82,7 @@ async fn every_read_by_someone_outside_the_chat_leaves_one_record_the_student_ca
 
 #[tokio::test]
 async fn retention_removes_access_records_with_the_messages() {
+    let _turn = crate::governance::one_retention_at_a_time().await;
     let a = TestApp::spawn_with(|c| c.governance.retention = Some(time::Duration::days(30))).await;
     let (teacher, student) = (a.user("teacher", "T").await, a.user("student", "S").await);
     let admin = a.user("admin", "A").await;
