@@ -1,6 +1,5 @@
 //! Reads by someone who takes no part in a chat are recorded: an admin opening its history,
-//! exporting it, finding it in a search, or their stream bringing it (`access_records`, through
-//! `access_record`). A
+//! exporting it, finding it in a search (`access_records`, through `access_record`). A
 //! participant's reads of their own chats are not: they are the chat. What a school's
 //! safeguarding policy asks is the opposite direction: which adults read a child's chat, when and
 //! how, which the audit timeline, `GET /api/admin/access-records` and the child's own
@@ -18,8 +17,6 @@ pub enum Via {
     History,
     Export,
     Search,
-    /// A live stream or its replay: once per chat a stream brings.
-    Stream,
 }
 
 impl Via {
@@ -28,7 +25,6 @@ impl Via {
             Self::History => "history",
             Self::Export => "export",
             Self::Search => "search",
-            Self::Stream => "stream",
         }
     }
 }

@@ -169,7 +169,6 @@ pub async fn stream(
         shutdown: Box::pin(state.shutdown.clone().cancelled_owned()),
         state: state.clone(),
         user: user.clone(),
-        seen: (crate::access::viewer(&user) == Viewer::Admin).then(Box::default),
     };
     match resume.as_deref().map(str::trim) {
         None | Some("") => {}
@@ -236,10 +235,6 @@ struct EventStream {
     shutdown: std::pin::Pin<Box<WaitForCancellationFutureOwned>>,
     state: RealtimeState,
     user: AuthUser,
-    /// The chats this stream has brought, for someone who takes part in none (an admin): each
-    /// is recorded the first time (`access::record_read`). None for everyone else.
-    #[allow(clippy::box_collection)] // 8 bytes in every idle stream, not 48: only admins' have one
-    seen: Option<Box<std::collections::HashSet<i64>>>,
 }
 
 impl EventStream {
@@ -267,10 +262,6 @@ impl EventStream {
                 frame = self.subscription.frames.recv() => match frame {
                     Some(frame) if frame.position.is_some_and(|p| p <= self.skip_through) => continue,
                     Some(frame) => {
-                        if let Err(e) = self.record(frame.chat_id.into_iter()).await {
-                            tracing::warn!(error = %e, "a read cannot be recorded; closing the stream so the client resumes");
-                            return None;
-                        }
                         self.heartbeat.reset();
                         return Some(frame.bytes.clone());
                     }
@@ -308,7 +299,6 @@ impl EventStream {
             self.replay = None;
             return Ok(());
         };
-        self.record(dispatches.iter().filter_map(|d| d.chat_id)).await?;
         for dispatch in dispatches {
             let bytes = if viewer == Viewer::Admin {
                 Some(dispatch.frames.for_admins())
@@ -328,22 +318,5 @@ impl EventStream {
         }
         self.replay = (stored.len() as i64 == REPLAY_PAGE).then_some(last);
         Ok(())
-    }
-
-    /// Records the chats among `chats` this stream brings for the first time, for someone who
-    /// takes part in none of them (see [`EventStream::seen`]), before they are sent.
-    async fn record(&mut self, chats: impl Iterator<Item = i64>) -> crate::Result<()> {
-        let Some(seen) = self.seen.as_mut() else { return Ok(()) };
-        let new: Vec<i64> = chats.filter(|chat| seen.insert(*chat)).collect();
-        if new.is_empty() {
-            return Ok(());
-        }
-        let recorded = crate::access::record_read(&self.state.db, &self.user, &new, crate::access::Via::Stream).await;
-        if recorded.is_err() {
-            new.iter().for_each(|chat| {
-                seen.remove(chat);
-            });
-        }
-        recorded
     }
 }

@@ -40,7 +40,7 @@ export function ReadersDialog({ chatName, onClose }: Props) {
           {readers.map((r) => (
             <li key={`${r.reader.id}-${r.chat_id}-${r.via}`}>
               <strong>{r.reader.name}</strong> <span className="muted small">({t(`roles.${r.reader.role}`)})</span>{' '}
-              {t(`readers.via.${r.via as 'history' | 'export' | 'search' | 'stream'}`)}: {chatName(r.chat_id)}.{' '}
+              {t(`readers.via.${r.via as 'history' | 'export' | 'search'}`)}: {chatName(r.chat_id)}.{' '}
               <span className="muted small">
                 {t('readers.reads', { count: r.reads })}, {t('readers.last', { when: fullDateTime(r.last_read_at, locale) })}
               </span>

@@ -962,7 +962,7 @@ export interface components {
             /** Format: date-time */
             read_at: string;
             reader: components["schemas"]["Person"];
-            /** @description `history`, `export`, `search` or `stream`. */
+            /** @description `history`, `export` or `search`. */
             via: string;
         };
         AccessRecords: {
@@ -1575,7 +1575,7 @@ export interface components {
              * @description How many times.
              */
             reads: number;
-            /** @description `history`, `export`, `search` or `stream`. */
+            /** @description `history`, `export` or `search`. */
             via: string;
         };
         Readers: {

@@ -54,7 +54,6 @@ const en = {
       history: 'opened the conversation',
       export: 'exported the conversation',
       search: 'found it in a search',
-      stream: 'followed it live',
     },
     reads_one: '{{count}} time',
     reads_other: '{{count}} times',

@@ -12,9 +12,6 @@ use axum::body::Bytes;
 #[derive(Debug, Clone)]
 pub struct Frame {
     pub position: Option<i64>,
-    /// The chat it is about (None: a signal, or an event about a person): an admin's stream
-    /// records its first read of each chat (`access::record_read`).
-    pub chat_id: Option<i64>,
     pub bytes: Bytes,
 }
 

@@ -165,8 +165,7 @@ impl Hub {
             // when each sees the event from their side).
             let mut shared = None;
             let mut frame = |bytes: &Bytes| {
-                let made =
-                    || Arc::new(Frame { position: Some(event.position), chat_id: event.chat_id, bytes: bytes.clone() });
+                let made = || Arc::new(Frame { position: Some(event.position), bytes: bytes.clone() });
                 match event.frames {
                     Frames::Shared(_) => Arc::clone(shared.get_or_insert_with(made)),
                     Frames::PerUser { .. } | Frames::Split { .. } => made(),
@@ -180,7 +179,7 @@ impl Hub {
                 let Some(connections) = users.get_mut(&member.user) else { continue };
                 let made = match event.unquoted.as_ref().filter(|(quoted, _)| member.since > *quoted) {
                     Some((_, bytes)) => Arc::clone(unquoted.get_or_insert_with(|| {
-                        Arc::new(Frame { position: Some(event.position), chat_id: event.chat_id, bytes: bytes.clone() })
+                        Arc::new(Frame { position: Some(event.position), bytes: bytes.clone() })
                     })),
                     None => match event.frames.for_user(member.user) {
                         Some(bytes) => frame(bytes),
@@ -200,14 +199,7 @@ impl Hub {
                 && let Some(connections) = users.get_mut(&person.user_id)
             {
                 if let Some(bytes) = &person.frame {
-                    send_all(
-                        connections,
-                        &Arc::new(Frame {
-                            position: Some(event.position),
-                            chat_id: event.chat_id,
-                            bytes: bytes.clone(),
-                        }),
-                    );
+                    send_all(connections, &Arc::new(Frame { position: Some(event.position), bytes: bytes.clone() }));
                 }
                 if person.ends_streams {
                     connections.clear(); // their streams end once they have drained their queues
@@ -292,5 +284,5 @@ impl Hub {
 
 /// An ephemeral signal's frame (no position, no `id:` line).
 fn signal(bytes: Bytes) -> Arc<Frame> {
-    Arc::new(Frame { position: None, chat_id: None, bytes })
+    Arc::new(Frame { position: None, bytes })
 }
