@@ -198,6 +198,7 @@ async fn database(
 async fn migrate(configured: Option<tokio_postgres::Config>, db: &DbConfig, load_demo: bool) -> anyhow::Result<()> {
     telemetry::init(tutorchat::config::LogFormat::Text, &tutorchat::config::log_filter());
     let (database, _private) = database(configured, db).await?;
+    db::wait_for_database(&database, db::MIGRATE_PATIENCE).await?;
     db::migrate(&database).await?;
     eprintln!("tutorchat: migrations applied");
     if load_demo {

@@ -38,6 +38,38 @@ pub fn functions_digest() -> String {
     digest.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// How long `tutorchat migrate` waits for the database to take its connection: an engine that
+/// starts the migration step before the database is ready (podman-compose 1.0.3 ignores
+/// compose's `condition: service_healthy`; Patroni elects a leader some seconds after start)
+/// still migrates, once, instead of failing and leaving the replicas without a schema.
+pub const MIGRATE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Waits until the database takes a connection, retrying while it cannot be reached or is still
+/// starting (no answer, refused, a name not resolving yet, `57P03`, no server accepting writes),
+/// for up to `patience`. A refusal that waiting will not change (a wrong password, a database
+/// that does not exist) fails at once.
+pub async fn wait_for_database(config: &tokio_postgres::Config, patience: std::time::Duration) -> anyhow::Result<()> {
+    let deadline = tokio::time::Instant::now() + patience;
+    loop {
+        let error = match config.connect(NoTls).await {
+            Ok((client, connection)) => {
+                let driver = tokio::spawn(connection);
+                drop(client);
+                let _ = driver.await;
+                return Ok(());
+            }
+            Err(error) => error,
+        };
+        let starting = error.code().is_none_or(|code| *code == tokio_postgres::error::SqlState::CANNOT_CONNECT_NOW);
+        if !starting || tokio::time::Instant::now() >= deadline {
+            return Err(error)
+                .with_context(|| format!("DATABASE_URL: cannot connect to the database ({})", describe(config)));
+        }
+        tracing::info!(%error, "the database does not take connections yet; retrying");
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
+
 /// Brings the schema up to this build's, on its own connection (so the lock dies with it
 /// whatever happens): the baseline's history for a database migrated before it, the versioned
 /// migrations, then the function files if they changed.
