@@ -11,7 +11,14 @@ COPY deploy deploy
 COPY tests tests
 # The workspace names the benchmark crate; it is not built into the image.
 COPY bench bench
-RUN cargo build --release --locked --bin tutorchat
+# Cargo's downloads and the build directory are kept between builds (cache mounts, which
+# `docker compose build` and `podman-compose build` both honour): a rebuild after a change
+# compiles tutorchat itself, not its few hundred dependencies again. The binary is copied out
+# of the cache, which is not part of the image.
+RUN --mount=type=cache,id=tutorchat-cargo-registry,target=/usr/local/cargo/registry \
+    --mount=type=cache,id=tutorchat-target,target=/src/target,sharing=locked \
+    cargo build --release --locked --bin tutorchat \
+    && cp target/release/tutorchat /usr/local/bin/tutorchat
 
 FROM node:20-bookworm AS client
 WORKDIR /client
@@ -26,7 +33,7 @@ FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --no-create-home tutorchat \
     && mkdir -p /var/lib/tutorchat/attachments && chown -R tutorchat /var/lib/tutorchat
-COPY --from=server /src/target/release/tutorchat /usr/local/bin/tutorchat
+COPY --from=server /usr/local/bin/tutorchat /usr/local/bin/tutorchat
 COPY --from=client /client/dist /srv/tutorchat/client
 ENV LISTEN_ADDR=0.0.0.0:8080 \
     STATIC_DIR=/srv/tutorchat/client \
