@@ -9,8 +9,9 @@ COPY src src
 COPY sql sql
 COPY deploy deploy
 COPY tests tests
-# The workspace names the benchmark crate; it is not built into the image.
+# The workspace names the benchmark and the development harness; neither is built into the image.
 COPY bench bench
+COPY dev dev
 RUN cargo build --release --locked --bin tutorchat
 
 FROM node:20-bookworm AS client

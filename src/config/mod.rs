@@ -47,7 +47,7 @@ const RUST_LOG: Var = Var { name: "RUST_LOG", default: Fallback::Value("info"), 
 const TUTORCHAT_STOP_ON_EOF: Var = Var {
     name: "TUTORCHAT_STOP_ON_EOF",
     default: Fallback::Unset("unset"),
-    meaning: "`1`: also stop when standard input closes (set by `tutorchat topology` for its replicas)",
+    meaning: "`1`: also stop when standard input closes (set by `tutorchat-dev topology` for its replicas)",
 };
 
 /// Every variable, by concern, in the order docs/configuration.md shows them.
@@ -100,7 +100,7 @@ pub struct Config {
     pub notify: NotifyConfig,
     pub governance: GovernanceConfig,
     pub log_format: LogFormat,
-    /// Also stop when standard input closes (set by `tutorchat topology` for its replicas).
+    /// Also stop when standard input closes (set by `tutorchat-dev topology` for its replicas).
     pub stop_on_eof: bool,
 }
 
