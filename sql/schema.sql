@@ -262,12 +262,32 @@ CREATE FUNCTION public.audit_chat_members_at(p_chat_id bigint, p_at timestamp wi
         WHERE e.chat_id = p_chat_id AND e.created_at <= p_at
     ), latest AS (
         SELECT DISTINCT ON (c.user_id) c.* FROM changes c ORDER BY c.user_id, c.position DESC
+    ), guardians AS (
+        -- A direct chat's student's guardians linked then: each pair's latest link event.
+        SELECT DISTINCT ON (1) (k.payload ->> 'guardian_id')::bigint AS user_id, k.type, k.created_at, k.position
+        FROM events o
+        JOIN events k ON k.type IN ('guardian_linked', 'guardian_unlinked')
+                     AND (k.payload ->> 'student_id')::bigint = (o.payload ->> 'student_id')::bigint
+                     AND k.created_at <= p_at
+        WHERE o.chat_id = p_chat_id AND o.type = 'chat_created' AND o.payload ? 'student_id' AND o.created_at <= p_at
+        ORDER BY 1, k.position DESC
     )
     SELECT l.user_id, u.name, l.role, l.created_at, l.position
     FROM latest l JOIN users u ON u.id = l.user_id
     WHERE l.type <> 'participant_removed'
-    ORDER BY l.position, l.user_id
+    UNION ALL
+    SELECT g.user_id, u.name, 'guardian', g.created_at, g.position
+    FROM guardians g JOIN users u ON u.id = g.user_id
+    WHERE g.type = 'guardian_linked'
+    ORDER BY 5, 1
 $$;
+
+
+--
+-- Name: FUNCTION audit_chat_members_at(p_chat_id bigint, p_at timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.audit_chat_members_at(p_chat_id bigint, p_at timestamp with time zone) IS 'Who could read chat p_chat_id at p_at, from the log alone: its members then (role teacher, student, guest, or the group role they were added with), since when, and, for a direct chat, the guardians of its student linked then (role guardian; they read, never write).';
 
 
 --
@@ -661,7 +681,8 @@ BEGIN
                WHERE everything OR p.chat_id = ANY (scope)) l ON l.id = r.id
     WHERE (r.*) IS DISTINCT FROM (l.*);
 
-    -- People's suspension and erasure (their events belong to no chat: checked on a full replay).
+    -- People's suspension and erasure, and guardians' links (their events belong to no chat:
+    -- checked on a full replay).
     IF everything THEN
         INSERT INTO replay_problems
         SELECT 'users', coalesce(r.id, l.id)::text,
@@ -687,6 +708,25 @@ BEGIN
                    FROM users u
                    WHERE u.suspended_until IS NOT NULL OR u.erasure_requested_at IS NOT NULL
                       OR u.erased_at IS NOT NULL) l ON l.id = r.id
+        WHERE (r.*) IS DISTINCT FROM (l.*);
+
+        -- Guardians' links: each guardian_linked, closed by the pair's next guardian_unlinked.
+        INSERT INTO replay_problems
+        SELECT 'guardian_links',
+               coalesce(r.guardian_id, l.guardian_id) || '/' || coalesce(r.student_id, l.student_id) || '@'
+                   || coalesce(r.from_position, l.from_position),
+               CASE WHEN l.guardian_id IS NULL THEN 'missing from projection' WHEN r.guardian_id IS NULL THEN 'not in the log' ELSE 'differs' END,
+               CASE WHEN r.guardian_id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.guardian_id IS NOT NULL THEN to_jsonb(l) END
+        FROM (SELECT k.guardian_id, k.student_id, k.position AS from_position,
+                     (SELECT min(u.position) FROM replay_other u
+                      WHERE u.type = 'guardian_unlinked' AND u.position > k.position
+                        AND (u.payload ->> 'guardian_id')::bigint = k.guardian_id
+                        AND (u.payload ->> 'student_id')::bigint = k.student_id) AS to_position
+              FROM (SELECT x.position, (x.payload ->> 'guardian_id')::bigint AS guardian_id,
+                           (x.payload ->> 'student_id')::bigint AS student_id
+                    FROM replay_other x WHERE x.type = 'guardian_linked') k) r
+        FULL JOIN (SELECT g.guardian_id, g.student_id, g.from_position, g.to_position FROM guardian_links g) l
+               ON l.guardian_id = r.guardian_id AND l.student_id = r.student_id AND l.from_position = r.from_position
         WHERE (r.*) IS DISTINCT FROM (l.*);
     END IF;
 
@@ -922,8 +962,8 @@ CREATE TABLE public.events (
     created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     idempotency_key text,
     CONSTRAINT events_idempotency_key_length CHECK (((char_length(idempotency_key) >= 1) AND (char_length(idempotency_key) <= 64))),
-    CONSTRAINT events_scope CHECK (((chat_id IS NULL) = (type = ANY (ARRAY['user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text])))),
-    CONSTRAINT events_type_check CHECK ((type = ANY (ARRAY['chat_created'::text, 'message_created'::text, 'message_deleted'::text, 'message_edited'::text, 'chat_read'::text, 'participant_added'::text, 'participant_removed'::text, 'chat_renamed'::text, 'chat_closed'::text, 'message_reported'::text, 'message_hidden'::text, 'message_unhidden'::text, 'messages_purged'::text, 'chat_exported'::text, 'user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text])))
+    CONSTRAINT events_scope CHECK (((chat_id IS NULL) = (type = ANY (ARRAY['user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text])))),
+    CONSTRAINT events_type_check CHECK ((type = ANY (ARRAY['chat_created'::text, 'message_created'::text, 'message_deleted'::text, 'message_edited'::text, 'chat_read'::text, 'participant_added'::text, 'participant_removed'::text, 'chat_renamed'::text, 'chat_closed'::text, 'message_reported'::text, 'message_hidden'::text, 'message_unhidden'::text, 'messages_purged'::text, 'chat_exported'::text, 'user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text])))
 );
 
 
@@ -1051,6 +1091,12 @@ BEGIN
         UPDATE users SET erasure_requested_at = e.created_at WHERE id = member;
     WHEN 'user_erased' THEN
         PERFORM events_erase_person(e);
+    WHEN 'guardian_linked' THEN
+        INSERT INTO guardian_links (guardian_id, student_id, from_position)
+        VALUES ((e.payload ->> 'guardian_id')::bigint, student, e.position);
+    WHEN 'guardian_unlinked' THEN
+        UPDATE guardian_links SET to_position = e.position
+        WHERE guardian_id = (e.payload ->> 'guardian_id')::bigint AND student_id = student AND to_position IS NULL;
     END CASE;
 END
 $$;
@@ -1074,7 +1120,8 @@ resolves its open reports and blanks the previews of unsent notifications that q
 message_unhidden clears the mark; messages_purged blanks the messages'' content everywhere
 (events_purge); user_suspended, user_unsuspended and user_erasure_requested set the person''s
 columns; user_erased replaces their name and email (events_erase_person); chat_exported
-changes nothing.';
+changes nothing; guardian_linked opens a guardian_links interval, guardian_unlinked closes it
+at this position.';
 
 
 --
@@ -1132,6 +1179,8 @@ BEGIN
     WHEN 'user_unsuspended' THEN kept := events_rule_person(NEW);
     WHEN 'user_erasure_requested' THEN kept := events_rule_person(NEW);
     WHEN 'user_erased' THEN kept := events_rule_person(NEW);
+    WHEN 'guardian_linked' THEN kept := events_rule_guardian(NEW);
+    WHEN 'guardian_unlinked' THEN kept := events_rule_guardian(NEW);
     END CASE;  -- another type: CASE_NOT_FOUND (and events_type_check refuses it anyway)
     IF kept IS NULL THEN
         RETURN NULL;  -- a no-op: nothing is appended, nothing announced
@@ -1186,7 +1235,7 @@ with the same text as its comment):
   message, unhiding one that is not hidden: no-ops.
 - messages_purged: see events_purge_rule (retention by the system, erasure by an admin); the
   messages purged already are left out, and none left is a no-op.
-- chat_exported: a participant or an admin; its format and the moment it shows.
+- chat_exported: a participant, an admin or a guardian of the chat''s student; its format and the moment it shows.
 - user_suspended, user_unsuspended, user_erasure_requested, user_erased: an admin, about
   anyone but an admin (events_user_rule); unsuspending someone not suspended, asking twice for
   an erasure, erasing twice: no-ops; user_erased only once every message of theirs is purged.';
@@ -1684,7 +1733,9 @@ CREATE FUNCTION public.events_rule_chat_exported(e public.events) RETURNS public
     AS $$
 BEGIN
     IF (SELECT u.role FROM users u WHERE u.id = e.actor_id) IS DISTINCT FROM 'admin' AND NOT EXISTS (
-        SELECT 1 FROM chat_participants WHERE chat_id = e.chat_id AND user_id = e.actor_id) THEN
+        SELECT 1 FROM chat_participants WHERE chat_id = e.chat_id AND user_id = e.actor_id) AND NOT EXISTS (
+        SELECT 1 FROM chats c JOIN guardian_links g ON g.student_id = c.student_id
+        WHERE c.id = e.chat_id AND c.kind = 'direct' AND g.guardian_id = e.actor_id AND g.to_position IS NULL) THEN
         RAISE EXCEPTION 'user % is not a participant of chat %', e.actor_id, e.chat_id
             USING ERRCODE = 'insufficient_privilege';
     END IF;
@@ -1705,7 +1756,7 @@ $$;
 -- Name: FUNCTION events_rule_chat_exported(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_chat_exported(e public.events) IS 'chat_exported: a participant or an admin, of a chat that exists; its format (json, html or pdf) and the moment it shows (at). In Rust: access::check_read_access in api::export.';
+COMMENT ON FUNCTION public.events_rule_chat_exported(e public.events) IS 'chat_exported: a participant, an admin, or a guardian linked now to the student of a direct chat, of a chat that exists; its format (json, html or pdf) and the moment it shows (at). In Rust: access::check_read_access in api::export.';
 
 
 --
@@ -1774,6 +1825,50 @@ $$;
 --
 
 COMMENT ON FUNCTION public.events_rule_chat_renamed(e public.events) IS 'chat_renamed: a group''s owner or an admin (events_require_group_manager), to a title of 1-200 characters, not blank; the same title again is a no-op. In Rust: access::group_manager in api::groups::rename.';
+
+
+--
+-- Name: events_rule_guardian(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_rule_guardian(e public.events) RETURNS public.events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    guardian bigint := CASE WHEN jsonb_typeof(e.payload -> 'guardian_id') = 'number'
+                            THEN (e.payload ->> 'guardian_id')::bigint END;
+    student bigint := CASE WHEN jsonb_typeof(e.payload -> 'student_id') = 'number'
+                           THEN (e.payload ->> 'student_id')::bigint END;
+    linked boolean;
+BEGIN
+    IF (SELECT u.role FROM users u WHERE u.id = e.actor_id) IS DISTINCT FROM 'admin' THEN
+        RAISE EXCEPTION 'only an admin may link or unlink a guardian' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM users u WHERE u.id = guardian AND u.role = 'guardian') THEN
+        RAISE EXCEPTION 'user % is not a guardian', coalesce(e.payload -> 'guardian_id', 'null')
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM users u WHERE u.id = student AND u.role = 'student') THEN
+        RAISE EXCEPTION 'user % is not a student', coalesce(e.payload -> 'student_id', 'null')
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    linked := EXISTS (SELECT 1 FROM guardian_links g
+                      WHERE g.guardian_id = guardian AND g.student_id = student AND g.to_position IS NULL);
+    IF linked = (e.type = 'guardian_linked') THEN
+        RETURN NULL;  -- linked already, or not linked: nothing happened
+    END IF;
+    e.payload := jsonb_build_object('guardian_id', guardian, 'student_id', student);
+    RETURN e;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_rule_guardian(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_rule_guardian(e public.events) IS 'guardian_linked, guardian_unlinked: an admin, of a guardian (users.role guardian) to a student; linking a pair linked already, unlinking one that is not linked: no-ops. In Rust: access::Admin in api::guardians.';
 
 
 --
@@ -2956,7 +3051,7 @@ CREATE TABLE public.users (
     suspension_reason text,
     erasure_requested_at timestamp with time zone,
     erased_at timestamp with time zone,
-    CONSTRAINT users_role_check CHECK (((role)::text = ANY ((ARRAY['student'::character varying, 'teacher'::character varying, 'admin'::character varying, 'guest'::character varying])::text[])))
+    CONSTRAINT users_role_check CHECK (((role)::text = ANY ((ARRAY['student'::character varying, 'teacher'::character varying, 'admin'::character varying, 'guest'::character varying, 'guardian'::character varying])::text[])))
 );
 
 
@@ -3120,6 +3215,26 @@ WITH (fillfactor='70');
 
 
 --
+-- Name: guardian_links; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.guardian_links (
+    guardian_id bigint NOT NULL,
+    student_id bigint NOT NULL,
+    from_position bigint NOT NULL,
+    to_position bigint,
+    CONSTRAINT guardian_links_check CHECK (((to_position IS NULL) OR (to_position > from_position)))
+);
+
+
+--
+-- Name: TABLE guardian_links; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.guardian_links IS 'Which guardian may read which student''s direct chats, from the guardian_linked event at from_position until the guardian_unlinked one at to_position (NULL: linked now). Kept from the log by events_apply; a guardian reads the chats of the links open now, from from_position on (as a group member reads from joining).';
+
+
+--
 -- Name: chat_headers; Type: VIEW; Schema: public; Owner: -
 --
 
@@ -3140,7 +3255,10 @@ CREATE VIEW public.chat_headers AS
         END AS participants_count,
     c.active_position,
     c.last_message_id,
-    c.message_count
+    c.message_count,
+    ((c.kind = 'direct'::text) AND (EXISTS ( SELECT 1
+           FROM public.guardian_links g
+          WHERE ((g.student_id = c.student_id) AND (g.to_position IS NULL))))) AS guardians_read
    FROM public.chats c;
 
 
@@ -3148,7 +3266,7 @@ CREATE VIEW public.chat_headers AS
 -- Name: VIEW chat_headers; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON VIEW public.chat_headers IS 'A chat as its header shows it (the API''s ChatHeader): updated_at is its last activity, participants_count its current members.';
+COMMENT ON VIEW public.chat_headers IS 'A chat as its header shows it (the API''s ChatHeader): updated_at is its last activity, participants_count its current members, guardians_read whether a guardian of its student can read it now.';
 
 
 --
@@ -3945,6 +4063,14 @@ ALTER TABLE ONLY public.file_deletions
 
 
 --
+-- Name: guardian_links guardian_links_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.guardian_links
+    ADD CONSTRAINT guardian_links_pkey PRIMARY KEY (guardian_id, student_id, from_position);
+
+
+--
 -- Name: inquiry_links inquiry_links_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4171,6 +4297,13 @@ CREATE INDEX events_edits ON public.events USING btree ((((payload ->> 'message_
 
 
 --
+-- Name: events_guardian_links; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX events_guardian_links ON public.events USING btree ((((payload ->> 'student_id'::text))::bigint), "position") WHERE (type = ANY (ARRAY['guardian_linked'::text, 'guardian_unlinked'::text]));
+
+
+--
 -- Name: events_hides; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -4182,6 +4315,20 @@ CREATE INDEX events_hides ON public.events USING btree ((((payload ->> 'message_
 --
 
 CREATE UNIQUE INDEX events_idempotency ON public.events USING btree (actor_id, idempotency_key) WHERE (idempotency_key IS NOT NULL);
+
+
+--
+-- Name: guardian_links_open; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX guardian_links_open ON public.guardian_links USING btree (guardian_id, student_id) WHERE (to_position IS NULL);
+
+
+--
+-- Name: guardian_links_student; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX guardian_links_student ON public.guardian_links USING btree (student_id) WHERE (to_position IS NULL);
 
 
 --
@@ -4583,6 +4730,22 @@ ALTER TABLE ONLY public.events
 
 
 --
+-- Name: guardian_links guardian_links_guardian_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.guardian_links
+    ADD CONSTRAINT guardian_links_guardian_id_fkey FOREIGN KEY (guardian_id) REFERENCES public.users(id);
+
+
+--
+-- Name: guardian_links guardian_links_student_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.guardian_links
+    ADD CONSTRAINT guardian_links_student_id_fkey FOREIGN KEY (student_id) REFERENCES public.users(id);
+
+
+--
 -- Name: inquiry_links inquiry_links_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4907,6 +5070,13 @@ REVOKE ALL ON FUNCTION public.events_rule_chat_read(e public.events) FROM PUBLIC
 --
 
 REVOKE ALL ON FUNCTION public.events_rule_chat_renamed(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_rule_guardian(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_rule_guardian(e public.events) FROM PUBLIC;
 
 
 --
@@ -5282,6 +5452,13 @@ GRANT SELECT ON TABLE public.chat_participants TO tutorchat_app;
 --
 
 GRANT SELECT ON TABLE public.chats TO tutorchat_app;
+
+
+--
+-- Name: TABLE guardian_links; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.guardian_links TO tutorchat_app;
 
 
 --

@@ -88,6 +88,12 @@ BEGIN
         UPDATE users SET erasure_requested_at = e.created_at WHERE id = member;
     WHEN 'user_erased' THEN
         PERFORM events_erase_person(e);
+    WHEN 'guardian_linked' THEN
+        INSERT INTO guardian_links (guardian_id, student_id, from_position)
+        VALUES ((e.payload ->> 'guardian_id')::bigint, student, e.position);
+    WHEN 'guardian_unlinked' THEN
+        UPDATE guardian_links SET to_position = e.position
+        WHERE guardian_id = (e.payload ->> 'guardian_id')::bigint AND student_id = student AND to_position IS NULL;
     END CASE;
 END
 $$;
@@ -106,6 +112,7 @@ resolves its open reports and blanks the previews of unsent notifications that q
 message_unhidden clears the mark; messages_purged blanks the messages'' content everywhere
 (events_purge); user_suspended, user_unsuspended and user_erasure_requested set the person''s
 columns; user_erased replaces their name and email (events_erase_person); chat_exported
-changes nothing.';
+changes nothing; guardian_linked opens a guardian_links interval, guardian_unlinked closes it
+at this position.';
 
 REVOKE ALL ON FUNCTION events_apply(e events) FROM PUBLIC;

@@ -49,6 +49,8 @@ BEGIN
     WHEN 'user_unsuspended' THEN kept := events_rule_person(NEW);
     WHEN 'user_erasure_requested' THEN kept := events_rule_person(NEW);
     WHEN 'user_erased' THEN kept := events_rule_person(NEW);
+    WHEN 'guardian_linked' THEN kept := events_rule_guardian(NEW);
+    WHEN 'guardian_unlinked' THEN kept := events_rule_guardian(NEW);
     END CASE;  -- another type: CASE_NOT_FOUND (and events_type_check refuses it anyway)
     IF kept IS NULL THEN
         RETURN NULL;  -- a no-op: nothing is appended, nothing announced
@@ -98,7 +100,7 @@ with the same text as its comment):
   message, unhiding one that is not hidden: no-ops.
 - messages_purged: see events_purge_rule (retention by the system, erasure by an admin); the
   messages purged already are left out, and none left is a no-op.
-- chat_exported: a participant or an admin; its format and the moment it shows.
+- chat_exported: a participant, an admin or a guardian of the chat''s student; its format and the moment it shows.
 - user_suspended, user_unsuspended, user_erasure_requested, user_erased: an admin, about
   anyone but an admin (events_user_rule); unsuspending someone not suspended, asking twice for
   an erasure, erasing twice: no-ops; user_erased only once every message of theirs is purged.';

@@ -6,6 +6,7 @@ mod direct;
 pub mod events;
 pub mod export;
 mod groups;
+mod guardians;
 mod health;
 mod history;
 pub mod inquiries;
@@ -47,6 +48,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .merge(direct::router())
         .merge(read_markers::router())
         .merge(readers::router())
+        .merge(guardians::router())
         .merge(search::router())
         .merge(presence::router())
         .merge(push::router())

@@ -119,6 +119,13 @@ pub enum NewEvent {
         admin_id: i64,
         user_id: i64,
     },
+    /// An admin links a guardian to a student (`linked`), or ends the link.
+    Guardian {
+        admin_id: i64,
+        guardian_id: i64,
+        student_id: i64,
+        linked: bool,
+    },
 }
 
 impl NewEvent {
@@ -232,6 +239,12 @@ impl NewEvent {
             Self::UserErased { admin_id, user_id } => {
                 (None, Some(*admin_id), EventType::UserErased, serde_json::json!({ "user_id": user_id }))
             }
+            Self::Guardian { admin_id, guardian_id, student_id, linked } => (
+                None,
+                Some(*admin_id),
+                if *linked { EventType::GuardianLinked } else { EventType::GuardianUnlinked },
+                serde_json::json!({ "guardian_id": guardian_id, "student_id": student_id }),
+            ),
         }
     }
 
@@ -274,6 +287,14 @@ impl NewEvent {
             | (Self::UserErasureRequested { user_id, .. }, EventData::UserErasureRequested { user_id: u, .. })
             | (Self::UserErased { user_id, .. }, EventData::UserErased { user_id: u }) => user_id == u,
             (Self::ChatRenamed { title, .. }, EventData::ChatRenamed { title: t }) => title == t,
+            (
+                Self::Guardian { guardian_id, student_id, linked: true, .. },
+                EventData::GuardianLinked { guardian_id: g, student_id: s },
+            )
+            | (
+                Self::Guardian { guardian_id, student_id, linked: false, .. },
+                EventData::GuardianUnlinked { guardian_id: g, student_id: s },
+            ) => guardian_id == g && student_id == s,
             (Self::ChatClosed { .. }, EventData::ChatClosed { .. })
             | (Self::MessagesPurged { .. }, EventData::MessagesPurged { .. })
             | (Self::ChatExported { .. }, EventData::ChatExported { .. }) => true,

@@ -22,6 +22,7 @@ mod event_log;
 mod export;
 mod governance;
 mod groups;
+mod guardians;
 mod guests;
 mod house;
 mod idempotency;
