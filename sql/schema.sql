@@ -147,6 +147,7 @@ BEGIN
         WITH doomed AS (
             SELECT a.id FROM attachments a JOIN users u ON u.id = a.uploader_id
             WHERE a.message_id IS NULL
+              AND NOT EXISTS (SELECT 1 FROM held_messages h WHERE a.id = ANY (h.attachment_ids))
               AND a.created_at < now() - least(p_age, p_guest_age)
               AND a.created_at < now() - CASE WHEN u.role = 'guest' THEN p_guest_age ELSE p_age END
             ORDER BY a.created_at LIMIT p_limit
@@ -170,7 +171,7 @@ $$;
 --
 
 COMMENT ON FUNCTION public.attachments_sweep(p_age interval, p_guest_age interval, p_limit integer) IS 'Deletes up to p_limit
-uploads that no message attached: a guest''s once older than p_guest_age, anyone else''s once
+uploads that no message attached (and no held message will: held_messages): a guest''s once older than p_guest_age, anyone else''s once
 older than p_age. Returns, for each, its content (SHA-256) and whether another upload still
 references it; the caller deletes the bytes of those that are not referenced before it commits
 (the advisory lock on each SHA-256, held until then, keeps an upload of the same content from
@@ -1089,6 +1090,7 @@ BEGIN
         UPDATE users SET suspended_until = NULL, suspension_reason = NULL WHERE id = member;
     WHEN 'user_erasure_requested' THEN
         UPDATE users SET erasure_requested_at = e.created_at WHERE id = member;
+        DELETE FROM held_messages WHERE sender_id = member;  -- never delivered, now never will be
     WHEN 'user_erased' THEN
         PERFORM events_erase_person(e);
     WHEN 'guardian_linked' THEN
@@ -1119,7 +1121,7 @@ message_reported inserts a report; message_hidden marks the message hidden (by w
 resolves its open reports and blanks the previews of unsent notifications that quote it;
 message_unhidden clears the mark; messages_purged blanks the messages'' content everywhere
 (events_purge); user_suspended, user_unsuspended and user_erasure_requested set the person''s
-columns; user_erased replaces their name and email (events_erase_person); chat_exported
+columns (the last also drops their messages quiet hours still hold); user_erased replaces their name and email (events_erase_person); chat_exported
 changes nothing; guardian_linked opens a guardian_links interval, guardian_unlinked closes it
 at this position.';
 
@@ -1144,7 +1146,8 @@ BEGIN
     -- inserted, for the whole statement by the statement trigger events_after_insert.
     IF NEW.type = 'message_created' AND jsonb_typeof(NEW.payload -> 'content') = 'string'
        AND coalesce(NEW.payload -> 'reply_to_message_id', 'null') = 'null'
-       AND coalesce(NEW.payload -> 'attachment_ids', 'null') IN ('null', '[]') THEN
+       AND coalesce(NEW.payload -> 'attachment_ids', 'null') IN ('null', '[]')
+       AND NOT NEW.payload ? 'held_since' THEN
         NEW.payload := jsonb_build_object('message_id', nextval('messages_id_seq'), 'content', NEW.payload ->> 'content');
         RETURN NEW;
     END IF;
@@ -1213,7 +1216,8 @@ with the same text as its comment):
 - message_created: a current participant, in a chat that is not closed; content a string
   (its length is checked by the application: 1-10000 characters, or empty with
   attachments); a reply quotes a message of the same chat written since the sender joined;
-  attachments are the sender''s unattached uploads to this chat (attachments_bind). A plain
+  attachments are the sender''s unattached uploads to this chat (attachments_bind); one that
+  quiet hours held says since when (held_since, not after the event). A plain
   message is only numbered here: its membership, suspension and closed-chat checks and its
   messages row are done once per statement by events_after_insert.
 - message_edited: the author, a participant, of a message not deleted, hidden or purged, in a
@@ -1883,6 +1887,7 @@ DECLARE
     reply_to bigint;
     new_message_id bigint;
     attached jsonb;
+    held_since jsonb;
 BEGIN
     PERFORM events_require_participant(e);
     IF (SELECT closed_at FROM chats WHERE id = e.chat_id) IS NOT NULL THEN
@@ -1905,6 +1910,12 @@ BEGIN
                 USING ERRCODE = 'check_violation';
         END IF;
     END IF;
+    IF e.payload ? 'held_since' AND (jsonb_typeof(e.payload -> 'held_since') <> 'string'
+                                     OR (e.payload ->> 'held_since')::timestamptz > e.created_at) THEN
+        RAISE EXCEPTION 'held_since is when the server accepted a held message: a time not after it is delivered'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    held_since := e.payload -> 'held_since';
     new_message_id := nextval('messages_id_seq');
     attached := attachments_bind(new_message_id, e.chat_id, e.actor_id, e.payload -> 'attachment_ids');
     e.payload := jsonb_build_object('message_id', new_message_id, 'content', e.payload ->> 'content');
@@ -1913,6 +1924,9 @@ BEGIN
     END IF;
     IF attached IS NOT NULL THEN
         e.payload := e.payload || jsonb_build_object('attachments', attached);
+    END IF;
+    IF held_since IS NOT NULL THEN
+        e.payload := e.payload || jsonb_build_object('held_since', held_since);
     END IF;
     RETURN e;
 END
@@ -1923,7 +1937,7 @@ $$;
 -- Name: FUNCTION events_rule_message_created(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_message_created(e public.events) IS 'message_created with a reply or attachments (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed; content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind). The log assigns the message id, under the lock, so ids grow with positions. In Rust: access::Writer and access::check_access in api::messages::send.';
+COMMENT ON FUNCTION public.events_rule_message_created(e public.events) IS 'message_created with a reply, attachments or held_since (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed; content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind); a message quiet hours held carries held_since, when the server accepted it (not after now). The log assigns the message id, under the lock, so ids grow with positions. In Rust: access::Writer and access::check_access in api::messages::send.';
 
 
 --
@@ -2665,6 +2679,30 @@ $$;
 
 
 --
+-- Name: quiet_hours_end(timestamp with time zone, time without time zone, time without time zone, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.quiet_hours_end(p_at timestamp with time zone, p_start time without time zone, p_end time without time zone, p_zone text) RETURNS timestamp with time zone
+    LANGUAGE sql STABLE
+    AS $$
+    -- p_at as the school's clock shows it; the window across midnight when it starts after it ends.
+    SELECT CASE
+        WHEN p_start < p_end AND l.at::time >= p_start AND l.at::time < p_end THEN (l.at::date + p_end) AT TIME ZONE p_zone
+        WHEN p_start > p_end AND l.at::time >= p_start THEN (l.at::date + 1 + p_end) AT TIME ZONE p_zone
+        WHEN p_start > p_end AND l.at::time < p_end THEN (l.at::date + p_end) AT TIME ZONE p_zone
+    END
+    FROM (SELECT p_at AT TIME ZONE p_zone AS at) l
+$$;
+
+
+--
+-- Name: FUNCTION quiet_hours_end(p_at timestamp with time zone, p_start time without time zone, p_end time without time zone, p_zone text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.quiet_hours_end(p_at timestamp with time zone, p_start time without time zone, p_end time without time zone, p_zone text) IS 'When the quiet hours that p_at falls in end (NULL: p_at is outside them): the window p_start to p_end (across midnight when p_start > p_end) on the clock of time zone p_zone (QUIET_HOURS, SCHOOL_TIMEZONE). A teacher''s message to a chat with a student, sent inside the window, is held until then (src/safeguarding/quiet.rs).';
+
+
+--
 -- Name: search_query(text, boolean); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -3376,6 +3414,44 @@ its link revoked). An ended guest''s credential is refused (401) and their strea
 
 
 --
+-- Name: held_messages; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.held_messages (
+    id bigint NOT NULL,
+    chat_id bigint NOT NULL,
+    sender_id bigint NOT NULL,
+    content text NOT NULL,
+    reply_to_message_id bigint,
+    attachment_ids bigint[] DEFAULT '{}'::bigint[] NOT NULL,
+    idempotency_key text,
+    held_at timestamp with time zone DEFAULT now() NOT NULL,
+    deliver_at timestamp with time zone NOT NULL
+);
+
+
+--
+-- Name: TABLE held_messages; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.held_messages IS 'Messages quiet hours hold (QUIET_HOURS): accepted at held_at, delivered at deliver_at (or earlier, by an admin) as a message_created event with held_since, in the transaction that deletes the row. Visible to their sender and to admins until then; nobody else sees them.';
+
+
+--
+-- Name: held_messages_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.held_messages ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.held_messages_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: inquiry_links; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -4071,6 +4147,22 @@ ALTER TABLE ONLY public.guardian_links
 
 
 --
+-- Name: held_messages held_messages_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.held_messages
+    ADD CONSTRAINT held_messages_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: held_messages held_messages_sender_id_idempotency_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.held_messages
+    ADD CONSTRAINT held_messages_sender_id_idempotency_key_key UNIQUE (sender_id, idempotency_key);
+
+
+--
 -- Name: inquiry_links inquiry_links_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4329,6 +4421,20 @@ CREATE UNIQUE INDEX guardian_links_open ON public.guardian_links USING btree (gu
 --
 
 CREATE INDEX guardian_links_student ON public.guardian_links USING btree (student_id) WHERE (to_position IS NULL);
+
+
+--
+-- Name: held_messages_chat; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX held_messages_chat ON public.held_messages USING btree (chat_id);
+
+
+--
+-- Name: held_messages_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX held_messages_due ON public.held_messages USING btree (deliver_at, id);
 
 
 --
@@ -4743,6 +4849,22 @@ ALTER TABLE ONLY public.guardian_links
 
 ALTER TABLE ONLY public.guardian_links
     ADD CONSTRAINT guardian_links_student_id_fkey FOREIGN KEY (student_id) REFERENCES public.users(id);
+
+
+--
+-- Name: held_messages held_messages_chat_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.held_messages
+    ADD CONSTRAINT held_messages_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES public.chats(id);
+
+
+--
+-- Name: held_messages held_messages_sender_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.held_messages
+    ADD CONSTRAINT held_messages_sender_id_fkey FOREIGN KEY (sender_id) REFERENCES public.users(id);
 
 
 --
@@ -5494,6 +5616,13 @@ GRANT SELECT ON TABLE public.file_deletions TO tutorchat_app;
 --
 
 GRANT SELECT ON TABLE public.guest_sessions TO tutorchat_app;
+
+
+--
+-- Name: TABLE held_messages; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE ON TABLE public.held_messages TO tutorchat_app;
 
 
 --

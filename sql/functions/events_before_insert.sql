@@ -14,7 +14,8 @@ BEGIN
     -- inserted, for the whole statement by the statement trigger events_after_insert.
     IF NEW.type = 'message_created' AND jsonb_typeof(NEW.payload -> 'content') = 'string'
        AND coalesce(NEW.payload -> 'reply_to_message_id', 'null') = 'null'
-       AND coalesce(NEW.payload -> 'attachment_ids', 'null') IN ('null', '[]') THEN
+       AND coalesce(NEW.payload -> 'attachment_ids', 'null') IN ('null', '[]')
+       AND NOT NEW.payload ? 'held_since' THEN
         NEW.payload := jsonb_build_object('message_id', nextval('messages_id_seq'), 'content', NEW.payload ->> 'content');
         RETURN NEW;
     END IF;
@@ -78,7 +79,8 @@ with the same text as its comment):
 - message_created: a current participant, in a chat that is not closed; content a string
   (its length is checked by the application: 1-10000 characters, or empty with
   attachments); a reply quotes a message of the same chat written since the sender joined;
-  attachments are the sender''s unattached uploads to this chat (attachments_bind). A plain
+  attachments are the sender''s unattached uploads to this chat (attachments_bind); one that
+  quiet hours held says since when (held_since, not after the event). A plain
   message is only numbered here: its membership, suspension and closed-chat checks and its
   messages row are done once per statement by events_after_insert.
 - message_edited: the author, a participant, of a message not deleted, hidden or purged, in a

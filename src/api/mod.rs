@@ -8,6 +8,7 @@ pub mod export;
 mod groups;
 mod guardians;
 mod health;
+mod held;
 mod history;
 pub mod inquiries;
 mod lessons;
@@ -49,6 +50,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .merge(read_markers::router())
         .merge(readers::router())
         .merge(guardians::router())
+        .merge(held::router())
         .merge(search::router())
         .merge(presence::router())
         .merge(push::router())

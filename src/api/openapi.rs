@@ -73,6 +73,8 @@ use crate::AppState;
         super::guardians::links,
         super::guardians::link,
         super::guardians::unlink,
+        super::held::list,
+        super::held::deliver,
         super::readers::readers,
         super::export::export,
         super::events::stream,

@@ -84,6 +84,9 @@ pub enum EventData {
         /// As the log recorded them when the message attached them (absent: none).
         #[serde(default)]
         attachments: Vec<Attachment>,
+        /// When the server accepted it, if quiet hours held it until this event delivered it.
+        #[serde(default, with = "time::serde::rfc3339::option")]
+        held_since: Option<OffsetDateTime>,
     },
     MessageDeleted {
         message_id: i64,

@@ -36,6 +36,7 @@ mod notices;
 mod oidc;
 mod presence;
 mod push;
+mod quiet_hours;
 mod readers;
 mod reads;
 mod realtime;

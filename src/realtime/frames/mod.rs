@@ -191,7 +191,7 @@ fn dispatch(
     let person =
         |id: &i64| names.get(id).cloned().ok_or_else(|| anyhow::anyhow!("user {id} of chat {chat_id} not found"));
     let dispatch = match &event.data {
-        EventData::MessageCreated { message_id, content, reply_to_message_id, attachments } => {
+        EventData::MessageCreated { message_id, content, reply_to_message_id, attachments, .. } => {
             let fact = facts.get(message_id);
             let reply_to = match reply_to_message_id {
                 None => None,
