@@ -9,8 +9,9 @@ COPY src src
 COPY sql sql
 COPY deploy deploy
 COPY tests tests
-# The workspace names the benchmark crate; it is not built into the image.
+# The workspace names the benchmark and the development harness; neither is built into the image.
 COPY bench bench
+COPY dev dev
 # Cargo's downloads and the build directory are kept between builds (cache mounts, which
 # `docker compose build` and `podman-compose build` both honour): a rebuild after a change
 # compiles tutorchat itself, not its few hundred dependencies again. The binary is copied out

@@ -19,7 +19,7 @@ ensure_postgres() {
     apt_install postgresql
 }
 
-# nginx, for the fault tests on the production topology (tests/faults) and `tutorchat topology`;
+# nginx, for the fault tests on the production topology (tests/faults) and `tutorchat-dev topology`;
 # openssl makes its self-signed certificate, curl talks TLS to it in the tests, libfaketime
 # skews a replica's clock.
 ensure_nginx() {
@@ -39,7 +39,7 @@ ensure_pgbackrest() {
     command -v pgbackrest >/dev/null 2>&1 || apt_install pgbackrest
 }
 
-# Patroni and etcd, for the HA topology (`tutorchat topology --ha`) and its fault tests.
+# Patroni and etcd, for the HA topology (`tutorchat-dev topology --ha`) and its fault tests.
 ensure_ha() {
     local packages=()
     command -v patroni >/dev/null 2>&1 || packages+=(patroni)

@@ -67,6 +67,8 @@ pub enum Code {
     Forbidden,
     /// 403: admins read every chat and write nothing.
     AdminReadOnly,
+    /// 403: guardians read their children's chats and write nothing.
+    GuardianReadOnly,
     /// 403: only a message's author may change it.
     NotAuthor,
     /// 403: only a group's owner or an admin may manage it.

@@ -5,15 +5,17 @@
 //! message travels: [`api`] (REST) validates and authorizes, [`log`] appends to PostgreSQL,
 //! [`realtime`]'s listener reads the log after its cursor, its hub routes each event, and its
 //! stream delivers it over Server-Sent Events. docs/architecture.md gives the whole picture;
-//! [`dev`] is the development harness (demo, private PostgreSQL, local topology).
+//! [`demo`] holds the demo's data and key; the development harness (the local topology, the
+//! schema dump) is a crate of its own, `dev/`.
 
 pub mod access;
 pub mod api;
 pub mod auth;
 pub mod backup;
+pub mod clock;
 pub mod config;
 pub mod db;
-pub mod dev;
+pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod governance;
@@ -25,6 +27,7 @@ pub mod outbox;
 pub mod peer;
 pub mod realtime;
 pub mod router;
+pub mod safeguarding;
 pub mod serve;
 pub mod standby;
 pub mod startup;

@@ -1,5 +1,5 @@
-//! `tutorchat serve | migrate | topology | backup | restore-drill | config-doc | schema | openapi | vapid-keys`:
-//! see README.md.
+//! `tutorchat serve | migrate | backup | restore-drill | config-doc | openapi | vapid-keys`: see
+//! README.md. The development harness (`tutorchat-dev topology | schema`) is the `dev/` crate.
 
 use std::process::ExitCode;
 
@@ -12,8 +12,7 @@ use tutorchat::config::{
     ConfigError, DbConfig, DemoKey, database_from_env, migration_database_from_env, storage_from_env,
 };
 use tutorchat::db::embedded::{EmbeddedPostgres, Options};
-use tutorchat::dev::{demo, topology};
-use tutorchat::{Application, Config, db, telemetry};
+use tutorchat::{Application, Config, db, demo, telemetry};
 
 #[derive(Parser)]
 #[command(version, about = "Event-sourced chat for a tutoring school")]
@@ -36,19 +35,6 @@ enum Command {
         /// Also load the demo users and lessons.
         #[arg(long)]
         demo: bool,
-    },
-    /// Run the production topology on this machine: a private PostgreSQL, several replicas and
-    /// nginx in front (deploy/nginx.conf), with the demo data. Ctrl-C stops everything.
-    Topology {
-        #[arg(long, default_value_t = 3)]
-        replicas: usize,
-        /// nginx's port.
-        #[arg(long, default_value_t = 8088)]
-        port: u16,
-        /// PostgreSQL highly available: etcd and two servers run by Patroni (primary and
-        /// synchronous standby), which fail over by themselves (docs/high-availability.md).
-        #[arg(long)]
-        ha: bool,
     },
     /// Back up the database with pgBackRest (its own configuration, e.g.
     /// /etc/pgbackrest/pgbackrest.conf), then record the repository's backups in the database
@@ -88,9 +74,6 @@ enum Command {
     /// Write docs/configuration.md from the variables declared in src/config/ (run in the
     /// repository's root after changing one; a test checks that the file is current).
     ConfigDoc,
-    /// Write sql/schema.sql: the schema after every migration, dumped from a private
-    /// PostgreSQL (run in the repository's root after adding a migration; a test checks it).
-    Schema,
     /// Print the OpenAPI document (as `GET /api/openapi.json` serves it) to standard output:
     /// what the web client's types are generated from.
     Openapi,
@@ -114,9 +97,6 @@ fn main() -> ExitCode {
         Command::Migrate { demo } => migration_database_from_env().and_then(|owner| {
             database_from_env().map(|(database, db)| runtime.block_on(migrate(owner.or(database), &db, demo)))
         }),
-        Command::Topology { replicas, port, ha } => {
-            Config::from_env(Some(demo::signing_key)).map(|config| run_topology(config, replicas, port, ha))
-        }
         Command::Backup { stanza, kind } => database_from_env().and_then(|(database, _)| {
             let database = database.ok_or(ConfigError::new(
                 "DATABASE_URL",
@@ -154,7 +134,6 @@ fn main() -> ExitCode {
             })
         }
         Command::ConfigDoc => write_file("docs/configuration.md", &tutorchat::config::reference()),
-        Command::Schema => runtime.block_on(write_schema()),
         Command::Openapi => Ok(serde_json::to_string_pretty(&tutorchat::api::openapi::document())
             .map_err(anyhow::Error::from)
             .map(|text| println!("{text}"))),
@@ -249,50 +228,6 @@ async fn serve(mut config: Config, load_demo: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run_topology(config: Config, replicas: usize, port: u16, ha: bool) -> anyhow::Result<()> {
-    telemetry::init(config.log_format, &tutorchat::config::log_filter());
-    let binary = std::env::current_exe().context("cannot find the tutorchat executable")?;
-    let secret = String::from_utf8_lossy(config.auth.jwt.secret.expose()).into_owned();
-    let mut env = vec![("JWT_SECRET".to_owned(), secret)];
-    if let Some(dir) = &config.http.static_dir {
-        env.push(("STATIC_DIR".to_owned(), dir.canonicalize().unwrap_or(dir.clone()).display().to_string()));
-    }
-    let options = topology::Options {
-        binary,
-        replicas: replicas.max(1),
-        front: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
-        base: config.db.data_dir.join("topology"),
-        durable: true,
-        remove_on_exit: false,
-        nginx: true,
-        env,
-        demo: true,
-        pg_bindir: config.db.pg_bindir.clone(),
-        standby: false,
-        pg_settings: Vec::new(),
-        backups: !ha && pgbackrest_installed(),
-        ha,
-    };
-    if ha {
-        eprintln!(
-            "tutorchat: starting etcd and two PostgreSQL servers under Patroni (no pgBackRest in this topology: docs/backups.md)"
-        );
-    } else if !options.backups {
-        eprintln!(
-            "tutorchat: pgBackRest is not installed, so the topology runs without backups (apt-get install pgbackrest)"
-        );
-    }
-    let topology = topology::Topology::start(options)?;
-    eprintln!("tutorchat: the topology is up; open {} (Ctrl-C stops it)\n{}", topology.url(), topology.describe());
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    runtime.block_on(async {
-        let _ = tokio::signal::ctrl_c().await;
-    });
-    eprintln!("tutorchat: stopping the topology");
-    drop(topology);
-    Ok(())
-}
-
 fn parse_time(text: &str) -> Result<time::OffsetDateTime, String> {
     time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
         .map_err(|e| format!("not an RFC 3339 time such as 2026-11-24T10:00:00Z ({e})"))
@@ -329,10 +264,6 @@ async fn restore_drill(drill: &Drill, live: Option<tokio_postgres::Config>) -> a
     Ok(())
 }
 
-fn pgbackrest_installed() -> bool {
-    std::process::Command::new("pgbackrest").arg("version").output().is_ok_and(|out| out.status.success())
-}
-
 /// Writes a generated file and says so (`Ok` in the configuration's terms: nothing to name).
 fn write_file(path: &str, text: &str) -> Result<anyhow::Result<()>, ConfigError> {
     Ok(std::fs::write(path, text)
@@ -340,26 +271,8 @@ fn write_file(path: &str, text: &str) -> Result<anyhow::Result<()>, ConfigError>
         .map(|()| eprintln!("tutorchat: wrote {path}")))
 }
 
-/// `tutorchat schema`: migrates a throwaway private PostgreSQL and dumps its schema.
-async fn write_schema() -> Result<anyhow::Result<()>, ConfigError> {
-    let bindir = tutorchat::config::pg_bindir_from_env()?;
-    Ok(async {
-        let base = std::env::temp_dir().join(format!("tutorchat-schema-{}", std::process::id()));
-        let options = Options { durable: false, remove_on_exit: true, bindir, settings: Vec::new() };
-        let server = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&base, options)).await??;
-        db::ensure_database(&server.config("postgres"), "tutorchat").await?;
-        db::migrate(&server.config("tutorchat")).await?;
-        let schema = tutorchat::dev::schema::dump(&server.config("tutorchat"), Some(server.bindir()))?;
-        std::fs::write("sql/schema.sql", schema)
-            .context("cannot write sql/schema.sql (run this in the repository's root)")?;
-        eprintln!("tutorchat: wrote sql/schema.sql");
-        Ok(())
-    }
-    .await)
-}
-
 /// SIGINT or SIGTERM cancels the token: the server stops accepting and drains. With
-/// `stop_on_eof` (`TUTORCHAT_STOP_ON_EOF=1`, set by `tutorchat topology` for its replicas) so
+/// `stop_on_eof` (`TUTORCHAT_STOP_ON_EOF=1`, set by `tutorchat-dev topology` for its replicas) so
 /// does the end of standard input, so a replica never outlives the process that started it.
 fn stop_on_signal(token: CancellationToken, stop_on_eof: bool) {
     if stop_on_eof {

@@ -72,6 +72,9 @@ pub const PURGED_FILES: &str = "tutorchat_purged_files_deleted_total";
 pub const ERASURES_PENDING: &str = "tutorchat_erasures_pending";
 /// Conversations exported, by `format`.
 pub const EXPORTS: &str = "tutorchat_exports_total";
+/// Messages quiet hours held, by what became of them as they were due (`outcome`: delivered,
+/// refused: the log would not take them any more, and they were dropped).
+pub const HELD_MESSAGES: &str = "tutorchat_held_messages_total";
 
 /// How old the newest backup recorded in `backups` is, in seconds (read at each scrape;
 /// absent until the first `tutorchat backup`).

@@ -50,6 +50,11 @@ impl Application {
             None => db::migrate_or_check(&database).await?,
         }
         let pool = db::connect(&database, config.db.pool_size).await?;
+        let zone = &config.safeguarding.school_timezone;
+        if !crate::safeguarding::quiet::check_timezone(&**pool.get().await?, zone).await? {
+            let e = config.safeguarding.unknown_timezone();
+            anyhow::bail!("{}: {}", e.var, e.problem);
+        }
         let reads = Arc::new(match &config.reads.database {
             None => Reads::primary_only(pool.clone()),
             Some(standby) => {
@@ -124,6 +129,7 @@ impl Application {
             signals,
             storage,
             jobs,
+            clock: Arc::default(),
         };
         let state = AppState::new(shared);
         let (jobs, shutdown) = (&state.jobs, &state.shutdown);
@@ -133,6 +139,10 @@ impl Application {
             let (db, storage, config, shutdown) =
                 (state.db.clone(), state.storage.clone(), state.config.storage.clone(), shutdown.clone());
             move || crate::uploads::keep_sweeping(db.clone(), storage.clone(), config.clone(), shutdown.clone())
+        });
+        let s = state.clone();
+        jobs.supervise(crate::safeguarding::quiet::JOB, shutdown.clone(), move || {
+            crate::safeguarding::quiet::keep_delivering(s.clone())
         });
         let s = state.clone();
         jobs.supervise(crate::governance::JOB, shutdown.clone(), move || crate::governance::keep_governing(s.clone()));

@@ -50,6 +50,8 @@ pub struct Shared {
     pub storage: Arc<Storage>,
     /// The background jobs' supervisor (what `/readyz` asks about them).
     pub jobs: Arc<crate::jobs::Jobs>,
+    /// The wall clock of the school's policies (quiet hours), which a test can move.
+    pub clock: Arc<crate::clock::Clock>,
 }
 
 struct Inner {

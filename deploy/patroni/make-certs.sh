@@ -11,7 +11,7 @@
 # CA_DIR keeps the CA (ca.crt, ca.key: kept, made only if missing); OUT_DIR receives ca.crt,
 # server.crt and server.key (0600, owned by OWNER when run as root): what one host needs, the
 # same file names everywhere. SANs are the names the host is reached by (DNS:pg1, IP:127.0.0.1).
-# compose.ha.yaml's `tls` service runs it once per host; `tutorchat topology --ha` once, for
+# compose.ha.yaml's `tls` service runs it once per host; `tutorchat-dev topology --ha` once, for
 # 127.0.0.1. Across machines, run it on an admin machine and copy each host only its OUT_DIR.
 set -eu
 [ $# -ge 4 ] || { echo "usage: $0 CA_DIR OUT_DIR OWNER SAN..." >&2; exit 2; }

@@ -9,6 +9,7 @@ BEGIN
         WITH doomed AS (
             SELECT a.id FROM attachments a JOIN users u ON u.id = a.uploader_id
             WHERE a.message_id IS NULL
+              AND NOT EXISTS (SELECT 1 FROM held_messages h WHERE a.id = ANY (h.attachment_ids))
               AND a.created_at < now() - least(p_age, p_guest_age)
               AND a.created_at < now() - CASE WHEN u.role = 'guest' THEN p_guest_age ELSE p_age END
             ORDER BY a.created_at LIMIT p_limit
@@ -27,7 +28,7 @@ END
 $$;
 
 COMMENT ON FUNCTION attachments_sweep(p_age interval, p_guest_age interval, p_limit integer) IS 'Deletes up to p_limit
-uploads that no message attached: a guest''s once older than p_guest_age, anyone else''s once
+uploads that no message attached (and no held message will: held_messages): a guest''s once older than p_guest_age, anyone else''s once
 older than p_age. Returns, for each, its content (SHA-256) and whether another upload still
 references it; the caller deletes the bytes of those that are not referenced before it commits
 (the advisory lock on each SHA-256, held until then, keeps an upload of the same content from

@@ -297,7 +297,8 @@ BEGIN
                WHERE everything OR p.chat_id = ANY (scope)) l ON l.id = r.id
     WHERE (r.*) IS DISTINCT FROM (l.*);
 
-    -- People's suspension and erasure (their events belong to no chat: checked on a full replay).
+    -- People's suspension and erasure, and guardians' links (their events belong to no chat:
+    -- checked on a full replay).
     IF everything THEN
         INSERT INTO replay_problems
         SELECT 'users', coalesce(r.id, l.id)::text,
@@ -323,6 +324,25 @@ BEGIN
                    FROM users u
                    WHERE u.suspended_until IS NOT NULL OR u.erasure_requested_at IS NOT NULL
                       OR u.erased_at IS NOT NULL) l ON l.id = r.id
+        WHERE (r.*) IS DISTINCT FROM (l.*);
+
+        -- Guardians' links: each guardian_linked, closed by the pair's next guardian_unlinked.
+        INSERT INTO replay_problems
+        SELECT 'guardian_links',
+               coalesce(r.guardian_id, l.guardian_id) || '/' || coalesce(r.student_id, l.student_id) || '@'
+                   || coalesce(r.from_position, l.from_position),
+               CASE WHEN l.guardian_id IS NULL THEN 'missing from projection' WHEN r.guardian_id IS NULL THEN 'not in the log' ELSE 'differs' END,
+               CASE WHEN r.guardian_id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.guardian_id IS NOT NULL THEN to_jsonb(l) END
+        FROM (SELECT k.guardian_id, k.student_id, k.position AS from_position,
+                     (SELECT min(u.position) FROM replay_other u
+                      WHERE u.type = 'guardian_unlinked' AND u.position > k.position
+                        AND (u.payload ->> 'guardian_id')::bigint = k.guardian_id
+                        AND (u.payload ->> 'student_id')::bigint = k.student_id) AS to_position
+              FROM (SELECT x.position, (x.payload ->> 'guardian_id')::bigint AS guardian_id,
+                           (x.payload ->> 'student_id')::bigint AS student_id
+                    FROM replay_other x WHERE x.type = 'guardian_linked') k) r
+        FULL JOIN (SELECT g.guardian_id, g.student_id, g.from_position, g.to_position FROM guardian_links g) l
+               ON l.guardian_id = r.guardian_id AND l.student_id = r.student_id AND l.from_position = r.from_position
         WHERE (r.*) IS DISTINCT FROM (l.*);
     END IF;
 

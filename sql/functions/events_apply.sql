@@ -86,8 +86,15 @@ BEGIN
         UPDATE users SET suspended_until = NULL, suspension_reason = NULL WHERE id = member;
     WHEN 'user_erasure_requested' THEN
         UPDATE users SET erasure_requested_at = e.created_at WHERE id = member;
+        DELETE FROM held_messages WHERE sender_id = member;  -- never delivered, now never will be
     WHEN 'user_erased' THEN
         PERFORM events_erase_person(e);
+    WHEN 'guardian_linked' THEN
+        INSERT INTO guardian_links (guardian_id, student_id, from_position)
+        VALUES ((e.payload ->> 'guardian_id')::bigint, student, e.position);
+    WHEN 'guardian_unlinked' THEN
+        UPDATE guardian_links SET to_position = e.position
+        WHERE guardian_id = (e.payload ->> 'guardian_id')::bigint AND student_id = student AND to_position IS NULL;
     END CASE;
 END
 $$;
@@ -105,7 +112,8 @@ message_reported inserts a report; message_hidden marks the message hidden (by w
 resolves its open reports and blanks the previews of unsent notifications that quote it;
 message_unhidden clears the mark; messages_purged blanks the messages'' content everywhere
 (events_purge); user_suspended, user_unsuspended and user_erasure_requested set the person''s
-columns; user_erased replaces their name and email (events_erase_person); chat_exported
-changes nothing.';
+columns (the last also drops their messages quiet hours still hold); user_erased replaces their name and email (events_erase_person); chat_exported
+changes nothing; guardian_linked opens a guardian_links interval, guardian_unlinked closes it
+at this position.';
 
 REVOKE ALL ON FUNCTION events_apply(e events) FROM PUBLIC;

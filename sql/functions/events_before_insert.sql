@@ -14,7 +14,8 @@ BEGIN
     -- inserted, for the whole statement by the statement trigger events_after_insert.
     IF NEW.type = 'message_created' AND jsonb_typeof(NEW.payload -> 'content') = 'string'
        AND coalesce(NEW.payload -> 'reply_to_message_id', 'null') = 'null'
-       AND coalesce(NEW.payload -> 'attachment_ids', 'null') IN ('null', '[]') THEN
+       AND coalesce(NEW.payload -> 'attachment_ids', 'null') IN ('null', '[]')
+       AND NOT NEW.payload ? 'held_since' THEN
         NEW.payload := jsonb_build_object('message_id', nextval('messages_id_seq'), 'content', NEW.payload ->> 'content');
         RETURN NEW;
     END IF;
@@ -49,6 +50,8 @@ BEGIN
     WHEN 'user_unsuspended' THEN kept := events_rule_person(NEW);
     WHEN 'user_erasure_requested' THEN kept := events_rule_person(NEW);
     WHEN 'user_erased' THEN kept := events_rule_person(NEW);
+    WHEN 'guardian_linked' THEN kept := events_rule_guardian(NEW);
+    WHEN 'guardian_unlinked' THEN kept := events_rule_guardian(NEW);
     END CASE;  -- another type: CASE_NOT_FOUND (and events_type_check refuses it anyway)
     IF kept IS NULL THEN
         RETURN NULL;  -- a no-op: nothing is appended, nothing announced
@@ -76,7 +79,8 @@ with the same text as its comment):
 - message_created: a current participant, in a chat that is not closed; content a string
   (its length is checked by the application: 1-10000 characters, or empty with
   attachments); a reply quotes a message of the same chat written since the sender joined;
-  attachments are the sender''s unattached uploads to this chat (attachments_bind). A plain
+  attachments are the sender''s unattached uploads to this chat (attachments_bind); one that
+  quiet hours held says since when (held_since, not after the event). A plain
   message is only numbered here: its membership, suspension and closed-chat checks and its
   messages row are done once per statement by events_after_insert.
 - message_edited: the author, a participant, of a message not deleted, hidden or purged, in a
@@ -98,7 +102,7 @@ with the same text as its comment):
   message, unhiding one that is not hidden: no-ops.
 - messages_purged: see events_purge_rule (retention by the system, erasure by an admin); the
   messages purged already are left out, and none left is a no-op.
-- chat_exported: a participant or an admin; its format and the moment it shows.
+- chat_exported: a participant, an admin or a guardian of the chat''s student; its format and the moment it shows.
 - user_suspended, user_unsuspended, user_erasure_requested, user_erased: an admin, about
   anyone but an admin (events_user_rule); unsuspending someone not suspended, asking twice for
   an erasure, erasing twice: no-ops; user_erased only once every message of theirs is purged.';

@@ -6,6 +6,7 @@ DECLARE
     reply_to bigint;
     new_message_id bigint;
     attached jsonb;
+    held_since jsonb;
 BEGIN
     PERFORM events_require_participant(e);
     IF (SELECT closed_at FROM chats WHERE id = e.chat_id) IS NOT NULL THEN
@@ -28,6 +29,12 @@ BEGIN
                 USING ERRCODE = 'check_violation';
         END IF;
     END IF;
+    IF e.payload ? 'held_since' AND (jsonb_typeof(e.payload -> 'held_since') <> 'string'
+                                     OR (e.payload ->> 'held_since')::timestamptz > e.created_at) THEN
+        RAISE EXCEPTION 'held_since is when the server accepted a held message: a time not after it is delivered'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    held_since := e.payload -> 'held_since';
     new_message_id := nextval('messages_id_seq');
     attached := attachments_bind(new_message_id, e.chat_id, e.actor_id, e.payload -> 'attachment_ids');
     e.payload := jsonb_build_object('message_id', new_message_id, 'content', e.payload ->> 'content');
@@ -37,10 +44,13 @@ BEGIN
     IF attached IS NOT NULL THEN
         e.payload := e.payload || jsonb_build_object('attachments', attached);
     END IF;
+    IF held_since IS NOT NULL THEN
+        e.payload := e.payload || jsonb_build_object('held_since', held_since);
+    END IF;
     RETURN e;
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_message_created(e events) IS 'message_created with a reply or attachments (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed; content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind). The log assigns the message id, under the lock, so ids grow with positions. In Rust: access::Writer and access::check_access in api::messages::send.';
+COMMENT ON FUNCTION events_rule_message_created(e events) IS 'message_created with a reply, attachments or held_since (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed; content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind); a message quiet hours held carries held_since, when the server accepted it (not after now). The log assigns the message id, under the lock, so ids grow with positions. In Rust: access::Writer and access::check_access in api::messages::send.';
 
 REVOKE ALL ON FUNCTION events_rule_message_created(e events) FROM PUBLIC;

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, Role};
 use crate::error::Code;
 use crate::realtime::Hub;
 use crate::{AppError, AppState, Result};
@@ -48,6 +48,11 @@ pub fn no_chat(chat_id: i64) -> AppError {
 /// hub answers for the direct chats this replica knows (their members never change); the
 /// database for groups (a removal must take effect at once, on every replica) and the rest.
 pub async fn check_access(state: &AppState, chat_id: i64, user: &AuthUser) -> Result<Access> {
+    if user.role == Role::Guardian {
+        let client = state.db.get().await?;
+        let ward = wards_in(&client, user.id, &[chat_id]).await?.remove(&chat_id).ok_or_else(|| no_chat(chat_id))?;
+        return Ok(Access { visible_from: ward.since, closed: ward.closed });
+    }
     match state.hub.is_member(chat_id, user.id) {
         // The hub answers for direct chats only, which never close.
         Some(true) => return Ok(Access::ALL),
@@ -123,6 +128,11 @@ pub async fn check_read_access(state: &AppState, chat_id: i64, user: &AuthUser) 
 /// replica cannot answer itself: their membership intervals, none for a chat they never were
 /// a member of (or one that does not exist). No connection is taken when the hub answers all.
 pub async fn read_access_in(state: &AppState, chats: &[i64], user: &AuthUser) -> Result<HashMap<i64, Readable>> {
+    if user.role == Role::Guardian {
+        let client = state.db.get().await?;
+        let wards = wards_in(&client, user.id, chats).await?;
+        return Ok(wards.into_iter().map(|(chat, ward)| (chat, ward.readable())).collect());
+    }
     let (mut readable, ask) = known_to(&state.hub, user.id, chats);
     if !ask.is_empty() {
         let client = state.db.get().await?;
@@ -182,6 +192,46 @@ async fn windows(
         );
     }
     Ok(())
+}
+
+/// A direct chat a guardian reads: whose it is (the student they are linked to), from where
+/// (the position of the link open now) and whether it is closed.
+#[derive(Debug, Clone, Copy)]
+pub struct Ward {
+    pub student: i64,
+    pub since: i64,
+    pub closed: bool,
+}
+
+impl Ward {
+    /// What the guardian reads of the chat: from the link on (an ended link ends it).
+    pub fn readable(self) -> Readable {
+        Readable { from: vec![self.since], through: vec![i64::MAX] }
+    }
+}
+
+/// Which of `chats` guardian `guardian` reads now: the direct chats of the students they are
+/// linked to (never a group: it holds other children's words), each from its link on. The
+/// database answers, so a link ended on another replica ends the reading at once.
+pub async fn wards_in(
+    client: &deadpool_postgres::ClientWrapper,
+    guardian: i64,
+    chats: &[i64],
+) -> Result<HashMap<i64, Ward>, tokio_postgres::Error> {
+    let statement = client
+        .prepare_cached(
+            "SELECT c.id, c.student_id, g.from_position, c.closed_at IS NOT NULL AS closed
+             FROM guardian_links g JOIN chats c ON c.student_id = g.student_id AND c.kind = 'direct'
+             WHERE g.guardian_id = $1 AND g.to_position IS NULL AND c.id = ANY($2)",
+        )
+        .await?;
+    let rows = client.query(&statement, &[&guardian, &chats]).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            (r.get("id"), Ward { student: r.get("student_id"), since: r.get("from_position"), closed: r.get("closed") })
+        })
+        .collect())
 }
 
 /// Whether `user` may see message `id` (as history would show it to them): for an answer that

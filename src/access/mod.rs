@@ -38,11 +38,11 @@ mod roles;
 
 pub use crate::auth::routes::{GuestRoute, SuspendedRoute, TicketRoute, for_guests, for_suspended, for_tickets};
 pub use chat::{
-    Access, Readable, check_access, check_read_access, may_see_message, no_chat, no_message, read_access_in,
-    readable_in,
+    Access, Readable, Ward, check_access, check_read_access, may_see_message, no_chat, no_message, read_access_in,
+    readable_in, wards_in,
 };
 pub use groups::{group_manager, is_member};
-pub use records::{Via, record_read};
+pub use records::{Via, record_read, record_stream};
 pub use resources::{
     AttachedTo, Attachment, may_complete_lesson, may_read_attachment, may_revoke_link, may_see_presence, no_attachment,
 };

@@ -1,5 +1,6 @@
-//! Reads by someone who takes no part in a chat are recorded: an admin opening its history,
-//! exporting it, finding it in a search (`access_records`, through `access_record`). A
+//! Reads by someone who takes no part in a chat are recorded: an admin or a guardian opening its
+//! history, exporting it, finding it in a search, a guardian opening the event stream that
+//! carries it (`access_records`, through `access_record`). A
 //! participant's reads of their own chats are not: they are the chat. What a school's
 //! safeguarding policy asks is the opposite direction: which adults read a child's chat, when and
 //! how, which the audit timeline, `GET /api/admin/access-records` and the child's own
@@ -17,6 +18,7 @@ pub enum Via {
     History,
     Export,
     Search,
+    Stream,
 }
 
 impl Via {
@@ -25,17 +27,35 @@ impl Via {
             Self::History => "history",
             Self::Export => "export",
             Self::Search => "search",
+            Self::Stream => "stream",
         }
     }
 }
 
-/// Records `reader`'s read of `chats` through `via` when they take no part in them (an admin),
-/// before the read is answered: a read that cannot be recorded is not answered.
+/// Records `reader`'s read of `chats` through `via` when they take no part in them (an admin,
+/// a guardian), before the read is answered: a read that cannot be recorded is not answered.
 pub async fn record_read(db: &Pool, reader: &AuthUser, chats: &[i64], via: Via) -> Result<()> {
-    if viewer(reader) != Viewer::Admin || chats.is_empty() {
+    if matches!(viewer(reader), Viewer::Participant(_)) || chats.is_empty() {
         return Ok(());
     }
     let client = db.get().await?;
     client.execute("SELECT access_record($1, $2, $3)", &[&reader.id, &chats, &via.name()]).await?;
+    Ok(())
+}
+
+/// A guardian's event stream carries their children's direct chats: recorded as it opens, one
+/// record a chat they read now (a chat opened while the stream is open is recorded by the next
+/// stream, history or export). An admin's stream, which carries every chat, is not recorded.
+pub async fn record_stream(db: &Pool, reader: &AuthUser) -> Result<()> {
+    let Viewer::Guardian(guardian) = viewer(reader) else { return Ok(()) };
+    let client = db.get().await?;
+    client
+        .execute(
+            "SELECT access_record($1, ARRAY(
+                 SELECT c.id FROM guardian_links g JOIN chats c ON c.student_id = g.student_id AND c.kind = 'direct'
+                 WHERE g.guardian_id = $1 AND g.to_position IS NULL), 'stream')",
+            &[&guardian],
+        )
+        .await?;
     Ok(())
 }

@@ -16,7 +16,8 @@ use crate::{AppError, AppState};
 /// An admin: 403 `forbidden` for anyone else.
 pub struct Admin(pub AuthUser);
 
-/// Someone who takes part in chats (not an admin): 403 `admin_read_only` for an admin.
+/// Someone who takes part in chats: 403 `admin_read_only` for an admin, `guardian_read_only`
+/// for a guardian (both read chats they take no part in, and write nothing).
 pub struct Participant(pub AuthUser);
 
 /// A [`Participant`] within their write rate (a guest's is harder): 429 past it.
@@ -26,6 +27,12 @@ pub struct Writer(pub AuthUser);
 fn admins_read_only() -> AppError {
     AppError::Forbidden("admins have read-only access: they read every chat and write nothing".into())
         .with_code(Code::AdminReadOnly)
+}
+
+/// The answer to a guardian where only participants may act.
+fn guardians_read_only() -> AppError {
+    AppError::Forbidden("guardians have read-only access: they read their children's chats and write nothing".into())
+        .with_code(Code::GuardianReadOnly)
 }
 
 impl FromRequestParts<AppState> for Admin {
@@ -47,6 +54,7 @@ impl FromRequestParts<AppState> for Participant {
         let user = AuthUser::from_request_parts(parts, state).await?;
         match user.role {
             Role::Admin => Err(admins_read_only()),
+            Role::Guardian => Err(guardians_read_only()),
             _ => Ok(Self(user)),
         }
     }
@@ -62,10 +70,12 @@ impl FromRequestParts<AppState> for Writer {
     }
 }
 
-/// What `user` is shown: every chat as an admin, or their own as a participant.
+/// What `user` is shown: every chat as an admin, their children's direct chats as a
+/// guardian, or their own as a participant.
 pub fn viewer(user: &AuthUser) -> Viewer {
     match user.role {
         Role::Admin => Viewer::Admin,
+        Role::Guardian => Viewer::Guardian(user.id),
         _ => Viewer::Participant(user.id),
     }
 }

@@ -182,7 +182,7 @@ pub const CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
     LEFT JOIN LATERAL (
         WITH page AS (
             SELECT c.id, x.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at,
-                   c.participants_count, c.last_message_id,
+                   c.participants_count, c.last_message_id, c.guardians_read,
                    me.joined_position, me.unread_count, me.last_read_message_id
             FROM chat_participants me
             JOIN chat_headers c ON c.id = me.chat_id
@@ -195,7 +195,8 @@ pub const CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
                   WHERE s.chat_id = c.id AND s.user_id <> $1 AND lower(su.name COLLATE "und-x-icu") LIKE $6)))
             ORDER BY x.active DESC, c.id DESC LIMIT $7)
         SELECT c.id, c.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at, c.participants_count,
-               o.user_id AS other_id, u.name AS other_name, u.role AS other_role,
+               c.guardians_read, o.user_id AS other_id, u.name AS other_name, u.role AS other_role,
+               NULL::bigint AS ward_id, NULL::text AS ward_name,
                m.id AS last_id, m.sender_id AS last_sender_id,
                CASE WHEN m.hidden_at IS NULL THEN m.content ELSE '' END AS last_content,
                CASE WHEN m.hidden_at IS NULL THEN m.attachments END AS last_attachments, m.created_at AS last_at,
@@ -226,7 +227,7 @@ const ADMIN_CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
                   WHERE s.chat_id = c.id AND lower(su.name COLLATE "und-x-icu") LIKE $6))
             ORDER BY x.active DESC, c.id DESC LIMIT $7)
         SELECT c.id, page.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at,
-               c.participants_count, c.message_count AS messages_count, m.created_at AS last_message_at
+               c.participants_count, c.guardians_read, c.message_count AS messages_count, m.created_at AS last_message_at
         FROM page JOIN chat_headers c ON c.id = page.id LEFT JOIN messages m ON m.id = c.last_message_id
     ) d ON true
     ORDER BY d.active DESC, d.id DESC"#;
@@ -267,10 +268,11 @@ pub async fn list_chats(
     let page = Page::from_query(query)?;
     let min = page.min_position(min);
     let (listed, presences) = reading!(state.reads, min, |client| {
-        let listed = list(&client, CHAT_LIST_SQL, Some(user.id), &page).await?;
-        // Guests see nobody's presence (a teacher's online hours are not theirs).
+        let sql = if user.role == Role::Guardian { super::guardians::GUARDIAN_CHAT_LIST_SQL } else { CHAT_LIST_SQL };
+        let listed = list(&client, sql, Some(user.id), &page).await?;
+        // Guests and guardians see nobody's presence (a teacher's online hours are not theirs).
         let people: Vec<i64> = match user.role {
-            Role::Guest => vec![],
+            Role::Guest | Role::Guardian => vec![],
             _ => listed.rows.iter().filter_map(|r| r.get("other_id")).collect(),
         };
         let presences = match client.source {
@@ -293,11 +295,16 @@ pub async fn list_chats(
                     role: r.try_get("other_role")?,
                 })),
             };
+            let ward = match r.try_get::<_, Option<i64>>("ward_id")? {
+                Some(id) => Some(Person { id, name: r.try_get("ward_name")?, role: Role::Student }),
+                None => None,
+            };
             let last_kind = MessageType::of(&Attachment::list_from_row(&r, "last_attachments")?);
             Ok(ChatSummary {
                 id: r.get("id"),
                 header: ChatHeader::from_row(&r)?,
                 participant,
+                ward,
                 last_message: last_id
                     .map(|id| -> Result<_, tokio_postgres::Error> {
                         Ok(LastMessage {

@@ -5,11 +5,9 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::routing::post;
 use serde::Deserialize;
 
-use super::Snapshot;
 use super::messages::{SendMessage, send};
 use super::text::{Empty, check_message_text};
 use crate::access::Writer;
@@ -36,6 +34,7 @@ pub struct DirectMessage {
         super::IdempotencyKeyParam),
     request_body = DirectMessage,
     responses((status = 201, body = SentMessage), (status = 200, body = SentMessage, description = "a retry: the message the key created"),
+              (status = 202, body = crate::safeguarding::quiet::HeldMessage, description = "quiet hours: accepted and held until `deliver_at`"),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody, description = "no direct chat between the caller and this user"),
               (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -46,7 +45,7 @@ pub async fn send_direct(
     key: IdempotencyKey,
     PathParam(to): PathParam<i64>,
     JsonBody(body): JsonBody<DirectMessage>,
-) -> Result<(StatusCode, Snapshot<SentMessage>)> {
+) -> Result<axum::response::Response> {
     let row = state
         .db
         .get()

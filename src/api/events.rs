@@ -158,6 +158,8 @@ pub async fn stream(
         return Err(AppError::TooManyRequests { message, retry_after: state.config.sse.retry });
     };
     let head = subscription.head;
+    // A guardian reads chats they take no part in: recorded before the stream answers.
+    crate::access::record_stream(&state.db, &user).await?;
 
     let mut stream = EventStream {
         queued: VecDeque::from([Bytes::from(format!("retry: {}\n\n", jittered(state.config.sse.retry)))]),
@@ -280,7 +282,7 @@ impl EventStream {
         let viewer = crate::access::viewer(&self.user);
         let reads = &self.state.reads;
         let user = self.user.id;
-        let (stored, dispatches, memberships) = reading!(reads, head, |client| {
+        let (stored, dispatches, memberships, wards) = reading!(reads, head, |client| {
             let stored = store::read_visible(&***client, viewer, after, head, REPLAY_PAGE).await?;
             let presence = (client.source == Source::Standby).then(|| reads.primary());
             let dispatches = frames::encode(&***client, &stored, presence, frames::Shown::AsNow).await?;
@@ -293,7 +295,16 @@ impl EventStream {
                 }
                 _ => std::collections::HashMap::new(),
             };
-            Ok((stored, dispatches, memberships))
+            // A guardian sees each chat as the student they read it for.
+            let wards = match viewer {
+                Viewer::Guardian(guardian) => {
+                    let mut chats: Vec<i64> = dispatches.iter().filter_map(|d| d.chat_id).collect();
+                    chats.dedup();
+                    crate::access::wards_in(&client, guardian, &chats).await?
+                }
+                _ => std::collections::HashMap::new(),
+            };
+            Ok((stored, dispatches, memberships, wards))
         })?;
         let Some(last) = stored.last().map(|e| e.position) else {
             self.replay = None;
@@ -302,6 +313,9 @@ impl EventStream {
         for dispatch in dispatches {
             let bytes = if viewer == Viewer::Admin {
                 Some(dispatch.frames.for_admins())
+            } else if let Viewer::Guardian(_) = viewer {
+                let ward = dispatch.chat_id.and_then(|chat| wards.get(&chat));
+                ward.and_then(|ward| dispatch.frame_for(ward.student, ward.since))
             } else {
                 // A reply is shown as it was live: its quote unavailable to whoever joined
                 // after the quoted message (the membership the event was seen in says when).

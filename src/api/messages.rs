@@ -3,6 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -16,6 +17,7 @@ use crate::error::{Code, ErrorBody};
 use crate::extract::{IdempotencyKey, JsonBody, PathParam};
 use crate::limits::Limited;
 use crate::log::{AppendError, EventData, NewEvent, StoredEvent, store};
+use crate::safeguarding::quiet;
 use crate::wire::{HistoryMessage, MessageType, ReplyPreview, SentMessage};
 use crate::{AppError, AppState, Result};
 
@@ -68,6 +70,7 @@ pub struct Deleted {
     responses((status = 201, body = SentMessage, headers(("X-Event-Position" = i64, description = "the message's position in the log"))),
               (status = 200, body = SentMessage, description = "a retry: the message the key created",
                headers(("X-Event-Position" = i64, description = "the message's position in the log"))),
+              (status = 202, body = crate::safeguarding::quiet::HeldMessage, description = "quiet hours (QUIET_HOURS): a teacher's message to a chat with a student is accepted and held, and delivered at `deliver_at`"),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody, description = "no such chat, or the caller is not a participant (one answer for both)"),
               (status = 409, body = ErrorBody, description = "the chat is closed (an idle inquiry): read-only"),
@@ -78,7 +81,7 @@ pub async fn send(
     Writer(user): Writer,
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(body): JsonBody<SendMessage>,
-) -> Result<(StatusCode, Snapshot<SentMessage>)> {
+) -> Result<Response> {
     // No pooled connection is held while waiting for the writer, which needs one too.
     let access = check_access(&state, body.chat_id, &user).await?;
     let empty = if body.attachment_ids.is_empty() { Empty::Unfit } else { Empty::Allowed };
@@ -94,6 +97,23 @@ pub async fn send(
         Some(parent) => Some(quoted(&state, body.chat_id, parent, access).await?),
     };
 
+    if let Some(deliver_at) = quiet::held_until(&state, &user, body.chat_id).await? {
+        // A retry of a message delivered already is answered as delivered.
+        if let Some(key) = key.as_deref()
+            && let Some((position, first)) = first_answer(&state, &user, key, &body).await?
+        {
+            return Ok((StatusCode::OK, Snapshot(position, first)).into_response());
+        }
+        let message = quiet::Message {
+            chat_id: body.chat_id,
+            content: &body.content,
+            reply_to: body.reply_to_message_id,
+            attachment_ids: &body.attachment_ids,
+            key: key.as_deref(),
+        };
+        let held = quiet::hold(&state, &user, &message, deliver_at).await?;
+        return Ok((StatusCode::ACCEPTED, Json(held)).into_response());
+    }
     let event = NewEvent::MessageCreated {
         chat_id: body.chat_id,
         sender_id: user.id,
@@ -111,14 +131,14 @@ pub async fn send(
             let first = first_answer(&state, &user, &key, &body).await?;
             let (position, first) =
                 first.ok_or_else(|| anyhow::anyhow!("idempotency key {key:?} conflicted but names no event"))?;
-            return Ok((StatusCode::OK, Snapshot(position, first)));
+            return Ok((StatusCode::OK, Snapshot(position, first)).into_response());
         }
         // A retry whose first attempt attached the uploads is refused for that, before the
         // key's index is reached: the key still finds the first answer.
         Err(refused @ AppendError::Refused(..)) => {
             let Some(key) = key.as_deref() else { return Err(refused.into()) };
             return match first_answer(&state, &user, key, &body).await? {
-                Some((position, first)) => Ok((StatusCode::OK, Snapshot(position, first))),
+                Some((position, first)) => Ok((StatusCode::OK, Snapshot(position, first)).into_response()),
                 None => Err(refused.into()),
             };
         }
@@ -126,7 +146,7 @@ pub async fn send(
     };
     // The message ends the sender's typing there (the partner's client ends it on the message).
     state.typing.ended(user.id, body.chat_id);
-    Ok((StatusCode::CREATED, Snapshot(stored.position, sent_message(&stored, reply_to)?)))
+    Ok((StatusCode::CREATED, Snapshot(stored.position, sent_message(&stored, reply_to)?)).into_response())
 }
 
 /// The message `parent` that a new message of chat `chat_id` quotes: 400 unless it is a

@@ -6,7 +6,9 @@ mod direct;
 pub mod events;
 pub mod export;
 mod groups;
+mod guardians;
 mod health;
+mod held;
 mod history;
 pub mod inquiries;
 mod lessons;
@@ -47,6 +49,8 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .merge(direct::router())
         .merge(read_markers::router())
         .merge(readers::router())
+        .merge(guardians::router())
+        .merge(held::router())
         .merge(search::router())
         .merge(presence::router())
         .merge(push::router())

@@ -67,10 +67,19 @@ pub enum Role {
     Admin,
     /// A visitor without an account, who opened an inquiry link: allowed exactly their chat.
     Guest,
+    /// A parent or carer: reads the direct chats of the students they are linked to (an admin
+    /// links them), writes nothing.
+    Guardian,
 }
 
 // `users.role` decodes straight into a Role.
-crate::db::text_column!(Role { Student => "student", Teacher => "teacher", Admin => "admin", Guest => "guest" });
+crate::db::text_column!(Role {
+    Student => "student",
+    Teacher => "teacher",
+    Admin => "admin",
+    Guest => "guest",
+    Guardian => "guardian",
+});
 
 /// The claims this server reads. Others (`role`, `iat`, …) may be present and are ignored.
 #[derive(Debug, Serialize, Deserialize)]

@@ -14,6 +14,7 @@ mod limits;
 mod notify;
 mod oidc;
 mod push;
+mod safeguarding;
 mod storage;
 mod streams;
 mod writes;
@@ -32,6 +33,7 @@ pub use limits::{InquiryConfig, RateConfig};
 pub use notify::{NotifyConfig, Webhook, webhook_secret};
 pub use oidc::{OidcClient, OidcConfig};
 pub use push::{PushConfig, PushPreview, PushService, Vapid, vapid_key};
+pub use safeguarding::{QuietHours, SafeguardingConfig};
 pub use storage::{S3Config, StorageBackend, StorageConfig, storage_from_env, storage_in_env};
 pub use streams::{ListenerConfig, PresenceConfig, SseConfig};
 pub use writes::{AppendConfig, AppendMode};
@@ -47,7 +49,7 @@ const RUST_LOG: Var = Var { name: "RUST_LOG", default: Fallback::Value("info"), 
 const TUTORCHAT_STOP_ON_EOF: Var = Var {
     name: "TUTORCHAT_STOP_ON_EOF",
     default: Fallback::Unset("unset"),
-    meaning: "`1`: also stop when standard input closes (set by `tutorchat topology` for its replicas)",
+    meaning: "`1`: also stop when standard input closes (set by `tutorchat-dev topology` for its replicas)",
 };
 
 /// Every variable, by concern, in the order docs/configuration.md shows them.
@@ -63,6 +65,7 @@ pub const GROUPS: &[(&str, &[Var])] = &[
     ("Offline notifications", notify::VARS),
     ("Web Push", push::VARS),
     ("Retention, erasure and export", governance::VARS),
+    ("Safeguarding", safeguarding::VARS),
     ("The process", &[LOG_FORMAT, RUST_LOG, TUTORCHAT_STOP_ON_EOF]),
 ];
 
@@ -99,8 +102,9 @@ pub struct Config {
     pub storage: StorageConfig,
     pub notify: NotifyConfig,
     pub governance: GovernanceConfig,
+    pub safeguarding: SafeguardingConfig,
     pub log_format: LogFormat,
-    /// Also stop when standard input closes (set by `tutorchat topology` for its replicas).
+    /// Also stop when standard input closes (set by `tutorchat-dev topology` for its replicas).
     pub stop_on_eof: bool,
 }
 
@@ -133,6 +137,7 @@ impl Config {
             storage: StorageConfig::local(std::env::temp_dir().join("tutorchat-test-attachments")),
             notify: NotifyConfig::default(),
             governance: GovernanceConfig::default(),
+            safeguarding: SafeguardingConfig::default(),
             log_format: LogFormat::Text,
             stop_on_eof: false,
         }
@@ -159,6 +164,7 @@ impl Config {
             storage: StorageConfig::from_env(&env, &db.data_dir)?,
             notify: NotifyConfig::from_env(&env)?,
             governance: GovernanceConfig::from_env(&env)?,
+            safeguarding: SafeguardingConfig::from_env(&env)?,
             log_format: env.choice(&LOG_FORMAT, &[("text", LogFormat::Text), ("json", LogFormat::Json)])?,
             stop_on_eof: env.flag(&TUTORCHAT_STOP_ON_EOF)?.unwrap_or(false),
             db,

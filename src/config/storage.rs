@@ -221,7 +221,7 @@ pub fn storage_from_env(data_dir: &Path) -> Result<StorageConfig, ConfigError> {
 }
 
 /// Whether this process's environment says where attachments go (`STORAGE_DIR` or
-/// `S3_BUCKET`): `tutorchat topology` gives its replicas a shared directory otherwise.
+/// `S3_BUCKET`): `tutorchat-dev topology` gives its replicas a shared directory otherwise.
 pub fn storage_in_env() -> bool {
     Env::process().is_ok_and(|env| env.is_set(&STORAGE_DIR) || env.is_set(&S3_BUCKET))
 }

@@ -235,7 +235,7 @@ pub const RUNTIME_GROUP: &str = "tutorchat_app";
 
 /// Creates, when missing, the group role [`RUNTIME_GROUP`] and a login role `login` in it: the
 /// role a least-privilege replica connects as. Needs a role with CREATEROLE (`server` is the
-/// private server's superuser in `tutorchat topology`).
+/// private server's superuser in `tutorchat-dev topology`).
 pub async fn ensure_runtime_role(server: &tokio_postgres::Config, login: &str) -> anyhow::Result<()> {
     anyhow::ensure!(
         !login.is_empty() && login.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),

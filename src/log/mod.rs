@@ -43,6 +43,8 @@ pub enum EventType {
     UserUnsuspended,
     UserErasureRequested,
     UserErased,
+    GuardianLinked,
+    GuardianUnlinked,
 }
 
 crate::db::text_column!(EventType {
@@ -64,6 +66,8 @@ crate::db::text_column!(EventType {
     UserUnsuspended => "user_unsuspended",
     UserErasureRequested => "user_erasure_requested",
     UserErased => "user_erased",
+    GuardianLinked => "guardian_linked",
+    GuardianUnlinked => "guardian_unlinked",
 });
 
 /// What an event says, by type (the `type` column with its `payload`).
@@ -80,6 +84,9 @@ pub enum EventData {
         /// As the log recorded them when the message attached them (absent: none).
         #[serde(default)]
         attachments: Vec<Attachment>,
+        /// When the server accepted it, if quiet hours held it until this event delivered it.
+        #[serde(default, with = "time::serde::rfc3339::option")]
+        held_since: Option<OffsetDateTime>,
     },
     MessageDeleted {
         message_id: i64,
@@ -150,6 +157,15 @@ pub enum EventData {
     UserErased {
         user_id: i64,
     },
+    /// An admin linked a guardian to a student: the guardian reads the student's direct chats.
+    GuardianLinked {
+        guardian_id: i64,
+        student_id: i64,
+    },
+    GuardianUnlinked {
+        guardian_id: i64,
+        student_id: i64,
+    },
 }
 
 /// Why a message's content was purged.
@@ -219,6 +235,8 @@ impl StoredEvent {
             EventData::UserUnsuspended { .. } => EventType::UserUnsuspended,
             EventData::UserErasureRequested { .. } => EventType::UserErasureRequested,
             EventData::UserErased { .. } => EventType::UserErased,
+            EventData::GuardianLinked { .. } => EventType::GuardianLinked,
+            EventData::GuardianUnlinked { .. } => EventType::GuardianUnlinked,
         }
     }
 

@@ -119,6 +119,23 @@ pub enum NewEvent {
         admin_id: i64,
         user_id: i64,
     },
+    /// A message quiet hours held since `held_since`, delivered now (as a `message_created`
+    /// that says when it was accepted).
+    HeldMessage {
+        chat_id: i64,
+        sender_id: i64,
+        content: String,
+        reply_to: Option<i64>,
+        attachment_ids: Vec<i64>,
+        held_since: OffsetDateTime,
+    },
+    /// An admin links a guardian to a student (`linked`), or ends the link.
+    Guardian {
+        admin_id: i64,
+        guardian_id: i64,
+        student_id: i64,
+        linked: bool,
+    },
 }
 
 impl NewEvent {
@@ -128,6 +145,16 @@ impl NewEvent {
         match self {
             Self::MessageCreated { chat_id, sender_id, content, reply_to, attachment_ids } => {
                 let mut payload = serde_json::json!({ "content": content });
+                if let Some(parent) = reply_to {
+                    payload["reply_to_message_id"] = (*parent).into();
+                }
+                if !attachment_ids.is_empty() {
+                    payload["attachment_ids"] = attachment_ids.as_slice().into();
+                }
+                (Some(*chat_id), Some(*sender_id), EventType::MessageCreated, payload)
+            }
+            Self::HeldMessage { chat_id, sender_id, content, reply_to, attachment_ids, held_since } => {
+                let mut payload = serde_json::json!({ "content": content, "held_since": rfc3339(*held_since) });
                 if let Some(parent) = reply_to {
                     payload["reply_to_message_id"] = (*parent).into();
                 }
@@ -232,6 +259,12 @@ impl NewEvent {
             Self::UserErased { admin_id, user_id } => {
                 (None, Some(*admin_id), EventType::UserErased, serde_json::json!({ "user_id": user_id }))
             }
+            Self::Guardian { admin_id, guardian_id, student_id, linked } => (
+                None,
+                Some(*admin_id),
+                if *linked { EventType::GuardianLinked } else { EventType::GuardianUnlinked },
+                serde_json::json!({ "guardian_id": guardian_id, "student_id": student_id }),
+            ),
         }
     }
 
@@ -251,6 +284,10 @@ impl NewEvent {
                     && reply_to == reply_to_message_id
                     && attachment_ids.iter().eq(attachments.iter().map(|a| &a.id))
             }
+            (
+                Self::HeldMessage { content, reply_to, held_since, .. },
+                EventData::MessageCreated { content: c, reply_to_message_id, held_since: h, .. },
+            ) => content == c && reply_to == reply_to_message_id && h.is_some_and(|h| h == *held_since),
             (Self::MessageDeleted { message_id, .. }, EventData::MessageDeleted { message_id: m })
             | (Self::MessageReported { message_id, .. }, EventData::MessageReported { message_id: m, .. })
             | (Self::MessageHidden { message_id, .. }, EventData::MessageHidden { message_id: m, .. })
@@ -274,6 +311,14 @@ impl NewEvent {
             | (Self::UserErasureRequested { user_id, .. }, EventData::UserErasureRequested { user_id: u, .. })
             | (Self::UserErased { user_id, .. }, EventData::UserErased { user_id: u }) => user_id == u,
             (Self::ChatRenamed { title, .. }, EventData::ChatRenamed { title: t }) => title == t,
+            (
+                Self::Guardian { guardian_id, student_id, linked: true, .. },
+                EventData::GuardianLinked { guardian_id: g, student_id: s },
+            )
+            | (
+                Self::Guardian { guardian_id, student_id, linked: false, .. },
+                EventData::GuardianUnlinked { guardian_id: g, student_id: s },
+            ) => guardian_id == g && student_id == s,
             (Self::ChatClosed { .. }, EventData::ChatClosed { .. })
             | (Self::MessagesPurged { .. }, EventData::MessagesPurged { .. })
             | (Self::ChatExported { .. }, EventData::ChatExported { .. }) => true,

@@ -124,10 +124,12 @@ pub async fn summary(
     Ok((row.get(0), row.get(1), row.get(2)))
 }
 
-/// Who is replaying: an admin sees every chat, anyone else the chats they take part in.
+/// Who is replaying: an admin sees every chat, a guardian their children's direct chats,
+/// anyone else the chats they take part in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Viewer {
     Admin,
+    Guardian(i64),
     Participant(i64),
 }
 
@@ -155,6 +157,23 @@ pub const VISIBLE_TO_PARTICIPANT_SQL: &str = "SELECT e.position, e.chat_id, e.ac
      WHERE p.user_id = $4 AND p.from_position <= $2 AND (p.to_position IS NULL OR p.to_position > $1)
      ORDER BY e.position LIMIT $3";
 
+/// Events in ($1, $2] that guardian $4 may read, up to $3, in log order: those of the direct
+/// chats of each student they are linked to now, from the link on (`guardian_links`: a link
+/// ended ends the reading, history and replay alike), except an edit of a message from before
+/// the link. Read per chat through `idx_events_chat_position`, as a participant's.
+pub const VISIBLE_TO_GUARDIAN_SQL: &str = "SELECT e.position, e.chat_id, e.actor_id, e.type, e.payload, e.created_at
+     FROM guardian_links g
+     JOIN chats c ON c.student_id = g.student_id AND c.kind = 'direct'
+     CROSS JOIN LATERAL (
+         SELECT position, chat_id, actor_id, type, payload, created_at FROM events x
+         WHERE x.chat_id = c.id AND x.position > greatest($1, g.from_position - 1) AND x.position <= $2
+           AND (x.type <> 'message_edited' OR g.from_position <= (
+               SELECT m.position FROM messages m WHERE m.id = (x.payload ->> 'message_id')::bigint))
+         ORDER BY x.position LIMIT $3
+     ) e
+     WHERE g.guardian_id = $4 AND g.to_position IS NULL AND g.from_position <= $2
+     ORDER BY e.position LIMIT $3";
+
 /// Up to `limit` events in (`after`, `through`] that `viewer` may see, in log order: the
 /// replay of a stream that resumes.
 pub async fn read_visible(
@@ -169,16 +188,19 @@ pub async fn read_visible(
         Viewer::Participant(user) => {
             client.query(VISIBLE_TO_PARTICIPANT_SQL, &[&after, &through, &limit, &user]).await?
         }
+        Viewer::Guardian(user) => client.query(VISIBLE_TO_GUARDIAN_SQL, &[&after, &through, &limit, &user]).await?,
     };
     rows.iter().map(StoredEvent::from_row).collect()
 }
 
 /// A replica's starting point for routing, read in one snapshot: the log head, every chat's
-/// members (chat, user, the position they joined at) and the groups.
+/// members (chat, user, the position they joined at), the groups, and the guardians' links
+/// open now (guardian, student, the position of the link).
 pub struct Routing {
     pub head: i64,
     pub members: Vec<(i64, i64, i64)>,
     pub groups: std::collections::HashSet<i64>,
+    pub guardians: Vec<(i64, i64, i64)>,
 }
 
 /// Reads [`Routing`] in one snapshot.
@@ -192,11 +214,15 @@ pub async fn routing(client: &mut tokio_postgres::Client) -> anyhow::Result<Rout
     let head: i64 = tx.query_one(HEAD_SQL, &[]).await?.get(0);
     let members = tx.query("SELECT chat_id, user_id, joined_position FROM chat_participants", &[]).await?;
     let groups = tx.query("SELECT id FROM chats WHERE kind <> 'direct'", &[]).await?;
+    let guardians = tx
+        .query("SELECT guardian_id, student_id, from_position FROM guardian_links WHERE to_position IS NULL", &[])
+        .await?;
     tx.commit().await?;
     Ok(Routing {
         head,
         members: members.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect(),
         groups: groups.iter().map(|r| r.get(0)).collect(),
+        guardians: guardians.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect(),
     })
 }
 

@@ -103,6 +103,15 @@ pub struct UserEvent {
     pub user_id: i64,
 }
 
+/// The data of `guardian_linked` and `guardian_unlinked` (admins, and the guardian's own
+/// streams, which end when the link does): `guardian_id` reads `student_id`'s direct chats from
+/// now on, or no longer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct GuardianEvent {
+    pub guardian_id: i64,
+    pub student_id: i64,
+}
+
 /// The data of `messages_read`: `user_id` has read the chat up to `up_to_message_id`.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct MessagesReadEvent {

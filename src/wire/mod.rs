@@ -76,6 +76,9 @@ pub struct ChatHeader {
     /// When an inquiry was closed for lack of activity: it is read-only since (null: open).
     #[serde(with = "time::serde::rfc3339::option")]
     pub closed_at: Option<OffsetDateTime>,
+    /// A direct chat whose student has a guardian linked now: the guardian reads it (never
+    /// writes), and the header tells both its members so.
+    pub guardians_read: bool,
 }
 
 impl ChatHeader {
@@ -89,6 +92,7 @@ impl ChatHeader {
             updated_at: row.try_get("updated_at")?,
             participants_count: row.try_get("participants_count")?,
             closed_at: row.try_get("closed_at")?,
+            guardians_read: row.try_get("guardians_read")?,
         })
     }
 
@@ -102,6 +106,7 @@ impl ChatHeader {
             updated_at: created_at,
             participants_count: 2,
             closed_at: None,
+            guardians_read: false,
         }
     }
 }
@@ -176,8 +181,11 @@ pub struct ChatSummary {
     pub id: i64,
     #[serde(flatten)]
     pub header: ChatHeader,
-    /// The other participant of a direct chat or an inquiry (null for a group).
+    /// The other participant of a direct chat or an inquiry (null for a group); for a guardian,
+    /// the teacher.
     pub participant: Option<Contact>,
+    /// For a guardian: the student they read this chat for (null for everyone else).
+    pub ward: Option<Person>,
     pub last_message: Option<LastMessage>,
     /// Messages from others after the caller's read marker, not deleted.
     pub unread_count: i64,

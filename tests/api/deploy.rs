@@ -157,7 +157,7 @@ fn the_native_topology_rewrites_only_what_differs_on_one_machine() {
     let front = "127.0.0.1:18088".parse().expect("addr");
     let replicas = ["127.0.0.1:1001".parse().expect("addr"), "127.0.0.1:1002".parse().expect("addr")];
     let tls = "127.0.0.1:18443".parse().expect("addr");
-    let conf = tutorchat::dev::nginx_config(std::path::Path::new("/tmp/x"), front, tls, &replicas);
+    let conf = tutorchat_dev::nginx_config(std::path::Path::new("/tmp/x"), front, tls, &replicas);
     assert!(conf.contains("listen 127.0.0.1:18443 ssl;") && conf.contains("ssl_certificate /tmp/x/tls/cert.pem;"));
     assert!(conf.contains("listen 127.0.0.1:18088;"));
     assert!(conf.contains("server 127.0.0.1:1001 max_fails=0;") && conf.contains("server 127.0.0.1:1002 max_fails=0;"));
@@ -167,19 +167,19 @@ fn the_native_topology_rewrites_only_what_differs_on_one_machine() {
     assert!(conf.contains("proxy_buffering off;"), "everything else is kept");
 
     // DATA_DIR is relative by default (.data); nginx would resolve it against its prefix again.
-    let relative = tutorchat::dev::nginx_config(std::path::Path::new(".data/topology/nginx"), front, tls, &replicas);
+    let relative = tutorchat_dev::nginx_config(std::path::Path::new(".data/topology/nginx"), front, tls, &replicas);
     let absolute = std::env::current_dir().expect("cwd").join(".data/topology/nginx");
     assert!(relative.contains(&format!("pid {}/nginx.pid;", absolute.display())), "{relative}");
 }
 
-/// compose.ha.yaml is `tutorchat topology --ha` under Docker: etcd's quorum, two PostgreSQL
+/// compose.ha.yaml is `tutorchat-dev topology --ha` under Docker: etcd's quorum, two PostgreSQL
 /// servers under Patroni with the native topology's timing (deploy/patroni/patroni.yml), and
 /// compose.yaml's replicas and nginx, the replicas connecting to whichever server leads. The
 /// database tier speaks TLS with certificates of its own CA, as natively.
 #[test]
 fn the_ha_compose_file_runs_three_etcd_members_two_patroni_nodes_and_replicas_that_follow_the_leader() {
     use tokio_postgres::config::{Host, TargetSessionAttrs};
-    use tutorchat::dev::topology::ha::{LOOP_WAIT, RETRY_TIMEOUT, TTL};
+    use tutorchat_dev::topology::ha::{LOOP_WAIT, RETRY_TIMEOUT, TTL};
 
     let text = file("compose.ha.yaml");
     let mut compose: Value = serde_yaml_ng::from_str(&text).expect("compose.ha.yaml is valid YAML");
@@ -268,7 +268,7 @@ fn the_ha_compose_file_runs_three_etcd_members_two_patroni_nodes_and_replicas_th
         assert_eq!(on_dcs, members.contains(&name) || nodes.contains(&name), "{name}: {networks:?}");
     }
 
-    // The dynamic configuration is `tutorchat topology --ha`'s (src/dev/topology/ha.rs).
+    // The dynamic configuration is `tutorchat-dev topology --ha`'s (dev/src/topology/ha.rs).
     let dcs = &patroni["bootstrap"]["dcs"];
     assert_eq!((dcs["ttl"].as_u64(), dcs["loop_wait"].as_u64()), (Some(TTL), Some(LOOP_WAIT)));
     assert_eq!(dcs["retry_timeout"].as_u64(), Some(RETRY_TIMEOUT));
@@ -281,7 +281,7 @@ fn the_ha_compose_file_runs_three_etcd_members_two_patroni_nodes_and_replicas_th
     // its "on" and 256MB strings, as the native JSON has them).
     let parameters: serde_json::Value =
         serde_yaml_ng::from_value(dcs["postgresql"]["parameters"].clone()).expect("parameters");
-    assert_eq!(parameters, tutorchat::dev::topology::ha::parameters(), "PostgreSQL's parameters");
+    assert_eq!(parameters, tutorchat_dev::topology::ha::parameters(), "PostgreSQL's parameters");
     // Passwords over the network, and TLS but for the application's own roles on its database
     // (its client speaks no TLS yet); the roles from compose.yaml's script, once the database exists.
     let hba = patroni["postgresql"]["pg_hba"].as_sequence().expect("pg_hba");
@@ -316,7 +316,7 @@ fn the_ha_compose_file_runs_three_etcd_members_two_patroni_nodes_and_replicas_th
         let config = tutorchat::config::parse_database_url(&value).unwrap_or_else(|e| panic!("{name}: {var}: {e:?}"));
         // A server gone without a word is given up as quickly as natively (ha::DEAD_SERVER).
         let native =
-            tutorchat::config::parse_database_url(&format!("host=pg1 {}", tutorchat::dev::topology::ha::DEAD_SERVER))
+            tutorchat::config::parse_database_url(&format!("host=pg1 {}", tutorchat_dev::topology::ha::DEAD_SERVER))
                 .expect("DEAD_SERVER parses");
         let gone = |c: &tokio_postgres::Config| {
             let keepalives = (c.get_keepalives_idle(), c.get_keepalives_interval(), c.get_keepalives_retries());

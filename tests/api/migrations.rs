@@ -190,11 +190,11 @@ async fn a_test_database_is_dropped_when_its_last_replica_stops() {
     assert_eq!(count(&name).await, 0, "dropped with the last replica");
 }
 
-/// The schema of `database` as `tutorchat schema` dumps it.
+/// The schema of `database` as `tutorchat-dev schema` dumps it.
 async fn schema_dump(database: &tokio_postgres::Config) -> String {
     let config = database.clone();
     let bindir = tutorchat::config::pg_bindir_from_env().expect("PG_BINDIR");
-    tokio::task::spawn_blocking(move || tutorchat::dev::schema::dump(&config, bindir.as_deref()))
+    tokio::task::spawn_blocking(move || tutorchat_dev::schema::dump(&config, bindir.as_deref()))
         .await
         .expect("task")
         .expect("pg_dump the migrated database")
@@ -217,7 +217,7 @@ async fn sql_schema_sql_is_exactly_what_the_migrations_produce() {
         let first = dumped.lines().zip(committed.lines()).position(|(a, b)| a != b);
         let line = first.unwrap_or_else(|| dumped.lines().count().min(committed.lines().count()));
         panic!(
-            "sql/schema.sql differs from the migrated schema from line {}: run `cargo run -- schema` in the repository's root\n migrated:  {:?}\n committed: {:?}",
+            "sql/schema.sql differs from the migrated schema from line {}: run `cargo run -p tutorchat-dev -- schema` in the repository's root\n migrated:  {:?}\n committed: {:?}",
             line + 1,
             dumped.lines().nth(line),
             committed.lines().nth(line)

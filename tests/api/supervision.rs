@@ -120,6 +120,7 @@ async fn every_background_job_that_panics_comes_back_and_one_that_keeps_failing_
         "notices",
         "presence",
         "pushes",
+        "quiet-hours",
         "rate-limits",
         "signals",
     ];

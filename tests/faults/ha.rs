@@ -1,4 +1,4 @@
-//! The HA topology (`tutorchat topology --ha`): three etcd members, two PostgreSQL servers run by
+//! The HA topology (`tutorchat-dev topology --ha`): three etcd members, two PostgreSQL servers run by
 //! Patroni (primary and synchronous standby), two replicas that follow whichever server leads,
 //! nginx in front. Under writers that retry like the web client (same `Idempotency-Key`) and
 //! 2,000 open streams spread over both replicas: a primary killed, a planned switchover, an etcd
@@ -10,7 +10,7 @@
 
 use std::time::{Duration, Instant};
 
-use tutorchat::dev::topology::ha::{Call, EtcdClient, LOOP_WAIT, TTL};
+use tutorchat_dev::topology::ha::{Call, EtcdClient, LOOP_WAIT, TTL};
 
 use crate::support::{self, Cluster, Follower, PostLog};
 

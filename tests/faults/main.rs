@@ -1,5 +1,5 @@
 //! Fault tests on the production topology: a private PostgreSQL, three replicas of the real
-//! binary and nginx in front (`tutorchat::topology`, the code behind `tutorchat topology`).
+//! binary and nginx in front (`tutorchat_dev::topology`, the code behind `tutorchat-dev topology`).
 //! Every client goes through nginx. Each test asserts, for every subscriber: every committed
 //! message of its chat arrives, none twice, in log order — and every acknowledged message is
 //! committed. The tests run one at a time (each starts its own topology).

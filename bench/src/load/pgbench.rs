@@ -38,7 +38,7 @@ pub async fn plain_table(sql: &tokio_postgres::Client) -> anyhow::Result<()> {
 /// statement into `table`, from `clients` connections; flat out, or at `rate` transactions/s
 /// (open-loop, latencies logged).
 pub async fn pgbench(
-    topology: &tutorchat::dev::topology::Topology,
+    topology: &tutorchat_dev::topology::Topology,
     table: Table,
     per_transaction: i64,
     clients: usize,

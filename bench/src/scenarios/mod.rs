@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio_postgres::{Client, NoTls};
-use tutorchat::dev::topology::{Options, Topology};
+use tutorchat_dev::topology::{Options, Topology};
 
 use crate::load::SECRET;
 

@@ -93,6 +93,8 @@ pub async fn create_link(
         (Viewer::Participant(_), Some(_)) => {
             return Err(AppError::Forbidden("a teacher creates inquiry links for themselves only".into()));
         }
+        // `Staff` lets no guardian in.
+        (Viewer::Guardian(_), _) => return Err(AppError::Forbidden("only teachers and admins may do this".into())),
         (Viewer::Admin, Some(id)) => id,
         (Viewer::Admin, None) => {
             return Err(AppError::Unprocessable("host_id is required: the teacher the inquiries go to".into()));
@@ -122,7 +124,7 @@ pub async fn list_links(State(state): State<AppState>, Staff(user): Staff) -> Re
                        WHERE $1::bigint IS NULL OR host_id = $1 ORDER BY id DESC";
     let host = match viewer(&user) {
         Viewer::Admin => None,
-        Viewer::Participant(teacher) => Some(teacher),
+        Viewer::Participant(teacher) | Viewer::Guardian(teacher) => Some(teacher),
     };
     let rows = state.db.get().await?.query(SQL, &[&host]).await?;
     let links = rows.iter().map(InquiryLink::from_row).collect::<Result<_, _>>()?;

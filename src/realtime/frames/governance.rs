@@ -11,9 +11,10 @@ use tokio_postgres::GenericClient;
 
 use super::{MessageBody, MessageFacts, frame, message_dispatch, shared};
 use crate::log::{EventData, PurgeCause, StoredEvent};
-use crate::realtime::hub::{Dispatch, Frames, ToPerson};
+use crate::realtime::hub::{Dispatch, Frames, GuardianLink, ToPerson};
 use crate::wire::events::{
-    ChatExportedEvent, MessageHiddenEvent, MessageReportedEvent, MessagesPurgedEvent, UserEvent, UserSuspendedEvent,
+    ChatExportedEvent, GuardianEvent, MessageHiddenEvent, MessageReportedEvent, MessagesPurgedEvent, UserEvent,
+    UserSuspendedEvent,
 };
 use crate::wire::{Hidden, MessageType, Purged, ReportView};
 
@@ -129,6 +130,22 @@ pub(super) fn about_person(event: &StoredEvent) -> anyhow::Result<Dispatch> {
         EventData::UserErased { user_id } => {
             let bytes = frame(position, "user_erased", &UserEvent { user_id: *user_id });
             (bytes, ToPerson { user_id: *user_id, frame: None, ends_streams: true })
+        }
+        EventData::GuardianLinked { guardian_id, student_id }
+        | EventData::GuardianUnlinked { guardian_id, student_id } => {
+            let linked = matches!(event.data, EventData::GuardianLinked { .. });
+            let data = GuardianEvent { guardian_id: *guardian_id, student_id: *student_id };
+            let bytes = match linked {
+                true => frame(position, "guardian_linked", &data),
+                false => frame(position, "guardian_unlinked", &data),
+            };
+            // An ended link ends the guardian's streams: the next one (and history) no longer
+            // has the child's chats.
+            let person = ToPerson { user_id: *guardian_id, frame: Some(bytes.clone()), ends_streams: !linked };
+            let mut dispatch =
+                Dispatch::about_person(position, Frames::Split { members: None, admins: bytes }, Some(person));
+            dispatch.guardian = Some(GuardianLink { guardian: *guardian_id, student: *student_id, linked });
+            return Ok(dispatch);
         }
         _ => anyhow::bail!("event {position} names no chat but is about one"),
     };

@@ -1,7 +1,7 @@
 //! Log events as SSE frames: `id: <position>`, the event name, and one line of JSON (JSON
 //! escapes CR and LF inside strings, so message text can never forge a field or an event).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use axum::body::Bytes;
 use serde::Serialize;
@@ -11,9 +11,9 @@ use super::hub::{Dispatch, Frames};
 use crate::log::{ChatOpened, EventData, StoredEvent};
 use crate::wire::events::ChatCreated;
 pub use crate::wire::events::{
-    ChatClosedEvent, ChatCreatedEvent, ChatExportedEvent, ChatRenamedEvent, MessageBody, MessageDeletedEvent,
-    MessageEvent, MessageHiddenEvent, MessageReportedEvent, MessagesPurgedEvent, MessagesReadEvent,
-    ParticipantAddedEvent, ParticipantRemovedEvent, ResetEvent, UserEvent, UserSuspendedEvent,
+    ChatClosedEvent, ChatCreatedEvent, ChatExportedEvent, ChatRenamedEvent, GuardianEvent, MessageBody,
+    MessageDeletedEvent, MessageEvent, MessageHiddenEvent, MessageReportedEvent, MessagesPurgedEvent,
+    MessagesReadEvent, ParticipantAddedEvent, ParticipantRemovedEvent, ResetEvent, UserEvent, UserSuspendedEvent,
 };
 use crate::wire::{AdminChat, ChatHeader, ChatKind, ChatSummary, Contact, MessageType, Person, Presences, ReportView};
 
@@ -71,13 +71,25 @@ pub async fn encode(
         })
         .collect();
     let mut names: HashMap<i64, Contact> = HashMap::new();
+    // The students among them a guardian reads now (a new direct chat's header says so).
+    let mut guarded: HashSet<i64> = HashSet::new();
     if !people.is_empty() {
-        let rows = client.query("SELECT id, name, role FROM users WHERE id = ANY($1)", &[&people]).await?;
+        let rows = client
+            .query(
+                "SELECT id, name, role, EXISTS (SELECT 1 FROM guardian_links g
+                                                WHERE g.student_id = u.id AND g.to_position IS NULL) AS guarded
+                 FROM users u WHERE id = ANY($1)",
+                &[&people],
+            )
+            .await?;
         let presences = match presence {
             Some(primary) => Presences::of(&**primary.get().await?, &people).await?,
             None => Presences::of(client, &people).await?,
         };
         for row in rows {
+            if row.get("guarded") {
+                guarded.insert(row.get("id"));
+            }
             let contact =
                 presences.contact(Person { id: row.get("id"), name: row.get("name"), role: row.try_get("role")? });
             names.insert(contact.person.id, contact);
@@ -85,7 +97,7 @@ pub async fn encode(
     }
     let facts = message_facts(client, events, shown).await?;
     let reports = governance::reports(client, events).await?;
-    events.iter().map(|event| dispatch(event, &names, &facts, &reports, shown)).collect()
+    events.iter().map(|event| dispatch(event, &names, &guarded, &facts, &reports, shown)).collect()
 }
 
 /// A chat of two fixed members opened (a lesson pair, an inquiry): each member sees it with the
@@ -111,6 +123,7 @@ fn pair_opened(
             id: chat_id,
             header: header.clone(),
             participant: Some(other.clone()),
+            ward: None,
             last_message: None,
             unread_count: 0,
             last_read_message_id: 0,
@@ -166,6 +179,7 @@ fn shared(position: i64, event: &str, data: &impl Serialize) -> Frames {
 fn dispatch(
     event: &StoredEvent,
     names: &HashMap<i64, Contact>,
+    guarded: &HashSet<i64>,
     facts: &HashMap<i64, MessageFacts>,
     reports: &HashMap<i64, ReportView>,
     shown: Shown,
@@ -177,7 +191,7 @@ fn dispatch(
     let person =
         |id: &i64| names.get(id).cloned().ok_or_else(|| anyhow::anyhow!("user {id} of chat {chat_id} not found"));
     let dispatch = match &event.data {
-        EventData::MessageCreated { message_id, content, reply_to_message_id, attachments } => {
+        EventData::MessageCreated { message_id, content, reply_to_message_id, attachments, .. } => {
             let fact = facts.get(message_id);
             let reply_to = match reply_to_message_id {
                 None => None,
@@ -249,7 +263,11 @@ fn dispatch(
         EventData::UserSuspended { .. }
         | EventData::UserUnsuspended { .. }
         | EventData::UserErasureRequested { .. }
-        | EventData::UserErased { .. } => anyhow::bail!("event {position} is about a person but names chat {chat_id}"),
+        | EventData::UserErased { .. }
+        | EventData::GuardianLinked { .. }
+        | EventData::GuardianUnlinked { .. } => {
+            anyhow::bail!("event {position} is about a person but names chat {chat_id}")
+        }
         EventData::ChatRead { up_to_message_id } => {
             let read = MessagesReadEvent {
                 chat_id,
@@ -265,7 +283,8 @@ fn dispatch(
             shared(position, "message_deleted", &MessageDeletedEvent { chat_id, message_id: *message_id }),
         ),
         EventData::ChatCreated(ChatOpened::Direct { student_id, teacher_id }) => {
-            let header = ChatHeader::new_direct(event.created_at);
+            let header =
+                ChatHeader { guardians_read: guarded.contains(student_id), ..ChatHeader::new_direct(event.created_at) };
             pair_opened(
                 position,
                 chat_id,
@@ -305,6 +324,7 @@ fn dispatch(
                 updated_at: event.created_at,
                 participants_count: 0,
                 closed_at: None,
+                guardians_read: false,
             };
             let admin_view =
                 AdminChat { id: chat_id, header, participants: vec![], messages_count: 0, last_message_at: None };

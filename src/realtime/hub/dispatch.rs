@@ -50,6 +50,16 @@ pub struct Dispatch {
     pub ends_guests: bool,
     /// The event is about this person (a suspension, an erasure): what their own streams get.
     pub person: Option<ToPerson>,
+    /// The event links a guardian to a student, or ends the link.
+    pub guardian: Option<GuardianLink>,
+}
+
+/// A guardian's link to a student, made (`linked`) or ended by an event.
+#[derive(Debug, Clone, Copy)]
+pub struct GuardianLink {
+    pub guardian: i64,
+    pub student: i64,
+    pub linked: bool,
 }
 
 /// What an event about a person does to their own streams.
@@ -81,6 +91,7 @@ impl Dispatch {
             unquoted: None,
             ends_guests: false,
             person,
+            guardian: None,
         }
     }
 }

@@ -22,7 +22,7 @@ mod dispatch;
 
 use connections::{Connection, send_all};
 pub use connections::{Opener, StreamAllowance, Subscription};
-pub use dispatch::{Dispatch, Frame, Frames, StreamChange, ToPerson};
+pub use dispatch::{Dispatch, Frame, Frames, GuardianLink, StreamChange, ToPerson};
 
 /// A member of a chat, since the position of the event that made them one.
 #[derive(Debug, Clone, Copy)]
@@ -41,6 +41,9 @@ struct State {
     /// Chats whose membership or state changes (groups; inquiries, which close): [`Hub::is_member`]
     /// leaves them to the database (the replica's start reads every chat but direct ones here).
     groups: HashSet<i64>,
+    /// Student → the guardians linked to them now, each since their link's position: they get
+    /// the student's direct chats' events as the student does (never a group's).
+    guardians: HashMap<i64, Vec<Member>>,
     users: HashMap<i64, Vec<Connection>>,
     admins: Vec<Connection>,
     /// Streams open per user (admins too), counted from subscription to drop: a stream cut off
@@ -119,15 +122,26 @@ impl Hub {
     }
 
     /// Starting point: the log head, every chat's members (chat, user, the position they
-    /// joined at) and the groups, read in one snapshot.
-    pub fn reset(&self, head: i64, members: impl IntoIterator<Item = (i64, i64, i64)>, groups: HashSet<i64>) {
+    /// joined at), the groups and the guardians' open links (guardian, student, the position
+    /// of the link), read in one snapshot.
+    pub fn reset(
+        &self,
+        head: i64,
+        members: impl IntoIterator<Item = (i64, i64, i64)>,
+        groups: HashSet<i64>,
+        guardians: impl IntoIterator<Item = (i64, i64, i64)>,
+    ) {
         let mut state = self.state();
         state.head = head;
         state.members.clear();
         state.chats_of.clear();
         state.groups = groups;
+        state.guardians.clear();
         for (chat, user, since) in members {
             state.join(chat, user, since);
+        }
+        for (guardian, student, since) in guardians {
+            state.guardians.entry(student).or_default().push(Member { user: guardian, since });
         }
     }
 
@@ -160,7 +174,14 @@ impl Hub {
                     state.join(chat, *user, event.position);
                 }
             }
-            let State { members, users, admins, .. } = &mut *state;
+            if let Some(link) = event.guardian {
+                let guardians = state.guardians.entry(link.student).or_default();
+                guardians.retain(|g| g.user != link.guardian);
+                if link.linked {
+                    guardians.push(Member { user: link.guardian, since: event.position });
+                }
+            }
+            let State { members, users, admins, groups, guardians, .. } = &mut *state;
             // The event's frame, made when the first connection here gets it (one per user
             // when each sees the event from their side).
             let mut shared = None;
@@ -191,6 +212,25 @@ impl Hub {
                     // Dropping their queues ends the streams once they have drained them.
                     connections.clear();
                 }
+            }
+            // A direct chat's guardians: the student's frame, from their link on (a group's
+            // events hold other children's words, and go to no guardian).
+            let chat_guardians =
+                event.chat_id.filter(|chat| !groups.contains(chat)).and_then(|chat| members.get(&chat));
+            for (student, guardian) in chat_guardians
+                .into_iter()
+                .flatten()
+                .flat_map(|m| guardians.get(&m.user).into_iter().flatten().map(move |g| (m.user, g)))
+            {
+                if event.about.is_some_and(|about| guardian.since > about) {
+                    continue;
+                }
+                let (Some(connections), Some(bytes)) =
+                    (users.get_mut(&guardian.user), event.frame_for(student, guardian.since))
+                else {
+                    continue;
+                };
+                send_all(connections, &Arc::new(Frame { position: Some(event.position), bytes: bytes.clone() }));
             }
             if !admins.is_empty() {
                 send_all(admins, &frame(event.frames.for_admins()));

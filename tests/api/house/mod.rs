@@ -2,7 +2,7 @@
 //! without cycles, only `src/log/` touches the `events` table, only `src/config/` reads the
 //! environment (and docs/configuration.md is generated from what it declares), statements are
 //! literal SQL, production code
-//! stays apart from the development harness (`src/dev/`), files stay small, the README stays
+//! stays apart from the development harness (`dev/`), files stay small, the README stays
 //! short and cites nothing outside the repository, and the server does not depend on the
 //! benchmark's HTTP client.
 

@@ -136,17 +136,24 @@ fn only_config_reads_the_environment() {
     }
 }
 
-/// The development harness (demo data and key, the private PostgreSQL, the local topology)
-/// lives in src/dev/, and production code never reaches into it: only the command (main.rs)
-/// and the harness itself name it.
+/// The development harness (the local topology, the schema dump) is a crate of its own, `dev/`,
+/// which the server's code never names and the server's package depends on only for its tests.
+/// The demo's data and key stay in the server (`serve --demo`) but only the command uses them.
 #[test]
 fn production_code_does_not_depend_on_the_development_harness() {
     for (path, text) in sources() {
-        if path.starts_with("src/dev") || path == Path::new("src/main.rs") || path == Path::new("src/lib.rs") {
+        assert!(!text.contains("tutorchat_dev"), "{} uses the development harness (dev/)", path.display());
+        if path == Path::new("src/main.rs") || path == Path::new("src/lib.rs") || path == Path::new("src/demo.rs") {
             continue;
         }
-        assert!(!referenced(&text).contains("dev"), "{} uses src/dev (the development harness)", path.display());
+        assert!(!referenced(&text).contains("demo"), "{} uses the demo's data or key (src/demo.rs)", path.display());
     }
+    let manifest = std::fs::read_to_string("Cargo.toml").expect("Cargo.toml");
+    let dependencies = manifest.split("[dependencies]").nth(1).and_then(|rest| rest.split("\n[").next());
+    assert!(
+        dependencies.is_some_and(|deps| !deps.contains("tutorchat-dev")),
+        "the server's [dependencies] name tutorchat-dev: only its tests may"
+    );
     let config: String =
         sources().into_iter().filter(|(p, _)| p.starts_with("src/config")).map(|(_, text)| text).collect();
     assert!(!config.contains("urandom") && !config.contains("create_dir"), "src/config writes files (demo key?)");

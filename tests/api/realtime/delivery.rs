@@ -89,6 +89,8 @@ async fn deletions_and_new_chats_fan_out_the_same_way() {
         ("created_by", json!(null)),
         ("participants_count", json!(2)),
         ("closed_at", json!(null)),
+        ("guardians_read", json!(false)),
+        ("ward", json!(null)),
     ] {
         assert_eq!(chat.remove(field), Some(value), "{field}");
     }

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tutorchat::config::parse_database_url;
-use tutorchat::dev::topology::{Options, Topology};
+use tutorchat_dev::topology::{Options, Topology};
 
 use crate::helpers::{SECRET, User, connect, token_for};
 

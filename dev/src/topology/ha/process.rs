@@ -32,7 +32,7 @@ impl Watched {
         let mut sh = Command::new("/bin/sh");
         sh.arg("-c").arg(WATCHDOG).arg("sh").arg(program).args(args).env("WATCHED_LOG", log);
         sh.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).process_group(0);
-        let mut watchdog = crate::db::embedded::as_server_user(&mut sh)?
+        let mut watchdog = tutorchat::db::embedded::as_server_user(&mut sh)?
             .spawn()
             .with_context(|| format!("cannot start {}", program.display()))?;
         let stdout = watchdog.stdout.take().context("the watchdog has no stdout")?;

@@ -1,8 +1,9 @@
 //! Demo data: a student, a teacher and an admin with one completed lesson (so a chat exists
 //! at once, with two messages), a second student whose lesson is still scheduled, so the
 //! teacher can complete it and watch the new chat appear, and the teacher's inquiry link
-//! ([`DEMO_INQUIRY_PATH`]), so a visitor can ask him something without an account. Safe to
-//! run on every start. Also the demo's own signing key ([`signing_key`]).
+//! ([`DEMO_INQUIRY_PATH`]), so a visitor can ask him something without an account, and the
+//! first student's mother as her guardian, who reads her chats. Safe to run on every start.
+//! Also the demo's own signing key ([`signing_key`]).
 
 use std::path::Path;
 
@@ -12,11 +13,12 @@ use crate::config::{ConfigError, JwtConfig, Secret};
 
 use crate::log::{self, NewEvent};
 
-pub const DEMO_USERS: [(&str, &str, &str); 4] = [
+pub const DEMO_USERS: [(&str, &str, &str); 5] = [
     ("maria@demo.school", "Мария Иванова", "student"),
     ("ivan@demo.school", "Иван Петров", "teacher"),
     ("alex@demo.school", "Alex Kim", "student"),
     ("admin@demo.school", "Ольга Админ", "admin"),
+    ("elena@demo.school", "Елена Иванова", "guardian"),
 ];
 
 /// The demo teacher's inquiry link (open it in a private window to be a guest).
@@ -37,6 +39,9 @@ pub async fn seed(client: &mut Client) -> anyhow::Result<()> {
     };
     let (maria, ivan, alex) =
         (id("maria@demo.school").await?, id("ivan@demo.school").await?, id("alex@demo.school").await?);
+    // Мария's mother reads her chats from before the first lesson (linking again is a no-op).
+    let (admin_id, elena) = (id("admin@demo.school").await?, id("elena@demo.school").await?);
+    log::append(&tx, &[NewEvent::Guardian { admin_id, guardian_id: elena, student_id: maria, linked: true }]).await?;
 
     let lessons_of = |student: i64| {
         let tx = &tx;

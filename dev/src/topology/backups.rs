@@ -20,8 +20,8 @@ use base64::Engine;
 use rand::RngCore;
 
 use super::Topology;
-use crate::backup::{Stanza, run};
-use crate::db::embedded::{EmbeddedPostgres, as_server_user, give_to_server_user};
+use tutorchat::backup::{Stanza, run};
+use tutorchat::db::embedded::{EmbeddedPostgres, as_server_user, give_to_server_user};
 
 /// The stanza: pgBackRest's name for the topology's PostgreSQL.
 pub const STANZA: &str = "tutorchat";
@@ -41,11 +41,20 @@ impl Topology {
         mkdir.arg("-p").args(["repo", "log", "lock"].map(|d| dir.join(d)));
         run(as_server_user(&mut mkdir)?, "mkdir")?;
         let config = dir.join("pgbackrest.conf");
-        // A topology started again on its folder keeps its file: the repository is encrypted
-        // with the passphrase in it, and a new one would lock the old backups away.
-        if !config.exists() {
-            write_private(&config, &configuration(&dir, postgres, &cipher_pass()))?;
-        }
+        // A topology started again on its folder keeps its passphrase (the repository is
+        // encrypted with it: a new one would lock the old backups away), but not the rest: the
+        // server's socket folder is new at every start.
+        let pass = match std::fs::read_to_string(&config) {
+            Ok(text) => text
+                .lines()
+                .find_map(|line| line.strip_prefix("repo1-cipher-pass="))
+                .map(str::to_owned)
+                .with_context(|| format!("{} has no repo1-cipher-pass", config.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => cipher_pass(),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", config.display())),
+        };
+        let _ = std::fs::remove_file(&config);
+        write_private(&config, &configuration(&dir, postgres, &pass))?;
         Stanza::new(STANZA).run(&[&format!("--config={}", config.display()), "stanza-create"])?;
         let command = format!("pgbackrest --config={} --stanza={STANZA} archive-push %p", config.display());
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -106,7 +115,7 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
 fn configuration(dir: &Path, postgres: &EmbeddedPostgres, cipher_pass: &str) -> String {
     let path = |name: &str| dir.join(name).display().to_string();
     format!(
-        "# pgBackRest for tutorchat topology (src/dev/topology/backups.rs; docs/backups.md)\n\
+        "# pgBackRest for tutorchat-dev topology (dev/src/topology/backups.rs; docs/backups.md)\n\
          [global]\n\
          repo1-path={}\nrepo1-retention-full=2\n\
          repo1-cipher-type=aes-256-cbc\nrepo1-cipher-pass={cipher_pass}\n\

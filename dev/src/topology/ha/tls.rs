@@ -61,7 +61,7 @@ impl Tls {
         let mut sh = Command::new("/bin/sh");
         sh.arg("-c").arg(MAKE_CERTS).arg("make-certs.sh").arg(base.join("ca")).arg(&dir);
         sh.args(["postgres:postgres", "IP:127.0.0.1", "DNS:localhost"]);
-        crate::backup::run(&mut sh, "make-certs.sh (openssl)")?;
+        tutorchat::backup::run(&mut sh, "make-certs.sh (openssl)")?;
         let (member, stranger) = (client_config(&dir, true)?, client_config(&dir, false)?);
         Ok(Self { dir, member, stranger })
     }

@@ -1,6 +1,6 @@
 //! The production topology on one machine, without Docker: a private PostgreSQL, several
 //! replicas of this binary on their own ports, and nginx in front configured from
-//! `deploy/nginx.conf` (the file compose.yaml uses). `tutorchat topology` runs it for people
+//! `deploy/nginx.conf` (the file compose.yaml uses). `tutorchat-dev topology` runs it for people
 //! who want to try scaling locally; the fault tests drive it through the same code.
 //!
 //! Every process it starts dies with it: replicas stop at the end of their stdin
@@ -19,7 +19,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use super::ports::free_port;
-use crate::db::embedded::{EmbeddedPostgres, Options as PgOptions};
+use tutorchat::db::embedded::{EmbeddedPostgres, Options as PgOptions};
 
 mod backups;
 pub mod ha;
@@ -37,7 +37,7 @@ pub struct Options {
     pub front: SocketAddr,
     /// Working folder: `postgres/`, `nginx/` and the replicas' logs.
     pub base: PathBuf,
-    /// Durable PostgreSQL (fsync on: `tutorchat topology`, benchmarks) or fast (tests).
+    /// Durable PostgreSQL (fsync on: `tutorchat-dev topology`, benchmarks) or fast (tests).
     pub durable: bool,
     /// Delete the working folder when the topology stops (tests, benchmarks).
     pub remove_on_exit: bool,
@@ -98,7 +98,7 @@ impl Topology {
     pub fn start(options: Options) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&options.base).with_context(|| format!("cannot create {}", options.base.display()))?;
         let (postgres, ha, database_url) = if options.ha {
-            let bindir = crate::db::embedded::find_bindir(options.pg_bindir.as_deref())?;
+            let bindir = tutorchat::db::embedded::find_bindir(options.pg_bindir.as_deref())?;
             let mut ha = HaCluster::start(&options.base.join("ha"), &bindir, &options.pg_settings, options.durable)?;
             create_database(ha.node_config(ha.wait_for_leader(Duration::from_secs(30))?, "postgres"))?;
             ha.add_login(RUNTIME_ROLE)?;
@@ -360,7 +360,7 @@ const RUNTIME_ROLE: &str = "tutorchat_runtime";
 fn create_database(superuser: tokio_postgres::Config) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
-        crate::db::ensure_database(&superuser, "tutorchat").await?;
-        crate::db::ensure_runtime_role(&superuser, RUNTIME_ROLE).await
+        tutorchat::db::ensure_database(&superuser, "tutorchat").await?;
+        tutorchat::db::ensure_runtime_role(&superuser, RUNTIME_ROLE).await
     })
 }

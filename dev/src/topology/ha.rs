@@ -1,4 +1,4 @@
-//! The highly available database of `tutorchat topology --ha` (`Options::ha`), built from the
+//! The highly available database of `tutorchat-dev topology --ha` (`Options::ha`), built from the
 //! tools a school's operators would run: three etcd members (the quorum that decides who leads)
 //! and two PostgreSQL servers, each run by Patroni, one primary and one synchronous standby
 //! (`synchronous_mode`: a commit returns only once the standby has its WAL, so a message
@@ -39,7 +39,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::json;
 
-use crate::dev::ports::free_port;
+use crate::ports::free_port;
 pub use etcd::EtcdClient;
 pub use patroni::parameters;
 use patroni::patroni_config;
@@ -104,8 +104,8 @@ impl HaCluster {
     /// `settings` are PostgreSQL parameters for both; `durable: false` turns fsync off (tests:
     /// a process's crash still loses nothing, only the machine's would).
     pub fn start(base: &Path, bindir: &Path, settings: &[(String, String)], durable: bool) -> anyhow::Result<Self> {
-        let base = crate::db::embedded::server_base(base)?;
-        let socket_dir = crate::db::embedded::server_socket_dir()?;
+        let base = tutorchat::db::embedded::server_base(base)?;
+        let socket_dir = tutorchat::db::embedded::server_socket_dir()?;
         let etcd = (1..=3)
             .map(|i| {
                 Ok(EtcdMember { name: format!("etcd{i}"), client: free_port()?, peer: free_port()?, process: None })
@@ -154,7 +154,7 @@ impl HaCluster {
             let mut chown = Command::new("chown");
             if nix::unistd::geteuid().is_root() {
                 chown.arg("-R").arg("postgres:postgres").arg(dir);
-                crate::backup::run(&mut chown, "chown")?;
+                tutorchat::backup::run(&mut chown, "chown")?;
             }
         }
         cluster.start_node(0)?;
@@ -265,14 +265,14 @@ impl HaCluster {
         let mut command = Command::new(which("patronictl")?);
         command.arg("-c").arg(&self.nodes[leader].config).arg("switchover");
         command.args(["--leader", &self.nodes[leader].name, "--candidate", &self.nodes[candidate].name, "--force"]);
-        crate::backup::run(&mut command, "patronictl switchover")
+        tutorchat::backup::run(&mut command, "patronictl switchover")
     }
 
     /// `patronictl list`: the members, their roles, states, timelines and lag, for people.
     pub fn list(&self) -> anyhow::Result<String> {
         let mut command = Command::new(which("patronictl")?);
         command.arg("-c").arg(&self.nodes[0].config).arg("list");
-        crate::backup::run(&mut command, "patronictl list")
+        tutorchat::backup::run(&mut command, "patronictl list")
     }
 
     /// What node `i`'s Patroni (and the PostgreSQL it runs) has logged.
@@ -313,7 +313,7 @@ impl Drop for HaCluster {
             if node.data.join("postmaster.pid").exists() {
                 let mut pg_ctl = Command::new(self.bindir.join("pg_ctl"));
                 pg_ctl.arg("-D").arg(&node.data).args(["-m", "immediate", "stop"]);
-                if let Ok(command) = crate::db::embedded::as_server_user(&mut pg_ctl) {
+                if let Ok(command) = tutorchat::db::embedded::as_server_user(&mut pg_ctl) {
                     let _ = command.stdout(Stdio::null()).stderr(Stdio::null()).status();
                 }
             }

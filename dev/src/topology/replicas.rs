@@ -11,7 +11,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use super::Topology;
-use crate::dev::ports::http_status;
+use crate::ports::http_status;
 
 impl Topology {
     pub(super) fn spawn_replica(&mut self, i: usize) -> anyhow::Result<()> {
@@ -29,7 +29,7 @@ impl Topology {
             .env("DEV_LOGIN", if self.options.demo { "true" } else { "false" });
         // The replicas share one directory of attachments (unless told where, or to use S3).
         let told = |name: &str| self.options.env.iter().chain(&replica.env).any(|(k, _)| k == name);
-        if !crate::config::storage_in_env() && !told("STORAGE_DIR") && !told("S3_BUCKET") {
+        if !tutorchat::config::storage_in_env() && !told("STORAGE_DIR") && !told("S3_BUCKET") {
             command.env("STORAGE_DIR", self.options.base.join("attachments"));
         }
         if let Some(url) = read_url {

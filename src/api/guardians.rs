@@ -1,0 +1,155 @@
+//! Guardians' links (admins): `PUT`/`DELETE /api/admin/guardians/{guardian_id}/students/{student_id}`
+//! link a guardian to a student, or end the link, as events of the log (`guardian_linked`,
+//! `guardian_unlinked`); `GET /api/admin/guardians` lists the links open now. A linked guardian
+//! reads the student's direct chats from the link on, live and in history, and writes nothing
+//! (`crate::access`); an ended link ends their stream and their reading at once.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use serde::Serialize;
+
+use crate::access::Admin;
+use crate::auth::{AuthUser, Role};
+use crate::error::ErrorBody;
+use crate::extract::PathParam;
+use crate::limits::Limited;
+use crate::log::NewEvent;
+use crate::wire::Person;
+use crate::{AppState, Result};
+
+/// A page of the chats guardian $1 reads, as `CHAT_LIST_SQL` (`GET /api/chats`) for a participant: the direct
+/// chats of each student they are linked to now, the teacher as the other participant and the
+/// student as the ward, the last message only if it came after the link (what the guardian
+/// may read), no unread count (a guardian keeps no read marker). The search matches the
+/// teacher's or the student's name.
+pub(super) const GUARDIAN_CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
+    FROM log_head() h
+    LEFT JOIN LATERAL (
+        WITH page AS (
+            SELECT c.id, x.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at,
+                   c.participants_count, c.last_message_id, c.guardians_read,
+                   g.from_position AS joined_position, ch.student_id, ch.teacher_id
+            FROM guardian_links g
+            JOIN chats ch ON ch.student_id = g.student_id AND ch.kind = 'direct'
+            JOIN chat_headers c ON c.id = ch.id
+            CROSS JOIN LATERAL chat_activity_as_of(c.id, c.active_position, $2) x
+            WHERE g.guardian_id = $1 AND g.to_position IS NULL AND g.from_position <= $2 AND x.active IS NOT NULL
+              AND (x.active, c.id) < ($3, $4)
+              AND ($5::text IS NULL OR c.kind = $5)
+              AND ($6::text IS NULL OR EXISTS (
+                  SELECT 1 FROM users su WHERE su.id IN (ch.student_id, ch.teacher_id)
+                    AND lower(su.name COLLATE "und-x-icu") LIKE $6))
+            ORDER BY x.active DESC, c.id DESC LIMIT $7)
+        SELECT c.id, c.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at, c.participants_count,
+               c.guardians_read, c.teacher_id AS other_id, u.name AS other_name, u.role AS other_role,
+               c.student_id AS ward_id, s.name AS ward_name,
+               m.id AS last_id, m.sender_id AS last_sender_id,
+               CASE WHEN m.hidden_at IS NULL THEN m.content ELSE '' END AS last_content,
+               CASE WHEN m.hidden_at IS NULL THEN m.attachments END AS last_attachments, m.created_at AS last_at,
+               CASE WHEN m.purged_at IS NOT NULL THEN 'purged' WHEN m.hidden_at IS NOT NULL THEN 'hidden' END AS last_removed,
+               NULL::text AS last_sender_name, 0::bigint AS unread, 0::bigint AS last_read
+        FROM page c
+        JOIN users u ON u.id = c.teacher_id
+        JOIN users s ON s.id = c.student_id
+        LEFT JOIN messages m ON m.id = c.last_message_id AND m.position >= c.joined_position
+    ) d ON true
+    ORDER BY d.active DESC, d.id DESC"#;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/admin/guardians", get(links))
+        .route("/api/admin/guardians/{guardian_id}/students/{student_id}", put(link).delete(unlink))
+}
+
+/// A guardian's link to a student, open since the log position `position` (the audit
+/// timeline says when).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct GuardianLink {
+    pub guardian: Person,
+    pub student: Person,
+    pub position: i64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct GuardianLinks {
+    pub links: Vec<GuardianLink>,
+}
+
+/// Every guardian's link open now, by guardian, then student.
+#[utoipa::path(get, path = "/api/admin/guardians", tag = "guardians",
+    responses((status = 200, body = GuardianLinks), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
+pub async fn links(State(state): State<AppState>, Admin(user): Admin) -> Result<Json<GuardianLinks>> {
+    state.limits.check(Limited::Read, user.id)?;
+    let rows = state
+        .db
+        .get()
+        .await?
+        .query(
+            "SELECT g.guardian_id, gu.name AS guardian_name, g.student_id, su.name AS student_name, g.from_position
+             FROM guardian_links g
+             JOIN users gu ON gu.id = g.guardian_id JOIN users su ON su.id = g.student_id
+             WHERE g.to_position IS NULL ORDER BY gu.name, g.guardian_id, su.name, g.student_id",
+            &[],
+        )
+        .await?;
+    let links = rows
+        .iter()
+        .map(|r| {
+            Ok(GuardianLink {
+                guardian: Person {
+                    id: r.try_get("guardian_id")?,
+                    name: r.try_get("guardian_name")?,
+                    role: Role::Guardian,
+                },
+                student: Person { id: r.try_get("student_id")?, name: r.try_get("student_name")?, role: Role::Student },
+                position: r.try_get("from_position")?,
+            })
+        })
+        .collect::<Result<_, tokio_postgres::Error>>()?;
+    Ok(Json(GuardianLinks { links }))
+}
+
+/// Links a guardian to a student: from now on the guardian reads the student's direct chats
+/// (live and in history, from this moment on), never writing. 201 for a new link, 200 when it
+/// was open already; 404 when the first is not a guardian or the second not a student.
+#[utoipa::path(put, path = "/api/admin/guardians/{guardian_id}/students/{student_id}", tag = "guardians",
+    params(("guardian_id" = i64, Path), ("student_id" = i64, Path)),
+    responses((status = 201), (status = 200), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
+pub async fn link(
+    State(state): State<AppState>,
+    Admin(user): Admin,
+    PathParam((guardian_id, student_id)): PathParam<(i64, i64)>,
+) -> Result<StatusCode> {
+    let linked = change(&state, &user, guardian_id, student_id, true).await?;
+    Ok(if linked { StatusCode::CREATED } else { StatusCode::OK })
+}
+
+/// Ends a guardian's link to a student: the guardian's event streams end and they read the
+/// student's chats no more (history, export, a new stream), on every replica at once. 204,
+/// also when there was no link.
+#[utoipa::path(delete, path = "/api/admin/guardians/{guardian_id}/students/{student_id}", tag = "guardians",
+    params(("guardian_id" = i64, Path), ("student_id" = i64, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
+pub async fn unlink(
+    State(state): State<AppState>,
+    Admin(user): Admin,
+    PathParam((guardian_id, student_id)): PathParam<(i64, i64)>,
+) -> Result<StatusCode> {
+    change(&state, &user, guardian_id, student_id, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Appends the link's change; whether the log recorded one (no: it was so already).
+async fn change(state: &AppState, admin: &AuthUser, guardian_id: i64, student_id: i64, linked: bool) -> Result<bool> {
+    state.limits.check(Limited::write_by(admin.role), admin.id)?;
+    let event = NewEvent::Guardian { admin_id: admin.id, guardian_id, student_id, linked };
+    Ok(state.appender.append(event).await?.is_some())
+}

@@ -1,0 +1,105 @@
+//! Safeguarding: quiet hours, in which a teacher's messages to students wait for the morning.
+
+use std::time::Duration;
+
+use time::Time;
+
+use super::env::{ConfigError, Env, Fallback, Var, defaults};
+
+const QUIET_HOURS: Var = Var {
+    name: "QUIET_HOURS",
+    default: Fallback::Unset("no quiet hours"),
+    meaning: "a daily window `HH:MM-HH:MM` in the school's time zone (e.g. `21:00-08:00`, across midnight) in which a teacher's message to a chat with a student is accepted but held, then delivered when the window ends (docs/safeguarding.md)",
+};
+const SCHOOL_TIMEZONE: Var = Var {
+    name: "SCHOOL_TIMEZONE",
+    default: Fallback::Value("UTC"),
+    meaning: "the school's time zone, an IANA name such as `Europe/Moscow` (PostgreSQL's own list, checked at start): where `QUIET_HOURS` fall",
+};
+const HELD_RELEASE_EVERY_MS: Var = Var {
+    name: "HELD_RELEASE_EVERY_MS",
+    default: Fallback::Value("1000"),
+    meaning: "how often a replica looks for held messages whose quiet hours have ended (each is delivered once, by one replica)",
+};
+
+pub(super) const VARS: &[Var] = &[QUIET_HOURS, SCHOOL_TIMEZONE, HELD_RELEASE_EVERY_MS];
+
+/// A daily window, start inclusive, end exclusive; across midnight when `start > end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuietHours {
+    pub start: Time,
+    pub end: Time,
+}
+
+impl QuietHours {
+    /// `21:00-08:00`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (start, end) = text.trim().split_once('-')?;
+        let clock = |t: &str| {
+            let (h, m) = t.trim().split_once(':')?;
+            (h.len() <= 2 && m.len() == 2).then_some(())?;
+            Time::from_hms(h.parse().ok()?, m.parse().ok()?, 0).ok()
+        };
+        let (start, end) = (clock(start)?, clock(end)?);
+        (start != end).then_some(Self { start, end })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SafeguardingConfig {
+    pub quiet_hours: Option<QuietHours>,
+    /// An IANA time zone name (checked against PostgreSQL's list at start).
+    pub school_timezone: String,
+    pub release_every: Duration,
+}
+
+impl SafeguardingConfig {
+    pub(super) fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let quiet_hours = match env.text(&QUIET_HOURS) {
+            None => None,
+            Some(text) => Some(QuietHours::parse(text).ok_or_else(|| {
+                ConfigError::new(QUIET_HOURS.name, format!("{text:?} is not a window such as 21:00-08:00"))
+            })?),
+        };
+        let school_timezone = env.text(&SCHOOL_TIMEZONE).unwrap_or("UTC").trim().to_owned();
+        if school_timezone.is_empty() || school_timezone.len() > 64 {
+            return Err(ConfigError::new(SCHOOL_TIMEZONE.name, "must be a time zone name such as Europe/Moscow"));
+        }
+        Ok(Self {
+            quiet_hours,
+            school_timezone,
+            release_every: env.millis(&HELD_RELEASE_EVERY_MS)?.max(Duration::from_millis(50)),
+        })
+    }
+
+    /// The error naming `SCHOOL_TIMEZONE` when PostgreSQL does not know it.
+    pub fn unknown_timezone(&self) -> ConfigError {
+        ConfigError::new(
+            SCHOOL_TIMEZONE.name,
+            format!("{:?} is not a time zone PostgreSQL knows (see pg_timezone_names)", self.school_timezone),
+        )
+    }
+}
+
+impl Default for SafeguardingConfig {
+    fn default() -> Self {
+        defaults(Self::from_env)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::QuietHours;
+
+    #[test]
+    fn windows_parse_and_nonsense_does_not() {
+        let window = QuietHours::parse("21:00-08:00").expect("a window");
+        assert_eq!((window.start.hour(), window.end.hour()), (21, 8));
+        assert_eq!(QuietHours::parse(" 9:30 - 17:05 ").map(|w| (w.start.minute(), w.end.minute())), Some((30, 5)));
+        for bad in
+            ["", "21:00", "21:00-21:00", "25:00-08:00", "21:60-08:00", "a-b", "21:00-08:00-09:00", "021:00-08:00"]
+        {
+            assert_eq!(QuietHours::parse(bad), None, "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! Quiet hours (`QUIET_HOURS`, `SCHOOL_TIMEZONE`): a teacher's message to a chat with a student,
+//! sent inside the window, is accepted and stored in `held_messages` but not delivered; when
+//! the window ends one replica appends it to the log (a `message_created` with `held_since`)
+//! in the transaction that deletes the row, so it is delivered, counted unread and notified
+//! then, exactly once, whichever replicas run or restart meanwhile. Students and guardians
+//! write as always; admins see held messages at once and may deliver one early. Nothing about
+//! who may read a chat changes: the log's rules check the message again as it is delivered.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use tokio_postgres::GenericClient;
+
+use crate::auth::{AuthUser, Role};
+use crate::log::{AppendError, NewEvent, store};
+use crate::{AppError, AppState, Result};
+
+/// A message quiet hours hold: what `POST /api/messages` answers (202) inside them, and what
+/// its sender and admins see until it is delivered.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HeldMessage {
+    /// The held message's own id (not a message id: it gets one when it is delivered).
+    pub id: i64,
+    pub chat_id: i64,
+    pub sender_id: i64,
+    pub content: String,
+    pub reply_to_message_id: Option<i64>,
+    pub attachment_ids: Vec<i64>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub held_at: OffsetDateTime,
+    /// When quiet hours end and it is delivered.
+    #[serde(with = "time::serde::rfc3339")]
+    pub deliver_at: OffsetDateTime,
+}
+
+impl HeldMessage {
+    fn from_row(row: &tokio_postgres::Row) -> Result<Self, tokio_postgres::Error> {
+        Ok(Self {
+            id: row.try_get("id")?,
+            chat_id: row.try_get("chat_id")?,
+            sender_id: row.try_get("sender_id")?,
+            content: row.try_get("content")?,
+            reply_to_message_id: row.try_get("reply_to_message_id")?,
+            attachment_ids: row.try_get("attachment_ids")?,
+            held_at: row.try_get("held_at")?,
+            deliver_at: row.try_get("deliver_at")?,
+        })
+    }
+}
+
+/// What to hold: a message as `POST /api/messages` asked for it.
+pub struct Message<'a> {
+    pub chat_id: i64,
+    pub content: &'a str,
+    pub reply_to: Option<i64>,
+    pub attachment_ids: &'a [i64],
+    pub key: Option<&'a str>,
+}
+
+/// Until when `sender`'s message to chat `chat_id` is held (`None`: deliver it now): a
+/// teacher's, to a chat with a student, inside quiet hours by the replica's clock.
+pub async fn held_until(state: &AppState, sender: &AuthUser, chat_id: i64) -> Result<Option<OffsetDateTime>> {
+    let Some(window) = state.config.safeguarding.quiet_hours else { return Ok(None) };
+    if sender.role != Role::Teacher {
+        return Ok(None);
+    }
+    let row = state
+        .db
+        .get()
+        .await?
+        .query_one(
+            "SELECT quiet_hours_end($1, $2, $3, $4) AS deliver_at
+             WHERE EXISTS (SELECT 1 FROM chat_participants p JOIN users u ON u.id = p.user_id
+                           WHERE p.chat_id = $5 AND u.role = 'student')
+             UNION ALL SELECT NULL LIMIT 1",
+            &[&state.clock.now(), &window.start, &window.end, &state.config.safeguarding.school_timezone, &chat_id],
+        )
+        .await?;
+    Ok(row.try_get("deliver_at")?)
+}
+
+/// Holds `message` of `sender` until `deliver_at`; a retry with the same idempotency key
+/// answers the message it held (422 if the key was used for another).
+pub async fn hold(
+    state: &AppState,
+    sender: &AuthUser,
+    message: &Message<'_>,
+    deliver_at: OffsetDateTime,
+) -> Result<HeldMessage> {
+    let client = state.db.get().await?;
+    let attachable: i64 = client
+        .query_one(
+            "SELECT count(*) FROM attachments
+             WHERE id = ANY($1) AND uploader_id = $2 AND chat_id = $3 AND message_id IS NULL",
+            &[&message.attachment_ids, &sender.id, &message.chat_id],
+        )
+        .await?
+        .get(0);
+    if attachable != message.attachment_ids.len() as i64 {
+        return Err(AppError::Unprocessable(
+            "attachment_ids must be your own uploads to this chat that no message has attached".into(),
+        ));
+    }
+    let row = client
+        .query_opt(
+            "INSERT INTO held_messages (chat_id, sender_id, content, reply_to_message_id, attachment_ids, idempotency_key, deliver_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (sender_id, idempotency_key) DO NOTHING RETURNING *",
+            &[&message.chat_id, &sender.id, &message.content, &message.reply_to, &message.attachment_ids, &message.key, &deliver_at],
+        )
+        .await?;
+    if let Some(row) = row {
+        return Ok(HeldMessage::from_row(&row)?);
+    }
+    // The key held a message before: the same one is answered again.
+    let first = client
+        .query_one(
+            "SELECT * FROM held_messages WHERE sender_id = $1 AND idempotency_key = $2",
+            &[&sender.id, &message.key],
+        )
+        .await?;
+    let first = HeldMessage::from_row(&first)?;
+    if first.chat_id != message.chat_id
+        || first.content != message.content
+        || first.reply_to_message_id != message.reply_to
+    {
+        return Err(AppError::Unprocessable(
+            "this Idempotency-Key was already used for a different request; use a new key for a new message".into(),
+        )
+        .with_code(crate::error::Code::IdempotencyKeyReused));
+    }
+    Ok(first)
+}
+
+/// The held messages `sender` may see (`None`: an admin's, everyone's), of one chat or all.
+pub async fn list(state: &AppState, sender: Option<i64>, chat_id: Option<i64>) -> Result<Vec<HeldMessage>> {
+    let rows = state
+        .db
+        .get()
+        .await?
+        .query(
+            "SELECT * FROM held_messages WHERE ($1::bigint IS NULL OR sender_id = $1)
+                AND ($2::bigint IS NULL OR chat_id = $2) ORDER BY deliver_at, id LIMIT 1000",
+            &[&sender, &chat_id],
+        )
+        .await?;
+    Ok(rows.iter().map(HeldMessage::from_row).collect::<Result<_, _>>()?)
+}
+
+/// What became of a held message asked to be delivered.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Delivered {
+    /// Appended to the log at this position.
+    At(i64),
+    /// The log refused it (its sender suspended, the chat closed, …): it is dropped.
+    Refused(String),
+    /// Not held (any more): delivered already, or never held.
+    NotHeld,
+}
+
+/// Delivers held message `id` now if it is due by `due` (`None`: whenever it is due, an
+/// admin's override), in one transaction with the row's deletion: exactly once.
+pub async fn deliver(state: &AppState, id: Option<i64>, due: OffsetDateTime) -> Result<Delivered> {
+    let mut client = state.db.get().await?;
+    let tx = client.transaction().await?;
+    let row = tx
+        .query_opt(
+            "SELECT * FROM held_messages WHERE ($1::bigint IS NULL AND deliver_at <= $2) OR id = $1
+             ORDER BY deliver_at, id LIMIT 1 FOR UPDATE SKIP LOCKED",
+            &[&id, &due],
+        )
+        .await?;
+    let Some(row) = row else { return Ok(Delivered::NotHeld) };
+    let held = HeldMessage::from_row(&row)?;
+    let key: Option<String> = row.try_get("idempotency_key")?;
+    let event = NewEvent::HeldMessage {
+        chat_id: held.chat_id,
+        sender_id: held.sender_id,
+        content: held.content.clone(),
+        reply_to: held.reply_to_message_id,
+        attachment_ids: held.attachment_ids.clone(),
+        held_since: held.held_at,
+    };
+    tx.execute("SAVEPOINT deliver", &[]).await?;
+    match store::append_with(&*tx, store::APPEND_SQL, &[event], &[key]).await {
+        Ok(stored) => {
+            tx.execute("DELETE FROM held_messages WHERE id = $1", &[&held.id]).await?;
+            tx.commit().await?;
+            let position = stored.first().and_then(Option::as_ref).map_or(0, |e| e.position);
+            Ok(Delivered::At(position))
+        }
+        Err(refusal @ (AppendError::Refused(..) | AppendError::Duplicate)) => {
+            // The log will not take it (its sender suspended or being erased, the chat closed,
+            // its key delivered already): dropped, not tried again and again.
+            tx.execute("ROLLBACK TO SAVEPOINT deliver", &[]).await?;
+            tx.execute("DELETE FROM held_messages WHERE id = $1", &[&held.id]).await?;
+            tx.commit().await?;
+            Ok(Delivered::Refused(refusal.to_string()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The job that delivers held messages as they come due.
+pub const JOB: &str = "quiet-hours";
+
+/// Delivers every held message that is due by the replica's clock, every
+/// `HELD_RELEASE_EVERY_MS`, on every replica (each row is taken by one of them).
+pub async fn keep_delivering(state: AppState) {
+    let every = state.config.safeguarding.release_every;
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = state.shutdown.cancelled() => return,
+            _ = ticks.tick() => {}
+        }
+        loop {
+            match deliver(&state, None, state.clock.now()).await {
+                Ok(Delivered::NotHeld) => break,
+                Ok(Delivered::At(position)) => {
+                    metrics::counter!(crate::metrics::HELD_MESSAGES, "outcome" => "delivered").increment(1);
+                    tracing::info!(position, "delivered a message quiet hours held");
+                }
+                Ok(Delivered::Refused(reason)) => {
+                    metrics::counter!(crate::metrics::HELD_MESSAGES, "outcome" => "refused").increment(1);
+                    tracing::warn!(reason, "the log refused a message quiet hours held; it is dropped");
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "delivering held messages failed; will retry");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Whether `SCHOOL_TIMEZONE` is a time zone PostgreSQL knows (checked at start).
+pub async fn check_timezone(client: &impl GenericClient, zone: &str) -> Result<bool, tokio_postgres::Error> {
+    let row = client.query_one("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1)", &[&zone]).await?;
+    Ok(row.get(0))
+}
