@@ -3,9 +3,10 @@
 runs this; standard library only). Through nginx on 127.0.0.1:8080: health and readiness, the
 web client, a sign-in, a message sent to one replica arriving on a stream opened through nginx,
 and a resume that brings exactly what was missed after a replica container was killed and
-restarted; the migration step's one run. With --ha, instead of the replica: the leading
-PostgreSQL server's container killed under a steady writer, a new leader within the bound, writes
-accepted again, and every acknowledged message in the history and on the stream, once.
+restarted; the migration step's one run. With --ha, instead of the replica (compose_probe_ha.py):
+the leading PostgreSQL server's container killed under a steady writer, a new leader within the
+bound, writes accepted again, and every acknowledged message in the history and on the stream,
+once.
 
     compose_probe.py PROJECT            compose.yaml's stack (project name as given to compose)
     compose_probe.py PROJECT --ha       compose.ha.yaml's
@@ -25,9 +26,9 @@ import uuid
 NGINX = ("127.0.0.1", 8080)
 ENGINE = os.environ.get("ENGINE", "podman")
 EMAIL = "maria@demo.school"
-# docs/high-availability.md: the whole primary server lost, Patroni with it: the leader key's
-# ttl + loop_wait + the promotion, "at most about 12 s". A little room for a loaded machine.
-FAILOVER_BOUND_SECS = 15.0
+# How long a single request may take. The machine this runs on may be busy (a 2-core CI runner
+# compiling alongside): a slow answer is waited for; a wrong one fails at once.
+TIMEOUT = 60
 
 
 def fail(message):
@@ -39,7 +40,7 @@ def say(message):
     print(f"compose-probe: {message}", flush=True)
 
 
-def request(method, host, path, body=None, cookie=None, headers=None, timeout=10):
+def request(method, host, path, body=None, cookie=None, headers=None, timeout=TIMEOUT):
     """One HTTP request; (status, headers, body as JSON or text). Cookie writes carry an Origin
     of the address used, as a browser on that page would send."""
     conn = http.client.HTTPConnection(host[0], host[1], timeout=timeout)
@@ -121,7 +122,7 @@ class Stream:
             time.sleep(0.3)
 
     def _read_once(self):
-        conn = http.client.HTTPConnection(*self.host, timeout=60)
+        conn = http.client.HTTPConnection(*self.host, timeout=TIMEOUT)
         headers = {"Cookie": self.cookie, "Accept": "text/event-stream"}
         if self.last_id is not None:
             headers["Last-Event-ID"] = str(self.last_id)
@@ -159,12 +160,12 @@ class Stream:
         with self.lock:
             return self.messages_locked()
 
-    def wait_connected(self, timeout=10):
+    def wait_connected(self, timeout=TIMEOUT):
         with self.lock:
             if not self.lock.wait_for(lambda: self.connections > 0, timeout):
                 fail(f"no event stream opened on {self.host} within {timeout} s")
 
-    def wait_for(self, message_ids, timeout=20):
+    def wait_for(self, message_ids, timeout=TIMEOUT):
         want = set(message_ids)
         with self.lock:
             ok = self.lock.wait_for(lambda: want <= {m for _, m, _ in self.messages_locked()}, timeout)
@@ -197,7 +198,7 @@ def send(host, cookie, chat_id, content, attempts=1, key=None):
     for _ in range(attempts):
         try:
             status, _, body = request("POST", host, "/api/messages", {"chat_id": chat_id, "content": content},
-                                      cookie=cookie, headers={"Idempotency-Key": key}, timeout=20)
+                                      cookie=cookie, headers={"Idempotency-Key": key})
             if status in (200, 201):
                 return body
             if status < 500:
@@ -211,7 +212,7 @@ def send(host, cookie, chat_id, content, attempts=1, key=None):
 def check_front_door():
     for path in ("/healthz", "/readyz"):
         status, _, body = wait_until(f"{path} through nginx answering 200",
-                                     lambda p=path: (lambda r: r if r[0] == 200 else None)(request("GET", NGINX, p)), 120)
+                                     lambda p=path: (lambda r: r if r[0] == 200 else None)(request("GET", NGINX, p)), 300)
         if body != {"status": "ok"}:
             fail(f"{path} answered {body}")
     status, _, page = request("GET", NGINX, "/")
@@ -243,7 +244,7 @@ def check_single(project):
             _, _, metrics = request("GET", address(name), "/metrics")
             if any(l.startswith("tutorchat_sse_connections ") and float(l.split()[1]) >= 1 for l in metrics.splitlines()):
                 return service
-    victim = wait_until("a replica reporting the open stream", holder, 10)
+    victim = wait_until("a replica reporting the open stream", holder, TIMEOUT)
     stream.stop()
     engine("kill", replicas[victim])
     resume_from = stream.last_id
@@ -257,7 +258,7 @@ def check_single(project):
     engine("start", replicas[victim])
     restarted = address(replicas[victim])
     wait_until(f"{victim} ready again after its restart",
-               lambda: request("GET", restarted, "/readyz", timeout=2)[0] == 200, 60)
+               lambda: request("GET", restarted, "/readyz", timeout=5)[0] == 200, 180)
     say(f"{victim} restarted and ready")
 
     # Resume with Last-Event-ID: through nginx, and on the restarted replica itself.
@@ -305,96 +306,13 @@ def check_migrated_once(project, db_service):
     say(f"the migrate step ran once (exit 0), and applied migrations {versions[0]}-{versions[-1]} once each")
 
 
-def patroni_role(name):
-    out = subprocess.run([ENGINE, "exec", name, "curl", "-s", "--max-time", "2", "--cacert", "/etc/tutorchat/tls/ca.crt",
-                          "https://127.0.0.1:8008/patroni"], capture_output=True, text=True)
-    try:
-        return json.loads(out.stdout)
-    except ValueError:
-        return {}
-
-
-def check_ha(project):
-    nodes = {s: container(project, s) for s in ("pg1", "pg2")}
-    roles = {s: patroni_role(n) for s, n in nodes.items()}
-    leaders = [s for s, r in roles.items() if r.get("role") in ("master", "primary")]
-    if len(leaders) != 1 or any(r.get("state") != "running" for r in roles.values()):
-        fail(f"expected one leader and both servers running: {roles}")
-    leader = leaders[0]
-    follower = next(s for s in nodes if s != leader)
-    say(f"{leader} leads, {follower} is its {roles[follower].get('role')}")
-    cookie, chat = sign_in()
-    stream = Stream(NGINX, cookie, follow=True)
-    stream.wait_connected()
-
-    # A steady writer through nginx, each message retried (same idempotency key) until answered.
-    acked, first_after, stop = [], {}, threading.Event()
-    killed_at = {}
-
-    def writer():
-        n = 0
-        while not stop.is_set():
-            n += 1
-            started = time.monotonic()
-            message = send(NGINX, cookie, chat, f"ha write {n}", attempts=300)
-            if message is None:
-                fail(f"write {n} was never acknowledged")
-            acked.append((message["id"], f"ha write {n}"))
-            if "t" in killed_at and started > killed_at["t"] and "t" not in first_after:
-                first_after["t"] = time.monotonic()
-            time.sleep(0.05)
-    thread = threading.Thread(target=writer, daemon=True)
-    thread.start()
-    time.sleep(3)
-    before = len(acked)
-    if before == 0:
-        fail("no write acknowledged before the kill")
-    engine("kill", nodes[leader])
-    killed_at["t"] = time.monotonic()  # writes acknowledged while `kill` ran do not count
-    say(f"killed {leader}'s container (Patroni and PostgreSQL together) after {before} acknowledged writes")
-    wait_until(f"{follower} leading", lambda: patroni_role(nodes[follower]).get("role") in ("master", "primary"), 60)
-    new_leader_secs = time.monotonic() - killed_at["t"]
-    wait_until("a write accepted after the kill", lambda: "t" in first_after, 60)
-    writes_secs = first_after["t"] - killed_at["t"]
-    time.sleep(3)
-    stop.set()
-    thread.join(30)
-    say(f"FAILOVER: new leader {follower} {new_leader_secs:.1f} s after the kill; writes accepted again after {writes_secs:.1f} s")
-    if new_leader_secs > FAILOVER_BOUND_SECS:
-        fail(f"the new leader took {new_leader_secs:.1f} s, beyond the bound of {FAILOVER_BOUND_SECS} s")
-
-    # Nothing acknowledged lost, nothing doubled: in the history and on the stream.
-    history, after = [], acked[0][0] - 1
-    while True:
-        status, _, page = request("GET", NGINX, f"/api/chats/{chat}/messages?after_id={after}&limit=100", cookie=cookie)
-        if status != 200:
-            fail(f"history answered {status}: {page}")
-        history += [(m["id"], m["content"]) for m in page["messages"]]
-        if not page["has_newer"]:
-            break
-        after = page["messages"][-1]["id"]
-    missing = [a for a in acked if a not in history]
-    doubled = len([c for _, c in history if c.startswith("ha write ")]) - len({c for _, c in history if c.startswith("ha write ")})
-    if missing or doubled:
-        fail(f"acknowledged writes missing from the history: {missing}; doubled: {doubled}")
-    stream.wait_for([i for i, _ in acked], timeout=30)
-    on_stream = [m for _, m, _ in stream.messages()]
-    if len(on_stream) != len(set(on_stream)):
-        fail("the stream brought a message twice")
-    stream.stop()
-    say(f"all {len(acked)} acknowledged writes in the history once and on the stream once (it reconnected {stream.connections - 1} times)")
-
-    # The old leader comes back as the new one's standby.
-    engine("start", nodes[leader])
-    rejoined = time.monotonic()
-    wait_until(f"{leader} back as a running replica",
-               lambda: (lambda r: r.get("role") == "replica" and r.get("state") in ("running", "streaming"))(patroni_role(nodes[leader])), 120)
-    say(f"{leader} rejoined as {follower}'s replica {time.monotonic() - rejoined:.1f} s after its restart")
-    check_migrated_once(project, follower)
-
 if __name__ == "__main__":
     if len(sys.argv) < 2:
         fail("usage: compose_probe.py PROJECT [--ha]")
     check_front_door()
-    (check_ha if "--ha" in sys.argv[2:] else check_single)(sys.argv[1])
+    if "--ha" in sys.argv[2:]:
+        from compose_probe_ha import check_ha  # noqa: E402 (compose.ha.yaml's checks, its own file)
+        check_ha(sys.argv[1])
+    else:
+        check_single(sys.argv[1])
     say("all checks passed")
