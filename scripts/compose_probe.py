@@ -83,7 +83,7 @@ def address(name):
     return (ips[0], 8080)
 
 
-def wait_until(what, check, timeout):
+def wait_until(what, check, timeout, last_answer=None):
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
@@ -94,7 +94,7 @@ def wait_until(what, check, timeout):
         except (OSError, http.client.HTTPException) as error:
             last = error
         time.sleep(0.2)
-    fail(f"{what} within {timeout} s (last: {last!r})")
+    fail(f"{what} within {timeout} s (last: {last_answer() if last is None and last_answer else repr(last)})")
 
 
 class Stream:
@@ -211,8 +211,13 @@ def send(host, cookie, chat_id, content, attempts=1, key=None):
 
 def check_front_door():
     for path in ("/healthz", "/readyz"):
-        status, _, body = wait_until(f"{path} through nginx answering 200",
-                                     lambda p=path: (lambda r: r if r[0] == 200 else None)(request("GET", NGINX, p)), 300)
+        answers = []  # what nginx last answered, for the failure's message
+
+        def answered(p=path):
+            answers[:] = [request("GET", NGINX, p)]
+            return answers[0] if answers[0][0] == 200 else None
+        status, _, body = wait_until(f"{path} through nginx answering 200", answered, 300,
+                                     lambda: answers and f"{answers[0][0]} {str(answers[0][2])[:200]!r}")
         if body != {"status": "ok"}:
             fail(f"{path} answered {body}")
     status, _, page = request("GET", NGINX, "/")
