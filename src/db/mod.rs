@@ -12,7 +12,9 @@ use tokio_postgres::error::SqlState;
 pub mod embedded;
 mod migrate;
 
-pub use migrate::{BASELINE, FUNCTIONS, MIGRATE_PATIENCE, functions_digest, migrate, migrate_or_check, wait_for_database};
+pub use migrate::{
+    BASELINE, FUNCTIONS, MIGRATE_PATIENCE, functions_digest, migrate, migrate_or_check, wait_for_database,
+};
 
 /// Where a connection goes, without the password: safe for error messages and logs.
 pub fn describe(config: &tokio_postgres::Config) -> String {
