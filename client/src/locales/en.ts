@@ -28,6 +28,7 @@ const en = {
     teacher: 'Teacher',
     admin: 'Admin',
     guest: 'Guest',
+    guardian: 'Guardian',
   },
   signIn: {
     title: 'Sign in',

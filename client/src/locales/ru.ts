@@ -24,6 +24,7 @@ const ru = {
     teacher: 'Преподаватель',
     admin: 'Администратор',
     guest: 'Гость',
+    guardian: 'Родитель',
   },
   signIn: {
     title: 'Вход',

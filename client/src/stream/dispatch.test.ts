@@ -29,6 +29,8 @@ function summary(id: number, patch: Partial<ChatSummary> = {}): ChatSummary {
     updated_at: '2025-01-17T15:00:00Z',
     participants_count: 2,
     closed_at: null,
+    guardians_read: false,
+    ward: null,
     participant: { ...ivan, online: false, last_seen: null },
     last_message: null,
     unread_count: 0,
