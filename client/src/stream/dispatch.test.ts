@@ -50,6 +50,7 @@ function state(patch: Partial<DispatchState> = {}): DispatchState {
     me: ME,
     isAdmin: false,
     isGuest: false,
+    isGuardian: false,
     chatList: { items: [direct, group] },
     conversations: {},
     groups: noGroups,

@@ -64,6 +64,7 @@ function state(patch: Partial<DispatchState> = {}): DispatchState {
     me: ME,
     isAdmin: false,
     isGuest: false,
+    isGuardian: false,
     chatList: { items: [direct] },
     conversations: conversations(),
     groups: noGroups,
