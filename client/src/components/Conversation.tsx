@@ -42,12 +42,14 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
   const details = workspace.groups[chatId]?.details ?? null;
   const isGroup = chat?.kind === 'group' || details?.kind === 'group';
   const title = chat ? chatTitle(chat, t) : (details?.title ?? t('chatList.fallbackTitle', { id: chatId }));
-  // Everyone we can name: whoever this session met, then the chat's people and members (with roles).
+  // Everyone we can name: whoever this session met, then the chat's people and members (with
+  // roles), and the child whose chat a guardian reads.
+  const ward = chat?.ward ?? null;
   const people = useMemo(() => {
     const known = new Map<number, KnownPerson>(workspace.people);
-    for (const p of [...(details?.members ?? []), ...(chat?.people ?? []), me]) known.set(p.id, p);
+    for (const p of [...(details?.members ?? []), ...(chat?.people ?? []), ...(ward ? [ward] : []), me]) known.set(p.id, p);
     return known;
-  }, [workspace.people, details?.members, chat?.people, me]);
+  }, [workspace.people, details?.members, chat?.people, ward, me]);
   // We left or were removed: what is on screen stays, read-only.
   const ended =
     conversation && conversation.membership !== 'member'
@@ -176,10 +178,10 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
                   </span>
                 );
               })}
-            {!typingLine && chat?.ward && (
+            {!typingLine && ward && (
               <span className="muted" data-testid="ward">
                 {' · '}
-                {t('guardians.wardChat', { name: chat.ward.name })}
+                {t('guardians.wardChat', { name: ward.name })}
               </span>
             )}
           </span>
