@@ -48,13 +48,15 @@ const en = {
   readers: {
     button: 'Who read my chats',
     title: 'Who read my chats',
-    intro: 'Adults who take no part in your chats, such as the school’s administrators, and what they read. The school keeps this as long as the messages.',
+    intro: 'Adults who take no part in your chats, such as the school’s administrators or your guardians, and what they read. The school keeps this as long as the messages.',
     empty: 'Nobody outside your chats has read them.',
     loading: 'Loading…',
     via: {
       history: 'opened the conversation',
       export: 'exported the conversation',
       search: 'found it in a search',
+      stream: 'followed it live',
+      other: 'read it',
     },
     reads_one: '{{count}} time',
     reads_other: '{{count}} times',
