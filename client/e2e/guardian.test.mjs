@@ -4,7 +4,8 @@
 // composer, and Иван's message (B) arrives live; her page asks nothing that writes. Иван and
 // Мария (in Russian) are told in the chat's header that the student's guardians read it. The
 // admin unlinks Елена (her chat goes, live) and links her again from the Moderation dialog's
-// Guardians tab. On a phone, Елена's page fits the screen.
+// Guardians tab. Мария's "Who read my chats" names Елена. On a phone, Елена's page fits the
+// screen.
 // The tests run in order and share the pages: each step builds on the last.
 
 import assert from 'node:assert/strict';
@@ -120,13 +121,22 @@ test('Иван (B) is told that Мария’s guardians read the chat; his mess
   assert.deepEqual(writes, [], 'Елена’s page asked nothing that writes');
 });
 
-test('Мария (student, A, in Russian) reads the same notice in Russian', async () => {
+test('Мария (student, A, in Russian) reads the same notice in Russian, and «Кто читал мои чаты» names Елена', async () => {
   const maria = (pages.maria = await openPage(browser, cluster.a.url, { viewport: { width: 1280, height: 800 }, locale: 'ru-RU' }));
   await maria.getByTestId('login-maria@demo.school').click();
   await maria.getByRole('navigation', { name: 'Чаты' }).waitFor();
   await maria.getByTestId(`chat-${chatId}`).click();
   await maria.getByText(DEMO_FIRST, { exact: true }).waitFor();
   assert.equal(await maria.getByTestId('guardians-notice').innerText(), `👪 ${NOTICE_RU}`);
+  // The adults who read her chats from outside: her guardian, and how (in words, never a key).
+  await maria.getByRole('button', { name: 'Кто читал мои чаты' }).click();
+  const readers = maria.getByTestId('readers-list');
+  await readers.getByText('Елена Иванова', { exact: true }).first().waitFor();
+  const said = await readers.innerText();
+  assert.match(said, /Родитель/);
+  assert.doesNotMatch(said, /readers\./, 'every way of reading is said in words');
+  await screenshot(maria, 'guardian-03-readers-ru');
+  await maria.getByRole('button', { name: 'Закрыть' }).click();
 });
 
 test('the admin (B) unlinks Елена in Moderation → Guardians: her chat goes, live; linking her again brings it back', async () => {
@@ -137,7 +147,7 @@ test('the admin (B) unlinks Елена in Moderation → Guardians: her chat goe
   const dialog = admin.getByTestId('moderation-dialog');
   await dialog.getByRole('tab', { name: 'Guardians' }).click();
   await dialog.getByText('Елена Иванова reads the chats of Мария Иванова').waitFor();
-  await screenshot(admin, 'guardian-03-admin-links');
+  await screenshot(admin, 'guardian-04-admin-links');
 
   await dialog.getByRole('button', { name: 'Unlink Елена Иванова from Мария Иванова' }).click();
   await dialog.getByText('No guardian is linked to a student.').waitFor();
@@ -178,7 +188,7 @@ test('on a phone (B): Елена’s list and the read-only conversation fit the
   };
   await fits(phone.getByRole('button', { name: 'Sign out', exact: true }), 'Sign out');
   await fits(phone.getByTestId(`section-ward:${mariaId}`), 'Мария’s section');
-  await screenshot(phone, 'guardian-04-phone-list');
+  await screenshot(phone, 'guardian-05-phone-list');
 
   await phone.getByTestId(`chat-${chatId}`).click();
   await phone.getByTestId('read-only').waitFor();
@@ -187,7 +197,7 @@ test('on a phone (B): Елена’s list and the read-only conversation fit the
   await fits(phone.getByTestId('conversation-title'), 'the title');
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
-  await screenshot(phone, 'guardian-05-phone-conversation');
+  await screenshot(phone, 'guardian-06-phone-conversation');
 });
 
 test('no page threw an uncaught error', () => {

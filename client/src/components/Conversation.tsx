@@ -47,7 +47,8 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
   const ward = chat?.ward ?? null;
   const people = useMemo(() => {
     const known = new Map<number, KnownPerson>(workspace.people);
-    for (const p of [...(details?.members ?? []), ...(chat?.people ?? []), ...(ward ? [ward] : []), me]) known.set(p.id, p);
+    const everyone = [...(details?.members ?? []), ...(chat?.people ?? []), ...(ward ? [ward] : []), me];
+    for (const p of everyone) known.set(p.id, p);
     return known;
   }, [workspace.people, details?.members, chat?.people, ward, me]);
   // We left or were removed: what is on screen stays, read-only.

@@ -131,7 +131,13 @@ export function GuardiansPanel() {
             ))}
           </select>
         </label>
-        <button type="submit" className="button" data-testid="link-guardian" disabled={!canLink} aria-busy={busy === 'link'}>
+        <button
+          type="submit"
+          className="button"
+          data-testid="link-guardian"
+          disabled={!canLink}
+          aria-busy={busy === 'link'}
+        >
           {t(busy === 'link' ? 'guardians.linking' : 'guardians.link')}
         </button>
       </form>
