@@ -25,6 +25,10 @@
 // link) or with their credential (a 401): the stream closes for good, what is on screen stays,
 // read-only (`ended`), and nothing more is asked — no reconnecting, no signing out.
 //
+// Guardians (a parent or carer) read their children's direct chats: the list, the history and
+// the stream, and nothing else — no read marker, no typing, no sending, no reports, no unread
+// total; their children changing (`guardian_linked`, `guardian_unlinked`) loads the list anew.
+//
 // Moderation: whether our account is suspended (useSuspension: participants), and an admin's
 // moderation view (useModeration), which the stream's events keep current like the rest.
 //
@@ -106,7 +110,13 @@ interface ModerationRun {
 }
 
 /** Applies what `dispatch` (or `streamOpened`) decided: the reducers' actions, then the requests. */
-function useApply(store: Store, loading: ChatLoading, endSession: () => void, moderating: ModerationRun) {
+function useApply(
+  store: Store,
+  loading: ChatLoading,
+  endSession: () => void,
+  moderating: ModerationRun,
+  openChat: (chatId: number | null) => void,
+) {
   const { moderation, checkSuspension } = moderating;
   const { loadChats, refreshChatsSoon, loadConversation, loadGroup, loadPresence } = loading;
   const { loadReports, dispatch: moderate } = moderation;
@@ -129,9 +139,11 @@ function useApply(store: Store, loading: ChatLoading, endSession: () => void, mo
           return checkSuspension();
         case 'reloadReports':
           return loadReports('open');
+        case 'closeChat':
+          return openChat(null);
       }
     },
-    [loadChats, refreshChatsSoon, loadConversation, loadGroup, loadPresence, endSession, checkSuspension, loadReports],
+    [loadChats, refreshChatsSoon, loadConversation, loadGroup, loadPresence, endSession, checkSuspension, loadReports, openChat],
   );
   const apply = useCallback(
     (outcome: Outcome) => {
@@ -151,7 +163,7 @@ function useApply(store: Store, loading: ChatLoading, endSession: () => void, mo
 
 /** The workspace of the person signed in (`useSession`). */
 export function useWorkspace(onSignedOut: () => void): Workspace {
-  const { me, isAdmin, isGuest } = useSession();
+  const { me, isAdmin, isGuest, isGuardian } = useSession();
   const [ended, setEnded] = useState<GuestEnd | null>(null);
   // A 401: a signed-in user is signed out; a guest's page stays, ended (the first reason kept).
   const signedOut = useCallback(
@@ -170,7 +182,7 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
   const navigation = useHistoryNavigation(store, loading, openChat);
   const messageSearch = useMessageSearch(store.failed);
   const moderation = useModeration(store);
-  const { apply, run } = useApply(store, loading, endSession, { moderation, checkSuspension });
+  const { apply, run } = useApply(store, loading, endSession, { moderation, checkSuspension }, openChat);
   const { count: serverUnread, refreshSoon: refreshUnreadSoon } = useUnreadTotal(store.failed);
 
   useEffect(() => {
@@ -188,7 +200,9 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
   }, [chatList, refreshChatsSoon]);
 
   const { readingChatId, conversations, visible } = state;
-  useReadMarker({ readingChatId, conversations, chatList, dispatchChats: store.chats, visible });
+  // Guardians keep no read marker (the server refuses them one): they never read in that sense.
+  const reading = isGuardian ? null : readingChatId;
+  useReadMarker({ readingChatId: reading, conversations, chatList, dispatchChats: store.chats, visible });
 
   const openItem = chatList.items.find((i) => i.id === openChatId);
   // Admins: the open chat's two people, asked when it opens (a group's members come with it).
@@ -212,12 +226,12 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
     (event: StreamEvent) => {
       if (isLogEvent(event)) store.handledPosition.current = event.position;
       if (changesUnread(event, me.id, latest.current.readingChatId)) refreshUnreadSoon();
-      const outcome = dispatch(event, { ...latest.current, me: me.id, isAdmin, isGuest, now: Date.now() });
+      const outcome = dispatch(event, { ...latest.current, me: me.id, isAdmin, isGuest, isGuardian, now: Date.now() });
       apply(outcome);
       // The stream closes at once: the server ends it next, and a reconnect would be refused.
       return outcome.effects.some((effect) => effect.type === 'endSession') ? 'end' : undefined;
     },
-    [store, latest, apply, me.id, isAdmin, isGuest, refreshUnreadSoon],
+    [store, latest, apply, me.id, isAdmin, isGuest, isGuardian, refreshUnreadSoon],
   );
 
   const streamStart = ended === null ? loading.streamStart : null;

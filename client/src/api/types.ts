@@ -96,3 +96,6 @@ export type SuspendRequest = Schemas['SuspendRequest'];
 export type ExportFormat = Schemas['Format'];
 /** The language of an export (`lang=`; else the server takes it from `Accept-Language`). */
 export type ExportLanguage = Schemas['Lang'];
+/** A guardian's link to a student (`GET /api/admin/guardians`): the guardian reads the student's direct chats. */
+export type GuardianLink = Schemas['GuardianLink'];
+export type GuardianLinks = Schemas['GuardianLinks'];

@@ -30,7 +30,9 @@ interface Props {
 
 export function Workspace({ onSignedOut, onLoggedOut }: Props) {
   const { t } = useLocale();
-  const { me, isAdmin, isStaff } = useSession();
+  const { me, isAdmin, isStaff, isGuardian } = useSession();
+  // Admins and guardians read chats they take no part in: no notifications, nobody reads theirs.
+  const reader = isAdmin || isGuardian;
   const workspace = useWorkspace(onSignedOut);
   const { chatList, openChatId, openChat } = workspace;
   const [signingOut, setSigningOut] = useState(false);
@@ -78,8 +80,8 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
         </div>
         <ConnectionBadge connection={workspace.connection} />
         <div className="me">
-          {/* The server never sends admins notifications (they read chats, they are not in them). */}
-          {!isAdmin && <NotificationsControl onOpenChat={openChat} />}
+          {/* The server never sends admins or guardians notifications (they read chats, they are not in them). */}
+          {!reader && <NotificationsControl onOpenChat={openChat} />}
           <LanguageSwitch />
           <Avatar person={me} size="sm" />
           <span className="me-text">
@@ -104,8 +106,8 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
               )}
             </button>
           )}
-          {/* Admins take part in no chat: nobody reads "theirs" from outside. */}
-          {!isAdmin && (
+          {/* Admins and guardians take part in no chat: nobody reads "theirs" from outside. */}
+          {!reader && (
             <button
               type="button"
               className="button button-quiet readers-button"
@@ -148,7 +150,7 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
           <section className="conversation conversation-empty" aria-label={t('workspace.conversation')}>
             <div className="empty-state">
               <span className="empty-icon" aria-hidden="true">💬</span>
-              <p>{t(isAdmin ? 'workspace.chooseToRead' : 'workspace.chooseToTalk')}</p>
+              <p>{t(reader ? 'workspace.chooseToRead' : 'workspace.chooseToTalk')}</p>
             </div>
           </section>
         ) : (

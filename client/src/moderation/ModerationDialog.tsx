@@ -3,6 +3,7 @@ import { type KeyboardEvent, useId, useState } from 'react';
 import { useLocale } from '../i18n';
 import type { Moderation } from './useModeration';
 import { Modal } from '../components/Modal';
+import { GuardiansPanel } from '../guardians/GuardiansPanel';
 import { PeoplePanel } from './PeoplePanel';
 import { ReportsPanel } from './ReportsPanel';
 
@@ -13,10 +14,11 @@ interface Props {
   onClose: () => void;
 }
 
-const TABS = ['reports', 'people'] as const;
+const TABS = ['reports', 'people', 'guardians'] as const;
+const TAB_LABELS = { reports: 'moderation.reportsTab', people: 'moderation.peopleTab', guardians: 'guardians.tab' } as const;
 type Tab = (typeof TABS)[number];
 
-/** An admin's moderation: two tabs, Reports and People (the arrow keys move between them). */
+/** An admin's moderation: three tabs, Reports, People and Guardians (the arrow keys move between them). */
 export function ModerationDialog({ moderation, onOpenChat, onClose }: Props) {
   const { t } = useLocale();
   const headingId = useId();
@@ -28,7 +30,8 @@ export function ModerationDialog({ moderation, onOpenChat, onClose }: Props) {
   const onKeyDown = (event: KeyboardEvent) => {
     if (event.key !== 'ArrowRight' && event.key !== 'ArrowLeft') return;
     event.preventDefault();
-    const next = TABS[(TABS.indexOf(tab) + 1) % TABS.length]!;
+    const step = event.key === 'ArrowRight' ? 1 : TABS.length - 1;
+    const next = TABS[(TABS.indexOf(tab) + step) % TABS.length]!;
     setTab(next);
     document.getElementById(tabId(next))?.focus();
   };
@@ -51,16 +54,14 @@ export function ModerationDialog({ moderation, onOpenChat, onClose }: Props) {
               tabIndex={tab === which ? 0 : -1}
               onClick={() => setTab(which)}
             >
-              {t(which === 'reports' ? 'moderation.reportsTab' : 'moderation.peopleTab')}
+              {t(TAB_LABELS[which])}
             </button>
           ))}
         </div>
         <div id={panelId(tab)} role="tabpanel" aria-labelledby={tabId(tab)} className="tab-panel">
-          {tab === 'reports' ? (
-            <ReportsPanel moderation={moderation} onOpenChat={onOpenChat} />
-          ) : (
-            <PeoplePanel moderation={moderation} />
-          )}
+          {tab === 'reports' && <ReportsPanel moderation={moderation} onOpenChat={onOpenChat} />}
+          {tab === 'people' && <PeoplePanel moderation={moderation} />}
+          {tab === 'guardians' && <GuardiansPanel />}
         </div>
         <div className="dialog-actions">
           <button type="button" className="button button-quiet" data-testid="close-moderation" onClick={onClose}>

@@ -25,7 +25,9 @@ const direct: ChatItem = fromSummary({
   created_by: null,
   updated_at: '2025-01-17T15:00:00Z',
   participants_count: 2,
+  guardians_read: false,
   closed_at: null,
+  ward: null,
   participant: { ...ivan, online: false, last_seen: null },
   last_message: {
     id: 7,
@@ -62,6 +64,7 @@ function state(patch: Partial<DispatchState> = {}): DispatchState {
     me: ME,
     isAdmin: false,
     isGuest: false,
+    isGuardian: false,
     chatList: { items: [direct] },
     conversations: conversations(),
     groups: noGroups,
