@@ -18,9 +18,9 @@ use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/admin/flag-terms", get(terms).post(add))
-        .route("/api/admin/flag-terms/{id}", delete(remove))
-        .route("/api/admin/reports/{id}/clear", post(clear))
+        .route("/api/admin/flag-terms", get(flag_terms).post(add_flag_term))
+        .route("/api/admin/flag-terms/{id}", delete(remove_flag_term))
+        .route("/api/admin/reports/{id}/clear", post(clear_report))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -41,7 +41,7 @@ pub struct NewFlagTerm {
     responses((status = 200, body = FlagTerms), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
-pub async fn terms(State(state): State<AppState>, Admin(user): Admin) -> Result<Json<FlagTerms>> {
+pub async fn flag_terms(State(state): State<AppState>, Admin(user): Admin) -> Result<Json<FlagTerms>> {
     state.limits.check(Limited::Read, user.id)?;
     Ok(Json(FlagTerms { terms: flags::terms(&state).await? }))
 }
@@ -53,7 +53,7 @@ pub async fn terms(State(state): State<AppState>, Admin(user): Admin) -> Result<
               (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
               (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
-pub async fn add(
+pub async fn add_flag_term(
     State(state): State<AppState>,
     Admin(user): Admin,
     JsonBody(body): JsonBody<NewFlagTerm>,
@@ -67,7 +67,7 @@ pub async fn add(
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
-pub async fn remove(
+pub async fn remove_flag_term(
     State(state): State<AppState>,
     Admin(user): Admin,
     PathParam(id): PathParam<i64>,
@@ -85,7 +85,7 @@ pub async fn remove(
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, report = id))]
-pub async fn clear(
+pub async fn clear_report(
     State(state): State<AppState>,
     Admin(user): Admin,
     PathParam(id): PathParam<i64>,
