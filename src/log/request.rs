@@ -364,6 +364,7 @@ pub enum Purge {
     Erasure { admin_id: i64, user_id: i64 },
 }
 
+/// In UTC: RFC 3339 allows offsets up to ±23:59, PostgreSQL's timestamptz only ±15:59.
 fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    at.to_offset(time::UtcOffset::UTC).format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }

@@ -3,7 +3,8 @@
 //! log by one replica at a time. A match appends a `message_flagged` event (the system's, with
 //! the term), which puts the message into the moderation queue as a report without a
 //! reporter. Flagging follows the log from behind (`flag_cursor`), in the transaction that
-//! appends its flags, so each message is matched once and delivery never waits for it. (A
+//! appends its flags, so each message is matched once and delivery never waits for it; while
+//! the list is empty it only moves the cursor to the head (nothing written then is flagged). (A
 //! burst of a teacher's held messages is flagged by `quiet.rs`, as they are delivered.)
 
 use serde::Serialize;
@@ -114,10 +115,22 @@ pub async fn keep_flagging(state: AppState) {
 async fn flag_next(state: &AppState) -> anyhow::Result<bool> {
     let mut client = state.db.get().await?;
     let tx = client.transaction().await?;
-    let Some(row) = tx.query_opt("SELECT position FROM flag_cursor FOR UPDATE SKIP LOCKED", &[]).await? else {
+    let Some(row) = tx
+        .query_opt("SELECT position, EXISTS (SELECT 1 FROM flag_terms) FROM flag_cursor FOR UPDATE SKIP LOCKED", &[])
+        .await?
+    else {
         return Ok(false); // another replica is at it
     };
-    let after: i64 = row.get(0);
+    let (after, listed): (i64, bool) = (row.get(0), row.get(1));
+    if !listed {
+        // Nothing to match: what is written while the list is empty is never flagged.
+        let head = store::head(&*tx).await?;
+        if head > after {
+            tx.execute("UPDATE flag_cursor SET position = $1", &[&head]).await?;
+            tx.commit().await?;
+        }
+        return Ok(false);
+    }
     let events = store::read_after(&*tx, after, BATCH).await?;
     let Some(last) = events.last().map(|e| e.position) else { return Ok(false) };
     let messages: Vec<i64> = events
