@@ -32,6 +32,9 @@
 // Moderation: whether our account is suspended (useSuspension: participants), and an admin's
 // moderation view (useModeration), which the stream's events keep current like the rest.
 //
+// Quiet hours: a teacher's messages held until the window ends (useHeldMessages), shown in
+// their chat until a `new_message` delivers them; an admin's list of everyone's.
+//
 // Search: the chat list's (useChatSearch) and the messages' (useMessageSearch), whose results
 // open a chat at a message (useHistoryNavigation).
 
@@ -57,6 +60,7 @@ import { type MessageSearchControl, useMessageSearch } from './search/useMessage
 import { changesUnread, titleUnread } from './unread';
 import { type Connection, useEventStream } from './stream/useEventStream';
 import { type Moderation, useModeration } from './moderation/useModeration';
+import { type HeldControl, useHeldMessages } from './quiet/useHeldMessages';
 import { useReadMarker } from './useReadMarker';
 import { useSuspension } from './moderation/useSuspension';
 import { useUnreadTotal } from './useUnreadTotal';
@@ -101,6 +105,8 @@ export interface Workspace extends Commands, HistoryNavigation {
   suspension: api.Suspension | null;
   /** An admin's reports and people, and what they do with them (empty for anyone else). */
   moderation: Moderation;
+  /** Messages quiet hours hold: a teacher's own, an admin's everyone's (once asked for). */
+  held: HeldControl;
 }
 
 /** What runs the effects of moderation. */
@@ -138,6 +144,7 @@ function useApply(
         case 'checkSuspension':
           return checkSuspension();
         case 'reloadReports':
+          loadReports('flags');
           return loadReports('open');
         case 'closeChat':
           return openChat(null);
@@ -178,7 +185,8 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
   const loading = useChatLoading(store);
   const { loadChats, refreshChatsSoon, loadConversation, loadOlder, loadGroup, loadPresence, loadMore } = loading;
   const [search, searchChats] = useChatSearch(store, loading.absorb);
-  const commands = useCommands(store, loading);
+  const held = useHeldMessages(openChatId, store.failed);
+  const commands = useCommands(store, loading, held.held);
   const navigation = useHistoryNavigation(store, loading, openChat);
   const messageSearch = useMessageSearch(store.failed);
   const moderation = useModeration(store);
@@ -217,6 +225,7 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
     if (openGroup !== null && !latest.current.groups[openGroup]?.details) void loadGroup(openGroup);
   }, [openGroup, latest, loadGroup]);
 
+  const { received: heldReceived } = held;
   const onStreamOpen = useCallback(
     () => streamOpened({ isAdmin, ...latest.current }).forEach(run),
     [isAdmin, latest, run],
@@ -228,10 +237,11 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
       if (changesUnread(event, me.id, latest.current.readingChatId)) refreshUnreadSoon();
       const outcome = dispatch(event, { ...latest.current, me: me.id, isAdmin, isGuest, isGuardian, now: Date.now() });
       apply(outcome);
+      if (event.type === 'new_message') heldReceived(event.chatId, event.message);
       // The stream closes at once: the server ends it next, and a reconnect would be refused.
       return outcome.effects.some((effect) => effect.type === 'endSession') ? 'end' : undefined;
     },
-    [store, latest, apply, me.id, isAdmin, isGuest, isGuardian, refreshUnreadSoon],
+    [store, latest, apply, me.id, isAdmin, isGuest, isGuardian, refreshUnreadSoon, heldReceived],
   );
 
   const streamStart = ended === null ? loading.streamStart : null;
@@ -264,5 +274,6 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
     unread: titleUnread(me.role, serverUnread, chatList),
     suspension,
     moderation,
+    held,
   };
 }

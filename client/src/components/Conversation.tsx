@@ -22,6 +22,8 @@ import { senderLabel } from './MessageBubble';
 import { MessageList } from './MessageList';
 import { PresenceStatus } from './PresenceStatus';
 import { SuspendedBanner } from '../moderation/SuspendedBanner';
+import { heldIn } from '../quiet/held';
+import { HeldMessages } from '../quiet/HeldMessages';
 
 interface Props {
   chatId: number;
@@ -263,6 +265,7 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
         </p>
       ) : (
         <>
+          <HeldMessages messages={heldIn(workspace.held.state, chatId, me.id)} />
           {suspension && <SuspendedBanner suspension={suspension} />}
           <Composer
             chatId={chatId}

@@ -46,6 +46,11 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
   // Teachers and admins (`isStaff`) create groups and inquiry links, and mark lessons completed.
   const openItem = chatList.items.find((item) => item.id === openChatId) ?? null;
 
+  const chatName = (chatId: number) => {
+    const item = chatList.items.find((i) => i.id === chatId);
+    return item ? chatTitle(item, t) : t('chatList.fallbackTitle', { id: chatId });
+  };
+
   // Nothing of this session stays behind for the next one in this tab.
   useEffect(() => clearDrafts, []);
 
@@ -177,10 +182,7 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
       {managingLinks && <InquiryLinksDialog onClose={() => setManagingLinks(false)} />}
       {showingReaders && (
         <ReadersDialog
-          chatName={(chatId) => {
-            const item = chatList.items.find((i) => i.id === chatId);
-            return item ? chatTitle(item, t) : t('chatList.fallbackTitle', { id: chatId });
-          }}
+          chatName={chatName}
           onClose={() => setShowingReaders(false)}
         />
       )}
@@ -192,6 +194,13 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
             openChat(chatId);
           }}
           onClose={() => setModerating(false)}
+          held={workspace.held}
+          chatName={chatName}
+          personName={(userId) =>
+            workspace.people.get(userId)?.name ??
+            chatList.items.flatMap((i) => i.people).find((p) => p.id === userId)?.name ??
+            t('held.someone', { id: userId })
+          }
         />
       )}
       {showingLessons && (

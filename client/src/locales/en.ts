@@ -3,13 +3,14 @@
 // _one/_other. The server's `error` sentences are never shown: its `code` is, in these words
 // (`errors.code`: one for every code of the generated `ErrorCode` and for the two codes of a
 // failed sign-in's `auth_error` only, typed in errorCodes.ts; else this fails to compile).
-// The larger areas are files of their own in en/ (errors, chats, conversation, moderation),
+// The larger areas are files of their own in en/ (errors, chats, conversation, moderation, safeguarding),
 // merged here into the one resource object.
 
 import chats from './en/chats';
 import conversation from './en/conversation';
 import errors from './en/errors';
 import moderation from './en/moderation';
+import safeguarding from './en/safeguarding';
 
 const en = {
   app: {
@@ -92,6 +93,7 @@ const en = {
   ...chats,
   ...conversation,
   ...moderation,
+  ...safeguarding,
   time: {
     now: 'now',
     minutes: '{{count}} min',

@@ -6,6 +6,7 @@ import chats from './ru/chats';
 import conversation from './ru/conversation';
 import errors from './ru/errors';
 import moderation from './ru/moderation';
+import safeguarding from './ru/safeguarding';
 
 const ru = {
   app: {
@@ -90,6 +91,7 @@ const ru = {
   ...chats,
   ...conversation,
   ...moderation,
+  ...safeguarding,
   time: {
     now: 'сейчас',
     minutes: '{{count}} мин',

@@ -4,6 +4,8 @@ import { useLocale } from '../i18n';
 import type { Moderation } from './useModeration';
 import { Modal } from '../components/Modal';
 import { GuardiansPanel } from '../guardians/GuardiansPanel';
+import { HeldPanel } from '../quiet/HeldPanel';
+import type { HeldControl } from '../quiet/useHeldMessages';
 import { PeoplePanel } from './PeoplePanel';
 import { ReportsPanel } from './ReportsPanel';
 
@@ -12,14 +14,26 @@ interface Props {
   /** "Open chat" of a report: the dialog closes and the chat opens. */
   onOpenChat: (chatId: number) => void;
   onClose: () => void;
+  /** Everyone's messages quiet hours hold (the Held tab), and how to name their chats and senders. */
+  held: HeldControl;
+  chatName: (chatId: number) => string;
+  personName: (userId: number) => string;
 }
 
-const TABS = ['reports', 'people', 'guardians'] as const;
-const TAB_LABELS = { reports: 'moderation.reportsTab', people: 'moderation.peopleTab', guardians: 'guardians.tab' } as const;
+const TABS = ['reports', 'people', 'guardians', 'held'] as const;
+const TAB_LABELS = {
+  reports: 'moderation.reportsTab',
+  people: 'moderation.peopleTab',
+  guardians: 'guardians.tab',
+  held: 'held.tab',
+} as const;
 type Tab = (typeof TABS)[number];
 
-/** An admin's moderation: three tabs, Reports, People and Guardians (the arrow keys move between them). */
-export function ModerationDialog({ moderation, onOpenChat, onClose }: Props) {
+/**
+ * An admin's moderation: four tabs, Reports (flags first), People, Guardians and Held (quiet
+ * hours' messages); the arrow keys move between them.
+ */
+export function ModerationDialog({ moderation, onOpenChat, onClose, held, chatName, personName }: Props) {
   const { t } = useLocale();
   const headingId = useId();
   const base = useId();
@@ -62,6 +76,7 @@ export function ModerationDialog({ moderation, onOpenChat, onClose }: Props) {
           {tab === 'reports' && <ReportsPanel moderation={moderation} onOpenChat={onOpenChat} />}
           {tab === 'people' && <PeoplePanel moderation={moderation} />}
           {tab === 'guardians' && <GuardiansPanel />}
+          {tab === 'held' && <HeldPanel held={held} chatName={chatName} personName={personName} />}
         </div>
         <div className="dialog-actions">
           <button type="button" className="button button-quiet" data-testid="close-moderation" onClick={onClose}>

@@ -167,6 +167,7 @@ describe('message_reported', () => {
       purged: null,
       attachments: [],
     },
+    flag: null,
     reporter: { id: ME, name: 'Мария', role: 'student' },
     reason: 'insults',
     created_at: '2025-01-17T16:00:00Z',
