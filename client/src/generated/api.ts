@@ -57,13 +57,13 @@ export interface paths {
             cookie?: never;
         };
         /** The school's list of words and phrases that flag a message, oldest first. */
-        get: operations["terms"];
+        get: operations["flag_terms"];
         put?: never;
         /**
          * Adds a term: messages written from now on that match it are flagged. 409 when the list has
          *     it; 422 when it holds no word a search would match.
          */
-        post: operations["moderation_add"];
+        post: operations["add_flag_term"];
         delete?: never;
         options?: never;
         head?: never;
@@ -81,7 +81,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Removes a term (the flags it made stay). 404 when there is none. */
-        delete: operations["remove"];
+        delete: operations["remove_flag_term"];
         options?: never;
         head?: never;
         patch?: never;
@@ -95,7 +95,7 @@ export interface paths {
             cookie?: never;
         };
         /** Every guardian's link open now, by guardian, then student. */
-        get: operations["links"];
+        get: operations["guardian_links"];
         put?: never;
         post?: never;
         delete?: never;
@@ -117,14 +117,14 @@ export interface paths {
          *     (live and in history, from this moment on), never writing. 201 for a new link, 200 when it
          *     was open already; 404 when the first is not a guardian or the second not a student.
          */
-        put: operations["link"];
+        put: operations["link_guardian"];
         post?: never;
         /**
          * Ends a guardian's link to a student: the guardian's event streams end and they read the
          *     student's chats no more (history, export, a new stream), on every replica at once. 204,
          *     also when there was no link.
          */
-        delete: operations["unlink"];
+        delete: operations["unlink_guardian"];
         options?: never;
         head?: never;
         patch?: never;
@@ -144,7 +144,7 @@ export interface paths {
          *     stays its sender's). 404 if it is not held (delivered already, or never held); 422 if the
          *     log refuses it now (its sender suspended, the chat closed): it is dropped.
          */
-        post: operations["deliver"];
+        post: operations["deliver_held"];
         delete?: never;
         options?: never;
         head?: never;
@@ -226,7 +226,7 @@ export interface paths {
          * Clears an open report or flag: a moderator looked and there is nothing to act on (a
          *     `report_cleared` event). Clearing a resolved one is a no-op; 404 for none.
          */
-        post: operations["clear"];
+        post: operations["clear_report"];
         delete?: never;
         options?: never;
         head?: never;
@@ -498,7 +498,7 @@ export interface paths {
          * Adds a member to a group (its owner or an admin): 201, or 200 if they already are one. From
          *     the moment they are added they receive the group's events, and its history from there on.
          */
-        post: operations["chats_add"];
+        post: operations["add"];
         delete?: never;
         options?: never;
         head?: never;
@@ -701,7 +701,7 @@ export interface paths {
          * Messages held by quiet hours, not delivered yet, soonest first: the caller's own (what they
          *     sent and will see delivered at `deliver_at`), or, for an admin, everyone's.
          */
-        get: operations["messages_list"];
+        get: operations["held_messages"];
         put?: never;
         post?: never;
         delete?: never;
@@ -783,7 +783,7 @@ export interface paths {
          * The caller's lessons: a teacher's or a student's own, every lesson for an admin (a guest has
          *     none), ordered by when they are scheduled.
          */
-        get: operations["lessons_list"];
+        get: operations["list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2309,7 +2309,7 @@ export interface operations {
             };
         };
     };
-    terms: {
+    flag_terms: {
         parameters: {
             query?: never;
             header?: never;
@@ -2376,7 +2376,7 @@ export interface operations {
             };
         };
     };
-    moderation_add: {
+    add_flag_term: {
         parameters: {
             query?: never;
             header?: never;
@@ -2501,7 +2501,7 @@ export interface operations {
             };
         };
     };
-    remove: {
+    remove_flag_term: {
         parameters: {
             query?: never;
             header?: never;
@@ -2586,7 +2586,7 @@ export interface operations {
             };
         };
     };
-    links: {
+    guardian_links: {
         parameters: {
             query?: never;
             header?: never;
@@ -2653,7 +2653,7 @@ export interface operations {
             };
         };
     };
-    link: {
+    link_guardian: {
         parameters: {
             query?: never;
             header?: never;
@@ -2746,7 +2746,7 @@ export interface operations {
             };
         };
     };
-    unlink: {
+    unlink_guardian: {
         parameters: {
             query?: never;
             header?: never;
@@ -2832,7 +2832,7 @@ export interface operations {
             };
         };
     };
-    deliver: {
+    deliver_held: {
         parameters: {
             query?: never;
             header?: never;
@@ -3208,7 +3208,7 @@ export interface operations {
             };
         };
     };
-    clear: {
+    clear_report: {
         parameters: {
             query?: never;
             header?: never;
@@ -4684,7 +4684,7 @@ export interface operations {
             };
         };
     };
-    chats_add: {
+    add: {
         parameters: {
             query?: never;
             header?: never;
@@ -5528,7 +5528,7 @@ export interface operations {
             };
         };
     };
-    messages_list: {
+    held_messages: {
         parameters: {
             query?: {
                 /** @description Only this chat's. */
@@ -5999,7 +5999,7 @@ export interface operations {
             };
         };
     };
-    lessons_list: {
+    list: {
         parameters: {
             query?: {
                 /** @description Only lessons in this status. */
