@@ -336,6 +336,9 @@ CREATE FUNCTION public.audit_chat_timeline(p_chat_id bigint) RETURNS TABLE(event
                WHEN 'message_hidden' THEN format('hid message %s: %s', e.payload ->> 'message_id',
                                                  coalesce(nullif(e.payload ->> 'reason', ''), '(reason purged with the message)'))
                WHEN 'message_unhidden' THEN format('unhid message %s', e.payload ->> 'message_id')
+               WHEN 'message_flagged' THEN format('flagged message %s: %s', e.payload ->> 'message_id',
+                                                  coalesce(nullif(e.payload ->> 'flag', ''), '(flag purged with the message)'))
+               WHEN 'report_cleared' THEN format('cleared report %s', e.payload ->> 'report_id')
                WHEN 'messages_purged' THEN
                    CASE WHEN e.payload ->> 'cause' = 'retention'
                         THEN format('purged by retention on %s (messages older than %s): messages %s',
@@ -659,24 +662,30 @@ BEGIN
                  AND (everything OR a.chat_id = ANY (scope))) l ON l.id = r.id
     WHERE r.message_id IS DISTINCT FROM l.message_id;
 
-    -- Reports: each message_reported, resolved by the first hide of its message after it.
+    -- Reports and flags: each message_reported or message_flagged, resolved by the first hide of
+    -- its message after it or its own clearing, whichever came first.
     INSERT INTO replay_problems
     SELECT 'reports', coalesce(r.id, l.id)::text,
            CASE WHEN l.id IS NULL THEN 'missing from projection' WHEN r.id IS NULL THEN 'not in the log' ELSE 'differs' END,
            CASE WHEN r.id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.id IS NOT NULL THEN to_jsonb(l) END
-    FROM (WITH hides AS (
-              SELECT (y.payload ->> 'message_id')::bigint AS message_id, y.position, y.created_at, y.actor_id
-              FROM replay_other y WHERE y.type = 'message_hidden')
+    FROM (WITH ends AS (
+              SELECT (y.payload ->> 'message_id')::bigint AS message_id, NULL::bigint AS report_id, y.position,
+                     y.created_at, y.actor_id, 'hidden' AS resolution
+              FROM replay_other y WHERE y.type = 'message_hidden'
+              UNION ALL
+              SELECT NULL, (y.payload ->> 'report_id')::bigint, y.position, y.created_at, y.actor_id, 'cleared'
+              FROM replay_other y WHERE y.type = 'report_cleared')
           SELECT x.position AS id, (x.payload ->> 'message_id')::bigint AS message_id, x.chat_id,
-                 x.actor_id AS reporter_id, x.payload ->> 'reason' AS reason, x.created_at,
-                 h.created_at AS resolved_at, h.actor_id AS resolved_by,
-                 CASE WHEN h.position IS NOT NULL THEN 'hidden' END AS resolution
+                 x.actor_id AS reporter_id, coalesce(x.payload ->> 'reason', x.payload ->> 'flag') AS reason,
+                 x.payload ->> 'flag' AS flag, x.created_at,
+                 h.created_at AS resolved_at, h.actor_id AS resolved_by, h.resolution
           FROM replay_other x
-          LEFT JOIN LATERAL (SELECT * FROM hides z
-                             WHERE z.message_id = (x.payload ->> 'message_id')::bigint AND z.position > x.position
+          LEFT JOIN LATERAL (SELECT * FROM ends z
+                             WHERE (z.message_id = (x.payload ->> 'message_id')::bigint OR z.report_id = x.position)
+                               AND z.position > x.position
                              ORDER BY z.position LIMIT 1) h ON true
-          WHERE x.type = 'message_reported') r
-    FULL JOIN (SELECT p.id, p.message_id, p.chat_id, p.reporter_id, p.reason, p.created_at, p.resolved_at,
+          WHERE x.type IN ('message_reported', 'message_flagged')) r
+    FULL JOIN (SELECT p.id, p.message_id, p.chat_id, p.reporter_id, p.reason, p.flag, p.created_at, p.resolved_at,
                       p.resolved_by, p.resolution
                FROM reports p
                WHERE everything OR p.chat_id = ANY (scope)) l ON l.id = r.id
@@ -964,7 +973,7 @@ CREATE TABLE public.events (
     idempotency_key text,
     CONSTRAINT events_idempotency_key_length CHECK (((char_length(idempotency_key) >= 1) AND (char_length(idempotency_key) <= 64))),
     CONSTRAINT events_scope CHECK (((chat_id IS NULL) = (type = ANY (ARRAY['user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text])))),
-    CONSTRAINT events_type_check CHECK ((type = ANY (ARRAY['chat_created'::text, 'message_created'::text, 'message_deleted'::text, 'message_edited'::text, 'chat_read'::text, 'participant_added'::text, 'participant_removed'::text, 'chat_renamed'::text, 'chat_closed'::text, 'message_reported'::text, 'message_hidden'::text, 'message_unhidden'::text, 'messages_purged'::text, 'chat_exported'::text, 'user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text])))
+    CONSTRAINT events_type_check CHECK ((type = ANY (ARRAY['chat_created'::text, 'message_created'::text, 'message_deleted'::text, 'message_edited'::text, 'chat_read'::text, 'participant_added'::text, 'participant_removed'::text, 'chat_renamed'::text, 'chat_closed'::text, 'message_reported'::text, 'message_hidden'::text, 'message_unhidden'::text, 'messages_purged'::text, 'chat_exported'::text, 'user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text, 'message_flagged'::text, 'report_cleared'::text])))
 );
 
 
@@ -1093,6 +1102,13 @@ BEGIN
         DELETE FROM held_messages WHERE sender_id = member;  -- never delivered, now never will be
     WHEN 'user_erased' THEN
         PERFORM events_erase_person(e);
+    WHEN 'message_flagged' THEN
+        INSERT INTO reports (id, message_id, chat_id, reporter_id, reason, flag, created_at)
+        VALUES (e.position, (e.payload ->> 'message_id')::bigint, e.chat_id, NULL, e.payload ->> 'flag',
+                e.payload ->> 'flag', e.created_at);
+    WHEN 'report_cleared' THEN
+        UPDATE reports SET resolved_at = e.created_at, resolved_by = e.actor_id, resolution = 'cleared'
+        WHERE id = (e.payload ->> 'report_id')::bigint;
     WHEN 'guardian_linked' THEN
         INSERT INTO guardian_links (guardian_id, student_id, from_position)
         VALUES ((e.payload ->> 'guardian_id')::bigint, student, e.position);
@@ -1123,7 +1139,8 @@ message_unhidden clears the mark; messages_purged blanks the messages'' content 
 (events_purge); user_suspended, user_unsuspended and user_erasure_requested set the person''s
 columns (the last also drops their messages quiet hours still hold); user_erased replaces their name and email (events_erase_person); chat_exported
 changes nothing; guardian_linked opens a guardian_links interval, guardian_unlinked closes it
-at this position.';
+at this position; message_flagged inserts a report without a reporter (its flag), and
+report_cleared resolves a report as cleared.';
 
 
 --
@@ -1184,6 +1201,8 @@ BEGIN
     WHEN 'user_erased' THEN kept := events_rule_person(NEW);
     WHEN 'guardian_linked' THEN kept := events_rule_guardian(NEW);
     WHEN 'guardian_unlinked' THEN kept := events_rule_guardian(NEW);
+    WHEN 'message_flagged' THEN kept := events_rule_message_flagged(NEW);
+    WHEN 'report_cleared' THEN kept := events_rule_report_cleared(NEW);
     END CASE;  -- another type: CASE_NOT_FOUND (and events_type_check refuses it anyway)
     IF kept IS NULL THEN
         RETURN NULL;  -- a no-op: nothing is appended, nothing announced
@@ -1338,7 +1357,8 @@ BEGIN
     -- the hides' reasons (a report's event is at the report's id).
     UPDATE events SET payload = payload || '{"reason": ""}'
     WHERE position IN (SELECT r.id FROM reports r WHERE r.message_id = ANY (ids)) AND payload ->> 'reason' <> '';
-    UPDATE reports SET reason = '' WHERE message_id = ANY (ids) AND reason <> '';
+    -- (A system flag's cause is the school's own term, not the person's words: it stays.)
+    UPDATE reports SET reason = '' WHERE message_id = ANY (ids) AND reason <> '' AND flag IS NULL;
     UPDATE events SET payload = payload || '{"reason": ""}'
     WHERE type = 'message_hidden' AND (payload ->> 'message_id')::bigint = ANY (ids) AND payload ->> 'reason' <> '';
     -- A guest whose every message is gone past retention: their name too (a visitor's own
@@ -2018,6 +2038,40 @@ COMMENT ON FUNCTION public.events_rule_message_edited(e public.events) IS 'messa
 
 
 --
+-- Name: events_rule_message_flagged(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_rule_message_flagged(e public.events) RETURNS public.events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    target messages;
+BEGIN
+    IF e.actor_id IS NOT NULL THEN
+        RAISE EXCEPTION 'only the system flags a message (people report it)' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    target := events_target_message(e);
+    IF NOT moderation_reason_valid(e.payload -> 'flag') THEN
+        RAISE EXCEPTION 'a flag names its cause in 1 to 500 characters' USING ERRCODE = 'check_violation';
+    END IF;
+    IF EXISTS (SELECT 1 FROM reports r WHERE r.message_id = target.id AND r.flag = e.payload ->> 'flag') THEN
+        RETURN NULL;  -- flagged for this already
+    END IF;
+    e.payload := jsonb_build_object('message_id', target.id, 'flag', e.payload ->> 'flag');
+    RETURN e;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_rule_message_flagged(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_rule_message_flagged(e public.events) IS 'message_flagged: the system (no actor), of a message of the chat, with its cause (flag: the term of flag_terms it matched, or a burst), 1-500 characters; the same flag again: a no-op. In Rust: safeguarding::flags.';
+
+
+--
 -- Name: events_rule_message_hidden(public.events); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2254,6 +2308,43 @@ $$;
 --
 
 COMMENT ON FUNCTION public.events_rule_person(e public.events) IS 'user_suspended, user_unsuspended, user_erasure_requested, user_erased: an admin, about anyone but an admin (events_user_rule); unsuspending someone not suspended, asking twice for an erasure, erasing twice: no-ops; user_erased only once every message of theirs is purged. In Rust: access::Admin in api::moderation::people.';
+
+
+--
+-- Name: events_rule_report_cleared(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_rule_report_cleared(e public.events) RETURNS public.events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    report reports;
+BEGIN
+    IF (SELECT u.role FROM users u WHERE u.id = e.actor_id) IS DISTINCT FROM 'admin' THEN
+        RAISE EXCEPTION 'only an admin clears a report' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT * INTO report FROM reports r
+    WHERE r.id = CASE WHEN jsonb_typeof(e.payload -> 'report_id') = 'number' THEN (e.payload ->> 'report_id')::bigint END
+      AND r.chat_id = e.chat_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'report % does not exist in chat %', e.payload -> 'report_id', e.chat_id
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    IF report.resolved_at IS NOT NULL THEN
+        RETURN NULL;  -- resolved already (cleared, or its message hidden)
+    END IF;
+    e.payload := jsonb_build_object('report_id', report.id);
+    RETURN e;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_rule_report_cleared(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_rule_report_cleared(e public.events) IS 'report_cleared: an admin, of an open report or flag of the chat (nothing to act on); one resolved already: a no-op. In Rust: access::Admin in api::moderation::clear.';
 
 
 --
@@ -3389,6 +3480,59 @@ CREATE TABLE public.file_deletions (
 
 
 --
+-- Name: flag_cursor; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.flag_cursor (
+    only_row boolean DEFAULT true NOT NULL,
+    "position" bigint NOT NULL,
+    CONSTRAINT flag_cursor_only_row_check CHECK (only_row)
+);
+
+
+--
+-- Name: TABLE flag_cursor; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.flag_cursor IS 'The last log position the flagger matched against flag_terms (advanced in the transaction that appends its message_flagged events: each message is matched once).';
+
+
+--
+-- Name: flag_terms; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.flag_terms (
+    id bigint NOT NULL,
+    term text NOT NULL,
+    query tsquery NOT NULL,
+    created_by bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT flag_terms_term_check CHECK (((char_length(term) >= 1) AND (char_length(term) <= 200)))
+);
+
+
+--
+-- Name: TABLE flag_terms; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.flag_terms IS 'The school''s words and phrases that flag a message (written as a search query: "quoted words" in order, or for alternatives): query is websearch_to_tsquery(''russian'', term), matched against messages.search, so every form a search finds (встретимся and встретиться; meet and meeting) is flagged.';
+
+
+--
+-- Name: flag_terms_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.flag_terms ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.flag_terms_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: guest_sessions; Type: VIEW; Schema: public; Owner: -
 --
 
@@ -3426,7 +3570,8 @@ CREATE TABLE public.held_messages (
     attachment_ids bigint[] DEFAULT '{}'::bigint[] NOT NULL,
     idempotency_key text,
     held_at timestamp with time zone DEFAULT now() NOT NULL,
-    deliver_at timestamp with time zone NOT NULL
+    deliver_at timestamp with time zone NOT NULL,
+    burst text
 );
 
 
@@ -3435,6 +3580,13 @@ CREATE TABLE public.held_messages (
 --
 
 COMMENT ON TABLE public.held_messages IS 'Messages quiet hours hold (QUIET_HOURS): accepted at held_at, delivered at deliver_at (or earlier, by an admin) as a message_created event with held_since, in the transaction that deletes the row. Visible to their sender and to admins until then; nobody else sees them.';
+
+
+--
+-- Name: COLUMN held_messages.burst; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.held_messages.burst IS 'Set when the sender held messages to many students'' chats in a short time (FLAG_BURST_CHATS within FLAG_BURST_MINUTES): the message is flagged as it is delivered.';
 
 
 --
@@ -3740,13 +3892,15 @@ CREATE TABLE public.reports (
     id bigint NOT NULL,
     message_id bigint NOT NULL,
     chat_id bigint NOT NULL,
-    reporter_id bigint NOT NULL,
+    reporter_id bigint,
     reason text NOT NULL,
     created_at timestamp with time zone NOT NULL,
     resolved_at timestamp with time zone,
     resolved_by bigint,
     resolution text,
-    CONSTRAINT reports_resolution CHECK ((resolution = 'hidden'::text))
+    flag text,
+    CONSTRAINT reports_flag_or_reporter CHECK (((reporter_id IS NULL) = (flag IS NOT NULL))),
+    CONSTRAINT reports_resolution CHECK ((resolution = ANY (ARRAY['hidden'::text, 'cleared'::text])))
 );
 
 
@@ -3755,6 +3909,13 @@ CREATE TABLE public.reports (
 --
 
 COMMENT ON TABLE public.reports IS 'Participants'' reports of messages, one per person and message, kept from message_reported events (id = the event''s position). Resolved when an admin hides the message.';
+
+
+--
+-- Name: COLUMN reports.flag; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.reports.flag IS 'A system flag''s cause (the matched term, or the burst): set exactly when there is no reporter.';
 
 
 --
@@ -3785,19 +3946,20 @@ CREATE VIEW public.report_views AS
     s.role AS sender_role,
     p.id AS reporter_id,
     p.name AS reporter_name,
-    p.role AS reporter_role
+    p.role AS reporter_role,
+    r.flag
    FROM ((((public.reports r
      JOIN public.messages m ON ((m.id = r.message_id)))
      JOIN public.chats c ON ((c.id = r.chat_id)))
      JOIN public.users s ON ((s.id = m.sender_id)))
-     JOIN public.users p ON ((p.id = r.reporter_id)));
+     LEFT JOIN public.users p ON ((p.id = r.reporter_id)));
 
 
 --
 -- Name: VIEW report_views; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON VIEW public.report_views IS 'A report as moderation lists it (the API''s ReportView): the message as it is now, its chat, its sender and its reporter.';
+COMMENT ON VIEW public.report_views IS 'A report as moderation lists it (the API''s ReportView): the message as it is now, its chat, its sender and its reporter, or, for a system flag, no reporter and the flag.';
 
 
 --
@@ -4136,6 +4298,30 @@ ALTER TABLE ONLY public.events
 
 ALTER TABLE ONLY public.file_deletions
     ADD CONSTRAINT file_deletions_pkey PRIMARY KEY (sha256);
+
+
+--
+-- Name: flag_cursor flag_cursor_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.flag_cursor
+    ADD CONSTRAINT flag_cursor_pkey PRIMARY KEY (only_row);
+
+
+--
+-- Name: flag_terms flag_terms_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.flag_terms
+    ADD CONSTRAINT flag_terms_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: flag_terms flag_terms_term_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.flag_terms
+    ADD CONSTRAINT flag_terms_term_key UNIQUE (term);
 
 
 --
@@ -4620,6 +4806,13 @@ CREATE INDEX push_subscriptions_user ON public.push_subscriptions USING btree (u
 
 
 --
+-- Name: reports_flag_once; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX reports_flag_once ON public.reports USING btree (message_id, flag) WHERE (flag IS NOT NULL);
+
+
+--
 -- Name: reports_message; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -4833,6 +5026,14 @@ ALTER TABLE ONLY public.chats
 
 ALTER TABLE ONLY public.events
     ADD CONSTRAINT events_actor_id_fkey FOREIGN KEY (actor_id) REFERENCES public.users(id);
+
+
+--
+-- Name: flag_terms flag_terms_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.flag_terms
+    ADD CONSTRAINT flag_terms_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.users(id);
 
 
 --
@@ -5223,6 +5424,13 @@ REVOKE ALL ON FUNCTION public.events_rule_message_edited(e public.events) FROM P
 
 
 --
+-- Name: FUNCTION events_rule_message_flagged(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_rule_message_flagged(e public.events) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION events_rule_message_hidden(e public.events); Type: ACL; Schema: public; Owner: -
 --
 
@@ -5262,6 +5470,13 @@ REVOKE ALL ON FUNCTION public.events_rule_participant_removed(e public.events) F
 --
 
 REVOKE ALL ON FUNCTION public.events_rule_person(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_rule_report_cleared(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_rule_report_cleared(e public.events) FROM PUBLIC;
 
 
 --
@@ -5612,6 +5827,20 @@ GRANT SELECT ON TABLE public.file_deletions TO tutorchat_app;
 
 
 --
+-- Name: TABLE flag_cursor; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,UPDATE ON TABLE public.flag_cursor TO tutorchat_app;
+
+
+--
+-- Name: TABLE flag_terms; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE ON TABLE public.flag_terms TO tutorchat_app;
+
+
+--
 -- Name: TABLE guest_sessions; Type: ACL; Schema: public; Owner: -
 --
 
@@ -5623,6 +5852,13 @@ GRANT SELECT ON TABLE public.guest_sessions TO tutorchat_app;
 --
 
 GRANT SELECT,INSERT,DELETE ON TABLE public.held_messages TO tutorchat_app;
+
+
+--
+-- Name: COLUMN held_messages.burst; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(burst) ON TABLE public.held_messages TO tutorchat_app;
 
 
 --

@@ -75,6 +75,8 @@ pub const EXPORTS: &str = "tutorchat_exports_total";
 /// Messages quiet hours held, by what became of them as they were due (`outcome`: delivered,
 /// refused: the log would not take them any more, and they were dropped).
 pub const HELD_MESSAGES: &str = "tutorchat_held_messages_total";
+/// Messages the system flagged for the moderators, by `cause` (term, burst).
+pub const FLAGS: &str = "tutorchat_flags_total";
 
 /// How old the newest backup recorded in `backups` is, in seconds (read at each scrape;
 /// absent until the first `tutorchat backup`).

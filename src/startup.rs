@@ -145,6 +145,10 @@ impl Application {
             crate::safeguarding::quiet::keep_delivering(s.clone())
         });
         let s = state.clone();
+        jobs.supervise(crate::safeguarding::flags::JOB, shutdown.clone(), move || {
+            crate::safeguarding::flags::keep_flagging(s.clone())
+        });
+        let s = state.clone();
         jobs.supervise(crate::governance::JOB, shutdown.clone(), move || crate::governance::keep_governing(s.clone()));
         Ok(Self { listener, state, log_listener, presence })
     }

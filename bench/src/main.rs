@@ -33,7 +33,7 @@ struct Cli {
     /// `run` (default) or `report` (regenerate docs from the last results only).
     #[arg(default_value = "run")]
     action: String,
-    /// Comma-separated scenarios to run (s1,s2,s3,s4,s5,s6,s7,s8; s3u: only S3's one-stream-per-user part; s4 and s6 run together, on one data set, and s7 after them on the same one, or on a data set seeded for it alone; s8 seeds a data set of its own, with words; s8s: only S8's searches, s8w: only its S1 with and without search); the others keep their last results.
+    /// Comma-separated scenarios to run (s1,s2,s3,s4,s5,s6,s7,s8; s3u: only S3's one-stream-per-user part; s4 and s6 run together, on one data set, and s7 after them on the same one, or on a data set seeded for it alone; s8 seeds a data set of its own, with words; s8s: only S8's searches, s8w: only its S1 with and without search; s9: S1 with and without flag terms); the others keep their last results.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Short runs and small data sets: a smoke test of the tool, not a measurement.
@@ -101,6 +101,9 @@ pub struct Results {
     pub s7: Option<scenarios::S7>,
     #[serde(default)]
     pub s8: Option<scenarios::S8>,
+    /// S9: S1 with the school's flag terms and without them.
+    #[serde(default)]
+    pub s9: Option<scenarios::WriteCost>,
     /// Every round of each scenario, by scenario ("s1" … "s8"; "s8-writes": S8's S1 with and
     /// without search), from the run that measured it.
     #[serde(default)]
@@ -245,6 +248,12 @@ async fn main() -> anyhow::Result<()> {
                 results.rounds.insert("s8-writes".into(), rounds);
                 s8.writes = Some(cost);
             }
+            save(&results)?;
+        }
+        if wants("s9") {
+            let (cost, rounds) = scenarios::s9(&this, repeat, run, senders).await?;
+            results.rounds.insert("s9".into(), rounds);
+            results.s9 = Some(cost);
             save(&results)?;
         }
         results.machine = Some(report::Machine::describe());

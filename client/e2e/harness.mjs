@@ -133,8 +133,11 @@ function withTimeout(promise, ms, message) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Two replicas on one database: A with the private PostgreSQL and the demo data, B beside it. */
-export async function startCluster() {
+/**
+ * Two replicas on one database: A with the private PostgreSQL and the demo data, B beside it;
+ * `env`: settings for both (e.g. QUIET_HOURS), over the harness's own.
+ */
+export async function startCluster({ env = {} } = {}) {
   for (const [path, what] of [
     [SERVER_BIN, 'the server binary (run `cargo build` in the repository root)'],
     [join(DIST_DIR, 'index.html'), 'the built client (run `npm run build` in client/)'],
@@ -156,6 +159,7 @@ export async function startCluster() {
     // Attachments: one store for every replica (as S3 would be), else a file uploaded through
     // one could not be downloaded through another.
     STORAGE_DIR: join(dataDir, 'attachments'),
+    ...env,
   };
   const a = new Replica('replica-a', {
     args: ['serve', '--demo'],

@@ -42,6 +42,29 @@ function run(command, args, what) {
 }
 
 /**
+ * The document with every operationId unique, as OpenAPI requires: the server names each
+ * operation after its handler, so two handlers of one name in different modules (`add`,
+ * `list`) collide, and openapi-typescript then declares one property twice, which does not
+ * type-check. Each operation of a shared id becomes `<its first tag>_<id>` (said on stderr:
+ * the server's document should not need it); the others keep theirs.
+ */
+function uniqueOperationIds(text) {
+  const document = JSON.parse(text);
+  const operations = Object.values(document.paths ?? {}).flatMap((item) =>
+    Object.values(item).filter((op) => op && typeof op === 'object' && typeof op.operationId === 'string'),
+  );
+  const count = new Map();
+  for (const op of operations) count.set(op.operationId, (count.get(op.operationId) ?? 0) + 1);
+  const shared = [...count].filter(([, n]) => n > 1).map(([id]) => id);
+  if (shared.length === 0) return text;
+  console.error(`api-types: the server's document repeats operationIds (${shared.join(', ')}); renamed by tag here`);
+  for (const op of operations) {
+    if (count.get(op.operationId) > 1) op.operationId = `${op.tags?.[0] ?? 'untagged'}_${op.operationId}`;
+  }
+  return JSON.stringify(document, null, 2);
+}
+
+/**
  * The types the server's document generates: `tutorchat openapi > <tmp>/openapi.json`, then
  * openapi-typescript's command line on it, as anyone generating a client from it would.
  */
@@ -54,7 +77,7 @@ function generate() {
   try {
     const document = join(dir, 'openapi.json');
     const types = join(dir, 'api.ts');
-    writeFileSync(document, run(SERVER_BIN, ['openapi'], `${SERVER_BIN} openapi`));
+    writeFileSync(document, uniqueOperationIds(run(SERVER_BIN, ['openapi'], `${SERVER_BIN} openapi`)));
     // `context` is any JSON object: an object schema without properties is `Record<string, unknown>`.
     run(process.execPath, [GENERATOR, document, '--output', types, '--empty-objects-unknown'], 'openapi-typescript');
     return HEADER + readFileSync(types, 'utf8');

@@ -315,7 +315,7 @@ describe('a send through a database failover', () => {
     await vi.advanceTimersByTimeAsync(1999);
     expect(keys).toHaveLength(1); // the first Retry-After (2 s) is not over
     await vi.runAllTimersAsync();
-    expect((await sent).id).toBe(7);
+    expect(await sent).toMatchObject({ kind: 'sent', message: { id: 7 } });
     expect(keys).toEqual(['key-1', 'key-1', 'key-1', 'key-1']);
   });
 

@@ -31,6 +31,7 @@ function details(members: Person[], title = 'Алгебра'): ChatDetails {
     created_by: ivan.id,
     updated_at: '2025-01-17T15:00:00Z',
     participants_count: members.length,
+    guardians_read: false,
     closed_at: null,
     created_at: '2025-01-17T14:00:00Z',
     participants: members.map((m) => ({ ...m, online: false, last_seen: null, joined_at: '2025-01-17T14:00:00Z' })),

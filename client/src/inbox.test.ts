@@ -8,6 +8,7 @@ import {
   contextTitle,
   filterChats,
   groupByContext,
+  groupByWard,
   matchesSearch,
   rowInfo,
   searchForm,
@@ -40,6 +41,8 @@ function chat(id: number, options: Partial<ChatItem> = {}): ChatItem {
     messagesCount: null,
     membership: 'member',
     closedAt: null,
+    guardiansRead: false,
+    ward: null,
     position: 0,
     ...options,
   };
@@ -172,5 +175,25 @@ describe('inquiries in the inbox', () => {
     expect(matchesSearch(inquiry(30), 'пробный')).toBe(true);
     expect(matchesSearch(inquiry(30), 'ОЛЬГА')).toBe(true);
     expect(matchesSearch(inquiry(30), 'Иван')).toBe(false);
+  });
+});
+
+describe("a guardian's inbox", () => {
+  const ivan: Person = { id: 2, name: 'Иван Петров', role: 'teacher' };
+  const olga: Person = { id: 6, name: 'Ольга Смирнова', role: 'teacher' };
+  const ofChild = (id: number, ward: Person, teacher: Person) => chat(id, { ward, people: [teacher] });
+
+  it("groups the chats by child, each child's section where its most recent chat is", () => {
+    const sections = groupByWard([ofChild(1, maria, ivan), ofChild(2, alex, ivan), ofChild(3, maria, olga)]);
+    expect(sections.map((s) => [s.key, s.title, ids(s.items)])).toEqual([
+      ['ward:3', 'Мария Иванова', [1, 3]],
+      ['ward:4', 'Alex Kim', [2]],
+    ]);
+  });
+
+  it("finds a chat by its child's name as well as by its teacher's", () => {
+    expect(matchesSearch(ofChild(1, maria, ivan), 'мария')).toBe(true);
+    expect(matchesSearch(ofChild(1, maria, ivan), 'петров')).toBe(true);
+    expect(matchesSearch(ofChild(1, maria, ivan), 'alex')).toBe(false);
   });
 });

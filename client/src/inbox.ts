@@ -10,13 +10,16 @@
 // A row says what a chat is: an inquiry shows its title, a "guest" badge when its other
 // participant is a guest, and the names of its people.
 //
+// A guardian's chats are grouped by child instead (`groupByWard`): one section per student
+// linked to them, its teachers' chats under it.
+//
 // Search matches a chat's title (a group's) or its people's names (the partner of a direct
 // chat; admins: every member), ignoring case (Cyrillic too), and ё against е, as people type
 // either.
 
 import type { TFunction } from 'i18next';
 
-import type { ChatContext } from './api';
+import type { ChatContext, Person } from './api';
 import { chatName, chatTitle, isClosed, peopleNames } from './chats/items';
 import type { ChatItem } from './chats/model';
 
@@ -76,6 +79,27 @@ export function groupByContext(items: readonly ChatItem[]): Section[] {
   return [...sections.values()];
 }
 
+/** The key of a guardian's section of one child's chats. */
+export const wardKey = (ward: Person): string => `ward:${ward.id}`;
+
+/**
+ * A guardian's chats in sections by child (titled with the child's name), in the order of each
+ * child's most recent chat; a chat without a child (none is sent to guardians) in its own.
+ */
+export function groupByWard(items: readonly ChatItem[]): Section[] {
+  const sections = new Map<string, Section>();
+  for (const item of items) {
+    const key = item.ward ? wardKey(item.ward) : NO_CONTEXT;
+    let section = sections.get(key);
+    if (!section) {
+      section = { key, title: item.ward?.name ?? null, items: [] };
+      sections.set(key, section);
+    }
+    section.items.push(item);
+  }
+  return [...sections.values()];
+}
+
 /** Text as search compares it: lower case, NFC, ё as е, spaces trimmed and single. */
 export function searchForm(text: string): string {
   return text.normalize('NFC').toLocaleLowerCase('ru').replace(/ё/g, 'е').replace(/\s+/g, ' ').trim();
@@ -85,7 +109,7 @@ export function searchForm(text: string): string {
 export function matchesSearch(item: ChatItem, query: string): boolean {
   const wanted = searchForm(query);
   if (wanted === '') return true;
-  const names = [chatName(item) ?? '', ...item.people.map((p) => p.name)];
+  const names = [chatName(item) ?? '', ...item.people.map((p) => p.name), item.ward?.name ?? ''];
   return names.some((name) => searchForm(name).includes(wanted));
 }
 

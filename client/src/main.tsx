@@ -17,6 +17,7 @@ import './styles/phones.css';
 import './styles/inquiries.css';
 import './styles/attachments.css';
 import './styles/moderation.css';
+import './styles/safeguarding.css';
 import './styles/search-and-push.css';
 
 startLanguage();

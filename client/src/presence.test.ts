@@ -91,7 +91,9 @@ describe('presence', () => {
       created_by: null,
       updated_at: '2025-01-17T15:00:00Z',
       participants_count: 2,
+      guardians_read: false,
       closed_at: null,
+      ward: null,
       participant,
       last_message: null,
       unread_count: 0,
@@ -121,6 +123,7 @@ describe('presence', () => {
       created_by: IVAN,
       updated_at: '2025-01-17T15:00:00Z',
       participants_count: 2,
+      guardians_read: false,
       closed_at: null,
       created_at: '2025-01-17T15:00:00Z',
       participants: [

@@ -2,6 +2,8 @@
 // retry that the server recognises by its Idempotency-Key), editing and deleting messages, and
 // managing groups (create, rename, add and remove members, leave). The stream's events bring
 // the same changes to our other tabs, and to this one again (the reducers apply each once).
+// A teacher's message inside quiet hours is held (202): it leaves the pending ones and is shown
+// as held (quiet/useHeldMessages) until the stream delivers it.
 
 import { useCallback } from 'react';
 
@@ -44,7 +46,8 @@ const pendingKey = () => {
 
 type Loaders = Pick<ChatLoading, 'loadChats' | 'refreshChatsSoon' | 'groupLoaded'>;
 
-export function useCommands(store: Store, loaders: Loaders): Commands {
+/** `onHeld`: a message quiet hours hold (a 202 to a send). */
+export function useCommands(store: Store, loaders: Loaders, onHeld: (held: api.HeldMessage) => void): Commands {
   const { me } = useSession();
   const { latest, inChat, failed } = store;
   const { loadChats, refreshChatsSoon, groupLoaded } = loaders;
@@ -52,7 +55,15 @@ export function useCommands(store: Store, loaders: Loaders): Commands {
   const deliver = useCallback(
     async (chatId: number, key: string, content: string, replyToId: number | null, attachmentIds: number[]) => {
       try {
-        const saved = await api.sendMessage(chatId, content, key, replyToId, attachmentIds);
+        const answer = await api.sendMessage(chatId, content, key, replyToId, attachmentIds);
+        if (answer.kind === 'held') {
+          // Quiet hours hold it: not a failure, and not in the chat yet; it shows as held
+          // (quiet/) until the stream delivers it.
+          inChat(chatId, { type: 'discarded', key });
+          onHeld(answer.held);
+          return;
+        }
+        const saved = answer.message;
         inChat(chatId, { type: 'sendSucceeded', key, message: saved });
         const attachments = saved.attachments ?? [];
         const message = {
@@ -80,7 +91,7 @@ export function useCommands(store: Store, loaders: Loaders): Commands {
         }
       }
     },
-    [store, latest, inChat, failed],
+    [store, latest, inChat, failed, onHeld],
   );
 
   const send = useCallback(

@@ -1,6 +1,6 @@
 // The server's total unread count (unread.ts) for the page title: asked when the workspace
 // starts, then again after the stream events that may change it (`refreshSoon`, debounced).
-// Only where the server answers it (students and teachers): for admins and guests it asks nothing.
+// Only where the server answers it (students and teachers): for admins, guests and guardians it asks nothing.
 
 import { useCallback, useEffect, useRef, useState } from 'react';
 
@@ -17,8 +17,8 @@ export interface UnreadTotalSource {
 
 /** `failed`: the store's, so that a 401 signs out; other failures keep the last count until the next change. */
 export function useUnreadTotal(failed: (error: unknown) => unknown): UnreadTotalSource {
-  const { isAdmin, isGuest } = useSession();
-  const enabled = !isAdmin && !isGuest;
+  const { isAdmin, isGuest, isGuardian } = useSession();
+  const enabled = !isAdmin && !isGuest && !isGuardian;
   const [total, setTotal] = useState(noUnreadTotal);
   const requests = useRef(0);
 

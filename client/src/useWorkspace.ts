@@ -25,8 +25,15 @@
 // link) or with their credential (a 401): the stream closes for good, what is on screen stays,
 // read-only (`ended`), and nothing more is asked — no reconnecting, no signing out.
 //
+// Guardians (a parent or carer) read their children's direct chats: the list, the history and
+// the stream, and nothing else — no read marker, no typing, no sending, no reports, no unread
+// total; their children changing (`guardian_linked`, `guardian_unlinked`) loads the list anew.
+//
 // Moderation: whether our account is suspended (useSuspension: participants), and an admin's
 // moderation view (useModeration), which the stream's events keep current like the rest.
+//
+// Quiet hours: a teacher's messages held until the window ends (useHeldMessages), shown in
+// their chat until a `new_message` delivers them; an admin's list of everyone's.
 //
 // Search: the chat list's (useChatSearch) and the messages' (useMessageSearch), whose results
 // open a chat at a message (useHistoryNavigation).
@@ -53,6 +60,7 @@ import { type MessageSearchControl, useMessageSearch } from './search/useMessage
 import { changesUnread, titleUnread } from './unread';
 import { type Connection, useEventStream } from './stream/useEventStream';
 import { type Moderation, useModeration } from './moderation/useModeration';
+import { type HeldControl, useHeldMessages } from './quiet/useHeldMessages';
 import { useReadMarker } from './useReadMarker';
 import { useSuspension } from './moderation/useSuspension';
 import { useUnreadTotal } from './useUnreadTotal';
@@ -97,6 +105,8 @@ export interface Workspace extends Commands, HistoryNavigation {
   suspension: api.Suspension | null;
   /** An admin's reports and people, and what they do with them (empty for anyone else). */
   moderation: Moderation;
+  /** Messages quiet hours hold: a teacher's own, an admin's everyone's (once asked for). */
+  held: HeldControl;
 }
 
 /** What runs the effects of moderation. */
@@ -106,7 +116,13 @@ interface ModerationRun {
 }
 
 /** Applies what `dispatch` (or `streamOpened`) decided: the reducers' actions, then the requests. */
-function useApply(store: Store, loading: ChatLoading, endSession: () => void, moderating: ModerationRun) {
+function useApply(
+  store: Store,
+  loading: ChatLoading,
+  endSession: () => void,
+  moderating: ModerationRun,
+  openChat: (chatId: number | null) => void,
+) {
   const { moderation, checkSuspension } = moderating;
   const { loadChats, refreshChatsSoon, loadConversation, loadGroup, loadPresence } = loading;
   const { loadReports, dispatch: moderate } = moderation;
@@ -128,10 +144,13 @@ function useApply(store: Store, loading: ChatLoading, endSession: () => void, mo
         case 'checkSuspension':
           return checkSuspension();
         case 'reloadReports':
+          loadReports('flags');
           return loadReports('open');
+        case 'closeChat':
+          return openChat(null);
       }
     },
-    [loadChats, refreshChatsSoon, loadConversation, loadGroup, loadPresence, endSession, checkSuspension, loadReports],
+    [loadChats, refreshChatsSoon, loadConversation, loadGroup, loadPresence, endSession, checkSuspension, loadReports, openChat],
   );
   const apply = useCallback(
     (outcome: Outcome) => {
@@ -151,7 +170,7 @@ function useApply(store: Store, loading: ChatLoading, endSession: () => void, mo
 
 /** The workspace of the person signed in (`useSession`). */
 export function useWorkspace(onSignedOut: () => void): Workspace {
-  const { me, isAdmin, isGuest } = useSession();
+  const { me, isAdmin, isGuest, isGuardian } = useSession();
   const [ended, setEnded] = useState<GuestEnd | null>(null);
   // A 401: a signed-in user is signed out; a guest's page stays, ended (the first reason kept).
   const signedOut = useCallback(
@@ -166,11 +185,12 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
   const loading = useChatLoading(store);
   const { loadChats, refreshChatsSoon, loadConversation, loadOlder, loadGroup, loadPresence, loadMore } = loading;
   const [search, searchChats] = useChatSearch(store, loading.absorb);
-  const commands = useCommands(store, loading);
+  const held = useHeldMessages(openChatId, store.failed);
+  const commands = useCommands(store, loading, held.held);
   const navigation = useHistoryNavigation(store, loading, openChat);
   const messageSearch = useMessageSearch(store.failed);
   const moderation = useModeration(store);
-  const { apply, run } = useApply(store, loading, endSession, { moderation, checkSuspension });
+  const { apply, run } = useApply(store, loading, endSession, { moderation, checkSuspension }, openChat);
   const { count: serverUnread, refreshSoon: refreshUnreadSoon } = useUnreadTotal(store.failed);
 
   useEffect(() => {
@@ -188,7 +208,9 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
   }, [chatList, refreshChatsSoon]);
 
   const { readingChatId, conversations, visible } = state;
-  useReadMarker({ readingChatId, conversations, chatList, dispatchChats: store.chats, visible });
+  // Guardians keep no read marker (the server refuses them one): they never read in that sense.
+  const reading = isGuardian ? null : readingChatId;
+  useReadMarker({ readingChatId: reading, conversations, chatList, dispatchChats: store.chats, visible });
 
   const openItem = chatList.items.find((i) => i.id === openChatId);
   // Admins: the open chat's two people, asked when it opens (a group's members come with it).
@@ -203,6 +225,7 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
     if (openGroup !== null && !latest.current.groups[openGroup]?.details) void loadGroup(openGroup);
   }, [openGroup, latest, loadGroup]);
 
+  const { received: heldReceived } = held;
   const onStreamOpen = useCallback(
     () => streamOpened({ isAdmin, ...latest.current }).forEach(run),
     [isAdmin, latest, run],
@@ -212,12 +235,13 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
     (event: StreamEvent) => {
       if (isLogEvent(event)) store.handledPosition.current = event.position;
       if (changesUnread(event, me.id, latest.current.readingChatId)) refreshUnreadSoon();
-      const outcome = dispatch(event, { ...latest.current, me: me.id, isAdmin, isGuest, now: Date.now() });
+      const outcome = dispatch(event, { ...latest.current, me: me.id, isAdmin, isGuest, isGuardian, now: Date.now() });
       apply(outcome);
+      if (event.type === 'new_message') heldReceived(event.chatId, event.message);
       // The stream closes at once: the server ends it next, and a reconnect would be refused.
       return outcome.effects.some((effect) => effect.type === 'endSession') ? 'end' : undefined;
     },
-    [store, latest, apply, me.id, isAdmin, isGuest, refreshUnreadSoon],
+    [store, latest, apply, me.id, isAdmin, isGuest, isGuardian, refreshUnreadSoon, heldReceived],
   );
 
   const streamStart = ended === null ? loading.streamStart : null;
@@ -250,5 +274,6 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
     unread: titleUnread(me.role, serverUnread, chatList),
     suspension,
     moderation,
+    held,
   };
 }

@@ -39,6 +39,9 @@ CREATE OR REPLACE FUNCTION audit_chat_timeline(p_chat_id bigint) RETURNS TABLE(e
                WHEN 'message_hidden' THEN format('hid message %s: %s', e.payload ->> 'message_id',
                                                  coalesce(nullif(e.payload ->> 'reason', ''), '(reason purged with the message)'))
                WHEN 'message_unhidden' THEN format('unhid message %s', e.payload ->> 'message_id')
+               WHEN 'message_flagged' THEN format('flagged message %s: %s', e.payload ->> 'message_id',
+                                                  coalesce(nullif(e.payload ->> 'flag', ''), '(flag purged with the message)'))
+               WHEN 'report_cleared' THEN format('cleared report %s', e.payload ->> 'report_id')
                WHEN 'messages_purged' THEN
                    CASE WHEN e.payload ->> 'cause' = 'retention'
                         THEN format('purged by retention on %s (messages older than %s): messages %s',

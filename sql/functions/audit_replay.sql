@@ -274,24 +274,30 @@ BEGIN
                  AND (everything OR a.chat_id = ANY (scope))) l ON l.id = r.id
     WHERE r.message_id IS DISTINCT FROM l.message_id;
 
-    -- Reports: each message_reported, resolved by the first hide of its message after it.
+    -- Reports and flags: each message_reported or message_flagged, resolved by the first hide of
+    -- its message after it or its own clearing, whichever came first.
     INSERT INTO replay_problems
     SELECT 'reports', coalesce(r.id, l.id)::text,
            CASE WHEN l.id IS NULL THEN 'missing from projection' WHEN r.id IS NULL THEN 'not in the log' ELSE 'differs' END,
            CASE WHEN r.id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.id IS NOT NULL THEN to_jsonb(l) END
-    FROM (WITH hides AS (
-              SELECT (y.payload ->> 'message_id')::bigint AS message_id, y.position, y.created_at, y.actor_id
-              FROM replay_other y WHERE y.type = 'message_hidden')
+    FROM (WITH ends AS (
+              SELECT (y.payload ->> 'message_id')::bigint AS message_id, NULL::bigint AS report_id, y.position,
+                     y.created_at, y.actor_id, 'hidden' AS resolution
+              FROM replay_other y WHERE y.type = 'message_hidden'
+              UNION ALL
+              SELECT NULL, (y.payload ->> 'report_id')::bigint, y.position, y.created_at, y.actor_id, 'cleared'
+              FROM replay_other y WHERE y.type = 'report_cleared')
           SELECT x.position AS id, (x.payload ->> 'message_id')::bigint AS message_id, x.chat_id,
-                 x.actor_id AS reporter_id, x.payload ->> 'reason' AS reason, x.created_at,
-                 h.created_at AS resolved_at, h.actor_id AS resolved_by,
-                 CASE WHEN h.position IS NOT NULL THEN 'hidden' END AS resolution
+                 x.actor_id AS reporter_id, coalesce(x.payload ->> 'reason', x.payload ->> 'flag') AS reason,
+                 x.payload ->> 'flag' AS flag, x.created_at,
+                 h.created_at AS resolved_at, h.actor_id AS resolved_by, h.resolution
           FROM replay_other x
-          LEFT JOIN LATERAL (SELECT * FROM hides z
-                             WHERE z.message_id = (x.payload ->> 'message_id')::bigint AND z.position > x.position
+          LEFT JOIN LATERAL (SELECT * FROM ends z
+                             WHERE (z.message_id = (x.payload ->> 'message_id')::bigint OR z.report_id = x.position)
+                               AND z.position > x.position
                              ORDER BY z.position LIMIT 1) h ON true
-          WHERE x.type = 'message_reported') r
-    FULL JOIN (SELECT p.id, p.message_id, p.chat_id, p.reporter_id, p.reason, p.created_at, p.resolved_at,
+          WHERE x.type IN ('message_reported', 'message_flagged')) r
+    FULL JOIN (SELECT p.id, p.message_id, p.chat_id, p.reporter_id, p.reason, p.flag, p.created_at, p.resolved_at,
                       p.resolved_by, p.resolution
                FROM reports p
                WHERE everything OR p.chat_id = ANY (scope)) l ON l.id = r.id

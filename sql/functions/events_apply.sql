@@ -89,6 +89,13 @@ BEGIN
         DELETE FROM held_messages WHERE sender_id = member;  -- never delivered, now never will be
     WHEN 'user_erased' THEN
         PERFORM events_erase_person(e);
+    WHEN 'message_flagged' THEN
+        INSERT INTO reports (id, message_id, chat_id, reporter_id, reason, flag, created_at)
+        VALUES (e.position, (e.payload ->> 'message_id')::bigint, e.chat_id, NULL, e.payload ->> 'flag',
+                e.payload ->> 'flag', e.created_at);
+    WHEN 'report_cleared' THEN
+        UPDATE reports SET resolved_at = e.created_at, resolved_by = e.actor_id, resolution = 'cleared'
+        WHERE id = (e.payload ->> 'report_id')::bigint;
     WHEN 'guardian_linked' THEN
         INSERT INTO guardian_links (guardian_id, student_id, from_position)
         VALUES ((e.payload ->> 'guardian_id')::bigint, student, e.position);
@@ -114,6 +121,7 @@ message_unhidden clears the mark; messages_purged blanks the messages'' content 
 (events_purge); user_suspended, user_unsuspended and user_erasure_requested set the person''s
 columns (the last also drops their messages quiet hours still hold); user_erased replaces their name and email (events_erase_person); chat_exported
 changes nothing; guardian_linked opens a guardian_links interval, guardian_unlinked closes it
-at this position.';
+at this position; message_flagged inserts a report without a reporter (its flag), and
+report_cleared resolves a report as cleared.';
 
 REVOKE ALL ON FUNCTION events_apply(e events) FROM PUBLIC;

@@ -52,6 +52,8 @@ BEGIN
     WHEN 'user_erased' THEN kept := events_rule_person(NEW);
     WHEN 'guardian_linked' THEN kept := events_rule_guardian(NEW);
     WHEN 'guardian_unlinked' THEN kept := events_rule_guardian(NEW);
+    WHEN 'message_flagged' THEN kept := events_rule_message_flagged(NEW);
+    WHEN 'report_cleared' THEN kept := events_rule_report_cleared(NEW);
     END CASE;  -- another type: CASE_NOT_FOUND (and events_type_check refuses it anyway)
     IF kept IS NULL THEN
         RETURN NULL;  -- a no-op: nothing is appended, nothing announced

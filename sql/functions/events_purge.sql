@@ -17,7 +17,8 @@ BEGIN
     -- the hides' reasons (a report's event is at the report's id).
     UPDATE events SET payload = payload || '{"reason": ""}'
     WHERE position IN (SELECT r.id FROM reports r WHERE r.message_id = ANY (ids)) AND payload ->> 'reason' <> '';
-    UPDATE reports SET reason = '' WHERE message_id = ANY (ids) AND reason <> '';
+    -- (A system flag's cause is the school's own term, not the person's words: it stays.)
+    UPDATE reports SET reason = '' WHERE message_id = ANY (ids) AND reason <> '' AND flag IS NULL;
     UPDATE events SET payload = payload || '{"reason": ""}'
     WHERE type = 'message_hidden' AND (payload ->> 'message_id')::bigint = ANY (ids) AND payload ->> 'reason' <> '';
     -- A guest whose every message is gone past retention: their name too (a visitor's own

@@ -59,8 +59,8 @@ pub(super) const GUARDIAN_CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/admin/guardians", get(links))
-        .route("/api/admin/guardians/{guardian_id}/students/{student_id}", put(link).delete(unlink))
+        .route("/api/admin/guardians", get(guardian_links))
+        .route("/api/admin/guardians/{guardian_id}/students/{student_id}", put(link_guardian).delete(unlink_guardian))
 }
 
 /// A guardian's link to a student, open since the log position `position` (the audit
@@ -82,7 +82,7 @@ pub struct GuardianLinks {
     responses((status = 200, body = GuardianLinks), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
-pub async fn links(State(state): State<AppState>, Admin(user): Admin) -> Result<Json<GuardianLinks>> {
+pub async fn guardian_links(State(state): State<AppState>, Admin(user): Admin) -> Result<Json<GuardianLinks>> {
     state.limits.check(Limited::Read, user.id)?;
     let rows = state
         .db
@@ -121,7 +121,7 @@ pub async fn links(State(state): State<AppState>, Admin(user): Admin) -> Result<
     responses((status = 201), (status = 200), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
-pub async fn link(
+pub async fn link_guardian(
     State(state): State<AppState>,
     Admin(user): Admin,
     PathParam((guardian_id, student_id)): PathParam<(i64, i64)>,
@@ -138,7 +138,7 @@ pub async fn link(
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
-pub async fn unlink(
+pub async fn unlink_guardian(
     State(state): State<AppState>,
     Admin(user): Admin,
     PathParam((guardian_id, student_id)): PathParam<(i64, i64)>,

@@ -16,7 +16,9 @@ use crate::safeguarding::quiet::{self, Delivered, HeldMessage};
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/held-messages", get(list)).route("/api/admin/held-messages/{id}/deliver", post(deliver))
+    Router::new()
+        .route("/api/held-messages", get(held_messages))
+        .route("/api/admin/held-messages/{id}/deliver", post(deliver_held))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -39,7 +41,7 @@ pub struct HeldMessages {
     responses((status = 200, body = HeldMessages), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
-pub async fn list(
+pub async fn held_messages(
     State(state): State<AppState>,
     user: AuthUser,
     QueryParams(query): QueryParams<HeldQuery>,
@@ -65,7 +67,7 @@ pub struct DeliveredMessage {
     responses((status = 200, body = DeliveredMessage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, held = id))]
-pub async fn deliver(
+pub async fn deliver_held(
     State(state): State<AppState>,
     Admin(user): Admin,
     PathParam(id): PathParam<i64>,

@@ -69,12 +69,16 @@ use crate::AppState;
         super::moderation::people::suspend,
         super::moderation::people::unsuspend,
         super::moderation::people::erase,
+        super::moderation::flags::flag_terms,
+        super::moderation::flags::add_flag_term,
+        super::moderation::flags::remove_flag_term,
+        super::moderation::flags::clear_report,
         super::readers::access_records,
-        super::guardians::links,
-        super::guardians::link,
-        super::guardians::unlink,
-        super::held::list,
-        super::held::deliver,
+        super::guardians::guardian_links,
+        super::guardians::link_guardian,
+        super::guardians::unlink_guardian,
+        super::held::held_messages,
+        super::held::deliver_held,
         super::readers::readers,
         super::export::export,
         super::events::stream,
@@ -110,9 +114,11 @@ use crate::AppState;
         crate::realtime::frames::UserSuspendedEvent,
         crate::realtime::frames::UserEvent,
         crate::realtime::frames::GuardianEvent,
+        crate::realtime::frames::ReportClearedEvent,
         super::export::Format,
         super::export::Lang,
         super::moderation::ReportState,
+        super::moderation::ReportKind,
         super::search::SearchOrder,
         crate::realtime::signals::TypingEvent,
         crate::realtime::signals::PresenceEvent,
@@ -154,7 +160,7 @@ pub fn document() -> Value {
     complete(&mut document);
     super::text::state_in_document(&mut document);
     link(&mut document);
-    events(&mut document);
+    crate::wire::events::catalogue(&mut document);
     always_sent(&mut document);
     // A chat's `context` is any JSON object the school chooses.
     if let Some(Value::Object(schemas)) = document.pointer_mut("/components/schemas") {
@@ -183,50 +189,6 @@ pub fn document() -> Value {
         form.insert("additionalProperties".into(), json!(false));
     }
     document
-}
-
-/// The event stream's events: (the SSE `event:` name, its data's schema, whether it carries
-/// `id:` — a log event, replayed on resume — or is an ephemeral signal).
-pub const EVENTS: &[(&str, &str, bool)] = &[
-    ("chat_created", "ChatCreatedEvent", true),
-    ("new_message", "MessageEvent", true),
-    ("message_edited", "MessageEvent", true),
-    ("message_deleted", "MessageDeletedEvent", true),
-    ("messages_read", "MessagesReadEvent", true),
-    ("participant_added", "ParticipantAddedEvent", true),
-    ("participant_removed", "ParticipantRemovedEvent", true),
-    ("chat_renamed", "ChatRenamedEvent", true),
-    ("chat_closed", "ChatClosedEvent", true),
-    ("message_hidden", "MessageHiddenEvent", true),
-    ("message_unhidden", "MessageEvent", true),
-    ("messages_purged", "MessagesPurgedEvent", true),
-    ("message_reported", "MessageReportedEvent", true),
-    ("chat_exported", "ChatExportedEvent", true),
-    ("user_suspended", "UserSuspendedEvent", true),
-    ("user_unsuspended", "UserEvent", true),
-    ("user_erasure_requested", "UserEvent", true),
-    ("user_erased", "UserEvent", true),
-    ("guardian_linked", "GuardianEvent", true),
-    ("guardian_unlinked", "GuardianEvent", true),
-    ("reset", "ResetEvent", true),
-    ("typing", "TypingEvent", false),
-    ("presence", "PresenceEvent", false),
-];
-
-/// States [`EVENTS`] on the stream's answer: OpenAPI has no words for an event stream's events,
-/// so they are an extension (`x-events`) naming each event's schema in `components`.
-fn events(document: &mut Value) {
-    let catalogue: serde_json::Map<String, Value> = EVENTS
-        .iter()
-        .map(|(name, schema, logged)| {
-            let event = json!({ "data": { "$ref": format!("#/components/schemas/{schema}") }, "id": logged });
-            (name.to_string(), event)
-        })
-        .collect();
-    let pointer = "/paths/~1api~1events~1chat/get/responses/200";
-    if let Some(Value::Object(answer)) = document.pointer_mut(pointer) {
-        answer.insert("x-events".into(), Value::Object(catalogue));
-    }
 }
 
 /// Properties of an answer that are left out when empty (`skip_serializing_if`): every other
@@ -266,7 +228,8 @@ fn always_sent(document: &mut Value) {
         seen
     };
     let mut requests = Vec::new();
-    let mut answers: Vec<String> = EVENTS.iter().map(|(_, schema, _)| schema.to_string()).collect();
+    let mut answers: Vec<String> =
+        crate::wire::events::EVENTS.iter().map(|(_, schema, _)| schema.to_string()).collect();
     for item in document["paths"].as_object().into_iter().flat_map(|p| p.values()) {
         for operation in item.as_object().into_iter().flat_map(|o| o.values()) {
             requests.extend(refs(&operation["requestBody"]));

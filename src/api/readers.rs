@@ -42,7 +42,7 @@ pub struct AccessRecord {
     pub id: i64,
     pub chat_id: i64,
     pub reader: Person,
-    /// `history`, `export` or `search`.
+    /// `history`, `export`, `search` or `stream` (a guardian's event stream, as it opened).
     pub via: String,
     #[serde(with = "time::serde::rfc3339")]
     pub read_at: OffsetDateTime,
@@ -106,7 +106,7 @@ const ACCESS_RECORDS_SQL: &str = "SELECT a.id, a.chat_id, a.reader_id, r.name AS
 pub struct Reader {
     pub reader: Person,
     pub chat_id: i64,
-    /// `history`, `export` or `search`.
+    /// `history`, `export`, `search` or `stream` (a guardian's event stream, as it opened).
     pub via: String,
     /// How many times.
     pub reads: i64,

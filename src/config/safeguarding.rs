@@ -1,4 +1,5 @@
-//! Safeguarding: quiet hours, in which a teacher's messages to students wait for the morning.
+//! Safeguarding: quiet hours, in which a teacher's messages to students wait for the morning,
+//! and flags.
 
 use std::time::Duration;
 
@@ -22,7 +23,24 @@ const HELD_RELEASE_EVERY_MS: Var = Var {
     meaning: "how often a replica looks for held messages whose quiet hours have ended (each is delivered once, by one replica)",
 };
 
-pub(super) const VARS: &[Var] = &[QUIET_HOURS, SCHOOL_TIMEZONE, HELD_RELEASE_EVERY_MS];
+const FLAG_EVERY_MS: Var = Var {
+    name: "FLAG_EVERY_MS",
+    default: Fallback::Value("1000"),
+    meaning: "how often the flagger reads the log's new messages against the school's flag terms (one replica at a time; flags never hold up delivery)",
+};
+const FLAG_BURST_CHATS: Var = Var {
+    name: "FLAG_BURST_CHATS",
+    default: Fallback::Value("5"),
+    meaning: "a teacher whose messages quiet hours hold reach this many students' chats within `FLAG_BURST_MINUTES` has them flagged as a burst (0: never)",
+};
+const FLAG_BURST_MINUTES: Var = Var {
+    name: "FLAG_BURST_MINUTES",
+    default: Fallback::Value("10"),
+    meaning: "the window of `FLAG_BURST_CHATS`, in minutes",
+};
+
+pub(super) const VARS: &[Var] =
+    &[QUIET_HOURS, SCHOOL_TIMEZONE, HELD_RELEASE_EVERY_MS, FLAG_EVERY_MS, FLAG_BURST_CHATS, FLAG_BURST_MINUTES];
 
 /// A daily window, start inclusive, end exclusive; across midnight when `start > end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +69,11 @@ pub struct SafeguardingConfig {
     /// An IANA time zone name (checked against PostgreSQL's list at start).
     pub school_timezone: String,
     pub release_every: Duration,
+    pub flag_every: Duration,
+    /// Held messages to this many chats (0: never) …
+    pub burst_chats: i64,
+    /// … within this many minutes are a burst.
+    pub burst_minutes: i32,
 }
 
 impl SafeguardingConfig {
@@ -65,10 +88,17 @@ impl SafeguardingConfig {
         if school_timezone.is_empty() || school_timezone.len() > 64 {
             return Err(ConfigError::new(SCHOOL_TIMEZONE.name, "must be a time zone name such as Europe/Moscow"));
         }
+        let burst_minutes: i32 = env.parse(&FLAG_BURST_MINUTES, "a number of minutes")?;
+        if !(1..=1440).contains(&burst_minutes) {
+            return Err(ConfigError::new(FLAG_BURST_MINUTES.name, format!("must be 1 to 1440 (got {burst_minutes})")));
+        }
         Ok(Self {
             quiet_hours,
             school_timezone,
             release_every: env.millis(&HELD_RELEASE_EVERY_MS)?.max(Duration::from_millis(50)),
+            flag_every: env.millis(&FLAG_EVERY_MS)?.max(Duration::from_millis(50)),
+            burst_chats: env.parse(&FLAG_BURST_CHATS, "a number of chats")?,
+            burst_minutes,
         })
     }
 

@@ -45,6 +45,8 @@ pub enum EventType {
     UserErased,
     GuardianLinked,
     GuardianUnlinked,
+    MessageFlagged,
+    ReportCleared,
 }
 
 crate::db::text_column!(EventType {
@@ -68,6 +70,8 @@ crate::db::text_column!(EventType {
     UserErased => "user_erased",
     GuardianLinked => "guardian_linked",
     GuardianUnlinked => "guardian_unlinked",
+    MessageFlagged => "message_flagged",
+    ReportCleared => "report_cleared",
 });
 
 /// What an event says, by type (the `type` column with its `payload`).
@@ -166,6 +170,16 @@ pub enum EventData {
         guardian_id: i64,
         student_id: i64,
     },
+    /// The system flagged a message for the moderators: `flag` says why (a term it matched, a
+    /// burst).
+    MessageFlagged {
+        message_id: i64,
+        flag: String,
+    },
+    /// An admin cleared a report or a flag: nothing to act on.
+    ReportCleared {
+        report_id: i64,
+    },
 }
 
 /// Why a message's content was purged.
@@ -237,6 +251,8 @@ impl StoredEvent {
             EventData::UserErased { .. } => EventType::UserErased,
             EventData::GuardianLinked { .. } => EventType::GuardianLinked,
             EventData::GuardianUnlinked { .. } => EventType::GuardianUnlinked,
+            EventData::MessageFlagged { .. } => EventType::MessageFlagged,
+            EventData::ReportCleared { .. } => EventType::ReportCleared,
         }
     }
 

@@ -129,6 +129,18 @@ pub enum NewEvent {
         attachment_ids: Vec<i64>,
         held_since: OffsetDateTime,
     },
+    /// The system flags a message for the moderators (no actor).
+    MessageFlagged {
+        chat_id: i64,
+        message_id: i64,
+        flag: String,
+    },
+    /// An admin clears a report or a flag of chat `chat_id`.
+    ReportCleared {
+        chat_id: i64,
+        admin_id: i64,
+        report_id: i64,
+    },
     /// An admin links a guardian to a student (`linked`), or ends the link.
     Guardian {
         admin_id: i64,
@@ -259,6 +271,18 @@ impl NewEvent {
             Self::UserErased { admin_id, user_id } => {
                 (None, Some(*admin_id), EventType::UserErased, serde_json::json!({ "user_id": user_id }))
             }
+            Self::MessageFlagged { chat_id, message_id, flag } => (
+                Some(*chat_id),
+                None,
+                EventType::MessageFlagged,
+                serde_json::json!({ "message_id": message_id, "flag": flag }),
+            ),
+            Self::ReportCleared { chat_id, admin_id, report_id } => (
+                Some(*chat_id),
+                Some(*admin_id),
+                EventType::ReportCleared,
+                serde_json::json!({ "report_id": report_id }),
+            ),
             Self::Guardian { admin_id, guardian_id, student_id, linked } => (
                 None,
                 Some(*admin_id),
@@ -311,6 +335,10 @@ impl NewEvent {
             | (Self::UserErasureRequested { user_id, .. }, EventData::UserErasureRequested { user_id: u, .. })
             | (Self::UserErased { user_id, .. }, EventData::UserErased { user_id: u }) => user_id == u,
             (Self::ChatRenamed { title, .. }, EventData::ChatRenamed { title: t }) => title == t,
+            (Self::MessageFlagged { message_id, flag, .. }, EventData::MessageFlagged { message_id: m, flag: f }) => {
+                message_id == m && flag == f
+            }
+            (Self::ReportCleared { report_id, .. }, EventData::ReportCleared { report_id: r }) => report_id == r,
             (
                 Self::Guardian { guardian_id, student_id, linked: true, .. },
                 EventData::GuardianLinked { guardian_id: g, student_id: s },
@@ -336,6 +364,7 @@ pub enum Purge {
     Erasure { admin_id: i64, user_id: i64 },
 }
 
+/// In UTC: RFC 3339 allows offsets up to ±23:59, PostgreSQL's timestamptz only ±15:59.
 fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    at.to_offset(time::UtcOffset::UTC).format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }

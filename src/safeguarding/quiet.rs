@@ -109,6 +109,7 @@ pub async fn hold(
         )
         .await?;
     if let Some(row) = row {
+        mark_burst(&client, state, sender.id).await?;
         return Ok(HeldMessage::from_row(&row)?);
     }
     // The key held a message before: the same one is answered again.
@@ -129,6 +130,29 @@ pub async fn hold(
         .with_code(crate::error::Code::IdempotencyKeyReused));
     }
     Ok(first)
+}
+
+/// Marks `sender`'s held messages of the last `FLAG_BURST_MINUTES` as a burst when they reach
+/// `FLAG_BURST_CHATS` students' chats: each is flagged as it is delivered.
+async fn mark_burst(client: &deadpool_postgres::Object, state: &AppState, sender: i64) -> Result<()> {
+    let config = &state.config.safeguarding;
+    if config.burst_chats <= 0 {
+        return Ok(());
+    }
+    let burst = format!(
+        "burst: messages to {} or more students' chats within {} minutes, out of hours",
+        config.burst_chats, config.burst_minutes
+    );
+    client
+        .execute(
+            "UPDATE held_messages SET burst = $4
+             WHERE sender_id = $1 AND burst IS NULL AND held_at > now() - make_interval(mins => $2)
+               AND (SELECT count(DISTINCT h.chat_id) FROM held_messages h
+                    WHERE h.sender_id = $1 AND h.held_at > now() - make_interval(mins => $2)) >= $3",
+            &[&sender, &config.burst_minutes, &config.burst_chats, &burst],
+        )
+        .await?;
+    Ok(())
 }
 
 /// The held messages `sender` may see (`None`: an admin's, everyone's), of one chat or all.
@@ -183,6 +207,15 @@ pub async fn deliver(state: &AppState, id: Option<i64>, due: OffsetDateTime) -> 
     tx.execute("SAVEPOINT deliver", &[]).await?;
     match store::append_with(&*tx, store::APPEND_SQL, &[event], &[key]).await {
         Ok(stored) => {
+            // A burst is flagged as the message enters the log (flags never hold it up).
+            let burst: Option<String> = row.try_get("burst")?;
+            if let (Some(flag), Some(Some(event))) = (burst, stored.first())
+                && let crate::log::EventData::MessageCreated { message_id, .. } = event.data
+            {
+                let flagged = NewEvent::MessageFlagged { chat_id: held.chat_id, message_id, flag };
+                store::append(&*tx, &[flagged]).await?;
+                metrics::counter!(crate::metrics::FLAGS, "cause" => "burst").increment(1);
+            }
             tx.execute("DELETE FROM held_messages WHERE id = $1", &[&held.id]).await?;
             tx.commit().await?;
             let position = stored.first().and_then(Option::as_ref).map_or(0, |e| e.position);

@@ -103,6 +103,15 @@ pub struct UserEvent {
     pub user_id: i64,
 }
 
+/// The data of `report_cleared` (admins): an admin found nothing to act on in report (or flag)
+/// `report_id`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReportClearedEvent {
+    pub chat_id: i64,
+    pub report_id: i64,
+    pub actor_id: Option<i64>,
+}
+
 /// The data of `guardian_linked` and `guardian_unlinked` (admins, and the guardian's own
 /// streams, which end when the link does): `guardian_id` reads `student_id`'s direct chats from
 /// now on, or no longer.
@@ -190,4 +199,51 @@ fn chat_created_chat() -> utoipa::openapi::Schema {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ResetEvent {
     pub reason: String,
+}
+
+/// The event stream's events: (the SSE `event:` name, its data's schema, whether it carries
+/// `id:` — a log event, replayed on resume — or is an ephemeral signal).
+pub const EVENTS: &[(&str, &str, bool)] = &[
+    ("chat_created", "ChatCreatedEvent", true),
+    ("new_message", "MessageEvent", true),
+    ("message_edited", "MessageEvent", true),
+    ("message_deleted", "MessageDeletedEvent", true),
+    ("messages_read", "MessagesReadEvent", true),
+    ("participant_added", "ParticipantAddedEvent", true),
+    ("participant_removed", "ParticipantRemovedEvent", true),
+    ("chat_renamed", "ChatRenamedEvent", true),
+    ("chat_closed", "ChatClosedEvent", true),
+    ("message_hidden", "MessageHiddenEvent", true),
+    ("message_unhidden", "MessageEvent", true),
+    ("messages_purged", "MessagesPurgedEvent", true),
+    ("message_reported", "MessageReportedEvent", true),
+    ("chat_exported", "ChatExportedEvent", true),
+    ("user_suspended", "UserSuspendedEvent", true),
+    ("user_unsuspended", "UserEvent", true),
+    ("user_erasure_requested", "UserEvent", true),
+    ("user_erased", "UserEvent", true),
+    ("message_flagged", "MessageReportedEvent", true),
+    ("report_cleared", "ReportClearedEvent", true),
+    ("guardian_linked", "GuardianEvent", true),
+    ("guardian_unlinked", "GuardianEvent", true),
+    ("reset", "ResetEvent", true),
+    ("typing", "TypingEvent", false),
+    ("presence", "PresenceEvent", false),
+];
+
+/// States [`EVENTS`] on the stream's answer: OpenAPI has no words for an event stream's events,
+/// so they are an extension (`x-events`) naming each event's schema in `components`.
+pub fn catalogue(document: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    let catalogue: serde_json::Map<String, Value> = EVENTS
+        .iter()
+        .map(|(name, schema, logged)| {
+            let event = json!({ "data": { "$ref": format!("#/components/schemas/{schema}") }, "id": logged });
+            (name.to_string(), event)
+        })
+        .collect();
+    let pointer = "/paths/~1api~1events~1chat/get/responses/200";
+    if let Some(Value::Object(answer)) = document.pointer_mut(pointer) {
+        answer.insert("x-events".into(), Value::Object(catalogue));
+    }
 }

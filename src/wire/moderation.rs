@@ -71,13 +71,18 @@ pub struct ReportView {
     pub id: i64,
     pub chat: ReportedChat,
     pub message: ReportedMessage,
-    pub reporter: Person,
+    /// Who reported it; null for a flag (the system's).
+    pub reporter: Option<Person>,
     pub reason: String,
+    /// A flag's cause (a term of the school's list it matched, or a burst); null for a
+    /// person's report.
+    pub flag: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub resolved_at: Option<OffsetDateTime>,
-    /// `hidden`: an admin hid the message; null while the report is open.
+    /// `hidden`: an admin hid the message; `cleared`: an admin found nothing to act on; null
+    /// while the report is open.
     pub resolution: Option<String>,
 }
 
@@ -122,8 +127,12 @@ impl ReportView {
                 purged: Purged::from_row(row)?,
                 attachments: Attachment::list_from_row(row, "attachments")?,
             },
-            reporter: person(row, "reporter")?,
+            reporter: match row.try_get::<_, Option<i64>>("reporter_id")? {
+                Some(_) => Some(person(row, "reporter")?),
+                None => None,
+            },
             reason: row.try_get("reason")?,
+            flag: row.try_get("flag")?,
             created_at: row.try_get("reported_at")?,
             resolved_at: row.try_get("resolved_at")?,
             resolution: row.try_get("resolution")?,

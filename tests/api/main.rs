@@ -20,6 +20,7 @@ mod erasure_ledger;
 mod errors;
 mod event_log;
 mod export;
+mod flags;
 mod governance;
 mod groups;
 mod guardians;

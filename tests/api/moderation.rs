@@ -220,3 +220,19 @@ async fn the_people_lists_search_with_a_nul_is_400() {
     assert_eq!((status, body["code"].as_str()), (400, Some("invalid_request")), "{body}");
     assert!(body["error"].as_str().expect("error").contains("NUL"), "{body}");
 }
+
+/// RFC 3339 allows an offset up to ±23:59, PostgreSQL's timestamps only ±15:59: a suspension's
+/// end far east of Greenwich is the same moment in UTC, not a server error (the contract's
+/// fuzzer found it).
+#[tokio::test]
+async fn a_suspension_until_a_time_with_any_offset_is_kept_as_that_moment() {
+    let a = TestApp::spawn().await;
+    let (student, admin) = (a.user("student", "Student").await, a.user("admin", "Admin").await);
+    let path = format!("/api/admin/users/{}/suspend", student.id);
+    let (status, body) =
+        post(&a, &admin, &path, json!({ "reason": "spam", "until": "2999-06-17T23:07:46+18:40" })).await;
+    assert_eq!(status, 204, "{body}");
+    let until: time::OffsetDateTime =
+        a.sql.query_one("SELECT suspended_until FROM users WHERE id = $1", &[&student.id]).await.expect("user").get(0);
+    assert_eq!(until, time::macros::datetime!(2999-06-17 04:27:46 UTC));
+}

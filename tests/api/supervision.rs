@@ -111,6 +111,7 @@ async fn every_background_job_that_panics_comes_back_and_one_that_keeps_failing_
     let jobs = app.state.jobs.clone();
     let names = [
         "attachment-sweep",
+        "flags",
         "follow-users",
         "governance",
         "inquiry-closing",

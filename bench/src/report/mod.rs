@@ -1,7 +1,7 @@
 //! docs/benchmarks.md and its SVG charts, generated from docs/bench/results.json.
 //!
 //! This file is the page's frame and the helpers its sections share; each scenario's section
-//! (its text, chart and the targets it judges) is a file of its own, `s1.rs` … `s8.rs`, so that
+//! (its text, chart and the targets it judges) is a file of its own, `s1.rs` … `s9.rs`, so that
 //! changing what a scenario reports means reading one small file, not the whole page.
 
 mod chart;
@@ -16,7 +16,9 @@ mod s5;
 mod s6;
 mod s7;
 mod s8;
+mod s9;
 mod summary;
+mod writes;
 
 use std::path::Path;
 
@@ -96,6 +98,9 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
     }
     if let Some(s8) = &results.s8 {
         s8::section(&mut page, results, s8);
+    }
+    if let Some(s9) = &results.s9 {
+        s9::section(&mut page, results, s9);
     }
     let notes = std::fs::read_to_string(out.join("bench/notes.md")).unwrap_or_default();
     let md = format!(

@@ -1,6 +1,7 @@
 //! The benchmark scenarios S1–S8 (see docs/benchmarks.md for what each measures and why),
 //! one file each, and the topology they run against.
 
+mod costs;
 mod s1;
 mod s2;
 mod s3;
@@ -9,7 +10,9 @@ mod s5;
 mod s6;
 mod s7;
 mod s8;
+mod s9;
 
+pub use costs::write_cost;
 pub use s1::{S1, s1};
 pub use s2::{S2, S2Run, s2};
 pub use s3::{S3, hold, s3_all, s3_users};
@@ -22,6 +25,7 @@ pub use s7::{Plan as RetentionPlan, S7};
 #[cfg(test)]
 pub use s8::{Latency, QueryPlan, QuerySet, Row};
 pub use s8::{Plan as SearchPlan, S8, Search, WriteCost, WriteFigure, query_label, s8};
+pub use s9::s9;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

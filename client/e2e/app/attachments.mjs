@@ -99,7 +99,10 @@ export function register() {
 
     // Someone not in the chat (signed in on their own, in a private window) is refused it: as if it did not exist.
     const users = (await api(teacher, 'GET', '/api/dev/users')).body.users;
-    const outsider = users.find((u) => u.role !== 'admin' && !['maria@demo.school', 'ivan@demo.school'].includes(u.email));
+    // (Not Мария's guardian either: she reads Мария's chats, and their files, by right.)
+    const outsider = users.find(
+      (u) => !['admin', 'guardian'].includes(u.role) && !['maria@demo.school', 'ivan@demo.school'].includes(u.email),
+    );
     assert.ok(outsider, 'a demo user outside the chat');
     const other = (pages.outsider = await openPage(browser, cluster.a.url));
     await signIn(other, outsider.email);

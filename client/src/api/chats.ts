@@ -7,6 +7,7 @@ import type {
   AdminChat,
   ChatKind,
   ChatSummary,
+  HeldMessage,
   PresenceAnswer,
   Schemas,
   SentMessage,
@@ -47,14 +48,14 @@ function chatQuery(query: ChatQuery): string {
 
 /** A page of our chats, most recent activity first. */
 export async function chats(query: ChatQuery = {}): Promise<Snapshot<ChatPage<ChatSummary>>> {
-  const { data, position } = await getFresh<Schemas['ChatList']>(`/api/chats${chatQuery(query)}`);
-  return { data: { chats: data.chats, next_cursor: data.next_cursor ?? null }, position };
+  const { data, ...answer } = await getFresh<Schemas['ChatList']>(`/api/chats${chatQuery(query)}`);
+  return { data: { chats: data.chats, next_cursor: data.next_cursor ?? null }, ...answer };
 }
 
 /** A page of every chat (admins). */
 export async function adminChats(query: ChatQuery = {}): Promise<Snapshot<ChatPage<AdminChat>>> {
-  const { data, position } = await getFresh<Schemas['AdminChatList']>(`/api/admin/chats${chatQuery(query)}`);
-  return { data: { chats: data.chats, next_cursor: data.next_cursor ?? null }, position };
+  const { data, ...answer } = await getFresh<Schemas['AdminChatList']>(`/api/admin/chats${chatQuery(query)}`);
+  return { data: { chats: data.chats, next_cursor: data.next_cursor ?? null }, ...answer };
 }
 
 /** The caller's unread messages over all their chats (students and teachers: admins and guests are refused). */
@@ -82,6 +83,12 @@ export async function messages(chatId: number, page: HistoryPage = {}): Promise<
 }
 
 /**
+ * What a send was answered: the message (201, or 200 for a repeat), or, inside quiet hours, a
+ * teacher's message held until `deliver_at` (202: nobody sees it until then; docs/safeguarding.md).
+ */
+export type SendAnswer = { kind: 'sent'; message: SentMessage } | { kind: 'held'; held: HeldMessage };
+
+/**
  * Sends a message. `idempotencyKey` names this message, not this attempt: a retry after a lost
  * answer sends the same key, and the server answers with the message the first attempt
  * created instead of creating a second one.
@@ -92,7 +99,7 @@ export async function sendMessage(
   idempotencyKey: string,
   replyToId: number | null = null,
   attachmentIds: readonly number[] = [],
-): Promise<SentMessage> {
+): Promise<SendAnswer> {
   const headers = { 'idempotency-key': idempotencyKey };
   const body: Schemas['SendMessage'] = {
     chat_id: chatId,
@@ -102,7 +109,10 @@ export async function sendMessage(
   };
   // Sent again by itself while the answer may still come (a failover): the key makes a repeat
   // of a send that did land return that message, never a second one.
-  return (await retryingTransient(() => request<SentMessage>('POST', '/api/messages', body, headers))).data;
+  const { data, status } = await retryingTransient(() =>
+    request<SentMessage | HeldMessage>('POST', '/api/messages', body, headers),
+  );
+  return status === 202 ? { kind: 'held', held: data as HeldMessage } : { kind: 'sent', message: data as SentMessage };
 }
 
 /** Replaces the text of one of our messages; answers the message as it is now. */

@@ -10,6 +10,8 @@ import type { ErrorCode } from './types';
 export interface Snapshot<T> {
   data: T;
   position: number | null;
+  /** The answer's status (a send is 201, or 202 when quiet hours hold it). */
+  status: number;
 }
 
 export class ApiError extends Error {
@@ -163,7 +165,7 @@ export async function request<T>(
   const header = response.headers.get('x-event-position');
   const position = header !== null && /^\d+$/.test(header) ? Number(header) : null;
   notePosition(position);
-  return { data: parsed as T, position };
+  return { data: parsed as T, position, status: response.status };
 }
 
 export const get = <T>(path: string) => request<T>('GET', path);

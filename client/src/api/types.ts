@@ -77,13 +77,26 @@ export type Removed = Schemas['Removal'];
 export type Suspension = Schemas['Suspension'];
 /** A person's erasure: asked for, and done (`completed_at`) once every message and file of theirs is gone. */
 export type Erasure = Schemas['Erasure'];
-/** A report of a message (`GET /api/admin/reports`, SSE `message_reported`): the message, who reported it and why. */
+/**
+ * A report of a message (`GET /api/admin/reports`, SSE `message_reported`, `message_flagged`):
+ * the message, who reported it and why; a flag (the system's) has no `reporter` and says its
+ * cause in `flag` (the term it matched, or a burst).
+ */
 export type ReportView = Schemas['ReportView'];
 export type ReportList = Schemas['ReportList'];
 /** `POST /api/messages/{id}/report`'s 201 answer. */
 export type ReportCreated = Schemas['Reported'];
 /** Which reports to list: the open ones (not resolved yet), or all. */
 export type ReportState = Schemas['ReportState'];
+/** A term of the school's list that flags a message (`GET /api/admin/flag-terms`). */
+export type FlagTerm = Schemas['FlagTerm'];
+export type FlagTerms = Schemas['FlagTerms'];
+/**
+ * A teacher's message quiet hours hold (`POST /api/messages`'s 202, `GET /api/held-messages`):
+ * its own id (not a message id), delivered at `deliver_at`.
+ */
+export type HeldMessage = Schemas['HeldMessage'];
+export type HeldMessages = Schemas['HeldMessages'];
 /** A person as the moderation view lists them (`GET /api/admin/users`). */
 export type AdminUser = Schemas['AdminUser'];
 export type AdminUserList = Schemas['AdminUsers'];
@@ -96,3 +109,6 @@ export type SuspendRequest = Schemas['SuspendRequest'];
 export type ExportFormat = Schemas['Format'];
 /** The language of an export (`lang=`; else the server takes it from `Accept-Language`). */
 export type ExportLanguage = Schemas['Lang'];
+/** A guardian's link to a student (`GET /api/admin/guardians`): the guardian reads the student's direct chats. */
+export type GuardianLink = Schemas['GuardianLink'];
+export type GuardianLinks = Schemas['GuardianLinks'];

@@ -233,6 +233,7 @@ describe('admin chat list', () => {
     created_by: null,
     updated_at: '2025-01-17T15:00:00Z',
     participants_count: 2,
+    guardians_read: false,
     closed_at: null,
     participants: [{ id: 4, name: 'Мария Иванова', role: 'student' }, ivan],
     messages_count: 2,

@@ -151,7 +151,8 @@ export function chatListReducer(state: ChatList, action: ChatListAction): ChatLi
         ...item,
         lastMessage: counts ? message : null,
         lastActivityAt: message.createdAt,
-        unread: counts && fromOther && action.chatId !== action.readingChatId ? item.unread + 1 : item.unread,
+        unread:
+          counts && fromOther && !action.unmarked && action.chatId !== action.readingChatId ? item.unread + 1 : item.unread,
         messagesCount: item.messagesCount === null ? null : item.messagesCount + 1,
         position: action.position,
       };

@@ -24,7 +24,9 @@ export function summary(id: number, unread = 0, at: string | null = null, lastRe
     created_by: null,
     updated_at: at ?? '2025-01-10T12:00:00Z',
     participants_count: 2,
+    guardians_read: false,
     closed_at: null,
+    ward: null,
     participant: { ...other, online: false, last_seen: null },
     last_message: at
       ? { id: id * 10, sender_id: other.id, sender_name: null, content: `last of ${id}`, created_at: at, type: 'text', removed: null }

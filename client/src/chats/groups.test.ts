@@ -18,7 +18,9 @@ describe('groups in the chat list', () => {
     created_by: ivan.id,
     updated_at: '2025-01-17T15:30:00Z',
     participants_count: 3,
+    guardians_read: false,
     closed_at: null,
+    ward: null,
     participant: null,
     last_message: {
       id: 200,
@@ -157,6 +159,7 @@ describe('groups in the chat list', () => {
       created_by: ivan.id,
       updated_at: '2025-01-17T15:00:00Z',
       participants_count: 0,
+      guardians_read: false,
       closed_at: null,
       participants: [],
       messages_count: 0,

@@ -11,7 +11,9 @@ import type { ChatItem, ChatList } from './model';
 
 /** The header fields of a chat view (a server before groups sent none: a direct chat). */
 function header(
-  chat: Partial<Pick<ChatSummary, 'kind' | 'title' | 'context' | 'created_by' | 'participants_count' | 'closed_at'>>,
+  chat: Partial<
+    Pick<ChatSummary, 'kind' | 'title' | 'context' | 'created_by' | 'participants_count' | 'closed_at' | 'guardians_read'>
+  >,
 ) {
   const kind = chat.kind ?? 'direct';
   return {
@@ -21,6 +23,8 @@ function header(
     createdBy: chat.created_by ?? null,
     participantsCount: chat.participants_count ?? (kind === 'group' ? 0 : 2),
     closedAt: chat.closed_at ?? null,
+    // A server before guardians: nobody reads along.
+    guardiansRead: chat.guardians_read ?? false,
   };
 }
 
@@ -31,6 +35,7 @@ export function fromSummary(chat: ChatSummary, position = 0): ChatItem {
     ...header(chat),
     // Presence is kept apart (presence.ts).
     people: other ? [{ id: other.id, name: other.name, role: other.role }] : [],
+    ward: chat.ward ? { id: chat.ward.id, name: chat.ward.name, role: chat.ward.role } : null,
     lastMessage: chat.last_message
       ? {
           id: chat.last_message.id,
@@ -57,6 +62,7 @@ export function fromAdminChat(chat: AdminChat, position = 0): ChatItem {
     id: chat.id,
     ...header(chat),
     people: chat.participants,
+    ward: null,
     lastMessage: null,
     lastActivityAt: chat.last_message_at ?? chat.updated_at ?? null,
     unread: 0,

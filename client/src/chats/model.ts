@@ -38,6 +38,10 @@ export interface ChatItem {
   membership: Membership;
   /** When the server closed this inquiry (read-only since); null while open. */
   closedAt: string | null;
+  /** A direct chat whose student has a guardian linked now (its header tells its members so). */
+  guardiansRead: boolean;
+  /** A guardian's view: the child whose chat this is (`people` holds the teacher); null for everyone else. */
+  ward: Person | null;
   /** Log position of the newest event applied to this item; 0 when it only comes from a snapshot. */
   position: number;
 }
@@ -97,6 +101,8 @@ export type ChatListAction =
       me: number;
       /** The chat this tab is reading now (open, visible, scrolled to the bottom): no badge. */
       readingChatId: number | null;
+      /** We keep no read marker (a guardian): nothing is counted unread. */
+      unmarked?: boolean;
     }
   /** Our own message was saved (the POST answer): show it as the latest, counters untouched. */
   | { type: 'ownMessageSaved'; chatId: number; message: LastMessage }

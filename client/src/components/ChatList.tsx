@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { ChatItem, ChatList as ChatListState } from '../chats/model';
 import type { People } from '../groups';
 import { useLocale } from '../i18n';
-import { groupByContext, matchesSearch, rowInfo } from '../inbox';
+import { groupByContext, groupByWard, matchesSearch, rowInfo } from '../inbox';
 import { type PresenceMap, noPresence, presenceOf } from '../presence';
 import { lastLineText } from '../moderation/removal';
 import { useSession } from '../session/SessionContext';
@@ -51,14 +51,14 @@ interface Props {
  * The inbox: a search box (by a partner's name or a group's or an inquiry's title: the chats
  * loaded at once, and the server's answer for all of them shortly after; or, switched to
  * messages, the words of the messages: MessageResults), and the chats in sections by what they
- * are about (collapsible), each most recent first; more pages load when its end comes into view.
+ * are about (collapsible; a guardian's: by child), each most recent first; more pages load when its end comes into view.
  */
 export function ChatList(props: Props) {
   const { list, openChatId, typing, presence, people, onOpen, onRetry, onNewGroup, onInquiryLinks, onLessons } = props;
   const { search, onSearch, onLoadMore, messageSearch, onOpenMessage } = props;
   const { t } = useLocale();
   const now = useNow();
-  const { isAdmin } = useSession();
+  const { isAdmin, isGuardian } = useSession();
   const [query, setQuery] = useState('');
   const [mode, setMode] = useState<SearchMode>('chats');
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
@@ -69,7 +69,8 @@ export function ChatList(props: Props) {
   // What the server found for this text counts as a match too (it may match where this filter does not).
   const found = search.query === text ? search.found : null;
   const matching = list.items.filter((item) => matchesSearch(item, text) || found?.has(item.id) === true);
-  const sections = groupByContext(matching);
+  // A guardian's chats go under each child's name; everyone else's by what they are about.
+  const sections = isGuardian ? groupByWard(matching) : groupByContext(matching);
   const serverSearching = searching && (search.query !== text || search.status === 'loading');
 
   // The server is asked once typing pauses; a blank box forgets the search at once.
@@ -95,7 +96,7 @@ export function ChatList(props: Props) {
   return (
     <nav className="chat-list" aria-label={t('chatList.label')}>
       <div className="pane-header">
-        <h2>{t(isAdmin ? 'chatList.titleAdmin' : 'chatList.title')}</h2>
+        <h2>{t(isAdmin ? 'chatList.titleAdmin' : isGuardian ? 'guardians.chatsTitle' : 'chatList.title')}</h2>
         {list.status === 'ready' && <span className="muted small">{list.items.length}</span>}
         {onNewGroup && (
           <button
@@ -151,7 +152,9 @@ export function ChatList(props: Props) {
         </div>
       )}
       {list.status === 'ready' && list.items.length === 0 && (
-        <p className="pane-note muted">{t(isAdmin ? 'chatList.emptyAdmin' : 'chatList.empty')}</p>
+        <p className="pane-note muted">
+          {t(isAdmin ? 'chatList.emptyAdmin' : isGuardian ? 'guardians.noChats' : 'chatList.empty')}
+        </p>
       )}
       {searching && matching.length === 0 && !serverSearching && (
         <p className="pane-note muted" data-testid="no-matches">

@@ -22,6 +22,8 @@ import { senderLabel } from './MessageBubble';
 import { MessageList } from './MessageList';
 import { PresenceStatus } from './PresenceStatus';
 import { SuspendedBanner } from '../moderation/SuspendedBanner';
+import { heldIn } from '../quiet/held';
+import { HeldMessages } from '../quiet/HeldMessages';
 
 interface Props {
   chatId: number;
@@ -35,17 +37,22 @@ interface Props {
 
 export function Conversation({ chatId, chat, conversation, workspace, onBack }: Props) {
   const { t } = useLocale();
-  const { me, isAdmin } = useSession();
+  const { me, isAdmin, isGuardian } = useSession();
+  // Admins and guardians read without taking part: no composer, no own messages, no reports.
+  const reader = isAdmin || isGuardian;
   // A group just created may not be listed yet: what its creation answered tells about it.
   const details = workspace.groups[chatId]?.details ?? null;
   const isGroup = chat?.kind === 'group' || details?.kind === 'group';
   const title = chat ? chatTitle(chat, t) : (details?.title ?? t('chatList.fallbackTitle', { id: chatId }));
-  // Everyone we can name: whoever this session met, then the chat's people and members (with roles).
+  // Everyone we can name: whoever this session met, then the chat's people and members (with
+  // roles), and the child whose chat a guardian reads.
+  const ward = chat?.ward ?? null;
   const people = useMemo(() => {
     const known = new Map<number, KnownPerson>(workspace.people);
-    for (const p of [...(details?.members ?? []), ...(chat?.people ?? []), me]) known.set(p.id, p);
+    const everyone = [...(details?.members ?? []), ...(chat?.people ?? []), ...(ward ? [ward] : []), me];
+    for (const p of everyone) known.set(p.id, p);
     return known;
-  }, [workspace.people, details?.members, chat?.people, me]);
+  }, [workspace.people, details?.members, chat?.people, ward, me]);
   // We left or were removed: what is on screen stays, read-only.
   const ended =
     conversation && conversation.membership !== 'member'
@@ -83,7 +90,7 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
   const onReply = useCallback((message: Message) => setReply(replyRefOf(message)), [setReply]);
 
   // Files dragged over the conversation go to its composer (where there is one).
-  const canAttach = !isAdmin && !ended && !closed && suspension === null;
+  const canAttach = !reader && !ended && !closed && suspension === null;
   const [dragging, setDragging] = useState(false);
   const dragDepth = useRef(0); // enter/leave also fire for every child crossed
   const carriesFiles = (event: DragEvent) => canAttach && event.dataTransfer.types.includes('Files');
@@ -174,6 +181,12 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
                   </span>
                 );
               })}
+            {!typingLine && ward && (
+              <span className="muted" data-testid="ward">
+                {' · '}
+                {t('guardians.wardChat', { name: ward.name })}
+              </span>
+            )}
           </span>
         </div>
         {!ended && <ExportMenu chatId={chatId} />}
@@ -191,6 +204,12 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
           </button>
         )}
       </header>
+      {/* Its members are told who else reads along (the guardian reading knows it already). */}
+      {chat?.guardiansRead && !isGuardian && (
+        <p className="guardians-notice small" role="note" data-testid="guardians-notice">
+          <span aria-hidden="true">👪</span> {t('guardians.notice')}
+        </p>
+      )}
 
       {conversation === undefined || conversation.status === 'loading' ? (
         <div className="conversation-status muted" aria-busy="true">
@@ -212,11 +231,11 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
         <MessageList
           conversation={conversation}
           people={people}
-          readOnly={isAdmin}
+          readOnly={reader}
           closed={closed || suspension !== null}
           group={isGroup}
           moderation={{
-            canReport: !isAdmin && !ended && suspension === null,
+            canReport: !reader && !ended && suspension === null,
             onHide: isAdmin ? (messageId, reason) => moderation.hide(chatId, messageId, reason) : undefined,
             onUnhide: isAdmin ? (messageId) => moderation.unhide(chatId, messageId) : undefined,
           }}
@@ -240,12 +259,13 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
         </p>
       ) : closed ? (
         <ClosedNotice closedAt={chat?.closedAt ?? null} guestEnd={guestEnd} />
-      ) : isAdmin ? (
+      ) : reader ? (
         <p className="read-only" data-testid="read-only">
-          <span aria-hidden="true">👁</span> {t('conversation.readOnly')}
+          <span aria-hidden="true">👁</span> {t(isGuardian ? 'guardians.readOnly' : 'conversation.readOnly')}
         </p>
       ) : (
         <>
+          <HeldMessages messages={heldIn(workspace.held.state, chatId, me.id)} />
           {suspension && <SuspendedBanner suspension={suspension} />}
           <Composer
             chatId={chatId}

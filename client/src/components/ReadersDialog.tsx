@@ -6,6 +6,11 @@ import { useLocale } from '../i18n';
 import { fullDateTime } from '../time';
 import { Modal } from './Modal';
 
+/** How a chat was read, as the server names it; one it names otherwise (a newer server) is said plainly. */
+const VIAS = ['history', 'export', 'search', 'stream'] as const;
+const viaKey = (via: string): (typeof VIAS)[number] | 'other' =>
+  (VIAS as readonly string[]).includes(via) ? (via as (typeof VIAS)[number]) : 'other';
+
 interface Props {
   /** What a chat of ours is called, when the list has it. */
   chatName: (chatId: number) => string;
@@ -14,7 +19,7 @@ interface Props {
 
 /**
  * "Who read my chats": the adults who take no part in our chats and read them (an admin
- * opening one, exporting it, finding it in a search), from `GET /api/me/readers`: who, which
+ * opening one, exporting it, finding it in a search; a guardian, also following it live), from `GET /api/me/readers`: who, which
  * chat, how, how often, when last.
  */
 export function ReadersDialog({ chatName, onClose }: Props) {
@@ -40,7 +45,7 @@ export function ReadersDialog({ chatName, onClose }: Props) {
           {readers.map((r) => (
             <li key={`${r.reader.id}-${r.chat_id}-${r.via}`}>
               <strong>{r.reader.name}</strong> <span className="muted small">({t(`roles.${r.reader.role}`)})</span>{' '}
-              {t(`readers.via.${r.via as 'history' | 'export' | 'search'}`)}: {chatName(r.chat_id)}.{' '}
+              {t(`readers.via.${viaKey(r.via)}`)}: {chatName(r.chat_id)}.{' '}
               <span className="muted small">
                 {t('readers.reads', { count: r.reads })}, {t('readers.last', { when: fullDateTime(r.last_read_at, locale) })}
               </span>

@@ -30,7 +30,9 @@ interface Props {
 
 export function Workspace({ onSignedOut, onLoggedOut }: Props) {
   const { t } = useLocale();
-  const { me, isAdmin, isStaff } = useSession();
+  const { me, isAdmin, isStaff, isGuardian } = useSession();
+  // Admins and guardians read chats they take no part in: no notifications, nobody reads theirs.
+  const reader = isAdmin || isGuardian;
   const workspace = useWorkspace(onSignedOut);
   const { chatList, openChatId, openChat } = workspace;
   const [signingOut, setSigningOut] = useState(false);
@@ -43,6 +45,11 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
   const badge = openReportsBadge(openReportCount(workspace.moderation.state), t);
   // Teachers and admins (`isStaff`) create groups and inquiry links, and mark lessons completed.
   const openItem = chatList.items.find((item) => item.id === openChatId) ?? null;
+
+  const chatName = (chatId: number) => {
+    const item = chatList.items.find((i) => i.id === chatId);
+    return item ? chatTitle(item, t) : t('chatList.fallbackTitle', { id: chatId });
+  };
 
   // Nothing of this session stays behind for the next one in this tab.
   useEffect(() => clearDrafts, []);
@@ -78,8 +85,8 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
         </div>
         <ConnectionBadge connection={workspace.connection} />
         <div className="me">
-          {/* The server never sends admins notifications (they read chats, they are not in them). */}
-          {!isAdmin && <NotificationsControl onOpenChat={openChat} />}
+          {/* The server never sends admins or guardians notifications (they read chats, they are not in them). */}
+          {!reader && <NotificationsControl onOpenChat={openChat} />}
           <LanguageSwitch />
           <Avatar person={me} size="sm" />
           <span className="me-text">
@@ -104,8 +111,8 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
               )}
             </button>
           )}
-          {/* Admins take part in no chat: nobody reads "theirs" from outside. */}
-          {!isAdmin && (
+          {/* Admins and guardians take part in no chat: nobody reads "theirs" from outside. */}
+          {!reader && (
             <button
               type="button"
               className="button button-quiet readers-button"
@@ -148,7 +155,7 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
           <section className="conversation conversation-empty" aria-label={t('workspace.conversation')}>
             <div className="empty-state">
               <span className="empty-icon" aria-hidden="true">💬</span>
-              <p>{t(isAdmin ? 'workspace.chooseToRead' : 'workspace.chooseToTalk')}</p>
+              <p>{t(reader ? 'workspace.chooseToRead' : 'workspace.chooseToTalk')}</p>
             </div>
           </section>
         ) : (
@@ -175,10 +182,7 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
       {managingLinks && <InquiryLinksDialog onClose={() => setManagingLinks(false)} />}
       {showingReaders && (
         <ReadersDialog
-          chatName={(chatId) => {
-            const item = chatList.items.find((i) => i.id === chatId);
-            return item ? chatTitle(item, t) : t('chatList.fallbackTitle', { id: chatId });
-          }}
+          chatName={chatName}
           onClose={() => setShowingReaders(false)}
         />
       )}
@@ -190,6 +194,13 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
             openChat(chatId);
           }}
           onClose={() => setModerating(false)}
+          held={workspace.held}
+          chatName={chatName}
+          personName={(userId) =>
+            workspace.people.get(userId)?.name ??
+            chatList.items.flatMap((i) => i.people).find((p) => p.id === userId)?.name ??
+            t('held.someone', { id: userId })
+          }
         />
       )}
       {showingLessons && (

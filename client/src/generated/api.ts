@@ -49,6 +49,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/flag-terms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The school's list of words and phrases that flag a message, oldest first. */
+        get: operations["flag_terms"];
+        put?: never;
+        /**
+         * Adds a term: messages written from now on that match it are flagged. 409 when the list has
+         *     it; 422 when it holds no word a search would match.
+         */
+        post: operations["add_flag_term"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/flag-terms/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Removes a term (the flags it made stay). 404 when there is none. */
+        delete: operations["remove_flag_term"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/guardians": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every guardian's link open now, by guardian, then student. */
+        get: operations["guardian_links"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/guardians/{guardian_id}/students/{student_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Links a guardian to a student: from now on the guardian reads the student's direct chats
+         *     (live and in history, from this moment on), never writing. 201 for a new link, 200 when it
+         *     was open already; 404 when the first is not a guardian or the second not a student.
+         */
+        put: operations["link_guardian"];
+        post?: never;
+        /**
+         * Ends a guardian's link to a student: the guardian's event streams end and they read the
+         *     student's chats no more (history, export, a new stream), on every replica at once. 204,
+         *     also when there was no link.
+         */
+        delete: operations["unlink_guardian"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/held-messages/{id}/deliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delivers a held message now, before its quiet hours end (an admin's override; the message
+         *     stays its sender's). 404 if it is not held (delivered already, or never held); 422 if the
+         *     log refuses it now (its sender suspended, the chat closed): it is dropped.
+         */
+        post: operations["deliver_held"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/messages/{id}/hide": {
         parameters: {
             query?: never;
@@ -97,10 +199,34 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Reports, newest first, with the message (as admins see it), its chat and who reported it. */
+        /**
+         * Reports, newest first, with the message (as admins see it), its chat and who reported it;
+         *     the system's flags are reports without a reporter, with their `flag` (`kind=flag` lists
+         *     only them).
+         */
         get: operations["reports"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/reports/{id}/clear": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clears an open report or flag: a moderator looked and there is nothing to act on (a
+         *     `report_cleared` event). Clearing a resolved one is a no-op; 404 for none.
+         */
+        post: operations["clear_report"];
         delete?: never;
         options?: never;
         head?: never;
@@ -114,7 +240,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** People (students, teachers, guests and admins) whose name or email contains `q`, by name. */
+        /** People (students, teachers, guardians, guests and admins) whose name or email contains `q`, by name. */
         get: operations["list_users"];
         put?: never;
         post?: never;
@@ -564,6 +690,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/held-messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Messages held by quiet hours, not delivered yet, soonest first: the caller's own (what they
+         *     sent and will see delivered at `deliver_at`), or, for an admin, everyone's.
+         */
+        get: operations["held_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/inquiry-links": {
         parameters: {
             query?: never;
@@ -962,7 +1108,7 @@ export interface components {
             /** Format: date-time */
             read_at: string;
             reader: components["schemas"]["Person"];
-            /** @description `history`, `export` or `search`. */
+            /** @description `history`, `export`, `search` or `stream` (a guardian's event stream, as it opened). */
             via: string;
         };
         AccessRecords: {
@@ -1091,6 +1237,11 @@ export interface components {
              *     lesson trigger opened it).
              */
             created_by: number | null;
+            /**
+             * @description A direct chat whose student has a guardian linked now: the guardian reads it (never
+             *     writes), and the header tells both its members so.
+             */
+            guardians_read: boolean;
             kind: components["schemas"]["ChatKind"];
             /**
              * Format: int64
@@ -1143,6 +1294,7 @@ export interface components {
              * @description Messages from others after the caller's read marker, not deleted.
              */
             unread_count: number;
+            ward: components["schemas"]["Person"] | null;
         };
         /**
          * @description What went wrong, for programs: stable, listed in the OpenAPI document. Clients switch on it
@@ -1150,7 +1302,7 @@ export interface components {
          *     has a general code; the precise ones below it name what a client may want to act on.
          * @enum {string}
          */
-        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" | "forbidden" | "admin_read_only" | "not_author" | "not_group_owner" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "already_reported" | "group_full" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
+        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" | "forbidden" | "admin_read_only" | "guardian_read_only" | "not_author" | "not_group_owner" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "already_reported" | "group_full" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
         CompletedLesson: {
             /**
              * Format: int64
@@ -1171,6 +1323,13 @@ export interface components {
         };
         Deleted: {
             success: boolean;
+        };
+        DeliveredMessage: {
+            /**
+             * Format: int64
+             * @description The message's position in the log.
+             */
+            position: number;
         };
         DevLoginRequest: {
             email: string;
@@ -1213,11 +1372,81 @@ export interface components {
             /** @description What is wrong, in English words meant for the person reading the client's log. */
             error: string;
         };
+        /** @description A term of the school's list. */
+        FlagTerm: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            /** @description What it matches, as PostgreSQL's text search reads it (e.g. `'встрет' | 'встреча'`). */
+            matches: string;
+            /**
+             * @description As the school wrote it: a search query (`"quoted words"` in order, `or` between
+             *     alternatives, e.g. `встретиться or встречаться`).
+             */
+            term: string;
+        };
+        FlagTerms: {
+            terms: components["schemas"]["FlagTerm"][];
+        };
         /** @enum {string} */
         Format: "json" | "html" | "pdf";
+        /**
+         * @description The data of `guardian_linked` and `guardian_unlinked` (admins, and the guardian's own
+         *     streams, which end when the link does): `guardian_id` reads `student_id`'s direct chats from
+         *     now on, or no longer.
+         */
+        GuardianEvent: {
+            /** Format: int64 */
+            guardian_id: number;
+            /** Format: int64 */
+            student_id: number;
+        };
+        /**
+         * @description A guardian's link to a student, open since the log position `position` (the audit
+         *     timeline says when).
+         */
+        GuardianLink: {
+            guardian: components["schemas"]["Person"];
+            /** Format: int64 */
+            position: number;
+            student: components["schemas"]["Person"];
+        };
+        GuardianLinks: {
+            links: components["schemas"]["GuardianLink"][];
+        };
         Health: {
             /** @description `ok`, or what is wrong. */
             status: string;
+        };
+        /**
+         * @description A message quiet hours hold: what `POST /api/messages` answers (202) inside them, and what
+         *     its sender and admins see until it is delivered.
+         */
+        HeldMessage: {
+            attachment_ids: number[];
+            /** Format: int64 */
+            chat_id: number;
+            content: string;
+            /**
+             * Format: date-time
+             * @description When quiet hours end and it is delivered.
+             */
+            deliver_at: string;
+            /** Format: date-time */
+            held_at: string;
+            /**
+             * Format: int64
+             * @description The held message's own id (not a message id: it gets one when it is delivered).
+             */
+            id: number;
+            /** Format: int64 */
+            reply_to_message_id: number | null;
+            /** Format: int64 */
+            sender_id: number;
+        };
+        HeldMessages: {
+            messages: components["schemas"]["HeldMessage"][];
         };
         /** @description A moderator hid the message. `hidden_by` and `reason` reach admins only (null for others). */
         Hidden: {
@@ -1454,6 +1683,13 @@ export interface components {
          * @enum {string}
          */
         NewChatKind: "group";
+        NewFlagTerm: {
+            /**
+             * @description A search query, 1–200 characters: words match every form search finds them in,
+             *     `"quoted words"` must come together and in order, `or` joins alternatives.
+             */
+            term: string;
+        };
         NewLink: {
             /** @description As a group's context, e.g. `{"type": "course", "id": 12, "title": "ЕГЭ математика"}`. */
             context?: {
@@ -1575,7 +1811,7 @@ export interface components {
              * @description How many times.
              */
             reads: number;
-            /** @description `history`, `export` or `search`. */
+            /** @description `history`, `export`, `search` or `stream` (a guardian's event stream, as it opened). */
             via: string;
         };
         Readers: {
@@ -1618,6 +1854,20 @@ export interface components {
             /** @description The reader may not see the quoted message (it was written before they joined). */
             unavailable: boolean;
         };
+        /**
+         * @description The data of `report_cleared` (admins): an admin found nothing to act on in report (or flag)
+         *     `report_id`.
+         */
+        ReportClearedEvent: {
+            /** Format: int64 */
+            actor_id: number | null;
+            /** Format: int64 */
+            chat_id: number;
+            /** Format: int64 */
+            report_id: number;
+        };
+        /** @enum {string} */
+        ReportKind: "flag" | "report";
         ReportList: {
             /** @description Pass as `before` for the next page; null on the last. */
             next_cursor: string | null;
@@ -1632,14 +1882,22 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             /**
+             * @description A flag's cause (a term of the school's list it matched, or a burst); null for a
+             *     person's report.
+             */
+            flag: string | null;
+            /**
              * Format: int64
              * @description Its event's position in the log.
              */
             id: number;
             message: components["schemas"]["ReportedMessage"];
             reason: string;
-            reporter: components["schemas"]["Person"];
-            /** @description `hidden`: an admin hid the message; null while the report is open. */
+            reporter: components["schemas"]["Person"] | null;
+            /**
+             * @description `hidden`: an admin hid the message; `cleared`: an admin found nothing to act on; null
+             *     while the report is open.
+             */
             resolution: string | null;
             /** Format: date-time */
             resolved_at: string | null;
@@ -1682,7 +1940,7 @@ export interface components {
             reason: string;
         };
         /** @enum {string} */
-        Role: "student" | "teacher" | "admin" | "guest";
+        Role: "student" | "teacher" | "admin" | "guest" | "guardian";
         /** @enum {string} */
         SearchOrder: "relevance" | "recent";
         SearchResult: {
@@ -2051,6 +2309,625 @@ export interface operations {
             };
         };
     };
+    flag_terms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlagTerms"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_flag_term: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewFlagTerm"];
+            };
+        };
+        responses: {
+            /** @description created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlagTerm"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request body stopped arriving (HTTP_BODY_TIMEOUT_SECS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unprocessable entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    remove_flag_term: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description malformed input: a parameter, the path or the body (`error` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    guardian_links: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuardianLinks"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    link_guardian: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                guardian_id: number;
+                student_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description malformed input: a parameter, the path or the body (`error` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unlink_guardian: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                guardian_id: number;
+                student_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description malformed input: a parameter, the path or the body (`error` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deliver_held: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveredMessage"];
+                };
+            };
+            /** @description malformed input: a parameter, the path or the body (`error` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unprocessable entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     hide: {
         parameters: {
             query?: never;
@@ -2243,6 +3120,11 @@ export interface operations {
                 before?: string;
                 /** @description 1–100, default 50. */
                 limit?: number;
+                /**
+                 * @description `flag`: only the system's flags (what a moderator looks at first); `report`: only
+                 *     people's reports; absent: both.
+                 */
+                kind?: components["schemas"]["ReportKind"];
             };
             header?: never;
             path?: never;
@@ -2288,6 +3170,91 @@ export interface operations {
             };
             /** @description a cursor this API did not give out */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    clear_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description malformed input: a parameter, the path or the body (`error` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4322,6 +5289,15 @@ export interface operations {
                     "application/json": components["schemas"]["SentMessage"];
                 };
             };
+            /** @description quiet hours: accepted and held until `deliver_at` */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldMessage"];
+                };
+            };
             /** @description bad request */
             400: {
                 headers: {
@@ -4514,6 +5490,76 @@ export interface operations {
             };
             /** @description forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    held_messages: {
+        parameters: {
+            query?: {
+                /** @description Only this chat's. */
+                chat_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldMessages"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5312,6 +6358,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SentMessage"];
+                };
+            };
+            /** @description quiet hours (QUIET_HOURS): a teacher's message to a chat with a student is accepted and held, and delivered at `deliver_at` */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldMessage"];
                 };
             };
             /** @description bad request */

@@ -3,13 +3,14 @@
 // _one/_other. The server's `error` sentences are never shown: its `code` is, in these words
 // (`errors.code`: one for every code of the generated `ErrorCode` and for the two codes of a
 // failed sign-in's `auth_error` only, typed in errorCodes.ts; else this fails to compile).
-// The larger areas are files of their own in en/ (errors, chats, conversation, moderation),
+// The larger areas are files of their own in en/ (errors, chats, conversation, moderation, safeguarding),
 // merged here into the one resource object.
 
 import chats from './en/chats';
 import conversation from './en/conversation';
 import errors from './en/errors';
 import moderation from './en/moderation';
+import safeguarding from './en/safeguarding';
 
 const en = {
   app: {
@@ -28,6 +29,7 @@ const en = {
     teacher: 'Teacher',
     admin: 'Admin',
     guest: 'Guest',
+    guardian: 'Guardian',
   },
   signIn: {
     title: 'Sign in',
@@ -47,18 +49,40 @@ const en = {
   readers: {
     button: 'Who read my chats',
     title: 'Who read my chats',
-    intro: 'Adults who take no part in your chats, such as the school’s administrators, and what they read. The school keeps this as long as the messages.',
+    intro: 'Adults who take no part in your chats, such as the school’s administrators or your guardians, and what they read. The school keeps this as long as the messages.',
     empty: 'Nobody outside your chats has read them.',
     loading: 'Loading…',
     via: {
       history: 'opened the conversation',
       export: 'exported the conversation',
       search: 'found it in a search',
+      stream: 'followed it live',
+      other: 'read it',
     },
     reads_one: '{{count}} time',
     reads_other: '{{count}} times',
     last: 'last {{when}}',
     close: 'Close',
+  },
+  /** A parent or carer reading their children's chats, the notice their chats carry, and an admin's links. */
+  guardians: {
+    chatsTitle: 'Your children’s chats',
+    noChats: 'No chats to read yet. When the school links you to your child, their chats with teachers appear here.',
+    wardChat: 'Chat of {{name}}',
+    readOnly: 'You read this chat as a guardian; you cannot write here',
+    notice: 'The student’s guardians can read this chat',
+    tab: 'Guardians',
+    intro: 'A guardian reads the direct chats of the students linked to them, from the moment of linking on, and writes nothing.',
+    loading: 'Loading…',
+    noLinks: 'No guardian is linked to a student.',
+    guardian: 'Guardian',
+    student: 'Student',
+    choose: 'Choose…',
+    link: 'Link',
+    linking: 'Linking…',
+    unlink: 'Unlink',
+    unlinkLabel: 'Unlink {{guardian}} from {{student}}',
+    linked: '{{guardian}} reads the chats of {{student}}',
   },
   workspace: {
     signOut: 'Sign out',
@@ -69,6 +93,7 @@ const en = {
   ...chats,
   ...conversation,
   ...moderation,
+  ...safeguarding,
   time: {
     now: 'now',
     minutes: '{{count}} min',

@@ -3,6 +3,9 @@ import { type KeyboardEvent, useId, useState } from 'react';
 import { useLocale } from '../i18n';
 import type { Moderation } from './useModeration';
 import { Modal } from '../components/Modal';
+import { GuardiansPanel } from '../guardians/GuardiansPanel';
+import { HeldPanel } from '../quiet/HeldPanel';
+import type { HeldControl } from '../quiet/useHeldMessages';
 import { PeoplePanel } from './PeoplePanel';
 import { ReportsPanel } from './ReportsPanel';
 
@@ -11,13 +14,26 @@ interface Props {
   /** "Open chat" of a report: the dialog closes and the chat opens. */
   onOpenChat: (chatId: number) => void;
   onClose: () => void;
+  /** Everyone's messages quiet hours hold (the Held tab), and how to name their chats and senders. */
+  held: HeldControl;
+  chatName: (chatId: number) => string;
+  personName: (userId: number) => string;
 }
 
-const TABS = ['reports', 'people'] as const;
+const TABS = ['reports', 'people', 'guardians', 'held'] as const;
+const TAB_LABELS = {
+  reports: 'moderation.reportsTab',
+  people: 'moderation.peopleTab',
+  guardians: 'guardians.tab',
+  held: 'held.tab',
+} as const;
 type Tab = (typeof TABS)[number];
 
-/** An admin's moderation: two tabs, Reports and People (the arrow keys move between them). */
-export function ModerationDialog({ moderation, onOpenChat, onClose }: Props) {
+/**
+ * An admin's moderation: four tabs, Reports (flags first), People, Guardians and Held (quiet
+ * hours' messages); the arrow keys move between them.
+ */
+export function ModerationDialog({ moderation, onOpenChat, onClose, held, chatName, personName }: Props) {
   const { t } = useLocale();
   const headingId = useId();
   const base = useId();
@@ -28,7 +44,8 @@ export function ModerationDialog({ moderation, onOpenChat, onClose }: Props) {
   const onKeyDown = (event: KeyboardEvent) => {
     if (event.key !== 'ArrowRight' && event.key !== 'ArrowLeft') return;
     event.preventDefault();
-    const next = TABS[(TABS.indexOf(tab) + 1) % TABS.length]!;
+    const step = event.key === 'ArrowRight' ? 1 : TABS.length - 1;
+    const next = TABS[(TABS.indexOf(tab) + step) % TABS.length]!;
     setTab(next);
     document.getElementById(tabId(next))?.focus();
   };
@@ -51,16 +68,15 @@ export function ModerationDialog({ moderation, onOpenChat, onClose }: Props) {
               tabIndex={tab === which ? 0 : -1}
               onClick={() => setTab(which)}
             >
-              {t(which === 'reports' ? 'moderation.reportsTab' : 'moderation.peopleTab')}
+              {t(TAB_LABELS[which])}
             </button>
           ))}
         </div>
         <div id={panelId(tab)} role="tabpanel" aria-labelledby={tabId(tab)} className="tab-panel">
-          {tab === 'reports' ? (
-            <ReportsPanel moderation={moderation} onOpenChat={onOpenChat} />
-          ) : (
-            <PeoplePanel moderation={moderation} />
-          )}
+          {tab === 'reports' && <ReportsPanel moderation={moderation} onOpenChat={onOpenChat} />}
+          {tab === 'people' && <PeoplePanel moderation={moderation} />}
+          {tab === 'guardians' && <GuardiansPanel />}
+          {tab === 'held' && <HeldPanel held={held} chatName={chatName} personName={personName} />}
         </div>
         <div className="dialog-actions">
           <button type="button" className="button button-quiet" data-testid="close-moderation" onClick={onClose}>

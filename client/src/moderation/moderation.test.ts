@@ -31,6 +31,7 @@ function report(id: number, messageId = id * 10, patch: Partial<ReportView> = {}
       attachments: [],
     },
     reporter: maria,
+    flag: null,
     reason: 'insults',
     created_at: `2025-01-17T16:${String(id).padStart(2, '0')}:00Z`,
     resolved_at: null,

@@ -1,8 +1,10 @@
-// An admin's moderation view as a pure reducer: the open reports (always loaded for admins:
-// they count for the header's badge), every report (once asked for), and the people found by
-// a search. The stream keeps them current (dispatch.ts): a new report goes on top of both
-// lists; hiding a message resolves its reports, so they leave the open list (and the list of
-// all says so); unhiding, purging and deleting it show on its rows.
+// An admin's moderation view as a pure reducer: the open flags (the system's reports, without a
+// reporter, which a moderator looks at first) and the open reports of people (both always
+// loaded for admins: they count for the header's badge), every report and flag (once asked
+// for), and the people found by a search. The stream keeps them current (dispatch.ts): a new
+// report or flag goes on top of its open list and of the list of all; hiding a message
+// resolves its reports and flags, so they leave the open lists (and the list of all says so),
+// as clearing one does; unhiding, purging and deleting it show on its rows.
 //
 // Reports are listed newest first (their ids grow with time) a page at a time: a later page is
 // merged by id (none twice), and a first page loaded anew keeps the reports the stream brought
@@ -32,6 +34,9 @@ export interface UserSearch {
 }
 
 export interface ModerationState {
+  /** Open flags. */
+  flags: ReportList;
+  /** Open reports of people. */
   open: ReportList;
   /** Every report, open or resolved: null until asked for. */
   all: ReportList | null;
@@ -46,8 +51,10 @@ export type ModerationAction =
   | { type: 'pageRequested'; filter: ReportFilter; cursor: string }
   | { type: 'pageLoaded'; filter: ReportFilter; cursor: string; reports: ReportView[]; nextCursor: string | null }
   | { type: 'pageFailed'; filter: ReportFilter; cursor: string; error: string }
-  /** `message_reported`. */
+  /** `message_reported`, `message_flagged`. */
   | { type: 'reported'; report: ReportView }
+  /** `report_cleared`, or our own clear: resolved with nothing to act on. */
+  | { type: 'reportCleared'; reportId: number; at: string }
   /** `message_hidden`, or our own hide: its reports are resolved. */
   | { type: 'messageHidden'; messageId: number; hidden: Hidden }
   | { type: 'messageUnhidden'; messageId: number }
@@ -65,6 +72,7 @@ export type ModerationAction =
 const loadingList: ReportList = { status: 'loading', error: null, items: [], nextCursor: null, more: { status: 'idle' } };
 
 export const initialModeration: ModerationState = {
+  flags: loadingList,
   open: loadingList,
   all: null,
   users: { status: 'idle', query: '', error: null, users: [] },
@@ -78,6 +86,15 @@ export function mergeReports(existing: readonly ReportView[], incoming: readonly
 
 /** Whether a report is still open. */
 export const isOpen = (report: ReportView) => report.resolved_at === null;
+
+/** Whether a report is the system's flag (it has no reporter). */
+export const isFlag = (report: ReportView) => report.flag != null || report.reporter == null;
+
+/** Whether `report` belongs in the list `filter`. */
+function belongs(report: ReportView, filter: ReportFilter): boolean {
+  if (filter === 'all') return true;
+  return isOpen(report) && isFlag(report) === (filter === 'flags');
+}
 
 type MessageChange = (message: ReportView['message']) => ReportView['message'];
 
@@ -102,7 +119,7 @@ function reportsReducer(list: ReportList, action: ModerationAction, filter: Repo
       if (action.filter !== filter) return list;
       // Reports the stream brought while this page was on its way stay on top.
       const newest = action.reports.reduce((max, r) => Math.max(max, r.id), 0);
-      const live = list.items.filter((r) => r.id > newest && (filter === 'all' || isOpen(r)));
+      const live = list.items.filter((r) => r.id > newest && belongs(r, filter));
       const items = mergeReports(live, action.reports);
       return { status: 'ready', error: null, items, nextCursor: action.nextCursor, more: { status: 'idle' } };
     }
@@ -124,12 +141,18 @@ function reportsReducer(list: ReportList, action: ModerationAction, filter: Repo
       return { ...list, more: { status: 'failed', error: action.error } };
     case 'reported':
       if (list.status !== 'ready' || list.items.some((r) => r.id === action.report.id)) return list;
-      if (filter === 'open' && !isOpen(action.report)) return list;
+      if (!belongs(action.report, filter)) return list;
       return { ...list, items: [action.report, ...list.items] };
+    case 'reportCleared': {
+      if (!list.items.some((r) => r.id === action.reportId)) return list;
+      if (filter !== 'all') return { ...list, items: list.items.filter((r) => r.id !== action.reportId) };
+      const cleared = { resolved_at: action.at, resolution: 'cleared' };
+      return { ...list, items: list.items.map((r) => (r.id === action.reportId && isOpen(r) ? { ...r, ...cleared } : r)) };
+    }
     case 'messageHidden': {
       const { hidden } = action;
       return onMessage(list, action.messageId, (r) => {
-        if (filter === 'open') return null; // resolved: it leaves the open list
+        if (filter !== 'all') return null; // resolved: it leaves the open lists
         const resolved = isOpen(r) ? { resolved_at: hidden.hidden_at, resolution: 'hidden' as const } : {};
         return { ...r, ...resolved, message: { ...r.message, hidden } };
       });
@@ -182,19 +205,27 @@ function usersReducer(search: UserSearch, action: ModerationAction): UserSearch 
 }
 
 export function moderationReducer(state: ModerationState, action: ModerationAction): ModerationState {
+  const flags = reportsReducer(state.flags, action, 'flags');
   const open = reportsReducer(state.open, action, 'open');
   // The list of all reports starts with its first request.
   const allBefore = state.all ?? (action.type === 'reportsRequested' && action.filter === 'all' ? loadingList : null);
   const all = allBefore && reportsReducer(allBefore, action, 'all');
   const users = usersReducer(state.users, action);
-  if (open === state.open && all === state.all && users === state.users) return state;
-  return { open, all, users };
+  if (flags === state.flags && open === state.open && all === state.all && users === state.users) return state;
+  return { flags, open, all, users };
 }
 
-/** The header's badge: how many open reports are known (`more`: there are more than that), once loaded. */
+/**
+ * The header's badge: how many open reports and flags are known (`more`: there are more than
+ * that), once either list is loaded (one that failed counts none).
+ */
 export function openReportCount(state: ModerationState): { count: number; more: boolean } | null {
-  if (state.open.status !== 'ready') return null;
-  return { count: state.open.items.length, more: state.open.nextCursor !== null };
+  const ready = [state.open, state.flags].filter((list) => list.status === 'ready');
+  if (ready.length === 0) return null;
+  return {
+    count: ready.reduce((sum, list) => sum + list.items.length, 0),
+    more: ready.some((list) => list.nextCursor !== null),
+  };
 }
 
 /** The badge's number ("3", "50+") and what it says in words ("3 open reports"), or null for none. */

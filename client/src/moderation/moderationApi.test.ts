@@ -43,12 +43,14 @@ describe('reporting', () => {
 });
 
 describe('an admin’s requests', () => {
-  it('list reports a page at a time, open or all', async () => {
+  it('list reports a page at a time: open people’s reports, open flags, or all', async () => {
     const asked = answer(200, { reports: [], next_cursor: null });
     expect(await adminReports('open')).toEqual({ reports: [], next_cursor: null });
+    await adminReports('flags');
     await adminReports('all', 'c42');
     expect(asked.map((a) => a.path)).toEqual([
-      '/api/admin/reports?state=open&limit=50',
+      '/api/admin/reports?state=open&kind=report&limit=50',
+      '/api/admin/reports?state=open&kind=flag&limit=50',
       '/api/admin/reports?state=all&limit=50&before=c42',
     ]);
   });

@@ -2,7 +2,7 @@
 // the session cookie, `{"error", "code"}` refusals as ApiError).
 //
 // Everyone but admins may report a message of someone else (once). Admins hide and unhide
-// messages, list reports and people, suspend and unsuspend accounts and erase a person's
+// messages, list reports and flags (and clear them), keep the school's list of flag terms, list people, suspend and unsuspend accounts and erase a person's
 // data. Any participant (and admins) may export a chat: a plain link the browser downloads.
 
 import {
@@ -11,10 +11,11 @@ import {
   type ErasureStarted,
   type ExportFormat,
   type ExportLanguage,
+  type FlagTerm,
+  type FlagTerms,
   type Reason,
   type ReportCreated,
   type ReportList,
-  type ReportState,
   type SuspendRequest,
   request,
 } from '../api';
@@ -28,17 +29,46 @@ export async function reportMessage(messageId: number, reason: string): Promise<
   return (await request<ReportCreated>('POST', `/api/messages/${messageId}/report`, body)).data;
 }
 
-/** Which reports to list: the open ones (not resolved yet), or all. */
-export type ReportFilter = ReportState;
+/**
+ * Which reports to list: the open people's reports, the open flags (the system's, what a
+ * moderator looks at first), or every report and flag, open or resolved.
+ */
+export type ReportFilter = 'open' | 'flags' | 'all';
+
+const FILTER_QUERY: Record<ReportFilter, Record<string, string>> = {
+  open: { state: 'open', kind: 'report' },
+  flags: { state: 'open', kind: 'flag' },
+  all: { state: 'all' },
+};
 
 export const REPORT_PAGE_SIZE = 50;
 
 /** A page of reports, newest first; `before`: the previous page's `next_cursor`. */
 export async function adminReports(filter: ReportFilter, before: string | null = null): Promise<ReportList> {
-  const query = new URLSearchParams({ state: filter, limit: String(REPORT_PAGE_SIZE) });
+  const query = new URLSearchParams({ ...FILTER_QUERY[filter], limit: String(REPORT_PAGE_SIZE) });
   if (before) query.set('before', before);
   const { data } = await request<ReportList>('GET', `/api/admin/reports?${query}`);
   return { reports: data.reports, next_cursor: data.next_cursor ?? null };
+}
+
+/** Resolves a report or a flag as `cleared`: a moderator found nothing to act on. */
+export async function clearReport(reportId: number): Promise<void> {
+  await request<void>('POST', `/api/admin/reports/${reportId}/clear`);
+}
+
+/** The school's list of terms that flag a message, oldest first. */
+export async function flagTerms(): Promise<FlagTerm[]> {
+  return (await request<FlagTerms>('GET', '/api/admin/flag-terms')).data.terms;
+}
+
+/** Adds a term: 409 when the list has it, 422 when it holds no word a search would match. */
+export async function addFlagTerm(term: string): Promise<FlagTerm> {
+  return (await request<FlagTerm>('POST', '/api/admin/flag-terms', { term })).data;
+}
+
+/** Removes a term (the flags it made stay). */
+export async function removeFlagTerm(id: number): Promise<void> {
+  await request<void>('DELETE', `/api/admin/flag-terms/${id}`);
 }
 
 /** Hides a message from its chat's participants (and resolves its reports). */

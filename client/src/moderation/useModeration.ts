@@ -1,7 +1,7 @@
-// An admin's moderation view (moderation.ts): the open reports, loaded when the workspace
-// starts (for the header's badge) and kept current by the stream (useWorkspace applies what
+// An admin's moderation view (moderation.ts): the open flags and reports, loaded when the
+// workspace starts (for the header's badge) and kept current by the stream (useWorkspace applies what
 // dispatch.ts returns for it), every report when asked for, the people an admin searches, and
-// what an admin does: hide and unhide messages, suspend, unsuspend and erase people. Each
+// what an admin does: hide and unhide messages, clear a report or flag, suspend, unsuspend and erase people. Each
 // change is shown as soon as the server accepted it; the stream's event that follows changes
 // nothing more. For anyone else it stays empty and asks nothing.
 
@@ -12,6 +12,7 @@ import {
   type ReportFilter,
   adminReports,
   adminUsers,
+  clearReport,
   eraseUser,
   hideMessage,
   suspendUser,
@@ -36,6 +37,8 @@ export interface Moderation {
   /** The following reject with the reason in words. */
   hide: (chatId: number, messageId: number, reason: string) => Promise<void>;
   unhide: (chatId: number, messageId: number) => Promise<void>;
+  /** Resolves a report or flag as cleared (nothing to act on). */
+  clear: (reportId: number) => Promise<void>;
   suspend: (userId: number, reason: string, until: string | null) => Promise<void>;
   unsuspend: (userId: number) => Promise<void>;
   erase: (userId: number, reason: string) => Promise<void>;
@@ -62,7 +65,7 @@ export function useModeration(store: Store): Moderation {
 
   const loadMoreReports = useCallback(
     async (filter: ReportFilter) => {
-      const list = filter === 'open' ? state.open : state.all;
+      const list = filter === 'all' ? state.all : state[filter];
       const cursor = list?.nextCursor;
       if (!list || list.status !== 'ready' || !cursor || list.more.status === 'loading') return;
       dispatch({ type: 'pageRequested', filter, cursor });
@@ -73,7 +76,7 @@ export function useModeration(store: Store): Moderation {
         dispatch({ type: 'pageFailed', filter, cursor, error: failed(error) });
       }
     },
-    [state.open, state.all, failed],
+    [state, failed],
   );
 
   const searchUsers = useCallback(
@@ -89,7 +92,9 @@ export function useModeration(store: Store): Moderation {
   );
 
   useEffect(() => {
-    if (isAdmin) void loadReports('open');
+    if (!isAdmin) return;
+    void loadReports('flags');
+    void loadReports('open');
   }, [isAdmin, loadReports]);
 
   /** Runs a request; a failure rejects with the reason in words (and a 401 signs out). */
@@ -125,6 +130,14 @@ export function useModeration(store: Store): Moderation {
     [attempt, inChat, latest],
   );
 
+  const clear = useCallback(
+    async (reportId: number) => {
+      await attempt(() => clearReport(reportId));
+      dispatch({ type: 'reportCleared', reportId, at: new Date().toISOString() });
+    },
+    [attempt],
+  );
+
   const suspend = useCallback(
     async (userId: number, reason: string, until: string | null) => {
       await attempt(() => suspendUser(userId, reason, until));
@@ -157,6 +170,7 @@ export function useModeration(store: Store): Moderation {
     searchUsers: useCallback((query: string) => void searchUsers(query), [searchUsers]),
     hide,
     unhide,
+    clear,
     suspend,
     unsuspend,
     erase,

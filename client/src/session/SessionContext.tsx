@@ -17,6 +17,11 @@ export interface Session {
   isGuest: boolean;
   /** Teachers and admins: they create groups and inquiry links, and complete lessons. */
   isStaff: boolean;
+  /**
+   * A parent or carer: reads the direct chats of the students linked to them, never writing
+   * (no composer, no read marker, no typing, no reports; the server refuses all of it).
+   */
+  isGuardian: boolean;
 }
 
 /** What the page derives of the person signed in. */
@@ -26,6 +31,7 @@ export function sessionOf(me: Person): Session {
     isAdmin: me.role === 'admin',
     isGuest: me.role === 'guest',
     isStaff: me.role === 'teacher' || me.role === 'admin',
+    isGuardian: me.role === 'guardian',
   };
 }
 

@@ -14,6 +14,9 @@
 // - everything shown (`reloadChats`, the open conversation and group) after a `reset`: the
 //   stream could not resume where we were.
 //
+// A guardian's `guardian_linked` and `guardian_unlinked` (their children changed) load the list
+// anew (`reloadChats`); an admin's fetch it again (which chats guardians read changed).
+//
 // A guest's `chat_closed` ends their session (`endSession`): the server closed their one chat
 // (idle for long, or its link revoked), ends their stream after it and refuses their
 // credential from then on, so the stream must not reconnect and nothing more is asked.
@@ -80,6 +83,7 @@ export function dispatch(event: StreamEvent, state: DispatchState): Outcome {
             position,
             me,
             readingChatId: state.readingChatId,
+            ...(state.isGuardian ? { unmarked: true } : {}),
           },
         ],
         // A chat we do not list yet, or a group message from someone we cannot name.
@@ -163,6 +167,9 @@ export function dispatch(event: StreamEvent, state: DispatchState): Outcome {
         // next snapshot.
         effects: state.isGuest ? [{ type: 'endSession' }] : listed(event.chatId) ? [] : [refresh],
       });
+    case 'guardian_linked':
+    case 'guardian_unlinked':
+      return state.isGuardian ? guardianOutcome(event, state) : outcome({ effects: [refresh] }); // admins: guardians_read changed
     case 'typing': {
       // Only others' typing reaches us, and never an admin's stream; kept that way here.
       if (state.isAdmin || event.userId === me) return nothing;
@@ -187,6 +194,25 @@ export function dispatch(event: StreamEvent, state: DispatchState): Outcome {
     default:
       return outcome(moderationOutcome(event, state));
   }
+}
+
+/**
+ * A guardian linked to a child, or unlinked: the list is loaded anew (trusted: an unlinked
+ * child's chats go from it). What was loaded of an unlinked child's chats is forgotten (the
+ * server refuses their history now), and the open one among them closes.
+ */
+function guardianOutcome(
+  event: Extract<StreamEvent, { type: 'guardian_linked' | 'guardian_unlinked' }>,
+  state: DispatchState,
+): Outcome {
+  const reload: Effect = { type: 'reloadChats' };
+  if (event.type === 'guardian_linked') return outcome({ effects: [reload] });
+  const gone = state.chatList.items.filter((item) => item.ward?.id === event.studentId).map((item) => item.id);
+  const closes = state.openChatId !== null && gone.includes(state.openChatId);
+  return outcome({
+    conversations: gone.map((chatId) => ({ type: 'forgot', chatId }) as const),
+    effects: closes ? [{ type: 'closeChat' }, reload] : [reload],
+  });
 }
 
 /**

@@ -4,7 +4,7 @@
 //   marked), its chat's last line says so, and its reports leave an admin's open list;
 // - an unhidden message comes back whole (as `message_edited` brings a new text);
 // - purged messages lose their content for everyone;
-// - a report goes on top of an admin's lists; suspensions and erasures (asked for, then done)
+// - a report or a flag goes on top of an admin's lists, and a cleared one leaves the open ones; suspensions and erasures (asked for, then done)
 //   show on their people;
 // - a suspension or unsuspension of our own account: `GET /api/me` says what it is now;
 // - an export is only told.
@@ -43,7 +43,12 @@ export function moderationOutcome(event: ModerationEvent, state: DispatchState):
       };
     }
     case 'message_reported':
+    case 'message_flagged':
       return { moderation: adminOnly([{ type: 'reported', report: event.report }]) };
+    case 'report_cleared':
+      return {
+        moderation: adminOnly([{ type: 'reportCleared', reportId: event.reportId, at: new Date(state.now).toISOString() }]),
+      };
     case 'user_suspended': {
       const { userId, until, reason } = event;
       return {

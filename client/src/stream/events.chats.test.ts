@@ -126,4 +126,25 @@ describe('inquiry events', () => {
     expect(parse('participant_added', { chat_id: 20, user: guest, actor_id: 2 })).toMatchObject({ user: guest });
     expect(parse('participant_added', { chat_id: 20, user: { ...guest, role: 'visitor' }, actor_id: 2 })).toBeNull();
   });
+
+  it('parses guardian_linked and guardian_unlinked: who reads whose chats', () => {
+    for (const type of ['guardian_linked', 'guardian_unlinked'] as const) {
+      expect(parse(type, { guardian_id: 7, student_id: 3 })).toEqual({ type, position: 80, guardianId: 7, studentId: 3 });
+      expect(parse(type, { guardian_id: 7 })).toBeNull();
+      expect(parse(type, { guardian_id: 7, student_id: 3 }, '')).toBeNull();
+      expect(EVENT_TYPES).toContain(type);
+    }
+  });
+
+  it("reads a chat_created's guardians_read, and a guardian's view names the child", () => {
+    const elena = { id: 7, name: 'Елена Иванова', role: 'guardian' as const };
+    const maria = { id: 3, name: 'Мария Иванова', role: 'student' as const };
+    const direct = { ...header, kind: 'direct', title: null, context: null, created_by: null };
+    const chat = { id: 22, ...direct, guardians_read: true, ward: maria, participant: teacher, last_message: null, unread_count: 0 };
+    expect(parse('chat_created', { chat })).toMatchObject({ chat: { guardiansRead: true, ward: maria, people: [teacher] } });
+    expect(parse('chat_created', { chat: { ...chat, guardians_read: 'yes' } })).toBeNull();
+    expect(parse('chat_created', { chat: { ...chat, ward: { id: 3 } } })).toBeNull();
+    // A guardian is a person this client knows (an admin's list of a chat's people, say).
+    expect(parse('participant_added', { chat_id: 20, user: elena, actor_id: 2 })).toMatchObject({ user: elena });
+  });
 });

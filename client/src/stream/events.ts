@@ -19,6 +19,10 @@
 // `message_reported`, `user_suspended`, `user_unsuspended`, `user_erased`, `chat_exported`
 // (of the log; moderationEvents.ts), and `hidden` and `purged` to messages (wireChecks.ts).
 //
+// Guardians add `guardian_linked` and `guardian_unlinked` (of the log: to admins, and to the
+// guardian concerned, whose stream the server ends after an unlinking): a guardian reads a
+// student's direct chats from now on, or no longer.
+//
 // Each event's data is checked into its schema of the OpenAPI document (`MessageDeletedEvent`,
 // `MessagesReadEvent`, `TypingEvent`, … of src/generated/api.ts), so a field the server renames
 // or adds as required fails to compile here; the messages of `new_message` and
@@ -55,6 +59,8 @@ export const EVENT_TYPES = [
   'participant_removed',
   'chat_renamed',
   'chat_closed',
+  'guardian_linked',
+  'guardian_unlinked',
   'reset',
   'typing',
   'presence',
@@ -73,6 +79,7 @@ export type LogEvent =
   | { type: 'participant_removed'; position: number; chatId: number; userId: number; actorId: number | null }
   | { type: 'chat_renamed'; position: number; chatId: number; title: string; actorId: number | null }
   | { type: 'chat_closed'; position: number; chatId: number; closedAt: string }
+  | { type: 'guardian_linked' | 'guardian_unlinked'; position: number; guardianId: number; studentId: number }
   | { type: 'reset'; position: number; reason: string }
   | ModerationEvent;
 
@@ -111,6 +118,8 @@ function chatItem(value: unknown, position: number): ChatItem | null {
   if (!isOptional(value.title, isNullableString)) return null;
   if (!isOptional(value.context, (v) => v === null || isObject(v))) return null;
   if (!isOptional(value.closed_at, (v) => v === null || isTimestamp(v))) return null;
+  if (!isOptional(value.guardians_read, isBoolean)) return null;
+  if (!isOptional(value.ward, (v) => v === null || isPerson(v))) return null;
   if (Array.isArray(value.participants)) {
     return value.participants.every(isPerson) ? fromAdminChat(value as unknown as AdminChat, position) : null;
   }
@@ -172,6 +181,10 @@ function chatRenamedData({ chat_id, title, actor_id = null }: Json): Schemas['Ch
 
 function chatClosedData({ chat_id, closed_at }: Json): Schemas['ChatClosedEvent'] | null {
   return isInt(chat_id) && isTimestamp(closed_at) ? { chat_id, closed_at } : null;
+}
+
+function guardianData({ guardian_id, student_id }: Json): Schemas['GuardianEvent'] | null {
+  return isInt(guardian_id) && isInt(student_id) ? { guardian_id, student_id } : null;
 }
 
 /** `new_message` and `message_edited` (`MessageEvent`), their message checked as a `WireMessage`. */
@@ -250,6 +263,11 @@ export function parseStreamEvent(type: string, data: string, lastEventId: string
     case 'chat_closed': {
       const data = chatClosedData(body);
       return data && { type, position, chatId: data.chat_id, closedAt: data.closed_at };
+    }
+    case 'guardian_linked':
+    case 'guardian_unlinked': {
+      const data = guardianData(body);
+      return data && { type, position, guardianId: data.guardian_id, studentId: data.student_id };
     }
     case 'reset':
       return { type, position, reason: typeof body.reason === 'string' ? body.reason : '' };

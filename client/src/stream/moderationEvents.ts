@@ -4,7 +4,8 @@
 // - `message_hidden`, `message_unhidden`, `messages_purged`: to everyone who sees the chat
 //   (participants and admins). A hidden message reaches participants without content; admins
 //   get who hid it and why.
-// - `message_reported`, `user_suspended`, `user_unsuspended`, `user_erased`, `chat_exported`:
+// - `message_reported`, `message_flagged` (a report without a reporter: the system's, with its
+//   cause), `report_cleared`, `user_suspended`, `user_unsuspended`, `user_erased`, `chat_exported`:
 //   to admins, and `user_erasure_requested` (the erased person's own streams end then). A
 //   suspension reaches the person's own streams too, which then end; on reconnecting, `GET
 //   /api/me` tells them.
@@ -32,6 +33,8 @@ export const MODERATION_EVENT_TYPES = [
   'message_unhidden',
   'messages_purged',
   'message_reported',
+  'message_flagged',
+  'report_cleared',
   'user_suspended',
   'user_unsuspended',
   'user_erasure_requested',
@@ -43,7 +46,8 @@ export type ModerationEvent =
   | { type: 'message_hidden'; position: number; chatId: number; messageId: number; hidden: Hidden }
   | { type: 'message_unhidden'; position: number; chatId: number; message: WireMessage }
   | { type: 'messages_purged'; position: number; chatId: number; messageIds: number[]; purged: Purged }
-  | { type: 'message_reported'; position: number; report: ReportView }
+  | { type: 'message_reported' | 'message_flagged'; position: number; report: ReportView }
+  | { type: 'report_cleared'; position: number; chatId: number; reportId: number; actorId: number | null }
   | { type: 'user_suspended'; position: number; userId: number; until: string | null; reason: string }
   | { type: 'user_unsuspended'; position: number; userId: number }
   | { type: 'user_erasure_requested'; position: number; userId: number }
@@ -57,8 +61,9 @@ const CHAT_KINDS = ['direct', 'group', 'inquiry'];
 /** A report as the moderation view lists it. */
 export function isReportView(value: unknown): value is ReportView {
   if (!isObject(value) || !isInt(value.id) || !isString(value.reason) || !isTimestamp(value.created_at)) return false;
-  if (!isPerson(value.reporter) || !(value.resolved_at === null || isTimestamp(value.resolved_at))) return false;
-  if (!isNullableString(value.resolution)) return false;
+  const { reporter = null, flag = null } = value;
+  if (!(reporter === null || isPerson(reporter)) || !isNullableString(flag)) return false;
+  if (!(value.resolved_at === null || isTimestamp(value.resolved_at)) || !isNullableString(value.resolution)) return false;
   const { chat, message } = value;
   if (!isObject(chat) || !isInt(chat.id) || !CHAT_KINDS.includes(chat.kind as string) || !isNullableString(chat.title)) {
     return false;
@@ -97,6 +102,10 @@ function reportedData({ report }: Json): Schemas['MessageReportedEvent'] | null 
   return isReportView(report) ? { report } : null;
 }
 
+function clearedData({ chat_id, report_id, actor_id = null }: Json): Schemas['ReportClearedEvent'] | null {
+  return isInt(chat_id) && isInt(report_id) && (actor_id === null || isInt(actor_id)) ? { chat_id, report_id, actor_id } : null;
+}
+
 function suspendedData({ user_id, until = null, reason }: Json): Schemas['UserSuspendedEvent'] | null {
   return isInt(user_id) && isString(reason) && (until === null || isTimestamp(until)) ? { user_id, until, reason } : null;
 }
@@ -125,9 +134,14 @@ export function parseModerationEvent(type: string, body: Json, position: number)
       const data = purgedData(body);
       return data && { type, position, chatId: data.chat_id, messageIds: data.message_ids, purged: data.purged };
     }
-    case 'message_reported': {
+    case 'message_reported':
+    case 'message_flagged': {
       const data = reportedData(body);
       return data && { type, position, report: data.report };
+    }
+    case 'report_cleared': {
+      const data = clearedData(body);
+      return data && { type, position, chatId: data.chat_id, reportId: data.report_id, actorId: data.actor_id };
     }
     case 'user_suspended': {
       const data = suspendedData(body);

@@ -15,6 +15,8 @@ export interface DispatchState {
   isAdmin: boolean;
   /** A visitor of an inquiry link: their stream carries their one chat only. */
   isGuest: boolean;
+  /** A parent or carer: reads their children's chats, keeps no read marker, writes nothing. */
+  isGuardian: boolean;
   chatList: Pick<ChatList, 'items'>;
   conversations: Conversations;
   groups: Groups;
@@ -43,7 +45,9 @@ export type Effect =
   /** Whether our account is suspended now (`GET /api/me`). */
   | { type: 'checkSuspension' }
   /** An admin's reports again (after a reset). */
-  | { type: 'reloadReports' };
+  | { type: 'reloadReports' }
+  /** The open chat is no longer ours to read (a guardian unlinked from its student): back to the list. */
+  | { type: 'closeChat' };
 
 export interface Outcome {
   chats: ChatListAction[];

@@ -6,6 +6,7 @@
 //! Admins still never write messages: hiding changes what participants are shown, not what
 //! anyone said.
 
+pub(crate) mod flags;
 pub(crate) mod people;
 
 use axum::extract::State;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/admin/messages/{id}/hide", post(hide))
         .route("/api/admin/messages/{id}/unhide", post(unhide))
         .merge(people::router())
+        .merge(flags::router())
 }
 
 /// Longest reason, in characters, for a report, a hide, a suspension or an erasure.
@@ -116,6 +118,10 @@ pub struct ReportsQuery {
     /// 1–100, default 50.
     #[param(minimum = 1, maximum = 100, nullable = false)]
     pub limit: Option<i64>,
+    /// `flag`: only the system's flags (what a moderator looks at first); `report`: only
+    /// people's reports; absent: both.
+    #[param(nullable = false)]
+    pub kind: Option<ReportKind>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
@@ -123,6 +129,13 @@ pub struct ReportsQuery {
 pub enum ReportState {
     Open,
     All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportKind {
+    Flag,
+    Report,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -133,7 +146,9 @@ pub struct ReportList {
     pub next_cursor: Option<String>,
 }
 
-/// Reports, newest first, with the message (as admins see it), its chat and who reported it.
+/// Reports, newest first, with the message (as admins see it), its chat and who reported it;
+/// the system's flags are reports without a reporter, with their `flag` (`kind=flag` lists
+/// only them).
 #[utoipa::path(get, path = "/api/admin/reports", tag = "moderation", params(ReportsQuery),
     responses((status = 200, body = ReportList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody),
@@ -148,15 +163,18 @@ pub async fn reports(
     state.limits.check(Limited::Read, user.id)?;
     let (before, limit) = crate::api::paging::page(query.before.as_deref(), query.limit, 50, 100)?;
     let open_only = query.state.unwrap_or(ReportState::Open) == ReportState::Open;
-    let rows = state.db.get().await?.query(REPORTS_SQL, &[&before, &open_only, &(limit + 1)]).await?;
+    let kind = query.kind.map(|k| if k == ReportKind::Flag { "flag" } else { "report" });
+    let rows = state.db.get().await?.query(REPORTS_SQL, &[&before, &open_only, &(limit + 1), &kind]).await?;
     let mut reports = rows.iter().map(ReportView::from_row).collect::<Result<Vec<_>, _>>()?;
     let next_cursor = crate::api::paging::next_cursor(&mut reports, limit, |r| r.id);
     Ok(Json(ReportList { reports, next_cursor }))
 }
 
-/// A page of reports before report $1 ($2: open ones only; $3 at most), newest first.
+/// A page of reports before report $1 ($2: open ones only; $3 at most; $4: `flag`s or
+/// `report`s only), newest first.
 const REPORTS_SQL: &str = "SELECT * FROM report_views
-    WHERE id < $1 AND (NOT $2 OR resolved_at IS NULL) ORDER BY id DESC LIMIT $3";
+    WHERE id < $1 AND (NOT $2 OR resolved_at IS NULL)
+      AND ($4::text IS NULL OR (flag IS NOT NULL) = ($4 = 'flag')) ORDER BY id DESC LIMIT $3";
 
 /// Hides a message from its chat's participants (they see "hidden by a moderator", live and
 /// on resume; its files are no longer served to them); admins and the audit still see it,

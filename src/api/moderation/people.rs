@@ -67,7 +67,7 @@ pub struct UsersQuery {
     pub limit: Option<i64>,
 }
 
-/// People (students, teachers, guests and admins) whose name or email contains `q`, by name.
+/// People (students, teachers, guardians, guests and admins) whose name or email contains `q`, by name.
 #[utoipa::path(get, path = "/api/admin/users", tag = "moderation", operation_id = "list_users", params(UsersQuery),
     responses((status = 200, body = AdminUsers), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 429, body = ErrorBody)))]

@@ -13,8 +13,8 @@ use super::{MessageBody, MessageFacts, frame, message_dispatch, shared};
 use crate::log::{EventData, PurgeCause, StoredEvent};
 use crate::realtime::hub::{Dispatch, Frames, GuardianLink, ToPerson};
 use crate::wire::events::{
-    ChatExportedEvent, GuardianEvent, MessageHiddenEvent, MessageReportedEvent, MessagesPurgedEvent, UserEvent,
-    UserSuspendedEvent,
+    ChatExportedEvent, GuardianEvent, MessageHiddenEvent, MessageReportedEvent, MessagesPurgedEvent,
+    ReportClearedEvent, UserEvent, UserSuspendedEvent,
 };
 use crate::wire::{Hidden, MessageType, Purged, ReportView};
 
@@ -24,8 +24,11 @@ pub(super) async fn reports(
     client: &impl GenericClient,
     events: &[StoredEvent],
 ) -> anyhow::Result<HashMap<i64, ReportView>> {
-    let ids: Vec<i64> =
-        events.iter().filter(|e| matches!(e.data, EventData::MessageReported { .. })).map(|e| e.position).collect();
+    let ids: Vec<i64> = events
+        .iter()
+        .filter(|e| matches!(e.data, EventData::MessageReported { .. } | EventData::MessageFlagged { .. }))
+        .map(|e| e.position)
+        .collect();
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -92,6 +95,19 @@ pub(super) fn purged(
 pub(super) fn reported(position: i64, chat_id: i64, report: Option<&ReportView>) -> anyhow::Result<Dispatch> {
     let report = report.ok_or_else(|| anyhow::anyhow!("report {position} not found"))?;
     let admins = frame(position, "message_reported", &MessageReportedEvent { report: report.clone() });
+    Ok(Dispatch::new(position, chat_id, Frames::Split { members: None, admins }))
+}
+
+/// For admins only: a flag shows as a report without a reporter.
+pub(super) fn flagged(position: i64, chat_id: i64, report: Option<&ReportView>) -> anyhow::Result<Dispatch> {
+    let report = report.ok_or_else(|| anyhow::anyhow!("flag {position} not found"))?;
+    let admins = frame(position, "message_flagged", &MessageReportedEvent { report: report.clone() });
+    Ok(Dispatch::new(position, chat_id, Frames::Split { members: None, admins }))
+}
+
+/// For admins only.
+pub(super) fn cleared(position: i64, chat_id: i64, report_id: i64, admin: Option<i64>) -> anyhow::Result<Dispatch> {
+    let admins = frame(position, "report_cleared", &ReportClearedEvent { chat_id, report_id, actor_id: admin });
     Ok(Dispatch::new(position, chat_id, Frames::Split { members: None, admins }))
 }
 

@@ -13,7 +13,8 @@ use crate::wire::events::ChatCreated;
 pub use crate::wire::events::{
     ChatClosedEvent, ChatCreatedEvent, ChatExportedEvent, ChatRenamedEvent, GuardianEvent, MessageBody,
     MessageDeletedEvent, MessageEvent, MessageHiddenEvent, MessageReportedEvent, MessagesPurgedEvent,
-    MessagesReadEvent, ParticipantAddedEvent, ParticipantRemovedEvent, ResetEvent, UserEvent, UserSuspendedEvent,
+    MessagesReadEvent, ParticipantAddedEvent, ParticipantRemovedEvent, ReportClearedEvent, ResetEvent, UserEvent,
+    UserSuspendedEvent,
 };
 use crate::wire::{AdminChat, ChatHeader, ChatKind, ChatSummary, Contact, MessageType, Person, Presences, ReportView};
 
@@ -259,6 +260,8 @@ fn dispatch(
             governance::purged(position, chat_id, message_ids, *cause, event.created_at)?
         }
         EventData::MessageReported { .. } => governance::reported(position, chat_id, reports.get(&position))?,
+        EventData::MessageFlagged { .. } => governance::flagged(position, chat_id, reports.get(&position))?,
+        EventData::ReportCleared { report_id } => governance::cleared(position, chat_id, *report_id, actor_id)?,
         EventData::ChatExported { format, at } => governance::exported(position, chat_id, actor_id, format, *at)?,
         EventData::UserSuspended { .. }
         | EventData::UserUnsuspended { .. }

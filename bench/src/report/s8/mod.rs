@@ -14,11 +14,10 @@ mod search;
 mod targets;
 #[cfg(test)]
 mod tests;
-mod writes;
 
+use super::writes::{Comparison, write_cost, write_target};
 use search::{data_set, latencies, plans, queries};
 use targets::search_targets;
-use writes::{write_cost, write_target};
 
 const HEADING: &str = "S8 — search";
 
@@ -40,8 +39,36 @@ pub(super) fn section(page: &mut Page, results: &Results, s8: &S8) {
         search_targets(&mut page.targets, results, search);
     }
     if let Some(writes) = &s8.writes {
-        write_cost(&mut page.md, writes, s8.search.as_ref().map_or(8.5, |s| s.words_per_message));
+        let comparison = comparison(writes, s8.search.as_ref().map_or(8.5, |s| s.words_per_message));
+        write_cost(&mut page.md, writes, &comparison);
         rounds_table::after(&mut page.md, results, "s8-writes", "S8's write path");
-        page.targets.push(write_target(writes));
+        page.targets.push(write_target(writes, &comparison));
+    }
+}
+
+/// S8's words for its write-path comparison (`words`: its mean words per message).
+fn comparison(w: &crate::scenarios::WriteCost, words: f64) -> Comparison<'static> {
+    Comparison {
+        scenario: "S8",
+        heading: WRITES_HEADING,
+        intro: format!(
+            "S1 as S1 runs it ({} senders, {:.0} s per run; group commit, then one transaction per request, then \
+             pgbench), on this build twice: its clusters as they are, and with search dropped (`{}` on each fresh \
+             cluster before its load). {} rounds of each, the order alternating round by round. Each figure's median \
+             (min–max) and the ratio of the medians; the target is a loss within 10 % (with ÷ without ≥ 0.90). The \
+             plain table's ceiling and the generator's cannot change with search: they show how much the machine \
+             itself moved. S1's messages are a few words each (\"closed loop 12-345\", pgbench's \"pgbench message\"), \
+             so each puts two or three words into the column and the index: what a longer text costs per message \
+             (S8's average {words:.1} words) is not measured here.",
+            w.senders.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
+            w.seconds_per_run,
+            w.dropped.join("; "),
+            w.rounds,
+        ),
+        with: "with search",
+        without: "search dropped",
+        within: WITHIN,
+        goal: "S8: search costs S1 (write throughput) at most 10 % (with ÷ without search ≥ 0.90 in each configuration)",
+        against: "S1 on the same build with search dropped, rounds alternating",
     }
 }

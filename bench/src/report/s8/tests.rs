@@ -76,6 +76,7 @@ fn fixture() -> S8 {
     let writes = WriteCost {
         with: "abc, with search".into(),
         without: "abc, search dropped".into(),
+        added: Vec::new(),
         dropped: vec!["DROP INDEX messages_search".into(), "ALTER TABLE messages DROP COLUMN search".into()],
         rounds: 3,
         seconds_per_run: 10.0,

@@ -35,7 +35,7 @@
 use std::time::Duration;
 
 use super::{Cluster, Server};
-use crate::rounds::{self, Repeated, Rounds};
+use crate::rounds::{Repeated, Rounds};
 
 mod plans;
 mod queries;
@@ -59,44 +59,7 @@ pub async fn s8(this: &Server, plan: &Plan) -> anyhow::Result<Measured> {
 
 /// S1 on `this`, as it is and with search dropped, `repeat` rounds each, alternating.
 async fn writes(this: &Server, repeat: usize, run: Duration, senders: &[usize]) -> anyhow::Result<(WriteCost, Rounds)> {
-    let with = Server { revision: format!("{}, with search", this.revision), ..this.clone() };
-    let without = Server {
-        revision: format!("{}, search dropped", this.revision),
-        setup_sql: DROP_SEARCH.iter().map(|s| s.to_string()).collect(),
-        ..this.clone()
-    };
-    let repeated =
-        rounds::repeat(
-            &with,
-            Some(&without),
-            repeat,
-            |server, _| async move { super::s1(&server, run, senders).await },
-        )
-        .await?;
-    let rounds = repeated.rounds;
-    let without_values = rounds.values(&without.revision);
-    let figures = rounds
-        .values(&with.revision)
-        .into_iter()
-        .filter(|(name, _)| !name.contains("share of"))
-        .map(|(name, with)| {
-            let without = without_values.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()).unwrap_or_default();
-            WriteFigure { name, with, without }
-        })
-        .collect::<Vec<_>>();
-    for f in &figures {
-        eprintln!("S8 writes: {}: with ÷ without {:.3}", f.name, f.ratio().unwrap_or(f64::NAN));
-    }
-    let cost = WriteCost {
-        with: with.revision.clone(),
-        without: without.revision.clone(),
-        dropped: without.setup_sql.clone(),
-        rounds: repeat.max(1),
-        seconds_per_run: run.as_secs_f64(),
-        senders: senders.to_vec(),
-        figures,
-    };
-    Ok((cost, rounds))
+    super::write_cost(this, repeat, run, senders, ("with search", &[]), ("search dropped", &DROP_SEARCH)).await
 }
 
 /// The searches: a cluster of one replica on a data set seeded for S8, `repeat` rounds.

@@ -179,11 +179,14 @@ impl WriteFigure {
     }
 }
 
-/// S1 with the search column and index and without them, rounds alternating.
+/// S1 with a part of the product and without it (search: S8; flagging: S9), rounds alternating.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WriteCost {
     pub with: String,
     pub without: String,
+    /// What was run on each cluster of `with` before its load.
+    #[serde(default)]
+    pub added: Vec<String>,
     /// What was run on each cluster of `without` before its load.
     pub dropped: Vec<String>,
     pub rounds: usize,

@@ -34,6 +34,7 @@ const errors = {
     guest_session_ended: 'This conversation is closed, and your visit with it.',
     forbidden: 'Not allowed: it does not exist, or it is not yours to use.',
     admin_read_only: 'Admins read chats but do not write in them.',
+    guardian_read_only: 'Guardians read their child’s chats but do not write in them.',
     not_author: 'Only the author of a message can change it.',
     not_group_owner: "Only the group's owner or an admin can do this.",
     guest_confined: 'A guest can only use their own conversation.',

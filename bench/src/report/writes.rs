@@ -1,13 +1,27 @@
-//! What search costs the write path: S1 with and without search as ratios, and its target.
+//! What a part of the product costs the write path: S1 with it and without it as ratios, and
+//! its target (S8: search, S9: flagging).
 
 use std::fmt::Write as _;
 
-use super::{WITHIN, WRITES_HEADING};
 use crate::report::{Target, fmt_figure, link, median};
 use crate::scenarios::{WriteCost, WriteFigure};
 
-/// A figure search cannot change (the plain table's ceiling, the generator's): a control for
-/// the machine's noise, not judged.
+/// How a section words its comparison: its heading, what it compares, the two columns, the
+/// least ratio allowed, its scenario label and its target's words.
+pub(super) struct Comparison<'a> {
+    pub scenario: &'a str,
+    pub heading: &'a str,
+    /// The paragraph before the table (what was run, how).
+    pub intro: String,
+    pub with: &'a str,
+    pub without: &'a str,
+    pub within: f64,
+    pub goal: &'a str,
+    pub against: &'a str,
+}
+
+/// A figure the part cannot change (the plain table's ceiling, the generator's): a control
+/// for the machine's noise, not judged.
 fn control(name: &str) -> bool {
     name.contains("no product triggers") || name.contains("generator")
 }
@@ -20,29 +34,19 @@ fn median_range(values: &[f64]) -> String {
     }
 }
 
-/// S1 with search and without it, figure by figure (`words`: S8's mean words per message).
-pub(super) fn write_cost(md: &mut String, w: &WriteCost, words: f64) {
+/// S1 with the part and without it, figure by figure.
+pub(super) fn write_cost(md: &mut String, w: &WriteCost, c: &Comparison) {
+    let percent = ((1.0 - c.within) * 100.0).round();
     let _ = writeln!(
         md,
-        "### {WRITES_HEADING}\n\nS1 as S1 runs it ({} senders, {:.0} s per run; group commit, then one transaction per \
-         request, then pgbench), on this build twice: its clusters as they are, and with search dropped (`{}` on each fresh \
-         cluster before its load). {} rounds of each, the order alternating round by round. Each figure's median (min–max) \
-         and the ratio of the medians; the target is a loss within 10 % (with ÷ without ≥ 0.90). The plain table's ceiling \
-         and the generator's cannot change with search: they show how much the machine itself moved. S1's messages are \
-         a few words each (\"closed loop 12-345\", pgbench's \"pgbench message\"), so each puts two or three words into \
-         the column and the index: what a longer text costs per message (S8's average {:.1} words) is not measured here.\n\n\
-         | S1 figure | with search | search dropped | with ÷ without | within 10 % |\n|---|---|---|---|---|",
-        w.senders.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
-        w.seconds_per_run,
-        w.dropped.join("; "),
-        w.rounds,
-        words
+        "### {}\n\n{}\n\n| S1 figure | {} | {} | with ÷ without | within {percent} % |\n|---|---|---|---|---|",
+        c.heading, c.intro, c.with, c.without
     );
     for f in &w.figures {
         let ratio = f.ratio().map_or("—".to_owned(), |r| format!("{r:.3}"));
         let verdict = match f.ratio() {
             _ if control(&f.name) => "control".to_owned(),
-            Some(r) if r >= WITHIN => "met".to_owned(),
+            Some(r) if r >= c.within => "met".to_owned(),
             Some(_) => "**missed**".to_owned(),
             None => "not measured".to_owned(),
         };
@@ -57,18 +61,18 @@ pub(super) fn write_cost(md: &mut String, w: &WriteCost, words: f64) {
     md.push('\n');
 }
 
-/// The judged figures: every one search can change.
+/// The judged figures: every one the part can change.
 fn judged(w: &WriteCost) -> Vec<&WriteFigure> {
     w.figures.iter().filter(|f| !control(&f.name)).collect()
 }
 
-pub(super) fn write_target(w: &WriteCost) -> Target {
-    let link = link("S8", WRITES_HEADING);
+pub(super) fn write_target(w: &WriteCost, c: &Comparison) -> Target {
+    let link = link(c.scenario, c.heading);
     let judged = judged(w);
     let ratios: Vec<(String, Option<f64>)> =
         judged.iter().map(|f| (f.name.trim_end_matches(", msg/s").to_owned(), f.ratio())).collect();
     let missed: Vec<&str> =
-        ratios.iter().filter(|(_, r)| r.is_none_or(|r| r < WITHIN)).map(|(n, _)| n.as_str()).collect();
+        ratios.iter().filter(|(_, r)| r.is_none_or(|r| r < c.within)).map(|(n, _)| n.as_str()).collect();
     let verdict = if judged.is_empty() {
         "**missed**".to_owned()
     } else if missed.is_empty() {
@@ -93,8 +97,7 @@ pub(super) fn write_target(w: &WriteCost) -> Target {
         .collect();
     Target::new(
         &link,
-        "S8: search costs S1 (write throughput) at most 10 % (with ÷ without search ≥ 0.90 in each configuration)"
-            .into(),
+        c.goal.to_owned(),
         format!(
             "with ÷ without, medians of {} alternating rounds: {}; controls {}",
             w.rounds,
@@ -105,6 +108,6 @@ pub(super) fn write_target(w: &WriteCost) -> Target {
     )
     .against(
         worst.map_or("not measured".to_owned(), |r| format!("lowest ×{r:.2} ({} configurations)", judged.len())),
-        "S1 on the same build with search dropped, rounds alternating".to_owned(),
+        c.against.to_owned(),
     )
 }

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+
+import type { ChatSummary, Person } from '../api';
+import { chatListReducer, initialChatList } from '../chats/chatList';
+import { fromSummary } from '../chats/items';
+import { emptyConversation } from '../conversation/messages';
+import { noGroups, noPeople } from '../groups';
+import { dispatch } from './dispatch';
+import type { StreamEvent } from './events';
+import type { DispatchState } from './outcome';
+
+const ELENA = 7;
+const ADMIN = 9;
+const ivan: Person = { id: 2, name: 'Иван Петров', role: 'teacher' };
+const maria: Person = { id: 3, name: 'Мария Иванова', role: 'student' };
+const alex: Person = { id: 4, name: 'Alex Kim', role: 'student' };
+
+/** A chat of `ward` with Иван, as a guardian's `GET /api/chats` lists it. */
+function ofChild(id: number, ward: Person): ChatSummary {
+  return {
+    id,
+    kind: 'direct',
+    title: null,
+    context: null,
+    created_by: null,
+    updated_at: '2025-01-17T15:00:00Z',
+    participants_count: 2,
+    guardians_read: true,
+    ward,
+    closed_at: null,
+    participant: { ...ivan, online: false, last_seen: null },
+    last_message: null,
+    unread_count: 0,
+    last_read_message_id: 0,
+  };
+}
+
+const mariasChat = fromSummary(ofChild(10, maria));
+const alexsChat = fromSummary(ofChild(11, alex));
+
+/** Елена's tab: her two children's chats listed, Мария's open. */
+function guardian(patch: Partial<DispatchState> = {}): DispatchState {
+  return {
+    me: ELENA,
+    isAdmin: false,
+    isGuest: false,
+    isGuardian: true,
+    chatList: { items: [mariasChat, alexsChat] },
+    conversations: { 10: emptyConversation(10) },
+    groups: noGroups,
+    people: noPeople,
+    openChatId: 10,
+    readingChatId: null,
+    now: 5_000,
+    ...patch,
+  };
+}
+
+const linking = (type: 'guardian_linked' | 'guardian_unlinked', studentId: number): StreamEvent => ({
+  type,
+  position: 200,
+  guardianId: ELENA,
+  studentId,
+});
+
+describe('dispatch: a guardian', () => {
+  it('counts nothing unread: they keep no read marker', () => {
+    const event: StreamEvent = {
+      type: 'new_message',
+      position: 101,
+      chatId: 10,
+      message: { id: 50, sender_id: ivan.id, content: 'Домашнее задание', created_at: '2025-01-17T16:00:00Z' },
+    };
+    const out = dispatch(event, guardian());
+    const list = out.chats.reduce(chatListReducer, { ...initialChatList, status: 'ready', items: [mariasChat, alexsChat] });
+    expect(list.items[0]).toMatchObject({ id: 10, unread: 0, lastMessage: { id: 50 } });
+    expect(out.conversations).toEqual([{ type: 'chat', chatId: 10, action: { type: 'received', message: event.message } }]);
+  });
+
+  it('loads the list anew when linked to another child', () => {
+    expect(dispatch(linking('guardian_linked', 5), guardian())).toMatchObject({
+      chats: [],
+      conversations: [],
+      effects: [{ type: 'reloadChats' }],
+    });
+  });
+
+  it("unlinked from a child: forgets that child's chats, closes the open one, and loads the list anew", () => {
+    expect(dispatch(linking('guardian_unlinked', maria.id), guardian())).toMatchObject({
+      conversations: [{ type: 'forgot', chatId: 10 }],
+      effects: [{ type: 'closeChat' }, { type: 'reloadChats' }],
+    });
+    // Another child's chat open: it stays open.
+    expect(dispatch(linking('guardian_unlinked', alex.id), guardian())).toMatchObject({
+      conversations: [{ type: 'forgot', chatId: 11 }],
+      effects: [{ type: 'reloadChats' }],
+    });
+  });
+});
+
+describe('dispatch: an admin learns of a link', () => {
+  it('fetches the list again: which chats guardians read changed', () => {
+    const admin = guardian({ me: ADMIN, isAdmin: true, isGuardian: false });
+    for (const type of ['guardian_linked', 'guardian_unlinked'] as const) {
+      expect(dispatch(linking(type, maria.id), admin)).toMatchObject({ conversations: [], effects: [{ type: 'refreshChats' }] });
+    }
+  });
+});
