@@ -85,6 +85,10 @@ impl Application {
             let shutdown = shutdown.clone();
             move || presence::run(hub.clone(), pool.clone(), presence, replica, shutdown.clone())
         });
+        jobs.supervise(crate::access::STREAM_READS_JOB, shutdown.clone(), {
+            let (hub, pool, shutdown) = (hub.clone(), pool.clone(), shutdown.clone());
+            move || crate::access::keep_recording_streams(hub.clone(), pool.clone(), shutdown.clone())
+        });
         let metrics = crate::metrics::handle();
         let appender = Arc::new(Appender::start(pool.clone(), config.append, &jobs, shutdown.clone()));
         let users = Arc::new(UserCache::new(config.auth.user_cache));

@@ -5,38 +5,18 @@
 // this hook wires them: it applies what `dispatch` returns and runs its effects, and loads
 // what comes into view.
 //
-// Reading: a chat is being read while it is open, the tab is visible and its newest messages
-// are on screen (the list reports whether its bottom is in view); useReadMarker moves our
-// marker then. Admins never read anything in that sense.
+// Reading: a chat is read while open, the tab visible and its newest messages on screen, and
+// useReadMarker moves our marker then (never an admin's or a guardian's). Presence is fetched
+// anew as the stream opens (`streamOpened`); admins see a chat's two people's, all a group's.
 //
-// Presence events missed while the stream was down are not replayed, so each time the stream
-// opens the presence shown is fetched again (`streamOpened`). Admins see the presence of the
-// open chat's two people (asked when it opens); everyone, the open group's members.
-//
-// Guests (a visitor of an inquiry link) use exactly their chat, and the server refuses them
-// everything else: the store then opens their one chat (not from the URL), and nothing beyond
-// the list, the chat's history, the stream, sending, typing, read markers, reports and whether
-// their account is suspended (`GET /api/me`) is asked — which is all that is asked of anyone
-// but admins and group members (the title's unread total is asked of the server by students
-// and teachers only; presence lookups and moderation are for admins; the user list is for group
-// dialogs).
-//
-// A guest's session ends with their chat (`chat_closed`: the server closed it, or revoked its
-// link) or with their credential (a 401): the stream closes for good, what is on screen stays,
-// read-only (`ended`), and nothing more is asked — no reconnecting, no signing out.
-//
-// Guardians (a parent or carer) read their children's direct chats: the list, the history and
-// the stream, and nothing else — no read marker, no typing, no sending, no reports, no unread
-// total; their children changing (`guardian_linked`, `guardian_unlinked`) loads the list anew.
-//
-// Moderation: whether our account is suspended (useSuspension: participants), and an admin's
-// moderation view (useModeration), which the stream's events keep current like the rest.
-//
-// Quiet hours: a teacher's messages held until the window ends (useHeldMessages), shown in
-// their chat until a `new_message` delivers them; an admin's list of everyone's.
-//
-// Search: the chat list's (useChatSearch) and the messages' (useMessageSearch), whose results
-// open a chat at a message (useHistoryNavigation).
+// Who asks what (the server refuses the rest; client/README.md says it role by role): guests
+// use exactly their chat, and their session ends with it (`chat_closed`) or their credential
+// (a 401): the stream closes for good, the screen stays read-only (`ended`). Guardians read
+// their children's direct chats (list, history, stream) and write nothing; `guardian_linked`
+// and `guardian_unlinked` reload the list. Participants ask whether they are suspended
+// (useSuspension); admins keep a moderation view (useModeration). Quiet hours: a teacher's
+// held messages (useHeldMessages) show in their chat until a `new_message` delivers them.
+// Search: useChatSearch, useMessageSearch (results open a chat at a message: useHistoryNavigation).
 
 import { useCallback, useEffect, useState } from 'react';
 

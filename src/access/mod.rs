@@ -42,7 +42,7 @@ pub use chat::{
     readable_in, wards_in,
 };
 pub use groups::{group_manager, is_member};
-pub use records::{Via, record_read, record_stream};
+pub use records::{STREAM_READS_JOB, Via, keep_recording_streams, record_read, record_stream};
 pub use resources::{
     AttachedTo, Attachment, may_complete_lesson, may_read_attachment, may_revoke_link, may_see_presence, no_attachment,
 };

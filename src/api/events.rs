@@ -310,6 +310,9 @@ impl EventStream {
             self.replay = None;
             return Ok(());
         };
+        if viewer == Viewer::Admin {
+            self.subscription.replayed(dispatches.iter().filter_map(|d| d.chat_id));
+        }
         for dispatch in dispatches {
             let bytes = if viewer == Viewer::Admin {
                 Some(dispatch.frames.for_admins())

@@ -95,3 +95,62 @@ async fn retention_removes_access_records_with_the_messages() {
     tutorchat::governance::retention::purge(&a.state, horizon).await.expect("purge");
     assert!(records(&a).await.is_empty(), "gone with the messages");
 }
+
+/// The stream records of `reader`, by chat, once there are `n` (the hub notes them, a job of
+/// its own writes them).
+async fn stream_records(app: &TestApp, reader: i64, n: usize) -> Vec<i64> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let rows = app
+            .sql
+            .query(
+                "SELECT chat_id FROM access_records WHERE reader_id = $1 AND via = 'stream' ORDER BY chat_id",
+                &[&reader],
+            )
+            .await
+            .expect("access_records");
+        let chats: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+        if chats.len() >= n {
+            return chats;
+        }
+        assert!(std::time::Instant::now() < deadline, "{} stream records, not {n}", chats.len());
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_admins_stream_records_each_chat_it_carries_once_per_stream() {
+    let a = TestApp::spawn().await;
+    let teacher = a.user("teacher", "Иван").await;
+    let (petya, masha, admin) =
+        (a.user("student", "Петя").await, a.user("student", "Маша").await, a.user("admin", "Завуч").await);
+    let (first, second) = (a.chat(&teacher, &petya).await, a.chat(&teacher, &masha).await);
+    let mut chats = [first, second];
+    chats.sort();
+
+    let mut live = a.stream(&admin, None).await;
+    let _student = a.stream(&petya, None).await;
+    a.send(&teacher, first, "раз").await;
+    a.send(&teacher, first, "два").await;
+    a.send(&teacher, second, "три").await;
+    let seen: Vec<String> = live.events(3).await.iter().map(|e| e.event.clone()).collect();
+    assert_eq!(seen, ["new_message", "new_message", "new_message"]);
+    assert_eq!(stream_records(&a, admin.id, 2).await, chats, "one record per chat the stream carried");
+
+    // Another stream, resumed from the start, replays both chats: recorded for it too.
+    let mut resumed = a.stream(&admin, Some("0")).await;
+    resumed.events(5).await; // two chats opened, three messages
+    let mut twice = chats.iter().flat_map(|c| [*c, *c]).collect::<Vec<_>>();
+    twice.sort();
+    assert_eq!(stream_records(&a, admin.id, 4).await, twice);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(stream_records(&a, admin.id, 4).await.len(), 4, "and no more");
+    let others: i64 = a
+        .sql
+        .query_one("SELECT count(*) FROM access_records WHERE reader_id <> $1", &[&admin.id])
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(others, 0, "a participant's stream is no read of someone else's chat");
+    audit_is_clean(&a).await;
+}

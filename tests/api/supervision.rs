@@ -124,6 +124,7 @@ async fn every_background_job_that_panics_comes_back_and_one_that_keeps_failing_
         "quiet-hours",
         "rate-limits",
         "signals",
+        "stream-reads",
     ];
     assert_eq!(jobs.names(), names, "every long-lived task of the replica is supervised");
 

@@ -14,10 +14,10 @@ use super::{Frame, Hub, State, StreamChange};
 use crate::auth::Role;
 
 pub(super) struct Connection {
-    id: u64,
+    pub(super) id: u64,
     /// Whose it is (admins' too, so that the per-user limit counts them), and the role it was
     /// opened with: [`Hub::close_changed`] ends it when that is no longer the user's.
-    user: i64,
+    pub(super) user: i64,
     role: Role,
     /// The session it was opened with (one this server started): signing it out ends it.
     session: Option<Arc<str>>,
@@ -34,6 +34,16 @@ pub struct Subscription {
     id: u64,
     /// A guest's inquiry link, whose streams are counted together.
     link: Option<i64>,
+}
+
+impl Subscription {
+    /// Notes that an admin's stream replayed `chats`: each is recorded as read once per stream
+    /// (as the live frames are), off the delivery path.
+    pub fn replayed(&self, chats: impl IntoIterator<Item = i64>) {
+        if self.admin {
+            self.hub.note_reads(self.id, self.user, chats);
+        }
+    }
 }
 
 impl Drop for Subscription {
@@ -131,7 +141,10 @@ impl Hub {
             }
         }
         match admin {
-            true => state.admins.retain(|c| c.id != id),
+            true => {
+                state.admins.retain(|c| c.id != id);
+                state.admin_reads.remove(&id);
+            }
             false => {
                 if let Some(connections) = state.users.get_mut(&user) {
                     connections.retain(|c| c.id != id);

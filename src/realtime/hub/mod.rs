@@ -19,10 +19,12 @@ use tokio::sync::mpsc;
 
 mod connections;
 mod dispatch;
+mod reads;
 
 use connections::{Connection, send_all};
 pub use connections::{Opener, StreamAllowance, Subscription};
 pub use dispatch::{Dispatch, Frame, Frames, GuardianLink, StreamChange, ToPerson};
+pub use reads::Read;
 
 /// A member of a chat, since the position of the event that made them one.
 #[derive(Debug, Clone, Copy)]
@@ -46,6 +48,9 @@ struct State {
     guardians: HashMap<i64, Vec<Member>>,
     users: HashMap<i64, Vec<Connection>>,
     admins: Vec<Connection>,
+    /// Each admin connection's chats sent so far (by connection id): a chat's first frame on a
+    /// stream is recorded as a read (`reads.rs`).
+    admin_reads: HashMap<u64, HashSet<i64>>,
     /// Streams open per user (admins too), counted from subscription to drop: a stream cut off
     /// as a slow consumer counts until its client is gone.
     open: HashMap<i64, usize>,
@@ -88,6 +93,8 @@ pub struct Hub {
     /// The sessions signed out (`crate::auth::revoked`): the listener keeps it, requests are
     /// checked against it, and a session's streams end as it is added.
     revoked: Arc<crate::auth::revoked::Revoked>,
+    /// Where admins' reads by stream go to be recorded (`crate::access::records`).
+    reads: std::sync::Mutex<Option<mpsc::UnboundedSender<Read>>>,
 }
 
 impl Hub {
@@ -101,6 +108,7 @@ impl Hub {
             changes: std::sync::Mutex::new(None),
             person_changed: std::sync::OnceLock::new(),
             revoked: Arc::default(),
+            reads: std::sync::Mutex::new(None),
         }
     }
 
@@ -181,7 +189,7 @@ impl Hub {
                     guardians.push(Member { user: link.guardian, since: event.position });
                 }
             }
-            let State { members, users, admins, groups, guardians, .. } = &mut *state;
+            let State { members, users, admins, groups, guardians, admin_reads, .. } = &mut *state;
             // The event's frame, made when the first connection here gets it (one per user
             // when each sees the event from their side).
             let mut shared = None;
@@ -234,6 +242,9 @@ impl Hub {
             }
             if !admins.is_empty() {
                 send_all(admins, &frame(event.frames.for_admins()));
+                if let Some(chat) = event.chat_id {
+                    self.note_admin_frames(admin_reads, admins, chat);
+                }
             }
             if let Some(person) = &event.person
                 && let Some(connections) = users.get_mut(&person.user_id)
