@@ -54,8 +54,10 @@ pub async fn terms(state: &AppState) -> Result<Vec<FlagTerm>> {
 /// Adds `term` (1–200 characters) by admin `by`: 422 when it holds no word search would match
 /// (only stop words, punctuation); 409 when the list has it.
 pub async fn add_term(state: &AppState, by: i64, term: &str) -> Result<FlagTerm> {
+    // The length as sent (the document's `maxLength`), then without the spaces around it.
+    let sent = term.chars().count();
     let term = term.trim();
-    if !(1..=200).contains(&term.chars().count()) || term.contains('\0') {
+    if !(1..=200).contains(&sent) || term.is_empty() || term.contains('\0') {
         return Err(AppError::BadRequest("term must be 1 to 200 characters, without NUL".into()));
     }
     let client = state.db.get().await?;

@@ -137,7 +137,8 @@ pub async fn open(
     if name.is_empty() || name.contains('\0') || super::text::is_blank(name) {
         return Err(AppError::BadRequest("name must not be empty or only whitespace".into()));
     }
-    let length = name.chars().count();
+    // As sent: the document's `maxLength` counts the characters of the value, spaces too.
+    let length = body.name.chars().count();
     if length > MAX_NAME_CHARS {
         return Err(AppError::BadRequest(format!("name is {length} characters long; the limit is {MAX_NAME_CHARS}")));
     }
