@@ -7,7 +7,7 @@
 //
 // Both need the server binary built from the current tree (`cargo build` in the repository
 // root; the `openapi` command needs no database). The generator is openapi-typescript, pinned
-// in package.json; `src/api.ts` gives its types friendly names.
+// in package.json; `src/api/types.ts` gives its types friendly names.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
