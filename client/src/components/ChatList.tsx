@@ -104,7 +104,17 @@ export function ChatList(props: Props) {
   return (
     <nav className="chat-list" aria-label={t('chatList.label')}>
       <div className="pane-header">
-        <h2>{t(isAdmin ? 'chatList.titleAdmin' : isGuardian ? 'guardians.chatsTitle' : 'chatList.title')}</h2>
+        <h2>
+          {t(
+            archivedView
+              ? 'chatList.archived'
+              : isAdmin
+                ? 'chatList.titleAdmin'
+                : isGuardian
+                  ? 'guardians.chatsTitle'
+                  : 'chatList.title',
+          )}
+        </h2>
         {list.status === 'ready' && !archivedView && <span className="muted small">{inbox.length}</span>}
         {ownSettings && (
           <button
