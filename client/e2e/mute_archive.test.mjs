@@ -42,7 +42,7 @@ test('Мария (A) mutes her chat with Иван from the list, with the keyboa
   await phone.getByRole('navigation', { name: 'Чаты' }).waitFor();
   await waitConnection(phone, 'live');
 
-  const actions = maria.getByTestId(`chat-actions-${chatId}`);
+  const actions = maria.getByTestId(`actions-${chatId}`);
   assert.equal(await actions.getAttribute('aria-label'), 'Chat actions');
   await actions.focus();
   await maria.keyboard.press('Enter');
@@ -64,12 +64,12 @@ test('Мария (A) mutes her chat with Иван from the list, with the keyboa
 
 test('on her phone (B, Russian) the row and its actions fit the screen', async () => {
   const phone = pages.mariaPhone;
-  await phone.getByTestId(`chat-actions-${chatId}`).click();
+  await phone.getByTestId(`actions-${chatId}`).click();
   assert.equal((await phone.getByTestId(`mute-${chatId}`).innerText()).trim(), '🔔 Включить уведомления');
   const width = phone.viewportSize().width;
   for (const [what, locator] of [
     ['the chat', phone.getByTestId(`chat-${chatId}`)],
-    ['its actions', phone.getByTestId(`chat-actions-${chatId}`)],
+    ['its actions', phone.getByTestId(`actions-${chatId}`)],
     ['archive', phone.getByTestId(`archive-${chatId}`)],
   ]) {
     const box = await locator.boundingBox();
@@ -84,7 +84,7 @@ test('on her phone (B, Russian) the row and its actions fit the screen', async (
 
 test('she archives it: it leaves her inbox on both screens, and the Archived view lists it', async () => {
   const { maria, mariaPhone: phone } = pages;
-  await maria.getByTestId(`chat-actions-${chatId}`).click();
+  await maria.getByTestId(`actions-${chatId}`).click();
   await maria.getByTestId(`archive-${chatId}`).click();
   await maria.getByTestId(`chat-${chatId}`).waitFor({ state: 'detached' });
   await phone.getByTestId(`chat-${chatId}`).waitFor({ state: 'detached' });

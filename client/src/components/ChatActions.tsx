@@ -49,7 +49,7 @@ export function ChatActions({ item, onChanged }: Props) {
       <button
         type="button"
         className="button button-quiet chat-actions-toggle"
-        data-testid={`chat-actions-${item.id}`}
+        data-testid={`actions-${item.id}`}
         aria-expanded={open}
         aria-controls={menuId}
         aria-label={t('chatList.actions')}
