@@ -1893,19 +1893,27 @@ CREATE FUNCTION public.events_rule_chat_setting(e public.events) RETURNS public.
 DECLARE
     me chat_participants;
     so_already boolean;
+    active bigint;
 BEGIN
     SELECT * INTO me FROM chat_participants WHERE chat_id = e.chat_id AND user_id = e.actor_id;
     IF NOT FOUND OR me.role = 'guest' THEN
         RAISE EXCEPTION 'user % is not a participant of chat % who may mute or archive it', e.actor_id, e.chat_id
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    -- Archived as the chat list says it: no message since (a closed chat gets none).
+    -- Archived as the chat list says it: no message since (a closed chat gets none). The
+    -- chat's activity, with the messages of this statement before this row (events_after_insert
+    -- moves chats.active_position only once the statement is done; this trigger sees the rows
+    -- the statement inserted before this one).
+    IF e.type IN ('chat_archived', 'chat_unarchived') THEN
+        SELECT greatest(c.active_position, (SELECT max(x.position) FROM events x
+                                            WHERE x.chat_id = c.id AND x.position > c.active_position
+                                              AND x.type = 'message_created'))
+        INTO active FROM chats c WHERE c.id = e.chat_id;
+    END IF;
     so_already := CASE e.type
         WHEN 'chat_muted' THEN me.muted
         WHEN 'chat_unmuted' THEN NOT me.muted
-        ELSE (me.archived_position IS NOT NULL
-              AND (SELECT c.active_position FROM chats c WHERE c.id = e.chat_id) < me.archived_position)
-             = (e.type = 'chat_archived')
+        ELSE (me.archived_position IS NOT NULL AND active < me.archived_position) = (e.type = 'chat_archived')
     END;
     IF so_already THEN
         RETURN NULL;  -- nothing happened

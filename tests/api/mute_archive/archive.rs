@@ -105,3 +105,25 @@ async fn a_closed_inquiry_stays_archived_and_its_guest_cannot_archive() {
     assert_eq!(ids(&app, &teacher, false).await, [chat]);
     audit_is_clean(&app).await;
 }
+
+#[tokio::test]
+async fn archiving_after_a_message_of_the_same_append_archives_it_again() {
+    let app = TestApp::spawn().await;
+    let (teacher, student) = (app.user("teacher", "Иван Петрович").await, app.user("student", "Мария").await);
+    let chat = app.chat(&teacher, &student).await;
+    assert_eq!(set(&app, &student, chat, "archive", true).await, (201, None));
+    // One statement, as the appender batches requests: a message, which brings the chat back,
+    // then her archiving it again. The rule sees the message before it (the chat's activity
+    // moves only once the statement is done), so this archives it anew: not "archived already".
+    app.sql
+        .execute(
+            "INSERT INTO events (chat_id, actor_id, type, payload)
+             VALUES ($1, $2, 'message_created', '{\"content\": \"ещё вопрос\"}'), ($1, $3, 'chat_archived', '{}')",
+            &[&chat, &teacher.id, &student.id],
+        )
+        .await
+        .expect("one append of both");
+    assert_eq!(ids(&app, &student, true).await, [chat], "archived after the message");
+    assert!(ids(&app, &student, false).await.is_empty());
+    audit_is_clean(&app).await;
+}
