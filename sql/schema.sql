@@ -353,6 +353,10 @@ CREATE FUNCTION public.audit_chat_timeline(p_chat_id bigint) RETURNS TABLE(event
                                     u.name, e.payload -> 'message_ids')
                    END
                WHEN 'chat_exported' THEN format('exported as %s, as it was at %s', e.payload ->> 'format', e.payload ->> 'at')
+               WHEN 'chat_muted' THEN format('%s muted the chat (for themself)', u.name)
+               WHEN 'chat_unmuted' THEN format('%s unmuted the chat', u.name)
+               WHEN 'chat_archived' THEN format('%s archived the chat (for themself; the log keeps it)', u.name)
+               WHEN 'chat_unarchived' THEN format('%s unarchived the chat', u.name)
            END AS content,
            (e.payload ->> 'reply_to_message_id')::bigint AS reply_to_message_id,
            CASE WHEN e.type IN ('participant_added', 'participant_removed') THEN (e.payload ->> 'user_id')::bigint END AS member_id,
@@ -573,6 +577,16 @@ BEGIN
         FROM current s
         LEFT JOIN markers k ON k.chat_id = s.chat_id AND k.user_id = s.user_id
         LEFT JOIN joined_late l ON l.chat_id = s.chat_id AND l.user_id = s.user_id
+    ), settings AS (
+        -- Each member's newest mute (or unmute) and archive (or unarchive), counted from their
+        -- current membership only (leaving drops their row, settings and all).
+        SELECT x.chat_id, x.actor_id AS user_id,
+               (array_agg(x.type ORDER BY x.position DESC) FILTER (WHERE x.type IN ('chat_muted', 'chat_unmuted')))[1] AS mute,
+               max(x.position) FILTER (WHERE x.type IN ('chat_muted', 'chat_unmuted')) AS mute_position,
+               (array_agg(x.type ORDER BY x.position DESC) FILTER (WHERE x.type IN ('chat_archived', 'chat_unarchived')))[1] AS archive,
+               max(x.position) FILTER (WHERE x.type IN ('chat_archived', 'chat_unarchived')) AS archive_position
+        FROM replay_other x WHERE x.type IN ('chat_muted', 'chat_unmuted', 'chat_archived', 'chat_unarchived')
+        GROUP BY x.chat_id, x.actor_id
     ), unread AS (
         SELECT p.chat_id, p.user_id, count(*) AS unread_count
         FROM members p
@@ -581,8 +595,12 @@ BEGIN
         GROUP BY p.chat_id, p.user_id
     )
     SELECT p.chat_id, p.user_id, p.role, p.joined_at, p.joined_position, p.last_read_message_id,
-           coalesce(u.unread_count, 0) AS unread_count
-    FROM members p LEFT JOIN unread u ON u.chat_id = p.chat_id AND u.user_id = p.user_id;
+           coalesce(u.unread_count, 0) AS unread_count,
+           coalesce(z.mute = 'chat_muted' AND z.mute_position > p.joined_position, false) AS muted,
+           CASE WHEN z.archive = 'chat_archived' AND z.archive_position > p.joined_position
+                THEN z.archive_position END AS archived_position
+    FROM members p LEFT JOIN unread u ON u.chat_id = p.chat_id AND u.user_id = p.user_id
+    LEFT JOIN settings z ON z.chat_id = p.chat_id AND z.user_id = p.user_id;
     RAISE NOTICE 'audit_replay: chats, memberships and members replayed (% s)',
         round(extract(epoch FROM clock_timestamp() - started), 1);
 
@@ -605,7 +623,7 @@ BEGIN
            CASE WHEN r.chat_id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.chat_id IS NOT NULL THEN to_jsonb(l) END
     FROM replay_chat_participants r
     FULL JOIN (SELECT p.chat_id, p.user_id, p.role::text AS role, p.joined_at, p.joined_position,
-                      p.last_read_message_id, p.unread_count
+                      p.last_read_message_id, p.unread_count, p.muted, p.archived_position
                FROM chat_participants p
                WHERE everything OR p.chat_id = ANY (scope)) l
            ON l.chat_id = r.chat_id AND l.user_id = r.user_id
@@ -973,7 +991,7 @@ CREATE TABLE public.events (
     idempotency_key text,
     CONSTRAINT events_idempotency_key_length CHECK (((char_length(idempotency_key) >= 1) AND (char_length(idempotency_key) <= 64))),
     CONSTRAINT events_scope CHECK (((chat_id IS NULL) = (type = ANY (ARRAY['user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text])))),
-    CONSTRAINT events_type_check CHECK ((type = ANY (ARRAY['chat_created'::text, 'message_created'::text, 'message_deleted'::text, 'message_edited'::text, 'chat_read'::text, 'participant_added'::text, 'participant_removed'::text, 'chat_renamed'::text, 'chat_closed'::text, 'message_reported'::text, 'message_hidden'::text, 'message_unhidden'::text, 'messages_purged'::text, 'chat_exported'::text, 'user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text, 'message_flagged'::text, 'report_cleared'::text])))
+    CONSTRAINT events_type_check CHECK ((type = ANY (ARRAY['chat_created'::text, 'message_created'::text, 'message_deleted'::text, 'message_edited'::text, 'chat_read'::text, 'participant_added'::text, 'participant_removed'::text, 'chat_renamed'::text, 'chat_closed'::text, 'message_reported'::text, 'message_hidden'::text, 'message_unhidden'::text, 'messages_purged'::text, 'chat_exported'::text, 'user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text, 'message_flagged'::text, 'report_cleared'::text, 'chat_muted'::text, 'chat_unmuted'::text, 'chat_archived'::text, 'chat_unarchived'::text])))
 );
 
 
@@ -1112,6 +1130,12 @@ BEGIN
     WHEN 'guardian_linked' THEN
         INSERT INTO guardian_links (guardian_id, student_id, from_position)
         VALUES ((e.payload ->> 'guardian_id')::bigint, student, e.position);
+    WHEN 'chat_muted', 'chat_unmuted' THEN
+        UPDATE chat_participants SET muted = (e.type = 'chat_muted')
+        WHERE chat_id = e.chat_id AND user_id = e.actor_id;
+    WHEN 'chat_archived', 'chat_unarchived' THEN
+        UPDATE chat_participants SET archived_position = CASE WHEN e.type = 'chat_archived' THEN e.position END
+        WHERE chat_id = e.chat_id AND user_id = e.actor_id;
     WHEN 'guardian_unlinked' THEN
         UPDATE guardian_links SET to_position = e.position
         WHERE guardian_id = (e.payload ->> 'guardian_id')::bigint AND student_id = student AND to_position IS NULL;
@@ -1140,7 +1164,9 @@ message_unhidden clears the mark; messages_purged blanks the messages'' content 
 columns (the last also drops their messages quiet hours still hold); user_erased replaces their name and email (events_erase_person); chat_exported
 changes nothing; guardian_linked opens a guardian_links interval, guardian_unlinked closes it
 at this position; message_flagged inserts a report without a reporter (its flag), and
-report_cleared resolves a report as cleared.';
+report_cleared resolves a report as cleared; chat_muted and chat_unmuted set the actor''s
+chat_participants.muted, chat_archived sets their archived_position to its own position and
+chat_unarchived clears it (leaving a group drops the row, and both settings with it).';
 
 
 --
@@ -1169,9 +1195,10 @@ BEGIN
         RETURN NEW;
     END IF;
 
-    -- Nobody suspended, or whose erasure was asked for, appends anything but a read marker
-    -- (a plain message's sender is checked by events_after_insert).
-    IF NEW.actor_id IS NOT NULL AND NEW.type <> 'chat_read' AND EXISTS (
+    -- Nobody suspended, or whose erasure was asked for, appends anything but a read marker or
+    -- a setting of their own (a plain message's sender is checked by events_after_insert).
+    IF NEW.actor_id IS NOT NULL
+       AND NEW.type NOT IN ('chat_read', 'chat_muted', 'chat_unmuted', 'chat_archived', 'chat_unarchived') AND EXISTS (
         SELECT 1 FROM users u WHERE u.id = NEW.actor_id
           AND (u.suspended_until > NEW.created_at OR u.erasure_requested_at IS NOT NULL)) THEN
         RAISE EXCEPTION 'user % is suspended: they may read, not write', NEW.actor_id
@@ -1203,6 +1230,7 @@ BEGIN
     WHEN 'guardian_unlinked' THEN kept := events_rule_guardian(NEW);
     WHEN 'message_flagged' THEN kept := events_rule_message_flagged(NEW);
     WHEN 'report_cleared' THEN kept := events_rule_report_cleared(NEW);
+    WHEN 'chat_muted', 'chat_unmuted', 'chat_archived', 'chat_unarchived' THEN kept := events_rule_chat_setting(NEW);
     END CASE;  -- another type: CASE_NOT_FOUND (and events_type_check refuses it anyway)
     IF kept IS NULL THEN
         RETURN NULL;  -- a no-op: nothing is appended, nothing announced
@@ -1224,7 +1252,8 @@ it, a HINT naming the API''s error code); "a no-op" returns NULL, so no event is
 nothing is announced.
 
 Nobody suspended (users.suspended_until ahead) or whose erasure was asked for appends anything
-but chat_read.
+but chat_read and their own chat settings (chat_muted, chat_unmuted, chat_archived,
+chat_unarchived).
 
 Who may append what, by type (each type''s rule is a function of its own, events_rule_<type>,
 with the same text as its comment):
@@ -1261,7 +1290,9 @@ with the same text as its comment):
 - chat_exported: a participant, an admin or a guardian of the chat''s student; its format and the moment it shows.
 - user_suspended, user_unsuspended, user_erasure_requested, user_erased: an admin, about
   anyone but an admin (events_user_rule); unsuspending someone not suspended, asking twice for
-  an erasure, erasing twice: no-ops; user_erased only once every message of theirs is purged.';
+  an erasure, erasing twice: no-ops; user_erased only once every message of theirs is purged.
+- chat_muted, chat_unmuted, chat_archived, chat_unarchived: a participant (not a guest), of
+  their own membership; so already: a no-op (events_rule_chat_setting).';
 
 
 --
@@ -1849,6 +1880,55 @@ $$;
 --
 
 COMMENT ON FUNCTION public.events_rule_chat_renamed(e public.events) IS 'chat_renamed: a group''s owner or an admin (events_require_group_manager), to a title of 1-200 characters, not blank; the same title again is a no-op. In Rust: access::group_manager in api::groups::rename.';
+
+
+--
+-- Name: events_rule_chat_setting(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_rule_chat_setting(e public.events) RETURNS public.events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    me chat_participants;
+    so_already boolean;
+    active bigint;
+BEGIN
+    SELECT * INTO me FROM chat_participants WHERE chat_id = e.chat_id AND user_id = e.actor_id;
+    IF NOT FOUND OR me.role = 'guest' THEN
+        RAISE EXCEPTION 'user % is not a participant of chat % who may mute or archive it', e.actor_id, e.chat_id
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    -- Archived as the chat list says it: no message since (a closed chat gets none). The
+    -- chat's activity, with the messages of this statement before this row (events_after_insert
+    -- moves chats.active_position only once the statement is done; this trigger sees the rows
+    -- the statement inserted before this one).
+    IF e.type IN ('chat_archived', 'chat_unarchived') THEN
+        SELECT greatest(c.active_position, (SELECT max(x.position) FROM events x
+                                            WHERE x.chat_id = c.id AND x.position > c.active_position
+                                              AND x.type = 'message_created'))
+        INTO active FROM chats c WHERE c.id = e.chat_id;
+    END IF;
+    so_already := CASE e.type
+        WHEN 'chat_muted' THEN me.muted
+        WHEN 'chat_unmuted' THEN NOT me.muted
+        ELSE (me.archived_position IS NOT NULL AND active < me.archived_position) = (e.type = 'chat_archived')
+    END;
+    IF so_already THEN
+        RETURN NULL;  -- nothing happened
+    END IF;
+    e.payload := '{}';
+    RETURN e;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_rule_chat_setting(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_rule_chat_setting(e public.events) IS 'chat_muted, chat_unmuted, chat_archived, chat_unarchived: a participant (not a guest), of their own membership, suspended or not (a setting of what they are told, as a read marker is); muting a muted chat, archiving a chat that is archived (no message since it was, as the chat list says; one a new message brought back to the inbox is archived again, at this position), and their opposites when not so: no-ops. The payload is empty: the event''s actor and position say everything. In Rust: access::Writer and access::check_access in api::chat_settings.';
 
 
 --
@@ -3315,9 +3395,25 @@ CREATE TABLE public.chat_participants (
     last_read_message_id bigint DEFAULT 0 NOT NULL,
     unread_count bigint DEFAULT 0 NOT NULL,
     joined_position bigint NOT NULL,
+    muted boolean DEFAULT false NOT NULL,
+    archived_position bigint,
     CONSTRAINT chat_participants_role_check CHECK (((role)::text = ANY ((ARRAY['student'::character varying, 'teacher'::character varying, 'guest'::character varying])::text[])))
 )
 WITH (fillfactor='70');
+
+
+--
+-- Name: COLUMN chat_participants.muted; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.chat_participants.muted IS 'The member muted the chat (chat_muted, until chat_unmuted): no offline notice (Web Push, webhook) for them about it; unread still counts.';
+
+
+--
+-- Name: COLUMN chat_participants.archived_position; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.chat_participants.archived_position IS 'The position of the member''s chat_archived (NULL: not archived, or chat_unarchived since). The chat is out of their inbox while it has no message after this position (for good once it is closed: it gets none), as the chat list derives it: no write per message.';
 
 
 --
@@ -5393,6 +5489,13 @@ REVOKE ALL ON FUNCTION public.events_rule_chat_read(e public.events) FROM PUBLIC
 --
 
 REVOKE ALL ON FUNCTION public.events_rule_chat_renamed(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_rule_chat_setting(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_rule_chat_setting(e public.events) FROM PUBLIC;
 
 
 --

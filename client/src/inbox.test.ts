@@ -43,6 +43,8 @@ function chat(id: number, options: Partial<ChatItem> = {}): ChatItem {
     closedAt: null,
     guardiansRead: false,
     ward: null,
+    muted: false,
+    archived: false,
     position: 0,
     ...options,
   };

@@ -98,6 +98,8 @@ describe('presence', () => {
       last_message: null,
       unread_count: 0,
       last_read_message_id: 0,
+      muted: false,
+      archived: false,
     });
     const person = { name: 'x', role: 'student' as const };
     expect(

@@ -120,6 +120,8 @@ describe("the title's count", () => {
       last_message: null,
       unread_count: unread,
       last_read_message_id: 0,
+      muted: false,
+      archived: false,
     });
   const list = { items: [chat(10, 2), chat(11, 1)] };
 

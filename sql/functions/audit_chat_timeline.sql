@@ -56,6 +56,10 @@ CREATE OR REPLACE FUNCTION audit_chat_timeline(p_chat_id bigint) RETURNS TABLE(e
                                     u.name, e.payload -> 'message_ids')
                    END
                WHEN 'chat_exported' THEN format('exported as %s, as it was at %s', e.payload ->> 'format', e.payload ->> 'at')
+               WHEN 'chat_muted' THEN format('%s muted the chat (for themself)', u.name)
+               WHEN 'chat_unmuted' THEN format('%s unmuted the chat', u.name)
+               WHEN 'chat_archived' THEN format('%s archived the chat (for themself; the log keeps it)', u.name)
+               WHEN 'chat_unarchived' THEN format('%s unarchived the chat', u.name)
            END AS content,
            (e.payload ->> 'reply_to_message_id')::bigint AS reply_to_message_id,
            CASE WHEN e.type IN ('participant_added', 'participant_removed') THEN (e.payload ->> 'user_id')::bigint END AS member_id,

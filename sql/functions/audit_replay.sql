@@ -185,6 +185,16 @@ BEGIN
         FROM current s
         LEFT JOIN markers k ON k.chat_id = s.chat_id AND k.user_id = s.user_id
         LEFT JOIN joined_late l ON l.chat_id = s.chat_id AND l.user_id = s.user_id
+    ), settings AS (
+        -- Each member's newest mute (or unmute) and archive (or unarchive), counted from their
+        -- current membership only (leaving drops their row, settings and all).
+        SELECT x.chat_id, x.actor_id AS user_id,
+               (array_agg(x.type ORDER BY x.position DESC) FILTER (WHERE x.type IN ('chat_muted', 'chat_unmuted')))[1] AS mute,
+               max(x.position) FILTER (WHERE x.type IN ('chat_muted', 'chat_unmuted')) AS mute_position,
+               (array_agg(x.type ORDER BY x.position DESC) FILTER (WHERE x.type IN ('chat_archived', 'chat_unarchived')))[1] AS archive,
+               max(x.position) FILTER (WHERE x.type IN ('chat_archived', 'chat_unarchived')) AS archive_position
+        FROM replay_other x WHERE x.type IN ('chat_muted', 'chat_unmuted', 'chat_archived', 'chat_unarchived')
+        GROUP BY x.chat_id, x.actor_id
     ), unread AS (
         SELECT p.chat_id, p.user_id, count(*) AS unread_count
         FROM members p
@@ -193,8 +203,12 @@ BEGIN
         GROUP BY p.chat_id, p.user_id
     )
     SELECT p.chat_id, p.user_id, p.role, p.joined_at, p.joined_position, p.last_read_message_id,
-           coalesce(u.unread_count, 0) AS unread_count
-    FROM members p LEFT JOIN unread u ON u.chat_id = p.chat_id AND u.user_id = p.user_id;
+           coalesce(u.unread_count, 0) AS unread_count,
+           coalesce(z.mute = 'chat_muted' AND z.mute_position > p.joined_position, false) AS muted,
+           CASE WHEN z.archive = 'chat_archived' AND z.archive_position > p.joined_position
+                THEN z.archive_position END AS archived_position
+    FROM members p LEFT JOIN unread u ON u.chat_id = p.chat_id AND u.user_id = p.user_id
+    LEFT JOIN settings z ON z.chat_id = p.chat_id AND z.user_id = p.user_id;
     RAISE NOTICE 'audit_replay: chats, memberships and members replayed (% s)',
         round(extract(epoch FROM clock_timestamp() - started), 1);
 
@@ -217,7 +231,7 @@ BEGIN
            CASE WHEN r.chat_id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.chat_id IS NOT NULL THEN to_jsonb(l) END
     FROM replay_chat_participants r
     FULL JOIN (SELECT p.chat_id, p.user_id, p.role::text AS role, p.joined_at, p.joined_position,
-                      p.last_read_message_id, p.unread_count
+                      p.last_read_message_id, p.unread_count, p.muted, p.archived_position
                FROM chat_participants p
                WHERE everything OR p.chat_id = ANY (scope)) l
            ON l.chat_id = r.chat_id AND l.user_id = r.user_id

@@ -99,6 +99,12 @@ BEGIN
     WHEN 'guardian_linked' THEN
         INSERT INTO guardian_links (guardian_id, student_id, from_position)
         VALUES ((e.payload ->> 'guardian_id')::bigint, student, e.position);
+    WHEN 'chat_muted', 'chat_unmuted' THEN
+        UPDATE chat_participants SET muted = (e.type = 'chat_muted')
+        WHERE chat_id = e.chat_id AND user_id = e.actor_id;
+    WHEN 'chat_archived', 'chat_unarchived' THEN
+        UPDATE chat_participants SET archived_position = CASE WHEN e.type = 'chat_archived' THEN e.position END
+        WHERE chat_id = e.chat_id AND user_id = e.actor_id;
     WHEN 'guardian_unlinked' THEN
         UPDATE guardian_links SET to_position = e.position
         WHERE guardian_id = (e.payload ->> 'guardian_id')::bigint AND student_id = student AND to_position IS NULL;
@@ -122,6 +128,8 @@ message_unhidden clears the mark; messages_purged blanks the messages'' content 
 columns (the last also drops their messages quiet hours still hold); user_erased replaces their name and email (events_erase_person); chat_exported
 changes nothing; guardian_linked opens a guardian_links interval, guardian_unlinked closes it
 at this position; message_flagged inserts a report without a reporter (its flag), and
-report_cleared resolves a report as cleared.';
+report_cleared resolves a report as cleared; chat_muted and chat_unmuted set the actor''s
+chat_participants.muted, chat_archived sets their archived_position to its own position and
+chat_unarchived clears it (leaving a group drops the row, and both settings with it).';
 
 REVOKE ALL ON FUNCTION events_apply(e events) FROM PUBLIC;

@@ -20,9 +20,10 @@ BEGIN
         RETURN NEW;
     END IF;
 
-    -- Nobody suspended, or whose erasure was asked for, appends anything but a read marker
-    -- (a plain message's sender is checked by events_after_insert).
-    IF NEW.actor_id IS NOT NULL AND NEW.type <> 'chat_read' AND EXISTS (
+    -- Nobody suspended, or whose erasure was asked for, appends anything but a read marker or
+    -- a setting of their own (a plain message's sender is checked by events_after_insert).
+    IF NEW.actor_id IS NOT NULL
+       AND NEW.type NOT IN ('chat_read', 'chat_muted', 'chat_unmuted', 'chat_archived', 'chat_unarchived') AND EXISTS (
         SELECT 1 FROM users u WHERE u.id = NEW.actor_id
           AND (u.suspended_until > NEW.created_at OR u.erasure_requested_at IS NOT NULL)) THEN
         RAISE EXCEPTION 'user % is suspended: they may read, not write', NEW.actor_id
@@ -54,6 +55,7 @@ BEGIN
     WHEN 'guardian_unlinked' THEN kept := events_rule_guardian(NEW);
     WHEN 'message_flagged' THEN kept := events_rule_message_flagged(NEW);
     WHEN 'report_cleared' THEN kept := events_rule_report_cleared(NEW);
+    WHEN 'chat_muted', 'chat_unmuted', 'chat_archived', 'chat_unarchived' THEN kept := events_rule_chat_setting(NEW);
     END CASE;  -- another type: CASE_NOT_FOUND (and events_type_check refuses it anyway)
     IF kept IS NULL THEN
         RETURN NULL;  -- a no-op: nothing is appended, nothing announced
@@ -70,7 +72,8 @@ it, a HINT naming the API''s error code); "a no-op" returns NULL, so no event is
 nothing is announced.
 
 Nobody suspended (users.suspended_until ahead) or whose erasure was asked for appends anything
-but chat_read.
+but chat_read and their own chat settings (chat_muted, chat_unmuted, chat_archived,
+chat_unarchived).
 
 Who may append what, by type (each type''s rule is a function of its own, events_rule_<type>,
 with the same text as its comment):
@@ -107,7 +110,9 @@ with the same text as its comment):
 - chat_exported: a participant, an admin or a guardian of the chat''s student; its format and the moment it shows.
 - user_suspended, user_unsuspended, user_erasure_requested, user_erased: an admin, about
   anyone but an admin (events_user_rule); unsuspending someone not suspended, asking twice for
-  an erasure, erasing twice: no-ops; user_erased only once every message of theirs is purged.';
+  an erasure, erasing twice: no-ops; user_erased only once every message of theirs is purged.
+- chat_muted, chat_unmuted, chat_archived, chat_unarchived: a participant (not a guest), of
+  their own membership; so already: a no-op (events_rule_chat_setting).';
 
 CREATE OR REPLACE TRIGGER events_before_insert BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION events_before_insert();
 

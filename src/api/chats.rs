@@ -62,6 +62,10 @@ pub struct ListQuery {
     /// Only chats of this kind.
     #[param(nullable = false)]
     pub kind: Option<ChatKind>,
+    /// `true`: only the chats the caller archived (and no message has brought back since);
+    /// otherwise their inbox, which leaves those out. Admins and guardians archive nothing.
+    #[param(nullable = false)]
+    pub archived: Option<bool>,
 }
 
 /// Where a page ends: the first page's log head (later pages rank chats by their activity as of
@@ -113,6 +117,7 @@ struct Page {
     kind: Option<ChatKind>,
     /// A `LIKE` pattern of the lower-cased search text, or NULL.
     pattern: Option<String>,
+    archived: bool,
 }
 
 impl Page {
@@ -140,7 +145,7 @@ impl Page {
                 Some(format!("%{escaped}%"))
             }
         };
-        Ok(Self { cursor, limit, kind: query.kind, pattern })
+        Ok(Self { cursor, limit, kind: query.kind, pattern, archived: query.archived.unwrap_or(false) })
     }
 
     /// The position a read of this page must include: the caller's, and for a later page the
@@ -164,7 +169,8 @@ impl Page {
 }
 
 /// A page of a participant's chats ($1: the user; $2–$4: the cursor's head, activity and id;
-/// $5: the kind or NULL; $6: the search pattern or NULL; $7: the page size plus one), most
+/// $5: the kind or NULL; $6: the search pattern or NULL; $7: the page size plus one; $8: the
+/// archived ones rather than the inbox), most
 /// recent activity first, with the log head (see [`store::snapshot`]). The page's chats are
 /// chosen first, from the user's participant rows and the chats' activity as of the head
 /// (`chat_activity_as_of`); only they are then joined to their last message and partner. The
@@ -176,18 +182,22 @@ impl Page {
 /// that the benchmark can `EXPLAIN` exactly this statement.
 ///
 /// The page carries every column of the chat and of the caller's membership that the rows
-/// need, so neither is looked up twice (S4: a third of the statement's index lookups).
+/// need, so neither is looked up twice (S4: a third of the statement's index lookups). The
+/// caller's settings are columns of their row: archived is derived from it and the chat's
+/// activity (archived at a position no message has passed since; a closed chat gets none, so
+/// it stays archived), with no write per message and no lookup per chat.
 pub const CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
     FROM log_head() h
     LEFT JOIN LATERAL (
         WITH page AS (
             SELECT c.id, x.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at,
                    c.participants_count, c.last_message_id, c.guardians_read,
-                   me.joined_position, me.unread_count, me.last_read_message_id
+                   me.joined_position, me.unread_count, me.last_read_message_id, me.muted, a.archived
             FROM chat_participants me
             JOIN chat_headers c ON c.id = me.chat_id
             CROSS JOIN LATERAL chat_activity_as_of(c.id, c.active_position, $2) x
-            WHERE me.user_id = $1 AND me.joined_position <= $2 AND x.active IS NOT NULL
+            CROSS JOIN LATERAL (SELECT (x.active < me.archived_position) IS TRUE AS archived) a
+            WHERE me.user_id = $1 AND me.joined_position <= $2 AND x.active IS NOT NULL AND a.archived = $8
               AND (x.active, c.id) < ($3, $4)
               AND ($5::text IS NULL OR c.kind = $5)
               AND ($6::text IS NULL OR lower(c.title COLLATE "und-x-icu") LIKE $6 OR (c.kind <> 'group' AND EXISTS (
@@ -203,7 +213,7 @@ pub const CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
                CASE WHEN m.purged_at IS NOT NULL THEN 'purged' WHEN m.hidden_at IS NOT NULL THEN 'hidden' END AS last_removed,
                CASE WHEN c.kind = 'group' THEN (SELECT s.name FROM users s WHERE s.id = m.sender_id) END
                    AS last_sender_name,
-               c.unread_count AS unread, c.last_read_message_id AS last_read
+               c.unread_count AS unread, c.last_read_message_id AS last_read, c.muted, c.archived
         FROM page c
         LEFT JOIN chat_participants o ON c.kind <> 'group' AND o.chat_id = c.id AND o.user_id <> $1
         LEFT JOIN users u ON u.id = o.user_id
@@ -212,14 +222,14 @@ pub const CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
     ORDER BY d.active DESC, d.id DESC"#;
 
 /// A page of every chat, as [`CHAT_LIST_SQL`] without a user ($1 is unused and NULL): the
-/// search matches a group's title or any member's name.
+/// search matches a group's title or any member's name; admins archive nothing ($8).
 const ADMIN_CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
     FROM log_head() h
     LEFT JOIN LATERAL (
         WITH page AS (
             SELECT c.id, x.active FROM chats c
             CROSS JOIN LATERAL chat_activity_as_of(c.id, c.active_position, $2) x
-            WHERE $1::bigint IS NULL AND x.active IS NOT NULL
+            WHERE $1::bigint IS NULL AND x.active IS NOT NULL AND NOT $8::boolean
               AND (x.active, c.id) < ($3, $4)
               AND ($5::text IS NULL OR c.kind = $5)
               AND ($6::text IS NULL OR lower(c.title COLLATE "und-x-icu") LIKE $6 OR EXISTS (
@@ -243,9 +253,12 @@ struct Listed {
 async fn list(client: &ReadClient, sql: &str, user: Option<i64>, page: &Page) -> Result<Listed> {
     let Cursor { head, active, id } = page.cursor;
     let kind = page.kind.map(ChatKind::as_str);
-    let (position, mut rows) =
-        store::snapshot(client, sql, &[&user, &head, &active, &id, &kind, &page.pattern, &page.limit.map(|l| l + 1)])
-            .await?;
+    let (position, mut rows) = store::snapshot(
+        client,
+        sql,
+        &[&user, &head, &active, &id, &kind, &page.pattern, &page.limit.map(|l| l + 1), &page.archived],
+    )
+    .await?;
     let next = page.next(position, &mut rows);
     Ok(Listed { head: position, rows, next })
 }
@@ -254,7 +267,8 @@ async fn list(client: &ReadClient, sql: &str, user: Option<i64>, page: &Page) ->
 /// other participant, for a group its title and member count; the last message and unread
 /// count of each. Paging is stable: a chat that gets a message meanwhile is neither repeated
 /// nor skipped (later pages rank chats as of the first page's log position; the event stream
-/// brings what happened since). Without `limit` and `cursor`, every chat at once.
+/// brings what happened since). Without `limit` and `cursor`, every chat at once. The inbox by
+/// default; `archived=true` lists the archived chats instead.
 #[utoipa::path(get, path = "/api/chats", tag = "chats", params(ListQuery, MinPositionParam),
     responses((status = 422, body = ErrorBody, description = "a cursor this API did not give out"), (status = 200, body = ChatList, headers(("X-Event-Position" = i64, description = "the log position the page is at least as recent as"))), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
@@ -320,6 +334,8 @@ pub async fn list_chats(
                     .transpose()?,
                 unread_count: r.get("unread"),
                 last_read_message_id: r.get("last_read"),
+                muted: r.try_get("muted")?,
+                archived: r.try_get("archived")?,
             })
         })
         .collect::<Result<_, tokio_postgres::Error>>()?;

@@ -311,14 +311,15 @@ impl EventStream {
             return Ok(());
         };
         if viewer == Viewer::Admin {
-            self.subscription.replayed(dispatches.iter().filter_map(|d| d.chat_id));
+            let seen = dispatches.iter().filter(|d| d.frames.for_admins().is_some());
+            self.subscription.replayed(seen.filter_map(|d| d.chat_id));
         }
         for dispatch in dispatches {
             let bytes = if viewer == Viewer::Admin {
-                Some(dispatch.frames.for_admins())
+                dispatch.frames.for_admins()
             } else if let Viewer::Guardian(_) = viewer {
                 let ward = dispatch.chat_id.and_then(|chat| wards.get(&chat));
-                ward.and_then(|ward| dispatch.frame_for(ward.student, ward.since))
+                ward.and_then(|ward| dispatch.frame_for_guardian(ward.student, ward.since))
             } else {
                 // A reply is shown as it was live: its quote unavailable to whoever joined
                 // after the quoted message (the membership the event was seen in says when).

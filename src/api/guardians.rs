@@ -22,8 +22,8 @@ use crate::{AppState, Result};
 /// A page of the chats guardian $1 reads, as `CHAT_LIST_SQL` (`GET /api/chats`) for a participant: the direct
 /// chats of each student they are linked to now, the teacher as the other participant and the
 /// student as the ward, the last message only if it came after the link (what the guardian
-/// may read), no unread count (a guardian keeps no read marker). The search matches the
-/// teacher's or the student's name.
+/// may read), no unread count (a guardian keeps no read marker), nothing muted or archived
+/// (`archived=true`, $8: none). The search matches the teacher's or the student's name.
 pub(super) const GUARDIAN_CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
     FROM log_head() h
     LEFT JOIN LATERAL (
@@ -36,6 +36,7 @@ pub(super) const GUARDIAN_CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
             JOIN chat_headers c ON c.id = ch.id
             CROSS JOIN LATERAL chat_activity_as_of(c.id, c.active_position, $2) x
             WHERE g.guardian_id = $1 AND g.to_position IS NULL AND g.from_position <= $2 AND x.active IS NOT NULL
+              AND NOT $8::boolean
               AND (x.active, c.id) < ($3, $4)
               AND ($5::text IS NULL OR c.kind = $5)
               AND ($6::text IS NULL OR EXISTS (
@@ -49,7 +50,8 @@ pub(super) const GUARDIAN_CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
                CASE WHEN m.hidden_at IS NULL THEN m.content ELSE '' END AS last_content,
                CASE WHEN m.hidden_at IS NULL THEN m.attachments END AS last_attachments, m.created_at AS last_at,
                CASE WHEN m.purged_at IS NOT NULL THEN 'purged' WHEN m.hidden_at IS NOT NULL THEN 'hidden' END AS last_removed,
-               NULL::text AS last_sender_name, 0::bigint AS unread, 0::bigint AS last_read
+               NULL::text AS last_sender_name, 0::bigint AS unread, 0::bigint AS last_read,
+               false AS muted, false AS archived
         FROM page c
         JOIN users u ON u.id = c.teacher_id
         JOIN users s ON s.id = c.student_id

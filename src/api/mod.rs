@@ -1,6 +1,7 @@
 //! The REST API: one module per area, each with its own routes, merged here.
 
 pub mod attachments;
+mod chat_settings;
 mod chats;
 mod direct;
 pub mod events;
@@ -40,6 +41,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .merge(health::router())
         .merge(attachments::router(config.storage.max_file_bytes))
         .merge(chats::router())
+        .merge(chat_settings::router())
         .merge(groups::router())
         .merge(inquiries::router())
         .merge(history::router())

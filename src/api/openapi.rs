@@ -34,6 +34,10 @@ use crate::AppState;
     paths(
         super::chats::list_chats,
         super::chats::list_all_chats,
+        super::chat_settings::mute,
+        super::chat_settings::unmute,
+        super::chat_settings::archive,
+        super::chat_settings::unarchive,
         super::groups::create,
         super::groups::details,
         super::groups::rename,
@@ -114,6 +118,7 @@ use crate::AppState;
         crate::realtime::frames::UserSuspendedEvent,
         crate::realtime::frames::UserEvent,
         crate::realtime::frames::GuardianEvent,
+        crate::realtime::frames::ChatSettingEvent,
         crate::realtime::frames::ReportClearedEvent,
         super::export::Format,
         super::export::Lang,

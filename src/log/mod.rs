@@ -47,6 +47,10 @@ pub enum EventType {
     GuardianUnlinked,
     MessageFlagged,
     ReportCleared,
+    ChatMuted,
+    ChatUnmuted,
+    ChatArchived,
+    ChatUnarchived,
 }
 
 crate::db::text_column!(EventType {
@@ -72,7 +76,34 @@ crate::db::text_column!(EventType {
     GuardianUnlinked => "guardian_unlinked",
     MessageFlagged => "message_flagged",
     ReportCleared => "report_cleared",
+    ChatMuted => "chat_muted",
+    ChatUnmuted => "chat_unmuted",
+    ChatArchived => "chat_archived",
+    ChatUnarchived => "chat_unarchived",
 });
+
+/// A participant's own setting of a chat, each an event by them ([`NewEvent::ChatSetting`]):
+/// muted, no offline notice tells them of it; archived, it is out of their inbox until a new
+/// message (for good once closed). Nobody else sees either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChatSetting {
+    Muted,
+    Unmuted,
+    Archived,
+    Unarchived,
+}
+
+impl ChatSetting {
+    /// The event that records it.
+    pub fn event_type(self) -> EventType {
+        match self {
+            Self::Muted => EventType::ChatMuted,
+            Self::Unmuted => EventType::ChatUnmuted,
+            Self::Archived => EventType::ChatArchived,
+            Self::Unarchived => EventType::ChatUnarchived,
+        }
+    }
+}
 
 /// What an event says, by type (the `type` column with its `payload`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -180,6 +211,12 @@ pub enum EventData {
     ReportCleared {
         report_id: i64,
     },
+    /// The actor muted the chat, for themself (see [`ChatSetting`]).
+    ChatMuted,
+    ChatUnmuted,
+    /// The actor archived the chat, for themself, at this event's position.
+    ChatArchived,
+    ChatUnarchived,
 }
 
 /// Why a message's content was purged.
@@ -253,6 +290,10 @@ impl StoredEvent {
             EventData::GuardianUnlinked { .. } => EventType::GuardianUnlinked,
             EventData::MessageFlagged { .. } => EventType::MessageFlagged,
             EventData::ReportCleared { .. } => EventType::ReportCleared,
+            EventData::ChatMuted => EventType::ChatMuted,
+            EventData::ChatUnmuted => EventType::ChatUnmuted,
+            EventData::ChatArchived => EventType::ChatArchived,
+            EventData::ChatUnarchived => EventType::ChatUnarchived,
         }
     }
 

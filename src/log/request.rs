@@ -3,7 +3,7 @@
 
 use time::OffsetDateTime;
 
-use super::{ChatOpened, EventData, EventType, StoredEvent};
+use super::{ChatOpened, ChatSetting, EventData, EventType, StoredEvent};
 
 /// An event the application asks the log to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +140,12 @@ pub enum NewEvent {
         chat_id: i64,
         admin_id: i64,
         report_id: i64,
+    },
+    /// A participant's own setting of the chat: its payload is empty.
+    ChatSetting {
+        chat_id: i64,
+        user_id: i64,
+        setting: ChatSetting,
     },
     /// An admin links a guardian to a student (`linked`), or ends the link.
     Guardian {
@@ -283,6 +289,9 @@ impl NewEvent {
                 EventType::ReportCleared,
                 serde_json::json!({ "report_id": report_id }),
             ),
+            Self::ChatSetting { chat_id, user_id, setting } => {
+                (Some(*chat_id), Some(*user_id), setting.event_type(), serde_json::json!({}))
+            }
             Self::Guardian { admin_id, guardian_id, student_id, linked } => (
                 None,
                 Some(*admin_id),
@@ -347,6 +356,7 @@ impl NewEvent {
                 Self::Guardian { guardian_id, student_id, linked: false, .. },
                 EventData::GuardianUnlinked { guardian_id: g, student_id: s },
             ) => guardian_id == g && student_id == s,
+            (Self::ChatSetting { setting, .. }, _) => setting.event_type() == stored.kind(),
             (Self::ChatClosed { .. }, EventData::ChatClosed { .. })
             | (Self::MessagesPurged { .. }, EventData::MessagesPurged { .. })
             | (Self::ChatExported { .. }, EventData::ChatExported { .. }) => true,

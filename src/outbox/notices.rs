@@ -7,7 +7,12 @@
 //! the lease runs out, under the same id (delivery is at least once; the id is for the
 //! receiver to de-duplicate). At the claim it is cancelled instead when it has become moot: the
 //! user has been online since the message (a stream opened: they saw it live), has read the
-//! chat up to it, left the chat, or every message it tells of has been deleted. Its preview,
+//! chat up to it, left or muted the chat, or every message it tells of has been deleted.
+//!
+//! Muting is judged here, at the claim, and not where notices are written (the log's write
+//! path stays as it was): a muted member's notice is cancelled, so neither a Web Push nor the
+//! webhook hears of it, and a chat muted during the grace period is silent too. Mentions, when
+//! they exist, are the exception to make here: a mention notifies even in a muted chat. Its preview,
 //! count and newest message are taken at the claim too, from the messages as they are then: a
 //! deleted message's text never leaves, an edited one's leaves as edited.
 //!
@@ -193,9 +198,10 @@ async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<(Notice
                        now_.count = 0
                        OR presence_online(n.user_id)
                        OR EXISTS (SELECT 1 FROM user_presence s WHERE s.user_id = n.user_id AND s.last_seen > n.created_at)
+                       -- Muted (the hook for mentions: a mention will notify a muted chat too).
                        OR NOT EXISTS (SELECT 1 FROM chat_participants p
                                       WHERE p.chat_id = n.chat_id AND p.user_id = n.user_id
-                                        AND p.last_read_message_id < n.message_id) AS moot
+                                        AND p.last_read_message_id < n.message_id AND NOT p.muted) AS moot
                 FROM due JOIN notices n ON n.id = due.id
                 -- The folded messages as they are now: deleted ones drop out (all of them: the
                 -- notice is cancelled), the newest left gives the preview, with its edits.

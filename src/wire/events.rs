@@ -121,6 +121,14 @@ pub struct GuardianEvent {
     pub student_id: i64,
 }
 
+/// The data of `chat_muted`, `chat_unmuted`, `chat_archived` and `chat_unarchived`: the
+/// caller changed their own setting of the chat (only their own streams get it, every tab).
+/// Archived, it leaves their inbox until its next message (a closed chat: for good).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ChatSettingEvent {
+    pub chat_id: i64,
+}
+
 /// The data of `messages_read`: `user_id` has read the chat up to `up_to_message_id`.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct MessagesReadEvent {
@@ -226,6 +234,10 @@ pub const EVENTS: &[(&str, &str, bool)] = &[
     ("report_cleared", "ReportClearedEvent", true),
     ("guardian_linked", "GuardianEvent", true),
     ("guardian_unlinked", "GuardianEvent", true),
+    ("chat_muted", "ChatSettingEvent", true),
+    ("chat_unmuted", "ChatSettingEvent", true),
+    ("chat_archived", "ChatSettingEvent", true),
+    ("chat_unarchived", "ChatSettingEvent", true),
     ("reset", "ResetEvent", true),
     ("typing", "TypingEvent", false),
     ("presence", "PresenceEvent", false),

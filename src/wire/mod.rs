@@ -191,6 +191,11 @@ pub struct ChatSummary {
     pub unread_count: i64,
     /// The caller's read marker: the newest message id they have read (0: none).
     pub last_read_message_id: i64,
+    /// The caller muted it: no offline notice tells them of it (unread still counts).
+    pub muted: bool,
+    /// The caller archived it and no message has arrived since (or it is closed): it is out of
+    /// their inbox, in `GET /api/chats?archived=true`.
+    pub archived: bool,
 }
 
 /// One chat as an admin sees it: its members and its activity.

@@ -72,6 +72,10 @@ const GUEST_OPERATIONS: &[(&str, &str)] = &[
 const SUSPENDED_WRITES: &[(&str, &str)] = &[
     ("POST", "/api/logout"),
     ("POST", "/api/chats/{chat_id}/read"),
+    ("PUT", "/api/chats/{chat_id}/mute"),
+    ("DELETE", "/api/chats/{chat_id}/mute"),
+    ("PUT", "/api/chats/{chat_id}/archive"),
+    ("DELETE", "/api/chats/{chat_id}/archive"),
     ("POST", "/api/events/ticket"),
     ("POST", "/api/push/subscriptions"),
     ("DELETE", "/api/push/subscriptions"),

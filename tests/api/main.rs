@@ -33,6 +33,7 @@ mod limits;
 mod messages;
 mod migrations;
 mod moderation;
+mod mute_archive;
 mod notices;
 mod oidc;
 mod presence;

@@ -35,6 +35,8 @@ export interface ChatQuery {
   /** Only chats whose title or a person's name contains this (1–100 characters). */
   q?: string;
   kind?: ChatKind;
+  /** Participants: the chats we archived, rather than the inbox. */
+  archived?: boolean;
 }
 
 function chatQuery(query: ChatQuery): string {
@@ -43,7 +45,16 @@ function chatQuery(query: ChatQuery): string {
   if (query.cursor) params.set('cursor', query.cursor);
   if (query.q !== undefined && query.q.trim() !== '') params.set('q', query.q.trim());
   if (query.kind) params.set('kind', query.kind);
+  if (query.archived) params.set('archived', 'true');
   return `?${params}`;
+}
+
+/** Our own settings of a chat: `mute` (no push or webhook notice), `archive` (out of the inbox until its next message). */
+export type ChatSettingName = 'mute' | 'archive';
+
+/** Turns our setting of a chat on (`PUT`) or off (`DELETE`): idempotent, the stream tells every tab. */
+export async function setChatSetting(chatId: number, setting: ChatSettingName, on: boolean): Promise<void> {
+  await request<unknown>(on ? 'PUT' : 'DELETE', `/api/chats/${chatId}/${setting}`);
 }
 
 /** A page of our chats, most recent activity first. */

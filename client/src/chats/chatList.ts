@@ -22,6 +22,10 @@
 // the server closes an idle one (`chat_closed`, and `closed_at` in snapshots): it is read-only
 // from then on, and stays closed whatever an older snapshot says.
 //
+// Archive and mute are ours alone (`setting`, from any of our tabs): a muted chat shows a mark;
+// an archived one is hidden from the inbox (the server leaves it out of later snapshots) until
+// its next message, which brings it back; the archived view lists them apart (ArchivedChats).
+//
 // Paging: the list is loaded a page at a time (`next_cursor`). A later page, and what a
 // server search finds, are merged by chat id into what is loaded (the newer of the two by log
 // position wins, as with snapshots) in order of last activity. A refresh of the first page
@@ -154,6 +158,7 @@ export function chatListReducer(state: ChatList, action: ChatListAction): ChatLi
         unread:
           counts && fromOther && !action.unmarked && action.chatId !== action.readingChatId ? item.unread + 1 : item.unread,
         messagesCount: item.messagesCount === null ? null : item.messagesCount + 1,
+        archived: false, // a new message brings an archived chat back
         position: action.position,
       };
       return { ...state, items: toTop(state.items, updated) };
@@ -200,6 +205,17 @@ export function chatListReducer(state: ChatList, action: ChatListAction): ChatLi
       const read = withRead(item, action.upTo);
       const updated = action.position === null ? read : { ...read, position: action.position };
       return updated === item ? state : { ...state, items: state.items.map((i) => (i === item ? updated : i)) };
+    }
+    case 'setting': {
+      const item = state.items.find((i) => i.id === action.chatId);
+      if (!item || item.position >= action.position) return state;
+      const updated = {
+        ...item,
+        muted: action.muted ?? item.muted,
+        archived: action.archived ?? item.archived,
+        position: action.position,
+      };
+      return { ...state, items: state.items.map((i) => (i === item ? updated : i)) };
     }
     case 'participantAdded':
     case 'participantRemoved':

@@ -33,6 +33,8 @@ export function summary(id: number, unread = 0, at: string | null = null, lastRe
       : null,
     unread_count: unread,
     last_read_message_id: lastRead,
+    muted: false,
+    archived: false,
   };
 }
 

@@ -33,6 +33,8 @@ describe('groups in the chat list', () => {
     },
     unread_count: unread,
     last_read_message_id: 0,
+    muted: false,
+    archived: false,
   });
   const withGroup = (unread = 0) =>
     run([snapshot([fromSummary(group(unread)), fromSummary(summary(10, 0, '2025-01-17T15:00:00Z'))])]);

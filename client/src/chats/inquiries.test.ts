@@ -22,6 +22,8 @@ describe('inquiries in the chat list', () => {
     last_message: null,
     unread_count: 0,
     last_read_message_id: 0,
+    muted: false,
+    archived: false,
   });
   const closed = (position: number | null, closedAt = '2025-01-20T15:00:00Z'): ChatListAction => ({
     type: 'chatClosed',

@@ -53,6 +53,9 @@ export function fromSummary(chat: ChatSummary, position = 0): ChatItem {
     unreadStale: false,
     messagesCount: null,
     membership: 'member',
+    // A server before archive and mute: neither.
+    muted: chat.muted ?? false,
+    archived: chat.archived ?? false,
     position,
   };
 }
@@ -70,6 +73,8 @@ export function fromAdminChat(chat: AdminChat, position = 0): ChatItem {
     unreadStale: false,
     messagesCount: chat.messages_count,
     membership: 'member',
+    muted: false,
+    archived: false,
     position,
   };
 }

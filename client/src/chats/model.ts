@@ -42,6 +42,13 @@ export interface ChatItem {
   guardiansRead: boolean;
   /** A guardian's view: the child whose chat this is (`people` holds the teacher); null for everyone else. */
   ward: Person | null;
+  /** Participants: we muted it (no push or webhook notice; unread still counts). */
+  muted: boolean;
+  /**
+   * Participants: we archived it and no message came since: it is out of the inbox (the list
+   * hides it; its next message brings it back).
+   */
+  archived: boolean;
   /** Log position of the newest event applied to this item; 0 when it only comes from a snapshot. */
   position: number;
 }
@@ -121,4 +128,6 @@ export type ChatListAction =
   | { type: 'participantAdded'; chatId: number; user: Person; position: number; me: number }
   /** `participant_removed`: `userId` left (`actorId` is them) or was removed. */
   | { type: 'participantRemoved'; chatId: number; userId: number; actorId: number | null; position: number; me: number }
-  | { type: 'chatRenamed'; chatId: number; title: string; position: number };
+  | { type: 'chatRenamed'; chatId: number; title: string; position: number }
+  /** Our own setting of the chat changed (any tab): `chat_muted`, `chat_archived`, … at `position`. */
+  | { type: 'setting'; chatId: number; muted?: boolean; archived?: boolean; position: number };

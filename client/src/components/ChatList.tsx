@@ -1,18 +1,18 @@
 import { useEffect, useRef, useState } from 'react';
 
-import type { ChatItem, ChatList as ChatListState } from '../chats/model';
+import type { ChatList as ChatListState } from '../chats/model';
 import type { People } from '../groups';
 import { useLocale } from '../i18n';
-import { groupByContext, groupByWard, matchesSearch, rowInfo } from '../inbox';
-import { type PresenceMap, noPresence, presenceOf } from '../presence';
-import { lastLineText } from '../moderation/removal';
+import { groupByContext, groupByWard, matchesSearch } from '../inbox';
+import { type PresenceMap, noPresence } from '../presence';
 import { useSession } from '../session/SessionContext';
-import { fullDateTime, relativeTime } from '../time';
-import { type Typing, typingIn, typingText } from '../typing';
+import { type Typing, typingIn } from '../typing';
 import { useNow } from '../useNow';
 import type { ChatSearch } from '../useChatSearch';
 import type { MessageSearchControl } from '../search/useMessageSearch';
-import { Avatar } from './Avatar';
+import { ArchivedChats } from './ArchivedChats';
+import { ChatActions } from './ChatActions';
+import { ChatListItem } from './ChatListItem';
 import { MessageResults } from '../search/MessageResults';
 import { type SearchMode, SearchBox } from './SearchBox';
 
@@ -52,13 +52,18 @@ interface Props {
  * loaded at once, and the server's answer for all of them shortly after; or, switched to
  * messages, the words of the messages: MessageResults), and the chats in sections by what they
  * are about (collapsible; a guardian's: by child), each most recent first; more pages load when its end comes into view.
+ * A participant's chats each have their actions (mute, archive: ChatActions); archived ones
+ * leave the inbox for the "Archived" view (ArchivedChats) until their next message.
  */
 export function ChatList(props: Props) {
   const { list, openChatId, typing, presence, people, onOpen, onRetry, onNewGroup, onInquiryLinks, onLessons } = props;
   const { search, onSearch, onLoadMore, messageSearch, onOpenMessage } = props;
   const { t } = useLocale();
   const now = useNow();
-  const { isAdmin, isGuardian } = useSession();
+  const { isAdmin, isGuardian, isGuest } = useSession();
+  // Admins and guardians take part in no chat; a guest's one chat is all they have.
+  const ownSettings = !isAdmin && !isGuardian && !isGuest;
+  const [archivedView, setArchivedView] = useState(false);
   const [query, setQuery] = useState('');
   const [mode, setMode] = useState<SearchMode>('chats');
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
@@ -68,7 +73,10 @@ export function ChatList(props: Props) {
   const searching = text !== '';
   // What the server found for this text counts as a match too (it may match where this filter does not).
   const found = search.query === text ? search.found : null;
-  const matching = list.items.filter((item) => matchesSearch(item, text) || found?.has(item.id) === true);
+  const inbox = list.items.filter((item) => !item.archived);
+  const matching = inbox.filter((item) => matchesSearch(item, text) || found?.has(item.id) === true);
+  // What the archived view must load again for: our archive changed in the inbox.
+  const archiveChanges = list.items.map((i) => `${i.id}:${i.archived ? 1 : 0}`).join(',');
   // A guardian's chats go under each child's name; everyone else's by what they are about.
   const sections = isGuardian ? groupByWard(matching) : groupByContext(matching);
   const serverSearching = searching && (search.query !== text || search.status === 'loading');
@@ -96,8 +104,29 @@ export function ChatList(props: Props) {
   return (
     <nav className="chat-list" aria-label={t('chatList.label')}>
       <div className="pane-header">
-        <h2>{t(isAdmin ? 'chatList.titleAdmin' : isGuardian ? 'guardians.chatsTitle' : 'chatList.title')}</h2>
-        {list.status === 'ready' && <span className="muted small">{list.items.length}</span>}
+        <h2>
+          {t(
+            archivedView
+              ? 'chatList.archived'
+              : isAdmin
+                ? 'chatList.titleAdmin'
+                : isGuardian
+                  ? 'guardians.chatsTitle'
+                  : 'chatList.title',
+          )}
+        </h2>
+        {list.status === 'ready' && !archivedView && <span className="muted small">{inbox.length}</span>}
+        {ownSettings && (
+          <button
+            type="button"
+            className="button button-quiet header-button"
+            data-testid="archived-view"
+            aria-pressed={archivedView}
+            onClick={() => setArchivedView((was) => !was)}
+          >
+            {archivedView ? `← ${t('chatList.inbox')}` : `🗄 ${t('chatList.archived')}`}
+          </button>
+        )}
         {onNewGroup && (
           <button
             type="button"
@@ -124,7 +153,16 @@ export function ChatList(props: Props) {
           </button>
         )}
       </div>
-      {list.status === 'ready' && list.items.length > 0 && (
+      {archivedView && (
+        <ArchivedChats
+          openChatId={openChatId}
+          presence={presence}
+          people={people}
+          changes={archiveChanges}
+          onOpen={onOpen}
+        />
+      )}
+      {!archivedView && list.status === 'ready' && list.items.length > 0 && (
         <SearchBox
           query={query}
           mode={mode}
@@ -151,7 +189,7 @@ export function ChatList(props: Props) {
           </button>
         </div>
       )}
-      {list.status === 'ready' && list.items.length === 0 && (
+      {!archivedView && list.status === 'ready' && inbox.length === 0 && (
         <p className="pane-note muted">
           {t(isAdmin ? 'chatList.emptyAdmin' : isGuardian ? 'guardians.noChats' : 'chatList.empty')}
         </p>
@@ -169,7 +207,7 @@ export function ChatList(props: Props) {
       {searching && search.query === text && search.status === 'failed' && (
         <p className="pane-note error small">{t('chatList.searchFailed', { error: search.error ?? '' })}</p>
       )}
-      {!inMessages && sections.map((section) => {
+      {!inMessages && !archivedView && sections.map((section) => {
         const titled = sections.length > 1 || section.title !== null;
         // While searching every match is shown.
         const open = searching || !collapsed.has(section.key);
@@ -195,7 +233,7 @@ export function ChatList(props: Props) {
             {open && (
               <ul>
                 {section.items.map((item) => (
-                  <li key={item.id}>
+                  <li key={item.id} className={ownSettings ? 'chat-row' : undefined}>
                     <ChatListItem
                       item={item}
                       now={now}
@@ -205,6 +243,7 @@ export function ChatList(props: Props) {
                       presence={isAdmin ? noPresence : presence}
                       onOpen={() => onOpen(item.id)}
                     />
+                    {ownSettings && item.membership === 'member' && <ChatActions item={item} />}
                   </li>
                 ))}
               </ul>
@@ -212,7 +251,7 @@ export function ChatList(props: Props) {
           </section>
         );
       })}
-      {list.status === 'ready' && !searching && !inMessages && list.nextCursor !== null && (
+      {list.status === 'ready' && !searching && !inMessages && !archivedView && list.nextCursor !== null && (
         <MoreChats list={list} onLoadMore={onLoadMore} />
       )}
     </nav>
@@ -245,136 +284,5 @@ function MoreChats({ list, onLoadMore }: { list: ChatListState; onLoadMore: () =
         {t(loading ? 'chatList.loadingMore' : failed ? 'app.tryAgain' : 'chatList.loadMore')}
       </button>
     </div>
-  );
-}
-
-interface ItemProps {
-  item: ChatItem;
-  now: Date;
-  active: boolean;
-  /** Who else is typing in this chat. */
-  typists: number[];
-  people: People;
-  presence: PresenceMap;
-  onOpen: () => void;
-}
-
-function ChatListItem({ item, now, active, typists, people, presence, onOpen }: ItemProps) {
-  const { t, locale } = useLocale();
-  const { me } = useSession();
-  const admin = item.messagesCount !== null;
-  const group = item.kind === 'group';
-  const online = !group && item.people.some((p) => presenceOf(presence, p.id)?.online);
-  const row = rowInfo(item, t);
-  const { title } = row;
-  const unreadLabel = t('chatList.unread', { count: item.unread });
-  // A group names who types, when it knows them all.
-  const typistNames = typists.map((id) => people.get(id)?.name);
-  const typingLine =
-    typists.length === 0
-      ? null
-      : group && typistNames.every((name) => name !== undefined)
-        ? typingText(typistNames as string[], t)
-        : t('typing.short');
-  const last = item.lastMessage;
-  const senderName = (id: number, named: string | null) =>
-    id === me.id ? t('chatList.you') : (named ?? people.get(id)?.name ?? '…');
-  // A file or an image without text says what it is ("🖼 Photo", "📎 решение.txt"); a hidden
-  // or purged message, only that it is.
-  const lastPreview = last && lastLineText(last, t);
-  const lastText = last
-    ? group
-      ? t('chatList.senderPreview', { name: senderName(last.senderId, last.senderName), text: lastPreview })
-      : lastPreview
-    : t('chatList.noMessages');
-  const ended = item.membership !== 'member';
-  const classes = ['chat-item', active ? 'active' : '', item.unread > 0 ? 'has-unread' : '', ended ? 'ended' : '']
-    .filter(Boolean)
-    .join(' ');
-
-  return (
-    <button
-      type="button"
-      className={classes}
-      data-testid={`chat-${item.id}`}
-      data-kind={item.kind}
-      data-membership={item.membership}
-      data-closed={row.closed ? 'true' : undefined}
-      aria-current={active ? 'true' : undefined}
-      onClick={onOpen}
-    >
-      {group ? (
-        <span className="avatars avatars-1">
-          <Avatar person={{ id: item.id, name: title }} group />
-        </span>
-      ) : (
-        <span className={`avatars avatars-${item.people.length}`}>
-          {item.people.map((p) => (
-            <Avatar key={p.id} person={p} presence={presenceOf(presence, p.id)} />
-          ))}
-        </span>
-      )}
-      <span className="chat-item-text">
-        <span className="chat-item-top">
-          <span className="chat-item-name">
-            {title}
-            {online && <span className="visually-hidden">, {t('presence.online')}</span>}
-          </span>
-          {row.badge && (
-            <span className={`role role-${row.badge} role-small`} data-testid={`badge-${item.id}`}>
-              {t(`roles.${row.badge}`)}
-            </span>
-          )}
-          {item.lastActivityAt && (
-            <time
-              className="chat-item-time"
-              dateTime={item.lastActivityAt}
-              title={fullDateTime(item.lastActivityAt, locale)}
-            >
-              {relativeTime(item.lastActivityAt, now, t, locale)}
-            </time>
-          )}
-        </span>
-        <span className="chat-item-bottom">
-          {ended ? (
-            <span className="chat-item-preview" data-testid={`ended-${item.id}`}>
-              {t(item.membership === 'left' ? 'chatList.left' : 'chatList.removed')}
-            </span>
-          ) : typingLine ? (
-            <span className="chat-item-preview typing-text" data-testid={`typing-${item.id}`}>
-              {typingLine}
-            </span>
-          ) : (
-            <span className="chat-item-preview">
-              {row.closed && (
-                <span className="role-inline closed-mark" data-testid={`closed-${item.id}`}>
-                  {t('chatList.closed')} ·{' '}
-                </span>
-              )}
-              {row.who !== null && (
-                <span className="role-inline" data-testid={`who-${item.id}`}>
-                  {row.who} ·{' '}
-                </span>
-              )}
-              {group && (
-                <span className="role-inline" data-testid={`members-${item.id}`}>
-                  {t('chatList.members', { count: item.participantsCount })} ·{' '}
-                </span>
-              )}
-              {item.kind === 'direct' && !admin && item.people[0] && (
-                <span className="role-inline">{t(`roles.${item.people[0].role}`)} · </span>
-              )}
-              {admin ? t('chatList.messages', { count: item.messagesCount ?? 0 }) : lastText}
-            </span>
-          )}
-          {item.unread > 0 && (
-            <span className="badge" data-testid={`unread-${item.id}`} data-count={item.unread} title={unreadLabel}>
-              <span aria-hidden="true">{item.unread > 99 ? '99+' : item.unread.toLocaleString(locale)}</span>
-              <span className="visually-hidden">{unreadLabel}</span>
-            </span>
-          )}
-        </span>
-      </span>
-    </button>
   );
 }

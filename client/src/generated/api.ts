@@ -390,7 +390,8 @@ export interface paths {
          *     other participant, for a group its title and member count; the last message and unread
          *     count of each. Paging is stable: a chat that gets a message meanwhile is neither repeated
          *     nor skipped (later pages rank chats as of the first page's log position; the event stream
-         *     brings what happened since). Without `limit` and `cursor`, every chat at once.
+         *     brings what happened since). Without `limit` and `cursor`, every chat at once. The inbox by
+         *     default; `archived=true` lists the archived chats instead.
          */
         get: operations["list_chats"];
         put?: never;
@@ -421,6 +422,29 @@ export interface paths {
         head?: never;
         /** Renames a group (its owner or an admin). The same title again changes nothing. */
         patch: operations["rename"];
+        trace?: never;
+    };
+    "/api/chats/{chat_id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Archives the chat for the caller: `GET /api/chats` leaves it out (`?archived=true` lists
+         *     it) until a message newer than this arrives; a closed chat stays archived. Nothing is
+         *     deleted. 201 when archived now (again, if a message had brought it back), 200 when it was
+         *     archived already.
+         */
+        put: operations["archive"];
+        post?: never;
+        /** Brings the chat back to the caller's inbox. 204, also when it was not archived. */
+        delete: operations["unarchive"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/chats/{chat_id}/attachments": {
@@ -480,6 +504,27 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chats/{chat_id}/mute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Mutes the chat for the caller: no Web Push and no webhook notice about its messages (those
+         *     waiting are cancelled); unread still counts. 201 when muted now, 200 when it was already.
+         */
+        put: operations["mute"];
+        post?: never;
+        /** Unmutes the chat for the caller. 204, also when it was not muted. */
+        delete: operations["unmute"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1278,8 +1323,22 @@ export interface components {
             chat_id: number;
             title: string;
         };
+        /**
+         * @description The data of `chat_muted`, `chat_unmuted`, `chat_archived` and `chat_unarchived`: the
+         *     caller changed their own setting of the chat (only their own streams get it, every tab).
+         *     Archived, it leaves their inbox until its next message (a closed chat: for good).
+         */
+        ChatSettingEvent: {
+            /** Format: int64 */
+            chat_id: number;
+        };
         /** @description One chat as its participant sees it. */
         ChatSummary: components["schemas"]["ChatHeader"] & {
+            /**
+             * @description The caller archived it and no message has arrived since (or it is closed): it is out of
+             *     their inbox, in `GET /api/chats?archived=true`.
+             */
+            archived: boolean;
             /** Format: int64 */
             id: number;
             last_message: components["schemas"]["LastMessage"] | null;
@@ -1288,6 +1347,8 @@ export interface components {
              * @description The caller's read marker: the newest message id they have read (0: none).
              */
             last_read_message_id: number;
+            /** @description The caller muted it: no offline notice tells them of it (unread still counts). */
+            muted: boolean;
             participant: components["schemas"]["Contact"] | null;
             /**
              * Format: int64
@@ -2217,6 +2278,11 @@ export interface operations {
                 q?: string;
                 /** @description Only chats of this kind. */
                 kind?: components["schemas"]["ChatKind"];
+                /**
+                 * @description `true`: only the chats the caller archived (and no message has brought back since);
+                 *     otherwise their inbox, which leaves those out. Admins and guardians archive nothing.
+                 */
+                archived?: boolean;
             };
             header?: {
                 /**
@@ -4009,6 +4075,11 @@ export interface operations {
                 q?: string;
                 /** @description Only chats of this kind. */
                 kind?: components["schemas"]["ChatKind"];
+                /**
+                 * @description `true`: only the chats the caller archived (and no message has brought back since);
+                 *     otherwise their inbox, which leaves those out. Admins and guardians archive nothing.
+                 */
+                archived?: boolean;
             };
             header?: {
                 /**
@@ -4368,6 +4439,165 @@ export interface operations {
             };
         };
     };
+    archive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description it was archived already */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description archived now */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description malformed input: a parameter, the path or the body (`error` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such chat, or the caller is not a participant (one answer for both), an admin, a guardian or a guest */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unarchive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description in the inbox */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description malformed input: a parameter, the path or the body (`error` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such chat, or the caller is not a participant (one answer for both), an admin, a guardian or a guest */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     upload: {
         parameters: {
             query?: never;
@@ -4646,6 +4876,165 @@ export interface operations {
             };
             /** @description more than one of before_id, after_id and around */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    mute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description it was muted already */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description muted now */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description malformed input: a parameter, the path or the body (`error` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such chat, or the caller is not a participant (one answer for both), an admin, a guardian or a guest */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unmute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description not muted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description malformed input: a parameter, the path or the body (`error` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such chat, or the caller is not a participant (one answer for both), an admin, a guardian or a guest */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -35,6 +35,8 @@ function summary(id: number, patch: Partial<ChatSummary> = {}): ChatSummary {
     last_message: null,
     unread_count: 0,
     last_read_message_id: 0,
+    muted: false,
+    archived: false,
     ...patch,
   };
 }

@@ -17,6 +17,10 @@
 // A guardian's `guardian_linked` and `guardian_unlinked` (their children changed) load the list
 // anew (`reloadChats`); an admin's fetch it again (which chats guardians read changed).
 //
+// Our own `chat_muted`, `chat_unmuted`, `chat_archived`, `chat_unarchived` (from any tab)
+// change the item; an unarchived chat not listed (it was archived when the list was loaded)
+// comes with the list fetched again.
+//
 // A guest's `chat_closed` ends their session (`endSession`): the server closed their one chat
 // (idle for long, or its link revoked), ends their stream after it and refuses their
 // credential from then on, so the stream must not reconnect and nothing more is asked.
@@ -167,6 +171,15 @@ export function dispatch(event: StreamEvent, state: DispatchState): Outcome {
         // next snapshot.
         effects: state.isGuest ? [{ type: 'endSession' }] : listed(event.chatId) ? [] : [refresh],
       });
+    case 'chat_setting': {
+      const { chatId, setting, position } = event;
+      const change =
+        setting === 'chat_muted' || setting === 'chat_unmuted'
+          ? { muted: setting === 'chat_muted' }
+          : { archived: setting === 'chat_archived' };
+      const effects = !listed(chatId) && setting === 'chat_unarchived' ? [refresh] : [];
+      return outcome({ chats: [{ type: 'setting', chatId, position, ...change }], effects });
+    }
     case 'guardian_linked':
     case 'guardian_unlinked':
       return state.isGuardian ? guardianOutcome(event, state) : outcome({ effects: [refresh] }); // admins: guardians_read changed

@@ -32,6 +32,8 @@ function ofChild(id: number, ward: Person): ChatSummary {
     last_message: null,
     unread_count: 0,
     last_read_message_id: 0,
+    muted: false,
+    archived: false,
   };
 }
 

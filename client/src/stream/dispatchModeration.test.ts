@@ -40,6 +40,8 @@ const direct: ChatItem = fromSummary({
   },
   unread_count: 0,
   last_read_message_id: 7,
+  muted: false,
+  archived: false,
 });
 
 const wire = (id: number, content: string): WireMessage => ({

@@ -23,6 +23,9 @@
 // guardian concerned, whose stream the server ends after an unlinking): a guardian reads a
 // student's direct chats from now on, or no longer.
 //
+// Archive and mute add `chat_muted`, `chat_unmuted`, `chat_archived` and `chat_unarchived` (of
+// the log, to the person's own streams only): their setting of a chat (`chat_setting` here).
+//
 // Each event's data is checked into its schema of the OpenAPI document (`MessageDeletedEvent`,
 // `MessagesReadEvent`, `TypingEvent`, … of src/generated/api.ts), so a field the server renames
 // or adds as required fails to compile here; the messages of `new_message` and
@@ -49,6 +52,10 @@ import {
 
 type Schemas = components['schemas'];
 
+/** Our own settings of a chat, as the stream names them. */
+export const CHAT_SETTINGS = ['chat_muted', 'chat_unmuted', 'chat_archived', 'chat_unarchived'] as const;
+export type ChatSetting = (typeof CHAT_SETTINGS)[number];
+
 export const EVENT_TYPES = [
   'new_message',
   'message_deleted',
@@ -61,6 +68,7 @@ export const EVENT_TYPES = [
   'chat_closed',
   'guardian_linked',
   'guardian_unlinked',
+  ...CHAT_SETTINGS,
   'reset',
   'typing',
   'presence',
@@ -80,6 +88,7 @@ export type LogEvent =
   | { type: 'chat_renamed'; position: number; chatId: number; title: string; actorId: number | null }
   | { type: 'chat_closed'; position: number; chatId: number; closedAt: string }
   | { type: 'guardian_linked' | 'guardian_unlinked'; position: number; guardianId: number; studentId: number }
+  | { type: 'chat_setting'; position: number; chatId: number; setting: ChatSetting }
   | { type: 'reset'; position: number; reason: string }
   | ModerationEvent;
 
@@ -268,6 +277,13 @@ export function parseStreamEvent(type: string, data: string, lastEventId: string
     case 'guardian_unlinked': {
       const data = guardianData(body);
       return data && { type, position, guardianId: data.guardian_id, studentId: data.student_id };
+    }
+    case 'chat_muted':
+    case 'chat_unmuted':
+    case 'chat_archived':
+    case 'chat_unarchived': {
+      const data: Schemas['ChatSettingEvent'] | null = isInt(body.chat_id) ? { chat_id: body.chat_id } : null;
+      return data && { type: 'chat_setting', position, chatId: data.chat_id, setting: type };
     }
     case 'reset':
       return { type, position, reason: typeof body.reason === 'string' ? body.reason : '' };

@@ -2,7 +2,8 @@
 //! a hidden message's members learn only that it was hidden, admins also by whom and why; a
 //! purge reaches everyone (the content is gone for all); reports and exports reach admins
 //! only; a suspension reaches admins and the person, whose streams then end (they reconnect
-//! and read; `GET /api/me` says they are suspended).
+//! and read; `GET /api/me` says they are suspended); a person's own setting of a chat (muted,
+//! archived) reaches their own streams only.
 
 use std::collections::HashMap;
 
@@ -13,7 +14,7 @@ use super::{MessageBody, MessageFacts, frame, message_dispatch, shared};
 use crate::log::{EventData, PurgeCause, StoredEvent};
 use crate::realtime::hub::{Dispatch, Frames, GuardianLink, ToPerson};
 use crate::wire::events::{
-    ChatExportedEvent, GuardianEvent, MessageHiddenEvent, MessageReportedEvent, MessagesPurgedEvent,
+    ChatExportedEvent, ChatSettingEvent, GuardianEvent, MessageHiddenEvent, MessageReportedEvent, MessagesPurgedEvent,
     ReportClearedEvent, UserEvent, UserSuspendedEvent,
 };
 use crate::wire::{Hidden, MessageType, Purged, ReportView};
@@ -124,6 +125,26 @@ pub(super) fn exported(
         chat_id,
         Frames::Split { members: None, admins: frame(position, "chat_exported", &exported) },
     ))
+}
+
+/// A person's own setting of a chat: their streams, every tab on every replica, get it; nobody
+/// else's (no other member, no admin, no guardian of theirs).
+pub(super) fn own_setting(
+    position: i64,
+    chat_id: i64,
+    actor_id: Option<i64>,
+    data: &EventData,
+) -> anyhow::Result<Dispatch> {
+    let user = actor_id.ok_or_else(|| anyhow::anyhow!("chat setting {position} has no actor"))?;
+    let setting = ChatSettingEvent { chat_id };
+    let bytes = match data {
+        EventData::ChatMuted => frame(position, "chat_muted", &setting),
+        EventData::ChatUnmuted => frame(position, "chat_unmuted", &setting),
+        EventData::ChatArchived => frame(position, "chat_archived", &setting),
+        EventData::ChatUnarchived => frame(position, "chat_unarchived", &setting),
+        _ => anyhow::bail!("event {position} is not a chat setting"),
+    };
+    Ok(Dispatch::new(position, chat_id, Frames::Own { user, bytes }))
 }
 
 /// An event about a person: to admins, and what it does to the person's own streams.

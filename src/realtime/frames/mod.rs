@@ -11,8 +11,8 @@ use super::hub::{Dispatch, Frames};
 use crate::log::{ChatOpened, EventData, StoredEvent};
 use crate::wire::events::ChatCreated;
 pub use crate::wire::events::{
-    ChatClosedEvent, ChatCreatedEvent, ChatExportedEvent, ChatRenamedEvent, GuardianEvent, MessageBody,
-    MessageDeletedEvent, MessageEvent, MessageHiddenEvent, MessageReportedEvent, MessagesPurgedEvent,
+    ChatClosedEvent, ChatCreatedEvent, ChatExportedEvent, ChatRenamedEvent, ChatSettingEvent, GuardianEvent,
+    MessageBody, MessageDeletedEvent, MessageEvent, MessageHiddenEvent, MessageReportedEvent, MessagesPurgedEvent,
     MessagesReadEvent, ParticipantAddedEvent, ParticipantRemovedEvent, ReportClearedEvent, ResetEvent, UserEvent,
     UserSuspendedEvent,
 };
@@ -128,6 +128,8 @@ fn pair_opened(
             last_message: None,
             unread_count: 0,
             last_read_message_id: 0,
+            muted: false,
+            archived: false,
         };
         frame(position, "chat_created", &ChatCreated { chat })
     };
@@ -270,6 +272,9 @@ fn dispatch(
         | EventData::GuardianLinked { .. }
         | EventData::GuardianUnlinked { .. } => {
             anyhow::bail!("event {position} is about a person but names chat {chat_id}")
+        }
+        EventData::ChatMuted | EventData::ChatUnmuted | EventData::ChatArchived | EventData::ChatUnarchived => {
+            governance::own_setting(position, chat_id, actor_id, &event.data)?
         }
         EventData::ChatRead { up_to_message_id } => {
             let read = MessagesReadEvent {

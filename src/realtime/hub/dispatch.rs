@@ -105,6 +105,9 @@ pub enum Frames {
     /// One frame for every participant (none: they get nothing) and another for admins: a
     /// hidden message as each side sees it, a report only moderators see.
     Split { members: Option<Bytes>, admins: Bytes },
+    /// A person's own setting of a chat (muted, archived): their streams get it, nobody
+    /// else's (no other member, no admin, no guardian of theirs).
+    Own { user: i64, bytes: Bytes },
 }
 
 impl Dispatch {
@@ -115,6 +118,15 @@ impl Dispatch {
             _ => self.frames.for_user(user),
         }
     }
+
+    /// The frame a guardian reading the chat for `student` (linked since `since`) gets: the
+    /// student's, but never a setting of their own.
+    pub fn frame_for_guardian(&self, student: i64, since: i64) -> Option<&Bytes> {
+        match self.frames {
+            Frames::Own { .. } => None,
+            _ => self.frame_for(student, since),
+        }
+    }
 }
 
 impl Frames {
@@ -123,14 +135,17 @@ impl Frames {
             Frames::Shared(bytes) => Some(bytes),
             Frames::PerUser { users, .. } => users.iter().find(|(u, _)| *u == user).map(|(_, b)| b),
             Frames::Split { members, .. } => members.as_ref(),
+            Frames::Own { user: owner, bytes } => (*owner == user).then_some(bytes),
         }
     }
 
-    pub fn for_admins(&self) -> &Bytes {
+    /// What admins get (`None`: nothing).
+    pub fn for_admins(&self) -> Option<&Bytes> {
         match self {
             Frames::Shared(bytes) | Frames::PerUser { admins: bytes, .. } | Frames::Split { admins: bytes, .. } => {
-                bytes
+                Some(bytes)
             }
+            Frames::Own { .. } => None,
         }
     }
 }

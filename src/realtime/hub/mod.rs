@@ -197,7 +197,7 @@ impl Hub {
                 let made = || Arc::new(Frame { position: Some(event.position), bytes: bytes.clone() });
                 match event.frames {
                     Frames::Shared(_) => Arc::clone(shared.get_or_insert_with(made)),
-                    Frames::PerUser { .. } | Frames::Split { .. } => made(),
+                    Frames::PerUser { .. } | Frames::Split { .. } | Frames::Own { .. } => made(),
                 }
             };
             let mut unquoted = None;
@@ -234,14 +234,16 @@ impl Hub {
                     continue;
                 }
                 let (Some(connections), Some(bytes)) =
-                    (users.get_mut(&guardian.user), event.frame_for(student, guardian.since))
+                    (users.get_mut(&guardian.user), event.frame_for_guardian(student, guardian.since))
                 else {
                     continue;
                 };
                 send_all(connections, &Arc::new(Frame { position: Some(event.position), bytes: bytes.clone() }));
             }
-            if !admins.is_empty() {
-                send_all(admins, &frame(event.frames.for_admins()));
+            if !admins.is_empty()
+                && let Some(bytes) = event.frames.for_admins()
+            {
+                send_all(admins, &frame(bytes));
                 if let Some(chat) = event.chat_id {
                     self.note_admin_frames(admin_reads, admins, chat);
                 }

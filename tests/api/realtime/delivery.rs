@@ -91,6 +91,8 @@ async fn deletions_and_new_chats_fan_out_the_same_way() {
         ("closed_at", json!(null)),
         ("guardians_read", json!(false)),
         ("ward", json!(null)),
+        ("muted", json!(false)),
+        ("archived", json!(false)),
     ] {
         assert_eq!(chat.remove(field), Some(value), "{field}");
     }

@@ -140,11 +140,11 @@ async fn list_requests(sql: &Client) -> anyhow::Result<(i64, Vec<(String, String
     Ok((teacher, (0..300).map(|_| ("/api/chats?limit=500".to_owned(), load::token(teacher))).collect()))
 }
 
-/// The plan of `teacher`'s whole chat list (`EXPLAIN (ANALYZE, BUFFERS)` of the handler's statement).
+/// The plan of `teacher`'s whole chat list, the inbox (`EXPLAIN (ANALYZE, BUFFERS)` of the handler's statement).
 async fn chat_list_plan(sql: &Client, teacher: i64) -> anyhow::Result<String> {
     let (start, kind, pattern) = (i64::MAX, None::<&str>, None::<String>);
-    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 7] =
-        [&Some(teacher), &start, &start, &start, &kind, &pattern, &501i64];
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 8] =
+        [&Some(teacher), &start, &start, &start, &kind, &pattern, &501i64, &false];
     explain(sql, tutorchat::api::CHAT_LIST_SQL, &params).await
 }
 

@@ -3,6 +3,15 @@
 const chats = {
   chatList: {
     label: 'Chats',
+    actions: 'Chat actions',
+    mute: 'Mute',
+    unmute: 'Unmute',
+    mutedMark: 'Muted: no notifications',
+    archive: 'Archive',
+    unarchive: 'Unarchive',
+    archived: 'Archived',
+    inbox: 'Inbox',
+    archivedEmpty: 'Nothing archived. An archived chat returns to the inbox with its next message.',
     title: 'Chats',
     titleAdmin: 'All chats',
     loading: 'Loading chats…',

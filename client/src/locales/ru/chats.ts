@@ -3,6 +3,15 @@
 const chats = {
   chatList: {
     label: 'Чаты',
+    actions: 'Действия с чатом',
+    mute: 'Без звука',
+    unmute: 'Включить уведомления',
+    mutedMark: 'Без звука: уведомлений нет',
+    archive: 'В архив',
+    unarchive: 'Из архива',
+    archived: 'Архив',
+    inbox: 'Входящие',
+    archivedEmpty: 'В архиве пусто. Чат из архива вернётся во входящие со следующим сообщением.',
     title: 'Чаты',
     titleAdmin: 'Все чаты',
     loading: 'Загрузка чатов…',

@@ -1,0 +1,150 @@
+// One chat of the list (ChatList, ArchivedChats): its avatar, name, last message or who is
+// typing, and its marks (closed, unread, muted).
+
+import type { ChatItem } from '../chats/model';
+import type { People } from '../groups';
+import { useLocale } from '../i18n';
+import { rowInfo } from '../inbox';
+import { type PresenceMap, presenceOf } from '../presence';
+import { lastLineText } from '../moderation/removal';
+import { useSession } from '../session/SessionContext';
+import { fullDateTime, relativeTime } from '../time';
+import { typingText } from '../typing';
+import { Avatar } from './Avatar';
+
+export interface ItemProps {
+  item: ChatItem;
+  now: Date;
+  active: boolean;
+  /** Who else is typing in this chat. */
+  typists: number[];
+  people: People;
+  presence: PresenceMap;
+  onOpen: () => void;
+}
+
+export function ChatListItem({ item, now, active, typists, people, presence, onOpen }: ItemProps) {
+  const { t, locale } = useLocale();
+  const { me } = useSession();
+  const admin = item.messagesCount !== null;
+  const group = item.kind === 'group';
+  const online = !group && item.people.some((p) => presenceOf(presence, p.id)?.online);
+  const row = rowInfo(item, t);
+  const { title } = row;
+  const unreadLabel = t('chatList.unread', { count: item.unread });
+  // A group names who types, when it knows them all.
+  const typistNames = typists.map((id) => people.get(id)?.name);
+  const typingLine =
+    typists.length === 0
+      ? null
+      : group && typistNames.every((name) => name !== undefined)
+        ? typingText(typistNames as string[], t)
+        : t('typing.short');
+  const last = item.lastMessage;
+  const senderName = (id: number, named: string | null) =>
+    id === me.id ? t('chatList.you') : (named ?? people.get(id)?.name ?? '…');
+  // A file or an image without text says what it is ("🖼 Photo", "📎 решение.txt"); a hidden
+  // or purged message, only that it is.
+  const lastPreview = last && lastLineText(last, t);
+  const lastText = last
+    ? group
+      ? t('chatList.senderPreview', { name: senderName(last.senderId, last.senderName), text: lastPreview })
+      : lastPreview
+    : t('chatList.noMessages');
+  const ended = item.membership !== 'member';
+  const classes = ['chat-item', active ? 'active' : '', item.unread > 0 ? 'has-unread' : '', ended ? 'ended' : '']
+    .filter(Boolean)
+    .join(' ');
+
+  return (
+    <button
+      type="button"
+      className={classes}
+      data-testid={`chat-${item.id}`}
+      data-kind={item.kind}
+      data-membership={item.membership}
+      data-closed={row.closed ? 'true' : undefined}
+      aria-current={active ? 'true' : undefined}
+      onClick={onOpen}
+    >
+      {group ? (
+        <span className="avatars avatars-1">
+          <Avatar person={{ id: item.id, name: title }} group />
+        </span>
+      ) : (
+        <span className={`avatars avatars-${item.people.length}`}>
+          {item.people.map((p) => (
+            <Avatar key={p.id} person={p} presence={presenceOf(presence, p.id)} />
+          ))}
+        </span>
+      )}
+      <span className="chat-item-text">
+        <span className="chat-item-top">
+          <span className="chat-item-name">
+            {title}
+            {online && <span className="visually-hidden">, {t('presence.online')}</span>}
+          </span>
+          {item.muted && (
+            <span className="muted-mark" data-testid={`muted-${item.id}`} title={t('chatList.mutedMark')}>
+              <span aria-hidden="true">🔕</span>
+              <span className="visually-hidden">, {t('chatList.mutedMark')}</span>
+            </span>
+          )}
+          {row.badge && (
+            <span className={`role role-${row.badge} role-small`} data-testid={`badge-${item.id}`}>
+              {t(`roles.${row.badge}`)}
+            </span>
+          )}
+          {item.lastActivityAt && (
+            <time
+              className="chat-item-time"
+              dateTime={item.lastActivityAt}
+              title={fullDateTime(item.lastActivityAt, locale)}
+            >
+              {relativeTime(item.lastActivityAt, now, t, locale)}
+            </time>
+          )}
+        </span>
+        <span className="chat-item-bottom">
+          {ended ? (
+            <span className="chat-item-preview" data-testid={`ended-${item.id}`}>
+              {t(item.membership === 'left' ? 'chatList.left' : 'chatList.removed')}
+            </span>
+          ) : typingLine ? (
+            <span className="chat-item-preview typing-text" data-testid={`typing-${item.id}`}>
+              {typingLine}
+            </span>
+          ) : (
+            <span className="chat-item-preview">
+              {row.closed && (
+                <span className="role-inline closed-mark" data-testid={`closed-${item.id}`}>
+                  {t('chatList.closed')} ·{' '}
+                </span>
+              )}
+              {row.who !== null && (
+                <span className="role-inline" data-testid={`who-${item.id}`}>
+                  {row.who} ·{' '}
+                </span>
+              )}
+              {group && (
+                <span className="role-inline" data-testid={`members-${item.id}`}>
+                  {t('chatList.members', { count: item.participantsCount })} ·{' '}
+                </span>
+              )}
+              {item.kind === 'direct' && !admin && item.people[0] && (
+                <span className="role-inline">{t(`roles.${item.people[0].role}`)} · </span>
+              )}
+              {admin ? t('chatList.messages', { count: item.messagesCount ?? 0 }) : lastText}
+            </span>
+          )}
+          {item.unread > 0 && (
+            <span className="badge" data-testid={`unread-${item.id}`} data-count={item.unread} title={unreadLabel}>
+              <span aria-hidden="true">{item.unread > 99 ? '99+' : item.unread.toLocaleString(locale)}</span>
+              <span className="visually-hidden">{unreadLabel}</span>
+            </span>
+          )}
+        </span>
+      </span>
+    </button>
+  );
+}
