@@ -21,7 +21,7 @@ use crate::wire::{AdminChat, ChatHeader, ChatKind, ChatSummary, Contact, Message
 mod facts;
 mod governance;
 
-use facts::{MessageFacts, message_facts};
+use facts::{MessageFacts, message_facts, owners};
 
 /// A log event's frame, with its position as the `id:`.
 pub fn frame(position: i64, event: &str, data: &impl Serialize) -> Bytes {
@@ -97,8 +97,31 @@ pub async fn encode(
         }
     }
     let facts = message_facts(client, events, shown).await?;
+    let owners = owners(client, events).await?;
     let reports = governance::reports(client, events).await?;
-    events.iter().map(|event| dispatch(event, &names, &guarded, &facts, &reports, shown)).collect()
+    events
+        .iter()
+        .map(|event| {
+            let mut dispatch = dispatch(event, &names, &guarded, &facts, &reports, shown)?;
+            dispatch.messages = about_messages(event, &owners);
+            Ok(dispatch)
+        })
+        .collect()
+}
+
+/// The messages `event` is about, each as (sender, position): see `Dispatch::messages`.
+fn about_messages(event: &StoredEvent, owners: &HashMap<i64, (i64, i64)>) -> Vec<(i64, i64)> {
+    match &event.data {
+        EventData::MessageCreated { .. } => event.actor_id.map(|sender| (sender, event.position)).into_iter().collect(),
+        EventData::MessageEdited { message_id, .. }
+        | EventData::MessageDeleted { message_id }
+        | EventData::MessageHidden { message_id, .. }
+        | EventData::MessageUnhidden { message_id } => owners.get(message_id).copied().into_iter().collect(),
+        EventData::MessagesPurged { message_ids, .. } => {
+            message_ids.iter().filter_map(|id| owners.get(id)).copied().collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// A chat of two fixed members opened (a lesson pair, an inquiry): each member sees it with the
@@ -125,6 +148,7 @@ fn pair_opened(
             header: header.clone(),
             participant: Some(other.clone()),
             ward: None,
+            ward_only: false,
             last_message: None,
             unread_count: 0,
             last_read_message_id: 0,
@@ -154,6 +178,7 @@ fn pair_opened(
 /// quoted one: the quote only as unavailable.
 fn message_dispatch(position: i64, chat_id: i64, event: &str, message: MessageBody<'_>) -> Dispatch {
     let seen = message.for_participants();
+    let quoted_by = seen.reply_to.as_ref().and_then(|quote| quote.sender_id);
     let unquoted = seen.reply_to.clone().map(|quote| {
         let quoted = quote.position;
         let message = MessageBody { reply_to: Some(quote.unavailable()), ..seen.clone() };
@@ -168,6 +193,7 @@ fn message_dispatch(position: i64, chat_id: i64, event: &str, message: MessageBo
         shared(position, event, &MessageEvent { chat_id, message })
     };
     let mut dispatch = Dispatch::new(position, chat_id, frames);
+    dispatch.quoted_by = quoted_by;
     dispatch.unquoted = unquoted;
     dispatch
 }
