@@ -43,6 +43,7 @@ function chat(id: number, options: Partial<ChatItem> = {}): ChatItem {
     closedAt: null,
     guardiansRead: false,
     ward: null,
+    wardOnly: false,
     position: 0,
     ...options,
   };

@@ -161,7 +161,17 @@ impl Default for SafeguardingConfig {
 
 #[cfg(test)]
 mod tests {
-    use super::QuietHours;
+    use super::{GuardianGroups, QuietHours, SafeguardingConfig};
+    use crate::config::env::Env;
+
+    #[test]
+    fn guardian_groups_is_none_unless_set_and_a_bad_policy_names_the_variable() {
+        assert_eq!(SafeguardingConfig::default().guardian_groups, GuardianGroups::None);
+        let own = SafeguardingConfig::from_env(&Env::of(&[("GUARDIAN_GROUPS", "own_messages")])).expect("a policy");
+        assert_eq!(own.guardian_groups, GuardianGroups::OwnMessages);
+        let bad = SafeguardingConfig::from_env(&Env::of(&[("GUARDIAN_GROUPS", "all")])).expect_err("no such policy");
+        assert_eq!(bad.var, "GUARDIAN_GROUPS");
+    }
 
     #[test]
     fn windows_parse_and_nonsense_does_not() {

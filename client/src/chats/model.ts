@@ -42,6 +42,8 @@ export interface ChatItem {
   guardiansRead: boolean;
   /** A guardian's view: the child whose chat this is (`people` holds the teacher); null for everyone else. */
   ward: Person | null;
+  /** A guardian's view of a group: they read only the ward's own messages there. */
+  wardOnly: boolean;
   /** Log position of the newest event applied to this item; 0 when it only comes from a snapshot. */
   position: number;
 }

@@ -320,6 +320,11 @@ function ChatListItem({ item, now, active, typists, people, presence, onOpen }: 
             {title}
             {online && <span className="visually-hidden">, {t('presence.online')}</span>}
           </span>
+          {item.wardOnly && item.ward && (
+            <span className="role role-small" data-testid={`ward-only-${item.id}`}>
+              {t('guardians.wardOnly', { name: item.ward.name })}
+            </span>
+          )}
           {row.badge && (
             <span className={`role role-${row.badge} role-small`} data-testid={`badge-${item.id}`}>
               {t(`roles.${row.badge}`)}

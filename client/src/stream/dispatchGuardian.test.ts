@@ -27,6 +27,7 @@ function ofChild(id: number, ward: Person): ChatSummary {
     participants_count: 2,
     guardians_read: true,
     ward,
+    ward_only: false,
     closed_at: null,
     participant: { ...ivan, online: false, last_seen: null },
     last_message: null,

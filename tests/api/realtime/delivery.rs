@@ -91,6 +91,7 @@ async fn deletions_and_new_chats_fan_out_the_same_way() {
         ("closed_at", json!(null)),
         ("guardians_read", json!(false)),
         ("ward", json!(null)),
+        ("ward_only", json!(false)),
     ] {
         assert_eq!(chat.remove(field), Some(value), "{field}");
     }
