@@ -24,8 +24,9 @@ use crate::{AppState, Result};
 /// `GUARDIAN_GROUPS=own_messages`): the direct chats of each student they are linked to now,
 /// the teacher as the other participant and the student as the ward, the last message only if
 /// it came after the link; with $8, each group the student was a member of while linked, as
-/// `ward_only` (no other participant; the last message the student's own within the
-/// stretches). No unread count (a guardian keeps no read marker). The search matches the
+/// `ward_only` (no other participant; the last message, and the time it says it was active, the
+/// student's own within the stretches; it is still ranked by the group's activity, which pages
+/// the list). No unread count (a guardian keeps no read marker). The search matches the
 /// teacher's or the student's name, or a group's title.
 pub(super) const GUARDIAN_CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
     FROM log_head() h
@@ -36,7 +37,7 @@ pub(super) const GUARDIAN_CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
             FROM guardian_reading($1, $8) r WHERE r.from_position <= $2 GROUP BY r.chat_id
         ), page AS (
             SELECT c.id, x.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at,
-                   c.participants_count, c.last_message_id, c.guardians_read,
+                   c.participants_count, c.last_message_id, c.guardians_read, c.created_at,
                    r.from_position AS joined_position, r.own_only, r.student_id, ch.teacher_id
             FROM reading r
             JOIN chats ch ON ch.id = r.chat_id
@@ -49,8 +50,9 @@ pub(super) const GUARDIAN_CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
                   SELECT 1 FROM users su WHERE su.id IN (r.student_id, ch.teacher_id)
                     AND lower(su.name COLLATE "und-x-icu") LIKE $6))
             ORDER BY x.active DESC, c.id DESC LIMIT $7)
-        SELECT c.id, c.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at, c.participants_count,
-               c.guardians_read, c.teacher_id AS other_id, u.name AS other_name, u.role AS other_role,
+        SELECT c.id, c.active, c.kind, c.title, c.context, c.created_by,
+               CASE WHEN c.own_only THEN coalesce(m.created_at, c.created_at) ELSE c.updated_at END AS updated_at,
+               c.closed_at, c.participants_count, c.guardians_read, c.teacher_id AS other_id, u.name AS other_name, u.role AS other_role,
                c.student_id AS ward_id, s.name AS ward_name, c.own_only AS ward_only,
                m.id AS last_id, m.sender_id AS last_sender_id,
                CASE WHEN m.hidden_at IS NULL THEN m.content ELSE '' END AS last_content,

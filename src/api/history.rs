@@ -172,6 +172,8 @@ pub async fn history(
         .map(|row| Ok(history_message(row)?.for_viewer(admin)))
         .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
     for message in &mut messages {
+        // Who read it names the members: not to a guardian reading only their child's messages.
+        message.read_by.retain(|reader| readable.names(*reader));
         message.reply_to = message.reply_to.take().map(|quote| {
             let by = quote.sender_id;
             quote.for_reader(|p| readable.shows(p, by))

@@ -137,6 +137,7 @@ async fn a_guardians_list_history_and_export_of_a_group_hold_only_their_childs_m
     a.send(&s.child, s.class, "мой ответ").await;
     let quoting = reply(&a, &s.child, s.class, "согласна", petya).await;
     a.send(&s.teacher, s.class, "учитель последний").await;
+    assert_eq!(a.read(&s.other, s.class, None).await.status(), 204, "Петя has read it all");
 
     // Listed under the child, marked as the child's messages only.
     let (status, list) = get(&b, "/api/chats", &s.guardian).await;
@@ -150,11 +151,13 @@ async fn a_guardians_list_history_and_export_of_a_group_hold_only_their_childs_m
     );
     assert_eq!(listed["participant"], Value::Null, "no other member named");
     assert_eq!(listed["last_message"]["id"].as_i64(), Some(quoting), "the child's last, not the teacher's: {listed}");
+    assert_eq!(listed["updated_at"], listed["last_message"]["created_at"], "active as the child was: {listed}");
 
     // History: the child's messages since the link; the quote of another child unavailable.
     let (status, history) = get(&b, &format!("/api/chats/{}/messages", s.class), &s.guardian).await;
     assert_eq!(status, 200, "{history}");
     assert_eq!(contents(&history), ["мой ответ", "согласна"]);
+    assert!(history["messages"].as_array().expect("messages").iter().all(|m| m["read_by"] == json!([])), "{history}");
     let quote = &history["messages"][1]["reply_to"];
     assert_eq!(
         (&quote["unavailable"], &quote["content_preview"], &quote["sender_id"]),
