@@ -232,6 +232,47 @@ async fn ending_the_link_ends_a_guardians_reading_of_the_group_on_every_replica(
 }
 
 #[tokio::test]
+async fn a_purge_of_several_childrens_messages_shows_a_guardian_only_their_own_childs() {
+    let _turn = crate::governance::one_retention_at_a_time().await;
+    let policy = |c: &mut tutorchat::config::Config| {
+        c.safeguarding.guardian_groups = GuardianGroups::OwnMessages;
+        c.governance.retention = Some(time::Duration::days(30));
+    };
+    let a = TestApp::spawn_with(policy).await;
+    let b = TestApp::spawn_on(a.database.clone(), policy).await;
+    let s = class(&a).await;
+    assert_eq!(set_link(&a, &s.admin, s.guardian.id, s.child.id, true).await.0, 201);
+    let petya = a.send(&s.other, s.class, "старое Пети").await;
+    let mine = a.send(&s.child, s.class, "старое Маши").await;
+    let mut live = b.stream(&s.guardian, None).await;
+
+    // Retention's clock: 30 days after both.
+    let horizon = crate::governance::created_at(&a, mine).await + time::Duration::microseconds(1);
+    let purged =
+        tutorchat::governance::retention::run_at(&a.state, horizon + time::Duration::days(30)).await.expect("run");
+    assert_eq!(purged, 2);
+    let event = live.event().await;
+    assert_eq!((event.event.as_str(), event.json()["message_ids"].clone()), ("messages_purged", json!([mine])));
+
+    // Resumed: the child's message as it is now (purged), then the purge, with only its id.
+    let mut resumed = a.stream(&s.guardian, Some("0")).await;
+    let replayed = resumed.events(2).await;
+    assert_eq!(replayed[0].json()["message"]["id"].as_i64(), Some(mine), "{}", replayed[0].data);
+    assert_eq!(replayed[1].json()["message_ids"], json!([mine]), "{}", replayed[1].data);
+    // Its members see both purged, Петя's too.
+    let (_, teachers) = get(&a, &format!("/api/chats/{}/messages", s.class), &s.teacher).await;
+    let purged_ids: Vec<i64> = teachers["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| m["purged"]["cause"] == "retention")
+        .map(|m| m["id"].as_i64().expect("id"))
+        .collect();
+    assert_eq!(purged_ids, [petya, mine]);
+    audit_is_clean(&a).await;
+}
+
+#[tokio::test]
 async fn a_linked_guardian_with_a_browser_subscribed_gets_a_push_for_their_childs_chats_and_none_once_unlinked() {
     let receiver = PushReceiver::start().await;
     let notify = crate::push::config(&receiver);

@@ -104,9 +104,35 @@ pub async fn encode(
         .map(|event| {
             let mut dispatch = dispatch(event, &names, &guarded, &facts, &reports, shown)?;
             dispatch.messages = about_messages(event, &owners);
+            dispatch.by_author = purged_by_author(event, &owners)?;
             Ok(dispatch)
         })
         .collect()
+}
+
+/// A purge of several people's messages as each of them would show it alone: see
+/// `Dispatch::by_author` (none for another event, or for one author's messages).
+fn purged_by_author(event: &StoredEvent, owners: &HashMap<i64, (i64, i64)>) -> anyhow::Result<Vec<(i64, Bytes)>> {
+    let (Some(chat_id), EventData::MessagesPurged { message_ids, cause, .. }) = (event.chat_id, &event.data) else {
+        return Ok(Vec::new());
+    };
+    let mut authors: Vec<i64> = message_ids.iter().filter_map(|id| owners.get(id)).map(|(sender, _)| *sender).collect();
+    authors.sort_unstable();
+    authors.dedup();
+    if authors.len() < 2 {
+        return Ok(Vec::new());
+    }
+    let mut frames = Vec::with_capacity(authors.len());
+    for author in authors {
+        let own: Vec<i64> = message_ids
+            .iter()
+            .filter(|id| owners.get(id).is_some_and(|(sender, _)| *sender == author))
+            .copied()
+            .collect();
+        let alone = governance::purged(event.position, chat_id, &own, *cause, event.created_at)?;
+        frames.push((author, alone.frames.for_admins().clone()));
+    }
+    Ok(frames)
 }
 
 /// The messages `event` is about, each as (sender, position): see `Dispatch::messages`.

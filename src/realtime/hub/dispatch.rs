@@ -52,6 +52,10 @@ pub struct Dispatch {
     /// under `GUARDIAN_GROUPS=own_messages` a group's event reaches a member's guardians only
     /// when it is about one of that member's own messages (empty: about none).
     pub messages: Vec<(i64, i64)>,
+    /// The event as it shows one author's messages only, for the authors among several (a
+    /// purge of many members' messages): a guardian of one of them gets theirs, never the ids
+    /// of another child's messages.
+    pub by_author: Vec<(i64, Bytes)>,
     /// The event ends the chat's guests' sessions (an inquiry closed): their streams here end
     /// once they have this event, and their credential is refused from now on.
     pub ends_guests: bool,
@@ -98,6 +102,7 @@ impl Dispatch {
             unquoted: None,
             quoted_by: None,
             messages: Vec::new(),
+            by_author: Vec::new(),
             ends_guests: false,
             person,
             guardian: None,
@@ -132,6 +137,9 @@ impl Dispatch {
     /// own message from their stretch (another child's words never reach a guardian, not even
     /// quoted).
     pub fn frame_for_guardian(&self, student: i64, since: i64) -> Option<&Bytes> {
+        if let Some((_, bytes)) = self.by_author.iter().find(|(author, _)| *author == student) {
+            return Some(bytes);
+        }
         match &self.unquoted {
             Some((quoted, bytes)) if since > *quoted || self.quoted_by != Some(student) => Some(bytes),
             _ => self.frames.for_user(student),
