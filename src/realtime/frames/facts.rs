@@ -64,29 +64,3 @@ pub(super) async fn message_facts(
     }
     Ok(facts)
 }
-
-/// Who wrote each message the batch's changes are about (edits, deletions, hidings, purges,
-/// showings again), and where it was written: (sender, position of its `message_created`).
-/// A group's guardians get only the events about their own child's messages (see
-/// `Dispatch::messages`). One query, only when the batch has such events.
-pub(super) async fn owners(
-    client: &impl GenericClient,
-    events: &[StoredEvent],
-) -> anyhow::Result<HashMap<i64, (i64, i64)>> {
-    let ids: Vec<i64> = events
-        .iter()
-        .flat_map(|e| match &e.data {
-            EventData::MessageEdited { message_id, .. }
-            | EventData::MessageDeleted { message_id }
-            | EventData::MessageHidden { message_id, .. }
-            | EventData::MessageUnhidden { message_id } => vec![*message_id],
-            EventData::MessagesPurged { message_ids, .. } => message_ids.clone(),
-            _ => vec![],
-        })
-        .collect();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = client.query("SELECT id, sender_id, position FROM messages WHERE id = ANY($1)", &[&ids]).await?;
-    Ok(rows.iter().map(|r| (r.get("id"), (r.get("sender_id"), r.get("position")))).collect())
-}

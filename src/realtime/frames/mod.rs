@@ -18,10 +18,12 @@ pub use crate::wire::events::{
 };
 use crate::wire::{AdminChat, ChatHeader, ChatKind, ChatSummary, Contact, MessageType, Person, Presences, ReportView};
 
+mod authors;
 mod facts;
 mod governance;
 
-use facts::{MessageFacts, message_facts, owners};
+use authors::{about_messages, owners, purged_by_author};
+use facts::{MessageFacts, message_facts};
 
 /// A log event's frame, with its position as the `id:`.
 pub fn frame(position: i64, event: &str, data: &impl Serialize) -> Bytes {
@@ -108,46 +110,6 @@ pub async fn encode(
             Ok(dispatch)
         })
         .collect()
-}
-
-/// A purge of several people's messages as each of them would show it alone: see
-/// `Dispatch::by_author` (none for another event, or for one author's messages).
-fn purged_by_author(event: &StoredEvent, owners: &HashMap<i64, (i64, i64)>) -> anyhow::Result<Vec<(i64, Bytes)>> {
-    let (Some(chat_id), EventData::MessagesPurged { message_ids, cause, .. }) = (event.chat_id, &event.data) else {
-        return Ok(Vec::new());
-    };
-    let mut authors: Vec<i64> = message_ids.iter().filter_map(|id| owners.get(id)).map(|(sender, _)| *sender).collect();
-    authors.sort_unstable();
-    authors.dedup();
-    if authors.len() < 2 {
-        return Ok(Vec::new());
-    }
-    let mut frames = Vec::with_capacity(authors.len());
-    for author in authors {
-        let own: Vec<i64> = message_ids
-            .iter()
-            .filter(|id| owners.get(id).is_some_and(|(sender, _)| *sender == author))
-            .copied()
-            .collect();
-        let alone = governance::purged(event.position, chat_id, &own, *cause, event.created_at)?;
-        frames.push((author, alone.frames.for_admins().clone()));
-    }
-    Ok(frames)
-}
-
-/// The messages `event` is about, each as (sender, position): see `Dispatch::messages`.
-fn about_messages(event: &StoredEvent, owners: &HashMap<i64, (i64, i64)>) -> Vec<(i64, i64)> {
-    match &event.data {
-        EventData::MessageCreated { .. } => event.actor_id.map(|sender| (sender, event.position)).into_iter().collect(),
-        EventData::MessageEdited { message_id, .. }
-        | EventData::MessageDeleted { message_id }
-        | EventData::MessageHidden { message_id, .. }
-        | EventData::MessageUnhidden { message_id } => owners.get(message_id).copied().into_iter().collect(),
-        EventData::MessagesPurged { message_ids, .. } => {
-            message_ids.iter().filter_map(|id| owners.get(id)).copied().collect()
-        }
-        _ => Vec::new(),
-    }
 }
 
 /// A chat of two fixed members opened (a lesson pair, an inquiry): each member sees it with the
