@@ -23,7 +23,7 @@ use crate::{AppState, Result};
 /// the one rule of a guardian's reading (`guardian_reading($1, $8)`, $8:
 /// `GUARDIAN_GROUPS=own_messages`): the direct chats of each student they are linked to now,
 /// the teacher as the other participant and the student as the ward, the last message only if
-/// it came after the link; with $8, each group the student was a member of while linked, as
+/// it came after the link; with $8, each group the student is a member of while linked, as
 /// `ward_only` (no other participant; the last message, and the time it says it was active, the
 /// student's own within the stretches; it is still ranked by the group's activity, which pages
 /// the list). No unread count (a guardian keeps no read marker). The search matches the
@@ -34,7 +34,9 @@ pub(super) const GUARDIAN_CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
         WITH reading AS (
             SELECT r.chat_id, min(r.student_id) AS student_id, bool_or(r.own_only) AS own_only,
                    min(r.from_position) AS from_position
-            FROM guardian_reading($1, $8) r WHERE r.from_position <= $2 GROUP BY r.chat_id
+            FROM guardian_reading($1, $8) r
+            WHERE r.from_position <= $2 AND (r.to_position IS NULL OR r.to_position > $2)
+            GROUP BY r.chat_id
         ), page AS (
             SELECT c.id, x.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at,
                    c.participants_count, c.last_message_id, c.guardians_read, c.created_at,

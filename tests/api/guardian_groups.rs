@@ -232,6 +232,35 @@ async fn ending_the_link_ends_a_guardians_reading_of_the_group_on_every_replica(
 }
 
 #[tokio::test]
+async fn once_the_child_leaves_the_group_the_guardian_reads_only_what_came_before() {
+    let (a, b) = own_messages().await;
+    let s = class(&a).await;
+    let lesson = a.chat(&s.teacher, &s.child).await;
+    assert_eq!(set_link(&a, &s.admin, s.guardian.id, s.child.id, true).await.0, 201);
+    let mut live = b.stream(&s.guardian, None).await;
+    let before = a.send(&s.child, s.class, "до ухода").await;
+    assert_eq!(live.event().await.json()["message"]["id"].as_i64(), Some(before));
+
+    // Out of the group, a change to the child's old message is no longer the guardian's.
+    assert_eq!(crate::groups::remove(&a, &s.child, s.class, s.child.id).await, 204);
+    let hide = a.http.post(a.url(&format!("/api/admin/messages/{before}/hide"))).bearer_auth(&s.admin.token);
+    assert_eq!(hide.json(&json!({ "reason": "x" })).send().await.expect("hide").status(), 204);
+    let next = a.send(&s.teacher, lesson, "урок завтра").await;
+    assert_eq!(live.event().await.json()["message"]["id"].as_i64(), Some(next), "nothing of the group came first");
+
+    // The list holds the groups the child is in now; history the stretch they were in.
+    let (_, list) = get(&b, "/api/chats", &s.guardian).await;
+    let listed: Vec<i64> =
+        list["chats"].as_array().expect("chats").iter().map(|c| c["id"].as_i64().expect("id")).collect();
+    assert_eq!(listed, [lesson]);
+    let (status, history) = get(&b, &format!("/api/chats/{}/messages", s.class), &s.guardian).await;
+    assert_eq!(status, 200, "{history}");
+    assert_eq!(history["messages"][0]["id"].as_i64(), Some(before));
+    assert_eq!(history["messages"].as_array().map(Vec::len), Some(1));
+    audit_is_clean(&a).await;
+}
+
+#[tokio::test]
 async fn a_purge_of_several_childrens_messages_shows_a_guardian_only_their_own_childs() {
     let _turn = crate::governance::one_retention_at_a_time().await;
     let policy = |c: &mut tutorchat::config::Config| {
