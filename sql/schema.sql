@@ -952,6 +952,29 @@ BEGIN
         GROUP BY p.user_id, a.chat_id
         ON CONFLICT (user_id, chat_id) WHERE state = 'pending'
         DO UPDATE SET count = n.count + excluded.count, message_id = excluded.message_id, preview = excluded.preview;
+
+        -- … and to each guardian who reads it now, is offline and has a browser subscribed
+        -- (guardians get Web Push only): a student's direct chat's messages, and, under
+        -- GUARDIAN_GROUPS=own_messages, the student's own messages in a group (author_id: only
+        -- theirs count). One probe of guardian_links_student per message.
+        INSERT INTO notices AS n (user_id, chat_id, first_message_id, message_id, count, preview, created_at, author_id)
+        SELECT g.guardian_id, a.chat_id, min((a.payload ->> 'message_id')::bigint), max((a.payload ->> 'message_id')::bigint),
+               count(*),
+               (array_agg(CASE WHEN a.payload ->> 'content' ~ '[^[:space:]]' THEN left(a.payload ->> 'content', 100)
+                               ELSE '📎 ' || (a.payload -> 'attachments' -> 0 ->> 'name') END
+                          ORDER BY a.position DESC))[1],
+               min(a.created_at), min(g.student_id) FILTER (WHERE c.kind = 'group')
+        FROM appended a
+        JOIN chats c ON c.id = a.chat_id AND c.kind IN ('direct', 'group')
+        JOIN guardian_links g ON g.to_position IS NULL
+                             AND g.student_id = CASE c.kind WHEN 'direct' THEN c.student_id ELSE a.actor_id END
+        WHERE a.type = 'message_created'
+          AND (c.kind = 'direct' OR (SELECT s.guardian_groups = 'own_messages' FROM safeguarding_settings s))
+          AND EXISTS (SELECT 1 FROM push_subscriptions s WHERE s.user_id = g.guardian_id)
+          AND NOT presence_online(g.guardian_id)
+        GROUP BY g.guardian_id, a.chat_id
+        ON CONFLICT (user_id, chat_id) WHERE state = 'pending'
+        DO UPDATE SET count = n.count + excluded.count, message_id = excluded.message_id, preview = excluded.preview;
     END IF;
 
     -- Every replica's listener reads the log after its cursor when this arrives (at commit).
@@ -969,7 +992,8 @@ COMMENT ON FUNCTION public.events_after_insert() IS 'Once per INSERT statement o
 rows, in this order: plain messages'' sender (a member who joined before, not suspended) and
 closed-chat checks and their messages rows; each chat''s last message, message count, activity
 and every member''s unread count; the offline-notification outbox (a notice for each offline
-member, folded per chat); and the one NOTIFY on ''tutorchat_events'' with the statement''s highest
+member, and each offline guardian with a push subscription who reads the chat, folded per
+chat); and the one NOTIFY on ''tutorchat_events'' with the statement''s highest
 position.';
 
 
@@ -1789,8 +1813,8 @@ CREATE FUNCTION public.events_rule_chat_exported(e public.events) RETURNS public
 BEGIN
     IF (SELECT u.role FROM users u WHERE u.id = e.actor_id) IS DISTINCT FROM 'admin' AND NOT EXISTS (
         SELECT 1 FROM chat_participants WHERE chat_id = e.chat_id AND user_id = e.actor_id) AND NOT EXISTS (
-        SELECT 1 FROM chats c JOIN guardian_links g ON g.student_id = c.student_id
-        WHERE c.id = e.chat_id AND c.kind = 'direct' AND g.guardian_id = e.actor_id AND g.to_position IS NULL) THEN
+        SELECT 1 FROM guardian_reading(e.actor_id, (SELECT s.guardian_groups = 'own_messages' FROM safeguarding_settings s)) r
+        WHERE r.chat_id = e.chat_id) THEN
         RAISE EXCEPTION 'user % is not a participant of chat %', e.actor_id, e.chat_id
             USING ERRCODE = 'insufficient_privilege';
     END IF;
@@ -1811,7 +1835,7 @@ $$;
 -- Name: FUNCTION events_rule_chat_exported(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_chat_exported(e public.events) IS 'chat_exported: a participant, an admin, or a guardian linked now to the student of a direct chat, of a chat that exists; its format (json, html or pdf) and the moment it shows (at). In Rust: access::check_read_access in api::export.';
+COMMENT ON FUNCTION public.events_rule_chat_exported(e public.events) IS 'chat_exported: a participant, an admin, or a guardian who reads the chat (guardian_reading: linked now to the student of a direct chat, or, under GUARDIAN_GROUPS=own_messages, to a member of a group), of a chat that exists; its format (json, html or pdf) and the moment it shows (at). In Rust: access::check_read_access in api::export.';
 
 
 --
@@ -2528,6 +2552,34 @@ $$;
 
 
 --
+-- Name: guardian_reading(bigint, boolean); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.guardian_reading(p_guardian bigint, p_groups boolean) RETURNS TABLE(chat_id bigint, student_id bigint, from_position bigint, to_position bigint, own_only boolean)
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT c.id, g.student_id, g.from_position, NULL::bigint, false
+    FROM guardian_links g
+    JOIN chats c ON c.student_id = g.student_id AND c.kind = 'direct'
+    WHERE g.guardian_id = p_guardian AND g.to_position IS NULL
+    UNION ALL
+    SELECT p.chat_id, g.student_id, greatest(g.from_position, p.from_position), p.to_position, true
+    FROM guardian_links g
+    JOIN chat_memberships p ON p.user_id = g.student_id
+    JOIN chats c ON c.id = p.chat_id AND c.kind = 'group'
+    WHERE p_groups AND g.guardian_id = p_guardian AND g.to_position IS NULL
+      AND (p.to_position IS NULL OR p.to_position > g.from_position)
+$$;
+
+
+--
+-- Name: FUNCTION guardian_reading(p_guardian bigint, p_groups boolean); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.guardian_reading(p_guardian bigint, p_groups boolean) IS 'What guardian p_guardian reads now, one row per stretch: the direct chats of each student they are linked to now, from the link on (own_only false: the whole chat); with p_groups (GUARDIAN_GROUPS=own_messages), also each group the student was a member of while linked, from where both the membership and the link had begun through the event that ended the membership (NULL: open), the student''s own messages only (own_only). The one rule of a guardian''s reading: history, export, the chat list, the replay, the access records and the push outbox all read it. A set-returning SQL function, expanded into the statement that calls it.';
+
+
+--
 -- Name: inquiry_open(text, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2636,6 +2688,29 @@ CREATE FUNCTION public.moderation_reason_valid(p_reason jsonb) RETURNS boolean
        AND char_length(p_reason #>> '{}') BETWEEN 1 AND 500
        AND (p_reason #>> '{}') ~ '[^[:space:]]'
 $$;
+
+
+--
+-- Name: notice_reader(bigint, bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.notice_reader(p_user bigint, p_chat bigint, p_message bigint) RETURNS TABLE(behind boolean)
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT EXISTS (SELECT 1 FROM chat_participants p
+                   WHERE p.chat_id = p_chat AND p.user_id = p_user AND p.last_read_message_id < p_message
+                     AND NOT p.muted)  -- the hook for mentions: a mention will notify a muted chat too
+        OR EXISTS (SELECT 1 FROM guardian_reading(p_user, (SELECT s.guardian_groups = 'own_messages'
+                                                           FROM safeguarding_settings s)) r
+                   WHERE r.chat_id = p_chat AND r.to_position IS NULL)
+$$;
+
+
+--
+-- Name: FUNCTION notice_reader(p_user bigint, p_chat bigint, p_message bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.notice_reader(p_user bigint, p_chat bigint, p_message bigint) IS 'Whether a notice to p_user about message p_message of chat p_chat is still worth sending, as far as their reading goes: a member who has not read up to it and has not muted the chat (chat_muted; mentions, when they exist, will be the exception), or a guardian who reads the chat now (guardian_reading: linked, and for a group under GUARDIAN_GROUPS=own_messages their child still a member; a guardian keeps no read marker). The notices'' and the pushes'' claims both ask it. Set-returning, so that PostgreSQL expands it into the calling statement.';
 
 
 --
@@ -3460,6 +3535,25 @@ COMMENT ON TABLE public.guardian_links IS 'Which guardian may read which student
 
 
 --
+-- Name: safeguarding_settings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.safeguarding_settings (
+    only_row boolean DEFAULT true NOT NULL,
+    guardian_groups text DEFAULT 'none'::text NOT NULL,
+    CONSTRAINT safeguarding_settings_guardian_groups_check CHECK ((guardian_groups = ANY (ARRAY['none'::text, 'own_messages'::text]))),
+    CONSTRAINT safeguarding_settings_only_row_check CHECK (only_row)
+);
+
+
+--
+-- Name: TABLE safeguarding_settings; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.safeguarding_settings IS 'The school''s GUARDIAN_GROUPS policy, as the replicas set it at start (they must agree): read by the chat_headers view and the push outbox.';
+
+
+--
 -- Name: chat_headers; Type: VIEW; Schema: public; Owner: -
 --
 
@@ -3481,9 +3575,17 @@ CREATE VIEW public.chat_headers AS
     c.active_position,
     c.last_message_id,
     c.message_count,
-    ((c.kind = 'direct'::text) AND (EXISTS ( SELECT 1
-           FROM public.guardian_links g
-          WHERE ((g.student_id = c.student_id) AND (g.to_position IS NULL))))) AS guardians_read
+        CASE c.kind
+            WHEN 'direct'::text THEN (EXISTS ( SELECT 1
+               FROM public.guardian_links g
+              WHERE ((g.student_id = c.student_id) AND (g.to_position IS NULL))))
+            WHEN 'group'::text THEN (( SELECT (s.guardian_groups = 'own_messages'::text)
+               FROM public.safeguarding_settings s) AND (EXISTS ( SELECT 1
+               FROM (public.chat_participants p
+                 JOIN public.guardian_links g ON (((g.student_id = p.user_id) AND (g.to_position IS NULL))))
+              WHERE (p.chat_id = c.id))))
+            ELSE false
+        END AS guardians_read
    FROM public.chats c;
 
 
@@ -3491,7 +3593,7 @@ CREATE VIEW public.chat_headers AS
 -- Name: VIEW chat_headers; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON VIEW public.chat_headers IS 'A chat as its header shows it (the API''s ChatHeader): updated_at is its last activity, participants_count its current members, guardians_read whether a guardian of its student can read it now.';
+COMMENT ON VIEW public.chat_headers IS 'A chat as its header shows it (the API''s ChatHeader): updated_at is its last activity, participants_count its current members, guardians_read whether a guardian can read it now (a direct chat''s student''s; under GUARDIAN_GROUPS=own_messages, a group member''s, their child''s own messages).';
 
 
 --
@@ -3875,9 +3977,17 @@ CREATE TABLE public.notices (
     sent_at timestamp with time zone,
     settled_at timestamp with time zone,
     last_error text,
+    author_id bigint,
     CONSTRAINT notices_count_check CHECK ((count > 0)),
     CONSTRAINT notices_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'sending'::text, 'retry'::text, 'delivered'::text, 'failed'::text, 'cancelled'::text])))
 );
+
+
+--
+-- Name: COLUMN notices.author_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.notices.author_id IS 'A guardian''s notice about a group (GUARDIAN_GROUPS=own_messages): only this student''s messages count and show; NULL for every other notice.';
 
 
 --
@@ -4570,6 +4680,14 @@ ALTER TABLE ONLY public.restore_drills
 
 ALTER TABLE ONLY public.revoked_sessions
     ADD CONSTRAINT revoked_sessions_pkey PRIMARY KEY (sid);
+
+
+--
+-- Name: safeguarding_settings safeguarding_settings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.safeguarding_settings
+    ADD CONSTRAINT safeguarding_settings_pkey PRIMARY KEY (only_row);
 
 
 --
@@ -5899,6 +6017,20 @@ GRANT SELECT ON TABLE public.chats TO tutorchat_app;
 --
 
 GRANT SELECT ON TABLE public.guardian_links TO tutorchat_app;
+
+
+--
+-- Name: TABLE safeguarding_settings; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.safeguarding_settings TO tutorchat_app;
+
+
+--
+-- Name: COLUMN safeguarding_settings.guardian_groups; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(guardian_groups) ON TABLE public.safeguarding_settings TO tutorchat_app;
 
 
 --

@@ -72,7 +72,7 @@ impl Application {
                 let _ = provider.current().await;
             });
         }
-        let hub = Arc::new(Hub::new(config.sse.queue));
+        let hub = Arc::new(Hub::new(config.sse.queue, config.safeguarding.guardian_groups.own_messages()));
         let shutdown = CancellationToken::new();
         listener::load(&database, &hub).await?;
         let jobs = Arc::new(Jobs::default());
@@ -108,6 +108,7 @@ impl Application {
         });
         let storage = Arc::new(Storage::open(&config.storage)?);
         crate::outbox::announce(&pool, &config.notify).await?;
+        crate::safeguarding::announce(&pool, &config.safeguarding).await?;
         for job in crate::outbox::Job::ALL {
             let (pool, notify, shutdown) = (pool.clone(), config.notify.clone(), shutdown.clone());
             jobs.supervise(job.name(), shutdown.clone(), move || {

@@ -76,7 +76,8 @@ test('Елена (guardian, A) reads Мария’s chat under Мария’s na
   await section.getByRole('button', { name: /Мария Иванова/ }).waitFor();
   const item = section.getByTestId(`chat-${chatId}`);
   await item.filter({ hasText: 'Иван Петров' }).waitFor();
-  // Neither notifications nor "Who read my chats": she takes part in no chat.
+  // No "Who read my chats": she takes part in no chat. No notifications control either: this
+  // school has no Web Push (a guardian's is tested in tests/api/guardian_groups.rs).
   assert.equal(await elena.getByRole('button', { name: 'Who read my chats' }).count(), 0);
   assert.equal(await elena.getByRole('button', { name: 'Enable notifications' }).count(), 0);
 

@@ -45,6 +45,7 @@ function chat(id: number, options: Partial<ChatItem> = {}): ChatItem {
     ward: null,
     muted: false,
     archived: false,
+    wardOnly: false,
     position: 0,
     ...options,
   };

@@ -94,6 +94,7 @@ describe('presence', () => {
       guardians_read: false,
       closed_at: null,
       ward: null,
+      ward_only: false,
       participant,
       last_message: null,
       unread_count: 0,

@@ -116,6 +116,7 @@ describe("the title's count", () => {
       guardians_read: false,
       closed_at: null,
       ward: null,
+      ward_only: false,
       participant: { id: OTHER, name: 'Иван Петров', role: 'teacher', online: false, last_seen: null },
       last_message: null,
       unread_count: unread,

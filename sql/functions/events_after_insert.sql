@@ -127,6 +127,29 @@ BEGIN
         GROUP BY p.user_id, a.chat_id
         ON CONFLICT (user_id, chat_id) WHERE state = 'pending'
         DO UPDATE SET count = n.count + excluded.count, message_id = excluded.message_id, preview = excluded.preview;
+
+        -- … and to each guardian who reads it now, is offline and has a browser subscribed
+        -- (guardians get Web Push only): a student's direct chat's messages, and, under
+        -- GUARDIAN_GROUPS=own_messages, the student's own messages in a group (author_id: only
+        -- theirs count). One probe of guardian_links_student per message.
+        INSERT INTO notices AS n (user_id, chat_id, first_message_id, message_id, count, preview, created_at, author_id)
+        SELECT g.guardian_id, a.chat_id, min((a.payload ->> 'message_id')::bigint), max((a.payload ->> 'message_id')::bigint),
+               count(*),
+               (array_agg(CASE WHEN a.payload ->> 'content' ~ '[^[:space:]]' THEN left(a.payload ->> 'content', 100)
+                               ELSE '📎 ' || (a.payload -> 'attachments' -> 0 ->> 'name') END
+                          ORDER BY a.position DESC))[1],
+               min(a.created_at), min(g.student_id) FILTER (WHERE c.kind = 'group')
+        FROM appended a
+        JOIN chats c ON c.id = a.chat_id AND c.kind IN ('direct', 'group')
+        JOIN guardian_links g ON g.to_position IS NULL
+                             AND g.student_id = CASE c.kind WHEN 'direct' THEN c.student_id ELSE a.actor_id END
+        WHERE a.type = 'message_created'
+          AND (c.kind = 'direct' OR (SELECT s.guardian_groups = 'own_messages' FROM safeguarding_settings s))
+          AND EXISTS (SELECT 1 FROM push_subscriptions s WHERE s.user_id = g.guardian_id)
+          AND NOT presence_online(g.guardian_id)
+        GROUP BY g.guardian_id, a.chat_id
+        ON CONFLICT (user_id, chat_id) WHERE state = 'pending'
+        DO UPDATE SET count = n.count + excluded.count, message_id = excluded.message_id, preview = excluded.preview;
     END IF;
 
     -- Every replica's listener reads the log after its cursor when this arrives (at commit).
@@ -139,7 +162,8 @@ COMMENT ON FUNCTION events_after_insert() IS 'Once per INSERT statement on event
 rows, in this order: plain messages'' sender (a member who joined before, not suspended) and
 closed-chat checks and their messages rows; each chat''s last message, message count, activity
 and every member''s unread count; the offline-notification outbox (a notice for each offline
-member, folded per chat); and the one NOTIFY on ''tutorchat_events'' with the statement''s highest
+member, and each offline guardian with a push subscription who reads the chat, folded per
+chat); and the one NOTIFY on ''tutorchat_events'' with the statement''s highest
 position.';
 
 REVOKE ALL ON FUNCTION events_after_insert() FROM PUBLIC;

@@ -5,8 +5,8 @@ CREATE OR REPLACE FUNCTION events_rule_chat_exported(e events) RETURNS events
 BEGIN
     IF (SELECT u.role FROM users u WHERE u.id = e.actor_id) IS DISTINCT FROM 'admin' AND NOT EXISTS (
         SELECT 1 FROM chat_participants WHERE chat_id = e.chat_id AND user_id = e.actor_id) AND NOT EXISTS (
-        SELECT 1 FROM chats c JOIN guardian_links g ON g.student_id = c.student_id
-        WHERE c.id = e.chat_id AND c.kind = 'direct' AND g.guardian_id = e.actor_id AND g.to_position IS NULL) THEN
+        SELECT 1 FROM guardian_reading(e.actor_id, (SELECT s.guardian_groups = 'own_messages' FROM safeguarding_settings s)) r
+        WHERE r.chat_id = e.chat_id) THEN
         RAISE EXCEPTION 'user % is not a participant of chat %', e.actor_id, e.chat_id
             USING ERRCODE = 'insufficient_privilege';
     END IF;
@@ -22,6 +22,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_chat_exported(e events) IS 'chat_exported: a participant, an admin, or a guardian linked now to the student of a direct chat, of a chat that exists; its format (json, html or pdf) and the moment it shows (at). In Rust: access::check_read_access in api::export.';
+COMMENT ON FUNCTION events_rule_chat_exported(e events) IS 'chat_exported: a participant, an admin, or a guardian who reads the chat (guardian_reading: linked now to the student of a direct chat, or, under GUARDIAN_GROUPS=own_messages, to a member of a group), of a chat that exists; its format (json, html or pdf) and the moment it shows (at). In Rust: access::check_read_access in api::export.';
 
 REVOKE ALL ON FUNCTION events_rule_chat_exported(e events) FROM PUBLIC;

@@ -49,8 +49,11 @@ pub fn no_chat(chat_id: i64) -> AppError {
 /// database for groups (a removal must take effect at once, on every replica) and the rest.
 pub async fn check_access(state: &AppState, chat_id: i64, user: &AuthUser) -> Result<Access> {
     if user.role == Role::Guardian {
+        // A chat a guardian uses whole (its details, its members, its files) is a direct one:
+        // of a group they read only their child's messages, through [`check_read_access`].
         let client = state.db.get().await?;
-        let ward = wards_in(&client, user.id, &[chat_id]).await?.remove(&chat_id).ok_or_else(|| no_chat(chat_id))?;
+        let ward =
+            wards_in(&client, user.id, &[chat_id], false).await?.remove(&chat_id).ok_or_else(|| no_chat(chat_id))?;
         return Ok(Access { visible_from: ward.since, closed: ward.closed });
     }
     match state.hub.is_member(chat_id, user.id) {
@@ -80,23 +83,44 @@ pub async fn check_access(state: &AppState, chat_id: i64, user: &AuthUser) -> Re
 }
 
 /// The stretches of a chat's log a reader may read: their membership intervals, as
-/// (from, through) positions, the current one open-ended. Admins and the pair of a direct chat
-/// read it all. A former member reads the intervals they were a member in, as a resumed stream
-/// replays them: history, replay, quotes and (later) search and export follow one rule.
+/// (from, through) positions, the current one open-ended, and whose messages each shows.
+/// Admins and the pair of a direct chat read it all. A former member reads the intervals they
+/// were a member in, as a resumed stream replays them: history, replay, quotes, search and
+/// export follow one rule. A guardian under `GUARDIAN_GROUPS=own_messages` reads a group in
+/// the stretches where their child was a member and they were linked, and only the child's
+/// own messages there.
 #[derive(Debug, Clone)]
 pub struct Readable {
     pub from: Vec<i64>,
     pub through: Vec<i64>,
+    /// For each stretch, whose messages it shows: everyone's (`None`) or one person's.
+    pub authors: Vec<Option<i64>>,
 }
 
 impl Readable {
     fn all() -> Self {
-        Self { from: vec![0], through: vec![i64::MAX] }
+        Self { from: vec![0], through: vec![i64::MAX], authors: vec![None] }
     }
 
-    /// Whether the message at `position` is the reader's to see.
-    pub fn contains(&self, position: i64) -> bool {
-        self.since(position).is_some()
+    fn none() -> Self {
+        Self { from: Vec::new(), through: Vec::new(), authors: Vec::new() }
+    }
+
+    /// Whether the message at `position` by `sender` is the reader's to see.
+    pub fn shows(&self, position: i64, sender: Option<i64>) -> bool {
+        self.stretches().any(|(from, through, author)| {
+            (from..=through).contains(&position) && author.is_none_or(|author| sender == Some(author))
+        })
+    }
+
+    /// Whether the reader may be shown member `user`'s name: anyone's, unless they read only
+    /// one person's messages (a guardian's stretches of their child's group: only the child).
+    pub fn names(&self, user: i64) -> bool {
+        self.authors.iter().all(|author| author.is_none_or(|author| author == user))
+    }
+
+    fn stretches(&self) -> impl Iterator<Item = (i64, i64, Option<i64>)> + '_ {
+        self.from.iter().zip(&self.through).zip(&self.authors).map(|((f, t), a)| (*f, *t, *a))
     }
 
     /// Where the membership that `position` falls in began (`None`: it falls in none).
@@ -130,8 +154,9 @@ pub async fn check_read_access(state: &AppState, chat_id: i64, user: &AuthUser) 
 pub async fn read_access_in(state: &AppState, chats: &[i64], user: &AuthUser) -> Result<HashMap<i64, Readable>> {
     if user.role == Role::Guardian {
         let client = state.db.get().await?;
-        let wards = wards_in(&client, user.id, chats).await?;
-        return Ok(wards.into_iter().map(|(chat, ward)| (chat, ward.readable())).collect());
+        let groups = state.config.safeguarding.guardian_groups.own_messages();
+        let wards = wards_in(&client, user.id, chats, groups).await?;
+        return Ok(wards.into_iter().map(|(chat, ward)| (chat, ward.readable)).collect());
     }
     let (mut readable, ask) = known_to(&state.hub, user.id, chats);
     if !ask.is_empty() {
@@ -164,7 +189,7 @@ fn known_to(hub: &Hub, user: i64, chats: &[i64]) -> (HashMap<i64, Readable>, Vec
         if hub.is_member(chat_id, user) == Some(true) {
             readable.insert(chat_id, Readable::all());
         } else if !ask.contains(&chat_id) {
-            readable.insert(chat_id, Readable { from: Vec::new(), through: Vec::new() });
+            readable.insert(chat_id, Readable::none());
             ask.push(chat_id);
         }
     }
@@ -186,61 +211,76 @@ async fn windows(
         )
         .await?;
     for row in client.query(&statement, &[&user, &chats]).await? {
-        readable.insert(
-            row.get("chat_id"),
-            Readable { from: row.get("from_positions"), through: row.get("through_positions") },
-        );
+        let from: Vec<i64> = row.get("from_positions");
+        let authors = vec![None; from.len()];
+        readable.insert(row.get("chat_id"), Readable { from, through: row.get("through_positions"), authors });
     }
     Ok(())
 }
 
-/// A direct chat a guardian reads: whose it is (the student they are linked to), from where
-/// (the position of the link open now) and whether it is closed.
-#[derive(Debug, Clone, Copy)]
+/// A chat a guardian reads: whose it is (the student they are linked to), from where (the
+/// position of the link open now, or in a group where the child's membership and the link
+/// both began), whether it is closed, whether they read only the child's own messages there (a
+/// group), and the stretches they read ([`Readable`]).
+#[derive(Debug, Clone)]
 pub struct Ward {
     pub student: i64,
     pub since: i64,
     pub closed: bool,
+    pub own_only: bool,
+    pub readable: Readable,
 }
 
-impl Ward {
-    /// What the guardian reads of the chat: from the link on (an ended link ends it).
-    pub fn readable(self) -> Readable {
-        Readable { from: vec![self.since], through: vec![i64::MAX] }
-    }
-}
-
-/// Which of `chats` guardian `guardian` reads now: the direct chats of the students they are
-/// linked to (never a group: it holds other children's words), each from its link on. The
-/// database answers, so a link ended on another replica ends the reading at once.
+/// Which of `chats` guardian `guardian` reads now, and how (`guardian_reading()`, the one
+/// rule the replay, the chat list, the access records and the push outbox read too): the
+/// direct chats of the students they are linked to, each from its link on; with `groups`
+/// (`GUARDIAN_GROUPS=own_messages`), also the groups those students were members of while
+/// linked, their own messages only. The database answers, so a link ended on another replica
+/// ends the reading at once.
 pub async fn wards_in(
     client: &deadpool_postgres::ClientWrapper,
     guardian: i64,
     chats: &[i64],
+    groups: bool,
 ) -> Result<HashMap<i64, Ward>, tokio_postgres::Error> {
     let statement = client
         .prepare_cached(
-            "SELECT c.id, c.student_id, g.from_position, c.closed_at IS NOT NULL AS closed
-             FROM guardian_links g JOIN chats c ON c.student_id = g.student_id AND c.kind = 'direct'
-             WHERE g.guardian_id = $1 AND g.to_position IS NULL AND c.id = ANY($2)",
+            "SELECT r.chat_id, r.student_id, r.from_position, coalesce(r.to_position, 9223372036854775807) AS through,
+                    r.own_only, c.closed_at IS NOT NULL AS closed
+             FROM guardian_reading($1, $3) r JOIN chats c ON c.id = r.chat_id
+             WHERE r.chat_id = ANY($2) ORDER BY r.chat_id, r.from_position",
         )
         .await?;
-    let rows = client.query(&statement, &[&guardian, &chats]).await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            (r.get("id"), Ward { student: r.get("student_id"), since: r.get("from_position"), closed: r.get("closed") })
-        })
-        .collect())
+    let mut wards: HashMap<i64, Ward> = HashMap::new();
+    for row in client.query(&statement, &[&guardian, &chats, &groups]).await? {
+        let (student, from, own_only): (i64, i64, bool) =
+            (row.get("student_id"), row.get("from_position"), row.get("own_only"));
+        let ward = wards.entry(row.get("chat_id")).or_insert_with(|| Ward {
+            student,
+            since: from,
+            closed: row.get("closed"),
+            own_only,
+            readable: Readable::none(),
+        });
+        ward.readable.from.push(from);
+        ward.readable.through.push(row.get("through"));
+        ward.readable.authors.push(own_only.then_some(student));
+    }
+    Ok(wards)
 }
 
 /// Whether `user` may see message `id` (as history would show it to them): for an answer that
 /// must not tell whether a message they may not see exists.
 pub async fn may_see_message(state: &AppState, id: i64, user: &AuthUser) -> Result<bool> {
-    let row = state.db.get().await?.query_opt("SELECT chat_id, position FROM messages WHERE id = $1", &[&id]).await?;
+    let row = state
+        .db
+        .get()
+        .await?
+        .query_opt("SELECT chat_id, position, sender_id FROM messages WHERE id = $1", &[&id])
+        .await?;
     let Some(row) = row else { return Ok(false) };
     match check_read_access(state, row.get("chat_id"), user).await {
-        Ok(readable) => Ok(readable.contains(row.get("position"))),
+        Ok(readable) => Ok(readable.shows(row.get("position"), row.get("sender_id"))),
         Err(AppError::Forbidden(_)) => Ok(false),
         Err(e) => Err(e),
     }

@@ -8,9 +8,12 @@
 //! - **By chat**, one membership rule (`chat.rs`): who may use a chat now ([`check_access`]), and
 //!   which stretches of its log a person may read ([`Readable`], [`readable_in`]), for history,
 //!   the event stream's replay, search's quotes, export and quotes alike; the hub is a cache of
-//!   it for direct chats. Who may manage a group ([`group_manager`]).
-//! - **Who read what**: a read by someone who takes no part in the chat (an admin) is recorded
-//!   before it is answered ([`record_read`], `records.rs`).
+//!   it for direct chats. What a guardian reads ([`wards_in`]: their children's direct chats,
+//!   and under `GUARDIAN_GROUPS=own_messages` the children's own messages in groups, by the
+//!   database's `guardian_reading()`, which the replay, the chat list and the outbox read too).
+//!   Who may manage a group ([`group_manager`]).
+//! - **Who read what**: a read by someone who takes no part in the chat (an admin, a guardian)
+//!   is recorded before it is answered ([`record_read`], `records.rs`).
 //! - **By resource**: who completes a lesson, revokes an inquiry link, sees a person's presence,
 //!   downloads a file (`resources.rs`).
 //! - **By route**, for guests and suspended people. Every route that takes a signed-in person

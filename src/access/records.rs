@@ -43,19 +43,18 @@ pub async fn record_read(db: &Pool, reader: &AuthUser, chats: &[i64], via: Via) 
     Ok(())
 }
 
-/// A guardian's event stream carries their children's direct chats: recorded as it opens, one
-/// record a chat they read now (a chat opened while the stream is open is recorded by the next
+/// A guardian's event stream carries their children's direct chats (and, with `groups`,
+/// `GUARDIAN_GROUPS=own_messages`, their groups): recorded as it opens, one record a chat they
+/// read now (a chat opened while the stream is open is recorded by the next
 /// stream, history or export). An admin's stream carries every chat: each chat is recorded as
 /// its first frame goes out on it ([`keep_recording_streams`]).
-pub async fn record_stream(db: &Pool, reader: &AuthUser) -> Result<()> {
+pub async fn record_stream(db: &Pool, reader: &AuthUser, groups: bool) -> Result<()> {
     let Viewer::Guardian(guardian) = viewer(reader) else { return Ok(()) };
     let client = db.get().await?;
     client
         .execute(
-            "SELECT access_record($1, ARRAY(
-                 SELECT c.id FROM guardian_links g JOIN chats c ON c.student_id = g.student_id AND c.kind = 'direct'
-                 WHERE g.guardian_id = $1 AND g.to_position IS NULL), 'stream')",
-            &[&guardian],
+            "SELECT access_record($1, ARRAY(SELECT DISTINCT chat_id FROM guardian_reading($1, $2)), 'stream')",
+            &[&guardian, &groups],
         )
         .await?;
     Ok(())

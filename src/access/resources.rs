@@ -71,9 +71,14 @@ pub async fn may_read_attachment(state: &AppState, user: &AuthUser, file: &Attac
         }
         return Err(no_attachment(id));
     };
-    let access = super::check_access(state, file.chat_id, user).await?;
-    // As if it did not exist: the caller may not see its message.
-    if message.position < access.visible_from {
+    // As if it did not exist: the caller may not see its message. A guardian reads by their
+    // stretches (a group's: only their child's own messages, whose uploader is the child).
+    let visible = if user.role == Role::Guardian {
+        super::check_read_access(state, file.chat_id, user).await?.shows(message.position, Some(file.uploader_id))
+    } else {
+        message.position >= super::check_access(state, file.chat_id, user).await?.visible_from
+    };
+    if !visible {
         return Err(no_attachment(id));
     }
     if message.deleted {

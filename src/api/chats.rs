@@ -206,7 +206,7 @@ pub const CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
             ORDER BY x.active DESC, c.id DESC LIMIT $7)
         SELECT c.id, c.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at, c.participants_count,
                c.guardians_read, o.user_id AS other_id, u.name AS other_name, u.role AS other_role,
-               NULL::bigint AS ward_id, NULL::text AS ward_name,
+               NULL::bigint AS ward_id, NULL::text AS ward_name, NULL::boolean AS ward_only,
                m.id AS last_id, m.sender_id AS last_sender_id,
                CASE WHEN m.hidden_at IS NULL THEN m.content ELSE '' END AS last_content,
                CASE WHEN m.hidden_at IS NULL THEN m.attachments END AS last_attachments, m.created_at AS last_at,
@@ -249,16 +249,24 @@ struct Listed {
     next: Option<String>,
 }
 
-/// Runs a chat-list statement for `user` (None: every chat) and `page` on `client`.
-async fn list(client: &ReadClient, sql: &str, user: Option<i64>, page: &Page) -> Result<Listed> {
+/// Runs a chat-list statement for `user` (None: every chat) and `page` on `client`;
+/// `guardian_groups` ($9) for a guardian's ([`super::guardians::GUARDIAN_CHAT_LIST_SQL`]).
+async fn list(
+    client: &ReadClient,
+    sql: &str,
+    user: Option<i64>,
+    page: &Page,
+    guardian_groups: Option<bool>,
+) -> Result<Listed> {
     let Cursor { head, active, id } = page.cursor;
     let kind = page.kind.map(ChatKind::as_str);
-    let (position, mut rows) = store::snapshot(
-        client,
-        sql,
-        &[&user, &head, &active, &id, &kind, &page.pattern, &page.limit.map(|l| l + 1), &page.archived],
-    )
-    .await?;
+    let limit = page.limit.map(|l| l + 1);
+    let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+        vec![&user, &head, &active, &id, &kind, &page.pattern, &limit, &page.archived];
+    if let Some(groups) = &guardian_groups {
+        params.push(groups);
+    }
+    let (position, mut rows) = store::snapshot(client, sql, &params).await?;
     let next = page.next(position, &mut rows);
     Ok(Listed { head: position, rows, next })
 }
@@ -282,8 +290,13 @@ pub async fn list_chats(
     let page = Page::from_query(query)?;
     let min = page.min_position(min);
     let (listed, presences) = reading!(state.reads, min, |client| {
-        let sql = if user.role == Role::Guardian { super::guardians::GUARDIAN_CHAT_LIST_SQL } else { CHAT_LIST_SQL };
-        let listed = list(&client, sql, Some(user.id), &page).await?;
+        let listed = match user.role {
+            Role::Guardian => {
+                let groups = state.config.safeguarding.guardian_groups.own_messages();
+                list(&client, super::guardians::GUARDIAN_CHAT_LIST_SQL, Some(user.id), &page, Some(groups)).await?
+            }
+            _ => list(&client, CHAT_LIST_SQL, Some(user.id), &page, None).await?,
+        };
         // Guests and guardians see nobody's presence (a teacher's online hours are not theirs).
         let people: Vec<i64> = match user.role {
             Role::Guest | Role::Guardian => vec![],
@@ -319,6 +332,7 @@ pub async fn list_chats(
                 header: ChatHeader::from_row(&r)?,
                 participant,
                 ward,
+                ward_only: r.try_get::<_, Option<bool>>("ward_only")?.unwrap_or(false),
                 last_message: last_id
                     .map(|id| -> Result<_, tokio_postgres::Error> {
                         Ok(LastMessage {
@@ -358,7 +372,7 @@ pub async fn list_all_chats(
     let page = Page::from_query(query)?;
     let min = page.min_position(min);
     let (listed, people) = reading!(state.reads, min, |client| {
-        let listed = list(&client, ADMIN_CHAT_LIST_SQL, None, &page).await?;
+        let listed = list(&client, ADMIN_CHAT_LIST_SQL, None, &page, None).await?;
         let ids: Vec<i64> = listed.rows.iter().map(|r| r.get("id")).collect();
         let people = client
             .query(

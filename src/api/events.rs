@@ -159,7 +159,7 @@ pub async fn stream(
     };
     let head = subscription.head;
     // A guardian reads chats they take no part in: recorded before the stream answers.
-    crate::access::record_stream(&state.db, &user).await?;
+    crate::access::record_stream(&state.db, &user, state.config.safeguarding.guardian_groups.own_messages()).await?;
 
     let mut stream = EventStream {
         queued: VecDeque::from([Bytes::from(format!("retry: {}\n\n", jittered(state.config.sse.retry)))]),
@@ -282,8 +282,9 @@ impl EventStream {
         let viewer = crate::access::viewer(&self.user);
         let reads = &self.state.reads;
         let user = self.user.id;
+        let groups = self.state.config.safeguarding.guardian_groups.own_messages();
         let (stored, dispatches, memberships, wards) = reading!(reads, head, |client| {
-            let stored = store::read_visible(&***client, viewer, after, head, REPLAY_PAGE).await?;
+            let stored = store::read_visible(&***client, viewer, after, head, REPLAY_PAGE, groups).await?;
             let presence = (client.source == Source::Standby).then(|| reads.primary());
             let dispatches = frames::encode(&***client, &stored, presence, frames::Shown::AsNow).await?;
             let quoting: Vec<i64> =
@@ -300,7 +301,7 @@ impl EventStream {
                 Viewer::Guardian(guardian) => {
                     let mut chats: Vec<i64> = dispatches.iter().filter_map(|d| d.chat_id).collect();
                     chats.dedup();
-                    crate::access::wards_in(&client, guardian, &chats).await?
+                    crate::access::wards_in(&client, guardian, &chats, groups).await?
                 }
                 _ => std::collections::HashMap::new(),
             };
@@ -318,8 +319,16 @@ impl EventStream {
             let bytes = if viewer == Viewer::Admin {
                 dispatch.frames.for_admins()
             } else if let Viewer::Guardian(_) = viewer {
-                let ward = dispatch.chat_id.and_then(|chat| wards.get(&chat));
-                ward.and_then(|ward| dispatch.frame_for_guardian(ward.student, ward.since))
+                // Of a group, their child's own messages: the replay chose the events; the quote
+                // shows only the child's own words.
+                match dispatch.chat_id.and_then(|chat| wards.get(&chat)) {
+                    Some(ward) if ward.own_only => ward
+                        .readable
+                        .since(dispatch.position)
+                        .and_then(|since| dispatch.frame_for_guardian(ward.student, since)),
+                    Some(ward) => dispatch.frame_for_ward(ward.student, ward.since),
+                    None => None,
+                }
             } else {
                 // A reply is shown as it was live: its quote unavailable to whoever joined
                 // after the quoted message (the membership the event was seen in says when).

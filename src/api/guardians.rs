@@ -19,43 +19,64 @@ use crate::log::NewEvent;
 use crate::wire::Person;
 use crate::{AppState, Result};
 
-/// A page of the chats guardian $1 reads, as `CHAT_LIST_SQL` (`GET /api/chats`) for a participant: the direct
-/// chats of each student they are linked to now, the teacher as the other participant and the
-/// student as the ward, the last message only if it came after the link (what the guardian
-/// may read), no unread count (a guardian keeps no read marker), nothing muted or archived
-/// (`archived=true`, $8: none). The search matches the teacher's or the student's name.
+/// A page of the chats guardian $1 reads, as `CHAT_LIST_SQL` (`GET /api/chats`) for a participant, by
+/// the one rule of a guardian's reading (`guardian_reading($1, $9)`, $9:
+/// `GUARDIAN_GROUPS=own_messages`): the direct chats of each student they are linked to now,
+/// the teacher as the other participant and the student as the ward, the last message only if
+/// it came after the link; with $9, each group the student is a member of while linked, as
+/// `ward_only` (no other participant; the last message, and the time it says it was active, the
+/// student's own within the stretches; it is still ranked by the group's activity, which pages
+/// the list). No unread count (a guardian keeps no read marker), nothing muted or archived
+/// (`archived=true`, $8: none). The search matches the teacher's or the student's name, or a
+/// group's title.
 pub(super) const GUARDIAN_CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
     FROM log_head() h
     LEFT JOIN LATERAL (
-        WITH page AS (
+        WITH reading AS (
+            SELECT r.chat_id, min(r.student_id) AS student_id, bool_or(r.own_only) AS own_only,
+                   min(r.from_position) AS from_position
+            FROM guardian_reading($1, $9) r
+            WHERE r.from_position <= $2 AND (r.to_position IS NULL OR r.to_position > $2)
+            GROUP BY r.chat_id
+        ), page AS (
             SELECT c.id, x.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at,
-                   c.participants_count, c.last_message_id, c.guardians_read,
-                   g.from_position AS joined_position, ch.student_id, ch.teacher_id
-            FROM guardian_links g
-            JOIN chats ch ON ch.student_id = g.student_id AND ch.kind = 'direct'
-            JOIN chat_headers c ON c.id = ch.id
+                   c.participants_count, c.last_message_id, c.guardians_read, c.created_at,
+                   r.from_position AS joined_position, r.own_only, r.student_id, ch.teacher_id
+            FROM reading r
+            JOIN chats ch ON ch.id = r.chat_id
+            JOIN chat_headers c ON c.id = r.chat_id
             CROSS JOIN LATERAL chat_activity_as_of(c.id, c.active_position, $2) x
-            WHERE g.guardian_id = $1 AND g.to_position IS NULL AND g.from_position <= $2 AND x.active IS NOT NULL
-              AND NOT $8::boolean
+            WHERE x.active IS NOT NULL AND NOT $8::boolean
               AND (x.active, c.id) < ($3, $4)
               AND ($5::text IS NULL OR c.kind = $5)
-              AND ($6::text IS NULL OR EXISTS (
-                  SELECT 1 FROM users su WHERE su.id IN (ch.student_id, ch.teacher_id)
+              AND ($6::text IS NULL OR (r.own_only AND lower(c.title COLLATE "und-x-icu") LIKE $6) OR EXISTS (
+                  SELECT 1 FROM users su WHERE su.id IN (r.student_id, ch.teacher_id)
                     AND lower(su.name COLLATE "und-x-icu") LIKE $6))
             ORDER BY x.active DESC, c.id DESC LIMIT $7)
-        SELECT c.id, c.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at, c.participants_count,
-               c.guardians_read, c.teacher_id AS other_id, u.name AS other_name, u.role AS other_role,
-               c.student_id AS ward_id, s.name AS ward_name,
+        SELECT c.id, c.active, c.kind, c.title, c.context, c.created_by,
+               CASE WHEN c.own_only THEN coalesce(m.created_at, c.created_at) ELSE c.updated_at END AS updated_at,
+               c.closed_at, c.participants_count, c.guardians_read, c.teacher_id AS other_id, u.name AS other_name, u.role AS other_role,
+               c.student_id AS ward_id, s.name AS ward_name, c.own_only AS ward_only,
                m.id AS last_id, m.sender_id AS last_sender_id,
                CASE WHEN m.hidden_at IS NULL THEN m.content ELSE '' END AS last_content,
                CASE WHEN m.hidden_at IS NULL THEN m.attachments END AS last_attachments, m.created_at AS last_at,
                CASE WHEN m.purged_at IS NOT NULL THEN 'purged' WHEN m.hidden_at IS NOT NULL THEN 'hidden' END AS last_removed,
-               NULL::text AS last_sender_name, 0::bigint AS unread, 0::bigint AS last_read,
+               CASE WHEN c.own_only THEN s.name END AS last_sender_name, 0::bigint AS unread, 0::bigint AS last_read,
                false AS muted, false AS archived
         FROM page c
-        JOIN users u ON u.id = c.teacher_id
+        LEFT JOIN users u ON u.id = c.teacher_id
         JOIN users s ON s.id = c.student_id
-        LEFT JOIN messages m ON m.id = c.last_message_id AND m.position >= c.joined_position
+        LEFT JOIN LATERAL (
+            SELECT m.* FROM messages m
+            WHERE NOT c.own_only AND m.id = c.last_message_id AND m.position >= c.joined_position
+            UNION ALL
+            (SELECT m.* FROM messages m
+             WHERE c.own_only AND m.chat_id = c.id AND m.sender_id = c.student_id AND NOT m.is_deleted
+               AND EXISTS (SELECT 1 FROM guardian_reading($1, $9) w
+                           WHERE w.chat_id = c.id AND w.student_id = m.sender_id AND m.position >= w.from_position
+                             AND (w.to_position IS NULL OR m.position <= w.to_position))
+             ORDER BY m.id DESC LIMIT 1)
+        ) m ON true
     ) d ON true
     ORDER BY d.active DESC, d.id DESC"#;
 

@@ -25,7 +25,8 @@ pub fn router() -> Router<AppState> {
 
 /// A history page, as two legs from a pivot: up to $3 messages older than $2 (newest first)
 /// and up to $7 newer than $6 (oldest first), within $4 and $5, the stretches of the log the
-/// caller may read (from and through positions, see [`crate::access::Readable`]), with the log
+/// caller may read (from and through positions, see [`crate::access::Readable`]), each only
+/// its author's messages where $8 names one (a guardian's stretch of their child's group), with the log
 /// head in the same statement (see [`store::snapshot`]). The newest page asks for no newer
 /// ones ($7 = 0). Each message as the `message_views` view shows it, with every participant's
 /// read marker (`chat_read_markers`, read once) from which `read_by` is computed. Public so
@@ -37,14 +38,16 @@ pub const HISTORY_SQL: &str = "SELECT h.head, d.*
          FROM message_views m CROSS JOIN LATERAL chat_read_markers($1) r
          WHERE m.chat_id = $1 AND NOT m.is_deleted AND m.id < coalesce($2, 9223372036854775807)
            AND m.position >= ($4::bigint[])[1]
-           AND EXISTS (SELECT 1 FROM unnest($4::bigint[], $5::bigint[]) i(f, t) WHERE m.position BETWEEN i.f AND i.t)
+           AND EXISTS (SELECT 1 FROM unnest($4::bigint[], $5::bigint[], $8::bigint[]) i(f, t, a)
+                       WHERE m.position BETWEEN i.f AND i.t AND (i.a IS NULL OR m.sender_id = i.a))
          ORDER BY m.id DESC LIMIT $3)
         UNION ALL
         (SELECT m.*, r.readers, r.markers
          FROM message_views m CROSS JOIN LATERAL chat_read_markers($1) r
          WHERE m.chat_id = $1 AND NOT m.is_deleted AND m.id > $6
            AND m.position >= ($4::bigint[])[1]
-           AND EXISTS (SELECT 1 FROM unnest($4::bigint[], $5::bigint[]) i(f, t) WHERE m.position BETWEEN i.f AND i.t)
+           AND EXISTS (SELECT 1 FROM unnest($4::bigint[], $5::bigint[], $8::bigint[]) i(f, t, a)
+                       WHERE m.position BETWEEN i.f AND i.t AND (i.a IS NULL OR m.sender_id = i.a))
          ORDER BY m.id LIMIT $7)
     ) d ON true
     ORDER BY d.id DESC";
@@ -146,8 +149,8 @@ pub async fn history(
     // One more of each leg than shown tells whether more lie beyond.
     let (older, newer) =
         (page.older + 1, if page.newer > 0 { page.newer + 1 } else { i64::from(page.below.is_some()) });
-    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 7] =
-        [&chat_id, &page.below, &older, &readable.from, &readable.through, &page.above, &newer];
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 8] =
+        [&chat_id, &page.below, &older, &readable.from, &readable.through, &page.above, &newer, &readable.authors];
     let (position, rows) =
         reading!(state.reads, min, |client| Ok(store::snapshot(&client, HISTORY_SQL, &params).await?))?;
     let admin = crate::access::viewer(&user) == crate::access::Viewer::Admin;
@@ -169,7 +172,12 @@ pub async fn history(
         .map(|row| Ok(history_message(row)?.for_viewer(admin)))
         .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
     for message in &mut messages {
-        message.reply_to = message.reply_to.take().map(|quote| quote.for_reader(|p| readable.contains(p)));
+        // Who read it names the members: not to a guardian reading only their child's messages.
+        message.read_by.retain(|reader| readable.names(*reader));
+        message.reply_to = message.reply_to.take().map(|quote| {
+            let by = quote.sender_id;
+            quote.for_reader(|p| readable.shows(p, by))
+        });
     }
     Ok(Snapshot(position, History { messages, has_more, has_newer }))
 }

@@ -100,6 +100,12 @@ impl Env {
         Self { values: BTreeMap::new() }
     }
 
+    /// These variables set, for a test of a group's parser.
+    #[cfg(test)]
+    pub fn of(pairs: &[(&'static str, &str)]) -> Self {
+        Self { values: pairs.iter().map(|(name, value)| (*name, (*value).to_owned())).collect() }
+    }
+
     /// The variable's value, if set.
     pub fn get(&self, var: &Var) -> Option<&str> {
         debug_assert!(super::variables().any(|v| v.name == var.name), "{} is not in any group's VARS", var.name);

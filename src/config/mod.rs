@@ -33,7 +33,7 @@ pub use limits::{InquiryConfig, RateConfig};
 pub use notify::{NotifyConfig, Webhook, webhook_secret};
 pub use oidc::{OidcClient, OidcConfig};
 pub use push::{PushConfig, PushPreview, PushService, Vapid, vapid_key};
-pub use safeguarding::{QuietHours, SafeguardingConfig};
+pub use safeguarding::{GuardianGroups, QuietHours, SafeguardingConfig};
 pub use storage::{S3Config, StorageBackend, StorageConfig, storage_from_env, storage_in_env};
 pub use streams::{ListenerConfig, PresenceConfig, SseConfig};
 pub use writes::{AppendConfig, AppendMode};

@@ -1,5 +1,5 @@
 //! Safeguarding: quiet hours, in which a teacher's messages to students wait for the morning,
-//! and flags.
+//! flags, and what guardians read of groups.
 
 use std::time::Duration;
 
@@ -39,8 +39,38 @@ const FLAG_BURST_MINUTES: Var = Var {
     meaning: "the window of `FLAG_BURST_CHATS`, in minutes",
 };
 
-pub(super) const VARS: &[Var] =
-    &[QUIET_HOURS, SCHOOL_TIMEZONE, HELD_RELEASE_EVERY_MS, FLAG_EVERY_MS, FLAG_BURST_CHATS, FLAG_BURST_MINUTES];
+const GUARDIAN_GROUPS: Var = Var {
+    name: "GUARDIAN_GROUPS",
+    default: Fallback::Value("none"),
+    meaning: "what a guardian reads of the groups their child belongs to: `none` (a group holds other children's words), or `own_messages` (only the child's own messages, while the child is a member and the guardian linked; docs/safeguarding.md). Every replica must agree",
+};
+
+pub(super) const VARS: &[Var] = &[
+    QUIET_HOURS,
+    SCHOOL_TIMEZONE,
+    HELD_RELEASE_EVERY_MS,
+    FLAG_EVERY_MS,
+    FLAG_BURST_CHATS,
+    FLAG_BURST_MINUTES,
+    GUARDIAN_GROUPS,
+];
+
+/// What a guardian reads of the groups their child belongs to (a school's policy).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum GuardianGroups {
+    /// Nothing: a group holds other children's words.
+    #[default]
+    None,
+    /// The child's own messages, as they are now, within the child's membership and the link.
+    OwnMessages,
+}
+
+impl GuardianGroups {
+    /// Whether guardians read their child's own messages in groups.
+    pub fn own_messages(self) -> bool {
+        self == Self::OwnMessages
+    }
+}
 
 /// A daily window, start inclusive, end exclusive; across midnight when `start > end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +104,7 @@ pub struct SafeguardingConfig {
     pub burst_chats: i64,
     /// … within this many minutes are a burst.
     pub burst_minutes: i32,
+    pub guardian_groups: GuardianGroups,
 }
 
 impl SafeguardingConfig {
@@ -92,6 +123,16 @@ impl SafeguardingConfig {
         if !(1..=1440).contains(&burst_minutes) {
             return Err(ConfigError::new(FLAG_BURST_MINUTES.name, format!("must be 1 to 1440 (got {burst_minutes})")));
         }
+        let guardian_groups = match env.text(&GUARDIAN_GROUPS).unwrap_or("none").trim() {
+            "none" => GuardianGroups::None,
+            "own_messages" => GuardianGroups::OwnMessages,
+            other => {
+                return Err(ConfigError::new(
+                    GUARDIAN_GROUPS.name,
+                    format!("{other:?} is not a policy: none or own_messages"),
+                ));
+            }
+        };
         Ok(Self {
             quiet_hours,
             school_timezone,
@@ -99,6 +140,7 @@ impl SafeguardingConfig {
             flag_every: env.millis(&FLAG_EVERY_MS)?.max(Duration::from_millis(50)),
             burst_chats: env.parse(&FLAG_BURST_CHATS, "a number of chats")?,
             burst_minutes,
+            guardian_groups,
         })
     }
 
@@ -119,7 +161,17 @@ impl Default for SafeguardingConfig {
 
 #[cfg(test)]
 mod tests {
-    use super::QuietHours;
+    use super::{GuardianGroups, QuietHours, SafeguardingConfig};
+    use crate::config::env::Env;
+
+    #[test]
+    fn guardian_groups_is_none_unless_set_and_a_bad_policy_names_the_variable() {
+        assert_eq!(SafeguardingConfig::default().guardian_groups, GuardianGroups::None);
+        let own = SafeguardingConfig::from_env(&Env::of(&[("GUARDIAN_GROUPS", "own_messages")])).expect("a policy");
+        assert_eq!(own.guardian_groups, GuardianGroups::OwnMessages);
+        let bad = SafeguardingConfig::from_env(&Env::of(&[("GUARDIAN_GROUPS", "all")])).expect_err("no such policy");
+        assert_eq!(bad.var, "GUARDIAN_GROUPS");
+    }
 
     #[test]
     fn windows_parse_and_nonsense_does_not() {

@@ -157,38 +157,60 @@ pub const VISIBLE_TO_PARTICIPANT_SQL: &str = "SELECT e.position, e.chat_id, e.ac
      WHERE p.user_id = $4 AND p.from_position <= $2 AND (p.to_position IS NULL OR p.to_position > $1)
      ORDER BY e.position LIMIT $3";
 
-/// Events in ($1, $2] that guardian $4 may read, up to $3, in log order: those of the direct
-/// chats of each student they are linked to now, from the link on (`guardian_links`: a link
-/// ended ends the reading, history and replay alike), except an edit of a message from before
-/// the link. Read per chat through `idx_events_chat_position`, as a participant's.
-pub const VISIBLE_TO_GUARDIAN_SQL: &str = "SELECT e.position, e.chat_id, e.actor_id, e.type, e.payload, e.created_at
-     FROM guardian_links g
-     JOIN chats c ON c.student_id = g.student_id AND c.kind = 'direct'
+/// Events in ($1, $2] that guardian $4 may read, up to $3, in log order, by the one rule of a
+/// guardian's reading (`guardian_reading($4, $5)`, $5: `GUARDIAN_GROUPS=own_messages`), set-based:
+/// - the direct chats of each student they are linked to now, from the link on (a link ended
+///   ends the reading, history and replay alike), except an edit of a message from before the
+///   link;
+/// - with $5, each group in the stretches where the student was a member and the guardian
+///   linked: only the events about the student's own messages from those stretches (written,
+///   edited, deleted, hidden, shown again, purged), never another member's, nor the group's
+///   other events (its members, its reads).
+///
+/// Read per stretch through `idx_events_chat_position`, as a participant's; a stretch of two
+/// siblings in one group is read once.
+pub const VISIBLE_TO_GUARDIAN_SQL: &str = "SELECT DISTINCT ON (e.position) e.position, e.chat_id, e.actor_id, e.type, e.payload, e.created_at
+     FROM guardian_reading($4, $5) r
      CROSS JOIN LATERAL (
          SELECT position, chat_id, actor_id, type, payload, created_at FROM events x
-         WHERE x.chat_id = c.id AND x.position > greatest($1, g.from_position - 1) AND x.position <= $2
-           AND (x.type <> 'message_edited' OR g.from_position <= (
-               SELECT m.position FROM messages m WHERE m.id = (x.payload ->> 'message_id')::bigint))
+         WHERE x.chat_id = r.chat_id AND x.position > greatest($1, r.from_position - 1)
+           AND x.position <= least($2, coalesce(r.to_position, $2))
+           AND CASE WHEN NOT r.own_only THEN
+                    x.type <> 'message_edited' OR r.from_position <= (
+                        SELECT m.position FROM messages m WHERE m.id = (x.payload ->> 'message_id')::bigint)
+                WHEN x.type = 'message_created' THEN x.actor_id = r.student_id
+                WHEN x.type IN ('message_edited', 'message_deleted', 'message_hidden', 'message_unhidden') THEN
+                    EXISTS (SELECT 1 FROM messages m WHERE m.id = (x.payload ->> 'message_id')::bigint
+                              AND m.sender_id = r.student_id AND m.position >= r.from_position)
+                WHEN x.type = 'messages_purged' THEN
+                    EXISTS (SELECT 1 FROM messages m
+                            WHERE m.id IN (SELECT i::text::bigint FROM jsonb_array_elements(x.payload -> 'message_ids') i)
+                              AND m.sender_id = r.student_id AND m.position >= r.from_position)
+                ELSE false END
          ORDER BY x.position LIMIT $3
      ) e
-     WHERE g.guardian_id = $4 AND g.to_position IS NULL AND g.from_position <= $2
+     WHERE r.from_position <= $2 AND (r.to_position IS NULL OR r.to_position > $1)
      ORDER BY e.position LIMIT $3";
 
 /// Up to `limit` events in (`after`, `through`] that `viewer` may see, in log order: the
-/// replay of a stream that resumes.
+/// replay of a stream that resumes. `guardian_groups`: a guardian reads their child's own
+/// messages in groups (`GUARDIAN_GROUPS=own_messages`).
 pub async fn read_visible(
     client: &impl GenericClient,
     viewer: Viewer,
     after: i64,
     through: i64,
     limit: i64,
+    guardian_groups: bool,
 ) -> anyhow::Result<Vec<StoredEvent>> {
     let rows = match viewer {
         Viewer::Admin => client.query(VISIBLE_TO_ADMIN_SQL, &[&after, &through, &limit]).await?,
         Viewer::Participant(user) => {
             client.query(VISIBLE_TO_PARTICIPANT_SQL, &[&after, &through, &limit, &user]).await?
         }
-        Viewer::Guardian(user) => client.query(VISIBLE_TO_GUARDIAN_SQL, &[&after, &through, &limit, &user]).await?,
+        Viewer::Guardian(user) => {
+            client.query(VISIBLE_TO_GUARDIAN_SQL, &[&after, &through, &limit, &user, &guardian_groups]).await?
+        }
     };
     rows.iter().map(StoredEvent::from_row).collect()
 }

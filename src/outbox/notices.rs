@@ -9,12 +9,14 @@
 //! user has been online since the message (a stream opened: they saw it live), has read the
 //! chat up to it, left or muted the chat, or every message it tells of has been deleted.
 //!
-//! Muting is judged here, at the claim, and not where notices are written (the log's write
-//! path stays as it was): a muted member's notice is cancelled, so neither a Web Push nor the
-//! webhook hears of it, and a chat muted during the grace period is silent too. Mentions, when
-//! they exist, are the exception to make here: a mention notifies even in a muted chat. Its preview,
-//! count and newest message are taken at the claim too, from the messages as they are then: a
-//! deleted message's text never leaves, an edited one's leaves as edited.
+//! Its preview, count and newest message are taken at the claim too, from the messages as they
+//! are then: a deleted message's text never leaves, an edited one's leaves as edited.
+//!
+//! Muting is judged here, at the claim (`notice_reader()`), and not where notices are written
+//! (the log's write path stays as it was): a muted member's notice is cancelled, so neither a
+//! Web Push nor the webhook hears of it, and a chat muted during the grace period is silent too.
+//! Mentions, when they exist, are the exception to make there: a mention notifies even in a
+//! muted chat.
 //!
 //! The webhook gets a POST with a JSON body and the Standard Webhooks headers:
 //! `webhook-id` (the notice's id), `webhook-timestamp` (Unix seconds) and `webhook-signature`
@@ -169,7 +171,8 @@ pub async fn keep_purging(pool: Pool, keep: Duration, shutdown: CancellationToke
 
 /// Claims the due notices (at most [`BATCH`]), cancelling those that have become moot. The
 /// first claim of each also writes its Web Pushes, one per browser the person subscribed
-/// (`push_messages`, sent by `super::push`); without a webhook, that claim delivers it.
+/// (`push_messages`, sent by `super::push`); without a webhook, that claim delivers it, as it
+/// does a guardian's (guardians get Web Push only, never the school's webhook).
 /// Returns the ones to send to the webhook, with how many attempts each has had, this one
 /// included.
 async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<(Notice, i32)>> {
@@ -198,11 +201,10 @@ async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<(Notice
                        now_.count = 0
                        OR presence_online(n.user_id)
                        OR EXISTS (SELECT 1 FROM user_presence s WHERE s.user_id = n.user_id AND s.last_seen > n.created_at)
-                       -- Muted (the hook for mentions: a mention will notify a muted chat too).
-                       OR NOT EXISTS (SELECT 1 FROM chat_participants p
-                                      WHERE p.chat_id = n.chat_id AND p.user_id = n.user_id
-                                        AND p.last_read_message_id < n.message_id AND NOT p.muted) AS moot
+                       OR NOT r.behind AS moot,
+                       EXISTS (SELECT 1 FROM users u WHERE u.id = n.user_id AND u.role = 'guardian') AS guardian
                 FROM due JOIN notices n ON n.id = due.id
+                CROSS JOIN LATERAL notice_reader(n.user_id, n.chat_id, n.message_id) r
                 -- The folded messages as they are now: deleted ones drop out (all of them: the
                 -- notice is cancelled), the newest left gives the preview, with its edits.
                 CROSS JOIN LATERAL (
@@ -213,6 +215,7 @@ async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<(Notice
                     FROM messages m
                     WHERE m.chat_id = n.chat_id AND m.id BETWEEN n.first_message_id AND n.message_id
                       AND m.sender_id <> n.user_id AND NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL
+                      AND (n.author_id IS NULL OR m.sender_id = n.author_id)
                 ) now_
             ), pushed AS (
                 INSERT INTO push_messages (notice_id, subscription_id)
@@ -222,14 +225,14 @@ async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<(Notice
                 ON CONFLICT DO NOTHING
             )
             UPDATE notices n
-            SET state = CASE WHEN j.moot THEN 'cancelled' WHEN $6 THEN 'sending' ELSE 'delivered' END,
+            SET state = CASE WHEN j.moot THEN 'cancelled' WHEN $6 AND NOT j.guardian THEN 'sending' ELSE 'delivered' END,
                 preview = j.preview,
                 count = CASE WHEN j.count > 0 THEN j.count ELSE n.count END,
                 message_id = coalesce(j.newest, n.message_id),
-                claimed_until = CASE WHEN NOT j.moot AND $6 THEN now() + make_interval(secs => $3) END,
+                claimed_until = CASE WHEN NOT j.moot AND $6 AND NOT j.guardian THEN now() + make_interval(secs => $3) END,
                 attempts = n.attempts + CASE WHEN j.moot THEN 0 ELSE 1 END,
                 sent_at = CASE WHEN j.moot THEN n.sent_at ELSE coalesce(n.sent_at, now()) END,
-                settled_at = CASE WHEN j.moot OR NOT $6 THEN now() END
+                settled_at = CASE WHEN j.moot OR NOT $6 OR j.guardian THEN now() END
             FROM judged j WHERE n.id = j.id
             RETURNING n.id, n.user_id, n.chat_id, n.message_id, n.preview, n.count, n.created_at, n.state, n.attempts",
             &[

@@ -186,6 +186,10 @@ pub struct ChatSummary {
     pub participant: Option<Contact>,
     /// For a guardian: the student they read this chat for (null for everyone else).
     pub ward: Option<Person>,
+    /// For a guardian: they read only the ward's own messages here (a group, under
+    /// `GUARDIAN_GROUPS=own_messages`); false for everyone else.
+    #[serde(default)]
+    pub ward_only: bool,
     pub last_message: Option<LastMessage>,
     /// Messages from others after the caller's read marker, not deleted.
     pub unread_count: i64,

@@ -11,12 +11,12 @@ use crate::governance::audit_is_clean;
 use crate::groups::group;
 use crate::helpers::{TestApp, User, status_and_json};
 
-async fn get(app: &TestApp, path: &str, user: &User) -> (u16, Value) {
+pub(crate) async fn get(app: &TestApp, path: &str, user: &User) -> (u16, Value) {
     status_and_json(app.get(path, user).send().await.expect("GET")).await
 }
 
 /// `PUT` (link) or `DELETE` (unlink) `/api/admin/guardians/{guardian}/students/{student}` as `by`.
-async fn set_link(app: &TestApp, by: &User, guardian: i64, student: i64, linked: bool) -> (u16, Value) {
+pub(crate) async fn set_link(app: &TestApp, by: &User, guardian: i64, student: i64, linked: bool) -> (u16, Value) {
     let url = app.url(&format!("/api/admin/guardians/{guardian}/students/{student}"));
     let request = if linked { app.http.put(url) } else { app.http.delete(url) };
     let response = request.bearer_auth(&by.token).send().await.expect("link");

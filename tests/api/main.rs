@@ -23,6 +23,7 @@ mod export;
 mod flags;
 mod governance;
 mod groups;
+mod guardian_groups;
 mod guardians;
 mod guests;
 mod house;

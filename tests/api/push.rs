@@ -14,7 +14,7 @@ use crate::helpers::{PushReceiver, TestApp, User, status_and_json};
 const PRIVATE_KEY: &str = "IQ9Ur0ykXoHS9gzfYX0aBjy9lvdrjx_PFUXmie9YRcY";
 
 /// Web Push only (no webhook), to `receiver`'s origin, with short periods.
-fn config(receiver: &PushReceiver) -> NotifyConfig {
+pub(crate) fn config(receiver: &PushReceiver) -> NotifyConfig {
     let (private_key, public_key) = vapid_key(PRIVATE_KEY).expect("a key");
     NotifyConfig {
         webhook: None,
@@ -34,13 +34,13 @@ fn config(receiver: &PushReceiver) -> NotifyConfig {
 }
 
 /// Registers `subscription` (a browser's JSON) as `user`'s.
-async fn subscribe(app: &TestApp, user: &User, subscription: &Value) -> (u16, Value) {
+pub(crate) async fn subscribe(app: &TestApp, user: &User, subscription: &Value) -> (u16, Value) {
     let request = app.http.post(app.url("/api/push/subscriptions")).bearer_auth(&user.token).json(subscription);
     status_and_json(request.send().await.expect("POST subscription")).await
 }
 
 /// The pushes `receiver` got for subscription `sid`.
-fn to(received: &[Value], sid: &str) -> Vec<Value> {
+pub(crate) fn to(received: &[Value], sid: &str) -> Vec<Value> {
     received.iter().filter(|r| r["sid"] == sid).cloned().collect()
 }
 

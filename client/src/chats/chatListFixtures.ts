@@ -27,6 +27,7 @@ export function summary(id: number, unread = 0, at: string | null = null, lastRe
     guardians_read: false,
     closed_at: null,
     ward: null,
+    ward_only: false,
     participant: { ...other, online: false, last_seen: null },
     last_message: at
       ? { id: id * 10, sender_id: other.id, sender_name: null, content: `last of ${id}`, created_at: at, type: 'text', removed: null }

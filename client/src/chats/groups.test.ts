@@ -21,6 +21,7 @@ describe('groups in the chat list', () => {
     guardians_read: false,
     closed_at: null,
     ward: null,
+    ward_only: false,
     participant: null,
     last_message: {
       id: 200,

@@ -18,6 +18,7 @@ describe('inquiries in the chat list', () => {
     guardians_read: false,
     closed_at: closedAt,
     ward: null,
+    ward_only: false,
     participant: { ...guest, online: true, last_seen: null },
     last_message: null,
     unread_count: 0,

@@ -36,6 +36,8 @@ export function fromSummary(chat: ChatSummary, position = 0): ChatItem {
     // Presence is kept apart (presence.ts).
     people: other ? [{ id: other.id, name: other.name, role: other.role }] : [],
     ward: chat.ward ? { id: chat.ward.id, name: chat.ward.name, role: chat.ward.role } : null,
+    // A server before guardians read groups: a ward's whole chat.
+    wardOnly: chat.ward_only ?? false,
     lastMessage: chat.last_message
       ? {
           id: chat.last_message.id,
@@ -66,6 +68,7 @@ export function fromAdminChat(chat: AdminChat, position = 0): ChatItem {
     ...header(chat),
     people: chat.participants,
     ward: null,
+    wardOnly: false,
     lastMessage: null,
     lastActivityAt: chat.last_message_at ?? chat.updated_at ?? null,
     unread: 0,

@@ -49,6 +49,8 @@ export interface ChatItem {
    * hides it; its next message brings it back).
    */
   archived: boolean;
+  /** A guardian's view of a group: they read only the ward's own messages there. */
+  wardOnly: boolean;
   /** Log position of the newest event applied to this item; 0 when it only comes from a snapshot. */
   position: number;
 }

@@ -84,6 +84,11 @@ export function ChatListItem({ item, now, active, typists, people, presence, onO
             {title}
             {online && <span className="visually-hidden">, {t('presence.online')}</span>}
           </span>
+          {item.wardOnly && item.ward && (
+            <span className="role role-small" data-testid={`ward-only-${item.id}`}>
+              {t('guardians.wardOnly', { name: item.ward.name })}
+            </span>
+          )}
           {item.muted && (
             <span className="muted-mark" data-testid={`muted-${item.id}`} title={t('chatList.mutedMark')}>
               <span aria-hidden="true">🔕</span>

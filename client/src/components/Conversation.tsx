@@ -184,13 +184,13 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
             {!typingLine && ward && (
               <span className="muted" data-testid="ward">
                 {' · '}
-                {t('guardians.wardChat', { name: ward.name })}
+                {t(chat?.wardOnly ? 'guardians.wardOnlyChat' : 'guardians.wardChat', { name: ward.name })}
               </span>
             )}
           </span>
         </div>
         {!ended && <ExportMenu chatId={chatId} />}
-        {isGroup && !ended && (
+        {isGroup && !ended && !chat?.wardOnly && (
           <button
             type="button"
             className="button button-quiet header-action"
@@ -207,7 +207,7 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
       {/* Its members are told who else reads along (the guardian reading knows it already). */}
       {chat?.guardiansRead && !isGuardian && (
         <p className="guardians-notice small" role="note" data-testid="guardians-notice">
-          <span aria-hidden="true">👪</span> {t('guardians.notice')}
+          <span aria-hidden="true">👪</span> {t(isGroup ? 'guardians.groupNotice' : 'guardians.notice')}
         </p>
       )}
 

@@ -31,7 +31,8 @@ interface Props {
 export function Workspace({ onSignedOut, onLoggedOut }: Props) {
   const { t } = useLocale();
   const { me, isAdmin, isStaff, isGuardian } = useSession();
-  // Admins and guardians read chats they take no part in: no notifications, nobody reads theirs.
+  // Admins and guardians read chats they take no part in: nobody reads theirs; admins get no
+  // notifications, guardians may (their children's chats).
   const reader = isAdmin || isGuardian;
   const workspace = useWorkspace(onSignedOut);
   const { chatList, openChatId, openChat } = workspace;
@@ -85,8 +86,8 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
         </div>
         <ConnectionBadge connection={workspace.connection} />
         <div className="me">
-          {/* The server never sends admins or guardians notifications (they read chats, they are not in them). */}
-          {!reader && <NotificationsControl onOpenChat={openChat} />}
+          {/* The server never sends admins notifications (they read every chat, they are in none). */}
+          {!isAdmin && <NotificationsControl onOpenChat={openChat} />}
           <LanguageSwitch />
           <Avatar person={me} size="sm" />
           <span className="me-text">

@@ -1356,6 +1356,11 @@ export interface components {
              */
             unread_count: number;
             ward: components["schemas"]["Person"] | null;
+            /**
+             * @description For a guardian: they read only the ward's own messages here (a group, under
+             *     `GUARDIAN_GROUPS=own_messages`); false for everyone else.
+             */
+            ward_only: boolean;
         };
         /**
          * @description What went wrong, for programs: stable, listed in the OpenAPI document. Clients switch on it

@@ -31,6 +31,7 @@ function summary(id: number, patch: Partial<ChatSummary> = {}): ChatSummary {
     closed_at: null,
     guardians_read: false,
     ward: null,
+    ward_only: false,
     participant: { ...ivan, online: false, last_seen: null },
     last_message: null,
     unread_count: 0,

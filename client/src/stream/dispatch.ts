@@ -236,7 +236,10 @@ function guardianOutcome(
 export function streamOpened(state: Pick<DispatchState, 'isAdmin' | 'chatList' | 'openChatId'>): Effect[] {
   const open = state.chatList.items.find((i) => i.id === state.openChatId);
   const effects: Effect[] = [];
-  if (open?.kind === 'group' && open.membership === 'member') effects.push({ type: 'loadGroup', chatId: open.id });
+  // A guardian reads a group's child's messages only, never its members.
+  if (open?.kind === 'group' && open.membership === 'member' && !open.wardOnly) {
+    effects.push({ type: 'loadGroup', chatId: open.id });
+  }
   if (!state.isAdmin) {
     effects.push(refresh, { type: 'checkSuspension' });
   } else if (open && open.kind !== 'group') {

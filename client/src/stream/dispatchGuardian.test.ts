@@ -5,7 +5,7 @@ import { chatListReducer, initialChatList } from '../chats/chatList';
 import { fromSummary } from '../chats/items';
 import { emptyConversation } from '../conversation/messages';
 import { noGroups, noPeople } from '../groups';
-import { dispatch } from './dispatch';
+import { dispatch, streamOpened } from './dispatch';
 import type { StreamEvent } from './events';
 import type { DispatchState } from './outcome';
 
@@ -27,6 +27,7 @@ function ofChild(id: number, ward: Person): ChatSummary {
     participants_count: 2,
     guardians_read: true,
     ward,
+    ward_only: false,
     closed_at: null,
     participant: { ...ivan, online: false, last_seen: null },
     last_message: null,
@@ -106,5 +107,25 @@ describe('dispatch: an admin learns of a link', () => {
     for (const type of ['guardian_linked', 'guardian_unlinked'] as const) {
       expect(dispatch(linking(type, maria.id), admin)).toMatchObject({ conversations: [], effects: [{ type: 'refreshChats' }] });
     }
+  });
+});
+
+describe('a guardian reading a group, their child\'s messages only (GUARDIAN_GROUPS=own_messages)', () => {
+  const classChat = fromSummary({
+    ...ofChild(12, maria),
+    kind: 'group',
+    title: '7Б',
+    participant: null,
+    ward_only: true,
+  });
+
+  it('is marked so from the server\'s ward_only, and never asks for the group\'s members', () => {
+    expect(classChat).toMatchObject({ kind: 'group', ward: maria, wardOnly: true, people: [] });
+    expect(mariasChat.wardOnly).toBe(false);
+    const open = guardian({ chatList: { items: [mariasChat, classChat] }, openChatId: 12 });
+    expect(streamOpened(open)).not.toContainEqual({ type: 'loadGroup', chatId: 12 });
+    // A member's open group still loads its members.
+    const member = { ...open, isGuardian: false, me: maria.id, chatList: { items: [{ ...classChat, wardOnly: false }] } };
+    expect(streamOpened(member)).toContainEqual({ type: 'loadGroup', chatId: 12 });
   });
 });

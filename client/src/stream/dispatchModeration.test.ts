@@ -28,6 +28,7 @@ const direct: ChatItem = fromSummary({
   guardians_read: false,
   closed_at: null,
   ward: null,
+  ward_only: false,
   participant: { ...ivan, online: false, last_seen: null },
   last_message: {
     id: 7,

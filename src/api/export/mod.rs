@@ -150,6 +150,8 @@ pub async fn export(
                 })
             })
             .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
+        // A guardian's export of their child's group names no other member.
+        let members = members.into_iter().filter(|m| readable.names(m.user_id)).collect();
         let exported = NewEvent::ChatExported { chat_id, actor_id: user.id, format: format.name(), at };
         let recorded = state.appender.append(exported).await?.map_or(0, |e| e.position);
         let head = Head {
@@ -321,7 +323,7 @@ async fn within<T>(deadline: tokio::time::Instant, read: impl Future<Output = Re
 /// log; a deleted one without its text or files, a hidden one as a placeholder.
 fn shown(row: &Row, admin: bool, readable: &Readable) -> anyhow::Result<Option<Message>> {
     let position: i64 = row.try_get("message_position")?;
-    if !admin && !readable.contains(position) {
+    if !admin && !readable.shows(position, row.try_get("sender_id")?) {
         return Ok(None);
     }
     let attachments: Option<postgres_types::Json<Vec<Attachment>>> = row.try_get("attachments")?;

@@ -173,7 +173,10 @@ pub async fn search(
             let chat_id: i64 = row.try_get("chat_id")?;
             let mut message = history_message(row)?.for_viewer(admin);
             if let Some(readable) = readable.get(&chat_id) {
-                message.reply_to = message.reply_to.take().map(|quote| quote.for_reader(|p| readable.contains(p)));
+                message.reply_to = message.reply_to.take().map(|quote| {
+                    let by = quote.sender_id;
+                    quote.for_reader(|p| readable.shows(p, by))
+                });
             }
             Ok(SearchResult {
                 chat_id,

@@ -93,7 +93,7 @@ impl super::Delivery for Pushes {
 }
 
 /// Claims the due pushes (at most [`BATCH`]) with what each needs, cancelling those whose chat
-/// the person has read since.
+/// the person has read since (or, a guardian, may no longer read: `notice_reader()`).
 async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<Due>> {
     let client = pool.get().await?;
     let statement = client
@@ -107,11 +107,9 @@ async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<Due>> {
                 ORDER BY created_at LIMIT $1
                 FOR UPDATE SKIP LOCKED
             ), judged AS (
-                SELECT due.id, NOT EXISTS (
-                           SELECT 1 FROM chat_participants p
-                           WHERE p.chat_id = n.chat_id AND p.user_id = n.user_id
-                             AND p.last_read_message_id < n.message_id) OR n.preview = '' AS moot
+                SELECT due.id, NOT r.behind OR n.preview = '' AS moot
                 FROM due JOIN push_messages x ON x.id = due.id JOIN notices n ON n.id = x.notice_id
+                CROSS JOIN LATERAL notice_reader(n.user_id, n.chat_id, n.message_id) r
             )
             UPDATE push_messages x
             SET state = CASE WHEN j.moot THEN 'cancelled' ELSE 'sending' END,

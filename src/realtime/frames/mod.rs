@@ -18,9 +18,11 @@ pub use crate::wire::events::{
 };
 use crate::wire::{AdminChat, ChatHeader, ChatKind, ChatSummary, Contact, MessageType, Person, Presences, ReportView};
 
+mod authors;
 mod facts;
 mod governance;
 
+use authors::{about_messages, owners, purged_by_author};
 use facts::{MessageFacts, message_facts};
 
 /// A log event's frame, with its position as the `id:`.
@@ -97,8 +99,17 @@ pub async fn encode(
         }
     }
     let facts = message_facts(client, events, shown).await?;
+    let owners = owners(client, events).await?;
     let reports = governance::reports(client, events).await?;
-    events.iter().map(|event| dispatch(event, &names, &guarded, &facts, &reports, shown)).collect()
+    events
+        .iter()
+        .map(|event| {
+            let mut dispatch = dispatch(event, &names, &guarded, &facts, &reports, shown)?;
+            dispatch.messages = about_messages(event, &owners);
+            dispatch.by_author = purged_by_author(event, &owners)?;
+            Ok(dispatch)
+        })
+        .collect()
 }
 
 /// A chat of two fixed members opened (a lesson pair, an inquiry): each member sees it with the
@@ -125,6 +136,7 @@ fn pair_opened(
             header: header.clone(),
             participant: Some(other.clone()),
             ward: None,
+            ward_only: false,
             last_message: None,
             unread_count: 0,
             last_read_message_id: 0,
@@ -156,6 +168,7 @@ fn pair_opened(
 /// quoted one: the quote only as unavailable.
 fn message_dispatch(position: i64, chat_id: i64, event: &str, message: MessageBody<'_>) -> Dispatch {
     let seen = message.for_participants();
+    let quoted_by = seen.reply_to.as_ref().and_then(|quote| quote.sender_id);
     let unquoted = seen.reply_to.clone().map(|quote| {
         let quoted = quote.position;
         let message = MessageBody { reply_to: Some(quote.unavailable()), ..seen.clone() };
@@ -170,6 +183,7 @@ fn message_dispatch(position: i64, chat_id: i64, event: &str, message: MessageBo
         shared(position, event, &MessageEvent { chat_id, message })
     };
     let mut dispatch = Dispatch::new(position, chat_id, frames);
+    dispatch.quoted_by = quoted_by;
     dispatch.unquoted = unquoted;
     dispatch
 }

@@ -45,6 +45,17 @@ pub struct Dispatch {
     /// the quote shown only as unavailable (history shows nobody a message from before they
     /// joined, nor does a quote).
     pub unquoted: Option<(i64, Bytes)>,
+    /// The sender of the message a reply quotes: a group's guardian sees the quote only when it
+    /// is their own child's (see [`Dispatch::frame_for_guardian`]).
+    pub quoted_by: Option<i64>,
+    /// The messages the event is about, each as (sender, position of its `message_created`):
+    /// under `GUARDIAN_GROUPS=own_messages` a group's event reaches a member's guardians only
+    /// when it is about one of that member's own messages (empty: about none).
+    pub messages: Vec<(i64, i64)>,
+    /// The event as it shows one author's messages only, for the authors among several (a
+    /// purge of many members' messages): a guardian of one of them gets theirs, never the ids
+    /// of another child's messages.
+    pub by_author: Vec<(i64, Bytes)>,
     /// The event ends the chat's guests' sessions (an inquiry closed): their streams here end
     /// once they have this event, and their credential is refused from now on.
     pub ends_guests: bool,
@@ -89,6 +100,9 @@ impl Dispatch {
             about: None,
             frames,
             unquoted: None,
+            quoted_by: None,
+            messages: Vec::new(),
+            by_author: Vec::new(),
             ends_guests: false,
             person,
             guardian: None,
@@ -119,13 +133,38 @@ impl Dispatch {
         }
     }
 
-    /// The frame a guardian reading the chat for `student` (linked since `since`) gets: the
+    /// The frame a guardian reading a direct chat for `student` (linked since `since`) gets: the
     /// student's, but never a setting of their own.
-    pub fn frame_for_guardian(&self, student: i64, since: i64) -> Option<&Bytes> {
+    pub fn frame_for_ward(&self, student: i64, since: i64) -> Option<&Bytes> {
         match self.frames {
             Frames::Own { .. } => None,
             _ => self.frame_for(student, since),
         }
+    }
+}
+
+impl Dispatch {
+    /// The frame a guardian gets of their child `student`'s own message in a group, reading since
+    /// position `since`: the child's frame, its quote unavailable unless it quotes the child's
+    /// own message from their stretch (another child's words never reach a guardian, not even
+    /// quoted); never a setting of the child's own.
+    pub fn frame_for_guardian(&self, student: i64, since: i64) -> Option<&Bytes> {
+        if let Frames::Own { .. } = self.frames {
+            return None;
+        }
+        if let Some((_, bytes)) = self.by_author.iter().find(|(author, _)| *author == student) {
+            return Some(bytes);
+        }
+        match &self.unquoted {
+            Some((quoted, bytes)) if since > *quoted || self.quoted_by != Some(student) => Some(bytes),
+            _ => self.frames.for_user(student),
+        }
+    }
+
+    /// Whether a guardian of `student`, reading the group since `since`, gets this event: it is
+    /// about one of the student's own messages from then on.
+    pub fn about_own_message(&self, student: i64, since: i64) -> bool {
+        self.messages.iter().any(|(sender, at)| *sender == student && *at >= since)
     }
 }
 

@@ -95,11 +95,15 @@ pub struct Hub {
     revoked: Arc<crate::auth::revoked::Revoked>,
     /// Where admins' reads by stream go to be recorded (`crate::access::records`).
     reads: std::sync::Mutex<Option<mpsc::UnboundedSender<Read>>>,
+    /// `GUARDIAN_GROUPS=own_messages`: a group member's guardians get the events about the
+    /// member's own messages.
+    guardian_groups: bool,
 }
 
 impl Hub {
-    /// `queue`: frames a connection may have waiting before it is cut off.
-    pub fn new(queue: usize) -> Self {
+    /// `queue`: frames a connection may have waiting before it is cut off; `guardian_groups`:
+    /// guardians read their child's own messages in groups (`GUARDIAN_GROUPS=own_messages`).
+    pub fn new(queue: usize, guardian_groups: bool) -> Self {
         Self {
             state: Mutex::new(State::default()),
             queue: queue.max(1),
@@ -109,6 +113,7 @@ impl Hub {
             person_changed: std::sync::OnceLock::new(),
             revoked: Arc::default(),
             reads: std::sync::Mutex::new(None),
+            guardian_groups,
         }
     }
 
@@ -234,7 +239,27 @@ impl Hub {
                     continue;
                 }
                 let (Some(connections), Some(bytes)) =
-                    (users.get_mut(&guardian.user), event.frame_for_guardian(student, guardian.since))
+                    (users.get_mut(&guardian.user), event.frame_for_ward(student, guardian.since))
+                else {
+                    continue;
+                };
+                send_all(connections, &Arc::new(Frame { position: Some(event.position), bytes: bytes.clone() }));
+            }
+            // A group's guardians, under GUARDIAN_GROUPS=own_messages: the events about their
+            // child's own messages from where both the membership and the link began, as the
+            // child sees them (a quote of anyone else's words unavailable); nothing else of it.
+            let group_members = event
+                .chat_id
+                .filter(|chat| self.guardian_groups && groups.contains(chat) && !event.messages.is_empty())
+                .and_then(|chat| members.get(&chat));
+            for (student, guardian, since) in group_members.into_iter().flatten().flat_map(|m| {
+                guardians.get(&m.user).into_iter().flatten().map(move |g| (m.user, g.user, m.since.max(g.since)))
+            }) {
+                if !event.about_own_message(student, since) {
+                    continue;
+                }
+                let (Some(connections), Some(bytes)) =
+                    (users.get_mut(&guardian), event.frame_for_guardian(student, since))
                 else {
                     continue;
                 };

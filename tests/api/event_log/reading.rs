@@ -196,7 +196,7 @@ async fn a_resume_from_zero_reads_only_the_callers_chats_through_the_per_chat_in
     app.sql.batch_execute("ANALYZE").await.expect("analyze");
 
     let replayed =
-        events::store::read_visible(&app.sql, events::store::Viewer::Participant(reader.id), 0, i64::MAX, 500)
+        events::store::read_visible(&app.sql, events::store::Viewer::Participant(reader.id), 0, i64::MAX, 500, false)
             .await
             .expect("replay");
     assert_eq!(replayed.len(), 11, "the chat's creation and its ten messages");

@@ -93,6 +93,7 @@ async fn deletions_and_new_chats_fan_out_the_same_way() {
         ("ward", json!(null)),
         ("muted", json!(false)),
         ("archived", json!(false)),
+        ("ward_only", json!(false)),
     ] {
         assert_eq!(chat.remove(field), Some(value), "{field}");
     }

@@ -27,7 +27,7 @@ pub(super) async fn reads_and_audits(
     let history_plan = explain(
         sql,
         tutorchat::api::HISTORY_SQL,
-        &[chat, before, &51i64, &vec![0i64], &vec![i64::MAX], &i64::MAX, &0i64],
+        &[chat, before, &51i64, &vec![0i64], &vec![i64::MAX], &i64::MAX, &0i64, &vec![None::<i64>]],
     )
     .await?;
     let chat_list_plan = chat_list_plan(sql, teacher).await?;
