@@ -6,7 +6,10 @@ use std::fmt::Write;
 fn main() {
     println!("cargo:rerun-if-changed=sql");
     println!("cargo:rerun-if-changed=sql/functions");
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sql/functions");
+    // The manifest's folder as cargo gives it to this run, not as it was when this script was
+    // compiled: a target folder reused by another checkout must embed that checkout's files.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
+    let dir = std::path::Path::new(&manifest).join("sql/functions");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("sql/functions")
         .map(|entry| entry.expect("sql/functions entry").path())
