@@ -1,7 +1,9 @@
 //! The REST API: one module per area, each with its own routes, merged here.
 
 pub mod attachments;
+mod blocking;
 mod chats;
+mod closures;
 mod direct;
 pub mod events;
 pub mod export;
@@ -50,6 +52,8 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .merge(read_markers::router())
         .merge(readers::router())
         .merge(guardians::router())
+        .merge(blocking::router())
+        .merge(closures::router())
         .merge(held::router())
         .merge(search::router())
         .merge(presence::router())

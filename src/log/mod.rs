@@ -47,6 +47,8 @@ pub enum EventType {
     GuardianUnlinked,
     MessageFlagged,
     ReportCleared,
+    ClosureRequested,
+    ClosureDeclined,
 }
 
 crate::db::text_column!(EventType {
@@ -72,6 +74,8 @@ crate::db::text_column!(EventType {
     GuardianUnlinked => "guardian_unlinked",
     MessageFlagged => "message_flagged",
     ReportCleared => "report_cleared",
+    ClosureRequested => "closure_requested",
+    ClosureDeclined => "closure_declined",
 });
 
 /// What an event says, by type (the `type` column with its `payload`).
@@ -113,8 +117,13 @@ pub enum EventData {
     ChatRenamed {
         title: String,
     },
+    /// The chat is read-only from now on: `idle` or `revoked` (an inquiry, by the system),
+    /// `blocked` (an inquiry's visitor, by its teacher or an admin), `guardian_request` (a
+    /// direct chat, by an admin, deciding closure request `request_id`).
     ChatClosed {
         reason: String,
+        #[serde(default)]
+        request_id: Option<i64>,
     },
     MessageReported {
         message_id: i64,
@@ -179,6 +188,17 @@ pub enum EventData {
     /// An admin cleared a report or a flag: nothing to act on.
     ReportCleared {
         report_id: i64,
+    },
+    /// A guardian asked the school to close their child's direct chat (empty `reason` once the
+    /// guardian has been erased).
+    ClosureRequested {
+        reason: String,
+    },
+    /// An admin declined closure request `request_id`.
+    ClosureDeclined {
+        request_id: i64,
+        #[serde(default)]
+        note: Option<String>,
     },
 }
 
@@ -253,6 +273,8 @@ impl StoredEvent {
             EventData::GuardianUnlinked { .. } => EventType::GuardianUnlinked,
             EventData::MessageFlagged { .. } => EventType::MessageFlagged,
             EventData::ReportCleared { .. } => EventType::ReportCleared,
+            EventData::ClosureRequested { .. } => EventType::ClosureRequested,
+            EventData::ClosureDeclined { .. } => EventType::ClosureDeclined,
         }
     }
 

@@ -64,6 +64,27 @@ pub enum NewEvent {
     ChatClosed {
         chat_id: i64,
     },
+    /// The inquiry's teacher or an admin closes it by blocking its visitor (`chat_closed`,
+    /// reason `blocked`): its link refuses that visitor from now on.
+    VisitorBlocked {
+        chat_id: i64,
+        actor_id: i64,
+    },
+    /// A guardian asks the school to close their child's direct chat.
+    ClosureRequested {
+        chat_id: i64,
+        guardian_id: i64,
+        reason: String,
+    },
+    /// An admin decides closure request `request_id`: closes the chat (`chat_closed`, reason
+    /// `guardian_request`), or declines it with an optional note.
+    ClosureDecided {
+        chat_id: i64,
+        admin_id: i64,
+        request_id: i64,
+        close: bool,
+        note: Option<String>,
+    },
     /// A participant reports someone else's message to the moderators.
     MessageReported {
         chat_id: i64,
@@ -217,6 +238,27 @@ impl NewEvent {
             Self::ChatClosed { chat_id } => {
                 (Some(*chat_id), None, EventType::ChatClosed, serde_json::json!({ "reason": "idle" }))
             }
+            Self::VisitorBlocked { chat_id, actor_id } => {
+                (Some(*chat_id), Some(*actor_id), EventType::ChatClosed, serde_json::json!({ "reason": "blocked" }))
+            }
+            Self::ClosureRequested { chat_id, guardian_id, reason } => (
+                Some(*chat_id),
+                Some(*guardian_id),
+                EventType::ClosureRequested,
+                serde_json::json!({ "reason": reason }),
+            ),
+            Self::ClosureDecided { chat_id, admin_id, request_id, close: true, .. } => (
+                Some(*chat_id),
+                Some(*admin_id),
+                EventType::ChatClosed,
+                serde_json::json!({ "reason": "guardian_request", "request_id": request_id }),
+            ),
+            Self::ClosureDecided { chat_id, admin_id, request_id, close: false, note } => (
+                Some(*chat_id),
+                Some(*admin_id),
+                EventType::ClosureDeclined,
+                serde_json::json!({ "request_id": request_id, "note": note }),
+            ),
             Self::MessageReported { chat_id, reporter_id, message_id, reason } => (
                 Some(*chat_id),
                 Some(*reporter_id),
@@ -347,6 +389,15 @@ impl NewEvent {
                 Self::Guardian { guardian_id, student_id, linked: false, .. },
                 EventData::GuardianUnlinked { guardian_id: g, student_id: s },
             ) => guardian_id == g && student_id == s,
+            (Self::ClosureRequested { reason, .. }, EventData::ClosureRequested { reason: r }) => reason == r,
+            (Self::ClosureDecided { request_id, close: true, .. }, EventData::ChatClosed { request_id: r, .. }) => {
+                Some(*request_id) == *r
+            }
+            (
+                Self::ClosureDecided { request_id, close: false, .. },
+                EventData::ClosureDeclined { request_id: r, .. },
+            ) => request_id == r,
+            (Self::VisitorBlocked { .. }, EventData::ChatClosed { reason, .. }) => reason == "blocked",
             (Self::ChatClosed { .. }, EventData::ChatClosed { .. })
             | (Self::MessagesPurged { .. }, EventData::MessagesPurged { .. })
             | (Self::ChatExported { .. }, EventData::ChatExported { .. }) => true,

@@ -11,12 +11,15 @@ use super::hub::{Dispatch, Frames};
 use crate::log::{ChatOpened, EventData, StoredEvent};
 use crate::wire::events::ChatCreated;
 pub use crate::wire::events::{
-    ChatClosedEvent, ChatCreatedEvent, ChatExportedEvent, ChatRenamedEvent, GuardianEvent, MessageBody,
-    MessageDeletedEvent, MessageEvent, MessageHiddenEvent, MessageReportedEvent, MessagesPurgedEvent,
+    ChatClosedEvent, ChatCreatedEvent, ChatExportedEvent, ChatRenamedEvent, ClosureRequestEvent, GuardianEvent,
+    MessageBody, MessageDeletedEvent, MessageEvent, MessageHiddenEvent, MessageReportedEvent, MessagesPurgedEvent,
     MessagesReadEvent, ParticipantAddedEvent, ParticipantRemovedEvent, ReportClearedEvent, ResetEvent, UserEvent,
     UserSuspendedEvent,
 };
-use crate::wire::{AdminChat, ChatHeader, ChatKind, ChatSummary, Contact, MessageType, Person, Presences, ReportView};
+use crate::wire::{
+    AdminChat, ChatHeader, ChatKind, ChatSummary, ClosureRequestView, Contact, MessageType, Person, Presences,
+    ReportView,
+};
 
 mod facts;
 mod governance;
@@ -98,7 +101,10 @@ pub async fn encode(
     }
     let facts = message_facts(client, events, shown).await?;
     let reports = governance::reports(client, events).await?;
-    events.iter().map(|event| dispatch(event, &names, &guarded, &facts, &reports, shown)).collect()
+    let closures = governance::closure_requests(client, events).await?;
+    let looked_up =
+        LookedUp { names: &names, guarded: &guarded, facts: &facts, reports: &reports, closures: &closures };
+    events.iter().map(|event| dispatch(event, &looked_up, shown)).collect()
 }
 
 /// A chat of two fixed members opened (a lesson pair, an inquiry): each member sees it with the
@@ -177,14 +183,17 @@ fn shared(position: i64, event: &str, data: &impl Serialize) -> Frames {
     Frames::Shared(frame(position, event, data))
 }
 
-fn dispatch(
-    event: &StoredEvent,
-    names: &HashMap<i64, Contact>,
-    guarded: &HashSet<i64>,
-    facts: &HashMap<i64, MessageFacts>,
-    reports: &HashMap<i64, ReportView>,
-    shown: Shown,
-) -> anyhow::Result<Dispatch> {
+/// What [`encode`] looked up for a batch, in one query each.
+struct LookedUp<'a> {
+    names: &'a HashMap<i64, Contact>,
+    guarded: &'a HashSet<i64>,
+    facts: &'a HashMap<i64, MessageFacts>,
+    reports: &'a HashMap<i64, ReportView>,
+    closures: &'a HashMap<i64, ClosureRequestView>,
+}
+
+fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyhow::Result<Dispatch> {
+    let LookedUp { names, guarded, facts, reports, closures } = *looked_up;
     let (position, actor_id) = (event.position, event.actor_id);
     let Some(chat_id) = event.chat_id else {
         return governance::about_person(event);
@@ -262,6 +271,12 @@ fn dispatch(
         EventData::MessageReported { .. } => governance::reported(position, chat_id, reports.get(&position))?,
         EventData::MessageFlagged { .. } => governance::flagged(position, chat_id, reports.get(&position))?,
         EventData::ReportCleared { report_id } => governance::cleared(position, chat_id, *report_id, actor_id)?,
+        EventData::ClosureRequested { .. } => {
+            governance::closure(position, chat_id, "closure_requested", closures.get(&position))?
+        }
+        EventData::ClosureDeclined { request_id, .. } => {
+            governance::closure(position, chat_id, "closure_declined", closures.get(request_id))?
+        }
         EventData::ChatExported { format, at } => governance::exported(position, chat_id, actor_id, format, *at)?,
         EventData::UserSuspended { .. }
         | EventData::UserUnsuspended { .. }
@@ -352,10 +367,17 @@ fn dispatch(
             dispatch.left = vec![*user_id];
             dispatch
         }
-        EventData::ChatClosed { .. } => {
-            let closed = ChatClosedEvent { chat_id, closed_at: event.created_at };
+        EventData::ChatClosed { reason, request_id } => {
+            let closed = ChatClosedEvent {
+                chat_id,
+                closed_at: event.created_at,
+                reason: reason.clone(),
+                actor_id,
+                request_id: *request_id,
+            };
             let mut dispatch = Dispatch::new(position, chat_id, shared(position, "chat_closed", &closed));
             dispatch.ends_guests = true;
+            dispatch.closes = true;
             dispatch
         }
         EventData::ChatRenamed { title } => Dispatch::new(
