@@ -7,6 +7,7 @@
 //! see, read-model snapshots that carry the head); [`appender`] is the write path that batches
 //! requests into shared transactions.
 
+mod answers;
 pub mod appender;
 mod request;
 pub mod store;

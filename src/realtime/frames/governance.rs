@@ -132,11 +132,13 @@ pub(super) async fn closure_requests(
 pub(super) fn closure(
     position: i64,
     chat_id: i64,
-    event: &str,
+    declined: bool,
     request: Option<&ClosureRequestView>,
 ) -> anyhow::Result<Dispatch> {
     let request = request.ok_or_else(|| anyhow::anyhow!("closure request of event {position} not found"))?;
-    let bytes = frame(position, event, &ClosureRequestEvent { request: request.clone() });
+    let data = ClosureRequestEvent { request: request.clone() };
+    let bytes =
+        if declined { frame(position, "closure_declined", &data) } else { frame(position, "closure_requested", &data) };
     let mut dispatch = Dispatch::new(position, chat_id, Frames::Split { members: None, admins: bytes.clone() });
     dispatch.person = Some(ToPerson { user_id: request.requested_by.id, frame: Some(bytes), ends_streams: false });
     Ok(dispatch)

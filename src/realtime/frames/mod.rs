@@ -271,11 +271,9 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
         EventData::MessageReported { .. } => governance::reported(position, chat_id, reports.get(&position))?,
         EventData::MessageFlagged { .. } => governance::flagged(position, chat_id, reports.get(&position))?,
         EventData::ReportCleared { report_id } => governance::cleared(position, chat_id, *report_id, actor_id)?,
-        EventData::ClosureRequested { .. } => {
-            governance::closure(position, chat_id, "closure_requested", closures.get(&position))?
-        }
+        EventData::ClosureRequested { .. } => governance::closure(position, chat_id, false, closures.get(&position))?,
         EventData::ClosureDeclined { request_id, .. } => {
-            governance::closure(position, chat_id, "closure_declined", closures.get(request_id))?
+            governance::closure(position, chat_id, true, closures.get(request_id))?
         }
         EventData::ChatExported { format, at } => governance::exported(position, chat_id, actor_id, format, *at)?,
         EventData::UserSuspended { .. }
