@@ -851,6 +851,35 @@ $$;
 
 
 --
+-- Name: closure_requests_purge(timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.closure_requests_purge(p_before timestamp with time zone) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    purged bigint;
+BEGIN
+    UPDATE closure_requests SET reason = ''
+    WHERE requested_at < least(p_before, now()) AND reason <> '';
+    GET DIAGNOSTICS purged = ROW_COUNT;
+    UPDATE events e SET payload = e.payload || '{"reason": ""}'
+    FROM closure_requests r
+    WHERE e.position = r.id AND r.reason = '' AND e.payload ->> 'reason' <> '';
+    RETURN purged;
+END
+$$;
+
+
+--
+-- Name: FUNCTION closure_requests_purge(p_before timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.closure_requests_purge(p_before timestamp with time zone) IS 'Retention: blanks the reasons of the closure requests older than p_before (the messages'' horizon; never one in the future), in closure_requests and in their closure_requested events, and answers how many. A request''s reason is a guardian''s words: kept as long as messages are. The retention job calls it with access_records_purge.';
+
+
+--
 -- Name: events_after_insert(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1550,7 +1579,8 @@ BEGIN
                                    AND m.purged_at IS NOT NULL))
                WHEN 'closure_requested' THEN
                    NEW.payload = OLD.payload || '{"reason": ""}'
-                   AND EXISTS (SELECT 1 FROM users u WHERE u.id = OLD.actor_id AND u.erasure_requested_at IS NOT NULL)
+                   AND (EXISTS (SELECT 1 FROM users u WHERE u.id = OLD.actor_id AND u.erasure_requested_at IS NOT NULL)
+                        OR EXISTS (SELECT 1 FROM closure_requests r WHERE r.id = OLD.position AND r.reason = ''))
                WHEN 'message_hidden' THEN
                    NEW.payload = OLD.payload || '{"reason": ""}'
                    AND EXISTS (SELECT 1 FROM messages m WHERE m.id = (OLD.payload ->> 'message_id')::bigint
@@ -1573,8 +1603,9 @@ COMMENT ON FUNCTION public.events_redaction_only() IS 'The one UPDATE events all
 blanking the content of a message the log has already recorded as purged (messages_purged; the
 messages row says purged_at): its message_created event''s text ("") and files (removed), its
 message_edited events'' text, and the reasons of its reports and hides; and an erased
-person''s reports'' and closure requests'' reasons. Nothing else of any
-row changes, and no other row may change. Only the trigger functions do it, inside the append
+person''s reports'' and closure requests'' reasons, and the reason of a closure request
+retention blanked (closure_requests_purge). Nothing else of any
+row changes, and no other row may change. Only the trigger functions (and closure_requests_purge) do it, inside the append
 of the event that records it (events_purge, events_erase_person).';
 
 
@@ -5704,6 +5735,14 @@ REVOKE ALL ON FUNCTION public.attachments_bind(p_message bigint, p_chat bigint, 
 
 REVOKE ALL ON FUNCTION public.attachments_sweep(p_age interval, p_guest_age interval, p_limit integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.attachments_sweep(p_age interval, p_guest_age interval, p_limit integer) TO tutorchat_app;
+
+
+--
+-- Name: FUNCTION closure_requests_purge(p_before timestamp with time zone); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.closure_requests_purge(p_before timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.closure_requests_purge(p_before timestamp with time zone) TO tutorchat_app;
 
 
 --

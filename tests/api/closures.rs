@@ -206,3 +206,18 @@ async fn a_declined_request_leaves_the_chat_open_and_the_guardians_erasure_purge
     );
     audit_is_clean(&app).await;
 }
+
+#[tokio::test]
+async fn retention_purges_a_requests_reason_with_the_messages_of_its_time() {
+    let _turn = crate::governance::one_retention_at_a_time().await;
+    let app = TestApp::spawn().await;
+    let s = school(&app).await;
+    let (_, asked) = ask(&app, &s.guardian, s.chat, REASON).await;
+    let id = asked["id"].as_i64().expect("id");
+    let horizon = time::OffsetDateTime::now_utc();
+    tutorchat::governance::retention::purge(&app.state, horizon).await.expect("retention");
+    let (_, mine) = list(&app, &s.guardian, "/api/closure-requests").await;
+    assert_eq!((mine["requests"][0]["id"].as_i64(), mine["requests"][0]["reason"].as_str()), (Some(id), Some("")));
+    assert!(!full_dump(&app).await.contains(REASON), "the reason is still in the database");
+    audit_is_clean(&app).await;
+}
