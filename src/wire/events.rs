@@ -176,8 +176,7 @@ pub struct ChatClosedEvent {
     pub reason: String,
     /// Who closed it (null: the system).
     pub actor_id: Option<i64>,
-    /// The closure request it decided (reason `guardian_request`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The closure request it decided (reason `guardian_request`; else null).
     pub request_id: Option<i64>,
 }
 

@@ -161,7 +161,15 @@ export function dispatch(event: StreamEvent, state: DispatchState): Outcome {
     }
     case 'chat_closed':
       return outcome({
-        chats: [{ type: 'chatClosed', chatId: event.chatId, closedAt: event.closedAt, position: event.position }],
+        chats: [
+          {
+            type: 'chatClosed',
+            chatId: event.chatId,
+            closedAt: event.closedAt,
+            position: event.position,
+            reason: event.reason,
+          },
+        ],
         // A guest's stream carries only their own chat: its closing ends their session (the
         // server ends the stream next). Others: a chat not listed yet shows it with the list's
         // next snapshot.

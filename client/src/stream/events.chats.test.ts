@@ -90,13 +90,17 @@ describe('inquiry events', () => {
     closed_at: null,
   };
 
-  it('parses chat_closed with when it was closed', () => {
+  it('parses chat_closed with when it was closed, and why (an older server: idle)', () => {
     expect(parse('chat_closed', { chat_id: 21, closed_at: '2025-01-20T15:00:00.5Z' })).toEqual({
       type: 'chat_closed',
       position: 80,
       chatId: 21,
       closedAt: '2025-01-20T15:00:00.5Z',
+      reason: 'idle',
     });
+    const blocked = { chat_id: 21, closed_at: '2025-01-20T15:00:00Z', reason: 'blocked', actor_id: 7, request_id: null };
+    expect(parse('chat_closed', blocked)).toMatchObject({ chatId: 21, reason: 'blocked' });
+    expect(parse('chat_closed', { ...blocked, reason: 5 })).toBeNull();
     expect(parse('chat_closed', { chat_id: 21, closed_at: 'yesterday' })).toBeNull();
     expect(parse('chat_closed', { chat_id: 21, closed_at: null })).toBeNull();
     expect(parse('chat_closed', { chat_id: '21', closed_at: '2025-01-20T15:00:00Z' })).toBeNull();

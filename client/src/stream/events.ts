@@ -78,7 +78,7 @@ export type LogEvent =
   | { type: 'participant_added'; position: number; chatId: number; user: Person; actorId: number | null }
   | { type: 'participant_removed'; position: number; chatId: number; userId: number; actorId: number | null }
   | { type: 'chat_renamed'; position: number; chatId: number; title: string; actorId: number | null }
-  | { type: 'chat_closed'; position: number; chatId: number; closedAt: string }
+  | { type: 'chat_closed'; position: number; chatId: number; closedAt: string; reason: string }
   | { type: 'guardian_linked' | 'guardian_unlinked'; position: number; guardianId: number; studentId: number }
   | { type: 'reset'; position: number; reason: string }
   | ModerationEvent;
@@ -179,8 +179,18 @@ function chatRenamedData({ chat_id, title, actor_id = null }: Json): Schemas['Ch
   return isInt(chat_id) && isString(title) && isActor(actor_id) ? { chat_id, title, actor_id } : null;
 }
 
-function chatClosedData({ chat_id, closed_at }: Json): Schemas['ChatClosedEvent'] | null {
-  return isInt(chat_id) && isTimestamp(closed_at) ? { chat_id, closed_at } : null;
+// `reason` (idle, revoked, blocked, guardian_request) and who closed it: an older server sent
+// neither, which reads as an idle inquiry closed by the system.
+function chatClosedData({
+  chat_id,
+  closed_at,
+  reason = 'idle',
+  actor_id = null,
+  request_id = null,
+}: Json): Schemas['ChatClosedEvent'] | null {
+  return isInt(chat_id) && isTimestamp(closed_at) && isString(reason) && isActor(actor_id) && isActor(request_id)
+    ? { chat_id, closed_at, reason, actor_id, request_id }
+    : null;
 }
 
 function guardianData({ guardian_id, student_id }: Json): Schemas['GuardianEvent'] | null {
@@ -262,7 +272,7 @@ export function parseStreamEvent(type: string, data: string, lastEventId: string
     }
     case 'chat_closed': {
       const data = chatClosedData(body);
-      return data && { type, position, chatId: data.chat_id, closedAt: data.closed_at };
+      return data && { type, position, chatId: data.chat_id, closedAt: data.closed_at, reason: data.reason };
     }
     case 'guardian_linked':
     case 'guardian_unlinked': {
