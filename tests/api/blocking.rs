@@ -134,7 +134,7 @@ async fn a_teacher_blocks_a_visitor_on_every_replica_and_the_link_refuses_them_a
 }
 
 #[tokio::test]
-async fn an_admin_blocks_a_visitor_of_a_closed_inquiry_and_the_address_is_forgotten_when_told() {
+async fn an_admin_blocks_the_visitor_of_an_idle_inquiry_and_without_an_address_window_only_the_credential_tells() {
     let app = TestApp::spawn_with(|c| c.inquiry.block_address = Duration::ZERO).await;
     let (teacher, admin) = (app.user("teacher", "T").await, app.user("admin", "A").await);
     let (_, created) = link(&app, &teacher, json!({ "title": "Курсы" })).await;
@@ -155,4 +155,31 @@ async fn an_admin_blocks_a_visitor_of_a_closed_inquiry_and_the_address_is_forgot
     assert_eq!(visit(&app, token, "203.0.113.9", Credential::None).await.0, 201);
     assert_eq!(visit(&app, token, "203.0.113.9", Credential::Cookie(&guest.token)).await.0, 403);
     audit_is_clean(&app).await;
+}
+
+#[tokio::test]
+async fn a_blocked_visitors_address_is_forgotten_once_its_window_has_passed() {
+    // A window of a millisecond: past as soon as the block has been answered.
+    let app = TestApp::spawn_with(|c| c.inquiry.block_address = Duration::from_millis(1)).await;
+    let teacher = app.user("teacher", "T").await;
+    let (_, created) = link(&app, &teacher, json!({ "title": "Курсы" })).await;
+    let token = created["token"].as_str().expect("token");
+    let (_, opened) = visit(&app, token, "203.0.113.11", Credential::None).await;
+    let (guest, chat) = guest_of(&opened);
+    let (_, still_open) = visit(&app, token, "198.51.100.30", Credential::None).await;
+    assert_eq!(block(&app, &teacher, chat).await.0, 204);
+    let forgotten = tutorchat::governance::forget_addresses(&app.state).await.expect("forget");
+    assert_eq!(forgotten, 1, "the blocked visitor's, not that of a visitor whose inquiry is open");
+    let left: Vec<i64> = app
+        .sql
+        .query("SELECT guest_id FROM guest_addresses", &[])
+        .await
+        .expect("rows")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(left, [still_open["user"]["id"].as_i64().expect("id")]);
+    // Past the window, the address no longer tells the visitor; their credential still does.
+    assert_eq!(visit(&app, token, "203.0.113.11", Credential::None).await.0, 201);
+    assert_eq!(visit(&app, token, "203.0.113.12", Credential::Cookie(&guest.token)).await.0, 403);
 }
