@@ -4,7 +4,7 @@
 // Closure requests tab; Иван (B), who has the chat open, sees it turn read-only, live, and Елена
 // sees the outcome. Then Иван creates an inquiry link, a visitor (A) asks a question, Иван
 // blocks the visitor: his conversation says so, the visitor's visit ends, and opening the link
-// again shows the visitor a clear refusal.
+// again shows the visitor (in Russian, on a phone) a clear refusal.
 // The tests run in order and share the pages: each step builds on the last.
 
 import assert from 'node:assert/strict';
@@ -112,7 +112,8 @@ test('a visitor (A) asks through Иван’s inquiry link, and Иван (B) blo
   assert.equal(link.status, 201);
   inquiryPath = `/inquiry/${link.body.token}`;
 
-  const visitor = (pages.visitor = await openPage(browser, cluster.a.url, PHONE, inquiryPath));
+  // The visitor reads Russian, on a phone.
+  const visitor = (pages.visitor = await openPage(browser, cluster.a.url, { ...PHONE, locale: 'ru-RU' }, inquiryPath));
   await visitor.getByTestId('guest-name').fill('Незнакомец');
   await visitor.getByTestId('guest-question').fill(QUESTION);
   await visitor.getByTestId('start-inquiry').click();
@@ -138,7 +139,7 @@ test('a visitor (A) asks through Иван’s inquiry link, and Иван (B) blo
   await visitor.getByTestId('guest-ended').waitFor();
 });
 
-test('the blocked visitor opens the link again and is refused, in words', async () => {
+test('the blocked visitor opens the link again and is refused, in their language', async () => {
   const visitor = pages.visitor;
   await visitor.goto(inquiryPath);
   // Their browser still holds the ended visit's cookie: the page says the visit is over, and
@@ -148,7 +149,11 @@ test('the blocked visitor opens the link again and is refused, in words', async 
   await visitor.getByTestId('guest-question').fill('А теперь?');
   await visitor.getByTestId('start-inquiry').click();
   const refusal = visitor.getByTestId('inquiry-error');
-  await refusal.filter({ hasText: 'The teacher of this link has blocked you' }).waitFor();
+  await refusal.filter({ hasText: 'Учитель, которому принадлежит эта ссылка, заблокировал вас' }).waitFor();
   await fitsWidth(visitor);
   await screenshot(visitor, 'blocking-05-visitor-refused');
+});
+
+test('no page threw an uncaught error', () => {
+  for (const [who, page] of Object.entries(pages)) assert.deepEqual(page.errors, [], who);
 });
