@@ -35,7 +35,7 @@ CREATE TABLE guest_addresses (
     opened_at    timestamptz NOT NULL DEFAULT now()
 );
 
-COMMENT ON TABLE guest_addresses IS 'Where a visitor opened their inquiry from, as an HMAC of the client address under the server''s key (never the address): only to refuse a blocked visitor who comes back from it within INQUIRY_BLOCK_ADDRESS_HOURS of the block. Rows older than that are deleted by the replicas; an erased guest''s row goes with their erasure.';
+COMMENT ON TABLE guest_addresses IS 'Where a visitor opened their inquiry from, as an HMAC of the client address under the server''s key (never the address): only to refuse a blocked visitor who comes back from it within INQUIRY_BLOCK_ADDRESS_HOURS of the block. A replica deletes a row INQUIRY_BLOCK_ADDRESS_HOURS after its inquiry closed (governance::forget_addresses); an erased guest''s row goes with their erasure.';
 
 CREATE INDEX guest_addresses_link ON guest_addresses (link_id, address_hash);
 

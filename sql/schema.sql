@@ -3824,7 +3824,7 @@ CREATE TABLE public.guest_addresses (
 -- Name: TABLE guest_addresses; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE public.guest_addresses IS 'Where a visitor opened their inquiry from, as an HMAC of the client address under the server''s key (never the address): only to refuse a blocked visitor who comes back from it within INQUIRY_BLOCK_ADDRESS_HOURS of the block. Rows older than that are deleted by the replicas; an erased guest''s row goes with their erasure.';
+COMMENT ON TABLE public.guest_addresses IS 'Where a visitor opened their inquiry from, as an HMAC of the client address under the server''s key (never the address): only to refuse a blocked visitor who comes back from it within INQUIRY_BLOCK_ADDRESS_HOURS of the block. A replica deletes a row INQUIRY_BLOCK_ADDRESS_HOURS after its inquiry closed (governance::forget_addresses); an erased guest''s row goes with their erasure.';
 
 
 --
