@@ -718,8 +718,8 @@ BEGIN
                WHERE everything OR b.chat_id = ANY (scope)) l ON l.chat_id = r.chat_id
     WHERE (r.*) IS DISTINCT FROM (l.*);
 
-    -- Guardians' closure requests: each closure_requested, decided by the first chat_closed
-    -- (guardian_request) or closure_declined that names it.
+    -- Guardians' closure requests: each closure_requested, decided by the first after it of its
+    -- chat's closing (which grants every open request) and a closure_declined that names it.
     INSERT INTO replay_problems
     SELECT 'closure_requests', coalesce(r.id, l.id)::text,
            CASE WHEN l.id IS NULL THEN 'missing from projection' WHEN r.id IS NULL THEN 'not in the log' ELSE 'differs' END,
@@ -730,8 +730,9 @@ BEGIN
                  d.actor_id AS decided_by, d.created_at AS decided_at, d.payload ->> 'note' AS note
           FROM replay_other x
           LEFT JOIN LATERAL (SELECT * FROM replay_other y
-                             WHERE y.chat_id = x.chat_id AND y.type IN ('chat_closed', 'closure_declined')
-                               AND (y.payload ->> 'request_id')::bigint = x.position
+                             WHERE y.chat_id = x.chat_id AND y.position > x.position
+                               AND (y.type = 'chat_closed'
+                                    OR (y.type = 'closure_declined' AND (y.payload ->> 'request_id')::bigint = x.position))
                              ORDER BY y.position LIMIT 1) d ON true
           WHERE x.type = 'closure_requested') r
     FULL JOIN (SELECT q.id, q.chat_id, q.requested_by, q.reason, q.requested_at, q.outcome, q.decided_by,
@@ -1140,8 +1141,9 @@ BEGIN
             SELECT e.chat_id, g.link_id, g.guest_id, e.actor_id, e.created_at, e.position
             FROM guest_sessions g WHERE g.chat_id = e.chat_id;
         ELSIF e.payload ->> 'reason' = 'guardian_request' THEN
+            -- The chat closes once: every request of it still open is granted with it.
             UPDATE closure_requests SET outcome = 'closed', decided_by = e.actor_id, decided_at = e.created_at
-            WHERE id = (e.payload ->> 'request_id')::bigint;
+            WHERE chat_id = e.chat_id AND outcome IS NULL;
         END IF;
     WHEN 'closure_requested' THEN
         INSERT INTO closure_requests (id, chat_id, requested_by, reason, requested_at)
@@ -1234,8 +1236,8 @@ columns (the last also drops their messages quiet hours still hold); user_erased
 changes nothing; guardian_linked opens a guardian_links interval, guardian_unlinked closes it
 at this position; message_flagged inserts a report without a reporter (its flag), and
 report_cleared resolves a report as cleared. chat_closed by blocking records the block
-(inquiry_blocks); by a guardian''s request, and closure_declined, decide the request
-(closure_requests), which closure_requested inserted.';
+(inquiry_blocks); by a guardian''s request it grants every open request of the chat, and
+closure_declined declines its one (closure_requests, which closure_requested inserted).';
 
 
 --
@@ -1816,7 +1818,7 @@ $$;
 -- Name: FUNCTION events_rule_chat_closed(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_chat_closed(e public.events) IS 'chat_closed: the chat becomes read-only for good; closing again is a no-op, but for blocking the visitor of an inquiry closed otherwise (blocking twice is). By the system (no actor): inquiry chats only, reason idle or revoked (its link). By a person: reason blocked, an inquiry chat, by its teacher or an admin (the visitor is blocked: inquiry_blocks); or reason guardian_request, a direct chat, by an admin, naming an undecided closure request of that chat (request_id; decided already: a no-op). An inquiry''s closing ends the guest''s session (guest_sessions). In Rust: access::may_block_visitor in api::blocking, access::Admin in api::closures.';
+COMMENT ON FUNCTION public.events_rule_chat_closed(e public.events) IS 'chat_closed: the chat becomes read-only for good; closing again is a no-op, but for blocking the visitor of an inquiry closed otherwise (blocking twice is). By the system (no actor): inquiry chats only, reason idle or revoked (its link). By a person: reason blocked, an inquiry chat, by its teacher or an admin (the visitor is blocked: inquiry_blocks); or reason guardian_request, a direct chat, by an admin, naming an undecided closure request of that chat (request_id; decided already: a no-op), which grants every open request of the chat. An inquiry''s closing ends the guest''s session (guest_sessions). In Rust: access::may_block_visitor in api::blocking, access::Admin in api::closures.';
 
 
 --

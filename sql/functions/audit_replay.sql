@@ -319,8 +319,8 @@ BEGIN
                WHERE everything OR b.chat_id = ANY (scope)) l ON l.chat_id = r.chat_id
     WHERE (r.*) IS DISTINCT FROM (l.*);
 
-    -- Guardians' closure requests: each closure_requested, decided by the first chat_closed
-    -- (guardian_request) or closure_declined that names it.
+    -- Guardians' closure requests: each closure_requested, decided by the first after it of its
+    -- chat's closing (which grants every open request) and a closure_declined that names it.
     INSERT INTO replay_problems
     SELECT 'closure_requests', coalesce(r.id, l.id)::text,
            CASE WHEN l.id IS NULL THEN 'missing from projection' WHEN r.id IS NULL THEN 'not in the log' ELSE 'differs' END,
@@ -331,8 +331,9 @@ BEGIN
                  d.actor_id AS decided_by, d.created_at AS decided_at, d.payload ->> 'note' AS note
           FROM replay_other x
           LEFT JOIN LATERAL (SELECT * FROM replay_other y
-                             WHERE y.chat_id = x.chat_id AND y.type IN ('chat_closed', 'closure_declined')
-                               AND (y.payload ->> 'request_id')::bigint = x.position
+                             WHERE y.chat_id = x.chat_id AND y.position > x.position
+                               AND (y.type = 'chat_closed'
+                                    OR (y.type = 'closure_declined' AND (y.payload ->> 'request_id')::bigint = x.position))
                              ORDER BY y.position LIMIT 1) d ON true
           WHERE x.type = 'closure_requested') r
     FULL JOIN (SELECT q.id, q.chat_id, q.requested_by, q.reason, q.requested_at, q.outcome, q.decided_by,

@@ -49,8 +49,9 @@ BEGIN
             SELECT e.chat_id, g.link_id, g.guest_id, e.actor_id, e.created_at, e.position
             FROM guest_sessions g WHERE g.chat_id = e.chat_id;
         ELSIF e.payload ->> 'reason' = 'guardian_request' THEN
+            -- The chat closes once: every request of it still open is granted with it.
             UPDATE closure_requests SET outcome = 'closed', decided_by = e.actor_id, decided_at = e.created_at
-            WHERE id = (e.payload ->> 'request_id')::bigint;
+            WHERE chat_id = e.chat_id AND outcome IS NULL;
         END IF;
     WHEN 'closure_requested' THEN
         INSERT INTO closure_requests (id, chat_id, requested_by, reason, requested_at)
@@ -138,7 +139,7 @@ columns (the last also drops their messages quiet hours still hold); user_erased
 changes nothing; guardian_linked opens a guardian_links interval, guardian_unlinked closes it
 at this position; message_flagged inserts a report without a reporter (its flag), and
 report_cleared resolves a report as cleared. chat_closed by blocking records the block
-(inquiry_blocks); by a guardian''s request, and closure_declined, decide the request
-(closure_requests), which closure_requested inserted.';
+(inquiry_blocks); by a guardian''s request it grants every open request of the chat, and
+closure_declined declines its one (closure_requests, which closure_requested inserted).';
 
 REVOKE ALL ON FUNCTION events_apply(e events) FROM PUBLIC;

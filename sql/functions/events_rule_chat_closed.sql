@@ -54,6 +54,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_chat_closed(e events) IS 'chat_closed: the chat becomes read-only for good; closing again is a no-op, but for blocking the visitor of an inquiry closed otherwise (blocking twice is). By the system (no actor): inquiry chats only, reason idle or revoked (its link). By a person: reason blocked, an inquiry chat, by its teacher or an admin (the visitor is blocked: inquiry_blocks); or reason guardian_request, a direct chat, by an admin, naming an undecided closure request of that chat (request_id; decided already: a no-op). An inquiry''s closing ends the guest''s session (guest_sessions). In Rust: access::may_block_visitor in api::blocking, access::Admin in api::closures.';
+COMMENT ON FUNCTION events_rule_chat_closed(e events) IS 'chat_closed: the chat becomes read-only for good; closing again is a no-op, but for blocking the visitor of an inquiry closed otherwise (blocking twice is). By the system (no actor): inquiry chats only, reason idle or revoked (its link). By a person: reason blocked, an inquiry chat, by its teacher or an admin (the visitor is blocked: inquiry_blocks); or reason guardian_request, a direct chat, by an admin, naming an undecided closure request of that chat (request_id; decided already: a no-op), which grants every open request of the chat. An inquiry''s closing ends the guest''s session (guest_sessions). In Rust: access::may_block_visitor in api::blocking, access::Admin in api::closures.';
 
 REVOKE ALL ON FUNCTION events_rule_chat_closed(e events) FROM PUBLIC;

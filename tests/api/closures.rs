@@ -98,6 +98,12 @@ async fn a_linked_guardian_asks_and_an_admin_closes_the_chat_for_both_participan
     let (_, all) = list(&b, &s.admin, "/api/admin/closure-requests").await;
     assert_eq!(all["requests"][0]["teacher"]["id"].as_i64(), Some(s.teacher.id), "{all}");
     assert_eq!(list(&b, &s.teacher, "/api/admin/closure-requests").await.0, 403);
+    // Asked twice: closing the chat grants both.
+    let (status, twice) = ask(&a, &s.guardian, s.chat, "и ещё раз").await;
+    assert_eq!(status, 201, "{twice}");
+    for stream in [&mut admin_stream, &mut guardian_stream] {
+        assert_eq!(stream.event().await.event, "closure_requested");
+    }
     assert_eq!(decide(&a, &s.teacher, id, "close", None).await, 403);
     assert_eq!(decide(&a, &s.guardian, id, "close", None).await, 403);
     assert_eq!(decide(&a, &s.admin, 999_999, "close", None).await, 404);
@@ -125,8 +131,11 @@ async fn a_linked_guardian_asks_and_an_admin_closes_the_chat_for_both_participan
     assert_eq!(a.chat(&s.teacher, &s.child).await, s.chat);
     assert_eq!(a.post_message(&s.child, s.chat, "снова урок").await.status(), 409);
     let (_, mine) = list(&a, &s.guardian, "/api/closure-requests").await;
-    assert_eq!(mine["requests"][0]["outcome"], "closed", "{mine}");
-    assert_eq!(mine["requests"][0]["decided_by"].as_i64(), Some(s.admin.id));
+    let requests = mine["requests"].as_array().expect("requests");
+    assert_eq!(requests.len(), 2, "{mine}");
+    for request in requests {
+        assert_eq!((request["outcome"].as_str(), request["decided_by"].as_i64()), (Some("closed"), Some(s.admin.id)));
+    }
     assert_eq!(decide(&a, &s.admin, id, "decline", None).await, 204, "decided already: nothing changes");
     assert_eq!(ask(&a, &s.guardian, s.chat, REASON).await.0, 409, "a closed chat is closed");
 
@@ -144,11 +153,14 @@ async fn a_linked_guardian_asks_and_an_admin_closes_the_chat_for_both_participan
     while kinds.last().is_none_or(|kind| kind != "chat_closed") {
         kinds.push(resumed.event().await.event);
     }
-    assert_eq!(kinds, ["chat_created", "new_message", "closure_requested", "chat_closed"]);
+    assert_eq!(kinds, ["chat_created", "new_message", "closure_requested", "closure_requested", "chat_closed"]);
 
     assert_eq!(
         timeline(&a, s.chat, "closure_requested").await,
-        [format!("closure requested by guardian Мама Маши ({}): {REASON}", s.guardian.id)]
+        [
+            format!("closure requested by guardian Мама Маши ({}): {REASON}", s.guardian.id),
+            format!("closure requested by guardian Мама Маши ({}): и ещё раз", s.guardian.id)
+        ]
     );
     assert_eq!(
         timeline(&a, s.chat, "chat_closed").await,
