@@ -87,12 +87,15 @@ export interface Workspace extends Commands, HistoryNavigation {
   moderation: Moderation;
   /** Messages quiet hours hold: a teacher's own, an admin's everyone's (once asked for). */
   held: HeldControl;
+  /** Counts the stream's news of closure requests (made, declined): their views reload on it. */
+  closures: number;
 }
 
 /** What runs the effects of moderation. */
 interface ModerationRun {
   moderation: Moderation;
   checkSuspension: () => void;
+  closuresChanged: () => void;
 }
 
 /** Applies what `dispatch` (or `streamOpened`) decided: the reducers' actions, then the requests. */
@@ -103,7 +106,7 @@ function useApply(
   moderating: ModerationRun,
   openChat: (chatId: number | null) => void,
 ) {
-  const { moderation, checkSuspension } = moderating;
+  const { moderation, checkSuspension, closuresChanged } = moderating;
   const { loadChats, refreshChatsSoon, loadConversation, loadGroup, loadPresence } = loading;
   const { loadReports, dispatch: moderate } = moderation;
   const run = useCallback(
@@ -128,9 +131,22 @@ function useApply(
           return loadReports('open');
         case 'closeChat':
           return openChat(null);
+        case 'closuresChanged':
+          return closuresChanged();
       }
     },
-    [loadChats, refreshChatsSoon, loadConversation, loadGroup, loadPresence, endSession, checkSuspension, loadReports, openChat],
+    [
+      loadChats,
+      refreshChatsSoon,
+      loadConversation,
+      loadGroup,
+      loadPresence,
+      endSession,
+      checkSuspension,
+      loadReports,
+      openChat,
+      closuresChanged,
+    ],
   );
   const apply = useCallback(
     (outcome: Outcome) => {
@@ -170,7 +186,9 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
   const navigation = useHistoryNavigation(store, loading, openChat);
   const messageSearch = useMessageSearch(store.failed);
   const moderation = useModeration(store);
-  const { apply, run } = useApply(store, loading, endSession, { moderation, checkSuspension }, openChat);
+  const [closures, setClosures] = useState(0);
+  const closuresChanged = useCallback(() => setClosures((n) => n + 1), []);
+  const { apply, run } = useApply(store, loading, endSession, { moderation, checkSuspension, closuresChanged }, openChat);
   const { count: serverUnread, refreshSoon: refreshUnreadSoon } = useUnreadTotal(store.failed);
 
   useEffect(() => {
@@ -255,5 +273,6 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
     suspension,
     moderation,
     held,
+    closures,
   };
 }

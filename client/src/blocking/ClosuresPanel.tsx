@@ -12,9 +12,9 @@ type Deciding = { request: ClosureRequest; close: boolean };
 /**
  * An admin's Closure requests tab (in Moderation): guardians' requests to close their child's
  * chat with a teacher, the undecided first, each with Close the chat or Decline (confirmed).
- * Loaded when shown, and again after each decision made here.
+ * Loaded when shown, again after each decision made here, and on the stream's news of one.
  */
-export function ClosuresPanel() {
+export function ClosuresPanel({ news }: { news: number }) {
   const { t, locale } = useLocale();
   const [loaded, setLoaded] = useState<Loaded>({ status: 'loading' });
   const [deciding, setDeciding] = useState<Deciding | null>(null);
@@ -29,9 +29,10 @@ export function ClosuresPanel() {
     }
   }, [t]);
 
+  // Again on the stream's news of a request (a new one, or decided on another admin's page).
   useEffect(() => {
     void load();
-  }, [load]);
+  }, [load, news]);
 
   const decide = async ({ request, close }: Deciding) => {
     setBusy(true);

@@ -10,13 +10,15 @@ interface Props {
   chatId: number;
   /** When the chat closed (null: open): the requests are read again when it changes. */
   closedAt: string | null;
+  /** The stream's news of closure requests (a count): read again on each. */
+  news: number;
 }
 
 /**
  * A guardian's view of their child's chat: "Ask the school to close this chat" (with a reason,
  * while it is open) and the requests they sent about it, each with its outcome.
  */
-export function GuardianClosure({ chatId, closedAt }: Props) {
+export function GuardianClosure({ chatId, closedAt, news }: Props) {
   const { t, locale } = useLocale();
   const [requests, setRequests] = useState<ClosureRequest[]>([]);
   const [asking, setAsking] = useState(false);
@@ -32,7 +34,7 @@ export function GuardianClosure({ chatId, closedAt }: Props) {
 
   useEffect(() => {
     void load();
-  }, [load, closedAt]);
+  }, [load, closedAt, news]);
 
   const outcome = (r: ClosureRequest) => {
     const date = fullDateTime(r.requested_at, locale);

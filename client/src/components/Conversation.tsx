@@ -208,7 +208,7 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
           </button>
         )}
       </header>
-      {isGuardian && chat?.kind === 'direct' && <GuardianClosure chatId={chatId} closedAt={chat.closedAt} />}
+      {isGuardian && chat?.kind === 'direct' && <GuardianClosure chatId={chatId} closedAt={chat.closedAt} news={workspace.closures} />}
       {/* Its members are told who else reads along (the guardian reading knows it already). */}
       {chat?.guardiansRead && !isGuardian && (
         <p className="guardians-notice small" role="note" data-testid="guardians-notice">

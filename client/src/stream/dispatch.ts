@@ -175,6 +175,9 @@ export function dispatch(event: StreamEvent, state: DispatchState): Outcome {
         // next snapshot.
         effects: state.isGuest ? [{ type: 'endSession' }] : listed(event.chatId) ? [] : [refresh],
       });
+    case 'closure_requested':
+    case 'closure_declined':
+      return outcome({ effects: [{ type: 'closuresChanged' }] });
     case 'guardian_linked':
     case 'guardian_unlinked':
       return state.isGuardian ? guardianOutcome(event, state) : outcome({ effects: [refresh] }); // admins: guardians_read changed

@@ -61,6 +61,8 @@ export const EVENT_TYPES = [
   'chat_closed',
   'guardian_linked',
   'guardian_unlinked',
+  'closure_requested',
+  'closure_declined',
   'reset',
   'typing',
   'presence',
@@ -80,6 +82,8 @@ export type LogEvent =
   | { type: 'chat_renamed'; position: number; chatId: number; title: string; actorId: number | null }
   | { type: 'chat_closed'; position: number; chatId: number; closedAt: string; reason: string }
   | { type: 'guardian_linked' | 'guardian_unlinked'; position: number; guardianId: number; studentId: number }
+  /** A guardian's closure request made or declined (admins, and the guardian who asked). */
+  | { type: 'closure_requested' | 'closure_declined'; position: number; chatId: number; requestId: number }
   | { type: 'reset'; position: number; reason: string }
   | ModerationEvent;
 
@@ -278,6 +282,14 @@ export function parseStreamEvent(type: string, data: string, lastEventId: string
     case 'guardian_unlinked': {
       const data = guardianData(body);
       return data && { type, position, guardianId: data.guardian_id, studentId: data.student_id };
+    }
+    case 'closure_requested':
+    case 'closure_declined': {
+      // The request as it is now: only which one is read here; its view is fetched again.
+      const request = isObject(body.request) ? body.request : null;
+      return request && isInt(request.id) && isInt(request.chat_id)
+        ? { type, position, chatId: request.chat_id, requestId: request.id }
+        : null;
     }
     case 'reset':
       return { type, position, reason: typeof body.reason === 'string' ? body.reason : '' };
