@@ -20,4 +20,5 @@ ALTER TABLE events ADD CONSTRAINT events_type_check CHECK (type IN (
     'participant_added', 'participant_removed', 'chat_renamed', 'chat_closed', 'message_reported',
     'message_hidden', 'message_unhidden', 'messages_purged', 'chat_exported', 'user_suspended',
     'user_unsuspended', 'user_erasure_requested', 'user_erased', 'guardian_linked', 'guardian_unlinked',
-    'message_flagged', 'report_cleared', 'chat_muted', 'chat_unmuted', 'chat_archived', 'chat_unarchived'));
+    'message_flagged', 'report_cleared', 'closure_requested', 'closure_declined', 'chat_muted', 'chat_unmuted',
+    'chat_archived', 'chat_unarchived'));

@@ -330,7 +330,18 @@ CREATE FUNCTION public.audit_chat_timeline(p_chat_id bigint) RETURNS TABLE(event
                         ELSE format('%s (%s) was removed', m.name, e.payload ->> 'user_id')
                    END
                WHEN 'chat_renamed' THEN format('renamed to %s', e.payload -> 'title')
-               WHEN 'chat_closed' THEN format('closed (%s)', e.payload ->> 'reason')
+               WHEN 'chat_closed' THEN
+                   CASE e.payload ->> 'reason'
+                        WHEN 'blocked' THEN format('closed: %s (%s) blocked the visitor', u.name, e.actor_id)
+                        WHEN 'guardian_request' THEN format('closed by %s (%s) on closure request %s', u.name,
+                                                            e.actor_id, e.payload ->> 'request_id')
+                        ELSE format('closed (%s)', e.payload ->> 'reason')
+                   END
+               WHEN 'closure_requested' THEN format('closure requested by guardian %s (%s): %s', u.name, e.actor_id,
+                                                    coalesce(nullif(e.payload ->> 'reason', ''), '(reason erased)'))
+               WHEN 'closure_declined' THEN format('closure request %s declined by %s (%s)%s', e.payload ->> 'request_id',
+                                                   u.name, e.actor_id,
+                                                   coalesce(': ' || (e.payload ->> 'note'), ''))
                WHEN 'message_reported' THEN format('reported message %s: %s', e.payload ->> 'message_id',
                                                    coalesce(nullif(e.payload ->> 'reason', ''), '(reason erased)'))
                WHEN 'message_hidden' THEN format('hid message %s: %s', e.payload ->> 'message_id',
@@ -709,6 +720,45 @@ BEGIN
                WHERE everything OR p.chat_id = ANY (scope)) l ON l.id = r.id
     WHERE (r.*) IS DISTINCT FROM (l.*);
 
+    -- Blocked visitors: each chat_closed with reason blocked, of the inquiry its chat_created
+    -- opened (link and guest).
+    INSERT INTO replay_problems
+    SELECT 'inquiry_blocks', coalesce(r.chat_id, l.chat_id)::text,
+           CASE WHEN l.chat_id IS NULL THEN 'missing from projection' WHEN r.chat_id IS NULL THEN 'not in the log' ELSE 'differs' END,
+           CASE WHEN r.chat_id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.chat_id IS NOT NULL THEN to_jsonb(l) END
+    FROM (SELECT x.chat_id, (o.payload ->> 'link_id')::bigint AS link_id, (o.payload ->> 'guest_id')::bigint AS guest_id,
+                 x.actor_id AS blocked_by, x.created_at AS blocked_at, x.position
+          FROM replay_other x
+          JOIN replay_other o ON o.chat_id = x.chat_id AND o.type = 'chat_created'
+          WHERE x.type = 'chat_closed' AND x.payload ->> 'reason' = 'blocked') r
+    FULL JOIN (SELECT b.chat_id, b.link_id, b.guest_id, b.blocked_by, b.blocked_at, b.position
+               FROM inquiry_blocks b
+               WHERE everything OR b.chat_id = ANY (scope)) l ON l.chat_id = r.chat_id
+    WHERE (r.*) IS DISTINCT FROM (l.*);
+
+    -- Guardians' closure requests: each closure_requested, decided by the first after it of its
+    -- chat's closing (which grants every open request) and a closure_declined that names it.
+    INSERT INTO replay_problems
+    SELECT 'closure_requests', coalesce(r.id, l.id)::text,
+           CASE WHEN l.id IS NULL THEN 'missing from projection' WHEN r.id IS NULL THEN 'not in the log' ELSE 'differs' END,
+           CASE WHEN r.id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.id IS NOT NULL THEN to_jsonb(l) END
+    FROM (SELECT x.position AS id, x.chat_id, x.actor_id AS requested_by, x.payload ->> 'reason' AS reason,
+                 x.created_at AS requested_at,
+                 CASE d.type WHEN 'chat_closed' THEN 'closed' WHEN 'closure_declined' THEN 'declined' END AS outcome,
+                 d.actor_id AS decided_by, d.created_at AS decided_at, d.payload ->> 'note' AS note
+          FROM replay_other x
+          LEFT JOIN LATERAL (SELECT * FROM replay_other y
+                             WHERE y.chat_id = x.chat_id AND y.position > x.position
+                               AND (y.type = 'chat_closed'
+                                    OR (y.type = 'closure_declined' AND (y.payload ->> 'request_id')::bigint = x.position))
+                             ORDER BY y.position LIMIT 1) d ON true
+          WHERE x.type = 'closure_requested') r
+    FULL JOIN (SELECT q.id, q.chat_id, q.requested_by, q.reason, q.requested_at, q.outcome, q.decided_by,
+                      q.decided_at, q.note
+               FROM closure_requests q
+               WHERE everything OR q.chat_id = ANY (scope)) l ON l.id = r.id
+    WHERE (r.*) IS DISTINCT FROM (l.*);
+
     -- People's suspension and erasure, and guardians' links (their events belong to no chat:
     -- checked on a full replay).
     IF everything THEN
@@ -817,6 +867,35 @@ CREATE FUNCTION public.chat_title_valid(p_title jsonb) RETURNS boolean
        AND char_length(p_title #>> '{}') BETWEEN 1 AND 200
        AND (p_title #>> '{}') ~ '[^[:space:]]'
 $$;
+
+
+--
+-- Name: closure_requests_purge(timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.closure_requests_purge(p_before timestamp with time zone) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    purged bigint;
+BEGIN
+    UPDATE closure_requests SET reason = ''
+    WHERE requested_at < least(p_before, now()) AND reason <> '';
+    GET DIAGNOSTICS purged = ROW_COUNT;
+    UPDATE events e SET payload = e.payload || '{"reason": ""}'
+    FROM closure_requests r
+    WHERE e.position = r.id AND r.reason = '' AND e.payload ->> 'reason' <> '';
+    RETURN purged;
+END
+$$;
+
+
+--
+-- Name: FUNCTION closure_requests_purge(p_before timestamp with time zone); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.closure_requests_purge(p_before timestamp with time zone) IS 'Retention: blanks the reasons of the closure requests older than p_before (the messages'' horizon; never one in the future), in closure_requests and in their closure_requested events, and answers how many. A request''s reason is a guardian''s words: kept as long as messages are. The retention job calls it with access_records_purge.';
 
 
 --
@@ -1015,7 +1094,7 @@ CREATE TABLE public.events (
     idempotency_key text,
     CONSTRAINT events_idempotency_key_length CHECK (((char_length(idempotency_key) >= 1) AND (char_length(idempotency_key) <= 64))),
     CONSTRAINT events_scope CHECK (((chat_id IS NULL) = (type = ANY (ARRAY['user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text])))),
-    CONSTRAINT events_type_check CHECK ((type = ANY (ARRAY['chat_created'::text, 'message_created'::text, 'message_deleted'::text, 'message_edited'::text, 'chat_read'::text, 'participant_added'::text, 'participant_removed'::text, 'chat_renamed'::text, 'chat_closed'::text, 'message_reported'::text, 'message_hidden'::text, 'message_unhidden'::text, 'messages_purged'::text, 'chat_exported'::text, 'user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text, 'message_flagged'::text, 'report_cleared'::text, 'chat_muted'::text, 'chat_unmuted'::text, 'chat_archived'::text, 'chat_unarchived'::text])))
+    CONSTRAINT events_type_check CHECK ((type = ANY (ARRAY['chat_created'::text, 'message_created'::text, 'message_deleted'::text, 'message_edited'::text, 'chat_read'::text, 'participant_added'::text, 'participant_removed'::text, 'chat_renamed'::text, 'chat_closed'::text, 'message_reported'::text, 'message_hidden'::text, 'message_unhidden'::text, 'messages_purged'::text, 'chat_exported'::text, 'user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text, 'message_flagged'::text, 'report_cleared'::text, 'closure_requested'::text, 'closure_declined'::text, 'chat_muted'::text, 'chat_unmuted'::text, 'chat_archived'::text, 'chat_unarchived'::text])))
 );
 
 
@@ -1098,7 +1177,23 @@ BEGIN
     WHEN 'chat_renamed' THEN
         UPDATE chats SET title = e.payload ->> 'title' WHERE id = e.chat_id;
     WHEN 'chat_closed' THEN
-        UPDATE chats SET closed_at = e.created_at WHERE id = e.chat_id;
+        UPDATE chats SET closed_at = coalesce(closed_at, e.created_at) WHERE id = e.chat_id;
+        IF e.payload ->> 'reason' = 'blocked' THEN
+            INSERT INTO inquiry_blocks (chat_id, link_id, guest_id, blocked_by, blocked_at, position)
+            SELECT e.chat_id, g.link_id, g.guest_id, e.actor_id, e.created_at, e.position
+            FROM guest_sessions g WHERE g.chat_id = e.chat_id;
+        ELSIF e.payload ->> 'reason' = 'guardian_request' THEN
+            -- The chat closes once: every request of it still open is granted with it.
+            UPDATE closure_requests SET outcome = 'closed', decided_by = e.actor_id, decided_at = e.created_at
+            WHERE chat_id = e.chat_id AND outcome IS NULL;
+        END IF;
+    WHEN 'closure_requested' THEN
+        INSERT INTO closure_requests (id, chat_id, requested_by, reason, requested_at)
+        VALUES (e.position, e.chat_id, e.actor_id, e.payload ->> 'reason', e.created_at);
+    WHEN 'closure_declined' THEN
+        UPDATE closure_requests SET outcome = 'declined', decided_by = e.actor_id, decided_at = e.created_at,
+                                    note = e.payload ->> 'note'
+        WHERE id = (e.payload ->> 'request_id')::bigint;
     WHEN 'message_created' THEN
         NULL;  -- inserted into messages for the whole statement, by events_after_insert
     WHEN 'message_deleted' THEN
@@ -1190,7 +1285,10 @@ changes nothing; guardian_linked opens a guardian_links interval, guardian_unlin
 at this position; message_flagged inserts a report without a reporter (its flag), and
 report_cleared resolves a report as cleared; chat_muted and chat_unmuted set the actor''s
 chat_participants.muted, chat_archived sets their archived_position to its own position and
-chat_unarchived clears it (leaving a group drops the row, and both settings with it).';
+chat_unarchived clears it (leaving a group drops the row, and both settings with it).
+chat_closed by blocking records the block (inquiry_blocks); by a guardian''s request it grants
+every open request of the chat, and closure_declined declines its one (closure_requests, which
+closure_requested inserted).';
 
 
 --
@@ -1255,6 +1353,8 @@ BEGIN
     WHEN 'message_flagged' THEN kept := events_rule_message_flagged(NEW);
     WHEN 'report_cleared' THEN kept := events_rule_report_cleared(NEW);
     WHEN 'chat_muted', 'chat_unmuted', 'chat_archived', 'chat_unarchived' THEN kept := events_rule_chat_setting(NEW);
+    WHEN 'closure_requested' THEN kept := events_rule_closure(NEW);
+    WHEN 'closure_declined' THEN kept := events_rule_closure(NEW);
     END CASE;  -- another type: CASE_NOT_FOUND (and events_type_check refuses it anyway)
     IF kept IS NULL THEN
         RETURN NULL;  -- a no-op: nothing is appended, nothing announced
@@ -1302,8 +1402,13 @@ with the same text as its comment):
 - participant_added, participant_removed, chat_renamed: groups only, by the owner or an admin;
   a member may remove themself (leave). Adding a member again, removing a non-member, the same
   title again: no-ops. Admins are nobody''s members. Whom a teacher may add: events_member_rule.
-- chat_closed: inquiry chats only, by the system (no actor); closing again is a no-op. It
-  ends the guest''s session (guest_sessions).
+- chat_closed: read-only for good; closing again is a no-op. By the system (no actor): inquiry
+  chats only (idle, or their link revoked). By a person: reason blocked, an inquiry, by its
+  teacher or an admin (inquiry_blocks); reason guardian_request, a direct chat, by an admin,
+  naming an undecided closure request of it. An inquiry''s closing ends the guest''s session
+  (guest_sessions).
+- closure_requested: a guardian linked now to the student of a direct chat, with a reason of
+  1-1000 characters. closure_declined: an admin, of an undecided request (decided: a no-op).
 - message_reported: a participant, of someone else''s message they can see (written since they
   joined, not deleted, hidden or purged), once (reports_once), with a reason of 1-500
   characters.
@@ -1336,6 +1441,10 @@ BEGIN
     UPDATE events SET payload = payload || '{"reason": ""}'
     WHERE position IN (SELECT r.id FROM reports r WHERE r.reporter_id = person) AND payload ->> 'reason' <> '';
     UPDATE reports SET reason = '' WHERE reporter_id = person;
+    UPDATE events SET payload = payload || '{"reason": ""}'
+    WHERE position IN (SELECT r.id FROM closure_requests r WHERE r.requested_by = person) AND payload ->> 'reason' <> '';
+    UPDATE closure_requests SET reason = '' WHERE requested_by = person;
+    DELETE FROM guest_addresses WHERE guest_id = person;
     WITH gone AS (DELETE FROM attachments a WHERE a.uploader_id = person AND a.message_id IS NULL RETURNING a.sha256)
     INSERT INTO file_deletions (sha256) SELECT DISTINCT g.sha256 FROM gone g ON CONFLICT DO NOTHING;
     UPDATE notices SET state = 'cancelled', preview = '', settled_at = e.created_at
@@ -1350,7 +1459,7 @@ $$;
 -- Name: FUNCTION events_erase_person(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_erase_person(e public.events) IS 'What user_erased does once every message of the person is purged: their name and email replaced, their reports'' reasons blanked (in the log too), their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted.';
+COMMENT ON FUNCTION public.events_erase_person(e public.events) IS 'What user_erased does once every message of the person is purged: their name and email replaced, their reports'' and closure requests'' reasons blanked (in the log too), the address hash of a guest deleted, their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted.';
 
 
 --
@@ -1526,6 +1635,10 @@ BEGIN
                    AND (EXISTS (SELECT 1 FROM users u WHERE u.id = OLD.actor_id AND u.erasure_requested_at IS NOT NULL)
                         OR EXISTS (SELECT 1 FROM messages m WHERE m.id = (OLD.payload ->> 'message_id')::bigint
                                    AND m.purged_at IS NOT NULL))
+               WHEN 'closure_requested' THEN
+                   NEW.payload = OLD.payload || '{"reason": ""}'
+                   AND (EXISTS (SELECT 1 FROM users u WHERE u.id = OLD.actor_id AND u.erasure_requested_at IS NOT NULL)
+                        OR EXISTS (SELECT 1 FROM closure_requests r WHERE r.id = OLD.position AND r.reason = ''))
                WHEN 'message_hidden' THEN
                    NEW.payload = OLD.payload || '{"reason": ""}'
                    AND EXISTS (SELECT 1 FROM messages m WHERE m.id = (OLD.payload ->> 'message_id')::bigint
@@ -1548,8 +1661,9 @@ COMMENT ON FUNCTION public.events_redaction_only() IS 'The one UPDATE events all
 blanking the content of a message the log has already recorded as purged (messages_purged; the
 messages row says purged_at): its message_created event''s text ("") and files (removed), its
 message_edited events'' text, and the reasons of its reports and hides; and an erased
-person''s reports'' reasons. Nothing else of any
-row changes, and no other row may change. Only the trigger functions do it, inside the append
+person''s reports'' and closure requests'' reasons, and the reason of a closure request
+retention blanked (closure_requests_purge). Nothing else of any
+row changes, and no other row may change. Only the trigger functions (and closure_requests_purge) do it, inside the append
 of the event that records it (events_purge, events_erase_person).';
 
 
@@ -1703,14 +1817,54 @@ CREATE FUNCTION public.events_rule_chat_closed(e public.events) RETURNS public.e
     LANGUAGE plpgsql
     SET search_path TO 'public', 'pg_temp'
     AS $$
+DECLARE
+    chat chats;
+    actor_role text := (SELECT u.role FROM users u WHERE u.id = e.actor_id);
+    reason text := coalesce(e.payload ->> 'reason', 'idle');
+    request closure_requests;
 BEGIN
-    IF e.actor_id IS NOT NULL OR (SELECT kind FROM chats WHERE id = e.chat_id) IS DISTINCT FROM 'inquiry' THEN
-        RAISE EXCEPTION 'only the system closes inquiry chats' USING ERRCODE = 'insufficient_privilege';
+    SELECT * INTO chat FROM chats c WHERE c.id = e.chat_id;
+    IF e.actor_id IS NULL THEN
+        IF chat.kind IS DISTINCT FROM 'inquiry' THEN
+            RAISE EXCEPTION 'only the system closes inquiry chats' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        reason := CASE WHEN reason = 'revoked' THEN 'revoked' ELSE 'idle' END;
+    ELSIF reason = 'blocked' THEN
+        IF chat.kind IS DISTINCT FROM 'inquiry' THEN
+            RAISE EXCEPTION 'only an inquiry''s visitor can be blocked' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF actor_role IS DISTINCT FROM 'admin' AND NOT EXISTS (
+            SELECT 1 FROM chat_participants p WHERE p.chat_id = e.chat_id AND p.user_id = e.actor_id AND p.role = 'teacher') THEN
+            RAISE EXCEPTION 'only the inquiry''s teacher or an admin blocks its visitor'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+    ELSIF reason = 'guardian_request' THEN
+        IF actor_role IS DISTINCT FROM 'admin' OR chat.kind IS DISTINCT FROM 'direct' THEN
+            RAISE EXCEPTION 'only an admin closes a direct chat, on a guardian''s request'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        SELECT * INTO request FROM closure_requests r
+        WHERE r.id = CASE WHEN jsonb_typeof(e.payload -> 'request_id') = 'number'
+                          THEN (e.payload ->> 'request_id')::bigint END
+          AND r.chat_id = e.chat_id;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'closure request % does not exist in chat %', e.payload -> 'request_id', e.chat_id
+                USING ERRCODE = 'no_data_found';
+        END IF;
+        IF request.outcome IS NOT NULL THEN
+            RETURN NULL;  -- decided already
+        END IF;
+    ELSE
+        RAISE EXCEPTION 'a person closes a chat only by blocking an inquiry''s visitor or on a guardian''s request'
+            USING ERRCODE = 'insufficient_privilege';
     END IF;
-    IF (SELECT closed_at FROM chats WHERE id = e.chat_id) IS NOT NULL THEN
-        RETURN NULL;  -- closed already
+    IF reason = 'blocked' AND EXISTS (SELECT 1 FROM inquiry_blocks b WHERE b.chat_id = e.chat_id) THEN
+        RETURN NULL;  -- blocked already
+    ELSIF chat.closed_at IS NOT NULL AND reason <> 'blocked' THEN
+        RETURN NULL;  -- closed already (an inquiry closed otherwise may still have its visitor blocked)
     END IF;
-    e.payload := jsonb_build_object('reason', coalesce(e.payload ->> 'reason', 'idle'));
+    e.payload := CASE WHEN request.id IS NULL THEN jsonb_build_object('reason', reason)
+                      ELSE jsonb_build_object('reason', reason, 'request_id', request.id) END;
     RETURN e;
 END
 $$;
@@ -1720,7 +1874,7 @@ $$;
 -- Name: FUNCTION events_rule_chat_closed(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_chat_closed(e public.events) IS 'chat_closed: inquiry chats only, by the system (no actor); closing again is a no-op. It ends the guest''s session (guest_sessions). In Rust: nothing to mirror: only the replicas'' inquiry-closing job and a link''s revocation append it.';
+COMMENT ON FUNCTION public.events_rule_chat_closed(e public.events) IS 'chat_closed: the chat becomes read-only for good; closing again is a no-op, but for blocking the visitor of an inquiry closed otherwise (blocking twice is). By the system (no actor): inquiry chats only, reason idle or revoked (its link). By a person: reason blocked, an inquiry chat, by its teacher or an admin (the visitor is blocked: inquiry_blocks); or reason guardian_request, a direct chat, by an admin, naming an undecided closure request of that chat (request_id; decided already: a no-op), which grants every open request of the chat. An inquiry''s closing ends the guest''s session (guest_sessions). In Rust: access::may_block_visitor in api::blocking, access::Admin in api::closures.';
 
 
 --
@@ -1953,6 +2107,68 @@ $$;
 --
 
 COMMENT ON FUNCTION public.events_rule_chat_setting(e public.events) IS 'chat_muted, chat_unmuted, chat_archived, chat_unarchived: a participant (not a guest), of their own membership, suspended or not (a setting of what they are told, as a read marker is); muting a muted chat, archiving a chat that is archived (no message since it was, as the chat list says; one a new message brought back to the inbox is archived again, at this position), and their opposites when not so: no-ops. The payload is empty: the event''s actor and position say everything. In Rust: access::Writer and access::check_access in api::chat_settings.';
+
+
+--
+-- Name: events_rule_closure(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_rule_closure(e public.events) RETURNS public.events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    request closure_requests;
+    note text := e.payload ->> 'note';
+BEGIN
+    IF e.type = 'closure_requested' THEN
+        IF NOT EXISTS (
+            SELECT 1 FROM chats c JOIN guardian_links g ON g.student_id = c.student_id AND g.to_position IS NULL
+            WHERE c.id = e.chat_id AND c.kind = 'direct' AND g.guardian_id = e.actor_id) THEN
+            RAISE EXCEPTION 'only a guardian linked to the chat''s student asks for its closing'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF (SELECT c.closed_at FROM chats c WHERE c.id = e.chat_id) IS NOT NULL THEN
+            RAISE EXCEPTION 'chat % is closed: it is read-only', e.chat_id USING ERRCODE = 'object_not_in_prerequisite_state';
+        END IF;
+        IF jsonb_typeof(e.payload -> 'reason') IS DISTINCT FROM 'string'
+           OR char_length(e.payload ->> 'reason') NOT BETWEEN 1 AND 1000
+           OR (e.payload ->> 'reason') !~ '[^[:space:]]' THEN
+            RAISE EXCEPTION 'a closure request needs a reason of 1 to 1000 characters, not only whitespace'
+                USING ERRCODE = 'check_violation';
+        END IF;
+        e.payload := jsonb_build_object('reason', e.payload ->> 'reason');
+        RETURN e;
+    END IF;
+    -- closure_declined
+    IF (SELECT u.role FROM users u WHERE u.id = e.actor_id) IS DISTINCT FROM 'admin' THEN
+        RAISE EXCEPTION 'only an admin declines a closure request' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT * INTO request FROM closure_requests r
+    WHERE r.id = CASE WHEN jsonb_typeof(e.payload -> 'request_id') = 'number'
+                      THEN (e.payload ->> 'request_id')::bigint END
+      AND r.chat_id = e.chat_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'closure request % does not exist in chat %', e.payload -> 'request_id', e.chat_id
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    IF request.outcome IS NOT NULL THEN
+        RETURN NULL;  -- decided already
+    END IF;
+    IF note IS NOT NULL AND char_length(note) > 1000 THEN
+        RAISE EXCEPTION 'a note is at most 1000 characters' USING ERRCODE = 'check_violation';
+    END IF;
+    e.payload := jsonb_build_object('request_id', request.id, 'note', nullif(btrim(note), ''));
+    RETURN e;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_rule_closure(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_rule_closure(e public.events) IS 'closure_requested: a guardian linked now to the student of a direct chat that is not closed, with a reason of 1-1000 characters. closure_declined: an admin, naming an undecided closure request of the chat (request_id), with an optional note of at most 1000 characters; one decided already: a no-op (closing it is chat_closed, reason guardian_request). In Rust: access::Guardian in api::closures (the linked guardian), access::Admin.';
 
 
 --
@@ -3648,6 +3864,69 @@ ALTER SEQUENCE public.chats_id_seq OWNED BY public.chats.id;
 
 
 --
+-- Name: closure_requests; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.closure_requests (
+    id bigint NOT NULL,
+    chat_id bigint NOT NULL,
+    requested_by bigint NOT NULL,
+    reason text NOT NULL,
+    requested_at timestamp with time zone NOT NULL,
+    outcome text,
+    decided_by bigint,
+    decided_at timestamp with time zone,
+    note text,
+    CONSTRAINT closure_requests_check CHECK (((outcome IS NULL) = (decided_at IS NULL))),
+    CONSTRAINT closure_requests_outcome_check CHECK ((outcome = ANY (ARRAY['closed'::text, 'declined'::text])))
+);
+
+
+--
+-- Name: TABLE closure_requests; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.closure_requests IS 'A guardian''s request that the school close a direct chat of their child (closure_requested, its id the event''s position), and its outcome: closed (the admin''s chat_closed naming it) or declined (closure_declined, with an optional note). Kept from the log by events_apply, checked by audit_replay; the reason is blanked when the guardian is erased.';
+
+
+--
+-- Name: closure_request_views; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.closure_request_views AS
+ SELECT r.id,
+    r.chat_id,
+    r.requested_by,
+    r.reason,
+    r.requested_at,
+    r.outcome,
+    r.decided_by,
+    r.decided_at,
+    r.note,
+    g.id AS guardian_id,
+    g.name AS guardian_name,
+    g.role AS guardian_role,
+    s.id AS student_id,
+    s.name AS student_name,
+    s.role AS student_role,
+    t.id AS teacher_id,
+    t.name AS teacher_name,
+    t.role AS teacher_role
+   FROM ((((public.closure_requests r
+     JOIN public.chats c ON ((c.id = r.chat_id)))
+     JOIN public.users g ON ((g.id = r.requested_by)))
+     JOIN public.users s ON ((s.id = c.student_id)))
+     JOIN public.users t ON ((t.id = c.teacher_id)));
+
+
+--
+-- Name: VIEW closure_request_views; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public.closure_request_views IS 'A closure request as the guardian who asked and the admins see it (the API''s ClosureRequestView): the guardian, the chat''s pair, the reason and the outcome.';
+
+
+--
 -- Name: events_position_seq; Type: SEQUENCE; Schema: public; Owner: -
 --
 
@@ -3731,6 +4010,25 @@ ALTER TABLE public.flag_terms ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 
 
 --
+-- Name: guest_addresses; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.guest_addresses (
+    guest_id bigint NOT NULL,
+    link_id bigint NOT NULL,
+    address_hash bytea NOT NULL,
+    opened_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: TABLE guest_addresses; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.guest_addresses IS 'Where a visitor opened their inquiry from, as an HMAC of the client address under the server''s key (never the address): only to refuse a blocked visitor who comes back from it within INQUIRY_BLOCK_ADDRESS_HOURS of the block. A replica deletes a row INQUIRY_BLOCK_ADDRESS_HOURS after its inquiry closed (governance::forget_addresses); an erased guest''s row goes with their erasure.';
+
+
+--
 -- Name: guest_sessions; Type: VIEW; Schema: public; Owner: -
 --
 
@@ -3799,6 +4097,27 @@ ALTER TABLE public.held_messages ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTIT
     NO MAXVALUE
     CACHE 1
 );
+
+
+--
+-- Name: inquiry_blocks; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.inquiry_blocks (
+    chat_id bigint NOT NULL,
+    link_id bigint NOT NULL,
+    guest_id bigint NOT NULL,
+    blocked_by bigint NOT NULL,
+    blocked_at timestamp with time zone NOT NULL,
+    "position" bigint NOT NULL
+);
+
+
+--
+-- Name: TABLE inquiry_blocks; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.inquiry_blocks IS 'Inquiries closed by blocking their visitor (chat_closed with reason blocked, at position, by blocked_by): the link refuses that guest again. Kept from the log by events_apply, checked by audit_replay.';
 
 
 --
@@ -4491,6 +4810,14 @@ ALTER TABLE ONLY public.chats
 
 
 --
+-- Name: closure_requests closure_requests_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.closure_requests
+    ADD CONSTRAINT closure_requests_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: events events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4539,6 +4866,14 @@ ALTER TABLE ONLY public.guardian_links
 
 
 --
+-- Name: guest_addresses guest_addresses_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.guest_addresses
+    ADD CONSTRAINT guest_addresses_pkey PRIMARY KEY (guest_id);
+
+
+--
 -- Name: held_messages held_messages_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4552,6 +4887,14 @@ ALTER TABLE ONLY public.held_messages
 
 ALTER TABLE ONLY public.held_messages
     ADD CONSTRAINT held_messages_sender_id_idempotency_key_key UNIQUE (sender_id, idempotency_key);
+
+
+--
+-- Name: inquiry_blocks inquiry_blocks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.inquiry_blocks
+    ADD CONSTRAINT inquiry_blocks_pkey PRIMARY KEY (chat_id);
 
 
 --
@@ -4775,6 +5118,27 @@ CREATE UNIQUE INDEX chat_memberships_open ON public.chat_memberships USING btree
 
 
 --
+-- Name: closure_requests_by; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX closure_requests_by ON public.closure_requests USING btree (requested_by);
+
+
+--
+-- Name: closure_requests_chat; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX closure_requests_chat ON public.closure_requests USING btree (chat_id);
+
+
+--
+-- Name: closure_requests_open; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX closure_requests_open ON public.closure_requests USING btree (requested_at) WHERE (outcome IS NULL);
+
+
+--
 -- Name: events_about_people; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -4821,6 +5185,13 @@ CREATE UNIQUE INDEX guardian_links_open ON public.guardian_links USING btree (gu
 --
 
 CREATE INDEX guardian_links_student ON public.guardian_links USING btree (student_id) WHERE (to_position IS NULL);
+
+
+--
+-- Name: guest_addresses_link; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX guest_addresses_link ON public.guest_addresses USING btree (link_id, address_hash);
 
 
 --
@@ -4954,6 +5325,13 @@ CREATE INDEX idx_revoked_sessions_until ON public.revoked_sessions USING btree (
 --
 
 CREATE INDEX idx_stream_tickets_expires ON public.stream_tickets USING btree (expires_at);
+
+
+--
+-- Name: inquiry_blocks_link; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX inquiry_blocks_link ON public.inquiry_blocks USING btree (link_id, guest_id);
 
 
 --
@@ -5235,6 +5613,30 @@ ALTER TABLE ONLY public.chats
 
 
 --
+-- Name: closure_requests closure_requests_chat_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.closure_requests
+    ADD CONSTRAINT closure_requests_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES public.chats(id);
+
+
+--
+-- Name: closure_requests closure_requests_decided_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.closure_requests
+    ADD CONSTRAINT closure_requests_decided_by_fkey FOREIGN KEY (decided_by) REFERENCES public.users(id);
+
+
+--
+-- Name: closure_requests closure_requests_requested_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.closure_requests
+    ADD CONSTRAINT closure_requests_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES public.users(id);
+
+
+--
 -- Name: events events_actor_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -5267,6 +5669,22 @@ ALTER TABLE ONLY public.guardian_links
 
 
 --
+-- Name: guest_addresses guest_addresses_guest_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.guest_addresses
+    ADD CONSTRAINT guest_addresses_guest_id_fkey FOREIGN KEY (guest_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: guest_addresses guest_addresses_link_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.guest_addresses
+    ADD CONSTRAINT guest_addresses_link_id_fkey FOREIGN KEY (link_id) REFERENCES public.inquiry_links(id);
+
+
+--
 -- Name: held_messages held_messages_chat_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -5280,6 +5698,38 @@ ALTER TABLE ONLY public.held_messages
 
 ALTER TABLE ONLY public.held_messages
     ADD CONSTRAINT held_messages_sender_id_fkey FOREIGN KEY (sender_id) REFERENCES public.users(id);
+
+
+--
+-- Name: inquiry_blocks inquiry_blocks_blocked_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.inquiry_blocks
+    ADD CONSTRAINT inquiry_blocks_blocked_by_fkey FOREIGN KEY (blocked_by) REFERENCES public.users(id);
+
+
+--
+-- Name: inquiry_blocks inquiry_blocks_chat_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.inquiry_blocks
+    ADD CONSTRAINT inquiry_blocks_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES public.chats(id);
+
+
+--
+-- Name: inquiry_blocks inquiry_blocks_guest_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.inquiry_blocks
+    ADD CONSTRAINT inquiry_blocks_guest_id_fkey FOREIGN KEY (guest_id) REFERENCES public.users(id);
+
+
+--
+-- Name: inquiry_blocks inquiry_blocks_link_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.inquiry_blocks
+    ADD CONSTRAINT inquiry_blocks_link_id_fkey FOREIGN KEY (link_id) REFERENCES public.inquiry_links(id);
 
 
 --
@@ -5505,6 +5955,14 @@ GRANT ALL ON FUNCTION public.attachments_sweep(p_age interval, p_guest_age inter
 
 
 --
+-- Name: FUNCTION closure_requests_purge(p_before timestamp with time zone); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.closure_requests_purge(p_before timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.closure_requests_purge(p_before timestamp with time zone) TO tutorchat_app;
+
+
+--
 -- Name: FUNCTION events_after_insert(); Type: ACL; Schema: public; Owner: -
 --
 
@@ -5614,6 +6072,13 @@ REVOKE ALL ON FUNCTION public.events_rule_chat_renamed(e public.events) FROM PUB
 --
 
 REVOKE ALL ON FUNCTION public.events_rule_chat_setting(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_rule_closure(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_rule_closure(e public.events) FROM PUBLIC;
 
 
 --
@@ -6055,6 +6520,20 @@ GRANT USAGE ON SEQUENCE public.chats_id_seq TO tutorchat_app;
 
 
 --
+-- Name: TABLE closure_requests; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.closure_requests TO tutorchat_app;
+
+
+--
+-- Name: TABLE closure_request_views; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.closure_request_views TO tutorchat_app;
+
+
+--
 -- Name: TABLE file_deletions; Type: ACL; Schema: public; Owner: -
 --
 
@@ -6076,6 +6555,13 @@ GRANT SELECT,INSERT,DELETE ON TABLE public.flag_terms TO tutorchat_app;
 
 
 --
+-- Name: TABLE guest_addresses; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE ON TABLE public.guest_addresses TO tutorchat_app;
+
+
+--
 -- Name: TABLE guest_sessions; Type: ACL; Schema: public; Owner: -
 --
 
@@ -6094,6 +6580,13 @@ GRANT SELECT,INSERT,DELETE ON TABLE public.held_messages TO tutorchat_app;
 --
 
 GRANT UPDATE(burst) ON TABLE public.held_messages TO tutorchat_app;
+
+
+--
+-- Name: TABLE inquiry_blocks; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.inquiry_blocks TO tutorchat_app;
 
 
 --

@@ -82,6 +82,8 @@ pub enum Code {
     UnknownUser,
     /// 403: the caller is suspended by a moderator: they may read, not write.
     AccountSuspended,
+    /// 403: the inquiry link's teacher blocked this visitor: the link opens no chat for them.
+    VisitorBlocked,
     /// 404: it does not exist (a lesson, a person, a route). A chat, message, file or inquiry
     /// link that does not exist or is not the caller's answers 403 `forbidden` instead, the
     /// same answer for both.
@@ -94,7 +96,8 @@ pub enum Code {
     RequestTimeout,
     /// 409: the request conflicts with the current state.
     Conflict,
-    /// 409: the chat is closed (an idle or revoked inquiry): read-only.
+    /// 409: the chat is closed (an idle, revoked or blocked inquiry; a direct chat closed on a
+    /// guardian's request): read-only.
     ChatClosed,
     /// 409: the message is deleted.
     MessageDeleted,

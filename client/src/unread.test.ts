@@ -62,7 +62,7 @@ describe('which events may change the total', () => {
     const events: StreamEvent[] = [
       { type: 'message_edited', position: 10, chatId: CHAT, message: { id: 50, sender_id: OTHER, content: 'x', created_at: '2025-01-17T15:00:00Z' } },
       { type: 'chat_renamed', position: 11, chatId: 20, title: 'Алгебра', actorId: 3 },
-      { type: 'chat_closed', position: 12, chatId: 30, closedAt: '2025-01-17T16:00:00Z' },
+      { type: 'chat_closed', position: 12, chatId: 30, closedAt: '2025-01-17T16:00:00Z', reason: 'idle' },
       { type: 'typing', chatId: CHAT, userId: OTHER, isTyping: true },
       { type: 'presence', userId: OTHER, online: true, lastSeen: null },
     ];

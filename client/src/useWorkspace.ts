@@ -2,7 +2,7 @@
 // live stream that keeps both current. Components get the state and a few actions. The parts:
 // the state and its reducers (useWorkspaceStore), where each stream event goes (dispatch.ts,
 // pure), what is fetched (useChatLoading, useChatSearch) and what the user does (useCommands);
-// this hook wires them: it applies what `dispatch` returns and runs its effects, and loads
+// this hook wires them: it applies what `dispatch` returns and runs its effects (useApply), and loads
 // what comes into view.
 //
 // Reading: a chat is read while open, the tab visible and its newest messages on screen, and
@@ -28,23 +28,23 @@ import { dispatch, streamOpened } from './stream/dispatch';
 import { type StreamEvent, isLogEvent } from './stream/events';
 import type { Groups, People } from './groups';
 import { type GuestEnd, guestEndOf } from './inquiry/inquiry';
-import type { Effect, Outcome } from './stream/outcome';
 import type { PresenceMap } from './presence';
 import { useSession } from './session/SessionContext';
 import type { Typing } from './typing';
-import { type ChatLoading, useChatLoading } from './useChatLoading';
+import { useChatLoading } from './useChatLoading';
 import { type ChatSearch, useChatSearch } from './useChatSearch';
 import { type Commands, useCommands } from './useCommands';
 import { type HistoryNavigation, useHistoryNavigation } from './useHistoryNavigation';
 import { type MessageSearchControl, useMessageSearch } from './search/useMessageSearch';
 import { changesUnread, titleUnread } from './unread';
+import { useApply } from './stream/useApply';
 import { type Connection, useEventStream } from './stream/useEventStream';
 import { type Moderation, useModeration } from './moderation/useModeration';
 import { type HeldControl, useHeldMessages } from './quiet/useHeldMessages';
 import { useReadMarker } from './useReadMarker';
 import { useSuspension } from './moderation/useSuspension';
 import { useUnreadTotal } from './useUnreadTotal';
-import { type Store, useWorkspaceStore } from './useWorkspaceStore';
+import { useWorkspaceStore } from './useWorkspaceStore';
 
 export type { ChatSearch } from './useChatSearch';
 
@@ -87,65 +87,8 @@ export interface Workspace extends Commands, HistoryNavigation {
   moderation: Moderation;
   /** Messages quiet hours hold: a teacher's own, an admin's everyone's (once asked for). */
   held: HeldControl;
-}
-
-/** What runs the effects of moderation. */
-interface ModerationRun {
-  moderation: Moderation;
-  checkSuspension: () => void;
-}
-
-/** Applies what `dispatch` (or `streamOpened`) decided: the reducers' actions, then the requests. */
-function useApply(
-  store: Store,
-  loading: ChatLoading,
-  endSession: () => void,
-  moderating: ModerationRun,
-  openChat: (chatId: number | null) => void,
-) {
-  const { moderation, checkSuspension } = moderating;
-  const { loadChats, refreshChatsSoon, loadConversation, loadGroup, loadPresence } = loading;
-  const { loadReports, dispatch: moderate } = moderation;
-  const run = useCallback(
-    (effect: Effect) => {
-      switch (effect.type) {
-        case 'refreshChats':
-          return refreshChatsSoon();
-        case 'reloadChats':
-          return void loadChats('replace');
-        case 'loadConversation':
-          return void loadConversation(effect.chatId);
-        case 'loadGroup':
-          return void loadGroup(effect.chatId);
-        case 'fetchPresence':
-          return void loadPresence(effect.userIds);
-        case 'endSession':
-          return endSession();
-        case 'checkSuspension':
-          return checkSuspension();
-        case 'reloadReports':
-          loadReports('flags');
-          return loadReports('open');
-        case 'closeChat':
-          return openChat(null);
-      }
-    },
-    [loadChats, refreshChatsSoon, loadConversation, loadGroup, loadPresence, endSession, checkSuspension, loadReports, openChat],
-  );
-  const apply = useCallback(
-    (outcome: Outcome) => {
-      outcome.conversations.forEach(store.conversations);
-      outcome.chats.forEach(store.chats);
-      outcome.groups.forEach(store.groups);
-      outcome.typing.forEach(store.typing);
-      outcome.presence.forEach(store.presence);
-      if (outcome.people.length > 0) store.remember(outcome.people);
-      outcome.moderation.forEach(moderate);
-      outcome.effects.forEach(run);
-    },
-    [store, run, moderate],
-  );
-  return { apply, run };
+  /** Counts the stream's news of closure requests (made, declined): their views reload on it. */
+  closures: number;
 }
 
 /** The workspace of the person signed in (`useSession`). */
@@ -170,7 +113,9 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
   const navigation = useHistoryNavigation(store, loading, openChat);
   const messageSearch = useMessageSearch(store.failed);
   const moderation = useModeration(store);
-  const { apply, run } = useApply(store, loading, endSession, { moderation, checkSuspension }, openChat);
+  const [closures, setClosures] = useState(0);
+  const closuresChanged = useCallback(() => setClosures((n) => n + 1), []);
+  const { apply, run } = useApply(store, loading, endSession, { moderation, checkSuspension, closuresChanged }, openChat);
   const { count: serverUnread, refreshSoon: refreshUnreadSoon } = useUnreadTotal(store.failed);
 
   useEffect(() => {
@@ -255,5 +200,6 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
     suspension,
     moderation,
     held,
+    closures,
   };
 }

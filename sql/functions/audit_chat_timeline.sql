@@ -33,7 +33,18 @@ CREATE OR REPLACE FUNCTION audit_chat_timeline(p_chat_id bigint) RETURNS TABLE(e
                         ELSE format('%s (%s) was removed', m.name, e.payload ->> 'user_id')
                    END
                WHEN 'chat_renamed' THEN format('renamed to %s', e.payload -> 'title')
-               WHEN 'chat_closed' THEN format('closed (%s)', e.payload ->> 'reason')
+               WHEN 'chat_closed' THEN
+                   CASE e.payload ->> 'reason'
+                        WHEN 'blocked' THEN format('closed: %s (%s) blocked the visitor', u.name, e.actor_id)
+                        WHEN 'guardian_request' THEN format('closed by %s (%s) on closure request %s', u.name,
+                                                            e.actor_id, e.payload ->> 'request_id')
+                        ELSE format('closed (%s)', e.payload ->> 'reason')
+                   END
+               WHEN 'closure_requested' THEN format('closure requested by guardian %s (%s): %s', u.name, e.actor_id,
+                                                    coalesce(nullif(e.payload ->> 'reason', ''), '(reason erased)'))
+               WHEN 'closure_declined' THEN format('closure request %s declined by %s (%s)%s', e.payload ->> 'request_id',
+                                                   u.name, e.actor_id,
+                                                   coalesce(': ' || (e.payload ->> 'note'), ''))
                WHEN 'message_reported' THEN format('reported message %s: %s', e.payload ->> 'message_id',
                                                    coalesce(nullif(e.payload ->> 'reason', ''), '(reason erased)'))
                WHEN 'message_hidden' THEN format('hid message %s: %s', e.payload ->> 'message_id',

@@ -317,6 +317,45 @@ BEGIN
                WHERE everything OR p.chat_id = ANY (scope)) l ON l.id = r.id
     WHERE (r.*) IS DISTINCT FROM (l.*);
 
+    -- Blocked visitors: each chat_closed with reason blocked, of the inquiry its chat_created
+    -- opened (link and guest).
+    INSERT INTO replay_problems
+    SELECT 'inquiry_blocks', coalesce(r.chat_id, l.chat_id)::text,
+           CASE WHEN l.chat_id IS NULL THEN 'missing from projection' WHEN r.chat_id IS NULL THEN 'not in the log' ELSE 'differs' END,
+           CASE WHEN r.chat_id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.chat_id IS NOT NULL THEN to_jsonb(l) END
+    FROM (SELECT x.chat_id, (o.payload ->> 'link_id')::bigint AS link_id, (o.payload ->> 'guest_id')::bigint AS guest_id,
+                 x.actor_id AS blocked_by, x.created_at AS blocked_at, x.position
+          FROM replay_other x
+          JOIN replay_other o ON o.chat_id = x.chat_id AND o.type = 'chat_created'
+          WHERE x.type = 'chat_closed' AND x.payload ->> 'reason' = 'blocked') r
+    FULL JOIN (SELECT b.chat_id, b.link_id, b.guest_id, b.blocked_by, b.blocked_at, b.position
+               FROM inquiry_blocks b
+               WHERE everything OR b.chat_id = ANY (scope)) l ON l.chat_id = r.chat_id
+    WHERE (r.*) IS DISTINCT FROM (l.*);
+
+    -- Guardians' closure requests: each closure_requested, decided by the first after it of its
+    -- chat's closing (which grants every open request) and a closure_declined that names it.
+    INSERT INTO replay_problems
+    SELECT 'closure_requests', coalesce(r.id, l.id)::text,
+           CASE WHEN l.id IS NULL THEN 'missing from projection' WHEN r.id IS NULL THEN 'not in the log' ELSE 'differs' END,
+           CASE WHEN r.id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.id IS NOT NULL THEN to_jsonb(l) END
+    FROM (SELECT x.position AS id, x.chat_id, x.actor_id AS requested_by, x.payload ->> 'reason' AS reason,
+                 x.created_at AS requested_at,
+                 CASE d.type WHEN 'chat_closed' THEN 'closed' WHEN 'closure_declined' THEN 'declined' END AS outcome,
+                 d.actor_id AS decided_by, d.created_at AS decided_at, d.payload ->> 'note' AS note
+          FROM replay_other x
+          LEFT JOIN LATERAL (SELECT * FROM replay_other y
+                             WHERE y.chat_id = x.chat_id AND y.position > x.position
+                               AND (y.type = 'chat_closed'
+                                    OR (y.type = 'closure_declined' AND (y.payload ->> 'request_id')::bigint = x.position))
+                             ORDER BY y.position LIMIT 1) d ON true
+          WHERE x.type = 'closure_requested') r
+    FULL JOIN (SELECT q.id, q.chat_id, q.requested_by, q.reason, q.requested_at, q.outcome, q.decided_by,
+                      q.decided_at, q.note
+               FROM closure_requests q
+               WHERE everything OR q.chat_id = ANY (scope)) l ON l.id = r.id
+    WHERE (r.*) IS DISTINCT FROM (l.*);
+
     -- People's suspension and erasure, and guardians' links (their events belong to no chat:
     -- checked on a full replay).
     IF everything THEN

@@ -43,7 +43,23 @@ BEGIN
     WHEN 'chat_renamed' THEN
         UPDATE chats SET title = e.payload ->> 'title' WHERE id = e.chat_id;
     WHEN 'chat_closed' THEN
-        UPDATE chats SET closed_at = e.created_at WHERE id = e.chat_id;
+        UPDATE chats SET closed_at = coalesce(closed_at, e.created_at) WHERE id = e.chat_id;
+        IF e.payload ->> 'reason' = 'blocked' THEN
+            INSERT INTO inquiry_blocks (chat_id, link_id, guest_id, blocked_by, blocked_at, position)
+            SELECT e.chat_id, g.link_id, g.guest_id, e.actor_id, e.created_at, e.position
+            FROM guest_sessions g WHERE g.chat_id = e.chat_id;
+        ELSIF e.payload ->> 'reason' = 'guardian_request' THEN
+            -- The chat closes once: every request of it still open is granted with it.
+            UPDATE closure_requests SET outcome = 'closed', decided_by = e.actor_id, decided_at = e.created_at
+            WHERE chat_id = e.chat_id AND outcome IS NULL;
+        END IF;
+    WHEN 'closure_requested' THEN
+        INSERT INTO closure_requests (id, chat_id, requested_by, reason, requested_at)
+        VALUES (e.position, e.chat_id, e.actor_id, e.payload ->> 'reason', e.created_at);
+    WHEN 'closure_declined' THEN
+        UPDATE closure_requests SET outcome = 'declined', decided_by = e.actor_id, decided_at = e.created_at,
+                                    note = e.payload ->> 'note'
+        WHERE id = (e.payload ->> 'request_id')::bigint;
     WHEN 'message_created' THEN
         NULL;  -- inserted into messages for the whole statement, by events_after_insert
     WHEN 'message_deleted' THEN
@@ -130,6 +146,9 @@ changes nothing; guardian_linked opens a guardian_links interval, guardian_unlin
 at this position; message_flagged inserts a report without a reporter (its flag), and
 report_cleared resolves a report as cleared; chat_muted and chat_unmuted set the actor''s
 chat_participants.muted, chat_archived sets their archived_position to its own position and
-chat_unarchived clears it (leaving a group drops the row, and both settings with it).';
+chat_unarchived clears it (leaving a group drops the row, and both settings with it).
+chat_closed by blocking records the block (inquiry_blocks); by a guardian''s request it grants
+every open request of the chat, and closure_declined declines its one (closure_requests, which
+closure_requested inserted).';
 
 REVOKE ALL ON FUNCTION events_apply(e events) FROM PUBLIC;

@@ -56,6 +56,8 @@ BEGIN
     WHEN 'message_flagged' THEN kept := events_rule_message_flagged(NEW);
     WHEN 'report_cleared' THEN kept := events_rule_report_cleared(NEW);
     WHEN 'chat_muted', 'chat_unmuted', 'chat_archived', 'chat_unarchived' THEN kept := events_rule_chat_setting(NEW);
+    WHEN 'closure_requested' THEN kept := events_rule_closure(NEW);
+    WHEN 'closure_declined' THEN kept := events_rule_closure(NEW);
     END CASE;  -- another type: CASE_NOT_FOUND (and events_type_check refuses it anyway)
     IF kept IS NULL THEN
         RETURN NULL;  -- a no-op: nothing is appended, nothing announced
@@ -98,8 +100,13 @@ with the same text as its comment):
 - participant_added, participant_removed, chat_renamed: groups only, by the owner or an admin;
   a member may remove themself (leave). Adding a member again, removing a non-member, the same
   title again: no-ops. Admins are nobody''s members. Whom a teacher may add: events_member_rule.
-- chat_closed: inquiry chats only, by the system (no actor); closing again is a no-op. It
-  ends the guest''s session (guest_sessions).
+- chat_closed: read-only for good; closing again is a no-op. By the system (no actor): inquiry
+  chats only (idle, or their link revoked). By a person: reason blocked, an inquiry, by its
+  teacher or an admin (inquiry_blocks); reason guardian_request, a direct chat, by an admin,
+  naming an undecided closure request of it. An inquiry''s closing ends the guest''s session
+  (guest_sessions).
+- closure_requested: a guardian linked now to the student of a direct chat, with a reason of
+  1-1000 characters. closure_declined: an admin, of an undecided request (decided: a no-op).
 - message_reported: a participant, of someone else''s message they can see (written since they
   joined, not deleted, hidden or purged), once (reports_once), with a reason of 1-500
   characters.

@@ -19,6 +19,10 @@ BEGIN
                    AND (EXISTS (SELECT 1 FROM users u WHERE u.id = OLD.actor_id AND u.erasure_requested_at IS NOT NULL)
                         OR EXISTS (SELECT 1 FROM messages m WHERE m.id = (OLD.payload ->> 'message_id')::bigint
                                    AND m.purged_at IS NOT NULL))
+               WHEN 'closure_requested' THEN
+                   NEW.payload = OLD.payload || '{"reason": ""}'
+                   AND (EXISTS (SELECT 1 FROM users u WHERE u.id = OLD.actor_id AND u.erasure_requested_at IS NOT NULL)
+                        OR EXISTS (SELECT 1 FROM closure_requests r WHERE r.id = OLD.position AND r.reason = ''))
                WHEN 'message_hidden' THEN
                    NEW.payload = OLD.payload || '{"reason": ""}'
                    AND EXISTS (SELECT 1 FROM messages m WHERE m.id = (OLD.payload ->> 'message_id')::bigint
@@ -36,8 +40,9 @@ COMMENT ON FUNCTION events_redaction_only() IS 'The one UPDATE events allows, fo
 blanking the content of a message the log has already recorded as purged (messages_purged; the
 messages row says purged_at): its message_created event''s text ("") and files (removed), its
 message_edited events'' text, and the reasons of its reports and hides; and an erased
-person''s reports'' reasons. Nothing else of any
-row changes, and no other row may change. Only the trigger functions do it, inside the append
+person''s reports'' and closure requests'' reasons, and the reason of a closure request
+retention blanked (closure_requests_purge). Nothing else of any
+row changes, and no other row may change. Only the trigger functions (and closure_requests_purge) do it, inside the append
 of the event that records it (events_purge, events_erase_person).';
 
 CREATE OR REPLACE TRIGGER events_redaction_only BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION events_redaction_only();

@@ -17,7 +17,8 @@ pub struct Access {
     /// group member sees nothing from before they joined; a direct chat's pair joined when it
     /// opened), 0 for an admin.
     pub visible_from: i64,
-    /// The chat is closed (an idle inquiry): read-only for everyone.
+    /// The chat is closed (an idle or blocked inquiry, a direct chat closed on a guardian's
+    /// request): read-only for everyone.
     pub closed: bool,
 }
 
@@ -57,7 +58,7 @@ pub async fn check_access(state: &AppState, chat_id: i64, user: &AuthUser) -> Re
         return Ok(Access { visible_from: ward.since, closed: ward.closed });
     }
     match state.hub.is_member(chat_id, user.id) {
-        // The hub answers for direct chats only, which never close.
+        // The hub answers for open direct chats only (a closed one is the database's).
         Some(true) => return Ok(Access::ALL),
         Some(false) if user.is_admin() => return Ok(Access::ALL),
         Some(false) => return Err(no_chat(chat_id)),

@@ -14,6 +14,8 @@
 //!   Who may manage a group ([`group_manager`]).
 //! - **Who read what**: a read by someone who takes no part in the chat (an admin, a guardian)
 //!   is recorded before it is answered ([`record_read`], `records.rs`).
+//! - **Blocking** (`blocks.rs`): who blocks an inquiry's visitor, which visitors a link
+//!   refuses, which guardian may ask for a direct chat's closing.
 //! - **By resource**: who completes a lesson, revokes an inquiry link, sees a person's presence,
 //!   downloads a file (`resources.rs`).
 //! - **By route**, for guests and suspended people. Every route that takes a signed-in person
@@ -33,6 +35,7 @@
 //! too: a guest's or a suspended person's event, an admin's message, a non-member's write are
 //! refused by the log itself.
 
+mod blocks;
 mod chat;
 mod groups;
 mod records;
@@ -40,6 +43,7 @@ mod resources;
 mod roles;
 
 pub use crate::auth::routes::{GuestRoute, SuspendedRoute, TicketRoute, for_guests, for_suspended, for_tickets};
+pub use blocks::{address_hash, may_block_visitor, may_request_closure, refuse_blocked_visitor};
 pub use chat::{
     Access, Readable, Ward, check_access, check_read_access, may_see_message, no_chat, no_message, read_access_in,
     readable_in, wards_in,

@@ -101,7 +101,8 @@ pub struct StreamQuery {
 /// - `participant_removed`: a `ParticipantRemovedEvent`, to the group's members, the removed one
 ///   included (who then gets nothing more of the group)
 /// - `chat_renamed`: a `ChatRenamedEvent`
-/// - `chat_closed`: a `ChatClosedEvent` (an inquiry became read-only)
+/// - `chat_closed`: a `ChatClosedEvent` (a chat became read-only: an idle or revoked inquiry, a
+///   blocked visitor, a guardian's closure request granted)
 ///
 /// A group member gets its events from the one that added them through the one that removed
 /// them, live and on resume alike.
@@ -316,8 +317,13 @@ impl EventStream {
             self.subscription.replayed(seen.filter_map(|d| d.chat_id));
         }
         for dispatch in dispatches {
+            // An event about the reader themself (a guardian's own closure request) reaches them
+            // as it did live.
+            let own = dispatch.person.as_ref().filter(|p| p.user_id == user).and_then(|p| p.frame.as_ref());
             let bytes = if viewer == Viewer::Admin {
                 dispatch.frames.for_admins()
+            } else if own.is_some() {
+                own
             } else if let Viewer::Guardian(_) = viewer {
                 // Of a group, their child's own messages: the replay chose the events; the quote
                 // shows only the child's own words.

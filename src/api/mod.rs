@@ -1,8 +1,10 @@
 //! The REST API: one module per area, each with its own routes, merged here.
 
 pub mod attachments;
+mod blocking;
 mod chat_settings;
 mod chats;
+mod closures;
 mod direct;
 pub mod events;
 pub mod export;
@@ -52,6 +54,8 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .merge(read_markers::router())
         .merge(readers::router())
         .merge(guardians::router())
+        .merge(blocking::router())
+        .merge(closures::router())
         .merge(held::router())
         .merge(search::router())
         .merge(presence::router())

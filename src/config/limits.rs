@@ -69,6 +69,11 @@ const INQUIRY_GUEST_TTL_SECS: Var = Var {
     default: Fallback::Value("2592000"),
     meaning: "how long (30 days) a guest's credential (its own cookie) lasts",
 };
+const INQUIRY_BLOCK_ADDRESS_HOURS: Var = Var {
+    name: "INQUIRY_BLOCK_ADDRESS_HOURS",
+    default: Fallback::Value("24"),
+    meaning: "for how long after a teacher blocks an inquiry's visitor the link also refuses new visitors from the address that visitor opened from (kept only as a keyed hash, and only this long; 0: by their credential only)",
+};
 
 pub(super) const VARS: &[Var] = &[
     RATE_WRITES_PER_SEC,
@@ -85,6 +90,7 @@ pub(super) const VARS: &[Var] = &[
     EXPORT_TIMEOUT_SECS,
     INQUIRY_IDLE_SECS,
     INQUIRY_GUEST_TTL_SECS,
+    INQUIRY_BLOCK_ADDRESS_HOURS,
 ];
 
 #[derive(Debug, Clone, Copy)]
@@ -180,6 +186,8 @@ pub struct InquiryConfig {
     pub idle: Duration,
     /// How long a guest's credential lasts.
     pub guest_ttl: Duration,
+    /// For how long after a block the blocked visitor's address is refused too (zero: never).
+    pub block_address: Duration,
 }
 
 impl InquiryConfig {
@@ -187,6 +195,9 @@ impl InquiryConfig {
         Ok(Self {
             idle: env.secs(&INQUIRY_IDLE_SECS)?.max(Duration::from_secs(1)),
             guest_ttl: env.secs(&INQUIRY_GUEST_TTL_SECS)?.max(Duration::from_secs(60)),
+            block_address: Duration::from_secs(
+                env.parse::<u64>(&INQUIRY_BLOCK_ADDRESS_HOURS, "a number of hours")? * 3600,
+            ),
         })
     }
 }

@@ -31,7 +31,25 @@ pub async fn close_idle(state: &AppState, idle: Duration) -> anyhow::Result<usiz
     Ok(closed)
 }
 
-/// Runs [`close_idle`] every tenth of `INQUIRY_IDLE_SECS` (at least every second, at most
+/// Deletes the address hashes of visitors whose inquiry closed more than
+/// `INQUIRY_BLOCK_ADDRESS_HOURS` ago: past that, a block no longer looks at the address, so it is
+/// kept no longer. Returns how many it deleted.
+pub async fn forget_addresses(state: &AppState) -> anyhow::Result<u64> {
+    let window = state.config.inquiry.block_address;
+    Ok(state
+        .db
+        .get()
+        .await?
+        .execute(
+            "DELETE FROM guest_addresses a USING chats c
+             WHERE c.id = (SELECT p.chat_id FROM chat_participants p WHERE p.user_id = a.guest_id LIMIT 1)
+               AND c.closed_at < now() - make_interval(secs => $1)",
+            &[&window.as_secs_f64()],
+        )
+        .await?)
+}
+
+/// Runs [`close_idle`] (and [`forget_addresses`]) every tenth of `INQUIRY_IDLE_SECS` (at least every second, at most
 /// every minute) until shutdown.
 pub async fn keep_closing(state: AppState) {
     let idle = state.config.inquiry.idle;
@@ -48,6 +66,9 @@ pub async fn keep_closing(state: AppState) {
             Ok(0) => {}
             Ok(n) => tracing::info!(closed = n, "closed idle inquiry chats"),
             Err(e) => tracing::warn!(error = format!("{e:#}"), "closing idle inquiry chats failed; will retry"),
+        }
+        if let Err(e) = forget_addresses(&state).await {
+            tracing::warn!(error = format!("{e:#}"), "forgetting blocked visitors' addresses failed; will retry");
         }
     }
 }

@@ -23,7 +23,7 @@ use crate::AppState;
 use crate::log::{NewEvent, Purge};
 
 pub use files::delete_purged_files;
-pub use inquiries::{close_idle, keep_closing};
+pub use inquiries::{close_idle, forget_addresses, keep_closing};
 
 /// Advisory-lock keys, one for retention and one for erasures. Taken: (1953854575, 1) the
 /// log's appends, (1953854575, 2) presence (`presence_lock`).

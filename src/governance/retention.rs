@@ -24,6 +24,8 @@ pub async fn purge(state: &AppState, before: OffsetDateTime) -> anyhow::Result<u
     // Who read which chat goes with the messages: kept as long, no longer.
     let client = state.db.get().await?;
     client.execute("SELECT access_records_purge($1)", &[&before]).await?;
+    // So do guardians' closure requests' reasons: a person's words, kept as long as messages.
+    client.execute("SELECT closure_requests_purge($1)", &[&before]).await?;
     drop(client);
     // The progress /metrics shows: what is past the horizon, less what each batch purges.
     let backlog: i64 = state

@@ -7,6 +7,7 @@
 //! see, read-model snapshots that carry the head); [`appender`] is the write path that batches
 //! requests into shared transactions.
 
+mod answers;
 pub mod appender;
 mod request;
 pub mod store;
@@ -51,6 +52,8 @@ pub enum EventType {
     ChatUnmuted,
     ChatArchived,
     ChatUnarchived,
+    ClosureRequested,
+    ClosureDeclined,
 }
 
 crate::db::text_column!(EventType {
@@ -80,6 +83,8 @@ crate::db::text_column!(EventType {
     ChatUnmuted => "chat_unmuted",
     ChatArchived => "chat_archived",
     ChatUnarchived => "chat_unarchived",
+    ClosureRequested => "closure_requested",
+    ClosureDeclined => "closure_declined",
 });
 
 /// A participant's own setting of a chat, each an event by them ([`NewEvent::ChatSetting`]):
@@ -144,8 +149,13 @@ pub enum EventData {
     ChatRenamed {
         title: String,
     },
+    /// The chat is read-only from now on: `idle` or `revoked` (an inquiry, by the system),
+    /// `blocked` (an inquiry's visitor, by its teacher or an admin), `guardian_request` (a
+    /// direct chat, by an admin, deciding closure request `request_id`).
     ChatClosed {
         reason: String,
+        #[serde(default)]
+        request_id: Option<i64>,
     },
     MessageReported {
         message_id: i64,
@@ -217,6 +227,17 @@ pub enum EventData {
     /// The actor archived the chat, for themself, at this event's position.
     ChatArchived,
     ChatUnarchived,
+    /// A guardian asked the school to close their child's direct chat (empty `reason` once the
+    /// guardian has been erased).
+    ClosureRequested {
+        reason: String,
+    },
+    /// An admin declined closure request `request_id`.
+    ClosureDeclined {
+        request_id: i64,
+        #[serde(default)]
+        note: Option<String>,
+    },
 }
 
 /// Why a message's content was purged.
@@ -294,6 +315,8 @@ impl StoredEvent {
             EventData::ChatUnmuted => EventType::ChatUnmuted,
             EventData::ChatArchived => EventType::ChatArchived,
             EventData::ChatUnarchived => EventType::ChatUnarchived,
+            EventData::ClosureRequested { .. } => EventType::ClosureRequested,
+            EventData::ClosureDeclined { .. } => EventType::ClosureDeclined,
         }
     }
 

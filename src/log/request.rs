@@ -1,9 +1,9 @@
-//! What the application asks the log to record ([`NewEvent`]), as the row it becomes, and how
-//! an append's returned rows are matched back to the requests.
+//! What the application asks the log to record ([`NewEvent`]), as the row it becomes (how an
+//! append's returned rows are matched back to the requests: `answers.rs`).
 
 use time::OffsetDateTime;
 
-use super::{ChatOpened, ChatSetting, EventData, EventType, StoredEvent};
+use super::{ChatSetting, EventType};
 
 /// An event the application asks the log to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +63,27 @@ pub enum NewEvent {
     /// An inquiry chat becomes read-only (by the system: no actor).
     ChatClosed {
         chat_id: i64,
+    },
+    /// The inquiry's teacher or an admin closes it by blocking its visitor (`chat_closed`,
+    /// reason `blocked`): its link refuses that visitor from now on.
+    VisitorBlocked {
+        chat_id: i64,
+        actor_id: i64,
+    },
+    /// A guardian asks the school to close their child's direct chat.
+    ClosureRequested {
+        chat_id: i64,
+        guardian_id: i64,
+        reason: String,
+    },
+    /// An admin decides closure request `request_id`: closes the chat (`chat_closed`, reason
+    /// `guardian_request`), or declines it with an optional note.
+    ClosureDecided {
+        chat_id: i64,
+        admin_id: i64,
+        request_id: i64,
+        close: bool,
+        note: Option<String>,
     },
     /// A participant reports someone else's message to the moderators.
     MessageReported {
@@ -223,6 +244,27 @@ impl NewEvent {
             Self::ChatClosed { chat_id } => {
                 (Some(*chat_id), None, EventType::ChatClosed, serde_json::json!({ "reason": "idle" }))
             }
+            Self::VisitorBlocked { chat_id, actor_id } => {
+                (Some(*chat_id), Some(*actor_id), EventType::ChatClosed, serde_json::json!({ "reason": "blocked" }))
+            }
+            Self::ClosureRequested { chat_id, guardian_id, reason } => (
+                Some(*chat_id),
+                Some(*guardian_id),
+                EventType::ClosureRequested,
+                serde_json::json!({ "reason": reason }),
+            ),
+            Self::ClosureDecided { chat_id, admin_id, request_id, close: true, .. } => (
+                Some(*chat_id),
+                Some(*admin_id),
+                EventType::ChatClosed,
+                serde_json::json!({ "reason": "guardian_request", "request_id": request_id }),
+            ),
+            Self::ClosureDecided { chat_id, admin_id, request_id, close: false, note } => (
+                Some(*chat_id),
+                Some(*admin_id),
+                EventType::ClosureDeclined,
+                serde_json::json!({ "request_id": request_id, "note": note }),
+            ),
             Self::MessageReported { chat_id, reporter_id, message_id, reason } => (
                 Some(*chat_id),
                 Some(*reporter_id),
@@ -298,69 +340,6 @@ impl NewEvent {
                 if *linked { EventType::GuardianLinked } else { EventType::GuardianUnlinked },
                 serde_json::json!({ "guardian_id": guardian_id, "student_id": student_id }),
             ),
-        }
-    }
-
-    /// Whether `stored` is the event this one asked for (an append returns rows in insertion
-    /// order, minus those the log skipped as no-ops).
-    pub(super) fn is_answered_by(&self, stored: &StoredEvent) -> bool {
-        let (chat, actor, _, _) = self.columns();
-        if chat != stored.chat_id || actor != stored.actor_id {
-            return false;
-        }
-        match (self, &stored.data) {
-            (
-                Self::MessageCreated { content, reply_to, attachment_ids, .. },
-                EventData::MessageCreated { content: c, reply_to_message_id, attachments, .. },
-            ) => {
-                content == c
-                    && reply_to == reply_to_message_id
-                    && attachment_ids.iter().eq(attachments.iter().map(|a| &a.id))
-            }
-            (
-                Self::HeldMessage { content, reply_to, held_since, .. },
-                EventData::MessageCreated { content: c, reply_to_message_id, held_since: h, .. },
-            ) => content == c && reply_to == reply_to_message_id && h.is_some_and(|h| h == *held_since),
-            (Self::MessageDeleted { message_id, .. }, EventData::MessageDeleted { message_id: m })
-            | (Self::MessageReported { message_id, .. }, EventData::MessageReported { message_id: m, .. })
-            | (Self::MessageHidden { message_id, .. }, EventData::MessageHidden { message_id: m, .. })
-            | (Self::MessageUnhidden { message_id, .. }, EventData::MessageUnhidden { message_id: m }) => {
-                message_id == m
-            }
-            (
-                Self::MessageEdited { message_id, content, .. },
-                EventData::MessageEdited { message_id: m, content: c },
-            ) => message_id == m && content == c,
-            (Self::ChatRead { up_to_message_id, .. }, EventData::ChatRead { up_to_message_id: u }) => {
-                up_to_message_id == u
-            }
-            (Self::GroupCreated { title, .. }, EventData::ChatCreated(ChatOpened::Group { title: t, .. })) => {
-                title == t
-            }
-            (Self::ParticipantAdded { user_id, .. }, EventData::ParticipantAdded { user_id: u, .. })
-            | (Self::ParticipantRemoved { user_id, .. }, EventData::ParticipantRemoved { user_id: u })
-            | (Self::UserSuspended { user_id, .. }, EventData::UserSuspended { user_id: u, .. })
-            | (Self::UserUnsuspended { user_id, .. }, EventData::UserUnsuspended { user_id: u })
-            | (Self::UserErasureRequested { user_id, .. }, EventData::UserErasureRequested { user_id: u, .. })
-            | (Self::UserErased { user_id, .. }, EventData::UserErased { user_id: u }) => user_id == u,
-            (Self::ChatRenamed { title, .. }, EventData::ChatRenamed { title: t }) => title == t,
-            (Self::MessageFlagged { message_id, flag, .. }, EventData::MessageFlagged { message_id: m, flag: f }) => {
-                message_id == m && flag == f
-            }
-            (Self::ReportCleared { report_id, .. }, EventData::ReportCleared { report_id: r }) => report_id == r,
-            (
-                Self::Guardian { guardian_id, student_id, linked: true, .. },
-                EventData::GuardianLinked { guardian_id: g, student_id: s },
-            )
-            | (
-                Self::Guardian { guardian_id, student_id, linked: false, .. },
-                EventData::GuardianUnlinked { guardian_id: g, student_id: s },
-            ) => guardian_id == g && student_id == s,
-            (Self::ChatSetting { setting, .. }, _) => setting.event_type() == stored.kind(),
-            (Self::ChatClosed { .. }, EventData::ChatClosed { .. })
-            | (Self::MessagesPurged { .. }, EventData::MessagesPurged { .. })
-            | (Self::ChatExported { .. }, EventData::ChatExported { .. }) => true,
-            _ => false,
         }
     }
 }

@@ -223,6 +223,8 @@ pub struct Routing {
     pub members: Vec<(i64, i64, i64)>,
     pub groups: std::collections::HashSet<i64>,
     pub guardians: Vec<(i64, i64, i64)>,
+    /// The direct chats closed (on a guardian's request).
+    pub closed: std::collections::HashSet<i64>,
 }
 
 /// Reads [`Routing`] in one snapshot.
@@ -236,6 +238,7 @@ pub async fn routing(client: &mut tokio_postgres::Client) -> anyhow::Result<Rout
     let head: i64 = tx.query_one(HEAD_SQL, &[]).await?.get(0);
     let members = tx.query("SELECT chat_id, user_id, joined_position FROM chat_participants", &[]).await?;
     let groups = tx.query("SELECT id FROM chats WHERE kind <> 'direct'", &[]).await?;
+    let closed = tx.query("SELECT id FROM chats WHERE kind = 'direct' AND closed_at IS NOT NULL", &[]).await?;
     let guardians = tx
         .query("SELECT guardian_id, student_id, from_position FROM guardian_links WHERE to_position IS NULL", &[])
         .await?;
@@ -245,6 +248,7 @@ pub async fn routing(client: &mut tokio_postgres::Client) -> anyhow::Result<Rout
         members: members.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect(),
         groups: groups.iter().map(|r| r.get(0)).collect(),
         guardians: guardians.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect(),
+        closed: closed.iter().map(|r| r.get(0)).collect(),
     })
 }
 

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::wire::{Attachment, Hidden, MessageType, Person, Purged, ReplyPreview, ReportView};
+use crate::wire::{Attachment, ClosureRequestView, Hidden, MessageType, Person, Purged, ReplyPreview, ReportView};
 
 /// The data of `new_message` and `message_edited`: the message as history shows it, without
 /// `is_deleted` (always false here) and `read_by` (nobody has read a new message yet; an edit
@@ -172,12 +172,28 @@ pub struct ChatRenamedEvent {
     pub actor_id: Option<i64>,
 }
 
-/// The data of `chat_closed`: an inquiry is read-only from now on (it was idle too long).
+/// The data of `chat_closed`: the chat is read-only from now on. `reason`: `idle` (an inquiry
+/// without a new message too long), `revoked` (its link), `blocked` (its teacher or an admin,
+/// `actor_id`, blocked the visitor), `guardian_request` (an admin, `actor_id`, closed a direct
+/// chat on a guardian's closure request `request_id`).
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ChatClosedEvent {
     pub chat_id: i64,
     #[serde(with = "time::serde::rfc3339")]
     pub closed_at: OffsetDateTime,
+    pub reason: String,
+    /// Who closed it (null: the system).
+    pub actor_id: Option<i64>,
+    /// The closure request it decided (reason `guardian_request`; else null).
+    pub request_id: Option<i64>,
+}
+
+/// The data of `closure_requested` (admins, and the guardian who asked) and `closure_declined`
+/// (admins, and the guardian who asked): the request as it is now. A chat's participants get
+/// neither: they see only a closing (`chat_closed`, reason `guardian_request`).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ClosureRequestEvent {
+    pub request: ClosureRequestView,
 }
 
 #[derive(Serialize)]
@@ -238,6 +254,8 @@ pub const EVENTS: &[(&str, &str, bool)] = &[
     ("chat_unmuted", "ChatSettingEvent", true),
     ("chat_archived", "ChatSettingEvent", true),
     ("chat_unarchived", "ChatSettingEvent", true),
+    ("closure_requested", "ClosureRequestEvent", true),
+    ("closure_declined", "ClosureRequestEvent", true),
     ("reset", "ResetEvent", true),
     ("typing", "TypingEvent", false),
     ("presence", "PresenceEvent", false),

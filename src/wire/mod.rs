@@ -12,8 +12,10 @@ use tokio_postgres::{GenericClient, Row};
 use crate::auth::Role;
 pub use crate::log::{Attachment, IMAGE_TYPES};
 
+mod closures;
 pub mod events;
 mod moderation;
+pub use closures::{ClosureOutcome, ClosureRequestView, ClosureRequests};
 pub use moderation::{Hidden, PurgeCause, Purged, Removal, ReportView, ReportedChat, ReportedMessage};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

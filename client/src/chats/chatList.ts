@@ -139,7 +139,14 @@ export function chatListReducer(state: ChatList, action: ChatListAction): ChatLi
         return { ...state, items: state.items.map((i) => (i === item ? updated : i)) };
       }
       if (item.position >= action.position) return state;
-      const updated = { ...item, closedAt: item.closedAt ?? action.closedAt, position: action.position };
+      // A blocked visitor of an inquiry closed earlier (idle): closed since then, blocked now.
+      const reason = action.reason ?? item.closedReason;
+      const updated = {
+        ...item,
+        closedAt: item.closedAt ?? action.closedAt,
+        position: action.position,
+        ...(reason === undefined ? {} : { closedReason: reason }),
+      };
       return { ...state, items: state.items.map((i) => (i === item ? updated : i)) };
     }
     case 'chatCreated':

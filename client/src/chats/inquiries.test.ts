@@ -65,6 +65,16 @@ describe('inquiries in the chat list', () => {
     expect(item(after, 30)).toMatchObject({ closedAt: '2025-01-20T15:00:00Z', position: 101 });
   });
 
+  it('keeps why an inquiry closed: blocked after it closed idle, and a snapshot does not forget it', () => {
+    const idle = run([{ ...closed(101), reason: 'idle' } as ChatListAction], listed());
+    expect(item(idle, 30)).toMatchObject({ closedAt: '2025-01-20T15:00:00Z', closedReason: 'idle' });
+    const blocked = run([{ ...closed(105, '2025-01-22T09:00:00Z'), reason: 'blocked' } as ChatListAction], idle);
+    // Closed since the first time; blocked now.
+    expect(item(blocked, 30)).toMatchObject({ closedAt: '2025-01-20T15:00:00Z', closedReason: 'blocked', position: 105 });
+    const refresh: ChatListAction = { type: 'snapshot', items: [fromSummary(inquiry('2025-01-20T15:00:00Z'))], position: 104, mode: 'refresh' };
+    expect(item(run([refresh], blocked), 30).closedReason).toBe('blocked');
+  });
+
   it('moves an inquiry with a new message to the top like a direct chat', () => {
     const state = run([message(10, 101, ivan.id), message(30, 102, guest.id)], listed());
     expect(order(state)).toEqual([30, 10]);

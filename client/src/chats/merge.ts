@@ -21,6 +21,7 @@ function merged(mine: ChatItem | undefined, fresh: ChatItem, position: number): 
   }
   // Closed is for good: a snapshot read before it (a late page) does not reopen it.
   if (mine.closedAt !== null && item.closedAt === null) item = { ...item, closedAt: mine.closedAt };
+  if (mine.closedReason !== undefined) item = { ...item, closedReason: mine.closedReason };
   return item;
 }
 

@@ -38,6 +38,9 @@ export interface ChatItem {
   membership: Membership;
   /** When the server closed this inquiry (read-only since); null while open. */
   closedAt: string | null;
+  /** Why it closed, when this session saw it close (`chat_closed`'s reason: idle, revoked,
+   * blocked, guardian_request); absent when only a snapshot said it is closed. */
+  closedReason?: string;
   /** A direct chat whose student has a guardian linked now (its header tells its members so). */
   guardiansRead: boolean;
   /** A guardian's view: the child whose chat this is (`people` holds the teacher); null for everyone else. */
@@ -100,7 +103,7 @@ export type ChatListAction =
    * `chat_closed` at `position`; or (position null) what the server said when we sent to it
    * (a 409, then its details): the chat is read-only from `closedAt`.
    */
-  | { type: 'chatClosed'; chatId: number; closedAt: string; position: number | null }
+  | { type: 'chatClosed'; chatId: number; closedAt: string; position: number | null; reason?: string }
   | { type: 'chatCreated'; item: ChatItem; position: number }
   | {
       type: 'newMessage';

@@ -6,6 +6,10 @@ interface Props {
   closedAt: string | null;
   /** The guest's view: their session ended with the chat (`closed`) or their credential (`expired`); null for the teacher and admins. */
   guestEnd: GuestEnd | null;
+  /** Why it closed, when this session saw it close (`blocked`, `guardian_request`, …). */
+  reason?: string | undefined;
+  /** A direct chat (closed by the school on a guardian's request), not an inquiry. */
+  direct?: boolean;
 }
 
 /**
@@ -13,7 +17,7 @@ interface Props {
  * for the guest their visit is over (the server refuses their credential from then on), and
  * a new question needs the link again.
  */
-export function ClosedNotice({ closedAt, guestEnd }: Props) {
+export function ClosedNotice({ closedAt, guestEnd, reason, direct = false }: Props) {
   const { t } = useLocale();
   if (guestEnd !== null) {
     return (
@@ -23,11 +27,18 @@ export function ClosedNotice({ closedAt, guestEnd }: Props) {
       </p>
     );
   }
+  // A snapshot does not say why: a direct chat closes only on a guardian's request.
+  const [title, hint] =
+    reason === 'blocked'
+      ? (['blocking.blocked', 'blocking.blockedHint'] as const)
+      : reason === 'guardian_request' || direct
+        ? (['blocking.closedByRequest', 'blocking.closedByRequestHint'] as const)
+        : (['inquiry.closed', 'inquiry.closedHint'] as const);
   return (
-    <p className="read-only" data-testid="chat-closed" data-closed-at={closedAt ?? undefined}>
+    <p className="read-only" data-testid="chat-closed" data-reason={reason} data-closed-at={closedAt ?? undefined}>
       <span aria-hidden="true">🔒</span>
       <span>
-        <strong>{t('inquiry.closed')}</strong>. {t('inquiry.closedHint')}
+        <strong>{t(title)}</strong>. {t(hint)}
       </span>
     </p>
   );

@@ -14,6 +14,8 @@ import { typingIn, typingText } from '../typing';
 import { addFiles } from '../attachments/useUploads';
 import type { Workspace } from '../useWorkspace';
 import { Avatar } from './Avatar';
+import { BlockVisitor } from '../blocking/BlockVisitor';
+import { GuardianClosure } from '../blocking/GuardianClosure';
 import { ClosedNotice } from './ClosedNotice';
 import { Composer, useReplyDraft } from './Composer';
 import { ExportMenu } from './ExportMenu';
@@ -37,7 +39,7 @@ interface Props {
 
 export function Conversation({ chatId, chat, conversation, workspace, onBack }: Props) {
   const { t } = useLocale();
-  const { me, isAdmin, isGuardian } = useSession();
+  const { me, isAdmin, isGuardian, isStaff } = useSession();
   // Admins and guardians read without taking part: no composer, no own messages, no reports.
   const reader = isAdmin || isGuardian;
   // A group just created may not be listed yet: what its creation answered tells about it.
@@ -190,6 +192,8 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
           </span>
         </div>
         {!ended && <ExportMenu chatId={chatId} />}
+        {/* The inquiry's teacher or an admin (the server says the same). */}
+        {inquiry && isStaff && chat?.closedReason !== 'blocked' && <BlockVisitor chatId={chatId} />}
         {isGroup && !ended && !chat?.wardOnly && (
           <button
             type="button"
@@ -204,6 +208,7 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
           </button>
         )}
       </header>
+      {isGuardian && chat?.kind === 'direct' && <GuardianClosure chatId={chatId} closedAt={chat.closedAt} news={workspace.closures} />}
       {/* Its members are told who else reads along (the guardian reading knows it already). */}
       {chat?.guardiansRead && !isGuardian && (
         <p className="guardians-notice small" role="note" data-testid="guardians-notice">
@@ -258,7 +263,12 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
           {t('conversation.ended')}
         </p>
       ) : closed ? (
-        <ClosedNotice closedAt={chat?.closedAt ?? null} guestEnd={guestEnd} />
+        <ClosedNotice
+          closedAt={chat?.closedAt ?? null}
+          guestEnd={guestEnd}
+          reason={chat?.closedReason}
+          direct={chat?.kind === 'direct'}
+        />
       ) : reader ? (
         <p className="read-only" data-testid="read-only">
           <span aria-hidden="true">👁</span> {t(isGuardian ? 'guardians.readOnly' : 'conversation.readOnly')}

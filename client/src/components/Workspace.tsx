@@ -196,6 +196,7 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
           }}
           onClose={() => setModerating(false)}
           held={workspace.held}
+          closures={workspace.closures}
           chatName={chatName}
           personName={(userId) =>
             workspace.people.get(userId)?.name ??

@@ -49,6 +49,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/closure-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every closure request (admins): the undecided first, then newest first. */
+        get: operations["all_requests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/closure-requests/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Grants a closure request: the chat is closed (`chat_closed`, reason `guardian_request`),
+         *     read-only for both participants from now on. 204; a decided request changes no more (204
+         *     too). 404 for no such request.
+         */
+        post: operations["close"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/closure-requests/{id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Declines a closure request (`closure_declined`, with an optional note the guardian sees; the
+         *     body may be left out):
+         *     the chat stays open. 204; a decided request changes no more (204 too). 404 for no such
+         *     request.
+         */
+        post: operations["decline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/flag-terms": {
         parameters: {
             query?: never;
@@ -467,6 +527,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/chats/{chat_id}/block": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Blocks an inquiry's visitor (the inquiry's teacher, or an admin): the chat is closed,
+         *     read-only for good, the guest's session ends, and the link opens no new chat for that
+         *     visitor. 204, also when they were blocked already; an inquiry closed otherwise (idle) can
+         *     still have its visitor blocked. 403 for anyone else, for a chat that is no inquiry and for
+         *     one that does not exist.
+         */
+        post: operations["block_visitor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chats/{chat_id}/closure-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A guardian linked to the student of a direct chat asks the school to close it: 201 with the
+         *     request. Admins see it at once; the chat's participants never do. 403 for anyone else (the
+         *     participants, an admin, another child's guardian), as for a chat that does not exist; 409
+         *     `chat_closed` for a chat closed already.
+         */
+        post: operations["request_closure"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/chats/{chat_id}/export": {
         parameters: {
             query?: never;
@@ -614,6 +719,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/closure-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's own closure requests (a guardian's; nobody else has any), newest first, with
+         *     their outcomes.
+         */
+        get: operations["my_requests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dev/login": {
         parameters: {
             query?: never;
@@ -690,7 +815,8 @@ export interface paths {
          *     - `participant_removed`: a `ParticipantRemovedEvent`, to the group's members, the removed one
          *       included (who then gets nothing more of the group)
          *     - `chat_renamed`: a `ChatRenamedEvent`
-         *     - `chat_closed`: a `ChatClosedEvent` (an inquiry became read-only)
+         *     - `chat_closed`: a `ChatClosedEvent` (a chat became read-only: an idle or revoked inquiry, a
+         *       blocked visitor, a guardian's closure request granted)
          *
          *     A group member gets its events from the one that added them through the one that removed
          *     them, live and on resume alike.
@@ -808,7 +934,10 @@ export interface paths {
          * A visitor gives a name and their question, and gets a guest identity and a chat with the
          *     link's teacher whose first message is the question: 201 with the `tutorchat_guest` cookie
          *     (HttpOnly) set. No account needed; from a browser, only from this site (`Origin`). New
-         *     guests are limited per client address and per link (429 with `Retry-After`).
+         *     guests are limited per client address and per link (429 with `Retry-After`). A visitor
+         *     the link's teacher blocked gets 403 `visitor_blocked`: recognised by the guest credential
+         *     they still hold (cookie or Bearer), or, for `INQUIRY_BLOCK_ADDRESS_HOURS` after the block,
+         *     by the address they opened the blocked inquiry from.
          */
         post: operations["open"];
         delete?: never;
@@ -1228,12 +1357,28 @@ export interface components {
             /** @description "Sign in with your school account" (`/api/auth/login`) is available. */
             oidc: boolean;
         };
-        /** @description The data of `chat_closed`: an inquiry is read-only from now on (it was idle too long). */
+        /**
+         * @description The data of `chat_closed`: the chat is read-only from now on. `reason`: `idle` (an inquiry
+         *     without a new message too long), `revoked` (its link), `blocked` (its teacher or an admin,
+         *     `actor_id`, blocked the visitor), `guardian_request` (an admin, `actor_id`, closed a direct
+         *     chat on a guardian's closure request `request_id`).
+         */
         ChatClosedEvent: {
+            /**
+             * Format: int64
+             * @description Who closed it (null: the system).
+             */
+            actor_id: number | null;
             /** Format: int64 */
             chat_id: number;
             /** Format: date-time */
             closed_at: string;
+            reason: string;
+            /**
+             * Format: int64
+             * @description The closure request it decided (reason `guardian_request`; else null).
+             */
+            request_id: number | null;
         };
         /**
          * @description The data of `chat_created`, as the document describes it: a participant gets the chat as
@@ -1363,12 +1508,55 @@ export interface components {
             ward_only: boolean;
         };
         /**
+         * @description What became of a closure request.
+         * @enum {string}
+         */
+        ClosureOutcome: "closed" | "declined";
+        /** @description Why the guardian asks: 1–1000 characters, not only whitespace. */
+        ClosureReason: {
+            reason: string;
+        };
+        /**
+         * @description The data of `closure_requested` (admins, and the guardian who asked) and `closure_declined`
+         *     (admins, and the guardian who asked): the request as it is now. A chat's participants get
+         *     neither: they see only a closing (`chat_closed`, reason `guardian_request`).
+         */
+        ClosureRequestEvent: {
+            request: components["schemas"]["ClosureRequestView"];
+        };
+        ClosureRequestList: {
+            requests: components["schemas"]["ClosureRequestView"][];
+        };
+        /** @description A closure request (its id is its `closure_requested` event's position). */
+        ClosureRequestView: {
+            /** Format: int64 */
+            chat_id: number;
+            /** Format: date-time */
+            decided_at: string | null;
+            /** Format: int64 */
+            decided_by: number | null;
+            /** Format: int64 */
+            id: number;
+            /** @description A declining admin's note to the guardian, if any. */
+            note: string | null;
+            outcome: components["schemas"]["ClosureOutcome"] | null;
+            /** @description The guardian's words (empty once the guardian has been erased). */
+            reason: string;
+            /** Format: date-time */
+            requested_at: string;
+            /** @description The guardian who asked. */
+            requested_by: components["schemas"]["Person"];
+            /** @description The chat's pair. */
+            student: components["schemas"]["Person"];
+            teacher: components["schemas"]["Person"];
+        };
+        /**
          * @description What went wrong, for programs: stable, listed in the OpenAPI document. Clients switch on it
          *     (and show it in the user's language), never on the English sentence beside it. Each status
          *     has a general code; the precise ones below it name what a client may want to act on.
          * @enum {string}
          */
-        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" | "forbidden" | "admin_read_only" | "guardian_read_only" | "not_author" | "not_group_owner" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "already_reported" | "group_full" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
+        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" | "forbidden" | "admin_read_only" | "guardian_read_only" | "not_author" | "not_group_owner" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "visitor_blocked" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "already_reported" | "group_full" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
         CompletedLesson: {
             /**
              * Format: int64
@@ -1386,6 +1574,10 @@ export interface components {
             last_seen: string | null;
             /** @description Whether they have an event stream open on any replica. */
             online: boolean;
+        };
+        /** @description A declining admin's note to the guardian (optional, at most 1000 characters). */
+        Decline: {
+            note?: string | null;
         };
         Deleted: {
             success: boolean;
@@ -2342,6 +2534,274 @@ export interface operations {
             };
             /** @description a cursor this API did not give out */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    all_requests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClosureRequestList"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    close: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    decline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decline"];
+            };
+        };
+        responses: {
+            /** @description no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request body stopped arriving (HTTP_BODY_TIMEOUT_SECS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4713,6 +5173,200 @@ export interface operations {
             };
         };
     };
+    block_visitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description blocked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    request_closure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClosureReason"];
+            };
+        };
+        responses: {
+            /** @description created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClosureRequestView"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request body stopped arriving (HTTP_BODY_TIMEOUT_SECS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     export: {
         parameters: {
             query?: {
@@ -5459,6 +6113,64 @@ export interface operations {
             };
             /** @description the body is not `application/json` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    my_requests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClosureRequestList"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

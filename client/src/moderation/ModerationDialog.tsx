@@ -1,5 +1,6 @@
 import { type KeyboardEvent, useId, useState } from 'react';
 
+import { ClosuresPanel } from '../blocking/ClosuresPanel';
 import { useLocale } from '../i18n';
 import type { Moderation } from './useModeration';
 import { Modal } from '../components/Modal';
@@ -18,22 +19,25 @@ interface Props {
   held: HeldControl;
   chatName: (chatId: number) => string;
   personName: (userId: number) => string;
+  /** The stream's news of closure requests (a count): the Closure requests tab reloads on it. */
+  closures: number;
 }
 
-const TABS = ['reports', 'people', 'guardians', 'held'] as const;
+const TABS = ['reports', 'people', 'guardians', 'closures', 'held'] as const;
 const TAB_LABELS = {
   reports: 'moderation.reportsTab',
   people: 'moderation.peopleTab',
   guardians: 'guardians.tab',
+  closures: 'blocking.tab',
   held: 'held.tab',
 } as const;
 type Tab = (typeof TABS)[number];
 
 /**
- * An admin's moderation: four tabs, Reports (flags first), People, Guardians and Held (quiet
- * hours' messages); the arrow keys move between them.
+ * An admin's moderation: five tabs, Reports (flags first), People, Guardians, Closure requests
+ * (guardians' requests to close a chat) and Held (quiet hours' messages); the arrow keys move between them.
  */
-export function ModerationDialog({ moderation, onOpenChat, onClose, held, chatName, personName }: Props) {
+export function ModerationDialog({ moderation, onOpenChat, onClose, held, chatName, personName, closures }: Props) {
   const { t } = useLocale();
   const headingId = useId();
   const base = useId();
@@ -76,6 +80,7 @@ export function ModerationDialog({ moderation, onOpenChat, onClose, held, chatNa
           {tab === 'reports' && <ReportsPanel moderation={moderation} onOpenChat={onOpenChat} />}
           {tab === 'people' && <PeoplePanel moderation={moderation} />}
           {tab === 'guardians' && <GuardiansPanel />}
+          {tab === 'closures' && <ClosuresPanel news={closures} />}
           {tab === 'held' && <HeldPanel held={held} chatName={chatName} personName={personName} />}
         </div>
         <div className="dialog-actions">

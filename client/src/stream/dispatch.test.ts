@@ -86,6 +86,7 @@ const closing = (chatId: number): StreamEvent => ({
   position: 112,
   chatId,
   closedAt: '2025-01-17T17:00:00Z',
+  reason: 'idle',
 });
 
 describe('dispatch: messages', () => {
@@ -282,7 +283,7 @@ describe('dispatch: chats and groups', () => {
   it('closes an inquiry, and fetches the list when it does not list it yet', () => {
     const listed = dispatch(closing(DIRECT), state());
     expect(listed.chats).toEqual([
-      { type: 'chatClosed', chatId: DIRECT, closedAt: '2025-01-17T17:00:00Z', position: 112 },
+      { type: 'chatClosed', chatId: DIRECT, closedAt: '2025-01-17T17:00:00Z', position: 112, reason: 'idle' },
     ]);
     expect(listed.effects).toEqual([]);
     expect(dispatch(closing(99), state()).effects).toEqual([refresh]);
@@ -295,7 +296,7 @@ describe('dispatch: chats and groups', () => {
     const out = dispatch(closing(INQUIRY), guest);
     // What is on screen stays: the chat is marked closed (read-only), the conversation kept.
     expect(out.chats).toEqual([
-      { type: 'chatClosed', chatId: INQUIRY, closedAt: '2025-01-17T17:00:00Z', position: 112 },
+      { type: 'chatClosed', chatId: INQUIRY, closedAt: '2025-01-17T17:00:00Z', position: 112, reason: 'idle' },
     ]);
     expect(out.conversations).toEqual([]);
     expect(out.effects).toEqual([{ type: 'endSession' }]);

@@ -165,7 +165,15 @@ export function dispatch(event: StreamEvent, state: DispatchState): Outcome {
     }
     case 'chat_closed':
       return outcome({
-        chats: [{ type: 'chatClosed', chatId: event.chatId, closedAt: event.closedAt, position: event.position }],
+        chats: [
+          {
+            type: 'chatClosed',
+            chatId: event.chatId,
+            closedAt: event.closedAt,
+            position: event.position,
+            reason: event.reason,
+          },
+        ],
         // A guest's stream carries only their own chat: its closing ends their session (the
         // server ends the stream next). Others: a chat not listed yet shows it with the list's
         // next snapshot.
@@ -180,6 +188,9 @@ export function dispatch(event: StreamEvent, state: DispatchState): Outcome {
       const effects = !listed(chatId) && setting === 'chat_unarchived' ? [refresh] : [];
       return outcome({ chats: [{ type: 'setting', chatId, position, ...change }], effects });
     }
+    case 'closure_requested':
+    case 'closure_declined':
+      return outcome({ effects: [{ type: 'closuresChanged' }] });
     case 'guardian_linked':
     case 'guardian_unlinked':
       return state.isGuardian ? guardianOutcome(event, state) : outcome({ effects: [refresh] }); // admins: guardians_read changed

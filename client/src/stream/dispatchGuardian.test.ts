@@ -129,3 +129,14 @@ describe('a guardian reading a group, their child\'s messages only (GUARDIAN_GRO
     expect(streamOpened(member)).toContainEqual({ type: 'loadGroup', chatId: 12 });
   });
 });
+
+describe('dispatch: closure requests', () => {
+  it('has what shows them read again, and touches no chat: a request is not the chat’s news', () => {
+    for (const type of ['closure_requested', 'closure_declined'] as const) {
+      const event: StreamEvent = { type, position: 300, chatId: 10, requestId: 290 };
+      for (const state of [guardian(), guardian({ me: ADMIN, isAdmin: true, isGuardian: false })]) {
+        expect(dispatch(event, state)).toMatchObject({ chats: [], conversations: [], effects: [{ type: 'closuresChanged' }] });
+      }
+    }
+  });
+});

@@ -90,13 +90,24 @@ describe('inquiry events', () => {
     closed_at: null,
   };
 
-  it('parses chat_closed with when it was closed', () => {
+  it('parses chat_closed with when it was closed, and why (an older server: idle)', () => {
     expect(parse('chat_closed', { chat_id: 21, closed_at: '2025-01-20T15:00:00.5Z' })).toEqual({
       type: 'chat_closed',
       position: 80,
       chatId: 21,
       closedAt: '2025-01-20T15:00:00.5Z',
+      reason: 'idle',
     });
+    const blocked = { chat_id: 21, closed_at: '2025-01-20T15:00:00Z', reason: 'blocked', actor_id: 7, request_id: null };
+    expect(parse('chat_closed', blocked)).toMatchObject({ chatId: 21, reason: 'blocked' });
+    expect(parse('chat_closed', { ...blocked, reason: 5 })).toBeNull();
+  });
+
+  it('parses a closure request’s news by which request of which chat it is', () => {
+    const request = { id: 290, chat_id: 10, reason: 'x', outcome: 'declined' };
+    expect(parse('closure_declined', { request })).toEqual({ type: 'closure_declined', position: 80, chatId: 10, requestId: 290 });
+    expect(parse('closure_requested', { request: { ...request, id: '290' } })).toBeNull();
+    expect(parse('closure_requested', {})).toBeNull();
     expect(parse('chat_closed', { chat_id: 21, closed_at: 'yesterday' })).toBeNull();
     expect(parse('chat_closed', { chat_id: 21, closed_at: null })).toBeNull();
     expect(parse('chat_closed', { chat_id: '21', closed_at: '2025-01-20T15:00:00Z' })).toBeNull();

@@ -199,12 +199,19 @@ describe('the OpenAPI document', () => {
       userId: 2,
       isTyping: true,
     });
-    const closed: components['schemas']['ChatClosedEvent'] = { chat_id: 4, closed_at: '2025-01-17T15:30:00Z' };
+    const closed: components['schemas']['ChatClosedEvent'] = {
+      chat_id: 4,
+      closed_at: '2025-01-17T15:30:00Z',
+      reason: 'blocked',
+      actor_id: 7,
+      request_id: null,
+    };
     expect(parseStreamEvent('chat_closed', JSON.stringify(closed), '13')).toEqual({
       type: 'chat_closed',
       position: 13,
       chatId: 4,
       closedAt: '2025-01-17T15:30:00Z',
+      reason: 'blocked',
     });
   });
 });

@@ -69,6 +69,8 @@ export const EVENT_TYPES = [
   'guardian_linked',
   'guardian_unlinked',
   ...CHAT_SETTINGS,
+  'closure_requested',
+  'closure_declined',
   'reset',
   'typing',
   'presence',
@@ -86,9 +88,11 @@ export type LogEvent =
   | { type: 'participant_added'; position: number; chatId: number; user: Person; actorId: number | null }
   | { type: 'participant_removed'; position: number; chatId: number; userId: number; actorId: number | null }
   | { type: 'chat_renamed'; position: number; chatId: number; title: string; actorId: number | null }
-  | { type: 'chat_closed'; position: number; chatId: number; closedAt: string }
+  | { type: 'chat_closed'; position: number; chatId: number; closedAt: string; reason: string }
   | { type: 'guardian_linked' | 'guardian_unlinked'; position: number; guardianId: number; studentId: number }
   | { type: 'chat_setting'; position: number; chatId: number; setting: ChatSetting }
+  /** A guardian's closure request made or declined (admins, and the guardian who asked). */
+  | { type: 'closure_requested' | 'closure_declined'; position: number; chatId: number; requestId: number }
   | { type: 'reset'; position: number; reason: string }
   | ModerationEvent;
 
@@ -188,8 +192,18 @@ function chatRenamedData({ chat_id, title, actor_id = null }: Json): Schemas['Ch
   return isInt(chat_id) && isString(title) && isActor(actor_id) ? { chat_id, title, actor_id } : null;
 }
 
-function chatClosedData({ chat_id, closed_at }: Json): Schemas['ChatClosedEvent'] | null {
-  return isInt(chat_id) && isTimestamp(closed_at) ? { chat_id, closed_at } : null;
+// `reason` (idle, revoked, blocked, guardian_request) and who closed it: an older server sent
+// neither, which reads as an idle inquiry closed by the system.
+function chatClosedData({
+  chat_id,
+  closed_at,
+  reason = 'idle',
+  actor_id = null,
+  request_id = null,
+}: Json): Schemas['ChatClosedEvent'] | null {
+  return isInt(chat_id) && isTimestamp(closed_at) && isString(reason) && isActor(actor_id) && isActor(request_id)
+    ? { chat_id, closed_at, reason, actor_id, request_id }
+    : null;
 }
 
 function guardianData({ guardian_id, student_id }: Json): Schemas['GuardianEvent'] | null {
@@ -271,7 +285,7 @@ export function parseStreamEvent(type: string, data: string, lastEventId: string
     }
     case 'chat_closed': {
       const data = chatClosedData(body);
-      return data && { type, position, chatId: data.chat_id, closedAt: data.closed_at };
+      return data && { type, position, chatId: data.chat_id, closedAt: data.closed_at, reason: data.reason };
     }
     case 'guardian_linked':
     case 'guardian_unlinked': {
@@ -284,6 +298,14 @@ export function parseStreamEvent(type: string, data: string, lastEventId: string
     case 'chat_unarchived': {
       const data: Schemas['ChatSettingEvent'] | null = isInt(body.chat_id) ? { chat_id: body.chat_id } : null;
       return data && { type: 'chat_setting', position, chatId: data.chat_id, setting: type };
+    }
+    case 'closure_requested':
+    case 'closure_declined': {
+      // The request as it is now: only which one is read here; its view is fetched again.
+      const request = isObject(body.request) ? body.request : null;
+      return request && isInt(request.id) && isInt(request.chat_id)
+        ? { type, position, chatId: request.chat_id, requestId: request.id }
+        : null;
     }
     case 'reset':
       return { type, position, reason: typeof body.reason === 'string' ? body.reason : '' };

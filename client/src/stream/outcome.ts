@@ -47,7 +47,9 @@ export type Effect =
   /** An admin's reports again (after a reset). */
   | { type: 'reloadReports' }
   /** The open chat is no longer ours to read (a guardian unlinked from its student): back to the list. */
-  | { type: 'closeChat' };
+  | { type: 'closeChat' }
+  /** Closure requests changed (made, declined): what shows them is read again. */
+  | { type: 'closuresChanged' };
 
 export interface Outcome {
   chats: ChatListAction[];

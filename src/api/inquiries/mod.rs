@@ -78,6 +78,22 @@ pub struct Opened {
     pub token: String,
 }
 
+/// The guest a visitor's credential names (the `tutorchat_guest` cookie, or a Bearer token), if
+/// it is one this server signed and not expired, whether or not its session has ended: how a
+/// blocked visitor is recognised.
+fn former_guest(state: &AppState, headers: &HeaderMap, jar: &CookieJar) -> Option<i64> {
+    let secure = origin::request_scheme(headers) == "https";
+    let bearer = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_owned());
+    let cookie = jar.get(&crate::auth::cookie_name(GUEST_COOKIE, secure)).map(|c| c.value().to_owned());
+    let token = bearer.or(cookie)?;
+    state.keys.verify(&token).ok().map(|session| session.user)
+}
+
 /// 404 for an unknown or revoked link, without telling which.
 fn no_link() -> AppError {
     AppError::NotFound("this inquiry link does not exist or was revoked".into())
@@ -114,7 +130,10 @@ pub async fn show(State(state): State<AppState>, PathParam(token): PathParam<Str
 /// A visitor gives a name and their question, and gets a guest identity and a chat with the
 /// link's teacher whose first message is the question: 201 with the `tutorchat_guest` cookie
 /// (HttpOnly) set. No account needed; from a browser, only from this site (`Origin`). New
-/// guests are limited per client address and per link (429 with `Retry-After`).
+/// guests are limited per client address and per link (429 with `Retry-After`). A visitor
+/// the link's teacher blocked gets 403 `visitor_blocked`: recognised by the guest credential
+/// they still hold (cookie or Bearer), or, for `INQUIRY_BLOCK_ADDRESS_HOURS` after the block,
+/// by the address they opened the blocked inquiry from.
 #[utoipa::path(post, path = "/api/inquiry/{token}", tag = "inquiries", params(("token" = String, Path)),
     request_body = Visitor, security(()),
     responses((status = 201, body = Opened), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -149,6 +168,12 @@ pub async fn open(
         .await?
         .ok_or_else(no_link)?
         .get(0);
+    // A visitor the link's teacher blocked: by the guest credential they still hold (its
+    // session ended with the chat, its signature did not), or by the address they came from.
+    let window = state.config.inquiry.block_address;
+    let address_hash = crate::access::address_hash(state.config.auth.jwt.secret.expose(), address);
+    let former = former_guest(&state, &headers, &jar);
+    crate::access::refuse_blocked_visitor(&**client, link, former, &address_hash, window).await?;
     // The address first: a visitor past their own limit takes nothing from the link's.
     state.limits.check_inquiry_address(address)?;
     state.limits.check(Limited::InquiryOpen, link)?;
@@ -157,6 +182,13 @@ pub async fn open(
     let row = tx.query_opt("SELECT chat_id, guest_id FROM inquiry_open($1, $2)", &[&token, &name]).await?;
     let row = row.ok_or_else(no_link)?; // revoked meanwhile
     let (chat_id, guest): (i64, i64) = (row.get("chat_id"), row.get("guest_id"));
+    if !window.is_zero() {
+        tx.execute(
+            "INSERT INTO guest_addresses (guest_id, link_id, address_hash) VALUES ($1, $2, $3)",
+            &[&guest, &link, &address_hash],
+        )
+        .await?;
+    }
     let question = NewEvent::MessageCreated {
         chat_id,
         sender_id: guest,

@@ -14,10 +14,10 @@ use super::{MessageBody, MessageFacts, frame, message_dispatch, shared};
 use crate::log::{EventData, PurgeCause, StoredEvent};
 use crate::realtime::hub::{Dispatch, Frames, GuardianLink, ToPerson};
 use crate::wire::events::{
-    ChatExportedEvent, ChatSettingEvent, GuardianEvent, MessageHiddenEvent, MessageReportedEvent, MessagesPurgedEvent,
-    ReportClearedEvent, UserEvent, UserSuspendedEvent,
+    ChatExportedEvent, ChatSettingEvent, ClosureRequestEvent, GuardianEvent, MessageHiddenEvent, MessageReportedEvent,
+    MessagesPurgedEvent, ReportClearedEvent, UserEvent, UserSuspendedEvent,
 };
-use crate::wire::{Hidden, MessageType, Purged, ReportView};
+use crate::wire::{ClosureRequestView, ClosureRequests, Hidden, MessageType, Purged, ReportView};
 
 /// The reports a batch's `message_reported` events made, by position (their id), in one query
 /// and only when the batch has some.
@@ -104,6 +104,45 @@ pub(super) fn flagged(position: i64, chat_id: i64, report: Option<&ReportView>) 
     let report = report.ok_or_else(|| anyhow::anyhow!("flag {position} not found"))?;
     let admins = frame(position, "message_flagged", &MessageReportedEvent { report: report.clone() });
     Ok(Dispatch::new(position, chat_id, Frames::Split { members: None, admins }))
+}
+
+/// The closure requests a batch's `closure_requested` and `closure_declined` events are about,
+/// by id, as they are now, in one query and only when the batch has some.
+pub(super) async fn closure_requests(
+    client: &impl GenericClient,
+    events: &[StoredEvent],
+) -> anyhow::Result<HashMap<i64, ClosureRequestView>> {
+    let ids: Vec<i64> = events
+        .iter()
+        .filter_map(|e| match e.data {
+            EventData::ClosureRequested { .. } => Some(e.position),
+            EventData::ClosureDeclined { request_id, .. } => Some(request_id),
+            _ => None,
+        })
+        .collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let limit = ids.len() as i64;
+    let views = ClosureRequestView::load(client, ClosureRequests::Ids(&ids), limit).await?;
+    Ok(views.into_iter().map(|r| (r.id, r)).collect())
+}
+
+/// For admins and the guardian who asked: never the chat's participants (nor its other
+/// guardians), who see only a closing.
+pub(super) fn closure(
+    position: i64,
+    chat_id: i64,
+    declined: bool,
+    request: Option<&ClosureRequestView>,
+) -> anyhow::Result<Dispatch> {
+    let request = request.ok_or_else(|| anyhow::anyhow!("closure request of event {position} not found"))?;
+    let data = ClosureRequestEvent { request: request.clone() };
+    let bytes =
+        if declined { frame(position, "closure_declined", &data) } else { frame(position, "closure_requested", &data) };
+    let mut dispatch = Dispatch::new(position, chat_id, Frames::Split { members: None, admins: bytes.clone() });
+    dispatch.person = Some(ToPerson { user_id: request.requested_by.id, frame: Some(bytes), ends_streams: false });
+    Ok(dispatch)
 }
 
 /// For admins only.

@@ -11,12 +11,15 @@ use super::hub::{Dispatch, Frames};
 use crate::log::{ChatOpened, EventData, StoredEvent};
 use crate::wire::events::ChatCreated;
 pub use crate::wire::events::{
-    ChatClosedEvent, ChatCreatedEvent, ChatExportedEvent, ChatRenamedEvent, ChatSettingEvent, GuardianEvent,
-    MessageBody, MessageDeletedEvent, MessageEvent, MessageHiddenEvent, MessageReportedEvent, MessagesPurgedEvent,
-    MessagesReadEvent, ParticipantAddedEvent, ParticipantRemovedEvent, ReportClearedEvent, ResetEvent, UserEvent,
-    UserSuspendedEvent,
+    ChatClosedEvent, ChatCreatedEvent, ChatExportedEvent, ChatRenamedEvent, ChatSettingEvent, ClosureRequestEvent,
+    GuardianEvent, MessageBody, MessageDeletedEvent, MessageEvent, MessageHiddenEvent, MessageReportedEvent,
+    MessagesPurgedEvent, MessagesReadEvent, ParticipantAddedEvent, ParticipantRemovedEvent, ReportClearedEvent,
+    ResetEvent, UserEvent, UserSuspendedEvent,
 };
-use crate::wire::{AdminChat, ChatHeader, ChatKind, ChatSummary, Contact, MessageType, Person, Presences, ReportView};
+use crate::wire::{
+    AdminChat, ChatHeader, ChatKind, ChatSummary, ClosureRequestView, Contact, MessageType, Person, Presences,
+    ReportView,
+};
 
 mod authors;
 mod facts;
@@ -101,10 +104,13 @@ pub async fn encode(
     let facts = message_facts(client, events, shown).await?;
     let owners = owners(client, events).await?;
     let reports = governance::reports(client, events).await?;
+    let closures = governance::closure_requests(client, events).await?;
+    let looked_up =
+        LookedUp { names: &names, guarded: &guarded, facts: &facts, reports: &reports, closures: &closures };
     events
         .iter()
         .map(|event| {
-            let mut dispatch = dispatch(event, &names, &guarded, &facts, &reports, shown)?;
+            let mut dispatch = dispatch(event, &looked_up, shown)?;
             dispatch.messages = about_messages(event, &owners);
             dispatch.by_author = purged_by_author(event, &owners)?;
             Ok(dispatch)
@@ -193,14 +199,17 @@ fn shared(position: i64, event: &str, data: &impl Serialize) -> Frames {
     Frames::Shared(frame(position, event, data))
 }
 
-fn dispatch(
-    event: &StoredEvent,
-    names: &HashMap<i64, Contact>,
-    guarded: &HashSet<i64>,
-    facts: &HashMap<i64, MessageFacts>,
-    reports: &HashMap<i64, ReportView>,
-    shown: Shown,
-) -> anyhow::Result<Dispatch> {
+/// What [`encode`] looked up for a batch, in one query each.
+struct LookedUp<'a> {
+    names: &'a HashMap<i64, Contact>,
+    guarded: &'a HashSet<i64>,
+    facts: &'a HashMap<i64, MessageFacts>,
+    reports: &'a HashMap<i64, ReportView>,
+    closures: &'a HashMap<i64, ClosureRequestView>,
+}
+
+fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyhow::Result<Dispatch> {
+    let LookedUp { names, guarded, facts, reports, closures } = *looked_up;
     let (position, actor_id) = (event.position, event.actor_id);
     let Some(chat_id) = event.chat_id else {
         return governance::about_person(event);
@@ -278,6 +287,10 @@ fn dispatch(
         EventData::MessageReported { .. } => governance::reported(position, chat_id, reports.get(&position))?,
         EventData::MessageFlagged { .. } => governance::flagged(position, chat_id, reports.get(&position))?,
         EventData::ReportCleared { report_id } => governance::cleared(position, chat_id, *report_id, actor_id)?,
+        EventData::ClosureRequested { .. } => governance::closure(position, chat_id, false, closures.get(&position))?,
+        EventData::ClosureDeclined { request_id, .. } => {
+            governance::closure(position, chat_id, true, closures.get(request_id))?
+        }
         EventData::ChatExported { format, at } => governance::exported(position, chat_id, actor_id, format, *at)?,
         EventData::UserSuspended { .. }
         | EventData::UserUnsuspended { .. }
@@ -371,10 +384,17 @@ fn dispatch(
             dispatch.left = vec![*user_id];
             dispatch
         }
-        EventData::ChatClosed { .. } => {
-            let closed = ChatClosedEvent { chat_id, closed_at: event.created_at };
+        EventData::ChatClosed { reason, request_id } => {
+            let closed = ChatClosedEvent {
+                chat_id,
+                closed_at: event.created_at,
+                reason: reason.clone(),
+                actor_id,
+                request_id: *request_id,
+            };
             let mut dispatch = Dispatch::new(position, chat_id, shared(position, "chat_closed", &closed));
             dispatch.ends_guests = true;
+            dispatch.closes = true;
             dispatch
         }
         EventData::ChatRenamed { title } => Dispatch::new(

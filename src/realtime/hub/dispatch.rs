@@ -59,6 +59,9 @@ pub struct Dispatch {
     /// The event ends the chat's guests' sessions (an inquiry closed): their streams here end
     /// once they have this event, and their credential is refused from now on.
     pub ends_guests: bool,
+    /// The event closes the chat (read-only from now on): [`super::Hub::is_member`] no longer
+    /// answers for it from memory, so that access says it is closed.
+    pub closes: bool,
     /// The event is about this person (a suspension, an erasure): what their own streams get.
     pub person: Option<ToPerson>,
     /// The event links a guardian to a student, or ends the link.
@@ -104,6 +107,7 @@ impl Dispatch {
             messages: Vec::new(),
             by_author: Vec::new(),
             ends_guests: false,
+            closes: false,
             person,
             guardian: None,
         }

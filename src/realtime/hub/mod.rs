@@ -43,6 +43,9 @@ struct State {
     /// Chats whose membership or state changes (groups; inquiries, which close): [`Hub::is_member`]
     /// leaves them to the database (the replica's start reads every chat but direct ones here).
     groups: HashSet<i64>,
+    /// Direct chats closed (on a guardian's request): [`Hub::is_member`] leaves them to the
+    /// database too, which says they are closed; their guardians still get their events.
+    closed: HashSet<i64>,
     /// Student → the guardians linked to them now, each since their link's position: they get
     /// the student's direct chats' events as the student does (never a group's).
     guardians: HashMap<i64, Vec<Member>>,
@@ -143,9 +146,11 @@ impl Hub {
         members: impl IntoIterator<Item = (i64, i64, i64)>,
         groups: HashSet<i64>,
         guardians: impl IntoIterator<Item = (i64, i64, i64)>,
+        closed: HashSet<i64>,
     ) {
         let mut state = self.state();
         state.head = head;
+        state.closed = closed;
         state.members.clear();
         state.chats_of.clear();
         state.groups = groups;
@@ -182,6 +187,9 @@ impl Hub {
             if let Some(chat) = event.chat_id {
                 if event.opens_checked {
                     state.groups.insert(chat);
+                }
+                if event.closes {
+                    state.closed.insert(chat);
                 }
                 for user in &event.joined {
                     state.join(chat, *user, event.position);
@@ -343,7 +351,7 @@ impl Hub {
     /// once, so groups are always `None`, as are chats not known here yet.
     pub fn is_member(&self, chat: i64, user: i64) -> Option<bool> {
         let state = self.state();
-        if state.groups.contains(&chat) {
+        if state.groups.contains(&chat) || state.closed.contains(&chat) {
             return None;
         }
         state.members.get(&chat).map(|members| members.iter().any(|m| m.user == user))

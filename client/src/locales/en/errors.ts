@@ -44,6 +44,7 @@ const errors = {
     request_timeout: 'The request took too long to arrive. Try again.',
     conflict: 'This clashes with a change made meanwhile. Try again.',
     chat_closed: 'This conversation is closed: nothing more can be sent here.',
+    visitor_blocked: 'The teacher of this link has blocked you: it cannot open a new conversation for you.',
     message_deleted: 'This message has been deleted.',
     group_full: 'The group is full: no more members can join it.',
     payload_too_large: 'This is too large for the server.',
