@@ -17,16 +17,17 @@ pub use crate::wire::events::{
     ResetEvent, UserEvent, UserSuspendedEvent,
 };
 use crate::wire::{
-    AdminChat, ChatHeader, ChatKind, ChatSummary, ClosureRequestView, Contact, MessageType, Person, Presences,
-    ReportView,
+    AdminChat, ChatHeader, ChatKind, ClosureRequestView, Contact, MessageType, Person, Presences, ReportView,
 };
 
 mod authors;
 mod facts;
 mod governance;
+mod pairs;
 
 use authors::{about_messages, owners, purged_by_author};
 use facts::{MessageFacts, message_facts};
+use pairs::{Shows, pair_opened};
 
 /// A log event's frame, with its position as the `id:`.
 pub fn frame(position: i64, event: &str, data: &impl Serialize) -> Bytes {
@@ -116,57 +117,6 @@ pub async fn encode(
             Ok(dispatch)
         })
         .collect()
-}
-
-/// A chat of two fixed members opened (a lesson pair, an inquiry): each member sees it with the
-/// other as `participant`, admins with both; both join it.
-/// What a chat of two shows each of them of the other.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Shows {
-    Presence,
-    /// `b` (an inquiry's guest) sees no presence of `a`.
-    NoPresenceToB,
-}
-
-fn pair_opened(
-    position: i64,
-    chat_id: i64,
-    header: ChatHeader,
-    a: (i64, Contact),
-    b: (i64, Contact),
-    shows: Shows,
-) -> Dispatch {
-    let view = |other: &Contact| {
-        let chat = ChatSummary {
-            id: chat_id,
-            header: header.clone(),
-            participant: Some(other.clone()),
-            ward: None,
-            ward_only: false,
-            last_message: None,
-            unread_count: 0,
-            last_read_message_id: 0,
-            muted: false,
-            archived: false,
-        };
-        frame(position, "chat_created", &ChatCreated { chat })
-    };
-    let a_to_b = match shows {
-        Shows::Presence => a.1.clone(),
-        Shows::NoPresenceToB => a.1.clone().without_presence(),
-    };
-    let users = vec![(a.0, view(&b.1)), (b.0, view(&a_to_b))];
-    let admin_view = AdminChat {
-        id: chat_id,
-        header,
-        participants: vec![a.1.person, b.1.person],
-        messages_count: 0,
-        last_message_at: None,
-    };
-    let admins = frame(position, "chat_created", &ChatCreated { chat: admin_view });
-    let mut dispatch = Dispatch::new(position, chat_id, Frames::PerUser { users, admins });
-    dispatch.joined = vec![a.0, b.0];
-    dispatch
 }
 
 /// A message's frame for everyone (a hidden one's: the placeholder for members, the message
