@@ -91,8 +91,21 @@ export function Composer({ chatId, disabled, locked = false, replyTo, replySende
   // Grow with the text (up to the CSS max-height), shrink back after sending.
   useLayoutEffect(() => fitHeight(input.current), [text]);
 
+  // Enter pressed while the conversation is still loading is kept, not dropped: the message
+  // goes as soon as the conversation is ready (a quick writer, or a slow network, lost it).
+  const [sendWhenReady, setSendWhenReady] = useState(false);
+  useEffect(() => setSendWhenReady(false), [chatId]);
+
   const submit = () => {
-    if (disabled || locked || blocker) return;
+    if (locked || blocker) {
+      setSendWhenReady(false);
+      return;
+    }
+    if (disabled) {
+      setSendWhenReady(true);
+      return;
+    }
+    setSendWhenReady(false);
     const attachments = readyAttachments(uploads);
     onSend(contentToSend(text), attachments);
     uploadsSent(chatId, uploads.filter((u) => u.status === 'done').map((u) => u.key));
@@ -100,6 +113,11 @@ export function Composer({ chatId, disabled, locked = false, replyTo, replySende
     typing.stop();
     input.current?.focus();
   };
+
+  useEffect(() => {
+    if (sendWhenReady && !disabled) submit();
+    // Only at the moment it becomes ready (submit reads the text as it is then).
+  }, [sendWhenReady, disabled]);
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
