@@ -10,11 +10,11 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::log::{EventData, NewEvent, store};
+use crate::log::{NewEvent, store};
 use crate::{AppError, AppState, Result};
 
 /// Events read per round.
-const BATCH: i64 = 500;
+const BATCH: i64 = 2000;
 
 /// A term of the school's list.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -133,22 +133,19 @@ async fn flag_next(state: &AppState) -> anyhow::Result<bool> {
         }
         return Ok(false);
     }
-    let events = store::read_after(&*tx, after, BATCH).await?;
-    let Some(last) = events.last().map(|e| e.position) else { return Ok(false) };
-    let messages: Vec<i64> = events
-        .iter()
-        .filter_map(|e| match e.data {
-            EventData::MessageCreated { message_id, .. } => Some(message_id),
-            _ => None,
-        })
-        .collect();
+    let Some((last, messages)) = store::messages_after(&*tx, after, BATCH).await? else { return Ok(false) };
     if !messages.is_empty() {
-        // Messages still shown (a hide or a deletion in the same batch is its own answer).
+        // Messages still shown (a hide or a deletion in the same batch is its own answer),
+        // each matched first against the whole list at once (one `@@` a message; almost none
+        // matches), and only those against each term.
         let matched = tx
             .query(
-                "SELECT m.chat_id, m.id, t.term FROM messages m JOIN flag_terms t ON m.search @@ t.query
-                 WHERE m.id = ANY($1) AND NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL
-                 ORDER BY m.id, t.id",
+                "WITH listed AS (SELECT string_agg('(' || query::text || ')', ' | ')::tsquery AS query FROM flag_terms),
+                      hit AS (SELECT m.chat_id, m.id, m.search FROM messages m, listed
+                              WHERE m.id = ANY($1) AND m.search @@ listed.query
+                                AND NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL)
+                 SELECT hit.chat_id, hit.id, t.term FROM hit JOIN flag_terms t ON hit.search @@ t.query
+                 ORDER BY hit.id, t.id",
                 &[&messages],
             )
             .await?;
@@ -163,5 +160,5 @@ async fn flag_next(state: &AppState) -> anyhow::Result<bool> {
     }
     tx.execute("UPDATE flag_cursor SET position = $1", &[&last]).await?;
     tx.commit().await?;
-    Ok(events.len() as i64 == BATCH)
+    Ok(last - after >= BATCH)
 }
