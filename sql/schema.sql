@@ -368,6 +368,10 @@ CREATE FUNCTION public.audit_chat_timeline(p_chat_id bigint) RETURNS TABLE(event
                WHEN 'chat_unmuted' THEN format('%s unmuted the chat', u.name)
                WHEN 'chat_archived' THEN format('%s archived the chat (for themself; the log keeps it)', u.name)
                WHEN 'chat_unarchived' THEN format('%s unarchived the chat', u.name)
+               WHEN 'reaction_added' THEN format('%s reacted %s to message %s', u.name, e.payload ->> 'emoji',
+                                                 e.payload ->> 'message_id')
+               WHEN 'reaction_removed' THEN format('%s took back their %s on message %s', u.name,
+                                                   e.payload ->> 'emoji', e.payload ->> 'message_id')
            END AS content,
            (e.payload ->> 'reply_to_message_id')::bigint AS reply_to_message_id,
            CASE WHEN e.type IN ('participant_added', 'participant_removed') THEN (e.payload ->> 'user_id')::bigint END AS member_id,
@@ -718,6 +722,31 @@ BEGIN
                       p.resolved_by, p.resolution
                FROM reports p
                WHERE everything OR p.chat_id = ANY (scope)) l ON l.id = r.id
+    WHERE (r.*) IS DISTINCT FROM (l.*);
+
+    -- Reactions: each person's newest reaction_added or reaction_removed of an emoji on a
+    -- message, kept when it added one, unless the message was purged or the person erased
+    -- since (an erasure is no chat's event: read from the log by person).
+    INSERT INTO replay_problems
+    SELECT 'message_reactions',
+           coalesce(r.message_id, l.message_id) || '/' || coalesce(r.user_id, l.user_id) || '/' || coalesce(r.emoji, l.emoji),
+           CASE WHEN l.message_id IS NULL THEN 'missing from projection' WHEN r.message_id IS NULL THEN 'not in the log' ELSE 'differs' END,
+           CASE WHEN r.message_id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.message_id IS NOT NULL THEN to_jsonb(l) END
+    FROM (SELECT s.message_id, s.user_id, s.emoji, s.chat_id, s.position
+          FROM (SELECT DISTINCT ON ((x.payload ->> 'message_id')::bigint, x.actor_id, x.payload ->> 'emoji')
+                       x.type, (x.payload ->> 'message_id')::bigint AS message_id, x.actor_id AS user_id,
+                       x.payload ->> 'emoji' AS emoji, x.chat_id, x.position
+                FROM replay_other x WHERE x.type IN ('reaction_added', 'reaction_removed')
+                ORDER BY (x.payload ->> 'message_id')::bigint, x.actor_id, x.payload ->> 'emoji', x.position DESC) s
+          WHERE s.type = 'reaction_added'
+            AND NOT EXISTS (SELECT 1 FROM replay_moderation o WHERE o.message_id = s.message_id AND o.purged_at IS NOT NULL)
+            AND NOT EXISTS (SELECT 1 FROM events z
+                            WHERE z.chat_id IS NULL AND (z.payload ->> 'user_id')::bigint = s.user_id
+                              AND z.position > s.position AND z.type = 'user_erased')) r
+    FULL JOIN (SELECT m.message_id, m.user_id, m.emoji, m.chat_id, m.position
+               FROM message_reactions m
+               WHERE everything OR m.chat_id = ANY (scope)) l
+           ON l.message_id = r.message_id AND l.user_id = r.user_id AND l.emoji = r.emoji
     WHERE (r.*) IS DISTINCT FROM (l.*);
 
     -- Blocked visitors: each chat_closed with reason blocked, of the inquiry its chat_created
@@ -1094,7 +1123,7 @@ CREATE TABLE public.events (
     idempotency_key text,
     CONSTRAINT events_idempotency_key_length CHECK (((char_length(idempotency_key) >= 1) AND (char_length(idempotency_key) <= 64))),
     CONSTRAINT events_scope CHECK (((chat_id IS NULL) = (type = ANY (ARRAY['user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text])))),
-    CONSTRAINT events_type_check CHECK ((type = ANY (ARRAY['chat_created'::text, 'message_created'::text, 'message_deleted'::text, 'message_edited'::text, 'chat_read'::text, 'participant_added'::text, 'participant_removed'::text, 'chat_renamed'::text, 'chat_closed'::text, 'message_reported'::text, 'message_hidden'::text, 'message_unhidden'::text, 'messages_purged'::text, 'chat_exported'::text, 'user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text, 'message_flagged'::text, 'report_cleared'::text, 'closure_requested'::text, 'closure_declined'::text, 'chat_muted'::text, 'chat_unmuted'::text, 'chat_archived'::text, 'chat_unarchived'::text])))
+    CONSTRAINT events_type_check CHECK ((type = ANY (ARRAY['chat_created'::text, 'message_created'::text, 'message_deleted'::text, 'message_edited'::text, 'chat_read'::text, 'participant_added'::text, 'participant_removed'::text, 'chat_renamed'::text, 'chat_closed'::text, 'message_reported'::text, 'message_hidden'::text, 'message_unhidden'::text, 'messages_purged'::text, 'chat_exported'::text, 'user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text, 'message_flagged'::text, 'report_cleared'::text, 'closure_requested'::text, 'closure_declined'::text, 'chat_muted'::text, 'chat_unmuted'::text, 'chat_archived'::text, 'chat_unarchived'::text, 'reaction_added'::text, 'reaction_removed'::text])))
 );
 
 
@@ -1255,6 +1284,13 @@ BEGIN
     WHEN 'chat_archived', 'chat_unarchived' THEN
         UPDATE chat_participants SET archived_position = CASE WHEN e.type = 'chat_archived' THEN e.position END
         WHERE chat_id = e.chat_id AND user_id = e.actor_id;
+    WHEN 'reaction_added' THEN
+        INSERT INTO message_reactions (message_id, user_id, emoji, chat_id, position)
+        VALUES ((e.payload ->> 'message_id')::bigint, e.actor_id, e.payload ->> 'emoji', e.chat_id, e.position);
+    WHEN 'reaction_removed' THEN
+        DELETE FROM message_reactions
+        WHERE message_id = (e.payload ->> 'message_id')::bigint AND user_id = e.actor_id
+          AND emoji = e.payload ->> 'emoji';
     WHEN 'guardian_unlinked' THEN
         UPDATE guardian_links SET to_position = e.position
         WHERE guardian_id = (e.payload ->> 'guardian_id')::bigint AND student_id = student AND to_position IS NULL;
@@ -1285,7 +1321,10 @@ changes nothing; guardian_linked opens a guardian_links interval, guardian_unlin
 at this position; message_flagged inserts a report without a reporter (its flag), and
 report_cleared resolves a report as cleared; chat_muted and chat_unmuted set the actor''s
 chat_participants.muted, chat_archived sets their archived_position to its own position and
-chat_unarchived clears it (leaving a group drops the row, and both settings with it).
+chat_unarchived clears it (leaving a group drops the row, and both settings with it);
+reaction_added inserts the actor''s reaction (message_reactions), reaction_removed deletes it
+(a purge deletes a message''s reactions, an erasure the person''s: events_purge,
+events_erase_person).
 chat_closed by blocking records the block (inquiry_blocks); by a guardian''s request it grants
 every open request of the chat, and closure_declined declines its one (closure_requests, which
 closure_requested inserted).';
@@ -1355,6 +1394,7 @@ BEGIN
     WHEN 'chat_muted', 'chat_unmuted', 'chat_archived', 'chat_unarchived' THEN kept := events_rule_chat_setting(NEW);
     WHEN 'closure_requested' THEN kept := events_rule_closure(NEW);
     WHEN 'closure_declined' THEN kept := events_rule_closure(NEW);
+    WHEN 'reaction_added', 'reaction_removed' THEN kept := events_rule_reaction(NEW);
     END CASE;  -- another type: CASE_NOT_FOUND (and events_type_check refuses it anyway)
     IF kept IS NULL THEN
         RETURN NULL;  -- a no-op: nothing is appended, nothing announced
@@ -1421,7 +1461,11 @@ with the same text as its comment):
   anyone but an admin (events_user_rule); unsuspending someone not suspended, asking twice for
   an erasure, erasing twice: no-ops; user_erased only once every message of theirs is purged.
 - chat_muted, chat_unmuted, chat_archived, chat_unarchived: a participant (not a guest), of
-  their own membership; so already: a no-op (events_rule_chat_setting).';
+  their own membership; so already: a no-op (events_rule_chat_setting).
+- reaction_added, reaction_removed: a participant (not a guest), of a message of the chat they
+  can see (written since they joined), not deleted, hidden or purged, in a chat that is not
+  closed, with one of reaction_emojis(); one per person per emoji: so already, a no-op
+  (events_rule_reaction).';
 
 
 --
@@ -1445,6 +1489,7 @@ BEGIN
     WHERE position IN (SELECT r.id FROM closure_requests r WHERE r.requested_by = person) AND payload ->> 'reason' <> '';
     UPDATE closure_requests SET reason = '' WHERE requested_by = person;
     DELETE FROM guest_addresses WHERE guest_id = person;
+    DELETE FROM message_reactions WHERE user_id = person;
     WITH gone AS (DELETE FROM attachments a WHERE a.uploader_id = person AND a.message_id IS NULL RETURNING a.sha256)
     INSERT INTO file_deletions (sha256) SELECT DISTINCT g.sha256 FROM gone g ON CONFLICT DO NOTHING;
     UPDATE notices SET state = 'cancelled', preview = '', settled_at = e.created_at
@@ -1459,7 +1504,7 @@ $$;
 -- Name: FUNCTION events_erase_person(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_erase_person(e public.events) IS 'What user_erased does once every message of the person is purged: their name and email replaced, their reports'' and closure requests'' reasons blanked (in the log too), the address hash of a guest deleted, their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted.';
+COMMENT ON FUNCTION public.events_erase_person(e public.events) IS 'What user_erased does once every message of the person is purged: their name and email replaced, their reports'' and closure requests'' reasons blanked (in the log too), their reactions deleted (the log keeps only that they reacted, under their erased name), the address hash of a guest deleted, their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted.';
 
 
 --
@@ -1533,6 +1578,8 @@ BEGIN
           AND u.id IN (SELECT m.sender_id FROM messages m WHERE m.id = ANY (ids))
           AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.sender_id = u.id AND m.purged_at IS NULL);
     END IF;
+    -- Their reactions (who reacted how to words that are gone).
+    DELETE FROM message_reactions WHERE message_id = ANY (ids);
     -- Their uploads; the bytes once no other upload has the same content (file_deletions_take).
     WITH gone AS (DELETE FROM attachments a WHERE a.message_id = ANY (ids) RETURNING a.sha256)
     INSERT INTO file_deletions (sha256) SELECT DISTINCT g.sha256 FROM gone g ON CONFLICT DO NOTHING;
@@ -1548,7 +1595,7 @@ $$;
 -- Name: FUNCTION events_purge(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_purge(e public.events) IS 'What messages_purged does (retention, erasure): the messages'' text and files blanked, in the log too (each message_created and message_edited event), with the reasons of their reports and hides, which may quote them; their uploads deleted (their bytes once no other upload shares them); the offline notifications that may quote them blanked; and, for retention, the name of a guest none of whose messages is left.';
+COMMENT ON FUNCTION public.events_purge(e public.events) IS 'What messages_purged does (retention, erasure): the messages'' text and files blanked, in the log too (each message_created and message_edited event), with the reasons of their reports and hides, which may quote them; their reactions deleted; their uploads deleted (their bytes once no other upload shares them); the offline notifications that may quote them blanked; and, for retention, the name of a guest none of whose messages is left.';
 
 
 --
@@ -2631,6 +2678,67 @@ COMMENT ON FUNCTION public.events_rule_person(e public.events) IS 'user_suspende
 
 
 --
+-- Name: events_rule_reaction(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_rule_reaction(e public.events) RETURNS public.events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    me chat_participants;
+    target messages;
+    wanted constant text := e.payload ->> 'emoji';
+    there boolean;
+BEGIN
+    SELECT * INTO me FROM chat_participants WHERE chat_id = e.chat_id AND user_id = e.actor_id;
+    IF NOT FOUND OR me.role = 'guest' THEN
+        RAISE EXCEPTION 'user % is not a participant of chat % who may react', e.actor_id, e.chat_id
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    target := events_target_message(e);
+    IF target.position < me.joined_position THEN
+        RAISE EXCEPTION 'message % does not exist in chat %', target.id, e.chat_id USING ERRCODE = 'no_data_found';
+    END IF;
+    IF jsonb_typeof(e.payload -> 'emoji') IS DISTINCT FROM 'string' OR NOT wanted = ANY (reaction_emojis()) THEN
+        RAISE EXCEPTION '% is not a reaction: one of %', e.payload -> 'emoji', array_to_string(reaction_emojis(), ' ')
+            USING ERRCODE = 'check_violation', HINT = 'unknown_reaction';
+    END IF;
+    IF (SELECT closed_at FROM chats WHERE id = e.chat_id) IS NOT NULL THEN
+        RAISE EXCEPTION 'chat % is closed: it is read-only', e.chat_id
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF target.purged_at IS NOT NULL THEN
+        RAISE EXCEPTION 'message % was purged: it takes no reactions', target.id
+            USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'message_purged';
+    END IF;
+    IF target.is_deleted THEN
+        RAISE EXCEPTION 'message % is deleted: it takes no reactions', target.id
+            USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'message_deleted';
+    END IF;
+    IF target.hidden_at IS NOT NULL THEN
+        RAISE EXCEPTION 'message % is hidden by a moderator: it takes no reactions', target.id
+            USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'message_hidden';
+    END IF;
+    there := EXISTS (SELECT 1 FROM message_reactions r
+                     WHERE r.message_id = target.id AND r.user_id = e.actor_id AND r.emoji = wanted);
+    IF there = (e.type = 'reaction_added') THEN
+        RETURN NULL;  -- so already: nothing happened
+    END IF;
+    e.payload := jsonb_build_object('message_id', target.id, 'emoji', wanted);
+    RETURN e;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_rule_reaction(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_rule_reaction(e public.events) IS 'reaction_added, reaction_removed: a participant (not a guest; admins and guardians are nobody''s), not suspended (events_before_insert), of a message of the chat they can see (written since they joined), not deleted, hidden or purged, in a chat that is not closed; the emoji one of reaction_emojis() (else HINT unknown_reaction). One per person per emoji: adding one that is there, or removing one that is not, is a no-op. The payload is the message and the emoji; the actor is who reacts. In Rust: access::Writer and access::check_access in api::reactions.';
+
+
+--
 -- Name: events_rule_report_cleared(public.events); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2891,6 +2999,30 @@ $$;
 --
 
 COMMENT ON FUNCTION public.log_head() IS 'The log head: the highest position visible now (0 for an empty log). Because positions become visible in order (the append lock of events_before_insert), every event up to it is visible too. A read-model statement that selects it (SELECT h.head, d.* FROM log_head() h LEFT JOIN LATERAL (…) d ON true) answers data at least as recent as the head, from one snapshot. Set-returning so that PostgreSQL expands it into the calling statement.';
+
+
+--
+-- Name: message_reactions_of(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.message_reactions_of(p_message bigint) RETURNS TABLE(reactions jsonb)
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT coalesce(jsonb_agg(jsonb_build_object('emoji', x.emoji, 'user_ids', x.user_ids, 'names', x.names)
+                              ORDER BY x.first), '[]')
+    FROM (SELECT r.emoji, min(r.position) AS first, array_agg(r.user_id ORDER BY r.position) AS user_ids,
+                 array_agg(u.name ORDER BY r.position) AS names
+          FROM message_reactions r JOIN users u ON u.id = r.user_id
+          WHERE r.message_id = p_message
+          GROUP BY r.emoji) x
+$$;
+
+
+--
+-- Name: FUNCTION message_reactions_of(p_message bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.message_reactions_of(p_message bigint) IS 'Message p_message''s reactions as they are now, as history and exports show them: a JSON array of {emoji, user_ids, names}, one per emoji in the order each was first given, its people in the order they reacted. Whether the message shows them (not hidden, deleted or purged) is the caller''s to say. Set-returning so that PostgreSQL expands it into the calling statement (CROSS JOIN LATERAL message_reactions_of(m.id) x).';
 
 
 --
@@ -3162,6 +3294,24 @@ $$;
 --
 
 COMMENT ON FUNCTION public.quiet_hours_end(p_at timestamp with time zone, p_start time without time zone, p_end time without time zone, p_zone text) IS 'When the quiet hours that p_at falls in end (NULL: p_at is outside them): the window p_start to p_end (across midnight when p_start > p_end) on the clock of time zone p_zone (QUIET_HOURS, SCHOOL_TIMEZONE). A teacher''s message to a chat with a student, sent inside the window, is held until then (src/safeguarding/quiet.rs).';
+
+
+--
+-- Name: reaction_emojis(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.reaction_emojis() RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT ARRAY['👍', '❤️', '😂', '😮', '😢', '🙏', '👏', '✅']
+$$;
+
+
+--
+-- Name: FUNCTION reaction_emojis(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.reaction_emojis() IS 'The reactions a message may get, in the order a client offers them: a bounded set of eight, the same list as the server''s api::reactions::REACTIONS (a test compares them). events_rule_reaction refuses any other (HINT unknown_reaction), so psql obeys it too.';
 
 
 --
@@ -4193,6 +4343,26 @@ ALTER SEQUENCE public.lessons_id_seq OWNED BY public.lessons.id;
 
 
 --
+-- Name: message_reactions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.message_reactions (
+    message_id bigint NOT NULL,
+    user_id bigint NOT NULL,
+    emoji text NOT NULL,
+    chat_id bigint NOT NULL,
+    "position" bigint NOT NULL
+);
+
+
+--
+-- Name: TABLE message_reactions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.message_reactions IS 'Each reaction as it is now: user_id reacted emoji (one of reaction_emojis()) to message_id of chat_id, by the reaction_added event at position. Kept by events_apply (reaction_added inserts, reaction_removed deletes; a purge deletes the message''s, an erasure the person''s); rebuilt by audit_replay.';
+
+
+--
 -- Name: reply_previews; Type: VIEW; Schema: public; Owner: -
 --
 
@@ -4922,6 +5092,14 @@ ALTER TABLE ONLY public.lessons
 
 
 --
+-- Name: message_reactions message_reactions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.message_reactions
+    ADD CONSTRAINT message_reactions_pkey PRIMARY KEY (message_id, user_id, emoji);
+
+
+--
 -- Name: messages messages_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -5332,6 +5510,20 @@ CREATE INDEX idx_stream_tickets_expires ON public.stream_tickets USING btree (ex
 --
 
 CREATE INDEX inquiry_blocks_link ON public.inquiry_blocks USING btree (link_id, guest_id);
+
+
+--
+-- Name: message_reactions_chat; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX message_reactions_chat ON public.message_reactions USING btree (chat_id);
+
+
+--
+-- Name: message_reactions_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX message_reactions_user ON public.message_reactions USING btree (user_id);
 
 
 --
@@ -5765,6 +5957,30 @@ ALTER TABLE ONLY public.lessons
 
 
 --
+-- Name: message_reactions message_reactions_chat_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.message_reactions
+    ADD CONSTRAINT message_reactions_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES public.chats(id);
+
+
+--
+-- Name: message_reactions message_reactions_message_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.message_reactions
+    ADD CONSTRAINT message_reactions_message_id_fkey FOREIGN KEY (message_id) REFERENCES public.messages(id);
+
+
+--
+-- Name: message_reactions message_reactions_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.message_reactions
+    ADD CONSTRAINT message_reactions_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
+
+
+--
 -- Name: messages messages_chat_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -6156,6 +6372,13 @@ REVOKE ALL ON FUNCTION public.events_rule_participant_removed(e public.events) F
 --
 
 REVOKE ALL ON FUNCTION public.events_rule_person(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_rule_reaction(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_rule_reaction(e public.events) FROM PUBLIC;
 
 
 --
@@ -6622,6 +6845,13 @@ GRANT SELECT ON TABLE public.lessons TO tutorchat_app;
 --
 
 GRANT UPDATE(status) ON TABLE public.lessons TO tutorchat_app;
+
+
+--
+-- Name: TABLE message_reactions; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.message_reactions TO tutorchat_app;
 
 
 --

@@ -103,6 +103,8 @@ pub enum Code {
     MessageDeleted,
     /// 409: the message is hidden by a moderator.
     MessageHidden,
+    /// 409: the message was purged (retention, erasure): its content is gone for good.
+    MessagePurged,
     /// 409: the caller has reported this message before.
     AlreadyReported,
     /// 409: the group has its maximum of members.
@@ -120,6 +122,8 @@ pub enum Code {
     IdempotencyKeyReused,
     /// 422: a push subscription's endpoint is not at a push service this server sends to.
     PushEndpointNotAllowed,
+    /// 422: a reaction that is not one of the eight a message may get.
+    UnknownReaction,
     /// 429: a rate limit: retry after `Retry-After` seconds.
     RateLimited,
     /// 429: an upload allowance is used up for now.
@@ -317,8 +321,11 @@ impl From<AppendError> for AppError {
             }
             AppendError::Refused(message, Refusal::Hidden) => Self::Conflict(message).with_code(Code::MessageHidden),
             AppendError::Refused(message, Refusal::Deleted) => Self::Conflict(message).with_code(Code::MessageDeleted),
-            AppendError::Refused(message, Refusal::Purged) => Self::Conflict(message),
+            AppendError::Refused(message, Refusal::Purged) => Self::Conflict(message).with_code(Code::MessagePurged),
             AppendError::Refused(message, Refusal::Unfit) => Self::Unprocessable(message),
+            AppendError::Refused(message, Refusal::UnknownReaction) => {
+                Self::Unprocessable(message).with_code(Code::UnknownReaction)
+            }
             // The log's trigger refuses two states (its messages say which).
             AppendError::Refused(message, Refusal::Conflict) => {
                 let code = if message.contains("is closed") { Code::ChatClosed } else { Code::MessageDeleted };

@@ -317,6 +317,31 @@ BEGIN
                WHERE everything OR p.chat_id = ANY (scope)) l ON l.id = r.id
     WHERE (r.*) IS DISTINCT FROM (l.*);
 
+    -- Reactions: each person's newest reaction_added or reaction_removed of an emoji on a
+    -- message, kept when it added one, unless the message was purged or the person erased
+    -- since (an erasure is no chat's event: read from the log by person).
+    INSERT INTO replay_problems
+    SELECT 'message_reactions',
+           coalesce(r.message_id, l.message_id) || '/' || coalesce(r.user_id, l.user_id) || '/' || coalesce(r.emoji, l.emoji),
+           CASE WHEN l.message_id IS NULL THEN 'missing from projection' WHEN r.message_id IS NULL THEN 'not in the log' ELSE 'differs' END,
+           CASE WHEN r.message_id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.message_id IS NOT NULL THEN to_jsonb(l) END
+    FROM (SELECT s.message_id, s.user_id, s.emoji, s.chat_id, s.position
+          FROM (SELECT DISTINCT ON ((x.payload ->> 'message_id')::bigint, x.actor_id, x.payload ->> 'emoji')
+                       x.type, (x.payload ->> 'message_id')::bigint AS message_id, x.actor_id AS user_id,
+                       x.payload ->> 'emoji' AS emoji, x.chat_id, x.position
+                FROM replay_other x WHERE x.type IN ('reaction_added', 'reaction_removed')
+                ORDER BY (x.payload ->> 'message_id')::bigint, x.actor_id, x.payload ->> 'emoji', x.position DESC) s
+          WHERE s.type = 'reaction_added'
+            AND NOT EXISTS (SELECT 1 FROM replay_moderation o WHERE o.message_id = s.message_id AND o.purged_at IS NOT NULL)
+            AND NOT EXISTS (SELECT 1 FROM events z
+                            WHERE z.chat_id IS NULL AND (z.payload ->> 'user_id')::bigint = s.user_id
+                              AND z.position > s.position AND z.type = 'user_erased')) r
+    FULL JOIN (SELECT m.message_id, m.user_id, m.emoji, m.chat_id, m.position
+               FROM message_reactions m
+               WHERE everything OR m.chat_id = ANY (scope)) l
+           ON l.message_id = r.message_id AND l.user_id = r.user_id AND l.emoji = r.emoji
+    WHERE (r.*) IS DISTINCT FROM (l.*);
+
     -- Blocked visitors: each chat_closed with reason blocked, of the inquiry its chat_created
     -- opened (link and guest).
     INSERT INTO replay_problems

@@ -121,6 +121,13 @@ BEGIN
     WHEN 'chat_archived', 'chat_unarchived' THEN
         UPDATE chat_participants SET archived_position = CASE WHEN e.type = 'chat_archived' THEN e.position END
         WHERE chat_id = e.chat_id AND user_id = e.actor_id;
+    WHEN 'reaction_added' THEN
+        INSERT INTO message_reactions (message_id, user_id, emoji, chat_id, position)
+        VALUES ((e.payload ->> 'message_id')::bigint, e.actor_id, e.payload ->> 'emoji', e.chat_id, e.position);
+    WHEN 'reaction_removed' THEN
+        DELETE FROM message_reactions
+        WHERE message_id = (e.payload ->> 'message_id')::bigint AND user_id = e.actor_id
+          AND emoji = e.payload ->> 'emoji';
     WHEN 'guardian_unlinked' THEN
         UPDATE guardian_links SET to_position = e.position
         WHERE guardian_id = (e.payload ->> 'guardian_id')::bigint AND student_id = student AND to_position IS NULL;
@@ -146,7 +153,10 @@ changes nothing; guardian_linked opens a guardian_links interval, guardian_unlin
 at this position; message_flagged inserts a report without a reporter (its flag), and
 report_cleared resolves a report as cleared; chat_muted and chat_unmuted set the actor''s
 chat_participants.muted, chat_archived sets their archived_position to its own position and
-chat_unarchived clears it (leaving a group drops the row, and both settings with it).
+chat_unarchived clears it (leaving a group drops the row, and both settings with it);
+reaction_added inserts the actor''s reaction (message_reactions), reaction_removed deletes it
+(a purge deletes a message''s reactions, an erasure the person''s: events_purge,
+events_erase_person).
 chat_closed by blocking records the block (inquiry_blocks); by a guardian''s request it grants
 every open request of the chat, and closure_declined declines its one (closure_requests, which
 closure_requested inserted).';

@@ -16,7 +16,9 @@ use crate::extract::{MinPosition, PathParam, QueryParams};
 use crate::limits::Limited;
 use crate::log::store;
 use crate::standby::reading;
-use crate::wire::{Attachment, Hidden, HistoryMessage, MessageType, Purged, READ_BY_LIMIT, ReplyPreview, SentMessage};
+use crate::wire::{
+    Attachment, Hidden, HistoryMessage, MessageType, Purged, READ_BY_LIMIT, Reacted, ReplyPreview, SentMessage,
+};
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -34,16 +36,18 @@ pub fn router() -> Router<AppState> {
 pub const HISTORY_SQL: &str = "SELECT h.head, d.*
     FROM log_head() h
     LEFT JOIN LATERAL (
-        (SELECT m.*, r.readers, r.markers
+        (SELECT m.*, r.readers, r.markers, x.reactions
          FROM message_views m CROSS JOIN LATERAL chat_read_markers($1) r
+         CROSS JOIN LATERAL message_reactions_of(m.id) x
          WHERE m.chat_id = $1 AND NOT m.is_deleted AND m.id < coalesce($2, 9223372036854775807)
            AND m.position >= ($4::bigint[])[1]
            AND EXISTS (SELECT 1 FROM unnest($4::bigint[], $5::bigint[], $8::bigint[]) i(f, t, a)
                        WHERE m.position BETWEEN i.f AND i.t AND (i.a IS NULL OR m.sender_id = i.a))
          ORDER BY m.id DESC LIMIT $3)
         UNION ALL
-        (SELECT m.*, r.readers, r.markers
+        (SELECT m.*, r.readers, r.markers, x.reactions
          FROM message_views m CROSS JOIN LATERAL chat_read_markers($1) r
+         CROSS JOIN LATERAL message_reactions_of(m.id) x
          WHERE m.chat_id = $1 AND NOT m.is_deleted AND m.id > $6
            AND m.position >= ($4::bigint[])[1]
            AND EXISTS (SELECT 1 FROM unnest($4::bigint[], $5::bigint[], $8::bigint[]) i(f, t, a)
@@ -53,8 +57,9 @@ pub const HISTORY_SQL: &str = "SELECT h.head, d.*
     ORDER BY d.id DESC";
 
 /// Message $1 as it is now (as a history row).
-const MESSAGE_SQL: &str = "SELECT m.*, r.readers, r.markers
+const MESSAGE_SQL: &str = "SELECT m.*, r.readers, r.markers, x.reactions
     FROM message_views m CROSS JOIN LATERAL chat_read_markers(m.chat_id) r
+    CROSS JOIN LATERAL message_reactions_of(m.id) x
     WHERE m.id = $1";
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -174,6 +179,8 @@ pub async fn history(
     for message in &mut messages {
         // Who read it names the members: not to a guardian reading only their child's messages.
         message.read_by.retain(|reader| readable.names(*reader));
+        // Nor who reacted: such a guardian sees the child's own reactions only.
+        crate::wire::named_for(&mut message.reactions, |user| readable.names(user));
         message.reply_to = message.reply_to.take().map(|quote| {
             let by = quote.sender_id;
             quote.for_reader(|p| readable.shows(p, by))
@@ -197,11 +204,19 @@ pub(super) fn history_message(row: &Row) -> Result<HistoryMessage, tokio_postgre
         .collect();
     let edited_at: Option<time::OffsetDateTime> = row.try_get("edited_at")?;
     let attachments = Attachment::list_from_row(row, "attachments")?;
+    let (hidden, purged) = (Hidden::from_row(row)?, Purged::from_row(row)?);
+    let is_deleted: bool = row.try_get("is_deleted")?;
+    // A message hidden, deleted or purged shows no reactions (hiding keeps them for unhiding).
+    let reactions = if hidden.is_some() || purged.is_some() || is_deleted {
+        Vec::new()
+    } else {
+        Reacted::list_from_row(row, "reactions")?.into_iter().map(Reacted::shown).collect()
+    };
     Ok(HistoryMessage {
         id,
         sender_id,
         content: row.try_get("content")?,
-        is_deleted: row.try_get("is_deleted")?,
+        is_deleted,
         created_at: row.try_get("created_at")?,
         is_edited: edited_at.is_some(),
         edited_at,
@@ -209,8 +224,9 @@ pub(super) fn history_message(row: &Row) -> Result<HistoryMessage, tokio_postgre
         kind: MessageType::of(&attachments),
         attachments,
         read_by,
-        hidden: Hidden::from_row(row)?,
-        purged: Purged::from_row(row)?,
+        hidden,
+        purged,
+        reactions,
     })
 }
 

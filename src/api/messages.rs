@@ -210,6 +210,7 @@ fn sent_message(stored: &StoredEvent, reply_to: Option<ReplyPreview>) -> Result<
         read_by: Vec::new(), // markers only point at messages that existed before
         hidden: None,
         purged: None,
+        reactions: Vec::new(),
     };
     let chat_id = stored.chat_id.ok_or_else(|| anyhow::anyhow!("message {message_id} has no chat"))?;
     Ok(SentMessage { chat_id, message })

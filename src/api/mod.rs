@@ -21,6 +21,7 @@ pub mod openapi;
 mod paging;
 mod presence;
 mod push;
+pub mod reactions;
 mod read_markers;
 mod readers;
 pub(crate) mod search;
@@ -48,6 +49,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .merge(inquiries::router())
         .merge(history::router())
         .merge(messages::router())
+        .merge(reactions::router())
         .merge(moderation::router())
         .merge(export::router())
         .merge(direct::router())

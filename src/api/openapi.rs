@@ -59,6 +59,8 @@ use crate::AppState;
         super::direct::send_direct,
         super::messages::edit,
         super::messages::remove,
+        super::reactions::add,
+        super::reactions::remove,
         super::read_markers::mark_read,
         super::read_markers::unread_count,
         super::presence::typing,
@@ -127,6 +129,7 @@ use crate::AppState;
         crate::realtime::frames::ChatSettingEvent,
         crate::realtime::frames::ReportClearedEvent,
         crate::realtime::frames::ClosureRequestEvent,
+        crate::realtime::frames::ReactionEvent,
         super::export::Format,
         super::export::Lang,
         super::moderation::ReportState,
@@ -200,6 +203,7 @@ pub fn document() -> Value {
     if let Some(Value::Object(form)) = document.pointer_mut("/components/schemas/UploadForm") {
         form.insert("additionalProperties".into(), json!(false));
     }
+    super::reactions::in_document(&mut document);
     document
 }
 

@@ -67,6 +67,14 @@ impl NewEvent {
                 EventData::ClosureDeclined { request_id: r, .. },
             ) => request_id == r,
             (Self::VisitorBlocked { .. }, EventData::ChatClosed { reason, .. }) => reason == "blocked",
+            (
+                Self::Reaction { message_id, emoji, added: true, .. },
+                EventData::ReactionAdded { message_id: m, emoji: e },
+            )
+            | (
+                Self::Reaction { message_id, emoji, added: false, .. },
+                EventData::ReactionRemoved { message_id: m, emoji: e },
+            ) => message_id == m && emoji == e,
             (Self::ChatSetting { setting, .. }, _) => setting.event_type() == stored.kind(),
             (Self::ChatClosed { .. }, EventData::ChatClosed { .. })
             | (Self::MessagesPurged { .. }, EventData::MessagesPurged { .. })

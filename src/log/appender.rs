@@ -63,12 +63,14 @@ pub enum Refusal {
     AlreadyReported,
     /// The message is hidden by a moderator (it cannot be edited).
     Hidden,
-    /// The message was purged (it cannot be edited).
+    /// The message was purged (it cannot be edited, nor take reactions).
     Purged,
     /// The message is deleted (it cannot be edited).
     Deleted,
     /// Well-formed, but naming something that does not fit the state (another's upload).
     Unfit,
+    /// A reaction that is not one of the set (`api::reactions::REACTIONS`).
+    UnknownReaction,
 }
 
 impl From<tokio_postgres::Error> for AppendError {
@@ -96,6 +98,7 @@ impl From<tokio_postgres::Error> for AppendError {
             Some("message_purged") => Refusal::Purged,
             Some("message_deleted") => Refusal::Deleted,
             Some("unfit") => Refusal::Unfit,
+            Some("unknown_reaction") => Refusal::UnknownReaction,
             _ => refusal,
         };
         let message = match db.constraint() {

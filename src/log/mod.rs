@@ -54,6 +54,8 @@ pub enum EventType {
     ChatUnarchived,
     ClosureRequested,
     ClosureDeclined,
+    ReactionAdded,
+    ReactionRemoved,
 }
 
 crate::db::text_column!(EventType {
@@ -85,6 +87,8 @@ crate::db::text_column!(EventType {
     ChatUnarchived => "chat_unarchived",
     ClosureRequested => "closure_requested",
     ClosureDeclined => "closure_declined",
+    ReactionAdded => "reaction_added",
+    ReactionRemoved => "reaction_removed",
 });
 
 /// A participant's own setting of a chat, each an event by them ([`NewEvent::ChatSetting`]):
@@ -238,6 +242,16 @@ pub enum EventData {
         #[serde(default)]
         note: Option<String>,
     },
+    /// The actor reacted to a message with `emoji` (one of `api::reactions::REACTIONS`), or
+    /// took their reaction back.
+    ReactionAdded {
+        message_id: i64,
+        emoji: String,
+    },
+    ReactionRemoved {
+        message_id: i64,
+        emoji: String,
+    },
 }
 
 /// Why a message's content was purged.
@@ -317,6 +331,8 @@ impl StoredEvent {
             EventData::ChatUnarchived => EventType::ChatUnarchived,
             EventData::ClosureRequested { .. } => EventType::ClosureRequested,
             EventData::ClosureDeclined { .. } => EventType::ClosureDeclined,
+            EventData::ReactionAdded { .. } => EventType::ReactionAdded,
+            EventData::ReactionRemoved { .. } => EventType::ReactionRemoved,
         }
     }
 

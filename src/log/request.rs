@@ -162,6 +162,14 @@ pub enum NewEvent {
         admin_id: i64,
         report_id: i64,
     },
+    /// A participant's reaction to a message (`added`), or its taking back.
+    Reaction {
+        chat_id: i64,
+        user_id: i64,
+        message_id: i64,
+        emoji: &'static str,
+        added: bool,
+    },
     /// A participant's own setting of the chat: its payload is empty.
     ChatSetting {
         chat_id: i64,
@@ -330,6 +338,12 @@ impl NewEvent {
                 Some(*admin_id),
                 EventType::ReportCleared,
                 serde_json::json!({ "report_id": report_id }),
+            ),
+            Self::Reaction { chat_id, user_id, message_id, emoji, added } => (
+                Some(*chat_id),
+                Some(*user_id),
+                if *added { EventType::ReactionAdded } else { EventType::ReactionRemoved },
+                serde_json::json!({ "message_id": message_id, "emoji": emoji }),
             ),
             Self::ChatSetting { chat_id, user_id, setting } => {
                 (Some(*chat_id), Some(*user_id), setting.event_type(), serde_json::json!({}))

@@ -154,14 +154,20 @@ pub enum Viewer {
     Participant(i64),
 }
 
-/// Events in ($1, $2] of every chat, up to $3, in log order: an admin's replay.
-pub const VISIBLE_TO_ADMIN_SQL: &str = "SELECT position, chat_id, actor_id, type, payload, created_at FROM events
-     WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3";
+/// Events in ($1, $2] of every chat, up to $3, in log order: an admin's replay. A reaction
+/// only while its message shows it (not deleted, hidden or purged now), as history does.
+pub const VISIBLE_TO_ADMIN_SQL: &str = "SELECT position, chat_id, actor_id, type, payload, created_at FROM events x
+     WHERE position > $1 AND position <= $2
+       AND (x.type NOT IN ('reaction_added', 'reaction_removed') OR EXISTS (
+           SELECT 1 FROM messages m WHERE m.id = (x.payload ->> 'message_id')::bigint
+             AND NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL))
+     ORDER BY position LIMIT $3";
 
 /// Events in ($1, $2] that user $4 was entitled to, up to $3, in log order: those of each
 /// chat inside their membership intervals (`chat_memberships`: from the event that made them
 /// a member through the one that removed them), except an edit of a message from before the
-/// interval began (history shows nobody a message from before they joined). Read per interval
+/// interval began (history shows nobody a message from before they joined), and a reaction
+/// to one, or to a message deleted, hidden or purged now (history shows it none). Read per interval
 /// through `idx_events_chat_position`, then merged: the cost follows the user's own chats,
 /// never the traffic of everyone else's (scanning the log by position and filtering by chat
 /// made a resume from 0 cost as much as the whole log).
@@ -173,6 +179,10 @@ pub const VISIBLE_TO_PARTICIPANT_SQL: &str = "SELECT e.position, e.chat_id, e.ac
            AND x.position <= least($2, coalesce(p.to_position, $2))
            AND (x.type <> 'message_edited' OR p.from_position <= (
                SELECT m.position FROM messages m WHERE m.id = (x.payload ->> 'message_id')::bigint))
+           AND (x.type NOT IN ('reaction_added', 'reaction_removed') OR EXISTS (
+               SELECT 1 FROM messages m WHERE m.id = (x.payload ->> 'message_id')::bigint
+                 AND m.position >= p.from_position AND NOT m.is_deleted AND m.hidden_at IS NULL
+                 AND m.purged_at IS NULL))
          ORDER BY x.position LIMIT $3
      ) e
      WHERE p.user_id = $4 AND p.from_position <= $2 AND (p.to_position IS NULL OR p.to_position > $1)
@@ -185,8 +195,10 @@ pub const VISIBLE_TO_PARTICIPANT_SQL: &str = "SELECT e.position, e.chat_id, e.ac
 ///   link;
 /// - with $5, each group in the stretches where the student was a member and the guardian
 ///   linked: only the events about the student's own messages from those stretches (written,
-///   edited, deleted, hidden, shown again, purged), never another member's, nor the group's
-///   other events (its members, its reads).
+///   edited, deleted, hidden, shown again, purged, and the student's own reactions to them),
+///   never another member's, nor the group's other events (its members, its reads);
+/// - a reaction only while its message shows it (not deleted, hidden or purged now), as
+///   history does.
 ///
 /// Read per stretch through `idx_events_chat_position`, as a participant's; a stretch of two
 /// siblings in one group is read once.
@@ -196,7 +208,12 @@ pub const VISIBLE_TO_GUARDIAN_SQL: &str = "SELECT DISTINCT ON (e.position) e.pos
          SELECT position, chat_id, actor_id, type, payload, created_at FROM events x
          WHERE x.chat_id = r.chat_id AND x.position > greatest($1, r.from_position - 1)
            AND x.position <= least($2, coalesce(r.to_position, $2))
-           AND CASE WHEN NOT r.own_only THEN
+           AND CASE WHEN x.type IN ('reaction_added', 'reaction_removed') THEN
+                    (NOT r.own_only OR x.actor_id = r.student_id) AND EXISTS (
+                        SELECT 1 FROM messages m WHERE m.id = (x.payload ->> 'message_id')::bigint
+                          AND m.position >= r.from_position AND NOT m.is_deleted AND m.hidden_at IS NULL
+                          AND m.purged_at IS NULL AND (NOT r.own_only OR m.sender_id = r.student_id))
+                WHEN NOT r.own_only THEN
                     x.type <> 'message_edited' OR r.from_position <= (
                         SELECT m.position FROM messages m WHERE m.id = (x.payload ->> 'message_id')::bigint)
                 WHEN x.type = 'message_created' THEN x.actor_id = r.student_id

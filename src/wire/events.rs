@@ -218,6 +218,18 @@ fn chat_created_chat() -> utoipa::openapi::Schema {
         .into()
 }
 
+/// The data of `reaction_added` and `reaction_removed`: `user_id` reacted to message
+/// `message_id` with `emoji`, or took that reaction back (each person has at most one of each
+/// emoji on a message). Replayed on resume as it is now: none for a message hidden, deleted or
+/// purged since.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReactionEvent<'a> {
+    pub chat_id: i64,
+    pub message_id: i64,
+    pub emoji: &'a str,
+    pub user_id: i64,
+}
+
 /// The data of `reset`: the resume point was unusable; reload the snapshots and continue from
 /// this frame's id.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -256,6 +268,8 @@ pub const EVENTS: &[(&str, &str, bool)] = &[
     ("chat_unarchived", "ChatSettingEvent", true),
     ("closure_requested", "ClosureRequestEvent", true),
     ("closure_declined", "ClosureRequestEvent", true),
+    ("reaction_added", "ReactionEvent", true),
+    ("reaction_removed", "ReactionEvent", true),
     ("reset", "ResetEvent", true),
     ("typing", "TypingEvent", false),
     ("presence", "PresenceEvent", false),

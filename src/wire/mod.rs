@@ -15,8 +15,10 @@ pub use crate::log::{Attachment, IMAGE_TYPES};
 mod closures;
 pub mod events;
 mod moderation;
+mod reactions;
 pub use closures::{ClosureOutcome, ClosureRequestView, ClosureRequests};
 pub use moderation::{Hidden, PurgeCause, Purged, Removal, ReportView, ReportedChat, ReportedMessage};
+pub use reactions::{Reacted, Reaction, named_for};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Person {
@@ -253,6 +255,10 @@ pub struct HistoryMessage {
     /// Purged for good (retention, erasure): no text, no files, for everyone.
     #[serde(default)]
     pub purged: Option<Purged>,
+    /// Its reactions, one entry per emoji in the order each was first given (none on a
+    /// hidden, deleted or purged message).
+    #[serde(default)]
+    pub reactions: Vec<Reaction>,
 }
 
 impl HistoryMessage {

@@ -3,7 +3,8 @@
 //! own function, `audit_chat_at`, so an admin's JSON export is exactly what the audit shows in
 //! psql at that moment; a participant gets the messages of that moment that they may read
 //! (their membership's stretches of the log), each as it is now: a hidden message as a
-//! placeholder, a deleted one without its text, an edited one with its current text. Every export
+//! placeholder, a deleted one without its text, an edited one with its current text; each with
+//! its reactions as they are now (who, by name, and how many). Every export
 //! is an event of the log (`chat_exported`: who, which format, as of when).
 //!
 //! Streamed: rows come from the database as a stream and leave as body chunks, each format
@@ -36,7 +37,7 @@ use crate::standby::{ReadClient, reading};
 use crate::wire::{Attachment, Hidden, Person, Purged};
 use crate::{AppError, AppState, Result};
 pub use render::Lang;
-use render::{ExportedChat, Head, Member, Message, Renderer};
+use render::{ExportedChat, ExportedReaction, Head, Member, Message, Renderer};
 
 pub fn router() -> Router<AppState> {
     crate::access::for_guests(Router::new().route("/api/chats/{chat_id}/export", get(export)))
@@ -224,16 +225,19 @@ async fn moment_of_membership(
     Ok(ended_before.unwrap_or(windows[0].0))
 }
 
-/// An admin's export: chat $1's messages at moment $2, each as it was then (the audit's view).
-const AS_THEN_SQL: &str = "SELECT * FROM audit_chat_at($1, $2)";
+/// An admin's export: chat $1's messages at moment $2, each as it was then (the audit's view),
+/// with its reactions as they are now (`message_reactions_of`).
+const AS_THEN_SQL: &str = "SELECT a.*, x.reactions
+    FROM audit_chat_at($1, $2) a CROSS JOIN LATERAL message_reactions_of(a.message_id) x";
 
 /// A participant's export: chat $1's messages at moment $2, each as it is **now**: what its
 /// author deleted or edited and what a moderator hid or purged since shows as it does in the
-/// chat, never as it was then (a past moment must not undo a removal).
+/// chat, never as it was then (a past moment must not undo a removal); its reactions too.
 const AS_NOW_SQL: &str = "SELECT a.message_id, a.sender_id, a.sender_name, a.created_at, a.reply_to_message_id,
         a.message_position, m.content, m.is_deleted, m.deleted_at, m.edited_at, m.attachments,
-        m.hidden_at, m.hidden_by, m.hidden_reason, m.purged_at, m.purge_cause
+        m.hidden_at, m.hidden_by, m.hidden_reason, m.purged_at, m.purge_cause, x.reactions
     FROM audit_chat_at($1, $2) a JOIN messages m ON m.id = a.message_id
+    CROSS JOIN LATERAL message_reactions_of(a.message_id) x
     ORDER BY a.message_position";
 
 /// An export under way: the rows still to come and the format writing them.
@@ -340,7 +344,9 @@ fn shown(row: &Row, admin: bool, readable: &Readable) -> anyhow::Result<Option<M
         attachments: attachments.map(|a| a.0).unwrap_or_default(),
         hidden: Hidden::from_row(row)?,
         purged: Purged::from_row(row)?,
+        reactions: Vec::new(),
     };
+    message.reactions = ExportedReaction::of(row, &message, |user| admin || readable.names(user))?;
     if !admin {
         if message.is_deleted || message.hidden.is_some() {
             message.content.clear();

@@ -68,6 +68,51 @@ pub struct Message {
     pub attachments: Vec<Attachment>,
     pub hidden: Option<Hidden>,
     pub purged: Option<Purged>,
+    /// As they are now: one per emoji, in the order each was first given.
+    pub reactions: Vec<ExportedReaction>,
+}
+
+/// A message's reactions of one emoji: how many, and who, in the order they reacted.
+#[derive(Debug, Serialize)]
+pub struct ExportedReaction {
+    pub emoji: String,
+    pub count: usize,
+    pub people: Vec<ExportedPerson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExportedPerson {
+    pub user_id: i64,
+    pub name: String,
+}
+
+impl ExportedReaction {
+    /// A row's reactions (`message_reactions_of`) as they are now, as the export shows them:
+    /// none on a message deleted, hidden or purged; each naming only whom the reader may be
+    /// shown (`names`: a guardian's export of their child's group names the child alone).
+    pub fn of(
+        row: &tokio_postgres::Row,
+        message: &Message,
+        names: impl Fn(i64) -> bool,
+    ) -> Result<Vec<Self>, tokio_postgres::Error> {
+        if message.is_deleted || message.hidden.is_some() || message.purged.is_some() {
+            return Ok(Vec::new());
+        }
+        let reacted = crate::wire::Reacted::list_from_row(row, "reactions")?;
+        Ok(reacted.into_iter().filter_map(|reacted| Self::shown(reacted, &names)).collect())
+    }
+
+    /// The people of `reacted` the reader may be shown (`names`); none: no reaction to show.
+    fn shown(reacted: crate::wire::Reacted, names: impl Fn(i64) -> bool) -> Option<Self> {
+        let people: Vec<ExportedPerson> = reacted
+            .user_ids
+            .into_iter()
+            .zip(reacted.names)
+            .filter(|(user_id, _)| names(*user_id))
+            .map(|(user_id, name)| ExportedPerson { user_id, name })
+            .collect();
+        (!people.is_empty()).then(|| Self { emoji: reacted.emoji, count: people.len(), people })
+    }
 }
 
 /// One format's writer.
@@ -116,6 +161,9 @@ impl Renderer {
                 if let Some(files) = files_line(message, *lang) {
                     writer.paragraph(&files, Style::Meta)?;
                 }
+                if let Some(reactions) = reactions_line(message, *lang) {
+                    writer.paragraph(&reactions, Style::Meta)?;
+                }
                 writer.gap(4.0);
                 Ok(std::mem::take(writer.get_mut()))
             }
@@ -144,6 +192,7 @@ struct Words {
     purged_erasure: &'static str,
     reply_to: &'static str,
     files: &'static str,
+    reactions: &'static str,
     chat: &'static str,
 }
 
@@ -163,6 +212,7 @@ impl Words {
                 purged_erasure: "message removed (erased on request)",
                 reply_to: "reply to message",
                 files: "Files",
+                reactions: "Reactions",
                 chat: "Chat",
             },
             Lang::Ru => &Words {
@@ -178,6 +228,7 @@ impl Words {
                 purged_erasure: "сообщение удалено по запросу на удаление данных",
                 reply_to: "ответ на сообщение",
                 files: "Файлы",
+                reactions: "Реакции",
                 chat: "Чат",
             },
         }
@@ -252,6 +303,21 @@ fn files_line(message: &Message, lang: Lang) -> Option<String> {
     })
 }
 
+/// "Reactions: 👍 2 (Мария, Иван) · ✅ 1 (Мария)", or none.
+fn reactions_line(message: &Message, lang: Lang) -> Option<String> {
+    (!message.reactions.is_empty()).then(|| {
+        let each: Vec<String> = message
+            .reactions
+            .iter()
+            .map(|r| {
+                let names: Vec<&str> = r.people.iter().map(|p| p.name.as_str()).collect();
+                format!("{} {} ({})", r.emoji, r.count, names.join(", "))
+            })
+            .collect();
+        format!("{}: {}", Words::of(lang).reactions, each.join(" · "))
+    })
+}
+
 /// Text made safe inside HTML elements and attribute values.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -298,8 +364,10 @@ fn html_message(message: &Message, lang: Lang) -> String {
         None => format!("<p class=\"text\">{}</p>", escape(&message.content)),
     };
     let files = files_line(message, lang).map(|f| format!("<p class=\"meta\">{}</p>", escape(&f))).unwrap_or_default();
+    let reactions =
+        reactions_line(message, lang).map(|r| format!("<p class=\"meta\">{}</p>", escape(&r))).unwrap_or_default();
     format!(
-        "<li class=\"message\" id=\"m{id}\"><p class=\"meta\">{meta}</p>{text}{files}</li>\n",
+        "<li class=\"message\" id=\"m{id}\"><p class=\"meta\">{meta}</p>{text}{files}{reactions}</li>\n",
         id = message.message_id,
         meta = escape(&message_meta(message, lang)),
     )

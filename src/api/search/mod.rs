@@ -177,6 +177,7 @@ pub async fn search(
                     let by = quote.sender_id;
                     quote.for_reader(|p| readable.shows(p, by))
                 });
+                crate::wire::named_for(&mut message.reactions, |user| readable.names(user));
             }
             Ok(SearchResult {
                 chat_id,

@@ -70,7 +70,7 @@ pub(super) const RELEVANCE_SQL: [&str; 2] = [
              ) w
              WHERE $6::bigint IS NULL OR rank < $7::real OR (rank = $7 AND id < $6)
              ORDER BY rank DESC, id DESC LIMIT $5)
-    SELECT m.*, r.readers, r.markers, f.rank, f.top,
+    SELECT m.*, r.readers, r.markers, x.reactions, f.rank, f.top,
            translate(ts_headline('russian'::regconfig,
                                  translate(m.content, '<>' || chr(57344) || chr(57345), chr(57346) || chr(57347)),
                                  search_query($1, $4),
@@ -79,6 +79,7 @@ pub(super) const RELEVANCE_SQL: [&str; 2] = [
                                      ELSE ', MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "' END),
                      chr(57346) || chr(57347), '<>') AS snippet
     FROM found f JOIN message_views m ON m.id = f.id CROSS JOIN LATERAL chat_read_markers(m.chat_id) r
+    CROSS JOIN LATERAL message_reactions_of(m.id) x
     ORDER BY f.rank DESC, m.id DESC"#,
     r#"
     WITH candidates AS (
@@ -94,7 +95,7 @@ pub(super) const RELEVANCE_SQL: [&str; 2] = [
              ) w
              WHERE $6::bigint IS NULL OR rank < $7::real OR (rank = $7 AND id < $6)
              ORDER BY rank DESC, id DESC LIMIT $5)
-    SELECT m.*, r.readers, r.markers, f.rank, f.top,
+    SELECT m.*, r.readers, r.markers, x.reactions, f.rank, f.top,
            translate(ts_headline('russian'::regconfig,
                                  translate(m.content, '<>' || chr(57344) || chr(57345), chr(57346) || chr(57347)),
                                  search_query($1, $4),
@@ -103,6 +104,7 @@ pub(super) const RELEVANCE_SQL: [&str; 2] = [
                                      ELSE ', MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "' END),
                      chr(57346) || chr(57347), '<>') AS snippet
     FROM found f JOIN message_views m ON m.id = f.id CROSS JOIN LATERAL chat_read_markers(m.chat_id) r
+    CROSS JOIN LATERAL message_reactions_of(m.id) x
     ORDER BY f.rank DESC, m.id DESC"#,
 ];
 
@@ -131,7 +133,7 @@ pub(super) const RECENT_SQL: [&str; 2] = [
                AND NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL
                AND numnode(search_query($1, $4)) > 0 AND m.search @@ search_query($1, $4) AND ($6::bigint IS NULL OR m.id < $6)),
          found AS (SELECT id, 0::real AS rank, NULL::bigint AS top FROM candidates ORDER BY id DESC LIMIT $5)
-    SELECT m.*, r.readers, r.markers, f.rank, f.top,
+    SELECT m.*, r.readers, r.markers, x.reactions, f.rank, f.top,
            translate(ts_headline('russian'::regconfig,
                                  translate(m.content, '<>' || chr(57344) || chr(57345), chr(57346) || chr(57347)),
                                  search_query($1, $4),
@@ -140,6 +142,7 @@ pub(super) const RECENT_SQL: [&str; 2] = [
                                      ELSE ', MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "' END),
                      chr(57346) || chr(57347), '<>') AS snippet
     FROM found f JOIN message_views m ON m.id = f.id CROSS JOIN LATERAL chat_read_markers(m.chat_id) r
+    CROSS JOIN LATERAL message_reactions_of(m.id) x
     ORDER BY m.id DESC"#,
     r#"
     WITH candidates AS (
@@ -149,7 +152,7 @@ pub(super) const RECENT_SQL: [&str; 2] = [
                AND numnode(search_query($1, $4)) > 0 AND m.search @@ search_query($1, $4) AND ($6::bigint IS NULL OR m.id < $6)
              ORDER BY m.id DESC LIMIT $5),
          found AS (SELECT id, 0::real AS rank, NULL::bigint AS top FROM candidates ORDER BY id DESC LIMIT $5)
-    SELECT m.*, r.readers, r.markers, f.rank, f.top,
+    SELECT m.*, r.readers, r.markers, x.reactions, f.rank, f.top,
            translate(ts_headline('russian'::regconfig,
                                  translate(m.content, '<>' || chr(57344) || chr(57345), chr(57346) || chr(57347)),
                                  search_query($1, $4),
@@ -158,6 +161,7 @@ pub(super) const RECENT_SQL: [&str; 2] = [
                                      ELSE ', MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "' END),
                      chr(57346) || chr(57347), '<>') AS snippet
     FROM found f JOIN message_views m ON m.id = f.id CROSS JOIN LATERAL chat_read_markers(m.chat_id) r
+    CROSS JOIN LATERAL message_reactions_of(m.id) x
     ORDER BY m.id DESC"#,
 ];
 
@@ -192,13 +196,14 @@ pub(super) const FUZZY_SQL: [&str; 2] = [
              ) s
              WHERE rank >= $4
              ORDER BY rank DESC, id DESC LIMIT $5)
-    SELECT m.*, r.readers, r.markers, f.rank,
+    SELECT m.*, r.readers, r.markers, x.reactions, f.rank,
            (SELECT string_agg(CASE WHEN w.t[1] IS NOT NULL AND similarity(w.t[1], $1) >= $4
                                    THEN chr(57344) || w.t[1] || chr(57345)
                                    ELSE coalesce(w.t[1], w.t[2]) END, '' ORDER BY w.n)
             FROM regexp_matches(left(translate(m.content, chr(57344) || chr(57345), ''), 300),
                                 '(\w+)|(\W+)', 'g') WITH ORDINALITY AS w(t, n)) AS snippet
     FROM found f JOIN message_views m ON m.id = f.id CROSS JOIN LATERAL chat_read_markers(m.chat_id) r
+    CROSS JOIN LATERAL message_reactions_of(m.id) x
     ORDER BY f.rank DESC, m.id DESC"#,
     r#"
     WITH candidates AS (
@@ -214,13 +219,14 @@ pub(super) const FUZZY_SQL: [&str; 2] = [
              ) s
              WHERE rank >= $4
              ORDER BY rank DESC, id DESC LIMIT $5)
-    SELECT m.*, r.readers, r.markers, f.rank,
+    SELECT m.*, r.readers, r.markers, x.reactions, f.rank,
            (SELECT string_agg(CASE WHEN w.t[1] IS NOT NULL AND similarity(w.t[1], $1) >= $4
                                    THEN chr(57344) || w.t[1] || chr(57345)
                                    ELSE coalesce(w.t[1], w.t[2]) END, '' ORDER BY w.n)
             FROM regexp_matches(left(translate(m.content, chr(57344) || chr(57345), ''), 300),
                                 '(\w+)|(\W+)', 'g') WITH ORDINALITY AS w(t, n)) AS snippet
     FROM found f JOIN message_views m ON m.id = f.id CROSS JOIN LATERAL chat_read_markers(m.chat_id) r
+    CROSS JOIN LATERAL message_reactions_of(m.id) x
     ORDER BY f.rank DESC, m.id DESC"#,
 ];
 

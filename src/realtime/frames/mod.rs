@@ -13,8 +13,8 @@ use crate::wire::events::ChatCreated;
 pub use crate::wire::events::{
     ChatClosedEvent, ChatCreatedEvent, ChatExportedEvent, ChatRenamedEvent, ChatSettingEvent, ClosureRequestEvent,
     GuardianEvent, MessageBody, MessageDeletedEvent, MessageEvent, MessageHiddenEvent, MessageReportedEvent,
-    MessagesPurgedEvent, MessagesReadEvent, ParticipantAddedEvent, ParticipantRemovedEvent, ReportClearedEvent,
-    ResetEvent, UserEvent, UserSuspendedEvent,
+    MessagesPurgedEvent, MessagesReadEvent, ParticipantAddedEvent, ParticipantRemovedEvent, ReactionEvent,
+    ReportClearedEvent, ResetEvent, UserEvent, UserSuspendedEvent,
 };
 use crate::wire::{
     AdminChat, ChatHeader, ChatKind, ClosureRequestView, Contact, MessageType, Person, Presences, ReportView,
@@ -24,6 +24,7 @@ mod authors;
 mod facts;
 mod governance;
 mod pairs;
+mod reactions;
 
 use authors::{about_messages, owners, purged_by_author};
 use facts::{MessageFacts, message_facts};
@@ -106,8 +107,14 @@ pub async fn encode(
     let owners = owners(client, events).await?;
     let reports = governance::reports(client, events).await?;
     let closures = governance::closure_requests(client, events).await?;
-    let looked_up =
-        LookedUp { names: &names, guarded: &guarded, facts: &facts, reports: &reports, closures: &closures };
+    let looked_up = LookedUp {
+        names: &names,
+        guarded: &guarded,
+        facts: &facts,
+        reports: &reports,
+        closures: &closures,
+        owners: &owners,
+    };
     events
         .iter()
         .map(|event| {
@@ -156,10 +163,12 @@ struct LookedUp<'a> {
     facts: &'a HashMap<i64, MessageFacts>,
     reports: &'a HashMap<i64, ReportView>,
     closures: &'a HashMap<i64, ClosureRequestView>,
+    /// Each message's sender and position ([`owners`]).
+    owners: &'a HashMap<i64, (i64, i64)>,
 }
 
 fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyhow::Result<Dispatch> {
-    let LookedUp { names, guarded, facts, reports, closures } = *looked_up;
+    let LookedUp { names, guarded, facts, reports, closures, owners } = *looked_up;
     let (position, actor_id) = (event.position, event.actor_id);
     let Some(chat_id) = event.chat_id else {
         return governance::about_person(event);
@@ -250,6 +259,7 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
         | EventData::GuardianUnlinked { .. } => {
             anyhow::bail!("event {position} is about a person but names chat {chat_id}")
         }
+        EventData::ReactionAdded { .. } | EventData::ReactionRemoved { .. } => reactions::reaction(event, owners)?,
         EventData::ChatMuted | EventData::ChatUnmuted | EventData::ChatArchived | EventData::ChatUnarchived => {
             governance::own_setting(position, chat_id, actor_id, &event.data)?
         }
