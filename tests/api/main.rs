@@ -42,6 +42,7 @@ mod oidc;
 mod presence;
 mod push;
 mod quiet_hours;
+mod reactions;
 mod readers;
 mod reads;
 mod realtime;

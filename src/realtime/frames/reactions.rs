@@ -15,9 +15,9 @@ use crate::wire::events::ReactionEvent;
 /// and position (its `message_created`), members who joined after it get nothing.
 pub(super) fn reaction(event: &StoredEvent, owners: &HashMap<i64, (i64, i64)>) -> anyhow::Result<Dispatch> {
     let position = event.position;
-    let (name, message_id, emoji) = match &event.data {
-        EventData::ReactionAdded { message_id, emoji } => ("reaction_added", *message_id, emoji),
-        EventData::ReactionRemoved { message_id, emoji } => ("reaction_removed", *message_id, emoji),
+    let (added, message_id, emoji) = match &event.data {
+        EventData::ReactionAdded { message_id, emoji } => (true, *message_id, emoji),
+        EventData::ReactionRemoved { message_id, emoji } => (false, *message_id, emoji),
         _ => anyhow::bail!("event {position} is not a reaction"),
     };
     let chat_id = event.chat_id.ok_or_else(|| anyhow::anyhow!("reaction {position} has no chat"))?;
@@ -25,7 +25,9 @@ pub(super) fn reaction(event: &StoredEvent, owners: &HashMap<i64, (i64, i64)>) -
     let (_, about) =
         owners.get(&message_id).ok_or_else(|| anyhow::anyhow!("the message {message_id} of reaction {position}"))?;
     let data = ReactionEvent { chat_id, message_id, emoji, user_id };
-    let mut dispatch = Dispatch::new(position, chat_id, shared(position, name, &data));
+    let frames =
+        if added { shared(position, "reaction_added", &data) } else { shared(position, "reaction_removed", &data) };
+    let mut dispatch = Dispatch::new(position, chat_id, frames);
     dispatch.about = Some(*about);
     Ok(dispatch)
 }
