@@ -19,6 +19,7 @@ import './styles/attachments.css';
 import './styles/moderation.css';
 import './styles/safeguarding.css';
 import './styles/search-and-push.css';
+import './styles/reactions.css';
 
 startLanguage();
 

@@ -239,6 +239,7 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
           readOnly={reader}
           closed={closed || suspension !== null}
           group={isGroup}
+          canReact={!reader && !ended && !closed && suspension === null && me.role !== 'guest'}
           moderation={{
             canReport: !reader && !ended && suspension === null,
             onHide: isAdmin ? (messageId, reason) => moderation.hide(chatId, messageId, reason) : undefined,

@@ -51,6 +51,8 @@ interface Props {
   onReport?: (message: Message) => void;
   onHide?: (message: Message) => void;
   onUnhide?: (message: Message) => void;
+  /** Its reactions, under the bubble (none for a message being sent, hidden or purged). */
+  reactions?: ReactNode;
 }
 
 export function MessageBubble(props: Props) {
@@ -153,6 +155,7 @@ export function MessageBubble(props: Props) {
           )}
         </span>
       </div>
+      {saved && !placeholder && props.reactions}
       {saved && !editing && (props.canReply || props.canEdit || props.canDelete || props.canReport || canModerate) && (
         <div className="message-actions">
           {props.canReply && (

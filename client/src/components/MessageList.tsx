@@ -12,6 +12,7 @@ import { useNow } from '../useNow';
 import { isActionable } from '../moderation/removal';
 import { useSession } from '../session/SessionContext';
 import { ConfirmDialog } from './ConfirmDialog';
+import { Reactions } from '../reactions/Reactions';
 import { type BubbleMessage, MessageBubble, senderLabel } from './MessageBubble';
 import { type MessageModerationProps, useMessageModeration } from '../moderation/MessageModeration';
 
@@ -24,6 +25,8 @@ interface Props {
   closed?: boolean;
   /** Reporting (participants) and hiding (admins). */
   moderation: MessageModerationProps;
+  /** Reacting to messages (a participant of an open chat); else reactions are only shown. */
+  canReact: boolean;
   /** A group: others' messages show their sender's name and avatar; system lines are shown. */
   group: boolean;
   onLoadOlder: () => void;
@@ -330,6 +333,11 @@ export function MessageList(props: Props) {
                   onCancelEdit={() => setEditingId(null)}
                   onSaveEdit={saveEdit}
                   onQuoteClick={jumpTo}
+                  reactions={
+                    saved && (
+                      <Reactions message={saved} people={people} me={me.id} canReact={props.canReact && writable} />
+                    )
+                  }
                 />
               </Fragment>
             );

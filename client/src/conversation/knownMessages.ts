@@ -5,6 +5,7 @@
 
 import { messageType } from '../attachments/attachments';
 import { removalOfPreview } from '../moderation/removal';
+import { fromWireReactions } from '../reactions/reactions';
 import type { Conversation, Edit, Message, Shown, WireMessage } from './model';
 import { takesEdits, withModerated } from './moderated';
 import { quoteWithKnown } from './quotes';
@@ -35,6 +36,7 @@ export function fromWire(message: WireMessage): Message {
     attachments,
     hidden: message.hidden ?? null,
     purged: message.purged ?? null,
+    reactions: fromWireReactions(message.reactions),
   };
 }
 

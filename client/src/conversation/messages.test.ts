@@ -23,6 +23,7 @@ describe('snapshot', () => {
       attachments: [],
       hidden: null,
       purged: null,
+      reactions: [],
     });
   });
 

@@ -22,6 +22,9 @@
 // whether they are all images); its text may then be empty. A pending message shows the files
 // it sends, and its retry sends the same ones.
 //
+// Reactions: a loaded message's follow `reaction_added` and `reaction_removed` (reacted.ts); a
+// message loaded later comes with them.
+//
 // Moderation: a message may be hidden by a moderator (`hidden`) or have its content removed
 // for good (`purged`). What the stream says of it is remembered by id (`moderated`, applied
 // like the edits: moderated.ts), and the quotes of it follow.
@@ -38,6 +41,8 @@ import { type WindowAction, isCurrent, windowReducer, withLive } from './history
 import { editOf, isNewer, known, mergeMessages, shownOf, withKnown } from './knownMessages';
 import type { Conversation, Message, Moderated, Notice, PendingMessage, ReplyRef, WireMessage } from './model';
 import { quoteWithKnown } from './quotes';
+import type { Emoji } from '../reactions/reactions';
+import { reactedIn } from './reacted';
 
 export type ConversationAction =
   /** The window's pages and jumps (historyWindow.ts): a snapshot is the newest page, or the one around a message. */
@@ -56,6 +61,8 @@ export type ConversationAction =
   | { type: 'unhidden'; message: WireMessage }
   /** `messages_purged`: their content is gone for good. */
   | { type: 'purged'; ids: readonly number[]; purged: Purged }
+  /** `reaction_added` (`added`) or `reaction_removed`: `userId`'s `emoji` on message `id`. */
+  | { type: 'reacted'; id: number; emoji: Emoji; userId: number; added: boolean }
   /** `messages_read`: `userId` has read everything up to `upTo`. */
   | { type: 'readBy'; userId: number; upTo: number }
   /** A membership or title event of a group; `me` tells whether it is about us. */
@@ -224,6 +231,8 @@ export function conversationReducer(state: Conversation, action: ConversationAct
         action.ids.map((id) => [id, { kind: 'purged', purged }]),
       );
     }
+    case 'reacted':
+      return reactedIn(state, action);
     case 'readBy': {
       if ((state.readMarks[action.userId] ?? 0) >= action.upTo) return state; // markers only move forward
       return { ...state, readMarks: { ...state.readMarks, [action.userId]: action.upTo } };

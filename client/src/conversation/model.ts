@@ -7,8 +7,10 @@
 // here, so none of them needs another's types.
 
 import type { Attachment, Hidden, MessageType, Purged, ReplyPreview } from '../api';
+import type { components } from '../generated/api';
 import type { Membership } from '../chats/model';
 import type { Removal } from '../moderation/removal';
+import type { Reaction } from '../reactions/reactions';
 
 export interface Message {
   id: number;
@@ -27,6 +29,8 @@ export interface Message {
   hidden: Hidden | null;
   /** Its content was removed for good (for everyone). */
   purged: Purged | null;
+  /** Its reactions, one per emoji (none shown while it is hidden, deleted or purged). */
+  reactions: readonly Reaction[];
 }
 
 export interface PendingMessage {
@@ -115,7 +119,12 @@ export interface WireMessage {
   /** Absent from servers before moderation: neither. */
   hidden?: Hidden | null;
   purged?: Purged | null;
+  /** History's (the stream's messages carry none; `reaction_added` and `reaction_removed` follow). */
+  reactions?: readonly WireReaction[];
 }
+
+/** A message's reactions of one emoji, as history sends them. */
+export type WireReaction = components['schemas']['Reaction'];
 
 /** The message a reply quotes. */
 export interface ReplyRef {

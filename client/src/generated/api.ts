@@ -1082,6 +1082,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/messages/{id}/reactions/{emoji}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Reacts to a message of a chat the caller takes part in, written since they joined, with one
+         *     of the eight reactions: 👍 ❤️ 😂 😮 😢 🙏 👏 ✅ (percent-encoded in the path; ❤ without its
+         *     U+FE0F is taken as ❤️). One per person per emoji: 201 when added now, 200 when the caller
+         *     had reacted so already (nothing changes). Every stream of the chat gets `reaction_added`.
+         */
+        put: operations["add_reaction"];
+        post?: never;
+        /**
+         * Takes back the caller's reaction: 204, also when there was none. Every stream of the chat
+         *     gets `reaction_removed` (when there was one).
+         */
+        delete: operations["remove_reaction"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/messages/{id}/report": {
         parameters: {
             query?: never;
@@ -1556,7 +1582,7 @@ export interface components {
          *     has a general code; the precise ones below it name what a client may want to act on.
          * @enum {string}
          */
-        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" | "forbidden" | "admin_read_only" | "guardian_read_only" | "not_author" | "not_group_owner" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "visitor_blocked" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "already_reported" | "group_full" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
+        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" | "forbidden" | "admin_read_only" | "guardian_read_only" | "not_author" | "not_group_owner" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "visitor_blocked" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "message_purged" | "already_reported" | "group_full" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "unknown_reaction" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
         CompletedLesson: {
             /**
              * Format: int64
@@ -1742,6 +1768,11 @@ export interface components {
             /** @description Whether the text was changed after sending. */
             is_edited: boolean;
             purged: components["schemas"]["Purged"] | null;
+            /**
+             * @description Its reactions, one entry per emoji in the order each was first given (none on a
+             *     hidden, deleted or purged message).
+             */
+            reactions: components["schemas"]["Reaction"][];
             /**
              * @description The chat's other participants whose read marker covers this message (at most
              *     [`READ_BY_LIMIT`], lowest ids first): in a direct chat `[partner]` once the partner has
@@ -2050,6 +2081,37 @@ export interface components {
              */
             expirationTime?: number | null;
             keys: components["schemas"]["PushKeys"];
+        };
+        /** @description A message's reactions of one emoji, as history shows them. */
+        Reaction: {
+            /**
+             * Format: int64
+             * @description How many people reacted so (`user_ids`' length).
+             */
+            count: number;
+            /**
+             * @description One of the eight a message may get (see `PUT /api/messages/{id}/reactions/{emoji}`).
+             * @enum {string}
+             */
+            emoji: "👍" | "❤️" | "😂" | "😮" | "😢" | "🙏" | "👏" | "✅";
+            /** @description Who, in the order they reacted. */
+            user_ids: number[];
+        };
+        /**
+         * @description The data of `reaction_added` and `reaction_removed`: `user_id` reacted to message
+         *     `message_id` with `emoji`, or took that reaction back (each person has at most one of each
+         *     emoji on a message). Replayed on resume as it is now: none for a message hidden, deleted or
+         *     purged since.
+         */
+        ReactionEvent: {
+            /** Format: int64 */
+            chat_id: number;
+            /** @enum {string} */
+            emoji: "👍" | "❤️" | "😂" | "😮" | "😢" | "🙏" | "👏" | "✅";
+            /** Format: int64 */
+            message_id: number;
+            /** Format: int64 */
+            user_id: number;
         };
         ReadUpTo: {
             /**
@@ -7727,6 +7789,205 @@ export interface operations {
             };
             /** @description no such message, or not the caller's to see (one answer for both) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_reaction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                /** @description one of 👍 ❤️ 😂 😮 😢 🙏 👏 ✅, percent-encoded */
+                emoji: "👍" | "❤️" | "😂" | "😮" | "😢" | "🙏" | "👏" | "✅";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the caller had reacted so already */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description reacted now */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description malformed input: a parameter, the path or the body (`error` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such message, or not the caller's to see (one answer for both); an admin (`admin_read_only`), a guardian (`guardian_read_only`), a guest, or a suspended person (`account_suspended`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the message is hidden (`message_hidden`), deleted (`message_deleted`) or purged (`message_purged`), or the chat is closed (`chat_closed`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not one of the eight reactions (`unknown_reaction`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    remove_reaction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                /** @description one of 👍 ❤️ 😂 😮 😢 🙏 👏 ✅, percent-encoded */
+                emoji: "👍" | "❤️" | "😂" | "😮" | "😢" | "🙏" | "👏" | "✅";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the caller has no such reaction (now) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description malformed input: a parameter, the path or the body (`error` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such message, or not the caller's to see (one answer for both); an admin (`admin_read_only`), a guardian (`guardian_read_only`), a guest, or a suspended person (`account_suspended`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the message is hidden (`message_hidden`), deleted (`message_deleted`) or purged (`message_purged`), or the chat is closed (`chat_closed`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not one of the eight reactions (`unknown_reaction`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

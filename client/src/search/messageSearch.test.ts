@@ -27,6 +27,7 @@ function hit(id: number, chatId = 3): SearchHit {
       attachments: [],
       hidden: null,
       purged: null,
+      reactions: [],
     } as SearchHit['message'],
     snippet: [
       { text: 'учебник', highlight: true },

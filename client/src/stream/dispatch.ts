@@ -17,6 +17,8 @@
 // A guardian's `guardian_linked` and `guardian_unlinked` (their children changed) load the list
 // anew (`reloadChats`); an admin's fetch it again (which chats guardians read changed).
 //
+// A reaction (`reaction_added`, `reaction_removed`) changes its message where it is loaded.
+//
 // Our own `chat_muted`, `chat_unmuted`, `chat_archived`, `chat_unarchived` (from any tab)
 // change the item; an unarchived chat not listed (it was archived when the list was loaded)
 // comes with the list fetched again.
@@ -191,6 +193,12 @@ export function dispatch(event: StreamEvent, state: DispatchState): Outcome {
     case 'closure_requested':
     case 'closure_declined':
       return outcome({ effects: [{ type: 'closuresChanged' }] });
+    case 'reaction_added':
+    case 'reaction_removed': {
+      const { chatId, messageId, emoji, userId } = event;
+      const added = event.type === 'reaction_added';
+      return outcome({ conversations: [inChat(chatId, { type: 'reacted', id: messageId, emoji, userId, added })] });
+    }
     case 'guardian_linked':
     case 'guardian_unlinked':
       return state.isGuardian ? guardianOutcome(event, state) : outcome({ effects: [refresh] }); // admins: guardians_read changed

@@ -23,6 +23,8 @@
 // guardian concerned, whose stream the server ends after an unlinking): a guardian reads a
 // student's direct chats from now on, or no longer.
 //
+// Reactions add `reaction_added` and `reaction_removed` (of the log: reactionEvents.ts).
+//
 // Archive and mute add `chat_muted`, `chat_unmuted`, `chat_archived` and `chat_unarchived` (of
 // the log, to the person's own streams only): their setting of a chat (`chat_setting` here).
 //
@@ -37,6 +39,7 @@ import type { ChatItem } from '../chats/model';
 import type { components } from '../generated/api';
 import type { WireMessage } from '../conversation/model';
 import { MODERATION_EVENT_TYPES, type ModerationEvent, parseModerationEvent } from './moderationEvents';
+import { REACTION_EVENT_TYPES, type ReactionEvent, parseReactionEvent } from './reactionEvents';
 import {
   type Json,
   isBoolean,
@@ -75,6 +78,7 @@ export const EVENT_TYPES = [
   'typing',
   'presence',
   ...MODERATION_EVENT_TYPES,
+  ...REACTION_EVENT_TYPES,
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -94,6 +98,7 @@ export type LogEvent =
   /** A guardian's closure request made or declined (admins, and the guardian who asked). */
   | { type: 'closure_requested' | 'closure_declined'; position: number; chatId: number; requestId: number }
   | { type: 'reset'; position: number; reason: string }
+  | ReactionEvent
   | ModerationEvent;
 
 /** An event outside the log: no position, not replayed after a reconnect. */
@@ -310,8 +315,8 @@ export function parseStreamEvent(type: string, data: string, lastEventId: string
     case 'reset':
       return { type, position, reason: typeof body.reason === 'string' ? body.reason : '' };
     default:
-      // Moderation's, or one this client does not know (null: ignored).
-      return parseModerationEvent(type, body, position);
+      // Reactions', moderation's, or one this client does not know (null: ignored).
+      return parseReactionEvent(type, body, position) ?? parseModerationEvent(type, body, position);
   }
 }
 

@@ -56,6 +56,22 @@ const conversation = {
     editHint: 'Enter saves, Shift+Enter starts a new line, Esc cancels.',
     notSaved: 'Not saved. {{error}}',
   },
+  reactions: {
+    add: 'Add a reaction',
+    choose: 'Reactions',
+    who: '{{name}} {{emoji}}: {{people}}',
+    you: 'you',
+    names: {
+      thumbsUp: 'Thumbs up',
+      heart: 'Heart',
+      joy: 'Laughing',
+      surprised: 'Surprised',
+      sad: 'Sad',
+      pray: 'Thank you',
+      clap: 'Applause',
+      check: 'Done',
+    },
+  },
   deleteDialog: {
     title: 'Delete this message?',
     body: 'It will disappear for everyone in this chat. This cannot be undone.',

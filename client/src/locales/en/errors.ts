@@ -60,6 +60,8 @@ const errors = {
     already_reported: 'You have already reported this message.',
     account_suspended: 'Your account is suspended: you cannot write for now.',
     message_hidden: 'A moderator hid this message: it can no longer be changed.',
+    message_purged: 'This message was removed for good: it can no longer be changed.',
+    unknown_reaction: 'That reaction is not one of those offered.',
     push_disabled: 'Notifications are not set up on this server.',
     push_endpoint_not_allowed: "This browser's notification service is not accepted by the server. Try another browser.",
     unknown_user: "This school account is not linked to anyone in the chat. Ask the school's administrator to give you access.",

@@ -58,6 +58,22 @@ const conversation = {
     editHint: 'Enter сохраняет, Shift+Enter — новая строка, Esc — отмена.',
     notSaved: 'Не сохранено. {{error}}',
   },
+  reactions: {
+    add: 'Добавить реакцию',
+    choose: 'Реакции',
+    who: '{{name}} {{emoji}}: {{people}}',
+    you: 'вы',
+    names: {
+      thumbsUp: 'Нравится',
+      heart: 'Сердце',
+      joy: 'Смешно',
+      surprised: 'Удивительно',
+      sad: 'Грустно',
+      pray: 'Спасибо',
+      clap: 'Аплодисменты',
+      check: 'Готово',
+    },
+  },
   deleteDialog: {
     title: 'Удалить сообщение?',
     body: 'Оно исчезнет у всех участников чата. Это нельзя отменить.',
