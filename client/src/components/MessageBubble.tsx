@@ -53,6 +53,8 @@ interface Props {
   onUnhide?: (message: Message) => void;
   /** Its reactions, under the bubble (none for a message being sent, hidden or purged). */
   reactions?: ReactNode;
+  /** The button to add a reaction, first of its actions (none where the reader may not react). */
+  addReaction?: ReactNode;
 }
 
 export function MessageBubble(props: Props) {
@@ -155,9 +157,11 @@ export function MessageBubble(props: Props) {
           )}
         </span>
       </div>
-      {saved && !placeholder && props.reactions}
-      {saved && !editing && (props.canReply || props.canEdit || props.canDelete || props.canReport || canModerate) && (
+      {saved &&
+        !editing &&
+        (props.addReaction || props.canReply || props.canEdit || props.canDelete || props.canReport || canModerate) && (
         <div className="message-actions">
+          {props.addReaction}
           {props.canReply && (
             <ActionButton testId={`reply-${saved.id}`} label={t('message.reply')} onClick={() => props.onReply(saved)}>
               <path fill="currentColor" d="M10 9V5l-7 7 7 7v-4.1c5 0 8.5 1.6 11 5.1-1-5-4-10-11-11z" />
@@ -219,6 +223,7 @@ export function MessageBubble(props: Props) {
           )}
         </div>
       )}
+      {saved && !placeholder && props.reactions}
       {failed && pending && (
         <div className="send-error" role="alert">
           <span>{t('message.notSent', { error: pending.error })}</span>

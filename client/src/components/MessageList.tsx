@@ -12,7 +12,7 @@ import { useNow } from '../useNow';
 import { isActionable } from '../moderation/removal';
 import { useSession } from '../session/SessionContext';
 import { ConfirmDialog } from './ConfirmDialog';
-import { Reactions } from '../reactions/Reactions';
+import { AddReaction, Reactions } from '../reactions/Reactions';
 import { type BubbleMessage, MessageBubble, senderLabel } from './MessageBubble';
 import { type MessageModerationProps, useMessageModeration } from '../moderation/MessageModeration';
 
@@ -338,6 +338,7 @@ export function MessageList(props: Props) {
                       <Reactions message={saved} people={people} me={me.id} canReact={props.canReact && writable} />
                     )
                   }
+                  addReaction={saved && props.canReact && writable && <AddReaction message={saved} me={me.id} />}
                 />
               </Fragment>
             );
