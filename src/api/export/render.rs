@@ -111,7 +111,7 @@ impl ExportedReaction {
             .filter(|(user_id, _)| names(*user_id))
             .map(|(user_id, name)| ExportedPerson { user_id, name })
             .collect();
-        (!people.is_empty()).then(|| Self { emoji: reacted.emoji, count: people.len(), people })
+        (!people.is_empty()).then_some(Self { emoji: reacted.emoji, count: people.len(), people })
     }
 }
 
