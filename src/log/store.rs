@@ -104,25 +104,28 @@ where
     rows.iter().map(StoredEvent::from_row).collect()
 }
 
-/// The messages among the next `limit` events after `position`: the last position read (`None`
-/// when there is nothing after it) and the ids of the messages created there, in log order.
-/// For a reader that needs only the messages (the flagger): nothing but their ids leaves the
-/// database.
+/// The messages among the next `limit` events after `position`: the last position read
+/// (`None` when there is nothing after it) and the first and last id of the messages created
+/// there (`None` when none was). Message ids are drawn under the log's lock
+/// (`events_before_insert`), in position order, so the messages of those events are exactly
+/// the ids between the two. For a reader that needs only the messages (the flagger): nothing
+/// else leaves the database.
 pub async fn messages_after(
     client: &impl GenericClient,
     position: i64,
     limit: i64,
-) -> Result<Option<(i64, Vec<i64>)>, tokio_postgres::Error> {
+) -> Result<Option<(i64, Option<(i64, i64)>)>, tokio_postgres::Error> {
     let row = client
         .query_one(
             "SELECT max(position),
-                    coalesce(array_agg((payload ->> 'message_id')::bigint ORDER BY position)
-                             FILTER (WHERE type = 'message_created'), '{}')
+                    min((payload ->> 'message_id')::bigint) FILTER (WHERE type = 'message_created'),
+                    max((payload ->> 'message_id')::bigint) FILTER (WHERE type = 'message_created')
              FROM (SELECT position, type, payload FROM events WHERE position > $1 ORDER BY position LIMIT $2) e",
             &[&position, &limit],
         )
         .await?;
-    Ok(row.get::<_, Option<i64>>(0).map(|last| (last, row.get(1))))
+    let ids = row.get::<_, Option<i64>>(1).zip(row.get::<_, Option<i64>>(2));
+    Ok(row.get::<_, Option<i64>>(0).map(|last| (last, ids)))
 }
 
 /// The highest position visible now (0 for an empty log).
