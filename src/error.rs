@@ -71,6 +71,9 @@ pub enum Code {
     GuardianReadOnly,
     /// 403: only a message's author may change it.
     NotAuthor,
+    /// 403: this school turned editing off (`MESSAGE_EDITING=off`): a message can be deleted,
+    /// not edited.
+    EditingOff,
     /// 403: only a group's owner or an admin may manage it.
     NotGroupOwner,
     /// 403: a guest may use their own inquiry chat only.

@@ -217,9 +217,10 @@ fn sent_message(stored: &StoredEvent, reply_to: Option<ReplyPreview>) -> Result<
 
 /// Replaces the text of the caller's own message. The old text stays in the log; history
 /// shows the new one with `is_edited`. The same text again changes nothing (200, no event).
+/// A school that turned editing off (`MESSAGE_EDITING=off`) refuses every edit.
 #[utoipa::path(put, path = "/api/messages/{id}", tag = "messages", params(("id" = i64, Path)), request_body = EditMessage,
     responses((status = 422, body = ErrorBody, description = "empty content for a message without attachments"), (status = 200, body = SentMessage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody, description = "no such message, or not the caller's to see (one answer for both)"),
+              (status = 403, body = ErrorBody, description = "no such message, or not the caller's to see (one answer for both); `editing_off`: this school turned editing off"),
               (status = 409, body = ErrorBody, description = "the message is deleted")))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, message_id = id))]
 pub async fn edit(
@@ -228,6 +229,12 @@ pub async fn edit(
     PathParam(id): PathParam<i64>,
     JsonBody(body): JsonBody<EditMessage>,
 ) -> Result<Json<SentMessage>> {
+    if !state.config.append.editing {
+        return Err(AppError::Forbidden(
+            "this school turned editing off (MESSAGE_EDITING=off): delete the message and write it again".into(),
+        )
+        .with_code(Code::EditingOff));
+    }
     let current = {
         let client = state.db.get().await?;
         load_message(&**client, id).await?.ok_or_else(|| no_message(id))?

@@ -11,6 +11,7 @@ import { useHighlight } from '../useHighlight';
 import { useNow } from '../useNow';
 import { isActionable } from '../moderation/removal';
 import { useSession } from '../session/SessionContext';
+import { useMessageEditing } from '../conversation/useMessageEditing';
 import { ConfirmDialog } from './ConfirmDialog';
 import { type BubbleMessage, MessageBubble, senderLabel } from './MessageBubble';
 import { type MessageModerationProps, useMessageModeration } from '../moderation/MessageModeration';
@@ -63,6 +64,7 @@ export function MessageList(props: Props) {
   const { conversation, people, readOnly, group, onLoadOlder, onLoadNewer, onAtBottomChange, onFocusDone } = props;
   const { t, locale } = useLocale();
   const { me } = useSession();
+  const editingAllowed = useMessageEditing();
   const now = useNow(60_000);
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
@@ -313,7 +315,7 @@ export function MessageList(props: Props) {
                   quoteSender={message.replyTo?.senderId != null ? senderLabel(people, message.replyTo.senderId, t) : null}
                   isRead={saved && own ? isReadByOthers(conversation, saved) : null}
                   canDelete={own && !readOnly && !props.closed}
-                  canEdit={own && writable}
+                  canEdit={own && writable && editingAllowed}
                   canReply={writable}
                   canRetry={writable}
                   {...moderation.actions(saved)}

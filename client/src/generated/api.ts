@@ -1072,6 +1072,7 @@ export interface paths {
         /**
          * Replaces the text of the caller's own message. The old text stays in the log; history
          *     shows the new one with `is_edited`. The same text again changes nothing (200, no event).
+         *     A school that turned editing off (`MESSAGE_EDITING=off`) refuses every edit.
          */
         put: operations["edit"];
         post?: never;
@@ -1556,7 +1557,7 @@ export interface components {
          *     has a general code; the precise ones below it name what a client may want to act on.
          * @enum {string}
          */
-        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" | "forbidden" | "admin_read_only" | "guardian_read_only" | "not_author" | "not_group_owner" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "visitor_blocked" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "already_reported" | "group_full" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
+        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" | "forbidden" | "admin_read_only" | "guardian_read_only" | "not_author" | "editing_off" | "not_group_owner" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "visitor_blocked" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "already_reported" | "group_full" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
         CompletedLesson: {
             /**
              * Format: int64
@@ -1841,6 +1842,11 @@ export interface components {
             end_session_url: string;
         };
         MeResponse: {
+            /**
+             * @description Whether this school lets authors edit their messages (`MESSAGE_EDITING`); deleting is
+             *     always allowed.
+             */
+            message_editing: boolean;
             suspended: components["schemas"]["Suspension"] | null;
             user: components["schemas"]["UserProfile"];
         };
@@ -7611,7 +7617,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description no such message, or not the caller's to see (one answer for both) */
+            /** @description no such message, or not the caller's to see (one answer for both); `editing_off`: this school turned editing off */
             403: {
                 headers: {
                     [name: string]: unknown;

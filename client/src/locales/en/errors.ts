@@ -36,6 +36,7 @@ const errors = {
     admin_read_only: 'Admins read chats but do not write in them.',
     guardian_read_only: 'Guardians read their child’s chats but do not write in them.',
     not_author: 'Only the author of a message can change it.',
+    editing_off: 'This school does not allow editing messages: delete it and write it again.',
     not_group_owner: "Only the group's owner or an admin can do this.",
     guest_confined: 'A guest can only use their own conversation.',
     cross_site_request: 'The request came from another site and was refused. Reload the page.',
