@@ -40,7 +40,7 @@ use crate::AppState;
         super::chat_settings::unarchive,
         super::pins::pin,
         super::pins::unpin,
-        super::pins::list,
+        super::pins::list_pins,
         super::groups::create,
         super::groups::details,
         super::groups::rename,

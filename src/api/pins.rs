@@ -33,7 +33,7 @@ use crate::{AppState, Result};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/chats/{chat_id}/pins/{message_id}", put(pin).delete(unpin))
-        .merge(crate::access::for_guests(Router::new().route("/api/chats/{chat_id}/pins", get(list))))
+        .merge(crate::access::for_guests(Router::new().route("/api/chats/{chat_id}/pins", get(list_pins))))
 }
 
 /// The chat's pins, newest pin first ($1: the chat), each message as history shows it, within
@@ -124,7 +124,7 @@ async fn change(state: &AppState, user: &AuthUser, chat_id: i64, message_id: i64
               (status = 403, body = ErrorBody, description = "no such chat, or the caller may not read it (one answer for both)"),
               (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
-pub async fn list(
+pub async fn list_pins(
     State(state): State<AppState>,
     user: AuthUser,
     PathParam(chat_id): PathParam<i64>,
