@@ -144,3 +144,26 @@ async fn hiding_or_deleting_a_pinned_message_unpins_it_and_a_resume_replays_the_
     assert_eq!(replayed, expected);
     assert_eq!(pinned(&b, &student, chat).await, [rules]);
 }
+
+#[tokio::test]
+async fn a_purged_pinned_message_is_unpinned_and_a_resume_replays_no_pin_of_it() {
+    let _turn = crate::governance::one_retention_at_a_time().await;
+    let a = TestApp::spawn_with(|c| c.governance.retention = Some(time::Duration::days(30))).await;
+    let (teacher, student) = (a.user("teacher", "Иван Петрович").await, a.user("student", "Мария").await);
+    let chat = a.chat(&teacher, &student).await;
+    let old = a.send(&teacher, chat, "старое объявление").await;
+    let before = tutorchat::log::head(&a.sql).await.expect("head");
+    assert_eq!(pin(&a, &teacher, chat, old, true).await, (204, None));
+    let recent = a.send(&teacher, chat, "новое").await;
+    let horizon = crate::governance::created_at(&a, recent).await;
+    let purged =
+        tutorchat::governance::retention::run_at(&a.state, horizon + time::Duration::days(30)).await.expect("run");
+    assert_eq!(purged, 1, "the old message only");
+    assert!(pinned(&a, &student, chat).await.is_empty(), "purged: pinned nowhere");
+    assert_eq!(pin(&a, &teacher, chat, old, true).await.0, 409, "a purged message takes no pin");
+    audit_is_clean(&a).await;
+
+    let mut resumed = a.stream(&student, Some(&before.to_string())).await;
+    let names: Vec<String> = resumed.events(2).await.into_iter().map(|e| e.event).collect();
+    assert_eq!(names, ["new_message", "messages_purged"], "no message_pinned for a message purged since");
+}
