@@ -110,6 +110,8 @@ pub enum Code {
     AlreadyReported,
     /// 409: the group has its maximum of members.
     GroupFull,
+    /// 409: the chat has as many pinned messages as it may (`PINS_PER_CHAT`): unpin one first.
+    TooManyPins,
     /// 413: the body or the file is larger than the server's limit.
     PayloadTooLarge,
     /// 415: the body is not of the expected content type.
@@ -322,6 +324,7 @@ impl From<AppendError> for AppError {
             AppendError::Refused(message, Refusal::Deleted) => Self::Conflict(message).with_code(Code::MessageDeleted),
             AppendError::Refused(message, Refusal::Purged) => Self::Conflict(message),
             AppendError::Refused(message, Refusal::Unfit) => Self::Unprocessable(message),
+            AppendError::Refused(message, Refusal::TooManyPins) => Self::Conflict(message).with_code(Code::TooManyPins),
             // The log's trigger refuses two states (its messages say which).
             AppendError::Refused(message, Refusal::Conflict) => {
                 let code = if message.contains("is closed") { Code::ChatClosed } else { Code::MessageDeleted };

@@ -17,6 +17,7 @@
 // (useSuspension); admins keep a moderation view (useModeration). Quiet hours: a teacher's
 // held messages (useHeldMessages) show in their chat until a `new_message` delivers them.
 // Search: useChatSearch, useMessageSearch (results open a chat at a message: useHistoryNavigation).
+// Pins: the open chat's bar reads them (pins/usePins.ts) again on the stream's news (`pinsNews`).
 
 import { useCallback, useEffect, useState } from 'react';
 
@@ -37,6 +38,7 @@ import { type Commands, useCommands } from './useCommands';
 import { type HistoryNavigation, useHistoryNavigation } from './useHistoryNavigation';
 import { type MessageSearchControl, useMessageSearch } from './search/useMessageSearch';
 import { changesUnread, titleUnread } from './unread';
+import { changesPins } from './pins/pins';
 import { useApply } from './stream/useApply';
 import { type Connection, useEventStream } from './stream/useEventStream';
 import { type Moderation, useModeration } from './moderation/useModeration';
@@ -89,6 +91,8 @@ export interface Workspace extends Commands, HistoryNavigation {
   held: HeldControl;
   /** Counts the stream's news of closure requests (made, declined): their views reload on it. */
   closures: number;
+  /** Counts the stream's news of pins (`changesPins`): the open chat's pinned bar reads them again on it. */
+  pinsNews: number;
 }
 
 /** The workspace of the person signed in (`useSession`). */
@@ -115,6 +119,7 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
   const moderation = useModeration(store);
   const [closures, setClosures] = useState(0);
   const closuresChanged = useCallback(() => setClosures((n) => n + 1), []);
+  const [pinsNews, setPinsNews] = useState(0);
   const { apply, run } = useApply(store, loading, endSession, { moderation, checkSuspension, closuresChanged }, openChat);
   const { count: serverUnread, refreshSoon: refreshUnreadSoon } = useUnreadTotal(store.failed);
 
@@ -160,6 +165,7 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
     (event: StreamEvent) => {
       if (isLogEvent(event)) store.handledPosition.current = event.position;
       if (changesUnread(event, me.id, latest.current.readingChatId)) refreshUnreadSoon();
+      if (changesPins(event)) setPinsNews((n) => n + 1);
       const outcome = dispatch(event, { ...latest.current, me: me.id, isAdmin, isGuest, isGuardian, now: Date.now() });
       apply(outcome);
       if (event.type === 'new_message') heldReceived(event.chatId, event.message);
@@ -201,5 +207,6 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
     moderation,
     held,
     closures,
+    pinsNews,
   };
 }

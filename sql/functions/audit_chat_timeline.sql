@@ -71,6 +71,8 @@ CREATE OR REPLACE FUNCTION audit_chat_timeline(p_chat_id bigint) RETURNS TABLE(e
                WHEN 'chat_unmuted' THEN format('%s unmuted the chat', u.name)
                WHEN 'chat_archived' THEN format('%s archived the chat (for themself; the log keeps it)', u.name)
                WHEN 'chat_unarchived' THEN format('%s unarchived the chat', u.name)
+               WHEN 'message_pinned' THEN format('%s pinned message %s', u.name, e.payload ->> 'message_id')
+               WHEN 'message_unpinned' THEN format('%s unpinned message %s', u.name, e.payload ->> 'message_id')
            END AS content,
            (e.payload ->> 'reply_to_message_id')::bigint AS reply_to_message_id,
            CASE WHEN e.type IN ('participant_added', 'participant_removed') THEN (e.payload ->> 'user_id')::bigint END AS member_id,

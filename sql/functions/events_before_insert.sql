@@ -58,6 +58,7 @@ BEGIN
     WHEN 'chat_muted', 'chat_unmuted', 'chat_archived', 'chat_unarchived' THEN kept := events_rule_chat_setting(NEW);
     WHEN 'closure_requested' THEN kept := events_rule_closure(NEW);
     WHEN 'closure_declined' THEN kept := events_rule_closure(NEW);
+    WHEN 'message_pinned', 'message_unpinned' THEN kept := events_rule_pin(NEW);
     END CASE;  -- another type: CASE_NOT_FOUND (and events_type_check refuses it anyway)
     IF kept IS NULL THEN
         RETURN NULL;  -- a no-op: nothing is appended, nothing announced
@@ -119,7 +120,11 @@ with the same text as its comment):
   anyone but an admin (events_user_rule); unsuspending someone not suspended, asking twice for
   an erasure, erasing twice: no-ops; user_erased only once every message of theirs is purged.
 - chat_muted, chat_unmuted, chat_archived, chat_unarchived: a participant (not a guest), of
-  their own membership; so already: a no-op (events_rule_chat_setting).';
+  their own membership; so already: a no-op (events_rule_chat_setting).
+- message_pinned, message_unpinned: a group''s owner or a direct chat''s participant (not a
+  guest), in a chat that is not closed, of a message of the chat they can see; pinning a
+  message not deleted, hidden or purged, within the limit the request carries (PINS_PER_CHAT);
+  so already: a no-op (events_rule_pin). Hiding, deleting or purging a message unpins it.';
 
 CREATE OR REPLACE TRIGGER events_before_insert BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION events_before_insert();
 

@@ -19,6 +19,7 @@ mod messages;
 pub mod moderation;
 pub mod openapi;
 mod paging;
+mod pins;
 mod presence;
 mod push;
 mod read_markers;
@@ -44,6 +45,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .merge(attachments::router(config.storage.max_file_bytes))
         .merge(chats::router())
         .merge(chat_settings::router())
+        .merge(pins::router())
         .merge(groups::router())
         .merge(inquiries::router())
         .merge(history::router())

@@ -69,6 +69,8 @@ pub enum Refusal {
     Deleted,
     /// Well-formed, but naming something that does not fit the state (another's upload).
     Unfit,
+    /// The chat has as many pins as it may (`PINS_PER_CHAT`).
+    TooManyPins,
 }
 
 impl From<tokio_postgres::Error> for AppendError {
@@ -96,6 +98,7 @@ impl From<tokio_postgres::Error> for AppendError {
             Some("message_purged") => Refusal::Purged,
             Some("message_deleted") => Refusal::Deleted,
             Some("unfit") => Refusal::Unfit,
+            Some("too_many_pins") => Refusal::TooManyPins,
             _ => refusal,
         };
         let message = match db.constraint() {

@@ -54,6 +54,8 @@ pub enum EventType {
     ChatUnarchived,
     ClosureRequested,
     ClosureDeclined,
+    MessagePinned,
+    MessageUnpinned,
 }
 
 crate::db::text_column!(EventType {
@@ -85,6 +87,8 @@ crate::db::text_column!(EventType {
     ChatUnarchived => "chat_unarchived",
     ClosureRequested => "closure_requested",
     ClosureDeclined => "closure_declined",
+    MessagePinned => "message_pinned",
+    MessageUnpinned => "message_unpinned",
 });
 
 /// A participant's own setting of a chat, each an event by them ([`NewEvent::ChatSetting`]):
@@ -238,6 +242,14 @@ pub enum EventData {
         #[serde(default)]
         note: Option<String>,
     },
+    /// The actor pinned the message at the chat's top (or unpinned it); hiding, deleting or
+    /// purging it unpins it too, with no event of its own.
+    MessagePinned {
+        message_id: i64,
+    },
+    MessageUnpinned {
+        message_id: i64,
+    },
 }
 
 /// Why a message's content was purged.
@@ -317,6 +329,8 @@ impl StoredEvent {
             EventData::ChatUnarchived => EventType::ChatUnarchived,
             EventData::ClosureRequested { .. } => EventType::ClosureRequested,
             EventData::ClosureDeclined { .. } => EventType::ClosureDeclined,
+            EventData::MessagePinned { .. } => EventType::MessagePinned,
+            EventData::MessageUnpinned { .. } => EventType::MessageUnpinned,
         }
     }
 

@@ -163,8 +163,8 @@ pub const VISIBLE_TO_ADMIN_SQL: &str = "SELECT position, chat_id, actor_id, type
 
 /// Events in ($1, $2] that user $4 was entitled to, up to $3, in log order: those of each
 /// chat inside their membership intervals (`chat_memberships`: from the event that made them
-/// a member through the one that removed them), except an edit of a message from before the
-/// interval began (history shows nobody a message from before they joined). Read per interval
+/// a member through the one that removed them), except an edit, a pin or an unpin of a message
+/// from before the interval began (history shows nobody a message from before they joined). Read per interval
 /// through `idx_events_chat_position`, then merged: the cost follows the user's own chats,
 /// never the traffic of everyone else's (scanning the log by position and filtering by chat
 /// made a resume from 0 cost as much as the whole log).
@@ -174,7 +174,7 @@ pub const VISIBLE_TO_PARTICIPANT_SQL: &str = "SELECT e.position, e.chat_id, e.ac
          SELECT position, chat_id, actor_id, type, payload, created_at FROM events x
          WHERE x.chat_id = p.chat_id AND x.position > greatest($1, p.from_position - 1)
            AND x.position <= least($2, coalesce(p.to_position, $2))
-           AND (x.type <> 'message_edited' OR p.from_position <= (
+           AND (x.type NOT IN ('message_edited', 'message_pinned', 'message_unpinned') OR p.from_position <= (
                SELECT m.position FROM messages m WHERE m.id = (x.payload ->> 'message_id')::bigint))
          ORDER BY x.position LIMIT $3
      ) e
@@ -184,11 +184,11 @@ pub const VISIBLE_TO_PARTICIPANT_SQL: &str = "SELECT e.position, e.chat_id, e.ac
 /// Events in ($1, $2] that guardian $4 may read, up to $3, in log order, by the one rule of a
 /// guardian's reading (`guardian_reading($4, $5)`, $5: `GUARDIAN_GROUPS=own_messages`), set-based:
 /// - the direct chats of each student they are linked to now, from the link on (a link ended
-///   ends the reading, history and replay alike), except an edit of a message from before the
-///   link;
+///   ends the reading, history and replay alike), except an edit, a pin or an unpin of a message
+///   from before the link;
 /// - with $5, each group in the stretches where the student was a member and the guardian
 ///   linked: only the events about the student's own messages from those stretches (written,
-///   edited, deleted, hidden, shown again, purged), never another member's, nor the group's
+///   edited, deleted, hidden, shown again, purged, pinned, unpinned), never another member's, nor the group's
 ///   other events (its members, its reads).
 ///
 /// Read per stretch through `idx_events_chat_position`, as a participant's; a stretch of two
@@ -200,10 +200,11 @@ pub const VISIBLE_TO_GUARDIAN_SQL: &str = "SELECT DISTINCT ON (e.position) e.pos
          WHERE x.chat_id = r.chat_id AND x.position > greatest($1, r.from_position - 1)
            AND x.position <= least($2, coalesce(r.to_position, $2))
            AND CASE WHEN NOT r.own_only THEN
-                    x.type <> 'message_edited' OR r.from_position <= (
+                    x.type NOT IN ('message_edited', 'message_pinned', 'message_unpinned') OR r.from_position <= (
                         SELECT m.position FROM messages m WHERE m.id = (x.payload ->> 'message_id')::bigint)
                 WHEN x.type = 'message_created' THEN x.actor_id = r.student_id
-                WHEN x.type IN ('message_edited', 'message_deleted', 'message_hidden', 'message_unhidden') THEN
+                WHEN x.type IN ('message_edited', 'message_deleted', 'message_hidden', 'message_unhidden',
+                                'message_pinned', 'message_unpinned') THEN
                     EXISTS (SELECT 1 FROM messages m WHERE m.id = (x.payload ->> 'message_id')::bigint
                               AND m.sender_id = r.student_id AND m.position >= r.from_position)
                 WHEN x.type = 'messages_purged' THEN

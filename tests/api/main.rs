@@ -39,6 +39,7 @@ mod moderation;
 mod mute_archive;
 mod notices;
 mod oidc;
+mod pins;
 mod presence;
 mod push;
 mod quiet_hours;

@@ -26,6 +26,9 @@ import { PresenceStatus } from './PresenceStatus';
 import { SuspendedBanner } from '../moderation/SuspendedBanner';
 import { heldIn } from '../quiet/held';
 import { HeldMessages } from '../quiet/HeldMessages';
+import { mayPin, shownPins } from '../pins/pins';
+import { PinnedBar } from '../pins/PinnedBar';
+import { usePins } from '../pins/usePins';
 
 interface Props {
   chatId: number;
@@ -85,6 +88,10 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
   const memberCount = details?.members.length ?? chat?.participantsCount ?? 0;
   const owner = details?.createdBy ?? chat?.createdBy ?? null;
   const manages = canManage({ kind: isGroup ? 'group' : 'direct', createdBy: owner }, me);
+  // Pins: a group's owner, a direct chat's (or an inquiry's teacher's) participants, while they may write.
+  const pinControl = usePins(chatId, workspace.pinsNews);
+  const pinning = mayPin({ kind: isGroup ? 'group' : (chat?.kind ?? 'direct'), createdBy: owner }, me, !reader && !ended && !closed && suspension === null);
+  const pinned = useMemo(() => new Set(pinControl.pins.map((p) => p.message_id)), [pinControl.pins]);
 
   const [reply, setReply] = useReplyDraft(chatId);
   // The quote follows edits and deletions of the message while the answer is written.
@@ -216,6 +223,13 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
         </p>
       )}
 
+      <PinnedBar
+        pins={shownPins(pinControl.pins, conversation)}
+        canUnpin={pinning}
+        onJump={(messageId) => workspace.openAt(chatId, messageId)}
+        onUnpin={(messageId) => pinControl.toggle(messageId, false)}
+        error={pinControl.error}
+      />
       {conversation === undefined || conversation.status === 'loading' ? (
         <div className="conversation-status muted" aria-busy="true">
           {t('conversation.loading')}
@@ -254,6 +268,7 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
           onEdit={(messageId, content) => workspace.edit(chatId, messageId, content)}
           onReply={onReply}
           onAtBottomChange={onAtBottomChange}
+          pins={pinning ? { pinned, onToggle: pinControl.toggle } : undefined}
         />
       )}
 

@@ -51,6 +51,9 @@ interface Props {
   onReport?: (message: Message) => void;
   onHide?: (message: Message) => void;
   onUnhide?: (message: Message) => void;
+  /** Whether it is pinned, for those who may pin or unpin it (undefined: they may not). */
+  pinned?: boolean;
+  onTogglePin?: (messageId: number, on: boolean) => void;
 }
 
 export function MessageBubble(props: Props) {
@@ -153,7 +156,7 @@ export function MessageBubble(props: Props) {
           )}
         </span>
       </div>
-      {saved && !editing && (props.canReply || props.canEdit || props.canDelete || props.canReport || canModerate) && (
+      {saved && !editing && (props.canReply || props.canEdit || props.canDelete || props.canReport || canModerate || props.pinned !== undefined) && (
         <div className="message-actions">
           {props.canReply && (
             <ActionButton testId={`reply-${saved.id}`} label={t('message.reply')} onClick={() => props.onReply(saved)}>
@@ -183,6 +186,15 @@ export function MessageBubble(props: Props) {
                 fill="currentColor"
                 d="M9 3h6l1 2h4v2H4V5h4l1-2zm-3 6h12l-1 12H7L6 9zm4 2v8h1.5v-8H10zm3.5 0v8H15v-8h-1.5z"
               />
+            </ActionButton>
+          )}
+          {props.pinned !== undefined && (
+            <ActionButton
+              testId={`${props.pinned ? 'unpin' : 'pin'}-${saved.id}`}
+              label={t(props.pinned ? 'pins.unpin' : 'pins.pin')}
+              onClick={() => props.onTogglePin?.(saved.id, !props.pinned)}
+            >
+              <path fill="currentColor" d="M16 3v2h-1v6l2 3v2h-4v5l-1 1-1-1v-5H7v-2l2-3V5H8V3h8z" />
             </ActionButton>
           )}
           {props.canReport && (

@@ -41,6 +41,8 @@ interface Props {
   onReply: (message: Message) => void;
   /** Whether the newest messages are on screen, whenever that changes (never in a window of older ones). */
   onAtBottomChange: (atBottom: boolean) => void;
+  /** Those who may pin: which messages are pinned, and pinning (`true`) or unpinning one. */
+  pins?: { pinned: ReadonlySet<number>; onToggle: (messageId: number, on: boolean) => void };
 }
 
 /** Within this many pixels of an edge counts as at it. */
@@ -319,6 +321,8 @@ export function MessageList(props: Props) {
                   canReply={writable}
                   canRetry={writable}
                   {...moderation.actions(saved)}
+                  pinned={saved && writable && props.pins ? props.pins.pinned.has(saved.id) : undefined}
+                  onTogglePin={props.pins?.onToggle}
                   editing={saved !== null && saved.id === editingId}
                   highlighted={saved !== null && saved.id === highlightId}
                   onDelete={(id) => {

@@ -191,6 +191,9 @@ export function dispatch(event: StreamEvent, state: DispatchState): Outcome {
     case 'closure_requested':
     case 'closure_declined':
       return outcome({ effects: [{ type: 'closuresChanged' }] });
+    case 'message_pinned':
+    case 'message_unpinned':
+      return nothing; // the open chat's pinned bar reads its pins again (the workspace counts the news)
     case 'guardian_linked':
     case 'guardian_unlinked':
       return state.isGuardian ? guardianOutcome(event, state) : outcome({ effects: [refresh] }); // admins: guardians_read changed

@@ -13,8 +13,8 @@ use crate::wire::events::ChatCreated;
 pub use crate::wire::events::{
     ChatClosedEvent, ChatCreatedEvent, ChatExportedEvent, ChatRenamedEvent, ChatSettingEvent, ClosureRequestEvent,
     GuardianEvent, MessageBody, MessageDeletedEvent, MessageEvent, MessageHiddenEvent, MessageReportedEvent,
-    MessagesPurgedEvent, MessagesReadEvent, ParticipantAddedEvent, ParticipantRemovedEvent, ReportClearedEvent,
-    ResetEvent, UserEvent, UserSuspendedEvent,
+    MessagesPurgedEvent, MessagesReadEvent, ParticipantAddedEvent, ParticipantRemovedEvent, PinEvent,
+    ReportClearedEvent, ResetEvent, UserEvent, UserSuspendedEvent,
 };
 use crate::wire::{
     AdminChat, ChatHeader, ChatKind, ClosureRequestView, Contact, MessageType, Person, Presences, ReportView,
@@ -24,6 +24,7 @@ mod authors;
 mod facts;
 mod governance;
 mod pairs;
+mod pins;
 
 use authors::{about_messages, owners, purged_by_author};
 use facts::{MessageFacts, message_facts};
@@ -106,10 +107,18 @@ pub async fn encode(
     let owners = owners(client, events).await?;
     let reports = governance::reports(client, events).await?;
     let closures = governance::closure_requests(client, events).await?;
-    let looked_up =
-        LookedUp { names: &names, guarded: &guarded, facts: &facts, reports: &reports, closures: &closures };
+    let standing = pins::Standing::of(client, events, shown).await?;
+    let looked_up = LookedUp {
+        names: &names,
+        guarded: &guarded,
+        facts: &facts,
+        reports: &reports,
+        closures: &closures,
+        owners: &owners,
+    };
     events
         .iter()
+        .filter(|event| standing.shows(event))
         .map(|event| {
             let mut dispatch = dispatch(event, &looked_up, shown)?;
             dispatch.messages = about_messages(event, &owners);
@@ -156,10 +165,12 @@ struct LookedUp<'a> {
     facts: &'a HashMap<i64, MessageFacts>,
     reports: &'a HashMap<i64, ReportView>,
     closures: &'a HashMap<i64, ClosureRequestView>,
+    /// Each message's sender and position, for the events about one (`authors::owners`).
+    owners: &'a HashMap<i64, (i64, i64)>,
 }
 
 fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyhow::Result<Dispatch> {
-    let LookedUp { names, guarded, facts, reports, closures } = *looked_up;
+    let LookedUp { names, guarded, facts, reports, closures, owners } = *looked_up;
     let (position, actor_id) = (event.position, event.actor_id);
     let Some(chat_id) = event.chat_id else {
         return governance::about_person(event);
@@ -253,6 +264,7 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
         EventData::ChatMuted | EventData::ChatUnmuted | EventData::ChatArchived | EventData::ChatUnarchived => {
             governance::own_setting(position, chat_id, actor_id, &event.data)?
         }
+        EventData::MessagePinned { .. } | EventData::MessageUnpinned { .. } => pins::dispatch(event, chat_id, owners)?,
         EventData::ChatRead { up_to_message_id } => {
             let read = MessagesReadEvent {
                 chat_id,

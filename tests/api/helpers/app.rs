@@ -267,7 +267,8 @@ pub fn status_of_code(code: &str) -> Option<u16> {
         "not_found" | "push_disabled" => 404,
         "method_not_allowed" => 405,
         "request_timeout" => 408,
-        "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "already_reported" | "group_full" => 409,
+        "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "already_reported" | "group_full"
+        | "too_many_pins" => 409,
         "payload_too_large" => 413,
         "unsupported_media_type" => 415,
         "range_not_satisfiable" => 416,

@@ -48,6 +48,7 @@ const errors = {
     visitor_blocked: 'The teacher of this link has blocked you: it cannot open a new conversation for you.',
     message_deleted: 'This message has been deleted.',
     group_full: 'The group is full: no more members can join it.',
+    too_many_pins: 'This chat has as many pinned messages as it may have: unpin one first.',
     payload_too_large: 'This is too large for the server.',
     unsupported_media_type: 'The server does not accept this kind of content.',
     range_not_satisfiable: 'That part of the file does not exist.',
