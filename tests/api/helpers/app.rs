@@ -267,11 +267,16 @@ pub fn status_of_code(code: &str) -> Option<u16> {
         "not_found" | "push_disabled" => 404,
         "method_not_allowed" => 405,
         "request_timeout" => 408,
-        "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "already_reported" | "group_full" => 409,
+        "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "already_reported" | "group_full"
+        | "already_sent" => 409,
         "payload_too_large" => 413,
         "unsupported_media_type" => 415,
         "range_not_satisfiable" => 416,
-        "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" => 422,
+        "unprocessable"
+        | "idempotency_key_reused"
+        | "push_endpoint_not_allowed"
+        | "send_at_past"
+        | "send_at_too_far" => 422,
         "rate_limited" | "upload_allowance_used_up" => 429,
         "headers_too_large" => 431,
         "internal" => 500,
