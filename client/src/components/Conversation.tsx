@@ -26,6 +26,8 @@ import { PresenceStatus } from './PresenceStatus';
 import { SuspendedBanner } from '../moderation/SuspendedBanner';
 import { heldIn } from '../quiet/held';
 import { HeldMessages } from '../quiet/HeldMessages';
+import { scheduledIn } from '../scheduled/scheduled';
+import { ScheduledMessages } from '../scheduled/ScheduledMessages';
 
 interface Props {
   chatId: number;
@@ -276,6 +278,11 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
       ) : (
         <>
           <HeldMessages messages={heldIn(workspace.held.state, chatId, me.id)} />
+          <ScheduledMessages
+            messages={scheduledIn(workspace.scheduled.state, chatId)}
+            onChange={workspace.scheduled.change}
+            onCancel={workspace.scheduled.cancel}
+          />
           {suspension && <SuspendedBanner suspension={suspension} />}
           <Composer
             chatId={chatId}
@@ -290,6 +297,14 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
               workspace.send(chatId, content, replyTo, attachments);
               setReply(null);
             }}
+            onSchedule={
+              workspace.scheduled.enabled
+                ? async (content, sendAt) => {
+                    await workspace.scheduled.schedule(chatId, content, sendAt, replyTo?.id ?? null);
+                    setReply(null);
+                  }
+                : undefined
+            }
           />
         </>
       )}
