@@ -90,7 +90,7 @@ async fn scheduled_messages_are_sent_exactly_once_across_a_replica_killed_at_the
     assert!(rows.iter().all(|r| r.get::<_, i64>(1) == 1), "each once");
     let latest = rows.iter().map(|r| r.get::<_, time::OffsetDateTime>(2)).max().expect("a message");
     eprintln!(
-        "scheduled send across kill -9: {COUNT} messages, each sent once; the last {:?} after the first was due",
-        latest - due
+        "scheduled send across kill -9: {COUNT} messages, each sent once; the last {} ms after the first was due",
+        (latest - due).whole_milliseconds()
     );
 }
