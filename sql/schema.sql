@@ -1271,6 +1271,7 @@ BEGIN
     WHEN 'user_erasure_requested' THEN
         UPDATE users SET erasure_requested_at = e.created_at WHERE id = member;
         DELETE FROM held_messages WHERE sender_id = member;  -- never delivered, now never will be
+        DELETE FROM scheduled_messages WHERE author_id = member;  -- their words, never to be sent
     WHEN 'user_erased' THEN
         PERFORM events_erase_person(e);
     WHEN 'message_flagged' THEN
@@ -1314,7 +1315,7 @@ message_reported inserts a report; message_hidden marks the message hidden (by w
 resolves its open reports and blanks the previews of unsent notifications that quote it;
 message_unhidden clears the mark; messages_purged blanks the messages'' content everywhere
 (events_purge); user_suspended, user_unsuspended and user_erasure_requested set the person''s
-columns (the last also drops their messages quiet hours still hold); user_erased replaces their name and email (events_erase_person); chat_exported
+columns (the last also drops their messages quiet hours still hold and those they scheduled: scheduled_messages); user_erased replaces their name and email (events_erase_person); chat_exported
 changes nothing; guardian_linked opens a guardian_links interval, guardian_unlinked closes it
 at this position; message_flagged inserts a report without a reporter (its flag), and
 report_cleared resolves a report as cleared; chat_muted and chat_unmuted set the actor''s
@@ -4689,6 +4690,51 @@ COMMENT ON TABLE public.revoked_sessions IS 'Sessions signed out before they exp
 
 
 --
+-- Name: scheduled_messages; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.scheduled_messages (
+    id bigint NOT NULL,
+    chat_id bigint NOT NULL,
+    author_id bigint NOT NULL,
+    content text NOT NULL,
+    reply_to_message_id bigint,
+    idempotency_key text,
+    send_at timestamp with time zone NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    sent_at timestamp with time zone,
+    message_id bigint,
+    held_message_id bigint,
+    failed_at timestamp with time zone,
+    failure_code text,
+    failure text,
+    CONSTRAINT scheduled_messages_failure CHECK (((failed_at IS NULL) = (failure_code IS NULL))),
+    CONSTRAINT scheduled_messages_one_outcome CHECK (((sent_at IS NULL) OR (failed_at IS NULL)))
+);
+
+
+--
+-- Name: TABLE scheduled_messages; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.scheduled_messages IS 'Messages their author scheduled (POST /api/messages with send_at): pending until send_at, then sent once (sent_at; message_id, or held_message_id when quiet hours held it), in the transaction that appends it, or failed (failed_at, failure_code, failure: the log refused it then). Only the author sees a row; a sent one keeps no content. Not a read model: the log knows a message once it is sent.';
+
+
+--
+-- Name: scheduled_messages_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.scheduled_messages ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.scheduled_messages_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: schema_functions; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -5183,6 +5229,22 @@ ALTER TABLE ONLY public.safeguarding_settings
 
 
 --
+-- Name: scheduled_messages scheduled_messages_author_id_idempotency_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.scheduled_messages
+    ADD CONSTRAINT scheduled_messages_author_id_idempotency_key_key UNIQUE (author_id, idempotency_key);
+
+
+--
+-- Name: scheduled_messages scheduled_messages_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.scheduled_messages
+    ADD CONSTRAINT scheduled_messages_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: schema_functions schema_functions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -5586,6 +5648,20 @@ CREATE INDEX reports_reporter ON public.reports USING btree (reporter_id);
 --
 
 CREATE INDEX restore_drills_ran ON public.restore_drills USING btree (ran_at);
+
+
+--
+-- Name: scheduled_messages_author; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX scheduled_messages_author ON public.scheduled_messages USING btree (author_id, send_at, id);
+
+
+--
+-- Name: scheduled_messages_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX scheduled_messages_due ON public.scheduled_messages USING btree (send_at, id) WHERE ((sent_at IS NULL) AND (failed_at IS NULL));
 
 
 --
@@ -6062,6 +6138,22 @@ ALTER TABLE ONLY public.reports
 
 ALTER TABLE ONLY public.reports
     ADD CONSTRAINT reports_resolved_by_fkey FOREIGN KEY (resolved_by) REFERENCES public.users(id);
+
+
+--
+-- Name: scheduled_messages scheduled_messages_author_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.scheduled_messages
+    ADD CONSTRAINT scheduled_messages_author_id_fkey FOREIGN KEY (author_id) REFERENCES public.users(id);
+
+
+--
+-- Name: scheduled_messages scheduled_messages_chat_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.scheduled_messages
+    ADD CONSTRAINT scheduled_messages_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES public.chats(id);
 
 
 --
@@ -7054,6 +7146,13 @@ GRANT SELECT,INSERT ON TABLE public.restore_drills TO tutorchat_app;
 --
 
 GRANT USAGE ON SEQUENCE public.restore_drills_id_seq TO tutorchat_app;
+
+
+--
+-- Name: TABLE scheduled_messages; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.scheduled_messages TO tutorchat_app;
 
 
 --

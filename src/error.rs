@@ -45,7 +45,7 @@ pub enum AppError {
 /// What went wrong, for programs: stable, listed in the OpenAPI document. Clients switch on it
 /// (and show it in the user's language), never on the English sentence beside it. Each status
 /// has a general code; the precise ones below it name what a client may want to act on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Code {
     /// 400: the request is malformed or breaks a rule; `error` names the field.
@@ -112,6 +112,8 @@ pub enum Code {
     GroupFull,
     /// 409: the chat has as many pinned messages as it may (`PINS_PER_CHAT`): unpin one first.
     TooManyPins,
+    /// 409: the scheduled message was sent already (or is being sent): change the message itself.
+    AlreadySent,
     /// 413: the body or the file is larger than the server's limit.
     PayloadTooLarge,
     /// 415: the body is not of the expected content type.
@@ -125,6 +127,10 @@ pub enum Code {
     IdempotencyKeyReused,
     /// 422: a push subscription's endpoint is not at a push service this server sends to.
     PushEndpointNotAllowed,
+    /// 422: a scheduled message's `send_at` is not in the future.
+    SendAtPast,
+    /// 422: a scheduled message's `send_at` is more than a year (365 days) ahead.
+    SendAtTooFar,
     /// 429: a rate limit: retry after `Retry-After` seconds.
     RateLimited,
     /// 429: an upload allowance is used up for now.

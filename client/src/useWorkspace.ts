@@ -15,7 +15,8 @@
 // their children's direct chats (list, history, stream) and write nothing; `guardian_linked`
 // and `guardian_unlinked` reload the list. Participants ask whether they are suspended
 // (useSuspension); admins keep a moderation view (useModeration). Quiet hours: a teacher's
-// held messages (useHeldMessages) show in their chat until a `new_message` delivers them.
+// held messages (useHeldMessages) show in their chat until a `new_message` delivers them; so
+// do the messages we scheduled (useScheduledMessages) until they are sent.
 // Search: useChatSearch, useMessageSearch (results open a chat at a message: useHistoryNavigation).
 // Pins: the open chat's bar reads them (pins/usePins.ts) again on the stream's news (`pinsNews`).
 
@@ -43,6 +44,7 @@ import { useApply } from './stream/useApply';
 import { type Connection, useEventStream } from './stream/useEventStream';
 import { type Moderation, useModeration } from './moderation/useModeration';
 import { type HeldControl, useHeldMessages } from './quiet/useHeldMessages';
+import { type ScheduledControl, useScheduledMessages } from './scheduled/useScheduledMessages';
 import { useReadMarker } from './useReadMarker';
 import { useSuspension } from './moderation/useSuspension';
 import { useUnreadTotal } from './useUnreadTotal';
@@ -89,6 +91,8 @@ export interface Workspace extends Commands, HistoryNavigation {
   moderation: Moderation;
   /** Messages quiet hours hold: a teacher's own, an admin's everyone's (once asked for). */
   held: HeldControl;
+  /** Messages we scheduled (never an admin's, a guardian's or a guest's). */
+  scheduled: ScheduledControl;
   /** Counts the stream's news of closure requests (made, declined): their views reload on it. */
   closures: number;
   /** Counts the stream's news of pins (`changesPins`): the open chat's pinned bar reads them again on it. */
@@ -113,6 +117,7 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
   const { loadChats, refreshChatsSoon, loadConversation, loadOlder, loadGroup, loadPresence, loadMore } = loading;
   const [search, searchChats] = useChatSearch(store, loading.absorb);
   const held = useHeldMessages(openChatId, store.failed);
+  const scheduled = useScheduledMessages(openChatId, store.failed);
   const commands = useCommands(store, loading, held.held);
   const navigation = useHistoryNavigation(store, loading, openChat);
   const messageSearch = useMessageSearch(store.failed);
@@ -156,6 +161,7 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
   }, [openGroup, latest, loadGroup]);
 
   const { received: heldReceived } = held;
+  const { received: scheduledReceived } = scheduled;
   const onStreamOpen = useCallback(
     () => streamOpened({ isAdmin, ...latest.current }).forEach(run),
     [isAdmin, latest, run],
@@ -168,11 +174,14 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
       if (changesPins(event)) setPinsNews((n) => n + 1);
       const outcome = dispatch(event, { ...latest.current, me: me.id, isAdmin, isGuest, isGuardian, now: Date.now() });
       apply(outcome);
-      if (event.type === 'new_message') heldReceived(event.chatId, event.message);
+      if (event.type === 'new_message') {
+        heldReceived(event.chatId, event.message);
+        scheduledReceived(event.chatId, event.message);
+      }
       // The stream closes at once: the server ends it next, and a reconnect would be refused.
       return outcome.effects.some((effect) => effect.type === 'endSession') ? 'end' : undefined;
     },
-    [store, latest, apply, me.id, isAdmin, isGuest, isGuardian, refreshUnreadSoon, heldReceived],
+    [store, latest, apply, me.id, isAdmin, isGuest, isGuardian, refreshUnreadSoon, heldReceived, scheduledReceived],
   );
 
   const streamStart = ended === null ? loading.streamStart : null;
@@ -206,6 +215,7 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
     suspension,
     moderation,
     held,
+    scheduled,
     closures,
     pinsNews,
   };

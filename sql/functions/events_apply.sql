@@ -112,6 +112,7 @@ BEGIN
     WHEN 'user_erasure_requested' THEN
         UPDATE users SET erasure_requested_at = e.created_at WHERE id = member;
         DELETE FROM held_messages WHERE sender_id = member;  -- never delivered, now never will be
+        DELETE FROM scheduled_messages WHERE author_id = member;  -- their words, never to be sent
     WHEN 'user_erased' THEN
         PERFORM events_erase_person(e);
     WHEN 'message_flagged' THEN
@@ -150,7 +151,7 @@ message_reported inserts a report; message_hidden marks the message hidden (by w
 resolves its open reports and blanks the previews of unsent notifications that quote it;
 message_unhidden clears the mark; messages_purged blanks the messages'' content everywhere
 (events_purge); user_suspended, user_unsuspended and user_erasure_requested set the person''s
-columns (the last also drops their messages quiet hours still hold); user_erased replaces their name and email (events_erase_person); chat_exported
+columns (the last also drops their messages quiet hours still hold and those they scheduled: scheduled_messages); user_erased replaces their name and email (events_erase_person); chat_exported
 changes nothing; guardian_linked opens a guardian_links interval, guardian_unlinked closes it
 at this position; message_flagged inserts a report without a reporter (its flag), and
 report_cleared resolves a report as cleared; chat_muted and chat_unmuted set the actor''s

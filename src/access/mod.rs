@@ -16,6 +16,8 @@
 //!   is recorded before it is answered ([`record_read`], `records.rs`).
 //! - **Blocking** (`blocks.rs`): who blocks an inquiry's visitor, which visitors a link
 //!   refuses, which guardian may ask for a direct chat's closing.
+//! - **Scheduled messages** (`scheduling.rs`): who may schedule one, and whether its author
+//!   may still write it when it is due.
 //! - **By resource**: who completes a lesson, revokes an inquiry link, sees a person's presence,
 //!   downloads a file (`resources.rs`).
 //! - **By route**, for guests and suspended people. Every route that takes a signed-in person
@@ -42,6 +44,7 @@ mod pins;
 mod records;
 mod resources;
 mod roles;
+mod scheduling;
 
 pub use crate::auth::routes::{GuestRoute, SuspendedRoute, TicketRoute, for_guests, for_suspended, for_tickets};
 pub use blocks::{address_hash, may_block_visitor, may_request_closure, refuse_blocked_visitor};
@@ -56,3 +59,4 @@ pub use resources::{
     AttachedTo, Attachment, may_complete_lesson, may_read_attachment, may_revoke_link, may_see_presence, no_attachment,
 };
 pub use roles::{Admin, Participant, Staff, Viewer, Writer, viewer};
+pub use scheduling::{may_schedule, write_refusal};

@@ -24,6 +24,7 @@ mod presence;
 mod push;
 mod read_markers;
 mod readers;
+mod scheduled;
 pub(crate) mod search;
 pub mod text;
 
@@ -59,6 +60,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .merge(blocking::router())
         .merge(closures::router())
         .merge(held::router())
+        .merge(scheduled::router())
         .merge(search::router())
         .merge(presence::router())
         .merge(push::router())

@@ -48,6 +48,7 @@ mod reads;
 mod realtime;
 mod replay;
 mod roles;
+mod scheduled;
 mod search;
 mod search_cursors;
 mod serve;

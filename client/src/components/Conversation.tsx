@@ -29,6 +29,8 @@ import { HeldMessages } from '../quiet/HeldMessages';
 import { mayPin, shownPins } from '../pins/pins';
 import { PinnedBar } from '../pins/PinnedBar';
 import { usePins } from '../pins/usePins';
+import { scheduledIn } from '../scheduled/scheduled';
+import { ScheduledMessages } from '../scheduled/ScheduledMessages';
 
 interface Props {
   chatId: number;
@@ -291,6 +293,11 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
       ) : (
         <>
           <HeldMessages messages={heldIn(workspace.held.state, chatId, me.id)} />
+          <ScheduledMessages
+            messages={scheduledIn(workspace.scheduled.state, chatId)}
+            onChange={workspace.scheduled.change}
+            onCancel={workspace.scheduled.cancel}
+          />
           {suspension && <SuspendedBanner suspension={suspension} />}
           <Composer
             chatId={chatId}
@@ -305,6 +312,14 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
               workspace.send(chatId, content, replyTo, attachments);
               setReply(null);
             }}
+            onSchedule={
+              workspace.scheduled.enabled
+                ? async (content, sendAt) => {
+                    await workspace.scheduled.schedule(chatId, content, sendAt, replyTo?.id ?? null);
+                    setReply(null);
+                  }
+                : undefined
+            }
           />
         </>
       )}

@@ -268,11 +268,15 @@ pub fn status_of_code(code: &str) -> Option<u16> {
         "method_not_allowed" => 405,
         "request_timeout" => 408,
         "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "already_reported" | "group_full"
-        | "too_many_pins" => 409,
+        | "too_many_pins" | "already_sent" => 409,
         "payload_too_large" => 413,
         "unsupported_media_type" => 415,
         "range_not_satisfiable" => 416,
-        "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" => 422,
+        "unprocessable"
+        | "idempotency_key_reused"
+        | "push_endpoint_not_allowed"
+        | "send_at_past"
+        | "send_at_too_far" => 422,
         "rate_limited" | "upload_allowance_used_up" => 429,
         "headers_too_large" => 431,
         "internal" => 500,
