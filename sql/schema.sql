@@ -372,6 +372,8 @@ CREATE FUNCTION public.audit_chat_timeline(p_chat_id bigint) RETURNS TABLE(event
                                                  e.payload ->> 'message_id')
                WHEN 'reaction_removed' THEN format('%s took back their %s on message %s', u.name,
                                                    e.payload ->> 'emoji', e.payload ->> 'message_id')
+               WHEN 'message_pinned' THEN format('%s pinned message %s', u.name, e.payload ->> 'message_id')
+               WHEN 'message_unpinned' THEN format('%s unpinned message %s', u.name, e.payload ->> 'message_id')
            END AS content,
            (e.payload ->> 'reply_to_message_id')::bigint AS reply_to_message_id,
            CASE WHEN e.type IN ('participant_added', 'participant_removed') THEN (e.payload ->> 'user_id')::bigint END AS member_id,
@@ -788,6 +790,29 @@ BEGIN
                WHERE everything OR q.chat_id = ANY (scope)) l ON l.id = r.id
     WHERE (r.*) IS DISTINCT FROM (l.*);
 
+    -- Pins: each message's last pin, unless an unpin, a hide, a deletion or a purge of it came
+    -- after (each unpins it; the log's rule pins only a message shown).
+    INSERT INTO replay_problems
+    SELECT 'chat_pins', coalesce(r.message_id, l.message_id)::text,
+           CASE WHEN l.message_id IS NULL THEN 'missing from projection' WHEN r.message_id IS NULL THEN 'not in the log' ELSE 'differs' END,
+           CASE WHEN r.message_id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.message_id IS NOT NULL THEN to_jsonb(l) END
+    FROM (SELECT z.message_id, z.chat_id, z.actor_id AS pinned_by, z.created_at AS pinned_at, z.position
+          FROM (SELECT DISTINCT ON (1) c.message_id, c.chat_id, c.type, c.actor_id, c.created_at, c.position
+                FROM (SELECT (x.payload ->> 'message_id')::bigint AS message_id, x.chat_id, x.type, x.actor_id,
+                             x.created_at, x.position
+                      FROM replay_other x
+                      WHERE x.type IN ('message_pinned', 'message_unpinned', 'message_hidden', 'message_deleted')
+                      UNION ALL
+                      SELECT i::text::bigint, x.chat_id, x.type, x.actor_id, x.created_at, x.position
+                      FROM replay_other x CROSS JOIN LATERAL jsonb_array_elements(x.payload -> 'message_ids') i
+                      WHERE x.type = 'messages_purged') c
+                ORDER BY 1, c.position DESC) z
+          WHERE z.type = 'message_pinned') r
+    FULL JOIN (SELECT p.message_id, p.chat_id, p.pinned_by, p.pinned_at, p.position
+               FROM chat_pins p
+               WHERE everything OR p.chat_id = ANY (scope)) l ON l.message_id = r.message_id
+    WHERE (r.*) IS DISTINCT FROM (l.*);
+
     -- People's suspension and erasure, and guardians' links (their events belong to no chat:
     -- checked on a full replay).
     IF everything THEN
@@ -1123,7 +1148,7 @@ CREATE TABLE public.events (
     idempotency_key text,
     CONSTRAINT events_idempotency_key_length CHECK (((char_length(idempotency_key) >= 1) AND (char_length(idempotency_key) <= 64))),
     CONSTRAINT events_scope CHECK (((chat_id IS NULL) = (type = ANY (ARRAY['user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text])))),
-    CONSTRAINT events_type_check CHECK ((type = ANY (ARRAY['chat_created'::text, 'message_created'::text, 'message_deleted'::text, 'message_edited'::text, 'chat_read'::text, 'participant_added'::text, 'participant_removed'::text, 'chat_renamed'::text, 'chat_closed'::text, 'message_reported'::text, 'message_hidden'::text, 'message_unhidden'::text, 'messages_purged'::text, 'chat_exported'::text, 'user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text, 'message_flagged'::text, 'report_cleared'::text, 'closure_requested'::text, 'closure_declined'::text, 'chat_muted'::text, 'chat_unmuted'::text, 'chat_archived'::text, 'chat_unarchived'::text, 'reaction_added'::text, 'reaction_removed'::text])))
+    CONSTRAINT events_type_check CHECK ((type = ANY (ARRAY['chat_created'::text, 'message_created'::text, 'message_deleted'::text, 'message_edited'::text, 'chat_read'::text, 'participant_added'::text, 'participant_removed'::text, 'chat_renamed'::text, 'chat_closed'::text, 'message_reported'::text, 'message_hidden'::text, 'message_unhidden'::text, 'messages_purged'::text, 'chat_exported'::text, 'user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text, 'message_flagged'::text, 'report_cleared'::text, 'closure_requested'::text, 'closure_declined'::text, 'chat_muted'::text, 'chat_unmuted'::text, 'chat_archived'::text, 'chat_unarchived'::text, 'reaction_added'::text, 'reaction_removed'::text, 'message_pinned'::text, 'message_unpinned'::text])))
 );
 
 
@@ -1229,6 +1254,7 @@ BEGIN
         UPDATE messages
         SET is_deleted = true, deleted_at = e.created_at, deleted_by = e.actor_id
         WHERE id = (e.payload ->> 'message_id')::bigint;
+        DELETE FROM chat_pins WHERE message_id = (e.payload ->> 'message_id')::bigint;  -- unpinned with it
     WHEN 'message_edited' THEN
         UPDATE messages
         SET content = e.payload ->> 'content', edited_at = e.created_at
@@ -1246,6 +1272,7 @@ BEGIN
         WHERE id = (e.payload ->> 'message_id')::bigint;
         UPDATE reports SET resolved_at = e.created_at, resolved_by = e.actor_id, resolution = 'hidden'
         WHERE message_id = (e.payload ->> 'message_id')::bigint AND resolved_at IS NULL;
+        DELETE FROM chat_pins WHERE message_id = (e.payload ->> 'message_id')::bigint;  -- unpinned with it
         -- An offline notification not sent yet no longer quotes it.
         UPDATE notices SET preview = ''
         WHERE chat_id = e.chat_id AND state IN ('pending', 'retry') AND preview <> ''
@@ -1255,6 +1282,13 @@ BEGIN
         WHERE id = (e.payload ->> 'message_id')::bigint;
     WHEN 'messages_purged' THEN
         PERFORM events_purge(e);
+        DELETE FROM chat_pins  -- unpinned with them
+        WHERE message_id IN (SELECT x::text::bigint FROM jsonb_array_elements(e.payload -> 'message_ids') x);
+    WHEN 'message_pinned' THEN
+        INSERT INTO chat_pins (message_id, chat_id, pinned_by, pinned_at, position)
+        VALUES ((e.payload ->> 'message_id')::bigint, e.chat_id, e.actor_id, e.created_at, e.position);
+    WHEN 'message_unpinned' THEN
+        DELETE FROM chat_pins WHERE message_id = (e.payload ->> 'message_id')::bigint;
     WHEN 'chat_exported' THEN
         NULL;  -- a record of who exported what, and nothing else
     WHEN 'user_suspended' THEN
@@ -1266,6 +1300,7 @@ BEGIN
     WHEN 'user_erasure_requested' THEN
         UPDATE users SET erasure_requested_at = e.created_at WHERE id = member;
         DELETE FROM held_messages WHERE sender_id = member;  -- never delivered, now never will be
+        DELETE FROM scheduled_messages WHERE author_id = member;  -- their words, never to be sent
     WHEN 'user_erased' THEN
         PERFORM events_erase_person(e);
     WHEN 'message_flagged' THEN
@@ -1316,7 +1351,7 @@ message_reported inserts a report; message_hidden marks the message hidden (by w
 resolves its open reports and blanks the previews of unsent notifications that quote it;
 message_unhidden clears the mark; messages_purged blanks the messages'' content everywhere
 (events_purge); user_suspended, user_unsuspended and user_erasure_requested set the person''s
-columns (the last also drops their messages quiet hours still hold); user_erased replaces their name and email (events_erase_person); chat_exported
+columns (the last also drops their messages quiet hours still hold and those they scheduled: scheduled_messages); user_erased replaces their name and email (events_erase_person); chat_exported
 changes nothing; guardian_linked opens a guardian_links interval, guardian_unlinked closes it
 at this position; message_flagged inserts a report without a reporter (its flag), and
 report_cleared resolves a report as cleared; chat_muted and chat_unmuted set the actor''s
@@ -1325,6 +1360,10 @@ chat_unarchived clears it (leaving a group drops the row, and both settings with
 reaction_added inserts the actor''s reaction (message_reactions), reaction_removed deletes it
 (a purge deletes a message''s reactions, an erasure the person''s: events_purge,
 events_erase_person).
+message_pinned inserts the pin (chat_pins), message_unpinned deletes it; message_hidden,
+message_deleted and messages_purged delete the pins of their messages too (a message that is
+not shown is pinned nowhere; no event of its own says so, and message_unhidden does not pin
+it again).
 chat_closed by blocking records the block (inquiry_blocks); by a guardian''s request it grants
 every open request of the chat, and closure_declined declines its one (closure_requests, which
 closure_requested inserted).';
@@ -1395,6 +1434,7 @@ BEGIN
     WHEN 'closure_requested' THEN kept := events_rule_closure(NEW);
     WHEN 'closure_declined' THEN kept := events_rule_closure(NEW);
     WHEN 'reaction_added', 'reaction_removed' THEN kept := events_rule_reaction(NEW);
+    WHEN 'message_pinned', 'message_unpinned' THEN kept := events_rule_pin(NEW);
     END CASE;  -- another type: CASE_NOT_FOUND (and events_type_check refuses it anyway)
     IF kept IS NULL THEN
         RETURN NULL;  -- a no-op: nothing is appended, nothing announced
@@ -1465,7 +1505,11 @@ with the same text as its comment):
 - reaction_added, reaction_removed: a participant (not a guest), of a message of the chat they
   can see (written since they joined), not deleted, hidden or purged, in a chat that is not
   closed, with one of reaction_emojis(); one per person per emoji: so already, a no-op
-  (events_rule_reaction).';
+  (events_rule_reaction).
+- message_pinned, message_unpinned: a group''s owner or a direct chat''s participant (not a
+  guest), in a chat that is not closed, of a message of the chat they can see; pinning a
+  message not deleted, hidden or purged, within the limit the request carries (PINS_PER_CHAT);
+  so already: a no-op (events_rule_pin). Hiding, deleting or purging a message unpins it.';
 
 
 --
@@ -2675,6 +2719,84 @@ $$;
 --
 
 COMMENT ON FUNCTION public.events_rule_person(e public.events) IS 'user_suspended, user_unsuspended, user_erasure_requested, user_erased: an admin, about anyone but an admin (events_user_rule); unsuspending someone not suspended, asking twice for an erasure, erasing twice: no-ops; user_erased only once every message of theirs is purged. In Rust: access::Admin in api::moderation::people.';
+
+
+--
+-- Name: events_rule_pin(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_rule_pin(e public.events) RETURNS public.events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    me chat_participants;
+    chat chats;
+    target messages;
+    pinned boolean;
+    pins bigint;
+    most bigint := CASE WHEN jsonb_typeof(e.payload -> 'limit') = 'number' THEN (e.payload ->> 'limit')::bigint END;
+BEGIN
+    SELECT * INTO chat FROM chats c WHERE c.id = e.chat_id;
+    SELECT * INTO me FROM chat_participants p WHERE p.chat_id = e.chat_id AND p.user_id = e.actor_id;
+    IF NOT FOUND OR me.role = 'guest' OR (chat.kind = 'group' AND chat.created_by IS DISTINCT FROM e.actor_id) THEN
+        RAISE EXCEPTION 'user % may not pin messages of chat % (a group''s owner, a direct chat''s participants)',
+            e.actor_id, e.chat_id
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF chat.closed_at IS NOT NULL THEN
+        RAISE EXCEPTION 'chat % is closed: it is read-only', e.chat_id
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    target := events_target_message(e);
+    IF target.position < me.joined_position THEN
+        -- Written before they joined: not theirs to see, as if it did not exist.
+        RAISE EXCEPTION 'message % does not exist in chat %', target.id, e.chat_id
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    pinned := EXISTS (SELECT 1 FROM chat_pins p WHERE p.message_id = target.id);
+    IF e.type = 'message_unpinned' THEN
+        IF NOT pinned THEN
+            RETURN NULL;  -- not pinned (or unpinned by its hiding, deletion or purge): nothing happened
+        END IF;
+    ELSE
+        IF target.is_deleted THEN
+            RAISE EXCEPTION 'message % is deleted and cannot be pinned', target.id
+                USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'message_deleted';
+        END IF;
+        IF target.purged_at IS NOT NULL THEN
+            RAISE EXCEPTION 'message % was purged and cannot be pinned', target.id
+                USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'message_purged';
+        END IF;
+        IF target.hidden_at IS NOT NULL THEN
+            RAISE EXCEPTION 'message % is hidden by a moderator and cannot be pinned', target.id
+                USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'message_hidden';
+        END IF;
+        IF pinned THEN
+            RETURN NULL;  -- pinned already: nothing happened
+        END IF;
+        IF most IS NULL OR most < 1 THEN
+            RAISE EXCEPTION 'message_pinned needs the number of pins a chat may have, limit (PINS_PER_CHAT)'
+                USING ERRCODE = 'check_violation';
+        END IF;
+        SELECT count(*) INTO pins FROM chat_pins p WHERE p.chat_id = e.chat_id;
+        IF pins >= most THEN
+            RAISE EXCEPTION 'chat % has % pinned messages, the most it may have (PINS_PER_CHAT): unpin one first',
+                e.chat_id, pins
+                USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'too_many_pins';
+        END IF;
+    END IF;
+    e.payload := jsonb_build_object('message_id', target.id);
+    RETURN e;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_rule_pin(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_rule_pin(e public.events) IS 'message_pinned, message_unpinned: by a group''s owner (its creator), or either participant of a direct chat (an inquiry''s teacher, never its guest), a current participant, in a chat that is not closed, of a message of the chat written since they joined; no admin, guardian or suspended person (events_before_insert). Pinning: a message not deleted, hidden or purged, while the chat has fewer pins than the request''s limit (PINS_PER_CHAT, which the application sends as payload.limit, as retention sends its horizon; the log counts under its lock, so two pins at once cannot pass it); pinning a pinned message, unpinning one that is not pinned: no-ops. The payload is rebuilt as {message_id}: the actor is who. A message hidden, deleted or purged is unpinned by that event''s apply (events_apply), with no event of its own, and showing it again does not pin it again. In Rust: access::may_pin in api::pins.';
 
 
 --
@@ -3995,6 +4117,26 @@ ALTER SEQUENCE public.chat_participants_id_seq OWNED BY public.chat_participants
 
 
 --
+-- Name: chat_pins; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.chat_pins (
+    message_id bigint NOT NULL,
+    chat_id bigint NOT NULL,
+    pinned_by bigint NOT NULL,
+    pinned_at timestamp with time zone NOT NULL,
+    "position" bigint NOT NULL
+);
+
+
+--
+-- Name: TABLE chat_pins; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.chat_pins IS 'The messages pinned in each chat now: the message_pinned at position, by pinned_by, not unpinned (message_unpinned) nor hidden, deleted or purged since (which unpin it). Kept from the log by events_apply, checked by audit_replay; listed newest pin first (GET /api/chats/{id}/pins).';
+
+
+--
 -- Name: chats_id_seq; Type: SEQUENCE; Schema: public; Owner: -
 --
 
@@ -4718,6 +4860,51 @@ COMMENT ON TABLE public.revoked_sessions IS 'Sessions signed out before they exp
 
 
 --
+-- Name: scheduled_messages; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.scheduled_messages (
+    id bigint NOT NULL,
+    chat_id bigint NOT NULL,
+    author_id bigint NOT NULL,
+    content text NOT NULL,
+    reply_to_message_id bigint,
+    idempotency_key text,
+    send_at timestamp with time zone NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    sent_at timestamp with time zone,
+    message_id bigint,
+    held_message_id bigint,
+    failed_at timestamp with time zone,
+    failure_code text,
+    failure text,
+    CONSTRAINT scheduled_messages_failure CHECK (((failed_at IS NULL) = (failure_code IS NULL))),
+    CONSTRAINT scheduled_messages_one_outcome CHECK (((sent_at IS NULL) OR (failed_at IS NULL)))
+);
+
+
+--
+-- Name: TABLE scheduled_messages; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.scheduled_messages IS 'Messages their author scheduled (POST /api/messages with send_at): pending until send_at, then sent once (sent_at; message_id, or held_message_id when quiet hours held it), in the transaction that appends it, or failed (failed_at, failure_code, failure: the log refused it then). Only the author sees a row; a sent one keeps no content. Not a read model: the log knows a message once it is sent.';
+
+
+--
+-- Name: scheduled_messages_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.scheduled_messages ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.scheduled_messages_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: schema_functions; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -4961,6 +5148,14 @@ ALTER TABLE ONLY public.chat_participants
 
 ALTER TABLE ONLY public.chat_participants
     ADD CONSTRAINT chat_participants_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: chat_pins chat_pins_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.chat_pins
+    ADD CONSTRAINT chat_pins_pkey PRIMARY KEY (message_id);
 
 
 --
@@ -5212,6 +5407,22 @@ ALTER TABLE ONLY public.safeguarding_settings
 
 
 --
+-- Name: scheduled_messages scheduled_messages_author_id_idempotency_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.scheduled_messages
+    ADD CONSTRAINT scheduled_messages_author_id_idempotency_key_key UNIQUE (author_id, idempotency_key);
+
+
+--
+-- Name: scheduled_messages scheduled_messages_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.scheduled_messages
+    ADD CONSTRAINT scheduled_messages_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: schema_functions schema_functions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -5293,6 +5504,13 @@ CREATE INDEX backups_finished ON public.backups USING btree (finished_at);
 --
 
 CREATE UNIQUE INDEX chat_memberships_open ON public.chat_memberships USING btree (chat_id, user_id) WHERE (to_position IS NULL);
+
+
+--
+-- Name: chat_pins_chat; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX chat_pins_chat ON public.chat_pins USING btree (chat_id, "position");
 
 
 --
@@ -5625,6 +5843,20 @@ CREATE INDEX restore_drills_ran ON public.restore_drills USING btree (ran_at);
 
 
 --
+-- Name: scheduled_messages_author; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX scheduled_messages_author ON public.scheduled_messages USING btree (author_id, send_at, id);
+
+
+--
+-- Name: scheduled_messages_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX scheduled_messages_due ON public.scheduled_messages USING btree (send_at, id) WHERE ((sent_at IS NULL) AND (failed_at IS NULL));
+
+
+--
 -- Name: upload_claims_expired; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -5778,6 +6010,30 @@ ALTER TABLE ONLY public.chat_participants
 
 ALTER TABLE ONLY public.chat_participants
     ADD CONSTRAINT chat_participants_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
+
+
+--
+-- Name: chat_pins chat_pins_chat_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.chat_pins
+    ADD CONSTRAINT chat_pins_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES public.chats(id);
+
+
+--
+-- Name: chat_pins chat_pins_message_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.chat_pins
+    ADD CONSTRAINT chat_pins_message_id_fkey FOREIGN KEY (message_id) REFERENCES public.messages(id);
+
+
+--
+-- Name: chat_pins chat_pins_pinned_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.chat_pins
+    ADD CONSTRAINT chat_pins_pinned_by_fkey FOREIGN KEY (pinned_by) REFERENCES public.users(id);
 
 
 --
@@ -6101,6 +6357,22 @@ ALTER TABLE ONLY public.reports
 
 
 --
+-- Name: scheduled_messages scheduled_messages_author_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.scheduled_messages
+    ADD CONSTRAINT scheduled_messages_author_id_fkey FOREIGN KEY (author_id) REFERENCES public.users(id);
+
+
+--
+-- Name: scheduled_messages scheduled_messages_chat_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.scheduled_messages
+    ADD CONSTRAINT scheduled_messages_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES public.chats(id);
+
+
+--
 -- Name: upload_claims upload_claims_host_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -6372,6 +6644,13 @@ REVOKE ALL ON FUNCTION public.events_rule_participant_removed(e public.events) F
 --
 
 REVOKE ALL ON FUNCTION public.events_rule_person(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_rule_pin(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_rule_pin(e public.events) FROM PUBLIC;
 
 
 --
@@ -6736,6 +7015,13 @@ GRANT SELECT ON TABLE public.chat_memberships TO tutorchat_app;
 
 
 --
+-- Name: TABLE chat_pins; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.chat_pins TO tutorchat_app;
+
+
+--
 -- Name: SEQUENCE chats_id_seq; Type: ACL; Schema: public; Owner: -
 --
 
@@ -7090,6 +7376,13 @@ GRANT SELECT,INSERT ON TABLE public.restore_drills TO tutorchat_app;
 --
 
 GRANT USAGE ON SEQUENCE public.restore_drills_id_seq TO tutorchat_app;
+
+
+--
+-- Name: TABLE scheduled_messages; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.scheduled_messages TO tutorchat_app;
 
 
 --

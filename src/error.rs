@@ -45,7 +45,7 @@ pub enum AppError {
 /// What went wrong, for programs: stable, listed in the OpenAPI document. Clients switch on it
 /// (and show it in the user's language), never on the English sentence beside it. Each status
 /// has a general code; the precise ones below it name what a client may want to act on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Code {
     /// 400: the request is malformed or breaks a rule; `error` names the field.
@@ -71,6 +71,9 @@ pub enum Code {
     GuardianReadOnly,
     /// 403: only a message's author may change it.
     NotAuthor,
+    /// 403: this school turned editing off (`MESSAGE_EDITING=off`): a message can be deleted,
+    /// not edited.
+    EditingOff,
     /// 403: only a group's owner or an admin may manage it.
     NotGroupOwner,
     /// 403: a guest may use their own inquiry chat only.
@@ -109,6 +112,10 @@ pub enum Code {
     AlreadyReported,
     /// 409: the group has its maximum of members.
     GroupFull,
+    /// 409: the chat has as many pinned messages as it may (`PINS_PER_CHAT`): unpin one first.
+    TooManyPins,
+    /// 409: the scheduled message was sent already (or is being sent): change the message itself.
+    AlreadySent,
     /// 413: the body or the file is larger than the server's limit.
     PayloadTooLarge,
     /// 415: the body is not of the expected content type.
@@ -124,6 +131,10 @@ pub enum Code {
     PushEndpointNotAllowed,
     /// 422: a reaction that is not one of the eight a message may get.
     UnknownReaction,
+    /// 422: a scheduled message's `send_at` is not in the future.
+    SendAtPast,
+    /// 422: a scheduled message's `send_at` is more than a year (365 days) ahead.
+    SendAtTooFar,
     /// 429: a rate limit: retry after `Retry-After` seconds.
     RateLimited,
     /// 429: an upload allowance is used up for now.
@@ -326,6 +337,7 @@ impl From<AppendError> for AppError {
             AppendError::Refused(message, Refusal::UnknownReaction) => {
                 Self::Unprocessable(message).with_code(Code::UnknownReaction)
             }
+            AppendError::Refused(message, Refusal::TooManyPins) => Self::Conflict(message).with_code(Code::TooManyPins),
             // The log's trigger refuses two states (its messages say which).
             AppendError::Refused(message, Refusal::Conflict) => {
                 let code = if message.contains("is closed") { Code::ChatClosed } else { Code::MessageDeleted };

@@ -1,8 +1,8 @@
 //! Every long-lived task of a replica, under one supervisor: the write path's two (the log
 //! writer, which appends every event, and the log listener, which delivers them), and the
 //! background jobs (delivering notices and pushes, purging settled notices, closing idle
-//! inquiries, sweeping orphaned uploads, retention and erasure, presence, sending signals,
-//! following changed people, forgetting idle rate-limit state).
+//! inquiries, sweeping orphaned uploads, retention and erasure, sending scheduled messages,
+//! presence, sending signals, following changed people, forgetting idle rate-limit state).
 //!
 //! Each job runs as a task of its own. When it panics, the supervisor logs the panic, counts it
 //! (`tutorchat_job_restarts_total{job}`) and starts the job again after a back-off (half a

@@ -28,6 +28,7 @@ pub mod peer;
 pub mod realtime;
 pub mod router;
 pub mod safeguarding;
+pub mod scheduled;
 pub mod serve;
 pub mod standby;
 pub mod startup;

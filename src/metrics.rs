@@ -75,6 +75,9 @@ pub const EXPORTS: &str = "tutorchat_exports_total";
 /// Messages quiet hours held, by what became of them as they were due (`outcome`: delivered,
 /// refused: the log would not take them any more, and they were dropped).
 pub const HELD_MESSAGES: &str = "tutorchat_held_messages_total";
+/// Scheduled messages as they came due, by `outcome`: sent, held (by quiet hours), failed (their
+/// author could no longer write them there).
+pub const SCHEDULED_MESSAGES: &str = "tutorchat_scheduled_messages_total";
 /// Messages the system flagged for the moderators, by `cause` (term, burst).
 pub const FLAGS: &str = "tutorchat_flags_total";
 

@@ -150,6 +150,8 @@ impl Application {
             crate::safeguarding::quiet::keep_delivering(s.clone())
         });
         let s = state.clone();
+        jobs.supervise(crate::scheduled::JOB, shutdown.clone(), move || crate::scheduled::keep_sending(s.clone()));
+        let s = state.clone();
         jobs.supervise(crate::safeguarding::flags::JOB, shutdown.clone(), move || {
             crate::safeguarding::flags::keep_flagging(s.clone())
         });

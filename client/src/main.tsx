@@ -18,6 +18,7 @@ import './styles/inquiries.css';
 import './styles/attachments.css';
 import './styles/moderation.css';
 import './styles/safeguarding.css';
+import './styles/scheduled.css';
 import './styles/search-and-push.css';
 import './styles/reactions.css';
 

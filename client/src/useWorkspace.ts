@@ -15,8 +15,10 @@
 // their children's direct chats (list, history, stream) and write nothing; `guardian_linked`
 // and `guardian_unlinked` reload the list. Participants ask whether they are suspended
 // (useSuspension); admins keep a moderation view (useModeration). Quiet hours: a teacher's
-// held messages (useHeldMessages) show in their chat until a `new_message` delivers them.
+// held messages (useHeldMessages) show in their chat until a `new_message` delivers them; so
+// do the messages we scheduled (useScheduledMessages) until they are sent.
 // Search: useChatSearch, useMessageSearch (results open a chat at a message: useHistoryNavigation).
+// Pins: the open chat's bar reads them (pins/usePins.ts) again on the stream's news (`pinsNews`).
 
 import { useCallback, useEffect, useState } from 'react';
 
@@ -37,10 +39,12 @@ import { type Commands, useCommands } from './useCommands';
 import { type HistoryNavigation, useHistoryNavigation } from './useHistoryNavigation';
 import { type MessageSearchControl, useMessageSearch } from './search/useMessageSearch';
 import { changesUnread, titleUnread } from './unread';
+import { changesPins } from './pins/pins';
 import { useApply } from './stream/useApply';
 import { type Connection, useEventStream } from './stream/useEventStream';
 import { type Moderation, useModeration } from './moderation/useModeration';
 import { type HeldControl, useHeldMessages } from './quiet/useHeldMessages';
+import { type ScheduledControl, useScheduledMessages } from './scheduled/useScheduledMessages';
 import { useReadMarker } from './useReadMarker';
 import { useSuspension } from './moderation/useSuspension';
 import { useUnreadTotal } from './useUnreadTotal';
@@ -87,8 +91,12 @@ export interface Workspace extends Commands, HistoryNavigation {
   moderation: Moderation;
   /** Messages quiet hours hold: a teacher's own, an admin's everyone's (once asked for). */
   held: HeldControl;
+  /** Messages we scheduled (never an admin's, a guardian's or a guest's). */
+  scheduled: ScheduledControl;
   /** Counts the stream's news of closure requests (made, declined): their views reload on it. */
   closures: number;
+  /** Counts the stream's news of pins (`changesPins`): the open chat's pinned bar reads them again on it. */
+  pinsNews: number;
 }
 
 /** The workspace of the person signed in (`useSession`). */
@@ -109,12 +117,14 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
   const { loadChats, refreshChatsSoon, loadConversation, loadOlder, loadGroup, loadPresence, loadMore } = loading;
   const [search, searchChats] = useChatSearch(store, loading.absorb);
   const held = useHeldMessages(openChatId, store.failed);
+  const scheduled = useScheduledMessages(openChatId, store.failed);
   const commands = useCommands(store, loading, held.held);
   const navigation = useHistoryNavigation(store, loading, openChat);
   const messageSearch = useMessageSearch(store.failed);
   const moderation = useModeration(store);
   const [closures, setClosures] = useState(0);
   const closuresChanged = useCallback(() => setClosures((n) => n + 1), []);
+  const [pinsNews, setPinsNews] = useState(0);
   const { apply, run } = useApply(store, loading, endSession, { moderation, checkSuspension, closuresChanged }, openChat);
   const { count: serverUnread, refreshSoon: refreshUnreadSoon } = useUnreadTotal(store.failed);
 
@@ -151,6 +161,7 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
   }, [openGroup, latest, loadGroup]);
 
   const { received: heldReceived } = held;
+  const { received: scheduledReceived } = scheduled;
   const onStreamOpen = useCallback(
     () => streamOpened({ isAdmin, ...latest.current }).forEach(run),
     [isAdmin, latest, run],
@@ -160,13 +171,17 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
     (event: StreamEvent) => {
       if (isLogEvent(event)) store.handledPosition.current = event.position;
       if (changesUnread(event, me.id, latest.current.readingChatId)) refreshUnreadSoon();
+      if (changesPins(event)) setPinsNews((n) => n + 1);
       const outcome = dispatch(event, { ...latest.current, me: me.id, isAdmin, isGuest, isGuardian, now: Date.now() });
       apply(outcome);
-      if (event.type === 'new_message') heldReceived(event.chatId, event.message);
+      if (event.type === 'new_message') {
+        heldReceived(event.chatId, event.message);
+        scheduledReceived(event.chatId, event.message);
+      }
       // The stream closes at once: the server ends it next, and a reconnect would be refused.
       return outcome.effects.some((effect) => effect.type === 'endSession') ? 'end' : undefined;
     },
-    [store, latest, apply, me.id, isAdmin, isGuest, isGuardian, refreshUnreadSoon, heldReceived],
+    [store, latest, apply, me.id, isAdmin, isGuest, isGuardian, refreshUnreadSoon, heldReceived, scheduledReceived],
   );
 
   const streamStart = ended === null ? loading.streamStart : null;
@@ -200,6 +215,8 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
     suspension,
     moderation,
     held,
+    scheduled,
     closures,
+    pinsNews,
   };
 }

@@ -75,6 +75,8 @@ CREATE OR REPLACE FUNCTION audit_chat_timeline(p_chat_id bigint) RETURNS TABLE(e
                                                  e.payload ->> 'message_id')
                WHEN 'reaction_removed' THEN format('%s took back their %s on message %s', u.name,
                                                    e.payload ->> 'emoji', e.payload ->> 'message_id')
+               WHEN 'message_pinned' THEN format('%s pinned message %s', u.name, e.payload ->> 'message_id')
+               WHEN 'message_unpinned' THEN format('%s unpinned message %s', u.name, e.payload ->> 'message_id')
            END AS content,
            (e.payload ->> 'reply_to_message_id')::bigint AS reply_to_message_id,
            CASE WHEN e.type IN ('participant_added', 'participant_removed') THEN (e.payload ->> 'user_id')::bigint END AS member_id,

@@ -381,6 +381,29 @@ BEGIN
                WHERE everything OR q.chat_id = ANY (scope)) l ON l.id = r.id
     WHERE (r.*) IS DISTINCT FROM (l.*);
 
+    -- Pins: each message's last pin, unless an unpin, a hide, a deletion or a purge of it came
+    -- after (each unpins it; the log's rule pins only a message shown).
+    INSERT INTO replay_problems
+    SELECT 'chat_pins', coalesce(r.message_id, l.message_id)::text,
+           CASE WHEN l.message_id IS NULL THEN 'missing from projection' WHEN r.message_id IS NULL THEN 'not in the log' ELSE 'differs' END,
+           CASE WHEN r.message_id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.message_id IS NOT NULL THEN to_jsonb(l) END
+    FROM (SELECT z.message_id, z.chat_id, z.actor_id AS pinned_by, z.created_at AS pinned_at, z.position
+          FROM (SELECT DISTINCT ON (1) c.message_id, c.chat_id, c.type, c.actor_id, c.created_at, c.position
+                FROM (SELECT (x.payload ->> 'message_id')::bigint AS message_id, x.chat_id, x.type, x.actor_id,
+                             x.created_at, x.position
+                      FROM replay_other x
+                      WHERE x.type IN ('message_pinned', 'message_unpinned', 'message_hidden', 'message_deleted')
+                      UNION ALL
+                      SELECT i::text::bigint, x.chat_id, x.type, x.actor_id, x.created_at, x.position
+                      FROM replay_other x CROSS JOIN LATERAL jsonb_array_elements(x.payload -> 'message_ids') i
+                      WHERE x.type = 'messages_purged') c
+                ORDER BY 1, c.position DESC) z
+          WHERE z.type = 'message_pinned') r
+    FULL JOIN (SELECT p.message_id, p.chat_id, p.pinned_by, p.pinned_at, p.position
+               FROM chat_pins p
+               WHERE everything OR p.chat_id = ANY (scope)) l ON l.message_id = r.message_id
+    WHERE (r.*) IS DISTINCT FROM (l.*);
+
     -- People's suspension and erasure, and guardians' links (their events belong to no chat:
     -- checked on a full replay).
     IF everything THEN

@@ -66,6 +66,7 @@ BEGIN
         UPDATE messages
         SET is_deleted = true, deleted_at = e.created_at, deleted_by = e.actor_id
         WHERE id = (e.payload ->> 'message_id')::bigint;
+        DELETE FROM chat_pins WHERE message_id = (e.payload ->> 'message_id')::bigint;  -- unpinned with it
     WHEN 'message_edited' THEN
         UPDATE messages
         SET content = e.payload ->> 'content', edited_at = e.created_at
@@ -83,6 +84,7 @@ BEGIN
         WHERE id = (e.payload ->> 'message_id')::bigint;
         UPDATE reports SET resolved_at = e.created_at, resolved_by = e.actor_id, resolution = 'hidden'
         WHERE message_id = (e.payload ->> 'message_id')::bigint AND resolved_at IS NULL;
+        DELETE FROM chat_pins WHERE message_id = (e.payload ->> 'message_id')::bigint;  -- unpinned with it
         -- An offline notification not sent yet no longer quotes it.
         UPDATE notices SET preview = ''
         WHERE chat_id = e.chat_id AND state IN ('pending', 'retry') AND preview <> ''
@@ -92,6 +94,13 @@ BEGIN
         WHERE id = (e.payload ->> 'message_id')::bigint;
     WHEN 'messages_purged' THEN
         PERFORM events_purge(e);
+        DELETE FROM chat_pins  -- unpinned with them
+        WHERE message_id IN (SELECT x::text::bigint FROM jsonb_array_elements(e.payload -> 'message_ids') x);
+    WHEN 'message_pinned' THEN
+        INSERT INTO chat_pins (message_id, chat_id, pinned_by, pinned_at, position)
+        VALUES ((e.payload ->> 'message_id')::bigint, e.chat_id, e.actor_id, e.created_at, e.position);
+    WHEN 'message_unpinned' THEN
+        DELETE FROM chat_pins WHERE message_id = (e.payload ->> 'message_id')::bigint;
     WHEN 'chat_exported' THEN
         NULL;  -- a record of who exported what, and nothing else
     WHEN 'user_suspended' THEN
@@ -103,6 +112,7 @@ BEGIN
     WHEN 'user_erasure_requested' THEN
         UPDATE users SET erasure_requested_at = e.created_at WHERE id = member;
         DELETE FROM held_messages WHERE sender_id = member;  -- never delivered, now never will be
+        DELETE FROM scheduled_messages WHERE author_id = member;  -- their words, never to be sent
     WHEN 'user_erased' THEN
         PERFORM events_erase_person(e);
     WHEN 'message_flagged' THEN
@@ -148,7 +158,7 @@ message_reported inserts a report; message_hidden marks the message hidden (by w
 resolves its open reports and blanks the previews of unsent notifications that quote it;
 message_unhidden clears the mark; messages_purged blanks the messages'' content everywhere
 (events_purge); user_suspended, user_unsuspended and user_erasure_requested set the person''s
-columns (the last also drops their messages quiet hours still hold); user_erased replaces their name and email (events_erase_person); chat_exported
+columns (the last also drops their messages quiet hours still hold and those they scheduled: scheduled_messages); user_erased replaces their name and email (events_erase_person); chat_exported
 changes nothing; guardian_linked opens a guardian_links interval, guardian_unlinked closes it
 at this position; message_flagged inserts a report without a reporter (its flag), and
 report_cleared resolves a report as cleared; chat_muted and chat_unmuted set the actor''s
@@ -157,6 +167,10 @@ chat_unarchived clears it (leaving a group drops the row, and both settings with
 reaction_added inserts the actor''s reaction (message_reactions), reaction_removed deletes it
 (a purge deletes a message''s reactions, an erasure the person''s: events_purge,
 events_erase_person).
+message_pinned inserts the pin (chat_pins), message_unpinned deletes it; message_hidden,
+message_deleted and messages_purged delete the pins of their messages too (a message that is
+not shown is pinned nowhere; no event of its own says so, and message_unhidden does not pin
+it again).
 chat_closed by blocking records the block (inquiry_blocks); by a guardian''s request it grants
 every open request of the chat, and closure_declined declines its one (closure_requests, which
 closure_requested inserted).';

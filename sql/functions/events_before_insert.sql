@@ -59,6 +59,7 @@ BEGIN
     WHEN 'closure_requested' THEN kept := events_rule_closure(NEW);
     WHEN 'closure_declined' THEN kept := events_rule_closure(NEW);
     WHEN 'reaction_added', 'reaction_removed' THEN kept := events_rule_reaction(NEW);
+    WHEN 'message_pinned', 'message_unpinned' THEN kept := events_rule_pin(NEW);
     END CASE;  -- another type: CASE_NOT_FOUND (and events_type_check refuses it anyway)
     IF kept IS NULL THEN
         RETURN NULL;  -- a no-op: nothing is appended, nothing announced
@@ -124,7 +125,11 @@ with the same text as its comment):
 - reaction_added, reaction_removed: a participant (not a guest), of a message of the chat they
   can see (written since they joined), not deleted, hidden or purged, in a chat that is not
   closed, with one of reaction_emojis(); one per person per emoji: so already, a no-op
-  (events_rule_reaction).';
+  (events_rule_reaction).
+- message_pinned, message_unpinned: a group''s owner or a direct chat''s participant (not a
+  guest), in a chat that is not closed, of a message of the chat they can see; pinning a
+  message not deleted, hidden or purged, within the limit the request carries (PINS_PER_CHAT);
+  so already: a no-op (events_rule_pin). Hiding, deleting or purging a message unpins it.';
 
 CREATE OR REPLACE TRIGGER events_before_insert BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION events_before_insert();
 

@@ -11,11 +11,13 @@
 //!   it for direct chats. What a guardian reads ([`wards_in`]: their children's direct chats,
 //!   and under `GUARDIAN_GROUPS=own_messages` the children's own messages in groups, by the
 //!   database's `guardian_reading()`, which the replay, the chat list and the outbox read too).
-//!   Who may manage a group ([`group_manager`]).
+//!   Who may manage a group ([`group_manager`]); who may pin a chat's messages ([`may_pin`]).
 //! - **Who read what**: a read by someone who takes no part in the chat (an admin, a guardian)
 //!   is recorded before it is answered ([`record_read`], `records.rs`).
 //! - **Blocking** (`blocks.rs`): who blocks an inquiry's visitor, which visitors a link
 //!   refuses, which guardian may ask for a direct chat's closing.
+//! - **Scheduled messages** (`scheduling.rs`): who may schedule one, and whether its author
+//!   may still write it when it is due.
 //! - **By resource**: who completes a lesson, revokes an inquiry link, sees a person's presence,
 //!   downloads a file (`resources.rs`).
 //! - **By route**, for guests and suspended people. Every route that takes a signed-in person
@@ -38,9 +40,11 @@
 mod blocks;
 mod chat;
 mod groups;
+mod pins;
 mod records;
 mod resources;
 mod roles;
+mod scheduling;
 
 pub use crate::auth::routes::{GuestRoute, SuspendedRoute, TicketRoute, for_guests, for_suspended, for_tickets};
 pub use blocks::{address_hash, may_block_visitor, may_request_closure, refuse_blocked_visitor};
@@ -49,8 +53,10 @@ pub use chat::{
     readable_in, wards_in,
 };
 pub use groups::{group_manager, is_member};
+pub use pins::may_pin;
 pub use records::{STREAM_READS_JOB, Via, keep_recording_streams, record_read, record_stream};
 pub use resources::{
     AttachedTo, Attachment, may_complete_lesson, may_read_attachment, may_revoke_link, may_see_presence, no_attachment,
 };
 pub use roles::{Admin, Participant, Staff, Viewer, Writer, viewer};
+pub use scheduling::{may_schedule, write_refusal};

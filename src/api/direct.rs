@@ -59,6 +59,12 @@ pub async fn send_direct(
     };
     // Never empty here (no attachments): 400, as the document's `minLength` says.
     check_message_text("content", &body.content, Empty::Refused)?;
-    let message = SendMessage { chat_id, content: body.content, reply_to_message_id: None, attachment_ids: Vec::new() };
+    let message = SendMessage {
+        chat_id,
+        content: body.content,
+        reply_to_message_id: None,
+        attachment_ids: Vec::new(),
+        send_at: None,
+    };
     send(State(state), Writer(user), key, JsonBody(message)).await
 }

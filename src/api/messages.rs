@@ -43,6 +43,12 @@ pub struct SendMessage {
     #[serde(default)]
     #[schema(max_items = 10)]
     pub attachment_ids: Vec<i64>,
+    /// Send it later, at this time (RFC 3339, in the future, at most 365 days ahead): the
+    /// answer is 202 with the scheduled message, which only its author sees until then. Text
+    /// and a reply only (no attachments); not for guests.
+    #[serde(default)]
+    #[schema(format = DateTime)]
+    pub send_at: Option<String>,
 }
 
 /// Most attachments a message may carry.
@@ -61,16 +67,16 @@ pub struct Deleted {
 }
 
 /// Sends a message to a chat the caller takes part in, possibly as a reply to one of its
-/// messages. Admins are read-only. With an `Idempotency-Key`, a retry of the same request
-/// answers 200 with the message the first one created (on any replica, after any restart) and
-/// appends nothing. `X-Event-Position` is the message's position in the log: send it as
-/// `X-Min-Event-Position` with a read that must show it.
+/// messages, now or (`send_at`) later. Admins are read-only. With an `Idempotency-Key`, a
+/// retry of the same request answers 200 with the message the first one created (on any
+/// replica, after any restart) and appends nothing. `X-Event-Position` is the message's
+/// position in the log: send it as `X-Min-Event-Position` with a read that must show it.
 #[utoipa::path(post, path = "/api/messages", tag = "messages", request_body = SendMessage,
     params(super::IdempotencyKeyParam),
     responses((status = 201, body = SentMessage, headers(("X-Event-Position" = i64, description = "the message's position in the log"))),
               (status = 200, body = SentMessage, description = "a retry: the message the key created",
                headers(("X-Event-Position" = i64, description = "the message's position in the log"))),
-              (status = 202, body = crate::safeguarding::quiet::HeldMessage, description = "quiet hours (QUIET_HOURS): a teacher's message to a chat with a student is accepted and held, and delivered at `deliver_at`"),
+              (status = 202, body = super::scheduled::Accepted, description = "with `send_at`: scheduled (a `ScheduledMessage`, sent at `send_at`); or quiet hours (QUIET_HOURS): a teacher's message to a chat with a student is accepted and held (a `HeldMessage`), and delivered at `deliver_at`"),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody, description = "no such chat, or the caller is not a participant (one answer for both)"),
               (status = 409, body = ErrorBody, description = "the chat is closed (an idle inquiry): read-only"),
@@ -96,6 +102,9 @@ pub async fn send(
         None => None,
         Some(parent) => Some(quoted(&state, body.chat_id, parent, access).await?),
     };
+    if let Some(send_at) = body.send_at.as_deref() {
+        return super::scheduled::schedule(&state, &user, access, key.as_deref(), &body, send_at).await;
+    }
 
     if let Some(deliver_at) = quiet::held_until(&state, &user, body.chat_id).await? {
         // A retry of a message delivered already is answered as delivered.
@@ -112,7 +121,7 @@ pub async fn send(
             key: key.as_deref(),
         };
         let held = quiet::hold(&state, &user, &message, deliver_at).await?;
-        return Ok((StatusCode::ACCEPTED, Json(held)).into_response());
+        return Ok((StatusCode::ACCEPTED, Json(super::scheduled::Accepted::Held(held))).into_response());
     }
     let event = NewEvent::MessageCreated {
         chat_id: body.chat_id,
@@ -218,9 +227,10 @@ fn sent_message(stored: &StoredEvent, reply_to: Option<ReplyPreview>) -> Result<
 
 /// Replaces the text of the caller's own message. The old text stays in the log; history
 /// shows the new one with `is_edited`. The same text again changes nothing (200, no event).
+/// A school that turned editing off (`MESSAGE_EDITING=off`) refuses every edit.
 #[utoipa::path(put, path = "/api/messages/{id}", tag = "messages", params(("id" = i64, Path)), request_body = EditMessage,
     responses((status = 422, body = ErrorBody, description = "empty content for a message without attachments"), (status = 200, body = SentMessage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody, description = "no such message, or not the caller's to see (one answer for both)"),
+              (status = 403, body = ErrorBody, description = "no such message, or not the caller's to see (one answer for both); `editing_off`: this school turned editing off"),
               (status = 409, body = ErrorBody, description = "the message is deleted")))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, message_id = id))]
 pub async fn edit(
@@ -229,6 +239,12 @@ pub async fn edit(
     PathParam(id): PathParam<i64>,
     JsonBody(body): JsonBody<EditMessage>,
 ) -> Result<Json<SentMessage>> {
+    if !state.config.append.editing {
+        return Err(AppError::Forbidden(
+            "this school turned editing off (MESSAGE_EDITING=off): delete the message and write it again".into(),
+        )
+        .with_code(Code::EditingOff));
+    }
     let current = {
         let client = state.db.get().await?;
         load_message(&**client, id).await?.ok_or_else(|| no_message(id))?

@@ -19,11 +19,13 @@ mod messages;
 pub mod moderation;
 pub mod openapi;
 mod paging;
+mod pins;
 mod presence;
 mod push;
 pub mod reactions;
 mod read_markers;
 mod readers;
+mod scheduled;
 pub(crate) mod search;
 pub mod text;
 
@@ -45,6 +47,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .merge(attachments::router(config.storage.max_file_bytes))
         .merge(chats::router())
         .merge(chat_settings::router())
+        .merge(pins::router())
         .merge(groups::router())
         .merge(inquiries::router())
         .merge(history::router())
@@ -59,6 +62,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .merge(blocking::router())
         .merge(closures::router())
         .merge(held::router())
+        .merge(scheduled::router())
         .merge(search::router())
         .merge(presence::router())
         .merge(push::router())

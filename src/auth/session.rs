@@ -41,6 +41,9 @@ pub struct MeResponse {
     /// Suspended by a moderator: the caller reads, writes nothing (null: not suspended).
     #[serde(default)]
     pub suspended: Option<super::users::Suspension>,
+    /// Whether this school lets authors edit their messages (`MESSAGE_EDITING`); deleting is
+    /// always allowed.
+    pub message_editing: bool,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -65,8 +68,12 @@ pub struct DevUsers {
 #[utoipa::path(get, path = "/api/me", tag = "session",
     responses((status = 200, body = MeResponse), (status = 401, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
-pub async fn me(user: AuthUser) -> Json<MeResponse> {
-    Json(MeResponse { user: UserProfile { id: user.id, name: user.name, role: user.role }, suspended: user.suspended })
+pub async fn me(State(state): State<AuthState>, user: AuthUser) -> Json<MeResponse> {
+    Json(MeResponse {
+        user: UserProfile { id: user.id, name: user.name, role: user.role },
+        suspended: user.suspended,
+        message_editing: state.config.append.editing,
+    })
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -162,7 +169,7 @@ pub async fn dev_login(
     // Secure over HTTPS, as nginx reports it.
     let secure = super::origin::request_scheme(&headers) == "https";
     let cookie = super::credential_cookie(&state.config.auth.cookie_name, token, secure, "/", ttl);
-    Ok((jar.add(cookie), Json(MeResponse { user, suspended: None })))
+    Ok((jar.add(cookie), Json(MeResponse { user, suspended: None, message_editing: state.config.append.editing })))
 }
 
 /// Demo/dev mode only: the users one can log in as.

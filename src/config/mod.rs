@@ -13,6 +13,7 @@ mod http;
 mod limits;
 mod notify;
 mod oidc;
+mod pins;
 mod push;
 mod safeguarding;
 mod storage;
@@ -32,6 +33,7 @@ pub use http::HttpConfig;
 pub use limits::{InquiryConfig, RateConfig};
 pub use notify::{NotifyConfig, Webhook, webhook_secret};
 pub use oidc::{OidcClient, OidcConfig};
+pub use pins::PinsConfig;
 pub use push::{PushConfig, PushPreview, PushService, Vapid, vapid_key};
 pub use safeguarding::{GuardianGroups, QuietHours, SafeguardingConfig};
 pub use storage::{S3Config, StorageBackend, StorageConfig, storage_from_env, storage_in_env};
@@ -66,6 +68,7 @@ pub const GROUPS: &[(&str, &[Var])] = &[
     ("Web Push", push::VARS),
     ("Retention, erasure and export", governance::VARS),
     ("Safeguarding", safeguarding::VARS),
+    ("Pins", pins::VARS),
     ("The process", &[LOG_FORMAT, RUST_LOG, TUTORCHAT_STOP_ON_EOF]),
 ];
 
@@ -103,6 +106,7 @@ pub struct Config {
     pub notify: NotifyConfig,
     pub governance: GovernanceConfig,
     pub safeguarding: SafeguardingConfig,
+    pub pins: PinsConfig,
     pub log_format: LogFormat,
     /// Also stop when standard input closes (set by `tutorchat-dev topology` for its replicas).
     pub stop_on_eof: bool,
@@ -138,6 +142,7 @@ impl Config {
             notify: NotifyConfig::default(),
             governance: GovernanceConfig::default(),
             safeguarding: SafeguardingConfig::default(),
+            pins: PinsConfig::default(),
             log_format: LogFormat::Text,
             stop_on_eof: false,
         }
@@ -165,6 +170,7 @@ impl Config {
             notify: NotifyConfig::from_env(&env)?,
             governance: GovernanceConfig::from_env(&env)?,
             safeguarding: SafeguardingConfig::from_env(&env)?,
+            pins: PinsConfig::from_env(&env)?,
             log_format: env.choice(&LOG_FORMAT, &[("text", LogFormat::Text), ("json", LogFormat::Json)])?,
             stop_on_eof: env.flag(&TUTORCHAT_STOP_ON_EOF)?.unwrap_or(false),
             db,
@@ -219,6 +225,7 @@ mod tests {
         assert!(StorageConfig::from_env(&env, data_dir).is_ok());
         assert!(NotifyConfig::from_env(&env).is_ok());
         assert!(GovernanceConfig::from_env(&env).is_ok());
+        assert!(PinsConfig::from_env(&env).is_ok());
         assert!(database::Databases::from_env(&env).is_ok());
         let names: Vec<&str> = variables().map(|v| v.name).collect();
         let mut unique = names.clone();

@@ -1,5 +1,5 @@
 //! How messages and deletions are appended to the log: group commit, or one transaction per
-//! request for comparison.
+//! request for comparison; and whether authors may edit them.
 
 use std::time::Duration;
 
@@ -21,7 +21,13 @@ const APPEND_LINGER_MICROS: Var = Var {
     meaning: "after the first waiting write, how long the writer waits for more (0: take what is waiting)",
 };
 
-pub(super) const VARS: &[Var] = &[APPEND_MODE, APPEND_BATCH_MAX, APPEND_LINGER_MICROS];
+const MESSAGE_EDITING: Var = Var {
+    name: "MESSAGE_EDITING",
+    default: Fallback::Value("on"),
+    meaning: "`on`: authors may edit their messages; `off`: edits are refused (`editing_off`) and the client offers none (deleting stays)",
+};
+
+pub(super) const VARS: &[Var] = &[APPEND_MODE, APPEND_BATCH_MAX, APPEND_LINGER_MICROS, MESSAGE_EDITING];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AppendMode {
@@ -40,6 +46,9 @@ pub struct AppendConfig {
     /// only what is already waiting; under load the queue fills while the previous batch
     /// commits, which is what makes batches large).
     pub linger: Duration,
+    /// Whether authors may edit their messages (`MESSAGE_EDITING`): a school's choice, on by
+    /// default; deleting is always allowed.
+    pub editing: bool,
 }
 
 impl AppendConfig {
@@ -48,6 +57,7 @@ impl AppendConfig {
             mode: env.choice(&APPEND_MODE, &[("batched", AppendMode::Batched), ("single", AppendMode::Single)])?,
             max_batch: env.parse::<usize>(&APPEND_BATCH_MAX, "a number of events")?.max(1),
             linger: Duration::from_micros(env.parse(&APPEND_LINGER_MICROS, "a number of microseconds")?),
+            editing: env.choice(&MESSAGE_EDITING, &[("on", true), ("off", false)])?,
         })
     }
 }

@@ -26,7 +26,9 @@ impl NewEvent {
             (Self::MessageDeleted { message_id, .. }, EventData::MessageDeleted { message_id: m })
             | (Self::MessageReported { message_id, .. }, EventData::MessageReported { message_id: m, .. })
             | (Self::MessageHidden { message_id, .. }, EventData::MessageHidden { message_id: m, .. })
-            | (Self::MessageUnhidden { message_id, .. }, EventData::MessageUnhidden { message_id: m }) => {
+            | (Self::MessageUnhidden { message_id, .. }, EventData::MessageUnhidden { message_id: m })
+            | (Self::Pin { message_id, pinned: true, .. }, EventData::MessagePinned { message_id: m })
+            | (Self::Pin { message_id, pinned: false, .. }, EventData::MessageUnpinned { message_id: m }) => {
                 message_id == m
             }
             (

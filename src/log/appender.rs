@@ -71,6 +71,8 @@ pub enum Refusal {
     Unfit,
     /// A reaction that is not one of the set (`api::reactions::REACTIONS`).
     UnknownReaction,
+    /// The chat has as many pins as it may (`PINS_PER_CHAT`).
+    TooManyPins,
 }
 
 impl From<tokio_postgres::Error> for AppendError {
@@ -99,6 +101,7 @@ impl From<tokio_postgres::Error> for AppendError {
             Some("message_deleted") => Refusal::Deleted,
             Some("unfit") => Refusal::Unfit,
             Some("unknown_reaction") => Refusal::UnknownReaction,
+            Some("too_many_pins") => Refusal::TooManyPins,
             _ => refusal,
         };
         let message = match db.constraint() {

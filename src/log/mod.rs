@@ -9,6 +9,7 @@
 
 mod answers;
 pub mod appender;
+mod attachment;
 mod request;
 pub mod store;
 
@@ -17,6 +18,7 @@ use time::OffsetDateTime;
 use tokio_postgres::Row;
 
 pub use appender::{AppendError, Appender, Refusal};
+pub use attachment::{Attachment, IMAGE_TYPES};
 pub use request::{NewEvent, Purge};
 pub use store::{append, head, read_after};
 
@@ -56,6 +58,8 @@ pub enum EventType {
     ClosureDeclined,
     ReactionAdded,
     ReactionRemoved,
+    MessagePinned,
+    MessageUnpinned,
 }
 
 crate::db::text_column!(EventType {
@@ -89,6 +93,8 @@ crate::db::text_column!(EventType {
     ClosureDeclined => "closure_declined",
     ReactionAdded => "reaction_added",
     ReactionRemoved => "reaction_removed",
+    MessagePinned => "message_pinned",
+    MessageUnpinned => "message_unpinned",
 });
 
 /// A participant's own setting of a chat, each an event by them ([`NewEvent::ChatSetting`]):
@@ -252,6 +258,14 @@ pub enum EventData {
         message_id: i64,
         emoji: String,
     },
+    /// The actor pinned the message at the chat's top (or unpinned it); hiding, deleting or
+    /// purging it unpins it too, with no event of its own.
+    MessagePinned {
+        message_id: i64,
+    },
+    MessageUnpinned {
+        message_id: i64,
+    },
 }
 
 /// Why a message's content was purged.
@@ -333,6 +347,8 @@ impl StoredEvent {
             EventData::ClosureDeclined { .. } => EventType::ClosureDeclined,
             EventData::ReactionAdded { .. } => EventType::ReactionAdded,
             EventData::ReactionRemoved { .. } => EventType::ReactionRemoved,
+            EventData::MessagePinned { .. } => EventType::MessagePinned,
+            EventData::MessageUnpinned { .. } => EventType::MessageUnpinned,
         }
     }
 
@@ -354,41 +370,5 @@ impl StoredEvent {
             created_at: row.try_get("created_at")?,
             data,
         })
-    }
-}
-
-/// A file uploaded to a chat, as a `message_created` event records it once the message
-/// attaches it (and as every view of the message shows it). Its bytes: `GET /api/attachments/{id}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Attachment {
-    pub id: i64,
-    /// The file name the uploader gave (Unicode, no path).
-    pub name: String,
-    /// Sniffed from the bytes, not taken from the uploader.
-    pub content_type: String,
-    /// In bytes.
-    pub size: i64,
-    /// Of the bytes, in lowercase hex: the download's ETag.
-    pub sha256: String,
-    /// An image's size in pixels, when it could be read from its header.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub width: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub height: Option<i32>,
-}
-
-/// Content types a browser shows as an image: attachments of these types (with a size read
-/// from their header) make an `image` message.
-pub const IMAGE_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/bmp"];
-
-impl Attachment {
-    /// A message's attachments from a `messages.attachments` column (NULL: none).
-    pub fn list_from_row(row: &Row, column: &str) -> Result<Vec<Self>, tokio_postgres::Error> {
-        let list: Option<postgres_types::Json<Vec<Self>>> = row.try_get(column)?;
-        Ok(list.map(|list| list.0).unwrap_or_default())
-    }
-
-    pub fn is_image(&self) -> bool {
-        IMAGE_TYPES.contains(&self.content_type.as_str()) && self.width.is_some()
     }
 }

@@ -176,6 +176,15 @@ pub enum NewEvent {
         user_id: i64,
         setting: ChatSetting,
     },
+    /// A message pinned at its chat's top (`pinned`), or unpinned. `limit`: how many pins the
+    /// chat may have (`PINS_PER_CHAT`), which the log counts against under its lock.
+    Pin {
+        chat_id: i64,
+        actor_id: i64,
+        message_id: i64,
+        pinned: bool,
+        limit: u32,
+    },
     /// An admin links a guardian to a student (`linked`), or ends the link.
     Guardian {
         admin_id: i64,
@@ -348,6 +357,18 @@ impl NewEvent {
             Self::ChatSetting { chat_id, user_id, setting } => {
                 (Some(*chat_id), Some(*user_id), setting.event_type(), serde_json::json!({}))
             }
+            Self::Pin { chat_id, actor_id, message_id, pinned: true, limit } => (
+                Some(*chat_id),
+                Some(*actor_id),
+                EventType::MessagePinned,
+                serde_json::json!({ "message_id": message_id, "limit": limit }),
+            ),
+            Self::Pin { chat_id, actor_id, message_id, pinned: false, .. } => (
+                Some(*chat_id),
+                Some(*actor_id),
+                EventType::MessageUnpinned,
+                serde_json::json!({ "message_id": message_id }),
+            ),
             Self::Guardian { admin_id, guardian_id, student_id, linked } => (
                 None,
                 Some(*admin_id),

@@ -104,25 +104,28 @@ where
     rows.iter().map(StoredEvent::from_row).collect()
 }
 
-/// The messages among the next `limit` events after `position`: the last position read (`None`
-/// when there is nothing after it) and the ids of the messages created there, in log order.
-/// For a reader that needs only the messages (the flagger): nothing but their ids leaves the
-/// database.
+/// The messages among the next `limit` events after `position`: the last position read
+/// (`None` when there is nothing after it) and the first and last id of the messages created
+/// there (`None` when none was). Message ids are drawn under the log's lock
+/// (`events_before_insert`), in position order, so the messages of those events are exactly
+/// the ids between the two. For a reader that needs only the messages (the flagger): nothing
+/// else leaves the database.
 pub async fn messages_after(
     client: &impl GenericClient,
     position: i64,
     limit: i64,
-) -> Result<Option<(i64, Vec<i64>)>, tokio_postgres::Error> {
+) -> Result<Option<(i64, Option<(i64, i64)>)>, tokio_postgres::Error> {
     let row = client
         .query_one(
             "SELECT max(position),
-                    coalesce(array_agg((payload ->> 'message_id')::bigint ORDER BY position)
-                             FILTER (WHERE type = 'message_created'), '{}')
+                    min((payload ->> 'message_id')::bigint) FILTER (WHERE type = 'message_created'),
+                    max((payload ->> 'message_id')::bigint) FILTER (WHERE type = 'message_created')
              FROM (SELECT position, type, payload FROM events WHERE position > $1 ORDER BY position LIMIT $2) e",
             &[&position, &limit],
         )
         .await?;
-    Ok(row.get::<_, Option<i64>>(0).map(|last| (last, row.get(1))))
+    let ids = row.get::<_, Option<i64>>(1).zip(row.get::<_, Option<i64>>(2));
+    Ok(row.get::<_, Option<i64>>(0).map(|last| (last, ids)))
 }
 
 /// The highest position visible now (0 for an empty log).
@@ -165,9 +168,10 @@ pub const VISIBLE_TO_ADMIN_SQL: &str = "SELECT position, chat_id, actor_id, type
 
 /// Events in ($1, $2] that user $4 was entitled to, up to $3, in log order: those of each
 /// chat inside their membership intervals (`chat_memberships`: from the event that made them
-/// a member through the one that removed them), except an edit of a message from before the
-/// interval began (history shows nobody a message from before they joined), and a reaction
-/// to one, or to a message deleted, hidden or purged now (history shows it none). Read per interval
+/// a member through the one that removed them), except an edit, a pin or an unpin of a message
+/// from before the interval began (history shows nobody a message from before they joined), and
+/// a reaction to one, or to a message deleted, hidden or purged now (history shows it none). Read
+/// per interval
 /// through `idx_events_chat_position`, then merged: the cost follows the user's own chats,
 /// never the traffic of everyone else's (scanning the log by position and filtering by chat
 /// made a resume from 0 cost as much as the whole log).
@@ -177,7 +181,7 @@ pub const VISIBLE_TO_PARTICIPANT_SQL: &str = "SELECT e.position, e.chat_id, e.ac
          SELECT position, chat_id, actor_id, type, payload, created_at FROM events x
          WHERE x.chat_id = p.chat_id AND x.position > greatest($1, p.from_position - 1)
            AND x.position <= least($2, coalesce(p.to_position, $2))
-           AND (x.type <> 'message_edited' OR p.from_position <= (
+           AND (x.type NOT IN ('message_edited', 'message_pinned', 'message_unpinned') OR p.from_position <= (
                SELECT m.position FROM messages m WHERE m.id = (x.payload ->> 'message_id')::bigint))
            AND (x.type NOT IN ('reaction_added', 'reaction_removed') OR EXISTS (
                SELECT 1 FROM messages m WHERE m.id = (x.payload ->> 'message_id')::bigint
@@ -191,12 +195,13 @@ pub const VISIBLE_TO_PARTICIPANT_SQL: &str = "SELECT e.position, e.chat_id, e.ac
 /// Events in ($1, $2] that guardian $4 may read, up to $3, in log order, by the one rule of a
 /// guardian's reading (`guardian_reading($4, $5)`, $5: `GUARDIAN_GROUPS=own_messages`), set-based:
 /// - the direct chats of each student they are linked to now, from the link on (a link ended
-///   ends the reading, history and replay alike), except an edit of a message from before the
-///   link;
+///   ends the reading, history and replay alike), except an edit, a pin or an unpin of a message
+///   from before the link;
 /// - with $5, each group in the stretches where the student was a member and the guardian
 ///   linked: only the events about the student's own messages from those stretches (written,
-///   edited, deleted, hidden, shown again, purged, and the student's own reactions to them),
-///   never another member's, nor the group's other events (its members, its reads);
+///   edited, deleted, hidden, shown again, purged, pinned, unpinned, and the student's own
+///   reactions to them), never another member's, nor the group's other events (its members,
+///   its reads);
 /// - a reaction only while its message shows it (not deleted, hidden or purged now), as
 ///   history does.
 ///
@@ -214,10 +219,11 @@ pub const VISIBLE_TO_GUARDIAN_SQL: &str = "SELECT DISTINCT ON (e.position) e.pos
                           AND m.position >= r.from_position AND NOT m.is_deleted AND m.hidden_at IS NULL
                           AND m.purged_at IS NULL AND (NOT r.own_only OR m.sender_id = r.student_id))
                 WHEN NOT r.own_only THEN
-                    x.type <> 'message_edited' OR r.from_position <= (
+                    x.type NOT IN ('message_edited', 'message_pinned', 'message_unpinned') OR r.from_position <= (
                         SELECT m.position FROM messages m WHERE m.id = (x.payload ->> 'message_id')::bigint)
                 WHEN x.type = 'message_created' THEN x.actor_id = r.student_id
-                WHEN x.type IN ('message_edited', 'message_deleted', 'message_hidden', 'message_unhidden') THEN
+                WHEN x.type IN ('message_edited', 'message_deleted', 'message_hidden', 'message_unhidden',
+                                'message_pinned', 'message_unpinned') THEN
                     EXISTS (SELECT 1 FROM messages m WHERE m.id = (x.payload ->> 'message_id')::bigint
                               AND m.sender_id = r.student_id AND m.position >= r.from_position)
                 WHEN x.type = 'messages_purged' THEN

@@ -134,19 +134,19 @@ async fn flag_next(state: &AppState) -> anyhow::Result<bool> {
         return Ok(false);
     }
     let Some((last, messages)) = store::messages_after(&*tx, after, BATCH).await? else { return Ok(false) };
-    if !messages.is_empty() {
+    if let Some((first_id, last_id)) = messages {
         // Messages still shown (a hide or a deletion in the same batch is its own answer),
-        // each matched first against the whole list at once (one `@@` a message; almost none
-        // matches), and only those against each term.
+        // each matched first against the whole list at once (one `@@` a message, the list's
+        // OR built once per round; almost no message matches), and only those against each
+        // term.
         let matched = tx
             .query(
-                "WITH listed AS (SELECT string_agg('(' || query::text || ')', ' | ')::tsquery AS query FROM flag_terms),
-                      hit AS (SELECT m.chat_id, m.id, m.search FROM messages m, listed
-                              WHERE m.id = ANY($1) AND m.search @@ listed.query
-                                AND NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL)
-                 SELECT hit.chat_id, hit.id, t.term FROM hit JOIN flag_terms t ON hit.search @@ t.query
-                 ORDER BY hit.id, t.id",
-                &[&messages],
+                "SELECT m.chat_id, m.id, t.term FROM messages m JOIN flag_terms t ON m.search @@ t.query
+                 WHERE m.id BETWEEN $1 AND $2
+                   AND m.search @@ (SELECT string_agg('(' || query::text || ')', ' | ')::tsquery FROM flag_terms)
+                   AND NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL
+                 ORDER BY m.id, t.id",
+                &[&first_id, &last_id],
             )
             .await?;
         let flags: Vec<NewEvent> = matched

@@ -59,14 +59,25 @@ pub struct Message<'a> {
 /// Until when `sender`'s message to chat `chat_id` is held (`None`: deliver it now): a
 /// teacher's, to a chat with a student, inside quiet hours by the replica's clock.
 pub async fn held_until(state: &AppState, sender: &AuthUser, chat_id: i64) -> Result<Option<OffsetDateTime>> {
-    let Some(window) = state.config.safeguarding.quiet_hours else { return Ok(None) };
-    if sender.role != Role::Teacher {
+    if state.config.safeguarding.quiet_hours.is_none() || sender.role != Role::Teacher {
         return Ok(None);
     }
-    let row = state
-        .db
-        .get()
-        .await?
+    held_until_for(&**state.db.get().await?, state, sender.role, chat_id).await
+}
+
+/// [`held_until`] for a sender of role `role` who is not the caller, on `client`: a scheduled
+/// message's author, as it is sent (in the transaction that sends it).
+pub async fn held_until_for(
+    client: &impl GenericClient,
+    state: &AppState,
+    role: Role,
+    chat_id: i64,
+) -> Result<Option<OffsetDateTime>> {
+    let Some(window) = state.config.safeguarding.quiet_hours else { return Ok(None) };
+    if role != Role::Teacher {
+        return Ok(None);
+    }
+    let row = client
         .query_one(
             "SELECT quiet_hours_end($1, $2, $3, $4) AS deliver_at
              WHERE EXISTS (SELECT 1 FROM chat_participants p JOIN users u ON u.id = p.user_id
@@ -87,30 +98,8 @@ pub async fn hold(
     deliver_at: OffsetDateTime,
 ) -> Result<HeldMessage> {
     let client = state.db.get().await?;
-    let attachable: i64 = client
-        .query_one(
-            "SELECT count(*) FROM attachments
-             WHERE id = ANY($1) AND uploader_id = $2 AND chat_id = $3 AND message_id IS NULL",
-            &[&message.attachment_ids, &sender.id, &message.chat_id],
-        )
-        .await?
-        .get(0);
-    if attachable != message.attachment_ids.len() as i64 {
-        return Err(AppError::Unprocessable(
-            "attachment_ids must be your own uploads to this chat that no message has attached".into(),
-        ));
-    }
-    let row = client
-        .query_opt(
-            "INSERT INTO held_messages (chat_id, sender_id, content, reply_to_message_id, attachment_ids, idempotency_key, deliver_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (sender_id, idempotency_key) DO NOTHING RETURNING *",
-            &[&message.chat_id, &sender.id, &message.content, &message.reply_to, &message.attachment_ids, &message.key, &deliver_at],
-        )
-        .await?;
-    if let Some(row) = row {
-        mark_burst(&client, state, sender.id).await?;
-        return Ok(HeldMessage::from_row(&row)?);
+    if let Some(held) = hold_with(&**client, state, sender.id, message, deliver_at).await? {
+        return Ok(held);
     }
     // The key held a message before: the same one is answered again.
     let first = client
@@ -132,9 +121,44 @@ pub async fn hold(
     Ok(first)
 }
 
+/// Holds `message` of `sender` until `deliver_at` on `client` (a scheduled message is held in
+/// the transaction that marks it sent); `None` if its idempotency key held one before.
+pub async fn hold_with(
+    client: &impl GenericClient,
+    state: &AppState,
+    sender: i64,
+    message: &Message<'_>,
+    deliver_at: OffsetDateTime,
+) -> Result<Option<HeldMessage>> {
+    let attachable: i64 = client
+        .query_one(
+            "SELECT count(*) FROM attachments
+             WHERE id = ANY($1) AND uploader_id = $2 AND chat_id = $3 AND message_id IS NULL",
+            &[&message.attachment_ids, &sender, &message.chat_id],
+        )
+        .await?
+        .get(0);
+    if attachable != message.attachment_ids.len() as i64 {
+        return Err(AppError::Unprocessable(
+            "attachment_ids must be your own uploads to this chat that no message has attached".into(),
+        ));
+    }
+    let row = client
+        .query_opt(
+            "INSERT INTO held_messages (chat_id, sender_id, content, reply_to_message_id, attachment_ids, idempotency_key, deliver_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (sender_id, idempotency_key) DO NOTHING RETURNING *",
+            &[&message.chat_id, &sender, &message.content, &message.reply_to, &message.attachment_ids, &message.key, &deliver_at],
+        )
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    mark_burst(client, state, sender).await?;
+    Ok(Some(HeldMessage::from_row(&row)?))
+}
+
 /// Marks `sender`'s held messages of the last `FLAG_BURST_MINUTES` as a burst when they reach
 /// `FLAG_BURST_CHATS` students' chats: each is flagged as it is delivered.
-async fn mark_burst(client: &deadpool_postgres::Object, state: &AppState, sender: i64) -> Result<()> {
+async fn mark_burst(client: &impl GenericClient, state: &AppState, sender: i64) -> Result<()> {
     let config = &state.config.safeguarding;
     if config.burst_chats <= 0 {
         return Ok(());

@@ -129,6 +129,20 @@ pub struct ChatSettingEvent {
     pub chat_id: i64,
 }
 
+/// The data of `message_pinned` and `message_unpinned`: `actor_id` pinned message `message_id`
+/// at the chat's top, or unpinned it (`GET /api/chats/{id}/pins` lists the pins with their
+/// messages). Everyone who reads the message gets it, as an edit. A message hidden, deleted or
+/// purged is unpinned with no event of its own: its `message_hidden`, `message_deleted` or
+/// `messages_purged` says so. A resumed stream replays a pin only while it still stands.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PinEvent {
+    pub chat_id: i64,
+    pub message_id: i64,
+    pub actor_id: Option<i64>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
 /// The data of `messages_read`: `user_id` has read the chat up to `up_to_message_id`.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct MessagesReadEvent {
@@ -270,6 +284,8 @@ pub const EVENTS: &[(&str, &str, bool)] = &[
     ("closure_declined", "ClosureRequestEvent", true),
     ("reaction_added", "ReactionEvent", true),
     ("reaction_removed", "ReactionEvent", true),
+    ("message_pinned", "PinEvent", true),
+    ("message_unpinned", "PinEvent", true),
     ("reset", "ResetEvent", true),
     ("typing", "TypingEvent", false),
     ("presence", "PresenceEvent", false),

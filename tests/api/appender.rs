@@ -70,7 +70,12 @@ async fn a_bad_event_in_a_batch_does_not_fail_the_others() {
         (app.user("teacher", "T").await, app.user("student", "S").await, app.user("student", "O").await);
     let chat = app.chat(&teacher, &student).await;
     let pool = tutorchat::db::connect(&app.database, 2).await.expect("pool");
-    let config = AppendConfig { mode: AppendMode::Batched, max_batch: 64, linger: Duration::from_millis(100) };
+    let config = AppendConfig {
+        mode: AppendMode::Batched,
+        max_batch: 64,
+        linger: Duration::from_millis(100),
+        ..AppendConfig::default()
+    };
     let jobs = std::sync::Arc::new(tutorchat::jobs::Jobs::default());
     let appender = Appender::start(pool, config, &jobs, tokio_util::sync::CancellationToken::new());
     let event = |sender_id: i64, content: &str| NewEvent::MessageCreated {

@@ -274,3 +274,37 @@ async fn openapi_describes_reads_edits_replies_and_their_events() {
         assert!(description.contains(name), "the stream's description names {name}: {description}");
     }
 }
+
+#[tokio::test]
+async fn a_school_that_turned_editing_off_refuses_every_edit_and_says_so() {
+    let a = TestApp::spawn_with(|config| config.append.editing = false).await;
+    let (teacher, student) = (a.user("teacher", "Teacher").await, a.user("student", "Student").await);
+    let chat = a.chat(&teacher, &student).await;
+    let id = a.send(&student, chat, "helo").await;
+    let mut stream = a.stream(&teacher, None).await;
+
+    let (_, me) = status_and_json(a.get("/api/me", &student).send().await.expect("me")).await;
+    assert_eq!(me["message_editing"], false, "{me}");
+    let (status, body) = status_and_json(a.edit(&student, id, "hello").await).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("editing_off")), "{body}");
+    assert!(body["error"].as_str().is_some_and(|e| e.contains("MESSAGE_EDITING")), "{body}");
+    assert_eq!(by_id(&history(&a, &teacher, chat).await, id)["content"], "helo");
+    assert_eq!(
+        a.sql
+            .query_one("SELECT count(*) FROM events WHERE type = 'message_edited'", &[])
+            .await
+            .expect("count")
+            .get::<_, i64>(0),
+        0
+    );
+
+    // Deleting stays: the next frame is the deletion, not an edit.
+    let (status, _) = status_and_json(a.delete_message(&student, id).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(stream.event().await.event, "message_deleted");
+
+    // Where editing is on (the default), `/api/me` says so.
+    let on = TestApp::spawn_on(a.database.clone(), |_| {}).await;
+    let (_, me) = status_and_json(on.get("/api/me", &student).send().await.expect("me")).await;
+    assert_eq!(me["message_editing"], true, "{me}");
+}

@@ -56,6 +56,7 @@ const GUEST_OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/api/chats"),
     ("GET", "/api/chats/{chat_id}"),
     ("GET", "/api/chats/{chat_id}/messages"),
+    ("GET", "/api/chats/{chat_id}/pins"),
     ("GET", "/api/search"),
     ("POST", "/api/chats/{chat_id}/read"),
     ("POST", "/api/chats/{chat_id}/typing"),

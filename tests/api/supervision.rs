@@ -123,6 +123,7 @@ async fn every_background_job_that_panics_comes_back_and_one_that_keeps_failing_
         "pushes",
         "quiet-hours",
         "rate-limits",
+        "scheduled-messages",
         "signals",
         "stream-reads",
     ];

@@ -16,4 +16,5 @@ mod ha;
 mod interrupted;
 mod nginx;
 mod replicas;
+mod scheduled;
 mod streams;

@@ -132,6 +132,7 @@ export function register() {
       'GET /api/chats',
       'GET /api/chats/N',
       'GET /api/chats/N/messages',
+      'GET /api/chats/N/pins',
       'GET /api/events/chat',
       'POST /api/chats/N/read',
       'POST /api/chats/N/typing',

@@ -14,6 +14,11 @@ export async function mySuspension(): Promise<Suspension | null> {
   return data.suspended ?? null;
 }
 
+/** Whether this school lets authors edit their messages (`MESSAGE_EDITING`), as `GET /api/me` says. */
+export async function messageEditing(): Promise<boolean> {
+  return (await get<Schemas['MeResponse']>('/api/me')).data.message_editing;
+}
+
 /** Who read our chats without taking part in them (`GET /api/me/readers`), the latest first. */
 export async function myReaders(): Promise<Schemas['Reader'][]> {
   return (await get<Schemas['Readers']>('/api/me/readers')).data.readers;

@@ -97,6 +97,13 @@ export type FlagTerms = Schemas['FlagTerms'];
  */
 export type HeldMessage = Schemas['HeldMessage'];
 export type HeldMessages = Schemas['HeldMessages'];
+/**
+ * A message we scheduled (`POST /api/messages` with `send_at`: its 202; `GET
+ * /api/scheduled-messages`): its own id (not a message id), sent at `send_at`; `failed` when
+ * its time came and we could no longer write it there (`failure` says why).
+ */
+export type ScheduledMessage = Schemas['ScheduledMessage'];
+export type ScheduledMessages = Schemas['ScheduledMessages'];
 /** A person as the moderation view lists them (`GET /api/admin/users`). */
 export type AdminUser = Schemas['AdminUser'];
 export type AdminUserList = Schemas['AdminUsers'];

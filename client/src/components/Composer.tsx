@@ -19,6 +19,7 @@ import { addFiles, clearUploads, dismissRefused, removeUpload, retryUpload, uplo
 import { fitHeight } from './fitHeight';
 import { Quote } from './Quote';
 import { UploadList } from '../attachments/UploadList';
+import { ScheduleControl } from '../scheduled/ScheduleControl';
 
 /** Unsent text per chat, kept while switching chats (cleared on signing out). */
 const drafts = new Map<number, string>();
@@ -59,9 +60,12 @@ interface Props {
   onCancelReply: () => void;
   /** The text (empty beside attachments) and the files uploaded for the message. */
   onSend: (content: string, attachments: Attachment[]) => void;
+  /** Schedules the text for `sendAt` (RFC 3339; text only); absent: no "Send later" here. */
+  onSchedule?: (content: string, sendAt: string) => Promise<void>;
 }
 
-export function Composer({ chatId, disabled, locked = false, replyTo, replySender, onCancelReply, onSend }: Props) {
+export function Composer(props: Props) {
+  const { chatId, disabled, locked = false, replyTo, replySender, onCancelReply, onSend, onSchedule } = props;
   const { t, locale } = useLocale();
   const [text, setText] = useState(() => drafts.get(chatId) ?? '');
   const input = useRef<HTMLTextAreaElement>(null);
@@ -112,6 +116,14 @@ export function Composer({ chatId, disabled, locked = false, replyTo, replySende
     setText('');
     typing.stop();
     input.current?.focus();
+  };
+
+  // "Send later": the text as it is (no files: a scheduled message is text only).
+  const schedule = async (sendAt: string) => {
+    if (!onSchedule || blocker !== null || uploads.length > 0) return;
+    await onSchedule(text, sendAt);
+    setText('');
+    typing.stop();
   };
 
   useEffect(() => {
@@ -229,6 +241,9 @@ export function Composer({ chatId, disabled, locked = false, replyTo, replySende
           >
             {length.toLocaleString(locale)} / {MAX_MESSAGE_CHARS.toLocaleString(locale)}
           </span>
+        )}
+        {onSchedule && (
+          <ScheduleControl disabled={disabled || locked || blocker !== null || uploads.length > 0} onSchedule={schedule} />
         )}
         <button
           type="submit"

@@ -26,6 +26,11 @@ import { PresenceStatus } from './PresenceStatus';
 import { SuspendedBanner } from '../moderation/SuspendedBanner';
 import { heldIn } from '../quiet/held';
 import { HeldMessages } from '../quiet/HeldMessages';
+import { mayPin, shownPins } from '../pins/pins';
+import { PinnedBar } from '../pins/PinnedBar';
+import { usePins } from '../pins/usePins';
+import { scheduledIn } from '../scheduled/scheduled';
+import { ScheduledMessages } from '../scheduled/ScheduledMessages';
 
 interface Props {
   chatId: number;
@@ -85,6 +90,10 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
   const memberCount = details?.members.length ?? chat?.participantsCount ?? 0;
   const owner = details?.createdBy ?? chat?.createdBy ?? null;
   const manages = canManage({ kind: isGroup ? 'group' : 'direct', createdBy: owner }, me);
+  // Pins: a group's owner, a direct chat's (or an inquiry's teacher's) participants, while they may write.
+  const pinControl = usePins(chatId, workspace.pinsNews);
+  const pinning = mayPin({ kind: isGroup ? 'group' : (chat?.kind ?? 'direct'), createdBy: owner }, me, !reader && !ended && !closed && suspension === null);
+  const pinned = useMemo(() => new Set(pinControl.pins.map((p) => p.message_id)), [pinControl.pins]);
 
   const [reply, setReply] = useReplyDraft(chatId);
   // The quote follows edits and deletions of the message while the answer is written.
@@ -216,6 +225,13 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
         </p>
       )}
 
+      <PinnedBar
+        pins={shownPins(pinControl.pins, conversation)}
+        canUnpin={pinning}
+        onJump={(messageId) => workspace.openAt(chatId, messageId)}
+        onUnpin={(messageId) => pinControl.toggle(messageId, false)}
+        error={pinControl.error}
+      />
       {conversation === undefined || conversation.status === 'loading' ? (
         <div className="conversation-status muted" aria-busy="true">
           {t('conversation.loading')}
@@ -255,6 +271,7 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
           onEdit={(messageId, content) => workspace.edit(chatId, messageId, content)}
           onReply={onReply}
           onAtBottomChange={onAtBottomChange}
+          pins={pinning ? { pinned, onToggle: pinControl.toggle } : undefined}
         />
       )}
 
@@ -277,6 +294,11 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
       ) : (
         <>
           <HeldMessages messages={heldIn(workspace.held.state, chatId, me.id)} />
+          <ScheduledMessages
+            messages={scheduledIn(workspace.scheduled.state, chatId)}
+            onChange={workspace.scheduled.change}
+            onCancel={workspace.scheduled.cancel}
+          />
           {suspension && <SuspendedBanner suspension={suspension} />}
           <Composer
             chatId={chatId}
@@ -291,6 +313,14 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
               workspace.send(chatId, content, replyTo, attachments);
               setReply(null);
             }}
+            onSchedule={
+              workspace.scheduled.enabled
+                ? async (content, sendAt) => {
+                    await workspace.scheduled.schedule(chatId, content, sendAt, replyTo?.id ?? null);
+                    setReply(null);
+                  }
+                : undefined
+            }
           />
         </>
       )}

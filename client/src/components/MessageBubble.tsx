@@ -55,6 +55,9 @@ interface Props {
   reactions?: ReactNode;
   /** The button to add a reaction, first of its actions (none where the reader may not react). */
   addReaction?: ReactNode;
+  /** Whether it is pinned, for those who may pin or unpin it (undefined: they may not). */
+  pinned?: boolean;
+  onTogglePin?: (messageId: number, on: boolean) => void;
 }
 
 export function MessageBubble(props: Props) {
@@ -159,7 +162,13 @@ export function MessageBubble(props: Props) {
       </div>
       {saved &&
         !editing &&
-        (props.addReaction || props.canReply || props.canEdit || props.canDelete || props.canReport || canModerate) && (
+        (props.addReaction ||
+          props.canReply ||
+          props.canEdit ||
+          props.canDelete ||
+          props.canReport ||
+          canModerate ||
+          props.pinned !== undefined) && (
         <div className="message-actions">
           {props.addReaction}
           {props.canReply && (
@@ -190,6 +199,15 @@ export function MessageBubble(props: Props) {
                 fill="currentColor"
                 d="M9 3h6l1 2h4v2H4V5h4l1-2zm-3 6h12l-1 12H7L6 9zm4 2v8h1.5v-8H10zm3.5 0v8H15v-8h-1.5z"
               />
+            </ActionButton>
+          )}
+          {props.pinned !== undefined && (
+            <ActionButton
+              testId={`${props.pinned ? 'unpin' : 'pin'}-${saved.id}`}
+              label={t(props.pinned ? 'pins.unpin' : 'pins.pin')}
+              onClick={() => props.onTogglePin?.(saved.id, !props.pinned)}
+            >
+              <path fill="currentColor" d="M16 3v2h-1v6l2 3v2h-4v5l-1 1-1-1v-5H7v-2l2-3V5H8V3h8z" />
             </ActionButton>
           )}
           {props.canReport && (

@@ -11,6 +11,7 @@ import { useHighlight } from '../useHighlight';
 import { useNow } from '../useNow';
 import { isActionable } from '../moderation/removal';
 import { useSession } from '../session/SessionContext';
+import { useMessageEditing } from '../conversation/useMessageEditing';
 import { ConfirmDialog } from './ConfirmDialog';
 import { AddReaction, Reactions } from '../reactions/Reactions';
 import { type BubbleMessage, MessageBubble, senderLabel } from './MessageBubble';
@@ -43,6 +44,8 @@ interface Props {
   onReply: (message: Message) => void;
   /** Whether the newest messages are on screen, whenever that changes (never in a window of older ones). */
   onAtBottomChange: (atBottom: boolean) => void;
+  /** Those who may pin: which messages are pinned, and pinning (`true`) or unpinning one. */
+  pins?: { pinned: ReadonlySet<number>; onToggle: (messageId: number, on: boolean) => void };
 }
 
 /** Within this many pixels of an edge counts as at it. */
@@ -66,6 +69,7 @@ export function MessageList(props: Props) {
   const { conversation, people, readOnly, group, onLoadOlder, onLoadNewer, onAtBottomChange, onFocusDone } = props;
   const { t, locale } = useLocale();
   const { me } = useSession();
+  const editingAllowed = useMessageEditing();
   const now = useNow(60_000);
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
@@ -316,10 +320,12 @@ export function MessageList(props: Props) {
                   quoteSender={message.replyTo?.senderId != null ? senderLabel(people, message.replyTo.senderId, t) : null}
                   isRead={saved && own ? isReadByOthers(conversation, saved) : null}
                   canDelete={own && !readOnly && !props.closed}
-                  canEdit={own && writable}
+                  canEdit={own && writable && editingAllowed}
                   canReply={writable}
                   canRetry={writable}
                   {...moderation.actions(saved)}
+                  pinned={saved && writable && props.pins ? props.pins.pinned.has(saved.id) : undefined}
+                  onTogglePin={props.pins?.onToggle}
                   editing={saved !== null && saved.id === editingId}
                   highlighted={saved !== null && saved.id === highlightId}
                   onDelete={(id) => {

@@ -677,6 +677,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/chats/{chat_id}/pins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The chat's pinned messages, newest pin first, each as history shows it to the caller: for
+         *     everyone who reads the chat (participants, admins, a direct chat's guardians, an inquiry's
+         *     guest), only the messages they may read there.
+         */
+        get: operations["list_pins"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chats/{chat_id}/pins/{message_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Pins a message of the chat at its top. 204, also when it was pinned already. Only a
+         *     message that is shown (not hidden, deleted or purged), while the chat has fewer than
+         *     `PINS_PER_CHAT` pins.
+         */
+        put: operations["pin"];
+        post?: never;
+        /**
+         * Unpins a message of the chat. 204, also when it was not pinned (or its hiding, deletion or
+         *     purge unpinned it).
+         */
+        delete: operations["unpin"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/chats/{chat_id}/read": {
         parameters: {
             query?: never;
@@ -1049,10 +1095,10 @@ export interface paths {
         put?: never;
         /**
          * Sends a message to a chat the caller takes part in, possibly as a reply to one of its
-         *     messages. Admins are read-only. With an `Idempotency-Key`, a retry of the same request
-         *     answers 200 with the message the first one created (on any replica, after any restart) and
-         *     appends nothing. `X-Event-Position` is the message's position in the log: send it as
-         *     `X-Min-Event-Position` with a read that must show it.
+         *     messages, now or (`send_at`) later. Admins are read-only. With an `Idempotency-Key`, a
+         *     retry of the same request answers 200 with the message the first one created (on any
+         *     replica, after any restart) and appends nothing. `X-Event-Position` is the message's
+         *     position in the log: send it as `X-Min-Event-Position` with a read that must show it.
          */
         post: operations["send"];
         delete?: never;
@@ -1072,6 +1118,7 @@ export interface paths {
         /**
          * Replaces the text of the caller's own message. The old text stays in the log; history
          *     shows the new one with `is_edited`. The same text again changes nothing (200, no event).
+         *     A school that turned editing off (`MESSAGE_EDITING=off`) refuses every edit.
          */
         put: operations["edit"];
         post?: never;
@@ -1201,6 +1248,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/scheduled-messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's scheduled messages not sent yet, soonest first: pending ones, and those whose
+         *     time came when the caller could no longer write them there (`failed`, with why).
+         */
+        get: operations["scheduled_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scheduled-messages/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Cancels one of the caller's scheduled messages (or dismisses a failed one): it is never sent. */
+        delete: operations["cancel_scheduled_message"];
+        options?: never;
+        head?: never;
+        /**
+         * Changes the text or the time (or both) of one of the caller's scheduled messages, until it
+         *     is sent; a failed one is scheduled again.
+         */
+        patch: operations["change_scheduled_message"];
+        trace?: never;
+    };
     "/api/search": {
         parameters: {
             query?: never;
@@ -1300,6 +1388,11 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description What `POST /api/messages` answers 202 with: a message for later, the author's own
+         *     (`send_at`), or one quiet hours hold, the school's rule (`deliver_at`).
+         */
+        Accepted: components["schemas"]["ScheduledMessage"] | components["schemas"]["HeldMessage"];
         AccessRecord: {
             /** Format: int64 */
             chat_id: number;
@@ -1382,6 +1475,15 @@ export interface components {
             dev_login: boolean;
             /** @description "Sign in with your school account" (`/api/auth/login`) is available. */
             oidc: boolean;
+        };
+        ChangeScheduled: {
+            /** @description The new text: the same rules as sending (not blank, at most 10,000 characters). */
+            content?: string | null;
+            /**
+             * Format: date-time
+             * @description The new time: the same rules as `send_at` when sending.
+             */
+            send_at?: string | null;
         };
         /**
          * @description The data of `chat_closed`: the chat is read-only from now on. `reason`: `idle` (an inquiry
@@ -1582,7 +1684,7 @@ export interface components {
          *     has a general code; the precise ones below it name what a client may want to act on.
          * @enum {string}
          */
-        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" | "forbidden" | "admin_read_only" | "guardian_read_only" | "not_author" | "not_group_owner" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "visitor_blocked" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "message_purged" | "already_reported" | "group_full" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "unknown_reaction" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
+        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" | "forbidden" | "admin_read_only" | "guardian_read_only" | "not_author" | "editing_off" | "not_group_owner" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "visitor_blocked" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "message_purged" | "already_reported" | "group_full" | "too_many_pins" | "already_sent" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "unknown_reaction" | "send_at_past" | "send_at_too_far" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
         CompletedLesson: {
             /**
              * Format: int64
@@ -1872,6 +1974,11 @@ export interface components {
             end_session_url: string;
         };
         MeResponse: {
+            /**
+             * @description Whether this school lets authors edit their messages (`MESSAGE_EDITING`); deleting is
+             *     always allowed.
+             */
+            message_editing: boolean;
             suspended: components["schemas"]["Suspension"] | null;
             user: components["schemas"]["UserProfile"];
         };
@@ -2038,6 +2145,40 @@ export interface components {
             id: number;
             name: string;
             role: components["schemas"]["Role"];
+        };
+        /**
+         * @description A pinned message: who pinned it, when, and the message as history shows it (never a hidden,
+         *     deleted or purged one: those are unpinned).
+         */
+        Pin: {
+            message: components["schemas"]["HistoryMessage"];
+            /** Format: int64 */
+            message_id: number;
+            /** Format: date-time */
+            pinned_at: string;
+            /** Format: int64 */
+            pinned_by: number;
+        };
+        /**
+         * @description The data of `message_pinned` and `message_unpinned`: `actor_id` pinned message `message_id`
+         *     at the chat's top, or unpinned it (`GET /api/chats/{id}/pins` lists the pins with their
+         *     messages). Everyone who reads the message gets it, as an edit. A message hidden, deleted or
+         *     purged is unpinned with no event of its own: its `message_hidden`, `message_deleted` or
+         *     `messages_purged` says so. A resumed stream replays a pin only while it still stands.
+         */
+        PinEvent: {
+            /** Format: int64 */
+            actor_id: number | null;
+            /** Format: date-time */
+            at: string;
+            /** Format: int64 */
+            chat_id: number;
+            /** Format: int64 */
+            message_id: number;
+        };
+        /** @description A chat's pinned messages, newest pin first. */
+        Pins: {
+            pins: components["schemas"]["Pin"][];
         };
         /** @description The data of SSE `presence`, and the answer of `GET /api/presence/{user_id}`. */
         PresenceEvent: {
@@ -2261,6 +2402,48 @@ export interface components {
         };
         /** @enum {string} */
         Role: "student" | "teacher" | "admin" | "guest" | "guardian";
+        /** @description Why a scheduled message was not sent: the refusal a live send would have had then. */
+        ScheduledFailure: {
+            /** Format: date-time */
+            at: string;
+            /** @description `forbidden` (no longer a participant), `chat_closed`, `account_suspended`, … */
+            code: components["schemas"]["Code"];
+            /** @description The refusal, in English. */
+            reason: string;
+        };
+        /**
+         * @description A message its author scheduled: what `POST /api/messages` with `send_at` answers (202), and
+         *     what its author (nobody else) sees until it is sent.
+         */
+        ScheduledMessage: {
+            /** Format: int64 */
+            chat_id: number;
+            content: string;
+            /** Format: date-time */
+            created_at: string;
+            failure: components["schemas"]["ScheduledFailure"] | null;
+            /**
+             * Format: int64
+             * @description The scheduled message's own id (not a message id: it gets one when it is sent).
+             */
+            id: number;
+            /** Format: int64 */
+            reply_to_message_id: number | null;
+            /**
+             * Format: date-time
+             * @description When it is sent (to the second, give or take one).
+             */
+            send_at: string;
+            state: components["schemas"]["ScheduledState"];
+        };
+        ScheduledMessages: {
+            messages: components["schemas"]["ScheduledMessage"][];
+        };
+        /**
+         * @description Where a scheduled message is.
+         * @enum {string}
+         */
+        ScheduledState: "pending" | "failed";
         /** @enum {string} */
         SearchOrder: "relevance" | "recent";
         SearchResult: {
@@ -2295,6 +2478,13 @@ export interface components {
              * @description The message this one answers: a message of the same chat (deleted or not).
              */
             reply_to_message_id?: number | null;
+            /**
+             * Format: date-time
+             * @description Send it later, at this time (RFC 3339, in the future, at most 365 days ahead): the
+             *     answer is 202 with the scheduled message, which only its author sees until then. Text
+             *     and a reply only (no attachments); not for guests.
+             */
+            send_at?: string | null;
         };
         /** @description A message as `POST /api/messages` answers it: a history item plus its chat. */
         SentMessage: components["schemas"]["HistoryMessage"] & {
@@ -5989,6 +6179,265 @@ export interface operations {
             };
         };
     };
+    list_pins: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The answer reflects at least this log position: the newest one you have seen (an
+                 *     event's `id`, a snapshot's `X-Event-Position`) or your own write's. With a read
+                 *     standby, the read waits briefly for it or is answered by the primary.
+                 */
+                "X-Min-Event-Position"?: number;
+            };
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    /** @description the log position the list is at least as recent as */
+                    "X-Event-Position"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pins"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such chat, or the caller may not read it (one answer for both) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    pin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description pinned (now or already) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such chat or message, or not the caller's to see (one answer for both); an admin, a guardian, a guest; a group the caller does not own (`not_group_owner`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the chat is closed (`chat_closed`); the message is hidden or deleted (`message_hidden`, `message_deleted`) or purged; the chat has `PINS_PER_CHAT` pins already (`too_many_pins`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unpin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description not pinned (now or already) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such chat or message, or not the caller's to see (one answer for both); an admin, a guardian, a guest; a group the caller does not own (`not_group_owner`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the chat is closed (`chat_closed`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     mark_read: {
         parameters: {
             query?: never;
@@ -7528,13 +7977,13 @@ export interface operations {
                     "application/json": components["schemas"]["SentMessage"];
                 };
             };
-            /** @description quiet hours (QUIET_HOURS): a teacher's message to a chat with a student is accepted and held, and delivered at `deliver_at` */
+            /** @description with `send_at`: scheduled (a `ScheduledMessage`, sent at `send_at`); or quiet hours (QUIET_HOURS): a teacher's message to a chat with a student is accepted and held (a `HeldMessage`), and delivered at `deliver_at` */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HeldMessage"];
+                    "application/json": components["schemas"]["Accepted"];
                 };
             };
             /** @description bad request */
@@ -7673,7 +8122,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description no such message, or not the caller's to see (one answer for both) */
+            /** @description no such message, or not the caller's to see (one answer for both); `editing_off`: this school turned editing off */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8521,6 +8970,315 @@ export interface operations {
             };
             /** @description Web Push is not configured (push_disabled) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    scheduled_messages: {
+        parameters: {
+            query?: {
+                /** @description Only this chat's. */
+                chat_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledMessages"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description admins and guardians write nothing, and schedule nothing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_scheduled_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not the caller's scheduled message (or none) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `already_sent`: sent, or being sent */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    change_scheduled_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeScheduled"];
+            };
+        };
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledMessage"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not the caller's scheduled message (or none) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request body stopped arriving (HTTP_BODY_TIMEOUT_SECS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `already_sent`: sent, or being sent */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `send_at_past`, `send_at_too_far` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

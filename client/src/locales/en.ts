@@ -3,14 +3,15 @@
 // _one/_other. The server's `error` sentences are never shown: its `code` is, in these words
 // (`errors.code`: one for every code of the generated `ErrorCode` and for the two codes of a
 // failed sign-in's `auth_error` only, typed in errorCodes.ts; else this fails to compile).
-// The larger areas are files of their own in en/ (errors, chats, conversation, moderation, safeguarding),
-// merged here into the one resource object.
+// The larger areas are files of their own in en/ (errors, chats, conversation, moderation,
+// safeguarding, scheduled), merged here into the one resource object.
 
 import chats from './en/chats';
 import conversation from './en/conversation';
 import errors from './en/errors';
 import moderation from './en/moderation';
 import safeguarding from './en/safeguarding';
+import scheduled from './en/scheduled';
 
 const en = {
   app: {
@@ -97,6 +98,7 @@ const en = {
   ...conversation,
   ...moderation,
   ...safeguarding,
+  ...scheduled,
   time: {
     now: 'now',
     minutes: '{{count}} min',

@@ -7,6 +7,7 @@ import conversation from './ru/conversation';
 import errors from './ru/errors';
 import moderation from './ru/moderation';
 import safeguarding from './ru/safeguarding';
+import scheduled from './ru/scheduled';
 
 const ru = {
   app: {
@@ -95,6 +96,7 @@ const ru = {
   ...conversation,
   ...moderation,
   ...safeguarding,
+  ...scheduled,
   time: {
     now: 'сейчас',
     minutes: '{{count}} мин',

@@ -199,6 +199,9 @@ export function dispatch(event: StreamEvent, state: DispatchState): Outcome {
       const added = event.type === 'reaction_added';
       return outcome({ conversations: [inChat(chatId, { type: 'reacted', id: messageId, emoji, userId, added })] });
     }
+    case 'message_pinned':
+    case 'message_unpinned':
+      return nothing; // the open chat's pinned bar reads its pins again (the workspace counts the news)
     case 'guardian_linked':
     case 'guardian_unlinked':
       return state.isGuardian ? guardianOutcome(event, state) : outcome({ effects: [refresh] }); // admins: guardians_read changed

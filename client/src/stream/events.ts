@@ -28,6 +28,9 @@
 // Archive and mute add `chat_muted`, `chat_unmuted`, `chat_archived` and `chat_unarchived` (of
 // the log, to the person's own streams only): their setting of a chat (`chat_setting` here).
 //
+// Pins add `message_pinned` and `message_unpinned` (of the log, to everyone who reads the
+// message; pins/pins.ts): the pinned bar reads the chat's pins again on them.
+//
 // Each event's data is checked into its schema of the OpenAPI document (`MessageDeletedEvent`,
 // `MessagesReadEvent`, `TypingEvent`, … of src/generated/api.ts), so a field the server renames
 // or adds as required fails to compile here; the messages of `new_message` and
@@ -40,6 +43,7 @@ import type { components } from '../generated/api';
 import type { WireMessage } from '../conversation/model';
 import { MODERATION_EVENT_TYPES, type ModerationEvent, parseModerationEvent } from './moderationEvents';
 import { REACTION_EVENT_TYPES, type ReactionEvent, parseReactionEvent } from './reactionEvents';
+import { PIN_EVENT_TYPES, type PinEvent, parsePinEvent } from '../pins/pins';
 import {
   type Json,
   isBoolean,
@@ -79,6 +83,7 @@ export const EVENT_TYPES = [
   'presence',
   ...MODERATION_EVENT_TYPES,
   ...REACTION_EVENT_TYPES,
+  ...PIN_EVENT_TYPES,
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -99,7 +104,8 @@ export type LogEvent =
   | { type: 'closure_requested' | 'closure_declined'; position: number; chatId: number; requestId: number }
   | { type: 'reset'; position: number; reason: string }
   | ReactionEvent
-  | ModerationEvent;
+  | ModerationEvent
+  | PinEvent;
 
 /** An event outside the log: no position, not replayed after a reconnect. */
 export type LiveEvent =
@@ -315,8 +321,12 @@ export function parseStreamEvent(type: string, data: string, lastEventId: string
     case 'reset':
       return { type, position, reason: typeof body.reason === 'string' ? body.reason : '' };
     default:
-      // Reactions', moderation's, or one this client does not know (null: ignored).
-      return parseReactionEvent(type, body, position) ?? parseModerationEvent(type, body, position);
+      // Reactions', pins', moderation's, or one this client does not know (null: ignored).
+      return (
+        parseReactionEvent(type, body, position) ??
+        parsePinEvent(type, body, position) ??
+        parseModerationEvent(type, body, position)
+      );
   }
 }
 

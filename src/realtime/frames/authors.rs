@@ -12,7 +12,7 @@ use super::governance;
 use crate::log::{EventData, StoredEvent};
 
 /// Who wrote each message the batch's changes are about (edits, deletions, hidings, purges,
-/// showings again, reactions), and where it was written: (sender, position of its `message_created`).
+/// showings again, reactions, pins), and where it was written: (sender, position of its `message_created`).
 /// A group's guardians get only the events about their own child's messages (see
 /// `Dispatch::messages`). One query, only when the batch has such events.
 pub(super) async fn owners(
@@ -28,6 +28,7 @@ pub(super) async fn owners(
             | EventData::MessageUnhidden { message_id }
             | EventData::ReactionAdded { message_id, .. }
             | EventData::ReactionRemoved { message_id, .. } => vec![*message_id],
+            EventData::MessagePinned { message_id } | EventData::MessageUnpinned { message_id } => vec![*message_id],
             EventData::MessagesPurged { message_ids, .. } => message_ids.clone(),
             _ => vec![],
         })
@@ -76,7 +77,9 @@ pub(super) fn about_messages(event: &StoredEvent, owners: &HashMap<i64, (i64, i6
         EventData::MessageEdited { message_id, .. }
         | EventData::MessageDeleted { message_id }
         | EventData::MessageHidden { message_id, .. }
-        | EventData::MessageUnhidden { message_id } => owners.get(message_id).copied().into_iter().collect(),
+        | EventData::MessageUnhidden { message_id }
+        | EventData::MessagePinned { message_id }
+        | EventData::MessageUnpinned { message_id } => owners.get(message_id).copied().into_iter().collect(),
         EventData::MessagesPurged { message_ids, .. } => {
             message_ids.iter().filter_map(|id| owners.get(id)).copied().collect()
         }

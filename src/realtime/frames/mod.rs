@@ -13,7 +13,7 @@ use crate::wire::events::ChatCreated;
 pub use crate::wire::events::{
     ChatClosedEvent, ChatCreatedEvent, ChatExportedEvent, ChatRenamedEvent, ChatSettingEvent, ClosureRequestEvent,
     GuardianEvent, MessageBody, MessageDeletedEvent, MessageEvent, MessageHiddenEvent, MessageReportedEvent,
-    MessagesPurgedEvent, MessagesReadEvent, ParticipantAddedEvent, ParticipantRemovedEvent, ReactionEvent,
+    MessagesPurgedEvent, MessagesReadEvent, ParticipantAddedEvent, ParticipantRemovedEvent, PinEvent, ReactionEvent,
     ReportClearedEvent, ResetEvent, UserEvent, UserSuspendedEvent,
 };
 use crate::wire::{
@@ -24,6 +24,7 @@ mod authors;
 mod facts;
 mod governance;
 mod pairs;
+mod pins;
 mod reactions;
 
 use authors::{about_messages, owners, purged_by_author};
@@ -107,6 +108,7 @@ pub async fn encode(
     let owners = owners(client, events).await?;
     let reports = governance::reports(client, events).await?;
     let closures = governance::closure_requests(client, events).await?;
+    let standing = pins::Standing::of(client, events, shown).await?;
     let looked_up = LookedUp {
         names: &names,
         guarded: &guarded,
@@ -117,6 +119,7 @@ pub async fn encode(
     };
     events
         .iter()
+        .filter(|event| standing.shows(event))
         .map(|event| {
             let mut dispatch = dispatch(event, &looked_up, shown)?;
             dispatch.messages = about_messages(event, &owners);
@@ -163,7 +166,7 @@ struct LookedUp<'a> {
     facts: &'a HashMap<i64, MessageFacts>,
     reports: &'a HashMap<i64, ReportView>,
     closures: &'a HashMap<i64, ClosureRequestView>,
-    /// Each message's sender and position ([`owners`]).
+    /// Each message's sender and position, for the events about one (`authors::owners`).
     owners: &'a HashMap<i64, (i64, i64)>,
 }
 
@@ -263,6 +266,7 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
         EventData::ChatMuted | EventData::ChatUnmuted | EventData::ChatArchived | EventData::ChatUnarchived => {
             governance::own_setting(position, chat_id, actor_id, &event.data)?
         }
+        EventData::MessagePinned { .. } | EventData::MessageUnpinned { .. } => pins::dispatch(event, chat_id, owners)?,
         EventData::ChatRead { up_to_message_id } => {
             let read = MessagesReadEvent {
                 chat_id,

@@ -262,17 +262,22 @@ pub fn status_of_code(code: &str) -> Option<u16> {
     Some(match code {
         "invalid_request" | "content_blank" | "content_too_long" => 400,
         "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" => 401,
-        "forbidden" | "admin_read_only" | "guardian_read_only" | "not_author" | "not_group_owner"
+        "forbidden" | "admin_read_only" | "guardian_read_only" | "not_author" | "editing_off" | "not_group_owner"
         | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "visitor_blocked" => 403,
         "not_found" | "push_disabled" => 404,
         "method_not_allowed" => 405,
         "request_timeout" => 408,
         "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "message_purged" | "already_reported"
-        | "group_full" => 409,
+        | "group_full" | "too_many_pins" | "already_sent" => 409,
         "payload_too_large" => 413,
         "unsupported_media_type" => 415,
         "range_not_satisfiable" => 416,
-        "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "unknown_reaction" => 422,
+        "unprocessable"
+        | "idempotency_key_reused"
+        | "push_endpoint_not_allowed"
+        | "unknown_reaction"
+        | "send_at_past"
+        | "send_at_too_far" => 422,
         "rate_limited" | "upload_allowance_used_up" => 429,
         "headers_too_large" => 431,
         "internal" => 500,

@@ -127,6 +127,18 @@ const conversation = {
     lastSeenJustNow: 'last seen just now',
     lastSeenOn: 'last seen on {{date}}',
   },
+  /** Pinned messages: the bar at the conversation's top and the message's action. */
+  pins: {
+    label: 'Pinned messages',
+    pin: 'Pin message',
+    unpin: 'Unpin',
+    unpinLabel: 'Unpin “{{text}}”',
+    jump: 'Go to the pinned message: {{text}}',
+    noText: 'Files',
+    more_one: '{{count}} more pinned',
+    more_other: '{{count}} more pinned',
+    fewer: 'Show fewer',
+  },
   typing: {
     named: '{{name}} is typing…',
     two: '{{first}} and {{second}} are typing…',

@@ -1,0 +1,105 @@
+//! A scheduled message arrives at its time, once, on every replica's streams; not before;
+//! edited, as edited; cancelled, never.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::{NOON, cancel, messages_by, patch, rfc3339, schedule, scheduled, set_clocks};
+use crate::governance::audit_is_clean;
+use crate::helpers::{TestApp, status_and_json};
+
+#[tokio::test]
+async fn a_scheduled_message_arrives_once_on_both_replicas_at_its_time_and_not_before() {
+    let a = TestApp::spawn().await;
+    let b = a.replica().await;
+    let (teacher, student) = (a.user("teacher", "Иван").await, a.user("student", "Маша").await);
+    let chat = a.chat(&teacher, &student).await;
+    set_clocks(&[&a, &b], NOON);
+    let mut on_a = a.stream(&student, None).await;
+    let mut on_b = b.stream(&student, None).await;
+    let mut teachers = b.stream(&teacher, None).await;
+
+    // Scheduled through one replica for 13:00, edited through the other, then moved to 14:00.
+    let (status, body) =
+        schedule(&a, &teacher, chat, "Не забудьте тетради", &rfc3339(NOON + time::Duration::hours(1))).await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!((body["state"].as_str(), body["chat_id"].as_i64()), (Some("pending"), Some(chat)), "{body}");
+    let id = body["id"].as_i64().expect("id");
+    let (status, body) = patch(&b, &teacher, id, json!({ "content": "Не забудьте тетради и линейку" })).await;
+    assert_eq!((status, body["content"].as_str()), (200, Some("Не забудьте тетради и линейку")), "{body}");
+    let two = rfc3339(NOON + time::Duration::hours(2));
+    let (status, body) = patch(&b, &teacher, id, json!({ "send_at": two })).await;
+    assert_eq!((status, body["send_at"].as_str()), (200, Some("2026-11-25T11:00:00Z")), "{body}");
+    assert_eq!(scheduled(&b, &teacher, Some(chat)).await.len(), 1, "its author sees it");
+
+    // 13:30: the first time passed, the second has not: nothing is sent, nobody else sees it.
+    set_clocks(&[&a, &b], NOON + time::Duration::minutes(90));
+    tokio::time::sleep(Duration::from_millis(1200)).await; // both senders have looked
+    assert_eq!(messages_by(&a, &teacher).await, 0, "not sent before its time");
+    let (_, history) =
+        status_and_json(a.get(&format!("/api/chats/{chat}/messages"), &student).send().await.expect("GET")).await;
+    assert_eq!(history["messages"].as_array().map(Vec::len), Some(0), "{history}");
+    a.send(&student, chat, "до").await;
+    for stream in [&mut on_a, &mut on_b, &mut teachers] {
+        assert_eq!(stream.event().await.json()["message"]["content"], "до", "nothing of it before");
+    }
+
+    // 14:00: it arrives on both replicas' streams, and on its author's, once.
+    set_clocks(&[&a, &b], NOON + time::Duration::hours(2));
+    for stream in [&mut on_a, &mut on_b, &mut teachers] {
+        let sent = stream.event_within(Duration::from_secs(5)).await;
+        assert_eq!(sent.event, "new_message", "{}", sent.data);
+        assert_eq!(sent.json()["message"]["content"], "Не забудьте тетради и линейку");
+        assert_eq!(sent.json()["message"]["sender_id"], teacher.id);
+    }
+    tokio::time::sleep(Duration::from_millis(1200)).await; // both senders have looked again
+    a.send(&student, chat, "после").await;
+    for stream in [&mut on_a, &mut on_b, &mut teachers] {
+        assert_eq!(stream.event().await.json()["message"]["content"], "после", "no second sending");
+    }
+    assert_eq!(messages_by(&a, &teacher).await, 1);
+    assert_eq!(a.unread(&student, chat).await, 1, "an ordinary message, counted unread");
+
+    // Sent: gone from the list, and too late to change.
+    assert!(scheduled(&a, &teacher, None).await.is_empty());
+    let (status, body) = patch(&a, &teacher, id, json!({ "content": "поздно" })).await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("already_sent")), "{body}");
+    assert_eq!(cancel(&b, &teacher, id).await, 409);
+    audit_is_clean(&a).await;
+}
+
+#[tokio::test]
+async fn a_cancelled_message_never_arrives_and_others_see_nothing_of_it() {
+    let a = TestApp::spawn().await;
+    let b = a.replica().await;
+    let (teacher, student, other) =
+        (a.user("teacher", "Иван").await, a.user("student", "Маша").await, a.user("student", "Петя").await);
+    let chat = a.chat(&teacher, &student).await;
+    set_clocks(&[&a, &b], NOON);
+    let mut on_b = b.stream(&student, None).await;
+    let at = rfc3339(NOON + time::Duration::minutes(10));
+    let (_, cancelled) = schedule(&a, &teacher, chat, "отменено", &at).await;
+    let (_, kept) = schedule(&a, &teacher, chat, "оставлено", &at).await;
+    let (cancelled, kept) = (cancelled["id"].as_i64().expect("id"), kept["id"].as_i64().expect("id"));
+
+    // Nobody else sees, changes or cancels it: 404, as if there were none.
+    for user in [&student, &other] {
+        assert!(scheduled(&b, user, None).await.is_empty());
+        assert_eq!(patch(&b, user, kept, json!({ "content": "чужое" })).await.0, 404);
+        assert_eq!(cancel(&b, user, kept).await, 404);
+    }
+    assert_eq!(cancel(&b, &teacher, cancelled).await, 204);
+    assert_eq!(cancel(&b, &teacher, cancelled).await, 404, "gone");
+    let left = scheduled(&a, &teacher, Some(chat)).await;
+    assert_eq!(left.iter().map(|m| m["content"].as_str()).collect::<Vec<_>>(), [Some("оставлено")]);
+
+    set_clocks(&[&a, &b], NOON + time::Duration::minutes(11));
+    let sent = on_b.event_within(Duration::from_secs(5)).await;
+    assert_eq!(sent.json()["message"]["content"], "оставлено", "{}", sent.data);
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    a.send(&student, chat, "и всё").await;
+    assert_eq!(on_b.event().await.json()["message"]["content"], "и всё", "the cancelled one never comes");
+    assert_eq!(super::messages_by(&a, &teacher).await, 1);
+    audit_is_clean(&a).await;
+}
