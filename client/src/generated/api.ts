@@ -1284,7 +1284,7 @@ export interface paths {
         head?: never;
         /**
          * Changes the text or the time (or both) of one of the caller's scheduled messages, until it
-         *     is sent; a failed one is scheduled again.
+         *     is sent; a failed one is scheduled again (with an empty body, as it is).
          */
         patch: operations["change_scheduled_message"];
         trace?: never;
