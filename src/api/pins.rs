@@ -42,10 +42,11 @@ pub fn router() -> Router<AppState> {
 const PINS_SQL: &str = "SELECT h.head, d.*
     FROM log_head() h
     LEFT JOIN LATERAL (
-        SELECT m.*, r.readers, r.markers, p.pinned_by, p.pinned_at, p.position AS pinned_position
+        SELECT m.*, r.readers, r.markers, x.reactions, p.pinned_by, p.pinned_at, p.position AS pinned_position
         FROM chat_pins p
         JOIN message_views m ON m.id = p.message_id
         CROSS JOIN LATERAL chat_read_markers($1) r
+        CROSS JOIN LATERAL message_reactions_of(m.id) x
         WHERE p.chat_id = $1
           AND EXISTS (SELECT 1 FROM unnest($2::bigint[], $3::bigint[], $4::bigint[]) i(f, t, a)
                       WHERE m.position BETWEEN i.f AND i.t AND (i.a IS NULL OR m.sender_id = i.a))
@@ -142,6 +143,7 @@ pub async fn list_pins(
         .map(|row| {
             let mut message = history_message(row)?.for_viewer(admin);
             message.read_by.retain(|reader| readable.names(*reader));
+            crate::wire::named_for(&mut message.reactions, |user| readable.names(user));
             message.reply_to = message.reply_to.take().map(|quote| {
                 let by = quote.sender_id;
                 quote.for_reader(|p| readable.shows(p, by))
