@@ -11,6 +11,7 @@ use tokio_postgres::Client;
 use tutorchat::db::embedded::EmbeddedPostgres;
 
 use crate::helpers::{Item, TestApp, User, start_standby, status_and_json};
+use replay::connect_when_replayed;
 
 /// The standby tests count reads in the process's metrics: one at a time.
 async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
@@ -23,7 +24,8 @@ struct Setup {
     standby: Arc<EmbeddedPostgres>,
     /// The test's database on the standby (superuser: it can pause replay).
     on_standby: Client,
-    standby_db: tokio_postgres::Config,
+    /// The test's database's name (on both servers).
+    dbname: String,
     teacher: User,
     student: User,
     chat: i64,
@@ -43,9 +45,8 @@ async fn setup() -> Option<Setup> {
     let (teacher, student) = (app.user("teacher", "Мария").await, app.user("student", "Пётр").await);
     let chat = app.chat(&teacher, &student).await;
     let dbname = app.database.get_dbname().expect("dbname").to_owned();
-    let standby_db = standby.config(&dbname);
-    let on_standby = connect_when_replayed(&standby_db).await;
-    let setup = Setup { app, standby: Arc::new(standby), on_standby, standby_db, teacher, student, chat };
+    let on_standby = connect_when_replayed(&app.sql, &standby, &dbname).await;
+    let setup = Setup { app, standby: Arc::new(standby), on_standby, dbname, teacher, student, chat };
     setup.caught_up().await;
     Some(setup)
 }
@@ -71,6 +72,7 @@ impl Setup {
 
     /// Waits until the standby shows everything the primary has now.
     async fn caught_up(&self) {
+        replay::replayed(&self.app.sql, &self.standby).await;
         let (head, deadline) = (self.primary_head().await, Instant::now() + REPLAY_BOUND);
         while self.standby_head().await < head {
             assert!(Instant::now() < deadline, "the standby did not reach position {head}");
@@ -146,24 +148,9 @@ impl Setup {
     }
 }
 
-/// How long a new standby may take to replay what the primary wrote before: the suite's other
-/// tests migrate a database each in parallel, and under CI's load 20 s was once not enough.
-const REPLAY_BOUND: Duration = Duration::from_secs(90);
-
-/// A connection to a database the standby may not have replayed the creation of yet.
-async fn connect_when_replayed(config: &tokio_postgres::Config) -> Client {
-    let deadline = Instant::now() + REPLAY_BOUND;
-    loop {
-        match config.connect(tokio_postgres::NoTls).await {
-            Ok((client, connection)) => {
-                tokio::spawn(connection);
-                return client;
-            }
-            Err(_) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(20)).await,
-            Err(e) => panic!("the standby never had the test's database: {e:?}"),
-        }
-    }
-}
+/// How long the standby may take to show a position once it has replayed the WAL written
+/// before it (a commit's WAL reaches it after the primary's WAL writer flushes it).
+const REPLAY_BOUND: Duration = Duration::from_secs(30);
 
 fn position_of(response: &reqwest::Response) -> i64 {
     let header = response.headers().get("x-event-position").expect("X-Event-Position");
@@ -287,7 +274,7 @@ async fn a_dead_standby_sends_its_reads_to_the_primary_until_it_is_back() {
 
     // Back: after its rest, reads return to it.
     pg_ctl(EmbeddedPostgres::start_server).await;
-    s.on_standby = connect_when_replayed(&s.standby_db).await;
+    s.on_standby = connect_when_replayed(&s.app.sql, &s.standby, &s.dbname).await;
     s.caught_up().await;
     tokio::time::sleep(tutorchat::standby::REST).await;
     let served = s.reads("served");
@@ -380,3 +367,4 @@ async fn a_database_url_naming_a_standby_first_writes_and_listens_on_the_primary
 
 mod costly;
 mod foreign;
+mod replay;
