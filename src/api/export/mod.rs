@@ -4,8 +4,8 @@
 //! psql at that moment; a participant gets the messages of that moment that they may read
 //! (their membership's stretches of the log), each as it is now: a hidden message as a
 //! placeholder, a deleted one without its text, an edited one with its current text; each with
-//! its reactions as they are now (who, by name, and how many). Every export
-//! is an event of the log (`chat_exported`: who, which format, as of when).
+//! its reactions as they are now (who, by name, and how many) and, in JSON, whom it mentions
+//! (named as they are now). Every export is an event of the log (`chat_exported`: who, which format, as of when).
 //!
 //! Streamed: rows come from the database as a stream and leave as body chunks, each format
 //! writing one message at a time (`render`), so a 100,000-message chat is never held whole.
