@@ -69,3 +69,24 @@ async fn retention_purges_a_messages_mentions_with_its_text() {
     assert_eq!(rows(&a).await, [(fresh, boris.id)], "only the recent message's mention is left");
     audit_is_clean(&a).await;
 }
+
+#[tokio::test]
+async fn a_json_export_names_whom_each_message_mentions_as_they_are_now() {
+    let a = TestApp::spawn().await;
+    let (teacher, admin) = (a.user("teacher", "Иван Петров").await, a.user("admin", "Завуч").await);
+    let (anya, boris) = (a.user("student", "Аня").await, a.user("student", "Борис").await);
+    let chat = crate::groups::group(&a, &teacher, "9Б", &[&anya, &boris]).await;
+    let message = sent(&a, &teacher, chat, "@Аня и @Борис, итоги четверти").await["id"].as_i64().expect("id");
+    let plain = sent(&a, &teacher, chat, "Без упоминаний").await["id"].as_i64().expect("id");
+    a.sql.execute("UPDATE users SET name = 'Анна' WHERE id = $1", &[&anya.id]).await.expect("rename");
+
+    for user in [&boris, &admin] {
+        let response = a.get(&format!("/api/chats/{chat}/export?format=json"), user).send().await.expect("export");
+        let (status, export) = crate::helpers::status_and_json(response).await;
+        assert_eq!(status, 200, "{export}");
+        let messages = export["messages"].as_array().expect("messages");
+        let of = |id: i64| messages.iter().find(|m| m["message_id"] == id).expect("exported")["mentions"].clone();
+        assert_eq!((of(message), of(plain)), (named(&[&anya, &boris], &["Анна", "Борис"]), json!([])));
+    }
+    audit_is_clean(&a).await;
+}
