@@ -1509,11 +1509,12 @@ with the same text as its comment):
   attachments are the sender''s unattached uploads to this chat (attachments_bind); one that
   quiet hours held says since when (held_since, not after the event); in a group, the
   members its text mentions ("@Name") are resolved now, into its payload''s mentions
-  (message_mentions_resolve). A plain message (no "@" in it) is only numbered here: its membership, suspension and closed-chat checks and its
-  messages row are done once per statement by events_after_insert.
+  (message_mentions_resolve). A plain message (no "@" in it) is only numbered here: its
+  membership, suspension and closed-chat checks and its messages row are done once per
+  statement by events_after_insert.
 - message_edited: the author, a participant, of a message not deleted, hidden or purged, in a
-  chat that is not closed; the same text again is a no-op; its mentions are resolved again. The old text stays in the log
-  (until the message is purged).
+  chat that is not closed; the same text again is a no-op; its mentions are resolved again.
+  The old text stays in the log (until the message is purged).
 - message_deleted: the author, a participant, in a chat that is not closed; deleting again is
   a no-op. Soft: the row stays, marked deleted.
 - chat_read: a participant, up to a message of the chat; markers only move forward (an older
