@@ -445,12 +445,12 @@ BEGIN
       AND (everything OR e.chat_id = ANY (scope));
     ANALYZE replay_other;
 
-    -- Each message's newest edit and first deletion.
+    -- Each message's newest edit (its text and mentions) and first deletion.
     CREATE TEMP TABLE replay_changes AS
-    SELECT coalesce(v.message_id, d.message_id) AS message_id, v.content, v.edited_at,
+    SELECT coalesce(v.message_id, d.message_id) AS message_id, v.content, v.edited_at, v.mentions,
            d.deleted_at, d.deleted_by
     FROM (SELECT DISTINCT ON (1) (x.payload ->> 'message_id')::bigint AS message_id,
-                 x.payload ->> 'content' AS content, x.created_at AS edited_at
+                 x.payload ->> 'content' AS content, x.created_at AS edited_at, x.payload -> 'mentions' AS mentions
           FROM replay_other x WHERE x.type = 'message_edited'
           ORDER BY 1, x.position DESC) v
     FULL JOIN (SELECT DISTINCT ON (1) (x.payload ->> 'message_id')::bigint AS message_id,
@@ -483,7 +483,7 @@ BEGIN
         id bigint, chat_id bigint, sender_id bigint, content text, is_deleted boolean,
         created_at timestamptz, deleted_at timestamptz, deleted_by bigint, position bigint,
         edited_at timestamptz, reply_to_id bigint, attachments jsonb, hidden_at timestamptz, hidden_by bigint,
-        hidden_reason text, purged_at timestamptz, purge_cause text
+        hidden_reason text, purged_at timestamptz, purge_cause text, mentions jsonb
     );
     -- Messages: in ten slices of the log by position (each a range of the primary key), or,
     -- given p_since, at once from the chats in scope (through the (chat_id, position) index).
@@ -497,7 +497,8 @@ BEGIN
                coalesce(v.content, c.payload ->> 'content'), v.deleted_at IS NOT NULL,
                c.created_at, v.deleted_at, v.deleted_by, c.position, v.edited_at,
                (c.payload ->> 'reply_to_message_id')::bigint, c.payload -> 'attachments',
-               o.hidden_at, o.hidden_by, o.hidden_reason, o.purged_at, o.purge_cause
+               o.hidden_at, o.hidden_by, o.hidden_reason, o.purged_at, o.purge_cause,
+               CASE WHEN v.edited_at IS NOT NULL THEN v.mentions ELSE c.payload -> 'mentions' END
         FROM events c
         LEFT JOIN replay_changes v ON v.message_id = (c.payload ->> 'message_id')::bigint
         LEFT JOIN replay_moderation o ON o.message_id = (c.payload ->> 'message_id')::bigint
@@ -751,6 +752,26 @@ BEGIN
            ON l.message_id = r.message_id AND l.user_id = r.user_id AND l.emoji = r.emoji
     WHERE (r.*) IS DISTINCT FROM (l.*);
 
+    -- Mentions: whom each message's newest text (its message_created, or its newest
+    -- message_edited) mentioned, unless the message was purged or the person erased since (an
+    -- erasure is no chat's event: read from the log by person; nobody erased is mentioned after).
+    INSERT INTO replay_problems
+    SELECT 'message_mentions', coalesce(r.message_id, l.message_id) || '/' || coalesce(r.user_id, l.user_id),
+           CASE WHEN l.message_id IS NULL THEN 'missing from projection' WHEN r.message_id IS NULL THEN 'not in the log' ELSE 'differs' END,
+           CASE WHEN r.message_id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.message_id IS NOT NULL THEN to_jsonb(l) END
+    FROM (SELECT m.id AS message_id, x.user_id, m.chat_id
+          FROM replay_messages m CROSS JOIN LATERAL (SELECT i::text::bigint AS user_id
+                                                     FROM jsonb_array_elements(m.mentions) i) x
+          WHERE m.mentions IS NOT NULL AND m.purged_at IS NULL
+            AND NOT EXISTS (SELECT 1 FROM events z
+                            WHERE z.chat_id IS NULL AND z.type = 'user_erased'
+                              AND (z.payload ->> 'user_id')::bigint = x.user_id)) r
+    FULL JOIN (SELECT s.message_id, s.user_id, s.chat_id
+               FROM message_mentions s
+               WHERE everything OR s.chat_id = ANY (scope)) l
+           ON l.message_id = r.message_id AND l.user_id = r.user_id
+    WHERE (r.*) IS DISTINCT FROM (l.*);
+
     -- Blocked visitors: each chat_closed with reason blocked, of the inquiry its chat_created
     -- opened (link and guest).
     INSERT INTO replay_problems
@@ -963,13 +984,14 @@ CREATE FUNCTION public.events_after_insert() RETURNS trigger
 DECLARE
     refused record;
     messages_created boolean;
+    mentioning boolean;
     counted boolean;
     reads boolean;
     head bigint;
 BEGIN
-    SELECT bool_or(type = 'message_created'), bool_or(type IN ('message_created', 'message_deleted')),
-           bool_or(type = 'chat_read'), max(position)
-    INTO messages_created, counted, reads, head
+    SELECT bool_or(type = 'message_created'), bool_or(type = 'message_created' AND payload ? 'mentions'),
+           bool_or(type IN ('message_created', 'message_deleted')), bool_or(type = 'chat_read'), max(position)
+    INTO messages_created, mentioning, counted, reads, head
     FROM appended;
     IF head IS NULL THEN
         RETURN NULL;
@@ -1007,6 +1029,14 @@ BEGIN
         SELECT (a.payload ->> 'message_id')::bigint, a.chat_id, a.actor_id, a.payload ->> 'content', a.created_at,
                a.position, (a.payload ->> 'reply_to_message_id')::bigint, a.payload -> 'attachments'
         FROM appended a WHERE a.type = 'message_created' ORDER BY a.position;
+
+        -- Whom they mention (the log resolved it: events_rule_message_created).
+        IF mentioning THEN
+            INSERT INTO message_mentions (message_id, user_id, chat_id)
+            SELECT (a.payload ->> 'message_id')::bigint, x::text::bigint, a.chat_id
+            FROM appended a CROSS JOIN LATERAL jsonb_array_elements(a.payload -> 'mentions') x
+            WHERE a.type = 'message_created' AND a.payload ? 'mentions';
+        END IF;
 
         -- A member added after a message of the same statement: the read marker one event at
         -- a time would have given them (the chat's newest message before they joined).
@@ -1123,7 +1153,8 @@ $$;
 
 COMMENT ON FUNCTION public.events_after_insert() IS 'Once per INSERT statement on events, over its
 rows, in this order: plain messages'' sender (a member who joined before, not suspended) and
-closed-chat checks and their messages rows; each chat''s last message, message count, activity
+closed-chat checks and their messages rows, and the rows of whom they mention
+(message_mentions); each chat''s last message, message count, activity
 and every member''s unread count; the offline-notification outbox (a notice for each offline
 member, and each offline guardian with a push subscription who reads the chat, folded per
 chat); and the one NOTIFY on ''tutorchat_events'' with the statement''s highest
@@ -1259,6 +1290,11 @@ BEGIN
         UPDATE messages
         SET content = e.payload ->> 'content', edited_at = e.created_at
         WHERE id = (e.payload ->> 'message_id')::bigint;
+        -- Its mentions are the new text's (resolved again by events_rule_message_edited).
+        DELETE FROM message_mentions WHERE message_id = (e.payload ->> 'message_id')::bigint;
+        INSERT INTO message_mentions (message_id, user_id, chat_id)
+        SELECT (e.payload ->> 'message_id')::bigint, x::text::bigint, e.chat_id
+        FROM jsonb_array_elements(coalesce(e.payload -> 'mentions', '[]')) x;
     WHEN 'chat_read' THEN
         -- unread_count is recounted by the statement trigger (events_count_messages).
         UPDATE chat_participants
@@ -1344,7 +1380,8 @@ chat_created inserts the chat, its participants and their membership intervals (
 members follow as participant_added); participant_added opens an interval and starts the new
 member''s read marker at the chat''s newest message (they see nothing from before they
 joined); participant_removed closes it at this position; chat_renamed and chat_closed set the
-chat''s title and closed_at; message_edited sets the current text and edited_at;
+chat''s title and closed_at; message_edited sets the current text and edited_at, and
+replaces the message''s mentions (message_mentions) with the new text''s;
 message_deleted marks the message deleted; chat_read moves the reader''s marker.
 message_created is inserted for the whole statement by events_after_insert.
 message_reported inserts a report; message_hidden marks the message hidden (by whom, why),
@@ -1384,13 +1421,14 @@ BEGIN
     NEW.position := nextval('events_position_seq');
     NEW.created_at := clock_timestamp();
 
-    -- A plain message (text, no reply, no attachments): its id, and nothing else per row.
+    -- A plain message (text without an "@", which may mention someone; no reply, no
+    -- attachments): its id, and nothing else per row.
     -- Its sender's membership and the chat's being open are checked, and its messages row
     -- inserted, for the whole statement by the statement trigger events_after_insert.
     IF NEW.type = 'message_created' AND jsonb_typeof(NEW.payload -> 'content') = 'string'
        AND coalesce(NEW.payload -> 'reply_to_message_id', 'null') = 'null'
        AND coalesce(NEW.payload -> 'attachment_ids', 'null') IN ('null', '[]')
-       AND NOT NEW.payload ? 'held_since' THEN
+       AND NOT NEW.payload ? 'held_since' AND strpos(NEW.payload ->> 'content', '@') = 0 THEN
         NEW.payload := jsonb_build_object('message_id', nextval('messages_id_seq'), 'content', NEW.payload ->> 'content');
         RETURN NEW;
     END IF;
@@ -1469,12 +1507,14 @@ with the same text as its comment):
   (its length is checked by the application: 1-10000 characters, or empty with
   attachments); a reply quotes a message of the same chat written since the sender joined;
   attachments are the sender''s unattached uploads to this chat (attachments_bind); one that
-  quiet hours held says since when (held_since, not after the event). A plain
-  message is only numbered here: its membership, suspension and closed-chat checks and its
-  messages row are done once per statement by events_after_insert.
+  quiet hours held says since when (held_since, not after the event); in a group, the
+  members its text mentions ("@Name") are resolved now, into its payload''s mentions
+  (message_mentions_resolve). A plain message (no "@" in it) is only numbered here: its
+  membership, suspension and closed-chat checks and its messages row are done once per
+  statement by events_after_insert.
 - message_edited: the author, a participant, of a message not deleted, hidden or purged, in a
-  chat that is not closed; the same text again is a no-op. The old text stays in the log
-  (until the message is purged).
+  chat that is not closed; the same text again is a no-op; its mentions are resolved again.
+  The old text stays in the log (until the message is purged).
 - message_deleted: the author, a participant, in a chat that is not closed; deleting again is
   a no-op. Soft: the row stays, marked deleted.
 - chat_read: a participant, up to a message of the chat; markers only move forward (an older
@@ -1534,6 +1574,7 @@ BEGIN
     UPDATE closure_requests SET reason = '' WHERE requested_by = person;
     DELETE FROM guest_addresses WHERE guest_id = person;
     DELETE FROM message_reactions WHERE user_id = person;
+    DELETE FROM message_mentions WHERE user_id = person;
     WITH gone AS (DELETE FROM attachments a WHERE a.uploader_id = person AND a.message_id IS NULL RETURNING a.sha256)
     INSERT INTO file_deletions (sha256) SELECT DISTINCT g.sha256 FROM gone g ON CONFLICT DO NOTHING;
     UPDATE notices SET state = 'cancelled', preview = '', settled_at = e.created_at
@@ -1548,7 +1589,7 @@ $$;
 -- Name: FUNCTION events_erase_person(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_erase_person(e public.events) IS 'What user_erased does once every message of the person is purged: their name and email replaced, their reports'' and closure requests'' reasons blanked (in the log too), their reactions deleted (the log keeps only that they reacted, under their erased name), the address hash of a guest deleted, their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted.';
+COMMENT ON FUNCTION public.events_erase_person(e public.events) IS 'What user_erased does once every message of the person is purged: their name and email replaced, their reports'' and closure requests'' reasons blanked (in the log too), their reactions deleted (the log keeps only that they reacted, under their erased name), the mentions of them deleted (nobody''s message names them any more), the address hash of a guest deleted, their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted.';
 
 
 --
@@ -1624,6 +1665,8 @@ BEGIN
     END IF;
     -- Their reactions (who reacted how to words that are gone).
     DELETE FROM message_reactions WHERE message_id = ANY (ids);
+    -- Whom they mentioned (the log keeps the ids, as it keeps who reacted, not the words).
+    DELETE FROM message_mentions WHERE message_id = ANY (ids);
     -- Their uploads; the bytes once no other upload has the same content (file_deletions_take).
     WITH gone AS (DELETE FROM attachments a WHERE a.message_id = ANY (ids) RETURNING a.sha256)
     INSERT INTO file_deletions (sha256) SELECT DISTINCT g.sha256 FROM gone g ON CONFLICT DO NOTHING;
@@ -1639,7 +1682,7 @@ $$;
 -- Name: FUNCTION events_purge(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_purge(e public.events) IS 'What messages_purged does (retention, erasure): the messages'' text and files blanked, in the log too (each message_created and message_edited event), with the reasons of their reports and hides, which may quote them; their reactions deleted; their uploads deleted (their bytes once no other upload shares them); the offline notifications that may quote them blanked; and, for retention, the name of a guest none of whose messages is left.';
+COMMENT ON FUNCTION public.events_purge(e public.events) IS 'What messages_purged does (retention, erasure): the messages'' text and files blanked, in the log too (each message_created and message_edited event), with the reasons of their reports and hides, which may quote them; their reactions and mentions deleted; their uploads deleted (their bytes once no other upload shares them); the offline notifications that may quote them blanked; and, for retention, the name of a guest none of whose messages is left.';
 
 
 --
@@ -2319,6 +2362,7 @@ DECLARE
     new_message_id bigint;
     attached jsonb;
     held_since jsonb;
+    mentioned jsonb;
 BEGIN
     PERFORM events_require_participant(e);
     IF (SELECT closed_at FROM chats WHERE id = e.chat_id) IS NOT NULL THEN
@@ -2359,6 +2403,11 @@ BEGIN
     IF held_since IS NOT NULL THEN
         e.payload := e.payload || jsonb_build_object('held_since', held_since);
     END IF;
+    -- Whom it mentions, as the group's members are now (events_after_insert keeps them).
+    mentioned := message_mentions_resolve(e.chat_id, e.actor_id, e.payload ->> 'content');
+    IF mentioned IS NOT NULL THEN
+        e.payload := e.payload || jsonb_build_object('mentions', mentioned);
+    END IF;
     RETURN e;
 END
 $$;
@@ -2368,7 +2417,7 @@ $$;
 -- Name: FUNCTION events_rule_message_created(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_message_created(e public.events) IS 'message_created with a reply, attachments or held_since (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed; content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind); a message quiet hours held carries held_since, when the server accepted it (not after now). The log assigns the message id, under the lock, so ids grow with positions. In Rust: access::Writer and access::check_access in api::messages::send.';
+COMMENT ON FUNCTION public.events_rule_message_created(e public.events) IS 'message_created with a reply, attachments, held_since or an "@" in its text (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed; content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind); a message quiet hours held carries held_since, when the server accepted it (not after now); in a group, the members its text mentions are resolved now (message_mentions_resolve) into the payload''s mentions (absent: none). The log assigns the message id, under the lock, so ids grow with positions. In Rust: access::Writer and access::check_access in api::messages::send.';
 
 
 --
@@ -2411,6 +2460,7 @@ CREATE FUNCTION public.events_rule_message_edited(e public.events) RETURNS publi
     AS $$
 DECLARE
     target messages;
+    mentioned jsonb;
 BEGIN
     PERFORM events_require_participant(e);
     target := events_target_message(e);
@@ -2436,6 +2486,12 @@ BEGIN
     END IF;
     e.payload := jsonb_build_object('message_id', (e.payload ->> 'message_id')::bigint,
                                     'content', e.payload ->> 'content');
+    -- The new text's mentions, resolved again as the group's members are now (events_apply
+    -- replaces the message's).
+    mentioned := message_mentions_resolve(e.chat_id, e.actor_id, e.payload ->> 'content');
+    IF mentioned IS NOT NULL THEN
+        e.payload := e.payload || jsonb_build_object('mentions', mentioned);
+    END IF;
     RETURN e;
 END
 $$;
@@ -2445,7 +2501,7 @@ $$;
 -- Name: FUNCTION events_rule_message_edited(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_message_edited(e public.events) IS 'message_edited: the author, a participant, of a message not deleted, purged or hidden, in a chat that is not closed; content a string; the same text again is a no-op. The old text stays in the log (until the message is purged). In Rust: access::Writer and the author check in api::messages::edit.';
+COMMENT ON FUNCTION public.events_rule_message_edited(e public.events) IS 'message_edited: the author, a participant, of a message not deleted, purged or hidden, in a chat that is not closed; content a string; the same text again is a no-op; in a group, the new text''s mentions are resolved again (message_mentions_resolve: the payload''s mentions, absent for none), and replace the message''s. The old text stays in the log (until the message is purged). In Rust: access::Writer and the author check in api::messages::edit.';
 
 
 --
@@ -3124,6 +3180,40 @@ COMMENT ON FUNCTION public.log_head() IS 'The log head: the highest position vis
 
 
 --
+-- Name: message_mentions_resolve(bigint, bigint, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.message_mentions_resolve(p_chat bigint, p_sender bigint, p_content text) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+    SELECT jsonb_agg(f.user_id ORDER BY f.first, f.user_id)
+    FROM (SELECT w.user_id, min(w.n) AS first
+          FROM (SELECT t.n, p.user_id,
+                       rank() OVER (PARTITION BY t.n ORDER BY length(u.name) DESC) AS longest
+                FROM (SELECT s.piece, s.n, lag(s.piece) OVER (ORDER BY s.n) AS before
+                      FROM regexp_split_to_table(p_content, '@') WITH ORDINALITY AS s(piece, n)) t
+                JOIN chat_participants p ON p.chat_id = p_chat AND p.user_id <> p_sender
+                JOIN users u ON u.id = p.user_id AND u.erased_at IS NULL AND u.name <> ''
+                WHERE t.n > 1
+                  AND right(t.before, 1) COLLATE "und-x-icu" !~ '[[:alnum:]]'
+                  AND lower(left(t.piece, length(u.name)) COLLATE "und-x-icu") = lower(u.name COLLATE "und-x-icu")
+                  AND substr(t.piece, length(u.name) + 1, 1) COLLATE "und-x-icu" !~ '[[:alnum:]]') w
+          WHERE w.longest = 1
+          GROUP BY w.user_id) f
+    WHERE strpos(p_content, '@') > 0
+      AND EXISTS (SELECT 1 FROM chats c WHERE c.id = p_chat AND c.kind = 'group')
+$$;
+
+
+--
+-- Name: FUNCTION message_mentions_resolve(p_chat bigint, p_sender bigint, p_content text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.message_mentions_resolve(p_chat bigint, p_sender bigint, p_content text) IS 'Whom p_sender''s text p_content mentions in group p_chat, as the log resolves it when a message is written or edited (events_rule_message_created, events_rule_message_edited): for each "@" at the start of a word (the text''s start, or after a character that is not a letter or a digit), the current members but the sender, not erased, whose name follows it case-insensitively (ICU''s lower case, so Мария and мария match) and is followed by the text''s end or a character that is not a letter or a digit; of several, the longest name (two members of that same name are both mentioned). A JSON array of their ids in the order they are first mentioned, or NULL for none, and always NULL outside a group (a direct chat or an inquiry has only one other person).';
+
+
+--
 -- Name: message_reactions_of(bigint); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -3164,15 +3254,23 @@ $$;
 -- Name: notice_reader(bigint, bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.notice_reader(p_user bigint, p_chat bigint, p_message bigint) RETURNS TABLE(behind boolean)
+CREATE FUNCTION public.notice_reader(p_user bigint, p_chat bigint, p_message bigint) RETURNS TABLE(behind boolean, mentioned boolean)
     LANGUAGE sql STABLE
     AS $$
-    SELECT EXISTS (SELECT 1 FROM chat_participants p
-                   WHERE p.chat_id = p_chat AND p.user_id = p_user AND p.last_read_message_id < p_message
-                     AND NOT p.muted)  -- the hook for mentions: a mention will notify a muted chat too
-        OR EXISTS (SELECT 1 FROM guardian_reading(p_user, (SELECT s.guardian_groups = 'own_messages'
-                                                           FROM safeguarding_settings s)) r
-                   WHERE r.chat_id = p_chat AND r.to_position IS NULL)
+    SELECT coalesce(m.unread AND (NOT m.muted OR m.mentioned), false)
+           OR EXISTS (SELECT 1 FROM guardian_reading(p_user, (SELECT s.guardian_groups = 'own_messages'
+                                                              FROM safeguarding_settings s)) r
+                      WHERE r.chat_id = p_chat AND r.to_position IS NULL),
+           coalesce(m.unread AND m.mentioned, false)
+    FROM (SELECT 1) one
+    LEFT JOIN LATERAL (
+        SELECT true AS unread, p.muted,
+               EXISTS (SELECT 1 FROM message_mentions x JOIN messages g ON g.id = x.message_id
+                       WHERE x.user_id = p_user AND x.chat_id = p_chat
+                         AND x.message_id > p.last_read_message_id AND x.message_id <= p_message
+                         AND NOT g.is_deleted AND g.hidden_at IS NULL AND g.purged_at IS NULL) AS mentioned
+        FROM chat_participants p
+        WHERE p.chat_id = p_chat AND p.user_id = p_user AND p.last_read_message_id < p_message) m ON true
 $$;
 
 
@@ -3180,7 +3278,7 @@ $$;
 -- Name: FUNCTION notice_reader(p_user bigint, p_chat bigint, p_message bigint); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.notice_reader(p_user bigint, p_chat bigint, p_message bigint) IS 'Whether a notice to p_user about message p_message of chat p_chat is still worth sending, as far as their reading goes: a member who has not read up to it and has not muted the chat (chat_muted; mentions, when they exist, will be the exception), or a guardian who reads the chat now (guardian_reading: linked, and for a group under GUARDIAN_GROUPS=own_messages their child still a member; a guardian keeps no read marker). The notices'' and the pushes'' claims both ask it. Set-returning, so that PostgreSQL expands it into the calling statement.';
+COMMENT ON FUNCTION public.notice_reader(p_user bigint, p_chat bigint, p_message bigint) IS 'Whether a notice to p_user about message p_message of chat p_chat is still worth sending, as far as their reading goes (behind): a member who has not read up to it and has not muted the chat (chat_muted), or has but is mentioned by one of the messages they have not read up to it (message_mentions; not deleted, hidden or purged): a mention notifies even a muted chat; or a guardian who reads the chat now (guardian_reading: linked, and for a group under GUARDIAN_GROUPS=own_messages their child still a member; a guardian keeps no read marker). And whether such a message mentions them (mentioned: the webhook''s and the push''s "mentioned"). The notices'' and the pushes'' claims both ask it. Set-returning, so that PostgreSQL expands it into the calling statement.';
 
 
 --
@@ -4485,6 +4583,24 @@ ALTER SEQUENCE public.lessons_id_seq OWNED BY public.lessons.id;
 
 
 --
+-- Name: message_mentions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.message_mentions (
+    message_id bigint NOT NULL,
+    user_id bigint NOT NULL,
+    chat_id bigint NOT NULL
+);
+
+
+--
+-- Name: TABLE message_mentions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.message_mentions IS 'Each message''s mentions as they are now: message_id of chat_id names user_id, as the newest text of the message (its message_created, or its newest message_edited) resolved it (the payload''s mentions). Kept by events_after_insert (new messages) and events_apply (edits: replaced); a purge deletes the message''s, an erasure the person''s; rebuilt by audit_replay.';
+
+
+--
 -- Name: message_reactions; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -4557,7 +4673,11 @@ CREATE VIEW public.message_views AS
     p.reply_deleted,
     p.reply_preview,
     p.reply_position,
-    p.reply_removed
+    p.reply_removed,
+    ( SELECT COALESCE(jsonb_agg(jsonb_build_object('id', u.id, 'name', u.name) ORDER BY u.id), '[]'::jsonb) AS "coalesce"
+           FROM (public.message_mentions x
+             JOIN public.users u ON ((u.id = x.user_id)))
+          WHERE (x.message_id = m.id)) AS mentions
    FROM (public.messages m
      LEFT JOIN public.reply_previews p ON ((p.reply_id = m.reply_to_id)));
 
@@ -4566,7 +4686,7 @@ CREATE VIEW public.message_views AS
 -- Name: VIEW message_views; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON VIEW public.message_views IS 'A message as the API shows it (history, search, the event stream''s frames): its text, moderation and attachments, and the quote of the message it answers (reply_previews).';
+COMMENT ON VIEW public.message_views IS 'A message as the API shows it (history, search, the event stream''s frames): its text, moderation and attachments, the quote of the message it answers (reply_previews), and the people it mentions with their names now (mentions: [{id, name}], by id; whether the message shows them is the caller''s to say).';
 
 
 --
@@ -5287,6 +5407,14 @@ ALTER TABLE ONLY public.lessons
 
 
 --
+-- Name: message_mentions message_mentions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.message_mentions
+    ADD CONSTRAINT message_mentions_pkey PRIMARY KEY (message_id, user_id);
+
+
+--
 -- Name: message_reactions message_reactions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -5728,6 +5856,20 @@ CREATE INDEX idx_stream_tickets_expires ON public.stream_tickets USING btree (ex
 --
 
 CREATE INDEX inquiry_blocks_link ON public.inquiry_blocks USING btree (link_id, guest_id);
+
+
+--
+-- Name: message_mentions_chat; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX message_mentions_chat ON public.message_mentions USING btree (chat_id);
+
+
+--
+-- Name: message_mentions_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX message_mentions_user ON public.message_mentions USING btree (user_id, chat_id, message_id);
 
 
 --
@@ -6210,6 +6352,30 @@ ALTER TABLE ONLY public.lessons
 
 ALTER TABLE ONLY public.lessons
     ADD CONSTRAINT lessons_teacher_id_fkey FOREIGN KEY (teacher_id) REFERENCES public.users(id);
+
+
+--
+-- Name: message_mentions message_mentions_chat_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.message_mentions
+    ADD CONSTRAINT message_mentions_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES public.chats(id);
+
+
+--
+-- Name: message_mentions message_mentions_message_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.message_mentions
+    ADD CONSTRAINT message_mentions_message_id_fkey FOREIGN KEY (message_id) REFERENCES public.messages(id);
+
+
+--
+-- Name: message_mentions message_mentions_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.message_mentions
+    ADD CONSTRAINT message_mentions_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
 
 
 --
@@ -6698,6 +6864,13 @@ GRANT ALL ON FUNCTION public.inquiry_open(p_token text, p_name text) TO tutorcha
 
 
 --
+-- Name: FUNCTION message_mentions_resolve(p_chat bigint, p_sender bigint, p_content text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.message_mentions_resolve(p_chat bigint, p_sender bigint, p_content text) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION notices_purge(p_keep interval, p_limit integer); Type: ACL; Schema: public; Owner: -
 --
 
@@ -7131,6 +7304,13 @@ GRANT SELECT ON TABLE public.lessons TO tutorchat_app;
 --
 
 GRANT UPDATE(status) ON TABLE public.lessons TO tutorchat_app;
+
+
+--
+-- Name: TABLE message_mentions; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.message_mentions TO tutorchat_app;
 
 
 --

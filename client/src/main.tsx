@@ -21,6 +21,7 @@ import './styles/safeguarding.css';
 import './styles/scheduled.css';
 import './styles/search-and-push.css';
 import './styles/reactions.css';
+import './styles/mentions.css';
 
 startLanguage();
 

@@ -36,12 +36,12 @@ BEGIN
       AND (everything OR e.chat_id = ANY (scope));
     ANALYZE replay_other;
 
-    -- Each message's newest edit and first deletion.
+    -- Each message's newest edit (its text and mentions) and first deletion.
     CREATE TEMP TABLE replay_changes AS
-    SELECT coalesce(v.message_id, d.message_id) AS message_id, v.content, v.edited_at,
+    SELECT coalesce(v.message_id, d.message_id) AS message_id, v.content, v.edited_at, v.mentions,
            d.deleted_at, d.deleted_by
     FROM (SELECT DISTINCT ON (1) (x.payload ->> 'message_id')::bigint AS message_id,
-                 x.payload ->> 'content' AS content, x.created_at AS edited_at
+                 x.payload ->> 'content' AS content, x.created_at AS edited_at, x.payload -> 'mentions' AS mentions
           FROM replay_other x WHERE x.type = 'message_edited'
           ORDER BY 1, x.position DESC) v
     FULL JOIN (SELECT DISTINCT ON (1) (x.payload ->> 'message_id')::bigint AS message_id,
@@ -74,7 +74,7 @@ BEGIN
         id bigint, chat_id bigint, sender_id bigint, content text, is_deleted boolean,
         created_at timestamptz, deleted_at timestamptz, deleted_by bigint, position bigint,
         edited_at timestamptz, reply_to_id bigint, attachments jsonb, hidden_at timestamptz, hidden_by bigint,
-        hidden_reason text, purged_at timestamptz, purge_cause text
+        hidden_reason text, purged_at timestamptz, purge_cause text, mentions jsonb
     );
     -- Messages: in ten slices of the log by position (each a range of the primary key), or,
     -- given p_since, at once from the chats in scope (through the (chat_id, position) index).
@@ -88,7 +88,8 @@ BEGIN
                coalesce(v.content, c.payload ->> 'content'), v.deleted_at IS NOT NULL,
                c.created_at, v.deleted_at, v.deleted_by, c.position, v.edited_at,
                (c.payload ->> 'reply_to_message_id')::bigint, c.payload -> 'attachments',
-               o.hidden_at, o.hidden_by, o.hidden_reason, o.purged_at, o.purge_cause
+               o.hidden_at, o.hidden_by, o.hidden_reason, o.purged_at, o.purge_cause,
+               CASE WHEN v.edited_at IS NOT NULL THEN v.mentions ELSE c.payload -> 'mentions' END
         FROM events c
         LEFT JOIN replay_changes v ON v.message_id = (c.payload ->> 'message_id')::bigint
         LEFT JOIN replay_moderation o ON o.message_id = (c.payload ->> 'message_id')::bigint
@@ -340,6 +341,26 @@ BEGIN
                FROM message_reactions m
                WHERE everything OR m.chat_id = ANY (scope)) l
            ON l.message_id = r.message_id AND l.user_id = r.user_id AND l.emoji = r.emoji
+    WHERE (r.*) IS DISTINCT FROM (l.*);
+
+    -- Mentions: whom each message's newest text (its message_created, or its newest
+    -- message_edited) mentioned, unless the message was purged or the person erased since (an
+    -- erasure is no chat's event: read from the log by person; nobody erased is mentioned after).
+    INSERT INTO replay_problems
+    SELECT 'message_mentions', coalesce(r.message_id, l.message_id) || '/' || coalesce(r.user_id, l.user_id),
+           CASE WHEN l.message_id IS NULL THEN 'missing from projection' WHEN r.message_id IS NULL THEN 'not in the log' ELSE 'differs' END,
+           CASE WHEN r.message_id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.message_id IS NOT NULL THEN to_jsonb(l) END
+    FROM (SELECT m.id AS message_id, x.user_id, m.chat_id
+          FROM replay_messages m CROSS JOIN LATERAL (SELECT i::text::bigint AS user_id
+                                                     FROM jsonb_array_elements(m.mentions) i) x
+          WHERE m.mentions IS NOT NULL AND m.purged_at IS NULL
+            AND NOT EXISTS (SELECT 1 FROM events z
+                            WHERE z.chat_id IS NULL AND z.type = 'user_erased'
+                              AND (z.payload ->> 'user_id')::bigint = x.user_id)) r
+    FULL JOIN (SELECT s.message_id, s.user_id, s.chat_id
+               FROM message_mentions s
+               WHERE everything OR s.chat_id = ANY (scope)) l
+           ON l.message_id = r.message_id AND l.user_id = r.user_id
     WHERE (r.*) IS DISTINCT FROM (l.*);
 
     -- Blocked visitors: each chat_closed with reason blocked, of the inquiry its chat_created

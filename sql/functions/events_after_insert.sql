@@ -5,13 +5,14 @@ CREATE OR REPLACE FUNCTION events_after_insert() RETURNS trigger
 DECLARE
     refused record;
     messages_created boolean;
+    mentioning boolean;
     counted boolean;
     reads boolean;
     head bigint;
 BEGIN
-    SELECT bool_or(type = 'message_created'), bool_or(type IN ('message_created', 'message_deleted')),
-           bool_or(type = 'chat_read'), max(position)
-    INTO messages_created, counted, reads, head
+    SELECT bool_or(type = 'message_created'), bool_or(type = 'message_created' AND payload ? 'mentions'),
+           bool_or(type IN ('message_created', 'message_deleted')), bool_or(type = 'chat_read'), max(position)
+    INTO messages_created, mentioning, counted, reads, head
     FROM appended;
     IF head IS NULL THEN
         RETURN NULL;
@@ -49,6 +50,14 @@ BEGIN
         SELECT (a.payload ->> 'message_id')::bigint, a.chat_id, a.actor_id, a.payload ->> 'content', a.created_at,
                a.position, (a.payload ->> 'reply_to_message_id')::bigint, a.payload -> 'attachments'
         FROM appended a WHERE a.type = 'message_created' ORDER BY a.position;
+
+        -- Whom they mention (the log resolved it: events_rule_message_created).
+        IF mentioning THEN
+            INSERT INTO message_mentions (message_id, user_id, chat_id)
+            SELECT (a.payload ->> 'message_id')::bigint, x::text::bigint, a.chat_id
+            FROM appended a CROSS JOIN LATERAL jsonb_array_elements(a.payload -> 'mentions') x
+            WHERE a.type = 'message_created' AND a.payload ? 'mentions';
+        END IF;
 
         -- A member added after a message of the same statement: the read marker one event at
         -- a time would have given them (the chat's newest message before they joined).
@@ -160,7 +169,8 @@ $$;
 
 COMMENT ON FUNCTION events_after_insert() IS 'Once per INSERT statement on events, over its
 rows, in this order: plain messages'' sender (a member who joined before, not suspended) and
-closed-chat checks and their messages rows; each chat''s last message, message count, activity
+closed-chat checks and their messages rows, and the rows of whom they mention
+(message_mentions); each chat''s last message, message count, activity
 and every member''s unread count; the offline-notification outbox (a notice for each offline
 member, and each offline guardian with a push subscription who reads the chat, folded per
 chat); and the one NOTIFY on ''tutorchat_events'' with the statement''s highest

@@ -71,6 +71,11 @@ BEGIN
         UPDATE messages
         SET content = e.payload ->> 'content', edited_at = e.created_at
         WHERE id = (e.payload ->> 'message_id')::bigint;
+        -- Its mentions are the new text's (resolved again by events_rule_message_edited).
+        DELETE FROM message_mentions WHERE message_id = (e.payload ->> 'message_id')::bigint;
+        INSERT INTO message_mentions (message_id, user_id, chat_id)
+        SELECT (e.payload ->> 'message_id')::bigint, x::text::bigint, e.chat_id
+        FROM jsonb_array_elements(coalesce(e.payload -> 'mentions', '[]')) x;
     WHEN 'chat_read' THEN
         -- unread_count is recounted by the statement trigger (events_count_messages).
         UPDATE chat_participants
@@ -151,7 +156,8 @@ chat_created inserts the chat, its participants and their membership intervals (
 members follow as participant_added); participant_added opens an interval and starts the new
 member''s read marker at the chat''s newest message (they see nothing from before they
 joined); participant_removed closes it at this position; chat_renamed and chat_closed set the
-chat''s title and closed_at; message_edited sets the current text and edited_at;
+chat''s title and closed_at; message_edited sets the current text and edited_at, and
+replaces the message''s mentions (message_mentions) with the new text''s;
 message_deleted marks the message deleted; chat_read moves the reader''s marker.
 message_created is inserted for the whole statement by events_after_insert.
 message_reported inserts a report; message_hidden marks the message hidden (by whom, why),

@@ -9,13 +9,14 @@ BEGIN
     NEW.position := nextval('events_position_seq');
     NEW.created_at := clock_timestamp();
 
-    -- A plain message (text, no reply, no attachments): its id, and nothing else per row.
+    -- A plain message (text without an "@", which may mention someone; no reply, no
+    -- attachments): its id, and nothing else per row.
     -- Its sender's membership and the chat's being open are checked, and its messages row
     -- inserted, for the whole statement by the statement trigger events_after_insert.
     IF NEW.type = 'message_created' AND jsonb_typeof(NEW.payload -> 'content') = 'string'
        AND coalesce(NEW.payload -> 'reply_to_message_id', 'null') = 'null'
        AND coalesce(NEW.payload -> 'attachment_ids', 'null') IN ('null', '[]')
-       AND NOT NEW.payload ? 'held_since' THEN
+       AND NOT NEW.payload ? 'held_since' AND strpos(NEW.payload ->> 'content', '@') = 0 THEN
         NEW.payload := jsonb_build_object('message_id', nextval('messages_id_seq'), 'content', NEW.payload ->> 'content');
         RETURN NEW;
     END IF;
@@ -89,12 +90,14 @@ with the same text as its comment):
   (its length is checked by the application: 1-10000 characters, or empty with
   attachments); a reply quotes a message of the same chat written since the sender joined;
   attachments are the sender''s unattached uploads to this chat (attachments_bind); one that
-  quiet hours held says since when (held_since, not after the event). A plain
-  message is only numbered here: its membership, suspension and closed-chat checks and its
-  messages row are done once per statement by events_after_insert.
+  quiet hours held says since when (held_since, not after the event); in a group, the
+  members its text mentions ("@Name") are resolved now, into its payload''s mentions
+  (message_mentions_resolve). A plain message (no "@" in it) is only numbered here: its
+  membership, suspension and closed-chat checks and its messages row are done once per
+  statement by events_after_insert.
 - message_edited: the author, a participant, of a message not deleted, hidden or purged, in a
-  chat that is not closed; the same text again is a no-op. The old text stays in the log
-  (until the message is purged).
+  chat that is not closed; the same text again is a no-op; its mentions are resolved again.
+  The old text stays in the log (until the message is purged).
 - message_deleted: the author, a participant, in a chat that is not closed; deleting again is
   a no-op. Soft: the row stays, marked deleted.
 - chat_read: a participant, up to a message of the chat; markers only move forward (an older

@@ -16,6 +16,7 @@ BEGIN
     UPDATE closure_requests SET reason = '' WHERE requested_by = person;
     DELETE FROM guest_addresses WHERE guest_id = person;
     DELETE FROM message_reactions WHERE user_id = person;
+    DELETE FROM message_mentions WHERE user_id = person;
     WITH gone AS (DELETE FROM attachments a WHERE a.uploader_id = person AND a.message_id IS NULL RETURNING a.sha256)
     INSERT INTO file_deletions (sha256) SELECT DISTINCT g.sha256 FROM gone g ON CONFLICT DO NOTHING;
     UPDATE notices SET state = 'cancelled', preview = '', settled_at = e.created_at
@@ -25,6 +26,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_erase_person(e events) IS 'What user_erased does once every message of the person is purged: their name and email replaced, their reports'' and closure requests'' reasons blanked (in the log too), their reactions deleted (the log keeps only that they reacted, under their erased name), the address hash of a guest deleted, their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted.';
+COMMENT ON FUNCTION events_erase_person(e events) IS 'What user_erased does once every message of the person is purged: their name and email replaced, their reports'' and closure requests'' reasons blanked (in the log too), their reactions deleted (the log keeps only that they reacted, under their erased name), the mentions of them deleted (nobody''s message names them any more), the address hash of a guest deleted, their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted.';
 
 REVOKE ALL ON FUNCTION events_erase_person(e events) FROM PUBLIC;

@@ -31,6 +31,8 @@ BEGIN
     END IF;
     -- Their reactions (who reacted how to words that are gone).
     DELETE FROM message_reactions WHERE message_id = ANY (ids);
+    -- Whom they mentioned (the log keeps the ids, as it keeps who reacted, not the words).
+    DELETE FROM message_mentions WHERE message_id = ANY (ids);
     -- Their uploads; the bytes once no other upload has the same content (file_deletions_take).
     WITH gone AS (DELETE FROM attachments a WHERE a.message_id = ANY (ids) RETURNING a.sha256)
     INSERT INTO file_deletions (sha256) SELECT DISTINCT g.sha256 FROM gone g ON CONFLICT DO NOTHING;
@@ -41,6 +43,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_purge(e events) IS 'What messages_purged does (retention, erasure): the messages'' text and files blanked, in the log too (each message_created and message_edited event), with the reasons of their reports and hides, which may quote them; their reactions deleted; their uploads deleted (their bytes once no other upload shares them); the offline notifications that may quote them blanked; and, for retention, the name of a guest none of whose messages is left.';
+COMMENT ON FUNCTION events_purge(e events) IS 'What messages_purged does (retention, erasure): the messages'' text and files blanked, in the log too (each message_created and message_edited event), with the reasons of their reports and hides, which may quote them; their reactions and mentions deleted; their uploads deleted (their bytes once no other upload shares them); the offline notifications that may quote them blanked; and, for retention, the name of a guest none of whose messages is left.';
 
 REVOKE ALL ON FUNCTION events_purge(e events) FROM PUBLIC;

@@ -7,6 +7,7 @@ DECLARE
     new_message_id bigint;
     attached jsonb;
     held_since jsonb;
+    mentioned jsonb;
 BEGIN
     PERFORM events_require_participant(e);
     IF (SELECT closed_at FROM chats WHERE id = e.chat_id) IS NOT NULL THEN
@@ -47,10 +48,15 @@ BEGIN
     IF held_since IS NOT NULL THEN
         e.payload := e.payload || jsonb_build_object('held_since', held_since);
     END IF;
+    -- Whom it mentions, as the group's members are now (events_after_insert keeps them).
+    mentioned := message_mentions_resolve(e.chat_id, e.actor_id, e.payload ->> 'content');
+    IF mentioned IS NOT NULL THEN
+        e.payload := e.payload || jsonb_build_object('mentions', mentioned);
+    END IF;
     RETURN e;
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_message_created(e events) IS 'message_created with a reply, attachments or held_since (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed; content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind); a message quiet hours held carries held_since, when the server accepted it (not after now). The log assigns the message id, under the lock, so ids grow with positions. In Rust: access::Writer and access::check_access in api::messages::send.';
+COMMENT ON FUNCTION events_rule_message_created(e events) IS 'message_created with a reply, attachments, held_since or an "@" in its text (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed; content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind); a message quiet hours held carries held_since, when the server accepted it (not after now); in a group, the members its text mentions are resolved now (message_mentions_resolve) into the payload''s mentions (absent: none). The log assigns the message id, under the lock, so ids grow with positions. In Rust: access::Writer and access::check_access in api::messages::send.';
 
 REVOKE ALL ON FUNCTION events_rule_message_created(e events) FROM PUBLIC;

@@ -4,6 +4,7 @@ CREATE OR REPLACE FUNCTION events_rule_message_edited(e events) RETURNS events
     AS $$
 DECLARE
     target messages;
+    mentioned jsonb;
 BEGIN
     PERFORM events_require_participant(e);
     target := events_target_message(e);
@@ -29,10 +30,16 @@ BEGIN
     END IF;
     e.payload := jsonb_build_object('message_id', (e.payload ->> 'message_id')::bigint,
                                     'content', e.payload ->> 'content');
+    -- The new text's mentions, resolved again as the group's members are now (events_apply
+    -- replaces the message's).
+    mentioned := message_mentions_resolve(e.chat_id, e.actor_id, e.payload ->> 'content');
+    IF mentioned IS NOT NULL THEN
+        e.payload := e.payload || jsonb_build_object('mentions', mentioned);
+    END IF;
     RETURN e;
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_message_edited(e events) IS 'message_edited: the author, a participant, of a message not deleted, purged or hidden, in a chat that is not closed; content a string; the same text again is a no-op. The old text stays in the log (until the message is purged). In Rust: access::Writer and the author check in api::messages::edit.';
+COMMENT ON FUNCTION events_rule_message_edited(e events) IS 'message_edited: the author, a participant, of a message not deleted, purged or hidden, in a chat that is not closed; content a string; the same text again is a no-op; in a group, the new text''s mentions are resolved again (message_mentions_resolve: the payload''s mentions, absent for none), and replace the message''s. The old text stays in the log (until the message is purged). In Rust: access::Writer and the author check in api::messages::edit.';
 
 REVOKE ALL ON FUNCTION events_rule_message_edited(e events) FROM PUBLIC;

@@ -17,7 +17,7 @@ use crate::limits::Limited;
 use crate::log::store;
 use crate::standby::reading;
 use crate::wire::{
-    Attachment, Hidden, HistoryMessage, MessageType, Purged, READ_BY_LIMIT, Reacted, ReplyPreview, SentMessage,
+    Attachment, Hidden, HistoryMessage, Mention, MessageType, Purged, READ_BY_LIMIT, Reacted, ReplyPreview, SentMessage,
 };
 use crate::{AppError, AppState, Result};
 
@@ -212,6 +212,8 @@ pub(super) fn history_message(row: &Row) -> Result<HistoryMessage, tokio_postgre
     } else {
         Reacted::list_from_row(row, "reactions")?.into_iter().map(Reacted::shown).collect()
     };
+    // Nor mentions once deleted or purged (a hidden one's: to admins only, `for_viewer`).
+    let mentions = if purged.is_some() || is_deleted { Vec::new() } else { Mention::list_from_row(row, "mentions")? };
     Ok(HistoryMessage {
         id,
         sender_id,
@@ -227,6 +229,7 @@ pub(super) fn history_message(row: &Row) -> Result<HistoryMessage, tokio_postgre
         hidden,
         purged,
         reactions,
+        mentions,
     })
 }
 

@@ -18,7 +18,7 @@ use crate::extract::{IdempotencyKey, JsonBody, PathParam};
 use crate::limits::Limited;
 use crate::log::{AppendError, EventData, NewEvent, StoredEvent, store};
 use crate::safeguarding::quiet;
-use crate::wire::{HistoryMessage, MessageType, ReplyPreview, SentMessage};
+use crate::wire::{HistoryMessage, Mention, MessageType, ReplyPreview, SentMessage};
 use crate::{AppError, AppState, Result};
 
 pub use super::text::MAX_MESSAGE_CHARS;
@@ -71,6 +71,11 @@ pub struct Deleted {
 /// retry of the same request answers 200 with the message the first one created (on any
 /// replica, after any restart) and appends nothing. `X-Event-Position` is the message's
 /// position in the log: send it as `X-Min-Event-Position` with a read that must show it.
+///
+/// In a group, `@` followed by a member's full name (any case; ended by the text's end or a
+/// character that is not a letter or a digit) mentions them: the server resolves it as the
+/// message is written (the longest name that fits; the sender never) and answers it in
+/// `mentions`. A mention notifies the person even in a chat they muted.
 #[utoipa::path(post, path = "/api/messages", tag = "messages", request_body = SendMessage,
     params(super::IdempotencyKeyParam),
     responses((status = 201, body = SentMessage, headers(("X-Event-Position" = i64, description = "the message's position in the log"))),
@@ -155,7 +160,8 @@ pub async fn send(
     };
     // The message ends the sender's typing there (the partner's client ends it on the message).
     state.typing.ended(user.id, body.chat_id);
-    Ok((StatusCode::CREATED, Snapshot(stored.position, sent_message(&stored, reply_to)?)).into_response())
+    let sent = sent_message(&state, &stored, reply_to).await?;
+    Ok((StatusCode::CREATED, Snapshot(stored.position, sent)).into_response())
 }
 
 /// The message `parent` that a new message of chat `chat_id` quotes: 400 unless it is a
@@ -199,9 +205,9 @@ async fn first_answer(
     Ok(load_message(&**client, message_id).await?.map(|message| (first.position, message)))
 }
 
-/// A `message_created` event as `POST /api/messages` answers it.
-fn sent_message(stored: &StoredEvent, reply_to: Option<ReplyPreview>) -> Result<SentMessage> {
-    let EventData::MessageCreated { message_id, content, attachments, .. } = &stored.data else {
+/// A `message_created` event as `POST /api/messages` answers it (whom it mentions named now).
+async fn sent_message(state: &AppState, stored: &StoredEvent, reply_to: Option<ReplyPreview>) -> Result<SentMessage> {
+    let EventData::MessageCreated { message_id, content, attachments, mentions, .. } = &stored.data else {
         return Err(anyhow::anyhow!("the log answered a new message with {:?}", stored.data).into());
     };
     let sender_id = stored.actor_id.ok_or_else(|| anyhow::anyhow!("message {message_id} has no sender"))?;
@@ -220,14 +226,25 @@ fn sent_message(stored: &StoredEvent, reply_to: Option<ReplyPreview>) -> Result<
         hidden: None,
         purged: None,
         reactions: Vec::new(),
+        mentions: named(state, mentions).await?,
     };
     let chat_id = stored.chat_id.ok_or_else(|| anyhow::anyhow!("message {message_id} has no chat"))?;
     Ok(SentMessage { chat_id, message })
 }
 
+/// The people of an event's `mentions`, named as they are now (no query for none).
+async fn named(state: &AppState, ids: &[i64]) -> Result<Vec<Mention>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(Mention::named(&**state.db.get().await?, ids).await?)
+}
+
 /// Replaces the text of the caller's own message. The old text stays in the log; history
 /// shows the new one with `is_edited`. The same text again changes nothing (200, no event).
-/// A school that turned editing off (`MESSAGE_EDITING=off`) refuses every edit.
+/// A school that turned editing off (`MESSAGE_EDITING=off`) refuses every edit. In a group,
+/// the new text's mentions are resolved again (`mentions`: the people it names now); an edit
+/// notifies nobody.
 #[utoipa::path(put, path = "/api/messages/{id}", tag = "messages", params(("id" = i64, Path)), request_body = EditMessage,
     responses((status = 422, body = ErrorBody, description = "empty content for a message without attachments"), (status = 200, body = SentMessage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody, description = "no such message, or not the caller's to see (one answer for both); `editing_off`: this school turned editing off"),
@@ -266,11 +283,12 @@ pub async fn edit(
         NewEvent::MessageEdited { chat_id: current.chat_id, actor_id: user.id, message_id: id, content: body.content };
     match state.appender.append(event).await? {
         Some(stored) => {
-            let EventData::MessageEdited { content, .. } = stored.data else {
+            let EventData::MessageEdited { content, mentions, .. } = stored.data else {
                 return Err(anyhow::anyhow!("the log answered an edit with {:?}", stored.data).into());
             };
             let mut message = current.message;
             (message.content, message.is_edited, message.edited_at) = (content, true, Some(stored.created_at));
+            message.mentions = named(&state, &mentions).await?;
             Ok(Json(SentMessage { chat_id: current.chat_id, message }))
         }
         // A concurrent edit wrote this same text first: answer with the message as it is.

@@ -33,7 +33,7 @@ impl NewEvent {
             }
             (
                 Self::MessageEdited { message_id, content, .. },
-                EventData::MessageEdited { message_id: m, content: c },
+                EventData::MessageEdited { message_id: m, content: c, .. },
             ) => message_id == m && content == c,
             (Self::ChatRead { up_to_message_id, .. }, EventData::ChatRead { up_to_message_id: u }) => {
                 up_to_message_id == u

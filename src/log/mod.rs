@@ -137,6 +137,10 @@ pub enum EventData {
         /// When the server accepted it, if quiet hours held it until this event delivered it.
         #[serde(default, with = "time::serde::rfc3339::option")]
         held_since: Option<OffsetDateTime>,
+        /// Whom its text mentions, as the log resolved it when it was written (a group's
+        /// members; absent: nobody).
+        #[serde(default)]
+        mentions: Vec<i64>,
     },
     MessageDeleted {
         message_id: i64,
@@ -144,6 +148,9 @@ pub enum EventData {
     MessageEdited {
         message_id: i64,
         content: String,
+        /// Whom the new text mentions, resolved again (absent: nobody).
+        #[serde(default)]
+        mentions: Vec<i64>,
     },
     ChatRead {
         up_to_message_id: i64,

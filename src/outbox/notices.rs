@@ -15,8 +15,8 @@
 //! Muting is judged here, at the claim (`notice_reader()`), and not where notices are written
 //! (the log's write path stays as it was): a muted member's notice is cancelled, so neither a
 //! Web Push nor the webhook hears of it, and a chat muted during the grace period is silent too.
-//! Mentions, when they exist, are the exception to make there: a mention notifies even in a
-//! muted chat.
+//! Mentions are the exception, judged there too: a notice whose unread messages mention the
+//! person is sent even in a chat they muted, and says so (`mentioned`).
 //!
 //! The webhook gets a POST with a JSON body and the Standard Webhooks headers:
 //! `webhook-id` (the notice's id), `webhook-timestamp` (Unix seconds) and `webhook-signature`
@@ -68,6 +68,9 @@ pub struct Notice {
     /// When the first of them was written.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// One of the messages it stands for mentions the person (it is sent even when they muted
+    /// the chat).
+    pub mentioned: bool,
 }
 
 /// Records whether this deployment notifies (a webhook or Web Push is configured): the
@@ -201,7 +204,7 @@ async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<(Notice
                        now_.count = 0
                        OR presence_online(n.user_id)
                        OR EXISTS (SELECT 1 FROM user_presence s WHERE s.user_id = n.user_id AND s.last_seen > n.created_at)
-                       OR NOT r.behind AS moot,
+                       OR NOT r.behind AS moot, r.mentioned,
                        EXISTS (SELECT 1 FROM users u WHERE u.id = n.user_id AND u.role = 'guardian') AS guardian
                 FROM due JOIN notices n ON n.id = due.id
                 CROSS JOIN LATERAL notice_reader(n.user_id, n.chat_id, n.message_id) r
@@ -234,7 +237,8 @@ async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<(Notice
                 sent_at = CASE WHEN j.moot THEN n.sent_at ELSE coalesce(n.sent_at, now()) END,
                 settled_at = CASE WHEN j.moot OR NOT $6 OR j.guardian THEN now() END
             FROM judged j WHERE n.id = j.id
-            RETURNING n.id, n.user_id, n.chat_id, n.message_id, n.preview, n.count, n.created_at, n.state, n.attempts",
+            RETURNING n.id, n.user_id, n.chat_id, n.message_id, n.preview, n.count, n.created_at, n.state, n.attempts,
+                      j.mentioned",
             &[
                 &config.grace.as_secs_f64(),
                 &config.quiet.as_secs_f64(),
@@ -263,6 +267,7 @@ async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<(Notice
             preview: row.get("preview"),
             count: row.get("count"),
             created_at: row.get("created_at"),
+            mentioned: row.get("mentioned"),
         };
         claimed.push((notice, row.get("attempts")));
     }

@@ -4,7 +4,9 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::wire::{Attachment, ClosureRequestView, Hidden, MessageType, Person, Purged, ReplyPreview, ReportView};
+use crate::wire::{
+    Attachment, ClosureRequestView, Hidden, Mention, MessageType, Person, Purged, ReplyPreview, ReportView,
+};
 
 /// The data of `new_message` and `message_edited`: the message as history shows it, without
 /// `is_deleted` (always false here) and `read_by` (nobody has read a new message yet; an edit
@@ -34,6 +36,8 @@ pub struct MessageBody<'a> {
     pub hidden: Option<Hidden>,
     /// Purged for good: no text, no files, for everyone.
     pub purged: Option<Purged>,
+    /// Whom the text mentions, with their names now (none while hidden, deleted or purged).
+    pub mentions: &'a [Mention],
 }
 
 impl MessageBody<'_> {
@@ -45,6 +49,7 @@ impl MessageBody<'_> {
                 attachments: &[],
                 kind: MessageType::Text,
                 hidden: Some(hidden.for_participants()),
+                mentions: &[],
                 ..self.clone()
             },
             None => self.clone(),

@@ -14,9 +14,11 @@ pub use crate::log::{Attachment, IMAGE_TYPES};
 
 mod closures;
 pub mod events;
+mod mentions;
 mod moderation;
 mod reactions;
 pub use closures::{ClosureOutcome, ClosureRequestView, ClosureRequests};
+pub use mentions::Mention;
 pub use moderation::{Hidden, PurgeCause, Purged, Removal, ReportView, ReportedChat, ReportedMessage};
 pub use reactions::{Reacted, Reaction, named_for};
 
@@ -259,6 +261,10 @@ pub struct HistoryMessage {
     /// hidden, deleted or purged message).
     #[serde(default)]
     pub reactions: Vec<Reaction>,
+    /// Whom its text mentions ("@Name" in a group), with their names now (none on a hidden,
+    /// deleted or purged message; an admin reads a hidden one's).
+    #[serde(default)]
+    pub mentions: Vec<Mention>,
 }
 
 impl HistoryMessage {
@@ -271,6 +277,7 @@ impl HistoryMessage {
                 attachments: Vec::new(),
                 kind: MessageType::Text,
                 hidden: Some(hidden.for_participants()),
+                mentions: Vec::new(),
                 ..self
             },
             _ => self,

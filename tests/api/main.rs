@@ -33,6 +33,7 @@ mod idempotency;
 mod inquiries;
 mod lessons;
 mod limits;
+mod mentions;
 mod messages;
 mod migrations;
 mod moderation;

@@ -20,6 +20,8 @@ import { fitHeight } from './fitHeight';
 import { Quote } from './Quote';
 import { UploadList } from '../attachments/UploadList';
 import { ScheduleControl } from '../scheduled/ScheduleControl';
+import { MentionList } from '../mentions/MentionList';
+import { type Mentionable, useMentionCompletion } from '../mentions/useMentionCompletion';
 
 /** Unsent text per chat, kept while switching chats (cleared on signing out). */
 const drafts = new Map<number, string>();
@@ -62,10 +64,12 @@ interface Props {
   onSend: (content: string, attachments: Attachment[]) => void;
   /** Schedules the text for `sendAt` (RFC 3339; text only); absent: no "Send later" here. */
   onSchedule?: (content: string, sendAt: string) => Promise<void>;
+  /** A group's members but me, offered while "@" and a name are typed (absent: no completion). */
+  mentionable?: readonly Mentionable[];
 }
 
 export function Composer(props: Props) {
-  const { chatId, disabled, locked = false, replyTo, replySender, onCancelReply, onSend, onSchedule } = props;
+  const { chatId, disabled, locked = false, replyTo, replySender, onCancelReply, onSend, onSchedule, mentionable } = props;
   const { t, locale } = useLocale();
   const [text, setText] = useState(() => drafts.get(chatId) ?? '');
   const input = useRef<HTMLTextAreaElement>(null);
@@ -76,6 +80,9 @@ export function Composer(props: Props) {
   const blocker = composerBlocker(text, uploads);
   // The other participant sees "typing…" while we write here (admins have no composer).
   const typing = useTypingNotifier(chatId);
+  // "@" and the start of a name offer the members that fit.
+  const completion = useMentionCompletion(chatId, mentionable, text, setText, input);
+  const activeOption = completion.options[completion.active];
 
   useEffect(() => {
     drafts.set(chatId, text);
@@ -132,6 +139,7 @@ export function Composer(props: Props) {
   }, [sendWhenReady, disabled]);
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (completion.onKeyDown(event)) return;
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       submit();
@@ -211,6 +219,7 @@ export function Composer(props: Props) {
           e.target.value = ''; // the same file may be picked again
         }}
       />
+      <MentionList completion={completion} />
       <label htmlFor={`composer-${chatId}`} className="visually-hidden">
         {t('composer.label')}
       </label>
@@ -224,10 +233,15 @@ export function Composer(props: Props) {
         placeholder={t('composer.placeholder')}
         aria-describedby={`composer-hint-${chatId}`}
         aria-invalid={blocker === 'too-long'}
+        aria-autocomplete={mentionable ? 'list' : undefined}
+        aria-controls={activeOption ? completion.listId : undefined}
+        aria-activedescendant={activeOption ? completion.optionId(activeOption) : undefined}
         onChange={(e) => {
           setText(e.target.value);
+          completion.onCaret(e.target.selectionStart);
           typing.input(e.target.value);
         }}
+        onSelect={(e) => completion.onCaret(e.currentTarget.selectionStart)}
         onBlur={typing.stop}
         onKeyDown={onKeyDown}
         onPaste={onPaste}

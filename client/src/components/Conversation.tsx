@@ -307,6 +307,7 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
             replyTo={replyTo}
             replySender={replyTo?.senderId != null ? senderLabel(people, replyTo.senderId, t) : null}
             onCancelReply={() => setReply(null)}
+            mentionable={isGroup ? details?.members.filter((m) => m.id !== me.id) : undefined}
             onSend={(content, attachments) => {
               // Written below older messages (opened at a search result): it goes after the newest.
               if (conversation?.hasNewer) jumpToLatest(chatId);

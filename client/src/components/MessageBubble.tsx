@@ -9,6 +9,9 @@ import { clockTime, fullDateTime } from '../time';
 import { Avatar } from './Avatar';
 import { MessageAttachments } from '../attachments/MessageAttachments';
 import { MessageEditor } from './MessageEditor';
+import { MentionText } from '../mentions/MentionText';
+import { mentionsMe } from '../mentions/mentions';
+import { useSession } from '../session/SessionContext';
 import { Quote } from './Quote';
 
 export type BubbleMessage = { saved: Message } | { pending: PendingMessage };
@@ -63,6 +66,7 @@ interface Props {
 export function MessageBubble(props: Props) {
   const { item, side, firstOfRun, senderName, isRead, editing } = props;
   const { t, locale } = useLocale();
+  const { me } = useSession();
   const message = 'saved' in item ? item.saved : item.pending;
   const saved = 'saved' in item ? item.saved : null;
   const pending = 'pending' in item ? item.pending : null;
@@ -81,6 +85,7 @@ export function MessageBubble(props: Props) {
     props.highlighted ? 'highlight' : '',
     placeholder ? 'removed' : '',
     hiddenMark ? 'hidden-by-moderator' : '',
+    saved && !placeholder && mentionsMe(saved.mentions, me.id) ? 'mentions-me' : '',
   ]
     .filter(Boolean)
     .join(' ');
@@ -130,7 +135,11 @@ export function MessageBubble(props: Props) {
           />
         ) : (
           // A file or an image may come without a caption.
-          (message.content !== '' || !media) && <p className="text">{message.content}</p>
+          (message.content !== '' || !media) && (
+            <p className="text">
+              <MentionText content={message.content} mentions={saved?.mentions ?? []} />
+            </p>
+          )
         )}
         <span className="meta">
           {saved?.isEdited && !placeholder && (

@@ -37,18 +37,21 @@ export function fromWire(message: WireMessage): Message {
     hidden: message.hidden ?? null,
     purged: message.purged ?? null,
     reactions: fromWireReactions(message.reactions),
+    mentions: message.mentions ?? [],
   };
 }
 
 /** What unhiding a message brings back: its content as `message` carries it. */
 export function shownOf(message: WireMessage): Shown {
-  const { content, attachments, type, isEdited, editedAt } = fromWire(message);
-  return { content, attachments, type, isEdited, editedAt };
+  const { content, attachments, type, isEdited, editedAt, mentions } = fromWire(message);
+  return { content, attachments, type, isEdited, editedAt, mentions };
 }
 
 /** The edit a wire message carries, if it was edited. */
 export function editOf(message: WireMessage): Edit | null {
-  return message.is_edited && message.edited_at ? { content: message.content, editedAt: message.edited_at } : null;
+  return message.is_edited && message.edited_at
+    ? { content: message.content, editedAt: message.edited_at, mentions: message.mentions ?? [] }
+    : null;
 }
 
 /** Whether `edit` is at least as new as what `editedAt` shows (equal: the same edit again). */
@@ -66,7 +69,7 @@ export function withKnown(message: Message, { deleted, edits, moderated }: Known
   const edit = edits.get(message.id);
   const changes = edit && (result.content !== edit.content || result.editedAt !== edit.editedAt);
   if (edit && changes && takesEdits(result) && isNewer(edit, result.editedAt)) {
-    result = { ...result, content: edit.content, isEdited: true, editedAt: edit.editedAt };
+    result = { ...result, content: edit.content, isEdited: true, editedAt: edit.editedAt, mentions: edit.mentions ?? result.mentions };
   }
   result = withModerated(result, moderated.get(message.id));
   const quoted = result.replyTo && quoteWithKnown(result.replyTo, deleted, edits, moderated);

@@ -24,6 +24,7 @@ describe('snapshot', () => {
       hidden: null,
       purged: null,
       reactions: [],
+      mentions: [],
     });
   });
 

@@ -10,6 +10,7 @@ import type { Attachment, Hidden, MessageType, Purged, ReplyPreview } from '../a
 import type { components } from '../generated/api';
 import type { Membership } from '../chats/model';
 import type { Removal } from '../moderation/removal';
+import type { Mention } from '../mentions/mentions';
 import type { Reaction } from '../reactions/reactions';
 
 export interface Message {
@@ -31,6 +32,8 @@ export interface Message {
   purged: Purged | null;
   /** Its reactions, one per emoji (none shown while it is hidden, deleted or purged). */
   reactions: readonly Reaction[];
+  /** Whom its text mentions, named as they are now (the newest edit's). */
+  mentions: readonly Mention[];
 }
 
 export interface PendingMessage {
@@ -50,6 +53,8 @@ export interface PendingMessage {
 export interface Edit {
   content: string;
   editedAt: string;
+  /** Whom the new text mentions (the server resolves an edit's again); absent: as it was. */
+  mentions?: readonly Mention[];
 }
 
 /** A system line in a group's conversation: someone was added or removed (or left), or a new title. */
@@ -121,6 +126,8 @@ export interface WireMessage {
   purged?: Purged | null;
   /** History's (the stream's messages carry none; `reaction_added` and `reaction_removed` follow). */
   reactions?: readonly WireReaction[];
+  /** Absent from servers before mentions: none. */
+  mentions?: readonly Mention[];
 }
 
 /** A message's reactions of one emoji, as history sends them. */
@@ -141,7 +148,7 @@ export interface ReplyRef {
 }
 
 /** A message's content as shown, which unhiding it brings back. */
-export type Shown = Pick<Message, 'content' | 'attachments' | 'type' | 'isEdited' | 'editedAt'>;
+export type Shown = Pick<Message, 'content' | 'attachments' | 'type' | 'isEdited' | 'editedAt' | 'mentions'>;
 
 /** What the stream said last of a message's moderation (moderated.ts applies it). */
 export type Moderated =

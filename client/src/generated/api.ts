@@ -1099,6 +1099,10 @@ export interface paths {
          *     retry of the same request answers 200 with the message the first one created (on any
          *     replica, after any restart) and appends nothing. `X-Event-Position` is the message's
          *     position in the log: send it as `X-Min-Event-Position` with a read that must show it.
+         * @description In a group, `@` followed by a member's full name (any case; ended by the text's end or a
+         *     character that is not a letter or a digit) mentions them: the server resolves it as the
+         *     message is written (the longest name that fits; the sender never) and answers it in
+         *     `mentions`. A mention notifies the person even in a chat they muted.
          */
         post: operations["send"];
         delete?: never;
@@ -1118,7 +1122,9 @@ export interface paths {
         /**
          * Replaces the text of the caller's own message. The old text stays in the log; history
          *     shows the new one with `is_edited`. The same text again changes nothing (200, no event).
-         *     A school that turned editing off (`MESSAGE_EDITING=off`) refuses every edit.
+         *     A school that turned editing off (`MESSAGE_EDITING=off`) refuses every edit. In a group,
+         *     the new text's mentions are resolved again (`mentions`: the people it names now); an edit
+         *     notifies nobody.
          */
         put: operations["edit"];
         post?: never;
@@ -1869,6 +1875,11 @@ export interface components {
             is_deleted: boolean;
             /** @description Whether the text was changed after sending. */
             is_edited: boolean;
+            /**
+             * @description Whom its text mentions ("@Name" in a group), with their names now (none on a hidden,
+             *     deleted or purged message; an admin reads a hidden one's).
+             */
+            mentions: components["schemas"]["Mention"][];
             purged: components["schemas"]["Purged"] | null;
             /**
              * @description Its reactions, one entry per emoji in the order each was first given (none on a
@@ -1986,6 +1997,16 @@ export interface components {
             /** Format: date-time */
             joined_at: string;
         };
+        /**
+         * @description A member a message mentions: a group's member whose name followed an "@" in its text when
+         *     it was written or last edited (the log resolves it; `message_mentions_resolve()`).
+         */
+        Mention: {
+            /** Format: int64 */
+            id: number;
+            /** @description Their name now. */
+            name: string;
+        };
         MessageBody: {
             attachments: components["schemas"]["Attachment"][];
             /** @description The text: for `message_edited`, the new one. */
@@ -1998,6 +2019,8 @@ export interface components {
             /** Format: int64 */
             id: number;
             is_edited: boolean;
+            /** @description Whom the text mentions, with their names now (none while hidden, deleted or purged). */
+            mentions: components["schemas"]["Mention"][];
             purged: components["schemas"]["Purged"] | null;
             reply_to: components["schemas"]["ReplyPreview"] | null;
             /** Format: int64 */

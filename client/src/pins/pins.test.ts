@@ -14,7 +14,7 @@ function pin(id: number, content: string): Pin {
     message_id: id,
     pinned_by: 7,
     pinned_at: AT,
-    message: { ...message, reply_to: null, type: 'text', attachments: [], read_by: [], hidden: null, purged: null, reactions: [] },
+    message: { ...message, reply_to: null, type: 'text', attachments: [], read_by: [], hidden: null, purged: null, reactions: [], mentions: [] },
   };
 }
 

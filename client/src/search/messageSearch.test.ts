@@ -28,6 +28,7 @@ function hit(id: number, chatId = 3): SearchHit {
       hidden: null,
       purged: null,
       reactions: [],
+      mentions: [],
     } as SearchHit['message'],
     snippet: [
       { text: 'учебник', highlight: true },

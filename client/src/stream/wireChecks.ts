@@ -78,6 +78,12 @@ export function isWireMessage(value: unknown): value is WireMessage {
     isOptional(value.type, isString) &&
     isOptional(value.attachments, (v) => Array.isArray(v) && v.every(isAttachment)) &&
     isOptional(value.hidden, (v) => v === null || isHidden(v)) &&
-    isOptional(value.purged, (v) => v === null || isPurged(v))
+    isOptional(value.purged, (v) => v === null || isPurged(v)) &&
+    isOptional(value.mentions, (v) => Array.isArray(v) && v.every(isMention))
   );
+}
+
+/** Someone a message mentions: an id and their name now. */
+function isMention(value: unknown): boolean {
+  return isObject(value) && isInt(value.id) && isString(value.name);
 }

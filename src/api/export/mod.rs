@@ -4,8 +4,8 @@
 //! psql at that moment; a participant gets the messages of that moment that they may read
 //! (their membership's stretches of the log), each as it is now: a hidden message as a
 //! placeholder, a deleted one without its text, an edited one with its current text; each with
-//! its reactions as they are now (who, by name, and how many). Every export
-//! is an event of the log (`chat_exported`: who, which format, as of when).
+//! its reactions as they are now (who, by name, and how many) and, in JSON, whom it mentions
+//! (named as they are now). Every export is an event of the log (`chat_exported`: who, which format, as of when).
 //!
 //! Streamed: rows come from the database as a stream and leave as body chunks, each format
 //! writing one message at a time (`render`), so a 100,000-message chat is never held whole.
@@ -226,16 +226,19 @@ async fn moment_of_membership(
 }
 
 /// An admin's export: chat $1's messages at moment $2, each as it was then (the audit's view),
-/// with its reactions as they are now (`message_reactions_of`).
-const AS_THEN_SQL: &str = "SELECT a.*, x.reactions
+/// with its reactions and mentions as they are now (`message_reactions_of`, `message_views`).
+const AS_THEN_SQL: &str = "SELECT a.*, x.reactions,
+        (SELECT v.mentions FROM message_views v WHERE v.id = a.message_id) AS mentions
     FROM audit_chat_at($1, $2) a CROSS JOIN LATERAL message_reactions_of(a.message_id) x";
 
 /// A participant's export: chat $1's messages at moment $2, each as it is **now**: what its
 /// author deleted or edited and what a moderator hid or purged since shows as it does in the
-/// chat, never as it was then (a past moment must not undo a removal); its reactions too.
+/// chat, never as it was then (a past moment must not undo a removal); its reactions and
+/// mentions too.
 const AS_NOW_SQL: &str = "SELECT a.message_id, a.sender_id, a.sender_name, a.created_at, a.reply_to_message_id,
         a.message_position, m.content, m.is_deleted, m.deleted_at, m.edited_at, m.attachments,
-        m.hidden_at, m.hidden_by, m.hidden_reason, m.purged_at, m.purge_cause, x.reactions
+        m.hidden_at, m.hidden_by, m.hidden_reason, m.purged_at, m.purge_cause, x.reactions,
+        (SELECT v.mentions FROM message_views v WHERE v.id = a.message_id) AS mentions
     FROM audit_chat_at($1, $2) a JOIN messages m ON m.id = a.message_id
     CROSS JOIN LATERAL message_reactions_of(a.message_id) x
     ORDER BY a.message_position";
@@ -345,12 +348,14 @@ fn shown(row: &Row, admin: bool, readable: &Readable) -> anyhow::Result<Option<M
         hidden: Hidden::from_row(row)?,
         purged: Purged::from_row(row)?,
         reactions: Vec::new(),
+        mentions: crate::wire::Mention::list_from_row(row, "mentions")?,
     };
     message.reactions = ExportedReaction::of(row, &message, |user| admin || readable.names(user))?;
     if !admin {
         if message.is_deleted || message.hidden.is_some() {
             message.content.clear();
             message.attachments.clear();
+            message.mentions.clear();
         }
         message.hidden = message.hidden.map(|h| h.for_participants());
     }

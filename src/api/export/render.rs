@@ -70,6 +70,8 @@ pub struct Message {
     pub purged: Option<Purged>,
     /// As they are now: one per emoji, in the order each was first given.
     pub reactions: Vec<ExportedReaction>,
+    /// Whom its text mentions, named as they are now (by id).
+    pub mentions: Vec<crate::wire::Mention>,
 }
 
 /// A message's reactions of one emoji: how many, and who, in the order they reacted.

@@ -107,7 +107,7 @@ async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<Due>> {
                 ORDER BY created_at LIMIT $1
                 FOR UPDATE SKIP LOCKED
             ), judged AS (
-                SELECT due.id, NOT r.behind OR n.preview = '' AS moot
+                SELECT due.id, NOT r.behind OR n.preview = '' AS moot, r.mentioned
                 FROM due JOIN push_messages x ON x.id = due.id JOIN notices n ON n.id = x.notice_id
                 CROSS JOIN LATERAL notice_reader(n.user_id, n.chat_id, n.message_id) r
             )
@@ -121,7 +121,8 @@ async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<Due>> {
               AND m.id = n.message_id AND u.id = m.sender_id
             RETURNING x.id, x.state, x.attempts, s.id AS subscription_id, s.endpoint, s.p256dh, s.auth,
                       n.chat_id, n.message_id, n.count, n.preview, u.name AS sender,
-                      CASE WHEN c.kind = 'group' THEN coalesce(c.title, u.name) ELSE u.name END AS title",
+                      CASE WHEN c.kind = 'group' THEN coalesce(c.title, u.name) ELSE u.name END AS title,
+                      j.mentioned",
         )
         .await?;
     let rows = client.query(&statement, &[&BATCH, &config.lease.as_secs_f64()]).await?;
@@ -151,6 +152,7 @@ async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<Due>> {
                 message_id: row.get("message_id"),
                 count: row.get("count"),
                 sender,
+                mentioned: row.get("mentioned"),
             },
         });
     }

@@ -29,6 +29,8 @@ pub struct Payload {
     pub count: i32,
     /// Who wrote the newest one (empty with `PUSH_PREVIEW=off`).
     pub sender: String,
+    /// One of the messages mentions the person (sent even when they muted the chat).
+    pub mentioned: bool,
 }
 
 /// The school's VAPID key, ready to sign.
@@ -124,6 +126,7 @@ mod tests {
             message_id: 2,
             count: 1,
             sender: "Иван".into(),
+            mentioned: false,
         };
         let sealed = encrypt(&payload, &URL_SAFE_NO_PAD.encode(public.as_bytes()), &URL_SAFE_NO_PAD.encode(auth))
             .expect("a valid test value");

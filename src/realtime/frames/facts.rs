@@ -7,7 +7,7 @@ use tokio_postgres::GenericClient;
 
 use super::Shown;
 use crate::log::{EventData, StoredEvent};
-use crate::wire::{Attachment, Hidden, Purged, ReplyPreview};
+use crate::wire::{Attachment, Hidden, Mention, Purged, ReplyPreview};
 
 /// What a message's frame needs beyond its event: who wrote it and when (for an edit, whose
 /// event has neither), the message it answers as it is now, and (for [`Shown::AsNow`]) the
@@ -25,9 +25,11 @@ pub(super) struct MessageFacts {
     pub(super) edited_at: Option<OffsetDateTime>,
     pub(super) hidden: Option<Hidden>,
     pub(super) purged: Option<Purged>,
+    /// Whom it mentions now, named as they are now.
+    pub(super) mentions: Vec<Mention>,
 }
 
-/// Messages edited, or written as replies, in a batch (every message, when shown as it is
+/// Messages edited, or written as replies or with mentions, in a batch (every message, when shown as it is
 /// now): their facts, in one query.
 pub(super) async fn message_facts(
     client: &impl GenericClient,
@@ -39,6 +41,8 @@ pub(super) async fn message_facts(
         .filter_map(|e| match e.data {
             EventData::MessageCreated { message_id, reply_to_message_id: Some(_), .. } => Some(message_id),
             EventData::MessageCreated { message_id, .. } if shown == Shown::AsNow => Some(message_id),
+            // Whom it mentions, named.
+            EventData::MessageCreated { message_id, ref mentions, .. } if !mentions.is_empty() => Some(message_id),
             EventData::MessageEdited { message_id, .. } | EventData::MessageUnhidden { message_id } => Some(message_id),
             _ => None,
         })
@@ -59,6 +63,7 @@ pub(super) async fn message_facts(
             edited_at: row.get("edited_at"),
             hidden: Hidden::from_row(&row)?,
             purged: Purged::from_row(&row)?,
+            mentions: Mention::list_from_row(&row, "mentions")?,
         };
         facts.insert(row.get("id"), fact);
     }

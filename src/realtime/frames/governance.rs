@@ -73,6 +73,7 @@ pub(super) fn unhidden(position: i64, chat_id: i64, message_id: i64, fact: &Mess
         attachments,
         hidden: fact.hidden.clone(),
         purged: fact.purged,
+        mentions: if gone { &[] } else { &fact.mentions },
     };
     let mut dispatch = message_dispatch(position, chat_id, "message_unhidden", message);
     dispatch.about = Some(fact.position);

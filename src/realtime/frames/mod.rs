@@ -179,7 +179,7 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
     let person =
         |id: &i64| names.get(id).cloned().ok_or_else(|| anyhow::anyhow!("user {id} of chat {chat_id} not found"));
     let dispatch = match &event.data {
-        EventData::MessageCreated { message_id, content, reply_to_message_id, attachments, .. } => {
+        EventData::MessageCreated { message_id, content, reply_to_message_id, attachments, mentions, .. } => {
             let fact = facts.get(message_id);
             let reply_to = match reply_to_message_id {
                 None => None,
@@ -192,6 +192,13 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
                 None => (content.as_str(), &attachments[..]),
             };
             let edited_at = now.filter(|now| !now.is_deleted).and_then(|now| now.edited_at);
+            // Named as they are now; as appended, only when the text mentioned someone.
+            let mentions = match (now, fact) {
+                (Some(now), _) if now.is_deleted || now.purged.is_some() => &[][..],
+                (Some(now), _) => &now.mentions[..],
+                (None, Some(fact)) if !mentions.is_empty() => &fact.mentions[..],
+                (None, _) => &[][..],
+            };
             let message = MessageBody {
                 id: *message_id,
                 sender_id: actor_id,
@@ -204,18 +211,26 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
                 attachments,
                 hidden: now.and_then(|now| now.hidden.clone()),
                 purged: now.and_then(|now| now.purged),
+                mentions,
             };
             message_dispatch(position, chat_id, "new_message", message)
         }
-        EventData::MessageEdited { message_id, content } => {
+        EventData::MessageEdited { message_id, content, mentions } => {
             let fact = facts.get(message_id).ok_or_else(|| anyhow::anyhow!("edited message {message_id} not found"))?;
-            let (content, attachments, edited_at) = match shown {
-                _ if fact.purged.is_some() => ("", &[][..], event.created_at),
-                Shown::AsNow if fact.is_deleted => ("", &[][..], event.created_at),
-                Shown::AsNow => {
-                    (fact.content.as_str(), &fact.attachments[..], fact.edited_at.unwrap_or(event.created_at))
+            let (content, attachments, edited_at, mentions) = match shown {
+                _ if fact.purged.is_some() => ("", &[][..], event.created_at, &[][..]),
+                Shown::AsNow if fact.is_deleted => ("", &[][..], event.created_at, &[][..]),
+                Shown::AsNow => (
+                    fact.content.as_str(),
+                    &fact.attachments[..],
+                    fact.edited_at.unwrap_or(event.created_at),
+                    &fact.mentions[..],
+                ),
+                // The edit's own mentions (none: it took them away), named as they are now.
+                Shown::AsAppended => {
+                    let named = if mentions.is_empty() { &[][..] } else { &fact.mentions[..] };
+                    (content.as_str(), &fact.attachments[..], event.created_at, named)
                 }
-                Shown::AsAppended => (content.as_str(), &fact.attachments[..], event.created_at),
             };
             let message = MessageBody {
                 id: *message_id,
@@ -230,6 +245,7 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
                 // Live too: an edit must not show a message hidden since to its members.
                 hidden: fact.hidden.clone(),
                 purged: fact.purged,
+                mentions,
             };
             let mut dispatch = message_dispatch(position, chat_id, "message_edited", message);
             dispatch.about = Some(fact.position);

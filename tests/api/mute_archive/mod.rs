@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::helpers::{TestApp, User, status_and_json};
 
 mod archive;
-mod mute;
+pub(crate) mod mute;
 
 /// `PUT` (`on`) or `DELETE` `/api/chats/{chat}/{setting}` (`mute` or `archive`) as `user`: the
 /// status, and the error's code if any.

@@ -83,7 +83,7 @@ async fn muting_reaches_all_the_persons_streams_on_both_replicas_and_nobody_else
 const PRIVATE_KEY: &str = "IQ9Ur0ykXoHS9gzfYX0aBjy9lvdrjx_PFUXmie9YRcY";
 
 /// Web Push to `receiver` and the webhook at `url`, with short periods.
-fn notify(receiver: &PushReceiver, url: &str) -> NotifyConfig {
+pub(crate) fn notify(receiver: &PushReceiver, url: &str) -> NotifyConfig {
     let (private_key, public_key) = vapid_key(PRIVATE_KEY).expect("a key");
     let secret = webhook_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").expect("a secret");
     NotifyConfig {
@@ -104,7 +104,7 @@ fn notify(receiver: &PushReceiver, url: &str) -> NotifyConfig {
 }
 
 /// Registers a new browser of `user`'s with the receiver and the server: its subscription id.
-async fn browser(app: &TestApp, receiver: &PushReceiver, user: &User) -> String {
+pub(crate) async fn browser(app: &TestApp, receiver: &PushReceiver, user: &User) -> String {
     let (sid, subscription) = receiver.subscribe().await;
     let request = app.http.post(app.url("/api/push/subscriptions")).bearer_auth(&user.token).json(&subscription);
     let (status, body) = status_and_json(request.send().await.expect("POST subscription")).await;
@@ -114,7 +114,7 @@ async fn browser(app: &TestApp, receiver: &PushReceiver, user: &User) -> String 
 
 /// The states of `user`'s notices, oldest first, once none is waiting (pending, sending or
 /// retried) any more.
-async fn settled_notices(app: &TestApp, user: &User) -> Vec<String> {
+pub(crate) async fn settled_notices(app: &TestApp, user: &User) -> Vec<String> {
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     loop {
         let rows = app
@@ -131,7 +131,7 @@ async fn settled_notices(app: &TestApp, user: &User) -> Vec<String> {
     }
 }
 
-fn pushes_to(received: &[Value], sid: &str) -> usize {
+pub(crate) fn pushes_to(received: &[Value], sid: &str) -> usize {
     received.iter().filter(|r| r["sid"] == sid).count()
 }
 

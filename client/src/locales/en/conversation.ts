@@ -1,5 +1,5 @@
-// English strings: a conversation: its system lines, messages, the composer, attachments, presence
-// and typing. Part of en.ts.
+// English strings: a conversation: its system lines, messages, the composer, attachments, presence,
+// typing and mentions. Part of en.ts.
 
 const conversation = {
   notices: {
@@ -145,6 +145,11 @@ const conversation = {
     several_one: '{{first}}, {{second}} and {{count}} more are typing…',
     several_other: '{{first}}, {{second}} and {{count}} more are typing…',
     short: 'typing…',
+  },
+  mentions: {
+    list: 'Mention someone',
+    offered_one: '{{count}} name to mention: arrows to choose, Enter to put it in',
+    offered_other: '{{count}} names to mention: arrows to choose, Enter to put one in',
   },
 };
 

@@ -1,5 +1,5 @@
-// Russian strings: a conversation: its system lines, messages, the composer, attachments, presence
-// and typing. Part of ru.ts.
+// Russian strings: a conversation: its system lines, messages, the composer, attachments, presence,
+// typing and mentions. Part of ru.ts.
 
 const conversation = {
   notices: {
@@ -157,6 +157,13 @@ const conversation = {
     several_many: '{{first}}, {{second}} и ещё {{count}} печатают…',
     several_other: '{{first}}, {{second}} и ещё {{count}} печатают…',
     short: 'печатает…',
+  },
+  mentions: {
+    list: 'Упомянуть участника',
+    offered_one: '{{count}} имя для упоминания: стрелки — выбрать, Enter — вставить',
+    offered_few: '{{count}} имени для упоминания: стрелки — выбрать, Enter — вставить',
+    offered_many: '{{count}} имён для упоминания: стрелки — выбрать, Enter — вставить',
+    offered_other: '{{count}} имени для упоминания: стрелки — выбрать, Enter — вставить',
   },
 };
 
