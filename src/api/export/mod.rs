@@ -3,9 +3,9 @@
 //! own function, `audit_chat_at`, so an admin's JSON export is exactly what the audit shows in
 //! psql at that moment; a participant gets the messages of that moment that they may read
 //! (their membership's stretches of the log), each as it is now: a hidden message as a
-//! placeholder, a deleted one without its text, an edited one with its current text; each with
-//! its reactions as they are now (who, by name, and how many) and, in JSON, whom it mentions
-//! (named as they are now). Every export is an event of the log (`chat_exported`: who, which format, as of when).
+//! placeholder, a deleted one without its text, an edited one with its current text. Each comes
+//! with its reactions (who, by name, and how many), its pin and, in JSON, whom it mentions, as
+//! they are now. Every export is an event of the log (`chat_exported`: who, which format, when).
 //!
 //! Streamed: rows come from the database as a stream and leave as body chunks, each format
 //! writing one message at a time (`render`), so a 100,000-message chat is never held whole.
@@ -77,8 +77,7 @@ pub struct ExportQuery {
     /// `json` (the default), `html` or `pdf`.
     #[param(nullable = false)]
     pub format: Option<Format>,
-    /// The moment to show the conversation as it was (RFC 3339); default now (a later one:
-    /// now).
+    /// The moment to show the conversation as it was (RFC 3339); default and latest: now.
     #[param(nullable = false, value_type = Option<String>, format = DateTime)]
     pub at: Option<String>,
     /// Default: from `Accept-Language` (else English).
@@ -143,12 +142,8 @@ pub async fn export(
             .await?
             .iter()
             .map(|r| {
-                Ok(Member {
-                    user_id: r.try_get("user_id")?,
-                    name: r.try_get("user_name")?,
-                    role: r.try_get("role")?,
-                    member_since: r.try_get("member_since")?,
-                })
+                let (user_id, name) = (r.try_get("user_id")?, r.try_get("user_name")?);
+                Ok(Member { user_id, name, role: r.try_get("role")?, member_since: r.try_get("member_since")? })
             })
             .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
         // A guardian's export of their child's group names no other member.
@@ -226,19 +221,20 @@ async fn moment_of_membership(
 }
 
 /// An admin's export: chat $1's messages at moment $2, each as it was then (the audit's view),
-/// with its reactions and mentions as they are now (`message_reactions_of`, `message_views`).
+/// with its reactions, mentions and pin as they are now.
 const AS_THEN_SQL: &str = "SELECT a.*, x.reactions,
-        (SELECT v.mentions FROM message_views v WHERE v.id = a.message_id) AS mentions
+        (SELECT v.mentions FROM message_views v WHERE v.id = a.message_id) AS mentions,
+        (SELECT p.pinned_at FROM chat_pins p WHERE p.message_id = a.message_id) AS pinned_at
     FROM audit_chat_at($1, $2) a CROSS JOIN LATERAL message_reactions_of(a.message_id) x";
 
-/// A participant's export: chat $1's messages at moment $2, each as it is **now**: what its
-/// author deleted or edited and what a moderator hid or purged since shows as it does in the
-/// chat, never as it was then (a past moment must not undo a removal); its reactions and
-/// mentions too.
+/// A participant's export: chat $1's messages at moment $2, each as it is **now** (what its
+/// author deleted or edited and a moderator hid or purged since shows as it does in the chat: a
+/// past moment must not undo a removal), with its reactions, mentions and pin.
 const AS_NOW_SQL: &str = "SELECT a.message_id, a.sender_id, a.sender_name, a.created_at, a.reply_to_message_id,
         a.message_position, m.content, m.is_deleted, m.deleted_at, m.edited_at, m.attachments,
         m.hidden_at, m.hidden_by, m.hidden_reason, m.purged_at, m.purge_cause, x.reactions,
-        (SELECT v.mentions FROM message_views v WHERE v.id = a.message_id) AS mentions
+        (SELECT v.mentions FROM message_views v WHERE v.id = a.message_id) AS mentions,
+        (SELECT p.pinned_at FROM chat_pins p WHERE p.message_id = a.message_id) AS pinned_at
     FROM audit_chat_at($1, $2) a JOIN messages m ON m.id = a.message_id
     CROSS JOIN LATERAL message_reactions_of(a.message_id) x
     ORDER BY a.message_position";
@@ -349,6 +345,7 @@ fn shown(row: &Row, admin: bool, readable: &Readable) -> anyhow::Result<Option<M
         purged: Purged::from_row(row)?,
         reactions: Vec::new(),
         mentions: crate::wire::Mention::list_from_row(row, "mentions")?,
+        pinned_at: row.try_get("pinned_at")?,
     };
     message.reactions = ExportedReaction::of(row, &message, |user| admin || readable.names(user))?;
     if !admin {

@@ -72,6 +72,10 @@ pub struct Message {
     pub reactions: Vec<ExportedReaction>,
     /// Whom its text mentions, named as they are now (by id).
     pub mentions: Vec<crate::wire::Mention>,
+    /// Since when it is pinned at the chat's top, if it is now (a hidden, deleted or purged
+    /// message never is).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub pinned_at: Option<OffsetDateTime>,
 }
 
 /// A message's reactions of one emoji: how many, and who, in the order they reacted.
@@ -195,6 +199,7 @@ struct Words {
     reply_to: &'static str,
     files: &'static str,
     reactions: &'static str,
+    pinned: &'static str,
     chat: &'static str,
 }
 
@@ -215,6 +220,7 @@ impl Words {
                 reply_to: "reply to message",
                 files: "Files",
                 reactions: "Reactions",
+                pinned: "pinned",
                 chat: "Chat",
             },
             Lang::Ru => &Words {
@@ -231,6 +237,7 @@ impl Words {
                 reply_to: "ответ на сообщение",
                 files: "Файлы",
                 reactions: "Реакции",
+                pinned: "закреплено",
                 chat: "Чат",
             },
         }
@@ -271,6 +278,9 @@ fn message_meta(message: &Message, lang: Lang) -> String {
     }
     if let Some(deleted) = message.deleted_at {
         meta.push_str(&format!(" · {} {}", words.deleted, when(deleted)));
+    }
+    if let Some(pinned) = message.pinned_at {
+        meta.push_str(&format!(" · {} {}", words.pinned, when(pinned)));
     }
     if let Some(hidden) = &message.hidden {
         meta.push_str(&format!(" · {} {}", words.hidden, when(hidden.hidden_at)));

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::helpers::{TestApp, User, status_and_json};
 
+mod export;
 mod live;
 mod rules;
 
