@@ -5647,10 +5647,7 @@ export interface operations {
             query?: {
                 /** @description `json` (the default), `html` or `pdf`. */
                 format?: components["schemas"]["Format"];
-                /**
-                 * @description The moment to show the conversation as it was (RFC 3339); default now (a later one:
-                 *     now).
-                 */
+                /** @description The moment to show the conversation as it was (RFC 3339); default and latest: now. */
                 at?: string;
                 /** @description Default: from `Accept-Language` (else English). */
                 lang?: components["schemas"]["Lang"];
