@@ -297,6 +297,11 @@ pub enum ChatOpened {
         title: String,
         #[serde(default)]
         context: Option<serde_json::Value>,
+        /// Only its owner posts (an announcement).
+        #[serde(default)]
+        announcement: bool,
+        #[serde(default)]
+        audience: Option<crate::wire::Audience>,
     },
     /// A lesson pair, both members from the start.
     Direct { student_id: i64, teacher_id: i64 },

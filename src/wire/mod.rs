@@ -58,6 +58,16 @@ pub enum ChatKind {
 
 crate::db::text_column!(ChatKind { Direct => "direct", Group => "group", Inquiry => "inquiry" });
 
+/// Who an announcement's members are. `my_students`: the students who have a completed lesson
+/// with its owner, now and later (a lesson completed after it was created adds its student).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    MyStudents,
+}
+
+crate::db::text_column!(Audience { MyStudents => "my_students" });
+
 /// What every view of a chat says about it, whoever looks.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ChatHeader {
@@ -83,6 +93,12 @@ pub struct ChatHeader {
     /// A direct chat whose student has a guardian linked now: the guardian reads it (never
     /// writes), and the header tells both its members so.
     pub guardians_read: bool,
+    /// An announcement: only its owner (`created_by`, a teacher) posts; members read, and
+    /// `POST /api/messages` answers them 403 `announcement_read_only`.
+    pub announcement: bool,
+    /// An announcement's members follow its owner's lessons (`my_students`); null: members
+    /// added by hand.
+    pub audience: Option<Audience>,
 }
 
 impl ChatHeader {
@@ -97,6 +113,8 @@ impl ChatHeader {
             participants_count: row.try_get("participants_count")?,
             closed_at: row.try_get("closed_at")?,
             guardians_read: row.try_get("guardians_read")?,
+            announcement: row.try_get("announcement")?,
+            audience: row.try_get("audience")?,
         })
     }
 
@@ -111,6 +129,8 @@ impl ChatHeader {
             participants_count: 2,
             closed_at: None,
             guardians_read: false,
+            announcement: false,
+            audience: None,
         }
     }
 }
