@@ -45,7 +45,7 @@ pub enum NewEvent {
         context: Option<serde_json::Value>,
         /// Only the creator posts (an announcement), to this audience if any.
         announcement: bool,
-        audience: Option<crate::wire::Audience>,
+        audience: Option<super::Audience>,
     },
     ParticipantAdded {
         chat_id: i64,

@@ -58,15 +58,7 @@ pub enum ChatKind {
 
 crate::db::text_column!(ChatKind { Direct => "direct", Group => "group", Inquiry => "inquiry" });
 
-/// Who an announcement's members are. `my_students`: the students who have a completed lesson
-/// with its owner, now and later (a lesson completed after it was created adds its student).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Audience {
-    MyStudents,
-}
-
-crate::db::text_column!(Audience { MyStudents => "my_students" });
+pub use crate::log::Audience;
 
 /// What every view of a chat says about it, whoever looks.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
