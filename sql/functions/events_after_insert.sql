@@ -90,16 +90,18 @@ BEGIN
     WHERE c.id = d.chat_id;
 
     -- A deletion's actor is the message's sender: only the author may delete (the BEFORE trigger).
-    WITH changes AS (
+    -- Materialized without an announcement's changes, so that no plan reads its members.
+    WITH changes AS MATERIALIZED (
         SELECT a.chat_id, (a.payload ->> 'message_id')::bigint AS message_id, a.actor_id AS sender_id,
                CASE a.type WHEN 'message_created' THEN 1 ELSE -1 END AS sign
-        FROM appended a WHERE a.type IN ('message_created', 'message_deleted')
+        FROM appended a
+        WHERE a.type IN ('message_created', 'message_deleted')
+          AND NOT EXISTS (SELECT 1 FROM chats k WHERE k.id = a.chat_id AND k.announcement)
     )
     UPDATE chat_participants p
     SET unread_count = p.unread_count + d.delta
     FROM (SELECT r.id, sum(x.sign) AS delta
           FROM changes x
-          JOIN chats k ON k.id = x.chat_id AND NOT k.announcement
           JOIN chat_participants r ON r.chat_id = x.chat_id AND r.user_id <> x.sender_id
                                   AND x.message_id > r.last_read_message_id
           WHERE NOT (reads AND EXISTS (SELECT 1 FROM appended a WHERE a.type = 'chat_read'
