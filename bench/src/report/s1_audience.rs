@@ -29,6 +29,22 @@ pub(super) fn section(page: &mut Page, results: &Results, s: &S1Audience) {
         );
     }
     page.md.push('\n');
+    if !s.reads.is_empty() {
+        let _ = writeln!(
+            page.md,
+            "What the counts cost to read, after the runs (`GET /api/unread-count`, one client, 50 requests): a \
+             direct chat's counter is a column read; an announcement's count is a range of the chat's index after \
+             the member's read marker, as long as their unread run.\n\n| reader | unread | p50 | p99 |\n|---|---|---|---|"
+        );
+        for r in &s.reads {
+            let _ = writeln!(
+                page.md,
+                "| {} | {} | {:.2} ms | {:.2} ms |",
+                r.label, r.unread, r.latency.p50_ms, r.latency.p99_ms
+            );
+        }
+        page.md.push('\n');
+    }
     let ratios: Vec<f64> = results
         .rounds
         .get("s1-audience")

@@ -25,8 +25,21 @@ pub struct S1Audience {
     pub chats: usize,
     /// One per audience, in [`Audience::label`] order: direct, then each of [`SIZES`].
     pub audiences: Vec<AudienceRun>,
+    /// What the counts cost to read after the runs: `GET /api/unread-count` for a student of
+    /// the direct chats (counters kept) and for one of the 2,000-member announcements (derived
+    /// from the read marker: the longer the unread run, the more index entries counted).
+    #[serde(default)]
+    pub reads: Vec<UnreadRead>,
     #[serde(default)]
     pub revision: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UnreadRead {
+    pub label: String,
+    /// The student's unread messages over all their chats when measured.
+    pub unread: i64,
+    pub latency: load::Percentiles,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -136,12 +149,31 @@ pub async fn s1_audience(server: &Server, round: usize, run: Duration, senders: 
         );
         measured[i] = Some(AudienceRun { label: label.clone(), members: *members, throughput: t });
     }
+    let mut reads = Vec::new();
+    for (label, email) in [
+        ("a student of the direct chats", "bench-student-1@bench"),
+        ("a student of the 2,000-member announcements", "bench-a2000-student-1@bench"),
+    ] {
+        let id: i64 = cluster.sql.query_one("SELECT id FROM users WHERE email = $1", &[&email]).await?.get(0);
+        let token = load::token(id);
+        let url = format!("{}/api/unread-count", cluster.urls[0]);
+        let body: serde_json::Value = load::client().get(&url).bearer_auth(&token).send().await?.json().await?;
+        let unread = body["unread_count"].as_i64().unwrap_or(-1);
+        let (_, latency, _) =
+            load::timed_gets(&cluster.urls[0], vec![("/api/unread-count".to_owned(), token)], 1, 50).await;
+        eprintln!(
+            "S1 by audience: GET /api/unread-count, {label} ({unread} unread): p50 {:.2} ms  p99 {:.2} ms",
+            latency.p50_ms, latency.p99_ms
+        );
+        reads.push(UnreadRead { label: label.to_owned(), unread, latency });
+    }
     cluster.stop().await;
     let result = S1Audience {
         seconds_per_run: run.as_secs_f64(),
         senders,
         chats,
         audiences: measured.into_iter().flatten().collect(),
+        reads,
         revision: server.revision.clone(),
     };
     eprintln!("S1 by audience: 2,000 ÷ 2 members {:.3}", result.ratio().unwrap_or(f64::NAN));
