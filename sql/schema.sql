@@ -315,7 +315,11 @@ CREATE FUNCTION public.audit_chat_timeline(p_chat_id bigint) RETURNS TABLE(event
                    ORDER BY v.position DESC LIMIT 1)
                WHEN 'chat_read' THEN format('read up to message %s', e.payload ->> 'up_to_message_id')
                WHEN 'chat_created' THEN
-                   CASE WHEN e.payload ->> 'kind' = 'group'
+                   CASE WHEN e.payload ->> 'audience' = 'my_students'
+                        THEN format('announcement %s to all the owner''s students created', e.payload -> 'title')
+                        WHEN e.payload -> 'announcement' = 'true'
+                        THEN format('announcement %s created (only its owner posts)', e.payload -> 'title')
+                        WHEN e.payload ->> 'kind' = 'group'
                         THEN format('group %s created', e.payload -> 'title')
                         WHEN e.payload ->> 'kind' = 'inquiry'
                         THEN format('inquiry %s opened by guest %s with teacher %s (link %s)', e.payload -> 'title',
@@ -535,7 +539,8 @@ BEGIN
            coalesce(e.payload ->> 'kind', 'direct') AS kind,
            coalesce(t.title, e.payload ->> 'title') AS title, e.payload -> 'context' AS context,
            e.actor_id AS created_by, coalesce(a.active_position, e.position) AS active_position,
-           coalesce(a.active_at, e.created_at) AS active_at, z.created_at AS closed_at
+           coalesce(a.active_at, e.created_at) AS active_at, z.created_at AS closed_at,
+           coalesce((e.payload ->> 'announcement')::boolean, false) AS announcement, e.payload ->> 'audience' AS audience
     FROM replay_other e
     LEFT JOIN replay_activity a ON a.chat_id = e.chat_id
     LEFT JOIN (SELECT DISTINCT ON (x.chat_id) x.chat_id, x.payload ->> 'title' AS title
@@ -606,8 +611,10 @@ BEGIN
         FROM replay_other x WHERE x.type IN ('chat_muted', 'chat_unmuted', 'chat_archived', 'chat_unarchived')
         GROUP BY x.chat_id, x.actor_id
     ), unread AS (
+        -- Kept per member except in an announcement (derived when read: chat_unread; 0 kept).
         SELECT p.chat_id, p.user_id, count(*) AS unread_count
         FROM members p
+        JOIN replay_chats c ON c.id = p.chat_id AND NOT c.announcement
         JOIN replay_messages m ON m.chat_id = p.chat_id AND m.id > p.last_read_message_id
                               AND NOT m.is_deleted AND m.sender_id <> p.user_id
         GROUP BY p.chat_id, p.user_id
@@ -630,7 +637,8 @@ BEGIN
            CASE WHEN r.id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.id IS NOT NULL THEN to_jsonb(l) END
     FROM replay_chats r
     FULL JOIN (SELECT c.id, c.student_id, c.teacher_id, c.created_at, c.last_message_id, c.message_count,
-                      c.kind, c.title, c.context, c.created_by, c.active_position, c.active_at, c.closed_at
+                      c.kind, c.title, c.context, c.created_by, c.active_position, c.active_at, c.closed_at,
+                      c.announcement, c.audience
                FROM chats c
                WHERE everything OR c.id = ANY (scope)) l ON l.id = r.id
     WHERE (r.*) IS DISTINCT FROM (l.*);
@@ -945,6 +953,27 @@ $$;
 
 
 --
+-- Name: chat_unread(bigint, boolean, boolean, bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.chat_unread(p_chat bigint, p_announcement boolean, p_owner boolean, p_last_read bigint, p_kept bigint) RETURNS TABLE(unread bigint)
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT CASE WHEN NOT p_announcement THEN p_kept
+                WHEN p_owner THEN 0
+                ELSE (SELECT count(*) FROM messages m
+                      WHERE m.chat_id = p_chat AND NOT m.is_deleted AND m.id > p_last_read) END
+$$;
+
+
+--
+-- Name: FUNCTION chat_unread(p_chat bigint, p_announcement boolean, p_owner boolean, p_last_read bigint, p_kept bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.chat_unread(p_chat bigint, p_announcement boolean, p_owner boolean, p_last_read bigint, p_kept bigint) IS 'A member''s unread messages in chat p_chat: in a direct chat, an inquiry or a group, p_kept (chat_participants.unread_count, kept by events_after_insert: one row update per other member and message, none when read); in an announcement (p_announcement), derived from the member''s read marker p_last_read: its messages after it, not deleted (an index-only range of idx_messages_chat_visible, as long as the unread ones: nothing written per message and member); 0 for its owner (p_owner), its only writer. Set-returning so that PostgreSQL expands it into the calling statement (CROSS JOIN LATERAL chat_unread(…) u).';
+
+
+--
 -- Name: closure_requests_purge(timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1001,8 +1030,9 @@ BEGIN
         -- Each sender a member who joined before their message, each chat open (after the
         -- statement): the row rule or stricter; the appender retries a refused batch one
         -- event at a time (see V13).
-        SELECT s.actor_id, s.chat_id, s.stranger, s.suspended INTO refused
+        SELECT s.actor_id, s.chat_id, s.stranger, s.suspended, s.read_only INTO refused
         FROM (SELECT a.actor_id, a.chat_id, a.position, c.closed_at IS NOT NULL AS closed,
+                     coalesce(c.announcement AND a.actor_id IS DISTINCT FROM c.created_by, false) AS read_only,
                      NOT EXISTS (SELECT 1 FROM chat_participants p
                                  WHERE p.chat_id = a.chat_id AND p.user_id = a.actor_id
                                    AND p.joined_position < a.position) AS stranger,
@@ -1011,8 +1041,8 @@ BEGIN
                                AND (u.suspended_until > a.created_at OR u.erasure_requested_at IS NOT NULL)) AS suspended
               FROM appended a LEFT JOIN chats c ON c.id = a.chat_id
               WHERE a.type = 'message_created') s
-        WHERE s.stranger OR s.closed OR s.suspended
-        ORDER BY s.stranger DESC, s.suspended DESC, s.position
+        WHERE s.stranger OR s.closed OR s.suspended OR s.read_only
+        ORDER BY s.stranger DESC, s.suspended DESC, s.read_only DESC, s.position
         LIMIT 1;
         IF FOUND AND refused.stranger THEN
             RAISE EXCEPTION 'user % is not a participant of chat %', refused.actor_id, refused.chat_id
@@ -1020,6 +1050,9 @@ BEGIN
         ELSIF FOUND AND refused.suspended THEN
             RAISE EXCEPTION 'user % is suspended: they may read, not write', refused.actor_id
                 USING ERRCODE = 'insufficient_privilege', HINT = 'account_suspended';
+        ELSIF FOUND AND refused.read_only THEN
+            RAISE EXCEPTION 'chat % is an announcement: only its owner posts, members read', refused.chat_id
+                USING ERRCODE = 'insufficient_privilege', HINT = 'announcement_read_only';
         ELSIF FOUND THEN
             RAISE EXCEPTION 'chat % is closed: it is read-only', refused.chat_id
                 USING ERRCODE = 'object_not_in_prerequisite_state';
@@ -1051,7 +1084,8 @@ BEGIN
           AND j.newest > p.last_read_message_id;
     END IF;
 
-    -- Counters, last message and activity per chat; unread counts per member.
+    -- Counters, last message and activity per chat; unread counts per member, except in an
+    -- announcement, whose members' are derived when read (chat_unread): no row per member.
     IF counted THEN
     WITH changes AS (
         SELECT a.chat_id, CASE a.type WHEN 'message_created' THEN 1 ELSE -1 END AS sign,
@@ -1073,10 +1107,13 @@ BEGIN
     WHERE c.id = d.chat_id;
 
     -- A deletion's actor is the message's sender: only the author may delete (the BEFORE trigger).
-    WITH changes AS (
+    -- Materialized without an announcement's changes, so that no plan reads its members.
+    WITH changes AS MATERIALIZED (
         SELECT a.chat_id, (a.payload ->> 'message_id')::bigint AS message_id, a.actor_id AS sender_id,
                CASE a.type WHEN 'message_created' THEN 1 ELSE -1 END AS sign
-        FROM appended a WHERE a.type IN ('message_created', 'message_deleted')
+        FROM appended a
+        WHERE a.type IN ('message_created', 'message_deleted')
+          AND NOT EXISTS (SELECT 1 FROM chats k WHERE k.id = a.chat_id AND k.announcement)
     )
     UPDATE chat_participants p
     SET unread_count = p.unread_count + d.delta
@@ -1095,7 +1132,9 @@ BEGIN
         SET unread_count = (SELECT count(*) FROM messages m
                             WHERE m.chat_id = p.chat_id AND NOT m.is_deleted
                               AND m.id > p.last_read_message_id AND m.sender_id <> p.user_id)
-        FROM (SELECT DISTINCT a.chat_id, a.actor_id FROM appended a WHERE a.type = 'chat_read') r
+        FROM (SELECT DISTINCT a.chat_id, a.actor_id FROM appended a
+              JOIN chats k ON k.id = a.chat_id AND NOT k.announcement
+              WHERE a.type = 'chat_read') r
         WHERE p.chat_id = r.chat_id AND p.user_id = r.actor_id;
     END IF;
 
@@ -1152,10 +1191,11 @@ $$;
 --
 
 COMMENT ON FUNCTION public.events_after_insert() IS 'Once per INSERT statement on events, over its
-rows, in this order: plain messages'' sender (a member who joined before, not suspended) and
-closed-chat checks and their messages rows, and the rows of whom they mention
-(message_mentions); each chat''s last message, message count, activity
-and every member''s unread count; the offline-notification outbox (a notice for each offline
+rows, in this order: plain messages'' sender (a member who joined before, not suspended, the
+owner of an announcement) and closed-chat checks and their messages rows, and the rows of whom
+they mention (message_mentions); each chat''s last message, message count, activity and every
+member''s unread count (not an announcement''s: derived when read, chat_unread); the
+offline-notification outbox (a notice for each offline
 member, and each offline guardian with a push subscription who reads the chat, folded per
 chat); and the one NOTIFY on ''tutorchat_events'' with the statement''s highest
 position.';
@@ -1228,9 +1268,11 @@ BEGIN
     CASE e.type
     WHEN 'chat_created' THEN
         IF e.payload ->> 'kind' = 'group' THEN
-            INSERT INTO chats (id, kind, title, context, created_by, created_at, active_position, active_at)
+            INSERT INTO chats (id, kind, title, context, created_by, created_at, active_position, active_at,
+                               announcement, audience)
             VALUES (e.chat_id, 'group', e.payload ->> 'title', e.payload -> 'context', e.actor_id, e.created_at,
-                    e.position, e.created_at);
+                    e.position, e.created_at, coalesce((e.payload ->> 'announcement')::boolean, false),
+                    e.payload ->> 'audience');
         ELSIF e.payload ->> 'kind' = 'inquiry' THEN
             INSERT INTO chats (id, kind, title, context, created_by, created_at, active_position, active_at)
             VALUES (e.chat_id, 'inquiry', e.payload ->> 'title', e.payload -> 'context', e.actor_id, e.created_at,
@@ -1377,7 +1419,7 @@ $$;
 COMMENT ON FUNCTION public.events_apply(e public.events) IS 'What each event does to the read models, row by
 row inside the append (a later row of the same statement sees what an earlier one did):
 chat_created inserts the chat, its participants and their membership intervals (a group''s
-members follow as participant_added); participant_added opens an interval and starts the new
+members follow as participant_added; an announcement''s mode and audience are its columns); participant_added opens an interval and starts the new
 member''s read marker at the chat''s newest message (they see nothing from before they
 joined); participant_removed closes it at this position; chat_renamed and chat_closed set the
 chat''s title and closed_at; message_edited sets the current text and edited_at, and
@@ -2035,9 +2077,25 @@ BEGIN
             RAISE EXCEPTION 'a group''s context must be an object'
                 USING ERRCODE = 'check_violation';
         END IF;
+        IF e.payload ? 'announcement' AND jsonb_typeof(e.payload -> 'announcement') <> 'boolean'
+           OR e.payload ? 'audience' AND e.payload -> 'audience' NOT IN ('null', '"my_students"')
+           OR e.payload ->> 'audience' = 'my_students' AND e.payload -> 'announcement' IS DISTINCT FROM 'true' THEN
+            RAISE EXCEPTION 'announcement is a boolean; audience is my_students (of an announcement) or null'
+                USING ERRCODE = 'check_violation';
+        END IF;
+        -- Only the owner posts in an announcement, and admins never write: a teacher's.
+        IF e.payload -> 'announcement' = 'true'
+           AND NOT EXISTS (SELECT 1 FROM users WHERE id = e.actor_id AND role = 'teacher') THEN
+            RAISE EXCEPTION 'only a teacher may create an announcement: its owner is its only writer, and admins write nothing'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
         e.payload := jsonb_build_object('kind', 'group', 'title', e.payload -> 'title')
             || CASE WHEN jsonb_typeof(e.payload -> 'context') = 'object'
-                    THEN jsonb_build_object('context', e.payload -> 'context') ELSE '{}' END;
+                    THEN jsonb_build_object('context', e.payload -> 'context') ELSE '{}' END
+            || CASE WHEN e.payload -> 'announcement' = 'true'
+                    THEN jsonb_build_object('announcement', true) ELSE '{}' END
+            || CASE WHEN e.payload ->> 'audience' = 'my_students'
+                    THEN jsonb_build_object('audience', 'my_students') ELSE '{}' END;
     ELSIF e.payload ->> 'kind' = 'inquiry' THEN
         -- Through inquiry_open(): a live link of this host, a guest without a chat.
         IF e.actor_id IS NULL OR NOT EXISTS (
@@ -2087,7 +2145,7 @@ $$;
 -- Name: FUNCTION events_rule_chat_created(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_chat_created(e public.events) IS 'chat_created: direct, only by the lesson trigger (trigger depth 2, no actor) for a completed lesson of a student and a teacher (one chat per pair, ever: chats_one_per_pair decides races); group, by a teacher or an admin, with a title of 1-200 characters, not blank, and an optional context object; inquiry, by a new guest through a live inquiry link (inquiry_open()). In Rust: access::Staff on POST /api/chats (a group); inquiry_open() behind the inquiry link (an inquiry); nothing for a direct chat, which only the lesson trigger opens.';
+COMMENT ON FUNCTION public.events_rule_chat_created(e public.events) IS 'chat_created: direct, only by the lesson trigger (trigger depth 2, no actor) for a completed lesson of a student and a teacher (one chat per pair, ever: chats_one_per_pair decides races); group, by a teacher or an admin, with a title of 1-200 characters, not blank, and an optional context object; an announcement (announcement true: only its owner posts), by a teacher only, optionally with audience my_students (its members follow the owner''s completed lessons: lessons_join_audiences); inquiry, by a new guest through a live inquiry link (inquiry_open()). In Rust: access::Staff on POST /api/chats (a group); inquiry_open() behind the inquiry link (an inquiry); nothing for a direct chat, which only the lesson trigger opens.';
 
 
 --
@@ -2369,6 +2427,10 @@ BEGIN
         RAISE EXCEPTION 'chat % is closed: it is read-only', e.chat_id
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
+    IF EXISTS (SELECT 1 FROM chats WHERE id = e.chat_id AND announcement AND created_by IS DISTINCT FROM e.actor_id) THEN
+        RAISE EXCEPTION 'chat % is an announcement: only its owner posts, members read', e.chat_id
+            USING ERRCODE = 'insufficient_privilege', HINT = 'announcement_read_only';
+    END IF;
     IF jsonb_typeof(e.payload -> 'content') IS DISTINCT FROM 'string' THEN
         RAISE EXCEPTION 'message_created needs a string payload field content'
             USING ERRCODE = 'check_violation';
@@ -2417,7 +2479,7 @@ $$;
 -- Name: FUNCTION events_rule_message_created(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_message_created(e public.events) IS 'message_created with a reply, attachments, held_since or an "@" in its text (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed; content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind); a message quiet hours held carries held_since, when the server accepted it (not after now); in a group, the members its text mentions are resolved now (message_mentions_resolve) into the payload''s mentions (absent: none). The log assigns the message id, under the lock, so ids grow with positions. In Rust: access::Writer and access::check_access in api::messages::send.';
+COMMENT ON FUNCTION public.events_rule_message_created(e public.events) IS 'message_created with a reply, attachments, held_since or an "@" in its text (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed, the owner if it is an announcement (else HINT announcement_read_only); content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind); a message quiet hours held carries held_since, when the server accepted it (not after now); in a group, the members its text mentions are resolved now (message_mentions_resolve) into the payload''s mentions (absent: none). The log assigns the message id, under the lock, so ids grow with positions. In Rust: access::Writer and access::check_access in api::messages::send.';
 
 
 --
@@ -3142,6 +3204,42 @@ BEGIN
     RETURN NULL;
 END
 $$;
+
+
+--
+-- Name: lessons_join_audiences(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.lessons_join_audiences() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF NEW.status <> 'completed'
+       OR (TG_OP = 'UPDATE' AND OLD.status = 'completed') THEN
+        RETURN NULL;
+    END IF;
+    -- By the owner (the audience is their standing choice): events_rule_participant_added and
+    -- events_member_rule check it as for any other member they add.
+    INSERT INTO events (chat_id, actor_id, type, payload)
+    SELECT c.id, c.created_by, 'participant_added', jsonb_build_object('user_id', NEW.student_id)
+    FROM chats c
+    WHERE c.created_by = NEW.teacher_id AND c.audience = 'my_students' AND c.closed_at IS NULL
+      AND NOT EXISTS (SELECT 1 FROM chat_memberships m WHERE m.chat_id = c.id AND m.user_id = NEW.student_id)
+      AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = c.created_by
+                        AND (u.suspended_until > now() OR u.erasure_requested_at IS NOT NULL))
+      AND EXISTS (SELECT 1 FROM users s WHERE s.id = NEW.student_id AND s.role = 'student')
+    ORDER BY c.id;
+    RETURN NULL;
+END
+$$;
+
+
+--
+-- Name: FUNCTION lessons_join_audiences(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.lessons_join_audiences() IS 'A lesson completed: its student joins each of its teacher''s "all my students" announcements (chats.audience = my_students, open) they were never a member of, by a participant_added of the owner, in the completion''s transaction. A student who left one, or whom the owner removed, is not added back by a later lesson (their leaving is their choice, and the owner''s removal theirs); nobody leaves when lessons end (a completed lesson stays completed). While the owner is suspended (or their erasure asked for) nobody joins: their appends are refused, and a lesson''s completion must not be.';
 
 
 --
@@ -4095,9 +4193,26 @@ CREATE TABLE public.chats (
     active_position bigint NOT NULL,
     active_at timestamp with time zone NOT NULL,
     closed_at timestamp with time zone,
+    announcement boolean DEFAULT false NOT NULL,
+    audience text,
+    CONSTRAINT chats_audience CHECK (((audience IS NULL) OR ((audience = 'my_students'::text) AND announcement))),
     CONSTRAINT chats_kind CHECK ((kind = ANY (ARRAY['direct'::text, 'group'::text, 'inquiry'::text])))
 )
 WITH (fillfactor='70');
+
+
+--
+-- Name: COLUMN chats.announcement; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.chats.announcement IS 'Only the owner (created_by, a teacher) posts; members read. Set by chat_created, never changed. Its members'' unread counts are derived (chat_unread), not kept in chat_participants.unread_count (0 there).';
+
+
+--
+-- Name: COLUMN chats.audience; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.chats.audience IS 'my_students: an announcement whose members follow its owner''s lessons (a student joins when a lesson with the owner is completed: lessons_join_audiences). NULL: members added by hand.';
 
 
 --
@@ -4171,7 +4286,9 @@ CREATE VIEW public.chat_headers AS
                  JOIN public.guardian_links g ON (((g.student_id = p.user_id) AND (g.to_position IS NULL))))
               WHERE (p.chat_id = c.id))))
             ELSE false
-        END AS guardians_read
+        END AS guardians_read,
+    c.announcement,
+    c.audience
    FROM public.chats c;
 
 
@@ -4179,7 +4296,7 @@ CREATE VIEW public.chat_headers AS
 -- Name: VIEW chat_headers; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON VIEW public.chat_headers IS 'A chat as its header shows it (the API''s ChatHeader): updated_at is its last activity, participants_count its current members, guardians_read whether a guardian can read it now (a direct chat''s student''s; under GUARDIAN_GROUPS=own_messages, a group member''s, their child''s own messages).';
+COMMENT ON VIEW public.chat_headers IS 'A chat as its header shows it (the API''s ChatHeader): updated_at is its last activity, participants_count its current members, guardians_read whether a guardian can read it now (a direct chat''s student''s; under GUARDIAN_GROUPS=own_messages, a group member''s, their child''s own messages), announcement and audience as chats has them.';
 
 
 --
@@ -5642,6 +5759,13 @@ CREATE INDEX chat_pins_chat ON public.chat_pins USING btree (chat_id, "position"
 
 
 --
+-- Name: chats_audience; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX chats_audience ON public.chats USING btree (created_by) WHERE (audience IS NOT NULL);
+
+
+--
 -- Name: closure_requests_by; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -6089,6 +6213,13 @@ ALTER TABLE public.events ENABLE ALWAYS TRIGGER events_redaction_only;
 --
 
 CREATE TRIGGER lessons_create_chat AFTER INSERT OR UPDATE OF status ON public.lessons FOR EACH ROW EXECUTE FUNCTION public.lessons_create_chat();
+
+
+--
+-- Name: lessons lessons_join_audiences; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER lessons_join_audiences AFTER INSERT OR UPDATE OF status ON public.lessons FOR EACH ROW EXECUTE FUNCTION public.lessons_join_audiences();
 
 
 --
@@ -6861,6 +6992,13 @@ GRANT ALL ON FUNCTION public.file_deletions_take(p_limit integer) TO tutorchat_a
 
 REVOKE ALL ON FUNCTION public.inquiry_open(p_token text, p_name text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.inquiry_open(p_token text, p_name text) TO tutorchat_app;
+
+
+--
+-- Name: FUNCTION lessons_join_audiences(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.lessons_join_audiences() FROM PUBLIC;
 
 
 --

@@ -76,6 +76,8 @@ pub enum Code {
     EditingOff,
     /// 403: only a group's owner or an admin may manage it.
     NotGroupOwner,
+    /// 403: the chat is an announcement: only its owner posts, members read.
+    AnnouncementReadOnly,
     /// 403: a guest may use their own inquiry chat only.
     GuestConfined,
     /// 403: a cookie-authenticated write from another site (its `Origin`).
@@ -338,6 +340,9 @@ impl From<AppendError> for AppError {
                 Self::Unprocessable(message).with_code(Code::UnknownReaction)
             }
             AppendError::Refused(message, Refusal::TooManyPins) => Self::Conflict(message).with_code(Code::TooManyPins),
+            AppendError::Refused(message, Refusal::AnnouncementReadOnly) => {
+                Self::Forbidden(message).with_code(Code::AnnouncementReadOnly)
+            }
             // The log's trigger refuses two states (its messages say which).
             AppendError::Refused(message, Refusal::Conflict) => {
                 let code = if message.contains("is closed") { Code::ChatClosed } else { Code::MessageDeleted };

@@ -9,6 +9,7 @@
 //!     cargo run --release -p tutorchat-bench -- --only s7                     # retention on S4's data set
 //!     cargo run --release -p tutorchat-bench -- --only s8                     # search, and its cost to S1
 //!     cargo run --release -p tutorchat-bench -- --only s8s --chats 10000 --out /tmp/b  # S8's searches, smaller
+//!     cargo run --release -p tutorchat-bench -- --only s1-audience            # S1 to 2 and to 2,000 members
 //!
 //! (`hold` is internal: S3 runs the tool again as helper processes that hold streams open.)
 //!
@@ -33,7 +34,7 @@ struct Cli {
     /// `run` (default) or `report` (regenerate docs from the last results only).
     #[arg(default_value = "run")]
     action: String,
-    /// Comma-separated scenarios to run (s1,s2,s3,s4,s5,s6,s7,s8; s3u: only S3's one-stream-per-user part; s4 and s6 run together, on one data set, and s7 after them on the same one, or on a data set seeded for it alone; s8 seeds a data set of its own, with words; s8s: only S8's searches, s8w: only its S1 with and without search; s9: S1 with and without flag terms); the others keep their last results.
+    /// Comma-separated scenarios to run (s1,s2,s3,s4,s5,s6,s7,s8; s3u: only S3's one-stream-per-user part; s4 and s6 run together, on one data set, and s7 after them on the same one, or on a data set seeded for it alone; s8 seeds a data set of its own, with words; s8s: only S8's searches, s8w: only its S1 with and without search; s9: S1 with and without flag terms; s1-audience: S1 to a direct chat and to announcements of 2 and 2,000 members); the others keep their last results.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Short runs and small data sets: a smoke test of the tool, not a measurement.
@@ -104,6 +105,9 @@ pub struct Results {
     /// S9: S1 with the school's flag terms and without them.
     #[serde(default)]
     pub s9: Option<scenarios::WriteCost>,
+    /// S1 by audience: a message to a direct chat, to an announcement of 2 and of 2,000 members.
+    #[serde(default)]
+    pub s1_audience: Option<scenarios::S1Audience>,
     /// Every round of each scenario, by scenario ("s1" … "s8"; "s8-writes": S8's S1 with and
     /// without search), from the run that measured it.
     #[serde(default)]
@@ -254,6 +258,16 @@ async fn main() -> anyhow::Result<()> {
             let (cost, rounds) = scenarios::s9(&this, repeat, run, senders).await?;
             results.rounds.insert("s9".into(), rounds);
             results.s9 = Some(cost);
+            save(&results)?;
+        }
+        if wants("s1-audience") {
+            let senders = if cli.quick { 8 } else { 64 };
+            let measured = rounds::repeat(&this, reference, repeat, |server, round| async move {
+                scenarios::s1_audience(&server, round, run, senders).await
+            })
+            .await?;
+            results.rounds.insert("s1-audience".into(), measured.rounds.clone());
+            results.s1_audience = Some(measured.median());
             save(&results)?;
         }
         results.machine = Some(report::Machine::describe());

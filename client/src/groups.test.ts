@@ -32,6 +32,8 @@ function details(members: Person[], title = 'Алгебра'): ChatDetails {
     updated_at: '2025-01-17T15:00:00Z',
     participants_count: members.length,
     guardians_read: false,
+    announcement: false,
+    audience: null,
     closed_at: null,
     created_at: '2025-01-17T14:00:00Z',
     participants: members.map((m) => ({ ...m, online: false, last_seen: null, joined_at: '2025-01-17T14:00:00Z' })),

@@ -34,6 +34,8 @@ export interface GroupDetails {
   context: ChatContext | null;
   /** The owner (its creator). */
   createdBy: number | null;
+  /** An announcement: only the owner posts. */
+  announcement?: boolean;
   /** The current members, in the order they joined. */
   members: GroupMember[];
 }
@@ -70,6 +72,7 @@ export function fromDetails(details: ChatDetails): GroupDetails {
     title: details.title ?? null,
     context: details.context ?? null,
     createdBy: details.created_by ?? null,
+    announcement: details.announcement ?? false,
     members: details.participants.map(({ id, name, role, joined_at: joinedAt }) => ({ id, name, role, joinedAt })),
   };
 }

@@ -92,6 +92,8 @@ describe('presence', () => {
       updated_at: '2025-01-17T15:00:00Z',
       participants_count: 2,
       guardians_read: false,
+      announcement: false,
+      audience: null,
       closed_at: null,
       ward: null,
       ward_only: false,
@@ -127,6 +129,8 @@ describe('presence', () => {
       updated_at: '2025-01-17T15:00:00Z',
       participants_count: 2,
       guardians_read: false,
+      announcement: false,
+      audience: null,
       closed_at: null,
       created_at: '2025-01-17T15:00:00Z',
       participants: [

@@ -24,7 +24,7 @@ export interface Commands {
   /** Changes the text of one of our messages; rejects with the server's reason. */
   edit: (chatId: number, messageId: number, content: string) => Promise<void>;
   /** Creates a group (teachers and admins); resolves with its id, rejects with the server's reason. */
-  createGroup: (title: string, memberIds: number[]) => Promise<number>;
+  createGroup: (title: string, memberIds: number[], mode?: api.GroupMode) => Promise<number>;
   /** Renames a group (its owner or an admin); rejects with the server's reason. */
   renameGroup: (chatId: number, title: string) => Promise<void>;
   /** Adds a member to a group (its owner or an admin); rejects with the server's reason. */
@@ -159,8 +159,8 @@ export function useCommands(store: Store, loaders: Loaders, onHeld: (held: api.H
   );
 
   const createGroup = useCallback(
-    async (title: string, memberIds: number[]) => {
-      const details = await manage(() => api.createGroup(title, memberIds));
+    async (title: string, memberIds: number[], mode: api.GroupMode = {}) => {
+      const details = await manage(() => api.createGroup(title, memberIds, null, mode));
       // The list shows it with its next snapshot (its events may come first: they wait for it).
       void loadChats('refresh');
       return details!.id;

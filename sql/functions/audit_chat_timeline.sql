@@ -18,7 +18,11 @@ CREATE OR REPLACE FUNCTION audit_chat_timeline(p_chat_id bigint) RETURNS TABLE(e
                    ORDER BY v.position DESC LIMIT 1)
                WHEN 'chat_read' THEN format('read up to message %s', e.payload ->> 'up_to_message_id')
                WHEN 'chat_created' THEN
-                   CASE WHEN e.payload ->> 'kind' = 'group'
+                   CASE WHEN e.payload ->> 'audience' = 'my_students'
+                        THEN format('announcement %s to all the owner''s students created', e.payload -> 'title')
+                        WHEN e.payload -> 'announcement' = 'true'
+                        THEN format('announcement %s created (only its owner posts)', e.payload -> 'title')
+                        WHEN e.payload ->> 'kind' = 'group'
                         THEN format('group %s created', e.payload -> 'title')
                         WHEN e.payload ->> 'kind' = 'inquiry'
                         THEN format('inquiry %s opened by guest %s with teacher %s (link %s)', e.payload -> 'title',

@@ -126,7 +126,8 @@ BEGIN
            coalesce(e.payload ->> 'kind', 'direct') AS kind,
            coalesce(t.title, e.payload ->> 'title') AS title, e.payload -> 'context' AS context,
            e.actor_id AS created_by, coalesce(a.active_position, e.position) AS active_position,
-           coalesce(a.active_at, e.created_at) AS active_at, z.created_at AS closed_at
+           coalesce(a.active_at, e.created_at) AS active_at, z.created_at AS closed_at,
+           coalesce((e.payload ->> 'announcement')::boolean, false) AS announcement, e.payload ->> 'audience' AS audience
     FROM replay_other e
     LEFT JOIN replay_activity a ON a.chat_id = e.chat_id
     LEFT JOIN (SELECT DISTINCT ON (x.chat_id) x.chat_id, x.payload ->> 'title' AS title
@@ -197,8 +198,10 @@ BEGIN
         FROM replay_other x WHERE x.type IN ('chat_muted', 'chat_unmuted', 'chat_archived', 'chat_unarchived')
         GROUP BY x.chat_id, x.actor_id
     ), unread AS (
+        -- Kept per member except in an announcement (derived when read: chat_unread; 0 kept).
         SELECT p.chat_id, p.user_id, count(*) AS unread_count
         FROM members p
+        JOIN replay_chats c ON c.id = p.chat_id AND NOT c.announcement
         JOIN replay_messages m ON m.chat_id = p.chat_id AND m.id > p.last_read_message_id
                               AND NOT m.is_deleted AND m.sender_id <> p.user_id
         GROUP BY p.chat_id, p.user_id
@@ -221,7 +224,8 @@ BEGIN
            CASE WHEN r.id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.id IS NOT NULL THEN to_jsonb(l) END
     FROM replay_chats r
     FULL JOIN (SELECT c.id, c.student_id, c.teacher_id, c.created_at, c.last_message_id, c.message_count,
-                      c.kind, c.title, c.context, c.created_by, c.active_position, c.active_at, c.closed_at
+                      c.kind, c.title, c.context, c.created_by, c.active_position, c.active_at, c.closed_at,
+                      c.announcement, c.audience
                FROM chats c
                WHERE everything OR c.id = ANY (scope)) l ON l.id = r.id
     WHERE (r.*) IS DISTINCT FROM (l.*);

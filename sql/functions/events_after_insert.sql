@@ -22,8 +22,9 @@ BEGIN
         -- Each sender a member who joined before their message, each chat open (after the
         -- statement): the row rule or stricter; the appender retries a refused batch one
         -- event at a time (see V13).
-        SELECT s.actor_id, s.chat_id, s.stranger, s.suspended INTO refused
+        SELECT s.actor_id, s.chat_id, s.stranger, s.suspended, s.read_only INTO refused
         FROM (SELECT a.actor_id, a.chat_id, a.position, c.closed_at IS NOT NULL AS closed,
+                     coalesce(c.announcement AND a.actor_id IS DISTINCT FROM c.created_by, false) AS read_only,
                      NOT EXISTS (SELECT 1 FROM chat_participants p
                                  WHERE p.chat_id = a.chat_id AND p.user_id = a.actor_id
                                    AND p.joined_position < a.position) AS stranger,
@@ -32,8 +33,8 @@ BEGIN
                                AND (u.suspended_until > a.created_at OR u.erasure_requested_at IS NOT NULL)) AS suspended
               FROM appended a LEFT JOIN chats c ON c.id = a.chat_id
               WHERE a.type = 'message_created') s
-        WHERE s.stranger OR s.closed OR s.suspended
-        ORDER BY s.stranger DESC, s.suspended DESC, s.position
+        WHERE s.stranger OR s.closed OR s.suspended OR s.read_only
+        ORDER BY s.stranger DESC, s.suspended DESC, s.read_only DESC, s.position
         LIMIT 1;
         IF FOUND AND refused.stranger THEN
             RAISE EXCEPTION 'user % is not a participant of chat %', refused.actor_id, refused.chat_id
@@ -41,6 +42,9 @@ BEGIN
         ELSIF FOUND AND refused.suspended THEN
             RAISE EXCEPTION 'user % is suspended: they may read, not write', refused.actor_id
                 USING ERRCODE = 'insufficient_privilege', HINT = 'account_suspended';
+        ELSIF FOUND AND refused.read_only THEN
+            RAISE EXCEPTION 'chat % is an announcement: only its owner posts, members read', refused.chat_id
+                USING ERRCODE = 'insufficient_privilege', HINT = 'announcement_read_only';
         ELSIF FOUND THEN
             RAISE EXCEPTION 'chat % is closed: it is read-only', refused.chat_id
                 USING ERRCODE = 'object_not_in_prerequisite_state';
@@ -72,7 +76,8 @@ BEGIN
           AND j.newest > p.last_read_message_id;
     END IF;
 
-    -- Counters, last message and activity per chat; unread counts per member.
+    -- Counters, last message and activity per chat; unread counts per member, except in an
+    -- announcement, whose members' are derived when read (chat_unread): no row per member.
     IF counted THEN
     WITH changes AS (
         SELECT a.chat_id, CASE a.type WHEN 'message_created' THEN 1 ELSE -1 END AS sign,
@@ -94,10 +99,13 @@ BEGIN
     WHERE c.id = d.chat_id;
 
     -- A deletion's actor is the message's sender: only the author may delete (the BEFORE trigger).
-    WITH changes AS (
+    -- Materialized without an announcement's changes, so that no plan reads its members.
+    WITH changes AS MATERIALIZED (
         SELECT a.chat_id, (a.payload ->> 'message_id')::bigint AS message_id, a.actor_id AS sender_id,
                CASE a.type WHEN 'message_created' THEN 1 ELSE -1 END AS sign
-        FROM appended a WHERE a.type IN ('message_created', 'message_deleted')
+        FROM appended a
+        WHERE a.type IN ('message_created', 'message_deleted')
+          AND NOT EXISTS (SELECT 1 FROM chats k WHERE k.id = a.chat_id AND k.announcement)
     )
     UPDATE chat_participants p
     SET unread_count = p.unread_count + d.delta
@@ -116,7 +124,9 @@ BEGIN
         SET unread_count = (SELECT count(*) FROM messages m
                             WHERE m.chat_id = p.chat_id AND NOT m.is_deleted
                               AND m.id > p.last_read_message_id AND m.sender_id <> p.user_id)
-        FROM (SELECT DISTINCT a.chat_id, a.actor_id FROM appended a WHERE a.type = 'chat_read') r
+        FROM (SELECT DISTINCT a.chat_id, a.actor_id FROM appended a
+              JOIN chats k ON k.id = a.chat_id AND NOT k.announcement
+              WHERE a.type = 'chat_read') r
         WHERE p.chat_id = r.chat_id AND p.user_id = r.actor_id;
     END IF;
 
@@ -168,10 +178,11 @@ END
 $$;
 
 COMMENT ON FUNCTION events_after_insert() IS 'Once per INSERT statement on events, over its
-rows, in this order: plain messages'' sender (a member who joined before, not suspended) and
-closed-chat checks and their messages rows, and the rows of whom they mention
-(message_mentions); each chat''s last message, message count, activity
-and every member''s unread count; the offline-notification outbox (a notice for each offline
+rows, in this order: plain messages'' sender (a member who joined before, not suspended, the
+owner of an announcement) and closed-chat checks and their messages rows, and the rows of whom
+they mention (message_mentions); each chat''s last message, message count, activity and every
+member''s unread count (not an announcement''s: derived when read, chat_unread); the
+offline-notification outbox (a notice for each offline
 member, and each offline guardian with a push subscription who reads the chat, folded per
 chat); and the one NOTIFY on ''tutorchat_events'' with the statement''s highest
 position.';

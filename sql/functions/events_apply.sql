@@ -9,9 +9,11 @@ BEGIN
     CASE e.type
     WHEN 'chat_created' THEN
         IF e.payload ->> 'kind' = 'group' THEN
-            INSERT INTO chats (id, kind, title, context, created_by, created_at, active_position, active_at)
+            INSERT INTO chats (id, kind, title, context, created_by, created_at, active_position, active_at,
+                               announcement, audience)
             VALUES (e.chat_id, 'group', e.payload ->> 'title', e.payload -> 'context', e.actor_id, e.created_at,
-                    e.position, e.created_at);
+                    e.position, e.created_at, coalesce((e.payload ->> 'announcement')::boolean, false),
+                    e.payload ->> 'audience');
         ELSIF e.payload ->> 'kind' = 'inquiry' THEN
             INSERT INTO chats (id, kind, title, context, created_by, created_at, active_position, active_at)
             VALUES (e.chat_id, 'inquiry', e.payload ->> 'title', e.payload -> 'context', e.actor_id, e.created_at,
@@ -153,7 +155,7 @@ $$;
 COMMENT ON FUNCTION events_apply(e events) IS 'What each event does to the read models, row by
 row inside the append (a later row of the same statement sees what an earlier one did):
 chat_created inserts the chat, its participants and their membership intervals (a group''s
-members follow as participant_added); participant_added opens an interval and starts the new
+members follow as participant_added; an announcement''s mode and audience are its columns); participant_added opens an interval and starts the new
 member''s read marker at the chat''s newest message (they see nothing from before they
 joined); participant_removed closes it at this position; chat_renamed and chat_closed set the
 chat''s title and closed_at; message_edited sets the current text and edited_at, and

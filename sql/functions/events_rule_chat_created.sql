@@ -18,9 +18,25 @@ BEGIN
             RAISE EXCEPTION 'a group''s context must be an object'
                 USING ERRCODE = 'check_violation';
         END IF;
+        IF e.payload ? 'announcement' AND jsonb_typeof(e.payload -> 'announcement') <> 'boolean'
+           OR e.payload ? 'audience' AND e.payload -> 'audience' NOT IN ('null', '"my_students"')
+           OR e.payload ->> 'audience' = 'my_students' AND e.payload -> 'announcement' IS DISTINCT FROM 'true' THEN
+            RAISE EXCEPTION 'announcement is a boolean; audience is my_students (of an announcement) or null'
+                USING ERRCODE = 'check_violation';
+        END IF;
+        -- Only the owner posts in an announcement, and admins never write: a teacher's.
+        IF e.payload -> 'announcement' = 'true'
+           AND NOT EXISTS (SELECT 1 FROM users WHERE id = e.actor_id AND role = 'teacher') THEN
+            RAISE EXCEPTION 'only a teacher may create an announcement: its owner is its only writer, and admins write nothing'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
         e.payload := jsonb_build_object('kind', 'group', 'title', e.payload -> 'title')
             || CASE WHEN jsonb_typeof(e.payload -> 'context') = 'object'
-                    THEN jsonb_build_object('context', e.payload -> 'context') ELSE '{}' END;
+                    THEN jsonb_build_object('context', e.payload -> 'context') ELSE '{}' END
+            || CASE WHEN e.payload -> 'announcement' = 'true'
+                    THEN jsonb_build_object('announcement', true) ELSE '{}' END
+            || CASE WHEN e.payload ->> 'audience' = 'my_students'
+                    THEN jsonb_build_object('audience', 'my_students') ELSE '{}' END;
     ELSIF e.payload ->> 'kind' = 'inquiry' THEN
         -- Through inquiry_open(): a live link of this host, a guest without a chat.
         IF e.actor_id IS NULL OR NOT EXISTS (
@@ -65,6 +81,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_chat_created(e events) IS 'chat_created: direct, only by the lesson trigger (trigger depth 2, no actor) for a completed lesson of a student and a teacher (one chat per pair, ever: chats_one_per_pair decides races); group, by a teacher or an admin, with a title of 1-200 characters, not blank, and an optional context object; inquiry, by a new guest through a live inquiry link (inquiry_open()). In Rust: access::Staff on POST /api/chats (a group); inquiry_open() behind the inquiry link (an inquiry); nothing for a direct chat, which only the lesson trigger opens.';
+COMMENT ON FUNCTION events_rule_chat_created(e events) IS 'chat_created: direct, only by the lesson trigger (trigger depth 2, no actor) for a completed lesson of a student and a teacher (one chat per pair, ever: chats_one_per_pair decides races); group, by a teacher or an admin, with a title of 1-200 characters, not blank, and an optional context object; an announcement (announcement true: only its owner posts), by a teacher only, optionally with audience my_students (its members follow the owner''s completed lessons: lessons_join_audiences); inquiry, by a new guest through a live inquiry link (inquiry_open()). In Rust: access::Staff on POST /api/chats (a group); inquiry_open() behind the inquiry link (an inquiry); nothing for a direct chat, which only the lesson trigger opens.';
 
 REVOKE ALL ON FUNCTION events_rule_chat_created(e events) FROM PUBLIC;

@@ -20,10 +20,24 @@ pub struct Access {
     /// The chat is closed (an idle or blocked inquiry, a direct chat closed on a guardian's
     /// request): read-only for everyone.
     pub closed: bool,
+    /// The chat is an announcement and the caller is not its owner: they read, never post.
+    pub read_only: bool,
 }
 
 impl Access {
-    const ALL: Self = Self { visible_from: 0, closed: false };
+    const ALL: Self = Self { visible_from: 0, closed: false, read_only: false };
+
+    /// 403 `announcement_read_only` when only the chat's owner posts in it and the caller is
+    /// not them: for messages (the log's trigger refuses them too), typing and uploads.
+    pub fn postable(self, chat_id: i64) -> Result<Self> {
+        if self.read_only {
+            return Err(AppError::Forbidden(format!(
+                "chat {chat_id} is an announcement: only its owner posts, members read"
+            ))
+            .with_code(Code::AnnouncementReadOnly));
+        }
+        Ok(self)
+    }
 
     /// 409 when the chat is closed: for writes that are not events of the log (typing,
     /// uploads), which the log's triggers cannot refuse themselves.
@@ -55,7 +69,7 @@ pub async fn check_access(state: &AppState, chat_id: i64, user: &AuthUser) -> Re
         let client = state.db.get().await?;
         let ward =
             wards_in(&client, user.id, &[chat_id], false).await?.remove(&chat_id).ok_or_else(|| no_chat(chat_id))?;
-        return Ok(Access { visible_from: ward.since, closed: ward.closed });
+        return Ok(Access { visible_from: ward.since, closed: ward.closed, read_only: false });
     }
     match state.hub.is_member(chat_id, user.id) {
         // The hub answers for open direct chats only (a closed one is the database's).
@@ -69,16 +83,17 @@ pub async fn check_access(state: &AppState, chat_id: i64, user: &AuthUser) -> Re
     let client = state.db.get().await?;
     let statement = client
         .prepare_cached(
-            "SELECT p.joined_position, c.closed_at IS NOT NULL AS closed FROM chats c
+            "SELECT p.joined_position, c.closed_at IS NOT NULL AS closed,
+                    c.announcement AND c.created_by IS DISTINCT FROM $2 AS read_only FROM chats c
              LEFT JOIN chat_participants p ON p.chat_id = c.id AND p.user_id = $2
              WHERE c.id = $1",
         )
         .await?;
     let row = client.query_opt(&statement, &[&chat_id, &user.id]).await?.ok_or_else(|| no_chat(chat_id))?;
-    let closed = row.get("closed");
+    let (closed, read_only) = (row.get("closed"), row.get("read_only"));
     match row.get::<_, Option<i64>>("joined_position") {
-        _ if user.is_admin() => Ok(Access { visible_from: 0, closed }),
-        Some(joined) => Ok(Access { visible_from: joined, closed }),
+        _ if user.is_admin() => Ok(Access { visible_from: 0, closed, read_only }),
+        Some(joined) => Ok(Access { visible_from: joined, closed, read_only }),
         None => Err(no_chat(chat_id)),
     }
 }

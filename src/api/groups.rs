@@ -22,7 +22,7 @@ use crate::error::{Code, ErrorBody};
 use crate::extract::{JsonBody, PathParam};
 use crate::limits::Limited;
 use crate::log::{NewEvent, store};
-use crate::wire::{ChatHeader, Contact, Person};
+use crate::wire::{Audience, ChatHeader, Contact, Person};
 use crate::{AppError, AppState, Result};
 
 /// Members a group may have at most.
@@ -77,6 +77,14 @@ pub struct NewChat {
     /// any JSON object of at most 2,000 bytes.
     #[schema(value_type = Option<Object>)]
     pub context: Option<serde_json::Value>,
+    /// An announcement: only the creator (a teacher; an admin's is refused, as admins write
+    /// nothing) posts, members read. Set at creation, never changed.
+    #[serde(default)]
+    pub announcement: bool,
+    /// `"my_students"`: an announcement (implied) to every student who has a completed lesson
+    /// with the creator, now and as lessons complete later; `participant_ids` may add others.
+    #[serde(default)]
+    pub audience: Option<Audience>,
 }
 
 /// The kind of chat `POST /api/chats` creates: only groups.
@@ -196,7 +204,9 @@ pub(super) async fn load(state: &AppState, chat_id: i64) -> Result<ChatDetails> 
 }
 
 /// Creates a group: a teacher's (who becomes its first member and owner) or an admin's (who
-/// owns it without being a member). Students cannot (403).
+/// owns it without being a member). Students cannot (403). An announcement (only its owner
+/// posts) is a teacher's only (403 for an admin: the log's rule); with `audience: my_students`
+/// its members are the teacher's students (a completed lesson), now and later.
 #[utoipa::path(post, path = "/api/chats", tag = "chats", request_body = NewChat,
     responses((status = 422, body = ErrorBody, description = "a member who may not be added"), (status = 201, body = ChatDetails), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody)))]
@@ -223,14 +233,39 @@ pub async fn create(
         )));
     }
     check_members(&state, &user, &members).await?;
+    let announcement = body.announcement || body.audience.is_some();
 
     // One statement: the chat and its members appear in the log together.
     let chat_id = {
         let mut client = state.db.get().await?;
         let tx = client.transaction().await?;
         let chat_id: i64 = tx.query_one("SELECT nextval('chats_id_seq')", &[]).await?.get(0);
+        if body.audience == Some(Audience::MyStudents) {
+            // Read in the transaction that appends: a lesson completed after it adds its
+            // student itself (lessons_join_audiences), finding the chat committed.
+            let students = tx
+                .query(
+                    "SELECT DISTINCT l.student_id FROM lessons l JOIN users s ON s.id = l.student_id AND s.role = 'student'
+                     WHERE l.teacher_id = $1 AND l.status = 'completed' ORDER BY l.student_id",
+                    &[&user.id],
+                )
+                .await?;
+            for row in students {
+                let id: i64 = row.get(0);
+                if id != user.id && !members.contains(&id) {
+                    members.push(id);
+                }
+            }
+        }
         let founder = (user.role == Role::Teacher).then_some(user.id);
-        let mut events = vec![NewEvent::GroupCreated { chat_id, creator_id: user.id, title: body.title, context }];
+        let mut events = vec![NewEvent::GroupCreated {
+            chat_id,
+            creator_id: user.id,
+            title: body.title,
+            context,
+            announcement,
+            audience: body.audience,
+        }];
         events.extend(founder.into_iter().chain(members).map(|id| NewEvent::ParticipantAdded {
             chat_id,
             actor_id: user.id,
@@ -292,14 +327,19 @@ pub async fn add(
     state.limits.check(Limited::write_by(user.role), user.id)?;
     group_manager(&state, chat_id, &user, "add members").await?;
     check_members(&state, &user, &[body.user_id]).await?;
-    let count: i64 = state
+    // An announcement has no cap: a message to it costs the same whatever its audience.
+    let row = state
         .db
         .get()
         .await?
-        .query_one("SELECT count(*) FROM chat_participants WHERE chat_id = $1", &[&chat_id])
-        .await?
-        .get(0);
-    if count as usize >= MAX_GROUP_MEMBERS {
+        .query_one(
+            "SELECT (SELECT count(*) FROM chat_participants WHERE chat_id = $1) AS count,
+                    coalesce((SELECT announcement FROM chats WHERE id = $1), false) AS announcement",
+            &[&chat_id],
+        )
+        .await?;
+    let (count, announcement): (i64, bool) = (row.get("count"), row.get("announcement"));
+    if !announcement && count as usize >= MAX_GROUP_MEMBERS {
         return Err(AppError::Conflict(format!("the group has its maximum of {MAX_GROUP_MEMBERS} members"))
             .with_code(Code::GroupFull));
     }

@@ -83,7 +83,7 @@ pub struct Deleted {
                headers(("X-Event-Position" = i64, description = "the message's position in the log"))),
               (status = 202, body = super::scheduled::Accepted, description = "with `send_at`: scheduled (a `ScheduledMessage`, sent at `send_at`); or quiet hours (QUIET_HOURS): a teacher's message to a chat with a student is accepted and held (a `HeldMessage`), and delivered at `deliver_at`"),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody, description = "no such chat, or the caller is not a participant (one answer for both)"),
+              (status = 403, body = ErrorBody, description = "no such chat, or the caller is not a participant (one answer for both); an announcement whose owner the caller is not (`announcement_read_only`)"),
               (status = 409, body = ErrorBody, description = "the chat is closed (an idle inquiry): read-only"),
               (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = body.chat_id))]
@@ -94,7 +94,7 @@ pub async fn send(
     JsonBody(body): JsonBody<SendMessage>,
 ) -> Result<Response> {
     // No pooled connection is held while waiting for the writer, which needs one too.
-    let access = check_access(&state, body.chat_id, &user).await?;
+    let access = check_access(&state, body.chat_id, &user).await?.postable(body.chat_id)?;
     let empty = if body.attachment_ids.is_empty() { Empty::Unfit } else { Empty::Allowed };
     check_message_text("content", &body.content, empty)?;
     if body.attachment_ids.len() > MAX_ATTACHMENTS {

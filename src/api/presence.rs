@@ -45,7 +45,7 @@ pub async fn typing(
 ) -> Result<StatusCode> {
     // A typing request costs a lookup and, when forwarded, a notification on every replica:
     // it counts as a write (Writer).
-    check_access(&state, chat_id, &user).await?.writable(chat_id)?;
+    check_access(&state, chat_id, &user).await?.writable(chat_id)?.postable(chat_id)?;
     if state.typing.admit(user.id, chat_id, body.is_typing) {
         state.signals.send(Signal::Typing(TypingEvent { chat_id, user_id: user.id, is_typing: body.is_typing }));
     }

@@ -83,7 +83,8 @@ pub async fn mark_read(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The caller's unread messages over all their chats (participants only).
+/// The caller's unread messages over all their chats (participants only): the counters kept
+/// per member, and each announcement's derived from the read marker (`chat_unread`).
 #[utoipa::path(get, path = "/api/unread-count", tag = "chats",
     responses((status = 200, body = UnreadCount), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
@@ -93,8 +94,11 @@ pub async fn unread_count(State(state): State<AppState>, Participant(user): Part
         .get()
         .await?
         .query_one(
-            "SELECT coalesce(sum(unread_count), 0)::bigint AS unread, count(*) FILTER (WHERE unread_count > 0) AS chats
-             FROM chat_participants WHERE user_id = $1",
+            "SELECT coalesce(sum(n.unread), 0)::bigint AS unread, count(*) FILTER (WHERE n.unread > 0) AS chats
+             FROM chat_participants p JOIN chats c ON c.id = p.chat_id
+             CROSS JOIN LATERAL chat_unread(c.id, c.announcement, c.created_by = p.user_id, p.last_read_message_id,
+                                            p.unread_count) n
+             WHERE p.user_id = $1",
             &[&user.id],
         )
         .await?;

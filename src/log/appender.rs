@@ -73,6 +73,8 @@ pub enum Refusal {
     UnknownReaction,
     /// The chat has as many pins as it may (`PINS_PER_CHAT`).
     TooManyPins,
+    /// The chat is an announcement and the sender is not its owner.
+    AnnouncementReadOnly,
 }
 
 impl From<tokio_postgres::Error> for AppendError {
@@ -102,6 +104,7 @@ impl From<tokio_postgres::Error> for AppendError {
             Some("unfit") => Refusal::Unfit,
             Some("unknown_reaction") => Refusal::UnknownReaction,
             Some("too_many_pins") => Refusal::TooManyPins,
+            Some("announcement_read_only") => Refusal::AnnouncementReadOnly,
             _ => refusal,
         };
         let message = match db.constraint() {

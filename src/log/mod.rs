@@ -285,6 +285,16 @@ pub enum PurgeCause {
     Erasure,
 }
 
+/// Who an announcement's members are. `my_students`: the students who have a completed lesson
+/// with its owner, now and later (a lesson completed after it was created adds its student).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    MyStudents,
+}
+
+crate::db::text_column!(Audience { MyStudents => "my_students" });
+
 /// What kind of chat a `chat_created` opened. Told apart by their fields, tried in this order:
 /// only an inquiry has `guest_id`, only a group (or an inquiry) `title`, a pair neither.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -304,6 +314,11 @@ pub enum ChatOpened {
         title: String,
         #[serde(default)]
         context: Option<serde_json::Value>,
+        /// Only its owner posts (an announcement).
+        #[serde(default)]
+        announcement: bool,
+        #[serde(default)]
+        audience: Option<Audience>,
     },
     /// A lesson pair, both members from the start.
     Direct { student_id: i64, teacher_id: i64 },

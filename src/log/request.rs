@@ -43,6 +43,9 @@ pub enum NewEvent {
         creator_id: i64,
         title: String,
         context: Option<serde_json::Value>,
+        /// Only the creator posts (an announcement), to this audience if any.
+        announcement: bool,
+        audience: Option<super::Audience>,
     },
     ParticipantAdded {
         chat_id: i64,
@@ -237,11 +240,12 @@ impl NewEvent {
                 EventType::ChatRead,
                 serde_json::json!({ "up_to_message_id": up_to_message_id }),
             ),
-            Self::GroupCreated { chat_id, creator_id, title, context } => (
+            Self::GroupCreated { chat_id, creator_id, title, context, announcement, audience } => (
                 Some(*chat_id),
                 Some(*creator_id),
                 EventType::ChatCreated,
-                serde_json::json!({ "kind": "group", "title": title, "context": context }),
+                serde_json::json!({ "kind": "group", "title": title, "context": context,
+                                    "announcement": announcement, "audience": audience }),
             ),
             Self::ParticipantAdded { chat_id, actor_id, user_id } => (
                 Some(*chat_id),

@@ -60,6 +60,8 @@ pub enum ChatKind {
 
 crate::db::text_column!(ChatKind { Direct => "direct", Group => "group", Inquiry => "inquiry" });
 
+pub use crate::log::Audience;
+
 /// What every view of a chat says about it, whoever looks.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ChatHeader {
@@ -85,6 +87,12 @@ pub struct ChatHeader {
     /// A direct chat whose student has a guardian linked now: the guardian reads it (never
     /// writes), and the header tells both its members so.
     pub guardians_read: bool,
+    /// An announcement: only its owner (`created_by`, a teacher) posts; members read, and
+    /// `POST /api/messages` answers them 403 `announcement_read_only`.
+    pub announcement: bool,
+    /// An announcement's members follow its owner's lessons (`my_students`); null: members
+    /// added by hand.
+    pub audience: Option<Audience>,
 }
 
 impl ChatHeader {
@@ -99,6 +107,8 @@ impl ChatHeader {
             participants_count: row.try_get("participants_count")?,
             closed_at: row.try_get("closed_at")?,
             guardians_read: row.try_get("guardians_read")?,
+            announcement: row.try_get("announcement")?,
+            audience: row.try_get("audience")?,
         })
     }
 
@@ -113,6 +123,8 @@ impl ChatHeader {
             participants_count: 2,
             closed_at: None,
             guardians_read: false,
+            announcement: false,
+            audience: None,
         }
     }
 }

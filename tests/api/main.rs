@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod announcements;
 mod appender;
 mod attachments;
 mod audit;

@@ -9,6 +9,7 @@ mod intro;
 mod machine;
 mod rounds_table;
 mod s1;
+mod s1_audience;
 mod s2;
 mod s3;
 mod s4;
@@ -77,6 +78,9 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
     let mut page = Page::default();
     if let Some(s1) = &results.s1 {
         s1::section(&mut page, results, s1, &charts)?;
+    }
+    if let Some(s) = &results.s1_audience {
+        s1_audience::section(&mut page, results, s);
     }
     if let Some(s2) = &results.s2 {
         s2::section(&mut page, results, s2, &charts)?;

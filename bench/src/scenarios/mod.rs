@@ -3,6 +3,7 @@
 
 mod costs;
 mod s1;
+mod s1_audience;
 mod s2;
 mod s3;
 mod s4;
@@ -14,6 +15,7 @@ mod s9;
 
 pub use costs::write_cost;
 pub use s1::{S1, s1};
+pub use s1_audience::{S1Audience, s1_audience};
 pub use s2::{S2, S2Run, s2};
 pub use s3::{S3, hold, s3_all, s3_users};
 pub use s4::{S4, s4};

@@ -5,19 +5,31 @@ import { get, request } from './request';
 import type { ChatContext, ChatDetails, Schemas } from './types';
 
 /**
+ * What kind of group to create: an announcement (only its owner, a teacher, posts), and its
+ * audience (`my_students`: every student with a completed lesson with them, now and later).
+ */
+export interface GroupMode {
+  announcement?: boolean;
+  audience?: 'my_students';
+}
+
+/**
  * Creates a group (teachers and admins): a teacher creator becomes its first member and its
- * owner; an admin creator owns it without being a member. `title`: 1–200 characters.
+ * owner; an admin creator owns it without being a member. `title`: 1–200 characters. An
+ * announcement is a teacher's only.
  */
 export async function createGroup(
   title: string,
   participantIds: number[],
   context: ChatContext | null = null,
+  mode: GroupMode = {},
 ): Promise<ChatDetails> {
   const body: Schemas['NewChat'] = {
     kind: 'group',
     title,
     participant_ids: participantIds,
     ...(context === null ? {} : { context }),
+    ...mode,
   };
   return (await request<ChatDetails>('POST', '/api/chats', body)).data;
 }

@@ -234,6 +234,8 @@ describe('admin chat list', () => {
     updated_at: '2025-01-17T15:00:00Z',
     participants_count: 2,
     guardians_read: false,
+    announcement: false,
+    audience: null,
     closed_at: null,
     participants: [{ id: 4, name: 'Мария Иванова', role: 'student' }, ivan],
     messages_count: 2,

@@ -25,6 +25,8 @@ export function summary(id: number, unread = 0, at: string | null = null, lastRe
     updated_at: at ?? '2025-01-10T12:00:00Z',
     participants_count: 2,
     guardians_read: false,
+    announcement: false,
+    audience: null,
     closed_at: null,
     ward: null,
     ward_only: false,

@@ -16,6 +16,8 @@ describe('inquiries in the chat list', () => {
     updated_at: '2025-01-17T15:40:00Z',
     participants_count: 2,
     guardians_read: false,
+    announcement: false,
+    audience: null,
     closed_at: closedAt,
     ward: null,
     ward_only: false,

@@ -12,7 +12,10 @@ import type { ChatItem, ChatList } from './model';
 /** The header fields of a chat view (a server before groups sent none: a direct chat). */
 function header(
   chat: Partial<
-    Pick<ChatSummary, 'kind' | 'title' | 'context' | 'created_by' | 'participants_count' | 'closed_at' | 'guardians_read'>
+    Pick<
+      ChatSummary,
+      'kind' | 'title' | 'context' | 'created_by' | 'participants_count' | 'closed_at' | 'guardians_read' | 'announcement'
+    >
   >,
 ) {
   const kind = chat.kind ?? 'direct';
@@ -25,6 +28,8 @@ function header(
     closedAt: chat.closed_at ?? null,
     // A server before guardians: nobody reads along.
     guardiansRead: chat.guardians_read ?? false,
+    // A server before announcements: every member writes.
+    announcement: chat.announcement ?? false,
   };
 }
 

@@ -43,6 +43,8 @@ export interface ChatItem {
   closedReason?: string;
   /** A direct chat whose student has a guardian linked now (its header tells its members so). */
   guardiansRead: boolean;
+  /** An announcement: only its owner (`createdBy`) posts; the other members read. */
+  announcement?: boolean;
   /** A guardian's view: the child whose chat this is (`people` holds the teacher); null for everyone else. */
   ward: Person | null;
   /** Participants: we muted it (no push or webhook notice; unread still counts). */

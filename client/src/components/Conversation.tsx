@@ -90,6 +90,8 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
   const memberCount = details?.members.length ?? chat?.participantsCount ?? 0;
   const owner = details?.createdBy ?? chat?.createdBy ?? null;
   const manages = canManage({ kind: isGroup ? 'group' : 'direct', createdBy: owner }, me);
+  // An announcement: only its owner posts; the other members read (the server refuses them too).
+  const listener = (details?.announcement ?? chat?.announcement ?? false) && owner !== me.id && !reader;
   // Pins: a group's owner, a direct chat's (or an inquiry's teacher's) participants, while they may write.
   const pinControl = usePins(chatId, workspace.pinsNews);
   const pinning = mayPin({ kind: isGroup ? 'group' : (chat?.kind ?? 'direct'), createdBy: owner }, me, !reader && !ended && !closed && suspension === null);
@@ -101,7 +103,7 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
   const onReply = useCallback((message: Message) => setReply(replyRefOf(message)), [setReply]);
 
   // Files dragged over the conversation go to its composer (where there is one).
-  const canAttach = !reader && !ended && !closed && suspension === null;
+  const canAttach = !reader && !listener && !ended && !closed && suspension === null;
   const [dragging, setDragging] = useState(false);
   const dragDepth = useRef(0); // enter/leave also fire for every child crossed
   const carriesFiles = (event: DragEvent) => canAttach && event.dataTransfer.types.includes('Files');
@@ -287,6 +289,10 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
           reason={chat?.closedReason}
           direct={chat?.kind === 'direct'}
         />
+      ) : listener ? (
+        <p className="read-only" data-testid="announcement-read-only">
+          <span aria-hidden="true">📣</span> {t('conversation.announcementReadOnly')}
+        </p>
       ) : reader ? (
         <p className="read-only" data-testid="read-only">
           <span aria-hidden="true">👁</span> {t(isGuardian ? 'guardians.readOnly' : 'conversation.readOnly')}

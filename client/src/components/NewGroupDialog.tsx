@@ -1,6 +1,6 @@
 import { useState } from 'react';
 
-import type { Person } from '../api';
+import type { GroupMode, Person } from '../api';
 import { MAX_TITLE_CHARS } from '../groups';
 import { useLocale } from '../i18n';
 import { useSession } from '../session/SessionContext';
@@ -10,12 +10,16 @@ import { FormDialog } from './FormDialog';
 
 interface Props {
   /** Creates the group; resolves with its id, rejects with the server's reason. */
-  onCreate: (title: string, memberIds: number[]) => Promise<number>;
+  onCreate: (title: string, memberIds: number[], mode?: GroupMode) => Promise<number>;
   onCreated: (chatId: number) => void;
   onClose: () => void;
 }
 
-/** "New group" (teachers and admins): a title and the members, picked from the user list. */
+/**
+ * "New group" (teachers and admins): a title and the members, picked from the user list. A
+ * teacher may make it an announcement (only they write), or announce to all their students in
+ * one click (its members follow their lessons).
+ */
 export function NewGroupDialog({ onCreate, onCreated, onClose }: Props) {
   const { t } = useLocale();
   const { me } = useSession();
@@ -23,7 +27,9 @@ export function NewGroupDialog({ onCreate, onCreated, onClose }: Props) {
   const [title, setTitle] = useState('');
   const [picked, setPicked] = useState<ReadonlySet<number>>(new Set());
   const [typedIds, setTypedIds] = useState('');
+  const [announcement, setAnnouncement] = useState(false);
   const [busy, setBusy] = useState(false);
+  const teacher = me.role === 'teacher';
   const [error, setError] = useState<string | null>(null);
 
   const tooLong = [...title].length > MAX_TITLE_CHARS;
@@ -38,17 +44,24 @@ export function NewGroupDialog({ onCreate, onCreated, onClose }: Props) {
       return next;
     });
 
-  const submit = async () => {
-    if (!ready || memberIds === null) return;
+  const create = async (name: string, ids: number[], mode: GroupMode) => {
     setBusy(true);
     setError(null);
     try {
-      const chatId = await onCreate(title.trim(), memberIds);
+      const chatId = await onCreate(name, ids, mode);
       onCreated(chatId);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
       setBusy(false);
     }
+  };
+  const submit = () => {
+    if (ready && memberIds !== null) void create(title.trim(), memberIds, announcement ? { announcement } : {});
+  };
+  // One click: the title typed, else "All my students"; the members are the server's to find.
+  const allMyStudents = () => {
+    if (busy || tooLong) return;
+    void create(title.trim() || t('groups.allMyStudentsTitle'), [], { audience: 'my_students' });
   };
 
   return (
@@ -58,9 +71,25 @@ export function NewGroupDialog({ onCreate, onCreated, onClose }: Props) {
       busy={busy}
       error={error}
       submit={{ label: t('groups.create'), busyLabel: t('groups.creating'), testId: 'create-group', disabled: !ready }}
-      onSubmit={() => void submit()}
+      onSubmit={submit}
       cancel={{ label: t('groups.cancel') }}
       onClose={onClose}
+      intro={
+        teacher && (
+          <p className="field">
+            <button
+              type="button"
+              className="button"
+              data-testid="create-all-my-students"
+              disabled={busy || tooLong}
+              onClick={allMyStudents}
+            >
+              📣 {t('groups.allMyStudents')}
+            </button>
+            <span className="muted small"> {t('groups.allMyStudentsHint')}</span>
+          </p>
+        )
+      }
     >
       <label className="field">
         <span className="field-label">{t('groups.titleLabel')}</span>
@@ -75,6 +104,17 @@ export function NewGroupDialog({ onCreate, onCreated, onClose }: Props) {
         />
         {tooLong && <span className="error small">{t('groups.titleTooLong', { max: MAX_TITLE_CHARS })}</span>}
       </label>
+      {teacher && (
+        <label className="pick">
+          <input
+            type="checkbox"
+            data-testid="group-announcement"
+            checked={announcement}
+            onChange={(e) => setAnnouncement(e.target.checked)}
+          />
+          <span className="pick-name">{t('groups.announcement')}</span>
+        </label>
+      )}
       <fieldset className="field">
         <legend className="field-label">
           {t('groups.pickMembers')}

@@ -457,7 +457,9 @@ export interface paths {
         put?: never;
         /**
          * Creates a group: a teacher's (who becomes its first member and owner) or an admin's (who
-         *     owns it without being a member). Students cannot (403).
+         *     owns it without being a member). Students cannot (403). An announcement (only its owner
+         *     posts) is a teacher's only (403 for an admin: the log's rule); with `audience: my_students`
+         *     its members are the teacher's students (a completed lesson), now and later.
          */
         post: operations["create"];
         delete?: never;
@@ -1322,7 +1324,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's unread messages over all their chats (participants only). */
+        /**
+         * The caller's unread messages over all their chats (participants only): the counters kept
+         *     per member, and each announcement's derived from the read marker (`chat_unread`).
+         */
         get: operations["unread_count"];
         put?: never;
         post?: never;
@@ -1475,6 +1480,12 @@ export interface components {
              */
             width?: number | null;
         };
+        /**
+         * @description Who an announcement's members are. `my_students`: the students who have a completed lesson
+         *     with its owner, now and later (a lesson completed after it was created adds its student).
+         * @enum {string}
+         */
+        Audience: "my_students";
         /** @description How one may sign in on this server. */
         AuthConfig: {
             /** @description The demo's user picker (`/api/dev/users`, `/api/dev/login`) is available. */
@@ -1543,6 +1554,12 @@ export interface components {
         };
         /** @description What every view of a chat says about it, whoever looks. */
         ChatHeader: {
+            /**
+             * @description An announcement: only its owner (`created_by`, a teacher) posts; members read, and
+             *     `POST /api/messages` answers them 403 `announcement_read_only`.
+             */
+            announcement: boolean;
+            audience: components["schemas"]["Audience"] | null;
             /**
              * Format: date-time
              * @description When an inquiry was closed for lack of activity: it is read-only since (null: open).
@@ -1690,7 +1707,7 @@ export interface components {
          *     has a general code; the precise ones below it name what a client may want to act on.
          * @enum {string}
          */
-        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" | "forbidden" | "admin_read_only" | "guardian_read_only" | "not_author" | "editing_off" | "not_group_owner" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "visitor_blocked" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "message_purged" | "already_reported" | "group_full" | "too_many_pins" | "already_sent" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "unknown_reaction" | "send_at_past" | "send_at_too_far" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
+        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" | "forbidden" | "admin_read_only" | "guardian_read_only" | "not_author" | "editing_off" | "not_group_owner" | "announcement_read_only" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "visitor_blocked" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "message_purged" | "already_reported" | "group_full" | "too_many_pins" | "already_sent" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "unknown_reaction" | "send_at_past" | "send_at_too_far" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
         CompletedLesson: {
             /**
              * Format: int64
@@ -2083,6 +2100,12 @@ export interface components {
             user_id: number | null;
         };
         NewChat: {
+            /**
+             * @description An announcement: only the creator (a teacher; an admin's is refused, as admins write
+             *     nothing) posts, members read. Set at creation, never changed.
+             */
+            announcement?: boolean;
+            audience?: components["schemas"]["Audience"] | null;
             /**
              * @description What the group is about, e.g. `{"type": "course", "id": 12, "title": "ЕГЭ математика"}`:
              *     any JSON object of at most 2,000 bytes.
@@ -8024,7 +8047,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description no such chat, or the caller is not a participant (one answer for both) */
+            /** @description no such chat, or the caller is not a participant (one answer for both); an announcement whose owner the caller is not (`announcement_read_only`) */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -30,6 +30,8 @@ function summary(id: number, patch: Partial<ChatSummary> = {}): ChatSummary {
     participants_count: 2,
     closed_at: null,
     guardians_read: false,
+    announcement: false,
+    audience: null,
     ward: null,
     ward_only: false,
     participant: { ...ivan, online: false, last_seen: null },

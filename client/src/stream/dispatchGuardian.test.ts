@@ -26,6 +26,8 @@ function ofChild(id: number, ward: Person): ChatSummary {
     updated_at: '2025-01-17T15:00:00Z',
     participants_count: 2,
     guardians_read: true,
+    announcement: false,
+    audience: null,
     ward,
     ward_only: false,
     closed_at: null,

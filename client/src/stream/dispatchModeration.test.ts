@@ -26,6 +26,8 @@ const direct: ChatItem = fromSummary({
   updated_at: '2025-01-17T15:00:00Z',
   participants_count: 2,
   guardians_read: false,
+  announcement: false,
+  audience: null,
   closed_at: null,
   ward: null,
   ward_only: false,

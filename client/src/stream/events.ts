@@ -143,6 +143,7 @@ function chatItem(value: unknown, position: number): ChatItem | null {
   if (!isOptional(value.context, (v) => v === null || isObject(v))) return null;
   if (!isOptional(value.closed_at, (v) => v === null || isTimestamp(v))) return null;
   if (!isOptional(value.guardians_read, isBoolean)) return null;
+  if (!isOptional(value.announcement, isBoolean)) return null;
   if (!isOptional(value.ward, (v) => v === null || isPerson(v))) return null;
   if (Array.isArray(value.participants)) {
     return value.participants.every(isPerson) ? fromAdminChat(value as unknown as AdminChat, position) : null;

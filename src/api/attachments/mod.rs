@@ -92,7 +92,7 @@ pub async fn upload(
         )
     })?;
     // A closed chat takes no upload: refused here at once, and bound by upload_reserve().
-    check_access(&state, chat_id, &user).await?.writable(chat_id)?;
+    check_access(&state, chat_id, &user).await?.writable(chat_id)?.postable(chat_id)?;
     // The file is at most the request, and at most the limit: reserved before a byte streams.
     let max_file_bytes = state.config.storage.max_file_bytes;
     let length = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());

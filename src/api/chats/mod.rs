@@ -79,7 +79,8 @@ pub struct ListQuery {
 /// chosen first, from the user's participant rows and the chats' activity as of the head
 /// (`chat_activity_as_of`); only they are then joined to their last message and partner. The
 /// last message and the unread count are read models kept by the events trigger
-/// (`sql/functions/events_after_insert.sql`). A direct chat names the other participant; a
+/// (`sql/functions/events_after_insert.sql`), except an announcement's unread count, derived
+/// for the page's rows from the read marker (`chat_unread`). A direct chat names the other participant; a
 /// group its member count and its last message's sender. A member never sees a last message
 /// from before they joined. Names match lower-cased the same way for every database locale
 /// (`und-x-icu`). Presence is not read here: a standby cannot (see [`Presences`]). Public so
@@ -95,7 +96,7 @@ pub const CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
     LEFT JOIN LATERAL (
         WITH page AS (
             SELECT c.id, x.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at,
-                   c.participants_count, c.last_message_id, c.guardians_read,
+                   c.participants_count, c.last_message_id, c.guardians_read, c.announcement, c.audience,
                    me.joined_position, me.unread_count, me.last_read_message_id, me.muted, a.archived
             FROM chat_participants me
             JOIN chat_headers c ON c.id = me.chat_id
@@ -109,7 +110,8 @@ pub const CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
                   WHERE s.chat_id = c.id AND s.user_id <> $1 AND lower(su.name COLLATE "und-x-icu") LIKE $6)))
             ORDER BY x.active DESC, c.id DESC LIMIT $7)
         SELECT c.id, c.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at, c.participants_count,
-               c.guardians_read, o.user_id AS other_id, u.name AS other_name, u.role AS other_role,
+               c.guardians_read, c.announcement, c.audience, o.user_id AS other_id, u.name AS other_name,
+               u.role AS other_role,
                NULL::bigint AS ward_id, NULL::text AS ward_name, NULL::boolean AS ward_only,
                m.id AS last_id, m.sender_id AS last_sender_id,
                CASE WHEN m.hidden_at IS NULL THEN m.content ELSE '' END AS last_content,
@@ -117,8 +119,9 @@ pub const CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
                CASE WHEN m.purged_at IS NOT NULL THEN 'purged' WHEN m.hidden_at IS NOT NULL THEN 'hidden' END AS last_removed,
                CASE WHEN c.kind = 'group' THEN (SELECT s.name FROM users s WHERE s.id = m.sender_id) END
                    AS last_sender_name,
-               c.unread_count AS unread, c.last_read_message_id AS last_read, c.muted, c.archived
+               n.unread, c.last_read_message_id AS last_read, c.muted, c.archived
         FROM page c
+        CROSS JOIN LATERAL chat_unread(c.id, c.announcement, c.created_by = $1, c.last_read_message_id, c.unread_count) n
         LEFT JOIN chat_participants o ON c.kind <> 'group' AND o.chat_id = c.id AND o.user_id <> $1
         LEFT JOIN users u ON u.id = o.user_id
         LEFT JOIN messages m ON m.id = c.last_message_id AND m.position >= c.joined_position
@@ -141,7 +144,8 @@ const ADMIN_CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
                   WHERE s.chat_id = c.id AND lower(su.name COLLATE "und-x-icu") LIKE $6))
             ORDER BY x.active DESC, c.id DESC LIMIT $7)
         SELECT c.id, page.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at,
-               c.participants_count, c.guardians_read, c.message_count AS messages_count, m.created_at AS last_message_at
+               c.participants_count, c.guardians_read, c.announcement, c.audience, c.message_count AS messages_count,
+               m.created_at AS last_message_at
         FROM page JOIN chat_headers c ON c.id = page.id LEFT JOIN messages m ON m.id = c.last_message_id
     ) d ON true
     ORDER BY d.active DESC, d.id DESC"#;

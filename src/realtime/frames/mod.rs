@@ -329,7 +329,7 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
             dispatch.opens_checked = true; // it closes: its access is the database's to answer
             dispatch
         }
-        EventData::ChatCreated(ChatOpened::Group { title, context }) => {
+        EventData::ChatCreated(ChatOpened::Group { title, context, announcement, audience }) => {
             // Nobody is a member yet: admins see it open; members learn of it as they join.
             let header = ChatHeader {
                 kind: ChatKind::Group,
@@ -340,6 +340,8 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
                 participants_count: 0,
                 closed_at: None,
                 guardians_read: false,
+                announcement: *announcement,
+                audience: *audience,
             };
             let admin_view =
                 AdminChat { id: chat_id, header, participants: vec![], messages_count: 0, last_message_at: None };

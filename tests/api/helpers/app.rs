@@ -262,8 +262,18 @@ pub fn status_of_code(code: &str) -> Option<u16> {
     Some(match code {
         "invalid_request" | "content_blank" | "content_too_long" => 400,
         "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" => 401,
-        "forbidden" | "admin_read_only" | "guardian_read_only" | "not_author" | "editing_off" | "not_group_owner"
-        | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "visitor_blocked" => 403,
+        "forbidden"
+        | "admin_read_only"
+        | "guardian_read_only"
+        | "not_author"
+        | "editing_off"
+        | "not_group_owner"
+        | "guest_confined"
+        | "announcement_read_only"
+        | "cross_site_request"
+        | "unknown_user"
+        | "account_suspended"
+        | "visitor_blocked" => 403,
         "not_found" | "push_disabled" => 404,
         "method_not_allowed" => 405,
         "request_timeout" => 408,

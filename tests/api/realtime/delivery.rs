@@ -94,6 +94,8 @@ async fn deletions_and_new_chats_fan_out_the_same_way() {
         ("muted", json!(false)),
         ("archived", json!(false)),
         ("ward_only", json!(false)),
+        ("announcement", json!(false)),
+        ("audience", json!(null)),
     ] {
         assert_eq!(chat.remove(field), Some(value), "{field}");
     }

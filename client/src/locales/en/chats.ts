@@ -150,6 +150,10 @@ const chats = {
     rename: 'Rename',
     save: 'Save',
     saving: 'Saving…',
+    announcement: 'Announcements: only I write, members read',
+    allMyStudents: 'Announce to all my students',
+    allMyStudentsHint: 'One chat with every student you have had a lesson with; students join as their lessons complete.',
+    allMyStudentsTitle: 'All my students',
   },
 };
 

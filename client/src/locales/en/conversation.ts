@@ -19,6 +19,7 @@ const conversation = {
     back: 'Back to chats',
     loading: 'Loading messages…',
     readOnly: 'Read-only: as an admin you can read this chat but not write or delete.',
+    announcementReadOnly: 'Announcements: only the teacher who runs them writes here; you read them.',
     messages: 'Messages',
     loadingOlder: 'Loading earlier messages…',
     loadOlder: 'Load earlier messages',

@@ -38,6 +38,7 @@ const errors = {
     not_author: 'Only the author of a message can change it.',
     editing_off: 'This school does not allow editing messages: delete it and write it again.',
     not_group_owner: "Only the group's owner or an admin can do this.",
+    announcement_read_only: 'Only the teacher who runs these announcements can write here.',
     guest_confined: 'A guest can only use their own conversation.',
     cross_site_request: 'The request came from another site and was refused. Reload the page.',
     not_found: 'Not found: it does not exist.',

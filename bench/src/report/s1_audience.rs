@@ -1,0 +1,71 @@
+//! S1 by audience's section: one message's write cost to a direct chat and to announcements of
+//! 2 and of 2,000 members, in one run, and its target (2,000 within 2× of 2).
+
+use std::fmt::Write as _;
+
+use super::{Page, Target, fmt_figure, link, median, rounds_table, verdict};
+use crate::Results;
+use crate::scenarios::S1Audience;
+
+const HEADING: &str = "S1 by audience — a message to 2,000 members";
+
+pub(super) fn section(page: &mut Page, results: &Results, s: &S1Audience) {
+    let _ = writeln!(
+        page.md,
+        "## {HEADING}\n\nS1's closed loop (group commit, two replicas, {} senders, {:.0} s per run) in one cluster, \
+         against three sets of {} chats in turn, the order rotating from round to round: the lesson pairs' direct \
+         chats (both members write; an unread counter row kept per member, updated by each message), and \
+         announcements of 2 and of 2,000 members (the owner posts; no counter row per member: a member's unread \
+         count is derived when read, from their read marker and the chat's messages, `chat_unread`). The median \
+         round (by the ratio):\n\n| audience | msg/s | p50 | p99 | errors |\n|---|---|---|---|---|",
+        s.senders, s.seconds_per_run, s.chats
+    );
+    for a in &s.audiences {
+        let t = &a.throughput;
+        let _ = writeln!(
+            page.md,
+            "| {} | {:.0} | {:.2} ms | {:.2} ms | {} |",
+            a.label, t.per_second, t.latency.p50_ms, t.latency.p99_ms, t.errors
+        );
+    }
+    page.md.push('\n');
+    if !s.reads.is_empty() {
+        let _ = writeln!(
+            page.md,
+            "What the counts cost to read, after the runs (`GET /api/unread-count`, one client, 50 requests): a \
+             direct chat's counter is a column read; an announcement's count is a range of the chat's index after \
+             the member's read marker, as long as their unread run.\n\n| reader | unread | p50 | p99 |\n|---|---|---|---|"
+        );
+        for r in &s.reads {
+            let _ = writeln!(
+                page.md,
+                "| {} | {} | {:.2} ms | {:.2} ms |",
+                r.label, r.unread, r.latency.p50_ms, r.latency.p99_ms
+            );
+        }
+        page.md.push('\n');
+    }
+    let ratios: Vec<f64> = results
+        .rounds
+        .get("s1-audience")
+        .map(|r| {
+            r.values(&r.this)
+                .into_iter()
+                .filter(|(name, _)| name.starts_with("2,000 ÷ 2"))
+                .flat_map(|(_, values)| values)
+                .collect()
+        })
+        .unwrap_or_default();
+    let ratio = median(ratios.clone()).or(s.ratio());
+    rounds_table::after(&mut page.md, results, "s1-audience", "S1 by audience");
+    page.targets.push(Target::new(
+        &link("S1 by audience", HEADING),
+        "S1 by audience: a message to 2,000 members within 2× of one to 2 (throughput ratio ≥ 0.5)".into(),
+        format!(
+            "2,000 ÷ 2 members ×{} (median of {} rounds)",
+            ratio.map_or("—".to_owned(), fmt_figure),
+            ratios.len().max(1)
+        ),
+        verdict(ratio.is_some_and(|r| r >= 0.5)),
+    ));
+}
