@@ -134,7 +134,8 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
           </button>
         </div>
       </header>
-      <div className="panes">
+      <main className="panes">
+        <h1 className="visually-hidden">{t('workspace.heading', { name: me.name })}</h1>
         <ChatList
           list={chatList}
           openChatId={openChatId}
@@ -169,7 +170,7 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
             onBack={() => openChat(null)}
           />
         )}
-      </div>
+      </main>
       {creatingGroup && (
         <NewGroupDialog
           onCreate={workspace.createGroup}
