@@ -1,6 +1,6 @@
 // End-to-end: accessibility of a participant's views (a teacher's, which has them all), in
 // headless Chromium against two tutorchat replicas. axe-core runs its WCAG 2.1 A and AA rules
-// (e2e/a11y/axe.mjs) on every view, at a desktop's and a phone's size, in English and in
+// (e2e/a11y/axe.mjs) on every view, at a desktop's and a phone's size (and dark, on a desktop), in English and in
 // Russian: the inbox (with a chat's actions open), the Archived view, the search of messages,
 // the dialogs of the list's header (New group, Inquiry links, Lessons, Who reads my chats), a
 // conversation holding a pinned message, a reply, a reaction, an edited message and a scheduled
@@ -71,7 +71,7 @@ for (const sweep of SWEEPS) {
     const { audit, assertClean } = auditor();
     const page = await signedIn(browser, cluster.a.url, sweep, 'ivan@demo.school');
     const { chatId, groupId, pinned, reply, edited, scheduled } = seeded;
-    const shot = (name) => screenshot(page, `a11y-${sweep.phone ? 'phone' : 'desktop'}-${sweep.options.locale}-${name}`);
+    const shot = (name) => screenshot(page, `a11y-${sweep.tag}-${name}`);
 
     // The inbox, a chat's actions, the Archived view.
     await page.getByTestId(`chat-${chatId}`).waitFor();

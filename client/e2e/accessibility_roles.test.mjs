@@ -66,7 +66,7 @@ for (const sweep of SWEEPS) {
   test(`every view of the signed-out, guests, admins, guardians passes axe-core (WCAG 2.1 AA): ${sweep.name}`, async () => {
     const { audit, assertClean } = auditor();
     const { chatId, mariaId, held } = seeded;
-    const tag = `${sweep.phone ? 'phone' : 'desktop'}-${sweep.options.locale}`;
+    const { tag } = sweep;
 
     // Signed out, and a visitor through an inquiry link, who becomes a guest.
     const visitor = await openPage(browser, cluster.a.url, sweep.options);

@@ -51,15 +51,33 @@ export function structureProblems(page) {
   });
 }
 
-/** One violation, readably: the rule, its impact and summary, then each element and what to fix. */
-export function describe({ id, impact, help, nodes }) {
-  const lines = [`  ${id} (${impact}): ${help}`];
-  for (const node of nodes.slice(0, 8)) {
-    lines.push(`    ${node.target}`);
-    const fix = node.summary.split('\n').filter(Boolean).slice(0, 3).join(' / ');
-    if (fix) lines.push(`      ${fix}`);
+/**
+ * The findings of a run of views, readably: each rule once (its impact and summary), each element
+ * once with what to fix, and in which views it fails, so that one cause found in every view is
+ * one line to read.
+ */
+export function describe(findings) {
+  const rules = new Map(); // rule id → { title, elements: Map(selector + fix → views) }
+  const add = (id, title, element, view) => {
+    if (!rules.has(id)) rules.set(id, { title, elements: new Map() });
+    const { elements } = rules.get(id);
+    if (!elements.has(element)) elements.set(element, []);
+    elements.get(element).push(view);
+  };
+  for (const { view, violations, problems } of findings) {
+    for (const problem of problems) add('structure', 'structure', problem, view);
+    for (const { id, impact, help, nodes } of violations) {
+      for (const { target, summary } of nodes) {
+        const fix = summary.split('\n').map((l) => l.trim()).filter(Boolean).slice(1, 3).join(' / ');
+        add(id, `${id} (${impact}): ${help}`, fix ? `${target}\n      ${fix}` : target, view);
+      }
+    }
   }
-  if (nodes.length > 8) lines.push(`    … and ${nodes.length - 8} more`);
+  const lines = [];
+  for (const { title, elements } of rules.values()) {
+    lines.push(title);
+    for (const [element, views] of elements) lines.push(`    ${element}\n      in: ${views.join('; ')}`);
+  }
   return lines.join('\n');
 }
 
@@ -75,18 +93,10 @@ export function auditor() {
       const problems = structure ? await structureProblems(page) : [];
       if (violations.length > 0 || problems.length > 0) findings.push({ view, violations, problems });
     },
-    /** How many views were audited, and which failed (for the test's own message). */
-    get audited() {
-      return audited;
-    },
     assertClean() {
       if (findings.length === 0) return;
-      const text = findings
-        .map(({ view, violations, problems }) =>
-          [`${view}:`, ...problems.map((p) => `  structure: ${p}`), ...violations.map(describe)].join('\n'),
-        )
-        .join('\n');
-      assert.fail(`${findings.length} of ${audited} views fail WCAG 2.1 AA (axe-core):\n${text}`);
+      const failed = findings.map((f) => f.view).join('; ');
+      assert.fail(`${findings.length} of ${audited} views fail WCAG 2.1 AA (axe-core): ${failed}\n${describe(findings)}`);
     },
   };
 }

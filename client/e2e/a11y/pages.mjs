@@ -7,12 +7,14 @@ import assert from 'node:assert/strict';
 import { DESKTOP, PHONE, openPage } from '../harness.mjs';
 import { api, waitConnection } from '../app/helpers.mjs';
 
-/** Every view is audited in each of these. */
+/** Every view is audited in each of these (`tag`: the screenshots' names). */
 export const SWEEPS = [
-  { name: 'desktop, English', options: { ...DESKTOP, locale: 'en-GB' }, phone: false },
-  { name: 'desktop, Russian', options: { ...DESKTOP, locale: 'ru-RU' }, phone: false },
-  { name: 'phone, English', options: { ...PHONE, locale: 'en-GB' }, phone: true },
-  { name: 'phone, Russian', options: { ...PHONE, locale: 'ru-RU' }, phone: true },
+  { name: 'desktop, English', tag: 'desktop-en', options: { ...DESKTOP, locale: 'en-GB' } },
+  { name: 'desktop, Russian', tag: 'desktop-ru', options: { ...DESKTOP, locale: 'ru-RU' } },
+  { name: 'phone, English', tag: 'phone-en', options: { ...PHONE, locale: 'en-GB' } },
+  { name: 'phone, Russian', tag: 'phone-ru', options: { ...PHONE, locale: 'ru-RU' } },
+  // The dark colours (prefers-color-scheme: dark) have tokens of their own.
+  { name: 'desktop, English, dark', tag: 'desktop-en-dark', options: { ...DESKTOP, locale: 'en-GB', colorScheme: 'dark' } },
 ];
 
 /** A new page (own context) of `sweep` at `url`, signed in as the demo user `email` (any language). */
