@@ -1,12 +1,13 @@
 // End-to-end: accessibility of everyone else's views, in headless Chromium against two
 // tutorchat replicas with quiet hours on now (so that messages are held). axe-core's WCAG 2.1
-// A and AA rules (e2e/a11y/axe.mjs) at a desktop's and a phone's size, in English and in
-// Russian, on: the sign-in page; an inquiry link's page and the guest's chat it opens; an
-// admin's inbox, a conversation read-only and Moderation (Reports with a flag and a report,
-// the flagged words, People with a suspension's dialog, Guardians, Closure requests, Held); a
-// guardian's inbox, her child's conversation and the closure request's dialog; a teacher's
-// conversation with a held message. Each view also has one `main` landmark and one level-one
-// heading. A sweep fails once, listing every view's violations.
+// A and AA rules (e2e/a11y/axe.mjs) at a desktop's and a phone's size (and dark, on a
+// desktop), in English and in Russian, on: the sign-in page; an inquiry link's page and the
+// guest's chat it opens; an admin's inbox, a conversation read-only and Moderation (Reports
+// with a flag and a report, the flagged words, People with a suspension's dialog, Guardians,
+// Closure requests, Held); a guardian's inbox, her child's conversation and the closure
+// request's dialog; a teacher's conversation with a held message, and the guest's inquiry chat
+// (Block visitor). Each view also has one `main` landmark and one level-one heading. A sweep
+// fails once, listing every violation and the views it is in.
 
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
@@ -137,6 +138,10 @@ for (const sweep of SWEEPS) {
     await openChat(ivan, chatId);
     await ivan.getByTestId(`held-${held}`).waitFor();
     await audit(ivan, 'teacher: a held message');
+    const { chats } = await call(ivan, 200, 'GET', '/api/chats');
+    await openChat(ivan, chats.find((c) => c.kind === 'inquiry').id);
+    await ivan.getByTestId('block-visitor').waitFor();
+    await audit(ivan, 'teacher: an inquiry chat');
     await ivan.context().close();
     assertClean();
   });
