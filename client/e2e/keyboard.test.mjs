@@ -4,7 +4,8 @@
 // keys, opens her chat with Иван, sends a message, replies to his and reacts to it; Иван (B,
 // Russian), in another browser, sees each of them arrive live. Her page's polite live region
 // says "New message from Иван Петров: …" when his message comes, never her own; his says it in
-// Russian. The tests run in order and share the pages.
+// Russian. On a narrow screen an admin (no composer) lands on the conversation's title and,
+// back, on the chat's row. The tests run in order and share the pages.
 
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -141,4 +142,24 @@ test('Иван’s next message is announced politely on her page, in English, a
     `New message from Иван Петров: ${text}`,
   );
   assert.equal(await announced(ivan), 'Новое сообщение от Мария Иванова: Проверьте, пожалуйста, моё решение');
+});
+
+test('on a narrow screen the focus follows the switch: to the conversation’s title (an admin has no composer), back to the chat’s row', async () => {
+  // A desktop zoomed in, or a narrow window: the list and the conversation take turns.
+  const admin = await openPage(browser, cluster.b.url, { viewport: { width: 375, height: 740 }, locale: 'en-GB' });
+  await admin.getByTestId('login-admin@demo.school').waitFor();
+  await pressUntil(admin, 'Tab', 'login-admin@demo.school');
+  await admin.keyboard.press('Enter');
+  await admin.getByTestId(`chat-${chatId}`).waitFor();
+  await pressUntil(admin, 'Tab', (id) => id?.startsWith('chat-') === true);
+  await pressUntil(admin, 'ArrowDown', `chat-${chatId}`, 5);
+  await admin.keyboard.press('Enter');
+  await admin.getByTestId('read-only').waitFor();
+  assert.equal(await focused(admin), 'conversation-title', 'the keyboard lands on the conversation, not lost with the list');
+  const onBack = () => admin.evaluate(() => document.activeElement?.classList.contains('back-button') === true);
+  for (let i = 0; i < 5 && !(await onBack()); i += 1) await admin.keyboard.press('Shift+Tab');
+  assert.ok(await onBack(), 'Shift+Tab reaches the back button');
+  await admin.keyboard.press('Enter');
+  await admin.locator('nav.chat-list').waitFor();
+  assert.equal(await focused(admin), `chat-${chatId}`, 'back on the row of the chat just left');
 });
