@@ -7,8 +7,9 @@
 // reply, a reaction, an edited message and a scheduled one; two files in the composer, sent,
 // the image opened in the viewer; each of its menus open (a reaction's choice, Send later,
 // Export), replying, editing a message and a scheduled one, the Delete and Report dialogs, and
-// a group with its members' panel. Each view also has one `main` landmark and one level-one
-// heading. A sweep fails once, listing every violation and the views it is in.
+// a group with its members' panel, a mention of him and the composer completing a name, an
+// announcement (his, and a student's, read only). Each view also has one `main` landmark and
+// one level-one heading. A sweep fails once, listing every violation and the views it is in.
 
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
@@ -63,7 +64,11 @@ test('seeding: a conversation with a pin, a reply, a reaction, an edit and a sch
   });
   seeded.groupId = group.id;
   await call(ivan, 201, 'POST', '/api/messages', { chat_id: group.id, content: 'Всем привет! Здесь обсуждаем домашние задания' });
-  await call(maria, 201, 'POST', '/api/messages', { chat_id: group.id, content: 'Здравствуйте!' });
+  await call(maria, 201, 'POST', '/api/messages', { chat_id: group.id, content: '@Иван Петров, здравствуйте! Вопрос по задаче 3' });
+  // An announcement to all his students: only he writes there.
+  const announcement = await call(ivan, 201, 'POST', '/api/chats', { kind: 'group', title: 'Объявления', audience: 'my_students' });
+  seeded.announcementId = announcement.id;
+  await call(ivan, 201, 'POST', '/api/messages', { chat_id: announcement.id, content: 'Завтра урок переносится на 16:00' });
   const archived = await call(ivan, 201, 'POST', '/api/chats', { kind: 'group', title: 'Кружок (прошлый год)', participant_ids: [mariaId] });
   await call(ivan, 201, 'PUT', `/api/chats/${archived.id}/archive`);
   await ivan.context().close();
@@ -74,7 +79,7 @@ for (const sweep of SWEEPS) {
   test(`every view of a teacher passes axe-core (WCAG 2.1 AA): ${sweep.name}`, async () => {
     const { audit, assertClean } = auditor();
     const page = await signedIn(browser, cluster.a.url, sweep, 'ivan@demo.school');
-    const { chatId, groupId, pinned, reply, edited, scheduled } = seeded;
+    const { chatId, groupId, announcementId, pinned, reply, edited, scheduled } = seeded;
     const shot = (name) => screenshot(page, `a11y-${sweep.tag}-${name}`);
 
     // The inbox, a chat's actions, the Archived view.
@@ -177,6 +182,26 @@ for (const sweep of SWEEPS) {
     await page.getByTestId('members').waitFor();
     await audit(page, 'group, members');
     await shot('group');
+    await escape(page, page.getByTestId('members'));
+    // Mentions: his own name marked in Мария's message, and the composer completing a name.
+    await page.getByTestId('mention-me').first().waitFor();
+    await page.getByTestId('composer').pressSequentially('@Ма');
+    await page.getByTestId('mention-list').waitFor();
+    await audit(page, 'group, completing a name');
+    await escape(page, page.getByTestId('mention-list'));
+    await page.getByTestId('composer').fill('');
+    await toList(page);
+    await openChat(page, announcementId);
+    await audit(page, 'announcement, its owner');
+    await page.context().close();
+
+    // A student reading the announcement (no composer).
+    const maria = await signedIn(browser, cluster.b.url, sweep, 'maria@demo.school');
+    await openChat(maria, announcementId);
+    await maria.getByTestId('announcement-read-only').waitFor();
+    await audit(maria, 'announcement, a student');
+    await screenshot(maria, `a11y-${sweep.tag}-announcement`);
+    await maria.context().close();
     assertClean();
   });
 }
