@@ -99,7 +99,7 @@ test('Мария (A) reacts with the keyboard alone, and Иван (B) sees it li
   await his.waitFor();
   assert.equal((await his.innerText()).replace(/\s+/g, ''), '👍1');
   assert.equal(await his.getAttribute('aria-pressed'), 'false', 'not his');
-  assert.match(await his.getAttribute('aria-label'), /^Нравится 👍: Мария/);
+  assert.match(await his.getAttribute('aria-label'), /^Нравится 👍 1: Мария/);
   await screenshot(maria, 'reactions-01-reacted');
   await screenshot(ivan, 'reactions-02-seen-live');
 });
@@ -131,6 +131,6 @@ test('an admin reading the chat sees the reactions, and no button to react', asy
   const shown = admin.getByTestId(`reaction-${messageId}-✅`);
   await shown.waitFor();
   assert.equal(await shown.evaluate((el) => el.tagName), 'SPAN', 'shown, not a button');
-  assert.match(await shown.getAttribute('aria-label'), /^Done ✅: Иван/);
+  assert.match(await shown.getAttribute('aria-label'), /^Done ✅ 1: Иван/);
   assert.equal(await admin.getByTestId(`add-reaction-${messageId}`).count(), 0);
 });

@@ -10,6 +10,7 @@ import { Workspace } from './components/Workspace';
 import { useLocale } from './i18n';
 import { type GuestEnd, guestEndOf, landing } from './inquiry/inquiry';
 import { SessionProvider } from './session/SessionContext';
+import { TITLE } from './useDocumentTitle';
 import { useLatest } from './useLatest';
 
 // What the tab shows: who `/api/me` says we are, and where the visit started (inquiry.ts's
@@ -90,12 +91,13 @@ export function App() {
       );
     case 'unreachable':
       return (
-        <div className="splash" role="alert">
-          <p>{session.error}</p>
+        <main className="splash">
+          <h1 className="visually-hidden">{TITLE}</h1>
+          <p role="alert">{session.error}</p>
           <button type="button" className="button" onClick={() => void check()}>
             {t('app.tryAgain')}
           </button>
-        </div>
+        </main>
       );
     case 'signedOut':
       return (
@@ -136,8 +138,9 @@ export function App() {
       // Their cookie is still sent (and refused): the link's page is opened as for nobody.
       const { token } = session;
       return (
-        <div className="splash" role="status" data-testid="guest-ended" data-reason="closed">
-          <p>{t('inquiry.guestClosed')}</p>
+        <main className="splash" data-testid="guest-ended" data-reason="closed">
+          <h1 className="visually-hidden">{TITLE}</h1>
+          <p role="status">{t('inquiry.guestClosed')}</p>
           {token !== null && (
             <button
               type="button"
@@ -148,7 +151,7 @@ export function App() {
               {t('inquiry.startAgain')}
             </button>
           )}
-        </div>
+        </main>
       );
     }
   }

@@ -12,7 +12,7 @@ import type { ChatSearch } from '../useChatSearch';
 import type { MessageSearchControl } from '../search/useMessageSearch';
 import { ArchivedChats } from './ArchivedChats';
 import { ChatActions } from './ChatActions';
-import { ChatListItem } from './ChatListItem';
+import { ChatListItem, moveBetweenChats } from './ChatListItem';
 import { MessageResults } from '../search/MessageResults';
 import { type SearchMode, SearchBox } from './SearchBox';
 
@@ -102,7 +102,7 @@ export function ChatList(props: Props) {
     });
 
   return (
-    <nav className="chat-list" aria-label={t('chatList.label')}>
+    <nav className="chat-list" aria-label={t('chatList.label')} onKeyDown={moveBetweenChats}>
       <div className="pane-header">
         <h2>
           {t(

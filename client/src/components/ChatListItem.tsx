@@ -1,6 +1,8 @@
 // One chat of the list (ChatList, ArchivedChats): its avatar, name, last message or who is
 // typing, and its marks (closed, unread, muted).
 
+import type { KeyboardEvent } from 'react';
+
 import type { ChatItem } from '../chats/model';
 import type { People } from '../groups';
 import { useLocale } from '../i18n';
@@ -152,4 +154,23 @@ export function ChatListItem({ item, now, active, typists, people, presence, onO
       </span>
     </button>
   );
+}
+
+const MOVES = ['ArrowDown', 'ArrowUp', 'Home', 'End'];
+
+/**
+ * The list's arrow keys, for its `onKeyDown`: from a chat, ArrowDown and ArrowUp move the focus to
+ * the next and the previous chat, Home and End to the first and the last (Tab still goes
+ * through every control, a chat's actions included); Enter opens the chat focused.
+ */
+export function moveBetweenChats(event: KeyboardEvent<HTMLElement>): void {
+  const from = event.target;
+  if (!MOVES.includes(event.key) || !(from instanceof HTMLElement) || !from.classList.contains('chat-item')) return;
+  const rows = [...event.currentTarget.querySelectorAll<HTMLElement>('.chat-item')];
+  const at = rows.indexOf(from);
+  const targets: Record<string, number> = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: rows.length - 1 };
+  const row = rows[targets[event.key] ?? at];
+  if (!row) return;
+  event.preventDefault();
+  row.focus();
 }

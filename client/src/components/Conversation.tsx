@@ -168,7 +168,10 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
           )
         )}
         <div className="conversation-title">
-          <h2 data-testid="conversation-title">{title}</h2>
+          {/* Focusable by script: where the keyboard lands when the list gives way to this (useFocusOnSwitch). */}
+          <h2 data-testid="conversation-title" tabIndex={-1}>
+            {title}
+          </h2>
           <span className="conversation-subtitle small">
             {/* Always there, so screen readers announce what appears in it. */}
             <span className="typing-text" role="status" data-testid="typing">

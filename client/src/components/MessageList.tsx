@@ -370,7 +370,7 @@ export function MessageList(props: Props) {
           </button>
         )
       )}
-      <div className="visually-hidden" aria-live="polite">
+      <div className="visually-hidden" aria-live="polite" data-testid="announcer">
         {/* Not once its message is deleted, hidden or purged: its text leaves the page with it. */}
         {announcement && messages.some((m) => m.id === announcement.id && isActionable(m)) ? announcement.text : ''}
       </div>

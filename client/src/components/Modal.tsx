@@ -34,6 +34,9 @@ export function Modal({ labelledBy, busy, onClose, testId, wide = true, children
       aria-labelledby={labelledBy}
       data-testid={testId}
       onCancel={(event) => {
+        // Escape in a dialog opened from this one (Suspend from Moderation) is that dialog's:
+        // React passes its cancel on to this one too.
+        if (event.target !== event.currentTarget) return;
         event.preventDefault();
         if (!busy) onClose();
       }}

@@ -6,6 +6,7 @@ import { openReportCount, openReportsBadge } from '../moderation/moderation';
 import { useSession } from '../session/SessionContext';
 import { TITLE, useDocumentTitle } from '../useDocumentTitle';
 import { turnOffPushOnSignOut } from '../push/usePush';
+import { useFocusOnSwitch } from '../useFocusOnSwitch';
 import { useWorkspace } from '../useWorkspace';
 import { Avatar } from './Avatar';
 import { ChatList } from './ChatList';
@@ -56,6 +57,7 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
   useEffect(() => clearDrafts, []);
 
   useDocumentTitle(workspace.unread);
+  useFocusOnSwitch(openChatId);
 
   // A session from the school's provider ends there too: its page signs the person out and
   // comes back to the chat's root. A failed logout still signs out here, as before. This
@@ -134,7 +136,8 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
           </button>
         </div>
       </header>
-      <div className="panes">
+      <main className="panes">
+        <h1 className="visually-hidden">{t('workspace.heading', { name: me.name })}</h1>
         <ChatList
           list={chatList}
           openChatId={openChatId}
@@ -169,7 +172,7 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
             onBack={() => openChat(null)}
           />
         )}
-      </div>
+      </main>
       {creatingGroup && (
         <NewGroupDialog
           onCreate={workspace.createGroup}

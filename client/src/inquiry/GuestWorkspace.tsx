@@ -53,7 +53,8 @@ export function GuestWorkspace() {
           </span>
         </div>
       </header>
-      <div className="panes guest-panes">
+      <main className="panes guest-panes">
+        <h1 className="visually-hidden">{t('workspace.heading', { name: me.name })}</h1>
         {chat ? (
           <Conversation
             key={chat.id}
@@ -84,7 +85,7 @@ export function GuestWorkspace() {
             </div>
           </section>
         )}
-      </div>
+      </main>
       {workspace.ended === null && <p className="guest-note muted small">{t('inquiry.guestNote')}</p>}
     </div>
   );

@@ -93,6 +93,8 @@ const en = {
     conversation: 'Conversation',
     chooseToRead: 'Choose a chat to read it.',
     chooseToTalk: 'Choose a chat to start talking.',
+    /** The page's level-one heading (read by screen readers only). */
+    heading: 'Tutorchat: chats of {{name}}',
   },
   ...chats,
   ...conversation,

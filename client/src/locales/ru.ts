@@ -91,6 +91,7 @@ const ru = {
     conversation: 'Переписка',
     chooseToRead: 'Выберите чат, чтобы его прочитать.',
     chooseToTalk: 'Выберите чат, чтобы начать общение.',
+    heading: 'Tutorchat: чаты — {{name}}',
   },
   ...chats,
   ...conversation,

@@ -36,6 +36,8 @@ export function Reactions({ message, people, me, canReact }: Props) {
     t('reactions.who', {
       name: nameOf(reaction.emoji),
       emoji: reaction.emoji,
+      // The count shown on the button is part of its name (what is seen is what is said).
+      number: reaction.userIds.length,
       people: reaction.userIds
         .map((id) => (id === me ? t('reactions.you') : (people.get(id)?.name ?? t('conversation.unknownUser', { id }))))
         .join(', '),

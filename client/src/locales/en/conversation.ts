@@ -60,7 +60,7 @@ const conversation = {
   reactions: {
     add: 'Add a reaction',
     choose: 'Reactions',
-    who: '{{name}} {{emoji}}: {{people}}',
+    who: '{{name}} {{emoji}} {{number}}: {{people}}',
     you: 'you',
     names: {
       thumbsUp: 'Thumbs up',

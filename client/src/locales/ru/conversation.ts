@@ -62,7 +62,7 @@ const conversation = {
   reactions: {
     add: 'Добавить реакцию',
     choose: 'Реакции',
-    who: '{{name}} {{emoji}}: {{people}}',
+    who: '{{name}} {{emoji}} {{number}}: {{people}}',
     you: 'вы',
     names: {
       thumbsUp: 'Нравится',
