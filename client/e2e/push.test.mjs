@@ -290,7 +290,8 @@ test('Мария away: Иван\'s three messages make the server push; delivere
   verifyVapid(pushed.headers.authorization, service.url, { vapid, subject: SUBJECT });
   const payload = JSON.parse(pushed.payload);
   pushed.messageId = ids[2];
-  assert.deepEqual(payload, { title: IVAN, body: AWAY[2], chat_id: chatId, message_id: ids[2], count: 3, sender: IVAN });
+  const expected = { title: IVAN, body: AWAY[2], chat_id: chatId, message_id: ids[2], count: 3, sender: IVAN };
+  assert.deepEqual(payload, { ...expected, mentioned: false }, 'a direct chat mentions nobody');
 
   // That push, to Chromium's service worker (DevTools), is a notification on the desktop.
   await deliver(pushed.payload);
