@@ -2,19 +2,20 @@
 // tutorchat replicas with quiet hours on now (so that messages are held). axe-core's WCAG 2.1
 // A and AA rules (e2e/a11y/axe.mjs) at a desktop's and a phone's size (and dark, on a
 // desktop), in English and in Russian, on: the sign-in page; an inquiry link's page and the
-// guest's chat it opens; an admin's inbox, a conversation read-only and Moderation (Reports
-// with a flag and a report, the flagged words, People with a suspension's dialog, Guardians,
-// Closure requests, Held); a guardian's inbox, her child's conversation and the closure
-// request's dialog; a teacher's conversation with a held message, and the guest's inquiry chat
-// (Block visitor). Each view also has one `main` landmark and one level-one heading. A sweep
-// fails once, listing every violation and the views it is in.
+// guest's chat it opens; an admin's inbox, a conversation read-only with the hide dialog, and
+// Moderation (Reports with a flag and a report, the flagged words, People with the suspension's
+// and the erasure's dialogs, Guardians, Closure requests, Held); a guardian's inbox, her
+// child's conversation and the closure request's dialog; a teacher's conversation with a held
+// message, and the guest's inquiry chat (Block visitor); a suspended student's banner. Each
+// view also has one `main` landmark and one level-one heading. A sweep fails once, listing
+// every violation and the views it is in.
 
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
 import { RESULTS_DIR, launchBrowser, openPage, startCluster } from './harness.mjs';
 import { auditor } from './a11y/axe.mjs';
-import { SWEEPS, call, demoChatId, escape, openChat, signedIn } from './a11y/pages.mjs';
+import { SWEEPS, call, demoChatId, escape, messageAction, openChat, signedIn } from './a11y/pages.mjs';
 import { screenshot } from './app/helpers.mjs';
 
 const INQUIRY = '/inquiry/demoEGEmatematika2026askIvanPetrov';
@@ -44,7 +45,7 @@ after(async () => {
   await cluster?.stop();
 });
 
-test('seeding: a report, a flag, a held message and a guardian’s closure request, declined', async () => {
+test('seeding: a report, a flag, a held message, a guardian’s closure request, declined, and Alex suspended', async () => {
   const [first] = SWEEPS;
   const admin = await signedIn(browser, cluster.b.url, first, 'admin@demo.school');
   const maria = await signedIn(browser, cluster.a.url, first, 'maria@demo.school');
@@ -53,6 +54,7 @@ test('seeding: a report, a flag, a held message and a guardian’s closure reque
   const chatId = (seeded.chatId = await demoChatId(maria));
   seeded.mariaId = (await call(maria, 200, 'GET', '/api/me')).user.id;
   const { messages } = await call(maria, 200, 'GET', `/api/chats/${chatId}/messages`);
+  seeded.firstMessage = messages[0].id;
   await call(maria, 201, 'POST', `/api/messages/${messages[0].id}/report`, { reason: 'Слишком много заданий' });
   await call(admin, 201, 'POST', '/api/admin/flag-terms', { term: 'встретиться' });
   await call(maria, 201, 'POST', '/api/messages', { chat_id: chatId, content: 'Может, встретимся после уроков?' });
@@ -60,13 +62,16 @@ test('seeding: a report, a flag, a held message and a guardian’s closure reque
   const request = await call(elena, 201, 'POST', `/api/chats/${chatId}/closure-requests`, { reason: 'Занятия закончились' });
   // Declined, so that she may ask again (the dialog) and the admin's list shows it with its note.
   await call(admin, 204, 'POST', `/api/admin/closure-requests/${request.id}/decline`, { note: 'Курс ещё идёт' });
-  for (const page of [admin, maria, ivan, elena]) await page.context().close();
+  const alex = await signedIn(browser, cluster.a.url, first, 'alex@demo.school');
+  const alexId = (await call(alex, 200, 'GET', '/api/me')).user.id;
+  await call(admin, 204, 'POST', `/api/admin/users/${alexId}/suspend`, { reason: 'Проверка доступности' });
+  for (const page of [admin, maria, ivan, elena, alex]) await page.context().close();
 });
 
 for (const sweep of SWEEPS) {
   test(`every view of the signed-out, guests, admins, guardians passes axe-core (WCAG 2.1 AA): ${sweep.name}`, async () => {
     const { audit, assertClean } = auditor();
-    const { chatId, mariaId, held } = seeded;
+    const { chatId, mariaId, held, firstMessage } = seeded;
     const { tag } = sweep;
 
     // Signed out, and a visitor through an inquiry link, who becomes a guest.
@@ -91,6 +96,10 @@ for (const sweep of SWEEPS) {
     await openChat(admin, chatId);
     await admin.getByTestId('read-only').waitFor();
     await audit(admin, 'admin: conversation');
+    await messageAction(admin, 'hide', firstMessage);
+    await admin.getByTestId('hide-dialog').waitFor();
+    await audit(admin, 'admin: hide dialog');
+    await escape(admin, admin.getByTestId('hide-dialog'));
     await admin.getByTestId('moderation-button').click();
     const dialog = admin.getByTestId('moderation-dialog');
     await dialog.getByTestId('flag-list').waitFor();
@@ -108,6 +117,10 @@ for (const sweep of SWEEPS) {
     await admin.getByTestId('suspend-dialog').waitFor();
     await audit(admin, 'admin: suspend dialog');
     await escape(admin, admin.getByTestId('suspend-dialog'));
+    await dialog.getByTestId(`erase-${mariaId}`).click();
+    await admin.getByTestId('erase-dialog').waitFor();
+    await audit(admin, 'admin: erase dialog');
+    await escape(admin, admin.getByTestId('erase-dialog'));
     await dialog.getByTestId('moderation-tab-guardians').click();
     await dialog.locator('[data-testid^="guardian-link-"]').first().waitFor();
     await audit(admin, 'admin: Moderation, Guardians');
@@ -143,6 +156,12 @@ for (const sweep of SWEEPS) {
     await ivan.getByTestId('block-visitor').waitFor();
     await audit(ivan, 'teacher: an inquiry chat');
     await ivan.context().close();
+
+    // A suspended student: the banner over a composer that is locked.
+    const alex = await signedIn(browser, cluster.a.url, sweep, 'alex@demo.school');
+    await alex.getByTestId('suspended-banner').waitFor();
+    await audit(alex, 'student: suspended');
+    await alex.context().close();
     assertClean();
   });
 }
