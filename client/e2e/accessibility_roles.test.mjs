@@ -64,6 +64,9 @@ test('seeding: a report, a flag, a held message, a guardian’s closure request,
   await call(admin, 204, 'POST', `/api/admin/closure-requests/${request.id}/decline`, { note: 'Курс ещё идёт' });
   const alex = await signedIn(browser, cluster.a.url, first, 'alex@demo.school');
   const alexId = (await call(alex, 200, 'GET', '/api/me')).user.id;
+  const group = { kind: 'group', title: 'Кружок', participant_ids: [alexId] };
+  seeded.alexChat = (await call(ivan, 201, 'POST', '/api/chats', group)).id;
+  await call(alex, 201, 'POST', '/api/messages', { chat_id: seeded.alexChat, content: 'Здравствуйте!' });
   await call(admin, 204, 'POST', `/api/admin/users/${alexId}/suspend`, { reason: 'Проверка доступности' });
   for (const page of [admin, maria, ivan, elena, alex]) await page.context().close();
 });
@@ -159,6 +162,7 @@ for (const sweep of SWEEPS) {
 
     // A suspended student: the banner over a composer that is locked.
     const alex = await signedIn(browser, cluster.a.url, sweep, 'alex@demo.school');
+    await openChat(alex, seeded.alexChat);
     await alex.getByTestId('suspended-banner').waitFor();
     await audit(alex, 'student: suspended');
     await alex.context().close();
