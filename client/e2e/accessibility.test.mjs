@@ -137,6 +137,9 @@ for (const sweep of SWEEPS) {
     await audit(page, 'composer, two files attached');
     await page.getByTestId('composer').press('Enter');
     await page.getByTestId('uploads').waitFor({ state: 'detached' });
+    // Once the server has the message: a pending bubble gives way to the saved one (another
+    // element), which would take an image opened in the first with it.
+    await page.getByTestId('message-pending').waitFor({ state: 'detached' });
     const image = page.locator('.message-list [data-testid^="open-image-"]').last();
     await image.click();
     await page.getByTestId('image-viewer').waitFor();
