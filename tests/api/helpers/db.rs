@@ -23,7 +23,11 @@ pub fn server() -> tokio_postgres::Config {
         _ => {
             let base = std::env::temp_dir().join(format!("tutorchat-test-{}", std::process::id()));
             let bindir = pg_bindir_from_env().expect("PG_BINDIR");
-            let options = Options { durable: false, remove_on_exit: true, bindir, settings: Vec::new() };
+            // A standby (start_standby) streams from where its base backup ended, without a slot:
+            // the WAL it has yet to fetch must outlive the checkpoints the suite's other tests
+            // cause meanwhile (under CI's load a segment was removed seconds before it asked).
+            let settings = vec![("wal_keep_size".to_owned(), "1GB".to_owned())];
+            let options = Options { durable: false, remove_on_exit: true, bindir, settings };
             Server::Private(EmbeddedPostgres::start(&base, options).expect("start a private PostgreSQL for the tests"))
         }
     });
