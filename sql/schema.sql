@@ -4236,6 +4236,40 @@ COMMENT ON TABLE public.guardian_links IS 'Which guardian may read which student
 
 
 --
+-- Name: lessons; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.lessons (
+    id bigint NOT NULL,
+    teacher_id bigint NOT NULL,
+    student_id bigint NOT NULL,
+    scheduled_at timestamp with time zone NOT NULL,
+    status character varying(20) NOT NULL,
+    completed_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    subject text,
+    external_id text,
+    CONSTRAINT lessons_external_id_length CHECK (((external_id IS NULL) OR ((char_length(external_id) >= 1) AND (char_length(external_id) <= 255)))),
+    CONSTRAINT lessons_status_check CHECK (((status)::text = ANY ((ARRAY['scheduled'::character varying, 'completed'::character varying, 'cancelled'::character varying])::text[]))),
+    CONSTRAINT lessons_subject_length CHECK (((subject IS NULL) OR ((char_length(subject) >= 1) AND (char_length(subject) <= 200))))
+);
+
+
+--
+-- Name: COLUMN lessons.subject; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.lessons.subject IS 'What the lesson is about, as the school''s timetable names it (1-200 characters); NULL for lessons from before subjects were kept.';
+
+
+--
+-- Name: COLUMN lessons.external_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.lessons.external_id IS 'The school''s id of the lesson (1-255 characters, unique): what the integration API and the import upsert it by. NULL for lessons made here (the demo).';
+
+
+--
 -- Name: safeguarding_settings; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -4288,7 +4322,15 @@ CREATE VIEW public.chat_headers AS
             ELSE false
         END AS guardians_read,
     c.announcement,
-    c.audience
+    c.audience,
+        CASE
+            WHEN (c.kind = 'direct'::text) THEN ARRAY( SELECT l.subject
+               FROM public.lessons l
+              WHERE ((l.student_id = c.student_id) AND (l.teacher_id = c.teacher_id) AND (l.subject IS NOT NULL) AND ((l.status)::text <> 'cancelled'::text))
+              GROUP BY l.subject
+              ORDER BY (max(l.scheduled_at)) DESC, l.subject)
+            ELSE '{}'::text[]
+        END AS subjects
    FROM public.chats c;
 
 
@@ -4296,7 +4338,7 @@ CREATE VIEW public.chat_headers AS
 -- Name: VIEW chat_headers; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON VIEW public.chat_headers IS 'A chat as its header shows it (the API''s ChatHeader): updated_at is its last activity, participants_count its current members, guardians_read whether a guardian can read it now (a direct chat''s student''s; under GUARDIAN_GROUPS=own_messages, a group member''s, their child''s own messages), announcement and audience as chats has them.';
+COMMENT ON VIEW public.chat_headers IS 'A chat as its header shows it (the API''s ChatHeader): updated_at is its last activity, participants_count its current members, guardians_read whether a guardian can read it now (a direct chat''s student''s; under GUARDIAN_GROUPS=own_messages, a group member''s, their child''s own messages), announcement and audience as chats has them, subjects the subjects of a direct chat''s pair''s lessons (not cancelled), the most recent first (empty for other chats).';
 
 
 --
@@ -4662,22 +4704,6 @@ CREATE SEQUENCE public.inquiry_links_id_seq
 --
 
 ALTER SEQUENCE public.inquiry_links_id_seq OWNED BY public.inquiry_links.id;
-
-
---
--- Name: lessons; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.lessons (
-    id bigint NOT NULL,
-    teacher_id bigint NOT NULL,
-    student_id bigint NOT NULL,
-    scheduled_at timestamp with time zone NOT NULL,
-    status character varying(20) NOT NULL,
-    completed_at timestamp with time zone,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT lessons_status_check CHECK (((status)::text = ANY ((ARRAY['scheduled'::character varying, 'completed'::character varying, 'cancelled'::character varying])::text[])))
-);
 
 
 --
@@ -5980,6 +6006,13 @@ CREATE INDEX idx_stream_tickets_expires ON public.stream_tickets USING btree (ex
 --
 
 CREATE INDEX inquiry_blocks_link ON public.inquiry_blocks USING btree (link_id, guest_id);
+
+
+--
+-- Name: lessons_external_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX lessons_external_id ON public.lessons USING btree (external_id) WHERE (external_id IS NOT NULL);
 
 
 --
@@ -7298,6 +7331,55 @@ GRANT SELECT ON TABLE public.guardian_links TO tutorchat_app;
 
 
 --
+-- Name: TABLE lessons; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.lessons TO tutorchat_app;
+
+
+--
+-- Name: COLUMN lessons.teacher_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(teacher_id),UPDATE(teacher_id) ON TABLE public.lessons TO tutorchat_app;
+
+
+--
+-- Name: COLUMN lessons.student_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(student_id),UPDATE(student_id) ON TABLE public.lessons TO tutorchat_app;
+
+
+--
+-- Name: COLUMN lessons.scheduled_at; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(scheduled_at),UPDATE(scheduled_at) ON TABLE public.lessons TO tutorchat_app;
+
+
+--
+-- Name: COLUMN lessons.status; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(status),UPDATE(status) ON TABLE public.lessons TO tutorchat_app;
+
+
+--
+-- Name: COLUMN lessons.subject; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(subject),UPDATE(subject) ON TABLE public.lessons TO tutorchat_app;
+
+
+--
+-- Name: COLUMN lessons.external_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(external_id) ON TABLE public.lessons TO tutorchat_app;
+
+
+--
 -- Name: TABLE safeguarding_settings; Type: ACL; Schema: public; Owner: -
 --
 
@@ -7431,17 +7513,10 @@ GRANT USAGE ON SEQUENCE public.inquiry_links_id_seq TO tutorchat_app;
 
 
 --
--- Name: TABLE lessons; Type: ACL; Schema: public; Owner: -
+-- Name: SEQUENCE lessons_id_seq; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT SELECT ON TABLE public.lessons TO tutorchat_app;
-
-
---
--- Name: COLUMN lessons.status; Type: ACL; Schema: public; Owner: -
---
-
-GRANT UPDATE(status) ON TABLE public.lessons TO tutorchat_app;
+GRANT USAGE ON SEQUENCE public.lessons_id_seq TO tutorchat_app;
 
 
 --

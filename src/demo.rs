@@ -53,8 +53,9 @@ pub async fn seed(client: &mut Client) -> anyhow::Result<()> {
     };
     if lessons_of(maria).await? == 0 {
         tx.execute(
-            "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status)
-             VALUES ($1, $2, now() - interval '1 day', 'completed')",
+            "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status, subject)
+             VALUES ($1, $2, now() - interval '1 day', 'completed', 'Алгебра'),
+                    ($1, $2, now() + interval '6 days', 'scheduled', 'Геометрия')",
             &[&ivan, &maria],
         )
         .await?;
@@ -85,8 +86,8 @@ pub async fn seed(client: &mut Client) -> anyhow::Result<()> {
     }
     if lessons_of(alex).await? == 0 {
         tx.execute(
-            "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status)
-             VALUES ($1, $2, now() + interval '1 hour', 'scheduled')",
+            "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status, subject)
+             VALUES ($1, $2, now() + interval '1 hour', 'scheduled', 'Алгебра')",
             &[&ivan, &alex],
         )
         .await?;

@@ -28,6 +28,7 @@ function details(members: Person[], title = 'Алгебра'): ChatDetails {
     kind: 'group',
     title,
     context: null,
+    subjects: [],
     created_by: ivan.id,
     updated_at: '2025-01-17T15:00:00Z',
     participants_count: members.length,

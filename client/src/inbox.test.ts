@@ -30,6 +30,7 @@ function chat(id: number, options: Partial<ChatItem> = {}): ChatItem {
     kind: 'direct',
     title: null,
     context: null,
+    subjects: [],
     createdBy: null,
     people: [],
     participantsCount: 2,
@@ -92,6 +93,22 @@ describe('sections by context', () => {
     expect(contextTitle({ title: 42 })).toBeNull();
     const sections = groupByContext([group(1, 'A', { title: '  ' }), group(2, 'B', { title: 'Кружок' })]);
     expect(sections.map((s) => s.title)).toEqual([null, 'Кружок']);
+  });
+
+  it('puts a direct chat under its most recent lesson’s subject, with a course of that title', () => {
+    const items = [
+      chat(1, { people: [maria], subjects: ['Физика', 'ЕГЭ математика'] }),
+      chat(2, { people: [alex], subjects: ['егэ МАТЕМАТИКА'] }),
+      group(3, 'Алгебра', ege),
+      chat(4, { people: [fyodor] }),
+      chat(5, { people: [alex], subjects: ['Физика'] }),
+    ];
+    const sections = groupByContext(items);
+    expect(sections.map((s) => [s.key, s.title, ids(s.items)])).toEqual([
+      ['title:Физика', 'Физика', [1, 5]],
+      ['course:12', 'ЕГЭ математика', [2, 3]],
+      [NO_CONTEXT, null, [4]],
+    ]);
   });
 });
 

@@ -5,7 +5,9 @@
 // their most recent chat; chats without a context have a section of their own. When no chat
 // has a context there is one untitled section: the plain list. A context with a title but no
 // id (an inquiry link's course, `{"type": "course", "title": …}`) joins the section of a
-// context with an id and the same title (in any case), if there is one.
+// context with an id and the same title (in any case), if there is one. A direct chat is about
+// its pair's most recent lesson's subject (`subjects[0]`): it joins the section of a context of
+// that title (a course "Алгебра" and the lessons of Алгебра are one section), else one of its own.
 //
 // A row says what a chat is: an inquiry shows its title, a "guest" badge when its other
 // participant is a guest, and the names of its people.
@@ -49,24 +51,30 @@ export function contextKey(context: ChatContext | null): string {
   return `title:${title}`;
 }
 
+/** What a chat is about for its section: its context, else its most recent lesson's subject. */
+export function sectionContext(item: Pick<ChatItem, 'context' | 'subjects'>): ChatContext | null {
+  if (item.context !== null || item.subjects.length === 0) return item.context;
+  return { title: item.subjects[0] };
+}
+
 /** `items` in sections by context, in the order described above. */
 export function groupByContext(items: readonly ChatItem[]): Section[] {
-  if (!items.some((item) => contextTitle(item.context) !== null)) {
+  if (!items.some((item) => contextTitle(sectionContext(item)) !== null)) {
     return [{ key: NO_CONTEXT, title: null, items: [...items] }];
   }
   // The titles of the contexts with an id: what a context of the same title without one joins.
   const byTitle = new Map<string, { key: string; title: string }>();
   for (const item of items) {
-    const key = contextKey(item.context);
-    const title = contextTitle(item.context);
+    const key = contextKey(sectionContext(item));
+    const title = contextTitle(sectionContext(item));
     if (title !== null && !key.startsWith('title:') && !byTitle.has(searchForm(title))) {
       byTitle.set(searchForm(title), { key, title });
     }
   }
   const sections = new Map<string, Section>();
   for (const item of items) {
-    let key = contextKey(item.context);
-    let title = key === NO_CONTEXT ? null : contextTitle(item.context);
+    let key = contextKey(sectionContext(item));
+    let title = key === NO_CONTEXT ? null : contextTitle(sectionContext(item));
     const joined = key.startsWith('title:') && title !== null ? byTitle.get(searchForm(title)) : undefined;
     if (joined) ({ key, title } = joined);
     let section = sections.get(key);

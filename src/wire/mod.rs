@@ -93,6 +93,9 @@ pub struct ChatHeader {
     /// An announcement's members follow its owner's lessons (`my_students`); null: members
     /// added by hand.
     pub audience: Option<Audience>,
+    /// A direct chat's pair's lesson subjects (lessons not cancelled), the most recent lesson's
+    /// first, each once; empty for a group or an inquiry, and for a pair whose lessons have none.
+    pub subjects: Vec<String>,
 }
 
 impl ChatHeader {
@@ -109,10 +112,12 @@ impl ChatHeader {
             guardians_read: row.try_get("guardians_read")?,
             announcement: row.try_get("announcement")?,
             audience: row.try_get("audience")?,
+            subjects: row.try_get("subjects")?,
         })
     }
 
-    /// A pair's chat that has just opened (an inquiry's adds its title and context).
+    /// A pair's chat that has just opened (an inquiry's adds its title and context, a direct
+    /// chat its subjects).
     pub fn new_direct(created_at: OffsetDateTime) -> Self {
         Self {
             kind: ChatKind::Direct,
@@ -125,6 +130,7 @@ impl ChatHeader {
             guardians_read: false,
             announcement: false,
             audience: None,
+            subjects: Vec::new(),
         }
     }
 }

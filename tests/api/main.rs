@@ -32,6 +32,7 @@ mod guests;
 mod house;
 mod idempotency;
 mod inquiries;
+mod integrations;
 mod lessons;
 mod limits;
 mod mentions;

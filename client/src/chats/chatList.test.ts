@@ -230,6 +230,7 @@ describe('admin chat list', () => {
     kind: 'direct',
     title: null,
     context: null,
+    subjects: [],
     created_by: null,
     updated_at: '2025-01-17T15:00:00Z',
     participants_count: 2,

@@ -15,6 +15,11 @@ export interface ChatItem {
   title: string | null;
   /** What the chat is about (the inbox groups chats by its title). */
   context: ChatContext | null;
+  /**
+   * A direct chat's pair's lesson subjects, the most recent lesson's first (empty for other
+   * chats): the inbox groups a direct chat by its first, as a group by its context.
+   */
+  subjects: string[];
   /** Who created, and so owns, a group. */
   createdBy: number | null;
   /**

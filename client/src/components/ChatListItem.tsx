@@ -138,6 +138,12 @@ export function ChatListItem({ item, now, active, typists, people, presence, onO
                   {t('chatList.members', { count: item.participantsCount })} ·{' '}
                 </span>
               )}
+              {item.subjects.length > 0 && (
+                <span className="role-inline" data-testid={`subjects-${item.id}`}>
+                  <span className="visually-hidden">{t('chatList.subjectsLabel')} </span>
+                  {item.subjects.join(', ')} ·{' '}
+                </span>
+              )}
               {item.kind === 'direct' && !admin && item.people[0] && (
                 <span className="role-inline">{t(`roles.${item.people[0].role}`)} · </span>
               )}

@@ -197,6 +197,12 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
                   </span>
                 );
               })}
+            {!typingLine && chat && chat.subjects.length > 0 && (
+              <span className="muted" data-testid="subjects">
+                {' · '}
+                {t('chatList.subjects', { subjects: chat.subjects.join(', ') })}
+              </span>
+            )}
             {!typingLine && ward && (
               <span className="muted" data-testid="ward">
                 {' · '}

@@ -1589,6 +1589,11 @@ export interface components {
              * @description Current members (2 in a direct chat or an inquiry).
              */
             participants_count: number;
+            /**
+             * @description A direct chat's pair's lesson subjects (lessons not cancelled), the most recent lesson's
+             *     first, each once; empty for a group or an inquiry, and for a pair whose lessons have none.
+             */
+            subjects: string[];
             /** @description A group's title, or an inquiry's (its link's); null for a direct chat. */
             title: string | null;
             /**

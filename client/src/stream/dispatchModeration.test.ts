@@ -22,6 +22,7 @@ const direct: ChatItem = fromSummary({
   kind: 'direct',
   title: null,
   context: null,
+  subjects: [],
   created_by: null,
   updated_at: '2025-01-17T15:00:00Z',
   participants_count: 2,

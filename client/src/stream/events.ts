@@ -141,6 +141,7 @@ function chatItem(value: unknown, position: number): ChatItem | null {
   if (!isOptional(value.kind, isString)) return null; // a kind this client does not know is shown as a direct chat
   if (!isOptional(value.title, isNullableString)) return null;
   if (!isOptional(value.context, (v) => v === null || isObject(v))) return null;
+  if (!isOptional(value.subjects, (v) => Array.isArray(v) && v.every(isString))) return null;
   if (!isOptional(value.closed_at, (v) => v === null || isTimestamp(v))) return null;
   if (!isOptional(value.guardians_read, isBoolean)) return null;
   if (!isOptional(value.announcement, isBoolean)) return null;

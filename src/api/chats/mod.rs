@@ -96,7 +96,7 @@ pub const CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
     LEFT JOIN LATERAL (
         WITH page AS (
             SELECT c.id, x.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at,
-                   c.participants_count, c.last_message_id, c.guardians_read, c.announcement, c.audience,
+                   c.participants_count, c.last_message_id, c.guardians_read, c.announcement, c.audience, c.subjects,
                    me.joined_position, me.unread_count, me.last_read_message_id, me.muted, a.archived
             FROM chat_participants me
             JOIN chat_headers c ON c.id = me.chat_id
@@ -110,7 +110,7 @@ pub const CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
                   WHERE s.chat_id = c.id AND s.user_id <> $1 AND lower(su.name COLLATE "und-x-icu") LIKE $6)))
             ORDER BY x.active DESC, c.id DESC LIMIT $7)
         SELECT c.id, c.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at, c.participants_count,
-               c.guardians_read, c.announcement, c.audience, o.user_id AS other_id, u.name AS other_name,
+               c.guardians_read, c.announcement, c.audience, c.subjects, o.user_id AS other_id, u.name AS other_name,
                u.role AS other_role,
                NULL::bigint AS ward_id, NULL::text AS ward_name, NULL::boolean AS ward_only,
                m.id AS last_id, m.sender_id AS last_sender_id,
@@ -144,7 +144,7 @@ const ADMIN_CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
                   WHERE s.chat_id = c.id AND lower(su.name COLLATE "und-x-icu") LIKE $6))
             ORDER BY x.active DESC, c.id DESC LIMIT $7)
         SELECT c.id, page.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at,
-               c.participants_count, c.guardians_read, c.announcement, c.audience, c.message_count AS messages_count,
+               c.participants_count, c.guardians_read, c.announcement, c.audience, c.subjects, c.message_count AS messages_count,
                m.created_at AS last_message_at
         FROM page JOIN chat_headers c ON c.id = page.id LEFT JOIN messages m ON m.id = c.last_message_id
     ) d ON true

@@ -109,9 +109,11 @@ pub async fn encode(
     let reports = governance::reports(client, events).await?;
     let closures = governance::closure_requests(client, events).await?;
     let standing = pins::Standing::of(client, events, shown).await?;
+    let subjects = pairs::subjects(client, events).await?;
     let looked_up = LookedUp {
         names: &names,
         guarded: &guarded,
+        subjects: &subjects,
         facts: &facts,
         reports: &reports,
         closures: &closures,
@@ -163,6 +165,8 @@ fn shared(position: i64, event: &str, data: &impl Serialize) -> Frames {
 struct LookedUp<'a> {
     names: &'a HashMap<i64, Contact>,
     guarded: &'a HashSet<i64>,
+    /// A new direct chat's subjects, by chat id (`pairs::subjects`).
+    subjects: &'a HashMap<i64, Vec<String>>,
     facts: &'a HashMap<i64, MessageFacts>,
     reports: &'a HashMap<i64, ReportView>,
     closures: &'a HashMap<i64, ClosureRequestView>,
@@ -171,7 +175,7 @@ struct LookedUp<'a> {
 }
 
 fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyhow::Result<Dispatch> {
-    let LookedUp { names, guarded, facts, reports, closures, owners } = *looked_up;
+    let LookedUp { names, guarded, subjects, facts, reports, closures, owners } = *looked_up;
     let (position, actor_id) = (event.position, event.actor_id);
     let Some(chat_id) = event.chat_id else {
         return governance::about_person(event);
@@ -298,8 +302,11 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
             shared(position, "message_deleted", &MessageDeletedEvent { chat_id, message_id: *message_id }),
         ),
         EventData::ChatCreated(ChatOpened::Direct { student_id, teacher_id }) => {
-            let header =
-                ChatHeader { guardians_read: guarded.contains(student_id), ..ChatHeader::new_direct(event.created_at) };
+            let header = ChatHeader {
+                guardians_read: guarded.contains(student_id),
+                subjects: subjects.get(&chat_id).cloned().unwrap_or_default(),
+                ..ChatHeader::new_direct(event.created_at)
+            };
             pair_opened(
                 position,
                 chat_id,
@@ -342,6 +349,7 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
                 guardians_read: false,
                 announcement: *announcement,
                 audience: *audience,
+                subjects: Vec::new(),
             };
             let admin_view =
                 AdminChat { id: chat_id, header, participants: vec![], messages_count: 0, last_message_at: None };

@@ -1,7 +1,12 @@
 //! The frames of a chat of two fixed members opening (a lesson's pair, an inquiry): each sees
 //! the other, admins both.
 
+use std::collections::HashMap;
+
+use tokio_postgres::GenericClient;
+
 use super::frame;
+use crate::log::{ChatOpened, EventData, StoredEvent};
 use crate::realtime::hub::{Dispatch, Frames};
 use crate::wire::events::ChatCreated;
 use crate::wire::{AdminChat, ChatHeader, ChatSummary, Contact};
@@ -55,4 +60,22 @@ pub(super) fn pair_opened(
     let mut dispatch = Dispatch::new(position, chat_id, Frames::PerUser { users, admins });
     dispatch.joined = vec![a.0, b.0];
     dispatch
+}
+
+/// The subjects of each direct chat the batch opens (`chat_headers.subjects`, by chat id), in
+/// one query, and none when it opens none: what a new chat's header says its pair studies.
+pub(super) async fn subjects(
+    client: &impl GenericClient,
+    events: &[StoredEvent],
+) -> anyhow::Result<HashMap<i64, Vec<String>>> {
+    let opened: Vec<i64> = events
+        .iter()
+        .filter(|e| matches!(e.data, EventData::ChatCreated(ChatOpened::Direct { .. })))
+        .filter_map(|e| e.chat_id)
+        .collect();
+    if opened.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = client.query("SELECT id, subjects FROM chat_headers WHERE id = ANY($1)", &[&opened]).await?;
+    rows.iter().map(|row| Ok((row.try_get("id")?, row.try_get("subjects")?))).collect()
 }

@@ -18,6 +18,8 @@ const chats = {
     empty: 'No chats yet. A chat with your teacher or student opens after your first completed lesson.',
     emptyAdmin: 'No chats yet.',
     noMessages: 'No messages yet',
+    subjectsLabel: 'Lessons:',
+    subjects: 'Lessons: {{subjects}}',
     messages_one: '{{count}} message',
     messages_other: '{{count}} messages',
     unread_one: '{{count}} unread message',

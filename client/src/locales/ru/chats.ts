@@ -18,6 +18,8 @@ const chats = {
     empty: 'Чатов пока нет. Чат с преподавателем или учеником появится после первого проведённого урока.',
     emptyAdmin: 'Чатов пока нет.',
     noMessages: 'Сообщений пока нет',
+    subjectsLabel: 'Занятия:',
+    subjects: 'Занятия: {{subjects}}',
     messages_one: '{{count}} сообщение',
     messages_few: '{{count}} сообщения',
     messages_many: '{{count}} сообщений',
