@@ -871,6 +871,38 @@ BEGIN
                       OR u.erased_at IS NOT NULL) l ON l.id = r.id
         WHERE (r.*) IS DISTINCT FROM (l.*);
 
+        -- Provisioned people: each attribute as the person's newest event that set it (name
+        -- and email: until their erasure replaced them; a person made before the log provisioned
+        -- anyone keeps the rest as made), external_id and deactivated_at only from the log.
+        INSERT INTO replay_problems
+        SELECT 'users (provisioned)', coalesce(r.id, l.id)::text,
+               CASE WHEN l.id IS NULL THEN 'missing from projection' WHEN r.id IS NULL THEN 'not in the log' ELSE 'differs' END,
+               CASE WHEN r.id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.id IS NOT NULL THEN to_jsonb(l) END
+        FROM (SELECT p.id, p.external_id,
+                     CASE WHEN u.erased_at IS NULL THEN coalesce(p.name, u.name) ELSE u.name END::text AS name,
+                     CASE WHEN u.erased_at IS NULL THEN coalesce(p.email, u.email) ELSE u.email END::text AS email,
+                     coalesce(p.role, u.role)::text AS role, p.deactivated_at
+              FROM (SELECT (x.payload ->> 'user_id')::bigint AS id,
+                           (array_agg(x.payload ->> 'external_id' ORDER BY x.position DESC)
+                                FILTER (WHERE x.payload ? 'external_id'))[1] AS external_id,
+                           (array_agg(x.payload ->> 'name' ORDER BY x.position DESC) FILTER (WHERE x.payload ? 'name'))[1] AS name,
+                           (array_agg(x.payload ->> 'email' ORDER BY x.position DESC) FILTER (WHERE x.payload ? 'email'))[1] AS email,
+                           (array_agg(x.payload ->> 'role' ORDER BY x.position DESC) FILTER (WHERE x.payload ? 'role'))[1] AS role,
+                           (array_agg(CASE WHEN x.type = 'user_deactivated' THEN x.created_at END ORDER BY x.position DESC)
+                                FILTER (WHERE x.type IN ('user_deactivated', 'user_reactivated')))[1] AS deactivated_at
+                    FROM replay_other x
+                    WHERE x.type IN ('user_provisioned', 'user_changed', 'user_deactivated', 'user_reactivated')
+                    GROUP BY 1) p
+              LEFT JOIN users u ON u.id = p.id) r
+        FULL JOIN (SELECT u.id, u.external_id, u.name::text AS name, u.email::text AS email, u.role::text AS role,
+                          u.deactivated_at
+                   FROM users u
+                   WHERE u.external_id IS NOT NULL OR u.deactivated_at IS NOT NULL OR u.id IN (
+                       SELECT (x.payload ->> 'user_id')::bigint FROM replay_other x
+                       WHERE x.type IN ('user_provisioned', 'user_changed', 'user_deactivated', 'user_reactivated'))) l
+               ON l.id = r.id
+        WHERE (r.*) IS DISTINCT FROM (l.*);
+
         -- Guardians' links: each guardian_linked, closed by the pair's next guardian_unlinked.
         INSERT INTO replay_problems
         SELECT 'guardian_links',
@@ -1218,8 +1250,8 @@ CREATE TABLE public.events (
     created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     idempotency_key text,
     CONSTRAINT events_idempotency_key_length CHECK (((char_length(idempotency_key) >= 1) AND (char_length(idempotency_key) <= 64))),
-    CONSTRAINT events_scope CHECK (((chat_id IS NULL) = (type = ANY (ARRAY['user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text])))),
-    CONSTRAINT events_type_check CHECK ((type = ANY (ARRAY['chat_created'::text, 'message_created'::text, 'message_deleted'::text, 'message_edited'::text, 'chat_read'::text, 'participant_added'::text, 'participant_removed'::text, 'chat_renamed'::text, 'chat_closed'::text, 'message_reported'::text, 'message_hidden'::text, 'message_unhidden'::text, 'messages_purged'::text, 'chat_exported'::text, 'user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text, 'message_flagged'::text, 'report_cleared'::text, 'closure_requested'::text, 'closure_declined'::text, 'chat_muted'::text, 'chat_unmuted'::text, 'chat_archived'::text, 'chat_unarchived'::text, 'reaction_added'::text, 'reaction_removed'::text, 'message_pinned'::text, 'message_unpinned'::text])))
+    CONSTRAINT events_scope CHECK (((chat_id IS NULL) = (type = ANY (ARRAY['user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text, 'user_provisioned'::text, 'user_changed'::text, 'user_deactivated'::text, 'user_reactivated'::text])))),
+    CONSTRAINT events_type_check CHECK ((type = ANY (ARRAY['chat_created'::text, 'message_created'::text, 'message_deleted'::text, 'message_edited'::text, 'chat_read'::text, 'participant_added'::text, 'participant_removed'::text, 'chat_renamed'::text, 'chat_closed'::text, 'message_reported'::text, 'message_hidden'::text, 'message_unhidden'::text, 'messages_purged'::text, 'chat_exported'::text, 'user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text, 'message_flagged'::text, 'report_cleared'::text, 'closure_requested'::text, 'closure_declined'::text, 'chat_muted'::text, 'chat_unmuted'::text, 'chat_archived'::text, 'chat_unarchived'::text, 'reaction_added'::text, 'reaction_removed'::text, 'message_pinned'::text, 'message_unpinned'::text, 'user_provisioned'::text, 'user_changed'::text, 'user_deactivated'::text, 'user_reactivated'::text])))
 );
 
 
@@ -1404,6 +1436,21 @@ BEGIN
         DELETE FROM message_reactions
         WHERE message_id = (e.payload ->> 'message_id')::bigint AND user_id = e.actor_id
           AND emoji = e.payload ->> 'emoji';
+    WHEN 'user_provisioned' THEN
+        INSERT INTO users (id, email, name, role, created_at, external_id)
+        VALUES (member, e.payload ->> 'email', e.payload ->> 'name', e.payload ->> 'role', e.created_at,
+                e.payload ->> 'external_id');
+    WHEN 'user_changed' THEN
+        UPDATE users
+        SET external_id = CASE WHEN e.payload ? 'external_id' THEN e.payload ->> 'external_id' ELSE external_id END,
+            name = coalesce(e.payload ->> 'name', name),
+            email = coalesce(e.payload ->> 'email', email),
+            role = coalesce(e.payload ->> 'role', role)
+        WHERE id = member;
+    WHEN 'user_deactivated' THEN
+        UPDATE users SET deactivated_at = e.created_at WHERE id = member;
+    WHEN 'user_reactivated' THEN
+        UPDATE users SET deactivated_at = NULL WHERE id = member;
     WHEN 'guardian_unlinked' THEN
         UPDATE guardian_links SET to_position = e.position
         WHERE guardian_id = (e.payload ->> 'guardian_id')::bigint AND student_id = student AND to_position IS NULL;
@@ -1445,7 +1492,10 @@ not shown is pinned nowhere; no event of its own says so, and message_unhidden d
 it again).
 chat_closed by blocking records the block (inquiry_blocks); by a guardian''s request it grants
 every open request of the chat, and closure_declined declines its one (closure_requests, which
-closure_requested inserted).';
+closure_requested inserted).
+user_provisioned inserts the person (users: its user_id, email, name, role, external_id, created
+then); user_changed sets the attributes its payload names (an external_id of null forgets it);
+user_deactivated sets users.deactivated_at to its time, user_reactivated clears it.';
 
 
 --
@@ -1515,6 +1565,7 @@ BEGIN
     WHEN 'closure_declined' THEN kept := events_rule_closure(NEW);
     WHEN 'reaction_added', 'reaction_removed' THEN kept := events_rule_reaction(NEW);
     WHEN 'message_pinned', 'message_unpinned' THEN kept := events_rule_pin(NEW);
+    WHEN 'user_provisioned', 'user_changed', 'user_deactivated', 'user_reactivated' THEN kept := events_rule_people(NEW);
     END CASE;  -- another type: CASE_NOT_FOUND (and events_type_check refuses it anyway)
     IF kept IS NULL THEN
         RETURN NULL;  -- a no-op: nothing is appended, nothing announced
@@ -1591,7 +1642,14 @@ with the same text as its comment):
 - message_pinned, message_unpinned: a group''s owner or a direct chat''s participant (not a
   guest), in a chat that is not closed, of a message of the chat they can see; pinning a
   message not deleted, hidden or purged, within the limit the request carries (PINS_PER_CHAT);
-  so already: a no-op (events_rule_pin). Hiding, deleting or purging a message unpins it.';
+  so already: a no-op (events_rule_pin). Hiding, deleting or purging a message unpins it.
+- user_provisioned, user_changed, user_deactivated, user_reactivated: a provisioning client (no
+  actor, its name in the payload) or an admin, about anyone but a guest or a person being
+  erased; a new person has a name, an email no one else has and a role (student, teacher,
+  guardian, admin), an external id optional and unique; a change keeps only what differs
+  (nothing: a no-op), and a role changes only for someone with no chat, lesson or guardian
+  link yet; deactivating someone deactivated, reactivating someone active: no-ops
+  (events_rule_people).';
 
 
 --
@@ -1611,6 +1669,12 @@ BEGIN
     UPDATE events SET payload = payload || '{"reason": ""}'
     WHERE position IN (SELECT r.id FROM reports r WHERE r.reporter_id = person) AND payload ->> 'reason' <> '';
     UPDATE reports SET reason = '' WHERE reporter_id = person;
+    -- What provisioning recorded of them: their name and email, as users now has them.
+    UPDATE events SET payload = payload || jsonb_strip_nulls(jsonb_build_object(
+               'name', CASE WHEN payload ? 'name' THEN 'erased user ' || person END,
+               'email', CASE WHEN payload ? 'email' THEN 'erased-' || person || '@erased.invalid' END))
+    WHERE chat_id IS NULL AND type IN ('user_provisioned', 'user_changed') AND (payload ->> 'user_id')::bigint = person
+      AND (payload ? 'name' OR payload ? 'email');
     UPDATE events SET payload = payload || '{"reason": ""}'
     WHERE position IN (SELECT r.id FROM closure_requests r WHERE r.requested_by = person) AND payload ->> 'reason' <> '';
     UPDATE closure_requests SET reason = '' WHERE requested_by = person;
@@ -1631,7 +1695,8 @@ $$;
 -- Name: FUNCTION events_erase_person(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_erase_person(e public.events) IS 'What user_erased does once every message of the person is purged: their name and email replaced, their reports'' and closure requests'' reasons blanked (in the log too), their reactions deleted (the log keeps only that they reacted, under their erased name), the mentions of them deleted (nobody''s message names them any more), the address hash of a guest deleted, their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted.';
+COMMENT ON FUNCTION public.events_erase_person(e public.events) IS 'What user_erased does once every message of the person is purged: their name and email replaced, their reports'' and closure requests'' reasons blanked (in the log too), the name and email
+their provisioning events recorded replaced as in users, their reactions deleted (the log keeps only that they reacted, under their erased name), the mentions of them deleted (nobody''s message names them any more), the address hash of a guest deleted, their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted.';
 
 
 --
@@ -1819,7 +1884,15 @@ BEGIN
                    NEW.payload = OLD.payload || '{"reason": ""}'
                    AND EXISTS (SELECT 1 FROM messages m WHERE m.id = (OLD.payload ->> 'message_id')::bigint
                                AND m.purged_at IS NOT NULL)
-               ELSE false
+               -- An erased person's name and email in their provisioning events.
+               ELSE OLD.type IN ('user_provisioned', 'user_changed')
+                   AND NEW.payload - 'name' - 'email' = OLD.payload - 'name' - 'email'
+                   AND NEW.payload ->> 'name' IS NOT DISTINCT FROM
+                       CASE WHEN OLD.payload ? 'name' THEN 'erased user ' || (OLD.payload ->> 'user_id') END
+                   AND NEW.payload ->> 'email' IS NOT DISTINCT FROM
+                       CASE WHEN OLD.payload ? 'email' THEN 'erased-' || (OLD.payload ->> 'user_id') || '@erased.invalid' END
+                   AND EXISTS (SELECT 1 FROM users u WHERE u.id = (OLD.payload ->> 'user_id')::bigint
+                               AND u.erasure_requested_at IS NOT NULL)
            END) THEN
         RETURN NEW;
     END IF;
@@ -1837,7 +1910,8 @@ COMMENT ON FUNCTION public.events_redaction_only() IS 'The one UPDATE events all
 blanking the content of a message the log has already recorded as purged (messages_purged; the
 messages row says purged_at): its message_created event''s text ("") and files (removed), its
 message_edited events'' text, and the reasons of its reports and hides; and an erased
-person''s reports'' and closure requests'' reasons, and the reason of a closure request
+person''s reports'' and closure requests'' reasons, their name and email in their provisioning
+events (user_provisioned, user_changed: replaced as events_erase_person replaces them in users), and the reason of a closure request
 retention blanked (closure_requests_purge). Nothing else of any
 row changes, and no other row may change. Only the trigger functions (and closure_requests_purge) do it, inside the append
 of the event that records it (events_purge, events_erase_person).';
@@ -2784,6 +2858,121 @@ $$;
 --
 
 COMMENT ON FUNCTION public.events_rule_participant_removed(e public.events) IS 'participant_removed: a group''s owner or an admin removes a member, or a member removes themself (leaves) (events_require_group_manager); removing a non-member is a no-op. In Rust: access::group_manager (or access::check_access for leaving) in api::groups::remove.';
+
+
+--
+-- Name: events_rule_people(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_rule_people(e public.events) RETURNS public.events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $_$
+DECLARE
+    client constant text := CASE WHEN jsonb_typeof(e.payload -> 'client') = 'string' THEN e.payload ->> 'client' END;
+    person record;
+    changed jsonb := '{}';
+    attribute text;
+BEGIN
+    -- Who: a provisioning client (no actor, its name in the payload) or an admin.
+    IF e.actor_id IS NULL THEN
+        IF client IS NULL OR char_length(client) NOT BETWEEN 1 AND 63 THEN
+            RAISE EXCEPTION 'a provisioning event without an actor names its client (1-63 characters)'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+    ELSIF (SELECT u.role FROM users u WHERE u.id = e.actor_id) IS DISTINCT FROM 'admin' THEN
+        RAISE EXCEPTION 'only a provisioning client or an admin may provision, change, deactivate or reactivate a person'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    -- What: the attributes given are valid (a missing one is not changed).
+    IF e.payload ? 'external_id' AND e.payload -> 'external_id' <> 'null'
+       AND (jsonb_typeof(e.payload -> 'external_id') <> 'string'
+            OR char_length(e.payload ->> 'external_id') NOT BETWEEN 1 AND 255) THEN
+        RAISE EXCEPTION 'an external id is 1 to 255 characters' USING ERRCODE = 'check_violation';
+    END IF;
+    IF e.payload ? 'name' AND (jsonb_typeof(e.payload -> 'name') IS DISTINCT FROM 'string'
+       OR char_length(e.payload ->> 'name') > 255 OR btrim(e.payload ->> 'name') = '') THEN
+        RAISE EXCEPTION 'a name is 1 to 255 characters, not only whitespace' USING ERRCODE = 'check_violation';
+    END IF;
+    IF e.payload ? 'email' AND (jsonb_typeof(e.payload -> 'email') IS DISTINCT FROM 'string'
+       OR char_length(e.payload ->> 'email') > 255 OR e.payload ->> 'email' !~ '^[^@\s]+@[^@\s]+$') THEN
+        RAISE EXCEPTION 'an email is an address of at most 255 characters' USING ERRCODE = 'check_violation';
+    END IF;
+    IF e.payload ? 'role' AND coalesce(e.payload ->> 'role', '') NOT IN ('student', 'teacher', 'guardian', 'admin') THEN
+        RAISE EXCEPTION 'a provisioned person is a student, a teacher, a guardian or an admin'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF e.payload ? 'email' AND EXISTS (
+        SELECT 1 FROM users u WHERE lower(u.email) = lower(e.payload ->> 'email')
+          AND u.id IS DISTINCT FROM CASE WHEN e.type = 'user_provisioned' THEN NULL ELSE (e.payload ->> 'user_id')::bigint END) THEN
+        RAISE EXCEPTION 'another person has the email %', e.payload ->> 'email'
+            USING ERRCODE = 'unique_violation', CONSTRAINT = 'users_email_key';
+    END IF;
+
+    IF e.type = 'user_provisioned' THEN
+        IF NOT (e.payload ? 'name' AND e.payload ? 'email' AND e.payload ? 'role') THEN
+            RAISE EXCEPTION 'a provisioned person has a name, an email and a role' USING ERRCODE = 'check_violation';
+        END IF;
+        e.payload := jsonb_build_object('user_id', nextval('users_id_seq'), 'external_id', e.payload -> 'external_id',
+                                        'name', e.payload ->> 'name', 'email', e.payload ->> 'email',
+                                        'role', e.payload ->> 'role', 'client', client);
+        RETURN e;
+    END IF;
+
+    SELECT u.id, u.external_id, u.name, u.email, u.role, u.deactivated_at, u.erasure_requested_at INTO person
+    FROM users u
+    WHERE u.id = CASE WHEN jsonb_typeof(e.payload -> 'user_id') = 'number' THEN (e.payload ->> 'user_id')::bigint END
+      AND u.role <> 'guest';
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'user % does not exist', coalesce(e.payload -> 'user_id', 'null') USING ERRCODE = 'no_data_found';
+    END IF;
+    IF person.erasure_requested_at IS NOT NULL THEN
+        RAISE EXCEPTION 'user % is being erased, or was', person.id USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+
+    CASE e.type
+    WHEN 'user_changed' THEN
+        FOREACH attribute IN ARRAY ARRAY['external_id', 'name', 'email', 'role'] LOOP
+            IF e.payload ? attribute AND (e.payload ->> attribute) IS DISTINCT FROM (to_jsonb(person) ->> attribute) THEN
+                changed := changed || jsonb_build_object(attribute, e.payload -> attribute);
+            END IF;
+        END LOOP;
+        IF changed = '{}' THEN
+            RETURN NULL;  -- as it is already: nothing happened
+        END IF;
+        -- A role is what a person's chats, lessons and links were made for: it changes only
+        -- for someone who has none yet.
+        IF changed ? 'role' AND (
+            EXISTS (SELECT 1 FROM chat_memberships m WHERE m.user_id = person.id)
+            OR EXISTS (SELECT 1 FROM chats c WHERE c.created_by = person.id)
+            OR EXISTS (SELECT 1 FROM lessons l WHERE person.id IN (l.teacher_id, l.student_id))
+            OR EXISTS (SELECT 1 FROM guardian_links g WHERE person.id IN (g.guardian_id, g.student_id))) THEN
+            RAISE EXCEPTION 'user % is a % with chats, lessons or guardians: their role stays (%s are not made %s)',
+                person.id, person.role, person.role, changed ->> 'role'
+                USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'role_in_use';
+        END IF;
+        e.payload := jsonb_build_object('user_id', person.id, 'client', client) || changed;
+    WHEN 'user_deactivated' THEN
+        IF person.deactivated_at IS NOT NULL THEN
+            RETURN NULL;  -- deactivated already
+        END IF;
+        e.payload := jsonb_build_object('user_id', person.id, 'client', client);
+    ELSE
+        IF person.deactivated_at IS NULL THEN
+            RETURN NULL;  -- active already
+        END IF;
+        e.payload := jsonb_build_object('user_id', person.id, 'client', client);
+    END CASE;
+    RETURN e;
+END
+$_$;
+
+
+--
+-- Name: FUNCTION events_rule_people(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_rule_people(e public.events) IS 'user_provisioned, user_changed, user_deactivated, user_reactivated: by a provisioning client (no actor; payload client, its name) or an admin, about anyone but a guest or a person whose erasure was asked for. user_provisioned needs a name (1-255 characters, not blank), an email (an address, no other person''s in any case) and a role (student, teacher, guardian, admin), its external_id optional (1-255 characters, unique), and draws the new user_id. user_changed keeps only the attributes (external_id, name, email, role) that differ, none: a no-op; a role changes only for someone with no chat, lesson or guardian link yet (HINT role_in_use). Deactivating someone deactivated, reactivating someone active: no-ops. In Rust: crate::provisioning::people.';
 
 
 --
@@ -4019,6 +4208,9 @@ CREATE TABLE public.users (
     suspension_reason text,
     erasure_requested_at timestamp with time zone,
     erased_at timestamp with time zone,
+    external_id text,
+    deactivated_at timestamp with time zone,
+    CONSTRAINT users_external_id_length CHECK (((char_length(external_id) >= 1) AND (char_length(external_id) <= 255))),
     CONSTRAINT users_role_check CHECK (((role)::text = ANY ((ARRAY['student'::character varying, 'teacher'::character varying, 'admin'::character varying, 'guest'::character varying, 'guardian'::character varying])::text[])))
 );
 
@@ -4042,6 +4234,20 @@ COMMENT ON COLUMN public.users.erasure_requested_at IS 'An admin asked to erase 
 --
 
 COMMENT ON COLUMN public.users.erased_at IS 'Every message of theirs purged, their name and email replaced (user_erased).';
+
+
+--
+-- Name: COLUMN users.external_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.users.external_id IS 'The school''s id of the person (SCIM externalId, the import''s id column), unique; NULL: none. Kept from user_provisioned and user_changed.';
+
+
+--
+-- Name: COLUMN users.deactivated_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.users.deactivated_at IS 'Deactivated then (user_deactivated: the person left the school); NULL: active. Cleared by user_reactivated. Nothing of theirs is deleted.';
 
 
 --
@@ -4918,6 +5124,45 @@ CREATE UNLOGGED TABLE public.presence_streams (
 
 
 --
+-- Name: provisioning_clients; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.provisioning_clients (
+    id bigint NOT NULL,
+    name text NOT NULL,
+    token_sha256 bytea NOT NULL,
+    scopes text[] NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    rotated_at timestamp with time zone,
+    revoked_at timestamp with time zone,
+    CONSTRAINT provisioning_clients_name_check CHECK ((name ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$'::text)),
+    CONSTRAINT provisioning_clients_scopes_check CHECK (((cardinality(scopes) > 0) AND (scopes <@ ARRAY['scim'::text, 'lessons'::text]))),
+    CONSTRAINT provisioning_clients_token_sha256_check CHECK ((octet_length(token_sha256) = 32))
+);
+
+
+--
+-- Name: TABLE provisioning_clients; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.provisioning_clients IS 'The school''s systems that provision people (scope scim) or lessons (scope lessons), each with one bearer token, of which only the SHA-256 is kept (a new one replaces it on rotation, rotated_at). Revoked (revoked_at): its token is refused. Managed by `tutorchat provisioning-client`; the replicas only read it.';
+
+
+--
+-- Name: provisioning_clients_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.provisioning_clients ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.provisioning_clients_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: push_messages; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -5606,6 +5851,30 @@ ALTER TABLE ONLY public.presence_streams
 
 
 --
+-- Name: provisioning_clients provisioning_clients_name_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.provisioning_clients
+    ADD CONSTRAINT provisioning_clients_name_key UNIQUE (name);
+
+
+--
+-- Name: provisioning_clients provisioning_clients_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.provisioning_clients
+    ADD CONSTRAINT provisioning_clients_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: provisioning_clients provisioning_clients_token_sha256_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.provisioning_clients
+    ADD CONSTRAINT provisioning_clients_token_sha256_key UNIQUE (token_sha256);
+
+
+--
 -- Name: push_messages push_messages_notice_id_subscription_id_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -6196,6 +6465,13 @@ CREATE INDEX users_email_lower ON public.users USING btree (lower((email)::text)
 
 COMMENT ON INDEX public.users_email_lower IS 'Finds the user a token from the school''s OpenID Provider names
 (OIDC_USER_CLAIM, compared to email without regard to case).';
+
+
+--
+-- Name: users_external_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX users_external_id ON public.users USING btree (external_id);
 
 
 --
@@ -6970,6 +7246,13 @@ REVOKE ALL ON FUNCTION public.events_rule_participant_removed(e public.events) F
 
 
 --
+-- Name: FUNCTION events_rule_people(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_rule_people(e public.events) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION events_rule_person(e public.events); Type: ACL; Schema: public; Owner: -
 --
 
@@ -7650,6 +7933,13 @@ GRANT SELECT ON TABLE public.presence_replicas TO tutorchat_app;
 --
 
 GRANT SELECT ON TABLE public.presence_streams TO tutorchat_app;
+
+
+--
+-- Name: TABLE provisioning_clients; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.provisioning_clients TO tutorchat_app;
 
 
 --

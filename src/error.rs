@@ -62,6 +62,10 @@ pub enum Code {
     SessionEnded,
     /// 401: a guest's inquiry chat was closed, and their session with it.
     GuestSessionEnded,
+    /// 401: no provisioning client has this bearer token (a rotated one stopped working).
+    ProvisioningTokenInvalid,
+    /// 401: the provisioning client was revoked: its token works no more.
+    ProvisioningClientRevoked,
     /// 403: the caller's role may not do this, or a chat, message, file or inquiry link that
     /// does not exist or is not theirs to use (one answer for both, so ids reveal nothing).
     Forbidden,
@@ -89,6 +93,8 @@ pub enum Code {
     AccountSuspended,
     /// 403: the inquiry link's teacher blocked this visitor: the link opens no chat for them.
     VisitorBlocked,
+    /// 403: the provisioning client's token lacks the scope this API needs (`scim`, `lessons`).
+    ProvisioningScopeMissing,
     /// 404: it does not exist (a lesson, a person, a route). A chat, message, file or inquiry
     /// link that does not exist or is not the caller's answers 403 `forbidden` instead, the
     /// same answer for both.
@@ -118,6 +124,8 @@ pub enum Code {
     TooManyPins,
     /// 409: the scheduled message was sent already (or is being sent): change the message itself.
     AlreadySent,
+    /// 409: a person's role cannot change once they have chats, lessons or guardian links.
+    RoleInUse,
     /// 413: the body or the file is larger than the server's limit.
     PayloadTooLarge,
     /// 415: the body is not of the expected content type.
@@ -339,6 +347,7 @@ impl From<AppendError> for AppError {
             AppendError::Refused(message, Refusal::UnknownReaction) => {
                 Self::Unprocessable(message).with_code(Code::UnknownReaction)
             }
+            AppendError::Refused(message, Refusal::RoleInUse) => Self::Conflict(message).with_code(Code::RoleInUse),
             AppendError::Refused(message, Refusal::TooManyPins) => Self::Conflict(message).with_code(Code::TooManyPins),
             AppendError::Refused(message, Refusal::AnnouncementReadOnly) => {
                 Self::Forbidden(message).with_code(Code::AnnouncementReadOnly)

@@ -25,6 +25,7 @@ pub mod log;
 pub mod metrics;
 pub mod outbox;
 pub mod peer;
+pub mod provisioning;
 pub mod realtime;
 pub mod router;
 pub mod safeguarding;

@@ -1,4 +1,5 @@
-//! `tutorchat serve | migrate | backup | restore-drill | config-doc | openapi | vapid-keys`: see
+//! `tutorchat serve | migrate | provisioning-client | backup | restore-drill | config-doc | openapi |
+//! vapid-keys`: see
 //! README.md. The development harness (`tutorchat-dev topology | schema`) is the `dev/` crate.
 
 use std::process::ExitCode;
@@ -35,6 +36,13 @@ enum Command {
         /// Also load the demo users and lessons.
         #[arg(long)]
         demo: bool,
+    },
+    /// Manage the school's provisioning clients (its identity provider's SCIM, its timetable):
+    /// each holds one bearer token, printed once, of which the database keeps only a hash. On
+    /// the schema owner's connection (MIGRATION_DATABASE_URL, else DATABASE_URL).
+    ProvisioningClient {
+        #[command(subcommand)]
+        action: ClientAction,
     },
     /// Back up the database with pgBackRest (its own configuration, e.g.
     /// /etc/pgbackrest/pgbackrest.conf), then record the repository's backups in the database
@@ -82,6 +90,24 @@ enum Command {
     VapidKeys,
 }
 
+#[derive(Subcommand)]
+enum ClientAction {
+    /// Create a client and print its token (shown this once).
+    Create {
+        /// Its name, as the log's events name it (letters, digits, dots, dashes, underscores).
+        name: String,
+        /// What it may call: scim (people), lessons (the timetable), or both.
+        #[arg(long, value_delimiter = ',', required = true)]
+        scopes: Vec<String>,
+    },
+    /// Give a client a new token (printed) and make its old one stop working.
+    Rotate { name: String },
+    /// Refuse a client's token from now on, for good.
+    Revoke { name: String },
+    /// List the clients, their scopes and when they were created, rotated, revoked.
+    List,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
@@ -96,6 +122,10 @@ fn main() -> ExitCode {
             .map(|config| runtime.block_on(serve(config, demo))),
         Command::Migrate { demo } => migration_database_from_env().and_then(|owner| {
             database_from_env().map(|(database, db)| runtime.block_on(migrate(owner.or(database), &db, demo)))
+        }),
+        Command::ProvisioningClient { action } => migration_database_from_env().and_then(|owner| {
+            database_from_env()
+                .map(|(database, db)| runtime.block_on(provisioning_client(owner.or(database), &db, action)))
         }),
         Command::Backup { stanza, kind } => database_from_env().and_then(|(database, _)| {
             let database = database.ok_or(ConfigError::new(
@@ -184,6 +214,50 @@ async fn migrate(configured: Option<tokio_postgres::Config>, db: &DbConfig, load
         seed_demo(&database).await?;
         eprintln!("tutorchat: demo data loaded");
     }
+    Ok(())
+}
+
+/// `tutorchat provisioning-client`.
+async fn provisioning_client(
+    configured: Option<tokio_postgres::Config>,
+    db: &DbConfig,
+    action: ClientAction,
+) -> anyhow::Result<()> {
+    use tutorchat::provisioning::{Scope, clients};
+    let (database, _private) = database(configured, db).await?;
+    db::wait_for_database(&database, db::MIGRATE_PATIENCE).await?;
+    let (client, connection) = database.connect(tokio_postgres::NoTls).await?;
+    let driver = tokio::spawn(connection);
+    match action {
+        ClientAction::Create { name, scopes } => {
+            let scopes = scopes
+                .iter()
+                .map(|s| Scope::parse(s).ok_or_else(|| anyhow::anyhow!("unknown scope {s:?}: scim or lessons")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let token = clients::create(&client, &name, &scopes).await?;
+            eprintln!("tutorchat: provisioning client {name} created; its token (shown once):");
+            println!("{token}");
+        }
+        ClientAction::Rotate { name } => {
+            let token = clients::rotate(&client, &name).await?;
+            eprintln!("tutorchat: provisioning client {name} has a new token (the old one works no more):");
+            println!("{token}");
+        }
+        ClientAction::Revoke { name } => {
+            clients::revoke(&client, &name).await?;
+            eprintln!("tutorchat: provisioning client {name} revoked");
+        }
+        ClientAction::List => {
+            let stamp = |at: Option<time::OffsetDateTime>| at.map_or_else(|| "-".to_owned(), |at| at.to_string());
+            println!("name\tscopes\tcreated\trotated\trevoked");
+            for c in clients::list(&client).await? {
+                let (created, rotated, revoked) = (stamp(Some(c.created_at)), stamp(c.rotated_at), stamp(c.revoked_at));
+                println!("{}\t{}\t{created}\t{rotated}\t{revoked}", c.name, c.scopes.join(","));
+            }
+        }
+    }
+    drop(client);
+    let _ = driver.await;
     Ok(())
 }
 

@@ -145,6 +145,21 @@ BEGIN
         DELETE FROM message_reactions
         WHERE message_id = (e.payload ->> 'message_id')::bigint AND user_id = e.actor_id
           AND emoji = e.payload ->> 'emoji';
+    WHEN 'user_provisioned' THEN
+        INSERT INTO users (id, email, name, role, created_at, external_id)
+        VALUES (member, e.payload ->> 'email', e.payload ->> 'name', e.payload ->> 'role', e.created_at,
+                e.payload ->> 'external_id');
+    WHEN 'user_changed' THEN
+        UPDATE users
+        SET external_id = CASE WHEN e.payload ? 'external_id' THEN e.payload ->> 'external_id' ELSE external_id END,
+            name = coalesce(e.payload ->> 'name', name),
+            email = coalesce(e.payload ->> 'email', email),
+            role = coalesce(e.payload ->> 'role', role)
+        WHERE id = member;
+    WHEN 'user_deactivated' THEN
+        UPDATE users SET deactivated_at = e.created_at WHERE id = member;
+    WHEN 'user_reactivated' THEN
+        UPDATE users SET deactivated_at = NULL WHERE id = member;
     WHEN 'guardian_unlinked' THEN
         UPDATE guardian_links SET to_position = e.position
         WHERE guardian_id = (e.payload ->> 'guardian_id')::bigint AND student_id = student AND to_position IS NULL;
@@ -181,6 +196,9 @@ not shown is pinned nowhere; no event of its own says so, and message_unhidden d
 it again).
 chat_closed by blocking records the block (inquiry_blocks); by a guardian''s request it grants
 every open request of the chat, and closure_declined declines its one (closure_requests, which
-closure_requested inserted).';
+closure_requested inserted).
+user_provisioned inserts the person (users: its user_id, email, name, role, external_id, created
+then); user_changed sets the attributes its payload names (an external_id of null forgets it);
+user_deactivated sets users.deactivated_at to its time, user_reactivated clears it.';
 
 REVOKE ALL ON FUNCTION events_apply(e events) FROM PUBLIC;

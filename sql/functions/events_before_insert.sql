@@ -61,6 +61,7 @@ BEGIN
     WHEN 'closure_declined' THEN kept := events_rule_closure(NEW);
     WHEN 'reaction_added', 'reaction_removed' THEN kept := events_rule_reaction(NEW);
     WHEN 'message_pinned', 'message_unpinned' THEN kept := events_rule_pin(NEW);
+    WHEN 'user_provisioned', 'user_changed', 'user_deactivated', 'user_reactivated' THEN kept := events_rule_people(NEW);
     END CASE;  -- another type: CASE_NOT_FOUND (and events_type_check refuses it anyway)
     IF kept IS NULL THEN
         RETURN NULL;  -- a no-op: nothing is appended, nothing announced
@@ -132,7 +133,14 @@ with the same text as its comment):
 - message_pinned, message_unpinned: a group''s owner or a direct chat''s participant (not a
   guest), in a chat that is not closed, of a message of the chat they can see; pinning a
   message not deleted, hidden or purged, within the limit the request carries (PINS_PER_CHAT);
-  so already: a no-op (events_rule_pin). Hiding, deleting or purging a message unpins it.';
+  so already: a no-op (events_rule_pin). Hiding, deleting or purging a message unpins it.
+- user_provisioned, user_changed, user_deactivated, user_reactivated: a provisioning client (no
+  actor, its name in the payload) or an admin, about anyone but a guest or a person being
+  erased; a new person has a name, an email no one else has and a role (student, teacher,
+  guardian, admin), an external id optional and unique; a change keeps only what differs
+  (nothing: a no-op), and a role changes only for someone with no chat, lesson or guardian
+  link yet; deactivating someone deactivated, reactivating someone active: no-ops
+  (events_rule_people).';
 
 CREATE OR REPLACE TRIGGER events_before_insert BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION events_before_insert();
 

@@ -11,6 +11,12 @@ BEGIN
     UPDATE events SET payload = payload || '{"reason": ""}'
     WHERE position IN (SELECT r.id FROM reports r WHERE r.reporter_id = person) AND payload ->> 'reason' <> '';
     UPDATE reports SET reason = '' WHERE reporter_id = person;
+    -- What provisioning recorded of them: their name and email, as users now has them.
+    UPDATE events SET payload = payload || jsonb_strip_nulls(jsonb_build_object(
+               'name', CASE WHEN payload ? 'name' THEN 'erased user ' || person END,
+               'email', CASE WHEN payload ? 'email' THEN 'erased-' || person || '@erased.invalid' END))
+    WHERE chat_id IS NULL AND type IN ('user_provisioned', 'user_changed') AND (payload ->> 'user_id')::bigint = person
+      AND (payload ? 'name' OR payload ? 'email');
     UPDATE events SET payload = payload || '{"reason": ""}'
     WHERE position IN (SELECT r.id FROM closure_requests r WHERE r.requested_by = person) AND payload ->> 'reason' <> '';
     UPDATE closure_requests SET reason = '' WHERE requested_by = person;
@@ -26,6 +32,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_erase_person(e events) IS 'What user_erased does once every message of the person is purged: their name and email replaced, their reports'' and closure requests'' reasons blanked (in the log too), their reactions deleted (the log keeps only that they reacted, under their erased name), the mentions of them deleted (nobody''s message names them any more), the address hash of a guest deleted, their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted.';
+COMMENT ON FUNCTION events_erase_person(e events) IS 'What user_erased does once every message of the person is purged: their name and email replaced, their reports'' and closure requests'' reasons blanked (in the log too), the name and email
+their provisioning events recorded replaced as in users, their reactions deleted (the log keeps only that they reacted, under their erased name), the mentions of them deleted (nobody''s message names them any more), the address hash of a guest deleted, their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted.';
 
 REVOKE ALL ON FUNCTION events_erase_person(e events) FROM PUBLIC;

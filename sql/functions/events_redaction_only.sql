@@ -27,7 +27,15 @@ BEGIN
                    NEW.payload = OLD.payload || '{"reason": ""}'
                    AND EXISTS (SELECT 1 FROM messages m WHERE m.id = (OLD.payload ->> 'message_id')::bigint
                                AND m.purged_at IS NOT NULL)
-               ELSE false
+               -- An erased person's name and email in their provisioning events.
+               ELSE OLD.type IN ('user_provisioned', 'user_changed')
+                   AND NEW.payload - 'name' - 'email' = OLD.payload - 'name' - 'email'
+                   AND NEW.payload ->> 'name' IS NOT DISTINCT FROM
+                       CASE WHEN OLD.payload ? 'name' THEN 'erased user ' || (OLD.payload ->> 'user_id') END
+                   AND NEW.payload ->> 'email' IS NOT DISTINCT FROM
+                       CASE WHEN OLD.payload ? 'email' THEN 'erased-' || (OLD.payload ->> 'user_id') || '@erased.invalid' END
+                   AND EXISTS (SELECT 1 FROM users u WHERE u.id = (OLD.payload ->> 'user_id')::bigint
+                               AND u.erasure_requested_at IS NOT NULL)
            END) THEN
         RETURN NEW;
     END IF;
@@ -40,7 +48,8 @@ COMMENT ON FUNCTION events_redaction_only() IS 'The one UPDATE events allows, fo
 blanking the content of a message the log has already recorded as purged (messages_purged; the
 messages row says purged_at): its message_created event''s text ("") and files (removed), its
 message_edited events'' text, and the reasons of its reports and hides; and an erased
-person''s reports'' and closure requests'' reasons, and the reason of a closure request
+person''s reports'' and closure requests'' reasons, their name and email in their provisioning
+events (user_provisioned, user_changed: replaced as events_erase_person replaces them in users), and the reason of a closure request
 retention blanked (closure_requests_purge). Nothing else of any
 row changes, and no other row may change. Only the trigger functions (and closure_requests_purge) do it, inside the append
 of the event that records it (events_purge, events_erase_person).';

@@ -20,6 +20,8 @@
 //!   may still write it when it is due.
 //! - **By resource**: who completes a lesson, revokes an inquiry link, sees a person's presence,
 //!   downloads a file (`resources.rs`).
+//! - **Provisioning clients** (`provisioning.rs`): the school's systems, by their bearer token
+//!   and its scope ([`ScimClient`], [`TimetableClient`]), never a person.
 //! - **By route**, for guests and suspended people. Every route that takes a signed-in person
 //!   is closed to two kinds of caller unless its router says otherwise: **guests** (an inquiry's
 //!   visitor without an account) may call only the routes placed on the guests' router
@@ -41,6 +43,7 @@ mod blocks;
 mod chat;
 mod groups;
 mod pins;
+mod provisioning;
 mod records;
 mod resources;
 mod roles;
@@ -54,6 +57,7 @@ pub use chat::{
 };
 pub use groups::{group_manager, is_member};
 pub use pins::may_pin;
+pub use provisioning::{ProvisioningClient, ScimClient, TimetableClient};
 pub use records::{STREAM_READS_JOB, Via, keep_recording_streams, record_read, record_stream};
 pub use resources::{
     AttachedTo, Attachment, may_complete_lesson, may_read_attachment, may_revoke_link, may_see_presence, no_attachment,

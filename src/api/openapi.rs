@@ -131,6 +131,8 @@ use crate::AppState;
         crate::realtime::frames::ChatExportedEvent,
         crate::realtime::frames::UserSuspendedEvent,
         crate::realtime::frames::UserEvent,
+        crate::realtime::frames::PersonProvisionedEvent,
+        crate::realtime::frames::UserActivityEvent,
         crate::realtime::frames::GuardianEvent,
         crate::realtime::frames::ChatSettingEvent,
         crate::realtime::frames::PinEvent,

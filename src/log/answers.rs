@@ -77,6 +77,7 @@ impl NewEvent {
                 Self::Reaction { message_id, emoji, added: false, .. },
                 EventData::ReactionRemoved { message_id: m, emoji: e },
             ) => message_id == m && emoji == e,
+            (Self::Person { change, .. }, data) => change.is_answered_by(data),
             (Self::ChatSetting { setting, .. }, _) => setting.event_type() == stored.kind(),
             (Self::ChatClosed { .. }, EventData::ChatClosed { .. })
             | (Self::MessagesPurged { .. }, EventData::MessagesPurged { .. })

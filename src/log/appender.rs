@@ -75,6 +75,8 @@ pub enum Refusal {
     TooManyPins,
     /// The chat is an announcement and the sender is not its owner.
     AnnouncementReadOnly,
+    /// A person's role cannot change: they have chats, lessons or guardian links made for it.
+    RoleInUse,
 }
 
 impl From<tokio_postgres::Error> for AppendError {
@@ -105,6 +107,7 @@ impl From<tokio_postgres::Error> for AppendError {
             Some("unknown_reaction") => Refusal::UnknownReaction,
             Some("too_many_pins") => Refusal::TooManyPins,
             Some("announcement_read_only") => Refusal::AnnouncementReadOnly,
+            Some("role_in_use") => Refusal::RoleInUse,
             _ => refusal,
         };
         let message = match db.constraint() {

@@ -10,17 +10,19 @@
 mod answers;
 pub mod appender;
 mod attachment;
+pub mod people;
 mod request;
 pub mod store;
+mod stored;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use tokio_postgres::Row;
 
 pub use appender::{AppendError, Appender, Refusal};
 pub use attachment::{Attachment, IMAGE_TYPES};
-pub use request::{NewEvent, Purge};
+pub use request::NewEvent;
 pub use store::{append, head, read_after};
+pub use stored::StoredEvent;
 
 /// The NOTIFY channel; the payload is the highest position an INSERT statement appended.
 pub const CHANNEL: &str = "tutorchat_events";
@@ -60,6 +62,10 @@ pub enum EventType {
     ReactionRemoved,
     MessagePinned,
     MessageUnpinned,
+    UserProvisioned,
+    UserChanged,
+    UserDeactivated,
+    UserReactivated,
 }
 
 crate::db::text_column!(EventType {
@@ -95,6 +101,10 @@ crate::db::text_column!(EventType {
     ReactionRemoved => "reaction_removed",
     MessagePinned => "message_pinned",
     MessageUnpinned => "message_unpinned",
+    UserProvisioned => "user_provisioned",
+    UserChanged => "user_changed",
+    UserDeactivated => "user_deactivated",
+    UserReactivated => "user_reactivated",
 });
 
 /// A participant's own setting of a chat, each an event by them ([`NewEvent::ChatSetting`]):
@@ -273,6 +283,22 @@ pub enum EventData {
     MessageUnpinned {
         message_id: i64,
     },
+    /// A person created by a provisioning client (`client`) or an admin (the actor).
+    UserProvisioned(people::Provisioned),
+    /// What changed of a person (only the attributes that did).
+    UserChanged(people::Changed),
+    /// The person left the school (`deactivated_at`); nothing of theirs is deleted.
+    UserDeactivated(people::Activity),
+    UserReactivated(people::Activity),
+}
+
+/// Why messages' content goes, and on whose authority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purge {
+    /// Older than `before` (`RETENTION_DAYS` before the job's clock), by the system.
+    Retention { before: OffsetDateTime },
+    /// The messages of `user_id`, whose erasure `admin_id` asked for.
+    Erasure { admin_id: i64, user_id: i64 },
 }
 
 /// Why a message's content was purged.
@@ -322,75 +348,4 @@ pub enum ChatOpened {
     },
     /// A lesson pair, both members from the start.
     Direct { student_id: i64, teacher_id: i64 },
-}
-
-/// One row of the log.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredEvent {
-    pub position: i64,
-    /// None for an event about a person (suspension, erasure) rather than a chat.
-    pub chat_id: Option<i64>,
-    pub actor_id: Option<i64>,
-    pub created_at: OffsetDateTime,
-    pub data: EventData,
-}
-
-impl StoredEvent {
-    /// Its `type`.
-    pub fn kind(&self) -> EventType {
-        match &self.data {
-            EventData::ChatCreated(_) => EventType::ChatCreated,
-            EventData::MessageCreated { .. } => EventType::MessageCreated,
-            EventData::MessageDeleted { .. } => EventType::MessageDeleted,
-            EventData::MessageEdited { .. } => EventType::MessageEdited,
-            EventData::ChatRead { .. } => EventType::ChatRead,
-            EventData::ParticipantAdded { .. } => EventType::ParticipantAdded,
-            EventData::ParticipantRemoved { .. } => EventType::ParticipantRemoved,
-            EventData::ChatRenamed { .. } => EventType::ChatRenamed,
-            EventData::ChatClosed { .. } => EventType::ChatClosed,
-            EventData::MessageReported { .. } => EventType::MessageReported,
-            EventData::MessageHidden { .. } => EventType::MessageHidden,
-            EventData::MessageUnhidden { .. } => EventType::MessageUnhidden,
-            EventData::MessagesPurged { .. } => EventType::MessagesPurged,
-            EventData::ChatExported { .. } => EventType::ChatExported,
-            EventData::UserSuspended { .. } => EventType::UserSuspended,
-            EventData::UserUnsuspended { .. } => EventType::UserUnsuspended,
-            EventData::UserErasureRequested { .. } => EventType::UserErasureRequested,
-            EventData::UserErased { .. } => EventType::UserErased,
-            EventData::GuardianLinked { .. } => EventType::GuardianLinked,
-            EventData::GuardianUnlinked { .. } => EventType::GuardianUnlinked,
-            EventData::MessageFlagged { .. } => EventType::MessageFlagged,
-            EventData::ReportCleared { .. } => EventType::ReportCleared,
-            EventData::ChatMuted => EventType::ChatMuted,
-            EventData::ChatUnmuted => EventType::ChatUnmuted,
-            EventData::ChatArchived => EventType::ChatArchived,
-            EventData::ChatUnarchived => EventType::ChatUnarchived,
-            EventData::ClosureRequested { .. } => EventType::ClosureRequested,
-            EventData::ClosureDeclined { .. } => EventType::ClosureDeclined,
-            EventData::ReactionAdded { .. } => EventType::ReactionAdded,
-            EventData::ReactionRemoved { .. } => EventType::ReactionRemoved,
-            EventData::MessagePinned { .. } => EventType::MessagePinned,
-            EventData::MessageUnpinned { .. } => EventType::MessageUnpinned,
-        }
-    }
-
-    /// Decodes a row of the log's columns as `store`'s statements return them (position,
-    /// chat_id, actor_id, type, payload, created_at).
-    pub fn from_row(row: &Row) -> anyhow::Result<Self> {
-        let kind: EventType = row.try_get("type")?;
-        let mut payload: serde_json::Value = row.try_get("payload")?;
-        if let Some(fields) = payload.as_object_mut() {
-            fields.insert("type".into(), kind.as_str().into());
-        }
-        let position: i64 = row.try_get("position")?;
-        let data = serde_json::from_value(payload)
-            .map_err(|e| anyhow::anyhow!("event at position {position} of type {}: {e}", kind.as_str()))?;
-        Ok(Self {
-            position,
-            chat_id: row.try_get("chat_id")?,
-            actor_id: row.try_get("actor_id")?,
-            created_at: row.try_get("created_at")?,
-            data,
-        })
-    }
 }

@@ -3,7 +3,8 @@
 
 use time::OffsetDateTime;
 
-use super::{ChatSetting, EventType};
+use super::people::{By, PersonChange};
+use super::{ChatSetting, EventType, Purge};
 
 /// An event the application asks the log to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,6 +188,11 @@ pub enum NewEvent {
         message_id: i64,
         pinned: bool,
         limit: u32,
+    },
+    /// A person provisioned, changed, deactivated or reactivated (`crate::provisioning`).
+    Person {
+        by: By,
+        change: PersonChange,
     },
     /// An admin links a guardian to a student (`linked`), or ends the link.
     Guardian {
@@ -373,6 +379,10 @@ impl NewEvent {
                 EventType::MessageUnpinned,
                 serde_json::json!({ "message_id": message_id }),
             ),
+            Self::Person { by, change } => {
+                let (actor, kind, payload) = change.columns(by);
+                (None, actor, kind, payload)
+            }
             Self::Guardian { admin_id, guardian_id, student_id, linked } => (
                 None,
                 Some(*admin_id),
@@ -381,15 +391,6 @@ impl NewEvent {
             ),
         }
     }
-}
-
-/// Why messages' content goes, and on whose authority.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purge {
-    /// Older than `before` (`RETENTION_DAYS` before the job's clock), by the system.
-    Retention { before: OffsetDateTime },
-    /// The messages of `user_id`, whose erasure `admin_id` asked for.
-    Erasure { admin_id: i64, user_id: i64 },
 }
 
 /// In UTC: RFC 3339 allows offsets up to ±23:59, PostgreSQL's timestamptz only ±15:59.

@@ -108,6 +108,29 @@ pub struct UserEvent {
     pub user_id: i64,
 }
 
+/// The data of `user_provisioned` and `user_changed` (admins): a person the school's systems
+/// (`client`, a provisioning client's name) or an admin (`client` null) created, or what
+/// changed of them (`changed` names the attributes; the others are null).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PersonProvisionedEvent<'a> {
+    pub user_id: i64,
+    pub changed: Vec<&'static str>,
+    pub external_id: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub email: Option<&'a str>,
+    /// student, teacher, guardian or admin.
+    pub role: Option<&'a str>,
+    pub client: Option<&'a str>,
+}
+
+/// The data of `user_deactivated` and `user_reactivated` (admins, and the person): the person
+/// left the school, or came back; `client` as in `user_provisioned`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct UserActivityEvent<'a> {
+    pub user_id: i64,
+    pub client: Option<&'a str>,
+}
+
 /// The data of `report_cleared` (admins): an admin found nothing to act on in report (or flag)
 /// `report_id`.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -291,6 +314,10 @@ pub const EVENTS: &[(&str, &str, bool)] = &[
     ("reaction_removed", "ReactionEvent", true),
     ("message_pinned", "PinEvent", true),
     ("message_unpinned", "PinEvent", true),
+    ("user_provisioned", "PersonProvisionedEvent", true),
+    ("user_changed", "PersonProvisionedEvent", true),
+    ("user_deactivated", "UserActivityEvent", true),
+    ("user_reactivated", "UserActivityEvent", true),
     ("reset", "ResetEvent", true),
     ("typing", "TypingEvent", false),
     ("presence", "PresenceEvent", false),

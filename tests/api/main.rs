@@ -44,6 +44,7 @@ mod notices;
 mod oidc;
 mod pins;
 mod presence;
+mod provisioning;
 mod push;
 mod quiet_hours;
 mod reactions;

@@ -1712,7 +1712,7 @@ export interface components {
          *     has a general code; the precise ones below it name what a client may want to act on.
          * @enum {string}
          */
-        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" | "forbidden" | "admin_read_only" | "guardian_read_only" | "not_author" | "editing_off" | "not_group_owner" | "announcement_read_only" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "visitor_blocked" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "message_purged" | "already_reported" | "group_full" | "too_many_pins" | "already_sent" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "unknown_reaction" | "send_at_past" | "send_at_too_far" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
+        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" | "provisioning_token_invalid" | "provisioning_client_revoked" | "forbidden" | "admin_read_only" | "guardian_read_only" | "not_author" | "editing_off" | "not_group_owner" | "announcement_read_only" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "visitor_blocked" | "provisioning_scope_missing" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "message_purged" | "already_reported" | "group_full" | "too_many_pins" | "already_sent" | "role_in_use" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "unknown_reaction" | "send_at_past" | "send_at_too_far" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
         CompletedLesson: {
             /**
              * Format: int64
@@ -2198,6 +2198,22 @@ export interface components {
             role: components["schemas"]["Role"];
         };
         /**
+         * @description The data of `user_provisioned` and `user_changed` (admins): a person the school's systems
+         *     (`client`, a provisioning client's name) or an admin (`client` null) created, or what
+         *     changed of them (`changed` names the attributes; the others are null).
+         */
+        PersonProvisionedEvent: {
+            changed: string[];
+            client: string | null;
+            email: string | null;
+            external_id: string | null;
+            name: string | null;
+            /** @description student, teacher, guardian or admin. */
+            role: string | null;
+            /** Format: int64 */
+            user_id: number;
+        };
+        /**
          * @description A pinned message: who pinned it, when, and the message as history shows it (never a hidden,
          *     deleted or purged one: those are unpinned).
          */
@@ -2616,6 +2632,15 @@ export interface components {
              * @description The file, with its filename.
              */
             file: string;
+        };
+        /**
+         * @description The data of `user_deactivated` and `user_reactivated` (admins, and the person): the person
+         *     left the school, or came back; `client` as in `user_provisioned`.
+         */
+        UserActivityEvent: {
+            client: string | null;
+            /** Format: int64 */
+            user_id: number;
         };
         /**
          * @description The data of `user_unsuspended` (admins and the person), `user_erasure_requested` and

@@ -15,7 +15,7 @@ use crate::log::{EventData, PurgeCause, StoredEvent};
 use crate::realtime::hub::{Dispatch, Frames, GuardianLink, ToPerson};
 use crate::wire::events::{
     ChatExportedEvent, ChatSettingEvent, ClosureRequestEvent, GuardianEvent, MessageHiddenEvent, MessageReportedEvent,
-    MessagesPurgedEvent, ReportClearedEvent, UserEvent, UserSuspendedEvent,
+    MessagesPurgedEvent, PersonProvisionedEvent, ReportClearedEvent, UserActivityEvent, UserEvent, UserSuspendedEvent,
 };
 use crate::wire::{ClosureRequestView, ClosureRequests, Hidden, MessageType, Purged, ReportView};
 
@@ -223,6 +223,48 @@ pub(super) fn about_person(event: &StoredEvent) -> anyhow::Result<Dispatch> {
                 Dispatch::about_person(position, Frames::Split { members: None, admins: bytes }, Some(person));
             dispatch.guardian = Some(GuardianLink { guardian: *guardian_id, student: *student_id, linked });
             return Ok(dispatch);
+        }
+        EventData::UserProvisioned(p) => {
+            let provisioned = PersonProvisionedEvent {
+                user_id: p.user_id,
+                changed: vec!["external_id", "name", "email", "role"],
+                external_id: p.external_id.as_deref(),
+                name: Some(&p.name),
+                email: Some(&p.email),
+                role: Some(&p.role),
+                client: p.client.as_deref(),
+            };
+            let admins = frame(position, "user_provisioned", &provisioned);
+            return Ok(Dispatch::about_person(position, Frames::Split { members: None, admins }, None));
+        }
+        EventData::UserChanged(c) => {
+            let changed = [
+                ("external_id", c.external_id.is_some()),
+                ("name", c.name.is_some()),
+                ("email", c.email.is_some()),
+                ("role", c.role.is_some()),
+            ];
+            let data = PersonProvisionedEvent {
+                user_id: c.user_id,
+                changed: changed.iter().filter(|(_, set)| *set).map(|(name, _)| *name).collect(),
+                external_id: c.external_id.as_ref().and_then(|id| id.as_deref()),
+                name: c.name.as_deref(),
+                email: c.email.as_deref(),
+                role: c.role.as_deref(),
+                client: c.client.as_deref(),
+            };
+            let admins = frame(position, "user_changed", &data);
+            return Ok(Dispatch::about_person(position, Frames::Split { members: None, admins }, None));
+        }
+        // What deactivation does to the person's sessions and streams is decided where
+        // departures are (the person's streams get the frame; they do not end here).
+        EventData::UserDeactivated(a) | EventData::UserReactivated(a) => {
+            let data = UserActivityEvent { user_id: a.user_id, client: a.client.as_deref() };
+            let bytes = match event.data {
+                EventData::UserDeactivated(_) => frame(position, "user_deactivated", &data),
+                _ => frame(position, "user_reactivated", &data),
+            };
+            (bytes.clone(), ToPerson { user_id: a.user_id, frame: Some(bytes), ends_streams: false })
         }
         _ => anyhow::bail!("event {position} names no chat but is about one"),
     };

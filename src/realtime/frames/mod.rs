@@ -13,8 +13,8 @@ use crate::wire::events::ChatCreated;
 pub use crate::wire::events::{
     ChatClosedEvent, ChatCreatedEvent, ChatExportedEvent, ChatRenamedEvent, ChatSettingEvent, ClosureRequestEvent,
     GuardianEvent, MessageBody, MessageDeletedEvent, MessageEvent, MessageHiddenEvent, MessageReportedEvent,
-    MessagesPurgedEvent, MessagesReadEvent, ParticipantAddedEvent, ParticipantRemovedEvent, PinEvent, ReactionEvent,
-    ReportClearedEvent, ResetEvent, UserEvent, UserSuspendedEvent,
+    MessagesPurgedEvent, MessagesReadEvent, ParticipantAddedEvent, ParticipantRemovedEvent, PersonProvisionedEvent,
+    PinEvent, ReactionEvent, ReportClearedEvent, ResetEvent, UserActivityEvent, UserEvent, UserSuspendedEvent,
 };
 use crate::wire::{
     AdminChat, ChatHeader, ChatKind, ClosureRequestView, Contact, MessageType, Person, Presences, ReportView,
@@ -279,7 +279,11 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
         | EventData::UserErasureRequested { .. }
         | EventData::UserErased { .. }
         | EventData::GuardianLinked { .. }
-        | EventData::GuardianUnlinked { .. } => {
+        | EventData::GuardianUnlinked { .. }
+        | EventData::UserProvisioned(_)
+        | EventData::UserChanged(_)
+        | EventData::UserDeactivated(_)
+        | EventData::UserReactivated(_) => {
             anyhow::bail!("event {position} is about a person but names chat {chat_id}")
         }
         EventData::ReactionAdded { .. } | EventData::ReactionRemoved { .. } => reactions::reaction(event, owners)?,

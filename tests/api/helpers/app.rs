@@ -105,6 +105,16 @@ impl TestApp {
         User { id, token: token_for(id) }
     }
 
+    /// The token of a new provisioning client with `scopes` (`scim`, `lessons`), as
+    /// `tutorchat provisioning-client create` prints it.
+    pub async fn provisioning_token(&self, scopes: &[&str]) -> String {
+        use tutorchat::provisioning::{Scope, clients};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!("client{}", NEXT.fetch_add(1, Ordering::Relaxed));
+        let scopes: Vec<Scope> = scopes.iter().map(|s| Scope::parse(s).expect("scim or lessons")).collect();
+        clients::create(&self.sql, &name, &scopes).await.expect("create a provisioning client")
+    }
+
     /// Schedules a lesson of `teacher` with each of `ids` who is a student (a teacher adds only
     /// their own students to a group); nothing when `teacher` is no teacher.
     pub async fn teaches(&self, teacher: &User, ids: &[i64]) {
@@ -261,7 +271,12 @@ pub async fn status_and_json(response: reqwest::Response) -> (u16, Value) {
 pub fn status_of_code(code: &str) -> Option<u16> {
     Some(match code {
         "invalid_request" | "content_blank" | "content_too_long" => 400,
-        "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" => 401,
+        "unauthenticated"
+        | "token_expired"
+        | "session_ended"
+        | "guest_session_ended"
+        | "provisioning_token_invalid"
+        | "provisioning_client_revoked" => 401,
         "forbidden"
         | "admin_read_only"
         | "guardian_read_only"
@@ -273,12 +288,13 @@ pub fn status_of_code(code: &str) -> Option<u16> {
         | "cross_site_request"
         | "unknown_user"
         | "account_suspended"
-        | "visitor_blocked" => 403,
+        | "visitor_blocked"
+        | "provisioning_scope_missing" => 403,
         "not_found" | "push_disabled" => 404,
         "method_not_allowed" => 405,
         "request_timeout" => 408,
         "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "message_purged" | "already_reported"
-        | "group_full" | "too_many_pins" | "already_sent" => 409,
+        | "group_full" | "too_many_pins" | "already_sent" | "role_in_use" => 409,
         "payload_too_large" => 413,
         "unsupported_media_type" => 415,
         "range_not_satisfiable" => 416,

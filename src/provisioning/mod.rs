@@ -1,0 +1,8 @@
+//! Provisioning: the school's own systems put their people (and lessons) here through the
+//! log, never through SQL. [`clients`] are those systems and their bearer tokens; [`people`]
+//! creates and updates a person by the school's id for them.
+
+pub mod clients;
+pub mod people;
+
+pub use clients::{ProvisioningClient, Scope};
