@@ -55,7 +55,7 @@ pub async fn seed(client: &mut Client) -> anyhow::Result<()> {
         tx.execute(
             "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status, subject)
              VALUES ($1, $2, now() - interval '1 day', 'completed', 'Алгебра'),
-                    ($1, $2, now() + interval '6 days', 'scheduled', 'Геометрия')",
+                    ($1, $2, now() - interval '8 days', 'completed', 'Геометрия')",
             &[&ivan, &maria],
         )
         .await?;

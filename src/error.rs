@@ -120,6 +120,8 @@ pub enum Code {
     AlreadyReported,
     /// 409: the group has its maximum of members.
     GroupFull,
+    /// 409: the lesson was completed: it never goes back to scheduled, nor changes its pair.
+    LessonCompleted,
     /// 409: the chat has as many pinned messages as it may (`PINS_PER_CHAT`): unpin one first.
     TooManyPins,
     /// 409: the scheduled message was sent already (or is being sent): change the message itself.
@@ -145,6 +147,12 @@ pub enum Code {
     SendAtPast,
     /// 422: a scheduled message's `send_at` is more than a year (365 days) ahead.
     SendAtTooFar,
+    /// 422: an external id (a lesson's teacher's or student's) names nobody; `error` says which.
+    UnknownPerson,
+    /// 422: a lesson's teacher is not a teacher, or its student not a student.
+    PersonRoleMismatch,
+    /// 422: a lesson's teacher or student is deactivated (left the school).
+    PersonDeactivated,
     /// 429: a rate limit: retry after `Retry-After` seconds.
     RateLimited,
     /// 429: an upload allowance is used up for now.

@@ -88,6 +88,9 @@ enum Command {
     /// Print a new VAPID key pair for Web Push (PUSH_VAPID_PRIVATE_KEY, and the public key
     /// browsers subscribe with), as configuration lines.
     VapidKeys,
+    /// Import the school's people and lessons from CSV files (DATABASE_URL): every line is
+    /// checked first, and nothing changes if any is wrong; --dry-run says what would change.
+    Import(tutorchat::provisioning::import::ImportArgs),
 }
 
 #[derive(Subcommand)]
@@ -168,6 +171,9 @@ fn main() -> ExitCode {
             .map_err(anyhow::Error::from)
             .map(|text| println!("{text}"))),
         Command::VapidKeys => Ok(tutorchat::outbox::push::wire::new_key_pair().map(|lines| print!("{lines}"))),
+        Command::Import(args) => {
+            database_from_env().map(|(database, db)| runtime.block_on(import(database, &db, &args)))
+        }
     };
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,
@@ -372,4 +378,19 @@ fn stop_on_signal(token: CancellationToken, stop_on_eof: bool) {
         tracing::info!("shutting down");
         token.cancel();
     });
+}
+
+/// `tutorchat import`, on the replicas' connection: it writes as the application does.
+async fn import(
+    configured: Option<tokio_postgres::Config>,
+    db: &DbConfig,
+    args: &tutorchat::provisioning::import::ImportArgs,
+) -> anyhow::Result<()> {
+    let (database, _private) = database(configured, db).await?;
+    let (mut client, connection) = database.connect(tokio_postgres::NoTls).await?;
+    let driver = tokio::spawn(connection);
+    let outcome = tutorchat::provisioning::import::run(&mut client, args).await;
+    drop(client);
+    let _ = driver.await;
+    outcome
 }

@@ -118,6 +118,7 @@ describe('lessons', () => {
     completed_at: '2025-01-17T13:00:00Z',
     teacher_name: 'Иван Петров',
     student_name: 'Alex Kim',
+    subject: null,
   };
 
   it('lists the lessons of a status, or all of them', async () => {

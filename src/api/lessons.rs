@@ -37,6 +37,9 @@ pub struct Lesson {
     pub completed_at: Option<OffsetDateTime>,
     pub teacher_name: String,
     pub student_name: String,
+    /// What it is about, as the school's timetable names it; null for a lesson from before
+    /// subjects were kept.
+    pub subject: Option<String>,
 }
 
 impl Lesson {
@@ -52,6 +55,7 @@ impl Lesson {
             completed_at: row.get("completed_at"),
             teacher_name: row.get("teacher_name"),
             student_name: row.get("student_name"),
+            subject: row.get("subject"),
         }
     }
 }
@@ -62,15 +66,7 @@ pub struct LessonList {
     pub lessons: Vec<Lesson>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum LessonStatus {
-    Scheduled,
-    Completed,
-    Cancelled,
-}
-
-crate::db::text_column!(LessonStatus { Scheduled => "scheduled", Completed => "completed", Cancelled => "cancelled" });
+pub use crate::provisioning::lessons::LessonStatus;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -95,7 +91,7 @@ pub async fn list(
     let status = query.status;
     let rows = client
         .query(
-            "SELECT l.id, l.teacher_id, l.student_id, l.status, l.scheduled_at, l.completed_at,
+            "SELECT l.id, l.teacher_id, l.student_id, l.status, l.scheduled_at, l.completed_at, l.subject,
                     t.name AS teacher_name, s.name AS student_name
              FROM lessons l JOIN users t ON t.id = l.teacher_id JOIN users s ON s.id = l.student_id
              WHERE ($1 OR $2 IN (l.teacher_id, l.student_id)) AND ($3::varchar IS NULL OR l.status = $3)
@@ -136,7 +132,7 @@ pub async fn complete(
     client.execute("UPDATE lessons SET status = 'completed' WHERE id = $1 AND status = 'scheduled'", &[&id]).await?;
     let row = client
         .query_one(
-            "SELECT l.id, l.teacher_id, l.student_id, l.status, l.scheduled_at, l.completed_at,
+            "SELECT l.id, l.teacher_id, l.student_id, l.status, l.scheduled_at, l.completed_at, l.subject,
                     t.name AS teacher_name, s.name AS student_name, c.id AS chat_id
              FROM lessons l JOIN users t ON t.id = l.teacher_id JOIN users s ON s.id = l.student_id
              JOIN chats c ON c.student_id = l.student_id AND c.teacher_id = l.teacher_id

@@ -14,6 +14,7 @@ mod health;
 mod held;
 mod history;
 pub mod inquiries;
+mod integrations;
 mod lessons;
 mod messages;
 pub mod moderation;
@@ -67,6 +68,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .merge(presence::router())
         .merge(push::router())
         .merge(lessons::router())
+        .merge(integrations::router())
         .merge(events::router())
         .merge(openapi::router())
 }

@@ -70,6 +70,9 @@ use crate::AppState;
         super::presence::presence,
         super::lessons::list,
         super::lessons::complete,
+        super::integrations::upsert,
+        super::integrations::cancel,
+        super::integrations::batch,
         super::moderation::report,
         super::moderation::reports,
         super::moderation::hide,
@@ -116,6 +119,7 @@ use crate::AppState;
     components(schemas(
         crate::error::Code,
         super::lessons::LessonStatus,
+        super::integrations::BatchLesson,
         crate::realtime::frames::MessageEvent,
         crate::realtime::frames::MessageDeletedEvent,
         crate::realtime::frames::MessagesReadEvent,

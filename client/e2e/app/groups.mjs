@@ -179,7 +179,11 @@ export function register() {
     const section = teacher.getByTestId('section-course:12');
     await section.getByTestId(`chat-${ege}`).waitFor();
     await teacher.getByTestId('section-toggle-none').filter({ hasText: 'Other chats' }).waitFor();
-    for (const id of [chatId, alexChat, groupId]) await teacher.getByTestId('section-none').getByTestId(`chat-${id}`).waitFor();
+    await teacher.getByTestId('section-none').getByTestId(`chat-${groupId}`).waitFor();
+    // The pairs' chats are about their lessons' subjects (the demo's: Алгебра, then Геометрия).
+    const algebra = teacher.getByTestId('section-title:Алгебра');
+    for (const id of [chatId, alexChat]) await algebra.getByTestId(`chat-${id}`).waitFor();
+    assert.match(await teacher.getByTestId(`subjects-${chatId}`).textContent(), /Алгебра, Геометрия/);
     assert.match(await section.getByTestId('section-toggle-course:12').textContent(), /ЕГЭ математика/); // shown in capitals
     // Collapsing a section hides its chats; opening it shows them again.
     await teacher.getByTestId('section-toggle-course:12').click();

@@ -994,6 +994,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/integrations/lessons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Upserts up to 500 lessons, each as `PUT /api/integrations/lessons/{external_id}` would:
+         *     200 with a result per lesson, whichever of them were refused.
+         */
+        put: operations["batch"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/integrations/lessons/{external_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Creates or updates a lesson by the school's id for it: 201 when created, 200 otherwise
+         *     (the same body again changes nothing). Once completed, a lesson is never scheduled again
+         *     nor changes its pair (409 `lesson_completed`).
+         */
+        put: operations["upsert"];
+        post?: never;
+        /**
+         * Cancels a lesson (again: the same answer). A completed lesson may be cancelled too: the
+         *     chat it opened stays.
+         */
+        delete: operations["cancel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/lessons": {
         parameters: {
             query?: never;
@@ -1493,6 +1538,23 @@ export interface components {
             /** @description "Sign in with your school account" (`/api/auth/login`) is available. */
             oidc: boolean;
         };
+        /** @description A lesson of a batch: its external id and the body of `PUT /api/integrations/lessons/{external_id}`. */
+        BatchLesson: components["schemas"]["LessonBody"] & {
+            external_id: string;
+        };
+        /** @description What became of one lesson of a batch: `outcome` when done, `error` when refused. */
+        BatchResult: {
+            error: components["schemas"]["ErrorBody"] | null;
+            /** @description Null when the item had none (a refusal says so). */
+            external_id: string | null;
+            /** @description Its place in `lessons`, from 0. */
+            index: number;
+            outcome: components["schemas"]["LessonOutcome"] | null;
+        };
+        BatchResults: {
+            /** @description One per lesson, in the batch's order. */
+            results: components["schemas"]["BatchResult"][];
+        };
         ChangeScheduled: {
             /** @description The new text: the same rules as sending (not blank, at most 10,000 characters). */
             content?: string | null;
@@ -1712,7 +1774,7 @@ export interface components {
          *     has a general code; the precise ones below it name what a client may want to act on.
          * @enum {string}
          */
-        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" | "provisioning_token_invalid" | "provisioning_client_revoked" | "forbidden" | "admin_read_only" | "guardian_read_only" | "not_author" | "editing_off" | "not_group_owner" | "announcement_read_only" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "visitor_blocked" | "provisioning_scope_missing" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "message_purged" | "already_reported" | "group_full" | "too_many_pins" | "already_sent" | "role_in_use" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "unknown_reaction" | "send_at_past" | "send_at_too_far" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
+        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" | "provisioning_token_invalid" | "provisioning_client_revoked" | "forbidden" | "admin_read_only" | "guardian_read_only" | "not_author" | "editing_off" | "not_group_owner" | "announcement_read_only" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "visitor_blocked" | "provisioning_scope_missing" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "message_purged" | "already_reported" | "group_full" | "lesson_completed" | "too_many_pins" | "already_sent" | "role_in_use" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "unknown_reaction" | "send_at_past" | "send_at_too_far" | "unknown_person" | "person_role_mismatch" | "person_deactivated" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
         CompletedLesson: {
             /**
              * Format: int64
@@ -1988,15 +2050,48 @@ export interface components {
             /** Format: int64 */
             student_id: number;
             student_name: string;
+            /**
+             * @description What it is about, as the school's timetable names it; null for a lesson from before
+             *     subjects were kept.
+             */
+            subject: string | null;
             /** Format: int64 */
             teacher_id: number;
             teacher_name: string;
+        };
+        LessonBatch: {
+            /**
+             * @description 1-500 lessons, each a `BatchLesson`; each is upserted on its own (one that fails leaves
+             *     the others done), in order.
+             */
+            lessons: components["schemas"]["BatchLesson"][];
+        };
+        /** @description A lesson as the school's timetable sends it (its id is the path's). */
+        LessonBody: {
+            /** Format: date-time */
+            scheduled_at: string;
+            /** @description `completed` opens the pair's chat (once per pair). */
+            status: components["schemas"]["LessonStatus"];
+            /** @description The student's external id. */
+            student_external_id: string;
+            /** @description 1-200 characters, e.g. `Алгебра`. */
+            subject: string;
+            /** @description The teacher's external id (SCIM `externalId`, the import's `external_id`). */
+            teacher_external_id: string;
         };
         LessonList: {
             /** @description Ordered by `scheduled_at`, at most 200. */
             lessons: components["schemas"]["Lesson"][];
         };
-        /** @enum {string} */
+        /**
+         * @description What an upsert did.
+         * @enum {string}
+         */
+        LessonOutcome: "created" | "changed" | "unchanged";
+        /**
+         * @description `scheduled`, `completed` or `cancelled`.
+         * @enum {string}
+         */
         LessonStatus: "scheduled" | "completed" | "cancelled";
         LogoutResponse: {
             /**
@@ -2593,6 +2688,27 @@ export interface components {
              * @description When it ends; null: until an admin lifts it.
              */
             until: string | null;
+        };
+        /** @description A lesson as the integration API answers it. */
+        TimetableLesson: {
+            /**
+             * Format: int64
+             * @description The pair's chat, once one of their lessons was completed; null before.
+             */
+            chat_id: number | null;
+            /**
+             * Format: date-time
+             * @description When it was first completed (it stays set if the lesson is cancelled afterwards).
+             */
+            completed_at: string | null;
+            external_id: string;
+            /** Format: date-time */
+            scheduled_at: string;
+            status: components["schemas"]["LessonStatus"];
+            student_external_id: string;
+            /** @description Null only for a lesson from before subjects were kept. */
+            subject: string | null;
+            teacher_external_id: string;
         };
         Typing: {
             is_typing: boolean;
@@ -7660,6 +7776,320 @@ export interface operations {
             };
             /** @description too many requests */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    batch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LessonBatch"];
+            };
+        };
+        responses: {
+            /** @description each lesson's outcome or error */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchResults"];
+                };
+            };
+            /** @description malformed input: a parameter, the path or the body (`error` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid credential (or a guest whose inquiry chat was closed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `provisioning_scope_missing` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request body stopped arriving (HTTP_BODY_TIMEOUT_SECS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no lessons, or more than 500 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    upsert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The school's id of the lesson, 1-255 characters */
+                external_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LessonBody"];
+            };
+        };
+        responses: {
+            /** @description changed, or already so */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimetableLesson"];
+                };
+            };
+            /** @description created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimetableLesson"];
+                };
+            };
+            /** @description malformed input: a parameter, the path or the body (`error` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid credential (or a guest whose inquiry chat was closed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `provisioning_scope_missing`: the client lacks the scope `lessons` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request body stopped arriving (HTTP_BODY_TIMEOUT_SECS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `lesson_completed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unknown_person`, `person_role_mismatch`, `person_deactivated`: the message names the external id */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The school's id of the lesson */
+                external_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description cancelled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimetableLesson"];
+                };
+            };
+            /** @description malformed input: a parameter, the path or the body (`error` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid credential (or a guest whose inquiry chat was closed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `provisioning_scope_missing` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no lesson has this external id */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -84,6 +84,11 @@ export function LessonsDialog({ onOpenChat, onClose }: Props) {
               <li key={lesson.id} className="member" data-testid={`lesson-${lesson.id}`} data-status={lesson.status}>
                 <span className="member-text">
                   <span className="member-name">{lessonWith(lesson, me, t)}</span>
+                  {lesson.subject && (
+                    <span className="muted small" data-testid={`subject-of-lesson-${lesson.id}`}>
+                      {lesson.subject}
+                    </span>
+                  )}
                   <time className="muted small" dateTime={lesson.scheduled_at}>
                     {fullDateTime(lesson.scheduled_at, locale)}
                   </time>

@@ -22,6 +22,7 @@ function lesson(id: number, patch: Partial<Lesson> = {}): Lesson {
     completed_at: null,
     teacher_name: 'Иван Петров',
     student_name: 'Alex Kim',
+    subject: 'Алгебра',
     ...patch,
   };
 }

@@ -347,13 +347,10 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
                 title: Some(title.clone()),
                 context: context.clone(),
                 created_by: actor_id,
-                updated_at: event.created_at,
                 participants_count: 0,
-                closed_at: None,
-                guardians_read: false,
                 announcement: *announcement,
                 audience: *audience,
-                subjects: Vec::new(),
+                ..ChatHeader::new_direct(event.created_at)
             };
             let admin_view =
                 AdminChat { id: chat_id, header, participants: vec![], messages_count: 0, last_message_at: None };

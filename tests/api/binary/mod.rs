@@ -30,7 +30,7 @@ fn serve() -> Command {
 }
 
 /// A key=value connection string for a test database (unix socket or TCP).
-fn config_url(config: &tokio_postgres::Config) -> String {
+pub(crate) fn config_url(config: &tokio_postgres::Config) -> String {
     let host = match &config.get_hosts()[0] {
         tokio_postgres::config::Host::Tcp(h) => h.clone(),
         tokio_postgres::config::Host::Unix(p) => p.display().to_string(),

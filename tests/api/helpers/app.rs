@@ -294,7 +294,7 @@ pub fn status_of_code(code: &str) -> Option<u16> {
         "method_not_allowed" => 405,
         "request_timeout" => 408,
         "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "message_purged" | "already_reported"
-        | "group_full" | "too_many_pins" | "already_sent" | "role_in_use" => 409,
+        | "group_full" | "too_many_pins" | "already_sent" | "role_in_use" | "lesson_completed" => 409,
         "payload_too_large" => 413,
         "unsupported_media_type" => 415,
         "range_not_satisfiable" => 416,
@@ -303,7 +303,10 @@ pub fn status_of_code(code: &str) -> Option<u16> {
         | "push_endpoint_not_allowed"
         | "unknown_reaction"
         | "send_at_past"
-        | "send_at_too_far" => 422,
+        | "send_at_too_far"
+        | "unknown_person"
+        | "person_role_mismatch"
+        | "person_deactivated" => 422,
         "rate_limited" | "upload_allowance_used_up" => 429,
         "headers_too_large" => 431,
         "internal" => 500,
