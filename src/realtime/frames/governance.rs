@@ -240,6 +240,7 @@ pub(super) fn about_person(event: &StoredEvent) -> anyhow::Result<Dispatch> {
         EventData::UserChanged(c) => {
             let changed = [
                 ("external_id", c.external_id.is_some()),
+                ("user_name", c.user_name.is_some()),
                 ("name", c.name.is_some()),
                 ("email", c.email.is_some()),
                 ("role", c.role.is_some()),
