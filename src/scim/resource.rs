@@ -53,6 +53,46 @@ pub struct ScimUser {
 
 /// The people a SCIM client manages (those with a userName), or only `id`.
 pub async fn load_users(db: &impl GenericClient, id: Option<i64>) -> Result<Vec<ScimUser>, ScimError> {
+    load_users_where(db, id, &Narrow::default()).await
+}
+
+/// What a list's filter says for certain, to read fewer rows: an identity provider asks
+/// `userName eq "…"` (or `externalId`, `emails.value`) for every person of a provisioning
+/// cycle. The filter is still applied to what is read.
+#[derive(Debug, Default)]
+pub struct Narrow {
+    user_name: Option<String>,
+    external_id: Option<String>,
+    email: Option<String>,
+}
+
+impl Narrow {
+    pub fn of(query: &ListQuery) -> Self {
+        let mut narrow = Self::default();
+        let Some(Ok(filter::Filter::Compare { path, op, value: serde_json::Value::String(v) })) =
+            query.filter.as_deref().map(filter::parse)
+        else {
+            return narrow;
+        };
+        if op != "eq" {
+            return narrow;
+        }
+        match path.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+            ["username"] => narrow.user_name = Some(v),
+            ["externalid"] => narrow.external_id = Some(v),
+            ["emails", "value"] | ["emails"] => narrow.email = Some(v),
+            _ => {}
+        }
+        narrow
+    }
+}
+
+/// [`load_users`], narrowed.
+pub async fn load_users_where(
+    db: &impl GenericClient,
+    id: Option<i64>,
+    narrow: &Narrow,
+) -> Result<Vec<ScimUser>, ScimError> {
     const SQL: &str = "SELECT u.id, u.user_name, u.name::text AS name, u.email::text AS email,
                               u.deactivated_at IS NULL AS active, u.external_id, u.role, u.created_at,
                               coalesce((SELECT array_agg(g.id ORDER BY g.id) FROM scim_group_members m
@@ -61,8 +101,11 @@ pub async fn load_users(db: &impl GenericClient, id: Option<i64>) -> Result<Vec<
                                         JOIN scim_groups g ON g.id = m.group_id WHERE m.user_id = u.id), '{}') AS group_names
                        FROM users u
                        WHERE u.user_name IS NOT NULL AND ($1::bigint IS NULL OR u.id = $1)
+                         AND ($2::text IS NULL OR lower(u.user_name) = lower($2))
+                         AND ($3::text IS NULL OR u.external_id = $3)
+                         AND ($4::text IS NULL OR lower(u.email) = lower($4))
                        ORDER BY u.id";
-    let rows = db.query(SQL, &[&id]).await?;
+    let rows = db.query(SQL, &[&id, &narrow.user_name, &narrow.external_id, &narrow.email]).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.get("id")).collect();
     let mut wards = crate::access::linked_students(db, &ids).await?;
     rows.iter()

@@ -14,7 +14,9 @@ use serde_json::Value;
 use tokio_postgres::GenericClient;
 
 use super::discovery::TUTORCHAT_USER;
-use super::resource::{self, Base, ListQuery, Projection, UserInput, load_users, render_user};
+use super::resource::{
+    self, Base, ListQuery, Narrow, Projection, UserInput, load_users, load_users_where, render_user,
+};
 use super::{ScimError, patch, roles, scim_json};
 use crate::AppState;
 use crate::access::ScimClient;
@@ -48,7 +50,7 @@ async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Response, ScimError> {
     let db = state.db.get().await?;
-    let users = load_users(&**db, None).await?;
+    let users = load_users_where(&**db, None, &Narrow::of(&query)).await?;
     let page = resource::page(users.iter().map(|u| render_user(u, &base)).collect(), &query)?;
     Ok(scim_json(StatusCode::OK, &page))
 }
@@ -72,7 +74,7 @@ pub fn search_query(body: &Value) -> Result<ListQuery, ScimError> {
 async fn search(_: ScimClient, State(state): State<AppState>, base: Base, body: Bytes) -> Result<Response, ScimError> {
     let query = search_query(&json_body(&body)?)?;
     let db = state.db.get().await?;
-    let users = load_users(&**db, None).await?;
+    let users = load_users_where(&**db, None, &Narrow::of(&query)).await?;
     let page = resource::page(users.iter().map(|u| render_user(u, &base)).collect(), &query)?;
     Ok(scim_json(StatusCode::OK, &page))
 }
