@@ -1669,17 +1669,19 @@ DECLARE
     person constant bigint := (e.payload ->> 'user_id')::bigint;
 BEGIN
     UPDATE users SET name = 'erased user ' || person, email = 'erased-' || person || '@erased.invalid',
-                     erased_at = e.created_at
+                     user_name = NULL, erased_at = e.created_at
     WHERE id = person;
     UPDATE events SET payload = payload || '{"reason": ""}'
     WHERE position IN (SELECT r.id FROM reports r WHERE r.reporter_id = person) AND payload ->> 'reason' <> '';
     UPDATE reports SET reason = '' WHERE reporter_id = person;
-    -- What provisioning recorded of them: their name and email, as users now has them.
+    -- What provisioning recorded of them: their name and email, as users now has them, and
+    -- their SCIM userName (often their address) forgotten.
     UPDATE events SET payload = payload || jsonb_strip_nulls(jsonb_build_object(
                'name', CASE WHEN payload ? 'name' THEN 'erased user ' || person END,
                'email', CASE WHEN payload ? 'email' THEN 'erased-' || person || '@erased.invalid' END))
+               || CASE WHEN payload ? 'user_name' THEN '{"user_name": null}'::jsonb ELSE '{}' END
     WHERE chat_id IS NULL AND type IN ('user_provisioned', 'user_changed') AND (payload ->> 'user_id')::bigint = person
-      AND (payload ? 'name' OR payload ? 'email');
+      AND (payload ? 'name' OR payload ? 'email' OR payload -> 'user_name' <> 'null');
     UPDATE events SET payload = payload || '{"reason": ""}'
     WHERE position IN (SELECT r.id FROM closure_requests r WHERE r.requested_by = person) AND payload ->> 'reason' <> '';
     UPDATE closure_requests SET reason = '' WHERE requested_by = person;
@@ -1701,7 +1703,8 @@ $$;
 --
 
 COMMENT ON FUNCTION public.events_erase_person(e public.events) IS 'What user_erased does once every message of the person is purged: their name and email replaced, their reports'' and closure requests'' reasons blanked (in the log too), the name and email
-their provisioning events recorded replaced as in users, their reactions deleted (the log keeps only that they reacted, under their erased name), the mentions of them deleted (nobody''s message names them any more), the address hash of a guest deleted, their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted.';
+their provisioning events recorded replaced as in users (their SCIM userName forgotten, there and
+in users), their reactions deleted (the log keeps only that they reacted, under their erased name), the mentions of them deleted (nobody''s message names them any more), the address hash of a guest deleted, their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted.';
 
 
 --
@@ -1889,9 +1892,11 @@ BEGIN
                    NEW.payload = OLD.payload || '{"reason": ""}'
                    AND EXISTS (SELECT 1 FROM messages m WHERE m.id = (OLD.payload ->> 'message_id')::bigint
                                AND m.purged_at IS NOT NULL)
-               -- An erased person's name and email in their provisioning events.
+               -- An erased person's name, email and userName in their provisioning events.
                ELSE OLD.type IN ('user_provisioned', 'user_changed')
-                   AND NEW.payload - 'name' - 'email' = OLD.payload - 'name' - 'email'
+                   AND NEW.payload - 'name' - 'email' - 'user_name' = OLD.payload - 'name' - 'email' - 'user_name'
+                   AND NEW.payload -> 'user_name' IS NOT DISTINCT FROM
+                       CASE WHEN OLD.payload ? 'user_name' THEN 'null'::jsonb END
                    AND NEW.payload ->> 'name' IS NOT DISTINCT FROM
                        CASE WHEN OLD.payload ? 'name' THEN 'erased user ' || (OLD.payload ->> 'user_id') END
                    AND NEW.payload ->> 'email' IS NOT DISTINCT FROM
@@ -1916,7 +1921,8 @@ blanking the content of a message the log has already recorded as purged (messag
 messages row says purged_at): its message_created event''s text ("") and files (removed), its
 message_edited events'' text, and the reasons of its reports and hides; and an erased
 person''s reports'' and closure requests'' reasons, their name and email in their provisioning
-events (user_provisioned, user_changed: replaced as events_erase_person replaces them in users), and the reason of a closure request
+events (user_provisioned, user_changed: replaced as events_erase_person replaces them in users, the
+userName forgotten), and the reason of a closure request
 retention blanked (closure_requests_purge). Nothing else of any
 row changes, and no other row may change. Only the trigger functions (and closure_requests_purge) do it, inside the append
 of the event that records it (events_purge, events_erase_person).';

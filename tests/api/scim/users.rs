@@ -171,3 +171,26 @@ async fn body_id(scim: &Scim<'_>, name: &str) -> String {
     assert_eq!((status, found["totalResults"].as_i64()), (200, Some(1)), "{found}");
     found["Resources"][0]["id"].as_str().expect("id").to_owned()
 }
+
+#[tokio::test]
+async fn an_erased_persons_user_name_leaves_the_log_and_scim() {
+    let app = TestApp::spawn().await;
+    let scim = Scim::new(&app).await;
+    let admin = app.user("admin", "Admin").await;
+    let (_, ada) = scim.send("POST", "/Users", Some(user_body("ada", "E-1"))).await;
+    let id: i64 = ada["id"].as_str().and_then(|i| i.parse().ok()).expect("id");
+    crate::governance::erase(&app, &admin, &User { id, token: token_for(id) }).await;
+    let left: i64 = app
+        .sql
+        .query_one(
+            "SELECT count(*) FROM events WHERE payload::text LIKE '%ada@school%' OR payload::text LIKE '%\"ada\"%'",
+            &[],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(left, 0, "neither their address nor their userName stays in the log");
+    let (status, _) = scim.send("GET", &format!("/Users/{id}"), None).await;
+    assert_eq!(status, 404, "an erased person is no SCIM User");
+    assert_eq!(replay_problems(&app).await, Vec::<String>::new());
+}
