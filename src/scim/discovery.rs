@@ -122,7 +122,6 @@ fn list(resources: Vec<Value>) -> Value {
 async fn service_provider_config(_: ScimClient) -> Response {
     let config = json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-        "documentationUri": "https://github.com/tutorchat/tutorchat/blob/main/docs/scim.md",
         "patch": { "supported": true },
         "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
         "filter": { "supported": true, "maxResults": MAX_RESULTS },
