@@ -873,18 +873,21 @@ BEGIN
 
         -- Provisioned people: each attribute as the person's newest event that set it (name
         -- and email: until their erasure replaced them; a person made before the log provisioned
-        -- anyone keeps the rest as made), external_id and deactivated_at only from the log.
+        -- anyone keeps the rest as made), external_id, user_name and deactivated_at only from
+        -- the log.
         INSERT INTO replay_problems
         SELECT 'users (provisioned)', coalesce(r.id, l.id)::text,
                CASE WHEN l.id IS NULL THEN 'missing from projection' WHEN r.id IS NULL THEN 'not in the log' ELSE 'differs' END,
                CASE WHEN r.id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.id IS NOT NULL THEN to_jsonb(l) END
-        FROM (SELECT p.id, p.external_id,
+        FROM (SELECT p.id, p.external_id, p.user_name,
                      CASE WHEN u.erased_at IS NULL THEN coalesce(p.name, u.name) ELSE u.name END::text AS name,
                      CASE WHEN u.erased_at IS NULL THEN coalesce(p.email, u.email) ELSE u.email END::text AS email,
                      coalesce(p.role, u.role)::text AS role, p.deactivated_at
               FROM (SELECT (x.payload ->> 'user_id')::bigint AS id,
                            (array_agg(x.payload ->> 'external_id' ORDER BY x.position DESC)
                                 FILTER (WHERE x.payload ? 'external_id'))[1] AS external_id,
+                           (array_agg(x.payload ->> 'user_name' ORDER BY x.position DESC)
+                                FILTER (WHERE x.payload ? 'user_name'))[1] AS user_name,
                            (array_agg(x.payload ->> 'name' ORDER BY x.position DESC) FILTER (WHERE x.payload ? 'name'))[1] AS name,
                            (array_agg(x.payload ->> 'email' ORDER BY x.position DESC) FILTER (WHERE x.payload ? 'email'))[1] AS email,
                            (array_agg(x.payload ->> 'role' ORDER BY x.position DESC) FILTER (WHERE x.payload ? 'role'))[1] AS role,
@@ -894,10 +897,10 @@ BEGIN
                     WHERE x.type IN ('user_provisioned', 'user_changed', 'user_deactivated', 'user_reactivated')
                     GROUP BY 1) p
               LEFT JOIN users u ON u.id = p.id) r
-        FULL JOIN (SELECT u.id, u.external_id, u.name::text AS name, u.email::text AS email, u.role::text AS role,
+        FULL JOIN (SELECT u.id, u.external_id, u.user_name, u.name::text AS name, u.email::text AS email, u.role::text AS role,
                           u.deactivated_at
                    FROM users u
-                   WHERE u.external_id IS NOT NULL OR u.deactivated_at IS NOT NULL OR u.id IN (
+                   WHERE u.external_id IS NOT NULL OR u.user_name IS NOT NULL OR u.deactivated_at IS NOT NULL OR u.id IN (
                        SELECT (x.payload ->> 'user_id')::bigint FROM replay_other x
                        WHERE x.type IN ('user_provisioned', 'user_changed', 'user_deactivated', 'user_reactivated'))) l
                ON l.id = r.id
@@ -1437,12 +1440,13 @@ BEGIN
         WHERE message_id = (e.payload ->> 'message_id')::bigint AND user_id = e.actor_id
           AND emoji = e.payload ->> 'emoji';
     WHEN 'user_provisioned' THEN
-        INSERT INTO users (id, email, name, role, created_at, external_id)
+        INSERT INTO users (id, email, name, role, created_at, external_id, user_name)
         VALUES (member, e.payload ->> 'email', e.payload ->> 'name', e.payload ->> 'role', e.created_at,
-                e.payload ->> 'external_id');
+                e.payload ->> 'external_id', e.payload ->> 'user_name');
     WHEN 'user_changed' THEN
         UPDATE users
         SET external_id = CASE WHEN e.payload ? 'external_id' THEN e.payload ->> 'external_id' ELSE external_id END,
+            user_name = CASE WHEN e.payload ? 'user_name' THEN e.payload ->> 'user_name' ELSE user_name END,
             name = coalesce(e.payload ->> 'name', name),
             email = coalesce(e.payload ->> 'email', email),
             role = coalesce(e.payload ->> 'role', role)
@@ -1493,8 +1497,9 @@ it again).
 chat_closed by blocking records the block (inquiry_blocks); by a guardian''s request it grants
 every open request of the chat, and closure_declined declines its one (closure_requests, which
 closure_requested inserted).
-user_provisioned inserts the person (users: its user_id, email, name, role, external_id, created
-then); user_changed sets the attributes its payload names (an external_id of null forgets it);
+user_provisioned inserts the person (users: its user_id, email, name, role, external_id,
+user_name, created then); user_changed sets the attributes its payload names (an external_id or
+user_name of null forgets it);
 user_deactivated sets users.deactivated_at to its time, user_reactivated clears it.';
 
 
@@ -1664,17 +1669,19 @@ DECLARE
     person constant bigint := (e.payload ->> 'user_id')::bigint;
 BEGIN
     UPDATE users SET name = 'erased user ' || person, email = 'erased-' || person || '@erased.invalid',
-                     erased_at = e.created_at
+                     user_name = NULL, erased_at = e.created_at
     WHERE id = person;
     UPDATE events SET payload = payload || '{"reason": ""}'
     WHERE position IN (SELECT r.id FROM reports r WHERE r.reporter_id = person) AND payload ->> 'reason' <> '';
     UPDATE reports SET reason = '' WHERE reporter_id = person;
-    -- What provisioning recorded of them: their name and email, as users now has them.
+    -- What provisioning recorded of them: their name and email, as users now has them, and
+    -- their SCIM userName (often their address) forgotten.
     UPDATE events SET payload = payload || jsonb_strip_nulls(jsonb_build_object(
                'name', CASE WHEN payload ? 'name' THEN 'erased user ' || person END,
                'email', CASE WHEN payload ? 'email' THEN 'erased-' || person || '@erased.invalid' END))
+               || CASE WHEN payload ? 'user_name' THEN '{"user_name": null}'::jsonb ELSE '{}' END
     WHERE chat_id IS NULL AND type IN ('user_provisioned', 'user_changed') AND (payload ->> 'user_id')::bigint = person
-      AND (payload ? 'name' OR payload ? 'email');
+      AND (payload ? 'name' OR payload ? 'email' OR payload -> 'user_name' <> 'null');
     UPDATE events SET payload = payload || '{"reason": ""}'
     WHERE position IN (SELECT r.id FROM closure_requests r WHERE r.requested_by = person) AND payload ->> 'reason' <> '';
     UPDATE closure_requests SET reason = '' WHERE requested_by = person;
@@ -1696,7 +1703,8 @@ $$;
 --
 
 COMMENT ON FUNCTION public.events_erase_person(e public.events) IS 'What user_erased does once every message of the person is purged: their name and email replaced, their reports'' and closure requests'' reasons blanked (in the log too), the name and email
-their provisioning events recorded replaced as in users, their reactions deleted (the log keeps only that they reacted, under their erased name), the mentions of them deleted (nobody''s message names them any more), the address hash of a guest deleted, their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted.';
+their provisioning events recorded replaced as in users (their SCIM userName forgotten, there and
+in users), their reactions deleted (the log keeps only that they reacted, under their erased name), the mentions of them deleted (nobody''s message names them any more), the address hash of a guest deleted, their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted.';
 
 
 --
@@ -1884,9 +1892,11 @@ BEGIN
                    NEW.payload = OLD.payload || '{"reason": ""}'
                    AND EXISTS (SELECT 1 FROM messages m WHERE m.id = (OLD.payload ->> 'message_id')::bigint
                                AND m.purged_at IS NOT NULL)
-               -- An erased person's name and email in their provisioning events.
+               -- An erased person's name, email and userName in their provisioning events.
                ELSE OLD.type IN ('user_provisioned', 'user_changed')
-                   AND NEW.payload - 'name' - 'email' = OLD.payload - 'name' - 'email'
+                   AND NEW.payload - 'name' - 'email' - 'user_name' = OLD.payload - 'name' - 'email' - 'user_name'
+                   AND NEW.payload -> 'user_name' IS NOT DISTINCT FROM
+                       CASE WHEN OLD.payload ? 'user_name' THEN 'null'::jsonb END
                    AND NEW.payload ->> 'name' IS NOT DISTINCT FROM
                        CASE WHEN OLD.payload ? 'name' THEN 'erased user ' || (OLD.payload ->> 'user_id') END
                    AND NEW.payload ->> 'email' IS NOT DISTINCT FROM
@@ -1911,7 +1921,8 @@ blanking the content of a message the log has already recorded as purged (messag
 messages row says purged_at): its message_created event''s text ("") and files (removed), its
 message_edited events'' text, and the reasons of its reports and hides; and an erased
 person''s reports'' and closure requests'' reasons, their name and email in their provisioning
-events (user_provisioned, user_changed: replaced as events_erase_person replaces them in users), and the reason of a closure request
+events (user_provisioned, user_changed: replaced as events_erase_person replaces them in users, the
+userName forgotten), and the reason of a closure request
 retention blanked (closure_requests_purge). Nothing else of any
 row changes, and no other row may change. Only the trigger functions (and closure_requests_purge) do it, inside the append
 of the event that records it (events_purge, events_erase_person).';
@@ -2452,8 +2463,16 @@ DECLARE
                            THEN (e.payload ->> 'student_id')::bigint END;
     linked boolean;
 BEGIN
-    IF (SELECT u.role FROM users u WHERE u.id = e.actor_id) IS DISTINCT FROM 'admin' THEN
-        RAISE EXCEPTION 'only an admin may link or unlink a guardian' USING ERRCODE = 'insufficient_privilege';
+    IF e.actor_id IS NULL THEN
+        -- A provisioning client (SCIM), named in the payload.
+        IF jsonb_typeof(e.payload -> 'client') IS DISTINCT FROM 'string'
+           OR char_length(e.payload ->> 'client') NOT BETWEEN 1 AND 63 THEN
+            RAISE EXCEPTION 'a guardian link without an actor names its provisioning client'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+    ELSIF (SELECT u.role FROM users u WHERE u.id = e.actor_id) IS DISTINCT FROM 'admin' THEN
+        RAISE EXCEPTION 'only an admin or a provisioning client may link or unlink a guardian'
+            USING ERRCODE = 'insufficient_privilege';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM users u WHERE u.id = guardian AND u.role = 'guardian') THEN
         RAISE EXCEPTION 'user % is not a guardian', coalesce(e.payload -> 'guardian_id', 'null')
@@ -2468,7 +2487,8 @@ BEGIN
     IF linked = (e.type = 'guardian_linked') THEN
         RETURN NULL;  -- linked already, or not linked: nothing happened
     END IF;
-    e.payload := jsonb_build_object('guardian_id', guardian, 'student_id', student);
+    e.payload := jsonb_build_object('guardian_id', guardian, 'student_id', student)
+                 || CASE WHEN e.actor_id IS NULL THEN jsonb_build_object('client', e.payload ->> 'client') ELSE '{}' END;
     RETURN e;
 END
 $$;
@@ -2478,7 +2498,7 @@ $$;
 -- Name: FUNCTION events_rule_guardian(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_guardian(e public.events) IS 'guardian_linked, guardian_unlinked: an admin, of a guardian (users.role guardian) to a student; linking a pair linked already, unlinking one that is not linked: no-ops. In Rust: access::Admin in api::guardians.';
+COMMENT ON FUNCTION public.events_rule_guardian(e public.events) IS 'guardian_linked, guardian_unlinked: an admin, or a provisioning client (no actor, its name in the payload''s client: SCIM), of a guardian (users.role guardian) to a student; linking a pair linked already, unlinking one that is not linked: no-ops. In Rust: access::Admin in api::guardians, access::ScimClient in scim.';
 
 
 --
@@ -2890,6 +2910,11 @@ BEGIN
             OR char_length(e.payload ->> 'external_id') NOT BETWEEN 1 AND 255) THEN
         RAISE EXCEPTION 'an external id is 1 to 255 characters' USING ERRCODE = 'check_violation';
     END IF;
+    IF e.payload ? 'user_name' AND e.payload -> 'user_name' <> 'null'
+       AND (jsonb_typeof(e.payload -> 'user_name') <> 'string'
+            OR char_length(e.payload ->> 'user_name') NOT BETWEEN 1 AND 255) THEN
+        RAISE EXCEPTION 'a user name is 1 to 255 characters' USING ERRCODE = 'check_violation';
+    END IF;
     IF e.payload ? 'name' AND (jsonb_typeof(e.payload -> 'name') IS DISTINCT FROM 'string'
        OR char_length(e.payload ->> 'name') > 255 OR btrim(e.payload ->> 'name') = '') THEN
         RAISE EXCEPTION 'a name is 1 to 255 characters, not only whitespace' USING ERRCODE = 'check_violation';
@@ -2914,12 +2939,13 @@ BEGIN
             RAISE EXCEPTION 'a provisioned person has a name, an email and a role' USING ERRCODE = 'check_violation';
         END IF;
         e.payload := jsonb_build_object('user_id', nextval('users_id_seq'), 'external_id', e.payload -> 'external_id',
+                                        'user_name', e.payload -> 'user_name',
                                         'name', e.payload ->> 'name', 'email', e.payload ->> 'email',
                                         'role', e.payload ->> 'role', 'client', client);
         RETURN e;
     END IF;
 
-    SELECT u.id, u.external_id, u.name, u.email, u.role, u.deactivated_at, u.erasure_requested_at INTO person
+    SELECT u.id, u.external_id, u.user_name, u.name, u.email, u.role, u.deactivated_at, u.erasure_requested_at INTO person
     FROM users u
     WHERE u.id = CASE WHEN jsonb_typeof(e.payload -> 'user_id') = 'number' THEN (e.payload ->> 'user_id')::bigint END
       AND u.role <> 'guest';
@@ -2932,7 +2958,7 @@ BEGIN
 
     CASE e.type
     WHEN 'user_changed' THEN
-        FOREACH attribute IN ARRAY ARRAY['external_id', 'name', 'email', 'role'] LOOP
+        FOREACH attribute IN ARRAY ARRAY['external_id', 'user_name', 'name', 'email', 'role'] LOOP
             IF e.payload ? attribute AND (e.payload ->> attribute) IS DISTINCT FROM (to_jsonb(person) ->> attribute) THEN
                 changed := changed || jsonb_build_object(attribute, e.payload -> attribute);
             END IF;
@@ -2972,7 +2998,7 @@ $_$;
 -- Name: FUNCTION events_rule_people(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_people(e public.events) IS 'user_provisioned, user_changed, user_deactivated, user_reactivated: by a provisioning client (no actor; payload client, its name) or an admin, about anyone but a guest or a person whose erasure was asked for. user_provisioned needs a name (1-255 characters, not blank), an email (an address, no other person''s in any case) and a role (student, teacher, guardian, admin), its external_id optional (1-255 characters, unique), and draws the new user_id. user_changed keeps only the attributes (external_id, name, email, role) that differ, none: a no-op; a role changes only for someone with no chat, lesson or guardian link yet (HINT role_in_use). Deactivating someone deactivated, reactivating someone active: no-ops. In Rust: crate::provisioning::people.';
+COMMENT ON FUNCTION public.events_rule_people(e public.events) IS 'user_provisioned, user_changed, user_deactivated, user_reactivated: by a provisioning client (no actor; payload client, its name) or an admin, about anyone but a guest or a person whose erasure was asked for. user_provisioned needs a name (1-255 characters, not blank), an email (an address, no other person''s in any case) and a role (student, teacher, guardian, admin), its external_id and user_name (SCIM''s userName) optional (1-255 characters, unique), and draws the new user_id. user_changed keeps only the attributes (external_id, user_name, name, email, role) that differ, none: a no-op; a role changes only for someone with no chat, lesson or guardian link yet (HINT role_in_use). Deactivating someone deactivated, reactivating someone active: no-ops. In Rust: crate::provisioning::people.';
 
 
 --
@@ -4210,8 +4236,10 @@ CREATE TABLE public.users (
     erased_at timestamp with time zone,
     external_id text,
     deactivated_at timestamp with time zone,
+    user_name text,
     CONSTRAINT users_external_id_length CHECK (((char_length(external_id) >= 1) AND (char_length(external_id) <= 255))),
-    CONSTRAINT users_role_check CHECK (((role)::text = ANY ((ARRAY['student'::character varying, 'teacher'::character varying, 'admin'::character varying, 'guest'::character varying, 'guardian'::character varying])::text[])))
+    CONSTRAINT users_role_check CHECK (((role)::text = ANY ((ARRAY['student'::character varying, 'teacher'::character varying, 'admin'::character varying, 'guest'::character varying, 'guardian'::character varying])::text[]))),
+    CONSTRAINT users_user_name_length CHECK (((char_length(user_name) >= 1) AND (char_length(user_name) <= 255)))
 );
 
 
@@ -4248,6 +4276,13 @@ COMMENT ON COLUMN public.users.external_id IS 'The school''s id of the person (S
 --
 
 COMMENT ON COLUMN public.users.deactivated_at IS 'Deactivated then (user_deactivated: the person left the school); NULL: active. Cleared by user_reactivated. Nothing of theirs is deleted.';
+
+
+--
+-- Name: COLUMN users.user_name; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.users.user_name IS 'The person''s SCIM userName (unique in any case), set while a SCIM client manages them; NULL: not provisioned through SCIM (or deleted there, which deactivates them). Kept from user_provisioned and user_changed.';
 
 
 --
@@ -5425,6 +5460,52 @@ CREATE TABLE public.schema_functions (
 
 
 --
+-- Name: scim_group_members; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.scim_group_members (
+    group_id bigint NOT NULL,
+    user_id bigint NOT NULL
+);
+
+
+--
+-- Name: scim_groups; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.scim_groups (
+    id bigint NOT NULL,
+    display_name text NOT NULL,
+    external_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT scim_groups_display_name_check CHECK (((char_length(display_name) >= 1) AND (char_length(display_name) <= 255))),
+    CONSTRAINT scim_groups_external_id_check CHECK (((char_length(external_id) >= 1) AND (char_length(external_id) <= 255)))
+);
+
+
+--
+-- Name: TABLE scim_groups; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.scim_groups IS 'The SCIM Groups a provisioning client pushed (id, displayName, externalId); members in scim_group_members. A group whose display name SCIM_ROLE_GROUPS maps to a role gives its members that role, by user_changed events; the rest are kept for the directory and mean nothing here.';
+
+
+--
+-- Name: scim_groups_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.scim_groups ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.scim_groups_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: spent_sign_ins; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -5971,6 +6052,22 @@ ALTER TABLE ONLY public.schema_functions
 
 
 --
+-- Name: scim_group_members scim_group_members_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.scim_group_members
+    ADD CONSTRAINT scim_group_members_pkey PRIMARY KEY (group_id, user_id);
+
+
+--
+-- Name: scim_groups scim_groups_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.scim_groups
+    ADD CONSTRAINT scim_groups_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: spent_sign_ins spent_sign_ins_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -6425,6 +6522,27 @@ CREATE INDEX scheduled_messages_due ON public.scheduled_messages USING btree (se
 
 
 --
+-- Name: scim_group_members_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX scim_group_members_user ON public.scim_group_members USING btree (user_id);
+
+
+--
+-- Name: scim_groups_display_name; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX scim_groups_display_name ON public.scim_groups USING btree (lower(display_name));
+
+
+--
+-- Name: scim_groups_external_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX scim_groups_external_id ON public.scim_groups USING btree (external_id);
+
+
+--
 -- Name: upload_claims_expired; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -6472,6 +6590,13 @@ COMMENT ON INDEX public.users_email_lower IS 'Finds the user a token from the sc
 --
 
 CREATE UNIQUE INDEX users_external_id ON public.users USING btree (external_id);
+
+
+--
+-- Name: users_user_name; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX users_user_name ON public.users USING btree (lower(user_name));
 
 
 --
@@ -6976,6 +7101,22 @@ ALTER TABLE ONLY public.scheduled_messages
 
 ALTER TABLE ONLY public.scheduled_messages
     ADD CONSTRAINT scheduled_messages_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES public.chats(id);
+
+
+--
+-- Name: scim_group_members scim_group_members_group_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.scim_group_members
+    ADD CONSTRAINT scim_group_members_group_id_fkey FOREIGN KEY (group_id) REFERENCES public.scim_groups(id) ON DELETE CASCADE;
+
+
+--
+-- Name: scim_group_members scim_group_members_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.scim_group_members
+    ADD CONSTRAINT scim_group_members_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
 
 
 --
@@ -8073,6 +8214,20 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.scheduled_messages TO tutorcha
 --
 
 GRANT SELECT ON TABLE public.schema_functions TO tutorchat_app;
+
+
+--
+-- Name: TABLE scim_group_members; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.scim_group_members TO tutorchat_app;
+
+
+--
+-- Name: TABLE scim_groups; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.scim_groups TO tutorchat_app;
 
 
 --

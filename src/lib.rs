@@ -30,6 +30,7 @@ pub mod realtime;
 pub mod router;
 pub mod safeguarding;
 pub mod scheduled;
+pub mod scim;
 pub mod serve;
 pub mod standby;
 pub mod startup;

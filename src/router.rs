@@ -24,6 +24,7 @@ pub fn router(state: AppState) -> Router {
     let router = Router::new()
         .merge(api::router(&state.config))
         .merge(auth::router())
+        .merge(crate::scim::router())
         .route("/api/{*rest}", axum::routing::any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))

@@ -460,18 +460,21 @@ BEGIN
 
         -- Provisioned people: each attribute as the person's newest event that set it (name
         -- and email: until their erasure replaced them; a person made before the log provisioned
-        -- anyone keeps the rest as made), external_id and deactivated_at only from the log.
+        -- anyone keeps the rest as made), external_id, user_name and deactivated_at only from
+        -- the log.
         INSERT INTO replay_problems
         SELECT 'users (provisioned)', coalesce(r.id, l.id)::text,
                CASE WHEN l.id IS NULL THEN 'missing from projection' WHEN r.id IS NULL THEN 'not in the log' ELSE 'differs' END,
                CASE WHEN r.id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.id IS NOT NULL THEN to_jsonb(l) END
-        FROM (SELECT p.id, p.external_id,
+        FROM (SELECT p.id, p.external_id, p.user_name,
                      CASE WHEN u.erased_at IS NULL THEN coalesce(p.name, u.name) ELSE u.name END::text AS name,
                      CASE WHEN u.erased_at IS NULL THEN coalesce(p.email, u.email) ELSE u.email END::text AS email,
                      coalesce(p.role, u.role)::text AS role, p.deactivated_at
               FROM (SELECT (x.payload ->> 'user_id')::bigint AS id,
                            (array_agg(x.payload ->> 'external_id' ORDER BY x.position DESC)
                                 FILTER (WHERE x.payload ? 'external_id'))[1] AS external_id,
+                           (array_agg(x.payload ->> 'user_name' ORDER BY x.position DESC)
+                                FILTER (WHERE x.payload ? 'user_name'))[1] AS user_name,
                            (array_agg(x.payload ->> 'name' ORDER BY x.position DESC) FILTER (WHERE x.payload ? 'name'))[1] AS name,
                            (array_agg(x.payload ->> 'email' ORDER BY x.position DESC) FILTER (WHERE x.payload ? 'email'))[1] AS email,
                            (array_agg(x.payload ->> 'role' ORDER BY x.position DESC) FILTER (WHERE x.payload ? 'role'))[1] AS role,
@@ -481,10 +484,10 @@ BEGIN
                     WHERE x.type IN ('user_provisioned', 'user_changed', 'user_deactivated', 'user_reactivated')
                     GROUP BY 1) p
               LEFT JOIN users u ON u.id = p.id) r
-        FULL JOIN (SELECT u.id, u.external_id, u.name::text AS name, u.email::text AS email, u.role::text AS role,
+        FULL JOIN (SELECT u.id, u.external_id, u.user_name, u.name::text AS name, u.email::text AS email, u.role::text AS role,
                           u.deactivated_at
                    FROM users u
-                   WHERE u.external_id IS NOT NULL OR u.deactivated_at IS NOT NULL OR u.id IN (
+                   WHERE u.external_id IS NOT NULL OR u.user_name IS NOT NULL OR u.deactivated_at IS NOT NULL OR u.id IN (
                        SELECT (x.payload ->> 'user_id')::bigint FROM replay_other x
                        WHERE x.type IN ('user_provisioned', 'user_changed', 'user_deactivated', 'user_reactivated'))) l
                ON l.id = r.id

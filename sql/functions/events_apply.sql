@@ -146,12 +146,13 @@ BEGIN
         WHERE message_id = (e.payload ->> 'message_id')::bigint AND user_id = e.actor_id
           AND emoji = e.payload ->> 'emoji';
     WHEN 'user_provisioned' THEN
-        INSERT INTO users (id, email, name, role, created_at, external_id)
+        INSERT INTO users (id, email, name, role, created_at, external_id, user_name)
         VALUES (member, e.payload ->> 'email', e.payload ->> 'name', e.payload ->> 'role', e.created_at,
-                e.payload ->> 'external_id');
+                e.payload ->> 'external_id', e.payload ->> 'user_name');
     WHEN 'user_changed' THEN
         UPDATE users
         SET external_id = CASE WHEN e.payload ? 'external_id' THEN e.payload ->> 'external_id' ELSE external_id END,
+            user_name = CASE WHEN e.payload ? 'user_name' THEN e.payload ->> 'user_name' ELSE user_name END,
             name = coalesce(e.payload ->> 'name', name),
             email = coalesce(e.payload ->> 'email', email),
             role = coalesce(e.payload ->> 'role', role)
@@ -197,8 +198,9 @@ it again).
 chat_closed by blocking records the block (inquiry_blocks); by a guardian''s request it grants
 every open request of the chat, and closure_declined declines its one (closure_requests, which
 closure_requested inserted).
-user_provisioned inserts the person (users: its user_id, email, name, role, external_id, created
-then); user_changed sets the attributes its payload names (an external_id of null forgets it);
+user_provisioned inserts the person (users: its user_id, email, name, role, external_id,
+user_name, created then); user_changed sets the attributes its payload names (an external_id or
+user_name of null forgets it);
 user_deactivated sets users.deactivated_at to its time, user_reactivated clears it.';
 
 REVOKE ALL ON FUNCTION events_apply(e events) FROM PUBLIC;

@@ -6,17 +6,19 @@ DECLARE
     person constant bigint := (e.payload ->> 'user_id')::bigint;
 BEGIN
     UPDATE users SET name = 'erased user ' || person, email = 'erased-' || person || '@erased.invalid',
-                     erased_at = e.created_at
+                     user_name = NULL, erased_at = e.created_at
     WHERE id = person;
     UPDATE events SET payload = payload || '{"reason": ""}'
     WHERE position IN (SELECT r.id FROM reports r WHERE r.reporter_id = person) AND payload ->> 'reason' <> '';
     UPDATE reports SET reason = '' WHERE reporter_id = person;
-    -- What provisioning recorded of them: their name and email, as users now has them.
+    -- What provisioning recorded of them: their name and email, as users now has them, and
+    -- their SCIM userName (often their address) forgotten.
     UPDATE events SET payload = payload || jsonb_strip_nulls(jsonb_build_object(
                'name', CASE WHEN payload ? 'name' THEN 'erased user ' || person END,
                'email', CASE WHEN payload ? 'email' THEN 'erased-' || person || '@erased.invalid' END))
+               || CASE WHEN payload ? 'user_name' THEN '{"user_name": null}'::jsonb ELSE '{}' END
     WHERE chat_id IS NULL AND type IN ('user_provisioned', 'user_changed') AND (payload ->> 'user_id')::bigint = person
-      AND (payload ? 'name' OR payload ? 'email');
+      AND (payload ? 'name' OR payload ? 'email' OR payload -> 'user_name' <> 'null');
     UPDATE events SET payload = payload || '{"reason": ""}'
     WHERE position IN (SELECT r.id FROM closure_requests r WHERE r.requested_by = person) AND payload ->> 'reason' <> '';
     UPDATE closure_requests SET reason = '' WHERE requested_by = person;
@@ -33,6 +35,7 @@ END
 $$;
 
 COMMENT ON FUNCTION events_erase_person(e events) IS 'What user_erased does once every message of the person is purged: their name and email replaced, their reports'' and closure requests'' reasons blanked (in the log too), the name and email
-their provisioning events recorded replaced as in users, their reactions deleted (the log keeps only that they reacted, under their erased name), the mentions of them deleted (nobody''s message names them any more), the address hash of a guest deleted, their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted.';
+their provisioning events recorded replaced as in users (their SCIM userName forgotten, there and
+in users), their reactions deleted (the log keeps only that they reacted, under their erased name), the mentions of them deleted (nobody''s message names them any more), the address hash of a guest deleted, their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted.';
 
 REVOKE ALL ON FUNCTION events_erase_person(e events) FROM PUBLIC;

@@ -27,9 +27,11 @@ BEGIN
                    NEW.payload = OLD.payload || '{"reason": ""}'
                    AND EXISTS (SELECT 1 FROM messages m WHERE m.id = (OLD.payload ->> 'message_id')::bigint
                                AND m.purged_at IS NOT NULL)
-               -- An erased person's name and email in their provisioning events.
+               -- An erased person's name, email and userName in their provisioning events.
                ELSE OLD.type IN ('user_provisioned', 'user_changed')
-                   AND NEW.payload - 'name' - 'email' = OLD.payload - 'name' - 'email'
+                   AND NEW.payload - 'name' - 'email' - 'user_name' = OLD.payload - 'name' - 'email' - 'user_name'
+                   AND NEW.payload -> 'user_name' IS NOT DISTINCT FROM
+                       CASE WHEN OLD.payload ? 'user_name' THEN 'null'::jsonb END
                    AND NEW.payload ->> 'name' IS NOT DISTINCT FROM
                        CASE WHEN OLD.payload ? 'name' THEN 'erased user ' || (OLD.payload ->> 'user_id') END
                    AND NEW.payload ->> 'email' IS NOT DISTINCT FROM
@@ -49,7 +51,8 @@ blanking the content of a message the log has already recorded as purged (messag
 messages row says purged_at): its message_created event''s text ("") and files (removed), its
 message_edited events'' text, and the reasons of its reports and hides; and an erased
 person''s reports'' and closure requests'' reasons, their name and email in their provisioning
-events (user_provisioned, user_changed: replaced as events_erase_person replaces them in users), and the reason of a closure request
+events (user_provisioned, user_changed: replaced as events_erase_person replaces them in users, the
+userName forgotten), and the reason of a closure request
 retention blanked (closure_requests_purge). Nothing else of any
 row changes, and no other row may change. Only the trigger functions (and closure_requests_purge) do it, inside the append
 of the event that records it (events_purge, events_erase_person).';

@@ -24,6 +24,11 @@ BEGIN
             OR char_length(e.payload ->> 'external_id') NOT BETWEEN 1 AND 255) THEN
         RAISE EXCEPTION 'an external id is 1 to 255 characters' USING ERRCODE = 'check_violation';
     END IF;
+    IF e.payload ? 'user_name' AND e.payload -> 'user_name' <> 'null'
+       AND (jsonb_typeof(e.payload -> 'user_name') <> 'string'
+            OR char_length(e.payload ->> 'user_name') NOT BETWEEN 1 AND 255) THEN
+        RAISE EXCEPTION 'a user name is 1 to 255 characters' USING ERRCODE = 'check_violation';
+    END IF;
     IF e.payload ? 'name' AND (jsonb_typeof(e.payload -> 'name') IS DISTINCT FROM 'string'
        OR char_length(e.payload ->> 'name') > 255 OR btrim(e.payload ->> 'name') = '') THEN
         RAISE EXCEPTION 'a name is 1 to 255 characters, not only whitespace' USING ERRCODE = 'check_violation';
@@ -48,12 +53,13 @@ BEGIN
             RAISE EXCEPTION 'a provisioned person has a name, an email and a role' USING ERRCODE = 'check_violation';
         END IF;
         e.payload := jsonb_build_object('user_id', nextval('users_id_seq'), 'external_id', e.payload -> 'external_id',
+                                        'user_name', e.payload -> 'user_name',
                                         'name', e.payload ->> 'name', 'email', e.payload ->> 'email',
                                         'role', e.payload ->> 'role', 'client', client);
         RETURN e;
     END IF;
 
-    SELECT u.id, u.external_id, u.name, u.email, u.role, u.deactivated_at, u.erasure_requested_at INTO person
+    SELECT u.id, u.external_id, u.user_name, u.name, u.email, u.role, u.deactivated_at, u.erasure_requested_at INTO person
     FROM users u
     WHERE u.id = CASE WHEN jsonb_typeof(e.payload -> 'user_id') = 'number' THEN (e.payload ->> 'user_id')::bigint END
       AND u.role <> 'guest';
@@ -66,7 +72,7 @@ BEGIN
 
     CASE e.type
     WHEN 'user_changed' THEN
-        FOREACH attribute IN ARRAY ARRAY['external_id', 'name', 'email', 'role'] LOOP
+        FOREACH attribute IN ARRAY ARRAY['external_id', 'user_name', 'name', 'email', 'role'] LOOP
             IF e.payload ? attribute AND (e.payload ->> attribute) IS DISTINCT FROM (to_jsonb(person) ->> attribute) THEN
                 changed := changed || jsonb_build_object(attribute, e.payload -> attribute);
             END IF;
@@ -101,6 +107,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_people(e events) IS 'user_provisioned, user_changed, user_deactivated, user_reactivated: by a provisioning client (no actor; payload client, its name) or an admin, about anyone but a guest or a person whose erasure was asked for. user_provisioned needs a name (1-255 characters, not blank), an email (an address, no other person''s in any case) and a role (student, teacher, guardian, admin), its external_id optional (1-255 characters, unique), and draws the new user_id. user_changed keeps only the attributes (external_id, name, email, role) that differ, none: a no-op; a role changes only for someone with no chat, lesson or guardian link yet (HINT role_in_use). Deactivating someone deactivated, reactivating someone active: no-ops. In Rust: crate::provisioning::people.';
+COMMENT ON FUNCTION events_rule_people(e events) IS 'user_provisioned, user_changed, user_deactivated, user_reactivated: by a provisioning client (no actor; payload client, its name) or an admin, about anyone but a guest or a person whose erasure was asked for. user_provisioned needs a name (1-255 characters, not blank), an email (an address, no other person''s in any case) and a role (student, teacher, guardian, admin), its external_id and user_name (SCIM''s userName) optional (1-255 characters, unique), and draws the new user_id. user_changed keeps only the attributes (external_id, user_name, name, email, role) that differ, none: a no-op; a role changes only for someone with no chat, lesson or guardian link yet (HINT role_in_use). Deactivating someone deactivated, reactivating someone active: no-ops. In Rust: crate::provisioning::people.';
 
 REVOKE ALL ON FUNCTION events_rule_people(e events) FROM PUBLIC;

@@ -57,7 +57,7 @@ pub use chat::{
 };
 pub use groups::{group_manager, is_member};
 pub use pins::may_pin;
-pub use provisioning::{ProvisioningClient, ScimClient, TimetableClient};
+pub use provisioning::{ProvisioningClient, ScimClient, TimetableClient, linked_students};
 pub use records::{STREAM_READS_JOB, Via, keep_recording_streams, record_read, record_stream};
 pub use resources::{
     AttachedTo, Attachment, may_complete_lesson, may_read_attachment, may_revoke_link, may_see_presence, no_attachment,

@@ -16,6 +16,17 @@ use crate::provisioning::Scope;
 use crate::provisioning::clients::{Presented, presented};
 use crate::{AppError, AppState};
 
+/// The students each of `guardians` is linked to now (SCIM's guardianOf), by guardian.
+pub async fn linked_students(
+    db: &impl tokio_postgres::GenericClient,
+    guardians: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<i64>>, tokio_postgres::Error> {
+    const SQL: &str = "SELECT guardian_id, array_agg(student_id ORDER BY student_id) FROM guardian_links
+                       WHERE guardian_id = ANY($1) AND to_position IS NULL GROUP BY guardian_id";
+    let rows = db.query(SQL, &[&guardians]).await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+}
+
 /// A provisioning client with the scope `scim`.
 pub struct ScimClient(pub ProvisioningClient);
 

@@ -16,6 +16,7 @@ mod oidc;
 mod pins;
 mod push;
 mod safeguarding;
+mod scim;
 mod storage;
 mod streams;
 mod writes;
@@ -36,6 +37,7 @@ pub use oidc::{OidcClient, OidcConfig};
 pub use pins::PinsConfig;
 pub use push::{PushConfig, PushPreview, PushService, Vapid, vapid_key};
 pub use safeguarding::{GuardianGroups, QuietHours, SafeguardingConfig};
+pub use scim::ScimConfig;
 pub use storage::{S3Config, StorageBackend, StorageConfig, storage_from_env, storage_in_env};
 pub use streams::{ListenerConfig, PresenceConfig, SseConfig};
 pub use writes::{AppendConfig, AppendMode};
@@ -69,6 +71,7 @@ pub const GROUPS: &[(&str, &[Var])] = &[
     ("Retention, erasure and export", governance::VARS),
     ("Safeguarding", safeguarding::VARS),
     ("Pins", pins::VARS),
+    ("SCIM provisioning", scim::VARS),
     ("The process", &[LOG_FORMAT, RUST_LOG, TUTORCHAT_STOP_ON_EOF]),
 ];
 
@@ -107,6 +110,7 @@ pub struct Config {
     pub governance: GovernanceConfig,
     pub safeguarding: SafeguardingConfig,
     pub pins: PinsConfig,
+    pub scim: ScimConfig,
     pub log_format: LogFormat,
     /// Also stop when standard input closes (set by `tutorchat-dev topology` for its replicas).
     pub stop_on_eof: bool,
@@ -143,6 +147,7 @@ impl Config {
             governance: GovernanceConfig::default(),
             safeguarding: SafeguardingConfig::default(),
             pins: PinsConfig::default(),
+            scim: ScimConfig::default(),
             log_format: LogFormat::Text,
             stop_on_eof: false,
         }
@@ -171,6 +176,7 @@ impl Config {
             governance: GovernanceConfig::from_env(&env)?,
             safeguarding: SafeguardingConfig::from_env(&env)?,
             pins: PinsConfig::from_env(&env)?,
+            scim: ScimConfig::from_env(&env)?,
             log_format: env.choice(&LOG_FORMAT, &[("text", LogFormat::Text), ("json", LogFormat::Json)])?,
             stop_on_eof: env.flag(&TUTORCHAT_STOP_ON_EOF)?.unwrap_or(false),
             db,

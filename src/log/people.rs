@@ -37,6 +37,8 @@ pub enum PersonChange {
     /// teacher, guardian, admin).
     Provision {
         external_id: Option<String>,
+        /// SCIM's userName (none: not provisioned through SCIM).
+        user_name: Option<String>,
         name: String,
         email: String,
         role: &'static str,
@@ -46,6 +48,7 @@ pub enum PersonChange {
     Change {
         user_id: i64,
         external_id: Option<Option<String>>,
+        user_name: Option<Option<String>>,
         name: Option<String>,
         email: Option<String>,
         role: Option<&'static str>,
@@ -56,6 +59,13 @@ pub enum PersonChange {
     Reactivate {
         user_id: i64,
     },
+    /// A guardian linked to a student (`linked`), or the link ended (`guardian_linked`,
+    /// `guardian_unlinked`).
+    Guardian {
+        guardian_id: i64,
+        student_id: i64,
+        linked: bool,
+    },
 }
 
 impl PersonChange {
@@ -63,14 +73,18 @@ impl PersonChange {
     pub(super) fn columns(&self, by: &By) -> (Option<i64>, super::EventType, serde_json::Value) {
         use super::EventType;
         let (kind, mut payload) = match self {
-            Self::Provision { external_id, name, email, role } => (
+            Self::Provision { external_id, user_name, name, email, role } => (
                 EventType::UserProvisioned,
-                serde_json::json!({ "external_id": external_id, "name": name, "email": email, "role": role }),
+                serde_json::json!({ "external_id": external_id, "user_name": user_name, "name": name,
+                                    "email": email, "role": role }),
             ),
-            Self::Change { user_id, external_id, name, email, role } => {
+            Self::Change { user_id, external_id, user_name, name, email, role } => {
                 let mut payload = serde_json::json!({ "user_id": user_id });
                 if let Some(external_id) = external_id {
                     payload["external_id"] = external_id.as_deref().into();
+                }
+                if let Some(user_name) = user_name {
+                    payload["user_name"] = user_name.as_deref().into();
                 }
                 if let Some(name) = name {
                     payload["name"] = name.as_str().into();
@@ -85,6 +99,10 @@ impl PersonChange {
             }
             Self::Deactivate { user_id } => (EventType::UserDeactivated, serde_json::json!({ "user_id": user_id })),
             Self::Reactivate { user_id } => (EventType::UserReactivated, serde_json::json!({ "user_id": user_id })),
+            Self::Guardian { guardian_id, student_id, linked } => (
+                if *linked { EventType::GuardianLinked } else { EventType::GuardianUnlinked },
+                serde_json::json!({ "guardian_id": guardian_id, "student_id": student_id }),
+            ),
         };
         payload["client"] = by.client().into();
         (by.actor(), kind, payload)
@@ -98,6 +116,14 @@ impl PersonChange {
             (Self::Change { user_id, .. }, EventData::UserChanged(c)) => *user_id == c.user_id,
             (Self::Deactivate { user_id }, EventData::UserDeactivated(a))
             | (Self::Reactivate { user_id }, EventData::UserReactivated(a)) => *user_id == a.user_id,
+            (
+                Self::Guardian { guardian_id, student_id, linked: true },
+                EventData::GuardianLinked { guardian_id: g, student_id: s },
+            )
+            | (
+                Self::Guardian { guardian_id, student_id, linked: false },
+                EventData::GuardianUnlinked { guardian_id: g, student_id: s },
+            ) => guardian_id == g && student_id == s,
             _ => false,
         }
     }
@@ -109,6 +135,8 @@ pub struct Provisioned {
     pub user_id: i64,
     #[serde(default)]
     pub external_id: Option<String>,
+    #[serde(default)]
+    pub user_name: Option<String>,
     pub name: String,
     pub email: String,
     pub role: String,
@@ -124,6 +152,8 @@ pub struct Changed {
     /// `Some(None)`: the external id was forgotten.
     #[serde(default, deserialize_with = "present")]
     pub external_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub user_name: Option<Option<String>>,
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]

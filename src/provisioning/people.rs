@@ -82,6 +82,7 @@ pub async fn upsert(db: &impl GenericClient, by: &By, input: &PersonInput) -> Re
         None => {
             let change = PersonChange::Provision {
                 external_id: Some(input.external_id.clone()),
+                user_name: None,
                 name: input.name.clone(),
                 email: input.email.clone(),
                 role: input.role.unwrap_or(Role::Student).as_str(),
@@ -96,6 +97,7 @@ pub async fn upsert(db: &impl GenericClient, by: &By, input: &PersonInput) -> Re
             let change = PersonChange::Change {
                 user_id: person.id,
                 external_id: Some(Some(input.external_id.clone())),
+                user_name: None,
                 name: Some(input.name.clone()),
                 email: Some(input.email.clone()),
                 role: input.role.map(Role::as_str),
@@ -131,6 +133,7 @@ pub async fn append(
             let what = match e.as_db_error().and_then(|d| d.constraint()) {
                 Some("users_email_key") => "another person has this email",
                 Some("users_external_id") => "another person has this external id",
+                Some("users_user_name") => "another person has this userName",
                 _ => return Err(e.into()),
             };
             Err(AppError::Conflict(what.to_owned()))

@@ -116,6 +116,8 @@ pub struct PersonProvisionedEvent<'a> {
     pub user_id: i64,
     pub changed: Vec<&'static str>,
     pub external_id: Option<&'a str>,
+    /// SCIM's userName (null: not provisioned through SCIM, or forgotten).
+    pub user_name: Option<&'a str>,
     pub name: Option<&'a str>,
     pub email: Option<&'a str>,
     /// student, teacher, guardian or admin.

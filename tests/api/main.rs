@@ -54,6 +54,7 @@ mod realtime;
 mod replay;
 mod roles;
 mod scheduled;
+mod scim;
 mod search;
 mod search_cursors;
 mod serve;

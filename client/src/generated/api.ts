@@ -2307,6 +2307,8 @@ export interface components {
             role: string | null;
             /** Format: int64 */
             user_id: number;
+            /** @description SCIM's userName (null: not provisioned through SCIM, or forgotten). */
+            user_name: string | null;
         };
         /**
          * @description A pinned message: who pinned it, when, and the message as history shows it (never a hidden,

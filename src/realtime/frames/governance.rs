@@ -227,8 +227,9 @@ pub(super) fn about_person(event: &StoredEvent) -> anyhow::Result<Dispatch> {
         EventData::UserProvisioned(p) => {
             let provisioned = PersonProvisionedEvent {
                 user_id: p.user_id,
-                changed: vec!["external_id", "name", "email", "role"],
+                changed: vec!["external_id", "user_name", "name", "email", "role"],
                 external_id: p.external_id.as_deref(),
+                user_name: p.user_name.as_deref(),
                 name: Some(&p.name),
                 email: Some(&p.email),
                 role: Some(&p.role),
@@ -240,6 +241,7 @@ pub(super) fn about_person(event: &StoredEvent) -> anyhow::Result<Dispatch> {
         EventData::UserChanged(c) => {
             let changed = [
                 ("external_id", c.external_id.is_some()),
+                ("user_name", c.user_name.is_some()),
                 ("name", c.name.is_some()),
                 ("email", c.email.is_some()),
                 ("role", c.role.is_some()),
@@ -248,6 +250,7 @@ pub(super) fn about_person(event: &StoredEvent) -> anyhow::Result<Dispatch> {
                 user_id: c.user_id,
                 changed: changed.iter().filter(|(_, set)| *set).map(|(name, _)| *name).collect(),
                 external_id: c.external_id.as_ref().and_then(|id| id.as_deref()),
+                user_name: c.user_name.as_ref().and_then(|name| name.as_deref()),
                 name: c.name.as_deref(),
                 email: c.email.as_deref(),
                 role: c.role.as_deref(),

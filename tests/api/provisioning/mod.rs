@@ -28,7 +28,7 @@ async fn count(app: &crate::helpers::TestApp, kind: &str) -> i64 {
 }
 
 /// What audit_replay finds different (nothing, when the read models are the log's).
-async fn replay_problems(app: &crate::helpers::TestApp) -> Vec<String> {
+pub async fn replay_problems(app: &crate::helpers::TestApp) -> Vec<String> {
     let rows =
         app.sql.query("SELECT projection, row_key, problem, replayed::text, live::text FROM audit_replay()", &[]);
     rows.await
