@@ -17,10 +17,10 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::bail;
-use tokio_postgres::Client;
+use tokio_postgres::{Client, GenericClient};
 
 use crate::auth::Role;
-use crate::log::people::By;
+use crate::log::people::{By, PersonChange};
 use crate::provisioning::lessons::{self, Outcome};
 use crate::provisioning::people::{self, PersonInput};
 use rows::Fault;
@@ -99,11 +99,13 @@ pub async fn run(db: &mut Client, args: &ImportArgs) -> anyhow::Result<()> {
         let lines = faults.iter().map(|f| (&f.file, f.line)).collect::<std::collections::BTreeSet<_>>().len();
         bail!("{lines} line(s) are not valid: nothing was changed");
     }
-    let links: usize = people.iter().map(|p| p.guardian_of.len()).sum();
+    let pairs: Vec<(&str, &str)> =
+        people.iter().flat_map(|p| p.guardian_of.iter().map(|s| (p.external_id.as_str(), s.as_str()))).collect();
     if args.dry_run {
         report(args, &Counts::of(&people_plan), &Counts::of(&lessons_plan));
-        if links > 0 {
-            println!("{people_file}: {links} guardian link(s) checked (linking is an admin's: not applied)");
+        if !pairs.is_empty() {
+            let new = missing_links(&*db, &pairs).await?;
+            println!("{people_file}: guardian links: would be {new} made, {} kept", pairs.len() as i64 - new);
         }
         println!("dry run: nothing was changed");
         return Ok(());
@@ -133,6 +135,21 @@ pub async fn run(db: &mut Client, args: &ImportArgs) -> anyhow::Result<()> {
         }
         progress.inc();
     }
+    let mut made = 0;
+    for &(guardian, student) in &pairs {
+        let tx = db.transaction().await?;
+        match link(&tx, &by, guardian, student).await {
+            Ok(appended) => {
+                tx.commit().await?;
+                made += usize::from(appended);
+            }
+            Err(e) => failed.push(Fault {
+                file: people_file.clone(),
+                line: line_of(&people, guardian),
+                problem: e.to_string(),
+            }),
+        }
+    }
     for line in &lessons {
         let tx = db.transaction().await?;
         match lessons::upsert(&tx, &line.lesson).await {
@@ -149,13 +166,51 @@ pub async fn run(db: &mut Client, args: &ImportArgs) -> anyhow::Result<()> {
         eprintln!("{fault}");
     }
     report(args, &people_counts, &lessons_counts);
-    if links > 0 {
-        println!("{people_file}: {links} guardian link(s) not applied (linking is an admin's)");
+    if !pairs.is_empty() {
+        println!("{people_file}: guardian links: {made} made, {} kept", pairs.len() - made);
     }
     if !failed.is_empty() {
         bail!("{} line(s) failed", failed.len());
     }
     Ok(())
+}
+
+/// How many of the (guardian, student) pairs, by external id, are not linked yet.
+async fn missing_links(db: &impl GenericClient, pairs: &[(&str, &str)]) -> Result<i64, tokio_postgres::Error> {
+    let (guardians, students): (Vec<&str>, Vec<&str>) = pairs.iter().copied().unzip();
+    let row = db
+        .query_one(
+            "SELECT count(*) FROM unnest($1::text[], $2::text[]) AS pair (guardian, student)
+             WHERE NOT EXISTS (SELECT 1 FROM guardian_links l
+                               JOIN users g ON g.id = l.guardian_id JOIN users s ON s.id = l.student_id
+                               WHERE g.external_id = pair.guardian AND s.external_id = pair.student
+                                 AND l.to_position IS NULL)",
+            &[&guardians, &students],
+        )
+        .await?;
+    row.try_get(0)
+}
+
+/// Links a guardian to a student (both by external id, both provisioned by now): a
+/// `guardian_linked` of the log, by the import; true when it was not linked before. The import
+/// only adds links (one it does not name stays: SCIM or an admin removes it).
+async fn link(db: &impl GenericClient, by: &By, guardian: &str, student: &str) -> Result<bool, crate::AppError> {
+    let ids = db
+        .query_one(
+            "SELECT (SELECT id FROM users WHERE external_id = $1), (SELECT id FROM users WHERE external_id = $2)",
+            &[&guardian, &student],
+        )
+        .await?;
+    let (Some(guardian_id), Some(student_id)) = (ids.try_get(0)?, ids.try_get(1)?) else {
+        return Err(crate::AppError::NotFound(format!("guardian {guardian:?} or student {student:?} names nobody")));
+    };
+    let change = PersonChange::Guardian { guardian_id, student_id, linked: true };
+    Ok(people::append(db, by, change).await?.is_some())
+}
+
+/// The line of the person with this external id.
+fn line_of(people: &[rows::PersonLine], external_id: &str) -> u64 {
+    people.iter().find(|p| p.external_id == external_id).map_or(0, |p| p.line)
 }
 
 fn report(args: &ImportArgs, people: &Counts, lessons: &Counts) {

@@ -17,6 +17,15 @@ s-1,maria@school.example,Мария,student
 s-2,alex@school.example,Alex Kim,student
 ";
 
+/// The same people with a guardian of two of them, who comes first: the links are made once
+/// everyone exists.
+const PEOPLE_AND_GUARDIAN: &str = "external_id,email,name,role,guardian_of
+g-1,elena@family.example,Елена Иванова,guardian,s-1;s-2
+t-1,ivan@school.example,Иван Петрович,teacher,
+s-1,maria@school.example,Мария,student,
+s-2,alex@school.example,Alex Kim,student,
+";
+
 const LESSONS: &str = "external_id,teacher_external_id,student_external_id,subject,scheduled_at,status
 L-1,t-1,s-1,Алгебра,2026-09-01T15:00:00+03:00,completed
 L-2,t-1,s-1,Геометрия,2026-09-08T15:00:00+03:00,scheduled
@@ -86,23 +95,32 @@ async fn the_dry_run_reports_every_bad_line_by_its_number_and_changes_nothing() 
 #[tokio::test]
 async fn a_dry_run_counts_what_would_change_and_the_import_does_it_once() {
     let app = TestApp::spawn().await;
-    let dir = files(&app, PEOPLE, LESSONS);
+    let dir = files(&app, PEOPLE_AND_GUARDIAN, LESSONS);
     let before = state(&app).await;
     let dry = import(&app, &dir, &[BOTH, &["--dry-run"]].concat());
     let stdout = String::from_utf8_lossy(&dry.stdout);
     assert!(dry.status.success(), "{}", String::from_utf8_lossy(&dry.stderr));
-    assert!(stdout.contains("people.csv: people: would be 3 created, 0 changed, 0 unchanged"), "{stdout}");
+    assert!(stdout.contains("people.csv: people: would be 4 created, 0 changed, 0 unchanged"), "{stdout}");
     assert!(stdout.contains("lessons.csv: lessons: would be 3 created, 0 changed, 0 unchanged"), "{stdout}");
+    assert!(stdout.contains("people.csv: guardian links: would be 2 made, 0 kept"), "{stdout}");
     assert!(stdout.contains("dry run: nothing was changed"), "{stdout}");
     assert_eq!(state(&app).await, before);
 
     let real = import(&app, &dir, BOTH);
     let stdout = String::from_utf8_lossy(&real.stdout);
     assert!(real.status.success(), "{}", String::from_utf8_lossy(&real.stderr));
-    assert!(stdout.contains("people.csv: people: 3 created, 0 changed, 0 unchanged"), "{stdout}");
+    assert!(stdout.contains("people.csv: people: 4 created, 0 changed, 0 unchanged"), "{stdout}");
+    assert!(stdout.contains("people.csv: guardian links: 2 made, 0 kept"), "{stdout}");
     assert!(stdout.contains("lessons.csv: lessons: 3 created, 0 changed, 0 unchanged"), "{stdout}");
     let by_import = "SELECT count(*) FROM events WHERE type = 'user_provisioned' AND payload ->> 'client' = 'import'";
-    assert_eq!(count(&app, by_import).await, 3, "the log names the import as the client");
+    assert_eq!(count(&app, by_import).await, 4, "the log names the import as the client");
+    let links =
+        "SELECT count(*) FROM guardian_links l JOIN users g ON g.id = l.guardian_id JOIN users s ON s.id = l.student_id
+                 WHERE g.external_id = 'g-1' AND s.external_id IN ('s-1', 's-2') AND l.to_position IS NULL";
+    assert_eq!(count(&app, links).await, 2, "Елена is Мария's and Alex's guardian");
+    let linked_by_import = "SELECT count(*) FROM events WHERE type = 'guardian_linked' AND actor_id IS NULL
+                            AND payload ->> 'client' = 'import'";
+    assert_eq!(count(&app, linked_by_import).await, 2, "the import made the links, as the log says");
     assert_eq!(count(&app, "SELECT count(*) FROM chats").await, 1, "L-1 was completed");
 
     // Both people see the pair's subjects, the most recent lesson's first.
@@ -123,7 +141,8 @@ async fn a_dry_run_counts_what_would_change_and_the_import_does_it_once() {
     let again = import(&app, &dir, BOTH);
     let stdout = String::from_utf8_lossy(&again.stdout);
     assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
-    assert!(stdout.contains("people.csv: people: 0 created, 0 changed, 3 unchanged"), "{stdout}");
+    assert!(stdout.contains("people.csv: people: 0 created, 0 changed, 4 unchanged"), "{stdout}");
+    assert!(stdout.contains("people.csv: guardian links: 0 made, 2 kept"), "{stdout}");
     assert!(stdout.contains("lessons.csv: lessons: 0 created, 0 changed, 3 unchanged"), "{stdout}");
     assert_eq!(state(&app).await, after, "the same files again change nothing");
 }
