@@ -93,6 +93,9 @@ pub struct ChatHeader {
     /// An announcement's members follow its owner's lessons (`my_students`); null: members
     /// added by hand.
     pub audience: Option<Audience>,
+    /// A direct chat whose teacher left the school (deactivated): read-only (a message answers
+    /// 403 `teacher_departed`) until an admin hands it to a successor (`chat_handed_over`).
+    pub teacher_departed: bool,
 }
 
 impl ChatHeader {
@@ -109,6 +112,7 @@ impl ChatHeader {
             guardians_read: row.try_get("guardians_read")?,
             announcement: row.try_get("announcement")?,
             audience: row.try_get("audience")?,
+            teacher_departed: row.try_get("teacher_departed")?,
         })
     }
 
@@ -125,6 +129,7 @@ impl ChatHeader {
             guardians_read: false,
             announcement: false,
             audience: None,
+            teacher_departed: false,
         }
     }
 }
@@ -215,8 +220,9 @@ pub struct ChatSummary {
     pub last_read_message_id: i64,
     /// The caller muted it: no offline notice tells them of it (unread still counts).
     pub muted: bool,
-    /// The caller archived it and no message has arrived since (or it is closed): it is out of
-    /// their inbox, in `GET /api/chats?archived=true`.
+    /// The caller archived it and no message has arrived since (or it is closed), or it is a
+    /// teacher's chat with a student who left the school: it is out of their inbox, in
+    /// `GET /api/chats?archived=true`.
     pub archived: bool,
 }
 

@@ -75,7 +75,9 @@ pub async fn encode(
         .flat_map(|e| match e.data {
             EventData::ChatCreated(ChatOpened::Direct { student_id, teacher_id }) => vec![student_id, teacher_id],
             EventData::ChatCreated(ChatOpened::Inquiry { host_id, guest_id, .. }) => vec![host_id, guest_id],
-            EventData::ParticipantAdded { user_id, .. } => vec![user_id],
+            EventData::ParticipantAdded { user_id, .. } | EventData::ChatHandedOver { to_teacher_id: user_id, .. } => {
+                vec![user_id]
+            }
             _ => vec![],
         })
         .collect();
@@ -340,12 +342,10 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
                 title: Some(title.clone()),
                 context: context.clone(),
                 created_by: actor_id,
-                updated_at: event.created_at,
                 participants_count: 0,
-                closed_at: None,
-                guardians_read: false,
                 announcement: *announcement,
                 audience: *audience,
+                ..ChatHeader::new_direct(event.created_at)
             };
             let admin_view =
                 AdminChat { id: chat_id, header, participants: vec![], messages_count: 0, last_message_at: None };
@@ -363,6 +363,9 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
             );
             dispatch.joined = vec![*user_id];
             dispatch
+        }
+        EventData::ChatHandedOver { from_teacher_id, to_teacher_id, .. } => {
+            pairs::handed_over(position, chat_id, *from_teacher_id, person(to_teacher_id)?.person, actor_id)
         }
         EventData::ParticipantRemoved { user_id } => {
             let removed = ParticipantRemovedEvent { chat_id, user_id: *user_id, actor_id };

@@ -43,8 +43,9 @@ struct State {
     /// Chats whose membership or state changes (groups; inquiries, which close): [`Hub::is_member`]
     /// leaves them to the database (the replica's start reads every chat but direct ones here).
     groups: HashSet<i64>,
-    /// Direct chats closed (on a guardian's request): [`Hub::is_member`] leaves them to the
-    /// database too, which says they are closed; their guardians still get their events.
+    /// Direct chats closed (on a guardian's request) or handed to another teacher since this
+    /// replica started: [`Hub::is_member`] leaves them to the database too, which says they are
+    /// closed or who their members are now; their guardians still get their events.
     closed: HashSet<i64>,
     /// Student → the guardians linked to them now, each since their link's position: they get
     /// the student's direct chats' events as the student does (never a group's).
@@ -188,7 +189,7 @@ impl Hub {
                 if event.opens_checked {
                     state.groups.insert(chat);
                 }
-                if event.closes {
+                if event.closes || event.reassigns {
                     state.closed.insert(chat);
                 }
                 for user in &event.joined {

@@ -96,6 +96,7 @@ async fn deletions_and_new_chats_fan_out_the_same_way() {
         ("ward_only", json!(false)),
         ("announcement", json!(false)),
         ("audience", json!(null)),
+        ("teacher_departed", json!(false)),
     ] {
         assert_eq!(chat.remove(field), Some(value), "{field}");
     }
