@@ -115,6 +115,7 @@ describe("the title's count", () => {
       participants_count: 2,
       guardians_read: false,
       announcement: false,
+      teacher_departed: false,
       audience: null,
       closed_at: null,
       ward: null,

@@ -26,6 +26,7 @@ export function summary(id: number, unread = 0, at: string | null = null, lastRe
     participants_count: 2,
     guardians_read: false,
     announcement: false,
+    teacher_departed: false,
     audience: null,
     closed_at: null,
     ward: null,

@@ -17,6 +17,7 @@ describe('inquiries in the chat list', () => {
     participants_count: 2,
     guardians_read: false,
     announcement: false,
+    teacher_departed: false,
     audience: null,
     closed_at: closedAt,
     ward: null,

@@ -14,7 +14,15 @@ function header(
   chat: Partial<
     Pick<
       ChatSummary,
-      'kind' | 'title' | 'context' | 'created_by' | 'participants_count' | 'closed_at' | 'guardians_read' | 'announcement'
+      | 'kind'
+      | 'title'
+      | 'context'
+      | 'created_by'
+      | 'participants_count'
+      | 'closed_at'
+      | 'guardians_read'
+      | 'announcement'
+      | 'teacher_departed'
     >
   >,
 ) {
@@ -30,6 +38,8 @@ function header(
     guardiansRead: chat.guardians_read ?? false,
     // A server before announcements: every member writes.
     announcement: chat.announcement ?? false,
+    // A server before departures: every teacher is here.
+    teacherDeparted: chat.teacher_departed ?? false,
   };
 }
 

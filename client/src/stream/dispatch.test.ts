@@ -31,6 +31,7 @@ function summary(id: number, patch: Partial<ChatSummary> = {}): ChatSummary {
     closed_at: null,
     guardians_read: false,
     announcement: false,
+    teacher_departed: false,
     audience: null,
     ward: null,
     ward_only: false,

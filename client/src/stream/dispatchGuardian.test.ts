@@ -27,6 +27,7 @@ function ofChild(id: number, ward: Person): ChatSummary {
     participants_count: 2,
     guardians_read: true,
     announcement: false,
+    teacher_departed: false,
     audience: null,
     ward,
     ward_only: false,

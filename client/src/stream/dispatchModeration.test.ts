@@ -27,6 +27,7 @@ const direct: ChatItem = fromSummary({
   participants_count: 2,
   guardians_read: false,
   announcement: false,
+  teacher_departed: false,
   audience: null,
   closed_at: null,
   ward: null,
