@@ -209,6 +209,30 @@ test('a pupil the directory never sent gets an account at their first sign-in (O
   await stranger.context().close();
 });
 
+test("a departed student's chat leaves the teacher's inbox for the Archived view, which says they left", async () => {
+  // On the demo replica: Иван completes his lesson with Alex (their chat opens); Alex graduates.
+  const ivan = await apiSession(cluster.b.url, 'ivan@demo.school');
+  const lessons = (await ivan.call('GET', '/api/lessons?status=scheduled')).body.lessons;
+  const lesson = lessons.find((l) => l.student_name === 'Alex Kim');
+  const completed = await ivan.call('POST', `/api/lessons/${lesson.id}/complete`);
+  assert.equal(completed.status, 200, JSON.stringify(completed.body));
+  const admin = await apiSession(cluster.b.url, 'admin@demo.school');
+  assert.equal((await admin.call('POST', `/api/admin/users/${lesson.student_id}/deactivate`, {})).status, 204);
+  const chat = (await ivan.call('GET', '/api/chats?archived=true')).body.chats.find((c) => c.id === completed.body.chat_id);
+  assert.ok(chat, "Alex's chat is archived for Иван");
+  assert.equal(chat.participant_departed, true);
+  const page = await openPage(browser, cluster.b.url);
+  pages.push(page);
+  await page.getByTestId('login-ivan@demo.school').click();
+  await page.locator('nav[aria-label="Chats"]').waitFor();
+  assert.equal(await page.getByTestId(`chat-${chat.id}`).count(), 0, 'not in the inbox');
+  await page.getByTestId('archived-view').click();
+  const archived = page.getByTestId('archived-chats');
+  await archived.getByTestId(`chat-${chat.id}`).waitFor();
+  assert.equal(await archived.getByTestId(`departed-${chat.id}`).innerText(), 'left the school');
+  await page.context().close();
+});
+
 test("a departed teacher's pupil reads the chat and is told it is read-only", async () => {
   // On the demo replica: Иван leaves; Мария, his pupil, opens their chat.
   const admin = await apiSession(cluster.b.url, 'admin@demo.school');

@@ -103,6 +103,7 @@ describe('presence', () => {
       unread_count: 0,
       last_read_message_id: 0,
       muted: false,
+      participant_departed: false,
       archived: false,
     });
     const person = { name: 'x', role: 'student' as const };

@@ -125,6 +125,7 @@ describe("the title's count", () => {
       unread_count: unread,
       last_read_message_id: 0,
       muted: false,
+      participant_departed: false,
       archived: false,
     });
   const list = { items: [chat(10, 2), chat(11, 1)] };

@@ -220,6 +220,9 @@ pub struct ChatSummary {
     pub last_read_message_id: i64,
     /// The caller muted it: no offline notice tells them of it (unread still counts).
     pub muted: bool,
+    /// `participant` left the school (deactivated): a teacher's chat with a departed student is
+    /// in the archive; a student's with a departed teacher is read-only (`teacher_departed`).
+    pub participant_departed: bool,
     /// The caller archived it and no message has arrived since (or it is closed), or it is a
     /// teacher's chat with a student who left the school: it is out of their inbox, in
     /// `GET /api/chats?archived=true`.

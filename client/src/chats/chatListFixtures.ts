@@ -38,6 +38,7 @@ export function summary(id: number, unread = 0, at: string | null = null, lastRe
     unread_count: unread,
     last_read_message_id: lastRead,
     muted: false,
+    participant_departed: false,
     archived: false,
   };
 }

@@ -38,6 +38,7 @@ describe('groups in the chat list', () => {
     unread_count: unread,
     last_read_message_id: 0,
     muted: false,
+    participant_departed: false,
     archived: false,
   });
   const withGroup = (unread = 0) =>

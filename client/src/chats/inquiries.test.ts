@@ -27,6 +27,7 @@ describe('inquiries in the chat list', () => {
     unread_count: 0,
     last_read_message_id: 0,
     muted: false,
+    participant_departed: false,
     archived: false,
   });
   const closed = (position: number | null, closedAt = '2025-01-20T15:00:00Z'): ChatListAction => ({

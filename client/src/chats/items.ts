@@ -72,6 +72,8 @@ export function fromSummary(chat: ChatSummary, position = 0): ChatItem {
     membership: 'member',
     // A server before archive and mute: neither.
     muted: chat.muted ?? false,
+    // A server before departures: nobody has left.
+    participantDeparted: chat.participant_departed ?? false,
     archived: chat.archived ?? false,
     position,
   };

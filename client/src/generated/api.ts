@@ -1742,6 +1742,11 @@ export interface components {
             muted: boolean;
             participant: components["schemas"]["Contact"] | null;
             /**
+             * @description `participant` left the school (deactivated): a teacher's chat with a departed student is
+             *     in the archive; a student's with a departed teacher is read-only (`teacher_departed`).
+             */
+            participant_departed: boolean;
+            /**
              * Format: int64
              * @description Messages from others after the caller's read marker, not deleted.
              */

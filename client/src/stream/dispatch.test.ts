@@ -40,6 +40,7 @@ function summary(id: number, patch: Partial<ChatSummary> = {}): ChatSummary {
     unread_count: 0,
     last_read_message_id: 0,
     muted: false,
+    participant_departed: false,
     archived: false,
     ...patch,
   };

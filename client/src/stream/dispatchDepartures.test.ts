@@ -33,6 +33,7 @@ const departed: ChatSummary = {
   unread_count: 0,
   last_read_message_id: 0,
   muted: false,
+  participant_departed: false,
   archived: false,
 };
 
@@ -57,6 +58,9 @@ describe('departures', () => {
   it("says a departed teacher's chat is read-only, from the list's header", () => {
     expect(fromSummary(departed).teacherDeparted).toBe(true);
     expect(fromSummary({ ...departed, teacher_departed: false }).teacherDeparted).toBe(false);
+    // A teacher's archived chat with a student who left says so.
+    expect(fromSummary({ ...departed, participant_departed: true }).participantDeparted).toBe(true);
+    expect(fromSummary(departed).participantDeparted).toBe(false);
   });
 
   it('parses chat_handed_over, and refuses it malformed', () => {

@@ -37,6 +37,7 @@ function ofChild(id: number, ward: Person): ChatSummary {
     unread_count: 0,
     last_read_message_id: 0,
     muted: false,
+    participant_departed: false,
     archived: false,
   };
 }

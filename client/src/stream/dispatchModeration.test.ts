@@ -45,6 +45,7 @@ const direct: ChatItem = fromSummary({
   unread_count: 0,
   last_read_message_id: 7,
   muted: false,
+  participant_departed: false,
   archived: false,
 });
 

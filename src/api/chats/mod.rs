@@ -114,7 +114,7 @@ pub const CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
             ORDER BY x.active DESC, c.id DESC LIMIT $7)
         SELECT c.id, c.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at, c.participants_count,
                c.guardians_read, c.announcement, c.audience, c.teacher_departed, o.user_id AS other_id, u.name AS other_name,
-               u.role AS other_role,
+               u.role AS other_role, u.deactivated_at IS NOT NULL AS other_departed,
                NULL::bigint AS ward_id, NULL::text AS ward_name, NULL::boolean AS ward_only,
                m.id AS last_id, m.sender_id AS last_sender_id,
                CASE WHEN m.hidden_at IS NULL THEN m.content ELSE '' END AS last_content,
@@ -260,6 +260,7 @@ pub async fn list_chats(
                 unread_count: r.get("unread"),
                 last_read_message_id: r.get("last_read"),
                 muted: r.try_get("muted")?,
+                participant_departed: r.try_get::<_, Option<bool>>("other_departed")?.unwrap_or(false),
                 archived: r.try_get("archived")?,
             })
         })

@@ -35,6 +35,7 @@ pub(super) fn pair_opened(
             unread_count: 0,
             last_read_message_id: 0,
             muted: false,
+            participant_departed: false,
             archived: false,
         };
         frame(position, "chat_created", &ChatCreated { chat })

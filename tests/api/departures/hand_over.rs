@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::{deactivate, hand_over};
 use crate::governance::{audit_is_clean, timeline};
 use crate::helpers::{TestApp, status_and_json};
-use crate::mute_archive::{ids, in_inbox};
+use crate::mute_archive::{chats, ids, in_inbox};
 
 #[tokio::test]
 async fn a_departed_teachers_chat_handed_to_a_successor_keeps_its_history_and_the_audit_shows_it() {
@@ -96,6 +96,11 @@ async fn a_departed_students_chats_leave_the_teachers_inbox_for_the_archive() {
     assert_eq!(deactivate(&a, &admin, &gone, true).await.0, 204);
     assert_eq!(ids(&a, &teacher, false).await, vec![staying_chat]);
     assert_eq!(ids(&a, &teacher, true).await, vec![gone_chat]);
+    let archived = chats(&a, &teacher, true).await;
+    assert_eq!(
+        (archived[0]["participant_departed"].as_bool(), archived[0]["archived"].as_bool()),
+        (Some(true), Some(true))
+    );
     let (status, history) =
         status_and_json(a.get(&format!("/api/chats/{gone_chat}/messages"), &teacher).send().await.expect("history"))
             .await;
