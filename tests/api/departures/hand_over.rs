@@ -32,6 +32,7 @@ async fn a_departed_teachers_chat_handed_to_a_successor_keeps_its_history_and_th
     assert_eq!(status, 422, "a student is no successor: {body}");
     let mut student_live = b.stream(&student, None).await;
     let mut new_live = b.stream(&new, None).await;
+    let before: i64 = a.sql.query_one("SELECT max(position) FROM events", &[]).await.expect("head").get(0);
     let (status, body) = hand_over(&a, &admin, chat, &new).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!((body["from_teacher_id"].as_i64(), body["to_teacher_id"].as_i64()), (Some(old.id), Some(new.id)));
@@ -40,6 +41,12 @@ async fn a_departed_teachers_chat_handed_to_a_successor_keeps_its_history_and_th
         assert_eq!(event.event, "chat_handed_over", "{}", event.data);
         let data: Value = event.json();
         assert_eq!((data["chat_id"].as_i64(), data["to_teacher"]["id"].as_i64()), (Some(chat), Some(new.id)));
+    }
+
+    // Replayed on resume, to both.
+    for who in [&student, &new] {
+        let event = a.stream(who, Some(&before.to_string())).await.event().await;
+        assert!(event.event == "chat_handed_over" && event.position() > before, "{}: {}", event.event, event.data);
     }
 
     // The successor reads the whole history and writes; the student writes again.
