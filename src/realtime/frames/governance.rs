@@ -265,7 +265,11 @@ pub(super) fn about_person(event: &StoredEvent) -> anyhow::Result<Dispatch> {
                 true => frame(position, "user_deactivated", &data),
                 false => frame(position, "user_reactivated", &data),
             };
-            (bytes.clone(), ToPerson { user_id: a.user_id, frame: Some(bytes), ends_streams: deactivated })
+            let person = ToPerson { user_id: a.user_id, frame: Some(bytes.clone()), ends_streams: deactivated };
+            let mut dispatch =
+                Dispatch::about_person(position, Frames::Split { members: None, admins: bytes }, Some(person));
+            dispatch.departs = deactivated;
+            return Ok(dispatch);
         }
         _ => anyhow::bail!("event {position} names no chat but is about one"),
     };

@@ -65,6 +65,9 @@ pub struct Dispatch {
     /// The event changes a direct chat's members (handed to a successor): [`super::Hub::is_member`]
     /// no longer answers for it from memory.
     pub reassigns: bool,
+    /// The event's person left the school (deactivated): nor for any chat of theirs, whose
+    /// access says now whether its teacher departed.
+    pub departs: bool,
     /// The event is about this person (a suspension, an erasure): what their own streams get.
     pub person: Option<ToPerson>,
     /// The event links a guardian to a student, or ends the link.
@@ -112,6 +115,7 @@ impl Dispatch {
             ends_guests: false,
             closes: false,
             reassigns: false,
+            departs: false,
             person,
             guardian: None,
         }

@@ -2,7 +2,7 @@
 //! header says so), out of nobody's history; an admin hands it to a successor, who reads the
 //! whole history and writes; the student gets it live; the audit timeline shows it.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::{deactivate, hand_over};
 use crate::governance::{audit_is_clean, timeline};
@@ -27,6 +27,15 @@ async fn a_departed_teachers_chat_handed_to_a_successor_keeps_its_history_and_th
     let (status, body) = status_and_json(b.post_message(&student, chat, "hello?").await).await;
     assert_eq!((status, body["code"].as_str()), (403, Some("teacher_departed")), "{body}");
     assert_eq!(in_inbox(&b, &student, chat).await["teacher_departed"], true);
+    // Typing too, on every replica once it has read the deactivation.
+    a.settled().await;
+    b.settled().await;
+    for app in [&a, &b] {
+        let typing = app.http.post(app.url(&format!("/api/chats/{chat}/typing"))).bearer_auth(&student.token);
+        let (status, body) =
+            status_and_json(typing.json(&json!({ "is_typing": true })).send().await.expect("typing")).await;
+        assert_eq!((status, body["code"].as_str()), (403, Some("teacher_departed")), "{body}");
+    }
 
     let (status, body) = hand_over(&a, &admin, chat, &student).await;
     assert_eq!(status, 422, "a student is no successor: {body}");
