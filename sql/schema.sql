@@ -378,14 +378,20 @@ CREATE FUNCTION public.audit_chat_timeline(p_chat_id bigint) RETURNS TABLE(event
                                                    e.payload ->> 'emoji', e.payload ->> 'message_id')
                WHEN 'message_pinned' THEN format('%s pinned message %s', u.name, e.payload ->> 'message_id')
                WHEN 'message_unpinned' THEN format('%s unpinned message %s', u.name, e.payload ->> 'message_id')
+               WHEN 'chat_handed_over' THEN format('%s handed the chat over from teacher %s (%s) to teacher %s (%s)',
+                                                   u.name, f.name, e.payload ->> 'from_teacher_id', m.name,
+                                                   e.payload ->> 'to_teacher_id')
            END AS content,
            (e.payload ->> 'reply_to_message_id')::bigint AS reply_to_message_id,
-           CASE WHEN e.type IN ('participant_added', 'participant_removed') THEN (e.payload ->> 'user_id')::bigint END AS member_id,
+           CASE WHEN e.type IN ('participant_added', 'participant_removed') THEN (e.payload ->> 'user_id')::bigint
+                WHEN e.type = 'chat_handed_over' THEN (e.payload ->> 'to_teacher_id')::bigint END AS member_id,
            e.position AS after_position
     FROM events e
     LEFT JOIN users u ON u.id = e.actor_id
     LEFT JOIN users m ON m.id = CASE WHEN e.type IN ('participant_added', 'participant_removed')
-                                     THEN (e.payload ->> 'user_id')::bigint END
+                                     THEN (e.payload ->> 'user_id')::bigint
+                                     WHEN e.type = 'chat_handed_over' THEN (e.payload ->> 'to_teacher_id')::bigint END
+    LEFT JOIN users f ON f.id = CASE WHEN e.type = 'chat_handed_over' THEN (e.payload ->> 'from_teacher_id')::bigint END
     WHERE e.chat_id = p_chat_id
     UNION ALL
     -- Reads by someone who takes no part in the chat (access_records), each after the last
@@ -534,7 +540,7 @@ BEGIN
 
     CREATE TEMP TABLE replay_chats AS
     SELECT e.chat_id AS id, (e.payload ->> 'student_id')::bigint AS student_id,
-           (e.payload ->> 'teacher_id')::bigint AS teacher_id, e.created_at,
+           coalesce(h.teacher_id, (e.payload ->> 'teacher_id')::bigint) AS teacher_id, e.created_at,
            a.last_message_id, coalesce(a.message_count, 0) AS message_count,
            coalesce(e.payload ->> 'kind', 'direct') AS kind,
            coalesce(t.title, e.payload ->> 'title') AS title, e.payload -> 'context' AS context,
@@ -549,6 +555,9 @@ BEGIN
     LEFT JOIN (SELECT DISTINCT ON (x.chat_id) x.chat_id, x.created_at
                FROM replay_other x WHERE x.type = 'chat_closed' ORDER BY x.chat_id, x.position) z
            ON z.chat_id = e.chat_id
+    LEFT JOIN (SELECT DISTINCT ON (x.chat_id) x.chat_id, (x.payload ->> 'to_teacher_id')::bigint AS teacher_id
+               FROM replay_other x WHERE x.type = 'chat_handed_over' ORDER BY x.chat_id, x.position DESC) h
+           ON h.chat_id = e.chat_id
     WHERE e.type = 'chat_created';
 
     -- Every membership interval: a join (a direct chat's or an inquiry's opening, or
@@ -569,9 +578,17 @@ BEGIN
         UNION ALL
         SELECT e.chat_id, (e.payload ->> 'user_id')::bigint, e.payload ->> 'role', e.position, e.created_at
         FROM replay_other e WHERE e.type = 'participant_added'
+        UNION ALL
+        -- A successor inherits the teacher's membership, from the chat's opening.
+        SELECT e.chat_id, (e.payload ->> 'to_teacher_id')::bigint, 'teacher', c.position, e.created_at
+        FROM replay_other e JOIN replay_other c ON c.chat_id = e.chat_id AND c.type = 'chat_created'
+        WHERE e.type = 'chat_handed_over'
     ), removals AS (
         SELECT x.chat_id, (x.payload ->> 'user_id')::bigint AS user_id, x.position
         FROM replay_other x WHERE x.type = 'participant_removed'
+        UNION ALL
+        SELECT x.chat_id, (x.payload ->> 'from_teacher_id')::bigint, x.position
+        FROM replay_other x WHERE x.type = 'chat_handed_over'
     )
     SELECT j.user_id, j.chat_id, j.position AS from_position, min(r.position) AS to_position,
            j.role, j.created_at AS joined_at
@@ -594,12 +611,18 @@ BEGIN
         JOIN replay_activity a ON a.chat_id = s.chat_id AND a.first_position < s.from_position
         JOIN replay_messages m ON m.chat_id = s.chat_id AND m.position < s.from_position
         GROUP BY s.chat_id, s.user_id
+    ), taken_over AS (
+        -- A successor took the chat over having read up to its newest message then.
+        SELECT x.chat_id, (x.payload ->> 'to_teacher_id')::bigint AS user_id,
+               (SELECT max(m.id) FROM replay_messages m WHERE m.chat_id = x.chat_id AND m.position < x.position) AS seen
+        FROM replay_other x WHERE x.type = 'chat_handed_over'
     ), members AS (
         SELECT s.chat_id, s.user_id, s.role, s.joined_at, s.from_position AS joined_position,
-               greatest(coalesce(k.up_to, 0), coalesce(l.seen, 0)) AS last_read_message_id
+               greatest(coalesce(k.up_to, 0), coalesce(l.seen, 0), coalesce(h.seen, 0)) AS last_read_message_id
         FROM current s
         LEFT JOIN markers k ON k.chat_id = s.chat_id AND k.user_id = s.user_id
         LEFT JOIN joined_late l ON l.chat_id = s.chat_id AND l.user_id = s.user_id
+        LEFT JOIN taken_over h ON h.chat_id = s.chat_id AND h.user_id = s.user_id
     ), settings AS (
         -- Each member's newest mute (or unmute) and archive (or unarchive), counted from their
         -- current membership only (leaving drops their row, settings and all).
@@ -1065,19 +1088,21 @@ BEGIN
         -- Each sender a member who joined before their message, each chat open (after the
         -- statement): the row rule or stricter; the appender retries a refused batch one
         -- event at a time (see V13).
-        SELECT s.actor_id, s.chat_id, s.stranger, s.suspended, s.read_only INTO refused
+        SELECT s.actor_id, s.chat_id, s.stranger, s.suspended, s.read_only, s.departed INTO refused
         FROM (SELECT a.actor_id, a.chat_id, a.position, c.closed_at IS NOT NULL AS closed,
                      coalesce(c.announcement AND a.actor_id IS DISTINCT FROM c.created_by, false) AS read_only,
+                     EXISTS (SELECT 1 FROM users t WHERE t.id = c.teacher_id AND t.deactivated_at IS NOT NULL) AS departed,
                      NOT EXISTS (SELECT 1 FROM chat_participants p
                                  WHERE p.chat_id = a.chat_id AND p.user_id = a.actor_id
                                    AND p.joined_position < a.position) AS stranger,
                      EXISTS (SELECT 1 FROM users u
                              WHERE u.id = a.actor_id
-                               AND (u.suspended_until > a.created_at OR u.erasure_requested_at IS NOT NULL)) AS suspended
+                               AND (u.suspended_until > a.created_at OR u.erasure_requested_at IS NOT NULL
+                                    OR u.deactivated_at IS NOT NULL)) AS suspended
               FROM appended a LEFT JOIN chats c ON c.id = a.chat_id
               WHERE a.type = 'message_created') s
-        WHERE s.stranger OR s.closed OR s.suspended OR s.read_only
-        ORDER BY s.stranger DESC, s.suspended DESC, s.read_only DESC, s.position
+        WHERE s.stranger OR s.closed OR s.suspended OR s.read_only OR s.departed
+        ORDER BY s.stranger DESC, s.suspended DESC, s.read_only DESC, s.departed DESC, s.position
         LIMIT 1;
         IF FOUND AND refused.stranger THEN
             RAISE EXCEPTION 'user % is not a participant of chat %', refused.actor_id, refused.chat_id
@@ -1088,6 +1113,9 @@ BEGIN
         ELSIF FOUND AND refused.read_only THEN
             RAISE EXCEPTION 'chat % is an announcement: only its owner posts, members read', refused.chat_id
                 USING ERRCODE = 'insufficient_privilege', HINT = 'announcement_read_only';
+        ELSIF FOUND AND refused.departed THEN
+            RAISE EXCEPTION 'the teacher of chat % has left the school: it is read-only until an admin hands it over',
+                refused.chat_id USING ERRCODE = 'insufficient_privilege', HINT = 'teacher_departed';
         ELSIF FOUND THEN
             RAISE EXCEPTION 'chat % is closed: it is read-only', refused.chat_id
                 USING ERRCODE = 'object_not_in_prerequisite_state';
@@ -1227,7 +1255,8 @@ $$;
 
 COMMENT ON FUNCTION public.events_after_insert() IS 'Once per INSERT statement on events, over its
 rows, in this order: plain messages'' sender (a member who joined before, not suspended, the
-owner of an announcement) and closed-chat checks and their messages rows, and the rows of whom
+owner of an announcement), closed-chat and departed-teacher (a direct chat whose teacher is
+deactivated: read-only, HINT teacher_departed) checks and their messages rows, and the rows of whom
 they mention (message_mentions); each chat''s last message, message count, activity and every
 member''s unread count (not an announcement''s: derived when read, chat_unread); the
 offline-notification outbox (a notice for each offline
@@ -1254,7 +1283,7 @@ CREATE TABLE public.events (
     idempotency_key text,
     CONSTRAINT events_idempotency_key_length CHECK (((char_length(idempotency_key) >= 1) AND (char_length(idempotency_key) <= 64))),
     CONSTRAINT events_scope CHECK (((chat_id IS NULL) = (type = ANY (ARRAY['user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text, 'user_provisioned'::text, 'user_changed'::text, 'user_deactivated'::text, 'user_reactivated'::text])))),
-    CONSTRAINT events_type_check CHECK ((type = ANY (ARRAY['chat_created'::text, 'message_created'::text, 'message_deleted'::text, 'message_edited'::text, 'chat_read'::text, 'participant_added'::text, 'participant_removed'::text, 'chat_renamed'::text, 'chat_closed'::text, 'message_reported'::text, 'message_hidden'::text, 'message_unhidden'::text, 'messages_purged'::text, 'chat_exported'::text, 'user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text, 'message_flagged'::text, 'report_cleared'::text, 'closure_requested'::text, 'closure_declined'::text, 'chat_muted'::text, 'chat_unmuted'::text, 'chat_archived'::text, 'chat_unarchived'::text, 'reaction_added'::text, 'reaction_removed'::text, 'message_pinned'::text, 'message_unpinned'::text, 'user_provisioned'::text, 'user_changed'::text, 'user_deactivated'::text, 'user_reactivated'::text])))
+    CONSTRAINT events_type_check CHECK ((type = ANY (ARRAY['chat_created'::text, 'message_created'::text, 'message_deleted'::text, 'message_edited'::text, 'chat_read'::text, 'participant_added'::text, 'participant_removed'::text, 'chat_renamed'::text, 'chat_closed'::text, 'message_reported'::text, 'message_hidden'::text, 'message_unhidden'::text, 'messages_purged'::text, 'chat_exported'::text, 'user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text, 'message_flagged'::text, 'report_cleared'::text, 'closure_requested'::text, 'closure_declined'::text, 'chat_muted'::text, 'chat_unmuted'::text, 'chat_archived'::text, 'chat_unarchived'::text, 'reaction_added'::text, 'reaction_removed'::text, 'message_pinned'::text, 'message_unpinned'::text, 'user_provisioned'::text, 'user_changed'::text, 'user_deactivated'::text, 'user_reactivated'::text, 'chat_handed_over'::text])))
 );
 
 
@@ -1336,6 +1365,21 @@ BEGIN
         DELETE FROM chat_participants WHERE chat_id = e.chat_id AND user_id = member;
         UPDATE chat_memberships SET to_position = e.position
         WHERE chat_id = e.chat_id AND user_id = member AND to_position IS NULL;
+    WHEN 'chat_handed_over' THEN
+        -- The successor inherits the teacher's membership (from the chat's opening: the whole
+        -- history), read up to the newest message; the departed teacher's ends here.
+        UPDATE chats SET teacher_id = (e.payload ->> 'to_teacher_id')::bigint WHERE id = e.chat_id;
+        INSERT INTO chat_participants (chat_id, user_id, role, joined_at, joined_position, last_read_message_id)
+        SELECT e.chat_id, (e.payload ->> 'to_teacher_id')::bigint, 'teacher', e.created_at, p.joined_position,
+               coalesce((SELECT max(m.id) FROM messages m WHERE m.chat_id = e.chat_id), 0)
+        FROM chat_participants p WHERE p.chat_id = e.chat_id AND p.user_id = (e.payload ->> 'from_teacher_id')::bigint;
+        DELETE FROM chat_participants WHERE chat_id = e.chat_id AND user_id = (e.payload ->> 'from_teacher_id')::bigint;
+        INSERT INTO chat_memberships (user_id, chat_id, from_position)
+        SELECT (e.payload ->> 'to_teacher_id')::bigint, e.chat_id, s.from_position
+        FROM chat_memberships s
+        WHERE s.chat_id = e.chat_id AND s.user_id = (e.payload ->> 'from_teacher_id')::bigint AND s.to_position IS NULL;
+        UPDATE chat_memberships SET to_position = e.position
+        WHERE chat_id = e.chat_id AND user_id = (e.payload ->> 'from_teacher_id')::bigint AND to_position IS NULL;
     WHEN 'chat_renamed' THEN
         UPDATE chats SET title = e.payload ->> 'title' WHERE id = e.chat_id;
     WHEN 'chat_closed' THEN
@@ -1500,7 +1544,11 @@ closure_requested inserted).
 user_provisioned inserts the person (users: its user_id, email, name, role, external_id,
 user_name, created then); user_changed sets the attributes its payload names (an external_id or
 user_name of null forgets it);
-user_deactivated sets users.deactivated_at to its time, user_reactivated clears it.';
+user_deactivated sets users.deactivated_at to its time, user_reactivated clears it.
+chat_handed_over sets the chat''s teacher_id to the successor, who takes the departed teacher''s
+chat_participants row (its joined_position: the chat''s opening, so the whole history) read up
+to the chat''s newest message, and a chat_memberships interval from the same opening; the
+departed teacher''s row goes and their interval closes at this position.';
 
 
 --
@@ -1513,6 +1561,8 @@ CREATE FUNCTION public.events_before_insert() RETURNS trigger
     AS $$
 DECLARE
     kept events;
+    barred boolean;
+    departed boolean;
 BEGIN
     PERFORM pg_advisory_xact_lock(1953854575, 1);
     NEW.position := nextval('events_position_seq');
@@ -1531,13 +1581,20 @@ BEGIN
     END IF;
 
     -- Nobody suspended, or whose erasure was asked for, appends anything but a read marker or
-    -- a setting of their own (a plain message's sender is checked by events_after_insert).
+    -- a setting of their own (a plain message's sender is checked by events_after_insert);
+    -- nobody deactivated (who left the school: their sessions have ended, and what they
+    -- scheduled or quiet hours held for them is refused when it comes due) either. One lookup.
     IF NEW.actor_id IS NOT NULL
-       AND NEW.type NOT IN ('chat_read', 'chat_muted', 'chat_unmuted', 'chat_archived', 'chat_unarchived') AND EXISTS (
-        SELECT 1 FROM users u WHERE u.id = NEW.actor_id
-          AND (u.suspended_until > NEW.created_at OR u.erasure_requested_at IS NOT NULL)) THEN
-        RAISE EXCEPTION 'user % is suspended: they may read, not write', NEW.actor_id
-            USING ERRCODE = 'insufficient_privilege', HINT = 'account_suspended';
+       AND NEW.type NOT IN ('chat_read', 'chat_muted', 'chat_unmuted', 'chat_archived', 'chat_unarchived') THEN
+        SELECT u.suspended_until > NEW.created_at OR u.erasure_requested_at IS NOT NULL, u.deactivated_at IS NOT NULL
+        INTO barred, departed FROM users u WHERE u.id = NEW.actor_id;
+        IF departed THEN
+            RAISE EXCEPTION 'user % is deactivated: they left the school', NEW.actor_id
+                USING ERRCODE = 'insufficient_privilege', HINT = 'account_deactivated';
+        ELSIF barred THEN
+            RAISE EXCEPTION 'user % is suspended: they may read, not write', NEW.actor_id
+                USING ERRCODE = 'insufficient_privilege', HINT = 'account_suspended';
+        END IF;
     END IF;
 
     -- The rules of its type: each returns the event as it is appended (its payload rebuilt
@@ -1571,6 +1628,7 @@ BEGIN
     WHEN 'reaction_added', 'reaction_removed' THEN kept := events_rule_reaction(NEW);
     WHEN 'message_pinned', 'message_unpinned' THEN kept := events_rule_pin(NEW);
     WHEN 'user_provisioned', 'user_changed', 'user_deactivated', 'user_reactivated' THEN kept := events_rule_people(NEW);
+    WHEN 'chat_handed_over' THEN kept := events_rule_chat_handed_over(NEW);
     END CASE;  -- another type: CASE_NOT_FOUND (and events_type_check refuses it anyway)
     IF kept IS NULL THEN
         RETURN NULL;  -- a no-op: nothing is appended, nothing announced
@@ -1593,7 +1651,8 @@ nothing is announced.
 
 Nobody suspended (users.suspended_until ahead) or whose erasure was asked for appends anything
 but chat_read and their own chat settings (chat_muted, chat_unmuted, chat_archived,
-chat_unarchived).
+chat_unarchived), nor anyone deactivated (users.deactivated_at set: they left the school; HINT
+account_deactivated; a plain message''s sender is checked by events_after_insert).
 
 Who may append what, by type (each type''s rule is a function of its own, events_rule_<type>,
 with the same text as its comment):
@@ -1654,7 +1713,11 @@ with the same text as its comment):
   guardian, admin), an external id optional and unique; a change keeps only what differs
   (nothing: a no-op), and a role changes only for someone with no chat, lesson or guardian
   link yet; deactivating someone deactivated, reactivating someone active: no-ops
-  (events_rule_people).';
+  (events_rule_people).
+- chat_handed_over: an admin, of a direct chat not closed, to another teacher (not deactivated,
+  suspended or being erased, never a former teacher of the chat); to its own teacher: a no-op;
+  a pair (student, successor) that has a chat already: refused, HINT pair_has_chat
+  (events_rule_chat_handed_over).';
 
 
 --
@@ -2270,6 +2333,63 @@ COMMENT ON FUNCTION public.events_rule_chat_exported(e public.events) IS 'chat_e
 
 
 --
+-- Name: events_rule_chat_handed_over(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_rule_chat_handed_over(e public.events) RETURNS public.events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    chat chats;
+    successor users;
+BEGIN
+    IF (SELECT u.role FROM users u WHERE u.id = e.actor_id) IS DISTINCT FROM 'admin' THEN
+        RAISE EXCEPTION 'only an admin hands a chat over to another teacher' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT * INTO chat FROM chats c WHERE c.id = e.chat_id;
+    IF NOT FOUND OR chat.kind <> 'direct' THEN
+        RAISE EXCEPTION 'chat % is not a direct chat of a student and a teacher', e.chat_id
+            USING ERRCODE = 'check_violation', HINT = 'unfit';
+    END IF;
+    IF chat.closed_at IS NOT NULL THEN
+        RAISE EXCEPTION 'chat % is closed: it is read-only', e.chat_id
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    SELECT * INTO successor FROM users u
+    WHERE u.id = CASE WHEN jsonb_typeof(e.payload -> 'to_teacher_id') = 'number'
+                      THEN (e.payload ->> 'to_teacher_id')::bigint END;
+    IF NOT FOUND OR successor.role <> 'teacher' OR successor.deactivated_at IS NOT NULL
+       OR successor.suspended_until > e.created_at OR successor.erasure_requested_at IS NOT NULL THEN
+        RAISE EXCEPTION 'user % is not a teacher of the school who may take a chat over', e.payload -> 'to_teacher_id'
+            USING ERRCODE = 'check_violation', HINT = 'unfit';
+    END IF;
+    IF successor.id = chat.teacher_id THEN
+        RETURN NULL;  -- theirs already: nothing happened
+    END IF;
+    IF EXISTS (SELECT 1 FROM chats c WHERE c.student_id = chat.student_id AND c.teacher_id = successor.id) THEN
+        RAISE EXCEPTION 'teacher % has a chat with student % already (one chat per pair)', successor.id, chat.student_id
+            USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'pair_has_chat';
+    END IF;
+    IF EXISTS (SELECT 1 FROM chat_memberships s WHERE s.chat_id = e.chat_id AND s.user_id = successor.id) THEN
+        RAISE EXCEPTION 'teacher % was a teacher of chat % before', successor.id, e.chat_id
+            USING ERRCODE = 'check_violation', HINT = 'unfit';
+    END IF;
+    e.payload := jsonb_build_object('from_teacher_id', chat.teacher_id, 'to_teacher_id', successor.id,
+                                    'student_id', chat.student_id);
+    RETURN e;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_rule_chat_handed_over(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_rule_chat_handed_over(e public.events) IS 'chat_handed_over: an admin hands a direct chat (not closed) from its teacher to another teacher of the school (to_teacher_id: a teacher, not deactivated, suspended or being erased; never one who was a teacher of this chat before); the successor inherits the teacher''s membership (chat_participants, chat_memberships from the chat''s opening: they read the whole history) and the departed teacher''s ends here. Handing it to its own teacher: a no-op. The pair (student, successor) having a chat already: refused (HINT pair_has_chat), as chats_one_per_pair keeps one chat per pair. The payload the log keeps: from_teacher_id, to_teacher_id, student_id. In Rust: access::Admin in api::departures.';
+
+
+--
 -- Name: events_rule_chat_read(public.events); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2521,6 +2641,11 @@ BEGIN
         RAISE EXCEPTION 'chat % is closed: it is read-only', e.chat_id
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
+    IF EXISTS (SELECT 1 FROM chats c JOIN users t ON t.id = c.teacher_id
+               WHERE c.id = e.chat_id AND t.deactivated_at IS NOT NULL) THEN
+        RAISE EXCEPTION 'the teacher of chat % has left the school: it is read-only until an admin hands it over', e.chat_id
+            USING ERRCODE = 'insufficient_privilege', HINT = 'teacher_departed';
+    END IF;
     IF EXISTS (SELECT 1 FROM chats WHERE id = e.chat_id AND announcement AND created_by IS DISTINCT FROM e.actor_id) THEN
         RAISE EXCEPTION 'chat % is an announcement: only its owner posts, members read', e.chat_id
             USING ERRCODE = 'insufficient_privilege', HINT = 'announcement_read_only';
@@ -2573,7 +2698,7 @@ $$;
 -- Name: FUNCTION events_rule_message_created(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_message_created(e public.events) IS 'message_created with a reply, attachments, held_since or an "@" in its text (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed, the owner if it is an announcement (else HINT announcement_read_only); content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind); a message quiet hours held carries held_since, when the server accepted it (not after now); in a group, the members its text mentions are resolved now (message_mentions_resolve) into the payload''s mentions (absent: none). The log assigns the message id, under the lock, so ids grow with positions. In Rust: access::Writer and access::check_access in api::messages::send.';
+COMMENT ON FUNCTION public.events_rule_message_created(e public.events) IS 'message_created with a reply, attachments, held_since or an "@" in its text (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed, nor a direct chat whose teacher is deactivated (HINT teacher_departed: read-only until an admin hands it over, chat_handed_over), the owner if it is an announcement (else HINT announcement_read_only); content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind); a message quiet hours held carries held_since, when the server accepted it (not after now); in a group, the members its text mentions are resolved now (message_mentions_resolve) into the payload''s mentions (absent: none). The log assigns the message id, under the lock, so ids grow with positions. In Rust: access::Writer and access::check_access in api::messages::send.';
 
 
 --
@@ -4571,7 +4696,10 @@ CREATE VIEW public.chat_headers AS
               GROUP BY l.subject
               ORDER BY (max(l.scheduled_at)) DESC, l.subject)
             ELSE '{}'::text[]
-        END AS subjects
+        END AS subjects,
+    ((c.kind = 'direct'::text) AND (EXISTS ( SELECT 1
+           FROM public.users t
+          WHERE ((t.id = c.teacher_id) AND (t.deactivated_at IS NOT NULL))))) AS teacher_departed
    FROM public.chats c;
 
 
@@ -4579,7 +4707,7 @@ CREATE VIEW public.chat_headers AS
 -- Name: VIEW chat_headers; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON VIEW public.chat_headers IS 'A chat as its header shows it (the API''s ChatHeader): updated_at is its last activity, participants_count its current members, guardians_read whether a guardian can read it now (a direct chat''s student''s; under GUARDIAN_GROUPS=own_messages, a group member''s, their child''s own messages), announcement and audience as chats has them, subjects the subjects of a direct chat''s pair''s lessons (not cancelled), the most recent first (empty for other chats).';
+COMMENT ON VIEW public.chat_headers IS 'A chat as its header shows it (the API''s ChatHeader): updated_at is its last activity, participants_count its current members, guardians_read whether a guardian can read it now (a direct chat''s student''s; under GUARDIAN_GROUPS=own_messages, a group member''s, their child''s own messages), announcement and audience as chats has them, subjects the subjects of a direct chat''s pair''s lessons (not cancelled), the most recent first (empty for other chats), teacher_departed whether a direct chat''s teacher is deactivated (read-only until handed over: chat_handed_over).';
 
 
 --
@@ -7286,6 +7414,13 @@ REVOKE ALL ON FUNCTION public.events_rule_chat_created(e public.events) FROM PUB
 --
 
 REVOKE ALL ON FUNCTION public.events_rule_chat_exported(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_rule_chat_handed_over(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_rule_chat_handed_over(e public.events) FROM PUBLIC;
 
 
 --

@@ -66,6 +66,9 @@ pub enum Code {
     ProvisioningTokenInvalid,
     /// 401: the provisioning client was revoked: its token works no more.
     ProvisioningClientRevoked,
+    /// 401: the account was deactivated (the person left the school): its sessions ended, and
+    /// it can no longer sign in.
+    AccountDeactivated,
     /// 403: the caller's role may not do this, or a chat, message, file or inquiry link that
     /// does not exist or is not theirs to use (one answer for both, so ids reveal nothing).
     Forbidden,
@@ -91,6 +94,9 @@ pub enum Code {
     UnknownUser,
     /// 403: the caller is suspended by a moderator: they may read, not write.
     AccountSuspended,
+    /// 403: the chat's teacher has left the school (deactivated): the chat is read-only until an
+    /// admin hands it to a successor.
+    TeacherDeparted,
     /// 403: the inquiry link's teacher blocked this visitor: the link opens no chat for them.
     VisitorBlocked,
     /// 403: the provisioning client's token lacks the scope this API needs (`scim`, `lessons`).
@@ -118,6 +124,8 @@ pub enum Code {
     MessagePurged,
     /// 409: the caller has reported this message before.
     AlreadyReported,
+    /// 409: the successor teacher has a chat with this student already (one chat per pair).
+    PairHasChat,
     /// 409: the group has its maximum of members.
     GroupFull,
     /// 409: the lesson was completed: it never goes back to scheduled, nor changes its pair.
@@ -359,6 +367,13 @@ impl From<AppendError> for AppError {
             AppendError::Refused(message, Refusal::TooManyPins) => Self::Conflict(message).with_code(Code::TooManyPins),
             AppendError::Refused(message, Refusal::AnnouncementReadOnly) => {
                 Self::Forbidden(message).with_code(Code::AnnouncementReadOnly)
+            }
+            AppendError::Refused(message, Refusal::TeacherDeparted) => {
+                Self::Forbidden(message).with_code(Code::TeacherDeparted)
+            }
+            AppendError::Refused(message, Refusal::PairHasChat) => Self::Conflict(message).with_code(Code::PairHasChat),
+            AppendError::Refused(message, Refusal::Deactivated) => {
+                Self::Unauthorized(message).with_code(Code::AccountDeactivated)
             }
             // The log's trigger refuses two states (its messages say which).
             AppendError::Refused(message, Refusal::Conflict) => {

@@ -19,6 +19,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod governance;
+pub mod import;
 pub mod jobs;
 pub mod limits;
 pub mod log;

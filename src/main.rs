@@ -90,7 +90,7 @@ enum Command {
     VapidKeys,
     /// Import the school's people and lessons from CSV files (DATABASE_URL): every line is
     /// checked first, and nothing changes if any is wrong; --dry-run says what would change.
-    Import(tutorchat::provisioning::import::ImportArgs),
+    Import(tutorchat::import::ImportArgs),
 }
 
 #[derive(Subcommand)]
@@ -384,12 +384,12 @@ fn stop_on_signal(token: CancellationToken, stop_on_eof: bool) {
 async fn import(
     configured: Option<tokio_postgres::Config>,
     db: &DbConfig,
-    args: &tutorchat::provisioning::import::ImportArgs,
+    args: &tutorchat::import::ImportArgs,
 ) -> anyhow::Result<()> {
     let (database, _private) = database(configured, db).await?;
     let (mut client, connection) = database.connect(tokio_postgres::NoTls).await?;
     let driver = tokio::spawn(connection);
-    let outcome = tutorchat::provisioning::import::run(&mut client, args).await;
+    let outcome = tutorchat::import::run(&mut client, args).await;
     drop(client);
     let _ = driver.await;
     outcome

@@ -34,6 +34,7 @@ function details(members: Person[], title = 'Алгебра'): ChatDetails {
     participants_count: members.length,
     guardians_read: false,
     announcement: false,
+    teacher_departed: false,
     audience: null,
     closed_at: null,
     created_at: '2025-01-17T14:00:00Z',

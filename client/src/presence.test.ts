@@ -94,6 +94,7 @@ describe('presence', () => {
       participants_count: 2,
       guardians_read: false,
       announcement: false,
+      teacher_departed: false,
       audience: null,
       closed_at: null,
       ward: null,
@@ -103,6 +104,7 @@ describe('presence', () => {
       unread_count: 0,
       last_read_message_id: 0,
       muted: false,
+      participant_departed: false,
       archived: false,
     });
     const person = { name: 'x', role: 'student' as const };
@@ -132,6 +134,7 @@ describe('presence', () => {
       participants_count: 2,
       guardians_read: false,
       announcement: false,
+      teacher_departed: false,
       audience: null,
       closed_at: null,
       created_at: '2025-01-17T15:00:00Z',

@@ -116,6 +116,7 @@ describe("the title's count", () => {
       participants_count: 2,
       guardians_read: false,
       announcement: false,
+      teacher_departed: false,
       audience: null,
       closed_at: null,
       ward: null,
@@ -125,6 +126,7 @@ describe("the title's count", () => {
       unread_count: unread,
       last_read_message_id: 0,
       muted: false,
+      participant_departed: false,
       archived: false,
     });
   const list = { items: [chat(10, 2), chat(11, 1)] };

@@ -81,14 +81,20 @@ CREATE OR REPLACE FUNCTION audit_chat_timeline(p_chat_id bigint) RETURNS TABLE(e
                                                    e.payload ->> 'emoji', e.payload ->> 'message_id')
                WHEN 'message_pinned' THEN format('%s pinned message %s', u.name, e.payload ->> 'message_id')
                WHEN 'message_unpinned' THEN format('%s unpinned message %s', u.name, e.payload ->> 'message_id')
+               WHEN 'chat_handed_over' THEN format('%s handed the chat over from teacher %s (%s) to teacher %s (%s)',
+                                                   u.name, f.name, e.payload ->> 'from_teacher_id', m.name,
+                                                   e.payload ->> 'to_teacher_id')
            END AS content,
            (e.payload ->> 'reply_to_message_id')::bigint AS reply_to_message_id,
-           CASE WHEN e.type IN ('participant_added', 'participant_removed') THEN (e.payload ->> 'user_id')::bigint END AS member_id,
+           CASE WHEN e.type IN ('participant_added', 'participant_removed') THEN (e.payload ->> 'user_id')::bigint
+                WHEN e.type = 'chat_handed_over' THEN (e.payload ->> 'to_teacher_id')::bigint END AS member_id,
            e.position AS after_position
     FROM events e
     LEFT JOIN users u ON u.id = e.actor_id
     LEFT JOIN users m ON m.id = CASE WHEN e.type IN ('participant_added', 'participant_removed')
-                                     THEN (e.payload ->> 'user_id')::bigint END
+                                     THEN (e.payload ->> 'user_id')::bigint
+                                     WHEN e.type = 'chat_handed_over' THEN (e.payload ->> 'to_teacher_id')::bigint END
+    LEFT JOIN users f ON f.id = CASE WHEN e.type = 'chat_handed_over' THEN (e.payload ->> 'from_teacher_id')::bigint END
     WHERE e.chat_id = p_chat_id
     UNION ALL
     -- Reads by someone who takes no part in the chat (access_records), each after the last

@@ -121,7 +121,7 @@ BEGIN
 
     CREATE TEMP TABLE replay_chats AS
     SELECT e.chat_id AS id, (e.payload ->> 'student_id')::bigint AS student_id,
-           (e.payload ->> 'teacher_id')::bigint AS teacher_id, e.created_at,
+           coalesce(h.teacher_id, (e.payload ->> 'teacher_id')::bigint) AS teacher_id, e.created_at,
            a.last_message_id, coalesce(a.message_count, 0) AS message_count,
            coalesce(e.payload ->> 'kind', 'direct') AS kind,
            coalesce(t.title, e.payload ->> 'title') AS title, e.payload -> 'context' AS context,
@@ -136,6 +136,9 @@ BEGIN
     LEFT JOIN (SELECT DISTINCT ON (x.chat_id) x.chat_id, x.created_at
                FROM replay_other x WHERE x.type = 'chat_closed' ORDER BY x.chat_id, x.position) z
            ON z.chat_id = e.chat_id
+    LEFT JOIN (SELECT DISTINCT ON (x.chat_id) x.chat_id, (x.payload ->> 'to_teacher_id')::bigint AS teacher_id
+               FROM replay_other x WHERE x.type = 'chat_handed_over' ORDER BY x.chat_id, x.position DESC) h
+           ON h.chat_id = e.chat_id
     WHERE e.type = 'chat_created';
 
     -- Every membership interval: a join (a direct chat's or an inquiry's opening, or
@@ -156,9 +159,17 @@ BEGIN
         UNION ALL
         SELECT e.chat_id, (e.payload ->> 'user_id')::bigint, e.payload ->> 'role', e.position, e.created_at
         FROM replay_other e WHERE e.type = 'participant_added'
+        UNION ALL
+        -- A successor inherits the teacher's membership, from the chat's opening.
+        SELECT e.chat_id, (e.payload ->> 'to_teacher_id')::bigint, 'teacher', c.position, e.created_at
+        FROM replay_other e JOIN replay_other c ON c.chat_id = e.chat_id AND c.type = 'chat_created'
+        WHERE e.type = 'chat_handed_over'
     ), removals AS (
         SELECT x.chat_id, (x.payload ->> 'user_id')::bigint AS user_id, x.position
         FROM replay_other x WHERE x.type = 'participant_removed'
+        UNION ALL
+        SELECT x.chat_id, (x.payload ->> 'from_teacher_id')::bigint, x.position
+        FROM replay_other x WHERE x.type = 'chat_handed_over'
     )
     SELECT j.user_id, j.chat_id, j.position AS from_position, min(r.position) AS to_position,
            j.role, j.created_at AS joined_at
@@ -181,12 +192,18 @@ BEGIN
         JOIN replay_activity a ON a.chat_id = s.chat_id AND a.first_position < s.from_position
         JOIN replay_messages m ON m.chat_id = s.chat_id AND m.position < s.from_position
         GROUP BY s.chat_id, s.user_id
+    ), taken_over AS (
+        -- A successor took the chat over having read up to its newest message then.
+        SELECT x.chat_id, (x.payload ->> 'to_teacher_id')::bigint AS user_id,
+               (SELECT max(m.id) FROM replay_messages m WHERE m.chat_id = x.chat_id AND m.position < x.position) AS seen
+        FROM replay_other x WHERE x.type = 'chat_handed_over'
     ), members AS (
         SELECT s.chat_id, s.user_id, s.role, s.joined_at, s.from_position AS joined_position,
-               greatest(coalesce(k.up_to, 0), coalesce(l.seen, 0)) AS last_read_message_id
+               greatest(coalesce(k.up_to, 0), coalesce(l.seen, 0), coalesce(h.seen, 0)) AS last_read_message_id
         FROM current s
         LEFT JOIN markers k ON k.chat_id = s.chat_id AND k.user_id = s.user_id
         LEFT JOIN joined_late l ON l.chat_id = s.chat_id AND l.user_id = s.user_id
+        LEFT JOIN taken_over h ON h.chat_id = s.chat_id AND h.user_id = s.user_id
     ), settings AS (
         -- Each member's newest mute (or unmute) and archive (or unarchive), counted from their
         -- current membership only (leaving drops their row, settings and all).

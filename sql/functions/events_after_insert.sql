@@ -22,19 +22,21 @@ BEGIN
         -- Each sender a member who joined before their message, each chat open (after the
         -- statement): the row rule or stricter; the appender retries a refused batch one
         -- event at a time (see V13).
-        SELECT s.actor_id, s.chat_id, s.stranger, s.suspended, s.read_only INTO refused
+        SELECT s.actor_id, s.chat_id, s.stranger, s.suspended, s.read_only, s.departed INTO refused
         FROM (SELECT a.actor_id, a.chat_id, a.position, c.closed_at IS NOT NULL AS closed,
                      coalesce(c.announcement AND a.actor_id IS DISTINCT FROM c.created_by, false) AS read_only,
+                     EXISTS (SELECT 1 FROM users t WHERE t.id = c.teacher_id AND t.deactivated_at IS NOT NULL) AS departed,
                      NOT EXISTS (SELECT 1 FROM chat_participants p
                                  WHERE p.chat_id = a.chat_id AND p.user_id = a.actor_id
                                    AND p.joined_position < a.position) AS stranger,
                      EXISTS (SELECT 1 FROM users u
                              WHERE u.id = a.actor_id
-                               AND (u.suspended_until > a.created_at OR u.erasure_requested_at IS NOT NULL)) AS suspended
+                               AND (u.suspended_until > a.created_at OR u.erasure_requested_at IS NOT NULL
+                                    OR u.deactivated_at IS NOT NULL)) AS suspended
               FROM appended a LEFT JOIN chats c ON c.id = a.chat_id
               WHERE a.type = 'message_created') s
-        WHERE s.stranger OR s.closed OR s.suspended OR s.read_only
-        ORDER BY s.stranger DESC, s.suspended DESC, s.read_only DESC, s.position
+        WHERE s.stranger OR s.closed OR s.suspended OR s.read_only OR s.departed
+        ORDER BY s.stranger DESC, s.suspended DESC, s.read_only DESC, s.departed DESC, s.position
         LIMIT 1;
         IF FOUND AND refused.stranger THEN
             RAISE EXCEPTION 'user % is not a participant of chat %', refused.actor_id, refused.chat_id
@@ -45,6 +47,9 @@ BEGIN
         ELSIF FOUND AND refused.read_only THEN
             RAISE EXCEPTION 'chat % is an announcement: only its owner posts, members read', refused.chat_id
                 USING ERRCODE = 'insufficient_privilege', HINT = 'announcement_read_only';
+        ELSIF FOUND AND refused.departed THEN
+            RAISE EXCEPTION 'the teacher of chat % has left the school: it is read-only until an admin hands it over',
+                refused.chat_id USING ERRCODE = 'insufficient_privilege', HINT = 'teacher_departed';
         ELSIF FOUND THEN
             RAISE EXCEPTION 'chat % is closed: it is read-only', refused.chat_id
                 USING ERRCODE = 'object_not_in_prerequisite_state';
@@ -179,7 +184,8 @@ $$;
 
 COMMENT ON FUNCTION events_after_insert() IS 'Once per INSERT statement on events, over its
 rows, in this order: plain messages'' sender (a member who joined before, not suspended, the
-owner of an announcement) and closed-chat checks and their messages rows, and the rows of whom
+owner of an announcement), closed-chat and departed-teacher (a direct chat whose teacher is
+deactivated: read-only, HINT teacher_departed) checks and their messages rows, and the rows of whom
 they mention (message_mentions); each chat''s last message, message count, activity and every
 member''s unread count (not an announcement''s: derived when read, chat_unread); the
 offline-notification outbox (a notice for each offline

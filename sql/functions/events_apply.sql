@@ -42,6 +42,21 @@ BEGIN
         DELETE FROM chat_participants WHERE chat_id = e.chat_id AND user_id = member;
         UPDATE chat_memberships SET to_position = e.position
         WHERE chat_id = e.chat_id AND user_id = member AND to_position IS NULL;
+    WHEN 'chat_handed_over' THEN
+        -- The successor inherits the teacher's membership (from the chat's opening: the whole
+        -- history), read up to the newest message; the departed teacher's ends here.
+        UPDATE chats SET teacher_id = (e.payload ->> 'to_teacher_id')::bigint WHERE id = e.chat_id;
+        INSERT INTO chat_participants (chat_id, user_id, role, joined_at, joined_position, last_read_message_id)
+        SELECT e.chat_id, (e.payload ->> 'to_teacher_id')::bigint, 'teacher', e.created_at, p.joined_position,
+               coalesce((SELECT max(m.id) FROM messages m WHERE m.chat_id = e.chat_id), 0)
+        FROM chat_participants p WHERE p.chat_id = e.chat_id AND p.user_id = (e.payload ->> 'from_teacher_id')::bigint;
+        DELETE FROM chat_participants WHERE chat_id = e.chat_id AND user_id = (e.payload ->> 'from_teacher_id')::bigint;
+        INSERT INTO chat_memberships (user_id, chat_id, from_position)
+        SELECT (e.payload ->> 'to_teacher_id')::bigint, e.chat_id, s.from_position
+        FROM chat_memberships s
+        WHERE s.chat_id = e.chat_id AND s.user_id = (e.payload ->> 'from_teacher_id')::bigint AND s.to_position IS NULL;
+        UPDATE chat_memberships SET to_position = e.position
+        WHERE chat_id = e.chat_id AND user_id = (e.payload ->> 'from_teacher_id')::bigint AND to_position IS NULL;
     WHEN 'chat_renamed' THEN
         UPDATE chats SET title = e.payload ->> 'title' WHERE id = e.chat_id;
     WHEN 'chat_closed' THEN
@@ -201,6 +216,10 @@ closure_requested inserted).
 user_provisioned inserts the person (users: its user_id, email, name, role, external_id,
 user_name, created then); user_changed sets the attributes its payload names (an external_id or
 user_name of null forgets it);
-user_deactivated sets users.deactivated_at to its time, user_reactivated clears it.';
+user_deactivated sets users.deactivated_at to its time, user_reactivated clears it.
+chat_handed_over sets the chat''s teacher_id to the successor, who takes the departed teacher''s
+chat_participants row (its joined_position: the chat''s opening, so the whole history) read up
+to the chat''s newest message, and a chat_memberships interval from the same opening; the
+departed teacher''s row goes and their interval closes at this position.';
 
 REVOKE ALL ON FUNCTION events_apply(e events) FROM PUBLIC;

@@ -4,6 +4,8 @@ CREATE OR REPLACE FUNCTION events_before_insert() RETURNS trigger
     AS $$
 DECLARE
     kept events;
+    barred boolean;
+    departed boolean;
 BEGIN
     PERFORM pg_advisory_xact_lock(1953854575, 1);
     NEW.position := nextval('events_position_seq');
@@ -22,13 +24,20 @@ BEGIN
     END IF;
 
     -- Nobody suspended, or whose erasure was asked for, appends anything but a read marker or
-    -- a setting of their own (a plain message's sender is checked by events_after_insert).
+    -- a setting of their own (a plain message's sender is checked by events_after_insert);
+    -- nobody deactivated (who left the school: their sessions have ended, and what they
+    -- scheduled or quiet hours held for them is refused when it comes due) either. One lookup.
     IF NEW.actor_id IS NOT NULL
-       AND NEW.type NOT IN ('chat_read', 'chat_muted', 'chat_unmuted', 'chat_archived', 'chat_unarchived') AND EXISTS (
-        SELECT 1 FROM users u WHERE u.id = NEW.actor_id
-          AND (u.suspended_until > NEW.created_at OR u.erasure_requested_at IS NOT NULL)) THEN
-        RAISE EXCEPTION 'user % is suspended: they may read, not write', NEW.actor_id
-            USING ERRCODE = 'insufficient_privilege', HINT = 'account_suspended';
+       AND NEW.type NOT IN ('chat_read', 'chat_muted', 'chat_unmuted', 'chat_archived', 'chat_unarchived') THEN
+        SELECT u.suspended_until > NEW.created_at OR u.erasure_requested_at IS NOT NULL, u.deactivated_at IS NOT NULL
+        INTO barred, departed FROM users u WHERE u.id = NEW.actor_id;
+        IF departed THEN
+            RAISE EXCEPTION 'user % is deactivated: they left the school', NEW.actor_id
+                USING ERRCODE = 'insufficient_privilege', HINT = 'account_deactivated';
+        ELSIF barred THEN
+            RAISE EXCEPTION 'user % is suspended: they may read, not write', NEW.actor_id
+                USING ERRCODE = 'insufficient_privilege', HINT = 'account_suspended';
+        END IF;
     END IF;
 
     -- The rules of its type: each returns the event as it is appended (its payload rebuilt
@@ -62,6 +71,7 @@ BEGIN
     WHEN 'reaction_added', 'reaction_removed' THEN kept := events_rule_reaction(NEW);
     WHEN 'message_pinned', 'message_unpinned' THEN kept := events_rule_pin(NEW);
     WHEN 'user_provisioned', 'user_changed', 'user_deactivated', 'user_reactivated' THEN kept := events_rule_people(NEW);
+    WHEN 'chat_handed_over' THEN kept := events_rule_chat_handed_over(NEW);
     END CASE;  -- another type: CASE_NOT_FOUND (and events_type_check refuses it anyway)
     IF kept IS NULL THEN
         RETURN NULL;  -- a no-op: nothing is appended, nothing announced
@@ -79,7 +89,8 @@ nothing is announced.
 
 Nobody suspended (users.suspended_until ahead) or whose erasure was asked for appends anything
 but chat_read and their own chat settings (chat_muted, chat_unmuted, chat_archived,
-chat_unarchived).
+chat_unarchived), nor anyone deactivated (users.deactivated_at set: they left the school; HINT
+account_deactivated; a plain message''s sender is checked by events_after_insert).
 
 Who may append what, by type (each type''s rule is a function of its own, events_rule_<type>,
 with the same text as its comment):
@@ -140,7 +151,11 @@ with the same text as its comment):
   guardian, admin), an external id optional and unique; a change keeps only what differs
   (nothing: a no-op), and a role changes only for someone with no chat, lesson or guardian
   link yet; deactivating someone deactivated, reactivating someone active: no-ops
-  (events_rule_people).';
+  (events_rule_people).
+- chat_handed_over: an admin, of a direct chat not closed, to another teacher (not deactivated,
+  suspended or being erased, never a former teacher of the chat); to its own teacher: a no-op;
+  a pair (student, successor) that has a chat already: refused, HINT pair_has_chat
+  (events_rule_chat_handed_over).';
 
 CREATE OR REPLACE TRIGGER events_before_insert BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION events_before_insert();
 

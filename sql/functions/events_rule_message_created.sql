@@ -14,6 +14,11 @@ BEGIN
         RAISE EXCEPTION 'chat % is closed: it is read-only', e.chat_id
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
+    IF EXISTS (SELECT 1 FROM chats c JOIN users t ON t.id = c.teacher_id
+               WHERE c.id = e.chat_id AND t.deactivated_at IS NOT NULL) THEN
+        RAISE EXCEPTION 'the teacher of chat % has left the school: it is read-only until an admin hands it over', e.chat_id
+            USING ERRCODE = 'insufficient_privilege', HINT = 'teacher_departed';
+    END IF;
     IF EXISTS (SELECT 1 FROM chats WHERE id = e.chat_id AND announcement AND created_by IS DISTINCT FROM e.actor_id) THEN
         RAISE EXCEPTION 'chat % is an announcement: only its owner posts, members read', e.chat_id
             USING ERRCODE = 'insufficient_privilege', HINT = 'announcement_read_only';
@@ -61,6 +66,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_message_created(e events) IS 'message_created with a reply, attachments, held_since or an "@" in its text (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed, the owner if it is an announcement (else HINT announcement_read_only); content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind); a message quiet hours held carries held_since, when the server accepted it (not after now); in a group, the members its text mentions are resolved now (message_mentions_resolve) into the payload''s mentions (absent: none). The log assigns the message id, under the lock, so ids grow with positions. In Rust: access::Writer and access::check_access in api::messages::send.';
+COMMENT ON FUNCTION events_rule_message_created(e events) IS 'message_created with a reply, attachments, held_since or an "@" in its text (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed, nor a direct chat whose teacher is deactivated (HINT teacher_departed: read-only until an admin hands it over, chat_handed_over), the owner if it is an announcement (else HINT announcement_read_only); content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind); a message quiet hours held carries held_since, when the server accepted it (not after now); in a group, the members its text mentions are resolved now (message_mentions_resolve) into the payload''s mentions (absent: none). The log assigns the message id, under the lock, so ids grow with positions. In Rust: access::Writer and access::check_access in api::messages::send.';
 
 REVOKE ALL ON FUNCTION events_rule_message_created(e events) FROM PUBLIC;

@@ -22,14 +22,23 @@ pub struct Access {
     pub closed: bool,
     /// The chat is an announcement and the caller is not its owner: they read, never post.
     pub read_only: bool,
+    /// A direct chat whose teacher left the school: read-only until an admin hands it over.
+    pub departed: bool,
 }
 
 impl Access {
-    const ALL: Self = Self { visible_from: 0, closed: false, read_only: false };
+    const ALL: Self = Self { visible_from: 0, closed: false, read_only: false, departed: false };
 
-    /// 403 `announcement_read_only` when only the chat's owner posts in it and the caller is
-    /// not them: for messages (the log's trigger refuses them too), typing and uploads.
+    /// 403 `teacher_departed` in a direct chat whose teacher left the school, and
+    /// `announcement_read_only` when only the chat's owner posts in it and the caller is not
+    /// them: for messages (the log's trigger refuses them too), typing and uploads.
     pub fn postable(self, chat_id: i64) -> Result<Self> {
+        if self.departed {
+            return Err(AppError::Forbidden(format!(
+                "the teacher of chat {chat_id} has left the school: it is read-only until an admin hands it over"
+            ))
+            .with_code(Code::TeacherDeparted));
+        }
         if self.read_only {
             return Err(AppError::Forbidden(format!(
                 "chat {chat_id} is an announcement: only its owner posts, members read"
@@ -69,7 +78,7 @@ pub async fn check_access(state: &AppState, chat_id: i64, user: &AuthUser) -> Re
         let client = state.db.get().await?;
         let ward =
             wards_in(&client, user.id, &[chat_id], false).await?.remove(&chat_id).ok_or_else(|| no_chat(chat_id))?;
-        return Ok(Access { visible_from: ward.since, closed: ward.closed, read_only: false });
+        return Ok(Access { visible_from: ward.since, closed: ward.closed, read_only: false, departed: false });
     }
     match state.hub.is_member(chat_id, user.id) {
         // The hub answers for open direct chats only (a closed one is the database's).
@@ -84,16 +93,19 @@ pub async fn check_access(state: &AppState, chat_id: i64, user: &AuthUser) -> Re
     let statement = client
         .prepare_cached(
             "SELECT p.joined_position, c.closed_at IS NOT NULL AS closed,
-                    c.announcement AND c.created_by IS DISTINCT FROM $2 AS read_only FROM chats c
+                    c.announcement AND c.created_by IS DISTINCT FROM $2 AS read_only,
+                    c.kind = 'direct' AND EXISTS (SELECT 1 FROM users t WHERE t.id = c.teacher_id
+                                                  AND t.deactivated_at IS NOT NULL) AS departed
+             FROM chats c
              LEFT JOIN chat_participants p ON p.chat_id = c.id AND p.user_id = $2
              WHERE c.id = $1",
         )
         .await?;
     let row = client.query_opt(&statement, &[&chat_id, &user.id]).await?.ok_or_else(|| no_chat(chat_id))?;
-    let (closed, read_only) = (row.get("closed"), row.get("read_only"));
+    let (closed, read_only, departed) = (row.get("closed"), row.get("read_only"), row.get("departed"));
     match row.get::<_, Option<i64>>("joined_position") {
-        _ if user.is_admin() => Ok(Access { visible_from: 0, closed, read_only }),
-        Some(joined) => Ok(Access { visible_from: joined, closed, read_only }),
+        _ if user.is_admin() => Ok(Access { visible_from: 0, closed, read_only, departed }),
+        Some(joined) => Ok(Access { visible_from: joined, closed, read_only, departed }),
         None => Err(no_chat(chat_id)),
     }
 }

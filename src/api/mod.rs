@@ -5,6 +5,7 @@ mod blocking;
 mod chat_settings;
 mod chats;
 mod closures;
+mod departures;
 mod direct;
 pub mod events;
 pub mod export;
@@ -55,6 +56,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .merge(messages::router())
         .merge(reactions::router())
         .merge(moderation::router())
+        .merge(departures::router())
         .merge(export::router())
         .merge(direct::router())
         .merge(read_markers::router())

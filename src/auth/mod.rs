@@ -365,6 +365,12 @@ where
             Lookup::Erased => {
                 return Err(AppError::Unauthorized("this account has been erased: it can no longer sign in".into()));
             }
+            Lookup::Deactivated => {
+                return Err(AppError::Unauthorized(
+                    "this account has been deactivated: it can no longer sign in".into(),
+                )
+                .with_code(Code::AccountDeactivated));
+            }
             Lookup::GuestEnded => {
                 return Err(AppError::Unauthorized("this guest session has ended: the inquiry chat is closed".into())
                     .with_code(Code::GuestSessionEnded));

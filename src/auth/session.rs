@@ -144,7 +144,7 @@ fn require_dev(state: &AuthState) -> Result<()> {
 
 /// Demo/dev mode only: sets the session cookie for the user with this email.
 #[utoipa::path(post, path = "/api/dev/login", tag = "session", request_body = DevLoginRequest, security(()),
-    responses((status = 200, body = MeResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = MeResponse), (status = 401, body = ErrorBody, description = "the account is deactivated"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
 pub async fn dev_login(
     State(state): State<AuthState>,
@@ -159,9 +159,16 @@ pub async fn dev_login(
     }
     let client = state.db.get().await?;
     let row = client
-        .query_opt("SELECT id, name, role FROM users WHERE lower(email) = lower($1)", &[&body.email.trim()])
+        .query_opt(
+            "SELECT id, name, role, deactivated_at IS NOT NULL AS deactivated FROM users WHERE lower(email) = lower($1)",
+            &[&body.email.trim()],
+        )
         .await?
         .ok_or_else(missing)?;
+    if row.get("deactivated") {
+        return Err(AppError::Unauthorized(format!("the account of {:?} has been deactivated", body.email))
+            .with_code(crate::error::Code::AccountDeactivated));
+    }
     let user = UserProfile { id: row.get("id"), name: row.get("name"), role: row.try_get("role")? };
     tracing::info!(user_id = user.id, "signed in with dev login");
     let ttl = state.config.auth.jwt.dev_token_ttl;

@@ -6,8 +6,8 @@
 //! `USER_CACHE_SECS`, and a replica serving thousands of active users asks for them in one
 //! query per period rather than one per user (0 turns the cache off).
 //!
-//! A person's suspension is cached with them; an event that suspends, unsuspends or erases
-//! someone makes every replica forget them as its listener reads it ([`UserCache::forget`]),
+//! A person's suspension is cached with them; an event that suspends, unsuspends, erases,
+//! deactivates or reactivates someone makes every replica forget them as its listener reads it ([`UserCache::forget`]),
 //! so that a suspension binds within moments, not `USER_CACHE_SECS`.
 //!
 //! Guests are never cached: a guest's session ends the moment their inquiry chat closes (the
@@ -79,6 +79,8 @@ pub enum Lookup {
     GuestEnded,
     /// An admin asked for this person's erasure: they may no longer sign in.
     Erased,
+    /// The person left the school (`user_deactivated`): their sessions end, they may not sign in.
+    Deactivated,
 }
 
 pub struct UserCache {
@@ -111,8 +113,10 @@ impl UserCache {
         let statement = client
             .prepare_cached(
                 "SELECT u.name, u.role, g.link_id, g.ended, u.erasure_requested_at IS NOT NULL AS erasing,
-                        u.suspended_until, u.suspended_forever, u.suspension_reason
-                 FROM accounts u LEFT JOIN guest_sessions g ON g.guest_id = u.id WHERE u.id = $1",
+                        u.suspended_until, u.suspended_forever, u.suspension_reason,
+                        d.deactivated_at IS NOT NULL AS deactivated
+                 FROM accounts u JOIN users d ON d.id = u.id
+                 LEFT JOIN guest_sessions g ON g.guest_id = u.id WHERE u.id = $1",
             )
             .await?;
         let Some(row) = client.query_opt(&statement, &[&id]).await? else {
@@ -121,6 +125,9 @@ impl UserCache {
         let (name, role): (String, Role) = (row.try_get("name")?, row.try_get("role")?);
         if row.try_get("erasing")? {
             return Ok(Lookup::Erased);
+        }
+        if row.try_get("deactivated")? {
+            return Ok(Lookup::Deactivated);
         }
         let suspended = Suspension::from_row(&row)?;
         if role == Role::Guest {
@@ -142,7 +149,7 @@ impl UserCache {
     }
 
     /// Forgets `id`: the next request of theirs reads who they are afresh (they were
-    /// suspended, unsuspended or erased).
+    /// suspended, unsuspended, erased, deactivated or reactivated).
     pub fn forget(&self, id: i64) {
         self.entries().remove(&id);
     }
@@ -171,6 +178,7 @@ impl UserCache {
                 "SELECT u.id, u.name, u.role, u.suspended_until, u.suspended_forever, u.suspension_reason
                  FROM accounts u WHERE u.id = ANY($1)
                    AND u.erasure_requested_at IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM users d WHERE d.id = u.id AND d.deactivated_at IS NOT NULL)
                    AND NOT EXISTS (SELECT 1 FROM guest_sessions g WHERE g.guest_id = u.id AND g.ended)",
                 &[&ids],
             )

@@ -33,7 +33,7 @@ pub use governance::GovernanceConfig;
 pub use http::HttpConfig;
 pub use limits::{InquiryConfig, RateConfig};
 pub use notify::{NotifyConfig, Webhook, webhook_secret};
-pub use oidc::{OidcClient, OidcConfig};
+pub use oidc::{OidcClient, OidcConfig, Provision, ProvisionedRole, Provisioning};
 pub use pins::PinsConfig;
 pub use push::{PushConfig, PushPreview, PushService, Vapid, vapid_key};
 pub use safeguarding::{GuardianGroups, QuietHours, SafeguardingConfig};

@@ -79,6 +79,9 @@ impl NewEvent {
             ) => message_id == m && emoji == e,
             (Self::Person { change, .. }, data) => change.is_answered_by(data),
             (Self::ChatSetting { setting, .. }, _) => setting.event_type() == stored.kind(),
+            (Self::ChatHandedOver(h), EventData::ChatHandedOver { to_teacher_id, .. }) => {
+                h.to_teacher_id == *to_teacher_id
+            }
             (Self::ChatClosed { .. }, EventData::ChatClosed { .. })
             | (Self::MessagesPurged { .. }, EventData::MessagesPurged { .. })
             | (Self::ChatExported { .. }, EventData::ChatExported { .. }) => true,

@@ -77,6 +77,12 @@ pub enum Refusal {
     AnnouncementReadOnly,
     /// A person's role cannot change: they have chats, lessons or guardian links made for it.
     RoleInUse,
+    /// The direct chat's teacher is deactivated: read-only until an admin hands it over.
+    TeacherDeparted,
+    /// The successor teacher has a chat with the student already.
+    PairHasChat,
+    /// Its actor is deactivated (they left the school).
+    Deactivated,
 }
 
 impl From<tokio_postgres::Error> for AppendError {
@@ -108,6 +114,9 @@ impl From<tokio_postgres::Error> for AppendError {
             Some("too_many_pins") => Refusal::TooManyPins,
             Some("announcement_read_only") => Refusal::AnnouncementReadOnly,
             Some("role_in_use") => Refusal::RoleInUse,
+            Some("teacher_departed") => Refusal::TeacherDeparted,
+            Some("account_deactivated") => Refusal::Deactivated,
+            Some("pair_has_chat") => Refusal::PairHasChat,
             _ => refusal,
         };
         let message = match db.constraint() {

@@ -10,6 +10,7 @@
 mod answers;
 pub mod appender;
 mod attachment;
+mod departures;
 pub mod people;
 mod request;
 pub mod store;
@@ -20,6 +21,7 @@ use time::OffsetDateTime;
 
 pub use appender::{AppendError, Appender, Refusal};
 pub use attachment::{Attachment, IMAGE_TYPES};
+pub use departures::HandOver;
 pub use request::NewEvent;
 pub use store::{append, head, read_after};
 pub use stored::StoredEvent;
@@ -66,6 +68,7 @@ pub enum EventType {
     UserChanged,
     UserDeactivated,
     UserReactivated,
+    ChatHandedOver,
 }
 
 crate::db::text_column!(EventType {
@@ -105,6 +108,7 @@ crate::db::text_column!(EventType {
     UserChanged => "user_changed",
     UserDeactivated => "user_deactivated",
     UserReactivated => "user_reactivated",
+    ChatHandedOver => "chat_handed_over",
 });
 
 /// A participant's own setting of a chat, each an event by them ([`NewEvent::ChatSetting`]):
@@ -290,6 +294,12 @@ pub enum EventData {
     /// The person left the school (`deactivated_at`); nothing of theirs is deleted.
     UserDeactivated(people::Activity),
     UserReactivated(people::Activity),
+    /// An admin (the actor) handed a direct chat from its teacher to a successor.
+    ChatHandedOver {
+        from_teacher_id: i64,
+        to_teacher_id: i64,
+        student_id: i64,
+    },
 }
 
 /// Why messages' content goes, and on whose authority.

@@ -9,9 +9,8 @@ use super::{ChatSetting, EventType, Purge};
 /// An event the application asks the log to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NewEvent {
-    /// A message, possibly answering another one of the same chat (`reply_to`), possibly with
-    /// the sender's uploads to that chat (`attachment_ids`, in order; its text may then be
-    /// empty).
+    /// A message, possibly answering another one of the same chat (`reply_to`), possibly with the
+    /// sender's uploads to that chat (`attachment_ids`, in order; its text may then be empty).
     MessageCreated {
         chat_id: i64,
         sender_id: i64,
@@ -37,8 +36,7 @@ pub enum NewEvent {
         reader_id: i64,
         up_to_message_id: i64,
     },
-    /// A group opens (`chat_id` drawn from `chats_id_seq`); its members join by
-    /// [`NewEvent::ParticipantAdded`], in the same statement.
+    /// A group opens (`chat_id` drawn from `chats_id_seq`); its members join by [`NewEvent::ParticipantAdded`].
     GroupCreated {
         chat_id: i64,
         creator_id: i64,
@@ -194,6 +192,8 @@ pub enum NewEvent {
         by: By,
         change: PersonChange,
     },
+    /// An admin hands a direct chat to a successor teacher (`chat_handed_over`).
+    ChatHandedOver(super::departures::HandOver),
     /// An admin links a guardian to a student (`linked`), or ends the link.
     Guardian {
         admin_id: i64,
@@ -383,6 +383,7 @@ impl NewEvent {
                 let (actor, kind, payload) = change.columns(by);
                 (None, actor, kind, payload)
             }
+            Self::ChatHandedOver(hand_over) => hand_over.columns(),
             Self::Guardian { admin_id, guardian_id, student_id, linked } => (
                 None,
                 Some(*admin_id),

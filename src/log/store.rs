@@ -282,7 +282,14 @@ pub async fn routing(client: &mut tokio_postgres::Client) -> anyhow::Result<Rout
     let head: i64 = tx.query_one(HEAD_SQL, &[]).await?.get(0);
     let members = tx.query("SELECT chat_id, user_id, joined_position FROM chat_participants", &[]).await?;
     let groups = tx.query("SELECT id FROM chats WHERE kind <> 'direct'", &[]).await?;
-    let closed = tx.query("SELECT id FROM chats WHERE kind = 'direct' AND closed_at IS NOT NULL", &[]).await?;
+    // Closed, or its teacher left the school: access asks the database (`Hub::is_member`).
+    let closed = tx
+        .query(
+            "SELECT c.id FROM chats c WHERE c.kind = 'direct' AND (c.closed_at IS NOT NULL OR EXISTS (
+                 SELECT 1 FROM users t WHERE t.id = c.teacher_id AND t.deactivated_at IS NOT NULL))",
+            &[],
+        )
+        .await?;
     let guardians = tx
         .query("SELECT guardian_id, student_id, from_position FROM guardian_links WHERE to_position IS NULL", &[])
         .await?;

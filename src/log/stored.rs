@@ -56,6 +56,7 @@ impl StoredEvent {
             EventData::UserChanged(_) => EventType::UserChanged,
             EventData::UserDeactivated(_) => EventType::UserDeactivated,
             EventData::UserReactivated(_) => EventType::UserReactivated,
+            EventData::ChatHandedOver { .. } => EventType::ChatHandedOver,
         }
     }
 

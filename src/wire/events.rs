@@ -208,6 +208,18 @@ pub struct ParticipantRemovedEvent {
     pub actor_id: Option<i64>,
 }
 
+/// The data of `chat_handed_over`: an admin (`actor_id`) handed a direct chat from its teacher
+/// (`from_teacher_id`, who left the school, or moves on) to `to_teacher`, who now reads its
+/// whole history and writes in it. The student, the successor (then fetch the chat), the
+/// departed teacher's streams (nothing of the chat after it) and admins get it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ChatHandedOverEvent {
+    pub chat_id: i64,
+    pub from_teacher_id: i64,
+    pub to_teacher: Person,
+    pub actor_id: Option<i64>,
+}
+
 /// The data of `chat_renamed`.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ChatRenamedEvent {
@@ -292,6 +304,7 @@ pub const EVENTS: &[(&str, &str, bool)] = &[
     ("participant_added", "ParticipantAddedEvent", true),
     ("participant_removed", "ParticipantRemovedEvent", true),
     ("chat_renamed", "ChatRenamedEvent", true),
+    ("chat_handed_over", "ChatHandedOverEvent", true),
     ("chat_closed", "ChatClosedEvent", true),
     ("message_hidden", "MessageHiddenEvent", true),
     ("message_unhidden", "MessageEvent", true),

@@ -3,21 +3,21 @@
 //! them or receives them live, so both paths build them here), and each log event's frame data
 //! (`events`). Not the read models, which are tables (`sql/schema.sql`).
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use tokio_postgres::{GenericClient, Row};
+use tokio_postgres::Row;
 
 use crate::auth::Role;
 pub use crate::log::{Attachment, IMAGE_TYPES};
 
 mod closures;
+mod contacts;
 pub mod events;
 mod mentions;
 mod moderation;
 mod reactions;
 pub use closures::{ClosureOutcome, ClosureRequestView, ClosureRequests};
+pub use contacts::{Contact, Presences};
 pub use mentions::Mention;
 pub use moderation::{Hidden, PurgeCause, Purged, Removal, ReportView, ReportedChat, ReportedMessage};
 pub use reactions::{Reacted, Reaction, named_for};
@@ -96,6 +96,9 @@ pub struct ChatHeader {
     /// A direct chat's pair's lesson subjects (lessons not cancelled), the most recent lesson's
     /// first, each once; empty for a group or an inquiry, and for a pair whose lessons have none.
     pub subjects: Vec<String>,
+    /// A direct chat whose teacher left the school (deactivated): read-only (a message answers
+    /// 403 `teacher_departed`) until an admin hands it to a successor (`chat_handed_over`).
+    pub teacher_departed: bool,
 }
 
 impl ChatHeader {
@@ -113,6 +116,7 @@ impl ChatHeader {
             announcement: row.try_get("announcement")?,
             audience: row.try_get("audience")?,
             subjects: row.try_get("subjects")?,
+            teacher_departed: row.try_get("teacher_departed")?,
         })
     }
 
@@ -131,71 +135,8 @@ impl ChatHeader {
             announcement: false,
             audience: None,
             subjects: Vec::new(),
+            teacher_departed: false,
         }
-    }
-}
-
-/// Someone a user shares a chat with, and whether they are online.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Contact {
-    #[serde(flatten)]
-    pub person: Person,
-    /// Whether they have an event stream open on any replica.
-    pub online: bool,
-    /// When their last stream closed; null while online, and for someone never seen.
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub last_seen: Option<OffsetDateTime>,
-}
-
-impl Contact {
-    /// Without their presence (offline, never seen), for a viewer who may not see it: guests
-    /// see nobody's presence.
-    pub fn without_presence(self) -> Self {
-        Self { online: false, last_seen: None, ..self }
-    }
-
-    /// `person` with the presence columns of `row`: `online` and `last_seen`, as
-    /// `presence_of()` (`sql/functions/presence_of.sql`) answers them.
-    pub fn from_row(person: Person, row: &Row) -> Result<Self, tokio_postgres::Error> {
-        let (online, last_seen) = presence_of_row(row)?;
-        Ok(Self { person, online, last_seen })
-    }
-}
-
-/// The presence columns of `row`: online, and when last seen (none while online).
-fn presence_of_row(row: &Row) -> Result<(bool, Option<OffsetDateTime>), tokio_postgres::Error> {
-    let online: bool = row.try_get("online")?;
-    Ok((online, if online { None } else { row.try_get("last_seen")? }))
-}
-
-/// Presence looked up on its own, on the primary: a standby cannot read it (its tables are
-/// UNLOGGED), so statements that may run on one read people without it.
-#[derive(Debug, Default)]
-pub struct Presences(HashMap<i64, (bool, Option<OffsetDateTime>)>);
-
-impl Presences {
-    /// The presence of each of `ids` (in one statement).
-    pub async fn of(client: &impl GenericClient, ids: &[i64]) -> Result<Self, tokio_postgres::Error> {
-        if ids.is_empty() {
-            return Ok(Self::default());
-        }
-        let rows = client
-            .query(
-                "SELECT u.id, p.online, p.last_seen FROM unnest($1::bigint[]) AS u(id) CROSS JOIN LATERAL presence_of(u.id) p",
-                &[&ids],
-            )
-            .await?;
-        let mut presences = HashMap::with_capacity(rows.len());
-        for row in rows {
-            presences.insert(row.try_get("id")?, presence_of_row(&row)?);
-        }
-        Ok(Self(presences))
-    }
-
-    /// `person` as a contact, with their presence (offline and never seen, if not looked up).
-    pub fn contact(&self, person: Person) -> Contact {
-        let (online, last_seen) = self.0.get(&person.id).copied().unwrap_or((false, None));
-        Contact { person, online, last_seen }
     }
 }
 
@@ -221,8 +162,12 @@ pub struct ChatSummary {
     pub last_read_message_id: i64,
     /// The caller muted it: no offline notice tells them of it (unread still counts).
     pub muted: bool,
-    /// The caller archived it and no message has arrived since (or it is closed): it is out of
-    /// their inbox, in `GET /api/chats?archived=true`.
+    /// `participant` left the school (deactivated): a teacher's chat with a departed student is
+    /// in the archive; a student's with a departed teacher is read-only (`teacher_departed`).
+    pub participant_departed: bool,
+    /// The caller archived it and no message has arrived since (or it is closed), or it is a
+    /// teacher's chat with a student who left the school: it is out of their inbox, in
+    /// `GET /api/chats?archived=true`.
     pub archived: bool,
 }
 

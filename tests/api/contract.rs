@@ -143,6 +143,7 @@ async fn the_streams_catalogue_has_every_event_the_server_sends() {
     for file in [
         "src/realtime/frames/mod.rs",
         "src/realtime/frames/governance.rs",
+        "src/realtime/frames/pairs.rs",
         "src/realtime/frames/pins.rs",
         "src/realtime/frames/reactions.rs",
         "src/realtime/signals.rs",

@@ -16,6 +16,7 @@ mod closures;
 mod contract;
 mod cors;
 mod costly_reads;
+mod departures;
 mod deploy;
 mod direct;
 mod edits;

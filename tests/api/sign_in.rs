@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::helpers::*;
 
 /// A browser: its own cookies, and redirects seen one by one.
-fn browser() -> reqwest::Client {
+pub(crate) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -16,11 +16,11 @@ fn browser() -> reqwest::Client {
         .expect("http client")
 }
 
-fn location(response: &reqwest::Response) -> String {
+pub(crate) fn location(response: &reqwest::Response) -> String {
     response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
 }
 
-fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+pub(crate) fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
     response
         .headers()
         .get_all(SET_COOKIE)
@@ -32,7 +32,7 @@ fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
 
 /// Signs in as `login` at the provider, from `/api/auth/login?return_to=…` to the chat's
 /// answer to the callback (returned, not followed).
-async fn sign_in(browser: &reqwest::Client, chat: &str, login: &str, return_to: &str) -> reqwest::Response {
+pub(crate) async fn sign_in(browser: &reqwest::Client, chat: &str, login: &str, return_to: &str) -> reqwest::Response {
     let start =
         browser.get(format!("{chat}/api/auth/login")).query(&[("return_to", return_to)]).send().await.expect("login");
     assert_eq!(start.status(), 303);

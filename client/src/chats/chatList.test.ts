@@ -236,6 +236,7 @@ describe('admin chat list', () => {
     participants_count: 2,
     guardians_read: false,
     announcement: false,
+    teacher_departed: false,
     audience: null,
     closed_at: null,
     participants: [{ id: 4, name: 'Мария Иванова', role: 'student' }, ivan],

@@ -27,6 +27,7 @@ export function summary(id: number, unread = 0, at: string | null = null, lastRe
     participants_count: 2,
     guardians_read: false,
     announcement: false,
+    teacher_departed: false,
     audience: null,
     closed_at: null,
     ward: null,
@@ -38,6 +39,7 @@ export function summary(id: number, unread = 0, at: string | null = null, lastRe
     unread_count: unread,
     last_read_message_id: lastRead,
     muted: false,
+    participant_departed: false,
     archived: false,
   };
 }

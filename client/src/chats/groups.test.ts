@@ -21,6 +21,7 @@ describe('groups in the chat list', () => {
     participants_count: 3,
     guardians_read: false,
     announcement: false,
+    teacher_departed: false,
     audience: null,
     closed_at: null,
     ward: null,
@@ -38,6 +39,7 @@ describe('groups in the chat list', () => {
     unread_count: unread,
     last_read_message_id: 0,
     muted: false,
+    participant_departed: false,
     archived: false,
   });
   const withGroup = (unread = 0) =>
@@ -169,6 +171,7 @@ describe('groups in the chat list', () => {
       participants_count: 0,
       guardians_read: false,
       announcement: false,
+      teacher_departed: false,
       audience: null,
       closed_at: null,
       participants: [],

@@ -18,6 +18,7 @@ describe('inquiries in the chat list', () => {
     participants_count: 2,
     guardians_read: false,
     announcement: false,
+    teacher_departed: false,
     audience: null,
     closed_at: closedAt,
     ward: null,
@@ -27,6 +28,7 @@ describe('inquiries in the chat list', () => {
     unread_count: 0,
     last_read_message_id: 0,
     muted: false,
+    participant_departed: false,
     archived: false,
   });
   const closed = (position: number | null, closedAt = '2025-01-20T15:00:00Z'): ChatListAction => ({

@@ -23,6 +23,7 @@ function header(
       | 'guardians_read'
       | 'announcement'
       | 'subjects'
+      | 'teacher_departed'
     >
   >,
 ) {
@@ -40,6 +41,8 @@ function header(
     announcement: chat.announcement ?? false,
     // A server before lesson subjects: none.
     subjects: chat.subjects ?? [],
+    // A server before departures: every teacher is here.
+    teacherDeparted: chat.teacher_departed ?? false,
   };
 }
 
@@ -72,6 +75,8 @@ export function fromSummary(chat: ChatSummary, position = 0): ChatItem {
     membership: 'member',
     // A server before archive and mute: neither.
     muted: chat.muted ?? false,
+    // A server before departures: nobody has left.
+    participantDeparted: chat.participant_departed ?? false,
     archived: chat.archived ?? false,
     position,
   };

@@ -48,6 +48,10 @@ export interface ChatItem {
   closedReason?: string;
   /** A direct chat whose student has a guardian linked now (its header tells its members so). */
   guardiansRead: boolean;
+  /** A direct chat whose teacher left the school: read-only until the school hands it over. */
+  teacherDeparted?: boolean;
+  /** Participants: the other participant left the school (a departed student's chat is archived). */
+  participantDeparted?: boolean;
   /** An announcement: only its owner (`createdBy`) posts; the other members read. */
   announcement?: boolean;
   /** A guardian's view: the child whose chat this is (`people` holds the teacher); null for everyone else. */

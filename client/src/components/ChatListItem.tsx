@@ -91,6 +91,11 @@ export function ChatListItem({ item, now, active, typists, people, presence, onO
               {t('guardians.wardOnly', { name: item.ward.name })}
             </span>
           )}
+          {item.participantDeparted && (
+            <span className="role role-small" data-testid={`departed-${item.id}`}>
+              {t('chatList.departed')}
+            </span>
+          )}
           {item.muted && (
             <span className="muted-mark" data-testid={`muted-${item.id}`} title={t('chatList.mutedMark')}>
               <span aria-hidden="true">🔕</span>

@@ -298,6 +298,10 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
           reason={chat?.closedReason}
           direct={chat?.kind === 'direct'}
         />
+      ) : chat?.teacherDeparted && !reader ? (
+        <p className="read-only" role="status" data-testid="teacher-departed">
+          <span aria-hidden="true">👋</span> {t('conversation.teacherDeparted')}
+        </p>
       ) : listener ? (
         <p className="read-only" data-testid="announcement-read-only">
           <span aria-hidden="true">📣</span> {t('conversation.announcementReadOnly')}

@@ -49,6 +49,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/chats/{chat_id}/hand-over": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hands a direct chat to a successor teacher (`chat_handed_over`): the successor becomes its
+         *     teacher and reads its whole history; the teacher it had leaves it (their streams get the
+         *     event, then nothing more of it); the student, the successor and admins get it live. Meant for
+         *     a teacher who left the school (whose chat is read-only meanwhile), allowed for any. 200 with
+         *     the change; to its own teacher, 200 with nothing changed. 409 `pair_has_chat` when the
+         *     successor has a chat with this student already (one chat per pair), 409 `chat_closed` for a
+         *     closed chat, 422 for a successor who is no active teacher or a chat that is not direct.
+         */
+        post: operations["hand_over"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/closure-requests": {
         parameters: {
             query?: never;
@@ -310,6 +335,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/users/{id}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deactivates a person who left the school (not an admin): their sessions answer 401
+         *     `account_deactivated` from now on and their open streams end, on every replica; they can
+         *     no longer sign in. A departed teacher's direct chats become read-only until handed over; a
+         *     departed student's chats leave their teachers' inboxes for the archive. Nothing is deleted.
+         *     Deactivating again is a no-op (204 too).
+         */
+        post: operations["deactivate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/users/{id}/erase": {
         parameters: {
             query?: never;
@@ -328,6 +376,26 @@ export interface paths {
          *     to an earlier moment does not undo it. Asking again answers the same.
          */
         post: operations["erase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}/reactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reactivates a deactivated person: they may sign in again (their chats are as they were).
+         *     A no-op for one who is active.
+         */
+        post: operations["reactivate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1486,6 +1554,12 @@ export interface components {
         };
         /** @description A person as moderators see them. */
         AdminUser: {
+            /**
+             * Format: date-time
+             * @description When they were deactivated (they left the school: `POST /api/admin/users/{id}/deactivate`
+             *     or the school's directory); null: active.
+             */
+            deactivated_at: string | null;
             /** @description Null for a guest (they have none) and once erased. */
             email: string | null;
             erasure: components["schemas"]["Erasure"] | null;
@@ -1614,6 +1688,21 @@ export interface components {
             /** @description `json`, `html` or `pdf`. */
             format: string;
         };
+        /**
+         * @description The data of `chat_handed_over`: an admin (`actor_id`) handed a direct chat from its teacher
+         *     (`from_teacher_id`, who left the school, or moves on) to `to_teacher`, who now reads its
+         *     whole history and writes in it. The student, the successor (then fetch the chat), the
+         *     departed teacher's streams (nothing of the chat after it) and admins get it.
+         */
+        ChatHandedOverEvent: {
+            /** Format: int64 */
+            actor_id: number | null;
+            /** Format: int64 */
+            chat_id: number;
+            /** Format: int64 */
+            from_teacher_id: number;
+            to_teacher: components["schemas"]["Person"];
+        };
         /** @description What every view of a chat says about it, whoever looks. */
         ChatHeader: {
             /**
@@ -1656,6 +1745,11 @@ export interface components {
              *     first, each once; empty for a group or an inquiry, and for a pair whose lessons have none.
              */
             subjects: string[];
+            /**
+             * @description A direct chat whose teacher left the school (deactivated): read-only (a message answers
+             *     403 `teacher_departed`) until an admin hands it to a successor (`chat_handed_over`).
+             */
+            teacher_departed: boolean;
             /** @description A group's title, or an inquiry's (its link's); null for a direct chat. */
             title: string | null;
             /**
@@ -1698,8 +1792,9 @@ export interface components {
         /** @description One chat as its participant sees it. */
         ChatSummary: components["schemas"]["ChatHeader"] & {
             /**
-             * @description The caller archived it and no message has arrived since (or it is closed): it is out of
-             *     their inbox, in `GET /api/chats?archived=true`.
+             * @description The caller archived it and no message has arrived since (or it is closed), or it is a
+             *     teacher's chat with a student who left the school: it is out of their inbox, in
+             *     `GET /api/chats?archived=true`.
              */
             archived: boolean;
             /** Format: int64 */
@@ -1713,6 +1808,11 @@ export interface components {
             /** @description The caller muted it: no offline notice tells them of it (unread still counts). */
             muted: boolean;
             participant: components["schemas"]["Contact"] | null;
+            /**
+             * @description `participant` left the school (deactivated): a teacher's chat with a departed student is
+             *     in the archive; a student's with a departed teacher is read-only (`teacher_departed`).
+             */
+            participant_departed: boolean;
             /**
              * Format: int64
              * @description Messages from others after the caller's read marker, not deleted.
@@ -1774,7 +1874,7 @@ export interface components {
          *     has a general code; the precise ones below it name what a client may want to act on.
          * @enum {string}
          */
-        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" | "provisioning_token_invalid" | "provisioning_client_revoked" | "forbidden" | "admin_read_only" | "guardian_read_only" | "not_author" | "editing_off" | "not_group_owner" | "announcement_read_only" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "visitor_blocked" | "provisioning_scope_missing" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "message_purged" | "already_reported" | "group_full" | "lesson_completed" | "too_many_pins" | "already_sent" | "role_in_use" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "unknown_reaction" | "send_at_past" | "send_at_too_far" | "unknown_person" | "person_role_mismatch" | "person_deactivated" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
+        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" | "provisioning_token_invalid" | "provisioning_client_revoked" | "account_deactivated" | "forbidden" | "admin_read_only" | "guardian_read_only" | "not_author" | "editing_off" | "not_group_owner" | "announcement_read_only" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "teacher_departed" | "visitor_blocked" | "provisioning_scope_missing" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "message_purged" | "already_reported" | "pair_has_chat" | "group_full" | "lesson_completed" | "too_many_pins" | "already_sent" | "role_in_use" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "unknown_reaction" | "send_at_past" | "send_at_too_far" | "unknown_person" | "person_role_mismatch" | "person_deactivated" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
         CompletedLesson: {
             /**
              * Format: int64
@@ -1890,6 +1990,15 @@ export interface components {
         };
         GuardianLinks: {
             links: components["schemas"]["GuardianLink"][];
+        };
+        /** @description A chat handed over: whose it was, whose it is. */
+        HandedOver: {
+            /** Format: int64 */
+            chat_id: number;
+            /** Format: int64 */
+            from_teacher_id: number;
+            /** Format: int64 */
+            to_teacher_id: number;
         };
         Health: {
             /** @description `ok`, or what is wrong. */
@@ -2672,6 +2781,15 @@ export interface components {
             /** Format: int64 */
             id: number;
         };
+        /** @description The successor of a direct chat's teacher. */
+        Successor: {
+            /**
+             * Format: int64
+             * @description A teacher of the school (not deactivated, suspended or being erased), not a former
+             *     teacher of this chat, who has no chat with its student yet.
+             */
+            teacher_id: number;
+        };
         SuspendRequest: {
             /** @description Why (shown to the person): 1–500 characters. */
             reason: string;
@@ -2922,8 +3040,9 @@ export interface operations {
                 /** @description Only chats of this kind. */
                 kind?: components["schemas"]["ChatKind"];
                 /**
-                 * @description `true`: only the chats the caller archived (and no message has brought back since);
-                 *     otherwise their inbox, which leaves those out. Admins and guardians archive nothing.
+                 * @description `true`: only the chats the caller archived (and no message has brought back since), and
+                 *     a teacher's direct chats with a student who left the school (deactivated); otherwise
+                 *     their inbox, which leaves those out. Admins and guardians archive nothing.
                  */
                 archived?: boolean;
             };
@@ -2979,6 +3098,142 @@ export interface operations {
                 };
             };
             /** @description a cursor this API did not give out */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    hand_over: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Successor"];
+            };
+        };
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandedOver"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request body stopped arriving (HTTP_BODY_TIMEOUT_SECS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unprocessable entity */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4351,6 +4606,100 @@ export interface operations {
             };
         };
     };
+    deactivate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description malformed input: a parameter, the path or the body (`error` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an admin */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     erase: {
         parameters: {
             query?: never;
@@ -4468,6 +4817,100 @@ export interface operations {
             /** @description the erasure ledger (the attachments' storage) cannot record it: ask again */
             503: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reactivate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description malformed input: a parameter, the path or the body (`error` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an admin */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4987,8 +5430,9 @@ export interface operations {
                 /** @description Only chats of this kind. */
                 kind?: components["schemas"]["ChatKind"];
                 /**
-                 * @description `true`: only the chats the caller archived (and no message has brought back since);
-                 *     otherwise their inbox, which leaves those out. Admins and guardians archive nothing.
+                 * @description `true`: only the chats the caller archived (and no message has brought back since), and
+                 *     a teacher's direct chats with a student who left the school (deactivated); otherwise
+                 *     their inbox, which leaves those out. Admins and guardians archive nothing.
                  */
                 archived?: boolean;
             };
@@ -6935,6 +7379,15 @@ export interface operations {
             };
             /** @description malformed input: a parameter, the path or the body (`error` names it) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the account is deactivated */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,6 +10,7 @@ const person = (id: number, role: AdminUser['role'], erased = false): AdminUser 
   email: erased ? null : `p${id}@demo.school`,
   suspended: null,
   erasure: erased ? { requested_at: '2025-01-17T15:00:00Z', completed_at: null } : null,
+  deactivated_at: null,
 });
 
 describe('the Guardians tab', () => {

@@ -170,6 +170,7 @@ describe('people', () => {
     email: `u${id}@school.test`,
     suspended: null,
     erasure: null,
+    deactivated_at: null,
     ...patch,
   });
   const found = run([

@@ -32,6 +32,7 @@ function summary(id: number, patch: Partial<ChatSummary> = {}): ChatSummary {
     closed_at: null,
     guardians_read: false,
     announcement: false,
+    teacher_departed: false,
     audience: null,
     ward: null,
     ward_only: false,
@@ -40,6 +41,7 @@ function summary(id: number, patch: Partial<ChatSummary> = {}): ChatSummary {
     unread_count: 0,
     last_read_message_id: 0,
     muted: false,
+    participant_departed: false,
     archived: false,
     ...patch,
   };

@@ -19,6 +19,9 @@
 //
 // A reaction (`reaction_added`, `reaction_removed`) changes its message where it is loaded.
 //
+// A `chat_handed_over` (a departed teacher's chat given to a successor) fetches the list again:
+// it names the new teacher, and brings the chat to the successor.
+//
 // Our own `chat_muted`, `chat_unmuted`, `chat_archived`, `chat_unarchived` (from any tab)
 // change the item; an unarchived chat not listed (it was archived when the list was loaded)
 // comes with the list fetched again.
@@ -181,6 +184,10 @@ export function dispatch(event: StreamEvent, state: DispatchState): Outcome {
         // next snapshot.
         effects: state.isGuest ? [{ type: 'endSession' }] : listed(event.chatId) ? [] : [refresh],
       });
+    // The chat's teacher changed: the list brings the new one (and the chat itself to the
+    // successor; the departed teacher's stream has ended with their account).
+    case 'chat_handed_over':
+      return outcome({ people: [event.toTeacher], effects: [refresh] });
     case 'chat_setting': {
       const { chatId, setting, position } = event;
       const change =

@@ -28,6 +28,7 @@ function ofChild(id: number, ward: Person): ChatSummary {
     participants_count: 2,
     guardians_read: true,
     announcement: false,
+    teacher_departed: false,
     audience: null,
     ward,
     ward_only: false,
@@ -37,6 +38,7 @@ function ofChild(id: number, ward: Person): ChatSummary {
     unread_count: 0,
     last_read_message_id: 0,
     muted: false,
+    participant_departed: false,
     archived: false,
   };
 }

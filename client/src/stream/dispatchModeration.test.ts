@@ -28,6 +28,7 @@ const direct: ChatItem = fromSummary({
   participants_count: 2,
   guardians_read: false,
   announcement: false,
+  teacher_departed: false,
   audience: null,
   closed_at: null,
   ward: null,
@@ -45,6 +46,7 @@ const direct: ChatItem = fromSummary({
   unread_count: 0,
   last_read_message_id: 7,
   muted: false,
+  participant_departed: false,
   archived: false,
 });
 

@@ -28,6 +28,9 @@
 // Archive and mute add `chat_muted`, `chat_unmuted`, `chat_archived` and `chat_unarchived` (of
 // the log, to the person's own streams only): their setting of a chat (`chat_setting` here).
 //
+// Departures add `chat_handed_over` (of the log: to the student, both teachers, the student's
+// guardians and admins): an admin gave a direct chat to another teacher.
+//
 // Pins add `message_pinned` and `message_unpinned` (of the log, to everyone who reads the
 // message; pins/pins.ts): the pinned bar reads the chat's pins again on them.
 //
@@ -73,6 +76,7 @@ export const EVENT_TYPES = [
   'participant_removed',
   'chat_renamed',
   'chat_closed',
+  'chat_handed_over',
   'guardian_linked',
   'guardian_unlinked',
   ...CHAT_SETTINGS,
@@ -98,6 +102,7 @@ export type LogEvent =
   | { type: 'participant_removed'; position: number; chatId: number; userId: number; actorId: number | null }
   | { type: 'chat_renamed'; position: number; chatId: number; title: string; actorId: number | null }
   | { type: 'chat_closed'; position: number; chatId: number; closedAt: string; reason: string }
+  | { type: 'chat_handed_over'; position: number; chatId: number; fromTeacherId: number; toTeacher: Person }
   | { type: 'guardian_linked' | 'guardian_unlinked'; position: number; guardianId: number; studentId: number }
   | { type: 'chat_setting'; position: number; chatId: number; setting: ChatSetting }
   /** A guardian's closure request made or declined (admins, and the guardian who asked). */
@@ -219,6 +224,16 @@ function chatClosedData({
     : null;
 }
 
+function chatHandedOverData({
+  chat_id,
+  from_teacher_id,
+  to_teacher,
+  actor_id = null,
+}: Json): Schemas['ChatHandedOverEvent'] | null {
+  if (!isInt(chat_id) || !isInt(from_teacher_id) || !isPerson(to_teacher) || !isActor(actor_id)) return null;
+  return { chat_id, from_teacher_id, to_teacher: { id: to_teacher.id, name: to_teacher.name, role: to_teacher.role }, actor_id };
+}
+
 function guardianData({ guardian_id, student_id }: Json): Schemas['GuardianEvent'] | null {
   return isInt(guardian_id) && isInt(student_id) ? { guardian_id, student_id } : null;
 }
@@ -299,6 +314,12 @@ export function parseStreamEvent(type: string, data: string, lastEventId: string
     case 'chat_closed': {
       const data = chatClosedData(body);
       return data && { type, position, chatId: data.chat_id, closedAt: data.closed_at, reason: data.reason };
+    }
+    case 'chat_handed_over': {
+      const data = chatHandedOverData(body);
+      return (
+        data && { type, position, chatId: data.chat_id, fromTeacherId: data.from_teacher_id, toTeacher: data.to_teacher }
+      );
     }
     case 'guardian_linked':
     case 'guardian_unlinked': {

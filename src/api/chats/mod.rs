@@ -66,8 +66,9 @@ pub struct ListQuery {
     /// Only chats of this kind.
     #[param(nullable = false)]
     pub kind: Option<ChatKind>,
-    /// `true`: only the chats the caller archived (and no message has brought back since);
-    /// otherwise their inbox, which leaves those out. Admins and guardians archive nothing.
+    /// `true`: only the chats the caller archived (and no message has brought back since), and
+    /// a teacher's direct chats with a student who left the school (deactivated); otherwise
+    /// their inbox, which leaves those out. Admins and guardians archive nothing.
     #[param(nullable = false)]
     pub archived: Option<bool>,
 }
@@ -96,12 +97,14 @@ pub const CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
     LEFT JOIN LATERAL (
         WITH page AS (
             SELECT c.id, x.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at,
-                   c.participants_count, c.last_message_id, c.guardians_read, c.announcement, c.audience, c.subjects,
+                   c.participants_count, c.last_message_id, c.guardians_read, c.announcement, c.audience, c.subjects, c.teacher_departed,
                    me.joined_position, me.unread_count, me.last_read_message_id, me.muted, a.archived
             FROM chat_participants me
             JOIN chat_headers c ON c.id = me.chat_id
             CROSS JOIN LATERAL chat_activity_as_of(c.id, c.active_position, $2) x
-            CROSS JOIN LATERAL (SELECT (x.active < me.archived_position) IS TRUE AS archived) a
+            CROSS JOIN LATERAL (SELECT (x.active < me.archived_position) IS TRUE OR (me.role = 'teacher' AND EXISTS (
+                SELECT 1 FROM chats k JOIN users su ON su.id = k.student_id
+                WHERE k.id = c.id AND k.kind = 'direct' AND su.deactivated_at IS NOT NULL)) AS archived) a
             WHERE me.user_id = $1 AND me.joined_position <= $2 AND x.active IS NOT NULL AND a.archived = $8
               AND (x.active, c.id) < ($3, $4)
               AND ($5::text IS NULL OR c.kind = $5)
@@ -110,8 +113,8 @@ pub const CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
                   WHERE s.chat_id = c.id AND s.user_id <> $1 AND lower(su.name COLLATE "und-x-icu") LIKE $6)))
             ORDER BY x.active DESC, c.id DESC LIMIT $7)
         SELECT c.id, c.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at, c.participants_count,
-               c.guardians_read, c.announcement, c.audience, c.subjects, o.user_id AS other_id, u.name AS other_name,
-               u.role AS other_role,
+               c.guardians_read, c.announcement, c.audience, c.subjects, c.teacher_departed, o.user_id AS other_id, u.name AS other_name,
+               u.role AS other_role, u.deactivated_at IS NOT NULL AS other_departed,
                NULL::bigint AS ward_id, NULL::text AS ward_name, NULL::boolean AS ward_only,
                m.id AS last_id, m.sender_id AS last_sender_id,
                CASE WHEN m.hidden_at IS NULL THEN m.content ELSE '' END AS last_content,
@@ -144,7 +147,7 @@ const ADMIN_CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
                   WHERE s.chat_id = c.id AND lower(su.name COLLATE "und-x-icu") LIKE $6))
             ORDER BY x.active DESC, c.id DESC LIMIT $7)
         SELECT c.id, page.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at,
-               c.participants_count, c.guardians_read, c.announcement, c.audience, c.subjects, c.message_count AS messages_count,
+               c.participants_count, c.guardians_read, c.announcement, c.audience, c.subjects, c.teacher_departed, c.message_count AS messages_count,
                m.created_at AS last_message_at
         FROM page JOIN chat_headers c ON c.id = page.id LEFT JOIN messages m ON m.id = c.last_message_id
     ) d ON true
@@ -257,6 +260,7 @@ pub async fn list_chats(
                 unread_count: r.get("unread"),
                 last_read_message_id: r.get("last_read"),
                 muted: r.try_get("muted")?,
+                participant_departed: r.try_get::<_, Option<bool>>("other_departed")?.unwrap_or(false),
                 archived: r.try_get("archived")?,
             })
         })

@@ -38,6 +38,10 @@ pub struct AdminUser {
     pub email: Option<String>,
     pub suspended: Option<Suspension>,
     pub erasure: Option<Erasure>,
+    /// When they were deactivated (they left the school: `POST /api/admin/users/{id}/deactivate`
+    /// or the school's directory); null: active.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub deactivated_at: Option<OffsetDateTime>,
 }
 
 /// An erasure asked for, and when it completed (null: under way).
@@ -95,8 +99,8 @@ pub async fn list(
         .await?
         .query(
             "SELECT u.id, u.name, u.role, u.email, u.erasure_requested_at, u.erased_at,
-                    u.suspended_until, u.suspended_forever, u.suspension_reason
-             FROM accounts u
+                    u.suspended_until, u.suspended_forever, u.suspension_reason, d.deactivated_at
+             FROM accounts u JOIN users d ON d.id = u.id
              WHERE $1::text IS NULL OR lower(u.name) LIKE $1 OR lower(u.email) LIKE $1
              ORDER BY u.name, u.id LIMIT $2",
             &[&pattern, &limit],
@@ -115,6 +119,7 @@ pub async fn list(
                 email: Some(r.try_get::<_, String>("email")?).filter(|_| role != Role::Guest && erased_at.is_none()),
                 suspended: Suspension::from_row(r)?,
                 erasure: requested_at.map(|requested_at| Erasure { requested_at, completed_at: erased_at }),
+                deactivated_at: r.try_get("deactivated_at")?,
             })
         })
         .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;

@@ -208,6 +208,11 @@ pub async fn callback(
         Ok(user) => user,
         Err(code) => return Ok((jar, failed(&pending.return_to, client, code))),
     };
+    // The email's owner as the replicas know them now (a deactivation makes each forget them).
+    if matches!(state.users.get(&state.db, user).await?, crate::auth::users::Lookup::Deactivated) {
+        tracing::info!(user_id = user, "sign-in refused: the account is deactivated");
+        return Ok((jar, failed(&pending.return_to, client, "sign_in_denied")));
+    }
     let token = state.keys.mint(user, client.session_ttl, Some(VIA_OIDC))?;
     tracing::info!(user_id = user, "signed in with the school's account");
     let session = credential_cookie(&state.config.auth.cookie_name, token, client.secure(), "/", client.session_ttl);
@@ -282,6 +287,10 @@ async fn signed_in(
             // Not the email itself: a log outlives what erasure and retention reach.
             tracing::info!("sign-in refused: the school's account names no single user of this chat, or is unverified");
             "unknown_user"
+        }
+        Code::AccountDeactivated => {
+            tracing::info!("sign-in refused: the account is deactivated");
+            "sign_in_denied"
         }
         _ => fail("finding the user", &e),
     })

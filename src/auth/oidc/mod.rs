@@ -10,6 +10,7 @@
 
 pub mod flow;
 pub mod provider;
+mod provision;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -141,10 +142,17 @@ impl Oidc {
         }
         let client = db.get().await?;
         let statement = client
-            .prepare_cached("SELECT id FROM users WHERE lower(email) = $1 AND role <> 'guest' ORDER BY id LIMIT 2")
+            .prepare_cached(
+                "SELECT id, deactivated_at IS NOT NULL AS deactivated FROM users
+                 WHERE lower(email) = $1 AND role <> 'guest' ORDER BY id LIMIT 2",
+            )
             .await?;
         let rows = client.query(&statement, &[&key]).await?;
         match rows.as_slice() {
+            [row] if row.try_get("deactivated")? => Err(AppError::Unauthorized(format!(
+                "the account of {value} has been deactivated: it can no longer sign in"
+            ))
+            .with_code(Code::AccountDeactivated)),
             [row] => {
                 let id: i64 = row.try_get("id")?;
                 if !self.people_ttl.is_zero() {
@@ -156,9 +164,14 @@ impl Oidc {
                 }
                 Ok(id)
             }
-            [] => Err(unknown(format!(
-                "no user of this chat has the email {value} ({claim} of the school's account): ask the school's administrator"
-            ))),
+            // A first sign-in: an account, if the school provisions just in time (the email is
+            // verified: checked above, and OIDC_PROVISION needs the email claim).
+            [] => match provision::provision(db, &self.config().provisioning, value, claims).await? {
+                Some(id) => Ok(id),
+                None => Err(unknown(format!(
+                    "no user of this chat has the email {value} ({claim} of the school's account): ask the school's administrator"
+                ))),
+            },
             _ => Err(unknown(format!(
                 "more than one user of this chat has the email {value}: ask the school's administrator"
             ))),

@@ -259,15 +259,20 @@ pub(super) fn about_person(event: &StoredEvent) -> anyhow::Result<Dispatch> {
             let admins = frame(position, "user_changed", &data);
             return Ok(Dispatch::about_person(position, Frames::Split { members: None, admins }, None));
         }
-        // What deactivation does to the person's sessions and streams is decided where
-        // departures are (the person's streams get the frame; they do not end here).
+        // A deactivated person left the school: their streams get the frame, then end on every
+        // replica (each forgets them as it dispatches this, so their next request is refused).
         EventData::UserDeactivated(a) | EventData::UserReactivated(a) => {
             let data = UserActivityEvent { user_id: a.user_id, client: a.client.as_deref() };
-            let bytes = match event.data {
-                EventData::UserDeactivated(_) => frame(position, "user_deactivated", &data),
-                _ => frame(position, "user_reactivated", &data),
+            let deactivated = matches!(event.data, EventData::UserDeactivated(_));
+            let bytes = match deactivated {
+                true => frame(position, "user_deactivated", &data),
+                false => frame(position, "user_reactivated", &data),
             };
-            (bytes.clone(), ToPerson { user_id: a.user_id, frame: Some(bytes), ends_streams: false })
+            let person = ToPerson { user_id: a.user_id, frame: Some(bytes.clone()), ends_streams: deactivated };
+            let mut dispatch =
+                Dispatch::about_person(position, Frames::Split { members: None, admins: bytes }, Some(person));
+            dispatch.departs = deactivated;
+            return Ok(dispatch);
         }
         _ => anyhow::bail!("event {position} names no chat but is about one"),
     };

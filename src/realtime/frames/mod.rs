@@ -23,12 +23,14 @@ use crate::wire::{
 mod authors;
 mod facts;
 mod governance;
+mod messages;
 mod pairs;
 mod pins;
 mod reactions;
 
 use authors::{about_messages, owners, purged_by_author};
 use facts::{MessageFacts, message_facts};
+use messages::message_dispatch;
 use pairs::{Shows, pair_opened};
 
 /// A log event's frame, with its position as the `id:`.
@@ -58,11 +60,10 @@ pub enum Shown {
     AsNow,
 }
 
-/// Encodes a batch of log events. `chat_created` and `participant_added` need the people's
-/// names, an edit its message's author and time, a reply the message it quotes: each looked up
-/// in one query for the whole batch, and only when the batch has such events.
-///
-/// `presence`: the primary's pool when `client` is a standby's (see [`Presences`]);
+/// Encodes a batch of log events. `chat_created`, `participant_added` and `chat_handed_over`
+/// need the people's names, an edit its message's author and time, a reply the message it
+/// quotes: each looked up in one query for the whole batch, and only when the batch has such
+/// events. `presence`: the primary's pool when `client` is a standby's (see [`Presences`]);
 /// `None` when `client` can read presence itself. `shown`: see [`Shown`].
 pub async fn encode(
     client: &impl GenericClient,
@@ -76,6 +77,7 @@ pub async fn encode(
             EventData::ChatCreated(ChatOpened::Direct { student_id, teacher_id }) => vec![student_id, teacher_id],
             EventData::ChatCreated(ChatOpened::Inquiry { host_id, guest_id, .. }) => vec![host_id, guest_id],
             EventData::ParticipantAdded { user_id, .. } => vec![user_id],
+            EventData::ChatHandedOver { to_teacher_id, .. } => vec![to_teacher_id],
             _ => vec![],
         })
         .collect();
@@ -129,31 +131,6 @@ pub async fn encode(
             Ok(dispatch)
         })
         .collect()
-}
-
-/// A message's frame for everyone (a hidden one's: the placeholder for members, the message
-/// for admins), and, when it quotes a message, the frame for members who joined after the
-/// quoted one: the quote only as unavailable.
-fn message_dispatch(position: i64, chat_id: i64, event: &str, message: MessageBody<'_>) -> Dispatch {
-    let seen = message.for_participants();
-    let quoted_by = seen.reply_to.as_ref().and_then(|quote| quote.sender_id);
-    let unquoted = seen.reply_to.clone().map(|quote| {
-        let quoted = quote.position;
-        let message = MessageBody { reply_to: Some(quote.unavailable()), ..seen.clone() };
-        (quoted, frame(position, event, &MessageEvent { chat_id, message }))
-    });
-    let frames = if message.hidden.is_some() {
-        Frames::Split {
-            members: Some(frame(position, event, &MessageEvent { chat_id, message: seen })),
-            admins: frame(position, event, &MessageEvent { chat_id, message }),
-        }
-    } else {
-        shared(position, event, &MessageEvent { chat_id, message })
-    };
-    let mut dispatch = Dispatch::new(position, chat_id, frames);
-    dispatch.quoted_by = quoted_by;
-    dispatch.unquoted = unquoted;
-    dispatch
 }
 
 /// The same frame for every member and admin.
@@ -368,6 +345,9 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
             );
             dispatch.joined = vec![*user_id];
             dispatch
+        }
+        EventData::ChatHandedOver { from_teacher_id, to_teacher_id, .. } => {
+            pairs::handed_over(position, chat_id, *from_teacher_id, person(to_teacher_id)?.person, actor_id)
         }
         EventData::ParticipantRemoved { user_id } => {
             let removed = ParticipantRemovedEvent { chat_id, user_id: *user_id, actor_id };

@@ -1,15 +1,15 @@
-//! The frames of a chat of two fixed members opening (a lesson's pair, an inquiry): each sees
-//! the other, admins both.
+//! The frames of a chat of two members opening (a lesson's pair, an inquiry): each sees the
+//! other, admins both; and of a pair's teacher handing over to a successor.
 
 use std::collections::HashMap;
 
 use tokio_postgres::GenericClient;
 
-use super::frame;
+use super::{frame, shared};
 use crate::log::{ChatOpened, EventData, StoredEvent};
 use crate::realtime::hub::{Dispatch, Frames};
-use crate::wire::events::ChatCreated;
-use crate::wire::{AdminChat, ChatHeader, ChatSummary, Contact};
+use crate::wire::events::{ChatCreated, ChatHandedOverEvent};
+use crate::wire::{AdminChat, ChatHeader, ChatSummary, Contact, Person};
 
 /// What a chat of two shows each of them of the other.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -40,6 +40,7 @@ pub(super) fn pair_opened(
             unread_count: 0,
             last_read_message_id: 0,
             muted: false,
+            participant_departed: false,
             archived: false,
         };
         frame(position, "chat_created", &ChatCreated { chat })
@@ -78,4 +79,18 @@ pub(super) async fn subjects(
     }
     let rows = client.query("SELECT id, subjects FROM chat_headers WHERE id = ANY($1)", &[&opened]).await?;
     rows.iter().map(|row| Ok((row.try_get("id")?, row.try_get("subjects")?))).collect()
+}
+
+/// A direct chat handed to a successor: the same frame for the student, both teachers, the
+/// student's guardians and admins; the successor joins (from the chat's opening, as their
+/// history reads it), the departed teacher leaves (nothing of the chat after it). The chat's
+/// members change, so the hub leaves its access to the database from now on.
+pub(super) fn handed_over(position: i64, chat_id: i64, from: i64, to: Person, actor_id: Option<i64>) -> Dispatch {
+    let successor = to.id;
+    let event = ChatHandedOverEvent { chat_id, from_teacher_id: from, to_teacher: to, actor_id };
+    let mut dispatch = Dispatch::new(position, chat_id, shared(position, "chat_handed_over", &event));
+    dispatch.joined = vec![successor];
+    dispatch.left = vec![from];
+    dispatch.reassigns = true;
+    dispatch
 }

@@ -62,6 +62,12 @@ pub struct Dispatch {
     /// The event closes the chat (read-only from now on): [`super::Hub::is_member`] no longer
     /// answers for it from memory, so that access says it is closed.
     pub closes: bool,
+    /// The event changes a direct chat's members (handed to a successor): [`super::Hub::is_member`]
+    /// no longer answers for it from memory.
+    pub reassigns: bool,
+    /// The event's person left the school (deactivated): nor for any chat of theirs, whose
+    /// access says now whether its teacher departed.
+    pub departs: bool,
     /// The event is about this person (a suspension, an erasure): what their own streams get.
     pub person: Option<ToPerson>,
     /// The event links a guardian to a student, or ends the link.
@@ -108,6 +114,8 @@ impl Dispatch {
             by_author: Vec::new(),
             ends_guests: false,
             closes: false,
+            reassigns: false,
+            departs: false,
             person,
             guardian: None,
         }

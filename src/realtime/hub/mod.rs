@@ -43,8 +43,10 @@ struct State {
     /// Chats whose membership or state changes (groups; inquiries, which close): [`Hub::is_member`]
     /// leaves them to the database (the replica's start reads every chat but direct ones here).
     groups: HashSet<i64>,
-    /// Direct chats closed (on a guardian's request): [`Hub::is_member`] leaves them to the
-    /// database too, which says they are closed; their guardians still get their events.
+    /// Direct chats closed (on a guardian's request), whose teacher left the school, or handed
+    /// to another teacher since this replica started: [`Hub::is_member`] leaves them to the
+    /// database too, which says they are closed, read-only or whose they are now; their
+    /// guardians still get their events.
     closed: HashSet<i64>,
     /// Student → the guardians linked to them now, each since their link's position: they get
     /// the student's direct chats' events as the student does (never a group's).
@@ -188,12 +190,16 @@ impl Hub {
                 if event.opens_checked {
                     state.groups.insert(chat);
                 }
-                if event.closes {
+                if event.closes || event.reassigns {
                     state.closed.insert(chat);
                 }
                 for user in &event.joined {
                     state.join(chat, *user, event.position);
                 }
+            }
+            if let Some(person) = event.person.as_ref().filter(|_| event.departs) {
+                let chats = state.chats_of.get(&person.user_id).cloned().unwrap_or_default();
+                state.closed.extend(chats);
             }
             if let Some(link) = event.guardian {
                 let guardians = state.guardians.entry(link.student).or_default();

@@ -276,7 +276,8 @@ pub fn status_of_code(code: &str) -> Option<u16> {
         | "session_ended"
         | "guest_session_ended"
         | "provisioning_token_invalid"
-        | "provisioning_client_revoked" => 401,
+        | "provisioning_client_revoked"
+        | "account_deactivated" => 401,
         "forbidden"
         | "admin_read_only"
         | "guardian_read_only"
@@ -289,12 +290,13 @@ pub fn status_of_code(code: &str) -> Option<u16> {
         | "unknown_user"
         | "account_suspended"
         | "visitor_blocked"
-        | "provisioning_scope_missing" => 403,
+        | "provisioning_scope_missing"
+        | "teacher_departed" => 403,
         "not_found" | "push_disabled" => 404,
         "method_not_allowed" => 405,
         "request_timeout" => 408,
         "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "message_purged" | "already_reported"
-        | "group_full" | "too_many_pins" | "already_sent" | "role_in_use" | "lesson_completed" => 409,
+        | "group_full" | "too_many_pins" | "already_sent" | "role_in_use" | "lesson_completed" | "pair_has_chat" => 409,
         "payload_too_large" => 413,
         "unsupported_media_type" => 415,
         "range_not_satisfiable" => 416,

@@ -72,6 +72,7 @@ impl TestProvider {
                 session_ttl: Duration::from_secs(3600),
             }),
             keys_refetch: Duration::ZERO,
+            provisioning: Default::default(),
         }
     }
 

@@ -97,6 +97,8 @@ async fn deletions_and_new_chats_fan_out_the_same_way() {
         ("announcement", json!(false)),
         ("audience", json!(null)),
         ("subjects", json!([])),
+        ("teacher_departed", json!(false)),
+        ("participant_departed", json!(false)),
     ] {
         assert_eq!(chat.remove(field), Some(value), "{field}");
     }

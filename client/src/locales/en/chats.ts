@@ -7,6 +7,7 @@ const chats = {
     mute: 'Mute',
     unmute: 'Unmute',
     mutedMark: 'Muted: no notifications',
+    departed: 'left the school',
     archive: 'Archive',
     unarchive: 'Unarchive',
     archived: 'Archived',

@@ -20,6 +20,7 @@ const conversation = {
     loading: 'Loading messages…',
     readOnly: 'Read-only: as an admin you can read this chat but not write or delete.',
     announcementReadOnly: 'Announcements: only the teacher who runs them writes here; you read them.',
+    teacherDeparted: 'Your teacher has left the school. You can read this chat; the school will give it to another teacher.',
     messages: 'Messages',
     loadingOlder: 'Loading earlier messages…',
     loadOlder: 'Load earlier messages',

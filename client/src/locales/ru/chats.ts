@@ -6,6 +6,7 @@ const chats = {
     actions: 'Действия с чатом',
     mute: 'Без звука',
     unmute: 'Включить уведомления',
+    departed: 'покинул(а) школу',
     mutedMark: 'Без звука: уведомлений нет',
     archive: 'В архив',
     unarchive: 'Из архива',

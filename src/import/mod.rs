@@ -177,18 +177,17 @@ pub async fn run(db: &mut Client, args: &ImportArgs) -> anyhow::Result<()> {
 
 /// How many of the (guardian, student) pairs, by external id, are not linked yet.
 async fn missing_links(db: &impl GenericClient, pairs: &[(&str, &str)]) -> Result<i64, tokio_postgres::Error> {
-    let (guardians, students): (Vec<&str>, Vec<&str>) = pairs.iter().copied().unzip();
-    let row = db
-        .query_one(
-            "SELECT count(*) FROM unnest($1::text[], $2::text[]) AS pair (guardian, student)
-             WHERE NOT EXISTS (SELECT 1 FROM guardian_links l
-                               JOIN users g ON g.id = l.guardian_id JOIN users s ON s.id = l.student_id
-                               WHERE g.external_id = pair.guardian AND s.external_id = pair.student
-                                 AND l.to_position IS NULL)",
-            &[&guardians, &students],
-        )
-        .await?;
-    row.try_get(0)
+    let external: Vec<&str> = pairs.iter().flat_map(|&(g, s)| [g, s]).collect();
+    let rows = db.query("SELECT external_id, id FROM users WHERE external_id = ANY($1)", &[&external]).await?;
+    let ids: HashMap<String, i64> =
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect::<Result<_, tokio_postgres::Error>>()?;
+    let guardians: Vec<i64> = pairs.iter().filter_map(|(g, _)| ids.get(*g).copied()).collect();
+    let linked = crate::access::linked_students(db, &guardians).await?;
+    let is_linked = |g: &str, s: &str| match (ids.get(g), ids.get(s)) {
+        (Some(g), Some(s)) => linked.get(g).is_some_and(|students| students.contains(s)),
+        _ => false,
+    };
+    Ok(pairs.iter().filter(|(g, s)| !is_linked(g, s)).count() as i64)
 }
 
 /// Links a guardian to a student (both by external id, both provisioned by now): a

@@ -1,0 +1,31 @@
+//! A message's frames: the same for everyone, but for a hidden message and for a quote that
+//! members who joined later may not read.
+
+use super::{frame, shared};
+use crate::realtime::hub::{Dispatch, Frames};
+use crate::wire::events::{MessageBody, MessageEvent};
+
+/// A message's frame for everyone (a hidden one's: the placeholder for members, the message
+/// for admins), and, when it quotes a message, the frame for members who joined after the
+/// quoted one: the quote only as unavailable.
+pub(super) fn message_dispatch(position: i64, chat_id: i64, event: &str, message: MessageBody<'_>) -> Dispatch {
+    let seen = message.for_participants();
+    let quoted_by = seen.reply_to.as_ref().and_then(|quote| quote.sender_id);
+    let unquoted = seen.reply_to.clone().map(|quote| {
+        let quoted = quote.position;
+        let message = MessageBody { reply_to: Some(quote.unavailable()), ..seen.clone() };
+        (quoted, frame(position, event, &MessageEvent { chat_id, message }))
+    });
+    let frames = if message.hidden.is_some() {
+        Frames::Split {
+            members: Some(frame(position, event, &MessageEvent { chat_id, message: seen })),
+            admins: frame(position, event, &MessageEvent { chat_id, message }),
+        }
+    } else {
+        shared(position, event, &MessageEvent { chat_id, message })
+    };
+    let mut dispatch = Dispatch::new(position, chat_id, frames);
+    dispatch.quoted_by = quoted_by;
+    dispatch.unquoted = unquoted;
+    dispatch
+}

@@ -1,0 +1,74 @@
+//! A person as someone who shares a chat sees them: with their presence (`Contact`), looked up
+//! with a row or on its own (`Presences`).
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use tokio_postgres::{GenericClient, Row};
+
+use super::Person;
+
+/// Someone a user shares a chat with, and whether they are online.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Contact {
+    #[serde(flatten)]
+    pub person: Person,
+    /// Whether they have an event stream open on any replica.
+    pub online: bool,
+    /// When their last stream closed; null while online, and for someone never seen.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_seen: Option<OffsetDateTime>,
+}
+
+impl Contact {
+    /// Without their presence (offline, never seen), for a viewer who may not see it: guests
+    /// see nobody's presence.
+    pub fn without_presence(self) -> Self {
+        Self { online: false, last_seen: None, ..self }
+    }
+
+    /// `person` with the presence columns of `row`: `online` and `last_seen`, as
+    /// `presence_of()` (`sql/functions/presence_of.sql`) answers them.
+    pub fn from_row(person: Person, row: &Row) -> Result<Self, tokio_postgres::Error> {
+        let (online, last_seen) = presence_of_row(row)?;
+        Ok(Self { person, online, last_seen })
+    }
+}
+
+/// The presence columns of `row`: online, and when last seen (none while online).
+fn presence_of_row(row: &Row) -> Result<(bool, Option<OffsetDateTime>), tokio_postgres::Error> {
+    let online: bool = row.try_get("online")?;
+    Ok((online, if online { None } else { row.try_get("last_seen")? }))
+}
+
+/// Presence looked up on its own, on the primary: a standby cannot read it (its tables are
+/// UNLOGGED), so statements that may run on one read people without it.
+#[derive(Debug, Default)]
+pub struct Presences(HashMap<i64, (bool, Option<OffsetDateTime>)>);
+
+impl Presences {
+    /// The presence of each of `ids` (in one statement).
+    pub async fn of(client: &impl GenericClient, ids: &[i64]) -> Result<Self, tokio_postgres::Error> {
+        if ids.is_empty() {
+            return Ok(Self::default());
+        }
+        let rows = client
+            .query(
+                "SELECT u.id, p.online, p.last_seen FROM unnest($1::bigint[]) AS u(id) CROSS JOIN LATERAL presence_of(u.id) p",
+                &[&ids],
+            )
+            .await?;
+        let mut presences = HashMap::with_capacity(rows.len());
+        for row in rows {
+            presences.insert(row.try_get("id")?, presence_of_row(&row)?);
+        }
+        Ok(Self(presences))
+    }
+
+    /// `person` as a contact, with their presence (offline and never seen, if not looked up).
+    pub fn contact(&self, person: Person) -> Contact {
+        let (online, last_seen) = self.0.get(&person.id).copied().unwrap_or((false, None));
+        Contact { person, online, last_seen }
+    }
+}
