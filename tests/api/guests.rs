@@ -103,6 +103,10 @@ async fn operations(app: &TestApp) -> Vec<(String, String)> {
     operations
 }
 
+/// The school's systems' API: a provisioning client's token, never a person's credential (a
+/// guest's or a suspended person's is no client's token: 401).
+const INTEGRATIONS: &str = "/api/integrations/";
+
 /// The status and error code of `method path` (its `{…}` parameters 1) as `token` (none:
 /// anonymous), with an empty JSON object as the body of a write. A stream's body is not read.
 async fn call(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> (u16, Option<String>) {
@@ -151,7 +155,9 @@ async fn every_operation_refuses_a_guest_unless_it_is_on_the_guests_router() {
             continue; // needs nobody signed in (health, the document, sign-in, an inquiry link)
         }
         let (status, code) = call(&app, &method, &path, Some(&guest.token)).await;
-        if GUEST_OPERATIONS.contains(&(method.as_str(), path.as_str())) {
+        if path.starts_with(INTEGRATIONS) {
+            assert_eq!((status, code.as_deref()), (401, Some("provisioning_token_invalid")), "{method} {path}");
+        } else if GUEST_OPERATIONS.contains(&(method.as_str(), path.as_str())) {
             assert_ne!(code.as_deref(), Some("guest_confined"), "{method} {path} is for guests ({status})");
         } else {
             assert_eq!((status, code.as_deref()), (403, Some("guest_confined")), "{method} {path}");
@@ -175,7 +181,9 @@ async fn every_write_refuses_a_suspended_person_unless_it_is_on_the_suspendeds_r
             continue; // reads stay open to them; some writes need nobody signed in
         }
         let (status, code) = call(&app, &method, &path, Some(&student.token)).await;
-        if SUSPENDED_WRITES.contains(&(method.as_str(), path.as_str())) {
+        if path.starts_with(INTEGRATIONS) {
+            assert_eq!((status, code.as_deref()), (401, Some("provisioning_token_invalid")), "{method} {path}");
+        } else if SUSPENDED_WRITES.contains(&(method.as_str(), path.as_str())) {
             assert_ne!(code.as_deref(), Some("account_suspended"), "{method} {path} stays open to them ({status})");
         } else {
             assert_eq!((status, code.as_deref()), (403, Some("account_suspended")), "{method} {path}");

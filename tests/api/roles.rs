@@ -84,7 +84,6 @@ async fn the_runtime_role_may_read_and_append_and_nothing_else() {
         format!("UPDATE chat_participants SET unread_count = 0 WHERE chat_id = {chat}"),
         format!("UPDATE users SET role = 'admin' WHERE id = {}", student.id),
         "INSERT INTO users (email, name, role) VALUES ('x@y', 'X', 'admin')".to_owned(),
-        format!("UPDATE lessons SET teacher_id = {} WHERE id = {lesson}", student.id),
         "CREATE TABLE mine (id int)".to_owned(),
         "SELECT events_apply(e) FROM events e LIMIT 1".to_owned(),
         forged_chat,
@@ -92,6 +91,18 @@ async fn the_runtime_role_may_read_and_append_and_nothing_else() {
     for statement in &forbidden {
         let error = runtime.batch_execute(statement).await.expect_err(statement);
         assert_eq!(error.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{statement}: {error:?}");
+    }
+    // Lessons come from the school's systems through the server, which may write them, but
+    // not make a student anyone's teacher, nor move a completed lesson (its chat) to another pair.
+    for statement in [
+        format!("UPDATE lessons SET teacher_id = {} WHERE id = {lesson}", student.id),
+        format!(
+            "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status) VALUES ({}, {}, now(), 'scheduled')",
+            student.id, teacher.id
+        ),
+    ] {
+        let error = runtime.batch_execute(&statement).await.expect_err(&statement);
+        assert_eq!(error.code(), Some(&SqlState::CHECK_VIOLATION), "{statement}: {error:?}");
     }
     let content: String =
         app.sql.query_one("SELECT content FROM messages WHERE id = $1", &[&message]).await.expect("q").get(0);
