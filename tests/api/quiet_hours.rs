@@ -20,8 +20,8 @@ fn quiet(config: &mut tutorchat::Config) {
 }
 
 /// 22:00 in Moscow (UTC+3), and 08:00:01 the next morning.
-const EVENING: time::OffsetDateTime = datetime!(2026-11-25 19:00 UTC);
-const MORNING: time::OffsetDateTime = datetime!(2026-11-26 05:00:01 UTC);
+const EVENING: time::OffsetDateTime = datetime!(2036-11-25 19:00 UTC);
+const MORNING: time::OffsetDateTime = datetime!(2036-11-26 05:00:01 UTC);
 
 async fn post(app: &TestApp, user: &User, chat: i64, content: &str) -> (u16, Value) {
     status_and_json(app.post_message(user, chat, content).await).await
@@ -48,7 +48,7 @@ async fn a_teachers_message_at_22_is_delivered_once_at_8_on_every_replica_across
     // Accepted and held until 08:00 Moscow time.
     let (status, body) = post(&a, &teacher, chat, "Домашнее задание на завтра").await;
     assert_eq!(status, 202, "{body}");
-    assert_eq!(body["deliver_at"], "2026-11-26T05:00:00Z");
+    assert_eq!(body["deliver_at"], "2036-11-26T05:00:00Z");
     // The student still writes, and that is what the streams get first.
     let (status, own) = post(&a, &student, chat, "Спокойной ночи").await;
     assert_eq!(status, 201, "{own}");
@@ -109,7 +109,7 @@ async fn outside_the_window_and_for_students_nothing_is_held_and_an_admin_may_de
     let (teacher, student, admin) =
         (a.user("teacher", "Иван").await, a.user("student", "Маша").await, a.user("admin", "Завуч").await);
     let chat = a.chat(&teacher, &student).await;
-    a.state.clock.set(datetime!(2026-11-25 09:00 UTC)); // noon in Moscow
+    a.state.clock.set(datetime!(2036-11-25 09:00 UTC)); // noon in Moscow
     assert_eq!(post(&a, &teacher, chat, "днём").await.0, 201);
 
     a.state.clock.set(EVENING);

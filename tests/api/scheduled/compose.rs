@@ -24,16 +24,16 @@ async fn a_message_scheduled_for_22_to_a_student_is_held_then_delivered_once_at_
     let (teacher, student) = (a.user("teacher", "Иван").await, a.user("student", "Маша").await);
     let chat = a.chat(&teacher, &student).await;
     // 20:00 in Moscow: scheduled for 22:00, inside quiet hours.
-    set_clocks(&[&a, &b], datetime!(2026-11-25 17:00 UTC));
+    set_clocks(&[&a, &b], datetime!(2036-11-25 17:00 UTC));
     let (status, body) =
-        schedule(&a, &teacher, chat, "Вопросы к контрольной", &rfc3339(datetime!(2026-11-25 19:00 UTC))).await;
+        schedule(&a, &teacher, chat, "Вопросы к контрольной", &rfc3339(datetime!(2036-11-25 19:00 UTC))).await;
     assert_eq!(status, 202, "{body}");
     assert!(body["send_at"].is_string() && body["deliver_at"].is_null(), "scheduled, not held yet: {body}");
     let mut on_a = a.stream(&student, None).await;
     let mut on_b = b.stream(&student, None).await;
 
     // 22:00: quiet hours take it, as they take a live send then.
-    set_clocks(&[&a, &b], datetime!(2026-11-25 19:00:01 UTC));
+    set_clocks(&[&a, &b], datetime!(2036-11-25 19:00:01 UTC));
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let held = loop {
         let (_, body) = status_and_json(a.get("/api/held-messages", &teacher).send().await.expect("GET")).await;
@@ -44,12 +44,12 @@ async fn a_message_scheduled_for_22_to_a_student_is_held_then_delivered_once_at_
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(held["content"], "Вопросы к контрольной");
-    assert_eq!(held["deliver_at"], "2026-11-26T05:00:00Z");
+    assert_eq!(held["deliver_at"], "2036-11-26T05:00:00Z");
     assert!(scheduled(&b, &teacher, None).await.is_empty(), "no longer scheduled: held");
     assert_eq!(super::messages_by(&a, &teacher).await, 0, "not in the log yet");
 
     // 08:00: delivered once, on both replicas.
-    set_clocks(&[&a, &b], datetime!(2026-11-26 05:00:01 UTC));
+    set_clocks(&[&a, &b], datetime!(2036-11-26 05:00:01 UTC));
     for stream in [&mut on_a, &mut on_b] {
         let delivered = stream.event_within(Duration::from_secs(10)).await;
         assert_eq!(delivered.json()["message"]["content"], "Вопросы к контрольной", "{}", delivered.data);

@@ -13,7 +13,7 @@ use time::macros::datetime;
 use crate::helpers::{TestApp, User, status_and_json};
 
 /// Noon in Moscow, where every test's clocks start.
-const NOON: time::OffsetDateTime = datetime!(2026-11-25 09:00 UTC);
+const NOON: time::OffsetDateTime = datetime!(2036-11-25 09:00 UTC);
 
 fn rfc3339(at: time::OffsetDateTime) -> String {
     at.format(&time::format_description::well_known::Rfc3339).expect("format")
