@@ -24,6 +24,7 @@ const departed: ChatSummary = {
   guardians_read: false,
   announcement: false,
   audience: null,
+  subjects: [],
   teacher_departed: true,
   ward: null,
   ward_only: false,
