@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 
 import { DESKTOP, SERVER_BIN, freePort, launchBrowser, openPage, startCluster } from './harness.mjs';
+import { auditor } from './a11y/axe.mjs';
 import { apiSession, startProvider } from './school.mjs';
 
 let cluster;
@@ -90,6 +91,32 @@ function scimUser({ externalId, email, name }) {
   };
 }
 
+/**
+ * A teacher as the school's directory provisions one: the person, then a member of its
+ * `teachers` group (SCIM_ROLE_GROUPS), made by the first teacher. Their SCIM resource.
+ */
+async function provisionTeacher({ externalId, email, name }) {
+  const created = await asSchool('POST', '/scim/v2/Users', scimUser({ externalId, email, name }));
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const filter = encodeURIComponent('displayName eq "teachers"');
+  const found = await asSchool('GET', `/scim/v2/Groups?filter=${filter}`);
+  assert.equal(found.status, 200, JSON.stringify(found.body));
+  const member = { value: created.body.id };
+  const group = found.body.Resources?.[0];
+  const joined = group
+    ? await asSchool('PATCH', `/scim/v2/Groups/${group.id}`, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'add', path: 'members', value: [member] }],
+      })
+    : await asSchool('POST', '/scim/v2/Groups', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: 'teachers',
+        members: [member],
+      });
+  assert.ok([200, 201, 204].includes(joined.status), JSON.stringify(joined.body));
+  return created.body;
+}
+
 /** Through the chat's button and the provider's form, signs in as `login` (any password). */
 async function signIn(page, login) {
   await page.getByRole('button', { name: 'Sign in with your school account' }).click();
@@ -115,20 +142,8 @@ test("a provisioned teacher signs in through the school's provider for the first
   assert.equal((await me(admin)).user.role, 'admin');
 
   // The directory provisions a teacher and a pupil; the timetable completes their lesson.
-  const teacher = await asSchool(
-    'POST',
-    '/scim/v2/Users',
-    scimUser({ externalId: 'T-100', email: 'nina.novikova@demo.school', name: 'Нина Новикова' }),
-  );
-  assert.equal(teacher.status, 201, JSON.stringify(teacher.body));
-  assert.equal(teacher.body.externalId, 'T-100');
-  // Her role: the directory's `teachers` group (a new person in no role group is a student).
-  const teachers = await asSchool('POST', '/scim/v2/Groups', {
-    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
-    displayName: 'teachers',
-    members: [{ value: teacher.body.id }],
-  });
-  assert.equal(teachers.status, 201, JSON.stringify(teachers.body));
+  const teacher = await provisionTeacher({ externalId: 'T-100', email: 'nina.novikova@demo.school', name: 'Нина Новикова' });
+  assert.equal(teacher.externalId, 'T-100');
   const pupil = await asSchool(
     'POST',
     '/scim/v2/Users',
@@ -225,21 +240,68 @@ test("a departed student's chat leaves the teacher's inbox for the Archived view
   await page.context().close();
 });
 
-test("a departed teacher's pupil reads the chat and is told it is read-only", async () => {
-  // On the demo replica: Иван leaves; Мария, his pupil, opens their chat.
-  const admin = await apiSession(cluster.b.url, 'admin@demo.school');
-  const ivan = (await admin.call('GET', '/api/admin/users?q=ivan')).body.users.find((u) => u.role === 'teacher');
-  assert.equal((await admin.call('POST', `/api/admin/users/${ivan.id}/deactivate`, {})).status, 204);
+test("a teacher who left: the admin says so in People, the pupil reads but cannot write, and the admin hands the chat to another teacher", async () => {
+  const { audit, assertClean } = auditor(); // axe-core's WCAG 2.1 AA on each new view
+  const successor = await provisionTeacher({ externalId: 'T-300', email: 'oleg.smirnov@demo.school', name: 'Олег Смирнов' });
+  const api = await apiSession(cluster.b.url, 'admin@demo.school');
+  const ivan = (await api.call('GET', '/api/admin/users?q=ivan')).body.users.find((u) => u.role === 'teacher');
+  const maria = await apiSession(cluster.b.url, 'maria@demo.school');
+  const chat = (await maria.call('GET', '/api/chats')).body.chats.find((c) => c.participant?.id === ivan.id);
+  assert.ok(chat, 'Мария has a chat with Иван');
+
+  // The admin (replica A) marks Иван as having left, in Moderation → People.
+  const admin = await openPage(browser, cluster.a.url);
+  pages.push(admin);
+  await admin.getByTestId('login-admin@demo.school').click();
+  await admin.locator('nav[aria-label="Chats"]').waitFor();
+  await admin.getByTestId('moderation-button').click();
+  const dialog = admin.getByTestId('moderation-dialog');
+  await dialog.getByTestId('moderation-tab-people').click();
+  await dialog.getByTestId('people-search').fill('Иван');
+  await dialog.getByTestId(`deactivate-${ivan.id}`).click();
+  await dialog.getByTestId(`reactivate-${ivan.id}`).waitFor();
+  assert.match(await dialog.getByTestId(`person-state-${ivan.id}`).innerText(), /^Left the school on /);
+  await audit(admin, 'admin: People, a teacher who left');
+  await admin.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+
+  // Мария (replica B) reads the chat and is told why she cannot write.
   const page = await openPage(browser, cluster.b.url);
   pages.push(page);
   await page.getByTestId('login-maria@demo.school').click();
-  const row = page.locator('[data-testid^="chat-"]').filter({ hasText: 'Иван Петров' }).first();
-  await row.click();
+  await page.getByTestId(`chat-${chat.id}`).click();
   const notice = page.getByTestId('teacher-departed');
   await notice.waitFor();
   assert.match(await notice.innerText(), /Your teacher has left the school/);
-  assert.equal(await page.getByRole('textbox').count(), 0, 'no composer');
+  assert.equal(await page.getByTestId('composer').count(), 0, 'no composer');
+  await audit(page, "student: a departed teacher's chat");
+
+  // The admin opens the chat and hands it over to Олег.
+  await admin.getByTestId(`chat-${chat.id}`).click();
+  await admin.getByTestId('hand-over-notice').waitFor();
+  await audit(admin, "admin: a departed teacher's chat");
+  await admin.getByTestId('hand-over').click();
+  const handOver = admin.getByTestId('hand-over-dialog');
+  await handOver.getByTestId('hand-over-search').fill('Олег');
+  await handOver.getByTestId(`hand-over-to-${successor.id}`).waitFor();
+  await audit(admin, 'admin: the hand-over dialog');
+  await handOver.getByTestId(`hand-over-to-${successor.id}`).click();
+  await handOver.waitFor({ state: 'detached' });
+  await admin.getByTestId('read-only').waitFor(); // an ordinary chat again, read-only for an admin
+
+  // Мария's chat opens again, live, with her new teacher; she writes.
+  const composer = page.getByTestId('composer');
+  await composer.waitFor();
+  await composer.fill('Здравствуйте, Олег Николаевич!');
+  await composer.press('Enter');
+  await page.getByText('Здравствуйте, Олег Николаевич!').first().waitFor();
+  await page.getByTestId('message-pending').waitFor({ state: 'detached' });
+  const now = (await maria.call('GET', '/api/chats')).body.chats.find((c) => c.id === chat.id);
+  assert.equal(now.participant.name, 'Олег Смирнов', 'her teacher is Олег now');
+  assert.equal(now.teacher_departed, false);
   await page.context().close();
+  await admin.context().close();
+  assertClean();
 });
 
 test('no page threw an uncaught error', () => {

@@ -112,6 +112,7 @@ export type ErasureStarted = Schemas['ErasureStarted'];
 /** Why (a report, a hide, an erasure): 1–500 characters, not blank. */
 export type Reason = Schemas['Reason'];
 export type SuspendRequest = Schemas['SuspendRequest'];
+export type Successor = Schemas['Successor'];
 /** What a chat's export is downloaded as (`GET /api/chats/{id}/export?format=`). */
 export type ExportFormat = Schemas['Format'];
 /** The language of an export (`lang=`; else the server takes it from `Accept-Language`). */

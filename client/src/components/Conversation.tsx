@@ -23,6 +23,7 @@ import { GroupPanel } from './GroupPanel';
 import { senderLabel } from './MessageBubble';
 import { MessageList } from './MessageList';
 import { PresenceStatus } from './PresenceStatus';
+import { HandOverNotice } from '../moderation/HandOver';
 import { SuspendedBanner } from '../moderation/SuspendedBanner';
 import { heldIn } from '../quiet/held';
 import { HeldMessages } from '../quiet/HeldMessages';
@@ -302,6 +303,8 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
         <p className="read-only" role="status" data-testid="teacher-departed">
           <span aria-hidden="true">👋</span> {t('conversation.teacherDeparted')}
         </p>
+      ) : chat?.teacherDeparted && isAdmin ? (
+        <HandOverNotice chatId={chatId} />
       ) : listener ? (
         <p className="read-only" data-testid="announcement-read-only">
           <span aria-hidden="true">📣</span> {t('conversation.announcementReadOnly')}

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 
 import type { AdminUser } from '../api';
 import { useLocale } from '../i18n';
+import { fullDateTime } from '../time';
 import { accountActions, accountState } from './moderation';
 import { suspendedLabel } from './suspension';
 import type { Moderation } from './useModeration';
@@ -13,8 +14,9 @@ const SEARCH_DEBOUNCE_MS = 300;
 
 /**
  * The People tab: everyone, or those whose name or email contains the search text; each with
- * their role, email and account's state, and what may be done: suspend or unsuspend, erase
- * their personal data. Admins can be neither suspended nor erased.
+ * their role, email and account's state, and what may be done: suspend or unsuspend, mark
+ * someone who left the school (deactivate) or bring them back, erase their personal data. Admins
+ * can be none of these here (the school's directory deactivates them).
  */
 export function PeoplePanel({ moderation }: { moderation: Moderation }) {
   const { t } = useLocale();
@@ -30,9 +32,10 @@ export function PeoplePanel({ moderation }: { moderation: Moderation }) {
     return () => clearTimeout(timer);
   }, [query, searchUsers]);
 
-  const unsuspend = (user: AdminUser) => {
+  /** An action without a dialog: its failure is said above the list. */
+  const run = (action: Promise<void>) => {
     setError(null);
-    moderation.unsuspend(user.id).catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+    action.catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
   };
 
   return (
@@ -69,7 +72,9 @@ export function PeoplePanel({ moderation }: { moderation: Moderation }) {
               key={user.id}
               user={user}
               onSuspend={() => setSuspending(user)}
-              onUnsuspend={() => unsuspend(user)}
+              onUnsuspend={() => run(moderation.unsuspend(user.id))}
+              onDeactivate={() => run(moderation.deactivate(user.id))}
+              onReactivate={() => run(moderation.reactivate(user.id))}
               onErase={() => setErasing(user)}
             />
           ))}
@@ -108,10 +113,12 @@ interface RowProps {
   user: AdminUser;
   onSuspend: () => void;
   onUnsuspend: () => void;
+  onDeactivate: () => void;
+  onReactivate: () => void;
   onErase: () => void;
 }
 
-function PersonRow({ user, onSuspend, onUnsuspend, onErase }: RowProps) {
+function PersonRow({ user, onSuspend, onUnsuspend, onDeactivate, onReactivate, onErase }: RowProps) {
   const { t, locale } = useLocale();
   const now = Date.now();
   const state = accountState(user, now);
@@ -126,7 +133,9 @@ function PersonRow({ user, onSuspend, onUnsuspend, onErase }: RowProps) {
           <p className="small person-state" data-testid={`person-state-${user.id}`}>
             {state.kind === 'suspended'
               ? suspendedLabel(state.suspension, t, locale)
-              : t(state.kind === 'erased' ? 'moderation.erased' : 'moderation.erasureInProgress')}
+              : state.kind === 'deactivated'
+                ? t('moderation.deactivated', { date: fullDateTime(state.since, locale) })
+                : t(state.kind === 'erased' ? 'moderation.erased' : 'moderation.erasureInProgress')}
           </p>
         )}
       </div>
@@ -139,6 +148,22 @@ function PersonRow({ user, onSuspend, onUnsuspend, onErase }: RowProps) {
         {can.unsuspend && (
           <button type="button" className="button button-quiet" data-testid={`unsuspend-${user.id}`} onClick={onUnsuspend}>
             {t('moderation.unsuspend')}
+          </button>
+        )}
+        {can.deactivate && (
+          <button
+            type="button"
+            className="button button-quiet"
+            data-testid={`deactivate-${user.id}`}
+            aria-label={t('moderation.deactivateLabel', { name: user.name })}
+            onClick={onDeactivate}
+          >
+            {t('moderation.deactivate')}
+          </button>
+        )}
+        {can.reactivate && (
+          <button type="button" className="button button-quiet" data-testid={`reactivate-${user.id}`} onClick={onReactivate}>
+            {t('moderation.reactivate')}
           </button>
         )}
         {can.erase && (

@@ -208,13 +208,26 @@ describe('people', () => {
 
   it('offer what may be done: nothing to an admin, nothing once erased', () => {
     const now = Date.parse('2025-01-17T16:00:00Z');
-    expect(accountActions(user(1), now)).toEqual({ suspend: true, unsuspend: false, erase: true });
-    expect(accountActions(user(1, { role: 'admin' }), now)).toEqual({ suspend: false, unsuspend: false, erase: false });
+    const none = { suspend: false, unsuspend: false, deactivate: false, reactivate: false, erase: false };
+    expect(accountActions(user(1), now)).toEqual({ ...none, suspend: true, deactivate: true, erase: true });
+    expect(accountActions(user(1, { role: 'admin' }), now)).toEqual(none);
     const suspended = user(1, { suspended: { until: '2025-02-01T00:00:00Z', reason: 'spam' } });
-    expect(accountActions(suspended, now)).toEqual({ suspend: false, unsuspend: true, erase: true });
+    expect(accountActions(suspended, now)).toEqual({ ...none, unsuspend: true, deactivate: true, erase: true });
     const erasing = user(1, { erasure: { requested_at: '2025-01-17T15:00:00Z', completed_at: null } });
     expect(accountState(erasing, now)).toEqual({ kind: 'erasing' });
-    expect(accountActions(erasing, now)).toEqual({ suspend: false, unsuspend: false, erase: false });
+    expect(accountActions(erasing, now)).toEqual(none);
+    // Someone who left is brought back, not suspended; they may still be erased.
+    const left = user(1, { deactivated_at: '2025-01-10T09:00:00Z' });
+    expect(accountState(left, now)).toEqual({ kind: 'deactivated', since: '2025-01-10T09:00:00Z' });
+    expect(accountActions(left, now)).toEqual({ ...none, reactivate: true, erase: true });
+  });
+
+  it('follow who left the school and who came back', () => {
+    const state = run([{ type: 'userDeactivated', userId: 8, at: '2025-01-17T16:00:00Z' }], found);
+    expect(state.users.users[0]!.deactivated_at).toBe('2025-01-17T16:00:00Z');
+    const again = run([{ type: 'userDeactivated', userId: 8, at: '2025-01-17T17:00:00Z' }], state);
+    expect(again.users.users[0]!.deactivated_at).toBe('2025-01-17T16:00:00Z');
+    expect(run([{ type: 'userReactivated', userId: 8 }], again).users.users[0]!.deactivated_at).toBeNull();
   });
 
   it('count a suspension that ended by itself as none', () => {

@@ -65,6 +65,9 @@ export type ModerationAction =
   | { type: 'usersFailed'; query: string; error: string }
   | { type: 'userSuspended'; userId: number; suspended: Suspension }
   | { type: 'userUnsuspended'; userId: number }
+  /** Left the school (`user_deactivated`) at `at`, or back (`user_reactivated`). */
+  | { type: 'userDeactivated'; userId: number; at: string }
+  | { type: 'userReactivated'; userId: number }
   | { type: 'erasureStarted'; userId: number; requestedAt: string }
   /** `user_erased` at `at`: every message and file of theirs is gone. */
   | { type: 'userErased'; userId: number; at: string };
@@ -190,6 +193,10 @@ function usersReducer(search: UserSearch, action: ModerationAction): UserSearch 
       return changeUser(search, action.userId, (u) => ({ ...u, suspended: action.suspended }));
     case 'userUnsuspended':
       return changeUser(search, action.userId, (u) => ({ ...u, suspended: null }));
+    case 'userDeactivated':
+      return changeUser(search, action.userId, (u) => (u.deactivated_at ? u : { ...u, deactivated_at: action.at }));
+    case 'userReactivated':
+      return changeUser(search, action.userId, (u) => ({ ...u, deactivated_at: null }));
     case 'erasureStarted':
       return changeUser(search, action.userId, (u) =>
         u.erasure ? u : { ...u, erasure: { requested_at: action.requestedAt, completed_at: null } },
@@ -242,12 +249,14 @@ export function openReportsBadge(known: { count: number; more: boolean } | null,
 export type AccountState =
   | { kind: 'erased' }
   | { kind: 'erasing' }
+  | { kind: 'deactivated'; since: string }
   | { kind: 'suspended'; suspension: Suspension }
   | { kind: 'active' };
 
 export function accountState(user: AdminUser, now: number): AccountState {
   if (user.erasure?.completed_at) return { kind: 'erased' };
   if (user.erasure) return { kind: 'erasing' };
+  if (user.deactivated_at) return { kind: 'deactivated', since: user.deactivated_at };
   const { suspended } = user;
   if (suspended && (suspended.until === null || Date.parse(suspended.until) > now)) {
     return { kind: 'suspended', suspension: suspended };
@@ -255,14 +264,30 @@ export function accountState(user: AdminUser, now: number): AccountState {
   return { kind: 'active' };
 }
 
-/** What an admin may do to a person: never to an admin (422), nothing once erased or being erased. */
-export function accountActions(user: AdminUser, now: number): { suspend: boolean; unsuspend: boolean; erase: boolean } {
+/** What an admin may do to a person. */
+export interface AccountActions {
+  suspend: boolean;
+  unsuspend: boolean;
+  /** They left the school (or came back): never an admin, whom the school's directory deactivates. */
+  deactivate: boolean;
+  reactivate: boolean;
+  erase: boolean;
+}
+
+/**
+ * What an admin may do to a person: never to an admin (422), nothing once erased or being
+ * erased; someone who left is reactivated, not suspended.
+ */
+export function accountActions(user: AdminUser, now: number): AccountActions {
   const state = accountState(user, now);
   const admin = user.role === 'admin';
   const gone = state.kind === 'erased' || state.kind === 'erasing';
+  const left = state.kind === 'deactivated';
   return {
-    suspend: !admin && !gone && state.kind !== 'suspended',
+    suspend: !admin && !gone && !left && state.kind !== 'suspended',
     unsuspend: !admin && state.kind === 'suspended',
+    deactivate: !admin && !gone && !left,
+    reactivate: !admin && left,
     erase: !admin && !gone,
   };
 }

@@ -2,8 +2,8 @@
 // the session cookie, `{"error", "code"}` refusals as ApiError).
 //
 // Everyone but admins may report a message of someone else (once). Admins hide and unhide
-// messages, list reports and flags (and clear them), keep the school's list of flag terms, list people, suspend and unsuspend accounts and erase a person's
-// data. Any participant (and admins) may export a chat: a plain link the browser downloads.
+// messages, list reports and flags (and clear them), keep the school's list of flag terms, list people, suspend and unsuspend accounts, deactivate
+// those who left (and hand a departed teacher's chats to a successor) and erase a person's data. Any participant (and admins) may export a chat: a plain link the browser downloads.
 
 import {
   type AdminUser,
@@ -16,6 +16,7 @@ import {
   type Reason,
   type ReportCreated,
   type ReportList,
+  type Successor,
   type SuspendRequest,
   request,
 } from '../api';
@@ -98,6 +99,21 @@ export async function suspendUser(userId: number, reason: string, until: string 
 
 export async function unsuspendUser(userId: number): Promise<void> {
   await request<void>('POST', `/api/admin/users/${userId}/unsuspend`);
+}
+
+/** A person left the school (204, again: 204): they cannot sign in; nothing is deleted. Admins cannot be (422). */
+export async function deactivateUser(userId: number): Promise<void> {
+  await request<void>('POST', `/api/admin/users/${userId}/deactivate`);
+}
+
+export async function reactivateUser(userId: number): Promise<void> {
+  await request<void>('POST', `/api/admin/users/${userId}/reactivate`);
+}
+
+/** Gives a departed teacher's direct chat, with its history, to another teacher (409 `pair_has_chat`: they have one). */
+export async function handOverChat(chatId: number, teacherId: number): Promise<void> {
+  const body: Successor = { teacher_id: teacherId };
+  await request<unknown>('POST', `/api/admin/chats/${chatId}/hand-over`, body);
 }
 
 /** Starts erasing a person's data (202): their messages, files, name and email; they can no longer sign in. */

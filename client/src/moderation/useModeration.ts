@@ -1,7 +1,7 @@
 // An admin's moderation view (moderation.ts): the open flags and reports, loaded when the
 // workspace starts (for the header's badge) and kept current by the stream (useWorkspace applies what
 // dispatch.ts returns for it), every report when asked for, the people an admin searches, and
-// what an admin does: hide and unhide messages, clear a report or flag, suspend, unsuspend and erase people. Each
+// what an admin does: hide and unhide messages, clear a report or flag, suspend, unsuspend, deactivate, reactivate and erase people. Each
 // change is shown as soon as the server accepted it; the stream's event that follows changes
 // nothing more. For anyone else it stays empty and asks nothing.
 
@@ -13,8 +13,10 @@ import {
   adminReports,
   adminUsers,
   clearReport,
+  deactivateUser,
   eraseUser,
   hideMessage,
+  reactivateUser,
   suspendUser,
   unhideMessage,
   unsuspendUser,
@@ -41,6 +43,9 @@ export interface Moderation {
   clear: (reportId: number) => Promise<void>;
   suspend: (userId: number, reason: string, until: string | null) => Promise<void>;
   unsuspend: (userId: number) => Promise<void>;
+  /** They left the school: they cannot sign in, their streams end; nothing is deleted. */
+  deactivate: (userId: number) => Promise<void>;
+  reactivate: (userId: number) => Promise<void>;
   erase: (userId: number, reason: string) => Promise<void>;
 }
 
@@ -154,6 +159,22 @@ export function useModeration(store: Store): Moderation {
     [attempt],
   );
 
+  const deactivate = useCallback(
+    async (userId: number) => {
+      await attempt(() => deactivateUser(userId));
+      dispatch({ type: 'userDeactivated', userId, at: new Date().toISOString() });
+    },
+    [attempt],
+  );
+
+  const reactivate = useCallback(
+    async (userId: number) => {
+      await attempt(() => reactivateUser(userId));
+      dispatch({ type: 'userReactivated', userId });
+    },
+    [attempt],
+  );
+
   const erase = useCallback(
     async (userId: number, reason: string) => {
       const started = await attempt(() => eraseUser(userId, reason));
@@ -173,6 +194,8 @@ export function useModeration(store: Store): Moderation {
     clear,
     suspend,
     unsuspend,
+    deactivate,
+    reactivate,
     erase,
   };
 }

@@ -71,6 +71,18 @@ export function moderationOutcome(event: ModerationEvent, state: DispatchState):
       return {
         moderation: adminOnly([{ type: 'userErased', userId: event.userId, at: new Date(state.now).toISOString() }]),
       };
+    // Someone left the school or came back: an admin's People tab says so, and their list is
+    // fetched again (a departed teacher's chats await a hand-over, a student's are archived).
+    case 'user_deactivated':
+      return {
+        moderation: adminOnly([{ type: 'userDeactivated', userId: event.userId, at: new Date(state.now).toISOString() }]),
+        effects: isAdmin ? [{ type: 'refreshChats' }] : [],
+      };
+    case 'user_reactivated':
+      return {
+        moderation: adminOnly([{ type: 'userReactivated', userId: event.userId }]),
+        effects: isAdmin ? [{ type: 'refreshChats' }] : [],
+      };
     case 'chat_exported':
       return {};
   }

@@ -6,7 +6,9 @@
 //   get who hid it and why.
 // - `message_reported`, `message_flagged` (a report without a reporter: the system's, with its
 //   cause), `report_cleared`, `user_suspended`, `user_unsuspended`, `user_erased`, `chat_exported`:
-//   to admins, and `user_erasure_requested` (the erased person's own streams end then). A
+//   to admins, and `user_erasure_requested` (the erased person's own streams end then);
+//   `user_deactivated` and `user_reactivated` (someone left the school, or came back) to admins
+//   and the person, whose streams the first ends. A
 //   suspension reaches the person's own streams too, which then end; on reconnecting, `GET
 //   /api/me` tells them.
 
@@ -39,6 +41,8 @@ export const MODERATION_EVENT_TYPES = [
   'user_unsuspended',
   'user_erasure_requested',
   'user_erased',
+  'user_deactivated',
+  'user_reactivated',
   'chat_exported',
 ] as const;
 
@@ -52,6 +56,7 @@ export type ModerationEvent =
   | { type: 'user_unsuspended'; position: number; userId: number }
   | { type: 'user_erasure_requested'; position: number; userId: number }
   | { type: 'user_erased'; position: number; userId: number }
+  | { type: 'user_deactivated' | 'user_reactivated'; position: number; userId: number }
   | { type: 'chat_exported'; position: number; chatId: number; actorId: number | null; format: string; at: string };
 
 type Schemas = components['schemas'];
@@ -149,7 +154,9 @@ export function parseModerationEvent(type: string, body: Json, position: number)
     }
     case 'user_unsuspended':
     case 'user_erasure_requested':
-    case 'user_erased': {
+    case 'user_erased':
+    case 'user_deactivated':
+    case 'user_reactivated': {
       const data = userData(body);
       return data && { type, position, userId: data.user_id };
     }
