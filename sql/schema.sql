@@ -3511,6 +3511,37 @@ $$;
 
 
 --
+-- Name: lessons_check_pair(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.lessons_check_pair() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.status = 'completed'
+       AND (NEW.teacher_id, NEW.student_id) IS DISTINCT FROM (OLD.teacher_id, OLD.student_id) THEN
+        RAISE EXCEPTION 'lesson % was completed: its teacher and student stay (the chat it opened is theirs)', OLD.id
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM users u WHERE u.id = NEW.teacher_id AND u.role = 'teacher')
+       OR NOT EXISTS (SELECT 1 FROM users u WHERE u.id = NEW.student_id AND u.role = 'student') THEN
+        RAISE EXCEPTION 'a lesson is a teacher''s with a student: user % is no teacher or user % no student',
+            NEW.teacher_id, NEW.student_id USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: FUNCTION lessons_check_pair(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.lessons_check_pair() IS 'A lesson''s teacher is a teacher and its student a student (the integration API and the import may write lessons, so the database holds this, not only the server); a completed lesson keeps its pair, since the chat it opened is that pair''s. In Rust: provisioning::lessons (422 person_role_mismatch, 409 lesson_completed).';
+
+
+--
 -- Name: lessons_create_chat(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -6768,6 +6799,13 @@ CREATE TRIGGER events_member_rule BEFORE INSERT ON public.events FOR EACH ROW WH
 CREATE TRIGGER events_redaction_only BEFORE UPDATE ON public.events FOR EACH ROW EXECUTE FUNCTION public.events_redaction_only();
 
 ALTER TABLE public.events ENABLE ALWAYS TRIGGER events_redaction_only;
+
+
+--
+-- Name: lessons lessons_check_pair; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER lessons_check_pair BEFORE INSERT OR UPDATE OF teacher_id, student_id ON public.lessons FOR EACH ROW EXECUTE FUNCTION public.lessons_check_pair();
 
 
 --
