@@ -39,7 +39,7 @@ pub async fn follow_users(
         };
         match roles {
             Ok(roles) => {
-                let changed = hub.close_changed(&roles);
+                let changed = hub.close_changed(&present, &roles);
                 if !changed.is_empty() {
                     tracing::info!(users = ?changed, "closed the streams of users who are gone or have another role");
                 }

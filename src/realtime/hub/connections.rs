@@ -166,13 +166,16 @@ impl Hub {
         self.state().open.keys().copied().collect()
     }
 
-    /// Ends every connection whose user is not in `roles` (deleted) or has another role there
-    /// than the connection was opened with, and returns those users. Such a stream ends as a
-    /// slow consumer's does, and its client reconnects and is authorized afresh.
-    pub fn close_changed(&self, roles: &HashMap<i64, Role>) -> Vec<i64> {
+    /// Ends every connection of a user of `checked` who is not in `roles` (deleted) or has
+    /// another role there than the connection was opened with, and returns those users. Such a
+    /// stream ends as a slow consumer's does, and its client reconnects and is authorized
+    /// afresh. A user who opened their first stream after `checked` was taken was not read, so
+    /// their streams stay (the next check reads them).
+    pub fn close_changed(&self, checked: &[i64], roles: &HashMap<i64, Role>) -> Vec<i64> {
+        let checked: std::collections::HashSet<i64> = checked.iter().copied().collect();
         let mut changed = Vec::new();
         let mut keep = |c: &Connection| {
-            let unchanged = roles.get(&c.user) == Some(&c.role);
+            let unchanged = !checked.contains(&c.user) || roles.get(&c.user) == Some(&c.role);
             if !unchanged {
                 changed.push(c.user);
             }
