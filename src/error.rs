@@ -372,6 +372,7 @@ impl From<AppendError> for AppError {
                 Self::Forbidden(message).with_code(Code::TeacherDeparted)
             }
             AppendError::Refused(message, Refusal::PairHasChat) => Self::Conflict(message).with_code(Code::PairHasChat),
+            AppendError::Refused(message, Refusal::Erased) => Self::Conflict(message),
             AppendError::Refused(message, Refusal::Deactivated) => {
                 Self::Unauthorized(message).with_code(Code::AccountDeactivated)
             }

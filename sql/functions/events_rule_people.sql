@@ -67,7 +67,8 @@ BEGIN
         RAISE EXCEPTION 'user % does not exist', coalesce(e.payload -> 'user_id', 'null') USING ERRCODE = 'no_data_found';
     END IF;
     IF person.erasure_requested_at IS NOT NULL THEN
-        RAISE EXCEPTION 'user % is being erased, or was', person.id USING ERRCODE = 'object_not_in_prerequisite_state';
+        RAISE EXCEPTION 'user % is being erased, or was: nothing more is provisioned about them', person.id
+            USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'person_erased';
     END IF;
 
     CASE e.type

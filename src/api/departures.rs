@@ -33,8 +33,9 @@ pub fn router() -> Router<AppState> {
 /// Deactivating again is a no-op (204 too).
 #[utoipa::path(post, path = "/api/admin/users/{id}/deactivate", tag = "moderation", params(("id" = i64, Path)),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody, description = "an admin"),
-              (status = 429, body = ErrorBody)))]
+              (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "`conflict`: someone being erased, or erased"),
+              (status = 422, body = ErrorBody, description = "an admin"), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, target = id))]
 pub async fn deactivate(
     State(state): State<AppState>,
@@ -52,8 +53,9 @@ pub async fn deactivate(
 /// A no-op for one who is active.
 #[utoipa::path(post, path = "/api/admin/users/{id}/reactivate", tag = "moderation", params(("id" = i64, Path)),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody, description = "an admin"),
-              (status = 429, body = ErrorBody)))]
+              (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "`conflict`: someone being erased, or erased"),
+              (status = 422, body = ErrorBody, description = "an admin"), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, target = id))]
 pub async fn reactivate(
     State(state): State<AppState>,

@@ -83,6 +83,8 @@ pub enum Refusal {
     PairHasChat,
     /// Its actor is deactivated (they left the school).
     Deactivated,
+    /// The person it is about is being erased, or was: nothing more is said of them.
+    Erased,
 }
 
 impl From<tokio_postgres::Error> for AppendError {
@@ -117,6 +119,7 @@ impl From<tokio_postgres::Error> for AppendError {
             Some("teacher_departed") => Refusal::TeacherDeparted,
             Some("account_deactivated") => Refusal::Deactivated,
             Some("pair_has_chat") => Refusal::PairHasChat,
+            Some("person_erased") => Refusal::Erased,
             _ => refusal,
         };
         let message = match db.constraint() {

@@ -65,3 +65,17 @@ async fn a_deactivated_person_cannot_sign_in() {
     let listed = users["users"].as_array().expect("users").iter().find(|u| u["id"] == student.id).cloned();
     assert!(listed.expect("listed")["deactivated_at"].is_string(), "{users}");
 }
+
+#[tokio::test]
+async fn someone_being_erased_is_neither_deactivated_nor_reactivated() {
+    let a = TestApp::spawn().await;
+    let (student, admin) = (a.user("student", "Student").await, a.user("admin", "Admin").await);
+    let path = format!("/api/admin/users/{}/erase", student.id);
+    let (status, body) = super::post(&a, &admin, &path, json!({ "reason": "asked" })).await;
+    assert_eq!(status, 202, "{body}");
+    for on in [true, false] {
+        let (status, body) = deactivate(&a, &admin, &student, on).await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("conflict")), "{body}");
+    }
+    audit_is_clean(&a).await;
+}
