@@ -1318,6 +1318,13 @@ difference.';
 
 
 --
+-- Name: COLUMN events.actor_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.events.actor_id IS 'Who appended the event: a user (events_before_insert refuses any other id), or NULL for the system or a provisioning client.';
+
+
+--
 -- Name: events_apply(public.events); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1580,20 +1587,24 @@ BEGIN
         RETURN NEW;
     END IF;
 
-    -- Nobody suspended, or whose erasure was asked for, appends anything but a read marker or
-    -- a setting of their own (a plain message's sender is checked by events_after_insert);
-    -- nobody deactivated (who left the school: their sessions have ended, and what they
-    -- scheduled or quiet hours held for them is refused when it comes due) either. One lookup.
-    IF NEW.actor_id IS NOT NULL
-       AND NEW.type NOT IN ('chat_read', 'chat_muted', 'chat_unmuted', 'chat_archived', 'chat_unarchived') THEN
+    -- An actor is a user (a plain message's sender is a member: events_after_insert). Nobody
+    -- suspended, or whose erasure was asked for, appends anything but a read marker or a
+    -- setting of their own; nobody deactivated (who left the school: their sessions have
+    -- ended, and what they scheduled or quiet hours held for them is refused when it comes
+    -- due) either. One lookup.
+    IF NEW.actor_id IS NOT NULL THEN
         SELECT u.suspended_until > NEW.created_at OR u.erasure_requested_at IS NOT NULL, u.deactivated_at IS NOT NULL
         INTO barred, departed FROM users u WHERE u.id = NEW.actor_id;
-        IF departed THEN
-            RAISE EXCEPTION 'user % is deactivated: they left the school', NEW.actor_id
-                USING ERRCODE = 'insufficient_privilege', HINT = 'account_deactivated';
-        ELSIF barred THEN
-            RAISE EXCEPTION 'user % is suspended: they may read, not write', NEW.actor_id
-                USING ERRCODE = 'insufficient_privilege', HINT = 'account_suspended';
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'user % does not exist', NEW.actor_id USING ERRCODE = 'foreign_key_violation';
+        ELSIF NEW.type NOT IN ('chat_read', 'chat_muted', 'chat_unmuted', 'chat_archived', 'chat_unarchived') THEN
+            IF departed THEN
+                RAISE EXCEPTION 'user % is deactivated: they left the school', NEW.actor_id
+                    USING ERRCODE = 'insufficient_privilege', HINT = 'account_deactivated';
+            ELSIF barred THEN
+                RAISE EXCEPTION 'user % is suspended: they may read, not write', NEW.actor_id
+                    USING ERRCODE = 'insufficient_privilege', HINT = 'account_suspended';
+            END IF;
         END IF;
     END IF;
 
@@ -1649,7 +1660,9 @@ raises with an SQLSTATE the application maps to an HTTP status (and, where a cli
 it, a HINT naming the API''s error code); "a no-op" returns NULL, so no event is appended and
 nothing is announced.
 
-Nobody suspended (users.suspended_until ahead) or whose erasure was asked for appends anything
+An actor is a user: an unknown actor_id is refused (foreign_key_violation; a plain message''s
+sender must be a member, which events_after_insert checks). Nobody suspended
+(users.suspended_until ahead) or whose erasure was asked for appends anything
 but chat_read and their own chat settings (chat_muted, chat_unmuted, chat_archived,
 chat_unarchived), nor anyone deactivated (users.deactivated_at set: they left the school; HINT
 account_deactivated; a plain message''s sender is checked by events_after_insert).
@@ -2034,6 +2047,20 @@ CREATE TABLE public.messages (
     CONSTRAINT messages_purge_cause CHECK ((purge_cause = ANY (ARRAY['retention'::text, 'erasure'::text]))),
     CONSTRAINT messages_purged_empty CHECK (((purged_at IS NULL) OR ((content = ''::text) AND (attachments IS NULL))))
 );
+
+
+--
+-- Name: COLUMN messages.chat_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.messages.chat_id IS 'The chat (chats.id) of the message_created event: its sender was a member then (events_after_insert).';
+
+
+--
+-- Name: COLUMN messages.sender_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.messages.sender_id IS 'The author (users.id): the actor of the message_created event, a member of the chat when it was appended.';
 
 
 --
@@ -6959,14 +6986,6 @@ ALTER TABLE ONLY public.closure_requests
 
 
 --
--- Name: events events_actor_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.events
-    ADD CONSTRAINT events_actor_id_fkey FOREIGN KEY (actor_id) REFERENCES public.users(id);
-
-
---
 -- Name: flag_terms flag_terms_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -7132,46 +7151,6 @@ ALTER TABLE ONLY public.message_reactions
 
 ALTER TABLE ONLY public.message_reactions
     ADD CONSTRAINT message_reactions_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
-
-
---
--- Name: messages messages_chat_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.messages
-    ADD CONSTRAINT messages_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES public.chats(id);
-
-
---
--- Name: messages messages_deleted_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.messages
-    ADD CONSTRAINT messages_deleted_by_fkey FOREIGN KEY (deleted_by) REFERENCES public.users(id);
-
-
---
--- Name: messages messages_hidden_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.messages
-    ADD CONSTRAINT messages_hidden_by_fkey FOREIGN KEY (hidden_by) REFERENCES public.users(id);
-
-
---
--- Name: messages messages_reply_to_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.messages
-    ADD CONSTRAINT messages_reply_to_id_fkey FOREIGN KEY (reply_to_id) REFERENCES public.messages(id);
-
-
---
--- Name: messages messages_sender_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.messages
-    ADD CONSTRAINT messages_sender_id_fkey FOREIGN KEY (sender_id) REFERENCES public.users(id);
 
 
 --

@@ -23,20 +23,24 @@ BEGIN
         RETURN NEW;
     END IF;
 
-    -- Nobody suspended, or whose erasure was asked for, appends anything but a read marker or
-    -- a setting of their own (a plain message's sender is checked by events_after_insert);
-    -- nobody deactivated (who left the school: their sessions have ended, and what they
-    -- scheduled or quiet hours held for them is refused when it comes due) either. One lookup.
-    IF NEW.actor_id IS NOT NULL
-       AND NEW.type NOT IN ('chat_read', 'chat_muted', 'chat_unmuted', 'chat_archived', 'chat_unarchived') THEN
+    -- An actor is a user (a plain message's sender is a member: events_after_insert). Nobody
+    -- suspended, or whose erasure was asked for, appends anything but a read marker or a
+    -- setting of their own; nobody deactivated (who left the school: their sessions have
+    -- ended, and what they scheduled or quiet hours held for them is refused when it comes
+    -- due) either. One lookup.
+    IF NEW.actor_id IS NOT NULL THEN
         SELECT u.suspended_until > NEW.created_at OR u.erasure_requested_at IS NOT NULL, u.deactivated_at IS NOT NULL
         INTO barred, departed FROM users u WHERE u.id = NEW.actor_id;
-        IF departed THEN
-            RAISE EXCEPTION 'user % is deactivated: they left the school', NEW.actor_id
-                USING ERRCODE = 'insufficient_privilege', HINT = 'account_deactivated';
-        ELSIF barred THEN
-            RAISE EXCEPTION 'user % is suspended: they may read, not write', NEW.actor_id
-                USING ERRCODE = 'insufficient_privilege', HINT = 'account_suspended';
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'user % does not exist', NEW.actor_id USING ERRCODE = 'foreign_key_violation';
+        ELSIF NEW.type NOT IN ('chat_read', 'chat_muted', 'chat_unmuted', 'chat_archived', 'chat_unarchived') THEN
+            IF departed THEN
+                RAISE EXCEPTION 'user % is deactivated: they left the school', NEW.actor_id
+                    USING ERRCODE = 'insufficient_privilege', HINT = 'account_deactivated';
+            ELSIF barred THEN
+                RAISE EXCEPTION 'user % is suspended: they may read, not write', NEW.actor_id
+                    USING ERRCODE = 'insufficient_privilege', HINT = 'account_suspended';
+            END IF;
         END IF;
     END IF;
 
@@ -87,7 +91,9 @@ raises with an SQLSTATE the application maps to an HTTP status (and, where a cli
 it, a HINT naming the API''s error code); "a no-op" returns NULL, so no event is appended and
 nothing is announced.
 
-Nobody suspended (users.suspended_until ahead) or whose erasure was asked for appends anything
+An actor is a user: an unknown actor_id is refused (foreign_key_violation; a plain message''s
+sender must be a member, which events_after_insert checks). Nobody suspended
+(users.suspended_until ahead) or whose erasure was asked for appends anything
 but chat_read and their own chat settings (chat_muted, chat_unmuted, chat_archived,
 chat_unarchived), nor anyone deactivated (users.deactivated_at set: they left the school; HINT
 account_deactivated; a plain message''s sender is checked by events_after_insert).

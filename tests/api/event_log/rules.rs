@@ -131,3 +131,33 @@ async fn the_log_refuses_what_the_rules_forbid() {
     let count: i64 = app.sql.query_one("SELECT count(*) FROM events", &[]).await.expect("count").get(0);
     assert_eq!(count, 2);
 }
+
+/// An event's actor is a user: the log decides it (no foreign key checks each row), for a
+/// plain message (its sender must be a member) and for every other event.
+#[tokio::test]
+async fn an_actor_who_is_no_user_is_refused() {
+    let app = TestApp::spawn().await;
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
+    let chat = app.chat(&teacher, &student).await;
+    let message = app.send(&student, chat, "mine").await;
+    let nobody = 987_654_321_i64;
+    let appends = [
+        ("message_created", serde_json::json!({ "content": "plain" }), SqlState::INSUFFICIENT_PRIVILEGE),
+        ("message_created", serde_json::json!({ "content": "@T" }), SqlState::FOREIGN_KEY_VIOLATION),
+        ("chat_read", serde_json::json!({ "message_id": message }), SqlState::FOREIGN_KEY_VIOLATION),
+        ("message_deleted", serde_json::json!({ "message_id": message }), SqlState::FOREIGN_KEY_VIOLATION),
+    ];
+    for (kind, payload, code) in appends {
+        let error = app
+            .sql
+            .execute(
+                "INSERT INTO events (chat_id, actor_id, type, payload) VALUES ($1, $2, $3, $4)",
+                &[&chat, &nobody, &kind, &payload],
+            )
+            .await
+            .expect_err(kind);
+        assert_eq!(error.code(), Some(&code), "{kind} {payload}: {error:?}");
+    }
+    let count: i64 = app.sql.query_one("SELECT count(*) FROM events", &[]).await.expect("count").get(0);
+    assert_eq!(count, 2);
+}
