@@ -91,7 +91,8 @@ const http = createServer((req, res) => {
 const io = new Server(http);
 io.adapter(createAdapter(pool));
 
-// A socket authenticates in its handshake (`auth: { token }`) and joins the rooms of its chats.
+// A socket authenticates in its handshake (`auth: { token }`) and joins the rooms of its chats;
+// `joined` tells it that it now gets their messages.
 io.use((socket, next) => {
   const user = userOf(socket.handshake.auth?.token);
   if (user === null) return next(new Error("unauthorized"));
@@ -104,6 +105,7 @@ io.on("connection", async (socket) => {
       socket.data.user,
     ]);
     socket.join(rows.map((r) => `chat:${r.id}`));
+    socket.emit("joined", rows.length);
   } catch (err) {
     console.error(err);
     socket.disconnect(true);

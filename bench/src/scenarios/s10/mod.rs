@@ -5,7 +5,8 @@
 //! tutorchat's two replicas (group commit), then on the same PostgreSQL the peer's two Node
 //! instances in tables of their own, or the other way round (tutorchat first in odd rounds).
 //! Each side's rows are counted before and after its run: what wrk saw answered must have
-//! landed. The target: tutorchat ≥ 5× the peer's messages/s.
+//! landed; and a member's socket on the peer's second instance must receive every message of
+//! its chat, half of which reach it only through the adapter. The target: tutorchat ≥ 5× the peer's messages/s.
 
 mod peer;
 mod wrk;
@@ -15,6 +16,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio_postgres::Client;
 
+pub use peer::Delivered;
 pub use wrk::Side;
 
 use super::{Cluster, Server};
@@ -32,6 +34,9 @@ pub struct S10 {
     pub chats: i64,
     pub tutorchat: Side,
     pub socketio: Side,
+    /// What a member's socket on the peer's second instance received of its chat's messages.
+    #[serde(default)]
+    pub delivered: Delivered,
     /// The side that ran first in this round.
     pub first: String,
     #[serde(default)]
@@ -73,7 +78,7 @@ pub async fn s10(server: &Server, round: usize, run: Duration) -> anyhow::Result
     let chats = std::env::temp_dir().join(format!("tutorchat-bench-s10-{}.chats", std::process::id()));
     wrk::chats_file(&pairs, &chats)?;
     let tutorchat_first = round.is_multiple_of(2);
-    let (mut tutorchat, mut socketio) = (Side::default(), Side::default());
+    let (mut tutorchat, mut socketio, mut delivered) = (Side::default(), Side::default(), Default::default());
     for turn in 0..2 {
         let keys = format!("r{round}-t{turn}");
         if (turn == 0) == tutorchat_first {
@@ -83,12 +88,27 @@ pub async fn s10(server: &Server, round: usize, run: Duration) -> anyhow::Result
             report(server, "tutorchat", &tutorchat);
         } else {
             let peer = peer::Peer::start(cluster.topology().postgres().socket_dir(), 2).await?;
+            let (chat, member) = (pairs[0].chat, &pairs[0].student);
+            let listener = peer::Listener::start(&peer.urls[1], member).await?;
             let side =
                 measured("SELECT count(*) FROM peer_messages", &cluster.sql, wrk::run(&peer.urls, &chats, &keys, run))
                     .await;
+            let landed: i64 =
+                cluster.sql.query_one("SELECT count(*) FROM peer_messages WHERE chat_id = $1", &[&chat]).await?.get(0);
+            let received = listener.received(landed).await;
             peer.stop().await;
             socketio = side?;
+            delivered = peer::Delivered { chat, landed, received: received? };
             report(server, "socket.io", &socketio);
+            eprintln!(
+                "S10 socket.io: a member's socket on instance 2 received {} of chat {chat}'s {landed}",
+                delivered.received
+            );
+            anyhow::ensure!(
+                delivered.received >= landed && landed > 0,
+                "the peer delivered {} of chat {chat}'s {landed} messages to a member's socket",
+                delivered.received
+            );
         }
     }
     let _ = std::fs::remove_file(&chats);
@@ -99,6 +119,7 @@ pub async fn s10(server: &Server, round: usize, run: Duration) -> anyhow::Result
         chats: CHATS,
         tutorchat,
         socketio,
+        delivered,
         first: if tutorchat_first { "tutorchat" } else { "socket.io" }.to_owned(),
         revision: server.revision.clone(),
     };

@@ -5,8 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, ChildStdout};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout};
 use tokio_postgres::Client;
 
 use crate::load::{Pair, SECRET};
@@ -88,5 +91,55 @@ impl Peer {
         for (child, _) in &mut self.instances {
             let _ = child.kill().await;
         }
+    }
+}
+
+/// What one member's socket on the second instance received of its chat's messages, which wrk
+/// posted through both instances: the half posted through the first reached it only through
+/// the PostgreSQL adapter.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct Delivered {
+    pub chat: i64,
+    /// The chat's messages that landed.
+    pub landed: i64,
+    pub received: i64,
+}
+
+/// A member's socket (`listen.js`) counting the messages of its chats.
+pub struct Listener {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Lines<BufReader<ChildStdout>>,
+}
+
+impl Listener {
+    /// Connected, and in its chats' rooms, when this returns.
+    pub async fn start(url: &str, token: &str) -> anyhow::Result<Self> {
+        let mut child = tokio::process::Command::new("node")
+            .arg(project().join("listen.js"))
+            .args([url, token])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()?;
+        let stdin = child.stdin.take().ok_or_else(|| anyhow::anyhow!("the listener's stdin"))?;
+        let stdout = child.stdout.take().ok_or_else(|| anyhow::anyhow!("the listener's stdout"))?;
+        let mut lines = BufReader::new(stdout).lines();
+        let joined = tokio::time::timeout(Duration::from_secs(10), lines.next_line()).await;
+        anyhow::ensure!(
+            matches!(&joined, Ok(Ok(Some(line))) if line == "joined"),
+            "the peer's socket did not join its chats within 10 s ({joined:?})"
+        );
+        Ok(Self { child, stdin, lines })
+    }
+
+    /// How many messages it received, once it has `landed` (or 10 s have passed).
+    pub async fn received(mut self, landed: i64) -> anyhow::Result<i64> {
+        self.stdin.write_all(format!("{landed}\n").as_bytes()).await?;
+        let line = tokio::time::timeout(Duration::from_secs(20), self.lines.next_line()).await??.unwrap_or_default();
+        let _ = self.child.wait().await;
+        line.strip_prefix("received ")
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| anyhow::anyhow!("the peer's socket printed {line:?}"))
     }
 }
