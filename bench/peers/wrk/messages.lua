@@ -9,8 +9,10 @@
 -- tutorchat wants one, the peer ignores it). `done` prints how many answers were not 201 as
 -- `non-201 <n>` (wrk's own "Non-2xx" line would count a 200 as a success).
 
-local chats, prefix, n, errors = {}, "wrk", 0, 0
+local chats, prefix, n = {}, "wrk", 0
 local threads = {}
+-- A global, not a local: `done` reads each thread's with thread:get, which sees globals only.
+errors = 0
 
 function setup(thread)
   thread:set("id", #threads + 1)
