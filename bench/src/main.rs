@@ -10,6 +10,7 @@
 //!     cargo run --release -p tutorchat-bench -- --only s8                     # search, and its cost to S1
 //!     cargo run --release -p tutorchat-bench -- --only s8s --chats 10000 --out /tmp/b  # S8's searches, smaller
 //!     cargo run --release -p tutorchat-bench -- --only s1-audience            # S1 to 2 and to 2,000 members
+//!     cargo run --release -p tutorchat-bench -- --only s10                    # against socket.io, driven by wrk
 //!
 //! (`hold` is internal: S3 runs the tool again as helper processes that hold streams open.)
 //!
@@ -34,7 +35,7 @@ struct Cli {
     /// `run` (default) or `report` (regenerate docs from the last results only).
     #[arg(default_value = "run")]
     action: String,
-    /// Comma-separated scenarios to run (s1,s2,s3,s4,s5,s6,s7,s8; s3u: only S3's one-stream-per-user part; s4 and s6 run together, on one data set, and s7 after them on the same one, or on a data set seeded for it alone; s8 seeds a data set of its own, with words; s8s: only S8's searches, s8w: only its S1 with and without search; s9: S1 with and without flag terms; s1-audience: S1 to a direct chat and to announcements of 2 and 2,000 members); the others keep their last results.
+    /// Comma-separated scenarios to run (s1,s2,s3,s4,s5,s6,s7,s8; s3u: only S3's one-stream-per-user part; s4 and s6 run together, on one data set, and s7 after them on the same one, or on a data set seeded for it alone; s8 seeds a data set of its own, with words; s8s: only S8's searches, s8w: only its S1 with and without search; s9: S1 with and without flag terms; s1-audience: S1 to a direct chat and to announcements of 2 and 2,000 members; s10: against socket.io with its PostgreSQL adapter, both driven by wrk); the others keep their last results.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Short runs and small data sets: a smoke test of the tool, not a measurement.
@@ -108,7 +109,10 @@ pub struct Results {
     /// S1 by audience: a message to a direct chat, to an announcement of 2 and of 2,000 members.
     #[serde(default)]
     pub s1_audience: Option<scenarios::S1Audience>,
-    /// Every round of each scenario, by scenario ("s1" … "s8"; "s8-writes": S8's S1 with and
+    /// S10: against socket.io with its PostgreSQL adapter, both driven by wrk.
+    #[serde(default)]
+    pub s10: Option<scenarios::S10>,
+    /// Every round of each scenario, by scenario ("s1" … "s10"; "s8-writes": S8's S1 with and
     /// without search), from the run that measured it.
     #[serde(default)]
     pub rounds: std::collections::BTreeMap<String, rounds::Rounds>,
@@ -268,6 +272,15 @@ async fn main() -> anyhow::Result<()> {
             .await?;
             results.rounds.insert("s1-audience".into(), measured.rounds.clone());
             results.s1_audience = Some(measured.median());
+            save(&results)?;
+        }
+        if wants("s10") {
+            let s10 = rounds::repeat(&this, reference, repeat, |server, round| async move {
+                scenarios::s10(&server, round, run).await
+            })
+            .await?;
+            results.rounds.insert("s10".into(), s10.rounds.clone());
+            results.s10 = Some(s10.median());
             save(&results)?;
         }
         results.machine = Some(report::Machine::describe());

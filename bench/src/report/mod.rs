@@ -1,7 +1,7 @@
 //! docs/benchmarks.md and its SVG charts, generated from docs/bench/results.json.
 //!
 //! This file is the page's frame and the helpers its sections share; each scenario's section
-//! (its text, chart and the targets it judges) is a file of its own, `s1.rs` … `s9.rs`, so that
+//! (its text, chart and the targets it judges) is a file of its own, `s1.rs` … `s10.rs`, so that
 //! changing what a scenario reports means reading one small file, not the whole page.
 
 mod chart;
@@ -9,6 +9,7 @@ mod intro;
 mod machine;
 mod rounds_table;
 mod s1;
+mod s10;
 mod s1_audience;
 mod s2;
 mod s3;
@@ -105,6 +106,9 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
     }
     if let Some(s9) = &results.s9 {
         s9::section(&mut page, results, s9);
+    }
+    if let Some(s10) = &results.s10 {
+        s10::section(&mut page, results, s10);
     }
     let notes = std::fs::read_to_string(out.join("bench/notes.md")).unwrap_or_default();
     let md = format!(
