@@ -120,6 +120,22 @@ fn targets(targets: &mut Vec<Target>, s1: &S1, round: &str) {
             format!("pgbench, 20 per transaction: {:.0} msg/s", s1.pgbench_twenty_per_transaction),
         ),
     );
+    if let Some(plain) = s1.pgbench_plain_twenty_per_transaction {
+        // Issue 54: the database's own work, without the replicas: the same pgbench both ways.
+        let times = plain / s1.pgbench_twenty_per_transaction.max(1e-9);
+        targets.push(
+            Target::new(
+                &link,
+                "S1: the database's work per message ≤ 2.5× a plain insert (pgbench, 20 per transaction, with the product's triggers ÷ without)".into(),
+                format!("{times:.2}×"),
+                verdict(times <= 2.5),
+            )
+            .against(
+                format!("{times:.2}× ({:.0} msg/s with the triggers{round})", s1.pgbench_twenty_per_transaction),
+                format!("the same rows without them: {plain:.0} msg/s"),
+            ),
+        );
+    }
     let plain = match s1.pgbench_plain_twenty_per_transaction {
         Some(plain) => Target::new(
             &link,

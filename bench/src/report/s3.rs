@@ -80,6 +80,16 @@ fn one_replica_targets(targets: &mut Vec<Target>, link: &str, results: &Results,
         format!("{bytes:.0} bytes at {n}{}", rounds_of(results, "s3")),
         verdict(bytes <= 8192.0 && n >= 19_000),
     ));
+    let per_user = figure_median(results, "s3", &format!("bytes per stream, {n} users"));
+    for (what, bytes) in [("streams of one user", Some(bytes)), ("one stream per user", per_user)] {
+        let Some(bytes) = bytes else { continue };
+        targets.push(Target::new(
+            link,
+            format!("S3: ≤ 3.2 kB per idle stream at ~19,000, {what}"),
+            format!("{bytes:.0} bytes at {n}{}", rounds_of(results, "s3")),
+            verdict(bytes <= 3200.0 && n >= 19_000),
+        ));
+    }
     targets.push(Target::new(
         link,
         "S3: one event reaches ~19,000 connections in ≤ 250 ms".into(),

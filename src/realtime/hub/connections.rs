@@ -110,7 +110,8 @@ impl Hub {
         if admin {
             state.admins.push(connection);
         } else {
-            state.users.entry(user).or_default().push(connection);
+            // Most users have one stream here: room for one, not the four a first push reserves.
+            state.users.entry(user).or_insert_with(|| Vec::with_capacity(1)).push(connection);
         }
         metrics::gauge!(crate::metrics::SSE_CONNECTIONS).increment(1.0);
         let open = state.open.entry(user).or_default();
