@@ -86,6 +86,10 @@ struct Cli {
     count: usize,
     #[arg(long, hide = true, default_value = "127.0.0.1")]
     local_addr: std::net::IpAddr,
+    /// `hold` without `--token`: one stream each for the `count` users from this id on, with
+    /// tokens signed by the benchmark's secret (`scripts/heap-profile --users`).
+    #[arg(long, hide = true)]
+    first_user: Option<i64>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -126,8 +130,13 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     raise_file_limit();
     if cli.action == "hold" {
-        let (url, token) = cli.url.zip(cli.token).ok_or_else(|| anyhow::anyhow!("hold needs --url and --token"))?;
-        return scenarios::hold(url, token, cli.count, cli.local_addr).await;
+        let url = cli.url.ok_or_else(|| anyhow::anyhow!("hold needs --url"))?;
+        let tokens = match (cli.token, cli.first_user) {
+            (Some(token), None) => vec![token],
+            (None, Some(first)) => (first..first + cli.count as i64).map(load::token).collect(),
+            _ => anyhow::bail!("hold needs --token or --first-user"),
+        };
+        return scenarios::hold(url, tokens, cli.count, cli.local_addr).await;
     }
     let results_path = cli.out.join("bench/results.json");
     let mut results: Results =

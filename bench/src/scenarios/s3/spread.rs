@@ -110,10 +110,10 @@ pub async fn s3_spread(server: &Server, round: usize, replicas: usize, per_repli
 /// time, then says "opened <ok> <failed>"; answers each "report" line on stdin with "received
 /// <new_message events> <unix nanos of the last> <streams that ended since they opened>"; exits
 /// when its input ends.
-pub async fn hold(url: String, token: String, count: usize, local: std::net::IpAddr) -> anyhow::Result<()> {
+pub async fn hold(url: String, tokens: Vec<String>, count: usize, local: std::net::IpAddr) -> anyhow::Result<()> {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
     let stop = CancellationToken::new();
-    let streams = load::HeldStreams::open(&load::stream_client(Some(local))?, &url, &[token], count, &stop).await?;
+    let streams = load::HeldStreams::open(&load::stream_client(Some(local))?, &url, &tokens, count, &stop).await?;
     let mut out = tokio::io::stdout();
     let (opened, failed) = (streams.opened.load(Ordering::Relaxed), streams.failed.load(Ordering::Relaxed));
     out.write_all(format!("opened {opened} {failed}\n").as_bytes()).await?;
