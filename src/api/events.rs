@@ -15,7 +15,9 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
+use futures::StreamExt;
 use serde::Deserialize;
+use tokio::time::{Instant, Sleep};
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use crate::auth::{AuthState, AuthUser};
@@ -167,12 +169,14 @@ pub async fn stream(
         replay: None,
         skip_through: head,
         subscription,
-        heartbeat: heartbeat(state.config.sse.heartbeat),
-        expiry: Box::pin(tokio::time::sleep(until(user.expires_at))),
+        timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
+        expires: Instant::now() + until(user.expires_at),
         shutdown: Box::pin(state.shutdown.clone().cancelled_owned()),
         state: state.clone(),
-        user: user.clone(),
+        viewer: crate::access::viewer(&user),
+        user: user.id,
     };
+    stream.rearm();
     match resume.as_deref().map(str::trim) {
         None | Some("") => {}
         Some(raw) => match raw.parse::<i64>() {
@@ -213,17 +217,11 @@ async fn log_head(state: &RealtimeState) -> Result<i64> {
     Ok(store::head(&**client).await?)
 }
 
-/// A comment after every `period` of silence; never a burst of them after a long replay.
-fn heartbeat(period: Duration) -> tokio::time::Interval {
-    let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    interval
-}
-
-/// How long until a Unix timestamp, from now.
+/// How long until a Unix timestamp, from now (at most a century: a later one could not be
+/// added to an `Instant`).
 fn until(expires_at: u64) -> Duration {
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-    Duration::from_secs(expires_at).saturating_sub(now)
+    Duration::from_secs(expires_at).saturating_sub(now).min(Duration::from_secs(100 * 365 * 86_400))
 }
 
 struct EventStream {
@@ -233,14 +231,26 @@ struct EventStream {
     /// Live frames at or before this position were already sent (or the client has them).
     skip_through: i64,
     subscription: Subscription,
-    heartbeat: tokio::time::Interval,
-    expiry: std::pin::Pin<Box<tokio::time::Sleep>>,
+    /// One timer for both of the stream's deadlines, whichever comes first: the next heartbeat
+    /// (a comment after every `HEARTBEAT_SECS` of silence, never a burst of them after a
+    /// long replay) and `expires`, the credential's end, when the stream closes. (One timer: an
+    /// idle stream holds it for hours.)
+    timer: std::pin::Pin<Box<Sleep>>,
+    expires: Instant,
     shutdown: std::pin::Pin<Box<WaitForCancellationFutureOwned>>,
     state: RealtimeState,
-    user: AuthUser,
+    /// Who reads, and as whom (not the whole `AuthUser`: an idle stream keeps this for hours).
+    viewer: Viewer,
+    user: i64,
 }
 
 impl EventStream {
+    /// The timer at the next heartbeat from now, or at the credential's end if that is sooner.
+    fn rearm(&mut self) {
+        let heartbeat = Instant::now() + self.state.config.sse.heartbeat;
+        self.timer.as_mut().reset(heartbeat.min(self.expires));
+    }
+
     /// The next chunk to send, or `None` to end the stream (the client then reconnects).
     async fn next(&mut self) -> Option<Bytes> {
         loop {
@@ -260,12 +270,17 @@ impl EventStream {
             }
             tokio::select! {
                 _ = &mut self.shutdown => return None,
-                _ = &mut self.expiry => return None,
-                _ = self.heartbeat.tick() => return Some(Bytes::from_static(b": heartbeat\n\n")),
-                frame = self.subscription.frames.recv() => match frame {
+                _ = &mut self.timer => {
+                    if Instant::now() >= self.expires {
+                        return None;
+                    }
+                    self.rearm();
+                    return Some(Bytes::from_static(b": heartbeat\n\n"));
+                }
+                frame = self.subscription.frames.next() => match frame {
                     Some(frame) if frame.position.is_some_and(|p| p <= self.skip_through) => continue,
                     Some(frame) => {
-                        self.heartbeat.reset();
+                        self.rearm();
                         return Some(frame.bytes.clone());
                     }
                     // Cut off: a slow consumer, or its user is gone or has another role.
@@ -280,9 +295,9 @@ impl EventStream {
     /// the live frames after the head take over from there, so the replay must reach it.
     async fn replay_page(&mut self, after: i64) -> anyhow::Result<()> {
         let head = self.subscription.head;
-        let viewer = crate::access::viewer(&self.user);
+        let viewer = self.viewer;
         let reads = &self.state.reads;
-        let user = self.user.id;
+        let user = self.user;
         let groups = self.state.config.safeguarding.guardian_groups.own_messages();
         let (stored, dispatches, memberships, wards) = reading!(reads, head, |client| {
             let stored = store::read_visible(&***client, viewer, after, head, REPLAY_PAGE, groups).await?;

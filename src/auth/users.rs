@@ -18,6 +18,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use deadpool_postgres::Pool;
+use futures::TryStreamExt;
 
 use super::Role;
 use crate::Result;
@@ -25,14 +26,22 @@ use crate::Result;
 /// Entries kept at most; past it the cache starts over (it refills from the database).
 const CAPACITY: usize = 100_000;
 
+/// One user's entry, kept small (56 bytes a slot with its key): a replica holds one for every
+/// user of an open stream, tens of thousands at once.
 struct Entry {
     fetched: Instant,
     /// Asked for since the last refresh: a refresh keeps only these (and the users of open
     /// streams), so the cache follows the active users rather than everyone ever seen.
     used: bool,
-    name: String,
+    name: Box<str>,
     role: Role,
-    suspended: Option<Suspension>,
+    suspended: Option<Box<Suspension>>,
+}
+
+impl Entry {
+    fn new(fetched: Instant, name: &str, role: Role, suspended: Option<Suspension>) -> Self {
+        Self { fetched, used: false, name: name.into(), role, suspended: suspended.map(Box::new) }
+    }
 }
 
 /// Who a user is.
@@ -105,8 +114,13 @@ impl UserCache {
                 && entry.fetched.elapsed() < self.ttl
             {
                 entry.used = true;
-                let suspended = entry.suspended.clone();
-                return Ok(Lookup::Found(Known { name: entry.name.clone(), role: entry.role, link: None, suspended }));
+                let suspended = entry.suspended.as_deref().cloned();
+                return Ok(Lookup::Found(Known {
+                    name: entry.name.to_string(),
+                    role: entry.role,
+                    link: None,
+                    suspended,
+                }));
             }
         }
         let client = pool.get().await?;
@@ -141,9 +155,7 @@ impl UserCache {
             if entries.len() >= CAPACITY {
                 entries.clear();
             }
-            let entry =
-                Entry { fetched: Instant::now(), used: true, name: name.clone(), role, suspended: suspended.clone() };
-            entries.insert(id, entry);
+            entries.insert(id, Entry { used: true, ..Entry::new(Instant::now(), &name, role, suspended.clone()) });
         }
         Ok(Lookup::Found(Known { name, role, link: None, suspended }))
     }
@@ -173,39 +185,35 @@ impl UserCache {
         }
         let ids: Vec<i64> = ids.into_iter().collect();
         let fetched = Instant::now();
+        // Row by row, each into the cache as it arrives: tens of thousands of rows, or a second
+        // map of entries, held at once would stay in the allocator's arenas after the refresh.
         let rows = client
-            .query(
+            .query_raw(
                 "SELECT u.id, u.name, u.role, u.suspended_until, u.suspended_forever, u.suspension_reason
                  FROM accounts u WHERE u.id = ANY($1)
                    AND u.erasure_requested_at IS NULL
                    AND NOT EXISTS (SELECT 1 FROM users d WHERE d.id = u.id AND d.deactivated_at IS NOT NULL)
                    AND NOT EXISTS (SELECT 1 FROM guest_sessions g WHERE g.guest_id = u.id AND g.ended)",
-                &[&ids],
+                [&ids],
             )
             .await?;
-        let mut roles = HashMap::with_capacity(rows.len());
-        let mut found = HashMap::with_capacity(rows.len());
-        for row in &rows {
-            let (id, name, role): (i64, String, Role) =
-                (row.try_get("id")?, row.try_get("name")?, row.try_get("role")?);
+        let mut rows = std::pin::pin!(rows);
+        let mut roles = HashMap::with_capacity(ids.len());
+        while let Some(row) = rows.try_next().await? {
+            let (id, name, role): (i64, &str, Role) = (row.try_get("id")?, row.try_get("name")?, row.try_get("role")?);
             roles.insert(id, role);
-            if role != Role::Guest {
-                found.insert(id, Entry { fetched, used: false, name, role, suspended: Suspension::from_row(row)? });
+            if role != Role::Guest && !self.ttl.is_zero() {
+                let entry = Entry::new(fetched, name, role, Suspension::from_row(&row)?);
+                // An entry read on its own during the query is as fresh; keep its use.
+                let mut entries = self.entries();
+                let used = entries.get(&id).is_some_and(|e| e.used);
+                entries.insert(id, Entry { used, ..entry });
             }
         }
         if !self.ttl.is_zero() {
             let mut entries = self.entries();
-            for id in &ids {
-                match found.remove(id) {
-                    // An entry read on its own during the query is as fresh; keep its use.
-                    Some(entry) => {
-                        let used = entries.get(id).is_some_and(|e| e.used);
-                        entries.insert(*id, Entry { used, ..entry });
-                    }
-                    None => {
-                        entries.remove(id); // deleted
-                    }
-                }
+            for id in ids.iter().filter(|id| !roles.contains_key(id)) {
+                entries.remove(id); // deleted
             }
         }
         Ok(roles)
