@@ -3626,7 +3626,8 @@ BEGIN
     WHERE c.created_by = NEW.teacher_id AND c.audience = 'my_students' AND c.closed_at IS NULL
       AND NOT EXISTS (SELECT 1 FROM chat_memberships m WHERE m.chat_id = c.id AND m.user_id = NEW.student_id)
       AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = c.created_by
-                        AND (u.suspended_until > now() OR u.erasure_requested_at IS NOT NULL))
+                        AND (u.suspended_until > now() OR u.erasure_requested_at IS NOT NULL
+                             OR u.deactivated_at IS NOT NULL))
       AND EXISTS (SELECT 1 FROM users s WHERE s.id = NEW.student_id AND s.role = 'student')
     ORDER BY c.id;
     RETURN NULL;
@@ -3638,7 +3639,7 @@ $$;
 -- Name: FUNCTION lessons_join_audiences(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.lessons_join_audiences() IS 'A lesson completed: its student joins each of its teacher''s "all my students" announcements (chats.audience = my_students, open) they were never a member of, by a participant_added of the owner, in the completion''s transaction. A student who left one, or whom the owner removed, is not added back by a later lesson (their leaving is their choice, and the owner''s removal theirs); nobody leaves when lessons end (a completed lesson stays completed). While the owner is suspended (or their erasure asked for) nobody joins: their appends are refused, and a lesson''s completion must not be.';
+COMMENT ON FUNCTION public.lessons_join_audiences() IS 'A lesson completed: its student joins each of its teacher''s "all my students" announcements (chats.audience = my_students, open) they were never a member of, by a participant_added of the owner, in the completion''s transaction. A student who left one, or whom the owner removed, is not added back by a later lesson (their leaving is their choice, and the owner''s removal theirs); nobody leaves when lessons end (a completed lesson stays completed). While the owner is suspended, deactivated (left the school) or their erasure asked for, nobody joins: their appends are refused, and a lesson''s completion must not be.';
 
 
 --

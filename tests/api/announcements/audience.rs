@@ -84,3 +84,31 @@ async fn a_student_who_left_all_my_students_is_not_added_back_by_a_later_lesson(
     assert_eq!(members(&a, &colleague, other).await, [colleague.id], "another teacher's audience is theirs");
     audit_is_clean(&a).await;
 }
+
+#[tokio::test]
+async fn a_lesson_of_a_teacher_who_left_completes_and_adds_nobody_to_their_announcements() {
+    let a = TestApp::spawn().await;
+    let (teacher, admin) = (a.user("teacher", "Иван Петрович").await, a.user("admin", "A").await);
+    let (maria, petya) = (a.user("student", "Мария").await, a.user("student", "Петя").await);
+    a.chat(&teacher, &maria).await;
+    let chat = all_my_students(&a, &teacher, "Объявления").await;
+    let lesson: i64 = a
+        .sql
+        .query_one(
+            "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status) VALUES ($1, $2, now(), 'scheduled') RETURNING id",
+            &[&teacher.id, &petya.id],
+        )
+        .await
+        .expect("lesson")
+        .get(0);
+    assert_eq!(crate::departures::deactivate(&a, &admin, &teacher, true).await.0, 204);
+
+    // The owner's appends are refused now: the student does not join, and the completion is
+    // not refused for it (it was a 500).
+    let complete = a.http.post(a.url(&format!("/api/lessons/{lesson}/complete"))).bearer_auth(&admin.token);
+    let (status, body) = status_and_json(complete.send().await.expect("complete")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["lesson"]["status"], "completed");
+    assert!(!members(&a, &admin, chat).await.contains(&petya.id), "nobody joins a departed teacher's announcement");
+    audit_is_clean(&a).await;
+}
