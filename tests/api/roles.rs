@@ -20,17 +20,6 @@ async fn runtime_role(app: &TestApp) -> (String, tokio_postgres::Config) {
     (name, config)
 }
 
-async fn scheduled_lesson(app: &TestApp, teacher: &User, student: &User) -> i64 {
-    app.sql
-        .query_one(
-            "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status) VALUES ($1, $2, now(), 'scheduled') RETURNING id",
-            &[&teacher.id, &student.id],
-        )
-        .await
-        .expect("lesson")
-        .get(0)
-}
-
 async fn drop_role(app: &TestApp, name: &str) {
     let _ = app.sql.batch_execute(&format!("DROP ROLE IF EXISTS {name}")).await;
 }
@@ -120,7 +109,7 @@ async fn a_chat_is_opened_only_by_a_completed_lesson_even_from_psql() {
     let app = TestApp::spawn().await;
     let (teacher, student, admin) =
         (app.user("teacher", "T").await, app.user("student", "S").await, app.user("admin", "A").await);
-    let lesson = scheduled_lesson(&app, &teacher, &student).await;
+    let lesson = app.scheduled_lesson(&teacher, &student).await;
     // Even the owner, at psql: no chat without the lesson trigger, none for an admin.
     for (student_id, teacher_id) in [(student.id, teacher.id), (admin.id, teacher.id), (student.id, admin.id)] {
         let error = app
@@ -147,7 +136,7 @@ async fn a_replica_running_as_the_runtime_role_serves_everything() {
     let (name, runtime) = runtime_role(&owner).await;
     let app = TestApp::spawn_on(owner.database.clone(), |c| c.database = Some(runtime.clone())).await;
     let (teacher, student) = (owner.user("teacher", "T").await, owner.user("student", "S").await);
-    let lesson = scheduled_lesson(&owner, &teacher, &student).await;
+    let lesson = owner.scheduled_lesson(&teacher, &student).await;
     let complete = app.http.post(app.url(&format!("/api/lessons/{lesson}/complete"))).bearer_auth(&teacher.token);
     let (status, body) = status_and_json(complete.send().await.expect("send")).await;
     assert_eq!(status, 200, "{body}");

@@ -92,15 +92,7 @@ async fn a_lesson_of_a_teacher_who_left_completes_and_adds_nobody_to_their_annou
     let (maria, petya) = (a.user("student", "Мария").await, a.user("student", "Петя").await);
     a.chat(&teacher, &maria).await;
     let chat = all_my_students(&a, &teacher, "Объявления").await;
-    let lesson: i64 = a
-        .sql
-        .query_one(
-            "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status) VALUES ($1, $2, now(), 'scheduled') RETURNING id",
-            &[&teacher.id, &petya.id],
-        )
-        .await
-        .expect("lesson")
-        .get(0);
+    let lesson = a.scheduled_lesson(&teacher, &petya).await;
     assert_eq!(crate::departures::deactivate(&a, &admin, &teacher, true).await.0, 204);
 
     // The owner's appends are refused now: the student does not join, and the completion is

@@ -129,6 +129,18 @@ impl TestApp {
             .expect("schedule lessons");
     }
 
+    /// A scheduled lesson of the two (opening nothing until it is completed); returns its id.
+    pub async fn scheduled_lesson(&self, teacher: &User, student: &User) -> i64 {
+        self.sql
+            .query_one(
+                "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status) VALUES ($1, $2, now(), 'scheduled') RETURNING id",
+                &[&teacher.id, &student.id],
+            )
+            .await
+            .expect("schedule a lesson")
+            .get(0)
+    }
+
     /// A completed lesson between the two, which opens their chat; returns the chat id.
     pub async fn chat(&self, teacher: &User, student: &User) -> i64 {
         self.sql

@@ -62,16 +62,7 @@ async fn deletions_and_new_chats_fan_out_the_same_way() {
         );
     }
 
-    let lesson: i64 = w
-        .a
-        .sql
-        .query_one(
-            "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status) VALUES ($1, $2, now(), 'scheduled') RETURNING id",
-            &[&w.teacher.id, &newcomer.id],
-        )
-        .await
-        .expect("lesson")
-        .get(0);
+    let lesson = w.a.scheduled_lesson(&w.teacher, &newcomer).await;
     let done = w.a.http.post(w.a.url(&format!("/api/lessons/{lesson}/complete"))).bearer_auth(&w.teacher.token).send();
     let (status, body) = status_and_json(done.await.expect("complete")).await;
     assert_eq!(status, 200, "{body}");
