@@ -441,6 +441,13 @@ BEGIN
         END IF;
     END LOOP;
 
+    -- Each statement below reads the log or a projection in a snapshot of its own unless the
+    -- caller's transaction holds one: an append committed between two of them (a message
+    -- sent meanwhile, an erasure's next batch) would show as a difference.
+    IF current_setting('transaction_isolation') = 'read committed' THEN
+        RAISE NOTICE 'audit_replay: at READ COMMITTED, appends committed during the audit may show as differences; for one snapshot run it inside BEGIN ISOLATION LEVEL REPEATABLE READ';
+    END IF;
+
     -- The chats to check: every chat, or those with an event after p_since. (An array, not a
     -- table: `everything OR chat_id = ANY (scope)` folds to an index condition in each plan.)
     IF NOT everything THEN
