@@ -30,29 +30,31 @@ pub fn router() -> Router<AppState> {
 /// caller may read (from and through positions, see [`crate::access::Readable`]), each only
 /// its author's messages where $8 names one (a guardian's stretch of their child's group), with the log
 /// head in the same statement (see [`store::snapshot`]). The newest page asks for no newer
-/// ones ($7 = 0). Each message as the `message_views` view shows it, with every participant's
-/// read marker (`chat_read_markers`, read once) from which `read_by` is computed. Public so
-/// that the benchmark can `EXPLAIN` exactly this statement.
-pub const HISTORY_SQL: &str = "SELECT h.head, d.*
-    FROM log_head() h
+/// ones ($7 = 0). The legs choose message ids only; the page's messages are then read once,
+/// as the `message_views` view shows them, with their reactions, and every participant's
+/// read marker (`chat_read_markers`, read once) from which `read_by` is computed: each
+/// derivation appears once in the plan, not once a leg (S4: a smaller plan to start on every
+/// request, and the markers read once a page rather than once a message). Public so that the
+/// benchmark can `EXPLAIN` exactly this statement.
+pub const HISTORY_SQL: &str = "SELECT h.head, r.readers, r.markers, d.*
+    FROM log_head() h CROSS JOIN chat_read_markers($1) r
     LEFT JOIN LATERAL (
-        (SELECT m.*, r.readers, r.markers, x.reactions
-         FROM message_views m CROSS JOIN LATERAL chat_read_markers($1) r
-         CROSS JOIN LATERAL message_reactions_of(m.id) x
-         WHERE m.chat_id = $1 AND NOT m.is_deleted AND m.id < coalesce($2, 9223372036854775807)
-           AND m.position >= ($4::bigint[])[1]
-           AND EXISTS (SELECT 1 FROM unnest($4::bigint[], $5::bigint[], $8::bigint[]) i(f, t, a)
-                       WHERE m.position BETWEEN i.f AND i.t AND (i.a IS NULL OR m.sender_id = i.a))
-         ORDER BY m.id DESC LIMIT $3)
-        UNION ALL
-        (SELECT m.*, r.readers, r.markers, x.reactions
-         FROM message_views m CROSS JOIN LATERAL chat_read_markers($1) r
-         CROSS JOIN LATERAL message_reactions_of(m.id) x
-         WHERE m.chat_id = $1 AND NOT m.is_deleted AND m.id > $6
-           AND m.position >= ($4::bigint[])[1]
-           AND EXISTS (SELECT 1 FROM unnest($4::bigint[], $5::bigint[], $8::bigint[]) i(f, t, a)
-                       WHERE m.position BETWEEN i.f AND i.t AND (i.a IS NULL OR m.sender_id = i.a))
-         ORDER BY m.id LIMIT $7)
+        SELECT m.*, x.reactions
+        FROM ((SELECT k.id FROM messages k
+               WHERE k.chat_id = $1 AND NOT k.is_deleted AND k.id < coalesce($2, 9223372036854775807)
+                 AND k.position >= ($4::bigint[])[1]
+                 AND EXISTS (SELECT 1 FROM unnest($4::bigint[], $5::bigint[], $8::bigint[]) i(f, t, a)
+                             WHERE k.position BETWEEN i.f AND i.t AND (i.a IS NULL OR k.sender_id = i.a))
+               ORDER BY k.id DESC LIMIT $3)
+              UNION ALL
+              (SELECT k.id FROM messages k
+               WHERE k.chat_id = $1 AND NOT k.is_deleted AND k.id > $6
+                 AND k.position >= ($4::bigint[])[1]
+                 AND EXISTS (SELECT 1 FROM unnest($4::bigint[], $5::bigint[], $8::bigint[]) i(f, t, a)
+                             WHERE k.position BETWEEN i.f AND i.t AND (i.a IS NULL OR k.sender_id = i.a))
+               ORDER BY k.id LIMIT $7)) page
+        JOIN message_views m ON m.id = page.id
+        CROSS JOIN LATERAL message_reactions_of(m.id) x
     ) d ON true
     ORDER BY d.id DESC";
 

@@ -104,9 +104,8 @@ pub const CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
             FROM chat_participants me
             JOIN chat_headers c ON c.id = me.chat_id
             CROSS JOIN LATERAL chat_activity_as_of(c.id, c.active_position, $2) x
-            CROSS JOIN LATERAL (SELECT (x.active < me.archived_position) IS TRUE OR (me.role = 'teacher' AND EXISTS (
-                SELECT 1 FROM chats k JOIN users su ON su.id = k.student_id
-                WHERE k.id = c.id AND k.kind = 'direct' AND su.deactivated_at IS NOT NULL)) AS archived) a
+            CROSS JOIN LATERAL (SELECT (x.active < me.archived_position) IS TRUE
+                                       OR (me.role = 'teacher' AND c.student_departed) AS archived) a
             WHERE me.user_id = $1 AND me.joined_position <= $2 AND x.active IS NOT NULL AND a.archived = $8
               AND (x.active, c.id) < ($3, $4)
               AND ($5::text IS NULL OR c.kind = $5)
