@@ -221,6 +221,8 @@ async fn standby_served(url: &str) -> anyhow::Result<u64> {
 }
 
 /// The plan as the replicas' sessions get it: under their settings (`db::SESSION_SETTINGS`).
+/// The statement is this tree's: on a `--compare` build's schema it may not run (a column the
+/// reference does not have yet), and then the plan says why instead of ending the run.
 async fn explain(
     sql: &Client,
     query: &str,
@@ -229,6 +231,11 @@ async fn explain(
     for (name, value) in tutorchat::db::SESSION_SETTINGS {
         sql.batch_execute(&format!("SET {name} = {value}")).await?;
     }
-    let rows = sql.query(&format!("EXPLAIN (ANALYZE, BUFFERS) {query}"), params).await?;
-    Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect::<Vec<_>>().join("\n"))
+    match sql.query(&format!("EXPLAIN (ANALYZE, BUFFERS) {query}"), params).await {
+        Ok(rows) => Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect::<Vec<_>>().join("\n")),
+        Err(e) if e.as_db_error().is_some() => {
+            Ok(format!("(no plan: this tree's statement on this build's schema: {e})"))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
