@@ -3685,6 +3685,27 @@ COMMENT ON FUNCTION public.log_head() IS 'The log head: the highest position vis
 
 
 --
+-- Name: message_mentions_in(bigint[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.message_mentions_in(p_messages bigint[]) RETURNS TABLE(message_id bigint, mentions jsonb)
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT x.message_id, jsonb_agg(jsonb_build_object('id', u.id, 'name', u.name) ORDER BY u.id)
+    FROM message_mentions x JOIN users u ON u.id = x.user_id
+    WHERE x.message_id = ANY (p_messages)
+    GROUP BY x.message_id
+$$;
+
+
+--
+-- Name: FUNCTION message_mentions_in(p_messages bigint[]); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.message_mentions_in(p_messages bigint[]) IS 'The people each of the messages p_messages mentions, with their names now, as message_views.mentions has them ([{id, name}], by id): a row for each message that mentions anyone. For a page of messages at once (history), where message_views reads them one message at a time. Set-returning so that PostgreSQL expands it into the calling statement (LEFT JOIN message_mentions_in(p.ids) t ON t.message_id = m.id).';
+
+
+--
 -- Name: message_mentions_resolve(bigint, bigint, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -3719,19 +3740,38 @@ COMMENT ON FUNCTION public.message_mentions_resolve(p_chat bigint, p_sender bigi
 
 
 --
+-- Name: message_reactions_in(bigint[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.message_reactions_in(p_messages bigint[]) RETURNS TABLE(message_id bigint, reactions jsonb)
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT x.message_id,
+           jsonb_agg(jsonb_build_object('emoji', x.emoji, 'user_ids', x.user_ids, 'names', x.names) ORDER BY x.first)
+    FROM (SELECT r.message_id, r.emoji, min(r.position) AS first, array_agg(r.user_id ORDER BY r.position) AS user_ids,
+                 array_agg(u.name ORDER BY r.position) AS names
+          FROM message_reactions r JOIN users u ON u.id = r.user_id
+          WHERE r.message_id = ANY (p_messages)
+          GROUP BY r.message_id, r.emoji) x
+    GROUP BY x.message_id
+$$;
+
+
+--
+-- Name: FUNCTION message_reactions_in(p_messages bigint[]); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.message_reactions_in(p_messages bigint[]) IS 'The reactions of each of the messages p_messages as they are now, as history and exports show them: a row for each message that has any, its reactions a JSON array of {emoji, user_ids, names}, one per emoji in the order each was first given, its people in the order they reacted. Whether a message shows them (not hidden, deleted or purged) is the caller''s to say. For a page of messages at once (history); message_reactions_of is it for one. Set-returning so that PostgreSQL expands it into the calling statement (LEFT JOIN message_reactions_in(p.ids) x ON x.message_id = m.id).';
+
+
+--
 -- Name: message_reactions_of(bigint); Type: FUNCTION; Schema: public; Owner: -
 --
 
 CREATE FUNCTION public.message_reactions_of(p_message bigint) RETURNS TABLE(reactions jsonb)
     LANGUAGE sql STABLE
     AS $$
-    SELECT coalesce(jsonb_agg(jsonb_build_object('emoji', x.emoji, 'user_ids', x.user_ids, 'names', x.names)
-                              ORDER BY x.first), '[]')
-    FROM (SELECT r.emoji, min(r.position) AS first, array_agg(r.user_id ORDER BY r.position) AS user_ids,
-                 array_agg(u.name ORDER BY r.position) AS names
-          FROM message_reactions r JOIN users u ON u.id = r.user_id
-          WHERE r.message_id = p_message
-          GROUP BY r.emoji) x
+    SELECT coalesce((SELECT x.reactions FROM message_reactions_in(ARRAY[p_message]) x), '[]')
 $$;
 
 
@@ -3739,7 +3779,7 @@ $$;
 -- Name: FUNCTION message_reactions_of(p_message bigint); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.message_reactions_of(p_message bigint) IS 'Message p_message''s reactions as they are now, as history and exports show them: a JSON array of {emoji, user_ids, names}, one per emoji in the order each was first given, its people in the order they reacted. Whether the message shows them (not hidden, deleted or purged) is the caller''s to say. Set-returning so that PostgreSQL expands it into the calling statement (CROSS JOIN LATERAL message_reactions_of(m.id) x).';
+COMMENT ON FUNCTION public.message_reactions_of(p_message bigint) IS 'Message p_message''s reactions as they are now (message_reactions_in, for one message): a JSON array of {emoji, user_ids, names}, empty when it has none. Set-returning so that PostgreSQL expands it into the calling statement (CROSS JOIN LATERAL message_reactions_of(m.id) x).';
 
 
 --
@@ -5165,6 +5205,71 @@ ALTER SEQUENCE public.lessons_id_seq OWNED BY public.lessons.id;
 
 
 --
+-- Name: reply_previews; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.reply_previews AS
+ SELECT p.id AS reply_id,
+    p.chat_id AS reply_chat_id,
+    p.sender_id AS reply_sender_id,
+    p.is_deleted AS reply_deleted,
+        CASE
+            WHEN ((NOT p.is_deleted) AND (p.hidden_at IS NULL) AND (p.purged_at IS NULL)) THEN "left"(p.content, 100)
+            ELSE NULL::text
+        END AS reply_preview,
+    p."position" AS reply_position,
+        CASE
+            WHEN (p.purged_at IS NOT NULL) THEN 'purged'::text
+            WHEN (p.hidden_at IS NOT NULL) THEN 'hidden'::text
+            ELSE NULL::text
+        END AS reply_removed
+   FROM public.messages p;
+
+
+--
+-- Name: VIEW reply_previews; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public.reply_previews IS 'A message as a reply''s quote of it shows it (the API''s ReplyPreview): no text once deleted, hidden or purged; reply_removed says which of the last two.';
+
+
+--
+-- Name: message_bodies; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.message_bodies AS
+ SELECT m.id,
+    m.chat_id,
+    m.sender_id,
+    m.content,
+    m.is_deleted,
+    m.created_at,
+    m.edited_at,
+    m.attachments,
+    m."position",
+    m.hidden_at,
+    m.hidden_by,
+    m.hidden_reason,
+    m.purged_at,
+    m.purge_cause,
+    p.reply_id,
+    p.reply_sender_id,
+    p.reply_deleted,
+    p.reply_preview,
+    p.reply_position,
+    p.reply_removed
+   FROM (public.messages m
+     LEFT JOIN public.reply_previews p ON ((p.reply_id = m.reply_to_id)));
+
+
+--
+-- Name: VIEW message_bodies; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public.message_bodies IS 'A message as the API shows it, but for the people it mentions (message_views adds them one message at a time, message_mentions_in for many at once): its text, moderation and attachments, and the quote of the message it answers (reply_previews).';
+
+
+--
 -- Name: message_mentions; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -5203,65 +5308,35 @@ COMMENT ON TABLE public.message_reactions IS 'Each reaction as it is now: user_i
 
 
 --
--- Name: reply_previews; Type: VIEW; Schema: public; Owner: -
---
-
-CREATE VIEW public.reply_previews AS
- SELECT p.id AS reply_id,
-    p.chat_id AS reply_chat_id,
-    p.sender_id AS reply_sender_id,
-    p.is_deleted AS reply_deleted,
-        CASE
-            WHEN ((NOT p.is_deleted) AND (p.hidden_at IS NULL) AND (p.purged_at IS NULL)) THEN "left"(p.content, 100)
-            ELSE NULL::text
-        END AS reply_preview,
-    p."position" AS reply_position,
-        CASE
-            WHEN (p.purged_at IS NOT NULL) THEN 'purged'::text
-            WHEN (p.hidden_at IS NOT NULL) THEN 'hidden'::text
-            ELSE NULL::text
-        END AS reply_removed
-   FROM public.messages p;
-
-
---
--- Name: VIEW reply_previews; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON VIEW public.reply_previews IS 'A message as a reply''s quote of it shows it (the API''s ReplyPreview): no text once deleted, hidden or purged; reply_removed says which of the last two.';
-
-
---
 -- Name: message_views; Type: VIEW; Schema: public; Owner: -
 --
 
 CREATE VIEW public.message_views AS
- SELECT m.id,
-    m.chat_id,
-    m.sender_id,
-    m.content,
-    m.is_deleted,
-    m.created_at,
-    m.edited_at,
-    m.attachments,
-    m."position",
-    m.hidden_at,
-    m.hidden_by,
-    m.hidden_reason,
-    m.purged_at,
-    m.purge_cause,
-    p.reply_id,
-    p.reply_sender_id,
-    p.reply_deleted,
-    p.reply_preview,
-    p.reply_position,
-    p.reply_removed,
+ SELECT b.id,
+    b.chat_id,
+    b.sender_id,
+    b.content,
+    b.is_deleted,
+    b.created_at,
+    b.edited_at,
+    b.attachments,
+    b."position",
+    b.hidden_at,
+    b.hidden_by,
+    b.hidden_reason,
+    b.purged_at,
+    b.purge_cause,
+    b.reply_id,
+    b.reply_sender_id,
+    b.reply_deleted,
+    b.reply_preview,
+    b.reply_position,
+    b.reply_removed,
     ( SELECT COALESCE(jsonb_agg(jsonb_build_object('id', u.id, 'name', u.name) ORDER BY u.id), '[]'::jsonb) AS "coalesce"
            FROM (public.message_mentions x
              JOIN public.users u ON ((u.id = x.user_id)))
-          WHERE (x.message_id = m.id)) AS mentions
-   FROM (public.messages m
-     LEFT JOIN public.reply_previews p ON ((p.reply_id = m.reply_to_id)));
+          WHERE (x.message_id = b.id)) AS mentions
+   FROM public.message_bodies b;
 
 
 --
@@ -8108,6 +8183,20 @@ GRANT USAGE ON SEQUENCE public.lessons_id_seq TO tutorchat_app;
 
 
 --
+-- Name: TABLE reply_previews; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.reply_previews TO tutorchat_app;
+
+
+--
+-- Name: TABLE message_bodies; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.message_bodies TO tutorchat_app;
+
+
+--
 -- Name: TABLE message_mentions; Type: ACL; Schema: public; Owner: -
 --
 
@@ -8119,13 +8208,6 @@ GRANT SELECT ON TABLE public.message_mentions TO tutorchat_app;
 --
 
 GRANT SELECT ON TABLE public.message_reactions TO tutorchat_app;
-
-
---
--- Name: TABLE reply_previews; Type: ACL; Schema: public; Owner: -
---
-
-GRANT SELECT ON TABLE public.reply_previews TO tutorchat_app;
 
 
 --

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::{logged, react};
 use crate::governance::audit_is_clean;
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, User, status_and_json};
 
 #[tokio::test]
 async fn only_a_participant_who_sees_a_shown_message_reacts_and_only_with_one_of_the_eight() {
@@ -80,4 +80,46 @@ async fn a_guest_reacts_to_nothing_and_a_closed_chat_takes_no_reaction() {
         .expect_err("a guest's reaction");
     assert!(refused.as_db_error().is_some(), "{refused}");
     audit_is_clean(&a).await;
+}
+
+#[tokio::test]
+async fn a_history_page_shows_each_message_its_own_reactions_and_mentions() {
+    let a = TestApp::spawn().await;
+    let teacher = a.user("teacher", "Иван Петров").await;
+    let (maria, boris) = (a.user("student", "Мария").await, a.user("student", "Борис").await);
+    let chat = crate::groups::group(&a, &teacher, "9Б", &[&maria, &boris]).await;
+    let first = a.send(&teacher, chat, "Начнём").await;
+    let second = a.send(&maria, chat, "@Борис, посмотри").await;
+    let third = a.send(&teacher, chat, "@Мария и @Борис: итог").await;
+    let plain = a.send(&boris, chat, "Понял").await;
+    for (who, message, emoji) in
+        [(&maria, first, "👍"), (&boris, third, "❤️"), (&teacher, third, "❤️"), (&maria, third, "👍")]
+    {
+        assert_eq!(react(&a, who, message, emoji, true).await, (201, None));
+    }
+
+    // One page: each message's reactions and mentions are its own, none for the plain one.
+    let (status, page) =
+        status_and_json(a.get(&format!("/api/chats/{chat}/messages"), &boris).send().await.expect("history")).await;
+    assert_eq!(status, 200, "{page}");
+    let of = |id: i64| {
+        let shown = page["messages"].as_array().expect("messages").iter().find(|m| m["id"] == id).expect("in the page");
+        (shown["reactions"].clone(), shown["mentions"].clone())
+    };
+    let person = |who: &User, name: &str| json!({ "id": who.id, "name": name });
+    assert_eq!(of(first), (json!([{ "emoji": "👍", "count": 1, "user_ids": [maria.id] }]), json!([])));
+    assert_eq!(of(second), (json!([]), json!([person(&boris, "Борис")])));
+    let mut both = [(maria.id, person(&maria, "Мария")), (boris.id, person(&boris, "Борис"))];
+    both.sort_by_key(|(id, _)| *id);
+    assert_eq!(
+        of(third),
+        (
+            json!([
+                { "emoji": "❤️", "count": 2, "user_ids": [boris.id, teacher.id] },
+                { "emoji": "👍", "count": 1, "user_ids": [maria.id] },
+            ]),
+            json!(both.map(|(_, p)| p)),
+        )
+    );
+    assert_eq!(of(plain), (json!([]), json!([])));
 }
