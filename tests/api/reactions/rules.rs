@@ -4,7 +4,8 @@ use serde_json::json;
 
 use super::{logged, react};
 use crate::governance::audit_is_clean;
-use crate::helpers::{TestApp, User, status_and_json};
+use crate::helpers::{TestApp, status_and_json};
+use crate::mentions::named;
 
 #[tokio::test]
 async fn only_a_participant_who_sees_a_shown_message_reacts_and_only_with_one_of_the_eight() {
@@ -106,11 +107,8 @@ async fn a_history_page_shows_each_message_its_own_reactions_and_mentions() {
         let shown = page["messages"].as_array().expect("messages").iter().find(|m| m["id"] == id).expect("in the page");
         (shown["reactions"].clone(), shown["mentions"].clone())
     };
-    let person = |who: &User, name: &str| json!({ "id": who.id, "name": name });
     assert_eq!(of(first), (json!([{ "emoji": "👍", "count": 1, "user_ids": [maria.id] }]), json!([])));
-    assert_eq!(of(second), (json!([]), json!([person(&boris, "Борис")])));
-    let mut both = [(maria.id, person(&maria, "Мария")), (boris.id, person(&boris, "Борис"))];
-    both.sort_by_key(|(id, _)| *id);
+    assert_eq!(of(second), (json!([]), named(&[&boris], &["Борис"])));
     assert_eq!(
         of(third),
         (
@@ -118,7 +116,7 @@ async fn a_history_page_shows_each_message_its_own_reactions_and_mentions() {
                 { "emoji": "❤️", "count": 2, "user_ids": [boris.id, teacher.id] },
                 { "emoji": "👍", "count": 1, "user_ids": [maria.id] },
             ]),
-            json!(both.map(|(_, p)| p)),
+            named(&[&maria, &boris], &["Мария", "Борис"]),
         )
     );
     assert_eq!(of(plain), (json!([]), json!([])));
