@@ -10,7 +10,9 @@
 //! chat up to it, left or muted the chat, or every message it tells of has been deleted.
 //!
 //! Its preview, count and newest message are taken at the claim too, from the messages as they
-//! are then: a deleted message's text never leaves, an edited one's leaves as edited.
+//! are then: a deleted message's text never leaves, an edited one's leaves as edited. A notice
+//! a message was folded into after the claim's statement began is left for the next round: its
+//! snapshot cannot see that message, and judging it would drop it from the count.
 //!
 //! Muting is judged here, at the claim (`notice_reader()`), and not where notices are written
 //! (the log's write path stays as it was): a muted member's notice is cancelled, so neither a
@@ -184,7 +186,7 @@ async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<(Notice
         .await?
         .query(
             "WITH due AS (
-                SELECT n.id FROM notices n
+                SELECT n.id, n.ctid FROM notices n
                 WHERE n.state IN ('pending', 'sending', 'retry')
                   AND CASE n.state
                         WHEN 'pending' THEN n.created_at <= now() - make_interval(secs => $1)
@@ -206,7 +208,10 @@ async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<(Notice
                        OR EXISTS (SELECT 1 FROM user_presence s WHERE s.user_id = n.user_id AND s.last_seen > n.created_at)
                        OR NOT r.behind AS moot, r.mentioned,
                        EXISTS (SELECT 1 FROM users u WHERE u.id = n.user_id AND u.role = 'guardian') AS guardian
-                FROM due JOIN notices n ON n.id = due.id
+                -- The statement's snapshot may predate a message folded in before the lock was
+                -- taken: the lock holds the newer version (its ctid), which this snapshot cannot
+                -- judge. Such a notice is left pending for the next round.
+                FROM due JOIN notices n ON n.id = due.id AND n.ctid = due.ctid
                 CROSS JOIN LATERAL notice_reader(n.user_id, n.chat_id, n.message_id) r
                 -- The folded messages as they are now: deleted ones drop out (all of them: the
                 -- notice is cancelled), the newest left gives the preview, with its edits.

@@ -186,6 +186,71 @@ async fn a_burst_of_a_hundred_messages_is_folded_into_at_most_two_notices() {
     }
 }
 
+/// A message folded into a notice while a replica is claiming it is neither lost nor counted
+/// twice. Without a quiet period both replicas claim notices all through a burst to many chats,
+/// and a backlog of notices waiting to be retried (for somebody else, due in an hour) makes each
+/// claim walk past them first, so folds land between a claim's start and its lock. Once
+/// everything is delivered, each chat's notices count every message once and the newest names
+/// its last.
+#[tokio::test]
+async fn messages_folded_while_a_notice_is_claimed_are_each_counted_once() {
+    const CHATS: usize = 12;
+    const EACH: usize = 30;
+    let (_receiver, url) = Receiver::start().await;
+    let config = NotifyConfig { grace: Duration::from_millis(200), quiet: Duration::ZERO, ..notify(&url) };
+    let (a, b, teacher, other, other_chat) = school(config).await;
+    a.sql
+        .execute(
+            "INSERT INTO notices (user_id, chat_id, first_message_id, message_id, count, preview, created_at, state,
+                                  attempts, next_attempt_at)
+             SELECT $1, $2, 1, 1, 1, '', now() - interval '1 hour', 'retry', 1, now() + interval '1 hour'
+             FROM generate_series(1, 20000)",
+            &[&other.id, &other_chat],
+        )
+        .await
+        .expect("a backlog");
+    let mut students = Vec::new();
+    for i in 0..CHATS {
+        let student = a.user("student", &format!("Ученик {i}")).await;
+        let chat = a.chat(&teacher, &student).await;
+        students.push((student, chat));
+    }
+    let bursts = students.iter().enumerate().map(|(i, (student, chat))| {
+        let (a, b) = (&a, &b);
+        async move {
+            let mut last = 0;
+            for k in 0..EACH {
+                let replica = if (i + k) % 2 == 0 { a } else { b };
+                last = replica.send(student, *chat, &format!("сообщение {k}")).await;
+            }
+            (*chat, last)
+        }
+    });
+    let sent = futures::future::join_all(bursts).await;
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let open = "SELECT count(*) FROM notices WHERE user_id = $1 AND state <> 'delivered'";
+        if a.sql.query_one(open, &[&teacher.id]).await.expect("open notices").get::<_, i64>(0) == 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "still open: {:?}", states(&a).await);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for (chat, last) in sent {
+        let row = a
+            .sql
+            .query_one(
+                "SELECT sum(count)::int, max(message_id), count(*) FROM notices WHERE chat_id = $1 AND user_id = $2",
+                &[&chat, &teacher.id],
+            )
+            .await
+            .expect("the chat's notices");
+        let (counted, newest, notices): (i32, i64, i64) = (row.get(0), row.get(1), row.get(2));
+        assert_eq!((counted, newest), (EACH as i32, last), "chat {chat}, in {notices} notices");
+    }
+}
+
 #[tokio::test]
 async fn without_a_webhook_nothing_is_recorded() {
     let a = TestApp::spawn().await;
