@@ -6655,6 +6655,20 @@ CREATE UNIQUE INDEX lessons_external_id ON public.lessons USING btree (external_
 
 
 --
+-- Name: lessons_pair_subjects; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX lessons_pair_subjects ON public.lessons USING btree (teacher_id, student_id, subject, scheduled_at) WHERE ((subject IS NOT NULL) AND ((status)::text <> 'cancelled'::text));
+
+
+--
+-- Name: INDEX lessons_pair_subjects; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON INDEX public.lessons_pair_subjects IS 'A pair''s lesson subjects, not cancelled, as chat_headers.subjects reads them: an index-only scan per chat of a chat list.';
+
+
+--
 -- Name: message_mentions_chat; Type: INDEX; Schema: public; Owner: -
 --
 

@@ -70,3 +70,41 @@ async fn a_pair_whose_lessons_have_no_subject_shows_none_and_a_subject_is_at_mos
         .await;
     assert!(refused.is_err(), "a subject of 201 characters was kept");
 }
+
+/// A pair with a lesson a week has dozens of lessons; a chat list reads each chat's subjects
+/// from `lessons_pair_subjects` alone (an index-only scan: once vacuumed, no lesson is read
+/// from the table), which holds only the pair's lessons with a subject and not cancelled, so
+/// the view's predicate and the index's must stay the same.
+#[tokio::test]
+async fn a_chat_headers_subjects_are_read_from_the_pairs_index_alone() {
+    let app = TestApp::spawn().await;
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
+    let chat = app.chat(&teacher, &student).await;
+    app.sql
+        .execute(
+            "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status, subject)
+             SELECT $1, $2, now() - make_interval(days => 7 * w), CASE WHEN w % 10 = 0 THEN 'cancelled' ELSE 'completed' END,
+                    (ARRAY['Алгебра', 'Геометрия', 'Физика'])[w % 3 + 1]
+             FROM generate_series(1, 60) w",
+            &[&teacher.id, &student.id],
+        )
+        .await
+        .expect("a year of lessons");
+    // Sixty lessons fit a page, which PostgreSQL would rather read whole: this session asks it
+    // not to, to see which index answers (a school's table is large enough to need one).
+    app.sql.batch_execute("ANALYZE lessons").await.expect("analyze");
+    app.sql.batch_execute("SET enable_seqscan = off").await.expect("set");
+    let plan: Vec<String> = app
+        .sql
+        .query("EXPLAIN (ANALYZE, COSTS OFF) SELECT subjects FROM chat_headers WHERE id = $1", &[&chat])
+        .await
+        .expect("explain")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let plan = plan.join("\n");
+    assert!(plan.contains("Index Only Scan using lessons_pair_subjects"), "{plan}");
+    let subjects: Vec<String> =
+        app.sql.query_one("SELECT subjects FROM chat_headers WHERE id = $1", &[&chat]).await.expect("subjects").get(0);
+    assert_eq!(subjects, ["Геометрия", "Физика", "Алгебра"], "the most recent lesson's subject first");
+}
