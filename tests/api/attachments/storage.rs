@@ -97,7 +97,7 @@ impl Drop for Moto {
 /// Starts moto's server mode (`moto_server`, which `scripts/test` installs with pip when
 /// missing) on a free port, with one bucket.
 pub(crate) async fn moto(bucket: &str) -> Moto {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("addr").port();
+    let port = crate::helpers::free_port();
     let child = std::process::Command::new(std::env::var("MOTO_SERVER").unwrap_or_else(|_| "moto_server".into()))
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .stdout(std::process::Stdio::null())

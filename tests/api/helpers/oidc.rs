@@ -12,6 +12,7 @@ use tokio::process::{Child, ChildStdin, Command};
 use tutorchat::config::{OidcClient, OidcConfig, Secret};
 
 use super::app::{TestApp, User};
+use super::free_port;
 
 /// The `aud` of the provider's access tokens (`--audience`).
 pub const AUDIENCE: &str = "tutorchat-api";
@@ -118,12 +119,6 @@ impl TestProvider {
     pub async fn stop(&mut self) {
         let _ = self.child.kill().await;
     }
-}
-
-/// A free port on the loopback interface, for a replica whose address the provider must know
-/// before the replica starts.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
 }
 
 /// A replica whose address the provider knows (it sends browsers back there), with the
