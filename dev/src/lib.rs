@@ -9,3 +9,4 @@ pub mod schema;
 pub mod topology;
 
 pub use nginx::nginx_config;
+pub use ports::free_port;

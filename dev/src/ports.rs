@@ -10,7 +10,7 @@ use std::time::Duration;
 /// the kernel hands out for `bind(:0)` can be taken by any client's connection before the replica
 /// binds it (a fault test saw "Address already in use" that way). Never the same port twice in
 /// one process, so topologies started side by side (tests) do not collide.
-pub(super) fn free_port() -> anyhow::Result<SocketAddr> {
+pub fn free_port() -> anyhow::Result<SocketAddr> {
     static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
     let ephemeral = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
         .ok()

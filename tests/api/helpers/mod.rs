@@ -23,23 +23,9 @@ pub fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 }
 
 /// A free port on the loopback interface, for a server whose address must be known before it
-/// starts (a replica the OpenID Provider sends browsers back to, moto's S3 server). Between
-/// this check and the server's bind the port is nobody's, so it is taken below the kernel's
-/// ephemeral range (32768–60999 on Linux): a port of that range, asked for with `:0` and let
-/// go, is soon another socket's (the run's own connections take them by the thousand), and CI
-/// saw a replica find its port taken. Ports come from a counter starting at a place of this
-/// process's, so two tests never pick the same one.
+/// starts (a replica the OpenID Provider sends browsers back to, moto's S3 server): the
+/// topology's, below the kernel's ephemeral range, never the same twice in this process (a port
+/// from `bind(:0)`, let go, was taken by another socket before a replica bound it).
 pub fn free_port() -> u16 {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    const LOW: u32 = 20_000;
-    const SPAN: u32 = 12_000;
-    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
-    let _ = NEXT.compare_exchange(u32::MAX, std::process::id() % SPAN, Ordering::Relaxed, Ordering::Relaxed);
-    for _ in 0..SPAN {
-        let port = (LOW + NEXT.fetch_add(1, Ordering::Relaxed) % SPAN) as u16;
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-    panic!("no free port in {LOW}..{}", LOW + SPAN)
+    tutorchat_dev::free_port().expect("a free port").port()
 }
