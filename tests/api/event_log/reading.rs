@@ -204,16 +204,13 @@ async fn a_resume_from_zero_reads_only_the_callers_chats_through_the_per_chat_in
         replayed.iter().all(|e| e.chat_id == Some(mine)) && replayed.windows(2).all(|w| w[0].position < w[1].position)
     );
 
-    let explain = format!("EXPLAIN (ANALYZE, BUFFERS) {}", events::store::VISIBLE_TO_PARTICIPANT_SQL);
-    let plan: Vec<String> = app
-        .sql
-        .query(&explain, &[&0i64, &i64::MAX, &500i64, &reader.id])
-        .await
-        .expect("explain")
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    let plan = plan.join("\n");
+    let plan = crate::helpers::plan(
+        &app.sql,
+        "ANALYZE, BUFFERS",
+        events::store::VISIBLE_TO_PARTICIPANT_SQL,
+        &[&0i64, &i64::MAX, &500i64, &reader.id],
+    )
+    .await;
     assert!(plan.contains("idx_events_chat_position"), "read through the per-chat index:\n{plan}");
     assert!(!plan.contains("events_pkey") && !plan.contains("Seq Scan on events"), "no walk of the log:\n{plan}");
 }

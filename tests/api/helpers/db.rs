@@ -120,3 +120,15 @@ pub async fn kill_listeners(sql: &tokio_postgres::Client) -> i64 {
     .expect("terminate")
     .get(0)
 }
+
+/// The plan PostgreSQL runs `statement` with (`EXPLAIN` with `options`), one line a node.
+pub async fn plan(
+    sql: &Client,
+    options: &str,
+    statement: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> String {
+    let explain = format!("EXPLAIN ({options}) {statement}");
+    let rows = sql.query(&explain, params).await.unwrap_or_else(|e| panic!("{explain}: {e}"));
+    rows.iter().map(|r| r.get::<_, String>(0)).collect::<Vec<_>>().join("\n")
+}

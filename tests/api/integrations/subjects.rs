@@ -94,17 +94,9 @@ async fn a_chat_headers_subjects_are_read_from_the_pairs_index_alone() {
     // not to, to see which index answers (a school's table is large enough to need one).
     app.sql.batch_execute("ANALYZE lessons").await.expect("analyze");
     app.sql.batch_execute("SET enable_seqscan = off").await.expect("set");
-    let plan: Vec<String> = app
-        .sql
-        .query("EXPLAIN (ANALYZE, COSTS OFF) SELECT subjects FROM chat_headers WHERE id = $1", &[&chat])
-        .await
-        .expect("explain")
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    let plan = plan.join("\n");
+    let headers = "SELECT subjects FROM chat_headers WHERE id = $1";
+    let plan = crate::helpers::plan(&app.sql, "ANALYZE, COSTS OFF", headers, &[&chat]).await;
     assert!(plan.contains("Index Only Scan using lessons_pair_subjects"), "{plan}");
-    let subjects: Vec<String> =
-        app.sql.query_one("SELECT subjects FROM chat_headers WHERE id = $1", &[&chat]).await.expect("subjects").get(0);
+    let subjects: Vec<String> = app.sql.query_one(headers, &[&chat]).await.expect("subjects").get(0);
     assert_eq!(subjects, ["Геометрия", "Физика", "Алгебра"], "the most recent lesson's subject first");
 }
