@@ -4809,7 +4809,9 @@ CREATE VIEW public.chat_headers AS
           WHERE ((t.id = c.teacher_id) AND (t.deactivated_at IS NOT NULL))))) AS teacher_departed,
     ((c.kind = 'direct'::text) AND (EXISTS ( SELECT 1
            FROM public.users s
-          WHERE ((s.id = c.student_id) AND (s.deactivated_at IS NOT NULL))))) AS student_departed
+          WHERE ((s.id = c.student_id) AND (s.deactivated_at IS NOT NULL))))) AS student_departed,
+    c.student_id,
+    c.teacher_id
    FROM public.chats c;
 
 
@@ -4817,7 +4819,7 @@ CREATE VIEW public.chat_headers AS
 -- Name: VIEW chat_headers; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON VIEW public.chat_headers IS 'A chat as its header shows it (the API''s ChatHeader): updated_at is its last activity, participants_count its current members, guardians_read whether a guardian can read it now (a direct chat''s student''s; under GUARDIAN_GROUPS=own_messages, a group member''s, their child''s own messages), announcement and audience as chats has them, subjects the subjects of a direct chat''s pair''s lessons (not cancelled), the most recent first (empty for other chats), teacher_departed whether a direct chat''s teacher is deactivated (read-only until handed over: chat_handed_over), student_departed whether its student is (the teacher''s chat list files it with the archived ones).';
+COMMENT ON VIEW public.chat_headers IS 'A chat as its header shows it (the API''s ChatHeader): updated_at is its last activity, participants_count its current members, guardians_read whether a guardian can read it now (a direct chat''s student''s; under GUARDIAN_GROUPS=own_messages, a group member''s, their child''s own messages), announcement and audience as chats has them, subjects the subjects of a direct chat''s pair''s lessons (not cancelled), the most recent first (empty for other chats), teacher_departed whether a direct chat''s teacher is deactivated (read-only until handed over: chat_handed_over), student_departed whether its student is (the teacher''s chat list files it with the archived ones), student_id and teacher_id a direct chat''s pair (NULL for other chats).';
 
 
 --
