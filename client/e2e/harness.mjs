@@ -6,7 +6,7 @@
 // killed when the run ends, also on failure.
 
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -23,16 +23,43 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const START_TIMEOUT_MS = 60_000;
 
-/** A free TCP port on the loopback interface. */
-export function freePort() {
-  return new Promise((resolvePort, reject) => {
+const given = new Set();
+
+/** Whether 127.0.0.1:`port` can be listened on now. */
+function bindable(port) {
+  return new Promise((resolveFree) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
+    server.once('error', () => resolveFree(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolveFree(true)));
   });
+}
+
+/**
+ * A TCP port on the loopback interface that was free a moment ago, for a process to listen on
+ * later. Taken below the kernel's ephemeral range (`net.ipv4.ip_local_port_range`), which
+ * outgoing connections draw their ports from: a port handed out for `listen(0)` can be taken by
+ * any client's connection before the server binds it ("Address already in use"). Never the same
+ * port twice in one run; each call starts looking at a random place, so runs side by side (the
+ * Rust tests take theirs from the same range the same way) seldom meet.
+ */
+export async function freePort() {
+  let ephemeral = 32768;
+  try {
+    ephemeral = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || ephemeral;
+  } catch {
+    // not Linux: the default range's start
+  }
+  const low = Math.max(1024, ephemeral - 12_000);
+  const span = Math.max(1, ephemeral - low);
+  const start = Math.floor(Math.random() * span);
+  for (let k = 0; k < span; k += 1) {
+    const port = low + ((start + k) % span);
+    if (!given.has(port) && (await bindable(port))) {
+      given.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port between ${low} and ${ephemeral}`);
 }
 
 const running = new Set();
