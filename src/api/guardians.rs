@@ -41,16 +41,15 @@ pub(super) const GUARDIAN_CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
         ), page AS (
             SELECT c.id, x.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at,
                    c.participants_count, c.last_message_id, c.guardians_read, c.announcement, c.audience, c.subjects, c.teacher_departed, c.created_at,
-                   r.from_position AS joined_position, r.own_only, r.student_id, ch.teacher_id
+                   r.from_position AS joined_position, r.own_only, r.student_id, c.teacher_id
             FROM reading r
-            JOIN chats ch ON ch.id = r.chat_id
             JOIN chat_headers c ON c.id = r.chat_id
             CROSS JOIN LATERAL chat_activity_as_of(c.id, c.active_position, $2) x
             WHERE x.active IS NOT NULL AND NOT $8::boolean
               AND (x.active, c.id) < ($3, $4)
               AND ($5::text IS NULL OR c.kind = $5)
               AND ($6::text IS NULL OR (r.own_only AND lower(c.title COLLATE "und-x-icu") LIKE $6) OR EXISTS (
-                  SELECT 1 FROM users su WHERE su.id IN (r.student_id, ch.teacher_id)
+                  SELECT 1 FROM users su WHERE su.id IN (r.student_id, c.teacher_id)
                     AND lower(su.name COLLATE "und-x-icu") LIKE $6))
             ORDER BY x.active DESC, c.id DESC LIMIT $7)
         SELECT c.id, c.active, c.kind, c.title, c.context, c.created_by,
