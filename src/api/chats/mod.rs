@@ -110,13 +110,16 @@ pub const CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
                    c.participants_count, c.last_message_id, c.guardians_read, c.announcement, c.audience, c.subjects,
                    c.kind = 'direct' AND CASE WHEN c.teacher_id = $1 THEN (SELECT s.deactivated_at IS NOT NULL FROM users s WHERE s.id = $1)
                                               ELSE u.deactivated_at IS NOT NULL END AS teacher_departed,
-                   u.id AS other_id, u.name AS other_name, u.role AS other_role, u.deactivated_at IS NOT NULL AS other_departed,
+                   o.id AS other_id, u.name AS other_name, u.role AS other_role, u.deactivated_at IS NOT NULL AS other_departed,
                    me.joined_position, me.unread_count, me.last_read_message_id, me.muted, $8::boolean AS archived
             FROM chat_participants me
             JOIN chat_headers c ON c.id = me.chat_id
             CROSS JOIN LATERAL chat_activity_as_of(c.id, c.active_position, $2) x
-            LEFT JOIN users u ON u.id = CASE c.kind WHEN 'direct' THEN CASE WHEN c.teacher_id = $1 THEN c.student_id ELSE c.teacher_id END
-                                                    WHEN 'inquiry' THEN (SELECT o.user_id FROM chat_participants o WHERE o.chat_id = c.id AND o.user_id <> $1 LIMIT 1) END
+            CROSS JOIN LATERAL (SELECT CASE c.kind
+                WHEN 'direct' THEN CASE WHEN c.teacher_id = $1 THEN c.student_id ELSE c.teacher_id END
+                WHEN 'inquiry' THEN (SELECT p.user_id FROM chat_participants p WHERE p.chat_id = c.id AND p.user_id <> $1 LIMIT 1)
+                END AS id) o
+            LEFT JOIN users u ON u.id = o.id
             CROSS JOIN LATERAL (SELECT (x.active < me.archived_position) IS TRUE
                                        OR (me.role = 'teacher' AND c.kind = 'direct' AND u.deactivated_at IS NOT NULL) AS archived) a
             WHERE me.user_id = $1 AND me.joined_position <= $2 AND x.active IS NOT NULL AND a.archived = $8
