@@ -48,17 +48,32 @@ fn presence_of_row(row: &Row) -> Result<(bool, Option<OffsetDateTime>), tokio_po
 pub struct Presences(HashMap<i64, (bool, Option<OffsetDateTime>)>);
 
 impl Presences {
-    /// The presence of each of `ids` (in one statement).
+    /// Each of `$1`'s (user ids) presence.
+    const SQL: &str =
+        "SELECT u.id, p.online, p.last_seen FROM unnest($1::bigint[]) AS u(id) CROSS JOIN LATERAL presence_of(u.id) p";
+
+    /// The presence of each of `ids` (in one statement, parsed and planned on each call).
     pub async fn of(client: &impl GenericClient, ids: &[i64]) -> Result<Self, tokio_postgres::Error> {
         if ids.is_empty() {
             return Ok(Self::default());
         }
-        let rows = client
-            .query(
-                "SELECT u.id, p.online, p.last_seen FROM unnest($1::bigint[]) AS u(id) CROSS JOIN LATERAL presence_of(u.id) p",
-                &[&ids],
-            )
-            .await?;
+        Self::from_rows(client.query(Self::SQL, &[&ids]).await?)
+    }
+
+    /// As [`Self::of`], on a pooled connection, which prepares the statement once: a chat
+    /// list asks for up to 500 people's presence at a time.
+    pub async fn of_pooled(
+        client: &deadpool_postgres::ClientWrapper,
+        ids: &[i64],
+    ) -> Result<Self, tokio_postgres::Error> {
+        if ids.is_empty() {
+            return Ok(Self::default());
+        }
+        let statement = client.prepare_cached(Self::SQL).await?;
+        Self::from_rows(client.query(&statement, &[&ids]).await?)
+    }
+
+    fn from_rows(rows: Vec<Row>) -> Result<Self, tokio_postgres::Error> {
         let mut presences = HashMap::with_capacity(rows.len());
         for row in rows {
             presences.insert(row.try_get("id")?, presence_of_row(&row)?);

@@ -227,8 +227,8 @@ pub async fn list_chats(
             _ => listed.rows.iter().filter_map(|r| r.get("other_id")).collect(),
         };
         let presences = match client.source {
-            Source::Primary => Presences::of(&***client, &people).await?,
-            Source::Standby => Presences::of(&**state.db.get().await?, &people).await?,
+            Source::Primary => Presences::of_pooled(&client, &people).await?,
+            Source::Standby => Presences::of_pooled(&*state.db.get().await?, &people).await?,
         };
         Ok((listed, presences))
     })?;

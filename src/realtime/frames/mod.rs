@@ -94,7 +94,7 @@ pub async fn encode(
             )
             .await?;
         let presences = match presence {
-            Some(primary) => Presences::of(&**primary.get().await?, &people).await?,
+            Some(primary) => Presences::of_pooled(&*primary.get().await?, &people).await?,
             None => Presences::of(client, &people).await?,
         };
         for row in rows {
