@@ -18,9 +18,26 @@ pub use follower::{Follower, drain};
 pub use posters::PostLog;
 
 /// The fault tests each start three replicas, nginx and PostgreSQL: one at a time.
-pub async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
+pub async fn serial() -> Turn {
     static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-    LOCK.lock().await
+    Turn { _held: LOCK.lock().await, since: std::time::Instant::now() }
+}
+
+/// A test's turn: when it ends (the test's topology dropped before it), how long it took goes
+/// to stderr itself, past the harness's capture of `eprintln!`, so that a run's log shows where
+/// the catalogue's time goes (the harness's own notices count the wait for the turn too).
+pub struct Turn {
+    _held: tokio::sync::MutexGuard<'static, ()>,
+    since: std::time::Instant,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        use std::io::Write;
+        let thread = std::thread::current();
+        let test = thread.name().unwrap_or("a fault test");
+        let _ = writeln!(std::io::stderr(), "faults: {test} took {:.0} s", self.since.elapsed().as_secs_f64());
+    }
 }
 
 /// Up to the hard limit: thousands of streams need as many descriptors here, and the replicas
