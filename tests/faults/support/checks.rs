@@ -99,6 +99,8 @@ impl Cluster {
         let streamed = follower.chat_states();
         let seen = follower.positions().last().copied().unwrap_or(0);
         let open = streamed.keys().next().copied();
+        // Streams of one user have each just been checked against that user's committed
+        // messages, so at one position they hold the same messages and open the same chat.
         let key = (follower.user.id, seen);
         if let Entry::Vacant(missing) = reads.entry(key) {
             missing.insert(self.fresh_reads(follower, seen, open).await);
