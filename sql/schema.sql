@@ -1133,7 +1133,7 @@ BEGIN
                a.position, (a.payload ->> 'reply_to_message_id')::bigint, a.payload -> 'attachments'
         FROM appended a WHERE a.type = 'message_created' ORDER BY a.position;
 
-        -- Whom they mention (the log resolved it: events_rule_message_created).
+        -- Whom they mention (the application resolved it, events_rule_message_created checked it).
         IF mentioning THEN
             INSERT INTO message_mentions (message_id, user_id, chat_id)
             SELECT (a.payload ->> 'message_id')::bigint, x::text::bigint, a.chat_id
@@ -1582,14 +1582,14 @@ BEGIN
     NEW.position := nextval('events_position_seq');
     NEW.created_at := clock_timestamp();
 
-    -- A plain message (text without an "@", which may mention someone; no reply, no
-    -- attachments): its id, and nothing else per row.
+    -- A plain message (mentioning nobody, no reply, no attachments): its id, and nothing
+    -- else per row.
     -- Its sender's membership and the chat's being open are checked, and its messages row
     -- inserted, for the whole statement by the statement trigger events_after_insert.
     IF NEW.type = 'message_created' AND jsonb_typeof(NEW.payload -> 'content') = 'string'
        AND coalesce(NEW.payload -> 'reply_to_message_id', 'null') = 'null'
        AND coalesce(NEW.payload -> 'attachment_ids', 'null') IN ('null', '[]')
-       AND NOT NEW.payload ? 'held_since' AND strpos(NEW.payload ->> 'content', '@') = 0 THEN
+       AND NOT NEW.payload ? 'held_since' AND coalesce(NEW.payload -> 'mentions', 'null') IN ('null', '[]') THEN
         NEW.payload := jsonb_build_object('message_id', nextval('messages_id_seq'), 'content', NEW.payload ->> 'content');
         RETURN NEW;
     END IF;
@@ -1685,12 +1685,15 @@ with the same text as its comment):
   attachments); a reply quotes a message of the same chat written since the sender joined;
   attachments are the sender''s unattached uploads to this chat (attachments_bind); one that
   quiet hours held says since when (held_since, not after the event); in a group, the
-  members its text mentions ("@Name") are resolved now, into its payload''s mentions
-  (message_mentions_resolve). A plain message (no "@" in it) is only numbered here: its
+  members its text mentions ("@Name"), as the application resolved them before the append
+  (the payload''s mentions: at most 20), are kept if they are members now whose name follows
+  an "@" in the text (message_mentions_check: a bounded check, whatever the text and the
+  group). A plain message (mentioning nobody) is only numbered here: its
   membership, suspension and closed-chat checks and its messages row are done once per
   statement by events_after_insert.
 - message_edited: the author, a participant, of a message not deleted, hidden or purged, in a
-  chat that is not closed; the same text again is a no-op; its mentions are resolved again.
+  chat that is not closed; the same text again is a no-op; its mentions (resolved again by
+  the application) are checked again.
   The old text stays in the log (until the message is purged).
 - message_deleted: the author, a participant, in a chat that is not closed; deleting again is
   a no-op. Soft: the row stays, marked deleted.
@@ -2706,6 +2709,7 @@ BEGIN
             USING ERRCODE = 'check_violation';
     END IF;
     held_since := e.payload -> 'held_since';
+    mentioned := e.payload -> 'mentions';
     new_message_id := nextval('messages_id_seq');
     attached := attachments_bind(new_message_id, e.chat_id, e.actor_id, e.payload -> 'attachment_ids');
     e.payload := jsonb_build_object('message_id', new_message_id, 'content', e.payload ->> 'content');
@@ -2718,8 +2722,9 @@ BEGIN
     IF held_since IS NOT NULL THEN
         e.payload := e.payload || jsonb_build_object('held_since', held_since);
     END IF;
-    -- Whom it mentions, as the group's members are now (events_after_insert keeps them).
-    mentioned := message_mentions_resolve(e.chat_id, e.actor_id, e.payload ->> 'content');
+    -- Whom it mentions, as the application resolved it, checked against the group's members
+    -- now (events_after_insert keeps them).
+    mentioned := message_mentions_check(e.chat_id, e.actor_id, e.payload ->> 'content', mentioned);
     IF mentioned IS NOT NULL THEN
         e.payload := e.payload || jsonb_build_object('mentions', mentioned);
     END IF;
@@ -2732,7 +2737,7 @@ $$;
 -- Name: FUNCTION events_rule_message_created(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_message_created(e public.events) IS 'message_created with a reply, attachments, held_since or an "@" in its text (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed, nor a direct chat whose teacher is deactivated (HINT teacher_departed: read-only until an admin hands it over, chat_handed_over), the owner if it is an announcement (else HINT announcement_read_only); content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind); a message quiet hours held carries held_since, when the server accepted it (not after now); in a group, the members its text mentions are resolved now (message_mentions_resolve) into the payload''s mentions (absent: none). The log assigns the message id, under the lock, so ids grow with positions. In Rust: access::Writer and access::check_access in api::messages::send.';
+COMMENT ON FUNCTION public.events_rule_message_created(e public.events) IS 'message_created with a reply, attachments, held_since or mentions (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed, nor a direct chat whose teacher is deactivated (HINT teacher_departed: read-only until an admin hands it over, chat_handed_over), the owner if it is an announcement (else HINT announcement_read_only); content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind); a message quiet hours held carries held_since, when the server accepted it (not after now); in a group, the members its text mentions, as the application resolved them (the payload''s mentions: at most 20 ids), are kept if they are members now whose name follows an "@" in the text (message_mentions_check; absent: none). The log assigns the message id, under the lock, so ids grow with positions. In Rust: access::Writer and access::check_access in api::messages::send.';
 
 
 --
@@ -2799,11 +2804,12 @@ BEGIN
     IF target.content = e.payload ->> 'content' THEN
         RETURN NULL;  -- the same text again is a no-op: no event
     END IF;
+    mentioned := e.payload -> 'mentions';
     e.payload := jsonb_build_object('message_id', (e.payload ->> 'message_id')::bigint,
                                     'content', e.payload ->> 'content');
-    -- The new text's mentions, resolved again as the group's members are now (events_apply
-    -- replaces the message's).
-    mentioned := message_mentions_resolve(e.chat_id, e.actor_id, e.payload ->> 'content');
+    -- The new text's mentions, as the application resolved them again, checked against the
+    -- group's members now (events_apply replaces the message's).
+    mentioned := message_mentions_check(e.chat_id, e.actor_id, e.payload ->> 'content', mentioned);
     IF mentioned IS NOT NULL THEN
         e.payload := e.payload || jsonb_build_object('mentions', mentioned);
     END IF;
@@ -2816,7 +2822,7 @@ $$;
 -- Name: FUNCTION events_rule_message_edited(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_message_edited(e public.events) IS 'message_edited: the author, a participant, of a message not deleted, purged or hidden, in a chat that is not closed; content a string; the same text again is a no-op; in a group, the new text''s mentions are resolved again (message_mentions_resolve: the payload''s mentions, absent for none), and replace the message''s. The old text stays in the log (until the message is purged). In Rust: access::Writer and the author check in api::messages::edit.';
+COMMENT ON FUNCTION public.events_rule_message_edited(e public.events) IS 'message_edited: the author, a participant, of a message not deleted, purged or hidden, in a chat that is not closed; content a string; the same text again is a no-op; in a group, the new text''s mentions, as the application resolved them again (the payload''s mentions, at most 20 ids, absent for none), checked by message_mentions_check, replace the message''s. The old text stays in the log (until the message is purged). In Rust: access::Writer and the author check in api::messages::edit.';
 
 
 --
@@ -3685,6 +3691,51 @@ COMMENT ON FUNCTION public.log_head() IS 'The log head: the highest position vis
 
 
 --
+-- Name: message_mentions_check(bigint, bigint, text, jsonb); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.message_mentions_check(p_chat bigint, p_sender bigint, p_content text, p_mentions jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'public', 'pg_temp'
+    AS $_$
+DECLARE
+    lowered text;
+BEGIN
+    IF p_mentions IS NULL OR p_mentions = 'null' OR p_mentions = '[]' THEN
+        RETURN NULL;
+    END IF;
+    IF jsonb_typeof(p_mentions) <> 'array' OR jsonb_array_length(p_mentions) > 20
+       OR EXISTS (SELECT 1 FROM jsonb_array_elements(p_mentions) x
+                  WHERE jsonb_typeof(x) <> 'number' OR x::text !~ '^[0-9]{1,18}$') THEN
+        RAISE EXCEPTION 'mentions is an array of at most 20 user ids'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    -- Cheap and bounded, whatever the text and the group: at most 20 index lookups, and 20
+    -- searches of a text of at most 10,000 characters, lower-cased once.
+    lowered := lower(p_content COLLATE "und-x-icu");
+    RETURN (
+        SELECT jsonb_agg(f.user_id ORDER BY f.first)
+        FROM (SELECT i.user_id, min(i.n) AS first
+              FROM (SELECT x::text::bigint AS user_id, n
+                    FROM jsonb_array_elements(p_mentions) WITH ORDINALITY AS a(x, n)) i
+              JOIN chats c ON c.id = p_chat AND c.kind = 'group'
+              JOIN chat_participants p ON p.chat_id = p_chat AND p.user_id = i.user_id
+              JOIN users u ON u.id = i.user_id AND u.erased_at IS NULL AND u.name <> ''
+              WHERE i.user_id <> p_sender
+                AND strpos(lowered, '@' || lower(u.name COLLATE "und-x-icu")) > 0
+              GROUP BY i.user_id) f);
+END
+$_$;
+
+
+--
+-- Name: FUNCTION message_mentions_check(p_chat bigint, p_sender bigint, p_content text, p_mentions jsonb); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.message_mentions_check(p_chat bigint, p_sender bigint, p_content text, p_mentions jsonb) IS 'The mentions p_sender''s text p_content may carry in chat p_chat, of those the application resolved (p_mentions: a JSON array of at most 20 user ids, else check_violation): the ids, in their order and once each, of current members of the group but the sender, not erased, whose name follows an "@" in the text (case-insensitively, ICU''s lower case); NULL for none, and always NULL outside a group. The application resolves whom a text mentions before the append (src/log/mentions.rs: the word-start and longest-name rules, at most 20 people); the log only checks, at a cost bounded whatever the text and the group, since it runs where appends wait for each other (events_rule_message_created, events_rule_message_edited).';
+
+
+--
 -- Name: message_mentions_in(bigint[]); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -3703,40 +3754,6 @@ $$;
 --
 
 COMMENT ON FUNCTION public.message_mentions_in(p_messages bigint[]) IS 'The people each of the messages p_messages mentions, with their names now, as message_views.mentions has them ([{id, name}], by id): a row for each message that mentions anyone. For a page of messages at once (history), where message_views reads them one message at a time. Set-returning so that PostgreSQL expands it into the calling statement (LEFT JOIN message_mentions_in(p.ids) t ON t.message_id = m.id).';
-
-
---
--- Name: message_mentions_resolve(bigint, bigint, text); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.message_mentions_resolve(p_chat bigint, p_sender bigint, p_content text) RETURNS jsonb
-    LANGUAGE sql STABLE
-    SET search_path TO 'public', 'pg_temp'
-    AS $$
-    SELECT jsonb_agg(f.user_id ORDER BY f.first, f.user_id)
-    FROM (SELECT w.user_id, min(w.n) AS first
-          FROM (SELECT t.n, p.user_id,
-                       rank() OVER (PARTITION BY t.n ORDER BY length(u.name) DESC) AS longest
-                FROM (SELECT s.piece, s.n, lag(s.piece) OVER (ORDER BY s.n) AS before
-                      FROM regexp_split_to_table(p_content, '@') WITH ORDINALITY AS s(piece, n)) t
-                JOIN chat_participants p ON p.chat_id = p_chat AND p.user_id <> p_sender
-                JOIN users u ON u.id = p.user_id AND u.erased_at IS NULL AND u.name <> ''
-                WHERE t.n > 1
-                  AND right(t.before, 1) COLLATE "und-x-icu" !~ '[[:alnum:]]'
-                  AND lower(left(t.piece, length(u.name)) COLLATE "und-x-icu") = lower(u.name COLLATE "und-x-icu")
-                  AND substr(t.piece, length(u.name) + 1, 1) COLLATE "und-x-icu" !~ '[[:alnum:]]') w
-          WHERE w.longest = 1
-          GROUP BY w.user_id) f
-    WHERE strpos(p_content, '@') > 0
-      AND EXISTS (SELECT 1 FROM chats c WHERE c.id = p_chat AND c.kind = 'group')
-$$;
-
-
---
--- Name: FUNCTION message_mentions_resolve(p_chat bigint, p_sender bigint, p_content text); Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON FUNCTION public.message_mentions_resolve(p_chat bigint, p_sender bigint, p_content text) IS 'Whom p_sender''s text p_content mentions in group p_chat, as the log resolves it when a message is written or edited (events_rule_message_created, events_rule_message_edited): for each "@" at the start of a word (the text''s start, or after a character that is not a letter or a digit), the current members but the sender, not erased, whose name follows it case-insensitively (ICU''s lower case, so Мария and мария match) and is followed by the text''s end or a character that is not a letter or a digit; of several, the longest name (two members of that same name are both mentioned). A JSON array of their ids in the order they are first mentioned, or NULL for none, and always NULL outside a group (a direct chat or an inquiry has only one other person).';
 
 
 --
@@ -7714,10 +7731,10 @@ REVOKE ALL ON FUNCTION public.lessons_join_audiences() FROM PUBLIC;
 
 
 --
--- Name: FUNCTION message_mentions_resolve(p_chat bigint, p_sender bigint, p_content text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION message_mentions_check(p_chat bigint, p_sender bigint, p_content text, p_mentions jsonb); Type: ACL; Schema: public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.message_mentions_resolve(p_chat bigint, p_sender bigint, p_content text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION public.message_mentions_check(p_chat bigint, p_sender bigint, p_content text, p_mentions jsonb) FROM PUBLIC;
 
 
 --

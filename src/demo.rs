@@ -72,6 +72,7 @@ pub async fn seed(client: &mut Client) -> anyhow::Result<()> {
                     content: "Здравствуйте, Мария! Домашнее задание на завтра: упражнения 3 и 4 📚".into(),
                     reply_to: None,
                     attachment_ids: Vec::new(),
+                    mentions: Vec::new(),
                 },
                 NewEvent::MessageCreated {
                     chat_id,
@@ -79,6 +80,7 @@ pub async fn seed(client: &mut Client) -> anyhow::Result<()> {
                     content: "Спасибо, Иван Петрович! Сделаю 👍".into(),
                     reply_to: None,
                     attachment_ids: Vec::new(),
+                    mentions: Vec::new(),
                 },
             ],
         )

@@ -1,4 +1,5 @@
-// End-to-end: a school that turned editing off (MESSAGE_EDITING=off) in headless Chromium
+// End-to-end: a school that left editing off (MESSAGE_EDITING unset: off, as the primary
+// specification says) in headless Chromium
 // against two tutorchat replicas. Мария's own message offers Reply and Delete but no Edit
 // (the page learned the setting from `GET /api/me`); an edit sent by hand is refused with
 // 403 `editing_off`; deleting works as ever and reaches Иван on the other replica.
@@ -15,7 +16,7 @@ let browser;
 
 before(async () => {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  cluster = await startCluster({ env: { MESSAGE_EDITING: 'off' } });
+  cluster = await startCluster({ env: { MESSAGE_EDITING: undefined } }); // the default
   browser = await launchBrowser();
 });
 
@@ -24,7 +25,7 @@ after(async () => {
   await cluster?.stop();
 });
 
-test('with MESSAGE_EDITING=off a message offers no Edit, the API refuses one, and Delete still works', async () => {
+test('by default (editing off) a message offers no Edit, the API refuses one, and Delete still works', async () => {
   const maria = await openPage(browser, cluster.a.url);
   await signIn(maria, 'maria@demo.school');
   const me = await api(maria, 'GET', '/api/me');

@@ -183,6 +183,9 @@ export async function startCluster({ env = {} } = {}) {
     // person types; the per-user write rate is tested on its own (tests/api/limits.rs).
     RATE_WRITES_PER_SEC: '1000',
     RATE_WRITES_BURST: '1000',
+    // Editing is off by default (the primary specification); these tests edit messages, as a
+    // school that turned it on (editing.test.mjs checks the default).
+    MESSAGE_EDITING: 'on',
     // Attachments: one store for every replica (as S3 would be), else a file uploaded through
     // one could not be downloaded through another.
     STORAGE_DIR: join(dataDir, 'attachments'),

@@ -60,7 +60,7 @@ BEGIN
                a.position, (a.payload ->> 'reply_to_message_id')::bigint, a.payload -> 'attachments'
         FROM appended a WHERE a.type = 'message_created' ORDER BY a.position;
 
-        -- Whom they mention (the log resolved it: events_rule_message_created).
+        -- Whom they mention (the application resolved it, events_rule_message_created checked it).
         IF mentioning THEN
             INSERT INTO message_mentions (message_id, user_id, chat_id)
             SELECT (a.payload ->> 'message_id')::bigint, x::text::bigint, a.chat_id

@@ -11,14 +11,14 @@ BEGIN
     NEW.position := nextval('events_position_seq');
     NEW.created_at := clock_timestamp();
 
-    -- A plain message (text without an "@", which may mention someone; no reply, no
-    -- attachments): its id, and nothing else per row.
+    -- A plain message (mentioning nobody, no reply, no attachments): its id, and nothing
+    -- else per row.
     -- Its sender's membership and the chat's being open are checked, and its messages row
     -- inserted, for the whole statement by the statement trigger events_after_insert.
     IF NEW.type = 'message_created' AND jsonb_typeof(NEW.payload -> 'content') = 'string'
        AND coalesce(NEW.payload -> 'reply_to_message_id', 'null') = 'null'
        AND coalesce(NEW.payload -> 'attachment_ids', 'null') IN ('null', '[]')
-       AND NOT NEW.payload ? 'held_since' AND strpos(NEW.payload ->> 'content', '@') = 0 THEN
+       AND NOT NEW.payload ? 'held_since' AND coalesce(NEW.payload -> 'mentions', 'null') IN ('null', '[]') THEN
         NEW.payload := jsonb_build_object('message_id', nextval('messages_id_seq'), 'content', NEW.payload ->> 'content');
         RETURN NEW;
     END IF;
@@ -109,12 +109,15 @@ with the same text as its comment):
   attachments); a reply quotes a message of the same chat written since the sender joined;
   attachments are the sender''s unattached uploads to this chat (attachments_bind); one that
   quiet hours held says since when (held_since, not after the event); in a group, the
-  members its text mentions ("@Name") are resolved now, into its payload''s mentions
-  (message_mentions_resolve). A plain message (no "@" in it) is only numbered here: its
+  members its text mentions ("@Name"), as the application resolved them before the append
+  (the payload''s mentions: at most 20), are kept if they are members now whose name follows
+  an "@" in the text (message_mentions_check: a bounded check, whatever the text and the
+  group). A plain message (mentioning nobody) is only numbered here: its
   membership, suspension and closed-chat checks and its messages row are done once per
   statement by events_after_insert.
 - message_edited: the author, a participant, of a message not deleted, hidden or purged, in a
-  chat that is not closed; the same text again is a no-op; its mentions are resolved again.
+  chat that is not closed; the same text again is a no-op; its mentions (resolved again by
+  the application) are checked again.
   The old text stays in the log (until the message is purged).
 - message_deleted: the author, a participant, in a chat that is not closed; deleting again is
   a no-op. Soft: the row stays, marked deleted.

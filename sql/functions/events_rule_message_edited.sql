@@ -28,11 +28,12 @@ BEGIN
     IF target.content = e.payload ->> 'content' THEN
         RETURN NULL;  -- the same text again is a no-op: no event
     END IF;
+    mentioned := e.payload -> 'mentions';
     e.payload := jsonb_build_object('message_id', (e.payload ->> 'message_id')::bigint,
                                     'content', e.payload ->> 'content');
-    -- The new text's mentions, resolved again as the group's members are now (events_apply
-    -- replaces the message's).
-    mentioned := message_mentions_resolve(e.chat_id, e.actor_id, e.payload ->> 'content');
+    -- The new text's mentions, as the application resolved them again, checked against the
+    -- group's members now (events_apply replaces the message's).
+    mentioned := message_mentions_check(e.chat_id, e.actor_id, e.payload ->> 'content', mentioned);
     IF mentioned IS NOT NULL THEN
         e.payload := e.payload || jsonb_build_object('mentions', mentioned);
     END IF;
@@ -40,6 +41,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_message_edited(e events) IS 'message_edited: the author, a participant, of a message not deleted, purged or hidden, in a chat that is not closed; content a string; the same text again is a no-op; in a group, the new text''s mentions are resolved again (message_mentions_resolve: the payload''s mentions, absent for none), and replace the message''s. The old text stays in the log (until the message is purged). In Rust: access::Writer and the author check in api::messages::edit.';
+COMMENT ON FUNCTION events_rule_message_edited(e events) IS 'message_edited: the author, a participant, of a message not deleted, purged or hidden, in a chat that is not closed; content a string; the same text again is a no-op; in a group, the new text''s mentions, as the application resolved them again (the payload''s mentions, at most 20 ids, absent for none), checked by message_mentions_check, replace the message''s. The old text stays in the log (until the message is purged). In Rust: access::Writer and the author check in api::messages::edit.';
 
 REVOKE ALL ON FUNCTION events_rule_message_edited(e events) FROM PUBLIC;

@@ -16,7 +16,7 @@ use crate::auth::AuthUser;
 use crate::error::{Code, ErrorBody};
 use crate::extract::{IdempotencyKey, JsonBody, PathParam};
 use crate::limits::Limited;
-use crate::log::{AppendError, EventData, NewEvent, StoredEvent, store};
+use crate::log::{AppendError, EventData, NewEvent, StoredEvent, mentions, store};
 use crate::safeguarding::quiet;
 use crate::wire::{HistoryMessage, Mention, MessageType, ReplyPreview, SentMessage};
 use crate::{AppError, AppState, Result};
@@ -128,12 +128,14 @@ pub async fn send(
         let held = quiet::hold(&state, &user, &message, deliver_at).await?;
         return Ok((StatusCode::ACCEPTED, Json(super::scheduled::Accepted::Held(held))).into_response());
     }
+    let mentions = mentioned(&state, body.chat_id, user.id, &body.content).await?;
     let event = NewEvent::MessageCreated {
         chat_id: body.chat_id,
         sender_id: user.id,
         content: body.content.clone(),
         reply_to: body.reply_to_message_id,
         attachment_ids: body.attachment_ids.clone(),
+        mentions,
     };
     let stored = match state.appender.append_idempotent(event, key.clone()).await {
         Ok(Some(stored)) => stored,
@@ -232,6 +234,15 @@ async fn sent_message(state: &AppState, stored: &StoredEvent, reply_to: Option<R
     Ok(SentMessage { chat_id, message })
 }
 
+/// Whom `sender`'s `text` mentions in chat `chat_id`, resolved before the append (no pooled
+/// connection for a text without an "@").
+async fn mentioned(state: &AppState, chat_id: i64, sender: i64, text: &str) -> Result<Vec<i64>> {
+    if !text.contains('@') {
+        return Ok(Vec::new());
+    }
+    Ok(mentions::resolve(&**state.db.get().await?, chat_id, sender, text).await?)
+}
+
 /// The people of an event's `mentions`, named as they are now (no query for none).
 async fn named(state: &AppState, ids: &[i64]) -> Result<Vec<Mention>> {
     if ids.is_empty() {
@@ -279,8 +290,14 @@ pub async fn edit(
     if current.message.content == body.content {
         return Ok(Json(current));
     }
-    let event =
-        NewEvent::MessageEdited { chat_id: current.chat_id, actor_id: user.id, message_id: id, content: body.content };
+    let mentions = mentioned(&state, current.chat_id, user.id, &body.content).await?;
+    let event = NewEvent::MessageEdited {
+        chat_id: current.chat_id,
+        actor_id: user.id,
+        message_id: id,
+        content: body.content,
+        mentions,
+    };
     match state.appender.append(event).await? {
         Some(stored) => {
             let EventData::MessageEdited { content, mentions, .. } = stored.data else {

@@ -23,8 +23,8 @@ const APPEND_LINGER_MICROS: Var = Var {
 
 const MESSAGE_EDITING: Var = Var {
     name: "MESSAGE_EDITING",
-    default: Fallback::Value("on"),
-    meaning: "`on`: authors may edit their messages; `off`: edits are refused (`editing_off`) and the client offers none (deleting stays)",
+    default: Fallback::Value("off"),
+    meaning: "`on`: authors may edit their messages; `off` (the primary spec's rule): edits are refused (`editing_off`) and the client offers none (deleting stays)",
 };
 
 pub(super) const VARS: &[Var] = &[APPEND_MODE, APPEND_BATCH_MAX, APPEND_LINGER_MICROS, MESSAGE_EDITING];
@@ -46,8 +46,9 @@ pub struct AppendConfig {
     /// only what is already waiting; under load the queue fills while the previous batch
     /// commits, which is what makes batches large).
     pub linger: Duration,
-    /// Whether authors may edit their messages (`MESSAGE_EDITING`): a school's choice, on by
-    /// default; deleting is always allowed.
+    /// Whether authors may edit their messages (`MESSAGE_EDITING`): a school's choice, off by
+    /// default as the primary specification says (messages are deleted, never edited);
+    /// deleting is always allowed.
     pub editing: bool,
 }
 

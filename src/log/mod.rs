@@ -11,6 +11,7 @@ mod answers;
 pub mod appender;
 mod attachment;
 mod departures;
+pub mod mentions;
 pub mod people;
 mod request;
 pub mod store;

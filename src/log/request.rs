@@ -17,6 +17,8 @@ pub enum NewEvent {
         content: String,
         reply_to: Option<i64>,
         attachment_ids: Vec<i64>,
+        /// Whom its text mentions, resolved before the append ([`super::mentions`]).
+        mentions: Vec<i64>,
     },
     MessageDeleted {
         chat_id: i64,
@@ -29,6 +31,8 @@ pub enum NewEvent {
         actor_id: i64,
         message_id: i64,
         content: String,
+        /// Whom the new text mentions, resolved before the append ([`super::mentions`]).
+        mentions: Vec<i64>,
     },
     /// The reader's marker moves forward to `up_to_message_id`.
     ChatRead {
@@ -151,6 +155,8 @@ pub enum NewEvent {
         reply_to: Option<i64>,
         attachment_ids: Vec<i64>,
         held_since: OffsetDateTime,
+        /// Whom its text mentions, resolved as it is delivered ([`super::mentions`]).
+        mentions: Vec<i64>,
     },
     /// The system flags a message for the moderators (no actor).
     MessageFlagged {
@@ -208,7 +214,7 @@ impl NewEvent {
     /// payload.
     pub(super) fn columns(&self) -> (Option<i64>, Option<i64>, EventType, serde_json::Value) {
         match self {
-            Self::MessageCreated { chat_id, sender_id, content, reply_to, attachment_ids } => {
+            Self::MessageCreated { chat_id, sender_id, content, reply_to, attachment_ids, mentions } => {
                 let mut payload = serde_json::json!({ "content": content });
                 if let Some(parent) = reply_to {
                     payload["reply_to_message_id"] = (*parent).into();
@@ -216,15 +222,21 @@ impl NewEvent {
                 if !attachment_ids.is_empty() {
                     payload["attachment_ids"] = attachment_ids.as_slice().into();
                 }
+                if !mentions.is_empty() {
+                    payload["mentions"] = mentions.as_slice().into();
+                }
                 (Some(*chat_id), Some(*sender_id), EventType::MessageCreated, payload)
             }
-            Self::HeldMessage { chat_id, sender_id, content, reply_to, attachment_ids, held_since } => {
+            Self::HeldMessage { chat_id, sender_id, content, reply_to, attachment_ids, held_since, mentions } => {
                 let mut payload = serde_json::json!({ "content": content, "held_since": rfc3339(*held_since) });
                 if let Some(parent) = reply_to {
                     payload["reply_to_message_id"] = (*parent).into();
                 }
                 if !attachment_ids.is_empty() {
                     payload["attachment_ids"] = attachment_ids.as_slice().into();
+                }
+                if !mentions.is_empty() {
+                    payload["mentions"] = mentions.as_slice().into();
                 }
                 (Some(*chat_id), Some(*sender_id), EventType::MessageCreated, payload)
             }
@@ -234,12 +246,13 @@ impl NewEvent {
                 EventType::MessageDeleted,
                 serde_json::json!({ "message_id": message_id }),
             ),
-            Self::MessageEdited { chat_id, actor_id, message_id, content } => (
-                Some(*chat_id),
-                Some(*actor_id),
-                EventType::MessageEdited,
-                serde_json::json!({ "message_id": message_id, "content": content }),
-            ),
+            Self::MessageEdited { chat_id, actor_id, message_id, content, mentions } => {
+                let mut payload = serde_json::json!({ "message_id": message_id, "content": content });
+                if !mentions.is_empty() {
+                    payload["mentions"] = mentions.as_slice().into();
+                }
+                (Some(*chat_id), Some(*actor_id), EventType::MessageEdited, payload)
+            }
             Self::ChatRead { chat_id, reader_id, up_to_message_id } => (
                 Some(*chat_id),
                 Some(*reader_id),

@@ -220,6 +220,7 @@ pub async fn deliver(state: &AppState, id: Option<i64>, due: OffsetDateTime) -> 
     let Some(row) = row else { return Ok(Delivered::NotHeld) };
     let held = HeldMessage::from_row(&row)?;
     let key: Option<String> = row.try_get("idempotency_key")?;
+    let mentions = crate::log::mentions::resolve(&*tx, held.chat_id, held.sender_id, &held.content).await?;
     let event = NewEvent::HeldMessage {
         chat_id: held.chat_id,
         sender_id: held.sender_id,
@@ -227,6 +228,7 @@ pub async fn deliver(state: &AppState, id: Option<i64>, due: OffsetDateTime) -> 
         reply_to: held.reply_to_message_id,
         attachment_ids: held.attachment_ids.clone(),
         held_since: held.held_at,
+        mentions,
     };
     tx.execute("SAVEPOINT deliver", &[]).await?;
     match store::append_with(&*tx, store::APPEND_SQL, &[event], &[key]).await {

@@ -80,7 +80,15 @@ pub async fn send_next(state: &AppState, now: OffsetDateTime) -> Result<Outcome>
         return Ok(Outcome::Held(held.id));
     }
 
-    let event = NewEvent::MessageCreated { chat_id, sender_id: author, content, reply_to, attachment_ids: Vec::new() };
+    let mentions = crate::log::mentions::resolve(&*tx, chat_id, author, &content).await?;
+    let event = NewEvent::MessageCreated {
+        chat_id,
+        sender_id: author,
+        content,
+        reply_to,
+        attachment_ids: Vec::new(),
+        mentions,
+    };
     tx.execute("SAVEPOINT send", &[]).await?;
     match store::append(&*tx, &[event]).await {
         Ok(stored) => {

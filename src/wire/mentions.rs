@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use tokio_postgres::{GenericClient, Row};
 
 /// A member a message mentions: a group's member whose name followed an "@" in its text when
-/// it was written or last edited (the log resolves it; `message_mentions_resolve()`).
+/// it was written or last edited (resolved before the append, `log::mentions`; checked by the
+/// log, `message_mentions_check()`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Mention {
     pub id: i64,

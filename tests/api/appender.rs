@@ -84,6 +84,7 @@ async fn a_bad_event_in_a_batch_does_not_fail_the_others() {
         content: content.into(),
         reply_to: None,
         attachment_ids: vec![],
+        mentions: Vec::new(),
     };
     let results = futures::future::join_all([
         appender.append(event(student.id, "one")),

@@ -34,7 +34,11 @@ async fn closed_inquiry(app: &TestApp) -> (User, User, i64, i64, i64) {
 
 #[tokio::test]
 async fn a_closed_chat_refuses_edits_deletions_and_typing_but_may_be_read() {
-    let app = TestApp::spawn_with(|c| c.inquiry.idle = Duration::from_secs(2)).await;
+    let app = TestApp::spawn_with(|c| {
+        c.inquiry.idle = Duration::from_secs(2);
+        c.append.editing = true;
+    })
+    .await;
     let (teacher, guest, chat, from_guest, from_teacher) = closed_inquiry(&app).await;
     let events_before: i64 = app.sql.query_one("SELECT count(*) FROM events", &[]).await.expect("count").get(0);
 

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Pair, TestApp, User, pair, status_and_json};
+use crate::helpers::{Pair, TestApp, User, pair, pair_with, status_and_json};
 
 async fn history(app: &TestApp, user: &User, chat: i64) -> Vec<Value> {
     let response = app.get(&format!("/api/chats/{chat}/messages"), user).send().await.expect("history");
@@ -22,7 +22,7 @@ async fn events_of(app: &TestApp, chat: i64) -> i64 {
 
 #[tokio::test]
 async fn an_edit_replaces_the_text_everywhere_and_keeps_the_old_one_in_the_log() {
-    let Pair { a, teacher, student, admin, chat } = pair().await;
+    let Pair { a, teacher, student, admin, chat } = pair_with(|c| c.append.editing = true).await;
     let b = a.replica().await;
     let id = a.send(&student, chat, "helo").await;
     let mut streams = vec![
@@ -105,7 +105,7 @@ async fn an_edit_replaces_the_text_everywhere_and_keeps_the_old_one_in_the_log()
 
 #[tokio::test]
 async fn only_the_author_edits_a_live_message_with_valid_text() {
-    let Pair { a, teacher, student, admin, chat } = pair().await;
+    let Pair { a, teacher, student, admin, chat } = pair_with(|c| c.append.editing = true).await;
     let id = a.send(&student, chat, "original").await;
     let gone = a.send(&student, chat, "to be deleted").await;
     assert_eq!(a.delete_message(&student, gone).await.status(), 200);
@@ -142,7 +142,7 @@ async fn only_the_author_edits_a_live_message_with_valid_text() {
 
 #[tokio::test]
 async fn a_reply_quotes_a_message_of_the_same_chat_as_it_is_now() {
-    let Pair { a, teacher, student, admin, chat } = pair().await;
+    let Pair { a, teacher, student, admin, chat } = pair_with(|c| c.append.editing = true).await;
     let b = a.replica().await;
     let (other_teacher, outsider) = (a.user("teacher", "Other").await, a.user("student", "Outsider").await);
     let other_chat = a.chat(&other_teacher, &outsider).await;
@@ -276,8 +276,9 @@ async fn openapi_describes_reads_edits_replies_and_their_events() {
 }
 
 #[tokio::test]
-async fn a_school_that_turned_editing_off_refuses_every_edit_and_says_so() {
-    let a = TestApp::spawn_with(|config| config.append.editing = false).await;
+async fn editing_is_off_as_the_specification_says_unless_the_school_turns_it_on() {
+    // The default: "Можно ли редактировать сообщения? Нет (только удалять)".
+    let a = TestApp::spawn().await;
     let (teacher, student) = (a.user("teacher", "Teacher").await, a.user("student", "Student").await);
     let chat = a.chat(&teacher, &student).await;
     let id = a.send(&student, chat, "helo").await;
@@ -303,8 +304,11 @@ async fn a_school_that_turned_editing_off_refuses_every_edit_and_says_so() {
     assert_eq!(status, 200);
     assert_eq!(stream.event().await.event, "message_deleted");
 
-    // Where editing is on (the default), `/api/me` says so.
-    let on = TestApp::spawn_on(a.database.clone(), |_| {}).await;
+    // Where the school turned editing on, `/api/me` says so and an edit is taken.
+    let on = TestApp::spawn_on(a.database.clone(), |config| config.append.editing = true).await;
     let (_, me) = status_and_json(on.get("/api/me", &student).send().await.expect("me")).await;
     assert_eq!(me["message_editing"], true, "{me}");
+    let other = on.send(&student, chat, "helo").await;
+    let (status, body) = status_and_json(on.edit(&student, other, "hello").await).await;
+    assert_eq!(status, 200, "{body}");
 }

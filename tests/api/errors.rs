@@ -21,7 +21,7 @@ fn expect(got: (u16, String), status: u16, code: &str) {
 
 #[tokio::test]
 async fn each_refusal_names_its_precise_code() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(|config| config.append.editing = true).await;
     let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
     let (admin, outsider) = (app.user("admin", "A").await, app.user("student", "O").await);
     let chat = app.chat(&teacher, &student).await;
@@ -144,7 +144,8 @@ async fn the_document_lists_every_code() {
 /// which exist.
 #[tokio::test]
 async fn a_chat_the_caller_may_not_use_is_403_forbidden_as_one_that_does_not_exist() {
-    let app = TestApp::spawn().await;
+    // Editing on, so that an edit is refused for the message, not for the school's setting.
+    let app = TestApp::spawn_with(|config| config.append.editing = true).await;
     let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
     let outsider = app.user("student", "O").await;
     let chat = app.chat(&teacher, &student).await;

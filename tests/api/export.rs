@@ -16,7 +16,7 @@ fn rfc3339(at: time::OffsetDateTime) -> String {
 
 #[tokio::test]
 async fn an_admins_json_export_is_what_audit_chat_at_shows_at_that_moment() {
-    let a = TestApp::spawn().await;
+    let a = TestApp::spawn_with(|config| config.append.editing = true).await;
     let (teacher, student, admin) =
         (a.user("teacher", "Teacher").await, a.user("student", "Ученица").await, a.user("admin", "Admin").await);
     let chat = a.chat(&teacher, &student).await;
@@ -151,7 +151,7 @@ async fn the_pdf_export_opens_and_renders_its_first_page() {
 /// it had then (security review M1). An admin's still shows the moment, as the audit does.
 #[tokio::test]
 async fn a_participants_export_at_a_past_moment_shows_each_message_as_it_is_now() {
-    let a = TestApp::spawn().await;
+    let a = TestApp::spawn_with(|config| config.append.editing = true).await;
     let (teacher, student, admin) =
         (a.user("teacher", "Teacher").await, a.user("student", "Ученица").await, a.user("admin", "Admin").await);
     let chat = a.chat(&teacher, &student).await;

@@ -67,7 +67,11 @@ pub(crate) async fn created_at(app: &TestApp, message: i64) -> time::OffsetDateT
 #[tokio::test]
 async fn retention_purges_exactly_the_messages_older_than_the_limit_by_the_clock_the_test_sets() {
     let _turn = one_retention_at_a_time().await;
-    let a = TestApp::spawn_with(|c| c.governance.retention = Some(time::Duration::days(30))).await;
+    let a = TestApp::spawn_with(|c| {
+        c.governance.retention = Some(time::Duration::days(30));
+        c.append.editing = true;
+    })
+    .await;
     let (teacher, student) = (a.user("teacher", "Teacher").await, a.user("student", "Student").await);
     let chat = a.chat(&teacher, &student).await;
     let file = uploaded(&a, &student, chat, "homework.txt", b"old homework, to be forgotten").await;

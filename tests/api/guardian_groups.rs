@@ -17,7 +17,11 @@ use crate::helpers::{PushReceiver, TestApp, User, status_and_json};
 
 /// Two replicas on one database, both reading the school's policy as `own_messages`.
 async fn own_messages() -> (TestApp, TestApp) {
-    let policy = |c: &mut tutorchat::config::Config| c.safeguarding.guardian_groups = GuardianGroups::OwnMessages;
+    // Editing on: what a guardian sees of an edit is part of what is tested.
+    let policy = |c: &mut tutorchat::config::Config| {
+        c.safeguarding.guardian_groups = GuardianGroups::OwnMessages;
+        c.append.editing = true;
+    };
     let a = TestApp::spawn_with(policy).await;
     let b = TestApp::spawn_on(a.database.clone(), policy).await;
     (a, b)

@@ -30,7 +30,7 @@ async fn next_named(stream: &mut crate::helpers::Stream, name: &str) -> Event {
 
 #[tokio::test]
 async fn a_hidden_message_is_a_placeholder_for_participants_on_every_replica_live_and_on_resume() {
-    let a = TestApp::spawn().await;
+    let a = TestApp::spawn_with(|config| config.append.editing = true).await;
     let b = a.replica().await;
     let (teacher, student, admin) =
         (a.user("teacher", "Teacher").await, a.user("student", "Student").await, a.user("admin", "Admin").await);

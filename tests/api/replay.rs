@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{Event, TestApp, pair};
+use crate::helpers::{Event, TestApp, pair_with};
 
 /// The log's positions and event names of a chat, as the stream names them.
 async fn log_of(app: &TestApp, chat: i64) -> Vec<(i64, String)> {
@@ -27,7 +27,7 @@ async fn log_of(app: &TestApp, chat: i64) -> Vec<(i64, String)> {
 
 #[tokio::test]
 async fn a_replay_shows_deleted_and_edited_messages_as_they_are_now_in_the_logs_order() {
-    let p = pair().await;
+    let p = pair_with(|c| c.append.editing = true).await;
     let kept = p.a.send(&p.student, p.chat, "first draft, kept").await;
     assert_eq!(p.a.edit(&p.student, kept, "the final text").await.status(), 200);
     let gone = p.a.send(&p.student, p.chat, "a secret sent by mistake").await;
@@ -63,7 +63,7 @@ async fn a_replay_shows_deleted_and_edited_messages_as_they_are_now_in_the_logs_
 /// the replay of the same events afterwards shows the message as it is now.
 #[tokio::test]
 async fn live_frames_carry_each_edit_and_a_later_replay_only_the_current_text() {
-    let p = pair().await;
+    let p = pair_with(|c| c.append.editing = true).await;
     let mut live = p.a.stream(&p.teacher, None).await;
     let id = p.a.send(&p.student, p.chat, "one").await;
     assert_eq!(p.a.edit(&p.student, id, "two").await.status(), 200);

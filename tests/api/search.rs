@@ -111,7 +111,11 @@ async fn russian_and_english_word_forms_case_yo_phrases_prefixes_and_typos_are_f
 #[tokio::test]
 async fn the_index_follows_edits_deletions_hiding_and_purges() {
     let _turn = crate::governance::one_retention_at_a_time().await;
-    let a = TestApp::spawn_with(|c| c.governance.retention = Some(time::Duration::days(365))).await;
+    let a = TestApp::spawn_with(|c| {
+        c.governance.retention = Some(time::Duration::days(365));
+        c.append.editing = true;
+    })
+    .await;
     let (teacher, student, admin) =
         (a.user("teacher", "Teacher").await, a.user("student", "Student").await, a.user("admin", "Admin").await);
     let chat = a.chat(&teacher, &student).await;

@@ -195,6 +195,7 @@ pub async fn open(
         content: body.message,
         reply_to: None,
         attachment_ids: Vec::new(),
+        mentions: Vec::new(),
     };
     crate::log::store::append(&*tx, &[question]).await?;
     tx.commit().await?;

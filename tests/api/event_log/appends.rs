@@ -21,6 +21,7 @@ async fn projections_follow_appends_in_the_same_transaction() {
                 content: "one".into(),
                 reply_to: None,
                 attachment_ids: vec![],
+                mentions: Vec::new(),
             },
             NewEvent::MessageCreated {
                 chat_id: chat,
@@ -28,6 +29,7 @@ async fn projections_follow_appends_in_the_same_transaction() {
                 content: "two".into(),
                 reply_to: None,
                 attachment_ids: vec![],
+                mentions: Vec::new(),
             },
             NewEvent::MessageCreated {
                 chat_id: chat,
@@ -35,6 +37,7 @@ async fn projections_follow_appends_in_the_same_transaction() {
                 content: "three".into(),
                 reply_to: None,
                 attachment_ids: vec![],
+                mentions: Vec::new(),
             },
         ],
     )
@@ -118,6 +121,7 @@ async fn one_statement_of_messages_and_membership_changes_keeps_log_order() {
         content: content.into(),
         reply_to: None,
         attachment_ids: vec![],
+        mentions: Vec::new(),
     };
     let appended = events::append(
         &app.sql,

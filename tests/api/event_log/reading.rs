@@ -27,6 +27,7 @@ async fn a_reader_never_skips_an_event_that_commits_out_of_order() {
             content: "T1".into(),
             reply_to: None,
             attachment_ids: vec![],
+            mentions: Vec::new(),
         }],
     )
     .await
@@ -46,6 +47,7 @@ async fn a_reader_never_skips_an_event_that_commits_out_of_order() {
                 content: "T2".into(),
                 reply_to: None,
                 attachment_ids: vec![],
+                mentions: Vec::new(),
             }],
         )
         .await
@@ -97,6 +99,7 @@ async fn read_after_pages_through_the_log_in_order() {
             content: format!("m{i}"),
             reply_to: None,
             attachment_ids: vec![],
+            mentions: Vec::new(),
         })
         .collect();
     events::append(&app.sql, &batch).await.expect("append");
@@ -142,6 +145,7 @@ async fn each_append_statement_notifies_once_with_its_last_position() {
             content: format!("m{i}"),
             reply_to: None,
             attachment_ids: vec![],
+            mentions: Vec::new(),
         })
         .collect();
     let appended = events::append(&app.sql, &batch).await.expect("append");

@@ -98,6 +98,7 @@ async fn the_log_refuses_what_the_rules_forbid() {
                 content: "hi".into(),
                 reply_to: None,
                 attachment_ids: vec![],
+                mentions: Vec::new(),
             },
             "not a participant",
         ),
@@ -108,6 +109,7 @@ async fn the_log_refuses_what_the_rules_forbid() {
                 content: " \n\t".into(),
                 reply_to: None,
                 attachment_ids: vec![],
+                mentions: Vec::new(),
             },
             "whitespace",
         ),
@@ -118,6 +120,7 @@ async fn the_log_refuses_what_the_rules_forbid() {
                 content: "x".repeat(10_001),
                 reply_to: None,
                 attachment_ids: vec![],
+                mentions: Vec::new(),
             },
             "at most 10000",
         ),
@@ -143,7 +146,11 @@ async fn an_actor_who_is_no_user_is_refused() {
     let nobody = 987_654_321_i64;
     let appends = [
         ("message_created", serde_json::json!({ "content": "plain" }), SqlState::INSUFFICIENT_PRIVILEGE),
-        ("message_created", serde_json::json!({ "content": "@T" }), SqlState::FOREIGN_KEY_VIOLATION),
+        (
+            "message_created",
+            serde_json::json!({ "content": "@T", "mentions": [teacher.id] }),
+            SqlState::FOREIGN_KEY_VIOLATION,
+        ),
         ("chat_read", serde_json::json!({ "message_id": message }), SqlState::FOREIGN_KEY_VIOLATION),
         ("message_deleted", serde_json::json!({ "message_id": message }), SqlState::FOREIGN_KEY_VIOLATION),
     ];

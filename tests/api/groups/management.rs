@@ -240,7 +240,7 @@ async fn a_teacher_adds_only_their_own_students_and_teachers() {
 /// chat without participants: a 500 the contract's fuzzer found).
 #[tokio::test]
 async fn editing_a_message_in_a_group_everyone_left_is_refused_not_a_server_error() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(|config| config.append.editing = true).await;
     let (teacher, anna) = (app.user("teacher", "Иван").await, app.user("student", "Анна").await);
     let chat = group(&app, &teacher, "Кружок", &[&anna]).await;
     let message = app.send(&teacher, chat, "до завтра").await;

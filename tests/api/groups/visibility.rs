@@ -7,7 +7,7 @@ use crate::helpers::{TestApp, User};
 
 #[tokio::test]
 async fn a_new_member_sees_the_group_from_their_join_on_and_a_removed_one_is_refused_at_once_everywhere() {
-    let a = TestApp::spawn().await;
+    let a = TestApp::spawn_with(|config| config.append.editing = true).await;
     let b = a.replica().await;
     let (teacher, anna, boris) =
         (a.user("teacher", "T").await, a.user("student", "Anna").await, a.user("student", "Boris").await);

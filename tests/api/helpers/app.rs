@@ -239,7 +239,13 @@ pub struct Pair {
 }
 
 pub async fn pair() -> Pair {
-    let a = TestApp::spawn().await;
+    pair_with(|_| {}).await
+}
+
+/// [`pair`] on a replica configured by `customize` (`|c| c.append.editing = true` for a test
+/// that edits: a school's choice, off by default).
+pub async fn pair_with(customize: impl FnOnce(&mut Config)) -> Pair {
+    let a = TestApp::spawn_with(customize).await;
     let (teacher, student, admin) =
         (a.user("teacher", "Teacher").await, a.user("student", "Student").await, a.user("admin", "Admin").await);
     let chat = a.chat(&teacher, &student).await;

@@ -89,7 +89,7 @@ async fn a_visitor_opens_a_link_gives_a_name_and_talks_with_the_teacher_live() {
 
 #[tokio::test]
 async fn a_guest_may_use_exactly_their_chat_and_nothing_else() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(|config| config.append.editing = true).await;
     let (teacher, _, guest, chat) = inquiry(&app).await;
     let student = app.user("student", "S").await;
     let other_chat = app.chat(&teacher, &student).await;

@@ -58,7 +58,7 @@ async fn a_mention_is_resolved_when_sent_and_reaches_every_member_live_on_both_r
 
 #[tokio::test]
 async fn an_edit_resolves_the_mentions_again_live_and_a_resumed_stream_shows_them_as_they_are_now() {
-    let a = TestApp::spawn().await;
+    let a = TestApp::spawn_with(|config| config.append.editing = true).await;
     let b = a.replica().await;
     let (teacher, admin) = (a.user("teacher", "Иван Петров").await, a.user("admin", "Завуч").await);
     let (anya, boris) = (a.user("student", "Аня").await, a.user("student", "Борис").await);

@@ -1,4 +1,4 @@
-//! Mentions: "@Full Name" in a group's message, resolved by the log when it is written (or
+//! Mentions: "@Full Name" in a group's message, resolved before the log appends it (or
 //! edited) into the ids of the members it names, kept as ids and shown with their names as
 //! they are now, in the `POST` answer, history, the live stream on every replica and a resumed
 //! stream's replay (as it is now: none on a deleted or hidden message); taken away by retention
@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, User, status_and_json};
 
+mod bounds;
 mod governance;
 mod live;
 mod notify;

@@ -59,6 +59,7 @@ async fn a_statement_mixing_messages_deletions_and_reads_counts_exactly() {
         content: content.into(),
         reply_to: None,
         attachment_ids: vec![],
+        mentions: Vec::new(),
     };
     let mut client = crate::helpers::connect(&a.database).await;
     let tx = client.transaction().await.expect("the request completes");

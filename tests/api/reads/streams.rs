@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::assert_replay_clean;
-use crate::helpers::{Pair, Stream, pair};
+use crate::helpers::{Pair, Stream, pair, pair_with};
 
 /// The reader's other tabs (on either replica), the partner and admins get `messages_read`;
 /// someone outside the chat does not.
@@ -53,7 +53,7 @@ async fn messages_read_reaches_every_participant_stream_and_admins_on_both_repli
 /// A stream that resumes replays reads and edits with everything else, in log order.
 #[tokio::test]
 async fn resume_replays_reads_and_edits_in_order() {
-    let Pair { a, teacher, student, chat, .. } = pair().await;
+    let Pair { a, teacher, student, chat, .. } = pair_with(|c| c.append.editing = true).await;
     let b = a.replica().await;
     let first = a.send(&teacher, chat, "first").await;
     let mut stream = a.stream(&student, None).await;
