@@ -10,6 +10,7 @@
 mod answers;
 pub mod appender;
 mod attachment;
+mod columns;
 mod departures;
 pub mod mentions;
 pub mod people;

@@ -165,7 +165,7 @@ pub async fn erase(app: &TestApp, admin: &User, user: &User) {
 }
 
 /// What an erased student leaves: their messages (with a file and an edit) in a direct chat
-/// and a report of theirs; the teacher's messages stay whole.
+/// and a report of theirs; the teacher's messages stay whole. `app` has editing on.
 pub async fn erasure_leaves_nothing(app: &TestApp) {
     let (teacher, admin) = (app.user("teacher", "Teacher").await, app.user("admin", "Admin").await);
     let student = app.user("student", "Zinaida Erasable").await;
@@ -213,7 +213,7 @@ pub async fn erasure_leaves_nothing(app: &TestApp) {
 
 #[tokio::test]
 async fn an_erased_persons_text_and_files_are_nowhere_in_the_database_or_the_file_system() {
-    let app = TestApp::spawn_with(|c| c.governance.purge_batch = 3).await;
+    let app = TestApp::spawn_with(|c| (c.governance.purge_batch, c.append.editing) = (3, true)).await;
     erasure_leaves_nothing(&app).await;
     let (status, users) = {
         let admin = app.user("admin", "Other admin").await;

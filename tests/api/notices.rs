@@ -29,16 +29,8 @@ fn notify(url: &str) -> NotifyConfig {
 /// Two replicas delivering to `url`, a teacher and a student with their chat.
 async fn school(config: NotifyConfig) -> (TestApp, TestApp, User, User, i64) {
     // Editing on: a notice shows a message as it is at delivery, edits included.
-    let a = TestApp::spawn_with(|c| {
-        c.notify = config.clone();
-        c.append.editing = true;
-    })
-    .await;
-    let b = TestApp::spawn_on(a.database.clone(), |c| {
-        c.notify = config;
-        c.append.editing = true;
-    })
-    .await;
+    let a = TestApp::spawn_with(|c| (c.notify, c.append.editing) = (config.clone(), true)).await;
+    let b = TestApp::spawn_on(a.database.clone(), |c| (c.notify, c.append.editing) = (config, true)).await;
     let (teacher, student) = (a.user("teacher", "Иван Петрович").await, a.user("student", "Мария").await);
     let chat = a.chat(&teacher, &student).await;
     (a, b, teacher, student, chat)

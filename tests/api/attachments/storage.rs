@@ -159,6 +159,6 @@ async fn the_same_flow_works_against_a_real_s3_compatible_server() {
 #[tokio::test]
 async fn an_erasure_deletes_the_persons_files_from_a_real_s3_compatible_server() {
     let moto = moto("erasure-files").await;
-    let app = TestApp::spawn_with(|c| c.storage = s3(&moto, "erasure-files")).await;
+    let app = TestApp::spawn_with(|c| (c.storage, c.append.editing) = (s3(&moto, "erasure-files"), true)).await;
     crate::governance::erasure_leaves_nothing(&app).await;
 }
