@@ -159,7 +159,8 @@ pub enum Code {
     UnknownPerson,
     /// 422: a lesson's teacher is not a teacher, or its student not a student.
     PersonRoleMismatch,
-    /// 422: a lesson's teacher or student is deactivated (left the school).
+    /// 422: a lesson's teacher or student, or someone added to a group, is deactivated (left
+    /// the school).
     PersonDeactivated,
     /// 429: a rate limit: retry after `Retry-After` seconds.
     RateLimited,
@@ -375,6 +376,9 @@ impl From<AppendError> for AppError {
             AppendError::Refused(message, Refusal::Erased) => Self::Conflict(message),
             AppendError::Refused(message, Refusal::Deactivated) => {
                 Self::Unauthorized(message).with_code(Code::AccountDeactivated)
+            }
+            AppendError::Refused(message, Refusal::PersonDeactivated) => {
+                Self::Unprocessable(message).with_code(Code::PersonDeactivated)
             }
             // The log's trigger refuses two states (its messages say which).
             AppendError::Refused(message, Refusal::Conflict) => {

@@ -6,7 +6,7 @@ CREATE OR REPLACE FUNCTION access_record(p_reader bigint, p_chats bigint[], p_vi
     SELECT DISTINCT c, p_reader, p_via FROM unnest(p_chats) c;
 $$;
 
-COMMENT ON FUNCTION access_record(p_reader bigint, p_chats bigint[], p_via text) IS 'Records that p_reader, who takes no part in them, read chats p_chats through p_via (history, export, search, stream): one row a chat. The server calls it on every such read; it is the only way the runtime role adds to access_records, and it can change or delete none.';
+COMMENT ON FUNCTION access_record(p_reader bigint, p_chats bigint[], p_via text) IS 'Records that p_reader, who takes no part in them, read chats p_chats through p_via (history, export, search, stream, attachment, chat_list): one row a chat. The server calls it on every such read; it is the only way the runtime role adds to access_records, and it can change or delete none.';
 
 REVOKE ALL ON FUNCTION access_record(p_reader bigint, p_chats bigint[], p_via text) FROM PUBLIC;
 GRANT ALL ON FUNCTION access_record(p_reader bigint, p_chats bigint[], p_via text) TO tutorchat_app;

@@ -136,7 +136,8 @@ BEGIN
     END IF;
 
     -- The outbox: each message of the statement to each other current member who is offline
-    -- now, one foldable notice per user and chat.
+    -- now and has not left the school (deactivated: one probe of users_departed, an index of
+    -- the few who left), one foldable notice per user and chat.
     IF messages_created AND (SELECT enabled FROM notify_settings) THEN
         INSERT INTO notices AS n (user_id, chat_id, first_message_id, message_id, count, preview, created_at)
         SELECT p.user_id, a.chat_id, min((a.payload ->> 'message_id')::bigint), max((a.payload ->> 'message_id')::bigint),
@@ -148,11 +149,12 @@ BEGIN
         FROM appended a
         JOIN chat_participants p ON p.chat_id = a.chat_id AND p.user_id <> a.actor_id
         WHERE a.type = 'message_created' AND NOT presence_online(p.user_id)
+          AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.user_id AND u.deactivated_at IS NOT NULL)
         GROUP BY p.user_id, a.chat_id
         ON CONFLICT (user_id, chat_id) WHERE state = 'pending'
         DO UPDATE SET count = n.count + excluded.count, message_id = excluded.message_id, preview = excluded.preview;
 
-        -- … and to each guardian who reads it now, is offline and has a browser subscribed
+        -- … and to each guardian who reads it now, is offline, has not left and has a browser subscribed
         -- (guardians get Web Push only): a student's direct chat's messages, and, under
         -- GUARDIAN_GROUPS=own_messages, the student's own messages in a group (author_id: only
         -- theirs count). One probe of guardian_links_student per message.
@@ -171,6 +173,7 @@ BEGIN
           AND (c.kind = 'direct' OR (SELECT s.guardian_groups = 'own_messages' FROM safeguarding_settings s))
           AND EXISTS (SELECT 1 FROM push_subscriptions s WHERE s.user_id = g.guardian_id)
           AND NOT presence_online(g.guardian_id)
+          AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = g.guardian_id AND u.deactivated_at IS NOT NULL)
         GROUP BY g.guardian_id, a.chat_id
         ON CONFLICT (user_id, chat_id) WHERE state = 'pending'
         DO UPDATE SET count = n.count + excluded.count, message_id = excluded.message_id, preview = excluded.preview;
@@ -190,7 +193,7 @@ they mention (message_mentions); each chat''s last message, message count, activ
 member''s unread count (not an announcement''s: derived when read, chat_unread); the
 offline-notification outbox (a notice for each offline
 member, and each offline guardian with a push subscription who reads the chat, folded per
-chat); and the one NOTIFY on ''tutorchat_events'' with the statement''s highest
+chat; nobody deactivated gets one); and the one NOTIFY on ''tutorchat_events'' with the statement''s highest
 position.';
 
 REVOKE ALL ON FUNCTION events_after_insert() FROM PUBLIC;

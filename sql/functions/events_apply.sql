@@ -174,6 +174,15 @@ BEGIN
         WHERE id = member;
     WHEN 'user_deactivated' THEN
         UPDATE users SET deactivated_at = e.created_at WHERE id = member;
+        -- Who left the school hears nothing more from it: their offline notifications not sent
+        -- yet are cancelled (and no longer quote anyone; new ones are not written:
+        -- events_after_insert, and a claim cancels any left: notice_reader), their browsers'
+        -- Web Push subscriptions go (with their pushes), and their inquiry links open no new
+        -- chat. Reactivation gives back none of these: they subscribe and get links anew.
+        UPDATE notices SET state = 'cancelled', preview = '', settled_at = e.created_at, claimed_until = NULL
+        WHERE user_id = member AND state IN ('pending', 'retry');
+        DELETE FROM push_subscriptions WHERE user_id = member;
+        UPDATE inquiry_links SET revoked_at = e.created_at WHERE host_id = member AND revoked_at IS NULL;
     WHEN 'user_reactivated' THEN
         UPDATE users SET deactivated_at = NULL WHERE id = member;
     WHEN 'guardian_unlinked' THEN
@@ -216,7 +225,9 @@ closure_requested inserted).
 user_provisioned inserts the person (users: its user_id, email, name, role, external_id,
 user_name, created then); user_changed sets the attributes its payload names (an external_id or
 user_name of null forgets it);
-user_deactivated sets users.deactivated_at to its time, user_reactivated clears it.
+user_deactivated sets users.deactivated_at to its time, cancels (and blanks) the person''s
+offline notifications not sent yet, deletes their Web Push subscriptions and revokes their
+inquiry links; user_reactivated clears deactivated_at (and gives none of those back).
 chat_handed_over sets the chat''s teacher_id to the successor, who takes the departed teacher''s
 chat_participants row (its joined_position: the chat''s opening, so the whole history) read up
 to the chat''s newest message, and a chat_memberships interval from the same opening; the

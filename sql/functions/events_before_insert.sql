@@ -125,7 +125,8 @@ with the same text as its comment):
   one is a no-op).
 - participant_added, participant_removed, chat_renamed: groups only, by the owner or an admin;
   a member may remove themself (leave). Adding a member again, removing a non-member, the same
-  title again: no-ops. Admins are nobody''s members. Whom a teacher may add: events_member_rule.
+  title again: no-ops. Admins are nobody''s members, nor is anyone who left the school
+  (deactivated: HINT person_deactivated). Whom a teacher may add: events_member_rule.
 - chat_closed: read-only for good; closing again is a no-op. By the system (no actor): inquiry
   chats only (idle, or their link revoked). By a person: reason blocked, an inquiry, by its
   teacher or an admin (inquiry_blocks); reason guardian_request, a direct chat, by an admin,

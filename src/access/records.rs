@@ -1,6 +1,7 @@
 //! Reads by someone who takes no part in a chat are recorded: an admin or a guardian opening its
-//! history, exporting it, finding it in a search, a guardian opening the event stream that
-//! carries it (`access_records`, through `access_record`). A
+//! history, exporting it, finding it in a search, downloading one of its files, a guardian
+//! opening the event stream that carries it or a chat list that shows its last message
+//! (`access_records`, through `access_record`). A
 //! participant's reads of their own chats are not: they are the chat. What a school's
 //! safeguarding policy asks is the opposite direction: which adults read a child's chat, when and
 //! how, which the audit timeline, `GET /api/admin/access-records` and the child's own
@@ -19,6 +20,10 @@ pub enum Via {
     Export,
     Search,
     Stream,
+    /// A file of the chat, downloaded (`GET /api/attachments/{id}`).
+    Attachment,
+    /// A guardian's chat list, showing the chat's last message (`GET /api/chats`).
+    ChatList,
 }
 
 impl Via {
@@ -28,6 +33,8 @@ impl Via {
             Self::Export => "export",
             Self::Search => "search",
             Self::Stream => "stream",
+            Self::Attachment => "attachment",
+            Self::ChatList => "chat_list",
         }
     }
 }

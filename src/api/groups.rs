@@ -242,10 +242,12 @@ pub async fn create(
         let chat_id: i64 = tx.query_one("SELECT nextval('chats_id_seq')", &[]).await?.get(0);
         if body.audience == Some(Audience::MyStudents) {
             // Read in the transaction that appends: a lesson completed after it adds its
-            // student itself (lessons_join_audiences), finding the chat committed.
+            // student itself (lessons_join_audiences), finding the chat committed. Students
+            // who left the school (deactivated) join nothing.
             let students = tx
                 .query(
-                    "SELECT DISTINCT l.student_id FROM lessons l JOIN users s ON s.id = l.student_id AND s.role = 'student'
+                    "SELECT DISTINCT l.student_id FROM lessons l
+                     JOIN users s ON s.id = l.student_id AND s.role = 'student' AND s.deactivated_at IS NULL
                      WHERE l.teacher_id = $1 AND l.status = 'completed' ORDER BY l.student_id",
                     &[&user.id],
                 )

@@ -83,6 +83,8 @@ pub enum Refusal {
     PairHasChat,
     /// Its actor is deactivated (they left the school).
     Deactivated,
+    /// The person it adds to a chat is deactivated (they left the school).
+    PersonDeactivated,
     /// The person it is about is being erased, or was: nothing more is said of them.
     Erased,
 }
@@ -118,6 +120,7 @@ impl From<tokio_postgres::Error> for AppendError {
             Some("role_in_use") => Refusal::RoleInUse,
             Some("teacher_departed") => Refusal::TeacherDeparted,
             Some("account_deactivated") => Refusal::Deactivated,
+            Some("person_deactivated") => Refusal::PersonDeactivated,
             Some("pair_has_chat") => Refusal::PairHasChat,
             Some("person_erased") => Refusal::Erased,
             _ => refusal,

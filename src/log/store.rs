@@ -104,28 +104,49 @@ where
     rows.iter().map(StoredEvent::from_row).collect()
 }
 
-/// The messages among the next `limit` events after `position`: the last position read
-/// (`None` when there is nothing after it) and the first and last id of the messages created
-/// there (`None` when none was). Message ids are drawn under the log's lock
-/// (`events_before_insert`), in position order, so the messages of those events are exactly
-/// the ids between the two. For a reader that needs only the messages (the flagger): nothing
-/// else leaves the database.
-pub async fn messages_after(
+/// The texts the next `limit` events after `position` wrote, for a reader that needs only
+/// those (the flagger): nothing else leaves the database.
+pub struct NewTexts {
+    /// The last position read.
+    pub last: i64,
+    /// The first and last id of the messages created there (`None` when none was). Message ids
+    /// are drawn under the log's lock (`events_before_insert`), in position order, so the
+    /// messages of those events are exactly the ids between the two.
+    pub created: Option<(i64, i64)>,
+    /// The messages edited there, in log order, each with the text the edit gave it (a message
+    /// edited twice is here twice: each text was delivered).
+    pub edited: Vec<i64>,
+    /// Those texts, `edited[i]`'s at `edits[i]`.
+    pub edits: Vec<String>,
+}
+
+/// The texts written by the next `limit` events after `position` (`None` when there is nothing
+/// after it): the messages created, and each edit's text.
+pub async fn texts_after(
     client: &impl GenericClient,
     position: i64,
     limit: i64,
-) -> Result<Option<(i64, Option<(i64, i64)>)>, tokio_postgres::Error> {
+) -> Result<Option<NewTexts>, tokio_postgres::Error> {
     let row = client
         .query_one(
             "SELECT max(position),
                     min((payload ->> 'message_id')::bigint) FILTER (WHERE type = 'message_created'),
-                    max((payload ->> 'message_id')::bigint) FILTER (WHERE type = 'message_created')
+                    max((payload ->> 'message_id')::bigint) FILTER (WHERE type = 'message_created'),
+                    coalesce(array_agg((payload ->> 'message_id')::bigint ORDER BY position)
+                             FILTER (WHERE type = 'message_edited'), '{}'),
+                    coalesce(array_agg(payload ->> 'content' ORDER BY position)
+                             FILTER (WHERE type = 'message_edited'), '{}')
              FROM (SELECT position, type, payload FROM events WHERE position > $1 ORDER BY position LIMIT $2) e",
             &[&position, &limit],
         )
         .await?;
-    let ids = row.get::<_, Option<i64>>(1).zip(row.get::<_, Option<i64>>(2));
-    Ok(row.get::<_, Option<i64>>(0).map(|last| (last, ids)))
+    let Some(last) = row.try_get::<_, Option<i64>>(0)? else { return Ok(None) };
+    Ok(Some(NewTexts {
+        last,
+        created: row.try_get::<_, Option<i64>>(1)?.zip(row.try_get::<_, Option<i64>>(2)?),
+        edited: row.try_get(3)?,
+        edits: row.try_get(4)?,
+    }))
 }
 
 /// The highest position visible now (0 for an empty log).

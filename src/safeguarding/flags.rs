@@ -1,9 +1,10 @@
 //! Flags a moderator sees first: the school's list of words and phrases (`flag_terms`, each a
-//! search query, so it matches every form search finds), read against each new message of the
-//! log by one replica at a time. A match appends a `message_flagged` event (the system's, with
-//! the term), which puts the message into the moderation queue as a report without a
-//! reporter. Flagging follows the log from behind (`flag_cursor`), in the transaction that
-//! appends its flags, so each message is matched once and delivery never waits for it; while
+//! search query, so it matches every form search finds), read against each new text of the
+//! log (a message as written, and each edit of it) by one replica at a time. A match appends a
+//! `message_flagged` event (the system's, with the term), which puts the message into the
+//! moderation queue as a report without a reporter. Flagging follows the log from behind
+//! (`flag_cursor`), in the transaction that appends its flags, so each text is matched once
+//! and delivery never waits for it; while
 //! the list is empty it only moves the cursor to the head (nothing written then is flagged). (A
 //! burst of a teacher's held messages is flagged by `quiet.rs`, as they are delivered.)
 
@@ -86,10 +87,10 @@ pub async fn remove_term(state: &AppState, id: i64) -> Result<bool> {
     Ok(state.db.get().await?.execute("DELETE FROM flag_terms WHERE id = $1", &[&id]).await? > 0)
 }
 
-/// The job that reads new messages against the list.
+/// The job that reads new texts against the list.
 pub const JOB: &str = "flags";
 
-/// Every `FLAG_EVERY_MS`, matches the log's new messages against the list, until it is read up.
+/// Every `FLAG_EVERY_MS`, matches the log's new texts (messages and edits) against the list, until it is read up.
 pub async fn keep_flagging(state: AppState) {
     let mut ticks = tokio::time::interval(state.config.safeguarding.flag_every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -112,7 +113,7 @@ pub async fn keep_flagging(state: AppState) {
 }
 
 /// One round: the next events after the cursor (if no other replica is reading them), their
-/// messages matched, the flags appended and the cursor moved, in one transaction. Whether
+/// texts matched, the flags appended and the cursor moved, in one transaction. Whether
 /// there may be more to read.
 async fn flag_next(state: &AppState) -> anyhow::Result<bool> {
     let mut client = state.db.get().await?;
@@ -133,20 +134,30 @@ async fn flag_next(state: &AppState) -> anyhow::Result<bool> {
         }
         return Ok(false);
     }
-    let Some((last, messages)) = store::messages_after(&*tx, after, BATCH).await? else { return Ok(false) };
-    if let Some((first_id, last_id)) = messages {
-        // Messages still shown (a hide or a deletion in the same batch is its own answer),
-        // each matched first against the whole list at once (one `@@` a message, the list's
-        // OR built once per round; almost no message matches), and only those against each
-        // term.
+    let Some(texts) = store::texts_after(&*tx, after, BATCH).await? else { return Ok(false) };
+    let last = texts.last;
+    if texts.created.is_some() || !texts.edited.is_empty() {
+        let (first_id, last_id) = texts.created.unzip();
+        // Each new text: the messages created (their stored search vector) and each edit's
+        // text as it was delivered (a later edit may have taken the term out again). Only
+        // messages still shown (a hide or a deletion in the same batch is its own answer), each
+        // text matched first against the whole list at once (one `@@` a text, the list's OR
+        // built once per round; almost no text matches), and only those against each term. A
+        // message matches a term once: a second text of it with the same term (or the flag
+        // of an earlier round: events_rule_message_flagged) flags nothing more.
         let matched = tx
             .query(
-                "SELECT m.chat_id, m.id, t.term FROM messages m JOIN flag_terms t ON m.search @@ t.query
-                 WHERE m.id BETWEEN $1 AND $2
-                   AND m.search @@ (SELECT string_agg('(' || query::text || ')', ' | ')::tsquery FROM flag_terms)
+                "SELECT DISTINCT ON (m.id, t.id) m.chat_id, m.id, t.term
+                 FROM (SELECT m.id, m.search AS words FROM messages m WHERE m.id BETWEEN $1 AND $2
+                       UNION ALL
+                       SELECT e.id, to_tsvector('russian'::regconfig, e.content)
+                       FROM unnest($3::bigint[], $4::text[]) e (id, content)) x
+                 JOIN messages m ON m.id = x.id
+                 JOIN flag_terms t ON x.words @@ t.query
+                 WHERE x.words @@ (SELECT string_agg('(' || query::text || ')', ' | ')::tsquery FROM flag_terms)
                    AND NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL
                  ORDER BY m.id, t.id",
-                &[&first_id, &last_id],
+                &[&first_id, &last_id, &texts.edited, &texts.edits],
             )
             .await?;
         let flags: Vec<NewEvent> = matched

@@ -144,3 +144,46 @@ async fn a_teachers_burst_of_held_messages_to_many_students_is_flagged_as_it_is_
     assert!(found.iter().all(|f| f["flag"].as_str().is_some_and(|flag| flag.starts_with("burst"))), "{found:?}");
     audit_is_clean(&a).await;
 }
+
+#[tokio::test]
+async fn a_message_edited_to_hold_a_listed_term_is_flagged_as_if_written_so() {
+    let a = TestApp::spawn_with(|c| {
+        c.append.editing = true;
+        c.safeguarding.flag_every = Duration::from_millis(100);
+    })
+    .await;
+    let (teacher, student, admin) =
+        (a.user("teacher", "Иван").await, a.user("student", "Маша").await, a.user("admin", "Завуч").await);
+    let chat = a.chat(&teacher, &student).await;
+    assert_eq!(add_term(&a, &admin, "\"не говори родителям\"").await.0, 201);
+
+    let harmless = a.send(&teacher, chat, "Давай встретимся после уроков").await;
+    let flagged = a.send(&teacher, chat, "Только не говори родителям!").await;
+    // Its flag: the flagger has read past the harmless message, as it was written.
+    assert_eq!(flags(&a, &admin, 1).await[0]["message"]["id"], flagged);
+
+    let edit = |id: i64, text: &'static str| {
+        let a = &a;
+        let teacher = &teacher;
+        async move { assert_eq!(a.edit(teacher, id, text).await.status(), 200, "{text}") }
+    };
+    edit(harmless, "Давай встретимся после уроков, только не говори родителям").await;
+    // A flagged message edited again with the same term is not flagged twice.
+    edit(flagged, "Только не говори родителям, ладно?").await;
+    // A text delivered, then taken back by another edit, was delivered all the same.
+    let fleeting = a.send(&teacher, chat, "Увидимся в пятницу").await;
+    edit(fleeting, "Увидимся в пятницу, не говори родителям").await;
+    edit(fleeting, "Увидимся в пятницу").await;
+    // The last message of the log: once it is flagged, every edit before it has been read.
+    let last = a.send(&teacher, chat, "И снова: не говори родителям").await;
+
+    let found = flags(&a, &admin, 4).await;
+    let mut flagged_ids: Vec<(i64, &str)> =
+        found.iter().map(|f| (f["message"]["id"].as_i64().expect("id"), f["flag"].as_str().expect("flag"))).collect();
+    flagged_ids.sort();
+    let term = "\"не говори родителям\"";
+    assert_eq!(flagged_ids, [(harmless, term), (flagged, term), (fleeting, term), (last, term)]);
+    let edited = found.iter().find(|f| f["message"]["id"] == harmless).expect("the edited message's flag");
+    assert_eq!(edited["message"]["content"], "Давай встретимся после уроков, только не говори родителям");
+    audit_is_clean(&a).await;
+}

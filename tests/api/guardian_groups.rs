@@ -193,7 +193,7 @@ async fn a_guardians_list_history_and_export_of_a_group_hold_only_their_childs_m
         .await
         .expect("access_records");
     let vias: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
-    assert_eq!(vias, ["history", "export", "stream"]);
+    assert_eq!(vias, ["chat_list", "history", "export", "stream"], "the list quoted the child's last message");
     let around = format!("/api/chats/{}/messages?around={petya}", s.class);
     assert_eq!(get(&b, &around, &s.guardian).await.0, 403, "another child's message is as if it did not exist");
     for member in [&s.teacher, &s.other] {

@@ -13,7 +13,7 @@ use crate::helpers::{Call, Receiver, TestApp, User};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-fn notify(url: &str) -> NotifyConfig {
+pub(crate) fn notify(url: &str) -> NotifyConfig {
     NotifyConfig {
         webhook: Some(Webhook { url: url.to_owned(), secret: webhook_secret(SECRET).expect("secret") }),
         grace: Duration::from_secs(1),

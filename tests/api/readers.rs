@@ -154,3 +154,78 @@ async fn an_admins_stream_records_each_chat_it_carries_once_per_stream() {
     assert_eq!(others, 0, "a participant's stream is no read of someone else's chat");
     audit_is_clean(&a).await;
 }
+
+#[tokio::test]
+async fn an_admins_or_a_guardians_download_of_a_childs_file_is_recorded_a_participants_is_not() {
+    use crate::attachments::{send_with, uploaded};
+    use crate::guardians::set_link;
+
+    let a = TestApp::spawn().await;
+    let (teacher, student) = (a.user("teacher", "Иван").await, a.user("student", "Мария").await);
+    let (admin, guardian) = (a.user("admin", "Завуч").await, a.user("guardian", "Елена").await);
+    let chat = a.chat(&teacher, &student).await;
+    assert_eq!(set_link(&a, &admin, guardian.id, student.id, true).await.0, 201);
+    let file = uploaded(&a, &student, chat, "diary.txt", b"dear diary").await;
+    assert_eq!(send_with(&a, &student, chat, "", &[file]).await.0, 201);
+    let download = |user: &User| {
+        let request = a.get(&format!("/api/attachments/{file}"), user);
+        async move { request.send().await.expect("GET attachment").status().as_u16() }
+    };
+
+    // The participants' own downloads are the chat: no record.
+    assert_eq!((download(&student).await, download(&teacher).await), (200, 200));
+    assert!(records(&a).await.is_empty());
+
+    assert_eq!((download(&admin).await, download(&guardian).await), (200, 200));
+    let attachment = |reader: &User| (chat, reader.id, "attachment".to_owned());
+    assert_eq!(records(&a).await, [attachment(&admin), attachment(&guardian)]);
+    let (status, report) = get(&a, &format!("/api/admin/access-records?chat_id={chat}"), &admin).await;
+    assert_eq!(status, 200, "{report}");
+    let vias: Vec<&str> =
+        report["records"].as_array().expect("records").iter().map(|r| r["via"].as_str().expect("via")).collect();
+    assert_eq!(vias, ["attachment", "attachment"]);
+
+    // The child sees who downloaded their file.
+    let (status, readers) = get(&a, "/api/me/readers", &student).await;
+    assert_eq!(status, 200, "{readers}");
+    let mut seen: Vec<(&str, &str)> = readers["readers"]
+        .as_array()
+        .expect("readers")
+        .iter()
+        .map(|r| (r["reader"]["name"].as_str().expect("name"), r["via"].as_str().expect("via")))
+        .collect();
+    seen.sort_unstable();
+    assert_eq!(seen, [("Елена", "attachment"), ("Завуч", "attachment")]);
+    audit_is_clean(&a).await;
+}
+
+#[tokio::test]
+async fn a_guardians_chat_list_quoting_a_childs_chat_is_recorded_once_per_listing() {
+    use crate::guardians::set_link;
+
+    let a = TestApp::spawn().await;
+    let (teacher, student) = (a.user("teacher", "Иван").await, a.user("student", "Мария").await);
+    let (admin, guardian) = (a.user("admin", "Завуч").await, a.user("guardian", "Елена").await);
+    let chat = a.chat(&teacher, &student).await;
+    assert_eq!(set_link(&a, &admin, guardian.id, student.id, true).await.0, 201);
+    a.send(&student, chat, "preview-only text").await;
+
+    // The chat's last message is quoted: a read of the chat.
+    let (status, list) = get(&a, "/api/chats", &guardian).await;
+    assert_eq!(status, 200, "{list}");
+    let quoted = list["chats"].as_array().expect("chats").iter().find(|c| c["id"] == chat).expect("the chat");
+    assert_eq!(quoted["last_message"]["content"], "preview-only text");
+    let listing = (chat, guardian.id, "chat_list".to_owned());
+    assert_eq!(records(&a).await, std::slice::from_ref(&listing));
+    assert_eq!(get(&a, "/api/chats", &guardian).await.0, 200);
+    assert_eq!(records(&a).await, [listing.clone(), listing], "one record per listing");
+
+    // The participants' own lists are not reads of anyone else's chat.
+    assert_eq!(get(&a, "/api/chats", &student).await.0, 200);
+    assert_eq!(get(&a, "/api/chats", &teacher).await.0, 200);
+    assert_eq!(records(&a).await.len(), 2);
+    let (_, readers) = get(&a, "/api/me/readers", &student).await;
+    assert_eq!(readers["readers"][0]["via"], "chat_list", "{readers}");
+    assert_eq!(readers["readers"][0]["reads"], 2, "{readers}");
+    audit_is_clean(&a).await;
+}

@@ -7,7 +7,7 @@ import { fullDateTime } from '../time';
 import { Modal } from './Modal';
 
 /** How a chat was read, as the server names it; one it names otherwise (a newer server) is said plainly. */
-const VIAS = ['history', 'export', 'search', 'stream'] as const;
+const VIAS = ['history', 'export', 'search', 'stream', 'attachment', 'chat_list'] as const;
 const viaKey = (via: string): (typeof VIAS)[number] | 'other' =>
   (VIAS as readonly string[]).includes(via) ? (via as (typeof VIAS)[number]) : 'other';
 
@@ -19,7 +19,8 @@ interface Props {
 
 /**
  * "Who read my chats": the adults who take no part in our chats and read them (an admin
- * opening one, exporting it, finding it in a search; a guardian, also following it live), from `GET /api/me/readers`: who, which
+ * opening one, exporting it, finding it in a search, downloading a file of it; a guardian, also following it live or
+ * seeing its last message in their chat list), from `GET /api/me/readers`: who, which
  * chat, how, how often, when last.
  */
 export function ReadersDialog({ chatName, onClose }: Props) {

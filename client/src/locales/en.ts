@@ -58,6 +58,8 @@ const en = {
       export: 'exported the conversation',
       search: 'found it in a search',
       stream: 'followed it live',
+      attachment: 'downloaded a file from the conversation',
+      chat_list: 'saw the latest message in their chat list',
       other: 'read it',
     },
     reads_one: '{{count}} time',

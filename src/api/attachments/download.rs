@@ -1,6 +1,7 @@
 //! Downloading an attachment: who may (as for the message that carries it), and an answer that
 //! can never run in the app's origin (`Content-Disposition: attachment`, `nosniff`, a
-//! sandboxing CSP), with `ETag`/`If-None-Match` and single `Range` requests.
+//! sandboxing CSP), with `ETag`/`If-None-Match` and single `Range` requests. An admin's or a
+//! guardian's download leaves an access record (`attachment`), as their other reads do.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -84,6 +85,9 @@ pub async fn download(
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| matches_etag(v, &etag)) {
         return Ok((StatusCode::NOT_MODIFIED, response_headers).into_response());
     }
+    // An admin's or a guardian's download is a read of the chat: recorded before a byte goes
+    // out (a participant's is not; a 304 sends none).
+    crate::access::record_read(&state.db, &user, &[chat_id], crate::access::Via::Attachment).await?;
     let content_type: String = row.get("content_type");
     response_headers.insert(header::CONTENT_TYPE, value(&content_type));
 

@@ -233,6 +233,17 @@ pub async fn list_chats(
         Ok((listed, presences))
     })?;
     let Listed { head: position, rows, next: next_cursor, .. } = listed;
+    // A guardian's list quotes their child's chats (each one's last message): a read of each
+    // chat it quotes, recorded once per listing before it is answered.
+    if user.role == Role::Guardian {
+        let mut quoted = Vec::new();
+        for r in &rows {
+            if r.try_get::<_, Option<i64>>("last_id")?.is_some() {
+                quoted.push(r.try_get::<_, i64>("id")?);
+            }
+        }
+        crate::access::record_read(&state.db, &user, &quoted, crate::access::Via::ChatList).await?;
+    }
     let chats = rows
         .into_iter()
         .map(|r| {

@@ -11,6 +11,7 @@ use crate::helpers::{TestApp, User, status_and_json};
 mod deactivation;
 mod hand_over;
 mod jit;
+mod silence;
 
 /// `POST path` as `user` with `body`: the status and the JSON answer (null for 204).
 pub(crate) async fn post(app: &TestApp, user: &User, path: &str, body: Value) -> (u16, Value) {
