@@ -63,7 +63,7 @@ $$;
 -- Name: FUNCTION access_record(p_reader bigint, p_chats bigint[], p_via text); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.access_record(p_reader bigint, p_chats bigint[], p_via text) IS 'Records that p_reader, who takes no part in them, read chats p_chats through p_via (history, export, search, stream): one row a chat. The server calls it on every such read; it is the only way the runtime role adds to access_records, and it can change or delete none.';
+COMMENT ON FUNCTION public.access_record(p_reader bigint, p_chats bigint[], p_via text) IS 'Records that p_reader, who takes no part in them, read chats p_chats through p_via (history, export, search, stream, attachment, chat_list): one row a chat. The server calls it on every such read; it is the only way the runtime role adds to access_records, and it can change or delete none.';
 
 
 --
@@ -1209,7 +1209,8 @@ BEGIN
     END IF;
 
     -- The outbox: each message of the statement to each other current member who is offline
-    -- now, one foldable notice per user and chat.
+    -- now and has not left the school (deactivated: one probe of users_departed, an index of
+    -- the few who left), one foldable notice per user and chat.
     IF messages_created AND (SELECT enabled FROM notify_settings) THEN
         INSERT INTO notices AS n (user_id, chat_id, first_message_id, message_id, count, preview, created_at)
         SELECT p.user_id, a.chat_id, min((a.payload ->> 'message_id')::bigint), max((a.payload ->> 'message_id')::bigint),
@@ -1221,11 +1222,12 @@ BEGIN
         FROM appended a
         JOIN chat_participants p ON p.chat_id = a.chat_id AND p.user_id <> a.actor_id
         WHERE a.type = 'message_created' AND NOT presence_online(p.user_id)
+          AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.user_id AND u.deactivated_at IS NOT NULL)
         GROUP BY p.user_id, a.chat_id
         ON CONFLICT (user_id, chat_id) WHERE state = 'pending'
         DO UPDATE SET count = n.count + excluded.count, message_id = excluded.message_id, preview = excluded.preview;
 
-        -- … and to each guardian who reads it now, is offline and has a browser subscribed
+        -- … and to each guardian who reads it now, is offline, has not left and has a browser subscribed
         -- (guardians get Web Push only): a student's direct chat's messages, and, under
         -- GUARDIAN_GROUPS=own_messages, the student's own messages in a group (author_id: only
         -- theirs count). One probe of guardian_links_student per message.
@@ -1244,6 +1246,7 @@ BEGIN
           AND (c.kind = 'direct' OR (SELECT s.guardian_groups = 'own_messages' FROM safeguarding_settings s))
           AND EXISTS (SELECT 1 FROM push_subscriptions s WHERE s.user_id = g.guardian_id)
           AND NOT presence_online(g.guardian_id)
+          AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = g.guardian_id AND u.deactivated_at IS NOT NULL)
         GROUP BY g.guardian_id, a.chat_id
         ON CONFLICT (user_id, chat_id) WHERE state = 'pending'
         DO UPDATE SET count = n.count + excluded.count, message_id = excluded.message_id, preview = excluded.preview;
@@ -1268,7 +1271,7 @@ they mention (message_mentions); each chat''s last message, message count, activ
 member''s unread count (not an announcement''s: derived when read, chat_unread); the
 offline-notification outbox (a notice for each offline
 member, and each offline guardian with a push subscription who reads the chat, folded per
-chat); and the one NOTIFY on ''tutorchat_events'' with the statement''s highest
+chat; nobody deactivated gets one); and the one NOTIFY on ''tutorchat_events'' with the statement''s highest
 position.';
 
 
@@ -1511,6 +1514,15 @@ BEGIN
         WHERE id = member;
     WHEN 'user_deactivated' THEN
         UPDATE users SET deactivated_at = e.created_at WHERE id = member;
+        -- Who left the school hears nothing more from it: their offline notifications not sent
+        -- yet are cancelled (and no longer quote anyone; new ones are not written:
+        -- events_after_insert, and a claim cancels any left: notice_reader), their browsers'
+        -- Web Push subscriptions go (with their pushes), and their inquiry links open no new
+        -- chat. Reactivation gives back none of these: they subscribe and get links anew.
+        UPDATE notices SET state = 'cancelled', preview = '', settled_at = e.created_at, claimed_until = NULL
+        WHERE user_id = member AND state IN ('pending', 'retry');
+        DELETE FROM push_subscriptions WHERE user_id = member;
+        UPDATE inquiry_links SET revoked_at = e.created_at WHERE host_id = member AND revoked_at IS NULL;
     WHEN 'user_reactivated' THEN
         UPDATE users SET deactivated_at = NULL WHERE id = member;
     WHEN 'guardian_unlinked' THEN
@@ -1558,7 +1570,9 @@ closure_requested inserted).
 user_provisioned inserts the person (users: its user_id, email, name, role, external_id,
 user_name, created then); user_changed sets the attributes its payload names (an external_id or
 user_name of null forgets it);
-user_deactivated sets users.deactivated_at to its time, user_reactivated clears it.
+user_deactivated sets users.deactivated_at to its time, cancels (and blanks) the person''s
+offline notifications not sent yet, deletes their Web Push subscriptions and revokes their
+inquiry links; user_reactivated clears deactivated_at (and gives none of those back).
 chat_handed_over sets the chat''s teacher_id to the successor, who takes the departed teacher''s
 chat_participants row (its joined_position: the chat''s opening, so the whole history) read up
 to the chat''s newest message, and a chat_memberships interval from the same opening; the
@@ -1701,7 +1715,8 @@ with the same text as its comment):
   one is a no-op).
 - participant_added, participant_removed, chat_renamed: groups only, by the owner or an admin;
   a member may remove themself (leave). Adding a member again, removing a non-member, the same
-  title again: no-ops. Admins are nobody''s members. Whom a teacher may add: events_member_rule.
+  title again: no-ops. Admins are nobody''s members, nor is anyone who left the school
+  (deactivated: HINT person_deactivated). Whom a teacher may add: events_member_rule.
 - chat_closed: read-only for good; closing again is a no-op. By the system (no actor): inquiry
   chats only (idle, or their link revoked). By a person: reason blocked, an inquiry, by its
   teacher or an admin (inquiry_blocks); reason guardian_request, a direct chat, by an admin,
@@ -2991,7 +3006,7 @@ DECLARE
     member record;
 BEGIN
     PERFORM events_require_group_manager(e);
-    SELECT u.id, u.role INTO member FROM users u
+    SELECT u.id, u.role, u.deactivated_at IS NOT NULL AS departed INTO member FROM users u
     WHERE u.id = CASE WHEN jsonb_typeof(e.payload -> 'user_id') = 'number'
                       THEN (e.payload ->> 'user_id')::bigint END;
     IF NOT FOUND THEN
@@ -3000,6 +3015,10 @@ BEGIN
     IF member.role NOT IN ('student', 'teacher') THEN
         RAISE EXCEPTION 'user % is an admin: admins read every chat and are nobody''s members', member.id
             USING ERRCODE = 'check_violation';
+    END IF;
+    IF member.departed THEN
+        RAISE EXCEPTION 'user % has left the school (deactivated): they join no chat', member.id
+            USING ERRCODE = 'check_violation', HINT = 'person_deactivated';
     END IF;
     IF EXISTS (SELECT 1 FROM chat_participants WHERE chat_id = e.chat_id AND user_id = member.id) THEN
         RETURN NULL;  -- already a member: nothing happened
@@ -3014,7 +3033,7 @@ $$;
 -- Name: FUNCTION events_rule_participant_added(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_participant_added(e public.events) IS 'participant_added: a group''s owner or an admin (events_require_group_manager) adds a student or a teacher (admins are nobody''s members; whom a teacher may add: events_member_rule); adding a member again is a no-op. In Rust: access::group_manager in api::groups::add.';
+COMMENT ON FUNCTION public.events_rule_participant_added(e public.events) IS 'participant_added: a group''s owner or an admin (events_require_group_manager) adds a student or a teacher (admins are nobody''s members; whom a teacher may add: events_member_rule), never one who left the school (deactivated: HINT person_deactivated); adding a member again is a no-op. In Rust: access::group_manager in api::groups::add.';
 
 
 --
@@ -3641,7 +3660,7 @@ BEGIN
       AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = c.created_by
                         AND (u.suspended_until > now() OR u.erasure_requested_at IS NOT NULL
                              OR u.deactivated_at IS NOT NULL))
-      AND EXISTS (SELECT 1 FROM users s WHERE s.id = NEW.student_id AND s.role = 'student')
+      AND EXISTS (SELECT 1 FROM users s WHERE s.id = NEW.student_id AND s.role = 'student' AND s.deactivated_at IS NULL)
     ORDER BY c.id;
     RETURN NULL;
 END
@@ -3652,7 +3671,7 @@ $$;
 -- Name: FUNCTION lessons_join_audiences(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.lessons_join_audiences() IS 'A lesson completed: its student joins each of its teacher''s "all my students" announcements (chats.audience = my_students, open) they were never a member of, by a participant_added of the owner, in the completion''s transaction. A student who left one, or whom the owner removed, is not added back by a later lesson (their leaving is their choice, and the owner''s removal theirs); nobody leaves when lessons end (a completed lesson stays completed). While the owner is suspended, deactivated (left the school) or their erasure asked for, nobody joins: their appends are refused, and a lesson''s completion must not be.';
+COMMENT ON FUNCTION public.lessons_join_audiences() IS 'A lesson completed: its student joins each of its teacher''s "all my students" announcements (chats.audience = my_students, open) they were never a member of, by a participant_added of the owner, in the completion''s transaction. A student who left one, or whom the owner removed, is not added back by a later lesson (their leaving is their choice, and the owner''s removal theirs); nobody leaves when lessons end (a completed lesson stays completed). A student who left the school (deactivated) joins none (events_rule_participant_added refuses them). While the owner is suspended, deactivated (left the school) or their erasure asked for, nobody joins: their appends are refused, and a lesson''s completion must not be.';
 
 
 --
@@ -3819,12 +3838,13 @@ $$;
 CREATE FUNCTION public.notice_reader(p_user bigint, p_chat bigint, p_message bigint) RETURNS TABLE(behind boolean, mentioned boolean)
     LANGUAGE sql STABLE
     AS $$
-    SELECT coalesce(m.unread AND (NOT m.muted OR m.mentioned), false)
-           OR EXISTS (SELECT 1 FROM guardian_reading(p_user, (SELECT s.guardian_groups = 'own_messages'
-                                                              FROM safeguarding_settings s)) r
-                      WHERE r.chat_id = p_chat AND r.to_position IS NULL),
+    SELECT NOT d.departed
+           AND (coalesce(m.unread AND (NOT m.muted OR m.mentioned), false)
+                OR EXISTS (SELECT 1 FROM guardian_reading(p_user, (SELECT s.guardian_groups = 'own_messages'
+                                                                   FROM safeguarding_settings s)) r
+                           WHERE r.chat_id = p_chat AND r.to_position IS NULL)),
            coalesce(m.unread AND m.mentioned, false)
-    FROM (SELECT 1) one
+    FROM (SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = p_user AND u.deactivated_at IS NOT NULL) AS departed) d
     LEFT JOIN LATERAL (
         SELECT true AS unread, p.muted,
                EXISTS (SELECT 1 FROM message_mentions x JOIN messages g ON g.id = x.message_id
@@ -3840,7 +3860,7 @@ $$;
 -- Name: FUNCTION notice_reader(p_user bigint, p_chat bigint, p_message bigint); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.notice_reader(p_user bigint, p_chat bigint, p_message bigint) IS 'Whether a notice to p_user about message p_message of chat p_chat is still worth sending, as far as their reading goes (behind): a member who has not read up to it and has not muted the chat (chat_muted), or has but is mentioned by one of the messages they have not read up to it (message_mentions; not deleted, hidden or purged): a mention notifies even a muted chat; or a guardian who reads the chat now (guardian_reading: linked, and for a group under GUARDIAN_GROUPS=own_messages their child still a member; a guardian keeps no read marker). And whether such a message mentions them (mentioned: the webhook''s and the push''s "mentioned"). The notices'' and the pushes'' claims both ask it. Set-returning, so that PostgreSQL expands it into the calling statement.';
+COMMENT ON FUNCTION public.notice_reader(p_user bigint, p_chat bigint, p_message bigint) IS 'Whether a notice to p_user about message p_message of chat p_chat is still worth sending, as far as their reading goes (behind): never to someone who left the school (deactivated); else a member who has not read up to it and has not muted the chat (chat_muted), or has but is mentioned by one of the messages they have not read up to it (message_mentions; not deleted, hidden or purged): a mention notifies even a muted chat; or a guardian who reads the chat now (guardian_reading: linked, and for a group under GUARDIAN_GROUPS=own_messages their child still a member; a guardian keeps no read marker). And whether such a message mentions them (mentioned: the webhook''s and the push''s "mentioned"). The notices'' and the pushes'' claims both ask it. Set-returning, so that PostgreSQL expands it into the calling statement.';
 
 
 --
@@ -4444,7 +4464,7 @@ CREATE TABLE public.access_records (
     reader_id bigint NOT NULL,
     via text NOT NULL,
     read_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT access_records_via_check CHECK ((via = ANY (ARRAY['history'::text, 'export'::text, 'search'::text, 'stream'::text])))
+    CONSTRAINT access_records_via_check CHECK ((via = ANY (ARRAY['history'::text, 'export'::text, 'search'::text, 'stream'::text, 'attachment'::text, 'chat_list'::text])))
 );
 
 
@@ -4452,7 +4472,7 @@ CREATE TABLE public.access_records (
 -- Name: TABLE access_records; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE public.access_records IS 'Every read of a chat by someone who is not its participant (an admin today): who (reader_id), which chat, through which endpoint (via: history, export, search, stream), when. Written only through access_record; removed only by retention (access_records_purge); shown by audit_chat_timeline, GET /api/admin/access-records and a student''s GET /api/me/readers.';
+COMMENT ON TABLE public.access_records IS 'Every read of a chat by someone who is not its participant (an admin, a guardian): who (reader_id), which chat, through which endpoint (via: history, export, search, stream, attachment: a file''s download, chat_list: a guardian''s chat list showing its last message), when. Written only through access_record; removed only by retention (access_records_purge); shown by audit_chat_timeline, GET /api/admin/access-records and a student''s GET /api/me/readers.';
 
 
 --
@@ -6874,6 +6894,13 @@ CREATE INDEX upload_claims_link ON public.upload_claims USING btree (link_id, co
 --
 
 CREATE INDEX upload_claims_uploader ON public.upload_claims USING btree (uploader_id, counted_until);
+
+
+--
+-- Name: users_departed; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX users_departed ON public.users USING btree (id) WHERE (deactivated_at IS NOT NULL);
 
 
 --
