@@ -2,6 +2,7 @@
 //! behaviour a school relies on (`users`).
 
 mod conformance;
+mod limits;
 mod users;
 
 use serde_json::{Value, json};
