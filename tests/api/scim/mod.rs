@@ -3,6 +3,7 @@
 
 mod conformance;
 mod limits;
+mod token;
 mod users;
 
 use serde_json::{Value, json};
