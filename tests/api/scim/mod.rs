@@ -3,6 +3,7 @@
 
 mod conformance;
 mod limits;
+mod lists;
 mod token;
 mod users;
 
