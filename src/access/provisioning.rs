@@ -1,6 +1,6 @@
 //! Who may provision: a provisioning client presenting its bearer token
-//! (`Authorization: Bearer <token>`, compared by its SHA-256 in SQL:
-//! `crate::provisioning::clients`), never a person. [`ScimClient`] needs the scope `scim`
+//! (`Authorization: Bearer <token>`, compared by its SHA-256, computed here so that the token
+//! never reaches the database: `crate::provisioning::clients`), never a person. [`ScimClient`] needs the scope `scim`
 //! (`/scim/v2`), [`TimetableClient`] the scope `lessons` (the integration API). Refusals: 401
 //! `unauthenticated` without a bearer token, `provisioning_token_invalid` for a token no client
 //! has (a rotated one), `provisioning_client_revoked` for a revoked client's; 403
@@ -13,7 +13,7 @@ use axum::http::request::Parts;
 use crate::error::Code;
 pub use crate::provisioning::ProvisioningClient;
 use crate::provisioning::Scope;
-use crate::provisioning::clients::{Presented, presented};
+use crate::provisioning::clients::{Presented, TokenDigest, presented};
 use crate::{AppError, AppState};
 
 /// The students each of `guardians` is linked to now (SCIM's guardianOf), by guardian.
@@ -43,8 +43,9 @@ async fn client_with(parts: &Parts, state: &AppState, scope: Scope) -> Result<Pr
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| AppError::Unauthorized("a provisioning client's bearer token is required".into()))?;
+    let digest = TokenDigest::of(token);
     let db = state.db.get().await?;
-    match presented(&**db, token).await? {
+    match presented(&**db, &digest).await? {
         Presented::Unknown => Err(AppError::Unauthorized("no provisioning client has this token".into())
             .with_code(Code::ProvisioningTokenInvalid)),
         Presented::Revoked => Err(AppError::Unauthorized("this provisioning client was revoked".into())

@@ -1,14 +1,41 @@
 //! Provisioning clients: the school's systems (its identity provider's SCIM, its timetable)
 //! that create people and lessons here, each holding one bearer token. Only the token's SHA-256
-//! is stored (`provisioning_clients`), computed by PostgreSQL in the same statement that
-//! compares it, so the token never sits in a table, a log line or a query plan's parameters
-//! beyond the one call. Managed by `tutorchat provisioning-client create | rotate | revoke |
+//! is stored (`provisioning_clients`), and it is computed here, before any statement: the
+//! database is only ever sent the digest ([`TokenDigest`]), so the token never crosses the
+//! database connection nor lands in PostgreSQL's statement log (`DETAIL: parameters`) or
+//! `pg_stat_activity`. (The digest of the token's UTF-8 bytes, as PostgreSQL's
+//! `sha256(convert_to(token, 'UTF8'))` computed it before: the stored digests stay valid.) Managed by `tutorchat provisioning-client create | rotate | revoke |
 //! list` on the schema owner's connection (the replicas may only read the table).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use tokio_postgres::GenericClient;
+
+/// The SHA-256 of a provisioning token, which is all a statement may carry of it: the lookup
+/// takes this type, so the token itself cannot be passed to the database by mistake.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenDigest([u8; 32]);
+
+impl TokenDigest {
+    /// The digest of `token`'s UTF-8 bytes.
+    pub fn of(token: &str) -> Self {
+        Self(Sha256::digest(token.as_bytes()).into())
+    }
+
+    /// The digest, as the `bytea` parameter of a statement.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Never the digest itself in a log line: it identifies the client's token.
+impl std::fmt::Debug for TokenDigest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenDigest(..)")
+    }
+}
 
 /// What a provisioning client may call: `scim` (`/scim/v2`: people and guardians), `lessons`
 /// (the integration API and its import).
@@ -74,10 +101,10 @@ fn new_token() -> String {
 /// Creates client `name` with `scopes` and returns its token (shown once, stored nowhere).
 pub async fn create(db: &impl GenericClient, name: &str, scopes: &[Scope]) -> anyhow::Result<String> {
     const SQL: &str = "INSERT INTO provisioning_clients (name, token_sha256, scopes)
-                       VALUES ($1, sha256(convert_to($2, 'UTF8')), $3)";
+                       VALUES ($1, $2, $3)";
     let token = new_token();
     let scopes: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
-    db.execute(SQL, &[&name, &token, &scopes]).await.map_err(|e| {
+    db.execute(SQL, &[&name, &TokenDigest::of(&token).as_bytes(), &scopes]).await.map_err(|e| {
         match e.as_db_error().and_then(|d| d.constraint()) {
             Some("provisioning_clients_name_key") => {
                 anyhow::anyhow!("a provisioning client named {name} exists already")
@@ -95,11 +122,10 @@ pub async fn create(db: &impl GenericClient, name: &str, scopes: &[Scope]) -> an
 /// Gives client `name` a new token (returned) and makes the old one stop working; a revoked
 /// client stays revoked.
 pub async fn rotate(db: &impl GenericClient, name: &str) -> anyhow::Result<String> {
-    const SQL: &str =
-        "UPDATE provisioning_clients SET token_sha256 = sha256(convert_to($2, 'UTF8')), rotated_at = now()
+    const SQL: &str = "UPDATE provisioning_clients SET token_sha256 = $2, rotated_at = now()
                        WHERE name = $1 AND revoked_at IS NULL";
     let token = new_token();
-    match db.execute(SQL, &[&name, &token]).await? {
+    match db.execute(SQL, &[&name, &TokenDigest::of(&token).as_bytes()]).await? {
         0 => anyhow::bail!("no provisioning client {name} that is not revoked"),
         _ => Ok(token),
     }
@@ -131,11 +157,11 @@ pub async fn list(db: &impl GenericClient) -> anyhow::Result<Vec<Listed>> {
         .collect()
 }
 
-/// Whose `token` it is.
-pub async fn presented(db: &impl GenericClient, token: &str) -> Result<Presented, tokio_postgres::Error> {
+/// Whose token it is, by its digest ([`TokenDigest::of`] the presented token).
+pub async fn presented(db: &impl GenericClient, token: &TokenDigest) -> Result<Presented, tokio_postgres::Error> {
     const SQL: &str = "SELECT id, name, scopes, revoked_at IS NOT NULL AS revoked FROM provisioning_clients
-                       WHERE token_sha256 = sha256(convert_to($1, 'UTF8'))";
-    let Some(row) = db.query_opt(SQL, &[&token]).await? else {
+                       WHERE token_sha256 = $1";
+    let Some(row) = db.query_opt(SQL, &[&token.as_bytes()]).await? else {
         return Ok(Presented::Unknown);
     };
     if row.try_get("revoked")? {

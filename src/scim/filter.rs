@@ -7,13 +7,26 @@
 
 use serde_json::Value;
 
-/// A parsed filter.
+/// The longest filter accepted, in bytes. Identity providers send one or two comparisons
+/// (`userName eq "…"`, `externalId eq "…" and active eq true`), well under 200 bytes; the
+/// bound keeps what a client can make the parser, the SQL it is translated into (one bound
+/// parameter a comparison) and an in-memory evaluation do small, whatever the body size limit.
+pub const MAX_FILTER_BYTES: usize = 4096;
+
+/// The deepest nesting of parentheses and `not`s accepted. The parser, [`matches`] and the
+/// tree's drop recurse once per level, and a worker thread's stack is 2 MiB: thousands of
+/// levels would overflow it, which aborts the whole process (no panic guard catches it). No
+/// identity provider nests more than two or three levels.
+pub const MAX_FILTER_DEPTH: usize = 32;
+
+/// A parsed filter. `and` and `or` chains are flat lists, so the tree is only as deep as the
+/// text's nesting ([`MAX_FILTER_DEPTH`]), however many terms it has.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
     Compare { path: Vec<String>, op: String, value: Value },
     Present(Vec<String>),
-    And(Box<Filter>, Box<Filter>),
-    Or(Box<Filter>, Box<Filter>),
+    And(Vec<Filter>),
+    Or(Vec<Filter>),
     Not(Box<Filter>),
 }
 
@@ -70,13 +83,17 @@ fn tokens(text: &str) -> Result<Vec<Token>, String> {
     Ok(out)
 }
 
-/// Parses `text`; the error says what is wrong (SCIM's `invalidFilter`).
+/// Parses `text`; the error says what is wrong (SCIM's `invalidFilter`), a filter longer than
+/// [`MAX_FILTER_BYTES`] or nested deeper than [`MAX_FILTER_DEPTH`] included.
 pub fn parse(text: &str) -> Result<Filter, String> {
+    if text.len() > MAX_FILTER_BYTES {
+        return Err(format!("a filter is at most {MAX_FILTER_BYTES} bytes long"));
+    }
     let tokens = tokens(text)?;
     let mut at = 0;
-    let filter = or(&tokens, &mut at)?;
-    if at != tokens.len() {
-        return Err(format!("unexpected {:?}", tokens[at]));
+    let filter = or(&tokens, &mut at, 0)?;
+    if let Some(token) = tokens.get(at) {
+        return Err(format!("unexpected {token:?}"));
     }
     Ok(filter)
 }
@@ -85,32 +102,36 @@ fn keyword(tokens: &[Token], at: usize, word: &str) -> bool {
     matches!(tokens.get(at), Some(Token::Word(w)) if w.eq_ignore_ascii_case(word))
 }
 
-fn or(tokens: &[Token], at: &mut usize) -> Result<Filter, String> {
-    let mut left = and(tokens, at)?;
+fn or(tokens: &[Token], at: &mut usize, depth: usize) -> Result<Filter, String> {
+    let mut terms = vec![and(tokens, at, depth)?];
     while keyword(tokens, *at, "or") {
         *at += 1;
-        left = Filter::Or(Box::new(left), Box::new(and(tokens, at)?));
+        terms.push(and(tokens, at, depth)?);
     }
-    Ok(left)
+    Ok(if terms.len() == 1 { terms.remove(0) } else { Filter::Or(terms) })
 }
 
-fn and(tokens: &[Token], at: &mut usize) -> Result<Filter, String> {
-    let mut left = factor(tokens, at)?;
+fn and(tokens: &[Token], at: &mut usize, depth: usize) -> Result<Filter, String> {
+    let mut terms = vec![factor(tokens, at, depth)?];
     while keyword(tokens, *at, "and") {
         *at += 1;
-        left = Filter::And(Box::new(left), Box::new(factor(tokens, at)?));
+        terms.push(factor(tokens, at, depth)?);
     }
-    Ok(left)
+    Ok(if terms.len() == 1 { terms.remove(0) } else { Filter::And(terms) })
 }
 
-fn factor(tokens: &[Token], at: &mut usize) -> Result<Filter, String> {
+fn factor(tokens: &[Token], at: &mut usize, depth: usize) -> Result<Filter, String> {
+    let nested = keyword(tokens, *at, "not") || tokens.get(*at) == Some(&Token::Open);
+    if nested && depth >= MAX_FILTER_DEPTH {
+        return Err(format!("a filter nests at most {MAX_FILTER_DEPTH} levels of parentheses and not"));
+    }
     if keyword(tokens, *at, "not") {
         *at += 1;
-        return Ok(Filter::Not(Box::new(factor(tokens, at)?)));
+        return Ok(Filter::Not(Box::new(factor(tokens, at, depth + 1)?)));
     }
     if tokens.get(*at) == Some(&Token::Open) {
         *at += 1;
-        let inner = or(tokens, at)?;
+        let inner = or(tokens, at, depth + 1)?;
         if tokens.get(*at) != Some(&Token::Close) {
             return Err("a parenthesis is not closed".into());
         }
@@ -182,8 +203,8 @@ fn values<'a>(resource: &'a Value, path: &[String]) -> Vec<&'a Value> {
 /// Whether `resource` matches.
 pub fn matches(filter: &Filter, resource: &Value) -> bool {
     match filter {
-        Filter::And(a, b) => matches(a, resource) && matches(b, resource),
-        Filter::Or(a, b) => matches(a, resource) || matches(b, resource),
+        Filter::And(terms) => terms.iter().all(|t| matches(t, resource)),
+        Filter::Or(terms) => terms.iter().any(|t| matches(t, resource)),
         Filter::Not(a) => !matches(a, resource),
         Filter::Present(path) => {
             values(resource, path).iter().any(|v| !v.is_null() && *v != &Value::String(String::new()))
@@ -260,6 +281,86 @@ mod tests {
         }
         for bad in ["userName", r#"userName zz "x""#, r#"(userName eq "x""#, r#"userName eq "x"#] {
             assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_filter_nested_too_deep_or_too_long_is_refused_and_one_within_the_bounds_is_not() {
+        let nested = |depth: usize| format!("{}userName eq \"x\"{}", "(".repeat(depth), ")".repeat(depth));
+        assert!(parse(&nested(MAX_FILTER_DEPTH)).is_ok());
+        assert!(parse(&nested(MAX_FILTER_DEPTH + 1)).is_err());
+        assert!(parse(&format!("{}userName pr", "not ".repeat(MAX_FILTER_DEPTH + 1))).is_err());
+        let long = vec!["userName pr"; MAX_FILTER_BYTES / 15].join(" or ");
+        assert!(long.len() <= MAX_FILTER_BYTES && parse(&long).is_ok(), "a long flat filter is fine");
+        assert!(parse(&format!("{long} or userName pr or userName pr")).is_err());
+        assert!(parse(&nested(5_000)).is_err());
+    }
+
+    /// Runs `check` on a thread with a small stack (a quarter of a worker's): a recursion the
+    /// bounds do not cut short overflows it, which aborts the test run.
+    fn on_a_small_stack(check: impl FnOnce() + Send + 'static) {
+        std::thread::Builder::new().stack_size(512 * 1024).spawn(check).expect("a thread").join().expect("no panic");
+    }
+
+    /// Text made of the filter grammar's pieces, in any order, nested as deep as it likes.
+    fn filter_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            Just("(".to_owned()),
+            Just(")".to_owned()),
+            Just(" not ".to_owned()),
+            Just(" and ".to_owned()),
+            Just(" or ".to_owned()),
+            Just("userName eq \"a\"".to_owned()),
+            Just("emails.value sw \"é\"".to_owned()),
+            Just("active pr".to_owned()),
+            Just("\"".to_owned()),
+            Just("\\".to_owned()),
+            "\\PC{0,8}",
+        ];
+        prop::collection::vec(piece, 0..200).prop_map(|pieces| pieces.concat())
+    }
+
+    /// A valid filter wrapped in `n` parentheses or `not (`s (two levels each), up to 20,000,
+    /// with how many levels it nests.
+    fn deep_filter() -> impl proptest::strategy::Strategy<Value = (String, usize)> {
+        use proptest::prelude::*;
+        let depth = prop_oneof![0usize..2 * MAX_FILTER_DEPTH, 0usize..20_000];
+        (depth, any::<bool>()).prop_map(|(n, negated)| {
+            let (open, levels) = if negated { ("not (", 2 * n) } else { ("(", n) };
+            (format!("{}userName eq \"x\"{}", open.repeat(n), ")".repeat(n)), levels)
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn any_text_parses_or_is_refused_without_a_panic_or_an_overflow(text in filter_text()) {
+            on_a_small_stack(move || {
+                let user = serde_json::json!({ "userName": "a", "emails": [{ "value": "é@x" }], "active": true });
+                if let Ok(filter) = parse(&text) {
+                    matches(&filter, &user);
+                }
+            });
+        }
+
+        #[test]
+        fn any_arbitrary_string_is_parsed_without_a_panic(text in "\\PC{0,300}") {
+            on_a_small_stack(move || {
+                let _ = parse(&text);
+            });
+        }
+
+        #[test]
+        fn deep_nesting_is_refused_past_the_bound_and_never_overflows((text, levels) in deep_filter()) {
+            let parsed = std::thread::Builder::new()
+                .stack_size(512 * 1024)
+                .spawn(move || parse(&text).map(|f| matches(&f, &serde_json::json!({ "userName": "x" }))))
+                .expect("a thread")
+                .join()
+                .expect("no panic");
+            proptest::prop_assert_eq!(parsed.is_ok(), levels <= MAX_FILTER_DEPTH, "{} levels", levels);
         }
     }
 }

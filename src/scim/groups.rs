@@ -15,7 +15,8 @@ use tokio_postgres::GenericClient;
 use tokio_postgres::error::SqlState;
 
 use super::discovery::GROUP_SCHEMA;
-use super::resource::{self, Base, ListQuery, Projection, field, referenced_id, rfc3339};
+use super::query::{self, Kind};
+use super::resource::{self, Base, ListQuery, Paging, Projection, field, referenced_id, rfc3339};
 use super::users::{id_of, json_body, search_query};
 use super::{ScimError, patch, roles, scim_json};
 use crate::AppState;
@@ -38,13 +39,17 @@ struct Group {
     members: Vec<i64>,
 }
 
-async fn load(db: &impl GenericClient, id: Option<i64>) -> Result<Vec<Group>, ScimError> {
+/// The groups among `ids`, by id, with their members: what a page renders, and no more.
+async fn load(db: &impl GenericClient, ids: &[i64]) -> Result<Vec<Group>, ScimError> {
     const SQL: &str = "SELECT g.id, g.display_name, g.external_id, g.created_at, g.updated_at,
                               coalesce((SELECT array_agg(m.user_id ORDER BY m.user_id) FROM scim_group_members m
                                         JOIN users u ON u.id = m.user_id AND u.user_name IS NOT NULL
                                         WHERE m.group_id = g.id), '{}') AS members
-                       FROM scim_groups g WHERE $1::bigint IS NULL OR g.id = $1 ORDER BY g.id";
-    let rows = db.query(SQL, &[&id]).await?;
+                       FROM scim_groups g WHERE g.id = ANY($1) ORDER BY g.id";
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = db.query(SQL, &[&ids]).await?;
     rows.iter()
         .map(|r| {
             Ok(Group {
@@ -144,7 +149,7 @@ fn taken(e: tokio_postgres::Error) -> ScimError {
 }
 
 async fn answer(db: &impl GenericClient, base: &Base, id: i64, status: StatusCode) -> Result<Response, ScimError> {
-    let group = load(db, Some(id)).await?.pop().ok_or_else(|| ScimError::not_found("group"))?;
+    let group = load(db, &[id]).await?.pop().ok_or_else(|| ScimError::not_found("group"))?;
     let body = render(&group, base);
     let mut response = scim_json(status, &body);
     if status == StatusCode::CREATED
@@ -155,9 +160,17 @@ async fn answer(db: &impl GenericClient, base: &Base, id: i64, status: StatusCod
     Ok(response)
 }
 
-/// Every group, as answered.
-pub(super) async fn rendered(db: &impl GenericClient, base: &Base) -> Result<Vec<Value>, ScimError> {
-    Ok(load(db, None).await?.iter().map(|g| render(g, base)).collect())
+/// `paging`'s filter on Groups: how many match, and the rendered ones after the first `offset`,
+/// at most `limit` (only those read, members included).
+pub(super) async fn page(
+    db: &impl GenericClient,
+    paging: &Paging,
+    base: &Base,
+    offset: i64,
+    limit: i64,
+) -> Result<(i64, Vec<Value>), ScimError> {
+    let (total, ids) = query::page(db, Kind::Groups, paging, &base.0, offset, limit).await?;
+    Ok((total, load(db, &ids).await?.iter().map(|g| render(g, base)).collect()))
 }
 
 async fn list(
@@ -167,15 +180,20 @@ async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Response, ScimError> {
     let db = state.db.get().await?;
-    let groups = load(&**db, None).await?;
-    Ok(scim_json(StatusCode::OK, &resource::page(groups.iter().map(|g| render(g, &base)).collect(), &query)?))
+    Ok(scim_json(StatusCode::OK, &groups_page(&**db, &base, &query).await?))
 }
 
 async fn search(_: ScimClient, State(state): State<AppState>, base: Base, body: Bytes) -> Result<Response, ScimError> {
     let query = search_query(&json_body(&body)?)?;
     let db = state.db.get().await?;
-    let groups = load(&**db, None).await?;
-    Ok(scim_json(StatusCode::OK, &resource::page(groups.iter().map(|g| render(g, &base)).collect(), &query)?))
+    Ok(scim_json(StatusCode::OK, &groups_page(&**db, &base, &query).await?))
+}
+
+/// The page of Groups `query` asks for.
+async fn groups_page(db: &impl GenericClient, base: &Base, query: &ListQuery) -> Result<Value, ScimError> {
+    let paging = Paging::of(query)?;
+    let (total, groups) = page(db, &paging, base, paging.start - 1, paging.count).await?;
+    Ok(resource::page(total, &paging, groups, query))
 }
 
 async fn show(
@@ -186,7 +204,7 @@ async fn show(
     Query(projection): Query<Projection>,
 ) -> Result<Response, ScimError> {
     let db = state.db.get().await?;
-    let group = load(&**db, Some(id_of(&id, "group")?)).await?.pop().ok_or_else(|| ScimError::not_found("group"))?;
+    let group = load(&**db, &[id_of(&id, "group")?]).await?.pop().ok_or_else(|| ScimError::not_found("group"))?;
     let body = resource::project(
         render(&group, &base),
         projection.attributes.as_deref(),
@@ -246,7 +264,7 @@ async fn modify(
     let mut db = state.db.get().await?;
     let tx = db.transaction().await?;
     let id = existing(&*tx, &id).await?;
-    let group = load(&*tx, Some(id)).await?.pop().ok_or_else(|| ScimError::not_found("group"))?;
+    let group = load(&*tx, &[id]).await?.pop().ok_or_else(|| ScimError::not_found("group"))?;
     let mut resource = render(&group, &base);
     patch::apply(&mut resource, &body, &[])?;
     store(&*tx, &state, &By::Client(client.name), id, &GroupInput::from_json(&resource)?).await?;

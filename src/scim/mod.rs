@@ -15,6 +15,7 @@ mod discovery;
 mod filter;
 mod groups;
 mod patch;
+mod query;
 mod resource;
 mod roles;
 mod users;
@@ -27,6 +28,8 @@ use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::error::AppError;
+
+pub use filter::{MAX_FILTER_BYTES, MAX_FILTER_DEPTH};
 
 /// The media type of every SCIM answer.
 pub const SCIM_JSON: &str = "application/scim+json";
@@ -150,4 +153,23 @@ async fn scim_errors(response: Response) -> Response {
         rewritten.headers_mut().insert(name, value.clone());
     }
     rewritten
+}
+
+/// Whether `resource` (a User or a Group as answered) matches `filter`, as the filter reads in
+/// memory (`filter::matches`, the meaning PATCH value filters have): the reference a list's SQL
+/// translation (`query.rs`) is tested against.
+pub fn filter_matches(filter: &str, resource: &Value) -> Result<bool, String> {
+    filter::parse(filter).map(|f| filter::matches(&f, resource))
+}
+
+/// The statement listing one page of Users (`startIndex` `start`, `count`) for `filter`, with
+/// its parameters: the one a list runs, so that a test can read its plan.
+pub fn users_page_statement(
+    filter: Option<&str>,
+    base: &str,
+    start: i64,
+    count: i64,
+) -> Result<query::Statement, String> {
+    let filter = filter.map(filter::parse).transpose()?;
+    Ok(query::page_ids(query::Kind::Users, filter.as_ref(), base, start - 1, count))
 }

@@ -11,6 +11,10 @@ use super::ScimError;
 use super::filter::{self, Filter};
 use super::resource::field;
 
+/// The longest PATCH path accepted, in bytes: an attribute, its URN and a value filter
+/// (itself at most [`filter::MAX_FILTER_BYTES`]).
+pub const MAX_PATH_BYTES: usize = filter::MAX_FILTER_BYTES + 256;
+
 /// Applies the `Operations` of a PatchOp body to `resource`.
 pub fn apply(resource: &mut Value, body: &Value, extensions: &[&str]) -> Result<(), ScimError> {
     let operations = field(body, "Operations")
@@ -43,6 +47,14 @@ pub fn apply(resource: &mut Value, body: &Value, extensions: &[&str]) -> Result<
     Ok(())
 }
 
+/// Whether `name` is an attribute's name (RFC 7643 §2.1: a letter, then letters, digits, `-`
+/// and `_`; or `$ref`).
+fn attribute_name(name: &str) -> bool {
+    name.eq_ignore_ascii_case("$ref")
+        || (name.starts_with(|c: char| c.is_ascii_alphabetic())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+}
+
 /// Where an operation writes: an attribute (of the resource or of an extension), maybe only
 /// the values matching a filter, maybe one sub-attribute.
 struct Target {
@@ -53,32 +65,56 @@ struct Target {
 }
 
 impl Target {
+    /// Reads `path`. Whatever it is, the answer is a target or a 400 (`invalidPath`, or
+    /// `invalidFilter` for the filter between its brackets): never a panic, however the
+    /// brackets stand or wherever a multibyte character falls.
     fn parse(path: &str, extensions: &[&str]) -> Result<Self, ScimError> {
+        if path.len() > MAX_PATH_BYTES {
+            return Err(ScimError::bad("invalidPath", format!("a path is at most {MAX_PATH_BYTES} bytes long")));
+        }
         // The whole extension: an attribute of the resource named by its URN.
         if let Some(x) = extensions.iter().find(|x| path.eq_ignore_ascii_case(x)) {
             return Ok(Self { extension: None, attribute: (*x).to_owned(), filter: None, sub: None });
         }
-        let (extension, rest) =
-            match extensions.iter().find(|x| path.len() > x.len() && path[..x.len()].eq_ignore_ascii_case(x)) {
-                Some(x) => (Some((*x).to_owned()), path[x.len()..].trim_start_matches(':')),
-                None if path.to_lowercase().starts_with("urn:ietf:params:scim:schemas:core:2.0:") => {
-                    (None, path.rsplit_once(':').map(|(_, a)| a).unwrap_or(path))
+        // One of the extension's attributes: `urn:…:User:guardianOf` (the URN ends at a
+        // character boundary of `path`, else `path` does not start with it).
+        let in_extension = extensions.iter().find_map(|x| {
+            let rest = path.get(x.len()..).filter(|r| !r.is_empty())?;
+            path.get(..x.len()).filter(|head| head.eq_ignore_ascii_case(x)).map(|_| (*x, rest))
+        });
+        let (extension, rest) = match in_extension {
+            Some((x, rest)) => (Some(x.to_owned()), rest.trim_start_matches(':')),
+            // Another schema's attribute: its URN ends at the last colon before a value filter.
+            // The core schema's are the resource's own; an extension this server does not
+            // have keeps them apart, and they mean nothing here (Entra ID sends the
+            // enterprise extension's, as it does to every application).
+            None if path.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:")) => {
+                let before_filter = path.find('[').unwrap_or(path.len());
+                match path[..before_filter].rfind(':') {
+                    Some(end) if path[..end].to_lowercase().starts_with("urn:ietf:params:scim:schemas:core:2.0:") => {
+                        (None, &path[end + 1..])
+                    }
+                    // A URN is ASCII (RFC 8141).
+                    Some(end) if path[..end].is_ascii() => (Some(path[..end].to_owned()), &path[end + 1..]),
+                    _ => return Err(ScimError::bad("invalidPath", format!("{path:?} names no schema"))),
                 }
-                None => (None, path),
-            };
-        let (head, filter, sub) = match rest.find('[') {
-            Some(open) => {
-                let close = rest.rfind(']').ok_or_else(|| ScimError::bad("invalidPath", "a [ is not closed"))?;
-                let inner = filter::parse(&rest[open + 1..close]).map_err(|e| ScimError::bad("invalidFilter", e))?;
-                let sub = rest[close + 1..].trim_start_matches('.');
-                (&rest[..open], Some(inner), (!sub.is_empty()).then(|| sub.to_owned()))
+            }
+            None => (None, path),
+        };
+        let (head, filter, sub) = match rest.split_once('[') {
+            Some((head, bracketed)) => {
+                let (inner, after) =
+                    bracketed.rsplit_once(']').ok_or_else(|| ScimError::bad("invalidPath", "a [ is not closed"))?;
+                let inner = filter::parse(inner).map_err(|e| ScimError::bad("invalidFilter", e))?;
+                let sub = after.trim_start_matches('.');
+                (head, Some(inner), (!sub.is_empty()).then(|| sub.to_owned()))
             }
             None => match rest.split_once('.') {
                 Some((a, s)) => (a, None, Some(s.to_owned())),
                 None => (rest, None, None),
             },
         };
-        if head.is_empty() {
+        if !attribute_name(head) || sub.as_deref().is_some_and(|s| !s.split('.').all(attribute_name)) {
             return Err(ScimError::bad("invalidPath", format!("{path:?} names no attribute")));
         }
         Ok(Self { extension, attribute: head.to_owned(), filter, sub })
@@ -235,5 +271,55 @@ mod tests {
         apply(&mut group, &body, &[]).expect("applied");
         assert_eq!(group["members"], json!([{ "value": "2" }, { "value": "3" }]));
         assert!(apply(&mut group, &json!({ "Operations": [{ "op": "move" }] }), &[]).is_err());
+    }
+
+    #[test]
+    fn malformed_paths_are_invalid_paths_not_panics() {
+        let mut user = json!({ "userName": "a", "emails": [{ "value": "a@x.example" }] });
+        let urn_cut_in_a_character = format!("{}é:guardianOf", &X[..X.len() - 1]);
+        for path in ["emails]x[", "emails[", "]", "[type eq \"w\"]", &urn_cut_in_a_character, "aéééééé"] {
+            let body = json!({ "Operations": [{ "op": "replace", "path": path, "value": "v" }] });
+            let refused = apply(&mut user, &body, &[X]).expect_err(path);
+            assert_eq!((refused.status.as_u16(), refused.scim_type), (400, Some("invalidPath")), "{path}");
+        }
+        let deep = format!("emails[{}type eq \"w\"{}]", "(".repeat(5_000), ")".repeat(5_000));
+        let body = json!({ "Operations": [{ "op": "remove", "path": deep }] });
+        assert!(apply(&mut user, &body, &[X]).is_err());
+    }
+
+    /// A path made of the pieces paths are made of, multibyte characters and brackets anywhere.
+    fn path_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            Just(X.to_owned()),
+            Just(X[..X.len() - 1].to_owned()),
+            Just("urn:ietf:params:scim:schemas:core:2.0:User:".to_owned()),
+            Just("emails".to_owned()),
+            Just("[".to_owned()),
+            Just("]".to_owned()),
+            Just(".".to_owned()),
+            Just(":".to_owned()),
+            Just("type eq \"work\"".to_owned()),
+            Just("value".to_owned()),
+            Just("é".to_owned()),
+            Just("😀".to_owned()),
+            Just("(".to_owned()),
+            "\\PC{0,6}",
+        ];
+        prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn any_path_is_applied_or_refused_as_a_400_never_a_panic(path in path_text(), op in 0..3usize) {
+            let op = ["add", "replace", "remove"][op];
+            let mut user = json!({ "userName": "a", "emails": [{ "value": "a@x.example", "type": "work" }] });
+            let body = json!({ "Operations": [{ "op": op, "path": path, "value": "v" }] });
+            if let Err(refused) = apply(&mut user, &body, &[X]) {
+                proptest::prop_assert_eq!(refused.status.as_u16(), 400);
+            }
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! users.external_id, the tutorchat extension's guardianOf → guardian_links, groups (read only)
 //! → scim_group_members. Rendering ([`render_user`]), reading a request's body
 //! ([`UserInput::from_json`]), lists with their pages and the `attributes` and
-//! `excludedAttributes` parameters ([`page`]).
+//! `excludedAttributes` parameters ([`page`], of a page `query.rs` read).
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -51,48 +51,13 @@ pub struct ScimUser {
     pub guardian_of: Vec<i64>,
 }
 
-/// The people a SCIM client manages (those with a userName), or only `id`.
-pub async fn load_users(db: &impl GenericClient, id: Option<i64>) -> Result<Vec<ScimUser>, ScimError> {
-    load_users_where(db, id, &Narrow::default()).await
+/// Person `id`, if a SCIM client manages them (they have a userName).
+pub async fn load_user(db: &impl GenericClient, id: i64) -> Result<Option<ScimUser>, ScimError> {
+    Ok(load_users_by_id(db, &[id]).await?.pop())
 }
 
-/// What a list's filter says for certain, to read fewer rows: an identity provider asks
-/// `userName eq "…"` (or `externalId`, `emails.value`) for every person of a provisioning
-/// cycle. The filter is still applied to what is read.
-#[derive(Debug, Default)]
-pub struct Narrow {
-    user_name: Option<String>,
-    external_id: Option<String>,
-    email: Option<String>,
-}
-
-impl Narrow {
-    pub fn of(query: &ListQuery) -> Self {
-        let mut narrow = Self::default();
-        let Some(Ok(filter::Filter::Compare { path, op, value: serde_json::Value::String(v) })) =
-            query.filter.as_deref().map(filter::parse)
-        else {
-            return narrow;
-        };
-        if op != "eq" {
-            return narrow;
-        }
-        match path.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-            ["username"] => narrow.user_name = Some(v),
-            ["externalid"] => narrow.external_id = Some(v),
-            ["emails", "value"] | ["emails"] => narrow.email = Some(v),
-            _ => {}
-        }
-        narrow
-    }
-}
-
-/// [`load_users`], narrowed.
-pub async fn load_users_where(
-    db: &impl GenericClient,
-    id: Option<i64>,
-    narrow: &Narrow,
-) -> Result<Vec<ScimUser>, ScimError> {
+/// The people among `ids` a SCIM client manages, by id: what a page renders, and no more.
+pub async fn load_users_by_id(db: &impl GenericClient, ids: &[i64]) -> Result<Vec<ScimUser>, ScimError> {
     const SQL: &str = "SELECT u.id, u.user_name, u.name::text AS name, u.email::text AS email,
                               u.deactivated_at IS NULL AS active, u.external_id, u.role, u.created_at,
                               coalesce((SELECT array_agg(g.id ORDER BY g.id) FROM scim_group_members m
@@ -100,12 +65,12 @@ pub async fn load_users_where(
                               coalesce((SELECT array_agg(g.display_name ORDER BY g.id) FROM scim_group_members m
                                         JOIN scim_groups g ON g.id = m.group_id WHERE m.user_id = u.id), '{}') AS group_names
                        FROM users u
-                       WHERE u.user_name IS NOT NULL AND ($1::bigint IS NULL OR u.id = $1)
-                         AND ($2::text IS NULL OR lower(u.user_name) = lower($2))
-                         AND ($3::text IS NULL OR u.external_id = $3)
-                         AND ($4::text IS NULL OR lower(u.email) = lower($4))
+                       WHERE u.user_name IS NOT NULL AND u.id = ANY($1)
                        ORDER BY u.id";
-    let rows = db.query(SQL, &[&id, &narrow.user_name, &narrow.external_id, &narrow.email]).await?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = db.query(SQL, &[&ids]).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.get("id")).collect();
     let mut wards = crate::access::linked_students(db, &ids).await?;
     rows.iter()
@@ -321,24 +286,34 @@ pub fn project(mut resource: Value, attributes: Option<&str>, excluded: Option<&
     resource
 }
 
-/// A ListResponse page of `resources` as `query` asks (filtered, from `startIndex`, `count`).
-pub fn page(resources: Vec<Value>, query: &ListQuery) -> Result<Value, ScimError> {
-    let matching: Vec<Value> = match query.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
-        None => resources,
-        Some(text) => {
-            let parsed = filter::parse(text).map_err(|e| ScimError::bad("invalidFilter", e))?;
-            resources.into_iter().filter(|r| filter::matches(&parsed, r)).collect()
-        }
-    };
-    let total = matching.len();
-    let start = query.start_index.unwrap_or(1).max(1);
-    let count = query.count.unwrap_or(MAX_RESULTS).clamp(0, MAX_RESULTS);
-    let items: Vec<Value> = matching
+/// What a list asks for: its filter (parsed), the first index (1-based) and how many.
+pub struct Paging {
+    pub filter: Option<filter::Filter>,
+    pub start: i64,
+    pub count: i64,
+}
+
+impl Paging {
+    /// A blank filter is none; a bad one is 400 `invalidFilter`; `count` at most
+    /// [`MAX_RESULTS`].
+    pub fn of(query: &ListQuery) -> Result<Self, ScimError> {
+        let filter = match query.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+            None => None,
+            Some(text) => Some(filter::parse(text).map_err(|e| ScimError::bad("invalidFilter", e))?),
+        };
+        let start = query.start_index.unwrap_or(1).max(1);
+        let count = query.count.unwrap_or(MAX_RESULTS).clamp(0, MAX_RESULTS);
+        Ok(Self { filter, start, count })
+    }
+}
+
+/// The ListResponse of one page, `resources` being that page (already filtered and paged, in
+/// SQL: `query.rs`) of `total` matching ones.
+pub fn page(total: i64, paging: &Paging, resources: Vec<Value>, query: &ListQuery) -> Value {
+    let items: Vec<Value> = resources
         .into_iter()
-        .skip(usize::try_from(start - 1).unwrap_or(usize::MAX))
-        .take(usize::try_from(count).unwrap_or(0))
         .map(|r| project(r, query.attributes.as_deref(), query.excluded_attributes.as_deref()))
         .collect();
-    Ok(json!({ "schemas": [LIST_RESPONSE], "totalResults": total, "startIndex": start,
-               "itemsPerPage": items.len(), "Resources": items }))
+    json!({ "schemas": [LIST_RESPONSE], "totalResults": total, "startIndex": paging.start,
+            "itemsPerPage": items.len(), "Resources": items })
 }

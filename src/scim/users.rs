@@ -14,9 +14,8 @@ use serde_json::Value;
 use tokio_postgres::GenericClient;
 
 use super::discovery::TUTORCHAT_USER;
-use super::resource::{
-    self, Base, ListQuery, Narrow, Projection, UserInput, load_users, load_users_where, render_user,
-};
+use super::query::{self, Kind};
+use super::resource::{self, Base, ListQuery, Paging, Projection, UserInput, load_user, load_users_by_id, render_user};
 use super::{ScimError, patch, roles, scim_json};
 use crate::AppState;
 use crate::access::ScimClient;
@@ -50,9 +49,16 @@ async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Response, ScimError> {
     let db = state.db.get().await?;
-    let users = load_users_where(&**db, None, &Narrow::of(&query)).await?;
-    let page = resource::page(users.iter().map(|u| render_user(u, &base)).collect(), &query)?;
-    Ok(scim_json(StatusCode::OK, &page))
+    Ok(scim_json(StatusCode::OK, &users_page(&**db, &base, &query).await?))
+}
+
+/// The page of Users `query` asks for: filtered, counted and paged in SQL (`query.rs`), and
+/// only the page's people read and rendered.
+async fn users_page(db: &impl GenericClient, base: &Base, query: &ListQuery) -> Result<Value, ScimError> {
+    let paging = Paging::of(query)?;
+    let (total, ids) = query::page(db, Kind::Users, &paging, &base.0, paging.start - 1, paging.count).await?;
+    let users = load_users_by_id(db, &ids).await?;
+    Ok(resource::page(total, &paging, users.iter().map(|u| render_user(u, base)).collect(), query))
 }
 
 /// The `.search` body: `attributes` and `excludedAttributes` as lists.
@@ -74,12 +80,11 @@ pub fn search_query(body: &Value) -> Result<ListQuery, ScimError> {
 async fn search(_: ScimClient, State(state): State<AppState>, base: Base, body: Bytes) -> Result<Response, ScimError> {
     let query = search_query(&json_body(&body)?)?;
     let db = state.db.get().await?;
-    let users = load_users_where(&**db, None, &Narrow::of(&query)).await?;
-    let page = resource::page(users.iter().map(|u| render_user(u, &base)).collect(), &query)?;
-    Ok(scim_json(StatusCode::OK, &page))
+    Ok(scim_json(StatusCode::OK, &users_page(&**db, &base, &query).await?))
 }
 
-/// `POST /.search`: Users and Groups at once.
+/// `POST /.search`: Users, then Groups, as one list. Groups are read only when the page
+/// reaches past the Users.
 async fn search_all(
     _: ScimClient,
     State(state): State<AppState>,
@@ -87,14 +92,19 @@ async fn search_all(
     body: Bytes,
 ) -> Result<Response, ScimError> {
     let query = search_query(&json_body(&body)?)?;
+    let paging = Paging::of(&query)?;
     let db = state.db.get().await?;
-    let mut all: Vec<Value> = load_users(&**db, None).await?.iter().map(|u| render_user(u, &base)).collect();
-    all.extend(super::groups::rendered(&**db, &base).await?);
-    Ok(scim_json(StatusCode::OK, &resource::page(all, &query)?))
+    let (users_total, ids) = query::page(&**db, Kind::Users, &paging, &base.0, paging.start - 1, paging.count).await?;
+    let mut page: Vec<Value> = load_users_by_id(&**db, &ids).await?.iter().map(|u| render_user(u, &base)).collect();
+    let room = paging.count - page.len() as i64;
+    let skip_groups = (paging.start - 1 - users_total).max(0);
+    let (groups_total, groups) = super::groups::page(&**db, &paging, &base, skip_groups, room).await?;
+    page.extend(groups);
+    Ok(scim_json(StatusCode::OK, &resource::page(users_total + groups_total, &paging, page, &query)))
 }
 
 async fn one(db: &impl GenericClient, id: &str) -> Result<resource::ScimUser, ScimError> {
-    load_users(db, Some(id_of(id, "user")?)).await?.pop().ok_or_else(|| ScimError::not_found("user"))
+    load_user(db, id_of(id, "user")?).await?.ok_or_else(|| ScimError::not_found("user"))
 }
 
 async fn show(
@@ -112,7 +122,7 @@ async fn show(
 
 /// Answers the person as stored now, with `status` (and `Location` when created).
 async fn answer(db: &impl GenericClient, base: &Base, id: i64, status: StatusCode) -> Result<Response, ScimError> {
-    let user = load_users(db, Some(id)).await?.pop().ok_or_else(|| ScimError::not_found("user"))?;
+    let user = load_user(db, id).await?.ok_or_else(|| ScimError::not_found("user"))?;
     let body = render_user(&user, base);
     let mut response = scim_json(status, &body);
     if status == StatusCode::CREATED

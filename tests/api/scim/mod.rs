@@ -2,6 +2,9 @@
 //! behaviour a school relies on (`users`).
 
 mod conformance;
+mod limits;
+mod lists;
+mod token;
 mod users;
 
 use serde_json::{Value, json};
