@@ -174,8 +174,9 @@ async fn check_members(state: &AppState, actor: &AuthUser, ids: &[i64]) -> Resul
     Ok(())
 }
 
-/// Chat `chat_id` with its members, as it is now.
-pub(super) async fn load(state: &AppState, chat_id: i64) -> Result<ChatDetails> {
+/// Chat `chat_id` with its members, as it is now, as someone of role `viewer` is shown it (their
+/// presence only if the rule shows it to them: `Contact::shown_to`).
+pub(super) async fn load(state: &AppState, chat_id: i64, viewer: Role) -> Result<ChatDetails> {
     let client = state.db.get().await?;
     let chat = client
         .query_opt("SELECT * FROM chat_headers WHERE id = $1", &[&chat_id])
@@ -192,7 +193,8 @@ pub(super) async fn load(state: &AppState, chat_id: i64) -> Result<ChatDetails> 
         .iter()
         .map(|r| {
             let person = Person { id: r.try_get("id")?, name: r.try_get("name")?, role: r.try_get("role")? };
-            Ok(Member { contact: Contact::from_row(person, r)?, joined_at: r.try_get("joined_at")? })
+            let contact = Contact::from_row(person, r)?.shown_to(viewer);
+            Ok(Member { contact, joined_at: r.try_get("joined_at")? })
         })
         .collect::<Result<_, tokio_postgres::Error>>()?;
     Ok(ChatDetails {
@@ -275,7 +277,7 @@ pub async fn create(
         tx.commit().await?;
         chat_id
     };
-    Ok((StatusCode::CREATED, Json(load(&state, chat_id).await?)))
+    Ok((StatusCode::CREATED, Json(load(&state, chat_id, user.role).await?)))
 }
 
 /// The chat with its current members: for its members and admins.
@@ -289,7 +291,7 @@ pub async fn details(
     PathParam(chat_id): PathParam<i64>,
 ) -> Result<Json<ChatDetails>> {
     check_access(&state, chat_id, &user).await?;
-    Ok(Json(load(&state, chat_id).await?))
+    Ok(Json(load(&state, chat_id, user.role).await?))
 }
 
 /// Renames a group (its owner or an admin). The same title again changes nothing.
@@ -307,7 +309,7 @@ pub async fn rename(
     group_manager(&state, chat_id, &user, "rename it").await?;
     validate_title(&body.title)?;
     state.appender.append(NewEvent::ChatRenamed { chat_id, actor_id: user.id, title: body.title }).await?;
-    Ok(Json(load(&state, chat_id).await?))
+    Ok(Json(load(&state, chat_id, user.role).await?))
 }
 
 /// Adds a member to a group (its owner or an admin): 201, or 200 if they already are one. From
@@ -346,7 +348,7 @@ pub async fn add(
     let added =
         state.appender.append(NewEvent::ParticipantAdded { chat_id, actor_id: user.id, user_id: body.user_id }).await?;
     let status = if added.is_some() { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(load(&state, chat_id).await?)))
+    Ok((status, Json(load(&state, chat_id, user.role).await?)))
 }
 
 /// Removes a member from a group: the owner or an admin removes anyone, a member removes
