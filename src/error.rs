@@ -136,6 +136,10 @@ pub enum Code {
     AlreadySent,
     /// 409: a person's role cannot change once they have chats, lessons or guardian links.
     RoleInUse,
+    /// 409: quiet hours (`QUIET_HOURS`) are on: a teacher's change that would reach a student
+    /// at once and cannot be held (an edit, a group's title, a student joining a group) waits
+    /// until they end; `error` says when.
+    QuietHours,
     /// 413: the body or the file is larger than the server's limit.
     PayloadTooLarge,
     /// 415: the body is not of the expected content type.

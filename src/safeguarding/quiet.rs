@@ -89,6 +89,51 @@ pub async fn held_until_for(
     Ok(row.try_get("deliver_at")?)
 }
 
+/// Until when quiet hours keep `actor` (of role `role`) from showing the people `people` (a
+/// new group's members, a member being added) anything now (`None`: not now): a teacher's,
+/// to a student among them, inside the window, as [`held_until_for`] decides for a chat.
+pub async fn held_until_among(
+    client: &impl GenericClient,
+    state: &AppState,
+    role: Role,
+    people: &[i64],
+) -> Result<Option<OffsetDateTime>> {
+    let Some(window) = state.config.safeguarding.quiet_hours else { return Ok(None) };
+    if role != Role::Teacher || people.is_empty() {
+        return Ok(None);
+    }
+    let row = client
+        .query_one(
+            "SELECT quiet_hours_end($1, $2, $3, $4) AS deliver_at
+             WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = ANY($5) AND u.role = 'student')
+             UNION ALL SELECT NULL LIMIT 1",
+            &[&state.clock.now(), &window.start, &window.end, &state.config.safeguarding.school_timezone, &people],
+        )
+        .await?;
+    Ok(row.try_get("deliver_at")?)
+}
+
+/// The answer to a change quiet hours would hold if they could, and cannot: a teacher's edit
+/// of a message, a group's title or a student joining a group reaches the student's open
+/// client at once, and has no later delivery of its own to wait for. So it is refused, 409
+/// `quiet_hours`, saying until when (`doing`: what was asked, "edit a message").
+pub fn refused(doing: &str, until: OffsetDateTime) -> AppError {
+    let until = until.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| until.to_string());
+    AppError::Conflict(format!(
+        "quiet hours (QUIET_HOURS): a teacher cannot {doing} where a student would see it until they end at {until}; try again then"
+    ))
+    .with_code(crate::error::Code::QuietHours)
+}
+
+/// 409 `quiet_hours` when `actor`'s change to chat `chat_id` would reach a student inside
+/// quiet hours (the rule of [`held_until`]); `doing` says what it is.
+pub async fn refuse_in_chat(state: &AppState, actor: &AuthUser, chat_id: i64, doing: &str) -> Result<()> {
+    match held_until(state, actor, chat_id).await? {
+        Some(until) => Err(refused(doing, until)),
+        None => Ok(()),
+    }
+}
+
 /// Holds `message` of `sender` until `deliver_at`; a retry with the same idempotency key
 /// answers the message it held (422 if the key was used for another).
 pub async fn hold(
