@@ -140,6 +140,9 @@ pub enum Code {
     /// at once and cannot be held (an edit, a group's title, a student joining a group) waits
     /// until they end; `error` says when.
     QuietHours,
+    /// 409: the caller has as many messages waiting as one person may
+    /// (`SCHEDULED_PER_PERSON`): scheduled and not sent, or held by quiet hours.
+    TooManyScheduled,
     /// 413: the body or the file is larger than the server's limit.
     PayloadTooLarge,
     /// 415: the body is not of the expected content type.

@@ -84,7 +84,7 @@ pub struct Deleted {
               (status = 202, body = super::scheduled::Accepted, description = "with `send_at`: scheduled (a `ScheduledMessage`, sent at `send_at`); or quiet hours (QUIET_HOURS): a teacher's message to a chat with a student is accepted and held (a `HeldMessage`), and delivered at `deliver_at`"),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody, description = "no such chat, or the caller is not a participant (one answer for both); an announcement whose owner the caller is not (`announcement_read_only`)"),
-              (status = 409, body = ErrorBody, description = "the chat is closed (an idle inquiry): read-only"),
+              (status = 409, body = ErrorBody, description = "the chat is closed (an idle inquiry): read-only; `too_many_scheduled`: a scheduled message, or one quiet hours hold, while the caller has SCHEDULED_PER_PERSON of them waiting"),
               (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = body.chat_id))]
 pub async fn send(

@@ -142,8 +142,11 @@ pub async fn hold(
     message: &Message<'_>,
     deliver_at: OffsetDateTime,
 ) -> Result<HeldMessage> {
-    let client = state.db.get().await?;
-    if let Some(held) = hold_with(&**client, state, sender.id, message, deliver_at).await? {
+    let mut client = state.db.get().await?;
+    let tx = client.transaction().await?;
+    let held = hold_with(&*tx, state, sender.id, message, deliver_at).await?;
+    tx.commit().await?;
+    if let Some(held) = held {
         return Ok(held);
     }
     // The key held a message before: the same one is answered again.
@@ -166,8 +169,10 @@ pub async fn hold(
     Ok(first)
 }
 
-/// Holds `message` of `sender` until `deliver_at` on `client` (a scheduled message is held in
-/// the transaction that marks it sent); `None` if its idempotency key held one before.
+/// Holds `message` of `sender` until `deliver_at` on `client`, a transaction (a scheduled
+/// message is held in the one that marks it sent); `None` if its idempotency key held one
+/// before. A sender has at most `SCHEDULED_PER_PERSON` messages held at once (409
+/// `too_many_scheduled`): they are all delivered together when quiet hours end.
 pub async fn hold_with(
     client: &impl GenericClient,
     state: &AppState,
@@ -188,15 +193,38 @@ pub async fn hold_with(
             "attachment_ids must be your own uploads to this chat that no message has attached".into(),
         ));
     }
+    // One sender's holds one at a time: two at once cannot both take the last place.
+    client.execute("SELECT pg_advisory_xact_lock(hashtextextended('held_messages', $1))", &[&sender]).await?;
+    let cap = i64::from(state.config.rate.scheduled_per_person);
     let row = client
         .query_opt(
             "INSERT INTO held_messages (chat_id, sender_id, content, reply_to_message_id, attachment_ids, idempotency_key, deliver_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             SELECT $1, $2, $3, $4, $5, $6, $7
+             WHERE (SELECT count(*) FROM held_messages WHERE sender_id = $2) < $8
              ON CONFLICT (sender_id, idempotency_key) DO NOTHING RETURNING *",
-            &[&message.chat_id, &sender, &message.content, &message.reply_to, &message.attachment_ids, &message.key, &deliver_at],
+            &[&message.chat_id, &sender, &message.content, &message.reply_to, &message.attachment_ids, &message.key, &deliver_at, &cap],
         )
         .await?;
-    let Some(row) = row else { return Ok(None) };
+    let Some(row) = row else {
+        let held_before = match message.key {
+            Some(key) => client
+                .query_opt(
+                    "SELECT 1 FROM held_messages WHERE sender_id = $1 AND idempotency_key = $2",
+                    &[&sender, &key],
+                )
+                .await?
+                .is_some(),
+            None => false,
+        };
+        if held_before {
+            return Ok(None);
+        }
+        return Err(AppError::Conflict(format!(
+            "you have {cap} messages held until quiet hours end, the most one person may (SCHEDULED_PER_PERSON): \
+             they are delivered then"
+        ))
+        .with_code(crate::error::Code::TooManyScheduled));
+    };
     mark_burst(client, state, sender).await?;
     Ok(Some(HeldMessage::from_row(&row)?))
 }

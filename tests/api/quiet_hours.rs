@@ -278,3 +278,34 @@ async fn inside_quiet_hours_a_teacher_neither_renames_nor_makes_a_group_with_stu
     assert_eq!(add.send().await.expect("POST participants").status(), 201);
     audit_is_clean(&a).await;
 }
+
+#[tokio::test]
+async fn a_teacher_has_at_most_scheduled_per_person_messages_held_at_once() {
+    let a = TestApp::spawn_with(|c| {
+        quiet(c);
+        c.rate.scheduled_per_person = 3;
+    })
+    .await;
+    let (teacher, student, other) =
+        (a.user("teacher", "Иван").await, a.user("student", "Маша").await, a.user("student", "Петя").await);
+    let (chat, others) = (a.chat(&teacher, &student).await, a.chat(&teacher, &other).await);
+    a.state.clock.set(EVENING);
+    for n in 0..3 {
+        let (status, body) = post(&a, &teacher, if n == 0 { others } else { chat }, &format!("вечером {n}")).await;
+        assert_eq!(status, 202, "{body}");
+    }
+    let (status, body) = post(&a, &teacher, chat, "ещё одно").await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("too_many_scheduled")), "{body}");
+    assert_eq!(held(&a, &teacher).await.len(), 3, "the refused one is not kept");
+    assert_eq!(post(&a, &student, chat, "ученица пишет как всегда").await.0, 201);
+
+    // Delivered in the morning, they free their places.
+    a.state.clock.set(MORNING);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while !held(&a, &teacher).await.is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "not delivered within 15 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    a.state.clock.set(EVENING + time::Duration::days(1));
+    assert_eq!(post(&a, &teacher, chat, "следующим вечером").await.0, 202);
+}
