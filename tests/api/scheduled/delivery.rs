@@ -130,8 +130,11 @@ async fn due_messages_are_released_within_their_authors_write_rate_and_each_arri
         .expect("schedule");
 
     // Her bucket holds at most BURST writes when they come due, and fills at PER_SEC: however
-    // fast or slow this machine is, no more than that can have been appended when sampled.
+    // fast or slow this machine is, no more than that can have been appended when sampled, and
+    // the last cannot have been appended before (DUE - BURST) / PER_SEC had passed.
     let due = tokio::time::Instant::now();
+    let due_in_db: time::OffsetDateTime =
+        a.sql.query_one("SELECT clock_timestamp()", &[]).await.expect("the database's clock").get(0);
     set_clocks(&[&a], at);
     let deadline = due + Duration::from_secs(30);
     let sent = loop {
@@ -163,5 +166,19 @@ async fn due_messages_are_released_within_their_authors_write_rate_and_each_arri
         .collect();
     let expected: Vec<String> = (1..=DUE).map(|n| format!("в срок {n}")).collect();
     assert_eq!(texts, expected, "each once, in the order they were due");
+    // The spread, as the log's own times count it (an event's time is its transaction's start,
+    // a moment before its write is charged: a tenth of a second of slack covers that).
+    let last: time::OffsetDateTime = a
+        .sql
+        .query_one(
+            "SELECT max(created_at) FROM events WHERE type = 'message_created' AND actor_id = $1",
+            &[&student.id],
+        )
+        .await
+        .expect("the last one's time")
+        .get(0);
+    let least = (DUE - i64::from(BURST)) as f64 / f64::from(PER_SEC) - 0.1;
+    let spread = (last - due_in_db).as_seconds_f64();
+    assert!(spread >= least, "all {DUE} appended within {spread:.2} s; her write rate needs at least {least:.2} s");
     audit_is_clean(&a).await;
 }
