@@ -3266,6 +3266,11 @@ BEGIN
         RAISE EXCEPTION 'chat % is closed: it is read-only', e.chat_id
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
+    IF EXISTS (SELECT 1 FROM chats c JOIN users t ON t.id = c.teacher_id
+               WHERE c.id = e.chat_id AND t.deactivated_at IS NOT NULL) THEN
+        RAISE EXCEPTION 'the teacher of chat % has left the school: it is read-only until an admin hands it over', e.chat_id
+            USING ERRCODE = 'insufficient_privilege', HINT = 'teacher_departed';
+    END IF;
     target := events_target_message(e);
     IF target.position < me.joined_position THEN
         -- Written before they joined: not theirs to see, as if it did not exist.
@@ -3314,7 +3319,7 @@ $$;
 -- Name: FUNCTION events_rule_pin(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_pin(e public.events) IS 'message_pinned, message_unpinned: by a group''s owner (its creator), or either participant of a direct chat (an inquiry''s teacher, never its guest), a current participant, in a chat that is not closed, of a message of the chat written since they joined; no admin, guardian or suspended person (events_before_insert). Pinning: a message not deleted, hidden or purged, while the chat has fewer pins than the request''s limit (PINS_PER_CHAT, which the application sends as payload.limit, as retention sends its horizon; the log counts under its lock, so two pins at once cannot pass it); pinning a pinned message, unpinning one that is not pinned: no-ops. The payload is rebuilt as {message_id}: the actor is who. A message hidden, deleted or purged is unpinned by that event''s apply (events_apply), with no event of its own, and showing it again does not pin it again. In Rust: access::may_pin in api::pins.';
+COMMENT ON FUNCTION public.events_rule_pin(e public.events) IS 'message_pinned, message_unpinned: by a group''s owner (its creator), or either participant of a direct chat (an inquiry''s teacher, never its guest), a current participant, in a chat that is not closed, nor a direct chat whose teacher is deactivated (HINT teacher_departed: read-only until an admin hands it over, as for a message), of a message of the chat written since they joined; no admin, guardian or suspended person (events_before_insert). Pinning: a message not deleted, hidden or purged, while the chat has fewer pins than the request''s limit (PINS_PER_CHAT, which the application sends as payload.limit, as retention sends its horizon; the log counts under its lock, so two pins at once cannot pass it); pinning a pinned message, unpinning one that is not pinned: no-ops. The payload is rebuilt as {message_id}: the actor is who. A message hidden, deleted or purged is unpinned by that event''s apply (events_apply), with no event of its own, and showing it again does not pin it again. In Rust: access::may_pin in api::pins.';
 
 
 --
@@ -3348,6 +3353,11 @@ BEGIN
         RAISE EXCEPTION 'chat % is closed: it is read-only', e.chat_id
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
+    IF EXISTS (SELECT 1 FROM chats c JOIN users t ON t.id = c.teacher_id
+               WHERE c.id = e.chat_id AND t.deactivated_at IS NOT NULL) THEN
+        RAISE EXCEPTION 'the teacher of chat % has left the school: it is read-only until an admin hands it over', e.chat_id
+            USING ERRCODE = 'insufficient_privilege', HINT = 'teacher_departed';
+    END IF;
     IF target.purged_at IS NOT NULL THEN
         RAISE EXCEPTION 'message % was purged: it takes no reactions', target.id
             USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'message_purged';
@@ -3375,7 +3385,7 @@ $$;
 -- Name: FUNCTION events_rule_reaction(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_reaction(e public.events) IS 'reaction_added, reaction_removed: a participant (not a guest; admins and guardians are nobody''s), not suspended (events_before_insert), of a message of the chat they can see (written since they joined), not deleted, hidden or purged, in a chat that is not closed; the emoji one of reaction_emojis() (else HINT unknown_reaction). One per person per emoji: adding one that is there, or removing one that is not, is a no-op. The payload is the message and the emoji; the actor is who reacts. In Rust: access::Writer and access::check_access in api::reactions.';
+COMMENT ON FUNCTION public.events_rule_reaction(e public.events) IS 'reaction_added, reaction_removed: a participant (not a guest; admins and guardians are nobody''s), not suspended (events_before_insert), of a message of the chat they can see (written since they joined), not deleted, hidden or purged, in a chat that is not closed, nor a direct chat whose teacher is deactivated (HINT teacher_departed, as for a message); the emoji one of reaction_emojis() (else HINT unknown_reaction). One per person per emoji: adding one that is there, or removing one that is not, is a no-op. The payload is the message and the emoji; the actor is who reacts. In Rust: access::Writer and access::check_access in api::reactions.';
 
 
 --

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::log::{AppendError, Refusal};
+mod append;
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
@@ -136,6 +136,13 @@ pub enum Code {
     AlreadySent,
     /// 409: a person's role cannot change once they have chats, lessons or guardian links.
     RoleInUse,
+    /// 409: quiet hours (`QUIET_HOURS`) are on: a teacher's change that would reach a student
+    /// at once and cannot be held (an edit, a group's title, a student joining a group) waits
+    /// until they end; `error` says when.
+    QuietHours,
+    /// 409: the caller has as many messages waiting as one person may
+    /// (`SCHEDULED_PER_PERSON`): scheduled and not sent, or held by quiet hours.
+    TooManyScheduled,
     /// 413: the body or the file is larger than the server's limit.
     PayloadTooLarge,
     /// 415: the body is not of the expected content type.
@@ -341,54 +348,5 @@ impl From<PathRejection> for AppError {
 impl From<QueryRejection> for AppError {
     fn from(rejection: QueryRejection) -> Self {
         Self::Client(StatusCode::BAD_REQUEST, format!("invalid query string: {}", rejection.body_text()))
-    }
-}
-
-/// The write path's answer, in HTTP terms.
-impl From<AppendError> for AppError {
-    fn from(e: AppendError) -> Self {
-        match e {
-            AppendError::Refused(message, Refusal::InvalidContent) => Self::BadRequest(message),
-            AppendError::Refused(message, Refusal::NotAllowed) => Self::Forbidden(message),
-            AppendError::Refused(message, Refusal::NotFound) => Self::NotFound(message),
-            AppendError::Refused(message, Refusal::Suspended) => {
-                Self::Forbidden(message).with_code(Code::AccountSuspended)
-            }
-            AppendError::Refused(message, Refusal::AlreadyReported) => {
-                Self::Conflict(message).with_code(Code::AlreadyReported)
-            }
-            AppendError::Refused(message, Refusal::Hidden) => Self::Conflict(message).with_code(Code::MessageHidden),
-            AppendError::Refused(message, Refusal::Deleted) => Self::Conflict(message).with_code(Code::MessageDeleted),
-            AppendError::Refused(message, Refusal::Purged) => Self::Conflict(message).with_code(Code::MessagePurged),
-            AppendError::Refused(message, Refusal::Unfit) => Self::Unprocessable(message),
-            AppendError::Refused(message, Refusal::UnknownReaction) => {
-                Self::Unprocessable(message).with_code(Code::UnknownReaction)
-            }
-            AppendError::Refused(message, Refusal::RoleInUse) => Self::Conflict(message).with_code(Code::RoleInUse),
-            AppendError::Refused(message, Refusal::TooManyPins) => Self::Conflict(message).with_code(Code::TooManyPins),
-            AppendError::Refused(message, Refusal::AnnouncementReadOnly) => {
-                Self::Forbidden(message).with_code(Code::AnnouncementReadOnly)
-            }
-            AppendError::Refused(message, Refusal::TeacherDeparted) => {
-                Self::Forbidden(message).with_code(Code::TeacherDeparted)
-            }
-            AppendError::Refused(message, Refusal::PairHasChat) => Self::Conflict(message).with_code(Code::PairHasChat),
-            AppendError::Refused(message, Refusal::Erased) => Self::Conflict(message),
-            AppendError::Refused(message, Refusal::Deactivated) => {
-                Self::Unauthorized(message).with_code(Code::AccountDeactivated)
-            }
-            AppendError::Refused(message, Refusal::PersonDeactivated) => {
-                Self::Unprocessable(message).with_code(Code::PersonDeactivated)
-            }
-            // The log's trigger refuses two states (its messages say which).
-            AppendError::Refused(message, Refusal::Conflict) => {
-                let code = if message.contains("is closed") { Code::ChatClosed } else { Code::MessageDeleted };
-                Self::Conflict(message).with_code(code)
-            }
-            AppendError::Duplicate => Self::Conflict("the idempotency key was used before".into()),
-            AppendError::Unavailable(cause) => Self::Unavailable(cause),
-            AppendError::Database(e) => e.into(),
-            AppendError::Other(e) => Self::Internal(e),
-        }
     }
 }

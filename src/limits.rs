@@ -114,15 +114,7 @@ impl Limits {
     /// [`Limited::InquiryOpen`] and [`Limited::GuestStreamOpen`]), or answers 429 with when to
     /// retry.
     pub fn check(&self, kind: Limited, key: i64) -> Result<(), AppError> {
-        let limiter = match kind {
-            Limited::Write => &self.writes,
-            Limited::GuestWrite => &self.guest_writes,
-            Limited::StreamOpen => &self.stream_opens,
-            Limited::GuestStreamOpen => &self.guest_stream_opens,
-            Limited::InquiryOpen => &self.inquiry_opens,
-            Limited::Read => &self.reads,
-        };
-        let Err(not_until) = limiter.check_key(&key) else {
+        let Err(not_until) = self.limiter(kind).check_key(&key) else {
             return Ok(());
         };
         let what = match kind {
@@ -136,6 +128,25 @@ impl Limits {
             Limited::Read => "reads of history and chat lists (RATE_READS_PER_SEC)",
         };
         Err(self.refuse(kind.label(), what, not_until))
+    }
+
+    /// Takes one request of `kind` from `key`'s bucket as [`Limits::check`] does, for work
+    /// done on someone's behalf rather than asked for now (a scheduled message sent at its
+    /// time): `None` if taken, else how long until one is there. Nobody is answered 429, so
+    /// nothing is counted as limited.
+    pub fn charge(&self, kind: Limited, key: i64) -> Option<Duration> {
+        self.limiter(kind).check_key(&key).err().map(|not_until| not_until.wait_time_from(self.clock.now()))
+    }
+
+    fn limiter(&self, kind: Limited) -> &DefaultKeyedRateLimiter<i64> {
+        match kind {
+            Limited::Write => &self.writes,
+            Limited::GuestWrite => &self.guest_writes,
+            Limited::StreamOpen => &self.stream_opens,
+            Limited::GuestStreamOpen => &self.guest_stream_opens,
+            Limited::InquiryOpen => &self.inquiry_opens,
+            Limited::Read => &self.reads,
+        }
     }
 
     /// One of `user`'s searches and exports at once, or 429 when they have all of theirs running:

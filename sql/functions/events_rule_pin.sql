@@ -21,6 +21,11 @@ BEGIN
         RAISE EXCEPTION 'chat % is closed: it is read-only', e.chat_id
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
+    IF EXISTS (SELECT 1 FROM chats c JOIN users t ON t.id = c.teacher_id
+               WHERE c.id = e.chat_id AND t.deactivated_at IS NOT NULL) THEN
+        RAISE EXCEPTION 'the teacher of chat % has left the school: it is read-only until an admin hands it over', e.chat_id
+            USING ERRCODE = 'insufficient_privilege', HINT = 'teacher_departed';
+    END IF;
     target := events_target_message(e);
     IF target.position < me.joined_position THEN
         -- Written before they joined: not theirs to see, as if it did not exist.
@@ -64,6 +69,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_pin(e events) IS 'message_pinned, message_unpinned: by a group''s owner (its creator), or either participant of a direct chat (an inquiry''s teacher, never its guest), a current participant, in a chat that is not closed, of a message of the chat written since they joined; no admin, guardian or suspended person (events_before_insert). Pinning: a message not deleted, hidden or purged, while the chat has fewer pins than the request''s limit (PINS_PER_CHAT, which the application sends as payload.limit, as retention sends its horizon; the log counts under its lock, so two pins at once cannot pass it); pinning a pinned message, unpinning one that is not pinned: no-ops. The payload is rebuilt as {message_id}: the actor is who. A message hidden, deleted or purged is unpinned by that event''s apply (events_apply), with no event of its own, and showing it again does not pin it again. In Rust: access::may_pin in api::pins.';
+COMMENT ON FUNCTION events_rule_pin(e events) IS 'message_pinned, message_unpinned: by a group''s owner (its creator), or either participant of a direct chat (an inquiry''s teacher, never its guest), a current participant, in a chat that is not closed, nor a direct chat whose teacher is deactivated (HINT teacher_departed: read-only until an admin hands it over, as for a message), of a message of the chat written since they joined; no admin, guardian or suspended person (events_before_insert). Pinning: a message not deleted, hidden or purged, while the chat has fewer pins than the request''s limit (PINS_PER_CHAT, which the application sends as payload.limit, as retention sends its horizon; the log counts under its lock, so two pins at once cannot pass it); pinning a pinned message, unpinning one that is not pinned: no-ops. The payload is rebuilt as {message_id}: the actor is who. A message hidden, deleted or purged is unpinned by that event''s apply (events_apply), with no event of its own, and showing it again does not pin it again. In Rust: access::may_pin in api::pins.';
 
 REVOKE ALL ON FUNCTION events_rule_pin(e events) FROM PUBLIC;

@@ -33,17 +33,24 @@ impl Access {
     /// `announcement_read_only` when only the chat's owner posts in it and the caller is not
     /// them: for messages (the log's trigger refuses them too), typing and uploads.
     pub fn postable(self, chat_id: i64) -> Result<Self> {
+        let this = self.staffed(chat_id)?;
+        if this.read_only {
+            return Err(AppError::Forbidden(format!(
+                "chat {chat_id} is an announcement: only its owner posts, members read"
+            ))
+            .with_code(Code::AnnouncementReadOnly));
+        }
+        Ok(this)
+    }
+
+    /// 403 `teacher_departed` in a direct chat whose teacher left the school: read-only for
+    /// every write, messages as reactions and pins (the log's rules refuse them too).
+    pub fn staffed(self, chat_id: i64) -> Result<Self> {
         if self.departed {
             return Err(AppError::Forbidden(format!(
                 "the teacher of chat {chat_id} has left the school: it is read-only until an admin hands it over"
             ))
             .with_code(Code::TeacherDeparted));
-        }
-        if self.read_only {
-            return Err(AppError::Forbidden(format!(
-                "chat {chat_id} is an announcement: only its owner posts, members read"
-            ))
-            .with_code(Code::AnnouncementReadOnly));
         }
         Ok(self)
     }

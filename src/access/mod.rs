@@ -18,8 +18,10 @@
 //!   refuses, which guardian may ask for a direct chat's closing.
 //! - **Scheduled messages** (`scheduling.rs`): who may schedule one, and whether its author
 //!   may still write it when it is due.
-//! - **By resource**: who completes a lesson, revokes an inquiry link, sees a person's presence,
-//!   downloads a file (`resources.rs`).
+//! - **By resource**: who completes a lesson, revokes an inquiry link, downloads a file
+//!   (`resources.rs`).
+//! - **Presence** (`presence.rs`): whose presence a person is shown, one rule for the chat
+//!   list, a chat's details, the stream's frames and signals and the presence endpoint.
 //! - **Provisioning clients** (`provisioning.rs`): the school's systems, by their bearer token
 //!   and its scope ([`ScimClient`], [`TimetableClient`]), never a person.
 //! - **By route**, for guests and suspended people. Every route that takes a signed-in person
@@ -43,6 +45,7 @@ mod blocks;
 mod chat;
 mod groups;
 mod pins;
+mod presence;
 mod provisioning;
 mod records;
 mod resources;
@@ -57,10 +60,9 @@ pub use chat::{
 };
 pub use groups::{group_manager, is_member};
 pub use pins::may_pin;
+pub use presence::{may_see_presence, sees_presence};
 pub use provisioning::{ProvisioningClient, ScimClient, TimetableClient, linked_students};
 pub use records::{STREAM_READS_JOB, Via, keep_recording_streams, record_read, record_stream};
-pub use resources::{
-    AttachedTo, Attachment, may_complete_lesson, may_read_attachment, may_revoke_link, may_see_presence, no_attachment,
-};
+pub use resources::{AttachedTo, Attachment, may_complete_lesson, may_read_attachment, may_revoke_link, no_attachment};
 pub use roles::{Admin, Participant, Staff, Viewer, Writer, viewer};
 pub use scheduling::{may_schedule, write_refusal};

@@ -12,13 +12,14 @@ use crate::{AppError, AppState, Result};
 /// Whether `user` may pin or unpin message `message_id` of chat `chat_id`: 403 if they may not
 /// use the chat, or the message is not one of it they can see ([`no_message`]: the same answer
 /// whether it exists or not), 403 `not_group_owner` in a group they do not own, 409
-/// `chat_closed` once the chat is closed. The log's rule (`events_rule_pin`) checks the same
+/// `chat_closed` once the chat is closed, 403 `teacher_departed` in a direct chat whose
+/// teacher left the school. The log's rule (`events_rule_pin`) checks the same
 /// again under its lock, with the message's state and the number of pins.
 pub async fn may_pin(state: &AppState, chat_id: i64, message_id: i64, user: &AuthUser) -> Result<()> {
     if user.role == Role::Guest {
         return Err(no_chat(chat_id));
     }
-    let access = check_access(state, chat_id, user).await?.writable(chat_id)?;
+    let access = check_access(state, chat_id, user).await?.writable(chat_id)?.staffed(chat_id)?;
     let row = state
         .db
         .get()

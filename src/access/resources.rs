@@ -1,4 +1,4 @@
-//! Who may act on the things that are not chats: lessons, inquiry links, a person's presence.
+//! Who may act on the things that are not chats: lessons, inquiry links, files.
 
 use crate::auth::{AuthUser, Role};
 use crate::{AppError, AppState, Result};
@@ -19,25 +19,6 @@ pub fn may_revoke_link(user: &AuthUser, id: i64, owners: Option<(i64, i64)>) -> 
         Some((host, creator)) if user.id == host || user.id == creator => Ok(()),
         _ => Err(AppError::Forbidden(format!("inquiry link {id} does not exist or is not yours"))),
     }
-}
-
-/// Whose presence `user` may see: their own, that of anyone they share a chat with, anyone's
-/// for an admin. 404 for a person who does not exist and for one they may not see alike.
-pub async fn may_see_presence(state: &AppState, user: &AuthUser, about: i64) -> Result<()> {
-    let visible: bool = state
-        .db
-        .get()
-        .await?
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)
-                    AND ($1 = $2 OR $3 OR EXISTS (SELECT 1 FROM chat_participants a
-                                                  JOIN chat_participants b ON b.chat_id = a.chat_id
-                                                  WHERE a.user_id = $1 AND b.user_id = $2))",
-            &[&about, &user.id, &(user.role == Role::Admin)],
-        )
-        .await?
-        .get(0);
-    if visible { Ok(()) } else { Err(AppError::NotFound(format!("no user {about} shares a chat with you"))) }
 }
 
 /// An uploaded file, as [`may_read_attachment`] decides on it.

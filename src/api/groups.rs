@@ -22,6 +22,7 @@ use crate::error::{Code, ErrorBody};
 use crate::extract::{JsonBody, PathParam};
 use crate::limits::Limited;
 use crate::log::{NewEvent, store};
+use crate::safeguarding::quiet;
 use crate::wire::{Audience, ChatHeader, Contact, Person};
 use crate::{AppError, AppState, Result};
 
@@ -174,8 +175,9 @@ async fn check_members(state: &AppState, actor: &AuthUser, ids: &[i64]) -> Resul
     Ok(())
 }
 
-/// Chat `chat_id` with its members, as it is now.
-pub(super) async fn load(state: &AppState, chat_id: i64) -> Result<ChatDetails> {
+/// Chat `chat_id` with its members, as it is now, as someone of role `viewer` is shown it (their
+/// presence only if the rule shows it to them: `Contact::shown_to`).
+pub(super) async fn load(state: &AppState, chat_id: i64, viewer: Role) -> Result<ChatDetails> {
     let client = state.db.get().await?;
     let chat = client
         .query_opt("SELECT * FROM chat_headers WHERE id = $1", &[&chat_id])
@@ -192,7 +194,8 @@ pub(super) async fn load(state: &AppState, chat_id: i64) -> Result<ChatDetails> 
         .iter()
         .map(|r| {
             let person = Person { id: r.try_get("id")?, name: r.try_get("name")?, role: r.try_get("role")? };
-            Ok(Member { contact: Contact::from_row(person, r)?, joined_at: r.try_get("joined_at")? })
+            let contact = Contact::from_row(person, r)?.shown_to(viewer);
+            Ok(Member { contact, joined_at: r.try_get("joined_at")? })
         })
         .collect::<Result<_, tokio_postgres::Error>>()?;
     Ok(ChatDetails {
@@ -206,10 +209,12 @@ pub(super) async fn load(state: &AppState, chat_id: i64) -> Result<ChatDetails> 
 /// Creates a group: a teacher's (who becomes its first member and owner) or an admin's (who
 /// owns it without being a member). Students cannot (403). An announcement (only its owner
 /// posts) is a teacher's only (403 for an admin: the log's rule); with `audience: my_students`
-/// its members are the teacher's students (a completed lesson), now and later.
+/// its members are the teacher's students (a completed lesson), now and later. Inside quiet
+/// hours a teacher's group with a student is refused (409 `quiet_hours`), as is adding one.
 #[utoipa::path(post, path = "/api/chats", tag = "chats", request_body = NewChat,
     responses((status = 422, body = ErrorBody, description = "a member who may not be added"), (status = 201, body = ChatDetails), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody)))]
+              (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "`quiet_hours`: inside quiet hours (QUIET_HOURS) a teacher's group with students waits until they end")))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn create(
     State(state): State<AppState>,
@@ -259,6 +264,10 @@ pub async fn create(
                 }
             }
         }
+        // Its title and members reach its students at once: quiet hours cannot hold that.
+        if let Some(until) = quiet::held_until_among(&*tx, &state, user.role, &members).await? {
+            return Err(quiet::refused("make a group with students", until));
+        }
         let founder = (user.role == Role::Teacher).then_some(user.id);
         let mut events = vec![NewEvent::GroupCreated {
             chat_id,
@@ -277,7 +286,7 @@ pub async fn create(
         tx.commit().await?;
         chat_id
     };
-    Ok((StatusCode::CREATED, Json(load(&state, chat_id).await?)))
+    Ok((StatusCode::CREATED, Json(load(&state, chat_id, user.role).await?)))
 }
 
 /// The chat with its current members: for its members and admins.
@@ -291,13 +300,16 @@ pub async fn details(
     PathParam(chat_id): PathParam<i64>,
 ) -> Result<Json<ChatDetails>> {
     check_access(&state, chat_id, &user).await?;
-    Ok(Json(load(&state, chat_id).await?))
+    Ok(Json(load(&state, chat_id, user.role).await?))
 }
 
-/// Renames a group (its owner or an admin). The same title again changes nothing.
+/// Renames a group (its owner or an admin). The same title again changes nothing. Inside
+/// quiet hours a teacher's renaming of a group with a student is refused (409 `quiet_hours`):
+/// the title would reach the student at once, and only messages can be held.
 #[utoipa::path(patch, path = "/api/chats/{chat_id}", tag = "chats", params(("chat_id" = i64, Path)), request_body = Rename,
     responses((status = 200, body = ChatDetails), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody, description = "no such chat, or the caller is not a participant (one answer for both)")))]
+              (status = 403, body = ErrorBody, description = "no such chat, or the caller is not a participant (one answer for both)"),
+              (status = 409, body = ErrorBody, description = "`quiet_hours`: inside quiet hours (QUIET_HOURS) a teacher's renaming of a group with a student waits until they end")))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
 pub async fn rename(
     State(state): State<AppState>,
@@ -308,8 +320,9 @@ pub async fn rename(
     state.limits.check(Limited::write_by(user.role), user.id)?;
     group_manager(&state, chat_id, &user, "rename it").await?;
     validate_title(&body.title)?;
+    quiet::refuse_in_chat(&state, &user, chat_id, "rename a group").await?;
     state.appender.append(NewEvent::ChatRenamed { chat_id, actor_id: user.id, title: body.title }).await?;
-    Ok(Json(load(&state, chat_id).await?))
+    Ok(Json(load(&state, chat_id, user.role).await?))
 }
 
 /// Adds a member to a group (its owner or an admin): 201, or 200 if they already are one. From
@@ -318,7 +331,8 @@ pub async fn rename(
     request_body = NewMember,
     responses((status = 422, body = ErrorBody, description = "a user who may not be added"), (status = 201, body = ChatDetails), (status = 200, body = ChatDetails, description = "already a member"),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody, description = "no such chat, or the caller is not a participant (one answer for both)")))]
+              (status = 403, body = ErrorBody, description = "no such chat, or the caller is not a participant (one answer for both)"),
+              (status = 409, body = ErrorBody, description = "`group_full`: the group has its maximum of members; `quiet_hours`: inside quiet hours (QUIET_HOURS) a teacher's adding a student waits until they end")))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
 pub async fn add(
     State(state): State<AppState>,
@@ -329,17 +343,19 @@ pub async fn add(
     state.limits.check(Limited::write_by(user.role), user.id)?;
     group_manager(&state, chat_id, &user, "add members").await?;
     check_members(&state, &user, &[body.user_id]).await?;
+    let client = state.db.get().await?;
+    if let Some(until) = quiet::held_until_among(&**client, &state, user.role, &[body.user_id]).await? {
+        return Err(quiet::refused("add a student to a group", until));
+    }
     // An announcement has no cap: a message to it costs the same whatever its audience.
-    let row = state
-        .db
-        .get()
-        .await?
+    let row = client
         .query_one(
             "SELECT (SELECT count(*) FROM chat_participants WHERE chat_id = $1) AS count,
                     coalesce((SELECT announcement FROM chats WHERE id = $1), false) AS announcement",
             &[&chat_id],
         )
         .await?;
+    drop(client); // the writer needs a connection of its own
     let (count, announcement): (i64, bool) = (row.get("count"), row.get("announcement"));
     if !announcement && count as usize >= MAX_GROUP_MEMBERS {
         return Err(AppError::Conflict(format!("the group has its maximum of {MAX_GROUP_MEMBERS} members"))
@@ -348,7 +364,7 @@ pub async fn add(
     let added =
         state.appender.append(NewEvent::ParticipantAdded { chat_id, actor_id: user.id, user_id: body.user_id }).await?;
     let status = if added.is_some() { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(load(&state, chat_id).await?)))
+    Ok((status, Json(load(&state, chat_id, user.role).await?)))
 }
 
 /// Removes a member from a group: the owner or an admin removes anyone, a member removes

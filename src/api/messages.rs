@@ -84,7 +84,7 @@ pub struct Deleted {
               (status = 202, body = super::scheduled::Accepted, description = "with `send_at`: scheduled (a `ScheduledMessage`, sent at `send_at`); or quiet hours (QUIET_HOURS): a teacher's message to a chat with a student is accepted and held (a `HeldMessage`), and delivered at `deliver_at`"),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody, description = "no such chat, or the caller is not a participant (one answer for both); an announcement whose owner the caller is not (`announcement_read_only`)"),
-              (status = 409, body = ErrorBody, description = "the chat is closed (an idle inquiry): read-only"),
+              (status = 409, body = ErrorBody, description = "the chat is closed (an idle inquiry): read-only; `too_many_scheduled`: a scheduled message, or one quiet hours hold, while the caller has SCHEDULED_PER_PERSON of them waiting"),
               (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = body.chat_id))]
 pub async fn send(
@@ -255,11 +255,12 @@ async fn named(state: &AppState, ids: &[i64]) -> Result<Vec<Mention>> {
 /// shows the new one with `is_edited`. The same text again changes nothing (200, no event).
 /// A school that turned editing off (`MESSAGE_EDITING=off`) refuses every edit. In a group,
 /// the new text's mentions are resolved again (`mentions`: the people it names now); an edit
-/// notifies nobody.
+/// notifies nobody. Inside quiet hours a teacher's edit in a chat with a student is refused
+/// (409 `quiet_hours`, until they end), since only new messages can be held.
 #[utoipa::path(put, path = "/api/messages/{id}", tag = "messages", params(("id" = i64, Path)), request_body = EditMessage,
     responses((status = 422, body = ErrorBody, description = "empty content for a message without attachments"), (status = 200, body = SentMessage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody, description = "no such message, or not the caller's to see (one answer for both); `editing_off`: this school turned editing off"),
-              (status = 409, body = ErrorBody, description = "the message is deleted")))]
+              (status = 409, body = ErrorBody, description = "the message is deleted; `quiet_hours`: a teacher's edit in a chat with a student inside quiet hours (QUIET_HOURS), refused until they end")))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, message_id = id))]
 pub async fn edit(
     State(state): State<AppState>,
@@ -290,6 +291,8 @@ pub async fn edit(
     if current.message.content == body.content {
         return Ok(Json(current));
     }
+    // Quiet hours cannot hold an edit: it changes a message its reader has, at once.
+    quiet::refuse_in_chat(&state, &user, current.chat_id, "edit a message").await?;
     let mentions = mentioned(&state, current.chat_id, user.id, &body.content).await?;
     let event = NewEvent::MessageEdited {
         chat_id: current.chat_id,

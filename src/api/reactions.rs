@@ -46,7 +46,7 @@ pub fn router() -> Router<AppState> {
     params(("id" = i64, Path), ("emoji" = String, Path, description = "one of 👍 ❤️ 😂 😮 😢 🙏 👏 ✅, percent-encoded")),
     responses((status = 201, description = "reacted now"), (status = 200, description = "the caller had reacted so already"),
               (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody, description = "no such message, or not the caller's to see (one answer for both); an admin (`admin_read_only`), a guardian (`guardian_read_only`), a guest, or a suspended person (`account_suspended`)"),
+              (status = 403, body = ErrorBody, description = "no such message, or not the caller's to see (one answer for both); an admin (`admin_read_only`), a guardian (`guardian_read_only`), a guest, or a suspended person (`account_suspended`); a direct chat whose teacher left the school (`teacher_departed`)"),
               (status = 409, body = ErrorBody, description = "the message is hidden (`message_hidden`), deleted (`message_deleted`) or purged (`message_purged`), or the chat is closed (`chat_closed`)"),
               (status = 422, body = ErrorBody, description = "not one of the eight reactions (`unknown_reaction`)"),
               (status = 429, body = ErrorBody)))]
@@ -65,7 +65,7 @@ pub async fn add(
 #[utoipa::path(delete, path = "/api/messages/{id}/reactions/{emoji}", tag = "messages", operation_id = "remove_reaction",
     params(("id" = i64, Path), ("emoji" = String, Path, description = "one of 👍 ❤️ 😂 😮 😢 🙏 👏 ✅, percent-encoded")),
     responses((status = 204, description = "the caller has no such reaction (now)"), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody, description = "no such message, or not the caller's to see (one answer for both); an admin (`admin_read_only`), a guardian (`guardian_read_only`), a guest, or a suspended person (`account_suspended`)"),
+              (status = 403, body = ErrorBody, description = "no such message, or not the caller's to see (one answer for both); an admin (`admin_read_only`), a guardian (`guardian_read_only`), a guest, or a suspended person (`account_suspended`); a direct chat whose teacher left the school (`teacher_departed`)"),
               (status = 409, body = ErrorBody, description = "the message is hidden (`message_hidden`), deleted (`message_deleted`) or purged (`message_purged`), or the chat is closed (`chat_closed`)"),
               (status = 422, body = ErrorBody, description = "not one of the eight reactions (`unknown_reaction`)"),
               (status = 429, body = ErrorBody)))]
@@ -100,6 +100,8 @@ async fn react(state: &AppState, user: &AuthUser, id: i64, given: &str, added: b
         Err(AppError::Forbidden(_)) => return Err(no_message(id)),
         Err(e) => return Err(e),
     };
+    // A departed teacher's chat is read-only, its reactions too.
+    let access = access.staffed(chat_id)?;
     if row.get::<_, i64>("position") < access.visible_from {
         return Err(no_message(id));
     }

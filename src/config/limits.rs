@@ -59,6 +59,11 @@ const EXPORT_TIMEOUT_SECS: Var = Var {
     default: Fallback::Value("300"),
     meaning: "how long one export may take, its download included, before it is stopped (a stalled client or a huge chat never holds a connection longer)",
 };
+const SCHEDULED_PER_PERSON: Var = Var {
+    name: "SCHEDULED_PER_PERSON",
+    default: Fallback::Value("100"),
+    meaning: "most messages one person may have waiting (at least 1): scheduled and not sent yet, and, counted apart, held by quiet hours; one more answers 409 `too_many_scheduled`. A due scheduled message is sent within its author's write rate (`RATE_WRITES_PER_SEC`, `RATE_WRITES_BURST`): one over it waits for the sender's next round",
+};
 const INQUIRY_IDLE_SECS: Var = Var {
     name: "INQUIRY_IDLE_SECS",
     default: Fallback::Value("259200"),
@@ -88,6 +93,7 @@ pub(super) const VARS: &[Var] = &[
     SEARCH_TIMEOUT_MS,
     RATE_COSTLY_READS_AT_ONCE,
     EXPORT_TIMEOUT_SECS,
+    SCHEDULED_PER_PERSON,
     INQUIRY_IDLE_SECS,
     INQUIRY_GUEST_TTL_SECS,
     INQUIRY_BLOCK_ADDRESS_HOURS,
@@ -114,6 +120,10 @@ pub struct RateConfig {
     pub costly_reads_at_once: u32,
     /// How long one export may take, its download included.
     pub export_timeout: std::time::Duration,
+    /// Most messages one person may have waiting: scheduled and not sent, and (apart) held by
+    /// quiet hours. A cap, not a rate: what is waiting is released at once when it is due,
+    /// so this bounds how much of it there can be.
+    pub scheduled_per_person: u32,
 }
 
 impl RateConfig {
@@ -151,6 +161,10 @@ impl RateConfig {
                 }
                 secs => std::time::Duration::from_secs(secs),
             },
+            scheduled_per_person: match env.parse::<u32>(&SCHEDULED_PER_PERSON, "a number of messages")? {
+                0 => return Err(ConfigError::new(SCHEDULED_PER_PERSON.name, "must be at least 1")),
+                n => n,
+            },
         })
     }
 
@@ -169,6 +183,7 @@ impl RateConfig {
             search_timeout: std::time::Duration::from_secs(5),
             costly_reads_at_once: 100_000,
             export_timeout: std::time::Duration::from_secs(300),
+            scheduled_per_person: 100_000,
         }
     }
 }
@@ -205,5 +220,20 @@ impl InquiryConfig {
 impl Default for InquiryConfig {
     fn default() -> Self {
         defaults(Self::from_env)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scheduled_per_person_is_a_positive_number_of_messages() {
+        assert_eq!(RateConfig::default().scheduled_per_person, 100);
+        let set = |value| RateConfig::from_env(&Env::of(&[("SCHEDULED_PER_PERSON", value)]));
+        assert_eq!(set("7").map(|c| c.scheduled_per_person).ok(), Some(7));
+        for bad in ["0", "-1", "many"] {
+            assert_eq!(set(bad).err().map(|e| e.var), Some("SCHEDULED_PER_PERSON"), "{bad}");
+        }
     }
 }

@@ -89,6 +89,51 @@ pub async fn held_until_for(
     Ok(row.try_get("deliver_at")?)
 }
 
+/// Until when quiet hours keep `actor` (of role `role`) from showing the people `people` (a
+/// new group's members, a member being added) anything now (`None`: not now): a teacher's,
+/// to a student among them, inside the window, as [`held_until_for`] decides for a chat.
+pub async fn held_until_among(
+    client: &impl GenericClient,
+    state: &AppState,
+    role: Role,
+    people: &[i64],
+) -> Result<Option<OffsetDateTime>> {
+    let Some(window) = state.config.safeguarding.quiet_hours else { return Ok(None) };
+    if role != Role::Teacher || people.is_empty() {
+        return Ok(None);
+    }
+    let row = client
+        .query_one(
+            "SELECT quiet_hours_end($1, $2, $3, $4) AS deliver_at
+             WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = ANY($5) AND u.role = 'student')
+             UNION ALL SELECT NULL LIMIT 1",
+            &[&state.clock.now(), &window.start, &window.end, &state.config.safeguarding.school_timezone, &people],
+        )
+        .await?;
+    Ok(row.try_get("deliver_at")?)
+}
+
+/// The answer to a change quiet hours would hold if they could, and cannot: a teacher's edit
+/// of a message, a group's title or a student joining a group reaches the student's open
+/// client at once, and has no later delivery of its own to wait for. So it is refused, 409
+/// `quiet_hours`, saying until when (`doing`: what was asked, "edit a message").
+pub fn refused(doing: &str, until: OffsetDateTime) -> AppError {
+    let until = until.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| until.to_string());
+    AppError::Conflict(format!(
+        "quiet hours (QUIET_HOURS): a teacher cannot {doing} where a student would see it until they end at {until}; try again then"
+    ))
+    .with_code(crate::error::Code::QuietHours)
+}
+
+/// 409 `quiet_hours` when `actor`'s change to chat `chat_id` would reach a student inside
+/// quiet hours (the rule of [`held_until`]); `doing` says what it is.
+pub async fn refuse_in_chat(state: &AppState, actor: &AuthUser, chat_id: i64, doing: &str) -> Result<()> {
+    match held_until(state, actor, chat_id).await? {
+        Some(until) => Err(refused(doing, until)),
+        None => Ok(()),
+    }
+}
+
 /// Holds `message` of `sender` until `deliver_at`; a retry with the same idempotency key
 /// answers the message it held (422 if the key was used for another).
 pub async fn hold(
@@ -97,8 +142,11 @@ pub async fn hold(
     message: &Message<'_>,
     deliver_at: OffsetDateTime,
 ) -> Result<HeldMessage> {
-    let client = state.db.get().await?;
-    if let Some(held) = hold_with(&**client, state, sender.id, message, deliver_at).await? {
+    let mut client = state.db.get().await?;
+    let tx = client.transaction().await?;
+    let held = hold_with(&*tx, state, sender.id, message, deliver_at).await?;
+    tx.commit().await?;
+    if let Some(held) = held {
         return Ok(held);
     }
     // The key held a message before: the same one is answered again.
@@ -121,8 +169,10 @@ pub async fn hold(
     Ok(first)
 }
 
-/// Holds `message` of `sender` until `deliver_at` on `client` (a scheduled message is held in
-/// the transaction that marks it sent); `None` if its idempotency key held one before.
+/// Holds `message` of `sender` until `deliver_at` on `client`, a transaction (a scheduled
+/// message is held in the one that marks it sent); `None` if its idempotency key held one
+/// before. A sender has at most `SCHEDULED_PER_PERSON` messages held at once (409
+/// `too_many_scheduled`): they are all delivered together when quiet hours end.
 pub async fn hold_with(
     client: &impl GenericClient,
     state: &AppState,
@@ -143,15 +193,38 @@ pub async fn hold_with(
             "attachment_ids must be your own uploads to this chat that no message has attached".into(),
         ));
     }
+    // One sender's holds one at a time: two at once cannot both take the last place.
+    client.execute("SELECT pg_advisory_xact_lock(hashtextextended('held_messages', $1))", &[&sender]).await?;
+    let cap = i64::from(state.config.rate.scheduled_per_person);
     let row = client
         .query_opt(
             "INSERT INTO held_messages (chat_id, sender_id, content, reply_to_message_id, attachment_ids, idempotency_key, deliver_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             SELECT $1, $2, $3, $4, $5, $6, $7
+             WHERE (SELECT count(*) FROM held_messages WHERE sender_id = $2) < $8
              ON CONFLICT (sender_id, idempotency_key) DO NOTHING RETURNING *",
-            &[&message.chat_id, &sender, &message.content, &message.reply_to, &message.attachment_ids, &message.key, &deliver_at],
+            &[&message.chat_id, &sender, &message.content, &message.reply_to, &message.attachment_ids, &message.key, &deliver_at, &cap],
         )
         .await?;
-    let Some(row) = row else { return Ok(None) };
+    let Some(row) = row else {
+        let held_before = match message.key {
+            Some(key) => client
+                .query_opt(
+                    "SELECT 1 FROM held_messages WHERE sender_id = $1 AND idempotency_key = $2",
+                    &[&sender, &key],
+                )
+                .await?
+                .is_some(),
+            None => false,
+        };
+        if held_before {
+            return Ok(None);
+        }
+        return Err(AppError::Conflict(format!(
+            "you have {cap} messages held until quiet hours end, the most one person may (SCHEDULED_PER_PERSON): \
+             they are delivered then"
+        ))
+        .with_code(crate::error::Code::TooManyScheduled));
+    };
     mark_burst(client, state, sender).await?;
     Ok(Some(HeldMessage::from_row(&row)?))
 }

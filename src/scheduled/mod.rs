@@ -115,28 +115,44 @@ pub fn send_at(text: &str, now: OffsetDateTime) -> Result<OffsetDateTime> {
 }
 
 /// Schedules `draft` of `author`; a retry with the same idempotency key answers the message it
-/// scheduled (422 `idempotency_key_reused` if the key was used for another).
+/// scheduled (422 `idempotency_key_reused` if the key was used for another). An author has at
+/// most `SCHEDULED_PER_PERSON` messages not sent yet (pending or failed): one more is 409
+/// `too_many_scheduled`, since at their time they are released together.
 pub async fn schedule(state: &AppState, author: i64, draft: &Draft<'_>) -> Result<ScheduledMessage> {
-    let client = state.db.get().await?;
-    let row = client
+    let cap = i64::from(state.config.rate.scheduled_per_person);
+    let mut client = state.db.get().await?;
+    let tx = client.transaction().await?;
+    // One author's schedulings one at a time: two at once cannot both take the last place.
+    tx.execute("SELECT pg_advisory_xact_lock(hashtextextended('scheduled_messages', $1))", &[&author]).await?;
+    let row = tx
         .query_opt(
             "INSERT INTO scheduled_messages (chat_id, author_id, content, reply_to_message_id, idempotency_key, send_at)
-             VALUES ($1, $2, $3, $4, $5, $6)
+             SELECT $1, $2, $3, $4, $5, $6
+             WHERE (SELECT count(*) FROM scheduled_messages WHERE author_id = $2 AND sent_at IS NULL) < $7
              ON CONFLICT (author_id, idempotency_key) DO NOTHING RETURNING *",
-            &[&draft.chat_id, &author, &draft.content, &draft.reply_to, &draft.key, &draft.send_at],
+            &[&draft.chat_id, &author, &draft.content, &draft.reply_to, &draft.key, &draft.send_at, &cap],
         )
         .await?;
     if let Some(row) = row {
+        tx.commit().await?;
         // The sender sleeps until the soonest time it knows of: this one may be sooner.
         state.jobs.nudge(JOB);
         return ScheduledMessage::from_row(&row);
     }
-    let first = client
-        .query_one(
+    let first = tx
+        .query_opt(
             "SELECT * FROM scheduled_messages WHERE author_id = $1 AND idempotency_key = $2",
             &[&author, &draft.key],
         )
         .await?;
+    tx.commit().await?;
+    let Some(first) = first else {
+        return Err(AppError::Conflict(format!(
+            "you have {cap} messages waiting to be sent, the most one person may (SCHEDULED_PER_PERSON): \
+             cancel one, or wait until one is sent"
+        ))
+        .with_code(Code::TooManyScheduled));
+    };
     let first = ScheduledMessage::from_row(&first)?;
     if first.chat_id != draft.chat_id || first.reply_to_message_id != draft.reply_to || first.send_at != draft.send_at {
         return Err(AppError::Unprocessable(

@@ -5,6 +5,11 @@
 //! mid-send rolls the whole of it back, and another sends it: exactly once, whatever runs or
 //! restarts, since all the state is in PostgreSQL.
 //!
+//! Within the write rate: a message sent at its time is a write of its author's, charged to
+//! their write bucket (`RATE_WRITES_PER_SEC`, `RATE_WRITES_BURST`) as a live send is; one over
+//! it stays pending and is taken again when the bucket has room, so scheduling cannot gather
+//! hours of writes into one second. (The bucket is the replica's, as a live send's is.)
+//!
 //! On time: the job sleeps until the soonest `send_at` it knows of, and never longer than
 //! [`POLL_AT_MOST`], so a message scheduled through another replica (or a clock a test moved)
 //! is seen within that; scheduling or editing through this replica wakes it at once (a
@@ -16,6 +21,7 @@ use time::OffsetDateTime;
 
 use crate::auth::Role;
 use crate::error::Code;
+use crate::limits::Limited;
 use crate::log::{AppendError, EventData, NewEvent, store};
 use crate::safeguarding::quiet;
 use crate::{AppError, AppState, Result};
@@ -39,21 +45,25 @@ pub enum Outcome {
     Held(i64),
     /// The log would not take it from its author now: marked failed, with this code.
     Failed(Code),
-    /// Nothing is due.
+    /// Its author is past their write rate on this replica: it waits for the next round (at
+    /// least this long), and their other due messages with it.
+    Deferred { author: i64, wait: Duration },
+    /// Nothing is due (but for the authors passed over).
     Idle,
 }
 
-/// Sends the soonest scheduled message due by `now`, in one transaction with the row's mark.
-pub async fn send_next(state: &AppState, now: OffsetDateTime) -> Result<Outcome> {
+/// Sends the soonest scheduled message due by `now` of an author not in `passed_over`, in one
+/// transaction with the row's mark, if its author is within their write rate.
+pub async fn send_next(state: &AppState, now: OffsetDateTime, passed_over: &[i64]) -> Result<Outcome> {
     let mut client = state.db.get().await?;
     let tx = client.transaction().await?;
     let row = tx
         .query_opt(
             "SELECT s.id, s.chat_id, s.author_id, s.content, s.reply_to_message_id, u.role
              FROM scheduled_messages s JOIN users u ON u.id = s.author_id
-             WHERE s.sent_at IS NULL AND s.failed_at IS NULL AND s.send_at <= $1
+             WHERE s.sent_at IS NULL AND s.failed_at IS NULL AND s.send_at <= $1 AND s.author_id <> ALL($2)
              ORDER BY s.send_at, s.id LIMIT 1 FOR UPDATE OF s SKIP LOCKED",
-            &[&now],
+            &[&now, &passed_over],
         )
         .await?;
     let Some(row) = row else { return Ok(Outcome::Idle) };
@@ -68,9 +78,15 @@ pub async fn send_next(state: &AppState, now: OffsetDateTime) -> Result<Outcome>
             return failed(tx, id, &refusal).await;
         }
         let message = quiet::Message { chat_id, content: &content, reply_to, attachment_ids: &[], key: None };
-        let held = quiet::hold_with(&*tx, state, author, &message, deliver_at)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("held message of scheduled message {id} conflicted without a key"))?;
+        let held = match quiet::hold_with(&*tx, state, author, &message, deliver_at).await {
+            Ok(Some(held)) => held,
+            Ok(None) => {
+                return Err(anyhow::anyhow!("held message of scheduled message {id} conflicted without a key").into());
+            }
+            // Its author has as many held as they may: it fails, for them to see, as a live send would.
+            Err(full) if full.code() == Code::TooManyScheduled => return failed(tx, id, &full).await,
+            Err(e) => return Err(e),
+        };
         tx.execute(
             "UPDATE scheduled_messages SET sent_at = now(), held_message_id = $2, content = '' WHERE id = $1",
             &[&id, &held.id],
@@ -80,6 +96,12 @@ pub async fn send_next(state: &AppState, now: OffsetDateTime) -> Result<Outcome>
         return Ok(Outcome::Held(held.id));
     }
 
+    // Sent at its time, it is a write of its author's as if they sent it then: within their
+    // write rate, so that messages scheduled over days cannot all land in one second. One
+    // over it waits (the row stays pending; the transaction ends, and its lock with it).
+    if let Some(wait) = state.limits.charge(Limited::write_by(role), author) {
+        return Ok(Outcome::Deferred { author, wait });
+    }
     let mentions = crate::log::mentions::resolve(&*tx, chat_id, author, &content).await?;
     let event = NewEvent::MessageCreated {
         chat_id,
@@ -128,11 +150,15 @@ async fn failed(tx: deadpool_postgres::Transaction<'_>, id: i64, refusal: &AppEr
     Ok(Outcome::Failed(code))
 }
 
-/// When the soonest pending scheduled message is due.
-async fn next_due(state: &AppState) -> Result<Option<OffsetDateTime>> {
+/// When the soonest pending scheduled message of an author not in `passed_over` is due.
+async fn next_due(state: &AppState, passed_over: &[i64]) -> Result<Option<OffsetDateTime>> {
     let client = state.db.get().await?;
     let row = client
-        .query_one("SELECT min(send_at) FROM scheduled_messages WHERE sent_at IS NULL AND failed_at IS NULL", &[])
+        .query_one(
+            "SELECT min(send_at) FROM scheduled_messages
+             WHERE sent_at IS NULL AND failed_at IS NULL AND author_id <> ALL($1)",
+            &[&passed_over],
+        )
         .await?;
     Ok(row.try_get(0)?)
 }
@@ -142,9 +168,17 @@ pub async fn keep_sending(state: AppState) {
     let nudges = state.jobs.nudges(JOB);
     let mut swept = tokio::time::Instant::now();
     loop {
+        // Authors past their write rate this round, and the soonest one of them has room again.
+        let mut passed_over: Vec<i64> = Vec::new();
+        let mut room_in: Option<Duration> = None;
         loop {
-            match send_next(&state, state.clock.now()).await {
+            match send_next(&state, state.clock.now(), &passed_over).await {
                 Ok(Outcome::Idle) => break,
+                Ok(Outcome::Deferred { author, wait }) => {
+                    tracing::debug!(author, ?wait, "a due scheduled message waits for its author's write rate");
+                    passed_over.push(author);
+                    room_in = Some(room_in.map_or(wait, |soonest| soonest.min(wait)));
+                }
                 Ok(outcome) => {
                     let (label, position) = match outcome {
                         Outcome::Sent(position) => ("sent", position),
@@ -166,7 +200,7 @@ pub async fn keep_sending(state: AppState) {
                 tracing::warn!(error = %e, "forgetting sent scheduled messages failed; will retry");
             }
         }
-        let wait = match next_due(&state).await {
+        let wait = match next_due(&state, &passed_over).await {
             Ok(Some(at)) => Duration::try_from(at - state.clock.now()).unwrap_or(Duration::ZERO).min(POLL_AT_MOST),
             Ok(None) => POLL_AT_MOST,
             Err(e) => {
@@ -174,6 +208,7 @@ pub async fn keep_sending(state: AppState) {
                 POLL_AT_MOST
             }
         };
+        let wait = room_in.map_or(wait, |room| wait.min(room.max(Duration::from_millis(10))));
         tokio::select! {
             _ = state.shutdown.cancelled() => return,
             _ = nudges.notified() => {}

@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 use tokio_postgres::{GenericClient, Row};
 
 use super::Person;
+use crate::auth::Role;
 
 /// Someone a user shares a chat with, and whether they are online.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -21,11 +22,22 @@ pub struct Contact {
     pub last_seen: Option<OffsetDateTime>,
 }
 
+/// Whether someone of role `viewer` is shown anyone's presence: the one rule every path that
+/// shows presence asks (the chat list, a chat's details, the stream's `chat_created` to members
+/// and to a student's guardians, the hub's `presence` signals, `GET /api/presence/{id}` through
+/// `access::may_see_presence`). Guests (an inquiry's visitor, no account) and guardians see
+/// nobody's: a teacher's online hours are not theirs to watch. It is stated here, beside
+/// [`Contact`], so that the hub and the frames, which `crate::access` itself builds on, apply
+/// it as the API does; `crate::access` re-exports it.
+pub fn sees_presence(viewer: Role) -> bool {
+    !matches!(viewer, Role::Guest | Role::Guardian)
+}
+
 impl Contact {
-    /// Without their presence (offline, never seen), for a viewer who may not see it: guests
-    /// see nobody's presence.
-    pub fn without_presence(self) -> Self {
-        Self { online: false, last_seen: None, ..self }
+    /// The contact as someone of role `viewer` is shown them: offline and never seen unless
+    /// [`sees_presence`]. The only way a contact's presence is hidden.
+    pub fn shown_to(self, viewer: Role) -> Self {
+        if sees_presence(viewer) { self } else { Self { online: false, last_seen: None, ..self } }
     }
 
     /// `person` with the presence columns of `row`: `online` and `last_seen`, as

@@ -17,7 +17,7 @@ mod mentions;
 mod moderation;
 mod reactions;
 pub use closures::{ClosureOutcome, ClosureRequestView, ClosureRequests};
-pub use contacts::{Contact, Presences};
+pub use contacts::{Contact, Presences, sees_presence};
 pub use mentions::Mention;
 pub use moderation::{Hidden, PurgeCause, Purged, Removal, ReportView, ReportedChat, ReportedMessage};
 pub use reactions::{Reacted, Reaction, named_for};

@@ -225,3 +225,34 @@ async fn every_read_by_a_guardian_leaves_an_access_record_the_child_can_see() {
     assert_eq!(others["readers"], serde_json::json!([]));
     audit_is_clean(&a).await;
 }
+
+#[tokio::test]
+async fn a_guardian_sees_nobodys_presence_in_a_new_chat_nor_in_its_details() {
+    let a = TestApp::spawn().await;
+    let (teacher, child) = (a.user("teacher", "Иван").await, a.user("student", "Маша").await);
+    let (guardian, admin) = (a.user("guardian", "Мама Маши").await, a.user("admin", "Завуч").await);
+    assert_eq!(set_link(&a, &admin, guardian.id, child.id, true).await.0, 201);
+    let mut guardians = a.stream(&guardian, None).await;
+    let _teacher_online = a.stream(&teacher, None).await;
+    crate::presence::until_online(&a, &admin, teacher.id).await;
+
+    // The child's new chat reaches the guardian as the child sees it, without the teacher's presence.
+    let chat = a.chat(&teacher, &child).await;
+    let opened = guardians.event().await;
+    assert_eq!(opened.event, "chat_created", "{}", opened.data);
+    let participant = &opened.json()["chat"]["participant"];
+    assert_eq!(participant["id"], teacher.id, "{}", opened.data);
+    assert_eq!(
+        (&participant["online"], &participant["last_seen"]),
+        (&Value::Bool(false), &Value::Null),
+        "the guardian's chat_created shows no presence: {}",
+        opened.data
+    );
+
+    // The chat's details: the child sees the teacher online, the guardian nobody.
+    let shown = crate::presence::details_presence(&a, &child, chat).await;
+    assert!(shown.iter().any(|(id, online, _)| *id == teacher.id && *online == true), "{shown:?}");
+    for (id, online, last_seen) in crate::presence::details_presence(&a, &guardian, chat).await {
+        assert_eq!((online, last_seen), (Value::Bool(false), Value::Null), "user {id}, to the guardian");
+    }
+}

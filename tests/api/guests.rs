@@ -34,9 +34,22 @@ async fn a_guest_sees_nobodys_presence_while_the_teacher_sees_theirs() {
         "no presence before the message: {next:?}"
     );
 
+    crate::presence::until_online(&app, &teacher, teacher.id).await;
     let (status, list) = status_and_json(app.get("/api/chats", &guest).send().await.expect("GET chats")).await;
     assert_eq!(status, 200);
     assert_eq!(list["chats"][0]["participant"]["online"], false, "the teacher is online, but not to a guest: {list}");
+    // Nor in the chat's details, which the teacher sees with it.
+    let online = json!(true);
+    let of_teacher = |shown: Vec<(i64, serde_json::Value, serde_json::Value)>| {
+        shown.into_iter().find(|(id, ..)| *id == teacher.id).map(|(_, online, last_seen)| (online, last_seen))
+    };
+    assert_eq!(
+        of_teacher(crate::presence::details_presence(&app, &guest, chat).await),
+        Some((json!(false), json!(null))),
+        "the chat's details show a guest no presence"
+    );
+    let guests_view = crate::presence::details_presence(&app, &teacher, chat).await;
+    assert!(guests_view.iter().any(|(id, shown, _)| *id == guest.id && *shown == online), "{guests_view:?}");
     // The presence endpoint is beyond a guest's confinement (their chat and nothing else).
     let (status, body) =
         status_and_json(app.get(&format!("/api/presence/{}", teacher.id), &guest).send().await.expect("GET")).await;

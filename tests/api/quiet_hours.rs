@@ -151,3 +151,161 @@ async fn outside_the_window_and_for_students_nothing_is_held_and_an_admin_may_de
     assert_eq!(held(&a, &teacher).await.len(), 1, "the keyed one still waits");
     audit_is_clean(&a).await;
 }
+
+fn quiet_with_editing(config: &mut tutorchat::Config) {
+    quiet(config);
+    config.append.editing = true;
+}
+
+/// `PATCH /api/chats/{chat}` with a new title, as `by`.
+async fn rename(app: &TestApp, by: &User, chat: i64, title: &str) -> (u16, Value) {
+    let request =
+        app.http.patch(app.url(&format!("/api/chats/{chat}"))).bearer_auth(&by.token).json(&json!({ "title": title }));
+    status_and_json(request.send().await.expect("PATCH chat")).await
+}
+
+/// `POST /api/chats`: a group of `by` with `members` (whom `by` teaches).
+async fn create_group(app: &TestApp, by: &User, title: &str, members: &[&User]) -> (u16, Value) {
+    let ids: Vec<i64> = members.iter().map(|m| m.id).collect();
+    app.teaches(by, &ids).await;
+    let body = json!({ "kind": "group", "title": title, "participant_ids": ids });
+    status_and_json(app.http.post(app.url("/api/chats")).bearer_auth(&by.token).json(&body).send().await.expect("POST"))
+        .await
+}
+
+/// What quiet hours answer a change they cannot hold: 409 `quiet_hours`, saying until when.
+fn assert_quiet_refusal(status: u16, body: &Value) {
+    assert_eq!((status, body["code"].as_str()), (409, Some("quiet_hours")), "{body}");
+    let says = body["error"].as_str().unwrap_or_default();
+    assert!(says.contains("2036-11-26T05:00:00Z"), "the answer says when quiet hours end: {body}");
+}
+
+#[tokio::test]
+async fn a_teachers_edit_in_a_students_chat_is_refused_inside_quiet_hours_and_reaches_nobody() {
+    let a = TestApp::spawn_with(quiet_with_editing).await;
+    let (teacher, student) = (a.user("teacher", "Иван").await, a.user("student", "Маша").await);
+    let chat = a.chat(&teacher, &student).await;
+    a.state.clock.set(datetime!(2036-11-25 09:00 UTC)); // noon in Moscow
+    let message = a.send(&teacher, chat, "Задание: стр. 12").await;
+    let own = a.send(&student, chat, "Хорошо").await;
+
+    a.state.clock.set(EVENING);
+    let mut students = a.stream(&student, None).await;
+    let (status, body) = status_and_json(a.edit(&teacher, message, "Совсем другой текст").await).await;
+    assert_quiet_refusal(status, &body);
+    // The student edits her own as always; her stream gets that, and nothing of the teacher's.
+    let (status, body) = status_and_json(a.edit(&student, own, "Хорошо, сделаю").await).await;
+    assert_eq!(status, 200, "{body}");
+    let next = students.event().await;
+    assert_eq!(
+        (next.event.as_str(), next.json()["message"]["id"].as_i64()),
+        ("message_edited", Some(own)),
+        "the teacher's edit reached the student: {}",
+        next.data
+    );
+    let (_, history) =
+        status_and_json(a.get(&format!("/api/chats/{chat}/messages"), &student).send().await.expect("GET")).await;
+    let shown = history["messages"].as_array().expect("messages").iter().find(|m| m["id"] == message).cloned();
+    assert_eq!(shown.map(|m| m["content"].clone()), Some(json!("Задание: стр. 12")), "{history}");
+
+    // After the window the same edit is an ordinary one.
+    a.state.clock.set(MORNING);
+    let (status, body) = status_and_json(a.edit(&teacher, message, "Совсем другой текст").await).await;
+    assert_eq!((status, body["content"].as_str()), (200, Some("Совсем другой текст")), "{body}");
+    audit_is_clean(&a).await;
+}
+
+#[tokio::test]
+async fn inside_quiet_hours_a_teacher_neither_renames_nor_makes_a_group_with_students_nor_adds_one() {
+    let a = TestApp::spawn_with(quiet).await;
+    let (teacher, student, colleague, newcomer) = (
+        a.user("teacher", "Иван").await,
+        a.user("student", "Маша").await,
+        a.user("teacher", "Ольга").await,
+        a.user("student", "Петя").await,
+    );
+    a.state.clock.set(datetime!(2036-11-25 09:00 UTC)); // noon in Moscow
+    let (status, class) = create_group(&a, &teacher, "7Б", &[&student]).await;
+    assert_eq!(status, 201, "{class}");
+    let class = class["id"].as_i64().expect("chat id");
+    let (status, staff) = create_group(&a, &teacher, "Учительская", &[&colleague]).await;
+    assert_eq!(status, 201, "{staff}");
+    let staff = staff["id"].as_i64().expect("chat id");
+
+    a.state.clock.set(EVENING);
+    let mut students = a.stream(&student, None).await;
+    let (status, body) = rename(&a, &teacher, class, "Ночное название").await;
+    assert_quiet_refusal(status, &body);
+    let (status, body) = create_group(&a, &teacher, "Ночной кружок", &[&student]).await;
+    assert_quiet_refusal(status, &body);
+    a.teaches(&teacher, &[newcomer.id]).await;
+    let add = a
+        .http
+        .post(a.url(&format!("/api/chats/{staff}/participants")))
+        .bearer_auth(&teacher.token)
+        .json(&json!({ "user_id": newcomer.id }));
+    let (status, body) = status_and_json(add.send().await.expect("POST participants")).await;
+    assert_quiet_refusal(status, &body);
+    // Nothing reaches a student: a group of teachers is renamed and made as always.
+    let (status, body) = rename(&a, &teacher, staff, "Учительская (вечер)").await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = create_group(&a, &teacher, "Методобъединение", &[&colleague]).await;
+    assert_eq!(status, 201, "{body}");
+    a.send(&student, class, "я тут").await;
+    let next = students.event().await;
+    assert_eq!(next.event, "new_message", "no title reached the student: {}", next.data);
+    let count: i64 = a
+        .sql
+        .query_one(
+            "SELECT count(*) FROM chat_participants p JOIN chats c ON c.id = p.chat_id
+             WHERE p.user_id = ANY($1) AND c.kind = 'group'",
+            &[&vec![student.id, newcomer.id]],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(count, 1, "only the class from noon");
+
+    // After the window, all of it works.
+    a.state.clock.set(MORNING);
+    assert_eq!(rename(&a, &teacher, class, "7Б (утро)").await.0, 200);
+    assert_eq!(create_group(&a, &teacher, "Утренний кружок", &[&student]).await.0, 201);
+    let add = a
+        .http
+        .post(a.url(&format!("/api/chats/{staff}/participants")))
+        .bearer_auth(&teacher.token)
+        .json(&json!({ "user_id": newcomer.id }));
+    assert_eq!(add.send().await.expect("POST participants").status(), 201);
+    audit_is_clean(&a).await;
+}
+
+#[tokio::test]
+async fn a_teacher_has_at_most_scheduled_per_person_messages_held_at_once() {
+    let a = TestApp::spawn_with(|c| {
+        quiet(c);
+        c.rate.scheduled_per_person = 3;
+    })
+    .await;
+    let (teacher, student, other) =
+        (a.user("teacher", "Иван").await, a.user("student", "Маша").await, a.user("student", "Петя").await);
+    let (chat, others) = (a.chat(&teacher, &student).await, a.chat(&teacher, &other).await);
+    a.state.clock.set(EVENING);
+    for n in 0..3 {
+        let (status, body) = post(&a, &teacher, if n == 0 { others } else { chat }, &format!("вечером {n}")).await;
+        assert_eq!(status, 202, "{body}");
+    }
+    let (status, body) = post(&a, &teacher, chat, "ещё одно").await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("too_many_scheduled")), "{body}");
+    assert_eq!(held(&a, &teacher).await.len(), 3, "the refused one is not kept");
+    assert_eq!(post(&a, &student, chat, "ученица пишет как всегда").await.0, 201);
+
+    // Delivered in the morning, they free their places.
+    a.state.clock.set(MORNING);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while !held(&a, &teacher).await.is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "not delivered within 15 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    a.state.clock.set(EVENING + time::Duration::days(1));
+    assert_eq!(post(&a, &teacher, chat, "следующим вечером").await.0, 202);
+}

@@ -527,7 +527,8 @@ export interface paths {
          * Creates a group: a teacher's (who becomes its first member and owner) or an admin's (who
          *     owns it without being a member). Students cannot (403). An announcement (only its owner
          *     posts) is a teacher's only (403 for an admin: the log's rule); with `audience: my_students`
-         *     its members are the teacher's students (a completed lesson), now and later.
+         *     its members are the teacher's students (a completed lesson), now and later. Inside quiet
+         *     hours a teacher's group with a student is refused (409 `quiet_hours`), as is adding one.
          */
         post: operations["create"];
         delete?: never;
@@ -550,7 +551,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Renames a group (its owner or an admin). The same title again changes nothing. */
+        /**
+         * Renames a group (its owner or an admin). The same title again changes nothing. Inside
+         *     quiet hours a teacher's renaming of a group with a student is refused (409 `quiet_hours`):
+         *     the title would reach the student at once, and only messages can be held.
+         */
         patch: operations["rename"];
         trace?: never;
     };
@@ -1239,7 +1244,8 @@ export interface paths {
          *     shows the new one with `is_edited`. The same text again changes nothing (200, no event).
          *     A school that turned editing off (`MESSAGE_EDITING=off`) refuses every edit. In a group,
          *     the new text's mentions are resolved again (`mentions`: the people it names now); an edit
-         *     notifies nobody.
+         *     notifies nobody. Inside quiet hours a teacher's edit in a chat with a student is refused
+         *     (409 `quiet_hours`, until they end), since only new messages can be held.
          */
         put: operations["edit"];
         post?: never;
@@ -1874,7 +1880,7 @@ export interface components {
          *     has a general code; the precise ones below it name what a client may want to act on.
          * @enum {string}
          */
-        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" | "provisioning_token_invalid" | "provisioning_client_revoked" | "account_deactivated" | "forbidden" | "admin_read_only" | "guardian_read_only" | "not_author" | "editing_off" | "not_group_owner" | "announcement_read_only" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "teacher_departed" | "visitor_blocked" | "provisioning_scope_missing" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "message_purged" | "already_reported" | "pair_has_chat" | "group_full" | "lesson_completed" | "too_many_pins" | "already_sent" | "role_in_use" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "unknown_reaction" | "send_at_past" | "send_at_too_far" | "unknown_person" | "person_role_mismatch" | "person_deactivated" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
+        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" | "provisioning_token_invalid" | "provisioning_client_revoked" | "account_deactivated" | "forbidden" | "admin_read_only" | "guardian_read_only" | "not_author" | "editing_off" | "not_group_owner" | "announcement_read_only" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "teacher_departed" | "visitor_blocked" | "provisioning_scope_missing" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "message_purged" | "already_reported" | "pair_has_chat" | "group_full" | "lesson_completed" | "too_many_pins" | "already_sent" | "role_in_use" | "quiet_hours" | "too_many_scheduled" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "unknown_reaction" | "send_at_past" | "send_at_too_far" | "unknown_person" | "person_role_mismatch" | "person_deactivated" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
         CompletedLesson: {
             /**
              * Format: int64
@@ -5594,6 +5600,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `quiet_hours`: inside quiet hours (QUIET_HOURS) a teacher's group with students waits until they end */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description the body is larger than MAX_BODY_BYTES */
             413: {
                 headers: {
@@ -5765,6 +5780,15 @@ export interface operations {
             };
             /** @description the request body stopped arriving (HTTP_BODY_TIMEOUT_SECS) */
             408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `quiet_hours`: inside quiet hours (QUIET_HOURS) a teacher's renaming of a group with a student waits until they end */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6706,6 +6730,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `group_full`: the group has its maximum of members; `quiet_hours`: inside quiet hours (QUIET_HOURS) a teacher's adding a student waits until they end */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description the body is larger than MAX_BODY_BYTES */
             413: {
                 headers: {
@@ -6956,7 +6989,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description no such chat or message, or not the caller's to see (one answer for both); an admin, a guardian, a guest; a group the caller does not own (`not_group_owner`) */
+            /** @description no such chat or message, or not the caller's to see (one answer for both); an admin, a guardian, a guest; a group the caller does not own (`not_group_owner`); a direct chat whose teacher left the school (`teacher_departed`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7042,7 +7075,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description no such chat or message, or not the caller's to see (one answer for both); an admin, a guardian, a guest; a group the caller does not own (`not_group_owner`) */
+            /** @description no such chat or message, or not the caller's to see (one answer for both); an admin, a guardian, a guest; a group the caller does not own (`not_group_owner`); a direct chat whose teacher left the school (`teacher_departed`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8998,7 +9031,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the chat is closed (an idle inquiry): read-only */
+            /** @description the chat is closed (an idle inquiry): read-only; `too_many_scheduled`: a scheduled message, or one quiet hours hold, while the caller has SCHEDULED_PER_PERSON of them waiting */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9116,7 +9149,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the message is deleted */
+            /** @description the message is deleted; `quiet_hours`: a teacher's edit in a chat with a student inside quiet hours (QUIET_HOURS), refused until they end */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9288,7 +9321,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description no such message, or not the caller's to see (one answer for both); an admin (`admin_read_only`), a guardian (`guardian_read_only`), a guest, or a suspended person (`account_suspended`) */
+            /** @description no such message, or not the caller's to see (one answer for both); an admin (`admin_read_only`), a guardian (`guardian_read_only`), a guest, or a suspended person (`account_suspended`); a direct chat whose teacher left the school (`teacher_departed`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9384,7 +9417,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description no such message, or not the caller's to see (one answer for both); an admin (`admin_read_only`), a guardian (`guardian_read_only`), a guest, or a suspended person (`account_suspended`) */
+            /** @description no such message, or not the caller's to see (one answer for both); an admin (`admin_read_only`), a guardian (`guardian_read_only`), a guest, or a suspended person (`account_suspended`); a direct chat whose teacher left the school (`teacher_departed`) */
             403: {
                 headers: {
                     [name: string]: unknown;

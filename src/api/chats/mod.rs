@@ -221,10 +221,11 @@ pub async fn list_chats(
             }
             _ => list(&client, CHAT_LIST_SQL, Some(user.id), &page, None).await?,
         };
-        // Guests and guardians see nobody's presence (a teacher's online hours are not theirs).
-        let people: Vec<i64> = match user.role {
-            Role::Guest | Role::Guardian => vec![],
-            _ => listed.rows.iter().filter_map(|r| r.get("other_id")).collect(),
+        // Presence only for those the rule shows it to (`access::sees_presence`).
+        let people: Vec<i64> = if crate::access::sees_presence(user.role) {
+            listed.rows.iter().filter_map(|r| r.get("other_id")).collect()
+        } else {
+            vec![]
         };
         let presences = match client.source {
             Source::Primary => Presences::of_pooled(&client, &people).await?,

@@ -31,7 +31,7 @@ mod reactions;
 use authors::{about_messages, owners, purged_by_author};
 use facts::{MessageFacts, message_facts};
 use messages::message_dispatch;
-use pairs::{Shows, pair_opened};
+use pairs::pair_opened;
 
 /// A log event's frame, with its position as the `id:`.
 pub fn frame(position: i64, event: &str, data: &impl Serialize) -> Bytes {
@@ -294,7 +294,6 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
                 header,
                 (*student_id, person(student_id)?),
                 (*teacher_id, person(teacher_id)?),
-                Shows::Presence,
             )
         }
         EventData::ChatCreated(ChatOpened::Inquiry { title, context, host_id, guest_id, .. }) => {
@@ -306,14 +305,8 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
                 ..ChatHeader::new_direct(event.created_at)
             };
             // The guest's view of the host carries no presence: guests see nobody's.
-            let mut dispatch = pair_opened(
-                position,
-                chat_id,
-                header,
-                (*host_id, person(host_id)?),
-                (*guest_id, person(guest_id)?),
-                Shows::NoPresenceToB,
-            );
+            let mut dispatch =
+                pair_opened(position, chat_id, header, (*host_id, person(host_id)?), (*guest_id, person(guest_id)?));
             dispatch.opens_checked = true; // it closes: its access is the database's to answer
             dispatch
         }
@@ -332,7 +325,8 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
             let admin_view =
                 AdminChat { id: chat_id, header, participants: vec![], messages_count: 0, last_message_at: None };
             let admins = frame(position, "chat_created", &ChatCreated { chat: admin_view });
-            let mut dispatch = Dispatch::new(position, chat_id, Frames::PerUser { users: vec![], admins });
+            let mut dispatch =
+                Dispatch::new(position, chat_id, Frames::PerUser { users: vec![], wards: vec![], admins });
             dispatch.opens_checked = true;
             dispatch
         }

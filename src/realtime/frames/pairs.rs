@@ -6,34 +6,28 @@ use std::collections::HashMap;
 use tokio_postgres::GenericClient;
 
 use super::{frame, shared};
+use crate::auth::Role;
 use crate::log::{ChatOpened, EventData, StoredEvent};
 use crate::realtime::hub::{Dispatch, Frames};
 use crate::wire::events::{ChatCreated, ChatHandedOverEvent};
 use crate::wire::{AdminChat, ChatHeader, ChatSummary, Contact, Person};
 
-/// What a chat of two shows each of them of the other.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Shows {
-    Presence,
-    /// `b` (an inquiry's guest) sees no presence of `a`.
-    NoPresenceToB,
-}
-
 /// A chat of two fixed members opened (a lesson pair, an inquiry): each member sees it with the
-/// other as `participant`, admins with both; both join it.
+/// other as `participant`, admins with both; both join it. Whose presence each is shown is the
+/// one rule's (`Contact::shown_to`): a guest sees none of the teacher's, and a
+/// student's guardians, who get the student's view, none of anyone's.
 pub(super) fn pair_opened(
     position: i64,
     chat_id: i64,
     header: ChatHeader,
     a: (i64, Contact),
     b: (i64, Contact),
-    shows: Shows,
 ) -> Dispatch {
-    let view = |other: &Contact| {
+    let view = |viewer: Role, other: &Contact| {
         let chat = ChatSummary {
             id: chat_id,
             header: header.clone(),
-            participant: Some(other.clone()),
+            participant: Some(other.clone().shown_to(viewer)),
             ward: None,
             ward_only: false,
             last_message: None,
@@ -45,11 +39,8 @@ pub(super) fn pair_opened(
         };
         frame(position, "chat_created", &ChatCreated { chat })
     };
-    let a_to_b = match shows {
-        Shows::Presence => a.1.clone(),
-        Shows::NoPresenceToB => a.1.clone().without_presence(),
-    };
-    let users = vec![(a.0, view(&b.1)), (b.0, view(&a_to_b))];
+    let users = vec![(a.0, view(a.1.person.role, &b.1)), (b.0, view(b.1.person.role, &a.1))];
+    let wards = vec![(a.0, view(Role::Guardian, &b.1)), (b.0, view(Role::Guardian, &a.1))];
     let admin_view = AdminChat {
         id: chat_id,
         header,
@@ -58,7 +49,7 @@ pub(super) fn pair_opened(
         last_message_at: None,
     };
     let admins = frame(position, "chat_created", &ChatCreated { chat: admin_view });
-    let mut dispatch = Dispatch::new(position, chat_id, Frames::PerUser { users, admins });
+    let mut dispatch = Dispatch::new(position, chat_id, Frames::PerUser { users, wards, admins });
     dispatch.joined = vec![a.0, b.0];
     dispatch
 }

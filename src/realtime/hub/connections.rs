@@ -224,6 +224,12 @@ pub(super) fn of_guest(connections: &[Connection]) -> bool {
     connections.first().is_some_and(|c| c.role == Role::Guest)
 }
 
+/// Whether these connections' user is shown other people's presence (a user's connections
+/// share their role): the one rule's answer (`wire::sees_presence`).
+pub(super) fn see_presence(connections: &[Connection]) -> bool {
+    connections.first().is_some_and(|c| crate::wire::sees_presence(c.role))
+}
+
 /// Queues a frame on each connection; a connection whose queue is full is dropped, which
 /// ends its stream once it has drained what it has.
 pub(super) fn send_all(connections: &mut Vec<Connection>, frame: &Arc<Frame>) {

@@ -126,8 +126,10 @@ impl Dispatch {
 pub enum Frames {
     /// The same frame for participants and admins.
     Shared(Bytes),
-    /// A frame per participant (each sees the chat from its side) and one for admins.
-    PerUser { users: Vec<(i64, Bytes)>, admins: Bytes },
+    /// A frame per participant (each sees the chat from its side), one per participant for
+    /// their guardians (the participant's side, without what guardians are not shown:
+    /// presence), and one for admins.
+    PerUser { users: Vec<(i64, Bytes)>, wards: Vec<(i64, Bytes)>, admins: Bytes },
     /// One frame for every participant (none: they get nothing) and another for admins: a
     /// hidden message as each side sees it, a report only moderators see.
     Split { members: Option<Bytes>, admins: Bytes },
@@ -146,10 +148,12 @@ impl Dispatch {
     }
 
     /// The frame a guardian reading a direct chat for `student` (linked since `since`) gets: the
-    /// student's, but never a setting of their own.
+    /// student's, but never a setting of their own, and of a frame per participant the one for
+    /// their guardians (a new chat without anyone's presence).
     pub fn frame_for_ward(&self, student: i64, since: i64) -> Option<&Bytes> {
         match self.frames {
             Frames::Own { .. } => None,
+            Frames::PerUser { .. } => self.frames.for_guardians_of(student),
             _ => self.frame_for(student, since),
         }
     }
@@ -161,8 +165,10 @@ impl Dispatch {
     /// own message from their stretch (another child's words never reach a guardian, not even
     /// quoted); never a setting of the child's own.
     pub fn frame_for_guardian(&self, student: i64, since: i64) -> Option<&Bytes> {
-        if let Frames::Own { .. } = self.frames {
-            return None;
+        match self.frames {
+            Frames::Own { .. } => return None,
+            Frames::PerUser { .. } => return self.frames.for_guardians_of(student),
+            _ => {}
         }
         if let Some((_, bytes)) = self.by_author.iter().find(|(author, _)| *author == student) {
             return Some(bytes);
@@ -187,6 +193,15 @@ impl Frames {
             Frames::PerUser { users, .. } => users.iter().find(|(u, _)| *u == user).map(|(_, b)| b),
             Frames::Split { members, .. } => members.as_ref(),
             Frames::Own { user: owner, bytes } => (*owner == user).then_some(bytes),
+        }
+    }
+
+    /// What the guardians of participant `user` get of a frame per participant: the
+    /// participant's side as guardians are shown it (`None` for any other frame).
+    pub fn for_guardians_of(&self, user: i64) -> Option<&Bytes> {
+        match self {
+            Frames::PerUser { wards, .. } => wards.iter().find(|(u, _)| *u == user).map(|(_, b)| b),
+            _ => None,
         }
     }
 

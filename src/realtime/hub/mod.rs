@@ -340,8 +340,8 @@ impl Hub {
         contacts.dedup();
         let mut frame = None; // made when the first connection here gets it
         for user in contacts.iter().filter(|u| **u != about) {
-            // Guests see nobody's presence.
-            if let Some(connections) = users.get_mut(user).filter(|c| !connections::of_guest(c)) {
+            // Only to those the access rule shows presence to (never guests nor guardians).
+            if let Some(connections) = users.get_mut(user).filter(|c| connections::see_presence(c)) {
                 send_all(connections, frame.get_or_insert_with(|| signal(encode())));
             }
         }

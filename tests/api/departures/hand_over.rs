@@ -8,6 +8,8 @@ use super::{deactivate, hand_over};
 use crate::governance::{audit_is_clean, timeline};
 use crate::helpers::{TestApp, status_and_json};
 use crate::mute_archive::{chats, ids, in_inbox};
+use crate::pins::{pin, pinned};
+use crate::reactions::react;
 
 #[tokio::test]
 async fn a_departed_teachers_chat_handed_to_a_successor_keeps_its_history_and_the_audit_shows_it() {
@@ -123,5 +125,50 @@ async fn a_departed_students_chats_leave_the_teachers_inbox_for_the_archive() {
     assert_eq!((status, history["messages"].as_array().map(Vec::len)), (200, Some(1)), "nothing is deleted");
     assert_eq!(deactivate(&a, &admin, &gone, false).await.0, 204);
     assert_eq!(ids(&a, &teacher, false).await.len(), 2, "back in the inbox");
+    audit_is_clean(&a).await;
+}
+
+#[tokio::test]
+async fn in_a_departed_teachers_chat_the_student_neither_reacts_nor_pins_until_it_is_handed_over() {
+    let a = TestApp::spawn().await;
+    let (old, new, student, admin) = (
+        a.user("teacher", "Old Teacher").await,
+        a.user("teacher", "New Teacher").await,
+        a.user("student", "Student").await,
+        a.user("admin", "Admin").await,
+    );
+    let chat = a.chat(&old, &student).await;
+    let message = a.send(&old, chat, "homework: page 12").await;
+    assert_eq!(react(&a, &student, message, "👍", true).await, (201, None));
+    assert_eq!(pin(&a, &student, chat, message, true).await, (204, None));
+
+    assert_eq!(deactivate(&a, &admin, &old, true).await.0, 204);
+    let departed = (403, Some("teacher_departed".to_owned()));
+    assert_eq!(react(&a, &student, message, "❤️", true).await, departed, "a new reaction");
+    assert_eq!(react(&a, &student, message, "👍", false).await, departed, "taking one back");
+    assert_eq!(pin(&a, &student, chat, message, false).await, departed, "unpinning");
+    assert_eq!(pin(&a, &student, chat, message, true).await, departed, "pinning");
+    assert_eq!(pinned(&a, &student, chat).await, vec![message], "the pin stays as it was");
+    // The log's own rules refuse them too (psql obeys them).
+    for (kind, payload) in [
+        ("reaction_added", json!({ "message_id": message, "emoji": "❤️" })),
+        ("message_unpinned", json!({ "message_id": message })),
+    ] {
+        let refused = a
+            .sql
+            .execute(
+                "INSERT INTO events (chat_id, actor_id, type, payload) VALUES ($1, $2, $3, $4)",
+                &[&chat, &student.id, &kind, &payload],
+            )
+            .await
+            .expect_err("read-only while the teacher is gone");
+        let refusal = refused.as_db_error().expect("the log's refusal");
+        assert_eq!(refusal.hint(), Some("teacher_departed"), "{kind}: {refusal}");
+    }
+
+    // Handed over, the chat takes both again.
+    assert_eq!(hand_over(&a, &admin, chat, &new).await.0, 200);
+    assert_eq!(react(&a, &student, message, "❤️", true).await, (201, None));
+    assert_eq!(pin(&a, &student, chat, message, false).await, (204, None));
     audit_is_clean(&a).await;
 }

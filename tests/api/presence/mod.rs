@@ -77,3 +77,35 @@ async fn openapi_describes_typing_presence_and_their_events() {
         assert!(description.contains(name), "the stream's description names {name}: {description}");
     }
 }
+
+/// Waits (at most 10 s) until `viewer` sees `about` online through `GET /api/presence/{about}`:
+/// a stream's opening is recorded off its request.
+pub(crate) async fn until_online(app: &TestApp, viewer: &User, about: i64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, body) = crate::helpers::status_and_json(
+            app.get(&format!("/api/presence/{about}"), viewer).send().await.expect("GET presence"),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        if body["online"] == true {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "user {about} not online within 10 s: {body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Every participant of `GET /api/chats/{chat}` as `viewer` shows, as `(id, online, last_seen)`.
+pub(crate) async fn details_presence(app: &TestApp, viewer: &User, chat: i64) -> Vec<(i64, Value, Value)> {
+    let (status, body) =
+        crate::helpers::status_and_json(app.get(&format!("/api/chats/{chat}"), viewer).send().await.expect("GET chat"))
+            .await;
+    assert_eq!(status, 200, "{body}");
+    body["participants"]
+        .as_array()
+        .expect("participants")
+        .iter()
+        .map(|p| (p["id"].as_i64().expect("id"), p["online"].clone(), p["last_seen"].clone()))
+        .collect()
+}

@@ -103,3 +103,82 @@ async fn a_cancelled_message_never_arrives_and_others_see_nothing_of_it() {
     assert_eq!(super::messages_by(&a, &teacher).await, 1);
     audit_is_clean(&a).await;
 }
+
+#[tokio::test]
+async fn due_messages_are_released_within_their_authors_write_rate_and_each_arrives_once() {
+    const BURST: u32 = 5;
+    const PER_SEC: u32 = 10;
+    const DUE: i64 = 60;
+    let a = TestApp::spawn_with(|c| {
+        c.rate.writes_burst = BURST;
+        c.rate.writes_per_sec = PER_SEC;
+    })
+    .await;
+    let (teacher, student) = (a.user("teacher", "Иван").await, a.user("student", "Маша").await);
+    let chat = a.chat(&teacher, &student).await;
+    set_clocks(&[&a], NOON);
+    // Written into the table directly: scheduling them through the API at this rate would take
+    // seconds of its own, and what is tested is their release, all due at one instant.
+    let at = NOON + time::Duration::minutes(5);
+    a.sql
+        .execute(
+            "INSERT INTO scheduled_messages (chat_id, author_id, content, send_at)
+             SELECT $1, $2, 'в срок ' || n, $3 FROM generate_series(1, $4::int) n",
+            &[&chat, &student.id, &at, &(DUE as i32)],
+        )
+        .await
+        .expect("schedule");
+
+    // Her bucket holds at most BURST writes when they come due, and fills at PER_SEC: however
+    // fast or slow this machine is, no more than that can have been appended when sampled, and
+    // the last cannot have been appended before (DUE - BURST) / PER_SEC had passed.
+    let due = tokio::time::Instant::now();
+    let due_in_db: time::OffsetDateTime =
+        a.sql.query_one("SELECT clock_timestamp()", &[]).await.expect("the database's clock").get(0);
+    set_clocks(&[&a], at);
+    let deadline = due + Duration::from_secs(30);
+    let sent = loop {
+        let sent = messages_by(&a, &student).await;
+        if sent > 0 {
+            break sent;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "nothing was sent within 30 s");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let allowed = i64::from(BURST) + (f64::from(PER_SEC) * due.elapsed().as_secs_f64()).ceil() as i64;
+    assert!(sent <= allowed, "{sent} appended at once; her write rate allows at most {allowed} by now");
+
+    // All of them arrive, each once, in order.
+    while messages_by(&a, &student).await < DUE {
+        assert!(tokio::time::Instant::now() < deadline, "not all sent within 30 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let texts: Vec<String> = a
+        .sql
+        .query(
+            "SELECT payload ->> 'content' FROM events WHERE type = 'message_created' AND actor_id = $1 ORDER BY position",
+            &[&student.id],
+        )
+        .await
+        .expect("messages")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let expected: Vec<String> = (1..=DUE).map(|n| format!("в срок {n}")).collect();
+    assert_eq!(texts, expected, "each once, in the order they were due");
+    // The spread, as the log's own times count it (an event's time is its transaction's start,
+    // a moment before its write is charged: a tenth of a second of slack covers that).
+    let last: time::OffsetDateTime = a
+        .sql
+        .query_one(
+            "SELECT max(created_at) FROM events WHERE type = 'message_created' AND actor_id = $1",
+            &[&student.id],
+        )
+        .await
+        .expect("the last one's time")
+        .get(0);
+    let least = (DUE - i64::from(BURST)) as f64 / f64::from(PER_SEC) - 0.1;
+    let spread = (last - due_in_db).as_seconds_f64();
+    assert!(spread >= least, "all {DUE} appended within {spread:.2} s; her write rate needs at least {least:.2} s");
+    audit_is_clean(&a).await;
+}

@@ -145,3 +145,30 @@ async fn erasing_a_person_deletes_the_messages_they_scheduled() {
     assert_eq!(scheduled(&app, &teacher, None).await.len(), 1);
     audit_is_clean(&app).await;
 }
+
+#[tokio::test]
+async fn a_person_has_at_most_scheduled_per_person_messages_waiting_and_a_cancelled_one_frees_its_place() {
+    let cap = tutorchat::config::RateConfig::default().scheduled_per_person;
+    assert_eq!(cap, 100, "SCHEDULED_PER_PERSON's default");
+    let a = TestApp::spawn_with(|c| c.rate.scheduled_per_person = cap).await;
+    let (teacher, student) = (a.user("teacher", "Иван").await, a.user("student", "Маша").await);
+    let chat = a.chat(&teacher, &student).await;
+    set_clocks(&[&a], NOON);
+    let later = rfc3339(NOON + time::Duration::hours(1));
+    let mut first = None;
+    for n in 0..cap {
+        let (status, body) = schedule(&a, &student, chat, &format!("напоминание {n}"), &later).await;
+        assert_eq!(status, 202, "{body}");
+        first = first.or(body["id"].as_i64());
+    }
+    let (status, body) = schedule(&a, &student, chat, "ещё одно", &later).await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("too_many_scheduled")), "{body}");
+    assert!(body["error"].as_str().unwrap_or_default().contains("SCHEDULED_PER_PERSON"), "{body}");
+    assert_eq!(scheduled(&a, &student, None).await.len(), cap as usize, "the refused one is not kept");
+
+    // Someone else is not counted with her; a cancelled one frees a place.
+    assert_eq!(schedule(&a, &teacher, chat, "учителю можно", &later).await.0, 202);
+    assert_eq!(super::cancel(&a, &student, first.expect("an id")).await, 204);
+    assert_eq!(schedule(&a, &student, chat, "ещё одно", &later).await.0, 202);
+    assert_eq!(schedule(&a, &student, chat, "и ещё", &later).await.0, 409);
+}
