@@ -55,7 +55,7 @@ const OIDC_KEYS_REFETCH_SECS: Var = Var {
 const OIDC_PROVISION: Var = Var {
     name: "OIDC_PROVISION",
     default: Fallback::Value("off"),
-    meaning: "just-in-time accounts: `off` (a person the chat does not know is refused, `unknown_user`); `students` (a first sign-in with a verified email of an allowed domain creates a student); or `claim:<claim>=<value>:<role>,…` (e.g. `claim:groups=teachers:teacher,pupils:student`: the first value the claim holds, a string or an array of strings, names the role, `student`, `teacher` or `guardian`; none: refused). Needs `OIDC_USER_CLAIM=email` and `OIDC_PROVISION_DOMAINS`; the person is created through the log (`user_provisioned`, client `oidc`)",
+    meaning: "just-in-time accounts: `off` (a person the chat does not know is refused, `unknown_user`); `students` (a first sign-in with a verified email of an allowed domain creates a student); or `claim:<claim>=<value>:<role>,…` (e.g. `claim:groups=teachers:teacher,pupils:student`: the claim, a string or an array of strings, is looked up in the map's order and the first entry it holds names the role, `student`, `teacher` or `guardian`, so the school's order decides for someone in two groups; none: refused). Needs `OIDC_USER_CLAIM=email` and `OIDC_PROVISION_DOMAINS`; the person is created through the log (`user_provisioned`, client `oidc`)",
 };
 const OIDC_PROVISION_DOMAINS: Var = Var {
     name: "OIDC_PROVISION_DOMAINS",
@@ -353,5 +353,7 @@ mod tests {
         assert_eq!(role("a@school.example", serde_json::json!(["x"])), None);
         assert_eq!(role("a@evil.example", serde_json::json!("staff")), None);
         assert_eq!(role("a@sub.school.example", serde_json::json!("staff")), None);
+        // In both groups: the map's order decides, not the order the provider lists them in.
+        assert_eq!(role("a@school.example", serde_json::json!(["pupils", "staff"])), Some(ProvisionedRole::Teacher));
     }
 }

@@ -11,29 +11,12 @@ impl NewEvent {
     pub(super) fn columns(&self) -> (Option<i64>, Option<i64>, EventType, serde_json::Value) {
         match self {
             Self::MessageCreated { chat_id, sender_id, content, reply_to, attachment_ids, mentions } => {
-                let mut payload = serde_json::json!({ "content": content });
-                if let Some(parent) = reply_to {
-                    payload["reply_to_message_id"] = (*parent).into();
-                }
-                if !attachment_ids.is_empty() {
-                    payload["attachment_ids"] = attachment_ids.as_slice().into();
-                }
-                if !mentions.is_empty() {
-                    payload["mentions"] = mentions.as_slice().into();
-                }
+                let payload = message(serde_json::json!({ "content": content }), *reply_to, attachment_ids, mentions);
                 (Some(*chat_id), Some(*sender_id), EventType::MessageCreated, payload)
             }
             Self::HeldMessage { chat_id, sender_id, content, reply_to, attachment_ids, held_since, mentions } => {
-                let mut payload = serde_json::json!({ "content": content, "held_since": rfc3339(*held_since) });
-                if let Some(parent) = reply_to {
-                    payload["reply_to_message_id"] = (*parent).into();
-                }
-                if !attachment_ids.is_empty() {
-                    payload["attachment_ids"] = attachment_ids.as_slice().into();
-                }
-                if !mentions.is_empty() {
-                    payload["mentions"] = mentions.as_slice().into();
-                }
+                let payload = serde_json::json!({ "content": content, "held_since": rfc3339(*held_since) });
+                let payload = message(payload, *reply_to, attachment_ids, mentions);
                 (Some(*chat_id), Some(*sender_id), EventType::MessageCreated, payload)
             }
             Self::MessageDeleted { chat_id, actor_id, message_id } => (
@@ -201,6 +184,26 @@ impl NewEvent {
             ),
         }
     }
+}
+
+/// A new message's payload: `payload` (its text, and when quiet hours held it) with the
+/// reply, attachments and mentions it has (none: absent, as the log's fast path expects).
+fn message(
+    mut payload: serde_json::Value,
+    reply_to: Option<i64>,
+    attachments: &[i64],
+    mentions: &[i64],
+) -> serde_json::Value {
+    if let Some(parent) = reply_to {
+        payload["reply_to_message_id"] = parent.into();
+    }
+    if !attachments.is_empty() {
+        payload["attachment_ids"] = attachments.into();
+    }
+    if !mentions.is_empty() {
+        payload["mentions"] = mentions.into();
+    }
+    payload
 }
 
 /// In UTC: RFC 3339 allows offsets up to ±23:59, PostgreSQL's timestamptz only ±15:59.

@@ -107,9 +107,9 @@ impl Statement {
     }
 }
 
-const WARDS: &str = "EXISTS (SELECT 1 FROM guardian_links l WHERE l.guardian_id = u.id AND l.to_position IS NULL)";
+const WARDS: &str = "EXISTS (SELECT 1 FROM guardian_wards(u.id) l)";
 const USER_GROUPS: &str = "scim_group_members m JOIN scim_groups mg ON mg.id = m.group_id WHERE m.user_id = u.id";
-const USER_WARDS: &str = "guardian_links l WHERE l.guardian_id = u.id AND l.to_position IS NULL";
+const USER_WARDS: &str = "guardian_wards(u.id) l WHERE true";
 const GROUP_MEMBERS: &str =
     "scim_group_members m JOIN users mu ON mu.id = m.user_id AND mu.user_name IS NOT NULL WHERE m.group_id = g.id";
 

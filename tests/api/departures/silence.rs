@@ -162,3 +162,23 @@ async fn an_announcement_to_all_my_students_leaves_out_those_who_left() {
     members.sort_unstable();
     assert_eq!(members, [teacher.id, maria.id], "{body}");
 }
+
+#[tokio::test]
+async fn a_plain_message_of_someone_who_left_is_refused_as_deactivated_not_as_suspended() {
+    let a = TestApp::spawn().await;
+    let (teacher, maria, admin) =
+        (a.user("teacher", "Иван").await, a.user("student", "Мария").await, a.user("admin", "Завуч").await);
+    let chat = a.chat(&teacher, &maria).await;
+    assert_eq!(deactivate(&a, &admin, &maria, true).await.0, 204);
+    // What a scheduled or held message of hers meets when it comes due: the log's own refusal.
+    let error = a
+        .sql
+        .execute(
+            "INSERT INTO events (chat_id, actor_id, type, payload) VALUES ($1, $2, 'message_created', $3)",
+            &[&chat, &maria.id, &json!({ "content": "ещё одно" })],
+        )
+        .await
+        .expect_err("refused");
+    let hint = error.as_db_error().and_then(|e| e.hint()).map(str::to_owned);
+    assert_eq!(hint.as_deref(), Some("account_deactivated"), "{error:?}");
+}
