@@ -1095,7 +1095,7 @@ BEGIN
         -- Each sender a member who joined before their message, each chat open (after the
         -- statement): the row rule or stricter; the appender retries a refused batch one
         -- event at a time (see V13).
-        SELECT s.actor_id, s.chat_id, s.stranger, s.suspended, s.read_only, s.departed INTO refused
+        SELECT s.actor_id, s.chat_id, s.stranger, s.suspended, s.left_school, s.read_only, s.departed INTO refused
         FROM (SELECT a.actor_id, a.chat_id, a.position, c.closed_at IS NOT NULL AS closed,
                      coalesce(c.announcement AND a.actor_id IS DISTINCT FROM c.created_by, false) AS read_only,
                      EXISTS (SELECT 1 FROM users t WHERE t.id = c.teacher_id AND t.deactivated_at IS NOT NULL) AS departed,
@@ -1105,7 +1105,9 @@ BEGIN
                      EXISTS (SELECT 1 FROM users u
                              WHERE u.id = a.actor_id
                                AND (u.suspended_until > a.created_at OR u.erasure_requested_at IS NOT NULL
-                                    OR u.deactivated_at IS NOT NULL)) AS suspended
+                                    OR u.deactivated_at IS NOT NULL)) AS suspended,
+                     EXISTS (SELECT 1 FROM users u
+                             WHERE u.id = a.actor_id AND u.deactivated_at IS NOT NULL) AS left_school
               FROM appended a LEFT JOIN chats c ON c.id = a.chat_id
               WHERE a.type = 'message_created') s
         WHERE s.stranger OR s.closed OR s.suspended OR s.read_only OR s.departed
@@ -1114,6 +1116,9 @@ BEGIN
         IF FOUND AND refused.stranger THEN
             RAISE EXCEPTION 'user % is not a participant of chat %', refused.actor_id, refused.chat_id
                 USING ERRCODE = 'insufficient_privilege';
+        ELSIF FOUND AND refused.left_school THEN
+            RAISE EXCEPTION 'user % is deactivated: they left the school', refused.actor_id
+                USING ERRCODE = 'insufficient_privilege', HINT = 'account_deactivated';
         ELSIF FOUND AND refused.suspended THEN
             RAISE EXCEPTION 'user % is suspended: they may read, not write', refused.actor_id
                 USING ERRCODE = 'insufficient_privilege', HINT = 'account_suspended';
@@ -3551,6 +3556,24 @@ $$;
 --
 
 COMMENT ON FUNCTION public.guardian_reading(p_guardian bigint, p_groups boolean) IS 'What guardian p_guardian reads now, one row per stretch: the direct chats of each student they are linked to now, from the link on (own_only false: the whole chat); with p_groups (GUARDIAN_GROUPS=own_messages), also each group the student was a member of while linked, from where both the membership and the link had begun through the event that ended the membership (NULL: open), the student''s own messages only (own_only). The one rule of a guardian''s reading: history, export, the chat list, the replay, the access records and the push outbox all read it. A set-returning SQL function, expanded into the statement that calls it.';
+
+
+--
+-- Name: guardian_wards(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.guardian_wards(p_guardian bigint) RETURNS TABLE(student_id bigint)
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT l.student_id FROM guardian_links l WHERE l.guardian_id = p_guardian AND l.to_position IS NULL
+$$;
+
+
+--
+-- Name: FUNCTION guardian_wards(p_guardian bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.guardian_wards(p_guardian bigint) IS 'The students p_guardian is a guardian of now (their links not ended): the directory''s guardianOf, as a SCIM filter reads it (src/scim/query.rs; who may read what is decided in src/access/, not here). Set-returning so that PostgreSQL expands it into the calling statement (EXISTS (SELECT 1 FROM guardian_wards(u.id) l …)).';
 
 
 --
