@@ -2231,7 +2231,8 @@ export interface components {
         };
         /**
          * @description A member a message mentions: a group's member whose name followed an "@" in its text when
-         *     it was written or last edited (the log resolves it; `message_mentions_resolve()`).
+         *     it was written or last edited (resolved before the append, `log::mentions`; checked by the
+         *     log, `message_mentions_check()`).
          */
         Mention: {
             /** Format: int64 */
