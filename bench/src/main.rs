@@ -11,6 +11,7 @@
 //!     cargo run --release -p tutorchat-bench -- --only s8s --chats 10000 --out /tmp/b  # S8's searches, smaller
 //!     cargo run --release -p tutorchat-bench -- --only s1-audience            # S1 to 2 and to 2,000 members
 //!     cargo run --release -p tutorchat-bench -- --only s10                    # against socket.io, driven by wrk
+//!     cargo run --release -p tutorchat-bench -- --only s11                    # senders beside texts of 10,000 @s
 //!
 //! (`hold` is internal: S3 runs the tool again as helper processes that hold streams open.)
 //!
@@ -35,7 +36,7 @@ struct Cli {
     /// `run` (default) or `report` (regenerate docs from the last results only).
     #[arg(default_value = "run")]
     action: String,
-    /// Comma-separated scenarios to run (s1,s2,s3,s4,s5,s6,s7,s8; s3u: only S3's one-stream-per-user part; s4 and s6 run together, on one data set, and s7 after them on the same one, or on a data set seeded for it alone; s8 seeds a data set of its own, with words; s8s: only S8's searches, s8w: only its S1 with and without search; s9: S1 with and without flag terms; s1-audience: S1 to a direct chat and to announcements of 2 and 2,000 members; s10: against socket.io with its PostgreSQL adapter, both driven by wrk); the others keep their last results.
+    /// Comma-separated scenarios to run (s1,s2,s3,s4,s5,s6,s7,s8; s3u: only S3's one-stream-per-user part; s4 and s6 run together, on one data set, and s7 after them on the same one, or on a data set seeded for it alone; s8 seeds a data set of its own, with words; s8s: only S8's searches, s8w: only its S1 with and without search; s9: S1 with and without flag terms; s1-audience: S1 to a direct chat and to announcements of 2 and 2,000 members; s10: against socket.io with its PostgreSQL adapter, both driven by wrk; s11: ordinary senders alone and beside students posting texts of 10,000 @s to a 499-member group); the others keep their last results.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Short runs and small data sets: a smoke test of the tool, not a measurement.
@@ -116,7 +117,11 @@ pub struct Results {
     /// S10: against socket.io with its PostgreSQL adapter, both driven by wrk.
     #[serde(default)]
     pub s10: Option<scenarios::S10>,
-    /// Every round of each scenario, by scenario ("s1" … "s10"; "s8-writes": S8's S1 with and
+    /// S11: ordinary senders alone and beside students posting texts of 10,000 `@`s to a
+    /// 499-member group.
+    #[serde(default)]
+    pub s11: Option<scenarios::S11>,
+    /// Every round of each scenario, by scenario ("s1" … "s11"; "s8-writes": S8's S1 with and
     /// without search), from the run that measured it.
     #[serde(default)]
     pub rounds: std::collections::BTreeMap<String, rounds::Rounds>,
@@ -290,6 +295,16 @@ async fn main() -> anyhow::Result<()> {
             .await?;
             results.rounds.insert("s10".into(), s10.rounds.clone());
             results.s10 = Some(s10.median());
+            save(&results)?;
+        }
+        if wants("s11") {
+            let (senders, attackers) = (8, 2);
+            let s11 = rounds::repeat(&this, reference, repeat, |server, round| async move {
+                scenarios::s11(&server, round, run, senders, attackers).await
+            })
+            .await?;
+            results.rounds.insert("s11".into(), s11.rounds.clone());
+            results.s11 = Some(s11.median());
             save(&results)?;
         }
         results.machine = Some(report::Machine::describe());

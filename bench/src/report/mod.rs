@@ -1,7 +1,7 @@
 //! docs/benchmarks.md and its SVG charts, generated from docs/bench/results.json.
 //!
 //! This file is the page's frame and the helpers its sections share; each scenario's section
-//! (its text, chart and the targets it judges) is a file of its own, `s1.rs` … `s10.rs`, so that
+//! (its text, chart and the targets it judges) is a file of its own, `s1.rs` … `s11.rs`, so that
 //! changing what a scenario reports means reading one small file, not the whole page.
 
 mod chart;
@@ -10,6 +10,7 @@ mod machine;
 mod rounds_table;
 mod s1;
 mod s10;
+mod s11;
 mod s1_audience;
 mod s2;
 mod s3;
@@ -109,6 +110,9 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
     }
     if let Some(s10) = &results.s10 {
         s10::section(&mut page, results, s10);
+    }
+    if let Some(s11) = &results.s11 {
+        s11::section(&mut page, results, s11);
     }
     let notes = std::fs::read_to_string(out.join("bench/notes.md")).unwrap_or_default();
     let md = format!(

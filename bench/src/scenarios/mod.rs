@@ -1,9 +1,10 @@
-//! The benchmark scenarios S1–S10 (see docs/benchmarks.md for what each measures and why),
+//! The benchmark scenarios S1–S11 (see docs/benchmarks.md for what each measures and why),
 //! one file each, and the topology they run against.
 
 mod costs;
 mod s1;
 mod s10;
+mod s11;
 mod s1_audience;
 mod s2;
 mod s3;
@@ -30,6 +31,9 @@ pub use s8::{Latency, QueryPlan, QuerySet, Row};
 pub use s8::{Plan as SearchPlan, S8, Search, WriteCost, WriteFigure, query_label, s8};
 pub use s9::s9;
 pub use s10::{RATIO as S10_RATIO, S10, s10};
+#[cfg(test)]
+pub use s11::Attack;
+pub use s11::{RATIO as S11_RATIO, S11, s11};
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
