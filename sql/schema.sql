@@ -1095,7 +1095,7 @@ BEGIN
         -- Each sender a member who joined before their message, each chat open (after the
         -- statement): the row rule or stricter; the appender retries a refused batch one
         -- event at a time (see V13).
-        SELECT s.actor_id, s.chat_id, s.stranger, s.suspended, s.left_school, s.read_only, s.departed INTO refused
+        SELECT s.actor_id, s.chat_id, s.stranger, s.suspended, s.read_only, s.departed INTO refused
         FROM (SELECT a.actor_id, a.chat_id, a.position, c.closed_at IS NOT NULL AS closed,
                      coalesce(c.announcement AND a.actor_id IS DISTINCT FROM c.created_by, false) AS read_only,
                      EXISTS (SELECT 1 FROM users t WHERE t.id = c.teacher_id AND t.deactivated_at IS NOT NULL) AS departed,
@@ -1105,9 +1105,7 @@ BEGIN
                      EXISTS (SELECT 1 FROM users u
                              WHERE u.id = a.actor_id
                                AND (u.suspended_until > a.created_at OR u.erasure_requested_at IS NOT NULL
-                                    OR u.deactivated_at IS NOT NULL)) AS suspended,
-                     EXISTS (SELECT 1 FROM users u
-                             WHERE u.id = a.actor_id AND u.deactivated_at IS NOT NULL) AS left_school
+                                    OR u.deactivated_at IS NOT NULL)) AS suspended
               FROM appended a LEFT JOIN chats c ON c.id = a.chat_id
               WHERE a.type = 'message_created') s
         WHERE s.stranger OR s.closed OR s.suspended OR s.read_only OR s.departed
@@ -1116,10 +1114,12 @@ BEGIN
         IF FOUND AND refused.stranger THEN
             RAISE EXCEPTION 'user % is not a participant of chat %', refused.actor_id, refused.chat_id
                 USING ERRCODE = 'insufficient_privilege';
-        ELSIF FOUND AND refused.left_school THEN
-            RAISE EXCEPTION 'user % is deactivated: they left the school', refused.actor_id
-                USING ERRCODE = 'insufficient_privilege', HINT = 'account_deactivated';
         ELSIF FOUND AND refused.suspended THEN
+            -- Which of the two, asked only of a refusal (no cost to a statement that passes).
+            IF EXISTS (SELECT 1 FROM users u WHERE u.id = refused.actor_id AND u.deactivated_at IS NOT NULL) THEN
+                RAISE EXCEPTION 'user % is deactivated: they left the school', refused.actor_id
+                    USING ERRCODE = 'insufficient_privilege', HINT = 'account_deactivated';
+            END IF;
             RAISE EXCEPTION 'user % is suspended: they may read, not write', refused.actor_id
                 USING ERRCODE = 'insufficient_privilege', HINT = 'account_suspended';
         ELSIF FOUND AND refused.read_only THEN
