@@ -1257,8 +1257,11 @@ BEGIN
         DO UPDATE SET count = n.count + excluded.count, message_id = excluded.message_id, preview = excluded.preview;
     END IF;
 
-    -- Every replica's listener reads the log after its cursor when this arrives (at commit).
-    PERFORM pg_notify('tutorchat_events', head::text);
+    -- Every replica's listener reads the log after its cursor when this arrives (at commit);
+    -- events_append leaves it to its caller, after the commit.
+    IF coalesce(current_setting('tutorchat.block', true), '') = '' THEN
+        PERFORM pg_notify('tutorchat_events', head::text);
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -1277,7 +1280,7 @@ member''s unread count (not an announcement''s: derived when read, chat_unread);
 offline-notification outbox (a notice for each offline
 member, and each offline guardian with a push subscription who reads the chat, folded per
 chat; nobody deactivated gets one); and the one NOTIFY on ''tutorchat_events'' with the statement''s highest
-position.';
+position (not for events_append''s INSERT: its caller notifies, after the commit).';
 
 
 SET default_tablespace = '';
@@ -1296,6 +1299,7 @@ CREATE TABLE public.events (
     payload jsonb DEFAULT '{}'::jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     idempotency_key text,
+    xid xid8,
     CONSTRAINT events_idempotency_key_length CHECK (((char_length(idempotency_key) >= 1) AND (char_length(idempotency_key) <= 64))),
     CONSTRAINT events_scope CHECK (((chat_id IS NULL) = (type = ANY (ARRAY['user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text, 'user_provisioned'::text, 'user_changed'::text, 'user_deactivated'::text, 'user_reactivated'::text])))),
     CONSTRAINT events_type_check CHECK ((type = ANY (ARRAY['chat_created'::text, 'message_created'::text, 'message_deleted'::text, 'message_edited'::text, 'chat_read'::text, 'participant_added'::text, 'participant_removed'::text, 'chat_renamed'::text, 'chat_closed'::text, 'message_reported'::text, 'message_hidden'::text, 'message_unhidden'::text, 'messages_purged'::text, 'chat_exported'::text, 'user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text, 'message_flagged'::text, 'report_cleared'::text, 'closure_requested'::text, 'closure_declined'::text, 'chat_muted'::text, 'chat_unmuted'::text, 'chat_archived'::text, 'chat_unarchived'::text, 'reaction_added'::text, 'reaction_removed'::text, 'message_pinned'::text, 'message_unpinned'::text, 'user_provisioned'::text, 'user_changed'::text, 'user_deactivated'::text, 'user_reactivated'::text, 'chat_handed_over'::text])))
@@ -1315,16 +1319,25 @@ Scope. A chat''s events carry its chat_id; events about a person (user_suspended
 user_unsuspended, user_erasure_requested, user_erased) carry none (events_scope) and name the
 person in payload.user_id.
 
-Ordering. Every append takes the transaction-scoped advisory lock (1953854575, 1) before it
-draws a position (events_before_insert) and holds it until commit, which PostgreSQL releases
-only once the commit is visible. Positions therefore become visible in increasing order: a
-reader that has seen position N never later sees a smaller one, so "events after my cursor"
-is exact, and the position is the event stream''s id. Rolled-back appends leave holes in the
-numbering; holes are never filled. created_at is taken under the lock, so it follows log order.
+Ordering. The application appends through events_append: it locks what the events are about
+(chats, people) to commit, then in a turn of microseconds takes its transaction id and draws
+a block of positions, message ids and one created_at, so positions follow transaction ids;
+each row carries its transaction (xid). Nothing waits for other appends to commit. Readers
+(read_after, log_head) read after their cursor in position order and stop at the first row
+whose transaction is not below the oldest transaction running (pg_snapshot_xmin): every row
+before it has ended, committed or rolled back, so "events after my cursor" is exact, and the
+position is the event stream''s id. An INSERT without events_append (psql, the lesson trigger)
+draws row by row under the advisory lock (1953854575, 1) held exclusively to commit, which
+waits for the appends in flight (each holds it shared) and keeps anyone from drawing until it
+ends. Rolled-back appends and no-ops leave holes in the numbering; holes are never filled.
+created_at is drawn with the position, so it follows log order.
 
-Notification. One NOTIFY per INSERT statement on channel ''tutorchat_events'', payload = the
-highest position the statement appended (events_after_insert). It is only a wake-up: every
-replica''s listener reads the table after its cursor, so a lost notification loses nothing.
+Notification. A wake-up on channel ''tutorchat_events'', payload = the highest position
+appended: sent by the writer after its commit (a NOTIFY inside the transaction would hold
+PostgreSQL''s notification lock through the commit''s WAL flush), by events_append when asked,
+or by events_after_insert for an INSERT without it. It is only a wake-up: every replica''s
+listener reads the table after its cursor, and reads again shortly while a read was cut, so a
+lost notification loses nothing.
 
 Read models (chats, chat_participants, chat_memberships, messages, unread counts, reports,
 users'' suspension and erasure, the notices outbox) change in the appending transaction, by the
@@ -1337,6 +1350,152 @@ difference.';
 --
 
 COMMENT ON COLUMN public.events.actor_id IS 'Who appended the event: a user (events_before_insert refuses any other id), or NULL for the system or a provisioning client.';
+
+
+--
+-- Name: COLUMN events.xid; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.events.xid IS 'The transaction that appended the row (pg_current_xact_id()); NULL for rows from before it was recorded, which count as settled. Readers stop at the first row whose transaction is not below the oldest one running (log_head).';
+
+
+--
+-- Name: events_append(bigint[], bigint[], text[], jsonb[], text[], boolean); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_append(p_chat_ids bigint[], p_actor_ids bigint[], p_types text[], p_payloads jsonb[], p_keys text[], p_notify boolean DEFAULT true) RETURNS SETOF public.events
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    n integer := cardinality(p_types);
+    created integer;
+    x xid8;
+    first_position bigint;
+    first_message bigint;
+    drawn_at timestamptz;
+BEGIN
+    IF coalesce(n, 0) = 0 THEN
+        RETURN;
+    END IF;
+    created := (SELECT count(*) FROM unnest(p_types) t WHERE t = 'message_created');
+
+    -- 1. What the events are about, locked to commit in one global order (chats, then people):
+    -- appends to one chat, or about one person, take turns; nothing else waits for anything.
+    -- The chats of the events, and a teacher's direct chats when the teacher leaves or comes
+    -- back (which makes them read-only, or writable again).
+    PERFORM pg_advisory_xact_lock(1953854576, (c.id % 2147483647)::integer)
+    FROM (SELECT DISTINCT k.id FROM (
+              SELECT unnest(p_chat_ids) AS id
+              UNION ALL
+              SELECT d.id FROM chats d
+              WHERE d.kind = 'direct' AND d.teacher_id IN (
+                  SELECT (p ->> 'user_id')::bigint FROM unnest(p_types, p_payloads) u (t, p)
+                  WHERE u.t IN ('user_deactivated', 'user_reactivated') AND jsonb_typeof(p -> 'user_id') = 'number')) k
+          WHERE k.id IS NOT NULL
+          ORDER BY 1) c;
+    -- The people: exclusively whom a person event is about (suspended, erased, linked,
+    -- deactivated), shared every actor and everyone a chat event names (added, handed over to).
+    PERFORM CASE WHEN s.exclusive THEN pg_advisory_xact_lock(1953854577, (s.id % 2147483647)::integer)
+                 ELSE pg_advisory_xact_lock_shared(1953854577, (s.id % 2147483647)::integer) END
+    FROM (SELECT p.id, bool_or(p.exclusive) AS exclusive FROM (
+              SELECT a.actor AS id, false AS exclusive FROM unnest(p_actor_ids) a (actor)
+              UNION ALL
+              SELECT (u.p ->> f)::bigint, u.c IS NULL
+              FROM unnest(p_chat_ids, p_payloads) u (c, p)
+              CROSS JOIN unnest(ARRAY['user_id', 'guardian_id', 'student_id', 'teacher_id']) f
+              WHERE jsonb_typeof(u.p -> f) = 'number') p
+          WHERE p.id IS NOT NULL
+          GROUP BY p.id ORDER BY p.id) s;
+
+    -- 2. The draw, in a turn of microseconds (the draw mutex, a session lock released below
+    -- whatever happens): this transaction's id, then its block of positions, of message ids
+    -- and its time. Drawn in one turn, positions follow transaction ids, which is what lets a
+    -- reader cut the log below the oldest transaction still running (log_head, read_after).
+    BEGIN
+        PERFORM pg_advisory_lock(1953854575, 5);
+        IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
+            -- This transaction had its id before (it wrote something first): every append
+            -- drawn before it must end before it draws, or a reader could pass its rows. Wait
+            -- for them (the log lock, exclusively, in a block whose end releases it).
+            BEGIN
+                PERFORM pg_advisory_xact_lock(1953854575, 1);
+                RAISE SQLSTATE 'P0100';
+            EXCEPTION WHEN SQLSTATE 'P0100' THEN NULL;
+            END;
+        END IF;
+        -- In flight until commit: an INSERT that draws its own numbers (psql, the lesson
+        -- trigger) waits for this, and every append waits for it (events_before_insert).
+        PERFORM pg_advisory_xact_lock_shared(1953854575, 1);
+        x := pg_current_xact_id();
+        first_position := nextval('events_position_seq');
+        IF n > 1 THEN
+            PERFORM setval('events_position_seq', first_position + n - 1);
+        END IF;
+        IF created > 0 THEN
+            first_message := nextval('messages_id_seq');
+            IF created > 1 THEN
+                PERFORM setval('messages_id_seq', first_message + created - 1);
+            END IF;
+        END IF;
+        drawn_at := clock_timestamp();
+        PERFORM pg_advisory_unlock(1953854575, 5);
+    EXCEPTION WHEN OTHERS OR query_canceled THEN
+        PERFORM pg_advisory_unlock(1953854575, 5);
+        RAISE;
+    END;
+
+    -- 3. The rows, numbered from the block (events_before_insert checks them against it and
+    -- applies each type's rules); a no-op leaves a hole.
+    PERFORM set_config('tutorchat.block', x::text || '/' || first_position || '/' || (first_position + n - 1), true);
+    RETURN QUERY
+    INSERT INTO events (position, chat_id, actor_id, type, payload, created_at, idempotency_key, xid)
+    SELECT first_position + e.ord - 1, e.chat_id, e.actor_id, e.type,
+           CASE WHEN e.type = 'message_created'
+                THEN e.payload || jsonb_build_object('message_id', first_message + (count(*) FILTER (
+                         WHERE e.type = 'message_created') OVER (ORDER BY e.ord)) - 1)
+                ELSE e.payload END,
+           drawn_at, e.idempotency_key, x
+    FROM unnest(p_chat_ids, p_actor_ids, p_types, p_payloads, p_keys)
+         WITH ORDINALITY AS e (chat_id, actor_id, type, payload, idempotency_key, ord)
+    ORDER BY e.ord
+    RETURNING *;
+    PERFORM set_config('tutorchat.block', '', true);
+    IF p_notify THEN
+        PERFORM pg_notify('tutorchat_events', (first_position + n - 1)::text);
+    END IF;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_append(p_chat_ids bigint[], p_actor_ids bigint[], p_types text[], p_payloads jsonb[], p_keys text[], p_notify boolean); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_append(p_chat_ids bigint[], p_actor_ids bigint[], p_types text[], p_payloads jsonb[], p_keys text[], p_notify boolean) IS 'The one way
+the application appends: events i of the arrays (chat_ids[i], actor_ids[i], types[i],
+payloads[i], keys[i] its idempotency key or NULL), in order, answering the rows appended (a
+no-op: none). The log''s order without a window every writer waits for:
+1. locks to commit, in one global order, on what the events are about: each chat (and a
+   teacher''s direct chats when the teacher is deactivated or reactivated), then each person
+   (exclusively the subject of a person event, shared each actor and each person a chat event
+   names). Appends to one chat take turns, as do a person''s own appends and what is done to
+   them; so per chat positions, message ids and commits agree, and a rule checked against a
+   person or a chat (suspended, deactivated, closed) agrees with the log''s order.
+2. the draw, under a mutex held for microseconds: the transaction id, a block of positions, of
+   message ids and one created_at. A transaction that had its id before (it wrote first)
+   waits, before it draws, for every append drawn before it to end. Its rows carry the
+   transaction id (events.xid), and positions follow transaction ids.
+3. the INSERT, whose rows events_before_insert checks against the block (tutorchat.block) and
+   numbers no further.
+No NOTIFY unless p_notify: a NOTIFY takes a lock PostgreSQL holds from before commit until
+after the WAL flush, so the writer sends it after commit, as a statement of its own.
+
+Readers read the rows after their cursor in position order and stop at the first one whose
+transaction is not below the oldest transaction running (pg_snapshot_xmin of the snapshot,
+read_after and log_head): every row below it has ended, so nothing that commits later can land
+behind a cursor. An INSERT into events without this function (the lesson trigger, psql) draws
+row by row under the log lock, exclusively, to commit: nobody draws meanwhile.';
 
 
 --
@@ -1596,20 +1755,37 @@ DECLARE
     kept events;
     barred boolean;
     departed boolean;
+    block text := current_setting('tutorchat.block', true);
 BEGIN
-    PERFORM pg_advisory_xact_lock(1953854575, 1);
-    NEW.position := nextval('events_position_seq');
-    NEW.created_at := clock_timestamp();
+    IF NEW.xid IS NOT NULL AND block <> '' THEN
+        -- Numbered by events_append's draw: only from this transaction's block.
+        IF NEW.xid::text <> split_part(block, '/', 1) OR NEW.position < split_part(block, '/', 2)::bigint
+           OR NEW.position > split_part(block, '/', 3)::bigint THEN
+            RAISE EXCEPTION 'event position % is not of this transaction''s draw (%)', NEW.position, block
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+    ELSE
+        -- Any other INSERT draws its own numbers, row by row, under the log lock held
+        -- exclusively to commit: it waits for every append in flight, and nobody draws until
+        -- it ends (events_append).
+        PERFORM pg_advisory_xact_lock(1953854575, 1);
+        NEW.position := nextval('events_position_seq');
+        NEW.created_at := clock_timestamp();
+        NEW.xid := pg_current_xact_id();
+        IF NEW.type = 'message_created' THEN
+            NEW.payload := NEW.payload || jsonb_build_object('message_id', nextval('messages_id_seq'));
+        END IF;
+    END IF;
 
-    -- A plain message (mentioning nobody, no reply, no attachments): its id, and nothing
-    -- else per row.
+    -- A plain message (mentioning nobody, no reply, no attachments): its id (drawn above or
+    -- by events_append), and nothing else per row.
     -- Its sender's membership and the chat's being open are checked, and its messages row
     -- inserted, for the whole statement by the statement trigger events_after_insert.
     IF NEW.type = 'message_created' AND jsonb_typeof(NEW.payload -> 'content') = 'string'
        AND coalesce(NEW.payload -> 'reply_to_message_id', 'null') = 'null'
        AND coalesce(NEW.payload -> 'attachment_ids', 'null') IN ('null', '[]')
        AND NOT NEW.payload ? 'held_since' AND coalesce(NEW.payload -> 'mentions', 'null') IN ('null', '[]') THEN
-        NEW.payload := jsonb_build_object('message_id', nextval('messages_id_seq'), 'content', NEW.payload ->> 'content');
+        NEW.payload := jsonb_build_object('message_id', NEW.payload -> 'message_id', 'content', NEW.payload ->> 'content');
         RETURN NEW;
     END IF;
 
@@ -1680,8 +1856,10 @@ $$;
 -- Name: FUNCTION events_before_insert(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_before_insert() IS 'Each row of an append, under the log''s lock:
-its position, time and (for messages) its message id, then the rules of its type. A refusal
+COMMENT ON FUNCTION public.events_before_insert() IS 'Each row of an append: its position, time,
+transaction id and (for messages) its message id, drawn by events_append (checked here against
+its block), or else here under the log lock held exclusively to commit; then the rules of its
+type. A refusal
 raises with an SQLSTATE the application maps to an HTTP status (and, where a client may act on
 it, a HINT naming the API''s error code); "a no-op" returns NULL, so no event is appended and
 nothing is announced.
@@ -2730,7 +2908,7 @@ BEGIN
     END IF;
     held_since := e.payload -> 'held_since';
     mentioned := e.payload -> 'mentions';
-    new_message_id := nextval('messages_id_seq');
+    new_message_id := (e.payload ->> 'message_id')::bigint;  -- drawn with its position
     attached := attachments_bind(new_message_id, e.chat_id, e.actor_id, e.payload -> 'attachment_ids');
     e.payload := jsonb_build_object('message_id', new_message_id, 'content', e.payload ->> 'content');
     IF reply_to IS NOT NULL THEN
@@ -2757,7 +2935,7 @@ $$;
 -- Name: FUNCTION events_rule_message_created(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_message_created(e public.events) IS 'message_created with a reply, attachments, held_since or mentions (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed, nor a direct chat whose teacher is deactivated (HINT teacher_departed: read-only until an admin hands it over, chat_handed_over), the owner if it is an announcement (else HINT announcement_read_only); content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind); a message quiet hours held carries held_since, when the server accepted it (not after now); in a group, the members its text mentions, as the application resolved them (the payload''s mentions: at most 20 ids), are kept if they are members now whose name follows an "@" in the text (message_mentions_check; absent: none). The log assigns the message id, under the lock, so ids grow with positions. In Rust: access::Writer and access::check_access in api::messages::send.';
+COMMENT ON FUNCTION public.events_rule_message_created(e public.events) IS 'message_created with a reply, attachments, held_since or mentions (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed, nor a direct chat whose teacher is deactivated (HINT teacher_departed: read-only until an admin hands it over, chat_handed_over), the owner if it is an announcement (else HINT announcement_read_only); content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind); a message quiet hours held carries held_since, when the server accepted it (not after now); in a group, the members its text mentions, as the application resolved them (the payload''s mentions: at most 20 ids), are kept if they are members now whose name follows an "@" in the text (message_mentions_check; absent: none). The log draws the message id with the position (events_append, events_before_insert), so ids grow with positions. In Rust: access::Writer and access::check_access in api::messages::send.';
 
 
 --
@@ -3731,7 +3909,10 @@ $$;
 CREATE FUNCTION public.log_head() RETURNS TABLE(head bigint)
     LANGUAGE sql STABLE
     AS $$
-    SELECT coalesce(max(position), 0) FROM events
+    SELECT CASE WHEN u.first IS NULL THEN (SELECT coalesce(max(e.position), 0) FROM events e)
+                ELSE (SELECT coalesce(max(e.position), 0) FROM events e WHERE e.position < u.first) END
+    FROM (SELECT min(e.position) AS first FROM events e
+          WHERE e.xid >= pg_snapshot_xmin(pg_current_snapshot())) u
 $$;
 
 
@@ -3739,7 +3920,7 @@ $$;
 -- Name: FUNCTION log_head(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.log_head() IS 'The log head: the highest position visible now (0 for an empty log). Because positions become visible in order (the append lock of events_before_insert), every event up to it is visible too. A read-model statement that selects it (SELECT h.head, d.* FROM log_head() h LEFT JOIN LATERAL (…) d ON true) answers data at least as recent as the head, from one snapshot. Set-returning so that PostgreSQL expands it into the calling statement.';
+COMMENT ON FUNCTION public.log_head() IS 'The log head: the end of the settled prefix of the log in this snapshot (0 for an empty log). A row is settled when its transaction is below the oldest one still running (pg_snapshot_xmin); the head is the last row before the first one that is not. Appends draw their positions in the order of their transaction ids (events_append), so every event up to the head is visible in this snapshot, and none can commit below it later. A read-model statement that selects it (SELECT h.head, d.* FROM log_head() h LEFT JOIN LATERAL (…) d ON true) answers data at least as recent as the head, from one snapshot. Set-returning so that PostgreSQL expands it into the calling statement.';
 
 
 --
@@ -6559,6 +6740,13 @@ CREATE UNIQUE INDEX events_idempotency ON public.events USING btree (actor_id, i
 
 
 --
+-- Name: events_xid; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX events_xid ON public.events USING btree (xid);
+
+
+--
 -- Name: guardian_links_open; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -7533,7 +7721,15 @@ REVOKE ALL ON FUNCTION public.events_after_insert() FROM PUBLIC;
 -- Name: TABLE events; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT SELECT,INSERT ON TABLE public.events TO tutorchat_app;
+GRANT SELECT ON TABLE public.events TO tutorchat_app;
+
+
+--
+-- Name: FUNCTION events_append(p_chat_ids bigint[], p_actor_ids bigint[], p_types text[], p_payloads jsonb[], p_keys text[], p_notify boolean); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_append(p_chat_ids bigint[], p_actor_ids bigint[], p_types text[], p_payloads jsonb[], p_keys text[], p_notify boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.events_append(p_chat_ids bigint[], p_actor_ids bigint[], p_types text[], p_payloads jsonb[], p_keys text[], p_notify boolean) TO tutorchat_app;
 
 
 --

@@ -184,8 +184,11 @@ BEGIN
         DO UPDATE SET count = n.count + excluded.count, message_id = excluded.message_id, preview = excluded.preview;
     END IF;
 
-    -- Every replica's listener reads the log after its cursor when this arrives (at commit).
-    PERFORM pg_notify('tutorchat_events', head::text);
+    -- Every replica's listener reads the log after its cursor when this arrives (at commit);
+    -- events_append leaves it to its caller, after the commit.
+    IF coalesce(current_setting('tutorchat.block', true), '') = '' THEN
+        PERFORM pg_notify('tutorchat_events', head::text);
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -199,7 +202,7 @@ member''s unread count (not an announcement''s: derived when read, chat_unread);
 offline-notification outbox (a notice for each offline
 member, and each offline guardian with a push subscription who reads the chat, folded per
 chat; nobody deactivated gets one); and the one NOTIFY on ''tutorchat_events'' with the statement''s highest
-position.';
+position (not for events_append''s INSERT: its caller notifies, after the commit).';
 
 REVOKE ALL ON FUNCTION events_after_insert() FROM PUBLIC;
 

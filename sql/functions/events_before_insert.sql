@@ -6,20 +6,37 @@ DECLARE
     kept events;
     barred boolean;
     departed boolean;
+    block text := current_setting('tutorchat.block', true);
 BEGIN
-    PERFORM pg_advisory_xact_lock(1953854575, 1);
-    NEW.position := nextval('events_position_seq');
-    NEW.created_at := clock_timestamp();
+    IF NEW.xid IS NOT NULL AND block <> '' THEN
+        -- Numbered by events_append's draw: only from this transaction's block.
+        IF NEW.xid::text <> split_part(block, '/', 1) OR NEW.position < split_part(block, '/', 2)::bigint
+           OR NEW.position > split_part(block, '/', 3)::bigint THEN
+            RAISE EXCEPTION 'event position % is not of this transaction''s draw (%)', NEW.position, block
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+    ELSE
+        -- Any other INSERT draws its own numbers, row by row, under the log lock held
+        -- exclusively to commit: it waits for every append in flight, and nobody draws until
+        -- it ends (events_append).
+        PERFORM pg_advisory_xact_lock(1953854575, 1);
+        NEW.position := nextval('events_position_seq');
+        NEW.created_at := clock_timestamp();
+        NEW.xid := pg_current_xact_id();
+        IF NEW.type = 'message_created' THEN
+            NEW.payload := NEW.payload || jsonb_build_object('message_id', nextval('messages_id_seq'));
+        END IF;
+    END IF;
 
-    -- A plain message (mentioning nobody, no reply, no attachments): its id, and nothing
-    -- else per row.
+    -- A plain message (mentioning nobody, no reply, no attachments): its id (drawn above or
+    -- by events_append), and nothing else per row.
     -- Its sender's membership and the chat's being open are checked, and its messages row
     -- inserted, for the whole statement by the statement trigger events_after_insert.
     IF NEW.type = 'message_created' AND jsonb_typeof(NEW.payload -> 'content') = 'string'
        AND coalesce(NEW.payload -> 'reply_to_message_id', 'null') = 'null'
        AND coalesce(NEW.payload -> 'attachment_ids', 'null') IN ('null', '[]')
        AND NOT NEW.payload ? 'held_since' AND coalesce(NEW.payload -> 'mentions', 'null') IN ('null', '[]') THEN
-        NEW.payload := jsonb_build_object('message_id', nextval('messages_id_seq'), 'content', NEW.payload ->> 'content');
+        NEW.payload := jsonb_build_object('message_id', NEW.payload -> 'message_id', 'content', NEW.payload ->> 'content');
         RETURN NEW;
     END IF;
 
@@ -85,8 +102,10 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_before_insert() IS 'Each row of an append, under the log''s lock:
-its position, time and (for messages) its message id, then the rules of its type. A refusal
+COMMENT ON FUNCTION events_before_insert() IS 'Each row of an append: its position, time,
+transaction id and (for messages) its message id, drawn by events_append (checked here against
+its block), or else here under the log lock held exclusively to commit; then the rules of its
+type. A refusal
 raises with an SQLSTATE the application maps to an HTTP status (and, where a client may act on
 it, a HINT naming the API''s error code); "a no-op" returns NULL, so no event is appended and
 nothing is announced.

@@ -46,7 +46,7 @@ BEGIN
     END IF;
     held_since := e.payload -> 'held_since';
     mentioned := e.payload -> 'mentions';
-    new_message_id := nextval('messages_id_seq');
+    new_message_id := (e.payload ->> 'message_id')::bigint;  -- drawn with its position
     attached := attachments_bind(new_message_id, e.chat_id, e.actor_id, e.payload -> 'attachment_ids');
     e.payload := jsonb_build_object('message_id', new_message_id, 'content', e.payload ->> 'content');
     IF reply_to IS NOT NULL THEN
@@ -68,6 +68,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_message_created(e events) IS 'message_created with a reply, attachments, held_since or mentions (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed, nor a direct chat whose teacher is deactivated (HINT teacher_departed: read-only until an admin hands it over, chat_handed_over), the owner if it is an announcement (else HINT announcement_read_only); content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind); a message quiet hours held carries held_since, when the server accepted it (not after now); in a group, the members its text mentions, as the application resolved them (the payload''s mentions: at most 20 ids), are kept if they are members now whose name follows an "@" in the text (message_mentions_check; absent: none). The log assigns the message id, under the lock, so ids grow with positions. In Rust: access::Writer and access::check_access in api::messages::send.';
+COMMENT ON FUNCTION events_rule_message_created(e events) IS 'message_created with a reply, attachments, held_since or mentions (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed, nor a direct chat whose teacher is deactivated (HINT teacher_departed: read-only until an admin hands it over, chat_handed_over), the owner if it is an announcement (else HINT announcement_read_only); content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind); a message quiet hours held carries held_since, when the server accepted it (not after now); in a group, the members its text mentions, as the application resolved them (the payload''s mentions: at most 20 ids), are kept if they are members now whose name follows an "@" in the text (message_mentions_check; absent: none). The log draws the message id with the position (events_append, events_before_insert), so ids grow with positions. In Rust: access::Writer and access::check_access in api::messages::send.';
 
 REVOKE ALL ON FUNCTION events_rule_message_created(e events) FROM PUBLIC;

@@ -26,7 +26,8 @@ pub use files::delete_purged_files;
 pub use inquiries::{close_idle, forget_addresses, keep_closing};
 
 /// Advisory-lock keys, one for retention and one for erasures. Taken: (1953854575, 1) the
-/// log's appends, (1953854575, 2) presence (`presence_lock`).
+/// log's appends in flight and (1953854575, 5) its draw (`events_append`), (1953854575, 2)
+/// presence (`presence_lock`), (1953854575, 6) the flagger's round.
 const RETENTION_LOCK: (i32, i32) = (1953854575, 4);
 const ERASURE_LOCK: (i32, i32) = (1953854575, 3);
 

@@ -1,10 +1,12 @@
 //! The write path: how validated, authorized events reach the log.
 //!
-//! A transaction that NOTIFYs takes a database-wide lock at commit, so one transaction per
-//! message tops out at a few thousand messages a second (docs/architecture.md, Measurements).
-//! In `batched` mode (the default) a single writer task per replica appends whatever requests
-//! are waiting, up to `APPEND_BATCH_MAX`, in one statement (its own transaction) with one
-//! NOTIFY, and answers each request with its own row only after the commit. If a batch fails,
+//! A transaction that NOTIFYs takes a database-wide lock from before its commit until after
+//! the commit's WAL flush, so the writer's appends notify nobody themselves: each is followed,
+//! after its commit, by a NOTIFY of its own (a transaction that writes nothing, so waits for no
+//! flush). In `batched` mode (the default) a single writer task per replica appends whatever
+//! requests are waiting, up to `APPEND_BATCH_MAX`, in one statement (its own transaction,
+//! through `events_append`), then sends the one NOTIFY, and answers each request with its own
+//! row only after the commit. If a batch fails,
 //! each of its events is retried alone, so one bad event never turns valid requests into
 //! errors. `single` mode keeps one transaction per request, for comparison.
 //!
@@ -260,13 +262,27 @@ async fn append_together(
     keys: &[Option<String>],
 ) -> Result<Vec<Option<StoredEvent>>, AppendError> {
     let client = pool.get().await?;
-    let statement = client.prepare_cached(store::APPEND_SQL).await?;
+    let statement = client.prepare_cached(store::APPEND_QUIETLY_SQL).await?;
     // One statement, so no BEGIN and COMMIT: its implicit transaction commits when the server
-    // reads the Sync sent right behind it, and the append lock (taken at the first row, held
-    // to commit) is not held across a round trip to this replica, whose next turn on a busy
-    // machine can be long. The rows count only once the server is ready for the next query,
-    // which is after the commit: a commit that fails is this call's error.
-    store::append_with(&**client, &statement, events, keys).await
+    // reads the Sync sent right behind it, and the locks it takes (on the chats and people
+    // its events are about, held to commit) are not held across a round trip to this replica,
+    // whose next turn on a busy machine can be long. The rows count only once the server is
+    // ready for the next query, which is after the commit: a commit that fails is this call's
+    // error.
+    let stored = store::append_with(&**client, &statement, events, keys).await?;
+    // Then the wake-up, as a transaction of its own that writes nothing (so it waits for no
+    // flush), after the commit. If it is lost (this replica dies first, the connection drops),
+    // the events still reach every listener: at the next append's wake-up, or at its probe.
+    if let Some(head) = stored.iter().flatten().map(|e| e.position).max() {
+        let notified = async {
+            let notify = client.prepare_cached(store::NOTIFY_SQL).await?;
+            client.execute(&notify, &[&head.to_string()]).await
+        };
+        if let Err(e) = notified.await {
+            tracing::warn!(error = %e, head, "appended, but the wake-up was not sent");
+        }
+    }
+    Ok(stored)
 }
 
 async fn append_alone(pool: &Pool, event: &NewEvent, key: Option<String>) -> Result<Option<StoredEvent>, AppendError> {

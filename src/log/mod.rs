@@ -28,7 +28,8 @@ pub use request::NewEvent;
 pub use store::{append, head, read_after};
 pub use stored::StoredEvent;
 
-/// The NOTIFY channel; the payload is the highest position an INSERT statement appended.
+/// The NOTIFY channel; the payload is the highest position an append wrote (sent after its
+/// commit by the writer, `store::NOTIFY_SQL`).
 pub const CHANNEL: &str = "tutorchat_events";
 
 /// The `type` column of `events`.

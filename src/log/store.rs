@@ -9,20 +9,26 @@ use super::{AppendError, NewEvent, StoredEvent};
 // Every statement below returns the columns [`StoredEvent::from_row`] reads: position,
 // chat_id, actor_id, type, payload, created_at.
 
-/// The log head: the highest position visible now (0 for an empty log). Because positions
-/// become visible in order, every event up to it is visible too (`sql/functions/log_head.sql`;
-/// read-model snapshots select it too, see [`snapshot`]).
+/// The log head: the end of the log's settled prefix in this snapshot (0 for an empty log):
+/// every event up to it is visible, and none can commit below it later
+/// (`sql/functions/log_head.sql`; read-model snapshots select it too, see [`snapshot`]).
 const HEAD_SQL: &str = "SELECT head FROM log_head()";
 
 /// The statement [`append`] runs: $1–$5 are arrays of chat ids, actor ids, types, payloads
-/// and idempotency keys (NULL for none), inserted in array order. The appender prepares it
-/// once per pooled connection.
-pub const APPEND_SQL: &str = "INSERT INTO events (chat_id, actor_id, type, payload, idempotency_key)
-     SELECT chat_id, actor_id, type, payload, idempotency_key
-     FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::jsonb[], $5::text[])
-          WITH ORDINALITY AS e (chat_id, actor_id, type, payload, idempotency_key, ord)
-     ORDER BY ord
-     RETURNING position, chat_id, actor_id, type, payload, created_at";
+/// and idempotency keys (NULL for none), appended in array order by `events_append` (which
+/// draws their numbers in a short turn and orders them; `sql/functions/events_append.sql`),
+/// with the NOTIFY inside the caller's transaction.
+pub const APPEND_SQL: &str = "SELECT position, chat_id, actor_id, type, payload, created_at
+     FROM events_append($1::bigint[], $2::bigint[], $3::text[], $4::jsonb[], $5::text[], true)";
+
+/// [`APPEND_SQL`] without the NOTIFY, for a statement that is its own transaction: the writer
+/// sends [`NOTIFY_SQL`] after it, so that no append holds PostgreSQL's notification lock
+/// through its commit. The writer prepares it once per pooled connection.
+pub const APPEND_QUIETLY_SQL: &str = "SELECT position, chat_id, actor_id, type, payload, created_at
+     FROM events_append($1::bigint[], $2::bigint[], $3::text[], $4::jsonb[], $5::text[], false)";
+
+/// The wake-up every replica's listener waits for ($1: the highest position appended).
+pub const NOTIFY_SQL: &str = "SELECT pg_notify('tutorchat_events', $1::text)";
 
 /// Appends `events` in one statement, in order, and returns for each one the stored event, or
 /// `None` where the log recorded nothing because there was nothing to do (deleting a message
@@ -79,15 +85,26 @@ pub async fn find_by_key(client: &impl GenericClient, actor: i64, key: &str) -> 
     client.query_opt(SQL, &[&actor, &key]).await?.as_ref().map(StoredEvent::from_row).transpose()
 }
 
-/// The statement [`read_after`] runs: $1 the position to read after, $2 how many at most.
-pub const READ_AFTER_SQL: &str = "SELECT position, chat_id, actor_id, type, payload, created_at FROM events
-     WHERE position > $1 ORDER BY position LIMIT $2";
+/// The statement [`read_after`] runs: $1 the position to read after, $2 how many at most; each
+/// row says whether it is settled (its transaction below the oldest one running, in the
+/// statement's snapshot; rows from before transactions were recorded are).
+pub const READ_AFTER_SQL: &str = "SELECT position, chat_id, actor_id, type, payload, created_at,
+            xid IS NULL OR xid < pg_snapshot_xmin(pg_current_snapshot()) AS settled
+     FROM events WHERE position > $1 ORDER BY position LIMIT $2";
 
-/// Up to `limit` events after `position`, in log order. Because positions become visible in
-/// order (see the migration), a reader that advances its cursor to the last event returned can
-/// never skip one that commits later.
+/// Up to `limit` events after `position`, in log order, up to the first that is not settled:
+/// the only events a reader may move its cursor past (see `events_append`: every event before
+/// a settled one has ended, so none can commit behind the cursor later).
 pub async fn read_after(client: &impl GenericClient, position: i64, limit: i64) -> anyhow::Result<Vec<StoredEvent>> {
-    read_after_with(client, READ_AFTER_SQL, position, limit).await
+    Ok(read_after_with(client, READ_AFTER_SQL, position, limit).await?.events)
+}
+
+/// What [`read_after_with`] read: the settled events, and whether it stopped short of events
+/// it saw (an append still settling: worth reading again soon, as its writer's NOTIFY may never
+/// come).
+pub struct Settled {
+    pub events: Vec<StoredEvent>,
+    pub cut: bool,
 }
 
 /// [`read_after`] with [`READ_AFTER_SQL`] already prepared (or as text).
@@ -96,12 +113,14 @@ pub async fn read_after_with<S>(
     statement: &S,
     position: i64,
     limit: i64,
-) -> anyhow::Result<Vec<StoredEvent>>
+) -> anyhow::Result<Settled>
 where
     S: ?Sized + ToStatement + Sync + Send,
 {
     let rows = client.query(statement, &[&position, &limit]).await?;
-    rows.iter().map(StoredEvent::from_row).collect()
+    let settled = rows.iter().take_while(|r| r.try_get::<_, bool>("settled").unwrap_or(false)).count();
+    let events = rows[..settled].iter().map(StoredEvent::from_row).collect::<anyhow::Result<_>>()?;
+    Ok(Settled { events, cut: settled < rows.len() })
 }
 
 /// The texts the next `limit` events after `position` wrote, for a reader that needs only
@@ -110,8 +129,9 @@ pub struct NewTexts {
     /// The last position read.
     pub last: i64,
     /// The first and last id of the messages created there (`None` when none was). Message ids
-    /// are drawn under the log's lock (`events_before_insert`), in position order, so the
-    /// messages of those events are exactly the ids between the two.
+    /// are drawn with positions (`events_append`), in position order, and every event before a
+    /// settled one has ended, so the messages of those events are exactly the ids between the
+    /// two.
     pub created: Option<(i64, i64)>,
     /// The messages edited there, in log order, each with the text the edit gave it (a message
     /// edited twice is here twice: each text was delivered).
@@ -120,8 +140,9 @@ pub struct NewTexts {
     pub edits: Vec<String>,
 }
 
-/// The texts written by the next `limit` events after `position` (`None` when there is nothing
-/// after it): the messages created, and each edit's text.
+/// The texts written by the next `limit` events after `position`, up to the first that is not
+/// settled (`None` when there is nothing settled after it): the messages created, and each
+/// edit's text.
 pub async fn texts_after(
     client: &impl GenericClient,
     position: i64,
@@ -136,7 +157,10 @@ pub async fn texts_after(
                              FILTER (WHERE type = 'message_edited'), '{}'),
                     coalesce(array_agg(payload ->> 'content' ORDER BY position)
                              FILTER (WHERE type = 'message_edited'), '{}')
-             FROM (SELECT position, type, payload FROM events WHERE position > $1 ORDER BY position LIMIT $2) e",
+             FROM (SELECT position, type, payload FROM events WHERE position > $1 ORDER BY position LIMIT $2) e
+             WHERE e.position < coalesce((SELECT min(u.position) FROM events u
+                                          WHERE u.position > $1 AND u.xid >= pg_snapshot_xmin(pg_current_snapshot())),
+                                         9223372036854775807)",
             &[&position, &limit],
         )
         .await?;
@@ -149,7 +173,7 @@ pub async fn texts_after(
     }))
 }
 
-/// The highest position visible now (0 for an empty log).
+/// The end of the log's settled prefix now (0 for an empty log): see [`HEAD_SQL`].
 pub async fn head(client: &impl GenericClient) -> Result<i64, tokio_postgres::Error> {
     Ok(client.query_one(HEAD_SQL, &[]).await?.get(0))
 }

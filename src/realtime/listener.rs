@@ -131,7 +131,7 @@ async fn listen(
         anyhow::Ok((read, usage))
     })
     .await?;
-    catch_up(&client, &read, hub, within).await?;
+    let mut settling = Settling::new(catch_up(&client, &read, hub, within).await?);
     hub.set_listening(true);
     *backoff = Duration::from_millis(100);
     tracing::info!(head = hub.head(), "listener connected");
@@ -146,7 +146,10 @@ async fn listen(
                     bail!("connection closed");
                 }
                 while wakes.try_recv().is_ok() {} // one catch-up answers every wake-up so far
-                catch_up(&client, &read, hub, within).await?;
+                settling.after(catch_up(&client, &read, hub, within).await?);
+            }
+            _ = settling.wait() => {
+                settling.after(catch_up(&client, &read, hub, within).await?);
             }
             _ = probe_timer.tick() => {
                 // A half-open TCP connection (or a frozen backend) stays silent forever: ask, and
@@ -154,19 +157,57 @@ async fn listen(
                 // reading its notifications (a paused replica) makes the queue grow.
                 let usage = answered(probe, "probe", async { Ok(client.query_one(&queue_usage, &[]).await?) }).await?;
                 metrics::gauge!(crate::metrics::NOTIFICATION_QUEUE_USAGE).set(usage.try_get::<_, f64>(0)?);
-                catch_up(&client, &read, hub, within).await?;
+                settling.after(catch_up(&client, &read, hub, within).await?);
             }
         }
     }
 }
 
+/// When to read again without a wake-up: after a read that stopped short of events still
+/// settling (an append drawn before them still open, or any transaction older than them), 2 ms
+/// later, then twice as long each time up to 100 ms, until a read is not cut. Whatever ends the
+/// wait may send no notification: a transaction that appends nothing, or a writer that died
+/// between its commit and its NOTIFY.
+struct Settling {
+    next: Option<Duration>,
+}
+
+impl Settling {
+    const FIRST: Duration = Duration::from_millis(2);
+    const MOST: Duration = Duration::from_millis(100);
+
+    fn new(cut: bool) -> Self {
+        Self { next: cut.then_some(Self::FIRST) }
+    }
+
+    /// After a catch-up that was cut (or not).
+    fn after(&mut self, cut: bool) {
+        self.next = match (cut, self.next) {
+            (false, _) => None,
+            (true, None) => Some(Self::FIRST),
+            (true, Some(last)) => Some((last * 2).min(Self::MOST)),
+        };
+    }
+
+    /// Resolves when it is time to read again; never, while nothing is settling.
+    async fn wait(&self) {
+        match self.next {
+            Some(delay) => tokio::time::sleep(delay).await,
+            None => std::future::pending().await,
+        }
+    }
+}
+
+/// Reads the log after the hub's head and dispatches it, until a read comes back short;
+/// whether that read was cut (events after it still settling).
 #[tracing::instrument(name = "catch_up", skip_all, fields(from = hub.head()))]
-async fn catch_up(client: &Client, read: &Statement, hub: &Hub, within: Duration) -> anyhow::Result<()> {
+async fn catch_up(client: &Client, read: &Statement, hub: &Hub, within: Duration) -> anyhow::Result<bool> {
     loop {
-        let batch = answered(within, "log read", store::read_after_with(client, read, hub.head(), BATCH)).await?;
+        let store::Settled { events: batch, cut } =
+            answered(within, "log read", store::read_after_with(client, read, hub.head(), BATCH)).await?;
         let Some(last) = batch.last() else {
             metrics::gauge!(crate::metrics::LISTENER_LAG_POSITIONS).set(0.0);
-            return Ok(());
+            return Ok(cut);
         };
         // How far behind the log this replica was when it read the batch, in events and time.
         metrics::gauge!(crate::metrics::LISTENER_LAG_POSITIONS).set((last.position - hub.head()) as f64);
@@ -177,7 +218,7 @@ async fn catch_up(client: &Client, read: &Statement, hub: &Hub, within: Duration
             answered(within, "encoding", frames::encode(client, &batch, None, frames::Shown::AsAppended)).await?;
         hub.dispatch(frames);
         if !full {
-            return Ok(());
+            return Ok(cut);
         }
     }
 }

@@ -87,6 +87,9 @@ pub async fn remove_term(state: &AppState, id: i64) -> Result<bool> {
     Ok(state.db.get().await?.execute("DELETE FROM flag_terms WHERE id = $1", &[&id]).await? > 0)
 }
 
+/// The advisory lock a replica's flagger holds for its round (one replica at a time).
+const FLAG_LOCK: (i32, i32) = (1953854575, 6);
+
 /// The job that reads new texts against the list.
 pub const JOB: &str = "flags";
 
@@ -118,11 +121,16 @@ pub async fn keep_flagging(state: AppState) {
 async fn flag_next(state: &AppState) -> anyhow::Result<bool> {
     let mut client = state.db.get().await?;
     let tx = client.transaction().await?;
-    let Some(row) = tx
-        .query_opt("SELECT position, EXISTS (SELECT 1 FROM flag_terms) FROM flag_cursor FOR UPDATE SKIP LOCKED", &[])
-        .await?
-    else {
+    // Claimed with a lock that takes no transaction id (a row lock would): an append from a
+    // transaction that has one must first wait for every append in flight (events_append).
+    let claimed: bool =
+        tx.query_one("SELECT pg_try_advisory_xact_lock($1, $2)", &[&FLAG_LOCK.0, &FLAG_LOCK.1]).await?.get(0);
+    if !claimed {
         return Ok(false); // another replica is at it
+    }
+    let Some(row) = tx.query_opt("SELECT position, EXISTS (SELECT 1 FROM flag_terms) FROM flag_cursor", &[]).await?
+    else {
+        return Ok(false);
     };
     let (after, listed): (i64, bool) = (row.get(0), row.get(1));
     if !listed {

@@ -117,7 +117,7 @@ async fn the_incremental_replay_checks_the_chats_with_events_after_the_position(
     let (quiet, busy) = (app.chat(&teacher, &anna).await, app.chat(&teacher, &boris).await);
     let old = app.send(&anna, quiet, "before the audit").await;
     let earlier = app.send(&boris, busy, "before the audit").await;
-    let since = tutorchat::log::head(&app.sql).await.expect("head");
+    let since = crate::helpers::last_position(&app.sql).await;
     let new = app.send(&boris, busy, "after the audit").await;
     assert!(app.read(&teacher, busy, Some(new)).await.status().is_success());
 

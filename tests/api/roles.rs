@@ -38,8 +38,9 @@ async fn the_runtime_role_may_read_and_append_and_nothing_else() {
     // What a replica does.
     runtime.query("SELECT * FROM messages", &[]).await.expect("read projections");
     runtime
-        .execute(
-            "INSERT INTO events (chat_id, actor_id, type, payload) VALUES ($1, $2, 'message_created', '{\"content\": \"hi\"}')",
+        .query(
+            "SELECT * FROM events_append(ARRAY[$1::bigint], ARRAY[$2::bigint], ARRAY['message_created'], \
+             ARRAY['{\"content\": \"hi\"}'::jsonb], ARRAY[NULL::text])",
             &[&chat, &student.id],
         )
         .await
@@ -47,11 +48,17 @@ async fn the_runtime_role_may_read_and_append_and_nothing_else() {
 
     // Everything else.
     let forged_chat = format!(
-        "INSERT INTO events (chat_id, actor_id, type, payload) VALUES (999, NULL, 'chat_created', \
-         '{{\"student_id\": {}, \"teacher_id\": {}, \"lesson_id\": {lesson}}}')",
+        "SELECT * FROM events_append(ARRAY[999::bigint], ARRAY[NULL::bigint], ARRAY['chat_created'], \
+         ARRAY['{{\"student_id\": {}, \"teacher_id\": {}, \"lesson_id\": {lesson}}}'::jsonb], ARRAY[NULL::text])",
         student.id, teacher.id
     );
     let forbidden = [
+        // Appends draw their numbers in events_append's turn, never from a caller.
+        format!(
+            "INSERT INTO events (chat_id, actor_id, type, payload) VALUES ({chat}, {}, 'message_created', \
+             '{{\"content\": \"hi\"}}')",
+            student.id
+        ),
         format!("UPDATE events SET payload = '{{}}' WHERE chat_id = {chat}"),
         "DELETE FROM events".to_owned(),
         "TRUNCATE events".to_owned(),

@@ -14,11 +14,12 @@ pub struct Pgbench {
 /// What pgbench writes to.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Table {
-    /// The same INSERT into `events` as the product's (so the same triggers: lock, positions,
-    /// validation, projections, read models, NOTIFY).
+    /// The same append as the product's (`events_append`, so the same draw, triggers,
+    /// validation, projections and read models), then its NOTIFY after the commit.
     Events,
     /// The plain ceiling: a table with the columns and indexes of `events` and no triggers
-    /// (`bench_plain_events`, made by [`plain_table`]), the rows and one NOTIFY per transaction.
+    /// (`bench_plain_events`, made by [`plain_table`]), the rows, then one NOTIFY after the
+    /// commit.
     Plain,
 }
 
@@ -55,9 +56,17 @@ pub async fn pgbench(
              FROM chats c, generate_series(1, {per_transaction}) WHERE c.id = :chat;\n"
         )
     };
+    // Each as the product appends: the rows in a transaction of their own, then the wake-up
+    // after the commit (a NOTIFY inside would hold PostgreSQL's notification lock through the
+    // commit's flush).
     let body = match table {
-        Table::Events => insert("events"),
-        Table::Plain => format!("BEGIN;\n{}NOTIFY bench_plain;\nCOMMIT;\n", insert("bench_plain_events")),
+        Table::Events => format!(
+            "SELECT count(*) FROM chats c, events_append(array_fill(c.id, ARRAY[{n}]), array_fill(c.student_id, ARRAY[{n}]), \
+             array_fill('message_created'::text, ARRAY[{n}]), array_fill('{{\"content\": \"pgbench message\"}}'::jsonb, ARRAY[{n}]), \
+             array_fill(NULL::text, ARRAY[{n}]), false) e WHERE c.id = :chat;\nSELECT pg_notify('tutorchat_events', '0');\n",
+            n = per_transaction
+        ),
+        Table::Plain => format!("{}NOTIFY bench_plain;\n", insert("bench_plain_events")),
     };
     std::fs::write(&script, format!("\\set chat random(1, 256)\n{body}"))?;
     let postgres = topology.postgres();

@@ -85,7 +85,7 @@ async fn a_resume_replays_an_announcement_from_the_members_joining_as_it_is_now(
     let chat = all_my_students(&a, &teacher, "Объявления").await;
     let old = a.send(&teacher, chat, "до Сони").await;
     let sonya = a.user("student", "Соня").await;
-    let before = tutorchat::log::head(&a.sql).await.expect("head");
+    let before = crate::helpers::last_position(&a.sql).await;
     a.chat(&teacher, &sonya).await;
     let kept = a.send(&teacher, chat, "расписание на неделю").await;
     let withdrawn = a.send(&teacher, chat, "ошибка").await;

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use tutorchat::log::{self as events, EventData, NewEvent};
 
-use crate::helpers::{TestApp, connect};
+use crate::helpers::{TestApp, connect, settled_after};
 
 /// Positions become visible in order (docs/architecture.md, the guarantees): T1 appends and
 /// stays open, T2 appends and commits, the reader reads, T1 commits, the reader reads again.
@@ -15,7 +15,7 @@ async fn a_reader_never_skips_an_event_that_commits_out_of_order() {
     let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
     let chat = app.chat(&teacher, &student).await;
     let reader = connect(&app.database).await;
-    let mut cursor = events::read_after(&reader, 0, 100).await.expect("read").last().expect("chat_created").position;
+    let mut cursor = settled_after(&reader, 0, 100).await.last().expect("chat_created").position;
 
     let mut t1_client = connect(&app.database).await;
     let t1 = t1_client.transaction().await.expect("begin T1");
@@ -79,7 +79,7 @@ async fn a_reader_never_skips_an_event_that_commits_out_of_order() {
 
     let mut seen = Vec::new();
     loop {
-        let batch = events::read_after(&reader, cursor, 1).await.expect("read"); // batches of one
+        let batch = settled_after(&reader, cursor, 1).await; // batches of one
         let Some(last) = batch.last() else { break };
         cursor = last.position;
         seen.extend(batch.into_iter().map(|e| e.position));
@@ -105,7 +105,7 @@ async fn read_after_pages_through_the_log_in_order() {
     events::append(&app.sql, &batch).await.expect("append");
     let (mut cursor, mut contents) = (0, Vec::new());
     loop {
-        let page = events::read_after(&app.sql, cursor, 7).await.expect("read");
+        let page = settled_after(&app.sql, cursor, 7).await;
         let Some(last) = page.last() else { break };
         cursor = last.position;
         contents.extend(page.into_iter().filter_map(|e| match e.data {

@@ -108,6 +108,28 @@ pub async fn fresh_database() -> TestDatabase {
     TestDatabase { config, name }
 }
 
+/// The position of the last event committed so far (what a client that saw everything has
+/// seen): not the log head, which stops short of events still settling.
+pub async fn last_position(client: &Client) -> i64 {
+    client.query_one("SELECT coalesce(max(position), 0) FROM events", &[]).await.expect("last position").get(0)
+}
+
+/// The settled events after `cursor` (up to `limit`), as a reader that cannot wait for a
+/// wake-up reads them: again, a few milliseconds later, while a read comes back empty but cut
+/// (rows after the cursor still settling: any transaction of the cluster older than them, such
+/// as another test's, holds them back), for up to 10 s.
+pub async fn settled_after(client: &Client, cursor: i64, limit: i64) -> Vec<tutorchat::log::StoredEvent> {
+    use tutorchat::log::store;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let read = store::read_after_with(client, store::READ_AFTER_SQL, cursor, limit).await.expect("read the log");
+        if !read.events.is_empty() || !read.cut || std::time::Instant::now() > deadline {
+            return read.events;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
 /// Terminates the log listeners' connections to this database (`pg_terminate_backend`), as a
 /// network failure or a DBA would; returns how many there were.
 pub async fn kill_listeners(sql: &tokio_postgres::Client) -> i64 {

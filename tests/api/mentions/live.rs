@@ -63,7 +63,7 @@ async fn an_edit_resolves_the_mentions_again_live_and_a_resumed_stream_shows_the
     let (teacher, admin) = (a.user("teacher", "Иван Петров").await, a.user("admin", "Завуч").await);
     let (anya, boris) = (a.user("student", "Аня").await, a.user("student", "Борис").await);
     let chat = crate::groups::group(&a, &teacher, "9Б", &[&anya, &boris]).await;
-    let start = tutorchat::log::head(&a.sql).await.expect("head");
+    let start = crate::helpers::last_position(&a.sql).await;
     let mut live = b.stream(&boris, None).await;
 
     let edited = sent(&a, &teacher, chat, "@Аня, посмотри задачу").await["id"].as_i64().expect("id");

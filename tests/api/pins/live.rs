@@ -96,7 +96,7 @@ async fn hiding_or_deleting_a_pinned_message_unpins_it_and_a_resume_replays_the_
     let chat = a.chat(&teacher, &student).await;
     let rude = a.send(&student, chat, "грубость").await;
     let mistake = a.send(&student, chat, "не тот файл").await;
-    let before = tutorchat::log::head(&a.sql).await.expect("head");
+    let before = crate::helpers::last_position(&a.sql).await;
 
     assert_eq!(pin(&a, &teacher, chat, rude, true).await, (204, None));
     assert_eq!(pin(&a, &teacher, chat, mistake, true).await, (204, None));
@@ -152,7 +152,7 @@ async fn a_purged_pinned_message_is_unpinned_and_a_resume_replays_no_pin_of_it()
     let (teacher, student) = (a.user("teacher", "Иван Петрович").await, a.user("student", "Мария").await);
     let chat = a.chat(&teacher, &student).await;
     let old = a.send(&teacher, chat, "старое объявление").await;
-    let before = tutorchat::log::head(&a.sql).await.expect("head");
+    let before = crate::helpers::last_position(&a.sql).await;
     assert_eq!(pin(&a, &teacher, chat, old, true).await, (204, None));
     let recent = a.send(&teacher, chat, "новое").await;
     let horizon = crate::governance::created_at(&a, recent).await;

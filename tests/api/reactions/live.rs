@@ -159,5 +159,5 @@ async fn a_resumed_stream_replays_reactions_as_they_are_now() {
 
 /// The log's head now.
 async fn live_position(app: &TestApp) -> i64 {
-    tutorchat::log::head(&app.sql).await.expect("head")
+    crate::helpers::last_position(&app.sql).await
 }

@@ -1,0 +1,133 @@
+CREATE OR REPLACE FUNCTION events_append(p_chat_ids bigint[], p_actor_ids bigint[], p_types text[],
+                                         p_payloads jsonb[], p_keys text[], p_notify boolean DEFAULT true)
+    RETURNS SETOF events
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    n integer := cardinality(p_types);
+    created integer;
+    x xid8;
+    first_position bigint;
+    first_message bigint;
+    drawn_at timestamptz;
+BEGIN
+    IF coalesce(n, 0) = 0 THEN
+        RETURN;
+    END IF;
+    created := (SELECT count(*) FROM unnest(p_types) t WHERE t = 'message_created');
+
+    -- 1. What the events are about, locked to commit in one global order (chats, then people):
+    -- appends to one chat, or about one person, take turns; nothing else waits for anything.
+    -- The chats of the events, and a teacher's direct chats when the teacher leaves or comes
+    -- back (which makes them read-only, or writable again).
+    PERFORM pg_advisory_xact_lock(1953854576, (c.id % 2147483647)::integer)
+    FROM (SELECT DISTINCT k.id FROM (
+              SELECT unnest(p_chat_ids) AS id
+              UNION ALL
+              SELECT d.id FROM chats d
+              WHERE d.kind = 'direct' AND d.teacher_id IN (
+                  SELECT (p ->> 'user_id')::bigint FROM unnest(p_types, p_payloads) u (t, p)
+                  WHERE u.t IN ('user_deactivated', 'user_reactivated') AND jsonb_typeof(p -> 'user_id') = 'number')) k
+          WHERE k.id IS NOT NULL
+          ORDER BY 1) c;
+    -- The people: exclusively whom a person event is about (suspended, erased, linked,
+    -- deactivated), shared every actor and everyone a chat event names (added, handed over to).
+    PERFORM CASE WHEN s.exclusive THEN pg_advisory_xact_lock(1953854577, (s.id % 2147483647)::integer)
+                 ELSE pg_advisory_xact_lock_shared(1953854577, (s.id % 2147483647)::integer) END
+    FROM (SELECT p.id, bool_or(p.exclusive) AS exclusive FROM (
+              SELECT a.actor AS id, false AS exclusive FROM unnest(p_actor_ids) a (actor)
+              UNION ALL
+              SELECT (u.p ->> f)::bigint, u.c IS NULL
+              FROM unnest(p_chat_ids, p_payloads) u (c, p)
+              CROSS JOIN unnest(ARRAY['user_id', 'guardian_id', 'student_id', 'teacher_id']) f
+              WHERE jsonb_typeof(u.p -> f) = 'number') p
+          WHERE p.id IS NOT NULL
+          GROUP BY p.id ORDER BY p.id) s;
+
+    -- 2. The draw, in a turn of microseconds (the draw mutex, a session lock released below
+    -- whatever happens): this transaction's id, then its block of positions, of message ids
+    -- and its time. Drawn in one turn, positions follow transaction ids, which is what lets a
+    -- reader cut the log below the oldest transaction still running (log_head, read_after).
+    BEGIN
+        PERFORM pg_advisory_lock(1953854575, 5);
+        IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
+            -- This transaction had its id before (it wrote something first): every append
+            -- drawn before it must end before it draws, or a reader could pass its rows. Wait
+            -- for them (the log lock, exclusively, in a block whose end releases it).
+            BEGIN
+                PERFORM pg_advisory_xact_lock(1953854575, 1);
+                RAISE SQLSTATE 'P0100';
+            EXCEPTION WHEN SQLSTATE 'P0100' THEN NULL;
+            END;
+        END IF;
+        -- In flight until commit: an INSERT that draws its own numbers (psql, the lesson
+        -- trigger) waits for this, and every append waits for it (events_before_insert).
+        PERFORM pg_advisory_xact_lock_shared(1953854575, 1);
+        x := pg_current_xact_id();
+        first_position := nextval('events_position_seq');
+        IF n > 1 THEN
+            PERFORM setval('events_position_seq', first_position + n - 1);
+        END IF;
+        IF created > 0 THEN
+            first_message := nextval('messages_id_seq');
+            IF created > 1 THEN
+                PERFORM setval('messages_id_seq', first_message + created - 1);
+            END IF;
+        END IF;
+        drawn_at := clock_timestamp();
+        PERFORM pg_advisory_unlock(1953854575, 5);
+    EXCEPTION WHEN OTHERS OR query_canceled THEN
+        PERFORM pg_advisory_unlock(1953854575, 5);
+        RAISE;
+    END;
+
+    -- 3. The rows, numbered from the block (events_before_insert checks them against it and
+    -- applies each type's rules); a no-op leaves a hole.
+    PERFORM set_config('tutorchat.block', x::text || '/' || first_position || '/' || (first_position + n - 1), true);
+    RETURN QUERY
+    INSERT INTO events (position, chat_id, actor_id, type, payload, created_at, idempotency_key, xid)
+    SELECT first_position + e.ord - 1, e.chat_id, e.actor_id, e.type,
+           CASE WHEN e.type = 'message_created'
+                THEN e.payload || jsonb_build_object('message_id', first_message + (count(*) FILTER (
+                         WHERE e.type = 'message_created') OVER (ORDER BY e.ord)) - 1)
+                ELSE e.payload END,
+           drawn_at, e.idempotency_key, x
+    FROM unnest(p_chat_ids, p_actor_ids, p_types, p_payloads, p_keys)
+         WITH ORDINALITY AS e (chat_id, actor_id, type, payload, idempotency_key, ord)
+    ORDER BY e.ord
+    RETURNING *;
+    PERFORM set_config('tutorchat.block', '', true);
+    IF p_notify THEN
+        PERFORM pg_notify('tutorchat_events', (first_position + n - 1)::text);
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION events_append(bigint[], bigint[], text[], jsonb[], text[], boolean) IS 'The one way
+the application appends: events i of the arrays (chat_ids[i], actor_ids[i], types[i],
+payloads[i], keys[i] its idempotency key or NULL), in order, answering the rows appended (a
+no-op: none). The log''s order without a window every writer waits for:
+1. locks to commit, in one global order, on what the events are about: each chat (and a
+   teacher''s direct chats when the teacher is deactivated or reactivated), then each person
+   (exclusively the subject of a person event, shared each actor and each person a chat event
+   names). Appends to one chat take turns, as do a person''s own appends and what is done to
+   them; so per chat positions, message ids and commits agree, and a rule checked against a
+   person or a chat (suspended, deactivated, closed) agrees with the log''s order.
+2. the draw, under a mutex held for microseconds: the transaction id, a block of positions, of
+   message ids and one created_at. A transaction that had its id before (it wrote first)
+   waits, before it draws, for every append drawn before it to end. Its rows carry the
+   transaction id (events.xid), and positions follow transaction ids.
+3. the INSERT, whose rows events_before_insert checks against the block (tutorchat.block) and
+   numbers no further.
+No NOTIFY unless p_notify: a NOTIFY takes a lock PostgreSQL holds from before commit until
+after the WAL flush, so the writer sends it after commit, as a statement of its own.
+
+Readers read the rows after their cursor in position order and stop at the first one whose
+transaction is not below the oldest transaction running (pg_snapshot_xmin of the snapshot,
+read_after and log_head): every row below it has ended, so nothing that commits later can land
+behind a cursor. An INSERT into events without this function (the lesson trigger, psql) draws
+row by row under the log lock, exclusively, to commit: nobody draws meanwhile.';
+
+REVOKE ALL ON FUNCTION events_append(bigint[], bigint[], text[], jsonb[], text[], boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION events_append(bigint[], bigint[], text[], jsonb[], text[], boolean) TO tutorchat_app;
