@@ -15,10 +15,11 @@ pub use crate::wire::sees_presence;
 use crate::{AppError, AppState, Result};
 
 /// Whose presence `user` may ask for: their own, that of anyone they share a chat with,
-/// anyone's for an admin; nobody's for a guest or a guardian ([`sees_presence`]). 404 for a
-/// person who does not exist and for one they may not see alike.
+/// anyone's for an admin; nobody's for a guest or a guardian ([`sees_presence`]). 403 with the
+/// same body for a person who does not exist and for one they may not see, as everywhere
+/// (what the caller may not see answers as if it did not exist).
 pub async fn may_see_presence(state: &AppState, user: &AuthUser, about: i64) -> Result<()> {
-    let hidden = || AppError::NotFound(format!("no user {about} shares a chat with you"));
+    let hidden = || AppError::Forbidden(format!("no user {about} shares a chat with you"));
     if about == user.id {
         return Ok(());
     }

@@ -54,10 +54,11 @@ pub async fn typing(
 
 /// Whether a user is online (has an event stream open on any replica) and when they were last
 /// seen (`null` while online, and for someone never seen). Visible to those who share a chat
-/// with them, to themselves and to admins; 404 for anyone else (presence is personal data).
+/// with them, to themselves and to admins; 403 for anyone else (presence is personal data),
+/// the same answer whether or not the user exists.
 #[utoipa::path(get, path = "/api/presence/{user_id}", tag = "chats", params(("user_id" = i64, Path)),
     responses((status = 200, body = PresenceEvent), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 404, body = ErrorBody)))]
+              (status = 403, body = ErrorBody, description = "no such user, or not the caller's to see (one answer for both)")))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, about = about))]
 pub async fn presence(
     State(state): State<AppState>,

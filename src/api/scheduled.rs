@@ -1,7 +1,7 @@
 //! Scheduled messages (`crate::scheduled`): `POST /api/messages` with `send_at` schedules one
 //! (202); `GET /api/scheduled-messages` lists the caller's, `PATCH` and `DELETE
 //! /api/scheduled-messages/{id}` change or cancel one until it is sent. Only its author sees a
-//! scheduled message: anyone else's id answers 404, as if it did not exist.
+//! scheduled message: anyone else's id answers 403, as one that does not exist does.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -105,7 +105,7 @@ pub struct ChangeScheduled {
     params(("id" = i64, Path)),
     request_body = ChangeScheduled,
     responses((status = 200, body = ScheduledMessage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody, description = "not the caller's scheduled message (or none)"),
+              (status = 403, body = ErrorBody, description = "`forbidden`: not the caller's scheduled message, or none (one answer for both); `account_suspended`"),
               (status = 409, body = ErrorBody, description = "`already_sent`: sent, or being sent"),
               (status = 422, body = ErrorBody, description = "`send_at_past`, `send_at_too_far`"), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, scheduled = id))]
@@ -126,8 +126,8 @@ pub async fn change(
 /// Cancels one of the caller's scheduled messages (or dismisses a failed one): it is never sent.
 #[utoipa::path(delete, path = "/api/scheduled-messages/{id}", tag = "messages", operation_id = "cancel_scheduled_message",
     params(("id" = i64, Path)),
-    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-              (status = 404, body = ErrorBody, description = "not the caller's scheduled message (or none)"),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody, description = "`forbidden`: not the caller's scheduled message, or none (one answer for both); `account_suspended`"),
               (status = 409, body = ErrorBody, description = "`already_sent`: sent, or being sent"), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, scheduled = id))]
 pub async fn cancel(

@@ -186,7 +186,7 @@ pub struct Change {
     pub send_at: Option<OffsetDateTime>,
 }
 
-/// Changes `author`'s scheduled message `id` (a failed one is scheduled again). 404 if it is
+/// Changes `author`'s scheduled message `id` (a failed one is scheduled again). 403 if it is
 /// not theirs (or not at all); 409 `already_sent` once it is sent or being sent (the sender's
 /// transaction holds the row: this waits for it, then sees it sent).
 pub async fn update(state: &AppState, author: i64, id: i64, change: &Change) -> Result<ScheduledMessage> {
@@ -209,7 +209,7 @@ pub async fn update(state: &AppState, author: i64, id: i64, change: &Change) -> 
     }
 }
 
-/// Cancels `author`'s scheduled message `id` (or dismisses a failed one): 404 and 409 as
+/// Cancels `author`'s scheduled message `id` (or dismisses a failed one): 403 and 409 as
 /// [`update`].
 pub async fn cancel(state: &AppState, author: i64, id: i64) -> Result<()> {
     let client = state.db.get().await?;
@@ -219,8 +219,8 @@ pub async fn cancel(state: &AppState, author: i64, id: i64) -> Result<()> {
     if deleted == 1 { Ok(()) } else { Err(why_not(&**client, author, id).await?) }
 }
 
-/// Why `author`'s scheduled message `id` could not be changed: 409 if it was sent, else 404
-/// (someone else's answers as if it did not exist).
+/// Why `author`'s scheduled message `id` could not be changed: 409 if it was sent, else 403
+/// (someone else's answers as one that does not exist, with the same body).
 async fn why_not(client: &impl GenericClient, author: i64, id: i64) -> Result<AppError> {
     let sent = client
         .query_opt(
@@ -233,6 +233,6 @@ async fn why_not(client: &impl GenericClient, author: i64, id: i64) -> Result<Ap
         AppError::Conflict(format!("scheduled message {id} was sent already: edit or delete the message itself"))
             .with_code(Code::AlreadySent)
     } else {
-        AppError::NotFound(format!("you have no scheduled message {id}"))
+        AppError::Forbidden(format!("you have no scheduled message {id}"))
     })
 }

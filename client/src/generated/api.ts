@@ -1326,7 +1326,8 @@ export interface paths {
         /**
          * Whether a user is online (has an event stream open on any replica) and when they were last
          *     seen (`null` while online, and for someone never seen). Visible to those who share a chat
-         *     with them, to themselves and to admins; 404 for anyone else (presence is personal data).
+         *     with them, to themselves and to admins; 403 for anyone else (presence is personal data),
+         *     the same answer whether or not the user exists.
          */
         get: operations["presence"];
         put?: never;
@@ -9681,8 +9682,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description not found */
-            404: {
+            /** @description no such user, or not the caller's to see (one answer for both) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10124,17 +10125,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description forbidden */
+            /** @description `forbidden`: not the caller's scheduled message, or none (one answer for both); `account_suspended` */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description not the caller's scheduled message (or none) */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10224,17 +10216,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description forbidden */
+            /** @description `forbidden`: not the caller's scheduled message, or none (one answer for both); `account_suspended` */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description not the caller's scheduled message (or none) */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };

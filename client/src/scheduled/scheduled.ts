@@ -17,7 +17,7 @@ export type ScheduledAction =
   | { type: 'loaded'; chatId: number; messages: readonly ScheduledMessage[] }
   /** Scheduled (a 202), or changed (a PATCH's answer). */
   | { type: 'saved'; message: ScheduledMessage }
-  /** Cancelled (or sent already: a 404 or a 409). */
+  /** Cancelled (or sent already: a 403 `forbidden` or a 409). */
   | { type: 'gone'; id: number }
   /** `new_message` of ours: the first pending one of that chat with its text goes. */
   | { type: 'sent'; chatId: number; content: string };

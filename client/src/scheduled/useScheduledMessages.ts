@@ -78,10 +78,10 @@ export function useScheduledMessages(openChatId: number | null, failed: (error: 
     [failed],
   );
 
-  /** A 404 or 409: it is ours no longer to change (sent, or cancelled elsewhere). */
+  /** A 409, or a 403 `forbidden` (none of ours: cancelled elsewhere): it is ours no longer to change. */
   const settle = useCallback(
     (message: ScheduledMessage, error: unknown) => {
-      if (error instanceof ApiError && (error.status === 404 || error.status === 409)) {
+      if (error instanceof ApiError && (error.status === 409 || (error.status === 403 && error.code === 'forbidden'))) {
         dispatch({ type: 'gone', id: message.id });
         void loadChat(message.chat_id);
       }

@@ -227,7 +227,7 @@ async fn a_teacher_adds_only_their_own_students_and_teachers() {
     assert!(refused["error"].as_str().is_some_and(|e| e.contains(&stranger.id.to_string())), "{refused}");
     // The stranger's presence is not the teacher's to see: they share no chat.
     let presence_of = |user: i64| app.get(&format!("/api/presence/{user}"), &teacher).send();
-    assert_eq!(presence_of(stranger.id).await.expect("GET").status(), 404);
+    assert_eq!(presence_of(stranger.id).await.expect("GET").status(), 403);
     assert_eq!(presence_of(theirs.id).await.expect("GET").status(), 200);
     // An admin's group takes any student.
     let (status, body) =

@@ -4,12 +4,17 @@
 //! literal SQL, production code
 //! stays apart from the development harness (`dev/`), files stay small, the README stays
 //! short and cites nothing outside the repository, and the server does not depend on the
-//! benchmark's HTTP client.
+//! benchmark's HTTP client. And the docs cannot drift from the code: docs/api.md's tables
+//! from the OpenAPI document (`api_doc`), README's layout from the tree (`layout`), the
+//! commands the docs give from the `tutorchat` binary (`commands`).
 
 use std::path::{Path, PathBuf};
 
 mod access;
+mod api_doc;
+mod commands;
 mod files;
+mod layout;
 mod modules;
 mod statements;
 
@@ -49,4 +54,27 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// The cells of each row of the Markdown tables in `text` (header and rule rows included;
+/// an escaped `\|` stays inside its cell).
+fn table_rows(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for line in text.lines().filter(|line| line.starts_with('|')) {
+        let (mut cells, mut cell, mut escaped) = (Vec::new(), String::new(), false);
+        for c in line.chars().skip(1) {
+            match c {
+                '|' if !escaped => cells.push(std::mem::take(&mut cell).trim().to_owned()),
+                _ => cell.push(c),
+            }
+            escaped = c == '\\';
+        }
+        rows.push(cells);
+    }
+    rows
+}
+
+/// The code spans of a piece of Markdown (`a` in "see `a`"), in order.
+fn code_spans(text: &str) -> Vec<&str> {
+    text.split('`').skip(1).step_by(2).collect()
 }

@@ -27,9 +27,15 @@ async fn presence_follows_the_last_stream_and_is_visible_only_to_contacts_and_ad
         let (status, body) = presence_of(&w.b, viewer, w.student.id).await;
         assert_eq!((status, body["online"].as_bool()), (200, Some(true)), "viewer {}", viewer.id);
     }
-    let (status, _) = presence_of(&w.b, &w.outsider, w.student.id).await;
-    assert_eq!(status, 404, "presence is personal data");
-    assert_eq!(presence_of(&w.b, &w.student, 987_654).await.0, 404);
+    // Presence is personal data: someone who shares no chat with the student is refused as
+    // for a person who does not exist, in the same words, so the answer tells no ids apart.
+    let (status, refused) = presence_of(&w.b, &w.outsider, w.student.id).await;
+    assert_eq!((status, refused["code"].as_str()), (403, Some("forbidden")), "{refused}");
+    let (status, nobody) = presence_of(&w.b, &w.outsider, 987_654).await;
+    assert_eq!(status, 403, "{nobody}");
+    let unnamed = |body: &Value, id: i64| body["error"].as_str().map(|e| e.replace(&id.to_string(), "N"));
+    assert_eq!(unnamed(&refused, w.student.id), unnamed(&nobody, 987_654), "{refused} / {nobody}");
+    assert_eq!(presence_of(&w.b, &w.student, 987_654).await.0, 403);
     let (_, list) = status_and_json(w.b.get("/api/chats", &w.teacher).send().await.expect("chats")).await;
     assert_eq!(list["chats"][0]["participant"]["online"], true);
     assert_eq!(list["chats"][0]["participant"]["last_seen"], Value::Null);

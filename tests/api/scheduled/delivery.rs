@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{NOON, cancel, messages_by, patch, rfc3339, schedule, scheduled, set_clocks};
 use crate::governance::audit_is_clean;
@@ -83,14 +83,18 @@ async fn a_cancelled_message_never_arrives_and_others_see_nothing_of_it() {
     let (_, kept) = schedule(&a, &teacher, chat, "оставлено", &at).await;
     let (cancelled, kept) = (cancelled["id"].as_i64().expect("id"), kept["id"].as_i64().expect("id"));
 
-    // Nobody else sees, changes or cancels it: 404, as if there were none.
+    // Nobody else sees, changes or cancels it: 403, in the words one that does not exist gets.
+    let unnamed = |body: &Value, id: i64| body["error"].as_str().map(|e| e.replace(&id.to_string(), "N"));
+    let (_, none) = patch(&b, &other, 987_654, json!({ "content": "чужое" })).await;
     for user in [&student, &other] {
         assert!(scheduled(&b, user, None).await.is_empty());
-        assert_eq!(patch(&b, user, kept, json!({ "content": "чужое" })).await.0, 404);
-        assert_eq!(cancel(&b, user, kept).await, 404);
+        let (status, refused) = patch(&b, user, kept, json!({ "content": "чужое" })).await;
+        assert_eq!((status, refused["code"].as_str()), (403, Some("forbidden")), "{refused}");
+        assert_eq!(unnamed(&refused, kept), unnamed(&none, 987_654), "{refused} / {none}");
+        assert_eq!(cancel(&b, user, kept).await, 403);
     }
     assert_eq!(cancel(&b, &teacher, cancelled).await, 204);
-    assert_eq!(cancel(&b, &teacher, cancelled).await, 404, "gone");
+    assert_eq!(cancel(&b, &teacher, cancelled).await, 403, "gone");
     let left = scheduled(&a, &teacher, Some(chat)).await;
     assert_eq!(left.iter().map(|m| m["content"].as_str()).collect::<Vec<_>>(), [Some("оставлено")]);
 
