@@ -11,7 +11,17 @@
 -- can hand the log numbers of its own. An INSERT by the owner (psql, the lesson trigger)
 -- draws its own, under the log lock held exclusively to commit, as every append did before.
 
+-- log_floor: the rows at or below its position count as settled whatever their xid. A
+-- logical copy (pg_dump and restore, logical replication into another cluster) carries the
+-- xids of the cluster it came from, which mean nothing in this one; the migrating start-up
+-- finds them (log_floor_after_restore) and moves the floor over them.
+
 ALTER TABLE events ADD COLUMN xid xid8;
+CREATE TABLE log_floor (position bigint NOT NULL);
+INSERT INTO log_floor (position) VALUES (0);
+CREATE UNIQUE INDEX log_floor_one_row ON log_floor ((true));
+GRANT SELECT ON log_floor TO tutorchat_app;
+COMMENT ON TABLE log_floor IS 'One row: the events at or below position count as settled whatever their xid (those restored from a logical copy, whose transaction ids are another cluster''s). Moved only by log_floor_after_restore(), at a migrating start-up.';
 CREATE INDEX events_xid ON events (xid);
 REVOKE INSERT ON events FROM tutorchat_app;
 

@@ -3903,6 +3903,36 @@ $$;
 
 
 --
+-- Name: log_floor_after_restore(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.log_floor_after_restore() RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    moved bigint;
+BEGIN
+    -- A row whose transaction id this cluster has not reached yet was not appended here: the
+    -- log came from a logical copy. Every row there now is settled (nothing appends while the
+    -- server starts), the xids above the floor are this cluster's own from now on.
+    IF EXISTS (SELECT 1 FROM events
+               WHERE xid >= pg_snapshot_xmax(pg_current_snapshot()) AND position > (SELECT f.position FROM log_floor f)) THEN
+        UPDATE log_floor SET position = (SELECT max(position) FROM events) RETURNING position INTO moved;
+    END IF;
+    RETURN moved;
+END
+$$;
+
+
+--
+-- Name: FUNCTION log_floor_after_restore(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.log_floor_after_restore() IS 'Run at every migrating start-up: if any event above the floor carries a transaction id this cluster has not reached (the database was restored from a logical copy, whose xids are another cluster''s), moves log_floor to the last position, so that the restored rows count as settled; answers the new floor, or NULL when nothing was restored. A physical copy (a standby, pg_basebackup, pgBackRest, pg_upgrade) keeps the counter and needs nothing.';
+
+
+--
 -- Name: log_head(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -3912,7 +3942,8 @@ CREATE FUNCTION public.log_head() RETURNS TABLE(head bigint)
     SELECT CASE WHEN u.first IS NULL THEN (SELECT coalesce(max(e.position), 0) FROM events e)
                 ELSE (SELECT coalesce(max(e.position), 0) FROM events e WHERE e.position < u.first) END
     FROM (SELECT min(e.position) AS first FROM events e
-          WHERE e.xid >= pg_snapshot_xmin(pg_current_snapshot())) u
+          WHERE e.xid >= pg_snapshot_xmin(pg_current_snapshot())
+            AND e.position > (SELECT f.position FROM log_floor f)) u
 $$;
 
 
@@ -5458,6 +5489,22 @@ ALTER SEQUENCE public.lessons_id_seq OWNED BY public.lessons.id;
 
 
 --
+-- Name: log_floor; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.log_floor (
+    "position" bigint NOT NULL
+);
+
+
+--
+-- Name: TABLE log_floor; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.log_floor IS 'One row: the events at or below position count as settled whatever their xid (those restored from a logical copy, whose transaction ids are another cluster''s). Moved only by log_floor_after_restore(), at a migrating start-up.';
+
+
+--
 -- Name: reply_previews; Type: VIEW; Schema: public; Owner: -
 --
 
@@ -6929,6 +6976,13 @@ COMMENT ON INDEX public.lessons_pair_subjects IS 'A pair''s lesson subjects, not
 
 
 --
+-- Name: log_floor_one_row; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX log_floor_one_row ON public.log_floor USING btree ((true));
+
+
+--
 -- Name: message_mentions_chat; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -7987,6 +8041,13 @@ REVOKE ALL ON FUNCTION public.lessons_join_audiences() FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION log_floor_after_restore(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.log_floor_after_restore() FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION message_mentions_check(p_chat bigint, p_sender bigint, p_content text, p_mentions jsonb); Type: ACL; Schema: public; Owner: -
 --
 
@@ -8469,6 +8530,13 @@ GRANT USAGE ON SEQUENCE public.inquiry_links_id_seq TO tutorchat_app;
 --
 
 GRANT USAGE ON SEQUENCE public.lessons_id_seq TO tutorchat_app;
+
+
+--
+-- Name: TABLE log_floor; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.log_floor TO tutorchat_app;
 
 
 --

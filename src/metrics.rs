@@ -21,6 +21,10 @@ pub const LISTENER_RECONNECTS: &str = "tutorchat_listener_reconnects_total";
 /// `pg_notification_queue_usage()`, read by the listener's probe: the share of PostgreSQL's
 /// notification queue in use, which grows when some listening session stops reading.
 pub const NOTIFICATION_QUEUE_USAGE: &str = "tutorchat_notification_queue_usage";
+/// How long the oldest transaction of the cluster that holds a transaction id has been open,
+/// read by the listener's probe: events appended after it reach no stream until it ends (the
+/// log's settled prefix, `events_append`), so a value above a second is a delay to delivery.
+pub const LOG_HORIZON_AGE: &str = "tutorchat_log_horizon_age_seconds";
 /// Requests refused by a limit, labelled by which (`limit`).
 pub const LIMITED: &str = "tutorchat_limited_requests_total";
 pub const ACCEPT_ERRORS: &str = "tutorchat_accept_errors_total";

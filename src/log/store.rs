@@ -87,9 +87,11 @@ pub async fn find_by_key(client: &impl GenericClient, actor: i64, key: &str) -> 
 
 /// The statement [`read_after`] runs: $1 the position to read after, $2 how many at most; each
 /// row says whether it is settled (its transaction below the oldest one running, in the
-/// statement's snapshot; rows from before transactions were recorded are).
+/// statement's snapshot; rows from before transactions were recorded are, and those at or
+/// below `log_floor`, restored from a logical copy).
 pub const READ_AFTER_SQL: &str = "SELECT position, chat_id, actor_id, type, payload, created_at,
-            xid IS NULL OR xid < pg_snapshot_xmin(pg_current_snapshot()) AS settled
+            xid IS NULL OR xid < pg_snapshot_xmin(pg_current_snapshot())
+            OR position <= (SELECT f.position FROM log_floor f) AS settled
      FROM events WHERE position > $1 ORDER BY position LIMIT $2";
 
 /// Up to `limit` events after `position`, in log order, up to the first that is not settled:
@@ -159,7 +161,8 @@ pub async fn texts_after(
                              FILTER (WHERE type = 'message_edited'), '{}')
              FROM (SELECT position, type, payload FROM events WHERE position > $1 ORDER BY position LIMIT $2) e
              WHERE e.position < coalesce((SELECT min(u.position) FROM events u
-                                          WHERE u.position > $1 AND u.xid >= pg_snapshot_xmin(pg_current_snapshot())),
+                                          WHERE u.position > greatest($1, (SELECT f.position FROM log_floor f))
+                                            AND u.xid >= pg_snapshot_xmin(pg_current_snapshot())),
                                          9223372036854775807)",
             &[&position, &limit],
         )

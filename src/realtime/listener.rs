@@ -127,7 +127,16 @@ async fn listen(
             crate::auth::revoked::Revoked::load(&client).await.context("cannot read the signed-out sessions")?;
         hub.revoked().replace(revoked);
         let read = client.prepare(store::READ_AFTER_SQL).await.context("cannot prepare the log read")?;
-        let usage = client.prepare("SELECT pg_notification_queue_usage()").await.context("cannot prepare the probe")?;
+        // The queue's usage, and the age of the oldest transaction holding an id: the horizon
+        // the log's readers wait for (a forgotten psql session, a migration, a long job).
+        let usage = client
+            .prepare(
+                "SELECT pg_notification_queue_usage(),
+                        coalesce(extract(epoch FROM clock_timestamp() - min(xact_start)), 0)::float8
+                 FROM pg_stat_activity WHERE backend_xid IS NOT NULL",
+            )
+            .await
+            .context("cannot prepare the probe")?;
         anyhow::Ok((read, usage))
     })
     .await?;
@@ -157,6 +166,7 @@ async fn listen(
                 // reading its notifications (a paused replica) makes the queue grow.
                 let usage = answered(probe, "probe", async { Ok(client.query_one(&queue_usage, &[]).await?) }).await?;
                 metrics::gauge!(crate::metrics::NOTIFICATION_QUEUE_USAGE).set(usage.try_get::<_, f64>(0)?);
+                metrics::gauge!(crate::metrics::LOG_HORIZON_AGE).set(usage.try_get::<_, f64>(1)?);
                 settling.after(catch_up(&client, &read, hub, within).await?);
             }
         }

@@ -3,3 +3,4 @@
 mod appends;
 mod reading;
 mod rules;
+mod settling;

@@ -6,6 +6,7 @@ use crate::helpers::{Stream, TestApp, User};
 mod connections;
 mod delivery;
 mod resume;
+mod settling;
 mod tickets;
 
 struct World {

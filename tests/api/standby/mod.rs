@@ -368,3 +368,4 @@ async fn a_database_url_naming_a_standby_first_writes_and_listens_on_the_primary
 mod costly;
 mod foreign;
 mod replay;
+mod settling;
