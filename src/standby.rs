@@ -8,11 +8,13 @@
 //! and so unreadable in recovery (a standby-served chat list or replay asks the primary for
 //! just that, see [`Source`]).
 //!
-//! **Why a standby's answer is a usable snapshot.** Positions are drawn under the log's append
-//! lock, held until commit (`sql/functions/events_before_insert.sql`), so commit order is position order; a
-//! standby makes commits visible in WAL order, which is commit order. So what a standby shows
-//! is every event up to its highest position and none after: a snapshot's `X-Event-Position`
-//! from it is as exact a resume point as the primary's, only older. A client that resumes its
+//! **Why a standby's answer is a usable snapshot.** Its head is the end of the log's settled
+//! prefix there (`sql/functions/log_head.sql`): the rows before the first whose transaction is
+//! not below the oldest one its snapshot counts as running. A standby counts as running every
+//! transaction it has not seen end in the WAL, so its horizon is conservative and the cut exact:
+//! what a standby shows is every event up to its head, and none can commit below it later: a
+//! snapshot's `X-Event-Position` from it is as exact a resume point as the primary's, only
+//! older. A client that resumes its
 //! stream from it gets the rest from the stream.
 //!
 //! **Read-your-writes.** A read that must include position P (the caller's

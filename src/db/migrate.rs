@@ -23,7 +23,8 @@ pub const FUNCTIONS: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/funct
 pub const BASELINE: i32 = 26;
 
 /// Session-level advisory lock that serialises migrations across replicas starting together.
-/// (The event log's append lock is `(1953854575, 1)`, see `sql/functions/events_before_insert.sql`.)
+/// (The event log's lock is `(1953854575, 1)` and its draw's `(1953854575, 5)`, see
+/// `sql/functions/events_append.sql`.)
 const MIGRATION_LOCK: (i32, i32) = (1_953_854_575, 0);
 
 /// The digest of [`FUNCTIONS`], recorded in `schema_functions` by the migrating role.

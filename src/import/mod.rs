@@ -5,8 +5,8 @@
 //! and every fault is reported with its line (`people.csv:17: email is not an address`); with
 //! any fault nothing is changed. Otherwise the people go through `provisioning::people::upsert`
 //! and the lessons through `provisioning::lessons::upsert`, as SCIM and the integration API
-//! do, each line in its own transaction (the log's ordering lock is held a line at a time, not
-//! for the whole file); the log names the import as the acting client (`import`). `--dry-run`
+//! do, each line in its own transaction (the locks an append takes are held a line at a time,
+//! not for the whole file); the log names the import as the acting client (`import`). `--dry-run`
 //! reports what would be created, changed or left unchanged, and changes nothing.
 
 mod check;

@@ -1,7 +1,8 @@
 //! Whom a group message's text mentions, resolved before the message is appended.
 //!
-//! Appends wait for each other (the log's ordering lock), so nothing a request controls may
-//! grow the work done inside one: the log's rule only checks, at a bounded cost, the ids this
+//! Appends to one chat wait for each other (its lock, held to commit), and delivery waits for
+//! every append drawn before it, so nothing a request controls may grow the work done inside
+//! one: the log's rule only checks, at a bounded cost, the ids this
 //! resolves (`sql/functions/message_mentions_check.sql`). Here, in the request's own task and
 //! outside any transaction of the log's, a text is resolved against the group's members in one
 //! pass over its characters: each character is looked at for one "@" at most, and a name is
