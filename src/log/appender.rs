@@ -227,9 +227,14 @@ async fn write(pool: Pool, requests: Inbox<Request>, config: AppendConfig) {
             replies.push(reply);
         }
         match append_together(&pool, &events, &keys).await {
-            Ok(stored) => {
+            Ok((stored, notify)) => {
                 for (reply, stored) in replies.into_iter().zip(stored) {
                     let _ = reply.send(Ok(stored));
+                }
+                // The wake-up on the batch's own connection, while the next batch goes on
+                // another: it is no part of the write, and need not hold the writer.
+                if let Some(notify) = notify {
+                    tokio::spawn(notify);
                 }
             }
             // One event, or a database that is not there: retrying each alone cannot help
@@ -256,11 +261,14 @@ async fn write(pool: Pool, requests: Inbox<Request>, config: AppendConfig) {
     }
 }
 
+/// The wake-up an append owes the listeners, to send after its commit.
+type Wake = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
 async fn append_together(
     pool: &Pool,
     events: &[NewEvent],
     keys: &[Option<String>],
-) -> Result<Vec<Option<StoredEvent>>, AppendError> {
+) -> Result<(Vec<Option<StoredEvent>>, Option<Wake>), AppendError> {
     let client = pool.get().await?;
     let statement = client.prepare_cached(store::APPEND_QUIETLY_SQL).await?;
     // One statement, so no BEGIN and COMMIT: its implicit transaction commits when the server
@@ -273,19 +281,24 @@ async fn append_together(
     // Then the wake-up, as a transaction of its own that writes nothing (so it waits for no
     // flush), after the commit. If it is lost (this replica dies first, the connection drops),
     // the events still reach every listener: at the next append's wake-up, or at its probe.
-    if let Some(head) = stored.iter().flatten().map(|e| e.position).max() {
-        let notified = async {
-            let notify = client.prepare_cached(store::NOTIFY_SQL).await?;
-            client.execute(&notify, &[&head.to_string()]).await
-        };
-        if let Err(e) = notified.await {
-            tracing::warn!(error = %e, head, "appended, but the wake-up was not sent");
-        }
-    }
-    Ok(stored)
+    let wake = stored.iter().flatten().map(|e| e.position).max().map(|head| {
+        Box::pin(async move {
+            let notified = async {
+                let notify = client.prepare_cached(store::NOTIFY_SQL).await?;
+                client.execute(&notify, &[&head.to_string()]).await
+            };
+            if let Err(e) = notified.await {
+                tracing::warn!(error = %e, head, "appended, but the wake-up was not sent");
+            }
+        }) as Wake
+    });
+    Ok((stored, wake))
 }
 
 async fn append_alone(pool: &Pool, event: &NewEvent, key: Option<String>) -> Result<Option<StoredEvent>, AppendError> {
-    let mut stored = append_together(pool, std::slice::from_ref(event), &[key]).await?;
+    let (mut stored, wake) = append_together(pool, std::slice::from_ref(event), &[key]).await?;
+    if let Some(wake) = wake {
+        wake.await;
+    }
     Ok(stored.pop().flatten())
 }
