@@ -1,21 +1,49 @@
+DROP FUNCTION IF EXISTS events_append(bigint[], bigint[], text[], jsonb[], text[], boolean);
+
 CREATE OR REPLACE FUNCTION events_append(p_chat_ids bigint[], p_actor_ids bigint[], p_types text[],
-                                         p_payloads jsonb[], p_keys text[], p_notify boolean DEFAULT true)
+                                         p_payloads jsonb[], p_keys text[], p_notify boolean DEFAULT true,
+                                         p_defer boolean DEFAULT false, p_wait bigint[] DEFAULT '{}')
     RETURNS SETOF events
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
 DECLARE
-    n integer := cardinality(p_types);
+    n integer;
     created integer;
+    busy bigint[] := '{}';
+    ords integer[];
     x xid8;
     first_position bigint;
     first_message bigint;
     drawn_at timestamptz;
 BEGIN
-    IF coalesce(n, 0) = 0 THEN
+    IF coalesce(cardinality(p_types), 0) = 0 THEN
         RETURN;
     END IF;
-    created := (SELECT count(*) FROM unnest(p_types) t WHERE t = 'message_created');
+
+    -- 0. Deferring (the writer's batches): a chat another append holds now is left for the
+    -- caller's next batch, all its events (so each chat's keep their order), unless the caller
+    -- waited for it once already (p_wait) or every chat of the batch is busy. Each deferred
+    -- chat is answered as a row of its own, its position NULL, after the rows appended.
+    IF p_defer THEN
+        PERFORM pg_advisory_xact_lock(1953854576, (w.c % 2147483647)::integer)
+        FROM (SELECT DISTINCT c FROM unnest(p_wait) c WHERE c = ANY (p_chat_ids) ORDER BY 1) w;
+        busy := ARRAY(SELECT k.c FROM (SELECT DISTINCT c FROM unnest(p_chat_ids) c
+                                       WHERE c IS NOT NULL AND c <> ALL (p_wait)) k
+                      WHERE NOT pg_try_advisory_xact_lock(1953854576, (k.c % 2147483647)::integer));
+        IF cardinality(busy) > 0 AND NOT EXISTS (
+            SELECT 1 FROM unnest(p_chat_ids) c WHERE c IS NULL OR c <> ALL (busy)) THEN
+            busy := '{}';  -- nothing else to do: wait for them
+        END IF;
+    END IF;
+    ords := ARRAY(SELECT o::integer FROM unnest(p_chat_ids) WITH ORDINALITY u (c, o)
+                  WHERE c IS NULL OR c <> ALL (busy) ORDER BY o);
+    n := cardinality(ords);
+    created := (SELECT count(*) FROM unnest(ords) o WHERE p_types[o] = 'message_created');
+
+    IF n = 0 THEN
+        RETURN;
+    END IF;
 
     -- 1. What the events are about, locked to commit in one global order (chats, then people):
     -- appends to one chat, or about one person, take turns; nothing else waits for anything.
@@ -23,12 +51,13 @@ BEGIN
     -- back (which makes them read-only, or writable again).
     PERFORM pg_advisory_xact_lock(1953854576, (c.id % 2147483647)::integer)
     FROM (SELECT DISTINCT k.id FROM (
-              SELECT unnest(p_chat_ids) AS id
+              SELECT p_chat_ids[o] AS id FROM unnest(ords) o
               UNION ALL
               SELECT d.id FROM chats d
               WHERE d.kind = 'direct' AND d.teacher_id IN (
-                  SELECT (p ->> 'user_id')::bigint FROM unnest(p_types, p_payloads) u (t, p)
-                  WHERE u.t IN ('user_deactivated', 'user_reactivated') AND jsonb_typeof(p -> 'user_id') = 'number')) k
+                  SELECT (p_payloads[o] ->> 'user_id')::bigint FROM unnest(ords) o
+                  WHERE p_types[o] IN ('user_deactivated', 'user_reactivated')
+                    AND jsonb_typeof(p_payloads[o] -> 'user_id') = 'number')) k
           WHERE k.id IS NOT NULL
           ORDER BY 1) c;
     -- The people: exclusively whom a person event is about (suspended, erased, linked,
@@ -36,12 +65,12 @@ BEGIN
     PERFORM CASE WHEN s.exclusive THEN pg_advisory_xact_lock(1953854577, (s.id % 2147483647)::integer)
                  ELSE pg_advisory_xact_lock_shared(1953854577, (s.id % 2147483647)::integer) END
     FROM (SELECT p.id, bool_or(p.exclusive) AS exclusive FROM (
-              SELECT a.actor AS id, false AS exclusive FROM unnest(p_actor_ids) a (actor)
+              SELECT p_actor_ids[o] AS id, false AS exclusive FROM unnest(ords) o
               UNION ALL
-              SELECT (u.p ->> f)::bigint, u.c IS NULL
-              FROM unnest(p_chat_ids, p_payloads) u (c, p)
+              SELECT (p_payloads[o] ->> f)::bigint, p_chat_ids[o] IS NULL
+              FROM unnest(ords) o
               CROSS JOIN unnest(ARRAY['user_id', 'guardian_id', 'student_id', 'teacher_id']) f
-              WHERE jsonb_typeof(u.p -> f) = 'number') p
+              WHERE jsonb_typeof(p_payloads[o] -> f) = 'number') p
           WHERE p.id IS NOT NULL
           GROUP BY p.id ORDER BY p.id) s;
 
@@ -87,24 +116,25 @@ BEGIN
     PERFORM set_config('tutorchat.block', x::text || '/' || first_position || '/' || (first_position + n - 1), true);
     RETURN QUERY
     INSERT INTO events (position, chat_id, actor_id, type, payload, created_at, idempotency_key, xid)
-    SELECT first_position + e.ord - 1, e.chat_id, e.actor_id, e.type,
-           CASE WHEN e.type = 'message_created'
-                THEN e.payload || jsonb_build_object('message_id', first_message + (count(*) FILTER (
-                         WHERE e.type = 'message_created') OVER (ORDER BY e.ord)) - 1)
-                ELSE e.payload END,
-           drawn_at, e.idempotency_key, x
-    FROM unnest(p_chat_ids, p_actor_ids, p_types, p_payloads, p_keys)
-         WITH ORDINALITY AS e (chat_id, actor_id, type, payload, idempotency_key, ord)
-    ORDER BY e.ord
+    SELECT first_position + e.k - 1, p_chat_ids[e.o], p_actor_ids[e.o], p_types[e.o],
+           CASE WHEN p_types[e.o] = 'message_created'
+                THEN p_payloads[e.o] || jsonb_build_object('message_id', first_message + (count(*) FILTER (
+                         WHERE p_types[e.o] = 'message_created') OVER (ORDER BY e.k)) - 1)
+                ELSE p_payloads[e.o] END,
+           drawn_at, p_keys[e.o], x
+    FROM unnest(ords) WITH ORDINALITY AS e (o, k)
+    ORDER BY e.k
     RETURNING *;
     PERFORM set_config('tutorchat.block', '', true);
+    RETURN QUERY SELECT NULL::bigint, c, NULL::bigint, 'deferred'::text, '{}'::jsonb, NULL::timestamptz, NULL::text, NULL::xid8
+                 FROM unnest(busy) c;
     IF p_notify THEN
         PERFORM pg_notify('tutorchat_events', (first_position + n - 1)::text);
     END IF;
 END
 $$;
 
-COMMENT ON FUNCTION events_append(bigint[], bigint[], text[], jsonb[], text[], boolean) IS 'The one way
+COMMENT ON FUNCTION events_append(bigint[], bigint[], text[], jsonb[], text[], boolean, boolean, bigint[]) IS 'The one way
 the application appends: events i of the arrays (chat_ids[i], actor_ids[i], types[i],
 payloads[i], keys[i] its idempotency key or NULL), in order, answering the rows appended (a
 no-op: none). The log''s order without a window every writer waits for:
@@ -120,6 +150,10 @@ no-op: none). The log''s order without a window every writer waits for:
    transaction id (events.xid), and positions follow transaction ids.
 3. the INSERT, whose rows events_before_insert checks against the block (tutorchat.block) and
    numbers no further.
+With p_defer (the writer), a chat another append holds is not waited for: its events are
+left out and the chat answered as a row of its own with a NULL position, for the caller''s next
+batch; p_wait lists the chats the caller deferred once and now waits for (and when every chat
+is busy it waits anyway).
 No NOTIFY unless p_notify: a NOTIFY takes a lock PostgreSQL holds from before commit until
 after the WAL flush, so the writer sends it after commit, as a statement of its own.
 
@@ -129,5 +163,5 @@ read_after and log_head): every row below it has ended, so nothing that commits 
 behind a cursor. An INSERT into events without this function (the lesson trigger, psql) draws
 row by row under the log lock, exclusively, to commit: nobody draws meanwhile.';
 
-REVOKE ALL ON FUNCTION events_append(bigint[], bigint[], text[], jsonb[], text[], boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION events_append(bigint[], bigint[], text[], jsonb[], text[], boolean) TO tutorchat_app;
+REVOKE ALL ON FUNCTION events_append(bigint[], bigint[], text[], jsonb[], text[], boolean, boolean, bigint[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION events_append(bigint[], bigint[], text[], jsonb[], text[], boolean, boolean, bigint[]) TO tutorchat_app;

@@ -208,7 +208,22 @@ impl Appender {
 async fn write(pool: Pool, requests: Inbox<Request>, config: AppendConfig) {
     let mut requests = requests.take().await;
     let mut batch = Vec::with_capacity(config.max_batch);
-    while requests.recv_many(&mut batch, config.max_batch).await > 0 {
+    // The chats of the requests the last batch deferred (another append held them): they lead
+    // the next batch, which waits for those chats rather than defer them again.
+    let mut wait: Vec<i64> = Vec::new();
+    loop {
+        if batch.is_empty() {
+            if requests.recv_many(&mut batch, config.max_batch).await == 0 {
+                return;
+            }
+        } else {
+            while batch.len() < config.max_batch {
+                match requests.try_recv() {
+                    Ok(request) => batch.push(request),
+                    Err(_) => break,
+                }
+            }
+        }
         if !config.linger.is_zero() && batch.len() < config.max_batch {
             let deadline = tokio::time::Instant::now() + config.linger;
             while batch.len() < config.max_batch {
@@ -226,11 +241,21 @@ async fn write(pool: Pool, requests: Inbox<Request>, config: AppendConfig) {
             keys.push(key);
             replies.push(reply);
         }
-        match append_together(&pool, &events, &keys).await {
-            Ok((stored, notify)) => {
-                for (reply, stored) in replies.into_iter().zip(stored) {
-                    let _ = reply.send(Ok(stored));
+        match append_batch(&pool, &events, &keys, &std::mem::take(&mut wait)).await {
+            Ok((outcomes, notify)) => {
+                for (((event, key), reply), outcome) in events.into_iter().zip(keys).zip(replies).zip(outcomes) {
+                    match outcome {
+                        store::Outcome::Stored(stored) => {
+                            let _ = reply.send(Ok(stored));
+                        }
+                        store::Outcome::Deferred => {
+                            wait.extend(event.columns().0);
+                            batch.push((event, key, reply));
+                        }
+                    }
                 }
+                wait.sort_unstable();
+                wait.dedup();
                 // The wake-up on the batch's own connection, while the next batch goes on
                 // another: it is no part of the write, and need not hold the writer.
                 if let Some(notify) = notify {
@@ -264,6 +289,43 @@ async fn write(pool: Pool, requests: Inbox<Request>, config: AppendConfig) {
 /// The wake-up an append owes the listeners, to send after its commit.
 type Wake = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
+/// One batch of the writer, in its own transaction: the events of chats another append holds
+/// now deferred (except those in `wait`), then the wake-up to send.
+async fn append_batch(
+    pool: &Pool,
+    events: &[NewEvent],
+    keys: &[Option<String>],
+    wait: &[i64],
+) -> Result<(Vec<store::Outcome>, Option<Wake>), AppendError> {
+    let client = pool.get().await?;
+    let statement = client.prepare_cached(store::APPEND_DEFERRING_SQL).await?;
+    let outcomes = store::append_deferring(&**client, &statement, events, keys, wait).await?;
+    let head = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            store::Outcome::Stored(Some(e)) => Some(e.position),
+            _ => None,
+        })
+        .max();
+    Ok((outcomes, head.map(|head| wake(client, head))))
+}
+
+/// The wake-up after an append's commit, on its connection: a transaction of its own that
+/// writes nothing (so it waits for no flush). If it is lost (this replica dies first, the
+/// connection drops), the events still reach every listener: at the next append's wake-up, or
+/// at its probe.
+fn wake(client: deadpool_postgres::Object, head: i64) -> Wake {
+    Box::pin(async move {
+        let notified = async {
+            let notify = client.prepare_cached(store::NOTIFY_SQL).await?;
+            client.execute(&notify, &[&head.to_string()]).await
+        };
+        if let Err(e) = notified.await {
+            tracing::warn!(error = %e, head, "appended, but the wake-up was not sent");
+        }
+    })
+}
+
 async fn append_together(
     pool: &Pool,
     events: &[NewEvent],
@@ -278,21 +340,8 @@ async fn append_together(
     // ready for the next query, which is after the commit: a commit that fails is this call's
     // error.
     let stored = store::append_with(&**client, &statement, events, keys).await?;
-    // Then the wake-up, as a transaction of its own that writes nothing (so it waits for no
-    // flush), after the commit. If it is lost (this replica dies first, the connection drops),
-    // the events still reach every listener: at the next append's wake-up, or at its probe.
-    let wake = stored.iter().flatten().map(|e| e.position).max().map(|head| {
-        Box::pin(async move {
-            let notified = async {
-                let notify = client.prepare_cached(store::NOTIFY_SQL).await?;
-                client.execute(&notify, &[&head.to_string()]).await
-            };
-            if let Err(e) = notified.await {
-                tracing::warn!(error = %e, head, "appended, but the wake-up was not sent");
-            }
-        }) as Wake
-    });
-    Ok((stored, wake))
+    let head = stored.iter().flatten().map(|e| e.position).max();
+    Ok((stored, head.map(|head| wake(client, head))))
 }
 
 async fn append_alone(pool: &Pool, event: &NewEvent, key: Option<String>) -> Result<Option<StoredEvent>, AppendError> {

@@ -27,6 +27,12 @@ pub const APPEND_SQL: &str = "SELECT position, chat_id, actor_id, type, payload,
 pub const APPEND_QUIETLY_SQL: &str = "SELECT position, chat_id, actor_id, type, payload, created_at
      FROM events_append($1::bigint[], $2::bigint[], $3::text[], $4::jsonb[], $5::text[], false)";
 
+/// [`APPEND_QUIETLY_SQL`] for the writer's batches: a chat another append holds now is not
+/// waited for but deferred (answered as a row with no position), except those in $6, deferred
+/// once already (see [`append_deferring`]).
+pub const APPEND_DEFERRING_SQL: &str = "SELECT position, chat_id, actor_id, type, payload, created_at
+     FROM events_append($1::bigint[], $2::bigint[], $3::text[], $4::jsonb[], $5::text[], false, true, $6::bigint[])";
+
 /// The wake-up every replica's listener waits for ($1: the highest position appended).
 pub const NOTIFY_SQL: &str = "SELECT pg_notify('tutorchat_events', $1::text)";
 
@@ -53,6 +59,16 @@ pub async fn append_with<S>(
 where
     S: ?Sized + ToStatement + Sync + Send,
 {
+    let (chat_ids, actor_ids, types, payloads) = columns(events);
+    metrics::histogram!(crate::metrics::APPEND_BATCH).record(events.len() as f64);
+    let rows = client.query(statement, &[&chat_ids, &actor_ids, &types, &payloads, &keys]).await?;
+    let stored = rows.iter().map(StoredEvent::from_row).collect::<anyhow::Result<Vec<_>>>()?;
+    answers(events.iter(), stored)
+}
+
+/// The arrays `events_append` takes, of `events`' chat ids, actor ids, types and payloads.
+#[allow(clippy::type_complexity)]
+fn columns(events: &[NewEvent]) -> (Vec<Option<i64>>, Vec<Option<i64>>, Vec<super::EventType>, Vec<serde_json::Value>) {
     let mut chat_ids = Vec::with_capacity(events.len());
     let mut actor_ids = Vec::with_capacity(events.len());
     let mut types = Vec::with_capacity(events.len());
@@ -64,17 +80,64 @@ where
         types.push(kind);
         payloads.push(payload);
     }
-    metrics::histogram!(crate::metrics::APPEND_BATCH).record(events.len() as f64);
-    let rows = client.query(statement, &[&chat_ids, &actor_ids, &types, &payloads, &keys]).await?;
-    let stored = rows.iter().map(StoredEvent::from_row).collect::<anyhow::Result<Vec<_>>>()?;
+    (chat_ids, actor_ids, types, payloads)
+}
 
-    // Rows come back in insertion order, minus the ones the log skipped: match them up.
+/// Each of `events` matched with its stored row: rows come back in insertion order, minus the
+/// ones the log skipped (no-ops, `None`).
+fn answers<'a>(
+    events: impl Iterator<Item = &'a NewEvent>,
+    stored: Vec<StoredEvent>,
+) -> Result<Vec<Option<StoredEvent>>, AppendError> {
     let mut stored = stored.into_iter().peekable();
-    let answers = events.iter().map(|event| stored.next_if(|s| event.is_answered_by(s))).collect();
+    let answers = events.map(|event| stored.next_if(|s| event.is_answered_by(s))).collect();
     if let Some(extra) = stored.next() {
         return Err(AppendError::Other(anyhow::anyhow!("the log returned unexpected event {}", extra.position)));
     }
     Ok(answers)
+}
+
+/// What [`append_deferring`] did with an event. (Unboxed: each is made once and moved into the
+/// request's answer as it is.)
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum Outcome {
+    /// Appended (`None`: a no-op, nothing to record).
+    Stored(Option<StoredEvent>),
+    /// Its chat was busy with another append: left for the next batch, as every event of that
+    /// chat in this one.
+    Deferred,
+}
+
+/// [`append_with`] for the writer, with [`APPEND_DEFERRING_SQL`] prepared: the events of a chat
+/// another append holds now are deferred rather than waited for, unless their chat is in
+/// `wait` (deferred once already) or every chat is busy. Its own transaction: nothing notified.
+pub async fn append_deferring(
+    client: &impl GenericClient,
+    statement: &tokio_postgres::Statement,
+    events: &[NewEvent],
+    keys: &[Option<String>],
+    wait: &[i64],
+) -> Result<Vec<Outcome>, AppendError> {
+    let (chat_ids, actor_ids, types, payloads) = columns(events);
+    metrics::histogram!(crate::metrics::APPEND_BATCH).record(events.len() as f64);
+    let rows = client.query(statement, &[&chat_ids, &actor_ids, &types, &payloads, &keys, &wait]).await?;
+    let (mut busy, mut stored) = (std::collections::HashSet::new(), Vec::with_capacity(rows.len()));
+    for row in &rows {
+        match row.try_get::<_, Option<i64>>("position").map_err(anyhow::Error::from)? {
+            Some(_) => stored.push(StoredEvent::from_row(row)?),
+            None => {
+                busy.insert(row.try_get::<_, i64>("chat_id").map_err(anyhow::Error::from)?);
+            }
+        }
+    }
+    let deferred = |i: usize| chat_ids[i].is_some_and(|chat| busy.contains(&chat));
+    let appended = events.iter().enumerate().filter(|&(i, _)| !deferred(i)).map(|(_, e)| e);
+    let mut answers = answers(appended, stored)?.into_iter();
+    let outcomes = (0..events.len())
+        .map(|i| if deferred(i) { Outcome::Deferred } else { Outcome::Stored(answers.next().flatten()) })
+        .collect();
+    Ok(outcomes)
 }
 
 /// The event `actor` appended with idempotency key `key`, if any: what a retried request

@@ -109,3 +109,54 @@ async fn a_bad_event_in_a_batch_does_not_fail_the_others() {
     let stored: i64 = app.sql.query_one("SELECT count(*) FROM messages", &[]).await.expect("count").get(0);
     assert_eq!(stored, 3);
 }
+
+/// The writer does not wait for a chat another append holds: that chat's sends are left for the
+/// next batch (and then waited for), the others in the same batch go through at once.
+#[tokio::test]
+async fn a_batch_leaves_a_chat_another_append_holds_for_later_and_the_rest_goes_through() {
+    let app = TestApp::spawn_with(|c| c.append.linger = Duration::from_millis(300)).await;
+    let teacher = app.user("teacher", "T").await;
+    let (anna, boris) = (app.user("student", "Anna").await, app.user("student", "Boris").await);
+    let (held, free) = (app.chat(&teacher, &anna).await, app.chat(&teacher, &boris).await);
+
+    // Another append holds the chat until it commits.
+    let mut holder = crate::helpers::connect(&app.database).await;
+    let tx = holder.transaction().await.expect("begin");
+    let first = NewEvent::MessageCreated {
+        chat_id: held,
+        sender_id: anna.id,
+        content: "held".into(),
+        reply_to: None,
+        attachment_ids: vec![],
+        mentions: Vec::new(),
+    };
+    tutorchat::log::append(&tx, &[first]).await.expect("the holder appends");
+
+    let app = &app;
+    let (to_held, to_free) = tokio::join!(
+        async {
+            tokio::time::timeout(Duration::from_secs(20), app.post_message(&teacher, held, "to the held chat")).await
+        },
+        async {
+            tokio::time::sleep(Duration::from_millis(50)).await; // the same batch (linger)
+            let answered =
+                tokio::time::timeout(Duration::from_secs(5), app.post_message(&boris, free, "to the free chat")).await;
+            // Only now does the holder let go.
+            tx.commit().await.expect("the holder commits");
+            answered
+        }
+    );
+    assert_eq!(to_free.expect("the free chat's send waits for no other chat").status(), 201);
+    assert_eq!(to_held.expect("the held chat's send goes through once it is free").status(), 201);
+    let contents: Vec<String> = app
+        .sql
+        .query("SELECT content FROM messages WHERE chat_id = $1 ORDER BY position", &[&held])
+        .await
+        .expect("messages")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(contents, ["held", "to the held chat"]);
+    let differences = app.sql.query("SELECT * FROM audit_replay()", &[]).await.expect("replay");
+    assert!(differences.is_empty());
+}
