@@ -48,9 +48,11 @@ fn table(md: &mut String, s1: &S1) {
     let _ = writeln!(
         md,
         "## {HEADING}\n\n{} replicas, 256 chats, closed-loop senders spread over both replicas, {:.0} s per run. \
-         The database ceilings are pgbench with 16 clients, running the same INSERT into `events` (same triggers: ordering lock, \
-         validation, projections, NOTIFY), and a plain INSERT of the same rows into a table with `events`' columns and indexes and \
-         none of its triggers, plus one NOTIFY per transaction (the issue's \"plain batched ceiling\"). The generator's own ceiling (closed loop against a route that does no work): {:.0} requests/s.\n\n\
+         The database ceilings are pgbench with 16 clients, appending as the product does (`events_append`: the chats' locks, \
+         the draw, validation, projections; then a NOTIFY after the commit), and a plain INSERT of the same rows into a table with \
+         `events`' columns and indexes and none of its triggers, then one NOTIFY after the commit (the issue's \"plain batched \
+         ceiling\"); a build from before `events_append` (a `--compare` reference) runs its own INSERT, the NOTIFY inside the \
+         transaction, and the plain ceiling likewise. The generator's own ceiling (closed loop against a route that does no work): {:.0} requests/s.\n\n\
          ![S1](bench/s1-throughput.svg)\n\n| mode | senders | messages/s | POST p50 | POST p99 | errors | I/O stalled |\n|---|---|---|---|---|---|---|",
         s1.replicas, s1.seconds_per_run, s1.generator_ceiling
     );
