@@ -100,7 +100,11 @@ impl Page {
         }
         rows.truncate(limit as usize);
         let last = rows.last()?;
-        let head = head.min(self.cursor.head);
+        // The first page's head, and at least the activity of each chat it ranked: a first page
+        // ranks chats by the activity its snapshot sees, which may be past the log head (the end
+        // of the settled prefix) while an append below it is still settling.
+        let ranked = rows.first().map_or(0, |r| r.get::<_, i64>("active"));
+        let head = head.min(self.cursor.head).max(ranked);
         Some(Cursor { head, active: last.get("active"), id: last.get("id") }.to_string())
     }
 }

@@ -114,17 +114,23 @@ pub async fn last_position(client: &Client) -> i64 {
     client.query_one("SELECT coalesce(max(position), 0) FROM events", &[]).await.expect("last position").get(0)
 }
 
-/// The settled events after `cursor` (up to `limit`), as a reader that cannot wait for a
-/// wake-up reads them: again, a few milliseconds later, while a read comes back empty but cut
-/// (rows after the cursor still settling: any transaction of the cluster older than them, such
-/// as another test's, holds them back), for up to 10 s.
+/// Every event committed after `cursor` so far (up to `limit`), read as a reader that cannot
+/// wait for a wake-up reads them: again, a few milliseconds later, while a read comes back cut
+/// (rows after it still settling: any transaction of the cluster older than them, such as
+/// another test's, holds them back), for up to 10 s.
 pub async fn settled_after(client: &Client, cursor: i64, limit: i64) -> Vec<tutorchat::log::StoredEvent> {
     use tutorchat::log::store;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let (mut cursor, mut events) = (cursor, Vec::new());
     loop {
-        let read = store::read_after_with(client, store::READ_AFTER_SQL, cursor, limit).await.expect("read the log");
-        if !read.events.is_empty() || !read.cut || std::time::Instant::now() > deadline {
-            return read.events;
+        let room = limit - events.len() as i64;
+        let read = store::read_after_with(client, store::READ_AFTER_SQL, cursor, room).await.expect("read the log");
+        if let Some(last) = read.events.last() {
+            cursor = last.position;
+        }
+        events.extend(read.events);
+        if !read.cut || events.len() as i64 >= limit || std::time::Instant::now() > deadline {
+            return events;
         }
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }

@@ -186,3 +186,40 @@ async fn concurrent_appends_of_every_kind_reach_a_reader_once_in_order_and_repla
     assert!(differences.is_empty(), "{} differences", differences.len());
     assert_eq!(settled_after(&app.sql, start, 1000).await.len(), logged.len());
 }
+
+/// A chat list read while an append below its chats' activity is still settling (the log head
+/// short of it) pages on: its cursor covers what the first page ranked, never one this API
+/// would refuse (422).
+#[tokio::test]
+async fn a_chat_list_read_while_the_log_settles_pages_on_with_the_cursor_it_gave() {
+    let app = TestApp::spawn().await;
+    let teacher = app.user("teacher", "T").await;
+    let mut chats = Vec::new();
+    for i in 0..3 {
+        let student = app.user("student", &format!("S{i}")).await;
+        chats.push(app.chat(&teacher, &student).await);
+    }
+    // An open transaction older than the sends: they are visible, and the head stops short.
+    let mut holder = connect(&app.database).await;
+    let open = holder.transaction().await.expect("begin");
+    open.execute("UPDATE users SET name = name WHERE id = $1", &[&teacher.id]).await.expect("a write");
+    for &chat in &chats {
+        app.send(&teacher, chat, "hello").await;
+    }
+    let (status, first) =
+        crate::helpers::status_and_json(app.get("/api/chats?limit=2", &teacher).send().await.expect("GET")).await;
+    assert_eq!(status, 200);
+    let cursor = first["next_cursor"].as_str().expect("a next page").to_owned();
+    let (status, second) = crate::helpers::status_and_json(
+        app.get(&format!("/api/chats?limit=2&cursor={cursor}"), &teacher).send().await.expect("GET"),
+    )
+    .await;
+    assert_eq!(status, 200, "{second}");
+    let ids = |page: &serde_json::Value| {
+        page["chats"].as_array().expect("chats").iter().map(|c| c["id"].as_i64().expect("id")).collect::<Vec<_>>()
+    };
+    let mut seen = [ids(&first), ids(&second)].concat();
+    seen.sort_unstable();
+    assert_eq!(seen, chats, "each chat once");
+    open.commit().await.expect("end");
+}
