@@ -14,6 +14,7 @@ mod columns;
 mod departures;
 pub mod mentions;
 pub mod people;
+mod replay;
 mod request;
 pub mod store;
 mod stored;

@@ -33,8 +33,8 @@ fn authorization_is_decided_only_in_src_access() {
         }
         // The read rule's windows (`Readable`), but for the two statements that apply the same
         // windows set-based, inside one statement, for speed: the replay's read of the log
-        // (src/log/store.rs) and search's (src/api/search/sql.rs).
-        let windowed = ["src/api/search/sql.rs", "src/log/store.rs"];
+        // (src/log/replay.rs) and search's (src/api/search/sql.rs).
+        let windowed = ["src/api/search/sql.rs", "src/log/replay.rs"];
         if code.contains("FROM chat_memberships") && !windowed.contains(&path_text.as_str()) {
             found.push(format!("{path_text}: reads membership windows itself"));
         }
