@@ -122,14 +122,7 @@ async fn a_batch_leaves_a_chat_another_append_holds_for_later_and_the_rest_goes_
     // Another append holds the chat until it commits.
     let mut holder = crate::helpers::connect(&app.database).await;
     let tx = holder.transaction().await.expect("begin");
-    let first = NewEvent::MessageCreated {
-        chat_id: held,
-        sender_id: anna.id,
-        content: "held".into(),
-        reply_to: None,
-        attachment_ids: vec![],
-        mentions: Vec::new(),
-    };
+    let first = crate::helpers::plain_message(held, anna.id, "held");
     tutorchat::log::append(&tx, &[first]).await.expect("the holder appends");
 
     let app = &app;

@@ -7,18 +7,7 @@ use std::time::Duration;
 use tokio_postgres::Client;
 use tutorchat::log::{self as events, NewEvent};
 
-use crate::helpers::{TestApp, connect, settled_after};
-
-fn message(chat_id: i64, sender_id: i64, content: &str) -> NewEvent {
-    NewEvent::MessageCreated {
-        chat_id,
-        sender_id,
-        content: content.into(),
-        reply_to: None,
-        attachment_ids: vec![],
-        mentions: Vec::new(),
-    }
-}
+use crate::helpers::{TestApp, connect, plain_message, settled_after};
 
 /// The one event `events` appended.
 async fn append_one(client: &impl tokio_postgres::GenericClient, event: NewEvent) -> events::StoredEvent {
@@ -62,10 +51,10 @@ async fn appends_to_two_chats_commit_out_of_order_and_a_reader_still_gets_both_i
 
     let mut c1 = connect(&app.database).await;
     let t1 = c1.transaction().await.expect("begin T1");
-    let e1 = append_one(&t1, message(first, anna.id, "T1")).await;
+    let e1 = append_one(&t1, plain_message(first, anna.id, "T1")).await;
     let mut c2 = connect(&app.database).await;
     let t2 = c2.transaction().await.expect("begin T2");
-    let e2 = tokio::time::timeout(Duration::from_secs(10), append_one(&t2, message(second, boris.id, "T2")))
+    let e2 = tokio::time::timeout(Duration::from_secs(10), append_one(&t2, plain_message(second, boris.id, "T2")))
         .await
         .expect("T2 waits for nothing");
     t2.commit().await.expect("T2 commits");
@@ -86,12 +75,12 @@ async fn appends_to_one_chat_take_turns_and_their_positions_ids_and_commits_agre
     let chat = app.chat(&teacher, &student).await;
     let mut c1 = connect(&app.database).await;
     let t1 = c1.transaction().await.expect("begin T1");
-    let e1 = append_one(&t1, message(chat, student.id, "first")).await;
+    let e1 = append_one(&t1, plain_message(chat, student.id, "first")).await;
     let database = app.database.clone();
     let teacher_id = teacher.id;
     let t2 = tokio::spawn(async move {
         let client = connect(&database).await;
-        append_one(&client, message(chat, teacher_id, "second")).await
+        append_one(&client, plain_message(chat, teacher_id, "second")).await
     });
     until_waiting(&app.sql, 1953854576, Some(chat)).await;
     t1.commit().await.expect("T1 commits");
@@ -131,11 +120,11 @@ async fn an_append_from_a_transaction_that_wrote_first_never_lets_a_reader_skip_
     n.query_one("SELECT pg_current_xact_id()", &[]).await.expect("N's id");
     let mut cf = connect(&app.database).await;
     let tf = cf.transaction().await.expect("begin Tf");
-    let fresh = append_one(&tf, message(fresh_chat, boris.id, "fresh")).await;
+    let fresh = append_one(&tf, plain_message(fresh_chat, boris.id, "fresh")).await;
 
     // Te's append waits for Tf (the drain), and draws once Tf has committed.
     let drained = tokio::spawn(async move {
-        let early = append_one(&te, message(early_chat, anna.id, "early")).await;
+        let early = append_one(&te, plain_message(early_chat, anna.id, "early")).await;
         te.batch_execute("COMMIT").await.expect("Te commits");
         early
     });
@@ -174,7 +163,7 @@ async fn an_append_cancelled_or_killed_inside_the_draw_leaves_it_free_for_the_ne
     let (held, other) = (app.chat(&teacher, &anna).await, app.chat(&teacher, &boris).await);
     let mut c1 = connect(&app.database).await;
     let in_flight = c1.transaction().await.expect("begin");
-    append_one(&in_flight, message(held, anna.id, "in flight")).await;
+    append_one(&in_flight, plain_message(held, anna.id, "in flight")).await;
 
     for ending in ["statement_timeout", "pg_terminate_backend"] {
         let drainer = connect(&app.database).await;
@@ -185,7 +174,7 @@ async fn an_append_cancelled_or_killed_inside_the_draw_leaves_it_free_for_the_ne
         let (chat, sender) = (other, boris.clone());
         let draining = tokio::spawn(async move {
             drainer.batch_execute("BEGIN; SELECT pg_current_xact_id()").await.expect("an id first");
-            events::append(&drainer, &[message(chat, sender.id, "drains")]).await
+            events::append(&drainer, &[plain_message(chat, sender.id, "drains")]).await
         });
         until_waiting(&app.sql, 1953854575, Some(1)).await;
         if ending == "pg_terminate_backend" {
@@ -196,7 +185,7 @@ async fn an_append_cancelled_or_killed_inside_the_draw_leaves_it_free_for_the_ne
 
         // The next append draws at once, the first still in flight.
         let next = connect(&app.database).await;
-        tokio::time::timeout(Duration::from_secs(5), append_one(&next, message(other, boris.id, ending)))
+        tokio::time::timeout(Duration::from_secs(5), append_one(&next, plain_message(other, boris.id, ending)))
             .await
             .unwrap_or_else(|_| panic!("after {ending}, the draw's mutex is still held"));
     }
@@ -230,10 +219,10 @@ async fn a_drain_meeting_a_transaction_that_appends_twice_is_broken_and_nothing_
     let mut c1 = connect(&database).await;
     let twice = tokio::spawn(async move {
         let t = c1.transaction().await.expect("begin");
-        append_one(&t, message(twice_chat, anna, "once")).await;
+        append_one(&t, plain_message(twice_chat, anna, "once")).await;
         // Stay in flight until the drain waits for us.
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let second = events::append(&t, &[message(twice_chat, anna, "twice")]).await;
+        let second = events::append(&t, &[plain_message(twice_chat, anna, "twice")]).await;
         match second {
             Ok(_) => t.commit().await.map(|_| true).map_err(|e| format!("{e:?}")),
             Err(e) => Err(format!("{e:?}")),
@@ -243,7 +232,7 @@ async fn a_drain_meeting_a_transaction_that_appends_twice_is_broken_and_nothing_
     let drained = tokio::spawn(async move {
         drain.batch_execute("BEGIN; SELECT pg_current_xact_id()").await.expect("an id first");
         tokio::time::sleep(Duration::from_millis(100)).await;
-        match events::append(&drain, &[message(drain_chat, boris, "drained")]).await {
+        match events::append(&drain, &[plain_message(drain_chat, boris, "drained")]).await {
             Ok(_) => drain.batch_execute("COMMIT").await.map(|_| true).map_err(|e| format!("{e:?}")),
             Err(e) => Err(format!("{e:?}")),
         }
@@ -294,7 +283,7 @@ async fn batches_of_the_writers_size_to_distinct_chats_from_several_connections_
         .collect();
     assert_eq!(chats.len() as i64, CONNECTIONS * BATCH);
     let appends = chats.chunks(BATCH as usize).map(|chunk| {
-        let batch: Vec<NewEvent> = chunk.iter().map(|&(chat, student)| message(chat, student, "hello")).collect();
+        let batch: Vec<NewEvent> = chunk.iter().map(|&(chat, student)| plain_message(chat, student, "hello")).collect();
         let database = app.database.clone();
         tokio::spawn(async move {
             let mut client = connect(&database).await;

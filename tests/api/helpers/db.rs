@@ -108,6 +108,18 @@ pub async fn fresh_database() -> TestDatabase {
     TestDatabase { config, name }
 }
 
+/// A plain message (no reply, attachment or mention) for appending to the log directly.
+pub fn plain_message(chat_id: i64, sender_id: i64, content: &str) -> tutorchat::log::NewEvent {
+    tutorchat::log::NewEvent::MessageCreated {
+        chat_id,
+        sender_id,
+        content: content.into(),
+        reply_to: None,
+        attachment_ids: vec![],
+        mentions: Vec::new(),
+    }
+}
+
 /// The position of the last event committed so far (what a client that saw everything has
 /// seen): not the log head, which stops short of events still settling.
 pub async fn last_position(client: &Client) -> i64 {

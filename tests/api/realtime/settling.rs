@@ -5,19 +5,15 @@
 
 use std::time::Duration;
 
-use tutorchat::log::{self as events, NewEvent, store};
+use tutorchat::log::{self as events, store};
 
-use crate::helpers::{TestApp, connect, last_position, settled_after};
+use crate::helpers::{TestApp, connect, last_position, plain_message, settled_after};
 
-fn message(chat_id: i64, sender_id: i64, content: &str) -> NewEvent {
-    NewEvent::MessageCreated {
-        chat_id,
-        sender_id,
-        content: content.into(),
-        reply_to: None,
-        attachment_ids: vec![],
-        mentions: Vec::new(),
-    }
+/// Appends a message as the writer does, and never sends its NOTIFY.
+async fn append_unannounced(app: &TestApp, chat: i64, sender: i64) -> tutorchat::log::StoredEvent {
+    let event = plain_message(chat, sender, "unannounced");
+    let stored = store::append_with(&app.sql, store::APPEND_QUIETLY_SQL, &[event], &[None]).await.expect("append");
+    stored.into_iter().next().flatten().expect("stored")
 }
 
 /// An open transaction that holds a transaction id (here a psql-like session that wrote
@@ -53,13 +49,7 @@ async fn events_whose_wake_up_was_never_sent_reach_the_streams_with_the_next_one
     let chat = app.chat(&teacher, &student).await;
     let mut stream = app.stream(&student, None).await;
 
-    // Appended as the writer does, and the NOTIFY never sent.
-    let quiet =
-        store::append_with(&app.sql, store::APPEND_QUIETLY_SQL, &[message(chat, teacher.id, "unannounced")], &[None])
-            .await
-            .expect("append")[0]
-            .clone()
-            .expect("stored");
+    let quiet = append_unannounced(&app, chat, teacher.id).await;
     let announced = app.send(&teacher, chat, "announced").await;
     let [first, second] = <[_; 2]>::try_from(stream.events(2).await).expect("two events");
     assert_eq!(first.id.as_deref(), Some(quiet.position.to_string().as_str()));
@@ -70,12 +60,7 @@ async fn events_whose_wake_up_was_never_sent_reach_the_streams_with_the_next_one
     let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
     let chat = app.chat(&teacher, &student).await;
     let mut stream = app.stream(&student, None).await;
-    let quiet =
-        store::append_with(&app.sql, store::APPEND_QUIETLY_SQL, &[message(chat, teacher.id, "unannounced")], &[None])
-            .await
-            .expect("append")[0]
-            .clone()
-            .expect("stored");
+    let quiet = append_unannounced(&app, chat, teacher.id).await;
     let event = stream.event().await;
     assert_eq!(event.id.as_deref(), Some(quiet.position.to_string().as_str()));
 }
@@ -130,17 +115,20 @@ async fn concurrent_appends_of_every_kind_reach_a_reader_once_in_order_and_repla
                 match k % 3 {
                     0 => {
                         let tx = client.transaction().await.expect("begin");
-                        events::append(&tx, &[message(chat, student_id, "own")]).await.expect("append");
+                        events::append(&tx, &[plain_message(chat, student_id, "own")]).await.expect("append");
                         tx.commit().await.expect("commit");
                     }
                     1 => {
                         let tx = client.transaction().await.expect("begin");
                         tx.query_one("SELECT pg_current_xact_id()", &[]).await.expect("an id first");
-                        events::append(&tx, &[message(chat, teacher_id, "drained")]).await.expect("append");
+                        events::append(&tx, &[plain_message(chat, teacher_id, "drained")]).await.expect("append");
                         tx.commit().await.expect("commit");
                     }
                     _ => {
-                        let batch = [message(chat, student_id, "two chats"), message(other, other_student, "at once")];
+                        let batch = [
+                            plain_message(chat, student_id, "two chats"),
+                            plain_message(other, other_student, "at once"),
+                        ];
                         events::append(&client, &batch).await.expect("append");
                     }
                 }

@@ -3,20 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use tutorchat::log::{self as events, NewEvent};
+use tutorchat::log as events;
 
-use crate::helpers::connect;
-
-fn message(chat_id: i64, sender_id: i64, content: &str) -> NewEvent {
-    NewEvent::MessageCreated {
-        chat_id,
-        sender_id,
-        content: content.into(),
-        reply_to: None,
-        attachment_ids: vec![],
-        mentions: Vec::new(),
-    }
-}
+use crate::helpers::{connect, plain_message};
 
 #[tokio::test]
 async fn a_standbys_head_never_passes_an_append_still_open_on_the_primary() {
@@ -27,10 +16,10 @@ async fn a_standbys_head_never_passes_an_append_still_open_on_the_primary() {
 
     let mut c1 = connect(&setup.app.database).await;
     let t1 = c1.transaction().await.expect("begin T1");
-    let open = events::append(&t1, &[message(setup.chat, setup.student.id, "open")]).await.expect("T1")[0]
+    let open = events::append(&t1, &[plain_message(setup.chat, setup.student.id, "open")]).await.expect("T1")[0]
         .clone()
         .expect("stored");
-    let done = events::append(&setup.app.sql, &[message(second, other.id, "committed")]).await.expect("T2")[0]
+    let done = events::append(&setup.app.sql, &[plain_message(second, other.id, "committed")]).await.expect("T2")[0]
         .clone()
         .expect("stored");
     assert!(open.position < done.position);
