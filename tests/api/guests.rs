@@ -21,7 +21,7 @@ async fn a_guest_sees_nobodys_presence_while_the_teacher_sees_theirs() {
         "the guest's chat_created shows no presence of the teacher"
     );
     let question = guest_stream.event().await;
-    assert_eq!(question.event, "new_message", "their question");
+    assert_eq!(question.event, "message_sent", "their own question, on their own stream");
 
     // The teacher comes online (a stream opens): the guest's stream gets no presence signal,
     // only the teacher's message after it.
