@@ -127,7 +127,8 @@ pub struct Presence {
 /// The caller's conversations (a participant's chats, every chat for an admin, a guardian's
 /// children's), by id, `limit` (default 20) after `offset`: pages are disjoint and complete.
 #[utoipa::path(get, path = "/api/v1/chat/conversations", operation_id = "v1_conversations", tag = "v1", params(Paging),
-    responses((status = 200, body = Conversations), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Conversations), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn conversations(
     State(state): State<AppState>,
@@ -150,7 +151,8 @@ pub async fn conversations(
 #[utoipa::path(get, path = "/api/v1/chat/conversations/{id}/messages", operation_id = "v1_messages", tag = "v1",
     params(("id" = String, Path, description = "the conversation's id"), Paging),
     responses((status = 200, body = Messages), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody, description = "no such conversation, or not the caller's")))]
+              (status = 403, body = ErrorBody, description = "no such conversation, or not the caller's"),
+              (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
 pub async fn messages(
     State(state): State<AppState>,
@@ -184,9 +186,12 @@ pub async fn messages(
 /// not blank>"}`: 400.
 #[utoipa::path(post, path = "/api/v1/chat/direct/{user_id}/send", operation_id = "v1_send_direct", tag = "v1",
     params(("user_id" = String, Path, description = "the other person's id")), request_body = SendBody,
-    responses((status = 201, body = Sent), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    responses((status = 201, body = Sent),
+              (status = 202, body = crate::safeguarding::quiet::HeldMessage, description = "quiet hours (QUIET_HOURS): a teacher's message held until `deliver_at`, as the core holds it"),
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody, description = "an admin or a guardian (read-only)"),
-              (status = 404, body = ErrorBody, description = "no lesson chat between the two")))]
+              (status = 404, body = ErrorBody, description = "no lesson chat between the two"),
+              (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = writer.0.id, to = to))]
 pub async fn send_direct(
     State(state): State<AppState>,
@@ -214,7 +219,8 @@ pub async fn send_direct(
 #[utoipa::path(post, path = "/api/v1/chat/conversations/{id}/read", operation_id = "v1_read", tag = "v1",
     params(("id" = String, Path, description = "the conversation's id")),
     responses((status = 204, description = "read"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody, description = "no such conversation, or not the caller's; an admin")))]
+              (status = 403, body = ErrorBody, description = "no such conversation, or not the caller's; an admin"),
+              (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = writer.0.id, chat_id = chat_id))]
 pub async fn read(
     State(state): State<AppState>,
