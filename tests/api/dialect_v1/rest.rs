@@ -152,6 +152,17 @@ async fn read_zeroes_the_unread_count_and_presence_speaks_epoch_seconds() {
     assert_eq!(post(&w.b, &w.student, &read, None).await, (204, Value::Null));
     assert_eq!(w.a.unread(&w.student, w.chat).await, 0);
     assert_eq!(post(&w.b, &w.outsider, &read, None).await.0, 403);
+    // Suspended, a person still marks chats read, as with the core's route.
+    let suspend = w.a.http.post(w.a.url(&format!("/api/admin/users/{}/suspend", w.student.id)));
+    assert_eq!(
+        suspend.bearer_auth(&w.admin.token).json(&json!({ "reason": "x" })).send().await.expect("POST").status(),
+        204
+    );
+    w.a.send(&w.teacher, w.chat, "три").await;
+    assert_eq!(post(&w.b, &w.student, &read, None).await, (204, Value::Null));
+    assert_eq!(w.a.unread(&w.student, w.chat).await, 0);
+    let direct = format!("/api/v1/chat/direct/{}/send", w.teacher.id);
+    assert_eq!(post(&w.b, &w.student, &direct, Some(r#"{"body":"hi"}"#)).await.0, 403, "but writes nothing");
 
     let presence = format!("/api/v1/chat/presence/{}", w.student.id);
     let never = json!({ "user_id": w.student.id.to_string(), "online": false, "last_seen": null });

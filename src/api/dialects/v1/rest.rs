@@ -20,12 +20,14 @@ use crate::wire::HistoryMessage;
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {
+    // The read marker is open to suspended people, as the core's is (`crate::access`).
+    let read = crate::access::for_suspended(Router::new().route("/api/v1/chat/conversations/{id}/read", post(read)));
     Router::new()
         .route("/api/v1/chat/conversations", get(conversations))
         .route("/api/v1/chat/conversations/{id}/messages", get(messages))
         .route("/api/v1/chat/direct/{user_id}/send", post(send_direct))
-        .route("/api/v1/chat/conversations/{id}/read", post(read))
         .route("/api/v1/chat/presence/{user_id}", get(presence))
+        .merge(read)
 }
 
 /// The most a page holds; a larger `limit` is honoured up to it.
