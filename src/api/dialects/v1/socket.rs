@@ -72,10 +72,12 @@ impl Socket {
         let mut pings = tokio::time::interval_at(Instant::now() + beat, beat);
         let shutdown = self.state.shutdown.clone();
         let close = |code, reason: &'static str| Message::Close(Some(CloseFrame { code, reason: reason.into() }));
+        let expiry = tokio::time::sleep_until(expires);
+        tokio::pin!(expiry);
         let last = loop {
             let out = tokio::select! {
                 _ = shutdown.cancelled() => break close(close_code::AWAY, "the server is shutting down"),
-                _ = tokio::time::sleep_until(expires) => break close(close_code::POLICY, "the token has expired"),
+                _ = &mut expiry => break close(close_code::POLICY, "the token has expired"),
                 _ = pings.tick() => Message::Ping(Default::default()),
                 frame = self.subscription.frames.next() => match frame {
                     Some(frame) => match frames::outgoing(&frame.bytes) {
