@@ -222,6 +222,7 @@ pub fn document() -> Value {
         form.insert("additionalProperties".into(), json!(false));
     }
     super::reactions::in_document(&mut document);
+    super::dialects::v1::in_document(&mut document);
     document
 }
 

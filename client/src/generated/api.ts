@@ -2026,19 +2026,6 @@ export interface components {
             /** @description Whether they have an event stream open on any replica. */
             online: boolean;
         };
-        Conversation: {
-            /** Format: date-time */
-            created_at: string;
-            id: string;
-            /**
-             * Format: date-time
-             * @description Its last activity.
-             */
-            updated_at: string;
-        };
-        Conversations: {
-            conversations: components["schemas"]["Conversation"][];
-        };
         /** @description A declining admin's note to the guardian (optional, at most 1000 characters). */
         Decline: {
             note?: string | null;
@@ -2380,14 +2367,6 @@ export interface components {
             /** @description Their name now. */
             name: string;
         };
-        Message: {
-            body: string;
-            conversation_id: string;
-            /** Format: date-time */
-            created_at: string;
-            id: string;
-            sender_id: string;
-        };
         MessageBody: {
             attachments: components["schemas"]["Attachment"][];
             /** @description The text: for `message_edited`, the new one. */
@@ -2445,10 +2424,6 @@ export interface components {
          * @enum {string}
          */
         MessageType: "text" | "file" | "image";
-        Messages: {
-            /** @description Oldest first. */
-            messages: components["schemas"]["Message"][];
-        };
         /** @description The data of `messages_purged`: these messages' content is gone for good. */
         MessagesPurgedEvent: {
             /** Format: int64 */
@@ -2611,16 +2586,6 @@ export interface components {
         /** @description A chat's pinned messages, newest pin first. */
         Pins: {
             pins: components["schemas"]["Pin"][];
-        };
-        Presence: {
-            /**
-             * Format: int64
-             * @description When their last connection closed, in epoch seconds; null while online and for someone
-             *     never connected.
-             */
-            last_seen: number | null;
-            online: boolean;
-            user_id: string;
         };
         /** @description The data of SSE `presence`, and the answer of `GET /api/presence/{user_id}`. */
         PresenceEvent: {
@@ -2905,10 +2870,6 @@ export interface components {
             /** @description Best first (or newest first, for `order=recent`). */
             results: components["schemas"]["SearchResult"][];
         };
-        SendBody: {
-            /** @description 1–10,000 characters, not blank. */
-            body: string;
-        };
         SendMessage: {
             /**
              * @description Up to 10 of the sender's uploads to this chat (`POST /api/chats/{id}/attachments`) that
@@ -2931,9 +2892,6 @@ export interface components {
              *     and a reply only (no attachments); not for guests.
              */
             send_at?: string | null;
-        };
-        Sent: {
-            message: components["schemas"]["Message"];
         };
         /** @description A message as `POST /api/messages` answers it: a history item plus its chat. */
         SentMessage: components["schemas"]["HistoryMessage"] & {
@@ -3078,6 +3036,52 @@ export interface components {
             until: string | null;
             /** Format: int64 */
             user_id: number;
+        };
+        V1Conversation: {
+            /** Format: date-time */
+            created_at: string;
+            id: string;
+            /**
+             * Format: date-time
+             * @description Its last activity.
+             */
+            updated_at: string;
+        };
+        V1Conversations: {
+            conversations: components["schemas"]["V1Conversation"][];
+        };
+        /** @description This contract's error: `{"error": "…"}` (`V1ErrorBody` in the document, beside the core's). */
+        V1ErrorBody: {
+            error: string;
+        };
+        V1Message: {
+            body: string;
+            conversation_id: string;
+            /** Format: date-time */
+            created_at: string;
+            id: string;
+            sender_id: string;
+        };
+        V1Messages: {
+            /** @description Oldest first. */
+            messages: components["schemas"]["V1Message"][];
+        };
+        V1Presence: {
+            /**
+             * Format: int64
+             * @description When their last connection closed, in epoch seconds; null while online and for someone
+             *     never connected.
+             */
+            last_seen: number | null;
+            online: boolean;
+            user_id: string;
+        };
+        V1SendBody: {
+            /** @description 1–10,000 characters, not blank. */
+            body: string;
+        };
+        V1Sent: {
+            message: components["schemas"]["V1Message"];
         };
         VapidPublicKey: {
             /**
@@ -10656,7 +10660,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Conversations"];
+                    "application/json": components["schemas"]["V1Conversations"];
                 };
             };
             /** @description bad request */
@@ -10665,7 +10669,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description unauthorized */
@@ -10674,7 +10678,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description too many requests */
@@ -10683,7 +10687,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
@@ -10692,7 +10696,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description the database cannot be reached right now: retry shortly */
@@ -10703,7 +10707,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
         };
@@ -10731,7 +10735,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Messages"];
+                    "application/json": components["schemas"]["V1Messages"];
                 };
             };
             /** @description bad request */
@@ -10740,7 +10744,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description unauthorized */
@@ -10749,7 +10753,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description no such conversation, or not the caller's */
@@ -10758,7 +10762,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description too many requests */
@@ -10767,7 +10771,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
@@ -10776,7 +10780,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description the database cannot be reached right now: retry shortly */
@@ -10787,7 +10791,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
         };
@@ -10817,7 +10821,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description unauthorized */
@@ -10826,7 +10830,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description no such conversation, or not the caller's; an admin */
@@ -10835,7 +10839,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description too many requests */
@@ -10844,7 +10848,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
@@ -10853,7 +10857,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description the database cannot be reached right now: retry shortly */
@@ -10864,7 +10868,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
         };
@@ -10881,7 +10885,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SendBody"];
+                "application/json": components["schemas"]["V1SendBody"];
             };
         };
         responses: {
@@ -10891,7 +10895,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Sent"];
+                    "application/json": components["schemas"]["V1Sent"];
                 };
             };
             /** @description quiet hours (QUIET_HOURS): a teacher's message held until `deliver_at`, as the core holds it */
@@ -10909,7 +10913,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description unauthorized */
@@ -10918,7 +10922,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description an admin or a guardian (read-only) */
@@ -10927,7 +10931,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description no lesson chat between the two */
@@ -10936,7 +10940,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description the request body stopped arriving (HTTP_BODY_TIMEOUT_SECS) */
@@ -10945,7 +10949,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description the body is larger than MAX_BODY_BYTES */
@@ -10954,7 +10958,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description the body is not `application/json` */
@@ -10963,7 +10967,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description too many requests */
@@ -10972,7 +10976,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
@@ -10981,7 +10985,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description the database cannot be reached right now: retry shortly */
@@ -10992,7 +10996,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
         };
@@ -11015,7 +11019,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Presence"];
+                    "application/json": components["schemas"]["V1Presence"];
                 };
             };
             /** @description bad request */
@@ -11024,7 +11028,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description unauthorized */
@@ -11033,7 +11037,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description no such user, or not the caller's to see */
@@ -11042,7 +11046,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
@@ -11051,7 +11055,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description the database cannot be reached right now: retry shortly */
@@ -11062,7 +11066,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
         };
@@ -11092,7 +11096,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description unauthorized */
@@ -11101,7 +11105,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description too many requests */
@@ -11110,7 +11114,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
@@ -11119,7 +11123,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
             /** @description the database cannot be reached right now: retry shortly */
@@ -11130,7 +11134,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
         };

@@ -34,8 +34,9 @@ pub fn router() -> Router<AppState> {
 )]
 pub struct ApiDoc;
 
-/// This contract's error: `{"error": "…"}`.
+/// This contract's error: `{"error": "…"}` (`V1ErrorBody` in the document, beside the core's).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = V1ErrorBody)]
 pub struct ErrorBody {
     pub error: String,
 }
@@ -60,4 +61,24 @@ async fn own_shape(response: Response) -> Response {
 /// A core id as this contract writes it.
 fn id(id: i64) -> String {
     id.to_string()
+}
+
+/// The dialect's part of the OpenAPI document, once the rules every operation follows have
+/// completed it (`api::openapi`): every error its routes answer is this contract's
+/// `V1ErrorBody`, not the core's `ErrorBody`.
+pub fn in_document(document: &mut serde_json::Value) {
+    fn ours(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if map.get("$ref").and_then(|r| r.as_str()) == Some("#/components/schemas/ErrorBody") {
+                    map.insert("$ref".into(), "#/components/schemas/V1ErrorBody".into());
+                }
+                map.values_mut().for_each(ours);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(ours),
+            _ => {}
+        }
+    }
+    let Some(paths) = document.get_mut("paths").and_then(|p| p.as_object_mut()) else { return };
+    paths.iter_mut().filter(|(path, _)| path.starts_with("/api/v1/")).for_each(|(_, item)| ours(item));
 }

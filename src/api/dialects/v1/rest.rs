@@ -59,6 +59,7 @@ impl Paging {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = V1Conversation)]
 pub struct Conversation {
     pub id: String,
     #[serde(with = "time::serde::rfc3339")]
@@ -71,11 +72,13 @@ pub struct Conversation {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = V1Conversations)]
 pub struct Conversations {
     pub conversations: Vec<Conversation>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = V1Message)]
 pub struct Message {
     pub id: String,
     pub conversation_id: String,
@@ -99,18 +102,21 @@ impl Message {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = V1Messages)]
 pub struct Messages {
     /// Oldest first.
     pub messages: Vec<Message>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = V1Sent)]
 pub struct Sent {
     pub message: Message,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = V1SendBody)]
 pub struct SendBody {
     /// 1–10,000 characters, not blank.
     #[schema(min_length = 1, max_length = 10000)]
@@ -118,6 +124,7 @@ pub struct SendBody {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = V1Presence)]
 pub struct Presence {
     pub user_id: String,
     pub online: bool,
