@@ -88,6 +88,8 @@ async fn messages_are_paged_from_the_newest_each_page_in_order_without_deleted_o
     assert_eq!(bodies(&get(&w.a, &w.student, &path("?limit=2&offset=2")).await.1), ["#1", "#2"]);
     assert_eq!(bodies(&get(&w.a, &w.student, &path("?limit=2&offset=4")).await.1), ["#0"]);
     assert_eq!(bodies(&get(&w.a, &w.student, &path("?offset=9")).await.1), Vec::<String>::new());
+    let far = get(&w.a, &w.student, &path(&format!("?limit=1&offset={}", i64::MAX))).await;
+    assert_eq!(far, (200, json!({ "messages": [] })), "an offset past everything is an empty page");
     assert_eq!(bodies(&get(&w.a, &w.admin, &path("?limit=1")).await.1), ["#5"], "an admin reads every chat");
     assert_eq!(get(&w.a, &w.outsider, &path("")).await.0, 403);
     assert_eq!(get(&w.a, &w.student, &path("?limit=-1")).await.0, 400);

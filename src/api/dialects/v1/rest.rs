@@ -158,7 +158,7 @@ pub async fn conversations(
 /// `offset` newest (so the default page is the newest 50). Deleted messages are absent; the
 /// core's history decides who reads what (an outsider 403, an admin every chat).
 #[utoipa::path(get, path = "/api/v1/chat/conversations/{id}/messages", operation_id = "v1_messages", tag = "v1",
-    params(("id" = String, Path, description = "the conversation's id"), Paging),
+    params(("id" = i64, Path, description = "the conversation's id (its string in this contract's answers)"), Paging),
     responses((status = 200, body = Messages), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody, description = "no such conversation, or not the caller's"),
               (status = 429, body = ErrorBody)))]
@@ -170,8 +170,9 @@ pub async fn messages(
     QueryParams(paging): QueryParams<Paging>,
 ) -> Result<Json<Messages>> {
     let (limit, offset) = paging.of(50)?;
-    // The core pages by id from the newest: older pages until the offset and the page are in.
-    let (want, mut newest_first, mut before) = (offset + limit, Vec::new(), None);
+    // The core pages by id from the newest: older pages until the offset and the page are in
+    // (a far offset costs a read of the caller's allowance per 100 messages, as paging would).
+    let (want, mut newest_first, mut before) = (offset.saturating_add(limit), Vec::new(), None);
     loop {
         let asked = (want - newest_first.len() as i64).min(MAX_LIMIT);
         let query = HistoryQuery { limit: Some(asked), before_id: before, after_id: None, around: None };
@@ -194,7 +195,7 @@ pub async fn messages(
 /// stored or created; admins 403; a body that is not exactly `{"body": "<1–10,000 characters,
 /// not blank>"}`: 400.
 #[utoipa::path(post, path = "/api/v1/chat/direct/{user_id}/send", operation_id = "v1_send_direct", tag = "v1",
-    params(("user_id" = String, Path, description = "the other person's id")), request_body = SendBody,
+    params(("user_id" = i64, Path, description = "the other person's id")), request_body = SendBody,
     responses((status = 201, body = Sent),
               (status = 202, body = crate::safeguarding::quiet::HeldMessage, description = "quiet hours (QUIET_HOURS): a teacher's message held until `deliver_at`, as the core holds it"),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -226,7 +227,7 @@ pub async fn send_direct(
 /// Marks the conversation read: the caller's unread count for it becomes 0 (the core's read
 /// marker, moved to its newest message). 204; an outsider 403.
 #[utoipa::path(post, path = "/api/v1/chat/conversations/{id}/read", operation_id = "v1_read", tag = "v1",
-    params(("id" = String, Path, description = "the conversation's id")),
+    params(("id" = i64, Path, description = "the conversation's id (its string in this contract's answers)")),
     responses((status = 204, description = "read"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody, description = "no such conversation, or not the caller's; an admin"),
               (status = 429, body = ErrorBody)))]
@@ -242,7 +243,7 @@ pub async fn read(
 /// Whether a user is online (any connection, a socket of this dialect or an event stream, on
 /// any replica) and when last seen, in epoch seconds. Contacts and admins; anyone else 403.
 #[utoipa::path(get, path = "/api/v1/chat/presence/{user_id}", operation_id = "v1_presence", tag = "v1",
-    params(("user_id" = String, Path, description = "the user's id")),
+    params(("user_id" = i64, Path, description = "the user's id")),
     responses((status = 200, body = Presence), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody, description = "no such user, or not the caller's to see")))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, about = about))]
