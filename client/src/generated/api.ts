@@ -10722,8 +10722,8 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description the conversation's id */
-                id: string;
+                /** @description the conversation's id (its string in this contract's answers) */
+                id: number;
             };
             cookie?: never;
         };
@@ -10801,8 +10801,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description the conversation's id */
-                id: string;
+                /** @description the conversation's id (its string in this contract's answers) */
+                id: number;
             };
             cookie?: never;
         };
@@ -10879,7 +10879,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description the other person's id */
-                user_id: string;
+                user_id: number;
             };
             cookie?: never;
         };
@@ -11007,7 +11007,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description the user's id */
-                user_id: string;
+                user_id: number;
             };
             cookie?: never;
         };
