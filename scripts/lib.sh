@@ -91,3 +91,29 @@ ensure_push_receiver() {
     PUSH_RECEIVER_PYTHON="$(cd "$venv/bin" && pwd)/python"
     export PUSH_RECEIVER_PYTHON
 }
+
+# The WebSocket client the `/api/v1` socket's tests drive (tests/ws/client.py): Python's
+# `websockets`, pinned in tests/ws/requirements.txt, in a virtualenv rebuilt when that file
+# changes. Exports WS_CLIENT_PYTHON, the venv's python, which tests/api/helpers/ws.rs runs it with.
+ensure_ws_client() {
+    local root venv requirements want
+    root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+    venv="${WS_VENV:-$root/.data/ws-venv}"
+    requirements="$root/tests/ws/requirements.txt"
+    want="$(sha256sum "$requirements" | cut -d' ' -f1)"
+    if [ "$(cat "$venv/.requirements" 2>/dev/null || true)" != "$want" ]; then
+        echo "installing the WebSocket test client's library into $venv" >&2
+        rm -rf "$venv"
+        mkdir -p "$(dirname "$venv")"
+        if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+            rm -rf "$venv"
+            apt_install python3-venv
+            python3 -m venv "$venv" || return 1
+        fi
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
+            -r "$requirements" || return 1
+        echo "$want" >"$venv/.requirements"
+    fi
+    WS_CLIENT_PYTHON="$(cd "$venv/bin" && pwd)/python"
+    export WS_CLIENT_PYTHON
+}

@@ -63,6 +63,19 @@ use crate::peer::Peer;
 /// The request line's start that this module answers (`GET /api/events/chat`, then ` ` or `?`).
 const EVENT_STREAM: &[u8] = b"GET /api/events/chat";
 
+/// The request line's start of a dialect's WebSocket (`GET /api/v1/ws`, then ` ` or `?`):
+/// served by hyper with upgrades on, and closed gracefully on shutdown by this module (hyper's
+/// graceful watcher does not take an upgradeable connection).
+const WEB_SOCKET: &[u8] = b"GET /api/v1/ws";
+
+/// What a connection's first request line asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum First {
+    EventStream,
+    WebSocket,
+    Other,
+}
+
 /// The longest request head read here: browsers send 1–2 kB with cookies.
 const MAX_HEAD: usize = 16 * 1024;
 
@@ -78,11 +91,17 @@ pub struct Connections {
     http: http1::Builder,
     header_timeout: Duration,
     send_timeout: Duration,
+    shutdown: tokio_util::sync::CancellationToken,
 }
 
 impl Connections {
-    pub fn new(router: Router, http: http1::Builder, header_timeout: Duration, send_timeout: Duration) -> Arc<Self> {
-        Arc::new(Self { router, http, header_timeout, send_timeout })
+    pub fn new(
+        router: Router,
+        http: http1::Builder,
+        (header_timeout, send_timeout): (Duration, Duration),
+        shutdown: tokio_util::sync::CancellationToken,
+    ) -> Arc<Self> {
+        Arc::new(Self { router, http, header_timeout, send_timeout, shutdown })
     }
 
     /// Serves `stream` until it closes. `watcher` lets graceful shutdown wait for it.
@@ -92,8 +111,8 @@ impl Connections {
         // Every step before a stream's long life is boxed, and freed when it is done: the
         // task's own future is allocated for the connection's whole life, at the size of its
         // largest step (2,160 bytes when these were inline, 600 now; measured in release).
-        match Box::pin(timeout_at(deadline, starts_event_stream(&stream))).await {
-            Ok(Ok(true)) => {
+        match Box::pin(timeout_at(deadline, first_request(&stream))).await {
+            Ok(Ok(First::EventStream)) => {
                 let _watching = watcher;
                 metrics::counter!(crate::metrics::DIRECT_STREAMS).increment(1);
                 // A client that goes away is not an error of ours.
@@ -101,7 +120,7 @@ impl Connections {
                     let _ = pump(&mut stream, body, chunked, self.send_timeout).await;
                 }
             }
-            Ok(Ok(false)) => {
+            Ok(Ok(first)) => {
                 let service = TowerToHyperService::new(self.router.clone().map_request(
                     move |mut request: Request<hyper::body::Incoming>| {
                         if let Some(peer) = peer {
@@ -116,6 +135,19 @@ impl Connections {
                 let mut stream = TimeoutStream::new(stream);
                 stream.set_write_timeout(Some(self.send_timeout));
                 let io = TokioIo::new(Box::pin(stream));
+                if first == First::WebSocket {
+                    // Done once the socket is upgraded (its task ends on the shutdown token).
+                    let _watching = watcher;
+                    let mut served = Box::pin(self.http.serve_connection(io, service).with_upgrades());
+                    tokio::select! {
+                        _ = served.as_mut() => {}
+                        _ = self.shutdown.cancelled() => {
+                            served.as_mut().graceful_shutdown();
+                            let _ = served.await;
+                        }
+                    }
+                    return;
+                }
                 let served = Box::pin(watcher.watch(self.http.serve_connection(io, service))).await;
                 if served.is_err_and(|e| timed_out(&e)) {
                     metrics::counter!(crate::metrics::STALLED_STREAMS).increment(1);
@@ -166,22 +198,31 @@ impl Connections {
 }
 
 /// Waits for the request line's first bytes (without consuming them) and tells whether it
-/// asks for the event stream.
-async fn starts_event_stream(stream: &TcpStream) -> io::Result<bool> {
+/// asks for the event stream, a dialect's WebSocket or anything else.
+async fn first_request(stream: &TcpStream) -> io::Result<First> {
     let mut seen = [0u8; EVENT_STREAM.len() + 1];
     loop {
         let n = stream.peek(&mut seen).await?;
         let seen = &seen[..n];
-        if n == 0 || !seen.iter().zip(EVENT_STREAM).all(|(a, b)| a == b) {
-            return Ok(false);
-        }
-        if n > EVENT_STREAM.len() {
-            return Ok(matches!(seen[EVENT_STREAM.len()], b' ' | b'?'));
+        match (asks(seen, EVENT_STREAM), asks(seen, WEB_SOCKET)) {
+            (Some(true), _) => return Ok(First::EventStream),
+            (_, Some(true)) => return Ok(First::WebSocket),
+            (Some(false), Some(false)) => return Ok(First::Other),
+            _ => {}
         }
         // A request line cut short (a byte at a time, or a slow link): peeking again at once
         // would return the same bytes, so wait a little for the rest.
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+/// Whether `seen`, a request's first bytes, asks for the request line `line` (then a space or
+/// `?`); `None` while too few have arrived to say.
+fn asks(seen: &[u8], line: &[u8]) -> Option<bool> {
+    if seen.is_empty() || !seen.iter().zip(line).all(|(a, b)| a == b) {
+        return Some(false);
+    }
+    (seen.len() > line.len()).then(|| matches!(seen[line.len()], b' ' | b'?'))
 }
 
 /// Reads the request head. `Ok(Err(answer))` for a head that cannot be served.

@@ -197,7 +197,7 @@ impl Application {
         // them (event streams need nothing else).
         let mut builder = http1::Builder::new();
         builder.timer(TokioTimer::new()).header_read_timeout(header_timeout);
-        let connections = Connections::new(router, builder, header_timeout, send_timeout);
+        let connections = Connections::new(router, builder, (header_timeout, send_timeout), shutdown.clone());
         let graceful = GracefulShutdown::new();
         loop {
             let (stream, _) = tokio::select! {

@@ -20,6 +20,8 @@
 //!   may still write it when it is due.
 //! - **By resource**: who completes a lesson, revokes an inquiry link, downloads a file
 //!   (`resources.rs`).
+//! - **Which chats a person has**, as one list by id (`listing.rs`), for a dialect that pages
+//!   by offset.
 //! - **Presence** (`presence.rs`): whose presence a person is shown, one rule for the chat
 //!   list, a chat's details, the stream's frames and signals and the presence endpoint.
 //! - **Provisioning clients** (`provisioning.rs`): the school's systems, by their bearer token
@@ -44,6 +46,7 @@
 mod blocks;
 mod chat;
 mod groups;
+mod listing;
 mod pins;
 mod presence;
 mod provisioning;
@@ -59,6 +62,7 @@ pub use chat::{
     readable_in, wards_in,
 };
 pub use groups::{group_manager, is_member};
+pub use listing::{Listed, chats_of};
 pub use pins::may_pin;
 pub use presence::{may_see_presence, sees_presence};
 pub use provisioning::{ProvisioningClient, ScimClient, TimetableClient, linked_students};

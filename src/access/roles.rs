@@ -47,11 +47,10 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
-impl FromRequestParts<AppState> for Participant {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let user = AuthUser::from_request_parts(parts, state).await?;
+impl Participant {
+    /// `user` as a participant, or the refusal the extractor gives (for a caller authenticated
+    /// once and acting many times: a socket's frames).
+    pub fn admit(user: AuthUser) -> Result<Self, AppError> {
         match user.role {
             Role::Admin => Err(admins_read_only()),
             Role::Guardian => Err(guardians_read_only()),
@@ -60,13 +59,29 @@ impl FromRequestParts<AppState> for Participant {
     }
 }
 
+impl FromRequestParts<AppState> for Participant {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Self::admit(AuthUser::from_request_parts(parts, state).await?)
+    }
+}
+
+impl Writer {
+    /// `user` as a writer within their write rate, or the extractor's refusal (see
+    /// [`Participant::admit`]).
+    pub fn admit(state: &AppState, user: AuthUser) -> Result<Self, AppError> {
+        let Participant(user) = Participant::admit(user)?;
+        state.limits.check(Limited::write_by(user.role), user.id)?;
+        Ok(Self(user))
+    }
+}
+
 impl FromRequestParts<AppState> for Writer {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Participant(user) = Participant::from_request_parts(parts, state).await?;
-        state.limits.check(Limited::write_by(user.role), user.id)?;
-        Ok(Self(user))
+        Self::admit(state, AuthUser::from_request_parts(parts, state).await?)
     }
 }
 

@@ -46,17 +46,7 @@ pub async fn send_direct(
     PathParam(to): PathParam<i64>,
     JsonBody(body): JsonBody<DirectMessage>,
 ) -> Result<axum::response::Response> {
-    let row = state
-        .db
-        .get()
-        .await?
-        .query_opt("SELECT id FROM chats WHERE (student_id, teacher_id) IN (($1, $2), ($2, $1))", &[&user.id, &to])
-        .await?;
-    let Some(chat_id) = row.map(|r| r.try_get::<_, i64>("id")).transpose()? else {
-        return Err(AppError::NotFound(format!(
-            "you have no chat with user {to}: a chat opens when a lesson of yours together is completed"
-        )));
-    };
+    let chat_id = direct_chat(&state, user.id, to).await?;
     // Never empty here (no attachments): 400, as the document's `minLength` says.
     check_message_text("content", &body.content, Empty::Refused)?;
     let message = SendMessage {
@@ -67,4 +57,20 @@ pub async fn send_direct(
         send_at: None,
     };
     send(State(state), Writer(user), key, JsonBody(message)).await
+}
+
+/// The direct chat between `user` and `to` (the one a completed lesson of theirs opened): 404
+/// when they have none. Never creates one.
+pub async fn direct_chat(state: &AppState, user: i64, to: i64) -> Result<i64> {
+    let row = state
+        .db
+        .get()
+        .await?
+        .query_opt("SELECT id FROM chats WHERE (student_id, teacher_id) IN (($1, $2), ($2, $1))", &[&user, &to])
+        .await?;
+    row.map(|r| r.try_get::<_, i64>("id")).transpose()?.ok_or_else(|| {
+        AppError::NotFound(format!(
+            "you have no chat with user {to}: a chat opens when a lesson of yours together is completed"
+        ))
+    })
 }

@@ -79,8 +79,9 @@ const REPLAY_PAGE: i64 = 500;
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StreamQuery {
-    /// A stream ticket (`POST /api/events/ticket`), for a client that can send neither a
-    /// header nor the session cookie. Used once; never a session token.
+    /// The caller's token (a JWT, reusable while it is valid, since `EventSource` reconnects to
+    /// the same URL), or a stream ticket (`POST /api/events/ticket`, used once), for a client
+    /// that can send neither a header nor the session cookie. Never written to a log.
     #[param(nullable = false)]
     pub token: Option<String>,
     /// Resume after this position (same as the `Last-Event-ID` header, which wins). One that is
@@ -92,7 +93,10 @@ pub struct StreamQuery {
 /// The caller's events as `text/event-stream`. Each log event has `id: <log position>`, an
 /// `event:` name and one line of JSON `data:`:
 ///
-/// - `new_message`: a `MessageEvent` (a message was sent)
+/// - `new_message`: a `MessageEvent` (a message was sent), to everyone but its sender
+/// - `message_sent`: the same `MessageEvent` with the same `id:`, to every stream of the sender
+///   (every tab, every replica, replays included): the sending tab already shows its message,
+///   the others add it
 /// - `message_edited`: a `MessageEvent` with the new text, `is_edited: true`, `edited_at`
 /// - `message_deleted`: a `MessageDeletedEvent`
 /// - `messages_read`: a `MessagesReadEvent` (a participant's read marker moved; the reader's
@@ -128,6 +132,56 @@ pub async fn stream(
 ) -> Result<Response> {
     let resume =
         headers.get("last-event-id").map(|v| v.to_str().unwrap_or("(not text)").to_owned()).or(query.last_event_id);
+    let subscription = subscribe(&state, &user).await?;
+    let head = subscription.head;
+
+    let mut stream = EventStream {
+        queued: VecDeque::from([Bytes::from(format!("retry: {}\n\n", jittered(state.config.sse.retry)))]),
+        replay: None,
+        skip_through: head,
+        subscription,
+        timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
+        beat: Instant::now() + state.config.sse.heartbeat,
+        expires: Instant::now() + until(user.expires_at),
+        shutdown: Box::pin(state.shutdown.clone().cancelled_owned()),
+        state: state.clone(),
+        viewer: crate::access::viewer(&user),
+        user: user.id,
+    };
+    stream.rearm();
+    match resume.as_deref().map(str::trim) {
+        None | Some("") => {}
+        Some(raw) => match raw.parse::<i64>() {
+            Ok(from) if (0..=head).contains(&from) => stream.replay = Some(from),
+            Ok(from) if from > head && from <= log_head(&state).await? => {
+                // Another replica is ahead of this one: the caller already has up to `from`.
+                stream.skip_through = from;
+            }
+            _ => {
+                let reason =
+                    format!("resume point {raw:?} is not a position of this log; reload and continue from here");
+                stream.queued.push_back(frames::frame(head, "reset", &ResetEvent { reason }));
+            }
+        },
+    }
+
+    let body = Body::from_stream(futures::stream::unfold(stream, |mut s| async move {
+        s.next().await.map(|bytes| (Ok::<_, Infallible>(bytes), s))
+    }));
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    // HTTP/1.1 servers leave it out on a kept-alive connection; the specification names it.
+    headers.insert(header::CONNECTION, HeaderValue::from_static("keep-alive"));
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    Ok(response)
+}
+
+/// Opens `user`'s connection to the hub, within this replica's and the user's allowance of
+/// connections: the event stream's, and every dialect's socket's (each counts for presence as
+/// a stream does, and gets its frames from the same hub, once, in log order).
+pub async fn subscribe(state: &RealtimeState, user: &AuthUser) -> Result<Subscription> {
     if state.hub.connections() >= state.config.sse.max_streams {
         // Refuse politely before the process runs out of file descriptors; the client retries
         // (EventSource does) and a load balancer can send it to another replica.
@@ -160,48 +214,9 @@ pub async fn stream(
         };
         return Err(AppError::TooManyRequests { message, retry_after: state.config.sse.retry });
     };
-    let head = subscription.head;
     // A guardian reads chats they take no part in: recorded before the stream answers.
-    crate::access::record_stream(&state.db, &user, state.config.safeguarding.guardian_groups.own_messages()).await?;
-
-    let mut stream = EventStream {
-        queued: VecDeque::from([Bytes::from(format!("retry: {}\n\n", jittered(state.config.sse.retry)))]),
-        replay: None,
-        skip_through: head,
-        subscription,
-        timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
-        expires: Instant::now() + until(user.expires_at),
-        shutdown: Box::pin(state.shutdown.clone().cancelled_owned()),
-        state: state.clone(),
-        viewer: crate::access::viewer(&user),
-        user: user.id,
-    };
-    stream.rearm();
-    match resume.as_deref().map(str::trim) {
-        None | Some("") => {}
-        Some(raw) => match raw.parse::<i64>() {
-            Ok(from) if (0..=head).contains(&from) => stream.replay = Some(from),
-            Ok(from) if from > head && from <= log_head(&state).await? => {
-                // Another replica is ahead of this one: the caller already has up to `from`.
-                stream.skip_through = from;
-            }
-            _ => {
-                let reason =
-                    format!("resume point {raw:?} is not a position of this log; reload and continue from here");
-                stream.queued.push_back(frames::frame(head, "reset", &ResetEvent { reason }));
-            }
-        },
-    }
-
-    let body = Body::from_stream(futures::stream::unfold(stream, |mut s| async move {
-        s.next().await.map(|bytes| (Ok::<_, Infallible>(bytes), s))
-    }));
-    let mut response = Response::new(body);
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    Ok(response)
+    crate::access::record_stream(&state.db, user, state.config.safeguarding.guardian_groups.own_messages()).await?;
+    Ok(subscription)
 }
 
 /// The reconnection delay this stream's client is told, in milliseconds: between `retry` and
@@ -219,7 +234,7 @@ async fn log_head(state: &RealtimeState) -> Result<i64> {
 
 /// How long until a Unix timestamp, from now (at most a century: a later one could not be
 /// added to an `Instant`).
-fn until(expires_at: u64) -> Duration {
+pub(crate) fn until(expires_at: u64) -> Duration {
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     Duration::from_secs(expires_at).saturating_sub(now).min(Duration::from_secs(100 * 365 * 86_400))
 }
@@ -232,10 +247,12 @@ struct EventStream {
     skip_through: i64,
     subscription: Subscription,
     /// One timer for both of the stream's deadlines, whichever comes first: the next heartbeat
-    /// (a comment after every `HEARTBEAT_SECS` of silence, never a burst of them after a
-    /// long replay) and `expires`, the credential's end, when the stream closes. (One timer: an
-    /// idle stream holds it for hours.)
+    /// and `expires`, the credential's end, when the stream closes. (One timer: an idle stream
+    /// holds it for hours.)
     timer: std::pin::Pin<Box<Sleep>>,
+    /// The next heartbeat: every `HEARTBEAT_SECS` from the stream's start, a ticker that events
+    /// never reset or delay (a proxy or client that times out idle reads counts on it).
+    beat: Instant,
     expires: Instant,
     shutdown: std::pin::Pin<Box<WaitForCancellationFutureOwned>>,
     state: RealtimeState,
@@ -245,10 +262,9 @@ struct EventStream {
 }
 
 impl EventStream {
-    /// The timer at the next heartbeat from now, or at the credential's end if that is sooner.
+    /// The timer at the next heartbeat, or at the credential's end if that is sooner.
     fn rearm(&mut self) {
-        let heartbeat = Instant::now() + self.state.config.sse.heartbeat;
-        self.timer.as_mut().reset(heartbeat.min(self.expires));
+        self.timer.as_mut().reset(self.beat.min(self.expires));
     }
 
     /// The next chunk to send, or `None` to end the stream (the client then reconnects).
@@ -271,18 +287,23 @@ impl EventStream {
             tokio::select! {
                 _ = &mut self.shutdown => return None,
                 _ = &mut self.timer => {
-                    if Instant::now() >= self.expires {
+                    let now = Instant::now();
+                    if now >= self.expires {
                         return None;
+                    }
+                    // The next tick of the same ticker (after a stall, from now: one beat,
+                    // never a burst).
+                    let period = self.state.config.sse.heartbeat;
+                    self.beat += period;
+                    if self.beat <= now {
+                        self.beat = now + period;
                     }
                     self.rearm();
                     return Some(Bytes::from_static(b": heartbeat\n\n"));
                 }
                 frame = self.subscription.frames.next() => match frame {
                     Some(frame) if frame.position.is_some_and(|p| p <= self.skip_through) => continue,
-                    Some(frame) => {
-                        self.rearm();
-                        return Some(frame.bytes.clone());
-                    }
+                    Some(frame) => return Some(frame.bytes.clone()),
                     // Cut off: a slow consumer, or its user is gone or has another role.
                     None => return None,
                 },

@@ -93,8 +93,33 @@ pub async fn send(
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(body): JsonBody<SendMessage>,
 ) -> Result<Response> {
+    Ok(post_message(&state, &Writer(user), key, body).await?.into_response())
+}
+
+/// What a send did: the message stored (`Created`), a retry's first answer (`Repeated`), or
+/// the message accepted for later (`Later`: scheduled, or held by quiet hours).
+pub enum Posted {
+    Created(i64, SentMessage),
+    Repeated(i64, SentMessage),
+    Later(Response),
+}
+
+impl IntoResponse for Posted {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Created(position, sent) => (StatusCode::CREATED, Snapshot(position, sent)).into_response(),
+            Self::Repeated(position, sent) => (StatusCode::OK, Snapshot(position, sent)).into_response(),
+            Self::Later(response) => response,
+        }
+    }
+}
+
+/// The send itself, for `POST /api/messages` and every other route that sends a message (the
+/// direct send, the dialects): one set of rules for all.
+pub async fn post_message(state: &AppState, writer: &Writer, key: Option<String>, body: SendMessage) -> Result<Posted> {
+    let Writer(user) = writer;
     // No pooled connection is held while waiting for the writer, which needs one too.
-    let access = check_access(&state, body.chat_id, &user).await?.postable(body.chat_id)?;
+    let access = check_access(state, body.chat_id, user).await?.postable(body.chat_id)?;
     let empty = if body.attachment_ids.is_empty() { Empty::Unfit } else { Empty::Allowed };
     check_message_text("content", &body.content, empty)?;
     if body.attachment_ids.len() > MAX_ATTACHMENTS {
@@ -105,18 +130,20 @@ pub async fn send(
     }
     let reply_to = match body.reply_to_message_id {
         None => None,
-        Some(parent) => Some(quoted(&state, body.chat_id, parent, access).await?),
+        Some(parent) => Some(quoted(state, body.chat_id, parent, access).await?),
     };
     if let Some(send_at) = body.send_at.as_deref() {
-        return super::scheduled::schedule(&state, &user, access, key.as_deref(), &body, send_at).await;
+        return Ok(Posted::Later(
+            super::scheduled::schedule(state, user, access, key.as_deref(), &body, send_at).await?,
+        ));
     }
 
-    if let Some(deliver_at) = quiet::held_until(&state, &user, body.chat_id).await? {
+    if let Some(deliver_at) = quiet::held_until(state, user, body.chat_id).await? {
         // A retry of a message delivered already is answered as delivered.
         if let Some(key) = key.as_deref()
-            && let Some((position, first)) = first_answer(&state, &user, key, &body).await?
+            && let Some((position, first)) = first_answer(state, user, key, &body).await?
         {
-            return Ok((StatusCode::OK, Snapshot(position, first)).into_response());
+            return Ok(Posted::Repeated(position, first));
         }
         let message = quiet::Message {
             chat_id: body.chat_id,
@@ -125,10 +152,11 @@ pub async fn send(
             attachment_ids: &body.attachment_ids,
             key: key.as_deref(),
         };
-        let held = quiet::hold(&state, &user, &message, deliver_at).await?;
-        return Ok((StatusCode::ACCEPTED, Json(super::scheduled::Accepted::Held(held))).into_response());
+        let held = quiet::hold(state, user, &message, deliver_at).await?;
+        let accepted = (StatusCode::ACCEPTED, Json(super::scheduled::Accepted::Held(held)));
+        return Ok(Posted::Later(accepted.into_response()));
     }
-    let mentions = mentioned(&state, body.chat_id, user.id, &body.content).await?;
+    let mentions = mentioned(state, body.chat_id, user.id, &body.content).await?;
     let event = NewEvent::MessageCreated {
         chat_id: body.chat_id,
         sender_id: user.id,
@@ -144,17 +172,17 @@ pub async fn send(
         // the log's unique index said so, without a lookup on every keyed send.
         Err(AppendError::Duplicate) => {
             let key = key.unwrap_or_default();
-            let first = first_answer(&state, &user, &key, &body).await?;
+            let first = first_answer(state, user, &key, &body).await?;
             let (position, first) =
                 first.ok_or_else(|| anyhow::anyhow!("idempotency key {key:?} conflicted but names no event"))?;
-            return Ok((StatusCode::OK, Snapshot(position, first)).into_response());
+            return Ok(Posted::Repeated(position, first));
         }
         // A retry whose first attempt attached the uploads is refused for that, before the
         // key's index is reached: the key still finds the first answer.
         Err(refused @ AppendError::Refused(..)) => {
             let Some(key) = key.as_deref() else { return Err(refused.into()) };
-            return match first_answer(&state, &user, key, &body).await? {
-                Some((position, first)) => Ok((StatusCode::OK, Snapshot(position, first)).into_response()),
+            return match first_answer(state, user, key, &body).await? {
+                Some((position, first)) => Ok(Posted::Repeated(position, first)),
                 None => Err(refused.into()),
             };
         }
@@ -162,8 +190,8 @@ pub async fn send(
     };
     // The message ends the sender's typing there (the partner's client ends it on the message).
     state.typing.ended(user.id, body.chat_id);
-    let sent = sent_message(&state, &stored, reply_to).await?;
-    Ok((StatusCode::CREATED, Snapshot(stored.position, sent)).into_response())
+    let sent = sent_message(state, &stored, reply_to).await?;
+    Ok(Posted::Created(stored.position, sent))
 }
 
 /// The message `parent` that a new message of chat `chat_id` quotes: 400 unless it is a

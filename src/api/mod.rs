@@ -6,26 +6,27 @@ mod chat_settings;
 mod chats;
 mod closures;
 mod departures;
-mod direct;
+pub mod dialects;
+pub(crate) mod direct;
 pub mod events;
 pub mod export;
 mod groups;
 mod guardians;
 mod health;
 mod held;
-mod history;
+pub(crate) mod history;
 pub mod inquiries;
 mod integrations;
 mod lessons;
-mod messages;
+pub(crate) mod messages;
 pub mod moderation;
 pub mod openapi;
 mod paging;
 mod pins;
-mod presence;
+pub(crate) mod presence;
 mod push;
 pub mod reactions;
-mod read_markers;
+pub(crate) mod read_markers;
 mod readers;
 mod scheduled;
 pub(crate) mod search;
@@ -73,6 +74,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .merge(lessons::router())
         .merge(integrations::router())
         .merge(events::router())
+        .merge(dialects::router())
         .merge(openapi::router())
 }
 

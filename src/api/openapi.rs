@@ -188,7 +188,8 @@ pub fn router() -> Router<AppState> {
 
 /// The whole document, as served.
 pub fn document() -> Value {
-    let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|_| json!({}));
+    let api = ApiDoc::openapi().merge_from(super::dialects::v1::ApiDoc::openapi());
+    let mut document = serde_json::to_value(api).unwrap_or_else(|_| json!({}));
     complete(&mut document);
     super::text::state_in_document(&mut document);
     link(&mut document);
@@ -221,6 +222,7 @@ pub fn document() -> Value {
         form.insert("additionalProperties".into(), json!(false));
     }
     super::reactions::in_document(&mut document);
+    super::dialects::v1::in_document(&mut document);
     document
 }
 

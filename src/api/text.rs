@@ -130,6 +130,7 @@ const NOT_BLANK: &[(&str, &str)] = &[
     ("Visitor", "name"),
     ("Visitor", "message"),
     ("DirectMessage", "content"),
+    ("V1SendBody", "body"),
     ("Reason", "reason"),
     ("SuspendRequest", "reason"),
 ];

@@ -241,8 +241,11 @@ impl AuthParts {
 pub enum Credential {
     Bearer,
     Cookie,
-    /// A stream ticket in the query (`tickets`), on the one route that takes one.
+    /// A stream ticket in the query (`tickets`), on the routes that take one.
     Ticket,
+    /// A token in the query (`?token=<JWT>`), on the same routes: `EventSource` and a browser's
+    /// `WebSocket` can send no header. Reusable while valid, as a reconnecting client needs.
+    Query,
 }
 
 /// An authenticated caller, with the role the database gives it.
@@ -338,12 +341,14 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AuthState::from_ref(state);
         let jar = CookieJar::from_headers(&parts.headers);
-        // A stream ticket, where the route takes one and no header says otherwise.
-        let ticket = match parts.extensions.get::<routes::TicketRoute>() {
+        // A token in the query, where the route takes one and no header says otherwise: a
+        // token (a JWT has dots) or a single-use stream ticket (which has none).
+        let in_query = match parts.extensions.get::<routes::TicketRoute>() {
             Some(_) if !parts.headers.contains_key(header::AUTHORIZATION) => tickets::in_query(parts.uri.query()),
             _ => None,
         };
-        let (session, credential) = match ticket {
+        let (session, credential) = match in_query {
+            Some(token) if token.contains('.') => (state.verify(token).await?, Credential::Query),
             Some(ticket) => (tickets::redeem(&state.db, ticket).await?, Credential::Ticket),
             None => {
                 let (token, credential) = token(parts, &jar, &state.config.auth.cookie_name)?;

@@ -8,7 +8,7 @@ use super::env::{ConfigError, Env, Fallback, Var, defaults};
 const HEARTBEAT_SECS: Var = Var {
     name: "HEARTBEAT_SECS",
     default: Fallback::Value("30"),
-    meaning: "`: heartbeat` comment on an idle event stream this often",
+    meaning: "`: heartbeat` comment on every event stream this often, from its start (events never reset it), and a ping on every `/api/v1` socket",
 };
 const SSE_RETRY_MS: Var = Var {
     name: "SSE_RETRY_MS",

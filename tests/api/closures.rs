@@ -191,7 +191,7 @@ async fn a_declined_request_leaves_the_chat_open_and_the_guardians_erasure_purge
     // The chat stays open; the teacher heard nothing of the request or its outcome.
     let hello = app.send(&s.teacher, s.chat, "добрый день").await;
     let next = teacher_stream.event().await;
-    assert_eq!((next.event.as_str(), next.json()["message"]["id"].as_i64()), ("new_message", Some(hello)));
+    assert_eq!((next.event.as_str(), next.json()["message"]["id"].as_i64()), ("message_sent", Some(hello)));
     assert_eq!(decide(&app, &s.admin, id, "close", None).await, 204, "decided already: a no-op");
     assert_eq!(app.post_message(&s.child, s.chat, "спасибо").await.status(), 201);
     let (_, mine) = list(&app, &s.guardian, "/api/closure-requests").await;

@@ -158,9 +158,10 @@ async fn a_reply_quotes_a_message_of_the_same_chat_as_it_is_now() {
     let expected = json!({ "id": question, "sender_id": student.id, "content_preview": preview, "is_deleted": false, "unavailable": false, "removed": null });
     assert_eq!(reply["reply_to"], expected);
     assert_eq!((reply["is_edited"].as_bool(), reply["read_by"].clone()), (Some(false), json!([])));
-    for stream in [&mut teacher_stream, &mut admin_stream] {
+    // The sender's own stream gets it as `message_sent`, everyone else's as `new_message`.
+    for (stream, name) in [(&mut teacher_stream, "message_sent"), (&mut admin_stream, "new_message")] {
         let event = stream.event().await;
-        assert_eq!(event.event, "new_message");
+        assert_eq!(event.event, name);
         assert_eq!(event.json()["message"]["reply_to"], expected);
         assert_eq!(event.json()["message"]["is_edited"], false);
     }

@@ -21,7 +21,7 @@ async fn a_guest_sees_nobodys_presence_while_the_teacher_sees_theirs() {
         "the guest's chat_created shows no presence of the teacher"
     );
     let question = guest_stream.event().await;
-    assert_eq!(question.event, "new_message", "their question");
+    assert_eq!(question.event, "message_sent", "their own question, on their own stream");
 
     // The teacher comes online (a stream opens): the guest's stream gets no presence signal,
     // only the teacher's message after it.
@@ -120,6 +120,9 @@ async fn operations(app: &TestApp) -> Vec<(String, String)> {
 /// guest's or a suspended person's is no client's token: 401).
 const INTEGRATIONS: &str = "/api/integrations/";
 
+/// The `/api/v1` dialect's routes: the core's refusals, in its `{"error"}` shape.
+const DIALECT_V1: &str = "/api/v1/";
+
 /// The status and error code of `method path` (its `{…}` parameters 1) as `token` (none:
 /// anonymous), with an empty JSON object as the body of a write. A stream's body is not read.
 async fn call(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> (u16, Option<String>) {
@@ -170,6 +173,9 @@ async fn every_operation_refuses_a_guest_unless_it_is_on_the_guests_router() {
         let (status, code) = call(&app, &method, &path, Some(&guest.token)).await;
         if path.starts_with(INTEGRATIONS) {
             assert_eq!((status, code.as_deref()), (401, Some("provisioning_token_invalid")), "{method} {path}");
+        } else if path.starts_with(DIALECT_V1) {
+            // The same refusal in the dialect's shape: `{"error"}`, no code.
+            assert_eq!((status, code.as_deref()), (403, None), "{method} {path}");
         } else if GUEST_OPERATIONS.contains(&(method.as_str(), path.as_str())) {
             assert_ne!(code.as_deref(), Some("guest_confined"), "{method} {path} is for guests ({status})");
         } else {
@@ -196,6 +202,13 @@ async fn every_write_refuses_a_suspended_person_unless_it_is_on_the_suspendeds_r
         let (status, code) = call(&app, &method, &path, Some(&student.token)).await;
         if path.starts_with(INTEGRATIONS) {
             assert_eq!((status, code.as_deref()), (401, Some("provisioning_token_invalid")), "{method} {path}");
+        } else if path.starts_with(DIALECT_V1) {
+            // The core's rule in the dialect's shape (`{"error"}`, no code to tell one 403 from
+            // another): its read marker stays open to them, as the core's does
+            // (`dialect_v1::rest`), every other write is refused.
+            if path != "/api/v1/chat/conversations/{id}/read" {
+                assert_eq!((status, code.as_deref()), (403, None), "{method} {path}");
+            }
         } else if SUSPENDED_WRITES.contains(&(method.as_str(), path.as_str())) {
             assert_ne!(code.as_deref(), Some("account_suspended"), "{method} {path} stays open to them ({status})");
         } else {

@@ -253,7 +253,7 @@ async fn inside_quiet_hours_a_teacher_neither_renames_nor_makes_a_group_with_stu
     assert_eq!(status, 201, "{body}");
     a.send(&student, class, "я тут").await;
     let next = students.event().await;
-    assert_eq!(next.event, "new_message", "no title reached the student: {}", next.data);
+    assert_eq!(next.event, "message_sent", "no title reached the student: {}", next.data);
     let count: i64 = a
         .sql
         .query_one(

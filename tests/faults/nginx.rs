@@ -89,7 +89,7 @@ async fn nginx_serves_tls_and_holds_thousands_of_streams() {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match stream.item(left.max(Duration::from_millis(1))).await {
-                Some(helpers::Item::Event(e)) if e.event == "new_message" => {
+                Some(helpers::Item::Event(e)) if helpers::is_message(&e.event) => {
                     assert_eq!(e.json()["message"]["id"].as_i64(), Some(sent));
                     received += 1;
                     break;
@@ -194,7 +194,7 @@ async fn soak_two_thousand_idle_streams_for_ten_minutes() {
                 let (mut messages, mut heartbeats) = (0usize, 0usize);
                 while let Some(item) = stream.recv().await {
                     match item {
-                        helpers::Item::Event(e) if e.event == "new_message" => messages += 1,
+                        helpers::Item::Event(e) if helpers::is_message(&e.event) => messages += 1,
                         helpers::Item::Comment(c) if c == "heartbeat" => heartbeats += 1,
                         _ => {}
                     }

@@ -50,7 +50,7 @@ async fn scheduled_messages_are_sent_exactly_once_across_a_replica_killed_at_the
         let mut seen: HashMap<String, usize> = HashMap::new();
         while seen.len() < COUNT {
             let event = stream.event_within(Duration::from_secs(20)).await;
-            if event.event == "new_message" {
+            if helpers::is_message(&event.event) {
                 let content = event.json()["message"]["content"].as_str().unwrap_or_default().to_owned();
                 *seen.entry(content).or_default() += 1;
             }

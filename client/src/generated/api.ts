@@ -925,7 +925,10 @@ export interface paths {
         /**
          * The caller's events as `text/event-stream`. Each log event has `id: <log position>`, an
          *     `event:` name and one line of JSON `data:`:
-         * @description - `new_message`: a `MessageEvent` (a message was sent)
+         * @description - `new_message`: a `MessageEvent` (a message was sent), to everyone but its sender
+         *     - `message_sent`: the same `MessageEvent` with the same `id:`, to every stream of the sender
+         *       (every tab, every replica, replays included): the sending tab already shows its message,
+         *       the others add it
          *     - `message_edited`: a `MessageEvent` with the new text, `is_edited: true`, `edited_at`
          *     - `message_deleted`: a `MessageDeletedEvent`
          *     - `messages_read`: a `MessagesReadEvent` (a participant's read marker moved; the reader's
@@ -1449,6 +1452,129 @@ export interface paths {
          *     per member, and each announcement's derived from the read marker (`chat_unread`).
          */
         get: operations["unread_count"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's conversations (a participant's chats, every chat for an admin, a guardian's
+         *     children's), by id, `limit` (default 20) after `offset`: pages are disjoint and complete.
+         */
+        get: operations["v1_conversations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/conversations/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A conversation's messages, oldest first: `limit` (default 50) of them, after skipping the
+         *     `offset` newest (so the default page is the newest 50). Deleted messages are absent; the
+         *     core's history decides who reads what (an outsider 403, an admin every chat).
+         */
+        get: operations["v1_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/conversations/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Marks the conversation read: the caller's unread count for it becomes 0 (the core's read
+         *     marker, moved to its newest message). 204; an outsider 403.
+         */
+        post: operations["v1_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/direct/{user_id}/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sends `{"body"}` into the lesson chat between the caller and `user_id`, as a core message
+         *     (`message` frames to both and to admins, on every replica). No such chat: 404, nothing
+         *     stored or created; admins 403; a body that is not exactly `{"body": "<1–10,000 characters,
+         *     not blank>"}`: 400.
+         */
+        post: operations["v1_send_direct"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/presence/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether a user is online (any connection, a socket of this dialect or an event stream, on
+         *     any replica) and when last seen, in epoch seconds. Contacts and admins; anyone else 403.
+         */
+        get: operations["v1_presence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Opens the caller's socket (`Authorization: Bearer <JWT>` or `?token=<JWT>`): 401 without a
+         *     valid token, before any upgrade. Its frames are described in docs/dialect-v1.md.
+         */
+        get: operations["v1_socket"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2910,6 +3036,52 @@ export interface components {
             until: string | null;
             /** Format: int64 */
             user_id: number;
+        };
+        V1Conversation: {
+            /** Format: date-time */
+            created_at: string;
+            id: string;
+            /**
+             * Format: date-time
+             * @description Its last activity.
+             */
+            updated_at: string;
+        };
+        V1Conversations: {
+            conversations: components["schemas"]["V1Conversation"][];
+        };
+        /** @description This contract's error: `{"error": "…"}` (`V1ErrorBody` in the document, beside the core's). */
+        V1ErrorBody: {
+            error: string;
+        };
+        V1Message: {
+            body: string;
+            conversation_id: string;
+            /** Format: date-time */
+            created_at: string;
+            id: string;
+            sender_id: string;
+        };
+        V1Messages: {
+            /** @description Oldest first. */
+            messages: components["schemas"]["V1Message"][];
+        };
+        V1Presence: {
+            /**
+             * Format: int64
+             * @description When their last connection closed, in epoch seconds; null while online and for someone
+             *     never connected.
+             */
+            last_seen: number | null;
+            online: boolean;
+            user_id: string;
+        };
+        V1SendBody: {
+            /** @description 1–10,000 characters, not blank. */
+            body: string;
+        };
+        V1Sent: {
+            message: components["schemas"]["V1Message"];
         };
         VapidPublicKey: {
             /**
@@ -7710,8 +7882,9 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description A stream ticket (`POST /api/events/ticket`), for a client that can send neither a
-                 *     header nor the session cookie. Used once; never a session token.
+                 * @description The caller's token (a JWT, reusable while it is valid, since `EventSource` reconnects to
+                 *     the same URL), or a stream ticket (`POST /api/events/ticket`, used once), for a client
+                 *     that can send neither a header nor the session cookie. Never written to a log.
                  */
                 token?: string;
                 /**
@@ -10463,6 +10636,505 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_conversations: {
+        parameters: {
+            query?: {
+                /** @description 1 or more (at most 100 are given); conversations 20 by default, messages 50. */
+                limit?: number;
+                /** @description How many to skip: conversations from the first by id, messages from the newest. */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Conversations"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_messages: {
+        parameters: {
+            query?: {
+                /** @description 1 or more (at most 100 are given); conversations 20 by default, messages 50. */
+                limit?: number;
+                /** @description How many to skip: conversations from the first by id, messages from the newest. */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                /** @description the conversation's id (its string in this contract's answers) */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Messages"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description no such conversation, or not the caller's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the conversation's id (its string in this contract's answers) */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description read */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description no such conversation, or not the caller's; an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_send_direct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the other person's id */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["V1SendBody"];
+            };
+        };
+        responses: {
+            /** @description created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Sent"];
+                };
+            };
+            /** @description quiet hours (QUIET_HOURS): a teacher's message held until `deliver_at`, as the core holds it */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldMessage"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description an admin or a guardian (read-only) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description no lesson chat between the two */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description the request body stopped arriving (HTTP_BODY_TIMEOUT_SECS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description the body is larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_presence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the user's id */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1Presence"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description no such user, or not the caller's to see */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+        };
+    };
+    v1_socket: {
+        parameters: {
+            query?: {
+                /** @description the caller's JWT, for a client that cannot send the header */
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description switching to the WebSocket protocol */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not a WebSocket handshake */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
                 };
             };
         };

@@ -19,6 +19,12 @@ describe('parseStreamEvent', () => {
     });
   });
 
+  it('parses message_sent, our own message, as a new message at its position', () => {
+    const message = { id: 1000, sender_id: 7, content: 'mine', created_at: '2025-01-17T15:31:00Z' };
+    const data = JSON.stringify({ chat_id: 123, message });
+    expect(parseStreamEvent('message_sent', data, '43')).toEqual({ type: 'new_message', position: 43, chatId: 123, message });
+  });
+
   it('parses message_deleted and reset', () => {
     expect(parseStreamEvent('message_deleted', '{"chat_id":1,"message_id":5}', '43')).toEqual({
       type: 'message_deleted',

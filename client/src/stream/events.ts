@@ -68,6 +68,7 @@ export type ChatSetting = (typeof CHAT_SETTINGS)[number];
 
 export const EVENT_TYPES = [
   'new_message',
+  'message_sent',
   'message_deleted',
   'message_edited',
   'messages_read',
@@ -270,9 +271,13 @@ export function parseStreamEvent(type: string, data: string, lastEventId: string
   const position = Number(lastEventId);
   if (lastEventId === '' || !isInt(position)) return null;
   switch (type) {
-    case 'new_message': {
+    // Our own message, sent from this tab or another (the server sends no `new_message` to
+    // its sender's streams): handled as a new message, which a conversation adds once by its
+    // id, so the sending tab keeps its one copy and our other tabs add it.
+    case 'new_message':
+    case 'message_sent': {
       const data = messageData(body);
-      return data && { type, position, chatId: data.chat_id, message: data.message };
+      return data && { type: 'new_message', position, chatId: data.chat_id, message: data.message };
     }
     case 'message_deleted': {
       const data = messageDeletedData(body);

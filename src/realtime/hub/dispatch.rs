@@ -72,6 +72,20 @@ pub struct Dispatch {
     pub person: Option<ToPerson>,
     /// The event links a guardian to a student, or ends the link.
     pub guardian: Option<GuardianLink>,
+    /// A new message's frames for its sender's own streams (`message_sent`, not `new_message`).
+    pub sent: Option<Sent>,
+}
+
+/// What the sender's own streams get of their new message: the frame everyone else gets
+/// under another name, so that the tab that sent it (which shows it already) does not add it
+/// twice, and the sender's other tabs do.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub sender: i64,
+    /// The sender's frame (`None`: they get none, as for the frame it renames).
+    pub frame: Option<Bytes>,
+    /// The frame with the quote unavailable (see [`Dispatch::unquoted`]), renamed alike.
+    pub unquoted: Option<Bytes>,
 }
 
 /// A guardian's link to a student, made (`linked`) or ended by an event.
@@ -118,6 +132,7 @@ impl Dispatch {
             departs: false,
             person,
             guardian: None,
+            sent: None,
         }
     }
 }
@@ -139,8 +154,30 @@ pub enum Frames {
 }
 
 impl Dispatch {
-    /// The frame `user`, a member since position `since`, gets (`None`: none).
+    /// The frame `user`, a member since position `since`, gets (`None`: none): the sender's
+    /// own of a new message ([`Sent`]), else the members'.
     pub fn frame_for(&self, user: i64, since: i64) -> Option<&Bytes> {
+        match self.sent.as_ref().filter(|sent| sent.sender == user) {
+            Some(sent) => self.sent_to(sent, since),
+            None => self.shown_to(user, since),
+        }
+    }
+
+    /// The sender's frame of their own new message, a member since `since`.
+    fn sent_to<'a>(&'a self, sent: &'a Sent, since: i64) -> Option<&'a Bytes> {
+        match (&self.unquoted, &sent.unquoted) {
+            (Some((quoted, _)), Some(bytes)) if since > *quoted => Some(bytes),
+            _ => sent.frame.as_ref(),
+        }
+    }
+
+    /// Whether `user` is the sender of this event's new message.
+    pub fn sent_by(&self, user: i64) -> bool {
+        self.sent.as_ref().is_some_and(|sent| sent.sender == user)
+    }
+
+    /// The frame a member gets, whoever sent the message.
+    fn shown_to(&self, user: i64, since: i64) -> Option<&Bytes> {
         match &self.unquoted {
             Some((quoted, bytes)) if since > *quoted => Some(bytes),
             _ => self.frames.for_user(user),
@@ -154,7 +191,8 @@ impl Dispatch {
         match self.frames {
             Frames::Own { .. } => None,
             Frames::PerUser { .. } => self.frames.for_guardians_of(student),
-            _ => self.frame_for(student, since),
+            // A guardian is not the sender: the frame everyone else gets.
+            _ => self.shown_to(student, since),
         }
     }
 }

@@ -23,7 +23,7 @@ mod reads;
 
 use connections::{Connection, send_all};
 pub use connections::{Opener, StreamAllowance, Subscription};
-pub use dispatch::{Dispatch, Frame, Frames, GuardianLink, StreamChange, ToPerson};
+pub use dispatch::{Dispatch, Frame, Frames, GuardianLink, Sent, StreamChange, ToPerson};
 pub use reads::Read;
 
 /// A member of a chat, since the position of the event that made them one.
@@ -225,13 +225,20 @@ impl Hub {
                     continue;
                 }
                 let Some(connections) = users.get_mut(&member.user) else { continue };
-                let made = match event.unquoted.as_ref().filter(|(quoted, _)| member.since > *quoted) {
-                    Some((_, bytes)) => Arc::clone(unquoted.get_or_insert_with(|| {
-                        Arc::new(Frame { position: Some(event.position), bytes: bytes.clone() })
-                    })),
-                    None => match event.frames.for_user(member.user) {
-                        Some(bytes) => frame(bytes),
+                let made = match event.sent_by(member.user) {
+                    // The sender's own streams: `message_sent` (`Sent`).
+                    true => match event.frame_for(member.user, member.since) {
+                        Some(bytes) => Arc::new(Frame { position: Some(event.position), bytes: bytes.clone() }),
                         None => continue,
+                    },
+                    false => match event.unquoted.as_ref().filter(|(quoted, _)| member.since > *quoted) {
+                        Some((_, bytes)) => Arc::clone(unquoted.get_or_insert_with(|| {
+                            Arc::new(Frame { position: Some(event.position), bytes: bytes.clone() })
+                        })),
+                        None => match event.frames.for_user(member.user) {
+                            Some(bytes) => frame(bytes),
+                            None => continue,
+                        },
                     },
                 };
                 send_all(connections, &made);

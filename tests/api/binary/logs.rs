@@ -121,3 +121,44 @@ async fn the_log_keeps_no_query_and_no_refused_email() {
         assert!(!all.contains(secret), "{secret:?} is in the log: {all}");
     }
 }
+
+/// A JWT in the URL (the stream's `?token=`, the `/api/v1` socket's) is logged nowhere, not
+/// even at debug level, whether it is accepted or refused.
+#[tokio::test]
+async fn a_token_in_the_url_is_written_to_no_log() {
+    let app = TestApp::spawn().await;
+    let user = app.user("student", "S").await;
+    let expired = crate::helpers::sign(
+        &json!({ "sub": user.id.to_string(), "exp": crate::helpers::now() - 60 }),
+        SECRET,
+        jsonwebtoken::Algorithm::HS256,
+    );
+    let mut running = start(
+        tutorchat()
+            .arg("serve")
+            .env("JWT_SECRET", SECRET)
+            .env("LOG_FORMAT", "json")
+            .env("RUST_LOG", "debug")
+            .env("DATABASE_URL", config_url(&app.database)),
+    );
+    let http = reqwest::Client::new();
+    let url = |path: &str, token: &str| format!("http://{}{path}?token={token}", running.addr);
+    let mut stream = http.get(url("/api/events/chat", &user.token)).send().await.expect("stream");
+    assert_eq!(stream.status(), 200);
+    assert!(stream.chunk().await.expect("a chunk").is_some());
+    drop(stream);
+    for (path, token, status) in
+        [("/api/events/chat", &expired, 401), ("/api/v1/ws", &user.token, 400), ("/api/v1/ws", &expired, 401)]
+    {
+        let response = http.get(url(path, token)).send().await.expect("GET");
+        assert_eq!(response.status(), status, "{path}");
+    }
+    let (status, lines) = running.stop();
+    assert!(status.success());
+    assert!(lines.iter().any(|l| l.contains("/api/v1/ws")), "the requests were logged, by path");
+    for token in [&user.token, &expired] {
+        let signature = token.rsplit('.').next().expect("a signature");
+        let leaked: Vec<&String> = lines.iter().filter(|l| l.contains(signature)).collect();
+        assert!(leaked.is_empty(), "a token in the logs: {leaked:#?}");
+    }
+}

@@ -1,5 +1,5 @@
 //! The test harness, by concern: the database (`db`), the application and its REST calls
-//! (`app`), a real OpenID Provider (`oidc`), event streams (`streams`), the webhook receiver (`webhooks`) and the Web Push service (`push`), and free ports (`free_port`). Tests import what
+//! (`app`), a real OpenID Provider (`oidc`), event streams (`streams`), the webhook receiver (`webhooks`) and the Web Push service (`push`), a WebSocket client (`ws`), and free ports (`free_port`). Tests import what
 //! they use from here (`use crate::helpers::{TestApp, …}`); tests/faults shares this module.
 
 mod app;
@@ -8,6 +8,7 @@ mod oidc;
 mod push;
 mod streams;
 mod webhooks;
+mod ws;
 
 pub use app::*;
 pub use db::*;
@@ -15,6 +16,7 @@ pub use oidc::*;
 pub use push::*;
 pub use streams::*;
 pub use webhooks::*;
+pub use ws::*;
 
 /// Every file under `dir` (none if it does not exist).
 pub fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

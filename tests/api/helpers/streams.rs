@@ -200,3 +200,10 @@ impl Stream {
         }
     }
 }
+
+/// Whether an event is a new message: `new_message`, or `message_sent` on its sender's own
+/// streams (the same data and id).
+#[allow(dead_code)] // used by tests/faults, which shares this file
+pub fn is_message(event: &str) -> bool {
+    matches!(event, "new_message" | "message_sent")
+}

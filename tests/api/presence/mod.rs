@@ -46,12 +46,14 @@ async fn replica(database: &std::sync::Arc<TestDatabase>) -> TestApp {
     TestApp::spawn_on(database.clone(), quick_presence).await
 }
 
-/// Every event up to and including the `new_message` with id `control`.
+/// Every event up to and including the message with id `control` (`new_message`, or
+/// `message_sent` on its sender's own stream).
 async fn events_until(stream: &mut Stream, control: i64) -> Vec<Event> {
     let mut seen = Vec::new();
     loop {
         let event = stream.any_event().await;
-        let done = event.event == "new_message" && event.json()["message"]["id"].as_i64() == Some(control);
+        let message = ["new_message", "message_sent"].contains(&event.event.as_str());
+        let done = message && event.json()["message"]["id"].as_i64() == Some(control);
         seen.push(event);
         if done {
             return seen;

@@ -5,6 +5,7 @@ use crate::helpers::{Stream, TestApp, User};
 
 mod connections;
 mod delivery;
+mod own_messages;
 mod resume;
 mod settling;
 mod tickets;

@@ -139,7 +139,10 @@ impl Setup {
         while texts.len() < n {
             let Some(Item::Event(event)) = stream.item(Duration::from_secs(10)).await else { continue };
             match event.event.as_str() {
-                "new_message" => texts.push(event.json()["message"]["content"].as_str().expect("content").to_owned()),
+                // Their own messages among them as `message_sent`.
+                "new_message" | "message_sent" => {
+                    texts.push(event.json()["message"]["content"].as_str().expect("content").to_owned())
+                }
                 "chat_created" => opened = event.json()["chat"].clone(),
                 _ => {}
             }

@@ -9,7 +9,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::Cluster;
-use crate::helpers::{Item, User, stream_from};
+use crate::helpers::{Item, User, is_message, stream_from};
 
 impl Cluster {
     /// A follower for every participant of every chat, and one for the admin.
@@ -48,7 +48,7 @@ impl Cluster {
     }
 }
 
-/// Reads a stream to its end: the `new_message` ids it carried and the last event id.
+/// Reads a stream to its end: the ids of the messages it carried and the last event id.
 pub async fn drain(response: reqwest::Response) -> (Vec<i64>, Option<String>) {
     let mut stream = stream_from(response);
     let (mut ids, mut last) = (Vec::new(), None);
@@ -56,7 +56,7 @@ pub async fn drain(response: reqwest::Response) -> (Vec<i64>, Option<String>) {
         match tokio::time::timeout(Duration::from_secs(30), stream.recv()).await.expect("the cut stream ends") {
             Some(Item::Event(event)) => {
                 last = event.id.clone().or(last);
-                if event.event == "new_message" {
+                if is_message(&event.event) {
                     ids.push(event.json()["message"]["id"].as_i64().expect("id"));
                 }
             }
@@ -66,7 +66,7 @@ pub async fn drain(response: reqwest::Response) -> (Vec<i64>, Option<String>) {
     }
 }
 
-/// A `new_message` as a follower received it.
+/// A message (`new_message`, or `message_sent` on its sender's stream) as a follower received it.
 #[derive(Debug, Clone, Copy)]
 struct Received {
     position: i64,
@@ -77,7 +77,7 @@ struct Received {
 
 #[derive(Default)]
 struct Seen {
-    /// Every `new_message`, in arrival order.
+    /// Every message, in arrival order.
     messages: Vec<Received>,
     /// (when the stream was lost, when it was open again).
     reconnects: Vec<(Instant, Instant)>,
@@ -142,7 +142,7 @@ impl Follower {
                             match item {
                                 Some(Item::Event(event)) => {
                                     last = event.id.clone().or(last);
-                                    if event.event == "new_message" {
+                                    if is_message(&event.event) {
                                         let data = event.json();
                                         let number = |v: &Value, name: &str| v[name].as_i64().expect(name);
                                         let received = Received {

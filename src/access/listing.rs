@@ -1,0 +1,63 @@
+//! Which chats a person has, as one list in a stable order (by id) paged by offset, for a
+//! dialect whose clients page that way (`/api/v1`'s conversations). The same chats the core's
+//! rule gives them: a participant's own (their membership now), every chat for an admin (who
+//! reads them all), a guardian's children's (the database's `guardian_reading()`).
+
+use time::OffsetDateTime;
+
+use super::roles::{Viewer, viewer};
+use crate::auth::AuthUser;
+use crate::{AppState, Result};
+
+/// A chat of the list: its id, when it opened and its last activity.
+#[derive(Debug, Clone, Copy)]
+pub struct Listed {
+    pub id: i64,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// `limit` of `user`'s chats after the first `offset`, by id.
+pub async fn chats_of(state: &AppState, user: &AuthUser, limit: i64, offset: i64) -> Result<Vec<Listed>> {
+    let client = state.db.get().await?;
+    let rows = match viewer(user) {
+        Viewer::Participant(id) => {
+            client
+                .query(
+                    "SELECT c.id, c.created_at, c.updated_at FROM chat_participants me
+                     JOIN chat_headers c ON c.id = me.chat_id
+                     WHERE me.user_id = $1 ORDER BY c.id LIMIT $2 OFFSET $3",
+                    &[&id, &limit, &offset],
+                )
+                .await?
+        }
+        Viewer::Admin => {
+            client
+                .query(
+                    "SELECT c.id, c.created_at, c.updated_at FROM chat_headers c ORDER BY c.id LIMIT $1 OFFSET $2",
+                    &[&limit, &offset],
+                )
+                .await?
+        }
+        Viewer::Guardian(id) => {
+            let groups = state.config.safeguarding.guardian_groups.own_messages();
+            client
+                .query(
+                    "SELECT c.id, c.created_at, c.updated_at FROM chat_headers c
+                     WHERE c.id IN (SELECT r.chat_id FROM guardian_reading($1, $2) r)
+                     ORDER BY c.id LIMIT $3 OFFSET $4",
+                    &[&id, &groups, &limit, &offset],
+                )
+                .await?
+        }
+    };
+    rows.iter()
+        .map(|r| {
+            Ok(Listed {
+                id: r.try_get("id")?,
+                created_at: r.try_get("created_at")?,
+                updated_at: r.try_get("updated_at")?,
+            })
+        })
+        .collect()
+}
