@@ -63,16 +63,10 @@ use crate::peer::Peer;
 /// The request line's start that this module answers (`GET /api/events/chat`, then ` ` or `?`).
 const EVENT_STREAM: &[u8] = b"GET /api/events/chat";
 
-/// The request line's start of a dialect's WebSocket (`GET /api/v1/ws`, then ` ` or `?`):
-/// served by hyper with upgrades on, and closed gracefully on shutdown by this module (hyper's
-/// graceful watcher does not take an upgradeable connection).
-const WEB_SOCKET: &[u8] = b"GET /api/v1/ws";
-
 /// What a connection's first request line asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum First {
     EventStream,
-    WebSocket,
     Other,
 }
 
@@ -120,7 +114,7 @@ impl Connections {
                     let _ = pump(&mut stream, body, chunked, self.send_timeout).await;
                 }
             }
-            Ok(Ok(first)) => {
+            Ok(Ok(First::Other)) => {
                 let service = TowerToHyperService::new(self.router.clone().map_request(
                     move |mut request: Request<hyper::body::Incoming>| {
                         if let Some(peer) = peer {
@@ -135,20 +129,20 @@ impl Connections {
                 let mut stream = TimeoutStream::new(stream);
                 stream.set_write_timeout(Some(self.send_timeout));
                 let io = TokioIo::new(Box::pin(stream));
-                if first == First::WebSocket {
-                    // Done once the socket is upgraded (its task ends on the shutdown token).
-                    let _watching = watcher;
-                    let mut served = Box::pin(self.http.serve_connection(io, service).with_upgrades());
-                    tokio::select! {
-                        _ = served.as_mut() => {}
-                        _ = self.shutdown.cancelled() => {
-                            served.as_mut().graceful_shutdown();
-                            let _ = served.await;
-                        }
+                // With upgrades on, so that any request may become a dialect's WebSocket (the
+                // first or a later one of the connection). hyper's graceful watcher does not take
+                // an upgradeable connection, so shutdown is followed here: the watcher is held
+                // until the connection ends, and the token asks it to end gracefully (an
+                // upgraded socket's task ends on the same token).
+                let _watching = watcher;
+                let mut served = Box::pin(self.http.serve_connection(io, service).with_upgrades());
+                let served = tokio::select! {
+                    served = served.as_mut() => served,
+                    _ = self.shutdown.cancelled() => {
+                        served.as_mut().graceful_shutdown();
+                        served.await
                     }
-                    return;
-                }
-                let served = Box::pin(watcher.watch(self.http.serve_connection(io, service))).await;
+                };
                 if served.is_err_and(|e| timed_out(&e)) {
                     metrics::counter!(crate::metrics::STALLED_STREAMS).increment(1);
                 }
@@ -198,17 +192,16 @@ impl Connections {
 }
 
 /// Waits for the request line's first bytes (without consuming them) and tells whether it
-/// asks for the event stream, a dialect's WebSocket or anything else.
+/// asks for the event stream.
 async fn first_request(stream: &TcpStream) -> io::Result<First> {
     let mut seen = [0u8; EVENT_STREAM.len() + 1];
     loop {
         let n = stream.peek(&mut seen).await?;
         let seen = &seen[..n];
-        match (asks(seen, EVENT_STREAM), asks(seen, WEB_SOCKET)) {
-            (Some(true), _) => return Ok(First::EventStream),
-            (_, Some(true)) => return Ok(First::WebSocket),
-            (Some(false), Some(false)) => return Ok(First::Other),
-            _ => {}
+        match asks(seen, EVENT_STREAM) {
+            Some(true) => return Ok(First::EventStream),
+            Some(false) => return Ok(First::Other),
+            None => {}
         }
         // A request line cut short (a byte at a time, or a slow link): peeking again at once
         // would return the same bytes, so wait a little for the rest.
