@@ -3,15 +3,17 @@
 //! decides, the log appends, the hub fans out) and the core's answers and events into its
 //! contract's shapes. It holds no rule of its own; a rule it needs belongs to the core.
 //!
-//! - [`v1`]: `/api/v1`, REST and one WebSocket per user (docs/dialect-v1.md).
+//! - [`v1`]: `/api/v1`, REST and one WebSocket per user (docs/dialect-v1.md);
+//! - [`messenger`]: `/api/messenger` and Socket.IO at `/socket.io/` (docs/dialect-messenger.md).
 
 use axum::Router;
 
 use crate::AppState;
 
+pub mod messenger;
 pub mod v1;
 
 /// Every dialect's routes.
 pub fn router() -> Router<AppState> {
-    Router::new().merge(v1::router())
+    Router::new().merge(v1::router()).merge(messenger::router())
 }
