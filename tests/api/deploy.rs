@@ -77,6 +77,17 @@ fn compose_nginx_and_dockerfile_agree() {
     assert_eq!(servers(&streams), servers(&rest));
     assert!(rest.contains("keepalive 32;") && !streams.contains("keepalive"), "{streams}");
     assert!(nginx_conf.contains("location /api/events/ {\n            proxy_pass http://tutorchat_streams;"));
+    // Socket.IO's long-polling sessions stay on one replica: its upstream hashes the address.
+    let socketio = block("tutorchat_socketio");
+    assert_eq!(servers(&socketio), servers(&rest));
+    assert!(socketio.contains("hash $remote_addr consistent;"), "{socketio}");
+    let location = &nginx_conf[nginx_conf.find("location /socket.io/ {").expect("location /socket.io/")..];
+    let location = &location[..location.find("\n        }").expect("its end")];
+    for line in
+        ["proxy_pass http://tutorchat_socketio;", "proxy_set_header Upgrade $http_upgrade;", "proxy_buffering off;"]
+    {
+        assert!(location.contains(line), "location /socket.io/ lacks {line}");
+    }
     let upstreams = servers(&rest);
     assert_eq!(upstreams, vec!["replica1:8080", "replica2:8080", "replica3:8080"]);
     for upstream in &upstreams {
@@ -161,7 +172,7 @@ fn the_native_topology_rewrites_only_what_differs_on_one_machine() {
     assert!(conf.contains("listen 127.0.0.1:18443 ssl;") && conf.contains("ssl_certificate /tmp/x/tls/cert.pem;"));
     assert!(conf.contains("listen 127.0.0.1:18088;"));
     assert!(conf.contains("server 127.0.0.1:1001 max_fails=0;") && conf.contains("server 127.0.0.1:1002 max_fails=0;"));
-    assert_eq!(conf.matches("server 127.0.0.1:1002 max_fails=0;").count(), 2, "in both upstreams");
+    assert_eq!(conf.matches("server 127.0.0.1:1002 max_fails=0;").count(), 3, "in every upstream");
     assert!(!conf.contains("replica1:8080"));
     assert!(conf.contains("pid /tmp/x/nginx.pid;") && conf.contains("access_log /tmp/x/access.log upstream;"));
     assert!(conf.contains("proxy_buffering off;"), "everything else is kept");
