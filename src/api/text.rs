@@ -131,6 +131,7 @@ const NOT_BLANK: &[(&str, &str)] = &[
     ("Visitor", "message"),
     ("DirectMessage", "content"),
     ("V1SendBody", "body"),
+    ("MessengerOpen", "message"),
     ("Reason", "reason"),
     ("SuspendRequest", "reason"),
 ];

@@ -69,8 +69,12 @@ async fn the_document_has_exactly_the_routers_routes_each_answer_described() {
                 if code.starts_with('4') || code.starts_with('5') {
                     let schema = &response["content"]["application/json"]["schema"]["$ref"];
                     let own = path == "/healthz" || path == "/readyz"; // their 503 is their Health
-                    // The `/api/v1` dialect's errors are its contract's `{"error"}`.
-                    let error = if path.starts_with("/api/v1/") { "V1ErrorBody" } else { "ErrorBody" };
+                    // The dialects' errors are their contracts' `{"error"}`.
+                    let error = match path {
+                        p if p.starts_with("/api/v1/") => "V1ErrorBody",
+                        p if p.starts_with("/api/messenger/") => "MessengerErrorBody",
+                        _ => "ErrorBody",
+                    };
                     let expected = format!("#/components/schemas/{error}");
                     assert!(own || *schema == *expected, "{method} {path} {code}: {response}");
                 }
