@@ -10,18 +10,19 @@
 //   {"event": "frame", "name": "<event>", "data": <its JSON>}
 //
 // Options: --url URL (again for more: socket.io's own reconnection goes to the next in turn, a
-// load balancer's choice), --websocket-only, --token JWT (sent as `auth: {token, id}`), --auth
-// JSON (the auth object as given), --no-reconnect (exit after the first disconnect or refusal).
+// load balancer's choice), --websocket-only or --polling-only, --token JWT (sent as
+// `auth: {token, id}`), --auth JSON (the auth object as given), --no-reconnect (exit after the first disconnect or refusal).
 import { createInterface } from "node:readline";
 import { io } from "socket.io-client";
 
 const args = process.argv.slice(2);
 const urls = [];
-let auth, websocketOnly = false, reconnect = true;
+let auth, transports = ["polling", "websocket"], reconnect = true;
 for (let i = 0; i < args.length; i++) {
   switch (args[i]) {
     case "--url": urls.push(args[++i]); break;
-    case "--websocket-only": websocketOnly = true; break;
+    case "--websocket-only": transports = ["websocket"]; break;
+    case "--polling-only": transports = ["polling"]; break;
     case "--token": {
       const token = args[++i];
       const payload = token.split(".")[1] ?? "";
@@ -41,7 +42,8 @@ const say = (event) => process.stdout.write(JSON.stringify(event) + "\n");
 let next = 0;
 const socket = io(urls[0], {
   auth,
-  transports: websocketOnly ? ["websocket"] : ["polling", "websocket"],
+  transports,
+  upgrade: transports.length > 1,
   reconnection: reconnect,
   reconnectionDelay: 200,
   reconnectionDelayMax: 1000,

@@ -16,6 +16,8 @@ pub enum Transports {
     /// The client's default: long-polling first, then the upgrade to a WebSocket.
     PollingThenUpgrade,
     WebsocketOnly,
+    /// Long-polling only, never upgraded: every exchange a request of its own.
+    PollingOnly,
 }
 
 pub const BOTH: [Transports; 2] = [Transports::PollingThenUpgrade, Transports::WebsocketOnly];
@@ -53,8 +55,10 @@ impl Sio {
             Auth::Raw(Value::Null) => &mut command,
             Auth::Raw(auth) => command.arg("--auth").arg(auth.to_string()),
         };
-        if transports == Transports::WebsocketOnly {
-            command.arg("--websocket-only");
+        match transports {
+            Transports::PollingThenUpgrade => {}
+            Transports::WebsocketOnly => _ = command.arg("--websocket-only"),
+            Transports::PollingOnly => _ = command.arg("--polling-only"),
         }
         if !reconnect {
             command.arg("--no-reconnect");
