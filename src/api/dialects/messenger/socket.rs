@@ -167,30 +167,25 @@ async fn connected(state: AppState, socket: SocketRef) {
 /// Does what a client's event asks, or says why not: `Access denied` for a conversation that
 /// is not the user's, the core's sentence otherwise (an admin's send, a blank text, …).
 async fn handle(state: &AppState, user: AuthUser, event: &str, data: &Value) -> Result<(), String> {
-    let chat_id = match event {
-        "send_message" => frames::send(data)?.chat_id,
-        "typing" => frames::typing(data)?.0,
-        _ => frames::read(data)?.0,
-    };
+    let request = frames::incoming(event, data)?;
+    let chat_id = request.chat_id();
     let writer = Writer::admit(state, user).map_err(|e| e.to_string())?;
     crate::access::check_access(state, chat_id, &writer.0).await.map_err(|e| match e.status().as_u16() {
         403 | 404 => "Access denied".to_owned(),
         _ => reason(e),
     })?;
-    let done = match event {
-        "send_message" => {
-            let content = frames::send(data)?.content;
+    let done = match request {
+        frames::Request::Send { content, .. } => {
             let message =
                 SendMessage { chat_id, content, reply_to_message_id: None, attachment_ids: vec![], send_at: None };
             post_message(state, &writer, None, message).await.map(drop)
         }
-        "typing" => {
-            let typing = JsonBody(Typing { is_typing: frames::typing(data)?.1 });
+        frames::Request::Typing { is_typing, .. } => {
+            let typing = JsonBody(Typing { is_typing });
             crate::api::presence::typing(State(state.clone()), writer, PathParam(chat_id), typing).await.map(drop)
         }
-        _ => {
-            let listed = frames::read(data)?.1;
-            crate::api::read_markers::mark_listed_read(state, writer, chat_id, listed).await.map(drop)
+        frames::Request::Read { ids, .. } => {
+            crate::api::read_markers::mark_listed_read(state, writer, chat_id, ids).await.map(drop)
         }
     };
     done.map_err(reason)

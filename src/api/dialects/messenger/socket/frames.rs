@@ -6,35 +6,51 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-/// A `send_message`'s conversation and text (its text's rules are the core's, as every send's).
+/// What a client's event asks for.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Send {
-    pub chat_id: i64,
-    pub content: String,
+pub enum Request {
+    /// `send_message {conversationId, content[, type, attachments]}`: only text is sent here
+    /// (its rules are the core's, as every send's).
+    Send { chat_id: i64, content: String },
+    /// `typing {conversationId, isTyping}`.
+    Typing { chat_id: i64, is_typing: bool },
+    /// `read_messages {conversationId, messageIds}`: the ids as sent (one or more).
+    Read { chat_id: i64, ids: Vec<i64> },
 }
 
-/// `send_message {conversationId, content[, type, attachments]}`: only text is sent here.
-pub fn send(data: &Value) -> Result<Send, String> {
-    let chat_id = conversation(data)?;
-    let content = data.get("content").and_then(Value::as_str).ok_or("send_message has a string \"content\"")?;
-    match data.get("type").and_then(Value::as_str) {
-        None | Some("text") => Ok(Send { chat_id, content: content.to_owned() }),
-        Some(_) => Err("only text messages are sent over the socket: files go through the attachments API".into()),
+impl Request {
+    pub fn chat_id(&self) -> i64 {
+        match self {
+            Self::Send { chat_id, .. } | Self::Typing { chat_id, .. } | Self::Read { chat_id, .. } => *chat_id,
+        }
     }
 }
 
-/// `typing {conversationId, isTyping}`.
-pub fn typing(data: &Value) -> Result<(i64, bool), String> {
-    let is_typing = data.get("isTyping").and_then(Value::as_bool).ok_or("typing has a boolean \"isTyping\"")?;
-    Ok((conversation(data)?, is_typing))
-}
-
-/// `read_messages {conversationId, messageIds}`: the conversation and the ids as sent (one or more).
-pub fn read(data: &Value) -> Result<(i64, Vec<i64>), String> {
-    let ids = data.get("messageIds").and_then(Value::as_array).filter(|ids| !ids.is_empty());
-    let ids = ids.ok_or("read_messages has a non-empty array \"messageIds\"")?;
-    let ids: Option<Vec<i64>> = ids.iter().map(integer).collect();
-    Ok((conversation(data)?, ids.ok_or("\"messageIds\" are message ids (integers)")?))
+/// A client's event as a request, or what is wrong with it.
+pub fn incoming(event: &str, data: &Value) -> Result<Request, String> {
+    let chat_id = conversation(data)?;
+    match event {
+        "send_message" => {
+            let content = data.get("content").and_then(Value::as_str).ok_or("send_message has a string \"content\"")?;
+            match data.get("type").and_then(Value::as_str) {
+                None | Some("text") => Ok(Request::Send { chat_id, content: content.to_owned() }),
+                Some(_) => {
+                    Err("only text messages are sent over the socket: files go through the attachments API".into())
+                }
+            }
+        }
+        "typing" => {
+            let is_typing = data.get("isTyping").and_then(Value::as_bool).ok_or("typing has a boolean \"isTyping\"")?;
+            Ok(Request::Typing { chat_id, is_typing })
+        }
+        "read_messages" => {
+            let ids = data.get("messageIds").and_then(Value::as_array).filter(|ids| !ids.is_empty());
+            let ids = ids.ok_or("read_messages has a non-empty array \"messageIds\"")?;
+            let ids: Option<Vec<i64>> = ids.iter().map(integer).collect();
+            Ok(Request::Read { chat_id, ids: ids.ok_or("\"messageIds\" are message ids (integers)")? })
+        }
+        other => Err(format!("unknown event {other:?}: send_message, typing or read_messages")),
+    }
 }
 
 /// `conversationId`: an id, as a number (or its decimal string).
@@ -149,12 +165,19 @@ mod tests {
 
     #[test]
     fn a_malformed_event_says_what_is_wrong() {
-        assert_eq!(send(&json!({"conversationId": 5, "content": "hi"})), Ok(Send { chat_id: 5, content: "hi".into() }));
-        assert_eq!(read(&json!({"conversationId": "5", "messageIds": [1, "2"]})), Ok((5, vec![1, 2])));
-        assert!(send(&json!({"conversationId": 5})).is_err());
-        assert!(send(&json!({"conversationId": "c1", "content": "hi"})).is_err());
-        assert!(send(&json!({"conversationId": 5, "content": "hi", "type": "image"})).is_err());
-        assert!(typing(&json!({"conversationId": 5})).is_err());
-        assert!(read(&json!({"conversationId": 5, "messageIds": []})).is_err());
+        let send = |data| incoming("send_message", &data);
+        assert_eq!(
+            send(json!({"conversationId": 5, "content": "hi"})),
+            Ok(Request::Send { chat_id: 5, content: "hi".into() })
+        );
+        assert_eq!(
+            incoming("read_messages", &json!({"conversationId": "5", "messageIds": [1, "2"]})),
+            Ok(Request::Read { chat_id: 5, ids: vec![1, 2] })
+        );
+        assert!(send(json!({"conversationId": 5})).is_err());
+        assert!(send(json!({"conversationId": "c1", "content": "hi"})).is_err());
+        assert!(send(json!({"conversationId": 5, "content": "hi", "type": "image"})).is_err());
+        assert!(incoming("typing", &json!({"conversationId": 5})).is_err());
+        assert!(incoming("read_messages", &json!({"conversationId": 5, "messageIds": []})).is_err());
     }
 }
