@@ -22,6 +22,7 @@ use serde_json::{Value, json};
 use socketioxide::SocketIo;
 use socketioxide::extract::{SocketRef, TryData};
 use socketioxide::handler::ConnectHandler;
+use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 use tower::util::BoxCloneSyncService;
 
@@ -87,11 +88,12 @@ enum Refused {
     Hub(AppError),
 }
 
-/// The socket's user and its hub subscription, from the middleware to the connect handler.
+/// The socket's hub subscription, from the middleware to the connect handler.
 type Opened = Arc<Mutex<Option<Subscription>>>;
 
 /// `auth: {token}`: the school's JWT, verified as a request's `Authorization: Bearer` is (the
-/// same function, the role from `users`); then the hub subscription, before the `connect`.
+/// same function, the role from `users`); then the hub subscription and the event handlers,
+/// all before the `connect` is sent.
 async fn admit(state: AppState, socket: SocketRef, auth: Result<Value, impl std::fmt::Debug>) -> Result<(), Refused> {
     let token = auth.ok().and_then(|a| a.get("token").and_then(Value::as_str).map(str::to_owned));
     let token = token.filter(|t| !t.is_empty()).ok_or(Refused::Authentication)?;
@@ -108,18 +110,24 @@ async fn admit(state: AppState, socket: SocketRef, auth: Result<Value, impl std:
     })?;
     let realtime = axum::extract::FromRef::from_ref(&state);
     let subscription = crate::api::events::subscribe(&realtime, &user).await.map_err(Refused::Hub)?;
+    // Listening before the `connect` is sent: a client emits as soon as it has it.
+    listen(&state, &socket, &user);
+    let gone = CancellationToken::new();
+    socket.on_disconnect({
+        let gone = gone.clone();
+        move || {
+            let gone = gone.clone();
+            async move { gone.cancel() }
+        }
+    });
     socket.extensions.insert::<Opened>(Arc::new(Mutex::new(Some(subscription))));
+    socket.extensions.insert(gone);
     socket.extensions.insert(user);
     Ok(())
 }
 
-/// A connected socket: its events' handlers, and the task that brings it the hub's frames
-/// until it disconnects, the token expires or the server shuts down.
-async fn connected(state: AppState, socket: SocketRef) {
-    let (Some(user), Some(opened)) = (socket.extensions.get::<AuthUser>(), socket.extensions.get::<Opened>()) else {
-        return;
-    };
-    let Some(mut subscription) = opened.lock().ok().and_then(|mut s| s.take()) else { return };
+/// The socket's events, each done as its user with [`handle`].
+fn listen(state: &AppState, socket: &SocketRef, user: &AuthUser) {
     for event in ["send_message", "typing", "read_messages"] {
         let (state, user) = (state.clone(), user.clone());
         socket.on(event, move |socket: SocketRef, TryData(data): TryData<Value>| {
@@ -132,14 +140,18 @@ async fn connected(state: AppState, socket: SocketRef) {
             }
         });
     }
-    let gone = tokio_util::sync::CancellationToken::new();
-    socket.on_disconnect({
-        let gone = gone.clone();
-        move || {
-            let gone = gone.clone();
-            async move { gone.cancel() }
-        }
-    });
+}
+
+/// A connected socket: the task that brings it the hub's frames until it disconnects, the
+/// token expires or the server shuts down.
+async fn connected(state: AppState, socket: SocketRef) {
+    let extensions = &socket.extensions;
+    let (Some(user), Some(opened), Some(gone)) =
+        (extensions.get::<AuthUser>(), extensions.get::<Opened>(), extensions.get::<CancellationToken>())
+    else {
+        return;
+    };
+    let Some(mut subscription) = opened.lock().ok().and_then(|mut s| s.take()) else { return };
     let shutdown = state.shutdown.clone();
     let expiry = tokio::time::sleep(crate::api::events::until(user.expires_at));
     tokio::spawn(async move {
