@@ -2533,7 +2533,7 @@ export interface components {
              * @description The messages the reader's client listed as read, when it listed them (the messenger
              *     dialect's `read_messages`); left out otherwise.
              */
-            message_ids: number[];
+            message_ids?: number[];
             /** Format: date-time */
             read_at: string;
             /** Format: int64 */
