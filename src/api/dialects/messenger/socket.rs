@@ -165,13 +165,15 @@ async fn connected(state: AppState, socket: SocketRef) {
                     Some(frame) => {
                         let Some((event, data)) = frames::outgoing(&frame.bytes, user.id) else { continue };
                         if socket.emit(event, &data).is_err() {
-                            break; // a client that takes nothing: it connects again
+                            break; // its buffer is full: a client that takes nothing
                         }
                     }
-                    None => break, // too slow, or its access changed: it connects again
+                    None => break, // the hub cut it off (too slow), or its access changed
                 },
             }
         }
+        // A namespace `disconnect`: the client's application connects again (with a fresh
+        // token after an expiry); socket.io does not retry on its own after one.
         let _ = socket.disconnect();
     });
 }
