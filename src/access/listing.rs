@@ -61,3 +61,13 @@ pub async fn chats_of(state: &AppState, user: &AuthUser, limit: i64, offset: i64
         })
         .collect()
 }
+
+/// What is `owner`'s alone (a seller's inbox in the marketplace dialect): theirs, and every
+/// admin's to read. Anyone else gets 403 with `refusal`.
+pub fn own_or_admin(user: &AuthUser, owner: i64, refusal: &str) -> Result<()> {
+    match viewer(user) {
+        Viewer::Admin => Ok(()),
+        _ if user.id == owner => Ok(()),
+        _ => Err(crate::AppError::Forbidden(refusal.to_owned())),
+    }
+}

@@ -62,7 +62,7 @@ pub use chat::{
     readable_in, wards_in,
 };
 pub use groups::{group_manager, is_member};
-pub use listing::{Listed, chats_of};
+pub use listing::{Listed, chats_of, own_or_admin};
 pub use pins::may_pin;
 pub use presence::{may_see_presence, sees_presence};
 pub use provisioning::{ProvisioningClient, ScimClient, TimetableClient, linked_students};
