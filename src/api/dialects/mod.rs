@@ -12,6 +12,7 @@ use axum::Router;
 use crate::AppState;
 
 pub mod marketplace;
+pub mod socket;
 pub mod v1;
 
 /// Every dialect's routes.
