@@ -189,6 +189,7 @@ pub fn router() -> Router<AppState> {
 /// The whole document, as served.
 pub fn document() -> Value {
     let api = ApiDoc::openapi().merge_from(super::dialects::v1::ApiDoc::openapi());
+    let api = api.merge_from(super::dialects::unet_chat::ApiDoc::openapi());
     let mut document = serde_json::to_value(api).unwrap_or_else(|_| json!({}));
     complete(&mut document);
     super::text::state_in_document(&mut document);
@@ -223,6 +224,7 @@ pub fn document() -> Value {
     }
     super::reactions::in_document(&mut document);
     super::dialects::v1::in_document(&mut document);
+    super::dialects::unet_chat::in_document(&mut document);
     document
 }
 

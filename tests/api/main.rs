@@ -18,6 +18,7 @@ mod cors;
 mod costly_reads;
 mod departures;
 mod deploy;
+mod dialect_unet_chat;
 mod dialect_v1;
 mod direct;
 mod edits;

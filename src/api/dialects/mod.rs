@@ -4,14 +4,16 @@
 //! contract's shapes. It holds no rule of its own; a rule it needs belongs to the core.
 //!
 //! - [`v1`]: `/api/v1`, REST and one WebSocket per user (docs/dialect-v1.md).
+//! - [`unet_chat`]: `/api/unet-chat`, REST and one WebSocket per conversation (docs/dialect-unet-chat.md).
 
 use axum::Router;
 
 use crate::AppState;
 
+pub mod unet_chat;
 pub mod v1;
 
 /// Every dialect's routes.
 pub fn router() -> Router<AppState> {
-    Router::new().merge(v1::router())
+    Router::new().merge(v1::router()).merge(unet_chat::router())
 }
