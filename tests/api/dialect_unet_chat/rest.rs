@@ -89,12 +89,16 @@ async fn a_private_conversation_is_the_lesson_chat_found_from_either_side_and_ne
     ] {
         assert_eq!(call(&w.a, "POST", Some(from), "/conversations/", Some(private(to))).await.0, 403, "{what}");
     }
-    for bad in [
-        json!({ "type": "private", "participant_ids": [] }),
-        json!({ "type": "chat", "participant_ids": [1] }),
-        json!([]),
+    for (bad, status) in [
+        (json!({ "type": "chat", "participant_ids": [1] }), 400),
+        (json!([]), 400),
+        (json!({ "type": "group", "title": "   " }), 400),
+        (json!({ "type": "private", "participant_ids": [] }), 422),
+        (json!({ "type": "private", "participant_ids": [w.student.id, w.outsider.id] }), 422),
+        (json!({ "type": "group", "participant_ids": [w.student.id] }), 422),
     ] {
-        assert_eq!(call(&w.a, "POST", Some(&w.student), "/conversations/", Some(bad.clone())).await.0, 400, "{bad}");
+        let (got, body) = call(&w.a, "POST", Some(&w.teacher), "/conversations/", Some(bad.clone())).await;
+        assert_eq!(got, status, "{bad}: {body}");
     }
     let chats: i64 = w.a.sql.query_one("SELECT count(*) FROM chats", &[]).await.expect("count").get(0);
     assert_eq!(chats, 2, "nothing created");

@@ -40,11 +40,14 @@ pub struct NewConversation {
     /// teacher's group with `title`.
     #[serde(rename = "type")]
     pub kind: Kind,
-    /// A group's title: 1–200 characters, not blank.
+    /// A group's title: 1–200 characters, not blank (a group without one: 422).
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
-    /// `private`: exactly the partner; `group`: the members besides the creator.
+    /// `private`: exactly the partner (any other count: 422); `group`: the members besides the
+    /// creator (at most 500).
     #[serde(default)]
+    #[schema(max_items = 500)]
     pub participant_ids: Vec<i64>,
 }
 
@@ -111,7 +114,7 @@ pub async fn create(
         Kind::Private => {
             let Writer(user) = Writer::admit(&state, user)?;
             let [partner] = body.participant_ids[..] else {
-                return Err(AppError::BadRequest("a private conversation names exactly one participant_ids".into()));
+                return Err(AppError::Unprocessable("a private conversation names exactly one participant_ids".into()));
             };
             // Found, never created: without a completed lesson there is no chat (403 here).
             let chat_id = crate::api::direct::direct_chat(&state, user.id, partner).await.map_err(|e| match e {
@@ -123,9 +126,10 @@ pub async fn create(
         }
         Kind::Group => {
             let staff = Staff::admit(user)?;
+            let title = body.title.ok_or_else(|| AppError::Unprocessable("a group has a title".into()))?;
             let group = NewChat {
                 kind: NewChatKind::Group,
-                title: body.title.unwrap_or_default(),
+                title,
                 participant_ids: body.participant_ids,
                 context: None,
                 announcement: false,

@@ -33,7 +33,7 @@ const PAGE: i64 = 100;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[schema(as = UnetSendBody)]
 pub struct SendBody {
-    /// The conversation's id (`"42"`; a number is taken too).
+    /// The conversation's id, as `"42"`.
     #[serde(deserialize_with = "id")]
     #[schema(value_type = String, pattern = "^[1-9][0-9]{0,17}$")]
     pub conversation_id: i64,
@@ -59,29 +59,16 @@ pub struct EditBody {
     pub text: String,
 }
 
-/// An id as this contract writes it, a decimal string, or as a number.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Written {
-    Text(String),
-    Number(i64),
-}
-
-fn parse(written: Written) -> Option<i64> {
-    match written {
-        Written::Text(text) => text.parse().ok(),
-        Written::Number(number) => Some(number),
-    }
-}
-
+/// An id as this contract writes it: a decimal string.
 fn id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
-    parse(Written::deserialize(deserializer)?).ok_or_else(|| serde::de::Error::custom("an id is a decimal string"))
+    let text = String::deserialize(deserializer)?;
+    text.parse().map_err(|_| serde::de::Error::custom("an id is a decimal string, as \"42\""))
 }
 
 fn optional_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
-    match Option::<Written>::deserialize(deserializer)? {
+    match Option::<String>::deserialize(deserializer)? {
         None => Ok(None),
-        Some(written) => parse(written).map(Some).ok_or_else(|| serde::de::Error::custom("an id is a decimal string")),
+        Some(text) => text.parse().map(Some).map_err(|_| serde::de::Error::custom("an id is a decimal string")),
     }
 }
 
