@@ -3177,9 +3177,12 @@ export interface components {
         };
         /** @description What `POST /conversations/` creates, or finds. */
         UnetNewConversation: {
-            /** @description `private`: exactly the partner; `group`: the members besides the creator. */
+            /**
+             * @description `private`: exactly the partner (any other count: 422); `group`: the members besides the
+             *     creator (at most 500).
+             */
             participant_ids?: number[];
-            /** @description A group's title: 1–200 characters, not blank. */
+            /** @description A group's title: 1–200 characters, not blank (a group without one: 422). */
             title?: string | null;
             /**
              * @description `private`: the lesson chat with the one person of `participant_ids`; `group`: a
@@ -3189,7 +3192,7 @@ export interface components {
         };
         /** @description `POST /messages/`'s body. */
         UnetSendBody: {
-            /** @description The conversation's id (`"42"`; a number is taken too). */
+            /** @description The conversation's id, as `"42"`. */
             conversation_id: string;
             /** @description The id of the message this one answers, a message of the same conversation. */
             reply_to?: string | null;
