@@ -226,6 +226,7 @@ pub fn document() -> Value {
     }
     super::reactions::in_document(&mut document);
     super::dialects::v1::in_document(&mut document);
+    super::dialects::unet_chat::in_document(&mut document);
     document
 }
 

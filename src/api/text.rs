@@ -131,6 +131,9 @@ const NOT_BLANK: &[(&str, &str)] = &[
     ("Visitor", "message"),
     ("DirectMessage", "content"),
     ("V1SendBody", "body"),
+    ("UnetSendBody", "text"),
+    ("UnetEditBody", "text"),
+    ("UnetNewConversation", "title"),
     ("Reason", "reason"),
     ("SuspendRequest", "reason"),
 ];

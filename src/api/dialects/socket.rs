@@ -24,6 +24,11 @@ pub trait Frames {
     /// The contract's error frame saying `error`.
     fn error(&self, error: &str) -> String;
 
+    /// The answer to a binary frame, if any.
+    fn binary(&self) -> Option<String> {
+        Some(self.error("frames are JSON text"))
+    }
+
     /// The error frame for a core operation that failed, if it did: the core's sentence for a
     /// refusal, an opaque one (and the cause in the log) for the server's own failure.
     fn failed(&self, done: Result<(), AppError>) -> Option<String> {
@@ -70,7 +75,10 @@ pub async fn run(
                     Some(answer) => Message::Text(Utf8Bytes::from(answer)),
                     None => continue,
                 },
-                Some(Ok(Message::Binary(_))) => Message::Text(frames.error("frames are JSON text").into()),
+                Some(Ok(Message::Binary(_))) => match frames.binary() {
+                    Some(answer) => Message::Text(Utf8Bytes::from(answer)),
+                    None => continue,
+                },
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
                 Some(Ok(Message::Close(_)) | Err(_)) | None => return,
             },
