@@ -5536,6 +5536,26 @@ COMMENT ON TABLE public.log_floor IS 'One row: the events at or below position c
 
 
 --
+-- Name: marketplace_chats; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.marketplace_chats (
+    link_id bigint NOT NULL,
+    buyer_id bigint NOT NULL,
+    buyer_uuid uuid,
+    chat_id bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: TABLE marketplace_chats; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.marketplace_chats IS 'The marketplace dialect''s chats: one per (listing = inquiry link, buyer). buyer_uuid is an anonymous buyer''s UUID (their credential there, standing for the guest buyer_id, whose inquiry chat chat_id is); NULL for a registered buyer (a student, in the pair''s lesson chat). Not an event: the chats and their messages are in the log; this says only which page they came from.';
+
+
+--
 -- Name: reply_previews; Type: VIEW; Schema: public; Owner: -
 --
 
@@ -6480,6 +6500,22 @@ ALTER TABLE ONLY public.lessons
 
 
 --
+-- Name: marketplace_chats marketplace_chats_one_per_visitor; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.marketplace_chats
+    ADD CONSTRAINT marketplace_chats_one_per_visitor UNIQUE (link_id, buyer_uuid);
+
+
+--
+-- Name: marketplace_chats marketplace_chats_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.marketplace_chats
+    ADD CONSTRAINT marketplace_chats_pkey PRIMARY KEY (link_id, buyer_id);
+
+
+--
 -- Name: message_mentions message_mentions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -7011,6 +7047,20 @@ COMMENT ON INDEX public.lessons_pair_subjects IS 'A pair''s lesson subjects, not
 --
 
 CREATE UNIQUE INDEX log_floor_one_row ON public.log_floor USING btree ((true));
+
+
+--
+-- Name: marketplace_chats_chat; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX marketplace_chats_chat ON public.marketplace_chats USING btree (chat_id);
+
+
+--
+-- Name: marketplace_chats_uuid; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX marketplace_chats_uuid ON public.marketplace_chats USING btree (buyer_uuid, chat_id) WHERE (buyer_uuid IS NOT NULL);
 
 
 --
@@ -7555,6 +7605,30 @@ ALTER TABLE ONLY public.lessons
 
 ALTER TABLE ONLY public.lessons
     ADD CONSTRAINT lessons_teacher_id_fkey FOREIGN KEY (teacher_id) REFERENCES public.users(id);
+
+
+--
+-- Name: marketplace_chats marketplace_chats_buyer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.marketplace_chats
+    ADD CONSTRAINT marketplace_chats_buyer_id_fkey FOREIGN KEY (buyer_id) REFERENCES public.users(id);
+
+
+--
+-- Name: marketplace_chats marketplace_chats_chat_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.marketplace_chats
+    ADD CONSTRAINT marketplace_chats_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES public.chats(id);
+
+
+--
+-- Name: marketplace_chats marketplace_chats_link_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.marketplace_chats
+    ADD CONSTRAINT marketplace_chats_link_id_fkey FOREIGN KEY (link_id) REFERENCES public.inquiry_links(id);
 
 
 --
@@ -8568,6 +8642,13 @@ GRANT USAGE ON SEQUENCE public.lessons_id_seq TO tutorchat_app;
 --
 
 GRANT SELECT ON TABLE public.log_floor TO tutorchat_app;
+
+
+--
+-- Name: TABLE marketplace_chats; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE public.marketplace_chats TO tutorchat_app;
 
 
 --

@@ -248,3 +248,33 @@ pub(super) async fn load_message(client: &impl GenericClient, id: i64) -> Result
     // Its author asks (admins write nothing): a participant's view.
     Ok(Some(SentMessage { chat_id: row.try_get("chat_id")?, message: history_message(&row)?.for_viewer(false) }))
 }
+
+/// A page of a chat's messages for clients that page by offset (the dialects): `limit` of them
+/// after skipping the `offset` newest, oldest first, as `history` gives them to `user` (the same
+/// access rule: an outsider 403, an admin every chat; deleted messages absent). The core pages
+/// by id from the newest, so older pages are read until the offset and the page are in (a far
+/// offset costs a read of the caller's allowance per 100 messages, as paging would).
+pub async fn from_newest(
+    state: &AppState,
+    user: &AuthUser,
+    chat_id: i64,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<HistoryMessage>> {
+    const MOST: i64 = 100;
+    let (want, mut newest_first, mut before) = (offset.saturating_add(limit), Vec::new(), None);
+    loop {
+        let asked = (want - newest_first.len() as i64).min(MOST);
+        let query = HistoryQuery { limit: Some(asked), before_id: before, after_id: None, around: None };
+        let page = history(State(state.clone()), user.clone(), PathParam(chat_id), QueryParams(query), MinPosition(0));
+        let super::Snapshot(_, page) = page.await?;
+        before = page.messages.first().map(|m| m.id);
+        newest_first.extend(page.messages.into_iter().rev());
+        if !page.has_more || newest_first.len() as i64 >= want {
+            break;
+        }
+    }
+    let mut page: Vec<HistoryMessage> = newest_first.into_iter().skip(offset as usize).take(limit as usize).collect();
+    page.reverse();
+    Ok(page)
+}

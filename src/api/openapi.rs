@@ -171,6 +171,9 @@ impl utoipa::Modify for Security {
         );
         components
             .add_security_scheme("cookie", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("access_token"))));
+        // The marketplace dialect's anonymous buyer: the UUID their page keeps, on its routes only.
+        let visitor = SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::new("user_id")));
+        components.add_security_scheme("marketplace_visitor", visitor);
     }
 }
 
@@ -188,8 +191,7 @@ pub fn router() -> Router<AppState> {
 
 /// The whole document, as served.
 pub fn document() -> Value {
-    let api = ApiDoc::openapi().merge_from(super::dialects::v1::ApiDoc::openapi());
-    let api = api.merge_from(super::dialects::messenger::ApiDoc::openapi());
+    let api = ApiDoc::openapi().merge_from(super::dialects::document());
     let mut document = serde_json::to_value(api).unwrap_or_else(|_| json!({}));
     complete(&mut document);
     super::text::state_in_document(&mut document);
@@ -223,8 +225,7 @@ pub fn document() -> Value {
         form.insert("additionalProperties".into(), json!(false));
     }
     super::reactions::in_document(&mut document);
-    super::dialects::v1::in_document(&mut document);
-    super::dialects::messenger::in_document(&mut document);
+    super::dialects::in_document(&mut document);
     document
 }
 

@@ -3,6 +3,7 @@
 //! this server starts) or by the school's OpenID Provider (`oidc`). The role that counts is
 //! the one in `users`, never one claimed by the token.
 
+mod cookies;
 pub mod oidc;
 pub mod origin;
 pub mod revoked;
@@ -22,6 +23,7 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
+pub use self::cookies::{GUEST_COOKIE, cleared_cookie, cookie_name, credential_cookie};
 use self::oidc::{Oidc, Peeked};
 pub use self::session::router;
 use self::users::{Known, Lookup, UserCache};
@@ -246,6 +248,9 @@ pub enum Credential {
     /// A token in the query (`?token=<JWT>`), on the same routes: `EventSource` and a browser's
     /// `WebSocket` can send no header. Reusable while valid, as a reconnecting client needs.
     Query,
+    /// A marketplace visitor's UUID (`?user_id=`), on that dialect's routes: it stands for the
+    /// guest their chat was opened with (`api::dialects::marketplace`).
+    Visitor,
 }
 
 /// An authenticated caller, with the role the database gives it.
@@ -271,45 +276,6 @@ impl AuthUser {
         self.role == Role::Admin
     }
 }
-
-/// The name a credential's cookie `base` has: over HTTPS `__Host-base`, which a browser keeps
-/// only if it is `Secure`, for `Path=/` and without a `Domain`, so that no other site of the
-/// school's domain (an LMS at a sibling subdomain) can set or replace it; over plain HTTP (a
-/// demo on one machine) `base` itself. Over HTTPS the server reads only the prefixed one.
-pub fn cookie_name(base: &str, secure: bool) -> String {
-    if secure { format!("__Host-{base}") } else { base.to_owned() }
-}
-
-/// A credential's cookie, as every one this server sets is: HttpOnly, `SameSite=Lax`, kept
-/// `ttl`; over HTTPS `Secure`, named `__Host-…` and for the whole site ([`cookie_name`]), over
-/// plain HTTP for `path`.
-pub fn credential_cookie(
-    base: &str,
-    value: String,
-    secure: bool,
-    path: &str,
-    ttl: std::time::Duration,
-) -> axum_extra::extract::cookie::Cookie<'static> {
-    axum_extra::extract::cookie::Cookie::build((cookie_name(base, secure), value))
-        .http_only(true)
-        .same_site(axum_extra::extract::cookie::SameSite::Lax)
-        .path(if secure { "/".to_owned() } else { path.to_owned() })
-        .secure(secure)
-        .max_age(time::Duration::seconds(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX)))
-        .build()
-}
-
-/// What clears a cookie [`credential_cookie`] set (a removal must match its name and path,
-/// and a `__Host-` one must be `Secure` too).
-pub fn cleared_cookie(base: &str, secure: bool, path: &str) -> axum_extra::extract::cookie::Cookie<'static> {
-    let mut cookie = credential_cookie(base, String::new(), secure, path, std::time::Duration::ZERO);
-    cookie.make_removal();
-    cookie
-}
-
-/// The cookie that carries a guest's credential (see `api::inquiries`): a cookie of its own, so
-/// that a guest's tab and a signed-in tab of the same browser never overwrite each other.
-pub const GUEST_COOKIE: &str = "tutorchat_guest";
 
 fn token<'a>(parts: &'a Parts, jar: &'a CookieJar, base: &str) -> Result<(&'a str, Credential), AppError> {
     if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
@@ -355,6 +321,20 @@ where
                 (state.verify(token).await?, credential)
             }
         };
+        Self::of_session(&state, parts, session, credential).await
+    }
+}
+
+impl AuthUser {
+    /// The caller a verified session names, as the route's marks allow them (`crate::access`):
+    /// what every credential comes to, the extractor's and a dialect's own (a marketplace
+    /// visitor's UUID stands for their guest).
+    pub async fn of_session(
+        state: &AuthState,
+        parts: &Parts,
+        session: Session,
+        credential: Credential,
+    ) -> Result<Self, AppError> {
         if session.sid.as_deref().is_some_and(|sid| state.revoked.contains(sid)) {
             return Err(AppError::Unauthorized("this session has been signed out: sign in again".into())
                 .with_code(Code::SessionEnded));

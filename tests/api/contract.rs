@@ -69,10 +69,11 @@ async fn the_document_has_exactly_the_routers_routes_each_answer_described() {
                 if code.starts_with('4') || code.starts_with('5') {
                     let schema = &response["content"]["application/json"]["schema"]["$ref"];
                     let own = path == "/healthz" || path == "/readyz"; // their 503 is their Health
-                    // The dialects' errors are their contracts' `{"error"}`.
+                    // The `/api/v1` dialect's errors are its contract's `{"error"}`.
                     let error = match path {
-                        p if p.starts_with("/api/v1/") => "V1ErrorBody",
-                        p if p.starts_with("/api/messenger/") => "MessengerErrorBody",
+                        _ if path.starts_with("/api/v1/") => "V1ErrorBody",
+                        _ if path.starts_with("/api/unet-chat/") => "UnetErrorBody",
+                        _ if path.starts_with("/api/messenger/") => "MessengerErrorBody",
                         _ => "ErrorBody",
                     };
                     let expected = format!("#/components/schemas/{error}");
@@ -123,9 +124,11 @@ async fn public_endpoints_say_so_and_the_rest_answer_401_without_a_credential() 
             "GET /api/dev/users",
             "GET /api/inquiry/{token}",
             "GET /api/openapi.json",
+            "GET /health",
             "GET /healthz",
             "GET /metrics",
             "GET /readyz",
+            "POST /api/chat/chats",
             "POST /api/dev/login",
             "POST /api/inquiry/{token}",
             "POST /api/logout",

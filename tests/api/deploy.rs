@@ -77,17 +77,14 @@ fn compose_nginx_and_dockerfile_agree() {
     assert_eq!(servers(&streams), servers(&rest));
     assert!(rest.contains("keepalive 32;") && !streams.contains("keepalive"), "{streams}");
     assert!(nginx_conf.contains("location /api/events/ {\n            proxy_pass http://tutorchat_streams;"));
-    // Socket.IO's long-polling sessions stay on one replica: its upstream hashes the address.
-    let socketio = block("tutorchat_socketio");
-    assert_eq!(servers(&socketio), servers(&rest));
-    assert!(socketio.contains("hash $remote_addr consistent;"), "{socketio}");
-    let location = &nginx_conf[nginx_conf.find("location /socket.io/ {").expect("location /socket.io/")..];
-    let location = &location[..location.find("\n        }").expect("its end")];
-    for line in
-        ["proxy_pass http://tutorchat_socketio;", "proxy_set_header Upgrade $http_upgrade;", "proxy_buffering off;"]
-    {
-        assert!(location.contains(line), "location /socket.io/ lacks {line}");
-    }
+    // Every dialect's socket: upgraded, on a connection of its own to a replica.
+    let socket = "location ~ ^/api/(v1/ws|chat/ws/[0-9]+|unet-chat/ws/conversations/[0-9]+/)$ {";
+    let start = nginx_conf.find(socket).unwrap_or_else(|| panic!("{socket}"));
+    let end = start + nginx_conf[start..].find("\n        }").expect("the block's end");
+    let block = &nginx_conf[start..end];
+    assert!(block.contains("proxy_pass http://tutorchat_streams;"), "{block}");
+    assert!(block.contains("proxy_set_header Upgrade $http_upgrade;"), "{block}");
+    assert!(block.contains("proxy_set_header Connection \"upgrade\";"), "{block}");
     let upstreams = servers(&rest);
     assert_eq!(upstreams, vec!["replica1:8080", "replica2:8080", "replica3:8080"]);
     for upstream in &upstreams {

@@ -506,6 +506,156 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/chat/chats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Opens the buyer's chat about a listing, or finds the one they have: 201 new, 200 found.
+         *     An anonymous buyer (`buyer_is_registered: false`, `buyer_id` a UUID) gets an inquiry chat
+         *     with the seller, one per (listing, UUID), in the teacher's chat list, limited per client
+         *     address as the core's inquiries are; a student (`true`, signed in, `buyer_id` their id) gets
+         *     the pair's lesson chat, which only a completed lesson opens (403 without one). A listing
+         *     that is not the seller's: 403; unknown or withdrawn: 404.
+         */
+        post: operations["marketplace_open"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chat/chats/my": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's chats, newest activity first, shaped as opening one answers: a buyer's (a
+         *     visitor by `?user_id=<uuid>`, a student signed in), or with `is_seller=true` a seller's
+         *     (signed in: a UUID sells nothing), but those they deleted.
+         */
+        get: operations["marketplace_my"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chat/chats/seller/{seller_id}/grouped": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The seller's chats grouped by listing (`{"<iphone_id>": [...]}`), newest activity first in
+         *     each, with the seller's unread counts; those they deleted left out. Their own (signed in);
+         *     an admin reads any seller's; anyone else 403.
+         */
+        get: operations["marketplace_grouped"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chat/chats/{chat_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * The seller deletes the chat: it leaves their `grouped` and `my` lists (the core's archive:
+         *     a new message brings it back), the buyer keeps it, admins still read it, nothing is removed.
+         *     204. The core's archive decides who may: the chat's people (a student hides it for
+         *     themselves the same way), never an admin or a stranger (403).
+         */
+        delete: operations["marketplace_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chat/chats/{chat_id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The chat's messages, oldest first: `limit` (default 100) of them after skipping the `offset`
+         *     newest. Deleted messages are absent. The chat's visitor (by UUID) and people (signed in)
+         *     read it, admins every chat; anyone else 403.
+         */
+        get: operations["marketplace_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chat/chats/{chat_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Marks the chat read for the caller: their unread count for it becomes 0 (the core's read
+         *     marker). 204; anyone not in the chat 403.
+         */
+        post: operations["marketplace_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chat/ws/{chat_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Opens a socket on the chat: refused before the upgrade for an unknown visitor id (401), a
+         *     person without their credential (401), anyone not in the chat and an unknown chat (403).
+         *     Its frames are described in docs/dialect-marketplace.md.
+         */
+        get: operations["marketplace_socket"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/chats": {
         parameters: {
             query?: never;
@@ -1503,6 +1653,164 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/unet-chat/conversations/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's conversations, the most recent activity first: a participant's own chats
+         *     (those they deleted left out), every chat for an admin, a guardian's children's.
+         */
+        get: operations["unet_conversations"];
+        put?: never;
+        /**
+         * `private`: the lesson chat between the caller and the one person named (200, the same from
+         *     either side); 403 without one (a lesson only scheduled, two students, an admin), nothing
+         *     created. `group`: a teacher's group with their own students (201, `created_by` the
+         *     teacher); a student 403, someone who may not be a member 422.
+         */
+        post: operations["unet_create_conversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/unet-chat/conversations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One conversation: its members and admins; anyone else 403. */
+        get: operations["unet_conversation"];
+        put?: never;
+        post?: never;
+        /**
+         * Deletes the conversation for the caller only: it leaves their list on every replica (until
+         *     a newer message arrives), the others keep it, and nothing is removed. A stranger 403.
+         */
+        delete: operations["unet_delete_conversation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/unet-chat/conversations/{id}/participants/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Adds a member to a group (its teacher, or an admin): 201, or 200 if they already are one.
+         *     A teacher adds only their own students (a lesson together) and teachers: anyone else 422.
+         */
+        post: operations["unet_add_participant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/unet-chat/conversations/{id}/participants/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Removes a member from a group (its teacher or an admin; a member themself): 204. They no
+         *     longer list it, and their sends there are refused (403). Not a member: 404.
+         */
+        delete: operations["unet_remove_participant"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/unet-chat/messages/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sends a message as the token's owner, a core message (`message:new` on every socket of
+         *     the conversation, the sender's included, on every replica). An outsider and an admin 403,
+         *     nothing stored; another `sender_id` 403.
+         */
+        post: operations["unet_send"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/unet-chat/messages/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A conversation's messages, oldest first (its newest 1,000), deleted ones absent. The
+         *     core's history decides who reads what: an outsider 403, an admin every conversation.
+         */
+        get: operations["unet_messages"];
+        /**
+         * Replaces the text of the caller's own message, where the school allows editing
+         *     (`MESSAGE_EDITING=on`): `is_edited` from then on, the old text kept in the log. Otherwise,
+         *     and for anyone but its author, 403.
+         */
+        put: operations["unet_edit"];
+        post?: never;
+        /**
+         * Deletes the caller's own message: it leaves every history, its row stays (`is_deleted`).
+         *     204, also when it was deleted already; anyone else 403.
+         */
+        delete: operations["unet_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/unet-chat/ws/conversations/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Opens a socket on one conversation, for its members and admins. Refused before any
+         *     upgrade: 401 without a valid token, 403 for a conversation not the caller's, 404 for one
+         *     that does not exist. Its frame is described in docs/dialect-unet-chat.md.
+         */
+        get: operations["unet_socket"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/unread-count": {
         parameters: {
             query?: never;
@@ -1638,6 +1946,26 @@ export interface paths {
          *     valid token, before any upgrade. Its frames are described in docs/dialect-v1.md.
          */
         get: operations["v1_socket"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * This replica answers (no credential): `{"status": "healthy", "service": "chat"}`. Whether it
+         *     can serve is `/readyz`'s question.
+         */
+        get: operations["marketplace_health"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2437,6 +2765,74 @@ export interface components {
              */
             end_session_url: string;
         };
+        /** @description A chat as this contract shows it. */
+        MarketplaceChat: {
+            /** @description The visitor's UUID, or the student's id (decimal). */
+            buyer_id: string;
+            buyer_is_registered: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            iphone_id: number;
+            /** Format: int64 */
+            seller_id: number;
+            /**
+             * Format: date-time
+             * @description Its last activity.
+             */
+            updated_at: string;
+        };
+        MarketplaceHealth: {
+            service: string;
+            status: string;
+        };
+        /** @description A chat in the seller's grouped inbox. */
+        MarketplaceInboxChat: {
+            /** @description The visitor's UUID, or the student's id (decimal). */
+            buyer_id: string;
+            /** Format: int64 */
+            id: number;
+            /** @description HTML-escaped; null before the first message. */
+            last_message: string | null;
+            /** Format: date-time */
+            last_message_time: string | null;
+            /**
+             * Format: int64
+             * @description The seller's unread messages in it.
+             */
+            unread_count: number;
+        };
+        /** @description A message as this contract shows it. */
+        MarketplaceMessage: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            /** @description Whether someone other than its sender has read it. */
+            is_read: boolean;
+            /** @description HTML-escaped. */
+            message_text: string;
+            /** @description A visitor's UUID, or a person's id (decimal). */
+            sender_id: string;
+        };
+        /** @description What a listing's "Chat" button sends. */
+        MarketplaceOpenChat: {
+            /** @description An anonymous buyer's UUID (kept by their page), or a student's id. */
+            buyer_id: string;
+            buyer_is_registered: boolean;
+            /**
+             * Format: int64
+             * @description The listing: one of the seller's inquiry links.
+             */
+            iphone_id: number;
+            /**
+             * Format: int64
+             * @description The teacher whose listing it is.
+             */
+            seller_id: number;
+        };
         MeResponse: {
             /**
              * @description Whether this school lets authors edit their messages (`MESSAGE_EDITING`); deleting is
@@ -3143,6 +3539,78 @@ export interface components {
             is_typing: boolean;
             /** Format: int64 */
             user_id: number;
+        };
+        /**
+         * @description A conversation: a core chat. A lesson chat (and a guest's inquiry) is `private`, a group
+         *     `group`; `service` and `service_id` are always null in a school.
+         */
+        UnetConversation: {
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description A group's creator; null for a lesson chat, which a completed lesson opened.
+             */
+            created_by: number | null;
+            id: string;
+            service: string | null;
+            service_id: string | null;
+            /** @description A group's title (an inquiry's link's); null for a lesson chat. */
+            title: string | null;
+            type: string;
+        };
+        /** @enum {string} */
+        UnetConversationKind: "private" | "group";
+        /** @description `PUT /messages/{id}`'s body. */
+        UnetEditBody: {
+            /** @description The new text: 1–10,000 characters, not blank. */
+            text: string;
+        };
+        /** @description This contract's error: `{"error": "…"}` (`UnetErrorBody` in the document). */
+        UnetErrorBody: {
+            error: string;
+        };
+        /** @description A message: a core message, `reply_to` the id of the message it quotes. */
+        UnetMessage: {
+            conversation_id: string;
+            /** Format: date-time */
+            created_at: string;
+            id: string;
+            is_edited: boolean;
+            reply_to: string | null;
+            /** Format: int64 */
+            sender_id: number;
+            text: string;
+        };
+        /** @description What `POST /conversations/` creates, or finds. */
+        UnetNewConversation: {
+            /**
+             * @description `private`: exactly the partner (any other count: 422); `group`: the members besides the
+             *     creator (at most 500).
+             */
+            participant_ids?: number[];
+            /** @description A group's title: 1–200 characters, not blank (a group without one: 422). */
+            title?: string | null;
+            /**
+             * @description `private`: the lesson chat with the one person of `participant_ids`; `group`: a
+             *     teacher's group with `title`.
+             */
+            type: components["schemas"]["UnetConversationKind"];
+        };
+        /** @description `POST /messages/`'s body. */
+        UnetSendBody: {
+            /** @description The conversation's id, as `"42"`. */
+            conversation_id: string;
+            /** @description The id of the message this one answers, a message of the same conversation. */
+            reply_to?: string | null;
+            /**
+             * Format: int64
+             * @description The caller's own id, or absent: the sender is always the token's owner, and another
+             *     id is refused (403).
+             */
+            sender_id?: number | null;
+            /** @description 1–10,000 characters, not blank. */
+            text: string;
         };
         UnreadCount: {
             /**
@@ -5750,6 +6218,593 @@ export interface operations {
             };
             /** @description signing in with the school's account is not configured */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    marketplace_open: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketplaceOpenChat"];
+            };
+        };
+        responses: {
+            /** @description the buyer's chat about this listing, opened before */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketplaceChat"];
+                };
+            };
+            /** @description created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketplaceChat"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description another seller's listing; a registered buyer without a completed lesson with the seller, or not the signed-in student */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such listing */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request body stopped arriving (HTTP_BODY_TIMEOUT_SECS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    marketplace_my: {
+        parameters: {
+            query?: {
+                /** @description A visitor's UUID, or the signed-in person's id. */
+                user_id?: string;
+                /** @description The chats about the caller's listings (a teacher, signed in), not those they opened. */
+                is_seller?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketplaceChat"][];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description user_id names somebody other than the signed-in person */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    marketplace_grouped: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                seller_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: components["schemas"]["MarketplaceInboxChat"][];
+                    };
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description another seller's inbox */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    marketplace_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description gone from the seller's lists */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not the chat's seller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    marketplace_messages: {
+        parameters: {
+            query?: {
+                /** @description 1 or more (at most 100 are given), 100 by default. */
+                limit?: number;
+                /** @description How many of the newest to skip. */
+                offset?: number;
+                /** @description a visitor's UUID, or the signed-in person's id */
+                user_id?: string;
+            };
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketplaceMessage"][];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not the caller's chat */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    marketplace_read: {
+        parameters: {
+            query?: {
+                /** @description a visitor's UUID, or the signed-in person's id */
+                user_id?: string;
+            };
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description read */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not the caller's chat; an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    marketplace_socket: {
+        parameters: {
+            query?: {
+                /** @description a visitor's UUID, or the signed-in person's id */
+                user_id?: string;
+            };
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description switching to the WebSocket protocol */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not a WebSocket handshake */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such chat, or not the caller's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11058,6 +12113,1077 @@ export interface operations {
             };
         };
     };
+    unet_conversations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetConversation"][];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+        };
+    };
+    unet_create_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnetNewConversation"];
+            };
+        };
+        responses: {
+            /** @description the pair's lesson chat, found */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetConversation"];
+                };
+            };
+            /** @description the group, created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetConversation"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description no lesson chat between the two; a student creating a group; an admin's private conversation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description the request body stopped arriving (HTTP_BODY_TIMEOUT_SECS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description `quiet_hours`: a teacher's group with students waits until they end */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description the body is larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description a member who may not be added */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+        };
+    };
+    unet_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the conversation's id (its string in this contract's answers) */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetConversation"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description no such conversation, or not the caller's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+        };
+    };
+    unet_delete_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the conversation's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description hidden from the caller's list */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description no such conversation, or not the caller's; an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+        };
+    };
+    unet_add_participant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the group's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewMember"];
+            };
+        };
+        responses: {
+            /** @description already a member */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetConversation"];
+                };
+            };
+            /** @description created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetConversation"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description no such group, or not the caller's to manage */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description the request body stopped arriving (HTTP_BODY_TIMEOUT_SECS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description `group_full`, or `quiet_hours` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description the body is larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description a user who may not be added */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+        };
+    };
+    unet_remove_participant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the group's id */
+                id: number;
+                /** @description the member's id */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description not a member */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+        };
+    };
+    unet_send: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnetSendBody"];
+            };
+        };
+        responses: {
+            /** @description created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetMessage"];
+                };
+            };
+            /** @description quiet hours (QUIET_HOURS): a teacher's message held until `deliver_at`, as the core holds it */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldMessage"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description no such conversation, or not the caller's; an admin; a `sender_id` not the caller's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description the request body stopped arriving (HTTP_BODY_TIMEOUT_SECS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description the conversation is closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description the body is larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description `reply_to` is not a message of this conversation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+        };
+    };
+    unet_messages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the conversation's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetMessage"][];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description no such conversation, or not the caller's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+        };
+    };
+    unet_edit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the message's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnetEditBody"];
+            };
+        };
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetMessage"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description not the caller's message; an admin; editing off (MESSAGE_EDITING) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description the request body stopped arriving (HTTP_BODY_TIMEOUT_SECS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description the message is deleted; `quiet_hours` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description the body is larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description unprocessable entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+        };
+    };
+    unet_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the message's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description not the caller's message */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+        };
+    };
+    unet_socket: {
+        parameters: {
+            query?: {
+                /** @description `Bearer <JWT>`: the caller's token, for a client that cannot send the header */
+                "WWW-Authenticate"?: string;
+            };
+            header?: never;
+            path: {
+                /** @description the conversation's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description switching to the WebSocket protocol */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not a WebSocket handshake */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description not the caller's conversation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description no such conversation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnetErrorBody"];
+                };
+            };
+        };
+    };
     unread_count: {
         parameters: {
             query?: never;
@@ -11611,6 +13737,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+        };
+    };
+    marketplace_health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketplaceHealth"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

@@ -168,27 +168,10 @@ pub async fn open(
         .await?
         .ok_or_else(no_link)?
         .get(0);
-    // A visitor the link's teacher blocked: by the guest credential they still hold (its
-    // session ended with the chat, its signature did not), or by the address they came from.
-    let window = state.config.inquiry.block_address;
-    let address_hash = crate::access::address_hash(state.config.auth.jwt.secret.expose(), address);
-    let former = former_guest(&state, &headers, &jar);
-    crate::access::refuse_blocked_visitor(&**client, link, former, &address_hash, window).await?;
-    // The address first: a visitor past their own limit takes nothing from the link's.
-    state.limits.check_inquiry_address(address)?;
-    state.limits.check(Limited::InquiryOpen, link)?;
+    let address_hash = admit_visitor(&state, &**client, link, former_guest(&state, &headers, &jar), address).await?;
     // The guest, the chat and the question together, or none of them.
     let tx = client.transaction().await?;
-    let row = tx.query_opt("SELECT chat_id, guest_id FROM inquiry_open($1, $2)", &[&token, &name]).await?;
-    let row = row.ok_or_else(no_link)?; // revoked meanwhile
-    let (chat_id, guest): (i64, i64) = (row.get("chat_id"), row.get("guest_id"));
-    if !window.is_zero() {
-        tx.execute(
-            "INSERT INTO guest_addresses (guest_id, link_id, address_hash) VALUES ($1, $2, $3)",
-            &[&guest, &link, &address_hash],
-        )
-        .await?;
-    }
+    let (chat_id, guest) = open_chat(&state, &tx, (&token, link), name, &address_hash).await?.ok_or_else(no_link)?;
     let question = NewEvent::MessageCreated {
         chat_id,
         sender_id: guest,
@@ -206,4 +189,49 @@ pub async fn open(
     let user = Person { id: guest, name: name.to_owned(), role: Role::Guest };
     tracing::info!(guest, chat_id, link, "a guest opened an inquiry");
     Ok((StatusCode::CREATED, jar.add(cookie), Json(Opened { chat_id, user, token: credential })))
+}
+
+/// Lets a visitor in through link `link`, or refuses them: one the link's teacher blocked, by
+/// the guest credential they still hold (`former`: its session ended with the chat, its
+/// signature did not) or by the address they came from (403 `visitor_blocked`), and one past
+/// the limits of new guests per address or per link (429). Their address's hash, to keep with
+/// the guest ([`open_chat`]).
+pub async fn admit_visitor(
+    state: &AppState,
+    client: &impl tokio_postgres::GenericClient,
+    link: i64,
+    former: Option<i64>,
+    address: std::net::IpAddr,
+) -> Result<Vec<u8>> {
+    let window = state.config.inquiry.block_address;
+    let address_hash = crate::access::address_hash(state.config.auth.jwt.secret.expose(), address);
+    crate::access::refuse_blocked_visitor(client, link, former, &address_hash, window).await?;
+    // The address first: a visitor past their own limit takes nothing from the link's.
+    state.limits.check_inquiry_address(address)?;
+    state.limits.check(Limited::InquiryOpen, link)?;
+    Ok(address_hash)
+}
+
+/// A new guest named `name` and their inquiry chat through the link `(token, id)`, in `tx`
+/// (`sql/functions/inquiry_open.sql`), with where they came from while a block may need it:
+/// `(chat_id, guest_id)`, or None for a link revoked meanwhile.
+pub async fn open_chat(
+    state: &AppState,
+    tx: &tokio_postgres::Transaction<'_>,
+    (token, link): (&str, i64),
+    name: &str,
+    address_hash: &[u8],
+) -> Result<Option<(i64, i64)>> {
+    let Some(row) = tx.query_opt("SELECT chat_id, guest_id FROM inquiry_open($1, $2)", &[&token, &name]).await? else {
+        return Ok(None);
+    };
+    let (chat_id, guest): (i64, i64) = (row.try_get("chat_id")?, row.try_get("guest_id")?);
+    if !state.config.inquiry.block_address.is_zero() {
+        tx.execute(
+            "INSERT INTO guest_addresses (guest_id, link_id, address_hash) VALUES ($1, $2, $3)",
+            &[&guest, &link, &address_hash],
+        )
+        .await?;
+    }
+    Ok(Some((chat_id, guest)))
 }

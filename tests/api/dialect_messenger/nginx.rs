@@ -81,3 +81,22 @@ async fn behind_nginx_a_polling_session_stays_on_its_replica_and_hears_both() {
     assert!(log.contains("/socket.io/"), "{log}");
     assert!(!log.contains("sid=") && !log.contains("EIO="), "the access log keeps no query: {log}");
 }
+
+#[test]
+fn the_deployments_nginx_routes_socket_io_by_address_with_upgrades() {
+    let conf = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/nginx.conf")).expect("nginx.conf");
+    let block = |start: &str| {
+        let from = &conf[conf.find(start).unwrap_or_else(|| panic!("{start}"))..];
+        from[..from.find("\n    }").expect("its end")].to_owned()
+    };
+    let servers = |block: &str| block.lines().filter(|l| l.trim_start().starts_with("server ")).count();
+    let upstream = block("upstream tutorchat_socketio {");
+    assert!(upstream.contains("hash $remote_addr consistent;"), "{upstream}");
+    assert_eq!(servers(&upstream), servers(&block("upstream tutorchat {")), "the same replicas");
+    let location = block("location /socket.io/ {");
+    for line in
+        ["proxy_pass http://tutorchat_socketio;", "proxy_set_header Upgrade $http_upgrade;", "proxy_buffering off;"]
+    {
+        assert!(location.contains(line), "location /socket.io/ lacks {line}");
+    }
+}

@@ -1,4 +1,5 @@
-//! A real WebSocket client for the tests of `/api/v1/ws`: tests/ws/client.py, Python's
+//! A real WebSocket client for the tests of the dialects' sockets (`/api/v1/ws`, the unet-chat
+//! dialect's per-conversation one, its token in the URL it is given): tests/ws/client.py, Python's
 //! `websockets` (written independently of the server's tungstenite), run with the Python of
 //! `scripts/test`'s virtualenv (`ensure_ws_client` in scripts/lib.sh). The test writes frames
 //! to its stdin and reads what happened from its stdout, one JSON line each.
@@ -63,18 +64,31 @@ impl TestApp {
 impl WsClient {
     /// Starts a client for `urls` (the next one after each close, with `reconnect`).
     pub fn start(urls: &[String], token: Option<(&str, WsCredential)>, reconnect: bool) -> Self {
+        let urls: Vec<String> = urls
+            .iter()
+            .map(|url| match token {
+                Some((token, WsCredential::Query)) => format!("{url}?token={token}"),
+                _ => url.clone(),
+            })
+            .collect();
+        let headers: Vec<String> = match token {
+            Some((token, WsCredential::Header)) => vec![format!("Authorization: Bearer {token}")],
+            _ => Vec::new(),
+        };
+        Self::start_with_headers(&urls, &headers, reconnect)
+    }
+
+    /// Starts a client for `urls` as they are, sending `headers` (`Name: value`) with each
+    /// handshake.
+    pub fn start_with_headers(urls: &[String], headers: &[String], reconnect: bool) -> Self {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut command = Command::new(python(root));
         command.arg(root.join("tests/ws/client.py"));
         for url in urls {
-            let url = match token {
-                Some((token, WsCredential::Query)) => format!("{url}?token={token}"),
-                _ => url.clone(),
-            };
             command.arg("--url").arg(url);
         }
-        if let Some((token, WsCredential::Header)) = token {
-            command.arg("--header").arg(format!("Authorization: Bearer {token}"));
+        for header in headers {
+            command.arg("--header").arg(header);
         }
         if reconnect {
             command.arg("--reconnect");

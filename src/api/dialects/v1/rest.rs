@@ -11,11 +11,10 @@ use time::OffsetDateTime;
 
 use super::{ErrorBody, id};
 use crate::access::Writer;
-use crate::api::history::{HistoryQuery, history};
 use crate::api::messages::{Posted, SendMessage, post_message};
 use crate::api::text::{Empty, check_message_text};
 use crate::auth::AuthUser;
-use crate::extract::{JsonBody, MinPosition, OptionalJsonBody, PathParam, QueryParams};
+use crate::extract::{JsonBody, OptionalJsonBody, PathParam, QueryParams};
 use crate::wire::HistoryMessage;
 use crate::{AppError, AppState, Result};
 
@@ -170,23 +169,8 @@ pub async fn messages(
     QueryParams(paging): QueryParams<Paging>,
 ) -> Result<Json<Messages>> {
     let (limit, offset) = paging.of(50)?;
-    // The core pages by id from the newest: older pages until the offset and the page are in
-    // (a far offset costs a read of the caller's allowance per 100 messages, as paging would).
-    let (want, mut newest_first, mut before) = (offset.saturating_add(limit), Vec::new(), None);
-    loop {
-        let asked = (want - newest_first.len() as i64).min(MAX_LIMIT);
-        let query = HistoryQuery { limit: Some(asked), before_id: before, after_id: None, around: None };
-        let page = history(State(state.clone()), user.clone(), PathParam(chat_id), QueryParams(query), MinPosition(0));
-        let crate::api::Snapshot(_, page) = page.await?;
-        before = page.messages.first().map(|m| m.id);
-        newest_first.extend(page.messages.into_iter().rev());
-        if !page.has_more || newest_first.len() as i64 >= want {
-            break;
-        }
-    }
-    let page = newest_first.into_iter().skip(offset as usize).take(limit as usize);
-    let mut messages: Vec<Message> = page.map(|m| Message::of(chat_id, m)).collect();
-    messages.reverse();
+    let page = crate::api::history::from_newest(&state, &user, chat_id, limit, offset).await?;
+    let messages = page.into_iter().map(|m| Message::of(chat_id, m)).collect();
     Ok(Json(Messages { messages }))
 }
 

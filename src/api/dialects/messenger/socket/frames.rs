@@ -74,18 +74,9 @@ fn integer(value: &Value) -> Option<i64> {
 /// `message_sent` alike: this contract echoes to the sender), `user_typing`, `user_status`,
 /// `messages_read` (not back to the reader).
 pub fn outgoing(bytes: &[u8], me: i64) -> Option<(&'static str, Value)> {
-    let text = std::str::from_utf8(bytes).ok()?;
-    let (mut event, mut data) = (None, None);
-    for line in text.lines() {
-        if let Some(value) = line.strip_prefix("event: ") {
-            event = Some(value);
-        } else if let Some(value) = line.strip_prefix("data: ") {
-            data = Some(value);
-        }
-    }
-    let data: Value = serde_json::from_str(data?).ok()?;
+    let (event, data) = crate::api::dialects::core_event(bytes)?;
     let chat = || data["chat_id"].as_i64();
-    Some(match event? {
+    Some(match event {
         "new_message" | "message_sent" => {
             let m = &data["message"];
             let message = json!({

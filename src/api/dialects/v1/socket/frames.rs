@@ -57,17 +57,8 @@ fn conversation(data: &Value) -> Result<i64, String> {
 /// other participants' `new_message` and the sender's own `message_sent` alike: this
 /// contract sends it to both), `typing`, `presence`.
 pub fn outgoing(bytes: &[u8]) -> Option<String> {
-    let text = std::str::from_utf8(bytes).ok()?;
-    let (mut event, mut data) = (None, None);
-    for line in text.lines() {
-        if let Some(value) = line.strip_prefix("event: ") {
-            event = Some(value);
-        } else if let Some(value) = line.strip_prefix("data: ") {
-            data = Some(value);
-        }
-    }
-    let data: Value = serde_json::from_str(data?).ok()?;
-    let frame = match event? {
+    let (event, data) = crate::api::dialects::core_event(bytes)?;
+    let frame = match event {
         "new_message" | "message_sent" => {
             let message = &data["message"];
             json!({ "type": "message", "data": {

@@ -1,0 +1,303 @@
+//! Chats: opened from a listing, listed for a buyer or a seller, grouped by listing for the
+//! seller's inbox, deleted (the seller's archive).
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{Caller, escaped};
+use crate::access::Writer;
+use crate::auth::{AuthUser, Role, origin};
+use crate::error::ErrorBody;
+use crate::extract::{JsonBody, PathParam, QueryParams};
+use crate::peer::ClientAddress;
+use crate::{AppError, AppState, Result};
+
+/// The routes a buyer uses: opening a chat, their list.
+pub fn buyers() -> Router<AppState> {
+    Router::new().route("/api/chat/chats", post(open)).route("/api/chat/chats/my", get(mine))
+}
+
+/// The routes only people use: the seller's inbox, and deleting, which is the core's archive
+/// and as open to suspended people as it is.
+pub fn sellers() -> Router<AppState> {
+    let delete = crate::access::for_suspended(Router::new().route("/api/chat/chats/{chat_id}", delete(remove)));
+    Router::new().route("/api/chat/chats/seller/{seller_id}/grouped", get(grouped)).merge(delete)
+}
+
+/// What a listing's "Chat" button sends.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = MarketplaceOpenChat)]
+pub struct OpenChat {
+    /// The listing: one of the seller's inquiry links.
+    pub iphone_id: i64,
+    /// The teacher whose listing it is.
+    pub seller_id: i64,
+    /// An anonymous buyer's UUID (kept by their page), or a student's id.
+    #[schema(value_type = String)]
+    pub buyer_id: Value,
+    pub buyer_is_registered: bool,
+}
+
+/// A chat as this contract shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = MarketplaceChat)]
+pub struct Chat {
+    pub id: i64,
+    pub iphone_id: i64,
+    pub seller_id: i64,
+    /// The visitor's UUID, or the student's id (decimal).
+    pub buyer_id: String,
+    pub buyer_is_registered: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    /// Its last activity.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: OffsetDateTime,
+}
+
+/// A buyer's chat about listing $1: a visitor's by their UUID ($2), a student's by id ($3).
+const FIND_SQL: &str = "SELECT m.chat_id, m.link_id, l.host_id, m.buyer_id, m.buyer_uuid, m.created_at, c.updated_at
+    FROM marketplace_chats m JOIN inquiry_links l ON l.id = m.link_id JOIN chat_headers c ON c.id = m.chat_id
+    WHERE m.link_id = $1 AND (m.buyer_uuid = $2 OR m.buyer_id = $3)";
+
+/// A buyer's chats: a visitor's by their UUID ($1), a student's by id ($2), newest activity first.
+const BOUGHT_SQL: &str = "SELECT m.chat_id, m.link_id, l.host_id, m.buyer_id, m.buyer_uuid, m.created_at, c.updated_at
+    FROM marketplace_chats m JOIN inquiry_links l ON l.id = m.link_id JOIN chat_headers c ON c.id = m.chat_id
+    WHERE m.buyer_uuid = $1 OR m.buyer_id = $2
+    ORDER BY c.updated_at DESC, m.chat_id DESC";
+
+/// Seller $1's chats, but those they deleted (archived, and no message since), newest activity
+/// first, each with the seller's unread count and the last message they can see.
+const SOLD_SQL: &str = "SELECT m.chat_id, m.link_id, l.host_id, m.buyer_id, m.buyer_uuid, m.created_at, c.updated_at,
+           me.unread_count, last.content AS last_message, last.created_at AS last_message_time
+    FROM marketplace_chats m
+    JOIN inquiry_links l ON l.id = m.link_id AND l.host_id = $1
+    JOIN chat_headers c ON c.id = m.chat_id
+    JOIN chats k ON k.id = m.chat_id
+    JOIN chat_participants me ON me.chat_id = m.chat_id AND me.user_id = $1
+    LEFT JOIN LATERAL (SELECT x.content, x.created_at FROM messages x
+                       WHERE x.chat_id = m.chat_id AND NOT x.is_deleted AND x.hidden_at IS NULL
+                       ORDER BY x.id DESC LIMIT 1) last ON true
+    WHERE (k.active_position < me.archived_position) IS NOT TRUE
+    ORDER BY c.updated_at DESC, m.chat_id DESC";
+
+fn chat(row: &tokio_postgres::Row) -> Result<Chat> {
+    let uuid: Option<Uuid> = row.try_get("buyer_uuid")?;
+    Ok(Chat {
+        id: row.try_get("chat_id")?,
+        iphone_id: row.try_get("link_id")?,
+        seller_id: row.try_get("host_id")?,
+        buyer_id: uuid.map_or(row.try_get::<_, i64>("buyer_id")?.to_string(), |u| u.to_string()),
+        buyer_is_registered: uuid.is_none(),
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// Opens the buyer's chat about a listing, or finds the one they have: 201 new, 200 found.
+/// An anonymous buyer (`buyer_is_registered: false`, `buyer_id` a UUID) gets an inquiry chat
+/// with the seller, one per (listing, UUID), in the teacher's chat list, limited per client
+/// address as the core's inquiries are; a student (`true`, signed in, `buyer_id` their id) gets
+/// the pair's lesson chat, which only a completed lesson opens (403 without one). A listing
+/// that is not the seller's: 403; unknown or withdrawn: 404.
+#[utoipa::path(post, path = "/api/chat/chats", operation_id = "marketplace_open", tag = "marketplace",
+    request_body = OpenChat, security((), ("cookie" = [])),
+    responses((status = 201, body = Chat), (status = 200, body = Chat, description = "the buyer's chat about this listing, opened before"),
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody, description = "another seller's listing; a registered buyer without a completed lesson with the seller, or not the signed-in student"),
+              (status = 404, body = ErrorBody, description = "no such listing"), (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn open(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientAddress(address): ClientAddress,
+    signed_in: Result<AuthUser, AppError>,
+    JsonBody(body): JsonBody<OpenChat>,
+) -> Result<(StatusCode, Json<Chat>)> {
+    // A page elsewhere must not open chats in a visitor's name.
+    if headers.contains_key(axum::http::header::ORIGIN) {
+        origin::check(&headers, &state.config.auth.allowed_origins)?;
+    }
+    let mut client = state.db.get().await?;
+    let link = client
+        .query_opt("SELECT token, host_id FROM inquiry_links WHERE id = $1 AND revoked_at IS NULL", &[&body.iphone_id])
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("listing {} does not exist or was withdrawn", body.iphone_id)))?;
+    let (token, seller): (String, i64) = (link.try_get("token")?, link.try_get("host_id")?);
+    if seller != body.seller_id {
+        return Err(AppError::Forbidden(format!("listing {} is not seller {}'s", body.iphone_id, body.seller_id)));
+    }
+    let find = FIND_SQL;
+    let (uuid, buyer) = if body.buyer_is_registered {
+        let student = signed_in?;
+        let named = match &body.buyer_id {
+            Value::String(id) => id.parse::<i64>().ok(),
+            Value::Number(id) => id.as_i64(),
+            _ => None,
+        };
+        if named != Some(student.id) || student.role != Role::Student {
+            return Err(AppError::Forbidden("a registered buyer is the signed-in student, by their id".into()));
+        }
+        // The pair's lesson chat, or none: a listing opens no chat a lesson has not.
+        let chat_id = crate::api::direct::direct_chat(&state, student.id, seller)
+            .await
+            .map_err(|e| if e.status() == StatusCode::NOT_FOUND { AppError::Forbidden(e.to_string()) } else { e })?;
+        let inserted = client
+            .execute(
+                "INSERT INTO marketplace_chats (link_id, buyer_id, chat_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                &[&body.iphone_id, &student.id, &chat_id],
+            )
+            .await?;
+        let row = client.query_one(find, &[&body.iphone_id, &None::<Uuid>, &student.id]).await?;
+        let status = if inserted == 1 { StatusCode::CREATED } else { StatusCode::OK };
+        return Ok((status, Json(chat(&row)?)));
+    } else {
+        let uuid =
+            body.buyer_id.as_str().and_then(|id| Uuid::parse_str(id).ok()).ok_or_else(|| {
+                AppError::BadRequest("an anonymous buyer's buyer_id is the UUID their page keeps".into())
+            })?;
+        (uuid, -1_i64)
+    };
+    if let Some(found) = client.query_opt(find, &[&body.iphone_id, &uuid, &buyer]).await? {
+        return Ok((StatusCode::OK, Json(chat(&found)?)));
+    }
+    let address_hash = crate::api::inquiries::admit_visitor(&state, &**client, body.iphone_id, None, address).await?;
+    let tx = client.transaction().await?;
+    let name = format!("Visitor {}", &uuid.simple().to_string()[..8]);
+    let opened = crate::api::inquiries::open_chat(&state, &tx, (&token, body.iphone_id), &name, &address_hash).await?;
+    let (chat_id, guest) = opened.ok_or_else(|| AppError::NotFound("the listing was withdrawn".into()))?;
+    // Two clicks at once: the first chat stands, the second's guest and chat are rolled back.
+    let inserted = tx
+        .execute(
+            "INSERT INTO marketplace_chats (link_id, buyer_id, buyer_uuid, chat_id) VALUES ($1, $2, $3, $4)
+             ON CONFLICT DO NOTHING",
+            &[&body.iphone_id, &guest, &uuid, &chat_id],
+        )
+        .await?;
+    if inserted == 0 {
+        drop(tx);
+        let found = client.query_one(find, &[&body.iphone_id, &uuid, &buyer]).await?;
+        return Ok((StatusCode::OK, Json(chat(&found)?)));
+    }
+    let row = tx.query_one(find, &[&body.iphone_id, &uuid, &buyer]).await?;
+    tx.commit().await?;
+    tracing::info!(guest, chat_id, link = body.iphone_id, "a marketplace visitor opened a chat");
+    Ok((StatusCode::CREATED, Json(chat(&row)?)))
+}
+
+/// `?user_id=&is_seller=`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Mine {
+    /// A visitor's UUID, or the signed-in person's id.
+    pub user_id: Option<String>,
+    /// The chats about the caller's listings (a teacher, signed in), not those they opened.
+    pub is_seller: Option<bool>,
+}
+
+/// The caller's chats, newest activity first, shaped as opening one answers: a buyer's (a
+/// visitor by `?user_id=<uuid>`, a student signed in), or with `is_seller=true` a seller's
+/// (signed in: a UUID sells nothing), but those they deleted.
+#[utoipa::path(get, path = "/api/chat/chats/my", operation_id = "marketplace_my", tag = "marketplace", params(Mine),
+    security(("marketplace_visitor" = []), ("cookie" = [])),
+    responses((status = 200, body = [Chat]), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody, description = "user_id names somebody other than the signed-in person")))]
+#[tracing::instrument(skip_all)]
+pub async fn mine(
+    State(state): State<AppState>,
+    signed_in: Result<AuthUser, AppError>,
+    QueryParams(query): QueryParams<Mine>,
+) -> Result<Json<Vec<Chat>>> {
+    let visitor = query.user_id.as_deref().and_then(|id| Uuid::parse_str(id).ok());
+    let client = state.db.get().await?;
+    let rows = match (visitor, query.is_seller.unwrap_or(false)) {
+        (Some(_), true) => return Err(AppError::Forbidden("a visitor sells nothing: a seller signs in".into())),
+        (Some(uuid), false) => client.query(BOUGHT_SQL, &[&Some(uuid), &-1_i64]).await?,
+        (None, seller) => {
+            let user = signed_in?;
+            if query.user_id.is_some_and(|id| id != user.id.to_string()) {
+                return Err(AppError::Forbidden("user_id names somebody other than the signed-in person".into()));
+            }
+            if seller {
+                client.query(SOLD_SQL, &[&user.id]).await?
+            } else {
+                client.query(BOUGHT_SQL, &[&None::<Uuid>, &user.id]).await?
+            }
+        }
+    };
+    Ok(Json(rows.iter().map(chat).collect::<Result<_>>()?))
+}
+
+/// A chat in the seller's grouped inbox.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = MarketplaceInboxChat)]
+pub struct InboxChat {
+    pub id: i64,
+    /// The visitor's UUID, or the student's id (decimal).
+    pub buyer_id: String,
+    /// The seller's unread messages in it.
+    pub unread_count: i64,
+    /// HTML-escaped; null before the first message.
+    pub last_message: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub last_message_time: Option<OffsetDateTime>,
+}
+
+/// The seller's chats grouped by listing (`{"<iphone_id>": [...]}`), newest activity first in
+/// each, with the seller's unread counts; those they deleted left out. Their own (signed in);
+/// an admin reads any seller's; anyone else 403.
+#[utoipa::path(get, path = "/api/chat/chats/seller/{seller_id}/grouped", operation_id = "marketplace_grouped",
+    tag = "marketplace", params(("seller_id" = i64, Path)), security(("cookie" = [])),
+    responses((status = 200, body = std::collections::BTreeMap<String, Vec<InboxChat>>), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "another seller's inbox")))]
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
+pub async fn grouped(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParam(seller): PathParam<i64>,
+) -> Result<Json<std::collections::BTreeMap<String, Vec<InboxChat>>>> {
+    crate::access::own_or_admin(&user, seller, "this is another seller's inbox")?;
+    let rows = state.db.get().await?.query(SOLD_SQL, &[&seller]).await?;
+    let mut inbox = std::collections::BTreeMap::<String, Vec<InboxChat>>::new();
+    for row in &rows {
+        let chat = chat(row)?;
+        let last: Option<String> = row.try_get("last_message")?;
+        inbox.entry(chat.iphone_id.to_string()).or_default().push(InboxChat {
+            id: chat.id,
+            buyer_id: chat.buyer_id,
+            unread_count: row.try_get("unread_count")?,
+            last_message: last.as_deref().map(escaped),
+            last_message_time: row.try_get("last_message_time")?,
+        });
+    }
+    Ok(Json(inbox))
+}
+
+/// The seller deletes the chat: it leaves their `grouped` and `my` lists (the core's archive:
+/// a new message brings it back), the buyer keeps it, admins still read it, nothing is removed.
+/// 204. The core's archive decides who may: the chat's people (a student hides it for
+/// themselves the same way), never an admin or a stranger (403).
+#[utoipa::path(delete, path = "/api/chat/chats/{chat_id}", operation_id = "marketplace_delete", tag = "marketplace",
+    params(("chat_id" = i64, Path)), security(("cookie" = [])),
+    responses((status = 204, description = "gone from the seller's lists"), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "not the chat's seller"),
+              (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = caller.user.id, chat_id = chat_id))]
+pub async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam(chat_id): PathParam<i64>,
+) -> Result<StatusCode> {
+    let writer = Writer::admit(&state, caller.user)?;
+    crate::api::chat_settings::archive(State(state), writer, PathParam(chat_id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
