@@ -134,6 +134,7 @@ const NOT_BLANK: &[(&str, &str)] = &[
     ("UnetSendBody", "text"),
     ("UnetEditBody", "text"),
     ("UnetNewConversation", "title"),
+    ("MessengerOpen", "message"),
     ("Reason", "reason"),
     ("SuspendRequest", "reason"),
 ];

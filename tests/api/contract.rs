@@ -73,6 +73,7 @@ async fn the_document_has_exactly_the_routers_routes_each_answer_described() {
                     let error = match path {
                         _ if path.starts_with("/api/v1/") => "V1ErrorBody",
                         _ if path.starts_with("/api/unet-chat/") => "UnetErrorBody",
+                        _ if path.starts_with("/api/messenger/") => "MessengerErrorBody",
                         _ => "ErrorBody",
                     };
                     let expected = format!("#/components/schemas/{error}");

@@ -169,7 +169,7 @@ fn the_native_topology_rewrites_only_what_differs_on_one_machine() {
     assert!(conf.contains("listen 127.0.0.1:18443 ssl;") && conf.contains("ssl_certificate /tmp/x/tls/cert.pem;"));
     assert!(conf.contains("listen 127.0.0.1:18088;"));
     assert!(conf.contains("server 127.0.0.1:1001 max_fails=0;") && conf.contains("server 127.0.0.1:1002 max_fails=0;"));
-    assert_eq!(conf.matches("server 127.0.0.1:1002 max_fails=0;").count(), 2, "in both upstreams");
+    assert_eq!(conf.matches("server 127.0.0.1:1002 max_fails=0;").count(), 3, "in every upstream");
     assert!(!conf.contains("replica1:8080"));
     assert!(conf.contains("pid /tmp/x/nginx.pid;") && conf.contains("access_log /tmp/x/access.log upstream;"));
     assert!(conf.contains("proxy_buffering off;"), "everything else is kept");

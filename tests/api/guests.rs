@@ -128,7 +128,7 @@ async fn operations(app: &TestApp) -> Vec<(String, String)> {
 const INTEGRATIONS: &str = "/api/integrations/";
 
 /// The dialects whose errors are their contract's `{"error"}`: the core's refusals, no code.
-const CODELESS: &[&str] = &["/api/v1/", "/api/unet-chat/"];
+const CODELESS: &[&str] = &["/api/v1/", "/api/unet-chat/", "/api/messenger/"];
 
 /// Their writes that stay open to suspended people, as the core's read marker and archive do.
 const CODELESS_SUSPENDED_WRITES: &[(&str, &str)] =

@@ -1452,6 +1452,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/messenger/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's conversations (a participant's chats, every chat for an admin, a guardian's
+         *     children's), newest `last_message_at` first.
+         */
+        get: operations["messenger_conversations"];
+        put?: never;
+        /**
+         * *Finds* the lesson chat between the caller and `participantId` (a completed lesson opened
+         *     it; nothing is ever created) and sends `message`, if given, as the caller's. 403 without
+         *     such a chat (student to student included), and for an admin.
+         */
+        post: operations["messenger_open"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/messenger/conversations/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A conversation's messages, **newest first**: `limit` (default 50) after skipping the
+         *     `offset` newest. Deleted messages are absent; the core's history decides who reads what (an
+         *     outsider `403 {"error": "Access denied"}`, an admin every chat).
+         */
+        get: operations["messenger_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/messenger/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Others' unread messages over all the caller's conversations (one's own never count). */
+        get: operations["messenger_unread_count"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/openapi.json": {
         parameters: {
             query?: never;
@@ -2389,6 +2452,37 @@ export interface components {
             /** @description The new text; the same rules as sending (empty only for a message with attachments). */
             content: string;
         };
+        /** @description `{"success": true, "data": …}`. */
+        Envelope_MessengerConversations: {
+            data: {
+                /** @description Newest `last_message_at` first (a conversation without one by when it opened). */
+                conversations: components["schemas"]["MessengerConversation"][];
+            };
+            success: boolean;
+        };
+        /** @description `{"success": true, "data": …}`. */
+        Envelope_MessengerCreated: {
+            data: {
+                conversation: components["schemas"]["MessengerConversation"];
+            };
+            success: boolean;
+        };
+        /** @description `{"success": true, "data": …}`. */
+        Envelope_MessengerMessages: {
+            data: {
+                /** @description Newest first. */
+                messages: components["schemas"]["MessengerMessage"][];
+            };
+            success: boolean;
+        };
+        /** @description `{"success": true, "data": …}`. */
+        Envelope_MessengerUnread: {
+            data: {
+                /** Format: int64 */
+                unread_count: number;
+            };
+            success: boolean;
+        };
         /** @description An erasure asked for, and when it completed (null: under way). */
         Erasure: {
             /** Format: date-time */
@@ -2831,12 +2925,87 @@ export interface components {
         MessagesReadEvent: {
             /** Format: int64 */
             chat_id: number;
+            /**
+             * @description The messages the reader's client listed as read, when it listed them (the messenger
+             *     dialect's `read_messages`); left out otherwise.
+             */
+            message_ids?: number[];
             /** Format: date-time */
             read_at: string;
             /** Format: int64 */
             up_to_message_id: number;
             /** Format: int64 */
             user_id: number | null;
+        };
+        MessengerConversation: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: date-time */
+            last_message_at: string | null;
+            last_message_content: string | null;
+            /** Format: int64 */
+            last_message_id: number | null;
+            /**
+             * Format: date-time
+             * @description The same as `last_message_at`.
+             */
+            last_message_time: string | null;
+            name: string | null;
+            /** @description Its members' ids (an admin is not one). */
+            participants: number[];
+            /** @description `direct` for a pair, `group`. */
+            type: string;
+            /**
+             * Format: int64
+             * @description Others' messages after the caller's read marker (0 for an admin, who has none).
+             */
+            unread_count: number;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        MessengerConversations: {
+            /** @description Newest `last_message_at` first (a conversation without one by when it opened). */
+            conversations: components["schemas"]["MessengerConversation"][];
+        };
+        MessengerCreated: {
+            conversation: components["schemas"]["MessengerConversation"];
+        };
+        /** @description This contract's error: `{"error": "…"}`. */
+        MessengerErrorBody: {
+            error: string;
+        };
+        MessengerMessage: {
+            attachments: components["schemas"]["Attachment"][];
+            content: string;
+            /** Format: int64 */
+            conversation_id: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            sender_id: number;
+            /** @description Always `text` here. */
+            type: string;
+        };
+        MessengerMessages: {
+            /** @description Newest first. */
+            messages: components["schemas"]["MessengerMessage"][];
+        };
+        MessengerOpen: {
+            /** @description Sent as the caller's first message when given: 1–10,000 characters, not blank. */
+            message?: string | null;
+            /**
+             * Format: int64
+             * @description The other person of the pair.
+             */
+            participantId: number;
+        };
+        MessengerUnread: {
+            /** Format: int64 */
+            unread_count: number;
         };
         NewChat: {
             /**
@@ -10828,6 +10997,313 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    messenger_conversations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_MessengerConversations"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessengerErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessengerErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessengerErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessengerErrorBody"];
+                };
+            };
+        };
+    };
+    messenger_open: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessengerOpen"];
+            };
+        };
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_MessengerCreated"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessengerErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessengerErrorBody"];
+                };
+            };
+            /** @description no lesson chat between the two; an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessengerErrorBody"];
+                };
+            };
+            /** @description the request body stopped arriving (HTTP_BODY_TIMEOUT_SECS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessengerErrorBody"];
+                };
+            };
+            /** @description the body is larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessengerErrorBody"];
+                };
+            };
+            /** @description the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessengerErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessengerErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessengerErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessengerErrorBody"];
+                };
+            };
+        };
+    };
+    messenger_messages: {
+        parameters: {
+            query?: {
+                /** @description 1 or more (at most 100 are given); 50 by default. */
+                limit?: number;
+                /** @description How many of the newest to skip. */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                /** @description the conversation's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_MessengerMessages"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessengerErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessengerErrorBody"];
+                };
+            };
+            /** @description no such conversation, or not the caller's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessengerErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessengerErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessengerErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessengerErrorBody"];
+                };
+            };
+        };
+    };
+    messenger_unread_count: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_MessengerUnread"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessengerErrorBody"];
+                };
+            };
+            /** @description an admin or a guardian: no read markers */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessengerErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessengerErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessengerErrorBody"];
                 };
             };
         };
