@@ -11,6 +11,7 @@
 //! - [`messenger`]: `/api/messenger` and Socket.IO at `/socket.io/` (docs/dialect-messenger.md).
 
 use axum::Router;
+use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
 
@@ -34,11 +35,49 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .merge_from(messenger::ApiDoc::openapi())
 }
 
-/// Every dialect's part of the completed OpenAPI document: each answers errors in its own shape.
+/// The dialects whose contracts answer an error as `{"error": "…"}` alone, by path prefix, and
+/// the name of that shape in the OpenAPI document.
+const ERROR_ONLY: &[(&str, &str)] =
+    &[("/api/v1/", "V1ErrorBody"), ("/api/unet-chat/", "UnetErrorBody"), ("/api/messenger/", "MessengerErrorBody")];
+
+/// Every dialect's part of the completed OpenAPI document (`api::openapi`): the errors of an
+/// [`ERROR_ONLY`] dialect's routes are its contract's shape, not the core's `ErrorBody`.
 pub fn in_document(document: &mut serde_json::Value) {
-    v1::in_document(document);
-    unet_chat::in_document(document);
-    messenger::in_document(document);
+    fn named(value: &mut serde_json::Value, schema: &str) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if map.get("$ref").and_then(|r| r.as_str()) == Some("#/components/schemas/ErrorBody") {
+                    map.insert("$ref".into(), format!("#/components/schemas/{schema}").into());
+                }
+                map.values_mut().for_each(|v| named(v, schema));
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| named(v, schema)),
+            _ => {}
+        }
+    }
+    let Some(paths) = document.get_mut("paths").and_then(|p| p.as_object_mut()) else { return };
+    for (path, item) in paths.iter_mut() {
+        if let Some((_, schema)) = ERROR_ONLY.iter().find(|(prefix, _)| path.starts_with(prefix)) {
+            named(item, schema);
+        }
+    }
+}
+
+/// An answer of an [`ERROR_ONLY`] dialect, with an error in that shape: the core's status,
+/// headers (`Retry-After`) and sentence, as `{"error": "…"}` (the core's `code` left out),
+/// whichever part refused it (authentication, an extractor, a rule).
+pub async fn error_only(response: Response) -> Response {
+    if !(response.status().is_client_error() || response.status().is_server_error()) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let error = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
+        .unwrap_or_else(|| parts.status.canonical_reason().unwrap_or("error").to_lowercase());
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    (parts, axum::Json(serde_json::json!({ "error": error }))).into_response()
 }
 
 /// A core frame (an event stream's bytes, which the hub shares with every connection) as its

@@ -19,7 +19,7 @@ pub use rest::{Conversation, ConversationList, Created, Envelope, Message, Messa
 
 /// The routes of `/api/messenger` and `/socket.io/`.
 pub fn router() -> Router<AppState> {
-    rest::router().layer(axum::middleware::map_response(super::v1::own_shape)).merge(socket::router())
+    rest::router().layer(axum::middleware::map_response(super::error_only)).merge(socket::router())
 }
 
 /// The dialect's REST routes, for the OpenAPI document (the socket's events are described in
@@ -33,23 +33,4 @@ pub struct ApiDoc;
 #[schema(as = MessengerErrorBody)]
 pub struct ErrorBody {
     pub error: String,
-}
-
-/// The dialect's part of the OpenAPI document: every error its routes answer is this
-/// contract's `MessengerErrorBody`, not the core's `ErrorBody`.
-pub fn in_document(document: &mut serde_json::Value) {
-    fn ours(value: &mut serde_json::Value) {
-        match value {
-            serde_json::Value::Object(map) => {
-                if map.get("$ref").and_then(|r| r.as_str()) == Some("#/components/schemas/ErrorBody") {
-                    map.insert("$ref".into(), "#/components/schemas/MessengerErrorBody".into());
-                }
-                map.values_mut().for_each(ours);
-            }
-            serde_json::Value::Array(items) => items.iter_mut().for_each(ours),
-            _ => {}
-        }
-    }
-    let Some(paths) = document.get_mut("paths").and_then(|p| p.as_object_mut()) else { return };
-    paths.iter_mut().filter(|(path, _)| path.starts_with("/api/messenger/")).for_each(|(_, item)| ours(item));
 }

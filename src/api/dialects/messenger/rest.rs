@@ -10,11 +10,10 @@ use time::OffsetDateTime;
 
 use super::ErrorBody;
 use crate::access::{Participant, Writer};
-use crate::api::history::{HistoryQuery, history};
 use crate::api::messages::{Posted, SendMessage, post_message};
 use crate::api::text::{Empty, check_message_text};
 use crate::auth::AuthUser;
-use crate::extract::{JsonBody, MinPosition, PathParam, QueryParams};
+use crate::extract::{JsonBody, PathParam, QueryParams};
 use crate::wire::{Attachment, HistoryMessage};
 use crate::{AppError, AppState, Result};
 
@@ -251,24 +250,13 @@ pub async fn messages(
             "limit must be 1 or more and offset 0 or more (got {limit} and {offset})"
         )));
     }
-    let want = offset.saturating_add(limit.min(MAX_LIMIT));
-    // The core pages by id from the newest: older pages until the offset and the page are in.
-    let (mut newest_first, mut before) = (Vec::new(), None);
-    loop {
-        let asked = (want - newest_first.len() as i64).min(MAX_LIMIT);
-        let query = HistoryQuery { limit: Some(asked), before_id: before, after_id: None, around: None };
-        let page = history(State(state.clone()), user.clone(), PathParam(chat_id), QueryParams(query), MinPosition(0));
-        let crate::api::Snapshot(_, page) = page.await.map_err(|e| match e.status().as_u16() {
-            403 => AppError::Forbidden("Access denied".into()),
-            _ => e,
-        })?;
-        before = page.messages.first().map(|m| m.id);
-        newest_first.extend(page.messages.into_iter().rev());
-        if !page.has_more || newest_first.len() as i64 >= want {
-            break;
-        }
-    }
-    let page = newest_first.into_iter().skip(offset as usize).take(limit.min(MAX_LIMIT) as usize);
+    let page = crate::api::history::from_newest(&state, &user, chat_id, limit.min(MAX_LIMIT), offset).await;
+    let page = page.map_err(|e| match e.status().as_u16() {
+        403 => AppError::Forbidden("Access denied".into()),
+        _ => e,
+    })?;
+    // This contract's order: newest first.
+    let page = page.into_iter().rev();
     Ok(ok(MessageList { messages: page.map(|m| Message::of(chat_id, m)).collect() }))
 }
 

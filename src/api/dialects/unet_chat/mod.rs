@@ -9,8 +9,7 @@
 //! - `messages.rs`: sending, history, editing, deleting;
 //! - `socket.rs`: `GET /api/unet-chat/ws/conversations/{id}/`, one conversation's new messages.
 
-use axum::response::{IntoResponse, Response};
-use axum::{Json, Router};
+use axum::Router;
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -27,7 +26,7 @@ pub fn router() -> Router<AppState> {
     conversations::router()
         .merge(messages::router())
         .merge(socket::router())
-        .layer(axum::middleware::map_response(own_shape))
+        .layer(axum::middleware::map_response(super::error_only))
 }
 
 /// The dialect's REST routes and its socket's handshake, for the OpenAPI document (the
@@ -123,41 +122,4 @@ impl Message {
             created_at: message.created_at,
         }
     }
-}
-
-/// Every answer of the dialect with an error in this contract's shape: the core's status,
-/// headers (`Retry-After`) and sentence, as `{"error": "…"}` (the core's `code` left out),
-/// whichever part refused it (authentication, an extractor, a rule).
-async fn own_shape(response: Response) -> Response {
-    if !(response.status().is_client_error() || response.status().is_server_error()) {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
-    let error = serde_json::from_slice::<serde_json::Value>(&bytes)
-        .ok()
-        .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
-        .unwrap_or_else(|| parts.status.canonical_reason().unwrap_or("error").to_lowercase());
-    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
-    (parts, Json(ErrorBody { error })).into_response()
-}
-
-/// The dialect's part of the OpenAPI document, once the rules every operation follows have
-/// completed it (`api::openapi`): every error its routes answer is `UnetErrorBody`.
-pub fn in_document(document: &mut serde_json::Value) {
-    fn ours(value: &mut serde_json::Value) {
-        match value {
-            serde_json::Value::Object(map) => {
-                if map.get("$ref").and_then(|r| r.as_str()) == Some("#/components/schemas/ErrorBody") {
-                    map.insert("$ref".into(), "#/components/schemas/UnetErrorBody".into());
-                }
-                map.values_mut().for_each(ours);
-            }
-            serde_json::Value::Array(items) => items.iter_mut().for_each(ours),
-            _ => {}
-        }
-    }
-    let Some(paths) = document.get_mut("paths").and_then(|p| p.as_object_mut()) else { return };
-    let ours_only = paths.iter_mut().filter(|(path, _)| path.starts_with("/api/unet-chat/"));
-    ours_only.for_each(|(_, item)| ours(item));
 }
