@@ -47,7 +47,7 @@ pub async fn connect(
     PathParam(chat_id): PathParam<i64>,
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Result<Response> {
-    let upgrade = upgrade.map_err(|e| AppError::Client(e.status(), e.body_text()))?;
+    let upgrade = crate::api::dialects::socket::upgrade(upgrade)?;
     crate::access::check_access(&state, chat_id, &caller.user).await?;
     let visitor = visitor_of(&state, chat_id).await?;
     // Subscribed before the answer: everything after the hub's head reaches the socket.

@@ -73,7 +73,7 @@ pub async fn connect(
         }
         return Err(refused);
     }
-    let upgrade = upgrade.map_err(|e| AppError::Client(e.status(), e.body_text()))?;
+    let upgrade = crate::api::dialects::socket::upgrade(upgrade)?;
     // Subscribed before the answer: everything after the hub's head reaches the socket.
     let subscription = crate::api::events::subscribe(&realtime, &user).await?;
     let expires = Instant::now() + crate::api::events::until(user.expires_at);

@@ -22,7 +22,7 @@ use crate::api::presence::Typing;
 use crate::auth::AuthUser;
 use crate::extract::{JsonBody, OptionalJsonBody, PathParam};
 use crate::realtime::RealtimeState;
-use crate::{AppError, AppState, Result};
+use crate::{AppState, Result};
 
 mod frames;
 
@@ -45,7 +45,7 @@ pub async fn connect(
     user: AuthUser,
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Result<Response> {
-    let upgrade = upgrade.map_err(|e| AppError::Client(e.status(), e.body_text()))?;
+    let upgrade = crate::api::dialects::socket::upgrade(upgrade)?;
     // Subscribed before the answer: everything after the hub's head reaches the socket.
     let subscription = crate::api::events::subscribe(&realtime, &user).await?;
     let expires = Instant::now() + crate::api::events::until(user.expires_at);
