@@ -114,7 +114,8 @@ impl Delivery {
                         if event.event == "typing" {
                             typing_received.fetch_add(1, Ordering::Relaxed);
                         }
-                        if event.event != "new_message" {
+                        // The sender's own streams have it as `message_sent` (the same data and id).
+                        if event.event != "new_message" && event.event != "message_sent" {
                             return;
                         }
                         let (received, received_at) = (Instant::now(), SystemTime::now());
