@@ -1,5 +1,6 @@
 //! The benchmark tool checks what it measures: a delivery dropped on purpose is reported lost, a
-//! position out of order is counted, every stream it holds is counted, a forged row is found.
+//! position out of order is counted, every stream and socket it holds is counted, a forged row is
+//! found.
 
 use std::process::{Command, Output};
 use std::sync::{LazyLock, Mutex};
@@ -70,6 +71,14 @@ fn the_connection_scenario_counts_every_stream_it_holds_across_processes() {
     assert_eq!(spread["ended"], 0, "no stream ended while held: {spread}");
     let per_replica = spread["bytes_per_connection"].as_array().expect("per replica");
     assert_eq!(per_replica.len(), 3, "{spread}");
+    // As many sockets of each dialect, and of the socket.io peer, each reached by the event.
+    let sockets = results["s3"]["sockets"].as_array().expect("sockets");
+    assert_eq!(sockets.len(), 2, "/api/v1/ws and Socket.IO: {sockets:?}");
+    for kind in sockets.iter().chain([&results["s3"]["peer"]]) {
+        let run = &kind["runs"][0];
+        assert_eq!(run["connections"], results["s3"]["runs"][0]["connections"], "{kind}");
+        assert_eq!(run["received"], run["connections"], "one event reached every socket: {kind}");
+    }
 }
 
 #[test]

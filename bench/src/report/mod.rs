@@ -14,6 +14,7 @@ mod s11;
 mod s1_audience;
 mod s2;
 mod s3;
+mod s3_sockets;
 mod s4;
 mod s5;
 mod s6;
