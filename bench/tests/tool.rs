@@ -53,6 +53,13 @@ fn the_benchmark_reports_a_delivery_dropped_on_purpose_as_lost() {
     assert_eq!(run["deliveries_expected"].as_u64(), run["acknowledged"].as_u64().map(|n| n * 2));
     assert_eq!(run["lost"], 1, "one delivery was dropped on purpose: {run}");
     assert_eq!(run["deliveries"].as_u64(), run["deliveries_expected"].as_u64().map(|n| n - 1));
+    // The sockets beside the streams are checked on their own: the drop was a stream's.
+    let sockets = run["sockets"].as_array().expect("sockets");
+    assert_eq!(sockets.len(), 2, "/api/v1/ws and Socket.IO: {run}");
+    for s in sockets {
+        assert_eq!(s["deliveries_expected"], run["deliveries_expected"], "{s}");
+        assert_eq!((&s["lost"], &s["misordered"]), (&0.into(), &0.into()), "{s}");
+    }
     // The database alone at the same rate, from pgbench's per-transaction log.
     let database = &results["s2"]["database"][0];
     assert_eq!(database["rate"], run["rate"], "{database}");

@@ -13,6 +13,7 @@ mod s10;
 mod s11;
 mod s1_audience;
 mod s2;
+mod s2_sockets;
 mod s3;
 mod s3_sockets;
 mod s4;
