@@ -117,3 +117,17 @@ ensure_ws_client() {
     WS_CLIENT_PYTHON="$(cd "$venv/bin" && pwd)/python"
     export WS_CLIENT_PYTHON
 }
+
+# The official socket.io client that the messenger dialect's tests drive from node
+# (tests/socketio, its versions pinned by the package-lock), installed again when the lock changes.
+ensure_socketio_client() {
+    local dir want
+    dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/socketio"
+    command -v node >/dev/null || apt_install nodejs npm
+    want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+    if [ "$(cat "$dir/node_modules/.installed-lock" 2>/dev/null || true)" != "$want" ]; then
+        echo "installing the socket.io test client into $dir/node_modules" >&2
+        npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error || return 1
+        echo "$want" >"$dir/node_modules/.installed-lock"
+    fi
+}

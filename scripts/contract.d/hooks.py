@@ -7,17 +7,17 @@ Two failure kinds are dropped, and Schemathesis counts and shows what a hook dro
   for. Unknown query parameters and body properties are still sent and still checked.
 - "random bytes" for a body the document marks optional that came out as no bytes at all: an
   empty body is no body, which the document allows (`POST /api/chats/{id}/read`).
-- a plain GET of a dialect's WebSocket (`/api/v1/ws`, `/api/chat/ws/{chat_id}`) "rejected"
-  with 400: it answers 101 only to a WebSocket handshake, which Schemathesis does not make
-  (tests/api/dialect_* drive them with a WebSocket client); their 401s, 403s and answers'
-  shapes are still checked.
+- a plain GET of a dialect's socket (`/api/v1/ws`, `/api/chat/ws/{chat_id}`,
+  `/api/unet-chat/ws/conversations/{id}/`) "rejected" with 400: it answers 101 only to a
+  WebSocket handshake, which Schemathesis does not make (tests/api/dialect_* drive them with a
+  WebSocket client); their 401s, 403s, 404s and their answers' shapes are still checked.
 """
 
 import schemathesis
 from schemathesis.core.failures import AcceptedNegativeData
 from schemathesis.openapi.checks import RejectedPositiveData
 
-WEB_SOCKETS = {"/api/v1/ws", "/api/chat/ws/{chat_id}"}
+SOCKETS = {"/api/v1/ws", "/api/chat/ws/{chat_id}", "/api/unet-chat/ws/conversations/{id}/"}
 
 
 @schemathesis.hook
@@ -26,7 +26,7 @@ def filter_failure(context, failure, case, response):
         failure.message or ""
     ):
         return False
-    if isinstance(failure, RejectedPositiveData) and case.operation.path in WEB_SOCKETS and response.status_code == 400:
+    if isinstance(failure, RejectedPositiveData) and case.operation.path in SOCKETS and response.status_code == 400:
         return False
     if isinstance(failure, AcceptedNegativeData) and "random bytes" in (failure.message or ""):
         body = getattr(getattr(response, "request", None), "body", None)

@@ -19,11 +19,19 @@ BEGIN
         WHERE chat_id = e.chat_id AND user_id = e.actor_id) THEN
         RETURN NULL;
     END IF;
-    e.payload := jsonb_build_object('up_to_message_id', (e.payload ->> 'up_to_message_id')::bigint);
+    -- The ids a client listed as read (the messenger dialect's receipts), kept as given when
+    -- they are a non-empty array of integers: every stream's messages_read carries them.
+    e.payload := jsonb_build_object('up_to_message_id', (e.payload ->> 'up_to_message_id')::bigint)
+        || CASE WHEN jsonb_typeof(e.payload -> 'message_ids') = 'array'
+                 AND jsonb_array_length(e.payload -> 'message_ids') > 0
+                 AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(e.payload -> 'message_ids') x
+                                 WHERE jsonb_typeof(x) <> 'number' OR x::text !~ '^-?[0-9]+$')
+                THEN jsonb_build_object('message_ids', e.payload -> 'message_ids')
+                ELSE '{}'::jsonb END;
     RETURN e;
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_chat_read(e events) IS 'chat_read: a participant, up to a message of the chat; markers only move forward (an older one is a no-op), under the lock, so concurrent reads cannot reorder them. In Rust: access::Writer and access::check_access in api::read_markers::mark_read.';
+COMMENT ON FUNCTION events_rule_chat_read(e events) IS 'chat_read: a participant, up to a message of the chat; markers only move forward (an older one is a no-op); message_ids, the ids a client listed, kept when they are integers, under the lock, so concurrent reads cannot reorder them. In Rust: access::Writer and access::check_access in api::read_markers::mark_read.';
 
 REVOKE ALL ON FUNCTION events_rule_chat_read(e events) FROM PUBLIC;

@@ -74,6 +74,15 @@ pub fn no_chat(chat_id: i64) -> AppError {
     AppError::Forbidden(format!("chat {chat_id} does not exist or you are not a participant"))
 }
 
+/// Whether chat `chat_id` exists, for the one contract that answers an unknown chat apart from
+/// a refused one (the unet-chat dialect's socket handshake: 404, 403): asked only after
+/// [`check_access`] refused a signed-in caller, so it tells them nothing an id's sequence
+/// does not.
+pub async fn chat_exists(state: &AppState, chat_id: i64) -> Result<bool> {
+    let client = state.db.get().await?;
+    Ok(client.query_opt("SELECT 1 FROM chats WHERE id = $1", &[&chat_id]).await?.is_some())
+}
+
 /// Whether `user` may read chat `chat_id`: 403 unless it exists and the user is a member now or
 /// an admin ([`no_chat`]). Writing additionally excludes admins (checked by the caller). The
 /// hub answers for the direct chats this replica knows (their members never change); the

@@ -1,5 +1,6 @@
 //! Which chats a person has, as one list in a stable order (by id) paged by offset, for a
-//! dialect whose clients page that way (`/api/v1`'s conversations). The same chats the core's
+//! dialect whose clients page that way (`/api/v1`'s conversations) or list them all
+//! (`/api/unet-chat`'s), each with its header. The same chats the core's
 //! rule gives them: a participant's own (their membership now), every chat for an admin (who
 //! reads them all), a guardian's children's (the database's `guardian_reading()`).
 
@@ -7,14 +8,17 @@ use time::OffsetDateTime;
 
 use super::roles::{Viewer, viewer};
 use crate::auth::AuthUser;
+use crate::wire::ChatHeader;
 use crate::{AppState, Result};
 
-/// A chat of the list: its id, when it opened and its last activity.
-#[derive(Debug, Clone, Copy)]
+/// A chat of the list: its id, when it opened, its last activity and its header (kind, title,
+/// creator).
+#[derive(Debug, Clone)]
 pub struct Listed {
     pub id: i64,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    pub header: ChatHeader,
 }
 
 /// `limit` of `user`'s chats after the first `offset`, by id.
@@ -24,7 +28,7 @@ pub async fn chats_of(state: &AppState, user: &AuthUser, limit: i64, offset: i64
         Viewer::Participant(id) => {
             client
                 .query(
-                    "SELECT c.id, c.created_at, c.updated_at FROM chat_participants me
+                    "SELECT c.* FROM chat_participants me
                      JOIN chat_headers c ON c.id = me.chat_id
                      WHERE me.user_id = $1 ORDER BY c.id LIMIT $2 OFFSET $3",
                     &[&id, &limit, &offset],
@@ -32,18 +36,13 @@ pub async fn chats_of(state: &AppState, user: &AuthUser, limit: i64, offset: i64
                 .await?
         }
         Viewer::Admin => {
-            client
-                .query(
-                    "SELECT c.id, c.created_at, c.updated_at FROM chat_headers c ORDER BY c.id LIMIT $1 OFFSET $2",
-                    &[&limit, &offset],
-                )
-                .await?
+            client.query("SELECT c.* FROM chat_headers c ORDER BY c.id LIMIT $1 OFFSET $2", &[&limit, &offset]).await?
         }
         Viewer::Guardian(id) => {
             let groups = state.config.safeguarding.guardian_groups.own_messages();
             client
                 .query(
-                    "SELECT c.id, c.created_at, c.updated_at FROM chat_headers c
+                    "SELECT c.* FROM chat_headers c
                      WHERE c.id IN (SELECT r.chat_id FROM guardian_reading($1, $2) r)
                      ORDER BY c.id LIMIT $3 OFFSET $4",
                     &[&id, &groups, &limit, &offset],
@@ -57,6 +56,7 @@ pub async fn chats_of(state: &AppState, user: &AuthUser, limit: i64, offset: i64
                 id: r.try_get("id")?,
                 created_at: r.try_get("created_at")?,
                 updated_at: r.try_get("updated_at")?,
+                header: ChatHeader::from_row(r)?,
             })
         })
         .collect()

@@ -225,13 +225,14 @@ pub fn document() -> Value {
         form.insert("additionalProperties".into(), json!(false));
     }
     super::reactions::in_document(&mut document);
-    super::dialects::v1::in_document(&mut document);
+    super::dialects::in_document(&mut document);
     document
 }
 
 /// Properties of an answer that are left out when empty (`skip_serializing_if`): every other
 /// property of an answer is always sent (`null` when it has no value), so it is `required`.
-const SOMETIMES_SENT: &[(&str, &str)] = &[("Attachment", "width"), ("Attachment", "height")];
+const SOMETIMES_SENT: &[(&str, &str)] =
+    &[("Attachment", "width"), ("Attachment", "height"), ("MessagesReadEvent", "message_ids")];
 
 /// Marks every property of the schemas that only answers use (responses and the stream's
 /// events, not request bodies) as required, but [`SOMETIMES_SENT`]: a generated client then

@@ -49,8 +49,30 @@ pub async fn mark_read(
     PathParam(chat_id): PathParam<i64>,
     OptionalJsonBody(body): OptionalJsonBody<ReadUpTo>,
 ) -> Result<StatusCode> {
-    check_access(&state, chat_id, &user).await?;
-    let requested = body.and_then(|b| b.up_to_message_id);
+    move_marker(&state, &user, chat_id, body.and_then(|b| b.up_to_message_id), Vec::new()).await
+}
+
+/// Marks the chat read up to the newest of `listed`, the messages a client listed as read (the
+/// messenger dialect's receipts): [`mark_read`]'s rules, and every stream's `messages_read`
+/// carries the list as given.
+pub async fn mark_listed_read(
+    state: &AppState,
+    Writer(user): Writer,
+    chat_id: i64,
+    listed: Vec<i64>,
+) -> Result<StatusCode> {
+    let newest = listed.iter().copied().max();
+    move_marker(state, &user, chat_id, newest, listed).await
+}
+
+async fn move_marker(
+    state: &AppState,
+    user: &crate::auth::AuthUser,
+    chat_id: i64,
+    requested: Option<i64>,
+    listed: Vec<i64>,
+) -> Result<StatusCode> {
+    check_access(state, chat_id, user).await?;
     // Prepared once per pooled connection (a client marks a chat read as its messages arrive).
     let client = state.db.get().await?;
     let statement = client
@@ -78,7 +100,8 @@ pub async fn mark_read(
     };
     if up_to > row.get::<_, i64>("last_read_message_id") {
         // None: a concurrent read (another tab) moved the marker at least as far.
-        state.appender.append(NewEvent::ChatRead { chat_id, reader_id: user.id, up_to_message_id: up_to }).await?;
+        let read = NewEvent::ChatRead { chat_id, reader_id: user.id, up_to_message_id: up_to, message_ids: listed };
+        state.appender.append(read).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }

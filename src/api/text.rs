@@ -131,6 +131,10 @@ const NOT_BLANK: &[(&str, &str)] = &[
     ("Visitor", "message"),
     ("DirectMessage", "content"),
     ("V1SendBody", "body"),
+    ("UnetSendBody", "text"),
+    ("UnetEditBody", "text"),
+    ("UnetNewConversation", "title"),
+    ("MessengerOpen", "message"),
     ("Reason", "reason"),
     ("SuspendRequest", "reason"),
 ];

@@ -35,7 +35,7 @@ impl NewEvent {
                 Self::MessageEdited { message_id, content, .. },
                 EventData::MessageEdited { message_id: m, content: c, .. },
             ) => message_id == m && content == c,
-            (Self::ChatRead { up_to_message_id, .. }, EventData::ChatRead { up_to_message_id: u }) => {
+            (Self::ChatRead { up_to_message_id, .. }, EventData::ChatRead { up_to_message_id: u, .. }) => {
                 up_to_message_id == u
             }
             (Self::GroupCreated { title, .. }, EventData::ChatCreated(ChatOpened::Group { title: t, .. })) => {

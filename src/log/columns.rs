@@ -32,12 +32,13 @@ impl NewEvent {
                 }
                 (Some(*chat_id), Some(*actor_id), EventType::MessageEdited, payload)
             }
-            Self::ChatRead { chat_id, reader_id, up_to_message_id } => (
-                Some(*chat_id),
-                Some(*reader_id),
-                EventType::ChatRead,
-                serde_json::json!({ "up_to_message_id": up_to_message_id }),
-            ),
+            Self::ChatRead { chat_id, reader_id, up_to_message_id, message_ids } => {
+                let mut payload = serde_json::json!({ "up_to_message_id": up_to_message_id });
+                if !message_ids.is_empty() {
+                    payload["message_ids"] = message_ids.as_slice().into();
+                }
+                (Some(*chat_id), Some(*reader_id), EventType::ChatRead, payload)
+            }
             Self::GroupCreated { chat_id, creator_id, title, context, announcement, audience } => (
                 Some(*chat_id),
                 Some(*creator_id),

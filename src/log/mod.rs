@@ -172,6 +172,10 @@ pub enum EventData {
     },
     ChatRead {
         up_to_message_id: i64,
+        /// The messages the reader's client listed as read, when it listed them (the messenger
+        /// dialect's receipts); absent otherwise.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        message_ids: Vec<i64>,
     },
     ParticipantAdded {
         user_id: i64,

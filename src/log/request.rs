@@ -39,6 +39,8 @@ pub enum NewEvent {
         chat_id: i64,
         reader_id: i64,
         up_to_message_id: i64,
+        /// The messages the reader's client listed as read (empty: it named none).
+        message_ids: Vec<i64>,
     },
     /// A group opens (`chat_id` drawn from `chats_id_seq`); its members join by [`NewEvent::ParticipantAdded`].
     GroupCreated {

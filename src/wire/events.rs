@@ -179,6 +179,10 @@ pub struct MessagesReadEvent {
     pub chat_id: i64,
     pub user_id: Option<i64>,
     pub up_to_message_id: i64,
+    /// The messages the reader's client listed as read, when it listed them (the messenger
+    /// dialect's `read_messages`); left out otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub message_ids: Vec<i64>,
     #[serde(with = "time::serde::rfc3339")]
     pub read_at: OffsetDateTime,
 }

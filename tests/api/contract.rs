@@ -70,7 +70,12 @@ async fn the_document_has_exactly_the_routers_routes_each_answer_described() {
                     let schema = &response["content"]["application/json"]["schema"]["$ref"];
                     let own = path == "/healthz" || path == "/readyz"; // their 503 is their Health
                     // The `/api/v1` dialect's errors are its contract's `{"error"}`.
-                    let error = if path.starts_with("/api/v1/") { "V1ErrorBody" } else { "ErrorBody" };
+                    let error = match path {
+                        _ if path.starts_with("/api/v1/") => "V1ErrorBody",
+                        _ if path.starts_with("/api/unet-chat/") => "UnetErrorBody",
+                        _ if path.starts_with("/api/messenger/") => "MessengerErrorBody",
+                        _ => "ErrorBody",
+                    };
                     let expected = format!("#/components/schemas/{error}");
                     assert!(own || *schema == *expected, "{method} {path} {code}: {response}");
                 }

@@ -77,6 +77,14 @@ fn compose_nginx_and_dockerfile_agree() {
     assert_eq!(servers(&streams), servers(&rest));
     assert!(rest.contains("keepalive 32;") && !streams.contains("keepalive"), "{streams}");
     assert!(nginx_conf.contains("location /api/events/ {\n            proxy_pass http://tutorchat_streams;"));
+    // Every dialect's socket: upgraded, on a connection of its own to a replica.
+    let socket = "location ~ ^/api/(v1/ws|chat/ws/[0-9]+|unet-chat/ws/conversations/[0-9]+/)$ {";
+    let start = nginx_conf.find(socket).unwrap_or_else(|| panic!("{socket}"));
+    let end = start + nginx_conf[start..].find("\n        }").expect("the block's end");
+    let block = &nginx_conf[start..end];
+    assert!(block.contains("proxy_pass http://tutorchat_streams;"), "{block}");
+    assert!(block.contains("proxy_set_header Upgrade $http_upgrade;"), "{block}");
+    assert!(block.contains("proxy_set_header Connection \"upgrade\";"), "{block}");
     let upstreams = servers(&rest);
     assert_eq!(upstreams, vec!["replica1:8080", "replica2:8080", "replica3:8080"]);
     for upstream in &upstreams {
@@ -161,7 +169,7 @@ fn the_native_topology_rewrites_only_what_differs_on_one_machine() {
     assert!(conf.contains("listen 127.0.0.1:18443 ssl;") && conf.contains("ssl_certificate /tmp/x/tls/cert.pem;"));
     assert!(conf.contains("listen 127.0.0.1:18088;"));
     assert!(conf.contains("server 127.0.0.1:1001 max_fails=0;") && conf.contains("server 127.0.0.1:1002 max_fails=0;"));
-    assert_eq!(conf.matches("server 127.0.0.1:1002 max_fails=0;").count(), 2, "in both upstreams");
+    assert_eq!(conf.matches("server 127.0.0.1:1002 max_fails=0;").count(), 3, "in every upstream");
     assert!(!conf.contains("replica1:8080"));
     assert!(conf.contains("pid /tmp/x/nginx.pid;") && conf.contains("access_log /tmp/x/access.log upstream;"));
     assert!(conf.contains("proxy_buffering off;"), "everything else is kept");

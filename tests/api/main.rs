@@ -19,6 +19,8 @@ mod costly_reads;
 mod departures;
 mod deploy;
 mod dialect_marketplace;
+mod dialect_messenger;
+mod dialect_unet_chat;
 mod dialect_v1;
 mod direct;
 mod edits;

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""A WebSocket client for the tests of `/api/v1/ws`, driven over its stdin and stdout.
+"""A WebSocket client for the tests of the dialects' sockets (`/api/v1/ws`, the unet-chat
+dialect's `/api/unet-chat/ws/conversations/{id}/`), driven over its stdin and stdout.
 
 It uses Python's `websockets`, a client written independently of the server, so the tests
 see the protocol as a real client does. Each line on stdin is sent as one text frame; each

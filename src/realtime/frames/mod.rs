@@ -268,11 +268,12 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
             governance::own_setting(position, chat_id, actor_id, &event.data)?
         }
         EventData::MessagePinned { .. } | EventData::MessageUnpinned { .. } => pins::dispatch(event, chat_id, owners)?,
-        EventData::ChatRead { up_to_message_id } => {
+        EventData::ChatRead { up_to_message_id, message_ids } => {
             let read = MessagesReadEvent {
                 chat_id,
                 user_id: actor_id,
                 up_to_message_id: *up_to_message_id,
+                message_ids: message_ids.clone(),
                 read_at: event.created_at,
             };
             Dispatch::new(position, chat_id, shared(position, "messages_read", &read))

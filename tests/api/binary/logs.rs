@@ -122,7 +122,8 @@ async fn the_log_keeps_no_query_and_no_refused_email() {
     }
 }
 
-/// A JWT in the URL (the stream's `?token=`, the `/api/v1` socket's) is logged nowhere, not
+/// A JWT in the URL (the stream's `?token=`, the `/api/v1` socket's, the unet-chat socket's
+/// `?WWW-Authenticate=`) is logged nowhere, not
 /// even at debug level, whether it is accepted or refused.
 #[tokio::test]
 async fn a_token_in_the_url_is_written_to_no_log() {
@@ -153,9 +154,18 @@ async fn a_token_in_the_url_is_written_to_no_log() {
         let response = http.get(url(path, token)).send().await.expect("GET");
         assert_eq!(response.status(), status, "{path}");
     }
+    // The unet-chat socket's `?WWW-Authenticate=Bearer%20<JWT>`: a valid token (no such
+    // conversation: 404) and an expired one.
+    let unet = |token: &str| {
+        format!("http://{}/api/unet-chat/ws/conversations/1/?WWW-Authenticate=Bearer%20{token}", running.addr)
+    };
+    for (token, status) in [(&user.token, 404), (&expired, 401)] {
+        assert_eq!(http.get(unet(token)).send().await.expect("GET").status(), status, "unet-chat");
+    }
     let (status, lines) = running.stop();
     assert!(status.success());
     assert!(lines.iter().any(|l| l.contains("/api/v1/ws")), "the requests were logged, by path");
+    assert!(lines.iter().any(|l| l.contains("/api/unet-chat/ws/")), "the requests were logged, by path");
     for token in [&user.token, &expired] {
         let signature = token.rsplit('.').next().expect("a signature");
         let leaked: Vec<&String> = lines.iter().filter(|l| l.contains(signature)).collect();

@@ -1,4 +1,5 @@
-//! A real WebSocket client for the tests of `/api/v1/ws`: tests/ws/client.py, Python's
+//! A real WebSocket client for the tests of the dialects' sockets (`/api/v1/ws`, the unet-chat
+//! dialect's per-conversation one, its token in the URL it is given): tests/ws/client.py, Python's
 //! `websockets` (written independently of the server's tungstenite), run with the Python of
 //! `scripts/test`'s virtualenv (`ensure_ws_client` in scripts/lib.sh). The test writes frames
 //! to its stdin and reads what happened from its stdout, one JSON line each.

@@ -67,7 +67,7 @@ async fn a_statement_mixing_messages_deletions_and_reads_counts_exactly() {
         &tx,
         &[
             message("m1"),
-            NewEvent::ChatRead { chat_id: chat, reader_id: student.id, up_to_message_id: m0 },
+            NewEvent::ChatRead { chat_id: chat, reader_id: student.id, up_to_message_id: m0, message_ids: vec![] },
             message("m2"),
         ],
     )
@@ -87,10 +87,10 @@ async fn a_statement_mixing_messages_deletions_and_reads_counts_exactly() {
         &[
             NewEvent::MessageDeleted { chat_id: chat, actor_id: teacher.id, message_id: m1 },
             message("m3"),
-            NewEvent::ChatRead { chat_id: chat, reader_id: student.id, up_to_message_id: m2 },
+            NewEvent::ChatRead { chat_id: chat, reader_id: student.id, up_to_message_id: m2, message_ids: vec![] },
             message("m4"),
             // Backwards within the same statement: recorded as nothing.
-            NewEvent::ChatRead { chat_id: chat, reader_id: student.id, up_to_message_id: m1 },
+            NewEvent::ChatRead { chat_id: chat, reader_id: student.id, up_to_message_id: m1, message_ids: vec![] },
         ],
     )
     .await

@@ -18,12 +18,16 @@ use crate::extract::{JsonBody, PathParam, QueryParams};
 use crate::peer::ClientAddress;
 use crate::{AppError, AppState, Result};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/chat/chats", post(open))
-        .route("/api/chat/chats/my", get(mine))
-        .route("/api/chat/chats/seller/{seller_id}/grouped", get(grouped))
-        .route("/api/chat/chats/{chat_id}", delete(remove))
+/// The routes a buyer uses: opening a chat, their list.
+pub fn buyers() -> Router<AppState> {
+    Router::new().route("/api/chat/chats", post(open)).route("/api/chat/chats/my", get(mine))
+}
+
+/// The routes only people use: the seller's inbox, and deleting, which is the core's archive
+/// and as open to suspended people as it is.
+pub fn sellers() -> Router<AppState> {
+    let delete = crate::access::for_suspended(Router::new().route("/api/chat/chats/{chat_id}", delete(remove)));
+    Router::new().route("/api/chat/chats/seller/{seller_id}/grouped", get(grouped)).merge(delete)
 }
 
 /// What a listing's "Chat" button sends.

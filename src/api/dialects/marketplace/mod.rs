@@ -30,10 +30,11 @@ mod socket;
 pub use chats::{Chat, OpenChat};
 pub use messages::Message;
 
-/// The routes of `/api/chat` and `/health`. Open to guests: a visitor's UUID stands for one.
+/// The routes of `/api/chat` and `/health`. A buyer's are open to guests (a visitor's UUID
+/// stands for one); a seller's inbox and deleting are not (a guest's chat is theirs to keep).
 pub fn router() -> Router<AppState> {
-    let chats = chats::router().merge(messages::router()).merge(socket::router());
-    Router::new().merge(crate::access::for_guests(chats)).route("/health", get(health))
+    let buyers = chats::buyers().merge(messages::router()).merge(socket::router());
+    Router::new().merge(crate::access::for_guests(buyers)).merge(chats::sellers()).route("/health", get(health))
 }
 
 /// The dialect's routes, for the OpenAPI document (the socket's frames are described in

@@ -8,14 +8,11 @@
 //! core's operation with the caller's credential. A frame the core refuses gets
 //! `{"type": "error", "error"}` and the socket stays open.
 
-use std::time::Duration;
-
 use axum::Router;
 use axum::extract::State;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::ws::WebSocketUpgrade;
 use axum::response::Response;
 use axum::routing::get;
-use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 use uuid::Uuid;
@@ -27,7 +24,6 @@ use crate::api::presence::Typing;
 use crate::error::ErrorBody;
 use crate::extract::{JsonBody, OptionalJsonBody, PathParam};
 use crate::realtime::RealtimeState;
-use crate::realtime::hub::Subscription;
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -57,8 +53,10 @@ pub async fn connect(
     // Subscribed before the answer: everything after the hub's head reaches the socket.
     let subscription = crate::api::events::subscribe(&realtime, &caller.user).await?;
     let expires = Instant::now() + crate::api::events::until(caller.user.expires_at);
-    let socket = Socket { state, caller, chat_id, visitor, subscription };
-    Ok(upgrade.on_upgrade(move |ws| socket.run(ws, expires)))
+    let socket = Socket { state, caller, chat_id, visitor };
+    Ok(upgrade.on_upgrade(move |ws| async move {
+        crate::api::dialects::socket::run(&socket.state.clone(), subscription, ws, expires, &socket).await
+    }))
 }
 
 struct Socket {
@@ -66,49 +64,9 @@ struct Socket {
     caller: Caller,
     chat_id: i64,
     visitor: Option<(i64, Uuid)>,
-    subscription: Subscription,
 }
 
-impl Socket {
-    /// Until the client or the server closes it: the credential's end, shutdown, or a hub
-    /// that cut the socket off as too slow (its client reconnects).
-    async fn run(mut self, mut ws: WebSocket, expires: Instant) {
-        let sse = &self.state.config.sse;
-        let (beat, send_timeout) = (sse.heartbeat, sse.send_timeout);
-        let mut pings = tokio::time::interval_at(Instant::now() + beat, beat);
-        let shutdown = self.state.shutdown.clone();
-        let close = |code, reason: &'static str| Message::Close(Some(CloseFrame { code, reason: reason.into() }));
-        let expiry = tokio::time::sleep_until(expires);
-        tokio::pin!(expiry);
-        let last = loop {
-            let out = tokio::select! {
-                _ = shutdown.cancelled() => break close(close_code::AWAY, "the server is shutting down"),
-                _ = &mut expiry => break close(close_code::POLICY, "the credential has expired"),
-                _ = pings.tick() => Message::Ping(Default::default()),
-                frame = self.subscription.frames.next() => match frame {
-                    Some(frame) => match self.outgoing(&frame.bytes) {
-                        Some(text) => Message::Text(Utf8Bytes::from(text)),
-                        None => continue,
-                    },
-                    None => break close(close_code::AGAIN, "too slow, or your access changed: reconnect"),
-                },
-                incoming = ws.recv() => match incoming {
-                    Some(Ok(Message::Text(text))) => match self.handle(text.as_str()).await {
-                        Some(error) => Message::Text(Utf8Bytes::from(error)),
-                        None => continue,
-                    },
-                    Some(Ok(Message::Binary(_))) => Message::Text(error("frames are JSON text").into()),
-                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-                    Some(Ok(Message::Close(_)) | Err(_)) | None => return,
-                },
-            };
-            if !matches!(tokio::time::timeout(send_timeout, ws.send(out)).await, Ok(Ok(()))) {
-                return; // the client takes nothing: it reconnects when it reads again
-            }
-        };
-        let _ = tokio::time::timeout(Duration::from_secs(1), ws.send(last)).await;
-    }
-
+impl crate::api::dialects::socket::Frames for Socket {
     /// This contract's frame for a core frame of this chat, if it has one.
     fn outgoing(&self, bytes: &[u8]) -> Option<String> {
         let (event, data) = crate::api::dialects::core_event(bytes)?;
@@ -133,10 +91,14 @@ impl Socket {
         Some(frame.to_string())
     }
 
+    fn error(&self, error: &str) -> String {
+        json!({ "type": "error", "error": error }).to_string()
+    }
+
     /// Does what a client frame asks; the `error` frame to answer when it cannot.
-    async fn handle(&self, text: &str) -> Option<String> {
+    async fn incoming(&self, text: &str) -> Option<String> {
         let Ok(frame) = serde_json::from_str::<Value>(text) else {
-            return Some(error("a frame is JSON with a \"type\": message, typing or read"));
+            return Some(self.error("a frame is JSON with a \"type\": message, typing or read"));
         };
         let (state, chat_id) = (&self.state, self.chat_id);
         let done = async {
@@ -173,18 +135,6 @@ impl Socket {
                 _ => Err(AppError::BadRequest("a frame's \"type\" is message, typing or read".into())),
             }
         };
-        match done.await {
-            Ok(()) => None,
-            Err(e) if e.status().is_server_error() => {
-                tracing::error!(error = %e, "a socket frame failed");
-                Some(error("internal server error"))
-            }
-            Err(e) => Some(error(&e.to_string())),
-        }
+        self.failed(done.await)
     }
-}
-
-/// An `error` frame (this contract has none of its own).
-fn error(error: &str) -> String {
-    json!({ "type": "error", "error": error }).to_string()
 }

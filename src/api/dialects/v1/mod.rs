@@ -44,7 +44,7 @@ pub struct ErrorBody {
 /// Every answer of the dialect with an error in this contract's shape: the core's status,
 /// headers (`Retry-After`) and sentence, as `{"error": "…"}` (the core's `code` left out),
 /// whichever part refused it (authentication, an extractor, a rule).
-async fn own_shape(response: Response) -> Response {
+pub(super) async fn own_shape(response: Response) -> Response {
     if !(response.status().is_client_error() || response.status().is_server_error()) {
         return response;
     }

@@ -8,14 +8,11 @@
 //! wrong in any way gets an `error` frame and the socket stays open; nothing reaches the log
 //! unless the core's rules accept it.
 
-use std::time::Duration;
-
 use axum::Router;
 use axum::extract::State;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::ws::WebSocketUpgrade;
 use axum::response::Response;
 use axum::routing::get;
-use futures::StreamExt;
 use tokio::time::Instant;
 
 use super::ErrorBody;
@@ -25,7 +22,6 @@ use crate::api::presence::Typing;
 use crate::auth::AuthUser;
 use crate::extract::{JsonBody, OptionalJsonBody, PathParam};
 use crate::realtime::RealtimeState;
-use crate::realtime::hub::Subscription;
 use crate::{AppError, AppState, Result};
 
 mod frames;
@@ -53,58 +49,28 @@ pub async fn connect(
     // Subscribed before the answer: everything after the hub's head reaches the socket.
     let subscription = crate::api::events::subscribe(&realtime, &user).await?;
     let expires = Instant::now() + crate::api::events::until(user.expires_at);
-    let socket = Socket { state, user, subscription };
-    Ok(upgrade.on_upgrade(move |ws| socket.run(ws, expires)))
+    let socket = Socket { state, user };
+    Ok(upgrade.on_upgrade(move |ws| async move {
+        super::super::socket::run(&socket.state.clone(), subscription, ws, expires, &socket).await
+    }))
 }
 
 struct Socket {
     state: AppState,
     user: AuthUser,
-    subscription: Subscription,
 }
 
-impl Socket {
-    /// Until the client or the server closes it: the token's end, shutdown, or a hub that cut
-    /// the socket off as too slow (its client reconnects).
-    async fn run(mut self, mut ws: WebSocket, expires: Instant) {
-        let sse = &self.state.config.sse;
-        let (beat, send_timeout) = (sse.heartbeat, sse.send_timeout);
-        let mut pings = tokio::time::interval_at(Instant::now() + beat, beat);
-        let shutdown = self.state.shutdown.clone();
-        let close = |code, reason: &'static str| Message::Close(Some(CloseFrame { code, reason: reason.into() }));
-        let expiry = tokio::time::sleep_until(expires);
-        tokio::pin!(expiry);
-        let last = loop {
-            let out = tokio::select! {
-                _ = shutdown.cancelled() => break close(close_code::AWAY, "the server is shutting down"),
-                _ = &mut expiry => break close(close_code::POLICY, "the token has expired"),
-                _ = pings.tick() => Message::Ping(Default::default()),
-                frame = self.subscription.frames.next() => match frame {
-                    Some(frame) => match frames::outgoing(&frame.bytes) {
-                        Some(text) => Message::Text(Utf8Bytes::from(text)),
-                        None => continue,
-                    },
-                    None => break close(close_code::AGAIN, "too slow, or your access changed: reconnect"),
-                },
-                incoming = ws.recv() => match incoming {
-                    Some(Ok(Message::Text(text))) => match self.handle(text.as_str()).await {
-                        Some(error) => Message::Text(Utf8Bytes::from(error)),
-                        None => continue,
-                    },
-                    Some(Ok(Message::Binary(_))) => Message::Text(frames::error("frames are JSON text").into()),
-                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-                    Some(Ok(Message::Close(_)) | Err(_)) | None => return,
-                },
-            };
-            if !matches!(tokio::time::timeout(send_timeout, ws.send(out)).await, Ok(Ok(()))) {
-                return; // the client takes nothing: it reconnects when it reads again
-            }
-        };
-        let _ = tokio::time::timeout(Duration::from_secs(1), ws.send(last)).await;
+impl super::super::socket::Frames for Socket {
+    fn outgoing(&self, bytes: &[u8]) -> Option<String> {
+        frames::outgoing(bytes)
+    }
+
+    fn error(&self, error: &str) -> String {
+        frames::error(error)
     }
 
     /// Does what a client frame asks; the `error` frame to answer when it cannot.
-    async fn handle(&self, text: &str) -> Option<String> {
+    async fn incoming(&self, text: &str) -> Option<String> {
         let request = match frames::incoming(text) {
             Ok(request) => request,
             Err(error) => return Some(frames::error(&error)),
@@ -137,13 +103,6 @@ impl Socket {
                 }
             }
         };
-        match done.await {
-            Ok(()) => None,
-            Err(e) if e.status().is_server_error() => {
-                tracing::error!(error = %e, "a socket frame failed");
-                Some(frames::error("internal server error"))
-            }
-            Err(e) => Some(frames::error(&e.to_string())),
-        }
+        self.failed(done.await)
     }
 }
