@@ -97,9 +97,10 @@ async fn held(server: &Server, round: usize, counts: &[usize], kind: Option<Sock
             received: streams.received.load(Ordering::Relaxed),
             direct,
         };
+        let direct = run.direct.map_or(String::new(), |d| format!("; {d} answered without hyper"));
         eprintln!(
-            "S3 {n:6} {what}: {:.0} bytes each (PSS {:.1} → {:.1} MiB), one event reached {} of them in {:.1} ms; {:?} answered without hyper",
-            run.bytes_per_connection, run.pss_before_mib, run.pss_after_mib, run.received, run.fan_out_ms, run.direct
+            "S3 {n:6} {what}: {:.0} bytes each (PSS {:.1} → {:.1} MiB), one event reached {} of them in {:.1} ms{direct}",
+            run.bytes_per_connection, run.pss_before_mib, run.pss_after_mib, run.received, run.fan_out_ms
         );
         runs.push(run);
         stop.cancel();
