@@ -1,5 +1,6 @@
 //! The benchmark tool checks what it measures: a delivery dropped on purpose is reported lost, a
-//! position out of order is counted, every stream it holds is counted, a forged row is found.
+//! position out of order is counted, every stream and socket it holds is counted, a forged row is
+//! found.
 
 use std::process::{Command, Output};
 use std::sync::{LazyLock, Mutex};
@@ -52,6 +53,13 @@ fn the_benchmark_reports_a_delivery_dropped_on_purpose_as_lost() {
     assert_eq!(run["deliveries_expected"].as_u64(), run["acknowledged"].as_u64().map(|n| n * 2));
     assert_eq!(run["lost"], 1, "one delivery was dropped on purpose: {run}");
     assert_eq!(run["deliveries"].as_u64(), run["deliveries_expected"].as_u64().map(|n| n - 1));
+    // The sockets beside the streams are checked on their own: the drop was a stream's.
+    let sockets = run["sockets"].as_array().expect("sockets");
+    assert_eq!(sockets.len(), 2, "/api/v1/ws and Socket.IO: {run}");
+    for s in sockets {
+        assert_eq!(s["deliveries_expected"], run["deliveries_expected"], "{s}");
+        assert_eq!((&s["lost"], &s["misordered"]), (&0.into(), &0.into()), "{s}");
+    }
     // The database alone at the same rate, from pgbench's per-transaction log.
     let database = &results["s2"]["database"][0];
     assert_eq!(database["rate"], run["rate"], "{database}");
@@ -70,6 +78,14 @@ fn the_connection_scenario_counts_every_stream_it_holds_across_processes() {
     assert_eq!(spread["ended"], 0, "no stream ended while held: {spread}");
     let per_replica = spread["bytes_per_connection"].as_array().expect("per replica");
     assert_eq!(per_replica.len(), 3, "{spread}");
+    // As many sockets of each dialect, and of the socket.io peer, each reached by the event.
+    let sockets = results["s3"]["sockets"].as_array().expect("sockets");
+    assert_eq!(sockets.len(), 2, "/api/v1/ws and Socket.IO: {sockets:?}");
+    for kind in sockets.iter().chain([&results["s3"]["peer"]]) {
+        let run = &kind["runs"][0];
+        assert_eq!(run["connections"], results["s3"]["runs"][0]["connections"], "{kind}");
+        assert_eq!(run["received"], run["connections"], "one event reached every socket: {kind}");
+    }
 }
 
 #[test]

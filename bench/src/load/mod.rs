@@ -1,4 +1,4 @@
-//! Load generation: seeding, closed- and open-loop posting, SSE readers, percentiles.
+//! Load generation: seeding, closed- and open-loop posting, SSE and socket readers, percentiles.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,11 +10,13 @@ use tokio_postgres::Client;
 mod machine;
 mod pgbench;
 mod requests;
+mod sockets;
 mod streams;
 
 pub use machine::{cpu_busy_since, cpu_times, io_stalled_micros, io_stalled_ms_since, metric, pss_bytes, unix_nanos};
 pub use pgbench::{Table, pgbench, plain_table};
 pub use requests::{Generator, Phase, Throughput, closed_loop, generator_ceiling, timed_gets};
+pub use sockets::{SocketKind, read_socket};
 pub use streams::{HeldStreams, read_stream, stream_client};
 
 pub const SECRET: &str = "benchmark-secret-benchmark-secret-0123456789";

@@ -1,11 +1,12 @@
-//! Event streams: one read event by event, and many held open idle.
+//! Event streams: one read event by event, and many held open idle (or sockets, counted alike).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt;
 
+use super::sockets::{SocketKind, read_socket};
 use super::unix_nanos;
 
 /// One event read from a stream: its name and the JSON text of its data.
@@ -106,38 +107,78 @@ impl HeldStreams {
         stop: &tokio_util::sync::CancellationToken,
     ) -> anyhow::Result<Arc<Self>> {
         anyhow::ensure!(!tokens.is_empty(), "no token to open streams with");
+        Self::hold(count, stop, |i, opened, streams| {
+            let token = tokens[i % tokens.len()].clone();
+            read_stream(http.clone(), url.to_owned(), token, None, stop.clone(), opened, move |event| {
+                if event.event == "new_message" {
+                    streams.received_one();
+                }
+            })
+        })
+        .await
+    }
+
+    /// [`HeldStreams::open`] with sockets of `kind` to the server at `base`, from `local`: a
+    /// socket is counted as a stream is.
+    pub async fn open_sockets(
+        kind: SocketKind,
+        base: &str,
+        tokens: &[String],
+        count: usize,
+        local: Option<std::net::IpAddr>,
+        stop: &tokio_util::sync::CancellationToken,
+    ) -> anyhow::Result<Arc<Self>> {
+        anyhow::ensure!(!tokens.is_empty(), "no token to open sockets with");
+        Self::hold(count, stop, |i, opened, streams| {
+            let (base, token, stop) = (base.to_owned(), tokens[i % tokens.len()].clone(), stop.clone());
+            async move { read_socket(kind, &base, &token, local, stop, opened, move |_| streams.received_one()).await }
+        })
+        .await
+    }
+
+    /// A message received, now.
+    fn received_one(&self) {
+        self.last_received_nanos.fetch_max(unix_nanos(), Ordering::Relaxed);
+        self.received.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Runs `count` readers, 256 opening at a time: reader `i` is `read(i, opened, counters)`,
+    /// which calls `opened` once it may receive and counts its messages in the counters.
+    async fn hold<R>(
+        count: usize,
+        stop: &tokio_util::sync::CancellationToken,
+        read: impl Fn(usize, Box<dyn FnOnce() + Send>, Arc<Self>) -> R,
+    ) -> anyhow::Result<Arc<Self>>
+    where
+        R: Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
         let streams = Arc::new(Self::default());
         let gate = Arc::new(tokio::sync::Semaphore::new(256));
         for i in 0..count {
             let permit = gate.clone().acquire_owned().await?;
-            let token = tokens[i % tokens.len()].clone();
-            let (http, url, stop) = (http.clone(), url.to_owned(), stop.clone());
-            let streams = streams.clone();
+            let was_opened = Arc::new(AtomicBool::new(false));
+            let opened: Box<dyn FnOnce() + Send> = {
+                let (streams, was_opened) = (streams.clone(), was_opened.clone());
+                Box::new(move || {
+                    streams.opened.fetch_add(1, Ordering::Relaxed);
+                    was_opened.store(true, Ordering::Relaxed);
+                    drop(permit);
+                })
+            };
+            let reader = read(i, opened, streams.clone());
+            let (streams, stop) = (streams.clone(), stop.clone());
             tokio::spawn(async move {
-                let mut permit = Some(permit);
-                let outcome = read_stream(
-                    http,
-                    url,
-                    token,
-                    None,
-                    stop.clone(),
-                    || {
-                        streams.opened.fetch_add(1, Ordering::Relaxed);
-                        permit.take();
-                    },
-                    |event| {
-                        if event.event == "new_message" {
-                            streams.last_received_nanos.fetch_max(unix_nanos(), Ordering::Relaxed);
-                            streams.received.fetch_add(1, Ordering::Relaxed);
-                        }
-                    },
-                )
-                .await;
-                if permit.is_some() {
+                let outcome = reader.await;
+                if !was_opened.load(Ordering::Relaxed) {
+                    if let Err(e) = &outcome
+                        && streams.failed.load(Ordering::Relaxed) == 0
+                    {
+                        eprintln!("a connection did not open (the first such): {e:#}");
+                    }
                     streams.failed.fetch_add(1, Ordering::Relaxed);
                 } else if !stop.is_cancelled() {
                     if let Err(e) = outcome {
-                        eprintln!("a held stream broke: {e:#}");
+                        eprintln!("a held connection broke: {e:#}");
                     }
                     streams.ended.fetch_add(1, Ordering::Relaxed);
                 }

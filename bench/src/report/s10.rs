@@ -7,7 +7,7 @@ use super::{Page, Target, figure_median, fmt_figure, link, rounds_of, rounds_tab
 use crate::Results;
 use crate::scenarios::{S10, S10_RATIO};
 
-const HEADING: &str = "S10 — against socket.io";
+pub(super) const HEADING: &str = "S10 — against socket.io";
 
 pub(super) fn section(page: &mut Page, results: &Results, s10: &S10) {
     let _ = writeln!(

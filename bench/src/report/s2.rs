@@ -19,6 +19,7 @@ pub(super) fn section(page: &mut Page, results: &Results, s2: &S2, charts: &Path
     for rate in s2.rates() {
         rate_targets(&mut page.targets, &link, s2, rate);
     }
+    super::s2_sockets::section(page, s2);
     page.md.push('\n');
     rounds_table::after(&mut page.md, results, "s2", "S2");
     Ok(())

@@ -16,6 +16,7 @@ pub(super) fn section(page: &mut Page, results: &Results, s3: &S3, charts: &Path
     runs(&mut page.md, s3);
     let link = link("S3", HEADING);
     one_replica_targets(&mut page.targets, &link, results, s3);
+    super::s3_sockets::section(page, results, s3, &link);
     distinct_users(&mut page.md, s3);
     spread(page, &link, s3);
     page.md.push('\n');
@@ -23,20 +24,28 @@ pub(super) fn section(page: &mut Page, results: &Results, s3: &S3, charts: &Path
     Ok(())
 }
 
-/// Bytes per idle stream by connections, with the 8 KB target as the line.
+/// Bytes per idle stream by connections (and per socket of each kind, where measured), with
+/// the 8 KB target as the line.
 fn chart(s3: &S3) -> String {
     let categories: Vec<String> = s3.runs.iter().map(|r| format!("{} connections", r.connections)).collect();
-    bar_chart(
-        "S3: server memory per idle SSE connection (PSS delta / connections)",
-        "bytes",
-        &categories,
-        &[Series {
-            name: "bytes per connection",
-            color: "#8e44ad",
-            values: s3.runs.iter().map(|r| r.bytes_per_connection).collect(),
-        }],
-        Some(("target 8 KB", 8192.0)),
-    )
+    let mut series = vec![Series {
+        name: if s3.sockets.is_empty() { "bytes per connection" } else { "SSE stream" },
+        color: "#8e44ad",
+        values: s3.runs.iter().map(|r| r.bytes_per_connection).collect(),
+    }];
+    for (sockets, color) in s3.sockets.iter().zip(["#2980b9", "#16a085", "#d35400"]) {
+        let at = |n: usize| sockets.runs.iter().find(|r| r.connections == n).map_or(0.0, |r| r.bytes_per_connection);
+        series.push(Series {
+            name: sockets.kind.name(),
+            color,
+            values: s3.runs.iter().map(|r| at(r.connections)).collect(),
+        });
+    }
+    let title = match s3.sockets.is_empty() {
+        true => "S3: server memory per idle SSE connection (PSS delta / connections)",
+        false => "S3: server memory per idle connection, SSE and the dialects' sockets (PSS delta / connections)",
+    };
+    bar_chart(title, "bytes", &categories, &series, Some(("target 8 KB", 8192.0)))
 }
 
 /// What ran, the chart, a row per stream count, and the control without event streams.

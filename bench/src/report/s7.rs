@@ -255,6 +255,7 @@ mod tests {
                 schedule_lag_p99_ms: None,
                 before_append: None,
                 after_append: None,
+                sockets: vec![],
             },
             lock_samples: 100,
             lock_waiting_samples: waiting,

@@ -19,7 +19,7 @@ pub use costs::write_cost;
 pub use s1::{S1, s1};
 pub use s1_audience::{S1Audience, s1_audience};
 pub use s2::{S2, S2Run, s2};
-pub use s3::{S3, hold, s3_all, s3_users};
+pub use s3::{S3, S3Run, S3Sockets, hold, s3_all, s3_users};
 pub use s4::{S4, s4};
 pub use s5::{S5, s5};
 pub use s6::S6;

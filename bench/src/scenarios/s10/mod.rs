@@ -8,7 +8,7 @@
 //! landed; and a member's socket on the peer's second instance must receive every message of
 //! its chat, half of which reach it only through the adapter. The target: tutorchat ≥ 5× the peer's messages/s.
 
-mod peer;
+pub(crate) mod peer;
 mod wrk;
 
 use std::time::Duration;

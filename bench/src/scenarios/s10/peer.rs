@@ -27,15 +27,19 @@ fn project() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/socketio")
 }
 
-/// `npm ci` from the committed lockfile when the peer's `node_modules` is missing.
+/// `npm ci` from the committed lockfile when the peer's `node_modules` is missing (what it says
+/// on stderr: a quick run's stdout is its results).
 pub fn ensure_installed() -> anyhow::Result<()> {
     let project = project();
     if project.join("node_modules").is_dir() {
         return Ok(());
     }
     eprintln!("S10: npm ci --prefix {}", project.display());
-    let status =
-        std::process::Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--prefix"]).arg(&project).status();
+    let status = std::process::Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--prefix"])
+        .arg(&project)
+        .stdout(std::io::stderr())
+        .status();
     anyhow::ensure!(
         status.is_ok_and(|s| s.success()),
         "npm ci --prefix {} failed (Node 20 and npm needed)",
@@ -85,6 +89,11 @@ impl Peer {
             peer.instances.push((child, lines.into_inner().into_inner()));
         }
         Ok(peer)
+    }
+
+    /// Each instance's process id.
+    pub fn pids(&self) -> Vec<u32> {
+        self.instances.iter().filter_map(|(child, _)| child.id()).collect()
     }
 
     pub async fn stop(mut self) {

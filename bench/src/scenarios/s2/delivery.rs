@@ -1,5 +1,5 @@
-//! `Delivery`: S2's streams, opened and read on one replica, every delivery timed and checked,
-//! and its runs, whose messages are posted on another.
+//! `Delivery`: S2's streams (and sockets), opened and read on one replica, every delivery timed
+//! and checked, and its runs, whose messages are posted on another.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,7 +11,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::S2Run;
 use super::senders::{post_messages, type_along};
-use crate::load;
+use super::sockets::Receivers;
+use crate::load::{self, SocketKind};
 use crate::scenarios::Cluster;
 
 /// S2's load and its measurement on a running cluster: `chats` teacher–student pairs of their
@@ -42,6 +43,8 @@ pub struct Delivery {
     drop_seq: Arc<AtomicU64>,
     /// The next message's sequence number.
     seq: u64,
+    /// The same participants on each dialect's socket, beside their streams.
+    sockets: Vec<Receivers>,
 }
 
 impl Drop for Delivery {
@@ -54,13 +57,15 @@ impl Drop for Delivery {
 }
 
 impl Delivery {
-    /// Seeds the pairs, opens their streams on the second replica and waits until all are open.
+    /// Seeds the pairs, opens their streams (and a socket of each of `sockets` per participant)
+    /// on the second replica and waits until all are open.
     pub async fn open(
         cluster: &Cluster,
         label: &'static str,
         chats: usize,
         drop_one: bool,
         misorder_one: bool,
+        sockets: &[SocketKind],
     ) -> anyhow::Result<Self> {
         let pairs = load::seed_pairs(&cluster.sql, chats as i64).await?;
         let http = load::stream_client(None)?; // the readers: held for minutes, no overall timeout
@@ -114,7 +119,8 @@ impl Delivery {
                         if event.event == "typing" {
                             typing_received.fetch_add(1, Ordering::Relaxed);
                         }
-                        if event.event != "new_message" {
+                        // The sender's own streams have it as `message_sent` (the same data and id).
+                        if event.event != "new_message" && event.event != "message_sent" {
                             return;
                         }
                         let (received, received_at) = (Instant::now(), SystemTime::now());
@@ -141,6 +147,11 @@ impl Delivery {
                 tokio::spawn(reader);
             }
         }
+        let sockets_opened = Arc::new(AtomicUsize::new(0));
+        let sockets: Vec<Receivers> = sockets
+            .iter()
+            .map(|&kind| Receivers::open(kind, &cluster.urls[1], &pairs, &stop, &sockets_opened, &starts))
+            .collect();
         let delivery = Self {
             label,
             urls: cluster.urls.clone(),
@@ -155,8 +166,11 @@ impl Delivery {
             drop_seq,
             seq: 0,
             pairs,
+            sockets,
         };
         wait_for(&opened, delivery.streams(), Duration::from_secs(60)).await?;
+        let sockets = delivery.streams() * delivery.sockets.len();
+        wait_for(&sockets_opened, sockets, Duration::from_secs(60)).await.map_err(|e| e.context("the sockets"))?;
         Ok(delivery)
     }
 
@@ -195,6 +209,7 @@ impl Delivery {
         let stalled_before = load::io_stalled_micros();
         let typed_before = self.typing_received.load(Ordering::Relaxed);
         let misordered_before = self.misordered.load(Ordering::Relaxed);
+        let sockets_misordered_before: Vec<usize> = self.sockets.iter().map(Receivers::misordered).collect();
         let (senders_http, pairs_, starts_, urls) =
             (self.senders_http.clone(), self.pairs.clone(), self.starts.clone(), self.urls.clone());
         let senders = self.senders.as_ref().expect("the senders' runtime lives until drop");
@@ -248,6 +263,12 @@ impl Delivery {
             schedule_lag_p99_ms: Some(load::percentiles(lags).p99_ms),
             before_append: (!before.is_empty()).then(|| load::percentiles(before)),
             after_append: (!after.is_empty()).then(|| load::percentiles(after)),
+            sockets: self
+                .sockets
+                .iter()
+                .zip(sockets_misordered_before)
+                .map(|(receivers, before)| receivers.run(first, seq, expected, before))
+                .collect(),
         };
         eprintln!(
             "{}{} {rate:5} msg/s, typing {typing_rate}/s ({} received): {} delivered of {} expected, lost {}, out of order {}, p50 {:.2} ms p99 {:.2} ms max {:.2} ms, I/O stalled {:.0} ms",
@@ -263,6 +284,19 @@ impl Delivery {
             run.latency.max_ms,
             run.io_stalled_ms.unwrap_or(0.0)
         );
+        for s in &run.sockets {
+            eprintln!(
+                "    on {}: {} delivered of {} expected, lost {}, out of order {}, p50 {:.2} ms p99 {:.2} ms max {:.2} ms",
+                s.kind.name(),
+                s.deliveries,
+                s.deliveries_expected,
+                s.lost,
+                s.misordered,
+                s.latency.p50_ms,
+                s.latency.p99_ms,
+                s.latency.max_ms
+            );
+        }
         if let (Some(before), Some(after)) = (&run.before_append, &run.after_append) {
             eprintln!(
                 "    split at the append's start: before p50 {:.2} ms p99 {:.2} ms, after p50 {:.2} ms p99 {:.2} ms",

@@ -6,14 +6,16 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::{Cluster, Server};
-use crate::load::{self, Percentiles};
+use crate::load::{self, Percentiles, SocketKind};
 use crate::report::median;
 use crate::rounds::{Figure, Figures, figure};
 
 mod delivery;
 mod senders;
+mod sockets;
 
 pub use delivery::Delivery;
+pub use sockets::S2Sockets;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct S2Run {
@@ -51,6 +53,10 @@ pub struct S2Run {
     pub before_append: Option<Percentiles>,
     #[serde(default)]
     pub after_append: Option<Percentiles>,
+    /// The same messages' deliveries to the dialects' sockets (both participants of every chat
+    /// on each kind, beside their streams), kind by kind.
+    #[serde(default)]
+    pub sockets: Vec<S2Sockets>,
 }
 
 /// The database's own latency for the same write at the same rate: pgbench committing one
@@ -88,6 +94,27 @@ impl S2 {
         self.runs.iter().filter(|r| r.rate == rate && (r.typing_rate > 0) == typing).collect()
     }
 
+    /// The kinds of socket its runs had open, in their order.
+    pub fn socket_kinds(&self) -> Vec<SocketKind> {
+        let mut kinds: Vec<SocketKind> = Vec::new();
+        for s in self.runs.iter().flat_map(|r| &r.sockets) {
+            if !kinds.contains(&s.kind) {
+                kinds.push(s.kind);
+            }
+        }
+        kinds
+    }
+
+    /// The deliveries to sockets of `kind` in the runs at `rate` without typing.
+    pub fn on_sockets(&self, rate: usize, kind: SocketKind) -> Vec<&S2Sockets> {
+        self.runs_of(rate, false).into_iter().flat_map(|r| &r.sockets).filter(|s| s.kind == kind).collect()
+    }
+
+    /// The name of the figure of sockets of `kind` at `rate` (its median over the runs).
+    pub fn socket_p99_figure(rate: usize, kind: SocketKind) -> String {
+        format!("p99 at {rate} msg/s on {}, ms", kind.name())
+    }
+
     /// Every rate measured, once each (the rounds' runs repeat them), lowest first.
     pub fn rates(&self) -> Vec<usize> {
         let mut rates: Vec<usize> = self.runs.iter().map(|r| r.rate).collect();
@@ -114,6 +141,13 @@ impl Figures for S2 {
             }
             let lost: usize = self.runs.iter().filter(|r| r.rate == rate).map(|r| r.lost + r.misordered).sum();
             figures.push(figure(format!("lost or out of order at {rate} msg/s"), lost as f64));
+            for kind in self.socket_kinds() {
+                if let Some(v) = median(self.on_sockets(rate, kind).iter().map(|s| s.latency.p99_ms).collect()) {
+                    figures.push(figure(Self::socket_p99_figure(rate, kind), v));
+                }
+                let lost: usize = self.on_sockets(rate, kind).iter().map(|s| s.lost + s.misordered).sum();
+                figures.push(figure(format!("lost or out of order at {rate} msg/s on {}", kind.name()), lost as f64));
+            }
             if let Some(v) = median(self.database.iter().filter(|d| d.rate == rate).map(|d| d.latency.p99_ms).collect())
             {
                 figures.push(figure(format!("the database's p99 at {rate} msg/s, ms"), v));
@@ -139,7 +173,7 @@ pub async fn s2(
     misorder_one: bool,
 ) -> anyhow::Result<S2> {
     let cluster = Cluster::start_on(server, 2, &[]).await?;
-    let mut delivery = Delivery::open(&cluster, "S2", chats, drop_one, misorder_one).await?;
+    let mut delivery = Delivery::open(&cluster, "S2", chats, drop_one, misorder_one, &SocketKind::DIALECTS).await?;
     let mut result =
         S2 { chats, streams: delivery.streams(), seconds_per_run: run.as_secs_f64(), runs: vec![], database: vec![] };
     // The first run after the streams open measured worse than any later one, whichever came

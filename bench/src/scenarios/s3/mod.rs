@@ -1,12 +1,14 @@
-//! S3: memory per idle stream and fan-out time on one replica, and streams spread over three
-//! replicas held by helper processes (`hold`).
+//! S3: memory per idle stream and fan-out time on one replica (and the same for the dialects'
+//! sockets), and streams spread over three replicas held by helper processes (`hold`).
 
 use serde::{Deserialize, Serialize};
 
 use super::Server;
+use crate::load::SocketKind;
 use crate::rounds::{Figure, Figures, figure};
 
 mod one_replica;
+mod peer;
 mod spread;
 mod users;
 
@@ -46,6 +48,31 @@ pub struct S3 {
     /// adds to a stream.
     #[serde(default)]
     pub distinct_users: Option<S3Users>,
+    /// The dialects' sockets held as the streams are, at the same counts, each kind on a
+    /// replica of its own.
+    #[serde(default)]
+    pub sockets: Vec<S3Sockets>,
+    /// The S10 peer's socket.io holding as many, measured the same way, in the same round.
+    #[serde(default)]
+    pub peer: Option<S3Sockets>,
+}
+
+/// One kind of socket's runs: idle sockets of the same admin, as many as the streams'.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct S3Sockets {
+    pub kind: SocketKind,
+    pub runs: Vec<S3Run>,
+}
+
+impl S3Sockets {
+    /// Its figures' names at `n` (the report takes their medians over the rounds).
+    pub fn bytes_figure(kind: SocketKind, n: usize) -> String {
+        format!("bytes per idle {} socket at {n}", kind.name())
+    }
+
+    pub fn fan_out_figure(kind: SocketKind, n: usize) -> String {
+        format!("one event to {n} {} sockets, ms", kind.name())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -109,6 +136,12 @@ impl Figures for S3 {
                 spread.fan_out_ms,
             ));
         }
+        for sockets in self.sockets.iter().chain(&self.peer) {
+            for r in sockets.runs.iter().rev() {
+                figures.push(figure(S3Sockets::bytes_figure(sockets.kind, r.connections), r.bytes_per_connection));
+                figures.push(figure(S3Sockets::fan_out_figure(sockets.kind, r.connections), r.fan_out_ms));
+            }
+        }
         if let Some(users) = &self.distinct_users {
             figures.push(figure(format!("bytes per stream, {} users", users.streams), users.bytes_per_connection));
         }
@@ -125,10 +158,14 @@ fn source(round: usize, host: u8) -> std::net::IpAddr {
 }
 
 /// One round of S3 against `server`: idle streams on one replica at each of `counts` (with the
-/// control), across three replicas, and one per user.
+/// control), each dialect's sockets the same way, across three replicas, and one per user.
 pub async fn s3_all(server: &Server, round: usize, quick: bool) -> anyhow::Result<S3> {
     let counts: &[usize] = if quick { &[200] } else { &[5_000, 19_000] };
     let mut s3 = s3(server, round, counts).await?;
+    for kind in SocketKind::DIALECTS {
+        s3.sockets.push(one_replica::sockets(server, round, counts, kind).await?);
+    }
+    s3.peer = Some(peer::s3_peer(server, round, counts).await?);
     let (replicas, per_replica) = if quick { (3, 100) } else { (3, 19_000) };
     s3.spread = Some(s3_spread(server, round, replicas, per_replica).await?);
     s3.distinct_users = Some(s3_users(server, round, if quick { 200 } else { 19_000 }).await?);

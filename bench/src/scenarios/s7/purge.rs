@@ -81,7 +81,7 @@ pub async fn s7(cluster: &Cluster, plan: Plan) -> anyhow::Result<S7> {
         sql.query_one("SELECT count(*) FROM messages WHERE created_at < $1", &[&last_planned]).await?.get(0);
     eprintln!("S7: {planned} of {messages} messages older than {last_planned}, purged in {} slices", horizons.len());
 
-    let mut delivery = Delivery::open(cluster, "S7", plan.chats, false, false).await?;
+    let mut delivery = Delivery::open(cluster, "S7", plan.chats, false, false, &[]).await?;
     delivery.warm_up(plan.rate, 0).await?;
     let replica = purging_replica(cluster).await?;
     let state = replica.state().clone();
