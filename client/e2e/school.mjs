@@ -134,7 +134,8 @@ export function startPageServer(html) {
  * the browser's cookies (`credentials: 'include'`), it asks `/api/me` (`window.me`: its
  * answer, or the error if the fetch rejected), follows the event stream
  * (`EventSource(…, { withCredentials: true })`: `window.stream` counts its opens and errors and
- * keeps the `new_message` events received), and `window.send(chatId, text)` posts a message
+ * keeps the messages received: others' as `new_message`, the person's own as `message_sent`,
+ * which the stream sends to a sender's own streams instead), and `window.send(chatId, text)` posts a message
  * (`Content-Type: application/json`, so preflighted), `window.sendSimple(chatId, text)` one
  * without a preflight (`text/plain`, `no-cors`: the browser sends it, cookie and all, and
  * shows the page nothing of the answer).
@@ -154,6 +155,7 @@ export const EMBEDDING_PAGE = `<!doctype html>
   source.addEventListener('open', () => { window.stream.opened++; window.stream.readyState = source.readyState; });
   source.addEventListener('error', () => { window.stream.errors++; window.stream.readyState = source.readyState; });
   source.addEventListener('new_message', (event) => window.stream.messages.push(JSON.parse(event.data)));
+  source.addEventListener('message_sent', (event) => window.stream.messages.push(JSON.parse(event.data)));
   window.send = (chatId, text) =>
     fetch(chat + '/api/messages', {
       method: 'POST',
