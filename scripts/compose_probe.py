@@ -156,7 +156,9 @@ class Stream:
                     event[field] = value
 
     def messages(self):
-        """The new_message events so far: (position, message id, content)."""
+        """The messages the stream has had so far: (position, message id, content). The probe's
+        user sends them, so they come as `message_sent` (a sender's own streams get that instead
+        of `new_message`, with the same data and id); a `new_message` counts as well."""
         with self.lock:
             return self.messages_locked()
 
@@ -174,7 +176,8 @@ class Stream:
             fail(f"the stream on {self.host} lacks messages {sorted(missing)} after {timeout} s")
 
     def messages_locked(self):
-        return [(int(i), d["message"]["id"], d["message"]["content"]) for i, e, d in self.events if e == "new_message"]
+        return [(int(i), d["message"]["id"], d["message"]["content"]) for i, e, d in self.events
+                if e in ("new_message", "message_sent")]
     def stop(self):
         self.stopped = True
 
