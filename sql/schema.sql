@@ -2038,8 +2038,9 @@ BEGIN
            WHERE m.id = (NEW.payload ->> 'user_id')::bigint
              AND (m.role = 'teacher'
                   OR m.role = 'student' AND EXISTS (
-                      SELECT 1 FROM lessons l WHERE l.teacher_id = NEW.actor_id AND l.student_id = m.id))) THEN
-        RAISE EXCEPTION 'a teacher adds to a group only teachers and their own students (a lesson together)'
+                      SELECT 1 FROM lessons l WHERE l.teacher_id = NEW.actor_id AND l.student_id = m.id
+                                 AND l.status = 'completed'))) THEN
+        RAISE EXCEPTION 'a teacher adds to a group only teachers and their own students (a completed lesson together)'
             USING ERRCODE = 'check_violation';
     END IF;
     RETURN NEW;
@@ -2053,9 +2054,9 @@ $$;
 
 COMMENT ON FUNCTION public.events_member_rule() IS 'participant_added, after events_before_insert
 (triggers of a kind fire in name order): a teacher adds to a group only teachers and the
-students they have a lesson with (scheduled, completed or cancelled); an admin adds any student
-or teacher. So a teacher sees the presence only of their own students, of colleagues, and of
-people in groups an admin made.';
+students they have completed a lesson with (the lesson that opened their direct chat: a
+scheduled one is not enough); an admin adds any student or teacher. So a teacher sees the
+presence only of their own students, of colleagues, and of people in groups an admin made.';
 
 
 --

@@ -142,7 +142,8 @@ pub(super) fn validate_context(context: Option<serde_json::Value>) -> Result<Opt
 }
 
 /// 422 unless every id may be added by `actor`: a student or a teacher for an admin; for a
-/// teacher, a teacher or one of their own students (a lesson together: so that adding someone
+/// teacher, a teacher or one of their own students (a completed lesson together, the one that
+/// opened their direct chat; a scheduled lesson is not enough: so that adding someone
 /// to a group cannot be used to watch any student's presence; the log's trigger
 /// `events_member_rule` holds the same rule). One answer whatever the reason, so that a teacher
 /// cannot tell an unknown id from an admin's, a guest's or another teacher's student and map
@@ -159,7 +160,8 @@ async fn check_members(state: &AppState, actor: &AuthUser, ids: &[i64]) -> Resul
         .query(
             "SELECT u.id FROM users u WHERE u.id = ANY($1)
                AND (u.role = 'teacher' OR u.role = 'student' AND ($2::bigint IS NULL OR EXISTS (
-                   SELECT 1 FROM lessons l WHERE l.teacher_id = $2 AND l.student_id = u.id)))",
+                   SELECT 1 FROM lessons l WHERE l.teacher_id = $2 AND l.student_id = u.id
+                                      AND l.status = 'completed')))",
             &[&ids, &teacher],
         )
         .await?;
@@ -169,7 +171,7 @@ async fn check_members(state: &AppState, actor: &AuthUser, ids: &[i64]) -> Resul
     refused.dedup();
     if !refused.is_empty() {
         return Err(AppError::Unprocessable(format!(
-            "users {refused:?} cannot be members of this group: a group's members are the school's teachers and students, and a teacher adds only their own students (a lesson together)"
+            "users {refused:?} cannot be members of this group: a group's members are the school's teachers and students, and a teacher adds only their own students (a completed lesson together)"
         )));
     }
     Ok(())

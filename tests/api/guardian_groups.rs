@@ -147,7 +147,10 @@ async fn a_guardians_list_history_and_export_of_a_group_hold_only_their_childs_m
     let (status, list) = get(&b, "/api/chats", &s.guardian).await;
     assert_eq!(status, 200, "{list}");
     let chats = list["chats"].as_array().expect("chats");
-    assert_eq!(chats.len(), 1, "{list}");
+    // The child's direct chat with the teacher (the lesson that made them the teacher's
+    // student opened it), and the group.
+    assert_eq!(chats.len(), 2, "{list}");
+    assert_eq!((&chats[1]["kind"], &chats[1]["ward_only"]), (&json!("direct"), &json!(false)), "{list}");
     let listed = &chats[0];
     assert_eq!(
         (&listed["id"], &listed["ward"]["id"], &listed["ward_only"]),

@@ -20,7 +20,7 @@ async fn a_teachers_announcement_reaches_all_their_students_on_the_other_replica
     let elsewhere = a.chat(&colleague, &outsider).await;
     // A lesson only scheduled makes nobody a student of the announcement.
     let later = a.user("student", "Соня").await;
-    a.teaches(&teacher, &[later.id]).await;
+    a.scheduled_lesson(&teacher, &later).await;
 
     let chat = all_my_students(&a, &teacher, "Всем моим ученикам").await;
     assert_eq!(members(&b, &maria, chat).await, [teacher.id, maria.id, petya.id]);

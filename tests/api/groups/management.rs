@@ -207,18 +207,30 @@ async fn an_unfit_member_gets_one_answer_whether_unknown_an_admin_or_a_guest() {
     assert_eq!((answers[0].0, answers[0].2), (422, 422));
 }
 
-/// A teacher adds to their groups only colleagues and their own students (a lesson together, in
-/// any state), so that a group cannot be used to watch any student's presence; an admin adds
-/// any student or teacher. The log's trigger holds the rule for every path.
+/// A teacher adds to their groups only colleagues and their own students (a completed lesson
+/// together: a scheduled one is not enough), so that a group cannot be used to watch any
+/// student's presence; an admin adds any student or teacher. The log's trigger holds the rule
+/// for every path.
 #[tokio::test]
 async fn a_teacher_adds_only_their_own_students_and_teachers() {
     let app = TestApp::spawn().await;
     let (teacher, colleague, admin) =
         (app.user("teacher", "T").await, app.user("teacher", "C").await, app.user("admin", "A").await);
     let (theirs, stranger) = (app.user("student", "Theirs").await, app.user("student", "Stranger").await);
+    let soon = app.user("student", "Soon").await;
     app.teaches(&teacher, &[theirs.id]).await;
+    app.scheduled_lesson(&teacher, &soon).await;
     let chat = group(&app, &teacher, "G", &[]).await;
     assert_eq!(add_as_is(&app, &teacher, chat, stranger.id).await.0, 422, "not their student");
+    assert_eq!(add_as_is(&app, &teacher, chat, soon.id).await.0, 422, "a lesson only scheduled");
+    let refused = app
+        .sql
+        .execute(
+            "INSERT INTO events (chat_id, actor_id, type, payload) VALUES ($1, $2, 'participant_added', $3)",
+            &[&chat, &teacher.id, &json!({ "user_id": soon.id })],
+        )
+        .await;
+    assert!(refused.is_err(), "the log's trigger refuses it from psql too");
     assert_eq!(add_as_is(&app, &teacher, chat, theirs.id).await.0, 201);
     assert_eq!(add_as_is(&app, &teacher, chat, colleague.id).await.0, 201);
     let body = json!({ "kind": "group", "title": "x", "participant_ids": [theirs.id, stranger.id] });

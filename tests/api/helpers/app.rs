@@ -115,18 +115,19 @@ impl TestApp {
         clients::create(&self.sql, &name, &scopes).await.expect("create a provisioning client")
     }
 
-    /// Schedules a lesson of `teacher` with each of `ids` who is a student (a teacher adds only
-    /// their own students to a group); nothing when `teacher` is no teacher.
+    /// A completed lesson of `teacher` with each of `ids` who is a student, which opens their
+    /// direct chat (a teacher adds to a group only students they completed a lesson with);
+    /// nothing when `teacher` is no teacher.
     pub async fn teaches(&self, teacher: &User, ids: &[i64]) {
         self.sql
             .execute(
                 "INSERT INTO lessons (teacher_id, student_id, scheduled_at, status)
-                 SELECT t.id, s.id, now() + interval '1 day', 'scheduled' FROM users t, users s
+                 SELECT t.id, s.id, now() - interval '1 hour', 'completed' FROM users t, users s
                  WHERE t.id = $1 AND t.role = 'teacher' AND s.id = ANY($2) AND s.role = 'student'",
                 &[&teacher.id, &ids],
             )
             .await
-            .expect("schedule lessons");
+            .expect("complete lessons");
     }
 
     /// A scheduled lesson of the two (opening nothing until it is completed); returns its id.
