@@ -18,8 +18,11 @@ use crate::{AppError, AppState};
 
 /// What a socket reads into at once. tungstenite fills its read buffer to capacity on the first
 /// read, so the capacity is the least an idle socket holds: at axum's default (128 KiB) an idle
-/// socket cost the replica ~168 kB, against ~11 kB an event stream (S3).
-const READ_BUFFER: usize = 4096;
+/// socket cost the replica ~168 kB, against ~3 kB an event stream (S3). What a client sends is
+/// small and seldom (a typing signal, a message, a read marker); a longer frame grows the buffer
+/// to its length (tungstenite reserves a frame's length from its header) and is read in reads of
+/// this size.
+pub const READ_BUFFER: usize = 256;
 
 /// The largest client message or frame: a chat message is at most 10,000 characters (at most
 /// ~60 kB as escaped JSON), where axum's default takes 64 MiB.
@@ -69,17 +72,26 @@ pub async fn run(
     frames: &impl Frames,
 ) {
     let sse = &state.config.sse;
-    let (beat, send_timeout) = (sse.heartbeat, sse.send_timeout);
-    let mut pings = tokio::time::interval_at(Instant::now() + beat, beat);
+    let (period, send_timeout) = (sse.heartbeat, sse.send_timeout);
     let shutdown = state.shutdown.clone();
     let close = |code, reason: &'static str| Message::Close(Some(CloseFrame { code, reason: reason.into() }));
-    let expiry = tokio::time::sleep_until(expires);
-    tokio::pin!(expiry);
+    // One timer for both deadlines, whichever comes first (as an event stream's): the next ping,
+    // every heartbeat from the start, and the credential's end. A timer is a good part of what
+    // an idle socket holds.
+    let mut beat = Instant::now() + period;
+    let timer = tokio::time::sleep_until(beat.min(expires));
+    tokio::pin!(timer);
     let last = loop {
         let out = tokio::select! {
             _ = shutdown.cancelled() => break close(close_code::AWAY, "the server is shutting down"),
-            _ = &mut expiry => break close(close_code::POLICY, "the credential has expired"),
-            _ = pings.tick() => Message::Ping(Default::default()),
+            _ = &mut timer => {
+                if Instant::now() >= expires {
+                    break close(close_code::POLICY, "the credential has expired");
+                }
+                beat += period;
+                timer.as_mut().reset(beat.min(expires));
+                Message::Ping(Default::default())
+            }
             frame = subscription.frames.next() => match frame {
                 Some(frame) => match frames.outgoing(&frame.bytes) {
                     Some(text) => Message::Text(Utf8Bytes::from(text)),
@@ -88,7 +100,9 @@ pub async fn run(
                 None => break close(close_code::AGAIN, "too slow, or your access changed: reconnect"),
             },
             incoming = ws.recv() => match incoming {
-                Some(Ok(Message::Text(text))) => match frames.incoming(text.as_str()).await {
+                // Boxed: the operation's future is the largest part of the loop's, and an idle
+                // socket would hold its room in the task all its life.
+                Some(Ok(Message::Text(text))) => match Box::pin(frames.incoming(text.as_str())).await {
                     Some(answer) => Message::Text(Utf8Bytes::from(answer)),
                     None => continue,
                 },
@@ -100,7 +114,8 @@ pub async fn run(
                 Some(Ok(Message::Close(_)) | Err(_)) | None => return,
             },
         };
-        if !matches!(tokio::time::timeout(send_timeout, ws.send(out)).await, Ok(Ok(()))) {
+        // Boxed as well, with its timer: the room of a send in progress, only while it is.
+        if !matches!(Box::pin(tokio::time::timeout(send_timeout, ws.send(out))).await, Ok(Ok(()))) {
             return; // the client takes nothing: it reconnects when it reads again
         }
     };

@@ -55,7 +55,7 @@ pub async fn connect(
     let expires = Instant::now() + crate::api::events::until(caller.user.expires_at);
     let socket = Socket { state, caller, chat_id, visitor };
     Ok(upgrade.on_upgrade(move |ws| async move {
-        crate::api::dialects::socket::run(&socket.state.clone(), subscription, ws, expires, &socket).await
+        crate::api::dialects::socket::run(&socket.state, subscription, ws, expires, &socket).await
     }))
 }
 

@@ -62,7 +62,10 @@ pub fn router() -> Router<AppState> {
 /// The server, its default namespace, and its close on shutdown: the transports end without a
 /// namespace `disconnect`, so every client reconnects by itself (to another replica).
 fn build(state: AppState) -> Service {
-    let (service, io) = SocketIo::builder().build_svc();
+    // The WebSocket transport's read buffer as the other dialects' sockets' (socketioxide's
+    // default is 4 KiB, all of it held by an idle socket).
+    let (service, io) =
+        SocketIo::builder().ws_read_buffer_size(crate::api::dialects::socket::READ_BUFFER).build_svc();
     let (on_connect, middleware) = (state.clone(), state.clone());
     io.ns(
         "/",

@@ -51,7 +51,7 @@ pub async fn connect(
     let expires = Instant::now() + crate::api::events::until(user.expires_at);
     let socket = Socket { state, user };
     Ok(upgrade.on_upgrade(move |ws| async move {
-        super::super::socket::run(&socket.state.clone(), subscription, ws, expires, &socket).await
+        super::super::socket::run(&socket.state, subscription, ws, expires, &socket).await
     }))
 }
 
