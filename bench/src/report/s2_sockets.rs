@@ -1,6 +1,6 @@
 //! S2's subsection on the dialects' sockets: the same messages' deliveries to `/api/v1/ws` and
-//! Socket.IO receivers, open beside the streams in the same runs, each rate's latency beside
-//! the streams', and a target per rate and kind: nothing lost or out of order.
+//! Socket.IO receivers, open beside the streams in runs of their own, each rate's latency beside
+//! the streams' in the same runs, and a target per rate and kind: nothing lost or out of order.
 
 use std::fmt::Write as _;
 
@@ -18,12 +18,13 @@ pub(super) fn section(page: &mut Page, s2: &S2) {
     let names: Vec<String> = kinds.iter().map(|k| format!("`{}`", k.name())).collect();
     let _ = writeln!(
         page.md,
-        "\n### {HEADING}\n\nIn every run above, both participants of each chat also had a socket of each of {} (Socket.IO over \
-         its websocket transport) open on replica B, beside their streams ({} of each kind): every message reached each \
-         participant {} ways, and each way is timed from the same POST and checked the same way (lost: not received; out of \
-         order: a message whose id is not above the socket's previous one's; a socket has no log position, but a message's id is \
-         drawn with its position, in the same order). So the streams' figures above are with the sockets open. Per rate, the runs \
-         without typing: the medians of their percentiles, and what every run at the rate lost.\n\n\
+        "\n### {HEADING}\n\nAfter the runs above, in each round, on a cluster of their own: the same pairs, both participants of \
+         each chat with a socket of each of {} (Socket.IO over its websocket transport) open on replica B beside their streams \
+         ({} of each kind), one run per rate without typing: every message reached each participant {} ways, and each way is \
+         timed from the same POST and checked the same way (lost: not received; out of order: a message whose id is not above \
+         the socket's previous one's; a socket has no log position, but a message's id is drawn with its position, in the same \
+         order). The streams' row is theirs in the same runs, beside the sockets (the figures above are the streams' alone). Per \
+         rate: the medians of the runs' percentiles, and what they lost.\n\n\
          | rate | receiver | runs | deliveries | lost | out of order | p50 | p99 | max |\n|---|---|---|---|---|---|---|---|---|",
         names.join(" and "),
         s2.streams,
@@ -31,7 +32,7 @@ pub(super) fn section(page: &mut Page, s2: &S2) {
     );
     let link = link("S2", HEADING);
     for rate in s2.rates() {
-        let streams = s2.runs_of(rate, false);
+        let streams = s2.socket_runs(rate);
         let sse: Vec<(&Percentiles, usize, usize, usize)> =
             streams.iter().map(|r| (&r.latency, r.deliveries, r.lost, r.misordered)).collect();
         row(&mut page.md, rate, "event stream (SSE)", &sse);

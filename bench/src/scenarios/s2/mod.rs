@@ -89,9 +89,14 @@ impl S2 {
         all
     }
 
-    /// The runs at `rate`, without typing or with.
+    /// The streams-only runs at `rate`, without typing or with (S2's own figures).
     pub fn runs_of(&self, rate: usize, typing: bool) -> Vec<&S2Run> {
-        self.runs.iter().filter(|r| r.rate == rate && (r.typing_rate > 0) == typing).collect()
+        self.runs.iter().filter(|r| r.rate == rate && (r.typing_rate > 0) == typing && r.sockets.is_empty()).collect()
+    }
+
+    /// The runs at `rate` with the dialects' sockets open beside the streams (without typing).
+    pub fn socket_runs(&self, rate: usize) -> Vec<&S2Run> {
+        self.runs.iter().filter(|r| r.rate == rate && r.typing_rate == 0 && !r.sockets.is_empty()).collect()
     }
 
     /// The kinds of socket its runs had open, in their order.
@@ -107,7 +112,7 @@ impl S2 {
 
     /// The deliveries to sockets of `kind` in the runs at `rate` without typing.
     pub fn on_sockets(&self, rate: usize, kind: SocketKind) -> Vec<&S2Sockets> {
-        self.runs_of(rate, false).into_iter().flat_map(|r| &r.sockets).filter(|s| s.kind == kind).collect()
+        self.socket_runs(rate).into_iter().flat_map(|r| &r.sockets).filter(|s| s.kind == kind).collect()
     }
 
     /// The name of the figure of sockets of `kind` at `rate` (its median over the runs).
@@ -139,7 +144,8 @@ impl Figures for S2 {
             if let Some(v) = p(self.runs_of(rate, true), |r| r.latency.p99_ms) {
                 figures.push(figure(format!("p99 at {rate} msg/s with typing, ms"), v));
             }
-            let lost: usize = self.runs.iter().filter(|r| r.rate == rate).map(|r| r.lost + r.misordered).sum();
+            let lost: usize =
+                self.runs.iter().filter(|r| r.rate == rate && r.sockets.is_empty()).map(|r| r.lost + r.misordered).sum();
             figures.push(figure(format!("lost or out of order at {rate} msg/s"), lost as f64));
             for kind in self.socket_kinds() {
                 if let Some(v) = median(self.on_sockets(rate, kind).iter().map(|s| s.latency.p99_ms).collect()) {
@@ -173,7 +179,7 @@ pub async fn s2(
     misorder_one: bool,
 ) -> anyhow::Result<S2> {
     let cluster = Cluster::start_on(server, 2, &[]).await?;
-    let mut delivery = Delivery::open(&cluster, "S2", chats, drop_one, misorder_one, &SocketKind::DIALECTS).await?;
+    let mut delivery = Delivery::open(&cluster, "S2", chats, drop_one, misorder_one, &[]).await?;
     let mut result =
         S2 { chats, streams: delivery.streams(), seconds_per_run: run.as_secs_f64(), runs: vec![], database: vec![] };
     // The first run after the streams open measured worse than any later one, whichever came
@@ -207,6 +213,21 @@ pub async fn s2(
             latency.p50_ms, latency.p99_ms
         );
         result.database.push(DatabaseRun { rate, latency });
+    }
+    drop(delivery);
+    cluster.stop().await;
+    // The dialects' sockets, on a cluster of their own: the same pairs with a socket of each
+    // kind per participant beside their streams, one run per rate without typing. Apart from the
+    // runs above, so that S2's own figures are the streams' alone (three receivers per person
+    // are three times the replica's writes on this machine's two cores).
+    let cluster = Cluster::start_on(server, 2, &[]).await?;
+    let mut delivery =
+        Delivery::open(&cluster, "S2 sockets", chats, false, false, &SocketKind::DIALECTS).await?;
+    if let Some(&rate) = rates.first() {
+        delivery.warm_up(rate, 0).await?;
+    }
+    for &rate in rates {
+        result.runs.push(delivery.run(rate, 0, run).await?.0);
     }
     drop(delivery);
     cluster.stop().await;
