@@ -162,3 +162,25 @@ async fn robots_txt_is_a_robots_file_not_the_app() {
     let (status, _) = status_and_json(app.http.get(app.url("/api/nothing")).send().await.expect("GET")).await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn a_streamed_export_comes_back_compressed_and_whole() {
+    let app = TestApp::spawn().await;
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
+    let chat = app.chat(&teacher, &student).await;
+    for n in 0..10 {
+        app.send(&student, chat, &format!("Question {n}: how do I solve exercise {n} of the homework?")).await;
+    }
+    let path = format!("/api/chats/{chat}/export?format=html&lang=en");
+    let plain = app.get(&path, &teacher).send().await.expect("export").bytes().await.expect("body");
+    for encoding in ["br", "gzip"] {
+        let response = app.get(&path, &teacher).header(ACCEPT_ENCODING, encoding).send().await.expect("export");
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()[CONTENT_ENCODING], encoding);
+        let body = response.bytes().await.expect("the whole body, its end included");
+        let html = String::from_utf8(decoded(Some(encoding), &body)).expect("utf-8");
+        assert!(html.trim_end().ends_with("</html>"), "{encoding}: {html}");
+        // The same page but for the moment it was made.
+        assert!(html.len().abs_diff(plain.len()) < 64, "{encoding}: {} vs {} bytes", html.len(), plain.len());
+    }
+}
