@@ -12,6 +12,7 @@ pub mod access;
 pub mod api;
 pub mod auth;
 pub mod backup;
+pub mod client;
 pub mod clock;
 pub mod config;
 pub mod db;

@@ -1,26 +1,23 @@
 //! The whole application's router: the REST API, authentication's and the event stream's
 //! routes, `/metrics`, the web client with its single-page-app fallback, and the layers every
-//! request passes (request span and metrics, CORS for `ALLOWED_ORIGINS`, panic guard, body limit).
+//! request passes (request span and metrics, CORS for `ALLOWED_ORIGINS`, panic guard, body
+//! limit, compression).
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{Predicate, SizeAbove};
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::services::{ServeDir, ServeFile};
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use crate::{AppError, AppState, api, auth};
 
 pub fn router(state: AppState) -> Router {
     let limit = state.config.http.max_body_bytes;
-    let client = state
-        .config
-        .http
-        .static_dir
-        .as_ref()
-        .map(|dir| ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))));
+    let client = state.config.http.static_dir.as_deref().map(crate::client::router);
     let router = Router::new()
         .merge(api::router(&state.config))
         .merge(auth::router())
@@ -31,17 +28,36 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyTimeoutLayer::new(state.config.http.body_timeout));
     // Everything outside /api is the web client (a single-page app) when it is built.
     let router = match client {
-        Some(client) => router.fallback_service(client),
+        Some(client) => router.merge(client),
         None => router.fallback(not_found),
     };
-    let router =
-        router.layer(CatchPanicLayer::custom(panicked)).layer(axum::middleware::map_response(security_headers));
+    let router = router
+        .layer(CatchPanicLayer::custom(panicked))
+        .layer(axum::middleware::map_response(security_headers))
+        .layer(CompressionLayer::new().compress_when(SizeAbove::new(MIN_COMPRESSED_BYTES).and(compressible)));
     // Outermost but for the request span: a preflight is answered before anything else runs.
     let router = match cors(&state.config.auth.allowed_origins) {
         Some(cors) => router.layer(cors).layer(axum::middleware::map_response(only_for_allowed_origins)),
         None => router,
     };
     router.layer(axum::middleware::from_fn(crate::telemetry::observe)).with_state(state)
+}
+
+/// Below this, an answer goes as it is: a few bytes saved do not pay for the encoder's state
+/// (and a body this small fits in one packet anyway).
+const MIN_COMPRESSED_BYTES: u64 = 1024;
+
+/// The types worth compressing on the fly: the API's JSON and the client's text files that have
+/// no precompressed variant. Never an event stream (`text/event-stream`: the encoder would hold
+/// each event back until its buffer fills) nor Socket.IO's long-polling (`text/plain`, which
+/// its clients read as they come); images, PDFs and archives are compressed already.
+fn compressible(_: StatusCode, _: axum::http::Version, headers: &HeaderMap, _: &axum::http::Extensions) -> bool {
+    let Some(content_type) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    matches!(
+        essence.as_str(),
+        "application/json" | "text/html" | "text/css" | "text/javascript" | "application/javascript" | "image/svg+xml"
+    ) || essence.ends_with("+json")
 }
 
 /// An answer to an origin not in `ALLOWED_ORIGINS` carries no CORS header at all (the layer

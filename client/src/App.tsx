@@ -1,17 +1,15 @@
-import { useCallback, useEffect, useState } from 'react';
+import { Suspense, useCallback, useEffect, useState } from 'react';
 
 import { type Person, isUnauthorized, me } from './api';
 import { addressWithoutAuthError, authErrorOf } from './session/auth';
 import { errorText } from './errors';
-import { GuestWorkspace } from './inquiry/GuestWorkspace';
-import { InquiryPage } from './inquiry/InquiryPage';
-import { SignIn } from './session/SignIn';
 import { Workspace } from './components/Workspace';
 import { useLocale } from './i18n';
 import { type GuestEnd, guestEndOf, landing } from './inquiry/inquiry';
 import { SessionProvider } from './session/SessionContext';
 import { TITLE } from './useDocumentTitle';
 import { useLatest } from './useLatest';
+import { GuestWorkspace, InquiryPage, SignIn } from './views';
 
 // What the tab shows: who `/api/me` says we are, and where the visit started (inquiry.ts's
 // `landing`): a signed-in user's chats, a guest's one chat, an inquiry link's page for a
@@ -82,13 +80,14 @@ export function App() {
   // The notice is translated when shown, so it follows a language switch.
   const signedOut = useCallback(() => setSession({ status: 'signedOut', notice: 'sessionEnded' }), []);
 
+  const loading = (
+    <div className="splash" aria-busy="true">
+      {t('app.loading')}
+    </div>
+  );
   switch (session.status) {
     case 'checking':
-      return (
-        <div className="splash" aria-busy="true">
-          {t('app.loading')}
-        </div>
-      );
+      return loading;
     case 'unreachable':
       return (
         <main className="splash">
@@ -101,14 +100,16 @@ export function App() {
       );
     case 'signedOut':
       return (
-        <SignIn
-          notice={session.notice && t('app.sessionEnded')}
-          authError={authError}
-          onSignedIn={(user) => {
-            setAuthError(null);
-            setSession({ status: 'signedIn', user });
-          }}
-        />
+        <Suspense fallback={loading}>
+          <SignIn
+            notice={session.notice && t('app.sessionEnded')}
+            authError={authError}
+            onSignedIn={(user) => {
+              setAuthError(null);
+              setSession({ status: 'signedIn', user });
+            }}
+          />
+        </Suspense>
       );
     case 'signedIn':
       return (
@@ -119,20 +120,24 @@ export function App() {
     case 'guest':
       return (
         <SessionProvider key={session.user.id} me={session.user}>
-          <GuestWorkspace />
+          <Suspense fallback={loading}>
+            <GuestWorkspace />
+          </Suspense>
         </SessionProvider>
       );
     case 'inquiry':
       return (
-        <InquiryPage
-          token={session.token}
-          signedInAs={session.signedInAs}
-          onJoined={(user) => setSession({ status: 'guest', user })}
-          onToChats={() => {
-            window.history.pushState(null, '', '/');
-            if (session.signedInAs) setSession({ status: 'signedIn', user: session.signedInAs });
-          }}
-        />
+        <Suspense fallback={loading}>
+          <InquiryPage
+            token={session.token}
+            signedInAs={session.signedInAs}
+            onJoined={(user) => setSession({ status: 'guest', user })}
+            onToChats={() => {
+              window.history.pushState(null, '', '/');
+              if (session.signedInAs) setSession({ status: 'signedIn', user: session.signedInAs });
+            }}
+          />
+        </Suspense>
       );
     case 'guestEnded': {
       // Their cookie is still sent (and refused): the link's page is opened as for nobody.

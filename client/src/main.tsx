@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 
 import { App } from './App';
 import { startLanguage } from './i18n';
+import { reloadOnStaleChunks } from './views';
 // The styles, one file per area of the page, in cascade order (later files override earlier ones).
 import './styles/base.css';
 import './styles/brand.css';
@@ -24,6 +25,7 @@ import './styles/reactions.css';
 import './styles/mentions.css';
 
 startLanguage();
+reloadOnStaleChunks();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

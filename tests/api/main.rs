@@ -67,3 +67,4 @@ mod sessions;
 mod sign_in;
 mod standby;
 mod supervision;
+mod web_client;

@@ -196,11 +196,18 @@ async fn subscriptions_are_checked_erased_with_their_person_and_push_may_be_off(
     let count: i64 = a.sql.query_one("SELECT count(*) FROM push_subscriptions", &[]).await.expect("it answers").get(0);
     assert_eq!(count, 0, "erased with the person");
 
+    // The app is told push is on (so it asks for the key) ...
+    let config = a.http.get(a.url("/api/auth/config")).send().await.expect("it answers");
+    assert_eq!(config.json::<Value>().await.expect("json")["push"], true);
+
     // Guests get none; without a key, push is off.
     let (_, _, guest, _) = crate::inquiries::inquiry(&a).await;
     let (status, answer) = subscribe(&a, &guest, &good).await;
     assert_eq!((status, answer["code"].as_str()), (403, Some("guest_confined")), "{answer}");
     let off = TestApp::spawn().await;
+    // ... and here that it is off, so it does not ask (a 404 in the browser's console).
+    let config = off.http.get(off.url("/api/auth/config")).send().await.expect("it answers");
+    assert_eq!(config.json::<Value>().await.expect("json")["push"], false);
     let someone = off.user("student", "Someone").await;
     let (status, answer) =
         status_and_json(off.get("/api/push/vapid-public-key", &someone).send().await.expect("it answers")).await;

@@ -80,7 +80,7 @@ async fn signing_in_with_the_school_account_sets_a_session_and_signing_out_ends_
     let (app, provider, chat) = school(|c| c.auth.dev_login = false).await;
     let config: Value =
         app.http.get(app.url("/api/auth/config")).send().await.expect("config").json().await.expect("json");
-    assert_eq!(config, serde_json::json!({ "oidc": true, "dev_login": false }));
+    assert_eq!(config, serde_json::json!({ "oidc": true, "dev_login": false, "push": false }));
     let teacher = app.user("teacher", "Анна Петровна").await;
     let email = app.email_of(&teacher).await;
 
@@ -206,7 +206,7 @@ async fn return_to_never_leaves_the_chat_and_an_unconfigured_sign_in_is_404() {
     let plain = TestApp::spawn().await;
     let config: Value =
         plain.http.get(plain.url("/api/auth/config")).send().await.expect("config").json().await.expect("json");
-    assert_eq!(config, serde_json::json!({ "oidc": false, "dev_login": true }));
+    assert_eq!(config, serde_json::json!({ "oidc": false, "dev_login": true, "push": false }));
     for path in ["/api/auth/login", "/api/auth/callback?code=x&state=y"] {
         let (status, body) = status_and_json(browser().get(plain.url(path)).send().await.expect("send")).await;
         assert_eq!((status, body["code"].as_str()), (404, Some("not_found")), "{path}: {body}");

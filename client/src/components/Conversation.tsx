@@ -1,4 +1,4 @@
-import { type DragEvent, useCallback, useMemo, useRef, useState } from 'react';
+import { type DragEvent, Suspense, lazy, useCallback, useMemo, useRef, useState } from 'react';
 
 import { canManage, chatTitle, isClosed } from '../chats/items';
 import type { ChatItem } from '../chats/model';
@@ -19,7 +19,6 @@ import { GuardianClosure } from '../blocking/GuardianClosure';
 import { ClosedNotice } from './ClosedNotice';
 import { Composer, useReplyDraft } from './Composer';
 import { ExportMenu } from './ExportMenu';
-import { GroupPanel } from './GroupPanel';
 import { senderLabel } from './MessageBubble';
 import { MessageList } from './MessageList';
 import { PresenceStatus } from './PresenceStatus';
@@ -42,6 +41,9 @@ interface Props {
   /** Back to the list (phones); null where there is no list (a guest's one chat). */
   onBack: (() => void) | null;
 }
+
+/** A group's members panel, fetched when first opened (see views.ts). */
+const GroupPanel = lazy(() => import('./GroupPanel').then((m) => ({ default: m.GroupPanel })));
 
 export function Conversation({ chatId, chat, conversation, workspace, onBack }: Props) {
   const { t } = useLocale();
@@ -348,20 +350,22 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
         </>
       )}
 
-      {membersOpen && isGroup && !ended && (
-        <GroupPanel
-          title={title}
-          details={details}
-          canManage={manages}
-          isMember={!isAdmin}
-          presence={presence}
-          onRename={(next) => workspace.renameGroup(chatId, next)}
-          onAdd={(userId) => workspace.addMember(chatId, userId)}
-          onRemove={(userId) => workspace.removeMember(chatId, userId)}
-          onRetry={() => workspace.reloadGroup(chatId)}
-          onClose={() => setMembersOpen(false)}
-        />
-      )}
+      <Suspense fallback={null}>
+        {membersOpen && isGroup && !ended && (
+          <GroupPanel
+            title={title}
+            details={details}
+            canManage={manages}
+            isMember={!isAdmin}
+            presence={presence}
+            onRename={(next) => workspace.renameGroup(chatId, next)}
+            onAdd={(userId) => workspace.addMember(chatId, userId)}
+            onRemove={(userId) => workspace.removeMember(chatId, userId)}
+            onRetry={() => workspace.reloadGroup(chatId)}
+            onClose={() => setMembersOpen(false)}
+          />
+        )}
+      </Suspense>
     </section>
   );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { Suspense, useEffect, useState } from 'react';
 
 import { logout } from '../api';
 import { useLocale } from '../i18n';
@@ -13,14 +13,10 @@ import { ChatList } from './ChatList';
 import { clearDrafts } from './Composer';
 import { ConnectionBadge } from './ConnectionBadge';
 import { Conversation } from './Conversation';
-import { InquiryLinksDialog } from '../inquiry/InquiryLinksDialog';
 import { LanguageSwitch } from './LanguageSwitch';
-import { LessonsDialog } from '../lessons/LessonsDialog';
-import { ModerationDialog } from '../moderation/ModerationDialog';
-import { NewGroupDialog } from './NewGroupDialog';
 import { NotificationsControl } from '../push/NotificationsControl';
-import { ReadersDialog } from './ReadersDialog';
 import { chatTitle } from '../chats/items';
+import { InquiryLinksDialog, LessonsDialog, ModerationDialog, NewGroupDialog, ReadersDialog } from '../views';
 
 interface Props {
   /** The session ended by itself (expired, revoked). */
@@ -173,50 +169,53 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
           />
         )}
       </main>
-      {creatingGroup && (
-        <NewGroupDialog
-          onCreate={workspace.createGroup}
-          onCreated={(chatId) => {
-            setCreatingGroup(false);
-            openChat(chatId);
-          }}
-          onClose={() => setCreatingGroup(false)}
-        />
-      )}
-      {managingLinks && <InquiryLinksDialog onClose={() => setManagingLinks(false)} />}
-      {showingReaders && (
-        <ReadersDialog
-          chatName={chatName}
-          onClose={() => setShowingReaders(false)}
-        />
-      )}
-      {moderating && (
-        <ModerationDialog
-          moderation={workspace.moderation}
-          onOpenChat={(chatId) => {
-            setModerating(false);
-            openChat(chatId);
-          }}
-          onClose={() => setModerating(false)}
-          held={workspace.held}
-          closures={workspace.closures}
-          chatName={chatName}
-          personName={(userId) =>
-            workspace.people.get(userId)?.name ??
-            chatList.items.flatMap((i) => i.people).find((p) => p.id === userId)?.name ??
-            t('held.someone', { id: userId })
-          }
-        />
-      )}
-      {showingLessons && (
-        <LessonsDialog
-          onOpenChat={(chatId) => {
-            setShowingLessons(false);
-            openChat(chatId);
-          }}
-          onClose={() => setShowingLessons(false)}
-        />
-      )}
+      {/* The dialogs' code is fetched when one first opens (views.ts). */}
+      <Suspense fallback={null}>
+        {creatingGroup && (
+          <NewGroupDialog
+            onCreate={workspace.createGroup}
+            onCreated={(chatId) => {
+              setCreatingGroup(false);
+              openChat(chatId);
+            }}
+            onClose={() => setCreatingGroup(false)}
+          />
+        )}
+        {managingLinks && <InquiryLinksDialog onClose={() => setManagingLinks(false)} />}
+        {showingReaders && (
+          <ReadersDialog
+            chatName={chatName}
+            onClose={() => setShowingReaders(false)}
+          />
+        )}
+        {moderating && (
+          <ModerationDialog
+            moderation={workspace.moderation}
+            onOpenChat={(chatId) => {
+              setModerating(false);
+              openChat(chatId);
+            }}
+            onClose={() => setModerating(false)}
+            held={workspace.held}
+            closures={workspace.closures}
+            chatName={chatName}
+            personName={(userId) =>
+              workspace.people.get(userId)?.name ??
+              chatList.items.flatMap((i) => i.people).find((p) => p.id === userId)?.name ??
+              t('held.someone', { id: userId })
+            }
+          />
+        )}
+        {showingLessons && (
+          <LessonsDialog
+            onOpenChat={(chatId) => {
+              setShowingLessons(false);
+              openChat(chatId);
+            }}
+            onClose={() => setShowingLessons(false)}
+          />
+        )}
+      </Suspense>
     </div>
   );
 }

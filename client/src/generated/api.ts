@@ -479,7 +479,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** How one may sign in on this server (for the sign-in page). */
+        /** How one may sign in on this server (for the sign-in page), and whether push is on (for the app). */
         get: operations["auth_config"];
         put?: never;
         post?: never;
@@ -2129,12 +2129,18 @@ export interface components {
          * @enum {string}
          */
         Audience: "my_students";
-        /** @description How one may sign in on this server. */
+        /** @description How one may sign in on this server, and what the signed-in app may offer. */
         AuthConfig: {
             /** @description The demo's user picker (`/api/dev/users`, `/api/dev/login`) is available. */
             dev_login: boolean;
             /** @description "Sign in with your school account" (`/api/auth/login`) is available. */
             oidc: boolean;
+            /**
+             * @description Web Push is set up (`PUSH_VAPID_PRIVATE_KEY`): `/api/push/vapid-public-key` answers the
+             *     school's key. When false the client does not ask for it (it would answer 404
+             *     `push_disabled`, an error in the browser's console on every load).
+             */
+            push: boolean;
         };
         /** @description A lesson of a batch: its external id and the body of `PUT /api/integrations/lessons/{external_id}`. */
         BatchLesson: components["schemas"]["LessonBody"] & {

@@ -1,8 +1,9 @@
-// Web Push's requests, through api.ts's `request`: the school's public key (404 `push_disabled`
-// when it has none), and this browser's subscription registered for the person signed in, or
-// deleted.
+// Web Push's requests, through api.ts's `request`: the school's public key (asked only when
+// `GET /api/auth/config` says push is on: otherwise it is a 404 `push_disabled`, an error in
+// the browser's console on every load), and this browser's subscription registered for the
+// person signed in, or deleted.
 
-import { ApiError, request } from '../api';
+import { ApiError, authConfig, request } from '../api';
 import type { components } from '../generated/api';
 
 type Schemas = components['schemas'];
@@ -10,8 +11,10 @@ type Schemas = components['schemas'];
 /** A browser's subscription as `PushSubscription.toJSON()` gives it. */
 export type PushSubscriptionBody = Schemas['PushSubscription'];
 
-/** The school's VAPID public key (base64url), or null when push is not set up (404 `push_disabled`). */
+/** The school's VAPID public key (base64url), or null when push is not set up. */
 export async function vapidPublicKey(): Promise<string | null> {
+  // A server from before `push` was in its config answers without it: asked, as then.
+  if ((await authConfig()).push === false) return null;
   try {
     const { data } = await request<Schemas['VapidPublicKey']>('GET', '/api/push/vapid-public-key');
     return data.public_key;

@@ -6,10 +6,10 @@ import { i18n } from '../i18n';
 
 describe('what the sign-in page offers', () => {
   it("follows the server's config: the school's button, the demo's picker, both or neither", () => {
-    expect(signInOffer({ oidc: true, dev_login: false })).toEqual({ school: true, picker: false });
-    expect(signInOffer({ oidc: false, dev_login: true })).toEqual({ school: false, picker: true });
-    expect(signInOffer({ oidc: true, dev_login: true })).toEqual({ school: true, picker: true });
-    expect(signInOffer({ oidc: false, dev_login: false })).toEqual({ school: false, picker: false });
+    expect(signInOffer({ oidc: true, dev_login: false, push: false })).toEqual({ school: true, picker: false });
+    expect(signInOffer({ oidc: false, dev_login: true, push: false })).toEqual({ school: false, picker: true });
+    expect(signInOffer({ oidc: true, dev_login: true, push: false })).toEqual({ school: true, picker: true });
+    expect(signInOffer({ oidc: false, dev_login: false, push: false })).toEqual({ school: false, picker: false });
   });
 
   it('shows the picker, as it always did, when the config could not be had (an older server)', () => {

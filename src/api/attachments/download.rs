@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 
 use crate::access::{AttachedTo, Attachment, may_read_attachment};
 use crate::auth::AuthUser;
@@ -121,7 +121,8 @@ pub async fn download(
     let stream = state.storage.read(&sha256, range.map(|_| bytes)).await.map_err(|e| {
         anyhow::anyhow!("attachment {id}: the bytes of {sha256} cannot be read from {}: {e:#}", state.storage.describe)
     })?;
-    let body = Body::from_stream(stream.map_err(std::io::Error::other));
+    // Fused: the compression layer's encoder (an SVG or a JSON file) polls once more after the end.
+    let body = Body::from_stream(stream.map_err(std::io::Error::other).fuse());
     Ok((status, response_headers, body).into_response())
 }
 

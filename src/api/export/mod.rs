@@ -181,7 +181,10 @@ pub async fn export(
     let body = futures::stream::once(async move { Ok::<_, std::io::Error>(first) })
         .chain(futures::stream::unfold(streaming.run(deadline, running), |mut chunks| async move {
             chunks.recv().await.map(|chunk| (chunk, chunks))
-        }));
+        }))
+        // The compression layer's encoder polls its source once more after the end; `unfold`
+        // would panic there.
+        .fuse();
 
     let filename = format!("chat-{chat_id}-{}.{}", at.unix_timestamp(), format.name());
     let mut response = Body::from_stream(body).into_response();

@@ -57,20 +57,25 @@ where
         .route("/api/auth/callback", get(callback))
 }
 
-/// How one may sign in on this server.
+/// How one may sign in on this server, and what the signed-in app may offer.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuthConfig {
     /// "Sign in with your school account" (`/api/auth/login`) is available.
     pub oidc: bool,
     /// The demo's user picker (`/api/dev/users`, `/api/dev/login`) is available.
     pub dev_login: bool,
+    /// Web Push is set up (`PUSH_VAPID_PRIVATE_KEY`): `/api/push/vapid-public-key` answers the
+    /// school's key. When false the client does not ask for it (it would answer 404
+    /// `push_disabled`, an error in the browser's console on every load).
+    pub push: bool,
 }
 
-/// How one may sign in on this server (for the sign-in page).
+/// How one may sign in on this server (for the sign-in page), and whether push is on (for the app).
 #[utoipa::path(get, path = "/api/auth/config", tag = "session", security(()), responses((status = 200, body = AuthConfig)))]
 pub async fn auth_config(State(state): State<AuthState>) -> Json<AuthConfig> {
     let oidc = state.oidc.as_ref().is_some_and(|oidc| oidc.config().client.is_some());
-    Json(AuthConfig { oidc, dev_login: state.config.auth.dev_login })
+    let push = state.config.notify.push.vapid.is_some();
+    Json(AuthConfig { oidc, dev_login: state.config.auth.dev_login, push })
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
