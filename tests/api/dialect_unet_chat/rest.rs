@@ -139,11 +139,7 @@ async fn a_group_is_a_teachers_with_their_own_students_who_join_and_leave_it() {
     );
     let soon = w.a.user("student", "Будущий").await;
     w.a.scheduled_lesson(&w.teacher, &soon).await;
-    assert_eq!(
-        call(&w.a, "POST", Some(&w.teacher), &participants, add(&soon)).await.0,
-        422,
-        "a lesson only scheduled"
-    );
+    assert_eq!(call(&w.a, "POST", Some(&w.teacher), &participants, add(&soon)).await.0, 422, "a lesson only scheduled");
     let (status, joined) = call(&w.a, "POST", Some(&w.teacher), &participants, add(&newcomer)).await;
     assert_eq!((status, &joined["id"]), (201, &json!(id)), "{joined}");
     assert!(ids(&call(&w.b, "GET", Some(&newcomer), "/conversations/", None).await.1).contains(&id));

@@ -144,8 +144,12 @@ impl Figures for S2 {
             if let Some(v) = p(self.runs_of(rate, true), |r| r.latency.p99_ms) {
                 figures.push(figure(format!("p99 at {rate} msg/s with typing, ms"), v));
             }
-            let lost: usize =
-                self.runs.iter().filter(|r| r.rate == rate && r.sockets.is_empty()).map(|r| r.lost + r.misordered).sum();
+            let lost: usize = self
+                .runs
+                .iter()
+                .filter(|r| r.rate == rate && r.sockets.is_empty())
+                .map(|r| r.lost + r.misordered)
+                .sum();
             figures.push(figure(format!("lost or out of order at {rate} msg/s"), lost as f64));
             for kind in self.socket_kinds() {
                 if let Some(v) = median(self.on_sockets(rate, kind).iter().map(|s| s.latency.p99_ms).collect()) {
@@ -221,8 +225,7 @@ pub async fn s2(
     // runs above, so that S2's own figures are the streams' alone (three receivers per person
     // are three times the replica's writes on this machine's two cores).
     let cluster = Cluster::start_on(server, 2, &[]).await?;
-    let mut delivery =
-        Delivery::open(&cluster, "S2 sockets", chats, false, false, &SocketKind::DIALECTS).await?;
+    let mut delivery = Delivery::open(&cluster, "S2 sockets", chats, false, false, &SocketKind::DIALECTS).await?;
     if let Some(&rate) = rates.first() {
         delivery.warm_up(rate, 0).await?;
     }

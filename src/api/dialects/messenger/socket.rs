@@ -64,8 +64,7 @@ pub fn router() -> Router<AppState> {
 fn build(state: AppState) -> Service {
     // The WebSocket transport's read buffer as the other dialects' sockets' (socketioxide's
     // default is 4 KiB, all of it held by an idle socket).
-    let (service, io) =
-        SocketIo::builder().ws_read_buffer_size(crate::api::dialects::socket::READ_BUFFER).build_svc();
+    let (service, io) = SocketIo::builder().ws_read_buffer_size(crate::api::dialects::socket::READ_BUFFER).build_svc();
     let (on_connect, middleware) = (state.clone(), state.clone());
     io.ns(
         "/",
