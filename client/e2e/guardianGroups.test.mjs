@@ -50,6 +50,14 @@ test('Иван (B) makes a group with Мария and Alex, and each of them writ
   people.ivan = await apiSession(cluster.b.url, 'ivan@demo.school');
   people.maria = await apiSession(cluster.a.url, 'maria@demo.school');
   people.alex = await apiSession(cluster.b.url, 'alex@demo.school');
+  // A teacher adds only students he has completed a lesson with: Иван completes the demo's
+  // scheduled lesson with Alex first (which opens their direct chat).
+  const lessons = await people.ivan.call('GET', '/api/lessons');
+  assert.equal(lessons.status, 200, JSON.stringify(lessons.body));
+  const lesson = lessons.body.lessons.find((l) => l.student_id === people.alex.user.id && l.status === 'scheduled');
+  assert.ok(lesson, `a scheduled lesson with Alex: ${JSON.stringify(lessons.body)}`);
+  const completed = await people.ivan.call('POST', `/api/lessons/${lesson.id}/complete`);
+  assert.equal(completed.status, 200, JSON.stringify(completed.body));
   const made = await people.ivan.call('POST', '/api/chats', {
     kind: 'group',
     title: '7Б',
