@@ -46,14 +46,19 @@ pub async fn seed(
          FROM generate_series(1, {chats} / 5) g
          JOIN users t ON t.email = 'bench-teacher-' || ({t0} + g % {teachers} + 1)
          ORDER BY g;
-         -- A teacher adds to a group only their own students: a scheduled lesson with each.
+         -- A scheduled lesson of each group's teacher with each of its students (as the data
+         -- set always had). A teacher adds to a group only students they completed a lesson
+         -- with, so the school's admin adds them (completing these lessons would open a direct
+         -- chat per pair and change the data set); the teacher adds themself.
          INSERT INTO lessons (teacher_id, student_id, scheduled_at, status)
          SELECT DISTINCT c.created_by, s.id, now() + interval '1 day', 'scheduled' FROM chats c
          CROSS JOIN generate_series(1, 5) k
          JOIN users s ON s.email = 'bench-student-' || ({offset} + (c.id * 5 + k) % {chats} + 1)
          WHERE c.kind = 'group' AND c.id >= {low};
+         INSERT INTO users (email, name, role) VALUES ('bench-admin', 'Admin', 'admin') ON CONFLICT (email) DO NOTHING;
          INSERT INTO events (chat_id, actor_id, type, payload)
-         SELECT c.id, c.created_by, 'participant_added', jsonb_build_object('user_id', m.user_id)
+         SELECT c.id, CASE WHEN m.k = 0 THEN c.created_by ELSE (SELECT id FROM users WHERE email = 'bench-admin') END,
+                'participant_added', jsonb_build_object('user_id', m.user_id)
          FROM chats c
          CROSS JOIN LATERAL (
              SELECT c.created_by AS user_id, 0 AS k
