@@ -376,3 +376,15 @@ async fn a_linked_guardian_with_a_browser_subscribed_gets_a_push_for_their_child
         .collect();
     assert!(unlinked.is_empty(), "{unlinked:#?}");
 }
+
+#[tokio::test]
+async fn a_guardians_search_finds_in_a_group_only_their_childs_own_messages() {
+    let (a, b) = own_messages().await;
+    let s = class(&a).await;
+    assert_eq!(set_link(&a, &s.admin, s.guardian.id, s.child.id, true).await.0, 201);
+    let mine = a.send(&s.child, s.class, "проект по физике готов").await;
+    a.send(&s.other, s.class, "проект по физике у Пети").await;
+    a.send(&s.teacher, s.class, "проект по физике: сроки").await;
+    assert_eq!(crate::search::found(&b, &s.guardian, "проект").await, [mine]);
+    assert_eq!(crate::search::found(&b, &s.guardian, "физика").await, [mine]);
+}

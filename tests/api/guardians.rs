@@ -256,3 +256,37 @@ async fn a_guardian_sees_nobodys_presence_in_a_new_chat_nor_in_its_details() {
         assert_eq!((online, last_seen), (Value::Bool(false), Value::Null), "user {id}, to the guardian");
     }
 }
+
+#[tokio::test]
+async fn a_guardians_search_finds_their_childs_chat_from_the_link_on_and_nothing_else() {
+    use crate::search::{found, search};
+    let a = TestApp::spawn().await;
+    let b = a.replica().await;
+    let s = school(&a).await;
+    a.send(&s.teacher, s.chat, "контрольная: до связи").await;
+    assert_eq!(set_link(&a, &s.admin, s.guardian.id, s.child.id, true).await.0, 201);
+    let after = a.send(&s.teacher, s.chat, "контрольная в пятницу").await;
+    a.send(&s.teacher, s.others_chat, "контрольная у Пети").await;
+    a.send(&s.child, s.class, "контрольная всему классу").await;
+
+    // As history shows it: the child's chat from the link on; no group (GUARDIAN_GROUPS=none),
+    // no other child's chat.
+    for app in [&a, &b] {
+        assert_eq!(found(app, &s.guardian, "контрольная").await, [after]);
+        assert_eq!(found(app, &s.guardian, "контрольнаа").await, [after], "a typo, too");
+    }
+    let (status, body) = search(&b, &s.guardian, &[("q", "контрольная"), ("chat_id", &s.chat.to_string())]).await;
+    assert_eq!((status, body["results"][0]["message"]["id"].as_i64()), (200, Some(after)), "{body}");
+    let (status, body) =
+        search(&b, &s.guardian, &[("q", "контрольная"), ("chat_id", &s.others_chat.to_string())]).await;
+    assert_eq!(status, 403, "{body}");
+    let (_, readers) = get(&a, "/api/me/readers", &s.child).await;
+    let via: Vec<&str> =
+        readers["readers"].as_array().expect("readers").iter().filter_map(|r| r["via"].as_str()).collect();
+    assert!(via.contains(&"search"), "the child sees the guardian's search: {readers}");
+
+    // Unlinked: nothing any more.
+    assert_eq!(set_link(&a, &s.admin, s.guardian.id, s.child.id, false).await.0, 204);
+    assert_eq!(found(&b, &s.guardian, "контрольная").await, Vec::<i64>::new());
+    audit_is_clean(&a).await;
+}

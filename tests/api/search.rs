@@ -9,13 +9,13 @@ use crate::groups::{add, group, remove};
 use crate::helpers::{TestApp, User, status_and_json};
 
 /// `GET /api/search` with `query` (already encoded pairs) as `user`: status and body.
-async fn search(app: &TestApp, user: &User, query: &[(&str, &str)]) -> (u16, Value) {
+pub(crate) async fn search(app: &TestApp, user: &User, query: &[(&str, &str)]) -> (u16, Value) {
     let response = app.get("/api/search", user).query(query).send().await.expect("GET /api/search");
     status_and_json(response).await
 }
 
 /// The ids found for `q` by `user` (every page: the test's data is small).
-async fn found(app: &TestApp, user: &User, q: &str) -> Vec<i64> {
+pub(crate) async fn found(app: &TestApp, user: &User, q: &str) -> Vec<i64> {
     let (status, body) = search(app, user, &[("q", q), ("order", "recent"), ("limit", "50")]).await;
     assert_eq!(status, 200, "{q}: {body}");
     assert!(body["next_cursor"].is_null(), "one page holds them: {body}");

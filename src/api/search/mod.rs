@@ -151,7 +151,8 @@ pub async fn search(
     // One of the person's few costly reads at once, on the standby when there is one (fresh
     // enough for the caller's own writes, by `X-Min-Event-Position`).
     let _running = state.limits.costly(user.id)?;
-    let words = Words { q, searcher, chat_id: query.chat_id, order, admin, limit, cursor };
+    let groups = state.config.safeguarding.guardian_groups.own_messages();
+    let words = Words { q, searcher, chat_id: query.chat_id, order, admin, groups, limit, cursor };
     let deadline = state.config.rate.search_timeout;
     let (mut rows, prefix, fuzzy) = reading!(state.reads, min, |client| find(client, &words, deadline).await)?;
     let next_cursor = if !fuzzy && rows.len() as i64 > limit {
@@ -197,6 +198,8 @@ struct Words<'q> {
     chat_id: Option<i64>,
     order: SearchOrder,
     admin: bool,
+    /// Whether a guardian reads their children's groups (`GUARDIAN_GROUPS`).
+    groups: bool,
     limit: i64,
     cursor: Option<Cursor>,
 }
@@ -208,7 +211,7 @@ async fn find(
     words: &Words<'_>,
     deadline: std::time::Duration,
 ) -> Result<(Vec<Row>, bool, bool)> {
-    let Words { q, searcher, chat_id, order, admin, limit, cursor } = *words;
+    let Words { q, searcher, chat_id, order, admin, groups, limit, cursor } = *words;
     // The deadline holds for this transaction only: the pooled connection goes back without it.
     let client = client.transaction().await?;
     let deadline = deadline.as_millis().to_string();
@@ -234,6 +237,9 @@ async fn find(
                 params.push(&rank);
                 params.push(&top);
             }
+            if !admin {
+                params.push(&groups);
+            }
             client.query(statement, &params).await
         }
     };
@@ -250,8 +256,12 @@ async fn find(
     let mut fuzzy = false;
     if rows.is_empty() && cursor.is_none() && is_one_word(q) {
         let statement = client.prepare(FUZZY_SQL[usize::from(admin)]).await.map_err(too_long)?;
-        rows =
-            client.query(&statement, &[&q, &searcher, &chat_id, &FUZZY_THRESHOLD, &limit]).await.map_err(too_long)?;
+        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+            vec![&q, &searcher, &chat_id, &FUZZY_THRESHOLD, &limit];
+        if !admin {
+            params.push(&groups);
+        }
+        rows = client.query(&statement, &params).await.map_err(too_long)?;
         fuzzy = true;
     }
     client.commit().await?;

@@ -8,7 +8,8 @@
 //! $5 one more than the page, $6 the cursor's id (NULL: the first page); relevance only: $7
 //! the cursor's rank, $8 the newest message of the ranked window (NULL: the first page, whose
 //! window is the newest 1,000 matches; later pages keep its top, so messages arriving between
-//! pages do not move it). Each answers history rows (the `message_views` view with the read
+//! pages do not move it); last, whether a guardian reads their children's groups
+//! (`GUARDIAN_GROUPS`: $9 by relevance, $7 by recency, $6 for typos). Each answers history rows (the `message_views` view with the read
 //! markers) plus `rank`, `top` and `snippet`.
 //!
 //! **`candidates`**: the newest messages the searcher may read that match, in no order and
@@ -18,7 +19,9 @@
 //! - An admin's are every chat's: the planner either reads the newest messages backwards until
 //!   enough match or takes them from the index.
 //! - A participant's are those of their chats posted while they were members (see
-//!   docs/search.md), found in two steps so that a common word costs the chats it is in
+//!   docs/search.md); a guardian's, what `guardian_reading()` lets them read (their children's
+//!   direct chats from the link on, and in groups only the child's own messages: `author`).
+//!   Found in two steps so that a common word costs the chats it is in
 //!   recently, not all of theirs. First (`any_k`), any k of them (k: 1,000, or the page), from
 //!   their chats in the order of their newest message, each chat looked up in the index,
 //!   stopping at k: all there are when fewer. When that reached k, the oldest of them bounds the
@@ -43,14 +46,21 @@
 pub(super) const RELEVANCE_SQL: [&str; 2] = [
     r#"
     WITH mine AS MATERIALIZED (
-             SELECT p.chat_id, p.from_position, coalesce(p.to_position, 9223372036854775807) AS to_position, c.last_message_id
+             SELECT p.chat_id, p.from_position, coalesce(p.to_position, 9223372036854775807) AS to_position,
+                    NULL::bigint AS author, c.last_message_id
              FROM chat_memberships p JOIN chats c ON c.id = p.chat_id
-             WHERE p.user_id = $2 AND ($3::bigint IS NULL OR p.chat_id = $3)),
+             WHERE p.user_id = $2 AND ($3::bigint IS NULL OR p.chat_id = $3)
+             UNION ALL
+             SELECT r.chat_id, r.from_position, coalesce(r.to_position, 9223372036854775807),
+                    CASE WHEN r.own_only THEN r.student_id END, c.last_message_id
+             FROM guardian_reading($2, $9) r JOIN chats c ON c.id = r.chat_id
+             WHERE $3::bigint IS NULL OR r.chat_id = $3),
          any_k AS MATERIALIZED (
              SELECT m.* FROM (SELECT * FROM mine ORDER BY last_message_id DESC NULLS LAST) p
              CROSS JOIN LATERAL (
                  SELECT m.id, m.search FROM messages m
                  WHERE m.chat_id = p.chat_id AND m.position BETWEEN p.from_position AND p.to_position
+                   AND (p.author IS NULL OR m.sender_id = p.author)
                    AND NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL
                    AND numnode(search_query($1, $4)) > 0 AND m.search @@ search_query($1, $4) AND ($8::bigint IS NULL OR m.id <= $8)) m
              LIMIT 1000),
@@ -60,6 +70,7 @@ pub(super) const RELEVANCE_SQL: [&str; 2] = [
              UNION ALL
              SELECT m.id, m.search FROM mine p
              JOIN messages m ON m.chat_id = p.chat_id AND m.position BETWEEN p.from_position AND p.to_position
+                   AND (p.author IS NULL OR m.sender_id = p.author)
              WHERE p.last_message_id >= (SELECT id FROM bound) AND m.id >= (SELECT id FROM bound)
                AND NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL
                AND numnode(search_query($1, $4)) > 0 AND m.search @@ search_query($1, $4) AND ($8::bigint IS NULL OR m.id <= $8)),
@@ -112,14 +123,21 @@ pub(super) const RELEVANCE_SQL: [&str; 2] = [
 pub(super) const RECENT_SQL: [&str; 2] = [
     r#"
     WITH mine AS MATERIALIZED (
-             SELECT p.chat_id, p.from_position, coalesce(p.to_position, 9223372036854775807) AS to_position, c.last_message_id
+             SELECT p.chat_id, p.from_position, coalesce(p.to_position, 9223372036854775807) AS to_position,
+                    NULL::bigint AS author, c.last_message_id
              FROM chat_memberships p JOIN chats c ON c.id = p.chat_id
-             WHERE p.user_id = $2 AND ($3::bigint IS NULL OR p.chat_id = $3)),
+             WHERE p.user_id = $2 AND ($3::bigint IS NULL OR p.chat_id = $3)
+             UNION ALL
+             SELECT r.chat_id, r.from_position, coalesce(r.to_position, 9223372036854775807),
+                    CASE WHEN r.own_only THEN r.student_id END, c.last_message_id
+             FROM guardian_reading($2, $7) r JOIN chats c ON c.id = r.chat_id
+             WHERE $3::bigint IS NULL OR r.chat_id = $3),
          any_k AS MATERIALIZED (
              SELECT m.* FROM (SELECT * FROM mine ORDER BY last_message_id DESC NULLS LAST) p
              CROSS JOIN LATERAL (
                  SELECT m.id FROM messages m
                  WHERE m.chat_id = p.chat_id AND m.position BETWEEN p.from_position AND p.to_position
+                   AND (p.author IS NULL OR m.sender_id = p.author)
                    AND NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL
                    AND numnode(search_query($1, $4)) > 0 AND m.search @@ search_query($1, $4) AND ($6::bigint IS NULL OR m.id < $6)) m
              LIMIT $5),
@@ -129,6 +147,7 @@ pub(super) const RECENT_SQL: [&str; 2] = [
              UNION ALL
              SELECT m.id FROM mine p
              JOIN messages m ON m.chat_id = p.chat_id AND m.position BETWEEN p.from_position AND p.to_position
+                   AND (p.author IS NULL OR m.sender_id = p.author)
              WHERE p.last_message_id >= (SELECT id FROM bound) AND m.id >= (SELECT id FROM bound)
                AND NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL
                AND numnode(search_query($1, $4)) > 0 AND m.search @@ search_query($1, $4) AND ($6::bigint IS NULL OR m.id < $6)),
@@ -169,14 +188,21 @@ pub(super) const RECENT_SQL: [&str; 2] = [
 pub(super) const FUZZY_SQL: [&str; 2] = [
     r#"
     WITH mine AS MATERIALIZED (
-             SELECT p.chat_id, p.from_position, coalesce(p.to_position, 9223372036854775807) AS to_position, c.last_message_id
+             SELECT p.chat_id, p.from_position, coalesce(p.to_position, 9223372036854775807) AS to_position,
+                    NULL::bigint AS author, c.last_message_id
              FROM chat_memberships p JOIN chats c ON c.id = p.chat_id
-             WHERE p.user_id = $2 AND ($3::bigint IS NULL OR p.chat_id = $3)),
+             WHERE p.user_id = $2 AND ($3::bigint IS NULL OR p.chat_id = $3)
+             UNION ALL
+             SELECT r.chat_id, r.from_position, coalesce(r.to_position, 9223372036854775807),
+                    CASE WHEN r.own_only THEN r.student_id END, c.last_message_id
+             FROM guardian_reading($2, $6) r JOIN chats c ON c.id = r.chat_id
+             WHERE $3::bigint IS NULL OR r.chat_id = $3),
          any_k AS MATERIALIZED (
              SELECT m.* FROM (SELECT * FROM mine ORDER BY last_message_id DESC NULLS LAST) p
              CROSS JOIN LATERAL (
                  SELECT m.id, m.content FROM messages m
                  WHERE m.chat_id = p.chat_id AND m.position BETWEEN p.from_position AND p.to_position
+                   AND (p.author IS NULL OR m.sender_id = p.author)
                    AND NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL
                    AND true) m
              LIMIT 1000),
@@ -186,6 +212,7 @@ pub(super) const FUZZY_SQL: [&str; 2] = [
              UNION ALL
              SELECT m.id, m.content FROM mine p
              JOIN messages m ON m.chat_id = p.chat_id AND m.position BETWEEN p.from_position AND p.to_position
+                   AND (p.author IS NULL OR m.sender_id = p.author)
              WHERE p.last_message_id >= (SELECT id FROM bound) AND m.id >= (SELECT id FROM bound)
                AND NOT m.is_deleted AND m.hidden_at IS NULL AND m.purged_at IS NULL
                AND true),

@@ -76,14 +76,17 @@ pub(super) async fn explain_all(
 /// The server's arguments for `request`, as SQL literals, in its statements' order: the words,
 /// the searcher (NULL: the admin), no chat, whether words match as prefixes, a page of 20 (one
 /// more, to know of a next page), no cursor (nor, by relevance, its rank and window); a typo
-/// search takes the similarity threshold and the page itself.
+/// search takes the similarity threshold and the page itself; a participant's, last, whether a
+/// guardian reads groups.
 fn arguments(request: &Request, typo: bool, prefix: bool) -> String {
     let word = format!("'{}'", request.word.replace('\'', "''"));
     let user = request.searcher.id.map_or("NULL".to_owned(), |id| id.to_string());
+    // A participant's statements also take whether a guardian reads groups (no one here is).
+    let groups = if request.searcher.id.is_some() { ", false" } else { "" };
     if typo {
-        format!("{word}, {user}, NULL, {FUZZY_THRESHOLD}, 20")
+        format!("{word}, {user}, NULL, {FUZZY_THRESHOLD}, 20{groups}")
     } else {
-        format!("{word}, {user}, NULL, {prefix}, 21, NULL, NULL, NULL")
+        format!("{word}, {user}, NULL, {prefix}, 21, NULL, NULL, NULL{groups}")
     }
 }
 
@@ -139,8 +142,14 @@ mod tests {
     #[test]
     fn a_requests_arguments_are_sql_literals_in_the_servers_order() {
         let request = |id, word: &str| Request { searcher: Searcher { id, token: String::new() }, word: word.into() };
-        assert_eq!(arguments(&request(Some(7), "урок"), false, false), "'урок', 7, NULL, false, 21, NULL, NULL, NULL");
-        assert_eq!(arguments(&request(Some(7), "урок"), false, true), "'урок', 7, NULL, true, 21, NULL, NULL, NULL");
+        assert_eq!(
+            arguments(&request(Some(7), "урок"), false, false),
+            "'урок', 7, NULL, false, 21, NULL, NULL, NULL, false"
+        );
+        assert_eq!(
+            arguments(&request(Some(7), "урок"), false, true),
+            "'урок', 7, NULL, true, 21, NULL, NULL, NULL, false"
+        );
         assert_eq!(arguments(&request(None, "o'k"), true, false), "'o''k', NULL, NULL, 0.4, 20");
     }
 }
