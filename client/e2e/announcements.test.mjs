@@ -1,7 +1,8 @@
 // End-to-end: announcements, in headless Chromium against two tutorchat replicas on one
 // database. Иван (A, desktop, English), a teacher, opens "New group" and announces to all his
 // students in one click: the announcement opens for him with Мария as its member (his demo
-// lesson with her is completed). He posts; Мария (B, Russian) sees the announcement arrive in
+// lesson with her is completed), titled with his name so that students know whose it is; a
+// second click opens the same one. He posts; Мария (B, Russian) sees the announcement arrive in
 // her list and its message live through the other replica, and has no composer there, only a
 // notice why; the server refuses her a message too. Then Иван completes his scheduled lesson
 // with Alex: Alex joins the announcement by the lesson (the log's participant_added), and sees
@@ -47,7 +48,7 @@ test('Иван (A) announces to all his students in one click; Мария (B) re
   await dialog.waitFor({ state: 'detached' });
   await ivan.waitForFunction(() => /^\/chats\/\d+$/.test(location.pathname));
   announcementId = Number(new URL(ivan.url()).pathname.split('/')[2]);
-  await ivan.getByTestId('conversation-title').filter({ hasText: 'All my students' }).waitFor();
+  await ivan.getByTestId('conversation-title').filter({ hasText: 'Announcements · Иван Петров' }).waitFor();
   await ivan.getByTestId('member-count').filter({ hasText: '2 members' }).waitFor();
   const details = await api(ivan, 'GET', `/api/chats/${announcementId}`);
   assert.equal(details.status, 200);
@@ -71,6 +72,15 @@ test('Иван (A) announces to all his students in one click; Мария (B) re
   assert.equal(refused.status, 403);
   assert.equal(refused.body.code, 'announcement_read_only');
   await screenshot(maria, 'announcements-02-student-read-only');
+
+  // A second click opens the same announcement: a teacher has one.
+  await ivan.getByTestId('new-group').click();
+  await ivan.getByTestId('new-group-dialog').getByTestId('create-all-my-students').click();
+  await ivan.getByTestId('new-group-dialog').waitFor({ state: 'detached' });
+  await ivan.waitForFunction((id) => location.pathname === `/chats/${id}`, announcementId);
+  const mine = await api(ivan, 'GET', '/api/chats');
+  const audiences = mine.body.chats.filter((c) => c.audience === 'my_students');
+  assert.deepEqual(audiences.map((c) => c.id), [announcementId], JSON.stringify(mine.body));
 });
 
 test('a lesson completed later adds its student: Alex (B) gets the next announcement live', async () => {

@@ -58,10 +58,12 @@ export function NewGroupDialog({ onCreate, onCreated, onClose }: Props) {
   const submit = () => {
     if (ready && memberIds !== null) void create(title.trim(), memberIds, announcement ? { announcement } : {});
   };
-  // One click: the title typed, else "All my students"; the members are the server's to find.
+  // One click: the title typed, else "Announcements · <the teacher's name>", so that students
+  // know whose it is; the members are the server's to find. A teacher has one: clicking again
+  // opens it (the server answers the open one).
   const allMyStudents = () => {
     if (busy || tooLong) return;
-    void create(title.trim() || t('groups.allMyStudentsTitle'), [], { audience: 'my_students' });
+    void create(title.trim() || t('groups.allMyStudentsTitle', { name: me.name }), [], { audience: 'my_students' });
   };
 
   return (

@@ -677,7 +677,8 @@ export interface paths {
          * Creates a group: a teacher's (who becomes its first member and owner) or an admin's (who
          *     owns it without being a member). Students cannot (403). An announcement (only its owner
          *     posts) is a teacher's only (403 for an admin: the log's rule); with `audience: my_students`
-         *     its members are the teacher's students (a completed lesson), now and later. Inside quiet
+         *     its members are the teacher's students (a completed lesson), now and later, and a teacher
+         *     has one: asking again answers the open one (200). Inside quiet
          *     hours a teacher's group with a student is refused (409 `quiet_hours`), as is adding one.
          */
         post: operations["create"];
@@ -6959,6 +6960,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description `audience: my_students` and the teacher's announcement to all their students is open already: that one */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatDetails"];
+                };
+            };
             /** @description created */
             201: {
                 headers: {

@@ -91,3 +91,38 @@ async fn only_a_teacher_creates_an_announcement_and_its_mode_is_checked() {
     a.send(&maria, group["id"].as_i64().expect("id"), "привет").await;
     audit_is_clean(&a).await;
 }
+
+#[tokio::test]
+async fn a_teacher_has_one_announcement_to_all_their_students_and_asking_again_opens_it() {
+    let a = TestApp::spawn().await;
+    let b = a.replica().await;
+    let (teacher, colleague) = (a.user("teacher", "Иван Петрович").await, a.user("teacher", "Анна").await);
+    let maria = a.user("student", "Мария").await;
+    a.teaches(&teacher, &[maria.id]).await;
+    let body = json!({ "kind": "group", "title": "Объявления · Иван Петрович", "audience": "my_students" });
+    // Two at once (a double click, two replicas): one chat, one of them made it.
+    let (first, second) = tokio::join!(create(&a, &teacher, body.clone()), create(&b, &teacher, body.clone()));
+    let mut statuses = [first.0, second.0];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 201], "{} {}", first.1, second.1);
+    assert_eq!(first.1["id"], second.1["id"]);
+    assert_eq!(first.1["participants"], second.1["participants"], "the same chat, as it is");
+    let (status, again) = create(&a, &teacher, body.clone()).await;
+    assert_eq!((status, &again["id"]), (200, &first.1["id"]), "{again}");
+    let created: i64 = a
+        .sql
+        .query_one(
+            "SELECT count(*) FROM events WHERE type = 'chat_created' AND actor_id = $1 AND payload ->> 'audience' = 'my_students'",
+            &[&teacher.id],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(created, 1, "one chat_created in the log");
+    // Another teacher's is theirs; a hand-picked announcement is no "all my students".
+    assert_eq!(create(&a, &colleague, body.clone()).await.0, 201);
+    let picked = json!({ "kind": "group", "title": "Кружок", "announcement": true, "participant_ids": [maria.id] });
+    assert_eq!(create(&a, &teacher, picked.clone()).await.0, 201);
+    assert_eq!(create(&a, &teacher, picked).await.0, 201, "any number of those");
+    audit_is_clean(&a).await;
+}

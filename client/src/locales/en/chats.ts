@@ -156,7 +156,7 @@ const chats = {
     announcement: 'Announcements: only I write, members read',
     allMyStudents: 'Announce to all my students',
     allMyStudentsHint: 'One chat with every student you have had a lesson with; students join as their lessons complete.',
-    allMyStudentsTitle: 'All my students',
+    allMyStudentsTitle: 'Announcements · {{name}}',
   },
 };
 

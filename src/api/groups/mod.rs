@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::text::is_blank;
+
+mod audience;
 use crate::access::{Staff, check_access, group_manager, is_member};
 use crate::auth::{AuthUser, Role};
 use crate::error::{Code, ErrorBody};
@@ -211,10 +213,12 @@ pub(super) async fn load(state: &AppState, chat_id: i64, viewer: Role) -> Result
 /// Creates a group: a teacher's (who becomes its first member and owner) or an admin's (who
 /// owns it without being a member). Students cannot (403). An announcement (only its owner
 /// posts) is a teacher's only (403 for an admin: the log's rule); with `audience: my_students`
-/// its members are the teacher's students (a completed lesson), now and later. Inside quiet
+/// its members are the teacher's students (a completed lesson), now and later, and a teacher
+/// has one: asking again answers the open one (200). Inside quiet
 /// hours a teacher's group with a student is refused (409 `quiet_hours`), as is adding one.
 #[utoipa::path(post, path = "/api/chats", tag = "chats", request_body = NewChat,
-    responses((status = 422, body = ErrorBody, description = "a member who may not be added"), (status = 201, body = ChatDetails), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    responses((status = 422, body = ErrorBody, description = "a member who may not be added"), (status = 201, body = ChatDetails),
+              (status = 200, body = ChatDetails, description = "`audience: my_students` and the teacher's announcement to all their students is open already: that one"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody),
               (status = 409, body = ErrorBody, description = "`quiet_hours`: inside quiet hours (QUIET_HOURS) a teacher's group with students waits until they end")))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
@@ -243,29 +247,18 @@ pub async fn create(
     let announcement = body.announcement || body.audience.is_some();
 
     // One statement: the chat and its members appear in the log together.
-    let chat_id = {
+    let (status, chat_id) = {
         let mut client = state.db.get().await?;
         let tx = client.transaction().await?;
-        let chat_id: i64 = tx.query_one("SELECT nextval('chats_id_seq')", &[]).await?.get(0);
         if body.audience == Some(Audience::MyStudents) {
-            // Read in the transaction that appends: a lesson completed after it adds its
-            // student itself (lessons_join_audiences), finding the chat committed. Students
-            // who left the school (deactivated) join nothing.
-            let students = tx
-                .query(
-                    "SELECT DISTINCT l.student_id FROM lessons l
-                     JOIN users s ON s.id = l.student_id AND s.role = 'student' AND s.deactivated_at IS NULL
-                     WHERE l.teacher_id = $1 AND l.status = 'completed' ORDER BY l.student_id",
-                    &[&user.id],
-                )
-                .await?;
-            for row in students {
-                let id: i64 = row.get(0);
-                if id != user.id && !members.contains(&id) {
-                    members.push(id);
-                }
+            // One "all my students" announcement per teacher: asking again opens it (200).
+            if let Some(chat_id) = audience::open_one(&tx, user.id).await? {
+                tx.commit().await?;
+                return Ok((StatusCode::OK, Json(load(&state, chat_id, user.role).await?)));
             }
+            audience::add_students(&tx, user.id, &mut members).await?;
         }
+        let chat_id: i64 = tx.query_one("SELECT nextval('chats_id_seq')", &[]).await?.get(0);
         // Its title and members reach its students at once: quiet hours cannot hold that.
         if let Some(until) = quiet::held_until_among(&*tx, &state, user.role, &members).await? {
             return Err(quiet::refused("make a group with students", until));
@@ -286,9 +279,9 @@ pub async fn create(
         }));
         store::append(&*tx, &events).await?;
         tx.commit().await?;
-        chat_id
+        (StatusCode::CREATED, chat_id)
     };
-    Ok((StatusCode::CREATED, Json(load(&state, chat_id, user.role).await?)))
+    Ok((status, Json(load(&state, chat_id, user.role).await?)))
 }
 
 /// The chat with its current members: for its members and admins.
