@@ -2,7 +2,9 @@
 //! at once, with two messages), a second student whose lesson is still scheduled, so the
 //! teacher can complete it and watch the new chat appear, and the teacher's inquiry link
 //! ([`DEMO_INQUIRY_PATH`]), so a visitor can ask him something without an account, and the
-//! first student's mother as her guardian, who reads her chats. Safe to run on every start.
+//! first student's mother as her guardian, who reads her chats, and a second teacher with no
+//! lessons yet, to whom an admin can hand the first one's chats when he leaves the school.
+//! Safe to run on every start.
 //! Also the demo's own signing key ([`signing_key`]).
 
 use std::path::Path;
@@ -13,12 +15,13 @@ use crate::config::{ConfigError, JwtConfig, Secret};
 
 use crate::log::{self, NewEvent};
 
-pub const DEMO_USERS: [(&str, &str, &str); 5] = [
+pub const DEMO_USERS: [(&str, &str, &str); 6] = [
     ("maria@demo.school", "Мария Иванова", "student"),
     ("ivan@demo.school", "Иван Петров", "teacher"),
     ("alex@demo.school", "Alex Kim", "student"),
     ("admin@demo.school", "Ольга Админ", "admin"),
     ("elena@demo.school", "Елена Иванова", "guardian"),
+    ("anna@demo.school", "Анна Смирнова", "teacher"),
 ];
 
 /// The demo teacher's inquiry link (open it in a private window to be a guest).

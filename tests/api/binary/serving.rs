@@ -142,6 +142,42 @@ async fn serve_demo_without_database_url_runs_its_own_postgres() {
     let chats: serde_json::Value =
         http.get(format!("{base}/api/chats")).send().await.expect("chats").json().await.expect("json");
     assert_eq!(chats["chats"].as_array().map(Vec::len), Some(1), "the demo student has a chat: {chats}");
+    let chat = chats["chats"][0]["id"].as_i64().expect("chat id");
+
+    // Иван leaves the school: the admin hands his chat to the demo's second teacher, Анна.
+    let admin = reqwest::Client::builder().cookie_store(true).build().expect("client");
+    let login = admin.post(format!("{base}/api/dev/login")).json(&json!({"email": "admin@demo.school"})).send().await;
+    assert_eq!(login.expect("login").status(), 200);
+    let teachers: serde_json::Value = admin
+        .get(format!("{base}/api/admin/users?q=demo.school"))
+        .send()
+        .await
+        .expect("users")
+        .json()
+        .await
+        .expect("json");
+    let teacher = |name: &str| {
+        teachers["users"].as_array().and_then(|users| users.iter().find(|u| u["name"] == name)).expect(name)["id"]
+            .as_i64()
+            .expect("id")
+    };
+    let (ivan, anna) = (teacher("Иван Петров"), teacher("Анна Смирнова"));
+    // Cookie-authenticated writes say where they come from (cross-site request protection).
+    let left = admin
+        .post(format!("{base}/api/admin/users/{ivan}/deactivate"))
+        .header("Origin", &base)
+        .send()
+        .await
+        .expect("deactivate");
+    assert_eq!(left.status(), 204);
+    let handed = admin
+        .post(format!("{base}/api/admin/chats/{chat}/hand-over"))
+        .header("Origin", &base)
+        .json(&json!({"teacher_id": anna}))
+        .send()
+        .await
+        .expect("hand over");
+    assert_eq!(handed.status(), 200);
 
     let (status, _) = running.stop();
     assert!(status.success(), "exit status {status:?}");
