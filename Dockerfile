@@ -30,8 +30,10 @@ RUN npm run build
 
 FROM debian:bookworm-slim
 # CA certificates: the webhook and S3 are reached over HTTPS.
-# fonts-dejavu-core: the font PDF exports are set in (EXPORT_FONT).
-RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
+# fonts-dejavu-core: the font PDF exports are set in (EXPORT_FONT); fonts-symbola their emoji
+# (EXPORT_FALLBACK_FONT).
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates fonts-dejavu-core fonts-symbola \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --no-create-home tutorchat \
     && mkdir -p /var/lib/tutorchat/attachments && chown -R tutorchat /var/lib/tutorchat
 COPY --from=server /usr/local/bin/tutorchat /usr/local/bin/tutorchat

@@ -32,8 +32,8 @@ ensure_nginx() {
     [ "${#packages[@]}" -eq 0 ] || apt_install "${packages[@]}"
 }
 
-# The PDF export: Debian's DejaVu fonts set it (EXPORT_FONT), poppler's pdftoppm and pdftotext
-# check it in the tests.
+# The PDF export: Debian's DejaVu fonts set it (EXPORT_FONT), Symbola draws its emoji
+# (EXPORT_FALLBACK_FONT), poppler's pdfinfo, pdftoppm and pdftotext check it in the tests.
 # pgBackRest: the restore drill's fault test backs the topology's PostgreSQL up with it.
 ensure_pgbackrest() {
     command -v pgbackrest >/dev/null 2>&1 || apt_install pgbackrest
@@ -50,6 +50,7 @@ ensure_ha() {
 ensure_pdf_tools() {
     local packages=()
     [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || packages+=(fonts-dejavu-core)
+    [ -f /usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf ] || packages+=(fonts-symbola)
     command -v pdftoppm >/dev/null 2>&1 || packages+=(poppler-utils)
     [ "${#packages[@]}" -eq 0 ] || apt_install "${packages[@]}"
 }

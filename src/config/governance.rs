@@ -36,8 +36,14 @@ const EXPORT_FONT: Var = Var {
     meaning: "the TrueType font PDF exports are set in (Debian's fonts-dejavu-core); its `-Bold` sibling, when present, sets the headings. Read when a PDF is asked for: missing, PDF exports answer 503",
 };
 
+const EXPORT_FALLBACK_FONT: Var = Var {
+    name: "EXPORT_FALLBACK_FONT",
+    default: Fallback::Value("/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf"),
+    meaning: "the TrueType font that draws what `EXPORT_FONT` lacks in a PDF export, emoji above all (Debian's fonts-symbola, monochrome). Missing: those characters print as the text font's empty box",
+};
+
 pub(super) const VARS: &[Var] =
-    &[RETENTION_DAYS, PURGE_EVERY_SECS, PURGE_BATCH, PURGE_PAUSE_MS, SCHOOL_NAME, EXPORT_FONT];
+    &[RETENTION_DAYS, PURGE_EVERY_SECS, PURGE_BATCH, PURGE_PAUSE_MS, SCHOOL_NAME, EXPORT_FONT, EXPORT_FALLBACK_FONT];
 
 /// Retention, purges and exports.
 #[derive(Debug, Clone)]
@@ -49,6 +55,7 @@ pub struct GovernanceConfig {
     pub purge_pause: Duration,
     pub school_name: String,
     pub export_font: PathBuf,
+    pub export_fallback_font: PathBuf,
 }
 
 impl GovernanceConfig {
@@ -68,6 +75,7 @@ impl GovernanceConfig {
             purge_pause: env.millis(&PURGE_PAUSE_MS)?,
             school_name: env.text(&SCHOOL_NAME).unwrap_or_default().to_owned(),
             export_font: PathBuf::from(env.text(&EXPORT_FONT).unwrap_or_default()),
+            export_fallback_font: PathBuf::from(env.text(&EXPORT_FALLBACK_FONT).unwrap_or_default()),
         })
     }
 }

@@ -146,6 +146,47 @@ async fn the_pdf_export_opens_and_renders_its_first_page() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// What people stumbled on: a direct chat's PDF is titled by its members, its times are the
+/// school's (to the minute, the zone named), its emoji drawn, and three messages weigh
+/// kilobytes, not the fonts' megabytes.
+#[tokio::test]
+async fn a_pdf_export_is_titled_by_its_members_on_the_schools_clock_with_its_emoji_and_small() {
+    let a = TestApp::spawn_with(|c| c.safeguarding.school_timezone = "Asia/Vladivostok".into()).await;
+    let (teacher, student) = (a.user("teacher", "Иван Петров").await, a.user("student", "Мария").await);
+    let chat = a.chat(&teacher, &student).await;
+    let sent = a.send(&student, chat, "Спасибо, Иван Петрович! Сделаю 👍").await;
+    a.send(&teacher, chat, "Отлично 📣").await;
+    a.send(&student, chat, "До встречи").await;
+    let created: time::OffsetDateTime =
+        a.sql.query_one("SELECT created_at FROM messages WHERE id = $1", &[&sent]).await.expect("the message").get(0);
+    let local = created.to_offset(time::UtcOffset::from_hms(10, 0, 0).expect("UTC+10"));
+    let shown = format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        local.year(),
+        u8::from(local.month()),
+        local.day(),
+        local.hour(),
+        local.minute()
+    );
+
+    let response = export(&a, &student, chat, "format=pdf&lang=ru").await;
+    assert_eq!(response.status(), 200);
+    let pdf = response.bytes().await.expect("pdf");
+    assert!(pdf.len() < 100_000, "three messages take {} bytes", pdf.len());
+    let file = std::env::temp_dir().join(format!("tutorchat-export-small-{}-{chat}.pdf", std::process::id()));
+    std::fs::write(&file, &pdf).expect("write");
+    let info = std::process::Command::new("pdfinfo").arg(&file).output().expect("run pdfinfo");
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(info.lines().any(|l| l.starts_with("Title:") && l.contains("Иван Петров — Мария")), "{info}");
+    let text = std::process::Command::new("pdftotext").arg(&file).arg("-").output().expect("run pdftotext");
+    let text = String::from_utf8_lossy(&text.stdout);
+    let _ = std::fs::remove_file(&file);
+    assert!(text.contains("Иван Петров — Мария") && !text.contains("Чат "), "{text}");
+    assert!(text.contains("Время выгрузки") && text.contains("(Asia/Vladivostok)"), "{text}");
+    assert!(text.contains(&format!("#{sent} · Мария · {shown}\n")), "to the minute, at UTC+10: {shown}\n{text}");
+    assert!(text.contains("Сделаю 👍") && text.contains("Отлично 📣") && !text.contains('\u{FFFD}'), "{text}");
+}
+
 /// A participant's export at a past moment has the messages of that moment, each as it is
 /// now: what was hidden, deleted or edited since shows as it does in the chat, never the text
 /// it had then (security review M1). An admin's still shows the moment, as the audit does.

@@ -12,6 +12,7 @@
 //! PDF is written by our own streaming writer (`pdf`) rather than a headless browser printing
 //! the HTML: a browser holds the whole document and needs a browser on every replica.
 
+mod local;
 pub mod pdf;
 mod render;
 
@@ -118,11 +119,15 @@ pub async fn export(
         None => now,
         Some(text) => super::moderation::people::rfc3339(text)?.min(now),
     };
-    let lang = language(query.lang, &headers)?;
+    let lang = local::language(query.lang, &headers);
     let mut renderer = match format {
         Format::Json => Renderer::Json { first: true },
-        Format::Html => Renderer::Html { lang },
-        Format::Pdf => Renderer::Pdf { lang, writer: Box::new(pdf_writer(&state, chat_id).await?) },
+        Format::Html => Renderer::Html { lang, zone: local::Zone::named(&state.config.safeguarding.school_timezone) },
+        Format::Pdf => Renderer::Pdf {
+            lang,
+            zone: local::Zone::named(&state.config.safeguarding.school_timezone),
+            writer: Box::new(pdf_writer(&state, chat_id).await?),
+        },
     };
 
     // One of the person's few costly reads at once, all of it (the download too) within
@@ -362,28 +367,11 @@ fn shown(row: &Row, admin: bool, readable: &Readable) -> anyhow::Result<Option<M
     Ok(Some(message))
 }
 
-/// The reader's language: `lang`, else the first of `Accept-Language` this export speaks.
-fn language(lang: Option<Lang>, headers: &HeaderMap) -> Result<Lang> {
-    if let Some(lang) = lang {
-        return Ok(lang);
-    }
-    let accepted = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    for tag in accepted.split(',') {
-        let tag = tag.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-        if tag.starts_with("ru") {
-            return Ok(Lang::Ru);
-        }
-        if tag.starts_with("en") {
-            return Ok(Lang::En);
-        }
-    }
-    Ok(Lang::En)
-}
-
 /// A PDF writer set in `EXPORT_FONT` (and its bold sibling, when there is one); 503 naming the
 /// variable when the font cannot be read.
 async fn pdf_writer(state: &AppState, chat_id: i64) -> Result<pdf::PdfWriter<Vec<u8>>> {
-    let path = &state.config.governance.export_font;
+    let config = &state.config.governance;
+    let path = &config.export_font;
     let regular = tokio::fs::read(path)
         .await
         .map_err(|e| AppError::Unavailable(anyhow::anyhow!("EXPORT_FONT: cannot read {}: {e}", path.display())))?;
@@ -392,9 +380,11 @@ async fn pdf_writer(state: &AppState, chat_id: i64) -> Result<pdf::PdfWriter<Vec
         Some(bold) if bold != path.to_string_lossy() => tokio::fs::read(bold).await.ok(),
         _ => None,
     };
-    let writer =
-        pdf::PdfWriter::new(Vec::new(), &regular, bold.as_deref(), &format!("chat {chat_id}")).map_err(|e| {
-            AppError::Unavailable(anyhow::anyhow!("EXPORT_FONT: {} is not a usable font: {e}", path.display()))
-        })?;
+    let fallback = tokio::fs::read(&config.export_fallback_font).await.ok();
+    let fonts =
+        pdf::PdfFonts { regular: regular.into(), bold: bold.map(Into::into), fallback: fallback.map(Into::into) };
+    let writer = pdf::PdfWriter::new(Vec::new(), fonts, &format!("chat {chat_id}")).map_err(|e| {
+        AppError::Unavailable(anyhow::anyhow!("EXPORT_FONT or EXPORT_FALLBACK_FONT is not a usable font: {e}"))
+    })?;
     Ok(writer)
 }

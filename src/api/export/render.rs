@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
+use super::local::{Words, Zone};
 use super::pdf::{PdfWriter, Style};
 use crate::wire::{Attachment, Hidden, Person, Purged};
 
@@ -124,8 +124,8 @@ impl ExportedReaction {
 /// One format's writer.
 pub enum Renderer {
     Json { first: bool },
-    Html { lang: Lang },
-    Pdf { lang: Lang, writer: Box<PdfWriter<Vec<u8>>> },
+    Html { lang: Lang, zone: Zone },
+    Pdf { lang: Lang, zone: Zone, writer: Box<PdfWriter<Vec<u8>>> },
 }
 
 impl Renderer {
@@ -137,11 +137,13 @@ impl Renderer {
                 json.push_str(",\"messages\":[");
                 Ok(json.into_bytes())
             }
-            Self::Html { lang } => Ok(html_head(head, *lang).into_bytes()),
-            Self::Pdf { lang, writer } => {
+            Self::Html { lang, zone } => Ok(html_head(head, *lang, zone).into_bytes()),
+            Self::Pdf { lang, zone, writer } => {
                 let words = Words::of(*lang);
-                writer.paragraph(&format!("{} — {}", head.school, chat_title(&head.chat, *lang)), Style::Heading)?;
-                writer.paragraph(&head_lines(head, *lang).join("\n"), Style::Meta)?;
+                let title = chat_title(head, *lang);
+                writer.set_title(&title);
+                writer.paragraph(&format!("{} — {title}", head.school), Style::Heading)?;
+                writer.paragraph(&head_lines(head, *lang, zone).join("\n"), Style::Meta)?;
                 writer.paragraph(&format!("{}: {}", words.members, members_line(&head.members)), Style::Meta)?;
                 writer.gap(8.0);
                 Ok(std::mem::take(writer.get_mut()))
@@ -157,9 +159,9 @@ impl Renderer {
                 json.push_str(&serde_json::to_string(message)?);
                 Ok(json.into_bytes())
             }
-            Self::Html { lang } => Ok(html_message(message, *lang).into_bytes()),
-            Self::Pdf { lang, writer } => {
-                writer.paragraph(&message_meta(message, *lang), Style::Meta)?;
+            Self::Html { lang, zone } => Ok(html_message(message, *lang, zone).into_bytes()),
+            Self::Pdf { lang, zone, writer } => {
+                writer.paragraph(&message_meta(message, *lang, zone), Style::Meta)?;
                 match placeholder(message, *lang) {
                     Some(words) => writer.paragraph(&words, Style::Placeholder)?,
                     None => writer.paragraph(&message.content, Style::Body)?,
@@ -185,81 +187,22 @@ impl Renderer {
     }
 }
 
-struct Words {
-    export: &'static str,
-    members: &'static str,
-    exported_by: &'static str,
-    exported_at: &'static str,
-    as_of: &'static str,
-    deleted: &'static str,
-    edited: &'static str,
-    hidden: &'static str,
-    purged_retention: &'static str,
-    purged_erasure: &'static str,
-    reply_to: &'static str,
-    files: &'static str,
-    reactions: &'static str,
-    pinned: &'static str,
-    chat: &'static str,
-}
-
-impl Words {
-    fn of(lang: Lang) -> &'static Words {
-        match lang {
-            Lang::En => &Words {
-                export: "Conversation export",
-                members: "Members",
-                exported_by: "Exported by",
-                exported_at: "Exported at",
-                as_of: "As it was at",
-                deleted: "deleted",
-                edited: "edited",
-                hidden: "hidden by a moderator",
-                purged_retention: "message removed (retention period)",
-                purged_erasure: "message removed (erased on request)",
-                reply_to: "reply to message",
-                files: "Files",
-                reactions: "Reactions",
-                pinned: "pinned",
-                chat: "Chat",
-            },
-            Lang::Ru => &Words {
-                export: "Выгрузка переписки",
-                members: "Участники",
-                exported_by: "Выгрузил(а)",
-                exported_at: "Время выгрузки",
-                as_of: "Состояние на",
-                deleted: "удалено",
-                edited: "изменено",
-                hidden: "скрыто модератором",
-                purged_retention: "сообщение удалено по сроку хранения",
-                purged_erasure: "сообщение удалено по запросу на удаление данных",
-                reply_to: "ответ на сообщение",
-                files: "Файлы",
-                reactions: "Реакции",
-                pinned: "закреплено",
-                chat: "Чат",
-            },
-        }
+/// What the export is called: the chat's title, else (a direct chat) its members' names.
+pub fn chat_title(head: &Head, lang: Lang) -> String {
+    let names: Vec<&str> = head.members.iter().map(|m| m.name.as_str()).collect();
+    match &head.chat.title {
+        Some(title) => title.clone(),
+        None if !names.is_empty() => names.join(" — "),
+        None => format!("{} {}", Words::of(lang).chat, head.chat.id),
     }
 }
 
-/// A moment as the export shows it: UTC, to the second.
-fn when(at: OffsetDateTime) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC);
-    at.format(&Rfc3339).map(|s| s.replace('T', " ").replace('Z', " UTC")).unwrap_or_default()
-}
-
-fn chat_title(chat: &ExportedChat, lang: Lang) -> String {
-    chat.title.clone().unwrap_or_else(|| format!("{} {}", Words::of(lang).chat, chat.id))
-}
-
-fn head_lines(head: &Head, lang: Lang) -> Vec<String> {
+fn head_lines(head: &Head, lang: Lang, zone: &Zone) -> Vec<String> {
     let words = Words::of(lang);
     vec![
         format!("{}: {} ({})", words.exported_by, head.exported_by.name, head.exported_by.id),
-        format!("{}: {}", words.exported_at, when(head.exported_at)),
-        format!("{}: {}", words.as_of, when(head.at)),
+        format!("{}: {} ({})", words.exported_at, zone.show(head.exported_at), zone.name()),
+        format!("{}: {}", words.as_of, zone.show(head.at)),
     ]
 }
 
@@ -267,8 +210,9 @@ fn members_line(members: &[Member]) -> String {
     members.iter().map(|m| format!("{} ({}, {})", m.name, m.role, m.user_id)).collect::<Vec<_>>().join(", ")
 }
 
-fn message_meta(message: &Message, lang: Lang) -> String {
+fn message_meta(message: &Message, lang: Lang, zone: &Zone) -> String {
     let words = Words::of(lang);
+    let when = |at| zone.show(at);
     let mut meta = format!("#{} · {} · {}", message.message_id, message.sender_name, when(message.created_at));
     if let Some(reply) = message.reply_to_message_id {
         meta.push_str(&format!(" · {} #{reply}", words.reply_to));
@@ -346,11 +290,11 @@ fn escape(text: &str) -> String {
     out
 }
 
-fn html_head(head: &Head, lang: Lang) -> String {
+fn html_head(head: &Head, lang: Lang, zone: &Zone) -> String {
     let words = Words::of(lang);
-    let title = format!("{} — {}", head.school, chat_title(&head.chat, lang));
+    let title = format!("{} — {}", head.school, chat_title(head, lang));
     let lines: String =
-        head_lines(head, lang).iter().map(|l| format!("<p class=\"meta\">{}</p>\n", escape(l))).collect();
+        head_lines(head, lang, zone).iter().map(|l| format!("<p class=\"meta\">{}</p>\n", escape(l))).collect();
     let members: String = head
         .members
         .iter()
@@ -370,7 +314,7 @@ fn html_head(head: &Head, lang: Lang) -> String {
     )
 }
 
-fn html_message(message: &Message, lang: Lang) -> String {
+fn html_message(message: &Message, lang: Lang, zone: &Zone) -> String {
     let text = match placeholder(message, lang) {
         Some(words) => format!("<p class=\"text placeholder\">{}</p>", escape(&words)),
         None => format!("<p class=\"text\">{}</p>", escape(&message.content)),
@@ -381,7 +325,7 @@ fn html_message(message: &Message, lang: Lang) -> String {
     format!(
         "<li class=\"message\" id=\"m{id}\"><p class=\"meta\">{meta}</p>{text}{files}{reactions}</li>\n",
         id = message.message_id,
-        meta = escape(&message_meta(message, lang)),
+        meta = escape(&message_meta(message, lang, zone)),
     )
 }
 

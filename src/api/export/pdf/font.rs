@@ -1,13 +1,17 @@
-//! A TrueType font as the PDF writer uses it: read once with `ttf-parser` into a character map
-//! and advance widths (so the font's bytes need not be kept), the glyphs drawn recorded as
-//! they are, and the font's PDF dictionaries written from that.
+//! A TrueType font as the PDF writer uses it: read with `ttf-parser` into a character map and
+//! advance widths, the glyphs drawn numbered as they are first drawn (a [`GlyphRemapper`]: the
+//! content streams use those numbers as CIDs), and at the end only those glyphs embedded
+//! (`subsetter`), with the font's PDF dictionaries written from that.
 
 use std::collections::BTreeMap;
 use std::io;
+use std::sync::Arc;
 
+use subsetter::GlyphRemapper;
 use ttf_parser::{Face, GlyphId, name::Name, name_id};
 
-/// One character laid out: its glyph and how far it advances.
+/// One character laid out: its glyph (its CID in the font's subset), how far it advances, and
+/// which of the document's fonts draws it.
 #[derive(Clone, Copy)]
 pub(super) struct Glyph {
     pub(super) id: u16,
@@ -15,17 +19,33 @@ pub(super) struct Glyph {
     pub(super) width: u16,
     /// A break opportunity (a space, not a no-break one).
     pub(super) space: bool,
+    /// The document's font (0: regular, then bold and the fallback, when there are).
+    pub(super) font: u8,
 }
 
-/// What the writer keeps of a font: its maps, not its bytes (~50 KB for DejaVu Sans).
+/// What a font has for a character.
+pub(super) enum Found {
+    /// Its glyph, by the font's own glyph id.
+    Glyph(u16),
+    /// An invisible formatting character the font lacks (variation selector, joiner,
+    /// direction mark): drawn as nothing.
+    Invisible,
+    /// Nothing: another font may have it, else the font's .notdef stands for it.
+    Missing,
+}
+
+/// What the writer keeps of a font: its file (shared, to subset at the end) and maps.
 pub(super) struct Font {
+    data: Arc<[u8]>,
     name: String,
     /// (character, glyph id), sorted by character.
     cmap: Vec<(char, u16)>,
-    /// Advance of each glyph, in 1/1000 em.
+    /// Advance of each glyph, in 1/1000 em, by the font's glyph id.
     widths: Vec<u16>,
-    /// The glyphs drawn, with the character each stands for (for ToUnicode).
-    pub(super) used: BTreeMap<u16, char>,
+    /// The glyphs drawn, numbered in the order first drawn (0: .notdef).
+    remapper: GlyphRemapper,
+    /// The glyphs drawn, by CID: the character each stands for (for ToUnicode) and its width.
+    pub(super) used: BTreeMap<u16, (char, u16)>,
     /// FontDescriptor metrics, already written out as PDF.
     metrics: String,
     /// Top of the tallest glyphs above the baseline, in 1/1000 em.
@@ -35,10 +55,12 @@ pub(super) struct Font {
 }
 
 impl Font {
-    /// Reads a TrueType font (bytes that are not one are an error, not a panic).
-    pub(super) fn parse(data: &[u8], id: u32) -> io::Result<Font> {
-        let face =
-            Face::parse(data, 0).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("font: {e}")))?;
+    /// Reads a TrueType font (bytes that are not one, or one the subsetter cannot cut, are an
+    /// error, not a panic).
+    pub(super) fn parse(data: Arc<[u8]>, id: u32) -> io::Result<Font> {
+        let invalid = |e: String| io::Error::new(io::ErrorKind::InvalidData, format!("font: {e}"));
+        let face = Face::parse(&data, 0).map_err(|e| invalid(e.to_string()))?;
+        subsetter::subset(&data, 0, &GlyphRemapper::new()).map_err(|e| invalid(e.to_string()))?;
         let em = f32::from(face.units_per_em());
         let scale = |v: i16| (f32::from(v) * 1000.0 / em).round();
         let widths = (0..face.number_of_glyphs())
@@ -60,6 +82,9 @@ impl Font {
         if name.is_empty() {
             name = format!("Font{id}");
         }
+        // A subset's name starts with six capital letters and a plus (PDF 32000-1, 9.6.4).
+        let tag: String = id.to_string().chars().map(|d| char::from(b'A' + (d as u8 - b'0'))).collect();
+        name = format!("{tag:A>6}+{name}");
         let bbox = face.global_bounding_box();
         let (bbox, ascent) = ([bbox.x_min, bbox.y_min, bbox.x_max, bbox.y_max].map(scale), scale(face.ascender()));
         let metrics = format!(
@@ -72,25 +97,45 @@ impl Font {
             scale(face.descender()),
             scale(face.capital_height().unwrap_or(face.ascender())),
         );
-        Ok(Font { name, cmap, widths, used: BTreeMap::new(), metrics, ascent, id })
+        Ok(Font {
+            data,
+            name,
+            cmap,
+            widths,
+            remapper: GlyphRemapper::new(),
+            used: BTreeMap::new(),
+            metrics,
+            ascent,
+            id,
+        })
     }
 
-    /// The glyph of a character, the font's .notdef if it lacks it, or none for an invisible
-    /// formatting character it lacks (variation selector, joiner, direction mark).
-    pub(super) fn glyph(&mut self, c: char) -> Option<Glyph> {
-        let id = match self.cmap.binary_search_by_key(&c, |&(k, _)| k) {
-            Ok(i) => self.cmap[i].1,
+    /// What the font has for `c`.
+    pub(super) fn find(&self, c: char) -> Found {
+        match self.cmap.binary_search_by_key(&c, |&(k, _)| k) {
+            Ok(i) => Found::Glyph(self.cmap[i].1),
             Err(_)
                 if matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}')
                     || matches!(c, '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{E0000}'..='\u{E0FFF}') =>
             {
-                return None;
+                Found::Invisible
             }
-            Err(_) => 0,
-        };
-        self.used.entry(id).or_insert(if id == 0 { '\u{FFFD}' } else { c });
-        let width = self.widths.get(usize::from(id)).copied().unwrap_or(0);
-        Some(Glyph { id, width, space: c.is_whitespace() && !matches!(c, '\u{A0}' | '\u{2007}' | '\u{202F}') })
+            Err(_) => Found::Missing,
+        }
+    }
+
+    /// Glyph `gid` of this font (0: .notdef) drawn for `c`: its CID in the subset, recorded.
+    pub(super) fn take(&mut self, gid: u16, c: char, font: u8) -> Glyph {
+        let width = self.widths.get(usize::from(gid)).copied().unwrap_or(0);
+        let id = self.remapper.remap(gid);
+        self.used.entry(id).or_insert((if gid == 0 { '\u{FFFD}' } else { c }, width));
+        Glyph { id, width, space: c.is_whitespace() && !matches!(c, '\u{A0}' | '\u{2007}' | '\u{202F}'), font }
+    }
+
+    /// The font file cut down to the glyphs drawn, numbered as drawn.
+    pub(super) fn subset(&self) -> io::Result<Vec<u8>> {
+        subsetter::subset(&self.data, 0, &self.remapper)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("font subset: {e}")))
     }
 
     /// The Type0 font dictionary, the one pages name.
@@ -112,8 +157,7 @@ impl Font {
     pub(super) fn cid_font(&self) -> String {
         let mut widths = String::new();
         let mut previous: Option<u16> = None;
-        for &id in self.used.keys() {
-            let width = self.widths.get(usize::from(id)).copied().unwrap_or(0);
+        for (&id, &(_, width)) in &self.used {
             if previous.is_some_and(|p| u32::from(p) + 1 == u32::from(id)) {
                 widths.push_str(&format!(" {width}"));
             } else {
@@ -139,7 +183,7 @@ impl Font {
              /Ordering (UCS) /Supplement 0 >> def\n/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n\
              1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n",
         );
-        let used: Vec<(&u16, &char)> = self.used.iter().collect();
+        let used: Vec<(&u16, &char)> = self.used.iter().map(|(id, (c, _))| (id, c)).collect();
         for chunk in used.chunks(100) {
             cmap.push_str(&format!("{} beginbfchar\n", chunk.len()));
             for (id, c) in chunk {

@@ -13,18 +13,23 @@
 //! 256-character limit of simple fonts; a ToUnicode CMap maps the glyphs back to characters so
 //! text can be copied and extracted. No shaping: one character, one glyph, left to right.
 //!
-//! The font: the whole TrueType file is embedded, once per document, rather than a subset, as
-//! subsetting means rewriting the font's tables and knowing every glyph used before the font is
-//! written, which a streaming writer does not. The cost is fixed per document: DejaVu Sans
-//! (760 KB) takes 380 KB of the PDF, its bold 350 KB more, and deflating them ~80 ms of CPU.
-//! `ttf-parser` reads the font's character map and advance widths once, at the start (`font`).
+//! The fonts: only the glyphs a document draws are embedded. Each glyph is numbered when first
+//! drawn (its CID, written into the page at once), and at the end `subsetter` cuts the font
+//! file down to those glyphs in that order, so a streaming writer need not know them before.
+//! Three messages take ~25 KB instead of DejaVu Sans's whole 760 KB (and its bold's 700 KB).
+//! A character the text font lacks (an emoji) is drawn in the fallback font when there is one
+//! (Debian's Symbola: monochrome emoji), else as the font's .notdef box; a line switches fonts
+//! between runs. `ttf-parser` reads each font's character map and advance widths at the start
+//! (`font`).
 
 use std::io::{self, Write};
 
 use flate2::Compression;
 use flate2::write::ZlibEncoder;
 
-use font::{Font, Glyph};
+use std::sync::Arc;
+
+use font::{Font, Found, Glyph};
 
 mod font;
 #[cfg(test)]
@@ -39,7 +44,8 @@ const FOOTER_Y: f32 = 28.0;
 const LEADING: f32 = 1.3;
 /// At most this many glyphs make one line, so that zero-width glyphs cannot grow it unbounded.
 const MAX_LINE_GLYPHS: usize = 1000;
-/// Fixed object ids; the fonts' six objects each follow from `FIRST_FONT_ID`.
+/// Fixed object ids; the fonts' six objects each follow from `FIRST_FONT_ID`. The document's
+/// information (its title) is written last, once the head has named the chat.
 const CATALOG_ID: u32 = 1;
 const PAGES_ID: u32 = 2;
 const RESOURCES_ID: u32 = 3;
@@ -70,6 +76,7 @@ struct Look {
 
 impl Style {
     fn look(self, has_bold: bool) -> Look {
+        // The bold font, when there is one, is the document's second.
         let (font, size, gray, skew, stroke) = match self {
             Style::Heading => (usize::from(has_bold), 14.0, 0.0, 0.0, !has_bold),
             Style::Meta => (0, 8.0, 0.45, 0.0, false),
@@ -108,7 +115,12 @@ pub struct PdfWriter<W: Write> {
     /// Each object's offset in the file, by id - 1.
     offsets: Vec<u64>,
     pages: Vec<u32>,
+    /// Regular, then bold and the fallback when given.
     fonts: Vec<Font>,
+    has_bold: bool,
+    /// The fallback font's index, if any.
+    fallback: Option<usize>,
+    title: String,
     /// The open page's content stream, uncompressed; none is open between pages.
     content: Option<Vec<u8>>,
     /// The baseline area's top left on the open page: the next line goes below it.
@@ -118,49 +130,71 @@ pub struct PdfWriter<W: Write> {
 }
 
 impl<W: Write> PdfWriter<W> {
-    /// Starts a document: writes the header, the catalog and the embedded fonts to `out`.
-    pub fn new(out: W, regular: &[u8], bold: Option<&[u8]>, title: &str) -> io::Result<Self> {
-        let datas: Vec<&[u8]> = std::iter::once(regular).chain(bold).collect();
-        let fonts = datas.iter().enumerate().map(|(i, data)| Font::parse(data, FIRST_FONT_ID + 6 * i as u32));
+    /// Starts a document: writes the header, the catalog and the fonts' dictionaries to `out`
+    /// (their files come at the end, cut down to the glyphs drawn). `title`: the document's,
+    /// until [`PdfWriter::set_title`].
+    pub fn new(out: W, fonts: PdfFonts, title: &str) -> io::Result<Self> {
+        let PdfFonts { regular, bold, fallback } = fonts;
+        let (has_bold, has_fallback) = (bold.is_some(), fallback.is_some());
+        let datas: Vec<Arc<[u8]>> = std::iter::once(regular).chain(bold).chain(fallback).collect();
+        let fonts = datas.into_iter().enumerate().map(|(i, data)| Font::parse(data, FIRST_FONT_ID + 6 * i as u32));
         let fonts = fonts.collect::<io::Result<Vec<_>>>()?;
         let offsets = vec![0; (FIRST_FONT_ID - 1) as usize + 6 * fonts.len()];
         let out = Counter { inner: out, pos: 0 };
-        let mut w = PdfWriter { out, offsets, pages: Vec::new(), fonts, content: None, y: 0.0, line: Vec::new() };
+        let fallback = has_fallback.then(|| fonts.len() - 1);
+        let mut w = PdfWriter {
+            out,
+            offsets,
+            pages: Vec::new(),
+            fonts,
+            has_bold,
+            fallback,
+            title: title.to_owned(),
+            content: None,
+            y: 0.0,
+            line: Vec::new(),
+        };
         w.out.write_all(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n")?;
         w.object(CATALOG_ID, &format!("<< /Type /Catalog /Pages {PAGES_ID} 0 R >>"))?;
         let fonts: String = w.fonts.iter().enumerate().map(|(i, f)| format!("/F{} {} 0 R ", i + 1, f.id)).collect();
         w.object(RESOURCES_ID, &format!("<< /Font << {fonts}>> /ProcSet [/PDF /Text] >>"))?;
-        let title: String = title.encode_utf16().map(|u| format!("{u:04X}")).collect();
-        w.object(INFO_ID, &format!("<< /Title <FEFF{title}> /Producer (tutorchat) >>"))?;
-        for (i, data) in datas.into_iter().enumerate() {
+        for i in 0..w.fonts.len() {
             let (id, type0, descriptor) = (w.fonts[i].id, w.fonts[i].type0(), w.fonts[i].descriptor());
             w.object(id, &type0)?;
             w.object(id + 2, &descriptor)?;
-            w.begin(id + 3)?;
-            write!(w.out, "<< /Length {} 0 R /Length1 {} /Filter /FlateDecode >>\nstream\n", id + 4, data.len())?;
-            let start = w.out.pos;
-            let mut zip = ZlibEncoder::new(&mut w.out, Compression::default());
-            zip.write_all(data)?;
-            zip.finish()?;
-            let length = w.out.pos - start;
-            w.out.write_all(b"\nendstream\nendobj\n")?;
-            w.object(id + 4, &length.to_string())?;
         }
         Ok(w)
+    }
+
+    /// The document's title (its information dictionary, written at the end).
+    pub fn set_title(&mut self, title: &str) {
+        title.clone_into(&mut self.title);
+    }
+
+    /// Character `c` laid out in font `font`: its glyph there, else the fallback's, else the
+    /// font's .notdef; none for an invisible formatting character no font has.
+    fn glyph(&mut self, font: usize, c: char) -> Option<Glyph> {
+        let fallback = self.fallback.filter(|&f| f != font);
+        match (self.fonts[font].find(c), fallback.map(|f| (f, self.fonts[f].find(c)))) {
+            (Found::Glyph(gid), _) => Some(self.fonts[font].take(gid, c, font as u8)),
+            (_, Some((f, Found::Glyph(gid)))) => Some(self.fonts[f].take(gid, c, f as u8)),
+            (Found::Invisible, _) => None,
+            (Found::Missing, _) => Some(self.fonts[font].take(0, c, font as u8)),
+        }
     }
 
     /// Adds a block of text, wrapped at spaces (a word longer than a line at any character);
     /// each line break (\n, \r\n, \r, U+2028/9) starts a line, a tab is a space, other control
     /// characters are dropped.
     pub fn paragraph(&mut self, text: &str, style: Style) -> io::Result<()> {
-        let look = style.look(self.fonts.len() > 1);
+        let look = style.look(self.has_bold);
         let limit = ((PAGE_W - 2.0 * MARGIN) * 1000.0 / look.size) as u32;
         let mut line = std::mem::take(&mut self.line);
         for source in text.lines().flat_map(|line| line.split(['\r', '\u{2028}', '\u{2029}'])) {
             line.clear();
             let (mut width, mut wrapped) = (0, false);
             'chars: for c in source.chars().map(|c| if c == '\t' { ' ' } else { c }).filter(|c| !c.is_control()) {
-                let Some(glyph) = self.fonts[look.font].glyph(c) else { continue };
+                let Some(glyph) = self.glyph(look.font, c) else { continue };
                 if glyph.space && wrapped && line.is_empty() {
                     continue;
                 }
@@ -228,7 +262,19 @@ impl<W: Write> PdfWriter<W> {
             let (id, cid_font, to_unicode) = (self.fonts[i].id, self.fonts[i].cid_font(), self.fonts[i].to_unicode());
             self.object(id + 1, &cid_font)?;
             self.stream(id + 5, to_unicode.as_bytes())?;
+            let file = self.fonts[i].subset()?;
+            self.begin(id + 3)?;
+            write!(self.out, "<< /Length {} 0 R /Length1 {} /Filter /FlateDecode >>\nstream\n", id + 4, file.len())?;
+            let start = self.out.pos;
+            let mut zip = ZlibEncoder::new(&mut self.out, Compression::default());
+            zip.write_all(&file)?;
+            zip.finish()?;
+            let length = self.out.pos - start;
+            self.out.write_all(b"\nendstream\nendobj\n")?;
+            self.object(id + 4, &length.to_string())?;
         }
+        let title: String = self.title.encode_utf16().map(|u| format!("{u:04X}")).collect();
+        self.object(INFO_ID, &format!("<< /Title <FEFF{title}> /Producer (tutorchat) >>"))?;
         let kids: String = self.pages.iter().map(|id| format!("{id} 0 R ")).collect();
         self.object(PAGES_ID, &format!("<< /Type /Pages /Count {} /Kids [{kids}] >>", self.pages.len()))?;
         let xref = self.out.pos;
@@ -263,8 +309,8 @@ impl<W: Write> PdfWriter<W> {
     /// Writes the open page (or a blank one): its number at the bottom, content, page object.
     fn close_page(&mut self) -> io::Result<()> {
         let number = self.pages.len() + 1;
-        let look = Style::Meta.look(false);
-        let digits: Vec<Glyph> = number.to_string().chars().filter_map(|c| self.fonts[0].glyph(c)).collect();
+        let look = Style::Meta.look(self.has_bold);
+        let digits: Vec<Glyph> = number.to_string().chars().filter_map(|c| self.glyph(0, c)).collect();
         let width: f32 = digits.iter().map(|g| f32::from(g.width) * look.size / 1000.0).sum();
         let mut content = self.content.take().unwrap_or_default();
         show(&mut content, &digits, &look, (PAGE_W - width) / 2.0, FOOTER_Y)?;
@@ -299,16 +345,29 @@ impl<W: Write> PdfWriter<W> {
     }
 }
 
-/// Appends one line of glyphs at a baseline to a content stream.
+/// Appends one line of glyphs at a baseline to a content stream: a run per font, each after
+/// the last (showing text moves the text position on).
 fn show(content: &mut Vec<u8>, glyphs: &[Glyph], look: &Look, x: f32, y: f32) -> io::Result<()> {
     if glyphs.is_empty() {
         return Ok(());
     }
-    let (gray, font, size, skew) = (look.gray, look.font + 1, look.size, look.skew);
+    let (gray, size, skew) = (look.gray, look.size, look.skew);
     let mode = if look.stroke { "2 Tr 0.3 w" } else { "0 Tr" };
-    write!(content, "BT {gray} g {gray} G {mode} /F{font} {size} Tf 1 0 {skew} 1 {x:.2} {y:.2} Tm <")?;
-    for glyph in glyphs {
-        write!(content, "{:04X}", glyph.id)?;
+    write!(content, "BT {gray} g {gray} G {mode} 1 0 {skew} 1 {x:.2} {y:.2} Tm")?;
+    for run in glyphs.chunk_by(|a, b| a.font == b.font) {
+        write!(content, " /F{} {size} Tf <", run[0].font + 1)?;
+        for glyph in run {
+            write!(content, "{:04X}", glyph.id)?;
+        }
+        content.write_all(b"> Tj")?;
     }
-    content.write_all(b"> Tj ET\n")
+    content.write_all(b" ET\n")
+}
+
+/// The fonts a document is set in, as read from their files: the text's, the headings' (else
+/// the text's, stroked), and the one that draws what the text's lacks (emoji).
+pub struct PdfFonts {
+    pub regular: Arc<[u8]>,
+    pub bold: Option<Arc<[u8]>>,
+    pub fallback: Option<Arc<[u8]>>,
 }
