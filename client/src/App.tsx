@@ -4,6 +4,7 @@ import { type Person, isUnauthorized, me } from './api';
 import { addressWithoutAuthError, authErrorOf } from './session/auth';
 import { errorText } from './errors';
 import { Workspace } from './components/Workspace';
+import { UpdateBanner } from './pwa/UpdateBanner';
 import { useLocale } from './i18n';
 import { type GuestEnd, guestEndOf, landing } from './inquiry/inquiry';
 import { SessionProvider } from './session/SessionContext';
@@ -25,7 +26,17 @@ type Session =
   /** A guest's session ended with their inquiry chat (a reload after it closed): nothing to sign in to. */
   | { status: 'guestEnded'; token: string | null };
 
+/** The screen, and above it the news that a new version of the app is ready (pwa/). */
 export function App() {
+  return (
+    <>
+      <UpdateBanner />
+      <Screen />
+    </>
+  );
+}
+
+function Screen() {
   const { t } = useLocale();
   const words = useLatest(t);
   const [session, setSession] = useState<Session>({ status: 'checking' });

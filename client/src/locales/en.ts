@@ -110,7 +110,16 @@ const en = {
     today: 'Today',
     yesterday: 'Yesterday',
   },
-  /** Web Push. `newMessage` and `newMessages`: the service worker's words (public/sw.js keeps a copy, checked by serviceWorker.test.ts). */
+  /** Web Push. `newMessage` and `newMessages`: the service worker's words (src/sw/push.ts keeps a copy, checked by serviceWorker.test.ts). */
+  pwa: {
+    name: 'Tutorchat: the school chat',
+    shortName: 'Tutorchat',
+    description: 'Students, parents and teachers of the tutoring school talk between lessons.',
+    updateReady: 'A new version is available',
+    reload: 'Reload',
+    offline: 'Offline: showing what was saved on this device. Messages you write are sent when the network returns.',
+    queued: 'Waiting for the network',
+  },
   push: {
     enable: 'Enable notifications',
     enableHint: 'Get a notification of new messages while this site is closed',
