@@ -117,8 +117,6 @@ const en = {
     description: 'Students, parents and teachers of the tutoring school talk between lessons.',
     updateReady: 'A new version is available',
     reload: 'Reload',
-    offline: 'Offline: showing what was saved on this device. Messages you write are sent when the network returns.',
-    queued: 'Waiting for the network',
   },
   push: {
     enable: 'Enable notifications',
