@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { DESKTOP, DIST_DIR, PHONE, launchBrowser, openPage, startCluster } from './harness.mjs';
+import { axeViolations } from './a11y/axe.mjs';
 import { api, signIn, waitConnection, waitForMessage, waitUnreadCount } from './app/helpers.mjs';
 
 const dist = mkdtempSync(join(tmpdir(), 'tutorchat-pwa-dist-'));
@@ -188,6 +189,7 @@ test('a new version is announced and loads only when the person clicks Reload', 
   // Until the click, the running version stays: the new worker waits.
   assert.equal(await maria.evaluate(() => window.stillThisPage), true);
   assert.ok(await maria.evaluate(async () => (await navigator.serviceWorker.getRegistration('/')).waiting !== null));
+  assert.deepEqual(await axeViolations(maria), [], 'the banner keeps the page accessible (WCAG 2.1 AA)');
 
   await Promise.all([maria.waitForEvent('load'), banner.getByRole('button', { name: 'Обновить' }).click()]);
   await maria.getByTestId('composer').waitFor();
