@@ -3,7 +3,7 @@ import type { Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 import { defineConfig } from 'vitest/config';
 
-import { type ManifestLanguage, manifestPath, webManifest } from './src/pwa/manifest';
+import { type ManifestLanguage, manifestPath, webManifest } from './src/pwa/manifest.ts';
 
 // `npm run dev` serves the app with hot reload and sends /api (including the event
 // stream) to a tutorchat server started with `cargo run -- serve --demo`.

@@ -112,9 +112,6 @@ const en = {
   },
   /** Web Push. `newMessage` and `newMessages`: the service worker's words (src/sw/push.ts keeps a copy, checked by serviceWorker.test.ts). */
   pwa: {
-    name: 'Tutorchat: the school chat',
-    shortName: 'Tutorchat',
-    description: 'Students, parents and teachers of the tutoring school talk between lessons.',
     updateReady: 'A new version is available',
     reload: 'Reload',
   },

@@ -108,9 +108,6 @@ const ru = {
     yesterday: 'Вчера',
   },
   pwa: {
-    name: 'Tutorchat: чат школы',
-    shortName: 'Tutorchat',
-    description: 'Ученики, родители и преподаватели школы общаются между занятиями.',
     updateReady: 'Доступна новая версия',
     reload: 'Обновить',
   },
