@@ -1,7 +1,7 @@
 // End-to-end: Web Push in headless Chromium (docs/push.md), with no push service reachable.
 //
 // What is real: the server (a replica with a VAPID key beside the usual two), the app's
-// "Enable notifications" control and service worker (public/sw.js), Chromium's Push API and
+// "Enable notifications" control and service worker (src/sw.ts, built to /sw.js), Chromium's Push API and
 // notification system, the server's own push (encrypted, VAPID-signed) when Мария is offline.
 // What stands in for the network this machine cannot reach, and how:
 //
@@ -186,12 +186,13 @@ test('loading the app asks nothing; "Enable notifications" asks the browser in t
   await waitLive(page);
   const enable = page.getByRole('button', { name: 'Enable notifications' });
   await enable.waitFor();
-  // The server has a key to offer; nothing was asked of the browser or registered on load.
+  // The server has a key to offer; nothing was asked of the browser on load, nor subscribed (the
+  // app's one worker is registered on load, for the app's offline shell: src/sw.ts).
   const key = await api(page, 'GET', '/api/push/vapid-public-key');
   assert.deepEqual(key, { status: 200, body: { public_key: vapid.publicKey } });
   assert.equal(await page.evaluate(() => Notification.permission), 'default');
   assert.deepEqual(await page.evaluate(() => window.permissionRequests), []);
-  assert.equal(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration('/')) ?? null), null);
+  assert.equal(await page.evaluate(async () => (await navigator.serviceWorker.ready).pushManager.getSubscription()), null);
   assert.equal(await enable.getAttribute('title'), 'Get a notification of new messages while this site is closed');
 
   // The click asks, with the click's activation. Headless Chromium shows no prompt: it answers

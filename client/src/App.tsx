@@ -4,8 +4,10 @@ import { type Person, isUnauthorized, me } from './api';
 import { addressWithoutAuthError, authErrorOf } from './session/auth';
 import { errorText } from './errors';
 import { Workspace } from './components/Workspace';
+import { UpdateBanner } from './pwa/UpdateBanner';
 import { useLocale } from './i18n';
 import { type GuestEnd, guestEndOf, landing } from './inquiry/inquiry';
+import { forgetAll, keepFor, keptPerson } from './offline/db';
 import { SessionProvider } from './session/SessionContext';
 import { TITLE } from './useDocumentTitle';
 import { useLatest } from './useLatest';
@@ -25,7 +27,17 @@ type Session =
   /** A guest's session ended with their inquiry chat (a reload after it closed): nothing to sign in to. */
   | { status: 'guestEnded'; token: string | null };
 
+/** The screen, and above it the news that a new version of the app is ready (pwa/). */
 export function App() {
+  return (
+    <>
+      <UpdateBanner />
+      <Screen />
+    </>
+  );
+}
+
+function Screen() {
   const { t } = useLocale();
   const words = useLatest(t);
   const [session, setSession] = useState<Session>({ status: 'checking' });
@@ -38,6 +50,12 @@ export function App() {
     if (address !== null) window.history.replaceState(window.history.state, '', address);
   }, []);
 
+  /** Signed in to the workspace: what the device keeps from now on is this person's. */
+  const signedIn = useCallback((user: Person) => {
+    keepFor(user);
+    setSession({ status: 'signedIn', user });
+  }, []);
+
   const check = useCallback(async () => {
     setSession({ status: 'checking' });
     let user: Person | null;
@@ -45,6 +63,13 @@ export function App() {
     try {
       user = await me();
     } catch (error) {
+      // No network (no answer at all): the person signed in on this device last opens on what
+      // it kept for them (offline/); the server has its say once the network is back.
+      const kept = error instanceof TypeError ? keptPerson() : null;
+      if (kept !== null && landing(window.location.pathname, kept).view === 'workspace') {
+        signedIn(kept);
+        return;
+      }
       if (!isUnauthorized(error)) {
         setSession({ status: 'unreachable', error: errorText(error, words.current) });
         return;
@@ -56,7 +81,7 @@ export function App() {
     switch (view.view) {
       case 'workspace':
         setAuthError(null);
-        setSession({ status: 'signedIn', user: view.user });
+        signedIn(view.user);
         break;
       case 'guest':
         setSession({ status: 'guest', user: view.user });
@@ -71,14 +96,18 @@ export function App() {
         setSession({ status: 'signedOut', notice: null });
         break;
     }
-  }, [words]);
+  }, [words, signedIn]);
 
   useEffect(() => {
     void check();
   }, [check]);
 
-  // The notice is translated when shown, so it follows a language switch.
-  const signedOut = useCallback(() => setSession({ status: 'signedOut', notice: 'sessionEnded' }), []);
+  // The notice is translated when shown, so it follows a language switch. Nothing of the
+  // session stays on the device (offline/).
+  const signedOut = useCallback(() => {
+    void forgetAll();
+    setSession({ status: 'signedOut', notice: 'sessionEnded' });
+  }, []);
 
   const loading = (
     <div className="splash" aria-busy="true">
@@ -106,7 +135,7 @@ export function App() {
             authError={authError}
             onSignedIn={(user) => {
               setAuthError(null);
-              setSession({ status: 'signedIn', user });
+              signedIn(user);
             }}
           />
         </Suspense>
@@ -114,7 +143,13 @@ export function App() {
     case 'signedIn':
       return (
         <SessionProvider key={session.user.id} me={session.user}>
-          <Workspace onSignedOut={signedOut} onLoggedOut={() => setSession({ status: 'signedOut', notice: null })} />
+          <Workspace
+            onSignedOut={signedOut}
+            onLoggedOut={() => {
+              void forgetAll();
+              setSession({ status: 'signedOut', notice: null });
+            }}
+          />
         </SessionProvider>
       );
     case 'guest':
@@ -134,7 +169,7 @@ export function App() {
             onJoined={(user) => setSession({ status: 'guest', user })}
             onToChats={() => {
               window.history.pushState(null, '', '/');
-              if (session.signedInAs) setSession({ status: 'signedIn', user: session.signedInAs });
+              if (session.signedInAs) signedIn(session.signedInAs);
             }}
           />
         </Suspense>

@@ -3,6 +3,7 @@
 // participants (`GET /api/chats`) and admins (`GET /api/admin/chats`) alike.
 
 import * as api from './api';
+import { CHAT_LIST_KEY, readThrough } from './offline/cache';
 import { fromAdminChat, fromSummary } from './chats/items';
 import type { ChatItem } from './chats/model';
 import type { KnownPerson } from './groups';
@@ -18,7 +19,10 @@ export interface FetchedChats {
   people: KnownPerson[];
 }
 
-/** A page of the list (the first without a cursor), or what a search finds (`q`). */
+/**
+ * A page of the list (the first without a cursor), or what a search finds (`q`). The first page
+ * of a participant's list is kept on this device, and read from there without a network (offline/).
+ */
 export async function fetchChats(isAdmin: boolean, query: api.ChatQuery = {}): Promise<FetchedChats> {
   if (isAdmin) {
     const { data, position } = await api.adminChats(query);
@@ -26,7 +30,8 @@ export async function fetchChats(isAdmin: boolean, query: api.ChatQuery = {}): P
     const items = data.chats.map((chat) => fromAdminChat(chat));
     return { items, position, nextCursor: data.next_cursor, presence: [], people };
   }
-  const { data, position } = await api.chats(query);
+  const first = Object.keys(query).length === 0;
+  const { data, position } = await (first ? readThrough(CHAT_LIST_KEY, () => api.chats(query)) : api.chats(query));
   const people = data.chats.flatMap((chat): KnownPerson[] => {
     const sender = chat.last_message?.sender_name;
     return [

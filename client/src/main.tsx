@@ -2,7 +2,8 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 
 import { App } from './App';
-import { startLanguage } from './i18n';
+import { currentLanguage, i18n, startLanguage } from './i18n';
+import { linkManifest } from './pwa/manifest';
 import { reloadOnStaleChunks } from './views';
 // The styles, one file per area of the page, in cascade order (later files override earlier ones).
 import './styles/base.css';
@@ -23,8 +24,11 @@ import './styles/scheduled.css';
 import './styles/search-and-push.css';
 import './styles/reactions.css';
 import './styles/mentions.css';
+import './styles/pwa.css';
 
 startLanguage();
+linkManifest(currentLanguage());
+i18n.on('languageChanged', () => linkManifest(currentLanguage()));
 reloadOnStaleChunks();
 
 createRoot(document.getElementById('root')!).render(

@@ -8,6 +8,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 
 import * as api from './api';
+import { conversationKey, readThrough } from './offline/cache';
 import { type FetchedChats, fetchChats } from './fetchChats';
 import { isLoaded, newerCursor } from './conversation/historyWindow';
 import { olderCursor } from './conversation/queries';
@@ -103,7 +104,11 @@ export function useChatLoading(store: Store): ChatLoading {
       store.conversations({ type: 'opened', chatId });
       inChat(chatId, jump ? { type: 'windowRequested', window, focus: around } : { type: 'reloadRequested', window });
       try {
-        const { data } = await api.messages(chatId, around === null ? {} : { around });
+        // The newest page is kept on this device, and read from there without a network (offline/).
+        const { data } =
+          around === null
+            ? await readThrough(conversationKey(chatId), () => api.messages(chatId))
+            : await api.messages(chatId, { around });
         const hasNewer = data.has_newer ?? false;
         inChat(chatId, { type: 'snapshot', messages: data.messages, hasMore: data.has_more, hasNewer, window });
       } catch (error) {

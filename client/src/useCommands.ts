@@ -5,11 +5,15 @@
 // A teacher's message inside quiet hours is held (202): it leaves the pending ones and is shown
 // as held (quiet/useHeldMessages) until the stream delivers it.
 
-import { useCallback } from 'react';
+import { useCallback, useEffect, useRef } from 'react';
 
 import * as api from './api';
+import { isTransient } from './api/request';
 import { messageType } from './attachments/attachments';
+import type { Conversations } from './conversation/messages';
 import type { ReplyRef } from './conversation/model';
+import type { OutboxEntry } from './offline/outbox';
+import { useOutbox } from './offline/useOutbox';
 import { useSession } from './session/SessionContext';
 import type { ChatLoading } from './useChatLoading';
 import type { Store } from './useWorkspaceStore';
@@ -46,16 +50,31 @@ const pendingKey = () => {
 
 type Loaders = Pick<ChatLoading, 'loadChats' | 'refreshChatsSoon' | 'groupLoaded'>;
 
-/** `onHeld`: a message quiet hours hold (a 202 to a send). */
-export function useCommands(store: Store, loaders: Loaders, onHeld: (held: api.HeldMessage) => void): Commands {
+/**
+ * `onHeld`: a message quiet hours hold (a 202 to a send). `conversations`: as rendered, for the
+ * outbox to show its kept messages in them.
+ */
+export function useCommands(
+  store: Store,
+  loaders: Loaders,
+  onHeld: (held: api.HeldMessage) => void,
+  conversations: Conversations,
+): Commands {
   const { me } = useSession();
   const { latest, inChat, failed } = store;
   const { loadChats, refreshChatsSoon, groupLoaded } = loaders;
+  const resend = useRef<(entry: OutboxEntry) => void>(() => {});
+  const outbox = useOutbox(store, conversations, resend);
+  /** The messages on their way now: the outbox never sends one twice at once. */
+  const sending = useRef(new Set<string>());
 
   const deliver = useCallback(
     async (chatId: number, key: string, content: string, replyToId: number | null, attachmentIds: number[]) => {
+      if (sending.current.has(key)) return;
+      sending.current.add(key);
       try {
         const answer = await api.sendMessage(chatId, content, key, replyToId, attachmentIds);
+        outbox.done(key);
         if (answer.kind === 'held') {
           // Quiet hours hold it: not a failure, and not in the chat yet; it shows as held
           // (quiet/) until the stream delivers it.
@@ -77,6 +96,10 @@ export function useCommands(store: Store, loaders: Loaders, onHeld: (held: api.H
         };
         store.chats({ type: 'ownMessageSaved', chatId, message });
       } catch (error) {
+        // No answer (the network, a replica down): kept, and sent when the network returns.
+        // Without a network it stays pending meanwhile; with one, it shows Retry as before.
+        if (!isTransient(error)) outbox.done(key);
+        else if (!navigator.onLine) return;
         inChat(chatId, { type: 'sendFailed', key, error: failed(error) });
         // An inquiry refuses messages once closed: its details say since when (the
         // `chat_closed` event may still be on its way, or long past for a chat of a later page).
@@ -89,19 +112,30 @@ export function useCommands(store: Store, loaders: Loaders, onHeld: (held: api.H
             () => {}, // the message says why it was not sent; the event will tell the rest
           );
         }
+      } finally {
+        sending.current.delete(key);
       }
     },
-    [store, latest, inChat, failed, onHeld],
+    [store, latest, inChat, failed, onHeld, outbox],
   );
+
+  useEffect(() => {
+    resend.current = (entry) => {
+      const pending = latest.current.conversations[entry.chatId]?.pending.find((p) => p.key === entry.key);
+      if (pending?.status === 'failed') inChat(entry.chatId, { type: 'retried', key: entry.key });
+      void deliver(entry.chatId, entry.key, entry.content, entry.replyTo?.id ?? null, entry.attachments.map((a) => a.id));
+    };
+  }, [latest, inChat, deliver]);
 
   const send = useCallback(
     (chatId: number, content: string, replyTo: ReplyRef | null, attachments: readonly api.Attachment[] = []) => {
       const key = pendingKey();
       const createdAt = new Date().toISOString();
       inChat(chatId, { type: 'sendStarted', key, senderId: me.id, content, createdAt, replyTo, attachments });
+      outbox.add({ key, chatId, senderId: me.id, content, createdAt, replyTo, attachments });
       void deliver(chatId, key, content, replyTo?.id ?? null, attachments.map((a) => a.id));
     },
-    [inChat, deliver, me.id],
+    [inChat, deliver, me.id, outbox],
   );
 
   const retry = useCallback(
@@ -114,7 +148,13 @@ export function useCommands(store: Store, loaders: Loaders, onHeld: (held: api.H
     [latest, inChat, deliver],
   );
 
-  const discard = useCallback((chatId: number, key: string) => inChat(chatId, { type: 'discarded', key }), [inChat]);
+  const discard = useCallback(
+    (chatId: number, key: string) => {
+      outbox.done(key);
+      inChat(chatId, { type: 'discarded', key });
+    },
+    [inChat, outbox],
+  );
 
   /** Runs a request; a failure rejects with the reason in words (and a 401 signs out). */
   const attempt = useCallback(

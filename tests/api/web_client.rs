@@ -184,3 +184,33 @@ async fn a_streamed_export_comes_back_compressed_and_whole() {
         assert!(html.len().abs_diff(plain.len()) < 64, "{encoding}: {} vs {} bytes", html.len(), plain.len());
     }
 }
+
+#[tokio::test]
+async fn the_service_worker_is_revalidated_and_the_manifest_served_as_a_manifest() {
+    let (dir, _) = built_client();
+    let worker = "self.addEventListener('push', () => {});\n".repeat(100);
+    std::fs::write(dir.join("sw.js"), &worker).expect("sw.js");
+    std::fs::write(dir.join("sw.js.br"), brotli(worker.as_bytes())).expect("sw.js.br");
+    std::fs::write(dir.join("manifest.ru.webmanifest"), r#"{"name": "Tutorchat: чат школы"}"#).expect("manifest");
+    std::fs::create_dir_all(dir.join("icons")).expect("icons");
+    std::fs::write(dir.join("icons/icon-192.png"), b"\x89PNG\r\n\x1a\n").expect("icon");
+    let app = TestApp::spawn_with(|c| c.http.static_dir = Some(dir.clone())).await;
+
+    // A browser checks for a new worker on every load; a cached one would hide a new version.
+    let response = app.http.get(app.url("/sw.js")).header(ACCEPT_ENCODING, "br").send().await.expect("GET");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()[CACHE_CONTROL], "no-cache");
+    assert!(response.headers()[CONTENT_TYPE].to_str().expect("ascii").contains("javascript"), "{response:?}");
+    assert_eq!(response.headers()[CONTENT_ENCODING], "br");
+    assert_eq!(decoded(Some("br"), &response.bytes().await.expect("body")), worker.as_bytes());
+
+    let response = app.http.get(app.url("/manifest.ru.webmanifest")).send().await.expect("GET");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()[CONTENT_TYPE], "application/manifest+json");
+    assert_eq!(response.headers()[CACHE_CONTROL], "no-cache");
+    assert!(response.text().await.expect("body").contains("чат школы"));
+
+    let icon = app.http.get(app.url("/icons/icon-192.png")).send().await.expect("GET");
+    assert_eq!((icon.status().as_u16(), &icon.headers()[CONTENT_TYPE]), (200, &"image/png".parse().expect("value")));
+    let _ = std::fs::remove_dir_all(&dir);
+}

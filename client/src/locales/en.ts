@@ -110,7 +110,11 @@ const en = {
     today: 'Today',
     yesterday: 'Yesterday',
   },
-  /** Web Push. `newMessage` and `newMessages`: the service worker's words (public/sw.js keeps a copy, checked by serviceWorker.test.ts). */
+  /** Web Push. `newMessage` and `newMessages`: the service worker's words (src/sw/push.ts keeps a copy, checked by serviceWorker.test.ts). */
+  pwa: {
+    updateReady: 'A new version is available',
+    reload: 'Reload',
+  },
   push: {
     enable: 'Enable notifications',
     enableHint: 'Get a notification of new messages while this site is closed',

@@ -180,6 +180,13 @@ describe('enabling and disabling', () => {
     expect(owner()).toBe('1');
   });
 
+  it('asks in the click itself, before anything is awaited (Safari, iOS: a prompt only from a user gesture)', async () => {
+    const { env, log } = fakeEnv({ permission: 'default', answer: 'granted' });
+    const enabling = enable(env, 1); // what the click handler runs, synchronously
+    expect(log).toEqual(['requestPermission']);
+    await enabling;
+  });
+
   it('stops where the person said no, or dismissed the prompt', async () => {
     const denied = fakeEnv({ answer: 'denied' });
     expect(await enable(denied.env, 1)).toBe('denied');

@@ -1,6 +1,6 @@
 // Web Push on this page, the pure part: the school's public key from its base64url text, the
 // state of the "Enable notifications" control (a reducer), what the control shows for it, and
-// the messages the service worker (public/sw.js) sends the page. The browser's side (permission,
+// the messages the service worker (src/sw/push.ts) sends the page. The browser's side (permission,
 // worker, subscription) is pushFlow.ts's, the hook wiring them usePush.ts.
 
 /**

@@ -1,17 +1,13 @@
-// public/sw.js as browsers run it: the file itself (plain JavaScript, no build step) evaluated
-// in a sandbox standing for the worker's global scope, with fakes of what it uses
+// The service worker's push half (src/sw/push.ts) against fakes of the worker's global scope
 // (registration.showNotification, clients, caches, navigator). Its words are checked against
 // the locales' `push.*`, of which they are a copy.
-
-import { readFileSync } from 'node:fs';
-import { runInContext, createContext } from 'node:vm';
 
 import { describe, expect, it } from 'vitest';
 
 import en from '../locales/en';
 import ru from '../locales/ru';
-
-const SOURCE = readFileSync(new URL('../../public/sw.js', import.meta.url), 'utf8');
+import { type PushScope, WORDS, countText, listenForPush } from '../sw/push';
+import { isAppPage } from '../sw/navigation';
 
 interface FakeWindow {
   url: string;
@@ -44,18 +40,14 @@ function worker(options: { language?: string; windows?: FakeWindow[] } = {}) {
   const opened: string[] = [];
   const stored = new Map<string, string>();
   const windows = options.windows ?? [];
-  const sandbox: Record<string, unknown> = {
-    URL,
-    Response,
+  const scope = {
     navigator: { language: options.language ?? 'en-US' },
     location: new URL('https://chat.example/sw.js'),
     addEventListener: (type: string, listener: (event: unknown) => void) => listeners.set(type, listener),
-    skipWaiting: () => Promise.resolve(),
     registration: {
       showNotification: async (title: string, opts: Record<string, unknown>) => void shown.push({ title, options: opts }),
     },
     clients: {
-      claim: async () => {},
       matchAll: async (query: unknown) => {
         expect(query).toEqual({ type: 'window', includeUncontrolled: true });
         return windows;
@@ -69,9 +61,7 @@ function worker(options: { language?: string; windows?: FakeWindow[] } = {}) {
       }),
     },
   };
-  sandbox.self = sandbox;
-  const context = createContext(sandbox);
-  runInContext(SOURCE, context, { filename: 'sw.js' });
+  listenForPush(scope as unknown as PushScope);
 
   /** Dispatches an event to the worker and waits for what it extended the event with. */
   async function fire(type: string, fields: Record<string, unknown>) {
@@ -81,8 +71,7 @@ function worker(options: { language?: string; windows?: FakeWindow[] } = {}) {
   }
   const data = (body: string | null) =>
     body === null ? null : { json: () => JSON.parse(body), text: () => body };
-  const call = <T>(expression: string): T => runInContext(expression, context) as T;
-  return { fire, data, call, shown, opened, stored, listeners };
+  return { fire, data, shown, opened, stored, listeners };
 }
 
 const payload = {
@@ -95,13 +84,12 @@ const payload = {
 };
 
 describe('the service worker', () => {
-  it('listens for install, activate, message, push and notificationclick, and nothing else (no fetch)', () => {
-    expect([...worker().listeners.keys()].sort()).toEqual(['activate', 'install', 'message', 'notificationclick', 'push']);
+  it('listens for message, push and notificationclick (install, activate and fetch are Workbox’s)', () => {
+    expect([...worker().listeners.keys()].sort()).toEqual(['message', 'notificationclick', 'push']);
   });
 
   it('has the locales’ words for its notifications', () => {
-    const { call } = worker();
-    const words = call<Record<string, { newMessage: string; newMessages: Record<string, string> }>>('WORDS');
+    const words = WORDS;
     expect(words.en!.newMessage).toBe(en.push.newMessage);
     expect(words.ru!.newMessage).toBe(ru.push.newMessage);
     expect(words.en!.newMessages).toEqual({ one: en.push.newMessages_one, other: en.push.newMessages_other });
@@ -138,7 +126,7 @@ describe('the service worker', () => {
       '5 новых сообщений · Посмотрите упражнение 5 в учебнике',
       '21 новое сообщение · Посмотрите упражнение 5 в учебнике',
     ]);
-    expect(sw.call<string>('countText("en", 3)')).toBe('3 new messages');
+    expect(countText('en', 3)).toBe('3 new messages');
   });
 
   it('shows a plain “New message” for a push that is not the payload it knows', async () => {
@@ -180,5 +168,31 @@ describe('the service worker', () => {
     await sw.fire('notificationclick', { notification: { data: { chat_id: 12 }, close: () => {} } });
     await sw.fire('notificationclick', { notification: { data: {}, close: () => {} } });
     expect(sw.opened).toEqual(['/chats/12', '/']);
+  });
+});
+
+describe('the worker’s navigations', () => {
+  it('answers the app’s pages with the app, and leaves every path the server owns to the server', () => {
+    for (const page of ['/', '/chats/12', '/chats/12/', '/inquiry/demoEGEmatematika2026askIvanPetrov']) {
+      expect(isAppPage(page), page).toBe(true);
+    }
+    for (const path of [
+      '/api/me',
+      '/api/chats/12/export.pdf',
+      '/socket.io/',
+      '/scim/v2/Users',
+      '/health',
+      '/healthz',
+      '/readyz',
+      '/metrics',
+      '/robots.txt',
+      '/sw.js',
+      '/manifest.en.webmanifest',
+      '/assets/index-Bx4fT9aZ.js',
+      '/chats/abc',
+      '/v1/chats',
+    ]) {
+      expect(isAppPage(path), path).toBe(false);
+    }
   });
 });

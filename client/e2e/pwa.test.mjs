@@ -1,0 +1,227 @@
+// End-to-end: the installed app, in headless Chromium against two replicas serving a copy of
+// the built client (dist/), so that a test can deploy a changed build. Мария (a student, on a
+// phone) and Иван (her teacher, desktop) share a chat. In order, sharing the pages:
+// - install criteria: the manifest parses with what installing needs (Chromium's own checks,
+//   through DevTools' Page.getInstallabilityErrors), in the reader's language, and the one
+//   service worker controls the page after a reload; navigations to the server's own paths
+//   never get the app's page from it;
+// - the badge: the Badging API is called with the unread total (headless Chromium has no icon to
+//   badge, so an init script records the calls the page makes);
+// - offline and back: reloaded without a network, the chat list and the conversation read from
+//   the device; with the network back, live again;
+// - the outbox: a message written offline shows pending, survives an offline reload, and reaches
+//   Иван exactly once when the network returns;
+// - the update: a changed build deployed, the page says "A new version is available — Reload"
+//   (in Russian, hers); nothing changes until the click, then the page reloads under the new worker;
+// - signing out deletes what the device kept of her.
+
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { DESKTOP, DIST_DIR, PHONE, launchBrowser, openPage, startCluster } from './harness.mjs';
+import { axeViolations } from './a11y/axe.mjs';
+import { api, signIn, waitConnection, waitForMessage, waitUnreadCount } from './app/helpers.mjs';
+
+const dist = mkdtempSync(join(tmpdir(), 'tutorchat-pwa-dist-'));
+let cluster;
+let browser;
+const pages = {};
+let chatId; // Мария ↔ Иван
+
+/** Records the page's Badging API calls (headless Chromium shows no badge): `window.badgeCalls`. */
+function recordBadge() {
+  window.badgeCalls = [];
+  navigator.setAppBadge = (count) => Promise.resolve(void window.badgeCalls.push(count ?? 0));
+  navigator.clearAppBadge = () => Promise.resolve(void window.badgeCalls.push('cleared'));
+}
+
+const controller = (page) => page.evaluate(() => navigator.serviceWorker.controller?.scriptURL ?? null);
+/** Waits until the page's last Badging API call set `count` (0: cleared). Polled: rAF stops in a page behind another. */
+const waitBadge = (page, count) =>
+  page.waitForFunction((count) => (window.badgeCalls.at(-1) ?? 'cleared') === (count || 'cleared'), count, { polling: 100 });
+
+before(async () => {
+  cpSync(DIST_DIR, dist, { recursive: true });
+  cluster = await startCluster({ env: { STATIC_DIR: dist } });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await cluster?.stop();
+  rmSync(dist, { recursive: true, force: true });
+});
+
+test('installable: a manifest Chromium accepts, in the reader’s language, and one worker controlling the page', async () => {
+  const maria = (pages.maria = await openPage(browser, cluster.a.url, { ...PHONE, locale: 'ru-RU' }, '/'));
+  await maria.context().addInitScript(recordBadge);
+  await maria.getByTestId('login-maria@demo.school').click();
+  await maria.locator('nav.chat-list').waitFor();
+  const href = await maria.evaluate(() => document.querySelector('link[rel="manifest"]').getAttribute('href'));
+  assert.equal(href, '/manifest.ru.webmanifest', 'a Russian reader installs the Russian app');
+
+  const answer = await maria.request.get(href);
+  assert.equal(answer.headers()['content-type'], 'application/manifest+json');
+  const manifest = await answer.json();
+  assert.equal(manifest.name, 'Tutorchat: чат школы');
+  assert.deepEqual([manifest.id, manifest.start_url, manifest.scope, manifest.display], ['/', '/', '/', 'standalone']);
+  for (const icon of manifest.icons) {
+    const png = await maria.request.get(icon.src);
+    assert.equal(png.headers()['content-type'], 'image/png', icon.src);
+    assert.deepEqual([...(await png.body()).subarray(1, 4)], [...Buffer.from('PNG')], icon.src);
+  }
+  assert.ok(manifest.icons.some((icon) => icon.purpose === 'maskable' && icon.sizes === '512x512'));
+
+  // The worker installs on the first visit and controls every page loaded after it.
+  await maria.evaluate(() => navigator.serviceWorker.ready);
+  await maria.reload();
+  await maria.locator('nav.chat-list').waitFor();
+  assert.equal(await controller(maria), `${cluster.a.url}/sw.js`);
+  assert.equal(await maria.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length), 1, 'one worker');
+
+  // Chromium's own installability checks, on the page the worker now controls.
+  const cdp = await maria.context().newCDPSession(maria);
+  const { errors } = await cdp.send('Page.getAppManifest');
+  assert.deepEqual(errors, [], 'the manifest parses without errors');
+  // The tests' browser contexts are private windows, where Chromium installs nothing: that is
+  // the one objection allowed.
+  const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+  const objections = installabilityErrors.map((e) => e.errorId).filter((id) => id !== 'in-incognito');
+  assert.deepEqual(objections, [], 'Chromium finds nothing missing to install the app');
+  await cdp.detach();
+
+  // The app's pages come from the worker; the server's own paths never do.
+  const tab = await maria.context().newPage();
+  const page = await tab.goto('/chats/1');
+  assert.ok(page.fromServiceWorker(), '/chats/<id> is the precached app');
+  for (const path of ['/robots.txt', '/api/me', '/healthz']) {
+    const response = await tab.goto(path);
+    assert.ok(!response.fromServiceWorker(), `${path} went to the server`);
+    assert.ok(!(await response.text()).includes('<div id="root">'), `${path} is not the app's page`);
+  }
+  await tab.close();
+});
+
+test('the app badge follows the unread total', async () => {
+  const { maria } = pages;
+  const ivan = (pages.ivan = await openPage(browser, cluster.b.url, { ...DESKTOP, locale: 'en-GB' }));
+  await signIn(ivan, 'ivan@demo.school');
+  const chats = await api(ivan, 'GET', '/api/chats');
+  chatId = chats.body.chats.find((c) => c.kind === 'direct' && c.participant.name.startsWith('Мария')).id;
+
+  const before = (await api(maria, 'GET', '/api/unread-count')).body.unread_count;
+  await waitBadge(maria, before);
+  for (const n of [1, 2]) {
+    assert.equal((await api(ivan, 'POST', '/api/messages', { chat_id: chatId, content: `Задание ${n} на завтра` })).status, 201);
+  }
+  await waitBadge(maria, before + 2);
+  assert.equal((await api(maria, 'GET', '/api/unread-count')).body.unread_count, before + 2);
+
+  // Reading the chat clears it (its messages were all of her unread).
+  await maria.getByTestId(`chat-${chatId}`).click();
+  await waitForMessage(maria, 'Задание 2 на завтра');
+  await waitUnreadCount(maria, 0);
+  await waitBadge(maria, 0);
+  assert.equal(await maria.evaluate(() => window.badgeCalls.at(-1)), 'cleared', 'nothing unread: no badge');
+});
+
+test('offline: reloaded without a network, the chat list and the conversation are read from the device; back online, live again', async () => {
+  const { maria, ivan } = pages;
+  await waitConnection(maria, 'live');
+  await maria.context().setOffline(true);
+  await maria.reload();
+  assert.equal(await controller(maria), `${cluster.a.url}/sw.js`, 'the page came from the worker');
+  await waitForMessage(maria, 'Задание 2 на завтра');
+  await maria.getByTestId(`chat-${chatId}`).waitFor({ state: 'attached' }); // the list, behind the conversation on a phone
+  assert.notEqual(await maria.getByTestId('connection').getAttribute('data-state'), 'live');
+
+  await maria.context().setOffline(false);
+  await waitConnection(maria, 'live');
+  await api(ivan, 'POST', '/api/messages', { chat_id: chatId, content: 'Вы снова в сети?' });
+  await waitForMessage(maria, 'Вы снова в сети?');
+  assert.deepEqual(maria.errors, []);
+});
+
+test('the outbox: written offline, pending across an offline reload, sent once when the network returns', async () => {
+  const { maria, ivan } = pages;
+  const text = 'Отправлено без сети: решила № 5';
+  await maria.context().setOffline(true);
+  await maria.getByTestId('composer').fill(text);
+  await maria.getByTestId('composer').press('Enter');
+  await maria.getByTestId('message-pending').filter({ hasText: text }).waitFor();
+
+  await maria.reload();
+  await maria.getByTestId('message-pending').filter({ hasText: text }).waitFor();
+
+  const sends = [];
+  maria.on('request', (r) => r.method() === 'POST' && r.url().endsWith('/api/messages') && sends.push(r.headers()['idempotency-key']));
+  await maria.context().setOffline(false);
+  await waitForMessage(maria, text);
+  await maria.getByTestId('message-pending').waitFor({ state: 'detached' });
+  assert.ok(sends.length >= 1 && new Set(sends).size === 1, `every attempt carries one key: ${sends}`);
+
+  await ivan.getByTestId(`chat-${chatId}`).click();
+  await waitForMessage(ivan, text);
+  const history = await api(ivan, 'GET', `/api/chats/${chatId}/messages?limit=50`);
+  assert.equal(history.body.messages.filter((m) => m.content === text).length, 1, 'Иван receives it exactly once');
+  // Nothing left to send after another reload.
+  await maria.reload();
+  await waitForMessage(maria, text);
+  assert.equal(await maria.getByTestId('message-pending').count(), 0);
+});
+
+test('a new version is announced and loads only when the person clicks Reload', async () => {
+  const { maria } = pages;
+  await waitConnection(maria, 'live');
+  const old = await maria.evaluate(() => navigator.serviceWorker.controller.scriptURL);
+  // Deploy a changed build: a new worker (its precompressed copies would still be the old one).
+  const worker = join(dist, 'sw.js');
+  writeFileSync(worker, `${readFileSync(worker, 'utf8')}\n// build 2\n`);
+  for (const suffix of ['br', 'gz']) rmSync(`${worker}.${suffix}`, { force: true });
+  await maria.evaluate(() => window.stillThisPage = true);
+  await maria.evaluate(async () => (await navigator.serviceWorker.getRegistration('/')).update());
+
+  const banner = maria.getByTestId('update-banner');
+  await banner.getByText('Доступна новая версия').waitFor();
+  // Until the click, the running version stays: the new worker waits.
+  assert.equal(await maria.evaluate(() => window.stillThisPage), true);
+  assert.ok(await maria.evaluate(async () => (await navigator.serviceWorker.getRegistration('/')).waiting !== null));
+  assert.deepEqual(await axeViolations(maria), [], 'the banner keeps the page accessible (WCAG 2.1 AA)');
+
+  await Promise.all([maria.waitForEvent('load'), banner.getByRole('button', { name: 'Обновить' }).click()]);
+  await maria.getByTestId('composer').waitFor();
+  assert.equal(await maria.evaluate(() => window.stillThisPage ?? false), false, 'the page reloaded');
+  assert.equal(await controller(maria), old, 'the same worker address, now its new version');
+  assert.equal(await maria.evaluate(async () => (await navigator.serviceWorker.getRegistration('/')).waiting), null);
+  assert.equal(await banner.count(), 0);
+});
+
+test('signing out leaves nothing of hers on the device: the kept chats and outbox are deleted', async () => {
+  const { maria } = pages;
+  const kept = () =>
+    maria.evaluate(async () => ({
+      databases: (await indexedDB.databases()).map((db) => db.name).filter((name) => name.startsWith('tutorchat-')),
+      person: localStorage.getItem('tutorchat.offline.person'),
+    }));
+  const before = await kept();
+  assert.equal(before.databases.length, 1, JSON.stringify(before));
+  assert.ok(before.person !== null);
+
+  await maria.getByRole('button', { name: 'Назад к чатам' }).click(); // the phone shows the list, with Sign out, first
+  await maria.getByRole('button', { name: 'Выйти' }).click();
+  await maria.getByTestId('login-maria@demo.school').waitFor();
+  for (const deadline = Date.now() + 10_000; (await kept()).databases.length > 0; ) {
+    assert.ok(Date.now() < deadline, 'her database was not deleted');
+    await maria.waitForTimeout(50);
+  }
+  assert.deepEqual(await kept(), { databases: [], person: null });
+  // Offline now, the app opens on no one's chats: it says the server cannot be reached.
+  await maria.context().setOffline(true);
+  await maria.reload();
+  await maria.getByRole('button', { name: 'Повторить' }).waitFor();
+  assert.equal(await maria.getByTestId(`chat-${chatId}`).count(), 0);
+  await maria.context().setOffline(false);
+});

@@ -1,0 +1,129 @@
+// What this device keeps of the person signed in, for reading and writing without a network:
+// an IndexedDB database of their own (`tutorchat-<id>`, through `idb`), deleted when they sign
+// out or their session ends, so the next person on a shared phone finds nothing of theirs.
+//
+// - `snapshots`: the first page of the chat list and the newest page of each recently opened
+//   conversation, as the server last answered them (with their event-log position, so the
+//   stream resumes from there once the network is back); the `KEEP_CONVERSATIONS` most
+//   recently opened are kept.
+// - `outbox`: the messages written and not yet confirmed by the server, with their
+//   Idempotency-Key (useOutbox.ts).
+//
+// Who was signed in is kept in localStorage too (`PERSON_KEY`): without a network, `/api/me`
+// cannot say, and the app opens on what is kept here. A 401 once the network is back signs out
+// (and deletes it all) as usual. Every operation is best effort: a browser without IndexedDB (or
+// refusing it, private modes) runs the app online only.
+
+import { type DBSchema, type IDBPDatabase, deleteDB, openDB } from 'idb';
+
+import type { Person } from '../api';
+import type { OutboxEntry } from './outbox';
+
+export const PERSON_KEY = 'tutorchat.offline.person';
+/** How many conversations' newest pages are kept. */
+export const KEEP_CONVERSATIONS = 20;
+
+export interface Saved {
+  data: unknown;
+  position: number | null;
+  savedAt: number;
+}
+
+interface OfflineSchema extends DBSchema {
+  snapshots: { key: string; value: Saved; indexes: { savedAt: number } };
+  outbox: { key: string; value: OutboxEntry };
+}
+
+const dbName = (person: number) => `tutorchat-${person}`;
+
+let current: { person: number; db: Promise<IDBPDatabase<OfflineSchema> | null> } | null = null;
+
+function open(person: number): Promise<IDBPDatabase<OfflineSchema> | null> {
+  if (typeof indexedDB === 'undefined') return Promise.resolve(null);
+  return openDB<OfflineSchema>(dbName(person), 1, {
+    upgrade(db) {
+      db.createObjectStore('snapshots').createIndex('savedAt', 'savedAt');
+      db.createObjectStore('outbox', { keyPath: 'key' });
+    },
+  }).catch(() => null);
+}
+
+function storage(): Storage | null {
+  try {
+    return localStorage;
+  } catch {
+    return null;
+  }
+}
+
+/** The person signed in: what is kept from now on is theirs. */
+export function keepFor(person: Person): void {
+  const before = keptPerson();
+  // Someone else's session (theirs ended without a sign-out here): nothing of theirs stays.
+  if (before !== null && before.id !== person.id && typeof indexedDB !== 'undefined') {
+    void deleteDB(dbName(before.id)).catch(() => {});
+  }
+  if (current?.person !== person.id) current = { person: person.id, db: open(person.id) };
+  storage()?.setItem(PERSON_KEY, JSON.stringify(person));
+}
+
+/** Who was signed in on this device last, if nobody signed out since (for opening offline). */
+export function keptPerson(): Person | null {
+  try {
+    const person = JSON.parse(storage()?.getItem(PERSON_KEY) ?? 'null') as Person | null;
+    return person && Number.isSafeInteger(person.id) ? person : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Signed out, or the session ended: everything kept of the last person is deleted. */
+export async function forgetAll(): Promise<void> {
+  const last = current?.person ?? keptPerson()?.id ?? null;
+  storage()?.removeItem(PERSON_KEY);
+  const db = await current?.db;
+  current = null;
+  db?.close();
+  if (last !== null && typeof indexedDB !== 'undefined') await deleteDB(dbName(last)).catch(() => {});
+}
+
+async function db(): Promise<IDBPDatabase<OfflineSchema> | null> {
+  return (await current?.db) ?? null;
+}
+
+/** Keeps an answer under `key` (conversations beyond the newest `KEEP_CONVERSATIONS` are dropped). */
+export async function saveSnapshot(key: string, data: unknown, position: number | null): Promise<void> {
+  const store = await db();
+  if (!store) return;
+  try {
+    await store.put('snapshots', { data, position, savedAt: Date.now() }, key);
+    const keys = (await store.getAllKeysFromIndex('snapshots', 'savedAt')).filter((k) => k.startsWith('chat:'));
+    for (const old of keys.slice(0, Math.max(0, keys.length - KEEP_CONVERSATIONS))) await store.delete('snapshots', old);
+  } catch {
+    // not kept: it is read from the server next time
+  }
+}
+
+export async function savedSnapshot(key: string): Promise<Saved | null> {
+  try {
+    return (await (await db())?.get('snapshots', key)) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export async function outboxEntries(): Promise<OutboxEntry[]> {
+  try {
+    return (await (await db())?.getAll('outbox')) ?? [];
+  } catch {
+    return [];
+  }
+}
+
+export async function putOutbox(entry: OutboxEntry): Promise<void> {
+  await (await db())?.put('outbox', entry).catch(() => {});
+}
+
+export async function removeOutbox(key: string): Promise<void> {
+  await (await db())?.delete('outbox', key).catch(() => {});
+}
