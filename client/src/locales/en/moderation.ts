@@ -34,6 +34,8 @@ const moderation = {
     openReports_one: '{{count}} open report',
     openReports_other: '{{count}} open reports',
     openReportsMore: 'more than {{count}} open reports',
+    closureRequests_one: '{{count}} closure request',
+    closureRequests_other: '{{count}} closure requests',
     title: 'Moderation',
     reportsTab: 'Reports',
     peopleTab: 'People',
