@@ -82,6 +82,10 @@ const moderation = {
     suspendedNote: '{{name}} is suspended.',
     deactivate: 'Left the school',
     deactivateLabel: '{{name}} left the school: deactivate',
+    deactivateTitle: '{{name}} left the school?',
+    deactivateBody: 'They will be signed out everywhere and unable to sign in. Nothing of theirs is deleted; Reactivate brings them back.',
+    deactivateTeacherBody: 'They will be signed out everywhere and unable to sign in; their pupils can read their chats but not write until you hand each over to another teacher. Nothing is deleted; Reactivate brings them back.',
+    deactivateConfirm: 'Yes, deactivate',
     reactivate: 'Reactivate',
     deactivated: 'Left the school on {{date}}',
     handOver: {
