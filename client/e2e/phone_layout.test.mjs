@@ -218,7 +218,7 @@ for (const language of LANGUAGES) {
     await page.context().close();
   });
 
-  test(`an admin on a phone (${language}): every chat, and moderation`, async () => {
+  test(`an admin on a phone (${language}): every chat, moderation, and who read a chat`, async () => {
     const page = await phone('admin@demo.school', language);
     await headerReady(page, { push: false }); // admins get no notifications: no control
     await page.getByTestId(`chat-${groupId}`).waitFor();
@@ -230,6 +230,17 @@ for (const language of LANGUAGES) {
     await page.getByTestId(`chat-${directId}`).click();
     await page.locator('.conversation .message-list').waitFor();
     await atEveryWidth(page, `${language}: Ольга reads`, (where) => assertFits(page, where));
+
+    // From the chat she reads: who read it without taking part in it (Елена, in the test above).
+    await page.getByTestId('chat-readers-button').click();
+    const readers = page.getByTestId('chat-readers-dialog');
+    await readers.locator('[data-testid="chat-reader"][data-via="history"]').filter({ hasText: 'Елена Иванова' }).first().waitFor();
+    await atEveryWidth(
+      page,
+      `${language}: who read the chat`,
+      (where) => assertFits(page, where, '[data-testid="chat-readers-dialog"]'),
+      language === 'ru' && 'admin-readers',
+    );
     await page.context().close();
   });
 }
