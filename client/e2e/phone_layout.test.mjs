@@ -1,4 +1,5 @@
-// End-to-end: every view on a phone, 320, 390 and 430 px wide, in Russian and in English, with
+// End-to-end: every view on a phone, 320, 390 and 430 px wide (and at 600 px, and at 1000 px with
+// the list and the conversation side by side), in Russian and in English, with
 // everything on that makes the header and the rows longest: a school with Web Push (the
 // notifications control shows; the browser blocks this site's notifications, so the control
 // says so and opens its explanation), the live stream down (the "reconnecting" badge), a
@@ -22,7 +23,8 @@ import { api } from './app/helpers.mjs';
 import { assertFits } from './phone/layout.mjs';
 import { vapidKeys } from './push/pushService.mjs';
 
-const WIDTHS = [320, 390, 430];
+// Phones, then a small tablet and a window with the list and the conversation side by side.
+const WIDTHS = [320, 390, 430, 600, 1000];
 const LANGUAGES = ['ru', 'en'];
 const LONG_NAME = 'Мария-Антуанетта Константиновна Иванова-Преображенская';
 const GROUP = 'Подготовка к ОГЭ по математике, 9 «Б» класс 📐';
