@@ -2,9 +2,9 @@
 // tutorchat replicas with quiet hours on now (so that messages are held). axe-core's WCAG 2.1
 // A and AA rules (e2e/a11y/axe.mjs) at a desktop's and a phone's size (and dark, on a
 // desktop), in English and in Russian, on: the sign-in page; an inquiry link's page and the
-// guest's chat it opens; an admin's inbox, a conversation read-only with the hide dialog, and
-// Moderation (Reports with a flag and a report, the flagged words, People with the suspension's
-// and the erasure's dialogs, Guardians, Closure requests, Held); a guardian's inbox, her
+// guest's chat it opens; an admin's inbox, a conversation read-only with the hide dialog (and who read it), and
+// Moderation (Reports with a flag and a report, the flagged words, People with the suspension's,
+// the erasure's and the deactivation's dialogs, Guardians, Closure requests, Held); a guardian's inbox, her
 // child's conversation and the closure request's dialog; a teacher's conversation with a held
 // message, and the guest's inquiry chat (Block visitor); a suspended student's banner. Each
 // view also has one `main` landmark and one level-one heading. A sweep fails once, listing
@@ -104,6 +104,10 @@ for (const sweep of SWEEPS) {
     await admin.getByTestId('hide-dialog').waitFor();
     await audit(admin, 'admin: hide dialog');
     await escape(admin, admin.getByTestId('hide-dialog'));
+    await admin.getByTestId('chat-readers-button').click();
+    await admin.getByTestId('chat-readers-list').waitFor();
+    await audit(admin, 'admin: who read the chat');
+    await escape(admin, admin.getByTestId('chat-readers-dialog'));
     await admin.getByTestId('moderation-button').click();
     const dialog = admin.getByTestId('moderation-dialog');
     await dialog.getByTestId('flag-list').waitFor();
@@ -125,6 +129,11 @@ for (const sweep of SWEEPS) {
     await admin.getByTestId('erase-dialog').waitFor();
     await audit(admin, 'admin: erase dialog');
     await escape(admin, admin.getByTestId('erase-dialog'));
+    await dialog.getByTestId(`deactivate-${mariaId}`).click();
+    const leaving = admin.getByRole('dialog', { name: /^Мария Иванова (left the school|покинул\(а\) школу)\?$/ });
+    await leaving.waitFor();
+    await audit(admin, 'admin: asked whether someone left the school');
+    await escape(admin, leaving);
     await dialog.getByTestId('moderation-tab-guardians').click();
     await dialog.locator('[data-testid^="guardian-link-"]').first().waitFor();
     await audit(admin, 'admin: Moderation, Guardians');

@@ -77,6 +77,9 @@ test('the admin (B) closes it in Moderation → Closure requests; Иван (B) s
   const admin = (pages.admin = await openPage(browser, cluster.b.url, DESKTOP));
   await signIn(admin, 'admin@demo.school');
   await waitConnection(admin, 'live');
+  // The Moderation button counts the request waiting for a decision (it counted reports only).
+  await admin.getByRole('button', { name: /^Moderation.*\b1 closure request\b/ }).waitFor();
+  assert.equal(await admin.getByTestId('open-reports').getAttribute('data-count'), '1');
   await admin.getByTestId('moderation-button').click();
   const dialog = admin.getByTestId('moderation-dialog');
   await dialog.getByRole('tab', { name: 'Closure requests' }).click();
@@ -88,6 +91,7 @@ test('the admin (B) closes it in Moderation → Closure requests; Иван (B) s
   await dialog.getByTestId('admin-closure-request').filter({ hasText: 'Closed' }).waitFor();
   assert.equal(await request.getAttribute('data-outcome'), 'closed');
   await admin.getByTestId('close-moderation').click();
+  await admin.getByTestId('open-reports').waitFor({ state: 'detached' }); // decided: nothing waits
 
   // Иван: the composer goes, and the line says the school closed it; his words are refused.
   const ivan = pages.ivan;

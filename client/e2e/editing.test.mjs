@@ -49,9 +49,9 @@ test('by default (editing off) a message offers no Edit, the API refuses one, an
   assert.equal(refused.status, 403);
   assert.equal(refused.body.code, 'editing_off');
 
-  await ivan.getByText(text, { exact: true }).waitFor();
+  await ivan.locator('.message-list').getByText(text, { exact: true }).waitFor();
   await maria.getByTestId(`message-${id}`).hover();
   await maria.getByTestId(`delete-${id}`).click();
   await maria.getByTestId('confirm-delete').click();
-  await ivan.getByText(text, { exact: true }).waitFor({ state: 'detached' });
+  await ivan.locator('.message-list').getByText(text, { exact: true }).waitFor({ state: 'detached' });
 });

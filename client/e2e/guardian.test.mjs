@@ -92,8 +92,11 @@ test('Елена (guardian, A) reads Мария’s chat under Мария’s na
   // Both are named above their messages (Мария too: she is not in the list's people).
   const answer = elena.locator('[data-testid^="message-"]').filter({ hasText: 'Спасибо, Иван Петрович!' });
   await answer.getByText('Мария Иванова', { exact: true }).waitFor();
-  // No message offers her a Reply, an Edit or a Report.
+  // She wrote neither: the teacher's messages are not styled as her own (they were), nor Мария's.
   const first = elena.locator('[data-testid^="message-"]').filter({ hasText: DEMO_FIRST });
+  for (const message of [first, answer]) assert.match(await message.getAttribute('class'), /\btheirs\b/);
+  assert.equal(await elena.locator('.message.mine').count(), 0, 'no message is hers');
+  // No message offers her a Reply, an Edit or a Report.
   await first.hover();
   for (const name of ['Report', 'Reply', 'Edit message']) {
     assert.equal(await first.getByRole('button', { name }).count(), 0, `no ${name}`);

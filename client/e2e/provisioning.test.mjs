@@ -258,7 +258,18 @@ test("a teacher who left: the admin says so in People, the pupil reads but canno
   const dialog = admin.getByTestId('moderation-dialog');
   await dialog.getByTestId('moderation-tab-people').click();
   await dialog.getByTestId('people-search').fill('Иван');
+  // One click only asks (it used to deactivate at once): Cancel leaves him as he was.
   await dialog.getByTestId(`deactivate-${ivan.id}`).click();
+  const confirm = admin.getByRole('dialog', { name: 'Иван Петров left the school?' });
+  await confirm.getByText('their pupils can read their chats but not write', { exact: false }).waitFor();
+  await audit(admin, 'admin: asked whether a teacher left');
+  await confirm.getByTestId('cancel-delete').click();
+  await confirm.waitFor({ state: 'detached' });
+  assert.equal(await dialog.getByTestId(`person-row-${ivan.id}`).getAttribute('data-state'), 'active');
+  assert.ok(!(await api.call('GET', '/api/admin/users?q=ivan')).body.users.find((u) => u.id === ivan.id).deactivated_at, 'not deactivated');
+  await dialog.getByTestId(`deactivate-${ivan.id}`).click();
+  await confirm.getByTestId('confirm-delete').click();
+  await confirm.waitFor({ state: 'detached' });
   await dialog.getByTestId(`reactivate-${ivan.id}`).waitFor();
   assert.match(await dialog.getByTestId(`person-state-${ivan.id}`).innerText(), /^Left the school on /);
   await audit(admin, 'admin: People, a teacher who left');

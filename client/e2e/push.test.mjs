@@ -309,7 +309,7 @@ test('Мария away: Иван\'s three messages make the server push; delivere
   desktop.click(shown.id);
   const tab = (pages.maria = await opened);
   await tab.waitForURL(`${push.url}/chats/${chatId}`);
-  await tab.getByText(AWAY[2], { exact: true }).waitFor();
+  await tab.locator('.message-list').getByText(AWAY[2], { exact: true }).waitFor();
   await waitLive(tab);
   await desktop.waitFor((all) => !all.some((n) => n.id === shown.id));
   assert.deepEqual(await shownByWorker(), []);
@@ -349,7 +349,7 @@ test('in Russian with the app open: the notification\'s fixed words are Russian,
   const tabs = maria.pages().length;
   desktop.click(shown.id);
   await page.waitForURL(`${push.url}/chats/${chatId}`);
-  await page.getByText(AWAY[2], { exact: true }).waitFor();
+  await page.locator('.message-list').getByText(AWAY[2], { exact: true }).waitFor();
   assert.equal(maria.pages().length, tabs, 'no other tab opened');
   await desktop.waitFor((all) => !all.some((n) => n.id === shown.id));
   await screenshot(page, 'push-04-focused-at-chat');

@@ -162,17 +162,17 @@ test('Мария finds Иван\'s message by another form of its word: chat, se
   for (const page of [maria, ivan]) {
     await waitLive(page);
     await page.getByTestId(`chat-${chatId}`).click();
-    await page.getByText('Спасибо, Иван Петрович! Сделаю 👍', { exact: true }).waitFor();
+    await page.locator('.message-list').getByText('Спасибо, Иван Петрович! Сделаю 👍', { exact: true }).waitFor();
   }
   for (let n = 1; n <= EARLIER; n++) {
     const answer = await api(ivan, 'POST', '/api/messages', { chat_id: chatId, content: warmUp(n) });
     assert.equal(answer.status, 201, JSON.stringify(answer));
   }
-  await maria.getByText(warmUp(EARLIER), { exact: true }).waitFor();
+  await maria.locator('.message-list').getByText(warmUp(EARLIER), { exact: true }).waitFor();
   sent.textbooks = await send(ivan, TEXTBOOKS);
   sent.markup = await send(maria, MARKUP);
   sent.english = await send(ivan, ENGLISH);
-  await maria.getByText(ENGLISH, { exact: true }).waitFor();
+  await maria.locator('.message-list').getByText(ENGLISH, { exact: true }).waitFor();
 
   // "учебник" finds the plural in Иван's message ("учебники") and the word itself in hers.
   const results = await searchMessages(maria, 'учебник');
@@ -239,8 +239,8 @@ test('a result opens the chat at its message (the page around it), marked; the n
   const ids = await shownIds(maria);
   assert.ok(ids.filter((id) => id < sent.textbooks).length >= 10, `older messages are shown above it: ${ids}`);
   assert.ok(ids.filter((id) => id > sent.textbooks).length >= 10, `newer messages are shown below it: ${ids}`);
-  await maria.getByText(warmUp(EARLIER), { exact: true }).waitFor();
-  const first = maria.getByText('Здравствуйте, Мария! Домашнее задание на завтра: упражнения 3 и 4 📚', { exact: true });
+  await maria.locator('.message-list').getByText(warmUp(EARLIER), { exact: true }).waitFor();
+  const first = maria.locator('.message-list').getByText('Здравствуйте, Мария! Домашнее задание на завтра: упражнения 3 и 4 📚', { exact: true });
   assert.equal(await first.count(), 0, 'the first message is not loaded yet');
   assert.equal(await maria.getByTestId(`message-${sent.newest}`).count(), 0, 'the newest is not loaded yet');
   // Older pages still join at the top (the first message, as the reader scrolls up), the found one stays.
@@ -287,7 +287,7 @@ test('a result opens the chat at its message (the page around it), marked; the n
   // Live messages still arrive at the end.
   const latest = 'Последнее на сегодня 🌙';
   await api(pages.ivan, 'POST', '/api/messages', { chat_id: chatId, content: latest });
-  await maria.getByText(latest, { exact: true }).waitFor();
+  await maria.locator('.message-list').getByText(latest, { exact: true }).waitFor();
   await screenshot(maria, 'search-03-at-latest');
 });
 

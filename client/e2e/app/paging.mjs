@@ -85,7 +85,17 @@ export function register() {
     // Pages load again: one after the other, to the last; each chat once.
     failPages = false;
     await tab.getByTestId('load-more').click();
-    await tab.getByTestId('load-more').waitFor({ state: 'detached' });
+    // Each page loaded brings the next while the list's end is in view; the rows (three lines
+    // each) outgrow the window on the way, so the list is scrolled to its end as a person would.
+    await tab.waitForFunction(
+      () => {
+        const list = document.querySelector('nav.chat-list');
+        list.scrollTop = list.scrollHeight;
+        return document.querySelector('[data-testid="load-more"]') === null;
+      },
+      null,
+      { polling: 100 },
+    );
     const listed = await shown();
     assert.equal(new Set(listed).size, listed.length, `each chat once: ${listed}`);
     assert.deepEqual([...listed].sort((a, b) => a - b), full.map((c) => c.id).sort((a, b) => a - b));

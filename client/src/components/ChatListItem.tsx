@@ -1,7 +1,7 @@
 // One chat of the list (ChatList, ArchivedChats): its avatar, name, last message or who is
 // typing, and its marks (closed, unread, muted).
 
-import type { KeyboardEvent } from 'react';
+import type { KeyboardEvent, ReactNode } from 'react';
 
 import type { ChatItem } from '../chats/model';
 import type { People } from '../groups';
@@ -54,6 +54,33 @@ export function ChatListItem({ item, now, active, typists, people, presence, onO
       : lastPreview
     : t('chatList.noMessages');
   const ended = item.membership !== 'member';
+  const meta: { key: string; node: ReactNode }[] = [];
+  if (!ended && !typingLine) {
+    if (row.closed) {
+      meta.push({ key: 'closed', node: <span className="closed-mark" data-testid={`closed-${item.id}`}>{t('chatList.closed')}</span> });
+    }
+    if (row.who !== null) meta.push({ key: 'who', node: <span data-testid={`who-${item.id}`}>{row.who}</span> });
+    if (group) {
+      meta.push({
+        key: 'members',
+        node: <span data-testid={`members-${item.id}`}>{t('chatList.members', { count: item.participantsCount })}</span>,
+      });
+    }
+    if (item.subjects.length > 0) {
+      meta.push({
+        key: 'subjects',
+        node: (
+          <span data-testid={`subjects-${item.id}`}>
+            <span className="visually-hidden">{t('chatList.subjectsLabel')} </span>
+            {item.subjects.join(', ')}
+          </span>
+        ),
+      });
+    }
+    if (item.kind === 'direct' && !admin && item.people[0]) {
+      meta.push({ key: 'role', node: <span>{t(`roles.${item.people[0].role}`)}</span> });
+    }
+  }
   const classes = ['chat-item', active ? 'active' : '', item.unread > 0 ? 'has-unread' : '', ended ? 'ended' : '']
     .filter(Boolean)
     .join(' ');
@@ -127,31 +154,7 @@ export function ChatListItem({ item, now, active, typists, people, presence, onO
               {typingLine}
             </span>
           ) : (
-            <span className="chat-item-preview">
-              {row.closed && (
-                <span className="role-inline closed-mark" data-testid={`closed-${item.id}`}>
-                  {t('chatList.closed')} ·{' '}
-                </span>
-              )}
-              {row.who !== null && (
-                <span className="role-inline" data-testid={`who-${item.id}`}>
-                  {row.who} ·{' '}
-                </span>
-              )}
-              {group && (
-                <span className="role-inline" data-testid={`members-${item.id}`}>
-                  {t('chatList.members', { count: item.participantsCount })} ·{' '}
-                </span>
-              )}
-              {item.subjects.length > 0 && (
-                <span className="role-inline" data-testid={`subjects-${item.id}`}>
-                  <span className="visually-hidden">{t('chatList.subjectsLabel')} </span>
-                  {item.subjects.join(', ')} ·{' '}
-                </span>
-              )}
-              {item.kind === 'direct' && !admin && item.people[0] && (
-                <span className="role-inline">{t(`roles.${item.people[0].role}`)} · </span>
-              )}
+            <span className="chat-item-preview" data-testid={`preview-${item.id}`}>
               {admin ? t('chatList.messages', { count: item.messagesCount ?? 0 }) : lastText}
             </span>
           )}
@@ -162,6 +165,18 @@ export function ChatListItem({ item, now, active, typists, people, presence, onO
             </span>
           )}
         </span>
+        {/* What the chat is (closed, whose, its members, subjects, the other's role): after the
+            last message, on a line of its own, so that a phone still shows the message. */}
+        {meta.length > 0 && (
+          <span className="chat-item-meta" data-testid={`meta-${item.id}`}>
+            {meta.map((part, i) => (
+              <span key={part.key}>
+                {i > 0 && ' · '}
+                {part.node}
+              </span>
+            ))}
+          </span>
+        )}
       </span>
     </button>
   );

@@ -16,6 +16,7 @@ import type { Workspace } from '../useWorkspace';
 import { Avatar } from './Avatar';
 import { BlockVisitor } from '../blocking/BlockVisitor';
 import { GuardianClosure } from '../blocking/GuardianClosure';
+import { ChatReadersButton } from '../moderation/ChatReadersButton';
 import { ClosedNotice } from './ClosedNotice';
 import { Composer, useReplyDraft } from './Composer';
 import { ExportMenu } from './ExportMenu';
@@ -215,6 +216,7 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
           </span>
         </div>
         {!ended && <ExportMenu chatId={chatId} />}
+        {isAdmin && <ChatReadersButton chatId={chatId} title={title} />}
         {/* The inquiry's teacher or an admin (the server says the same). */}
         {inquiry && isStaff && chat?.closedReason !== 'blocked' && <BlockVisitor chatId={chatId} />}
         {isGroup && !ended && !chat?.wardOnly && (

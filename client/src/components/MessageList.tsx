@@ -4,7 +4,7 @@ import { messagePreview } from '../attachments/attachments';
 import { type KnownPerson, noticeText } from '../groups';
 import { shownNotices } from '../conversation/historyWindow';
 import type { Conversation, Message, Notice, PendingMessage } from '../conversation/model';
-import { isReadByOthers, withNotices } from '../conversation/queries';
+import { bubbleSide, isReadByOthers, withNotices } from '../conversation/queries';
 import { useLocale } from '../i18n';
 import { dayKey, dayLabel } from '../time';
 import { useHighlight } from '../useHighlight';
@@ -246,11 +246,6 @@ export function MessageList(props: Props) {
     if (!('notice' in row)) last = bubbleMessage(row);
   }
   const nameOf = (id: number) => people.get(id)?.name ?? null;
-  const side = (senderId: number): 'mine' | 'theirs' => {
-    if (!readOnly) return senderId === me.id ? 'mine' : 'theirs';
-    // Admins: the teacher on the right, the student on the left.
-    return people.get(senderId)?.role === 'teacher' ? 'mine' : 'theirs';
-  };
 
   return (
     <div className="message-area">
@@ -313,7 +308,7 @@ export function MessageList(props: Props) {
                 )}
                 <MessageBubble
                   item={item}
-                  side={side(message.senderId)}
+                  side={bubbleSide(message.senderId, me.id)}
                   firstOfRun={firstOfRun}
                   senderName={named && firstOfRun ? senderLabel(people, message.senderId, t) : null}
                   avatar={group && message.senderId !== me.id ? (firstOfRun ? sender : null) : undefined}

@@ -8,7 +8,7 @@ import { Modal } from './Modal';
 
 /** How a chat was read, as the server names it; one it names otherwise (a newer server) is said plainly. */
 const VIAS = ['history', 'export', 'search', 'stream', 'attachment', 'chat_list'] as const;
-const viaKey = (via: string): (typeof VIAS)[number] | 'other' =>
+export const viaKey = (via: string): (typeof VIAS)[number] | 'other' =>
   (VIAS as readonly string[]).includes(via) ? (via as (typeof VIAS)[number]) : 'other';
 
 interface Props {

@@ -6,6 +6,7 @@ import { openReportCount, openReportsBadge } from '../moderation/moderation';
 import { useSession } from '../session/SessionContext';
 import { TITLE, useDocumentTitle } from '../useDocumentTitle';
 import { turnOffPushOnSignOut } from '../push/usePush';
+import { useWaitingClosures } from '../blocking/useWaitingClosures';
 import { useFocusOnSwitch } from '../useFocusOnSwitch';
 import { useWorkspace } from '../useWorkspace';
 import { Avatar } from './Avatar';
@@ -39,8 +40,9 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
   const [showingLessons, setShowingLessons] = useState(false);
   const [moderating, setModerating] = useState(false);
   const [showingReaders, setShowingReaders] = useState(false);
-  // Admins: the open reports' count on the Moderation button, once known.
-  const badge = openReportsBadge(openReportCount(workspace.moderation.state), t);
+  // Admins: the open reports' and the waiting closure requests' count on the Moderation button, once known.
+  const waitingClosures = useWaitingClosures(isAdmin, workspace.closures, moderating);
+  const badge = openReportsBadge(openReportCount(workspace.moderation.state), t, waitingClosures);
   // Teachers and admins (`isStaff`) create groups and inquiry links, and mark lessons completed.
   const openItem = chatList.items.find((item) => item.id === openChatId) ?? null;
 

@@ -16,6 +16,16 @@ export function currentQuote(state: Conversation, quote: ReplyRef): ReplyRef {
   return quoteWithKnown(quote, state.deleted, state.edits, state.moderated);
 }
 
+/**
+ * The side a message is shown on: ours (`mine`: on the right, in the accent) exactly when the
+ * person signed in wrote it. A reader (an admin, a guardian) wrote nothing in the chats they
+ * read: every message there is someone else's, named above it (a guardian once saw the
+ * teacher's messages styled as her own).
+ */
+export function bubbleSide(senderId: number, me: number): 'mine' | 'theirs' {
+  return senderId === me ? 'mine' : 'theirs';
+}
+
 /** Whether someone other than its sender has read `message` (✓✓). */
 export function isReadByOthers(state: Conversation, message: Message): boolean {
   if (message.readBy.some((user) => user !== message.senderId)) return true;

@@ -47,6 +47,14 @@ const en = {
     ended: 'closed',
     endedHint: 'This conversation is closed: nothing more arrives here.',
   },
+  /** An admin's view, from a chat they read, of who read it without taking part in it. */
+  chatReaders: {
+    button: 'Who read it',
+    title: 'Who read “{{title}}”',
+    intro: 'Every time someone who takes no part in this chat read it (administrators, guardians), newest first. Its participants see the same under “Who read my chats”.',
+    empty: 'Nobody outside this chat has read it.',
+    more: 'Show older',
+  },
   readers: {
     button: 'Who read my chats',
     title: 'Who read my chats',

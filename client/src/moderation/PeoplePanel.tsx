@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
 
 import type { AdminUser } from '../api';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { errorText } from '../errors';
 import { useLocale } from '../i18n';
 import { fullDateTime } from '../time';
 import { accountActions, accountState } from './moderation';
@@ -23,6 +25,8 @@ export function PeoplePanel({ moderation }: { moderation: Moderation }) {
   const [query, setQuery] = useState('');
   const [suspending, setSuspending] = useState<AdminUser | null>(null);
   const [erasing, setErasing] = useState<AdminUser | null>(null);
+  // "Left the school" ends their sessions and makes a teacher's chats read-only: asked first.
+  const [deactivating, setDeactivating] = useState<{ user: AdminUser; busy: boolean; error: string | null } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const { users } = moderation.state;
   const { searchUsers } = moderation;
@@ -73,7 +77,7 @@ export function PeoplePanel({ moderation }: { moderation: Moderation }) {
               user={user}
               onSuspend={() => setSuspending(user)}
               onUnsuspend={() => run(moderation.unsuspend(user.id))}
-              onDeactivate={() => run(moderation.deactivate(user.id))}
+              onDeactivate={() => setDeactivating({ user, busy: false, error: null })}
               onReactivate={() => run(moderation.reactivate(user.id))}
               onErase={() => setErasing(user)}
             />
@@ -89,6 +93,25 @@ export function PeoplePanel({ moderation }: { moderation: Moderation }) {
           }}
           onClose={() => setSuspending(null)}
         />
+      )}
+      {deactivating && (
+        <ConfirmDialog
+          title={t('moderation.deactivateTitle', { name: deactivating.user.name })}
+          confirmLabel={t('moderation.deactivateConfirm')}
+          busy={deactivating.busy}
+          error={deactivating.error}
+          onConfirm={() => {
+            const { user } = deactivating;
+            setDeactivating({ user, busy: true, error: null });
+            moderation.deactivate(user.id).then(
+              () => setDeactivating(null),
+              (e: unknown) => setDeactivating({ user, busy: false, error: errorText(e, t) }),
+            );
+          }}
+          onCancel={() => setDeactivating(null)}
+        >
+          <p>{t(deactivating.user.role === 'teacher' ? 'moderation.deactivateTeacherBody' : 'moderation.deactivateBody')}</p>
+        </ConfirmDialog>
       )}
       {erasing && (
         <ReasonDialog

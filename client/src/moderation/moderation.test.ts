@@ -10,6 +10,7 @@ import {
   moderationReducer,
   openReportCount,
   openReportsBadge,
+  waitingClosures,
 } from './moderation';
 import { i18n } from '../i18n';
 
@@ -64,6 +65,23 @@ describe('the open reports', () => {
     expect(openReportsBadge({ count: 1, more: false }, i18n.getFixedT('en'))?.label).toBe('1 open report');
     expect(openReportsBadge({ count: 0, more: false }, ruT)).toBeNull();
     expect(openReportsBadge(null, ruT)).toBeNull();
+  });
+
+  it('count the guardians’ closure requests waiting for a decision on the badge too', () => {
+    const ruT = i18n.getFixedT('ru');
+    const enT = i18n.getFixedT('en');
+    expect(openReportsBadge({ count: 0, more: false }, enT, 1)).toEqual({ text: '1', label: '1 closure request' });
+    expect(openReportsBadge(null, ruT, 2)).toEqual({ text: '2', label: '2 просьбы закрыть чат' });
+    expect(openReportsBadge({ count: 1, more: false }, enT, 2)).toEqual({
+      text: '3',
+      label: '1 open report, 2 closure requests',
+    });
+    expect(openReportsBadge({ count: 3, more: true }, ruT, 5)).toEqual({
+      text: '8+',
+      label: 'больше 3 открытых жалоб, 5 просьб закрыть чат',
+    });
+    expect(openReportsBadge({ count: 0, more: false }, enT, 0)).toBeNull();
+    expect(waitingClosures([{ outcome: null }, { outcome: 'closed' }, { outcome: 'declined' }, { outcome: null }])).toBe(2);
   });
 
   it('lose the rows of a message once it is hidden (its reports are resolved)', () => {

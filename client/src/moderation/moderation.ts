@@ -235,14 +235,32 @@ export function openReportCount(state: ModerationState): { count: number; more: 
   };
 }
 
-/** The badge's number ("3", "50+") and what it says in words ("3 open reports"), or null for none. */
-export function openReportsBadge(known: { count: number; more: boolean } | null, t: TFunction) {
-  if (known === null || (known.count === 0 && !known.more)) return null;
-  const { count, more } = known;
+/**
+ * The Moderation button's badge: what waits for an admin, the open reports and flags (`known`)
+ * and the guardians' closure requests not decided yet (`closures`, null until known); its
+ * number ("3", "50+") and what it says in words ("1 open report, 2 closure requests"), or null
+ * for nothing.
+ */
+export function openReportsBadge(known: { count: number; more: boolean } | null, t: TFunction, closures: number | null = null) {
+  const reports = known ?? { count: 0, more: false };
+  const waiting = closures ?? 0;
+  if (reports.count === 0 && !reports.more && waiting === 0) return null;
+  const { count, more } = reports;
+  const words = [
+    ...(count > 0 || more
+      ? [more ? t('moderation.openReportsMore', { count }) : t('moderation.openReports', { count })]
+      : []),
+    ...(waiting > 0 ? [t('moderation.closureRequests', { count: waiting })] : []),
+  ];
   return {
-    text: more ? `${count}+` : String(count),
-    label: more ? t('moderation.openReportsMore', { count }) : t('moderation.openReports', { count }),
+    text: more ? `${count + waiting}+` : String(count + waiting),
+    label: words.join(', '),
   };
+}
+
+/** How many of the guardians' closure requests wait for an admin's decision (no `outcome` yet). */
+export function waitingClosures(requests: ReadonlyArray<{ outcome: string | null | undefined }>): number {
+  return requests.filter((request) => request.outcome == null).length;
 }
 
 /** What a person's row says of their account: erased, being erased, suspended, or nothing. */

@@ -14,6 +14,7 @@ import {
   type FlagTerm,
   type FlagTerms,
   type Reason,
+  type Schemas,
   type ReportCreated,
   type ReportList,
   type Successor,
@@ -137,4 +138,11 @@ export function exportUrl(chatId: number, format: ExportFormat, { at = null, lan
   if (at !== null) query.set('at', at);
   if (lang !== null) query.set('lang', lang);
   return `/api/chats/${chatId}/export?${query}`;
+}
+
+/** A page of who read `chatId` without taking part in it (an admin, a guardian), newest first. */
+export async function chatAccessRecords(chatId: number, before: string | null): Promise<Schemas['AccessRecords']> {
+  const query = new URLSearchParams({ chat_id: String(chatId), limit: '50' });
+  if (before !== null) query.set('before', before);
+  return (await request<Schemas['AccessRecords']>('GET', `/api/admin/access-records?${query}`)).data;
 }
