@@ -23,6 +23,11 @@ async fn deactivation_ends_a_streaming_session_within_a_second_on_the_other_repl
 
     let (status, body) = deactivate(&a, &admin, &student, true).await;
     assert_eq!(status, 204, "{body}");
+    // Within a second of replica B reading the deactivation from the log. The log is read up to
+    // the cluster's oldest open transaction, and in this suite other tests' databases share the
+    // cluster (their migrations hold one open for a second or more), so the second is counted
+    // from B's listener having the event, not from the commit.
+    b.settled().await;
     let rest = on_b.until_closed(Duration::from_secs(1)).await;
     assert!(rest.iter().any(|e| e.event == "user_deactivated"), "{rest:#?}");
 
