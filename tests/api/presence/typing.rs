@@ -120,8 +120,16 @@ async fn a_burst_of_typing_leaves_in_few_notifications_and_arrives_in_order() {
         carrying += usize::from(typing > 0);
         signals += typing;
     }
-    let allowed = (elapsed.as_millis() / tutorchat::realtime::signals::PACE.as_millis()) as usize + 2;
-    assert!(carrying <= allowed && carrying < BURST, "{BURST} signals in {carrying} notifications over {elapsed:?}");
+    // At most one notification per PACE (and two more, at the ends). When the requests came
+    // faster than that, some must have shared one; on a machine so loaded that each request took
+    // longer than PACE, one each is what pacing allows.
+    let pace = tutorchat::realtime::signals::PACE;
+    let allowed = (elapsed.as_millis() / pace.as_millis()) as usize + 2;
+    let burst = elapsed < pace * BURST as u32;
+    assert!(
+        carrying <= allowed && (carrying < BURST || !burst),
+        "{BURST} signals in {carrying} notifications over {elapsed:?}"
+    );
 }
 
 #[tokio::test]
