@@ -17,7 +17,7 @@ use crate::support::{self, Cluster, Follower, PostLog};
 /// Streams per participant and for the admin: 400 × 5 = 2,000 streams.
 const STREAMS_EACH: usize = 400;
 
-async fn loaded_cluster() -> (Cluster, Vec<Follower>) {
+pub(crate) async fn loaded_cluster() -> (Cluster, Vec<Follower>) {
     support::raise_file_limit();
     let cluster = Cluster::start_ha(&[
         ("SSE_MAX_STREAMS_PER_USER", "100000"),
@@ -35,12 +35,12 @@ async fn loaded_cluster() -> (Cluster, Vec<Follower>) {
 }
 
 /// The node that leads (Patroni's view: its REST API answers `/primary` there).
-async fn leader(cluster: &Cluster) -> usize {
+pub(crate) async fn leader(cluster: &Cluster) -> usize {
     cluster.topology(|t| t.ha().expect("HA").wait_for_leader(Duration::from_secs(60))).await
 }
 
 /// What every test ends with: delivery, the audit, and no answer of 500 to anyone.
-async fn assert_nothing_lost(cluster: &Cluster, followers: &[Follower], logs: &PostLog) {
+pub(crate) async fn assert_nothing_lost(cluster: &Cluster, followers: &[Follower], logs: &PostLog) {
     assert_eq!(logs.failures(), Default::default(), "every write acknowledged after the client's retries");
     cluster.assert_delivered(followers, logs).await;
     cluster.assert_ready().await;

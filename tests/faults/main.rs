@@ -13,6 +13,7 @@ mod backups;
 mod clock;
 mod database;
 mod ha;
+mod ha_in_flight;
 mod interrupted;
 mod nginx;
 mod replicas;

@@ -206,6 +206,11 @@ impl Cluster {
         &self.admin.token
     }
 
+    /// The admin (who follows every chat).
+    pub fn admin(&self) -> &User {
+        &self.admin
+    }
+
     /// The i-th chat and its two participants.
     pub fn pair(&self, i: usize) -> &Pair {
         &self.pairs[i]
