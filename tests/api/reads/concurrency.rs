@@ -172,3 +172,49 @@ async fn unread_counts_after_a_burst_equal_the_count_in_the_log() {
     }
     assert_replay_clean(&a).await;
 }
+
+/// Appends to one chat from four connections at once (the teacher's, each its own
+/// transaction), read while they commit: every time, the messages a reader sees are all the
+/// messages up to the newest it sees (per chat, message ids are drawn and committed in one
+/// order), so a marker sent for the newest seen never covers a message still invisible then.
+/// The student marks each read as she goes; in the end her unread count is the messages past
+/// her marker, exactly.
+#[tokio::test]
+async fn a_marker_never_covers_a_message_that_was_invisible_when_it_was_sent() {
+    let Pair { a, teacher, student, chat, .. } = pair().await;
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let (database, sender) = (a.database.clone(), teacher.id);
+            tokio::spawn(async move {
+                let client = crate::helpers::connect(&database).await;
+                for k in 0..40 {
+                    let message = crate::helpers::plain_message(chat, sender, &format!("{w}-{k}"));
+                    log::append(&client, &[message]).await.expect("append");
+                }
+            })
+        })
+        .collect();
+    let ids = "SELECT id FROM messages WHERE chat_id = $1 ORDER BY id";
+    let mut seen_each_time = Vec::new();
+    while !writers.iter().all(|w| w.is_finished()) {
+        let seen: Vec<i64> = a.sql.query(ids, &[&chat]).await.expect("messages").iter().map(|r| r.get(0)).collect();
+        if let Some(&newest) = seen.last() {
+            assert_eq!(a.read(&student, chat, Some(newest)).await.status(), 204);
+        }
+        seen_each_time.push(seen);
+    }
+    for writer in writers {
+        writer.await.expect("writer");
+    }
+    let all: Vec<i64> = a.sql.query(ids, &[&chat]).await.expect("messages").iter().map(|r| r.get(0)).collect();
+    assert_eq!(all.len(), 160);
+    let partial = seen_each_time.iter().filter(|s| !s.is_empty() && s.len() < all.len()).count();
+    assert!(partial >= 3, "the reader caught the writers mid-way only {partial} times");
+    for seen in &seen_each_time {
+        assert_eq!(seen[..], all[..seen.len()], "a reader saw a message before one with a lower id committed");
+    }
+    let read_up_to = marker(&a, chat, &student).await;
+    let past = all.iter().filter(|id| **id > read_up_to).count() as i64;
+    assert_eq!(a.unread(&student, chat).await, past, "unread past the marker {read_up_to}");
+    assert_replay_clean(&a).await;
+}
