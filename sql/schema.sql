@@ -1809,7 +1809,8 @@ BEGIN
     END IF;
 
     -- A plain message (mentioning nobody, no reply, no attachments): its id (drawn above or
-    -- by events_append), and nothing else per row.
+    -- by events_append), and nothing else per row. (events_append's own, their payload just
+    -- the content and the id, do not even come here: the trigger's WHEN, below.)
     -- Its sender's membership and the chat's being open are checked, and its messages row
     -- inserted, for the whole statement by the statement trigger events_after_insert.
     IF NEW.type = 'message_created' AND jsonb_typeof(NEW.payload -> 'content') = 'string'
@@ -1916,7 +1917,8 @@ with the same text as its comment):
   members its text mentions ("@Name"), as the application resolved them before the append
   (the payload''s mentions: at most 20), are kept if they are members now whose name follows
   an "@" in the text (message_mentions_check: a bounded check, whatever the text and the
-  group). A plain message (mentioning nobody) is only numbered here: its
+  group). A plain message (mentioning nobody) is only numbered here (and one events_append numbered,
+  its payload only its content and message id, skips this function: the trigger''s WHEN): its
   membership, suspension and closed-chat checks and its messages row are done once per
   statement by events_after_insert.
 - message_edited: the author, a participant, of a message not deleted, hidden or purged, in a
@@ -7310,7 +7312,7 @@ ALTER TABLE public.events ENABLE ALWAYS TRIGGER events_after_insert;
 -- Name: events events_before_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER events_before_insert BEFORE INSERT ON public.events FOR EACH ROW EXECUTE FUNCTION public.events_before_insert();
+CREATE TRIGGER events_before_insert BEFORE INSERT ON public.events FOR EACH ROW WHEN ((NOT COALESCE(((new.type = 'message_created'::text) AND ((new.xid)::text = split_part(current_setting('tutorchat.block'::text, true), '/'::text, 1)) AND (new."position" >= (NULLIF(split_part(current_setting('tutorchat.block'::text, true), '/'::text, 2), ''::text))::bigint) AND (new."position" <= (NULLIF(split_part(current_setting('tutorchat.block'::text, true), '/'::text, 3), ''::text))::bigint) AND (jsonb_typeof((new.payload -> 'content'::text)) = 'string'::text) AND (jsonb_typeof((new.payload -> 'message_id'::text)) = 'number'::text) AND (((new.payload - 'content'::text) - 'message_id'::text) = '{}'::jsonb)), false))) EXECUTE FUNCTION public.events_before_insert();
 
 ALTER TABLE public.events ENABLE ALWAYS TRIGGER events_before_insert;
 

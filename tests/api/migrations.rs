@@ -85,8 +85,13 @@ async fn a_database_migrated_before_the_baseline_goes_on_from_it_with_the_same_s
     .expect("refinery's table");
     sql.batch_execute(include_str!("../../sql/V26__baseline.sql")).await.expect("the baseline's schema");
     sql.batch_execute("SET check_function_bodies = off").await.expect("set");
-    for (_, text) in tutorchat::db::FUNCTIONS {
-        sql.batch_execute(text).await.expect("an earlier build's functions");
+    // Today's files stand for an earlier build's: those its schema takes (a trigger whose
+    // WHEN names a later column is refused, and its file left out as a whole).
+    for (name, text) in tutorchat::db::FUNCTIONS {
+        if let Err(e) = sql.batch_execute(text).await {
+            let later_column = e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_COLUMN);
+            assert!(later_column, "an earlier build's function {name}: {e}");
+        }
     }
     sql.batch_execute(
         "INSERT INTO refinery_schema_history (version, name, applied_on, checksum)

@@ -337,3 +337,62 @@ async fn a_log_restored_from_a_logical_copy_is_settled_up_to_where_it_was_restor
     let again: Option<i64> = app.sql.query_one("SELECT log_floor_after_restore()", &[]).await.expect("again").get(0);
     assert_eq!(again, None, "a log appended here moves nothing");
 }
+
+/// Only `events_append`'s draw numbers a row itself: an INSERT naming its own position,
+/// transaction and message id outside a draw is numbered again under the log lock, and one
+/// naming a position outside its transaction's block is refused; a plain message the function
+/// numbered skips the row trigger (its `WHEN`), and is the same row the trigger would keep.
+#[tokio::test]
+async fn only_the_draw_numbers_a_row_and_its_plain_messages_skip_the_row_trigger_unchanged() {
+    let app = TestApp::spawn().await;
+    let (teacher, student) = (app.user("teacher", "T").await, app.user("student", "S").await);
+    let chat = app.chat(&teacher, &student).await;
+    let mut sql = connect(&app.database).await;
+    let forged = "INSERT INTO events (position, chat_id, actor_id, type, payload, xid)
+                  VALUES (999999, $1, $2, 'message_created', '{\"content\": \"forged\", \"message_id\": 424242}',
+                          pg_current_xact_id())
+                  RETURNING position, (payload ->> 'message_id')::bigint";
+
+    let row = sql.query_one(forged, &[&chat, &student.id]).await.expect("an INSERT outside a draw");
+    let (position, message): (i64, i64) = (row.get(0), row.get(1));
+    assert!(position < 999999 && message != 424242, "renumbered: position {position}, message {message}");
+
+    let tx = sql.transaction().await.expect("begin");
+    tx.execute("SELECT set_config('tutorchat.block', pg_current_xact_id()::text || '/1/2', true)", &[])
+        .await
+        .expect("a block of this transaction's");
+    let refused = tx.query_one(forged, &[&chat, &student.id]).await.expect_err("a position outside the block");
+    assert_eq!(refused.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{refused}");
+    drop(tx);
+
+    // The function's own: counted by pg_stat_user_functions in this session.
+    sql.batch_execute("SET track_functions = 'pl'").await.expect("track");
+    let calls =
+        "SELECT coalesce((SELECT calls FROM pg_stat_xact_user_functions WHERE funcname = 'events_before_insert'), 0)";
+    let tx = sql.transaction().await.expect("begin");
+    let plain = append_one(&tx, plain_message(chat, student.id, "plain")).await;
+    let skipped: i64 = tx.query_one(calls, &[]).await.expect("calls").get(0);
+    let (payload, id): (serde_json::Value, i64) = {
+        let row = tx
+            .query_one(
+                "SELECT e.payload, m.id FROM events e JOIN messages m USING (position) WHERE position = $1",
+                &[&plain.position],
+            )
+            .await
+            .expect("the plain message");
+        (row.get(0), row.get(1))
+    };
+    let reply = NewEvent::MessageCreated {
+        chat_id: chat,
+        sender_id: teacher.id,
+        content: "a reply".into(),
+        reply_to: Some(id),
+        attachment_ids: vec![],
+        mentions: Vec::new(),
+    };
+    append_one(&tx, reply).await;
+    let called: i64 = tx.query_one(calls, &[]).await.expect("calls").get(0);
+    tx.commit().await.expect("commit");
+    assert_eq!((skipped, called), (0, 1), "the plain message skipped the row trigger, the reply did not");
+    assert_eq!(payload, serde_json::json!({ "content": "plain", "message_id": id }));
+}
