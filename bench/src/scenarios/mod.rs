@@ -206,6 +206,13 @@ impl Cluster {
         self.topology.as_ref().expect("running")
     }
 
+    /// Whether this build's replicas serve `path` at all (an older `--compare` reference may
+    /// not: the router answers an unknown path 404).
+    pub async fn serves(&self, path: &str) -> anyhow::Result<bool> {
+        let response = reqwest::get(format!("{}{path}", self.urls[0])).await?;
+        Ok(response.status() != reqwest::StatusCode::NOT_FOUND)
+    }
+
     pub fn topology_mut(&mut self) -> &mut Topology {
         self.topology.as_mut().expect("running")
     }

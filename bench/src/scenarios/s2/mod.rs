@@ -225,6 +225,11 @@ pub async fn s2(
     // runs above, so that S2's own figures are the streams' alone (three receivers per person
     // are three times the replica's writes on this machine's two cores).
     let cluster = Cluster::start_on(server, 2, &[]).await?;
+    if !cluster.serves("/api/v1/ws").await? {
+        eprintln!("S2 sockets: {} serves no dialect sockets, skipped", server.revision);
+        cluster.stop().await;
+        return Ok(result);
+    }
     let mut delivery = Delivery::open(&cluster, "S2 sockets", chats, false, false, &SocketKind::DIALECTS).await?;
     if let Some(&rate) = rates.first() {
         delivery.warm_up(rate, 0).await?;
