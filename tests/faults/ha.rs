@@ -39,6 +39,20 @@ pub(crate) async fn leader(cluster: &Cluster) -> usize {
     cluster.topology(|t| t.ha().expect("HA").wait_for_leader(Duration::from_secs(60))).await
 }
 
+/// `kill -9` of node `old`'s postmaster and of its WAL sender (paused by
+/// `pause_wal_sender`, so that it sends nothing more as it dies); then waits for the node that
+/// leads next, and answers which.
+pub(crate) async fn kill_primary(cluster: &Cluster, old: usize, sender: i32) -> usize {
+    cluster
+        .topology(move |t| {
+            let ha = t.ha().expect("HA");
+            ha.kill_postmaster(old)?;
+            ha.signal(sender, nix::sys::signal::Signal::SIGKILL)
+        })
+        .await;
+    cluster.topology(move |t| t.ha().expect("HA").wait_for_new_leader(old, Duration::from_secs(60))).await
+}
+
 /// What every test ends with: delivery, the audit, and no answer of 500 to anyone.
 pub(crate) async fn assert_nothing_lost(cluster: &Cluster, followers: &[Follower], logs: &PostLog) {
     assert_eq!(logs.failures(), Default::default(), "every write acknowledged after the client's retries");
@@ -81,14 +95,7 @@ async fn a_killed_primary_fails_over_within_the_bound_loses_nothing_and_rejoins_
     let sender = cluster.topology(move |t| t.ha().expect("HA").pause_wal_sender(old)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let killed = Instant::now();
-    cluster
-        .topology(move |t| {
-            let ha = t.ha().expect("HA");
-            ha.kill_postmaster(old)?;
-            ha.signal(sender, nix::sys::signal::Signal::SIGKILL)
-        })
-        .await;
-    let new = cluster.topology(move |t| t.ha().expect("HA").wait_for_new_leader(old, Duration::from_secs(60))).await;
+    let new = kill_primary(&cluster, old, sender).await;
     let promoted = killed.elapsed();
     assert_ne!(new, old, "the standby leads");
     let mut writable = None;

@@ -11,7 +11,7 @@ use serde_json::json;
 use tokio_postgres::Client;
 use tutorchat::log::{NewEvent, store};
 
-use crate::ha::{assert_nothing_lost, leader, loaded_cluster};
+use crate::ha::{assert_nothing_lost, kill_primary, leader, loaded_cluster};
 use crate::helpers::{User, connect, plain_message};
 use crate::support::{self, Cluster, PostLog};
 
@@ -155,14 +155,7 @@ async fn a_primary_killed_with_appends_frozen_at_every_step_loses_nothing_and_ev
     let furthest = cursors.iter().copied().max().unwrap_or(0);
     assert!(furthest < open, "a stream passed an append still open: {furthest} ≥ {open}");
 
-    cluster
-        .topology(move |t| {
-            let ha = t.ha().expect("HA");
-            ha.kill_postmaster(old)?;
-            ha.signal(sender, nix::sys::signal::Signal::SIGKILL)
-        })
-        .await;
-    let new = cluster.topology(move |t| t.ha().expect("HA").wait_for_new_leader(old, Duration::from_secs(60))).await;
+    let new = kill_primary(&cluster, old, sender).await;
     assert_ne!(new, old, "the standby leads");
     assert!(committing.await.expect("task").is_err(), "the commit waiting for the standby was never acknowledged");
     let (in_trigger, before_draw) = (in_trigger.await.expect("task"), before_draw.await.expect("task"));
