@@ -5,8 +5,9 @@ apt_install() {
     echo "installing $* with apt-get" >&2
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+    # Another install at the same time (.ci/run's early image build) is waited for, not failed on.
+    $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "$@" >/dev/null
 }
 
 # PostgreSQL's server binaries (initdb, postgres): the private database needs them unless
