@@ -553,7 +553,8 @@ BEGIN
            coalesce(t.title, e.payload ->> 'title') AS title, e.payload -> 'context' AS context,
            e.actor_id AS created_by, coalesce(a.active_position, e.position) AS active_position,
            coalesce(a.active_at, e.created_at) AS active_at, z.created_at AS closed_at,
-           coalesce((e.payload ->> 'announcement')::boolean, false) AS announcement, e.payload ->> 'audience' AS audience
+           coalesce((e.payload ->> 'announcement')::boolean, false) AS announcement, e.payload ->> 'audience' AS audience,
+           (e.payload ->> 'guardian_id')::bigint AS guardian_id
     FROM replay_other e
     LEFT JOIN replay_activity a ON a.chat_id = e.chat_id
     LEFT JOIN (SELECT DISTINCT ON (x.chat_id) x.chat_id, x.payload ->> 'title' AS title
@@ -582,6 +583,12 @@ BEGIN
         CROSS JOIN LATERAL (VALUES ((e.payload ->> 'host_id')::bigint, 'teacher'),
                                    ((e.payload ->> 'guest_id')::bigint, 'guest')) AS p (user_id, role)
         WHERE e.type = 'chat_created' AND e.payload ->> 'kind' = 'inquiry'
+        UNION ALL
+        SELECT e.chat_id, p.user_id, p.role, e.position, e.created_at
+        FROM replay_other e
+        CROSS JOIN LATERAL (VALUES ((e.payload ->> 'teacher_id')::bigint, 'teacher'),
+                                   ((e.payload ->> 'guardian_id')::bigint, 'guardian')) AS p (user_id, role)
+        WHERE e.type = 'chat_created' AND e.payload ->> 'kind' = 'family'
         UNION ALL
         SELECT e.chat_id, (e.payload ->> 'user_id')::bigint, e.payload ->> 'role', e.position, e.created_at
         FROM replay_other e WHERE e.type = 'participant_added'
@@ -668,7 +675,7 @@ BEGIN
     FROM replay_chats r
     FULL JOIN (SELECT c.id, c.student_id, c.teacher_id, c.created_at, c.last_message_id, c.message_count,
                       c.kind, c.title, c.context, c.created_by, c.active_position, c.active_at, c.closed_at,
-                      c.announcement, c.audience
+                      c.announcement, c.audience, c.guardian_id
                FROM chats c
                WHERE everything OR c.id = ANY (scope)) l ON l.id = r.id
     WHERE (r.*) IS DISTINCT FROM (l.*);
@@ -1096,7 +1103,9 @@ BEGIN
         -- statement): the row rule or stricter; the appender retries a refused batch one
         -- event at a time (see V13).
         SELECT s.actor_id, s.chat_id, s.stranger, s.suspended, s.read_only, s.departed INTO refused
-        FROM (SELECT a.actor_id, a.chat_id, a.position, c.closed_at IS NOT NULL AS closed,
+        FROM (SELECT a.actor_id, a.chat_id, a.position,
+                     c.closed_at IS NOT NULL OR c.kind = 'family' AND NOT EXISTS (
+                         SELECT 1 FROM family_children f WHERE f.guardian_id = c.guardian_id AND f.teacher_id = c.teacher_id) AS closed,
                      coalesce(c.announcement AND a.actor_id IS DISTINCT FROM c.created_by, false) AS read_only,
                      EXISTS (SELECT 1 FROM users t WHERE t.id = c.teacher_id AND t.deactivated_at IS NOT NULL) AS departed,
                      NOT EXISTS (SELECT 1 FROM chat_participants p
@@ -1407,14 +1416,14 @@ BEGIN
 
     -- 1. What the events are about, locked to commit in one global order (chats, then people):
     -- appends to one chat, or about one person, take turns; nothing else waits for anything.
-    -- The chats of the events, and a teacher's direct chats when the teacher leaves or comes
+    -- The chats of the events, and a teacher's direct and family chats when the teacher leaves or comes
     -- back (which makes them read-only, or writable again).
     PERFORM pg_advisory_xact_lock(1953854576, (c.id % 2147483647)::integer)
     FROM (SELECT DISTINCT k.id FROM (
               SELECT p_chat_ids[o] AS id FROM unnest(ords) o
               UNION ALL
               SELECT d.id FROM chats d
-              WHERE d.kind = 'direct' AND d.teacher_id IN (
+              WHERE d.kind IN ('direct', 'family') AND d.teacher_id IN (
                   SELECT (p_payloads[o] ->> 'user_id')::bigint FROM unnest(ords) o
                   WHERE p_types[o] IN ('user_deactivated', 'user_reactivated')
                     AND jsonb_typeof(p_payloads[o] -> 'user_id') = 'number')) k
@@ -1504,7 +1513,7 @@ the application appends: events i of the arrays (chat_ids[i], actor_ids[i], type
 payloads[i], keys[i] its idempotency key or NULL), in order, answering the rows appended (a
 no-op: none). The log''s order without a window every writer waits for:
 1. locks to commit, in one global order, on what the events are about: each chat (and a
-   teacher''s direct chats when the teacher is deactivated or reactivated), then each person
+   teacher''s direct and family chats when the teacher is deactivated or reactivated), then each person
    (exclusively the subject of a person event, shared each actor and each person a chat event
    names). Appends to one chat take turns, as do a person''s own appends and what is done to
    them; so per chat positions, message ids and commits agree, and a rule checked against a
@@ -1559,6 +1568,15 @@ BEGIN
             INSERT INTO chat_memberships (user_id, chat_id, from_position)
             VALUES ((e.payload ->> 'host_id')::bigint, e.chat_id, e.position),
                    ((e.payload ->> 'guest_id')::bigint, e.chat_id, e.position);
+        ELSIF e.payload ->> 'kind' = 'family' THEN
+            INSERT INTO chats (id, kind, guardian_id, teacher_id, created_at, active_position, active_at)
+            VALUES (e.chat_id, 'family', (e.payload ->> 'guardian_id')::bigint, teacher, e.created_at,
+                    e.position, e.created_at);
+            INSERT INTO chat_participants (chat_id, user_id, role, joined_at, joined_position)
+            VALUES (e.chat_id, teacher, 'teacher', e.created_at, e.position),
+                   (e.chat_id, (e.payload ->> 'guardian_id')::bigint, 'guardian', e.created_at, e.position);
+            INSERT INTO chat_memberships (user_id, chat_id, from_position)
+            VALUES (teacher, e.chat_id, e.position), ((e.payload ->> 'guardian_id')::bigint, e.chat_id, e.position);
         ELSE
             INSERT INTO chats (id, student_id, teacher_id, created_at, active_position, active_at)
             VALUES (e.chat_id, student, teacher, e.created_at, e.position, e.created_at);
@@ -1567,6 +1585,8 @@ BEGIN
                    (e.chat_id, student, 'student', e.created_at, e.position);
             INSERT INTO chat_memberships (user_id, chat_id, from_position)
             VALUES (teacher, e.chat_id, e.position), (student, e.chat_id, e.position);
+            -- The child's guardians get their chat with the teacher, if they had none.
+            PERFORM family_chats_open(NULL, student);
         END IF;
     WHEN 'participant_added' THEN
         INSERT INTO chat_participants (chat_id, user_id, role, joined_at, joined_position, last_read_message_id)
@@ -1682,6 +1702,8 @@ BEGIN
     WHEN 'guardian_linked' THEN
         INSERT INTO guardian_links (guardian_id, student_id, from_position)
         VALUES ((e.payload ->> 'guardian_id')::bigint, student, e.position);
+        -- The guardian's chats with the child's teachers, if they had none.
+        PERFORM family_chats_open((e.payload ->> 'guardian_id')::bigint, student);
     WHEN 'chat_muted', 'chat_unmuted' THEN
         UPDATE chat_participants SET muted = (e.type = 'chat_muted')
         WHERE chat_id = e.chat_id AND user_id = e.actor_id;
@@ -1735,7 +1757,9 @@ $$;
 COMMENT ON FUNCTION public.events_apply(e public.events) IS 'What each event does to the read models, row by
 row inside the append (a later row of the same statement sees what an earlier one did):
 chat_created inserts the chat, its participants and their membership intervals (a group''s
-members follow as participant_added; an announcement''s mode and audience are its columns); participant_added opens an interval and starts the new
+members follow as participant_added; an announcement''s mode and audience are its columns; a
+family chat''s are its guardian and teacher); a direct chat''s, and guardian_linked, open the
+family chats their student gives a reason for (family_chats_open); participant_added opens an interval and starts the new
 member''s read marker at the chat''s newest message (they see nothing from before they
 joined); participant_removed closes it at this position; chat_renamed and chat_closed set the
 chat''s title and closed_at; message_edited sets the current text and edited_at, and
@@ -2531,6 +2555,21 @@ BEGIN
         e.payload := jsonb_build_object('kind', 'inquiry', 'title', link.title, 'link_id', link.id,
                                         'host_id', link.host_id, 'guest_id', e.actor_id)
             || CASE WHEN link.context IS NOT NULL THEN jsonb_build_object('context', link.context) ELSE '{}' END;
+    ELSIF e.payload ->> 'kind' = 'family' THEN
+        -- Only the database opens one (family_chats_open, at trigger depth 2 or more, no actor),
+        -- for a guardian and a teacher whose pair concerns a child now.
+        IF pg_trigger_depth() < 2 OR e.actor_id IS NOT NULL
+           OR jsonb_typeof(e.payload -> 'guardian_id') IS DISTINCT FROM 'number'
+           OR jsonb_typeof(e.payload -> 'teacher_id') IS DISTINCT FROM 'number'
+           OR NOT EXISTS (SELECT 1 FROM users g WHERE g.id = (e.payload ->> 'guardian_id')::bigint AND g.role = 'guardian')
+           OR NOT EXISTS (SELECT 1 FROM users t WHERE t.id = (e.payload ->> 'teacher_id')::bigint AND t.role = 'teacher')
+           OR NOT EXISTS (SELECT 1 FROM family_children f WHERE f.guardian_id = (e.payload ->> 'guardian_id')::bigint
+                                                            AND f.teacher_id = (e.payload ->> 'teacher_id')::bigint) THEN
+            RAISE EXCEPTION 'a family chat is opened only by the database, for a guardian linked to a child who has a chat with the teacher'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        e.payload := jsonb_build_object('kind', 'family', 'guardian_id', (e.payload ->> 'guardian_id')::bigint,
+                                        'teacher_id', (e.payload ->> 'teacher_id')::bigint);
     ELSE
         IF jsonb_typeof(e.payload -> 'student_id') IS DISTINCT FROM 'number'
            OR jsonb_typeof(e.payload -> 'teacher_id') IS DISTINCT FROM 'number' THEN
@@ -2562,7 +2601,7 @@ $$;
 -- Name: FUNCTION events_rule_chat_created(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_chat_created(e public.events) IS 'chat_created: direct, only by the lesson trigger (trigger depth 2, no actor) for a completed lesson of a student and a teacher (one chat per pair, ever: chats_one_per_pair decides races); group, by a teacher or an admin, with a title of 1-200 characters, not blank, and an optional context object; an announcement (announcement true: only its owner posts), by a teacher only, optionally with audience my_students (its members follow the owner''s completed lessons: lessons_join_audiences); inquiry, by a new guest through a live inquiry link (inquiry_open()). In Rust: access::Staff on POST /api/chats (a group); inquiry_open() behind the inquiry link (an inquiry); nothing for a direct chat, which only the lesson trigger opens.';
+COMMENT ON FUNCTION public.events_rule_chat_created(e public.events) IS 'chat_created: direct, only by the lesson trigger (trigger depth 2, no actor) for a completed lesson of a student and a teacher (one chat per pair, ever: chats_one_per_pair decides races); group, by a teacher or an admin, with a title of 1-200 characters, not blank, and an optional context object; an announcement (announcement true: only its owner posts), by a teacher only, optionally with audience my_students (its members follow the owner''s completed lessons: lessons_join_audiences); inquiry, by a new guest through a live inquiry link (inquiry_open()); family, only by the database (family_chats_open: trigger depth 2 or more, no actor), for a guardian and a teacher whose pair concerns a child now (family_children; one chat per pair, ever: chats_one_per_family). In Rust: access::Staff on POST /api/chats (a group); inquiry_open() behind the inquiry link (an inquiry); nothing for a direct or a family chat, which only the database opens.';
 
 
 --
@@ -2617,8 +2656,8 @@ BEGIN
         RAISE EXCEPTION 'only an admin hands a chat over to another teacher' USING ERRCODE = 'insufficient_privilege';
     END IF;
     SELECT * INTO chat FROM chats c WHERE c.id = e.chat_id;
-    IF NOT FOUND OR chat.kind <> 'direct' THEN
-        RAISE EXCEPTION 'chat % is not a direct chat of a student and a teacher', e.chat_id
+    IF NOT FOUND OR chat.kind NOT IN ('direct', 'family') THEN
+        RAISE EXCEPTION 'chat % is not a direct chat of a student and a teacher, nor a family chat', e.chat_id
             USING ERRCODE = 'check_violation', HINT = 'unfit';
     END IF;
     IF chat.closed_at IS NOT NULL THEN
@@ -2640,12 +2679,17 @@ BEGIN
         RAISE EXCEPTION 'teacher % has a chat with student % already (one chat per pair)', successor.id, chat.student_id
             USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'pair_has_chat';
     END IF;
+    IF EXISTS (SELECT 1 FROM chats c WHERE c.guardian_id = chat.guardian_id AND c.teacher_id = successor.id) THEN
+        RAISE EXCEPTION 'teacher % has a chat with guardian % already (one chat per pair)', successor.id, chat.guardian_id
+            USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'pair_has_chat';
+    END IF;
     IF EXISTS (SELECT 1 FROM chat_memberships s WHERE s.chat_id = e.chat_id AND s.user_id = successor.id) THEN
         RAISE EXCEPTION 'teacher % was a teacher of chat % before', successor.id, e.chat_id
             USING ERRCODE = 'check_violation', HINT = 'unfit';
     END IF;
-    e.payload := jsonb_build_object('from_teacher_id', chat.teacher_id, 'to_teacher_id', successor.id,
-                                    'student_id', chat.student_id);
+    e.payload := jsonb_build_object('from_teacher_id', chat.teacher_id, 'to_teacher_id', successor.id)
+        || CASE WHEN chat.kind = 'family' THEN jsonb_build_object('guardian_id', chat.guardian_id)
+                ELSE jsonb_build_object('student_id', chat.student_id) END;
     RETURN e;
 END
 $$;
@@ -2655,7 +2699,7 @@ $$;
 -- Name: FUNCTION events_rule_chat_handed_over(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_chat_handed_over(e public.events) IS 'chat_handed_over: an admin hands a direct chat (not closed) from its teacher to another teacher of the school (to_teacher_id: a teacher, not deactivated, suspended or being erased; never one who was a teacher of this chat before); the successor inherits the teacher''s membership (chat_participants, chat_memberships from the chat''s opening: they read the whole history) and the departed teacher''s ends here. Handing it to its own teacher: a no-op. The pair (student, successor) having a chat already: refused (HINT pair_has_chat), as chats_one_per_pair keeps one chat per pair. The payload the log keeps: from_teacher_id, to_teacher_id, student_id. In Rust: access::Admin in api::departures.';
+COMMENT ON FUNCTION public.events_rule_chat_handed_over(e public.events) IS 'chat_handed_over: an admin hands a direct chat or a family chat (not closed) from its teacher to another teacher of the school (to_teacher_id: a teacher, not deactivated, suspended or being erased; never one who was a teacher of this chat before); the successor inherits the teacher''s membership (chat_participants, chat_memberships from the chat''s opening: they read the whole history) and the departed teacher''s ends here. Handing it to its own teacher: a no-op. The pair (student or guardian, successor) having a chat already: refused (HINT pair_has_chat), as chats_one_per_pair and chats_one_per_family keep one chat per pair. The payload the log keeps: from_teacher_id, to_teacher_id, and student_id (a direct chat) or guardian_id (a family chat). In Rust: access::Admin in api::departures.';
 
 
 --
@@ -2914,7 +2958,8 @@ DECLARE
     mentioned jsonb;
 BEGIN
     PERFORM events_require_participant(e);
-    IF (SELECT closed_at FROM chats WHERE id = e.chat_id) IS NOT NULL THEN
+    IF EXISTS (SELECT 1 FROM chats c WHERE c.id = e.chat_id AND (c.closed_at IS NOT NULL OR c.kind = 'family' AND NOT EXISTS (
+                   SELECT 1 FROM family_children f WHERE f.guardian_id = c.guardian_id AND f.teacher_id = c.teacher_id))) THEN
         RAISE EXCEPTION 'chat % is closed: it is read-only', e.chat_id
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
@@ -2977,7 +3022,7 @@ $$;
 -- Name: FUNCTION events_rule_message_created(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_message_created(e public.events) IS 'message_created with a reply, attachments, held_since or mentions (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed, nor a direct chat whose teacher is deactivated (HINT teacher_departed: read-only until an admin hands it over, chat_handed_over), the owner if it is an announcement (else HINT announcement_read_only); content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind); a message quiet hours held carries held_since, when the server accepted it (not after now); in a group, the members its text mentions, as the application resolved them (the payload''s mentions: at most 20 ids), are kept if they are members now whose name follows an "@" in the text (message_mentions_check; absent: none). The log draws the message id with the position (events_append, events_before_insert), so ids grow with positions. In Rust: access::Writer and access::check_access in api::messages::send.';
+COMMENT ON FUNCTION public.events_rule_message_created(e public.events) IS 'message_created with a reply, attachments, held_since or mentions (a plain message is only numbered by events_before_insert and checked once per statement by events_after_insert): a current participant, in a chat that is not closed (nor a family chat that concerns no child now: family_children), nor a direct chat whose teacher is deactivated (HINT teacher_departed: read-only until an admin hands it over, chat_handed_over), the owner if it is an announcement (else HINT announcement_read_only); content a string; a reply quotes a message of the same chat written since the sender joined; attachments are the sender''s unattached uploads to this chat (attachments_bind); a message quiet hours held carries held_since, when the server accepted it (not after now); in a group, the members its text mentions, as the application resolved them (the payload''s mentions: at most 20 ids), are kept if they are members now whose name follows an "@" in the text (message_mentions_check; absent: none). The log draws the message id with the position (events_append, events_before_insert), so ids grow with positions. In Rust: access::Writer and access::check_access in api::messages::send.';
 
 
 --
@@ -3722,6 +3767,51 @@ BEGIN
     END IF;
 END
 $$;
+
+
+--
+-- Name: family_chats_open(bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.family_chats_open(p_guardian bigint, p_student bigint) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    pair record;
+    violated text;
+BEGIN
+    FOR pair IN
+        SELECT g.guardian_id, d.teacher_id
+        FROM guardian_links g
+        JOIN chats d ON d.student_id = g.student_id AND d.kind = 'direct'
+        WHERE g.student_id = p_student AND g.to_position IS NULL
+          AND (p_guardian IS NULL OR g.guardian_id = p_guardian)
+          AND NOT EXISTS (SELECT 1 FROM chats f WHERE f.guardian_id = g.guardian_id AND f.teacher_id = d.teacher_id)
+        ORDER BY 1, 2
+    LOOP
+        BEGIN
+            INSERT INTO events (chat_id, actor_id, type, payload)
+            VALUES (nextval('chats_id_seq'), NULL, 'chat_created',
+                    jsonb_build_object('kind', 'family', 'guardian_id', pair.guardian_id,
+                                       'teacher_id', pair.teacher_id));
+        EXCEPTION WHEN unique_violation THEN
+            GET STACKED DIAGNOSTICS violated = CONSTRAINT_NAME;
+            IF violated IS DISTINCT FROM 'chats_one_per_family' THEN
+                RAISE;
+            END IF;
+            -- A concurrent opening of the same pair committed the chat first.
+        END;
+    END LOOP;
+END
+$$;
+
+
+--
+-- Name: FUNCTION family_chats_open(p_guardian bigint, p_student bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.family_chats_open(p_guardian bigint, p_student bigint) IS 'Opens the family chats student p_student gives a reason for: one chat_created {kind: family, guardian_id, teacher_id} per guardian linked to them now (p_guardian, or all of them when NULL) and teacher of a direct chat of theirs, unless the pair has a family chat (chats_one_per_family decides races). Called by events_apply, where a direct chat opens (every guardian of its student) and where a guardian is linked (that guardian): the chat opens in the transaction of its reason. Its INSERT draws its own position under the log lock held exclusively (events_before_insert): inside an append, it waits for the appends drawn before it, and nobody draws until it commits; both reasons are rare (a first lesson, a link).';
 
 
 --
@@ -4953,7 +5043,7 @@ CREATE TABLE public.chat_participants (
     joined_position bigint NOT NULL,
     muted boolean DEFAULT false NOT NULL,
     archived_position bigint,
-    CONSTRAINT chat_participants_role_check CHECK (((role)::text = ANY ((ARRAY['student'::character varying, 'teacher'::character varying, 'guest'::character varying])::text[])))
+    CONSTRAINT chat_participants_role_check CHECK (((role)::text = ANY ((ARRAY['student'::character varying, 'teacher'::character varying, 'guest'::character varying, 'guardian'::character varying])::text[])))
 )
 WITH (fillfactor='70');
 
@@ -4992,8 +5082,10 @@ CREATE TABLE public.chats (
     closed_at timestamp with time zone,
     announcement boolean DEFAULT false NOT NULL,
     audience text,
+    guardian_id bigint,
     CONSTRAINT chats_audience CHECK (((audience IS NULL) OR ((audience = 'my_students'::text) AND announcement))),
-    CONSTRAINT chats_kind CHECK ((kind = ANY (ARRAY['direct'::text, 'group'::text, 'inquiry'::text])))
+    CONSTRAINT chats_family CHECK ((((kind = 'family'::text) = (guardian_id IS NOT NULL)) AND ((kind <> 'family'::text) OR ((teacher_id IS NOT NULL) AND (student_id IS NULL))))),
+    CONSTRAINT chats_kind CHECK ((kind = ANY (ARRAY['direct'::text, 'group'::text, 'inquiry'::text, 'family'::text])))
 )
 WITH (fillfactor='70');
 
@@ -5010,6 +5102,13 @@ COMMENT ON COLUMN public.chats.announcement IS 'Only the owner (created_by, a te
 --
 
 COMMENT ON COLUMN public.chats.audience IS 'my_students: an announcement whose members follow its owner''s lessons (a student joins when a lesson with the owner is completed: lessons_join_audiences). NULL: members added by hand.';
+
+
+--
+-- Name: COLUMN chats.guardian_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.chats.guardian_id IS 'A family chat''s guardian (its other member is teacher_id); NULL for every other kind.';
 
 
 --
@@ -5030,6 +5129,26 @@ CREATE TABLE public.guardian_links (
 --
 
 COMMENT ON TABLE public.guardian_links IS 'Which guardian may read which student''s direct chats, from the guardian_linked event at from_position until the guardian_unlinked one at to_position (NULL: linked now). Kept from the log by events_apply; a guardian reads the chats of the links open now, from from_position on (as a group member reads from joining).';
+
+
+--
+-- Name: family_children; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.family_children AS
+ SELECT g.guardian_id,
+    d.teacher_id,
+    g.student_id
+   FROM (public.guardian_links g
+     JOIN public.chats d ON (((d.student_id = g.student_id) AND (d.kind = 'direct'::text))))
+  WHERE (g.to_position IS NULL);
+
+
+--
+-- Name: VIEW family_children; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public.family_children IS 'The children a family chat of (guardian_id, teacher_id) concerns now: the students the guardian is linked to (an open link) whose direct chat is with the teacher. The family chat opens for a pair with one (family_chats_open), names them in its header (chat_headers.children), and is read-only while there is none.';
 
 
 --
@@ -5128,14 +5247,23 @@ CREATE VIEW public.chat_headers AS
               ORDER BY (max(l.scheduled_at)) DESC, l.subject)
             ELSE '{}'::text[]
         END AS subjects,
-    ((c.kind = 'direct'::text) AND (EXISTS ( SELECT 1
+    ((c.kind = ANY (ARRAY['direct'::text, 'family'::text])) AND (EXISTS ( SELECT 1
            FROM public.users t
           WHERE ((t.id = c.teacher_id) AND (t.deactivated_at IS NOT NULL))))) AS teacher_departed,
     ((c.kind = 'direct'::text) AND (EXISTS ( SELECT 1
            FROM public.users s
           WHERE ((s.id = c.student_id) AND (s.deactivated_at IS NOT NULL))))) AS student_departed,
     c.student_id,
-    c.teacher_id
+    c.teacher_id,
+    c.guardian_id,
+        CASE
+            WHEN (c.kind = 'family'::text) THEN (ARRAY( SELECT s.name
+               FROM (public.family_children f
+                 JOIN public.users s ON ((s.id = f.student_id)))
+              WHERE ((f.guardian_id = c.guardian_id) AND (f.teacher_id = c.teacher_id))
+              ORDER BY s.name, s.id))::text[]
+            ELSE '{}'::text[]
+        END AS children
    FROM public.chats c;
 
 
@@ -5143,7 +5271,7 @@ CREATE VIEW public.chat_headers AS
 -- Name: VIEW chat_headers; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON VIEW public.chat_headers IS 'A chat as its header shows it (the API''s ChatHeader): updated_at is its last activity, participants_count its current members, guardians_read whether a guardian can read it now (a direct chat''s student''s; under GUARDIAN_GROUPS=own_messages, a group member''s, their child''s own messages), announcement and audience as chats has them, subjects the subjects of a direct chat''s pair''s lessons (not cancelled), the most recent first (empty for other chats), teacher_departed whether a direct chat''s teacher is deactivated (read-only until handed over: chat_handed_over), student_departed whether its student is (the teacher''s chat list files it with the archived ones), student_id and teacher_id a direct chat''s pair (NULL for other chats).';
+COMMENT ON VIEW public.chat_headers IS 'A chat as its header shows it (the API''s ChatHeader): updated_at is its last activity, participants_count its current members, guardians_read whether a guardian can read it now (a direct chat''s student''s; under GUARDIAN_GROUPS=own_messages, a group member''s, their child''s own messages), announcement and audience as chats has them, subjects the subjects of a direct chat''s pair''s lessons (not cancelled), the most recent first (empty for other chats), teacher_departed whether a direct or a family chat''s teacher is deactivated (read-only until handed over: chat_handed_over), student_departed whether a direct chat''s student is (the teacher''s chat list files it with the archived ones), student_id and teacher_id a direct chat''s pair (NULL for other chats; a family chat''s teacher), guardian_id a family chat''s guardian, children the names of the children a family chat concerns now (family_children; none: it is read-only; empty for other kinds).';
 
 
 --
@@ -6383,6 +6511,14 @@ ALTER TABLE ONLY public.chat_pins
 
 
 --
+-- Name: chats chats_one_per_family; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.chats
+    ADD CONSTRAINT chats_one_per_family UNIQUE (guardian_id, teacher_id);
+
+
+--
 -- Name: chats chats_one_per_pair; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -7459,6 +7595,14 @@ ALTER TABLE ONLY public.chats
 
 
 --
+-- Name: chats chats_guardian_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.chats
+    ADD CONSTRAINT chats_guardian_id_fkey FOREIGN KEY (guardian_id) REFERENCES public.users(id);
+
+
+--
 -- Name: chats chats_student_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -8134,6 +8278,13 @@ REVOKE ALL ON FUNCTION public.events_user_rule(e public.events, actor_role text)
 
 
 --
+-- Name: FUNCTION family_chats_open(p_guardian bigint, p_student bigint); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.family_chats_open(p_guardian bigint, p_student bigint) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION file_deletions_take(p_limit integer); Type: ACL; Schema: public; Owner: -
 --
 
@@ -8457,6 +8608,13 @@ GRANT SELECT ON TABLE public.chats TO tutorchat_app;
 --
 
 GRANT SELECT ON TABLE public.guardian_links TO tutorchat_app;
+
+
+--
+-- Name: TABLE family_children; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.family_children TO tutorchat_app;
 
 
 --

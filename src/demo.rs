@@ -88,6 +88,30 @@ pub async fn seed(client: &mut Client) -> anyhow::Result<()> {
             ],
         )
         .await?;
+        // The lesson opened Елена's own chat with Иван too (she was linked): a word there.
+        let family: i64 = tx
+            .query_one(
+                "SELECT id FROM chats WHERE kind = 'family' AND guardian_id = $1 AND teacher_id = $2",
+                &[&elena, &ivan],
+            )
+            .await?
+            .get(0);
+        let said = |sender_id: i64, content: &str| NewEvent::MessageCreated {
+            chat_id: family,
+            sender_id,
+            content: content.into(),
+            reply_to: None,
+            attachment_ids: Vec::new(),
+            mentions: Vec::new(),
+        };
+        log::append(
+            &tx,
+            &[
+                said(elena, "Иван Петрович, добрый вечер! Как у Марии дела с геометрией?"),
+                said(ivan, "Добрый вечер, Елена! Хорошо: на прошлой неделе решила все задачи сама."),
+            ],
+        )
+        .await?;
     }
     if lessons_of(alex).await? == 0 {
         tx.execute(

@@ -29,6 +29,7 @@ function details(members: Person[], title = 'Алгебра'): ChatDetails {
     title,
     context: null,
     subjects: [],
+    children: [],
     created_by: ivan.id,
     updated_at: '2025-01-17T15:00:00Z',
     participants_count: members.length,

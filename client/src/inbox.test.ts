@@ -13,6 +13,7 @@ import {
   rowInfo,
   searchForm,
 } from './inbox';
+import { familyEnded } from './chats/items';
 import { i18n } from './i18n';
 
 const en = i18n.getFixedT('en');
@@ -31,6 +32,7 @@ function chat(id: number, options: Partial<ChatItem> = {}): ChatItem {
     title: null,
     context: null,
     subjects: [],
+    children: [],
     createdBy: null,
     people: [],
     participantsCount: 2,
@@ -209,6 +211,19 @@ describe("a guardian's inbox", () => {
       ['ward:3', 'Мария Иванова', [1, 3]],
       ['ward:4', 'Alex Kim', [2]],
     ]);
+  });
+
+  it("puts the guardian's own chats with teachers in a section of their own", () => {
+    const family = chat(4, { kind: 'family', people: [ivan], children: ['Мария Иванова'] });
+    const sections = groupByWard([ofChild(1, maria, ivan), family, ofChild(2, alex, olga)]);
+    expect(sections.map((s) => [s.key, s.title, ids(s.items)])).toEqual([
+      ['ward:3', 'Мария Иванова', [1]],
+      ['family', null, [4]],
+      ['ward:4', 'Alex Kim', [2]],
+    ]);
+    expect(familyEnded(family)).toBe(false);
+    expect(familyEnded({ ...family, children: [] })).toBe(true);
+    expect(familyEnded(ofChild(1, maria, ivan))).toBe(false);
   });
 
   it("finds a chat by its child's name as well as by its teacher's", () => {

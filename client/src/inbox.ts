@@ -35,6 +35,8 @@ export interface Section {
 
 /** The key of the section of chats without a context. */
 export const NO_CONTEXT = 'none';
+/** A guardian's own chats with their children's teachers (family chats), in a section of their own. */
+export const FAMILY_SECTION = 'family';
 
 /** A context's title, if it has a non-blank one. */
 export function contextTitle(context: ChatContext | null): string | null {
@@ -97,7 +99,7 @@ export const wardKey = (ward: Person): string => `ward:${ward.id}`;
 export function groupByWard(items: readonly ChatItem[]): Section[] {
   const sections = new Map<string, Section>();
   for (const item of items) {
-    const key = item.ward ? wardKey(item.ward) : NO_CONTEXT;
+    const key = item.ward ? wardKey(item.ward) : item.kind === 'family' ? FAMILY_SECTION : NO_CONTEXT;
     let section = sections.get(key);
     if (!section) {
       section = { key, title: item.ward?.name ?? null, items: [] };

@@ -111,6 +111,7 @@ describe("the title's count", () => {
       title: null,
       context: null,
       subjects: [],
+      children: [],
       created_by: null,
       updated_at: '2025-01-17T15:00:00Z',
       participants_count: 2,

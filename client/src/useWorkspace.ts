@@ -143,11 +143,12 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
   }, [chatList, refreshChatsSoon]);
 
   const { readingChatId, conversations, visible } = state;
-  // Guardians keep no read marker (the server refuses them one): they never read in that sense.
-  const reading = isGuardian ? null : readingChatId;
-  useReadMarker({ readingChatId: reading, conversations, chatList, dispatchChats: store.chats, visible });
-
   const openItem = chatList.items.find((i) => i.id === openChatId);
+  // Guardians keep no read marker in their children's chats (the server refuses them one), only
+  // in their own family chats with teachers.
+  const readingItem = chatList.items.find((i) => i.id === readingChatId);
+  const reading = isGuardian && readingItem?.kind !== 'family' ? null : readingChatId;
+  useReadMarker({ readingChatId: reading, conversations, chatList, dispatchChats: store.chats, visible });
   // Admins: the open chat's two people, asked when it opens (a group's members come with it).
   const openPeople = isAdmin && openItem && openItem.kind !== 'group' ? openItem.people.map((p) => p.id).join(',') : '';
   useEffect(() => {

@@ -134,7 +134,8 @@ BEGIN
            coalesce(t.title, e.payload ->> 'title') AS title, e.payload -> 'context' AS context,
            e.actor_id AS created_by, coalesce(a.active_position, e.position) AS active_position,
            coalesce(a.active_at, e.created_at) AS active_at, z.created_at AS closed_at,
-           coalesce((e.payload ->> 'announcement')::boolean, false) AS announcement, e.payload ->> 'audience' AS audience
+           coalesce((e.payload ->> 'announcement')::boolean, false) AS announcement, e.payload ->> 'audience' AS audience,
+           (e.payload ->> 'guardian_id')::bigint AS guardian_id
     FROM replay_other e
     LEFT JOIN replay_activity a ON a.chat_id = e.chat_id
     LEFT JOIN (SELECT DISTINCT ON (x.chat_id) x.chat_id, x.payload ->> 'title' AS title
@@ -163,6 +164,12 @@ BEGIN
         CROSS JOIN LATERAL (VALUES ((e.payload ->> 'host_id')::bigint, 'teacher'),
                                    ((e.payload ->> 'guest_id')::bigint, 'guest')) AS p (user_id, role)
         WHERE e.type = 'chat_created' AND e.payload ->> 'kind' = 'inquiry'
+        UNION ALL
+        SELECT e.chat_id, p.user_id, p.role, e.position, e.created_at
+        FROM replay_other e
+        CROSS JOIN LATERAL (VALUES ((e.payload ->> 'teacher_id')::bigint, 'teacher'),
+                                   ((e.payload ->> 'guardian_id')::bigint, 'guardian')) AS p (user_id, role)
+        WHERE e.type = 'chat_created' AND e.payload ->> 'kind' = 'family'
         UNION ALL
         SELECT e.chat_id, (e.payload ->> 'user_id')::bigint, e.payload ->> 'role', e.position, e.created_at
         FROM replay_other e WHERE e.type = 'participant_added'
@@ -249,7 +256,7 @@ BEGIN
     FROM replay_chats r
     FULL JOIN (SELECT c.id, c.student_id, c.teacher_id, c.created_at, c.last_message_id, c.message_count,
                       c.kind, c.title, c.context, c.created_by, c.active_position, c.active_at, c.closed_at,
-                      c.announcement, c.audience
+                      c.announcement, c.audience, c.guardian_id
                FROM chats c
                WHERE everything OR c.id = ANY (scope)) l ON l.id = r.id
     WHERE (r.*) IS DISTINCT FROM (l.*);

@@ -23,7 +23,9 @@ BEGIN
         -- statement): the row rule or stricter; the appender retries a refused batch one
         -- event at a time (see V13).
         SELECT s.actor_id, s.chat_id, s.stranger, s.suspended, s.read_only, s.departed INTO refused
-        FROM (SELECT a.actor_id, a.chat_id, a.position, c.closed_at IS NOT NULL AS closed,
+        FROM (SELECT a.actor_id, a.chat_id, a.position,
+                     c.closed_at IS NOT NULL OR c.kind = 'family' AND NOT EXISTS (
+                         SELECT 1 FROM family_children f WHERE f.guardian_id = c.guardian_id AND f.teacher_id = c.teacher_id) AS closed,
                      coalesce(c.announcement AND a.actor_id IS DISTINCT FROM c.created_by, false) AS read_only,
                      EXISTS (SELECT 1 FROM users t WHERE t.id = c.teacher_id AND t.deactivated_at IS NOT NULL) AS departed,
                      NOT EXISTS (SELECT 1 FROM chat_participants p

@@ -47,14 +47,14 @@ BEGIN
 
     -- 1. What the events are about, locked to commit in one global order (chats, then people):
     -- appends to one chat, or about one person, take turns; nothing else waits for anything.
-    -- The chats of the events, and a teacher's direct chats when the teacher leaves or comes
+    -- The chats of the events, and a teacher's direct and family chats when the teacher leaves or comes
     -- back (which makes them read-only, or writable again).
     PERFORM pg_advisory_xact_lock(1953854576, (c.id % 2147483647)::integer)
     FROM (SELECT DISTINCT k.id FROM (
               SELECT p_chat_ids[o] AS id FROM unnest(ords) o
               UNION ALL
               SELECT d.id FROM chats d
-              WHERE d.kind = 'direct' AND d.teacher_id IN (
+              WHERE d.kind IN ('direct', 'family') AND d.teacher_id IN (
                   SELECT (p_payloads[o] ->> 'user_id')::bigint FROM unnest(ords) o
                   WHERE p_types[o] IN ('user_deactivated', 'user_reactivated')
                     AND jsonb_typeof(p_payloads[o] -> 'user_id') = 'number')) k
@@ -139,7 +139,7 @@ the application appends: events i of the arrays (chat_ids[i], actor_ids[i], type
 payloads[i], keys[i] its idempotency key or NULL), in order, answering the rows appended (a
 no-op: none). The log''s order without a window every writer waits for:
 1. locks to commit, in one global order, on what the events are about: each chat (and a
-   teacher''s direct chats when the teacher is deactivated or reactivated), then each person
+   teacher''s direct and family chats when the teacher is deactivated or reactivated), then each person
    (exclusively the subject of a person event, shared each actor and each person a chat event
    names). Appends to one chat take turns, as do a person''s own appends and what is done to
    them; so per chat positions, message ids and commits agree, and a rule checked against a

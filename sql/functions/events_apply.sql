@@ -24,6 +24,15 @@ BEGIN
             INSERT INTO chat_memberships (user_id, chat_id, from_position)
             VALUES ((e.payload ->> 'host_id')::bigint, e.chat_id, e.position),
                    ((e.payload ->> 'guest_id')::bigint, e.chat_id, e.position);
+        ELSIF e.payload ->> 'kind' = 'family' THEN
+            INSERT INTO chats (id, kind, guardian_id, teacher_id, created_at, active_position, active_at)
+            VALUES (e.chat_id, 'family', (e.payload ->> 'guardian_id')::bigint, teacher, e.created_at,
+                    e.position, e.created_at);
+            INSERT INTO chat_participants (chat_id, user_id, role, joined_at, joined_position)
+            VALUES (e.chat_id, teacher, 'teacher', e.created_at, e.position),
+                   (e.chat_id, (e.payload ->> 'guardian_id')::bigint, 'guardian', e.created_at, e.position);
+            INSERT INTO chat_memberships (user_id, chat_id, from_position)
+            VALUES (teacher, e.chat_id, e.position), ((e.payload ->> 'guardian_id')::bigint, e.chat_id, e.position);
         ELSE
             INSERT INTO chats (id, student_id, teacher_id, created_at, active_position, active_at)
             VALUES (e.chat_id, student, teacher, e.created_at, e.position, e.created_at);
@@ -32,6 +41,8 @@ BEGIN
                    (e.chat_id, student, 'student', e.created_at, e.position);
             INSERT INTO chat_memberships (user_id, chat_id, from_position)
             VALUES (teacher, e.chat_id, e.position), (student, e.chat_id, e.position);
+            -- The child's guardians get their chat with the teacher, if they had none.
+            PERFORM family_chats_open(NULL, student);
         END IF;
     WHEN 'participant_added' THEN
         INSERT INTO chat_participants (chat_id, user_id, role, joined_at, joined_position, last_read_message_id)
@@ -147,6 +158,8 @@ BEGIN
     WHEN 'guardian_linked' THEN
         INSERT INTO guardian_links (guardian_id, student_id, from_position)
         VALUES ((e.payload ->> 'guardian_id')::bigint, student, e.position);
+        -- The guardian's chats with the child's teachers, if they had none.
+        PERFORM family_chats_open((e.payload ->> 'guardian_id')::bigint, student);
     WHEN 'chat_muted', 'chat_unmuted' THEN
         UPDATE chat_participants SET muted = (e.type = 'chat_muted')
         WHERE chat_id = e.chat_id AND user_id = e.actor_id;
@@ -195,7 +208,9 @@ $$;
 COMMENT ON FUNCTION events_apply(e events) IS 'What each event does to the read models, row by
 row inside the append (a later row of the same statement sees what an earlier one did):
 chat_created inserts the chat, its participants and their membership intervals (a group''s
-members follow as participant_added; an announcement''s mode and audience are its columns); participant_added opens an interval and starts the new
+members follow as participant_added; an announcement''s mode and audience are its columns; a
+family chat''s are its guardian and teacher); a direct chat''s, and guardian_linked, open the
+family chats their student gives a reason for (family_chats_open); participant_added opens an interval and starts the new
 member''s read marker at the chat''s newest message (they see nothing from before they
 joined); participant_removed closes it at this position; chat_renamed and chat_closed set the
 chat''s title and closed_at; message_edited sets the current text and edited_at, and

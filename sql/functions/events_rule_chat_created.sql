@@ -55,6 +55,21 @@ BEGIN
         e.payload := jsonb_build_object('kind', 'inquiry', 'title', link.title, 'link_id', link.id,
                                         'host_id', link.host_id, 'guest_id', e.actor_id)
             || CASE WHEN link.context IS NOT NULL THEN jsonb_build_object('context', link.context) ELSE '{}' END;
+    ELSIF e.payload ->> 'kind' = 'family' THEN
+        -- Only the database opens one (family_chats_open, at trigger depth 2 or more, no actor),
+        -- for a guardian and a teacher whose pair concerns a child now.
+        IF pg_trigger_depth() < 2 OR e.actor_id IS NOT NULL
+           OR jsonb_typeof(e.payload -> 'guardian_id') IS DISTINCT FROM 'number'
+           OR jsonb_typeof(e.payload -> 'teacher_id') IS DISTINCT FROM 'number'
+           OR NOT EXISTS (SELECT 1 FROM users g WHERE g.id = (e.payload ->> 'guardian_id')::bigint AND g.role = 'guardian')
+           OR NOT EXISTS (SELECT 1 FROM users t WHERE t.id = (e.payload ->> 'teacher_id')::bigint AND t.role = 'teacher')
+           OR NOT EXISTS (SELECT 1 FROM family_children f WHERE f.guardian_id = (e.payload ->> 'guardian_id')::bigint
+                                                            AND f.teacher_id = (e.payload ->> 'teacher_id')::bigint) THEN
+            RAISE EXCEPTION 'a family chat is opened only by the database, for a guardian linked to a child who has a chat with the teacher'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        e.payload := jsonb_build_object('kind', 'family', 'guardian_id', (e.payload ->> 'guardian_id')::bigint,
+                                        'teacher_id', (e.payload ->> 'teacher_id')::bigint);
     ELSE
         IF jsonb_typeof(e.payload -> 'student_id') IS DISTINCT FROM 'number'
            OR jsonb_typeof(e.payload -> 'teacher_id') IS DISTINCT FROM 'number' THEN
@@ -81,6 +96,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_chat_created(e events) IS 'chat_created: direct, only by the lesson trigger (trigger depth 2, no actor) for a completed lesson of a student and a teacher (one chat per pair, ever: chats_one_per_pair decides races); group, by a teacher or an admin, with a title of 1-200 characters, not blank, and an optional context object; an announcement (announcement true: only its owner posts), by a teacher only, optionally with audience my_students (its members follow the owner''s completed lessons: lessons_join_audiences); inquiry, by a new guest through a live inquiry link (inquiry_open()). In Rust: access::Staff on POST /api/chats (a group); inquiry_open() behind the inquiry link (an inquiry); nothing for a direct chat, which only the lesson trigger opens.';
+COMMENT ON FUNCTION events_rule_chat_created(e events) IS 'chat_created: direct, only by the lesson trigger (trigger depth 2, no actor) for a completed lesson of a student and a teacher (one chat per pair, ever: chats_one_per_pair decides races); group, by a teacher or an admin, with a title of 1-200 characters, not blank, and an optional context object; an announcement (announcement true: only its owner posts), by a teacher only, optionally with audience my_students (its members follow the owner''s completed lessons: lessons_join_audiences); inquiry, by a new guest through a live inquiry link (inquiry_open()); family, only by the database (family_chats_open: trigger depth 2 or more, no actor), for a guardian and a teacher whose pair concerns a child now (family_children; one chat per pair, ever: chats_one_per_family). In Rust: access::Staff on POST /api/chats (a group); inquiry_open() behind the inquiry link (an inquiry); nothing for a direct or a family chat, which only the database opens.';
 
 REVOKE ALL ON FUNCTION events_rule_chat_created(e events) FROM PUBLIC;

@@ -89,12 +89,13 @@ pub async fn chat_exists(state: &AppState, chat_id: i64) -> Result<bool> {
 /// database for groups (a removal must take effect at once, on every replica) and the rest.
 pub async fn check_access(state: &AppState, chat_id: i64, user: &AuthUser) -> Result<Access> {
     if user.role == Role::Guardian {
-        // A chat a guardian uses whole (its details, its members, its files) is a direct one:
-        // of a group they read only their child's messages, through [`check_read_access`].
+        // A chat a guardian uses whole (its details, its members, its files) is a direct one
+        // of their child's, or their own family chat (below, as any member's): of a group they
+        // read only their child's messages, through [`check_read_access`].
         let client = state.db.get().await?;
-        let ward =
-            wards_in(&client, user.id, &[chat_id], false).await?.remove(&chat_id).ok_or_else(|| no_chat(chat_id))?;
-        return Ok(Access { visible_from: ward.since, closed: ward.closed, read_only: false, departed: false });
+        if let Some(ward) = wards_in(&client, user.id, &[chat_id], false).await?.remove(&chat_id) {
+            return Ok(Access { visible_from: ward.since, closed: ward.closed, read_only: false, departed: false });
+        }
     }
     match state.hub.is_member(chat_id, user.id) {
         // The hub answers for open direct chats only (a closed one is the database's).
@@ -108,10 +109,12 @@ pub async fn check_access(state: &AppState, chat_id: i64, user: &AuthUser) -> Re
     let client = state.db.get().await?;
     let statement = client
         .prepare_cached(
-            "SELECT p.joined_position, c.closed_at IS NOT NULL AS closed,
+            "SELECT p.joined_position,
+                    c.closed_at IS NOT NULL OR c.kind = 'family' AND NOT EXISTS (
+                        SELECT 1 FROM family_children f WHERE f.guardian_id = c.guardian_id AND f.teacher_id = c.teacher_id) AS closed,
                     c.announcement AND c.created_by IS DISTINCT FROM $2 AS read_only,
-                    c.kind = 'direct' AND EXISTS (SELECT 1 FROM users t WHERE t.id = c.teacher_id
-                                                  AND t.deactivated_at IS NOT NULL) AS departed
+                    c.kind IN ('direct', 'family') AND EXISTS (SELECT 1 FROM users t WHERE t.id = c.teacher_id
+                                                               AND t.deactivated_at IS NOT NULL) AS departed
              FROM chats c
              LEFT JOIN chat_participants p ON p.chat_id = c.id AND p.user_id = $2
              WHERE c.id = $1",
@@ -197,10 +200,17 @@ pub async fn check_read_access(state: &AppState, chat_id: i64, user: &AuthUser) 
 /// a member of (or one that does not exist). No connection is taken when the hub answers all.
 pub async fn read_access_in(state: &AppState, chats: &[i64], user: &AuthUser) -> Result<HashMap<i64, Readable>> {
     if user.role == Role::Guardian {
+        // Their children's chats by the guardian's rule, their own family chats as a member's.
         let client = state.db.get().await?;
         let groups = state.config.safeguarding.guardian_groups.own_messages();
         let wards = wards_in(&client, user.id, chats, groups).await?;
-        return Ok(wards.into_iter().map(|(chat, ward)| (chat, ward.readable)).collect());
+        let own: Vec<i64> = chats.iter().copied().filter(|chat| !wards.contains_key(chat)).collect();
+        let mut readable: HashMap<i64, Readable> =
+            wards.into_iter().map(|(chat, ward)| (chat, ward.readable)).collect();
+        if !own.is_empty() {
+            windows(&client, user.id, &own, &mut readable).await?;
+        }
+        return Ok(readable);
     }
     let (mut readable, ask) = known_to(&state.hub, user.id, chats);
     if !ask.is_empty() {

@@ -44,6 +44,7 @@ pub async fn chats_of(state: &AppState, user: &AuthUser, limit: i64, offset: i64
                 .query(
                     "SELECT c.* FROM chat_headers c
                      WHERE c.id IN (SELECT r.chat_id FROM guardian_reading($1, $2) r)
+                        OR c.id IN (SELECT p.chat_id FROM chat_participants p WHERE p.user_id = $1)
                      ORDER BY c.id LIMIT $3 OFFSET $4",
                     &[&id, &groups, &limit, &offset],
                 )

@@ -17,7 +17,8 @@ use crate::{AppError, AppState};
 pub struct Admin(pub AuthUser);
 
 /// Someone who takes part in chats: 403 `admin_read_only` for an admin, `guardian_read_only`
-/// for a guardian (both read chats they take no part in, and write nothing).
+/// for a guardian (both read chats they take no part in, and write nothing; a guardian's own
+/// family chats admit them: [`Writer::admit_in`]).
 pub struct Participant(pub AuthUser);
 
 /// A [`Participant`] within their write rate (a guest's is harder): 429 past it.
@@ -75,6 +76,25 @@ impl Writer {
         state.limits.check(Limited::write_by(user.role), user.id)?;
         Ok(Self(user))
     }
+
+    /// [`Writer::admit`] for an act in chat `chat_id`, where a guardian is admitted too if it is
+    /// their own family chat (with a teacher of their child): the one place a guardian writes.
+    /// Their children's chats, which they read, stay `guardian_read_only`.
+    pub async fn admit_in(state: &AppState, user: AuthUser, chat_id: i64) -> Result<Self, AppError> {
+        if user.role == Role::Guardian && guardian_of_family_chat(state, user.id, chat_id).await? {
+            state.limits.check(Limited::write_by(user.role), user.id)?;
+            return Ok(Self(user));
+        }
+        Self::admit(state, user)
+    }
+}
+
+/// Whether `chat_id` is a family chat of guardian `guardian`.
+async fn guardian_of_family_chat(state: &AppState, guardian: i64, chat_id: i64) -> Result<bool, AppError> {
+    let client = state.db.get().await?;
+    let statement =
+        client.prepare_cached("SELECT 1 FROM chats WHERE id = $1 AND kind = 'family' AND guardian_id = $2").await?;
+    Ok(client.query_opt(&statement, &[&chat_id, &guardian]).await?.is_some())
 }
 
 impl FromRequestParts<AppState> for Writer {

@@ -5,10 +5,11 @@
 
 use axum::Router;
 use axum::extract::State;
+use axum::response::IntoResponse;
 use axum::routing::post;
 use serde::Deserialize;
 
-use super::messages::{SendMessage, send};
+use super::messages::{SendMessage, post_message};
 use super::text::{Empty, check_message_text};
 use crate::access::Writer;
 use crate::error::ErrorBody;
@@ -56,7 +57,8 @@ pub async fn send_direct(
         attachment_ids: Vec::new(),
         send_at: None,
     };
-    send(State(state), Writer(user), key, JsonBody(message)).await
+    let IdempotencyKey(key) = key;
+    Ok(post_message(&state, &Writer(user), key, message).await?.into_response())
 }
 
 /// The direct chat between `user` and `to` (the one a completed lesson of theirs opened): 404

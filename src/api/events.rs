@@ -328,7 +328,7 @@ impl EventStream {
                 dispatches.iter().filter(|d| d.unquoted.is_some()).filter_map(|d| d.chat_id).collect();
             // The membership each event was seen in (one rule with history's: `crate::access`).
             let memberships = match viewer {
-                Viewer::Participant(_) if !quoting.is_empty() => {
+                Viewer::Participant(_) | Viewer::Guardian(_) if !quoting.is_empty() => {
                     crate::access::readable_in(&client, &self.state.hub, user, &quoting).await?
                 }
                 _ => std::collections::HashMap::new(),
@@ -369,7 +369,15 @@ impl EventStream {
                         .since(dispatch.position)
                         .and_then(|since| dispatch.frame_for_guardian(ward.student, since)),
                     Some(ward) => dispatch.frame_for_ward(ward.student, ward.since),
-                    None => None,
+                    // Their own family chat: as any member's (the replay read only those).
+                    None => {
+                        let since = dispatch
+                            .chat_id
+                            .and_then(|chat| memberships.get(&chat))
+                            .and_then(|readable| readable.since(dispatch.position))
+                            .unwrap_or(0);
+                        dispatch.frame_for(user, since)
+                    }
                 }
             } else {
                 // A reply is shown as it was live: its quote unavailable to whoever joined

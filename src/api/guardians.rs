@@ -26,9 +26,11 @@ use crate::{AppState, Result};
 /// it came after the link; with $9, each group the student is a member of while linked, as
 /// `ward_only` (no other participant; the last message, and the time it says it was active, the
 /// student's own within the stretches; it is still ranked by the group's activity, which pages
-/// the list). No unread count (a guardian keeps no read marker), nothing muted or archived
-/// (`archived=true`, $8: none). The search matches the teacher's or the student's name, or a
-/// group's title.
+/// the list). No unread count there (a guardian keeps no read marker in a child's chat), nothing
+/// muted or archived (`archived=true`, $8: none). And the guardian's own family chats (a
+/// teacher of their child's), as a member's: the teacher the other participant, no ward, the
+/// unread count of their own marker. The search matches the teacher's or the student's name, or
+/// a group's title.
 pub(super) const GUARDIAN_CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
     FROM log_head() h
     LEFT JOIN LATERAL (
@@ -38,9 +40,12 @@ pub(super) const GUARDIAN_CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
             FROM guardian_reading($1, $9) r
             WHERE r.from_position <= $2 AND (r.to_position IS NULL OR r.to_position > $2)
             GROUP BY r.chat_id
+            UNION ALL
+            SELECT p.chat_id, NULL, false, p.joined_position FROM chat_participants p
+            WHERE p.user_id = $1 AND p.joined_position <= $2
         ), page AS (
             SELECT c.id, x.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at,
-                   c.participants_count, c.last_message_id, c.guardians_read, c.announcement, c.audience, c.subjects, c.teacher_departed, c.created_at,
+                   c.participants_count, c.last_message_id, c.guardians_read, c.announcement, c.audience, c.subjects, c.children, c.teacher_departed, c.created_at,
                    r.from_position AS joined_position, r.own_only, r.student_id, c.teacher_id
             FROM reading r
             JOIN chat_headers c ON c.id = r.chat_id
@@ -54,18 +59,22 @@ pub(super) const GUARDIAN_CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
             ORDER BY x.active DESC, c.id DESC LIMIT $7)
         SELECT c.id, c.active, c.kind, c.title, c.context, c.created_by,
                CASE WHEN c.own_only THEN coalesce(m.created_at, c.created_at) ELSE c.updated_at END AS updated_at,
-               c.closed_at, c.participants_count, c.guardians_read, c.announcement, c.audience, c.subjects, c.teacher_departed,
+               c.closed_at, c.participants_count, c.guardians_read, c.announcement, c.audience, c.subjects, c.children, c.teacher_departed,
                c.teacher_id AS other_id, u.name AS other_name, u.role AS other_role, u.deactivated_at IS NOT NULL AS other_departed,
                c.student_id AS ward_id, s.name AS ward_name, c.own_only AS ward_only,
                m.id AS last_id, m.sender_id AS last_sender_id,
                CASE WHEN m.hidden_at IS NULL THEN m.content ELSE '' END AS last_content,
                CASE WHEN m.hidden_at IS NULL THEN m.attachments END AS last_attachments, m.created_at AS last_at,
                CASE WHEN m.purged_at IS NOT NULL THEN 'purged' WHEN m.hidden_at IS NOT NULL THEN 'hidden' END AS last_removed,
-               CASE WHEN c.own_only THEN s.name END AS last_sender_name, 0::bigint AS unread, 0::bigint AS last_read,
-               false AS muted, false AS archived
+               CASE WHEN c.own_only THEN s.name END AS last_sender_name,
+               coalesce(n.unread, 0) AS unread, coalesce(me.last_read_message_id, 0) AS last_read,
+               coalesce(me.muted, false) AS muted, false AS archived
         FROM page c
         LEFT JOIN users u ON u.id = c.teacher_id
-        JOIN users s ON s.id = c.student_id
+        LEFT JOIN users s ON s.id = c.student_id
+        LEFT JOIN chat_participants me ON c.student_id IS NULL AND me.chat_id = c.id AND me.user_id = $1
+        LEFT JOIN LATERAL chat_unread(c.id, c.announcement, false, me.last_read_message_id, me.unread_count) n
+               ON me.chat_id IS NOT NULL
         LEFT JOIN LATERAL (
             SELECT m.* FROM messages m
             WHERE NOT c.own_only AND m.id = c.last_message_id AND m.position >= c.joined_position

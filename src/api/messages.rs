@@ -89,11 +89,12 @@ pub struct Deleted {
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = body.chat_id))]
 pub async fn send(
     State(state): State<AppState>,
-    Writer(user): Writer,
+    user: AuthUser,
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(body): JsonBody<SendMessage>,
 ) -> Result<Response> {
-    Ok(post_message(&state, &Writer(user), key, body).await?.into_response())
+    let writer = Writer::admit_in(&state, user, body.chat_id).await?;
+    Ok(post_message(&state, &writer, key, body).await?.into_response())
 }
 
 /// What a send did: the message stored (`Created`), a retry's first answer (`Repeated`), or

@@ -39,6 +39,17 @@ pub struct Typing {
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
 pub async fn typing(
     State(state): State<AppState>,
+    user: AuthUser,
+    PathParam(chat_id): PathParam<i64>,
+    body: JsonBody<Typing>,
+) -> Result<StatusCode> {
+    let writer = Writer::admit_in(&state, user, chat_id).await?;
+    typing_as(State(state), writer, PathParam(chat_id), body).await
+}
+
+/// [`typing`] by a writer admitted already (a dialect's socket, whose caller signed in once).
+pub async fn typing_as(
+    State(state): State<AppState>,
     Writer(user): Writer,
     PathParam(chat_id): PathParam<i64>,
     JsonBody(body): JsonBody<Typing>,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::check_access;
 use crate::access::{Participant, Writer};
+use crate::auth::AuthUser;
 use crate::error::ErrorBody;
 use crate::extract::{OptionalJsonBody, PathParam};
 use crate::log::NewEvent;
@@ -44,6 +45,17 @@ pub struct UnreadCount {
               (status = 403, body = ErrorBody, description = "no such chat, or the caller is not a participant (one answer for both)")))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
 pub async fn mark_read(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParam(chat_id): PathParam<i64>,
+    body: OptionalJsonBody<ReadUpTo>,
+) -> Result<StatusCode> {
+    let writer = Writer::admit_in(&state, user, chat_id).await?;
+    mark_read_as(State(state), writer, PathParam(chat_id), body).await
+}
+
+/// [`mark_read`] by a writer admitted already (a dialect's, whose caller signed in as one).
+pub async fn mark_read_as(
     State(state): State<AppState>,
     Writer(user): Writer,
     PathParam(chat_id): PathParam<i64>,

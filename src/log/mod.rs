@@ -340,7 +340,8 @@ pub enum Audience {
 crate::db::text_column!(Audience { MyStudents => "my_students" });
 
 /// What kind of chat a `chat_created` opened. Told apart by their fields, tried in this order:
-/// only an inquiry has `guest_id`, only a group (or an inquiry) `title`, a pair neither.
+/// only an inquiry has `guest_id`, only a group (or an inquiry) `title`, only a family chat
+/// `guardian_id`, a lesson pair none of them.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(untagged)]
 pub enum ChatOpened {
@@ -364,6 +365,9 @@ pub enum ChatOpened {
         #[serde(default)]
         audience: Option<Audience>,
     },
+    /// A guardian and a teacher of their child, both members from the start (opened by the
+    /// database: `family_chats_open`).
+    Family { guardian_id: i64, teacher_id: i64 },
     /// A lesson pair, both members from the start.
     Direct { student_id: i64, teacher_id: i64 },
 }

@@ -6,8 +6,8 @@ use tokio_postgres::GenericClient;
 
 use super::StoredEvent;
 
-/// Who is replaying: an admin sees every chat, a guardian their children's direct chats,
-/// anyone else the chats they take part in.
+/// Who is replaying: an admin sees every chat, a guardian their children's direct chats (and
+/// their own family chats, as a member), anyone else the chats they take part in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Viewer {
     Admin,
@@ -111,7 +111,20 @@ pub async fn read_visible(
             client.query(VISIBLE_TO_PARTICIPANT_SQL, &[&after, &through, &limit, &user]).await?
         }
         Viewer::Guardian(user) => {
-            client.query(VISIBLE_TO_GUARDIAN_SQL, &[&after, &through, &limit, &user, &guardian_groups]).await?
+            // Their children's chats by the guardian's rule, and their own family chats as a
+            // member's, merged in log order (the two never share a chat: a guardian is a member
+            // of no child's chat).
+            type Param<'a> = &'a (dyn tokio_postgres::types::ToSql + Sync);
+            let ward_params: [Param; 5] = [&after, &through, &limit, &user, &guardian_groups];
+            let own_params: [Param; 4] = [&after, &through, &limit, &user];
+            let wards = client.query(VISIBLE_TO_GUARDIAN_SQL, &ward_params);
+            let own = client.query(VISIBLE_TO_PARTICIPANT_SQL, &own_params);
+            let (wards, own) = futures::try_join!(wards, own)?;
+            let mut events: Vec<StoredEvent> =
+                wards.iter().chain(own.iter()).map(StoredEvent::from_row).collect::<anyhow::Result<_>>()?;
+            events.sort_by_key(|e| e.position);
+            events.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+            return Ok(events);
         }
     };
     rows.iter().map(StoredEvent::from_row).collect()

@@ -50,15 +50,19 @@ pub struct LastMessage {
 /// `group`: created by a teacher or an admin, members added and removed by events.
 /// `inquiry`: a visitor without an account (a guest) and a teacher, opened through the
 /// teacher's inquiry link, members fixed; read-only once closed.
+/// `family`: a guardian and a teacher of their child, opened by the database (the child's first
+/// completed lesson with the teacher while the guardian is linked, or the link), members fixed;
+/// read-only while it concerns no child (the link ended).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ChatKind {
     Direct,
     Group,
     Inquiry,
+    Family,
 }
 
-crate::db::text_column!(ChatKind { Direct => "direct", Group => "group", Inquiry => "inquiry" });
+crate::db::text_column!(ChatKind { Direct => "direct", Group => "group", Inquiry => "inquiry", Family => "family" });
 
 pub use crate::log::Audience;
 
@@ -99,6 +103,10 @@ pub struct ChatHeader {
     /// A direct chat whose teacher left the school (deactivated): read-only (a message answers
     /// 403 `teacher_departed`) until an admin hands it to a successor (`chat_handed_over`).
     pub teacher_departed: bool,
+    /// A family chat's children: the names of the guardian's children the teacher teaches now
+    /// (alphabetical). None: the chat is read-only (the guardian's link ended). Empty for
+    /// every other kind of chat.
+    pub children: Vec<String>,
 }
 
 impl ChatHeader {
@@ -117,6 +125,7 @@ impl ChatHeader {
             audience: row.try_get("audience")?,
             subjects: row.try_get("subjects")?,
             teacher_departed: row.try_get("teacher_departed")?,
+            children: row.try_get("children")?,
         })
     }
 
@@ -136,6 +145,7 @@ impl ChatHeader {
             audience: None,
             subjects: Vec::new(),
             teacher_departed: false,
+            children: Vec::new(),
         }
     }
 }

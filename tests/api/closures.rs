@@ -153,7 +153,11 @@ async fn a_linked_guardian_asks_and_an_admin_closes_the_chat_for_both_participan
     while kinds.last().is_none_or(|kind| kind != "chat_closed") {
         kinds.push(resumed.event().await.event);
     }
-    assert_eq!(kinds, ["chat_created", "new_message", "closure_requested", "closure_requested", "chat_closed"]);
+    // The child's chat, then the guardian's own with its teacher (the link opened it).
+    assert_eq!(
+        kinds,
+        ["chat_created", "chat_created", "new_message", "closure_requested", "closure_requested", "chat_closed"]
+    );
 
     assert_eq!(
         timeline(&a, s.chat, "closure_requested").await,

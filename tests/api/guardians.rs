@@ -74,11 +74,14 @@ async fn a_guardian_reads_their_childs_chat_live_on_another_replica_and_nothing_
     );
     assert_eq!(seen.json()["chat_id"], s.chat);
 
-    // The list, grouped by child: the teacher as the other side, the child as the ward.
+    // The list, grouped by child: the teacher as the other side, the child as the ward; and
+    // the guardian's own chat with the teacher, which the link opened (tests/api/families.rs).
     let (status, list) = get(&b, "/api/chats", &s.guardian).await;
     assert_eq!(status, 200, "{list}");
-    let chats = list["chats"].as_array().expect("chats");
-    assert_eq!(chats.len(), 1, "{list}");
+    let (own, chats): (Vec<&Value>, Vec<&Value>) =
+        list["chats"].as_array().expect("chats").iter().partition(|c| c["kind"] == "family");
+    assert_eq!((chats.len(), own.len()), (1, 1), "{list}");
+    assert_eq!(own[0]["participant"]["id"], s.teacher.id);
     assert_eq!(
         (&chats[0]["id"], &chats[0]["ward"]["id"], &chats[0]["participant"]["id"]),
         (&s.chat.into(), &s.child.id.into(), &s.teacher.id.into())
@@ -99,8 +102,11 @@ async fn a_guardian_reads_their_childs_chat_live_on_another_replica_and_nothing_
         assert_eq!(get(&b, &format!("/api/chats/{chat}/messages"), &s.guardian).await.0, 403, "chat {chat}");
     }
 
-    // A resumed stream replays the same: the child's chat from the link on.
+    // A resumed stream replays the same: the child's chat from the link on (after the opening
+    // of the guardian's own chat with the teacher, which the link made).
     let mut resumed = a.stream(&s.guardian, Some("0")).await;
+    let opened = resumed.event().await;
+    assert_eq!((opened.event.as_str(), &opened.json()["chat"]["kind"]), ("chat_created", &"family".into()));
     let replayed = resumed.event().await;
     assert_eq!(replayed.json()["message"]["id"].as_i64(), Some(hello), "{}", replayed.data);
 
@@ -146,7 +152,11 @@ async fn ending_the_link_ends_the_guardians_stream_and_reading_at_once_and_the_a
     let last = stream.until_closed(Duration::from_secs(10)).await;
     assert_eq!(last.iter().map(|e| e.event.as_str()).collect::<Vec<_>>(), ["guardian_unlinked"]);
     assert_eq!(get(&b, &format!("/api/chats/{}/messages", s.chat), &s.guardian).await.0, 403);
-    assert_eq!(get(&b, "/api/chats", &s.guardian).await.1["chats"], serde_json::json!([]));
+    // Only their own chat with the teacher stays, which concerns no child now (read-only).
+    let listed = get(&b, "/api/chats", &s.guardian).await.1["chats"].clone();
+    let kinds: Vec<(&Value, &Value)> =
+        listed.as_array().expect("chats").iter().map(|c| (&c["kind"], &c["children"])).collect();
+    assert_eq!(kinds, [(&"family".into(), &serde_json::json!([]))], "{listed}");
     assert_eq!(set_link(&a, &s.admin, s.guardian.id, s.child.id, false).await.0, 204, "unlinked already");
 
     // A new stream, resumed from before: nothing of the child's chat any more (what comes
@@ -156,10 +166,13 @@ async fn ending_the_link_ends_the_guardians_stream_and_reading_at_once_and_the_a
     a.send(&s.child, s.chat, "и это").await;
     assert_eq!(set_link(&a, &s.admin, s.guardian.id, s.other.id, true).await.0, 201);
     let petya = a.send(&s.teacher, s.others_chat, "теперь Петя").await;
-    let next = resumed.events(2).await;
-    assert_eq!(next[0].event, "guardian_linked", "{}", next[0].data);
+    // (Their own chat with the teacher stays theirs: its opening first. Петя's teacher is the
+    // same, so his link opens no other.)
+    let next = resumed.events(3).await;
+    assert_eq!((next[0].event.as_str(), &next[0].json()["chat"]["kind"]), ("chat_created", &"family".into()));
+    assert_eq!(next[1].event, "guardian_linked", "{}", next[1].data);
     assert_eq!(
-        (next[1].json()["message"]["id"].as_i64(), next[1].json()["chat_id"].as_i64()),
+        (next[2].json()["message"]["id"].as_i64(), next[2].json()["chat_id"].as_i64()),
         (Some(petya), Some(s.others_chat))
     );
     let (status, _) = get(&a, &format!("/api/chats/{}/export", s.chat), &s.guardian).await;

@@ -28,6 +28,7 @@ mod erasure_ledger;
 mod errors;
 mod event_log;
 mod export;
+mod families;
 mod flags;
 mod governance;
 mod groups;

@@ -231,6 +231,7 @@ describe('admin chat list', () => {
     title: null,
     context: null,
     subjects: [],
+    children: [],
     created_by: null,
     updated_at: '2025-01-17T15:00:00Z',
     participants_count: 2,

@@ -22,6 +22,7 @@ export function summary(id: number, unread = 0, at: string | null = null, lastRe
     title: null,
     context: null,
     subjects: [],
+    children: [],
     created_by: null,
     updated_at: at ?? '2025-01-10T12:00:00Z',
     participants_count: 2,

@@ -13,6 +13,7 @@ describe('inquiries in the chat list', () => {
     title: 'Пробный урок',
     context: { type: 'course', title: 'ЕГЭ математика' },
     subjects: [],
+    children: [],
     created_by: guest.id,
     updated_at: '2025-01-17T15:40:00Z',
     participants_count: 2,

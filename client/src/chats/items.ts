@@ -24,6 +24,7 @@ function header(
       | 'announcement'
       | 'subjects'
       | 'teacher_departed'
+      | 'children'
     >
   >,
 ) {
@@ -43,6 +44,8 @@ function header(
     subjects: chat.subjects ?? [],
     // A server before departures: every teacher is here.
     teacherDeparted: chat.teacher_departed ?? false,
+    // A server before family chats: none.
+    children: chat.children ?? [],
   };
 }
 
@@ -124,6 +127,11 @@ export function chatTitle(item: ChatItem, t: TFunction): string {
 /** Whether a chat is read-only because the server closed it (an idle inquiry). */
 export function isClosed(item: Pick<ChatItem, 'closedAt'> | null | undefined): boolean {
   return item?.closedAt != null;
+}
+
+/** Whether a family chat concerns none of the guardian's children now: read-only for both. */
+export function familyEnded(item: Pick<ChatItem, 'kind' | 'children'> | null | undefined): boolean {
+  return item?.kind === 'family' && item.children.length === 0;
 }
 
 /** Whether `me` may rename a group and add and remove its members: its owner or an admin. */

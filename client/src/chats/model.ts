@@ -20,6 +20,8 @@ export interface ChatItem {
    * chats): the inbox groups a direct chat by its first, as a group by its context.
    */
   subjects: string[];
+  /** A family chat's children: whom the guardian and the teacher talk about (none: read-only). */
+  children: string[];
   /** Who created, and so owns, a group. */
   createdBy: number | null;
   /**

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { ChatList as ChatListState } from '../chats/model';
 import type { People } from '../groups';
 import { useLocale } from '../i18n';
-import { groupByContext, groupByWard, matchesSearch } from '../inbox';
+import { FAMILY_SECTION, groupByContext, groupByWard, matchesSearch } from '../inbox';
 import { type PresenceMap, noPresence } from '../presence';
 import { useSession } from '../session/SessionContext';
 import { type Typing, typingIn } from '../typing';
@@ -225,7 +225,9 @@ export function ChatList(props: Props) {
                   <span className="section-chevron" aria-hidden="true">
                     {open ? '▾' : '▸'}
                   </span>
-                  <span className="section-title">{section.title ?? t('chatList.otherChats')}</span>
+                  <span className="section-title">
+                    {section.title ?? t(section.key === FAMILY_SECTION ? 'families.section' : 'chatList.otherChats')}
+                  </span>
                   <span className="muted small">{section.items.length}</span>
                 </button>
               </h3>

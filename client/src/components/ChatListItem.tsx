@@ -66,6 +66,12 @@ export function ChatListItem({ item, now, active, typists, people, presence, onO
         node: <span data-testid={`members-${item.id}`}>{t('chatList.members', { count: item.participantsCount })}</span>,
       });
     }
+    if (item.children.length > 0) {
+      meta.push({
+        key: 'children',
+        node: <span data-testid={`children-${item.id}`}>{t('families.about', { names: item.children.join(', ') })}</span>,
+      });
+    }
     if (item.subjects.length > 0) {
       meta.push({
         key: 'subjects',
@@ -77,7 +83,7 @@ export function ChatListItem({ item, now, active, typists, people, presence, onO
         ),
       });
     }
-    if (item.kind === 'direct' && !admin && item.people[0]) {
+    if ((item.kind === 'direct' || item.kind === 'family') && !admin && item.people[0]) {
       meta.push({ key: 'role', node: <span>{t(`roles.${item.people[0].role}`)}</span> });
     }
   }

@@ -1,6 +1,6 @@
 import { type DragEvent, Suspense, lazy, useCallback, useMemo, useRef, useState } from 'react';
 
-import { canManage, chatTitle, isClosed } from '../chats/items';
+import { canManage, chatTitle, familyEnded, isClosed } from '../chats/items';
 import type { ChatItem } from '../chats/model';
 import type { KnownPerson } from '../groups';
 import { useLocale } from '../i18n';
@@ -49,8 +49,13 @@ const GroupPanel = lazy(() => import('./GroupPanel').then((m) => ({ default: m.G
 export function Conversation({ chatId, chat, conversation, workspace, onBack }: Props) {
   const { t } = useLocale();
   const { me, isAdmin, isGuardian, isStaff } = useSession();
-  // Admins and guardians read without taking part: no composer, no own messages, no reports.
-  const reader = isAdmin || isGuardian;
+  // Admins and guardians read without taking part: no composer, no own messages, no reports;
+  // except a guardian in their own family chat with a teacher, where both write.
+  const family = chat?.kind === 'family';
+  const reader = isAdmin || (isGuardian && !family);
+  // There a guardian sends and replies; editing, deleting, reactions, reports and files stay
+  // the participants' (the server answers the guardian guardian_read_only).
+  const guardianWriter = isGuardian && family;
   // A group just created may not be listed yet: what its creation answered tells about it.
   const details = workspace.groups[chatId]?.details ?? null;
   const isGroup = chat?.kind === 'group' || details?.kind === 'group';
@@ -73,7 +78,7 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
         : null;
   // An inquiry the server closed: read-only for everyone; a guest's visit ends with it (or their credential).
   const guestEnd = guestEndShown(me.role, workspace.ended, isClosed(chat));
-  const closed = isClosed(chat) || guestEnd !== null;
+  const closed = isClosed(chat) || familyEnded(chat) || guestEnd !== null;
   // A suspended account reads, but writes nothing (the banner above the composer says why).
   const { suspension, moderation } = workspace;
   const inquiry = chat?.kind === 'inquiry';
@@ -98,7 +103,9 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
   const listener = (details?.announcement ?? chat?.announcement ?? false) && owner !== me.id && !reader;
   // Pins: a group's owner, a direct chat's (or an inquiry's teacher's) participants, while they may write.
   const pinControl = usePins(chatId, workspace.pinsNews);
-  const pinning = mayPin({ kind: isGroup ? 'group' : (chat?.kind ?? 'direct'), createdBy: owner }, me, !reader && !ended && !closed && suspension === null);
+  // (None in a family chat: the log's pin rule knows pairs of lessons, groups and inquiries.)
+  const pinKind = isGroup ? 'group' : chat?.kind === 'inquiry' ? 'inquiry' : 'direct';
+  const pinning = !family && mayPin({ kind: pinKind, createdBy: owner }, me, !reader && !ended && !closed && suspension === null);
   const pinned = useMemo(() => new Set(pinControl.pins.map((p) => p.message_id)), [pinControl.pins]);
 
   const [reply, setReply] = useReplyDraft(chatId);
@@ -107,7 +114,7 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
   const onReply = useCallback((message: Message) => setReply(replyRefOf(message)), [setReply]);
 
   // Files dragged over the conversation go to its composer (where there is one).
-  const canAttach = !reader && !listener && !ended && !closed && suspension === null;
+  const canAttach = !reader && !guardianWriter && !listener && !ended && !closed && suspension === null;
   const [dragging, setDragging] = useState(false);
   const dragDepth = useRef(0); // enter/leave also fire for every child crossed
   const carriesFiles = (event: DragEvent) => canAttach && event.dataTransfer.types.includes('Files');
@@ -207,6 +214,12 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
                 {t('chatList.subjects', { subjects: chat.subjects.join(', ') })}
               </span>
             )}
+            {!typingLine && chat && chat.children.length > 0 && (
+              <span className="muted" data-testid="children">
+                {' · '}
+                {t('families.about', { names: chat.children.join(', ') })}
+              </span>
+            )}
             {!typingLine && ward && (
               <span className="muted" data-testid="ward">
                 {' · '}
@@ -271,9 +284,10 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
           readOnly={reader}
           closed={closed || suspension !== null}
           group={isGroup}
-          canReact={!reader && !ended && !closed && suspension === null && me.role !== 'guest'}
+          canReact={!reader && !guardianWriter && !ended && !closed && suspension === null && me.role !== 'guest'}
+          ownChanges={!guardianWriter}
           moderation={{
-            canReport: !reader && !ended && suspension === null,
+            canReport: !reader && !guardianWriter && !ended && suspension === null,
             onHide: isAdmin ? (messageId, reason) => moderation.hide(chatId, messageId, reason) : undefined,
             onUnhide: isAdmin ? (messageId) => moderation.unhide(chatId, messageId) : undefined,
           }}
@@ -295,6 +309,10 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
         <p className="read-only" data-testid="group-ended" data-reason={ended}>
           <span aria-hidden="true">🚪</span> {t(ended === 'left' ? 'chatList.left' : 'chatList.removed')}.{' '}
           {t('conversation.ended')}
+        </p>
+      ) : familyEnded(chat) ? (
+        <p className="read-only" role="status" data-testid="family-ended">
+          <span aria-hidden="true">🔒</span> {t('families.ended')}
         </p>
       ) : closed ? (
         <ClosedNotice
@@ -334,6 +352,7 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
             replySender={replyTo?.senderId != null ? senderLabel(people, replyTo.senderId, t) : null}
             onCancelReply={() => setReply(null)}
             mentionable={isGroup ? details?.members.filter((m) => m.id !== me.id) : undefined}
+            files={!guardianWriter}
             onSend={(content, attachments) => {
               // Written below older messages (opened at a search result): it goes after the newest.
               if (conversation?.hasNewer) jumpToLatest(chatId);

@@ -2243,6 +2243,12 @@ export interface components {
             announcement: boolean;
             audience: components["schemas"]["Audience"] | null;
             /**
+             * @description A family chat's children: the names of the guardian's children the teacher teaches now
+             *     (alphabetical). None: the chat is read-only (the guardian's link ended). Empty for
+             *     every other kind of chat.
+             */
+            children: string[];
+            /**
              * Format: date-time
              * @description When an inquiry was closed for lack of activity: it is read-only since (null: open).
              */
@@ -2295,9 +2301,12 @@ export interface components {
          *     `group`: created by a teacher or an admin, members added and removed by events.
          *     `inquiry`: a visitor without an account (a guest) and a teacher, opened through the
          *     teacher's inquiry link, members fixed; read-only once closed.
+         *     `family`: a guardian and a teacher of their child, opened by the database (the child's first
+         *     completed lesson with the teacher while the guardian is linked, or the link), members fixed;
+         *     read-only while it concerns no child (the link ended).
          * @enum {string}
          */
-        ChatKind: "direct" | "group" | "inquiry";
+        ChatKind: "direct" | "group" | "inquiry" | "family";
         ChatList: {
             chats: components["schemas"]["ChatSummary"][];
             /** @description Pass as `cursor` for the next page; null on the last one. */

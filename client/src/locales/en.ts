@@ -98,6 +98,12 @@ const en = {
     unlinkLabel: 'Unlink {{guardian}} from {{student}}',
     linked: '{{guardian}} reads the chats of {{student}}',
   },
+  /** A guardian's own chat with a teacher of their child (a family chat). */
+  families: {
+    section: 'Your chats with teachers',
+    about: 'about {{names}}',
+    ended: 'This chat is read-only: it concerns none of your children now (the school ended the link).',
+  },
   workspace: {
     signOut: 'Sign out',
     conversation: 'Conversation',

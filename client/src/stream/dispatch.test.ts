@@ -26,6 +26,7 @@ function summary(id: number, patch: Partial<ChatSummary> = {}): ChatSummary {
     title: null,
     context: null,
     subjects: [],
+    children: [],
     created_by: null,
     updated_at: '2025-01-17T15:00:00Z',
     participants_count: 2,

@@ -92,7 +92,8 @@ export function dispatch(event: StreamEvent, state: DispatchState): Outcome {
             position,
             me,
             readingChatId: state.readingChatId,
-            ...(state.isGuardian ? { unmarked: true } : {}),
+            // A guardian's own family chat counts unread as anyone's; their children's do not.
+            ...(state.isGuardian && item?.kind !== 'family' ? { unmarked: true } : {}),
           },
         ],
         // A chat we do not list yet, or a group message from someone we cannot name.

@@ -25,6 +25,7 @@ const departed: ChatSummary = {
   announcement: false,
   audience: null,
   subjects: [],
+  children: [],
   teacher_departed: true,
   ward: null,
   ward_only: false,

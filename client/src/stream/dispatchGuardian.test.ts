@@ -23,6 +23,7 @@ function ofChild(id: number, ward: Person): ChatSummary {
     title: null,
     context: null,
     subjects: [],
+    children: [],
     created_by: null,
     updated_at: '2025-01-17T15:00:00Z',
     participants_count: 2,

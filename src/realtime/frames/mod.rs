@@ -76,6 +76,7 @@ pub async fn encode(
         .flat_map(|e| match e.data {
             EventData::ChatCreated(ChatOpened::Direct { student_id, teacher_id }) => vec![student_id, teacher_id],
             EventData::ChatCreated(ChatOpened::Inquiry { host_id, guest_id, .. }) => vec![host_id, guest_id],
+            EventData::ChatCreated(ChatOpened::Family { guardian_id, teacher_id }) => vec![guardian_id, teacher_id],
             EventData::ParticipantAdded { user_id, .. } => vec![user_id],
             EventData::ChatHandedOver { to_teacher_id, .. } => vec![to_teacher_id],
             _ => vec![],
@@ -309,6 +310,22 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
             let mut dispatch =
                 pair_opened(position, chat_id, header, (*host_id, person(host_id)?), (*guest_id, person(guest_id)?));
             dispatch.opens_checked = true; // it closes: its access is the database's to answer
+            dispatch
+        }
+        EventData::ChatCreated(ChatOpened::Family { guardian_id, teacher_id }) => {
+            let header = ChatHeader {
+                kind: ChatKind::Family,
+                children: subjects.get(&chat_id).cloned().unwrap_or_default(),
+                ..ChatHeader::new_direct(event.created_at)
+            };
+            let mut dispatch = pair_opened(
+                position,
+                chat_id,
+                header,
+                (*guardian_id, person(guardian_id)?),
+                (*teacher_id, person(teacher_id)?),
+            );
+            dispatch.opens_checked = true; // it ends with the link: its access is the database's to answer
             dispatch
         }
         EventData::ChatCreated(ChatOpened::Group { title, context, announcement, audience }) => {

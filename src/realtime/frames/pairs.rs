@@ -54,22 +54,29 @@ pub(super) fn pair_opened(
     dispatch
 }
 
-/// The subjects of each direct chat the batch opens (`chat_headers.subjects`, by chat id), in
-/// one query, and none when it opens none: what a new chat's header says its pair studies.
+/// The subjects of each direct chat the batch opens, and the children of each family chat
+/// (`chat_headers.subjects`, `children`, by chat id), in one query, and none when it opens
+/// none: what a new chat's header says its pair studies, or whom it is about.
 pub(super) async fn subjects(
     client: &impl GenericClient,
     events: &[StoredEvent],
 ) -> anyhow::Result<HashMap<i64, Vec<String>>> {
     let opened: Vec<i64> = events
         .iter()
-        .filter(|e| matches!(e.data, EventData::ChatCreated(ChatOpened::Direct { .. })))
+        .filter(|e| matches!(e.data, EventData::ChatCreated(ChatOpened::Direct { .. } | ChatOpened::Family { .. })))
         .filter_map(|e| e.chat_id)
         .collect();
     if opened.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows = client.query("SELECT id, subjects FROM chat_headers WHERE id = ANY($1)", &[&opened]).await?;
-    rows.iter().map(|row| Ok((row.try_get("id")?, row.try_get("subjects")?))).collect()
+    let rows = client
+        .query(
+            "SELECT id, CASE kind WHEN 'family' THEN children ELSE subjects END AS said FROM chat_headers
+             WHERE id = ANY($1)",
+            &[&opened],
+        )
+        .await?;
+    rows.iter().map(|row| Ok((row.try_get("id")?, row.try_get("said")?))).collect()
 }
 
 /// A direct chat handed to a successor: the same frame for the student, both teachers, the

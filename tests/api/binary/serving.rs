@@ -143,6 +143,18 @@ async fn serve_demo_without_database_url_runs_its_own_postgres() {
         http.get(format!("{base}/api/chats")).send().await.expect("chats").json().await.expect("json");
     assert_eq!(chats["chats"].as_array().map(Vec::len), Some(1), "the demo student has a chat: {chats}");
     let chat = chats["chats"][0]["id"].as_i64().expect("chat id");
+    // Her mother has her own chat with Иван, which the lesson opened, and a word in it.
+    let elena = reqwest::Client::builder().cookie_store(true).build().expect("client");
+    let login = elena.post(format!("{base}/api/dev/login")).json(&json!({"email": "elena@demo.school"})).send().await;
+    assert_eq!(login.expect("login").status(), 200);
+    let chats: serde_json::Value =
+        elena.get(format!("{base}/api/chats")).send().await.expect("chats").json().await.expect("json");
+    let family = chats["chats"].as_array().and_then(|c| c.iter().find(|c| c["kind"] == "family")).expect("family");
+    assert_eq!(family["participant"]["name"], "Иван Петров", "{family}");
+    assert!(
+        family["last_message"]["content"].as_str().is_some_and(|t| t.starts_with("Добрый вечер, Елена")),
+        "{family}"
+    );
 
     // Иван leaves the school: the admin hands his chat to the demo's second teacher, Анна.
     let admin = reqwest::Client::builder().cookie_store(true).build().expect("client");

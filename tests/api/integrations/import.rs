@@ -121,7 +121,9 @@ async fn a_dry_run_counts_what_would_change_and_the_import_does_it_once() {
     let linked_by_import = "SELECT count(*) FROM events WHERE type = 'guardian_linked' AND actor_id IS NULL
                             AND payload ->> 'client' = 'import'";
     assert_eq!(count(&app, linked_by_import).await, 2, "the import made the links, as the log says");
-    assert_eq!(count(&app, "SELECT count(*) FROM chats").await, 1, "L-1 was completed");
+    assert_eq!(count(&app, "SELECT count(*) FROM chats WHERE kind = 'direct'").await, 1, "L-1 was completed");
+    let family = "SELECT count(*) FROM chats WHERE kind = 'family' AND guardian_id = (SELECT id FROM users WHERE external_id = 'g-1')";
+    assert_eq!(count(&app, family).await, 1, "and gave Елена her chat with its teacher");
 
     // Both people see the pair's subjects, the most recent lesson's first.
     let id = |external_id: &'static str| {
@@ -134,7 +136,8 @@ async fn a_dry_run_counts_what_would_change_and_the_import_does_it_once() {
     for user in [User { id: ivan, token: token_for(ivan) }, User { id: maria, token: token_for(maria) }] {
         let (status, body) = status_and_json(app.get("/api/chats", &user).send().await.expect("GET")).await;
         assert_eq!(status, 200);
-        assert_eq!(body["chats"][0]["subjects"], json!(["Геометрия", "Алгебра"]), "{body}");
+        let lessons = body["chats"].as_array().and_then(|c| c.iter().find(|c| c["kind"] == "direct")).expect("direct");
+        assert_eq!(lessons["subjects"], json!(["Геометрия", "Алгебра"]), "{body}");
     }
 
     let after = state(&app).await;

@@ -90,6 +90,7 @@ async fn deletions_and_new_chats_fan_out_the_same_way() {
         ("announcement", json!(false)),
         ("audience", json!(null)),
         ("subjects", json!([])),
+        ("children", json!([])),
         ("teacher_departed", json!(false)),
         ("participant_departed", json!(false)),
     ] {

@@ -96,5 +96,5 @@ pub async fn read(
     PathParam(chat_id): PathParam<i64>,
 ) -> Result<StatusCode> {
     let writer = Writer::admit(&state, caller.user)?;
-    crate::api::read_markers::mark_read(State(state), writer, PathParam(chat_id), OptionalJsonBody(None)).await
+    crate::api::read_markers::mark_read_as(State(state), writer, PathParam(chat_id), OptionalJsonBody(None)).await
 }

@@ -122,13 +122,13 @@ impl crate::api::dialects::socket::Frames for Socket {
                         return Err(AppError::BadRequest("typing has a boolean \"is_typing\"".into()));
                     };
                     let typing = JsonBody(Typing { is_typing });
-                    crate::api::presence::typing(State(state.clone()), writer, PathParam(chat_id), typing)
+                    crate::api::presence::typing_as(State(state.clone()), writer, PathParam(chat_id), typing)
                         .await
                         .map(drop)
                 }
                 Some("read") => {
                     let marker = OptionalJsonBody(None);
-                    crate::api::read_markers::mark_read(State(state.clone()), writer, PathParam(chat_id), marker)
+                    crate::api::read_markers::mark_read_as(State(state.clone()), writer, PathParam(chat_id), marker)
                         .await
                         .map(drop)
                 }

@@ -198,7 +198,7 @@ async fn handle(state: &AppState, user: AuthUser, event: &str, data: &Value) -> 
         }
         frames::Request::Typing { is_typing, .. } => {
             let typing = JsonBody(Typing { is_typing });
-            crate::api::presence::typing(State(state.clone()), writer, PathParam(chat_id), typing).await.map(drop)
+            crate::api::presence::typing_as(State(state.clone()), writer, PathParam(chat_id), typing).await.map(drop)
         }
         frames::Request::Read { ids, .. } => {
             crate::api::read_markers::mark_listed_read(state, writer, chat_id, ids).await.map(drop)

@@ -81,7 +81,7 @@ impl Conversation {
     fn of(id: i64, header: ChatHeader, created_at: OffsetDateTime) -> Self {
         let kind = match header.kind {
             ChatKind::Group => "group",
-            ChatKind::Direct | ChatKind::Inquiry => "private",
+            ChatKind::Direct | ChatKind::Inquiry | ChatKind::Family => "private",
         };
         Self {
             id: id.to_string(),

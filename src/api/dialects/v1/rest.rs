@@ -221,7 +221,7 @@ pub async fn read(
     writer: Writer,
     PathParam(chat_id): PathParam<i64>,
 ) -> Result<StatusCode> {
-    crate::api::read_markers::mark_read(State(state), writer, PathParam(chat_id), OptionalJsonBody(None)).await
+    crate::api::read_markers::mark_read_as(State(state), writer, PathParam(chat_id), OptionalJsonBody(None)).await
 }
 
 /// Whether a user is online (any connection, a socket of this dialect or an event stream, on

@@ -91,13 +91,13 @@ impl super::super::socket::Frames for Socket {
                 }
                 frames::Request::Typing { chat_id, is_typing } => {
                     let typing = JsonBody(Typing { is_typing });
-                    crate::api::presence::typing(State(state.clone()), writer, PathParam(chat_id), typing)
+                    crate::api::presence::typing_as(State(state.clone()), writer, PathParam(chat_id), typing)
                         .await
                         .map(drop)
                 }
                 frames::Request::Read { chat_id } => {
                     let marker = OptionalJsonBody(None);
-                    crate::api::read_markers::mark_read(State(state.clone()), writer, PathParam(chat_id), marker)
+                    crate::api::read_markers::mark_read_as(State(state.clone()), writer, PathParam(chat_id), marker)
                         .await
                         .map(drop)
                 }

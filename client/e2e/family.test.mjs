@@ -1,0 +1,99 @@
+// End-to-end: a family chat (docs: "Family chats") in headless Chromium against two tutorchat
+// replicas on one database. The demo's lesson opened Елена's own chat with Иван, her daughter
+// Мария's teacher. Елена, on a phone (A), finds it under "Your chats with teachers", about
+// Мария, and writes; Иван (desktop, B) gets it live and answers, and Елена gets the answer live;
+// the admin (B) reads both and has no composer; Мария does not see the chat.
+// The tests run in order and share the pages: each step builds on the last.
+
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+
+import { PHONE, RESULTS_DIR, launchBrowser, openPage, startCluster } from './harness.mjs';
+import { api, screenshot, send, signIn, waitConnection, waitForMessage } from './app/helpers.mjs';
+
+let cluster;
+let browser;
+/** Pages by who is signed in: elena (phone) on A, ivan on B, admin on B. */
+const pages = {};
+let familyId;
+
+const DEMO_ANSWER = 'Добрый вечер, Елена! Хорошо: на прошлой неделе решила все задачи сама.';
+const ASKED = 'Спасибо! Что ей повторить к контрольной? 🙏';
+const ANSWERED = 'Дроби, §12: задачи 1–5 ✍️';
+
+before(async () => {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  cluster = await startCluster();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await cluster?.stop();
+});
+
+test('Елена (guardian, phone, A) finds her chat with Иван about Мария, and writes in it', async () => {
+  const elena = (pages.elena = await openPage(browser, cluster.a.url, PHONE));
+  await signIn(elena, 'elena@demo.school');
+  await waitConnection(elena, 'live');
+  const chats = await api(elena, 'GET', '/api/chats');
+  const family = chats.body.chats.find((c) => c.kind === 'family');
+  assert.ok(family, JSON.stringify(chats.body));
+  familyId = family.id;
+  assert.deepEqual([family.participant.name, family.children], ['Иван Петров', ['Мария Иванова']]);
+
+  const section = elena.getByTestId('section-family');
+  await section.getByText('Your chats with teachers').waitFor();
+  const item = section.getByTestId(`chat-${familyId}`);
+  assert.match(await elena.getByTestId(`children-${familyId}`).innerText(), /about Мария Иванова/);
+  await item.click();
+  await waitForMessage(elena, DEMO_ANSWER);
+  assert.equal(await elena.getByTestId('conversation-title').innerText(), 'Иван Петров');
+  assert.match(await elena.getByTestId('children').innerText(), /about Мария Иванова/);
+  assert.equal(await elena.getByTestId('read-only').count(), 0, 'her own chat: she writes here');
+  await send(elena, ASKED);
+  // She sends and replies; editing, deleting, reactions, reports and files stay the
+  // participants' (the server refuses her them), so nothing offers them.
+  assert.equal(await elena.getByTestId('attach').count(), 0, 'no files');
+  const mine = elena.locator('[data-testid^="message-"]').filter({ hasText: ASKED });
+  await mine.hover();
+  for (const name of ['Edit message', 'Delete message', 'Report', 'Add a reaction']) {
+    assert.equal(await mine.getByRole('button', { name }).count(), 0, `no ${name}`);
+  }
+  await screenshot(elena, 'family-01-guardian-phone');
+});
+
+test('Иван (B) gets it live in his chat with Елена and answers; Елена (A) gets the answer live', async () => {
+  const ivan = (pages.ivan = await openPage(browser, cluster.b.url));
+  await signIn(ivan, 'ivan@demo.school');
+  await waitConnection(ivan, 'live');
+  const item = ivan.getByTestId(`chat-${familyId}`);
+  await item.filter({ hasText: 'Елена Иванова' }).waitFor();
+  await item.click();
+  await waitForMessage(ivan, ASKED);
+  assert.match(await ivan.getByTestId('children').innerText(), /about Мария Иванова/);
+  await send(ivan, ANSWERED);
+  await waitForMessage(pages.elena, ANSWERED);
+  await screenshot(ivan, 'family-02-teacher');
+});
+
+test('the admin (B) reads the chat and has no composer; Мария does not see it', async () => {
+  const admin = (pages.admin = await openPage(browser, cluster.b.url));
+  await signIn(admin, 'admin@demo.school');
+  await waitConnection(admin, 'live');
+  await admin.getByTestId(`chat-${familyId}`).click();
+  await waitForMessage(admin, ASKED);
+  await waitForMessage(admin, ANSWERED);
+  await admin.getByTestId('read-only').waitFor();
+  assert.equal(await admin.getByTestId('composer').count(), 0);
+  const refused = await api(admin, 'POST', '/api/messages', { chat_id: familyId, content: 'администрация' });
+  assert.deepEqual([refused.status, refused.body.code], [403, 'admin_read_only']);
+
+  const maria = await openPage(browser, cluster.a.url);
+  await signIn(maria, 'maria@demo.school');
+  const hers = await api(maria, 'GET', '/api/chats');
+  assert.equal(hers.body.chats.filter((c) => c.id === familyId).length, 0);
+  assert.equal((await api(maria, 'GET', `/api/chats/${familyId}/messages`)).status, 403);
+  await maria.close();
+});

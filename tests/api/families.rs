@@ -1,0 +1,174 @@
+//! Family chats: a guardian's own chat with each teacher of their child, opened by the
+//! database when the pair has a reason (the child's first completed lesson with the teacher
+//! while the guardian is linked, or the link when the child has lessons already), one per
+//! (guardian, teacher) whatever the number of children; both write, admins read and write
+//! nothing, the child does not see it; it is read-only while it concerns no child.
+
+use serde_json::{Value, json};
+
+use crate::governance::audit_is_clean;
+use crate::guardians::{get, set_link};
+use crate::helpers::{TestApp, User, status_and_json};
+
+/// The family chats `user`'s list shows (kind `family`).
+async fn family_chats(app: &TestApp, user: &User) -> Vec<Value> {
+    let (status, list) = get(app, "/api/chats", user).await;
+    assert_eq!(status, 200, "{list}");
+    list["chats"].as_array().expect("chats").iter().filter(|c| c["kind"] == "family").cloned().collect()
+}
+
+/// A guardian's list without their own chat with the child's teacher (the link opened it, and
+/// it stays theirs after the link: tests/api/families.rs).
+pub(crate) fn childrens(list: &Value) -> Vec<&Value> {
+    list["chats"].as_array().expect("chats").iter().filter(|c| c["kind"] != "family").collect()
+}
+
+/// A guardian's replay from the start, `n` events about their child's chats: first the opening
+/// of their own chat with the teacher, which the link made (the events it drops).
+pub(crate) async fn replayed_after_own_chat(
+    resumed: &mut crate::helpers::Stream,
+    n: usize,
+) -> Vec<crate::helpers::Event> {
+    let mut events = resumed.events(n + 1).await;
+    let opened = events.remove(0);
+    assert_eq!(
+        (opened.event.as_str(), &opened.json()["chat"]["kind"]),
+        ("chat_created", &json!("family")),
+        "{}",
+        opened.data
+    );
+    events
+}
+
+async fn post(app: &TestApp, user: &User, chat: i64, text: &str) -> (u16, Value) {
+    status_and_json(app.post_message(user, chat, text).await).await
+}
+
+#[tokio::test]
+async fn a_link_or_a_lesson_opens_one_chat_per_guardian_and_teacher() {
+    let app = TestApp::spawn().await;
+    let (teacher, other_teacher) = (app.user("teacher", "Иван").await, app.user("teacher", "Ольга").await);
+    let (masha, petya) = (app.user("student", "Маша").await, app.user("student", "Петя").await);
+    let (guardian, admin) = (app.user("guardian", "Елена").await, app.user("admin", "Завуч").await);
+
+    // Linked to a child who has a lesson chat already: the link opens the family chat.
+    app.chat(&teacher, &masha).await;
+    assert!(family_chats(&app, &guardian).await.is_empty());
+    assert_eq!(set_link(&app, &admin, guardian.id, masha.id, true).await.0, 201);
+    let chats = family_chats(&app, &guardian).await;
+    assert_eq!(chats.len(), 1, "{chats:?}");
+    let family = chats[0]["id"].as_i64().expect("id");
+    assert_eq!(
+        (&chats[0]["participant"]["id"], &chats[0]["children"]),
+        (&teacher.id.into(), &serde_json::json!(["Маша"]))
+    );
+    assert!(chats[0]["ward"].is_null(), "their own chat, no child's: {}", chats[0]);
+
+    // A second child of the same teacher: the same chat, which names both.
+    assert_eq!(set_link(&app, &admin, guardian.id, petya.id, true).await.0, 201);
+    app.chat(&teacher, &petya).await;
+    let chats = family_chats(&app, &guardian).await;
+    assert_eq!(chats.len(), 1, "one chat per guardian and teacher: {chats:?}");
+    assert_eq!(chats[0]["children"], serde_json::json!(["Маша", "Петя"]));
+
+    // A lesson with another teacher while linked: that lesson opens a chat with them.
+    app.chat(&other_teacher, &masha).await;
+    let chats = family_chats(&app, &guardian).await;
+    assert_eq!(chats.len(), 2, "{chats:?}");
+    assert!(chats.iter().any(|c| c["participant"]["id"] == other_teacher.id), "{chats:?}");
+
+    // The teacher's list shows it with the guardian; the child's does not.
+    let teachers = family_chats(&app, &teacher).await;
+    assert_eq!(teachers.len(), 1, "{teachers:?}");
+    assert_eq!((teachers[0]["id"].as_i64(), &teachers[0]["participant"]["id"]), (Some(family), &guardian.id.into()));
+    assert!(family_chats(&app, &masha).await.is_empty());
+    let (status, _) = get(&app, &format!("/api/chats/{family}/messages"), &masha).await;
+    assert_eq!(status, 403, "the child is no member of their guardian's chat");
+
+    // Only the database opens one: relinking opens nothing twice.
+    assert_eq!(set_link(&app, &admin, guardian.id, masha.id, false).await.0, 204);
+    assert_eq!(set_link(&app, &admin, guardian.id, masha.id, true).await.0, 201);
+    assert_eq!(family_chats(&app, &guardian).await.len(), 2);
+    let opened: i64 = app
+        .sql
+        .query_one("SELECT count(*) FROM events WHERE type = 'chat_created' AND payload ->> 'kind' = 'family'", &[])
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(opened, 2, "one chat_created per pair, ever");
+    let refused = app
+        .sql
+        .execute(
+            "INSERT INTO events (chat_id, type, payload) VALUES (nextval('chats_id_seq'), 'chat_created', $1)",
+            &[&serde_json::json!({"kind": "family", "guardian_id": guardian.id, "teacher_id": admin.id})],
+        )
+        .await;
+    assert!(refused.is_err(), "a family chat is the database's to open");
+    audit_is_clean(&app).await;
+}
+
+#[tokio::test]
+async fn both_write_on_any_replica_admins_read_and_an_ended_link_makes_it_read_only() {
+    let a = TestApp::spawn().await;
+    let b = a.replica().await;
+    let (teacher, masha) = (a.user("teacher", "Иван").await, a.user("student", "Маша").await);
+    let (guardian, admin) = (a.user("guardian", "Елена").await, a.user("admin", "Завуч").await);
+    let lesson_chat = a.chat(&teacher, &masha).await;
+    assert_eq!(set_link(&a, &admin, guardian.id, masha.id, true).await.0, 201);
+    let family = family_chats(&a, &guardian).await[0]["id"].as_i64().expect("id");
+
+    // The guardian writes; the teacher, streaming from the other replica, gets it, and answers.
+    let mut teachers = b.stream(&teacher, None).await;
+    let mut guardians = a.stream(&guardian, None).await;
+    let (status, sent) = post(&a, &guardian, family, "Здравствуйте! Как Маша сегодня?").await;
+    assert_eq!(status, 201, "{sent}");
+    let seen = teachers.event().await;
+    assert_eq!((seen.event.as_str(), &seen.json()["chat_id"]), ("new_message", &family.into()), "{}", seen.data);
+    let (status, answer) = post(&b, &teacher, family, "Добрый вечер, всё хорошо").await;
+    assert_eq!(status, 201, "{answer}");
+    let mut heard = guardians.event().await;
+    while heard.event != "new_message" || heard.json()["message"]["sender_id"] != teacher.id {
+        heard = guardians.event().await; // their own message_sent first
+    }
+    assert_eq!(heard.json()["message"]["content"], "Добрый вечер, всё хорошо");
+
+    // Their markers work as any member's.
+    assert_eq!(a.read(&guardian, family, None).await.status(), 204);
+    assert_eq!(a.unread(&guardian, family).await, 0);
+
+    // Still only a reader in the child's chat; admins read it and write nothing.
+    let (status, refused) = post(&a, &guardian, lesson_chat, "можно мне?").await;
+    assert_eq!((status, refused["code"].as_str()), (403, Some("guardian_read_only")), "{refused}");
+    let (status, refused) = post(&a, &admin, family, "администрация").await;
+    assert_eq!((status, refused["code"].as_str()), (403, Some("admin_read_only")), "{refused}");
+    let (status, history) = get(&b, &format!("/api/chats/{family}/messages"), &admin).await;
+    assert_eq!((status, history["messages"].as_array().map(Vec::len)), (200, Some(2)), "{history}");
+    let (status, history) = get(&b, &format!("/api/chats/{family}/messages"), &guardian).await;
+    assert_eq!((status, history["messages"].as_array().map(Vec::len)), (200, Some(2)), "{history}");
+
+    // The link ends: the chat concerns no child, and is read-only for both.
+    assert_eq!(set_link(&a, &admin, guardian.id, masha.id, false).await.0, 204);
+    for (app, who) in [(&a, &guardian), (&b, &teacher)] {
+        let (status, refused) = post(app, who, family, "ещё вопрос").await;
+        assert_eq!((status, refused["code"].as_str()), (409, Some("chat_closed")), "{refused}");
+    }
+    let chats = family_chats(&a, &guardian).await;
+    assert_eq!((chats.len(), &chats[0]["children"]), (1, &serde_json::json!([])), "still theirs to read: {chats:?}");
+    let (status, history) = get(&a, &format!("/api/chats/{family}/messages"), &guardian).await;
+    assert_eq!((status, history["messages"].as_array().map(Vec::len)), (200, Some(2)), "{history}");
+
+    // A resumed stream replays the chat to the guardian as a member's.
+    let mut resumed = a.stream(&guardian, Some("0")).await;
+    let mut replayed = Vec::new();
+    while replayed.len() < 2 {
+        let event = resumed.event().await;
+        if event.event == "new_message" || event.event == "message_sent" {
+            replayed.push(event.json()["message"]["content"].as_str().map(str::to_owned));
+        }
+    }
+    assert_eq!(
+        replayed,
+        [Some("Здравствуйте! Как Маша сегодня?".to_owned()), Some("Добрый вечер, всё хорошо".to_owned())]
+    );
+    audit_is_clean(&a).await;
+}
