@@ -55,7 +55,8 @@ CREATE FUNCTION public.access_record(p_reader bigint, p_chats bigint[], p_via te
     SET search_path TO 'public', 'pg_temp'
     AS $$
     INSERT INTO access_records (chat_id, reader_id, via)
-    SELECT DISTINCT c, p_reader, p_via FROM unnest(p_chats) c;
+    SELECT DISTINCT c, p_reader, p_via FROM unnest(p_chats) c
+    WHERE NOT EXISTS (SELECT 1 FROM chat_participants p WHERE p.chat_id = c AND p.user_id = p_reader);
 $$;
 
 
@@ -63,7 +64,7 @@ $$;
 -- Name: FUNCTION access_record(p_reader bigint, p_chats bigint[], p_via text); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.access_record(p_reader bigint, p_chats bigint[], p_via text) IS 'Records that p_reader, who takes no part in them, read chats p_chats through p_via (history, export, search, stream, attachment, chat_list): one row a chat. The server calls it on every such read; it is the only way the runtime role adds to access_records, and it can change or delete none.';
+COMMENT ON FUNCTION public.access_record(p_reader bigint, p_chats bigint[], p_via text) IS 'Records that p_reader, who takes no part in them, read chats p_chats through p_via (history, export, search, stream, attachment, chat_list): one row a chat, none for a chat they are a member of (a guardian''s own family chat: theirs to read as any member''s). The server calls it on every such read; it is the only way the runtime role adds to access_records, and it can change or delete none.';
 
 
 --
@@ -3196,14 +3197,24 @@ CREATE FUNCTION public.events_rule_message_reported(e public.events) RETURNS pub
     AS $$
 DECLARE
     target messages;
+    since bigint;
 BEGIN
-    PERFORM events_require_participant(e);
+    SELECT joined_position INTO since FROM chat_participants WHERE chat_id = e.chat_id AND user_id = e.actor_id;
+    IF since IS NULL THEN
+        -- A guardian reports in their child's chat too, which they read from their link on
+        -- (guardian_reading; of a group, never: they read only their child's messages there).
+        SELECT min(r.from_position) INTO since
+        FROM guardian_reading(e.actor_id, false) r
+        WHERE r.chat_id = e.chat_id AND (SELECT u.role FROM users u WHERE u.id = e.actor_id) = 'guardian';
+    END IF;
+    IF since IS NULL THEN
+        PERFORM events_require_participant(e);
+    END IF;
     target := events_target_message(e);
     IF target.sender_id = e.actor_id THEN
         RAISE EXCEPTION 'one cannot report one''s own message' USING ERRCODE = 'check_violation';
     END IF;
-    IF target.position < (SELECT joined_position FROM chat_participants
-                          WHERE chat_id = e.chat_id AND user_id = e.actor_id) THEN
+    IF target.position < since THEN
         RAISE EXCEPTION 'message % does not exist in chat %', target.id, e.chat_id USING ERRCODE = 'no_data_found';
     END IF;
     IF target.is_deleted OR target.hidden_at IS NOT NULL OR target.purged_at IS NOT NULL THEN
@@ -3228,7 +3239,7 @@ $$;
 -- Name: FUNCTION events_rule_message_reported(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_message_reported(e public.events) IS 'message_reported: a participant, of someone else''s message they can see (written since they joined, not deleted, hidden or purged), once (reports_once), with a reason of 1-500 characters. In Rust: access::Writer and access::check_access in api::moderation::report.';
+COMMENT ON FUNCTION public.events_rule_message_reported(e public.events) IS 'message_reported: a participant (or a guardian, in their child''s direct chat, which they read: guardian_reading), of someone else''s message they can see (written since they joined, not deleted, hidden or purged), once (reports_once), with a reason of 1-500 characters. In Rust: access::Writer::admit_reporter and access::check_access in api::moderation::report.';
 
 
 --

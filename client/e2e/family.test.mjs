@@ -2,7 +2,8 @@
 // replicas on one database. The demo's lesson opened Елена's own chat with Иван, her daughter
 // Мария's teacher. Елена, on a phone (A), finds it under "Your chats with teachers", about
 // Мария, and writes; Иван (desktop, B) gets it live and answers, and Елена gets the answer live;
-// the admin (B) reads both and has no composer; Мария does not see the chat.
+// she reports it, and the admin (B) sees her report, reads both and has no composer; Мария does
+// not see the chat.
 // The tests run in order and share the pages: each step builds on the last.
 
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { after, before, test } from 'node:test';
 
 import { PHONE, RESULTS_DIR, launchBrowser, openPage, startCluster } from './harness.mjs';
 import { api, screenshot, send, signIn, waitConnection, waitForMessage } from './app/helpers.mjs';
+import { openModeration } from './moderation/helpers.mjs';
 
 let cluster;
 let browser;
@@ -53,12 +55,12 @@ test('Елена (guardian, phone, A) finds her chat with Иван about Мар�
   assert.match(await elena.getByTestId('children').innerText(), /about Мария Иванова/);
   assert.equal(await elena.getByTestId('read-only').count(), 0, 'her own chat: she writes here');
   await send(elena, ASKED);
-  // She sends and replies; editing, deleting, reactions, reports and files stay the
+  // She sends and replies; editing, deleting, reactions and files stay the
   // participants' (the server refuses her them), so nothing offers them.
   assert.equal(await elena.getByTestId('attach').count(), 0, 'no files');
   const mine = elena.locator('[data-testid^="message-"]').filter({ hasText: ASKED });
   await mine.hover();
-  for (const name of ['Edit message', 'Delete message', 'Report', 'Add a reaction']) {
+  for (const name of ['Edit message', 'Delete message', 'Add a reaction']) {
     assert.equal(await mine.getByRole('button', { name }).count(), 0, `no ${name}`);
   }
   await screenshot(elena, 'family-01-guardian-phone');
@@ -78,10 +80,25 @@ test('Иван (B) gets it live in his chat with Елена and answers; Еле�
   await screenshot(ivan, 'family-02-teacher');
 });
 
-test('the admin (B) reads the chat and has no composer; Мария does not see it', async () => {
+test('Елена (A) reports the answer; the admin (B) sees her report live, reads the chat and has no composer; Мария does not see it', async () => {
   const admin = (pages.admin = await openPage(browser, cluster.b.url));
   await signIn(admin, 'admin@demo.school');
   await waitConnection(admin, 'live');
+  const elena = pages.elena;
+  const answer = elena.locator('[data-testid^="message-"]').filter({ hasText: ANSWERED });
+  await answer.click(); // a phone shows a message's actions on a tap
+  await answer.getByRole('button', { name: 'Report' }).click();
+  const dialog = elena.getByRole('dialog', { name: 'Report this message' });
+  await dialog.getByRole('textbox', { name: 'Reason' }).fill('Слишком коротко');
+  await dialog.getByRole('button', { name: 'Send report' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  await elena.getByRole('status').filter({ hasText: 'Reported — a moderator will look at it' }).waitFor();
+  await admin.getByRole('button', { name: /^Moderation.*\b1 open report\b/ }).waitFor();
+  const moderation = await openModeration(admin);
+  const row = moderation.getByRole('list', { name: 'Reports' }).getByRole('listitem').filter({ hasText: ANSWERED });
+  assert.match(await row.innerText(), /Reported by Елена Иванова/);
+  await admin.keyboard.press('Escape');
+
   await admin.getByTestId(`chat-${familyId}`).click();
   await waitForMessage(admin, ASKED);
   await waitForMessage(admin, ANSWERED);

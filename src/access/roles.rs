@@ -77,6 +77,16 @@ impl Writer {
         Ok(Self(user))
     }
 
+    /// [`Writer::admit`] for a report, which a guardian makes too: in any chat they read (their
+    /// child's, their own family chat), as [`super::check_access`] then says.
+    pub fn admit_reporter(state: &AppState, user: AuthUser) -> Result<Self, AppError> {
+        if user.role == Role::Guardian {
+            state.limits.check(Limited::write_by(user.role), user.id)?;
+            return Ok(Self(user));
+        }
+        Self::admit(state, user)
+    }
+
     /// [`Writer::admit`] for an act in chat `chat_id`, where a guardian is admitted too if it is
     /// their own family chat (with a teacher of their child): the one place a guardian writes.
     /// Their children's chats, which they read, stay `guardian_read_only`.

@@ -145,6 +145,17 @@ async fn both_write_on_any_replica_admins_read_and_an_ended_link_makes_it_read_o
     assert_eq!((status, history["messages"].as_array().map(Vec::len)), (200, Some(2)), "{history}");
     let (status, history) = get(&b, &format!("/api/chats/{family}/messages"), &guardian).await;
     assert_eq!((status, history["messages"].as_array().map(Vec::len)), (200, Some(2)), "{history}");
+    // Their reads of it are a member's, recorded nowhere; of the child's chat, an outsider's.
+    assert_eq!(get(&b, &format!("/api/chats/{lesson_chat}/messages"), &guardian).await.0, 200);
+    let records = |chat: i64| {
+        let sql = &a.sql;
+        let guardian = guardian.id;
+        async move {
+            let counted = "SELECT count(*) FROM access_records WHERE chat_id = $1 AND reader_id = $2";
+            sql.query_one(counted, &[&chat, &guardian]).await.expect("records").get::<_, i64>(0)
+        }
+    };
+    assert_eq!((records(family).await, records(lesson_chat).await > 0), (0, true));
 
     // The link ends: the chat concerns no child, and is read-only for both.
     assert_eq!(set_link(&a, &admin, guardian.id, masha.id, false).await.0, 204);
@@ -171,4 +182,54 @@ async fn both_write_on_any_replica_admins_read_and_an_ended_link_makes_it_read_o
         [Some("Здравствуйте! Как Маша сегодня?".to_owned()), Some("Добрый вечер, всё хорошо".to_owned())]
     );
     audit_is_clean(&a).await;
+}
+
+#[tokio::test]
+async fn a_guardian_reports_a_message_in_any_chat_they_read_and_the_moderators_see_it() {
+    let app = TestApp::spawn().await;
+    let (teacher, masha) = (app.user("teacher", "Иван").await, app.user("student", "Маша").await);
+    let (guardian, admin) = (app.user("guardian", "Елена").await, app.user("admin", "Завуч").await);
+    let lesson_chat = app.chat(&teacher, &masha).await;
+    let before_link = app.send(&teacher, lesson_chat, "до связи").await;
+    assert_eq!(set_link(&app, &admin, guardian.id, masha.id, true).await.0, 201);
+    let family = family_chats(&app, &guardian).await[0]["id"].as_i64().expect("id");
+    let in_lesson = app.send(&teacher, lesson_chat, "грубость").await;
+    let in_family = app.send(&teacher, family, "и здесь").await;
+    let own = app.send(&guardian, family, "моё").await;
+    let report = |id: i64| {
+        let request = app.http.post(app.url(&format!("/api/messages/{id}/report"))).bearer_auth(&guardian.token);
+        async move { status_and_json(request.json(&json!({"reason": "тон"})).send().await.expect("report")).await }
+    };
+
+    // Their child's chat (which they read) and their own: both reach the moderators, live.
+    let mut moderators = app.stream(&admin, None).await;
+    for id in [in_lesson, in_family] {
+        let (status, body) = report(id).await;
+        assert_eq!((status, body["message_id"].as_i64()), (201, Some(id)), "{body}");
+        let seen = moderators.event().await;
+        assert_eq!(
+            (seen.event.as_str(), seen.json()["report"]["message"]["id"].as_i64()),
+            ("message_reported", Some(id)),
+            "{}",
+            seen.data
+        );
+    }
+    // Not from before their link (not theirs to see), not their own, not twice.
+    assert_eq!(report(before_link).await.0, 403);
+    assert_eq!(report(own).await.0, 422);
+    let (status, again) = report(in_lesson).await;
+    assert_eq!((status, again["code"].as_str()), (409, Some("already_reported")), "{again}");
+
+    let (status, open) = get(&app, "/api/admin/reports", &admin).await;
+    assert_eq!(status, 200, "{open}");
+    let reported: Vec<(i64, i64)> = open["reports"]
+        .as_array()
+        .expect("reports")
+        .iter()
+        .map(|r| (r["message"]["id"].as_i64().expect("id"), r["reporter"]["id"].as_i64().unwrap_or(0)))
+        .collect();
+    for id in [in_lesson, in_family] {
+        assert!(reported.contains(&(id, guardian.id)), "{open}");
+    }
+    audit_is_clean(&app).await;
 }

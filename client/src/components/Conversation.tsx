@@ -53,9 +53,11 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
   // except a guardian in their own family chat with a teacher, where both write.
   const family = chat?.kind === 'family';
   const reader = isAdmin || (isGuardian && !family);
-  // There a guardian sends and replies; editing, deleting, reactions, reports and files stay
-  // the participants' (the server answers the guardian guardian_read_only).
+  // There a guardian sends and replies; editing, deleting, reactions and files stay the
+  // participants' (the server answers the guardian guardian_read_only).
   const guardianWriter = isGuardian && family;
+  // A guardian reports a message in any chat they read whole (their child's, their own).
+  const reports = isGuardian ? !chat?.wardOnly : !reader;
   // A group just created may not be listed yet: what its creation answered tells about it.
   const details = workspace.groups[chatId]?.details ?? null;
   const isGroup = chat?.kind === 'group' || details?.kind === 'group';
@@ -287,7 +289,7 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
           canReact={!reader && !guardianWriter && !ended && !closed && suspension === null && me.role !== 'guest'}
           ownChanges={!guardianWriter}
           moderation={{
-            canReport: !reader && !guardianWriter && !ended && suspension === null,
+            canReport: reports && !ended && suspension === null,
             onHide: isAdmin ? (messageId, reason) => moderation.hide(chatId, messageId, reason) : undefined,
             onUnhide: isAdmin ? (messageId) => moderation.unhide(chatId, messageId) : undefined,
           }}

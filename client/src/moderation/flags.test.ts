@@ -82,3 +82,11 @@ describe('the stream’s flag events', () => {
     expect(parseModerationEvent('report_cleared', { chat_id: 3 }, 42)).toBeNull();
   });
 });
+
+describe('a report from a family chat', () => {
+  it('is a report like any other (its chat kind is known)', () => {
+    const guardians = { ...report(7, null), chat: { id: 4, kind: 'family' as const, title: null } };
+    const parsed = parseModerationEvent('message_reported', { report: guardians }, 70);
+    expect(parsed).toEqual({ type: 'message_reported', position: 70, report: guardians });
+  });
+});

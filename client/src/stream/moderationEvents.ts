@@ -61,7 +61,7 @@ export type ModerationEvent =
 
 type Schemas = components['schemas'];
 
-const CHAT_KINDS = ['direct', 'group', 'inquiry'];
+const CHAT_KINDS = ['direct', 'group', 'inquiry', 'family'];
 
 /** A report as the moderation view lists it. */
 export function isReportView(value: unknown): value is ReportView {

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::Writer;
 use crate::access::{Admin, check_access, no_message};
+use crate::auth::AuthUser;
 use crate::error::ErrorBody;
 use crate::extract::{JsonBody, PathParam, QueryParams};
 use crate::limits::Limited;
@@ -69,7 +70,8 @@ pub struct Reported {
     pub created_at: time::OffsetDateTime,
 }
 
-/// Reports someone else's message of a chat the caller takes part in to the moderators, once.
+/// Reports someone else's message of a chat the caller takes part in to the moderators, once
+/// (a guardian: of a chat they read, their child's or their own).
 #[utoipa::path(post, path = "/api/messages/{id}/report", tag = "moderation", params(("id" = i64, Path)),
     request_body = Reason,
     responses((status = 201, body = Reported), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -80,10 +82,11 @@ pub struct Reported {
 #[tracing::instrument(skip_all, fields(user_id = user.id, message_id = id))]
 pub async fn report(
     State(state): State<AppState>,
-    Writer(user): Writer,
+    user: AuthUser,
     PathParam(id): PathParam<i64>,
     JsonBody(body): JsonBody<Reason>,
 ) -> Result<(StatusCode, Json<Reported>)> {
+    let Writer(user) = Writer::admit_reporter(&state, user)?;
     let reason = checked_reason(&body.reason)?;
     let row = state
         .db
