@@ -36,7 +36,7 @@ pub use notify::{NotifyConfig, Webhook, webhook_secret};
 pub use oidc::{OidcClient, OidcConfig, Provision, ProvisionedRole, Provisioning};
 pub use pins::PinsConfig;
 pub use push::{PushConfig, PushPreview, PushService, Vapid, vapid_key};
-pub use safeguarding::{GuardianGroups, QuietHours, SafeguardingConfig};
+pub use safeguarding::{FamilyQuietHours, GuardianGroups, QuietHours, SafeguardingConfig};
 pub use scim::ScimConfig;
 pub use storage::{S3Config, StorageBackend, StorageConfig, storage_from_env, storage_in_env};
 pub use streams::{ListenerConfig, PresenceConfig, SseConfig};

@@ -12,6 +12,11 @@ const QUIET_HOURS: Var = Var {
     default: Fallback::Unset("no quiet hours"),
     meaning: "a daily window `HH:MM-HH:MM` in the school's time zone (e.g. `21:00-08:00`, across midnight) in which a teacher's message to a chat with a student is accepted but held, then delivered when the window ends (docs/safeguarding.md)",
 };
+const QUIET_HOURS_FAMILIES: Var = Var {
+    name: "QUIET_HOURS_FAMILIES",
+    default: Fallback::Unset("as QUIET_HOURS"),
+    meaning: "the window of quiet hours for a teacher's message to a family chat (a guardian), `HH:MM-HH:MM`, or `off` for none (docs/safeguarding.md)",
+};
 const SCHOOL_TIMEZONE: Var = Var {
     name: "SCHOOL_TIMEZONE",
     default: Fallback::Value("UTC"),
@@ -47,6 +52,7 @@ const GUARDIAN_GROUPS: Var = Var {
 
 pub(super) const VARS: &[Var] = &[
     QUIET_HOURS,
+    QUIET_HOURS_FAMILIES,
     SCHOOL_TIMEZONE,
     HELD_RELEASE_EVERY_MS,
     FLAG_EVERY_MS,
@@ -93,9 +99,20 @@ impl QuietHours {
     }
 }
 
+/// Quiet hours for families (`QUIET_HOURS_FAMILIES`): the school's own (`QUIET_HOURS`), none,
+/// or a window of their own.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FamilyQuietHours {
+    #[default]
+    AsStudents,
+    Off,
+    Window(QuietHours),
+}
+
 #[derive(Debug, Clone)]
 pub struct SafeguardingConfig {
     pub quiet_hours: Option<QuietHours>,
+    pub family_quiet_hours: FamilyQuietHours,
     /// An IANA time zone name (checked against PostgreSQL's list at start).
     pub school_timezone: String,
     pub release_every: Duration,
@@ -113,6 +130,16 @@ impl SafeguardingConfig {
             None => None,
             Some(text) => Some(QuietHours::parse(text).ok_or_else(|| {
                 ConfigError::new(QUIET_HOURS.name, format!("{text:?} is not a window such as 21:00-08:00"))
+            })?),
+        };
+        let family_quiet_hours = match env.text(&QUIET_HOURS_FAMILIES).map(str::trim) {
+            None => FamilyQuietHours::AsStudents,
+            Some("off") => FamilyQuietHours::Off,
+            Some(text) => FamilyQuietHours::Window(QuietHours::parse(text).ok_or_else(|| {
+                ConfigError::new(
+                    QUIET_HOURS_FAMILIES.name,
+                    format!("{text:?} is not a window such as 21:00-08:00, nor off"),
+                )
             })?),
         };
         let school_timezone = env.text(&SCHOOL_TIMEZONE).unwrap_or("UTC").trim().to_owned();
@@ -135,6 +162,7 @@ impl SafeguardingConfig {
         };
         Ok(Self {
             quiet_hours,
+            family_quiet_hours,
             school_timezone,
             release_every: env.millis(&HELD_RELEASE_EVERY_MS)?.max(Duration::from_millis(50)),
             flag_every: env.millis(&FLAG_EVERY_MS)?.max(Duration::from_millis(50)),
@@ -142,6 +170,15 @@ impl SafeguardingConfig {
             burst_minutes,
             guardian_groups,
         })
+    }
+
+    /// The window a teacher's message to a family chat is held in (`None`: never).
+    pub fn family_window(&self) -> Option<QuietHours> {
+        match self.family_quiet_hours {
+            FamilyQuietHours::AsStudents => self.quiet_hours,
+            FamilyQuietHours::Off => None,
+            FamilyQuietHours::Window(window) => Some(window),
+        }
     }
 
     /// The error naming `SCHOOL_TIMEZONE` when PostgreSQL does not know it.
@@ -163,6 +200,18 @@ impl Default for SafeguardingConfig {
 mod tests {
     use super::{GuardianGroups, QuietHours, SafeguardingConfig};
     use crate::config::env::Env;
+
+    #[test]
+    fn families_keep_the_schools_quiet_hours_unless_given_their_own_or_none() {
+        let of = |vars: &[(&'static str, &'static str)]| SafeguardingConfig::from_env(&Env::of(vars));
+        let school = QuietHours::parse("21:00-08:00");
+        assert_eq!(of(&[("QUIET_HOURS", "21:00-08:00")]).expect("config").family_window(), school);
+        let own = of(&[("QUIET_HOURS", "21:00-08:00"), ("QUIET_HOURS_FAMILIES", "22:30-07:00")]).expect("config");
+        assert_eq!(own.family_window(), QuietHours::parse("22:30-07:00"));
+        let off = of(&[("QUIET_HOURS", "21:00-08:00"), ("QUIET_HOURS_FAMILIES", "off")]).expect("config");
+        assert_eq!((off.quiet_hours, off.family_window()), (school, None));
+        assert_eq!(of(&[("QUIET_HOURS_FAMILIES", "late")]).expect_err("no window").var, "QUIET_HOURS_FAMILIES");
+    }
 
     #[test]
     fn guardian_groups_is_none_unless_set_and_a_bad_policy_names_the_variable() {

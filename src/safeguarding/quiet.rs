@@ -57,9 +57,11 @@ pub struct Message<'a> {
 }
 
 /// Until when `sender`'s message to chat `chat_id` is held (`None`: deliver it now): a
-/// teacher's, to a chat with a student, inside quiet hours by the replica's clock.
+/// teacher's, to a chat with a student inside quiet hours, or to a family chat (a guardian)
+/// inside the families' (`QUIET_HOURS_FAMILIES`), by the replica's clock.
 pub async fn held_until(state: &AppState, sender: &AuthUser, chat_id: i64) -> Result<Option<OffsetDateTime>> {
-    if state.config.safeguarding.quiet_hours.is_none() || sender.role != Role::Teacher {
+    let safeguarding = &state.config.safeguarding;
+    if safeguarding.quiet_hours.is_none() && safeguarding.family_window().is_none() || sender.role != Role::Teacher {
         return Ok(None);
     }
     held_until_for(&**state.db.get().await?, state, sender.role, chat_id).await
@@ -73,17 +75,29 @@ pub async fn held_until_for(
     role: Role,
     chat_id: i64,
 ) -> Result<Option<OffsetDateTime>> {
-    let Some(window) = state.config.safeguarding.quiet_hours else { return Ok(None) };
-    if role != Role::Teacher {
+    let safeguarding = &state.config.safeguarding;
+    let (students, families) = (safeguarding.quiet_hours, safeguarding.family_window());
+    if role != Role::Teacher || students.is_none() && families.is_none() {
         return Ok(None);
     }
+    // A window that is not set is NULL: quiet_hours_end says NULL, never held.
     let row = client
         .query_one(
-            "SELECT quiet_hours_end($1, $2, $3, $4) AS deliver_at
-             WHERE EXISTS (SELECT 1 FROM chat_participants p JOIN users u ON u.id = p.user_id
-                           WHERE p.chat_id = $5 AND u.role = 'student')
+            "SELECT CASE WHEN c.kind = 'family' THEN quiet_hours_end($1, $6, $7, $4)
+                         WHEN EXISTS (SELECT 1 FROM chat_participants p JOIN users u ON u.id = p.user_id
+                                      WHERE p.chat_id = $5 AND u.role = 'student')
+                         THEN quiet_hours_end($1, $2, $3, $4) END AS deliver_at
+             FROM chats c WHERE c.id = $5
              UNION ALL SELECT NULL LIMIT 1",
-            &[&state.clock.now(), &window.start, &window.end, &state.config.safeguarding.school_timezone, &chat_id],
+            &[
+                &state.clock.now(),
+                &students.map(|w| w.start),
+                &students.map(|w| w.end),
+                &safeguarding.school_timezone,
+                &chat_id,
+                &families.map(|w| w.start),
+                &families.map(|w| w.end),
+            ],
         )
         .await?;
     Ok(row.try_get("deliver_at")?)
