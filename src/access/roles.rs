@@ -99,6 +99,22 @@ impl Writer {
     }
 }
 
+impl Writer {
+    /// [`Writer::admit_in`] for an act on message `id` (an edit, a reaction): in the chat it is
+    /// in (one lookup, for a guardian only; a message that does not exist admits no guardian).
+    pub async fn admit_for_message(state: &AppState, user: AuthUser, id: i64) -> Result<Self, AppError> {
+        if user.role != Role::Guardian {
+            return Self::admit(state, user);
+        }
+        let client = state.db.get().await?;
+        let statement = client.prepare_cached("SELECT chat_id FROM messages WHERE id = $1").await?;
+        match client.query_opt(&statement, &[&id]).await? {
+            Some(row) => Self::admit_in(state, user, row.get("chat_id")).await,
+            None => Self::admit(state, user),
+        }
+    }
+}
+
 /// Whether `chat_id` is a family chat of guardian `guardian`.
 async fn guardian_of_family_chat(state: &AppState, guardian: i64, chat_id: i64) -> Result<bool, AppError> {
     let client = state.db.get().await?;

@@ -53,9 +53,10 @@ pub fn router() -> Router<AppState> {
 #[tracing::instrument(skip_all, fields(user_id = user.id, message_id = id))]
 pub async fn add(
     State(state): State<AppState>,
-    Writer(user): Writer,
+    user: AuthUser,
     PathParam((id, emoji)): PathParam<(i64, String)>,
 ) -> Result<StatusCode> {
+    let Writer(user) = Writer::admit_for_message(&state, user, id).await?;
     let added = react(&state, &user, id, &emoji, true).await?;
     Ok(if added { StatusCode::CREATED } else { StatusCode::OK })
 }
@@ -72,9 +73,10 @@ pub async fn add(
 #[tracing::instrument(skip_all, fields(user_id = user.id, message_id = id))]
 pub async fn remove(
     State(state): State<AppState>,
-    Writer(user): Writer,
+    user: AuthUser,
     PathParam((id, emoji)): PathParam<(i64, String)>,
 ) -> Result<StatusCode> {
+    let Writer(user) = Writer::admit_for_message(&state, user, id).await?;
     react(&state, &user, id, &emoji, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -109,8 +109,9 @@ async fn a_link_or_a_lesson_opens_one_chat_per_guardian_and_teacher() {
 
 #[tokio::test]
 async fn both_write_on_any_replica_admins_read_and_an_ended_link_makes_it_read_only() {
-    let a = TestApp::spawn().await;
-    let b = a.replica().await;
+    // A school that lets people edit their messages (MESSAGE_EDITING=on).
+    let a = TestApp::spawn_with(|c| c.append.editing = true).await;
+    let b = TestApp::spawn_on(a.database.clone(), |c| c.append.editing = true).await;
     let (teacher, masha) = (a.user("teacher", "Иван").await, a.user("student", "Маша").await);
     let (guardian, admin) = (a.user("guardian", "Елена").await, a.user("admin", "Завуч").await);
     let lesson_chat = a.chat(&teacher, &masha).await;
@@ -132,9 +133,28 @@ async fn both_write_on_any_replica_admins_read_and_an_ended_link_makes_it_read_o
     }
     assert_eq!(heard.json()["message"]["content"], "Добрый вечер, всё хорошо");
 
-    // Their markers work as any member's.
+    // Their markers work as any member's, and so do their edits, reactions, files and deletions.
     assert_eq!(a.read(&guardian, family, None).await.status(), 204);
     assert_eq!(a.unread(&guardian, family).await, 0);
+    let own = sent["id"].as_i64().expect("id");
+    let (status, edited) = status_and_json(a.edit(&guardian, own, "Здравствуйте! Как Маша сегодня? 🙂").await).await;
+    assert_eq!(status, 200, "{edited}");
+    let react = |id: i64| {
+        let url = a.url(&format!("/api/messages/{id}/reactions/%F0%9F%91%8D"));
+        a.http.put(url).bearer_auth(&guardian.token).send()
+    };
+    let answered = answer["id"].as_i64().expect("id");
+    assert_eq!(react(answered).await.expect("react").status(), 201);
+    let (status, file) = crate::attachments::upload(&a, &guardian, family, "note.txt", b"hello").await;
+    assert_eq!(status, 201, "{file}");
+    let note = a.send(&guardian, family, "лишнее").await;
+    assert_eq!(a.delete_message(&guardian, note).await.status(), 200);
+    // None of it in the child's chat, which they only read.
+    let theirs = a.send(&teacher, lesson_chat, "для Маши").await;
+    let (status, refused) = status_and_json(react(theirs).await.expect("react")).await;
+    assert_eq!((status, refused["code"].as_str()), (403, Some("guardian_read_only")), "{refused}");
+    let (status, refused) = crate::attachments::upload(&a, &guardian, lesson_chat, "x.txt", b"x").await;
+    assert_eq!((status, refused["code"].as_str()), (403, Some("guardian_read_only")), "{refused}");
 
     // Still only a reader in the child's chat; admins read it and write nothing.
     let (status, refused) = post(&a, &guardian, lesson_chat, "можно мне?").await;
@@ -142,9 +162,10 @@ async fn both_write_on_any_replica_admins_read_and_an_ended_link_makes_it_read_o
     let (status, refused) = post(&a, &admin, family, "администрация").await;
     assert_eq!((status, refused["code"].as_str()), (403, Some("admin_read_only")), "{refused}");
     let (status, history) = get(&b, &format!("/api/chats/{family}/messages"), &admin).await;
-    assert_eq!((status, history["messages"].as_array().map(Vec::len)), (200, Some(2)), "{history}");
+    let shown = |h: &Value| h["messages"].as_array().map(|m| m.iter().filter(|m| m["is_deleted"] != true).count());
+    assert_eq!((status, shown(&history)), (200, Some(2)), "{history}");
     let (status, history) = get(&b, &format!("/api/chats/{family}/messages"), &guardian).await;
-    assert_eq!((status, history["messages"].as_array().map(Vec::len)), (200, Some(2)), "{history}");
+    assert_eq!((status, shown(&history)), (200, Some(2)), "{history}");
     // Their reads of it are a member's, recorded nowhere; of the child's chat, an outsider's.
     assert_eq!(get(&b, &format!("/api/chats/{lesson_chat}/messages"), &guardian).await.0, 200);
     let records = |chat: i64| {
@@ -168,7 +189,7 @@ async fn both_write_on_any_replica_admins_read_and_an_ended_link_makes_it_read_o
     let (status, history) = get(&a, &format!("/api/chats/{family}/messages"), &guardian).await;
     assert_eq!((status, history["messages"].as_array().map(Vec::len)), (200, Some(2)), "{history}");
 
-    // A resumed stream replays the chat to the guardian as a member's.
+    // A resumed stream replays the chat to the guardian as a member's, as it is now (edited).
     let mut resumed = a.stream(&guardian, Some("0")).await;
     let mut replayed = Vec::new();
     while replayed.len() < 2 {
@@ -179,7 +200,7 @@ async fn both_write_on_any_replica_admins_read_and_an_ended_link_makes_it_read_o
     }
     assert_eq!(
         replayed,
-        [Some("Здравствуйте! Как Маша сегодня?".to_owned()), Some("Добрый вечер, всё хорошо".to_owned())]
+        [Some("Здравствуйте! Как Маша сегодня? 🙂".to_owned()), Some("Добрый вечер, всё хорошо".to_owned())]
     );
     audit_is_clean(&a).await;
 }

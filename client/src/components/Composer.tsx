@@ -66,13 +66,10 @@ interface Props {
   onSchedule?: (content: string, sendAt: string) => Promise<void>;
   /** A group's members but me, offered while "@" and a name are typed (absent: no completion). */
   mentionable?: readonly Mentionable[];
-  /** Whether files may be attached (not by a guardian, in their family chat); default yes. */
-  files?: boolean;
 }
 
 export function Composer(props: Props) {
   const { chatId, disabled, locked = false, replyTo, replySender, onCancelReply, onSend, onSchedule, mentionable } = props;
-  const files = props.files ?? true;
   const { t, locale } = useLocale();
   const [text, setText] = useState(() => drafts.get(chatId) ?? '');
   const input = useRef<HTMLTextAreaElement>(null);
@@ -155,7 +152,7 @@ export function Composer(props: Props) {
   // A pasted image (or file) is attached; pasted text stays text.
   const onPaste = (event: ClipboardEvent<HTMLTextAreaElement>) => {
     const pasted = [...event.clipboardData.files];
-    if (pasted.length === 0 || !files) return;
+    if (pasted.length === 0) return;
     if (!event.clipboardData.types.includes('text/plain')) event.preventDefault();
     addFiles(chatId, pasted, t);
   };
@@ -193,39 +190,35 @@ export function Composer(props: Props) {
         onRetry={(key) => retryUpload(chatId, key, t)}
         onDismissRefused={() => dismissRefused(chatId)}
       />
-      {files && (
-        <>
-          <button
-            type="button"
-            className="icon-button attach-button"
-            data-testid="attach"
-            disabled={locked}
-            aria-label={t('attachments.attach')}
-            title={t('attachments.attach')}
-            onClick={() => fileInput.current?.click()}
-          >
-            <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
-              <path
-                fill="currentColor"
-                d="M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6h-1.5z"
-              />
-            </svg>
-          </button>
-          <input
-            ref={fileInput}
-            type="file"
-            multiple
-            className="visually-hidden"
-            tabIndex={-1}
-            aria-hidden="true"
-            data-testid="attach-input"
-            onChange={(e) => {
-              addFiles(chatId, [...(e.target.files ?? [])], t);
-              e.target.value = ''; // the same file may be picked again
-            }}
+      <button
+        type="button"
+        className="icon-button attach-button"
+        data-testid="attach"
+        disabled={locked}
+        aria-label={t('attachments.attach')}
+        title={t('attachments.attach')}
+        onClick={() => fileInput.current?.click()}
+      >
+        <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
+          <path
+            fill="currentColor"
+            d="M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6h-1.5z"
           />
-        </>
-      )}
+        </svg>
+      </button>
+      <input
+        ref={fileInput}
+        type="file"
+        multiple
+        className="visually-hidden"
+        tabIndex={-1}
+        aria-hidden="true"
+        data-testid="attach-input"
+        onChange={(e) => {
+          addFiles(chatId, [...(e.target.files ?? [])], t);
+          e.target.value = ''; // the same file may be picked again
+        }}
+      />
       <MentionList completion={completion} />
       <label htmlFor={`composer-${chatId}`} className="visually-hidden">
         {t('composer.label')}

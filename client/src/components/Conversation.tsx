@@ -53,9 +53,6 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
   // except a guardian in their own family chat with a teacher, where both write.
   const family = chat?.kind === 'family';
   const reader = isAdmin || (isGuardian && !family);
-  // There a guardian sends and replies; editing, deleting, reactions and files stay the
-  // participants' (the server answers the guardian guardian_read_only).
-  const guardianWriter = isGuardian && family;
   // A guardian reports a message in any chat they read whole (their child's, their own).
   const reports = isGuardian ? !chat?.wardOnly : !reader;
   // A group just created may not be listed yet: what its creation answered tells about it.
@@ -116,7 +113,7 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
   const onReply = useCallback((message: Message) => setReply(replyRefOf(message)), [setReply]);
 
   // Files dragged over the conversation go to its composer (where there is one).
-  const canAttach = !reader && !guardianWriter && !listener && !ended && !closed && suspension === null;
+  const canAttach = !reader && !listener && !ended && !closed && suspension === null;
   const [dragging, setDragging] = useState(false);
   const dragDepth = useRef(0); // enter/leave also fire for every child crossed
   const carriesFiles = (event: DragEvent) => canAttach && event.dataTransfer.types.includes('Files');
@@ -286,8 +283,7 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
           readOnly={reader}
           closed={closed || suspension !== null}
           group={isGroup}
-          canReact={!reader && !guardianWriter && !ended && !closed && suspension === null && me.role !== 'guest'}
-          ownChanges={!guardianWriter}
+          canReact={!reader && !ended && !closed && suspension === null && me.role !== 'guest'}
           moderation={{
             canReport: reports && !ended && suspension === null,
             onHide: isAdmin ? (messageId, reason) => moderation.hide(chatId, messageId, reason) : undefined,
@@ -354,7 +350,6 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
             replySender={replyTo?.senderId != null ? senderLabel(people, replyTo.senderId, t) : null}
             onCancelReply={() => setReply(null)}
             mentionable={isGroup ? details?.members.filter((m) => m.id !== me.id) : undefined}
-            files={!guardianWriter}
             onSend={(content, attachments) => {
               // Written below older messages (opened at a search result): it goes after the newest.
               if (conversation?.hasNewer) jumpToLatest(chatId);

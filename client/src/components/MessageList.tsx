@@ -28,8 +28,6 @@ interface Props {
   moderation: MessageModerationProps;
   /** Reacting to messages (a participant of an open chat); else reactions are only shown. */
   canReact: boolean;
-  /** Whether one's own messages may be edited and deleted (not a guardian's, in their family chat). */
-  ownChanges?: boolean;
   /** A group: others' messages show their sender's name and avatar; system lines are shown. */
   group: boolean;
   onLoadOlder: () => void;
@@ -316,8 +314,8 @@ export function MessageList(props: Props) {
                   avatar={group && message.senderId !== me.id ? (firstOfRun ? sender : null) : undefined}
                   quoteSender={message.replyTo?.senderId != null ? senderLabel(people, message.replyTo.senderId, t) : null}
                   isRead={saved && own ? isReadByOthers(conversation, saved) : null}
-                  canDelete={own && !readOnly && !props.closed && props.ownChanges !== false}
-                  canEdit={own && writable && editingAllowed && props.ownChanges !== false}
+                  canDelete={own && !readOnly && !props.closed}
+                  canEdit={own && writable && editingAllowed}
                   canReply={writable}
                   canRetry={writable}
                   {...moderation.actions(saved)}

@@ -1445,7 +1445,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reports someone else's message of a chat the caller takes part in to the moderators, once. */
+        /**
+         * Reports someone else's message of a chat the caller takes part in to the moderators, once
+         *     (a guardian: of a chat they read, their child's or their own).
+         */
         post: operations["report"];
         delete?: never;
         options?: never;

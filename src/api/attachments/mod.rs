@@ -80,11 +80,12 @@ pub struct UploadForm {
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
 pub async fn upload(
     State(state): State<AppState>,
-    Writer(user): Writer,
+    user: AuthUser,
     PathParam(chat_id): PathParam<i64>,
     headers: HeaderMap,
     form: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<Attachment>)> {
+    let Writer(user) = Writer::admit_in(&state, user, chat_id).await?;
     let mut form = form.map_err(|e| {
         AppError::Client(
             e.status(),

@@ -158,7 +158,7 @@ pub async fn edit(
     JsonBody(body): JsonBody<EditBody>,
 ) -> Result<Json<Message>> {
     let edit = EditMessage { content: body.text };
-    let Json(sent) = crate::api::messages::edit(State(state), writer, PathParam(id), JsonBody(edit)).await?;
+    let Json(sent) = crate::api::messages::edit_as(State(state), writer, PathParam(id), JsonBody(edit)).await?;
     Ok(Json(Message::of(sent.chat_id, sent.message)))
 }
 
