@@ -6,7 +6,9 @@
 // her list and its message live through the other replica, and has no composer there, only a
 // notice why; the server refuses her a message too. Then Иван completes his scheduled lesson
 // with Alex: Alex joins the announcement by the lesson (the log's participant_added), and sees
-// Иван's next announcement live. The tests run in order and share the pages.
+// Иван's next announcement live. Иван then sees under each announcement who of its members
+// read it ("Seen by 1 of 2", the names), moving live as Мария reads on the other replica; its
+// members see nobody's. The tests run in order and share the pages.
 
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -103,4 +105,42 @@ test('a lesson completed later adds its student: Alex (B) gets the next announce
   assert.deepEqual(await waitForMessage(alex, text), [id]);
   await alex.getByTestId('announcement-read-only').waitFor();
   assert.equal(await alex.getByTestId('composer').count(), 0);
+});
+
+test('Иван sees who read each announcement: "Seen by N of M", live, and the names', async () => {
+  const { ivan, maria, alex } = pages;
+  // Мария turns to her lesson chat; Alex stays on the announcement.
+  const list = await api(maria, 'GET', '/api/chats');
+  const direct = list.body.chats.find((c) => c.kind === 'direct');
+  assert.ok(direct, JSON.stringify(list.body));
+  await maria.getByTestId(`chat-${direct.id}`).click();
+  await maria.waitForFunction((id) => location.pathname === `/chats/${id}`, direct.id);
+
+  const text = 'Reminder: bring your notebooks on Monday';
+  const id = await send(ivan, text);
+  assert.deepEqual(await waitForMessage(alex, text), [id]);
+  const seen = ivan.getByTestId(`seen-${id}`);
+  const counted = (n, of) => ivan.locator(`[data-testid="seen-${id}"][data-seen="${n}"][data-of="${of}"]`).waitFor();
+  await counted(1, 2);
+  assert.equal(await seen.innerText(), 'Seen by 1 of 2');
+  // The first announcement was sent before Alex's lesson: it counts Мария only.
+  const first = await api(ivan, 'GET', `/api/chats/${announcementId}/messages?limit=1&after_id=0`);
+  await ivan.locator(`[data-testid="seen-${first.body.messages[0].id}"][data-of="1"]`).waitFor();
+
+  await seen.click();
+  const dialog = ivan.getByTestId('seen-dialog');
+  await dialog.waitFor();
+  assert.equal(await dialog.getByTestId('seen-list').innerText(), 'Alex Kim');
+  assert.equal(await dialog.getByTestId('not-seen-list').innerText(), 'Мария Иванова');
+  await screenshot(ivan, 'announcements-03-seen-by');
+  // Мария opens it on the other replica: the names move while the dialog is open.
+  await maria.getByTestId(`chat-${announcementId}`).click();
+  await dialog.getByTestId('seen-list').locator('li').nth(1).waitFor();
+  assert.equal(await dialog.getByTestId('not-seen-list').locator('li').count(), 0);
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await counted(2, 2);
+
+  // Members of an announcement see no one else's reading.
+  assert.equal(await maria.locator('.seen-by').count(), 0);
+  assert.equal((await api(maria, 'GET', `/api/chats/${announcementId}/read-markers`)).status, 403);
 });

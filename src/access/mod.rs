@@ -12,6 +12,8 @@
 //!   and under `GUARDIAN_GROUPS=own_messages` the children's own messages in groups, by the
 //!   database's `guardian_reading()`, which the replay, the chat list and the outbox read too).
 //!   Who may manage a group ([`group_manager`]); who may pin a chat's messages ([`may_pin`]).
+//! - **Who sees the read markers** of a chat whole, its messages' "seen by N of M"
+//!   ([`may_see_receipts`], `receipts.rs`).
 //! - **Who read what**: a read by someone who takes no part in the chat (an admin, a guardian)
 //!   is recorded before it is answered ([`record_read`], `records.rs`).
 //! - **Blocking** (`blocks.rs`): who blocks an inquiry's visitor, which visitors a link
@@ -50,6 +52,7 @@ mod listing;
 mod pins;
 mod presence;
 mod provisioning;
+mod receipts;
 mod records;
 mod resources;
 mod roles;
@@ -66,6 +69,7 @@ pub use listing::{Listed, chats_of, own_or_admin};
 pub use pins::may_pin;
 pub use presence::{may_see_presence, sees_presence};
 pub use provisioning::{ProvisioningClient, ScimClient, TimetableClient, linked_students};
+pub use receipts::may_see_receipts;
 pub use records::{STREAM_READS_JOB, Via, keep_recording_streams, record_read, record_stream};
 pub use resources::{AttachedTo, Attachment, may_complete_lesson, may_read_attachment, may_revoke_link, no_attachment};
 pub use roles::{Admin, Participant, Staff, Viewer, Writer, viewer};

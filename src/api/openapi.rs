@@ -1,7 +1,6 @@
 //! The OpenAPI document: generated from the handlers' annotations, then completed by the rules
 //! that hold for every operation alike ([`complete`]), so that each handler states only what is
-//! its own. `GET /api/openapi.json` serves it; `tutorchat openapi` prints it (the web client's
-//! types are generated from it).
+//! its own. `GET /api/openapi.json` serves it; `tutorchat openapi` prints it for the web client.
 //!
 //! The rules, which every handler follows because the extractors and layers it is built from do:
 //! - an operation with parameters or a JSON body can answer 400 (malformed input), a JSON body
@@ -66,6 +65,7 @@ use crate::AppState;
         super::reactions::remove,
         super::read_markers::mark_read,
         super::read_markers::unread_count,
+        super::read_markers::read_markers,
         super::presence::typing,
         super::presence::presence,
         super::lessons::list,

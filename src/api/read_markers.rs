@@ -1,6 +1,7 @@
 //! Read markers and unread counts. A participant's marker is the newest message id they have
 //! read; moving it appends a `chat_read` event, and the log's trigger keeps every
-//! participant's unread count (`sql/functions/events_apply.sql`).
+//! participant's unread count (`sql/functions/events_apply.sql`). A chat's markers, read whole,
+//! tell its messages' authors "seen by N of M" (no row is written per message and reader).
 
 use axum::Json;
 use axum::Router;
@@ -9,17 +10,21 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use crate::access::check_access;
 use crate::access::{Participant, Writer};
+use crate::access::{check_access, may_see_receipts};
 use crate::auth::AuthUser;
+use crate::auth::Role;
 use crate::error::ErrorBody;
 use crate::extract::{OptionalJsonBody, PathParam};
+use crate::limits::Limited;
 use crate::log::NewEvent;
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {
     let mark = Router::new().route("/api/chats/{chat_id}/read", post(mark_read));
-    crate::access::for_guests(crate::access::for_suspended(mark)).route("/api/unread-count", get(unread_count))
+    crate::access::for_guests(crate::access::for_suspended(mark))
+        .route("/api/unread-count", get(unread_count))
+        .route("/api/chats/{chat_id}/read-markers", get(read_markers))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -138,4 +143,69 @@ pub async fn unread_count(State(state): State<AppState>, Participant(user): Part
         )
         .await?;
     Ok(Json(UnreadCount { unread_count: row.get("unread"), chats: row.get("chats") }))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReadMarkers {
+    pub chat_id: i64,
+    /// Every current member, by name.
+    pub markers: Vec<ReadMarker>,
+}
+
+/// A member's read marker, and which of the chat's messages are theirs to read: a message
+/// `m` is seen by them when `m > since_message_id` and `m <= last_read_message_id`, and is
+/// counted in its "of M" when `m > since_message_id` and they are not its author.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReadMarker {
+    pub user_id: i64,
+    pub name: String,
+    pub role: Role,
+    /// The newest message they have read (0: none).
+    pub last_read_message_id: i64,
+    /// The newest message of the chat from before they joined (0: none): they read only later ones.
+    pub since_message_id: i64,
+}
+
+/// Each current member's marker with the newest message from before their membership began:
+/// the chat's messages and members in one sort by log position, a running maximum of the
+/// message ids over it (one pass, however many members joined when).
+const READ_MARKERS_SQL: &str = "SELECT u.id, u.name, u.role, s.last_read, coalesce(s.since, 0) AS since
+    FROM (SELECT s.user_id, s.last_read, max(s.id) OVER (ORDER BY s.position, s.member) AS since
+          FROM (SELECT false AS member, NULL::bigint AS user_id, NULL::bigint AS last_read, id, position
+                FROM messages WHERE chat_id = $1
+                UNION ALL
+                SELECT true, user_id, last_read_message_id, NULL, joined_position
+                FROM chat_participants WHERE chat_id = $1) s) s
+    JOIN users u ON u.id = s.user_id
+    ORDER BY u.name, u.id";
+
+/// Every member's read marker, from which a client shows each message's "seen by N of M" and,
+/// on demand, who has and who has not read it, kept live by `messages_read` (and read again
+/// when members change). Members (an announcement's owner only) and admins.
+#[utoipa::path(get, path = "/api/chats/{chat_id}/read-markers", tag = "chats", params(("chat_id" = i64, Path)),
+    responses((status = 200, body = ReadMarkers), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody, description = "no such chat, or the caller is not a member (an announcement: its owner), nor an admin"),
+              (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
+pub async fn read_markers(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParam(chat_id): PathParam<i64>,
+) -> Result<Json<ReadMarkers>> {
+    state.limits.check(Limited::Read, user.id)?;
+    may_see_receipts(&state, chat_id, &user).await?;
+    let rows = state.db.get().await?.query(READ_MARKERS_SQL, &[&chat_id]).await?;
+    let markers = rows
+        .iter()
+        .map(|row| {
+            Ok(ReadMarker {
+                user_id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                role: row.try_get("role")?,
+                last_read_message_id: row.try_get("last_read")?,
+                since_message_id: row.try_get("since")?,
+            })
+        })
+        .collect::<Result<_, tokio_postgres::Error>>()?;
+    Ok(Json(ReadMarkers { chat_id, markers }))
 }

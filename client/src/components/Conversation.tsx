@@ -32,6 +32,7 @@ import { PinnedBar } from '../pins/PinnedBar';
 import { usePins } from '../pins/usePins';
 import { scheduledIn } from '../scheduled/scheduled';
 import { ScheduledMessages } from '../scheduled/ScheduledMessages';
+import { useSeenBy } from '../seen/SeenBy';
 
 interface Props {
   chatId: number;
@@ -106,6 +107,8 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
   const pinKind = isGroup ? 'group' : chat?.kind === 'inquiry' ? 'inquiry' : 'direct';
   const pinning = !family && mayPin({ kind: pinKind, createdBy: owner }, me, !reader && !ended && !closed && suspension === null);
   const pinned = useMemo(() => new Set(pinControl.pins.map((p) => p.message_id)), [pinControl.pins]);
+  // "Seen by N of M" in a group: its members of their own messages, admins of all.
+  const seenBy = useSeenBy(chatId, conversation, isGroup && (isAdmin || (!reader && !listener && !ended)), me.id, isAdmin);
 
   const [reply, setReply] = useReplyDraft(chatId);
   // The quote follows edits and deletions of the message while the answer is written.
@@ -300,6 +303,7 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
           onReply={onReply}
           onAtBottomChange={onAtBottomChange}
           pins={pinning ? { pinned, onToggle: pinControl.toggle } : undefined}
+          seenBy={seenBy.of}
         />
       )}
 
@@ -384,6 +388,7 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
           />
         )}
       </Suspense>
+      {seenBy.dialog}
     </section>
   );
 }

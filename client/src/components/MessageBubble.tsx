@@ -30,6 +30,8 @@ interface Props {
   quoteSender: string | null;
   /** Own saved messages: whether the other participant has read it (✓✓) or not (✓); else null. */
   isRead: boolean | null;
+  /** A group's "Seen by N of M" (its author's messages; every message to admins). */
+  seenBy?: ReactNode;
   canDelete: boolean;
   canEdit: boolean;
   canReply: boolean;
@@ -167,6 +169,7 @@ export function MessageBubble(props: Props) {
               {isRead ? '✓✓' : '✓'}
             </span>
           )}
+          {saved && props.seenBy}
         </span>
       </div>
       {saved &&

@@ -1,4 +1,4 @@
-import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { Fragment, type ReactNode, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 
 import { messagePreview } from '../attachments/attachments';
 import { type KnownPerson, noticeText } from '../groups';
@@ -46,6 +46,8 @@ interface Props {
   onAtBottomChange: (atBottom: boolean) => void;
   /** Those who may pin: which messages are pinned, and pinning (`true`) or unpinning one. */
   pins?: { pinned: ReadonlySet<number>; onToggle: (messageId: number, on: boolean) => void };
+  /** A group's "Seen by N of M" under a saved message, where it shows one. */
+  seenBy?: (message: Message) => ReactNode;
 }
 
 /** Within this many pixels of an edge counts as at it. */
@@ -314,6 +316,7 @@ export function MessageList(props: Props) {
                   avatar={group && message.senderId !== me.id ? (firstOfRun ? sender : null) : undefined}
                   quoteSender={message.replyTo?.senderId != null ? senderLabel(people, message.replyTo.senderId, t) : null}
                   isRead={saved && own ? isReadByOthers(conversation, saved) : null}
+                  seenBy={saved && props.seenBy?.(saved)}
                   canDelete={own && !readOnly && !props.closed}
                   canEdit={own && writable && editingAllowed}
                   canReply={writable}

@@ -969,6 +969,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/chats/{chat_id}/read-markers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every member's read marker, from which a client shows each message's "seen by N of M" and,
+         *     on demand, who has and who has not read it, kept live by `messages_read` (and read again
+         *     when members change). Members (an announcement's owner only) and admins.
+         */
+        get: operations["read_markers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/chats/{chat_id}/typing": {
         parameters: {
             query?: never;
@@ -3244,6 +3265,33 @@ export interface components {
             message_id: number;
             /** Format: int64 */
             user_id: number;
+        };
+        /**
+         * @description A member's read marker, and which of the chat's messages are theirs to read: a message
+         *     `m` is seen by them when `m > since_message_id` and `m <= last_read_message_id`, and is
+         *     counted in its "of M" when `m > since_message_id` and they are not its author.
+         */
+        ReadMarker: {
+            /**
+             * Format: int64
+             * @description The newest message they have read (0: none).
+             */
+            last_read_message_id: number;
+            name: string;
+            role: components["schemas"]["Role"];
+            /**
+             * Format: int64
+             * @description The newest message of the chat from before they joined (0: none): they read only later ones.
+             */
+            since_message_id: number;
+            /** Format: int64 */
+            user_id: number;
+        };
+        ReadMarkers: {
+            /** Format: int64 */
+            chat_id: number;
+            /** @description Every current member, by name. */
+            markers: components["schemas"]["ReadMarker"][];
         };
         ReadUpTo: {
             /**
@@ -8629,6 +8677,84 @@ export interface operations {
             };
             /** @description up_to_message_id is not a message of this chat */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    read_markers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadMarkers"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such chat, or the caller is not a member (an announcement: its owner), nor an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -8,6 +8,7 @@ use crate::helpers::{TestApp, User, status_and_json};
 
 mod concurrency;
 mod markers;
+mod seen;
 mod streams;
 
 async fn unread_total(app: &TestApp, user: &User) -> (u16, Value) {

@@ -141,6 +141,16 @@ const conversation = {
     more_other: '{{count}} more pinned',
     fewer: 'Show fewer',
   },
+  seen: {
+    count_one: 'Seen by {{count}} of {{total}}',
+    count_other: 'Seen by {{count}} of {{total}}',
+    title: 'Who has read it',
+    seen_one: 'Read ({{count}})',
+    seen_other: 'Read ({{count}})',
+    notSeen_one: 'Not yet ({{count}})',
+    notSeen_other: 'Not yet ({{count}})',
+    close: 'Close',
+  },
   typing: {
     named: '{{name}} is typing…',
     two: '{{first}} and {{second}} are typing…',
