@@ -88,6 +88,76 @@ COMMENT ON FUNCTION public.access_records_purge(p_before timestamp with time zon
 
 
 --
+-- Name: announcement_families_join(bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.announcement_families_join(p_guardian bigint, p_student bigint) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    -- By the owner (the announcement is their standing choice), as lessons_join_audiences adds
+    -- students: events_rule_participant_added and events_member_rule check it.
+    INSERT INTO events (chat_id, actor_id, type, payload)
+    SELECT c.id, c.created_by, 'participant_added', jsonb_build_object('user_id', g.guardian_id)
+    FROM guardian_links g
+    JOIN chats c ON c.recipients IN ('guardians', 'both') AND c.closed_at IS NULL
+    WHERE g.student_id = p_student AND g.to_position IS NULL
+      AND (p_guardian IS NULL OR g.guardian_id = p_guardian)
+      AND (c.audience = 'my_students' AND EXISTS (
+               SELECT 1 FROM lessons l WHERE l.teacher_id = c.created_by AND l.student_id = p_student
+                                         AND l.status = 'completed')
+           OR EXISTS (SELECT 1 FROM chat_participants p WHERE p.chat_id = c.id AND p.user_id = p_student))
+      AND NOT EXISTS (SELECT 1 FROM chat_memberships m WHERE m.chat_id = c.id AND m.user_id = g.guardian_id)
+      AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = c.created_by
+                        AND (u.suspended_until > now() OR u.erasure_requested_at IS NOT NULL
+                             OR u.deactivated_at IS NOT NULL))
+      AND EXISTS (SELECT 1 FROM users x WHERE x.id = g.guardian_id AND x.deactivated_at IS NULL)
+    GROUP BY c.id, c.created_by, g.guardian_id
+    ORDER BY c.id, g.guardian_id;
+END
+$$;
+
+
+--
+-- Name: FUNCTION announcement_families_join(p_guardian bigint, p_student bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.announcement_families_join(p_guardian bigint, p_student bigint) IS 'The guardians of student p_student (p_guardian, or all of them linked now when NULL) join the announcements that reach families (chats.recipients guardians or both, open) and concern the child: an "all my students" announcement of a teacher the child has completed a lesson with, or one the child is a member of; by a participant_added of the owner, unless they were ever a member (who left is not added back). Called by events_apply where a guardian is linked, and by lessons_join_audiences where a lesson completes. While the owner is suspended, deactivated or their erasure asked for, nobody joins (their appends are refused, and a link or a lesson must not be). Its INSERT draws under the log lock held exclusively, as family_chats_open''s.';
+
+
+--
+-- Name: announcement_families_leave(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.announcement_families_leave(p_guardian bigint) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    -- By the database (no actor): a link ended, whatever the owner's state.
+    INSERT INTO events (chat_id, actor_id, type, payload)
+    SELECT p.chat_id, NULL, 'participant_removed', jsonb_build_object('user_id', p.user_id)
+    FROM chat_participants p
+    JOIN chats c ON c.id = p.chat_id AND c.recipients IN ('guardians', 'both')
+    WHERE p.user_id = p_guardian
+      AND NOT EXISTS (SELECT 1 FROM guardian_links g
+                      JOIN lessons l ON l.student_id = g.student_id AND l.teacher_id = c.created_by
+                                    AND l.status = 'completed'
+                      WHERE g.guardian_id = p_guardian AND g.to_position IS NULL)
+    ORDER BY p.chat_id;
+END
+$$;
+
+
+--
+-- Name: FUNCTION announcement_families_leave(p_guardian bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.announcement_families_leave(p_guardian bigint) IS 'Guardian p_guardian leaves each announcement that reaches families (chats.recipients guardians or both) once none of the children they are linked to now has completed a lesson with its owner: a participant_removed without an actor (events_require_group_manager lets the database remove a guardian so). Called by events_apply where a link ends.';
+
+
+--
 -- Name: attachments_bind(bigint, bigint, bigint, jsonb); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -555,7 +625,9 @@ BEGIN
            e.actor_id AS created_by, coalesce(a.active_position, e.position) AS active_position,
            coalesce(a.active_at, e.created_at) AS active_at, z.created_at AS closed_at,
            coalesce((e.payload ->> 'announcement')::boolean, false) AS announcement, e.payload ->> 'audience' AS audience,
-           (e.payload ->> 'guardian_id')::bigint AS guardian_id
+           (e.payload ->> 'guardian_id')::bigint AS guardian_id,
+           CASE WHEN e.payload -> 'announcement' = 'true' THEN coalesce(e.payload ->> 'recipients', 'students') END
+               AS recipients
     FROM replay_other e
     LEFT JOIN replay_activity a ON a.chat_id = e.chat_id
     LEFT JOIN (SELECT DISTINCT ON (x.chat_id) x.chat_id, x.payload ->> 'title' AS title
@@ -676,7 +748,7 @@ BEGIN
     FROM replay_chats r
     FULL JOIN (SELECT c.id, c.student_id, c.teacher_id, c.created_at, c.last_message_id, c.message_count,
                       c.kind, c.title, c.context, c.created_by, c.active_position, c.active_at, c.closed_at,
-                      c.announcement, c.audience, c.guardian_id
+                      c.announcement, c.audience, c.guardian_id, c.recipients
                FROM chats c
                WHERE everything OR c.id = ANY (scope)) l ON l.id = r.id
     WHERE (r.*) IS DISTINCT FROM (l.*);
@@ -1555,10 +1627,12 @@ BEGIN
     WHEN 'chat_created' THEN
         IF e.payload ->> 'kind' = 'group' THEN
             INSERT INTO chats (id, kind, title, context, created_by, created_at, active_position, active_at,
-                               announcement, audience)
+                               announcement, audience, recipients)
             VALUES (e.chat_id, 'group', e.payload ->> 'title', e.payload -> 'context', e.actor_id, e.created_at,
                     e.position, e.created_at, coalesce((e.payload ->> 'announcement')::boolean, false),
-                    e.payload ->> 'audience');
+                    e.payload ->> 'audience',
+                    CASE WHEN e.payload -> 'announcement' = 'true'
+                         THEN coalesce(e.payload ->> 'recipients', 'students') END);
         ELSIF e.payload ->> 'kind' = 'inquiry' THEN
             INSERT INTO chats (id, kind, title, context, created_by, created_at, active_position, active_at)
             VALUES (e.chat_id, 'inquiry', e.payload ->> 'title', e.payload -> 'context', e.actor_id, e.created_at,
@@ -1705,6 +1779,8 @@ BEGIN
         VALUES ((e.payload ->> 'guardian_id')::bigint, student, e.position);
         -- The guardian's chats with the child's teachers, if they had none.
         PERFORM family_chats_open((e.payload ->> 'guardian_id')::bigint, student);
+        -- … and the announcements to families that concern the child.
+        PERFORM announcement_families_join((e.payload ->> 'guardian_id')::bigint, student);
     WHEN 'chat_muted', 'chat_unmuted' THEN
         UPDATE chat_participants SET muted = (e.type = 'chat_muted')
         WHERE chat_id = e.chat_id AND user_id = e.actor_id;
@@ -1746,6 +1822,8 @@ BEGIN
     WHEN 'guardian_unlinked' THEN
         UPDATE guardian_links SET to_position = e.position
         WHERE guardian_id = (e.payload ->> 'guardian_id')::bigint AND student_id = student AND to_position IS NULL;
+        -- The announcements to families that concern none of their children now lose them.
+        PERFORM announcement_families_leave((e.payload ->> 'guardian_id')::bigint);
     END CASE;
 END
 $$;
@@ -1760,7 +1838,9 @@ row inside the append (a later row of the same statement sees what an earlier on
 chat_created inserts the chat, its participants and their membership intervals (a group''s
 members follow as participant_added; an announcement''s mode and audience are its columns; a
 family chat''s are its guardian and teacher); a direct chat''s, and guardian_linked, open the
-family chats their student gives a reason for (family_chats_open); participant_added opens an interval and starts the new
+family chats their student gives a reason for (family_chats_open), and guardian_linked joins the
+announcements to families that concern the child (announcement_families_join), guardian_unlinked
+leaves those that concern none of the guardian''s children any more (announcement_families_leave); participant_added opens an interval and starts the new
 member''s read marker at the chat''s newest message (they see nothing from before they
 joined); participant_removed closes it at this position; chat_renamed and chat_closed set the
 chat''s title and closed_at; message_edited sets the current text and edited_at, and
@@ -2066,8 +2146,13 @@ BEGIN
              AND (m.role = 'teacher'
                   OR m.role = 'student' AND EXISTS (
                       SELECT 1 FROM lessons l WHERE l.teacher_id = NEW.actor_id AND l.student_id = m.id
-                                 AND l.status = 'completed'))) THEN
-        RAISE EXCEPTION 'a teacher adds to a group only teachers and their own students (a completed lesson together)'
+                                 AND l.status = 'completed')
+                  OR m.role = 'guardian' AND EXISTS (
+                      SELECT 1 FROM guardian_links g
+                      JOIN lessons l ON l.student_id = g.student_id AND l.teacher_id = NEW.actor_id
+                                    AND l.status = 'completed'
+                      WHERE g.guardian_id = m.id AND g.to_position IS NULL))) THEN
+        RAISE EXCEPTION 'a teacher adds to a group only teachers, their own students (a completed lesson together) and their guardians'
             USING ERRCODE = 'check_violation';
     END IF;
     RETURN NEW;
@@ -2082,7 +2167,7 @@ $$;
 COMMENT ON FUNCTION public.events_member_rule() IS 'participant_added, after events_before_insert
 (triggers of a kind fire in name order): a teacher adds to a group only teachers and the
 students they have completed a lesson with (the lesson that opened their direct chat: a
-scheduled one is not enough); an admin adds any student or teacher. So a teacher sees the
+scheduled one is not enough), and the guardians linked now to such a student; an admin adds any student or teacher. So a teacher sees the
 presence only of their own students, of colleagues, and of people in groups an admin made.';
 
 
@@ -2386,6 +2471,13 @@ BEGIN
         RAISE EXCEPTION 'chat % is a % chat: its members and title never change', e.chat_id, chat.kind
             USING ERRCODE = 'insufficient_privilege';
     END IF;
+    -- The database removes a guardian whose link ended (announcement_families_leave).
+    IF e.type = 'participant_removed' AND e.actor_id IS NULL AND pg_trigger_depth() >= 2
+       AND EXISTS (SELECT 1 FROM users u WHERE u.role = 'guardian'
+                   AND u.id = CASE WHEN jsonb_typeof(e.payload -> 'user_id') = 'number'
+                                   THEN (e.payload ->> 'user_id')::bigint END) THEN
+        RETURN;
+    END IF;
     SELECT u.role INTO actor_role FROM users u WHERE u.id = e.actor_id;
     IF NOT (actor_role = 'admin' OR e.actor_id = chat.created_by)
        AND NOT (e.type = 'participant_removed' AND e.payload -> 'user_id' = to_jsonb(e.actor_id)) THEN
@@ -2400,7 +2492,7 @@ $$;
 -- Name: FUNCTION events_require_group_manager(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_require_group_manager(e public.events) IS 'The rule of participant_added, participant_removed and chat_renamed: of a group, by its owner (who may also add themself back after leaving) or an admin; a member may remove themself (leave).';
+COMMENT ON FUNCTION public.events_require_group_manager(e public.events) IS 'The rule of participant_added, participant_removed and chat_renamed: of a group, by its owner (who may also add themself back after leaving) or an admin; a member may remove themself (leave); the database (no actor, trigger depth 2 or more) removes a guardian whose link ended (announcement_families_leave).';
 
 
 --
@@ -2521,8 +2613,10 @@ BEGIN
         END IF;
         IF e.payload ? 'announcement' AND jsonb_typeof(e.payload -> 'announcement') <> 'boolean'
            OR e.payload ? 'audience' AND e.payload -> 'audience' NOT IN ('null', '"my_students"')
-           OR e.payload ->> 'audience' = 'my_students' AND e.payload -> 'announcement' IS DISTINCT FROM 'true' THEN
-            RAISE EXCEPTION 'announcement is a boolean; audience is my_students (of an announcement) or null'
+           OR e.payload ->> 'audience' = 'my_students' AND e.payload -> 'announcement' IS DISTINCT FROM 'true'
+           OR e.payload ? 'recipients' AND (e.payload -> 'recipients' NOT IN ('"students"', '"guardians"', '"both"')
+                                            OR e.payload -> 'announcement' IS DISTINCT FROM 'true') THEN
+            RAISE EXCEPTION 'announcement is a boolean; audience is my_students (of an announcement) or null; recipients students, guardians or both (of an announcement)'
                 USING ERRCODE = 'check_violation';
         END IF;
         -- Only the owner posts in an announcement, and admins never write: a teacher's.
@@ -2537,7 +2631,9 @@ BEGIN
             || CASE WHEN e.payload -> 'announcement' = 'true'
                     THEN jsonb_build_object('announcement', true) ELSE '{}' END
             || CASE WHEN e.payload ->> 'audience' = 'my_students'
-                    THEN jsonb_build_object('audience', 'my_students') ELSE '{}' END;
+                    THEN jsonb_build_object('audience', 'my_students') ELSE '{}' END
+            || CASE WHEN e.payload ->> 'recipients' IN ('guardians', 'both')
+                    THEN jsonb_build_object('recipients', e.payload -> 'recipients') ELSE '{}' END;
     ELSIF e.payload ->> 'kind' = 'inquiry' THEN
         -- Through inquiry_open(): a live link of this host, a guest without a chat.
         IF e.actor_id IS NULL OR NOT EXISTS (
@@ -2602,7 +2698,7 @@ $$;
 -- Name: FUNCTION events_rule_chat_created(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_chat_created(e public.events) IS 'chat_created: direct, only by the lesson trigger (trigger depth 2, no actor) for a completed lesson of a student and a teacher (one chat per pair, ever: chats_one_per_pair decides races); group, by a teacher or an admin, with a title of 1-200 characters, not blank, and an optional context object; an announcement (announcement true: only its owner posts), by a teacher only, optionally with audience my_students (its members follow the owner''s completed lessons: lessons_join_audiences); inquiry, by a new guest through a live inquiry link (inquiry_open()); family, only by the database (family_chats_open: trigger depth 2 or more, no actor), for a guardian and a teacher whose pair concerns a child now (family_children; one chat per pair, ever: chats_one_per_family). In Rust: access::Staff on POST /api/chats (a group); inquiry_open() behind the inquiry link (an inquiry); nothing for a direct or a family chat, which only the database opens.';
+COMMENT ON FUNCTION public.events_rule_chat_created(e public.events) IS 'chat_created: direct, only by the lesson trigger (trigger depth 2, no actor) for a completed lesson of a student and a teacher (one chat per pair, ever: chats_one_per_pair decides races); group, by a teacher or an admin, with a title of 1-200 characters, not blank, and an optional context object; an announcement (announcement true: only its owner posts), by a teacher only, optionally with audience my_students (its members follow the owner''s completed lessons: lessons_join_audiences) and recipients guardians or both (it reaches the students'' guardians: announcement_families_join); inquiry, by a new guest through a live inquiry link (inquiry_open()); family, only by the database (family_chats_open: trigger depth 2 or more, no actor), for a guardian and a teacher whose pair concerns a child now (family_children; one chat per pair, ever: chats_one_per_family). In Rust: access::Staff on POST /api/chats (a group); inquiry_open() behind the inquiry link (an inquiry); nothing for a direct or a family chat, which only the database opens.';
 
 
 --
@@ -3293,7 +3389,11 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'user % does not exist', e.payload -> 'user_id' USING ERRCODE = 'check_violation';
     END IF;
-    IF member.role NOT IN ('student', 'teacher') THEN
+    IF member.role = 'guardian' AND NOT EXISTS (
+           SELECT 1 FROM chats c WHERE c.id = e.chat_id AND c.recipients IN ('guardians', 'both')) THEN
+        RAISE EXCEPTION 'user % is a guardian: they join only an announcement that reaches families', member.id
+            USING ERRCODE = 'check_violation';
+    ELSIF member.role NOT IN ('student', 'teacher', 'guardian') THEN
         RAISE EXCEPTION 'user % is an admin: admins read every chat and are nobody''s members', member.id
             USING ERRCODE = 'check_violation';
     END IF;
@@ -3314,7 +3414,7 @@ $$;
 -- Name: FUNCTION events_rule_participant_added(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_participant_added(e public.events) IS 'participant_added: a group''s owner or an admin (events_require_group_manager) adds a student or a teacher (admins are nobody''s members; whom a teacher may add: events_member_rule), never one who left the school (deactivated: HINT person_deactivated); adding a member again is a no-op. In Rust: access::group_manager in api::groups::add.';
+COMMENT ON FUNCTION public.events_rule_participant_added(e public.events) IS 'participant_added: a group''s owner or an admin (events_require_group_manager) adds a student or a teacher, or a guardian to an announcement that reaches families (chats.recipients guardians or both) (admins are nobody''s members; whom a teacher may add: events_member_rule), never one who left the school (deactivated: HINT person_deactivated); adding a member again is a no-op. In Rust: access::group_manager in api::groups::add.';
 
 
 --
@@ -4010,12 +4110,15 @@ BEGIN
     SELECT c.id, c.created_by, 'participant_added', jsonb_build_object('user_id', NEW.student_id)
     FROM chats c
     WHERE c.created_by = NEW.teacher_id AND c.audience = 'my_students' AND c.closed_at IS NULL
+      AND c.recipients <> 'guardians'
       AND NOT EXISTS (SELECT 1 FROM chat_memberships m WHERE m.chat_id = c.id AND m.user_id = NEW.student_id)
       AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = c.created_by
                         AND (u.suspended_until > now() OR u.erasure_requested_at IS NOT NULL
                              OR u.deactivated_at IS NOT NULL))
       AND EXISTS (SELECT 1 FROM users s WHERE s.id = NEW.student_id AND s.role = 'student' AND s.deactivated_at IS NULL)
     ORDER BY c.id;
+    -- The student's guardians, where the announcement reaches families.
+    PERFORM announcement_families_join(NULL, NEW.student_id);
     RETURN NULL;
 END
 $$;
@@ -4025,7 +4128,7 @@ $$;
 -- Name: FUNCTION lessons_join_audiences(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.lessons_join_audiences() IS 'A lesson completed: its student joins each of its teacher''s "all my students" announcements (chats.audience = my_students, open) they were never a member of, by a participant_added of the owner, in the completion''s transaction. A student who left one, or whom the owner removed, is not added back by a later lesson (their leaving is their choice, and the owner''s removal theirs); nobody leaves when lessons end (a completed lesson stays completed). A student who left the school (deactivated) joins none (events_rule_participant_added refuses them). While the owner is suspended, deactivated (left the school) or their erasure asked for, nobody joins: their appends are refused, and a lesson''s completion must not be.';
+COMMENT ON FUNCTION public.lessons_join_audiences() IS 'A lesson completed: its student joins each of its teacher''s "all my students" announcements (chats.audience = my_students, open; not one that reaches guardians only) they were never a member of, and their guardians those that reach families (announcement_families_join), by a participant_added of the owner, in the completion''s transaction. A student who left one, or whom the owner removed, is not added back by a later lesson (their leaving is their choice, and the owner''s removal theirs); nobody leaves when lessons end (a completed lesson stays completed). A student who left the school (deactivated) joins none (events_rule_participant_added refuses them). While the owner is suspended, deactivated (left the school) or their erasure asked for, nobody joins: their appends are refused, and a lesson''s completion must not be.';
 
 
 --
@@ -5094,9 +5197,11 @@ CREATE TABLE public.chats (
     announcement boolean DEFAULT false NOT NULL,
     audience text,
     guardian_id bigint,
+    recipients text,
     CONSTRAINT chats_audience CHECK (((audience IS NULL) OR ((audience = 'my_students'::text) AND announcement))),
     CONSTRAINT chats_family CHECK ((((kind = 'family'::text) = (guardian_id IS NOT NULL)) AND ((kind <> 'family'::text) OR ((teacher_id IS NOT NULL) AND (student_id IS NULL))))),
-    CONSTRAINT chats_kind CHECK ((kind = ANY (ARRAY['direct'::text, 'group'::text, 'inquiry'::text, 'family'::text])))
+    CONSTRAINT chats_kind CHECK ((kind = ANY (ARRAY['direct'::text, 'group'::text, 'inquiry'::text, 'family'::text]))),
+    CONSTRAINT chats_recipients CHECK ((((recipients = ANY (ARRAY['students'::text, 'guardians'::text, 'both'::text])) AND announcement) OR (recipients IS NULL)))
 )
 WITH (fillfactor='70');
 
@@ -5120,6 +5225,13 @@ COMMENT ON COLUMN public.chats.audience IS 'my_students: an announcement whose m
 --
 
 COMMENT ON COLUMN public.chats.guardian_id IS 'A family chat''s guardian (its other member is teacher_id); NULL for every other kind.';
+
+
+--
+-- Name: COLUMN chats.recipients; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.chats.recipients IS 'Whom an announcement reaches: students (NULL: as before this column), guardians (the guardians of the students it is for, not the students), or both; NULL for every chat that is no announcement, set by its chat_created and never changed.';
 
 
 --
@@ -5274,7 +5386,8 @@ CREATE VIEW public.chat_headers AS
               WHERE ((f.guardian_id = c.guardian_id) AND (f.teacher_id = c.teacher_id))
               ORDER BY s.name, s.id))::text[]
             ELSE '{}'::text[]
-        END AS children
+        END AS children,
+    c.recipients
    FROM public.chats c;
 
 
@@ -5282,7 +5395,7 @@ CREATE VIEW public.chat_headers AS
 -- Name: VIEW chat_headers; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON VIEW public.chat_headers IS 'A chat as its header shows it (the API''s ChatHeader): updated_at is its last activity, participants_count its current members, guardians_read whether a guardian can read it now (a direct chat''s student''s; under GUARDIAN_GROUPS=own_messages, a group member''s, their child''s own messages), announcement and audience as chats has them, subjects the subjects of a direct chat''s pair''s lessons (not cancelled), the most recent first (empty for other chats), teacher_departed whether a direct or a family chat''s teacher is deactivated (read-only until handed over: chat_handed_over), student_departed whether a direct chat''s student is (the teacher''s chat list files it with the archived ones), student_id and teacher_id a direct chat''s pair (NULL for other chats; a family chat''s teacher), guardian_id a family chat''s guardian, children the names of the children a family chat concerns now (family_children; none: it is read-only; empty for other kinds).';
+COMMENT ON VIEW public.chat_headers IS 'A chat as its header shows it (the API''s ChatHeader): updated_at is its last activity, participants_count its current members, guardians_read whether a guardian can read it now (a direct chat''s student''s; under GUARDIAN_GROUPS=own_messages, a group member''s, their child''s own messages), announcement, audience and recipients as chats has them, subjects the subjects of a direct chat''s pair''s lessons (not cancelled), the most recent first (empty for other chats), teacher_departed whether a direct or a family chat''s teacher is deactivated (read-only until handed over: chat_handed_over), student_departed whether a direct chat''s student is (the teacher''s chat list files it with the archived ones), student_id and teacher_id a direct chat''s pair (NULL for other chats; a family chat''s teacher), guardian_id a family chat''s guardian, children the names of the children a family chat concerns now (family_children; none: it is read-only; empty for other kinds).';
 
 
 --
@@ -8010,6 +8123,20 @@ GRANT ALL ON FUNCTION public.access_record(p_reader bigint, p_chats bigint[], p_
 
 REVOKE ALL ON FUNCTION public.access_records_purge(p_before timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.access_records_purge(p_before timestamp with time zone) TO tutorchat_app;
+
+
+--
+-- Name: FUNCTION announcement_families_join(p_guardian bigint, p_student bigint); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.announcement_families_join(p_guardian bigint, p_student bigint) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION announcement_families_leave(p_guardian bigint); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.announcement_families_leave(p_guardian bigint) FROM PUBLIC;
 
 
 --

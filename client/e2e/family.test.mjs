@@ -3,7 +3,8 @@
 // Мария's teacher. Елена, on a phone (A), finds it under "Your chats with teachers", about
 // Мария, and writes; Иван (desktop, B) gets it live and answers, and Елена gets the answer live;
 // she reports it, and the admin (B) sees her report, reads both and has no composer; Мария does
-// not see the chat.
+// not see the chat. Then Иван announces to families: Елена finds the announcement "From the
+// school" on her phone and reads it, and Иван sees it "Seen by 1 of 1".
 // The tests run in order and share the pages: each step builds on the last.
 
 import assert from 'node:assert/strict';
@@ -110,4 +111,35 @@ test('Елена (A) reports the answer; the admin (B) sees her report live, rea
   assert.equal(hers.body.chats.filter((c) => c.id === familyId).length, 0);
   assert.equal((await api(maria, 'GET', `/api/chats/${familyId}/messages`)).status, 403);
   await maria.close();
+});
+
+test('Иван (B) announces to families; Елена (A) finds it "From the school" and reads it; Иван sees "Seen by 1 of 1"', async () => {
+  const { ivan, elena } = pages;
+  await ivan.getByTestId('new-group').click();
+  const dialog = ivan.getByTestId('new-group-dialog');
+  await dialog.getByTestId('group-recipients').selectOption('guardians');
+  await dialog.getByTestId('create-all-my-students').click();
+  await dialog.waitFor({ state: 'detached' });
+  await ivan.getByTestId('conversation-title').filter({ hasText: 'To families · Иван Петров' }).waitFor();
+  const newsId = Number(new URL(ivan.url()).pathname.split('/')[2]);
+  const details = await api(ivan, 'GET', `/api/chats/${newsId}`);
+  assert.deepEqual(
+    [details.body.recipients, details.body.participants.map((p) => p.name)],
+    ['guardians', ['Иван Петров', 'Елена Иванова']],
+    'the families, not the students',
+  );
+  const text = 'Родительское собрание в четверг в 18:00 📣';
+  const id = await send(ivan, text);
+  await ivan.locator(`[data-testid="seen-${id}"][data-seen="0"][data-of="1"]`).waitFor();
+
+  // Елена's phone: back to the list, where it waits under "From the school".
+  await elena.getByRole('button', { name: 'Back to chats' }).click();
+  const section = elena.getByTestId('section-school');
+  await section.getByText('From the school').waitFor();
+  await section.getByTestId(`chat-${newsId}`).click();
+  await waitForMessage(elena, text);
+  assert.equal(await elena.getByTestId('composer').count(), 0, 'families read announcements');
+  await ivan.locator(`[data-testid="seen-${id}"][data-seen="1"][data-of="1"]`).waitFor();
+  assert.equal(await ivan.getByTestId(`seen-${id}`).innerText(), 'Seen by 1 of 1');
+  await screenshot(elena, 'family-03-from-the-school');
 });

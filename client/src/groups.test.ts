@@ -37,6 +37,7 @@ function details(members: Person[], title = 'Алгебра'): ChatDetails {
     announcement: false,
     teacher_departed: false,
     audience: null,
+    recipients: null,
     closed_at: null,
     created_at: '2025-01-17T14:00:00Z',
     participants: members.map((m) => ({ ...m, online: false, last_seen: null, joined_at: '2025-01-17T14:00:00Z' })),

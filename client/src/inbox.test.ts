@@ -226,6 +226,17 @@ describe("a guardian's inbox", () => {
     expect(familyEnded(ofChild(1, maria, ivan))).toBe(false);
   });
 
+  it('puts the announcements that reach them "from the school", in one more', () => {
+    const news = chat(5, { kind: 'group', announcement: true, title: 'Родителям · Иван Петров' });
+    const family = chat(4, { kind: 'family', people: [ivan], children: ['Мария Иванова'] });
+    const sections = groupByWard([news, ofChild(1, maria, ivan), family]);
+    expect(sections.map((s) => [s.key, ids(s.items)])).toEqual([
+      ['school', [5]],
+      ['ward:3', [1]],
+      ['family', [4]],
+    ]);
+  });
+
   it("finds a chat by its child's name as well as by its teacher's", () => {
     expect(matchesSearch(ofChild(1, maria, ivan), 'мария')).toBe(true);
     expect(matchesSearch(ofChild(1, maria, ivan), 'петров')).toBe(true);

@@ -37,6 +37,8 @@ export interface Section {
 export const NO_CONTEXT = 'none';
 /** A guardian's own chats with their children's teachers (family chats), in a section of their own. */
 export const FAMILY_SECTION = 'family';
+/** The announcements that reach a guardian (to families), "from the school", in one more. */
+export const SCHOOL_SECTION = 'school';
 
 /** A context's title, if it has a non-blank one. */
 export function contextTitle(context: ChatContext | null): string | null {
@@ -99,7 +101,8 @@ export const wardKey = (ward: Person): string => `ward:${ward.id}`;
 export function groupByWard(items: readonly ChatItem[]): Section[] {
   const sections = new Map<string, Section>();
   for (const item of items) {
-    const key = item.ward ? wardKey(item.ward) : item.kind === 'family' ? FAMILY_SECTION : NO_CONTEXT;
+    const own = item.kind === 'family' ? FAMILY_SECTION : item.announcement ? SCHOOL_SECTION : NO_CONTEXT;
+    const key = item.ward ? wardKey(item.ward) : own;
     let section = sections.get(key);
     if (!section) {
       section = { key, title: item.ward?.name ?? null, items: [] };

@@ -97,6 +97,7 @@ describe('presence', () => {
       announcement: false,
       teacher_departed: false,
       audience: null,
+      recipients: null,
       closed_at: null,
       ward: null,
       ward_only: false,
@@ -138,6 +139,7 @@ describe('presence', () => {
       announcement: false,
       teacher_departed: false,
       audience: null,
+      recipients: null,
       closed_at: null,
       created_at: '2025-01-17T15:00:00Z',
       participants: [

@@ -119,6 +119,7 @@ describe("the title's count", () => {
       announcement: false,
       teacher_departed: false,
       audience: null,
+      recipients: null,
       closed_at: null,
       ward: null,
       ward_only: false,

@@ -145,9 +145,10 @@ export function useWorkspace(onSignedOut: () => void): Workspace {
   const { readingChatId, conversations, visible } = state;
   const openItem = chatList.items.find((i) => i.id === openChatId);
   // Guardians keep no read marker in their children's chats (the server refuses them one), only
-  // in their own family chats with teachers.
+  // in the chats they are members of: their own family chats with teachers, the school's
+  // announcements to families.
   const readingItem = chatList.items.find((i) => i.id === readingChatId);
-  const reading = isGuardian && readingItem?.kind !== 'family' ? null : readingChatId;
+  const reading = isGuardian && (!readingItem || readingItem.ward) ? null : readingChatId;
   useReadMarker({ readingChatId: reading, conversations, chatList, dispatchChats: store.chats, visible });
   // Admins: the open chat's two people, asked when it opens (a group's members come with it).
   const openPeople = isAdmin && openItem && openItem.kind !== 'group' ? openItem.people.map((p) => p.id).join(',') : '';

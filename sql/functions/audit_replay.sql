@@ -135,7 +135,9 @@ BEGIN
            e.actor_id AS created_by, coalesce(a.active_position, e.position) AS active_position,
            coalesce(a.active_at, e.created_at) AS active_at, z.created_at AS closed_at,
            coalesce((e.payload ->> 'announcement')::boolean, false) AS announcement, e.payload ->> 'audience' AS audience,
-           (e.payload ->> 'guardian_id')::bigint AS guardian_id
+           (e.payload ->> 'guardian_id')::bigint AS guardian_id,
+           CASE WHEN e.payload -> 'announcement' = 'true' THEN coalesce(e.payload ->> 'recipients', 'students') END
+               AS recipients
     FROM replay_other e
     LEFT JOIN replay_activity a ON a.chat_id = e.chat_id
     LEFT JOIN (SELECT DISTINCT ON (x.chat_id) x.chat_id, x.payload ->> 'title' AS title
@@ -256,7 +258,7 @@ BEGIN
     FROM replay_chats r
     FULL JOIN (SELECT c.id, c.student_id, c.teacher_id, c.created_at, c.last_message_id, c.message_count,
                       c.kind, c.title, c.context, c.created_by, c.active_position, c.active_at, c.closed_at,
-                      c.announcement, c.audience, c.guardian_id
+                      c.announcement, c.audience, c.guardian_id, c.recipients
                FROM chats c
                WHERE everything OR c.id = ANY (scope)) l ON l.id = r.id
     WHERE (r.*) IS DISTINCT FROM (l.*);

@@ -10,10 +10,12 @@ BEGIN
     WHEN 'chat_created' THEN
         IF e.payload ->> 'kind' = 'group' THEN
             INSERT INTO chats (id, kind, title, context, created_by, created_at, active_position, active_at,
-                               announcement, audience)
+                               announcement, audience, recipients)
             VALUES (e.chat_id, 'group', e.payload ->> 'title', e.payload -> 'context', e.actor_id, e.created_at,
                     e.position, e.created_at, coalesce((e.payload ->> 'announcement')::boolean, false),
-                    e.payload ->> 'audience');
+                    e.payload ->> 'audience',
+                    CASE WHEN e.payload -> 'announcement' = 'true'
+                         THEN coalesce(e.payload ->> 'recipients', 'students') END);
         ELSIF e.payload ->> 'kind' = 'inquiry' THEN
             INSERT INTO chats (id, kind, title, context, created_by, created_at, active_position, active_at)
             VALUES (e.chat_id, 'inquiry', e.payload ->> 'title', e.payload -> 'context', e.actor_id, e.created_at,
@@ -160,6 +162,8 @@ BEGIN
         VALUES ((e.payload ->> 'guardian_id')::bigint, student, e.position);
         -- The guardian's chats with the child's teachers, if they had none.
         PERFORM family_chats_open((e.payload ->> 'guardian_id')::bigint, student);
+        -- … and the announcements to families that concern the child.
+        PERFORM announcement_families_join((e.payload ->> 'guardian_id')::bigint, student);
     WHEN 'chat_muted', 'chat_unmuted' THEN
         UPDATE chat_participants SET muted = (e.type = 'chat_muted')
         WHERE chat_id = e.chat_id AND user_id = e.actor_id;
@@ -201,6 +205,8 @@ BEGIN
     WHEN 'guardian_unlinked' THEN
         UPDATE guardian_links SET to_position = e.position
         WHERE guardian_id = (e.payload ->> 'guardian_id')::bigint AND student_id = student AND to_position IS NULL;
+        -- The announcements to families that concern none of their children now lose them.
+        PERFORM announcement_families_leave((e.payload ->> 'guardian_id')::bigint);
     END CASE;
 END
 $$;
@@ -210,7 +216,9 @@ row inside the append (a later row of the same statement sees what an earlier on
 chat_created inserts the chat, its participants and their membership intervals (a group''s
 members follow as participant_added; an announcement''s mode and audience are its columns; a
 family chat''s are its guardian and teacher); a direct chat''s, and guardian_linked, open the
-family chats their student gives a reason for (family_chats_open); participant_added opens an interval and starts the new
+family chats their student gives a reason for (family_chats_open), and guardian_linked joins the
+announcements to families that concern the child (announcement_families_join), guardian_unlinked
+leaves those that concern none of the guardian''s children any more (announcement_families_leave); participant_added opens an interval and starts the new
 member''s read marker at the chat''s newest message (they see nothing from before they
 joined); participant_removed closes it at this position; chat_renamed and chat_closed set the
 chat''s title and closed_at; message_edited sets the current text and edited_at, and

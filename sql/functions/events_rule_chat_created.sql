@@ -20,8 +20,10 @@ BEGIN
         END IF;
         IF e.payload ? 'announcement' AND jsonb_typeof(e.payload -> 'announcement') <> 'boolean'
            OR e.payload ? 'audience' AND e.payload -> 'audience' NOT IN ('null', '"my_students"')
-           OR e.payload ->> 'audience' = 'my_students' AND e.payload -> 'announcement' IS DISTINCT FROM 'true' THEN
-            RAISE EXCEPTION 'announcement is a boolean; audience is my_students (of an announcement) or null'
+           OR e.payload ->> 'audience' = 'my_students' AND e.payload -> 'announcement' IS DISTINCT FROM 'true'
+           OR e.payload ? 'recipients' AND (e.payload -> 'recipients' NOT IN ('"students"', '"guardians"', '"both"')
+                                            OR e.payload -> 'announcement' IS DISTINCT FROM 'true') THEN
+            RAISE EXCEPTION 'announcement is a boolean; audience is my_students (of an announcement) or null; recipients students, guardians or both (of an announcement)'
                 USING ERRCODE = 'check_violation';
         END IF;
         -- Only the owner posts in an announcement, and admins never write: a teacher's.
@@ -36,7 +38,9 @@ BEGIN
             || CASE WHEN e.payload -> 'announcement' = 'true'
                     THEN jsonb_build_object('announcement', true) ELSE '{}' END
             || CASE WHEN e.payload ->> 'audience' = 'my_students'
-                    THEN jsonb_build_object('audience', 'my_students') ELSE '{}' END;
+                    THEN jsonb_build_object('audience', 'my_students') ELSE '{}' END
+            || CASE WHEN e.payload ->> 'recipients' IN ('guardians', 'both')
+                    THEN jsonb_build_object('recipients', e.payload -> 'recipients') ELSE '{}' END;
     ELSIF e.payload ->> 'kind' = 'inquiry' THEN
         -- Through inquiry_open(): a live link of this host, a guest without a chat.
         IF e.actor_id IS NULL OR NOT EXISTS (
@@ -96,6 +100,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_chat_created(e events) IS 'chat_created: direct, only by the lesson trigger (trigger depth 2, no actor) for a completed lesson of a student and a teacher (one chat per pair, ever: chats_one_per_pair decides races); group, by a teacher or an admin, with a title of 1-200 characters, not blank, and an optional context object; an announcement (announcement true: only its owner posts), by a teacher only, optionally with audience my_students (its members follow the owner''s completed lessons: lessons_join_audiences); inquiry, by a new guest through a live inquiry link (inquiry_open()); family, only by the database (family_chats_open: trigger depth 2 or more, no actor), for a guardian and a teacher whose pair concerns a child now (family_children; one chat per pair, ever: chats_one_per_family). In Rust: access::Staff on POST /api/chats (a group); inquiry_open() behind the inquiry link (an inquiry); nothing for a direct or a family chat, which only the database opens.';
+COMMENT ON FUNCTION events_rule_chat_created(e events) IS 'chat_created: direct, only by the lesson trigger (trigger depth 2, no actor) for a completed lesson of a student and a teacher (one chat per pair, ever: chats_one_per_pair decides races); group, by a teacher or an admin, with a title of 1-200 characters, not blank, and an optional context object; an announcement (announcement true: only its owner posts), by a teacher only, optionally with audience my_students (its members follow the owner''s completed lessons: lessons_join_audiences) and recipients guardians or both (it reaches the students'' guardians: announcement_families_join); inquiry, by a new guest through a live inquiry link (inquiry_open()); family, only by the database (family_chats_open: trigger depth 2 or more, no actor), for a guardian and a teacher whose pair concerns a child now (family_children; one chat per pair, ever: chats_one_per_family). In Rust: access::Staff on POST /api/chats (a group); inquiry_open() behind the inquiry link (an inquiry); nothing for a direct or a family chat, which only the database opens.';
 
 REVOKE ALL ON FUNCTION events_rule_chat_created(e events) FROM PUBLIC;

@@ -48,3 +48,19 @@ pub async fn is_member(state: &AppState, chat_id: i64, user: i64) -> Result<bool
         .await?;
     Ok(row.get(0))
 }
+
+/// Whom an announcement to families reaches among the guardians: those linked now to one of
+/// `students` (each once, however many of their children are among them) who have not left
+/// the school, by id. The log's `announcement_families_join` follows the same links later.
+pub async fn families_of(client: &impl tokio_postgres::GenericClient, students: &[i64]) -> Result<Vec<i64>> {
+    let rows = client
+        .query(
+            "SELECT DISTINCT g.guardian_id FROM guardian_links g
+             JOIN users s ON s.id = g.student_id AND s.role = 'student'
+             JOIN users x ON x.id = g.guardian_id AND x.deactivated_at IS NULL
+             WHERE g.to_position IS NULL AND g.student_id = ANY ($1) ORDER BY g.guardian_id",
+            &[&students],
+        )
+        .await?;
+    Ok(rows.iter().map(|row| row.get("guardian_id")).collect())
+}

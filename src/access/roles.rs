@@ -87,11 +87,13 @@ impl Writer {
         Self::admit(state, user)
     }
 
-    /// [`Writer::admit`] for an act in chat `chat_id`, where a guardian is admitted too if it is
-    /// their own family chat (with a teacher of their child): the one place a guardian writes.
-    /// Their children's chats, which they read, stay `guardian_read_only`.
+    /// [`Writer::admit`] for an act in chat `chat_id`, where a guardian is admitted too if they
+    /// are its member: their own family chat (with a teacher of their child), the one place a
+    /// guardian writes messages, or an announcement that reaches families, where they read,
+    /// mark read and react as its other members do. Their children's chats, which they read
+    /// without taking part, stay `guardian_read_only`.
     pub async fn admit_in(state: &AppState, user: AuthUser, chat_id: i64) -> Result<Self, AppError> {
-        if user.role == Role::Guardian && guardian_of_family_chat(state, user.id, chat_id).await? {
+        if user.role == Role::Guardian && guardian_member_of(state, user.id, chat_id).await? {
             state.limits.check(Limited::write_by(user.role), user.id)?;
             return Ok(Self(user));
         }
@@ -115,11 +117,12 @@ impl Writer {
     }
 }
 
-/// Whether `chat_id` is a family chat of guardian `guardian`.
-async fn guardian_of_family_chat(state: &AppState, guardian: i64, chat_id: i64) -> Result<bool, AppError> {
+/// Whether guardian `guardian` is a member of chat `chat_id` (their family chat, an
+/// announcement to families).
+async fn guardian_member_of(state: &AppState, guardian: i64, chat_id: i64) -> Result<bool, AppError> {
     let client = state.db.get().await?;
     let statement =
-        client.prepare_cached("SELECT 1 FROM chats WHERE id = $1 AND kind = 'family' AND guardian_id = $2").await?;
+        client.prepare_cached("SELECT 1 FROM chat_participants WHERE chat_id = $1 AND user_id = $2").await?;
     Ok(client.query_opt(&statement, &[&chat_id, &guardian]).await?.is_some())
 }
 

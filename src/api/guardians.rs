@@ -45,7 +45,7 @@ pub(super) const GUARDIAN_CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
             WHERE p.user_id = $1 AND p.joined_position <= $2
         ), page AS (
             SELECT c.id, x.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at,
-                   c.participants_count, c.last_message_id, c.guardians_read, c.announcement, c.audience, c.subjects, c.children, c.teacher_departed, c.created_at,
+                   c.participants_count, c.last_message_id, c.guardians_read, c.announcement, c.audience, c.recipients, c.subjects, c.children, c.teacher_departed, c.created_at,
                    r.from_position AS joined_position, r.own_only, r.student_id, c.teacher_id
             FROM reading r
             JOIN chat_headers c ON c.id = r.chat_id
@@ -59,7 +59,7 @@ pub(super) const GUARDIAN_CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
             ORDER BY x.active DESC, c.id DESC LIMIT $7)
         SELECT c.id, c.active, c.kind, c.title, c.context, c.created_by,
                CASE WHEN c.own_only THEN coalesce(m.created_at, c.created_at) ELSE c.updated_at END AS updated_at,
-               c.closed_at, c.participants_count, c.guardians_read, c.announcement, c.audience, c.subjects, c.children, c.teacher_departed,
+               c.closed_at, c.participants_count, c.guardians_read, c.announcement, c.audience, c.recipients, c.subjects, c.children, c.teacher_departed,
                c.teacher_id AS other_id, u.name AS other_name, u.role AS other_role, u.deactivated_at IS NOT NULL AS other_departed,
                c.student_id AS ward_id, s.name AS ward_name, c.own_only AS ward_only,
                m.id AS last_id, m.sender_id AS last_sender_id,

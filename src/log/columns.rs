@@ -39,13 +39,14 @@ impl NewEvent {
                 }
                 (Some(*chat_id), Some(*reader_id), EventType::ChatRead, payload)
             }
-            Self::GroupCreated { chat_id, creator_id, title, context, announcement, audience } => (
-                Some(*chat_id),
-                Some(*creator_id),
-                EventType::ChatCreated,
-                serde_json::json!({ "kind": "group", "title": title, "context": context,
-                                    "announcement": announcement, "audience": audience }),
-            ),
+            Self::GroupCreated { chat_id, creator_id, title, context, announcement, audience, recipients } => {
+                let mut payload = serde_json::json!({ "kind": "group", "title": title, "context": context,
+                                                      "announcement": announcement, "audience": audience });
+                if let Some(recipients) = recipients {
+                    payload["recipients"] = serde_json::json!(recipients);
+                }
+                (Some(*chat_id), Some(*creator_id), EventType::ChatCreated, payload)
+            }
             Self::ParticipantAdded { chat_id, actor_id, user_id } => (
                 Some(*chat_id),
                 Some(*actor_id),

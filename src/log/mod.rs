@@ -339,6 +339,29 @@ pub enum Audience {
 
 crate::db::text_column!(Audience { MyStudents => "my_students" });
 
+/// Whom an announcement reaches: its students (as every announcement before families could be
+/// reached), their guardians (not the students), or both. A guardian it reaches is its member,
+/// once per family whatever the number of their children in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Recipients {
+    Students,
+    Guardians,
+    Both,
+}
+
+crate::db::text_column!(Recipients { Students => "students", Guardians => "guardians", Both => "both" });
+
+impl Recipients {
+    pub fn students(self) -> bool {
+        self != Self::Guardians
+    }
+
+    pub fn guardians(self) -> bool {
+        self != Self::Students
+    }
+}
+
 /// What kind of chat a `chat_created` opened. Told apart by their fields, tried in this order:
 /// only an inquiry has `guest_id`, only a group (or an inquiry) `title`, only a family chat
 /// `guardian_id`, a lesson pair none of them.
@@ -364,6 +387,9 @@ pub enum ChatOpened {
         announcement: bool,
         #[serde(default)]
         audience: Option<Audience>,
+        /// Whom an announcement reaches (absent: its students).
+        #[serde(default)]
+        recipients: Option<Recipients>,
     },
     /// A guardian and a teacher of their child, both members from the start (opened by the
     /// database: `family_chats_open`).

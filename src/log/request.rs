@@ -51,6 +51,8 @@ pub enum NewEvent {
         /// Only the creator posts (an announcement), to this audience if any.
         announcement: bool,
         audience: Option<super::Audience>,
+        /// Whom an announcement reaches (None: its students).
+        recipients: Option<super::Recipients>,
     },
     ParticipantAdded {
         chat_id: i64,

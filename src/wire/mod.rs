@@ -64,7 +64,7 @@ pub enum ChatKind {
 
 crate::db::text_column!(ChatKind { Direct => "direct", Group => "group", Inquiry => "inquiry", Family => "family" });
 
-pub use crate::log::Audience;
+pub use crate::log::{Audience, Recipients};
 
 /// What every view of a chat says about it, whoever looks.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -97,6 +97,9 @@ pub struct ChatHeader {
     /// An announcement's members follow its owner's lessons (`my_students`); null: members
     /// added by hand.
     pub audience: Option<Audience>,
+    /// Whom an announcement reaches: `students`, `guardians` (their guardians, not the
+    /// students) or `both`; null for every other chat.
+    pub recipients: Option<Recipients>,
     /// A direct chat's pair's lesson subjects (lessons not cancelled), the most recent lesson's
     /// first, each once; empty for a group or an inquiry, and for a pair whose lessons have none.
     pub subjects: Vec<String>,
@@ -123,6 +126,7 @@ impl ChatHeader {
             guardians_read: row.try_get("guardians_read")?,
             announcement: row.try_get("announcement")?,
             audience: row.try_get("audience")?,
+            recipients: row.try_get("recipients")?,
             subjects: row.try_get("subjects")?,
             teacher_departed: row.try_get("teacher_departed")?,
             children: row.try_get("children")?,
@@ -143,6 +147,7 @@ impl ChatHeader {
             guardians_read: false,
             announcement: false,
             audience: None,
+            recipients: None,
             subjects: Vec::new(),
             teacher_departed: false,
             children: Vec::new(),

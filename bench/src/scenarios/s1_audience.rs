@@ -1,9 +1,11 @@
 //! S1 by audience: what one message costs the write path as its audience grows. S1's closed
 //! loop (group commit, two replicas) in one cluster, against three sets of chats in turn: the
 //! lesson pairs' direct chats (2 members, an unread counter row kept per member), announcements
-//! of 2 members and announcements of 2,000 members (a teacher posts, students read; unread
-//! derived from read markers, no row per member). The target: a message to 2,000 members
-//! within 2× of one to 2 (its throughput at least half).
+//! of 2 members, announcements of 2,000 members (a teacher posts, students read; unread
+//! derived from read markers, no row per member), and announcements to 2,000 students and
+//! their guardians (each student's guardian linked, who joins by the log's own
+//! `announcement_families_join`). The targets: a message to 2,000 members, and one to 2,000
+//! students and their families, each within 2× of one to 2 (its throughput at least half).
 
 use std::time::Duration;
 
@@ -16,6 +18,9 @@ use crate::rounds::{Figure, Figures, figure};
 
 /// The announcements' sizes measured, members counted with their owner.
 pub const SIZES: [i64; 2] = [2, 2_000];
+
+/// The members of an announcement to families: its owner, 1,999 students and a guardian each.
+pub const FAMILIES: i64 = 2 * SIZES[1] - 1;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct S1Audience {
@@ -61,12 +66,20 @@ impl S1Audience {
     pub fn ratio(&self) -> Option<f64> {
         Some(self.per_second(SIZES[1], true)? / self.per_second(SIZES[0], true)?.max(1e-9))
     }
+
+    /// Throughput to 2,000 students and their guardians ÷ to 2 members: the target is ≥ 0.5.
+    pub fn families_ratio(&self) -> Option<f64> {
+        Some(self.per_second(FAMILIES, true)? / self.per_second(SIZES[0], true)?.max(1e-9))
+    }
 }
 
 impl Figures for S1Audience {
     /// The ratio first (it ranks the rounds), then each audience's throughput and latency.
     fn figures(&self) -> Vec<Figure> {
         let mut figures = vec![figure("2,000 ÷ 2 members, throughput ratio", self.ratio().unwrap_or(0.0))];
+        if let Some(ratio) = self.families_ratio() {
+            figures.push(figure("families ÷ 2 members, throughput ratio", ratio));
+        }
         for a in &self.audiences {
             figures.push(figure(format!("{}, msg/s", a.label), a.throughput.per_second));
             figures.push(figure(format!("{}, p50 ms", a.label), a.throughput.latency.p50_ms));
@@ -78,8 +91,16 @@ impl Figures for S1Audience {
 
 /// `chats` announcements of `members` (their owner included): a teacher each, the students
 /// shared between them, added by an admin in one statement per chat. The senders post as the
-/// owners only (a pair whose both tokens are the teacher's).
-async fn seed_announcements(sql: &Client, tag: &str, chats: i64, members: i64) -> anyhow::Result<Vec<Pair>> {
+/// owners only (a pair whose both tokens are the teacher's). To `families`, each student also
+/// has a guardian, linked by an admin after the chats exist: the link makes them join (the
+/// log's `announcement_families_join`), so `members` counts the students with their owner.
+async fn seed_announcements(
+    sql: &Client,
+    tag: &str,
+    chats: i64,
+    members: i64,
+    families: bool,
+) -> anyhow::Result<Vec<Pair>> {
     sql.execute(
         "INSERT INTO users (email, name, role)
          SELECT 'bench-' || $1 || '-' || r || '-' || g || '@bench', initcap(r) || ' ' || g, r
@@ -102,9 +123,10 @@ async fn seed_announcements(sql: &Client, tag: &str, chats: i64, members: i64) -
             .query_one(
                 "INSERT INTO events (chat_id, actor_id, type, payload)
                  VALUES (nextval('chats_id_seq'), $1, 'chat_created',
-                         jsonb_build_object('kind', 'group', 'title', 'Announcements', 'announcement', true))
+                         jsonb_build_object('kind', 'group', 'title', 'Announcements', 'announcement', true)
+                         || CASE WHEN $2 THEN jsonb_build_object('recipients', 'both') ELSE '{}' END)
                  RETURNING chat_id",
-                &[&teacher],
+                &[&teacher, &families],
             )
             .await?
             .get(0);
@@ -124,6 +146,23 @@ async fn seed_announcements(sql: &Client, tag: &str, chats: i64, members: i64) -
         let token = load::token(teacher);
         pairs.push(Pair { chat, teacher: token.clone(), student: token });
     }
+    if families {
+        sql.execute(
+            "INSERT INTO users (email, name, role)
+             SELECT replace(u.email, '-student-', '-guardian-'), 'Guardian of ' || u.name, 'guardian'
+             FROM users u WHERE u.email LIKE 'bench-' || $1 || '-student-%@bench' ORDER BY u.id",
+            &[&tag],
+        )
+        .await?;
+        sql.execute(
+            "INSERT INTO events (actor_id, type, payload)
+             SELECT $2, 'guardian_linked', jsonb_build_object('guardian_id', g.id, 'student_id', s.id)
+             FROM users s JOIN users g ON g.email = replace(s.email, '-student-', '-guardian-')
+             WHERE s.email LIKE 'bench-' || $1 || '-student-%@bench' ORDER BY s.id",
+            &[&tag, &admin],
+        )
+        .await?;
+    }
     Ok(pairs)
 }
 
@@ -134,9 +173,17 @@ pub async fn s1_audience(server: &Server, round: usize, run: Duration, senders: 
     let cluster = Cluster::start_on(server, 2, &[("APPEND_MODE", "batched")]).await?;
     let mut sets = vec![("direct chat, 2 members".to_owned(), 2, load::seed_pairs(&cluster.sql, chats as i64).await?)];
     for members in SIZES {
-        let pairs = seed_announcements(&cluster.sql, &format!("a{members}"), chats as i64, members).await?;
+        let pairs = seed_announcements(&cluster.sql, &format!("a{members}"), chats as i64, members, false).await?;
         sets.push((format!("announcement, {members} members"), members, pairs));
     }
+    let pairs = seed_announcements(&cluster.sql, "families", chats as i64, SIZES[1], true).await?;
+    let joined: i64 = cluster
+        .sql
+        .query_one("SELECT count(*) FROM chat_participants WHERE chat_id = $1", &[&pairs[0].chat])
+        .await?
+        .get(0);
+    anyhow::ensure!(joined == FAMILIES, "an announcement to families has {joined} members, not {FAMILIES}");
+    sets.push(("announcement to families, 2,000 students + guardians".to_owned(), FAMILIES, pairs));
     cluster.sql.execute("ANALYZE", &[]).await?;
     let mut measured: Vec<Option<AudienceRun>> = vec![None; sets.len()];
     for k in 0..sets.len() {
@@ -176,6 +223,10 @@ pub async fn s1_audience(server: &Server, round: usize, run: Duration, senders: 
         reads,
         revision: server.revision.clone(),
     };
-    eprintln!("S1 by audience: 2,000 ÷ 2 members {:.3}", result.ratio().unwrap_or(f64::NAN));
+    eprintln!(
+        "S1 by audience: 2,000 ÷ 2 members {:.3}, families ÷ 2 members {:.3}",
+        result.ratio().unwrap_or(f64::NAN),
+        result.families_ratio().unwrap_or(f64::NAN)
+    );
     Ok(result)
 }

@@ -6,12 +6,17 @@ import type { ChatContext, ChatDetails, Schemas } from './types';
 
 /**
  * What kind of group to create: an announcement (only its owner, a teacher, posts), and its
- * audience (`my_students`: every student with a completed lesson with them, now and later).
+ * audience (`my_students`: every student with a completed lesson with them, now and later),
+ * and whom an announcement reaches (its students, their guardians, or both).
  */
 export interface GroupMode {
   announcement?: boolean;
   audience?: 'my_students';
+  recipients?: Recipients;
 }
+
+export type Recipients = Schemas['Recipients'];
+export const RECIPIENTS: readonly Recipients[] = ['students', 'guardians', 'both'];
 
 /**
  * Creates a group (teachers and admins): a teacher creator becomes its first member and its

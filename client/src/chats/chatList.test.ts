@@ -239,6 +239,7 @@ describe('admin chat list', () => {
     announcement: false,
     teacher_departed: false,
     audience: null,
+    recipients: null,
     closed_at: null,
     participants: [{ id: 4, name: 'Мария Иванова', role: 'student' }, ivan],
     messages_count: 2,

@@ -30,6 +30,7 @@ export function summary(id: number, unread = 0, at: string | null = null, lastRe
     announcement: false,
     teacher_departed: false,
     audience: null,
+    recipients: null,
     closed_at: null,
     ward: null,
     ward_only: false,

@@ -21,6 +21,7 @@ describe('inquiries in the chat list', () => {
     announcement: false,
     teacher_departed: false,
     audience: null,
+    recipients: null,
     closed_at: closedAt,
     ward: null,
     ward_only: false,

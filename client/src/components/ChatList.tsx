@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { ChatList as ChatListState } from '../chats/model';
 import type { People } from '../groups';
 import { useLocale } from '../i18n';
-import { FAMILY_SECTION, groupByContext, groupByWard, matchesSearch } from '../inbox';
+import { FAMILY_SECTION, SCHOOL_SECTION, groupByContext, groupByWard, matchesSearch } from '../inbox';
 import { type PresenceMap, noPresence } from '../presence';
 import { useSession } from '../session/SessionContext';
 import { type Typing, typingIn } from '../typing';
@@ -18,6 +18,12 @@ import { type SearchMode, SearchBox } from './SearchBox';
 
 /** The server is asked once the search text has not changed for this long. */
 const SEARCH_DEBOUNCE_MS = 300;
+
+/** The titles of a guardian's own sections (their children's are titled with each child's name). */
+const ownSection: Readonly<Record<string, 'families.section' | 'families.school'>> = {
+  [FAMILY_SECTION]: 'families.section',
+  [SCHOOL_SECTION]: 'families.school',
+};
 
 interface Props {
   list: ChatListState;
@@ -226,7 +232,7 @@ export function ChatList(props: Props) {
                     {open ? '▾' : '▸'}
                   </span>
                   <span className="section-title">
-                    {section.title ?? t(section.key === FAMILY_SECTION ? 'families.section' : 'chatList.otherChats')}
+                    {section.title ?? t(ownSection[section.key] ?? 'chatList.otherChats')}
                   </span>
                   <span className="muted small">{section.items.length}</span>
                 </button>

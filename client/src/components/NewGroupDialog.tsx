@@ -1,6 +1,6 @@
 import { useState } from 'react';
 
-import type { GroupMode, Person } from '../api';
+import { type GroupMode, type Person, RECIPIENTS, type Recipients } from '../api';
 import { MAX_TITLE_CHARS } from '../groups';
 import { useLocale } from '../i18n';
 import { useSession } from '../session/SessionContext';
@@ -28,6 +28,8 @@ export function NewGroupDialog({ onCreate, onCreated, onClose }: Props) {
   const [picked, setPicked] = useState<ReadonlySet<number>>(new Set());
   const [typedIds, setTypedIds] = useState('');
   const [announcement, setAnnouncement] = useState(false);
+  // Whom a teacher's announcement reaches: its students, their families, or both.
+  const [recipients, setRecipients] = useState<Recipients>('students');
   const [busy, setBusy] = useState(false);
   const teacher = me.role === 'teacher';
   const [error, setError] = useState<string | null>(null);
@@ -56,14 +58,17 @@ export function NewGroupDialog({ onCreate, onCreated, onClose }: Props) {
     }
   };
   const submit = () => {
-    if (ready && memberIds !== null) void create(title.trim(), memberIds, announcement ? { announcement } : {});
+    if (ready && memberIds !== null) {
+      void create(title.trim(), memberIds, announcement ? { announcement, recipients } : {});
+    }
   };
   // One click: the title typed, else "Announcements · <the teacher's name>", so that students
   // know whose it is; the members are the server's to find. A teacher has one: clicking again
   // opens it (the server answers the open one).
   const allMyStudents = () => {
     if (busy || tooLong) return;
-    void create(title.trim() || t('groups.allMyStudentsTitle', { name: me.name }), [], { audience: 'my_students' });
+    const name = title.trim() || t(`groups.allMyStudentsTitle.${recipients}`, { name: me.name });
+    void create(name, [], { audience: 'my_students', recipients });
   };
 
   return (
@@ -89,6 +94,21 @@ export function NewGroupDialog({ onCreate, onCreated, onClose }: Props) {
               📣 {t('groups.allMyStudents')}
             </button>
             <span className="muted small"> {t('groups.allMyStudentsHint')}</span>
+            <label className="field">
+              <span className="field-label">{t('groups.recipients.label')}</span>
+              <select
+                data-testid="group-recipients"
+                value={recipients}
+                disabled={busy}
+                onChange={(e) => setRecipients(e.target.value as Recipients)}
+              >
+                {RECIPIENTS.map((r) => (
+                  <option key={r} value={r}>
+                    {t(`groups.recipients.${r}`)}
+                  </option>
+                ))}
+              </select>
+            </label>
           </p>
         )
       }

@@ -2301,6 +2301,7 @@ export interface components {
              * @description Current members (2 in a direct chat or an inquiry).
              */
             participants_count: number;
+            recipients: components["schemas"]["Recipients"] | null;
             /**
              * @description A direct chat's pair's lesson subjects (lessons not cancelled), the most recent lesson's
              *     first, each once; empty for a group or an inquiry, and for a pair whose lessons have none.
@@ -3065,6 +3066,7 @@ export interface components {
             kind: components["schemas"]["NewChatKind"];
             /** @description The members besides the creator: students and teachers (at most 500). */
             participant_ids?: number[];
+            recipients?: components["schemas"]["Recipients"] | null;
             /** @description 1–200 characters, not only whitespace. */
             title: string;
         };
@@ -3322,6 +3324,13 @@ export interface components {
         Reason: {
             reason: string;
         };
+        /**
+         * @description Whom an announcement reaches: its students (as every announcement before families could be
+         *     reached), their guardians (not the students), or both. A guardian it reaches is its member,
+         *     once per family whatever the number of their children in it.
+         * @enum {string}
+         */
+        Recipients: "students" | "guardians" | "both";
         /**
          * @description Why a quoted message or a chat's last message shows no text.
          * @enum {string}

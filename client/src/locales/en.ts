@@ -101,6 +101,7 @@ const en = {
   /** A guardian's own chat with a teacher of their child (a family chat). */
   families: {
     section: 'Your chats with teachers',
+    school: 'From the school',
     about: 'about {{names}}',
     ended: 'This chat is read-only: it concerns none of your children now (the school ended the link).',
   },

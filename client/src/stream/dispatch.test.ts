@@ -35,6 +35,7 @@ function summary(id: number, patch: Partial<ChatSummary> = {}): ChatSummary {
     announcement: false,
     teacher_departed: false,
     audience: null,
+    recipients: null,
     ward: null,
     ward_only: false,
     participant: { ...ivan, online: false, last_seen: null },

@@ -24,6 +24,7 @@ const departed: ChatSummary = {
   guardians_read: false,
   announcement: false,
   audience: null,
+  recipients: null,
   subjects: [],
   children: [],
   teacher_departed: true,

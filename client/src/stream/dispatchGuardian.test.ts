@@ -31,6 +31,7 @@ function ofChild(id: number, ward: Person): ChatSummary {
     announcement: false,
     teacher_departed: false,
     audience: null,
+    recipients: null,
     ward,
     ward_only: false,
     closed_at: null,

@@ -31,6 +31,7 @@ const direct: ChatItem = fromSummary({
   announcement: false,
   teacher_departed: false,
   audience: null,
+  recipients: null,
   closed_at: null,
   ward: null,
   ward_only: false,

@@ -107,7 +107,7 @@ pub const CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
     LEFT JOIN LATERAL (
         WITH page AS (
             SELECT c.id, x.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at,
-                   c.participants_count, c.last_message_id, c.guardians_read, c.announcement, c.audience, c.subjects, c.children,
+                   c.participants_count, c.last_message_id, c.guardians_read, c.announcement, c.audience, c.recipients, c.subjects, c.children,
                    c.kind IN ('direct', 'family') AND CASE WHEN c.teacher_id = $1 THEN (SELECT s.deactivated_at IS NOT NULL FROM users s WHERE s.id = $1)
                                               ELSE u.deactivated_at IS NOT NULL END AS teacher_departed,
                    o.id AS other_id, u.name AS other_name, u.role AS other_role, u.deactivated_at IS NOT NULL AS other_departed,
@@ -129,7 +129,7 @@ pub const CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
               AND ($6::text IS NULL OR lower(c.title COLLATE "und-x-icu") LIKE $6 OR lower(u.name COLLATE "und-x-icu") LIKE $6)
             ORDER BY x.active DESC, c.id DESC LIMIT $7)
         SELECT c.id, c.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at, c.participants_count,
-               c.guardians_read, c.announcement, c.audience, c.subjects, c.children, c.teacher_departed, c.other_id, c.other_name,
+               c.guardians_read, c.announcement, c.audience, c.recipients, c.subjects, c.children, c.teacher_departed, c.other_id, c.other_name,
                c.other_role, c.other_departed,
                NULL::bigint AS ward_id, NULL::text AS ward_name, NULL::boolean AS ward_only,
                m.id AS last_id, m.sender_id AS last_sender_id,
@@ -161,7 +161,7 @@ const ADMIN_CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
                   WHERE s.chat_id = c.id AND lower(su.name COLLATE "und-x-icu") LIKE $6))
             ORDER BY x.active DESC, c.id DESC LIMIT $7)
         SELECT c.id, page.active, c.kind, c.title, c.context, c.created_by, c.updated_at, c.closed_at,
-               c.participants_count, c.guardians_read, c.announcement, c.audience, c.subjects, c.children, c.teacher_departed, c.message_count AS messages_count,
+               c.participants_count, c.guardians_read, c.announcement, c.audience, c.recipients, c.subjects, c.children, c.teacher_departed, c.message_count AS messages_count,
                m.created_at AS last_message_at
         FROM page JOIN chat_headers c ON c.id = page.id LEFT JOIN messages m ON m.id = c.last_message_id
     ) d ON true

@@ -25,7 +25,7 @@ use crate::extract::{JsonBody, PathParam};
 use crate::limits::Limited;
 use crate::log::{NewEvent, store};
 use crate::safeguarding::quiet;
-use crate::wire::{Audience, ChatHeader, Contact, Person};
+use crate::wire::{Audience, ChatHeader, Contact, Person, Recipients};
 use crate::{AppError, AppState, Result};
 
 /// Members a group may have at most.
@@ -88,6 +88,12 @@ pub struct NewChat {
     /// with the creator, now and as lessons complete later; `participant_ids` may add others.
     #[serde(default)]
     pub audience: Option<Audience>,
+    /// Whom an announcement (implied) reaches: `"students"` (the default), `"guardians"` (the
+    /// guardians linked now to its students, not the students; one membership per family) or
+    /// `"both"`. Its guardians follow their links: one linked later joins, one whose link ends
+    /// leaves once none of their children is the owner's student.
+    #[serde(default)]
+    pub recipients: Option<Recipients>,
 }
 
 /// The kind of chat `POST /api/chats` creates: only groups.
@@ -244,19 +250,17 @@ pub async fn create(
         )));
     }
     check_members(&state, &user, &members).await?;
-    let announcement = body.announcement || body.audience.is_some();
+    let announcement = body.announcement || body.audience.is_some() || body.recipients.is_some();
+    let recipients = announcement.then(|| body.recipients.unwrap_or(Recipients::Students));
 
     // One statement: the chat and its members appear in the log together.
     let (status, chat_id) = {
         let mut client = state.db.get().await?;
         let tx = client.transaction().await?;
-        if body.audience == Some(Audience::MyStudents) {
-            // One "all my students" announcement per teacher: asking again opens it (200).
-            if let Some(chat_id) = audience::open_one(&tx, user.id).await? {
-                tx.commit().await?;
-                return Ok((StatusCode::OK, Json(load(&state, chat_id, user.role).await?)));
-            }
-            audience::add_students(&tx, user.id, &mut members).await?;
+        // One "all my students" announcement per teacher and recipients: asking again opens it (200).
+        if let Some(chat_id) = audience::members(&tx, user.id, body.audience, recipients, &mut members).await? {
+            tx.commit().await?;
+            return Ok((StatusCode::OK, Json(load(&state, chat_id, user.role).await?)));
         }
         let chat_id: i64 = tx.query_one("SELECT nextval('chats_id_seq')", &[]).await?.get(0);
         // Its title and members reach its students at once: quiet hours cannot hold that.
@@ -271,6 +275,7 @@ pub async fn create(
             context,
             announcement,
             audience: body.audience,
+            recipients: recipients.filter(|r| r.guardians()),
         }];
         events.extend(founder.into_iter().chain(members).map(|id| NewEvent::ParticipantAdded {
             chat_id,

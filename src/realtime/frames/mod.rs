@@ -8,7 +8,7 @@ use serde::Serialize;
 use tokio_postgres::GenericClient;
 
 use super::hub::{Dispatch, Frames};
-use crate::log::{ChatOpened, EventData, StoredEvent};
+use crate::log::{ChatOpened, EventData, Recipients, StoredEvent};
 use crate::wire::events::ChatCreated;
 pub use crate::wire::events::{
     ChatClosedEvent, ChatCreatedEvent, ChatExportedEvent, ChatRenamedEvent, ChatSettingEvent, ClosureRequestEvent,
@@ -328,7 +328,7 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
             dispatch.opens_checked = true; // it ends with the link: its access is the database's to answer
             dispatch
         }
-        EventData::ChatCreated(ChatOpened::Group { title, context, announcement, audience }) => {
+        EventData::ChatCreated(ChatOpened::Group { title, context, announcement, audience, recipients }) => {
             // Nobody is a member yet: admins see it open; members learn of it as they join.
             let header = ChatHeader {
                 kind: ChatKind::Group,
@@ -338,6 +338,7 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
                 participants_count: 0,
                 announcement: *announcement,
                 audience: *audience,
+                recipients: announcement.then(|| recipients.unwrap_or(Recipients::Students)),
                 ..ChatHeader::new_direct(event.created_at)
             };
             let admin_view =

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, User, status_and_json};
 
 mod audience;
+mod families;
 mod live;
 mod rules;
 

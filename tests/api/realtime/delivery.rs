@@ -89,6 +89,7 @@ async fn deletions_and_new_chats_fan_out_the_same_way() {
         ("ward_only", json!(false)),
         ("announcement", json!(false)),
         ("audience", json!(null)),
+        ("recipients", json!(null)),
         ("subjects", json!([])),
         ("children", json!([])),
         ("teacher_departed", json!(false)),

@@ -156,7 +156,17 @@ const chats = {
     announcement: 'Announcements: only I write, members read',
     allMyStudents: 'Announce to all my students',
     allMyStudentsHint: 'One chat with every student you have had a lesson with; students join as their lessons complete.',
-    allMyStudentsTitle: 'Announcements · {{name}}',
+    allMyStudentsTitle: {
+      students: 'Announcements · {{name}}',
+      guardians: 'To families · {{name}}',
+      both: 'Students and families · {{name}}',
+    },
+    recipients: {
+      label: 'Announcements reach',
+      students: 'Students',
+      guardians: 'Their families (guardians)',
+      both: 'Students and their families',
+    },
   },
 };
 

@@ -163,7 +163,17 @@ const chats = {
     announcement: 'Объявления: пишу только я, участники читают',
     allMyStudents: 'Объявление всем моим ученикам',
     allMyStudentsHint: 'Один чат со всеми учениками, у которых было занятие с вами; новые ученики добавляются после занятия.',
-    allMyStudentsTitle: 'Объявления · {{name}}',
+    allMyStudentsTitle: {
+      students: 'Объявления · {{name}}',
+      guardians: 'Родителям · {{name}}',
+      both: 'Ученикам и родителям · {{name}}',
+    },
+    recipients: {
+      label: 'Кому объявления',
+      students: 'Ученикам',
+      guardians: 'Их семьям (родителям)',
+      both: 'Ученикам и их семьям',
+    },
   },
 };
 

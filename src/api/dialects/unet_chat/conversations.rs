@@ -134,6 +134,7 @@ pub async fn create(
                 context: None,
                 announcement: false,
                 audience: None,
+                recipients: None,
             };
             let (status, Json(chat)) = groups::create(State(state), staff, JsonBody(group)).await?;
             Ok((status, Json(Conversation::of(chat.id, chat.header, chat.created_at))))

@@ -1,0 +1,23 @@
+CREATE OR REPLACE FUNCTION announcement_families_leave(p_guardian bigint)
+    RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    -- By the database (no actor): a link ended, whatever the owner's state.
+    INSERT INTO events (chat_id, actor_id, type, payload)
+    SELECT p.chat_id, NULL, 'participant_removed', jsonb_build_object('user_id', p.user_id)
+    FROM chat_participants p
+    JOIN chats c ON c.id = p.chat_id AND c.recipients IN ('guardians', 'both')
+    WHERE p.user_id = p_guardian
+      AND NOT EXISTS (SELECT 1 FROM guardian_links g
+                      JOIN lessons l ON l.student_id = g.student_id AND l.teacher_id = c.created_by
+                                    AND l.status = 'completed'
+                      WHERE g.guardian_id = p_guardian AND g.to_position IS NULL)
+    ORDER BY p.chat_id;
+END
+$$;
+
+COMMENT ON FUNCTION announcement_families_leave(p_guardian bigint) IS 'Guardian p_guardian leaves each announcement that reaches families (chats.recipients guardians or both) once none of the children they are linked to now has completed a lesson with its owner: a participant_removed without an actor (events_require_group_manager lets the database remove a guardian so). Called by events_apply where a link ends.';
+
+REVOKE ALL ON FUNCTION announcement_families_leave(p_guardian bigint) FROM PUBLIC;
