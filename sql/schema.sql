@@ -104,9 +104,11 @@ BEGIN
     JOIN chats c ON c.recipients IN ('guardians', 'both') AND c.closed_at IS NULL
     WHERE g.student_id = p_student AND g.to_position IS NULL
       AND (p_guardian IS NULL OR g.guardian_id = p_guardian)
-      AND (c.audience = 'my_students' AND EXISTS (
-               SELECT 1 FROM lessons l WHERE l.teacher_id = c.created_by AND l.student_id = p_student
-                                         AND l.status = 'completed')
+      -- The owner's student (events_member_rule's condition for a guardian), and of this
+      -- announcement: all of the owner's students, or one it has as a member.
+      AND EXISTS (SELECT 1 FROM lessons l WHERE l.teacher_id = c.created_by AND l.student_id = p_student
+                                            AND l.status = 'completed')
+      AND (c.audience = 'my_students'
            OR EXISTS (SELECT 1 FROM chat_participants p WHERE p.chat_id = c.id AND p.user_id = p_student))
       AND NOT EXISTS (SELECT 1 FROM chat_memberships m WHERE m.chat_id = c.id AND m.user_id = g.guardian_id)
       AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = c.created_by
@@ -123,7 +125,7 @@ $$;
 -- Name: FUNCTION announcement_families_join(p_guardian bigint, p_student bigint); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.announcement_families_join(p_guardian bigint, p_student bigint) IS 'The guardians of student p_student (p_guardian, or all of them linked now when NULL) join the announcements that reach families (chats.recipients guardians or both, open) and concern the child: an "all my students" announcement of a teacher the child has completed a lesson with, or one the child is a member of; by a participant_added of the owner, unless they were ever a member (who left is not added back). Called by events_apply where a guardian is linked, and by lessons_join_audiences where a lesson completes. While the owner is suspended, deactivated or their erasure asked for, nobody joins (their appends are refused, and a link or a lesson must not be). Its INSERT draws under the log lock held exclusively, as family_chats_open''s.';
+COMMENT ON FUNCTION public.announcement_families_join(p_guardian bigint, p_student bigint) IS 'The guardians of student p_student (p_guardian, or all of them linked now when NULL) join the announcements that reach families (chats.recipients guardians or both, open) and concern the child, a student of its owner (a completed lesson together): the owner''s "all my students" announcement, or one the child is a member of; by a participant_added of the owner, unless they were ever a member (who left is not added back). Called by events_apply where a guardian is linked, and by lessons_join_audiences where a lesson completes. While the owner is suspended, deactivated or their erasure asked for, nobody joins (their appends are refused, and a link or a lesson must not be). Its INSERT draws under the log lock held exclusively, as family_chats_open''s.';
 
 
 --
@@ -890,8 +892,8 @@ BEGIN
            ON l.message_id = r.message_id AND l.user_id = r.user_id
     WHERE (r.*) IS DISTINCT FROM (l.*);
 
-    -- Blocked visitors: each chat_closed with reason blocked, of the inquiry its chat_created
-    -- opened (link and guest).
+    -- Blocked visitors: each chat_closed with reason blocked of an inquiry, of the inquiry its
+    -- chat_created opened (link and guest); a family chat's blocking closes it, no more.
     INSERT INTO replay_problems
     SELECT 'inquiry_blocks', coalesce(r.chat_id, l.chat_id)::text,
            CASE WHEN l.chat_id IS NULL THEN 'missing from projection' WHEN r.chat_id IS NULL THEN 'not in the log' ELSE 'differs' END,
@@ -899,7 +901,7 @@ BEGIN
     FROM (SELECT x.chat_id, (o.payload ->> 'link_id')::bigint AS link_id, (o.payload ->> 'guest_id')::bigint AS guest_id,
                  x.actor_id AS blocked_by, x.created_at AS blocked_at, x.position
           FROM replay_other x
-          JOIN replay_other o ON o.chat_id = x.chat_id AND o.type = 'chat_created'
+          JOIN replay_other o ON o.chat_id = x.chat_id AND o.type = 'chat_created' AND o.payload ->> 'kind' = 'inquiry'
           WHERE x.type = 'chat_closed' AND x.payload ->> 'reason' = 'blocked') r
     FULL JOIN (SELECT b.chat_id, b.link_id, b.guest_id, b.blocked_by, b.blocked_at, b.position
                FROM inquiry_blocks b
@@ -2539,9 +2541,17 @@ BEGIN
             RAISE EXCEPTION 'only the system closes inquiry chats' USING ERRCODE = 'insufficient_privilege';
         END IF;
         reason := CASE WHEN reason = 'revoked' THEN 'revoked' ELSE 'idle' END;
+    ELSIF reason = 'blocked' AND chat.kind = 'family' THEN
+        -- Either member blocks the other (a guardian, a teacher); an admin may end it too.
+        IF actor_role IS DISTINCT FROM 'admin' AND NOT EXISTS (
+            SELECT 1 FROM chat_participants p WHERE p.chat_id = e.chat_id AND p.user_id = e.actor_id) THEN
+            RAISE EXCEPTION 'only a member of the family chat or an admin blocks in it'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
     ELSIF reason = 'blocked' THEN
         IF chat.kind IS DISTINCT FROM 'inquiry' THEN
-            RAISE EXCEPTION 'only an inquiry''s visitor can be blocked' USING ERRCODE = 'insufficient_privilege';
+            RAISE EXCEPTION 'only an inquiry''s visitor, or a family chat''s other member, can be blocked'
+                USING ERRCODE = 'insufficient_privilege';
         END IF;
         IF actor_role IS DISTINCT FROM 'admin' AND NOT EXISTS (
             SELECT 1 FROM chat_participants p WHERE p.chat_id = e.chat_id AND p.user_id = e.actor_id AND p.role = 'teacher') THEN
@@ -2568,7 +2578,8 @@ BEGIN
         RAISE EXCEPTION 'a person closes a chat only by blocking an inquiry''s visitor or on a guardian''s request'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    IF reason = 'blocked' AND EXISTS (SELECT 1 FROM inquiry_blocks b WHERE b.chat_id = e.chat_id) THEN
+    IF reason = 'blocked' AND (EXISTS (SELECT 1 FROM inquiry_blocks b WHERE b.chat_id = e.chat_id)
+                               OR chat.kind = 'family' AND chat.closed_at IS NOT NULL) THEN
         RETURN NULL;  -- blocked already
     ELSIF chat.closed_at IS NOT NULL AND reason <> 'blocked' THEN
         RETURN NULL;  -- closed already (an inquiry closed otherwise may still have its visitor blocked)
@@ -2584,7 +2595,7 @@ $$;
 -- Name: FUNCTION events_rule_chat_closed(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_chat_closed(e public.events) IS 'chat_closed: the chat becomes read-only for good; closing again is a no-op, but for blocking the visitor of an inquiry closed otherwise (blocking twice is). By the system (no actor): inquiry chats only, reason idle or revoked (its link). By a person: reason blocked, an inquiry chat, by its teacher or an admin (the visitor is blocked: inquiry_blocks); or reason guardian_request, a direct chat, by an admin, naming an undecided closure request of that chat (request_id; decided already: a no-op), which grants every open request of the chat. An inquiry''s closing ends the guest''s session (guest_sessions). In Rust: access::may_block_visitor in api::blocking, access::Admin in api::closures.';
+COMMENT ON FUNCTION public.events_rule_chat_closed(e public.events) IS 'chat_closed: the chat becomes read-only for good; closing again is a no-op, but for blocking the visitor of an inquiry closed otherwise (blocking twice is). By the system (no actor): inquiry chats only, reason idle or revoked (its link). By a person: reason blocked, an inquiry chat, by its teacher or an admin (the visitor is blocked: inquiry_blocks), or a family chat, by either member (the guardian or the teacher blocks the other: the pair''s chat is read-only for good, and no other opens for them) or an admin; or reason guardian_request, a direct chat, by an admin, naming an undecided closure request of that chat (request_id; decided already: a no-op), which grants every open request of the chat. An inquiry''s closing ends the guest''s session (guest_sessions). In Rust: access::may_block_visitor in api::blocking, access::Admin in api::closures.';
 
 
 --
@@ -3643,7 +3654,9 @@ BEGIN
             e.actor_id, e.chat_id
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    IF chat.closed_at IS NOT NULL THEN
+    IF chat.closed_at IS NOT NULL
+       OR chat.kind = 'family' AND NOT EXISTS (
+           SELECT 1 FROM family_children f WHERE f.guardian_id = chat.guardian_id AND f.teacher_id = chat.teacher_id) THEN
         RAISE EXCEPTION 'chat % is closed: it is read-only', e.chat_id
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
@@ -3700,7 +3713,7 @@ $$;
 -- Name: FUNCTION events_rule_pin(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_pin(e public.events) IS 'message_pinned, message_unpinned: by a group''s owner (its creator), or either participant of a direct chat (an inquiry''s teacher, never its guest), a current participant, in a chat that is not closed, nor a direct chat whose teacher is deactivated (HINT teacher_departed: read-only until an admin hands it over, as for a message), of a message of the chat written since they joined; no admin, guardian or suspended person (events_before_insert). Pinning: a message not deleted, hidden or purged, while the chat has fewer pins than the request''s limit (PINS_PER_CHAT, which the application sends as payload.limit, as retention sends its horizon; the log counts under its lock, so two pins at once cannot pass it); pinning a pinned message, unpinning one that is not pinned: no-ops. The payload is rebuilt as {message_id}: the actor is who. A message hidden, deleted or purged is unpinned by that event''s apply (events_apply), with no event of its own, and showing it again does not pin it again. In Rust: access::may_pin in api::pins.';
+COMMENT ON FUNCTION public.events_rule_pin(e public.events) IS 'message_pinned, message_unpinned: by a group''s owner (its creator), or either participant of a direct chat or a family chat (an inquiry''s teacher, never its guest), a current participant, in a chat that is not closed (a family chat that concerns no child is read-only), nor a direct chat whose teacher is deactivated (HINT teacher_departed: read-only until an admin hands it over, as for a message), of a message of the chat written since they joined; no admin, guest or suspended person (events_before_insert), no guardian but in their family chat (as a participant). Pinning: a message not deleted, hidden or purged, while the chat has fewer pins than the request''s limit (PINS_PER_CHAT, which the application sends as payload.limit, as retention sends its horizon; the log counts under its lock, so two pins at once cannot pass it); pinning a pinned message, unpinning one that is not pinned: no-ops. The payload is rebuilt as {message_id}: the actor is who. A message hidden, deleted or purged is unpinned by that event''s apply (events_apply), with no event of its own, and showing it again does not pin it again. In Rust: access::may_pin in api::pins.';
 
 
 --

@@ -4,7 +4,8 @@
 // Мария, and writes; Иван (desktop, B) gets it live and answers, and Елена gets the answer live;
 // she reports it, and the admin (B) sees her report, reads both and has no composer; Мария does
 // not see the chat. Then Иван announces to families: Елена finds the announcement "From the
-// school" on her phone and reads it, and Иван sees it "Seen by 1 of 1".
+// school" on her phone and reads it, and Иван sees it "Seen by 1 of 1". Last, Иван blocks in
+// their chat: it closes for both, live, and the admin sees it closed.
 // The tests run in order and share the pages: each step builds on the last.
 
 import assert from 'node:assert/strict';
@@ -142,4 +143,24 @@ test('Иван (B) announces to families; Елена (A) finds it "From the scho
   await ivan.locator(`[data-testid="seen-${id}"][data-seen="1"][data-of="1"]`).waitFor();
   assert.equal(await ivan.getByTestId(`seen-${id}`).innerText(), 'Seen by 1 of 1');
   await screenshot(elena, 'family-03-from-the-school');
+});
+
+test('Иван (B) blocks in their family chat: it closes for both, live; the admin (B) sees it closed', async () => {
+  const { ivan, elena, admin } = pages;
+  await elena.getByRole('button', { name: 'Back to chats' }).click();
+  await elena.getByTestId('section-family').getByTestId(`chat-${familyId}`).click();
+  await waitForMessage(elena, ANSWERED);
+  await ivan.getByTestId(`chat-${familyId}`).click();
+  await waitForMessage(ivan, ANSWERED);
+  await ivan.getByTestId('block-visitor').filter({ hasText: 'Block' }).click();
+  await ivan.getByRole('dialog', { name: 'Block in this chat?' }).getByRole('button', { name: 'Block' }).click();
+  for (const page of [ivan, elena]) {
+    await page.locator('[data-testid="chat-closed"]').filter({ hasText: 'This chat was closed' }).waitFor();
+    assert.equal(await page.getByTestId('composer').count(), 0);
+  }
+  const refused = await api(elena, 'POST', '/api/messages', { chat_id: familyId, content: 'почему?' });
+  assert.deepEqual([refused.status, refused.body.code], [409, 'chat_closed']);
+  await admin.getByTestId(`chat-${familyId}`).click();
+  await admin.getByTestId('chat-closed').waitFor();
+  await screenshot(elena, 'family-04-blocked');
 });

@@ -12,9 +12,11 @@ BEGIN
     JOIN chats c ON c.recipients IN ('guardians', 'both') AND c.closed_at IS NULL
     WHERE g.student_id = p_student AND g.to_position IS NULL
       AND (p_guardian IS NULL OR g.guardian_id = p_guardian)
-      AND (c.audience = 'my_students' AND EXISTS (
-               SELECT 1 FROM lessons l WHERE l.teacher_id = c.created_by AND l.student_id = p_student
-                                         AND l.status = 'completed')
+      -- The owner's student (events_member_rule's condition for a guardian), and of this
+      -- announcement: all of the owner's students, or one it has as a member.
+      AND EXISTS (SELECT 1 FROM lessons l WHERE l.teacher_id = c.created_by AND l.student_id = p_student
+                                            AND l.status = 'completed')
+      AND (c.audience = 'my_students'
            OR EXISTS (SELECT 1 FROM chat_participants p WHERE p.chat_id = c.id AND p.user_id = p_student))
       AND NOT EXISTS (SELECT 1 FROM chat_memberships m WHERE m.chat_id = c.id AND m.user_id = g.guardian_id)
       AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = c.created_by
@@ -26,6 +28,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION announcement_families_join(p_guardian bigint, p_student bigint) IS 'The guardians of student p_student (p_guardian, or all of them linked now when NULL) join the announcements that reach families (chats.recipients guardians or both, open) and concern the child: an "all my students" announcement of a teacher the child has completed a lesson with, or one the child is a member of; by a participant_added of the owner, unless they were ever a member (who left is not added back). Called by events_apply where a guardian is linked, and by lessons_join_audiences where a lesson completes. While the owner is suspended, deactivated or their erasure asked for, nobody joins (their appends are refused, and a link or a lesson must not be). Its INSERT draws under the log lock held exclusively, as family_chats_open''s.';
+COMMENT ON FUNCTION announcement_families_join(p_guardian bigint, p_student bigint) IS 'The guardians of student p_student (p_guardian, or all of them linked now when NULL) join the announcements that reach families (chats.recipients guardians or both, open) and concern the child, a student of its owner (a completed lesson together): the owner''s "all my students" announcement, or one the child is a member of; by a participant_added of the owner, unless they were ever a member (who left is not added back). Called by events_apply where a guardian is linked, and by lessons_join_audiences where a lesson completes. While the owner is suspended, deactivated or their erasure asked for, nobody joins (their appends are refused, and a link or a lesson must not be). Its INSERT draws under the log lock held exclusively, as family_chats_open''s.';
 
 REVOKE ALL ON FUNCTION announcement_families_join(p_guardian bigint, p_student bigint) FROM PUBLIC;

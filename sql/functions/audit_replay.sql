@@ -400,8 +400,8 @@ BEGIN
            ON l.message_id = r.message_id AND l.user_id = r.user_id
     WHERE (r.*) IS DISTINCT FROM (l.*);
 
-    -- Blocked visitors: each chat_closed with reason blocked, of the inquiry its chat_created
-    -- opened (link and guest).
+    -- Blocked visitors: each chat_closed with reason blocked of an inquiry, of the inquiry its
+    -- chat_created opened (link and guest); a family chat's blocking closes it, no more.
     INSERT INTO replay_problems
     SELECT 'inquiry_blocks', coalesce(r.chat_id, l.chat_id)::text,
            CASE WHEN l.chat_id IS NULL THEN 'missing from projection' WHEN r.chat_id IS NULL THEN 'not in the log' ELSE 'differs' END,
@@ -409,7 +409,7 @@ BEGIN
     FROM (SELECT x.chat_id, (o.payload ->> 'link_id')::bigint AS link_id, (o.payload ->> 'guest_id')::bigint AS guest_id,
                  x.actor_id AS blocked_by, x.created_at AS blocked_at, x.position
           FROM replay_other x
-          JOIN replay_other o ON o.chat_id = x.chat_id AND o.type = 'chat_created'
+          JOIN replay_other o ON o.chat_id = x.chat_id AND o.type = 'chat_created' AND o.payload ->> 'kind' = 'inquiry'
           WHERE x.type = 'chat_closed' AND x.payload ->> 'reason' = 'blocked') r
     FULL JOIN (SELECT b.chat_id, b.link_id, b.guest_id, b.blocked_by, b.blocked_at, b.position
                FROM inquiry_blocks b

@@ -17,7 +17,9 @@ BEGIN
             e.actor_id, e.chat_id
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    IF chat.closed_at IS NOT NULL THEN
+    IF chat.closed_at IS NOT NULL
+       OR chat.kind = 'family' AND NOT EXISTS (
+           SELECT 1 FROM family_children f WHERE f.guardian_id = chat.guardian_id AND f.teacher_id = chat.teacher_id) THEN
         RAISE EXCEPTION 'chat % is closed: it is read-only', e.chat_id
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
@@ -69,6 +71,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_pin(e events) IS 'message_pinned, message_unpinned: by a group''s owner (its creator), or either participant of a direct chat (an inquiry''s teacher, never its guest), a current participant, in a chat that is not closed, nor a direct chat whose teacher is deactivated (HINT teacher_departed: read-only until an admin hands it over, as for a message), of a message of the chat written since they joined; no admin, guardian or suspended person (events_before_insert). Pinning: a message not deleted, hidden or purged, while the chat has fewer pins than the request''s limit (PINS_PER_CHAT, which the application sends as payload.limit, as retention sends its horizon; the log counts under its lock, so two pins at once cannot pass it); pinning a pinned message, unpinning one that is not pinned: no-ops. The payload is rebuilt as {message_id}: the actor is who. A message hidden, deleted or purged is unpinned by that event''s apply (events_apply), with no event of its own, and showing it again does not pin it again. In Rust: access::may_pin in api::pins.';
+COMMENT ON FUNCTION events_rule_pin(e events) IS 'message_pinned, message_unpinned: by a group''s owner (its creator), or either participant of a direct chat or a family chat (an inquiry''s teacher, never its guest), a current participant, in a chat that is not closed (a family chat that concerns no child is read-only), nor a direct chat whose teacher is deactivated (HINT teacher_departed: read-only until an admin hands it over, as for a message), of a message of the chat written since they joined; no admin, guest or suspended person (events_before_insert), no guardian but in their family chat (as a participant). Pinning: a message not deleted, hidden or purged, while the chat has fewer pins than the request''s limit (PINS_PER_CHAT, which the application sends as payload.limit, as retention sends its horizon; the log counts under its lock, so two pins at once cannot pass it); pinning a pinned message, unpinning one that is not pinned: no-ops. The payload is rebuilt as {message_id}: the actor is who. A message hidden, deleted or purged is unpinned by that event''s apply (events_apply), with no event of its own, and showing it again does not pin it again. In Rust: access::may_pin in api::pins.';
 
 REVOKE ALL ON FUNCTION events_rule_pin(e events) FROM PUBLIC;

@@ -17,27 +17,31 @@ use crate::auth::{AuthUser, Role};
 use crate::error::Code;
 use crate::{AppError, AppState, Result};
 
-/// An inquiry's visitor is blocked by the inquiry's teacher or an admin: 403 for anyone else
-/// (a student, another teacher), as for a chat that does not exist, and for a chat that is no
-/// inquiry.
+/// An inquiry's visitor is blocked by the inquiry's teacher or an admin; in a family chat either
+/// member blocks the other (the guardian, the teacher), or an admin ends it so. 403 for anyone
+/// else (a student, another teacher), as for a chat that does not exist, and for a chat of
+/// another kind.
 pub async fn may_block_visitor(state: &AppState, chat_id: i64, user: &AuthUser) -> Result<()> {
     let row = state
         .db
         .get()
         .await?
         .query_opt(
-            "SELECT c.kind = 'inquiry' AS inquiry,
+            "SELECT c.kind IN ('inquiry', 'family') AS blockable,
                     EXISTS (SELECT 1 FROM chat_participants p
-                            WHERE p.chat_id = c.id AND p.user_id = $2 AND p.role = 'teacher') AS host
+                            WHERE p.chat_id = c.id AND p.user_id = $2
+                              AND (p.role = 'teacher' OR c.kind = 'family')) AS member
              FROM chats c WHERE c.id = $1",
             &[&chat_id, &user.id],
         )
         .await?
         .ok_or_else(|| no_chat(chat_id))?;
-    let (inquiry, host): (bool, bool) = (row.get("inquiry"), row.get("host"));
-    match (user.role == Role::Admin || host, inquiry) {
+    let (blockable, member): (bool, bool) = (row.get("blockable"), row.get("member"));
+    match (user.role == Role::Admin || member, blockable) {
         (false, _) => Err(no_chat(chat_id)),
-        (true, false) => Err(AppError::Forbidden(format!("chat {chat_id} is no inquiry: it has no visitor to block"))),
+        (true, false) => Err(AppError::Forbidden(format!(
+            "chat {chat_id} is neither an inquiry nor a family chat: nobody in it can be blocked"
+        ))),
         (true, true) => Ok(()),
     }
 }

@@ -1,7 +1,7 @@
 //! Who may pin a chat's messages (and unpin them): a group's owner, the teacher who made it; in
-//! a direct chat either participant (in an inquiry its teacher: a guest's route refuses them).
-//! Admins and guardians write nothing (the `Writer` extractor refuses them first), a suspended
-//! person neither (their router). Everyone who reads the chat reads its pins, as its history.
+//! a direct chat or a family chat either participant (in an inquiry its teacher: a guest's
+//! route refuses them). Admins write nothing, guardians nothing outside their family chats
+//! (`Writer::admit_in` refuses them first), a suspended person neither (their router). Everyone who reads the chat reads its pins, as its history.
 
 use super::{check_access, no_chat, no_message};
 use crate::auth::{AuthUser, Role};

@@ -1,5 +1,7 @@
 //! Blocking an inquiry's visitor: `POST /api/chats/{chat_id}/block`, by the inquiry's teacher or
-//! an admin. The chat closes (`chat_closed`, reason `blocked`, on every replica: read-only, the
+//! an admin; in a family chat, by either member (the guardian or the teacher blocks the other:
+//! the chat closes for good and no other opens for the pair, and admins see it close). The chat
+//! closes (`chat_closed`, reason `blocked`, on every replica: read-only, the
 //! guest's session and streams end), and its link refuses that visitor from then on
 //! (`inquiry_blocks`; `POST /api/inquiry/{token}` answers 403 `visitor_blocked`: see
 //! `crate::access` for how a visitor is recognised, and its limits).
@@ -22,9 +24,10 @@ pub fn router() -> Router<AppState> {
 
 /// Blocks an inquiry's visitor (the inquiry's teacher, or an admin): the chat is closed,
 /// read-only for good, the guest's session ends, and the link opens no new chat for that
-/// visitor. 204, also when they were blocked already; an inquiry closed otherwise (idle) can
-/// still have its visitor blocked. 403 for anyone else, for a chat that is no inquiry and for
-/// one that does not exist.
+/// visitor. In a family chat either member blocks the other (or an admin ends it): it closes
+/// for good, readable still. 204, also when blocked already; an inquiry closed otherwise
+/// (idle) can still have its visitor blocked. 403 for anyone else, for a chat of another kind
+/// and for one that does not exist.
 #[utoipa::path(post, path = "/api/chats/{chat_id}/block", tag = "inquiries", params(("chat_id" = i64, Path)),
     responses((status = 204, description = "blocked"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 429, body = ErrorBody)))]

@@ -77,15 +77,16 @@ pub struct Pin {
     params(("chat_id" = i64, Path), ("message_id" = i64, Path)),
     responses((status = 204, description = "pinned (now or already)"), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody, description = "no such chat or message, or not the caller's to see (one answer for both); an admin, a guardian, a guest; a group the caller does not own (`not_group_owner`); a direct chat whose teacher left the school (`teacher_departed`)"),
+              (status = 403, body = ErrorBody, description = "no such chat or message, or not the caller's to see (one answer for both); an admin, a guardian (but in their family chat), a guest; a group the caller does not own (`not_group_owner`); a direct chat whose teacher left the school (`teacher_departed`)"),
               (status = 409, body = ErrorBody, description = "the chat is closed (`chat_closed`); the message is hidden or deleted (`message_hidden`, `message_deleted`) or purged; the chat has `PINS_PER_CHAT` pins already (`too_many_pins`)"),
               (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id, message_id = message_id))]
 pub async fn pin(
     State(state): State<AppState>,
-    Writer(user): Writer,
+    user: AuthUser,
     PathParam((chat_id, message_id)): PathParam<(i64, i64)>,
 ) -> Result<StatusCode> {
+    let Writer(user) = Writer::admit_in(&state, user, chat_id).await?;
     change(&state, &user, chat_id, message_id, true).await
 }
 
@@ -95,15 +96,16 @@ pub async fn pin(
     params(("chat_id" = i64, Path), ("message_id" = i64, Path)),
     responses((status = 204, description = "not pinned (now or already)"), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody, description = "no such chat or message, or not the caller's to see (one answer for both); an admin, a guardian, a guest; a group the caller does not own (`not_group_owner`); a direct chat whose teacher left the school (`teacher_departed`)"),
+              (status = 403, body = ErrorBody, description = "no such chat or message, or not the caller's to see (one answer for both); an admin, a guardian (but in their family chat), a guest; a group the caller does not own (`not_group_owner`); a direct chat whose teacher left the school (`teacher_departed`)"),
               (status = 409, body = ErrorBody, description = "the chat is closed (`chat_closed`)"),
               (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id, message_id = message_id))]
 pub async fn unpin(
     State(state): State<AppState>,
-    Writer(user): Writer,
+    user: AuthUser,
     PathParam((chat_id, message_id)): PathParam<(i64, i64)>,
 ) -> Result<StatusCode> {
+    let Writer(user) = Writer::admit_in(&state, user, chat_id).await?;
     change(&state, &user, chat_id, message_id, false).await
 }
 

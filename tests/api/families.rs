@@ -303,3 +303,59 @@ async fn a_teachers_late_reply_to_a_family_waits_for_the_families_quiet_hours_to
     );
     audit_is_clean(&app).await;
 }
+
+#[tokio::test]
+async fn either_member_blocks_the_other_and_the_school_sees_it_close() {
+    let a = TestApp::spawn().await;
+    let b = a.replica().await;
+    let (teacher, masha) = (a.user("teacher", "Иван").await, a.user("student", "Маша").await);
+    let (guardian, admin) = (a.user("guardian", "Елена").await, a.user("admin", "Завуч").await);
+    let (other, stranger) = (a.user("teacher", "Ольга").await, a.user("guardian", "Чужая").await);
+    let direct = a.chat(&teacher, &masha).await;
+    assert_eq!(set_link(&a, &admin, guardian.id, masha.id, true).await.0, 201);
+    let family = family_chats(&a, &guardian).await[0]["id"].as_i64().expect("id");
+    let block = |app: &TestApp, user: &User, chat: i64| {
+        app.http.post(app.url(&format!("/api/chats/{chat}/block"))).bearer_auth(&user.token).send()
+    };
+
+    // Nobody else blocks in it, and a lesson chat has nobody to block.
+    for (who, user) in [("another teacher", &other), ("another guardian", &stranger), ("the child", &masha)] {
+        assert_eq!(block(&a, user, family).await.expect("POST").status(), 403, "{who}");
+    }
+    assert_eq!(block(&a, &teacher, direct).await.expect("POST").status(), 403);
+
+    // The guardian blocks the teacher through B: both and admins hear it close, on A too.
+    let (mut teachers, mut admins) = (a.stream(&teacher, None).await, a.stream(&admin, None).await);
+    assert_eq!(block(&b, &guardian, family).await.expect("POST").status(), 204);
+    for stream in [&mut teachers, &mut admins] {
+        let event = stream.event().await;
+        let data = event.json();
+        assert_eq!(
+            (event.event.as_str(), &data["chat_id"], &data["reason"], &data["actor_id"]),
+            ("chat_closed", &json!(family), &json!("blocked"), &json!(guardian.id)),
+            "{data}"
+        );
+    }
+    // Read-only for both, readable still; blocking again changes nothing.
+    for user in [&teacher, &guardian] {
+        let (status, body) = post(&a, user, family, "ещё одно").await;
+        assert_eq!((status, &body["code"]), (409, &json!("chat_closed")), "{body}");
+        assert_eq!(a.get(&format!("/api/chats/{family}/messages"), user).send().await.expect("GET").status(), 200);
+    }
+    assert_eq!(block(&a, &teacher, family).await.expect("POST").status(), 204);
+    let blocks: i64 = a
+        .sql
+        .query_one("SELECT count(*) FROM events WHERE chat_id = $1 AND type = 'chat_closed'", &[&family])
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(blocks, 1);
+    // The school's list shows it closed; no other family chat opens for the pair.
+    let (_, all) = get(&a, "/api/admin/chats", &admin).await;
+    let listed = all["chats"].as_array().expect("chats").iter().find(|c| c["id"] == family).cloned();
+    assert!(listed.is_some_and(|c| c["closed_at"].is_string()), "{all}");
+    assert_eq!(set_link(&a, &admin, guardian.id, masha.id, false).await.0, 204);
+    assert_eq!(set_link(&a, &admin, guardian.id, masha.id, true).await.0, 201);
+    assert_eq!(family_chats(&a, &guardian).await.len(), 1);
+    audit_is_clean(&a).await;
+}

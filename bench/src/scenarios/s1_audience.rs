@@ -92,8 +92,9 @@ impl Figures for S1Audience {
 /// `chats` announcements of `members` (their owner included): a teacher each, the students
 /// shared between them, added by an admin in one statement per chat. The senders post as the
 /// owners only (a pair whose both tokens are the teacher's). To `families`, each student also
-/// has a guardian, linked by an admin after the chats exist: the link makes them join (the
-/// log's `announcement_families_join`), so `members` counts the students with their owner.
+/// has a guardian, linked by an admin, whom the admin adds too (the students have no lessons
+/// with the owner here, so their links make nobody join: `announcement_families_join`), so
+/// `members` counts the students with their owner.
 async fn seed_announcements(
     sql: &Client,
     tag: &str,
@@ -162,6 +163,15 @@ async fn seed_announcements(
             &[&tag, &admin],
         )
         .await?;
+        for pair in &pairs {
+            sql.execute(
+                "INSERT INTO events (chat_id, actor_id, type, payload)
+                 SELECT $1, $2, 'participant_added', jsonb_build_object('user_id', u.id)
+                 FROM users u WHERE u.email LIKE 'bench-' || $3 || '-guardian-%@bench' ORDER BY u.id",
+                &[&pair.chat, &admin, &tag],
+            )
+            .await?;
+        }
     }
     Ok(pairs)
 }

@@ -8,9 +8,10 @@ import { blockVisitor } from './blockingApi';
 /**
  * "Block visitor" in a teacher's (or an admin's) inquiry conversation: after a confirmation the
  * chat closes (the stream's `chat_closed`, reason `blocked`, makes it read-only) and the link
- * refuses the visitor from then on.
+ * refuses the visitor from then on. In a family chat (`family`), "Block" is either member's:
+ * the chat closes for good for both, and the school sees it.
  */
-export function BlockVisitor({ chatId }: { chatId: number }) {
+export function BlockVisitor({ chatId, family = false }: { chatId: number; family?: boolean }) {
   const { t } = useLocale();
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -37,18 +38,18 @@ export function BlockVisitor({ chatId }: { chatId: number }) {
         data-testid="block-visitor"
         onClick={() => setOpen(true)}
       >
-        {t('blocking.block')}
+        {t(family ? 'blocking.familyBlock' : 'blocking.block')}
       </button>
       {open && (
         <ConfirmDialog
-          title={t('blocking.blockTitle')}
+          title={t(family ? 'blocking.familyBlockTitle' : 'blocking.blockTitle')}
           confirmLabel={t('blocking.blockConfirm')}
           busy={busy}
           error={error}
           onConfirm={() => void confirm()}
           onCancel={() => setOpen(false)}
         >
-          {t('blocking.blockHint')}
+          {t(family ? 'blocking.familyBlockHint' : 'blocking.blockHint')}
         </ConfirmDialog>
       )}
     </>

@@ -10,6 +10,8 @@ interface Props {
   reason?: string | undefined;
   /** A direct chat (closed by the school on a guardian's request), not an inquiry. */
   direct?: boolean;
+  /** A family chat: it closes only when one of its pair blocks the other. */
+  family?: boolean;
 }
 
 /**
@@ -17,7 +19,7 @@ interface Props {
  * for the guest their visit is over (the server refuses their credential from then on), and
  * a new question needs the link again.
  */
-export function ClosedNotice({ closedAt, guestEnd, reason, direct = false }: Props) {
+export function ClosedNotice({ closedAt, guestEnd, reason, direct = false, family = false }: Props) {
   const { t } = useLocale();
   if (guestEnd !== null) {
     return (
@@ -28,8 +30,9 @@ export function ClosedNotice({ closedAt, guestEnd, reason, direct = false }: Pro
     );
   }
   // A snapshot does not say why: a direct chat closes only on a guardian's request.
-  const [title, hint] =
-    reason === 'blocked'
+  const [title, hint] = family
+    ? (['blocking.familyBlocked', 'blocking.familyBlockedHint'] as const)
+    : reason === 'blocked'
       ? (['blocking.blocked', 'blocking.blockedHint'] as const)
       : reason === 'guardian_request' || direct
         ? (['blocking.closedByRequest', 'blocking.closedByRequestHint'] as const)

@@ -103,9 +103,8 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
   const listener = (details?.announcement ?? chat?.announcement ?? false) && owner !== me.id && !reader;
   // Pins: a group's owner, a direct chat's (or an inquiry's teacher's) participants, while they may write.
   const pinControl = usePins(chatId, workspace.pinsNews);
-  // (None in a family chat: the log's pin rule knows pairs of lessons, groups and inquiries.)
-  const pinKind = isGroup ? 'group' : chat?.kind === 'inquiry' ? 'inquiry' : 'direct';
-  const pinning = !family && mayPin({ kind: pinKind, createdBy: owner }, me, !reader && !ended && !closed && suspension === null);
+  const pinKind = isGroup ? 'group' : (chat?.kind ?? 'direct');
+  const pinning = mayPin({ kind: pinKind, createdBy: owner }, me, !reader && !ended && !closed && suspension === null);
   const pinned = useMemo(() => new Set(pinControl.pins.map((p) => p.message_id)), [pinControl.pins]);
   // "Seen by N of M" in a group: its members of their own messages, admins of all.
   const seenBy = useSeenBy(chatId, conversation, isGroup && (isAdmin || (!reader && !listener && !ended)), me.id, isAdmin);
@@ -232,8 +231,10 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
         </div>
         {!ended && <ExportMenu chatId={chatId} />}
         {isAdmin && <ChatReadersButton chatId={chatId} title={title} />}
-        {/* The inquiry's teacher or an admin (the server says the same). */}
-        {inquiry && isStaff && chat?.closedReason !== 'blocked' && <BlockVisitor chatId={chatId} />}
+        {/* The inquiry's teacher or an admin; a family chat's either member (the server says the same). */}
+        {((inquiry && isStaff) || (family && !isAdmin && !closed)) && chat?.closedReason !== 'blocked' && (
+          <BlockVisitor chatId={chatId} family={family} />
+        )}
         {isGroup && !ended && !chat?.wardOnly && (
           <button
             type="button"
@@ -322,6 +323,7 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
           guestEnd={guestEnd}
           reason={chat?.closedReason}
           direct={chat?.kind === 'direct'}
+          family={family}
         />
       ) : chat?.teacherDeparted && !reader ? (
         <p className="read-only" role="status" data-testid="teacher-departed">

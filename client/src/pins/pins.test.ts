@@ -89,6 +89,9 @@ describe('pins', () => {
     expect(mayPin({ kind: 'direct', createdBy: null }, student, true)).toBe(true);
     expect(mayPin({ kind: 'direct', createdBy: null }, student, false)).toBe(false);
     expect(mayPin({ kind: 'inquiry', createdBy: 7 }, teacher, true)).toBe(true);
+    expect(mayPin({ kind: 'family', createdBy: null }, { id: 9, role: 'guardian' }, true)).toBe(true);
+    expect(mayPin({ kind: 'family', createdBy: null }, teacher, true)).toBe(true);
+    expect(mayPin({ kind: 'family', createdBy: null }, { id: 9, role: 'guardian' }, false)).toBe(false);
     for (const role of ['admin', 'guardian', 'guest']) {
       expect(mayPin({ kind: 'direct', createdBy: null }, { id: 9, role }, true), role).toBe(false);
     }

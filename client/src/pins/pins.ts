@@ -76,10 +76,12 @@ export function firstLine(text: string, max = 120): string {
 
 /** Who may pin and unpin in a chat (the server decides again). */
 export function mayPin(
-  chat: { kind: 'direct' | 'group' | 'inquiry'; createdBy: number | null },
+  chat: { kind: 'direct' | 'group' | 'inquiry' | 'family'; createdBy: number | null },
   me: { id: number; role: string },
   writable: boolean,
 ): boolean {
-  if (!writable || me.role === 'admin' || me.role === 'guardian' || me.role === 'guest') return false;
+  if (!writable || me.role === 'admin' || me.role === 'guest') return false;
+  // A guardian pins only in their own family chat with a teacher.
+  if (me.role === 'guardian') return chat.kind === 'family';
   return chat.kind !== 'group' || chat.createdBy === me.id;
 }

@@ -113,6 +113,13 @@ async fn an_announcement_to_both_reaches_students_and_guardians_and_the_log_keep
         request.json(&json!({ "user_id": user })).send()
     };
     assert_eq!(add(stranger.id).await.expect("POST").status(), 422);
+    // A child an admin added, who is no student of the owner: linking their guardian still
+    // links, and adds nobody (the owner may add only their own students' guardians).
+    let kira = app.user("student", "Кира").await;
+    let request = app.http.post(app.url(&format!("/api/chats/{chat}/participants"))).bearer_auth(&admin.token);
+    assert_eq!(request.json(&json!({ "user_id": kira.id })).send().await.expect("POST").status(), 201);
+    assert_eq!(set_link(&app, &admin, stranger.id, kira.id, true).await.0, 201);
+    assert_eq!(members(&app, &teacher, chat).await, [teacher.id, masha.id, elena.id, kira.id]);
     let (status, body) =
         create(&app, &teacher, json!({ "kind": "group", "title": "x", "recipients": "sometimes" })).await;
     assert!(status == 400 || status == 422, "{status} {body}");

@@ -86,3 +86,30 @@ async fn an_inquirys_teacher_pins_its_guest_reads_the_pins_and_a_closed_chat_tak
     assert_eq!(pinned(&a, &teacher, chat).await, [answer], "a closed chat keeps its pins");
     audit_is_clean(&a).await;
 }
+
+/// A family chat's pair pins as a direct chat's does; the guardian nowhere else; and not once
+/// the chat concerns no child (read-only).
+#[tokio::test]
+async fn a_family_chats_pair_pins_and_a_guardian_nowhere_else() {
+    let app = TestApp::spawn().await;
+    let (teacher, masha) = (app.user("teacher", "Иван").await, app.user("student", "Маша").await);
+    let (guardian, admin) = (app.user("guardian", "Елена").await, app.user("admin", "Завуч").await);
+    let direct = app.chat(&teacher, &masha).await;
+    assert_eq!(crate::guardians::set_link(&app, &admin, guardian.id, masha.id, true).await.0, 201);
+    let (_, list) = crate::helpers::status_and_json(app.get("/api/chats", &guardian).send().await.expect("GET")).await;
+    let chats = list["chats"].as_array().expect("chats");
+    let family = chats.iter().find(|c| c["kind"] == "family").and_then(|c| c["id"].as_i64()).expect("family chat");
+
+    let asked = app.send(&guardian, family, "Как дела у Маши?").await;
+    let answered = app.send(&teacher, family, "Хорошо!").await;
+    assert_eq!(pin(&app, &guardian, family, answered, true).await, (204, None));
+    assert_eq!(pin(&app, &teacher, family, asked, true).await, (204, None));
+    assert_eq!(pinned(&app, &guardian, family).await, [asked, answered]);
+    let lesson = app.send(&teacher, direct, "Домашнее задание").await;
+    assert_eq!(pin(&app, &guardian, direct, lesson, true).await.0, 403, "their child's chat: they only read");
+
+    // The link ends: the chat concerns no child, read-only, and pins stay as they are.
+    assert_eq!(crate::guardians::set_link(&app, &admin, guardian.id, masha.id, false).await.0, 204);
+    assert_eq!(pin(&app, &teacher, family, asked, false).await, (409, Some("chat_closed".into())));
+    assert_eq!(pinned(&app, &teacher, family).await, [asked, answered]);
+}

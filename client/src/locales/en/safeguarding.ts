@@ -16,6 +16,11 @@ const safeguarding = {
     someone: 'User {{id}}',
   },
   blocking: {
+    familyBlock: 'Block',
+    familyBlockTitle: 'Block in this chat?',
+    familyBlockHint: 'The chat closes for good for both of you: it stays readable, and nothing more can be written in it. The school sees that it was closed.',
+    familyBlocked: 'This chat was closed',
+    familyBlockedHint: 'One of you blocked the other. It stays readable; nothing more can be written here.',
     block: 'Block visitor',
     blockTitle: 'Block this visitor?',
     blockHint:
