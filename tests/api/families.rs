@@ -359,3 +359,26 @@ async fn either_member_blocks_the_other_and_the_school_sees_it_close() {
     assert_eq!(family_chats(&a, &guardian).await.len(), 1);
     audit_is_clean(&a).await;
 }
+
+#[tokio::test]
+async fn a_guardian_finds_their_family_chats_messages_with_their_childs() {
+    let app = TestApp::spawn().await;
+    let (teacher, masha) = (app.user("teacher", "Иван").await, app.user("student", "Маша").await);
+    let (guardian, admin) = (app.user("guardian", "Елена").await, app.user("admin", "Завуч").await);
+    let direct = app.chat(&teacher, &masha).await;
+    assert_eq!(set_link(&app, &admin, guardian.id, masha.id, true).await.0, 201);
+    let family = family_chats(&app, &guardian).await[0]["id"].as_i64().expect("id");
+    let asked = app.send(&guardian, family, "Когда контрольная по дробям?").await;
+    let lesson = app.send(&teacher, direct, "Повтори дроби к пятнице").await;
+
+    let (status, found) = crate::search::search(&app, &guardian, &[("q", "дроби"), ("order", "recent")]).await;
+    let ids: Vec<&Value> = found["results"].as_array().expect("results").iter().map(|r| &r["message"]["id"]).collect();
+    assert_eq!((status, ids), (200, vec![&json!(lesson), &json!(asked)]), "{found}");
+    let (status, found) =
+        crate::search::search(&app, &guardian, &[("q", "дроби"), ("chat_id", &family.to_string())]).await;
+    assert_eq!((status, found["results"].as_array().map(Vec::len)), (200, Some(1)), "{found}");
+    // Their own chat's reads are no one else's business: only the child's chat is recorded.
+    let (_, records) = get(&app, &format!("/api/admin/access-records?reader_id={}", guardian.id), &admin).await;
+    let chats: Vec<&Value> = records["records"].as_array().expect("records").iter().map(|r| &r["chat_id"]).collect();
+    assert!(chats.iter().all(|c| **c == json!(direct)) && !chats.is_empty(), "{records}");
+}

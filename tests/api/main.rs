@@ -29,6 +29,7 @@ mod errors;
 mod event_log;
 mod export;
 mod families;
+mod family_governance;
 mod flags;
 mod governance;
 mod groups;
