@@ -67,57 +67,61 @@ ensure_moto() {
     command -v moto_server >/dev/null 2>&1 || export MOTO_SERVER="$(python3 -c 'import sys, os; print(os.path.join(os.path.dirname(sys.executable), "moto_server"))')"
 }
 
-# The local Web Push service the push-notification tests send to (tests/push/receiver.py): its
-# libraries (http-ece, cryptography, PyJWT), pinned in tests/push/requirements.txt, in a
-# virtualenv rebuilt when that file changes (its hash is kept in the venv). Exports
-# PUSH_RECEIVER_PYTHON, the venv's python, which tests/api/helpers/push.rs runs it with.
-ensure_push_receiver() {
-    local root venv requirements want
+# A virtualenv at $2 with the packages pinned in $3 (a path under the repository), rebuilt when
+# that file changes (its hash is kept in the venv); $1 names it in what is printed. Prints the
+# venv's python.
+python_venv() {
+    local what="$1" venv="$2" requirements want root
     root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-    venv="${PUSH_VENV:-$root/.data/push-venv}"
-    requirements="$root/tests/push/requirements.txt"
+    requirements="$root/$3"
     want="$(sha256sum "$requirements" | cut -d' ' -f1)"
     if [ "$(cat "$venv/.requirements" 2>/dev/null || true)" != "$want" ]; then
-        echo "installing the push receiver's libraries into $venv" >&2
+        echo "installing $what into $venv" >&2
         rm -rf "$venv"
         mkdir -p "$(dirname "$venv")"
         if ! python3 -m venv "$venv" >/dev/null 2>&1; then
             rm -rf "$venv"
-            apt_install python3-venv
-            python3 -m venv "$venv" || return 1
+            apt_install python3-venv >&2
+            python3 -m venv "$venv" >&2 || return 1
         fi
         "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
-            -r "$requirements" || return 1
+            -r "$requirements" >&2 || return 1
         echo "$want" >"$venv/.requirements"
     fi
-    PUSH_RECEIVER_PYTHON="$(cd "$venv/bin" && pwd)/python"
+    echo "$(cd "$venv/bin" && pwd)/python"
+}
+
+# The local Web Push service the push-notification tests send to (tests/push/receiver.py): its
+# libraries (http-ece, cryptography, PyJWT), pinned in tests/push/requirements.txt. Exports
+# PUSH_RECEIVER_PYTHON, the venv's python, which tests/api/helpers/push.rs runs it with.
+ensure_push_receiver() {
+    local root
+    root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+    PUSH_RECEIVER_PYTHON="$(python_venv "the push receiver's libraries" "${PUSH_VENV:-$root/.data/push-venv}" \
+        tests/push/requirements.txt)" || return 1
     export PUSH_RECEIVER_PYTHON
 }
 
 # The WebSocket client the `/api/v1` socket's tests drive (tests/ws/client.py): Python's
-# `websockets`, pinned in tests/ws/requirements.txt, in a virtualenv rebuilt when that file
-# changes. Exports WS_CLIENT_PYTHON, the venv's python, which tests/api/helpers/ws.rs runs it with.
+# `websockets`, pinned in tests/ws/requirements.txt. Exports WS_CLIENT_PYTHON, the venv's
+# python, which tests/api/helpers/ws.rs runs it with.
 ensure_ws_client() {
-    local root venv requirements want
+    local root
     root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-    venv="${WS_VENV:-$root/.data/ws-venv}"
-    requirements="$root/tests/ws/requirements.txt"
-    want="$(sha256sum "$requirements" | cut -d' ' -f1)"
-    if [ "$(cat "$venv/.requirements" 2>/dev/null || true)" != "$want" ]; then
-        echo "installing the WebSocket test client's library into $venv" >&2
-        rm -rf "$venv"
-        mkdir -p "$(dirname "$venv")"
-        if ! python3 -m venv "$venv" >/dev/null 2>&1; then
-            rm -rf "$venv"
-            apt_install python3-venv
-            python3 -m venv "$venv" || return 1
-        fi
-        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
-            -r "$requirements" || return 1
-        echo "$want" >"$venv/.requirements"
-    fi
-    WS_CLIENT_PYTHON="$(cd "$venv/bin" && pwd)/python"
+    WS_CLIENT_PYTHON="$(python_venv "the WebSocket test client's library" "${WS_VENV:-$root/.data/ws-venv}" \
+        tests/ws/requirements.txt)" || return 1
     export WS_CLIENT_PYTHON
+}
+
+# The mail server the email tests send to and read from (Python's aiosmtpd, tests/smtp/),
+# pinned in tests/smtp/requirements.txt. Exports SMTP_SERVER_PYTHON, the venv's python, which
+# tests/api/helpers/smtp.rs runs it with.
+ensure_smtp_server() {
+    local root
+    root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+    SMTP_SERVER_PYTHON="$(python_venv "the test mail server (aiosmtpd)" "${SMTP_VENV:-$root/.data/smtp-venv}" \
+        tests/smtp/requirements.txt)" || return 1
+    export SMTP_SERVER_PYTHON
 }
 
 # The official socket.io client that the messenger dialect's tests drive from node

@@ -5010,6 +5010,8 @@ CREATE TABLE public.users (
     external_id text,
     deactivated_at timestamp with time zone,
     user_name text,
+    email_notify text,
+    CONSTRAINT users_email_notify_check CHECK ((email_notify = ANY (ARRAY['instant'::text, 'digest'::text, 'none'::text]))),
     CONSTRAINT users_external_id_length CHECK (((char_length(external_id) >= 1) AND (char_length(external_id) <= 255))),
     CONSTRAINT users_role_check CHECK (((role)::text = ANY ((ARRAY['student'::character varying, 'teacher'::character varying, 'admin'::character varying, 'guest'::character varying, 'guardian'::character varying])::text[]))),
     CONSTRAINT users_user_name_length CHECK (((char_length(user_name) >= 1) AND (char_length(user_name) <= 255)))
@@ -5056,6 +5058,13 @@ COMMENT ON COLUMN public.users.deactivated_at IS 'Deactivated then (user_deactiv
 --
 
 COMMENT ON COLUMN public.users.user_name IS 'The person''s SCIM userName (unique in any case), set while a SCIM client manages them; NULL: not provisioned through SCIM (or deleted there, which deactivates them). Kept from user_provisioned and user_changed.';
+
+
+--
+-- Name: COLUMN users.email_notify; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.users.email_notify IS 'How the person hears by email of what they have not read: instant, digest (one a day) or none; NULL: the school''s default for their role (NOTIFY_EMAIL). Set by the person (PUT /api/me/email-notifications) or by an unsubscribe link (none).';
 
 
 --
@@ -5543,6 +5552,54 @@ CREATE VIEW public.closure_request_views AS
 --
 
 COMMENT ON VIEW public.closure_request_views IS 'A closure request as the guardian who asked and the admins see it (the API''s ClosureRequestView): the guardian, the chat''s pair, the reason and the outcome.';
+
+
+--
+-- Name: emails; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.emails (
+    id bigint NOT NULL,
+    user_id bigint NOT NULL,
+    kind text NOT NULL,
+    notice_id uuid,
+    due_at timestamp with time zone NOT NULL,
+    state text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    claimed_until timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    settled_at timestamp with time zone,
+    last_error text,
+    CONSTRAINT emails_check CHECK (((kind = 'instant'::text) = (notice_id IS NOT NULL))),
+    CONSTRAINT emails_kind_check CHECK ((kind = ANY (ARRAY['instant'::text, 'digest'::text]))),
+    CONSTRAINT emails_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'sending'::text, 'sent'::text, 'cancelled'::text, 'failed'::text])))
+);
+
+
+--
+-- Name: TABLE emails; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.emails IS 'The emails to send (src/outbox/email.rs): instant, one per notice of a person whose choice is instant, due NOTIFY_EMAIL_AFTER_SECS after its message; digest, one pending per person whose choice is digest, due at NOTIFY_EMAIL_DIGEST_AT. Claimed like the notices (a lease, FOR UPDATE SKIP LOCKED); judged when sent: cancelled when the person has been online since, has read it, left the school or chose none; postponed to the end of their quiet hours.';
+
+
+--
+-- Name: emails_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.emails_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
+-- Name: emails_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.emails_id_seq OWNED BY public.emails.id;
 
 
 --
@@ -6550,6 +6607,13 @@ ALTER TABLE ONLY public.chats ALTER COLUMN id SET DEFAULT nextval('public.chats_
 
 
 --
+-- Name: emails id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.emails ALTER COLUMN id SET DEFAULT nextval('public.emails_id_seq'::regclass);
+
+
+--
 -- Name: inquiry_links id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -6677,6 +6741,22 @@ ALTER TABLE ONLY public.chats
 
 ALTER TABLE ONLY public.closure_requests
     ADD CONSTRAINT closure_requests_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: emails emails_notice_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.emails
+    ADD CONSTRAINT emails_notice_id_key UNIQUE (notice_id);
+
+
+--
+-- Name: emails emails_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.emails
+    ADD CONSTRAINT emails_pkey PRIMARY KEY (id);
 
 
 --
@@ -7100,6 +7180,27 @@ CREATE INDEX closure_requests_chat ON public.closure_requests USING btree (chat_
 --
 
 CREATE INDEX closure_requests_open ON public.closure_requests USING btree (requested_at) WHERE (outcome IS NULL);
+
+
+--
+-- Name: emails_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX emails_due ON public.emails USING btree (due_at) WHERE (state = ANY (ARRAY['pending'::text, 'sending'::text]));
+
+
+--
+-- Name: emails_one_digest; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX emails_one_digest ON public.emails USING btree (user_id) WHERE ((kind = 'digest'::text) AND (state = ANY (ARRAY['pending'::text, 'sending'::text])));
+
+
+--
+-- Name: emails_settled; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX emails_settled ON public.emails USING btree (settled_at) WHERE (settled_at IS NOT NULL);
 
 
 --
@@ -7777,6 +7878,14 @@ ALTER TABLE ONLY public.closure_requests
 
 ALTER TABLE ONLY public.closure_requests
     ADD CONSTRAINT closure_requests_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES public.users(id);
+
+
+--
+-- Name: emails emails_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.emails
+    ADD CONSTRAINT emails_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
 
 
 --
@@ -8657,6 +8766,13 @@ GRANT SELECT ON TABLE public.users TO tutorchat_app;
 
 
 --
+-- Name: COLUMN users.email_notify; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(email_notify) ON TABLE public.users TO tutorchat_app;
+
+
+--
 -- Name: TABLE accounts; Type: ACL; Schema: public; Owner: -
 --
 
@@ -8871,6 +8987,20 @@ GRANT SELECT ON TABLE public.closure_requests TO tutorchat_app;
 --
 
 GRANT SELECT ON TABLE public.closure_request_views TO tutorchat_app;
+
+
+--
+-- Name: TABLE emails; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.emails TO tutorchat_app;
+
+
+--
+-- Name: SEQUENCE emails_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT USAGE ON SEQUENCE public.emails_id_seq TO tutorchat_app;
 
 
 --

@@ -109,6 +109,14 @@ impl Application {
         let storage = Arc::new(Storage::open(&config.storage)?);
         crate::outbox::announce(&pool, &config.notify).await?;
         crate::safeguarding::announce(&pool, &config.safeguarding).await?;
+        jobs.supervise("emails", shutdown.clone(), {
+            let (pool, notify, keys, shutdown) = (pool.clone(), config.notify.clone(), keys.clone(), shutdown.clone());
+            let safeguarding = config.safeguarding.clone();
+            move || {
+                let (pool, notify, safeguarding) = (pool.clone(), notify.clone(), safeguarding.clone());
+                crate::outbox::email::run(pool, notify, safeguarding, keys.clone(), shutdown.clone())
+            }
+        });
         for job in crate::outbox::Job::ALL {
             let (pool, notify, shutdown) = (pool.clone(), config.notify.clone(), shutdown.clone());
             jobs.supervise(job.name(), shutdown.clone(), move || {

@@ -8,6 +8,7 @@ mod closures;
 mod departures;
 pub mod dialects;
 pub(crate) mod direct;
+mod email;
 pub mod events;
 pub mod export;
 mod groups;
@@ -71,6 +72,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .merge(search::router())
         .merge(presence::router())
         .merge(push::router())
+        .merge(email::router())
         .merge(lessons::router())
         .merge(integrations::router())
         .merge(events::router())

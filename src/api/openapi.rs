@@ -52,9 +52,6 @@ use crate::AppState;
         super::inquiries::open,
         super::history::history,
         super::search::search,
-        super::push::vapid_public_key,
-        super::push::subscribe,
-        super::push::unsubscribe,
         super::attachments::upload,
         super::attachments::download::download,
         super::messages::send,
@@ -191,7 +188,8 @@ pub fn router() -> Router<AppState> {
 
 /// The whole document, as served.
 pub fn document() -> Value {
-    let api = ApiDoc::openapi().merge_from(super::dialects::document());
+    let api =
+        ApiDoc::openapi().merge_from(super::dialects::document()).merge_from(super::email::NotificationsDoc::openapi());
     let mut document = serde_json::to_value(api).unwrap_or_else(|_| json!({}));
     complete(&mut document);
     super::text::state_in_document(&mut document);

@@ -7,6 +7,7 @@
 
 mod auth;
 mod database;
+mod email;
 mod env;
 mod governance;
 mod http;
@@ -28,6 +29,7 @@ pub use auth::{AuthConfig, DemoKey, JwtConfig};
 pub use database::{
     DbConfig, ReadConfig, database_from_env, migration_database_from_env, parse_database_url, pg_bindir_from_env,
 };
+pub use email::{EmailChoice, EmailConfig, EmailDefaults, Smtp};
 pub use env::{ConfigError, Fallback, Secret, Var};
 pub use governance::GovernanceConfig;
 pub use http::HttpConfig;
@@ -68,6 +70,7 @@ pub const GROUPS: &[(&str, &[Var])] = &[
     ("Attachments", storage::VARS),
     ("Offline notifications", notify::VARS),
     ("Web Push", push::VARS),
+    ("Email", email::VARS),
     ("Retention, erasure and export", governance::VARS),
     ("Safeguarding", safeguarding::VARS),
     ("Pins", pins::VARS),

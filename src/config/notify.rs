@@ -77,6 +77,8 @@ pub struct NotifyConfig {
     pub keep: Duration,
     /// Web Push to the browsers people subscribed (next to the webhook or instead of it).
     pub push: super::PushConfig,
+    /// Email to people who never open the app.
+    pub email: super::EmailConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -87,9 +89,9 @@ pub struct Webhook {
 }
 
 impl NotifyConfig {
-    /// Whether notices are recorded at all: a webhook or Web Push is configured.
+    /// Whether notices are recorded at all: a webhook, Web Push or email is configured.
     pub fn enabled(&self) -> bool {
-        self.webhook.is_some() || self.push.vapid.is_some()
+        self.webhook.is_some() || self.push.vapid.is_some() || self.email.smtp.is_some()
     }
 
     pub(super) fn from_env(env: &Env) -> Result<Self, ConfigError> {
@@ -102,6 +104,7 @@ impl NotifyConfig {
             retry_for: env.secs(&NOTIFY_RETRY_FOR_SECS)?,
             keep: env.secs(&NOTIFY_KEEP_SECS)?,
             push: super::PushConfig::from_env(env)?,
+            email: super::EmailConfig::from_env(env)?,
         };
         if notify.lease < Duration::from_secs(2) {
             return Err(ConfigError::new(NOTIFY_LEASE_SECS.name, "must be at least 2 seconds"));

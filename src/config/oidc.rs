@@ -36,7 +36,7 @@ const OIDC_CLIENT_SECRET: Var = Var {
     default: Fallback::Unset("unset (a public client: PKCE only)"),
     meaning: "the client's secret at the provider (sent with HTTP Basic to its token endpoint)",
 };
-const PUBLIC_URL: Var = Var {
+pub(super) const PUBLIC_URL: Var = Var {
     name: "PUBLIC_URL",
     default: Fallback::Unset("unset"),
     meaning: "the chat's address as browsers see it (`https://chat.school.example`): the provider redirects to `<PUBLIC_URL>/api/auth/callback`, and the session cookie is `Secure` when it is https",

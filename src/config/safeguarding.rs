@@ -17,7 +17,7 @@ const QUIET_HOURS_FAMILIES: Var = Var {
     default: Fallback::Unset("as QUIET_HOURS"),
     meaning: "the window of quiet hours for a teacher's message to a family chat (a guardian), `HH:MM-HH:MM`, or `off` for none (docs/safeguarding.md)",
 };
-const SCHOOL_TIMEZONE: Var = Var {
+pub(super) const SCHOOL_TIMEZONE: Var = Var {
     name: "SCHOOL_TIMEZONE",
     default: Fallback::Value("UTC"),
     meaning: "the school's time zone, an IANA name such as `Europe/Moscow` (PostgreSQL's own list, checked at start): where `QUIET_HOURS` fall",

@@ -16,8 +16,10 @@
 //! at a time delivers an item, and one that dies holding it leaves it to be claimed again when
 //! the lease runs out. Settled notices are deleted after `NOTIFY_KEEP_SECS` ([`keep_purging`]).
 
+pub mod email;
 pub mod notices;
 pub mod push;
+mod webhook;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -30,7 +32,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::NotifyConfig;
 
-pub use notices::{Notice, announce, keep_purging, purge, signature};
+pub use notices::{Notice, announce, keep_purging, purge};
+pub use webhook::signature;
 
 /// One kind of delivery the outbox's worker runs: what it claims and how it delivers one item
 /// (recording the outcome: delivered, retried later, or failed for good).

@@ -34,15 +34,12 @@
 
 use std::time::Duration;
 
-use base64::Engine;
 use deadpool_postgres::Pool;
-use hmac::{Hmac, KeyInit, Mac};
 use serde::Serialize;
-use sha2::Sha256;
 use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{NotifyConfig, Webhook};
+use crate::config::NotifyConfig;
 use crate::metrics::{NOTICES, NOTICES_OLDEST_SECONDS, NOTICES_PENDING, NOTICES_PURGED};
 
 /// Notices claimed at once.
@@ -116,7 +113,7 @@ impl super::Delivery for Notices {
 
     async fn deliver(&self, pool: &Pool, (notice, attempts): (Notice, i32)) {
         let Some(webhook) = &self.config.webhook else { return };
-        let outcome = deliver(&self.http, webhook, &notice).await;
+        let outcome = super::webhook::deliver(&self.http, webhook, &notice).await;
         if let Err(e) = settle(pool, &self.config, &notice, attempts, outcome).await {
             tracing::warn!(error = format!("{e:#}"), notice = %notice.id, "cannot record a notice's outcome; it is sent again after its lease");
         }
@@ -231,6 +228,29 @@ async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<(Notice
                 JOIN push_subscriptions s ON s.user_id = n.user_id
                 WHERE $5 AND NOT j.moot AND n.attempts = 0
                 ON CONFLICT DO NOTHING
+            ), emailed AS (
+                -- Email, for members with an address and no browser subscribed to Web Push (a
+                -- guardian's children's chats are no email's): an instant one per notice of a
+                -- direct or family chat, an inquiry or an announcement, once they have been away
+                -- $8 since its message; else the day's digest, one pending per person (the next
+                -- $10 on the school's clock, $11).
+                INSERT INTO emails (user_id, kind, notice_id, due_at)
+                SELECT n.user_id, w.choice, CASE WHEN w.choice = 'instant' THEN n.id END,
+                       CASE WHEN w.choice = 'instant' THEN n.created_at + make_interval(secs => $8)
+                            ELSE (d.day + CASE WHEN d.at::time < $10::time THEN 0 ELSE 1 END + $10::time) AT TIME ZONE $11
+                       END
+                FROM judged j JOIN notices n ON n.id = j.id
+                JOIN users u ON u.id = n.user_id AND u.email IS NOT NULL AND u.deactivated_at IS NULL
+                JOIN chats c ON c.id = n.chat_id
+                CROSS JOIN LATERAL (SELECT coalesce(u.email_notify, CASE u.role WHEN 'student' THEN ($9::text[])[1]
+                                                                   WHEN 'teacher' THEN ($9::text[])[2]
+                                                                   WHEN 'guardian' THEN ($9::text[])[3] END) AS choice) w
+                CROSS JOIN LATERAL (SELECT now() AT TIME ZONE $11 AS at, (now() AT TIME ZONE $11)::date AS day) d
+                WHERE $7 AND NOT j.moot AND n.attempts = 0
+                  AND (w.choice = 'digest' OR w.choice = 'instant' AND (c.kind <> 'group' OR c.announcement))
+                  AND NOT EXISTS (SELECT 1 FROM push_subscriptions s WHERE s.user_id = n.user_id)
+                  AND EXISTS (SELECT 1 FROM chat_participants p WHERE p.chat_id = n.chat_id AND p.user_id = n.user_id)
+                ON CONFLICT DO NOTHING
             )
             UPDATE notices n
             SET state = CASE WHEN j.moot THEN 'cancelled' WHEN $6 AND NOT j.guardian THEN 'sending' ELSE 'delivered' END,
@@ -251,6 +271,11 @@ async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<(Notice
                 &BATCH,
                 &config.push.vapid.is_some(),
                 &config.webhook.is_some(),
+                &config.email.smtp.is_some(),
+                &config.email.after.as_secs_f64(),
+                &vec![config.email.defaults.student, config.email.defaults.teacher, config.email.defaults.guardian],
+                &config.email.digest_at,
+                &config.email.zone,
             ],
         )
         .await?;
@@ -277,34 +302,6 @@ async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<(Notice
         claimed.push((notice, row.get("attempts")));
     }
     Ok(claimed)
-}
-
-/// The Standard Webhooks signature of `body` sent as notice `id` at `timestamp`.
-pub fn signature(secret: &[u8], id: &str, timestamp: i64, body: &str) -> String {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else { unreachable!("HMAC takes keys of any length") };
-    mac.update(format!("{id}.{timestamp}.{body}").as_bytes());
-    format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()))
-}
-
-/// One attempt: `Ok` when the webhook answered 2xx, else what went wrong.
-async fn deliver(http: &reqwest::Client, webhook: &Webhook, notice: &Notice) -> Result<(), String> {
-    let body = serde_json::to_string(notice).map_err(|e| e.to_string())?;
-    let timestamp = OffsetDateTime::now_utc().unix_timestamp();
-    let id = notice.id.to_string();
-    let answer = http
-        .post(&webhook.url)
-        .header("content-type", "application/json")
-        .header("webhook-id", &id)
-        .header("webhook-timestamp", timestamp.to_string())
-        .header("webhook-signature", signature(webhook.secret.expose(), &id, timestamp, &body))
-        .body(body)
-        .send()
-        .await;
-    match answer {
-        Ok(answer) if answer.status().is_success() => Ok(()),
-        Ok(answer) => Err(format!("the webhook answered {}", answer.status())),
-        Err(e) => Err(format!("the webhook could not be reached: {e}")),
-    }
 }
 
 /// Records an attempt's outcome: delivered, or retried after a back-off, or failed for good.
@@ -362,20 +359,4 @@ async fn gauge(pool: &Pool) -> anyhow::Result<()> {
     metrics::gauge!(NOTICES_PENDING).set(row.get::<_, i64>("open") as f64);
     metrics::gauge!(NOTICES_OLDEST_SECONDS).set(row.get::<_, f64>("oldest"));
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The example of the Standard Webhooks specification (its reference libraries' tests).
-    #[test]
-    fn signs_as_standard_webhooks_does() {
-        let secret = crate::config::webhook_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").expect("a valid secret");
-        let body = r#"{"test": 2432232314}"#;
-        assert_eq!(
-            signature(secret.expose(), "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body),
-            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
-        );
-    }
 }

@@ -122,6 +122,7 @@ async fn public_endpoints_say_so_and_the_rest_answer_401_without_a_credential() 
             "GET /api/auth/config",
             "GET /api/auth/login",
             "GET /api/dev/users",
+            "GET /api/email/unsubscribe",
             "GET /api/inquiry/{token}",
             "GET /api/openapi.json",
             "GET /health",
@@ -130,6 +131,7 @@ async fn public_endpoints_say_so_and_the_rest_answer_401_without_a_credential() 
             "GET /readyz",
             "POST /api/chat/chats",
             "POST /api/dev/login",
+            "POST /api/email/unsubscribe",
             "POST /api/inquiry/{token}",
             "POST /api/logout",
         ]

@@ -98,6 +98,7 @@ const SUSPENDED_WRITES: &[(&str, &str)] = &[
     ("POST", "/api/events/ticket"),
     ("POST", "/api/push/subscriptions"),
     ("DELETE", "/api/push/subscriptions"),
+    ("PUT", "/api/me/email-notifications"),
     ("POST", "/api/chat/chats/{chat_id}/read"),
     ("DELETE", "/api/chat/chats/{chat_id}"),
 ];

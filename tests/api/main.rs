@@ -24,6 +24,7 @@ mod dialect_unet_chat;
 mod dialect_v1;
 mod direct;
 mod edits;
+mod email;
 mod erasure_ledger;
 mod errors;
 mod event_log;

@@ -23,6 +23,7 @@ pub(crate) fn notify(url: &str) -> NotifyConfig {
         retry_for: Duration::from_secs(24 * 3600),
         keep: Duration::from_secs(30 * 24 * 3600),
         push: tutorchat::config::PushConfig::default(),
+        email: tutorchat::config::EmailConfig::default(),
     }
 }
 

@@ -30,6 +30,7 @@ pub(crate) fn config(receiver: &PushReceiver) -> NotifyConfig {
             services: vec![PushService::Origin(receiver.url.clone())],
             preview: PushPreview::Full,
         },
+        email: tutorchat::config::EmailConfig::default(),
     }
 }
 

@@ -102,6 +102,7 @@ pub(crate) fn notify(receiver: &PushReceiver, url: &str) -> NotifyConfig {
             services: vec![PushService::Origin(receiver.url.clone())],
             preview: PushPreview::Full,
         },
+        email: tutorchat::config::EmailConfig::default(),
     }
 }
 

@@ -1,0 +1,159 @@
+//! A person's email notifications: their choice (`GET`/`PUT /api/me/email-notifications`:
+//! `instant`, `digest`, `none`, or null for the school's default for their role) and the
+//! unsubscribe link every email carries, which works without signing in (`/api/email/unsubscribe`:
+//! `GET` shows a button, `POST` turns their email off, as RFC 8058's one click does). What is
+//! sent, and when, is `crate::outbox::email`'s.
+
+use axum::extract::State;
+use axum::response::Html;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::AuthUser;
+use crate::config::EmailChoice;
+use crate::error::ErrorBody;
+use crate::extract::{JsonBody, QueryParams};
+use crate::limits::Limited;
+use crate::{AppError, AppState, Result};
+
+/// The operations of a person's notifications outside the app: Web Push's and email's.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    super::push::vapid_public_key,
+    super::push::subscribe,
+    super::push::unsubscribe,
+    show,
+    choose,
+    unsubscribe_page,
+    unsubscribe
+))]
+pub struct NotificationsDoc;
+
+pub fn router() -> Router<AppState> {
+    crate::access::for_suspended(Router::new().route("/api/me/email-notifications", get(show).put(choose)))
+        .route("/api/email/unsubscribe", get(unsubscribe_page).post(unsubscribe))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EmailNotifications {
+    /// The person's own choice; null: the school's default.
+    pub choice: Option<EmailChoice>,
+    /// The school's default for their role (`NOTIFY_EMAIL`).
+    pub default: EmailChoice,
+    /// What applies: their choice, else the default.
+    pub effective: EmailChoice,
+    /// Whether the school sends email at all (`SMTP_URL`); false: nothing is sent, whatever
+    /// the choice.
+    pub available: bool,
+    /// The address emails go to (null: none is known, and nothing is sent).
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailChoiceBody {
+    /// `instant`, `digest`, `none`, or null for the school's default.
+    pub choice: Option<EmailChoice>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct UnsubscribeQuery {
+    /// The signed token of the link in the email.
+    pub token: String,
+}
+
+async fn load(state: &AppState, user: &AuthUser) -> Result<EmailNotifications> {
+    let row =
+        state.db.get().await?.query_one("SELECT email_notify, email FROM users WHERE id = $1", &[&user.id]).await?;
+    let choice: Option<EmailChoice> = row.try_get("email_notify")?;
+    let default = crate::outbox::email::default_for(&state.config.notify.email.defaults, user.role);
+    Ok(EmailNotifications {
+        choice,
+        default,
+        effective: choice.unwrap_or(default),
+        available: state.config.notify.email.smtp.is_some(),
+        email: row.try_get("email")?,
+    })
+}
+
+/// The caller's email notifications: their choice, the school's default, what applies.
+#[utoipa::path(get, path = "/api/me/email-notifications", tag = "session",
+    responses((status = 200, body = EmailNotifications), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
+pub async fn show(State(state): State<AppState>, user: AuthUser) -> Result<Json<EmailNotifications>> {
+    Ok(Json(load(&state, &user).await?))
+}
+
+/// Sets the caller's choice (null: back to the school's default). An email waiting to be sent
+/// follows it: `none` cancels it, `digest` lets an instant one go unsent.
+#[utoipa::path(put, path = "/api/me/email-notifications", tag = "session", request_body = EmailChoiceBody,
+    responses((status = 200, body = EmailNotifications), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
+pub async fn choose(
+    State(state): State<AppState>,
+    user: AuthUser,
+    JsonBody(body): JsonBody<EmailChoiceBody>,
+) -> Result<Json<EmailNotifications>> {
+    state.limits.check(Limited::write_by(user.role), user.id)?;
+    let client = state.db.get().await?;
+    client.execute("UPDATE users SET email_notify = $2 WHERE id = $1", &[&user.id, &body.choice]).await?;
+    drop(client);
+    Ok(Json(load(&state, &user).await?))
+}
+
+/// The person an unsubscribe link names: 400 for a link this server did not sign, or one
+/// older than a year.
+fn unsubscriber(state: &AppState, token: &str) -> Result<i64> {
+    crate::outbox::email::unsubscriber(&state.keys, token).ok_or_else(|| {
+        AppError::BadRequest("this unsubscribe link is not valid (damaged, or older than a year)".into())
+    })
+}
+
+/// The page an email's unsubscribe link opens: one button that turns the person's email off
+/// (a page, not the change itself: mail scanners open links).
+#[utoipa::path(get, path = "/api/email/unsubscribe", tag = "session", security(()), params(UnsubscribeQuery),
+    responses((status = 200, description = "a page with the button", content_type = "text/html"),
+              (status = 400, body = ErrorBody, description = "a link this server did not sign, or an expired one")))]
+pub async fn unsubscribe_page(
+    State(state): State<AppState>,
+    QueryParams(query): QueryParams<UnsubscribeQuery>,
+) -> Result<Html<String>> {
+    unsubscriber(&state, &query.token)?;
+    Ok(page(&format!(
+        "<form method=\"post\" action=\"/api/email/unsubscribe?token={}\">\
+         <p>Больше не присылать мне писем? / Stop sending me emails?</p>\
+         <button type=\"submit\">Отписаться / Unsubscribe</button></form>",
+        query.token
+    )))
+}
+
+/// Turns the link's person's email off (`none`), without signing in: the page's button, or a
+/// mail client's one click (RFC 8058: `List-Unsubscribe=One-Click` in the body, ignored here).
+#[utoipa::path(post, path = "/api/email/unsubscribe", tag = "session", security(()), params(UnsubscribeQuery),
+    responses((status = 200, description = "email is off for them", content_type = "text/html"),
+              (status = 400, body = ErrorBody, description = "a link this server did not sign, or an expired one")))]
+pub async fn unsubscribe(
+    State(state): State<AppState>,
+    QueryParams(query): QueryParams<UnsubscribeQuery>,
+) -> Result<Html<String>> {
+    let user = unsubscriber(&state, &query.token)?;
+    let client = state.db.get().await?;
+    client.execute("UPDATE users SET email_notify = 'none' WHERE id = $1", &[&user]).await?;
+    tracing::info!(user_id = user, "email turned off by an unsubscribe link");
+    Ok(page(
+        "<p>Готово: писем больше не будет. Включить их снова можно в настройках чата.</p>\
+         <p>Done: no more emails. You can turn them on again in the chat's settings.</p>",
+    ))
+}
+
+fn page(body: &str) -> Html<String> {
+    Html(format!(
+        "<!doctype html><html lang=\"ru\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width\"><title>tutorchat</title></head>\
+         <body>{body}</body></html>"
+    ))
+}

@@ -1,0 +1,172 @@
+//! Email to people who never open the app (`src/outbox/email.rs`): the school's SMTP server,
+//! whom it writes to by default, how long it waits, and when the daily digest goes.
+
+use std::time::Duration;
+
+use lettre::message::Mailbox;
+use time::Time;
+
+use super::env::{ConfigError, Env, Fallback, Secret, Var, defaults};
+
+const SMTP_URL: Var = Var {
+    name: "SMTP_URL",
+    default: Fallback::Unset("unset: no email"),
+    meaning: "the school's mail server: `smtps://user:password@host:465` (TLS), `smtp://user:password@host:587?tls=required` (STARTTLS), or `smtp://host:25` (plain, a local relay only)",
+};
+const SMTP_FROM: Var = Var {
+    name: "SMTP_FROM",
+    default: Fallback::Computed("required with SMTP_URL"),
+    meaning: "who the emails are from, e.g. `Школа <chat@school.example>`",
+};
+const NOTIFY_EMAIL: Var = Var {
+    name: "NOTIFY_EMAIL",
+    default: Fallback::Value("none"),
+    meaning: "the school's default, which each person may change: `instant` (an email per direct message or announcement), `digest` (one a day), `none`; or per role, e.g. `guardian=instant,teacher=digest,student=none` (a role not named: none)",
+};
+const NOTIFY_EMAIL_AFTER_SECS: Var = Var {
+    name: "NOTIFY_EMAIL_AFTER_SECS",
+    default: Fallback::Value("900"),
+    meaning: "an instant email goes once the person has been this long without the app open since the message, unread (nobody with a browser subscribed to Web Push gets one)",
+};
+const NOTIFY_EMAIL_DIGEST_AT: Var = Var {
+    name: "NOTIFY_EMAIL_DIGEST_AT",
+    default: Fallback::Value("18:00"),
+    meaning: "when the daily digest goes, `HH:MM` on the school's clock (`SCHOOL_TIMEZONE`); inside quiet hours it waits until they end",
+};
+
+pub(super) const VARS: &[Var] = &[SMTP_URL, SMTP_FROM, NOTIFY_EMAIL, NOTIFY_EMAIL_AFTER_SECS, NOTIFY_EMAIL_DIGEST_AT];
+
+/// How a person hears by email of what they have not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailChoice {
+    /// An email for each direct message, family chat message or announcement left unread.
+    Instant,
+    /// One email a day listing the chats with unread messages.
+    Digest,
+    None,
+}
+
+crate::db::text_column!(EmailChoice { Instant => "instant", Digest => "digest", None => "none" });
+
+/// The school's default per role (`NOTIFY_EMAIL`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmailDefaults {
+    pub student: EmailChoice,
+    pub teacher: EmailChoice,
+    pub guardian: EmailChoice,
+}
+
+impl EmailDefaults {
+    /// `instant`, or `guardian=instant,teacher=digest` (roles not named: none).
+    fn parse(text: &str) -> Option<Self> {
+        if let Ok(all) = text.trim().parse() {
+            return Some(Self { student: all, teacher: all, guardian: all });
+        }
+        let mut defaults = Self { student: EmailChoice::None, teacher: EmailChoice::None, guardian: EmailChoice::None };
+        for entry in text.split(',') {
+            let (role, choice) = entry.split_once('=')?;
+            let choice = choice.trim().parse().ok()?;
+            match role.trim() {
+                "student" => defaults.student = choice,
+                "teacher" => defaults.teacher = choice,
+                "guardian" => defaults.guardian = choice,
+                _ => return None,
+            }
+        }
+        Some(defaults)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Smtp {
+    /// As `SMTP_URL` gives it (it may hold a password).
+    pub url: Secret,
+    pub from: Mailbox,
+    /// The chat's address, for the links in the emails (`PUBLIC_URL`).
+    pub public_url: url::Url,
+}
+
+#[derive(Debug, Clone)]
+pub struct EmailConfig {
+    /// `None`: no email.
+    pub smtp: Option<Smtp>,
+    pub defaults: EmailDefaults,
+    pub after: Duration,
+    pub digest_at: Time,
+    /// The school's clock (`SCHOOL_TIMEZONE`), on which the digest goes.
+    pub zone: String,
+}
+
+impl EmailConfig {
+    pub(super) fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let text = env.text(&NOTIFY_EMAIL).unwrap_or("none");
+        let defaults = EmailDefaults::parse(text).ok_or_else(|| {
+            ConfigError::new(NOTIFY_EMAIL.name, format!("{text:?} is not instant, digest, none or role=choice,…"))
+        })?;
+        let digest = env.text(&NOTIFY_EMAIL_DIGEST_AT).unwrap_or("18:00");
+        let digest_at = clock(digest)
+            .ok_or_else(|| ConfigError::new(NOTIFY_EMAIL_DIGEST_AT.name, format!("{digest:?} is not HH:MM")))?;
+        let zone = env.text(&super::safeguarding::SCHOOL_TIMEZONE).unwrap_or("UTC").trim().to_owned();
+        Ok(Self { smtp: smtp(env)?, defaults, after: env.secs(&NOTIFY_EMAIL_AFTER_SECS)?, digest_at, zone })
+    }
+}
+
+impl Default for EmailConfig {
+    fn default() -> Self {
+        defaults(Self::from_env)
+    }
+}
+
+/// `HH:MM` as a time of day.
+fn clock(text: &str) -> Option<Time> {
+    let (h, m) = text.trim().split_once(':')?;
+    (h.len() <= 2 && m.len() == 2).then_some(())?;
+    Time::from_hms(h.parse().ok()?, m.parse().ok()?, 0).ok()
+}
+
+fn smtp(env: &Env) -> Result<Option<Smtp>, ConfigError> {
+    let Some(url) = env.get(&SMTP_URL).map(str::trim).filter(|u| !u.is_empty()) else { return Ok(None) };
+    lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url).map_err(|e| {
+        ConfigError::new(SMTP_URL.name, format!("is not an smtp:// or smtps:// URL lettre accepts ({e})"))
+    })?;
+    let Some(from) = env.get(&SMTP_FROM) else {
+        return Err(ConfigError::new(SMTP_FROM.name, "is not set; the emails need a sender, e.g. chat@school.example"));
+    };
+    let from = from
+        .trim()
+        .parse::<Mailbox>()
+        .map_err(|e| ConfigError::new(SMTP_FROM.name, format!("{from:?} is not an email address ({e})")))?;
+    let Some(public) = env.get(&super::oidc::PUBLIC_URL) else {
+        return Err(ConfigError::new(
+            super::oidc::PUBLIC_URL.name,
+            "is not set; emails (SMTP_URL) link to the chat's public address, e.g. https://chat.school.example",
+        ));
+    };
+    let public_url = url::Url::parse(public.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.path() == "/")
+        .ok_or_else(|| ConfigError::new(super::oidc::PUBLIC_URL.name, format!("{public:?} is not an origin")))?;
+    Ok(Some(Smtp { url: Secret::new(url.as_bytes()), from, public_url }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_default_for_all_or_per_role() {
+        let all = EmailDefaults::parse("digest").expect("one for all");
+        assert_eq!(
+            (all.student, all.teacher, all.guardian),
+            (EmailChoice::Digest, EmailChoice::Digest, EmailChoice::Digest)
+        );
+        let some = EmailDefaults::parse("guardian=instant, teacher=digest").expect("per role");
+        assert_eq!(
+            (some.student, some.teacher, some.guardian),
+            (EmailChoice::None, EmailChoice::Digest, EmailChoice::Instant)
+        );
+        assert!(EmailDefaults::parse("parent=instant").is_none());
+        assert!(EmailDefaults::parse("sometimes").is_none());
+    }
+}

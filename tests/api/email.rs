@@ -1,0 +1,177 @@
+//! Email to people who never open the app, delivered to a real SMTP server (aiosmtpd, run by the
+//! test) by two replicas, and read back from it: one email per recipient, never for a message
+//! already read, none for someone who left the school, none during their quiet hours, a daily
+//! digest, and an unsubscribe link that works without signing in.
+
+use std::time::Duration;
+
+use serde_json::json;
+use time::OffsetDateTime;
+use tutorchat::config::{EmailChoice, EmailConfig, EmailDefaults, NotifyConfig, PushPreview, QuietHours, Secret, Smtp};
+
+use crate::helpers::{SmtpServer, TestApp, User, status_and_json};
+
+const PUBLIC: &str = "http://chat.school.test/";
+
+fn notify(server: &SmtpServer, choice: EmailChoice, after: Duration) -> NotifyConfig {
+    let push = tutorchat::config::PushConfig { preview: PushPreview::Full, ..Default::default() };
+    NotifyConfig {
+        webhook: None,
+        grace: Duration::from_secs(1),
+        quiet: Duration::from_secs(1),
+        lease: Duration::from_secs(5),
+        retry_base: Duration::from_millis(200),
+        retry_for: Duration::from_secs(3600),
+        keep: Duration::from_secs(3600),
+        push,
+        email: EmailConfig {
+            smtp: Some(Smtp {
+                url: Secret::new(server.url.as_bytes()),
+                from: "Школа <chat@school.test>".parse().expect("a mailbox"),
+                public_url: PUBLIC.parse().expect("a URL"),
+            }),
+            defaults: EmailDefaults { student: choice, teacher: choice, guardian: choice },
+            after,
+            digest_at: time::macros::time!(18:00),
+            zone: "UTC".into(),
+        },
+    }
+}
+
+/// Two replicas sending through `server`, a teacher and a student with their chat.
+async fn school(config: NotifyConfig, quiet: Option<QuietHours>) -> (TestApp, TestApp, User, User, i64) {
+    let setup = move |c: &mut tutorchat::Config| {
+        c.notify = config.clone();
+        c.safeguarding.quiet_hours = quiet;
+    };
+    let a = TestApp::spawn_with(setup.clone()).await;
+    let b = TestApp::spawn_on(a.database.clone(), setup).await;
+    let (teacher, student) = (a.user("teacher", "Иван Петрович").await, a.user("student", "Мария").await);
+    let chat = a.chat(&teacher, &student).await;
+    (a, b, teacher, student, chat)
+}
+
+async fn address(app: &TestApp, user: &User) -> String {
+    app.sql.query_one("SELECT email FROM users WHERE id = $1", &[&user.id]).await.expect("email").get(0)
+}
+
+async fn emails(app: &TestApp) -> Vec<(String, String)> {
+    let rows = app.sql.query("SELECT kind, state FROM emails ORDER BY id", &[]).await.expect("emails");
+    rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+}
+
+#[tokio::test]
+async fn an_unread_message_is_emailed_once_and_its_link_unsubscribes_without_signing_in() {
+    let mut server = SmtpServer::start().await;
+    let (a, b, teacher, student, chat) = school(notify(&server, EmailChoice::Instant, Duration::ZERO), None).await;
+    b.send(&teacher, chat, "Домашнее задание: §12, задачи 1–5").await;
+
+    let mail = server.mail(Duration::from_secs(30)).await;
+    assert_eq!(mail.rcpt_tos, [address(&a, &student).await]);
+    assert!(mail.from.contains("chat@school.test") && mail.to.contains("Мария"), "{mail:?}");
+    assert!(mail.subject.contains("Иван Петрович"), "{mail:?}");
+    assert!(mail.text.contains("Домашнее задание: §12, задачи 1–5"), "PUSH_PREVIEW=full shows the text: {mail:?}");
+    assert!(mail.text.contains(&format!("{PUBLIC}chats/{chat}")), "{mail:?}");
+    assert_eq!(mail.list_unsubscribe_post, "List-Unsubscribe=One-Click");
+    server.none_for(Duration::from_secs(3)).await; // one email, though both replicas send
+    assert_eq!(emails(&a).await, [("instant".to_owned(), "sent".to_owned())]);
+
+    // The link, from the header: a page, then the one click, no credential.
+    let link = mail.list_unsubscribe.trim_start_matches('<').trim_end_matches('>').to_owned();
+    let local = link.replace(PUBLIC, &format!("{}/", a.url("").trim_end_matches('/')));
+    let page = a.http.get(&local).send().await.expect("GET the link");
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.expect("page").contains("<form method=\"post\""));
+    let click = a.http.post(&local).body("List-Unsubscribe=One-Click").send().await.expect("POST the link");
+    assert_eq!(click.status(), 200);
+    let (status, mine) =
+        status_and_json(a.get("/api/me/email-notifications", &student).send().await.expect("GET")).await;
+    assert_eq!((status, &mine["choice"], &mine["effective"]), (200, &json!("none"), &json!("none")), "{mine}");
+    b.send(&teacher, chat, "И ещё одно").await;
+    server.none_for(Duration::from_secs(4)).await;
+
+    // A link it did not sign: 400, in JSON.
+    let forged = a.http.post(a.url("/api/email/unsubscribe?token=forged")).send().await.expect("POST");
+    let (status, body) = status_and_json(forged).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("invalid_request")), "{body}");
+}
+
+#[tokio::test]
+async fn no_email_for_a_message_read_meanwhile_nor_for_someone_who_left() {
+    let mut server = SmtpServer::start().await;
+    let (a, b, teacher, student, chat) =
+        school(notify(&server, EmailChoice::Instant, Duration::from_secs(3)), None).await;
+    let left = a.user("student", "Ушедший").await;
+    let other = a.chat(&teacher, &left).await;
+    let id = a.send(&teacher, chat, "Прочитаешь до письма").await;
+    a.send(&teacher, other, "Тебе уже не дойдёт").await;
+    // Both emails written (due 3 s after their messages), then the one read, the other's
+    // person gone: at their time, each is judged again and sent to nobody.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while emails(&a).await.len() < 2 {
+        assert!(std::time::Instant::now() < deadline, "no emails written: {:?}", emails(&a).await);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(b.read(&student, chat, Some(id)).await.status(), 204);
+    let admin = a.user("admin", "Завуч").await;
+    let deactivate = a.http.post(a.url(&format!("/api/admin/users/{}/deactivate", left.id)));
+    assert_eq!(deactivate.bearer_auth(&admin.token).send().await.expect("deactivate").status(), 204);
+    server.none_for(Duration::from_secs(8)).await;
+    let cancelled = ("instant".to_owned(), "cancelled".to_owned());
+    assert_eq!(emails(&a).await, [cancelled.clone(), cancelled]);
+}
+
+#[tokio::test]
+async fn quiet_hours_hold_an_email_until_they_end() {
+    let mut server = SmtpServer::start().await;
+    let now = OffsetDateTime::now_utc();
+    let window =
+        QuietHours { start: (now - time::Duration::hours(1)).time(), end: (now + time::Duration::hours(1)).time() };
+    let (a, _b, teacher, student, chat) =
+        school(notify(&server, EmailChoice::Instant, Duration::ZERO), Some(window)).await;
+    // Students write as always; the teacher is emailed after the quiet hours.
+    a.send(&student, chat, "Я не понял задачу 3").await;
+    server.none_for(Duration::from_secs(6)).await;
+    let row = a.sql.query_one("SELECT state, due_at FROM emails", &[]).await.expect("the teacher's email, waiting");
+    let (state, due): (String, OffsetDateTime) = (row.get(0), row.get(1));
+    assert_eq!(state, "pending");
+    assert!(
+        (due - (now + time::Duration::hours(1))).abs() < time::Duration::minutes(2),
+        "due at the window's end: {due}"
+    );
+    let _ = teacher;
+}
+
+#[tokio::test]
+async fn a_digest_gathers_the_days_unread_chats_in_one_email() {
+    let mut server = SmtpServer::start().await;
+    let (a, b, teacher, student, chat) = school(notify(&server, EmailChoice::Digest, Duration::ZERO), None).await;
+    let colleague = a.user("teacher", "Ольга Сергеевна").await;
+    let other = a.chat(&colleague, &student).await;
+    a.send(&teacher, chat, "первое").await;
+    b.send(&colleague, other, "второе").await;
+    b.send(&teacher, chat, "третье").await;
+    // One digest waits, due at the next 18:00 UTC.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let due: OffsetDateTime = loop {
+        let rows = a.sql.query("SELECT due_at FROM emails WHERE kind = 'digest'", &[]).await.expect("digest");
+        if rows.len() == 1
+            && a.sql.query("SELECT 1 FROM notices WHERE state = 'pending'", &[]).await.expect("n").is_empty()
+        {
+            break rows[0].get(0);
+        }
+        assert!(std::time::Instant::now() < deadline, "no digest: {:?}", emails(&a).await);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!((due.time(), due.offset()), (time::macros::time!(18:00), time::UtcOffset::UTC));
+    assert!(due > OffsetDateTime::now_utc() && due - OffsetDateTime::now_utc() <= time::Duration::days(1));
+    server.none_for(Duration::from_secs(2)).await;
+
+    // The clock reaches 18:00: one email lists both chats and their unread counts.
+    a.sql.execute("UPDATE emails SET due_at = now() WHERE kind = 'digest'", &[]).await.expect("due now");
+    let mail = server.mail(Duration::from_secs(30)).await;
+    assert_eq!(mail.rcpt_tos, [address(&a, &student).await]);
+    assert!(mail.text.contains("Иван Петрович: 2") && mail.text.contains("Ольга Сергеевна: 1"), "{mail:?}");
+    assert!(!mail.text.contains("первое"), "a digest lists chats, not texts: {mail:?}");
+    server.none_for(Duration::from_secs(3)).await;
+}
