@@ -143,6 +143,15 @@ test('Иван (B) announces to families; Елена (A) finds it "From the scho
   await ivan.locator(`[data-testid="seen-${id}"][data-seen="1"][data-of="1"]`).waitFor();
   assert.equal(await ivan.getByTestId(`seen-${id}`).innerText(), 'Seen by 1 of 1');
   await screenshot(elena, 'family-03-from-the-school');
+
+  // She would rather have one email a day than open the app: her choice, kept by the server.
+  await elena.getByTestId('email-button').click();
+  const email = elena.getByTestId('email-dialog');
+  await email.getByTestId('email-choice-digest').check();
+  await elena.waitForFunction(() => document.querySelector('[data-testid="email-choice-digest"]')?.checked);
+  const mine = await api(elena, 'GET', '/api/me/email-notifications');
+  assert.deepEqual([mine.body.choice, mine.body.effective], ['digest', 'digest']);
+  await email.getByRole('button', { name: 'Close' }).click();
 });
 
 test('Иван (B) blocks in their family chat: it closes for both, live; the admin (B) sees it closed', async () => {

@@ -22,6 +22,7 @@ export const LessonsDialog = lazy(() => import('./lessons/LessonsDialog').then((
 export const NewGroupDialog = lazy(() =>
   import('./components/NewGroupDialog').then((m) => ({ default: m.NewGroupDialog })),
 );
+export const EmailDialog = lazy(() => import('./email/EmailDialog').then((m) => ({ default: m.EmailDialog })));
 export const ReadersDialog = lazy(() => import('./components/ReadersDialog').then((m) => ({ default: m.ReadersDialog })));
 
 /**

@@ -17,7 +17,7 @@ import { Conversation } from './Conversation';
 import { LanguageSwitch } from './LanguageSwitch';
 import { NotificationsControl } from '../push/NotificationsControl';
 import { chatTitle } from '../chats/items';
-import { InquiryLinksDialog, LessonsDialog, ModerationDialog, NewGroupDialog, ReadersDialog } from '../views';
+import { EmailDialog, InquiryLinksDialog, LessonsDialog, ModerationDialog, NewGroupDialog, ReadersDialog } from '../views';
 
 interface Props {
   /** The session ended by itself (expired, revoked). */
@@ -40,6 +40,7 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
   const [showingLessons, setShowingLessons] = useState(false);
   const [moderating, setModerating] = useState(false);
   const [showingReaders, setShowingReaders] = useState(false);
+  const [emailing, setEmailing] = useState(false);
   // Admins: the open reports' and the waiting closure requests' count on the Moderation button, once known.
   const waitingClosures = useWaitingClosures(isAdmin, workspace.closures, moderating);
   const badge = openReportsBadge(openReportCount(workspace.moderation.state), t, waitingClosures);
@@ -88,6 +89,18 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
         <div className="me">
           {/* The server never sends admins notifications (they read every chat, they are in none). */}
           {!isAdmin && <NotificationsControl onOpenChat={openChat} />}
+          {!isAdmin && (
+            <button
+              type="button"
+              className="button button-quiet"
+              data-testid="email-button"
+              aria-label={t('email.button')}
+              title={t('email.button')}
+              onClick={() => setEmailing(true)}
+            >
+              <span aria-hidden="true">✉️</span>
+            </button>
+          )}
           <LanguageSwitch />
           <Avatar person={me} size="sm" />
           <span className="me-text">
@@ -184,6 +197,7 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
           />
         )}
         {managingLinks && <InquiryLinksDialog onClose={() => setManagingLinks(false)} />}
+        {emailing && <EmailDialog onClose={() => setEmailing(false)} />}
         {showingReaders && (
           <ReadersDialog
             chatName={chatName}

@@ -765,9 +765,10 @@ export interface paths {
         /**
          * Blocks an inquiry's visitor (the inquiry's teacher, or an admin): the chat is closed,
          *     read-only for good, the guest's session ends, and the link opens no new chat for that
-         *     visitor. 204, also when they were blocked already; an inquiry closed otherwise (idle) can
-         *     still have its visitor blocked. 403 for anyone else, for a chat that is no inquiry and for
-         *     one that does not exist.
+         *     visitor. In a family chat either member blocks the other (or an admin ends it): it closes
+         *     for good, readable still. 204, also when blocked already; an inquiry closed otherwise
+         *     (idle) can still have its visitor blocked. 403 for anyone else, for a chat of another kind
+         *     and for one that does not exist.
          */
         post: operations["block_visitor"];
         delete?: never;
@@ -1087,6 +1088,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/email/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The page an email's unsubscribe link opens: one button that turns the person's email off
+         *     (a page, not the change itself: mail scanners open links).
+         */
+        get: operations["unsubscribe_page"];
+        put?: never;
+        /**
+         * Turns the link's person's email off (`none`), without signing in: the page's button, or a
+         *     mail client's one click (RFC 8058: `List-Unsubscribe=One-Click` in the body, ignored here).
+         */
+        post: operations["session_unsubscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/events/chat": {
         parameters: {
             query?: never;
@@ -1224,7 +1249,7 @@ export interface paths {
             cookie?: never;
         };
         /** What an inquiry link is about, for a visitor (no account needed). */
-        get: operations["show"];
+        get: operations["inquiries_show"];
         put?: never;
         /**
          * A visitor gives a name and their question, and gets a guest identity and a chat with the
@@ -1351,6 +1376,27 @@ export interface paths {
         /** The caller's own profile. */
         get: operations["me"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/email-notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's email notifications: their choice, the school's default, what applies. */
+        get: operations["session_show"];
+        /**
+         * Sets the caller's choice (null: back to the school's default). An email waiting to be sent
+         *     follows it: `none` cancels it, `digest` lets an instant one go unsent.
+         */
+        put: operations["choose"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1594,7 +1640,7 @@ export interface paths {
          */
         post: operations["subscribe"];
         /** Unsubscribes one of the caller's browsers. */
-        delete: operations["unsubscribe"];
+        delete: operations["push_unsubscribe"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2492,6 +2538,28 @@ export interface components {
         EditMessage: {
             /** @description The new text; the same rules as sending (empty only for a message with attachments). */
             content: string;
+        };
+        /**
+         * @description How a person hears by email of what they have not read.
+         * @enum {string}
+         */
+        EmailChoice: "instant" | "digest" | "none";
+        EmailChoiceBody: {
+            choice?: components["schemas"]["EmailChoice"] | null;
+        };
+        EmailNotifications: {
+            /**
+             * @description Whether the school sends email at all (`SMTP_URL`); false: nothing is sent, whatever
+             *     the choice.
+             */
+            available: boolean;
+            choice: components["schemas"]["EmailChoice"] | null;
+            /** @description The school's default for their role (`NOTIFY_EMAIL`). */
+            default: components["schemas"]["EmailChoice"];
+            /** @description What applies: their choice, else the default. */
+            effective: components["schemas"]["EmailChoice"];
+            /** @description The address emails go to (null: none is known, and nothing is sent). */
+            email: string | null;
         };
         /** @description `{"success": true, "data": …}`. */
         Envelope_MessengerConversations: {
@@ -8472,7 +8540,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description no such chat or message, or not the caller's to see (one answer for both); an admin, a guardian, a guest; a group the caller does not own (`not_group_owner`); a direct chat whose teacher left the school (`teacher_departed`) */
+            /** @description no such chat or message, or not the caller's to see (one answer for both); an admin, a guardian (but in their family chat), a guest; a group the caller does not own (`not_group_owner`); a direct chat whose teacher left the school (`teacher_departed`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8558,7 +8626,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description no such chat or message, or not the caller's to see (one answer for both); an admin, a guardian, a guest; a group the caller does not own (`not_group_owner`); a direct chat whose teacher left the school (`teacher_departed`) */
+            /** @description no such chat or message, or not the caller's to see (one answer for both); an admin, a guardian (but in their family chat), a guest; a group the caller does not own (`not_group_owner`); a direct chat whose teacher left the school (`teacher_departed`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9265,6 +9333,110 @@ export interface operations {
             };
         };
     };
+    unsubscribe_page: {
+        parameters: {
+            query: {
+                /** @description The signed token of the link in the email. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page with the button */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            /** @description a link this server did not sign, or an expired one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    session_unsubscribe: {
+        parameters: {
+            query: {
+                /** @description The signed token of the link in the email. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description email is off for them */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            /** @description a link this server did not sign, or an expired one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     stream: {
         parameters: {
             query?: {
@@ -9704,7 +9876,7 @@ export interface operations {
             };
         };
     };
-    show: {
+    inquiries_show: {
         parameters: {
             query?: never;
             header?: never;
@@ -10411,6 +10583,171 @@ export interface operations {
             };
             /** @description unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    session_show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailNotifications"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    choose: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailChoiceBody"];
+            };
+        };
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailNotifications"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request body stopped arriving (HTTP_BODY_TIMEOUT_SECS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11705,7 +12042,7 @@ export interface operations {
             };
         };
     };
-    unsubscribe: {
+    push_unsubscribe: {
         parameters: {
             query?: never;
             header?: never;

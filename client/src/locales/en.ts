@@ -99,6 +99,21 @@ const en = {
     linked: '{{guardian}} reads the chats of {{student}}',
   },
   /** A guardian's own chat with a teacher of their child (a family chat). */
+  email: {
+    button: 'Email notifications',
+    title: 'Email notifications',
+    intro: 'When you have not opened the chat for a while, we can email you what you have not read. Every email has a link to stop them.',
+    unavailable: 'Your school does not send email.',
+    to: 'Emails go to {{address}}',
+    noAddress: 'We have no email address for you.',
+    default: 'As the school decides ({{choice}})',
+    close: 'Close',
+    choices: {
+      instant: 'An email for each new message',
+      digest: 'One email a day',
+      none: 'No emails',
+    },
+  },
   families: {
     section: 'Your chats with teachers',
     school: 'From the school',
