@@ -37,3 +37,8 @@ CREATE INDEX emails_settled ON emails (settled_at) WHERE settled_at IS NOT NULL;
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON emails TO tutorchat_app;
 GRANT USAGE ON SEQUENCE emails_id_seq TO tutorchat_app;
+
+-- The announcements that reach families, by owner: a guardian's link and a child's completed
+-- lesson look for them (announcement_families_join, _leave), so these stay an index probe
+-- however many chats the school has.
+CREATE INDEX chats_to_families ON chats (created_by) WHERE recipients IN ('guardians', 'both');

@@ -7162,6 +7162,13 @@ CREATE INDEX chats_audience ON public.chats USING btree (created_by) WHERE (audi
 
 
 --
+-- Name: chats_to_families; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX chats_to_families ON public.chats USING btree (created_by) WHERE (recipients = ANY (ARRAY['guardians'::text, 'both'::text]));
+
+
+--
 -- Name: closure_requests_by; Type: INDEX; Schema: public; Owner: -
 --
 

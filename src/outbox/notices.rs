@@ -136,10 +136,14 @@ impl super::Delivery for Notices {
     }
 }
 
-/// Deletes the notices settled more than `keep` ago, [`PURGE_BATCH`] per statement; returns how
-/// many it deleted.
+/// Deletes the notices settled more than `keep` ago, [`PURGE_BATCH`] per statement, and the
+/// emails settled as long ago (they hold no text, only that one was sent); returns how many
+/// notices it deleted.
 pub async fn purge(pool: &Pool, keep: Duration) -> anyhow::Result<usize> {
     let client = pool.get().await?;
+    client
+        .execute("DELETE FROM emails WHERE settled_at < now() - make_interval(secs => $1)", &[&keep.as_secs_f64()])
+        .await?;
     let statement = client.prepare_cached("SELECT notices_purge(make_interval(secs => $1), $2)").await?;
     let mut deleted = 0;
     loop {

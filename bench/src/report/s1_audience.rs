@@ -19,7 +19,7 @@ pub(super) fn section(page: &mut Page, results: &Results, s: &S1Audience) {
          announcements of 2 and of 2,000 members (the owner posts; no counter row per member: a member's unread \
          count is derived when read, from their read marker and the chat's messages, `chat_unread`), and \
          announcements to 2,000 students and their families (`recipients: both`, a guardian linked to each \
-         student, who joined by the link). The median round (by the first ratio):\n\n| audience | msg/s | p50 | p99 | errors |\n|---|---|---|---|---|",
+         student, every guardian a member too: 3,999 members). The median round (by the first ratio):\n\n| audience | msg/s | p50 | p99 | errors |\n|---|---|---|---|---|",
         s.senders, s.seconds_per_run, s.chats
     );
     for a in &s.audiences {
