@@ -38,7 +38,6 @@ pub(super) async fn deliver(http: &reqwest::Client, webhook: &Webhook, notice: &
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
