@@ -20,11 +20,17 @@ export function EmailDialog({ onClose }: { onClose: () => void }) {
     emailNotifications().then(setSettings, (e: unknown) => setError(errorText(e, t)));
   }, [t]);
 
+  // Shown chosen at once; the server's answer then says what applies (a refusal: as it was).
   const choose = (choice: EmailChoice | null) => {
+    const before = settings;
     setBusy(true);
     setError(null);
+    setSettings((now) => now && { ...now, choice, effective: choice ?? now.default });
     chooseEmail(choice)
-      .then(setSettings, (e: unknown) => setError(errorText(e, t)))
+      .then(setSettings, (e: unknown) => {
+        setSettings(before);
+        setError(errorText(e, t));
+      })
       .finally(() => setBusy(false));
   };
 
