@@ -105,11 +105,11 @@ pub async fn choose(
     Ok(Json(load(&state, &user).await?))
 }
 
-/// The person an unsubscribe link names: 400 for a link this server did not sign, or one
+/// The person an unsubscribe link names: 422 for a link this server did not sign, or one
 /// older than a year.
 fn unsubscriber(state: &AppState, token: &str) -> Result<i64> {
     crate::outbox::email::unsubscriber(&state.keys, token).ok_or_else(|| {
-        AppError::BadRequest("this unsubscribe link is not valid (damaged, or older than a year)".into())
+        AppError::Unprocessable("this unsubscribe link is not valid (damaged, or older than a year)".into())
     })
 }
 
@@ -117,7 +117,8 @@ fn unsubscriber(state: &AppState, token: &str) -> Result<i64> {
 /// (a page, not the change itself: mail scanners open links).
 #[utoipa::path(get, path = "/api/email/unsubscribe", tag = "session", security(()), params(UnsubscribeQuery),
     responses((status = 200, description = "a page with the button", content_type = "text/html"),
-              (status = 400, body = ErrorBody, description = "a link this server did not sign, or an expired one")))]
+              (status = 400, body = ErrorBody),
+              (status = 422, body = ErrorBody, description = "a link this server did not sign, or an expired one")))]
 pub async fn unsubscribe_page(
     State(state): State<AppState>,
     QueryParams(query): QueryParams<UnsubscribeQuery>,
@@ -135,7 +136,8 @@ pub async fn unsubscribe_page(
 /// mail client's one click (RFC 8058: `List-Unsubscribe=One-Click` in the body, ignored here).
 #[utoipa::path(post, path = "/api/email/unsubscribe", tag = "session", security(()), params(UnsubscribeQuery),
     responses((status = 200, description = "email is off for them", content_type = "text/html"),
-              (status = 400, body = ErrorBody, description = "a link this server did not sign, or an expired one")))]
+              (status = 400, body = ErrorBody),
+              (status = 422, body = ErrorBody, description = "a link this server did not sign, or an expired one")))]
 pub async fn unsubscribe(
     State(state): State<AppState>,
     QueryParams(query): QueryParams<UnsubscribeQuery>,

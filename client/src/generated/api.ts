@@ -9354,8 +9354,17 @@ export interface operations {
                     "text/html": unknown;
                 };
             };
-            /** @description a link this server did not sign, or an expired one */
+            /** @description bad request */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a link this server did not sign, or an expired one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9406,8 +9415,17 @@ export interface operations {
                     "text/html": unknown;
                 };
             };
-            /** @description a link this server did not sign, or an expired one */
+            /** @description bad request */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a link this server did not sign, or an expired one */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
