@@ -80,7 +80,7 @@ async fn load(state: &AppState, user: &AuthUser) -> Result<EmailNotifications> {
 }
 
 /// The caller's email notifications: their choice, the school's default, what applies.
-#[utoipa::path(get, path = "/api/me/email-notifications", tag = "session",
+#[utoipa::path(get, path = "/api/me/email-notifications", tag = "session", operation_id = "email_notifications",
     responses((status = 200, body = EmailNotifications), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn show(State(state): State<AppState>, user: AuthUser) -> Result<Json<EmailNotifications>> {
@@ -89,7 +89,8 @@ pub async fn show(State(state): State<AppState>, user: AuthUser) -> Result<Json<
 
 /// Sets the caller's choice (null: back to the school's default). An email waiting to be sent
 /// follows it: `none` cancels it, `digest` lets an instant one go unsent.
-#[utoipa::path(put, path = "/api/me/email-notifications", tag = "session", request_body = EmailChoiceBody,
+#[utoipa::path(put, path = "/api/me/email-notifications", tag = "session", operation_id = "choose_email_notifications",
+    request_body = EmailChoiceBody,
     responses((status = 200, body = EmailNotifications), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
@@ -115,7 +116,7 @@ fn unsubscriber(state: &AppState, token: &str) -> Result<i64> {
 
 /// The page an email's unsubscribe link opens: one button that turns the person's email off
 /// (a page, not the change itself: mail scanners open links).
-#[utoipa::path(get, path = "/api/email/unsubscribe", tag = "session", security(()), params(UnsubscribeQuery),
+#[utoipa::path(get, path = "/api/email/unsubscribe", tag = "session", operation_id = "unsubscribe_email_page", security(()), params(UnsubscribeQuery),
     responses((status = 200, description = "a page with the button", content_type = "text/html"),
               (status = 400, body = ErrorBody),
               (status = 422, body = ErrorBody, description = "a link this server did not sign, or an expired one")))]
@@ -134,7 +135,7 @@ pub async fn unsubscribe_page(
 
 /// Turns the link's person's email off (`none`), without signing in: the page's button, or a
 /// mail client's one click (RFC 8058: `List-Unsubscribe=One-Click` in the body, ignored here).
-#[utoipa::path(post, path = "/api/email/unsubscribe", tag = "session", security(()), params(UnsubscribeQuery),
+#[utoipa::path(post, path = "/api/email/unsubscribe", tag = "session", operation_id = "unsubscribe_email", security(()), params(UnsubscribeQuery),
     responses((status = 200, description = "email is off for them", content_type = "text/html"),
               (status = 400, body = ErrorBody),
               (status = 422, body = ErrorBody, description = "a link this server did not sign, or an expired one")))]

@@ -60,9 +60,13 @@ async fn the_document_has_exactly_the_routers_routes_each_answer_described() {
         status_and_json(app.http.get(app.url("/api/openapi.json")).send().await.expect("GET")).await;
     assert_eq!(status, 200);
     let mut documented = BTreeSet::new();
+    let mut operation_ids = BTreeSet::new();
     for (path, item) in document["paths"].as_object().expect("paths") {
         for (method, operation) in item.as_object().expect("path item") {
             documented.insert((method.to_uppercase(), path.clone()));
+            // OpenAPI 3.1 §4.8.10: an operationId is unique among all operations.
+            let id = operation["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path}: no operationId"));
+            assert!(operation_ids.insert(id.to_owned()), "{method} {path}: operationId {id} is not unique");
             for (code, response) in operation["responses"].as_object().expect("responses") {
                 let described = response["description"].as_str().is_some_and(|d| !d.is_empty());
                 assert!(described, "{method} {path} {code}: no description");

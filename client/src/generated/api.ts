@@ -1099,13 +1099,13 @@ export interface paths {
          * The page an email's unsubscribe link opens: one button that turns the person's email off
          *     (a page, not the change itself: mail scanners open links).
          */
-        get: operations["unsubscribe_page"];
+        get: operations["unsubscribe_email_page"];
         put?: never;
         /**
          * Turns the link's person's email off (`none`), without signing in: the page's button, or a
          *     mail client's one click (RFC 8058: `List-Unsubscribe=One-Click` in the body, ignored here).
          */
-        post: operations["session_unsubscribe"];
+        post: operations["unsubscribe_email"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1249,7 +1249,7 @@ export interface paths {
             cookie?: never;
         };
         /** What an inquiry link is about, for a visitor (no account needed). */
-        get: operations["inquiries_show"];
+        get: operations["show"];
         put?: never;
         /**
          * A visitor gives a name and their question, and gets a guest identity and a chat with the
@@ -1391,12 +1391,12 @@ export interface paths {
             cookie?: never;
         };
         /** The caller's email notifications: their choice, the school's default, what applies. */
-        get: operations["session_show"];
+        get: operations["email_notifications"];
         /**
          * Sets the caller's choice (null: back to the school's default). An email waiting to be sent
          *     follows it: `none` cancels it, `digest` lets an instant one go unsent.
          */
-        put: operations["choose"];
+        put: operations["choose_email_notifications"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1640,7 +1640,7 @@ export interface paths {
          */
         post: operations["subscribe"];
         /** Unsubscribes one of the caller's browsers. */
-        delete: operations["push_unsubscribe"];
+        delete: operations["unsubscribe"];
         options?: never;
         head?: never;
         patch?: never;
@@ -9333,7 +9333,7 @@ export interface operations {
             };
         };
     };
-    unsubscribe_page: {
+    unsubscribe_email_page: {
         parameters: {
             query: {
                 /** @description The signed token of the link in the email. */
@@ -9394,7 +9394,7 @@ export interface operations {
             };
         };
     };
-    session_unsubscribe: {
+    unsubscribe_email: {
         parameters: {
             query: {
                 /** @description The signed token of the link in the email. */
@@ -9894,7 +9894,7 @@ export interface operations {
             };
         };
     };
-    inquiries_show: {
+    show: {
         parameters: {
             query?: never;
             header?: never;
@@ -10630,7 +10630,7 @@ export interface operations {
             };
         };
     };
-    session_show: {
+    email_notifications: {
         parameters: {
             query?: never;
             header?: never;
@@ -10688,7 +10688,7 @@ export interface operations {
             };
         };
     };
-    choose: {
+    choose_email_notifications: {
         parameters: {
             query?: never;
             header?: never;
@@ -12060,7 +12060,7 @@ export interface operations {
             };
         };
     };
-    push_unsubscribe: {
+    unsubscribe: {
         parameters: {
             query?: never;
             header?: never;
