@@ -3,21 +3,27 @@
 // Мария's teacher. Елена, on a phone (A), finds it under "Your chats with teachers", about
 // Мария, and writes; Иван (desktop, B) gets it live and answers, and Елена gets the answer live;
 // she reports it, and the admin (B) sees her report, reads both and has no composer; Мария does
-// not see the chat. Then Иван announces to families: Елена finds the announcement "From the
-// school" on her phone and reads it, and Иван sees it "Seen by 1 of 1". Last, Иван blocks in
-// their chat: it closes for both, live, and the admin sees it closed.
+// not see the chat. Then a second family: Сергей, Alex's father, whom the admin links to Alex
+// and who never opens the app, gets his own chat with Иван when Иван completes Alex's lesson.
+// Иван announces to families: Елена finds the announcement "From the school" on her phone and
+// reads it, Иван sees it "Seen by 1 of 2" and who has not, and Сергей gets it by email (the
+// school's mail server, tests/smtp, reads it back). Last, Иван blocks in their chat: it closes
+// for both, live, and the admin sees it closed.
 // The tests run in order and share the pages: each step builds on the last.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
 import { PHONE, RESULTS_DIR, launchBrowser, openPage, startCluster } from './harness.mjs';
 import { api, screenshot, send, signIn, waitConnection, waitForMessage } from './app/helpers.mjs';
+import { startMailServer } from './mail.mjs';
 import { openModeration } from './moderation/helpers.mjs';
 
 let cluster;
 let browser;
+let mail;
 /** Pages by who is signed in: elena (phone) on A, ivan on B, admin on B. */
 const pages = {};
 let familyId;
@@ -28,10 +34,19 @@ const ANSWERED = 'Дроби, §12: задачи 1–5 ✍️';
 
 before(async () => {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  // The school sends email (to a server nobody answers at: nothing here is due to go), so that
-  // Елена can choose how she gets it.
+  // The school emails families at once (a second or two without the app open), with the text, and
+  // each may choose otherwise.
+  mail = await startMailServer();
   cluster = await startCluster({
-    env: { SMTP_URL: 'smtp://127.0.0.1:9', SMTP_FROM: 'Школа <chat@school.test>', PUBLIC_URL: 'http://127.0.0.1/' },
+    env: {
+      SMTP_URL: mail.url,
+      SMTP_FROM: 'Школа <chat@school.test>',
+      PUBLIC_URL: 'http://127.0.0.1/',
+      NOTIFY_EMAIL: 'guardian=instant',
+      NOTIFY_EMAIL_AFTER_SECS: '2',
+      NOTIFY_GRACE_SECS: '1',
+      PUSH_PREVIEW: 'full',
+    },
   });
   browser = await launchBrowser();
 });
@@ -39,7 +54,15 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await cluster?.stop();
+  await mail?.stop();
 });
+
+/** One value `sql` selects, as psql prints it. */
+function psql(sql) {
+  const run = spawnSync('psql', [cluster.a.databaseUrl(), '-q', '-v', 'ON_ERROR_STOP=1', '-Atc', sql], { encoding: 'utf8' });
+  assert.equal(run.status, 0, `${sql}: ${run.stderr}`);
+  return run.stdout.trim();
+}
 
 test('Елена (guardian, phone, A) finds her chat with Иван about Мария, and writes in it', async () => {
   const elena = (pages.elena = await openPage(browser, cluster.a.url, PHONE));
@@ -118,7 +141,29 @@ test('Елена (A) reports the answer; the admin (B) sees her report live, rea
   await maria.close();
 });
 
-test('Иван (B) announces to families; Елена (A) finds it "From the school" and reads it; Иван sees "Seen by 1 of 1"', async () => {
+test('A second family: the admin (B) links Сергей to Alex, and Иван completing Alex\'s lesson opens their chat', async () => {
+  const { ivan, admin } = pages;
+  // The school's directory knows Alex's father; he never signs in.
+  const sergey = psql(
+    "INSERT INTO users (email, name, role) VALUES ('sergey@family.test', 'Сергей Ким', 'guardian') RETURNING id",
+  );
+  const alex = psql("SELECT id FROM users WHERE email = 'alex@demo.school'");
+  const linked = await api(admin, 'PUT', `/api/admin/guardians/${sergey}/students/${alex}`);
+  assert.equal(linked.status, 201, JSON.stringify(linked.body));
+  const lessons = await api(ivan, 'GET', '/api/lessons?status=scheduled');
+  const lesson = lessons.body.lessons.find((l) => String(l.student_id) === alex);
+  assert.ok(lesson, JSON.stringify(lessons.body));
+  const completed = await api(ivan, 'POST', `/api/lessons/${lesson.id}/complete`);
+  assert.equal(completed.status, 200, JSON.stringify(completed.body));
+  const families = await api(admin, 'GET', '/api/admin/chats?kind=family');
+  const theirs = families.body.chats.filter((c) => c.participants.some((p) => p.name === 'Сергей Ким'));
+  assert.deepEqual(
+    theirs.map((c) => [c.children, c.participants.map((p) => p.name).sort()]),
+    [[['Alex Kim'], ['Иван Петров', 'Сергей Ким']]],
+  );
+});
+
+test('Иван (B) announces to families; Елена (A) reads it "From the school"; Иван sees "Seen by 1 of 2"; Сергей gets an email', async () => {
   const { ivan, elena } = pages;
   await ivan.getByTestId('new-group').click();
   const dialog = ivan.getByTestId('new-group-dialog');
@@ -129,13 +174,13 @@ test('Иван (B) announces to families; Елена (A) finds it "From the scho
   const newsId = Number(new URL(ivan.url()).pathname.split('/')[2]);
   const details = await api(ivan, 'GET', `/api/chats/${newsId}`);
   assert.deepEqual(
-    [details.body.recipients, details.body.participants.map((p) => p.name)],
-    ['guardians', ['Иван Петров', 'Елена Иванова']],
+    [details.body.recipients, details.body.participants.map((p) => p.name).sort()],
+    ['guardians', ['Елена Иванова', 'Иван Петров', 'Сергей Ким']],
     'the families, not the students',
   );
   const text = 'Родительское собрание в четверг в 18:00 📣';
   const id = await send(ivan, text);
-  await ivan.locator(`[data-testid="seen-${id}"][data-seen="0"][data-of="1"]`).waitFor();
+  await ivan.locator(`[data-testid="seen-${id}"][data-seen="0"][data-of="2"]`).waitFor();
 
   // Елена's phone: back to the list, where it waits under "From the school".
   await elena.getByRole('button', { name: 'Back to chats' }).click();
@@ -144,18 +189,33 @@ test('Иван (B) announces to families; Елена (A) finds it "From the scho
   await section.getByTestId(`chat-${newsId}`).click();
   await waitForMessage(elena, text);
   assert.equal(await elena.getByTestId('composer').count(), 0, 'families read announcements');
-  await ivan.locator(`[data-testid="seen-${id}"][data-seen="1"][data-of="1"]`).waitFor();
-  assert.equal(await ivan.getByTestId(`seen-${id}`).innerText(), 'Seen by 1 of 1');
+  await ivan.locator(`[data-testid="seen-${id}"][data-seen="1"][data-of="2"]`).waitFor();
+  assert.equal(await ivan.getByTestId(`seen-${id}`).innerText(), 'Seen by 1 of 2');
+  await ivan.getByTestId(`seen-${id}`).click();
+  assert.match(await ivan.getByTestId('seen-list').innerText(), /Елена Иванова/);
+  assert.match(await ivan.getByTestId('not-seen-list').innerText(), /Сергей Ким/);
+  await screenshot(ivan, 'family-03-seen-by');
+  await ivan.keyboard.press('Escape');
+  await ivan.getByTestId('seen-dialog').waitFor({ state: 'detached' });
   await screenshot(elena, 'family-03-from-the-school');
+
+  // Сергей, who never opens the app, gets it by email; Елена, who read it, gets none.
+  const email = await mail.waitFor((m) => m.rcpt_tos.includes('sergey@family.test'));
+  assert.match(email.to, /Сергей Ким/);
+  assert.match(email.subject, /Иван Петров/);
+  assert.ok(email.text.includes(text), `PUSH_PREVIEW=full: the text goes too: ${email.text}`);
+  assert.ok(email.text.includes(`http://127.0.0.1/chats/${newsId}`), email.text);
+  assert.match(email.list_unsubscribe, /\/api\/email\/unsubscribe\?token=/);
+  assert.deepEqual(mail.mails.filter((m) => m.rcpt_tos.includes('elena@demo.school')), []);
 
   // She would rather have one email a day than open the app: her choice, kept by the server.
   await elena.getByTestId('email-button').click();
-  const email = elena.getByTestId('email-dialog');
-  await email.getByTestId('email-choice-digest').check();
+  const choice = elena.getByTestId('email-dialog');
+  await choice.getByTestId('email-choice-digest').check();
   await elena.waitForFunction(() => document.querySelector('[data-testid="email-choice-digest"]')?.checked);
   const mine = await api(elena, 'GET', '/api/me/email-notifications');
   assert.deepEqual([mine.body.choice, mine.body.effective], ['digest', 'digest']);
-  await email.getByRole('button', { name: 'Close' }).click();
+  await choice.getByRole('button', { name: 'Close' }).click();
 });
 
 test('Иван (B) blocks in their family chat: it closes for both, live; the admin (B) sees it closed', async () => {

@@ -4,7 +4,9 @@
 // is held (202), not failed; his conversation shows it with "Will be delivered at" the
 // window's end (his browser's clock is UTC), also on a phone in Russian, where it fits the
 // screen; Мария (A) sees nothing of it. The admin (B) delivers it early from Moderation → Held:
-// Мария sees it arrive live, and Иван's held mark gives way to the message.
+// Мария sees it arrive live, and Иван's held mark gives way to the message. Families have a
+// window of their own (QUIET_HOURS_FAMILIES, ending an hour later): Иван's late reply to Елена
+// in their family chat is held until its end, and Елена sees nothing of it.
 // The tests run in order and share the pages: each step builds on the last.
 
 import assert from 'node:assert/strict';
@@ -28,10 +30,14 @@ const hhmm = (date) => date.toISOString().slice(11, 16);
 const now = Date.now();
 const START = hhmm(new Date(now - 60 * 60_000));
 const END = hhmm(new Date(now + 2 * 60 * 60_000));
+const FAMILIES_END = hhmm(new Date(now + 3 * 60 * 60_000));
+const LATE_TO_FAMILY = 'Елена, Мария сегодня отлично поработала — подробности завтра 🌙';
 
 before(async () => {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  cluster = await startCluster({ env: { QUIET_HOURS: `${START}-${END}`, SCHOOL_TIMEZONE: 'UTC' } });
+  cluster = await startCluster({
+    env: { QUIET_HOURS: `${START}-${END}`, QUIET_HOURS_FAMILIES: `${START}-${FAMILIES_END}`, SCHOOL_TIMEZONE: 'UTC' },
+  });
   browser = await launchBrowser();
 });
 
@@ -131,6 +137,28 @@ test('the admin (B) delivers it now from Moderation → Held: Мария (A) see
   }
   assert.equal(await savedCount(pages.ivan, LATE), 1, 'delivered once');
   await screenshot(pages.ivan, 'quiet-04-delivered');
+});
+
+test(`Иван’s late reply to Елена in their family chat waits for the families’ own window (to ${FAMILIES_END}); she sees nothing of it`, async () => {
+  const ivan = pages.ivan;
+  const family = (await api(ivan, 'GET', '/api/chats?kind=family')).body.chats[0];
+  assert.equal(family?.participant?.name, 'Елена Иванова');
+  await ivan.getByTestId(`chat-${family.id}`).click();
+  await ivan.getByTestId('conversation-title').filter({ hasText: 'Елена Иванова' }).waitFor();
+  const answered = ivan.waitForResponse((r) => r.url().endsWith('/api/messages') && r.request().method() === 'POST');
+  await ivan.getByTestId('composer').fill(LATE_TO_FAMILY);
+  await ivan.getByTestId('composer').press('Enter');
+  assert.equal((await answered).status(), 202, 'quiet hours hold a teacher’s message to a family');
+  const held = ivan.getByTestId('held-messages');
+  await held.getByText(LATE_TO_FAMILY, { exact: true }).waitFor();
+  assert.equal((await held.locator('[data-testid^="held-note-"]').first().innerText()).trim(), `🌙 Will be delivered at ${FAMILIES_END}`);
+  await screenshot(ivan, 'quiet-05-family-held');
+
+  const elena = (pages.elena = await openPage(browser, cluster.a.url, PHONE));
+  await signIn(elena, 'elena@demo.school');
+  const history = await api(elena, 'GET', `/api/chats/${family.id}/messages`);
+  assert.equal(history.status, 200);
+  assert.ok(!history.body.messages.some((m) => m.content === LATE_TO_FAMILY), 'the held reply is not in her history');
 });
 
 test('no page threw an uncaught error', () => {
