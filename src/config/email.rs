@@ -4,6 +4,8 @@
 use std::time::Duration;
 
 use lettre::message::Mailbox;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, Tokio1Executor};
 use time::Time;
 
 use super::env::{ConfigError, Env, Fallback, Secret, Var, defaults};
@@ -12,6 +14,11 @@ const SMTP_URL: Var = Var {
     name: "SMTP_URL",
     default: Fallback::Unset("unset: no email"),
     meaning: "the school's mail server: `smtps://user:password@host:465` (TLS), `smtp://user:password@host:587?tls=required` (STARTTLS), or `smtp://host:25` (plain, a local relay only)",
+};
+const SMTP_CA_FILE: Var = Var {
+    name: "SMTP_CA_FILE",
+    default: Fallback::Unset("the public authorities only"),
+    meaning: "a PEM file of the certificate authorities the mail server's certificate may also chain to (a school's own relay), for an `smtps://` or `?tls=required` `SMTP_URL`; the certificate must still name the URL's host",
 };
 const SMTP_FROM: Var = Var {
     name: "SMTP_FROM",
@@ -34,7 +41,8 @@ const NOTIFY_EMAIL_DIGEST_AT: Var = Var {
     meaning: "when the daily digest goes, `HH:MM` on the school's clock (`SCHOOL_TIMEZONE`); inside quiet hours it waits until they end",
 };
 
-pub(super) const VARS: &[Var] = &[SMTP_URL, SMTP_FROM, NOTIFY_EMAIL, NOTIFY_EMAIL_AFTER_SECS, NOTIFY_EMAIL_DIGEST_AT];
+pub(super) const VARS: &[Var] =
+    &[SMTP_URL, SMTP_CA_FILE, SMTP_FROM, NOTIFY_EMAIL, NOTIFY_EMAIL_AFTER_SECS, NOTIFY_EMAIL_DIGEST_AT];
 
 /// How a person hears by email of what they have not read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -85,6 +93,34 @@ pub struct Smtp {
     pub from: Mailbox,
     /// The chat's address, for the links in the emails (`PUBLIC_URL`).
     pub public_url: url::Url,
+    /// The URL's TLS, trusting `SMTP_CA_FILE`'s authorities besides the public ones (`None`: as
+    /// the URL says, the public authorities only).
+    pub tls: Option<Tls>,
+}
+
+impl Smtp {
+    /// The school's mail server at `url` (`SMTP_URL`), its certificate checked against the
+    /// public authorities and, with `ca_file` (`SMTP_CA_FILE`), the PEM authorities in it too.
+    pub fn new(url: &str, from: Mailbox, public_url: url::Url, ca_file: Option<&str>) -> Result<Self, ConfigError> {
+        AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| {
+            ConfigError::new(SMTP_URL.name, format!("is not an smtp:// or smtps:// URL lettre accepts ({e})"))
+        })?;
+        let tls = ca_file.map(|path| tls(url, path)).transpose()?;
+        Ok(Self { url: Secret::new(url.as_bytes()), from, public_url, tls })
+    }
+
+    /// The mail server's transport, each command given `timeout`.
+    pub fn transport(
+        &self,
+        timeout: Duration,
+    ) -> Result<AsyncSmtpTransport<Tokio1Executor>, lettre::transport::smtp::Error> {
+        let url = String::from_utf8_lossy(self.url.expose());
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)?.timeout(Some(timeout));
+        if let Some(tls) = &self.tls {
+            builder = builder.tls(tls.clone());
+        }
+        Ok(builder.build())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -127,9 +163,6 @@ fn clock(text: &str) -> Option<Time> {
 
 fn smtp(env: &Env) -> Result<Option<Smtp>, ConfigError> {
     let Some(url) = env.get(&SMTP_URL).map(str::trim).filter(|u| !u.is_empty()) else { return Ok(None) };
-    lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url).map_err(|e| {
-        ConfigError::new(SMTP_URL.name, format!("is not an smtp:// or smtps:// URL lettre accepts ({e})"))
-    })?;
     let Some(from) = env.get(&SMTP_FROM) else {
         return Err(ConfigError::new(SMTP_FROM.name, "is not set; the emails need a sender, e.g. chat@school.example"));
     };
@@ -147,7 +180,30 @@ fn smtp(env: &Env) -> Result<Option<Smtp>, ConfigError> {
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.path() == "/")
         .ok_or_else(|| ConfigError::new(super::oidc::PUBLIC_URL.name, format!("{public:?} is not an origin")))?;
-    Ok(Some(Smtp { url: Secret::new(url.as_bytes()), from, public_url }))
+    let ca_file = env.get(&SMTP_CA_FILE).map(str::trim).filter(|p| !p.is_empty());
+    Smtp::new(url, from, public_url, ca_file).map(Some)
+}
+
+/// `url`'s TLS (lettre accepted it) with the authorities of the PEM file at `path` added.
+fn tls(url: &str, path: &str) -> Result<Tls, ConfigError> {
+    let error = |why: String| ConfigError::new(SMTP_CA_FILE.name, why);
+    let url = url::Url::parse(url).map_err(|e| ConfigError::new(SMTP_URL.name, e.to_string()))?;
+    let mode = url.query_pairs().find(|(k, _)| k == "tls").map(|(_, v)| v.into_owned());
+    let tls: fn(TlsParameters) -> Tls = match (url.scheme(), mode.as_deref()) {
+        ("smtps", _) => Tls::Wrapper,
+        ("smtp", Some("required")) => Tls::Required,
+        ("smtp", Some("opportunistic")) => Tls::Opportunistic,
+        _ => return Err(error("is set, but SMTP_URL asks for no TLS (smtps://…, or smtp://…?tls=required)".into())),
+    };
+    let pem = std::fs::read(path).map_err(|e| error(format!("cannot read {path}: {e}")))?;
+    let ca = Certificate::from_pem(&pem)
+        .ok()
+        .filter(|_| pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----"))
+        .ok_or_else(|| error(format!("{path} holds no PEM certificate")))?;
+    let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']).to_owned();
+    let parameters =
+        TlsParameters::builder(host).add_root_certificate(ca).build().map_err(|e| error(format!("{path}: {e}")))?;
+    Ok(tls(parameters))
 }
 
 #[cfg(test)]
@@ -168,5 +224,33 @@ mod tests {
         );
         assert!(EmailDefaults::parse("parent=instant").is_none());
         assert!(EmailDefaults::parse("sometimes").is_none());
+    }
+
+    #[test]
+    fn an_smtp_ca_file_must_be_a_readable_pem() {
+        let smtp = |ca: &str| {
+            let env = Env::of(&[
+                ("SMTP_URL", "smtp://mail.school.test?tls=required"),
+                ("SMTP_FROM", "chat@school.test"),
+                ("PUBLIC_URL", "https://chat.school.test"),
+                ("SMTP_CA_FILE", ca),
+            ]);
+            smtp(&env).map(|_| ()).map_err(|e| e.to_string())
+        };
+        let missing = smtp("/nonexistent/ca.pem").expect_err("no such file");
+        assert!(missing.starts_with("SMTP_CA_FILE") && missing.contains("cannot read"), "{missing}");
+        let not_pem = std::env::temp_dir().join(format!("tutorchat-not-a-ca-{}.pem", std::process::id()));
+        std::fs::write(&not_pem, "not a certificate").expect("write");
+        let refused = smtp(not_pem.to_str().expect("a UTF-8 path")).expect_err("not PEM");
+        std::fs::remove_file(&not_pem).ok();
+        assert!(refused.starts_with("SMTP_CA_FILE") && refused.contains("no PEM certificate"), "{refused}");
+        let env = Env::of(&[
+            ("SMTP_URL", "smtp://localhost:25"),
+            ("SMTP_FROM", "chat@school.test"),
+            ("PUBLIC_URL", "https://chat.school.test"),
+            ("SMTP_CA_FILE", "/etc/ssl/certs/ca-certificates.crt"),
+        ]);
+        let plain = super::smtp(&env).map(|_| ()).expect_err("no TLS to trust it for").to_string();
+        assert!(plain.starts_with("SMTP_CA_FILE") && plain.contains("asks for no TLS"), "{plain}");
     }
 }

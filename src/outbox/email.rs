@@ -56,12 +56,10 @@ impl Emails {
     /// `None` without `SMTP_URL` (or with one lettre refuses now: checked at start already).
     pub fn new(config: &NotifyConfig, safeguarding: &SafeguardingConfig, keys: Arc<Keys>) -> Option<Self> {
         let smtp = config.email.smtp.clone()?;
-        let url = String::from_utf8_lossy(smtp.url.expose()).into_owned();
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
+        let transport = smtp
+            .transport((config.lease / 2).min(Duration::from_secs(30)))
             .inspect_err(|e| tracing::error!(error = %e, "SMTP_URL: no emails will be sent"))
-            .ok()?
-            .timeout(Some((config.lease / 2).min(Duration::from_secs(30))))
-            .build();
+            .ok()?;
         let quiet = (safeguarding.quiet_hours, safeguarding.family_window());
         Some(Self { smtp, transport, config: config.clone(), quiet, zone: safeguarding.school_timezone.clone(), keys })
     }

@@ -1,19 +1,26 @@
 //! Email to people who never open the app, delivered to a real SMTP server (aiosmtpd, run by the
 //! test) by two replicas, and read back from it: one email per recipient, never for a message
 //! already read, none for someone who left the school, none during their quiet hours, a daily
-//! digest, and an unsubscribe link that works without signing in.
+//! digest, and an unsubscribe link that works without signing in; over TLS (STARTTLS or
+//! `smtps://`), to a server whose certificate the school's own authority (`SMTP_CA_FILE`) issued.
 
 use std::time::Duration;
 
 use serde_json::json;
 use time::OffsetDateTime;
-use tutorchat::config::{EmailChoice, EmailConfig, EmailDefaults, NotifyConfig, PushPreview, QuietHours, Secret, Smtp};
+use tutorchat::config::{EmailChoice, EmailConfig, EmailDefaults, NotifyConfig, PushPreview, QuietHours, Smtp};
 
-use crate::helpers::{SmtpServer, TestApp, User, status_and_json};
+use crate::helpers::{SmtpServer, SmtpTls, TestApp, User, status_and_json};
 
 const PUBLIC: &str = "http://chat.school.test/";
 
 fn notify(server: &SmtpServer, choice: EmailChoice, after: Duration) -> NotifyConfig {
+    let ca = server.ca.as_ref().map(|path| path.to_str().expect("a UTF-8 path"));
+    notify_trusting(server, ca, choice, after)
+}
+
+/// As [`notify`], trusting the public authorities and `ca` (`SMTP_CA_FILE`).
+fn notify_trusting(server: &SmtpServer, ca: Option<&str>, choice: EmailChoice, after: Duration) -> NotifyConfig {
     let push = tutorchat::config::PushConfig { preview: PushPreview::Full, ..Default::default() };
     NotifyConfig {
         webhook: None,
@@ -25,11 +32,15 @@ fn notify(server: &SmtpServer, choice: EmailChoice, after: Duration) -> NotifyCo
         keep: Duration::from_secs(3600),
         push,
         email: EmailConfig {
-            smtp: Some(Smtp {
-                url: Secret::new(server.url.as_bytes()),
-                from: "Школа <chat@school.test>".parse().expect("a mailbox"),
-                public_url: PUBLIC.parse().expect("a URL"),
-            }),
+            smtp: Some(
+                Smtp::new(
+                    &server.url,
+                    "Школа <chat@school.test>".parse().expect("a mailbox"),
+                    PUBLIC.parse().expect("a URL"),
+                    ca,
+                )
+                .expect("the test's SMTP settings"),
+            ),
             defaults: EmailDefaults { student: choice, teacher: choice, guardian: choice },
             after,
             digest_at: time::macros::time!(18:00),
@@ -175,4 +186,35 @@ async fn a_digest_gathers_the_days_unread_chats_in_one_email() {
     assert!(mail.text.contains("Иван Петрович: 2") && mail.text.contains("Ольга Сергеевна: 1"), "{mail:?}");
     assert!(!mail.text.contains("первое"), "a digest lists chats, not texts: {mail:?}");
     server.none_for(Duration::from_secs(3)).await;
+}
+
+#[tokio::test]
+async fn tls_to_the_mail_server_trusts_the_schools_authority_and_nothing_else() {
+    for tls in [SmtpTls::StartTls, SmtpTls::Wrapper] {
+        let mut server = SmtpServer::with_tls(tls).await;
+        // Public authorities only: the certificate is refused, nothing is sent, the email waits.
+        let untrusted = notify_trusting(&server, None, EmailChoice::Instant, Duration::ZERO);
+        let (a, _b, teacher, _, chat) = school(untrusted, None).await;
+        a.send(&teacher, chat, "Не по этому каналу").await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let error = loop {
+            let row = a.sql.query_opt("SELECT state, last_error FROM emails WHERE last_error IS NOT NULL", &[]).await;
+            if let Some(row) = row.expect("emails") {
+                assert_eq!(row.get::<_, String>(0), "pending", "{tls:?}: tried again later");
+                break row.get::<_, String>(1);
+            }
+            assert!(std::time::Instant::now() < deadline, "{tls:?}: no attempt failed: {:?}", emails(&a).await);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert!(error.contains("certificate") || error.contains("UnknownIssuer"), "{tls:?}: {error}");
+        server.none_for(Duration::from_secs(1)).await;
+        drop((a, _b));
+
+        // With SMTP_CA_FILE naming the school's authority: delivered, encrypted.
+        let (a, b, teacher, student, chat) = school(notify(&server, EmailChoice::Instant, Duration::ZERO), None).await;
+        b.send(&teacher, chat, "По защищённому каналу 🔒").await;
+        let mail = server.mail(Duration::from_secs(30)).await;
+        assert_eq!(mail.rcpt_tos, [address(&a, &student).await], "{tls:?}");
+        assert!(mail.text.contains("По защищённому каналу 🔒"), "{tls:?}: {mail:?}");
+    }
 }

@@ -107,11 +107,15 @@ async fn every_background_job_that_panics_comes_back_and_one_that_keeps_failing_
         c.notify.push.vapid =
             Some(tutorchat::config::Vapid { private_key, public_key, subject: "mailto:it@school.example".into() });
         // A mail server nobody answers at: the email job runs (it connects only to send).
-        c.notify.email.smtp = Some(tutorchat::config::Smtp {
-            url: tutorchat::config::Secret::new(b"smtp://127.0.0.1:9"),
-            from: "School <chat@school.test>".parse().expect("a mailbox"),
-            public_url: "http://chat.school.test/".parse().expect("a URL"),
-        });
+        c.notify.email.smtp = Some(
+            tutorchat::config::Smtp::new(
+                "smtp://127.0.0.1:9",
+                "School <chat@school.test>".parse().expect("a mailbox"),
+                "http://chat.school.test/".parse().expect("a URL"),
+                None,
+            )
+            .expect("an SMTP URL"),
+        );
     })
     .await;
     let jobs = app.state.jobs.clone();

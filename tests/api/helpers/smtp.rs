@@ -25,11 +25,22 @@ pub struct Mail {
 
 /// A running mail server, stopped when dropped (and when this process dies: its stdin closes).
 pub struct SmtpServer {
-    /// `smtp://127.0.0.1:PORT`, for `SMTP_URL`.
+    /// `smtp://127.0.0.1:PORT` (with TLS: `…?tls=required` or `smtps://…`), for `SMTP_URL`.
     pub url: String,
+    /// With TLS: the PEM of the authority that issued the server's certificate, for `SMTP_CA_FILE`.
+    pub ca: Option<PathBuf>,
     lines: Lines<BufReader<ChildStdout>>,
     _child: Child,
     _stdin: ChildStdin,
+}
+
+/// The server's next line as it starts.
+async fn first_line(lines: &mut Lines<BufReader<ChildStdout>>) -> String {
+    tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("the mail server starts within 30 s")
+        .expect("read the mail server's output")
+        .expect("the mail server prints `listening on PORT` (its error, if any, is above)")
 }
 
 /// `SMTP_SERVER_PYTHON` (which `scripts/test` exports), else the virtualenv's python.
@@ -49,12 +60,37 @@ fn python(root: &Path) -> PathBuf {
     python
 }
 
+/// How the server speaks TLS.
+#[derive(Debug, Clone, Copy)]
+pub enum SmtpTls {
+    /// It requires STARTTLS (`smtp://…?tls=required`).
+    StartTls,
+    /// TLS from the first byte (`smtps://`).
+    Wrapper,
+}
+
 impl SmtpServer {
+    /// A server without TLS.
     pub async fn start() -> Self {
+        Self::launch(None).await
+    }
+
+    /// A server speaking TLS with a certificate for 127.0.0.1 from an authority of its own ([`Self::ca`]).
+    pub async fn with_tls(tls: SmtpTls) -> Self {
+        Self::launch(Some(tls)).await
+    }
+
+    async fn launch(tls: Option<SmtpTls>) -> Self {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let python = python(root);
-        let mut child = Command::new(&python)
-            .arg(root.join("tests/smtp/server.py"))
+        let mut command = Command::new(&python);
+        command.arg(root.join("tests/smtp/server.py"));
+        match tls {
+            Some(SmtpTls::StartTls) => command.args(["--tls", "starttls"]),
+            Some(SmtpTls::Wrapper) => command.args(["--tls", "wrapper"]),
+            None => &mut command,
+        };
+        let mut child = command
             .env("PYTHONDONTWRITEBYTECODE", "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -64,13 +100,21 @@ impl SmtpServer {
             .unwrap_or_else(|e| panic!("start {} tests/smtp/server.py: {e}", python.display()));
         let stdin = child.stdin.take().expect("the mail server's stdin");
         let mut lines = BufReader::new(child.stdout.take().expect("the mail server's stdout")).lines();
-        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-            .await
-            .expect("the mail server starts within 30 s")
-            .expect("read the mail server's output")
-            .expect("the mail server prints `listening on PORT` (its error, if any, is above)");
+        let mut line = first_line(&mut lines).await;
+        let ca = tls.map(|_| {
+            let path = line.strip_prefix("ca ").unwrap_or_else(|| panic!("not `ca PATH`: {line}"));
+            PathBuf::from(path)
+        });
+        if ca.is_some() {
+            line = first_line(&mut lines).await;
+        }
         let port = line.strip_prefix("listening on ").unwrap_or_else(|| panic!("not `listening on PORT`: {line}"));
-        Self { url: format!("smtp://127.0.0.1:{port}"), lines, _child: child, _stdin: stdin }
+        let url = match tls {
+            None => format!("smtp://127.0.0.1:{port}"),
+            Some(SmtpTls::StartTls) => format!("smtp://127.0.0.1:{port}?tls=required"),
+            Some(SmtpTls::Wrapper) => format!("smtps://127.0.0.1:{port}"),
+        };
+        Self { url, ca, lines, _child: child, _stdin: stdin }
     }
 
     /// The next message delivered, within `within`.
