@@ -53,7 +53,7 @@ const errors = {
     group_full: 'The group is full: no more members can join it.',
     lesson_completed: 'The lesson was completed: it cannot be scheduled again or change its teacher or student.',
     too_many_pins: 'This chat has as many pinned messages as it may have: unpin one first.',
-    quiet_hours: 'Quiet hours: a change a student would see now waits until they end. Try again then.',
+    quiet_hours: 'Quiet hours: a change a student or a family would see now waits until they end. Try again then.',
     too_many_scheduled: 'You have as many messages waiting to be sent as you may: cancel one, or wait until one is sent.',
     payload_too_large: 'This is too large for the server.',
     unsupported_media_type: 'The server does not accept this kind of content.',
