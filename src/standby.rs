@@ -198,8 +198,8 @@ impl Attempt<'_> {
 impl Standby {
     /// A standby connection whose snapshot includes `min`, or `None` when the read must go to
     /// the primary (counted), or the error that says the standby is unwell. A position beyond
-    /// the primary's own head is nothing to wait for (a client's mistake, or a way to hold
-    /// standby connections for `READ_WAIT_MS` each): the primary answers at once.
+    /// the primary's last committed one is nothing to wait for (a client's mistake, or a way to
+    /// hold standby connections for `READ_WAIT_MS` each): the primary answers at once.
     async fn client(&self, min: i64, primary: &Pool) -> Result<Option<(ReadClient, Outcome)>> {
         let resting = self.resting_until.lock().unwrap_or_else(|p| p.into_inner()).is_some_and(|t| Instant::now() < t);
         if resting {
@@ -216,7 +216,9 @@ impl Standby {
             if store::head(&***client).await? >= min {
                 return Ok(Some((client, outcome)));
             }
-            if outcome == Outcome::Served && store::head(&**primary.get().await?).await? < min {
+            // Beyond the primary's committed rows (not only its settled head, which an older
+            // transaction anywhere in the cluster holds back, even below the caller's own write).
+            if outcome == Outcome::Served && store::newest(&**primary.get().await?).await? < min {
                 Outcome::Lagging.count();
                 return Ok(None);
             }

@@ -249,6 +249,13 @@ pub async fn head(client: &impl GenericClient) -> Result<i64, tokio_postgres::Er
     Ok(client.query_one(HEAD_SQL, &[]).await?.get(0))
 }
 
+/// The log's last committed position this snapshot sees, settled or not (0 for an empty log):
+/// every position up to it exists, though the settled head may not have reached it yet (an
+/// older transaction is still running somewhere in the cluster).
+pub async fn newest(client: &impl GenericClient) -> Result<i64, tokio_postgres::Error> {
+    Ok(client.query_one("SELECT coalesce(max(position), 0) FROM events", &[]).await?.get(0))
+}
+
 /// The log's last position, the time of its event and how many events there are (all 0 and
 /// `None` for an empty log): how far a restored copy of the database got.
 pub async fn summary(

@@ -5,7 +5,9 @@ use super::*;
 #[tokio::test]
 async fn searches_and_exports_read_the_standby_once_it_has_what_they_must_show() {
     let _one_at_a_time = serial().await;
-    let Some(s) = setup().await else { return };
+    // The export's own record must reach the standby before the export reads there: under a
+    // loaded machine's replay lag that takes longer than the other tests' 100 ms.
+    let Some(s) = setup_waiting(REPLAY_BOUND).await else { return };
     let (_, sent) = s.send(&s.student, "контрольная в пятницу").await;
     s.caught_up().await;
     let served = s.reads("served") + s.reads("waited");

@@ -31,15 +31,21 @@ struct Setup {
     chat: i64,
 }
 
-/// A replica reading from a new standby, a pair and their chat, with the standby caught up.
+/// A replica reading from a new standby, a pair and their chat, with the standby caught up;
+/// a read that must include a position waits 100 ms for the standby to show it (`READ_WAIT_MS`).
 async fn setup() -> Option<Setup> {
+    setup_waiting(Duration::from_millis(100)).await
+}
+
+/// As [`setup`], a read waiting up to `wait` for the standby.
+async fn setup_waiting(wait: Duration) -> Option<Setup> {
     let standby = start_standby().await?;
     let reads = standby.config("postgres");
     let app = TestApp::spawn_with(|config| {
         let mut reads = reads.clone();
         reads.dbname(config.database.as_ref().and_then(|d| d.get_dbname()).expect("the test database"));
         config.reads.database = Some(reads);
-        config.reads.wait = Duration::from_millis(100);
+        config.reads.wait = wait;
     })
     .await;
     let (teacher, student) = (app.user("teacher", "Мария").await, app.user("student", "Пётр").await);
