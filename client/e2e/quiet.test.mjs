@@ -52,6 +52,14 @@ async function openChat(page) {
   await page.getByText(DEMO_FIRST, { exact: true }).waitFor();
 }
 
+/** Sends `text` from `page`'s composer and returns the HTTP status the send got. */
+async function sendStatus(page, text) {
+  const answered = page.waitForResponse((r) => r.url().endsWith('/api/messages') && r.request().method() === 'POST');
+  await page.getByTestId('composer').fill(text);
+  await page.getByTestId('composer').press('Enter');
+  return (await answered).status();
+}
+
 /** Whether `page` shows `text` as a saved message. */
 const savedCount = (page, text) => page.locator(SAVED).filter({ hasText: text }).count();
 
@@ -67,10 +75,7 @@ test(`Иван (B) writes inside quiet hours (${START}-${END} UTC): his message 
   await signIn(ivan, 'ivan@demo.school');
   await waitConnection(ivan, 'live');
   await openChat(ivan);
-  const answered = ivan.waitForResponse((r) => r.url().endsWith('/api/messages') && r.request().method() === 'POST');
-  await ivan.getByTestId('composer').fill(LATE);
-  await ivan.getByTestId('composer').press('Enter');
-  assert.equal((await answered).status(), 202, 'quiet hours hold a teacher’s message to a student');
+  assert.equal(await sendStatus(ivan, LATE), 202, 'quiet hours hold a teacher’s message to a student');
 
   const held = ivan.getByTestId('held-messages');
   await held.getByText(LATE, { exact: true }).waitFor();
@@ -145,10 +150,7 @@ test(`Иван’s late reply to Елена in their family chat waits for the f
   assert.equal(family?.participant?.name, 'Елена Иванова');
   await ivan.getByTestId(`chat-${family.id}`).click();
   await ivan.getByTestId('conversation-title').filter({ hasText: 'Елена Иванова' }).waitFor();
-  const answered = ivan.waitForResponse((r) => r.url().endsWith('/api/messages') && r.request().method() === 'POST');
-  await ivan.getByTestId('composer').fill(LATE_TO_FAMILY);
-  await ivan.getByTestId('composer').press('Enter');
-  assert.equal((await answered).status(), 202, 'quiet hours hold a teacher’s message to a family');
+  assert.equal(await sendStatus(ivan, LATE_TO_FAMILY), 202, 'quiet hours hold a teacher’s message to a family');
   const held = ivan.getByTestId('held-messages');
   await held.getByText(LATE_TO_FAMILY, { exact: true }).waitFor();
   assert.equal((await held.locator('[data-testid^="held-note-"]').first().innerText()).trim(), `🌙 Will be delivered at ${FAMILIES_END}`);
