@@ -152,6 +152,8 @@ test('the outbox: written offline, pending across an offline reload, sent once w
   await maria.getByTestId('composer').fill(text);
   await maria.getByTestId('composer').press('Enter');
   await maria.getByTestId('message-pending').filter({ hasText: text }).waitFor();
+  // Shown at once, kept on the device a moment later: a reload before that would lose it.
+  await maria.waitForFunction(keptInOutbox, text, { polling: 100 });
 
   await maria.reload();
   await maria.getByTestId('message-pending').filter({ hasText: text }).waitFor();
@@ -225,3 +227,25 @@ test('signing out leaves nothing of hers on the device: the kept chats and outbo
   assert.equal(await maria.getByTestId(`chat-${chatId}`).count(), 0);
   await maria.context().setOffline(false);
 });
+
+/** In the page: whether the signed-in person's outbox (IndexedDB) keeps a message with `content`. */
+async function keptInOutbox(content) {
+  const person = JSON.parse(localStorage.getItem('tutorchat.offline.person') ?? 'null');
+  if (!person) return false;
+  const db = await new Promise((resolve, reject) => {
+    const request = indexedDB.open(`tutorchat-${person.id}`);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  try {
+    if (!db.objectStoreNames.contains('outbox')) return false;
+    const entries = await new Promise((resolve, reject) => {
+      const request = db.transaction('outbox').objectStore('outbox').getAll();
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    return entries.some((entry) => entry.content === content);
+  } finally {
+    db.close();
+  }
+}
