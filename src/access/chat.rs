@@ -250,6 +250,14 @@ fn known_to(hub: &Hub, user: i64, chats: &[i64]) -> (HashMap<i64, Readable>, Vec
     (readable, ask)
 }
 
+/// Person $1's stretches of membership in each of chats $2 (from and through positions),
+/// what [`read_access_in`] asks the database when the hub cannot answer. Public so that the
+/// benchmark can run exactly this statement.
+pub const MEMBERSHIP_WINDOWS_SQL: &str =
+    "SELECT chat_id, array_agg(from_position ORDER BY from_position) AS from_positions,
+        array_agg(coalesce(to_position, 9223372036854775807) ORDER BY from_position) AS through_positions
+    FROM chat_memberships WHERE user_id = $1 AND chat_id = ANY($2) GROUP BY chat_id";
+
 /// `user`'s membership intervals in `chats`, in one statement, into `readable`.
 async fn windows(
     client: &deadpool_postgres::ClientWrapper,
@@ -257,13 +265,7 @@ async fn windows(
     chats: &[i64],
     readable: &mut HashMap<i64, Readable>,
 ) -> Result<(), tokio_postgres::Error> {
-    let statement = client
-        .prepare_cached(
-            "SELECT chat_id, array_agg(from_position ORDER BY from_position) AS from_positions,
-                    array_agg(coalesce(to_position, 9223372036854775807) ORDER BY from_position) AS through_positions
-             FROM chat_memberships WHERE user_id = $1 AND chat_id = ANY($2) GROUP BY chat_id",
-        )
-        .await?;
+    let statement = client.prepare_cached(MEMBERSHIP_WINDOWS_SQL).await?;
     for row in client.query(&statement, &[&user, &chats]).await? {
         let from: Vec<i64> = row.get("from_positions");
         let authors = vec![None; from.len()];

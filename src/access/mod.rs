@@ -61,8 +61,8 @@ mod scheduling;
 pub use crate::auth::routes::{GuestRoute, SuspendedRoute, TicketRoute, for_guests, for_suspended, for_tickets};
 pub use blocks::{address_hash, may_block_visitor, may_request_closure, refuse_blocked_visitor};
 pub use chat::{
-    Access, Readable, Ward, chat_exists, check_access, check_read_access, may_see_message, no_chat, no_message,
-    read_access_in, readable_in, wards_in,
+    Access, MEMBERSHIP_WINDOWS_SQL, Readable, Ward, chat_exists, check_access, check_read_access, may_see_message,
+    no_chat, no_message, read_access_in, readable_in, wards_in,
 };
 pub use groups::{families_of, group_manager, is_member};
 pub use listing::{Listed, chats_of, own_or_admin};

@@ -60,8 +60,9 @@ fn presence_of_row(row: &Row) -> Result<(bool, Option<OffsetDateTime>), tokio_po
 pub struct Presences(HashMap<i64, (bool, Option<OffsetDateTime>)>);
 
 impl Presences {
-    /// The presence of each user id in `$1`.
-    const SQL: &str =
+    /// The presence of each user id in `$1`. Public so that the benchmark can run exactly this
+    /// statement.
+    pub const SQL: &str =
         "SELECT u.id, p.online, p.last_seen FROM unnest($1::bigint[]) AS u(id) CROSS JOIN LATERAL presence_of(u.id) p";
 
     /// The presence of each of `ids` (in one statement, parsed and planned on each call).

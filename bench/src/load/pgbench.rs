@@ -83,31 +83,12 @@ pub async fn pgbench(
         Table::Plain => format!("{}NOTIFY bench_plain;\n", insert("bench_plain_events")),
     };
     std::fs::write(&script, format!("\\set chat random(1, 256)\n{body}"))?;
-    let postgres = topology.postgres();
-    // Next to the server binaries, or where their symlinks point (Debian: /usr/lib/postgresql/N/bin).
-    let beside = |dir: &std::path::Path| Some(dir.join("pgbench")).filter(|p| p.is_file());
-    let pgbench = beside(postgres.bindir())
-        .or_else(|| postgres.bindir().join("initdb").canonicalize().ok().and_then(|p| p.parent().and_then(beside)))
-        .unwrap_or_else(|| "pgbench".into());
-    let mut command = tokio::process::Command::new(pgbench);
-    command
-        .arg("-h")
-        .arg(postgres.socket_dir())
-        .args(["-p", "5432", "-U", "postgres", "-n", "-j", "2", "-c"])
-        .arg(clients.to_string())
-        .arg("-T")
-        .arg(run.as_secs().max(1).to_string())
-        .arg("-f")
-        .arg(&script);
+    let mut command = command(topology, clients);
+    command.arg("-T").arg(run.as_secs().max(1).to_string()).arg("-f").arg(&script);
     if let Some(rate) = rate {
         command.arg("-R").arg(rate.to_string()).arg("-l").arg("--log-prefix").arg(work.join("log"));
     }
-    let output = command.arg("tutorchat").output().await?;
-    let text = String::from_utf8_lossy(&output.stdout);
-    let tps: f64 = text
-        .lines()
-        .find_map(|l| l.strip_prefix("tps = ").and_then(|r| r.split_whitespace().next()).and_then(|v| v.parse().ok()))
-        .ok_or_else(|| anyhow::anyhow!("pgbench printed no tps: {text} {}", String::from_utf8_lossy(&output.stderr)))?;
+    let tps = tps(command.arg("tutorchat").output().await?)?;
     // Each log line: client, transaction, latency (µs), script, epoch s, epoch µs[, lag µs].
     let latency = rate.map(|_| {
         let mut samples = Vec::new();
@@ -125,4 +106,58 @@ pub async fn pgbench(
     });
     let _ = std::fs::remove_dir_all(&work);
     Ok(Pgbench { per_second: tps * per_transaction as f64, latency })
+}
+
+/// pgbench on the topology's primary, as its superuser, from `clients` connections (two threads).
+fn command(topology: &tutorchat_dev::topology::Topology, clients: usize) -> tokio::process::Command {
+    let postgres = topology.postgres();
+    // Next to the server binaries, or where their symlinks point (Debian: /usr/lib/postgresql/N/bin).
+    let beside = |dir: &std::path::Path| Some(dir.join("pgbench")).filter(|p| p.is_file());
+    let pgbench = beside(postgres.bindir())
+        .or_else(|| postgres.bindir().join("initdb").canonicalize().ok().and_then(|p| p.parent().and_then(beside)))
+        .unwrap_or_else(|| "pgbench".into());
+    let mut command = tokio::process::Command::new(pgbench);
+    command
+        .arg("-h")
+        .arg(postgres.socket_dir())
+        .args(["-p", "5432", "-U", "postgres", "-n", "-j", "2", "-c"])
+        .arg(clients.to_string());
+    command
+}
+
+/// The transactions per second a finished pgbench printed.
+fn tps(output: std::process::Output) -> anyhow::Result<f64> {
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.lines()
+        .find_map(|l| l.strip_prefix("tps = ").and_then(|r| r.split_whitespace().next()).and_then(|v| v.parse().ok()))
+        .ok_or_else(|| anyhow::anyhow!("pgbench printed no tps: {text} {}", String::from_utf8_lossy(&output.stderr)))
+}
+
+/// Reads as the replicas run them, straight to the database: `scripts` (each one request's
+/// statements, pgbench picking one at random for each transaction) from `clients` connections,
+/// `per_client` transactions each, prepared once per connection (`-M prepared`, as a
+/// replica's pooled connections prepare theirs) under the replicas' session settings
+/// (`tutorchat::db::SESSION_SETTINGS`). Transactions (requests) per second.
+pub async fn reads(
+    topology: &tutorchat_dev::topology::Topology,
+    name: &str,
+    scripts: &[String],
+    clients: usize,
+    per_client: usize,
+) -> anyhow::Result<f64> {
+    anyhow::ensure!((1..=128).contains(&scripts.len()), "pgbench takes 1 to 128 scripts, not {}", scripts.len());
+    let work = std::env::temp_dir().join(format!("tutorchat-pgbench-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&work)?;
+    let settings: Vec<String> =
+        tutorchat::db::SESSION_SETTINGS.iter().map(|(name, value)| format!("-c {name}={value}")).collect();
+    let mut command = command(topology, clients);
+    command.env("PGOPTIONS", settings.join(" ")).args(["-M", "prepared", "-t"]).arg(per_client.max(1).to_string());
+    for (k, body) in scripts.iter().enumerate() {
+        let script = work.join(format!("{k}.sql"));
+        std::fs::write(&script, body)?;
+        command.arg("-f").arg(script);
+    }
+    let output = command.arg("tutorchat").output().await;
+    let _ = std::fs::remove_dir_all(&work);
+    tps(output?)
 }

@@ -1,5 +1,5 @@
 //! S7's section: retention on S4's data set: the purge's rate, slice by slice, and S2's
-//! delivery latency without a purge and during one, window by window, with the log's lock
+//! delivery latency without a purge and during one, window by window, with the log's locks
 //! waits; then the end state's checks and the one target (exactness: the rate and the cost
 //! to delivery are reported, not judged, since the issue sets no bound for them).
 
@@ -42,7 +42,7 @@ fn purge(md: &mut String, s7: &S7) {
         "## {HEADING}\n\nOn S4's data set ({} messages, {}) and S4's topology: {} replicas{}. \
          The purge is this build's `governance::retention::purge`, the function a replica's retention loop calls, run by a replica \
          built in the tool's process (`Application::build`) on the same database, with the defaults `PURGE_BATCH={}` and \
-         `PURGE_PAUSE_MS={}`; each batch appends its `messages_purged` events (one per chat) under the log's append lock, and \
+         `PURGE_PAUSE_MS={}`; each batch appends its `messages_purged` events (one per chat) through `events_append`, holding only those chats' turns, and \
          their trigger blanks the messages' text in the projection and in the log's own copies. The seeded messages were all \
          created within minutes (the log stamps its own clock), so the horizon is taken from the data: the oldest {} % ({} \
          messages), up to the `created_at` of the message at that position in retention's order. It is purged in {} slices \
@@ -110,9 +110,9 @@ fn delivery(md: &mut String, s7: &S7) {
         "Delivery, measured as S2 measures it (the same code): {} chats, both participants subscribed ({} streams) on the \
          second replica, {} messages/s posted open-loop on the first, in runs of {:.0} s (then 3 s for the last deliveries). \
          Before each slice and after the last, runs without a purge; during a slice, runs back to back until it ends \
-         (a run the purge ended in, \"partly\", is in neither median: {} of them). The log's lock: the sessions waiting \
-         for its append lock, sampled every 100 ms while a run sent.\n\n\
-         | | runs | p50 (median) | p99 (median) | max (worst run) | lost | samples with a session waiting for the log's lock |\n|---|---|---|---|---|---|---|",
+         (a run the purge ended in, \"partly\", is in neither median: {} of them). The log's locks: the sessions waiting \
+         for one of them (a chat's or a person's turn, the draw), sampled every 100 ms while a run sent.\n\n\
+         | | runs | p50 (median) | p99 (median) | max (worst run) | lost | samples with a session waiting for the log's locks |\n|---|---|---|---|---|---|---|",
         s7.chats,
         s7.streams,
         s7.rate,

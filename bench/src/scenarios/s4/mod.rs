@@ -9,9 +9,11 @@ use super::{Cluster, Server};
 use crate::load::{Percentiles, Phase};
 use crate::rounds::{Figure, Figures, Repeated, Round, Usage, figure};
 
+mod ceiling;
 mod reads;
 mod seeding;
 
+pub use ceiling::AgainstPgbench;
 use reads::{reads_and_audits, scale};
 use seeding::SENTENCE;
 pub(super) use seeding::seed;
@@ -55,6 +57,10 @@ pub struct S4 {
     /// The same reads on the primary at a tenth of the messages, before the rest was seeded.
     #[serde(default)]
     pub smaller: Option<Scale>,
+    /// The history page from 8 clients and the chat list from 4, against pgbench running the
+    /// same statements at the same concurrency.
+    #[serde(default)]
+    pub against_pgbench: Option<AgainstPgbench>,
 }
 
 /// S4's reads at a tenth of the data set (the first point of the cost curve): the same
@@ -98,6 +104,16 @@ impl Figures for S4 {
         ];
         if let Some(page) = &self.chat_list_page {
             figures.push(figure("chat list's first page of 50 p99, 4 clients, ms", page.p99_ms));
+        }
+        if let Some(against) = &self.against_pgbench {
+            figures.push(figure(
+                "history page, 8 clients: the replica's share of pgbench's rate",
+                against.history.ratio(),
+            ));
+            figures.push(figure(
+                "chat list of 500, 4 clients: the replica's share of pgbench's rate",
+                against.chat_list.ratio(),
+            ));
         }
         if let Some(standby) = &self.on_standby {
             figures.push(figure("on the standby: history page p99, 8 clients, ms", standby.history.p99_ms));

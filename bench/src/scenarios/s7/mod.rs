@@ -16,8 +16,9 @@
 //! same pairs, streams, open-loop senders and checks) runs in back-to-back windows until the
 //! slice ends; a window the purge ended in is kept apart, in neither median.
 //!
-//! Each batch appends its `messages_purged` events under the log's append lock, so writers
-//! wait meanwhile: a sampler counts the sessions waiting for that lock ten times a second.
+//! Each batch appends its `messages_purged` events through `events_append`, which holds its
+//! chats' turns (and the draw's, for microseconds) to commit: a sampler counts the sessions
+//! waiting for one of the log's locks ten times a second, which shows whether writers wait.
 //! At the end, cheap checks: everything older than the last horizon purged, nothing newer,
 //! no text left in the log's copies of the purged messages, and the replica's own counter.
 
@@ -58,7 +59,7 @@ pub struct Window {
     /// The slice it ran before (without) or during (from 1).
     pub slice: usize,
     pub run: S2Run,
-    /// Samples of the sessions waiting for the log's append lock while it sent: how many were
+    /// Samples of the sessions waiting for one of the log's locks while it sent: how many were
     /// taken, in how many at least one session waited, and the most waiting at once.
     pub lock_samples: usize,
     pub lock_waiting_samples: usize,

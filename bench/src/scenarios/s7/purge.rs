@@ -1,5 +1,5 @@
 //! S7's run: the purge in slices, alternating with runs without one, S2's load in windows
-//! throughout, the log's lock sampled, and the checks at the end.
+//! throughout, the log's locks sampled, and the checks at the end.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -13,7 +13,8 @@ use crate::load::Shared;
 use crate::scenarios::Cluster;
 use crate::scenarios::s2::Delivery;
 
-/// The sessions waiting for the log's append lock (`pg_advisory_xact_lock(1953854575, 1)`),
+/// The sessions waiting for one of the log's locks (`events_append`'s advisory locks: the log
+/// and the draw, 1953854575; a chat's turn, 1953854576; a person's, 1953854577),
 /// sampled every 100 ms on a connection of its own until `stop`.
 fn sample_lock_waits(cluster: &Cluster, stop: CancellationToken) -> anyhow::Result<Shared<Vec<(Instant, i64)>>> {
     let config = tutorchat::config::parse_database_url(cluster.topology().database_url())?;
@@ -30,8 +31,8 @@ fn sample_lock_waits(cluster: &Cluster, stop: CancellationToken) -> anyhow::Resu
             }
             let waiting = sql
                 .query_one(
-                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
-                       AND classid = 1953854575::oid AND objid = 1::oid AND objsubid = 2",
+                    "SELECT count(DISTINCT pid) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+                       AND classid IN (1953854575::oid, 1953854576::oid, 1953854577::oid) AND objsubid = 2",
                     &[],
                 )
                 .await;
