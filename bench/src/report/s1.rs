@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::chart::{Series, bar_chart};
-use super::{Page, Target, link, or_not_reported, rounds_ran, rounds_table, verdict};
+use super::{Page, Target, fmt_figure, link, median, or_not_reported, rounds_ran, rounds_table, verdict};
 use crate::Results;
 use crate::load::Throughput;
 use crate::scenarios::S1;
@@ -17,6 +17,7 @@ pub(super) fn section(page: &mut Page, results: &Results, s1: &S1, charts: &Path
     table(&mut page.md, s1);
     rounds_table::after(&mut page.md, results, "s1", "S1");
     targets(&mut page.targets, s1, &median_round(results));
+    against_reference(&mut page.targets, results);
     Ok(())
 }
 
@@ -155,4 +156,39 @@ fn targets(targets: &mut Vec<Target>, s1: &S1, round: &str) {
         }
     };
     targets.push(plain);
+}
+
+/// Group commit at the most senders against the build `--compare` measured in the same rounds,
+/// each side the median of its rounds: the write path's target is at least 2.5× the build from
+/// before the log lost its serialized window, when that is the reference. Only when S1 ran
+/// against a reference.
+fn against_reference(targets: &mut Vec<Target>, results: &Results) {
+    let Some(rounds) = results.rounds.get("s1") else { return };
+    let Some(reference) = rounds.reference.as_deref() else { return };
+    let most = |revision: &str| {
+        let values = rounds.values(revision);
+        let senders = |name: &str| name.strip_prefix("group commit, ")?.split(' ').next()?.parse::<u32>().ok();
+        let (name, values) =
+            values.into_iter().filter(|(name, _)| senders(name).is_some()).max_by_key(|(name, _)| senders(name))?;
+        Some((name, median(values)?))
+    };
+    let (Some((name, this)), Some((_, before))) = (most(&rounds.this), most(reference)) else { return };
+    let ratio = this / before.max(1e-9);
+    let n = rounds_ran(results, "s1");
+    targets.push(
+        Target::new(
+            &link("S1", HEADING),
+            "S1: group commit ≥ 2.5× the build it ran against (`--compare`), same rounds".into(),
+            format!(
+                "×{ratio:.2} ({name}: {} against {}, medians of {n} rounds each)",
+                fmt_figure(this),
+                fmt_figure(before)
+            ),
+            verdict(ratio >= 2.5),
+        )
+        .against(
+            format!("×{ratio:.2} ({} msg/s)", fmt_figure(this)),
+            format!("{reference}, same rounds: {} msg/s", fmt_figure(before)),
+        ),
+    );
 }

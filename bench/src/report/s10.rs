@@ -52,7 +52,7 @@ pub(super) fn section(page: &mut Page, results: &Results, s10: &S10) {
         Target::new(
             &link("S10", HEADING),
             format!(
-                "S10: tutorchat ≥ 5× socket.io with its PostgreSQL adapter (wrk, {} connections over {} chats)",
+                "S10: tutorchat ≥ 10× socket.io with its PostgreSQL adapter (wrk, {} connections over {} chats)",
                 s10.connections, s10.chats
             ),
             format!(
@@ -61,7 +61,7 @@ pub(super) fn section(page: &mut Page, results: &Results, s10: &S10) {
                 s10.tutorchat.per_second,
                 s10.socketio.per_second
             ),
-            verdict(ratio >= 5.0),
+            verdict(ratio >= 10.0),
         )
         .against(
             format!("{}×{rounds}, tutorchat {:.0} msg/s", fmt_figure(ratio), s10.tutorchat.per_second),
