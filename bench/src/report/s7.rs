@@ -5,9 +5,10 @@
 
 use std::fmt::Write as _;
 
-use super::{Page, Target, link, or_not_reported, rounds_table, verdict};
+use super::{Page, Target, link, median, or_not_reported, rounds_table, verdict};
 use crate::Results;
-use crate::scenarios::S7;
+use crate::load::Percentiles;
+use crate::scenarios::{S2Run, S7};
 
 const HEADING: &str = "S7 — retention";
 
@@ -147,6 +148,46 @@ fn delivery(md: &mut String, s7: &S7) {
         ratio(p50("during"), p50("without")),
         ratio(p99("during"), p99("without"))
     );
+    split(md, s7);
+}
+
+/// Each delivery split at its message's `created_at` (drawn inside its append): the POST's way
+/// to its append, and from there through the commit, the listener's settled prefix and the hub
+/// to the stream, so the report says which of the two a purge lengthens.
+fn split(md: &mut String, s7: &S7) {
+    let of = |phase, part: fn(&S2Run) -> Option<&Percentiles>, p99: bool| {
+        let runs = s7.windows_of(phase);
+        median(runs.iter().filter_map(|w| part(&w.run)).map(|x| if p99 { x.p99_ms } else { x.p50_ms }).collect())
+    };
+    let before: fn(&S2Run) -> Option<&Percentiles> = |r| r.before_append.as_ref();
+    let after: fn(&S2Run) -> Option<&Percentiles> = |r| r.after_append.as_ref();
+    if of("without", before, true).is_none() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "Each delivery in two parts, split at its message's `created_at` (drawn inside its append): from the POST to its \
+         append, and from there (the commit, the listener's settled prefix, the hub) to the stream. Medians of the runs' \
+         p50 / p99:\n\n| | POST to append | append to stream |\n|---|---|---|"
+    );
+    for (name, phase) in [("without a purge", "without"), ("during a purge", "during")] {
+        let _ = writeln!(
+            md,
+            "| {name} | {} / {} | {} / {} |",
+            ms(of(phase, before, false)),
+            ms(of(phase, before, true)),
+            ms(of(phase, after, false)),
+            ms(of(phase, after, true))
+        );
+    }
+    let _ = writeln!(
+        md,
+        "| during ÷ without | {} / {} | {} / {} |\n",
+        ratio(of("during", before, false), of("without", before, false)),
+        ratio(of("during", before, true), of("without", before, true)),
+        ratio(of("during", after, false), of("without", after, false)),
+        ratio(of("during", after, true), of("without", after, true))
+    );
 }
 
 /// Every run in order, with its phase and the lock samples.
@@ -233,8 +274,7 @@ fn target(s7: &S7) -> Target {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::Percentiles;
-    use crate::scenarios::{Check, S2Run, Slice, Window};
+    use crate::scenarios::{Check, Slice, Window};
 
     fn window(phase: &str, p50: f64, p99: f64, waiting: usize) -> Window {
         Window {
@@ -316,6 +356,25 @@ mod tests {
         assert_eq!(page.targets.len(), 1);
         assert_eq!(page.targets[0].verdict, "met");
         assert_eq!(page.targets[0].peer, "without a purge: p99 1.10 ms");
+    }
+
+    #[test]
+    fn the_split_says_whether_a_purge_lengthens_the_post_or_what_follows_its_append() {
+        let (mut page, mut s7) = (Page::default(), fixture());
+        let part = |p50: f64, p99: f64| Some(Percentiles { p50_ms: p50, p99_ms: p99, max_ms: p99 });
+        for w in &mut s7.windows {
+            let during = w.phase != "without";
+            w.run.before_append = part(1.0, 10.0);
+            w.run.after_append = if during { part(9.0, 90.0) } else { part(3.0, 12.0) };
+        }
+        section(&mut page, &Results::default(), &s7);
+        assert!(page.md.contains("| without a purge | 1.00 ms / 10.00 ms | 3.00 ms / 12.00 ms |"), "{}", page.md);
+        assert!(page.md.contains("| during a purge | 1.00 ms / 10.00 ms | 9.00 ms / 90.00 ms |"), "{}", page.md);
+        assert!(page.md.contains("| during ÷ without | ×1.00 / ×1.00 | ×3.00 / ×7.50 |"), "{}", page.md);
+        // Without the split measured (an older result), no such table.
+        let mut page = Page::default();
+        section(&mut page, &Results::default(), &fixture());
+        assert!(!page.md.contains("POST to append"), "{}", page.md);
     }
 
     #[test]
