@@ -62,8 +62,18 @@ impl Setup {
         self.app.sql.query_one("SELECT coalesce(max(position), 0) FROM events", &[]).await.expect("head").get(0)
     }
 
+    /// The standby's newest replayed position, settled or not.
     async fn standby_head(&self) -> i64 {
-        match self.on_standby.query_one("SELECT coalesce(max(position), 0) FROM events", &[]).await {
+        self.on_standby_position("SELECT coalesce(max(position), 0) FROM events").await
+    }
+
+    /// The standby's settled head, its answers' position: behind while any older transaction is open.
+    async fn standby_settled_head(&self) -> i64 {
+        self.on_standby_position("SELECT head FROM log_head()").await
+    }
+
+    async fn on_standby_position(&self, sql: &str) -> i64 {
+        match self.on_standby.query_one(sql, &[]).await {
             Ok(row) => row.get(0),
             // The database has reached the standby but its tables have not been replayed yet
             // (seen on a loaded machine): nothing of the log is there.
@@ -76,11 +86,11 @@ impl Setup {
         }
     }
 
-    /// Waits until the standby shows everything the primary has now.
+    /// Waits until the standby's settled head reaches everything the primary has now.
     async fn caught_up(&self) {
         replay::replayed(&self.app.sql, &self.standby).await;
         let (head, deadline) = (self.primary_head().await, Instant::now() + REPLAY_BOUND);
-        while self.standby_head().await < head {
+        while self.standby_settled_head().await < head {
             assert!(Instant::now() < deadline, "the standby did not reach position {head}");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -157,8 +167,7 @@ impl Setup {
     }
 }
 
-/// How long the standby may take to show a position once it has replayed the WAL written
-/// before it (a commit's WAL reaches it after the primary's WAL writer flushes it).
+/// How long the standby may take to show a position once it has replayed the WAL before it.
 const REPLAY_BOUND: Duration = Duration::from_secs(30);
 
 fn position_of(response: &reqwest::Response) -> i64 {
