@@ -107,6 +107,12 @@ impl Server {
         })
     }
 
+    /// Whether this is the build of this tree (the binary next to this tool), whose schema this
+    /// tool's copies of the product's statements are written for.
+    pub fn is_this_tree(&self) -> bool {
+        std::env::current_exe().is_ok_and(|tool| self.binary == tool.with_file_name("tutorchat"))
+    }
+
     /// Builds `reference` (a commit, tag or branch of this repository) in a work tree under the
     /// system's temporary directory, with a target directory of its own kept between runs.
     pub fn build(reference: &str) -> anyhow::Result<Self> {

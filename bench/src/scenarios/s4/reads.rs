@@ -63,7 +63,7 @@ pub(super) async fn reads_and_audits(
         let chat_list_one_client = timed_gets(url, list_requests.clone(), 1, 1).await;
         let on_standby = on_standby(cluster, history_requests.clone(), list_requests.clone()).await?;
         let chat_list_page = timed_gets(url, page_requests.clone(), 4, 1).await;
-        let against_pgbench = super::ceiling::against_pgbench(cluster, teacher, per_chat).await?;
+        let against_pgbench = super::ceiling::against_pgbench(cluster, server, teacher, per_chat).await?;
         let result = S4 {
             messages,
             chats,
@@ -83,7 +83,7 @@ pub(super) async fn reads_and_audits(
             resume_plan: resume_plan.clone(),
             on_standby: Some(on_standby),
             smaller: Some(small.clone()),
-            against_pgbench: Some(against_pgbench),
+            against_pgbench,
         };
         eprintln!(
             "S4 {} round {}: history page p50 {:.2} ms p99 {:.2} ms (one client: {:.2} / {:.2}); chat list (500 chats) p50 {:.2} ms p99 {:.2} ms (one client: {:.2} / {:.2})",
