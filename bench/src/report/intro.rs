@@ -50,8 +50,8 @@ pub(super) fn run(results: &Results) -> String {
         "Each scenario runs in rounds (`--repeat`, 3 by default; S4 seeds its data set once per build and repeats its reads, \
          and S6 its audits, on it; S7 purges once, last, on this build's data set; S8 seeds a data set of its own once and repeats its searches on it, and runs S1 with and without search in alternating rounds); its section shows the median round (S2 and S5: every round's runs together), and a table \
          after it each key figure's median and range over the rounds, with how busy the machine was in each. With \
-         `--compare REF` every round runs another revision's build too, the order alternating, and the table adds the ratio \
-         of the medians.\n"
+         `--compare REF` every round runs another revision's build too, the order alternating (S4's and S6's after this \
+         build's, on a data set of its own), and the table adds the ratio of the medians.\n"
     );
     md
 }

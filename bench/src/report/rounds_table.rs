@@ -15,6 +15,17 @@ pub(super) fn after(md: &mut String, results: &Results, scenario: &str, name: &s
     }
 }
 
+/// How the reference's rounds ran beside this build's: alternating, or all after them (S4 and
+/// S6 seed a data set per build and repeat their rounds on it).
+fn order(rounds: &Rounds, reference: &str) -> String {
+    let changes = rounds.rounds.windows(2).filter(|w| w[0].revision != w[1].revision).count();
+    if changes > 1 || rounds.rounds.len() <= 2 {
+        format!(", alternating with {reference}")
+    } else {
+        format!(", then those of {reference} on a data set of its own")
+    }
+}
+
 /// A scenario's rounds: each key figure's median and range per build, the ratio of the medians
 /// when a reference was measured, and every round with how busy the machine was.
 fn section(md: &mut String, scenario: &str, rounds: &Rounds) {
@@ -28,7 +39,7 @@ fn section(md: &mut String, scenario: &str, rounds: &Rounds) {
         md,
         "{scenario}'s rounds: {this} of this build ({}){}; each figure's median (min–max).\n",
         rounds.this,
-        rounds.reference.as_deref().map(|r| format!(", alternating with {r}")).unwrap_or_default()
+        rounds.reference.as_deref().map(|r| order(rounds, r)).unwrap_or_default()
     );
     figures(md, rounds, &builds);
     let _ = writeln!(md, "\n| round | build | seconds | CPU busy | I/O stalled |\n|---|---|---|---|---|");
@@ -79,5 +90,29 @@ fn figures(md: &mut String, rounds: &Rounds, builds: &[&str]) {
             let _ = write!(md, " |");
         }
         md.push('\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rounds::Round;
+
+    fn rounds(order: &[&str]) -> Rounds {
+        let round = |revision: &&str| Round {
+            revision: revision.to_string(),
+            figures: Vec::new(),
+            cpu_busy_percent: None,
+            io_stalled_ms: None,
+            seconds: 1.0,
+        };
+        Rounds { this: "a".into(), reference: Some("b".into()), rounds: order.iter().map(round).collect() }
+    }
+
+    #[test]
+    fn a_reference_run_after_this_builds_rounds_is_not_called_alternating() {
+        assert_eq!(order(&rounds(&["a", "b", "b", "a", "a", "b"]), "b"), ", alternating with b");
+        assert_eq!(order(&rounds(&["a", "b"]), "b"), ", alternating with b");
+        assert_eq!(order(&rounds(&["a", "a", "a", "b", "b", "b"]), "b"), ", then those of b on a data set of its own");
     }
 }
