@@ -62,7 +62,8 @@ pub(super) fn queries(md: &mut String, s: &Search) {
         md,
         "The queries, one word each, `limit=20`, best first (the default): the vocabulary's most frequent word that is not a \
          stop word (common), a word of rank 300–3,000 (medium) and one of rank 100,000–500,000 (rare). A participant's medium \
-         and rare words are taken from a message they may read, so each of their queries finds something; the admin's come \
+         and rare words are taken from a message they may read, and the common word is asked by those who may read a \
+         message with it, so each of their queries finds something; the admin's come \
          from messages sampled across the data set. A typo is a participant's (or the admin's) medium word with two \
          neighbouring letters swapped, checked to match nothing they may read, so the server falls back to trigram \
          similarity over the newest messages they may read (its `FUZZY_WINDOW`). Matching messages are counted with the \

@@ -88,8 +88,14 @@ pub(super) async fn query_sets(
                 typo_requests.push(Request { searcher: r.searcher.clone(), word });
             }
         }
-        let common = people.iter().map(|p| Request { searcher: p.clone(), word: common.clone() }).collect();
-        sets.push(("common", searcher, common));
+        // The common word to those who may read it: in a small data set some may not.
+        let mut common_requests = Vec::new();
+        for person in &people {
+            if matching(sql, words, person.id, &common).await? > 0 {
+                common_requests.push(Request { searcher: person.clone(), word: common.clone() });
+            }
+        }
+        sets.push(("common", searcher, common_requests));
         sets.push(("medium", searcher, medium));
         sets.push(("rare", searcher, rare));
         typos.push((searcher, typo_requests));
