@@ -106,12 +106,28 @@ pub async fn choose(
     Ok(Json(load(&state, &user).await?))
 }
 
-/// The person an unsubscribe link names: 422 for a link this server did not sign, or one
-/// older than a year.
-fn unsubscriber(state: &AppState, token: &str) -> Result<i64> {
-    crate::outbox::email::unsubscriber(&state.keys, token).ok_or_else(|| {
-        AppError::Unprocessable("this unsubscribe link is not valid (damaged, or older than a year)".into())
-    })
+/// The person an unsubscribe link names, while it holds: 422 for a link this server did not
+/// sign, an expired one, or one revoked since (its person's address changed, or an operator
+/// revoked their links: `users.email_link_version`).
+async fn unsubscriber(state: &AppState, token: &str) -> Result<i64> {
+    let refused = || {
+        AppError::Unprocessable(
+            "this unsubscribe link is not valid (damaged, older than 60 days, or revoked): turn emails off in the chat's settings"
+                .into(),
+        )
+    };
+    let link = crate::outbox::email::unsubscriber(&state.keys, token).ok_or_else(refused)?;
+    let holds = state
+        .db
+        .get()
+        .await?
+        .query_opt(
+            "SELECT 1 FROM users WHERE id = $1 AND email_link_version = $2 AND erased_at IS NULL",
+            &[&link.unsubscribe, &link.version],
+        )
+        .await?
+        .is_some();
+    if holds { Ok(link.unsubscribe) } else { Err(refused()) }
 }
 
 /// The page an email's unsubscribe link opens: one button that turns the person's email off
@@ -119,12 +135,12 @@ fn unsubscriber(state: &AppState, token: &str) -> Result<i64> {
 #[utoipa::path(get, path = "/api/email/unsubscribe", tag = "session", operation_id = "unsubscribe_email_page", security(()), params(UnsubscribeQuery),
     responses((status = 200, description = "a page with the button", content_type = "text/html"),
               (status = 400, body = ErrorBody),
-              (status = 422, body = ErrorBody, description = "a link this server did not sign, or an expired one")))]
+              (status = 422, body = ErrorBody, description = "a link this server did not sign, an expired one, or one revoked since")))]
 pub async fn unsubscribe_page(
     State(state): State<AppState>,
     QueryParams(query): QueryParams<UnsubscribeQuery>,
 ) -> Result<Html<String>> {
-    unsubscriber(&state, &query.token)?;
+    unsubscriber(&state, &query.token).await?;
     Ok(page(&format!(
         "<form method=\"post\" action=\"/api/email/unsubscribe?token={}\">\
          <p>Больше не присылать мне писем? / Stop sending me emails?</p>\
@@ -138,12 +154,12 @@ pub async fn unsubscribe_page(
 #[utoipa::path(post, path = "/api/email/unsubscribe", tag = "session", operation_id = "unsubscribe_email", security(()), params(UnsubscribeQuery),
     responses((status = 200, description = "email is off for them", content_type = "text/html"),
               (status = 400, body = ErrorBody),
-              (status = 422, body = ErrorBody, description = "a link this server did not sign, or an expired one")))]
+              (status = 422, body = ErrorBody, description = "a link this server did not sign, an expired one, or one revoked since")))]
 pub async fn unsubscribe(
     State(state): State<AppState>,
     QueryParams(query): QueryParams<UnsubscribeQuery>,
 ) -> Result<Html<String>> {
-    let user = unsubscriber(&state, &query.token)?;
+    let user = unsubscriber(&state, &query.token).await?;
     let client = state.db.get().await?;
     client.execute("UPDATE users SET email_notify = 'none' WHERE id = $1", &[&user]).await?;
     tracing::info!(user_id = user, "email turned off by an unsubscribe link");

@@ -31,6 +31,20 @@ pub fn check_no_nul(field: &str, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// 400 for a name or a title that is not one plain line: a control character (a line break, a
+/// tab, NUL, …) or a line or paragraph separator, named by `field`. Names and titles are quoted
+/// where others read them as one line (an email's subject and first line, a notification, a
+/// chat's header): a line break there would let a visitor's words pass for the school's own.
+pub fn check_one_line(field: &str, text: &str) -> Result<()> {
+    match text.chars().find(|&c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')) {
+        Some(c) => Err(AppError::BadRequest(format!(
+            "{field} must be one line, with no control characters or line breaks (it has U+{:04X})",
+            u32::from(c)
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// The rules for a message's text, named `field` in the answers: no NUL, not blank, at most
 /// [`MAX_MESSAGE_CHARS`]; empty as `empty` says.
 pub fn check_message_text(field: &str, text: &str, empty: Empty) -> Result<()> {

@@ -8,6 +8,7 @@ pub mod oidc;
 pub mod origin;
 pub mod revoked;
 pub mod routes;
+pub mod sealed;
 pub mod session;
 pub mod tickets;
 pub mod users;
@@ -119,6 +120,8 @@ pub struct Keys {
     validation: Validation,
     issuer: Option<String>,
     audience: Option<String>,
+    /// The keys of the values this server seals for itself, one per purpose.
+    sealer: sealed::Sealer,
 }
 
 impl Keys {
@@ -148,14 +151,22 @@ impl Keys {
             validation,
             issuer: config.issuer.clone(),
             audience: config.audience.clone(),
+            sealer: sealed::Sealer::new(config.secret.expose()),
         }
     }
 
-    /// Verifies a token signed with the shared secret; answers its claims.
+    /// Verifies a token signed with the shared secret; answers its claims. A token whose
+    /// audience is one of this server's own purposes (`sealed`) is no session, whatever
+    /// `JWT_AUDIENCE` says: those are signed with keys of their own, and older builds' with
+    /// this one.
     pub fn verify_claims(&self, token: &str) -> Result<Claims, AppError> {
-        Ok(jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| refusal(&e, "HS256 with the shared secret"))?
-            .claims)
+            .claims;
+        if claims.aud.as_deref().is_some_and(sealed::is_internal_audience) {
+            return Err(AppError::Unauthorized("this token is not a session token".into()));
+        }
+        Ok(claims)
     }
 
     /// Verifies a token signed with the shared secret; answers the session it is.
@@ -180,23 +191,20 @@ impl Keys {
         Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
     }
 
-    /// Signs `value` for this server alone, for `purpose` (an audience no session token has),
-    /// valid for `ttl`: a sign-in's state kept by the browser between leaving and coming back.
-    pub fn seal(&self, purpose: &str, value: &impl Serialize, ttl: std::time::Duration) -> anyhow::Result<String> {
-        let mut claims = serde_json::to_value(value)?;
-        let object = claims.as_object_mut().ok_or_else(|| anyhow::anyhow!("only an object can be sealed"))?;
-        object.insert("aud".into(), purpose.into());
-        object.insert("exp".into(), (jsonwebtoken::get_current_timestamp() + ttl.as_secs()).into());
-        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+    /// Signs `value` for this server alone, for `purpose`, with that purpose's own key; valid
+    /// for `ttl`.
+    pub fn seal(
+        &self,
+        purpose: sealed::Purpose,
+        value: &impl Serialize,
+        ttl: std::time::Duration,
+    ) -> anyhow::Result<String> {
+        self.sealer.seal(purpose, value, ttl)
     }
 
     /// What [`Keys::seal`] sealed for `purpose`, if it is intact and not expired.
-    pub fn open<T: serde::de::DeserializeOwned>(&self, purpose: &str, sealed: &str) -> Option<T> {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_audience(&[purpose]);
-        validation.set_required_spec_claims(&["exp", "aud"]);
-        validation.leeway = 0;
-        jsonwebtoken::decode::<T>(sealed, &self.decoding, &validation).ok().map(|data| data.claims)
+    pub fn open<T: serde::de::DeserializeOwned>(&self, purpose: sealed::Purpose, sealed: &str) -> Option<T> {
+        self.sealer.open(purpose, sealed)
     }
 }
 

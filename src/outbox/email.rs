@@ -7,7 +7,9 @@
 //! as they are. It is cancelled when the person has been online since its message (they saw
 //! it), has read it, has left the school or been erased, chose `none` meanwhile (an
 //! unsubscribe link), or a digest finds nothing unread; inside the person's quiet hours
-//! (`QUIET_HOURS`, a guardian's `QUIET_HOURS_FAMILIES`) it waits until they end. The text of a
+//! (`QUIET_HOURS`, a guardian's `QUIET_HOURS_FAMILIES`) it waits until they end. A person gets
+//! at most [`INSTANT_PER_HOUR`] instant emails an hour, and [`INQUIRIES_PER_HOUR`] about new
+//! inquiries: the rest fold into their digest, due when the hour frees a place. The text of a
 //! message goes only as far as `PUSH_PREVIEW` lets a notification show it. Every email carries
 //! a signed link (and `List-Unsubscribe`, RFC 8058's one click) that turns the person's email
 //! off without signing in.
@@ -26,7 +28,7 @@ use crate::config::{EmailChoice, EmailDefaults, NotifyConfig, QuietHours, Safegu
 
 mod compose;
 
-pub use compose::{unsubscribe_link, unsubscriber};
+pub use compose::{LINK_TTL, Unsubscribe, unsubscribe_link, unsubscriber};
 
 /// The school's default for `role` (`NOTIFY_EMAIL`; admins and guests get none).
 pub fn default_for(defaults: &EmailDefaults, role: Role) -> EmailChoice {
@@ -40,6 +42,15 @@ pub fn default_for(defaults: &EmailDefaults, role: Role) -> EmailChoice {
 
 /// Emails claimed at once.
 const BATCH: i64 = 16;
+
+/// The most instant emails one person is sent in an hour; past it, the rest fold into their
+/// next digest, due when the hour frees a place: however many people write to them (a teacher's
+/// open inquiry link, a teacher's announcements), a mailbox gets a few emails an hour.
+pub const INSTANT_PER_HOUR: i64 = 4;
+
+/// The most instant emails about new inquiries one person is sent in an hour (the rest fold
+/// into their digest): a link passed around opens many chats, each with its visitor's words.
+pub const INQUIRIES_PER_HOUR: i64 = 1;
 
 /// The email delivery: claims due emails, judges and composes each, and sends it.
 pub struct Emails {
@@ -101,6 +112,7 @@ impl super::Delivery for Emails {
             },
             Ok(Verdict::Cancel) => settle(pool, item.id, "cancelled").await,
             Ok(Verdict::Wait(until)) => wait(pool, item.id, until).await,
+            Ok(Verdict::Fold(until)) => fold(pool, item.id, until).await,
             Err(e) => self.retry(pool, &item, &format!("{e:#}")).await,
         };
         if let Err(e) = recorded {
@@ -118,15 +130,18 @@ enum Verdict {
     Send(Box<Message>),
     Cancel,
     Wait(OffsetDateTime),
+    /// Past the hour's cap: into the person's digest, due then at the latest.
+    Fold(OffsetDateTime),
 }
 
 impl Emails {
     async fn judge(&self, pool: &Pool, item: &Claimed) -> anyhow::Result<Verdict> {
-        let client = pool.get().await?;
+        let mut client = pool.get().await?;
         let Some(row) = client
             .query_opt(
-                "SELECT e.kind, e.state, u.id AS user_id, u.email, u.name, u.role,
-                        u.deactivated_at IS NOT NULL OR u.erased_at IS NOT NULL AS gone, u.email_notify,
+                "SELECT e.kind, e.state, u.id AS user_id, u.email, u.name, u.role, u.email_link_version,
+                        u.deactivated_at IS NOT NULL OR u.erased_at IS NOT NULL
+                            OR u.erasure_requested_at IS NOT NULL AS gone, u.email_notify,
                         presence_online(u.id) OR EXISTS (
                             SELECT 1 FROM user_presence s
                             WHERE s.user_id = u.id AND s.last_seen > coalesce(n.created_at, e.created_at)) AS seen,
@@ -157,7 +172,8 @@ impl Emails {
         let address: Option<String> = row.try_get("email")?;
         let wanted = match kind {
             "instant" => choice == EmailChoice::Instant && row.try_get("behind")?,
-            _ => choice == EmailChoice::Digest,
+            // The day's digest, or the one an instant person's folded emails wait in.
+            _ => choice != EmailChoice::None,
         };
         let gone: bool = row.try_get("gone")?;
         let Some(address) = address.filter(|_| wanted && !gone) else {
@@ -171,7 +187,7 @@ impl Emails {
         }
         let to = Mailbox::new(row.try_get("name")?, address.parse()?);
         let user: i64 = row.try_get("user_id")?;
-        let link = unsubscribe_link(&self.keys, &self.smtp.public_url, user)?;
+        let link = unsubscribe_link(&self.keys, &self.smtp.public_url, user, row.try_get("email_link_version")?)?;
         let text = match kind {
             "instant" => {
                 let (chat, first, newest): (i64, i64, i64) =
@@ -189,6 +205,11 @@ impl Emails {
             _ => compose::digest(&**client, &self.smtp.public_url, user).await?,
         };
         let Some((subject, body)) = text else { return Ok(Verdict::Cancel) }; // nothing left to tell
+        if kind == "instant"
+            && let Some(until) = take_place(&mut client, item.id, user).await?
+        {
+            return Ok(Verdict::Fold(until));
+        }
         let body = format!("{body}\n\n--\n{}\n{link}\n", compose::UNSUBSCRIBE);
         let email = Message::builder()
             .from(self.smtp.from.clone())
@@ -248,6 +269,65 @@ async fn wait(pool: &Pool, id: i64, until: OffsetDateTime) -> anyhow::Result<()>
             &[&id, &until],
         )
         .await?;
+    Ok(())
+}
+
+/// Takes one of `user`'s places of the hour for instant email `id` (None: taken, send it), or
+/// answers when one frees: [`INSTANT_PER_HOUR`] in all, [`INQUIRIES_PER_HOUR`] about inquiries.
+/// Under a lock per person, so that emails judged at once, on any replica, never pass the cap.
+async fn take_place(
+    client: &mut deadpool_postgres::Object,
+    id: i64,
+    user: i64,
+) -> anyhow::Result<Option<OffsetDateTime>> {
+    let tx = client.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock(hashtextextended('tutorchat email places', $1))", &[&user]).await?;
+    let row = tx
+        .query_one(
+            "SELECT CASE WHEN p.placed >= $3 THEN p.oldest + interval '1 hour'
+                         WHEN e.inquiry AND p.inquiries >= $4 THEN p.oldest_inquiry + interval '1 hour' END AS full_until
+             FROM emails e, LATERAL (
+                 SELECT count(*) AS placed, min(x.placed_at) AS oldest,
+                        count(*) FILTER (WHERE x.inquiry) AS inquiries,
+                        min(x.placed_at) FILTER (WHERE x.inquiry) AS oldest_inquiry
+                 FROM emails x
+                 WHERE x.user_id = $2 AND x.id <> $1 AND x.state IN ('sending', 'sent')
+                   AND x.placed_at > now() - interval '1 hour') p
+             WHERE e.id = $1",
+            &[&id, &user, &INSTANT_PER_HOUR, &INQUIRIES_PER_HOUR],
+        )
+        .await?;
+    let full_until: Option<OffsetDateTime> = row.try_get("full_until")?;
+    if full_until.is_none() {
+        tx.execute("UPDATE emails SET placed_at = now() WHERE id = $1 AND placed_at IS NULL", &[&id]).await?;
+    }
+    tx.commit().await?;
+    Ok(full_until)
+}
+
+/// Folds instant email `id` into its person's digest, due at `until` at the latest (when the
+/// hour frees a place), in one transaction: the digest then lists its chat among the unread.
+async fn fold(pool: &Pool, id: i64, until: OffsetDateTime) -> anyhow::Result<()> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    let folded = tx
+        .query_opt(
+            "UPDATE emails SET state = 'folded', settled_at = now(), claimed_until = NULL
+             WHERE id = $1 AND state = 'sending' RETURNING user_id",
+            &[&id],
+        )
+        .await?;
+    if let Some(row) = folded {
+        let user: i64 = row.try_get("user_id")?;
+        tx.execute(
+            "INSERT INTO emails (user_id, kind, due_at) VALUES ($1, 'digest', $2)
+             ON CONFLICT (user_id) WHERE kind = 'digest' AND state IN ('pending', 'sending')
+             DO UPDATE SET due_at = least(emails.due_at, excluded.due_at)",
+            &[&user, &until],
+        )
+        .await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 

@@ -94,7 +94,12 @@ impl Notices {
         if !config.enabled() {
             return None;
         }
-        let http = reqwest::Client::builder().timeout((config.lease / 2).min(Duration::from_secs(10))).build();
+        // Never to where the school's end redirects: the signed body goes to the URL the
+        // operator set, and nowhere else.
+        let http = reqwest::Client::builder()
+            .timeout((config.lease / 2).min(Duration::from_secs(10)))
+            .redirect(reqwest::redirect::Policy::none())
+            .build();
         let http = http
             .inspect_err(|e| tracing::error!(error = %e, "cannot build the webhook client; no notices will be sent"))
             .ok()?;
@@ -238,13 +243,15 @@ async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<(Notice
                 -- direct or family chat, an inquiry or an announcement, once they have been away
                 -- $8 since its message; else the day's digest, one pending per person (the next
                 -- $10 on the school's clock, $11).
-                INSERT INTO emails (user_id, kind, notice_id, due_at)
+                INSERT INTO emails (user_id, kind, notice_id, inquiry, due_at)
                 SELECT n.user_id, w.choice, CASE WHEN w.choice = 'instant' THEN n.id END,
+                       w.choice = 'instant' AND c.kind = 'inquiry',
                        CASE WHEN w.choice = 'instant' THEN n.created_at + make_interval(secs => $8)
                             ELSE (d.day + CASE WHEN d.at::time < $10::time THEN 0 ELSE 1 END + $10::time) AT TIME ZONE $11
                        END
                 FROM judged j JOIN notices n ON n.id = j.id
                 JOIN users u ON u.id = n.user_id AND u.email IS NOT NULL AND u.deactivated_at IS NULL
+                              AND u.erasure_requested_at IS NULL
                 JOIN chats c ON c.id = n.chat_id
                 CROSS JOIN LATERAL (SELECT coalesce(u.email_notify, CASE u.role WHEN 'student' THEN ($9::text[])[1]
                                                                    WHEN 'teacher' THEN ($9::text[])[2]

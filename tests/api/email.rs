@@ -108,6 +108,47 @@ async fn an_unread_message_is_emailed_once_and_its_link_unsubscribes_without_sig
     assert!(body["error"].as_str().is_some_and(|e| e.contains("unsubscribe link")), "{body}");
 }
 
+/// The token of the unsubscribe link in `mail`'s `List-Unsubscribe`, and the link on `app`.
+fn link_of(app: &TestApp, mail: &crate::helpers::Mail) -> (String, String) {
+    let link = mail.list_unsubscribe.trim_start_matches('<').trim_end_matches('>').to_owned();
+    let token = link.split_once("token=").expect("a token in the link").1.to_owned();
+    (token, link.replace(PUBLIC, &format!("{}/", app.url("").trim_end_matches('/'))))
+}
+
+#[tokio::test]
+async fn an_unsubscribe_link_is_no_session_on_any_path_and_dies_with_the_address_it_was_sent_to() {
+    let mut server = SmtpServer::start().await;
+    let (a, _b, teacher, student, chat) = school(notify(&server, EmailChoice::Instant, Duration::ZERO), None).await;
+    a.send(&teacher, chat, "Завтра контрольная").await;
+    let mail = server.mail(Duration::from_secs(30)).await;
+    let (token, local) = link_of(&a, &mail);
+
+    // Not a Bearer token, not the session cookie, not a stream's token in the URL: for reading,
+    // for writing, for the live stream.
+    let me = a.http.get(a.url("/api/me")).bearer_auth(&token).send().await.expect("GET /api/me");
+    assert_eq!(me.status(), 401, "the link's token as a Bearer token");
+    let cookie = a.http.get(a.url("/api/me")).header("cookie", format!("access_token={token}"));
+    assert_eq!(cookie.send().await.expect("GET /api/me").status(), 401, "the link's token as the session cookie");
+    let history = a.http.get(a.url(&format!("/api/chats/{chat}/messages"))).bearer_auth(&token);
+    assert_eq!(history.send().await.expect("history").status(), 401);
+    let write =
+        a.http.post(a.url("/api/messages")).bearer_auth(&token).json(&json!({ "chat_id": chat, "content": "x" }));
+    assert_eq!(write.send().await.expect("POST").status(), 401, "the link's token writes nothing");
+    let stream = a.http.get(a.url(&format!("/api/events/chat?token={token}"))).send().await.expect("stream");
+    assert_eq!(stream.status(), 401, "the link's token opens no stream");
+
+    // What it does, it does while the address it was mailed to is the person's.
+    assert_eq!(a.http.get(&local).send().await.expect("GET the link").status(), 200);
+    a.sql
+        .execute("UPDATE users SET email = 'maria.new@school.test' WHERE id = $1", &[&student.id])
+        .await
+        .expect("a new address");
+    let (status, body) = status_and_json(a.http.post(&local).send().await.expect("POST the link")).await;
+    assert_eq!(status, 422, "a link mailed to the old address: {body}");
+    let (_, mine) = status_and_json(a.get("/api/me/email-notifications", &student).send().await.expect("GET")).await;
+    assert_eq!(mine["choice"], json!(null), "the old link changed nothing: {mine}");
+}
+
 #[tokio::test]
 async fn no_email_for_a_message_read_meanwhile_nor_for_someone_who_left() {
     let mut server = SmtpServer::start().await;
@@ -217,4 +258,84 @@ async fn tls_to_the_mail_server_trusts_the_schools_authority_and_nothing_else() 
         assert_eq!(mail.rcpt_tos, [address(&a, &student).await], "{tls:?}");
         assert!(mail.text.contains("По защищённому каналу 🔒"), "{tls:?}: {mail:?}");
     }
+}
+
+#[tokio::test]
+async fn a_mailbox_gets_a_few_emails_an_hour_however_many_write_and_one_about_new_inquiries() {
+    use tutorchat::outbox::email::{INQUIRIES_PER_HOUR, INSTANT_PER_HOUR};
+    let mut server = SmtpServer::start().await;
+    let (a, _b, teacher, student, chat) = school(notify(&server, EmailChoice::Instant, Duration::ZERO), None).await;
+    // Visitors open the teacher's link from addresses of their own, and students write: far
+    // more than the hour's places, on both replicas' outboxes at once.
+    let (status, link) = crate::inquiries::link(&a, &teacher, json!({ "title": "ЕГЭ" })).await;
+    assert_eq!(status, 201, "{link}");
+    let token = link["token"].as_str().expect("token");
+    for n in 0..6 {
+        let body = json!({ "name": format!("Гость {n}"), "message": "Есть места?" });
+        let address = format!("203.0.113.{}", n + 1);
+        let (status, opened, _) = crate::inquiries::visit_with(&a, token, body, Some(&address)).await;
+        assert_eq!(status, 201, "{opened}");
+    }
+    a.send(&student, chat, "Я не поняла задачу").await;
+    for n in 0..6 {
+        let other = a.user("student", &format!("Ученик {n}")).await;
+        let theirs = a.chat(&teacher, &other).await;
+        a.send(&other, theirs, "Вопрос по домашнему заданию").await;
+    }
+
+    // The hour's places go, then nothing more: the rest wait in one digest.
+    let mut mails = Vec::new();
+    for _ in 0..INSTANT_PER_HOUR {
+        mails.push(server.mail(Duration::from_secs(30)).await);
+    }
+    server.none_for(Duration::from_secs(5)).await;
+    let about_inquiries = mails.iter().filter(|m| m.subject.contains("Гость")).count();
+    assert_eq!(i64::try_from(about_inquiries).expect("small"), INQUIRIES_PER_HOUR, "{mails:#?}");
+    let rows = a
+        .sql
+        .query("SELECT kind, state, due_at FROM emails WHERE user_id = $1 ORDER BY id", &[&teacher.id])
+        .await
+        .expect("emails");
+    let count = |kind: &str, state: &str| {
+        rows.iter().filter(|r| r.get::<_, &str>(0) == kind && r.get::<_, &str>(1) == state).count()
+    };
+    assert_eq!(
+        (count("instant", "sent"), count("instant", "folded"), count("digest", "pending")),
+        (4, 13 - 4, 1),
+        "4 sent, the other 9 folded into one digest"
+    );
+    let digest: time::OffsetDateTime =
+        rows.iter().find(|r| r.get::<_, &str>(0) == "digest").expect("the digest").get(2);
+    let within = digest - OffsetDateTime::now_utc();
+    assert!(
+        within > time::Duration::minutes(55) && within <= time::Duration::hours(1),
+        "due when a place frees: {within}"
+    );
+}
+
+#[tokio::test]
+async fn a_visitors_name_and_words_are_quoted_as_theirs_never_as_the_schools_lines() {
+    let mut server = SmtpServer::start().await;
+    let (a, _b, teacher, _student, _chat) = school(notify(&server, EmailChoice::Instant, Duration::ZERO), None).await;
+    let (status, link) = crate::inquiries::link(&a, &teacher, json!({ "title": "ЕГЭ" })).await;
+    assert_eq!(status, 201, "{link}");
+    let token = link["token"].as_str().expect("token");
+    // A name with line breaks is refused at the door.
+    let forged = "P\r\nBcc: attacker@evil.example\r\n\r\nVerify at https://evil.example/login";
+    let (status, refused, _) =
+        crate::inquiries::visit_with(&a, token, json!({ "name": forged, "message": "x" }), None).await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(refused["error"].as_str().is_some_and(|e| e.contains("one line")), "{refused}");
+    // Words with line breaks are quoted line by line, the visitor said to be one.
+    let words = "Sign in at https://evil.example/reset\r\nOpen the chat: https://evil.example/chats/1";
+    let (status, opened, _) =
+        crate::inquiries::visit_with(&a, token, json!({ "name": "Мама Пети", "message": words }), None).await;
+    assert_eq!(status, 201, "{opened}");
+    let mail = server.mail(Duration::from_secs(30)).await;
+    assert!(mail.subject.contains("Мама Пети") && mail.subject.contains("visitor, unverified"), "{mail:?}");
+    let lines: Vec<&str> = mail.text.lines().collect();
+    for line in lines.iter().filter(|l| l.contains("evil.example")) {
+        assert!(line.starts_with("> "), "a visitor's line not quoted: {line:?} in {:?}", mail.text);
+    }
+    assert!(lines.iter().any(|l| l.starts_with("Open the chat: http://chat.school.test/chats/")), "{:?}", mail.text);
 }

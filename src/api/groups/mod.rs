@@ -116,9 +116,7 @@ pub struct NewMember {
 }
 
 pub(super) fn validate_title(title: &str) -> Result<()> {
-    if title.contains('\0') {
-        return Err(AppError::BadRequest("title must not contain the NUL character (U+0000)".into()));
-    }
+    crate::api::text::check_one_line("title", title)?;
     if is_blank(title) {
         return Err(AppError::BadRequest("title must not be empty or only whitespace".into()));
     }

@@ -153,7 +153,8 @@ pub async fn open(
     }
     plausible(&token)?;
     let name = body.name.trim();
-    if name.is_empty() || name.contains('\0') || super::text::is_blank(name) {
+    super::text::check_one_line("name", name)?;
+    if name.is_empty() || super::text::is_blank(name) {
         return Err(AppError::BadRequest("name must not be empty or only whitespace".into()));
     }
     // As sent: the document's `maxLength` counts the characters of the value, spaces too.

@@ -7,10 +7,8 @@ use sha2::{Digest, Sha256};
 
 use super::SearchOrder;
 use crate::auth::Keys;
+use crate::auth::sealed::Purpose;
 use crate::{AppError, Result};
-
-/// What a sealed cursor is for (no other token of this server has this audience).
-const PURPOSE: &str = "tutorchat:search-cursor";
 
 /// How long a cursor may be used to turn a page.
 const TTL: std::time::Duration = std::time::Duration::from_secs(3600);
@@ -36,7 +34,7 @@ impl Search<'_> {
     /// `cursor`, sealed for this search.
     pub fn seal(&self, keys: &Keys, cursor: Cursor) -> Result<String> {
         let sealed = Sealed { s: self.fingerprint(), c: cursor.encode(self.order) };
-        Ok(keys.seal(PURPOSE, &sealed, TTL)?)
+        Ok(keys.seal(Purpose::SearchCursor, &sealed, TTL)?)
     }
 
     /// The cursor `text` carries, if this server sealed it for this search within the hour;
@@ -48,7 +46,7 @@ impl Search<'_> {
                     .into(),
             )
         };
-        let sealed: Sealed = keys.open(PURPOSE, text).ok_or_else(refused)?;
+        let sealed: Sealed = keys.open(Purpose::SearchCursor, text).ok_or_else(refused)?;
         if sealed.s != self.fingerprint() {
             return Err(refused());
         }

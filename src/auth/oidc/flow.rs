@@ -29,6 +29,7 @@ use serde_json::{Map, Value};
 
 use super::provider::Snapshot;
 use super::{Oidc, Peeked};
+use crate::auth::sealed::Purpose;
 use crate::auth::{AuthState, cleared_cookie, cookie_name, credential_cookie};
 use crate::config::OidcClient;
 use crate::error::{Code, ErrorBody};
@@ -37,8 +38,6 @@ use crate::{AppError, Result};
 
 /// The cookie that keeps a sign-in's state while the browser is at the provider.
 const FLOW_COOKIE: &str = "tutorchat_sign_in";
-/// What the flow's cookie is sealed for (no session token has this audience).
-const FLOW_PURPOSE: &str = "tutorchat:sign-in";
 /// How long a person has to sign in at the provider.
 const FLOW_TTL: std::time::Duration = std::time::Duration::from_secs(600);
 /// The longest `return_to` accepted.
@@ -163,7 +162,7 @@ pub async fn login(
         verifier: verifier.secret().clone(),
         return_to,
     };
-    let sealed = state.keys.seal(FLOW_PURPOSE, &pending, FLOW_TTL)?;
+    let sealed = state.keys.seal(Purpose::SignIn, &pending, FLOW_TTL)?;
     Ok((
         jar.add(credential_cookie(FLOW_COOKIE, sealed, client.secure(), "/api/auth", FLOW_TTL)),
         Redirect::to(url.as_str()),
@@ -194,7 +193,7 @@ pub async fn callback(
 ) -> Result<(CookieJar, Redirect)> {
     let (oidc, client) = sign_in(&state)?;
     let flow = cookie_name(FLOW_COOKIE, client.secure());
-    let pending: Option<Pending> = jar.get(&flow).and_then(|c| state.keys.open(FLOW_PURPOSE, c.value()));
+    let pending: Option<Pending> = jar.get(&flow).and_then(|c| state.keys.open(Purpose::SignIn, c.value()));
     let jar = jar.add(cleared_cookie(FLOW_COOKIE, client.secure(), "/api/auth"));
     let Some(pending) = pending else {
         tracing::warn!("sign-in refused: no sign-in in progress in this browser (its cookie is missing or expired)");

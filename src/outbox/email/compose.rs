@@ -4,31 +4,36 @@
 //! chats with unread messages and how many. Both link to the chat and to unsubscribing.
 
 use crate::auth::Keys;
+use crate::auth::sealed::Purpose;
 use crate::config::PushPreview;
 
-/// The purpose an unsubscribe link is sealed for (no session token has it).
-pub const PURPOSE: &str = "tutorchat email unsubscribe";
-
-/// How long an unsubscribe link works.
-const LINK_TTL: std::time::Duration = std::time::Duration::from_secs(366 * 24 * 3600);
+/// How long an unsubscribe link works: long enough for an email read weeks later, far short
+/// of a year in mailboxes, gateways' and scanners' logs.
+pub const LINK_TTL: std::time::Duration = std::time::Duration::from_secs(60 * 24 * 3600);
 
 /// Above the link at the end of every email.
 pub const UNSUBSCRIBE: &str = "Не хотите получать такие письма? / Don't want these emails?";
 
-/// The link that turns `user`'s email off without signing in: `GET` shows it done, `POST` is
-/// RFC 8058's one click.
-pub fn unsubscribe_link(keys: &Keys, public: &url::Url, user: i64) -> anyhow::Result<String> {
-    let token = keys.seal(PURPOSE, &serde_json::json!({ "sub": user.to_string() }), LINK_TTL)?;
+/// What an unsubscribe link carries: whose email it turns off, at which version of their links
+/// (`users.email_link_version`: a link of an older version is refused). Not `sub`: it names
+/// nobody as a caller, and it is sealed with the purpose's own key (`crate::auth::sealed`).
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct Unsubscribe {
+    pub unsubscribe: i64,
+    pub version: i32,
+}
+
+/// The link that turns `user`'s email off without signing in, and does nothing else: `GET`
+/// shows a button, `POST` is RFC 8058's one click.
+pub fn unsubscribe_link(keys: &Keys, public: &url::Url, user: i64, version: i32) -> anyhow::Result<String> {
+    let token = keys.seal(Purpose::Unsubscribe, &Unsubscribe { unsubscribe: user, version }, LINK_TTL)?;
     Ok(format!("{public}api/email/unsubscribe?token={token}"))
 }
 
-/// The person a link was sealed for, if it is intact and not expired.
-pub fn unsubscriber(keys: &Keys, token: &str) -> Option<i64> {
-    #[derive(serde::Deserialize)]
-    struct Claims {
-        sub: String,
-    }
-    keys.open::<Claims>(PURPOSE, token)?.sub.parse().ok()
+/// What a link says, if it is intact and not expired (whether its version still holds is the
+/// database's to say).
+pub fn unsubscriber(keys: &Keys, token: &str) -> Option<Unsubscribe> {
+    keys.open(Purpose::Unsubscribe, token)
 }
 
 /// An instant email: `user`'s unread messages of chat `chat` among `messages` (the notice's
@@ -43,7 +48,7 @@ pub async fn instant(
 ) -> anyhow::Result<Option<(String, String)>> {
     let rows = client
         .query(
-            "SELECT s.name AS sender, c.kind, c.title,
+            "SELECT s.name AS sender, s.role = 'guest' AS visitor, c.kind, c.title,
                     CASE WHEN m.content ~ '[^[:space:]]' THEN left(m.content, 200)
                          ELSE '📎 ' || (m.attachments -> 0 ->> 'name') END AS text
              FROM messages m JOIN users s ON s.id = m.sender_id JOIN chats c ON c.id = m.chat_id
@@ -55,8 +60,15 @@ pub async fn instant(
         )
         .await?;
     let Some(last) = rows.first() else { return Ok(None) };
-    let (sender, title, text): (String, Option<String>, Option<String>) =
-        (last.try_get("sender")?, last.try_get("title")?, last.try_get("text")?);
+    let (sender, visitor, title, text): (String, bool, Option<String>, Option<String>) =
+        (last.try_get("sender")?, last.try_get("visitor")?, last.try_get("title")?, last.try_get("text")?);
+    // What others wrote, each on one line of its own and marked as theirs: a name or a title
+    // never breaks the school's lines, a visitor is said to be one.
+    let sender = one_line(&sender);
+    let (from_ru, from_en) = match visitor {
+        true => (format!("{sender} (посетитель, не проверен)"), format!("{sender} (a visitor, unverified)")),
+        false => (sender.clone(), sender),
+    };
     let count = rows.len();
     let link = format!("{public}chats/{chat}");
     let (subject, ru, en) = match preview {
@@ -66,20 +78,35 @@ pub async fn instant(
             format!("You have {count} unread message(s)."),
         ),
         PushPreview::Sender | PushPreview::Full => {
-            let (in_ru, in_en) =
-                title.as_ref().map_or((String::new(), String::new()), |t| (format!(" в «{t}»"), format!(" in “{t}”")));
+            let (in_ru, in_en) = title
+                .as_deref()
+                .map(one_line)
+                .map_or((String::new(), String::new()), |t| (format!(" в «{t}»"), format!(" in “{t}”")));
             (
-                format!("{sender}{in_ru} · New message from {sender}{in_en}"),
-                format!("{sender}{in_ru}: непрочитанных сообщений: {count}."),
-                format!("{sender}{in_en}: {count} unread message(s)."),
+                format!("{from_ru}{in_ru} · New message from {from_en}{in_en}"),
+                format!("{from_ru}{in_ru}: непрочитанных сообщений: {count}."),
+                format!("{from_en}{in_en}: {count} unread message(s)."),
             )
         }
     };
     let quote = match (preview, text) {
-        (PushPreview::Full, Some(text)) => format!("\n\n«{text}»"),
+        (PushPreview::Full, Some(text)) => format!("\n\n{}", quoted(&text)),
         _ => String::new(),
     };
-    Ok(Some((subject, format!("{ru}{quote}\nОткрыть чат: {link}\n\n{en}\nOpen the chat: {link}"))))
+    Ok(Some((subject, format!("{ru}{quote}\n\nОткрыть чат: {link}\n\n{en}\nOpen the chat: {link}"))))
+}
+
+/// `text` as one line: every run of whitespace and control characters a single space.
+fn one_line(text: &str) -> String {
+    text.split(|c: char| c.is_whitespace() || c.is_control()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+/// A message's text quoted as an email quotes: every line behind `> `, so that none of it reads
+/// as the school's own (a link it carries is the writer's, not the email's).
+fn quoted(text: &str) -> String {
+    let breaks = |c: char| matches!(c, '\n' | '\r' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}');
+    let line = |l: &str| format!("> {}", l.chars().filter(|c| !c.is_control()).collect::<String>());
+    text.replace("\r\n", "\n").split(breaks).map(line).collect::<Vec<_>>().join("\n")
 }
 
 /// The daily digest: `user`'s chats with unread messages (not muted), most recent first, and
@@ -115,4 +142,22 @@ pub async fn digest(
     }
     let subject = format!("Непрочитанные сообщения: {total} · Unread messages: {total}");
     Ok(Some((subject, format!("Непрочитанные сообщения за день / Today's unread messages:\n\n{lines}\n{public}"))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_is_one_line_and_a_quote_marks_every_line_as_the_writers() {
+        assert_eq!(
+            one_line("P\r\nBcc: x@evil.example\r\n\r\nVerify at https://evil.example"),
+            "P Bcc: x@evil.example Verify at https://evil.example"
+        );
+        assert_eq!(
+            quoted("Sign in at https://evil.example\r\nOpen the chat: https://evil.example/chats/1"),
+            "> Sign in at https://evil.example\n> Open the chat: https://evil.example/chats/1"
+        );
+        assert!(quoted("a\u{2028}b\nc").lines().all(|l| l.starts_with("> ")));
+    }
 }

@@ -100,6 +100,11 @@ async fn only_the_owner_or_an_admin_manages_a_group_and_any_member_may_leave() {
     assert_eq!((status, renamed["title"].as_str()), (200, Some("Renamed")));
     assert_eq!(rename(&app, &owner, chat, json!("")).await.0, 400);
     assert_eq!(rename(&app, &owner, chat, json!(5)).await.0, 400);
+    // A title is one line: quoted in emails and notifications, a break would forge their lines.
+    for forged in ["7Б\nOpen the chat: https://evil.example", "7Б\r\nx", "7Б\u{2028}x", "7Б\tx"] {
+        let (status, body) = rename(&app, &owner, chat, json!(forged)).await;
+        assert_eq!(status, 400, "{forged:?}: {body}");
+    }
     assert_eq!(add(&app, &owner, chat, admin.id).await.0, 422, "admins are nobody's members");
     assert_eq!(add(&app, &owner, chat, 999_999).await.0, 422);
     assert_eq!(add(&app, &owner, 999_999, anna.id).await.0, 403);
@@ -176,6 +181,8 @@ async fn the_log_itself_refuses_membership_events_from_anyone_but_the_owner_or_a
     assert!(message.as_ref().is_some_and(|m| m.contains("their own students")), "{message:?}");
     let refused = append(anna.id, "chat_renamed", json!({ "title": "x" })).await;
     assert!(refused.is_err(), "a member renaming");
+    let refused = append(teacher.id, "chat_renamed", json!({ "title": "G\nVerify at https://evil.example" })).await;
+    assert!(refused.is_err(), "a title of two lines");
     let refused = append(boris.id, "message_created", json!({ "content": "hi" })).await;
     assert!(refused.is_err(), "a non-member writing");
     let refused = append(anna.id, "chat_created", json!({ "kind": "group", "title": "mine" })).await;
