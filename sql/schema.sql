@@ -144,6 +144,7 @@ BEGIN
     JOIN chats c ON c.id = p.chat_id AND c.recipients IN ('guardians', 'both')
     WHERE p.user_id = p_guardian
       AND NOT EXISTS (SELECT 1 FROM guardian_links g
+                      JOIN users s ON s.id = g.student_id AND s.deactivated_at IS NULL
                       JOIN lessons l ON l.student_id = g.student_id AND l.teacher_id = c.created_by
                                     AND l.status = 'completed'
                       WHERE g.guardian_id = p_guardian AND g.to_position IS NULL)
@@ -156,7 +157,7 @@ $$;
 -- Name: FUNCTION announcement_families_leave(p_guardian bigint); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.announcement_families_leave(p_guardian bigint) IS 'Guardian p_guardian leaves each announcement that reaches families (chats.recipients guardians or both) once none of the children they are linked to now has completed a lesson with its owner: a participant_removed without an actor (events_require_group_manager lets the database remove a guardian so). Called by events_apply where a link ends.';
+COMMENT ON FUNCTION public.announcement_families_leave(p_guardian bigint) IS 'Guardian p_guardian leaves each announcement that reaches families (chats.recipients guardians or both) once none of the children they are linked to now, still at the school, has completed a lesson with its owner: a participant_removed without an actor (events_require_group_manager lets the database remove a guardian so). Called by events_apply where a link ends and where a linked student is deactivated.';
 
 
 --
@@ -1096,6 +1097,8 @@ CREATE FUNCTION public.chat_title_valid(p_title jsonb) RETURNS boolean
     SELECT jsonb_typeof(p_title) = 'string'
        AND char_length(p_title #>> '{}') BETWEEN 1 AND 200
        AND (p_title #>> '{}') ~ '[^[:space:]]'
+       -- One line: no control character (line breaks, tabs, …), no line or paragraph separator.
+       AND (p_title #>> '{}') !~ '[\x01-\x1f\x7f-\x9f\u2028\u2029]'
 $$;
 
 
@@ -1819,6 +1822,10 @@ BEGIN
         WHERE user_id = member AND state IN ('pending', 'retry');
         DELETE FROM push_subscriptions WHERE user_id = member;
         UPDATE inquiry_links SET revoked_at = e.created_at WHERE host_id = member AND revoked_at IS NULL;
+        -- A student who left concerns their guardians no more: the announcements to families
+        -- that reached a guardian only through them lose that guardian.
+        PERFORM announcement_families_leave(g.guardian_id)
+        FROM guardian_links g WHERE g.student_id = member AND g.to_position IS NULL ORDER BY g.guardian_id;
     WHEN 'user_reactivated' THEN
         UPDATE users SET deactivated_at = NULL WHERE id = member;
     WHEN 'guardian_unlinked' THEN
@@ -1874,7 +1881,9 @@ user_name, created then); user_changed sets the attributes its payload names (an
 user_name of null forgets it);
 user_deactivated sets users.deactivated_at to its time, cancels (and blanks) the person''s
 offline notifications not sent yet, deletes their Web Push subscriptions and revokes their
-inquiry links; user_reactivated clears deactivated_at (and gives none of those back).
+inquiry links, and takes a student''s guardians out of the announcements to families that
+reached them only through that student (announcement_families_leave); user_reactivated clears
+deactivated_at (and gives none of those back).
 chat_handed_over sets the chat''s teacher_id to the successor, who takes the departed teacher''s
 chat_participants row (its joined_position: the chat''s opening, so the whole history) read up
 to the chat''s newest message, and a chat_memberships interval from the same opening; the
@@ -2438,10 +2447,7 @@ BEGIN
             CASE e.type WHEN 'message_deleted' THEN 'delete' ELSE 'edit' END, e.payload -> 'message_id'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    IF (SELECT closed_at FROM chats WHERE id = e.chat_id) IS NOT NULL THEN
-        RAISE EXCEPTION 'chat % is closed: it is read-only', e.chat_id
-            USING ERRCODE = 'object_not_in_prerequisite_state';
-    END IF;
+    PERFORM events_require_writable(e);
 END
 $$;
 
@@ -2450,7 +2456,7 @@ $$;
 -- Name: FUNCTION events_require_author(e public.events, target public.messages); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_require_author(e public.events, target public.messages) IS 'The rule of message_deleted and message_edited: by the message''s author, in a chat that is not closed (a closed chat is read-only for its messages too).';
+COMMENT ON FUNCTION public.events_require_author(e public.events, target public.messages) IS 'The rule of message_deleted and message_edited: by the message''s author, in a chat one may write to (events_require_writable: a read-only chat is read-only for its messages too, edits and deletions included).';
 
 
 --
@@ -2519,6 +2525,36 @@ $$;
 --
 
 COMMENT ON FUNCTION public.events_require_participant(e public.events) IS 'The rule of message_created, message_deleted, message_edited, chat_read and message_reported: their actor is a current participant of the chat. In Rust: access::check_access (and access::Writer), which the log checks again here under its lock.';
+
+
+--
+-- Name: events_require_writable(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_require_writable(e public.events) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM chats c WHERE c.id = e.chat_id AND (c.closed_at IS NOT NULL OR c.kind = 'family' AND NOT EXISTS (
+                   SELECT 1 FROM family_children f WHERE f.guardian_id = c.guardian_id AND f.teacher_id = c.teacher_id))) THEN
+        RAISE EXCEPTION 'chat % is closed: it is read-only', e.chat_id
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF EXISTS (SELECT 1 FROM chats c JOIN users t ON t.id = c.teacher_id
+               WHERE c.id = e.chat_id AND t.deactivated_at IS NOT NULL) THEN
+        RAISE EXCEPTION 'the teacher of chat % has left the school: it is read-only until an admin hands it over', e.chat_id
+            USING ERRCODE = 'insufficient_privilege', HINT = 'teacher_departed';
+    END IF;
+END
+$$;
+
+
+--
+-- Name: FUNCTION events_require_writable(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_require_writable(e public.events) IS 'The one rule of every write to a chat''s messages (a message, an edit, a deletion, a reaction, a pin): the chat is not closed (closed_at), nor a family chat that concerns no child now (family_children: the link ended, the child left, the lesson chat was handed over), nor a direct chat whose teacher is deactivated (HINT teacher_departed: read-only until an admin hands it over, chat_handed_over). In Rust: access::check_access''s writable() and staffed().';
 
 
 --
@@ -3066,16 +3102,7 @@ DECLARE
     mentioned jsonb;
 BEGIN
     PERFORM events_require_participant(e);
-    IF EXISTS (SELECT 1 FROM chats c WHERE c.id = e.chat_id AND (c.closed_at IS NOT NULL OR c.kind = 'family' AND NOT EXISTS (
-                   SELECT 1 FROM family_children f WHERE f.guardian_id = c.guardian_id AND f.teacher_id = c.teacher_id))) THEN
-        RAISE EXCEPTION 'chat % is closed: it is read-only', e.chat_id
-            USING ERRCODE = 'object_not_in_prerequisite_state';
-    END IF;
-    IF EXISTS (SELECT 1 FROM chats c JOIN users t ON t.id = c.teacher_id
-               WHERE c.id = e.chat_id AND t.deactivated_at IS NOT NULL) THEN
-        RAISE EXCEPTION 'the teacher of chat % has left the school: it is read-only until an admin hands it over', e.chat_id
-            USING ERRCODE = 'insufficient_privilege', HINT = 'teacher_departed';
-    END IF;
+    PERFORM events_require_writable(e);
     IF EXISTS (SELECT 1 FROM chats WHERE id = e.chat_id AND announcement AND created_by IS DISTINCT FROM e.actor_id) THEN
         RAISE EXCEPTION 'chat % is an announcement: only its owner posts, members read', e.chat_id
             USING ERRCODE = 'insufficient_privilege', HINT = 'announcement_read_only';
@@ -3654,17 +3681,7 @@ BEGIN
             e.actor_id, e.chat_id
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    IF chat.closed_at IS NOT NULL
-       OR chat.kind = 'family' AND NOT EXISTS (
-           SELECT 1 FROM family_children f WHERE f.guardian_id = chat.guardian_id AND f.teacher_id = chat.teacher_id) THEN
-        RAISE EXCEPTION 'chat % is closed: it is read-only', e.chat_id
-            USING ERRCODE = 'object_not_in_prerequisite_state';
-    END IF;
-    IF EXISTS (SELECT 1 FROM chats c JOIN users t ON t.id = c.teacher_id
-               WHERE c.id = e.chat_id AND t.deactivated_at IS NOT NULL) THEN
-        RAISE EXCEPTION 'the teacher of chat % has left the school: it is read-only until an admin hands it over', e.chat_id
-            USING ERRCODE = 'insufficient_privilege', HINT = 'teacher_departed';
-    END IF;
+    PERFORM events_require_writable(e);
     target := events_target_message(e);
     IF target.position < me.joined_position THEN
         -- Written before they joined: not theirs to see, as if it did not exist.
@@ -3743,15 +3760,7 @@ BEGIN
         RAISE EXCEPTION '% is not a reaction: one of %', e.payload -> 'emoji', array_to_string(reaction_emojis(), ' ')
             USING ERRCODE = 'check_violation', HINT = 'unknown_reaction';
     END IF;
-    IF (SELECT closed_at FROM chats WHERE id = e.chat_id) IS NOT NULL THEN
-        RAISE EXCEPTION 'chat % is closed: it is read-only', e.chat_id
-            USING ERRCODE = 'object_not_in_prerequisite_state';
-    END IF;
-    IF EXISTS (SELECT 1 FROM chats c JOIN users t ON t.id = c.teacher_id
-               WHERE c.id = e.chat_id AND t.deactivated_at IS NOT NULL) THEN
-        RAISE EXCEPTION 'the teacher of chat % has left the school: it is read-only until an admin hands it over', e.chat_id
-            USING ERRCODE = 'insufficient_privilege', HINT = 'teacher_departed';
-    END IF;
+    PERFORM events_require_writable(e);
     IF target.purged_at IS NOT NULL THEN
         RAISE EXCEPTION 'message % was purged: it takes no reactions', target.id
             USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'message_purged';
@@ -3779,7 +3788,7 @@ $$;
 -- Name: FUNCTION events_rule_reaction(e public.events); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.events_rule_reaction(e public.events) IS 'reaction_added, reaction_removed: a participant (not a guest; admins and guardians are nobody''s), not suspended (events_before_insert), of a message of the chat they can see (written since they joined), not deleted, hidden or purged, in a chat that is not closed, nor a direct chat whose teacher is deactivated (HINT teacher_departed, as for a message); the emoji one of reaction_emojis() (else HINT unknown_reaction). One per person per emoji: adding one that is there, or removing one that is not, is a no-op. The payload is the message and the emoji; the actor is who reacts. In Rust: access::Writer and access::check_access in api::reactions.';
+COMMENT ON FUNCTION public.events_rule_reaction(e public.events) IS 'reaction_added, reaction_removed: a participant (not a guest; admins and guardians are nobody''s), not suspended (events_before_insert), of a message of the chat they can see (written since they joined), not deleted, hidden or purged, in a chat one may write to (events_require_writable: not closed, nor a family chat that concerns no child, nor a direct chat whose teacher is deactivated); the emoji one of reaction_emojis() (else HINT unknown_reaction). One per person per emoji: adding one that is there, or removing one that is not, is a no-op. The payload is the message and the emoji; the actor is who reacts. In Rust: access::Writer and access::check_access in api::reactions.';
 
 
 --
@@ -4959,6 +4968,27 @@ others have used the room meanwhile, and the caller rolls back.';
 
 
 --
+-- Name: users_email_links_revoke(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.users_email_links_revoke() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    NEW.email_link_version := OLD.email_link_version + 1;
+    RETURN NEW;
+END
+$$;
+
+
+--
+-- Name: FUNCTION users_email_links_revoke(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.users_email_links_revoke() IS 'A person''s address changed (the directory, an import, a sign-in): the unsubscribe links mailed to the old address stop working, since whoever reads that mailbox now is not them.';
+
+
+--
 -- Name: access_records; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -5011,6 +5041,7 @@ CREATE TABLE public.users (
     deactivated_at timestamp with time zone,
     user_name text,
     email_notify text,
+    email_link_version integer DEFAULT 0 NOT NULL,
     CONSTRAINT users_email_notify_check CHECK ((email_notify = ANY (ARRAY['instant'::text, 'digest'::text, 'none'::text]))),
     CONSTRAINT users_external_id_length CHECK (((char_length(external_id) >= 1) AND (char_length(external_id) <= 255))),
     CONSTRAINT users_role_check CHECK (((role)::text = ANY ((ARRAY['student'::character varying, 'teacher'::character varying, 'admin'::character varying, 'guest'::character varying, 'guardian'::character varying])::text[]))),
@@ -5065,6 +5096,13 @@ COMMENT ON COLUMN public.users.user_name IS 'The person''s SCIM userName (unique
 --
 
 COMMENT ON COLUMN public.users.email_notify IS 'How the person hears by email of what they have not read: instant, digest (one a day) or none; NULL: the school''s default for their role (NOTIFY_EMAIL). Set by the person (PUT /api/me/email-notifications) or by an unsubscribe link (none).';
+
+
+--
+-- Name: COLUMN users.email_link_version; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.users.email_link_version IS 'The version of the person''s unsubscribe links: a link made at another version is refused. Moves on when their address changes; an operator may move it to revoke every link already mailed.';
 
 
 --
@@ -5284,8 +5322,9 @@ CREATE VIEW public.family_children AS
  SELECT g.guardian_id,
     d.teacher_id,
     g.student_id
-   FROM (public.guardian_links g
+   FROM ((public.guardian_links g
      JOIN public.chats d ON (((d.student_id = g.student_id) AND (d.kind = 'direct'::text))))
+     JOIN public.users s ON (((s.id = g.student_id) AND (s.deactivated_at IS NULL))))
   WHERE (g.to_position IS NULL);
 
 
@@ -5293,7 +5332,7 @@ CREATE VIEW public.family_children AS
 -- Name: VIEW family_children; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON VIEW public.family_children IS 'The children a family chat of (guardian_id, teacher_id) concerns now: the students the guardian is linked to (an open link) whose direct chat is with the teacher. The family chat opens for a pair with one (family_chats_open), names them in its header (chat_headers.children), and is read-only while there is none.';
+COMMENT ON VIEW public.family_children IS 'The children a family chat of (guardian_id, teacher_id) concerns now: the students the guardian is linked to (an open link), still at the school (not deactivated), whose direct chat is with the teacher. The family chat opens for a pair with one (family_chats_open), names them in its header (chat_headers.children), and is read-only while there is none (events_require_writable).';
 
 
 --
@@ -5570,9 +5609,11 @@ CREATE TABLE public.emails (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     settled_at timestamp with time zone,
     last_error text,
+    inquiry boolean DEFAULT false NOT NULL,
+    placed_at timestamp with time zone,
     CONSTRAINT emails_check CHECK (((kind = 'instant'::text) = (notice_id IS NOT NULL))),
     CONSTRAINT emails_kind_check CHECK ((kind = ANY (ARRAY['instant'::text, 'digest'::text]))),
-    CONSTRAINT emails_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'sending'::text, 'sent'::text, 'cancelled'::text, 'failed'::text])))
+    CONSTRAINT emails_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'sending'::text, 'sent'::text, 'cancelled'::text, 'failed'::text, 'folded'::text])))
 );
 
 
@@ -5580,7 +5621,21 @@ CREATE TABLE public.emails (
 -- Name: TABLE emails; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE public.emails IS 'The emails to send (src/outbox/email.rs): instant, one per notice of a person whose choice is instant, due NOTIFY_EMAIL_AFTER_SECS after its message; digest, one pending per person whose choice is digest, due at NOTIFY_EMAIL_DIGEST_AT. Claimed like the notices (a lease, FOR UPDATE SKIP LOCKED); judged when sent: cancelled when the person has been online since, has read it, left the school or chose none; postponed to the end of their quiet hours.';
+COMMENT ON TABLE public.emails IS 'The emails to send (src/outbox/email.rs): instant, one per notice of a person whose choice is instant, due NOTIFY_EMAIL_AFTER_SECS after its message; digest, one pending per person whose choice is digest, due at NOTIFY_EMAIL_DIGEST_AT, or whose instant emails were folded (due when their hour frees a place). Claimed like the notices (a lease, FOR UPDATE SKIP LOCKED); judged when sent: cancelled when the person has been online since, has read it, left the school or chose none; postponed to the end of their quiet hours; folded into the digest past the hour''s cap (state folded).';
+
+
+--
+-- Name: COLUMN emails.inquiry; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.emails.inquiry IS 'An instant email about an inquiry chat: at most one such is sent to a person an hour, the others folded into their digest.';
+
+
+--
+-- Name: COLUMN emails.placed_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.emails.placed_at IS 'When an instant email took one of its person''s places of the hour (it is sent, or being sent): the places an hour are counted from these.';
 
 
 --
@@ -7204,6 +7259,13 @@ CREATE UNIQUE INDEX emails_one_digest ON public.emails USING btree (user_id) WHE
 
 
 --
+-- Name: emails_placed; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX emails_placed ON public.emails USING btree (user_id, placed_at) WHERE (placed_at IS NOT NULL);
+
+
+--
 -- Name: emails_settled; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -7749,6 +7811,13 @@ CREATE TRIGGER lessons_join_audiences AFTER INSERT OR UPDATE OF status ON public
 --
 
 CREATE TRIGGER lessons_stamp_completion BEFORE INSERT OR UPDATE OF status ON public.lessons FOR EACH ROW EXECUTE FUNCTION public.lessons_stamp_completion();
+
+
+--
+-- Name: users users_email_links_revoke; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER users_email_links_revoke BEFORE UPDATE OF email ON public.users FOR EACH ROW WHEN (((old.email)::text IS DISTINCT FROM (new.email)::text)) EXECUTE FUNCTION public.users_email_links_revoke();
 
 
 --
@@ -8367,6 +8436,13 @@ REVOKE ALL ON FUNCTION public.events_require_group_manager(e public.events) FROM
 --
 
 REVOKE ALL ON FUNCTION public.events_require_participant(e public.events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION events_require_writable(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_require_writable(e public.events) FROM PUBLIC;
 
 
 --

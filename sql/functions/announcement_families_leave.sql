@@ -11,6 +11,7 @@ BEGIN
     JOIN chats c ON c.id = p.chat_id AND c.recipients IN ('guardians', 'both')
     WHERE p.user_id = p_guardian
       AND NOT EXISTS (SELECT 1 FROM guardian_links g
+                      JOIN users s ON s.id = g.student_id AND s.deactivated_at IS NULL
                       JOIN lessons l ON l.student_id = g.student_id AND l.teacher_id = c.created_by
                                     AND l.status = 'completed'
                       WHERE g.guardian_id = p_guardian AND g.to_position IS NULL)
@@ -18,6 +19,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION announcement_families_leave(p_guardian bigint) IS 'Guardian p_guardian leaves each announcement that reaches families (chats.recipients guardians or both) once none of the children they are linked to now has completed a lesson with its owner: a participant_removed without an actor (events_require_group_manager lets the database remove a guardian so). Called by events_apply where a link ends.';
+COMMENT ON FUNCTION announcement_families_leave(p_guardian bigint) IS 'Guardian p_guardian leaves each announcement that reaches families (chats.recipients guardians or both) once none of the children they are linked to now, still at the school, has completed a lesson with its owner: a participant_removed without an actor (events_require_group_manager lets the database remove a guardian so). Called by events_apply where a link ends and where a linked student is deactivated.';
 
 REVOKE ALL ON FUNCTION announcement_families_leave(p_guardian bigint) FROM PUBLIC;

@@ -200,6 +200,10 @@ BEGIN
         WHERE user_id = member AND state IN ('pending', 'retry');
         DELETE FROM push_subscriptions WHERE user_id = member;
         UPDATE inquiry_links SET revoked_at = e.created_at WHERE host_id = member AND revoked_at IS NULL;
+        -- A student who left concerns their guardians no more: the announcements to families
+        -- that reached a guardian only through them lose that guardian.
+        PERFORM announcement_families_leave(g.guardian_id)
+        FROM guardian_links g WHERE g.student_id = member AND g.to_position IS NULL ORDER BY g.guardian_id;
     WHEN 'user_reactivated' THEN
         UPDATE users SET deactivated_at = NULL WHERE id = member;
     WHEN 'guardian_unlinked' THEN
@@ -250,7 +254,9 @@ user_name, created then); user_changed sets the attributes its payload names (an
 user_name of null forgets it);
 user_deactivated sets users.deactivated_at to its time, cancels (and blanks) the person''s
 offline notifications not sent yet, deletes their Web Push subscriptions and revokes their
-inquiry links; user_reactivated clears deactivated_at (and gives none of those back).
+inquiry links, and takes a student''s guardians out of the announcements to families that
+reached them only through that student (announcement_families_leave); user_reactivated clears
+deactivated_at (and gives none of those back).
 chat_handed_over sets the chat''s teacher_id to the successor, who takes the departed teacher''s
 chat_participants row (its joined_position: the chat''s opening, so the whole history) read up
 to the chat''s newest message, and a chat_memberships interval from the same opening; the

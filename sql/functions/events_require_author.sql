@@ -8,13 +8,10 @@ BEGIN
             CASE e.type WHEN 'message_deleted' THEN 'delete' ELSE 'edit' END, e.payload -> 'message_id'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    IF (SELECT closed_at FROM chats WHERE id = e.chat_id) IS NOT NULL THEN
-        RAISE EXCEPTION 'chat % is closed: it is read-only', e.chat_id
-            USING ERRCODE = 'object_not_in_prerequisite_state';
-    END IF;
+    PERFORM events_require_writable(e);
 END
 $$;
 
-COMMENT ON FUNCTION events_require_author(e events, target messages) IS 'The rule of message_deleted and message_edited: by the message''s author, in a chat that is not closed (a closed chat is read-only for its messages too).';
+COMMENT ON FUNCTION events_require_author(e events, target messages) IS 'The rule of message_deleted and message_edited: by the message''s author, in a chat one may write to (events_require_writable: a read-only chat is read-only for its messages too, edits and deletions included).';
 
 REVOKE ALL ON FUNCTION events_require_author(e events, target messages) FROM PUBLIC;

@@ -10,16 +10,7 @@ DECLARE
     mentioned jsonb;
 BEGIN
     PERFORM events_require_participant(e);
-    IF EXISTS (SELECT 1 FROM chats c WHERE c.id = e.chat_id AND (c.closed_at IS NOT NULL OR c.kind = 'family' AND NOT EXISTS (
-                   SELECT 1 FROM family_children f WHERE f.guardian_id = c.guardian_id AND f.teacher_id = c.teacher_id))) THEN
-        RAISE EXCEPTION 'chat % is closed: it is read-only', e.chat_id
-            USING ERRCODE = 'object_not_in_prerequisite_state';
-    END IF;
-    IF EXISTS (SELECT 1 FROM chats c JOIN users t ON t.id = c.teacher_id
-               WHERE c.id = e.chat_id AND t.deactivated_at IS NOT NULL) THEN
-        RAISE EXCEPTION 'the teacher of chat % has left the school: it is read-only until an admin hands it over', e.chat_id
-            USING ERRCODE = 'insufficient_privilege', HINT = 'teacher_departed';
-    END IF;
+    PERFORM events_require_writable(e);
     IF EXISTS (SELECT 1 FROM chats WHERE id = e.chat_id AND announcement AND created_by IS DISTINCT FROM e.actor_id) THEN
         RAISE EXCEPTION 'chat % is an announcement: only its owner posts, members read', e.chat_id
             USING ERRCODE = 'insufficient_privilege', HINT = 'announcement_read_only';

@@ -17,17 +17,7 @@ BEGIN
             e.actor_id, e.chat_id
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    IF chat.closed_at IS NOT NULL
-       OR chat.kind = 'family' AND NOT EXISTS (
-           SELECT 1 FROM family_children f WHERE f.guardian_id = chat.guardian_id AND f.teacher_id = chat.teacher_id) THEN
-        RAISE EXCEPTION 'chat % is closed: it is read-only', e.chat_id
-            USING ERRCODE = 'object_not_in_prerequisite_state';
-    END IF;
-    IF EXISTS (SELECT 1 FROM chats c JOIN users t ON t.id = c.teacher_id
-               WHERE c.id = e.chat_id AND t.deactivated_at IS NOT NULL) THEN
-        RAISE EXCEPTION 'the teacher of chat % has left the school: it is read-only until an admin hands it over', e.chat_id
-            USING ERRCODE = 'insufficient_privilege', HINT = 'teacher_departed';
-    END IF;
+    PERFORM events_require_writable(e);
     target := events_target_message(e);
     IF target.position < me.joined_position THEN
         -- Written before they joined: not theirs to see, as if it did not exist.

@@ -21,15 +21,7 @@ BEGIN
         RAISE EXCEPTION '% is not a reaction: one of %', e.payload -> 'emoji', array_to_string(reaction_emojis(), ' ')
             USING ERRCODE = 'check_violation', HINT = 'unknown_reaction';
     END IF;
-    IF (SELECT closed_at FROM chats WHERE id = e.chat_id) IS NOT NULL THEN
-        RAISE EXCEPTION 'chat % is closed: it is read-only', e.chat_id
-            USING ERRCODE = 'object_not_in_prerequisite_state';
-    END IF;
-    IF EXISTS (SELECT 1 FROM chats c JOIN users t ON t.id = c.teacher_id
-               WHERE c.id = e.chat_id AND t.deactivated_at IS NOT NULL) THEN
-        RAISE EXCEPTION 'the teacher of chat % has left the school: it is read-only until an admin hands it over', e.chat_id
-            USING ERRCODE = 'insufficient_privilege', HINT = 'teacher_departed';
-    END IF;
+    PERFORM events_require_writable(e);
     IF target.purged_at IS NOT NULL THEN
         RAISE EXCEPTION 'message % was purged: it takes no reactions', target.id
             USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'message_purged';
@@ -52,6 +44,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_reaction(e events) IS 'reaction_added, reaction_removed: a participant (not a guest; admins and guardians are nobody''s), not suspended (events_before_insert), of a message of the chat they can see (written since they joined), not deleted, hidden or purged, in a chat that is not closed, nor a direct chat whose teacher is deactivated (HINT teacher_departed, as for a message); the emoji one of reaction_emojis() (else HINT unknown_reaction). One per person per emoji: adding one that is there, or removing one that is not, is a no-op. The payload is the message and the emoji; the actor is who reacts. In Rust: access::Writer and access::check_access in api::reactions.';
+COMMENT ON FUNCTION events_rule_reaction(e events) IS 'reaction_added, reaction_removed: a participant (not a guest; admins and guardians are nobody''s), not suspended (events_before_insert), of a message of the chat they can see (written since they joined), not deleted, hidden or purged, in a chat one may write to (events_require_writable: not closed, nor a family chat that concerns no child, nor a direct chat whose teacher is deactivated); the emoji one of reaction_emojis() (else HINT unknown_reaction). One per person per emoji: adding one that is there, or removing one that is not, is a no-op. The payload is the message and the emoji; the actor is who reacts. In Rust: access::Writer and access::check_access in api::reactions.';
 
 REVOKE ALL ON FUNCTION events_rule_reaction(e events) FROM PUBLIC;

@@ -57,8 +57,9 @@ pub struct Message<'a> {
 }
 
 /// Until when `sender`'s message to chat `chat_id` is held (`None`: deliver it now): a
-/// teacher's, to a chat with a student inside quiet hours, or to a family chat (a guardian)
-/// inside the families' (`QUIET_HOURS_FAMILIES`), by the replica's clock.
+/// teacher's, to a chat with a student inside quiet hours, or to a family chat or any chat with
+/// a guardian member (an announcement to families) inside the families' (`QUIET_HOURS_FAMILIES`);
+/// to a chat with both, until the later of the two ends; by the replica's clock.
 pub async fn held_until(state: &AppState, sender: &AuthUser, chat_id: i64) -> Result<Option<OffsetDateTime>> {
     let safeguarding = &state.config.safeguarding;
     if safeguarding.quiet_hours.is_none() && safeguarding.family_window().is_none() || sender.role != Role::Teacher {
@@ -84,9 +85,13 @@ pub async fn held_until_for(
     let row = client
         .query_one(
             "SELECT CASE WHEN c.kind = 'family' THEN quiet_hours_end($1, $6, $7, $4)
-                         WHEN EXISTS (SELECT 1 FROM chat_participants p JOIN users u ON u.id = p.user_id
-                                      WHERE p.chat_id = $5 AND u.role = 'student')
-                         THEN quiet_hours_end($1, $2, $3, $4) END AS deliver_at
+                         ELSE greatest(
+                             CASE WHEN EXISTS (SELECT 1 FROM chat_participants p JOIN users u ON u.id = p.user_id
+                                               WHERE p.chat_id = $5 AND u.role = 'student')
+                                  THEN quiet_hours_end($1, $2, $3, $4) END,
+                             CASE WHEN EXISTS (SELECT 1 FROM chat_participants p JOIN users u ON u.id = p.user_id
+                                               WHERE p.chat_id = $5 AND u.role = 'guardian')
+                                  THEN quiet_hours_end($1, $6, $7, $4) END) END AS deliver_at
              FROM chats c WHERE c.id = $5
              UNION ALL SELECT NULL LIMIT 1",
             &[

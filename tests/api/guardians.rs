@@ -75,7 +75,7 @@ async fn a_guardian_reads_their_childs_chat_live_on_another_replica_and_nothing_
     assert_eq!(seen.json()["chat_id"], s.chat);
 
     // The list, grouped by child: the teacher as the other side, the child as the ward; and
-    // the guardian's own chat with the teacher, which the link opened (tests/api/families.rs).
+    // the guardian's own chat with the teacher, which the link opened (tests/api/families/).
     let (status, list) = get(&b, "/api/chats", &s.guardian).await;
     assert_eq!(status, 200, "{list}");
     let (own, chats): (Vec<&Value>, Vec<&Value>) =

@@ -10,15 +10,18 @@ use crate::governance::audit_is_clean;
 use crate::guardians::{get, set_link};
 use crate::helpers::{TestApp, User, status_and_json};
 
+mod quiet;
+mod read_only;
+
 /// The family chats `user`'s list shows (kind `family`).
-async fn family_chats(app: &TestApp, user: &User) -> Vec<Value> {
+pub(crate) async fn family_chats(app: &TestApp, user: &User) -> Vec<Value> {
     let (status, list) = get(app, "/api/chats", user).await;
     assert_eq!(status, 200, "{list}");
     list["chats"].as_array().expect("chats").iter().filter(|c| c["kind"] == "family").cloned().collect()
 }
 
 /// A guardian's list without their own chat with the child's teacher (the link opened it, and
-/// it stays theirs after the link: tests/api/families.rs).
+/// it stays theirs after the link: tests/api/families/).
 pub(crate) fn childrens(list: &Value) -> Vec<&Value> {
     list["chats"].as_array().expect("chats").iter().filter(|c| c["kind"] != "family").collect()
 }
@@ -40,7 +43,7 @@ pub(crate) async fn replayed_after_own_chat(
     events
 }
 
-async fn post(app: &TestApp, user: &User, chat: i64, text: &str) -> (u16, Value) {
+pub(crate) async fn post(app: &TestApp, user: &User, chat: i64, text: &str) -> (u16, Value) {
     status_and_json(app.post_message(user, chat, text).await).await
 }
 
@@ -252,55 +255,6 @@ async fn a_guardian_reports_a_message_in_any_chat_they_read_and_the_moderators_s
     for id in [in_lesson, in_family] {
         assert!(reported.contains(&(id, guardian.id)), "{open}");
     }
-    audit_is_clean(&app).await;
-}
-
-/// Quiet hours: `QUIET_HOURS=21:00-08:00` for students, and families given their own,
-/// `QUIET_HOURS_FAMILIES=22:30-07:00`, in Moscow (UTC+3), on the replica's test clock.
-fn quiet(config: &mut tutorchat::Config) {
-    use tutorchat::config::{FamilyQuietHours, QuietHours};
-    config.safeguarding.quiet_hours = QuietHours::parse("21:00-08:00");
-    config.safeguarding.family_quiet_hours =
-        FamilyQuietHours::Window(QuietHours::parse("22:30-07:00").expect("a window"));
-    config.safeguarding.school_timezone = "Europe/Moscow".into();
-    config.safeguarding.release_every = std::time::Duration::from_millis(100);
-}
-
-#[tokio::test]
-async fn a_teachers_late_reply_to_a_family_waits_for_the_families_quiet_hours_to_end() {
-    use time::macros::datetime;
-    let app = TestApp::spawn_with(quiet).await;
-    let (teacher, masha) = (app.user("teacher", "Иван").await, app.user("student", "Маша").await);
-    let (guardian, admin) = (app.user("guardian", "Елена").await, app.user("admin", "Завуч").await);
-    let lesson_chat = app.chat(&teacher, &masha).await;
-    assert_eq!(set_link(&app, &admin, guardian.id, masha.id, true).await.0, 201);
-    let family = family_chats(&app, &guardian).await[0]["id"].as_i64().expect("id");
-    let mut guardians = app.stream(&guardian, None).await;
-
-    // 22:00 in Moscow: quiet for the student, not yet for the family.
-    app.state.clock.set(datetime!(2036-11-25 19:00 UTC));
-    assert_eq!(post(&app, &teacher, lesson_chat, "Маше: завтра тест").await.0, 202);
-    assert_eq!(post(&app, &teacher, family, "Елена, завтра тест").await.0, 201);
-    let seen = guardians.event().await;
-    assert_eq!(seen.json()["message"]["content"], "Елена, завтра тест", "{}", seen.data);
-
-    // 23:00: the family's window too. The guardian still writes; the teacher's answer waits.
-    app.state.clock.set(datetime!(2036-11-25 20:00 UTC));
-    assert_eq!(post(&app, &guardian, family, "Спасибо! А во сколько?").await.0, 201);
-    let (status, held) = post(&app, &teacher, family, "В 9:00").await;
-    assert_eq!((status, &held["deliver_at"]), (202, &json!("2036-11-26T04:00:00Z")), "{held}");
-    let mine = guardians.event().await;
-    assert_eq!(mine.json()["message"]["content"], "Спасибо! А во сколько?", "{}", mine.data);
-
-    // 07:00:01: delivered to the guardian.
-    app.state.clock.set(datetime!(2036-11-26 04:00:01 UTC));
-    let delivered = guardians.event().await;
-    assert_eq!(
-        (delivered.event.as_str(), &delivered.json()["message"]["content"]),
-        ("new_message", &json!("В 9:00")),
-        "{}",
-        delivered.data
-    );
     audit_is_clean(&app).await;
 }
 
