@@ -75,11 +75,13 @@ pub async fn vapid_public_key(State(state): State<AppState>, _user: AuthUser) ->
     Ok(Json(VapidPublicKey { public_key: vapid.public_key.clone() }))
 }
 
-/// Subscribes a browser of the caller's (again: the same endpoint is updated, and becomes the
-/// caller's if it was someone else's, as when two people share a computer).
+/// Subscribes a browser of the caller's (again: the same endpoint becomes the caller's if it was
+/// someone else's, as when two people share a computer, provided it comes with the keys it was
+/// subscribed with; with others, 409).
 #[utoipa::path(post, path = "/api/push/subscriptions", tag = "push", request_body = PushSubscription,
     responses((status = 201, body = Subscribed), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody, description = "Web Push is not configured (push_disabled)"),
+              (status = 409, body = ErrorBody, description = "the endpoint is already subscribed with other keys"),
               (status = 415, body = ErrorBody),
               (status = 422, body = ErrorBody, description = "the endpoint is not at a push service this school trusts, or the keys are not P-256 and 16 bytes"),
               (status = 429, body = ErrorBody)))]
@@ -97,17 +99,27 @@ pub async fn subscribe(
             "keys must be the browser's: p256dh a P-256 public key (65 bytes), auth 16 bytes, both base64url".into(),
         ));
     }
+    // An endpoint already known changes hands only with its keys: the browser that holds the
+    // subscription sends the same ones (its auth secret is known to nobody else), while whoever
+    // merely learned the endpoint URL cannot take its notifications over.
     let row = state
         .db
         .get()
         .await?
-        .query_one(
+        .query_opt(
             "INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (endpoint) DO UPDATE SET user_id = excluded.user_id, p256dh = excluded.p256dh, auth = excluded.auth
+             ON CONFLICT (endpoint) DO UPDATE SET user_id = excluded.user_id
+             WHERE push_subscriptions.p256dh = excluded.p256dh AND push_subscriptions.auth = excluded.auth
              RETURNING id",
             &[&user.id, &endpoint, &body.keys.p256dh, &body.keys.auth],
         )
-        .await?;
+        .await?
+        .ok_or_else(|| {
+            AppError::Conflict(
+                "this endpoint is already subscribed with other keys: a browser subscribes anew (a new endpoint) to change them"
+                    .into(),
+            )
+        })?;
     // At most MAX_SUBSCRIPTIONS browsers a person: the oldest go.
     state
         .db

@@ -141,12 +141,7 @@ fn allowed_origins(env: &Env) -> Result<Vec<String>, ConfigError> {
             {
                 // A page served over plain http could be anyone's on the way to the browser:
                 // only this machine's (loopback, for development) may use the session.
-                let loopback = match url.host() {
-                    Some(url::Host::Domain(name)) => name == "localhost",
-                    Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-                    Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-                    None => false,
-                };
+                let loopback = super::env::is_loopback(&url);
                 if url.scheme() == "http" && !loopback {
                     return Err(ConfigError::new(
                         ALLOWED_ORIGINS.name,

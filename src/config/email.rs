@@ -13,7 +13,7 @@ use super::env::{ConfigError, Env, Fallback, Secret, Var, defaults};
 const SMTP_URL: Var = Var {
     name: "SMTP_URL",
     default: Fallback::Unset("unset: no email"),
-    meaning: "the school's mail server: `smtps://user:password@host:465` (TLS), `smtp://user:password@host:587?tls=required` (STARTTLS), or `smtp://host:25` (plain, a local relay only)",
+    meaning: "the school's mail server: `smtps://user:password@host:465` (TLS), `smtp://user:password@host:587?tls=required` (STARTTLS), or `smtp://localhost:25` (plain: a relay on loopback only, any other host is refused)",
 };
 const SMTP_CA_FILE: Var = Var {
     name: "SMTP_CA_FILE",
@@ -105,6 +105,7 @@ impl Smtp {
         AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| {
             ConfigError::new(SMTP_URL.name, format!("is not an smtp:// or smtps:// URL lettre accepts ({e})"))
         })?;
+        encrypted_beyond_loopback(url)?;
         let tls = ca_file.map(|path| tls(url, path)).transpose()?;
         Ok(Self { url: Secret::new(url.as_bytes()), from, public_url, tls })
     }
@@ -184,6 +185,22 @@ fn smtp(env: &Env) -> Result<Option<Smtp>, ConfigError> {
     Smtp::new(url, from, public_url, ca_file).map(Some)
 }
 
+/// Refuses an `SMTP_URL` that would send children's emails, and any password, unencrypted
+/// beyond this machine: `smtp://` without `?tls=required` (plain, or STARTTLS only if offered,
+/// which whoever is in between can refuse) is for a relay on loopback only.
+fn encrypted_beyond_loopback(url: &str) -> Result<(), ConfigError> {
+    let parsed = url::Url::parse(url).map_err(|e| ConfigError::new(SMTP_URL.name, e.to_string()))?;
+    let required = parsed.query_pairs().any(|(k, v)| k == "tls" && v == "required");
+    let loopback = super::env::is_loopback(&parsed);
+    if parsed.scheme() == "smtp" && !required && !loopback {
+        return Err(ConfigError::new(
+            SMTP_URL.name,
+            "sends unencrypted beyond this machine: use smtps://…:465 or smtp://…:587?tls=required (plain smtp:// is for a relay on loopback only)",
+        ));
+    }
+    Ok(())
+}
+
 /// `url`'s TLS (lettre accepted it) with the authorities of the PEM file at `path` added.
 fn tls(url: &str, path: &str) -> Result<Tls, ConfigError> {
     let error = |why: String| ConfigError::new(SMTP_CA_FILE.name, why);
@@ -224,6 +241,33 @@ mod tests {
         );
         assert!(EmailDefaults::parse("parent=instant").is_none());
         assert!(EmailDefaults::parse("sometimes").is_none());
+    }
+
+    #[test]
+    fn plain_smtp_is_refused_beyond_loopback_credentials_or_not() {
+        let from: Mailbox = "chat@school.test".parse().expect("a mailbox");
+        let public: url::Url = "https://chat.school.test".parse().expect("a URL");
+        let smtp =
+            |url: &str| Smtp::new(url, from.clone(), public.clone(), None).map(|_| ()).map_err(|e| e.to_string());
+        for refused in [
+            "smtp://schooluser:S3cretPw@mail.example.com:25",
+            "smtp://mail.example.com:25",
+            "smtp://user:pw@mail.example.com:587?tls=opportunistic",
+            "smtp://10.0.0.5:25",
+        ] {
+            let error = smtp(refused).expect_err(refused);
+            assert!(error.starts_with("SMTP_URL") && error.contains("unencrypted"), "{refused}: {error}");
+            assert!(!error.contains("S3cretPw"), "the password stays out of the error: {error}");
+        }
+        for accepted in [
+            "smtp://user:pw@mail.example.com:587?tls=required",
+            "smtps://user:pw@mail.example.com:465",
+            "smtp://127.0.0.1:2525",
+            "smtp://localhost:25",
+            "smtp://[::1]:25",
+        ] {
+            assert_eq!(smtp(accepted), Ok(()), "{accepted}");
+        }
     }
 
     #[test]

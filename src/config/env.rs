@@ -173,3 +173,18 @@ impl Env {
 pub fn defaults<T>(parse: impl FnOnce(&Env) -> Result<T, ConfigError>) -> T {
     parse(&Env::empty()).unwrap_or_else(|e| panic!("a default in src/config does not parse: {e}"))
 }
+
+/// Whether `url` names this machine (`localhost`, 127.0.0.0/8, `::1`): the only place a setting
+/// may reach over plain, unencrypted protocols.
+pub fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        // A scheme the URL standard does not know (smtp://) keeps its host as text, addresses too.
+        Some(url::Host::Domain(name)) => {
+            name.eq_ignore_ascii_case("localhost")
+                || name.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}

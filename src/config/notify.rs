@@ -8,7 +8,7 @@ use super::env::{ConfigError, Env, Fallback, Secret, Var, defaults};
 const NOTIFY_WEBHOOK_URL: Var = Var {
     name: "NOTIFY_WEBHOOK_URL",
     default: Fallback::Unset("unset: none are recorded or sent"),
-    meaning: "where offline notifications are POSTed (docs/api.md); set it on every replica alike",
+    meaning: "where offline notifications are POSTed (docs/api.md): https://, or http:// to loopback only; redirects are not followed; set it on every replica alike",
 };
 const NOTIFY_WEBHOOK_SECRET: Var = Var {
     name: "NOTIFY_WEBHOOK_SECRET",
@@ -133,8 +133,17 @@ impl Default for NotifyConfig {
 
 fn webhook(env: &Env) -> Result<Option<Webhook>, ConfigError> {
     let Some(url) = env.get(&NOTIFY_WEBHOOK_URL) else { return Ok(None) };
-    if !(url.starts_with("http://") || url.starts_with("https://")) || url.parse::<axum::http::Uri>().is_err() {
-        return Err(ConfigError::new(NOTIFY_WEBHOOK_URL.name, format!("{url:?} is not an http:// or https:// URL")));
+    let parsed =
+        url::Url::parse(url).ok().filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some()).ok_or_else(
+            || ConfigError::new(NOTIFY_WEBHOOK_URL.name, format!("{url:?} is not an http:// or https:// URL")),
+        )?;
+    // A notice names people and quotes their messages: over plain HTTP only to this machine.
+    let loopback = super::env::is_loopback(&parsed);
+    if parsed.scheme() == "http" && !loopback {
+        return Err(ConfigError::new(
+            NOTIFY_WEBHOOK_URL.name,
+            format!("{url:?} is plain http:// beyond this machine: use https:// (http:// is for loopback only)"),
+        ));
     }
     let Some(secret) = env.get(&NOTIFY_WEBHOOK_SECRET) else {
         return Err(ConfigError::new(
@@ -161,4 +170,26 @@ pub fn webhook_secret(value: &str) -> Result<Secret, ConfigError> {
         ));
     }
     Ok(Secret::new(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_webhook_is_https_or_plain_http_to_loopback_only() {
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let hook = |url: &str| {
+            webhook(&Env::of(&[("NOTIFY_WEBHOOK_URL", url), ("NOTIFY_WEBHOOK_SECRET", secret)]))
+                .map(|w| w.is_some())
+                .map_err(|e| e.to_string())
+        };
+        for accepted in ["https://school.example/hooks/chat", "http://127.0.0.1:9000/hook", "http://localhost/hook"] {
+            assert_eq!(hook(accepted), Ok(true), "{accepted}");
+        }
+        for refused in ["http://school.example/hook", "http://10.1.2.3/hook", "ftp://school.example/x", "https://"] {
+            let error = hook(refused).expect_err(refused);
+            assert!(error.starts_with("NOTIFY_WEBHOOK_URL"), "{refused}: {error}");
+        }
+    }
 }

@@ -50,6 +50,7 @@ mod moderation;
 mod mute_archive;
 mod notices;
 mod oidc;
+mod outbound;
 mod pins;
 mod presence;
 mod provisioning;

@@ -28,7 +28,7 @@ pub(crate) fn notify(url: &str) -> NotifyConfig {
 }
 
 /// Two replicas delivering to `url`, a teacher and a student with their chat.
-async fn school(config: NotifyConfig) -> (TestApp, TestApp, User, User, i64) {
+pub(crate) async fn school(config: NotifyConfig) -> (TestApp, TestApp, User, User, i64) {
     // Editing on: a notice shows a message as it is at delivery, edits included.
     let a = TestApp::spawn_with(|c| (c.notify, c.append.editing) = (config.clone(), true)).await;
     let b = TestApp::spawn_on(a.database.clone(), |c| (c.notify, c.append.editing) = (config, true)).await;
@@ -38,7 +38,7 @@ async fn school(config: NotifyConfig) -> (TestApp, TestApp, User, User, i64) {
 }
 
 /// The notices' states, oldest first.
-async fn states(app: &TestApp) -> Vec<(String, i32, i32)> {
+pub(crate) async fn states(app: &TestApp) -> Vec<(String, i32, i32)> {
     app.sql
         .query("SELECT state, count, attempts FROM notices ORDER BY created_at, id", &[])
         .await
