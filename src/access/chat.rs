@@ -142,15 +142,18 @@ pub struct Readable {
     pub through: Vec<i64>,
     /// For each stretch, whose messages it shows: everyone's (`None`) or one person's.
     pub authors: Vec<Option<i64>>,
+    /// In an announcement whose owner the reader is not, the only members they may see named:
+    /// its owner and themself (families in one to families never learn of each other).
+    pub listener_of: Option<[i64; 2]>,
 }
 
 impl Readable {
     fn all() -> Self {
-        Self { from: vec![0], through: vec![i64::MAX], authors: vec![None] }
+        Self { from: vec![0], through: vec![i64::MAX], authors: vec![None], listener_of: None }
     }
 
     fn none() -> Self {
-        Self { from: Vec::new(), through: Vec::new(), authors: Vec::new() }
+        Self { from: Vec::new(), through: Vec::new(), authors: Vec::new(), listener_of: None }
     }
 
     /// Whether the message at `position` by `sender` is the reader's to see.
@@ -164,6 +167,7 @@ impl Readable {
     /// one person's messages (a guardian's stretches of their child's group: only the child).
     pub fn names(&self, user: i64) -> bool {
         self.authors.iter().all(|author| author.is_none_or(|author| author == user))
+            && self.listener_of.is_none_or(|named| named.contains(&user))
     }
 
     fn stretches(&self) -> impl Iterator<Item = (i64, i64, Option<i64>)> + '_ {
@@ -255,8 +259,10 @@ fn known_to(hub: &Hub, user: i64, chats: &[i64]) -> (HashMap<i64, Readable>, Vec
 /// benchmark can run exactly this statement.
 pub const MEMBERSHIP_WINDOWS_SQL: &str =
     "SELECT chat_id, array_agg(from_position ORDER BY from_position) AS from_positions,
-        array_agg(coalesce(to_position, 9223372036854775807) ORDER BY from_position) AS through_positions
-    FROM chat_memberships WHERE user_id = $1 AND chat_id = ANY($2) GROUP BY chat_id";
+        array_agg(coalesce(to_position, 9223372036854775807) ORDER BY from_position) AS through_positions,
+        (SELECT c.created_by FROM chats c WHERE c.id = m.chat_id AND c.announcement
+                                            AND c.created_by IS DISTINCT FROM $1) AS listening_to
+    FROM chat_memberships m WHERE user_id = $1 AND chat_id = ANY($2) GROUP BY chat_id";
 
 /// `user`'s membership intervals in `chats`, in one statement, into `readable`.
 async fn windows(
@@ -269,7 +275,9 @@ async fn windows(
     for row in client.query(&statement, &[&user, &chats]).await? {
         let from: Vec<i64> = row.get("from_positions");
         let authors = vec![None; from.len()];
-        readable.insert(row.get("chat_id"), Readable { from, through: row.get("through_positions"), authors });
+        let listener_of = row.get::<_, Option<i64>>("listening_to").map(|owner| [owner, user]);
+        let through = row.get("through_positions");
+        readable.insert(row.get("chat_id"), Readable { from, through, authors, listener_of });
     }
     Ok(())
 }

@@ -8,13 +8,16 @@
 //!
 //! Guests (an inquiry's visitor, with no account) and guardians see nobody's presence: a
 //! teacher's online hours are not theirs to watch. Everyone else sees the presence of the
-//! people they share a chat with, and admins everyone's.
+//! people they share a chat with, and admins everyone's. An announcement is shared with no
+//! one in this sense: its members listen, and being told the same thing makes nobody a contact
+//! (a child would otherwise watch another family's parent come and go).
 
 use crate::auth::{AuthUser, Role};
 pub use crate::wire::sees_presence;
 use crate::{AppError, AppState, Result};
 
-/// Whose presence `user` may ask for: their own, that of anyone they share a chat with,
+/// Whose presence `user` may ask for: their own, that of anyone they share a chat with (not an
+/// announcement),
 /// anyone's for an admin; nobody's for a guest or a guardian ([`sees_presence`]). 403 with the
 /// same body for a person who does not exist and for one they may not see, as everywhere
 /// (what the caller may not see answers as if it did not exist).
@@ -34,6 +37,7 @@ pub async fn may_see_presence(state: &AppState, user: &AuthUser, about: i64) -> 
             "SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)
                     AND ($3 OR EXISTS (SELECT 1 FROM chat_participants a
                                        JOIN chat_participants b ON b.chat_id = a.chat_id
+                                       JOIN chats c ON c.id = a.chat_id AND NOT c.announcement
                                        WHERE a.user_id = $1 AND b.user_id = $2))",
             &[&about, &user.id, &(user.role == Role::Admin)],
         )

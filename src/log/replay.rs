@@ -28,17 +28,23 @@ pub const VISIBLE_TO_ADMIN_SQL: &str = "SELECT position, chat_id, actor_id, type
 /// chat inside their membership intervals (`chat_memberships`: from the event that made them
 /// a member through the one that removed them), except an edit, a pin or an unpin of a message
 /// from before the interval began (history shows nobody a message from before they joined), and
-/// a reaction to one, or to a message deleted, hidden or purged now (history shows it none). Read
-/// per interval
+/// a reaction to one, or to a message deleted, hidden or purged now (history shows it none); and
+/// in an announcement whose owner they are not, the events that name another member (who
+/// joined, left, read or reacted: listeners never learn of each other). Read per interval
 /// through `idx_events_chat_position`, then merged: the cost follows the user's own chats,
 /// never the traffic of everyone else's (scanning the log by position and filtering by chat
 /// made a resume from 0 cost as much as the whole log).
 pub const VISIBLE_TO_PARTICIPANT_SQL: &str = "SELECT e.position, e.chat_id, e.actor_id, e.type, e.payload, e.created_at
      FROM chat_memberships p
+     JOIN chats c ON c.id = p.chat_id
      CROSS JOIN LATERAL (
          SELECT position, chat_id, actor_id, type, payload, created_at FROM events x
          WHERE x.chat_id = p.chat_id AND x.position > greatest($1, p.from_position - 1)
            AND x.position <= least($2, coalesce(p.to_position, $2))
+           AND (NOT c.announcement OR c.created_by = $4
+                OR x.type NOT IN ('participant_added', 'participant_removed', 'chat_read', 'reaction_added',
+                                  'reaction_removed')
+                OR coalesce((x.payload ->> 'user_id')::bigint, x.actor_id) = $4)
            AND (x.type NOT IN ('message_edited', 'message_pinned', 'message_unpinned') OR p.from_position <= (
                SELECT m.position FROM messages m WHERE m.id = (x.payload ->> 'message_id')::bigint))
            AND (x.type NOT IN ('reaction_added', 'reaction_removed') OR EXISTS (

@@ -281,6 +281,8 @@ pub struct Routing {
     pub guardians: Vec<(i64, i64, i64)>,
     /// The direct chats closed (on a guardian's request).
     pub closed: std::collections::HashSet<i64>,
+    /// Each announcement's owner, by chat.
+    pub announcements: std::collections::HashMap<i64, i64>,
 }
 
 /// Reads [`Routing`] in one snapshot.
@@ -305,6 +307,7 @@ pub async fn routing(client: &mut tokio_postgres::Client) -> anyhow::Result<Rout
     let guardians = tx
         .query("SELECT guardian_id, student_id, from_position FROM guardian_links WHERE to_position IS NULL", &[])
         .await?;
+    let announcements = tx.query("SELECT id, created_by FROM chats WHERE announcement", &[]).await?;
     tx.commit().await?;
     Ok(Routing {
         head,
@@ -312,6 +315,7 @@ pub async fn routing(client: &mut tokio_postgres::Client) -> anyhow::Result<Rout
         groups: groups.iter().map(|r| r.get(0)).collect(),
         guardians: guardians.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect(),
         closed: closed.iter().map(|r| r.get(0)).collect(),
+        announcements: announcements.iter().map(|r| (r.get(0), r.get(1))).collect(),
     })
 }
 

@@ -40,7 +40,7 @@ pub async fn load(database: &tokio_postgres::Config, hub: &Hub) -> anyhow::Resul
     let (mut client, connection) = database.connect(NoTls).await.context("listener: cannot connect")?;
     let driver = tokio::spawn(connection);
     let routing = store::routing(&mut client).await?;
-    hub.reset(routing.head, routing.members, routing.groups, routing.guardians, routing.closed);
+    hub.reset(routing);
     // Before the first request too: the listener loads them again each time it connects.
     let revoked = crate::auth::revoked::Revoked::load(&client).await.context("cannot read the signed-out sessions")?;
     hub.revoked().replace(revoked);

@@ -183,9 +183,11 @@ async fn check_members(state: &AppState, actor: &AuthUser, ids: &[i64]) -> Resul
     Ok(())
 }
 
-/// Chat `chat_id` with its members, as it is now, as someone of role `viewer` is shown it (their
-/// presence only if the rule shows it to them: `Contact::shown_to`).
-pub(super) async fn load(state: &AppState, chat_id: i64, viewer: Role) -> Result<ChatDetails> {
+/// Chat `chat_id` with its members, as it is now, as `viewer` is shown it: their presence only
+/// if the rule shows it to them (`Contact::shown_to`); in an announcement whose owner they are
+/// not, only its owner and themself (`access::Readable::listener_of`'s rule: families in one to
+/// families never learn of each other; the count stays).
+pub(super) async fn load(state: &AppState, chat_id: i64, viewer: &AuthUser) -> Result<ChatDetails> {
     let client = state.db.get().await?;
     let chat = client
         .query_opt("SELECT * FROM chat_headers WHERE id = $1", &[&chat_id])
@@ -195,14 +197,17 @@ pub(super) async fn load(state: &AppState, chat_id: i64, viewer: Role) -> Result
         .query(
             "SELECT u.id, u.name, u.role, p.joined_at, pr.online, pr.last_seen
              FROM chat_participants p JOIN users u ON u.id = p.user_id CROSS JOIN LATERAL presence_of(u.id) pr
-             WHERE p.chat_id = $1 ORDER BY p.joined_position, u.id",
-            &[&chat_id],
+             JOIN chats c ON c.id = p.chat_id
+             WHERE p.chat_id = $1
+               AND (NOT c.announcement OR $2 OR c.created_by = $3 OR p.user_id IN ($3, c.created_by))
+             ORDER BY p.joined_position, u.id",
+            &[&chat_id, &viewer.is_admin(), &viewer.id],
         )
         .await?
         .iter()
         .map(|r| {
             let person = Person { id: r.try_get("id")?, name: r.try_get("name")?, role: r.try_get("role")? };
-            let contact = Contact::from_row(person, r)?.shown_to(viewer);
+            let contact = Contact::from_row(person, r)?.shown_to(viewer.role);
             Ok(Member { contact, joined_at: r.try_get("joined_at")? })
         })
         .collect::<Result<_, tokio_postgres::Error>>()?;
@@ -258,7 +263,7 @@ pub async fn create(
         // One "all my students" announcement per teacher and recipients: asking again opens it (200).
         if let Some(chat_id) = audience::members(&tx, user.id, body.audience, recipients, &mut members).await? {
             tx.commit().await?;
-            return Ok((StatusCode::OK, Json(load(&state, chat_id, user.role).await?)));
+            return Ok((StatusCode::OK, Json(load(&state, chat_id, &user).await?)));
         }
         let chat_id: i64 = tx.query_one("SELECT nextval('chats_id_seq')", &[]).await?.get(0);
         // Its title and members reach its students at once: quiet hours cannot hold that.
@@ -284,7 +289,7 @@ pub async fn create(
         tx.commit().await?;
         (StatusCode::CREATED, chat_id)
     };
-    Ok((status, Json(load(&state, chat_id, user.role).await?)))
+    Ok((status, Json(load(&state, chat_id, &user).await?)))
 }
 
 /// The chat with its current members: for its members and admins.
@@ -298,7 +303,7 @@ pub async fn details(
     PathParam(chat_id): PathParam<i64>,
 ) -> Result<Json<ChatDetails>> {
     check_access(&state, chat_id, &user).await?;
-    Ok(Json(load(&state, chat_id, user.role).await?))
+    Ok(Json(load(&state, chat_id, &user).await?))
 }
 
 /// Renames a group (its owner or an admin). The same title again changes nothing. Inside
@@ -320,7 +325,7 @@ pub async fn rename(
     validate_title(&body.title)?;
     quiet::refuse_in_chat(&state, &user, chat_id, "rename a group").await?;
     state.appender.append(NewEvent::ChatRenamed { chat_id, actor_id: user.id, title: body.title }).await?;
-    Ok(Json(load(&state, chat_id, user.role).await?))
+    Ok(Json(load(&state, chat_id, &user).await?))
 }
 
 /// Adds a member to a group (its owner or an admin): 201, or 200 if they already are one. From
@@ -362,7 +367,7 @@ pub async fn add(
     let added =
         state.appender.append(NewEvent::ParticipantAdded { chat_id, actor_id: user.id, user_id: body.user_id }).await?;
     let status = if added.is_some() { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(load(&state, chat_id, user.role).await?)))
+    Ok((status, Json(load(&state, chat_id, &user).await?)))
 }
 
 /// Removes a member from a group: the owner or an admin removes anyone, a member removes

@@ -160,7 +160,7 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
     };
     let person =
         |id: &i64| names.get(id).cloned().ok_or_else(|| anyhow::anyhow!("user {id} of chat {chat_id} not found"));
-    let dispatch = match &event.data {
+    let mut dispatch = match &event.data {
         EventData::MessageCreated { message_id, content, reply_to_message_id, attachments, mentions, .. } => {
             let fact = facts.get(message_id);
             let reply_to = match reply_to_message_id {
@@ -387,5 +387,15 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
             shared(position, "chat_renamed", &ChatRenamedEvent { chat_id, title: title.clone(), actor_id }),
         ),
     };
+    // Who the event names as a member (who joined, left, read or reacted): in an announcement,
+    // only its owner and that member get it (`Dispatch::names`).
+    dispatch.names = match &event.data {
+        EventData::ParticipantAdded { user_id, .. } | EventData::ParticipantRemoved { user_id } => Some(*user_id),
+        EventData::ChatRead { .. } | EventData::ReactionAdded { .. } | EventData::ReactionRemoved { .. } => actor_id,
+        _ => None,
+    };
+    if let EventData::ChatCreated(ChatOpened::Group { announcement: true, .. }) = &event.data {
+        dispatch.announced_by = actor_id;
+    }
     Ok(dispatch)
 }

@@ -74,6 +74,12 @@ pub struct Dispatch {
     pub guardian: Option<GuardianLink>,
     /// A new message's frames for its sender's own streams (`message_sent`, not `new_message`).
     pub sent: Option<Sent>,
+    /// The event opens an announcement of this owner: its other members are listeners, who see
+    /// nobody but the owner and themselves (see [`Dispatch::names`]).
+    pub announced_by: Option<i64>,
+    /// The member the event names (who joined, left, read or reacted): in an announcement, its
+    /// owner and that member get it, no other listener.
+    pub names: Option<i64>,
 }
 
 /// What the sender's own streams get of their new message: the frame everyone else gets
@@ -133,6 +139,8 @@ impl Dispatch {
             person,
             guardian: None,
             sent: None,
+            announced_by: None,
+            names: None,
         }
     }
 }

@@ -48,6 +48,9 @@ struct State {
     /// database too, which says they are closed, read-only or whose they are now; their
     /// guardians still get their events.
     closed: HashSet<i64>,
+    /// Announcement → its owner: its other members are listeners, who get nothing that names
+    /// another listener, and share no presence through it.
+    announcements: HashMap<i64, i64>,
     /// Student → the guardians linked to them now, each since their link's position: they get
     /// the student's direct chats' events as the student does (never a group's).
     guardians: HashMap<i64, Vec<Member>>,
@@ -142,20 +145,15 @@ impl Hub {
     /// Starting point: the log head, every chat's members (chat, user, the position they
     /// joined at), the groups and the guardians' open links (guardian, student, the position
     /// of the link), read in one snapshot.
-    pub fn reset(
-        &self,
-        head: i64,
-        members: impl IntoIterator<Item = (i64, i64, i64)>,
-        groups: HashSet<i64>,
-        guardians: impl IntoIterator<Item = (i64, i64, i64)>,
-        closed: HashSet<i64>,
-    ) {
+    pub fn reset(&self, routing: crate::log::store::Routing) {
+        let crate::log::store::Routing { head, members, groups, guardians, closed, announcements } = routing;
         let mut state = self.state();
         state.head = head;
         state.closed = closed;
         state.members.clear();
         state.chats_of.clear();
         state.groups = groups;
+        state.announcements = announcements;
         state.guardians.clear();
         for (chat, user, since) in members {
             state.join(chat, user, since);
@@ -190,6 +188,9 @@ impl Hub {
                 if event.opens_checked {
                     state.groups.insert(chat);
                 }
+                if let Some(owner) = event.announced_by {
+                    state.announcements.insert(chat, owner);
+                }
                 if event.closes || event.reassigns {
                     state.closed.insert(chat);
                 }
@@ -208,7 +209,12 @@ impl Hub {
                     guardians.push(Member { user: link.guardian, since: event.position });
                 }
             }
-            let State { members, users, admins, groups, guardians, admin_reads, .. } = &mut *state;
+            let State { members, users, admins, groups, guardians, admin_reads, announcements, .. } = &mut *state;
+            // In an announcement, what names a member reaches its owner and that member only.
+            let named_for = |member: i64| match (event.chat_id.and_then(|chat| announcements.get(&chat)), event.names) {
+                (Some(owner), Some(named)) => member == *owner || member == named,
+                _ => true,
+            };
             // The event's frame, made when the first connection here gets it (one per user
             // when each sees the event from their side).
             let mut shared = None;
@@ -221,7 +227,7 @@ impl Hub {
             };
             let mut unquoted = None;
             for member in event.chat_id.and_then(|chat| members.get(&chat)).into_iter().flatten() {
-                if event.about.is_some_and(|about| member.since > about) {
+                if event.about.is_some_and(|about| member.since > about) || !named_for(member.user) {
                     continue;
                 }
                 let Some(connections) = users.get_mut(&member.user) else { continue };
@@ -334,11 +340,13 @@ impl Hub {
     /// chat with them, and to admins: presence. `encode` as for [`Hub::signal_chat`].
     pub fn signal_contacts(&self, about: i64, encode: impl Fn() -> Bytes) {
         let mut state = self.state();
-        let State { members, chats_of, users, admins, .. } = &mut *state;
+        let State { members, chats_of, users, admins, announcements, .. } = &mut *state;
+        // An announcement makes nobody a contact (`crate::access::presence`).
         let mut contacts: Vec<i64> = chats_of
             .get(&about)
             .into_iter()
             .flatten()
+            .filter(|c| !announcements.contains_key(c))
             .filter_map(|c| members.get(c))
             .flatten()
             .map(|m| m.user)

@@ -23,7 +23,9 @@ async fn a_teachers_announcement_reaches_all_their_students_on_the_other_replica
     a.scheduled_lesson(&teacher, &later).await;
 
     let chat = all_my_students(&a, &teacher, "Всем моим ученикам").await;
-    assert_eq!(members(&b, &maria, chat).await, [teacher.id, maria.id, petya.id]);
+    // Each student sees its owner and themself (listeners never learn of each other); he, all.
+    assert_eq!(members(&b, &maria, chat).await, [teacher.id, maria.id]);
+    assert_eq!(members(&b, &teacher, chat).await, [teacher.id, maria.id, petya.id]);
 
     let (mut marias, mut petyas, mut admins, mut outsiders) = (
         b.stream(&maria, None).await,

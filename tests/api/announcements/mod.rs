@@ -11,6 +11,7 @@ use crate::helpers::{TestApp, User, status_and_json};
 mod audience;
 mod families;
 mod live;
+mod privacy;
 mod rules;
 
 /// `POST /api/chats` as `by`: the status and the body.
