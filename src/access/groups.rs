@@ -64,3 +64,17 @@ pub async fn families_of(client: &impl tokio_postgres::GenericClient, students: 
         .await?;
     Ok(rows.iter().map(|row| row.get("guardian_id")).collect())
 }
+
+/// Whom a person sees among a chat's members: every member, unless they listen to an
+/// announcement (a member who is not its owner): then its owner and themself only, so that
+/// the families (or students) it reaches never learn of each other. Admins see everyone.
+/// What a statement listing members binds: `everyone` (an admin) and `viewer`.
+#[derive(Debug, Clone, Copy)]
+pub struct Roster {
+    pub everyone: bool,
+    pub viewer: i64,
+}
+
+pub fn roster(user: &AuthUser) -> Roster {
+    Roster { everyone: user.role == Role::Admin, viewer: user.id }
+}

@@ -64,7 +64,7 @@ pub use chat::{
     Access, MEMBERSHIP_WINDOWS_SQL, Readable, Ward, chat_exists, check_access, check_read_access, may_see_message,
     no_chat, no_message, read_access_in, readable_in, wards_in,
 };
-pub use groups::{families_of, group_manager, is_member};
+pub use groups::{Roster, families_of, group_manager, is_member, roster};
 pub use listing::{Listed, chats_of, own_or_admin};
 pub use pins::may_pin;
 pub use presence::{may_see_presence, sees_presence};

@@ -339,3 +339,23 @@ async fn a_visitors_name_and_words_are_quoted_as_theirs_never_as_the_schools_lin
     }
     assert!(lines.iter().any(|l| l.starts_with("Open the chat: http://chat.school.test/chats/")), "{:?}", mail.text);
 }
+
+#[tokio::test]
+async fn no_email_goes_to_someone_whose_erasure_was_asked_for() {
+    let mut server = SmtpServer::start().await;
+    let (a, _b, teacher, student, chat) =
+        school(notify(&server, EmailChoice::Instant, Duration::from_secs(3)), None).await;
+    a.send(&teacher, chat, "Напоминание о занятии").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while emails(&a).await.is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no email written");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The erasure is asked for (its work has not run yet): the address is still there.
+    a.sql
+        .execute("UPDATE users SET erasure_requested_at = now() WHERE id = $1", &[&student.id])
+        .await
+        .expect("erasure asked for");
+    server.none_for(Duration::from_secs(6)).await;
+    assert_eq!(emails(&a).await, [("instant".to_owned(), "cancelled".to_owned())]);
+}

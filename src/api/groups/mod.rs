@@ -185,9 +185,9 @@ async fn check_members(state: &AppState, actor: &AuthUser, ids: &[i64]) -> Resul
 
 /// Chat `chat_id` with its members, as it is now, as `viewer` is shown it: their presence only
 /// if the rule shows it to them (`Contact::shown_to`); in an announcement whose owner they are
-/// not, only its owner and themself (`access::Readable::listener_of`'s rule: families in one to
-/// families never learn of each other; the count stays).
+/// not, only its owner and themself (`access::roster`; the count stays).
 pub(super) async fn load(state: &AppState, chat_id: i64, viewer: &AuthUser) -> Result<ChatDetails> {
+    let roster = crate::access::roster(viewer);
     let client = state.db.get().await?;
     let chat = client
         .query_opt("SELECT * FROM chat_headers WHERE id = $1", &[&chat_id])
@@ -201,7 +201,7 @@ pub(super) async fn load(state: &AppState, chat_id: i64, viewer: &AuthUser) -> R
              WHERE p.chat_id = $1
                AND (NOT c.announcement OR $2 OR c.created_by = $3 OR p.user_id IN ($3, c.created_by))
              ORDER BY p.joined_position, u.id",
-            &[&chat_id, &viewer.is_admin(), &viewer.id],
+            &[&chat_id, &roster.everyone, &roster.viewer],
         )
         .await?
         .iter()

@@ -89,3 +89,16 @@ pub(super) fn about_messages(event: &StoredEvent, owners: &HashMap<i64, (i64, i6
         _ => Vec::new(),
     }
 }
+
+/// The member an event names (who joined, left, read or reacted), if any: in an announcement,
+/// only its owner and that member get it (`Dispatch::names`), as the replay's statement keeps
+/// such events of another member from a listener.
+pub(super) fn named(event: &StoredEvent) -> Option<i64> {
+    match &event.data {
+        EventData::ParticipantAdded { user_id, .. } | EventData::ParticipantRemoved { user_id } => Some(*user_id),
+        EventData::ChatRead { .. } | EventData::ReactionAdded { .. } | EventData::ReactionRemoved { .. } => {
+            event.actor_id
+        }
+        _ => None,
+    }
+}

@@ -387,13 +387,7 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
             shared(position, "chat_renamed", &ChatRenamedEvent { chat_id, title: title.clone(), actor_id }),
         ),
     };
-    // Who the event names as a member (who joined, left, read or reacted): in an announcement,
-    // only its owner and that member get it (`Dispatch::names`).
-    dispatch.names = match &event.data {
-        EventData::ParticipantAdded { user_id, .. } | EventData::ParticipantRemoved { user_id } => Some(*user_id),
-        EventData::ChatRead { .. } | EventData::ReactionAdded { .. } | EventData::ReactionRemoved { .. } => actor_id,
-        _ => None,
-    };
+    dispatch.names = authors::named(event);
     if let EventData::ChatCreated(ChatOpened::Group { announcement: true, .. }) = &event.data {
         dispatch.announced_by = actor_id;
     }
