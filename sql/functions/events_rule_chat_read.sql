@@ -20,7 +20,13 @@ BEGIN
         RETURN NULL;
     END IF;
     -- The ids a client listed as read (the messenger dialect's receipts), kept as given when
-    -- they are a non-empty array of integers: every stream's messages_read carries them.
+    -- they are a non-empty array of integers: every stream's messages_read carries them. At
+    -- most 100: what a request puts into the log, which every writer then waits behind and
+    -- every stream carries, is bounded here whatever path it came by.
+    IF jsonb_typeof(e.payload -> 'message_ids') = 'array' AND jsonb_array_length(e.payload -> 'message_ids') > 100 THEN
+        RAISE EXCEPTION 'chat_read lists % message ids: at most 100', jsonb_array_length(e.payload -> 'message_ids')
+            USING ERRCODE = 'check_violation';
+    END IF;
     e.payload := jsonb_build_object('up_to_message_id', (e.payload ->> 'up_to_message_id')::bigint)
         || CASE WHEN jsonb_typeof(e.payload -> 'message_ids') = 'array'
                  AND jsonb_array_length(e.payload -> 'message_ids') > 0
@@ -32,6 +38,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION events_rule_chat_read(e events) IS 'chat_read: a participant, up to a message of the chat; markers only move forward (an older one is a no-op); message_ids, the ids a client listed, kept when they are integers, under the lock, so concurrent reads cannot reorder them. In Rust: access::Writer and access::check_access in api::read_markers::mark_read.';
+COMMENT ON FUNCTION events_rule_chat_read(e events) IS 'chat_read: a participant, up to a message of the chat; markers only move forward (an older one is a no-op); message_ids, the ids a client listed (at most 100), kept when they are integers, under the lock, so concurrent reads cannot reorder them. In Rust: access::Writer and access::check_access in api::read_markers::mark_read.';
 
 REVOKE ALL ON FUNCTION events_rule_chat_read(e events) FROM PUBLIC;

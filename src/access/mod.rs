@@ -58,7 +58,9 @@ mod resources;
 mod roles;
 mod scheduling;
 
-pub use crate::auth::routes::{GuestRoute, SuspendedRoute, TicketRoute, for_guests, for_suspended, for_tickets};
+pub use crate::auth::routes::{
+    GuestRoute, NoCookieRoute, SuspendedRoute, TicketRoute, for_guests, for_suspended, for_tickets, without_cookies,
+};
 pub use blocks::{address_hash, may_block_visitor, may_request_closure, refuse_blocked_visitor};
 pub use chat::{
     Access, MEMBERSHIP_WINDOWS_SQL, Readable, Ward, chat_exists, check_access, check_read_access, may_see_message,

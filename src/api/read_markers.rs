@@ -69,15 +69,25 @@ pub async fn mark_read_as(
     move_marker(&state, &user, chat_id, body.and_then(|b| b.up_to_message_id), Vec::new()).await
 }
 
+/// The most messages a client may list as read at once: the list goes into the log (and every
+/// member's stream), so it is bounded here and by the log's rule alike.
+pub const MAX_LISTED_READ: usize = 100;
+
 /// Marks the chat read up to the newest of `listed`, the messages a client listed as read (the
 /// messenger dialect's receipts): [`mark_read`]'s rules, and every stream's `messages_read`
-/// carries the list as given.
+/// carries the list as given. 400 for more than [`MAX_LISTED_READ`].
 pub async fn mark_listed_read(
     state: &AppState,
     Writer(user): Writer,
     chat_id: i64,
     listed: Vec<i64>,
 ) -> Result<StatusCode> {
+    if listed.len() > MAX_LISTED_READ {
+        return Err(AppError::BadRequest(format!(
+            "{} messages listed as read: at most {MAX_LISTED_READ} at once",
+            listed.len()
+        )));
+    }
     let newest = listed.iter().copied().max();
     move_marker(state, &user, chat_id, newest, listed).await
 }

@@ -326,6 +326,11 @@ where
             Some(ticket) => (tickets::redeem(&state.db, ticket).await?, Credential::Ticket),
             None => {
                 let (token, credential) = token(parts, &jar, &state.config.auth.cookie_name)?;
+                if credential == Credential::Cookie && parts.extensions.get::<routes::NoCookieRoute>().is_some() {
+                    return Err(AppError::Unauthorized(
+                        "this route takes a token (Authorization: Bearer <token>), not the session cookie".into(),
+                    ));
+                }
                 (state.verify(token).await?, credential)
             }
         };
@@ -349,7 +354,12 @@ impl AuthUser {
         }
         let Session { user: id, expires_at, sid: session } = session;
         let writes = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-        if credential == Credential::Cookie && writes {
+        // Cross-site protection follows the credential: whatever a cookie opens that another
+        // page could use (a write, or a WebSocket, which no CORS guards and whose handshake is
+        // a GET) must come from the chat's own origin or an allowed one. A browser's handshake
+        // always names its page's origin; a program's without one is no page's doing.
+        let upgrade = parts.headers.contains_key(header::UPGRADE) && parts.headers.contains_key(header::ORIGIN);
+        if credential == Credential::Cookie && (writes || upgrade) {
             origin::check(&parts.headers, &state.config.auth.allowed_origins)?;
         }
         let Known { name, role, link, suspended } = match state.users.get(&state.db, id).await? {

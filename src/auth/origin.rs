@@ -1,6 +1,7 @@
-//! Cross-site request protection for cookie-authenticated writes. The cookie is SameSite=Lax;
-//! on top of that a write must come from the chat's own origin (the `Host` it was sent to) or
-//! one of `ALLOWED_ORIGINS`, and so must a read that records something ([`check_navigation`]).
+//! Cross-site request protection for cookie-authenticated writes and WebSocket handshakes. The
+//! cookie is SameSite=Lax; on top of that a write or an upgrade must come from the chat's own
+//! origin (the `Host` it was sent to) or one of `ALLOWED_ORIGINS`, and so must a read that
+//! records something ([`check_navigation`]).
 //! Bearer clients are not affected: a browser never attaches a Bearer header on its own.
 
 use axum::http::{HeaderMap, header};

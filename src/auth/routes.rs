@@ -14,6 +14,11 @@ pub struct GuestRoute;
 #[derive(Debug, Clone, Copy)]
 pub struct TicketRoute;
 
+/// The mark [`without_cookies`] puts on a route: the session cookie is no credential there (a
+/// contract whose clients send a token, never a browser's cookie on its own).
+#[derive(Debug, Clone, Copy)]
+pub struct NoCookieRoute;
+
 /// The mark [`for_suspended`] puts on a route: a suspended person may write through it.
 #[derive(Debug, Clone, Copy)]
 pub struct SuspendedRoute;
@@ -40,4 +45,14 @@ where
     S: Clone + Send + Sync + 'static,
 {
     routes.route_layer(Extension(TicketRoute))
+}
+
+/// `routes`, refusing the session cookie: only a token counts (a Bearer header, or the
+/// contract's own place for it). A socket whose contract has no cookie cannot then be opened
+/// by another page of the same site with the visitor's cookie.
+pub fn without_cookies<S>(routes: Router<S>) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    routes.route_layer(Extension(NoCookieRoute))
 }

@@ -16,6 +16,7 @@ mod closures;
 mod contract;
 mod cors;
 mod costly_reads;
+mod cross_site_sockets;
 mod departures;
 mod deploy;
 mod dialect_marketplace;

@@ -24,9 +24,10 @@ use crate::{AppError, AppState};
 /// this size.
 pub const READ_BUFFER: usize = 256;
 
-/// The largest client message or frame: a chat message is at most 10,000 characters (at most
-/// ~60 kB as escaped JSON), where axum's default takes 64 MiB.
-const MAX_MESSAGE: usize = 256 * 1024;
+/// The largest client message or frame, on every socket of every dialect (Socket.IO's too,
+/// whichever transport): a chat message is at most 10,000 characters (at most ~60 kB as
+/// escaped JSON), where axum's and socketioxide's defaults take 64 MiB.
+pub const MAX_MESSAGE: usize = 256 * 1024;
 
 /// A handshake's upgrade, sized for a chat's frames, or the answer refusing it (400 for a
 /// request that is not a WebSocket handshake).

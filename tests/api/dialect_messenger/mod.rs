@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::helpers::{TestApp, User};
 
 mod client;
+mod limits;
 mod nginx;
 mod rest;
 mod socket;

@@ -63,13 +63,20 @@ pub fn router() -> Router<AppState> {
 /// namespace `disconnect`, so every client reconnects by itself (to another replica).
 fn build(state: AppState) -> Service {
     // The WebSocket transport's read buffer as the other dialects' sockets' (socketioxide's
-    // default is 4 KiB, all of it held by an idle socket).
-    let (service, io) = SocketIo::builder().ws_read_buffer_size(crate::api::dialects::socket::READ_BUFFER).build_svc();
+    // default is 4 KiB, all of it held by an idle socket), and their one size limit, on both
+    // transports (socketioxide's WebSocket takes 64 MiB by default, whatever maxPayload says).
+    use crate::api::dialects::socket::{MAX_MESSAGE, READ_BUFFER};
+    let (service, io) = SocketIo::builder()
+        .ws_read_buffer_size(READ_BUFFER)
+        .max_payload(MAX_MESSAGE as u64)
+        .ws_max_message_size(MAX_MESSAGE)
+        .ws_max_frame_size(MAX_MESSAGE)
+        .build_svc();
     let (on_connect, middleware) = (state.clone(), state.clone());
     io.ns(
         "/",
         (move |socket: SocketRef| connected(on_connect.clone(), socket))
-            .with(move |socket: SocketRef, TryData(auth): TryData<Value>| admit(middleware.clone(), socket, auth)),
+            .with(move |socket: SocketRef, TryData(auth): TryData<Auth>| admit(middleware.clone(), socket, auth)),
     );
     let shutdown = state.shutdown.clone();
     tokio::spawn(async move {
@@ -78,6 +85,13 @@ fn build(state: AppState) -> Service {
     });
     let service = ServiceExt::<Request>::map_response(service, |response| response.map(Body::new));
     BoxCloneSyncService::new(service)
+}
+
+/// The connect packet's `auth`: its token, and nothing else kept of what an unauthenticated
+/// peer sent (any other field is skipped as it is read, never built into a value).
+#[derive(Debug, serde::Deserialize)]
+struct Auth {
+    token: Option<String>,
 }
 
 /// Why a connection is refused, as `connect_error {"message"}`.
@@ -96,9 +110,8 @@ type Opened = Arc<Mutex<Option<Subscription>>>;
 /// `auth: {token}`: the school's JWT, verified as a request's `Authorization: Bearer` is (the
 /// same function, the role from `users`); then the hub subscription and the event handlers,
 /// all before the `connect` is sent.
-async fn admit(state: AppState, socket: SocketRef, auth: Result<Value, impl std::fmt::Debug>) -> Result<(), Refused> {
-    let token = auth.ok().and_then(|a| a.get("token").and_then(Value::as_str).map(str::to_owned));
-    let token = token.filter(|t| !t.is_empty()).ok_or(Refused::Authentication)?;
+async fn admit(state: AppState, socket: SocketRef, auth: Result<Auth, impl std::fmt::Debug>) -> Result<(), Refused> {
+    let token = auth.ok().and_then(|a| a.token).filter(|t| !t.is_empty()).ok_or(Refused::Authentication)?;
     let request = axum::http::Request::get("/socket.io/")
         .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
         .body(())

@@ -30,8 +30,7 @@ use crate::{AppError, AppState, Result};
 const CREDENTIAL: &str = "WWW-Authenticate";
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/unet-chat/ws/conversations/{id}/", get(connect))
+    crate::access::without_cookies(Router::new().route("/api/unet-chat/ws/conversations/{id}/", get(connect)))
         .route_layer(axum::middleware::map_request(credential_from_query))
 }
 

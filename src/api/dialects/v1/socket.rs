@@ -29,7 +29,7 @@ mod frames;
 /// The socket's route; it takes the token as `?token=` too (a browser's `WebSocket` sends no
 /// header), never written to a log.
 pub fn router() -> Router<AppState> {
-    crate::access::for_tickets(Router::new().route("/api/v1/ws", get(connect)))
+    crate::access::without_cookies(crate::access::for_tickets(Router::new().route("/api/v1/ws", get(connect))))
 }
 
 /// Opens the caller's socket (`Authorization: Bearer <JWT>` or `?token=<JWT>`): 401 without a
