@@ -25,7 +25,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/{*rest}", axum::routing::any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
-        .layer(RequestBodyTimeoutLayer::new(state.config.http.body_timeout));
+        .layer(RequestBodyTimeoutLayer::new(state.config.http.body_timeout))
+        .layer(axum::middleware::map_response(never_stored));
     // Everything outside /api is the web client (a single-page app) when it is built.
     let router = match client {
         Some(client) => router.merge(client),
@@ -133,6 +134,16 @@ async fn security_headers(mut response: Response) -> Response {
             headers.insert(name.clone(), HeaderValue::from_static(value));
         }
     }
+    response
+}
+
+/// Every answer of the API is someone's (their chats, their messages, their files, who they
+/// are) or says something about a session: no browser or proxy keeps a copy (`no-store`), so
+/// that none is left in a shared device's disk cache after the person's session ends. This
+/// overrides what a handler set (an event stream's `no-cache`, a download's revalidation). The
+/// web client's files (outside this router) keep their own caching (`crate::client`).
+async fn never_stored(mut response: Response) -> Response {
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 

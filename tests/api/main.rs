@@ -18,6 +18,7 @@ mod cors;
 mod costly_reads;
 mod departures;
 mod deploy;
+mod device;
 mod dialect_marketplace;
 mod dialect_messenger;
 mod dialect_unet_chat;
