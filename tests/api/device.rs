@@ -1,11 +1,107 @@
 //! What a browser keeps of a person after their session ends: nothing the server can prevent.
 //! Every API answer is `Cache-Control: no-store` (no private answer stays in a shared device's
-//! disk cache). Security review 2026-11-29: L2.
+//! disk cache), signing out and a 401 that ends a session (`session_ended`,
+//! `account_deactivated`) say `Clear-Site-Data: "cache", "storage"`, and `GET /api/me` says when
+//! the session ends. Security review 2026-11-29: H1, L2.
 
-use reqwest::header::CACHE_CONTROL;
+use reqwest::header::{CACHE_CONTROL, HeaderMap};
+use serde_json::{Value, json};
 
 use crate::attachments::{PNG, send_with, uploaded};
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, User, sign, status_and_json};
+
+const FORGET: &str = "\"cache\", \"storage\"";
+
+fn clear_site_data(headers: &HeaderMap) -> Option<&str> {
+    headers.get("clear-site-data").map(|v| v.to_str().expect("ascii"))
+}
+
+/// Signs `user` in with the dev login; answers the cookie to send back, and the answer's body.
+async fn dev_sign_in(app: &TestApp, user: &User) -> (String, Value) {
+    let email: String =
+        app.sql.query_one("SELECT email FROM users WHERE id = $1", &[&user.id]).await.expect("email").get(0);
+    let login =
+        app.fresh.post(app.url("/api/dev/login")).json(&json!({ "email": email })).send().await.expect("dev login");
+    let set_cookie = login.headers()["set-cookie"].to_str().expect("text").to_owned();
+    let (status, body) = status_and_json(login).await;
+    assert_eq!(status, 200, "{body}");
+    (set_cookie.split(';').next().expect("name=value").to_owned(), body)
+}
+
+async fn me_with_cookie(app: &TestApp, cookie: &str) -> reqwest::Response {
+    app.fresh.get(app.url("/api/me")).header("cookie", cookie).send().await.expect("GET /api/me")
+}
+
+#[tokio::test]
+async fn signing_out_and_a_401_that_ends_the_session_tell_the_browser_to_forget_the_site() {
+    let app = TestApp::spawn().await;
+    let (student, admin) = (app.user("student", "Student").await, app.user("admin", "Admin").await);
+    let (cookie, _) = dev_sign_in(&app, &student).await;
+
+    let logout = app
+        .fresh
+        .post(app.url("/api/logout"))
+        .header("cookie", &cookie)
+        .header("origin", format!("http://{}", app.addr))
+        .send()
+        .await
+        .expect("POST /api/logout");
+    assert_eq!(logout.status(), 204);
+    assert_eq!(clear_site_data(logout.headers()), Some(FORGET));
+
+    // A copy of the signed-out session (another tab, another device): 401 `session_ended`.
+    let ended = me_with_cookie(&app, &cookie).await;
+    let headers = ended.headers().clone();
+    let (status, body) = status_and_json(ended).await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("session_ended")), "{body}");
+    assert_eq!(clear_site_data(&headers), Some(FORGET));
+
+    // A deactivated account's session: 401 `account_deactivated`, on any request.
+    let (cookie, _) = dev_sign_in(&app, &student).await;
+    let (status, body) = crate::departures::deactivate(&app, &admin, &student, true).await;
+    assert_eq!(status, 204, "{body}");
+    let refused = me_with_cookie(&app, &cookie).await;
+    let headers = refused.headers().clone();
+    let (status, body) = status_and_json(refused).await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("account_deactivated")), "{body}");
+    assert_eq!(clear_site_data(&headers), Some(FORGET));
+
+    // Other refusals leave the browser alone: no credential, an expired token, a 403.
+    let none = app.fresh.get(app.url("/api/me")).send().await.expect("GET /api/me");
+    assert_eq!((none.status().as_u16(), clear_site_data(none.headers())), (401, None));
+    let expired = sign(
+        &json!({ "sub": admin.id.to_string(), "exp": crate::helpers::now() - 60 }),
+        crate::helpers::SECRET,
+        jsonwebtoken::Algorithm::HS256,
+    );
+    let late = app.fresh.get(app.url("/api/me")).bearer_auth(&expired).send().await.expect("GET /api/me");
+    assert_eq!((late.status().as_u16(), clear_site_data(late.headers())), (401, None));
+}
+
+#[tokio::test]
+async fn api_me_says_when_the_session_ends() {
+    let app = TestApp::spawn().await;
+    let student = app.user("student", "Student").await;
+    let (cookie, signed_in) = dev_sign_in(&app, &student).await;
+    let (status, me) = status_and_json(me_with_cookie(&app, &cookie).await).await;
+    assert_eq!(status, 200, "{me}");
+    let at = |body: &Value| {
+        let text = body["session_expires_at"].as_str().unwrap_or_else(|| panic!("no session_expires_at: {body}"));
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).expect("RFC 3339")
+    };
+    // The session's token says when: the cookie's exp, as the sign-in said.
+    let token = cookie.split_once('=').expect("name=value").1;
+    let claims: Value = serde_json::from_slice(
+        &base64::Engine::decode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            token.split('.').nth(1).expect("payload"),
+        )
+        .expect("base64"),
+    )
+    .expect("claims");
+    assert_eq!(at(&me).unix_timestamp(), claims["exp"].as_i64().expect("exp"));
+    assert!((at(&signed_in) - at(&me)).whole_seconds().abs() <= 1, "{signed_in} {me}");
+}
 
 #[tokio::test]
 async fn no_api_answer_is_stored_by_the_browser_private_ones_and_refusals_alike() {

@@ -1358,7 +1358,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Clears the session cookie (and a guest's). */
+        /**
+         * Clears the session cookie (and a guest's), and tells the browser to forget what it kept
+         *     of the person (`Clear-Site-Data`).
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -2948,6 +2951,12 @@ export interface components {
              *     always allowed.
              */
             message_editing: boolean;
+            /**
+             * Format: date-time
+             * @description When the caller's session ends (its token's `exp`): a device that keeps the person's
+             *     chats for reading offline opens them no later than this.
+             */
+            session_expires_at: string;
             suspended: components["schemas"]["Suspension"] | null;
             user: components["schemas"]["UserProfile"];
         };
@@ -10537,6 +10546,8 @@ export interface operations {
             /** @description the session cookie is cleared; the browser should now go to `end_session_url` */
             200: {
                 headers: {
+                    /** @description `"cache", "storage"`: the browser forgets its cache and what the site stored */
+                    "Clear-Site-Data"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10546,6 +10557,8 @@ export interface operations {
             /** @description the session cookie is cleared */
             204: {
                 headers: {
+                    /** @description `"cache", "storage"`: the browser forgets its cache and what the site stored */
+                    "Clear-Site-Data"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
