@@ -143,6 +143,9 @@ pub enum Code {
     /// 409: the caller has as many messages waiting as one person may
     /// (`SCHEDULED_PER_PERSON`): scheduled and not sent, or held by quiet hours.
     TooManyScheduled,
+    /// 409: the request's `X-Expected-User` names someone other than the person its credential
+    /// is (another person signed in on this browser since it was written): nothing was done.
+    ExpectedUserMismatch,
     /// 413: the body or the file is larger than the server's limit.
     PayloadTooLarge,
     /// 415: the body is not of the expected content type.

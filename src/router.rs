@@ -102,6 +102,7 @@ fn cors(allowed: &[String]) -> Option<CorsLayer> {
                 named("last-event-id"),
                 named(crate::extract::MIN_POSITION_HEADER),
                 named(crate::telemetry::REQUEST_ID_HEADER),
+                named(crate::auth::expected::EXPECTED_USER_HEADER),
             ])
             .expose_headers([
                 header::RETRY_AFTER,

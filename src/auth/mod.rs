@@ -4,6 +4,7 @@
 //! the one in `users`, never one claimed by the token.
 
 mod cookies;
+pub mod expected;
 pub mod oidc;
 pub mod origin;
 pub mod revoked;
@@ -340,6 +341,7 @@ impl AuthUser {
                 .with_code(Code::SessionEnded));
         }
         let Session { user: id, expires_at, sid: session } = session;
+        expected::check(&parts.headers, id)?;
         let writes = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if credential == Credential::Cookie && writes {
             origin::check(&parts.headers, &state.config.auth.allowed_origins)?;

@@ -1,8 +1,9 @@
 //! What a browser keeps of a person after their session ends: nothing the server can prevent.
 //! Every API answer is `Cache-Control: no-store` (no private answer stays in a shared device's
 //! disk cache), signing out and a 401 that ends a session (`session_ended`,
-//! `account_deactivated`) say `Clear-Site-Data: "cache", "storage"`, and `GET /api/me` says when
-//! the session ends. Security review 2026-11-29: H1, L2.
+//! `account_deactivated`) say `Clear-Site-Data: "cache", "storage"`, and a message is sent only
+//! as the person who wrote it (`X-Expected-User`: an outbox kept in one tab never goes out under
+//! the name of someone who signed in in another). Security review 2026-11-29: H1, M1, L2.
 
 use reqwest::header::{CACHE_CONTROL, HeaderMap};
 use serde_json::{Value, json};
@@ -133,4 +134,64 @@ async fn no_api_answer_is_stored_by_the_browser_private_ones_and_refusals_alike(
     let written = app.post_message(&student, chat, "An answer").await;
     assert_eq!(written.status(), 201);
     assert_eq!(written.headers()[CACHE_CONTROL], "no-store");
+}
+
+/// `POST /api/messages` as `user`, saying it was written by `author` (none: no header).
+async fn send_as(app: &TestApp, user: &User, author: Option<&str>, chat: i64, content: &str) -> (u16, Value) {
+    let mut request = app
+        .http
+        .post(app.url("/api/messages"))
+        .bearer_auth(&user.token)
+        .header("idempotency-key", format!("outbox-{}", content.replace(' ', "-")))
+        .json(&json!({ "chat_id": chat, "content": content }));
+    if let Some(author) = author {
+        request = request.header("x-expected-user", author);
+    }
+    status_and_json(request.send().await.expect("POST /api/messages")).await
+}
+
+#[tokio::test]
+async fn a_message_goes_only_as_the_person_who_wrote_it() {
+    let app = TestApp::spawn().await;
+    let (teacher, student) = (app.user("teacher", "Teacher").await, app.user("student", "Student").await);
+    let chat = app.chat(&teacher, &student).await;
+
+    // Written by the student, kept in her outbox; the browser's session is now the teacher's.
+    let (status, body) = send_as(&app, &teacher, Some(&student.id.to_string()), chat, "written by the student").await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("expected_user_mismatch")), "{body}");
+    // Nothing was stored, as anyone; the same key still works for its author.
+    let history = app.get(&format!("/api/chats/{chat}/messages?limit=50"), &teacher).send().await.expect("history");
+    let (_, history) = status_and_json(history).await;
+    assert_eq!(history["messages"].as_array().expect("messages").len(), 0, "{history}");
+
+    let (status, body) = send_as(&app, &student, Some(&student.id.to_string()), chat, "written by the student").await;
+    assert_eq!((status, body["sender_id"].as_i64()), (201, Some(student.id)), "{body}");
+    // Without the header (other clients, and older ones), as before.
+    let (status, body) = send_as(&app, &teacher, None, chat, "no author named").await;
+    assert_eq!((status, body["sender_id"].as_i64()), (201, Some(teacher.id)), "{body}");
+    // A header that names nobody is malformed.
+    let (status, body) = send_as(&app, &teacher, Some("maria"), chat, "named oddly").await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("invalid_request")), "{body}");
+    // Any write is bound the same way (the check is the authentication's, not the handler's).
+    let id = student_message(&app, &student, chat).await;
+    let edit = app
+        .http
+        .put(app.url(&format!("/api/messages/{id}")))
+        .bearer_auth(&teacher.token)
+        .header("x-expected-user", student.id.to_string())
+        .json(&json!({ "content": "changed" }))
+        .send()
+        .await
+        .expect("PUT");
+    let (status, body) = status_and_json(edit).await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("expected_user_mismatch")), "{body}");
+}
+
+/// The id of the student's message in `chat`.
+async fn student_message(app: &TestApp, student: &User, chat: i64) -> i64 {
+    let (_, history) =
+        status_and_json(app.get(&format!("/api/chats/{chat}/messages?limit=50"), student).send().await.expect("GET"))
+            .await;
+    let messages = history["messages"].as_array().expect("messages");
+    messages.iter().find(|m| m["sender_id"] == json!(student.id)).expect("her message")["id"].as_i64().expect("id")
 }
