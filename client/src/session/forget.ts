@@ -1,0 +1,29 @@
+// What a device keeps of a person, forgotten when their session ends, however it ends: they
+// sign out (before the browser leaves for the school provider's sign-out page), a request is
+// refused with a 401 (expired, signed out on another copy of the session, the account
+// deactivated: on load as much as while the workspace is open), or, offline, the session's end
+// has passed (offline/db.ts's `keptPerson`). A shared tablet then shows the next person nothing
+// of theirs: not their chats and outbox (offline/), not their unread count on the app's icon
+// (pwa/badge.ts). The server says the same to the browser
+// (`Clear-Site-Data` on signing out and on those 401s), which also empties its HTTP cache.
+
+import { forgetAll } from '../offline/db';
+import { showBadge } from '../pwa/badge';
+import { WORKER_URL } from '../push/usePush';
+
+/** Deletes what this device keeps of the person whose session ended. */
+export async function forgetThisDevice(): Promise<void> {
+  showBadge(null);
+  await forgetAll();
+  reinstallShell();
+}
+
+/**
+ * The server's `Clear-Site-Data` removes the service worker with the rest: installed again, it
+ * holds the app's own files only (nobody's data), so that the installed app still opens without
+ * a network (on the sign-in page's "cannot reach the server", not the browser's error page).
+ */
+function reinstallShell(): void {
+  if (!import.meta.env.PROD || !('serviceWorker' in navigator) || !window.isSecureContext) return;
+  void navigator.serviceWorker.register(WORKER_URL, { scope: '/' }).catch(() => {});
+}
