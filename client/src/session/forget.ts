@@ -4,17 +4,20 @@
 // deactivated: on load as much as while the workspace is open), or, offline, the session's end
 // has passed (offline/db.ts's `keptPerson`). A shared tablet then shows the next person nothing
 // of theirs: not their chats and outbox (offline/), not their unread count on the app's icon
-// (pwa/badge.ts). The server says the same to the browser
+// (pwa/badge.ts), not their notifications (push/). The server says the same to the browser
 // (`Clear-Site-Data` on signing out and on those 401s), which also empties its HTTP cache.
 
 import { forgetAll } from '../offline/db';
 import { showBadge } from '../pwa/badge';
-import { WORKER_URL } from '../push/usePush';
+import { WORKER_URL, dropPushOfEndedSession } from '../push/usePush';
 
-/** Deletes what this device keeps of the person whose session ended. */
+/**
+ * Deletes what this device keeps of the person whose session ended (a sign-out has told the
+ * server to forget the push subscription already; the browser's is dropped here in any case).
+ */
 export async function forgetThisDevice(): Promise<void> {
   showBadge(null);
-  await forgetAll();
+  await Promise.all([forgetAll(), dropPushOfEndedSession()]);
   reinstallShell();
 }
 
