@@ -1,5 +1,5 @@
-// End-to-end: what a shared device keeps of a person once their session ends, however it ends
-// (security review 2026-11-29, H1), in
+// End-to-end: what a shared device keeps of a person once their session ends, however it ends,
+// and whose name a kept message goes out under (security review 2026-11-29, H1 and M1), in
 // headless Chromium against two replicas (and one whose sessions last seconds). Each test has
 // its own browser context (its own cookies, storage and service worker), as a tablet would:
 //
@@ -8,7 +8,9 @@
 // - the session's end passed while the device was offline: an offline reload opens nobody;
 // - the account was deactivated while the app was closed: the same as an expired session;
 // - signing out of a session from the school's provider (`end_session_url`): the device is wiped
-//   before the browser leaves for the provider's page.
+//   before the browser leaves for the provider's page;
+// - a message kept in one tab's outbox while someone else signed in in another tab is never
+//   stored as the other person's; a tab follows a change of person made in another.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -16,6 +18,7 @@ import { after, before, test } from 'node:test';
 import { launchBrowser, openPage, openTab, startCluster } from './harness.mjs';
 import { api, signIn, waitConnection } from './app/helpers.mjs';
 
+const MARIA = 'Мария Иванова';
 const TTL_SECS = 20; // the short-lived replica's sessions
 let cluster;
 let browser;
@@ -195,6 +198,85 @@ test("signing out of a school provider's session: the device is wiped before the
   assert.deepEqual(await kept(page), NOTHING, 'what the device kept when the browser left');
   await offlineOpensNobody(page, chatId);
   await page.context().close();
+});
+
+// ---- who a kept message goes as ------------------------------------------------------------
+
+test("a message kept in her tab's outbox while the teacher signed in in another tab is never stored as his", async () => {
+  const maria = await openPage(browser, cluster.a.url);
+  pages.push(maria);
+  const chatId = await signInAndRead(maria, 'maria@demo.school', 'Иван');
+  // Her send fails on the way (no answer): the message stays in her outbox.
+  await maria.route('**/api/messages', (route) => route.abort('internetdisconnected'));
+  const text = `OUTBOX-${Date.now()} written by Мария`;
+  await maria.getByTestId('composer').fill(text);
+  await maria.getByTestId('composer').press('Enter');
+  await maria.getByTestId('message-pending').filter({ hasText: text }).waitFor();
+
+  // Another tab of the same browser, on a page of the site without the app: Иван signs in
+  // there, which replaces the browser's session cookie.
+  const other = await openTab(maria, '/robots.txt');
+  const login = await other.evaluate(async () => {
+    const response = await fetch('/api/dev/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'ivan@demo.school' }),
+    });
+    return response.status;
+  });
+  assert.equal(login, 200);
+
+  // Her tab's network comes back: the kept message is sent again (its answer read on the way:
+  // the tab reloads right after it), and refused.
+  let answered;
+  const attempt = new Promise((resolve) => {
+    answered = resolve;
+  });
+  await maria.unroute('**/api/messages');
+  await maria.route('**/api/messages', async (route) => {
+    const response = await route.fetch();
+    const body = await response.text();
+    answered({ status: response.status(), body, author: route.request().headers()['x-expected-user'] });
+    await route.fulfill({ response, body });
+  });
+  await maria.evaluate(() => window.dispatchEvent(new Event('online')));
+  const answer = await attempt;
+  // Stored as nobody: refused, as written by someone the session is not.
+  const history = await api(other, 'GET', `/api/chats/${chatId}/messages?limit=50`);
+  assert.equal(history.status, 200);
+  assert.deepEqual(history.body.messages.filter((m) => m.content === text), [], 'her words were stored');
+  assert.equal(answer.status, 409, answer.body);
+  assert.equal(JSON.parse(answer.body).code, 'expected_user_mismatch');
+  const me = (await api(other, 'GET', '/api/me')).body.user.id;
+  assert.ok(answer.author !== undefined && answer.author !== String(me), `sent as written by ${answer.author}`);
+
+  // Her tab now shows whoever the browser's session is (Иван), and the device no longer keeps
+  // her outbox.
+  await maria.waitForFunction(() => document.querySelector('.me-name')?.textContent === 'Иван Петров');
+  await maria.waitForFunction(
+    async (only) => (await indexedDB.databases()).filter((db) => db.name.startsWith('tutorchat-')).every((db) => db.name === only),
+    `tutorchat-${me}`,
+    { polling: 100 },
+  );
+  await maria.context().close();
+});
+
+test('a tab follows a change of person made in another tab: it never goes on showing her chats on his session', async () => {
+  const first = await openPage(browser, cluster.a.url);
+  pages.push(first);
+  await signIn(first, 'maria@demo.school');
+  await waitConnection(first, 'live');
+  const second = await openTab(first, '/');
+  pages.push(second);
+  await second.locator('nav[aria-label="Chats"]').waitFor(); // hers too: one cookie
+  await second.getByRole('button', { name: 'Sign out' }).click();
+  await signIn(second, 'ivan@demo.school');
+  await first.waitForFunction((name) => document.querySelector('.me-name')?.textContent !== name, MARIA, { timeout: 15_000 });
+  await first.waitForFunction(() => document.readyState === 'complete');
+  // Whatever it shows now (the sign-in page, or his chats), it is not her session.
+  const shown = await first.evaluate(() => document.querySelector('.me-name')?.textContent ?? null);
+  assert.ok(shown === null || shown === 'Иван Петров', `the first tab shows ${shown}`);
+  await first.context().close();
 });
 
 test('no page threw an uncaught error', () => {

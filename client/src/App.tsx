@@ -7,8 +7,8 @@ import { Workspace } from './components/Workspace';
 import { UpdateBanner } from './pwa/UpdateBanner';
 import { useLocale } from './i18n';
 import { type GuestEnd, guestEndOf, landing } from './inquiry/inquiry';
-import { keepFor, keptPerson } from './offline/db';
-import { forgetThisDevice } from './session/forget';
+import { keepFor, keptPerson, onPersonChange } from './offline/db';
+import { followPersonChange, forgetThisDevice } from './session/forget';
 import { SessionProvider } from './session/SessionContext';
 import { TITLE } from './useDocumentTitle';
 import { useLatest } from './useLatest';
@@ -118,6 +118,10 @@ function Screen() {
     void forgetThisDevice();
     setSession({ status: 'signedOut', notice: 'sessionEnded' });
   }, []);
+
+  // Another tab signed someone else in, or signed out: this one follows.
+  const signedInAs = session.status === 'signedIn' ? session.user.id : null;
+  useEffect(() => (signedInAs === null ? undefined : onPersonChange(signedInAs, followPersonChange)), [signedInAs]);
 
   const loading = (
     <div className="splash" aria-busy="true">

@@ -76,6 +76,13 @@ describe('X-Min-Event-Position', () => {
     expect(seen[1]?.['x-min-event-position']).toBe('90');
   });
 
+  it('names the author of a message sent (X-Expected-User), when the caller says who', async () => {
+    const seen = serve(null);
+    await sendMessage(7, 'hi', 'key-1', null, [], 12);
+    await sendMessage(7, 'hi', 'key-2');
+    expect(seen.map((headers) => headers['x-expected-user'])).toEqual(['12', undefined]);
+  });
+
   it('starts again from a reset', async () => {
     notePosition(500);
     resetPosition(3);

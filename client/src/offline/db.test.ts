@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { PERSON_KEY, keepFor, keptOf, keptPerson } from './db';
+import { PERSON_KEY, keepFor, keptOf, keptPerson, onPersonChange } from './db';
 
 const maria = { id: 1, name: 'Мария Иванова', role: 'student' as const };
 const ivan = { id: 2, name: 'Иван Петров', role: 'teacher' as const };
@@ -16,6 +16,11 @@ function fakeBrowser() {
   vi.stubGlobal('localStorage', storage);
   vi.stubGlobal('window', new EventTarget());
   return items;
+}
+
+/** A `storage` event as another tab's change makes it. */
+function storageEvent(key: string | null, newValue: string | null): Event {
+  return Object.assign(new Event('storage'), { key, newValue });
 }
 
 describe('who the device keeps, and until when', () => {
@@ -45,5 +50,21 @@ describe('who the device keeps, and until when', () => {
     for (const value of [null, '', 'null', '42', '{"person": {"id": "1"}}', '{"id": 1.5}', 'not json']) {
       expect(keptOf(value)).toBeNull();
     }
+  });
+
+  it('tells a tab when another one signs someone else in, or signs out; not when the same person is kept again', () => {
+    const changed = vi.fn();
+    const stop = onPersonChange(maria.id, changed);
+    window.dispatchEvent(storageEvent(PERSON_KEY, JSON.stringify({ person: maria, expiresAt: 20_000 })));
+    window.dispatchEvent(storageEvent('tutorchat.other', 'x'));
+    expect(changed).not.toHaveBeenCalled();
+    window.dispatchEvent(storageEvent(PERSON_KEY, JSON.stringify({ person: ivan, expiresAt: 20_000 })));
+    expect(changed).toHaveBeenCalledTimes(1);
+    window.dispatchEvent(storageEvent(PERSON_KEY, null)); // signed out there
+    window.dispatchEvent(storageEvent(null, null)); // the storage cleared
+    expect(changed).toHaveBeenCalledTimes(3);
+    stop();
+    window.dispatchEvent(storageEvent(PERSON_KEY, null));
+    expect(changed).toHaveBeenCalledTimes(3);
   });
 });

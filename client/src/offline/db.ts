@@ -15,8 +15,9 @@
 // without a network, `/api/me` cannot say, and the app opens on what is kept here, until that
 // moment only (a session the server would refuse is not opened offline either: past it, the
 // kept data is deleted instead). A 401 once the network is back signs out (and deletes it all)
-// as usual. Every operation is best effort: a browser without IndexedDB (or refusing it, private
-// modes) runs the app online only.
+// as usual. The other tabs hear of a change of person through `storage` events on the key
+// (`onPersonChange`). Every operation is best effort: a browser without IndexedDB (or refusing
+// it, private modes) runs the app online only.
 
 import { type DBSchema, type IDBPDatabase, deleteDB, openDB } from 'idb';
 
@@ -109,6 +110,21 @@ export function keptPerson(now = Date.now()): Kept | null {
     return null;
   }
   return last;
+}
+
+/**
+ * Calls `changed` when another tab of this browser changes who is kept: someone else signed in
+ * (`PERSON_KEY` names another person), or the person signed out or their session ended there
+ * (the key is removed). This tab then shows someone else's session, or none: it must follow.
+ * Answers the function that stops listening.
+ */
+export function onPersonChange(me: number, changed: () => void): () => void {
+  const listener = (event: StorageEvent) => {
+    if (event.key !== PERSON_KEY && event.key !== null) return; // null: the storage was cleared
+    if (event.key === null || keptOf(event.newValue)?.person.id !== me) changed();
+  };
+  window.addEventListener('storage', listener);
+  return () => window.removeEventListener('storage', listener);
 }
 
 /** Signed out, or the session ended: everything kept of the last person is deleted. */

@@ -30,3 +30,12 @@ function reinstallShell(): void {
   if (!import.meta.env.PROD || !('serviceWorker' in navigator) || !window.isSecureContext) return;
   void navigator.serviceWorker.register(WORKER_URL, { scope: '/' }).catch(() => {});
 }
+
+/**
+ * Another tab (or the server, with a 409 `expected_user_mismatch`) says this browser is now
+ * someone else's, or no one's: the tab starts again from `/api/me`, which says whose (and the
+ * last person's kept data is deleted on the way, offline/db.ts's `keepFor`, or `forgetThisDevice`).
+ */
+export function followPersonChange(): void {
+  window.location.reload();
+}
