@@ -8,7 +8,7 @@ import { UpdateBanner } from './pwa/UpdateBanner';
 import { useLocale } from './i18n';
 import { type GuestEnd, guestEndOf, landing } from './inquiry/inquiry';
 import { keepFor, keptPerson, onPersonChange } from './offline/db';
-import { followPersonChange, forgetThisDevice } from './session/forget';
+import { followPersonChange, forgetThisDevice, signingOutHere } from './session/forget';
 import { SessionProvider } from './session/SessionContext';
 import { TITLE } from './useDocumentTitle';
 import { useLatest } from './useLatest';
@@ -56,6 +56,7 @@ function Screen() {
 
   /** Signed in to the workspace: what the device keeps from now on is this person's, until `until`. */
   const signedIn = useCallback((user: Person, until: number | null) => {
+    signingOutHere(false);
     keepFor(user, until);
     setSession({ status: 'signedIn', user });
   }, []);

@@ -6,7 +6,7 @@ import { openReportCount, openReportsBadge } from '../moderation/moderation';
 import { useSession } from '../session/SessionContext';
 import { TITLE, useDocumentTitle } from '../useDocumentTitle';
 import { turnOffPushOnSignOut } from '../push/usePush';
-import { forgetThisDevice } from '../session/forget';
+import { forgetThisDevice, signingOutHere } from '../session/forget';
 import { useWaitingClosures } from '../blocking/useWaitingClosures';
 import { useFocusOnSwitch } from '../useFocusOnSwitch';
 import { useWorkspace } from '../useWorkspace';
@@ -66,6 +66,7 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
   // (which may never come back here).
   const signOut = async () => {
     setSigningOut(true);
+    signingOutHere(true);
     await turnOffPushOnSignOut();
     let endSessionUrl: string | null = null;
     try {

@@ -32,10 +32,22 @@ function reinstallShell(): void {
 }
 
 /**
+ * This tab is signing its person out (true), or has signed someone in (false). While it signs
+ * out, the browser's own wipe (the server's `Clear-Site-Data`, which empties localStorage too)
+ * reads like another tab's change of person: the tab finishes what it does instead of starting
+ * again half-way (before it follows the provider's `end_session_url`).
+ */
+export function signingOutHere(on: boolean): void {
+  signingOut = on;
+}
+
+let signingOut = false;
+
+/**
  * Another tab (or the server, with a 409 `expected_user_mismatch`) says this browser is now
  * someone else's, or no one's: the tab starts again from `/api/me`, which says whose (and the
  * last person's kept data is deleted on the way, offline/db.ts's `keepFor`, or `forgetThisDevice`).
  */
 export function followPersonChange(): void {
-  window.location.reload();
+  if (!signingOut) window.location.reload();
 }
