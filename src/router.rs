@@ -1,7 +1,7 @@
 //! The whole application's router: the REST API, authentication's and the event stream's
 //! routes, `/metrics`, the web client with its single-page-app fallback, and the layers every
 //! request passes (request span and metrics, CORS for `ALLOWED_ORIGINS`, panic guard, body
-//! limit, compression).
+//! limit, compression; `no-store` on every answer but the web client's).
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
