@@ -143,6 +143,9 @@ pub enum Code {
     /// 409: the caller has as many messages waiting as one person may
     /// (`SCHEDULED_PER_PERSON`): scheduled and not sent, or held by quiet hours.
     TooManyScheduled,
+    /// 409: the request's `X-Expected-User` names someone other than the person its credential
+    /// is (another person signed in on this browser since it was written): nothing was done.
+    ExpectedUserMismatch,
     /// 413: the body or the file is larger than the server's limit.
     PayloadTooLarge,
     /// 415: the body is not of the expected content type.
@@ -180,6 +183,16 @@ pub enum Code {
     /// 503: the database cannot be reached, or the replica is full: retry shortly.
     Unavailable,
 }
+
+/// What a browser is told to forget when a person's session ends (signed out, or a 401
+/// `session_ended` or `account_deactivated`): its HTTP cache and everything the site stored
+/// (IndexedDB, localStorage, the service worker and its push subscription), so that a shared
+/// device keeps nothing of theirs even where the web app cannot run its own wipe. Cookies are
+/// the server's to clear (the session's cookie is cleared by signing out).
+pub const FORGET_THIS_DEVICE: &str = "\"cache\", \"storage\"";
+
+/// `Clear-Site-Data` (W3C), which the `http` crate does not name.
+pub const CLEAR_SITE_DATA: axum::http::HeaderName = axum::http::HeaderName::from_static("clear-site-data");
 
 /// The body of every error response.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -279,6 +292,9 @@ impl IntoResponse for AppError {
             other => other.to_string(),
         };
         let mut response = (status, axum::Json(ErrorBody { error: message, code })).into_response();
+        if matches!(code, Code::SessionEnded | Code::AccountDeactivated) {
+            response.headers_mut().insert(CLEAR_SITE_DATA, axum::http::HeaderValue::from_static(FORGET_THIS_DEVICE));
+        }
         if let Some(retry_after) = self.retry_after() {
             let seconds = retry_after.as_secs().max(1).to_string();
             if let Ok(value) = axum::http::HeaderValue::from_str(&seconds) {

@@ -1,7 +1,7 @@
 //! The whole application's router: the REST API, authentication's and the event stream's
 //! routes, `/metrics`, the web client with its single-page-app fallback, and the layers every
 //! request passes (request span and metrics, CORS for `ALLOWED_ORIGINS`, panic guard, body
-//! limit, compression).
+//! limit, compression; `no-store` on every answer but the web client's).
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -25,7 +25,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/{*rest}", axum::routing::any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
-        .layer(RequestBodyTimeoutLayer::new(state.config.http.body_timeout));
+        .layer(RequestBodyTimeoutLayer::new(state.config.http.body_timeout))
+        .layer(axum::middleware::map_response(never_stored));
     // Everything outside /api is the web client (a single-page app) when it is built.
     let router = match client {
         Some(client) => router.merge(client),
@@ -101,6 +102,7 @@ fn cors(allowed: &[String]) -> Option<CorsLayer> {
                 named("last-event-id"),
                 named(crate::extract::MIN_POSITION_HEADER),
                 named(crate::telemetry::REQUEST_ID_HEADER),
+                named(crate::auth::expected::EXPECTED_USER_HEADER),
             ])
             .expose_headers([
                 header::RETRY_AFTER,
@@ -133,6 +135,16 @@ async fn security_headers(mut response: Response) -> Response {
             headers.insert(name.clone(), HeaderValue::from_static(value));
         }
     }
+    response
+}
+
+/// Every answer of the API is someone's (their chats, their messages, their files, who they
+/// are) or says something about a session: no browser or proxy keeps a copy (`no-store`), so
+/// that none is left in a shared device's disk cache after the person's session ends. This
+/// overrides what a handler set (an event stream's `no-cache`, a download's revalidation). The
+/// web client's files (outside this router) keep their own caching (`crate::client`).
+async fn never_stored(mut response: Response) -> Response {
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 

@@ -367,3 +367,28 @@ test('in Russian with the app open: the notification\'s fixed words are Russian,
   assert.equal(again.status, 404);
 });
 
+
+test('a session that ends without a sign-out (its cookie gone, a 401 on load) leaves no subscription in this browser', async () => {
+  const page = pages.maria;
+  // Notifications on again, for her.
+  await page.getByRole('button', { name: 'Включить уведомления' }).click();
+  await page.getByRole('button', { name: 'Выключить уведомления' }).waitFor();
+  await waitControl(page, 'on');
+  const subscribed = () =>
+    page.evaluate(async () => ({
+      subscription: (await (await navigator.serviceWorker.getRegistration('/'))?.pushManager.getSubscription())?.endpoint ?? null,
+      owner: localStorage.getItem('tutorchat.push.owner'),
+    }));
+  const before = await subscribed();
+  assert.ok(before.subscription !== null && before.owner !== null, JSON.stringify(before));
+
+  // Her session ends while the app is closed (the cookie goes, as when it expires): the next
+  // load is refused (401) and shows the sign-in page; the next person here must not get her
+  // notifications.
+  await maria.clearCookies();
+  const refused = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/me');
+  await page.reload();
+  assert.equal((await refused).status(), 401);
+  await page.getByTestId('login-maria@demo.school').waitFor();
+  await expectEventually(async () => JSON.stringify(await subscribed()), JSON.stringify({ subscription: null, owner: null }));
+});

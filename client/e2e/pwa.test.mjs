@@ -220,7 +220,10 @@ test('signing out leaves nothing of hers on the device: the kept chats and outbo
     await maria.waitForTimeout(50);
   }
   assert.deepEqual(await kept(), { databases: [], person: null });
-  // Offline now, the app opens on no one's chats: it says the server cannot be reached.
+  // Offline now, the app opens on no one's chats: it says the server cannot be reached. (The
+  // sign-out's `Clear-Site-Data` removed the worker too; the app installed it again, with its
+  // own files only.)
+  await maria.evaluate(() => navigator.serviceWorker.ready);
   await maria.context().setOffline(true);
   await maria.reload();
   await maria.getByRole('button', { name: 'Повторить' }).waitFor();
@@ -230,10 +233,10 @@ test('signing out leaves nothing of hers on the device: the kept chats and outbo
 
 /** In the page: whether the signed-in person's outbox (IndexedDB) keeps a message with `content`. */
 async function keptInOutbox(content) {
-  const person = JSON.parse(localStorage.getItem('tutorchat.offline.person') ?? 'null');
-  if (!person) return false;
+  const kept = JSON.parse(localStorage.getItem('tutorchat.offline.person') ?? 'null');
+  if (!kept) return false;
   const db = await new Promise((resolve, reject) => {
-    const request = indexedDB.open(`tutorchat-${person.id}`);
+    const request = indexedDB.open(`tutorchat-${kept.person.id}`);
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
   });

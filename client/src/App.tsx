@@ -1,13 +1,14 @@
-import { Suspense, useCallback, useEffect, useState } from 'react';
+import { Suspense, useCallback, useEffect, useRef, useState } from 'react';
 
-import { type Person, isUnauthorized, me } from './api';
+import { type Person, isUnauthorized, whoAmI } from './api';
 import { addressWithoutAuthError, authErrorOf } from './session/auth';
 import { errorText } from './errors';
 import { Workspace } from './components/Workspace';
 import { UpdateBanner } from './pwa/UpdateBanner';
 import { useLocale } from './i18n';
 import { type GuestEnd, guestEndOf, landing } from './inquiry/inquiry';
-import { forgetAll, keepFor, keptPerson } from './offline/db';
+import { keepFor, keptPerson, onPersonChange } from './offline/db';
+import { followPersonChange, forgetThisDevice, signingOutHere } from './session/forget';
 import { SessionProvider } from './session/SessionContext';
 import { TITLE } from './useDocumentTitle';
 import { useLatest } from './useLatest';
@@ -50,9 +51,13 @@ function Screen() {
     if (address !== null) window.history.replaceState(window.history.state, '', address);
   }, []);
 
-  /** Signed in to the workspace: what the device keeps from now on is this person's. */
-  const signedIn = useCallback((user: Person) => {
-    keepFor(user);
+  // When the session of the person `/api/me` named ends (ms since the epoch; null: unknown).
+  const expiresAt = useRef<number | null>(null);
+
+  /** Signed in to the workspace: what the device keeps from now on is this person's, until `until`. */
+  const signedIn = useCallback((user: Person, until: number | null) => {
+    signingOutHere(false);
+    keepFor(user, until);
     setSession({ status: 'signedIn', user });
   }, []);
 
@@ -61,19 +66,25 @@ function Screen() {
     let user: Person | null;
     let ended: GuestEnd | null = null;
     try {
-      user = await me();
+      const answer = await whoAmI();
+      user = answer.user;
+      expiresAt.current = answer.expiresAt;
     } catch (error) {
       // No network (no answer at all): the person signed in on this device last opens on what
-      // it kept for them (offline/); the server has its say once the network is back.
+      // it kept for them (offline/), if their session has not ended meanwhile; the server has
+      // its say once the network is back.
       const kept = error instanceof TypeError ? keptPerson() : null;
-      if (kept !== null && landing(window.location.pathname, kept).view === 'workspace') {
-        signedIn(kept);
+      if (kept !== null && landing(window.location.pathname, kept.person).view === 'workspace') {
+        signedIn(kept.person, kept.expiresAt);
         return;
       }
       if (!isUnauthorized(error)) {
         setSession({ status: 'unreachable', error: errorText(error, words.current) });
         return;
       }
+      // The session is over (expired, signed out elsewhere, the account deactivated): nothing
+      // of it stays on the device, whoever comes next.
+      await forgetThisDevice();
       user = null;
       ended = guestEndOf(error);
     }
@@ -81,7 +92,7 @@ function Screen() {
     switch (view.view) {
       case 'workspace':
         setAuthError(null);
-        signedIn(view.user);
+        signedIn(view.user, expiresAt.current);
         break;
       case 'guest':
         setSession({ status: 'guest', user: view.user });
@@ -103,11 +114,15 @@ function Screen() {
   }, [check]);
 
   // The notice is translated when shown, so it follows a language switch. Nothing of the
-  // session stays on the device (offline/).
+  // session stays on the device (session/forget.ts).
   const signedOut = useCallback(() => {
-    void forgetAll();
+    void forgetThisDevice();
     setSession({ status: 'signedOut', notice: 'sessionEnded' });
   }, []);
+
+  // Another tab signed someone else in, or signed out: this one follows.
+  const signedInAs = session.status === 'signedIn' ? session.user.id : null;
+  useEffect(() => (signedInAs === null ? undefined : onPersonChange(signedInAs, followPersonChange)), [signedInAs]);
 
   const loading = (
     <div className="splash" aria-busy="true">
@@ -133,9 +148,9 @@ function Screen() {
           <SignIn
             notice={session.notice && t('app.sessionEnded')}
             authError={authError}
-            onSignedIn={(user) => {
+            onSignedIn={({ user, expiresAt: until }) => {
               setAuthError(null);
-              signedIn(user);
+              signedIn(user, until);
             }}
           />
         </Suspense>
@@ -143,13 +158,7 @@ function Screen() {
     case 'signedIn':
       return (
         <SessionProvider key={session.user.id} me={session.user}>
-          <Workspace
-            onSignedOut={signedOut}
-            onLoggedOut={() => {
-              void forgetAll();
-              setSession({ status: 'signedOut', notice: null });
-            }}
-          />
+          <Workspace onSignedOut={signedOut} onLoggedOut={() => setSession({ status: 'signedOut', notice: null })} />
         </SessionProvider>
       );
     case 'guest':
@@ -169,7 +178,7 @@ function Screen() {
             onJoined={(user) => setSession({ status: 'guest', user })}
             onToChats={() => {
               window.history.pushState(null, '', '/');
-              if (session.signedInAs) signedIn(session.signedInAs);
+              if (session.signedInAs) signedIn(session.signedInAs, expiresAt.current);
             }}
           />
         </Suspense>

@@ -17,6 +17,7 @@ import {
   resetPosition,
   retryingTransient,
   sendMessage,
+  signedInOf,
   unreadCount,
 } from './api';
 import { errorText } from './errors';
@@ -33,6 +34,16 @@ function serve(position: number | null) {
   });
   return seen;
 }
+
+describe('who we are, and until when', () => {
+  const user = { id: 3, name: 'Мария', role: 'student' as const };
+  it('reads the session’s end from /api/me’s answer, and nothing from an older server’s', () => {
+    const answer = { user, suspended: null, message_editing: false, session_expires_at: '2026-11-29T10:00:00Z' };
+    expect(signedInOf(answer)).toEqual({ user, expiresAt: Date.UTC(2026, 10, 29, 10) });
+    const older = { user, suspended: null, message_editing: false } as unknown as Parameters<typeof signedInOf>[0];
+    expect(signedInOf(older)).toEqual({ user, expiresAt: null });
+  });
+});
 
 describe('X-Min-Event-Position', () => {
   afterEach(() => {
@@ -63,6 +74,13 @@ describe('X-Min-Event-Position', () => {
     expect(seen[0]?.['x-min-event-position']).toBeUndefined(); // writes do not wait
     await chats();
     expect(seen[1]?.['x-min-event-position']).toBe('90');
+  });
+
+  it('names the author of a message sent (X-Expected-User), when the caller says who', async () => {
+    const seen = serve(null);
+    await sendMessage(7, 'hi', 'key-1', null, [], 12);
+    await sendMessage(7, 'hi', 'key-2');
+    expect(seen.map((headers) => headers['x-expected-user'])).toEqual(['12', undefined]);
   });
 
   it('starts again from a reset', async () => {

@@ -14,6 +14,7 @@ import type { Conversations } from './conversation/messages';
 import type { ReplyRef } from './conversation/model';
 import type { OutboxEntry } from './offline/outbox';
 import { useOutbox } from './offline/useOutbox';
+import { followPersonChange } from './session/forget';
 import { useSession } from './session/SessionContext';
 import type { ChatLoading } from './useChatLoading';
 import type { Store } from './useWorkspaceStore';
@@ -68,12 +69,13 @@ export function useCommands(
   /** The messages on their way now: the outbox never sends one twice at once. */
   const sending = useRef(new Set<string>());
 
+  /** Sends a message as `author`, who wrote it (the outbox keeps it across reloads: see `expected_user_mismatch`). */
   const deliver = useCallback(
-    async (chatId: number, key: string, content: string, replyToId: number | null, attachmentIds: number[]) => {
+    async (chatId: number, key: string, author: number, content: string, replyToId: number | null, attachmentIds: number[]) => {
       if (sending.current.has(key)) return;
       sending.current.add(key);
       try {
-        const answer = await api.sendMessage(chatId, content, key, replyToId, attachmentIds);
+        const answer = await api.sendMessage(chatId, content, key, replyToId, attachmentIds, author);
         outbox.done(key);
         if (answer.kind === 'held') {
           // Quiet hours hold it: not a failure, and not in the chat yet; it shows as held
@@ -99,6 +101,13 @@ export function useCommands(
         // No answer (the network, a replica down): kept, and sent when the network returns.
         // Without a network it stays pending meanwhile; with one, it shows Retry as before.
         if (!isTransient(error)) outbox.done(key);
+        // Someone else signed in on this browser since it was written (another tab): it is not
+        // sent as them, nor kept (the device keeps nothing of a person once another signs in),
+        // and this tab, still showing its author's session, starts again as whoever it is now.
+        if (api.hasCode(error, 'expected_user_mismatch')) {
+          followPersonChange();
+          return;
+        }
         else if (!navigator.onLine) return;
         inChat(chatId, { type: 'sendFailed', key, error: failed(error) });
         // An inquiry refuses messages once closed: its details say since when (the
@@ -123,7 +132,7 @@ export function useCommands(
     resend.current = (entry) => {
       const pending = latest.current.conversations[entry.chatId]?.pending.find((p) => p.key === entry.key);
       if (pending?.status === 'failed') inChat(entry.chatId, { type: 'retried', key: entry.key });
-      void deliver(entry.chatId, entry.key, entry.content, entry.replyTo?.id ?? null, entry.attachments.map((a) => a.id));
+      void deliver(entry.chatId, entry.key, entry.senderId, entry.content, entry.replyTo?.id ?? null, entry.attachments.map((a) => a.id));
     };
   }, [latest, inChat, deliver]);
 
@@ -133,7 +142,7 @@ export function useCommands(
       const createdAt = new Date().toISOString();
       inChat(chatId, { type: 'sendStarted', key, senderId: me.id, content, createdAt, replyTo, attachments });
       outbox.add({ key, chatId, senderId: me.id, content, createdAt, replyTo, attachments });
-      void deliver(chatId, key, content, replyTo?.id ?? null, attachments.map((a) => a.id));
+      void deliver(chatId, key, me.id, content, replyTo?.id ?? null, attachments.map((a) => a.id));
     },
     [inChat, deliver, me.id, outbox],
   );
@@ -143,7 +152,7 @@ export function useCommands(
       const pending = latest.current.conversations[chatId]?.pending.find((p) => p.key === key);
       if (!pending || pending.status !== 'failed') return;
       inChat(chatId, { type: 'retried', key });
-      void deliver(chatId, key, pending.content, pending.replyTo?.id ?? null, pending.attachments.map((a) => a.id));
+      void deliver(chatId, key, pending.senderId, pending.content, pending.replyTo?.id ?? null, pending.attachments.map((a) => a.id));
     },
     [latest, inChat, deliver],
   );

@@ -4,6 +4,7 @@
 //! the one in `users`, never one claimed by the token.
 
 mod cookies;
+pub mod expected;
 pub mod oidc;
 pub mod origin;
 pub mod revoked;
@@ -353,6 +354,7 @@ impl AuthUser {
                 .with_code(Code::SessionEnded));
         }
         let Session { user: id, expires_at, sid: session } = session;
+        expected::check(&parts.headers, id)?;
         let writes = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         // Cross-site protection follows the credential: whatever a cookie opens that another
         // page could use (a write, or a WebSocket, which no CORS guards and whose handshake is

@@ -2,7 +2,7 @@
 //! as a demo user by email. In production the school's own login sets the cookie.
 
 use axum::extract::{FromRef, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -10,7 +10,7 @@ use axum_extra::extract::CookieJar;
 use serde::{Deserialize, Serialize};
 
 use super::{AuthState, AuthUser, Role};
-use crate::error::ErrorBody;
+use crate::error::{CLEAR_SITE_DATA, ErrorBody, FORGET_THIS_DEVICE};
 use crate::extract::JsonBody;
 use crate::{AppError, Result};
 
@@ -44,6 +44,18 @@ pub struct MeResponse {
     /// Whether this school lets authors edit their messages (`MESSAGE_EDITING`); deleting is
     /// always allowed.
     pub message_editing: bool,
+    /// When the caller's session ends (its token's `exp`): a device that keeps the person's
+    /// chats for reading offline opens them no later than this.
+    #[serde(with = "time::serde::rfc3339")]
+    pub session_expires_at: time::OffsetDateTime,
+}
+
+/// Unix seconds as a time (the epoch for one out of range, as an expired session is).
+fn at(unix: u64) -> time::OffsetDateTime {
+    i64::try_from(unix)
+        .ok()
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -73,6 +85,7 @@ pub async fn me(State(state): State<AuthState>, user: AuthUser) -> Json<MeRespon
         user: UserProfile { id: user.id, name: user.name, role: user.role },
         suspended: user.suspended,
         message_editing: state.config.append.editing,
+        session_expires_at: at(user.expires_at),
     })
 }
 
@@ -84,11 +97,14 @@ pub struct LogoutResponse {
     pub end_session_url: String,
 }
 
-/// Clears the session cookie (and a guest's).
+/// Clears the session cookie (and a guest's), and tells the browser to forget what it kept
+/// of the person (`Clear-Site-Data`).
 #[utoipa::path(post, path = "/api/logout", tag = "session", security(()),
     responses(
-        (status = 200, body = LogoutResponse, description = "the session cookie is cleared; the browser should now go to `end_session_url`"),
-        (status = 204, description = "the session cookie is cleared"),
+        (status = 200, body = LogoutResponse, description = "the session cookie is cleared; the browser should now go to `end_session_url`",
+            headers(("Clear-Site-Data" = String, description = "`\"cache\", \"storage\"`: the browser forgets its cache and what the site stored"))),
+        (status = 204, description = "the session cookie is cleared",
+            headers(("Clear-Site-Data" = String, description = "`\"cache\", \"storage\"`: the browser forgets its cache and what the site stored"))),
         (status = 403, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
 pub async fn logout(State(state): State<AuthState>, headers: HeaderMap, jar: CookieJar) -> Result<Response> {
@@ -111,9 +127,12 @@ pub async fn logout(State(state): State<AuthState>, headers: HeaderMap, jar: Coo
     let end_session_url = jar.get(&name).and_then(|cookie| end_session_url(&state, cookie.value()));
     let jar =
         jar.add(super::cleared_cookie(base, secure, "/")).add(super::cleared_cookie(super::GUEST_COOKIE, secure, "/"));
+    // A shared device keeps nothing of the person: what the web app deletes itself, and the
+    // HTTP cache it cannot reach.
+    let forget = [(CLEAR_SITE_DATA, HeaderValue::from_static(FORGET_THIS_DEVICE))];
     Ok(match end_session_url {
-        Some(end_session_url) => (jar, Json(LogoutResponse { end_session_url })).into_response(),
-        None => (jar, StatusCode::NO_CONTENT).into_response(),
+        Some(end_session_url) => (jar, forget, Json(LogoutResponse { end_session_url })).into_response(),
+        None => (jar, forget, StatusCode::NO_CONTENT).into_response(),
     })
 }
 
@@ -172,11 +191,13 @@ pub async fn dev_login(
     let user = UserProfile { id: row.get("id"), name: row.get("name"), role: row.try_get("role")? };
     tracing::info!(user_id = user.id, "signed in with dev login");
     let ttl = state.config.auth.jwt.dev_token_ttl;
+    let session_expires_at = at(jsonwebtoken::get_current_timestamp() + ttl.as_secs()); // the token's exp, as mint sets it
     let token = state.keys.mint(user.id, ttl, None)?;
     // Secure over HTTPS, as nginx reports it.
     let secure = super::origin::request_scheme(&headers) == "https";
     let cookie = super::credential_cookie(&state.config.auth.cookie_name, token, secure, "/", ttl);
-    Ok((jar.add(cookie), Json(MeResponse { user, suspended: None, message_editing: state.config.append.editing })))
+    let editing = state.config.append.editing;
+    Ok((jar.add(cookie), Json(MeResponse { user, suspended: None, message_editing: editing, session_expires_at })))
 }
 
 /// Demo/dev mode only: the users one can log in as.

@@ -19,6 +19,7 @@ mod costly_reads;
 mod cross_site_sockets;
 mod departures;
 mod deploy;
+mod device;
 mod dialect_marketplace;
 mod dialect_messenger;
 mod dialect_unet_chat;

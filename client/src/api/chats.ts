@@ -102,7 +102,9 @@ export type SendAnswer = { kind: 'sent'; message: SentMessage } | { kind: 'held'
 /**
  * Sends a message. `idempotencyKey` names this message, not this attempt: a retry after a lost
  * answer sends the same key, and the server answers with the message the first attempt
- * created instead of creating a second one.
+ * created instead of creating a second one. `author`: who wrote it (`X-Expected-User`): the
+ * server refuses it (409 `expected_user_mismatch`) if the browser's session is now someone
+ * else's, so that one person's words never go out under another's name.
  */
 export async function sendMessage(
   chatId: number,
@@ -110,8 +112,10 @@ export async function sendMessage(
   idempotencyKey: string,
   replyToId: number | null = null,
   attachmentIds: readonly number[] = [],
+  author: number | null = null,
 ): Promise<SendAnswer> {
-  const headers = { 'idempotency-key': idempotencyKey };
+  const headers: Record<string, string> = { 'idempotency-key': idempotencyKey };
+  if (author !== null) headers['x-expected-user'] = String(author);
   const body: Schemas['SendMessage'] = {
     chat_id: chatId,
     content,

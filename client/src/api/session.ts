@@ -4,8 +4,29 @@
 import { get, request } from './request';
 import type { DevUser, Person, Schemas, Suspension } from './types';
 
+/**
+ * Who signed in, and when their session ends (`session_expires_at`, in milliseconds since the
+ * epoch; null when the server did not say, as an older one does not): the device opens what it
+ * keeps of them offline until then only (offline/db.ts).
+ */
+export interface SignedIn {
+  user: Person;
+  expiresAt: number | null;
+}
+
+/** A `MeResponse` (of `/api/me` or a sign-in) as `SignedIn`. */
+export function signedInOf(answer: Schemas['MeResponse']): SignedIn {
+  const expiresAt = Date.parse((answer as Partial<Schemas['MeResponse']>).session_expires_at ?? '');
+  return { user: answer.user, expiresAt: Number.isFinite(expiresAt) ? expiresAt : null };
+}
+
 export async function me(): Promise<Person> {
   return (await get<Schemas['MeResponse']>('/api/me')).data.user;
+}
+
+/** `GET /api/me`: who we are, and until when. */
+export async function whoAmI(): Promise<SignedIn> {
+  return signedInOf((await get<Schemas['MeResponse']>('/api/me')).data);
 }
 
 /** Whether our account is suspended now, as `GET /api/me` says (null: it is not). */
@@ -28,9 +49,9 @@ export async function devUsers(): Promise<DevUser[]> {
   return (await get<Schemas['DevUsers']>('/api/dev/users')).data.users;
 }
 
-export async function devLogin(email: string): Promise<Person> {
+export async function devLogin(email: string): Promise<SignedIn> {
   const body: Schemas['DevLoginRequest'] = { email };
-  return (await request<Schemas['MeResponse']>('POST', '/api/dev/login', body)).data.user;
+  return signedInOf((await request<Schemas['MeResponse']>('POST', '/api/dev/login', body)).data);
 }
 
 /**

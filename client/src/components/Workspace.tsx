@@ -6,6 +6,7 @@ import { openReportCount, openReportsBadge } from '../moderation/moderation';
 import { useSession } from '../session/SessionContext';
 import { TITLE, useDocumentTitle } from '../useDocumentTitle';
 import { turnOffPushOnSignOut } from '../push/usePush';
+import { forgetThisDevice, signingOutHere } from '../session/forget';
 import { useWaitingClosures } from '../blocking/useWaitingClosures';
 import { useFocusOnSwitch } from '../useFocusOnSwitch';
 import { useWorkspace } from '../useWorkspace';
@@ -22,7 +23,7 @@ import { EmailDialog, InquiryLinksDialog, LessonsDialog, ModerationDialog, NewGr
 interface Props {
   /** The session ended by itself (expired, revoked). */
   onSignedOut: () => void;
-  /** The user signed out. */
+  /** The user signed out (what the device kept of them is deleted already). */
   onLoggedOut: () => void;
 }
 
@@ -60,9 +61,12 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
 
   // A session from the school's provider ends there too: its page signs the person out and
   // comes back to the chat's root. A failed logout still signs out here, as before. This
-  // browser's notifications stop first (the next person here must not get ours).
+  // browser's notifications stop first (the next person here must not get ours), and what the
+  // device kept of the person is deleted before the browser leaves for the provider's page
+  // (which may never come back here).
   const signOut = async () => {
     setSigningOut(true);
+    signingOutHere(true);
     await turnOffPushOnSignOut();
     let endSessionUrl: string | null = null;
     try {
@@ -70,6 +74,7 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
     } catch {
       // nothing more to do: the page signs out all the same
     }
+    await forgetThisDevice();
     if (endSessionUrl !== null) {
       window.location.assign(endSessionUrl);
       return;

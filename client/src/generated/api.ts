@@ -1358,7 +1358,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Clears the session cookie (and a guest's). */
+        /**
+         * Clears the session cookie (and a guest's), and tells the browser to forget what it kept
+         *     of the person (`Clear-Site-Data`).
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -2485,7 +2488,7 @@ export interface components {
          *     has a general code; the precise ones below it name what a client may want to act on.
          * @enum {string}
          */
-        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" | "provisioning_token_invalid" | "provisioning_client_revoked" | "account_deactivated" | "forbidden" | "admin_read_only" | "guardian_read_only" | "not_author" | "editing_off" | "not_group_owner" | "announcement_read_only" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "teacher_departed" | "visitor_blocked" | "provisioning_scope_missing" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "message_purged" | "already_reported" | "pair_has_chat" | "group_full" | "lesson_completed" | "too_many_pins" | "already_sent" | "role_in_use" | "quiet_hours" | "too_many_scheduled" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "unknown_reaction" | "send_at_past" | "send_at_too_far" | "unknown_person" | "person_role_mismatch" | "person_deactivated" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
+        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" | "provisioning_token_invalid" | "provisioning_client_revoked" | "account_deactivated" | "forbidden" | "admin_read_only" | "guardian_read_only" | "not_author" | "editing_off" | "not_group_owner" | "announcement_read_only" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "teacher_departed" | "visitor_blocked" | "provisioning_scope_missing" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "message_purged" | "already_reported" | "pair_has_chat" | "group_full" | "lesson_completed" | "too_many_pins" | "already_sent" | "role_in_use" | "quiet_hours" | "too_many_scheduled" | "expected_user_mismatch" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "unknown_reaction" | "send_at_past" | "send_at_too_far" | "unknown_person" | "person_role_mismatch" | "person_deactivated" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
         CompletedLesson: {
             /**
              * Format: int64
@@ -2948,6 +2951,12 @@ export interface components {
              *     always allowed.
              */
             message_editing: boolean;
+            /**
+             * Format: date-time
+             * @description When the caller's session ends (its token's `exp`): a device that keeps the person's
+             *     chats for reading offline opens them no later than this.
+             */
+            session_expires_at: string;
             suspended: components["schemas"]["Suspension"] | null;
             user: components["schemas"]["UserProfile"];
         };
@@ -10537,6 +10546,8 @@ export interface operations {
             /** @description the session cookie is cleared; the browser should now go to `end_session_url` */
             200: {
                 headers: {
+                    /** @description `"cache", "storage"`: the browser forgets its cache and what the site stored */
+                    "Clear-Site-Data"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10546,6 +10557,8 @@ export interface operations {
             /** @description the session cookie is cleared */
             204: {
                 headers: {
+                    /** @description `"cache", "storage"`: the browser forgets its cache and what the site stored */
+                    "Clear-Site-Data"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;

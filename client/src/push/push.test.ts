@@ -11,7 +11,7 @@ import {
   pushReducer,
   sameKey,
 } from './push';
-import { type PushEnv, type PushSub, disable, enable, probe, subscriptionBody } from './pushFlow';
+import { type PushEnv, type PushSub, abandon, disable, enable, probe, subscriptionBody } from './pushFlow';
 
 /** A P-256 public key as the server publishes it: 65 bytes, 0x04 first, unpadded base64url. */
 function publicKey(seed: number): string {
@@ -209,6 +209,16 @@ describe('enabling and disabling', () => {
     expect(log).toEqual(['forget https://push.example/old', 'unsubscribe https://push.example/old']);
     expect(owner()).toBeNull();
     expect(current()).toBeNull();
+  });
+
+  it('abandons a session that ended without a sign-out: the browser drops it, the server (no session now) is not asked', async () => {
+    const { env, log, owner, current } = fakeEnv({ permission: 'granted', subscribed: publicKey(7), owner: '1' });
+    await abandon(env);
+    expect(log).toEqual(['unsubscribe https://push.example/old']);
+    expect(owner()).toBeNull();
+    expect(current()).toBeNull();
+    await abandon(env); // nothing left: nothing happens
+    expect(log).toEqual(['unsubscribe https://push.example/old']);
   });
 
   it('posts what PushSubscription.toJSON() gives, and refuses one without keys', () => {

@@ -13,6 +13,10 @@
 // - `disable`: the server forgets the subscription and the browser drops it (dropped even when
 //   the server cannot be told: the push service then refuses the server's next push, and the
 //   server deletes it).
+// - `abandon`: the session ended without a sign-out (expired, signed out elsewhere, the account
+//   deactivated): the server cannot be told any more, so the browser drops the subscription,
+//   which stops the notifications at once; the server deletes its row when the push service
+//   refuses its next push.
 //
 // Which person a subscription is for is kept in localStorage (`PUSH_OWNER_KEY`).
 
@@ -111,6 +115,13 @@ export async function disable(env: PushEnv): Promise<PushStatus> {
   await env.forget(sub.endpoint).catch(() => {});
   await drop(sub);
   return 'off';
+}
+
+/** The session ended without a sign-out: the browser drops the subscription, and whose it was. */
+export async function abandon(env: PushEnv): Promise<void> {
+  env.setOwner(null);
+  const sub = await env.current();
+  if (sub !== null) await drop(sub);
 }
 
 /** The body to post from `PushSubscription.toJSON()`; throws if it lacks the keys. */

@@ -8,7 +8,7 @@ import { useCallback, useEffect, useReducer, useRef } from 'react';
 import { useLocale } from '../i18n';
 import { errorText } from '../errors';
 import { type PushState, initialPush, openChatRequest, pushReducer } from './push';
-import { PUSH_OWNER_KEY, type PushEnv, type PushSub, disable, enable, probe, subscriptionBody } from './pushFlow';
+import { PUSH_OWNER_KEY, type PushEnv, type PushSub, abandon, disable, enable, probe, subscriptionBody } from './pushFlow';
 import { deleteSubscription, saveSubscription, vapidPublicKey } from './pushApi';
 import { useSession } from '../session/SessionContext';
 import { useLatest } from '../useLatest';
@@ -101,6 +101,19 @@ export async function turnOffPushOnSignOut(): Promise<void> {
   const env = browserPush();
   if (!env.supported) return;
   await Promise.race([disable(env).catch(() => {}), new Promise((resolve) => setTimeout(resolve, 3_000))]);
+}
+
+/**
+ * The session ended without a sign-out (a 401): this browser's notifications stop (the next
+ * person here must not get the last one's). Best effort, and never for long.
+ */
+export async function dropPushOfEndedSession(): Promise<void> {
+  const env = browserPush();
+  if (!env.supported) {
+    env.setOwner(null);
+    return;
+  }
+  await Promise.race([abandon(env).catch(() => {}), new Promise((resolve) => setTimeout(resolve, 3_000))]);
 }
 
 export interface PushControl {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 
-import { type Person, authConfig, devLogin } from '../api';
+import { type SignedIn, authConfig, devLogin } from '../api';
 import { type SignInOffer, schoolSignInUrl, signInOffer } from './auth';
 import type { SignInErrorCode } from '../errorCodes';
 import { errorText } from '../errors';
@@ -12,7 +12,7 @@ interface Props {
   notice: string | null;
   /** Why the school's sign-in just failed (the `auth_error` it came back with); gone at the next attempt. */
   authError: SignInErrorCode | null;
-  onSignedIn: (user: Person) => void;
+  onSignedIn: (signedIn: SignedIn) => void;
 }
 
 /**

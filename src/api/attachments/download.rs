@@ -75,7 +75,6 @@ pub async fn download(
     let mut response_headers = HeaderMap::new();
     let name: String = row.get("name");
     response_headers.insert(header::ETAG, value(&etag));
-    response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
     response_headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     response_headers.insert(header::CONTENT_DISPOSITION, value(&content_disposition(&name)));
     response_headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

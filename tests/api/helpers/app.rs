@@ -317,6 +317,7 @@ pub fn status_of_code(code: &str) -> Option<u16> {
         "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "message_purged" | "already_reported"
         | "group_full" | "too_many_pins" | "already_sent" | "role_in_use" | "lesson_completed" | "pair_has_chat"
         | "quiet_hours" | "too_many_scheduled" => 409,
+        "expected_user_mismatch" => 409,
         "payload_too_large" => 413,
         "unsupported_media_type" => 415,
         "range_not_satisfiable" => 416,

@@ -80,7 +80,7 @@ pub async fn open_stream(http: &reqwest::Client, url: &str, token: &str, last_ev
     let response = request.send().await.expect("GET /api/events/chat");
     assert_eq!(response.status(), 200, "opening the event stream");
     assert_eq!(response.headers()["content-type"], "text/event-stream");
-    assert_eq!(response.headers()["cache-control"], "no-cache");
+    assert_eq!(response.headers()["cache-control"], "no-store");
     assert_eq!(response.headers()["x-accel-buffering"], "no");
     stream_from(response)
 }

@@ -108,7 +108,7 @@ async fn every_stream_response_says_keep_alive_on_a_new_or_reused_connection() {
         let response = client.get(w.a.url("/api/events/chat")).bearer_auth(&w.student.token).send().await.expect("GET");
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["connection"], "keep-alive");
-        assert_eq!(response.headers()["cache-control"], "no-cache");
+        assert_eq!(response.headers()["cache-control"], "no-store");
     }
 }
 

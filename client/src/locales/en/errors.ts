@@ -55,6 +55,7 @@ const errors = {
     too_many_pins: 'This chat has as many pinned messages as it may have: unpin one first.',
     quiet_hours: 'Quiet hours: a change a student or a family would see now waits until they end. Try again then.',
     too_many_scheduled: 'You have as many messages waiting to be sent as you may: cancel one, or wait until one is sent.',
+    expected_user_mismatch: 'Someone else has signed in on this browser since this was written: it was not sent as them.',
     payload_too_large: 'This is too large for the server.',
     unsupported_media_type: 'The server does not accept this kind of content.',
     range_not_satisfiable: 'That part of the file does not exist.',
