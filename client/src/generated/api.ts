@@ -1638,8 +1638,9 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Subscribes a browser of the caller's (again: the same endpoint is updated, and becomes the
-         *     caller's if it was someone else's, as when two people share a computer).
+         * Subscribes a browser of the caller's (again: the same endpoint becomes the caller's if it was
+         *     someone else's, as when two people share a computer, provided it comes with the keys it was
+         *     subscribed with; with others, 409).
          */
         post: operations["subscribe"];
         /** Unsubscribes one of the caller's browsers. */
@@ -9372,7 +9373,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description a link this server did not sign, or an expired one */
+            /** @description a link this server did not sign, an expired one, or one revoked since */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9433,7 +9434,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description a link this server did not sign, or an expired one */
+            /** @description a link this server did not sign, an expired one, or one revoked since */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -12008,6 +12009,15 @@ export interface operations {
             };
             /** @description the request body stopped arriving (HTTP_BODY_TIMEOUT_SECS) */
             408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the endpoint is already subscribed with other keys */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
