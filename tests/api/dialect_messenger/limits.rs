@@ -57,6 +57,7 @@ async fn a_read_receipt_lists_at_most_a_hundred_messages_whatever_path_it_takes(
     let w = super::world().await;
     let mut student = super::connect(&w.a, &w.student, super::client::Transports::WebsocketOnly).await;
     let sent = w.a.send(&w.teacher, w.chat, "прочитай").await;
+    assert_eq!(student.frame("new_message").await["message"]["id"], sent);
     let sql = &w.a.sql;
     let reads = || async {
         let counted = "SELECT count(*) FROM events WHERE type = 'chat_read'";
