@@ -116,3 +116,26 @@ async fn the_unread_count_is_others_messages_over_every_conversation() {
     let (_, data) = answer(count(&w.student).await.expect("GET")).await;
     assert_eq!(data, json!({ "unread_count": 0 }), "one's own never count");
 }
+
+#[tokio::test]
+async fn an_announcements_listener_sees_its_owner_and_themself_among_its_participants() {
+    let w = world().await;
+    let other = w.a.user("student", "Другая").await;
+    w.a.chat(&w.teacher, &other).await;
+    let body = json!({ "kind": "group", "title": "Всем", "audience": "my_students" });
+    let (status, chat) = crate::announcements::create(&w.a, &w.teacher, body).await;
+    assert_eq!(status, 201, "{chat}");
+    let chat = chat["id"].as_i64().expect("id");
+    let replica = &w.b;
+    let participants = |user| async move {
+        let (status, data) = answer(replica.get("/api/messenger/conversations", user).send().await.expect("GET")).await;
+        assert_eq!(status, 200, "{data}");
+        let listed = data["conversations"].as_array().expect("list").iter().find(|c| c["id"] == chat).cloned();
+        listed.expect("the announcement is listed")["participants"].clone()
+    };
+    let mut owner_and_her = vec![w.teacher.id, w.student.id];
+    owner_and_her.sort();
+    assert_eq!(participants(&w.student).await, json!(owner_and_her), "another student named to a listener");
+    let everyone = participants(&w.teacher).await;
+    assert_eq!(everyone.as_array().map(Vec::len), Some(3), "the owner sees every member: {everyone}");
+}

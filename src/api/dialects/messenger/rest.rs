@@ -144,6 +144,8 @@ pub struct Paging {
 
 /// `ids`' conversations as the caller sees them, newest activity first.
 async fn described(state: &AppState, user: &AuthUser, ids: &[i64]) -> Result<Vec<Conversation>> {
+    // An announcement's listeners see its owner and themselves among its members (`access::roster`).
+    let roster = crate::access::roster(user);
     let rows = state
         .db
         .get()
@@ -151,8 +153,10 @@ async fn described(state: &AppState, user: &AuthUser, ids: &[i64]) -> Result<Vec
         .query(
             "SELECT c.id, c.kind, c.title, c.created_at, c.active_at AS updated_at,
                     last.id AS last_id, last.content AS last_content, last.created_at AS last_at,
-                    ARRAY(SELECT p.user_id FROM chat_participants p WHERE p.chat_id = c.id ORDER BY p.user_id)
-                        AS participants,
+                    ARRAY(SELECT p.user_id FROM chat_participants p
+                          WHERE p.chat_id = c.id
+                            AND (NOT c.announcement OR $3 OR c.created_by = $2 OR p.user_id IN ($2, c.created_by))
+                          ORDER BY p.user_id) AS participants,
                     coalesce((SELECT n.unread FROM chat_participants me
                               CROSS JOIN LATERAL chat_unread(c.id, c.announcement, c.created_by = me.user_id,
                                                              me.last_read_message_id, me.unread_count) n
@@ -163,7 +167,7 @@ async fn described(state: &AppState, user: &AuthUser, ids: &[i64]) -> Result<Vec
                                 ORDER BY m.id DESC LIMIT 1) last ON true
              WHERE c.id = ANY($1)
              ORDER BY coalesce(last.created_at, c.created_at) DESC, c.id DESC",
-            &[&ids, &user.id],
+            &[&ids, &roster.viewer, &roster.everyone],
         )
         .await?;
     rows.iter()
