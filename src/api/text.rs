@@ -124,6 +124,17 @@ pub fn is_blank(text: &str) -> bool {
 /// ones there (musical and tag characters) are left out of it: a text of only those passes the
 /// pattern and is still refused.
 pub fn not_blank_pattern() -> String {
+    not_blank_excluding("\\u0000")
+}
+
+/// [`not_blank_pattern`] for a name or a title, which is also one line ([`check_one_line`]):
+/// no control character, no line or paragraph separator.
+pub fn one_line_pattern() -> String {
+    not_blank_excluding("\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029")
+}
+
+/// A pattern for a text of none of the characters `excluded` (a class's inside) that is not blank.
+fn not_blank_excluding(excluded: &str) -> String {
     let class: String = WHITESPACE
         .iter()
         .chain(INVISIBLE)
@@ -133,7 +144,7 @@ pub fn not_blank_pattern() -> String {
             false => format!("\\u{:04X}-\\u{:04X}", u32::from(*from), u32::from(*to)),
         })
         .collect();
-    format!("^[^\\u0000]*[^\\u0000{class}][^\\u0000]*$")
+    format!("^[^{excluded}]*[^{excluded}{class}][^{excluded}]*$")
 }
 
 /// The texts that must not be blank: (schema, property).
@@ -151,6 +162,15 @@ const NOT_BLANK: &[(&str, &str)] = &[
     ("MessengerOpen", "message"),
     ("Reason", "reason"),
     ("SuspendRequest", "reason"),
+];
+
+/// Of [`NOT_BLANK`], the names and titles, which are one line too ([`check_one_line`]).
+const ONE_LINE: &[(&str, &str)] = &[
+    ("NewChat", "title"),
+    ("Rename", "title"),
+    ("NewLink", "title"),
+    ("Visitor", "name"),
+    ("UnetNewConversation", "title"),
 ];
 
 /// The texts that may be empty (a message with attachments) but not otherwise blank.
@@ -172,7 +192,11 @@ pub(super) fn state_in_document(document: &mut Value) {
         }
     }
     let or_empty = format!("^$|{pattern}");
-    let rules = NOT_BLANK.iter().map(|t| (t, &pattern)).chain(EMPTY_OR_NOT_BLANK.iter().map(|t| (t, &or_empty)));
+    let one_line = one_line_pattern();
+    let rules = NOT_BLANK
+        .iter()
+        .map(|t| (t, if ONE_LINE.contains(t) { &one_line } else { &pattern }))
+        .chain(EMPTY_OR_NOT_BLANK.iter().map(|t| (t, &or_empty)));
     for ((schema, property), pattern) in rules {
         let pointer = format!("/components/schemas/{schema}/properties/{property}");
         if let Some(Value::Object(property)) = document.pointer_mut(&pointer) {
@@ -205,5 +229,7 @@ mod tests {
             pattern.starts_with("^[^\\u0000]*[^\\u0000\\u0009-\\u000D\\u0020") && pattern.ends_with("][^\\u0000]*$")
         );
         assert!(!pattern.contains("1D173"), "astral ranges are left out: {pattern}");
+        let one_line = one_line_pattern();
+        assert!(one_line.starts_with("^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]*["), "{one_line}");
     }
 }

@@ -152,8 +152,8 @@ pub async fn open(
         origin::check(&headers, &state.config.auth.allowed_origins)?;
     }
     plausible(&token)?;
+    super::text::check_one_line("name", &body.name)?;
     let name = body.name.trim();
-    super::text::check_one_line("name", name)?;
     if name.is_empty() || super::text::is_blank(name) {
         return Err(AppError::BadRequest("name must not be empty or only whitespace".into()));
     }
