@@ -39,6 +39,19 @@ pub fn functions_digest() -> String {
     digest.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The digest of the whole schema this build brings a database to: every versioned migration
+/// (by version and checksum) and [`FUNCTIONS`]. Two databases migrated by builds with the same
+/// digest have the same schema (the test harness keys its migrated template by it).
+pub fn schema_digest() -> String {
+    let mut digest = Sha256::new();
+    for migration in migrations::migrations::runner().get_migrations() {
+        digest.update(migration.version().to_le_bytes());
+        digest.update(migration.checksum().to_le_bytes());
+    }
+    digest.update(functions_digest().as_bytes());
+    digest.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// How long `tutorchat migrate` waits for the database to take its connection: an engine that
 /// starts the migration step before the database is ready (podman-compose 1.0.3 ignores
 /// compose's `condition: service_healthy`; Patroni elects a leader some seconds after start)

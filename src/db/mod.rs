@@ -13,7 +13,8 @@ pub mod embedded;
 mod migrate;
 
 pub use migrate::{
-    BASELINE, FUNCTIONS, MIGRATE_PATIENCE, functions_digest, migrate, migrate_or_check, wait_for_database,
+    BASELINE, FUNCTIONS, MIGRATE_PATIENCE, functions_digest, migrate, migrate_or_check, schema_digest,
+    wait_for_database,
 };
 
 /// Where a connection goes, without the password: safe for error messages and logs.

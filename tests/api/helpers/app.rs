@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use tutorchat::config::StorageConfig;
 use tutorchat::{AppState, Application, Config};
 
-use super::db::{TestDatabase, connect, fresh_database};
+use super::db::{TestDatabase, connect, migrated_database};
 
 pub const SECRET: &str = Config::TEST_SECRET;
 
@@ -46,7 +46,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(customize: impl FnOnce(&mut Config)) -> Self {
-        Self::spawn_on(std::sync::Arc::new(fresh_database().await), customize).await
+        Self::spawn_on(std::sync::Arc::new(migrated_database().await), customize).await
     }
 
     /// Another replica on the same database.

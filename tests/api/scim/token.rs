@@ -106,7 +106,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 #[tokio::test]
 async fn the_provisioning_token_never_reaches_the_database() {
-    let database = Arc::new(crate::helpers::fresh_database().await);
+    let database = Arc::new(crate::helpers::migrated_database().await);
     let (tap, through) = Tap::start(&database);
     let app = TestApp::spawn_on(database, |config| config.database = Some(through)).await;
     let token = app.provisioning_token(&["scim"]).await;

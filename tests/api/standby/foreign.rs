@@ -12,7 +12,7 @@ async fn start_up_refuses_a_read_database_that_is_not_a_copy_of_the_primary() {
         .await
         .expect("task")
         .expect("start another PostgreSQL");
-    let database = std::sync::Arc::new(crate::helpers::fresh_database().await);
+    let database = std::sync::Arc::new(crate::helpers::migrated_database().await);
     let mut config = crate::helpers::test_config((**database).clone());
     config.reads.database = Some(other.config("postgres"));
     let error = match tutorchat::Application::build(config).await {
