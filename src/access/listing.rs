@@ -72,3 +72,38 @@ pub fn own_or_admin(user: &AuthUser, owner: i64, refusal: &str) -> Result<()> {
         _ => Err(crate::AppError::Forbidden(refusal.to_owned())),
     }
 }
+
+/// A chat's opening and the members a viewer sees in it ([`super::roster`]: an announcement's
+/// listener sees its owner and themself, everyone else every member).
+#[derive(Debug, Clone)]
+pub struct Members {
+    pub created_at: OffsetDateTime,
+    pub ids: Vec<i64>,
+}
+
+/// The members `user` sees of each of `chats` (chats they may list: the caller's to check),
+/// by chat id.
+pub async fn members_of(
+    state: &AppState,
+    user: &AuthUser,
+    chats: &[i64],
+) -> Result<std::collections::HashMap<i64, Members>> {
+    let roster = super::roster(user);
+    let rows = state
+        .db
+        .get()
+        .await?
+        .query(
+            "SELECT c.id, c.created_at,
+                    ARRAY(SELECT p.user_id FROM chat_participants p
+                          WHERE p.chat_id = c.id
+                            AND (NOT c.announcement OR $3 OR c.created_by = $2 OR p.user_id IN ($2, c.created_by))
+                          ORDER BY p.user_id) AS members
+             FROM chats c WHERE c.id = ANY($1)",
+            &[&chats, &roster.viewer, &roster.everyone],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, Members { created_at: r.try_get("created_at")?, ids: r.try_get("members")? })))
+        .collect()
+}

@@ -1535,7 +1535,7 @@ export interface paths {
         };
         /**
          * The caller's conversations (a participant's chats, every chat for an admin, a guardian's
-         *     children's), newest `last_message_at` first.
+         *     children's), most recent activity first: the core's chat list, its rules applied.
          */
         get: operations["messenger_conversations"];
         put?: never;
@@ -2568,7 +2568,7 @@ export interface components {
         /** @description `{"success": true, "data": …}`. */
         Envelope_MessengerConversations: {
             data: {
-                /** @description Newest `last_message_at` first (a conversation without one by when it opened). */
+                /** @description Most recent activity first (its newest message, deleted or not, or its opening). */
                 conversations: components["schemas"]["MessengerConversation"][];
             };
             success: boolean;
@@ -3085,7 +3085,7 @@ export interface components {
             updated_at: string;
         };
         MessengerConversations: {
-            /** @description Newest `last_message_at` first (a conversation without one by when it opened). */
+            /** @description Most recent activity first (its newest message, deleted or not, or its opening). */
             conversations: components["schemas"]["MessengerConversation"][];
         };
         MessengerCreated: {

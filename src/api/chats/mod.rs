@@ -212,6 +212,13 @@ pub async fn list_chats(
     MinPosition(min): MinPosition,
 ) -> Result<Snapshot<ChatList>> {
     state.limits.check(Limited::Read, user.id)?;
+    summaries(&state, &user, query, min).await
+}
+
+/// `user`'s chats as `GET /api/chats` answers them, every rule applied (a member's last
+/// message from after they joined, a guardian's children's chats and the record of their
+/// read), at the log position `min` or later: the operation every surface lists chats with.
+pub async fn summaries(state: &AppState, user: &AuthUser, query: ListQuery, min: i64) -> Result<Snapshot<ChatList>> {
     let page = Page::from_query(query)?;
     let min = page.min_position(min);
     let (listed, presences) = reading!(state.reads, min, |client| {
@@ -244,7 +251,7 @@ pub async fn list_chats(
                 quoted.push(r.try_get::<_, i64>("id")?);
             }
         }
-        crate::access::record_read(&state.db, &user, &quoted, crate::access::Via::ChatList).await?;
+        crate::access::record_read(&state.db, user, &quoted, crate::access::Via::ChatList).await?;
     }
     let chats = rows
         .into_iter()
@@ -307,6 +314,12 @@ pub async fn list_all_chats(
     MinPosition(min): MinPosition,
 ) -> Result<Snapshot<AdminChatList>> {
     state.limits.check(Limited::Read, user.id)?;
+    every_chat(&state, query, min).await
+}
+
+/// Every chat as `GET /api/admin/chats` answers an admin (who may call it: the caller's to
+/// check): headers, members and activity, never a message's words.
+pub async fn every_chat(state: &AppState, query: ListQuery, min: i64) -> Result<Snapshot<AdminChatList>> {
     let page = Page::from_query(query)?;
     let min = page.min_position(min);
     let (listed, people) = reading!(state.reads, min, |client| {

@@ -139,3 +139,37 @@ async fn an_announcements_listener_sees_its_owner_and_themself_among_its_partici
     let everyone = participants(&w.teacher).await;
     assert_eq!(everyone.as_array().map(Vec::len), Some(3), "the owner sees every member: {everyone}");
 }
+
+#[tokio::test]
+async fn the_conversation_list_quotes_only_what_the_core_list_would_and_an_admin_reads_no_words() {
+    let w = world().await;
+    let late = w.a.user("student", "Новенькая").await;
+    w.a.chat(&w.teacher, &late).await;
+    let group = crate::groups::group(&w.a, &w.teacher, "Алгебра", &[&w.student]).await;
+    let before = w.a.send(&w.teacher, group, "до неё").await;
+    assert_eq!(crate::groups::add(&w.a, &w.teacher, group, late.id).await.0, 201);
+    let replica = &w.b;
+    let conversation = |user| async move {
+        let (status, data) = answer(replica.get("/api/messenger/conversations", user).send().await.expect("GET")).await;
+        assert_eq!(status, 200, "{data}");
+        let listed = data["conversations"].as_array().expect("list").iter().find(|c| c["id"] == group).cloned();
+        listed.expect("the group is listed")
+    };
+    let joined = conversation(&late).await;
+    assert_eq!(
+        (&joined["last_message_id"], &joined["last_message_content"]),
+        (&json!(null), &json!(null)),
+        "a member who joined after it is quoted a message from before: {joined}"
+    );
+    assert_eq!(conversation(&w.student).await["last_message_id"], before, "a member from before reads it");
+
+    let records = || async {
+        let row = w.a.sql.query_one("SELECT count(*) FROM access_records", &[]).await.expect("count");
+        row.get::<_, i64>(0)
+    };
+    let recorded = records().await;
+    let seen = conversation(&w.admin).await;
+    assert_eq!(seen["last_message_content"], json!(null), "an admin's list quotes a message unrecorded: {seen}");
+    assert_eq!(seen["participants"].as_array().map(Vec::len), Some(3), "{seen}");
+    assert_eq!(records().await, recorded, "listing chats is no read of one");
+}

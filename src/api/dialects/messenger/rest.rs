@@ -11,10 +11,12 @@ use time::OffsetDateTime;
 use super::ErrorBody;
 use crate::access::{Participant, Writer};
 use crate::api::messages::{Posted, SendMessage, post_message};
+use crate::api::Snapshot;
+use crate::api::chats::ListQuery;
 use crate::api::text::{Empty, check_message_text};
 use crate::auth::AuthUser;
 use crate::extract::{JsonBody, PathParam, QueryParams};
-use crate::wire::{Attachment, HistoryMessage};
+use crate::wire::{Attachment, ChatKind, HistoryMessage};
 use crate::{AppError, AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -25,7 +27,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The most conversations one list holds (the contract pages none; an admin's is every chat).
-const MAX_CONVERSATIONS: i64 = 1000;
+const MAX_CONVERSATIONS: usize = 1000;
 
 /// The most messages one page holds; a larger `limit` is honoured up to it.
 const MAX_LIMIT: i64 = 100;
@@ -73,7 +75,7 @@ pub struct Conversation {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = MessengerConversations)]
 pub struct ConversationList {
-    /// Newest `last_message_at` first (a conversation without one by when it opened).
+    /// Most recent activity first (its newest message, deleted or not, or its opening).
     pub conversations: Vec<Conversation>,
 }
 
@@ -143,64 +145,81 @@ pub struct Paging {
 }
 
 /// `ids`' conversations as the caller sees them, newest activity first.
-async fn described(state: &AppState, user: &AuthUser, ids: &[i64]) -> Result<Vec<Conversation>> {
-    // An announcement's listeners see its owner and themselves among its members (`access::roster`).
-    let roster = crate::access::roster(user);
-    let rows = state
-        .db
-        .get()
-        .await?
-        .query(
-            "SELECT c.id, c.kind, c.title, c.created_at, c.active_at AS updated_at,
-                    last.id AS last_id, last.content AS last_content, last.created_at AS last_at,
-                    ARRAY(SELECT p.user_id FROM chat_participants p
-                          WHERE p.chat_id = c.id
-                            AND (NOT c.announcement OR $3 OR c.created_by = $2 OR p.user_id IN ($2, c.created_by))
-                          ORDER BY p.user_id) AS participants,
-                    coalesce((SELECT n.unread FROM chat_participants me
-                              CROSS JOIN LATERAL chat_unread(c.id, c.announcement, c.created_by = me.user_id,
-                                                             me.last_read_message_id, me.unread_count) n
-                              WHERE me.chat_id = c.id AND me.user_id = $2), 0)::bigint AS unread
-             FROM chats c
-             LEFT JOIN LATERAL (SELECT m.id, m.content, m.created_at FROM messages m
-                                WHERE m.chat_id = c.id AND NOT m.is_deleted AND m.hidden_at IS NULL
-                                ORDER BY m.id DESC LIMIT 1) last ON true
-             WHERE c.id = ANY($1)
-             ORDER BY coalesce(last.created_at, c.created_at) DESC, c.id DESC",
-            &[&ids, &roster.viewer, &roster.everyone],
-        )
-        .await?;
-    rows.iter()
-        .map(|r| {
-            let kind: String = r.try_get("kind")?;
-            let last_at: Option<OffsetDateTime> = r.try_get("last_at")?;
-            Ok(Conversation {
-                id: r.try_get("id")?,
-                participants: r.try_get("participants")?,
-                kind: if kind == "group" { "group" } else { "direct" }.to_owned(),
-                name: r.try_get("title")?,
-                last_message_id: r.try_get("last_id")?,
+/// The caller's conversations, the core's chat list translated (`api::chats::summaries`, or
+/// an admin's `every_chat`, which quotes no message): the inbox and the archived ones alike
+/// (the contract has no archive), most recent activity first; `only` keeps one chat.
+async fn described(state: &AppState, user: &AuthUser, only: Option<i64>) -> Result<Vec<Conversation>> {
+    let query = |archived| ListQuery { limit: None, cursor: None, q: None, kind: None, archived: Some(archived) };
+    let mut listed: Vec<Listed> = Vec::new();
+    if let crate::access::Viewer::Admin = crate::access::viewer(user) {
+        let Snapshot(_, all) = crate::api::chats::every_chat(state, query(false), 0).await?;
+        listed.extend(all.chats.into_iter().map(|c| Listed {
+            id: c.id,
+            header: c.header,
+            last_message: c.last_message_at.map(|at| (None, None, at)),
+            unread_count: 0,
+        }));
+    } else {
+        for archived in [false, true] {
+            let Snapshot(_, page) = crate::api::chats::summaries(state, user, query(archived), 0).await?;
+            listed.extend(page.chats.into_iter().map(|c| Listed {
+                id: c.id,
+                header: c.header,
+                last_message: c.last_message.map(|m| {
+                    let content = m.removed.is_none().then_some(m.content);
+                    (Some(m.id), content, m.created_at)
+                }),
+                unread_count: c.unread_count,
+            }));
+        }
+    }
+    listed.retain(|c| only.is_none_or(|id| c.id == id));
+    listed.sort_by(|a, b| (b.header.updated_at, b.id).cmp(&(a.header.updated_at, a.id)));
+    listed.truncate(MAX_CONVERSATIONS);
+    let ids: Vec<i64> = listed.iter().map(|c| c.id).collect();
+    let mut members = crate::access::members_of(state, user, &ids).await?;
+    Ok(listed
+        .into_iter()
+        .filter_map(|c| {
+            let crate::access::Members { created_at, ids } = members.remove(&c.id)?;
+            let (last_message_id, last_message_content, last_at) = match c.last_message {
+                Some((id, content, at)) => (id, content, Some(at)),
+                None => (None, None, None),
+            };
+            Some(Conversation {
+                id: c.id,
+                participants: ids,
+                kind: if c.header.kind == ChatKind::Group { "group" } else { "direct" }.to_owned(),
+                name: c.header.title,
+                last_message_id,
                 last_message_at: last_at,
-                created_at: r.try_get("created_at")?,
-                updated_at: r.try_get("updated_at")?,
-                last_message_content: r.try_get("last_content")?,
+                created_at,
+                updated_at: c.header.updated_at,
+                last_message_content,
                 last_message_time: last_at,
-                unread_count: r.try_get("unread")?,
+                unread_count: c.unread_count,
             })
         })
-        .collect()
+        .collect())
+}
+
+/// A chat of the core's list, as this dialect needs it: its last message's id and words (the
+/// caller may not read them: an admin's list quotes none) and when it was written.
+struct Listed {
+    id: i64,
+    header: crate::wire::ChatHeader,
+    last_message: Option<(Option<i64>, Option<String>, OffsetDateTime)>,
+    unread_count: i64,
 }
 
 /// The caller's conversations (a participant's chats, every chat for an admin, a guardian's
-/// children's), newest `last_message_at` first.
+/// children's), most recent activity first: the core's chat list, its rules applied.
 #[utoipa::path(get, path = "/api/messenger/conversations", operation_id = "messenger_conversations", tag = "messenger",
     responses((status = 200, body = Envelope<ConversationList>), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn conversations(State(state): State<AppState>, user: AuthUser) -> Result<Json<Envelope<ConversationList>>> {
     state.limits.check(crate::limits::Limited::Read, user.id)?;
-    let ids: Vec<i64> =
-        crate::access::chats_of(&state, &user, MAX_CONVERSATIONS, 0).await?.into_iter().map(|c| c.id).collect();
-    Ok(ok(ConversationList { conversations: described(&state, &user, &ids).await? }))
+    Ok(ok(ConversationList { conversations: described(&state, &user, None).await? }))
 }
 
 /// *Finds* the lesson chat between the caller and `participantId` (a completed lesson opened
@@ -228,7 +247,7 @@ pub async fn open(
             Posted::Created(..) | Posted::Repeated(..) | Posted::Later(_) => {}
         }
     }
-    let conversation = described(&state, &writer.0, &[chat_id]).await?.into_iter().next();
+    let conversation = described(&state, &writer.0, Some(chat_id)).await?.into_iter().next();
     let conversation = conversation.ok_or_else(|| crate::access::no_chat(chat_id))?;
     Ok(ok(Created { conversation }))
 }
