@@ -10,9 +10,9 @@ use time::OffsetDateTime;
 
 use super::ErrorBody;
 use crate::access::{Participant, Writer};
-use crate::api::messages::{Posted, SendMessage, post_message};
 use crate::api::Snapshot;
 use crate::api::chats::ListQuery;
+use crate::api::messages::{Posted, SendMessage, post_message};
 use crate::api::text::{Empty, check_message_text};
 use crate::auth::AuthUser;
 use crate::extract::{JsonBody, PathParam, QueryParams};
@@ -174,7 +174,7 @@ async fn described(state: &AppState, user: &AuthUser, only: Option<i64>) -> Resu
         }
     }
     listed.retain(|c| only.is_none_or(|id| c.id == id));
-    listed.sort_by(|a, b| (b.header.updated_at, b.id).cmp(&(a.header.updated_at, a.id)));
+    listed.sort_by_key(|c| std::cmp::Reverse((c.header.updated_at, c.id)));
     listed.truncate(MAX_CONVERSATIONS);
     let ids: Vec<i64> = listed.iter().map(|c| c.id).collect();
     let mut members = crate::access::members_of(state, user, &ids).await?;
