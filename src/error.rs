@@ -111,6 +111,8 @@ pub enum Code {
     MethodNotAllowed,
     /// 408: the request body stopped arriving.
     RequestTimeout,
+    /// 426: a WebSocket's address asked without the handshake (`Upgrade: websocket`).
+    UpgradeRequired,
     /// 409: the request conflicts with the current state.
     Conflict,
     /// 409: the chat is closed (an idle, revoked or blocked inquiry; a direct chat closed on a
@@ -244,6 +246,7 @@ impl AppError {
             Self::Client(status, _) => match *status {
                 StatusCode::METHOD_NOT_ALLOWED => Code::MethodNotAllowed,
                 StatusCode::REQUEST_TIMEOUT => Code::RequestTimeout,
+                StatusCode::UPGRADE_REQUIRED => Code::UpgradeRequired,
                 StatusCode::PAYLOAD_TOO_LARGE => Code::PayloadTooLarge,
                 StatusCode::UNSUPPORTED_MEDIA_TYPE => Code::UnsupportedMediaType,
                 StatusCode::RANGE_NOT_SATISFIABLE => Code::RangeNotSatisfiable,
@@ -294,6 +297,11 @@ impl IntoResponse for AppError {
         let mut response = (status, axum::Json(ErrorBody { error: message, code })).into_response();
         if matches!(code, Code::SessionEnded | Code::AccountDeactivated) {
             response.headers_mut().insert(CLEAR_SITE_DATA, axum::http::HeaderValue::from_static(FORGET_THIS_DEVICE));
+        }
+        if status == StatusCode::UPGRADE_REQUIRED {
+            let headers = response.headers_mut();
+            headers.insert(axum::http::header::UPGRADE, axum::http::HeaderValue::from_static("websocket"));
+            headers.insert(axum::http::header::CONNECTION, axum::http::HeaderValue::from_static("Upgrade"));
         }
         if let Some(retry_after) = self.retry_after() {
             let seconds = retry_after.as_secs().max(1).to_string();

@@ -74,5 +74,5 @@ pub use provisioning::{ProvisioningClient, ScimClient, TimetableClient, linked_s
 pub use receipts::may_see_receipts;
 pub use records::{STREAM_READS_JOB, Via, keep_recording_streams, record_read, record_stream};
 pub use resources::{AttachedTo, Attachment, may_complete_lesson, may_read_attachment, may_revoke_link, no_attachment};
-pub use roles::{Admin, Participant, Staff, Viewer, Writer, viewer};
+pub use roles::{Act, Admin, Participant, Staff, Viewer, Writer, viewer};
 pub use scheduling::{may_schedule, write_refusal};

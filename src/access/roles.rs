@@ -101,6 +101,32 @@ impl Writer {
     }
 }
 
+/// What a socket's frame does in its chat: writes (a message, a typing signal), which a
+/// suspended person may not, or marks read, which they may (as over REST).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Act {
+    Write,
+    MarkRead,
+}
+
+impl Writer {
+    /// A socket frame's `act` in chat `chat_id`, admitted as the same request over REST would
+    /// be at this moment, though the socket authenticated once, at its handshake: the person as
+    /// they are now (a suspension since, a deactivation or erasure), then [`Writer::admit_in`]
+    /// (a guardian in their own family chat).
+    pub async fn admit_frame(state: &AppState, user: AuthUser, chat_id: i64, act: Act) -> Result<Self, AppError> {
+        use crate::auth::users::Lookup;
+        match state.users.get(&state.db, user.id).await? {
+            Lookup::Found(now) if now.suspended.is_some() && act == Act::Write => {
+                Err(AppError::Forbidden("your account is suspended: you may read, not write".into())
+                    .with_code(Code::AccountSuspended))
+            }
+            Lookup::Found(_) => Self::admit_in(state, user, chat_id).await,
+            _ => Err(AppError::Unauthorized("this account can no longer act: sign in again".into())),
+        }
+    }
+}
+
 impl Writer {
     /// [`Writer::admit_in`] for an act on message `id` (an edit, a reaction): in the chat it is
     /// in (one lookup, for a guardian only; a message that does not exist admits no guardian).

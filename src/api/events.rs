@@ -132,7 +132,7 @@ pub async fn stream(
 ) -> Result<Response> {
     let resume =
         headers.get("last-event-id").map(|v| v.to_str().unwrap_or("(not text)").to_owned()).or(query.last_event_id);
-    let subscription = subscribe(&state, &user).await?;
+    let subscription = subscribe(&state, &user, None).await?;
     let head = subscription.head;
 
     let mut stream = EventStream {
@@ -179,8 +179,9 @@ pub async fn stream(
 
 /// Opens `user`'s connection to the hub, within this replica's and the user's allowance of
 /// connections: the event stream's, and every dialect's socket's (each counts for presence as
-/// a stream does, and gets its frames from the same hub, once, in log order).
-pub async fn subscribe(state: &RealtimeState, user: &AuthUser) -> Result<Subscription> {
+/// a stream does, and gets its frames from the same hub, once, in log order). A socket on one
+/// `chat` (the caller's to have checked) gets that chat's frames only; an admin's reads it only.
+pub async fn subscribe(state: &RealtimeState, user: &AuthUser, chat: Option<i64>) -> Result<Subscription> {
     if state.hub.connections() >= state.config.sse.max_streams {
         // Refuse politely before the process runs out of file descriptors; the client retries
         // (EventSource does) and a load balancer can send it to another replica.
@@ -200,7 +201,7 @@ pub async fn subscribe(state: &RealtimeState, user: &AuthUser) -> Result<Subscri
     }
     let (per_user, per_link) = (state.config.sse.max_streams_per_user, state.config.sse.max_streams_per_link);
     let allowance = StreamAllowance { per_user, link: user.link.map(|link| (link, per_link)) };
-    let opener = Opener { user: user.id, role: user.role, session: user.session.as_deref() };
+    let opener = Opener { user: user.id, role: user.role, session: user.session.as_deref(), chat };
     let Some(subscription) = state.hub.subscribe(opener, allowance) else {
         metrics::counter!(crate::metrics::LIMITED, "limit" => "streams_per_user").increment(1);
         let message = match user.link {

@@ -1874,8 +1874,9 @@ export interface paths {
         };
         /**
          * Opens a socket on one conversation, for its members and admins. Refused before any
-         *     upgrade: 401 without a valid token, 403 for a conversation not the caller's, 404 for one
-         *     that does not exist. Its frame is described in docs/dialect-unet-chat.md.
+         *     upgrade: 401 without a valid token, 426 without a handshake, 403 for a conversation that is
+         *     not the caller's or does not exist (one answer for both, as the core's). Its frame is
+         *     described in docs/dialect-unet-chat.md.
          */
         get: operations["unet_socket"];
         put?: never;
@@ -2489,7 +2490,7 @@ export interface components {
          *     has a general code; the precise ones below it name what a client may want to act on.
          * @enum {string}
          */
-        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" | "provisioning_token_invalid" | "provisioning_client_revoked" | "account_deactivated" | "forbidden" | "admin_read_only" | "guardian_read_only" | "not_author" | "editing_off" | "not_group_owner" | "announcement_read_only" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "teacher_departed" | "visitor_blocked" | "provisioning_scope_missing" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "message_purged" | "already_reported" | "pair_has_chat" | "group_full" | "lesson_completed" | "too_many_pins" | "already_sent" | "role_in_use" | "quiet_hours" | "too_many_scheduled" | "expected_user_mismatch" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "unknown_reaction" | "send_at_past" | "send_at_too_far" | "unknown_person" | "person_role_mismatch" | "person_deactivated" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
+        Code: "invalid_request" | "content_blank" | "content_too_long" | "unauthenticated" | "token_expired" | "session_ended" | "guest_session_ended" | "provisioning_token_invalid" | "provisioning_client_revoked" | "account_deactivated" | "forbidden" | "admin_read_only" | "guardian_read_only" | "not_author" | "editing_off" | "not_group_owner" | "announcement_read_only" | "guest_confined" | "cross_site_request" | "unknown_user" | "account_suspended" | "teacher_departed" | "visitor_blocked" | "provisioning_scope_missing" | "not_found" | "push_disabled" | "method_not_allowed" | "request_timeout" | "upgrade_required" | "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "message_purged" | "already_reported" | "pair_has_chat" | "group_full" | "lesson_completed" | "too_many_pins" | "already_sent" | "role_in_use" | "quiet_hours" | "too_many_scheduled" | "expected_user_mismatch" | "payload_too_large" | "unsupported_media_type" | "range_not_satisfiable" | "unprocessable" | "idempotency_key_reused" | "push_endpoint_not_allowed" | "unknown_reaction" | "send_at_past" | "send_at_too_far" | "unknown_person" | "person_role_mismatch" | "person_deactivated" | "rate_limited" | "upload_allowance_used_up" | "headers_too_large" | "internal" | "unavailable";
         CompletedLesson: {
             /**
              * Format: int64
@@ -6930,7 +6931,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description not a WebSocket handshake */
+            /** @description a malformed WebSocket handshake */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6950,6 +6951,15 @@ export interface operations {
             };
             /** @description no such chat, or not the caller's */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not a WebSocket handshake */
+            426: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13658,7 +13668,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description not a WebSocket handshake */
+            /** @description a malformed WebSocket handshake */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13676,7 +13686,7 @@ export interface operations {
                     "application/json": components["schemas"]["UnetErrorBody"];
                 };
             };
-            /** @description not the caller's conversation */
+            /** @description not the caller's conversation, or none */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13685,8 +13695,8 @@ export interface operations {
                     "application/json": components["schemas"]["UnetErrorBody"];
                 };
             };
-            /** @description no such conversation */
-            404: {
+            /** @description not a WebSocket handshake */
+            426: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14233,7 +14243,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description not a WebSocket handshake */
+            /** @description a malformed WebSocket handshake */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14244,6 +14254,15 @@ export interface operations {
             };
             /** @description unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V1ErrorBody"];
+                };
+            };
+            /** @description not a WebSocket handshake */
+            426: {
                 headers: {
                     [name: string]: unknown;
                 };

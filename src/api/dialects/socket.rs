@@ -29,10 +29,18 @@ pub const READ_BUFFER: usize = 256;
 /// escaped JSON), where axum's and socketioxide's defaults take 64 MiB.
 pub const MAX_MESSAGE: usize = 256 * 1024;
 
-/// A handshake's upgrade, sized for a chat's frames, or the answer refusing it (400 for a
-/// request that is not a WebSocket handshake).
+/// A handshake's upgrade, sized for a chat's frames, or the answer refusing it: 426 Upgrade
+/// Required for a plain request of the socket's address (no `Upgrade: websocket`, as HTTP
+/// says), 400 for a handshake that is malformed.
 pub fn upgrade(upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>) -> Result<WebSocketUpgrade, AppError> {
-    let upgrade = upgrade.map_err(|e| AppError::Client(e.status(), e.body_text()))?;
+    use WebSocketUpgradeRejection::{InvalidConnectionHeader, InvalidUpgradeHeader};
+    let upgrade = upgrade.map_err(|e| match e {
+        InvalidConnectionHeader(_) | InvalidUpgradeHeader(_) => AppError::Client(
+            axum::http::StatusCode::UPGRADE_REQUIRED,
+            "this address is a WebSocket: open it with a handshake (Connection: Upgrade, Upgrade: websocket)".into(),
+        ),
+        e => AppError::Client(e.status(), e.body_text()),
+    })?;
     Ok(upgrade.read_buffer_size(READ_BUFFER).max_message_size(MAX_MESSAGE).max_frame_size(MAX_MESSAGE))
 }
 

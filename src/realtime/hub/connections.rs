@@ -22,6 +22,9 @@ pub(super) struct Connection {
     role: Role,
     /// The session it was opened with (one this server started): signing it out ends it.
     session: Option<Arc<str>>,
+    /// The one chat it follows (a dialect's socket on one conversation): it gets that chat's
+    /// frames only, and an admin's is a read of that chat only. None: every chat it may see.
+    only: Option<i64>,
     tx: queue::Sender<Arc<Frame>>,
 }
 
@@ -69,6 +72,8 @@ pub struct Opener<'a> {
     pub user: i64,
     pub role: Role,
     pub session: Option<&'a str>,
+    /// The one chat the connection follows, if it follows one (see [`Connection`]'s `only`).
+    pub chat: Option<i64>,
 }
 
 impl Hub {
@@ -90,7 +95,7 @@ impl Hub {
     /// (or a guest's link) already has its allowance of connections here (checked under the
     /// same lock that registers, so concurrent opens cannot overshoot).
     pub fn subscribe(self: &Arc<Self>, opener: Opener<'_>, allowance: StreamAllowance) -> Option<Subscription> {
-        let Opener { user, role, session } = opener;
+        let Opener { user, role, session, chat: only } = opener;
         let admin = role == Role::Admin;
         let mut state = self.state();
         let open = if admin {
@@ -111,7 +116,7 @@ impl Hub {
         // futures' queue holds `buffer` frames and one more per sender: `queue` in all.
         let (tx, frames) = queue::channel(self.queue - 1);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let connection = Connection { id, user, role, session: session.map(Arc::from), tx };
+        let connection = Connection { id, user, role, session: session.map(Arc::from), only, tx };
         if admin {
             state.admins.push(connection);
         } else {
@@ -230,19 +235,36 @@ pub(super) fn see_presence(connections: &[Connection]) -> bool {
     connections.first().is_some_and(|c| crate::wire::sees_presence(c.role))
 }
 
-/// Queues a frame on each connection; a connection whose queue is full is dropped, which
-/// ends its stream once it has drained what it has.
-pub(super) fn send_all(connections: &mut Vec<Connection>, frame: &Arc<Frame>) {
-    connections.retain_mut(|c| match c.tx.try_send(Arc::clone(frame)) {
-        Ok(()) => {
-            metrics::counter!(crate::metrics::EVENTS_DELIVERED).increment(1);
-            true
-        }
-        Err(e) if e.is_full() => {
-            tracing::info!(connection = c.id, "slow consumer: queue full, disconnecting");
-            metrics::counter!(crate::metrics::SLOW_CONSUMERS).increment(1);
-            false
-        }
-        Err(_) => false, // its stream has ended
+/// Queues `frame`, about `chat` (None: about no chat, or a person), on each of `connections`
+/// that follows it (a connection that follows one chat gets that chat's frames only). A
+/// connection whose queue is full is dropped, which ends its stream once it has drained what
+/// it has.
+pub(super) fn send_all(connections: &mut Vec<Connection>, frame: &Arc<Frame>, chat: Option<i64>) {
+    connections.retain_mut(|c| match c.only.is_some_and(|only| Some(only) != chat) {
+        true => true,
+        false => c.try_send(frame),
     });
+}
+
+/// Whether `connection` follows `chat`'s frames.
+pub(super) fn follows(connection: &Connection, chat: i64) -> bool {
+    connection.only.is_none_or(|only| only == chat)
+}
+
+impl Connection {
+    /// Queues `frame`; false when the connection is to go (its client takes nothing, or left).
+    fn try_send(&mut self, frame: &Arc<Frame>) -> bool {
+        match self.tx.try_send(Arc::clone(frame)) {
+            Ok(()) => {
+                metrics::counter!(crate::metrics::EVENTS_DELIVERED).increment(1);
+                true
+            }
+            Err(e) if e.is_full() => {
+                tracing::info!(connection = self.id, "slow consumer: queue full, disconnecting");
+                metrics::counter!(crate::metrics::SLOW_CONSUMERS).increment(1);
+                false
+            }
+            Err(_) => false, // its stream has ended
+        }
+    }
 }

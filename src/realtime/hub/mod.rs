@@ -247,7 +247,7 @@ impl Hub {
                         },
                     },
                 };
-                send_all(connections, &made);
+                send_all(connections, &made, event.chat_id);
                 if event.ends_guests && connections::of_guest(connections) {
                     // Dropping their queues ends the streams once they have drained them.
                     connections.clear();
@@ -270,7 +270,11 @@ impl Hub {
                 else {
                     continue;
                 };
-                send_all(connections, &Arc::new(Frame { position: Some(event.position), bytes: bytes.clone() }));
+                send_all(
+                    connections,
+                    &Arc::new(Frame { position: Some(event.position), bytes: bytes.clone() }),
+                    event.chat_id,
+                );
             }
             // A group's guardians, under GUARDIAN_GROUPS=own_messages: the events about their
             // child's own messages from where both the membership and the link began, as the
@@ -290,12 +294,16 @@ impl Hub {
                 else {
                     continue;
                 };
-                send_all(connections, &Arc::new(Frame { position: Some(event.position), bytes: bytes.clone() }));
+                send_all(
+                    connections,
+                    &Arc::new(Frame { position: Some(event.position), bytes: bytes.clone() }),
+                    event.chat_id,
+                );
             }
             if !admins.is_empty()
                 && let Some(bytes) = event.frames.for_admins()
             {
-                send_all(admins, &frame(bytes));
+                send_all(admins, &frame(bytes), event.chat_id);
                 if let Some(chat) = event.chat_id {
                     self.note_admin_frames(admin_reads, admins, chat);
                 }
@@ -304,7 +312,11 @@ impl Hub {
                 && let Some(connections) = users.get_mut(&person.user_id)
             {
                 if let Some(bytes) = &person.frame {
-                    send_all(connections, &Arc::new(Frame { position: Some(event.position), bytes: bytes.clone() }));
+                    send_all(
+                        connections,
+                        &Arc::new(Frame { position: Some(event.position), bytes: bytes.clone() }),
+                        event.chat_id,
+                    );
                 }
                 if person.ends_streams {
                     connections.clear(); // their streams end once they have drained their queues
@@ -331,7 +343,7 @@ impl Hub {
         let mut frame = None; // made when the first connection here gets it
         for member in members.get(&chat).into_iter().flatten().filter(|m| m.user != from) {
             if let Some(connections) = users.get_mut(&member.user) {
-                send_all(connections, frame.get_or_insert_with(|| signal(encode())));
+                send_all(connections, frame.get_or_insert_with(|| signal(encode())), Some(chat));
             }
         }
     }
@@ -357,11 +369,11 @@ impl Hub {
         for user in contacts.iter().filter(|u| **u != about) {
             // Only to those the access rule shows presence to (never guests nor guardians).
             if let Some(connections) = users.get_mut(user).filter(|c| connections::see_presence(c)) {
-                send_all(connections, frame.get_or_insert_with(|| signal(encode())));
+                send_all(connections, frame.get_or_insert_with(|| signal(encode())), None);
             }
         }
         if !admins.is_empty() {
-            send_all(admins, frame.get_or_insert_with(|| signal(encode())));
+            send_all(admins, frame.get_or_insert_with(|| signal(encode())), None);
         }
     }
 

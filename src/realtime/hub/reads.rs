@@ -34,7 +34,7 @@ impl Hub {
     /// Under the hub's lock, as a frame of `chat` goes to every admin connection: the
     /// connections that had none of it before read it now.
     pub(super) fn note_admin_frames(&self, seen: &mut HashMap<u64, HashSet<i64>>, admins: &[Connection], chat: i64) {
-        for connection in admins {
+        for connection in admins.iter().filter(|c| super::connections::follows(c, chat)) {
             if seen.entry(connection.id).or_default().insert(chat) {
                 self.send_read(Read { reader: connection.user, chat });
             }

@@ -137,7 +137,13 @@ async fn the_sellers_inbox_counts_unread_exactly_and_a_deleted_chat_leaves_only_
         "{inbox}"
     );
     assert_eq!(grouped(Some(&w.other_teacher)).await.0, 403);
+    let records = || async {
+        let sql = "SELECT count(*) FROM access_records WHERE chat_id = $1 AND reader_id = $2";
+        w.a.sql.query_one(sql, &[&chat, &w.admin.id]).await.expect("count").get::<_, i64>(0)
+    };
+    assert_eq!(records().await, 0);
     assert_eq!(grouped(Some(&w.admin)).await.0, 200);
+    assert_eq!(records().await, 1, "an admin read the inbox's last message unrecorded");
     // The teacher reads it; their count is 0, and the visitor's messages read.
     let read =
         request(&w.b, Method::POST, &format!("/api/chat/chats/{chat}/read?user_id={}", w.teacher.id), Some(&w.teacher));

@@ -98,7 +98,7 @@ async fn the_handshake_is_refused_before_the_upgrade() {
         ("expired", url(&w.a, w.chat, Some(&expired)), 401),
         ("wrong secret", url(&w.a, w.chat, Some(&wrong)), 401),
         ("not a member", url(&w.a, w.chat, Some(&w.outsider.token)), 403),
-        ("no such conversation", url(&w.a, 999_999, Some(&w.student.token)), 404),
+        ("no such conversation", url(&w.a, 999_999, Some(&w.student.token)), 403),
     ];
     for (what, url, status) in cases {
         let mut client = WsClient::start(&[url], None, false);
@@ -158,4 +158,52 @@ async fn a_replica_shut_down_under_a_socket_sends_its_client_to_another() {
     assert_eq!(next_message(&mut student).await["id"], after.to_string());
     let (_, history) = call(&w.b, "GET", Some(&w.student), &format!("/messages/{}", w.chat), None).await;
     assert_eq!(history.as_array().map(Vec::len), Some(2));
+}
+
+#[tokio::test]
+async fn a_plain_request_of_a_socket_learns_nothing_and_is_told_to_upgrade() {
+    let w = world().await;
+    let plain = |chat: i64| {
+        let url = format!("{}?WWW-Authenticate=Bearer%20{}", url(&w.a, chat, None), w.student.token);
+        w.a.http.get(url.replace("ws://", "http://")).send()
+    };
+    let v1 = w.a.http.get(w.a.url("/api/v1/ws")).bearer_auth(&w.student.token).send();
+    for (what, response) in [
+        ("the caller's", plain(w.chat).await),
+        ("another's", plain(w.other_chat).await),
+        ("none", plain(999_999).await),
+        ("v1's socket", v1.await),
+    ] {
+        let response = response.expect("GET");
+        assert_eq!(response.status(), 426, "{what}");
+        assert_eq!(response.headers().get("upgrade").map(|v| v.as_bytes()), Some(&b"websocket"[..]), "{what}");
+        let body: Value = response.json().await.expect("JSON");
+        assert!(body["error"].as_str().is_some_and(|e| e.contains("WebSocket")), "{what}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn an_admins_socket_on_one_conversation_is_a_read_of_that_conversation_only() {
+    let w = world().await;
+    let mut admin = open(&w.b, &w.admin, w.chat).await;
+    let records = |chat: i64| {
+        let sql = &w.a.sql;
+        async move {
+            let row = sql
+                .query_one("SELECT count(*) FROM access_records WHERE chat_id = $1 AND via = 'stream'", &[&chat])
+                .await
+                .expect("count");
+            row.get::<_, i64>(0)
+        }
+    };
+    // Another chat's message first, then this one's: the records are written in that order.
+    w.a.send(&w.other_teacher, w.other_chat, "не здесь").await;
+    let here = w.a.send(&w.student, w.chat, "здесь").await;
+    assert_eq!(next_message(&mut admin).await["id"], here.to_string(), "the socket shows only its conversation");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while records(w.chat).await == 0 {
+        assert!(std::time::Instant::now() < deadline, "the conversation's read was never recorded");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(records(w.other_chat).await, 0, "a chat the admin never saw is recorded as read by them");
 }

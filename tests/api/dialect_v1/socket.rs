@@ -203,3 +203,36 @@ async fn a_killed_replicas_sockets_reconnect_to_another_and_go_on() {
     let after = w.a.send(&w.teacher, w.chat, "после").await;
     assert_eq!(student.frame("message").await["id"], after.to_string());
 }
+
+#[tokio::test]
+async fn a_socket_frame_is_admitted_as_rest_would_admit_it_now() {
+    let w = world().await;
+    // A suspended person's socket opens (they read) but relays no typing (they write nothing).
+    let suspend = w.a.http.post(w.a.url(&format!("/api/admin/users/{}/suspend", w.student.id)));
+    let until = (time::OffsetDateTime::now_utc() + time::Duration::days(7))
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("format");
+    let body = json!({ "reason": "spam", "until": until });
+    let response = suspend.bearer_auth(&w.admin.token).json(&body).send().await.expect("POST");
+    assert_eq!(response.status(), 204);
+    let mut teacher = w.b.socket(&w.teacher, WsCredential::Header).await;
+    let mut student = w.a.socket(&w.student, WsCredential::Header).await;
+    student.send("typing", json!({ "conversation_id": w.chat.to_string(), "is_typing": true })).await;
+    let error = student.frame("error").await;
+    assert!(error["error"].as_str().is_some_and(|e| e.contains("suspended")), "{error}");
+    let next = w.a.send(&w.teacher, w.chat, "после").await;
+    assert_eq!(teacher.frame("message").await["id"], next.to_string(), "the typing went through");
+
+    // A guardian writes in their own family chat here as over REST (never in their child's).
+    let guardian = w.a.user("guardian", "Елена").await;
+    assert_eq!(crate::guardians::set_link(&w.a, &w.admin, guardian.id, w.outsider.id, true).await.0, 201);
+    let family = crate::families::family_chats(&w.a, &guardian).await;
+    let family = family.first().and_then(|c| c["id"].as_i64()).expect("the link opened the family chat");
+    let mut guardians = w.b.socket(&guardian, WsCredential::Header).await;
+    guardians.send("message", json!({ "conversation_id": family.to_string(), "body": "здравствуйте" })).await;
+    let seen = guardians.frame("message").await;
+    assert_eq!((&seen["body"], &seen["sender_id"]), (&json!("здравствуйте"), &json!(guardian.id.to_string())));
+    guardians.send("message", json!({ "conversation_id": w.other_chat.to_string(), "body": "ребёнку" })).await;
+    let refused = guardians.frame("error").await;
+    assert!(refused["error"].as_str().is_some_and(|e| e.contains("read-only")), "{refused}");
+}

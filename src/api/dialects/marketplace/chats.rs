@@ -267,6 +267,14 @@ pub async fn grouped(
 ) -> Result<Json<std::collections::BTreeMap<String, Vec<InboxChat>>>> {
     crate::access::own_or_admin(&user, seller, "this is another seller's inbox")?;
     let rows = state.db.get().await?.query(SOLD_SQL, &[&seller]).await?;
+    // An admin reading another's inbox reads each chat it quotes: recorded before the answer.
+    let mut quoted = Vec::new();
+    for row in &rows {
+        if row.try_get::<_, Option<String>>("last_message")?.is_some() {
+            quoted.push(row.try_get::<_, i64>("chat_id")?);
+        }
+    }
+    crate::access::record_read(&state.db, &user, &quoted, crate::access::Via::ChatList).await?;
     let mut inbox = std::collections::BTreeMap::<String, Vec<InboxChat>>::new();
     for row in &rows {
         let chat = chat(row)?;

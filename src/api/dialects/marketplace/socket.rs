@@ -18,7 +18,7 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::{Caller, escaped, sender, visitor_of};
-use crate::access::Writer;
+use crate::access::{Act, Writer};
 use crate::api::messages::{SendMessage, post_message};
 use crate::api::presence::Typing;
 use crate::error::ErrorBody;
@@ -36,7 +36,7 @@ pub fn router() -> Router<AppState> {
 #[utoipa::path(get, path = "/api/chat/ws/{chat_id}", operation_id = "marketplace_socket", tag = "marketplace",
     params(("chat_id" = i64, Path), ("user_id" = Option<String>, Query, description = "a visitor's UUID, or the signed-in person's id")),
     security(("marketplace_visitor" = []), ("cookie" = [])),
-    responses((status = 101, description = "switching to the WebSocket protocol"), (status = 400, body = ErrorBody, description = "not a WebSocket handshake"),
+    responses((status = 101, description = "switching to the WebSocket protocol"), (status = 400, body = ErrorBody, description = "a malformed WebSocket handshake"), (status = 426, body = ErrorBody, description = "not a WebSocket handshake"),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "no such chat, or not the caller's"),
               (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = caller.user.id, chat_id = chat_id))]
@@ -51,7 +51,7 @@ pub async fn connect(
     crate::access::check_access(&state, chat_id, &caller.user).await?;
     let visitor = visitor_of(&state, chat_id).await?;
     // Subscribed before the answer: everything after the hub's head reaches the socket.
-    let subscription = crate::api::events::subscribe(&realtime, &caller.user).await?;
+    let subscription = crate::api::events::subscribe(&realtime, &caller.user, Some(chat_id)).await?;
     let expires = Instant::now() + crate::api::events::until(caller.user.expires_at);
     let socket = Socket { state, caller, chat_id, visitor };
     Ok(upgrade.on_upgrade(move |ws| async move {
@@ -101,8 +101,9 @@ impl crate::api::dialects::socket::Frames for Socket {
             return Some(self.error("a frame is JSON with a \"type\": message, typing or read"));
         };
         let (state, chat_id) = (&self.state, self.chat_id);
+        let act = if frame.get("type").and_then(Value::as_str) == Some("read") { Act::MarkRead } else { Act::Write };
         let done = async {
-            let writer = Writer::admit(state, self.caller.user.clone())?;
+            let writer = Writer::admit_frame(state, self.caller.user.clone(), chat_id, act).await?;
             match frame.get("type").and_then(Value::as_str) {
                 Some("message") => {
                     let Some(text) = frame.get("message_text").and_then(Value::as_str) else {

@@ -26,7 +26,7 @@ use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 use tower::util::BoxCloneSyncService;
 
-use crate::access::Writer;
+use crate::access::{Act, Writer};
 use crate::api::messages::{SendMessage, post_message};
 use crate::api::presence::Typing;
 use crate::auth::AuthUser;
@@ -124,7 +124,7 @@ async fn admit(state: AppState, socket: SocketRef, auth: Result<Auth, impl std::
         Refused::Authentication
     })?;
     let realtime = axum::extract::FromRef::from_ref(&state);
-    let subscription = crate::api::events::subscribe(&realtime, &user).await.map_err(Refused::Hub)?;
+    let subscription = crate::api::events::subscribe(&realtime, &user, None).await.map_err(Refused::Hub)?;
     // Listening before the `connect` is sent: a client emits as soon as it has it.
     listen(&state, &socket, &user);
     let gone = CancellationToken::new();
@@ -198,7 +198,8 @@ async fn connected(state: AppState, socket: SocketRef) {
 async fn handle(state: &AppState, user: AuthUser, event: &str, data: &Value) -> Result<(), String> {
     let request = frames::incoming(event, data)?;
     let chat_id = request.chat_id();
-    let writer = Writer::admit(state, user).map_err(|e| e.to_string())?;
+    let act = if let frames::Request::Read { .. } = request { Act::MarkRead } else { Act::Write };
+    let writer = Writer::admit_frame(state, user, chat_id, act).await.map_err(|e| e.to_string())?;
     crate::access::check_access(state, chat_id, &writer.0).await.map_err(|e| match e.status().as_u16() {
         403 | 404 => "Access denied".to_owned(),
         _ => reason(e),

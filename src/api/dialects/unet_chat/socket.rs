@@ -14,7 +14,7 @@
 use axum::Router;
 use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::http::{HeaderValue, Request, header};
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
@@ -24,7 +24,7 @@ use super::{ErrorBody, Message};
 use crate::auth::AuthUser;
 use crate::extract::PathParam;
 use crate::realtime::RealtimeState;
-use crate::{AppError, AppState, Result};
+use crate::{AppState, Result};
 
 /// The query parameter that carries `Bearer <JWT>`.
 const CREDENTIAL: &str = "WWW-Authenticate";
@@ -49,15 +49,16 @@ async fn credential_from_query<B>(mut request: Request<B>) -> Request<B> {
 }
 
 /// Opens a socket on one conversation, for its members and admins. Refused before any
-/// upgrade: 401 without a valid token, 403 for a conversation not the caller's, 404 for one
-/// that does not exist. Its frame is described in docs/dialect-unet-chat.md.
+/// upgrade: 401 without a valid token, 426 without a handshake, 403 for a conversation that is
+/// not the caller's or does not exist (one answer for both, as the core's). Its frame is
+/// described in docs/dialect-unet-chat.md.
 #[utoipa::path(get, path = "/api/unet-chat/ws/conversations/{id}/", operation_id = "unet_socket", tag = "unet-chat",
     params(("id" = i64, Path, description = "the conversation's id"),
            ("WWW-Authenticate" = Option<String>, Query, description = "`Bearer <JWT>`: the caller's token, for a client that cannot send the header")),
     responses((status = 101, description = "switching to the WebSocket protocol"),
-              (status = 400, body = ErrorBody, description = "not a WebSocket handshake"), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody, description = "not the caller's conversation"),
-              (status = 404, body = ErrorBody, description = "no such conversation"), (status = 429, body = ErrorBody)))]
+              (status = 400, body = ErrorBody, description = "a malformed WebSocket handshake"), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody, description = "not the caller's conversation, or none"),
+              (status = 426, body = ErrorBody, description = "not a WebSocket handshake"), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id, chat_id = chat_id))]
 pub async fn connect(
     State(state): State<AppState>,
@@ -66,15 +67,11 @@ pub async fn connect(
     PathParam(chat_id): PathParam<i64>,
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Result<Response> {
-    if let Err(refused) = crate::access::check_access(&state, chat_id, &user).await {
-        if refused.status() == StatusCode::FORBIDDEN && !crate::access::chat_exists(&state, chat_id).await? {
-            return Err(AppError::NotFound(format!("conversation {chat_id} does not exist")));
-        }
-        return Err(refused);
-    }
+    // The handshake first: a plain request learns nothing of the conversation.
     let upgrade = crate::api::dialects::socket::upgrade(upgrade)?;
+    crate::access::check_access(&state, chat_id, &user).await?;
     // Subscribed before the answer: everything after the hub's head reaches the socket.
-    let subscription = crate::api::events::subscribe(&realtime, &user).await?;
+    let subscription = crate::api::events::subscribe(&realtime, &user, Some(chat_id)).await?;
     let expires = Instant::now() + crate::api::events::until(user.expires_at);
     let socket = Socket { chat_id };
     Ok(upgrade.on_upgrade(move |ws| async move {

@@ -16,7 +16,7 @@ use axum::routing::get;
 use tokio::time::Instant;
 
 use super::ErrorBody;
-use crate::access::Writer;
+use crate::access::{Act, Writer};
 use crate::api::messages::{SendMessage, post_message};
 use crate::api::presence::Typing;
 use crate::auth::AuthUser;
@@ -36,7 +36,7 @@ pub fn router() -> Router<AppState> {
 /// valid token, before any upgrade. Its frames are described in docs/dialect-v1.md.
 #[utoipa::path(get, path = "/api/v1/ws", operation_id = "v1_socket", tag = "v1",
     params(("token" = Option<String>, Query, description = "the caller's JWT, for a client that cannot send the header")),
-    responses((status = 101, description = "switching to the WebSocket protocol"), (status = 400, body = ErrorBody, description = "not a WebSocket handshake"),
+    responses((status = 101, description = "switching to the WebSocket protocol"), (status = 400, body = ErrorBody, description = "a malformed WebSocket handshake"), (status = 426, body = ErrorBody, description = "not a WebSocket handshake"),
               (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn connect(
@@ -47,7 +47,7 @@ pub async fn connect(
 ) -> Result<Response> {
     let upgrade = crate::api::dialects::socket::upgrade(upgrade)?;
     // Subscribed before the answer: everything after the hub's head reaches the socket.
-    let subscription = crate::api::events::subscribe(&realtime, &user).await?;
+    let subscription = crate::api::events::subscribe(&realtime, &user, None).await?;
     let expires = Instant::now() + crate::api::events::until(user.expires_at);
     let socket = Socket { state, user };
     Ok(upgrade.on_upgrade(move |ws| async move {
@@ -76,8 +76,14 @@ impl super::super::socket::Frames for Socket {
             Err(error) => return Some(frames::error(&error)),
         };
         let state = &self.state;
+        let (chat_id, act) = match &request {
+            frames::Request::Message { chat_id, .. } | frames::Request::Typing { chat_id, .. } => {
+                (*chat_id, Act::Write)
+            }
+            frames::Request::Read { chat_id } => (*chat_id, Act::MarkRead),
+        };
         let done = async {
-            let writer = Writer::admit(state, self.user.clone())?;
+            let writer = Writer::admit_frame(state, self.user.clone(), chat_id, act).await?;
             match request {
                 frames::Request::Message { chat_id, body } => {
                     let message = SendMessage {
