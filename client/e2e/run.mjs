@@ -27,12 +27,16 @@ const result = spawnSync(
   process.execPath,
   [
     '--test',
-    '--test-concurrency=1',
+    // Two files at a time: a file mostly waits on its replicas and its browser (alone, one
+    // after the other, they kept one of the two cores busy at most); each has its own
+    // PostgreSQL, replicas, ports and browser, so they do not meet. E2E_CONCURRENCY=1 runs them
+    // one by one (for a timing-sensitive investigation).
+    `--test-concurrency=${process.env.E2E_CONCURRENCY ?? 2}`,
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',
     '--test-reporter=tap',
     `--test-reporter-destination=${tap}`,
-    // Every test file, one after the other (each starts its own replicas and browser).
+    // Every test file (each starts its own replicas and browser).
     ...readdirSync(here)
       .filter((name) => name.endsWith('.test.mjs'))
       .sort()

@@ -46,6 +46,7 @@ const errors = {
     not_found: 'Not found: it does not exist.',
     method_not_allowed: 'The server does not support this action.',
     request_timeout: 'The request took too long to arrive. Try again.',
+    upgrade_required: 'This address is a live connection, not a page.',
     conflict: 'This clashes with a change made meanwhile. Try again.',
     chat_closed: 'This conversation is closed: nothing more can be sent here.',
     visitor_blocked: 'The teacher of this link has blocked you: it cannot open a new conversation for you.',
