@@ -217,9 +217,10 @@ impl Hub {
             };
             // The event's frame, made when the first connection here gets it (one per user
             // when each sees the event from their side).
+            let at = |bytes: &Bytes| Arc::new(Frame { position: Some(event.position), bytes: bytes.clone() });
             let mut shared = None;
             let mut frame = |bytes: &Bytes| {
-                let made = || Arc::new(Frame { position: Some(event.position), bytes: bytes.clone() });
+                let made = || at(bytes);
                 match event.frames {
                     Frames::Shared(_) => Arc::clone(shared.get_or_insert_with(made)),
                     Frames::PerUser { .. } | Frames::Split { .. } | Frames::Own { .. } => made(),
@@ -234,13 +235,11 @@ impl Hub {
                 let made = match event.sent_by(member.user) {
                     // The sender's own streams: `message_sent` (`Sent`).
                     true => match event.frame_for(member.user, member.since) {
-                        Some(bytes) => Arc::new(Frame { position: Some(event.position), bytes: bytes.clone() }),
+                        Some(bytes) => at(bytes),
                         None => continue,
                     },
                     false => match event.unquoted.as_ref().filter(|(quoted, _)| member.since > *quoted) {
-                        Some((_, bytes)) => Arc::clone(unquoted.get_or_insert_with(|| {
-                            Arc::new(Frame { position: Some(event.position), bytes: bytes.clone() })
-                        })),
+                        Some((_, bytes)) => Arc::clone(unquoted.get_or_insert_with(|| at(bytes))),
                         None => match event.frames.for_user(member.user) {
                             Some(bytes) => frame(bytes),
                             None => continue,
@@ -270,11 +269,7 @@ impl Hub {
                 else {
                     continue;
                 };
-                send_all(
-                    connections,
-                    &Arc::new(Frame { position: Some(event.position), bytes: bytes.clone() }),
-                    event.chat_id,
-                );
+                send_all(connections, &at(bytes), event.chat_id);
             }
             // A group's guardians, under GUARDIAN_GROUPS=own_messages: the events about their
             // child's own messages from where both the membership and the link began, as the
@@ -294,11 +289,7 @@ impl Hub {
                 else {
                     continue;
                 };
-                send_all(
-                    connections,
-                    &Arc::new(Frame { position: Some(event.position), bytes: bytes.clone() }),
-                    event.chat_id,
-                );
+                send_all(connections, &at(bytes), event.chat_id);
             }
             if !admins.is_empty()
                 && let Some(bytes) = event.frames.for_admins()
@@ -312,11 +303,7 @@ impl Hub {
                 && let Some(connections) = users.get_mut(&person.user_id)
             {
                 if let Some(bytes) = &person.frame {
-                    send_all(
-                        connections,
-                        &Arc::new(Frame { position: Some(event.position), bytes: bytes.clone() }),
-                        event.chat_id,
-                    );
+                    send_all(connections, &at(bytes), event.chat_id);
                 }
                 if person.ends_streams {
                     connections.clear(); // their streams end once they have drained their queues

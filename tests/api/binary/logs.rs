@@ -149,17 +149,17 @@ async fn a_token_in_the_url_is_written_to_no_log() {
     assert!(stream.chunk().await.expect("a chunk").is_some());
     drop(stream);
     for (path, token, status) in
-        [("/api/events/chat", &expired, 401), ("/api/v1/ws", &user.token, 400), ("/api/v1/ws", &expired, 401)]
+        [("/api/events/chat", &expired, 401), ("/api/v1/ws", &user.token, 426), ("/api/v1/ws", &expired, 401)]
     {
         let response = http.get(url(path, token)).send().await.expect("GET");
         assert_eq!(response.status(), status, "{path}");
     }
-    // The unet-chat socket's `?WWW-Authenticate=Bearer%20<JWT>`: a valid token (no such
-    // conversation: 404) and an expired one.
+    // The unet-chat socket's `?WWW-Authenticate=Bearer%20<JWT>`: a valid token (a plain
+    // request, not a handshake: 426) and an expired one.
     let unet = |token: &str| {
         format!("http://{}/api/unet-chat/ws/conversations/1/?WWW-Authenticate=Bearer%20{token}", running.addr)
     };
-    for (token, status) in [(&user.token, 404), (&expired, 401)] {
+    for (token, status) in [(&user.token, 426), (&expired, 401)] {
         assert_eq!(http.get(unet(token)).send().await.expect("GET").status(), status, "unet-chat");
     }
     let (status, lines) = running.stop();

@@ -174,14 +174,16 @@ async fn presence_comes_to_contacts_as_user_status() {
 }
 
 #[tokio::test]
-async fn read_messages_moves_the_marker_and_tells_the_others_the_ids_as_sent() {
+async fn read_messages_moves_the_marker_and_tells_the_others_which_listed_ids_are_its_messages() {
     let w = world().await;
+    let elsewhere = w.a.send(&w.other_teacher, w.other_chat, "чужое").await;
     let first = w.a.send(&w.teacher, w.chat, "раз").await;
     let second = w.a.send(&w.teacher, w.chat, "два").await;
     let mut teacher = connect(&w.a, &w.teacher, Transports::WebsocketOnly).await;
     let mut student = connect(&w.b, &w.student, Transports::PollingThenUpgrade).await;
     assert_eq!(w.a.unread(&w.student, w.chat).await, 2);
-    student.emit("read_messages", json!({ "conversationId": w.chat, "messageIds": [first, second] })).await;
+    let listed = json!([-5, elsewhere, first, second]); // the first two no messages of the chat
+    student.emit("read_messages", json!({ "conversationId": w.chat, "messageIds": listed })).await;
     let read = teacher.frame("messages_read").await;
     assert_eq!(read, json!({ "conversation_id": w.chat, "user_id": w.student.id, "message_ids": [first, second] }));
     assert_eq!(w.a.unread(&w.student, w.chat).await, 0, "the marker moved to the newest listed");

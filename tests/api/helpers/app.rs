@@ -314,6 +314,7 @@ pub fn status_of_code(code: &str) -> Option<u16> {
         "not_found" | "push_disabled" => 404,
         "method_not_allowed" => 405,
         "request_timeout" => 408,
+        "upgrade_required" => 426,
         "conflict" | "chat_closed" | "message_deleted" | "message_hidden" | "message_purged" | "already_reported"
         | "group_full" | "too_many_pins" | "already_sent" | "role_in_use" | "lesson_completed" | "pair_has_chat"
         | "quiet_hours" | "too_many_scheduled" => 409,
