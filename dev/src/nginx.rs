@@ -59,6 +59,7 @@ pub fn nginx_config(prefix: &Path, front: SocketAddr, tls_front: SocketAddr, rep
         let rewritten = match line.split("# topology: ").nth(1).map(str::trim) {
             Some("pid") => format!("{indent}pid {p}/nginx.pid;"),
             Some("error_log") => format!("{indent}error_log {p}/error.log warn;"),
+            Some("error_log_quiet") => format!("{indent}error_log {p}/error.log crit;"),
             Some("access_log") => format!("{indent}access_log {p}/access.log upstream;"),
             Some("listen") => format!("{indent}listen {front};"),
             Some("listen_tls") => format!("{indent}listen {tls_front} ssl;"),

@@ -73,4 +73,5 @@ mod sessions;
 mod sign_in;
 mod standby;
 mod supervision;
+mod url_credentials;
 mod web_client;

@@ -3,6 +3,7 @@
 use serde_json::json;
 
 use super::{config_url, start, tutorchat};
+use crate::dialect_messenger::{Auth, Sio, Transports};
 use crate::helpers::{SECRET, TestApp};
 
 #[tokio::test]
@@ -123,7 +124,7 @@ async fn the_log_keeps_no_query_and_no_refused_email() {
 }
 
 /// A JWT in the URL (the stream's `?token=`, the `/api/v1` socket's, the unet-chat socket's
-/// `?WWW-Authenticate=`) is logged nowhere, not
+/// `?WWW-Authenticate=`) or in a Socket.IO connect packet is logged nowhere, not
 /// even at debug level, whether it is accepted or refused.
 #[tokio::test]
 async fn a_token_in_the_url_is_written_to_no_log() {
@@ -162,6 +163,11 @@ async fn a_token_in_the_url_is_written_to_no_log() {
     for (token, status) in [(&user.token, 426), (&expired, 401)] {
         assert_eq!(http.get(unet(token)).send().await.expect("GET").status(), status, "unet-chat");
     }
+    // Socket.IO's connect packet carries the token (its library logs packets at debug).
+    let base = format!("http://{}", running.addr);
+    let mut socket = Sio::start(&[base], Auth::Token(&user.token), Transports::PollingOnly, false);
+    socket.connected().await;
+    drop(socket);
     let (status, lines) = running.stop();
     assert!(status.success());
     assert!(lines.iter().any(|l| l.contains("/api/v1/ws")), "the requests were logged, by path");

@@ -9,11 +9,11 @@ use crate::helpers::{TestApp, User};
 
 mod client;
 mod limits;
-mod nginx;
+pub(crate) mod nginx;
 mod rest;
 mod socket;
 
-pub use client::{Sio, Transports};
+pub use client::{Auth, Sio, Transports};
 
 /// Presence quick enough for a test, as `presence/` has it.
 fn quick_presence(config: &mut tutorchat::Config) {

@@ -16,14 +16,14 @@ use crate::helpers::free_port;
 /// nginx running the deployment's configuration (without its TLS listener), stopped when
 /// dropped: its master is told to stop (SIGTERM), which stops its workers too (a SIGKILL would
 /// leave them running).
-struct Nginx {
+pub(crate) struct Nginx {
     child: tokio::process::Child,
-    dir: PathBuf,
-    front: SocketAddr,
+    pub(crate) dir: PathBuf,
+    pub(crate) front: SocketAddr,
 }
 
 impl Nginx {
-    async fn start(replicas: &[SocketAddr]) -> Self {
+    pub(crate) async fn start(replicas: &[SocketAddr]) -> Self {
         let dir = std::env::temp_dir().join(format!("tutorchat-socketio-nginx-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).expect("nginx's directory");
         let front = SocketAddr::from(([127, 0, 0, 1], free_port()));
