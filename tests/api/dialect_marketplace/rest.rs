@@ -182,13 +182,12 @@ async fn the_sellers_inbox_counts_unread_exactly_and_a_deleted_chat_leaves_only_
 async fn erasing_a_visitor_forgets_the_uuid_that_was_their_credential() {
     let w = world().await;
     let (chat, uuid) = visitor_chat(&w, &w.a).await;
-    let guest: i64 = w
-        .a
-        .sql
-        .query_one("SELECT buyer_id FROM marketplace_chats WHERE buyer_uuid = $1", &[&uuid])
-        .await
-        .expect("the visitor's chat")
-        .get(0);
+    let guest: i64 =
+        w.a.sql
+            .query_one("SELECT buyer_id FROM marketplace_chats WHERE buyer_uuid = $1", &[&uuid])
+            .await
+            .expect("the visitor's chat")
+            .get(0);
     let guest = crate::helpers::User { id: guest, token: String::new() };
     crate::governance::erase(&w.a, &w.admin, &guest).await;
     let kept = w.a.sql.query_one("SELECT count(*) FROM marketplace_chats WHERE buyer_uuid = $1", &[&uuid]).await;
