@@ -8,9 +8,10 @@ Two failure kinds are dropped, and Schemathesis counts and shows what a hook dro
 - "random bytes" for a body the document marks optional that came out as no bytes at all: an
   empty body is no body, which the document allows (`POST /api/chats/{id}/read`).
 - a plain GET of a dialect's socket (`/api/v1/ws`, `/api/chat/ws/{chat_id}`,
-  `/api/unet-chat/ws/conversations/{id}/`) "rejected" with 400: it answers 101 only to a
-  WebSocket handshake, which Schemathesis does not make (tests/api/dialect_* drive them with a
-  WebSocket client); their 401s, 403s, 404s and their answers' shapes are still checked.
+  `/api/unet-chat/ws/conversations/{id}/`) "rejected" with 426 Upgrade Required, which the
+  document lists: it answers 101 only to a WebSocket handshake, which Schemathesis does not make
+  (tests/api/dialect_* drive them with a WebSocket client); their 401s and 403s and their
+  answers' shapes are still checked, and any other refusal (a 400) is still a failure.
 """
 
 import schemathesis
@@ -26,7 +27,7 @@ def filter_failure(context, failure, case, response):
         failure.message or ""
     ):
         return False
-    if isinstance(failure, RejectedPositiveData) and case.operation.path in SOCKETS and response.status_code == 400:
+    if isinstance(failure, RejectedPositiveData) and case.operation.path in SOCKETS and response.status_code == 426:
         return False
     if isinstance(failure, AcceptedNegativeData) and "random bytes" in (failure.message or ""):
         body = getattr(getattr(response, "request", None), "body", None)
