@@ -2127,9 +2127,10 @@ BEGIN
     WHERE user_id = person AND state IN ('pending', 'retry');
     UPDATE notices SET preview = '' WHERE user_id = person AND preview <> '';
     DELETE FROM push_subscriptions WHERE user_id = person;
-    -- A marketplace visitor's UUID was their credential and their device's: a new random one
-    -- stands for them (unique per listing, as the table needs), known to nobody.
-    UPDATE marketplace_chats SET buyer_uuid = gen_random_uuid() WHERE buyer_id = person AND buyer_uuid IS NOT NULL;
+    -- A marketplace visitor's UUID was their credential and their device's: the key kept of it
+    -- becomes one of a random UUID (unique per listing, as the table needs), known to nobody.
+    UPDATE marketplace_chats SET buyer_key = sha256(uuid_send(gen_random_uuid()))
+    WHERE buyer_id = person AND buyer_key IS NOT NULL;
 END
 $$;
 
@@ -2140,7 +2141,7 @@ $$;
 
 COMMENT ON FUNCTION public.events_erase_person(e public.events) IS 'What user_erased does once every message of the person is purged: their name and email replaced, their reports'' and closure requests'' reasons blanked (in the log too), the name and email
 their provisioning events recorded replaced as in users (their SCIM userName forgotten, there and
-in users), their reactions deleted (the log keeps only that they reacted, under their erased name), the mentions of them deleted (nobody''s message names them any more), the address hash of a guest deleted, their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted, a marketplace visitor''s UUID replaced by a random one.';
+in users), their reactions deleted (the log keeps only that they reacted, under their erased name), the mentions of them deleted (nobody''s message names them any more), the address hash of a guest deleted, their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted, the key of a marketplace visitor''s UUID replaced by a random one''s.';
 
 
 --
@@ -5879,9 +5880,17 @@ CREATE TABLE public.inquiry_links (
     context jsonb,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     revoked_at timestamp with time zone,
+    listed boolean DEFAULT false NOT NULL,
     CONSTRAINT inquiry_links_title_check CHECK (((char_length(title) >= 1) AND (char_length(title) <= 200))),
     CONSTRAINT inquiry_links_token_check CHECK (((char_length(token) >= 20) AND (char_length(token) <= 64)))
 );
+
+
+--
+-- Name: COLUMN inquiry_links.listed; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.inquiry_links.listed IS 'The teacher listed it on the school''s marketplace: the marketplace dialect opens chats through it by its id (iphone_id), without its token. Unlisted links open only by their token.';
 
 
 --
@@ -5945,9 +5954,12 @@ COMMENT ON TABLE public.log_floor IS 'One row: the events at or below position c
 CREATE TABLE public.marketplace_chats (
     link_id bigint NOT NULL,
     buyer_id bigint NOT NULL,
-    buyer_uuid uuid,
     chat_id bigint NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    buyer_key bytea,
+    buyer_public uuid,
+    CONSTRAINT marketplace_chats_key_length CHECK ((octet_length(buyer_key) = 32)),
+    CONSTRAINT marketplace_chats_visitor_whole CHECK (((buyer_key IS NULL) = (buyer_public IS NULL)))
 );
 
 
@@ -5955,7 +5967,7 @@ CREATE TABLE public.marketplace_chats (
 -- Name: TABLE marketplace_chats; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE public.marketplace_chats IS 'The marketplace dialect''s chats: one per (listing = inquiry link, buyer). buyer_uuid is an anonymous buyer''s UUID (their credential there, standing for the guest buyer_id, whose inquiry chat chat_id is); NULL for a registered buyer (a student, in the pair''s lesson chat). Not an event: the chats and their messages are in the log; this says only which page they came from.';
+COMMENT ON TABLE public.marketplace_chats IS 'The marketplace dialect''s chats: one per (listing = listed inquiry link, buyer). For an anonymous buyer, buyer_key is the SHA-256 of the UUID their page keeps (their credential there, standing for the guest buyer_id, whose inquiry chat chat_id is) and buyer_public the UUID everybody else knows them by; both NULL for a registered buyer (a student, in the pair''s lesson chat). Not an event: the chats and their messages are in the log; this says only which page they came from.';
 
 
 --
@@ -6938,7 +6950,7 @@ ALTER TABLE ONLY public.lessons
 --
 
 ALTER TABLE ONLY public.marketplace_chats
-    ADD CONSTRAINT marketplace_chats_one_per_visitor UNIQUE (link_id, buyer_uuid);
+    ADD CONSTRAINT marketplace_chats_one_per_visitor UNIQUE (link_id, buyer_key);
 
 
 --
@@ -7526,10 +7538,10 @@ CREATE INDEX marketplace_chats_chat ON public.marketplace_chats USING btree (cha
 
 
 --
--- Name: marketplace_chats_uuid; Type: INDEX; Schema: public; Owner: -
+-- Name: marketplace_chats_key; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX marketplace_chats_uuid ON public.marketplace_chats USING btree (buyer_uuid, chat_id) WHERE (buyer_uuid IS NOT NULL);
+CREATE INDEX marketplace_chats_key ON public.marketplace_chats USING btree (buyer_key, chat_id) WHERE (buyer_key IS NOT NULL);
 
 
 --

@@ -123,8 +123,8 @@ pub async fn seed(client: &mut Client) -> anyhow::Result<()> {
     }
     let token = DEMO_INQUIRY_PATH.trim_start_matches("/inquiry/");
     tx.execute(
-        "INSERT INTO inquiry_links (token, host_id, created_by, title, context)
-         VALUES ($1, $2, $2, 'Вопросы о курсе ЕГЭ по математике', '{\"type\": \"course\", \"title\": \"ЕГЭ математика\"}')
+        "INSERT INTO inquiry_links (token, host_id, created_by, title, context, listed)
+         VALUES ($1, $2, $2, 'Вопросы о курсе ЕГЭ по математике', '{\"type\": \"course\", \"title\": \"ЕГЭ математика\"}', true)
          ON CONFLICT (token) DO NOTHING",
         &[&token, &ivan],
     )

@@ -31,14 +31,15 @@ BEGIN
     WHERE user_id = person AND state IN ('pending', 'retry');
     UPDATE notices SET preview = '' WHERE user_id = person AND preview <> '';
     DELETE FROM push_subscriptions WHERE user_id = person;
-    -- A marketplace visitor's UUID was their credential and their device's: a new random one
-    -- stands for them (unique per listing, as the table needs), known to nobody.
-    UPDATE marketplace_chats SET buyer_uuid = gen_random_uuid() WHERE buyer_id = person AND buyer_uuid IS NOT NULL;
+    -- A marketplace visitor's UUID was their credential and their device's: the key kept of it
+    -- becomes one of a random UUID (unique per listing, as the table needs), known to nobody.
+    UPDATE marketplace_chats SET buyer_key = sha256(uuid_send(gen_random_uuid()))
+    WHERE buyer_id = person AND buyer_key IS NOT NULL;
 END
 $$;
 
 COMMENT ON FUNCTION events_erase_person(e events) IS 'What user_erased does once every message of the person is purged: their name and email replaced, their reports'' and closure requests'' reasons blanked (in the log too), the name and email
 their provisioning events recorded replaced as in users (their SCIM userName forgotten, there and
-in users), their reactions deleted (the log keeps only that they reacted, under their erased name), the mentions of them deleted (nobody''s message names them any more), the address hash of a guest deleted, their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted, a marketplace visitor''s UUID replaced by a random one.';
+in users), their reactions deleted (the log keeps only that they reacted, under their erased name), the mentions of them deleted (nobody''s message names them any more), the address hash of a guest deleted, their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted, the key of a marketplace visitor''s UUID replaced by a random one''s.';
 
 REVOKE ALL ON FUNCTION events_erase_person(e events) FROM PUBLIC;

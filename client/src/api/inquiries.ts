@@ -12,15 +12,18 @@ export type InquiryLink = Schemas['InquiryLink'];
 
 /**
  * Creates an inquiry link: a teacher's own (`hostId` null), or, for an admin, one for the
- * teacher `hostId`. `title`: 1–200 characters.
+ * teacher `hostId`. `title`: 1–200 characters. `listed`: the school's marketplace lists it (its
+ * pages then open chats through it by its id, without the token).
  */
 export async function createInquiryLink(
   title: string,
   context: ChatContext | null,
   hostId: number | null = null,
+  listed = false,
 ): Promise<InquiryLink> {
   const body: Schemas['NewLink'] = {
     title,
+    listed,
     ...(context === null ? {} : { context }),
     ...(hostId === null ? {} : { host_id: hostId }),
   };

@@ -517,11 +517,13 @@ export interface paths {
         put?: never;
         /**
          * Opens the buyer's chat about a listing, or finds the one they have: 201 new, 200 found.
-         *     An anonymous buyer (`buyer_is_registered: false`, `buyer_id` a UUID) gets an inquiry chat
-         *     with the seller, one per (listing, UUID), in the teacher's chat list, limited per client
-         *     address as the core's inquiries are; a student (`true`, signed in, `buyer_id` their id) gets
-         *     the pair's lesson chat, which only a completed lesson opens (403 without one). A listing
-         *     that is not the seller's: 403; unknown or withdrawn: 404.
+         *     A listing is an inquiry link its teacher listed on the marketplace. An anonymous buyer
+         *     (`buyer_is_registered: false`, `buyer_id` a random UUID their page keeps) gets an inquiry
+         *     chat with the seller, one per (listing, UUID), in the teacher's chat list, limited per client
+         *     address before anything is looked up, as the core's inquiries are, and refused to a visitor
+         *     the teacher blocked; a student (`true`, signed in, `buyer_id` their id) gets the pair's
+         *     lesson chat, which only a completed lesson opens (403 without one). A listing that is not
+         *     the seller's, not listed, withdrawn or unknown: one 404.
          */
         post: operations["marketplace_open"];
         delete?: never;
@@ -2782,6 +2784,11 @@ export interface components {
             /** Format: int64 */
             id: number;
             /**
+             * @description Listed on the school's marketplace: its pages open chats through it by `id`, without
+             *     the token (docs/dialect-marketplace.md).
+             */
+            listed: boolean;
+            /**
              * Format: date-time
              * @description Once revoked, the link opens no new chat (the ones it opened go on).
              */
@@ -2881,7 +2888,10 @@ export interface components {
         };
         /** @description A chat as this contract shows it. */
         MarketplaceChat: {
-            /** @description The visitor's UUID, or the student's id (decimal). */
+            /**
+             * @description A visitor's UUID (the one they came with, to them; their public one, to the seller), or
+             *     the student's id (decimal).
+             */
             buyer_id: string;
             buyer_is_registered: boolean;
             /** Format: date-time */
@@ -2904,7 +2914,10 @@ export interface components {
         };
         /** @description A chat in the seller's grouped inbox. */
         MarketplaceInboxChat: {
-            /** @description The visitor's UUID, or the student's id (decimal). */
+            /**
+             * @description The visitor's public UUID (not the one they came with: that is their credential), or
+             *     the student's id (decimal).
+             */
             buyer_id: string;
             /** Format: int64 */
             id: number;
@@ -2928,17 +2941,20 @@ export interface components {
             is_read: boolean;
             /** @description HTML-escaped. */
             message_text: string;
-            /** @description A visitor's UUID, or a person's id (decimal). */
+            /**
+             * @description A person's id (decimal), or the chat's visitor: the UUID they came with, to themselves;
+             *     their public UUID, to anybody else.
+             */
             sender_id: string;
         };
         /** @description What a listing's "Chat" button sends. */
         MarketplaceOpenChat: {
-            /** @description An anonymous buyer's UUID (kept by their page), or a student's id. */
+            /** @description An anonymous buyer's random UUID (version 4, kept by their page), or a student's id. */
             buyer_id: string;
             buyer_is_registered: boolean;
             /**
              * Format: int64
-             * @description The listing: one of the seller's inquiry links.
+             * @description The listing: one of the seller's inquiry links, listed on the marketplace.
              */
             iphone_id: number;
             /**
@@ -3171,6 +3187,11 @@ export interface components {
              * @description The teacher the inquiries go to: an admin must name one; a teacher's own link is theirs.
              */
             host_id?: number | null;
+            /**
+             * @description List it on the school's marketplace, whose pages open chats through it by its `id`
+             *     alone (default false: only its token opens it).
+             */
+            listed?: boolean;
             /**
              * @description What the inquiries are about, shown to the visitor and as the chats' title: 1–200
              *     characters.
@@ -6451,7 +6472,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description another seller's listing; a registered buyer without a completed lesson with the seller, or not the signed-in student */
+            /** @description a registered buyer without a completed lesson with the seller, or not the signed-in student; a visitor the seller blocked */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6460,7 +6481,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description no such listing */
+            /** @description no such listing of this seller on the marketplace */
             404: {
                 headers: {
                     [name: string]: unknown;

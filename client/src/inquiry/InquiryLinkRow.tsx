@@ -26,6 +26,7 @@ export function LinkRow(props: {
       <div className="inquiry-link-top">
         <span className="pick-name">{link.title}</span>
         {revoked && <span className="role">{t('inquiry.revoked')}</span>}
+        {!revoked && link.listed && <span className="role">{t('inquiry.onMarketplace')}</span>}
       </div>
       {(course || props.host) && (
         <span className="muted small">

@@ -18,8 +18,8 @@ interface Props {
 type Links = { status: 'loading' } | { status: 'ready'; links: InquiryLink[] } | { status: 'failed'; error: string };
 
 /**
- * "Inquiry links" (teachers and admins): a new link (a title, a course if it is about one; an
- * admin names the teacher it is for), and the links so far, each with its full address to copy
+ * "Inquiry links" (teachers and admins): a new link (a title, a course if it is about one,
+ * whether the school's marketplace lists it; an admin names the teacher it is for), and the links so far, each with its full address to copy
  * and a Revoke button. A teacher sees their own links, an admin every link.
  */
 export function InquiryLinksDialog({ onClose }: Props) {
@@ -31,6 +31,7 @@ export function InquiryLinksDialog({ onClose }: Props) {
   const [title, setTitle] = useState('');
   const [course, setCourse] = useState('');
   const [host, setHost] = useState('');
+  const [listed, setListed] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [revoking, setRevoking] = useState<number | null>(null);
@@ -61,10 +62,11 @@ export function InquiryLinksDialog({ onClose }: Props) {
     setBusy(true);
     setError(null);
     try {
-      const link = await createInquiryLink(title.trim(), inquiryContext(course), hostId);
+      const link = await createInquiryLink(title.trim(), inquiryContext(course), hostId, listed);
       setLinks((now) => (now.status === 'ready' ? { status: 'ready', links: [link, ...now.links] } : now));
       setTitle('');
       setCourse('');
+      setListed(false);
     } catch (e) {
       setError(errorText(e, t));
     } finally {
@@ -174,6 +176,15 @@ export function InquiryLinksDialog({ onClose }: Props) {
             placeholder={t('inquiry.coursePlaceholder')}
             onChange={(e) => setCourse(e.target.value)}
           />
+        </label>
+        <label className="pick">
+          <input
+            type="checkbox"
+            data-testid="inquiry-listed"
+            checked={listed}
+            onChange={(e) => setListed(e.target.checked)}
+          />
+          <span className="pick-name">{t('inquiry.listed')}</span>
         </label>
         {isAdmin && (
           <label className="field">

@@ -33,10 +33,14 @@ pub struct InquiryLink {
     /// Once revoked, the link opens no new chat (the ones it opened go on).
     #[serde(with = "time::serde::rfc3339::option")]
     pub revoked_at: Option<OffsetDateTime>,
+    /// Listed on the school's marketplace: its pages open chats through it by `id`, without
+    /// the token (docs/dialect-marketplace.md).
+    pub listed: bool,
 }
 
 impl InquiryLink {
-    /// Decodes a row of the link's columns (id, token, title, context, host_id, created_at, revoked_at).
+    /// Decodes a row of the link's columns (id, token, title, context, host_id, created_at,
+    /// revoked_at, listed).
     fn from_row(row: &Row) -> Result<Self, tokio_postgres::Error> {
         let token: String = row.try_get("token")?;
         Ok(Self {
@@ -48,6 +52,7 @@ impl InquiryLink {
             host_id: row.try_get("host_id")?,
             created_at: row.try_get("created_at")?,
             revoked_at: row.try_get("revoked_at")?,
+            listed: row.try_get("listed")?,
         })
     }
 }
@@ -68,6 +73,10 @@ pub struct NewLink {
     pub context: Option<serde_json::Value>,
     /// The teacher the inquiries go to: an admin must name one; a teacher's own link is theirs.
     pub host_id: Option<i64>,
+    /// List it on the school's marketplace, whose pages open chats through it by its `id`
+    /// alone (default false: only its token opens it).
+    #[serde(default)]
+    pub listed: bool,
 }
 
 /// A link's token: 32 letters and digits, about 190 bits.
@@ -109,9 +118,9 @@ pub async fn create_link(
         return Err(AppError::Unprocessable(format!("host_id {host} is not a teacher")));
     }
     const SQL: &str =
-        "INSERT INTO inquiry_links (token, host_id, created_by, title, context) VALUES ($1, $2, $3, $4, $5)
-                       RETURNING id, token, title, context, host_id, created_at, revoked_at";
-    let row = client.query_one(SQL, &[&new_token(), &host, &user.id, &body.title, &context]).await?;
+        "INSERT INTO inquiry_links (token, host_id, created_by, title, context, listed) VALUES ($1, $2, $3, $4, $5, $6)
+                       RETURNING id, token, title, context, host_id, created_at, revoked_at, listed";
+    let row = client.query_one(SQL, &[&new_token(), &host, &user.id, &body.title, &context, &body.listed]).await?;
     Ok((StatusCode::CREATED, Json(InquiryLink::from_row(&row)?)))
 }
 
@@ -120,7 +129,7 @@ pub async fn create_link(
     responses((status = 200, body = InquiryLinks), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn list_links(State(state): State<AppState>, Staff(user): Staff) -> Result<Json<InquiryLinks>> {
-    const SQL: &str = "SELECT id, token, title, context, host_id, created_at, revoked_at FROM inquiry_links
+    const SQL: &str = "SELECT id, token, title, context, host_id, created_at, revoked_at, listed FROM inquiry_links
                        WHERE $1::bigint IS NULL OR host_id = $1 ORDER BY id DESC";
     let host = match viewer(&user) {
         Viewer::Admin => None,

@@ -192,12 +192,28 @@ pub async fn open(
     Ok((StatusCode::CREATED, jar.add(cookie), Json(Opened { chat_id, user, token: credential })))
 }
 
-/// Lets a visitor in through link `link`, or refuses them: one the link's teacher blocked, by
-/// the guest credential they still hold (`former`: its session ended with the chat, its
-/// signature did not) or by the address they came from (403 `visitor_blocked`), and one past
-/// the limits of new guests per address or per link (429). Their address's hash, to keep with
-/// the guest ([`open_chat`]).
+/// Lets a visitor in through link `link`, or refuses them: one the link's teacher blocked
+/// ([`refuse_blocked`]), and one past the limits of new guests per address or per link (429).
+/// Their address's hash, to keep with the guest ([`open_chat`]).
 pub async fn admit_visitor(
+    state: &AppState,
+    client: &impl tokio_postgres::GenericClient,
+    link: i64,
+    former: Option<i64>,
+    address: std::net::IpAddr,
+) -> Result<Vec<u8>> {
+    let address_hash = refuse_blocked(state, client, link, former, address).await?;
+    // The address first: a visitor past their own limit takes nothing from the link's.
+    state.limits.check_inquiry_address(address)?;
+    state.limits.check(Limited::InquiryOpen, link)?;
+    Ok(address_hash)
+}
+
+/// Refuses a visitor link `link`'s teacher blocked (403 `visitor_blocked`): by the guest they
+/// were (`former`: a guest credential they still hold, whose session ended with the chat and
+/// whose signature did not, or the marketplace visitor's earlier guest) or by the address they
+/// came from. Their address's hash.
+pub async fn refuse_blocked(
     state: &AppState,
     client: &impl tokio_postgres::GenericClient,
     link: i64,
@@ -207,9 +223,6 @@ pub async fn admit_visitor(
     let window = state.config.inquiry.block_address;
     let address_hash = crate::access::address_hash(state.config.auth.jwt.secret.expose(), address);
     crate::access::refuse_blocked_visitor(client, link, former, &address_hash, window).await?;
-    // The address first: a visitor past their own limit takes nothing from the link's.
-    state.limits.check_inquiry_address(address)?;
-    state.limits.check(Limited::InquiryOpen, link)?;
     Ok(address_hash)
 }
 

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::helpers::{TestApp, User, WsClient};
 
+mod listings;
 mod rest;
 mod socket;
 
@@ -26,15 +27,20 @@ struct World {
 }
 
 async fn world() -> World {
-    let a = TestApp::spawn().await;
+    world_with(|_| {}).await
+}
+
+async fn world_with(customize: impl FnOnce(&mut tutorchat::config::Config)) -> World {
+    let a = TestApp::spawn_with(customize).await;
     let b = TestApp::spawn_on(a.database.clone(), |_| {}).await;
     let (teacher, other_teacher) = (a.user("teacher", "Продавец").await, a.user("teacher", "Другой").await);
     let (student, lone_student) = (a.user("student", "Ученик").await, a.user("student", "Одинокий").await);
     let admin = a.user("admin", "Завуч").await;
     let lesson_chat = a.chat(&teacher, &student).await;
     let request = a.http.post(a.url("/api/inquiry-links")).bearer_auth(&teacher.token);
-    let (status, link) = answer(request.json(&json!({ "title": "Курс гитары" })).send().await.expect("POST")).await;
-    assert_eq!(status, 201, "{link}");
+    let (status, link) =
+        answer(request.json(&json!({ "title": "Курс гитары", "listed": true })).send().await.expect("POST")).await;
+    assert_eq!((status, &link["listed"]), (201, &json!(true)), "{link}");
     let listing = link["id"].as_i64().expect("the link's id");
     World { a, b, teacher, other_teacher, student, lone_student, admin, lesson_chat, listing }
 }

@@ -29,14 +29,18 @@ async fn a_visitor_and_the_teacher_talk_across_replicas_whatever_route_sends() {
     let seen = next(&mut teacher).await;
     assert_eq!(seen["type"], "message", "{seen}");
     let message = &seen["message"];
+    let public: String =
+        w.a.sql.query_one("SELECT buyer_public::text FROM marketplace_chats", &[]).await.expect("row").get(0);
     assert_eq!(
         (&message["sender_id"], &message["message_text"]),
-        (&json!(uuid.to_string()), &json!("Есть &lt;места&gt;?")),
-        "{seen}"
+        (&json!(public), &json!("Есть &lt;места&gt;?")),
+        "the seller knows the visitor by their public UUID: {seen}"
     );
     assert!(message["id"].is_i64() && message["created_at"].is_string(), "{seen}");
-    assert_eq!(next(&mut visitor).await, seen, "the sender's socket gets it too, with its id");
     assert_eq!(next(&mut admin).await, seen, "admins read every chat");
+    let mut own = seen.clone();
+    own["message"]["sender_id"] = json!(uuid.to_string());
+    assert_eq!(next(&mut visitor).await, own, "the sender's socket gets it too, with its id, named as they came");
 
     // The core's POST reaches the visitor's socket on the other replica.
     let id = w.b.send(&w.teacher, chat, "Да").await;

@@ -98,6 +98,8 @@ const chats = {
     revoke: 'Revoke',
     revoking: 'Revoking…',
     revoked: 'Revoked',
+    listed: 'List it on the school’s marketplace (its pages open chats through it without the link’s secret)',
+    onMarketplace: 'On the marketplace',
     forTeacher: 'for {{name}}',
     close: 'Close',
     notFound: 'This link does not work: it does not exist or has been revoked.',

@@ -15,6 +15,7 @@ use crate::access::Writer;
 use crate::auth::{AuthUser, Role, origin};
 use crate::error::ErrorBody;
 use crate::extract::{JsonBody, PathParam, QueryParams};
+use crate::limits::Limited;
 use crate::peer::ClientAddress;
 use crate::{AppError, AppState, Result};
 
@@ -34,11 +35,11 @@ pub fn sellers() -> Router<AppState> {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[schema(as = MarketplaceOpenChat)]
 pub struct OpenChat {
-    /// The listing: one of the seller's inquiry links.
+    /// The listing: one of the seller's inquiry links, listed on the marketplace.
     pub iphone_id: i64,
     /// The teacher whose listing it is.
     pub seller_id: i64,
-    /// An anonymous buyer's UUID (kept by their page), or a student's id.
+    /// An anonymous buyer's random UUID (version 4, kept by their page), or a student's id.
     #[schema(value_type = String)]
     pub buyer_id: Value,
     pub buyer_is_registered: bool,
@@ -51,7 +52,8 @@ pub struct Chat {
     pub id: i64,
     pub iphone_id: i64,
     pub seller_id: i64,
-    /// The visitor's UUID, or the student's id (decimal).
+    /// A visitor's UUID (the one they came with, to them; their public one, to the seller), or
+    /// the student's id (decimal).
     pub buyer_id: String,
     pub buyer_is_registered: bool,
     #[serde(with = "time::serde::rfc3339")]
@@ -63,20 +65,40 @@ pub struct Chat {
     pub updated_at: OffsetDateTime,
 }
 
-/// A buyer's chat about listing $1: a visitor's by their UUID ($2), a student's by id ($3).
-const FIND_SQL: &str = "SELECT m.chat_id, m.link_id, l.host_id, m.buyer_id, m.buyer_uuid, m.created_at, c.updated_at
+/// A visitor's chat about listing $1, by the key of their UUID ($2).
+const VISITOR_SQL: &str = "SELECT m.chat_id, m.link_id, l.host_id, m.buyer_id, m.buyer_key IS NOT NULL AS anonymous,
+           m.buyer_public, m.created_at, c.updated_at
     FROM marketplace_chats m JOIN inquiry_links l ON l.id = m.link_id JOIN chat_headers c ON c.id = m.chat_id
-    WHERE m.link_id = $1 AND (m.buyer_uuid = $2 OR m.buyer_id = $3)";
+    WHERE m.link_id = $1 AND m.buyer_key = $2";
 
-/// A buyer's chats: a visitor's by their UUID ($1), a student's by id ($2), newest activity first.
-const BOUGHT_SQL: &str = "SELECT m.chat_id, m.link_id, l.host_id, m.buyer_id, m.buyer_uuid, m.created_at, c.updated_at
+/// A student's chat about listing $1, by their id ($2).
+const STUDENT_SQL: &str = "SELECT m.chat_id, m.link_id, l.host_id, m.buyer_id, m.buyer_key IS NOT NULL AS anonymous,
+           m.buyer_public, m.created_at, c.updated_at
     FROM marketplace_chats m JOIN inquiry_links l ON l.id = m.link_id JOIN chat_headers c ON c.id = m.chat_id
-    WHERE m.buyer_uuid = $1 OR m.buyer_id = $2
+    WHERE m.link_id = $1 AND m.buyer_id = $2 AND m.buyer_key IS NULL";
+
+/// A visitor's chats by the key of their UUID ($1), newest activity first: only those whose
+/// inquiry is open, as only those does their UUID open.
+const VISITOR_BOUGHT_SQL: &str =
+    "SELECT m.chat_id, m.link_id, l.host_id, m.buyer_id, m.buyer_key IS NOT NULL AS anonymous,
+           m.buyer_public, m.created_at, c.updated_at
+    FROM marketplace_chats m JOIN inquiry_links l ON l.id = m.link_id JOIN chat_headers c ON c.id = m.chat_id
+    JOIN chats k ON k.id = m.chat_id
+    WHERE m.buyer_key = $1 AND k.closed_at IS NULL
+    ORDER BY c.updated_at DESC, m.chat_id DESC";
+
+/// A student's chats by their id ($1), newest activity first.
+const STUDENT_BOUGHT_SQL: &str =
+    "SELECT m.chat_id, m.link_id, l.host_id, m.buyer_id, m.buyer_key IS NOT NULL AS anonymous,
+           m.buyer_public, m.created_at, c.updated_at
+    FROM marketplace_chats m JOIN inquiry_links l ON l.id = m.link_id JOIN chat_headers c ON c.id = m.chat_id
+    WHERE m.buyer_id = $1 AND m.buyer_key IS NULL
     ORDER BY c.updated_at DESC, m.chat_id DESC";
 
 /// Seller $1's chats, but those they deleted (archived, and no message since), newest activity
 /// first, each with the seller's unread count and the last message they can see.
-const SOLD_SQL: &str = "SELECT m.chat_id, m.link_id, l.host_id, m.buyer_id, m.buyer_uuid, m.created_at, c.updated_at,
+const SOLD_SQL: &str = "SELECT m.chat_id, m.link_id, l.host_id, m.buyer_id, m.buyer_key IS NOT NULL AS anonymous,
+           m.buyer_public, m.created_at, c.updated_at,
            me.unread_count, last.content AS last_message, last.created_at AS last_message_time
     FROM marketplace_chats m
     JOIN inquiry_links l ON l.id = m.link_id AND l.host_id = $1
@@ -89,31 +111,64 @@ const SOLD_SQL: &str = "SELECT m.chat_id, m.link_id, l.host_id, m.buyer_id, m.bu
     WHERE (k.active_position < me.archived_position) IS NOT TRUE
     ORDER BY c.updated_at DESC, m.chat_id DESC";
 
-fn chat(row: &tokio_postgres::Row) -> Result<Chat> {
-    let uuid: Option<Uuid> = row.try_get("buyer_uuid")?;
+/// A chat as shown to its visitor `own` (the UUID they came with), or to anybody else (a
+/// visitor by their public UUID).
+fn chat(row: &tokio_postgres::Row, own: Option<Uuid>) -> Result<Chat> {
+    let anonymous: bool = row.try_get("anonymous")?;
+    let buyer_id = match (anonymous, own) {
+        (true, Some(own)) => own.to_string(),
+        (true, None) => row.try_get::<_, Uuid>("buyer_public")?.to_string(),
+        (false, _) => row.try_get::<_, i64>("buyer_id")?.to_string(),
+    };
     Ok(Chat {
         id: row.try_get("chat_id")?,
         iphone_id: row.try_get("link_id")?,
         seller_id: row.try_get("host_id")?,
-        buyer_id: uuid.map_or(row.try_get::<_, i64>("buyer_id")?.to_string(), |u| u.to_string()),
-        buyer_is_registered: uuid.is_none(),
+        buyer_id,
+        buyer_is_registered: !anonymous,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
 }
 
+/// The token of listing `iphone_id` if it is seller `seller_id`'s, listed and not withdrawn:
+/// one 404 for every other case, so that a listing's seller is learnt only from the listing.
+async fn listing(client: &impl tokio_postgres::GenericClient, body: &OpenChat) -> Result<String> {
+    let sql = "SELECT token FROM inquiry_links WHERE id = $1 AND host_id = $2 AND listed AND revoked_at IS NULL";
+    let row = client.query_opt(sql, &[&body.iphone_id, &body.seller_id]).await?;
+    let row = row.ok_or_else(|| {
+        AppError::NotFound(format!("seller {} has no listing {} on the marketplace", body.seller_id, body.iphone_id))
+    })?;
+    Ok(row.try_get(0)?)
+}
+
+/// An anonymous buyer's `buyer_id`: the random UUID (version 4) their page keeps. Anything
+/// else, the nil UUID and UUIDs made from names or clocks included, could be another's.
+fn visitor_uuid(id: &Value) -> Result<Uuid> {
+    id.as_str()
+        .and_then(|id| Uuid::parse_str(id).ok())
+        .filter(|uuid| {
+            uuid.get_version() == Some(uuid::Version::Random) && uuid.get_variant() == uuid::Variant::RFC4122
+        })
+        .ok_or_else(|| {
+            AppError::BadRequest("an anonymous buyer's buyer_id is the random UUID (version 4) their page keeps".into())
+        })
+}
+
 /// Opens the buyer's chat about a listing, or finds the one they have: 201 new, 200 found.
-/// An anonymous buyer (`buyer_is_registered: false`, `buyer_id` a UUID) gets an inquiry chat
-/// with the seller, one per (listing, UUID), in the teacher's chat list, limited per client
-/// address as the core's inquiries are; a student (`true`, signed in, `buyer_id` their id) gets
-/// the pair's lesson chat, which only a completed lesson opens (403 without one). A listing
-/// that is not the seller's: 403; unknown or withdrawn: 404.
+/// A listing is an inquiry link its teacher listed on the marketplace. An anonymous buyer
+/// (`buyer_is_registered: false`, `buyer_id` a random UUID their page keeps) gets an inquiry
+/// chat with the seller, one per (listing, UUID), in the teacher's chat list, limited per client
+/// address before anything is looked up, as the core's inquiries are, and refused to a visitor
+/// the teacher blocked; a student (`true`, signed in, `buyer_id` their id) gets the pair's
+/// lesson chat, which only a completed lesson opens (403 without one). A listing that is not
+/// the seller's, not listed, withdrawn or unknown: one 404.
 #[utoipa::path(post, path = "/api/chat/chats", operation_id = "marketplace_open", tag = "marketplace",
     request_body = OpenChat, security((), ("cookie" = [])),
     responses((status = 201, body = Chat), (status = 200, body = Chat, description = "the buyer's chat about this listing, opened before"),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody, description = "another seller's listing; a registered buyer without a completed lesson with the seller, or not the signed-in student"),
-              (status = 404, body = ErrorBody, description = "no such listing"), (status = 429, body = ErrorBody)))]
+              (status = 403, body = ErrorBody, description = "a registered buyer without a completed lesson with the seller, or not the signed-in student; a visitor the seller blocked"),
+              (status = 404, body = ErrorBody, description = "no such listing of this seller on the marketplace"), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
 pub async fn open(
     State(state): State<AppState>,
@@ -126,71 +181,72 @@ pub async fn open(
     if headers.contains_key(axum::http::header::ORIGIN) {
         origin::check(&headers, &state.config.auth.allowed_origins)?;
     }
+    if body.buyer_is_registered {
+        return registered(&state, signed_in?, &body).await;
+    }
+    let uuid = visitor_uuid(&body.buyer_id)?;
+    // Limited before anything is looked up: past it, a visitor learns nothing of listings.
+    state.limits.check_inquiry_address(address)?;
     let mut client = state.db.get().await?;
-    let link = client
-        .query_opt("SELECT token, host_id FROM inquiry_links WHERE id = $1 AND revoked_at IS NULL", &[&body.iphone_id])
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("listing {} does not exist or was withdrawn", body.iphone_id)))?;
-    let (token, seller): (String, i64) = (link.try_get("token")?, link.try_get("host_id")?);
-    if seller != body.seller_id {
-        return Err(AppError::Forbidden(format!("listing {} is not seller {}'s", body.iphone_id, body.seller_id)));
-    }
-    let find = FIND_SQL;
-    let (uuid, buyer) = if body.buyer_is_registered {
-        let student = signed_in?;
-        let named = match &body.buyer_id {
-            Value::String(id) => id.parse::<i64>().ok(),
-            Value::Number(id) => id.as_i64(),
-            _ => None,
-        };
-        if named != Some(student.id) || student.role != Role::Student {
-            return Err(AppError::Forbidden("a registered buyer is the signed-in student, by their id".into()));
-        }
-        // The pair's lesson chat, or none: a listing opens no chat a lesson has not.
-        let chat_id = crate::api::direct::direct_chat(&state, student.id, seller)
-            .await
-            .map_err(|e| if e.status() == StatusCode::NOT_FOUND { AppError::Forbidden(e.to_string()) } else { e })?;
-        let inserted = client
-            .execute(
-                "INSERT INTO marketplace_chats (link_id, buyer_id, chat_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                &[&body.iphone_id, &student.id, &chat_id],
-            )
+    let token = listing(&**client, &body).await?;
+    let (link, key) = (body.iphone_id, super::key(&uuid));
+    if let Some(found) = client.query_opt(VISITOR_SQL, &[&link, &key]).await? {
+        // A visitor the teacher blocked is refused, not handed back their closed chat.
+        crate::api::inquiries::refuse_blocked(&state, &**client, link, Some(found.try_get("buyer_id")?), address)
             .await?;
-        let row = client.query_one(find, &[&body.iphone_id, &None::<Uuid>, &student.id]).await?;
-        let status = if inserted == 1 { StatusCode::CREATED } else { StatusCode::OK };
-        return Ok((status, Json(chat(&row)?)));
-    } else {
-        let uuid =
-            body.buyer_id.as_str().and_then(|id| Uuid::parse_str(id).ok()).ok_or_else(|| {
-                AppError::BadRequest("an anonymous buyer's buyer_id is the UUID their page keeps".into())
-            })?;
-        (uuid, -1_i64)
-    };
-    if let Some(found) = client.query_opt(find, &[&body.iphone_id, &uuid, &buyer]).await? {
-        return Ok((StatusCode::OK, Json(chat(&found)?)));
+        return Ok((StatusCode::OK, Json(chat(&found, Some(uuid))?)));
     }
-    let address_hash = crate::api::inquiries::admit_visitor(&state, &**client, body.iphone_id, None, address).await?;
+    let address_hash = crate::api::inquiries::refuse_blocked(&state, &**client, link, None, address).await?;
+    state.limits.check(Limited::InquiryOpen, link)?;
     let tx = client.transaction().await?;
     let name = format!("Visitor {}", &uuid.simple().to_string()[..8]);
-    let opened = crate::api::inquiries::open_chat(&state, &tx, (&token, body.iphone_id), &name, &address_hash).await?;
+    let opened = crate::api::inquiries::open_chat(&state, &tx, (&token, link), &name, &address_hash).await?;
     let (chat_id, guest) = opened.ok_or_else(|| AppError::NotFound("the listing was withdrawn".into()))?;
     // Two clicks at once: the first chat stands, the second's guest and chat are rolled back.
     let inserted = tx
         .execute(
-            "INSERT INTO marketplace_chats (link_id, buyer_id, buyer_uuid, chat_id) VALUES ($1, $2, $3, $4)
-             ON CONFLICT DO NOTHING",
-            &[&body.iphone_id, &guest, &uuid, &chat_id],
+            "INSERT INTO marketplace_chats (link_id, buyer_id, buyer_key, buyer_public, chat_id)
+             VALUES ($1, $2, $3, gen_random_uuid(), $4) ON CONFLICT DO NOTHING",
+            &[&link, &guest, &key, &chat_id],
         )
         .await?;
     if inserted == 0 {
         drop(tx);
-        let found = client.query_one(find, &[&body.iphone_id, &uuid, &buyer]).await?;
-        return Ok((StatusCode::OK, Json(chat(&found)?)));
+        let found = client.query_one(VISITOR_SQL, &[&link, &key]).await?;
+        return Ok((StatusCode::OK, Json(chat(&found, Some(uuid))?)));
     }
-    let row = tx.query_one(find, &[&body.iphone_id, &uuid, &buyer]).await?;
+    let row = tx.query_one(VISITOR_SQL, &[&link, &key]).await?;
     tx.commit().await?;
-    tracing::info!(guest, chat_id, link = body.iphone_id, "a marketplace visitor opened a chat");
-    Ok((StatusCode::CREATED, Json(chat(&row)?)))
+    tracing::info!(guest, chat_id, link, "a marketplace visitor opened a chat");
+    Ok((StatusCode::CREATED, Json(chat(&row, Some(uuid))?)))
+}
+
+/// A student's chat about a listing: the pair's lesson chat, or none (403).
+async fn registered(state: &AppState, student: AuthUser, body: &OpenChat) -> Result<(StatusCode, Json<Chat>)> {
+    state.limits.check(Limited::write_by(student.role), student.id)?;
+    let named = match &body.buyer_id {
+        Value::String(id) => id.parse::<i64>().ok(),
+        Value::Number(id) => id.as_i64(),
+        _ => None,
+    };
+    if named != Some(student.id) || student.role != Role::Student {
+        return Err(AppError::Forbidden("a registered buyer is the signed-in student, by their id".into()));
+    }
+    let client = state.db.get().await?;
+    listing(&**client, body).await?;
+    // The pair's lesson chat, or none: a listing opens no chat a lesson has not.
+    let chat_id = crate::api::direct::direct_chat(state, student.id, body.seller_id)
+        .await
+        .map_err(|e| if e.status() == StatusCode::NOT_FOUND { AppError::Forbidden(e.to_string()) } else { e })?;
+    let inserted = client
+        .execute(
+            "INSERT INTO marketplace_chats (link_id, buyer_id, chat_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            &[&body.iphone_id, &student.id, &chat_id],
+        )
+        .await?;
+    let row = client.query_one(STUDENT_SQL, &[&body.iphone_id, &student.id]).await?;
+    let status = if inserted == 1 { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(chat(&row, None)?)))
 }
 
 /// `?user_id=&is_seller=`.
@@ -218,22 +274,27 @@ pub async fn mine(
 ) -> Result<Json<Vec<Chat>>> {
     let visitor = query.user_id.as_deref().and_then(|id| Uuid::parse_str(id).ok());
     let client = state.db.get().await?;
-    let rows = match (visitor, query.is_seller.unwrap_or(false)) {
+    let (rows, own) = match (visitor, query.is_seller.unwrap_or(false)) {
         (Some(_), true) => return Err(AppError::Forbidden("a visitor sells nothing: a seller signs in".into())),
-        (Some(uuid), false) => client.query(BOUGHT_SQL, &[&Some(uuid), &-1_i64]).await?,
+        (Some(uuid), false) => {
+            let rows = client.query(VISITOR_BOUGHT_SQL, &[&super::key(&uuid)]).await?;
+            // Their guest's allowance: an unknown UUID costs one look in an index, and gets [].
+            if let Some(row) = rows.first() {
+                state.limits.check(Limited::Read, row.try_get("buyer_id")?)?;
+            }
+            (rows, Some(uuid))
+        }
         (None, seller) => {
             let user = signed_in?;
             if query.user_id.is_some_and(|id| id != user.id.to_string()) {
                 return Err(AppError::Forbidden("user_id names somebody other than the signed-in person".into()));
             }
-            if seller {
-                client.query(SOLD_SQL, &[&user.id]).await?
-            } else {
-                client.query(BOUGHT_SQL, &[&None::<Uuid>, &user.id]).await?
-            }
+            state.limits.check(Limited::Read, user.id)?;
+            let sql = if seller { SOLD_SQL } else { STUDENT_BOUGHT_SQL };
+            (client.query(sql, &[&user.id]).await?, None)
         }
     };
-    Ok(Json(rows.iter().map(chat).collect::<Result<_>>()?))
+    Ok(Json(rows.iter().map(|row| chat(row, own)).collect::<Result<_>>()?))
 }
 
 /// A chat in the seller's grouped inbox.
@@ -241,7 +302,8 @@ pub async fn mine(
 #[schema(as = MarketplaceInboxChat)]
 pub struct InboxChat {
     pub id: i64,
-    /// The visitor's UUID, or the student's id (decimal).
+    /// The visitor's public UUID (not the one they came with: that is their credential), or
+    /// the student's id (decimal).
     pub buyer_id: String,
     /// The seller's unread messages in it.
     pub unread_count: i64,
@@ -266,6 +328,7 @@ pub async fn grouped(
     PathParam(seller): PathParam<i64>,
 ) -> Result<Json<std::collections::BTreeMap<String, Vec<InboxChat>>>> {
     crate::access::own_or_admin(&user, seller, "this is another seller's inbox")?;
+    state.limits.check(Limited::Read, user.id)?;
     let rows = state.db.get().await?.query(SOLD_SQL, &[&seller]).await?;
     // An admin reading another's inbox reads each chat it quotes: recorded before the answer.
     let mut quoted = Vec::new();
@@ -277,7 +340,7 @@ pub async fn grouped(
     crate::access::record_read(&state.db, &user, &quoted, crate::access::Via::ChatList).await?;
     let mut inbox = std::collections::BTreeMap::<String, Vec<InboxChat>>::new();
     for row in &rows {
-        let chat = chat(row)?;
+        let chat = chat(row, None)?;
         let last: Option<String> = row.try_get("last_message")?;
         inbox.entry(chat.iphone_id.to_string()).or_default().push(InboxChat {
             id: chat.id,

@@ -7,7 +7,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{Caller, escaped, sender, visitor_of};
+use super::{Caller, Names, escaped};
 use crate::access::Writer;
 use crate::error::ErrorBody;
 use crate::extract::{OptionalJsonBody, PathParam, QueryParams};
@@ -24,7 +24,8 @@ pub fn router() -> Router<AppState> {
 #[schema(as = MarketplaceMessage)]
 pub struct Message {
     pub id: i64,
-    /// A visitor's UUID, or a person's id (decimal).
+    /// A person's id (decimal), or the chat's visitor: the UUID they came with, to themselves;
+    /// their public UUID, to anybody else.
     pub sender_id: String,
     /// HTML-escaped.
     pub message_text: String,
@@ -68,12 +69,12 @@ pub async fn messages(
         )));
     }
     let page = crate::api::history::from_newest(&state, &caller.user, chat_id, limit.min(100), offset).await?;
-    let visitor = visitor_of(&state, chat_id).await?;
+    let names = Names::of(&state, chat_id, &caller).await?;
     let messages = page
         .into_iter()
         .map(|m| Message {
             id: m.id,
-            sender_id: sender(m.sender_id, visitor),
+            sender_id: names.sender(m.sender_id),
             message_text: escaped(&m.content),
             is_read: m.read_by.iter().any(|reader| *reader != m.sender_id),
             created_at: m.created_at,

@@ -1,9 +1,11 @@
 //! The marketplace chat (`/api/chat`, `/health`), read as a school, for pages written to that
-//! contract (docs/dialect-marketplace.md). A listing (`iphone_id`) is one of a teacher's
-//! inquiry links, the seller is that teacher, and a buyer is either an anonymous visitor known
-//! by the UUID their page keeps (the guest the core opened their inquiry chat with) or a
-//! student, whose chat is the pair's lesson chat. People sign in with the school's cookie;
-//! a visitor's UUID is their credential, `?user_id=`, and only on these routes.
+//! contract (docs/dialect-marketplace.md). A listing (`iphone_id`) is an inquiry link its
+//! teacher listed on the marketplace on purpose (`listed`: only such a link opens by its number
+//! rather than its token), the seller is that teacher, and a buyer is either an anonymous
+//! visitor known by the random UUID their page keeps (the guest the core opened their inquiry
+//! chat with) or a student, whose chat is the pair's lesson chat. People sign in with the
+//! school's cookie; a visitor's UUID is their credential, `?user_id=`, and only on these routes:
+//! kept only as its hash, shown to nobody but them (the seller and admins see a public UUID).
 //!
 //! - `chats.rs`: opening a chat, a buyer's or a seller's list, the seller's grouped inbox,
 //!   deleting (the seller's archive);
@@ -113,10 +115,18 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// The guest visitor `uuid` opened chat `chat` as: 403 for any other chat, 404 for none.
+/// What is kept of a visitor's UUID: its SHA-256, so that the table (and whoever reads it)
+/// holds no credential.
+fn key(uuid: &Uuid) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(uuid.as_bytes()).to_vec()
+}
+
+/// The guest visitor `uuid` opened chat `chat` as: 403 for any other chat, 401 for none.
 async fn visitor_in(state: &AppState, uuid: Uuid, chat: i64) -> Result<i64> {
     let client = state.db.get().await?;
-    let rows = client.query("SELECT buyer_id, chat_id FROM marketplace_chats WHERE buyer_uuid = $1", &[&uuid]).await?;
+    let rows =
+        client.query("SELECT buyer_id, chat_id FROM marketplace_chats WHERE buyer_key = $1", &[&key(&uuid)]).await?;
     if rows.is_empty() {
         return Err(AppError::Unauthorized("no chat was opened with this visitor id".into()));
     }
@@ -134,25 +144,38 @@ fn escaped(text: &str) -> String {
     html_escape::encode_quoted_attribute(text).into_owned()
 }
 
-/// A sender as this contract names them: a visitor by their UUID, anyone else by their id.
-fn sender(id: i64, visitor: Option<(i64, Uuid)>) -> String {
-    match visitor {
-        Some((guest, uuid)) if guest == id => uuid.to_string(),
-        _ => id.to_string(),
-    }
+/// How one chat's senders are named to one caller: its visitor (if an anonymous buyer opened
+/// it) by the UUID they came with when they are the caller, by their public UUID to anybody
+/// else (the UUID they came with is their credential); anyone else by their id.
+#[derive(Debug, Clone, Copy)]
+struct Names {
+    /// The visitor's guest id, and the UUID they are named by.
+    visitor: Option<(i64, Uuid)>,
 }
 
-/// The visitor of chat `chat` (their guest id and UUID), if an anonymous buyer opened it.
-async fn visitor_of(state: &AppState, chat: i64) -> Result<Option<(i64, Uuid)>> {
-    let client = state.db.get().await?;
-    let row = client
-        .query_opt(
-            "SELECT buyer_id, buyer_uuid FROM marketplace_chats WHERE chat_id = $1 AND buyer_uuid IS NOT NULL LIMIT 1",
-            &[&chat],
-        )
-        .await?;
-    Ok(match row {
-        Some(row) => Some((row.try_get("buyer_id")?, row.try_get("buyer_uuid")?)),
-        None => None,
-    })
+impl Names {
+    async fn of(state: &AppState, chat: i64, caller: &Caller) -> Result<Self> {
+        let client = state.db.get().await?;
+        let row = client
+            .query_opt(
+                "SELECT buyer_id, buyer_public FROM marketplace_chats WHERE chat_id = $1 AND buyer_key IS NOT NULL LIMIT 1",
+                &[&chat],
+            )
+            .await?;
+        let Some(row) = row else { return Ok(Self { visitor: None }) };
+        let (guest, public): (i64, Uuid) = (row.try_get("buyer_id")?, row.try_get("buyer_public")?);
+        let named = match caller.visitor {
+            Some(own) if caller.user.id == guest => own,
+            _ => public,
+        };
+        Ok(Self { visitor: Some((guest, named)) })
+    }
+
+    /// A sender as this contract names them.
+    fn sender(&self, id: i64) -> String {
+        match self.visitor {
+            Some((guest, uuid)) if guest == id => uuid.to_string(),
+            _ => id.to_string(),
+        }
+    }
 }

@@ -15,9 +15,8 @@ use axum::response::Response;
 use axum::routing::get;
 use serde_json::{Value, json};
 use tokio::time::Instant;
-use uuid::Uuid;
 
-use super::{Caller, escaped, sender, visitor_of};
+use super::{Caller, Names, escaped};
 use crate::access::{Act, Writer};
 use crate::api::messages::{SendMessage, post_message};
 use crate::api::presence::Typing;
@@ -49,11 +48,11 @@ pub async fn connect(
 ) -> Result<Response> {
     let upgrade = crate::api::dialects::socket::upgrade(upgrade)?;
     crate::access::check_access(&state, chat_id, &caller.user).await?;
-    let visitor = visitor_of(&state, chat_id).await?;
+    let names = Names::of(&state, chat_id, &caller).await?;
     // Subscribed before the answer: everything after the hub's head reaches the socket.
     let subscription = crate::api::events::subscribe(&realtime, &caller.user, Some(chat_id)).await?;
     let expires = Instant::now() + crate::api::events::until(caller.user.expires_at);
-    let socket = Socket { state, caller, chat_id, visitor };
+    let socket = Socket { state, caller, chat_id, names };
     Ok(upgrade.on_upgrade(move |ws| async move {
         crate::api::dialects::socket::run(&socket.state, subscription, ws, expires, &socket).await
     }))
@@ -63,7 +62,7 @@ struct Socket {
     state: AppState,
     caller: Caller,
     chat_id: i64,
-    visitor: Option<(i64, Uuid)>,
+    names: Names,
 }
 
 impl crate::api::dialects::socket::Frames for Socket {
@@ -78,7 +77,7 @@ impl crate::api::dialects::socket::Frames for Socket {
                 let message = &data["message"];
                 json!({ "type": "message", "message": {
                     "id": message["id"].as_i64()?,
-                    "sender_id": sender(message["sender_id"].as_i64()?, self.visitor),
+                    "sender_id": self.names.sender(message["sender_id"].as_i64()?),
                     "message_text": escaped(message["content"].as_str()?),
                     "created_at": message["created_at"].as_str()?,
                 }})
