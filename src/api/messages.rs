@@ -102,7 +102,34 @@ pub async fn send(
 pub enum Posted {
     Created(i64, SentMessage),
     Repeated(i64, SentMessage),
-    Later(Response),
+    Later(super::scheduled::Accepted),
+}
+
+impl Posted {
+    /// When quiet hours deliver it, for a message they hold.
+    pub fn held_until(&self) -> Option<time::OffsetDateTime> {
+        match self {
+            Self::Later(super::scheduled::Accepted::Held(held)) => Some(held.deliver_at),
+            _ => None,
+        }
+    }
+
+    /// What a sender whose surface has no answer for "later" (a socket's frame, a call that
+    /// answers with something else) is told instead of a message: that it waits, and until
+    /// when. None for a message stored now.
+    pub fn later(&self) -> Option<String> {
+        let at =
+            |at: time::OffsetDateTime| at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+        match self {
+            Self::Created(..) | Self::Repeated(..) => None,
+            Self::Later(super::scheduled::Accepted::Held(held)) => {
+                Some(format!("held by the school's quiet hours: the message is delivered at {}", at(held.deliver_at)))
+            }
+            Self::Later(super::scheduled::Accepted::Scheduled(scheduled)) => {
+                Some(format!("scheduled: the message is sent at {}", at(scheduled.send_at)))
+            }
+        }
+    }
 }
 
 impl IntoResponse for Posted {
@@ -110,7 +137,7 @@ impl IntoResponse for Posted {
         match self {
             Self::Created(position, sent) => (StatusCode::CREATED, Snapshot(position, sent)).into_response(),
             Self::Repeated(position, sent) => (StatusCode::OK, Snapshot(position, sent)).into_response(),
-            Self::Later(response) => response,
+            Self::Later(accepted) => (StatusCode::ACCEPTED, Json(accepted)).into_response(),
         }
     }
 }
@@ -154,8 +181,7 @@ pub async fn post_message(state: &AppState, writer: &Writer, key: Option<String>
             key: key.as_deref(),
         };
         let held = quiet::hold(state, user, &message, deliver_at).await?;
-        let accepted = (StatusCode::ACCEPTED, Json(super::scheduled::Accepted::Held(held)));
-        return Ok(Posted::Later(accepted.into_response()));
+        return Ok(Posted::Later(super::scheduled::Accepted::Held(held)));
     }
     let mentions = mentioned(state, body.chat_id, user.id, &body.content).await?;
     let event = NewEvent::MessageCreated {

@@ -5,7 +5,6 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -36,7 +35,7 @@ pub enum Accepted {
     Held(HeldMessage),
 }
 
-/// Schedules the message `body` asks for at `send_at` (the rest of it checked by `send`): 202.
+/// Schedules the message `body` asks for at `send_at` (the rest of it checked by `send`).
 pub(super) async fn schedule(
     state: &AppState,
     user: &AuthUser,
@@ -44,7 +43,7 @@ pub(super) async fn schedule(
     key: Option<&str>,
     body: &SendMessage,
     send_at: &str,
-) -> Result<Response> {
+) -> Result<Accepted> {
     may_schedule(user)?;
     access.writable(body.chat_id)?;
     if !body.attachment_ids.is_empty() {
@@ -56,7 +55,7 @@ pub(super) async fn schedule(
     let draft =
         Draft { chat_id: body.chat_id, content: &body.content, reply_to: body.reply_to_message_id, send_at, key };
     let scheduled = scheduled::schedule(state, user.id, &draft).await?;
-    Ok((StatusCode::ACCEPTED, Json(Accepted::Scheduled(scheduled))).into_response())
+    Ok(Accepted::Scheduled(scheduled))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -13,14 +13,14 @@ use tutorchat::config::QuietHours;
 use crate::governance::audit_is_clean;
 use crate::helpers::{TestApp, User, status_and_json};
 
-fn quiet(config: &mut tutorchat::Config) {
+pub fn quiet(config: &mut tutorchat::Config) {
     config.safeguarding.quiet_hours = QuietHours::parse("21:00-08:00");
     config.safeguarding.school_timezone = "Europe/Moscow".into();
     config.safeguarding.release_every = Duration::from_millis(100);
 }
 
 /// 22:00 in Moscow (UTC+3), and 08:00:01 the next morning.
-const EVENING: time::OffsetDateTime = datetime!(2036-11-25 19:00 UTC);
+pub const EVENING: time::OffsetDateTime = datetime!(2036-11-25 19:00 UTC);
 const MORNING: time::OffsetDateTime = datetime!(2036-11-26 05:00:01 UTC);
 
 async fn post(app: &TestApp, user: &User, chat: i64, content: &str) -> (u16, Value) {

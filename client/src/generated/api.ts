@@ -2580,6 +2580,12 @@ export interface components {
         Envelope_MessengerCreated: {
             data: {
                 conversation: components["schemas"]["MessengerConversation"];
+                /**
+                 * Format: date-time
+                 * @description When the message sent with it is held by the school's quiet hours: when it is
+                 *     delivered. Absent for a message delivered now (or none).
+                 */
+                held_until?: string | null;
             };
             success: boolean;
         };
@@ -3107,6 +3113,12 @@ export interface components {
         };
         MessengerCreated: {
             conversation: components["schemas"]["MessengerConversation"];
+            /**
+             * Format: date-time
+             * @description When the message sent with it is held by the school's quiet hours: when it is
+             *     delivered. Absent for a message delivered now (or none).
+             */
+            held_until?: string | null;
         };
         /** @description This contract's error: `{"error": "…"}`. */
         MessengerErrorBody: {

@@ -58,11 +58,14 @@ pub trait Frames {
         Some(self.error("frames are JSON text"))
     }
 
-    /// The error frame for a core operation that failed, if it did: the core's sentence for a
-    /// refusal, an opaque one (and the cause in the log) for the server's own failure.
-    fn failed(&self, done: Result<(), AppError>) -> Option<String> {
+    /// The frame to answer a client frame with, if any: the error frame with the core's
+    /// sentence for a refusal, an opaque one (and the cause in the log) for the server's own
+    /// failure, and for a message accepted for later (`done` is `Ok(Some(what became of it))`:
+    /// held by quiet hours) the error frame saying so and until when, as the contract has no
+    /// other way to tell its sender that their message is not in the chat yet.
+    fn answer(&self, done: Result<Option<String>, AppError>) -> Option<String> {
         match done {
-            Ok(()) => None,
+            Ok(later) => later.map(|later| self.error(&later)),
             Err(e) if e.status().is_server_error() => {
                 tracing::error!(error = %e, "a socket frame failed");
                 Some(self.error("internal server error"))

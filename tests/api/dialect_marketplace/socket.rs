@@ -142,3 +142,17 @@ async fn a_killed_replicas_visitor_socket_reconnects_to_another_and_goes_on() {
     let after = w.a.send(&w.teacher, chat, "после").await;
     assert_eq!(next(&mut visitor).await["message"]["id"].as_i64(), Some(after));
 }
+
+#[tokio::test]
+async fn a_message_quiet_hours_hold_is_told_to_its_sender() {
+    let w = super::world_with(crate::quiet_hours::quiet).await;
+    w.a.state.clock.set(crate::quiet_hours::EVENING);
+    let teacher = w.teacher.id.to_string();
+    let mut socket = socket(&w.a, w.lesson_chat, &teacher, Some(&w.teacher)).await;
+    socket.send_text(&frame("message", json!({ "message_text": "Задание на завтра" }))).await;
+    let told = next(&mut socket).await;
+    let text = told["error"].as_str().unwrap_or_default();
+    assert!(told["type"] == "error" && text.contains("2036-11-26T05:00:00Z"), "{told}");
+    let held: i64 = w.a.sql.query_one("SELECT count(*) FROM held_messages", &[]).await.expect("count").get(0);
+    assert_eq!(held, 1, "held, not refused");
+}

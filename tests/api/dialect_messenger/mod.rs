@@ -10,6 +10,7 @@ use crate::helpers::{TestApp, User};
 mod client;
 mod limits;
 pub(crate) mod nginx;
+mod quiet;
 mod rest;
 mod socket;
 

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::helpers::{TestApp, User};
 
+mod quiet;
 mod rest;
 mod socket;
 

@@ -115,7 +115,7 @@ impl crate::api::dialects::socket::Frames for Socket {
                         attachment_ids: vec![],
                         send_at: None,
                     };
-                    post_message(state, &writer, None, message).await.map(drop)
+                    post_message(state, &writer, None, message).await.map(|posted| posted.later())
                 }
                 Some("typing") => {
                     let Some(is_typing) = frame.get("is_typing").and_then(Value::as_bool) else {
@@ -124,17 +124,17 @@ impl crate::api::dialects::socket::Frames for Socket {
                     let typing = JsonBody(Typing { is_typing });
                     crate::api::presence::typing_as(State(state.clone()), writer, PathParam(chat_id), typing)
                         .await
-                        .map(drop)
+                        .map(|_| None)
                 }
                 Some("read") => {
                     let marker = OptionalJsonBody(None);
                     crate::api::read_markers::mark_read_as(State(state.clone()), writer, PathParam(chat_id), marker)
                         .await
-                        .map(drop)
+                        .map(|_| None)
                 }
                 _ => Err(AppError::BadRequest("a frame's \"type\" is message, typing or read".into())),
             }
         };
-        self.failed(done.await)
+        self.answer(done.await)
     }
 }

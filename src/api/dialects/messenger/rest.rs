@@ -12,7 +12,7 @@ use super::ErrorBody;
 use crate::access::{Participant, Writer};
 use crate::api::Snapshot;
 use crate::api::chats::ListQuery;
-use crate::api::messages::{Posted, SendMessage, post_message};
+use crate::api::messages::{SendMessage, post_message};
 use crate::api::text::{Empty, check_message_text};
 use crate::auth::AuthUser;
 use crate::extract::{JsonBody, PathParam, QueryParams};
@@ -83,6 +83,11 @@ pub struct ConversationList {
 #[schema(as = MessengerCreated)]
 pub struct Created {
     pub conversation: Conversation,
+    /// When the message sent with it is held by the school's quiet hours: when it is
+    /// delivered. Absent for a message delivered now (or none).
+    #[serde(skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub held_until: Option<time::OffsetDateTime>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -239,17 +244,16 @@ pub async fn open(
     let chat_id = crate::api::direct::direct_chat(&state, writer.0.id, body.participant_id).await.map_err(|e| {
         if e.status() == axum::http::StatusCode::NOT_FOUND { AppError::Forbidden(e.to_string()) } else { e }
     })?;
+    let mut held_until = None;
     if let Some(content) = body.message {
         check_message_text("message", &content, Empty::Refused)?;
         let message =
             SendMessage { chat_id, content, reply_to_message_id: None, attachment_ids: vec![], send_at: None };
-        match post_message(&state, &writer, None, message).await? {
-            Posted::Created(..) | Posted::Repeated(..) | Posted::Later(_) => {}
-        }
+        held_until = post_message(&state, &writer, None, message).await?.held_until();
     }
     let conversation = described(&state, &writer.0, Some(chat_id)).await?.into_iter().next();
     let conversation = conversation.ok_or_else(|| crate::access::no_chat(chat_id))?;
-    Ok(ok(Created { conversation }))
+    Ok(ok(Created { conversation, held_until }))
 }
 
 /// A conversation's messages, **newest first**: `limit` (default 50) after skipping the

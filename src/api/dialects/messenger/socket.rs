@@ -204,21 +204,27 @@ async fn handle(state: &AppState, user: AuthUser, event: &str, data: &Value) -> 
         403 | 404 => "Access denied".to_owned(),
         _ => reason(e),
     })?;
-    let done = match request {
+    match request {
         frames::Request::Send { content, .. } => {
             let message =
                 SendMessage { chat_id, content, reply_to_message_id: None, attachment_ids: vec![], send_at: None };
-            post_message(state, &writer, None, message).await.map(drop)
+            // A message quiet hours hold is not in the chat yet: the sender is told, and until when.
+            match post_message(state, &writer, None, message).await {
+                Ok(posted) => posted.later().map_or(Ok(()), Err),
+                Err(e) => Err(reason(e)),
+            }
         }
         frames::Request::Typing { is_typing, .. } => {
             let typing = JsonBody(Typing { is_typing });
-            crate::api::presence::typing_as(State(state.clone()), writer, PathParam(chat_id), typing).await.map(drop)
+            crate::api::presence::typing_as(State(state.clone()), writer, PathParam(chat_id), typing)
+                .await
+                .map(drop)
+                .map_err(reason)
         }
         frames::Request::Read { ids, .. } => {
-            crate::api::read_markers::mark_listed_read(state, writer, chat_id, ids).await.map(drop)
+            crate::api::read_markers::mark_listed_read(state, writer, chat_id, ids).await.map(drop).map_err(reason)
         }
-    };
-    done.map_err(reason)
+    }
 }
 
 /// What a client is told of an error: its sentence, or an opaque one for a failure of ours.

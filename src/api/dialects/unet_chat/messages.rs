@@ -106,7 +106,7 @@ pub async fn send(
             (StatusCode::CREATED, Json(Message::of(sent.chat_id, sent.message))).into_response()
         }
         Posted::Repeated(_, sent) => Json(Message::of(sent.chat_id, sent.message)).into_response(),
-        Posted::Later(accepted) => accepted,
+        later @ Posted::Later(_) => later.into_response(),
     })
 }
 

@@ -204,7 +204,7 @@ pub async fn send_direct(
         }
         Posted::Repeated(_, sent) => Json(Sent { message: Message::of(sent.chat_id, sent.message) }).into_response(),
         // Held by quiet hours: the core's 202, which says until when.
-        Posted::Later(accepted) => accepted,
+        later @ Posted::Later(_) => later.into_response(),
     })
 }
 

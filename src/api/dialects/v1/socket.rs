@@ -93,22 +93,22 @@ impl super::super::socket::Frames for Socket {
                         attachment_ids: vec![],
                         send_at: None,
                     };
-                    post_message(state, &writer, None, message).await.map(drop)
+                    post_message(state, &writer, None, message).await.map(|posted| posted.later())
                 }
                 frames::Request::Typing { chat_id, is_typing } => {
                     let typing = JsonBody(Typing { is_typing });
                     crate::api::presence::typing_as(State(state.clone()), writer, PathParam(chat_id), typing)
                         .await
-                        .map(drop)
+                        .map(|_| None)
                 }
                 frames::Request::Read { chat_id } => {
                     let marker = OptionalJsonBody(None);
                     crate::api::read_markers::mark_read_as(State(state.clone()), writer, PathParam(chat_id), marker)
                         .await
-                        .map(drop)
+                        .map(|_| None)
                 }
             }
         };
-        self.failed(done.await)
+        self.answer(done.await)
     }
 }
