@@ -51,16 +51,42 @@ pub async fn chats_of(state: &AppState, user: &AuthUser, limit: i64, offset: i64
                 .await?
         }
     };
-    rows.iter()
-        .map(|r| {
-            Ok(Listed {
-                id: r.try_get("id")?,
-                created_at: r.try_get("created_at")?,
-                updated_at: r.try_get("updated_at")?,
-                header: ChatHeader::from_row(r)?,
-            })
-        })
-        .collect()
+    rows.iter().map(listed).collect()
+}
+
+/// How many chats an admin's list without paging holds (`/api/unet-chat`'s): the school's
+/// most recently active; the web app's admin list pages through them all.
+pub const UNPAGED_ADMIN_LIST: i64 = 100;
+
+/// `user`'s chats, the most recently active first, for a dialect whose list has no paging
+/// (`/api/unet-chat`'s): a participant's and a guardian's all (as many as their memberships),
+/// an admin's the [`UNPAGED_ADMIN_LIST`] most recently active of the school, picked by the
+/// database (not the whole school loaded to keep a hundred).
+pub async fn recent_chats_of(state: &AppState, user: &AuthUser) -> Result<Vec<Listed>> {
+    let mut listed = match viewer(user) {
+        Viewer::Admin => {
+            let client = state.db.get().await?;
+            let rows = client
+                .query(
+                    "SELECT c.* FROM chat_headers c ORDER BY c.updated_at DESC, c.id DESC LIMIT $1",
+                    &[&UNPAGED_ADMIN_LIST],
+                )
+                .await?;
+            rows.iter().map(listed).collect::<Result<Vec<_>>>()?
+        }
+        Viewer::Participant(_) | Viewer::Guardian(_) => chats_of(state, user, i64::MAX, 0).await?,
+    };
+    listed.sort_by_key(|c| std::cmp::Reverse((c.updated_at, c.id)));
+    Ok(listed)
+}
+
+fn listed(r: &tokio_postgres::Row) -> Result<Listed> {
+    Ok(Listed {
+        id: r.try_get("id")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        header: ChatHeader::from_row(r)?,
+    })
 }
 
 /// What is `owner`'s alone (a seller's inbox in the marketplace dialect): theirs, and every

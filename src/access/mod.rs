@@ -67,7 +67,7 @@ pub use chat::{
     no_chat, no_message, read_access_in, readable_in, wards_in,
 };
 pub use groups::{Roster, families_of, group_manager, is_member, roster};
-pub use listing::{Listed, Members, chats_of, members_of, own_or_admin};
+pub use listing::{Listed, Members, UNPAGED_ADMIN_LIST, chats_of, members_of, own_or_admin, recent_chats_of};
 pub use pins::may_pin;
 pub use presence::{may_see_presence, sees_presence};
 pub use provisioning::{ProvisioningClient, ScimClient, TimetableClient, linked_students};

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::helpers::{TestApp, User};
 
+mod lists;
 mod rest;
 mod socket;
 

@@ -60,7 +60,8 @@ pub enum Kind {
 }
 
 /// The caller's conversations, the most recent activity first: a participant's own chats
-/// (those they deleted left out), every chat for an admin, a guardian's children's.
+/// (those they deleted left out), a guardian's children's, for an admin the school's 100 most
+/// recently active (the contract has no paging; the web app's admin list has them all).
 #[utoipa::path(get, path = "/api/unet-chat/conversations/", operation_id = "unet_conversations", tag = "unet-chat",
     responses((status = 200, body = Vec<Conversation>), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
@@ -70,9 +71,8 @@ pub async fn list(State(state): State<AppState>, user: AuthUser) -> Result<Json<
     let Snapshot(_, archived) =
         list_chats(State(state.clone()), user.clone(), QueryParams(query), MinPosition(0)).await?;
     let hidden: HashSet<i64> = archived.chats.iter().map(|c| c.id).collect();
-    let mut listed = crate::access::chats_of(&state, &user, i64::MAX, 0).await?;
+    let mut listed = crate::access::recent_chats_of(&state, &user).await?;
     listed.retain(|c| !hidden.contains(&c.id));
-    listed.sort_by_key(|c| std::cmp::Reverse((c.updated_at, c.id)));
     Ok(Json(listed.into_iter().map(|c| Conversation::of(c.id, c.header, c.created_at)).collect()))
 }
 
