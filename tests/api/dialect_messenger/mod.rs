@@ -12,6 +12,7 @@ mod limits;
 pub(crate) mod nginx;
 mod quiet;
 mod rest;
+mod sessions;
 mod socket;
 
 pub use client::{Auth, Sio, Transports};

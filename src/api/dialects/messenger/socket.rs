@@ -10,13 +10,14 @@
 //! request's would be; what the core refuses gets an `error` event and the socket stays open.
 //!
 //! A long-polling session lives on the replica that opened it: behind nginx `/socket.io/` is
-//! routed by client address (deploy/nginx.conf).
+//! routed by client address (deploy/nginx.conf). Its `sid` answers only to that address
+//! (`sessions`): a `sid` alone acts for nobody.
 
 use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Query, Request, State};
 use futures::StreamExt;
 use serde_json::{Value, json};
 use socketioxide::SocketIo;
@@ -31,28 +32,52 @@ use crate::api::messages::{SendMessage, post_message};
 use crate::api::presence::Typing;
 use crate::auth::AuthUser;
 use crate::extract::{JsonBody, PathParam};
+use crate::peer::ClientAddress;
 use crate::realtime::hub::Subscription;
 use crate::{AppError, AppState};
 
 mod frames;
+mod sessions;
 
 /// This replica's Socket.IO server, built with the state on its first request (the routes are
-/// made before the state exists); one per router, so one per replica.
+/// made before the state exists), and which address opened each of its polling sessions; one
+/// per router, so one per replica.
 #[derive(Clone, Default)]
-struct Engine(Arc<OnceLock<Service>>);
+struct Engine {
+    service: Arc<OnceLock<Service>>,
+    sessions: Arc<sessions::Sessions>,
+}
+
+/// What of an Engine.IO request's query decides its session.
+#[derive(Debug, Default, serde::Deserialize)]
+struct EngineQuery {
+    sid: Option<String>,
+    transport: Option<String>,
+}
 
 type Service = BoxCloneSyncService<Request, axum::response::Response, std::convert::Infallible>;
 
 /// `/socket.io/`, every method (polling is GET and POST; websocket a GET upgrade).
 pub fn router() -> Router<AppState> {
     let engine = Engine::default();
-    let serve = axum::routing::any(move |State(state): State<AppState>, request: Request| {
+    let serve = axum::routing::any(move |State(state): State<AppState>, ClientAddress(address), request: Request| {
         let engine = engine.clone();
         async move {
-            let service = engine.0.get_or_init(|| build(state)).clone();
-            match service.oneshot(request).await {
+            let service = engine.service.get_or_init(|| build(state)).clone();
+            let query = Query::<EngineQuery>::try_from_uri(request.uri()).map(|q| q.0).unwrap_or_default();
+            if let Some(sid) = &query.sid
+                && !engine.sessions.admits(sid, address)
+            {
+                return sessions::unknown_session();
+            }
+            let response = match service.oneshot(request).await {
                 Ok(response) => response,
                 Err(never) => match never {},
+            };
+            // A polling handshake's answer names the session it opened.
+            match (query.sid, query.transport.as_deref()) {
+                (None, Some("polling")) => engine.sessions.learn(response, address).await,
+                _ => response,
             }
         }
     });
