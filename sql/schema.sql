@@ -4055,8 +4055,11 @@ BEGIN
     INSERT INTO users (email, name, role)
     VALUES ('guest-' || gen_random_uuid() || '@guest.invalid', p_name, 'guest')
     RETURNING id INTO guest;
-    INSERT INTO events (chat_id, actor_id, type, payload)
-    VALUES (chat, guest, 'chat_created', jsonb_build_object('kind', 'inquiry', 'link_id', link.id));
+    -- Through the log's own append, as every request's event goes: a raw INSERT would hold the
+    -- log lock exclusively until this transaction commits, and every append of the school
+    -- (anonymous visitors reach this) would wait for it.
+    PERFORM events_append(ARRAY[chat], ARRAY[guest], ARRAY['chat_created'],
+                          ARRAY[jsonb_build_object('kind', 'inquiry', 'link_id', link.id)], ARRAY[NULL::text]);
     RETURN QUERY SELECT chat, guest;
 END
 $$;

@@ -9,6 +9,7 @@ use crate::helpers::{TestApp, User, status_and_json};
 mod guests;
 mod lifecycle;
 mod limits;
+mod log_lock;
 
 pub(crate) async fn link(app: &TestApp, by: &User, body: Value) -> (u16, Value) {
     let request = app.http.post(app.url("/api/inquiry-links")).bearer_auth(&by.token).json(&body);
