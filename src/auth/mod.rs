@@ -340,6 +340,16 @@ where
 }
 
 impl AuthUser {
+    /// The person a token names when it comes in a socket's own packet rather than in a
+    /// request (Socket.IO's `auth.token`): verified as `Authorization: Bearer` is, as for a
+    /// read on a route of people only (no guest); the socket's writes are admitted frame by
+    /// frame (`access::Writer::admit_frame`).
+    pub async fn of_packet_token(state: &AuthState, token: &str) -> Result<Self, AppError> {
+        let session = state.verify(token).await?;
+        let (parts, ()) = axum::http::Request::new(()).into_parts();
+        Self::of_session(state, &parts, session, Credential::Bearer).await
+    }
+
     /// The caller a verified session names, as the route's marks allow them (`crate::access`):
     /// what every credential comes to, the extractor's and a dialect's own (a marketplace
     /// visitor's UUID stands for their guest).

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{FromRequestParts, Query, Request, State};
+use axum::extract::{Query, Request, State};
 use futures::StreamExt;
 use serde_json::{Value, json};
 use socketioxide::SocketIo;
@@ -132,17 +132,13 @@ enum Refused {
 /// The socket's hub subscription, from the middleware to the connect handler.
 type Opened = Arc<Mutex<Option<Subscription>>>;
 
-/// `auth: {token}`: the school's JWT, verified as a request's `Authorization: Bearer` is (the
-/// same function, the role from `users`); then the hub subscription and the event handlers,
-/// all before the `connect` is sent.
+/// `auth: {token}`: the school's JWT, verified as a request's `Authorization: Bearer` is
+/// (`AuthUser::of_packet_token`, the role from `users`); then the hub subscription and the
+/// event handlers, all before the `connect` is sent.
 async fn admit(state: AppState, socket: SocketRef, auth: Result<Auth, impl std::fmt::Debug>) -> Result<(), Refused> {
     let token = auth.ok().and_then(|a| a.token).filter(|t| !t.is_empty()).ok_or(Refused::Authentication)?;
-    let request = axum::http::Request::get("/socket.io/")
-        .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
-        .body(())
-        .map_err(|_| Refused::Authentication)?;
-    let (mut parts, ()) = request.into_parts();
-    let user = AuthUser::from_request_parts(&mut parts, &state).await.map_err(|e| {
+    let auth = axum::extract::FromRef::from_ref(&state);
+    let user = AuthUser::of_packet_token(&auth, &token).await.map_err(|e| {
         if e.status().is_server_error() {
             tracing::error!(error = %e, "a socket's authentication failed");
         }
