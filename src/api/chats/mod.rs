@@ -8,7 +8,10 @@ use axum::extract::State;
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
+mod everything;
 mod page;
+
+pub use everything::everything_of;
 
 use page::{Cursor, Page};
 

@@ -19,6 +19,7 @@
 //! guest identity (not built).
 
 pub mod links;
+pub mod listings;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};

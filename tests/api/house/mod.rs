@@ -1,7 +1,7 @@
 //! The shape of the code base, checked: one home per concept. The modules import each other
 //! without cycles, only `src/log/` touches the `events` table, only `src/config/` reads the
 //! environment (and docs/configuration.md is generated from what it declares), statements are
-//! literal SQL, production code
+//! literal SQL, the dialects only translate (`dialects`), production code
 //! stays apart from the development harness (`dev/`), files stay small, the README stays
 //! short and cites nothing outside the repository, and the server does not depend on the
 //! benchmark's HTTP client. And the docs cannot drift from the code: docs/api.md's tables
@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 mod access;
 mod api_doc;
 mod commands;
+mod dialects;
 mod files;
 mod layout;
 mod modules;

@@ -12,10 +12,10 @@ use uuid::Uuid;
 
 use super::{Caller, escaped};
 use crate::access::Writer;
-use crate::auth::{AuthUser, Role, origin};
+use crate::api::inquiries::listings::{self, Buyer, ListedChat, Listing};
+use crate::auth::{AuthUser, origin};
 use crate::error::ErrorBody;
 use crate::extract::{JsonBody, PathParam, QueryParams};
-use crate::limits::Limited;
 use crate::peer::ClientAddress;
 use crate::{AppError, AppState, Result};
 
@@ -65,94 +65,26 @@ pub struct Chat {
     pub updated_at: OffsetDateTime,
 }
 
-/// A visitor's chat about listing $1, by the key of their UUID ($2).
-const VISITOR_SQL: &str = "SELECT m.chat_id, m.link_id, l.host_id, m.buyer_id, m.buyer_key IS NOT NULL AS anonymous,
-           m.buyer_public, m.created_at, c.updated_at
-    FROM marketplace_chats m JOIN inquiry_links l ON l.id = m.link_id JOIN chat_headers c ON c.id = m.chat_id
-    WHERE m.link_id = $1 AND m.buyer_key = $2";
-
-/// A student's chat about listing $1, by their id ($2).
-const STUDENT_SQL: &str = "SELECT m.chat_id, m.link_id, l.host_id, m.buyer_id, m.buyer_key IS NOT NULL AS anonymous,
-           m.buyer_public, m.created_at, c.updated_at
-    FROM marketplace_chats m JOIN inquiry_links l ON l.id = m.link_id JOIN chat_headers c ON c.id = m.chat_id
-    WHERE m.link_id = $1 AND m.buyer_id = $2 AND m.buyer_key IS NULL";
-
-/// A visitor's chats by the key of their UUID ($1), newest activity first: only those whose
-/// inquiry is open, as only those does their UUID open.
-const VISITOR_BOUGHT_SQL: &str =
-    "SELECT m.chat_id, m.link_id, l.host_id, m.buyer_id, m.buyer_key IS NOT NULL AS anonymous,
-           m.buyer_public, m.created_at, c.updated_at
-    FROM marketplace_chats m JOIN inquiry_links l ON l.id = m.link_id JOIN chat_headers c ON c.id = m.chat_id
-    JOIN chats k ON k.id = m.chat_id
-    WHERE m.buyer_key = $1 AND k.closed_at IS NULL
-    ORDER BY c.updated_at DESC, m.chat_id DESC";
-
-/// A student's chats by their id ($1), newest activity first.
-const STUDENT_BOUGHT_SQL: &str =
-    "SELECT m.chat_id, m.link_id, l.host_id, m.buyer_id, m.buyer_key IS NOT NULL AS anonymous,
-           m.buyer_public, m.created_at, c.updated_at
-    FROM marketplace_chats m JOIN inquiry_links l ON l.id = m.link_id JOIN chat_headers c ON c.id = m.chat_id
-    WHERE m.buyer_id = $1 AND m.buyer_key IS NULL
-    ORDER BY c.updated_at DESC, m.chat_id DESC";
-
-/// Seller $1's chats, but those they deleted (archived, and no message since), newest activity
-/// first, each with the seller's unread count and the last message they can see.
-const SOLD_SQL: &str = "SELECT m.chat_id, m.link_id, l.host_id, m.buyer_id, m.buyer_key IS NOT NULL AS anonymous,
-           m.buyer_public, m.created_at, c.updated_at,
-           me.unread_count, last.content AS last_message, last.created_at AS last_message_time
-    FROM marketplace_chats m
-    JOIN inquiry_links l ON l.id = m.link_id AND l.host_id = $1
-    JOIN chat_headers c ON c.id = m.chat_id
-    JOIN chats k ON k.id = m.chat_id
-    JOIN chat_participants me ON me.chat_id = m.chat_id AND me.user_id = $1
-    LEFT JOIN LATERAL (SELECT x.content, x.created_at FROM messages x
-                       WHERE x.chat_id = m.chat_id AND NOT x.is_deleted AND x.hidden_at IS NULL
-                       ORDER BY x.id DESC LIMIT 1) last ON true
-    WHERE (k.active_position < me.archived_position) IS NOT TRUE
-    ORDER BY c.updated_at DESC, m.chat_id DESC";
-
 /// A chat as shown to its visitor `own` (the UUID they came with), or to anybody else (a
 /// visitor by their public UUID).
-fn chat(row: &tokio_postgres::Row, own: Option<Uuid>) -> Result<Chat> {
-    let anonymous: bool = row.try_get("anonymous")?;
-    let buyer_id = match (anonymous, own) {
-        (true, Some(own)) => own.to_string(),
-        (true, None) => row.try_get::<_, Uuid>("buyer_public")?.to_string(),
-        (false, _) => row.try_get::<_, i64>("buyer_id")?.to_string(),
+fn chat(listed: &ListedChat, own: Option<Uuid>) -> Chat {
+    let (buyer_id, buyer_is_registered) = match listed.buyer {
+        Buyer::Visitor { public, .. } => (own.unwrap_or(public).to_string(), false),
+        Buyer::Student(id) => (id.to_string(), true),
     };
-    Ok(Chat {
-        id: row.try_get("chat_id")?,
-        iphone_id: row.try_get("link_id")?,
-        seller_id: row.try_get("host_id")?,
+    Chat {
+        id: listed.chat_id,
+        iphone_id: listed.listing,
+        seller_id: listed.seller,
         buyer_id,
-        buyer_is_registered: !anonymous,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
+        buyer_is_registered,
+        created_at: listed.created_at,
+        updated_at: listed.updated_at,
+    }
 }
 
-/// The token of listing `iphone_id` if it is seller `seller_id`'s, listed and not withdrawn:
-/// one 404 for every other case, so that a listing's seller is learnt only from the listing.
-async fn listing(client: &impl tokio_postgres::GenericClient, body: &OpenChat) -> Result<String> {
-    let sql = "SELECT token FROM inquiry_links WHERE id = $1 AND host_id = $2 AND listed AND revoked_at IS NULL";
-    let row = client.query_opt(sql, &[&body.iphone_id, &body.seller_id]).await?;
-    let row = row.ok_or_else(|| {
-        AppError::NotFound(format!("seller {} has no listing {} on the marketplace", body.seller_id, body.iphone_id))
-    })?;
-    Ok(row.try_get(0)?)
-}
-
-/// An anonymous buyer's `buyer_id`: the random UUID (version 4) their page keeps. Anything
-/// else, the nil UUID and UUIDs made from names or clocks included, could be another's.
-fn visitor_uuid(id: &Value) -> Result<Uuid> {
-    id.as_str()
-        .and_then(|id| Uuid::parse_str(id).ok())
-        .filter(|uuid| {
-            uuid.get_version() == Some(uuid::Version::Random) && uuid.get_variant() == uuid::Variant::RFC4122
-        })
-        .ok_or_else(|| {
-            AppError::BadRequest("an anonymous buyer's buyer_id is the random UUID (version 4) their page keeps".into())
-        })
+fn created(new: bool) -> StatusCode {
+    if new { StatusCode::CREATED } else { StatusCode::OK }
 }
 
 /// Opens the buyer's chat about a listing, or finds the one they have: 201 new, 200 found.
@@ -181,72 +113,19 @@ pub async fn open(
     if headers.contains_key(axum::http::header::ORIGIN) {
         origin::check(&headers, &state.config.auth.allowed_origins)?;
     }
+    let listing = Listing { id: body.iphone_id, seller: body.seller_id };
     if body.buyer_is_registered {
-        return registered(&state, signed_in?, &body).await;
+        let named = match &body.buyer_id {
+            Value::String(id) => id.parse::<i64>().ok(),
+            Value::Number(id) => id.as_i64(),
+            _ => None,
+        };
+        let (new, listed) = listings::open_for_student(&state, &signed_in?, named, listing).await?;
+        return Ok((created(new), Json(chat(&listed, None))));
     }
-    let uuid = visitor_uuid(&body.buyer_id)?;
-    // Limited before anything is looked up: past it, a visitor learns nothing of listings.
-    state.limits.check_inquiry_address(address)?;
-    let mut client = state.db.get().await?;
-    let token = listing(&**client, &body).await?;
-    let (link, key) = (body.iphone_id, super::key(&uuid));
-    if let Some(found) = client.query_opt(VISITOR_SQL, &[&link, &key]).await? {
-        // A visitor the teacher blocked is refused, not handed back their closed chat.
-        crate::api::inquiries::refuse_blocked(&state, &**client, link, Some(found.try_get("buyer_id")?), address)
-            .await?;
-        return Ok((StatusCode::OK, Json(chat(&found, Some(uuid))?)));
-    }
-    let address_hash = crate::api::inquiries::refuse_blocked(&state, &**client, link, None, address).await?;
-    state.limits.check(Limited::InquiryOpen, link)?;
-    let tx = client.transaction().await?;
-    let name = format!("Visitor {}", &uuid.simple().to_string()[..8]);
-    let opened = crate::api::inquiries::open_chat(&state, &tx, (&token, link), &name, &address_hash).await?;
-    let (chat_id, guest) = opened.ok_or_else(|| AppError::NotFound("the listing was withdrawn".into()))?;
-    // Two clicks at once: the first chat stands, the second's guest and chat are rolled back.
-    let inserted = tx
-        .execute(
-            "INSERT INTO marketplace_chats (link_id, buyer_id, buyer_key, buyer_public, chat_id)
-             VALUES ($1, $2, $3, gen_random_uuid(), $4) ON CONFLICT DO NOTHING",
-            &[&link, &guest, &key, &chat_id],
-        )
-        .await?;
-    if inserted == 0 {
-        drop(tx);
-        let found = client.query_one(VISITOR_SQL, &[&link, &key]).await?;
-        return Ok((StatusCode::OK, Json(chat(&found, Some(uuid))?)));
-    }
-    let row = tx.query_one(VISITOR_SQL, &[&link, &key]).await?;
-    tx.commit().await?;
-    tracing::info!(guest, chat_id, link, "a marketplace visitor opened a chat");
-    Ok((StatusCode::CREATED, Json(chat(&row, Some(uuid))?)))
-}
-
-/// A student's chat about a listing: the pair's lesson chat, or none (403).
-async fn registered(state: &AppState, student: AuthUser, body: &OpenChat) -> Result<(StatusCode, Json<Chat>)> {
-    state.limits.check(Limited::write_by(student.role), student.id)?;
-    let named = match &body.buyer_id {
-        Value::String(id) => id.parse::<i64>().ok(),
-        Value::Number(id) => id.as_i64(),
-        _ => None,
-    };
-    if named != Some(student.id) || student.role != Role::Student {
-        return Err(AppError::Forbidden("a registered buyer is the signed-in student, by their id".into()));
-    }
-    let client = state.db.get().await?;
-    listing(&**client, body).await?;
-    // The pair's lesson chat, or none: a listing opens no chat a lesson has not.
-    let chat_id = crate::api::direct::direct_chat(state, student.id, body.seller_id)
-        .await
-        .map_err(|e| if e.status() == StatusCode::NOT_FOUND { AppError::Forbidden(e.to_string()) } else { e })?;
-    let inserted = client
-        .execute(
-            "INSERT INTO marketplace_chats (link_id, buyer_id, chat_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            &[&body.iphone_id, &student.id, &chat_id],
-        )
-        .await?;
-    let row = client.query_one(STUDENT_SQL, &[&body.iphone_id, &student.id]).await?;
-    let status = if inserted == 1 { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(chat(&row, None)?)))
+    let uuid = listings::visitor_uuid(body.buyer_id.as_str().and_then(|id| Uuid::parse_str(id).ok()))?;
+    let (new, listed) = listings::open_for_visitor(&state, listing, uuid, address).await?;
+    Ok((created(new), Json(chat(&listed, Some(uuid)))))
 }
 
 /// `?user_id=&is_seller=`.
@@ -273,28 +152,23 @@ pub async fn mine(
     QueryParams(query): QueryParams<Mine>,
 ) -> Result<Json<Vec<Chat>>> {
     let visitor = query.user_id.as_deref().and_then(|id| Uuid::parse_str(id).ok());
-    let client = state.db.get().await?;
-    let (rows, own) = match (visitor, query.is_seller.unwrap_or(false)) {
-        (Some(_), true) => return Err(AppError::Forbidden("a visitor sells nothing: a seller signs in".into())),
-        (Some(uuid), false) => {
-            let rows = client.query(VISITOR_BOUGHT_SQL, &[&super::key(&uuid)]).await?;
-            // Their guest's allowance: an unknown UUID costs one look in an index, and gets [].
-            if let Some(row) = rows.first() {
-                state.limits.check(Limited::Read, row.try_get("buyer_id")?)?;
-            }
-            (rows, Some(uuid))
-        }
-        (None, seller) => {
+    let seller = query.is_seller.unwrap_or(false);
+    let chats = match visitor {
+        Some(_) if seller => return Err(AppError::Forbidden("a visitor sells nothing: a seller signs in".into())),
+        Some(uuid) => listings::bought_by_visitor(&state, uuid).await?.iter().map(|c| chat(c, Some(uuid))).collect(),
+        None => {
             let user = signed_in?;
             if query.user_id.is_some_and(|id| id != user.id.to_string()) {
                 return Err(AppError::Forbidden("user_id names somebody other than the signed-in person".into()));
             }
-            state.limits.check(Limited::Read, user.id)?;
-            let sql = if seller { SOLD_SQL } else { STUDENT_BOUGHT_SQL };
-            (client.query(sql, &[&user.id]).await?, None)
+            if seller {
+                listings::sold(&state, &user, user.id).await?.iter().map(|s| chat(&s.chat, None)).collect()
+            } else {
+                listings::bought_by(&state, &user).await?.iter().map(|c| chat(c, None)).collect()
+            }
         }
     };
-    Ok(Json(rows.iter().map(|row| chat(row, own)).collect::<Result<_>>()?))
+    Ok(Json(chats))
 }
 
 /// A chat in the seller's grouped inbox.
@@ -327,27 +201,15 @@ pub async fn grouped(
     user: AuthUser,
     PathParam(seller): PathParam<i64>,
 ) -> Result<Json<std::collections::BTreeMap<String, Vec<InboxChat>>>> {
-    crate::access::own_or_admin(&user, seller, "this is another seller's inbox")?;
-    state.limits.check(Limited::Read, user.id)?;
-    let rows = state.db.get().await?.query(SOLD_SQL, &[&seller]).await?;
-    // An admin reading another's inbox reads each chat it quotes: recorded before the answer.
-    let mut quoted = Vec::new();
-    for row in &rows {
-        if row.try_get::<_, Option<String>>("last_message")?.is_some() {
-            quoted.push(row.try_get::<_, i64>("chat_id")?);
-        }
-    }
-    crate::access::record_read(&state.db, &user, &quoted, crate::access::Via::ChatList).await?;
     let mut inbox = std::collections::BTreeMap::<String, Vec<InboxChat>>::new();
-    for row in &rows {
-        let chat = chat(row, None)?;
-        let last: Option<String> = row.try_get("last_message")?;
+    for sold in listings::sold(&state, &user, seller).await? {
+        let chat = chat(&sold.chat, None);
         inbox.entry(chat.iphone_id.to_string()).or_default().push(InboxChat {
             id: chat.id,
             buyer_id: chat.buyer_id,
-            unread_count: row.try_get("unread_count")?,
-            last_message: last.as_deref().map(escaped),
-            last_message_time: row.try_get("last_message_time")?,
+            unread_count: sold.unread_count,
+            last_message: sold.last_message.as_deref().map(escaped),
+            last_message_time: sold.last_message_time,
         });
     }
     Ok(Json(inbox))

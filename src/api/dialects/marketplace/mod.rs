@@ -15,14 +15,15 @@
 //! Text goes out HTML-escaped (`message_text`, `last_message`): this contract's pages insert it
 //! as HTML. The log and the core keep it as written.
 
-use axum::extract::{FromRef, FromRequestParts, Query, RawPathParams};
+use axum::extract::{FromRequestParts, Query, RawPathParams};
 use axum::http::request::Parts;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::auth::{AuthState, AuthUser, Credential, Session};
+use crate::api::inquiries::listings;
+use crate::auth::AuthUser;
 use crate::{AppError, AppState, Result};
 
 mod chats;
@@ -105,37 +106,9 @@ impl FromRequestParts<AppState> for Caller {
             .ok()
             .and_then(|p| p.iter().find(|(k, _)| *k == "chat_id").and_then(|(_, v)| v.parse::<i64>().ok()))
             .ok_or_else(|| AppError::Unauthorized("sign in: a visitor's id opens only their own chats".into()))?;
-        let guest = visitor_in(state, uuid, chat).await?;
-        let expires_at =
-            time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64 + state.config.inquiry.guest_ttl.as_secs();
-        let session = Session { user: guest, expires_at, sid: None };
-        let auth = AuthState::from_ref(state);
-        let user = AuthUser::of_session(&auth, parts, session, Credential::Visitor).await?;
+        let user = listings::visitor(state, parts, uuid, chat).await?;
         Ok(Self { user, visitor: Some(uuid) })
     }
-}
-
-/// What is kept of a visitor's UUID: its SHA-256, so that the table (and whoever reads it)
-/// holds no credential.
-fn key(uuid: &Uuid) -> Vec<u8> {
-    use sha2::Digest;
-    sha2::Sha256::digest(uuid.as_bytes()).to_vec()
-}
-
-/// The guest visitor `uuid` opened chat `chat` as: 403 for any other chat, 401 for none.
-async fn visitor_in(state: &AppState, uuid: Uuid, chat: i64) -> Result<i64> {
-    let client = state.db.get().await?;
-    let rows =
-        client.query("SELECT buyer_id, chat_id FROM marketplace_chats WHERE buyer_key = $1", &[&key(&uuid)]).await?;
-    if rows.is_empty() {
-        return Err(AppError::Unauthorized("no chat was opened with this visitor id".into()));
-    }
-    for row in &rows {
-        if row.try_get::<_, i64>("chat_id")? == chat {
-            return Ok(row.try_get("buyer_id")?);
-        }
-    }
-    Err(AppError::Forbidden("this chat is not this visitor's".into()))
 }
 
 /// Text as this contract's pages may insert it into HTML: the characters that would start
@@ -155,15 +128,7 @@ struct Names {
 
 impl Names {
     async fn of(state: &AppState, chat: i64, caller: &Caller) -> Result<Self> {
-        let client = state.db.get().await?;
-        let row = client
-            .query_opt(
-                "SELECT buyer_id, buyer_public FROM marketplace_chats WHERE chat_id = $1 AND buyer_key IS NOT NULL LIMIT 1",
-                &[&chat],
-            )
-            .await?;
-        let Some(row) = row else { return Ok(Self { visitor: None }) };
-        let (guest, public): (i64, Uuid) = (row.try_get("buyer_id")?, row.try_get("buyer_public")?);
+        let Some((guest, public)) = listings::visitor_of(state, chat).await? else { return Ok(Self { visitor: None }) };
         let named = match caller.visitor {
             Some(own) if caller.user.id == guest => own,
             _ => public,

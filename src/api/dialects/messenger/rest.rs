@@ -10,8 +10,6 @@ use time::OffsetDateTime;
 
 use super::ErrorBody;
 use crate::access::{Participant, Writer};
-use crate::api::Snapshot;
-use crate::api::chats::ListQuery;
 use crate::api::messages::{SendMessage, post_message};
 use crate::api::text::{Empty, check_message_text};
 use crate::auth::AuthUser;
@@ -149,38 +147,12 @@ pub struct Paging {
     pub offset: Option<i64>,
 }
 
-/// `ids`' conversations as the caller sees them, newest activity first.
-/// The caller's conversations, the core's chat list translated (`api::chats::summaries`, or
-/// an admin's `every_chat`, which quotes no message): the inbox and the archived ones alike
-/// (the contract has no archive), most recent activity first; `only` keeps one chat.
+/// The caller's conversations, the core's list of everything they read translated
+/// (`api::chats::everything_of`: the inbox and the archived ones alike, as the contract has no
+/// archive), most recent activity first; `only` keeps one chat.
 async fn described(state: &AppState, user: &AuthUser, only: Option<i64>) -> Result<Vec<Conversation>> {
-    let query = |archived| ListQuery { limit: None, cursor: None, q: None, kind: None, archived: Some(archived) };
-    let mut listed: Vec<Listed> = Vec::new();
-    if let crate::access::Viewer::Admin = crate::access::viewer(user) {
-        let Snapshot(_, all) = crate::api::chats::every_chat(state, query(false), 0).await?;
-        listed.extend(all.chats.into_iter().map(|c| Listed {
-            id: c.id,
-            header: c.header,
-            last_message: c.last_message_at.map(|at| (None, None, at)),
-            unread_count: 0,
-        }));
-    } else {
-        for archived in [false, true] {
-            let Snapshot(_, page) = crate::api::chats::summaries(state, user, query(archived), 0).await?;
-            listed.extend(page.chats.into_iter().map(|c| Listed {
-                id: c.id,
-                header: c.header,
-                last_message: c.last_message.map(|m| {
-                    let content = m.removed.is_none().then_some(m.content);
-                    (Some(m.id), content, m.created_at)
-                }),
-                unread_count: c.unread_count,
-            }));
-        }
-    }
+    let mut listed = crate::api::chats::everything_of(state, user, MAX_CONVERSATIONS).await?;
     listed.retain(|c| only.is_none_or(|id| c.id == id));
-    listed.sort_by_key(|c| std::cmp::Reverse((c.header.updated_at, c.id)));
-    listed.truncate(MAX_CONVERSATIONS);
     let ids: Vec<i64> = listed.iter().map(|c| c.id).collect();
     let mut members = crate::access::members_of(state, user, &ids).await?;
     Ok(listed
@@ -188,7 +160,7 @@ async fn described(state: &AppState, user: &AuthUser, only: Option<i64>) -> Resu
         .filter_map(|c| {
             let crate::access::Members { created_at, ids } = members.remove(&c.id)?;
             let (last_message_id, last_message_content, last_at) = match c.last_message {
-                Some((id, content, at)) => (id, content, Some(at)),
+                Some(last) => (last.id, last.content, Some(last.at)),
                 None => (None, None, None),
             };
             Some(Conversation {
@@ -206,15 +178,6 @@ async fn described(state: &AppState, user: &AuthUser, only: Option<i64>) -> Resu
             })
         })
         .collect())
-}
-
-/// A chat of the core's list, as this dialect needs it: its last message's id and words (the
-/// caller may not read them: an admin's list quotes none) and when it was written.
-struct Listed {
-    id: i64,
-    header: crate::wire::ChatHeader,
-    last_message: Option<(Option<i64>, Option<String>, OffsetDateTime)>,
-    unread_count: i64,
 }
 
 /// The caller's conversations (a participant's chats, every chat for an admin, a guardian's
