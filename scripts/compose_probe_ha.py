@@ -8,7 +8,7 @@ import subprocess
 import threading
 import time
 
-from compose_probe import ENGINE, NGINX, Stream, check_migrated_once, container, engine, fail, request, say, send, sign_in, wait_until
+from compose_probe_lib import ENGINE, NGINX, Stream, check_migrated_once, container, engine, fail, request, say, send, sign_in, wait_until
 
 # docs/high-availability.md: the whole primary server lost, Patroni with it: the leader key's
 # ttl + loop_wait + the promotion, "at most about 12 s". A little room for a loaded machine.

@@ -23,7 +23,7 @@ use crate::{AppError, AppState, Result};
 pub use super::text::MAX_MESSAGE_CHARS;
 use super::text::{Empty, check_message_text};
 
-mod posted;
+pub mod posted;
 
 pub use posted::Posted;
 
@@ -84,7 +84,7 @@ pub struct Deleted {
     responses((status = 201, body = SentMessage, headers(("X-Event-Position" = i64, description = "the message's position in the log"))),
               (status = 200, body = SentMessage, description = "a retry: the message the key created",
                headers(("X-Event-Position" = i64, description = "the message's position in the log"))),
-              (status = 202, body = super::scheduled::Accepted, description = "with `send_at`: scheduled (a `ScheduledMessage`, sent at `send_at`); or quiet hours (QUIET_HOURS): a teacher's message to a chat with a student is accepted and held (a `HeldMessage`), and delivered at `deliver_at`"),
+              (status = 202, body = posted::Accepted, description = "with `send_at`: scheduled (a `ScheduledMessage`, sent at `send_at`); or quiet hours (QUIET_HOURS): a teacher's message to a chat with a student is accepted and held (a `HeldMessage`), and delivered at `deliver_at`"),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody, description = "no such chat, or the caller is not a participant (one answer for both); an announcement whose owner the caller is not (`announcement_read_only`)"),
               (status = 409, body = ErrorBody, description = "the chat is closed (an idle inquiry): read-only; `too_many_scheduled`: a scheduled message, or one quiet hours hold, while the caller has SCHEDULED_PER_PERSON of them waiting"),
@@ -119,9 +119,7 @@ pub async fn post_message(state: &AppState, writer: &Writer, key: Option<String>
         Some(parent) => Some(quoted(state, body.chat_id, parent, access).await?),
     };
     if let Some(send_at) = body.send_at.as_deref() {
-        return Ok(Posted::Later(
-            super::scheduled::schedule(state, user, access, key.as_deref(), &body, send_at).await?,
-        ));
+        return Ok(Posted::Later(posted::schedule(state, user, access, key.as_deref(), &body, send_at).await?));
     }
 
     if let Some(deliver_at) = quiet::held_until(state, user, body.chat_id).await? {
@@ -139,7 +137,7 @@ pub async fn post_message(state: &AppState, writer: &Writer, key: Option<String>
             key: key.as_deref(),
         };
         let held = quiet::hold(state, user, &message, deliver_at).await?;
-        return Ok(Posted::Later(super::scheduled::Accepted::Held(held)));
+        return Ok(Posted::Later(posted::Accepted::Held(held)));
     }
     let mentions = mentioned(state, body.chat_id, user.id, &body.content).await?;
     let event = NewEvent::MessageCreated {

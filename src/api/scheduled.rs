@@ -1,5 +1,5 @@
 //! Scheduled messages (`crate::scheduled`): `POST /api/messages` with `send_at` schedules one
-//! (202); `GET /api/scheduled-messages` lists the caller's, `PATCH` and `DELETE
+//! (202, `api::messages`' own); `GET /api/scheduled-messages` lists the caller's, `PATCH` and `DELETE
 //! /api/scheduled-messages/{id}` change or cancel one until it is sent. Only its author sees a
 //! scheduled message: anyone else's id answers 403, as one that does not exist does.
 
@@ -9,53 +9,18 @@ use axum::routing::{get, patch};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use super::messages::SendMessage;
 use super::text::{Empty, check_message_text};
-use crate::access::{Access, Participant, Writer, may_schedule};
-use crate::auth::AuthUser;
+use crate::access::{Participant, Writer};
 use crate::error::ErrorBody;
 use crate::extract::{JsonBody, PathParam, QueryParams};
 use crate::limits::Limited;
-use crate::safeguarding::quiet::HeldMessage;
-use crate::scheduled::{self, Change, Draft, ScheduledMessage};
-use crate::{AppError, AppState, Result};
+use crate::scheduled::{self, Change, ScheduledMessage};
+use crate::{AppState, Result};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/scheduled-messages", get(list))
         .route("/api/scheduled-messages/{id}", patch(change).delete(cancel))
-}
-
-/// What `POST /api/messages` answers 202 with: a message for later, the author's own
-/// (`send_at`), or one quiet hours hold, the school's rule (`deliver_at`).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(untagged)]
-pub enum Accepted {
-    Scheduled(ScheduledMessage),
-    Held(HeldMessage),
-}
-
-/// Schedules the message `body` asks for at `send_at` (the rest of it checked by `send`).
-pub(super) async fn schedule(
-    state: &AppState,
-    user: &AuthUser,
-    access: Access,
-    key: Option<&str>,
-    body: &SendMessage,
-    send_at: &str,
-) -> Result<Accepted> {
-    may_schedule(user)?;
-    access.writable(body.chat_id)?;
-    if !body.attachment_ids.is_empty() {
-        return Err(AppError::Unprocessable(
-            "a scheduled message carries text (and a reply) only: send attachments now".into(),
-        ));
-    }
-    let send_at = scheduled::send_at(send_at, state.clock.now())?;
-    let draft =
-        Draft { chat_id: body.chat_id, content: &body.content, reply_to: body.reply_to_message_id, send_at, key };
-    let scheduled = scheduled::schedule(state, user.id, &draft).await?;
-    Ok(Accepted::Scheduled(scheduled))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -118,7 +118,7 @@ impl super::Delivery for Notices {
 
     async fn deliver(&self, pool: &Pool, (notice, attempts): (Notice, i32)) {
         let Some(webhook) = &self.config.webhook else { return };
-        let outcome = super::webhook::deliver(&self.http, webhook, &notice).await;
+        let outcome = super::webhook::deliver(&self.http, webhook, notice.id, &notice).await;
         if let Err(e) = settle(pool, &self.config, &notice, attempts, outcome).await {
             tracing::warn!(error = format!("{e:#}"), notice = %notice.id, "cannot record a notice's outcome; it is sent again after its lease");
         }

@@ -7,7 +7,6 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use time::OffsetDateTime;
 
-use super::notices::Notice;
 use crate::config::Webhook;
 
 /// The Standard Webhooks signature of `body` sent as notice `id` at `timestamp`.
@@ -17,11 +16,17 @@ pub fn signature(secret: &[u8], id: &str, timestamp: i64, body: &str) -> String 
     format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()))
 }
 
-/// One attempt: `Ok` when the webhook answered 2xx, else what went wrong.
-pub(super) async fn deliver(http: &reqwest::Client, webhook: &Webhook, notice: &Notice) -> Result<(), String> {
+/// One attempt to deliver `notice` as message `id` (the same for every attempt, so the
+/// receiver can de-duplicate): `Ok` when the webhook answered 2xx, else what went wrong.
+pub(super) async fn deliver(
+    http: &reqwest::Client,
+    webhook: &Webhook,
+    id: uuid::Uuid,
+    notice: &impl serde::Serialize,
+) -> Result<(), String> {
     let body = serde_json::to_string(notice).map_err(|e| e.to_string())?;
     let timestamp = OffsetDateTime::now_utc().unix_timestamp();
-    let id = notice.id.to_string();
+    let id = id.to_string();
     let answer = http
         .post(&webhook.url)
         .header("content-type", "application/json")

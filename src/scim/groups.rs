@@ -16,8 +16,9 @@ use tokio_postgres::error::SqlState;
 
 use super::discovery::GROUP_SCHEMA;
 use super::query::{self, Kind};
-use super::resource::{self, Base, ListQuery, Paging, Projection, field, referenced_id, rfc3339};
-use super::users::{id_of, json_body, search_query};
+use super::resource::{
+    self, Base, ListQuery, Paging, Projection, field, id_of, json_body, referenced_id, rfc3339, search_query,
+};
 use super::{ScimError, patch, roles, scim_json};
 use crate::AppState;
 use crate::access::ScimClient;

@@ -317,3 +317,28 @@ pub fn page(total: i64, paging: &Paging, resources: Vec<Value>, query: &ListQuer
     json!({ "schemas": [LIST_RESPONSE], "totalResults": total, "startIndex": paging.start,
             "itemsPerPage": items.len(), "Resources": items })
 }
+
+/// The body as JSON, whatever its content type says.
+pub fn json_body(body: &axum::body::Bytes) -> Result<Value, ScimError> {
+    serde_json::from_slice(body).map_err(|e| ScimError::bad("invalidSyntax", format!("the body is not JSON: {e}")))
+}
+
+pub fn id_of(text: &str, what: &str) -> Result<i64, ScimError> {
+    text.parse().map_err(|_| ScimError::not_found(what))
+}
+
+/// The `.search` body: `attributes` and `excludedAttributes` as lists.
+pub fn search_query(body: &Value) -> Result<ListQuery, ScimError> {
+    let list = |name: &str| match field(body, name) {
+        Some(Value::Array(items)) => Some(items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(",")),
+        Some(Value::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    Ok(ListQuery {
+        filter: field(body, "filter").and_then(Value::as_str).map(str::to_owned),
+        start_index: field(body, "startIndex").and_then(Value::as_i64),
+        count: field(body, "count").and_then(Value::as_i64),
+        attributes: list("attributes"),
+        excluded_attributes: list("excludedAttributes"),
+    })
+}

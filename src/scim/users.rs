@@ -15,7 +15,10 @@ use tokio_postgres::GenericClient;
 
 use super::discovery::TUTORCHAT_USER;
 use super::query::{self, Kind};
-use super::resource::{self, Base, ListQuery, Paging, Projection, UserInput, load_user, load_users_by_id, render_user};
+use super::resource::{
+    self, Base, ListQuery, Paging, Projection, UserInput, id_of, json_body, load_user, load_users_by_id, render_user,
+    search_query,
+};
 use super::{ScimError, patch, roles, scim_json};
 use crate::AppState;
 use crate::access::ScimClient;
@@ -30,15 +33,6 @@ pub fn router() -> Router<AppState> {
         .route("/scim/v2/Users/.search", post(search))
         .route("/scim/v2/.search", post(search_all))
         .route("/scim/v2/Users/{id}", get(show).put(replace).patch(modify).delete(remove))
-}
-
-/// The body as JSON, whatever its content type says.
-pub fn json_body(body: &Bytes) -> Result<Value, ScimError> {
-    serde_json::from_slice(body).map_err(|e| ScimError::bad("invalidSyntax", format!("the body is not JSON: {e}")))
-}
-
-pub fn id_of(text: &str, what: &str) -> Result<i64, ScimError> {
-    text.parse().map_err(|_| ScimError::not_found(what))
 }
 
 /// `list` as `application/scim+json`.
@@ -59,22 +53,6 @@ async fn users_page(db: &impl GenericClient, base: &Base, query: &ListQuery) -> 
     let (total, ids) = query::page(db, Kind::Users, &paging, &base.0, paging.start - 1, paging.count).await?;
     let users = load_users_by_id(db, &ids).await?;
     Ok(resource::page(total, &paging, users.iter().map(|u| render_user(u, base)).collect(), query))
-}
-
-/// The `.search` body: `attributes` and `excludedAttributes` as lists.
-pub fn search_query(body: &Value) -> Result<ListQuery, ScimError> {
-    let list = |name: &str| match resource::field(body, name) {
-        Some(Value::Array(items)) => Some(items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(",")),
-        Some(Value::String(s)) => Some(s.clone()),
-        _ => None,
-    };
-    Ok(ListQuery {
-        filter: resource::field(body, "filter").and_then(Value::as_str).map(str::to_owned),
-        start_index: resource::field(body, "startIndex").and_then(Value::as_i64),
-        count: resource::field(body, "count").and_then(Value::as_i64),
-        attributes: list("attributes"),
-        excluded_attributes: list("excludedAttributes"),
-    })
 }
 
 async fn search(_: ScimClient, State(state): State<AppState>, base: Base, body: Bytes) -> Result<Response, ScimError> {

@@ -1739,7 +1739,8 @@ export interface paths {
         };
         /**
          * The caller's conversations, the most recent activity first: a participant's own chats
-         *     (those they deleted left out), every chat for an admin, a guardian's children's.
+         *     (those they deleted left out), a guardian's children's, for an admin the school's 100 most
+         *     recently active (the contract has no paging; the web app's admin list has them all).
          */
         get: operations["unet_conversations"];
         put?: never;

@@ -5,7 +5,13 @@ use axum::http::{HeaderMap, header};
 use jiff::tz::TimeZone;
 use time::OffsetDateTime;
 
-use super::render::Lang;
+/// The reader's language: the export's labels and dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    En,
+    Ru,
+}
 
 /// The school's time zone (`SCHOOL_TIMEZONE`, a name PostgreSQL knows, checked at start-up),
 /// from the time zone database bundled with the server.

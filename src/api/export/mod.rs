@@ -37,7 +37,7 @@ use crate::log::NewEvent;
 use crate::standby::{ReadClient, reading};
 use crate::wire::{Attachment, Hidden, Person, Purged};
 use crate::{AppError, AppState, Result};
-pub use render::Lang;
+pub use local::Lang;
 use render::{ExportedChat, ExportedReaction, Head, Member, Message, Renderer};
 
 pub fn router() -> Router<AppState> {

@@ -5,17 +5,9 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::local::{Words, Zone};
+use super::local::{Lang, Words, Zone};
 use super::pdf::{PdfWriter, Style};
 use crate::wire::{Attachment, Hidden, Person, Purged};
-
-/// The reader's language: the export's labels and dates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    En,
-    Ru,
-}
 
 /// What an export says before its messages.
 #[derive(Debug, Serialize)]

@@ -1,13 +1,18 @@
 //! What a send did, for the surfaces that answer it: REST's status and body, a socket's word
-//! for a message that waits.
+//! for a message that waits; and scheduling one, which a send with `send_at` does.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 
-use super::Snapshot;
-use crate::api::scheduled::Accepted;
+use super::{SendMessage, Snapshot};
+use crate::access::{Access, may_schedule};
+use crate::auth::AuthUser;
+use crate::safeguarding::quiet::HeldMessage;
+use crate::scheduled::{self, Draft, ScheduledMessage};
 use crate::wire::SentMessage;
+use crate::{AppError, AppState, Result};
 
 /// What a send did: the message stored (`Created`), a retry's first answer (`Repeated`), or
 /// the message accepted for later (`Later`: scheduled, or held by quiet hours).
@@ -52,4 +57,36 @@ impl IntoResponse for Posted {
             Self::Later(accepted) => (StatusCode::ACCEPTED, Json(accepted)).into_response(),
         }
     }
+}
+
+/// What `POST /api/messages` answers 202 with: a message for later, the author's own
+/// (`send_at`), or one quiet hours hold, the school's rule (`deliver_at`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum Accepted {
+    Scheduled(ScheduledMessage),
+    Held(HeldMessage),
+}
+
+/// Schedules the message `body` asks for at `send_at` (the rest of it checked by `send`).
+pub(super) async fn schedule(
+    state: &AppState,
+    user: &AuthUser,
+    access: Access,
+    key: Option<&str>,
+    body: &SendMessage,
+    send_at: &str,
+) -> Result<Accepted> {
+    may_schedule(user)?;
+    access.writable(body.chat_id)?;
+    if !body.attachment_ids.is_empty() {
+        return Err(AppError::Unprocessable(
+            "a scheduled message carries text (and a reply) only: send attachments now".into(),
+        ));
+    }
+    let send_at = scheduled::send_at(send_at, state.clock.now())?;
+    let draft =
+        Draft { chat_id: body.chat_id, content: &body.content, reply_to: body.reply_to_message_id, send_at, key };
+    let scheduled = scheduled::schedule(state, user.id, &draft).await?;
+    Ok(Accepted::Scheduled(scheduled))
 }
