@@ -1,5 +1,5 @@
 //! The shape of the code base, checked: one home per concept. The modules import each other
-//! without cycles, only `src/log/` touches the `events` table, only `src/config/` reads the
+//! without cycles (nor do a module's files, `siblings`), only `src/log/` touches the `events` table, only `src/config/` reads the
 //! environment (and docs/configuration.md is generated from what it declares), statements are
 //! literal SQL, the dialects only translate (`dialects`), production code
 //! stays apart from the development harness (`dev/`), files stay small, the README stays
@@ -17,6 +17,7 @@ mod dialects;
 mod files;
 mod layout;
 mod modules;
+mod siblings;
 mod statements;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
