@@ -20,6 +20,7 @@ mod cross_site_sockets;
 mod departures;
 mod deploy;
 mod device;
+mod dialect_fuzz;
 mod dialect_marketplace;
 mod dialect_messenger;
 mod dialect_unet_chat;
