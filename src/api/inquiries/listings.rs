@@ -126,7 +126,7 @@ fn key(uuid: &Uuid) -> Vec<u8> {
 
 /// A visitor's UUID, if it is one a visitor may be known by: a random one (version 4). The nil
 /// UUID and UUIDs made from a clock or a name could be another's: 400.
-pub fn visitor_uuid(uuid: Option<Uuid>) -> Result<Uuid> {
+fn visitor_uuid(uuid: Option<Uuid>) -> Result<Uuid> {
     uuid.filter(|uuid| {
         uuid.get_version() == Some(uuid::Version::Random) && uuid.get_variant() == uuid::Variant::RFC4122
     })
@@ -146,19 +146,22 @@ async fn token_of(client: &impl tokio_postgres::GenericClient, listing: Listing)
     Ok(row.try_get(0)?)
 }
 
-/// Opens visitor `uuid`'s chat about `listing`, or finds the one they have (`true`: new). Limited
-/// per client address before anything is looked up (past it, a visitor learns nothing of
-/// listings), then per listing for a new chat, as the core's inquiries are; refused to a
-/// visitor the teacher blocked, by their UUID or by address (`inquiries::refuse_blocked`).
+/// Opens the chat about `listing` of the visitor whose page keeps `uuid` (what its `buyer_id`
+/// parsed to, if anything: [`visitor_uuid`] says which may be one), or finds the one they
+/// have (`true`: new). Limited per client address before anything is looked up (past it, a
+/// visitor learns nothing of listings), then per listing for a new chat, as the core's
+/// inquiries are; refused to a visitor the teacher blocked, by their UUID or by address
+/// (`inquiries::refuse_blocked`).
 pub async fn open_for_visitor(
     state: &AppState,
     listing: Listing,
-    uuid: Uuid,
+    uuid: Option<Uuid>,
     address: std::net::IpAddr,
 ) -> Result<(bool, ListedChat)> {
     state.limits.check_inquiry_address(address)?;
     let mut client = state.db.get().await?;
     let token = token_of(&**client, listing).await?;
+    let uuid = visitor_uuid(uuid)?;
     let (link, key) = (listing.id, key(&uuid));
     if let Some(found) = client.query_opt(VISITOR_SQL, &[&link, &key]).await? {
         // A visitor the teacher blocked is refused, not handed back their closed chat.
