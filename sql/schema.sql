@@ -4036,10 +4036,10 @@ COMMENT ON FUNCTION public.guardian_wards(p_guardian bigint) IS 'The students p_
 
 
 --
--- Name: inquiry_open(text, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: inquiry_open(text, text, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.inquiry_open(p_token text, p_name text) RETURNS TABLE(chat_id bigint, guest_id bigint)
+CREATE FUNCTION public.inquiry_open(p_token text, p_name text, p_question text DEFAULT NULL::text) RETURNS TABLE(chat_id bigint, guest_id bigint)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
@@ -4055,14 +4055,29 @@ BEGIN
     INSERT INTO users (email, name, role)
     VALUES ('guest-' || gen_random_uuid() || '@guest.invalid', p_name, 'guest')
     RETURNING id INTO guest;
-    -- Through the log's own append, as every request's event goes: a raw INSERT would hold the
-    -- log lock exclusively until this transaction commits, and every append of the school
-    -- (anonymous visitors reach this) would wait for it.
-    PERFORM events_append(ARRAY[chat], ARRAY[guest], ARRAY['chat_created'],
-                          ARRAY[jsonb_build_object('kind', 'inquiry', 'link_id', link.id)], ARRAY[NULL::text]);
+    -- Through the log's own append, as every request's event goes, and in one: a raw INSERT
+    -- would hold the log lock exclusively until this transaction commits (anonymous visitors
+    -- reach this), and a second append in the same transaction would wait for every append in
+    -- flight while its first held them up (two openings at once: a deadlock).
+    IF p_question IS NULL THEN
+        PERFORM events_append(ARRAY[chat], ARRAY[guest], ARRAY['chat_created'],
+                              ARRAY[jsonb_build_object('kind', 'inquiry', 'link_id', link.id)], ARRAY[NULL::text]);
+    ELSE
+        PERFORM events_append(ARRAY[chat, chat], ARRAY[guest, guest], ARRAY['chat_created', 'message_created'],
+                              ARRAY[jsonb_build_object('kind', 'inquiry', 'link_id', link.id),
+                                    jsonb_build_object('content', p_question)],
+                              ARRAY[NULL::text, NULL::text]);
+    END IF;
     RETURN QUERY SELECT chat, guest;
 END
 $$;
+
+
+--
+-- Name: FUNCTION inquiry_open(p_token text, p_name text, p_question text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.inquiry_open(p_token text, p_name text, p_question text) IS 'A visitor''s inquiry through the link whose token is p_token: a guest named p_name, their inquiry chat with the link''s teacher and, if given, its first message p_question, appended together in one events_append (nothing for a revoked or unknown link).';
 
 
 --
@@ -8666,11 +8681,11 @@ GRANT ALL ON FUNCTION public.file_deletions_take(p_limit integer) TO tutorchat_a
 
 
 --
--- Name: FUNCTION inquiry_open(p_token text, p_name text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION inquiry_open(p_token text, p_name text, p_question text); Type: ACL; Schema: public; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.inquiry_open(p_token text, p_name text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.inquiry_open(p_token text, p_name text) TO tutorchat_app;
+REVOKE ALL ON FUNCTION public.inquiry_open(p_token text, p_name text, p_question text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.inquiry_open(p_token text, p_name text, p_question text) TO tutorchat_app;
 
 
 --

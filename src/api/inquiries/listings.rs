@@ -172,7 +172,7 @@ pub async fn open_for_visitor(
     state.limits.check(Limited::InquiryOpen, link)?;
     let tx = client.transaction().await?;
     let name = format!("Visitor {}", &uuid.simple().to_string()[..8]);
-    let opened = super::open_chat(state, &tx, (&token, link), &name, &address_hash).await?;
+    let opened = super::open_chat(state, &tx, (&token, link), (&name, None), &address_hash).await?;
     let (chat_id, guest) = opened.ok_or_else(|| AppError::NotFound("the listing was withdrawn".into()))?;
     // Two clicks at once: the first chat stands, the second's guest and chat are rolled back.
     let inserted = tx

@@ -4,8 +4,8 @@
 //! A teacher (or an admin, naming the teacher) creates a link for a context; the link's token is
 //! the only secret. Opening it (`GET /api/inquiry/{token}`, no account) shows what it is about;
 //! giving a name and a first question (`POST`) creates a guest, their chat with the teacher and
-//! the question, in one transaction (`sql/functions/inquiry_open.sql`,
-//! then the message), and answers with the guest's credential in a cookie of its own
+//! the question, in one transaction and one append of the log (`sql/functions/inquiry_open.sql`),
+//! and answers with the guest's credential in a cookie of its own
 //! (`auth::GUEST_COOKIE`, HttpOnly). So there is no guest without a message to clean up: each
 //! is an inquiry a teacher sees. New guests are limited per client address and per link.
 //!
@@ -34,7 +34,6 @@ use crate::auth::{GUEST_COOKIE, Role, credential_cookie, origin};
 use crate::error::ErrorBody;
 use crate::extract::{JsonBody, PathParam};
 use crate::limits::Limited;
-use crate::log::NewEvent;
 use crate::peer::ClientAddress;
 use crate::wire::Person;
 use crate::{AppError, AppState, Result};
@@ -173,16 +172,8 @@ pub async fn open(
     let address_hash = admit_visitor(&state, &**client, link, former_guest(&state, &headers, &jar), address).await?;
     // The guest, the chat and the question together, or none of them.
     let tx = client.transaction().await?;
-    let (chat_id, guest) = open_chat(&state, &tx, (&token, link), name, &address_hash).await?.ok_or_else(no_link)?;
-    let question = NewEvent::MessageCreated {
-        chat_id,
-        sender_id: guest,
-        content: body.message,
-        reply_to: None,
-        attachment_ids: Vec::new(),
-        mentions: Vec::new(),
-    };
-    crate::log::store::append(&*tx, &[question]).await?;
+    let opened = open_chat(&state, &tx, (&token, link), (name, Some(&body.message)), &address_hash).await?;
+    let (chat_id, guest) = opened.ok_or_else(no_link)?;
     tx.commit().await?;
     let ttl = state.config.inquiry.guest_ttl;
     let credential = state.keys.mint(guest, ttl, None)?;
@@ -227,17 +218,19 @@ pub async fn refuse_blocked(
     Ok(address_hash)
 }
 
-/// A new guest named `name` and their inquiry chat through the link `(token, id)`, in `tx`
-/// (`sql/functions/inquiry_open.sql`), with where they came from while a block may need it:
-/// `(chat_id, guest_id)`, or None for a link revoked meanwhile.
+/// A new guest named `name` and their inquiry chat through the link `(token, id)`, with its
+/// first message `question` if there is one, appended together (`sql/functions/inquiry_open.sql`),
+/// in `tx`, with where they came from while a block may need it: `(chat_id, guest_id)`, or None
+/// for a link revoked meanwhile.
 pub async fn open_chat(
     state: &AppState,
     tx: &tokio_postgres::Transaction<'_>,
     (token, link): (&str, i64),
-    name: &str,
+    (name, question): (&str, Option<&str>),
     address_hash: &[u8],
 ) -> Result<Option<(i64, i64)>> {
-    let Some(row) = tx.query_opt("SELECT chat_id, guest_id FROM inquiry_open($1, $2)", &[&token, &name]).await? else {
+    let sql = "SELECT chat_id, guest_id FROM inquiry_open($1, $2, $3)";
+    let Some(row) = tx.query_opt(sql, &[&token, &name, &question]).await? else {
         return Ok(None);
     };
     let (chat_id, guest): (i64, i64) = (row.try_get("chat_id")?, row.try_get("guest_id")?);

@@ -30,3 +30,19 @@ async fn an_inquiry_opening_in_flight_holds_up_no_other_message() {
         app.sql.query_one("SELECT kind FROM chats WHERE id = $1", &[&inquiry]).await.expect("the inquiry").get(0);
     assert_eq!(kind, "inquiry");
 }
+
+#[tokio::test]
+async fn visitors_opening_inquiries_at_once_all_get_in() {
+    let app = TestApp::spawn().await;
+    let teacher = app.user("teacher", "Учитель").await;
+    let (_, created) = link(&app, &teacher, json!({ "title": "Курсы" })).await;
+    let token = created["token"].as_str().expect("token").to_owned();
+    // Each opening appends its chat and its question: at once, none may wait on another.
+    let visits = (0..8).map(|i| {
+        let (app, token) = (&app, token.clone());
+        async move { super::visit(app, &token, &format!("Гость {i}")).await }
+    });
+    for (status, body, _) in futures::future::join_all(visits).await {
+        assert_eq!(status, 201, "{body}");
+    }
+}
