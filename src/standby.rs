@@ -172,7 +172,14 @@ impl Attempt<'_> {
                 }
             }
         }
-        Ok(ReadClient { client: self.reads.primary.get().await?, source: Source::Primary })
+        let client = self.reads.primary.get().await?;
+        // A read that must include `min`, sent to the primary because the standby could not: the
+        // primary's settled head may still be below it while an older transaction anywhere in
+        // the cluster runs, and is waited for as the standby's would be.
+        if let (true, Some(standby)) = (self.min > 0, &self.reads.standby) {
+            standby.settled(&**client, self.min).await?;
+        }
+        Ok(ReadClient { client, source: Source::Primary })
     }
 
     /// Whether to read again (on the primary) after the client last handed out answered
@@ -229,6 +236,20 @@ impl Standby {
             tokio::time::sleep(pause).await;
             (pause, outcome) = ((pause * 2).min(Duration::from_millis(20)), Outcome::Waited);
         }
+    }
+
+    /// Waits (up to the standby's own wait) until `primary`'s settled head reaches `min`, unless
+    /// `min` is beyond what it committed (nothing to wait for).
+    async fn settled(&self, primary: &impl tokio_postgres::GenericClient, min: i64) -> Result<()> {
+        let (started, mut pause) = (Instant::now(), Duration::from_millis(1));
+        while store::head(primary).await? < min
+            && store::newest(primary).await? >= min
+            && started.elapsed() + pause <= self.wait
+        {
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(20));
+        }
+        Ok(())
     }
 
     fn rest(&self) {
