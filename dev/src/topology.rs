@@ -210,6 +210,13 @@ impl Topology {
         self.replicas[i].process.as_ref().map(Child::id)
     }
 
+    /// The last `lines` lines replica `i` wrote to its log (for a failure's message).
+    pub fn replica_log_tail(&self, i: usize, lines: usize) -> String {
+        let log = std::fs::read_to_string(&self.replicas[i].log).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(lines).collect();
+        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+    }
+
     pub fn replica_count(&self) -> usize {
         self.replicas.len()
     }

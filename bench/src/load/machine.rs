@@ -4,6 +4,11 @@
 /// when it cannot be read; 0 when the replica has not recorded it yet.
 pub async fn metric(http: &reqwest::Client, metrics_url: &str, name: &str) -> Option<f64> {
     let text = http.get(metrics_url).send().await.ok()?.text().await.ok()?;
+    metric_in(&text, name)
+}
+
+/// `name`'s value in a `/metrics` page's text: 0 when it is not there, None when it does not parse.
+pub fn metric_in(text: &str, name: &str) -> Option<f64> {
     let prefix = format!("{name} ");
     text.lines().find_map(|l| l.strip_prefix(&prefix)).map_or(Some(0.0), |v| v.trim().parse().ok())
 }

@@ -13,7 +13,9 @@ mod requests;
 mod sockets;
 mod streams;
 
-pub use machine::{cpu_busy_since, cpu_times, io_stalled_micros, io_stalled_ms_since, metric, pss_bytes, unix_nanos};
+pub use machine::{
+    cpu_busy_since, cpu_times, io_stalled_micros, io_stalled_ms_since, metric, metric_in, pss_bytes, unix_nanos,
+};
 pub use pgbench::{Table, pgbench, plain_table, reads as pgbench_reads};
 pub use requests::{Generator, Phase, Throughput, closed_loop, generator_ceiling, timed_gets};
 pub use sockets::{SocketKind, read_socket};

@@ -193,12 +193,12 @@ async fn on_standby(
     }
     let catch_up_seconds = started.elapsed().as_secs_f64();
     let url = &cluster.urls[1];
-    let served_before = standby_served(url).await?;
+    let served_before = standby_served(cluster).await?;
     let history = timed_gets(url, history_requests.clone(), 8, 4).await;
     let history_one_client = timed_gets(url, history_requests, 1, 2).await;
     let chat_list = timed_gets(url, list_requests.clone(), 4, 1).await;
     let chat_list_one_client = timed_gets(url, list_requests, 1, 1).await;
-    let served = standby_served(url).await? - served_before;
+    let served = standby_served(cluster).await? - served_before;
     let requests = history.0 + history_one_client.0 + chat_list.0 + chat_list_one_client.0;
     eprintln!(
         "S4 on the standby (waited {catch_up_seconds:.1} s for it after the primary's reads): history p99 {:.2} ms (one client {:.2}); chat list p99 {:.2} ms (one client {:.2}); {served} reads served by it, {requests} timed",
@@ -215,11 +215,26 @@ async fn on_standby(
     })
 }
 
-/// The replica's count of reads its standby answered (warm-ups included).
-async fn standby_served(url: &str) -> anyhow::Result<u64> {
+/// The second replica's count of reads its standby answered (warm-ups included). A scrape that
+/// fails is tried again for a few seconds (the replica is under the run's load); one that keeps
+/// failing ends the run with why, and the replica's last words.
+async fn standby_served(cluster: &Cluster) -> anyhow::Result<u64> {
+    let url = format!("{}/metrics", cluster.urls[1]);
     let name = "tutorchat_standby_reads_total{outcome=\"served\"}";
-    let served = load::metric(&load::client(), &format!("{url}/metrics"), name).await;
-    Ok(served.ok_or_else(|| anyhow::anyhow!("cannot read {url}/metrics"))? as u64)
+    let http = load::client();
+    let mut why = String::new();
+    for _ in 0..10 {
+        match http.get(&url).send().await.and_then(reqwest::Response::error_for_status) {
+            Ok(response) => match response.text().await {
+                Ok(text) => return Ok(load::metric_in(&text, name).unwrap_or(0.0) as u64),
+                Err(e) => why = e.to_string(),
+            },
+            Err(e) => why = e.to_string(),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    let log = cluster.topology().replica_log_tail(1, 20);
+    anyhow::bail!("cannot read {url}: {why}; the replica's log ends:\n{log}")
 }
 
 /// The plan as the replicas' sessions get it: under their settings (`db::SESSION_SETTINGS`).
