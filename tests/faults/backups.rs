@@ -66,7 +66,7 @@ async fn now(sql: &tokio_postgres::Client) -> String {
 /// newest backup and the last passed drill are.
 #[tokio::test]
 async fn the_restore_drill_recovers_a_backup_and_the_archive_to_a_time_between() {
-    let _turn = support::beside_another().await;
+    let _one_at_a_time = support::serial().await;
     let cluster = Cluster::start_with_backups().await;
     let sql = cluster.sql().await;
     let config = cluster.topology(|t| Ok(t.backup_config().map(|p| p.to_owned()))).await.expect("backups are on");
@@ -137,7 +137,7 @@ async fn the_restore_drill_recovers_a_backup_and_the_archive_to_a_time_between()
 async fn the_backup_repository_is_encrypted_and_its_passphrase_readable_by_its_owner_only() {
     use std::os::unix::fs::MetadataExt;
 
-    let _turn = support::beside_another().await;
+    let _one_at_a_time = support::serial().await;
     let cluster = Cluster::start_with_backups().await;
     let config = cluster.topology(|t| Ok(t.backup_config().map(|p| p.to_owned()))).await.expect("backups are on");
 
@@ -190,7 +190,7 @@ async fn erase(cluster: &Cluster, sql: &tokio_postgres::Client, admin: &str, use
 /// their id there afterwards is another person, and the ledger leaves them alone.
 #[tokio::test]
 async fn an_erasure_survives_a_restore_to_before_it_and_spares_whoever_gets_the_id_next() {
-    let _turn = support::beside_another().await;
+    let _one_at_a_time = support::serial().await;
     let cluster = Cluster::start_with_backups().await;
     let sql = cluster.sql().await;
     let config = cluster.topology(|t| Ok(t.backup_config().map(|p| p.to_owned()))).await.expect("backups are on");

@@ -24,7 +24,7 @@ fn libfaketime() -> std::path::PathBuf {
 /// the database's clock.
 #[tokio::test]
 async fn a_replica_with_a_skewed_clock_judges_tokens_by_it_and_nothing_else() {
-    let _turn = support::alone().await;
+    let _serial = support::serial().await;
     let library = libfaketime().display().to_string();
     let cluster = Cluster::start(&[("PRESENCE_GRACE_SECS", "1")]).await;
     let http = reqwest::Client::new();

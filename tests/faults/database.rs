@@ -9,7 +9,7 @@ use crate::support::{self, Cluster, Follower, PostLog};
 /// the listeners reconnect and catch up, and nothing acknowledged is lost.
 #[tokio::test]
 async fn a_postgres_restart_under_load_fails_cleanly_and_loses_nothing() {
-    let _turn = support::alone().await;
+    let _one_at_a_time = support::serial().await;
     let cluster = Cluster::start(&[("LISTENER_PROBE_SECS", "1")]).await;
     let followers = cluster.follow_everyone().await;
     let posters = cluster.posters(4, 150, Duration::from_millis(10));
@@ -37,7 +37,7 @@ async fn a_postgres_restart_under_load_fails_cleanly_and_loses_nothing() {
 /// messages are posted: the listeners reconnect and catch up without loss.
 #[tokio::test]
 async fn terminated_listeners_catch_up_without_loss() {
-    let _turn = support::beside_another().await;
+    let _one_at_a_time = support::serial().await;
     let cluster = Cluster::start(&[]).await;
     let followers = cluster.follow_everyone().await;
     let posters = cluster.posters(4, 120, Duration::from_millis(4));
@@ -73,7 +73,7 @@ async fn frozen_listener_sessions_are_noticed_by_the_probe_and_nothing_is_lost()
         }
     }
 
-    let _turn = support::alone().await;
+    let _serial = support::serial().await;
     let cluster = Cluster::start(&[]).await;
     let followers = cluster.follow_everyone().await;
     let posters = cluster.posters(4, 300, Duration::from_millis(15));
@@ -124,7 +124,7 @@ async fn frozen_listener_sessions_are_noticed_by_the_probe_and_nothing_is_lost()
 /// with `X-Min-Event-Position` always finds it, in history and in its chat list.
 #[tokio::test]
 async fn a_lagging_then_dead_standby_loses_nothing_and_fails_no_read() {
-    let _turn = support::beside_another().await;
+    let _serial = support::serial().await;
     let cluster = Cluster::start_on(&[("READ_WAIT_MS", "50")], true).await;
     let followers = cluster.follow_everyone_times(3).await;
     let posters = cluster.posters(4, 250, Duration::from_millis(25)); // under nginx's write limit

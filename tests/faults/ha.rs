@@ -83,7 +83,7 @@ fn retried(cluster: &Cluster) -> usize {
 /// primary's log.
 #[tokio::test]
 async fn a_killed_primary_fails_over_within_the_bound_loses_nothing_and_rejoins_as_standby() {
-    let _turn = support::alone().await;
+    let _one_at_a_time = support::serial().await;
     let (cluster, followers) = loaded_cluster().await;
     let old = leader(&cluster).await;
     let posters = cluster.retrying_posters(4, 150, Duration::from_millis(20));
@@ -200,7 +200,7 @@ async fn a_killed_primary_fails_over_within_the_bound_loses_nothing_and_rejoins_
 /// follows it, and no request fails beyond the client's own retries.
 #[tokio::test]
 async fn a_planned_switchover_fails_no_request_beyond_the_clients_retries() {
-    let _turn = support::alone().await;
+    let _one_at_a_time = support::serial().await;
     let (cluster, followers) = loaded_cluster().await;
     let old = leader(&cluster).await;
     let posters = cluster.retrying_posters(4, 150, Duration::from_millis(20));
@@ -228,7 +228,7 @@ async fn a_planned_switchover_fails_no_request_beyond_the_clients_retries() {
 /// member comes back and rejoins.
 #[tokio::test]
 async fn losing_one_of_three_etcd_members_changes_nothing() {
-    let _turn = support::alone().await;
+    let _one_at_a_time = support::serial().await;
     let (cluster, followers) = loaded_cluster().await;
     let old = leader(&cluster).await;
     let posters = cluster.posters(4, 150, Duration::from_millis(20));
@@ -272,7 +272,7 @@ async fn losing_one_of_three_etcd_members_changes_nothing() {
 /// socket; and the standby's replication connection is encrypted.
 #[tokio::test]
 async fn strangers_can_neither_steer_the_cluster_nor_read_its_replication() {
-    let _turn = support::alone().await;
+    let _one_at_a_time = support::serial().await;
     let cluster = Cluster::start_ha(&[]).await;
     let primary = leader(&cluster).await;
 

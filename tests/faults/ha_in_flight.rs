@@ -93,7 +93,7 @@ async fn pid(sql: &Client) -> i32 {
 /// 20. Four appends in flight, one at each step, when the primary's postmaster is killed.
 #[tokio::test]
 async fn a_primary_killed_with_appends_frozen_at_every_step_loses_nothing_and_every_cursor_resumes_exactly() {
-    let _turn = support::alone().await;
+    let _one_at_a_time = support::serial().await;
     let (cluster, followers) = loaded_cluster().await;
     let old = leader(&cluster).await;
     let (first, second) = (cluster.pair(0), cluster.pair(1));

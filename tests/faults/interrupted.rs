@@ -11,7 +11,7 @@ use crate::support::{self, Cluster};
 /// lease) leaves no ghost online, and she is online again when she reconnects.
 #[tokio::test]
 async fn presence_survives_a_killed_replica_within_the_lease() {
-    let _turn = support::alone().await;
+    let _serial = support::serial().await;
     const LEASE_SECS: u64 = 4;
     let cluster = Cluster::start(&[("PRESENCE_LEASE_SECS", "4"), ("PRESENCE_GRACE_SECS", "1")]).await;
     let (student, teacher) = (cluster.pair(0).student.clone(), cluster.pair(0).teacher.clone());
@@ -68,7 +68,7 @@ async fn next_presence(stream: &mut helpers::Stream, within: Duration) -> serde_
 /// bytes; what the upload left behind is a temporary object, which the sweep removes.
 #[tokio::test]
 async fn a_replica_killed_mid_upload_leaves_no_attached_file_without_its_bytes() {
-    let _turn = support::beside_another().await;
+    let _serial = support::serial().await;
     let files = std::env::temp_dir().join(format!("tutorchat-faults-files-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&files);
     let cluster = Cluster::start(&[("STORAGE_DIR", files.to_str().expect("utf-8 path"))]).await;
@@ -165,7 +165,7 @@ async fn a_replica_killed_mid_upload_leaves_no_attached_file_without_its_bytes()
 /// runs out, with the same notice id, and it is delivered.
 #[tokio::test]
 async fn a_notice_whose_replica_dies_mid_delivery_is_delivered_by_another_with_the_same_id() {
-    let _turn = support::beside_another().await;
+    let _serial = support::serial().await;
     let (receiver, url) = helpers::Receiver::start().await;
     receiver.hanging.store(true, std::sync::atomic::Ordering::SeqCst);
     let cluster = Cluster::start(&[

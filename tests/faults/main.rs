@@ -2,8 +2,7 @@
 //! binary and nginx in front (`tutorchat_dev::topology`, the code behind `tutorchat-dev topology`).
 //! Every client goes through nginx. Each test asserts, for every subscriber: every committed
 //! message of its chat arrives, none twice, in log order — and every acknowledged message is
-//! committed. Each test starts its own topology; those that mostly wait run two at a time, the
-//! others alone (`support::alone`).
+//! committed. The tests run one at a time (each starts its own topology).
 
 #[allow(dead_code, unused_imports)] // the API tests' helpers, not all of them used here
 #[path = "../api/helpers/mod.rs"]

@@ -11,7 +11,7 @@ use crate::support::{self, Cluster, PostLog};
 /// per-address limits; every one of them receives the message posted after they opened.
 #[tokio::test]
 async fn nginx_serves_tls_and_holds_thousands_of_streams() {
-    let _turn = support::alone().await;
+    let _one_at_a_time = support::serial().await;
     support::raise_file_limit();
     let cluster = Cluster::start(&[
         ("SSE_MAX_STREAMS_PER_USER", "100000"),
@@ -111,7 +111,7 @@ async fn nginx_serves_tls_and_holds_thousands_of_streams() {
 /// is delivered once, in order; the writes during the outage are refused (502) and land nowhere.
 #[tokio::test]
 async fn an_nginx_reload_and_twenty_seconds_without_replicas_lose_nothing() {
-    let _turn = support::beside_another().await;
+    let _serial = support::serial().await;
     let cluster = Cluster::start(&[]).await;
     let followers = cluster.follow_everyone().await;
     let mut posters = cluster.posters(4, 150, Duration::from_millis(5));
@@ -155,7 +155,7 @@ async fn an_nginx_reload_and_twenty_seconds_without_replicas_lose_nothing() {
 #[tokio::test]
 #[ignore = "ten minutes: run on purpose (see the doc comment)"]
 async fn soak_two_thousand_idle_streams_for_ten_minutes() {
-    let _turn = support::alone().await;
+    let _serial = support::serial().await;
     support::raise_file_limit();
     const MINUTES: u64 = 10;
     const HEARTBEAT_SECS: u64 = 15;

@@ -9,7 +9,7 @@ use crate::support::{self, Cluster, PostLog};
 /// to the others and resume; the replica restarts and takes traffic again.
 #[tokio::test]
 async fn a_killed_replica_loses_nothing_and_comes_back() {
-    let _turn = support::beside_another().await;
+    let _one_at_a_time = support::serial().await;
     let cluster = Cluster::start(&[]).await;
     let followers = cluster.follow_everyone().await;
     let posters = cluster.posters(4, 120, Duration::from_millis(4));
@@ -44,7 +44,7 @@ async fn a_killed_replica_loses_nothing_and_comes_back() {
 /// replica the retry reaches.
 #[tokio::test]
 async fn sends_retried_with_their_key_across_a_killed_replica_land_exactly_once() {
-    let _turn = support::beside_another().await;
+    let _one_at_a_time = support::serial().await;
     let cluster = Cluster::start(&[]).await;
     let followers = cluster.follow_everyone().await;
     let (tasks, per_task) = (4, 120);
@@ -74,7 +74,7 @@ async fn sends_retried_with_their_key_across_a_killed_replica_land_exactly_once(
 /// load: zero lost, zero duplicated.
 #[tokio::test]
 async fn a_rolling_restart_loses_and_duplicates_nothing() {
-    let _turn = support::beside_another().await;
+    let _one_at_a_time = support::serial().await;
     let cluster = Cluster::start(&[]).await;
     let followers = cluster.follow_everyone().await;
     let posters = cluster.posters(4, 200, Duration::from_millis(5));
@@ -105,7 +105,7 @@ async fn a_rolling_restart_loses_and_duplicates_nothing() {
 /// subscriber has every committed message once, in order.
 #[tokio::test]
 async fn a_paused_replica_catches_up_and_the_others_are_unaffected() {
-    let _turn = support::alone().await;
+    let _serial = support::serial().await;
     const PAUSE: Duration = Duration::from_secs(30);
     let cluster = Cluster::start(&[]).await;
     let followers = cluster.follow_everyone().await;

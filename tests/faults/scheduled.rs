@@ -17,7 +17,7 @@ fn rfc3339(at: time::OffsetDateTime) -> String {
 /// holds each once, every row is marked sent, and the restarted replica sends nothing again.
 #[tokio::test]
 async fn scheduled_messages_are_sent_exactly_once_across_a_replica_killed_at_their_time() {
-    let _turn = support::beside_another().await;
+    let _serial = support::serial().await;
     let cluster = Cluster::start(&[]).await;
     let (teacher, student, chat) =
         (cluster.pair(0).teacher.clone(), cluster.pair(0).student.clone(), cluster.pair(0).chat);

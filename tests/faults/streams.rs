@@ -8,7 +8,7 @@ use crate::support::{self, Cluster, Follower, PostLog};
 /// and it resumes fully.
 #[tokio::test]
 async fn a_stalled_consumer_is_cut_off_others_keep_up_and_it_resumes() {
-    let _turn = support::alone().await;
+    let _one_at_a_time = support::serial().await;
     let cluster = Cluster::start(&[("SSE_QUEUE", "16")]).await;
     let followers = cluster.follow_everyone().await;
     let stalled = cluster.stalled_stream().await;
@@ -43,7 +43,7 @@ async fn a_stalled_consumer_is_cut_off_others_keep_up_and_it_resumes() {
 /// over the retry hints' jitter rather than arriving in one instant.
 #[tokio::test]
 async fn churning_streams_lose_and_duplicate_nothing() {
-    let _turn = support::alone().await;
+    let _serial = support::serial().await;
     const WAVES: usize = 10;
     let cluster = Cluster::start(&[
         ("SSE_MAX_STREAMS_PER_USER", "100"),

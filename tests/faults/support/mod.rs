@@ -17,28 +17,17 @@ mod posters;
 pub use follower::{Follower, drain};
 pub use posters::PostLog;
 
-/// The fault tests each start a topology of their own (three replicas, nginx, PostgreSQL). Most
-/// of them spend their time waiting (for a restart, a pause, an archive, a probe): two of those
-/// run at once, as the machine's two cores allow ([`beside_another`]). One that loads the
-/// machine, or asserts a bound a busy machine could stretch (a failover's, a lease's, a probe's,
-/// a clock's grace), runs alone ([`alone`]).
-static TURNS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
-
-/// A turn with the machine to itself.
-pub async fn alone() -> Turn {
-    Turn { _held: TURNS.acquire_many(2).await.expect("never closed"), since: std::time::Instant::now() }
-}
-
-/// A turn beside at most one other test that also waits more than it works.
-pub async fn beside_another() -> Turn {
-    Turn { _held: TURNS.acquire().await.expect("never closed"), since: std::time::Instant::now() }
+/// The fault tests each start three replicas, nginx and PostgreSQL: one at a time.
+pub async fn serial() -> Turn {
+    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    Turn { _held: LOCK.lock().await, since: std::time::Instant::now() }
 }
 
 /// A test's turn: when it ends (the test's topology dropped before it), how long it took goes
 /// to stderr itself, past the harness's capture of `eprintln!`, so that a run's log shows where
 /// the catalogue's time goes (the harness's own notices count the wait for the turn too).
 pub struct Turn {
-    _held: tokio::sync::SemaphorePermit<'static>,
+    _held: tokio::sync::MutexGuard<'static, ()>,
     since: std::time::Instant,
 }
 
