@@ -66,6 +66,8 @@ async fn the_families_quiet_hours_hold_a_teachers_announcement_to_families_and_b
     let (guardian, admin) = (app.user("guardian", "Елена").await, app.user("admin", "Завуч").await);
     app.chat(&teacher, &masha).await;
     assert_eq!(set_link(&app, &admin, guardian.id, masha.id, true).await.0, 201);
+    // 15:00 in Moscow: a teacher makes groups with students only outside the students' window.
+    app.state.clock.set(datetime!(2036-11-25 12:00 UTC));
     let announce = |recipients: &'static str| {
         let body = json!({ "kind": "group", "title": recipients, "audience": "my_students", "recipients": recipients });
         crate::announcements::create(&app, &teacher, body)
