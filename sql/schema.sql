@@ -723,21 +723,13 @@ BEGIN
                max(x.position) FILTER (WHERE x.type IN ('chat_archived', 'chat_unarchived')) AS archive_position
         FROM replay_other x WHERE x.type IN ('chat_muted', 'chat_unmuted', 'chat_archived', 'chat_unarchived')
         GROUP BY x.chat_id, x.actor_id
-    ), unread AS (
-        -- Kept per member except in an announcement (derived when read: chat_unread; 0 kept).
-        SELECT p.chat_id, p.user_id, count(*) AS unread_count
-        FROM members p
-        JOIN replay_chats c ON c.id = p.chat_id AND NOT c.announcement
-        JOIN replay_messages m ON m.chat_id = p.chat_id AND m.id > p.last_read_message_id
-                              AND NOT m.is_deleted AND m.sender_id <> p.user_id
-        GROUP BY p.chat_id, p.user_id
     )
+    -- No unread counts: they are derived from the read markers (chat_unread), kept nowhere.
     SELECT p.chat_id, p.user_id, p.role, p.joined_at, p.joined_position, p.last_read_message_id,
-           coalesce(u.unread_count, 0) AS unread_count,
            coalesce(z.mute = 'chat_muted' AND z.mute_position > p.joined_position, false) AS muted,
            CASE WHEN z.archive = 'chat_archived' AND z.archive_position > p.joined_position
                 THEN z.archive_position END AS archived_position
-    FROM members p LEFT JOIN unread u ON u.chat_id = p.chat_id AND u.user_id = p.user_id
+    FROM members p
     LEFT JOIN settings z ON z.chat_id = p.chat_id AND z.user_id = p.user_id;
     RAISE NOTICE 'audit_replay: chats, memberships and members replayed (% s)',
         round(extract(epoch FROM clock_timestamp() - started), 1);
@@ -762,7 +754,7 @@ BEGIN
            CASE WHEN r.chat_id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.chat_id IS NOT NULL THEN to_jsonb(l) END
     FROM replay_chat_participants r
     FULL JOIN (SELECT p.chat_id, p.user_id, p.role::text AS role, p.joined_at, p.joined_position,
-                      p.last_read_message_id, p.unread_count, p.muted, p.archived_position
+                      p.last_read_message_id, p.muted, p.archived_position
                FROM chat_participants p
                WHERE everything OR p.chat_id = ANY (scope)) l
            ON l.chat_id = r.chat_id AND l.user_id = r.user_id
@@ -1103,24 +1095,23 @@ $$;
 
 
 --
--- Name: chat_unread(bigint, boolean, boolean, bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
+-- Name: chat_unread(bigint, bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.chat_unread(p_chat bigint, p_announcement boolean, p_owner boolean, p_last_read bigint, p_kept bigint) RETURNS TABLE(unread bigint)
+CREATE FUNCTION public.chat_unread(p_chat bigint, p_user bigint, p_last_read bigint) RETURNS TABLE(unread bigint)
     LANGUAGE sql STABLE
     AS $$
-    SELECT CASE WHEN NOT p_announcement THEN p_kept
-                WHEN p_owner THEN 0
-                ELSE (SELECT count(*) FROM messages m
-                      WHERE m.chat_id = p_chat AND NOT m.is_deleted AND m.id > p_last_read) END
+    SELECT count(*) FROM messages m
+    WHERE m.chat_id = p_chat AND NOT m.is_deleted AND m.id > p_last_read AND m.sender_id <> p_user
+      AND m.hidden_at IS NULL AND m.purged_at IS NULL
 $$;
 
 
 --
--- Name: FUNCTION chat_unread(p_chat bigint, p_announcement boolean, p_owner boolean, p_last_read bigint, p_kept bigint); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION chat_unread(p_chat bigint, p_user bigint, p_last_read bigint); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.chat_unread(p_chat bigint, p_announcement boolean, p_owner boolean, p_last_read bigint, p_kept bigint) IS 'A member''s unread messages in chat p_chat: in a direct chat, an inquiry or a group, p_kept (chat_participants.unread_count, kept by events_after_insert: one row update per other member and message, none when read); in an announcement (p_announcement), derived from the member''s read marker p_last_read: its messages after it, not deleted (an index-only range of idx_messages_chat_visible, as long as the unread ones: nothing written per message and member); 0 for its owner (p_owner), its only writer. Set-returning so that PostgreSQL expands it into the calling statement (CROSS JOIN LATERAL chat_unread(…) u).';
+COMMENT ON FUNCTION public.chat_unread(p_chat bigint, p_user bigint, p_last_read bigint) IS 'Member p_user''s unread messages in chat p_chat, of every kind (direct, group, announcement, inquiry, family), derived from their read marker p_last_read (chat_participants.last_read_message_id) and kept nowhere: the messages after it that someone else sent and that are still to be read (not deleted, hidden or purged). An index-only range of idx_messages_chat_visible as long as the unread messages; nothing is written per message and member. So a member never counts a message from before they joined (joining sets their marker to the chat''s newest message), nor their own (an announcement''s owner, its only writer, has none), and a count and the marker agree at every position. Set-returning so that PostgreSQL expands it into the calling statement (CROSS JOIN LATERAL chat_unread(…) u).';
 
 
 --
@@ -1165,12 +1156,11 @@ DECLARE
     messages_created boolean;
     mentioning boolean;
     counted boolean;
-    reads boolean;
     head bigint;
 BEGIN
     SELECT bool_or(type = 'message_created'), bool_or(type = 'message_created' AND payload ? 'mentions'),
-           bool_or(type IN ('message_created', 'message_deleted')), bool_or(type = 'chat_read'), max(position)
-    INTO messages_created, mentioning, counted, reads, head
+           bool_or(type IN ('message_created', 'message_deleted')), max(position)
+    INTO messages_created, mentioning, counted, head
     FROM appended;
     IF head IS NULL THEN
         RETURN NULL;
@@ -1246,10 +1236,10 @@ BEGIN
           AND j.newest > p.last_read_message_id;
     END IF;
 
-    -- Counters, last message and activity per chat; unread counts per member, except in an
-    -- announcement, whose members' are derived when read (chat_unread): no row per member.
+    -- Counters, last message and activity per chat. Nothing per member: their unread counts
+    -- are derived when read (chat_unread).
     IF counted THEN
-    WITH changes AS (
+        WITH changes AS (
         SELECT a.chat_id, CASE a.type WHEN 'message_created' THEN 1 ELSE -1 END AS sign,
                CASE a.type WHEN 'message_created' THEN a.position END AS created_position,
                CASE a.type WHEN 'message_created' THEN (a.payload ->> 'message_id')::bigint END AS created_id,
@@ -1267,37 +1257,6 @@ BEGIN
                  max(created_at) FILTER (WHERE created_position IS NOT NULL) AS newest_at
           FROM changes GROUP BY chat_id) d
     WHERE c.id = d.chat_id;
-
-    -- A deletion's actor is the message's sender: only the author may delete (the BEFORE trigger).
-    -- Materialized without an announcement's changes, so that no plan reads its members.
-    WITH changes AS MATERIALIZED (
-        SELECT a.chat_id, (a.payload ->> 'message_id')::bigint AS message_id, a.actor_id AS sender_id,
-               CASE a.type WHEN 'message_created' THEN 1 ELSE -1 END AS sign
-        FROM appended a
-        WHERE a.type IN ('message_created', 'message_deleted')
-          AND NOT EXISTS (SELECT 1 FROM chats k WHERE k.id = a.chat_id AND k.announcement)
-    )
-    UPDATE chat_participants p
-    SET unread_count = p.unread_count + d.delta
-    FROM (SELECT r.id, sum(x.sign) AS delta
-          FROM changes x
-          JOIN chat_participants r ON r.chat_id = x.chat_id AND r.user_id <> x.sender_id
-                                  AND x.message_id > r.last_read_message_id
-          WHERE NOT (reads AND EXISTS (SELECT 1 FROM appended a WHERE a.type = 'chat_read'
-                                       AND a.chat_id = r.chat_id AND a.actor_id = r.user_id))
-          GROUP BY r.id) d
-    WHERE p.id = d.id AND d.delta <> 0;
-    END IF;
-
-    IF reads THEN
-        UPDATE chat_participants p
-        SET unread_count = (SELECT count(*) FROM messages m
-                            WHERE m.chat_id = p.chat_id AND NOT m.is_deleted
-                              AND m.id > p.last_read_message_id AND m.sender_id <> p.user_id)
-        FROM (SELECT DISTINCT a.chat_id, a.actor_id FROM appended a
-              JOIN chats k ON k.id = a.chat_id AND NOT k.announcement
-              WHERE a.type = 'chat_read') r
-        WHERE p.chat_id = r.chat_id AND p.user_id = r.actor_id;
     END IF;
 
     -- The outbox: each message of the statement to each other current member who is offline
@@ -1362,8 +1321,8 @@ COMMENT ON FUNCTION public.events_after_insert() IS 'Once per INSERT statement o
 rows, in this order: plain messages'' sender (a member who joined before, not suspended, the
 owner of an announcement), closed-chat and departed-teacher (a direct chat whose teacher is
 deactivated: read-only, HINT teacher_departed) checks and their messages rows, and the rows of whom
-they mention (message_mentions); each chat''s last message, message count, activity and every
-member''s unread count (not an announcement''s: derived when read, chat_unread); the
+they mention (message_mentions); each chat''s last message, message count and activity (no
+member''s row: unread counts are derived when read, chat_unread); the
 offline-notification outbox (a notice for each offline
 member, and each offline guardian with a push subscription who reads the chat, folded per
 chat; nobody deactivated gets one); and the one NOTIFY on ''tutorchat_events'' with the statement''s highest
@@ -1729,7 +1688,7 @@ BEGIN
         SELECT (e.payload ->> 'message_id')::bigint, x::text::bigint, e.chat_id
         FROM jsonb_array_elements(coalesce(e.payload -> 'mentions', '[]')) x;
     WHEN 'chat_read' THEN
-        -- unread_count is recounted by the statement trigger (events_count_messages).
+        -- The member's unread count follows from the marker (chat_unread): nothing else to keep.
         UPDATE chat_participants
         SET last_read_message_id = (e.payload ->> 'up_to_message_id')::bigint
         WHERE chat_id = e.chat_id AND user_id = e.actor_id;
@@ -5247,7 +5206,6 @@ CREATE TABLE public.chat_participants (
     role character varying(20) NOT NULL,
     joined_at timestamp with time zone DEFAULT now() NOT NULL,
     last_read_message_id bigint DEFAULT 0 NOT NULL,
-    unread_count bigint DEFAULT 0 NOT NULL,
     joined_position bigint NOT NULL,
     muted boolean DEFAULT false NOT NULL,
     archived_position bigint,
@@ -7461,7 +7419,7 @@ CREATE INDEX idx_messages_chat_time ON public.messages USING btree (chat_id, cre
 -- Name: idx_messages_chat_visible; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX idx_messages_chat_visible ON public.messages USING btree (chat_id, id DESC) WHERE (NOT is_deleted);
+CREATE INDEX idx_messages_chat_visible ON public.messages USING btree (chat_id, id DESC) INCLUDE (sender_id, hidden_at, purged_at) WHERE (NOT is_deleted);
 
 
 --

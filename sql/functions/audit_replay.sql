@@ -230,21 +230,13 @@ BEGIN
                max(x.position) FILTER (WHERE x.type IN ('chat_archived', 'chat_unarchived')) AS archive_position
         FROM replay_other x WHERE x.type IN ('chat_muted', 'chat_unmuted', 'chat_archived', 'chat_unarchived')
         GROUP BY x.chat_id, x.actor_id
-    ), unread AS (
-        -- Kept per member except in an announcement (derived when read: chat_unread; 0 kept).
-        SELECT p.chat_id, p.user_id, count(*) AS unread_count
-        FROM members p
-        JOIN replay_chats c ON c.id = p.chat_id AND NOT c.announcement
-        JOIN replay_messages m ON m.chat_id = p.chat_id AND m.id > p.last_read_message_id
-                              AND NOT m.is_deleted AND m.sender_id <> p.user_id
-        GROUP BY p.chat_id, p.user_id
     )
+    -- No unread counts: they are derived from the read markers (chat_unread), kept nowhere.
     SELECT p.chat_id, p.user_id, p.role, p.joined_at, p.joined_position, p.last_read_message_id,
-           coalesce(u.unread_count, 0) AS unread_count,
            coalesce(z.mute = 'chat_muted' AND z.mute_position > p.joined_position, false) AS muted,
            CASE WHEN z.archive = 'chat_archived' AND z.archive_position > p.joined_position
                 THEN z.archive_position END AS archived_position
-    FROM members p LEFT JOIN unread u ON u.chat_id = p.chat_id AND u.user_id = p.user_id
+    FROM members p
     LEFT JOIN settings z ON z.chat_id = p.chat_id AND z.user_id = p.user_id;
     RAISE NOTICE 'audit_replay: chats, memberships and members replayed (% s)',
         round(extract(epoch FROM clock_timestamp() - started), 1);
@@ -269,7 +261,7 @@ BEGIN
            CASE WHEN r.chat_id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.chat_id IS NOT NULL THEN to_jsonb(l) END
     FROM replay_chat_participants r
     FULL JOIN (SELECT p.chat_id, p.user_id, p.role::text AS role, p.joined_at, p.joined_position,
-                      p.last_read_message_id, p.unread_count, p.muted, p.archived_position
+                      p.last_read_message_id, p.muted, p.archived_position
                FROM chat_participants p
                WHERE everything OR p.chat_id = ANY (scope)) l
            ON l.chat_id = r.chat_id AND l.user_id = r.user_id

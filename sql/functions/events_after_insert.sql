@@ -7,12 +7,11 @@ DECLARE
     messages_created boolean;
     mentioning boolean;
     counted boolean;
-    reads boolean;
     head bigint;
 BEGIN
     SELECT bool_or(type = 'message_created'), bool_or(type = 'message_created' AND payload ? 'mentions'),
-           bool_or(type IN ('message_created', 'message_deleted')), bool_or(type = 'chat_read'), max(position)
-    INTO messages_created, mentioning, counted, reads, head
+           bool_or(type IN ('message_created', 'message_deleted')), max(position)
+    INTO messages_created, mentioning, counted, head
     FROM appended;
     IF head IS NULL THEN
         RETURN NULL;
@@ -88,10 +87,10 @@ BEGIN
           AND j.newest > p.last_read_message_id;
     END IF;
 
-    -- Counters, last message and activity per chat; unread counts per member, except in an
-    -- announcement, whose members' are derived when read (chat_unread): no row per member.
+    -- Counters, last message and activity per chat. Nothing per member: their unread counts
+    -- are derived when read (chat_unread).
     IF counted THEN
-    WITH changes AS (
+        WITH changes AS (
         SELECT a.chat_id, CASE a.type WHEN 'message_created' THEN 1 ELSE -1 END AS sign,
                CASE a.type WHEN 'message_created' THEN a.position END AS created_position,
                CASE a.type WHEN 'message_created' THEN (a.payload ->> 'message_id')::bigint END AS created_id,
@@ -109,37 +108,6 @@ BEGIN
                  max(created_at) FILTER (WHERE created_position IS NOT NULL) AS newest_at
           FROM changes GROUP BY chat_id) d
     WHERE c.id = d.chat_id;
-
-    -- A deletion's actor is the message's sender: only the author may delete (the BEFORE trigger).
-    -- Materialized without an announcement's changes, so that no plan reads its members.
-    WITH changes AS MATERIALIZED (
-        SELECT a.chat_id, (a.payload ->> 'message_id')::bigint AS message_id, a.actor_id AS sender_id,
-               CASE a.type WHEN 'message_created' THEN 1 ELSE -1 END AS sign
-        FROM appended a
-        WHERE a.type IN ('message_created', 'message_deleted')
-          AND NOT EXISTS (SELECT 1 FROM chats k WHERE k.id = a.chat_id AND k.announcement)
-    )
-    UPDATE chat_participants p
-    SET unread_count = p.unread_count + d.delta
-    FROM (SELECT r.id, sum(x.sign) AS delta
-          FROM changes x
-          JOIN chat_participants r ON r.chat_id = x.chat_id AND r.user_id <> x.sender_id
-                                  AND x.message_id > r.last_read_message_id
-          WHERE NOT (reads AND EXISTS (SELECT 1 FROM appended a WHERE a.type = 'chat_read'
-                                       AND a.chat_id = r.chat_id AND a.actor_id = r.user_id))
-          GROUP BY r.id) d
-    WHERE p.id = d.id AND d.delta <> 0;
-    END IF;
-
-    IF reads THEN
-        UPDATE chat_participants p
-        SET unread_count = (SELECT count(*) FROM messages m
-                            WHERE m.chat_id = p.chat_id AND NOT m.is_deleted
-                              AND m.id > p.last_read_message_id AND m.sender_id <> p.user_id)
-        FROM (SELECT DISTINCT a.chat_id, a.actor_id FROM appended a
-              JOIN chats k ON k.id = a.chat_id AND NOT k.announcement
-              WHERE a.type = 'chat_read') r
-        WHERE p.chat_id = r.chat_id AND p.user_id = r.actor_id;
     END IF;
 
     -- The outbox: each message of the statement to each other current member who is offline
@@ -199,8 +167,8 @@ COMMENT ON FUNCTION events_after_insert() IS 'Once per INSERT statement on event
 rows, in this order: plain messages'' sender (a member who joined before, not suspended, the
 owner of an announcement), closed-chat and departed-teacher (a direct chat whose teacher is
 deactivated: read-only, HINT teacher_departed) checks and their messages rows, and the rows of whom
-they mention (message_mentions); each chat''s last message, message count, activity and every
-member''s unread count (not an announcement''s: derived when read, chat_unread); the
+they mention (message_mentions); each chat''s last message, message count and activity (no
+member''s row: unread counts are derived when read, chat_unread); the
 offline-notification outbox (a notice for each offline
 member, and each offline guardian with a push subscription who reads the chat, folded per
 chat; nobody deactivated gets one); and the one NOTIFY on ''tutorchat_events'' with the statement''s highest

@@ -107,7 +107,7 @@ BEGIN
         SELECT (e.payload ->> 'message_id')::bigint, x::text::bigint, e.chat_id
         FROM jsonb_array_elements(coalesce(e.payload -> 'mentions', '[]')) x;
     WHEN 'chat_read' THEN
-        -- unread_count is recounted by the statement trigger (events_count_messages).
+        -- The member's unread count follows from the marker (chat_unread): nothing else to keep.
         UPDATE chat_participants
         SET last_read_message_id = (e.payload ->> 'up_to_message_id')::bigint
         WHERE chat_id = e.chat_id AND user_id = e.actor_id;

@@ -73,7 +73,7 @@ pub(super) const GUARDIAN_CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
         LEFT JOIN users u ON u.id = c.teacher_id
         LEFT JOIN users s ON s.id = c.student_id
         LEFT JOIN chat_participants me ON c.student_id IS NULL AND me.chat_id = c.id AND me.user_id = $1
-        LEFT JOIN LATERAL chat_unread(c.id, c.announcement, false, me.last_read_message_id, me.unread_count) n
+        LEFT JOIN LATERAL chat_unread(c.id, $1, me.last_read_message_id) n
                ON me.chat_id IS NOT NULL
         LEFT JOIN LATERAL (
             SELECT m.* FROM messages m

@@ -145,9 +145,8 @@ pub async fn unread_count(State(state): State<AppState>, Participant(user): Part
         .await?
         .query_one(
             "SELECT coalesce(sum(n.unread), 0)::bigint AS unread, count(*) FILTER (WHERE n.unread > 0) AS chats
-             FROM chat_participants p JOIN chats c ON c.id = p.chat_id
-             CROSS JOIN LATERAL chat_unread(c.id, c.announcement, c.created_by = p.user_id, p.last_read_message_id,
-                                            p.unread_count) n
+             FROM chat_participants p
+             CROSS JOIN LATERAL chat_unread(p.chat_id, p.user_id, p.last_read_message_id) n
              WHERE p.user_id = $1",
             &[&user.id],
         )

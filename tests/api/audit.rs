@@ -26,7 +26,7 @@ async fn replay_matches_and_then_reports_tampering() {
     assert_eq!(found, expected);
 
     app.sql
-        .execute("UPDATE chat_participants SET unread_count = 7 WHERE user_id = $1", &[&student.id])
+        .execute("UPDATE chat_participants SET muted = true WHERE user_id = $1", &[&student.id])
         .await
         .expect("tamper");
     app.sql.execute("UPDATE chats SET last_message_id = NULL WHERE id = $1", &[&chat]).await.expect("tamper");
@@ -139,13 +139,10 @@ async fn the_incremental_replay_checks_the_chats_with_events_after_the_position(
     assert_eq!(whole, vec![old.to_string()]);
 
     // In a chat with new events, every row is checked: the message written before the
-    // position too, and the members' counters.
+    // position too, and the members' settings.
     app.sql.execute("UPDATE messages SET content = 'forged' WHERE id = $1", &[&earlier]).await.expect("tamper");
     app.sql
-        .execute(
-            "UPDATE chat_participants SET unread_count = 5 WHERE chat_id = $1 AND user_id = $2",
-            &[&busy, &teacher.id],
-        )
+        .execute("UPDATE chat_participants SET muted = true WHERE chat_id = $1 AND user_id = $2", &[&busy, &teacher.id])
         .await
         .expect("tamper");
     let found: Vec<(String, String, String)> = app

@@ -81,7 +81,7 @@ async fn the_runtime_role_may_read_and_append_and_nothing_else() {
         format!("SELECT upload_lock({}, NULL, NULL)", student.id),
         format!("INSERT INTO chat_participants (chat_id, user_id, role) VALUES ({chat}, {}, 'student')", teacher.id),
         "INSERT INTO chats (student_id, teacher_id) VALUES (NULL, NULL)".to_owned(),
-        format!("UPDATE chat_participants SET unread_count = 0 WHERE chat_id = {chat}"),
+        format!("UPDATE chat_participants SET last_read_message_id = 0 WHERE chat_id = {chat}"),
         format!("UPDATE users SET role = 'admin' WHERE id = {}", student.id),
         "INSERT INTO users (email, name, role) VALUES ('x@y', 'X', 'admin')".to_owned(),
         "CREATE TABLE mine (id int)".to_owned(),

@@ -114,7 +114,7 @@ pub const CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
                    c.kind IN ('direct', 'family') AND CASE WHEN c.teacher_id = $1 THEN (SELECT s.deactivated_at IS NOT NULL FROM users s WHERE s.id = $1)
                                               ELSE u.deactivated_at IS NOT NULL END AS teacher_departed,
                    o.id AS other_id, u.name AS other_name, u.role AS other_role, u.deactivated_at IS NOT NULL AS other_departed,
-                   me.joined_position, me.unread_count, me.last_read_message_id, me.muted, $8::boolean AS archived
+                   me.joined_position, me.last_read_message_id, me.muted, $8::boolean AS archived
             FROM chat_participants me
             JOIN chat_headers c ON c.id = me.chat_id
             CROSS JOIN LATERAL chat_activity_as_of(c.id, c.active_position, $2) x
@@ -143,7 +143,7 @@ pub const CHAT_LIST_SQL: &str = r#"SELECT h.head, d.*
                    AS last_sender_name,
                n.unread, c.last_read_message_id AS last_read, c.muted, c.archived
         FROM page c
-        CROSS JOIN LATERAL chat_unread(c.id, c.announcement, c.created_by = $1, c.last_read_message_id, c.unread_count) n
+        CROSS JOIN LATERAL chat_unread(c.id, $1, c.last_read_message_id) n
         LEFT JOIN messages m ON m.id = c.last_message_id AND m.position >= c.joined_position
     ) d ON true
     ORDER BY d.active DESC, d.id DESC"#;

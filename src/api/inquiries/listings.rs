@@ -87,12 +87,13 @@ const STUDENT_BOUGHT_SQL: &str =
 /// Seller $1's chats, but those they deleted (archived, and no message since), newest activity
 /// first, each with the seller's unread count and the last message they can see.
 const SOLD_SQL: &str = "SELECT m.chat_id, m.link_id, l.host_id, m.buyer_id, m.buyer_public, m.created_at, c.updated_at,
-           me.unread_count, last.content AS last_message, last.created_at AS last_message_time
+           n.unread AS unread_count, last.content AS last_message, last.created_at AS last_message_time
     FROM marketplace_chats m
     JOIN inquiry_links l ON l.id = m.link_id AND l.host_id = $1
     JOIN chat_headers c ON c.id = m.chat_id
     JOIN chats k ON k.id = m.chat_id
     JOIN chat_participants me ON me.chat_id = m.chat_id AND me.user_id = $1
+    CROSS JOIN LATERAL chat_unread(m.chat_id, me.user_id, me.last_read_message_id) n
     LEFT JOIN LATERAL (SELECT x.content, x.created_at FROM messages x
                        WHERE x.chat_id = m.chat_id AND NOT x.is_deleted AND x.hidden_at IS NULL
                        ORDER BY x.id DESC LIMIT 1) last ON true

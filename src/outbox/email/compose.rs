@@ -122,8 +122,7 @@ pub async fn digest(
                                              WHERE o.chat_id = c.id AND o.user_id <> $1 ORDER BY o.user_id LIMIT 1)) AS name,
                     n.unread
              FROM chat_participants p JOIN chats c ON c.id = p.chat_id
-             CROSS JOIN LATERAL chat_unread(c.id, c.announcement, c.created_by = p.user_id, p.last_read_message_id,
-                                            p.unread_count) n
+             CROSS JOIN LATERAL chat_unread(c.id, p.user_id, p.last_read_message_id) n
              WHERE p.user_id = $1 AND n.unread > 0 AND NOT p.muted
              ORDER BY c.active_at DESC LIMIT 20",
             &[&user],

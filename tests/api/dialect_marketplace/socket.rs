@@ -58,7 +58,8 @@ async fn a_visitor_and_the_teacher_talk_across_replicas_whatever_route_sends() {
     // Read: the visitor's unread count for the chat becomes 0.
     visitor.send_text(&frame("read", json!({}))).await;
     let unread = || async {
-        let sql = "SELECT p.unread_count FROM chat_participants p
+        let sql = "SELECT n.unread FROM chat_participants p
+                   CROSS JOIN LATERAL chat_unread(p.chat_id, p.user_id, p.last_read_message_id) n
                    JOIN marketplace_chats m ON m.buyer_id = p.user_id AND m.chat_id = p.chat_id WHERE m.chat_id = $1";
         w.a.sql.query_one(sql, &[&chat]).await.expect("unread").get::<_, i64>(0)
     };

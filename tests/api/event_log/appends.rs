@@ -142,7 +142,9 @@ async fn one_statement_of_messages_and_membership_changes_keeps_log_order() {
         async move {
             let row = sql
                 .query_one(
-                    "SELECT last_read_message_id, unread_count FROM chat_participants WHERE chat_id = $1 AND user_id = $2",
+                    "SELECT p.last_read_message_id, n.unread FROM chat_participants p
+                     CROSS JOIN LATERAL chat_unread(p.chat_id, p.user_id, p.last_read_message_id) n
+                     WHERE p.chat_id = $1 AND p.user_id = $2",
                     &[&group, &user],
                 )
                 .await

@@ -51,7 +51,9 @@ async fn replication_mode_does_not_lift_the_rules_on_messages() {
         .query_one(
             "SELECT (SELECT count(*) FROM messages WHERE chat_id = $1), c.message_count, c.last_message_id,
                     (SELECT max(id) FROM messages WHERE chat_id = $1),
-                    (SELECT unread_count FROM chat_participants WHERE chat_id = $1 AND user_id = $2)
+                    (SELECT n.unread FROM chat_participants p
+                     CROSS JOIN LATERAL chat_unread(p.chat_id, p.user_id, p.last_read_message_id) n
+                     WHERE p.chat_id = $1 AND p.user_id = $2)
              FROM chats c WHERE c.id = $1",
             &[&chat, &teacher.id],
         )

@@ -8,6 +8,7 @@ use crate::helpers::{TestApp, User, status_and_json};
 
 mod concurrency;
 mod markers;
+mod property;
 mod seen;
 mod streams;
 
