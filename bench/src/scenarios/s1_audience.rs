@@ -1,11 +1,12 @@
 //! S1 by audience: what one message costs the write path as its audience grows. S1's closed
-//! loop (group commit, two replicas) in one cluster, against three sets of chats in turn: the
-//! lesson pairs' direct chats (2 members, an unread counter row kept per member), announcements
-//! of 2 members, announcements of 2,000 members (a teacher posts, students read; unread
-//! derived from read markers, no row per member), and announcements to 2,000 students and
-//! their guardians (each student's guardian linked, who joins by the log's own
-//! `announcement_families_join`). The targets: a message to 2,000 members, and one to 2,000
-//! students and their families, each within 2× of one to 2 (its throughput at least half).
+//! loop (group commit, two replicas) in one cluster, against sets of chats in turn: the lesson
+//! pairs' direct chats (2 members), announcements of 2 and of 2,000 members (a teacher posts,
+//! students read), announcements to 2,000 students and their guardians (each student's
+//! guardian linked, who joins by the log's own `announcement_families_join`), and ordinary
+//! groups of 257 and of 500 members (a class, a year group). No chat keeps a row per member
+//! and message: unread counts are derived when read (`chat_unread`). The targets: a message to
+//! 2,000 members, and one to 2,000 students and their families, each within 2× of one to 2
+//! (its throughput at least half); one to a group of 257 at least 0.8× one to a direct chat.
 
 use std::time::Duration;
 
@@ -18,6 +19,10 @@ use crate::rounds::{Figure, Figures, figure};
 
 /// The announcements' sizes measured, members counted with their owner.
 pub const SIZES: [i64; 2] = [2, 2_000];
+
+/// The ordinary groups' sizes measured (a teacher and their students, all of whom may write;
+/// the teacher posts): a class of 256, and a year group of 499.
+pub const GROUPS: [i64; 2] = [257, 500];
 
 /// The members of an announcement to families: its owner, 1,999 students and a guardian each.
 pub const FAMILIES: i64 = 2 * SIZES[1] - 1;
@@ -71,6 +76,11 @@ impl S1Audience {
     pub fn families_ratio(&self) -> Option<f64> {
         Some(self.per_second(FAMILIES, true)? / self.per_second(SIZES[0], true)?.max(1e-9))
     }
+
+    /// Throughput to an ordinary group of 257 ÷ to a direct chat: the target is ≥ 0.8.
+    pub fn group_ratio(&self) -> Option<f64> {
+        Some(self.per_second(GROUPS[0], false)? / self.per_second(2, false)?.max(1e-9))
+    }
 }
 
 impl Figures for S1Audience {
@@ -79,6 +89,9 @@ impl Figures for S1Audience {
         let mut figures = vec![figure("2,000 ÷ 2 members, throughput ratio", self.ratio().unwrap_or(0.0))];
         if let Some(ratio) = self.families_ratio() {
             figures.push(figure("families ÷ 2 members, throughput ratio", ratio));
+        }
+        if let Some(ratio) = self.group_ratio() {
+            figures.push(figure("group of 257 ÷ direct chat, throughput ratio", ratio));
         }
         for a in &self.audiences {
             figures.push(figure(format!("{}, msg/s", a.label), a.throughput.per_second));
@@ -89,8 +102,9 @@ impl Figures for S1Audience {
     }
 }
 
-/// `chats` announcements of `members` (their owner included): a teacher each, the students
-/// shared between them, added by an admin in one statement per chat. The senders post as the
+/// `chats` announcements (or, not `announcement`, ordinary groups) of `members` (their owner
+/// included): a teacher each, the students shared between them, added by an admin in one
+/// statement per chat. The senders post as the
 /// owners only (a pair whose both tokens are the teacher's). To `families`, each student also
 /// has a guardian, linked by an admin, whom the admin adds too (the students have no lessons
 /// with the owner here, so their links make nobody join: `announcement_families_join`), so
@@ -100,6 +114,7 @@ async fn seed_announcements(
     tag: &str,
     chats: i64,
     members: i64,
+    announcement: bool,
     families: bool,
 ) -> anyhow::Result<Vec<Pair>> {
     sql.execute(
@@ -124,10 +139,10 @@ async fn seed_announcements(
             .query_one(
                 "INSERT INTO events (chat_id, actor_id, type, payload)
                  VALUES (nextval('chats_id_seq'), $1, 'chat_created',
-                         jsonb_build_object('kind', 'group', 'title', 'Announcements', 'announcement', true)
+                         jsonb_build_object('kind', 'group', 'title', 'Announcements', 'announcement', $3::boolean)
                          || CASE WHEN $2 THEN jsonb_build_object('recipients', 'both') ELSE '{}' END)
                  RETURNING chat_id",
-                &[&teacher, &families],
+                &[&teacher, &families, &announcement],
             )
             .await?
             .get(0);
@@ -183,10 +198,16 @@ pub async fn s1_audience(server: &Server, round: usize, run: Duration, senders: 
     let cluster = Cluster::start_on(server, 2, &[("APPEND_MODE", "batched")]).await?;
     let mut sets = vec![("direct chat, 2 members".to_owned(), 2, load::seed_pairs(&cluster.sql, chats as i64).await?)];
     for members in SIZES {
-        let pairs = seed_announcements(&cluster.sql, &format!("a{members}"), chats as i64, members, false).await?;
+        let pairs =
+            seed_announcements(&cluster.sql, &format!("a{members}"), chats as i64, members, true, false).await?;
         sets.push((format!("announcement, {members} members"), members, pairs));
     }
-    let pairs = seed_announcements(&cluster.sql, "families", chats as i64, SIZES[1], true).await?;
+    for members in GROUPS {
+        let pairs =
+            seed_announcements(&cluster.sql, &format!("g{members}"), chats as i64, members, false, false).await?;
+        sets.push((format!("group, {members} members"), members, pairs));
+    }
+    let pairs = seed_announcements(&cluster.sql, "families", chats as i64, SIZES[1], true, true).await?;
     let joined: i64 = cluster
         .sql
         .query_one("SELECT count(*) FROM chat_participants WHERE chat_id = $1", &[&pairs[0].chat])
@@ -210,6 +231,7 @@ pub async fn s1_audience(server: &Server, round: usize, run: Duration, senders: 
     for (label, email) in [
         ("a student of the direct chats", "bench-student-1@bench"),
         ("a student of the 2,000-member announcements", "bench-a2000-student-1@bench"),
+        ("a student of the 257-member groups", "bench-g257-student-1@bench"),
     ] {
         let id: i64 = cluster.sql.query_one("SELECT id FROM users WHERE email = $1", &[&email]).await?.get(0);
         let token = load::token(id);
@@ -234,9 +256,10 @@ pub async fn s1_audience(server: &Server, round: usize, run: Duration, senders: 
         revision: server.revision.clone(),
     };
     eprintln!(
-        "S1 by audience: 2,000 ÷ 2 members {:.3}, families ÷ 2 members {:.3}",
+        "S1 by audience: 2,000 ÷ 2 members {:.3}, families ÷ 2 members {:.3}, group of 257 ÷ direct {:.3}",
         result.ratio().unwrap_or(f64::NAN),
-        result.families_ratio().unwrap_or(f64::NAN)
+        result.families_ratio().unwrap_or(f64::NAN),
+        result.group_ratio().unwrap_or(f64::NAN)
     );
     Ok(result)
 }
