@@ -46,8 +46,14 @@ describe('which events may change the total', () => {
     expect(changesUnread(read(OTHER), ME, null)).toBe(false);
   });
 
-  it('a deletion, a new chat, our joining or leaving a group, a reset', () => {
+  it('a deletion, a hide or a purge, a new chat, our joining or leaving a group, a reset', () => {
     expect(changesUnread({ type: 'message_deleted', position: 7, chatId: CHAT, messageId: 50 }, ME, null)).toBe(true);
+    const hidden = { hidden_at: '2026-11-29T10:00:00Z', hidden_by: null, reason: null };
+    expect(changesUnread({ type: 'message_hidden', position: 8, chatId: CHAT, messageId: 50, hidden }, ME, null)).toBe(true);
+    const purged = { purged_at: '2026-11-29T10:00:00Z', cause: 'retention' as const };
+    expect(changesUnread({ type: 'messages_purged', position: 9, chatId: CHAT, messageIds: [50], purged }, ME, null)).toBe(
+      true,
+    );
     expect(changesUnread({ type: 'reset', position: 0, reason: 'log restarted' }, ME, null)).toBe(true);
     const person = (id: number) => ({ id, name: 'Мария', role: 'student' as const });
     const added = (id: number): StreamEvent => ({ type: 'participant_added', position: 8, chatId: 20, user: person(id), actorId: 3 });

@@ -20,7 +20,7 @@ export const UNREAD_MAX_WAIT_MS = 2_000;
 /**
  * Whether `event` may change our total: a message from someone else (unless in the chat being
  * read: our read follows, and its `messages_read` asks), our own read (from any tab), a
- * deletion, a new chat (an inquiry opens with its visitor's question), our joining or leaving a
+ * deletion, a hide, an unhide or a purge (hidden and purged messages are not unread), a new chat (an inquiry opens with its visitor's question), our joining or leaving a
  * group, a reset of the stream.
  */
 export function changesUnread(event: StreamEvent, me: number, readingChatId: number | null): boolean {
@@ -34,6 +34,9 @@ export function changesUnread(event: StreamEvent, me: number, readingChatId: num
     case 'participant_removed':
       return event.userId === me;
     case 'message_deleted':
+    case 'message_hidden':
+    case 'message_unhidden':
+    case 'messages_purged':
     case 'chat_created':
     case 'reset':
       return true;

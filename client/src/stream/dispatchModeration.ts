@@ -4,6 +4,8 @@
 //   marked), its chat's last line says so, and its reports leave an admin's open list;
 // - an unhidden message comes back whole (as `message_edited` brings a new text);
 // - purged messages lose their content for everyone;
+// - a participant's list is asked again after any of the three (hidden and purged messages
+//   are not unread: the server recounts the badges);
 // - a report or a flag goes on top of an admin's lists, and a cleared one leaves the open ones; suspensions and erasures (asked for, then done)
 //   show on their people;
 // - a suspension or unsuspension of our own account: `GET /api/me` says what it is now;
@@ -16,6 +18,8 @@ import { fromWire } from '../conversation/knownMessages';
 export function moderationOutcome(event: ModerationEvent, state: DispatchState): Partial<Outcome> {
   const { isAdmin } = state;
   const adminOnly = <T>(actions: T[]): T[] => (isAdmin ? actions : []);
+  // Admins keep no unread counts.
+  const recount: Outcome['effects'] = isAdmin ? [] : [{ type: 'refreshChats' }];
   switch (event.type) {
     case 'message_hidden': {
       const { chatId, messageId, hidden } = event;
@@ -23,6 +27,7 @@ export function moderationOutcome(event: ModerationEvent, state: DispatchState):
         conversations: [{ type: 'chat', chatId, action: { type: 'hidden', id: messageId, hidden, keepContent: isAdmin } }],
         chats: [{ type: 'messagesRemoved', chatId, messageIds: [messageId], removal: { kind: 'hidden' } }],
         moderation: adminOnly([{ type: 'messageHidden', messageId, hidden }]),
+        effects: recount,
       };
     }
     case 'message_unhidden': {
@@ -32,6 +37,7 @@ export function moderationOutcome(event: ModerationEvent, state: DispatchState):
         conversations: [{ type: 'chat', chatId, action: { type: 'unhidden', message } }],
         chats: [{ type: 'messageRestored', chatId, message: { id, content, type, attachments } }],
         moderation: adminOnly([{ type: 'messageUnhidden', messageId: id }]),
+        effects: recount,
       };
     }
     case 'messages_purged': {
@@ -40,6 +46,7 @@ export function moderationOutcome(event: ModerationEvent, state: DispatchState):
         conversations: [{ type: 'chat', chatId, action: { type: 'purged', ids: messageIds, purged } }],
         chats: [{ type: 'messagesRemoved', chatId, messageIds, removal: { kind: 'purged', cause: purged.cause } }],
         moderation: adminOnly([{ type: 'messagesPurged', messageIds, purged }]),
+        effects: recount,
       };
     }
     case 'message_reported':
