@@ -186,13 +186,22 @@ async fn receive(
 
     // The bytes go to their blob and the row is recorded under the content's lock, which a
     // sweep takes too before it deletes a blob nobody references (see attachments_sweep()).
-    // The claim is settled first, in the same transaction: a refusal leaves no blob behind.
+    // The blob is kept before anything is written: an advisory lock takes no transaction id,
+    // so no xid is held across the object store's copy, and the log's readers, which stop at
+    // the oldest transaction holding one, never wait for a file's bytes. Then the claim is
+    // settled: a refusal takes the blob back unless another row holds the same content.
     let recorded = async {
         let mut client = state.db.get().await?;
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&sha256]).await?;
-        claim.settle(&tx, config, user.id, chat_id, size).await?;
         state.storage.keep(&temporary, &sha256).await?;
+        if let Err(refused) = claim.settle(&tx, config, user.id, chat_id, size).await {
+            let held = tx.query_one("SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 = $1)", &[&sha256]).await;
+            if matches!(held.map(|r| r.get::<_, bool>(0)), Ok(false)) {
+                state.storage.delete(&sha256).await?;
+            }
+            return Err(refused);
+        }
         let row = tx
             .query_one(
                 "INSERT INTO attachments (chat_id, uploader_id, name, content_type, size, sha256, width, height)
