@@ -5035,8 +5035,10 @@ CREATE TABLE public.users (
     user_name text,
     email_notify text,
     email_link_version integer DEFAULT 0 NOT NULL,
+    language text,
     CONSTRAINT users_email_notify_check CHECK ((email_notify = ANY (ARRAY['instant'::text, 'digest'::text, 'none'::text]))),
     CONSTRAINT users_external_id_length CHECK (((char_length(external_id) >= 1) AND (char_length(external_id) <= 255))),
+    CONSTRAINT users_language_check CHECK ((language = ANY (ARRAY['ru'::text, 'en'::text]))),
     CONSTRAINT users_role_check CHECK (((role)::text = ANY ((ARRAY['student'::character varying, 'teacher'::character varying, 'admin'::character varying, 'guest'::character varying, 'guardian'::character varying])::text[]))),
     CONSTRAINT users_user_name_length CHECK (((char_length(user_name) >= 1) AND (char_length(user_name) <= 255)))
 );
@@ -5096,6 +5098,13 @@ COMMENT ON COLUMN public.users.email_notify IS 'How the person hears by email of
 --
 
 COMMENT ON COLUMN public.users.email_link_version IS 'The version of the person''s unsubscribe links: a link made at another version is refused. Moves on when their address changes; an operator may move it to revoke every link already mailed.';
+
+
+--
+-- Name: COLUMN users.language; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.users.language IS 'The language the person chose in the web app (ru, en), which their emails are written in; NULL: the school''s default (SCHOOL_LANGUAGE). Set by PUT /api/me/language.';
 
 
 --

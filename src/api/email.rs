@@ -1,6 +1,7 @@
 //! A person's email notifications: their choice (`GET`/`PUT /api/me/email-notifications`:
-//! `instant`, `digest`, `none`, or null for the school's default for their role) and the
-//! unsubscribe link every email carries, which works without signing in (`/api/email/unsubscribe`:
+//! `instant`, `digest`, `none`, or null for the school's default for their role), the language
+//! the school writes to them in (`GET`/`PUT /api/me/language`: `ru`, `en`, or null for the
+//! school's, `SCHOOL_LANGUAGE`; the web app's switch sets it), and the unsubscribe link every email carries, which works without signing in (`/api/email/unsubscribe`:
 //! `GET` shows a button, `POST` turns their email off, as RFC 8058's one click does). What is
 //! sent, and when, is `crate::outbox::email`'s.
 
@@ -11,7 +12,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::AuthUser;
-use crate::config::EmailChoice;
+use crate::config::{EmailChoice, Language};
 use crate::error::ErrorBody;
 use crate::extract::{JsonBody, QueryParams};
 use crate::limits::Limited;
@@ -25,14 +26,20 @@ use crate::{AppError, AppState, Result};
     super::push::unsubscribe,
     show,
     choose,
+    language,
+    choose_language,
     unsubscribe_page,
     unsubscribe
 ))]
 pub struct NotificationsDoc;
 
 pub fn router() -> Router<AppState> {
-    crate::access::for_suspended(Router::new().route("/api/me/email-notifications", get(show).put(choose)))
-        .route("/api/email/unsubscribe", get(unsubscribe_page).post(unsubscribe))
+    crate::access::for_suspended(
+        Router::new()
+            .route("/api/me/email-notifications", get(show).put(choose))
+            .route("/api/me/language", get(language).put(choose_language)),
+    )
+    .route("/api/email/unsubscribe", get(unsubscribe_page).post(unsubscribe))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -104,6 +111,57 @@ pub async fn choose(
     client.execute("UPDATE users SET email_notify = $2 WHERE id = $1", &[&user.id, &body.choice]).await?;
     drop(client);
     Ok(Json(load(&state, &user).await?))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Languages {
+    /// The person's own choice; null: the school's.
+    pub language: Option<Language>,
+    /// The school's (`SCHOOL_LANGUAGE`), for whoever has not chosen.
+    pub default: Language,
+    /// What the school writes to them in: their choice, else the default.
+    pub effective: Language,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageBody {
+    /// `ru`, `en`, or null for the school's.
+    pub language: Option<Language>,
+}
+
+async fn languages(state: &AppState, user: &AuthUser) -> Result<Languages> {
+    let row = state.db.get().await?.query_one("SELECT language FROM users WHERE id = $1", &[&user.id]).await?;
+    let language: Option<Language> = row.try_get("language")?;
+    let default = state.config.notify.email.language;
+    Ok(Languages { language, default, effective: language.unwrap_or(default) })
+}
+
+/// The language the school writes the caller's emails in: theirs, else the school's.
+#[utoipa::path(get, path = "/api/me/language", tag = "session", operation_id = "language",
+    responses((status = 200, body = Languages), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
+pub async fn language(State(state): State<AppState>, user: AuthUser) -> Result<Json<Languages>> {
+    Ok(Json(languages(&state, &user).await?))
+}
+
+/// Sets the caller's language (null: back to the school's), as the web app's switch does: the
+/// next email they get is written in it.
+#[utoipa::path(put, path = "/api/me/language", tag = "session", operation_id = "choose_language",
+    request_body = LanguageBody,
+    responses((status = 200, body = Languages), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
+pub async fn choose_language(
+    State(state): State<AppState>,
+    user: AuthUser,
+    JsonBody(body): JsonBody<LanguageBody>,
+) -> Result<Json<Languages>> {
+    state.limits.check(Limited::write_by(user.role), user.id)?;
+    let client = state.db.get().await?;
+    client.execute("UPDATE users SET language = $2 WHERE id = $1", &[&user.id, &body.language]).await?;
+    drop(client);
+    Ok(Json(languages(&state, &user).await?))
 }
 
 /// The person an unsubscribe link names, while it holds: 422 for a link this server did not

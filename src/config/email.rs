@@ -41,8 +41,32 @@ const NOTIFY_EMAIL_DIGEST_AT: Var = Var {
     meaning: "when the daily digest goes, `HH:MM` on the school's clock (`SCHOOL_TIMEZONE`); inside quiet hours it waits until they end",
 };
 
-pub(super) const VARS: &[Var] =
-    &[SMTP_URL, SMTP_CA_FILE, SMTP_FROM, NOTIFY_EMAIL, NOTIFY_EMAIL_AFTER_SECS, NOTIFY_EMAIL_DIGEST_AT];
+const SCHOOL_LANGUAGE: Var = Var {
+    name: "SCHOOL_LANGUAGE",
+    default: Fallback::Value("ru"),
+    meaning: "the language the school writes its emails in to whoever has not chosen one: `ru` or `en` (a person's own choice, the web app's RU/EN switch, wins)",
+};
+
+pub(super) const VARS: &[Var] = &[
+    SMTP_URL,
+    SMTP_CA_FILE,
+    SMTP_FROM,
+    NOTIFY_EMAIL,
+    NOTIFY_EMAIL_AFTER_SECS,
+    NOTIFY_EMAIL_DIGEST_AT,
+    SCHOOL_LANGUAGE,
+];
+
+/// The language a person reads: theirs (`users.language`, set by the web app's switch), else
+/// the school's (`SCHOOL_LANGUAGE`). An email is written in one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    Ru,
+    En,
+}
+
+crate::db::text_column!(Language { Ru => "ru", En => "en" });
 
 /// How a person hears by email of what they have not read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -133,6 +157,8 @@ pub struct EmailConfig {
     pub digest_at: Time,
     /// The school's clock (`SCHOOL_TIMEZONE`), on which the digest goes.
     pub zone: String,
+    /// Whoever has not chosen a language is written to in this one (`SCHOOL_LANGUAGE`).
+    pub language: Language,
 }
 
 impl EmailConfig {
@@ -145,7 +171,12 @@ impl EmailConfig {
         let digest_at = clock(digest)
             .ok_or_else(|| ConfigError::new(NOTIFY_EMAIL_DIGEST_AT.name, format!("{digest:?} is not HH:MM")))?;
         let zone = env.text(&super::safeguarding::SCHOOL_TIMEZONE).unwrap_or("UTC").trim().to_owned();
-        Ok(Self { smtp: smtp(env)?, defaults, after: env.secs(&NOTIFY_EMAIL_AFTER_SECS)?, digest_at, zone })
+        let language = env.text(&SCHOOL_LANGUAGE).unwrap_or("ru");
+        let language = language
+            .trim()
+            .parse()
+            .map_err(|_| ConfigError::new(SCHOOL_LANGUAGE.name, format!("{language:?} is not ru or en")))?;
+        Ok(Self { smtp: smtp(env)?, defaults, after: env.secs(&NOTIFY_EMAIL_AFTER_SECS)?, digest_at, zone, language })
     }
 }
 

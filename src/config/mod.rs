@@ -29,7 +29,7 @@ pub use auth::{AuthConfig, DemoKey, JwtConfig};
 pub use database::{
     DbConfig, ReadConfig, database_from_env, migration_database_from_env, parse_database_url, pg_bindir_from_env,
 };
-pub use email::{EmailChoice, EmailConfig, EmailDefaults, Smtp};
+pub use email::{EmailChoice, EmailConfig, EmailDefaults, Language, Smtp};
 pub use env::{ConfigError, Fallback, Secret, Var};
 pub use governance::GovernanceConfig;
 pub use http::HttpConfig;

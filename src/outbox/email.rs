@@ -24,7 +24,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use time::OffsetDateTime;
 
 use crate::auth::{Keys, Role};
-use crate::config::{EmailChoice, EmailDefaults, NotifyConfig, QuietHours, SafeguardingConfig, Smtp};
+use crate::config::{EmailChoice, EmailDefaults, Language, NotifyConfig, QuietHours, SafeguardingConfig, Smtp};
 
 mod compose;
 
@@ -141,7 +141,7 @@ impl Emails {
             .query_opt(
                 "SELECT e.kind, e.state, u.id AS user_id, u.email, u.name, u.role, u.email_link_version,
                         u.deactivated_at IS NOT NULL OR u.erased_at IS NOT NULL
-                            OR u.erasure_requested_at IS NOT NULL AS gone, u.email_notify,
+                            OR u.erasure_requested_at IS NOT NULL AS gone, u.email_notify, u.language,
                         presence_online(u.id) OR EXISTS (
                             SELECT 1 FROM user_presence s
                             WHERE s.user_id = u.id AND s.last_seen > coalesce(n.created_at, e.created_at)) AS seen,
@@ -188,6 +188,7 @@ impl Emails {
         let to = Mailbox::new(row.try_get("name")?, address.parse()?);
         let user: i64 = row.try_get("user_id")?;
         let link = unsubscribe_link(&self.keys, &self.smtp.public_url, user, row.try_get("email_link_version")?)?;
+        let language = row.try_get::<_, Option<Language>>("language")?.unwrap_or(self.config.email.language);
         let text = match kind {
             "instant" => {
                 let (chat, first, newest): (i64, i64, i64) =
@@ -195,14 +196,14 @@ impl Emails {
                 compose::instant(
                     &**client,
                     &self.smtp.public_url,
-                    self.config.push.preview,
+                    (self.config.push.preview, language),
                     user,
                     chat,
                     (first, newest),
                 )
                 .await?
             }
-            _ => compose::digest(&**client, &self.smtp.public_url, user).await?,
+            _ => compose::digest(&**client, &self.smtp.public_url, language, user).await?,
         };
         let Some((subject, body)) = text else { return Ok(Verdict::Cancel) }; // nothing left to tell
         if kind == "instant"
@@ -210,7 +211,7 @@ impl Emails {
         {
             return Ok(Verdict::Fold(until));
         }
-        let body = format!("{body}\n\n--\n{}\n{link}\n", compose::UNSUBSCRIBE);
+        let body = format!("{body}\n\n--\n{}\n{link}\n", compose::unsubscribe_line(language));
         let email = Message::builder()
             .from(self.smtp.from.clone())
             .to(to)

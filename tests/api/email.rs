@@ -45,6 +45,7 @@ fn notify_trusting(server: &SmtpServer, ca: Option<&str>, choice: EmailChoice, a
             after,
             digest_at: time::macros::time!(18:00),
             zone: "UTC".into(),
+            language: tutorchat::config::Language::Ru,
         },
     }
 }
@@ -75,12 +76,22 @@ async fn emails(app: &TestApp) -> Vec<(String, String)> {
 async fn an_unread_message_is_emailed_once_and_its_link_unsubscribes_without_signing_in() {
     let mut server = SmtpServer::start().await;
     let (a, b, teacher, student, chat) = school(notify(&server, EmailChoice::Instant, Duration::ZERO), None).await;
+    // Мария reads the app in English (its switch): her emails are written in it, and only in it.
+    let choose = |language: serde_json::Value| {
+        a.http.put(a.url("/api/me/language")).bearer_auth(&student.token).json(&json!({ "language": language })).send()
+    };
+    let (status, refused) = status_and_json(choose(json!("de")).await.expect("PUT")).await;
+    assert_eq!(status, 400, "a language the school does not write: {refused}");
+    let (status, chosen) = status_and_json(choose(json!("en")).await.expect("PUT")).await;
+    assert_eq!(chosen, json!({ "language": "en", "default": "ru", "effective": "en" }), "{status}");
     b.send(&teacher, chat, "Домашнее задание: §12, задачи 1–5").await;
 
     let mail = server.mail(Duration::from_secs(30)).await;
     assert_eq!(mail.rcpt_tos, [address(&a, &student).await]);
     assert!(mail.from.contains("chat@school.test") && mail.to.contains("Мария"), "{mail:?}");
-    assert!(mail.subject.contains("Иван Петрович"), "{mail:?}");
+    assert_eq!(mail.subject, "New message from Иван Петрович", "{mail:?}");
+    assert!(mail.text.contains("Open the chat:") && mail.text.contains("Unsubscribe:"), "{mail:?}");
+    assert!(!mail.text.contains("Открыть") && !mail.text.contains("непрочитанных"), "English only: {mail:?}");
     assert!(mail.text.contains("Домашнее задание: §12, задачи 1–5"), "PUSH_PREVIEW=full shows the text: {mail:?}");
     assert!(mail.text.contains(&format!("{PUBLIC}chats/{chat}")), "{mail:?}");
     assert_eq!(mail.list_unsubscribe_post, "List-Unsubscribe=One-Click");
@@ -332,12 +343,15 @@ async fn a_visitors_name_and_words_are_quoted_as_theirs_never_as_the_schools_lin
         crate::inquiries::visit_with(&a, token, json!({ "name": "Мама Пети", "message": words }), None).await;
     assert_eq!(status, 201, "{opened}");
     let mail = server.mail(Duration::from_secs(30)).await;
-    assert!(mail.subject.contains("Мама Пети") && mail.subject.contains("visitor, unverified"), "{mail:?}");
+    // The teacher chose no language: the school's, Russian only.
+    assert_eq!(mail.subject, "Мама Пети (посетитель, не проверен) в «ЕГЭ»", "{mail:?}");
+    let english = |l: &str| l.starts_with("Open the chat") || l.contains("unread") || l.contains("Unsubscribe");
+    assert!(!mail.text.lines().any(english), "Russian only (the visitor's quoted words aside): {mail:?}");
     let lines: Vec<&str> = mail.text.lines().collect();
     for line in lines.iter().filter(|l| l.contains("evil.example")) {
         assert!(line.starts_with("> "), "a visitor's line not quoted: {line:?} in {:?}", mail.text);
     }
-    assert!(lines.iter().any(|l| l.starts_with("Open the chat: http://chat.school.test/chats/")), "{:?}", mail.text);
+    assert!(lines.iter().any(|l| l.starts_with("Открыть чат: http://chat.school.test/chats/")), "{:?}", mail.text);
 }
 
 #[tokio::test]

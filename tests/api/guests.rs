@@ -99,6 +99,7 @@ const SUSPENDED_WRITES: &[(&str, &str)] = &[
     ("POST", "/api/push/subscriptions"),
     ("DELETE", "/api/push/subscriptions"),
     ("PUT", "/api/me/email-notifications"),
+    ("PUT", "/api/me/language"),
     ("POST", "/api/chat/chats/{chat_id}/read"),
     ("DELETE", "/api/chat/chats/{chat_id}"),
 ];

@@ -16,6 +16,7 @@ import { clearDrafts } from './Composer';
 import { ConnectionBadge } from './ConnectionBadge';
 import { Conversation } from './Conversation';
 import { LanguageSwitch } from './LanguageSwitch';
+import { useEmailLanguage } from '../email/useEmailLanguage';
 import { NotificationsControl } from '../push/NotificationsControl';
 import { chatTitle } from '../chats/items';
 import { EmailDialog, InquiryLinksDialog, LessonsDialog, ModerationDialog, NewGroupDialog, ReadersDialog } from '../views';
@@ -28,8 +29,10 @@ interface Props {
 }
 
 export function Workspace({ onSignedOut, onLoggedOut }: Props) {
-  const { t } = useLocale();
+  const { t, language } = useLocale();
   const { me, isAdmin, isStaff, isGuardian } = useSession();
+  // Admins get no emails; everyone else's are written in the language they read.
+  useEmailLanguage(language, !isAdmin);
   // Admins and guardians read chats they take no part in: nobody reads theirs; admins get no
   // notifications, guardians may (their children's chats).
   const reader = isAdmin || isGuardian;

@@ -1,18 +1,23 @@
-//! What an email says, in Russian and then in English (the school's people read one or the
-//! other, and an email has no language switch): an instant one, the unread messages of one
-//! chat (their text only as far as `PUSH_PREVIEW` lets a notification show it); a digest, the
-//! chats with unread messages and how many. Both link to the chat and to unsubscribing.
+//! What an email says, in the recipient's language (their own choice, else the school's): an
+//! instant one, the unread messages of one chat (their text only as far as `PUSH_PREVIEW` lets a
+//! notification show it); a digest, the chats with unread messages and how many. Both link to
+//! the chat and to unsubscribing.
 
 use crate::auth::Keys;
 use crate::auth::sealed::Purpose;
-use crate::config::PushPreview;
+use crate::config::{Language, PushPreview};
 
 /// How long an unsubscribe link works: long enough for an email read weeks later, far short
 /// of a year in mailboxes, gateways' and scanners' logs.
 pub const LINK_TTL: std::time::Duration = std::time::Duration::from_secs(60 * 24 * 3600);
 
 /// Above the link at the end of every email.
-pub const UNSUBSCRIBE: &str = "Не хотите получать такие письма? / Don't want these emails?";
+pub fn unsubscribe_line(language: Language) -> &'static str {
+    match language {
+        Language::Ru => "Не хотите получать такие письма? Отпишитесь:",
+        Language::En => "Don't want these emails? Unsubscribe:",
+    }
+}
 
 /// What an unsubscribe link carries: whose email it turns off, at which version of their links
 /// (`users.email_link_version`: a link of an older version is refused). Not `sub`: it names
@@ -36,12 +41,13 @@ pub fn unsubscriber(keys: &Keys, token: &str) -> Option<Unsubscribe> {
     keys.open(Purpose::Unsubscribe, token)
 }
 
-/// An instant email: `user`'s unread messages of chat `chat` among `messages` (the notice's
-/// first and newest), newest first; `None` when none is left (read, deleted, hidden).
+/// An instant email in `language`: `user`'s unread messages of chat `chat` among `messages`
+/// (the notice's first and newest), newest first; `None` when none is left (read, deleted,
+/// hidden).
 pub async fn instant(
     client: &impl tokio_postgres::GenericClient,
     public: &url::Url,
-    preview: PushPreview,
+    (preview, language): (PushPreview, Language),
     user: i64,
     chat: i64,
     (first, newest): (i64, i64),
@@ -65,35 +71,39 @@ pub async fn instant(
     // What others wrote, each on one line of its own and marked as theirs: a name or a title
     // never breaks the school's lines, a visitor is said to be one.
     let sender = one_line(&sender);
-    let (from_ru, from_en) = match visitor {
-        true => (format!("{sender} (посетитель, не проверен)"), format!("{sender} (a visitor, unverified)")),
-        false => (sender.clone(), sender),
+    let from = match (visitor, language) {
+        (true, Language::Ru) => format!("{sender} (посетитель, не проверен)"),
+        (true, Language::En) => format!("{sender} (a visitor, unverified)"),
+        (false, _) => sender,
     };
     let count = rows.len();
     let link = format!("{public}chats/{chat}");
-    let (subject, ru, en) = match preview {
-        PushPreview::Off => (
-            "Новое сообщение в чате школы · A new message at school".to_owned(),
-            format!("У вас непрочитанных сообщений: {count}."),
-            format!("You have {count} unread message(s)."),
-        ),
-        PushPreview::Sender | PushPreview::Full => {
-            let (in_ru, in_en) = title
-                .as_deref()
-                .map(one_line)
-                .map_or((String::new(), String::new()), |t| (format!(" в «{t}»"), format!(" in “{t}”")));
-            (
-                format!("{from_ru}{in_ru} · New message from {from_en}{in_en}"),
-                format!("{from_ru}{in_ru}: непрочитанных сообщений: {count}."),
-                format!("{from_en}{in_en}: {count} unread message(s)."),
-            )
+    let within = title.as_deref().map(one_line).map(|t| match language {
+        Language::Ru => format!(" в «{t}»"),
+        Language::En => format!(" in “{t}”"),
+    });
+    let within = within.unwrap_or_default();
+    let (subject, said) = match (preview, language) {
+        (PushPreview::Off, Language::Ru) => {
+            ("Новое сообщение в чате школы".to_owned(), format!("У вас непрочитанных сообщений: {count}."))
+        }
+        (PushPreview::Off, Language::En) => {
+            ("A new message at school".to_owned(), format!("You have {count} unread message(s)."))
+        }
+        (_, Language::Ru) => (format!("{from}{within}"), format!("{from}{within}: непрочитанных сообщений: {count}.")),
+        (_, Language::En) => {
+            (format!("New message from {from}{within}"), format!("{from}{within}: {count} unread message(s)."))
         }
     };
     let quote = match (preview, text) {
         (PushPreview::Full, Some(text)) => format!("\n\n{}", quoted(&text)),
         _ => String::new(),
     };
-    Ok(Some((subject, format!("{ru}{quote}\n\nОткрыть чат: {link}\n\n{en}\nOpen the chat: {link}"))))
+    let open = match language {
+        Language::Ru => "Открыть чат",
+        Language::En => "Open the chat",
+    };
+    Ok(Some((subject, format!("{said}{quote}\n\n{open}: {link}"))))
 }
 
 /// `text` as one line: every run of whitespace and control characters a single space.
@@ -109,11 +119,12 @@ fn quoted(text: &str) -> String {
     text.replace("\r\n", "\n").split(breaks).map(line).collect::<Vec<_>>().join("\n")
 }
 
-/// The daily digest: `user`'s chats with unread messages (not muted), most recent first, and
-/// how many in each; `None` when nothing is unread.
+/// The daily digest in `language`: `user`'s chats with unread messages (not muted), most recent
+/// first, and how many in each; `None` when nothing is unread.
 pub async fn digest(
     client: &impl tokio_postgres::GenericClient,
     public: &url::Url,
+    language: Language,
     user: i64,
 ) -> anyhow::Result<Option<(String, String)>> {
     let rows = client
@@ -139,8 +150,11 @@ pub async fn digest(
         total += unread;
         lines.push_str(&format!("• {}: {unread} — {public}chats/{id}\n", name.unwrap_or_default()));
     }
-    let subject = format!("Непрочитанные сообщения: {total} · Unread messages: {total}");
-    Ok(Some((subject, format!("Непрочитанные сообщения за день / Today's unread messages:\n\n{lines}\n{public}"))))
+    let (subject, heading) = match language {
+        Language::Ru => (format!("Непрочитанные сообщения: {total}"), "Непрочитанные сообщения за день:"),
+        Language::En => (format!("Unread messages: {total}"), "Today's unread messages:"),
+    };
+    Ok(Some((subject, format!("{heading}\n\n{lines}\n{public}"))))
 }
 
 #[cfg(test)]
