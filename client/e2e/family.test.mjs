@@ -17,7 +17,7 @@ import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
 import { PHONE, RESULTS_DIR, launchBrowser, openPage, startCluster } from './harness.mjs';
-import { api, screenshot, send, signIn, waitConnection, waitForMessage } from './app/helpers.mjs';
+import { api, messageAction, screenshot, send, signIn, waitConnection, waitForMessage } from './app/helpers.mjs';
 import { startMailServer } from './mail.mjs';
 import { openModeration } from './moderation/helpers.mjs';
 
@@ -189,6 +189,10 @@ test('Иван (B) announces to families; Елена (A) reads it "From the scho
   await section.getByTestId(`chat-${newsId}`).click();
   await waitForMessage(elena, text);
   assert.equal(await elena.getByTestId('composer').count(), 0, 'families read announcements');
+  // … and react to them, as every member does: Иван sees her 👍 live.
+  await messageAction(elena, 'add-reaction', id);
+  await elena.getByTestId(`choose-${id}-👍`).click();
+  await ivan.getByTestId(`reaction-${id}-👍`).filter({ hasText: '1' }).waitFor();
   await ivan.locator(`[data-testid="seen-${id}"][data-seen="1"][data-of="2"]`).waitFor();
   assert.equal(await ivan.getByTestId(`seen-${id}`).innerText(), 'Seen by 1 of 2');
   await ivan.getByTestId(`seen-${id}`).click();

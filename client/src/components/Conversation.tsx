@@ -51,9 +51,12 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
   const { t } = useLocale();
   const { me, isAdmin, isGuardian, isStaff } = useSession();
   // Admins and guardians read without taking part: no composer, no own messages, no reports;
-  // except a guardian in their own family chat with a teacher, where both write.
+  // except a guardian in a chat they are a member of themselves: their own family chat with a
+  // teacher, where both write, or an announcement to families, where they read, mark read and
+  // react as its other members do (not one they read through their child: no ward).
   const family = chat?.kind === 'family';
-  const reader = isAdmin || (isGuardian && !family);
+  const member = family || (isGuardian && (chat?.announcement ?? false) && !chat?.ward);
+  const reader = isAdmin || (isGuardian && !member);
   // A guardian reports a message in any chat they read whole (their child's, their own).
   const reports = isGuardian ? !chat?.wardOnly : !reader;
   // A group just created may not be listed yet: what its creation answered tells about it.
