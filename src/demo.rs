@@ -112,6 +112,15 @@ pub async fn seed(client: &mut Client) -> anyhow::Result<()> {
             ],
         )
         .await?;
+        // A conversation they had: both read it, so nobody is notified or emailed of it now.
+        let newest: i64 = tx.query_one("SELECT max(id) FROM messages WHERE chat_id = $1", &[&family]).await?.get(0);
+        let read = |reader_id: i64| NewEvent::ChatRead {
+            chat_id: family,
+            reader_id,
+            up_to_message_id: newest,
+            message_ids: Vec::new(),
+        };
+        log::append(&tx, &[read(elena), read(ivan)]).await?;
     }
     if lessons_of(alex).await? == 0 {
         tx.execute(

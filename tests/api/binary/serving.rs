@@ -155,6 +155,9 @@ async fn serve_demo_without_database_url_runs_its_own_postgres() {
         family["last_message"]["content"].as_str().is_some_and(|t| t.starts_with("Добрый вечер, Елена")),
         "{family}"
     );
+    // A conversation they had, read by both: nothing in it is unread, so nobody is notified or
+    // emailed of it when the demo starts.
+    assert_eq!(family["unread_count"], 0, "{family}");
 
     // Иван leaves the school: the admin hands his chat to the demo's second teacher, Анна.
     let admin = reqwest::Client::builder().cookie_store(true).build().expect("client");
