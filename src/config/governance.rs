@@ -33,7 +33,7 @@ const SCHOOL_NAME: Var = Var {
 const EXPORT_FONT: Var = Var {
     name: "EXPORT_FONT",
     default: Fallback::Value("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-    meaning: "the TrueType font PDF exports are set in (Debian's fonts-dejavu-core); its `-Bold` sibling, when present, sets the headings. Read when a PDF is asked for: missing, PDF exports answer 503",
+    meaning: "the TrueType font PDF exports are set in (Debian's fonts-dejavu-core); its `-Bold` sibling, when present, sets the headings. Read when the first PDF is asked for, then kept (a font replaced on disk is read after a restart): missing, PDF exports answer 503 until it is there",
 };
 
 const EXPORT_FALLBACK_FONT: Var = Var {

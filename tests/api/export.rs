@@ -296,3 +296,23 @@ async fn a_late_joiners_export_never_shows_the_group_before_they_joined() {
     let body: Value = export(&a, &teacher, chat, &query).await.json().await.expect("JSON");
     assert!(body["members"].to_string().contains("Gone"), "{}", body["members"]);
 }
+
+/// The fonts are read from their files once, not for every export: with `EXPORT_FONT` a copy
+/// of the font, a PDF exported after the copy is gone still renders in it.
+#[tokio::test]
+async fn a_pdf_export_reads_its_fonts_once_not_for_every_file() {
+    let dir = std::env::temp_dir().join(format!("tutorchat-fonts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let copy = dir.join("School-Regular.ttf");
+    let font = tutorchat::config::GovernanceConfig::default().export_font;
+    std::fs::copy(&font, &copy).expect("a copy of EXPORT_FONT");
+    let a = TestApp::spawn_with(|c| c.governance.export_font = copy.clone()).await;
+    let (teacher, student) = (a.user("teacher", "Иван Петров").await, a.user("student", "Мария").await);
+    let chat = a.chat(&teacher, &student).await;
+    a.send(&student, chat, "Первое").await;
+    assert_eq!(export(&a, &teacher, chat, "format=pdf").await.status(), 200);
+    std::fs::remove_dir_all(&dir).expect("the copy removed");
+    let again = export(&a, &teacher, chat, "format=pdf").await;
+    assert_eq!(again.status(), 200, "the font read before serves the next export");
+    assert!(again.bytes().await.expect("pdf").starts_with(b"%PDF-"), "not a PDF");
+}

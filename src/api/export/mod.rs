@@ -12,6 +12,7 @@
 //! PDF is written by our own streaming writer (`pdf`) rather than a headless browser printing
 //! the HTML: a browser holds the whole document and needs a browser on every replica.
 
+mod fonts;
 mod local;
 pub mod pdf;
 mod render;
@@ -23,7 +24,6 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures::StreamExt;
-
 use serde::Deserialize;
 use time::OffsetDateTime;
 use tokio_postgres::Row;
@@ -366,22 +366,10 @@ fn shown(row: &Row, admin: bool, readable: &Readable) -> anyhow::Result<Option<M
     Ok(Some(message))
 }
 
-/// A PDF writer set in `EXPORT_FONT` (and its bold sibling, when there is one); 503 naming the
-/// variable when the font cannot be read.
+/// A PDF writer set in the fonts ([`fonts::read`]); 503 naming the variable when one cannot be
+/// read or used.
 async fn pdf_writer(state: &AppState, chat_id: i64) -> Result<pdf::PdfWriter<Vec<u8>>> {
-    let config = &state.config.governance;
-    let path = &config.export_font;
-    let regular = tokio::fs::read(path)
-        .await
-        .map_err(|e| AppError::Unavailable(anyhow::anyhow!("EXPORT_FONT: cannot read {}: {e}", path.display())))?;
-    let bold_path = path.to_str().map(|p| p.replace(".ttf", "-Bold.ttf"));
-    let bold = match bold_path {
-        Some(bold) if bold != path.to_string_lossy() => tokio::fs::read(bold).await.ok(),
-        _ => None,
-    };
-    let fallback = tokio::fs::read(&config.export_fallback_font).await.ok();
-    let fonts =
-        pdf::PdfFonts { regular: regular.into(), bold: bold.map(Into::into), fallback: fallback.map(Into::into) };
+    let fonts = fonts::read(&state.config.governance).await?;
     let writer = pdf::PdfWriter::new(Vec::new(), fonts, &format!("chat {chat_id}")).map_err(|e| {
         AppError::Unavailable(anyhow::anyhow!("EXPORT_FONT or EXPORT_FALLBACK_FONT is not a usable font: {e}"))
     })?;

@@ -366,6 +366,7 @@ fn show(content: &mut Vec<u8>, glyphs: &[Glyph], look: &Look, x: f32, y: f32) ->
 
 /// The fonts a document is set in, as read from their files: the text's, the headings' (else
 /// the text's, stroked), and the one that draws what the text's lacks (emoji).
+#[derive(Clone)]
 pub struct PdfFonts {
     pub regular: Arc<[u8]>,
     pub bold: Option<Arc<[u8]>>,
