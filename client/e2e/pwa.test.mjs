@@ -192,6 +192,14 @@ test('a new version is announced and loads only when the person clicks Reload', 
   assert.equal(await maria.evaluate(() => window.stillThisPage), true);
   assert.ok(await maria.evaluate(async () => (await navigator.serviceWorker.getRegistration('/')).waiting !== null));
   assert.deepEqual(await axeViolations(maria), [], 'the banner keeps the page accessible (WCAG 2.1 AA)');
+  // On her phone it covers nothing: the page ends above it, the composer too.
+  await maria.waitForFunction(() => {
+    const banner = document.querySelector('[data-testid="update-banner"]').getBoundingClientRect();
+    const composer = document.querySelector('[data-testid="composer"]').closest('form') ?? document.querySelector('[data-testid="composer"]');
+    return composer.getBoundingClientRect().bottom <= banner.top;
+  });
+  const composer = await maria.getByTestId('composer').boundingBox();
+  assert.ok(composer.y + composer.height <= (await banner.boundingBox()).y, 'the composer is above the banner');
 
   await Promise.all([maria.waitForEvent('load'), banner.getByRole('button', { name: 'Обновить' }).click()]);
   await maria.getByTestId('composer').waitFor();
