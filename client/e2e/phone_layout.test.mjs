@@ -141,6 +141,19 @@ async function assertPreviewFirst(page, chatId, where) {
   if (layout.meta) assert.ok(layout.meta.top >= layout.preview.bottom - 1, `${where}: subjects and role come after the preview`);
 }
 
+/** The other person's presence under the conversation's title is shown whole, on one line, not cut ("не в с…"). */
+async function assertPresenceWhole(page, where) {
+  const clipped = await page.evaluate(() => {
+    const presence = document.querySelector('.conversation-header [data-testid="presence"]');
+    if (!presence) return 'no presence shown';
+    const box = presence.closest('.conversation-subtitle').getBoundingClientRect();
+    const inside = (r) => r.left >= box.left - 1 && r.right <= box.right + 1 && r.bottom <= box.bottom + 1;
+    const rects = [...presence.getClientRects()];
+    return rects.length === 1 && rects.every(inside) ? null : JSON.stringify({ box, rects, text: presence.textContent });
+  });
+  assert.equal(clipped, null, `${where}: the other person's presence is shown whole`);
+}
+
 for (const language of LANGUAGES) {
   test(`a student on a phone (${language}): the chat list, its ⋯ menu, the notifications panel, the conversation, the reaction picker`, async () => {
     const page = await phone('maria@demo.school', language);
@@ -166,7 +179,15 @@ for (const language of LANGUAGES) {
 
     await page.getByTestId(`chat-${directId}`).click();
     await page.locator('.conversation .message-list').waitFor();
-    await atEveryWidth(page, `${language}: Мария's conversation`, (where) => assertFits(page, where), language === 'ru' && 'conversation');
+    await atEveryWidth(
+      page,
+      `${language}: Мария's conversation`,
+      async (where) => {
+        await assertFits(page, where);
+        await assertPresenceWhole(page, where);
+      },
+      language === 'ru' && 'conversation',
+    );
 
     await page.getByTestId('export-button').click();
     await atEveryWidth(page, `${language}: the export menu`, (where) => assertFits(page, where, '.export-links'));
