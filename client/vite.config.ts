@@ -42,6 +42,10 @@ export default defineConfig({
       injectManifest: {
         rollupFormat: 'iife',
         globPatterns: ['index.html', 'assets/**/*.{js,css}', 'icons/*.png', 'favicon.svg', '*.webmanifest'],
+        // The dialogs only staff and admins open (views.ts, ChatReadersButton.tsx) are not
+        // precached on every student's and guardian's phone: fetched when first opened, online
+        // (they act on the server anyway).
+        globIgnores: ['assets/{NewGroupDialog,InquiryLinksDialog,LessonsDialog,ModerationDialog,ChatReadersDialog}-*.js'],
       },
     }),
   ],

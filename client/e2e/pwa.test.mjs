@@ -192,6 +192,15 @@ test('a new version is announced and loads only when the person clicks Reload', 
   assert.equal(await maria.evaluate(() => window.stillThisPage), true);
   assert.ok(await maria.evaluate(async () => (await navigator.serviceWorker.getRegistration('/')).waiting !== null));
   assert.deepEqual(await axeViolations(maria), [], 'the banner keeps the page accessible (WCAG 2.1 AA)');
+  // Her phone keeps none of the dialogs only staff and admins open.
+  const cached = await maria.evaluate(async () => {
+    const urls = [];
+    for (const name of await caches.keys()) urls.push(...(await (await caches.open(name)).keys()).map((r) => r.url));
+    return urls;
+  });
+  assert.ok(cached.some((url) => /\/assets\/index-.*\.js/.test(url)), `the app shell is precached: ${cached}`);
+  const staff = /(NewGroupDialog|InquiryLinksDialog|LessonsDialog|ModerationDialog|ChatReadersDialog)-/;
+  assert.deepEqual(cached.filter((url) => staff.test(url)), [], 'no staff dialog in a student’s precache');
   // On her phone it covers nothing: the page ends above it, the composer too.
   await maria.waitForFunction(() => {
     const banner = document.querySelector('[data-testid="update-banner"]').getBoundingClientRect();
