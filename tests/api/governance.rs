@@ -119,8 +119,9 @@ async fn retention_purges_exactly_the_messages_older_than_the_limit_by_the_clock
     assert!(dump.contains("a recent message"));
     assert!(!a.state.storage.has(&sha256(b"old homework, to be forgotten")).await.expect("has"));
 
-    // Counts and markers stay; the audit explains it; the job has nothing more to do.
-    assert_eq!(a.unread(&teacher, chat).await, 1, "the student's message still counts as unread for the teacher");
+    // A purged message is no longer unread (nothing of it is left to read): the teacher's count
+    // of the student's old message goes; the audit explains it; the job has nothing more to do.
+    assert_eq!(a.unread(&teacher, chat).await, 0, "the student's purged message is not unread for the teacher");
     let timeline = timeline(&a, chat, "messages_purged").await;
     assert!(timeline[0].starts_with("purged by retention on "), "{timeline:?}");
     audit_is_clean(&a).await;

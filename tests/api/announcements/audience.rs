@@ -9,7 +9,7 @@ use crate::governance::audit_is_clean;
 use crate::helpers::{TestApp, status_and_json};
 
 /// The `xmin` of every membership row of `chat`: unchanged when nothing wrote them.
-async fn row_versions(a: &TestApp, chat: i64) -> Vec<String> {
+pub(crate) async fn row_versions(a: &TestApp, chat: i64) -> Vec<String> {
     let rows = a
         .sql
         .query("SELECT xmin::text FROM chat_participants WHERE chat_id = $1 ORDER BY user_id", &[&chat])

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, User, status_and_json};
 
-mod audience;
+pub(crate) mod audience;
 mod families;
 mod live;
 mod privacy;

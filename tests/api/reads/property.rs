@@ -8,6 +8,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use super::unread_total;
+use crate::announcements::audience::row_versions;
 use crate::governance::one_retention_at_a_time;
 use crate::groups::{add, group, remove};
 use crate::helpers::{TestApp, User};
@@ -81,15 +82,6 @@ impl Model {
 async fn act(app: &TestApp, admin: &User, path: String) -> u16 {
     let request = app.http.post(app.url(&path)).bearer_auth(&admin.token).json(&json!({ "reason": "проверка" }));
     request.send().await.expect("POST").status().as_u16()
-}
-
-async fn row_versions(app: &TestApp, chat: i64) -> Vec<String> {
-    let rows = app
-        .sql
-        .query("SELECT xmin::text FROM chat_participants WHERE chat_id = $1 ORDER BY user_id", &[&chat])
-        .await
-        .expect("xmin");
-    rows.iter().map(|r| r.get(0)).collect()
 }
 
 async fn run(seed: u64, steps: usize) {
