@@ -1,7 +1,8 @@
 //! A person's email notifications: their choice (`GET`/`PUT /api/me/email-notifications`:
 //! `instant`, `digest`, `none`, or null for the school's default for their role), the language
 //! the school writes to them in (`GET`/`PUT /api/me/language`: `ru`, `en`, or null for the
-//! school's, `SCHOOL_LANGUAGE`; the web app's switch sets it), and the unsubscribe link every email carries, which works without signing in (`/api/email/unsubscribe`:
+//! school's, `SCHOOL_LANGUAGE`; the web app's switch sets it), and the unsubscribe link every
+//! email carries, which works without signing in (`/api/email/unsubscribe`:
 //! `GET` shows a button, `POST` turns their email off, as RFC 8058's one click does). What is
 //! sent, and when, is `crate::outbox::email`'s.
 
@@ -130,11 +131,11 @@ pub struct LanguageBody {
     pub language: Option<Language>,
 }
 
-async fn languages(state: &AppState, user: &AuthUser) -> Result<Languages> {
-    let row = state.db.get().await?.query_one("SELECT language FROM users WHERE id = $1", &[&user.id]).await?;
-    let language: Option<Language> = row.try_get("language")?;
-    let default = state.config.notify.email.language;
-    Ok(Languages { language, default, effective: language.unwrap_or(default) })
+impl Languages {
+    fn of(state: &AppState, language: Option<Language>) -> Self {
+        let default = state.config.notify.email.language;
+        Self { language, default, effective: language.unwrap_or(default) }
+    }
 }
 
 /// The language the school writes the caller's emails in: theirs, else the school's.
@@ -142,7 +143,8 @@ async fn languages(state: &AppState, user: &AuthUser) -> Result<Languages> {
     responses((status = 200, body = Languages), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
 pub async fn language(State(state): State<AppState>, user: AuthUser) -> Result<Json<Languages>> {
-    Ok(Json(languages(&state, &user).await?))
+    let row = state.db.get().await?.query_one("SELECT language FROM users WHERE id = $1", &[&user.id]).await?;
+    Ok(Json(Languages::of(&state, row.try_get("language")?)))
 }
 
 /// Sets the caller's language (null: back to the school's), as the web app's switch does: the
@@ -160,8 +162,7 @@ pub async fn choose_language(
     state.limits.check(Limited::write_by(user.role), user.id)?;
     let client = state.db.get().await?;
     client.execute("UPDATE users SET language = $2 WHERE id = $1", &[&user.id, &body.language]).await?;
-    drop(client);
-    Ok(Json(languages(&state, &user).await?))
+    Ok(Json(Languages::of(&state, body.language)))
 }
 
 /// The person an unsubscribe link names, while it holds: 422 for a link this server did not
