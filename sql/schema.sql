@@ -1259,50 +1259,6 @@ BEGIN
     WHERE c.id = d.chat_id;
     END IF;
 
-    -- The outbox: each message of the statement to each other current member who is offline
-    -- now and has not left the school (deactivated: one probe of users_departed, an index of
-    -- the few who left), one foldable notice per user and chat.
-    IF messages_created AND (SELECT enabled FROM notify_settings) THEN
-        INSERT INTO notices AS n (user_id, chat_id, first_message_id, message_id, count, preview, created_at)
-        SELECT p.user_id, a.chat_id, min((a.payload ->> 'message_id')::bigint), max((a.payload ->> 'message_id')::bigint),
-               count(*),
-               (array_agg(CASE WHEN a.payload ->> 'content' ~ '[^[:space:]]' THEN left(a.payload ->> 'content', 100)
-                               ELSE '📎 ' || (a.payload -> 'attachments' -> 0 ->> 'name') END
-                          ORDER BY a.position DESC))[1],
-               min(a.created_at)
-        FROM appended a
-        JOIN chat_participants p ON p.chat_id = a.chat_id AND p.user_id <> a.actor_id
-        WHERE a.type = 'message_created' AND NOT presence_online(p.user_id)
-          AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.user_id AND u.deactivated_at IS NOT NULL)
-        GROUP BY p.user_id, a.chat_id
-        ON CONFLICT (user_id, chat_id) WHERE state = 'pending'
-        DO UPDATE SET count = n.count + excluded.count, message_id = excluded.message_id, preview = excluded.preview;
-
-        -- … and to each guardian who reads it now, is offline, has not left and has a browser subscribed
-        -- (guardians get Web Push only): a student's direct chat's messages, and, under
-        -- GUARDIAN_GROUPS=own_messages, the student's own messages in a group (author_id: only
-        -- theirs count). One probe of guardian_links_student per message.
-        INSERT INTO notices AS n (user_id, chat_id, first_message_id, message_id, count, preview, created_at, author_id)
-        SELECT g.guardian_id, a.chat_id, min((a.payload ->> 'message_id')::bigint), max((a.payload ->> 'message_id')::bigint),
-               count(*),
-               (array_agg(CASE WHEN a.payload ->> 'content' ~ '[^[:space:]]' THEN left(a.payload ->> 'content', 100)
-                               ELSE '📎 ' || (a.payload -> 'attachments' -> 0 ->> 'name') END
-                          ORDER BY a.position DESC))[1],
-               min(a.created_at), min(g.student_id) FILTER (WHERE c.kind = 'group')
-        FROM appended a
-        JOIN chats c ON c.id = a.chat_id AND c.kind IN ('direct', 'group')
-        JOIN guardian_links g ON g.to_position IS NULL
-                             AND g.student_id = CASE c.kind WHEN 'direct' THEN c.student_id ELSE a.actor_id END
-        WHERE a.type = 'message_created'
-          AND (c.kind = 'direct' OR (SELECT s.guardian_groups = 'own_messages' FROM safeguarding_settings s))
-          AND EXISTS (SELECT 1 FROM push_subscriptions s WHERE s.user_id = g.guardian_id)
-          AND NOT presence_online(g.guardian_id)
-          AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = g.guardian_id AND u.deactivated_at IS NOT NULL)
-        GROUP BY g.guardian_id, a.chat_id
-        ON CONFLICT (user_id, chat_id) WHERE state = 'pending'
-        DO UPDATE SET count = n.count + excluded.count, message_id = excluded.message_id, preview = excluded.preview;
-    END IF;
-
     -- Every replica's listener reads the log after its cursor when this arrives (at commit);
     -- events_append leaves it to its caller, after the commit.
     IF coalesce(current_setting('tutorchat.block', true), '') = '' THEN
@@ -1322,11 +1278,9 @@ rows, in this order: plain messages'' sender (a member who joined before, not su
 owner of an announcement), closed-chat and departed-teacher (a direct chat whose teacher is
 deactivated: read-only, HINT teacher_departed) checks and their messages rows, and the rows of whom
 they mention (message_mentions); each chat''s last message, message count and activity (no
-member''s row: unread counts are derived when read, chat_unread); the
-offline-notification outbox (a notice for each offline
-member, and each offline guardian with a push subscription who reads the chat, folded per
-chat; nobody deactivated gets one); and the one NOTIFY on ''tutorchat_events'' with the statement''s highest
-position (not for events_append''s INSERT: its caller notifies, after the commit).';
+member''s row: unread counts are derived when read, chat_unread); and the one NOTIFY on ''tutorchat_events'' with the statement''s highest
+position (not for events_append''s INSERT: its caller notifies, after the commit). Nothing per
+member: offline notices are written after the commit, from the log (notices_fan_out).';
 
 
 SET default_tablespace = '';
@@ -1385,10 +1339,11 @@ or by events_after_insert for an INSERT without it. It is only a wake-up: every 
 listener reads the table after its cursor, and reads again shortly while a read was cut, so a
 lost notification loses nothing.
 
-Read models (chats, chat_participants, chat_memberships, messages, unread counts, reports,
-users'' suspension and erasure, the notices outbox) change in the appending transaction, by the
-triggers, never otherwise; audit_replay() rebuilds them from this table and lists every
-difference.';
+Read models (chats, chat_participants, chat_memberships, messages, reports, users''
+suspension and erasure) change in the appending transaction, by the triggers, never otherwise;
+audit_replay() rebuilds them from this table and lists every difference. Unread counts are
+derived from them when read (chat_unread). The offline notices outbox is written from this table
+after the commit (notices_fan_out, its cursor notices_fanned_out).';
 
 
 --
@@ -4370,6 +4325,108 @@ COMMENT ON FUNCTION public.notice_reader(p_user bigint, p_chat bigint, p_message
 
 
 --
+-- Name: notices_fan_out(integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.notices_fan_out(p_limit integer) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    done bigint;
+    head bigint;
+    upto bigint;
+BEGIN
+    -- One fan-out at a time (another replica's: come back next round). No row lock: the
+    -- transaction takes an id only when it writes, after the reads, so it holds the log's
+    -- settled prefix (log_head) back for as long as its writes take, no longer.
+    IF NOT pg_try_advisory_xact_lock(1953854575, 7) THEN
+        RETURN 0;
+    END IF;
+    SELECT f.position INTO done FROM notices_fanned_out f;
+    SELECT h.head INTO head FROM log_head() h;
+    upto := least(head, done + p_limit);
+    IF upto <= done THEN
+        RETURN 0;
+    END IF;
+
+    -- Each message to each other member who joined before it, folded per member and chat, for
+    -- those offline now who have not left the school (deactivated, or being erased). Its
+    -- preview is the newest message as it is now (the claim takes it again when it sends).
+    INSERT INTO notices AS n (user_id, chat_id, first_message_id, message_id, count, preview, created_at)
+    SELECT r.user_id, r.chat_id, r.first_id, r.last_id, r.count, r.preview, r.first_at
+    FROM (SELECT p.user_id, s.chat_id, min(s.message_id) AS first_id, max(s.message_id) AS last_id,
+                 count(*) AS count, (array_agg(s.preview ORDER BY s.position DESC))[1] AS preview,
+                 min(s.created_at) AS first_at
+          FROM notices_messages(done, upto) s
+          JOIN chat_participants p ON p.chat_id = s.chat_id AND p.user_id <> s.actor_id
+                                  AND p.joined_position < s.position
+          GROUP BY p.user_id, s.chat_id) r
+    WHERE NOT presence_online(r.user_id)
+      AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = r.user_id
+                        AND (u.deactivated_at IS NOT NULL OR u.erasure_requested_at IS NOT NULL))
+    ON CONFLICT (user_id, chat_id) WHERE state = 'pending'
+    DO UPDATE SET count = n.count + excluded.count, message_id = excluded.message_id, preview = excluded.preview;
+
+    -- … and to each guardian linked when the message was written and still, offline, who has
+    -- not left and has a browser subscribed (guardians get Web Push only): a student's direct
+    -- chat's messages, and, under GUARDIAN_GROUPS=own_messages, the student's own messages in
+    -- a group (author_id: only theirs count).
+    INSERT INTO notices AS n (user_id, chat_id, first_message_id, message_id, count, preview, created_at, author_id)
+    SELECT r.guardian_id, r.chat_id, r.first_id, r.last_id, r.count, r.preview, r.first_at, r.author_id
+    FROM (SELECT g.guardian_id, s.chat_id, min(s.message_id) AS first_id, max(s.message_id) AS last_id,
+                 count(*) AS count, (array_agg(s.preview ORDER BY s.position DESC))[1] AS preview,
+                 min(s.created_at) AS first_at, min(g.student_id) FILTER (WHERE c.kind = 'group') AS author_id
+          FROM notices_messages(done, upto) s
+          JOIN chats c ON c.id = s.chat_id AND c.kind IN ('direct', 'group')
+          JOIN guardian_links g ON g.to_position IS NULL AND g.from_position < s.position
+                               AND g.student_id = CASE c.kind WHEN 'direct' THEN c.student_id ELSE s.actor_id END
+          WHERE c.kind = 'direct' OR (SELECT x.guardian_groups = 'own_messages' FROM safeguarding_settings x)
+          GROUP BY g.guardian_id, s.chat_id) r
+    WHERE EXISTS (SELECT 1 FROM push_subscriptions ps WHERE ps.user_id = r.guardian_id)
+      AND NOT presence_online(r.guardian_id)
+      AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = r.guardian_id
+                        AND (u.deactivated_at IS NOT NULL OR u.erasure_requested_at IS NOT NULL))
+    ON CONFLICT (user_id, chat_id) WHERE state = 'pending'
+    DO UPDATE SET count = n.count + excluded.count, message_id = excluded.message_id, preview = excluded.preview;
+
+    UPDATE notices_fanned_out SET position = upto;
+    RETURN head - upto;
+END
+$$;
+
+
+--
+-- Name: FUNCTION notices_fan_out(p_limit integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.notices_fan_out(p_limit integer) IS 'The offline-notification outbox, after commit: writes the notices of the message_created events after notices_fanned_out.position, up to p_limit positions further and never past the settled head (log_head), and moves the cursor there in the same transaction, so a replica that dies before its commit leaves them to the next round: each is written once. A notice for each other member who joined before the message, is offline now and has not left the school, and for each offline guardian with a push subscription, linked then and now, who reads the chat (a student''s direct chat; under GUARDIAN_GROUPS=own_messages the student''s own messages in a group, author_id), folded per user and chat while pending. Returns how many positions are left to fan out (0: caught up, or another transaction is at it: the advisory lock (1953854575, 7), tried, not awaited). Called by the notices worker of every replica before each claim.';
+
+
+--
+-- Name: notices_messages(bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.notices_messages(p_after bigint, p_upto bigint) RETURNS TABLE("position" bigint, chat_id bigint, actor_id bigint, created_at timestamp with time zone, message_id bigint, preview text)
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT e.position, e.chat_id, e.actor_id, e.created_at, m.id,
+           CASE WHEN m.is_deleted OR m.hidden_at IS NOT NULL OR m.purged_at IS NOT NULL THEN ''
+                WHEN m.content ~ '[^[:space:]]' THEN left(m.content, 100)
+                ELSE '📎 ' || (m.attachments -> 0 ->> 'name') END
+    FROM events e JOIN messages m ON m.id = (e.payload ->> 'message_id')::bigint
+    WHERE e.position > p_after AND e.position <= p_upto AND e.type = 'message_created'
+$$;
+
+
+--
+-- Name: FUNCTION notices_messages(p_after bigint, p_upto bigint); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.notices_messages(p_after bigint, p_upto bigint) IS 'The messages created at log positions after p_after up to p_upto, for notices_fan_out: where, by whom, when, and the preview a notice shows of each as it is now (its first 100 characters, or its first attachment''s name; empty once deleted, hidden or purged).';
+
+
+--
 -- Name: notices_purge(interval, integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -4388,6 +4445,34 @@ CREATE FUNCTION public.notices_purge(p_keep interval, p_limit integer) RETURNS i
     )
     SELECT count(*)::integer FROM gone
 $$;
+
+
+--
+-- Name: notify_announce(boolean); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.notify_announce(p_enabled boolean) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    was boolean;
+BEGIN
+    SELECT s.enabled INTO was FROM notify_settings s FOR UPDATE;
+    UPDATE notify_settings SET enabled = p_enabled;
+    -- Off, or turned on now: nothing written while they were off is notified.
+    IF NOT (was AND p_enabled) THEN
+        UPDATE notices_fanned_out f SET position = greatest(f.position, h.head) FROM log_head() h;
+    END IF;
+END
+$$;
+
+
+--
+-- Name: FUNCTION notify_announce(p_enabled boolean); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.notify_announce(p_enabled boolean) IS 'Records at a replica''s start whether this deployment notifies (notify_settings.enabled: a webhook, Web Push or email is configured; every replica must agree). When notices are off, or were off until now, it moves notices_fanned_out to the log head: the messages written while nobody fanned out get no notice, as before notices were turned on.';
 
 
 --
@@ -6150,6 +6235,22 @@ COMMENT ON COLUMN public.notices.author_id IS 'A guardian''s notice about a grou
 
 
 --
+-- Name: notices_fanned_out; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.notices_fanned_out (
+    "position" bigint NOT NULL
+);
+
+
+--
+-- Name: TABLE notices_fanned_out; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.notices_fanned_out IS 'One row: the log position up to which notices_fan_out() has written the offline notices of message_created events. Moved only with the notices it wrote, in their transaction; moved to the log head when a deployment starts with notices off, or turns them on (notify_announce: no notice for what was written while they were off).';
+
+
+--
 -- Name: notify_settings; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -7579,6 +7680,13 @@ COMMENT ON INDEX public.messages_search IS 'Searchable messages only (not delete
 
 
 --
+-- Name: notices_fanned_out_one_row; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX notices_fanned_out_one_row ON public.notices_fanned_out USING btree ((true));
+
+
+--
 -- Name: notices_open; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -8677,11 +8785,27 @@ REVOKE ALL ON FUNCTION public.message_mentions_check(p_chat bigint, p_sender big
 
 
 --
+-- Name: FUNCTION notices_fan_out(p_limit integer); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.notices_fan_out(p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.notices_fan_out(p_limit integer) TO tutorchat_app;
+
+
+--
 -- Name: FUNCTION notices_purge(p_keep interval, p_limit integer); Type: ACL; Schema: public; Owner: -
 --
 
 REVOKE ALL ON FUNCTION public.notices_purge(p_keep interval, p_limit integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.notices_purge(p_keep interval, p_limit integer) TO tutorchat_app;
+
+
+--
+-- Name: FUNCTION notify_announce(p_enabled boolean); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.notify_announce(p_enabled boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.notify_announce(p_enabled boolean) TO tutorchat_app;
 
 
 --

@@ -110,50 +110,6 @@ BEGIN
     WHERE c.id = d.chat_id;
     END IF;
 
-    -- The outbox: each message of the statement to each other current member who is offline
-    -- now and has not left the school (deactivated: one probe of users_departed, an index of
-    -- the few who left), one foldable notice per user and chat.
-    IF messages_created AND (SELECT enabled FROM notify_settings) THEN
-        INSERT INTO notices AS n (user_id, chat_id, first_message_id, message_id, count, preview, created_at)
-        SELECT p.user_id, a.chat_id, min((a.payload ->> 'message_id')::bigint), max((a.payload ->> 'message_id')::bigint),
-               count(*),
-               (array_agg(CASE WHEN a.payload ->> 'content' ~ '[^[:space:]]' THEN left(a.payload ->> 'content', 100)
-                               ELSE '📎 ' || (a.payload -> 'attachments' -> 0 ->> 'name') END
-                          ORDER BY a.position DESC))[1],
-               min(a.created_at)
-        FROM appended a
-        JOIN chat_participants p ON p.chat_id = a.chat_id AND p.user_id <> a.actor_id
-        WHERE a.type = 'message_created' AND NOT presence_online(p.user_id)
-          AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.user_id AND u.deactivated_at IS NOT NULL)
-        GROUP BY p.user_id, a.chat_id
-        ON CONFLICT (user_id, chat_id) WHERE state = 'pending'
-        DO UPDATE SET count = n.count + excluded.count, message_id = excluded.message_id, preview = excluded.preview;
-
-        -- … and to each guardian who reads it now, is offline, has not left and has a browser subscribed
-        -- (guardians get Web Push only): a student's direct chat's messages, and, under
-        -- GUARDIAN_GROUPS=own_messages, the student's own messages in a group (author_id: only
-        -- theirs count). One probe of guardian_links_student per message.
-        INSERT INTO notices AS n (user_id, chat_id, first_message_id, message_id, count, preview, created_at, author_id)
-        SELECT g.guardian_id, a.chat_id, min((a.payload ->> 'message_id')::bigint), max((a.payload ->> 'message_id')::bigint),
-               count(*),
-               (array_agg(CASE WHEN a.payload ->> 'content' ~ '[^[:space:]]' THEN left(a.payload ->> 'content', 100)
-                               ELSE '📎 ' || (a.payload -> 'attachments' -> 0 ->> 'name') END
-                          ORDER BY a.position DESC))[1],
-               min(a.created_at), min(g.student_id) FILTER (WHERE c.kind = 'group')
-        FROM appended a
-        JOIN chats c ON c.id = a.chat_id AND c.kind IN ('direct', 'group')
-        JOIN guardian_links g ON g.to_position IS NULL
-                             AND g.student_id = CASE c.kind WHEN 'direct' THEN c.student_id ELSE a.actor_id END
-        WHERE a.type = 'message_created'
-          AND (c.kind = 'direct' OR (SELECT s.guardian_groups = 'own_messages' FROM safeguarding_settings s))
-          AND EXISTS (SELECT 1 FROM push_subscriptions s WHERE s.user_id = g.guardian_id)
-          AND NOT presence_online(g.guardian_id)
-          AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = g.guardian_id AND u.deactivated_at IS NOT NULL)
-        GROUP BY g.guardian_id, a.chat_id
-        ON CONFLICT (user_id, chat_id) WHERE state = 'pending'
-        DO UPDATE SET count = n.count + excluded.count, message_id = excluded.message_id, preview = excluded.preview;
-    END IF;
-
     -- Every replica's listener reads the log after its cursor when this arrives (at commit);
     -- events_append leaves it to its caller, after the commit.
     IF coalesce(current_setting('tutorchat.block', true), '') = '' THEN
@@ -168,11 +124,9 @@ rows, in this order: plain messages'' sender (a member who joined before, not su
 owner of an announcement), closed-chat and departed-teacher (a direct chat whose teacher is
 deactivated: read-only, HINT teacher_departed) checks and their messages rows, and the rows of whom
 they mention (message_mentions); each chat''s last message, message count and activity (no
-member''s row: unread counts are derived when read, chat_unread); the
-offline-notification outbox (a notice for each offline
-member, and each offline guardian with a push subscription who reads the chat, folded per
-chat; nobody deactivated gets one); and the one NOTIFY on ''tutorchat_events'' with the statement''s highest
-position (not for events_append''s INSERT: its caller notifies, after the commit).';
+member''s row: unread counts are derived when read, chat_unread); and the one NOTIFY on ''tutorchat_events'' with the statement''s highest
+position (not for events_append''s INSERT: its caller notifies, after the commit). Nothing per
+member: offline notices are written after the commit, from the log (notices_fan_out).';
 
 REVOKE ALL ON FUNCTION events_after_insert() FROM PUBLIC;
 

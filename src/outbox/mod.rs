@@ -1,13 +1,15 @@
 //! The outbox: what must leave the system because of an event, delivered at least once by
 //! whichever replica claims it first.
 //!
-//! The notices themselves are written by the database in the transaction of the message that
-//! causes them (the outbox step of the `events_after_insert` trigger,
-//! `sql/functions/events_after_insert.sql`): one per user and chat, folding later messages into
-//! its `count`, for members who had no event stream open on any replica at that commit. So a
-//! notice can never be lost between "message committed" and "notice recorded", whatever
-//! crashes. Two deliveries take them from there, each a [`Delivery`] run by the one worker loop
-//! [`work`] on every replica:
+//! The notices themselves are written from the log, after the message's commit
+//! (`notices_fan_out()`, `sql/functions/notices_fan_out.sql`, called by the notices worker
+//! before each claim): one per user and chat, folding later messages into its `count`, for
+//! members with no event stream open on any replica then. Nothing per member is written in the
+//! append itself, so a message to a class of 257 costs what one to a pair does. A cursor
+//! (`notices_fanned_out`) moves with the notices, in their transaction, so none is lost or
+//! written twice when a replica dies between "message committed" and "notices recorded": the
+//! next round, on any replica, writes them. Two deliveries take them from there, each a
+//! [`Delivery`] run by the one worker loop [`work`] on every replica:
 //! - [`notices`]: claims due notices (or cancels the moot ones), writes their Web Pushes, and
 //!   posts them to the school's webhook when there is one;
 //! - [`push`]: sends each browser's Web Push.

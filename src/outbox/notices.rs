@@ -72,13 +72,37 @@ pub struct Notice {
     pub mentioned: bool,
 }
 
-/// Records whether this deployment notifies (a webhook or Web Push is configured): the
-/// database writes notices only then. Every replica sets it at start, so all must agree.
+/// Records whether this deployment notifies (a webhook, Web Push or email is configured):
+/// notices are written only then, and not for what was written while they were off
+/// (`notify_announce()`). Every replica sets it at start, so all must agree.
 pub async fn announce(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<()> {
     let enabled = config.enabled();
-    pool.get().await?.execute("UPDATE notify_settings SET enabled = $1", &[&enabled]).await?;
+    pool.get().await?.execute("SELECT notify_announce($1)", &[&enabled]).await?;
     Ok(())
 }
+
+/// Log positions fanned out per transaction: each holds the log's settled prefix back while it
+/// writes, so a few milliseconds' worth.
+const FAN_OUT_BATCH: i32 = 256;
+
+/// Writes the notices of the messages committed since the last fan-out, from the log
+/// (`notices_fan_out()`, `sql/functions/notices_fan_out.sql`), a batch of positions per
+/// transaction until it has caught up with the log's settled head (or another replica is at
+/// it), at most [`FAN_OUT_ROUNDS`] batches before the claim has its turn.
+pub async fn fan_out(pool: &Pool) -> anyhow::Result<()> {
+    let client = pool.get().await?;
+    let statement = client.prepare_cached("SELECT notices_fan_out($1)").await?;
+    for _ in 0..FAN_OUT_ROUNDS {
+        let behind: i64 = client.query_one(&statement, &[&FAN_OUT_BATCH]).await?.get(0);
+        if behind == 0 {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Batches fanned out before a claim, at most.
+const FAN_OUT_ROUNDS: usize = 64;
 
 /// The notices' delivery: claims them, and posts those still worth it to the webhook.
 pub struct Notices {
@@ -113,6 +137,7 @@ impl super::Delivery for Notices {
     const BATCH: usize = BATCH as usize;
 
     async fn claim(&self, pool: &Pool) -> anyhow::Result<Vec<(Notice, i32)>> {
+        fan_out(pool).await?;
         claim(pool, &self.config).await
     }
 

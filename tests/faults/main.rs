@@ -16,6 +16,7 @@ mod ha;
 mod ha_in_flight;
 mod interrupted;
 mod nginx;
+mod notices;
 mod replicas;
 mod scheduled;
 mod streams;

@@ -51,6 +51,7 @@ async fn a_notice_pending_when_its_person_leaves_is_cancelled_and_never_sent() {
     let (hers, his) = (a.chat(&teacher, &maria).await, a.chat(&teacher, &alex).await);
 
     a.send(&teacher, hers, "written while she was still here").await;
+    a.notices_written().await;
     assert_eq!(notices_of(&a, maria.id).await, ["pending"], "queued, within its grace period");
     assert_eq!(deactivate(&a, &admin, &maria, true).await.0, 204);
     a.send(&teacher, his, "and one for Alex").await;

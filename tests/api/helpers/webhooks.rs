@@ -79,3 +79,25 @@ impl Receiver {
         self.calls()
     }
 }
+
+impl super::TestApp {
+    /// Waits until the notices of every message committed so far are written: the replicas'
+    /// notices workers fan them out from the log after the commit (`notices_fan_out`), within
+    /// a tick of their worker.
+    pub async fn notices_written(&self) {
+        let head: i64 = self.sql.query_one("SELECT head FROM log_head()", &[]).await.expect("head").get(0);
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let done: i64 =
+                self.sql.query_one("SELECT position FROM notices_fanned_out", &[]).await.expect("cursor").get(0);
+            if done >= head {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the notices up to {head} were not written within 10 s ({done})"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
