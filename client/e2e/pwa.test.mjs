@@ -10,12 +10,14 @@
 // - offline and back: reloaded without a network, the chat list and the conversation read from
 //   the device; with the network back, live again;
 // - the outbox: a message written offline shows pending, survives an offline reload, and reaches
-//   Иван exactly once when the network returns;
+//   Иван exactly once when the network returns; the same in a chat never opened on the device
+//   (opened empty, its history loaded when the network returns);
 // - the update: a changed build deployed, the page says "A new version is available — Reload"
 //   (in Russian, hers); nothing changes until the click, then the page reloads under the new worker;
 // - signing out deletes what the device kept of her.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +38,13 @@ function recordBadge() {
   window.badgeCalls = [];
   navigator.setAppBadge = (count) => Promise.resolve(void window.badgeCalls.push(count ?? 0));
   navigator.clearAppBadge = () => Promise.resolve(void window.badgeCalls.push('cleared'));
+}
+
+/** One value `sql` selects, as psql prints it (the replicas' private PostgreSQL). */
+function psql(sql) {
+  const run = spawnSync('psql', [cluster.a.databaseUrl(), '-q', '-v', 'ON_ERROR_STOP=1', '-Atc', sql], { encoding: 'utf8' });
+  assert.equal(run.status, 0, `${sql}: ${run.stderr}`);
+  return run.stdout.trim();
 }
 
 const controller = (page) => page.evaluate(() => navigator.serviceWorker.controller?.scriptURL ?? null);
@@ -173,6 +182,41 @@ test('the outbox: written offline, pending across an offline reload, sent once w
   await maria.reload();
   await waitForMessage(maria, text);
   assert.equal(await maria.getByTestId('message-pending').count(), 0);
+});
+
+test('offline, a chat never opened on this device: opened empty, written to, kept across a reload, sent once when the network returns', async () => {
+  const { maria } = pages;
+  // Her first lesson with Анна opens their chat; she sees it in her list (online) and has never opened it.
+  psql(`INSERT INTO lessons (teacher_id, student_id, scheduled_at, status, subject)
+        SELECT t.id, s.id, now(), 'completed', 'Физика' FROM users t, users s
+        WHERE t.email = 'anna@demo.school' AND s.email = 'maria@demo.school'`);
+  const annas = (await api(maria, 'GET', '/api/chats')).body.chats.find((c) => c.participant?.name === 'Анна Смирнова');
+  assert.ok(annas, 'the lesson opened a chat with Анна');
+  await maria.goto('/');
+  await maria.getByTestId(`chat-${annas.id}`).waitFor();
+
+  await maria.context().setOffline(true);
+  await maria.reload();
+  await maria.getByTestId(`chat-${annas.id}`).click();
+  await maria.getByTestId('history-unavailable').waitFor();
+  const text = 'Анна, без сети: можно перенести физику на четверг?';
+  await maria.getByTestId('composer').fill(text);
+  await maria.getByTestId('composer').press('Enter');
+  await maria.getByTestId('message-pending').filter({ hasText: text }).waitFor();
+  await maria.waitForFunction(keptInOutbox, text, { polling: 100 });
+
+  await maria.reload();
+  await maria.getByTestId('message-pending').filter({ hasText: text }).waitFor();
+  const sends = [];
+  maria.on('request', (r) => r.method() === 'POST' && r.url().endsWith('/api/messages') && sends.push(r.headers()['idempotency-key']));
+  await maria.context().setOffline(false);
+  await waitForMessage(maria, text);
+  await maria.getByTestId('history-unavailable').waitFor({ state: 'detached' });
+  await maria.getByTestId('message-pending').waitFor({ state: 'detached' });
+  assert.ok(sends.length >= 1 && new Set(sends).size === 1, `every attempt carries one key: ${sends}`);
+  const history = await api(maria, 'GET', `/api/chats/${annas.id}/messages?limit=50`);
+  assert.equal(history.body.messages.filter((m) => m.content === text).length, 1, 'Анна gets it exactly once');
+  assert.deepEqual(maria.errors, []);
 });
 
 test('a new version is announced and loads only when the person clicks Reload', async () => {

@@ -112,7 +112,10 @@ export function useChatLoading(store: Store): ChatLoading {
         const hasNewer = data.has_newer ?? false;
         inChat(chatId, { type: 'snapshot', messages: data.messages, hasMore: data.has_more, hasNewer, window });
       } catch (error) {
-        inChat(chatId, { type: 'loadFailed', error: failed(error), window });
+        // No network and nothing kept: the conversation opens empty, to be written to (the
+        // outbox keeps it) and loaded when the stream opens again (streamOpened).
+        if (around === null && error instanceof TypeError) inChat(chatId, { type: 'unavailable', window });
+        else inChat(chatId, { type: 'loadFailed', error: failed(error), window });
       }
     },
     [store, inChat, failed],

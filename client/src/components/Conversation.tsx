@@ -310,6 +310,11 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
           seenBy={seenBy.of}
         />
       )}
+      {conversation?.unavailable && (
+        <p className="conversation-status muted" role="status" data-testid="history-unavailable">
+          {t('conversation.unavailable')}
+        </p>
+      )}
 
       {ended ? (
         <p className="read-only" data-testid="group-ended" data-reason={ended}>

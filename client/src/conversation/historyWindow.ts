@@ -66,6 +66,7 @@ function windowLoaded(state: Conversation, action: Extract<WindowAction, { type:
     ...state,
     notices: hasNewer ? state.notices : placeWaiting(state.notices, newest),
     status: 'ready',
+    unavailable: false,
     error: null,
     messages: mergeMessages(page, hasNewer ? [] : live, state.deleted),
     beyond: hasNewer ? live.slice(-MAX_BEYOND) : [],

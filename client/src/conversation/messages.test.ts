@@ -4,6 +4,24 @@ import { type ConversationAction, conversationReducer, conversationsReducer } fr
 import { ME, OTHER, ids, loaded, run, wire } from './messagesFixtures';
 import { olderCursor } from './queries';
 
+describe('offline, nothing kept', () => {
+  it('opens empty and writable, and the next snapshot makes it whole', () => {
+    const opened = run([{ type: 'unavailable' }]);
+    expect([opened.status, opened.unavailable, ids(opened)]).toEqual(['ready', true, []]);
+    const written = conversationReducer(opened, {
+      type: 'sendStarted', key: 'k1', senderId: ME, content: 'без сети', createdAt: wire(9).created_at, replyTo: null,
+    });
+    expect(written.pending.map((p) => p.key)).toEqual(['k1']);
+    const back = conversationReducer(written, { type: 'snapshot', messages: [wire(1)], hasMore: false });
+    expect([back.unavailable, ids(back), back.pending.length]).toEqual([false, [1], 1]);
+  });
+
+  it('leaves what was already shown as it was', () => {
+    const shown = run([{ type: 'snapshot', messages: [wire(1)], hasMore: false }, { type: 'unavailable' }]);
+    expect([shown.unavailable, ids(shown)]).toEqual([false, [1]]);
+  });
+});
+
 describe('snapshot', () => {
   it('loads the history oldest first and becomes ready', () => {
     const state = run([{ type: 'snapshot', messages: [wire(1), wire(2)], hasMore: true }]);

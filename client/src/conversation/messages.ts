@@ -48,6 +48,8 @@ export type ConversationAction =
   /** The window's pages and jumps (historyWindow.ts): a snapshot is the newest page, or the one around a message. */
   | WindowAction
   | { type: 'loadFailed'; error: string; window?: number }
+  /** The newest page could not be read without a network, and none is kept on the device. */
+  | { type: 'unavailable'; window?: number }
   | { type: 'olderRequested' }
   | { type: 'olderLoaded'; messages: WireMessage[]; hasMore: boolean; window?: number }
   | { type: 'olderFailed'; error: string; window?: number }
@@ -103,6 +105,7 @@ export function emptyConversation(chatId: number): Conversation {
     focus: null,
     notices: [],
     membership: 'member',
+    unavailable: false,
   };
 }
 
@@ -159,6 +162,10 @@ export function conversationReducer(state: Conversation, action: ConversationAct
     case 'loadFailed':
       if (!isCurrent(state, action.window)) return state;
       return { ...state, status: 'failed', error: action.error };
+    case 'unavailable':
+      // What was shown stays (a reload that failed); else an empty page, written to all the same.
+      if (!isCurrent(state, action.window) || state.status === 'ready') return state;
+      return { ...state, status: 'ready', error: null, unavailable: true };
     case 'olderRequested':
       return { ...state, loadingOlder: true, olderError: null };
     case 'olderLoaded':

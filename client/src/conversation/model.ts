@@ -106,6 +106,10 @@ export interface Conversation {
   notices: Notice[];
   /** `left` or `removed` once a `participant_removed` for us arrived: read-only from then on. */
   membership: Membership;
+  /** Its history could not be read (no network, nothing of it kept on this device): shown
+   *  empty and writable all the same (the outbox keeps what is written), loaded when the
+   *  event stream opens again (the server answers). */
+  unavailable: boolean;
 }
 
 /** A message as the API and the event stream send it (the stream leaves out `read_by`). */

@@ -56,13 +56,19 @@ export function useOutbox(store: Store, conversations: Conversations, send: RefO
     }
   }, [loaded, conversations, store]);
 
+  // Each message's write to the device, so that its removal comes after it: an answer quicker
+  // than IndexedDB would otherwise leave it kept, and sent again at the next start.
+  const writes = useRef(new Map<string, Promise<void>>());
   const add = useCallback((entry: OutboxEntry) => {
     entries.current.set(entry.key, entry);
     shown.current.add(entry.key);
-    void putOutbox(entry);
+    writes.current.set(entry.key, putOutbox(entry));
   }, []);
   const done = useCallback((key: string) => {
-    if (entries.current.delete(key)) void removeOutbox(key);
+    if (!entries.current.delete(key)) return;
+    const written = writes.current.get(key) ?? Promise.resolve();
+    writes.current.delete(key);
+    void written.then(() => removeOutbox(key));
   }, []);
   return useMemo(() => ({ add, done }), [add, done]);
 }

@@ -261,11 +261,17 @@ function guardianOutcome(
 /**
  * What to fetch each time the stream (re)opens: the presence it may have missed. Participants:
  * the chat list (it carries their partners' presence); admins: the open chat's two people;
- * everyone: the open group's members.
+ * everyone: the open group's members, and the history of conversations opened without a network.
  */
-export function streamOpened(state: Pick<DispatchState, 'isAdmin' | 'chatList' | 'openChatId'>): Effect[] {
+export function streamOpened(
+  state: Pick<DispatchState, 'isAdmin' | 'chatList' | 'openChatId'> & Partial<Pick<DispatchState, 'conversations'>>,
+): Effect[] {
   const open = state.chatList.items.find((i) => i.id === state.openChatId);
   const effects: Effect[] = [];
+  // Conversations opened without a network, their history unread: the server answers again.
+  for (const conversation of Object.values(state.conversations ?? {})) {
+    if (conversation.unavailable) effects.push({ type: 'loadConversation', chatId: conversation.chatId });
+  }
   // A guardian reads a group's child's messages only, never its members.
   if (open?.kind === 'group' && open.membership === 'member' && !open.wardOnly) {
     effects.push({ type: 'loadGroup', chatId: open.id });

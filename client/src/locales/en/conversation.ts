@@ -18,6 +18,7 @@ const conversation = {
     label: 'Conversation: {{title}}',
     back: 'Back to chats',
     loading: 'Loading messages…',
+    unavailable: 'No connection: the history of this chat shows once it is back. What you write here is kept on this device and sent then.',
     readOnly: 'Read-only: as an admin you can read this chat but not write or delete.',
     announcementReadOnly: 'Announcements: only the teacher who runs them writes here; you read them.',
     teacherDeparted: 'Your teacher has left the school. You can read this chat; the school will give it to another teacher.',
