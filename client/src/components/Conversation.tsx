@@ -18,6 +18,7 @@ import { BlockVisitor } from '../blocking/BlockVisitor';
 import { GuardianClosure } from '../blocking/GuardianClosure';
 import { ChatReadersButton } from '../moderation/ChatReadersButton';
 import { ClosedNotice } from './ClosedNotice';
+import { ConversationStatus, HistoryUnavailable } from './ConversationStatus';
 import { Composer, useReplyDraft } from './Composer';
 import { ExportMenu } from './ExportMenu';
 import { senderLabel } from './MessageBubble';
@@ -267,22 +268,12 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
         onUnpin={(messageId) => pinControl.toggle(messageId, false)}
         error={pinControl.error}
       />
-      {conversation === undefined || conversation.status === 'loading' ? (
-        <div className="conversation-status muted" aria-busy="true">
-          {t('conversation.loading')}
-        </div>
-      ) : conversation.status === 'failed' && ended ? (
-        // Dropped from the group before its history was loaded: the server shows it no more.
-        <div className="conversation-status muted">{t(ended === 'left' ? 'chatList.left' : 'chatList.removed')}</div>
-      ) : conversation.status === 'failed' ? (
-        <div className="conversation-status" role="alert">
-          <p className="error">{conversation.error}</p>
-          {guestEnd === null && (
-            <button type="button" className="button" onClick={() => workspace.reloadConversation(chatId)}>
-              {t('app.tryAgain')}
-            </button>
-          )}
-        </div>
+      {conversation?.status !== 'ready' ? (
+        <ConversationStatus
+          conversation={conversation}
+          ended={ended}
+          onRetry={guestEnd === null ? () => workspace.reloadConversation(chatId) : null}
+        />
       ) : (
         <MessageList
           conversation={conversation}
@@ -310,11 +301,7 @@ export function Conversation({ chatId, chat, conversation, workspace, onBack }: 
           seenBy={seenBy.of}
         />
       )}
-      {conversation?.unavailable && (
-        <p className="conversation-status muted" role="status" data-testid="history-unavailable">
-          {t('conversation.unavailable')}
-        </p>
-      )}
+      {conversation?.unavailable && <HistoryUnavailable />}
 
       {ended ? (
         <p className="read-only" data-testid="group-ended" data-reason={ended}>

@@ -382,14 +382,6 @@ describe('streamOpened', () => {
     expect(streamOpened(state({ openChatId: DIRECT }))).toEqual([refresh, check]);
   });
 
-  it('reads the history of a conversation opened without a network, and of no other', () => {
-    const conversations = {
-      [DIRECT]: { ...emptyConversation(DIRECT), status: 'ready' as const, unavailable: true },
-      [GROUP]: { ...emptyConversation(GROUP), status: 'ready' as const },
-    };
-    expect(streamOpened(state({ conversations }))).toEqual([{ type: 'loadConversation', chatId: DIRECT }, refresh, check]);
-  });
-
   it('fetches the open group’s members too, while we are one', () => {
     expect(streamOpened(state({ openChatId: GROUP }))).toEqual([{ type: 'loadGroup', chatId: GROUP }, refresh, check]);
     const dropped = { ...group, membership: 'removed' as const };
