@@ -4,6 +4,10 @@
 -- wrote, in their transaction, so a replica that dies between a message's commit and its
 -- notices leaves the cursor where it was, and the next round (any replica's) writes them once.
 -- It starts at the log's end: the messages before this migration had theirs written with them.
+--
+-- The log's comment as it now stands: no read model per member, notices after the commit, and
+-- every append of the database's own (the lesson triggers, a rule's consequences) through
+-- events_append.
 
 CREATE TABLE notices_fanned_out (position bigint NOT NULL);
 INSERT INTO notices_fanned_out (position) SELECT coalesce(max(position), 0) FROM events;
@@ -27,7 +31,8 @@ each row carries its transaction (xid). Nothing waits for other appends to commi
 (read_after, log_head) read after their cursor in position order and stop at the first row
 whose transaction is not below the oldest transaction running (pg_snapshot_xmin): every row
 before it has ended, committed or rolled back, so "events after my cursor" is exact, and the
-position is the event stream''s id. An INSERT without events_append (psql, the lesson trigger)
+position is the event stream''s id. Everything appends through events_append, the lesson
+triggers and the appends a rule makes inside another included; only an INSERT by hand (psql)
 draws row by row under the advisory lock (1953854575, 1) held exclusively to commit, which
 waits for the appends in flight (each holds it shared) and keeps anyone from drawing until it
 ends. Rolled-back appends and no-ops leave holes in the numbering; holes are never filled.

@@ -95,28 +95,37 @@ CREATE FUNCTION public.announcement_families_join(p_guardian bigint, p_student b
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
+DECLARE
+    joins record;
 BEGIN
     -- By the owner (the announcement is their standing choice), as lessons_join_audiences adds
     -- students: events_rule_participant_added and events_member_rule check it.
-    INSERT INTO events (chat_id, actor_id, type, payload)
-    SELECT c.id, c.created_by, 'participant_added', jsonb_build_object('user_id', g.guardian_id)
-    FROM guardian_links g
-    JOIN chats c ON c.recipients IN ('guardians', 'both') AND c.closed_at IS NULL
-    WHERE g.student_id = p_student AND g.to_position IS NULL
-      AND (p_guardian IS NULL OR g.guardian_id = p_guardian)
-      -- The owner's student (events_member_rule's condition for a guardian), and of this
-      -- announcement: all of the owner's students, or one it has as a member.
-      AND EXISTS (SELECT 1 FROM lessons l WHERE l.teacher_id = c.created_by AND l.student_id = p_student
-                                            AND l.status = 'completed')
-      AND (c.audience = 'my_students'
-           OR EXISTS (SELECT 1 FROM chat_participants p WHERE p.chat_id = c.id AND p.user_id = p_student))
-      AND NOT EXISTS (SELECT 1 FROM chat_memberships m WHERE m.chat_id = c.id AND m.user_id = g.guardian_id)
-      AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = c.created_by
-                        AND (u.suspended_until > now() OR u.erasure_requested_at IS NOT NULL
-                             OR u.deactivated_at IS NOT NULL))
-      AND EXISTS (SELECT 1 FROM users x WHERE x.id = g.guardian_id AND x.deactivated_at IS NULL)
-    GROUP BY c.id, c.created_by, g.guardian_id
-    ORDER BY c.id, g.guardian_id;
+    SELECT array_agg(j.chat_id ORDER BY j.chat_id, j.guardian_id) AS chat_ids,
+           array_agg(j.owner ORDER BY j.chat_id, j.guardian_id) AS owners,
+           array_agg(jsonb_build_object('user_id', j.guardian_id) ORDER BY j.chat_id, j.guardian_id) AS payloads
+    INTO joins
+    FROM (SELECT c.id AS chat_id, c.created_by AS owner, g.guardian_id
+          FROM guardian_links g
+          JOIN chats c ON c.recipients IN ('guardians', 'both') AND c.closed_at IS NULL
+          WHERE g.student_id = p_student AND g.to_position IS NULL
+            AND (p_guardian IS NULL OR g.guardian_id = p_guardian)
+            -- The owner's student (events_member_rule's condition for a guardian), and of this
+            -- announcement: all of the owner's students, or one it has as a member.
+            AND EXISTS (SELECT 1 FROM lessons l WHERE l.teacher_id = c.created_by AND l.student_id = p_student
+                                                  AND l.status = 'completed')
+            AND (c.audience = 'my_students'
+                 OR EXISTS (SELECT 1 FROM chat_participants p WHERE p.chat_id = c.id AND p.user_id = p_student))
+            AND NOT EXISTS (SELECT 1 FROM chat_memberships m WHERE m.chat_id = c.id AND m.user_id = g.guardian_id)
+            AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = c.created_by
+                              AND (u.suspended_until > now() OR u.erasure_requested_at IS NOT NULL
+                                   OR u.deactivated_at IS NOT NULL))
+            AND EXISTS (SELECT 1 FROM users x WHERE x.id = g.guardian_id AND x.deactivated_at IS NULL)
+          GROUP BY c.id, c.created_by, g.guardian_id) j;
+    IF cardinality(joins.chat_ids) > 0 THEN
+        PERFORM events_append(joins.chat_ids, joins.owners,
+                              array_fill('participant_added'::text, ARRAY[cardinality(joins.chat_ids)]),
+                              joins.payloads, array_fill(NULL::text, ARRAY[cardinality(joins.chat_ids)]));
+    END IF;
 END
 $$;
 
@@ -125,7 +134,7 @@ $$;
 -- Name: FUNCTION announcement_families_join(p_guardian bigint, p_student bigint); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.announcement_families_join(p_guardian bigint, p_student bigint) IS 'The guardians of student p_student (p_guardian, or all of them linked now when NULL) join the announcements that reach families (chats.recipients guardians or both, open) and concern the child, a student of its owner (a completed lesson together): the owner''s "all my students" announcement, or one the child is a member of; by a participant_added of the owner, unless they were ever a member (who left is not added back). Called by events_apply where a guardian is linked, and by lessons_join_audiences where a lesson completes. While the owner is suspended, deactivated or their erasure asked for, nobody joins (their appends are refused, and a link or a lesson must not be). Its INSERT draws under the log lock held exclusively, as family_chats_open''s.';
+COMMENT ON FUNCTION public.announcement_families_join(p_guardian bigint, p_student bigint) IS 'The guardians of student p_student (p_guardian, or all of them linked now when NULL) join the announcements that reach families (chats.recipients guardians or both, open) and concern the child, a student of its owner (a completed lesson together): the owner''s "all my students" announcement, or one the child is a member of; by a participant_added of the owner, unless they were ever a member (who left is not added back). Called by events_apply where a guardian is linked, and by lessons_join_audiences where a lesson completes. While the owner is suspended, deactivated or their erasure asked for, nobody joins (their appends are refused, and a link or a lesson must not be). It appends through events_append, inside the append of its reason or the lesson''s transaction: nobody else''s append waits for it.';
 
 
 --
@@ -136,10 +145,11 @@ CREATE FUNCTION public.announcement_families_leave(p_guardian bigint) RETURNS vo
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
+DECLARE
+    chat_ids bigint[];
 BEGIN
     -- By the database (no actor): a link ended, whatever the owner's state.
-    INSERT INTO events (chat_id, actor_id, type, payload)
-    SELECT p.chat_id, NULL, 'participant_removed', jsonb_build_object('user_id', p.user_id)
+    SELECT array_agg(p.chat_id ORDER BY p.chat_id) INTO chat_ids
     FROM chat_participants p
     JOIN chats c ON c.id = p.chat_id AND c.recipients IN ('guardians', 'both')
     WHERE p.user_id = p_guardian
@@ -147,8 +157,13 @@ BEGIN
                       JOIN users s ON s.id = g.student_id AND s.deactivated_at IS NULL
                       JOIN lessons l ON l.student_id = g.student_id AND l.teacher_id = c.created_by
                                     AND l.status = 'completed'
-                      WHERE g.guardian_id = p_guardian AND g.to_position IS NULL)
-    ORDER BY p.chat_id;
+                      WHERE g.guardian_id = p_guardian AND g.to_position IS NULL);
+    IF cardinality(chat_ids) > 0 THEN
+        PERFORM events_append(chat_ids, array_fill(NULL::bigint, ARRAY[cardinality(chat_ids)]),
+                              array_fill('participant_removed'::text, ARRAY[cardinality(chat_ids)]),
+                              array_fill(jsonb_build_object('user_id', p_guardian), ARRAY[cardinality(chat_ids)]),
+                              array_fill(NULL::text, ARRAY[cardinality(chat_ids)]));
+    END IF;
 END
 $$;
 
@@ -1326,7 +1341,8 @@ each row carries its transaction (xid). Nothing waits for other appends to commi
 (read_after, log_head) read after their cursor in position order and stop at the first row
 whose transaction is not below the oldest transaction running (pg_snapshot_xmin): every row
 before it has ended, committed or rolled back, so "events after my cursor" is exact, and the
-position is the event stream''s id. An INSERT without events_append (psql, the lesson trigger)
+position is the event stream''s id. Everything appends through events_append, the lesson
+triggers and the appends a rule makes inside another included; only an INSERT by hand (psql)
 draws row by row under the advisory lock (1953854575, 1) held exclusively to commit, which
 waits for the appends in flight (each holds it shared) and keeps anyone from drawing until it
 ends. Rolled-back appends and no-ops leave holes in the numbering; holes are never filled.
@@ -1377,9 +1393,25 @@ DECLARE
     first_position bigint;
     first_message bigint;
     drawn_at timestamptz;
+    -- An append inside another's INSERT (a rule's consequence, events_apply): the outer
+    -- statement's block, given back once this one's rows are in.
+    outer_block text := coalesce(current_setting('tutorchat.block', true), '');
 BEGIN
     IF coalesce(cardinality(p_types), 0) = 0 THEN
         RETURN;
+    END IF;
+
+    -- Transactions that draw more than once take turns, from before their first draw to their
+    -- commit (1953854575, 8): a later draw waits for the appends drawn before it (step 2), so
+    -- two of them in flight at once would wait for each other. They are those that wrote before
+    -- they append (the lesson triggers, whose appends follow one another) and those whose
+    -- events append more inside their own (a link's family chats and announcements, a
+    -- departure's). A draw after this transaction's first does not ask again.
+    IF coalesce(current_setting('tutorchat.drew', true), '') = '' AND (
+           pg_current_xact_id_if_assigned() IS NOT NULL
+           OR 'guardian_linked' = ANY (p_types) OR 'guardian_unlinked' = ANY (p_types)
+           OR 'user_deactivated' = ANY (p_types)) THEN
+        PERFORM pg_advisory_xact_lock(1953854575, 8);
     END IF;
 
     -- 0. Deferring (the writer's batches): a chat another append holds now is left for the
@@ -1466,6 +1498,7 @@ BEGIN
             END IF;
         END IF;
         drawn_at := clock_timestamp();
+        PERFORM set_config('tutorchat.drew', 'yes', true);
         PERFORM pg_advisory_unlock(1953854575, 5);
     EXCEPTION WHEN OTHERS OR query_canceled THEN
         PERFORM pg_advisory_unlock(1953854575, 5);
@@ -1486,7 +1519,7 @@ BEGIN
     FROM unnest(ords) WITH ORDINALITY AS e (o, k)
     ORDER BY e.k
     RETURNING *;
-    PERFORM set_config('tutorchat.block', '', true);
+    PERFORM set_config('tutorchat.block', outer_block, true);
     RETURN QUERY SELECT NULL::bigint, c, NULL::bigint, 'deferred'::text, '{}'::jsonb, NULL::timestamptz, NULL::text, NULL::xid8
                  FROM unnest(busy) c;
     IF p_notify THEN
@@ -1516,6 +1549,10 @@ no-op: none). The log''s order without a window every writer waits for:
    transaction id (events.xid), and positions follow transaction ids.
 3. the INSERT, whose rows events_before_insert checks against the block (tutorchat.block) and
    numbers no further.
+A transaction that draws more than once (one that wrote before it appends, as the lesson
+triggers'', or whose events append more inside their own: guardian_linked, guardian_unlinked,
+user_deactivated) takes the advisory lock (1953854575, 8) before its first draw, to commit: such
+transactions take turns, since each later draw waits for the appends drawn before it.
 With p_defer (the writer), a chat another append holds is not waited for: its events are
 left out and the chat answered as a row of its own with a NULL position, for the caller''s next
 batch; p_wait lists the chats the caller deferred once and now waits for (and when every chat
@@ -1526,8 +1563,11 @@ after the WAL flush, so the writer sends it after commit, as a statement of its 
 Readers read the rows after their cursor in position order and stop at the first one whose
 transaction is not below the oldest transaction running (pg_snapshot_xmin of the snapshot,
 read_after and log_head): every row below it has ended, so nothing that commits later can land
-behind a cursor. An INSERT into events without this function (the lesson trigger, psql) draws
-row by row under the log lock, exclusively, to commit: nobody draws meanwhile.';
+behind a cursor. Everything appends through this function: the application, the lesson
+triggers, and the consequences a rule appends inside another append (family_chats_open,
+announcement_families_join and _leave; the outer statement''s block is given back after). Only
+an INSERT into events by hand (psql) draws row by row under the log lock, exclusively, to
+commit: nobody draws meanwhile.';
 
 
 --
@@ -3854,10 +3894,10 @@ BEGIN
         ORDER BY 1, 2
     LOOP
         BEGIN
-            INSERT INTO events (chat_id, actor_id, type, payload)
-            VALUES (nextval('chats_id_seq'), NULL, 'chat_created',
-                    jsonb_build_object('kind', 'family', 'guardian_id', pair.guardian_id,
-                                       'teacher_id', pair.teacher_id));
+            PERFORM events_append(ARRAY[nextval('chats_id_seq')], ARRAY[NULL::bigint], ARRAY['chat_created'],
+                                  ARRAY[jsonb_build_object('kind', 'family', 'guardian_id', pair.guardian_id,
+                                                           'teacher_id', pair.teacher_id)],
+                                  ARRAY[NULL::text]);
         EXCEPTION WHEN unique_violation THEN
             GET STACKED DIAGNOSTICS violated = CONSTRAINT_NAME;
             IF violated IS DISTINCT FROM 'chats_one_per_family' THEN
@@ -3874,7 +3914,7 @@ $$;
 -- Name: FUNCTION family_chats_open(p_guardian bigint, p_student bigint); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.family_chats_open(p_guardian bigint, p_student bigint) IS 'Opens the family chats student p_student gives a reason for: one chat_created {kind: family, guardian_id, teacher_id} per guardian linked to them now (p_guardian, or all of them when NULL) and teacher of a direct chat of theirs, unless the pair has a family chat (chats_one_per_family decides races). Called by events_apply, where a direct chat opens (every guardian of its student) and where a guardian is linked (that guardian): the chat opens in the transaction of its reason. Its INSERT draws its own position under the log lock held exclusively (events_before_insert): inside an append, it waits for the appends drawn before it, and nobody draws until it commits; both reasons are rare (a first lesson, a link).';
+COMMENT ON FUNCTION public.family_chats_open(p_guardian bigint, p_student bigint) IS 'Opens the family chats student p_student gives a reason for: one chat_created {kind: family, guardian_id, teacher_id} per guardian linked to them now (p_guardian, or all of them when NULL) and teacher of a direct chat of theirs, unless the pair has a family chat (chats_one_per_family decides races). Called by events_apply, where a direct chat opens (every guardian of its student) and where a guardian is linked (that guardian): the chat opens in the transaction of its reason. It appends through events_append, inside the append of its reason: it waits for the appends drawn before it, as any second append of a transaction does, and nobody else''s append waits for it.';
 
 
 --
@@ -4044,11 +4084,10 @@ BEGIN
         RETURN NULL;
     END IF;
     BEGIN
-        INSERT INTO events (chat_id, actor_id, type, payload)
-        VALUES (nextval('chats_id_seq'), NULL, 'chat_created',
-                jsonb_build_object('student_id', NEW.student_id,
-                                   'teacher_id', NEW.teacher_id,
-                                   'lesson_id', NEW.id));
+        PERFORM events_append(ARRAY[nextval('chats_id_seq')], ARRAY[NULL::bigint], ARRAY['chat_created'],
+                              ARRAY[jsonb_build_object('student_id', NEW.student_id, 'teacher_id', NEW.teacher_id,
+                                                       'lesson_id', NEW.id)],
+                              ARRAY[NULL::text]);
     EXCEPTION WHEN unique_violation THEN
         GET STACKED DIAGNOSTICS violated = CONSTRAINT_NAME;
         IF violated IS DISTINCT FROM 'chats_one_per_pair' THEN
@@ -4069,6 +4108,9 @@ CREATE FUNCTION public.lessons_join_audiences() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
+DECLARE
+    chat_ids bigint[];
+    owners bigint[];
 BEGIN
     IF NEW.status <> 'completed'
        OR (TG_OP = 'UPDATE' AND OLD.status = 'completed') THEN
@@ -4076,8 +4118,7 @@ BEGIN
     END IF;
     -- By the owner (the audience is their standing choice): events_rule_participant_added and
     -- events_member_rule check it as for any other member they add.
-    INSERT INTO events (chat_id, actor_id, type, payload)
-    SELECT c.id, c.created_by, 'participant_added', jsonb_build_object('user_id', NEW.student_id)
+    SELECT array_agg(c.id ORDER BY c.id), array_agg(c.created_by ORDER BY c.id) INTO chat_ids, owners
     FROM chats c
     WHERE c.created_by = NEW.teacher_id AND c.audience = 'my_students' AND c.closed_at IS NULL
       AND c.recipients <> 'guardians'
@@ -4085,8 +4126,12 @@ BEGIN
       AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = c.created_by
                         AND (u.suspended_until > now() OR u.erasure_requested_at IS NOT NULL
                              OR u.deactivated_at IS NOT NULL))
-      AND EXISTS (SELECT 1 FROM users s WHERE s.id = NEW.student_id AND s.role = 'student' AND s.deactivated_at IS NULL)
-    ORDER BY c.id;
+      AND EXISTS (SELECT 1 FROM users s WHERE s.id = NEW.student_id AND s.role = 'student' AND s.deactivated_at IS NULL);
+    IF cardinality(chat_ids) > 0 THEN
+        PERFORM events_append(chat_ids, owners, array_fill('participant_added'::text, ARRAY[cardinality(chat_ids)]),
+                              array_fill(jsonb_build_object('user_id', NEW.student_id), ARRAY[cardinality(chat_ids)]),
+                              array_fill(NULL::text, ARRAY[cardinality(chat_ids)]));
+    END IF;
     -- The student's guardians, where the announcement reaches families.
     PERFORM announcement_families_join(NULL, NEW.student_id);
     RETURN NULL;

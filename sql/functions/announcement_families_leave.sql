@@ -3,10 +3,11 @@ CREATE OR REPLACE FUNCTION announcement_families_leave(p_guardian bigint)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
+DECLARE
+    chat_ids bigint[];
 BEGIN
     -- By the database (no actor): a link ended, whatever the owner's state.
-    INSERT INTO events (chat_id, actor_id, type, payload)
-    SELECT p.chat_id, NULL, 'participant_removed', jsonb_build_object('user_id', p.user_id)
+    SELECT array_agg(p.chat_id ORDER BY p.chat_id) INTO chat_ids
     FROM chat_participants p
     JOIN chats c ON c.id = p.chat_id AND c.recipients IN ('guardians', 'both')
     WHERE p.user_id = p_guardian
@@ -14,8 +15,13 @@ BEGIN
                       JOIN users s ON s.id = g.student_id AND s.deactivated_at IS NULL
                       JOIN lessons l ON l.student_id = g.student_id AND l.teacher_id = c.created_by
                                     AND l.status = 'completed'
-                      WHERE g.guardian_id = p_guardian AND g.to_position IS NULL)
-    ORDER BY p.chat_id;
+                      WHERE g.guardian_id = p_guardian AND g.to_position IS NULL);
+    IF cardinality(chat_ids) > 0 THEN
+        PERFORM events_append(chat_ids, array_fill(NULL::bigint, ARRAY[cardinality(chat_ids)]),
+                              array_fill('participant_removed'::text, ARRAY[cardinality(chat_ids)]),
+                              array_fill(jsonb_build_object('user_id', p_guardian), ARRAY[cardinality(chat_ids)]),
+                              array_fill(NULL::text, ARRAY[cardinality(chat_ids)]));
+    END IF;
 END
 $$;
 

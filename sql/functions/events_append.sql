@@ -16,9 +16,25 @@ DECLARE
     first_position bigint;
     first_message bigint;
     drawn_at timestamptz;
+    -- An append inside another's INSERT (a rule's consequence, events_apply): the outer
+    -- statement's block, given back once this one's rows are in.
+    outer_block text := coalesce(current_setting('tutorchat.block', true), '');
 BEGIN
     IF coalesce(cardinality(p_types), 0) = 0 THEN
         RETURN;
+    END IF;
+
+    -- Transactions that draw more than once take turns, from before their first draw to their
+    -- commit (1953854575, 8): a later draw waits for the appends drawn before it (step 2), so
+    -- two of them in flight at once would wait for each other. They are those that wrote before
+    -- they append (the lesson triggers, whose appends follow one another) and those whose
+    -- events append more inside their own (a link's family chats and announcements, a
+    -- departure's). A draw after this transaction's first does not ask again.
+    IF coalesce(current_setting('tutorchat.drew', true), '') = '' AND (
+           pg_current_xact_id_if_assigned() IS NOT NULL
+           OR 'guardian_linked' = ANY (p_types) OR 'guardian_unlinked' = ANY (p_types)
+           OR 'user_deactivated' = ANY (p_types)) THEN
+        PERFORM pg_advisory_xact_lock(1953854575, 8);
     END IF;
 
     -- 0. Deferring (the writer's batches): a chat another append holds now is left for the
@@ -105,6 +121,7 @@ BEGIN
             END IF;
         END IF;
         drawn_at := clock_timestamp();
+        PERFORM set_config('tutorchat.drew', 'yes', true);
         PERFORM pg_advisory_unlock(1953854575, 5);
     EXCEPTION WHEN OTHERS OR query_canceled THEN
         PERFORM pg_advisory_unlock(1953854575, 5);
@@ -125,7 +142,7 @@ BEGIN
     FROM unnest(ords) WITH ORDINALITY AS e (o, k)
     ORDER BY e.k
     RETURNING *;
-    PERFORM set_config('tutorchat.block', '', true);
+    PERFORM set_config('tutorchat.block', outer_block, true);
     RETURN QUERY SELECT NULL::bigint, c, NULL::bigint, 'deferred'::text, '{}'::jsonb, NULL::timestamptz, NULL::text, NULL::xid8
                  FROM unnest(busy) c;
     IF p_notify THEN
@@ -150,6 +167,10 @@ no-op: none). The log''s order without a window every writer waits for:
    transaction id (events.xid), and positions follow transaction ids.
 3. the INSERT, whose rows events_before_insert checks against the block (tutorchat.block) and
    numbers no further.
+A transaction that draws more than once (one that wrote before it appends, as the lesson
+triggers'', or whose events append more inside their own: guardian_linked, guardian_unlinked,
+user_deactivated) takes the advisory lock (1953854575, 8) before its first draw, to commit: such
+transactions take turns, since each later draw waits for the appends drawn before it.
 With p_defer (the writer), a chat another append holds is not waited for: its events are
 left out and the chat answered as a row of its own with a NULL position, for the caller''s next
 batch; p_wait lists the chats the caller deferred once and now waits for (and when every chat
@@ -160,8 +181,11 @@ after the WAL flush, so the writer sends it after commit, as a statement of its 
 Readers read the rows after their cursor in position order and stop at the first one whose
 transaction is not below the oldest transaction running (pg_snapshot_xmin of the snapshot,
 read_after and log_head): every row below it has ended, so nothing that commits later can land
-behind a cursor. An INSERT into events without this function (the lesson trigger, psql) draws
-row by row under the log lock, exclusively, to commit: nobody draws meanwhile.';
+behind a cursor. Everything appends through this function: the application, the lesson
+triggers, and the consequences a rule appends inside another append (family_chats_open,
+announcement_families_join and _leave; the outer statement''s block is given back after). Only
+an INSERT into events by hand (psql) draws row by row under the log lock, exclusively, to
+commit: nobody draws meanwhile.';
 
 REVOKE ALL ON FUNCTION events_append(bigint[], bigint[], text[], jsonb[], text[], boolean, boolean, bigint[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION events_append(bigint[], bigint[], text[], jsonb[], text[], boolean, boolean, bigint[]) TO tutorchat_app;

@@ -17,10 +17,10 @@ BEGIN
         ORDER BY 1, 2
     LOOP
         BEGIN
-            INSERT INTO events (chat_id, actor_id, type, payload)
-            VALUES (nextval('chats_id_seq'), NULL, 'chat_created',
-                    jsonb_build_object('kind', 'family', 'guardian_id', pair.guardian_id,
-                                       'teacher_id', pair.teacher_id));
+            PERFORM events_append(ARRAY[nextval('chats_id_seq')], ARRAY[NULL::bigint], ARRAY['chat_created'],
+                                  ARRAY[jsonb_build_object('kind', 'family', 'guardian_id', pair.guardian_id,
+                                                           'teacher_id', pair.teacher_id)],
+                                  ARRAY[NULL::text]);
         EXCEPTION WHEN unique_violation THEN
             GET STACKED DIAGNOSTICS violated = CONSTRAINT_NAME;
             IF violated IS DISTINCT FROM 'chats_one_per_family' THEN
@@ -32,6 +32,6 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION family_chats_open(p_guardian bigint, p_student bigint) IS 'Opens the family chats student p_student gives a reason for: one chat_created {kind: family, guardian_id, teacher_id} per guardian linked to them now (p_guardian, or all of them when NULL) and teacher of a direct chat of theirs, unless the pair has a family chat (chats_one_per_family decides races). Called by events_apply, where a direct chat opens (every guardian of its student) and where a guardian is linked (that guardian): the chat opens in the transaction of its reason. Its INSERT draws its own position under the log lock held exclusively (events_before_insert): inside an append, it waits for the appends drawn before it, and nobody draws until it commits; both reasons are rare (a first lesson, a link).';
+COMMENT ON FUNCTION family_chats_open(p_guardian bigint, p_student bigint) IS 'Opens the family chats student p_student gives a reason for: one chat_created {kind: family, guardian_id, teacher_id} per guardian linked to them now (p_guardian, or all of them when NULL) and teacher of a direct chat of theirs, unless the pair has a family chat (chats_one_per_family decides races). Called by events_apply, where a direct chat opens (every guardian of its student) and where a guardian is linked (that guardian): the chat opens in the transaction of its reason. It appends through events_append, inside the append of its reason: it waits for the appends drawn before it, as any second append of a transaction does, and nobody else''s append waits for it.';
 
 REVOKE ALL ON FUNCTION family_chats_open(p_guardian bigint, p_student bigint) FROM PUBLIC;

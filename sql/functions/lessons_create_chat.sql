@@ -13,11 +13,10 @@ BEGIN
         RETURN NULL;
     END IF;
     BEGIN
-        INSERT INTO events (chat_id, actor_id, type, payload)
-        VALUES (nextval('chats_id_seq'), NULL, 'chat_created',
-                jsonb_build_object('student_id', NEW.student_id,
-                                   'teacher_id', NEW.teacher_id,
-                                   'lesson_id', NEW.id));
+        PERFORM events_append(ARRAY[nextval('chats_id_seq')], ARRAY[NULL::bigint], ARRAY['chat_created'],
+                              ARRAY[jsonb_build_object('student_id', NEW.student_id, 'teacher_id', NEW.teacher_id,
+                                                       'lesson_id', NEW.id)],
+                              ARRAY[NULL::text]);
     EXCEPTION WHEN unique_violation THEN
         GET STACKED DIAGNOSTICS violated = CONSTRAINT_NAME;
         IF violated IS DISTINCT FROM 'chats_one_per_pair' THEN

@@ -2,6 +2,9 @@ CREATE OR REPLACE FUNCTION lessons_join_audiences() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
+DECLARE
+    chat_ids bigint[];
+    owners bigint[];
 BEGIN
     IF NEW.status <> 'completed'
        OR (TG_OP = 'UPDATE' AND OLD.status = 'completed') THEN
@@ -9,8 +12,7 @@ BEGIN
     END IF;
     -- By the owner (the audience is their standing choice): events_rule_participant_added and
     -- events_member_rule check it as for any other member they add.
-    INSERT INTO events (chat_id, actor_id, type, payload)
-    SELECT c.id, c.created_by, 'participant_added', jsonb_build_object('user_id', NEW.student_id)
+    SELECT array_agg(c.id ORDER BY c.id), array_agg(c.created_by ORDER BY c.id) INTO chat_ids, owners
     FROM chats c
     WHERE c.created_by = NEW.teacher_id AND c.audience = 'my_students' AND c.closed_at IS NULL
       AND c.recipients <> 'guardians'
@@ -18,8 +20,12 @@ BEGIN
       AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = c.created_by
                         AND (u.suspended_until > now() OR u.erasure_requested_at IS NOT NULL
                              OR u.deactivated_at IS NOT NULL))
-      AND EXISTS (SELECT 1 FROM users s WHERE s.id = NEW.student_id AND s.role = 'student' AND s.deactivated_at IS NULL)
-    ORDER BY c.id;
+      AND EXISTS (SELECT 1 FROM users s WHERE s.id = NEW.student_id AND s.role = 'student' AND s.deactivated_at IS NULL);
+    IF cardinality(chat_ids) > 0 THEN
+        PERFORM events_append(chat_ids, owners, array_fill('participant_added'::text, ARRAY[cardinality(chat_ids)]),
+                              array_fill(jsonb_build_object('user_id', NEW.student_id), ARRAY[cardinality(chat_ids)]),
+                              array_fill(NULL::text, ARRAY[cardinality(chat_ids)]));
+    END IF;
     -- The student's guardians, where the announcement reaches families.
     PERFORM announcement_families_join(NULL, NEW.student_id);
     RETURN NULL;

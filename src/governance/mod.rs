@@ -26,8 +26,9 @@ pub use files::delete_purged_files;
 pub use inquiries::{close_idle, forget_addresses, keep_closing};
 
 /// Advisory-lock keys, one for retention and one for erasures. Taken: (1953854575, 1) the
-/// log's appends in flight and (1953854575, 5) its draw (`events_append`), (1953854575, 2)
-/// presence (`presence_lock`), (1953854575, 6) the flagger's round.
+/// log's appends in flight, (1953854575, 5) its draw and (1953854575, 8) transactions that draw
+/// more than once (`events_append`), (1953854575, 2) presence (`presence_lock`),
+/// (1953854575, 6) the flagger's round, (1953854575, 7) the notices' fan-out (`notices_fan_out`).
 const RETENTION_LOCK: (i32, i32) = (1953854575, 4);
 const ERASURE_LOCK: (i32, i32) = (1953854575, 3);
 
