@@ -60,5 +60,6 @@ export default defineConfig({
   test: {
     environment: 'node',
     include: ['src/**/*.test.ts', 'scripts/**/*.test.mjs'],
+    setupFiles: ['src/test/languages.ts'],
   },
 });

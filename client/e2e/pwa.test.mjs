@@ -2,9 +2,9 @@
 // the built client (dist/), so that a test can deploy a changed build. Мария (a student, on a
 // phone) and Иван (her teacher, desktop) share a chat. In order, sharing the pages:
 // - install criteria: the manifest parses with what installing needs (Chromium's own checks,
-//   through DevTools' Page.getInstallabilityErrors), in the reader's language, and the one
-//   service worker controls the page after a reload; navigations to the server's own paths
-//   never get the app's page from it;
+//   through DevTools' Page.getInstallabilityErrors), in the reader's language (whose strings
+//   are the only ones the page downloads), and the one service worker controls the page after
+//   a reload; navigations to the server's own paths never get the app's page from it;
 // - the badge: the Badging API is called with the unread total (headless Chromium has no icon to
 //   badge, so an init script records the calls the page makes);
 // - offline and back: reloaded without a network, the chat list and the conversation read from
@@ -47,6 +47,15 @@ function psql(sql) {
   return run.stdout.trim();
 }
 
+/** Which languages' string chunks the page itself fetched (`/assets/en-….js`, `/assets/ru-….js`). */
+const languagesLoaded = (page) =>
+  page.evaluate(() =>
+    performance
+      .getEntriesByType('resource')
+      .map((e) => /\/assets\/(en|ru)-[^/]*\.js$/.exec(new URL(e.name).pathname)?.[1])
+      .filter(Boolean),
+  );
+
 const controller = (page) => page.evaluate(() => navigator.serviceWorker.controller?.scriptURL ?? null);
 /** Waits until the page's last Badging API call set `count` (0: cleared). Polled: rAF stops in a page behind another. */
 const waitBadge = (page, count) =>
@@ -71,6 +80,7 @@ test('installable: a manifest Chromium accepts, in the reader’s language, and 
   await maria.locator('nav.chat-list').waitFor();
   const href = await maria.evaluate(() => document.querySelector('link[rel="manifest"]').getAttribute('href'));
   assert.equal(href, '/manifest.ru.webmanifest', 'a Russian reader installs the Russian app');
+  assert.deepEqual(await languagesLoaded(maria), ['ru'], 'a Russian reader downloads the Russian strings only');
 
   const answer = await maria.request.get(href);
   assert.equal(answer.headers()['content-type'], 'application/manifest+json');
@@ -118,6 +128,7 @@ test('the app badge follows the unread total', async () => {
   const { maria } = pages;
   const ivan = (pages.ivan = await openPage(browser, cluster.b.url, { ...DESKTOP, locale: 'en-GB' }));
   await signIn(ivan, 'ivan@demo.school');
+  assert.deepEqual(await languagesLoaded(ivan), ['en'], 'an English reader downloads the English strings only');
   const chats = await api(ivan, 'GET', '/api/chats');
   chatId = chats.body.chats.find((c) => c.kind === 'direct' && c.participant.name.startsWith('Мария')).id;
 

@@ -10,20 +10,27 @@ import type { TFunction } from 'i18next';
 
 import { ApiError } from './api';
 import type { WordedCode } from './errorCodes';
-// The English resources say which codes and statuses have words (ru.ts has the same keys).
-import en from './locales/en';
+import { currentLanguage, i18n } from './i18n';
+import type en from './locales/en';
 
 /** The statuses with words of their own when the answer's code is unknown (or missing). */
 type KnownStatus = keyof (typeof en)['errors']['status'];
 
+/** Whether the loaded strings have words for `key` under `errors.<group>` (every language has
+ *  the same keys: the locales are typed against errorCodes.ts, and i18n.test.ts compares them). */
+function worded(group: 'code' | 'status', key: string): boolean {
+  const words: unknown = i18n.getResource(currentLanguage(), 'translation', `errors.${group}`);
+  return typeof words === 'object' && words !== null && Object.hasOwn(words, key);
+}
+
 /** `code` if this client knows it (a newer server may send one it does not), else null. */
 export function knownCode(code: string | null | undefined): WordedCode | null {
-  return typeof code === 'string' && Object.hasOwn(en.errors.code, code) ? (code as WordedCode) : null;
+  return typeof code === 'string' && worded('code', code) ? (code as WordedCode) : null;
 }
 
 function knownStatus(status: number): KnownStatus | null {
   const key = String(status);
-  return Object.hasOwn(en.errors.status, key) ? (key as KnownStatus) : null;
+  return worded('status', key) ? (key as KnownStatus) : null;
 }
 
 /** The words for an error answer with `status` and `code` (the server's sentence is not used). */

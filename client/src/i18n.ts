@@ -4,14 +4,14 @@
 // Dates and numbers go through Intl with `intlLocale`: the browser's own tag when it is of the
 // UI language (en-GB keeps "2 Jan"), the bare language otherwise.
 //
-// The instance is initialised synchronously with both languages bundled (there are a few
-// hundred strings), so it works the same in the browser and in Vitest, and `t` never waits.
+// Each language's strings are a chunk of their own, loaded before the first render (start-up
+// waits for the chosen one) and before a switch: a reader downloads their language only, and
+// `t` never waits. (Vitest loads both up front: src/test/languages.ts.)
 
 import i18next from 'i18next';
 import { initReactI18next, useTranslation } from 'react-i18next';
 
-import en from './locales/en';
-import ru from './locales/ru';
+import type en from './locales/en';
 
 export const LANGUAGES = ['en', 'ru'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -39,8 +39,15 @@ export function intlLocale(language: Language, browser: readonly string[]): stri
 
 export const i18n = i18next.createInstance();
 
+/** Each language's strings, fetched when first needed (a chunk of the build each). */
+const bundles: Record<Language, () => Promise<{ default: typeof en }>> = {
+  en: () => import('./locales/en'),
+  ru: () => import('./locales/ru'),
+};
+
 void i18n.use(initReactI18next).init({
-  resources: { en: { translation: en }, ru: { translation: ru } },
+  resources: {},
+  partialBundledLanguages: true,
   lng: 'en',
   fallbackLng: 'en',
   supportedLngs: LANGUAGES,
@@ -66,16 +73,24 @@ function savedLanguage(): string | null {
   }
 }
 
-/** Picks the tab's language at start-up (before the first render). */
-export function startLanguage(): void {
+/** Makes `language`'s strings available (fetching them once). */
+export async function loadLanguage(language: Language): Promise<void> {
+  if (i18n.hasResourceBundle(language, 'translation')) return;
+  i18n.addResourceBundle(language, 'translation', (await bundles[language]()).default);
+}
+
+/** Picks the tab's language at start-up and loads its strings: the first render waits for it. */
+export async function startLanguage(): Promise<void> {
   const language = detectLanguage(savedLanguage(), browserLanguages());
-  void i18n.changeLanguage(language);
+  await loadLanguage(language);
+  await i18n.changeLanguage(language);
   document.documentElement.lang = language;
 }
 
-/** The switch: changes the language now and remembers it for the next visits. */
-export function chooseLanguage(language: Language): void {
-  void i18n.changeLanguage(language);
+/** The switch: loads the language's strings, changes to it and remembers it for the next visits. */
+export async function chooseLanguage(language: Language): Promise<void> {
+  await loadLanguage(language);
+  await i18n.changeLanguage(language);
   document.documentElement.lang = language;
   try {
     localStorage.setItem(STORAGE_KEY, language);

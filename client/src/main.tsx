@@ -26,13 +26,16 @@ import './styles/reactions.css';
 import './styles/mentions.css';
 import './styles/pwa.css';
 
-startLanguage();
-linkManifest(currentLanguage());
-i18n.on('languageChanged', () => linkManifest(currentLanguage()));
 reloadOnStaleChunks();
-
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+// The first render in the reader's language: its strings are fetched first (a chunk of their
+// own). Should the chunk not come, the app renders all the same rather than not at all.
+function render(): void {
+  linkManifest(currentLanguage());
+  i18n.on('languageChanged', () => linkManifest(currentLanguage()));
+  createRoot(document.getElementById('root')!).render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  );
+}
+void startLanguage().then(render, render);

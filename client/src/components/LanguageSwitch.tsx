@@ -14,7 +14,7 @@ export function LanguageSwitch() {
           data-testid={`lang-${lng}`}
           aria-pressed={lng === language}
           title={t(`language.${lng}`)}
-          onClick={() => chooseLanguage(lng)}
+          onClick={() => void chooseLanguage(lng)}
         >
           {lng.toUpperCase()}
         </button>
