@@ -1,4 +1,4 @@
-//! Offline notifications: the outbox written with the message, delivered to a real webhook
+//! Offline notifications: the outbox written from the log after the message, delivered to a real webhook
 //! (an HTTP server in this process) by exactly one of two replicas, signed, retried, folded,
 //! and cancelled when the user comes back.
 
