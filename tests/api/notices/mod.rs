@@ -1,6 +1,6 @@
-//! Offline notifications: the outbox written from the log after the message, delivered to a real webhook
-//! (an HTTP server in this process) by exactly one of two replicas, signed, retried, folded,
-//! and cancelled when the user comes back.
+//! Offline notifications: the outbox written from the log after the message, delivered to a
+//! real webhook (an HTTP server in this process) by exactly one of two replicas, signed,
+//! retried, folded, and cancelled when the user comes back.
 
 use std::time::Duration;
 
