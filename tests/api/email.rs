@@ -215,6 +215,7 @@ async fn a_digest_gathers_the_days_unread_chats_in_one_email() {
     a.send(&teacher, chat, "первое").await;
     b.send(&colleague, other, "второе").await;
     b.send(&teacher, chat, "третье").await;
+    a.notices_written().await;
     // One digest waits, due at the next 18:00 UTC.
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let due: OffsetDateTime = loop {

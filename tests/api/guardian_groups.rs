@@ -334,6 +334,7 @@ async fn a_linked_guardian_with_a_browser_subscribed_gets_a_push_for_their_child
     // The child's direct chat, and the child's own message in the group (not another's).
     let lesson = a.send(&s.teacher, chat, "Маша, не забудь тетрадь").await;
     a.send(&s.other, s.class, "Петя пишет классу").await;
+    a.notices_written().await;
     assert_eq!(notices(s.class).await, 0, "another child's message is never the guardian's notice");
     let own = a.send(&s.child, s.class, "Маша пишет классу").await;
     let received = receiver

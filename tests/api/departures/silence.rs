@@ -36,6 +36,7 @@ async fn a_member_who_left_gets_no_webhook_notice_of_the_groups_messages() {
     let calls = receiver.wait_for(1, Duration::from_secs(2)).await;
     let users: Vec<i64> = calls.iter().map(|c| c.json()["user_id"].as_i64().expect("user_id")).collect();
     assert_eq!(users, [alex.id], "only the member who is still at the school: {calls:?}");
+    a.notices_written().await;
     assert_eq!(notices_of(&a, maria.id).await, Vec::<String>::new(), "no notice is even written for her");
     audit_is_clean(&a).await;
 }

@@ -115,9 +115,10 @@ pub(crate) async fn browser(app: &TestApp, receiver: &PushReceiver, user: &User)
     sid
 }
 
-/// The states of `user`'s notices, oldest first, once none is waiting (pending, sending or
-/// retried) any more.
+/// The states of `user`'s notices, oldest first, once every message's notices are written and
+/// none is waiting (pending, sending or retried) any more.
 pub(crate) async fn settled_notices(app: &TestApp, user: &User) -> Vec<String> {
+    app.notices_written().await;
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     loop {
         let rows = app

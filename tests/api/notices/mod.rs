@@ -148,6 +148,7 @@ async fn a_burst_of_a_hundred_messages_is_folded_into_at_most_two_notices() {
         let replica = if i % 2 == 0 { &a } else { &b };
         last = replica.send(&student, chat, &format!("сообщение {i}")).await;
     }
+    a.notices_written().await;
     let calls = receiver.wait_for(1, Duration::from_secs(3)).await;
     let notices = states(&a).await;
     assert!((1..=2).contains(&notices.len()), "{notices:?}");
@@ -206,6 +207,7 @@ async fn messages_folded_while_a_notice_is_claimed_are_each_counted_once() {
         }
     });
     let sent = futures::future::join_all(bursts).await;
+    a.notices_written().await;
 
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
