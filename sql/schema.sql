@@ -1775,6 +1775,9 @@ BEGIN
         UPDATE notices SET state = 'cancelled', preview = '', settled_at = e.created_at, claimed_until = NULL
         WHERE user_id = member AND state IN ('pending', 'retry');
         DELETE FROM push_subscriptions WHERE user_id = member;
+        -- Their signed-in devices end: no session of theirs renews any more (their tokens are
+        -- refused already, the account being deactivated).
+        UPDATE sessions SET ended_at = e.created_at, ended_why = 'deactivated' WHERE user_id = member AND ended_at IS NULL;
         UPDATE inquiry_links SET revoked_at = e.created_at WHERE host_id = member AND revoked_at IS NULL;
         -- A student who left concerns their guardians no more: the announcements to families
         -- that reached a guardian only through them lose that guardian.
@@ -1834,8 +1837,8 @@ user_provisioned inserts the person (users: its user_id, email, name, role, exte
 user_name, created then); user_changed sets the attributes its payload names (an external_id or
 user_name of null forgets it);
 user_deactivated sets users.deactivated_at to its time, cancels (and blanks) the person''s
-offline notifications not sent yet, deletes their Web Push subscriptions and revokes their
-inquiry links, and takes a student''s guardians out of the announcements to families that
+offline notifications not sent yet, deletes their Web Push subscriptions, ends their sessions
+(sessions.ended_why = deactivated: none renews) and revokes their inquiry links, and takes a student''s guardians out of the announcements to families that
 reached them only through that student (announcement_families_leave); user_reactivated clears
 deactivated_at (and gives none of those back).
 chat_handed_over sets the chat''s teacher_id to the successor, who takes the departed teacher''s
@@ -2058,6 +2061,8 @@ BEGIN
     UPDATE users SET name = 'erased user ' || person, email = 'erased-' || person || '@erased.invalid',
                      user_name = NULL, erased_at = e.created_at
     WHERE id = person;
+    -- Their devices, as the sessions knew them (browser, address).
+    DELETE FROM sessions WHERE user_id = person;
     UPDATE events SET payload = payload || '{"reason": ""}'
     WHERE position IN (SELECT r.id FROM reports r WHERE r.reporter_id = person) AND payload ->> 'reason' <> '';
     UPDATE reports SET reason = '' WHERE reporter_id = person;
@@ -2095,7 +2100,7 @@ $$;
 
 COMMENT ON FUNCTION public.events_erase_person(e public.events) IS 'What user_erased does once every message of the person is purged: their name and email replaced, their reports'' and closure requests'' reasons blanked (in the log too), the name and email
 their provisioning events recorded replaced as in users (their SCIM userName forgotten, there and
-in users), their reactions deleted (the log keeps only that they reacted, under their erased name), the mentions of them deleted (nobody''s message names them any more), the address hash of a guest deleted, their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted, the key of a marketplace visitor''s UUID replaced by a random one''s.';
+in users), their reactions deleted (the log keeps only that they reacted, under their erased name), the mentions of them deleted (nobody''s message names them any more), the address hash of a guest deleted, their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted, their sessions (devices) deleted, the key of a marketplace visitor''s UUID replaced by a random one''s.';
 
 
 --
@@ -6676,6 +6681,45 @@ ALTER TABLE public.scim_groups ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY 
 
 
 --
+-- Name: sessions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sessions (
+    sid text NOT NULL,
+    user_id bigint NOT NULL,
+    via text,
+    started_at timestamp with time zone DEFAULT now() NOT NULL,
+    ends_at timestamp with time zone NOT NULL,
+    renew_every interval NOT NULL,
+    last_used_at timestamp with time zone DEFAULT now() NOT NULL,
+    device text NOT NULL,
+    address inet,
+    refresh_hash bytea NOT NULL,
+    previous_hash bytea,
+    rotated_at timestamp with time zone DEFAULT now() NOT NULL,
+    ended_at timestamp with time zone,
+    ended_why text,
+    CONSTRAINT sessions_check CHECK (((ended_at IS NULL) = (ended_why IS NULL))),
+    CONSTRAINT sessions_device_check CHECK ((length(device) <= 120)),
+    CONSTRAINT sessions_ended_why_check CHECK ((ended_why = ANY (ARRAY['signed_out'::text, 'ended_by_owner'::text, 'refresh_reused'::text, 'deactivated'::text])))
+);
+
+
+--
+-- Name: TABLE sessions; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.sessions IS 'One row per session this server started (a signed-in device): its owner, how it began (via: oidc or NULL for the dev login), when it started, when it must end whatever happens (ends_at: SESSION_MAX_AGE_SECS after the sign-in), how long each access token lasts (renew_every), when and from where it was last renewed (last_used_at, address, device: the browser and system its User-Agent names, never the header itself), the SHA-256 of its current refresh secret and of the one before (accepted for a few seconds after a rotation, for two tabs renewing at once), and when and why it ended. Ending one also revokes its sid (session_revoke). Rows are deleted once ended or past ends_at for a day, and with the person (erasure).';
+
+
+--
+-- Name: COLUMN sessions.ended_why; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.sessions.ended_why IS 'signed_out: POST /api/logout; ended_by_owner: "sign out" on the devices list; refresh_reused: a rotated refresh secret came back (a stolen copy); deactivated: the person left the school (user_deactivated).';
+
+
+--
 -- Name: spent_sign_ins; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -7285,6 +7329,14 @@ ALTER TABLE ONLY public.scim_groups
 
 
 --
+-- Name: sessions sessions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_pkey PRIMARY KEY (sid);
+
+
+--
 -- Name: spent_sign_ins spent_sign_ins_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -7617,6 +7669,13 @@ CREATE INDEX idx_presence_streams_replica ON public.presence_streams USING btree
 --
 
 CREATE INDEX idx_revoked_sessions_until ON public.revoked_sessions USING btree (until);
+
+
+--
+-- Name: idx_sessions_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_sessions_user ON public.sessions USING btree (user_id, last_used_at DESC);
 
 
 --
@@ -8431,6 +8490,14 @@ ALTER TABLE ONLY public.scim_group_members
 
 ALTER TABLE ONLY public.scim_group_members
     ADD CONSTRAINT scim_group_members_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
+
+
+--
+-- Name: sessions sessions_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 
 --
@@ -9657,6 +9724,13 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.scim_group_members TO tutorcha
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.scim_groups TO tutorchat_app;
+
+
+--
+-- Name: TABLE sessions; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.sessions TO tutorchat_app;
 
 
 --

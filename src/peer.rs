@@ -4,11 +4,11 @@
 
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use ipnet::IpNet;
 
-use crate::{AppError, AppState};
+use crate::AppError;
 
 /// The address of the client that sent the request: the peer's, or, when the peer is one of
 /// `TRUSTED_PROXIES` (nginx), the last address in `X-Forwarded-For` that is not a trusted
@@ -21,14 +21,21 @@ pub struct ClientAddress(pub IpAddr);
 #[derive(Debug, Clone, Copy)]
 pub struct Peer(pub SocketAddr);
 
-impl FromRequestParts<AppState> for ClientAddress {
+/// `TRUSTED_PROXIES`, as a state gives them to [`ClientAddress`].
+pub struct TrustedProxies(pub Vec<IpNet>);
+
+impl<S> FromRequestParts<S> for ClientAddress
+where
+    TrustedProxies: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let peer = parts.extensions.get::<Peer>().map(|p| p.0.ip());
         let forwarded = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
         let peer = peer.map_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED), |ip| ip.to_canonical());
-        Ok(Self(client_address(peer, forwarded, &state.config.http.trusted_proxies)))
+        Ok(Self(client_address(peer, forwarded, &TrustedProxies::from_ref(state).0)))
     }
 }
 

@@ -95,6 +95,12 @@ impl FromRef<AppState> for AuthState {
     }
 }
 
+impl FromRef<AppState> for crate::peer::TrustedProxies {
+    fn from_ref(state: &AppState) -> Self {
+        Self(state.config.http.trusted_proxies.clone())
+    }
+}
+
 impl FromRef<AppState> for RealtimeState {
     fn from_ref(state: &AppState) -> Self {
         state.0.realtime.clone()

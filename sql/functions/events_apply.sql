@@ -199,6 +199,9 @@ BEGIN
         UPDATE notices SET state = 'cancelled', preview = '', settled_at = e.created_at, claimed_until = NULL
         WHERE user_id = member AND state IN ('pending', 'retry');
         DELETE FROM push_subscriptions WHERE user_id = member;
+        -- Their signed-in devices end: no session of theirs renews any more (their tokens are
+        -- refused already, the account being deactivated).
+        UPDATE sessions SET ended_at = e.created_at, ended_why = 'deactivated' WHERE user_id = member AND ended_at IS NULL;
         UPDATE inquiry_links SET revoked_at = e.created_at WHERE host_id = member AND revoked_at IS NULL;
         -- A student who left concerns their guardians no more: the announcements to families
         -- that reached a guardian only through them lose that guardian.
@@ -253,8 +256,8 @@ user_provisioned inserts the person (users: its user_id, email, name, role, exte
 user_name, created then); user_changed sets the attributes its payload names (an external_id or
 user_name of null forgets it);
 user_deactivated sets users.deactivated_at to its time, cancels (and blanks) the person''s
-offline notifications not sent yet, deletes their Web Push subscriptions and revokes their
-inquiry links, and takes a student''s guardians out of the announcements to families that
+offline notifications not sent yet, deletes their Web Push subscriptions, ends their sessions
+(sessions.ended_why = deactivated: none renews) and revokes their inquiry links, and takes a student''s guardians out of the announcements to families that
 reached them only through that student (announcement_families_leave); user_reactivated clears
 deactivated_at (and gives none of those back).
 chat_handed_over sets the chat''s teacher_id to the successor, who takes the departed teacher''s

@@ -8,6 +8,8 @@ BEGIN
     UPDATE users SET name = 'erased user ' || person, email = 'erased-' || person || '@erased.invalid',
                      user_name = NULL, erased_at = e.created_at
     WHERE id = person;
+    -- Their devices, as the sessions knew them (browser, address).
+    DELETE FROM sessions WHERE user_id = person;
     UPDATE events SET payload = payload || '{"reason": ""}'
     WHERE position IN (SELECT r.id FROM reports r WHERE r.reporter_id = person) AND payload ->> 'reason' <> '';
     UPDATE reports SET reason = '' WHERE reporter_id = person;
@@ -40,6 +42,6 @@ $$;
 
 COMMENT ON FUNCTION events_erase_person(e events) IS 'What user_erased does once every message of the person is purged: their name and email replaced, their reports'' and closure requests'' reasons blanked (in the log too), the name and email
 their provisioning events recorded replaced as in users (their SCIM userName forgotten, there and
-in users), their reactions deleted (the log keeps only that they reacted, under their erased name), the mentions of them deleted (nobody''s message names them any more), the address hash of a guest deleted, their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted, the key of a marketplace visitor''s UUID replaced by a random one''s.';
+in users), their reactions deleted (the log keeps only that they reacted, under their erased name), the mentions of them deleted (nobody''s message names them any more), the address hash of a guest deleted, their unattached uploads deleted, their offline notifications cancelled and blanked, their Web Push subscriptions deleted, their sessions (devices) deleted, the key of a marketplace visitor''s UUID replaced by a random one''s.';
 
 REVOKE ALL ON FUNCTION events_erase_person(e events) FROM PUBLIC;

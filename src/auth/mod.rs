@@ -5,9 +5,11 @@
 
 mod callers;
 mod cookies;
+pub mod devices;
 pub mod expected;
 pub mod oidc;
 pub mod origin;
+pub mod renewal;
 pub mod revoked;
 pub mod routes;
 pub mod sealed;
@@ -182,13 +184,20 @@ impl Keys {
     /// Mints a session token for `user_id`, valid for `ttl`: the dev login's, and a sign-in's
     /// with the school's account (`via`).
     pub fn mint(&self, user_id: i64, ttl: std::time::Duration, via: Option<&str>) -> anyhow::Result<String> {
+        let exp = jsonwebtoken::get_current_timestamp() + ttl.as_secs();
+        self.mint_session(user_id, exp, via, &revoked::new_sid())
+    }
+
+    /// Mints a token of session `sid` (`renewal`: each renewal's has the same), expiring at
+    /// `exp` (Unix seconds).
+    pub fn mint_session(&self, user_id: i64, exp: u64, via: Option<&str>, sid: &str) -> anyhow::Result<String> {
         let claims = Claims {
             sub: user_id.to_string(),
-            exp: jsonwebtoken::get_current_timestamp() + ttl.as_secs(),
+            exp,
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             via: via.map(str::to_owned),
-            sid: Some(revoked::new_sid()),
+            sid: Some(sid.to_owned()),
         };
         Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
     }

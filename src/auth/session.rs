@@ -26,6 +26,7 @@ where
         .route("/api/dev/login", post(dev_login))
         .route("/api/dev/users", get(dev_users))
         .merge(super::oidc::flow::router())
+        .merge(super::devices::router())
 }
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -48,14 +49,6 @@ pub struct MeResponse {
     /// chats for reading offline opens them no later than this.
     #[serde(with = "time::serde::rfc3339")]
     pub session_expires_at: time::OffsetDateTime,
-}
-
-/// Unix seconds as a time (the epoch for one out of range, as an expired session is).
-fn at(unix: u64) -> time::OffsetDateTime {
-    i64::try_from(unix)
-        .ok()
-        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -85,7 +78,7 @@ pub async fn me(State(state): State<AuthState>, user: AuthUser) -> Json<MeRespon
         user: UserProfile { id: user.id, name: user.name, role: user.role },
         suspended: user.suspended,
         message_editing: state.config.append.editing,
-        session_expires_at: at(user.expires_at),
+        session_expires_at: super::renewal::at(user.expires_at),
     })
 }
 
@@ -116,17 +109,27 @@ pub async fn logout(State(state): State<AuthState>, headers: HeaderMap, jar: Coo
         super::origin::check(&headers, &state.config.auth.allowed_origins)?;
     }
     // The session ends on every replica, not only in this browser: a copy of the cookie is
-    // refused from now on.
+    // refused from now on, and it renews no more.
     if let Some(claims) = jar.get(&name).and_then(|cookie| state.keys.verify_claims(cookie.value()).ok())
         && let Some(sid) = &claims.sid
     {
         super::revoked::revoke(&state.db, sid, claims.exp).await?;
         state.revoked.insert(sid.clone(), claims.exp); // here at once; the others as they hear it
+        super::renewal::end(&state, super::renewal::Ending::Session(sid), "signed_out").await?;
         tracing::info!("signed out: the session is revoked on every replica");
     }
+    // A token that ran out leaves the refresh credential to say which session this was.
+    let refresh = jar.get(&super::renewal::refresh_cookie_name(secure)).map(|c| c.value().to_owned());
+    if let Some(refresh) = refresh
+        && let Some(sid) = super::renewal::session_of(&state, &refresh).await?
+    {
+        super::renewal::end(&state, super::renewal::Ending::Session(&sid), "signed_out").await?;
+    }
     let end_session_url = jar.get(&name).and_then(|cookie| end_session_url(&state, cookie.value()));
-    let jar =
-        jar.add(super::cleared_cookie(base, secure, "/")).add(super::cleared_cookie(super::GUEST_COOKIE, secure, "/"));
+    let jar = jar
+        .add(super::cleared_cookie(base, secure, "/"))
+        .add(super::cleared_cookie(super::GUEST_COOKIE, secure, "/"))
+        .add(super::renewal::cleared_refresh_cookie(secure));
     // A shared device keeps nothing of the person: what the web app deletes itself, and the
     // HTTP cache it cannot reach.
     let forget = [(CLEAR_SITE_DATA, HeaderValue::from_static(FORGET_THIS_DEVICE))];
@@ -167,6 +170,7 @@ fn require_dev(state: &AuthState) -> Result<()> {
 #[tracing::instrument(skip_all)]
 pub async fn dev_login(
     State(state): State<AuthState>,
+    peer: Option<axum::Extension<crate::peer::Peer>>,
     headers: HeaderMap,
     jar: CookieJar,
     JsonBody(body): JsonBody<DevLoginRequest>,
@@ -190,14 +194,14 @@ pub async fn dev_login(
     }
     let user = UserProfile { id: row.get("id"), name: row.get("name"), role: row.try_get("role")? };
     tracing::info!(user_id = user.id, "signed in with dev login");
-    let ttl = state.config.auth.jwt.dev_token_ttl;
-    let session_expires_at = at(jsonwebtoken::get_current_timestamp() + ttl.as_secs()); // the token's exp, as mint sets it
-    let token = state.keys.mint(user.id, ttl, None)?;
+    let device = super::renewal::Device::of(&headers, peer.map(|p| p.0.0.ip()), &state);
+    let issued = super::renewal::start(&state, user.id, None, state.config.auth.jwt.dev_token_ttl, &device).await?;
     // Secure over HTTPS, as nginx reports it.
     let secure = super::origin::request_scheme(&headers) == "https";
-    let cookie = super::credential_cookie(&state.config.auth.cookie_name, token, secure, "/", ttl);
+    let session_expires_at = super::renewal::at(issued.expires_at);
     let editing = state.config.append.editing;
-    Ok((jar.add(cookie), Json(MeResponse { user, suspended: None, message_editing: editing, session_expires_at })))
+    let jar = super::renewal::set_cookies(jar, &state, issued, secure);
+    Ok((jar, Json(MeResponse { user, suspended: None, message_editing: editing, session_expires_at })))
 }
 
 /// Demo/dev mode only: the users one can log in as.

@@ -38,6 +38,11 @@ const DEV_LOGIN: Var = Var {
 };
 const DEV_TOKEN_TTL_SECS: Var =
     Var { name: "DEV_TOKEN_TTL_SECS", default: Fallback::Value("43200"), meaning: "lifetime of dev-login tokens" };
+const SESSION_MAX_AGE_SECS: Var = Var {
+    name: "SESSION_MAX_AGE_SECS",
+    default: Fallback::Value("2592000"),
+    meaning: "the longest a device stays signed in (30 days): a session this server starts (the school sign-in's, the dev login's) renews its token while the device is used (`POST /api/sessions/refresh`), never past this after the sign-in; then the person signs in again",
+};
 const USER_CACHE_SECS: Var = Var {
     name: "USER_CACHE_SECS",
     default: Fallback::Value("10"),
@@ -52,6 +57,7 @@ pub(super) const VARS: &[Var] = &[
     ALLOWED_ORIGINS,
     DEV_LOGIN,
     DEV_TOKEN_TTL_SECS,
+    SESSION_MAX_AGE_SECS,
     USER_CACHE_SECS,
 ];
 
@@ -76,6 +82,8 @@ pub struct AuthConfig {
     pub dev_login: bool,
     /// How long a replica trusts what it read of a user (name, role).
     pub user_cache: Duration,
+    /// The longest a session this server starts renews itself, from its sign-in.
+    pub session_max_age: Duration,
     /// The school's OpenID Provider, if any.
     pub oidc: Option<OidcConfig>,
 }
@@ -119,6 +127,7 @@ impl AuthConfig {
             allowed_origins: allowed_origins(env)?,
             dev_login,
             user_cache: env.secs(&USER_CACHE_SECS)?,
+            session_max_age: env.secs(&SESSION_MAX_AGE_SECS)?,
             oidc: OidcConfig::from_env(env)?,
         })
     }

@@ -109,7 +109,7 @@ async fn dev_login_sets_an_http_only_cookie_that_authenticates() {
         client.post(app.url("/api/dev/login")).json(&json!({ "email": "nobody@x" })).send().await.expect("send");
     assert_eq!(status_and_json(unknown).await.0, 404);
     let login = client.post(app.url("/api/dev/login")).json(&json!({ "email": email })).send().await.expect("send");
-    let cookie = login.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let cookie = crate::helpers::set_cookie(&login, "access_token").unwrap_or_default();
     assert!(
         cookie.starts_with("access_token=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
         "{cookie}"
@@ -255,7 +255,7 @@ async fn behind_https_the_origin_must_be_https_too_and_the_cookie_is_secure() {
             .json(&json!({ "email": email }))
             .send()
     };
-    let cookie = |r: &reqwest::Response| r.headers()["set-cookie"].to_str().expect("text").to_owned();
+    let cookie = |r: &reqwest::Response| crate::helpers::set_cookie(r, "access_token").expect("the session's cookie");
     assert!(cookie(&login("https").await.expect("send")).contains("Secure"), "over HTTPS the cookie is Secure");
     assert!(!cookie(&login("http").await.expect("send")).contains("Secure"), "plain HTTP (the demo) keeps working");
 }

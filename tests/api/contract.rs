@@ -138,6 +138,7 @@ async fn public_endpoints_say_so_and_the_rest_answer_401_without_a_credential() 
             "POST /api/email/unsubscribe",
             "POST /api/inquiry/{token}",
             "POST /api/logout",
+            "POST /api/sessions/refresh",
         ]
     );
 }

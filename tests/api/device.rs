@@ -23,7 +23,7 @@ async fn dev_sign_in(app: &TestApp, user: &User) -> (String, Value) {
         app.sql.query_one("SELECT email FROM users WHERE id = $1", &[&user.id]).await.expect("email").get(0);
     let login =
         app.fresh.post(app.url("/api/dev/login")).json(&json!({ "email": email })).send().await.expect("dev login");
-    let set_cookie = login.headers()["set-cookie"].to_str().expect("text").to_owned();
+    let set_cookie = crate::helpers::set_cookie(&login, "access_token").expect("the session's cookie");
     let (status, body) = status_and_json(login).await;
     assert_eq!(status, 200, "{body}");
     (set_cookie.split(';').next().expect("name=value").to_owned(), body)

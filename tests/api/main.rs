@@ -63,6 +63,7 @@ mod reactions;
 mod readers;
 mod reads;
 mod realtime;
+mod renewal;
 mod replay;
 mod roles;
 mod scheduled;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::helpers::{Item, TestApp, User, status_and_json};
+use crate::helpers::{Item, TestApp, User, set_cookie, status_and_json};
 
 /// Signs `user` in with the dev login; answers the `Set-Cookie` header and the token in it.
 async fn sign_in(app: &TestApp, user: &User, proto: &str) -> (String, String) {
@@ -21,7 +21,7 @@ async fn sign_in(app: &TestApp, user: &User, proto: &str) -> (String, String) {
         .await
         .expect("POST /api/dev/login");
     assert_eq!(login.status(), 200);
-    let set_cookie = login.headers()["set-cookie"].to_str().expect("text").to_owned();
+    let set_cookie = set_cookie(&login, "access_token").expect("the session's cookie");
     let token = set_cookie.split(';').next().and_then(|pair| pair.split_once('=')).expect("name=value").1.to_owned();
     (set_cookie, token)
 }

@@ -188,6 +188,8 @@ pub struct CallbackQuery {
 #[tracing::instrument(skip_all)]
 pub async fn callback(
     State(state): State<AuthState>,
+    peer: Option<axum::Extension<crate::peer::Peer>>,
+    headers: axum::http::HeaderMap,
     jar: CookieJar,
     QueryParams(query): QueryParams<CallbackQuery>,
 ) -> Result<(CookieJar, Redirect)> {
@@ -217,10 +219,11 @@ pub async fn callback(
         tracing::info!(user_id = user, "sign-in refused: the account is deactivated");
         return Ok((jar, failed(&pending.return_to, client, "sign_in_denied")));
     }
-    let token = state.keys.mint(user, client.session_ttl, Some(VIA_OIDC))?;
+    let device = crate::auth::renewal::Device::of(&headers, peer.map(|p| p.0.0.ip()), &state);
+    let issued = crate::auth::renewal::start(&state, user, Some(VIA_OIDC), client.session_ttl, &device).await?;
     tracing::info!(user_id = user, "signed in with the school's account");
-    let session = credential_cookie(&state.config.auth.cookie_name, token, client.secure(), "/", client.session_ttl);
-    Ok((jar.add(session), Redirect::to(&pending.return_to)))
+    let jar = crate::auth::renewal::set_cookies(jar, &state, issued, client.secure());
+    Ok((jar, Redirect::to(&pending.return_to)))
 }
 
 /// Spends the flow whose state is `flow_state` (`spent_sign_ins`, on the primary, so on every
