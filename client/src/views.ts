@@ -23,6 +23,7 @@ export const NewGroupDialog = lazy(() =>
   import('./components/NewGroupDialog').then((m) => ({ default: m.NewGroupDialog })),
 );
 export const EmailDialog = lazy(() => import('./email/EmailDialog').then((m) => ({ default: m.EmailDialog })));
+export const DevicesDialog = lazy(() => import('./session/DevicesDialog').then((m) => ({ default: m.DevicesDialog })));
 export const ReadersDialog = lazy(() => import('./components/ReadersDialog').then((m) => ({ default: m.ReadersDialog })));
 
 /**

@@ -111,7 +111,7 @@ use crate::AppState;
         crate::auth::session::dev_login,
         crate::auth::session::dev_users,
         crate::auth::devices::refresh_session, crate::auth::devices::list_sessions,
-        crate::auth::devices::end_session, crate::auth::devices::end_sessions,
+        crate::auth::devices::end_session, crate::auth::session::logout_everywhere,
         crate::auth::oidc::flow::auth_config,
         crate::auth::oidc::flow::login,
         crate::auth::oidc::flow::callback,

@@ -1,11 +1,10 @@
 //! A person's signed-in devices over HTTP: renewing this device's session
 //! (`POST /api/sessions/refresh`), listing them all (`GET /api/sessions`), signing one out
-//! (`DELETE /api/sessions/{id}`) or every one (`DELETE /api/sessions`). How sessions renew and
-//! end is `renewal`'s.
+//! (`DELETE /api/sessions/{id}`); every one is `session`'s (`DELETE /api/sessions`, a sign-out
+//! everywhere). How sessions renew and end is `renewal`'s.
 
 use axum::extract::{FromRef, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, get, post};
 use axum::{Extension, Json, Router};
 use axum_extra::extract::CookieJar;
@@ -13,7 +12,7 @@ use serde::Serialize;
 
 use super::renewal::{self, Device, Ending};
 use super::{AuthState, AuthUser};
-use crate::error::{CLEAR_SITE_DATA, ErrorBody, FORGET_THIS_DEVICE};
+use crate::error::ErrorBody;
 use crate::peer::Peer;
 use crate::{AppError, Result};
 
@@ -26,7 +25,7 @@ where
     super::routes::for_suspended(
         Router::new()
             .route("/api/sessions/refresh", post(refresh_session))
-            .route("/api/sessions", get(list_sessions).delete(end_sessions))
+            .route("/api/sessions", get(list_sessions))
             .route("/api/sessions/{id}", delete(end_session)),
     )
 }
@@ -74,7 +73,7 @@ fn secure(headers: &HeaderMap) -> bool {
 #[utoipa::path(post, path = "/api/sessions/refresh", tag = "session", security(()),
     responses(
         (status = 200, body = Renewal, description = "renewed: both cookies are set anew",
-            headers(("Set-Cookie" = String, description = "the session's new token, and its new refresh credential (HttpOnly, for `/api`)"))),
+            headers(("Set-Cookie" = String, description = "the session's new token, and its new refresh credential (HttpOnly, `SameSite=Strict`)"))),
         (status = 401, body = ErrorBody, description = "no refresh credential, or its session ended (`session_ended`: signed out, reached `SESSION_MAX_AGE_SECS`, or its credential was used twice, which ends it everywhere) or the account was deactivated (`account_deactivated`)"),
         (status = 403, body = ErrorBody, description = "from another site's page (`cross_site_request`)")))]
 #[tracing::instrument(skip_all)]
@@ -150,24 +149,6 @@ pub async fn end_session(
     tracing::info!("a device was signed out by its owner");
     let jar = if user.session.as_deref() == Some(id.as_str()) { cleared(&state, &headers, jar) } else { jar };
     Ok((jar, StatusCode::NO_CONTENT))
-}
-
-/// Signs every one of the caller's devices out, this one too ("sign out everywhere").
-#[utoipa::path(delete, path = "/api/sessions", tag = "session",
-    responses((status = 204, description = "every session of the caller's is signed out, and this browser's cookies cleared",
-            headers(("Clear-Site-Data" = String, description = "`\"cache\", \"storage\"`: the browser forgets its cache and what the site stored"))),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-#[tracing::instrument(skip_all, fields(user_id = user.id))]
-pub async fn end_sessions(
-    State(state): State<AuthState>,
-    user: AuthUser,
-    headers: HeaderMap,
-    jar: CookieJar,
-) -> Result<Response> {
-    let ended = renewal::end(&state, Ending::AllOf(user.id), "ended_by_owner").await?;
-    tracing::info!(sessions = ended.len(), "signed out everywhere");
-    let forget = [(CLEAR_SITE_DATA, HeaderValue::from_static(FORGET_THIS_DEVICE))];
-    Ok((cleared(&state, &headers, jar), forget, StatusCode::NO_CONTENT).into_response())
 }
 
 /// `jar` with this browser's session and refresh cookies removed.

@@ -310,6 +310,12 @@ fn token<'a>(parts: &'a Parts, jar: &'a CookieJar, base: &str) -> Result<(&'a st
     let (session, guest) = (cookie_name(base, secure), cookie_name(GUEST_COOKIE, secure));
     match jar.get(&session).or_else(|| jar.get(&guest)) {
         Some(cookie) => Ok((cookie.value(), Credential::Cookie)),
+        // The browser dropped the token's cookie when it ran out, and kept the session's
+        // refresh credential: the token expired, and the session may be renewed.
+        None if jar.get(&renewal::refresh_cookie_name(secure)).is_some() => {
+            Err(AppError::Unauthorized("the session's token has run out: renew it (POST /api/sessions/refresh)".into())
+                .with_code(Code::TokenExpired))
+        }
         None => Err(AppError::Unauthorized(format!(
             "authentication required: send `Authorization: Bearer <token>` or the {session} cookie"
         ))),

@@ -1,7 +1,7 @@
 //! Sessions that renew themselves while the device is used. A session this server starts (the
 //! dev login, a sign-in with the school's account) is a row of `sessions` (V69) and two cookies:
 //! the access token (a JWT, `SESSION_TTL_SECS` or `DEV_TOKEN_TTL_SECS`, as before) and a refresh
-//! credential, `<sid>.<secret>`, HttpOnly, `SameSite=Strict`, sent to `/api` only. When the
+//! credential, `<sid>.<secret>`, HttpOnly, `SameSite=Strict` (`__Host-` over HTTPS). When the
 //! token runs out the web app calls `POST /api/sessions/refresh`: the secret is rotated (only its
 //! SHA-256 is kept) and a new token is minted with the same `sid`, so that signing the session
 //! out (`revoked`) refuses every token it ever had. No token outlives `ends_at`,
@@ -29,13 +29,13 @@ use crate::{AppError, Result};
 /// once).
 pub const RACE: Duration = Duration::from_secs(30);
 
-/// The refresh credential's cookie: over HTTPS `__Secure-tutorchat_refresh` (a `__Host-` one
-/// must be for the whole site; this one is for `/api` only).
+/// The refresh credential's cookie: over HTTPS `__Host-tutorchat_refresh`, which no other site
+/// of the school's domain can set (it would sign the person into a session of its choosing).
 pub const REFRESH_COOKIE: &str = "tutorchat_refresh";
 
 /// The refresh cookie's name over HTTPS (`secure`) or plain HTTP.
 pub fn refresh_cookie_name(secure: bool) -> String {
-    if secure { format!("__Secure-{REFRESH_COOKIE}") } else { REFRESH_COOKIE.to_owned() }
+    super::cookie_name(REFRESH_COOKIE, secure)
 }
 
 /// The refresh cookie holding `value`, kept `ttl` (zero: a removal).
@@ -43,7 +43,7 @@ pub fn refresh_cookie(value: String, secure: bool, ttl: Duration) -> Cookie<'sta
     Cookie::build((refresh_cookie_name(secure), value))
         .http_only(true)
         .same_site(SameSite::Strict)
-        .path("/api")
+        .path("/")
         .secure(secure)
         .max_age(time::Duration::seconds(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX)))
         .build()
@@ -68,18 +68,24 @@ impl Device {
     /// The device of a request with these headers, from peer `peer`.
     pub fn of(headers: &axum::http::HeaderMap, peer: Option<IpAddr>, state: &AuthState) -> Self {
         let agent = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        let label = match woothee::parser::Parser::new().parse(agent) {
-            Some(ua) if ua.name != woothee::woothee::VALUE_UNKNOWN => {
-                let os = if ua.os == woothee::woothee::VALUE_UNKNOWN { "" } else { ua.os };
-                if os.is_empty() { ua.name.to_owned() } else { format!("{} · {os}", ua.name) }
-            }
-            _ => "unknown device".to_owned(),
-        };
-        let label: String = label.chars().take(120).collect();
+        let label = Self::label(agent);
         let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
         let address =
             peer.map(|p| crate::peer::client_address(p.to_canonical(), forwarded, &state.config.http.trusted_proxies));
         Self { label, address }
+    }
+}
+
+impl Device {
+    /// What a `User-Agent` names: `browser · system`, the browser alone, or `unknown device`.
+    pub fn label(agent: &str) -> String {
+        let known = |v: &str| v != woothee::woothee::VALUE_UNKNOWN;
+        let label = match woothee::parser::Parser::new().parse(agent) {
+            Some(ua) if known(ua.name) && known(ua.os) => format!("{} · {}", ua.name, ua.os),
+            Some(ua) if known(ua.name) => ua.name.to_owned(),
+            _ => "unknown device".to_owned(),
+        };
+        label.chars().take(120).collect()
     }
 }
 
@@ -277,4 +283,33 @@ pub async fn session_of(state: &AuthState, presented: &str) -> Result<Option<Str
         )
         .await?;
     Ok(row.map(|r| r.get(0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Device;
+
+    #[test]
+    fn a_device_is_named_by_its_browser_and_system() {
+        let cases = [
+            (
+                "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
+                "Chrome · Android",
+            ),
+            ("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0", "Firefox · Linux"),
+            (
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+                "Safari · iPhone",
+            ),
+            (
+                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36",
+                "Chrome · Linux",
+            ),
+            ("curl/8.5.0", "HTTP Library"),
+            ("", "unknown device"),
+        ];
+        for (agent, label) in cases {
+            assert_eq!(Device::label(agent), label, "{agent}");
+        }
+    }
 }

@@ -4,7 +4,7 @@
 use axum::extract::{FromRef, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use axum_extra::extract::CookieJar;
 use serde::{Deserialize, Serialize};
@@ -21,7 +21,9 @@ where
     S: Clone + Send + Sync + 'static,
 {
     let everyone = Router::new().route("/api/me", get(me));
-    let leaving = super::routes::for_suspended(Router::new().route("/api/logout", post(logout)));
+    let leaving = super::routes::for_suspended(
+        Router::new().route("/api/logout", post(logout)).route("/api/sessions", delete(logout_everywhere)),
+    );
     super::routes::for_guests(everyone.merge(leaving))
         .route("/api/dev/login", post(dev_login))
         .route("/api/dev/users", get(dev_users))
@@ -137,6 +139,27 @@ pub async fn logout(State(state): State<AuthState>, headers: HeaderMap, jar: Coo
         Some(end_session_url) => (jar, forget, Json(LogoutResponse { end_session_url })).into_response(),
         None => (jar, forget, StatusCode::NO_CONTENT).into_response(),
     })
+}
+
+/// Signs every one of the caller's devices out, this one too: each is refused on every replica
+/// at once and renews no more; then this browser signs out as with `POST /api/logout`.
+#[utoipa::path(delete, path = "/api/sessions", tag = "session",
+    responses(
+        (status = 200, body = LogoutResponse, description = "signed out everywhere; this session came from signing in with the school's account, and the browser should now go to `end_session_url`",
+            headers(("Clear-Site-Data" = String, description = "`\"cache\", \"storage\"`: the browser forgets its cache and what the site stored"))),
+        (status = 204, description = "signed out everywhere, and this browser's cookies cleared",
+            headers(("Clear-Site-Data" = String, description = "`\"cache\", \"storage\"`: the browser forgets its cache and what the site stored"))),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(user_id = user.id))]
+pub async fn logout_everywhere(
+    State(state): State<AuthState>,
+    user: AuthUser,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> Result<Response> {
+    let ended = super::renewal::end(&state, super::renewal::Ending::AllOf(user.id), "ended_by_owner").await?;
+    tracing::info!(sessions = ended.len(), "signed out everywhere");
+    logout(State(state), headers, jar).await
 }
 
 /// The provider's RP-initiated logout for a session that a sign-in with the school's account

@@ -42,7 +42,7 @@ impl Browser {
             .expect("POST /api/dev/login");
         assert_eq!(login.status(), 200);
         let refresh = set_cookie(&login, "tutorchat_refresh").expect("a refresh cookie");
-        for part in ["HttpOnly", "SameSite=Strict", "Path=/api"] {
+        for part in ["HttpOnly", "SameSite=Strict", "Path=/"] {
             assert!(refresh.split("; ").any(|p| p == part), "{part} in {refresh}");
         }
         Self {
@@ -309,4 +309,42 @@ async fn nothing_renews_past_the_limit_after_a_deactivation_or_a_sign_out() {
     assert!(set_cookie(&logout, "tutorchat_refresh").is_some_and(|c| c.contains("Max-Age=0")));
     let (status, body, _) = tablet.refresh(&a).await;
     assert_eq!((status, body["code"].as_str()), (401, Some("session_ended")), "{body}");
+}
+
+#[tokio::test]
+async fn over_https_the_refresh_cookie_is_a_host_cookie_too() {
+    let a = TestApp::spawn().await;
+    let student = a.user("student", "Мария").await;
+    let email: String =
+        a.sql.query_one("SELECT email FROM users WHERE id = $1", &[&student.id]).await.expect("email").get(0);
+    let https = |request: reqwest::RequestBuilder| {
+        request.header("x-forwarded-proto", "https").header("origin", format!("https://{}", a.addr))
+    };
+    let login =
+        https(a.fresh.post(a.url("/api/dev/login"))).json(&json!({ "email": email })).send().await.expect("login");
+    let refresh = set_cookie(&login, "tutorchat_refresh").expect("a refresh cookie");
+    assert!(refresh.starts_with("__Host-tutorchat_refresh="), "{refresh}");
+    for part in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(refresh.split("; ").any(|p| p == part), "{part} in {refresh}");
+    }
+    let cookie = refresh.split(';').next().expect("name=value").to_owned();
+    // The token's cookie gone (the browser drops it when it runs out), the refresh one kept:
+    // the token expired, which the client renews (and a visitor with neither is no session).
+    for path in ["/api/me", "/api/events/chat"] {
+        let (status, body) =
+            status_and_json(https(a.fresh.get(a.url(path))).header("cookie", &cookie).send().await.expect("GET")).await;
+        assert_eq!((status, body["code"].as_str()), (401, Some("token_expired")), "{path}: {body}");
+        let (_, body) = status_and_json(https(a.fresh.get(a.url(path))).send().await.expect("GET")).await;
+        assert_eq!(body["code"], "unauthenticated", "{path}");
+    }
+    // An unprefixed copy (a sibling site could set one) is not read over HTTPS.
+    let unprefixed = cookie.trim_start_matches("__Host-").to_owned();
+    let refused =
+        https(a.fresh.post(a.url("/api/sessions/refresh"))).header("cookie", unprefixed).send().await.expect("POST");
+    assert_eq!(refused.status(), 401);
+    let renewed =
+        https(a.fresh.post(a.url("/api/sessions/refresh"))).header("cookie", cookie).send().await.expect("POST");
+    assert_eq!(renewed.status(), 200);
+    assert!(set_cookie(&renewed, "access_token").is_some_and(|c| c.starts_with("__Host-access_token=")));
+    assert!(set_cookie(&renewed, "tutorchat_refresh").is_some_and(|c| c.starts_with("__Host-tutorchat_refresh=")));
 }

@@ -19,8 +19,9 @@ export function register() {
     assert.equal(me, 401);
   });
 
-  test('when the session expires, the stream closes and the app asks to sign in again', async () => {
-    const shortLived = await cluster.addReplica('replica-c', { DEV_TOKEN_TTL_SECS: '5' });
+  test('when the session reaches its limit, the stream closes and the app asks to sign in again', async () => {
+    // Tokens of 5 s renewed while the app is open, for 8 s at most (SESSION_MAX_AGE_SECS).
+    const shortLived = await cluster.addReplica('replica-c', { DEV_TOKEN_TTL_SECS: '5', SESSION_MAX_AGE_SECS: '8' });
     const page = (pages.expiring = await openPage(browser, shortLived.url));
     await signIn(page, 'maria@demo.school');
     await waitConnection(page, 'live');

@@ -1,7 +1,7 @@
 // Attachments: where a file's bytes are, uploading one (with its progress), and what the server
 // describes one as.
 
-import { refusal } from './request';
+import { refusal, renewSession, renewable } from './request';
 import type { Attachment } from './types';
 
 /** Where an attachment's bytes are (members of its chat and admins; cookie auth, so `<img>` and links work). */
@@ -27,6 +27,24 @@ export function uploadAttachment(
   file: File,
   onProgress: (sent: number, total: number) => void,
 ): UploadHandle {
+  // A token that ran out is renewed, and the file sent again once (as `request` does).
+  let current = uploadOnce(chatId, file, onProgress);
+  let aborted = false;
+  const done = current.done.catch(async (error: unknown) => {
+    if (aborted || !renewable(error) || !(await renewSession())) throw error;
+    current = uploadOnce(chatId, file, onProgress);
+    return current.done;
+  });
+  return {
+    done,
+    abort: () => {
+      aborted = true;
+      current.abort();
+    },
+  };
+}
+
+function uploadOnce(chatId: number, file: File, onProgress: (sent: number, total: number) => void): UploadHandle {
   const xhr = new XMLHttpRequest();
   const done = new Promise<Attachment>((resolve, reject) => {
     xhr.open('POST', `/api/chats/${chatId}/attachments`);

@@ -24,6 +24,8 @@ export {
   isTransient,
   isUnauthorized,
   notePosition,
+  renewSession,
+  renewable,
   request,
   resetPosition,
   retryingTransient,

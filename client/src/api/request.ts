@@ -2,7 +2,8 @@
 // session is an HttpOnly cookie; the browser adds the Origin header the server checks on
 // writes) and turns an `{"error", "code"}` body into a thrown ApiError; the newest event-log
 // position this tab has seen goes with the reads that must not be older (`freshness`); a send
-// is retried by itself while its answer may still come (`retryingTransient`).
+// is retried by itself while its answer may still come (`retryingTransient`); a token that ran
+// out is renewed, and the request sent again once (`renewSession`).
 
 import type { ErrorCode } from './types';
 
@@ -151,6 +152,20 @@ export async function request<T>(
     init.headers = { ...init.headers, 'content-type': 'application/json' };
     init.body = JSON.stringify(body);
   }
+  let { response, parsed } = await exchange(path, init);
+  const expired = response.status === 401 && !NOT_RENEWED.includes(path) && renewable(refusal(401, parsed, ''));
+  if (expired && (await renewSession())) {
+    ({ response, parsed } = await exchange(path, init));
+  }
+  if (!response.ok) throw refusal(response.status, parsed, response.statusText, response.headers.get('retry-after'));
+  const header = response.headers.get('x-event-position');
+  const position = header !== null && /^\d+$/.test(header) ? Number(header) : null;
+  notePosition(position);
+  return { data: parsed as T, position, status: response.status };
+}
+
+/** One fetch, and its body parsed (undefined: none, or not JSON). */
+async function exchange(path: string, init: RequestInit): Promise<{ response: Response; parsed: unknown }> {
   const response = await fetch(path, init);
   const text = await response.text();
   let parsed: unknown = undefined;
@@ -161,11 +176,44 @@ export async function request<T>(
       parsed = undefined;
     }
   }
-  if (!response.ok) throw refusal(response.status, parsed, response.statusText, response.headers.get('retry-after'));
-  const header = response.headers.get('x-event-position');
-  const position = header !== null && /^\d+$/.test(header) ? Number(header) : null;
-  notePosition(position);
-  return { data: parsed as T, position, status: response.status };
+  return { response, parsed };
+}
+
+/** The paths whose 401 no renewal cures: renewing itself, and signing in or out. */
+const NOT_RENEWED = ['/api/sessions/refresh', '/api/logout', '/api/dev/login'];
+
+/**
+ * Whether a refusal is the token running out (401 `token_expired`, which the server also says
+ * when the browser dropped the token's cookie and kept the refresh one), which `renewSession`
+ * cures: no credential at all (a visitor), a session signed out, a deactivated account or a
+ * guest's ended session stays refused, and nothing asks for a renewal.
+ */
+export function renewable(error: unknown): boolean {
+  return isUnauthorized(error) && error.code === 'token_expired';
+}
+
+let renewing: Promise<boolean> | null = null;
+
+/**
+ * Renews this device's session with its refresh cookie (`POST /api/sessions/refresh`: a new
+ * token, and the refresh credential rotated), once for all the requests of this tab refused
+ * together; whether it did. A device without one (a guest, a token from elsewhere), or whose
+ * session ended, answers 401: false.
+ */
+export function renewSession(): Promise<boolean> {
+  renewing ??= fetch('/api/sessions/refresh', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { accept: 'application/json' },
+  })
+    .then(
+      (response) => response.ok,
+      () => false,
+    )
+    .finally(() => {
+      renewing = null;
+    });
+  return renewing;
 }
 
 export const get = <T>(path: string) => request<T>('GET', path);

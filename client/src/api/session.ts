@@ -103,3 +103,25 @@ export async function logout(): Promise<string | null> {
   const { data } = await request<LogoutResponse | undefined>('POST', '/api/logout');
   return endSessionUrlOf(data);
 }
+
+/** A signed-in device of ours, as `GET /api/sessions` lists it. */
+export type SignedInDevice = Schemas['SignedInDevice'];
+
+/** Our signed-in devices (`GET /api/sessions`), the most recently used first. */
+export async function myDevices(): Promise<SignedInDevice[]> {
+  return (await get<Schemas['SignedInDevices']>('/api/sessions')).data.sessions;
+}
+
+/** Signs one of our devices out (`DELETE /api/sessions/{id}`): it is refused everywhere at once. */
+export async function signOutDevice(id: string): Promise<void> {
+  await request<undefined>('DELETE', `/api/sessions/${encodeURIComponent(id)}`);
+}
+
+/**
+ * Signs every device of ours out, this one too (`DELETE /api/sessions`); answers as `logout`
+ * does (the school provider's address to go to, or null).
+ */
+export async function signOutEverywhere(): Promise<string | null> {
+  const { data } = await request<LogoutResponse | undefined>('DELETE', '/api/sessions');
+  return endSessionUrlOf(data);
+}

@@ -1,6 +1,6 @@
 import { Suspense, useEffect, useState } from 'react';
 
-import { logout } from '../api';
+import { logout, signOutEverywhere } from '../api';
 import { useLocale } from '../i18n';
 import { openReportCount, openReportsBadge } from '../moderation/moderation';
 import { useSession } from '../session/SessionContext';
@@ -19,7 +19,15 @@ import { LanguageSwitch } from './LanguageSwitch';
 import { useEmailLanguage } from '../email/useEmailLanguage';
 import { NotificationsControl } from '../push/NotificationsControl';
 import { chatTitle } from '../chats/items';
-import { EmailDialog, InquiryLinksDialog, LessonsDialog, ModerationDialog, NewGroupDialog, ReadersDialog } from '../views';
+import {
+  DevicesDialog,
+  EmailDialog,
+  InquiryLinksDialog,
+  LessonsDialog,
+  ModerationDialog,
+  NewGroupDialog,
+  ReadersDialog,
+} from '../views';
 
 interface Props {
   /** The session ended by itself (expired, revoked). */
@@ -45,6 +53,7 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
   const [moderating, setModerating] = useState(false);
   const [showingReaders, setShowingReaders] = useState(false);
   const [emailing, setEmailing] = useState(false);
+  const [showingDevices, setShowingDevices] = useState(false);
   // Admins: the open reports' and the waiting closure requests' count on the Moderation button, once known.
   const waitingClosures = useWaitingClosures(isAdmin, workspace.closures, moderating);
   const badge = openReportsBadge(openReportCount(workspace.moderation.state), t, waitingClosures);
@@ -67,13 +76,15 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
   // browser's notifications stop first (the next person here must not get ours), and what the
   // device kept of the person is deleted before the browser leaves for the provider's page
   // (which may never come back here).
-  const signOut = async () => {
+  // "Sign out everywhere" (Your devices) ends every session of the person's, this one too.
+  const signOut = async (everywhere = false) => {
     setSigningOut(true);
+    setShowingDevices(false);
     signingOutHere(true);
     await turnOffPushOnSignOut();
     let endSessionUrl: string | null = null;
     try {
-      endSessionUrl = await logout();
+      endSessionUrl = everywhere ? await signOutEverywhere() : await logout();
     } catch {
       // nothing more to do: the page signs out all the same
     }
@@ -110,11 +121,20 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
             </button>
           )}
           <LanguageSwitch />
-          <Avatar person={me} size="sm" />
-          <span className="me-text">
-            <span className="me-name">{me.name}</span>
-            <span className="muted small">{t(`roles.${me.role}`)}</span>
-          </span>
+          <button
+            type="button"
+            className="me-button"
+            data-testid="devices-button"
+            title={t('devices.button')}
+            onClick={() => setShowingDevices(true)}
+          >
+            <Avatar person={me} size="sm" />
+            <span className="me-text">
+              <span className="me-name">{me.name}</span>
+              <span className="muted small">{t(`roles.${me.role}`)}</span>
+            </span>
+            <span className="visually-hidden">{t('devices.button')}</span>
+          </button>
           {isAdmin && (
             <button
               type="button"
@@ -206,6 +226,13 @@ export function Workspace({ onSignedOut, onLoggedOut }: Props) {
         )}
         {managingLinks && <InquiryLinksDialog onClose={() => setManagingLinks(false)} />}
         {emailing && <EmailDialog onClose={() => setEmailing(false)} />}
+        {showingDevices && (
+          <DevicesDialog
+            onSignOutHere={() => void signOut()}
+            onSignOutEverywhere={() => void signOut(true)}
+            onClose={() => setShowingDevices(false)}
+          />
+        )}
         {showingReaders && (
           <ReadersDialog
             chatName={chatName}

@@ -1751,6 +1751,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's signed-in devices: every session of theirs that has not ended. */
+        get: operations["list_sessions"];
+        put?: never;
+        post?: never;
+        /**
+         * Signs every one of the caller's devices out, this one too: each is refused on every replica
+         *     at once and renews no more; then this browser signs out as with `POST /api/logout`.
+         */
+        delete: operations["logout_everywhere"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Renews this device's session with its refresh cookie: a new token (its cookie) and a new
+         *     refresh credential (its cookie, rotated).
+         */
+        post: operations["refresh_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Signs one of the caller's devices out: its tokens are refused on every replica at once, its
+         *     streams end, and it renews no more. The caller's own: its cookies are cleared too.
+         */
+        delete: operations["end_session"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/unet-chat/conversations/": {
         parameters: {
             query?: never;
@@ -3490,6 +3551,13 @@ export interface components {
             /** @description 1–200 characters, not only whitespace. */
             title: string;
         };
+        Renewal: {
+            /**
+             * Format: date-time
+             * @description When the new token expires: renew again then (never past the session's `ends_at`).
+             */
+            session_expires_at: string;
+        };
         /**
          * @description The message a reply answers, as it is now, as the reader may see it: a message from before
          *     the reader joined (a group's later member) is shown only as unavailable, with no author or
@@ -3688,6 +3756,35 @@ export interface components {
         SentMessage: components["schemas"]["HistoryMessage"] & {
             /** Format: int64 */
             chat_id: number;
+        };
+        SignedInDevice: {
+            /** @description The address it last renewed from (null: not known). */
+            address: string | null;
+            /** @description Whether it is the session this request came with. */
+            current: boolean;
+            /**
+             * @description Its browser and system, as its `User-Agent` named them when it last renewed
+             *     (`Chrome · Android`; `unknown device`).
+             */
+            device: string;
+            /**
+             * Format: date-time
+             * @description When it ends whatever happens (`SESSION_MAX_AGE_SECS` after signing in).
+             */
+            ends_at: string;
+            /** @description The session's id (for `DELETE /api/sessions/{id}`). */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When it last renewed its token (at least once per token's lifetime while used).
+             */
+            last_used_at: string;
+            /** Format: date-time */
+            signed_in_at: string;
+        };
+        SignedInDevices: {
+            /** @description Most recently used first. */
+            sessions: components["schemas"]["SignedInDevice"][];
         };
         SnippetPart: {
             highlight: boolean;
@@ -12871,6 +12968,270 @@ export interface operations {
             };
             /** @description too many reads, or the caller's searches and exports already running (RATE_COSTLY_READS_AT_ONCE) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedInDevices"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    logout_everywhere: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description signed out everywhere; this session came from signing in with the school's account, and the browser should now go to `end_session_url` */
+            200: {
+                headers: {
+                    /** @description `"cache", "storage"`: the browser forgets its cache and what the site stored */
+                    "Clear-Site-Data"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogoutResponse"];
+                };
+            };
+            /** @description signed out everywhere, and this browser's cookies cleared */
+            204: {
+                headers: {
+                    /** @description `"cache", "storage"`: the browser forgets its cache and what the site stored */
+                    "Clear-Site-Data"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    refresh_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description renewed: both cookies are set anew */
+            200: {
+                headers: {
+                    /** @description the session's new token, and its new refresh credential (HttpOnly, `SameSite=Strict`) */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Renewal"];
+                };
+            };
+            /** @description no refresh credential, or its session ended (`session_ended`: signed out, reached `SESSION_MAX_AGE_SECS`, or its credential was used twice, which ends it everywhere) or the account was deactivated (`account_deactivated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description from another site's page (`cross_site_request`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    end_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the session's id, as `GET /api/sessions` lists it */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description signed out */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description malformed input: a parameter, the path or the body (`error` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no live session of the caller's has this id */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -120,6 +120,22 @@ const en = {
     about: 'about {{names}}',
     ended: 'This chat is read-only: it concerns none of your children now (the school ended the link).',
   },
+  devices: {
+    /** The button (the person's own name and picture) that opens the list. */
+    button: 'Your devices',
+    title: 'Your devices',
+    intro:
+      'Where you are signed in. A device stays signed in while it is used, up to a limit your school sets. Sign out any you do not recognise.',
+    loading: 'Loading…',
+    thisDevice: 'This device',
+    unknownDevice: 'Unknown device',
+    lastUsed: 'last used {{when}}',
+    from: 'from {{address}}',
+    signOut: 'Sign out',
+    signOutLabel: 'Sign out: {{device}}, last used {{when}}',
+    everywhere: 'Sign out everywhere',
+    close: 'Close',
+  },
   workspace: {
     signOut: 'Sign out',
     conversation: 'Conversation',

@@ -271,14 +271,12 @@ pub fn now() -> u64 {
     jsonwebtoken::get_current_timestamp()
 }
 
-/// The `Set-Cookie` header a response sets cookie `name` with (`__Host-` or `__Secure-` and
-/// `name` too), if any: a sign-in sets two.
+/// The `Set-Cookie` header a response sets cookie `name` with (`__Host-` and `name` too), if
+/// any: a sign-in sets two.
 pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
     response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
         let named = v.split('=').next().unwrap_or_default();
-        [name.to_owned(), format!("__Host-{name}"), format!("__Secure-{name}")]
-            .contains(&named.to_owned())
-            .then(|| v.to_owned())
+        [name.to_owned(), format!("__Host-{name}")].contains(&named.to_owned()).then(|| v.to_owned())
     })
 }
 
