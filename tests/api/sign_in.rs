@@ -236,3 +236,56 @@ async fn a_sign_in_flow_signs_in_once_even_with_a_second_code() {
     assert_eq!(location(&replay), format!("{chat}/?auth_error=sign_in_failed"));
     assert!(set_cookie(&replay, "access_token").is_none(), "no second session from one flow");
 }
+
+/// A session the school's sign-in started renews itself past a short `SESSION_TTL_SECS`, stays
+/// the school's (signing out still ends the provider's session), and a copy of its refresh
+/// cookie used after two rotations ends it.
+#[tokio::test]
+async fn a_school_sign_in_renews_past_a_short_session_ttl_and_stays_the_school_s() {
+    let short = |c: &mut tutorchat::Config| {
+        c.auth.dev_login = false;
+        if let Some(client) = c.auth.oidc.as_mut().and_then(|o| o.client.as_mut()) {
+            client.session_ttl = std::time::Duration::from_secs(2);
+        }
+    };
+    let (app, _provider, chat) = school(short).await;
+    let teacher = app.user("teacher", "Анна Петровна").await;
+    let browser = browser();
+    let back = sign_in(&browser, &chat, &app.email_of(&teacher).await, "/").await;
+    let copy = set_cookie(&back, "tutorchat_refresh").expect("the refresh cookie");
+    let copy = copy.split(';').next().expect("name=value").to_owned();
+    assert!(set_cookie(&back, "access_token").is_some_and(|c| c.contains("Max-Age=2")));
+
+    // Past the token's end (and its few seconds of leeway): refused as expired, then renewed.
+    tokio::time::sleep(std::time::Duration::from_secs(8)).await;
+    let (status, body) = status_and_json(browser.get(app.url("/api/me")).send().await.expect("me")).await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("token_expired")), "{body}");
+    for _ in 0..2 {
+        let renewed =
+            browser.post(app.url("/api/sessions/refresh")).header("origin", &chat).send().await.expect("renew");
+        assert_eq!(renewed.status(), 200);
+    }
+    let (status, body) = status_and_json(browser.get(app.url("/api/me")).send().await.expect("me")).await;
+    assert_eq!((status, body["user"]["id"].as_i64()), (200, Some(teacher.id)), "{body}");
+
+    // The copy taken at the sign-in, used after two rotations: the session ends.
+    let stolen = reqwest::Client::new()
+        .post(app.url("/api/sessions/refresh"))
+        .header("cookie", copy)
+        .header("origin", &chat)
+        .send()
+        .await
+        .expect("the copy");
+    assert_eq!(status_and_json(stolen).await.1["code"], "session_ended");
+    let (status, body) = status_and_json(browser.get(app.url("/api/me")).send().await.expect("me")).await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("session_ended")), "{body}");
+
+    // A renewed session is still the school's: signing out ends the provider's too.
+    let again = self::browser();
+    sign_in(&again, &chat, &app.email_of(&teacher).await, "/").await;
+    let renewed = again.post(app.url("/api/sessions/refresh")).header("origin", &chat).send().await.expect("renew");
+    assert_eq!(renewed.status(), 200);
+    let out = again.post(app.url("/api/logout")).header("origin", &chat).send().await.expect("logout");
+    let (status, body) = status_and_json(out).await;
+    assert!(status == 200 && body["end_session_url"].is_string(), "{status} {body}");
+}
