@@ -204,7 +204,7 @@ pub async fn renew(state: &AuthState, presented: &str, device: &Device) -> Resul
             &[&sid, &hash, &device.label, &device.address],
         )
         .await?;
-        Some((format!("{sid}.{secret}"), Duration::from_secs(ends_at - now())))
+        Some((format!("{sid}.{secret}"), Duration::from_secs(ends_at.saturating_sub(now()))))
     } else if row.get::<_, Option<bool>>("raced").unwrap_or(false) {
         None
     } else {
@@ -221,7 +221,7 @@ pub async fn renew(state: &AuthState, presented: &str, device: &Device) -> Resul
     tx.commit().await?;
     let expires_at = (now() + renew_every).min(ends_at);
     let token = state.keys.mint_session(user, expires_at, via.as_deref(), sid)?;
-    Ok(Issued { token, expires_at, ttl: Duration::from_secs(expires_at - now()), refresh })
+    Ok(Issued { token, expires_at, ttl: Duration::from_secs(expires_at.saturating_sub(now())), refresh })
 }
 
 /// Which live sessions to end: one (by its id, of anyone, or only if it is `user`'s), or all of
