@@ -56,7 +56,8 @@ pub enum Code {
     ContentTooLong,
     /// 401: no credential, or one that is not valid.
     Unauthenticated,
-    /// 401: the token has expired: sign in again.
+    /// 401: the token has expired: renew the session (`POST /api/sessions/refresh`, a browser
+    /// with its refresh cookie), or sign in again.
     TokenExpired,
     /// 401: the session was signed out (on this device or another copy of it): sign in again.
     SessionEnded,

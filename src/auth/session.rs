@@ -21,10 +21,11 @@ where
     S: Clone + Send + Sync + 'static,
 {
     let everyone = Router::new().route("/api/me", get(me));
-    let leaving = super::routes::for_suspended(
-        Router::new().route("/api/logout", post(logout)).route("/api/sessions", delete(logout_everywhere)),
-    );
+    let leaving = super::routes::for_suspended(Router::new().route("/api/logout", post(logout)));
+    // Signing out everywhere is a person's: a guest has one session, and leaves by logging out.
+    let everywhere = super::routes::for_suspended(Router::new().route("/api/sessions", delete(logout_everywhere)));
     super::routes::for_guests(everyone.merge(leaving))
+        .merge(everywhere)
         .route("/api/dev/login", post(dev_login))
         .route("/api/dev/users", get(dev_users))
         .merge(super::oidc::flow::router())

@@ -100,6 +100,8 @@ const SUSPENDED_WRITES: &[(&str, &str)] = &[
     ("DELETE", "/api/push/subscriptions"),
     ("PUT", "/api/me/email-notifications"),
     ("PUT", "/api/me/language"),
+    ("DELETE", "/api/sessions"),
+    ("DELETE", "/api/sessions/{id}"),
     ("POST", "/api/chat/chats/{chat_id}/read"),
     ("DELETE", "/api/chat/chats/{chat_id}"),
 ];
@@ -128,6 +130,11 @@ async fn operations(app: &TestApp) -> Vec<(String, String)> {
 /// The school's systems' API: a provisioning client's token, never a person's credential (a
 /// guest's or a suspended person's is no client's token: 401).
 const INTEGRATIONS: &str = "/api/integrations/";
+
+/// A session's renewal: its own credential (the refresh cookie), never a token, so a token of
+/// anyone's is no credential there (401). A suspended person's session renews (they read on);
+/// a guest has none to renew.
+const RENEWAL: (&str, &str) = ("POST", "/api/sessions/refresh");
 
 /// The dialects whose errors are their contract's `{"error"}`: the core's refusals, no code.
 const CODELESS: &[&str] = &["/api/v1/", "/api/unet-chat/", "/api/messenger/"];
@@ -188,7 +195,9 @@ async fn every_operation_refuses_a_guest_unless_it_is_on_the_guests_router() {
             continue; // needs nobody signed in (health, the document, sign-in, an inquiry link)
         }
         let (status, code) = call(&app, &method, &path, Some(&guest.token)).await;
-        if path.starts_with(INTEGRATIONS) {
+        if (method.as_str(), path.as_str()) == RENEWAL {
+            assert_eq!((status, code.as_deref()), (401, Some("unauthenticated")), "{method} {path}");
+        } else if path.starts_with(INTEGRATIONS) {
             assert_eq!((status, code.as_deref()), (401, Some("provisioning_token_invalid")), "{method} {path}");
         } else if codeless(&path) {
             // The same refusal in the dialect's shape: `{"error"}`, no code.
@@ -217,7 +226,9 @@ async fn every_write_refuses_a_suspended_person_unless_it_is_on_the_suspendeds_r
             continue; // reads stay open to them; some writes need nobody signed in
         }
         let (status, code) = call(&app, &method, &path, Some(&student.token)).await;
-        if path.starts_with(INTEGRATIONS) {
+        if (method.as_str(), path.as_str()) == RENEWAL {
+            assert_eq!((status, code.as_deref()), (401, Some("unauthenticated")), "{method} {path}");
+        } else if path.starts_with(INTEGRATIONS) {
             assert_eq!((status, code.as_deref()), (401, Some("provisioning_token_invalid")), "{method} {path}");
         } else if codeless(&path) {
             // The core's rule in the dialect's shape (`{"error"}`, no code to tell one 403 from
