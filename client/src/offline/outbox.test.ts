@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { type Conversation } from '../conversation/model';
 import { emptyConversation } from '../conversation/messages';
-import { type OutboxEntry, toRestore } from './outbox';
+import { type OutboxEntry, keptWrites, toRestore } from './outbox';
 
 const entry = (key: string, chatId: number): OutboxEntry => ({
   key,
@@ -30,5 +30,37 @@ describe('the outbox after a reload', () => {
 
   it('never shows twice a message the conversation already shows as pending (written in this tab)', () => {
     expect(toRestore([entry('a', 1), entry('b', 1)], { 1: ready(1, ['a']) }, new Set()).map((e) => e.key)).toEqual(['b']);
+  });
+});
+
+describe('a kept message answered before the device wrote it', () => {
+  it('is removed after its write, never before it (and so never left to be sent again)', async () => {
+    // A device whose write is slower than the server's answer.
+    const device = new Map<string, OutboxEntry>();
+    let finishWrite = () => {};
+    const put = (e: OutboxEntry) =>
+      new Promise<void>((resolve) => {
+        finishWrite = () => {
+          device.set(e.key, e);
+          resolve();
+        };
+      });
+    const remove = async (key: string) => {
+      device.delete(key);
+    };
+    const kept = keptWrites(put, remove);
+    kept.keep(entry('a', 1));
+    const forgotten = kept.forget('a'); // the answer came first
+    await Promise.resolve();
+    finishWrite();
+    await forgotten;
+    expect([...device.keys()]).toEqual([]);
+  });
+
+  it('forgets one never kept without waiting', async () => {
+    const removed: string[] = [];
+    const kept = keptWrites(async () => {}, async (key) => void removed.push(key));
+    await kept.forget('b');
+    expect(removed).toEqual(['b']);
   });
 });

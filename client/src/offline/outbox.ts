@@ -27,3 +27,29 @@ export function toRestore(entries: Iterable<OutboxEntry>, conversations: Convers
     return !conversation.pending.some((p) => p.key === entry.key);
   });
 }
+
+/** A kept message's writes to the device (db.ts's `putOutbox` and `removeOutbox`). */
+export interface KeptWrites {
+  /** Keeps `entry` (its write may still be under way when this returns). */
+  keep: (entry: OutboxEntry) => void;
+  /** Forgets the message `key`, once its write has ended: resolves when it is gone. */
+  forget: (key: string) => Promise<void>;
+}
+
+/**
+ * Orders each message's removal after its write, so that an answer quicker than IndexedDB never
+ * leaves a sent message kept, to be sent again at the next start.
+ */
+export function keptWrites(put: (entry: OutboxEntry) => Promise<void>, remove: (key: string) => Promise<void>): KeptWrites {
+  const writes = new Map<string, Promise<void>>();
+  return {
+    keep: (entry) => {
+      writes.set(entry.key, put(entry));
+    },
+    forget: (key) => {
+      const written = writes.get(key) ?? Promise.resolve();
+      writes.delete(key);
+      return written.then(() => remove(key));
+    },
+  };
+}

@@ -12,7 +12,7 @@ import { type RefObject, useCallback, useEffect, useMemo, useRef, useState } fro
 import type { Conversations } from '../conversation/messages';
 import type { Store } from '../useWorkspaceStore';
 import { outboxEntries, putOutbox, removeOutbox } from './db';
-import { type OutboxEntry, toRestore } from './outbox';
+import { type OutboxEntry, keptWrites, toRestore } from './outbox';
 
 export interface Outbox {
   /** A message about to be sent: kept until `done`. */
@@ -56,19 +56,21 @@ export function useOutbox(store: Store, conversations: Conversations, send: RefO
     }
   }, [loaded, conversations, store]);
 
-  // Each message's write to the device, so that its removal comes after it: an answer quicker
-  // than IndexedDB would otherwise leave it kept, and sent again at the next start.
-  const writes = useRef(new Map<string, Promise<void>>());
-  const add = useCallback((entry: OutboxEntry) => {
-    entries.current.set(entry.key, entry);
-    shown.current.add(entry.key);
-    writes.current.set(entry.key, putOutbox(entry));
-  }, []);
-  const done = useCallback((key: string) => {
-    if (!entries.current.delete(key)) return;
-    const written = writes.current.get(key) ?? Promise.resolve();
-    writes.current.delete(key);
-    void written.then(() => removeOutbox(key));
-  }, []);
+  // Each message's removal from the device comes after its write (outbox.ts).
+  const kept = useMemo(() => keptWrites(putOutbox, removeOutbox), []);
+  const add = useCallback(
+    (entry: OutboxEntry) => {
+      entries.current.set(entry.key, entry);
+      shown.current.add(entry.key);
+      kept.keep(entry);
+    },
+    [kept],
+  );
+  const done = useCallback(
+    (key: string) => {
+      if (entries.current.delete(key)) void kept.forget(key);
+    },
+    [kept],
+  );
   return useMemo(() => ({ add, done }), [add, done]);
 }
