@@ -6,7 +6,7 @@
 // killed when the run ends, also on failure.
 
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -173,6 +173,9 @@ export async function startCluster({ env = {} } = {}) {
     if (!existsSync(path)) throw new Error(`missing ${what}: ${path}`);
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'tutorchat-e2e-'));
+  // Reachable by the postgres user the private server runs as (as root): a folder of mode 0700
+  // sends the server's data to a /var/tmp folder of its own, which nothing here removes.
+  chmodSync(dataDir, 0o755);
   const shared = {
     JWT_SECRET: 'tutorchat-e2e-shared-secret-0123456789ab', // the same 40 characters on both
     STATIC_DIR: DIST_DIR,
