@@ -174,7 +174,9 @@ def sign_in(host=NGINX):
     status, headers, body = request("POST", host, "/api/dev/login", {"email": EMAIL})
     if status != 200:
         fail(f"the dev login as {EMAIL} answered {status}: {body}")
-    cookie = headers.get("Set-Cookie", "").split(";")[0]
+    # Every cookie the sign-in set (the session's token and its refresh credential), as a
+    # browser sends them back.
+    cookie = "; ".join(c.split(";")[0] for c in headers.get_all("Set-Cookie") or [])
     status, _, chats = request("GET", host, "/api/chats", cookie=cookie)
     direct = [c for c in (chats or {}).get("chats", []) if c.get("participant")]
     if status != 200 or not direct:
