@@ -216,7 +216,12 @@ test('Иван (B) announces to families; Елена (A) reads it "From the scho
   // She would rather have one email a day than open the app: her choice, kept by the server.
   await elena.getByTestId('email-button').click();
   const choice = elena.getByTestId('email-dialog');
+  // The radio shows her choice at once; the server has it once its answer came.
+  const saved = elena.waitForResponse(
+    (r) => r.url().endsWith('/api/me/email-notifications') && r.request().method() === 'PUT',
+  );
   await choice.getByTestId('email-choice-digest').check();
+  assert.equal((await saved).status(), 200);
   await elena.waitForFunction(() => document.querySelector('[data-testid="email-choice-digest"]')?.checked);
   const mine = await api(elena, 'GET', '/api/me/email-notifications');
   assert.deepEqual([mine.body.choice, mine.body.effective], ['digest', 'digest']);
