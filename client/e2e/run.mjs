@@ -5,11 +5,12 @@
 //
 // Each file runs in a `node --test` of its own (each starts its own PostgreSQL, replicas, ports
 // and browser), its output shown whole when it ends. How many at once: E2E_CONCURRENCY if set;
-// otherwise one while the file E2E_BESIDE names exists, two once it does not. `scripts/test`
-// names a file that exists while the API suite runs beside: two browsers at once there slowed
-// the API suite from 302 s to 504 s and gained nothing, while alone one browser keeps one of the
-// two cores busy and the other mostly idle.
-
+// otherwise as many as the machine has room for, up to four. A file mostly waits (on its
+// browsers, its servers, the time a test gives something to happen): alone, one used about a
+// seventh of this 2-core machine, and four at once under half of it. So another file starts
+// whenever the processors were at least a quarter idle over the last two seconds, and a file
+// just started has a few seconds to settle first; beside a busy neighbour (`scripts/test` runs
+// the API suite alongside) that is one file at a time, and more as the neighbour ends.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -28,9 +29,22 @@ const missing = [
 for (const [path, what] of missing) console.error(`e2e: missing ${what} (${path})`);
 if (missing.length > 0) process.exit(2);
 
-// The files that take longest (a minute or more each, measured) start first, so that the last
-// ones to start are short and the two lanes end together; the rest in name order.
-const LONGEST = ['accessibility.test.mjs', 'accessibility_roles.test.mjs', 'app.test.mjs', 'moderation.test.mjs'];
+// The files that take longest (measured in scripts/test --all; the quick run's order is nearly
+// the same) start first, so that the last ones to start are short and the lanes end together;
+// the rest in name order.
+const LONGEST = [
+  'app.test.mjs',
+  'accessibility_roles.test.mjs',
+  'accessibility.test.mjs',
+  'moderation.test.mjs',
+  'device.test.mjs',
+  'sessions.test.mjs',
+  'lighthouse.test.mjs',
+  'announcements.test.mjs',
+  'phone_layout.test.mjs',
+  'provisioning.test.mjs',
+  'pwa.test.mjs',
+];
 // `npm run e2e -- pins.test.mjs …`: only those files.
 const asked = process.argv.slice(2);
 const files = readdirSync(here)
@@ -45,10 +59,48 @@ const taps = join(RESULTS_DIR, 'tap');
 rmSync(taps, { recursive: true, force: true });
 mkdirSync(taps, { recursive: true });
 
-function lanes() {
-  if (process.env.E2E_CONCURRENCY) return Math.max(1, Number(process.env.E2E_CONCURRENCY) || 1);
-  const beside = process.env.E2E_BESIDE;
-  return beside && existsSync(beside) ? 1 : 2;
+const MAX_LANES = 4;
+const SETTLE_MS = 3_000;
+const IDLE_ENOUGH = 1 / 4;
+
+/**
+ * The processors' idle and total time so far, from /proc/stat (null where there is none); time
+ * spent on niced work counts as idle, as it yields to ours (CI builds the compose image at the
+ * lowest priority meanwhile).
+ */
+function cpuTimes() {
+  try {
+    const [user, nice, system, idle, iowait, ...rest] = readFileSync('/proc/stat', 'utf8')
+      .split('\n', 1)[0]
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    const total = [user, nice, system, idle, iowait, ...rest].reduce((sum, n) => sum + (n || 0), 0);
+    return { idle: idle + (iowait || 0) + nice, total };
+  } catch {
+    return null;
+  }
+}
+
+let sampled = cpuTimes();
+let idleShare = 1;
+/** The share of the processors' time that was idle since the last sample, every two seconds. */
+function sampleIdle() {
+  const now = cpuTimes();
+  if (now && sampled && now.total > sampled.total) {
+    idleShare = (now.idle - sampled.idle) / (now.total - sampled.total);
+  }
+  sampled = now;
+}
+setInterval(sampleIdle, 2_000).unref();
+
+let lastStart = 0;
+/** Whether another file may start beside the `running` ones. */
+function roomForAnother(running) {
+  if (process.env.E2E_CONCURRENCY) return running < Math.max(1, Number(process.env.E2E_CONCURRENCY) || 1);
+  if (running === 0) return true;
+  return running < MAX_LANES && Date.now() - lastStart >= SETTLE_MS && idleShare >= IDLE_ENOUGH;
 }
 
 /** One file in a `node --test` of its own: its spec output, kept until it ends. */
@@ -83,14 +135,17 @@ const queue = [...files];
 const running = new Set();
 let allPassed = true;
 while (queue.length > 0 || running.size > 0) {
-  while (queue.length > 0 && running.size < lanes()) {
-    const run = runFile(queue.shift()).then((passed) => {
+  while (queue.length > 0 && roomForAnother(running.size)) {
+    lastStart = Date.now();
+    const name = queue.shift();
+    console.log(`e2e: ${name} starts beside ${running.size} (idle ${(idleShare * 100).toFixed(0)}%)`);
+    const run = runFile(name).then((passed) => {
       allPassed &&= passed;
       running.delete(run);
     });
     running.add(run);
   }
-  // Wake when a file ends, or a second later to see whether a lane has opened.
+  // Wake when a file ends, or a second later to see whether there is room for another.
   await Promise.race([...running, new Promise((resolve) => setTimeout(resolve, 1000))]);
 }
 
