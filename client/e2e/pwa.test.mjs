@@ -275,9 +275,14 @@ test('a new version is announced and loads only when the person clicks Reload', 
 
 test('signing out leaves nothing of hers on the device: the kept chats and outbox are deleted', async () => {
   const { maria } = pages;
+  // (Bounded in the page: a Playwright `evaluate` waits for ever, and once, under load, this
+  // test hung at one of these steps without saying which.)
   const kept = () =>
     maria.evaluate(async () => ({
-      databases: (await indexedDB.databases()).map((db) => db.name).filter((name) => name.startsWith('tutorchat-')),
+      databases: await Promise.race([
+        indexedDB.databases().then((all) => all.map((db) => db.name).filter((name) => name.startsWith('tutorchat-'))),
+        new Promise((resolve) => setTimeout(() => resolve(['indexedDB.databases() did not answer in 10 s']), 10_000)),
+      ]),
       person: localStorage.getItem('tutorchat.offline.person'),
     }));
   const before = await kept();
@@ -295,7 +300,16 @@ test('signing out leaves nothing of hers on the device: the kept chats and outbo
   // Offline now, the app opens on no one's chats: it says the server cannot be reached. (The
   // sign-out's `Clear-Site-Data` removed the worker too; the app installed it again, with its
   // own files only.)
-  await maria.evaluate(() => navigator.serviceWorker.ready);
+  const installed = await maria.evaluate(() =>
+    Promise.race([
+      navigator.serviceWorker.ready.then(() => 'ready'),
+      new Promise((resolve) => setTimeout(resolve, 30_000)).then(async () => {
+        const registrations = await navigator.serviceWorker.getRegistrations();
+        return `not ready in 30 s: ${JSON.stringify(registrations.map((r) => [r.scope, !!r.installing, !!r.waiting, !!r.active]))}`;
+      }),
+    ]),
+  );
+  assert.equal(installed, 'ready', 'the app installed its worker again');
   await maria.context().setOffline(true);
   await maria.reload();
   await maria.getByRole('button', { name: 'Повторить' }).waitFor();

@@ -60,6 +60,7 @@ rmSync(taps, { recursive: true, force: true });
 mkdirSync(taps, { recursive: true });
 
 const MAX_LANES = 4;
+const TEST_TIMEOUT_MS = 600_000;
 const SETTLE_MS = 3_000;
 const IDLE_ENOUGH = 1 / 4;
 
@@ -110,6 +111,9 @@ function runFile(name) {
     process.execPath,
     [
       '--test',
+      // A test, or a whole file, that hangs fails after this long (the slowest file took 206 s
+      // under CI's load, its slowest test 33 s) rather than holding the run until CI's end.
+      `--test-timeout=${TEST_TIMEOUT_MS}`,
       '--test-reporter=spec',
       '--test-reporter-destination=stdout',
       '--test-reporter=tap',
