@@ -11,7 +11,7 @@
 //!     cargo run --release -p tutorchat-bench -- --only s8s --chats 10000 --out /tmp/b  # S8's searches, smaller
 //!     cargo run --release -p tutorchat-bench -- --only s1-audience            # S1 to 2 and to 2,000 members
 //!     cargo run --release -p tutorchat-bench -- --only s10                    # against socket.io, driven by wrk
-//!     cargo run --release -p tutorchat-bench -- --only s11                    # senders beside texts of 10,000 @s
+//!     cargo run --release -p tutorchat-bench -- --only s11                    # senders beside three adversaries
 //!
 //! (`hold` is internal: S3 runs the tool again as helper processes that hold streams open.)
 //!
@@ -36,7 +36,7 @@ struct Cli {
     /// `run` (default) or `report` (regenerate docs from the last results only).
     #[arg(default_value = "run")]
     action: String,
-    /// Comma-separated scenarios to run (s1,s2,s3,s4,s5,s6,s7,s8; s3u: only S3's one-stream-per-user part; s4 and s6 run together, on one data set, and s7 after them on the same one, or on a data set seeded for it alone; s8 seeds a data set of its own, with words; s8s: only S8's searches, s8w: only its S1 with and without search; s9: S1 with and without flag terms; s1-audience: S1 to a direct chat and to announcements of 2 and 2,000 members; s10: against socket.io with its PostgreSQL adapter, both driven by wrk; s11: ordinary senders alone and beside students posting texts of 10,000 @s to a 499-member group); the others keep their last results.
+    /// Comma-separated scenarios to run (s1,s2,s3,s4,s5,s6,s7,s8; s3u: only S3's one-stream-per-user part; s4 and s6 run together, on one data set, and s7 after them on the same one, or on a data set seeded for it alone; s8 seeds a data set of its own, with words; s8s: only S8's searches, s8w: only its S1 with and without search; s9: S1 with and without flag terms; s1-audience: S1 to a direct chat and to announcements of 2 and 2,000 members; s10: against socket.io with its PostgreSQL adapter, both driven by wrk; s11: ordinary senders alone and beside each of three adversaries: texts of 10,000 @s to a 499-member group, read receipts of the longest list, anonymous inquiry opens at the limit's rate); the others keep their last results.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Short runs and small data sets: a smoke test of the tool, not a measurement.
@@ -117,8 +117,8 @@ pub struct Results {
     /// S10: against socket.io with its PostgreSQL adapter, both driven by wrk.
     #[serde(default)]
     pub s10: Option<scenarios::S10>,
-    /// S11: ordinary senders alone and beside students posting texts of 10,000 `@`s to a
-    /// 499-member group.
+    /// S11: ordinary senders alone and beside each of three adversaries (texts of 10,000 `@`s
+    /// to a 499-member group, read receipts of the longest list, anonymous inquiry opens).
     #[serde(default)]
     pub s11: Option<scenarios::S11>,
     /// Every round of each scenario, by scenario ("s1" … "s11"; "s8-writes": S8's S1 with and

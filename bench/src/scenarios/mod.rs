@@ -33,7 +33,11 @@ pub use s9::s9;
 pub use s10::{RATIO as S10_RATIO, S10, s10};
 #[cfg(test)]
 pub use s11::Attack;
-pub use s11::{RATIO as S11_RATIO, S11, s11};
+pub use s11::{
+    LISTED as S11_LISTED, OPEN_LINKS as S11_OPEN_LINKS, OPENS_PER_MINUTE as S11_OPENS_PER_MINUTE,
+    OPENS_RATIO as S11_OPENS_RATIO, RATIO as S11_RATIO, RECEIPT_ATTACKERS as S11_RECEIPT_ATTACKERS,
+    RECEIPTS_PER_SECOND as S11_RECEIPTS_PER_SECOND, RECEIPTS_RATIO as S11_RECEIPTS_RATIO, S11, s11,
+};
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

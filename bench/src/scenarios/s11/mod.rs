@@ -1,29 +1,43 @@
-//! S11: one message must not stall the school. Every append takes the log's ordering lock, so
-//! whatever a request makes the log do per event is waited for by every writer of the school;
-//! a group message's mentions were once resolved inside that lock at a cost of (`@`s in the
-//! text) × (members), and one student's text of 10,000 `@`s in a class of 499 held every other
-//! send for seconds. This measures what ordinary senders see when someone tries that now.
+//! S11: one request must not stall the school. Every append takes the log's ordering lock, so
+//! whatever a request makes the log do per event is waited for by every writer of the school.
+//! Three adversaries, each of a finding once made: a group message's mentions were resolved
+//! inside that lock at a cost of (`@`s in the text) × (members), and one student's text of
+//! 10,000 `@`s in a class of 499 held every other send for seconds ([`ats`]); a read receipt's
+//! list of ids had no bound, and one of 8 million held every append for 12 s ([`receipts`]: now
+//! the largest list a request may send, at the product's write rate); an inquiry's opening, a
+//! request nobody signs in to make, took the log's lock for itself ([`opens`]: anonymous
+//! visitors through the teachers' links, at the limit's rate).
 //!
 //! Each round, one cluster (group commit, two replicas): ordinary senders in their own direct
-//! chats, closed loop, twice: alone ("quiet"), and beside attackers, students of a 499-member
-//! group posting texts of 10,000 `@`s to it back to back ("under attack"). The phases' order
-//! alternates from round to round, so neither always gets the fresher machine. The figure: the
-//! senders' p99 under attack ÷ quiet, at most 2 (an attacker may cost the others their p99
-//! doubled, no more).
+//! chats, closed loop, four times: alone ("quiet"), and beside each adversary. The phases' order
+//! turns from round to round, so none always gets the fresher machine. The figures: the
+//! senders' p99 beside each adversary ÷ quiet: at most 2 beside the `@`s (an attacker may cost
+//! the others their p99 doubled, no more), at most 1.5 beside the receipts and the opens.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+mod ats;
+mod opens;
+mod receipts;
+
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use tokio_postgres::Client;
 
 use super::{Cluster, Server};
 use crate::load::{self, Percentiles, Throughput};
 use crate::rounds::{Figure, Figures, figure};
 
-/// The figure that ranks the rounds and that the target judges.
+/// The figure that ranks the rounds and that the target judges (beside the `@`s).
 pub const RATIO: &str = "p99 under attack ÷ quiet";
+/// Beside the read receipts, and beside the inquiries' opens: their targets are ≤ 1.5.
+pub const RECEIPTS_RATIO: &str = "p99 under read receipts ÷ quiet";
+pub const OPENS_RATIO: &str = "p99 under inquiry opens ÷ quiet";
+/// Students sending read receipts, each at the product's write rate.
+pub const RECEIPT_ATTACKERS: usize = 32;
+/// Teachers whose inquiry links the visitors open, each on both replicas at the limit's rate.
+pub const OPEN_LINKS: usize = 8;
+pub use opens::PER_MINUTE as OPENS_PER_MINUTE;
+pub use receipts::{LISTED, PER_SECOND as RECEIPTS_PER_SECOND};
 /// The group's members, its owner included: the class of the security review's finding.
 pub const MEMBERS: i64 = 499;
 /// `@`s in an attacker's message: the longest text a message may have.
@@ -45,6 +59,20 @@ pub struct S11 {
     /// The ordinary senders beside the attackers.
     pub under_attack: Throughput,
     pub attack: Attack,
+    /// The ordinary senders beside [`RECEIPT_ATTACKERS`] students sending read receipts of
+    /// [`LISTED`] ids (absent from results of before this adversary).
+    #[serde(default)]
+    pub under_receipts: Option<Throughput>,
+    /// The receipts: `messages` the `chat_read` events the log took, `errors` those it did not.
+    #[serde(default)]
+    pub receipts: Option<Attack>,
+    /// The ordinary senders beside anonymous visitors opening inquiries through [`OPEN_LINKS`]
+    /// links at the limit's rate.
+    #[serde(default)]
+    pub under_opens: Option<Throughput>,
+    /// The opens: `messages` those answered 201, with their latency.
+    #[serde(default)]
+    pub opens: Option<Attack>,
     #[serde(default)]
     pub revision: String,
 }
@@ -64,6 +92,16 @@ impl S11 {
         self.under_attack.latency.p99_ms / self.quiet.latency.p99_ms.max(1e-9)
     }
 
+    /// The senders' p99 beside the read receipts ÷ quiet: the target is ≤ 1.5.
+    pub fn receipts_ratio(&self) -> Option<f64> {
+        self.under_receipts.as_ref().map(|t| t.latency.p99_ms / self.quiet.latency.p99_ms.max(1e-9))
+    }
+
+    /// The senders' p99 beside the inquiries' opens ÷ quiet: the target is ≤ 1.5.
+    pub fn opens_ratio(&self) -> Option<f64> {
+        self.under_opens.as_ref().map(|t| t.latency.p99_ms / self.quiet.latency.p99_ms.max(1e-9))
+    }
+
     /// The senders' throughput under attack ÷ quiet.
     pub fn throughput_ratio(&self) -> f64 {
         self.under_attack.per_second / self.quiet.per_second.max(1e-9)
@@ -75,7 +113,17 @@ impl Figures for S11 {
     fn figures(&self) -> Vec<Figure> {
         let mut figures =
             vec![figure(RATIO, self.ratio()), figure("msg/s under attack ÷ quiet", self.throughput_ratio())];
-        for (phase, t) in [("quiet", &self.quiet), ("under attack", &self.under_attack)] {
+        if let Some(ratio) = self.receipts_ratio() {
+            figures.push(figure(RECEIPTS_RATIO, ratio));
+        }
+        if let Some(ratio) = self.opens_ratio() {
+            figures.push(figure(OPENS_RATIO, ratio));
+        }
+        let beside = [("under read receipts", &self.under_receipts), ("under inquiry opens", &self.under_opens)];
+        let phases = [("quiet", &self.quiet), ("under attack", &self.under_attack)]
+            .into_iter()
+            .chain(beside.into_iter().filter_map(|(phase, t)| t.as_ref().map(|t| (phase, t))));
+        for (phase, t) in phases {
             figures.push(figure(format!("{phase}, msg/s"), t.per_second));
             figures.push(figure(format!("{phase}, p50 ms"), t.latency.p50_ms));
             figures.push(figure(format!("{phase}, p99 ms"), t.latency.p99_ms));
@@ -83,14 +131,21 @@ impl Figures for S11 {
         }
         figures.push(figure("attackers' messages", self.attack.messages as f64));
         figures.push(figure("attackers' p50 ms", self.attack.latency.p50_ms));
+        if let Some(receipts) = &self.receipts {
+            figures.push(figure("read receipts logged", receipts.messages as f64));
+        }
+        if let Some(opens) = &self.opens {
+            figures.push(figure("inquiries opened", opens.messages as f64));
+            figures.push(figure("inquiry opens' p50 ms", opens.latency.p50_ms));
+        }
         figures
     }
 }
 
 /// The group: a teacher owns it, [`MEMBERS`] − 1 students named as people are ("Student 17"),
 /// added by an admin in one statement, through the log as the product would. A group, not an
-/// announcement, so that its students post. Its id, and its students' ids in order.
-async fn seed_group(sql: &Client) -> anyhow::Result<(i64, Vec<i64>)> {
+/// announcement, so that its students post. Its id, its teacher's, and its students' in order.
+async fn seed_group(sql: &Client) -> anyhow::Result<(i64, i64, Vec<i64>)> {
     let teacher: i64 = sql
         .query_one(
             "INSERT INTO users (email, name, role) VALUES ('bench-s11-teacher@bench', 'Teacher Owner', 'teacher')
@@ -141,53 +196,7 @@ async fn seed_group(sql: &Client) -> anyhow::Result<(i64, Vec<i64>)> {
     let members: i64 =
         sql.query_one("SELECT count(*) FROM chat_participants WHERE chat_id = $1", &[&chat]).await?.get(0);
     anyhow::ensure!(members == MEMBERS, "the group has {members} members, not {MEMBERS}");
-    Ok((chat, students))
-}
-
-/// Idempotency keys of the attackers' messages, unique within this process (a retry's key
-/// would be answered 200 with the first message, appending nothing).
-static NEXT_KEY: AtomicU64 = AtomicU64::new(0);
-
-/// Each of `tokens` posting [`ATS`] `@`s to `chat`, the next as soon as the last is answered,
-/// until `duration` has passed (the last ones are awaited: a phase ends when its load does).
-async fn post_ats(urls: &[String], chat: i64, tokens: &[String], duration: Duration) -> Attack {
-    let http = load::client();
-    let deadline = Instant::now() + duration;
-    let text = "@".repeat(ATS);
-    let tasks: Vec<_> = tokens
-        .iter()
-        .enumerate()
-        .map(|(a, token)| {
-            let (http, url, token) = (http.clone(), format!("{}/api/messages", urls[a % urls.len()]), token.clone());
-            let body = json!({ "chat_id": chat, "content": text });
-            tokio::spawn(async move {
-                let (mut latencies, mut errors) = (Vec::new(), 0);
-                while Instant::now() < deadline {
-                    let key = format!("bench-s11-{}", NEXT_KEY.fetch_add(1, Ordering::Relaxed));
-                    let sent = Instant::now();
-                    match http.post(&url).bearer_auth(&token).header("idempotency-key", key).json(&body).send().await {
-                        Ok(r) if r.status() == 201 => {
-                            latencies.push(sent.elapsed());
-                            let _ = r.bytes().await;
-                        }
-                        _ => errors += 1,
-                    }
-                }
-                (latencies, errors)
-            })
-        })
-        .collect();
-    let (mut latencies, mut errors) = (Vec::new(), 0);
-    for task in tasks {
-        match task.await {
-            Ok((l, e)) => {
-                latencies.extend(l);
-                errors += e;
-            }
-            Err(_) => errors += 1,
-        }
-    }
-    Attack { messages: latencies.len(), errors, latency: load::percentiles(latencies) }
+    Ok((chat, teacher, students))
 }
 
 /// One phase's figures, on the terminal as the round ends.
@@ -208,9 +217,26 @@ fn log(revision: &str, phase: &str, t: &Throughput, attack: Option<&Attack>) {
     );
 }
 
-/// One round: the cluster, the senders' chats and the group, a short unrecorded warm-up (the
-/// replicas open their pooled connections on first use), then both phases, quiet first in odd
-/// rounds (counting from 1) and under attack first in even ones.
+/// Teachers for the inquiry links, and their tokens.
+async fn seed_hosts(sql: &Client, count: usize) -> anyhow::Result<Vec<String>> {
+    let rows = sql
+        .query(
+            "INSERT INTO users (email, name, role)
+             SELECT 'bench-s11-host-' || g || '@bench', 'Host ' || g, 'teacher'
+             FROM generate_series(1, $1::bigint) g ORDER BY g RETURNING id",
+            &[&(count as i64)],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| load::token(r.get(0))).collect())
+}
+
+/// The phases of a round, in the first round's order; each round starts one further on.
+const PHASES: [&str; 4] = ["quiet", "under attack", "under read receipts", "under inquiry opens"];
+
+/// One round: the cluster, the senders' chats, the group with a history for the receipts to
+/// read through, the links; a short unrecorded warm-up (the replicas open their pooled
+/// connections on first use), then the four phases, the first of them turning from round to
+/// round.
 pub async fn s11(
     server: &Server,
     round: usize,
@@ -220,55 +246,81 @@ pub async fn s11(
 ) -> anyhow::Result<S11> {
     let cluster = Cluster::start_on(server, 2, &[("APPEND_MODE", "batched")]).await?;
     let pairs = load::seed_pairs(&cluster.sql, senders as i64).await?;
-    let (chat, students) = seed_group(&cluster.sql).await?;
+    let (chat, teacher, students) = seed_group(&cluster.sql).await?;
+    let history = receipts::seed_history(&cluster.sql, chat, teacher, receipts::history_for(run)).await?;
     let tokens: Vec<String> = students.iter().take(attackers).map(|&id| load::token(id)).collect();
+    // Readers of their own: the `@`s' senders have read the group up to their last message.
+    let readers = &students[attackers..attackers + RECEIPT_ATTACKERS];
+    let reader_tokens: Vec<String> = readers.iter().map(|&id| load::token(id)).collect();
+    let hosts = seed_hosts(&cluster.sql, OPEN_LINKS).await?;
+    let links = opens::create_links(&cluster.urls[0], &hosts).await?;
     cluster.sql.execute("ANALYZE", &[]).await?;
     load::closed_loop(&cluster.urls, &pairs, senders, Duration::from_secs(1)).await;
 
-    let quiet_first = round.is_multiple_of(2);
+    let first = round % PHASES.len();
     let alone = || load::closed_loop(&cluster.urls, &pairs, senders, run);
-    let beside = || async {
-        tokio::join!(
-            load::closed_loop(&cluster.urls, &pairs, senders, run),
-            post_ats(&cluster.urls, chat, &tokens, run)
-        )
+    let (mut quiet, mut ats, mut receipts, mut opens) = (None, None, None, None);
+    for phase in PHASES.iter().cycle().skip(first).take(PHASES.len()) {
+        match *phase {
+            "quiet" => quiet = Some(alone().await),
+            "under attack" => ats = Some(tokio::join!(alone(), ats::post_ats(&cluster.urls, chat, &tokens, run))),
+            "under read receipts" => {
+                let sent = receipts::send_receipts(&cluster.urls, chat, &reader_tokens, &history, run);
+                receipts = Some(tokio::join!(alone(), sent));
+            }
+            _ => opens = Some(tokio::join!(alone(), opens::open_inquiries(&cluster.urls, &links, run))),
+        }
+    }
+    let (Some(quiet), Some((attacked, attack)), Some((under_receipts, mut sent)), Some((under_opens, opened))) =
+        (quiet, ats, receipts, opens)
+    else {
+        anyhow::bail!("S11: a phase did not run");
     };
-    let (quiet, (attacked, attack)) = if quiet_first {
-        let quiet = alone().await;
-        (quiet, beside().await)
-    } else {
-        let attacked = beside().await;
-        (alone().await, attacked)
-    };
+    // What the receipts made the log do: the events it took (each moved a marker one message).
+    let logged = receipts::landed(&cluster.sql, chat, readers).await? as usize;
+    sent.errors += sent.messages.saturating_sub(logged);
+    sent.messages = logged;
     log(&server.revision, "quiet", &quiet, None);
     log(&server.revision, "under attack", &attacked, Some(&attack));
+    log(&server.revision, "receipts", &under_receipts, Some(&sent));
+    log(&server.revision, "opens", &under_opens, Some(&opened));
     // The attack happened, and every message answered 201 is in the log (one that failed, a
     // timeout say, may be too).
-    let landed: i64 = cluster.sql.query_one("SELECT count(*) FROM messages WHERE chat_id = $1", &[&chat]).await?.get(0);
+    let in_group: i64 =
+        cluster.sql.query_one("SELECT count(*) FROM messages WHERE chat_id = $1", &[&chat]).await?.get(0);
+    let landed = in_group as usize - history.len();
     cluster.stop().await;
     anyhow::ensure!(attack.messages > 0, "S11: no attacker's message was taken ({} errors)", attack.errors);
     anyhow::ensure!(
-        (attack.messages..=attack.messages + attack.errors).contains(&(landed as usize)),
+        (attack.messages..=attack.messages + attack.errors).contains(&landed),
         "S11: {} attackers' messages answered 201 and {} failed, but {landed} are in the group",
         attack.messages,
         attack.errors
     );
+    anyhow::ensure!(sent.messages > 0, "S11: no read receipt was logged ({} not)", sent.errors);
+    anyhow::ensure!(opened.messages > 0, "S11: no inquiry was opened ({} refused or failed)", opened.errors);
     let result = S11 {
         seconds_per_run: run.as_secs_f64(),
         senders,
         attackers,
         members: MEMBERS,
         ats: ATS,
-        first: if quiet_first { "quiet" } else { "under attack" }.to_owned(),
+        first: PHASES[first].to_owned(),
         quiet,
         under_attack: attacked,
         attack,
+        under_receipts: Some(under_receipts),
+        receipts: Some(sent),
+        under_opens: Some(under_opens),
+        opens: Some(opened),
         revision: server.revision.clone(),
     };
     eprintln!(
-        "S11 {}: p99 under attack ÷ quiet {:.2}, msg/s {:.2}",
+        "S11 {}: p99 under attack ÷ quiet {:.2}, under read receipts {:.2}, under inquiry opens {:.2}; msg/s {:.2}",
         server.revision,
         result.ratio(),
+        result.receipts_ratio().unwrap_or(f64::NAN),
+        result.opens_ratio().unwrap_or(f64::NAN),
         result.throughput_ratio()
     );
     Ok(result)
