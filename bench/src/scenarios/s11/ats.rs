@@ -43,15 +43,5 @@ pub(super) async fn post_ats(urls: &[String], chat: i64, tokens: &[String], dura
             })
         })
         .collect();
-    let (mut latencies, mut errors) = (Vec::new(), 0);
-    for task in tasks {
-        match task.await {
-            Ok((l, e)) => {
-                latencies.extend(l);
-                errors += e;
-            }
-            Err(_) => errors += 1,
-        }
-    }
-    Attack { messages: latencies.len(), errors, latency: load::percentiles(latencies) }
+    Attack::gather(tasks).await
 }

@@ -86,6 +86,24 @@ pub struct Attack {
     pub latency: Percentiles,
 }
 
+impl Attack {
+    /// The attackers' tasks' answers together: each task's latencies of the requests answered
+    /// as hoped, and how many were not (a task that panicked counts as one).
+    async fn gather(tasks: Vec<tokio::task::JoinHandle<(Vec<Duration>, usize)>>) -> Self {
+        let (mut latencies, mut errors) = (Vec::new(), 0);
+        for task in tasks {
+            match task.await {
+                Ok((l, e)) => {
+                    latencies.extend(l);
+                    errors += e;
+                }
+                Err(_) => errors += 1,
+            }
+        }
+        Attack { messages: latencies.len(), errors, latency: load::percentiles(latencies) }
+    }
+}
+
 impl S11 {
     /// The senders' p99 under attack ÷ quiet: the target is ≤ 2.
     pub fn ratio(&self) -> f64 {

@@ -74,15 +74,5 @@ pub(super) async fn open_inquiries(urls: &[String], links: &[String], duration: 
             })
         })
         .collect();
-    let (mut latencies, mut errors) = (Vec::new(), 0);
-    for task in tasks {
-        match task.await {
-            Ok((l, e)) => {
-                latencies.extend(l);
-                errors += e;
-            }
-            Err(_) => errors += 1,
-        }
-    }
-    Attack { messages: latencies.len(), errors, latency: load::percentiles(latencies) }
+    Attack::gather(tasks).await
 }
