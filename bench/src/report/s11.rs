@@ -51,20 +51,14 @@ pub(super) fn section(page: &mut Page, results: &Results, s: &S11) {
     };
     let (q, u) = (&s.quiet, &s.under_attack);
     let _ = writeln!(page.md, "| quiet | {} | — | — |", row(q));
-    let _ =
-        writeln!(page.md, "| under attack | {} | {} | {:.0} ms |", row(u), s.attack.messages, s.attack.latency.p50_ms);
     let times = |a: f64, b: f64| format!("×{}", fmt_figure(a / b.max(1e-9)));
-    let _ = writeln!(
-        page.md,
-        "| under attack ÷ quiet | {} | {} | {} | {} | | | |",
-        times(u.per_second, q.per_second),
-        times(u.latency.p50_ms, q.latency.p50_ms),
-        times(u.latency.p99_ms, q.latency.p99_ms),
-        times(u.latency.max_ms, q.latency.max_ms)
-    );
-    let beside =
-        [("under read receipts", &s.under_receipts, &s.receipts), ("under inquiry opens", &s.under_opens, &s.opens)];
-    for (phase, t, attack) in beside {
+    // Each adversary's phase, then its ratios to quiet (the later two absent from older results).
+    let adversaries = [
+        ("under attack", Some(u), Some(&s.attack)),
+        ("under read receipts", s.under_receipts.as_ref(), s.receipts.as_ref()),
+        ("under inquiry opens", s.under_opens.as_ref(), s.opens.as_ref()),
+    ];
+    for (phase, t, attack) in adversaries {
         let (Some(t), Some(attack)) = (t, attack) else { continue };
         let p50 = if attack.latency.p50_ms > 0.0 { format!("{:.0} ms", attack.latency.p50_ms) } else { "—".into() };
         let _ = writeln!(page.md, "| {phase} | {} | {} | {p50} |", row(t), attack.messages);
