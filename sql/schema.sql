@@ -1159,6 +1159,31 @@ COMMENT ON FUNCTION public.closure_requests_purge(p_before timestamp with time z
 
 
 --
+-- Name: current_school(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.current_school() RETURNS bigint
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    AS $$
+DECLARE
+    named text := current_setting('tutorchat.school', true);
+BEGIN
+    IF named <> '' THEN
+        RETURN named::bigint;
+    END IF;
+    RETURN (SELECT min(s.id) FROM public.schools s HAVING count(*) = 1);
+END
+$$;
+
+
+--
+-- Name: FUNCTION current_school(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.current_school() IS 'The school this session or transaction is in: the setting tutorchat.school (SET LOCAL tutorchat.school = ''2'' in a transaction, or set for the session: each replica''s sessions are in the school it serves), or, while the deployment has exactly one school, that school, so that a one-school deployment and whoever reads it with psql work as before schools. NULL otherwise: a session of a deployment with several schools that names none sees no row of any school and can write none. Every table a school owns takes it as its school_id''s default and is walled by a policy school_wall (row-level security, FORCEd so the tables'' owner obeys it; only a superuser or a BYPASSRLS role reads across schools), written (SELECT current_school()) so that it is evaluated once per statement.';
+
+
+--
 -- Name: events_after_insert(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1315,10 +1340,13 @@ CREATE TABLE public.events (
     created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     idempotency_key text,
     xid xid8,
+    school_id bigint DEFAULT public.current_school() NOT NULL,
     CONSTRAINT events_idempotency_key_length CHECK (((char_length(idempotency_key) >= 1) AND (char_length(idempotency_key) <= 64))),
     CONSTRAINT events_scope CHECK (((chat_id IS NULL) = (type = ANY (ARRAY['user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text, 'user_provisioned'::text, 'user_changed'::text, 'user_deactivated'::text, 'user_reactivated'::text])))),
     CONSTRAINT events_type_check CHECK ((type = ANY (ARRAY['chat_created'::text, 'message_created'::text, 'message_deleted'::text, 'message_edited'::text, 'chat_read'::text, 'participant_added'::text, 'participant_removed'::text, 'chat_renamed'::text, 'chat_closed'::text, 'message_reported'::text, 'message_hidden'::text, 'message_unhidden'::text, 'messages_purged'::text, 'chat_exported'::text, 'user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text, 'message_flagged'::text, 'report_cleared'::text, 'closure_requested'::text, 'closure_declined'::text, 'chat_muted'::text, 'chat_unmuted'::text, 'chat_archived'::text, 'chat_unarchived'::text, 'reaction_added'::text, 'reaction_removed'::text, 'message_pinned'::text, 'message_unpinned'::text, 'user_provisioned'::text, 'user_changed'::text, 'user_deactivated'::text, 'user_reactivated'::text, 'chat_handed_over'::text])))
 );
+
+ALTER TABLE ONLY public.events FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -1520,7 +1548,8 @@ BEGIN
     ORDER BY e.k
     RETURNING *;
     PERFORM set_config('tutorchat.block', outer_block, true);
-    RETURN QUERY SELECT NULL::bigint, c, NULL::bigint, 'deferred'::text, '{}'::jsonb, NULL::timestamptz, NULL::text, NULL::xid8
+    RETURN QUERY SELECT NULL::bigint, c, NULL::bigint, 'deferred'::text, '{}'::jsonb, NULL::timestamptz, NULL::text, NULL::xid8,
+                        NULL::bigint
                  FROM unnest(busy) c;
     IF p_notify THEN
         PERFORM pg_notify('tutorchat_events', (first_position + n - 1)::text);
@@ -2368,11 +2397,14 @@ CREATE TABLE public.messages (
     purged_at timestamp with time zone,
     purge_cause text,
     search tsvector GENERATED ALWAYS AS (to_tsvector('russian'::regconfig, content)) STORED,
+    school_id bigint DEFAULT public.current_school() NOT NULL,
     CONSTRAINT messages_content_length CHECK ((char_length(content) <= 10000)),
     CONSTRAINT messages_content_not_blank CHECK (((content ~ '[^[:space:]]'::text) OR (attachments IS NOT NULL) OR (purged_at IS NOT NULL))),
     CONSTRAINT messages_purge_cause CHECK ((purge_cause = ANY (ARRAY['retention'::text, 'erasure'::text]))),
     CONSTRAINT messages_purged_empty CHECK (((purged_at IS NULL) OR ((content = ''::text) AND (attachments IS NULL))))
 );
+
+ALTER TABLE ONLY public.messages FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -5126,8 +5158,11 @@ CREATE TABLE public.access_records (
     reader_id bigint NOT NULL,
     via text NOT NULL,
     read_at timestamp with time zone DEFAULT now() NOT NULL,
+    school_id bigint DEFAULT public.current_school() NOT NULL,
     CONSTRAINT access_records_via_check CHECK ((via = ANY (ARRAY['history'::text, 'export'::text, 'search'::text, 'stream'::text, 'attachment'::text, 'chat_list'::text])))
 );
+
+ALTER TABLE ONLY public.access_records FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -5171,12 +5206,15 @@ CREATE TABLE public.users (
     email_notify text,
     email_link_version integer DEFAULT 0 NOT NULL,
     language text,
+    school_id bigint DEFAULT public.current_school() NOT NULL,
     CONSTRAINT users_email_notify_check CHECK ((email_notify = ANY (ARRAY['instant'::text, 'digest'::text, 'none'::text]))),
     CONSTRAINT users_external_id_length CHECK (((char_length(external_id) >= 1) AND (char_length(external_id) <= 255))),
     CONSTRAINT users_language_check CHECK ((language = ANY (ARRAY['ru'::text, 'en'::text]))),
     CONSTRAINT users_role_check CHECK (((role)::text = ANY ((ARRAY['student'::character varying, 'teacher'::character varying, 'admin'::character varying, 'guest'::character varying, 'guardian'::character varying])::text[]))),
     CONSTRAINT users_user_name_length CHECK (((char_length(user_name) >= 1) AND (char_length(user_name) <= 255)))
 );
+
+ALTER TABLE ONLY public.users FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -5246,7 +5284,7 @@ COMMENT ON COLUMN public.users.language IS 'The language the person chose in the
 -- Name: accounts; Type: VIEW; Schema: public; Owner: -
 --
 
-CREATE VIEW public.accounts AS
+CREATE VIEW public.accounts WITH (security_invoker='true') AS
  SELECT u.id,
     u.name,
     u.role,
@@ -5285,6 +5323,7 @@ CREATE TABLE public.attachments (
     height integer,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     message_id bigint,
+    school_id bigint DEFAULT public.current_school() NOT NULL,
     CONSTRAINT attachments_content_type_check CHECK (((char_length(content_type) >= 1) AND (char_length(content_type) <= 255))),
     CONSTRAINT attachments_height_check CHECK ((height > 0)),
     CONSTRAINT attachments_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 255))),
@@ -5292,6 +5331,8 @@ CREATE TABLE public.attachments (
     CONSTRAINT attachments_size_check CHECK ((size > 0)),
     CONSTRAINT attachments_width_check CHECK ((width > 0))
 );
+
+ALTER TABLE ONLY public.attachments FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -5353,9 +5394,12 @@ CREATE TABLE public.chat_participants (
     joined_position bigint NOT NULL,
     muted boolean DEFAULT false NOT NULL,
     archived_position bigint,
+    school_id bigint DEFAULT public.current_school() NOT NULL,
     CONSTRAINT chat_participants_role_check CHECK (((role)::text = ANY ((ARRAY['student'::character varying, 'teacher'::character varying, 'guest'::character varying, 'guardian'::character varying])::text[])))
 )
 WITH (fillfactor='70');
+
+ALTER TABLE ONLY public.chat_participants FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -5394,12 +5438,15 @@ CREATE TABLE public.chats (
     audience text,
     guardian_id bigint,
     recipients text,
+    school_id bigint DEFAULT public.current_school() NOT NULL,
     CONSTRAINT chats_audience CHECK (((audience IS NULL) OR ((audience = 'my_students'::text) AND announcement))),
     CONSTRAINT chats_family CHECK ((((kind = 'family'::text) = (guardian_id IS NOT NULL)) AND ((kind <> 'family'::text) OR ((teacher_id IS NOT NULL) AND (student_id IS NULL))))),
     CONSTRAINT chats_kind CHECK ((kind = ANY (ARRAY['direct'::text, 'group'::text, 'inquiry'::text, 'family'::text]))),
     CONSTRAINT chats_recipients CHECK ((((recipients = ANY (ARRAY['students'::text, 'guardians'::text, 'both'::text])) AND announcement) OR (recipients IS NULL)))
 )
 WITH (fillfactor='70');
+
+ALTER TABLE ONLY public.chats FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -5439,8 +5486,11 @@ CREATE TABLE public.guardian_links (
     student_id bigint NOT NULL,
     from_position bigint NOT NULL,
     to_position bigint,
+    school_id bigint DEFAULT public.current_school() NOT NULL,
     CONSTRAINT guardian_links_check CHECK (((to_position IS NULL) OR (to_position > from_position)))
 );
+
+ALTER TABLE ONLY public.guardian_links FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -5454,7 +5504,7 @@ COMMENT ON TABLE public.guardian_links IS 'Which guardian may read which student
 -- Name: family_children; Type: VIEW; Schema: public; Owner: -
 --
 
-CREATE VIEW public.family_children AS
+CREATE VIEW public.family_children WITH (security_invoker='true') AS
  SELECT g.guardian_id,
     d.teacher_id,
     g.student_id
@@ -5485,10 +5535,13 @@ CREATE TABLE public.lessons (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     subject text,
     external_id text,
+    school_id bigint DEFAULT public.current_school() NOT NULL,
     CONSTRAINT lessons_external_id_length CHECK (((external_id IS NULL) OR ((char_length(external_id) >= 1) AND (char_length(external_id) <= 255)))),
     CONSTRAINT lessons_status_check CHECK (((status)::text = ANY ((ARRAY['scheduled'::character varying, 'completed'::character varying, 'cancelled'::character varying])::text[]))),
     CONSTRAINT lessons_subject_length CHECK (((subject IS NULL) OR ((char_length(subject) >= 1) AND (char_length(subject) <= 200))))
 );
+
+ALTER TABLE ONLY public.lessons FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -5528,7 +5581,7 @@ COMMENT ON TABLE public.safeguarding_settings IS 'The school''s GUARDIAN_GROUPS 
 -- Name: chat_headers; Type: VIEW; Schema: public; Owner: -
 --
 
-CREATE VIEW public.chat_headers AS
+CREATE VIEW public.chat_headers WITH (security_invoker='true') AS
  SELECT c.id,
     c.created_at,
     c.kind,
@@ -5604,8 +5657,11 @@ CREATE TABLE public.chat_memberships (
     chat_id bigint NOT NULL,
     from_position bigint NOT NULL,
     to_position bigint,
+    school_id bigint DEFAULT public.current_school() NOT NULL,
     CONSTRAINT chat_memberships_order CHECK (((to_position IS NULL) OR (to_position > from_position)))
 );
+
+ALTER TABLE ONLY public.chat_memberships FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -5636,8 +5692,11 @@ CREATE TABLE public.chat_pins (
     chat_id bigint NOT NULL,
     pinned_by bigint NOT NULL,
     pinned_at timestamp with time zone NOT NULL,
-    "position" bigint NOT NULL
+    "position" bigint NOT NULL,
+    school_id bigint DEFAULT public.current_school() NOT NULL
 );
+
+ALTER TABLE ONLY public.chat_pins FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -5680,9 +5739,12 @@ CREATE TABLE public.closure_requests (
     decided_by bigint,
     decided_at timestamp with time zone,
     note text,
+    school_id bigint DEFAULT public.current_school() NOT NULL,
     CONSTRAINT closure_requests_check CHECK (((outcome IS NULL) = (decided_at IS NULL))),
     CONSTRAINT closure_requests_outcome_check CHECK ((outcome = ANY (ARRAY['closed'::text, 'declined'::text])))
 );
+
+ALTER TABLE ONLY public.closure_requests FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -5696,7 +5758,7 @@ COMMENT ON TABLE public.closure_requests IS 'A guardian''s request that the scho
 -- Name: closure_request_views; Type: VIEW; Schema: public; Owner: -
 --
 
-CREATE VIEW public.closure_request_views AS
+CREATE VIEW public.closure_request_views WITH (security_invoker='true') AS
  SELECT r.id,
     r.chat_id,
     r.requested_by,
@@ -5747,10 +5809,13 @@ CREATE TABLE public.emails (
     last_error text,
     inquiry boolean DEFAULT false NOT NULL,
     placed_at timestamp with time zone,
+    school_id bigint DEFAULT public.current_school() NOT NULL,
     CONSTRAINT emails_check CHECK (((kind = 'instant'::text) = (notice_id IS NOT NULL))),
     CONSTRAINT emails_kind_check CHECK ((kind = ANY (ARRAY['instant'::text, 'digest'::text]))),
     CONSTRAINT emails_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'sending'::text, 'sent'::text, 'cancelled'::text, 'failed'::text, 'folded'::text])))
 );
+
+ALTER TABLE ONLY public.emails FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -5851,8 +5916,11 @@ CREATE TABLE public.flag_terms (
     query tsquery NOT NULL,
     created_by bigint,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    school_id bigint DEFAULT public.current_school() NOT NULL,
     CONSTRAINT flag_terms_term_check CHECK (((char_length(term) >= 1) AND (char_length(term) <= 200)))
 );
+
+ALTER TABLE ONLY public.flag_terms FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -5884,8 +5952,11 @@ CREATE TABLE public.guest_addresses (
     guest_id bigint NOT NULL,
     link_id bigint NOT NULL,
     address_hash bytea NOT NULL,
-    opened_at timestamp with time zone DEFAULT now() NOT NULL
+    opened_at timestamp with time zone DEFAULT now() NOT NULL,
+    school_id bigint DEFAULT public.current_school() NOT NULL
 );
+
+ALTER TABLE ONLY public.guest_addresses FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -5899,7 +5970,7 @@ COMMENT ON TABLE public.guest_addresses IS 'Where a visitor opened their inquiry
 -- Name: guest_sessions; Type: VIEW; Schema: public; Owner: -
 --
 
-CREATE VIEW public.guest_sessions AS
+CREATE VIEW public.guest_sessions WITH (security_invoker='true') AS
  SELECT u.id AS guest_id,
     c.id AS chat_id,
     ((e.payload ->> 'link_id'::text))::bigint AS link_id,
@@ -5934,8 +6005,11 @@ CREATE TABLE public.held_messages (
     idempotency_key text,
     held_at timestamp with time zone DEFAULT now() NOT NULL,
     deliver_at timestamp with time zone NOT NULL,
-    burst text
+    burst text,
+    school_id bigint DEFAULT public.current_school() NOT NULL
 );
+
+ALTER TABLE ONLY public.held_messages FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -5976,8 +6050,11 @@ CREATE TABLE public.inquiry_blocks (
     guest_id bigint NOT NULL,
     blocked_by bigint NOT NULL,
     blocked_at timestamp with time zone NOT NULL,
-    "position" bigint NOT NULL
+    "position" bigint NOT NULL,
+    school_id bigint DEFAULT public.current_school() NOT NULL
 );
+
+ALTER TABLE ONLY public.inquiry_blocks FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -6001,9 +6078,12 @@ CREATE TABLE public.inquiry_links (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     revoked_at timestamp with time zone,
     listed boolean DEFAULT false NOT NULL,
+    school_id bigint DEFAULT public.current_school() NOT NULL,
     CONSTRAINT inquiry_links_title_check CHECK (((char_length(title) >= 1) AND (char_length(title) <= 200))),
     CONSTRAINT inquiry_links_token_check CHECK (((char_length(token) >= 20) AND (char_length(token) <= 64)))
 );
+
+ALTER TABLE ONLY public.inquiry_links FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -6078,9 +6158,12 @@ CREATE TABLE public.marketplace_chats (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     buyer_key bytea,
     buyer_public uuid,
+    school_id bigint DEFAULT public.current_school() NOT NULL,
     CONSTRAINT marketplace_chats_key_length CHECK ((octet_length(buyer_key) = 32)),
     CONSTRAINT marketplace_chats_visitor_whole CHECK (((buyer_key IS NULL) = (buyer_public IS NULL)))
 );
+
+ALTER TABLE ONLY public.marketplace_chats FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -6094,7 +6177,7 @@ COMMENT ON TABLE public.marketplace_chats IS 'The marketplace dialect''s chats: 
 -- Name: reply_previews; Type: VIEW; Schema: public; Owner: -
 --
 
-CREATE VIEW public.reply_previews AS
+CREATE VIEW public.reply_previews WITH (security_invoker='true') AS
  SELECT p.id AS reply_id,
     p.chat_id AS reply_chat_id,
     p.sender_id AS reply_sender_id,
@@ -6123,7 +6206,7 @@ COMMENT ON VIEW public.reply_previews IS 'A message as a reply''s quote of it sh
 -- Name: message_bodies; Type: VIEW; Schema: public; Owner: -
 --
 
-CREATE VIEW public.message_bodies AS
+CREATE VIEW public.message_bodies WITH (security_invoker='true') AS
  SELECT m.id,
     m.chat_id,
     m.sender_id,
@@ -6162,8 +6245,11 @@ COMMENT ON VIEW public.message_bodies IS 'A message as the API shows it, but for
 CREATE TABLE public.message_mentions (
     message_id bigint NOT NULL,
     user_id bigint NOT NULL,
-    chat_id bigint NOT NULL
+    chat_id bigint NOT NULL,
+    school_id bigint DEFAULT public.current_school() NOT NULL
 );
+
+ALTER TABLE ONLY public.message_mentions FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -6182,8 +6268,11 @@ CREATE TABLE public.message_reactions (
     user_id bigint NOT NULL,
     emoji text NOT NULL,
     chat_id bigint NOT NULL,
-    "position" bigint NOT NULL
+    "position" bigint NOT NULL,
+    school_id bigint DEFAULT public.current_school() NOT NULL
 );
+
+ALTER TABLE ONLY public.message_reactions FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -6197,7 +6286,7 @@ COMMENT ON TABLE public.message_reactions IS 'Each reaction as it is now: user_i
 -- Name: message_views; Type: VIEW; Schema: public; Owner: -
 --
 
-CREATE VIEW public.message_views AS
+CREATE VIEW public.message_views WITH (security_invoker='true') AS
  SELECT b.id,
     b.chat_id,
     b.sender_id,
@@ -6272,9 +6361,12 @@ CREATE TABLE public.notices (
     settled_at timestamp with time zone,
     last_error text,
     author_id bigint,
+    school_id bigint DEFAULT public.current_school() NOT NULL,
     CONSTRAINT notices_count_check CHECK ((count > 0)),
     CONSTRAINT notices_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'sending'::text, 'retry'::text, 'delivered'::text, 'failed'::text, 'cancelled'::text])))
 );
+
+ALTER TABLE ONLY public.notices FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -6329,8 +6421,11 @@ CREATE UNLOGGED TABLE public.presence_replicas (
 CREATE UNLOGGED TABLE public.presence_streams (
     user_id bigint NOT NULL,
     replica_id uuid NOT NULL,
-    since timestamp with time zone DEFAULT now() NOT NULL
+    since timestamp with time zone DEFAULT now() NOT NULL,
+    school_id bigint DEFAULT public.current_school() NOT NULL
 );
+
+ALTER TABLE ONLY public.presence_streams FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -6345,10 +6440,13 @@ CREATE TABLE public.provisioning_clients (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     rotated_at timestamp with time zone,
     revoked_at timestamp with time zone,
+    school_id bigint DEFAULT public.current_school() NOT NULL,
     CONSTRAINT provisioning_clients_name_check CHECK ((name ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$'::text)),
     CONSTRAINT provisioning_clients_scopes_check CHECK (((cardinality(scopes) > 0) AND (scopes <@ ARRAY['scim'::text, 'lessons'::text]))),
     CONSTRAINT provisioning_clients_token_sha256_check CHECK ((octet_length(token_sha256) = 32))
 );
+
+ALTER TABLE ONLY public.provisioning_clients FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -6387,8 +6485,11 @@ CREATE TABLE public.push_messages (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     settled_at timestamp with time zone,
     last_error text,
+    school_id bigint DEFAULT public.current_school() NOT NULL,
     CONSTRAINT push_messages_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'sending'::text, 'retry'::text, 'delivered'::text, 'failed'::text, 'cancelled'::text])))
 );
+
+ALTER TABLE ONLY public.push_messages FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -6409,8 +6510,11 @@ CREATE TABLE public.push_subscriptions (
     p256dh text NOT NULL,
     auth text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    last_push_at timestamp with time zone
+    last_push_at timestamp with time zone,
+    school_id bigint DEFAULT public.current_school() NOT NULL
 );
+
+ALTER TABLE ONLY public.push_subscriptions FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -6454,9 +6558,12 @@ CREATE TABLE public.reports (
     resolved_by bigint,
     resolution text,
     flag text,
+    school_id bigint DEFAULT public.current_school() NOT NULL,
     CONSTRAINT reports_flag_or_reporter CHECK (((reporter_id IS NULL) = (flag IS NOT NULL))),
     CONSTRAINT reports_resolution CHECK ((resolution = ANY (ARRAY['hidden'::text, 'cleared'::text])))
 );
+
+ALTER TABLE ONLY public.reports FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -6477,7 +6584,7 @@ COMMENT ON COLUMN public.reports.flag IS 'A system flag''s cause (the matched te
 -- Name: report_views; Type: VIEW; Schema: public; Owner: -
 --
 
-CREATE VIEW public.report_views AS
+CREATE VIEW public.report_views WITH (security_invoker='true') AS
  SELECT r.id,
     r.reason,
     r.created_at AS reported_at,
@@ -6596,9 +6703,12 @@ CREATE TABLE public.scheduled_messages (
     failed_at timestamp with time zone,
     failure_code text,
     failure text,
+    school_id bigint DEFAULT public.current_school() NOT NULL,
     CONSTRAINT scheduled_messages_failure CHECK (((failed_at IS NULL) = (failure_code IS NULL))),
     CONSTRAINT scheduled_messages_one_outcome CHECK (((sent_at IS NULL) OR (failed_at IS NULL)))
 );
+
+ALTER TABLE ONLY public.scheduled_messages FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -6635,13 +6745,50 @@ CREATE TABLE public.schema_functions (
 
 
 --
+-- Name: schools; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.schools (
+    id bigint NOT NULL,
+    slug text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    suspended_at timestamp with time zone,
+    CONSTRAINT schools_slug_check CHECK ((slug ~ '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$'::text))
+);
+
+
+--
+-- Name: TABLE schools; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.schools IS 'The schools this deployment serves. Every table a school owns has school_id and a row-level security policy (school_wall) that shows and takes only the rows of current_school(). slug names the school where a name must be short and stable (its host name, its exports); suspended_at is set while an operator has suspended it.';
+
+
+--
+-- Name: schools_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.schools ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.schools_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: scim_group_members; Type: TABLE; Schema: public; Owner: -
 --
 
 CREATE TABLE public.scim_group_members (
     group_id bigint NOT NULL,
-    user_id bigint NOT NULL
+    user_id bigint NOT NULL,
+    school_id bigint DEFAULT public.current_school() NOT NULL
 );
+
+ALTER TABLE ONLY public.scim_group_members FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -6654,9 +6801,12 @@ CREATE TABLE public.scim_groups (
     external_id text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    school_id bigint DEFAULT public.current_school() NOT NULL,
     CONSTRAINT scim_groups_display_name_check CHECK (((char_length(display_name) >= 1) AND (char_length(display_name) <= 255))),
     CONSTRAINT scim_groups_external_id_check CHECK (((char_length(external_id) >= 1) AND (char_length(external_id) <= 255)))
 );
+
+ALTER TABLE ONLY public.scim_groups FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -6699,10 +6849,13 @@ CREATE TABLE public.sessions (
     rotated_at timestamp with time zone DEFAULT now() NOT NULL,
     ended_at timestamp with time zone,
     ended_why text,
+    school_id bigint DEFAULT public.current_school() NOT NULL,
     CONSTRAINT sessions_check CHECK (((ended_at IS NULL) = (ended_why IS NULL))),
     CONSTRAINT sessions_device_check CHECK ((length(device) <= 120)),
     CONSTRAINT sessions_ended_why_check CHECK ((ended_why = ANY (ARRAY['signed_out'::text, 'ended_by_owner'::text, 'refresh_reused'::text, 'deactivated'::text])))
 );
+
+ALTER TABLE ONLY public.sessions FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -6745,8 +6898,11 @@ CREATE UNLOGGED TABLE public.stream_tickets (
     user_id bigint NOT NULL,
     session_expires_at bigint NOT NULL,
     expires_at timestamp with time zone NOT NULL,
-    session text
+    session text,
+    school_id bigint DEFAULT public.current_school() NOT NULL
 );
+
+ALTER TABLE ONLY public.stream_tickets FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -6775,8 +6931,11 @@ CREATE TABLE public.upload_claims (
     bytes bigint NOT NULL,
     stored_at timestamp with time zone,
     counted_until timestamp with time zone NOT NULL,
+    school_id bigint DEFAULT public.current_school() NOT NULL,
     CONSTRAINT upload_claims_bytes_check CHECK ((bytes > 0))
 );
+
+ALTER TABLE ONLY public.upload_claims FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -6819,8 +6978,11 @@ ALTER SEQUENCE public.upload_claims_id_seq OWNED BY public.upload_claims.id;
 
 CREATE TABLE public.user_presence (
     user_id bigint NOT NULL,
-    last_seen timestamp with time zone NOT NULL
+    last_seen timestamp with time zone NOT NULL,
+    school_id bigint DEFAULT public.current_school() NOT NULL
 );
+
+ALTER TABLE ONLY public.user_presence FORCE ROW LEVEL SECURITY;
 
 
 --
@@ -7310,6 +7472,22 @@ ALTER TABLE ONLY public.scheduled_messages
 
 ALTER TABLE ONLY public.schema_functions
     ADD CONSTRAINT schema_functions_pkey PRIMARY KEY (only_row);
+
+
+--
+-- Name: schools schools_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.schools
+    ADD CONSTRAINT schools_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: schools schools_slug_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.schools
+    ADD CONSTRAINT schools_slug_key UNIQUE (slug);
 
 
 --
@@ -8045,6 +8223,14 @@ CREATE TRIGGER users_email_links_revoke BEFORE UPDATE OF email ON public.users F
 
 
 --
+-- Name: access_records access_records_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.access_records
+    ADD CONSTRAINT access_records_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
+
+
+--
 -- Name: attachments attachments_chat_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -8058,6 +8244,14 @@ ALTER TABLE ONLY public.attachments
 
 ALTER TABLE ONLY public.attachments
     ADD CONSTRAINT attachments_message_id_fkey FOREIGN KEY (message_id) REFERENCES public.messages(id) DEFERRABLE INITIALLY DEFERRED;
+
+
+--
+-- Name: attachments attachments_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.attachments
+    ADD CONSTRAINT attachments_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
 
 
 --
@@ -8077,6 +8271,14 @@ ALTER TABLE ONLY public.chat_memberships
 
 
 --
+-- Name: chat_memberships chat_memberships_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.chat_memberships
+    ADD CONSTRAINT chat_memberships_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
+
+
+--
 -- Name: chat_memberships chat_memberships_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -8090,6 +8292,14 @@ ALTER TABLE ONLY public.chat_memberships
 
 ALTER TABLE ONLY public.chat_participants
     ADD CONSTRAINT chat_participants_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES public.chats(id);
+
+
+--
+-- Name: chat_participants chat_participants_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.chat_participants
+    ADD CONSTRAINT chat_participants_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
 
 
 --
@@ -8125,6 +8335,14 @@ ALTER TABLE ONLY public.chat_pins
 
 
 --
+-- Name: chat_pins chat_pins_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.chat_pins
+    ADD CONSTRAINT chat_pins_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
+
+
+--
 -- Name: chats chats_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -8138,6 +8356,14 @@ ALTER TABLE ONLY public.chats
 
 ALTER TABLE ONLY public.chats
     ADD CONSTRAINT chats_guardian_id_fkey FOREIGN KEY (guardian_id) REFERENCES public.users(id);
+
+
+--
+-- Name: chats chats_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.chats
+    ADD CONSTRAINT chats_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
 
 
 --
@@ -8181,6 +8407,22 @@ ALTER TABLE ONLY public.closure_requests
 
 
 --
+-- Name: closure_requests closure_requests_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.closure_requests
+    ADD CONSTRAINT closure_requests_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
+
+
+--
+-- Name: emails emails_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.emails
+    ADD CONSTRAINT emails_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
+
+
+--
 -- Name: emails emails_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -8197,11 +8439,27 @@ ALTER TABLE ONLY public.flag_terms
 
 
 --
+-- Name: flag_terms flag_terms_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.flag_terms
+    ADD CONSTRAINT flag_terms_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
+
+
+--
 -- Name: guardian_links guardian_links_guardian_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.guardian_links
     ADD CONSTRAINT guardian_links_guardian_id_fkey FOREIGN KEY (guardian_id) REFERENCES public.users(id);
+
+
+--
+-- Name: guardian_links guardian_links_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.guardian_links
+    ADD CONSTRAINT guardian_links_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
 
 
 --
@@ -8229,11 +8487,27 @@ ALTER TABLE ONLY public.guest_addresses
 
 
 --
+-- Name: guest_addresses guest_addresses_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.guest_addresses
+    ADD CONSTRAINT guest_addresses_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
+
+
+--
 -- Name: held_messages held_messages_chat_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.held_messages
     ADD CONSTRAINT held_messages_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES public.chats(id);
+
+
+--
+-- Name: held_messages held_messages_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.held_messages
+    ADD CONSTRAINT held_messages_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
 
 
 --
@@ -8277,6 +8551,14 @@ ALTER TABLE ONLY public.inquiry_blocks
 
 
 --
+-- Name: inquiry_blocks inquiry_blocks_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.inquiry_blocks
+    ADD CONSTRAINT inquiry_blocks_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
+
+
+--
 -- Name: inquiry_links inquiry_links_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -8290,6 +8572,22 @@ ALTER TABLE ONLY public.inquiry_links
 
 ALTER TABLE ONLY public.inquiry_links
     ADD CONSTRAINT inquiry_links_host_id_fkey FOREIGN KEY (host_id) REFERENCES public.users(id);
+
+
+--
+-- Name: inquiry_links inquiry_links_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.inquiry_links
+    ADD CONSTRAINT inquiry_links_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
+
+
+--
+-- Name: lessons lessons_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.lessons
+    ADD CONSTRAINT lessons_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
 
 
 --
@@ -8333,6 +8631,14 @@ ALTER TABLE ONLY public.marketplace_chats
 
 
 --
+-- Name: marketplace_chats marketplace_chats_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.marketplace_chats
+    ADD CONSTRAINT marketplace_chats_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
+
+
+--
 -- Name: message_mentions message_mentions_chat_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -8346,6 +8652,14 @@ ALTER TABLE ONLY public.message_mentions
 
 ALTER TABLE ONLY public.message_mentions
     ADD CONSTRAINT message_mentions_message_id_fkey FOREIGN KEY (message_id) REFERENCES public.messages(id);
+
+
+--
+-- Name: message_mentions message_mentions_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.message_mentions
+    ADD CONSTRAINT message_mentions_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
 
 
 --
@@ -8373,6 +8687,14 @@ ALTER TABLE ONLY public.message_reactions
 
 
 --
+-- Name: message_reactions message_reactions_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.message_reactions
+    ADD CONSTRAINT message_reactions_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
+
+
+--
 -- Name: message_reactions message_reactions_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -8386,6 +8708,14 @@ ALTER TABLE ONLY public.message_reactions
 
 ALTER TABLE ONLY public.notices
     ADD CONSTRAINT notices_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES public.chats(id);
+
+
+--
+-- Name: notices notices_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.notices
+    ADD CONSTRAINT notices_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
 
 
 --
@@ -8405,6 +8735,22 @@ ALTER TABLE ONLY public.presence_streams
 
 
 --
+-- Name: presence_streams presence_streams_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.presence_streams
+    ADD CONSTRAINT presence_streams_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
+
+
+--
+-- Name: provisioning_clients provisioning_clients_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.provisioning_clients
+    ADD CONSTRAINT provisioning_clients_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
+
+
+--
 -- Name: push_messages push_messages_notice_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -8413,11 +8759,27 @@ ALTER TABLE ONLY public.push_messages
 
 
 --
+-- Name: push_messages push_messages_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.push_messages
+    ADD CONSTRAINT push_messages_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
+
+
+--
 -- Name: push_messages push_messages_subscription_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.push_messages
     ADD CONSTRAINT push_messages_subscription_id_fkey FOREIGN KEY (subscription_id) REFERENCES public.push_subscriptions(id) ON DELETE CASCADE;
+
+
+--
+-- Name: push_subscriptions push_subscriptions_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.push_subscriptions
+    ADD CONSTRAINT push_subscriptions_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
 
 
 --
@@ -8461,6 +8823,14 @@ ALTER TABLE ONLY public.reports
 
 
 --
+-- Name: reports reports_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reports
+    ADD CONSTRAINT reports_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
+
+
+--
 -- Name: scheduled_messages scheduled_messages_author_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -8477,11 +8847,27 @@ ALTER TABLE ONLY public.scheduled_messages
 
 
 --
+-- Name: scheduled_messages scheduled_messages_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.scheduled_messages
+    ADD CONSTRAINT scheduled_messages_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
+
+
+--
 -- Name: scim_group_members scim_group_members_group_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.scim_group_members
     ADD CONSTRAINT scim_group_members_group_id_fkey FOREIGN KEY (group_id) REFERENCES public.scim_groups(id) ON DELETE CASCADE;
+
+
+--
+-- Name: scim_group_members scim_group_members_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.scim_group_members
+    ADD CONSTRAINT scim_group_members_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
 
 
 --
@@ -8493,11 +8879,35 @@ ALTER TABLE ONLY public.scim_group_members
 
 
 --
+-- Name: scim_groups scim_groups_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.scim_groups
+    ADD CONSTRAINT scim_groups_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
+
+
+--
+-- Name: sessions sessions_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
+
+
+--
 -- Name: sessions sessions_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.sessions
     ADD CONSTRAINT sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: stream_tickets stream_tickets_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.stream_tickets
+    ADD CONSTRAINT stream_tickets_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
 
 
 --
@@ -8517,11 +8927,27 @@ ALTER TABLE ONLY public.upload_claims
 
 
 --
+-- Name: upload_claims upload_claims_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.upload_claims
+    ADD CONSTRAINT upload_claims_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
+
+
+--
 -- Name: upload_claims upload_claims_uploader_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.upload_claims
     ADD CONSTRAINT upload_claims_uploader_id_fkey FOREIGN KEY (uploader_id) REFERENCES public.users(id);
+
+
+--
+-- Name: user_presence user_presence_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.user_presence
+    ADD CONSTRAINT user_presence_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
 
 
 --
@@ -8531,6 +8957,456 @@ ALTER TABLE ONLY public.upload_claims
 ALTER TABLE ONLY public.user_presence
     ADD CONSTRAINT user_presence_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
+
+--
+-- Name: users users_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT users_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
+
+
+--
+-- Name: access_records; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.access_records ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: attachments; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.attachments ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: chat_memberships; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.chat_memberships ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: chat_participants; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.chat_participants ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: chat_pins; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.chat_pins ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: chats; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.chats ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: closure_requests; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.closure_requests ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: emails; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.emails ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: events; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.events ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: flag_terms; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.flag_terms ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: guardian_links; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.guardian_links ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: guest_addresses; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.guest_addresses ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: held_messages; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.held_messages ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: inquiry_blocks; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.inquiry_blocks ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: inquiry_links; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.inquiry_links ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: lessons; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.lessons ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: marketplace_chats; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.marketplace_chats ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: message_mentions; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.message_mentions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: message_reactions; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.message_reactions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: messages; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.messages ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: notices; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.notices ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: presence_streams; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.presence_streams ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: provisioning_clients; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.provisioning_clients ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: push_messages; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.push_messages ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: push_subscriptions; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.push_subscriptions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: reports; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.reports ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: scheduled_messages; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.scheduled_messages ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: access_records school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.access_records USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: attachments school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.attachments USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: chat_memberships school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.chat_memberships USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: chat_participants school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.chat_participants USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: chat_pins school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.chat_pins USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: chats school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.chats USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: closure_requests school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.closure_requests USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: emails school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.emails USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: events school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.events USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: flag_terms school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.flag_terms USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: guardian_links school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.guardian_links USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: guest_addresses school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.guest_addresses USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: held_messages school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.held_messages USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: inquiry_blocks school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.inquiry_blocks USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: inquiry_links school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.inquiry_links USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: lessons school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.lessons USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: marketplace_chats school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.marketplace_chats USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: message_mentions school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.message_mentions USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: message_reactions school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.message_reactions USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: messages school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.messages USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: notices school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.notices USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: presence_streams school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.presence_streams USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: provisioning_clients school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.provisioning_clients USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: push_messages school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.push_messages USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: push_subscriptions school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.push_subscriptions USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: reports school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.reports USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: scheduled_messages school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.scheduled_messages USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: scim_group_members school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.scim_group_members USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: scim_groups school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.scim_groups USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: sessions school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.sessions USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: stream_tickets school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.stream_tickets USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: upload_claims school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.upload_claims USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: user_presence school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.user_presence USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: users school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.users USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: scim_group_members; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.scim_group_members ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: scim_groups; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.scim_groups ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: sessions; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.sessions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: stream_tickets; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.stream_tickets ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: upload_claims; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.upload_claims ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: user_presence; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.user_presence ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: users; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.users ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: SCHEMA public; Type: ACL; Schema: -; Owner: -
@@ -8590,6 +9466,13 @@ GRANT ALL ON FUNCTION public.attachments_sweep(p_age interval, p_guest_age inter
 
 REVOKE ALL ON FUNCTION public.closure_requests_purge(p_before timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.closure_requests_purge(p_before timestamp with time zone) TO tutorchat_app;
+
+
+--
+-- Name: FUNCTION current_school(); Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON FUNCTION public.current_school() TO tutorchat_app;
 
 
 --
@@ -9710,6 +10593,13 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.scheduled_messages TO tutorcha
 --
 
 GRANT SELECT ON TABLE public.schema_functions TO tutorchat_app;
+
+
+--
+-- Name: TABLE schools; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.schools TO tutorchat_app;
 
 
 --

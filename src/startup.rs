@@ -49,7 +49,8 @@ impl Application {
             Some(owner) => db::migrate(owner).await?,
             None => db::migrate_or_check(&database).await?,
         }
-        let pool = db::connect(&database, config.db.pool_size).await?;
+        let school = db::deployment_school(&database).await?;
+        let pool = db::connect(&db::in_school(&database, school), config.db.pool_size).await?;
         let zone = &config.safeguarding.school_timezone;
         if !crate::safeguarding::quiet::check_timezone(&**pool.get().await?, zone).await? {
             let e = config.safeguarding.unknown_timezone();
@@ -58,7 +59,7 @@ impl Application {
         let reads = Arc::new(match &config.reads.database {
             None => Reads::primary_only(pool.clone()),
             Some(standby) => {
-                let standby = db::connect_standby(standby, &pool, config.db.pool_size).await?;
+                let standby = db::connect_standby(&db::in_school(standby, school), &pool, config.db.pool_size).await?;
                 Reads::with_standby(pool.clone(), standby, config.reads.wait)
             }
         });

@@ -143,7 +143,8 @@ BEGIN
     ORDER BY e.k
     RETURNING *;
     PERFORM set_config('tutorchat.block', outer_block, true);
-    RETURN QUERY SELECT NULL::bigint, c, NULL::bigint, 'deferred'::text, '{}'::jsonb, NULL::timestamptz, NULL::text, NULL::xid8
+    RETURN QUERY SELECT NULL::bigint, c, NULL::bigint, 'deferred'::text, '{}'::jsonb, NULL::timestamptz, NULL::text, NULL::xid8,
+                        NULL::bigint
                  FROM unnest(busy) c;
     IF p_notify THEN
         PERFORM pg_notify('tutorchat_events', (first_position + n - 1)::text);

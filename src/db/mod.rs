@@ -200,6 +200,30 @@ pub async fn connect_standby(config: &tokio_postgres::Config, primary: &Pool, si
 const STILL_A_STANDBY: &str =
     "DO $$BEGIN IF NOT pg_is_in_recovery() THEN RAISE 'promoted: no longer a standby'; END IF; END$$";
 
+/// The school this replica serves: the database's only school (`current_school()`, see
+/// `sql/functions/current_school.sql`). Start-up stops on a database of several: a replica does
+/// not yet find a request's school.
+pub async fn deployment_school(config: &tokio_postgres::Config) -> anyhow::Result<i64> {
+    let (client, connection) = config
+        .connect(NoTls)
+        .await
+        .with_context(|| format!("DATABASE_URL: cannot connect to the database ({})", describe(config)))?;
+    let driver = tokio::spawn(connection);
+    let school: Option<i64> = client.query_one("SELECT current_school()", &[]).await?.get(0);
+    drop(client);
+    let _ = driver.await;
+    school.context("DATABASE_URL: the database holds several schools, and this build serves a database of one")
+}
+
+/// `config` with its sessions in `school` (`tutorchat.school`, which every table's wall reads:
+/// `sql/functions/current_school.sql`).
+pub fn in_school(config: &tokio_postgres::Config, school: i64) -> tokio_postgres::Config {
+    let mut config = config.clone();
+    let options = config.get_options().map(|o| format!("{o} ")).unwrap_or_default();
+    config.options(format!("{options}-c tutorchat.school={school}"));
+    config
+}
+
 /// A pool with the application's session settings, connecting lazily.
 fn pool(
     config: &tokio_postgres::Config,

@@ -67,6 +67,7 @@ mod renewal;
 mod replay;
 mod roles;
 mod scheduled;
+mod schools;
 mod scim;
 mod search;
 mod search_cursors;

@@ -86,11 +86,13 @@ async fn a_database_migrated_before_the_baseline_goes_on_from_it_with_the_same_s
     sql.batch_execute(include_str!("../../sql/V26__baseline.sql")).await.expect("the baseline's schema");
     sql.batch_execute("SET check_function_bodies = off").await.expect("set");
     // Today's files stand for an earlier build's: those its schema takes (a trigger whose
-    // WHEN names a later column is refused, and its file left out as a whole).
+    // WHEN names a later column, or a policy on a later table, is refused, and its file left
+    // out as a whole).
     for (name, text) in tutorchat::db::FUNCTIONS {
         if let Err(e) = sql.batch_execute(text).await {
-            let later_column = e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_COLUMN);
-            assert!(later_column, "an earlier build's function {name}: {e}");
+            use tokio_postgres::error::SqlState;
+            let later = [SqlState::UNDEFINED_COLUMN, SqlState::UNDEFINED_TABLE].iter().any(|c| e.code() == Some(c));
+            assert!(later, "an earlier build's function {name}: {e}");
         }
     }
     sql.batch_execute(
@@ -100,7 +102,30 @@ async fn a_database_migrated_before_the_baseline_goes_on_from_it_with_the_same_s
     )
     .await
     .expect("an earlier build's history");
+    // With a school's people and a lesson in it, which become the first school's.
+    sql.batch_execute(
+        "INSERT INTO users (email, name, role) VALUES ('t@old.school', 'T', 'teacher'), ('s@old.school', 'S', 'student');
+         INSERT INTO lessons (teacher_id, student_id, scheduled_at, status)
+         SELECT t.id, s.id, now(), 'scheduled' FROM users t, users s WHERE t.role = 'teacher' AND s.role = 'student'",
+    )
+    .await
+    .expect("an earlier build's data");
     tutorchat::db::migrate(&database).await.expect("migrate an earlier build's database");
+    sql.batch_execute("UPDATE lessons SET status = 'completed', completed_at = now()").await.expect("complete");
+    let schools: Vec<(String, i64)> = sql
+        .query(
+            "SELECT 'users', school_id FROM users UNION ALL SELECT 'lessons', school_id FROM lessons
+             UNION ALL SELECT 'chats', school_id FROM chats UNION ALL SELECT 'events', school_id FROM events
+             ORDER BY 1",
+            &[],
+        )
+        .await
+        .expect("schools")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let first = |table: &str| (table.to_owned(), 1);
+    assert_eq!(schools, [first("chats"), first("events"), first("lessons"), first("users"), first("users")]);
     let history: Vec<i32> = sql
         .query("SELECT version FROM refinery_schema_history ORDER BY version", &[])
         .await

@@ -10,7 +10,7 @@ use tokio_postgres::error::SqlState;
 use crate::helpers::{TestApp, User, connect, status_and_json};
 
 /// A fresh login role in the runtime group, and a connection configuration for it.
-async fn runtime_role(app: &TestApp) -> (String, tokio_postgres::Config) {
+pub(crate) async fn runtime_role(app: &TestApp) -> (String, tokio_postgres::Config) {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let name = format!("rt_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
     tutorchat::db::ensure_runtime_role(&app.database, &name).await.expect("runtime role");
@@ -20,7 +20,7 @@ async fn runtime_role(app: &TestApp) -> (String, tokio_postgres::Config) {
     (name, config)
 }
 
-async fn drop_role(app: &TestApp, name: &str) {
+pub(crate) async fn drop_role(app: &TestApp, name: &str) {
     let _ = app.sql.batch_execute(&format!("DROP ROLE IF EXISTS {name}")).await;
 }
 

@@ -44,9 +44,10 @@ async fn a_member_who_left_gets_no_webhook_notice_of_the_groups_messages() {
 #[tokio::test]
 async fn a_notice_pending_when_its_person_leaves_is_cancelled_and_never_sent() {
     let (receiver, url) = Receiver::start().await;
-    // A grace period long enough that she leaves within it even on a loaded machine (with 2 s,
-    // a busy run once sent hers before the deactivation came).
-    let config = NotifyConfig { grace: Duration::from_secs(6), ..notify(&url) };
+    // A grace period nothing outlives, then both notices made due by moving their times back
+    // (a short one raced the test: under load, writing the notice and the deactivation took
+    // longer than 2 s, and once than 6).
+    let config = NotifyConfig { grace: Duration::from_secs(3600), ..notify(&url) };
     let a = TestApp::spawn_with(|c| c.notify = config).await;
     let (teacher, maria, alex) =
         (a.user("teacher", "Иван").await, a.user("student", "Мария").await, a.user("student", "Alex").await);
@@ -58,8 +59,13 @@ async fn a_notice_pending_when_its_person_leaves_is_cancelled_and_never_sent() {
     assert_eq!(notices_of(&a, maria.id).await, ["pending"], "queued, within its grace period");
     assert_eq!(deactivate(&a, &admin, &maria, true).await.0, 204);
     a.send(&teacher, his, "and one for Alex").await;
+    a.notices_written().await;
+    a.sql
+        .execute("UPDATE notices SET created_at = created_at - interval '2 hours'", &[])
+        .await
+        .expect("both notices due");
 
-    // Alex's notice is due after hers: once it has come, hers would have.
+    // Both are due now: once Alex's has come, hers would have.
     let calls = receiver.wait_for(1, Duration::from_secs(2)).await;
     let users: Vec<i64> = calls.iter().map(|c| c.json()["user_id"].as_i64().expect("user_id")).collect();
     assert_eq!(users, [alex.id], "{calls:?}");

@@ -1,0 +1,204 @@
+//! The wall between schools, held by PostgreSQL: every table a school owns carries its school
+//! and a FORCEd row-level security policy, so that a statement of the application's role sees
+//! and writes only the current school's rows, even one written without a filter, and nothing at
+//! all when no school is set and the deployment has several.
+
+use tokio_postgres::error::SqlState;
+
+use crate::helpers::{TestApp, connect, status_and_json};
+use crate::roles::{drop_role, runtime_role};
+
+/// The tables that are the deployment's, not a school's: the schema's record, the cursors that
+/// follow the log for every school, backups, content-addressed file deletions, spent sign-in
+/// states and revoked session ids, and the settings that are still the deployment's. A new
+/// table either carries school_id (and is walled) or is named here.
+const THE_DEPLOYMENTS: &[&str] = &[
+    "backups",
+    "file_deletions",
+    "flag_cursor",
+    "log_floor",
+    "notices_fanned_out",
+    "notify_settings",
+    "presence_replicas",
+    "refinery_schema_history",
+    "restore_drills",
+    "revoked_sessions",
+    "safeguarding_settings",
+    "schema_functions",
+    "schools",
+    "spent_sign_ins",
+];
+
+#[tokio::test]
+async fn every_table_a_school_owns_is_walled_and_every_other_is_named() {
+    let app = TestApp::spawn().await;
+    let rows = app
+        .sql
+        .query(
+            "SELECT c.relname::text,
+                    EXISTS (SELECT 1 FROM pg_attribute a
+                            WHERE a.attrelid = c.oid AND a.attname = 'school_id' AND NOT a.attisdropped),
+                    c.relrowsecurity, c.relforcerowsecurity,
+                    (SELECT p.polcmd::text || ' ' || pg_get_expr(p.polqual, p.polrelid) || ' / '
+                            || pg_get_expr(p.polwithcheck, p.polrelid)
+                     FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'school_wall'),
+                    (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid)
+             FROM pg_class c
+             WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
+             ORDER BY 1",
+            &[],
+        )
+        .await
+        .expect("tables");
+    let wall = "* (school_id = ( SELECT current_school() AS current_school)) / \
+                (school_id = ( SELECT current_school() AS current_school))";
+    let mut walled = 0;
+    for row in rows {
+        let (table, has_school): (String, bool) = (row.get(0), row.get(1));
+        let (enabled, forced, policy, policies): (bool, bool, Option<String>, i64) =
+            (row.get(2), row.get(3), row.get(4), row.get(5));
+        if THE_DEPLOYMENTS.contains(&table.as_str()) {
+            assert!(!has_school && !enabled, "{table} is the deployment's and walls nothing");
+            continue;
+        }
+        assert!(has_school, "{table} holds no school_id: walled like the others, or named the deployment's");
+        assert!(enabled && forced, "{table}: row-level security enabled {enabled}, forced {forced}");
+        assert_eq!(policy.as_deref(), Some(wall), "{table}'s policy");
+        assert_eq!(policies, 1, "{table}: a second policy would widen the wall (policies are OR-ed)");
+        walled += 1;
+    }
+    assert!(walled >= 34, "{walled} tables walled");
+}
+
+#[tokio::test]
+async fn the_application_role_sees_and_writes_only_the_current_school() {
+    let app = TestApp::spawn().await;
+    let (teacher, student) = (app.user("teacher", "Учитель").await, app.user("student", "Ученик").await);
+    let chat = app.chat(&teacher, &student).await;
+    app.send(&student, chat, "first school's words").await;
+    // A second school with a person of its own, arranged by the superuser (who is not walled).
+    let other: i64 = app
+        .sql
+        .query_one("INSERT INTO schools (slug) VALUES ('second') RETURNING id", &[])
+        .await
+        .expect("school")
+        .get(0);
+    let stranger: i64 = app
+        .sql
+        .query_one(
+            "INSERT INTO users (email, name, role, school_id) VALUES ('s@second.school', 'Чужой', 'student', $1) \
+             RETURNING id",
+            &[&other],
+        )
+        .await
+        .expect("a person of the second school")
+        .get(0);
+    let (name, config) = runtime_role(&app).await;
+    let runtime = connect(&config).await;
+    let count = async |sql: &str| -> i64 { runtime.query_one(sql, &[]).await.expect(sql).get(0) };
+
+    // Two schools and none named: nothing of either, through the tables and the views the
+    // application reads.
+    for table in ["users", "chats", "chat_participants", "lessons", "events", "messages", "message_views"] {
+        assert_eq!(count(&format!("SELECT count(*) FROM {table}")).await, 0, "{table} without a school");
+    }
+    let refused = runtime
+        .execute(
+            "INSERT INTO sessions (sid, user_id, ends_at, renew_every, device, refresh_hash) \
+                  VALUES ('s1', $1, now() + interval '1 hour', interval '5 minutes', 'd', '\\x00')",
+            &[&student.id],
+        )
+        .await
+        .expect_err("a write without a school");
+    assert_eq!(refused.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{refused}");
+
+    // In the first school: statements written without any filter read its rows only.
+    runtime.batch_execute("SET tutorchat.school = '1'").await.expect("first school");
+    assert_eq!(count("SELECT count(*) FROM users").await, 2, "the first school's two people, not the stranger");
+    assert_eq!(count("SELECT count(*) FROM messages").await, 1);
+    assert_eq!(count(&format!("SELECT count(*) FROM users WHERE id = {stranger}")).await, 0, "by id, too");
+    let moved = runtime
+        .execute("UPDATE users SET email_notify = email_notify WHERE id = $1", &[&stranger])
+        .await
+        .expect("update");
+    assert_eq!(moved, 0, "another school's rows are not there to change");
+    let forged = runtime
+        .execute(
+            "INSERT INTO sessions (sid, user_id, ends_at, renew_every, device, refresh_hash, school_id) \
+             VALUES ('s2', $1, now() + interval '1 hour', interval '5 minutes', 'd', '\\x00', $2)",
+            &[&stranger, &other],
+        )
+        .await
+        .expect_err("a row for another school");
+    assert_eq!(forged.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{forged}");
+    runtime
+        .execute(
+            "INSERT INTO sessions (sid, user_id, ends_at, renew_every, device, refresh_hash) \
+             VALUES ('s3', $1, now() + interval '1 hour', interval '5 minutes', 'd', '\\x00')",
+            &[&student.id],
+        )
+        .await
+        .expect("a row of its own school");
+    let stamped: i64 =
+        app.sql.query_one("SELECT school_id FROM sessions WHERE sid = 's3'", &[]).await.expect("row").get(0);
+    assert_eq!(stamped, 1, "stamped with the session's school");
+
+    // In the second: its person only; a transaction's SET LOCAL ends with it.
+    runtime.batch_execute("SET tutorchat.school = '2'").await.expect("second school");
+    assert_eq!(count("SELECT count(*) FROM users").await, 1);
+    assert_eq!(count("SELECT count(*) FROM messages").await, 0);
+    runtime.batch_execute("RESET tutorchat.school; BEGIN; SET LOCAL tutorchat.school = '1'").await.expect("local");
+    assert_eq!(count("SELECT count(*) FROM users").await, 2);
+    runtime.batch_execute("COMMIT").await.expect("commit");
+    assert_eq!(count("SELECT count(*) FROM users").await, 0, "nothing once the transaction ended");
+    drop(runtime);
+    drop_role(&app, &name).await;
+}
+
+/// The application itself, connected as its role: its sessions are in the school it serves,
+/// so a person of another school is not found, even with a token signed with the replica's own
+/// key; and a replica does not start on a database of several schools.
+#[tokio::test]
+async fn the_application_as_its_role_serves_its_school_only() {
+    let setup = TestApp::spawn().await;
+    let (name, config) = runtime_role(&setup).await;
+    let runtime = config.clone();
+    let app = TestApp::spawn_on(setup.database.clone(), |c| {
+        c.migration_database = c.database.clone();
+        c.database = Some(runtime);
+    })
+    .await;
+    let (teacher, student) = (app.user("teacher", "Учитель").await, app.user("student", "Ученик").await);
+    let chat = app.chat(&teacher, &student).await;
+    app.send(&student, chat, "hello").await;
+    let other: i64 = app
+        .sql
+        .query_one("INSERT INTO schools (slug) VALUES ('second') RETURNING id", &[])
+        .await
+        .expect("school")
+        .get(0);
+    let stranger: i64 = app
+        .sql
+        .query_one(
+            "INSERT INTO users (email, name, role, school_id) VALUES ('t@second.school', 'Чужой', 'teacher', $1) \
+             RETURNING id",
+            &[&other],
+        )
+        .await
+        .expect("a person of the second school")
+        .get(0);
+
+    let (status, listed) = status_and_json(app.get("/api/chats", &student).send().await.expect("GET")).await;
+    assert_eq!((status, listed["chats"].as_array().map(Vec::len)), (200, Some(1)), "its own school: {listed}");
+    let token = crate::helpers::token_for(stranger);
+    let refused = app.http.get(app.url("/api/chats")).bearer_auth(&token).send().await.expect("GET");
+    assert_eq!(refused.status(), 401, "a person of another school is nobody here");
+
+    let error = match tutorchat::Application::build(crate::helpers::test_config(config)).await {
+        Ok(_) => panic!("a replica started on a database of two schools"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(error.starts_with("DATABASE_URL: the database holds several schools"), "{error}");
+    drop(app);
+    drop_role(&setup, &name).await;
+}
