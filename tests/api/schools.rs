@@ -76,23 +76,7 @@ async fn the_application_role_sees_and_writes_only_the_current_school() {
     let (teacher, student) = (app.user("teacher", "Учитель").await, app.user("student", "Ученик").await);
     let chat = app.chat(&teacher, &student).await;
     app.send(&student, chat, "first school's words").await;
-    // A second school with a person of its own, arranged by the superuser (who is not walled).
-    let other: i64 = app
-        .sql
-        .query_one("INSERT INTO schools (slug) VALUES ('second') RETURNING id", &[])
-        .await
-        .expect("school")
-        .get(0);
-    let stranger: i64 = app
-        .sql
-        .query_one(
-            "INSERT INTO users (email, name, role, school_id) VALUES ('s@second.school', 'Чужой', 'student', $1) \
-             RETURNING id",
-            &[&other],
-        )
-        .await
-        .expect("a person of the second school")
-        .get(0);
+    let (other, stranger) = second_school(&app, "student").await;
     let (name, config) = runtime_role(&app).await;
     let runtime = connect(&config).await;
     let count = async |sql: &str| -> i64 { runtime.query_one(sql, &[]).await.expect(sql).get(0) };
@@ -171,22 +155,7 @@ async fn the_application_as_its_role_serves_its_school_only() {
     let (teacher, student) = (app.user("teacher", "Учитель").await, app.user("student", "Ученик").await);
     let chat = app.chat(&teacher, &student).await;
     app.send(&student, chat, "hello").await;
-    let other: i64 = app
-        .sql
-        .query_one("INSERT INTO schools (slug) VALUES ('second') RETURNING id", &[])
-        .await
-        .expect("school")
-        .get(0);
-    let stranger: i64 = app
-        .sql
-        .query_one(
-            "INSERT INTO users (email, name, role, school_id) VALUES ('t@second.school', 'Чужой', 'teacher', $1) \
-             RETURNING id",
-            &[&other],
-        )
-        .await
-        .expect("a person of the second school")
-        .get(0);
+    let (_, stranger) = second_school(&app, "teacher").await;
 
     let (status, listed) = status_and_json(app.get("/api/chats", &student).send().await.expect("GET")).await;
     assert_eq!((status, listed["chats"].as_array().map(Vec::len)), (200, Some(1)), "its own school: {listed}");
@@ -201,4 +170,25 @@ async fn the_application_as_its_role_serves_its_school_only() {
     assert!(error.starts_with("DATABASE_URL: the database holds several schools"), "{error}");
     drop(app);
     drop_role(&setup, &name).await;
+}
+
+/// A second school and a person of it with `role`, arranged by the superuser (who is not
+/// walled): the school's id and the person's.
+async fn second_school(app: &TestApp, role: &str) -> (i64, i64) {
+    let school: i64 = app
+        .sql
+        .query_one("INSERT INTO schools (slug) VALUES ('second') RETURNING id", &[])
+        .await
+        .expect("school")
+        .get(0);
+    let person = app
+        .sql
+        .query_one(
+            "INSERT INTO users (email, name, role, school_id) VALUES ('p@second.school', 'Чужой', $1, $2) RETURNING id",
+            &[&role, &school],
+        )
+        .await
+        .expect("a person of the second school")
+        .get(0);
+    (school, person)
 }
