@@ -36,7 +36,7 @@ struct Cli {
     /// `run` (default) or `report` (regenerate docs from the last results only).
     #[arg(default_value = "run")]
     action: String,
-    /// Comma-separated scenarios to run (s1,s2,s3,s4,s5,s6,s7,s8; s3u: only S3's one-stream-per-user part; s4 and s6 run together, on one data set, and s7 after them on the same one, or on a data set seeded for it alone; s8 seeds a data set of its own, with words; s8s: only S8's searches, s8w: only its S1 with and without search; s9: S1 with and without flag terms; s1-audience: S1 to a direct chat and to announcements of 2 and 2,000 members; s10: against socket.io with its PostgreSQL adapter, both driven by wrk; s11: ordinary senders alone and beside each of three adversaries: texts of 10,000 @s to a 499-member group, read receipts of the longest list, anonymous inquiry opens at the limit's rate); the others keep their last results.
+    /// Comma-separated scenarios to run (s1,s2,s3,s4,s5,s6,s7,s8; s3u: only S3's one-stream-per-user part; s4 and s6 run together, on one data set, and s7 after them on the same one, or on a data set seeded for it alone; s8 seeds a data set of its own, with words; s8s: only S8's searches, s8w: only its S1 with and without search; s9: S1 with and without flag terms; s12: S1 with and without the wall between schools; s1-audience: S1 to a direct chat and to announcements of 2 and 2,000 members; s10: against socket.io with its PostgreSQL adapter, both driven by wrk; s11: ordinary senders alone and beside each of three adversaries: texts of 10,000 @s to a 499-member group, read receipts of the longest list, anonymous inquiry opens at the limit's rate); the others keep their last results.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Short runs and small data sets: a smoke test of the tool, not a measurement.
@@ -111,6 +111,9 @@ pub struct Results {
     /// S9: S1 with the school's flag terms and without them.
     #[serde(default)]
     pub s9: Option<scenarios::WriteCost>,
+    /// S12: S1 with the wall between schools and without it.
+    #[serde(default)]
+    pub s12: Option<scenarios::WriteCost>,
     /// S1 by audience: a message to a direct chat, to an announcement of 2 and of 2,000 members.
     #[serde(default)]
     pub s1_audience: Option<scenarios::S1Audience>,
@@ -276,6 +279,12 @@ async fn main() -> anyhow::Result<()> {
             let (cost, rounds) = scenarios::s9(&this, repeat, run, senders).await?;
             results.rounds.insert("s9".into(), rounds);
             results.s9 = Some(cost);
+            save(&results)?;
+        }
+        if wants("s12") {
+            let (cost, rounds) = scenarios::s12(&this, repeat, run, senders).await?;
+            results.rounds.insert("s12".into(), rounds);
+            results.s12 = Some(cost);
             save(&results)?;
         }
         if wants("s1-audience") {

@@ -22,10 +22,12 @@ use super::ports::free_port;
 use tutorchat::db::embedded::{EmbeddedPostgres, Options as PgOptions};
 
 mod backups;
+mod database;
 pub mod ha;
 mod replicas;
 
 pub use backups::STANZA;
+use database::{OWNER_ROLE, RUNTIME_ROLE, create_database};
 use ha::HaCluster;
 
 #[derive(Debug, Clone)]
@@ -81,6 +83,9 @@ pub struct Topology {
     /// The schema owner's connection (the private server's superuser): migrations, demo data,
     /// and whatever a test or the benchmark arranges directly.
     database_url: String,
+    /// The migrations' connection: the database's owner (`tutorchat_owner`), no superuser, so
+    /// that every school table's wall binds the functions it owns too, as in compose.
+    owner_url: String,
     /// The replicas' connection: a least-privilege role (`tutorchat_runtime`).
     runtime_url: String,
     /// Stopped in `drop`, after the replicas. Always `Some` until then, unless `ha`.
@@ -97,13 +102,15 @@ impl Topology {
     /// Starts PostgreSQL, the replicas (each ready: `/readyz` answers 200) and nginx.
     pub fn start(options: Options) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&options.base).with_context(|| format!("cannot create {}", options.base.display()))?;
-        let (postgres, ha, database_url) = if options.ha {
+        let (postgres, ha, database_url, owner_migrates) = if options.ha {
             let bindir = tutorchat::db::embedded::find_bindir(options.pg_bindir.as_deref())?;
             let mut ha = HaCluster::start(&options.base.join("ha"), &bindir, &options.pg_settings, options.durable)?;
-            create_database(ha.node_config(ha.wait_for_leader(Duration::from_secs(30))?, "postgres"))?;
+            let owner_migrates =
+                create_database(ha.node_config(ha.wait_for_leader(Duration::from_secs(30))?, "postgres"))?;
             ha.add_login(RUNTIME_ROLE)?;
+            ha.add_login(OWNER_ROLE)?;
             let url = ha.url("postgres", "tutorchat");
-            (None, Some(ha), url)
+            (None, Some(ha), url, owner_migrates)
         } else {
             let postgres = EmbeddedPostgres::start(
                 &options.base.join("postgres"),
@@ -118,14 +125,18 @@ impl Topology {
                     .concat(),
                 },
             )?;
-            create_database(postgres.config("postgres"))?;
+            let owner_migrates = create_database(postgres.config("postgres"))?;
             let url = postgres.url("tutorchat");
-            (Some(postgres), None, url)
+            (Some(postgres), None, url, owner_migrates)
         };
-        let runtime_url = match &ha {
-            Some(ha) => ha.url(RUNTIME_ROLE, "tutorchat"),
-            None => database_url.replace("user=postgres", &format!("user={RUNTIME_ROLE}")),
+        let (owner_url, runtime_url) = match &ha {
+            Some(ha) => (ha.url(OWNER_ROLE, "tutorchat"), ha.url(RUNTIME_ROLE, "tutorchat")),
+            None => (
+                database_url.replace("user=postgres", &format!("user={OWNER_ROLE}")),
+                database_url.replace("user=postgres", &format!("user={RUNTIME_ROLE}")),
+            ),
         };
+        let owner_url = if owner_migrates { owner_url } else { database_url.clone() };
         let replicas = (0..options.replicas)
             .map(|i| {
                 Ok(Replica {
@@ -155,6 +166,7 @@ impl Topology {
             tls_front,
             nginx,
             database_url,
+            owner_url,
             runtime_url,
             postgres,
             ha,
@@ -240,7 +252,7 @@ impl Topology {
             command.arg("--demo");
         }
         let output = command
-            .env("DATABASE_URL", &self.database_url)
+            .env("DATABASE_URL", &self.owner_url)
             .env_remove("MIGRATION_DATABASE_URL")
             .stdin(Stdio::null())
             .output()
@@ -358,16 +370,4 @@ impl Drop for Topology {
             let _ = std::fs::remove_dir_all(&self.options.base);
         }
     }
-}
-
-/// The login role the replicas connect as.
-const RUNTIME_ROLE: &str = "tutorchat_runtime";
-
-/// The database and the replicas' role, through `superuser` (a connection to `postgres`).
-fn create_database(superuser: tokio_postgres::Config) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    runtime.block_on(async {
-        tutorchat::db::ensure_database(&superuser, "tutorchat").await?;
-        tutorchat::db::ensure_runtime_role(&superuser, RUNTIME_ROLE).await
-    })
 }

@@ -108,7 +108,13 @@ pub async fn pgbench(
     Ok(Pgbench { per_second: tps * per_transaction as f64, latency })
 }
 
-/// pgbench on the topology's primary, as its superuser, from `clients` connections (two threads).
+/// The school pgbench's sessions are in, as a replica's are (`tutorchat::db::in_school`): the
+/// first, the only one the topology's database holds. (A session that names none looks the one
+/// school up for every row it inserts: `sql/functions/current_school.sql`.)
+const IN_SCHOOL: &str = "-c tutorchat.school=1";
+
+/// pgbench on the topology's primary, as its superuser, from `clients` connections (two threads),
+/// its sessions in the school ([`IN_SCHOOL`]).
 fn command(topology: &tutorchat_dev::topology::Topology, clients: usize) -> tokio::process::Command {
     let postgres = topology.postgres();
     // Next to the server binaries, or where their symlinks point (Debian: /usr/lib/postgresql/N/bin).
@@ -121,7 +127,8 @@ fn command(topology: &tutorchat_dev::topology::Topology, clients: usize) -> toki
         .arg("-h")
         .arg(postgres.socket_dir())
         .args(["-p", "5432", "-U", "postgres", "-n", "-j", "2", "-c"])
-        .arg(clients.to_string());
+        .arg(clients.to_string())
+        .env("PGOPTIONS", IN_SCHOOL);
     command
 }
 
@@ -148,8 +155,11 @@ pub async fn reads(
     anyhow::ensure!((1..=128).contains(&scripts.len()), "pgbench takes 1 to 128 scripts, not {}", scripts.len());
     let work = std::env::temp_dir().join(format!("tutorchat-pgbench-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&work)?;
-    let settings: Vec<String> =
-        tutorchat::db::SESSION_SETTINGS.iter().map(|(name, value)| format!("-c {name}={value}")).collect();
+    let settings: Vec<String> = tutorchat::db::SESSION_SETTINGS
+        .iter()
+        .map(|(name, value)| format!("-c {name}={value}"))
+        .chain([IN_SCHOOL.to_owned()])
+        .collect();
     let mut command = command(topology, clients);
     command.env("PGOPTIONS", settings.join(" ")).args(["-M", "prepared", "-t"]).arg(per_client.max(1).to_string());
     for (k, body) in scripts.iter().enumerate() {

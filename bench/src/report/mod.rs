@@ -11,6 +11,7 @@ mod rounds_table;
 mod s1;
 mod s10;
 mod s11;
+mod s12;
 mod s1_audience;
 mod s2;
 mod s2_sockets;
@@ -109,6 +110,9 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
     }
     if let Some(s9) = &results.s9 {
         s9::section(&mut page, results, s9);
+    }
+    if let Some(s12) = &results.s12 {
+        s12::section(&mut page, results, s12);
     }
     if let Some(s10) = &results.s10 {
         s10::section(&mut page, results, s10);

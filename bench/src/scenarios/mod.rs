@@ -5,6 +5,7 @@ mod costs;
 mod s1;
 mod s10;
 mod s11;
+mod s12;
 mod s1_audience;
 mod s2;
 mod s3;
@@ -38,6 +39,7 @@ pub use s11::{
     OPENS_RATIO as S11_OPENS_RATIO, RATIO as S11_RATIO, RECEIPT_ATTACKERS as S11_RECEIPT_ATTACKERS,
     RECEIPTS_PER_SECOND as S11_RECEIPTS_PER_SECOND, RECEIPTS_RATIO as S11_RECEIPTS_RATIO, S11, s11,
 };
+pub use s12::s12;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
