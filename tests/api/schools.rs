@@ -80,20 +80,25 @@ async fn the_application_role_sees_and_writes_only_the_current_school() {
     let (name, config) = runtime_role(&app).await;
     let runtime = connect(&config).await;
     let count = async |sql: &str| -> i64 { runtime.query_one(sql, &[]).await.expect(sql).get(0) };
+    // A session row of `user`'s, for `school` or, with None, for whichever the column's default
+    // gives (the session's school).
+    let session = async |sid: &str, user: i64, school: Option<i64>| {
+        runtime
+            .execute(
+                "INSERT INTO sessions (sid, user_id, ends_at, renew_every, device, refresh_hash, school_id) \
+                 VALUES ($1, $2, now() + interval '1 hour', interval '5 minutes', 'd', '\\x00', \
+                         coalesce($3, current_school()))",
+                &[&sid, &user, &school],
+            )
+            .await
+    };
 
     // Two schools and none named: nothing of either, through the tables and the views the
     // application reads.
     for table in ["users", "chats", "chat_participants", "lessons", "events", "messages", "message_views"] {
         assert_eq!(count(&format!("SELECT count(*) FROM {table}")).await, 0, "{table} without a school");
     }
-    let refused = runtime
-        .execute(
-            "INSERT INTO sessions (sid, user_id, ends_at, renew_every, device, refresh_hash) \
-                  VALUES ('s1', $1, now() + interval '1 hour', interval '5 minutes', 'd', '\\x00')",
-            &[&student.id],
-        )
-        .await
-        .expect_err("a write without a school");
+    let refused = session("s1", student.id, None).await.expect_err("a write without a school");
     assert_eq!(refused.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{refused}");
 
     // In the first school: statements written without any filter read its rows only.
@@ -106,23 +111,9 @@ async fn the_application_role_sees_and_writes_only_the_current_school() {
         .await
         .expect("update");
     assert_eq!(moved, 0, "another school's rows are not there to change");
-    let forged = runtime
-        .execute(
-            "INSERT INTO sessions (sid, user_id, ends_at, renew_every, device, refresh_hash, school_id) \
-             VALUES ('s2', $1, now() + interval '1 hour', interval '5 minutes', 'd', '\\x00', $2)",
-            &[&stranger, &other],
-        )
-        .await
-        .expect_err("a row for another school");
+    let forged = session("s2", stranger, Some(other)).await.expect_err("a row for another school");
     assert_eq!(forged.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{forged}");
-    runtime
-        .execute(
-            "INSERT INTO sessions (sid, user_id, ends_at, renew_every, device, refresh_hash) \
-             VALUES ('s3', $1, now() + interval '1 hour', interval '5 minutes', 'd', '\\x00')",
-            &[&student.id],
-        )
-        .await
-        .expect("a row of its own school");
+    session("s3", student.id, None).await.expect("a row of its own school");
     let stamped: i64 =
         app.sql.query_one("SELECT school_id FROM sessions WHERE sid = 's3'", &[]).await.expect("row").get(0);
     assert_eq!(stamped, 1, "stamped with the session's school");
