@@ -5,8 +5,6 @@
 //! no cookie at all. A Bearer token is no browser's doing, from any origin. Tried with a real
 //! WebSocket client (Python's `websockets`).
 
-use std::time::Duration;
-
 use crate::helpers::{TestApp, WsClient};
 
 /// What the handshake answered: `None` for 101 (the socket opened), else the refusal's status.
@@ -17,7 +15,7 @@ async fn handshake(url: String, headers: &[String]) -> Option<u64> {
 /// The refusal's status and body, `None` if the socket opened.
 async fn refusal(url: String, headers: &[String]) -> Option<(u64, String)> {
     let mut client = WsClient::start_with_headers(&[url], headers, false);
-    let report = client.report(Duration::from_secs(10)).await;
+    let report = client.report(crate::helpers::CLIENT_PATIENCE).await;
     match report["event"].as_str() {
         Some("open") => None,
         Some("refused") => Some((report["status"].as_u64().expect("status"), report["body"].to_string())),
