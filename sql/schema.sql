@@ -1163,16 +1163,9 @@ COMMENT ON FUNCTION public.closure_requests_purge(p_before timestamp with time z
 --
 
 CREATE FUNCTION public.current_school() RETURNS bigint
-    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    LANGUAGE sql STABLE PARALLEL SAFE
     AS $$
-DECLARE
-    named text := current_setting('tutorchat.school', true);
-BEGIN
-    IF named <> '' THEN
-        RETURN named::bigint;
-    END IF;
-    RETURN (SELECT min(s.id) FROM public.schools s HAVING count(*) = 1);
-END
+    SELECT coalesce(nullif(current_setting('tutorchat.school', true), '')::bigint, only_school())
 $$;
 
 
@@ -1250,15 +1243,17 @@ BEGIN
                 USING ERRCODE = 'object_not_in_prerequisite_state';
         END IF;
 
-        INSERT INTO messages (id, chat_id, sender_id, content, created_at, position, reply_to_id, attachments)
+        -- Each message in its event's school (copied: the column's default is evaluated per row).
+        INSERT INTO messages (id, chat_id, sender_id, content, created_at, position, reply_to_id, attachments,
+                              school_id)
         SELECT (a.payload ->> 'message_id')::bigint, a.chat_id, a.actor_id, a.payload ->> 'content', a.created_at,
-               a.position, (a.payload ->> 'reply_to_message_id')::bigint, a.payload -> 'attachments'
+               a.position, (a.payload ->> 'reply_to_message_id')::bigint, a.payload -> 'attachments', a.school_id
         FROM appended a WHERE a.type = 'message_created' ORDER BY a.position;
 
         -- Whom they mention (the application resolved it, events_rule_message_created checked it).
         IF mentioning THEN
-            INSERT INTO message_mentions (message_id, user_id, chat_id)
-            SELECT (a.payload ->> 'message_id')::bigint, x::text::bigint, a.chat_id
+            INSERT INTO message_mentions (message_id, user_id, chat_id, school_id)
+            SELECT (a.payload ->> 'message_id')::bigint, x::text::bigint, a.chat_id, a.school_id
             FROM appended a CROSS JOIN LATERAL jsonb_array_elements(a.payload -> 'mentions') x
             WHERE a.type = 'message_created' AND a.payload ? 'mentions';
         END IF;
@@ -1424,6 +1419,8 @@ DECLARE
     -- An append inside another's INSERT (a rule's consequence, events_apply): the outer
     -- statement's block, given back once this one's rows are in.
     outer_block text := coalesce(current_setting('tutorchat.block', true), '');
+    -- The rows' school, once (as a column default it is evaluated for every row).
+    school bigint := current_school();
 BEGIN
     IF coalesce(cardinality(p_types), 0) = 0 THEN
         RETURN;
@@ -1469,13 +1466,15 @@ BEGIN
     -- 1. What the events are about, locked to commit in one global order (chats, then people):
     -- appends to one chat, or about one person, take turns; nothing else waits for anything.
     -- The chats of the events, and a teacher's direct and family chats when the teacher leaves or comes
-    -- back (which makes them read-only, or writable again).
+    -- back (which makes them read-only, or writable again): chats is read only for those (a
+    -- condition on the arguments, evaluated once), never scanned for an ordinary message.
     PERFORM pg_advisory_xact_lock(1953854576, (c.id % 2147483647)::integer)
     FROM (SELECT DISTINCT k.id FROM (
               SELECT p_chat_ids[o] AS id FROM unnest(ords) o
               UNION ALL
               SELECT d.id FROM chats d
-              WHERE d.kind IN ('direct', 'family') AND d.teacher_id IN (
+              WHERE ('user_deactivated' = ANY (p_types) OR 'user_reactivated' = ANY (p_types))
+                AND d.kind IN ('direct', 'family') AND d.teacher_id IN (
                   SELECT (p_payloads[o] ->> 'user_id')::bigint FROM unnest(ords) o
                   WHERE p_types[o] IN ('user_deactivated', 'user_reactivated')
                     AND jsonb_typeof(p_payloads[o] -> 'user_id') = 'number')) k
@@ -1537,13 +1536,13 @@ BEGIN
     -- applies each type's rules); a no-op leaves a hole.
     PERFORM set_config('tutorchat.block', x::text || '/' || first_position || '/' || (first_position + n - 1), true);
     RETURN QUERY
-    INSERT INTO events (position, chat_id, actor_id, type, payload, created_at, idempotency_key, xid)
+    INSERT INTO events (position, chat_id, actor_id, type, payload, created_at, idempotency_key, xid, school_id)
     SELECT first_position + e.k - 1, p_chat_ids[e.o], p_actor_ids[e.o], p_types[e.o],
            CASE WHEN p_types[e.o] = 'message_created'
                 THEN p_payloads[e.o] || jsonb_build_object('message_id', first_message + (count(*) FILTER (
                          WHERE p_types[e.o] = 'message_created') OVER (ORDER BY e.k)) - 1)
                 ELSE p_payloads[e.o] END,
-           drawn_at, p_keys[e.o], x
+           drawn_at, p_keys[e.o], x, school
     FROM unnest(ords) WITH ORDINALITY AS e (o, k)
     ORDER BY e.k
     RETURNING *;
@@ -4555,6 +4554,26 @@ $$;
 --
 
 COMMENT ON FUNCTION public.notify_announce(p_enabled boolean) IS 'Records at a replica''s start whether this deployment notifies (notify_settings.enabled: a webhook, Web Push or email is configured; every replica must agree). When notices are off, or were off until now, it moves notices_fanned_out to the log head: the messages written while nobody fanned out get no notice, as before notices were turned on.';
+
+
+--
+-- Name: only_school(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.only_school() RETURNS bigint
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    AS $$
+BEGIN
+    RETURN (SELECT min(s.id) FROM public.schools s HAVING count(*) = 1);
+END
+$$;
+
+
+--
+-- Name: FUNCTION only_school(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.only_school() IS 'The deployment''s school while it has exactly one, else NULL: current_school()''s answer when no school is set.';
 
 
 --
@@ -9801,6 +9820,13 @@ GRANT ALL ON FUNCTION public.notices_purge(p_keep interval, p_limit integer) TO 
 
 REVOKE ALL ON FUNCTION public.notify_announce(p_enabled boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.notify_announce(p_enabled boolean) TO tutorchat_app;
+
+
+--
+-- Name: FUNCTION only_school(); Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON FUNCTION public.only_school() TO tutorchat_app;
 
 
 --

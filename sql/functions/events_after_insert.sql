@@ -61,15 +61,17 @@ BEGIN
                 USING ERRCODE = 'object_not_in_prerequisite_state';
         END IF;
 
-        INSERT INTO messages (id, chat_id, sender_id, content, created_at, position, reply_to_id, attachments)
+        -- Each message in its event's school (copied: the column's default is evaluated per row).
+        INSERT INTO messages (id, chat_id, sender_id, content, created_at, position, reply_to_id, attachments,
+                              school_id)
         SELECT (a.payload ->> 'message_id')::bigint, a.chat_id, a.actor_id, a.payload ->> 'content', a.created_at,
-               a.position, (a.payload ->> 'reply_to_message_id')::bigint, a.payload -> 'attachments'
+               a.position, (a.payload ->> 'reply_to_message_id')::bigint, a.payload -> 'attachments', a.school_id
         FROM appended a WHERE a.type = 'message_created' ORDER BY a.position;
 
         -- Whom they mention (the application resolved it, events_rule_message_created checked it).
         IF mentioning THEN
-            INSERT INTO message_mentions (message_id, user_id, chat_id)
-            SELECT (a.payload ->> 'message_id')::bigint, x::text::bigint, a.chat_id
+            INSERT INTO message_mentions (message_id, user_id, chat_id, school_id)
+            SELECT (a.payload ->> 'message_id')::bigint, x::text::bigint, a.chat_id, a.school_id
             FROM appended a CROSS JOIN LATERAL jsonb_array_elements(a.payload -> 'mentions') x
             WHERE a.type = 'message_created' AND a.payload ? 'mentions';
         END IF;

@@ -19,6 +19,8 @@ DECLARE
     -- An append inside another's INSERT (a rule's consequence, events_apply): the outer
     -- statement's block, given back once this one's rows are in.
     outer_block text := coalesce(current_setting('tutorchat.block', true), '');
+    -- The rows' school, once (as a column default it is evaluated for every row).
+    school bigint := current_school();
 BEGIN
     IF coalesce(cardinality(p_types), 0) = 0 THEN
         RETURN;
@@ -64,13 +66,15 @@ BEGIN
     -- 1. What the events are about, locked to commit in one global order (chats, then people):
     -- appends to one chat, or about one person, take turns; nothing else waits for anything.
     -- The chats of the events, and a teacher's direct and family chats when the teacher leaves or comes
-    -- back (which makes them read-only, or writable again).
+    -- back (which makes them read-only, or writable again): chats is read only for those (a
+    -- condition on the arguments, evaluated once), never scanned for an ordinary message.
     PERFORM pg_advisory_xact_lock(1953854576, (c.id % 2147483647)::integer)
     FROM (SELECT DISTINCT k.id FROM (
               SELECT p_chat_ids[o] AS id FROM unnest(ords) o
               UNION ALL
               SELECT d.id FROM chats d
-              WHERE d.kind IN ('direct', 'family') AND d.teacher_id IN (
+              WHERE ('user_deactivated' = ANY (p_types) OR 'user_reactivated' = ANY (p_types))
+                AND d.kind IN ('direct', 'family') AND d.teacher_id IN (
                   SELECT (p_payloads[o] ->> 'user_id')::bigint FROM unnest(ords) o
                   WHERE p_types[o] IN ('user_deactivated', 'user_reactivated')
                     AND jsonb_typeof(p_payloads[o] -> 'user_id') = 'number')) k
@@ -132,13 +136,13 @@ BEGIN
     -- applies each type's rules); a no-op leaves a hole.
     PERFORM set_config('tutorchat.block', x::text || '/' || first_position || '/' || (first_position + n - 1), true);
     RETURN QUERY
-    INSERT INTO events (position, chat_id, actor_id, type, payload, created_at, idempotency_key, xid)
+    INSERT INTO events (position, chat_id, actor_id, type, payload, created_at, idempotency_key, xid, school_id)
     SELECT first_position + e.k - 1, p_chat_ids[e.o], p_actor_ids[e.o], p_types[e.o],
            CASE WHEN p_types[e.o] = 'message_created'
                 THEN p_payloads[e.o] || jsonb_build_object('message_id', first_message + (count(*) FILTER (
                          WHERE p_types[e.o] = 'message_created') OVER (ORDER BY e.k)) - 1)
                 ELSE p_payloads[e.o] END,
-           drawn_at, p_keys[e.o], x
+           drawn_at, p_keys[e.o], x, school
     FROM unnest(ords) WITH ORDINALITY AS e (o, k)
     ORDER BY e.k
     RETURNING *;

@@ -130,6 +130,57 @@ async fn the_application_role_sees_and_writes_only_the_current_school() {
     drop_role(&app, &name).await;
 }
 
+/// What a school appends is its own, every row the append writes: the events (their school
+/// taken once per append, not per row) and the messages and chat they make (copied from the
+/// events), with the school named by the session, not the first.
+#[tokio::test]
+async fn a_schools_appends_and_what_they_make_are_the_schools() {
+    let app = TestApp::spawn().await;
+    let (other, _) = second_school(&app, "teacher").await;
+    app.sql
+        .batch_execute(&format!(
+            "BEGIN; SET LOCAL tutorchat.school = '{other}';
+             INSERT INTO users (email, name, role) VALUES ('t2@second.school', 'Т', 'teacher'), ('s2@second.school', 'С', 'student');
+             INSERT INTO lessons (teacher_id, student_id, scheduled_at, status)
+             SELECT t.id, s.id, now(), 'completed' FROM users t, users s
+             WHERE t.email = 't2@second.school' AND s.email = 's2@second.school';
+             COMMIT"
+        ))
+        .await
+        .expect("a lesson of the second school");
+    let row = app
+        .sql
+        .query_one("SELECT c.id, c.student_id, c.school_id FROM chats c JOIN users s ON s.id = c.student_id WHERE s.email = 's2@second.school'", &[])
+        .await
+        .expect("the lesson's chat");
+    let (chat, student, school): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+    assert_eq!(school, other, "the chat the lesson made is the second school's");
+
+    let (name, config) = runtime_role(&app).await;
+    let runtime = connect(&config).await;
+    runtime.batch_execute(&format!("SET tutorchat.school = '{other}'")).await.expect("second school");
+    let appended: i64 = runtime
+        .query_one(
+            "SELECT count(*) FROM events_append(ARRAY[$1, $1]::bigint[], ARRAY[$2, $2]::bigint[],              ARRAY['message_created', 'message_created'], ARRAY['{\"content\": \"a\"}', '{\"content\": \"b\"}']::jsonb[],              ARRAY[NULL, NULL]::text[])",
+            &[&chat, &student],
+        )
+        .await
+        .expect("an append in the second school")
+        .get(0);
+    assert_eq!(appended, 2);
+    let schools = async |table: &str| -> Vec<i64> {
+        let sql = format!("SELECT DISTINCT school_id FROM {table} WHERE chat_id = $1 ORDER BY 1");
+        app.sql.query(&sql, &[&chat]).await.expect(table).iter().map(|r| r.get(0)).collect()
+    };
+    assert_eq!(schools("events").await, [other], "every event, the chat's creation and both messages");
+    assert_eq!(schools("messages").await, [other], "both messages");
+    let messages: i64 =
+        app.sql.query_one("SELECT count(*) FROM messages WHERE chat_id = $1", &[&chat]).await.expect("count").get(0);
+    assert_eq!(messages, 2);
+    drop(runtime);
+    drop_role(&app, &name).await;
+}
+
 /// The application itself, connected as its role: its sessions are in the school it serves,
 /// so a person of another school is not found, even with a token signed with the replica's own
 /// key; and a replica does not start on a database of several schools.
