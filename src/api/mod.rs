@@ -45,7 +45,8 @@ pub use history::HISTORY_SQL;
 pub use messages::MAX_MESSAGE_CHARS;
 pub use search::STATEMENTS as SEARCH_STATEMENTS;
 
-/// Every REST route (the router in `crate::router` adds the rest of the app around them).
+/// Every REST route but the event stream's ([`events::router`]: the router in `crate::router`
+/// adds it, and the rest of the app, around them).
 pub fn router(config: &crate::Config) -> Router<AppState> {
     Router::new()
         .merge(health::router())
@@ -75,7 +76,6 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .merge(email::router())
         .merge(lessons::router())
         .merge(integrations::router())
-        .merge(events::router())
         .merge(dialects::router())
         .merge(openapi::router())
 }
