@@ -35,9 +35,8 @@ pub fn router(state: AppState) -> Router {
         Some(client) => router.merge(client),
         None => router.fallback(not_found),
     };
-    let router = router
-        .layer(CatchPanicLayer::custom(panicked))
-        .layer(axum::middleware::map_response(security_headers));
+    let router =
+        router.layer(CatchPanicLayer::custom(panicked)).layer(axum::middleware::map_response(security_headers));
     // Outermost but for the request span: a preflight is answered before anything else runs.
     let router = match cors(&state.config.auth.allowed_origins) {
         Some(cors) => router.layer(cors).layer(axum::middleware::map_response(only_for_allowed_origins)),
