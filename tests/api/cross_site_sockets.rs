@@ -15,7 +15,7 @@ async fn handshake(url: String, headers: &[String]) -> Option<u64> {
 /// The refusal's status and body, `None` if the socket opened.
 async fn refusal(url: String, headers: &[String]) -> Option<(u64, String)> {
     let mut client = WsClient::start_with_headers(&[url], headers, false);
-    let report = client.report(crate::helpers::CLIENT_PATIENCE).await;
+    let report = client.report(crate::helpers::PATIENCE).await;
     match report["event"].as_str() {
         Some("open") => None,
         Some("refused") => Some((report["status"].as_u64().expect("status"), report["body"].to_string())),

@@ -94,7 +94,7 @@ async fn socket(app: &TestApp, chat: i64, user_id: &str, user: Option<&User>) ->
 
 /// The socket's next frame (whole: this contract's frames are not `{"type", "data"}`).
 async fn next(client: &mut WsClient) -> Value {
-    let report = client.report(crate::helpers::CLIENT_PATIENCE).await;
+    let report = client.report(crate::helpers::PATIENCE).await;
     assert_eq!(report["event"], "frame", "{report}");
     report["data"].clone()
 }

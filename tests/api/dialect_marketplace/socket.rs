@@ -97,7 +97,7 @@ async fn the_handshake_refuses_unknown_visitors_strangers_and_unknown_chats() {
         let headers: Vec<String> = cookie.map(|u| format!("Cookie: access_token={}", u.token)).into_iter().collect();
         async move {
             let mut client = WsClient::start_with_headers(&[url], &headers, false);
-            let report = client.report(crate::helpers::CLIENT_PATIENCE).await;
+            let report = client.report(crate::helpers::PATIENCE).await;
             assert_eq!(report["event"], "refused", "{report}");
             report["status"].as_u64().expect("status")
         }
@@ -135,9 +135,9 @@ async fn a_killed_replicas_visitor_socket_reconnects_to_another_and_goes_on() {
     let before = w.a.send(&w.teacher, chat, "до").await;
     assert_eq!(next(&mut visitor).await["message"]["id"].as_i64(), Some(before));
     drop(c); // the replica stops with the socket open
-    let closed = visitor.report(crate::helpers::CLIENT_PATIENCE).await;
+    let closed = visitor.report(crate::helpers::PATIENCE).await;
     assert_eq!((closed["event"].as_str(), closed["code"].as_u64()), (Some("closed"), Some(1001)), "{closed}");
-    let reopened = visitor.report(crate::helpers::CLIENT_PATIENCE).await;
+    let reopened = visitor.report(crate::helpers::PATIENCE).await;
     assert_eq!(reopened["event"], "open", "{reopened}");
     w.b.settled().await;
     let after = w.a.send(&w.teacher, chat, "после").await;

@@ -96,7 +96,7 @@ impl Sio {
     /// Waits for `connect` (skipping an `upgrade`), and gives it.
     pub async fn connected(&mut self) -> Value {
         loop {
-            let report = self.report(crate::helpers::CLIENT_PATIENCE).await;
+            let report = self.report(crate::helpers::PATIENCE).await;
             if report["event"] != "upgrade" {
                 assert_eq!(report["event"], "connect", "{report}");
                 return report;
@@ -107,7 +107,7 @@ impl Sio {
     /// The first report that is not the transport's upgrade (a refused connection's).
     pub async fn refusal(&mut self) -> Value {
         loop {
-            let report = self.report(crate::helpers::CLIENT_PATIENCE).await;
+            let report = self.report(crate::helpers::PATIENCE).await;
             if report["event"] != "upgrade" {
                 return report;
             }
@@ -125,7 +125,7 @@ impl Sio {
     /// upgrade are skipped unless asked for.
     pub async fn frame(&mut self, name: &str) -> Value {
         loop {
-            let report = self.report(crate::helpers::CLIENT_PATIENCE).await;
+            let report = self.report(crate::helpers::PATIENCE).await;
             if report["event"] == "upgrade" {
                 continue;
             }

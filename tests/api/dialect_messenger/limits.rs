@@ -14,7 +14,7 @@ const LIMIT: usize = 256 * 1024;
 /// The next report that is not Engine.IO's ping (`2`, which the client shows as JSON).
 async fn next(client: &mut WsClient) -> serde_json::Value {
     loop {
-        let report = client.report(crate::helpers::CLIENT_PATIENCE).await;
+        let report = client.report(crate::helpers::PATIENCE).await;
         if report["event"] != "frame" || (report["data"] != 2 && report["data"] != "2") {
             return report;
         }

@@ -164,9 +164,9 @@ async fn presence_comes_to_contacts_as_user_status() {
     assert!((last_seen.unix_timestamp() - now() as i64).abs() < 10, "{offline}");
     // The outsider shares no chat with the student: the next event it gets is its control.
     let control = w.b.send(&w.other_teacher, w.other_chat, "control").await;
-    let next = outsider.report(crate::helpers::CLIENT_PATIENCE).await;
+    let next = outsider.report(crate::helpers::PATIENCE).await;
     let next = if next["event"] == "frame" && next["data"]["user_id"] == w.other_teacher.id {
-        outsider.report(crate::helpers::CLIENT_PATIENCE).await // its own teacher's status
+        outsider.report(crate::helpers::PATIENCE).await // its own teacher's status
     } else {
         next
     };
@@ -204,7 +204,7 @@ async fn a_replica_shut_down_under_open_sockets_its_clients_reconnect_and_go_on(
         let before = w.a.send(&w.teacher, w.chat, "до").await;
         assert_eq!(student.frame("new_message").await["message"]["id"], before);
         drop(c); // the replica shuts down with the socket open
-        let gone = student.report(crate::helpers::CLIENT_PATIENCE).await;
+        let gone = student.report(crate::helpers::PATIENCE).await;
         assert_eq!(gone["event"], "disconnect", "{gone}");
         assert_ne!(gone["reason"], "io server disconnect", "a reason the client reconnects after: {gone}");
         let again = student.connected().await;

@@ -29,7 +29,7 @@ async fn open(app: &TestApp, user: &User, chat: i64) -> WsClient {
 
 /// The next frame's payload, which must be a `message:new`.
 async fn next_message(client: &mut WsClient) -> Value {
-    let report = client.report(crate::helpers::CLIENT_PATIENCE).await;
+    let report = client.report(crate::helpers::PATIENCE).await;
     assert_eq!(report["event"], "frame", "waiting for message:new: {report}");
     let frame = &report["data"];
     let fields: Vec<&str> = frame.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
@@ -102,7 +102,7 @@ async fn the_handshake_is_refused_before_the_upgrade() {
     ];
     for (what, url, status) in cases {
         let mut client = WsClient::start(&[url], None, false);
-        let report = client.report(crate::helpers::CLIENT_PATIENCE).await;
+        let report = client.report(crate::helpers::PATIENCE).await;
         assert_eq!(
             (report["event"].as_str(), report["status"].as_u64()),
             (Some("refused"), Some(status)),
@@ -117,7 +117,7 @@ async fn the_handshake_is_refused_before_the_upgrade() {
         w.a.addr, w.chat, w.student.token
     );
     let mut client = WsClient::start(&[slash], None, false);
-    let report = client.report(crate::helpers::CLIENT_PATIENCE).await;
+    let report = client.report(crate::helpers::PATIENCE).await;
     assert_eq!(report["status"].as_u64(), Some(404), "the other spelling is not served: {report}");
     // An admin's socket opens, and a header does as well as the parameter.
     let mut admin = open(&w.b, &w.admin, w.chat).await;
@@ -143,13 +143,13 @@ async fn a_replica_shut_down_under_a_socket_sends_its_client_to_another() {
     let before = w.a.send(&w.teacher, w.chat, "до").await;
     assert_eq!(next_message(&mut student).await["id"], before.to_string());
     drop(c); // the replica shuts down with the socket open
-    let closed = student.report(crate::helpers::CLIENT_PATIENCE).await;
+    let closed = student.report(crate::helpers::PATIENCE).await;
     assert_eq!(
         (closed["event"].as_str(), closed["code"].as_u64()),
         (Some("closed"), Some(1001)),
         "going away: {closed}"
     );
-    let reopened = student.report(crate::helpers::CLIENT_PATIENCE).await;
+    let reopened = student.report(crate::helpers::PATIENCE).await;
     assert_eq!(reopened["event"], "open", "{reopened}");
     assert!(reopened["url"].as_str().is_some_and(|u| u.starts_with(&format!("ws://{}/", w.b.addr))), "{reopened}");
     w.b.settled().await;

@@ -145,7 +145,7 @@ async fn the_handshake_refuses_every_bad_token_with_401() {
         for credential in [WsCredential::Header, WsCredential::Query] {
             let token = token.as_deref().map(|t| (t, credential));
             let mut client = WsClient::start(&[w.a.ws_url()], token, false);
-            let report = client.report(crate::helpers::CLIENT_PATIENCE).await;
+            let report = client.report(crate::helpers::PATIENCE).await;
             assert_eq!(
                 (report["event"].as_str(), report["status"].as_u64()),
                 (Some("refused"), Some(401)),
@@ -190,13 +190,13 @@ async fn a_killed_replicas_sockets_reconnect_to_another_and_go_on() {
     let before = w.a.send(&w.teacher, w.chat, "до").await;
     assert_eq!(student.frame("message").await["id"], before.to_string());
     drop(c); // the replica stops with the socket open
-    let closed = student.report(crate::helpers::CLIENT_PATIENCE).await;
+    let closed = student.report(crate::helpers::PATIENCE).await;
     assert_eq!(
         (closed["event"].as_str(), closed["code"].as_u64()),
         (Some("closed"), Some(1001)),
         "going away: {closed}"
     );
-    let reopened = student.report(crate::helpers::CLIENT_PATIENCE).await;
+    let reopened = student.report(crate::helpers::PATIENCE).await;
     assert_eq!(reopened["event"], "open", "{reopened}");
     assert!(reopened["url"].as_str().is_some_and(|u| u.starts_with(&w.b.ws_url())), "{reopened}");
     w.b.settled().await;

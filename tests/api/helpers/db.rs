@@ -207,10 +207,10 @@ pub async fn last_position(client: &Client) -> i64 {
 /// Every event committed after `cursor` so far (up to `limit`), read as a reader that cannot
 /// wait for a wake-up reads them: again, a few milliseconds later, while a read comes back cut
 /// (rows after it still settling: any transaction of the cluster older than them, such as
-/// another test's, holds them back), for up to 10 s.
+/// another test's, holds them back), for up to [`super::PATIENCE`].
 pub async fn settled_after(client: &Client, cursor: i64, limit: i64) -> Vec<tutorchat::log::StoredEvent> {
     use tutorchat::log::store;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let deadline = std::time::Instant::now() + super::PATIENCE;
     let (mut cursor, mut events) = (cursor, Vec::new());
     loop {
         let room = limit - events.len() as i64;

@@ -20,6 +20,13 @@ pub use streams::*;
 pub use webhooks::*;
 pub use ws::*;
 
+/// How long a test waits for what must happen (an event on a stream, the listener catching up,
+/// a real client's report: its socket opened or refused, a frame it must receive). The suites
+/// run side by side on two cores, and each client is a process of its own started cold: under
+/// that load (load averages above 20 in CI) a wait of 10 s has run out. A bound on a wait, never
+/// a measure of speed: what must not happen is tested otherwise.
+pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Every file under `dir` (none if it does not exist).
 pub fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };

@@ -55,7 +55,7 @@ impl TestApp {
     /// Everything committed: the last event visible, not the log head (which stops short of
     /// what is still settling: another test's open transaction in the cluster holds it back).
     pub async fn settled(&self) {
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let deadline = std::time::Instant::now() + super::PATIENCE;
         loop {
             let head = super::last_position(&self.sql).await;
             if self.state.hub.is_listening() && self.state.hub.head() >= head {
@@ -153,7 +153,7 @@ impl Stream {
     /// stream may get whenever someone it shares a chat with opens or closes their last
     /// stream; tests of presence read them with [`Stream::any_event`]).
     pub async fn event(&mut self) -> Event {
-        self.event_within(Duration::from_secs(10)).await
+        self.event_within(super::PATIENCE).await
     }
 
     pub async fn event_within(&mut self, within: Duration) -> Event {
@@ -167,7 +167,7 @@ impl Stream {
 
     /// The next event of any kind, skipping only comments and retry hints.
     pub async fn any_event(&mut self) -> Event {
-        self.any_event_within(Duration::from_secs(10)).await
+        self.any_event_within(super::PATIENCE).await
     }
 
     pub async fn any_event_within(&mut self, within: Duration) -> Event {

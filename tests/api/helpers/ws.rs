@@ -32,13 +32,6 @@ fn python(root: &Path) -> PathBuf {
     python
 }
 
-/// How long a test waits for a report a client must make (its socket opened or refused, a
-/// frame it must receive). Each client is a process of its own (Python, Node) started cold,
-/// and `scripts/test` runs its suites side by side on two cores: under that load (a load
-/// average above 20 in CI) a start and a handshake have taken more than ten seconds. A bound
-/// on a wait, never a measure of speed: a report that must not come is tested otherwise.
-pub const CLIENT_PATIENCE: Duration = Duration::from_secs(30);
-
 /// How a client presents its token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WsCredential {
@@ -132,7 +125,7 @@ impl WsClient {
 
     /// Waits for `open`.
     pub async fn opened(&mut self) {
-        let report = self.report(CLIENT_PATIENCE).await;
+        let report = self.report(super::PATIENCE).await;
         assert_eq!(report["event"], "open", "{report}");
     }
 
@@ -152,7 +145,7 @@ impl WsClient {
     /// anything else first fails the test.
     pub async fn frame(&mut self, kind: &str) -> Value {
         loop {
-            let report = self.report(CLIENT_PATIENCE).await;
+            let report = self.report(super::PATIENCE).await;
             assert_eq!(report["event"], "frame", "waiting for a {kind} frame: {report}");
             let frame = &report["data"];
             if frame["type"] == "presence" && kind != "presence" {
