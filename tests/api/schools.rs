@@ -161,7 +161,9 @@ async fn a_schools_appends_and_what_they_make_are_the_schools() {
     runtime.batch_execute(&format!("SET tutorchat.school = '{other}'")).await.expect("second school");
     let appended: i64 = runtime
         .query_one(
-            "SELECT count(*) FROM events_append(ARRAY[$1, $1]::bigint[], ARRAY[$2, $2]::bigint[],              ARRAY['message_created', 'message_created'], ARRAY['{\"content\": \"a\"}', '{\"content\": \"b\"}']::jsonb[],              ARRAY[NULL, NULL]::text[])",
+            "SELECT count(*) FROM events_append(ARRAY[$1, $1]::bigint[], ARRAY[$2, $2]::bigint[], \
+             ARRAY['message_created', 'message_created'], ARRAY['{\"content\": \"a\"}', '{\"content\": \"b\"}']::jsonb[], \
+             ARRAY[NULL, NULL]::text[])",
             &[&chat, &student],
         )
         .await
