@@ -19,7 +19,7 @@
 // (`onPersonChange`). Every operation is best effort: a browser without IndexedDB (or refusing
 // it, private modes) runs the app online only.
 
-import { type DBSchema, type IDBPDatabase, deleteDB, openDB } from 'idb';
+import { type DBSchema, type IDBPDatabase, type IDBPObjectStore, type StoreNames, deleteDB, openDB } from 'idb';
 
 import type { Person } from '../api';
 import type { OutboxEntry } from './outbox';
@@ -141,13 +141,33 @@ async function db(): Promise<IDBPDatabase<OfflineSchema> | null> {
   return (await current?.db) ?? null;
 }
 
+type Store = StoreNames<OfflineSchema>;
+
+/**
+ * `query` on the store `name` in a read transaction of its own, whose end is awaited with it
+ * (null without a database). idb's shortcuts (`db.get(…)`) leave a read transaction's `done`
+ * unawaited, and one aborted (the page unloading as its tab follows another person, or the
+ * database deleted under it) rejects it with nobody listening: an uncaught `AbortError`.
+ */
+async function reading<Name extends Store, T>(
+  name: Name,
+  query: (store: IDBPObjectStore<OfflineSchema, [Name], Name, 'readonly'>) => Promise<T>,
+): Promise<T | null> {
+  const database = await db();
+  if (!database) return null;
+  const tx = database.transaction(name, 'readonly');
+  const [result] = await Promise.all([query(tx.store), tx.done]);
+  return result;
+}
+
 /** Keeps an answer under `key` (conversations beyond the newest `KEEP_CONVERSATIONS` are dropped). */
 export async function saveSnapshot(key: string, data: unknown, position: number | null): Promise<void> {
   const store = await db();
   if (!store) return;
   try {
     await store.put('snapshots', { data, position, savedAt: Date.now() }, key);
-    const keys = (await store.getAllKeysFromIndex('snapshots', 'savedAt')).filter((k) => k.startsWith('chat:'));
+    const bySaved = await reading('snapshots', (snapshots) => snapshots.index('savedAt').getAllKeys());
+    const keys = (bySaved ?? []).filter((k) => k.startsWith('chat:'));
     for (const old of keys.slice(0, Math.max(0, keys.length - KEEP_CONVERSATIONS))) await store.delete('snapshots', old);
   } catch {
     // not kept: it is read from the server next time
@@ -156,7 +176,7 @@ export async function saveSnapshot(key: string, data: unknown, position: number 
 
 export async function savedSnapshot(key: string): Promise<Saved | null> {
   try {
-    return (await (await db())?.get('snapshots', key)) ?? null;
+    return (await reading('snapshots', (snapshots) => snapshots.get(key))) ?? null;
   } catch {
     return null;
   }
@@ -164,7 +184,7 @@ export async function savedSnapshot(key: string): Promise<Saved | null> {
 
 export async function outboxEntries(): Promise<OutboxEntry[]> {
   try {
-    return (await (await db())?.getAll('outbox')) ?? [];
+    return (await reading('outbox', (outbox) => outbox.getAll())) ?? [];
   } catch {
     return [];
   }
