@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:f
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { CHROMIUM, DIST_DIR, RESULTS_DIR, SERVER_BIN } from './harness.mjs';
+import { CHROMIUM, DIST_DIR, HEADLESS_SHELL, RESULTS_DIR, SERVER_BIN } from './harness.mjs';
 import { PROVIDER_MODULES } from './school.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -24,6 +24,7 @@ const missing = [
   [SERVER_BIN, 'the server binary: run `cargo build` in the repository root'],
   [join(DIST_DIR, 'index.html'), 'the built client: run `npm run build` in client/'],
   [CHROMIUM, 'Chromium: apt-get install chromium (or set CHROMIUM_PATH)'],
+  [HEADLESS_SHELL, "Chromium's headless shell: apt-get install chromium-headless-shell (or set CHROMIUM_HEADLESS_SHELL_PATH)"],
   [PROVIDER_MODULES, "the test OpenID Provider's packages: run `npm ci --prefix tests/oidc` in the repository root"],
 ].filter(([path]) => !existsSync(path));
 for (const [path, what] of missing) console.error(`e2e: missing ${what} (${path})`);
