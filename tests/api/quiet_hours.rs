@@ -309,3 +309,19 @@ async fn a_teacher_has_at_most_scheduled_per_person_messages_held_at_once() {
     a.state.clock.set(EVENING + time::Duration::days(1));
     assert_eq!(post(&a, &teacher, chat, "следующим вечером").await.0, 202);
 }
+
+/// A school's clock PostgreSQL does not know stops a replica's start, in one line naming
+/// `SCHOOL_TIMEZONE`; the default, `UTC`, starts without asking.
+#[tokio::test]
+async fn a_school_timezone_postgresql_does_not_know_stops_start_up_naming_the_variable() {
+    let database = crate::helpers::migrated_database().await;
+    let mut config = crate::helpers::test_config((*database).clone());
+    config.safeguarding.school_timezone = "Mars/Olympus_Mons".into();
+    let error = tutorchat::Application::build(config).await.err().expect("refused");
+    let error = format!("{error:#}");
+    assert!(error.starts_with("SCHOOL_TIMEZONE: \"Mars/Olympus_Mons\" is not a time zone"), "{error}");
+    assert!(!error.contains('\n'), "{error}");
+    let mut config = crate::helpers::test_config((*database).clone());
+    config.safeguarding.school_timezone = "Asia/Kamchatka".into();
+    drop(tutorchat::Application::build(config).await.expect("a zone PostgreSQL knows"));
+}
