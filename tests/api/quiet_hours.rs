@@ -311,7 +311,8 @@ async fn a_teacher_has_at_most_scheduled_per_person_messages_held_at_once() {
 }
 
 /// A school's clock PostgreSQL does not know stops a replica's start, in one line naming
-/// `SCHOOL_TIMEZONE`; the default, `UTC`, starts without asking.
+/// `SCHOOL_TIMEZONE`; one it knows (other than the default, `UTC`, taken without a lookup)
+/// starts.
 #[tokio::test]
 async fn a_school_timezone_postgresql_does_not_know_stops_start_up_naming_the_variable() {
     let database = crate::helpers::migrated_database().await;
