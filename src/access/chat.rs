@@ -1,7 +1,8 @@
 //! Who may read a chat, and from where: the one membership rule every chat-scoped path follows
 //! (REST history, sending, typing, reading markers, attachments, groups, search, export, and
 //! the event stream's replay). The hub answers for the direct chats this replica knows (their
-//! members never change); the database for the rest.
+//! members never change), and for a group's members sending a message (the log checks it
+//! again as it appends); the database for the rest.
 
 use std::collections::HashMap;
 
@@ -127,6 +128,21 @@ pub async fn check_access(state: &AppState, chat_id: i64, user: &AuthUser) -> Re
         Some(joined) => Ok(Access { visible_from: joined, closed, read_only, departed }),
         None => Err(no_chat(chat_id)),
     }
+}
+
+/// [`check_access`] for sending a message, the hottest request: the hub answers for a group's
+/// members from memory (a class's every message would otherwise take a pooled connection and
+/// a query), since the log checks membership again under its lock as it appends; a removal
+/// this replica has not read yet is refused there, answered as [`no_chat`] by the caller. A
+/// group never closes and has no teacher to leave. Guardians, other kinds of chat and
+/// whoever the hub does not know as a member are [`check_access`]'s.
+pub async fn send_access(state: &AppState, chat_id: i64, user: &AuthUser) -> Result<Access> {
+    if user.role != Role::Guardian
+        && let Some(member) = state.hub.group_member(chat_id, user.id)
+    {
+        return Ok(Access { visible_from: member.since, closed: false, read_only: member.listener, departed: false });
+    }
+    check_access(state, chat_id, user).await
 }
 
 /// The stretches of a chat's log a reader may read: their membership intervals, as

@@ -8,7 +8,8 @@
 //! - **By chat**, one membership rule (`chat.rs`): who may use a chat now ([`check_access`]), and
 //!   which stretches of its log a person may read ([`Readable`], [`readable_in`]), for history,
 //!   the event stream's replay, search's quotes, export and quotes alike; the hub is a cache of
-//!   it for direct chats. What a guardian reads ([`wards_in`]: their children's direct chats,
+//!   it for direct chats, and for a group's members sending a message ([`send_access`]: the log
+//!   checks that again as it appends). What a guardian reads ([`wards_in`]: their children's direct chats,
 //!   and under `GUARDIAN_GROUPS=own_messages` the children's own messages in groups, by the
 //!   database's `guardian_reading()`, which the replay, the chat list and the outbox read too).
 //!   Who may manage a group ([`group_manager`]); who may pin a chat's messages ([`may_pin`]).
@@ -64,7 +65,7 @@ pub use crate::auth::routes::{
 pub use blocks::{address_hash, may_block_visitor, may_request_closure, refuse_blocked_visitor};
 pub use chat::{
     Access, MEMBERSHIP_WINDOWS_SQL, Readable, Ward, chat_exists, check_access, check_read_access, may_see_message,
-    no_chat, no_message, read_access_in, readable_in, wards_in,
+    no_chat, no_message, read_access_in, readable_in, send_access, wards_in,
 };
 pub use groups::{Roster, families_of, group_manager, is_member, roster};
 pub use listing::{Listed, Members, UNPAGED_ADMIN_LIST, chats_of, members_of, own_or_admin, recent_chats_of};

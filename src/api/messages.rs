@@ -10,12 +10,12 @@ use serde::{Deserialize, Serialize};
 use super::Snapshot;
 use super::history::load_message;
 use crate::access::Writer;
-use crate::access::{Access, check_access, may_see_message, no_message};
+use crate::access::{Access, may_see_message, no_chat, no_message, send_access};
 use crate::auth::AuthUser;
 use crate::error::{Code, ErrorBody};
 use crate::extract::{IdempotencyKey, JsonBody, PathParam};
 use crate::limits::Limited;
-use crate::log::{AppendError, EventData, NewEvent, StoredEvent, mentions, store};
+use crate::log::{AppendError, EventData, NewEvent, Refusal, StoredEvent, mentions, store};
 use crate::safeguarding::quiet;
 use crate::wire::{HistoryMessage, Mention, MessageType, ReplyPreview, SentMessage};
 use crate::{AppError, AppState, Result};
@@ -105,7 +105,7 @@ pub async fn send(
 pub async fn post_message(state: &AppState, writer: &Writer, key: Option<String>, body: SendMessage) -> Result<Posted> {
     let Writer(user) = writer;
     // No pooled connection is held while waiting for the writer, which needs one too.
-    let access = check_access(state, body.chat_id, user).await?.postable(body.chat_id)?;
+    let access = send_access(state, body.chat_id, user).await?.postable(body.chat_id)?;
     let empty = if body.attachment_ids.is_empty() { Empty::Unfit } else { Empty::Allowed };
     check_message_text("content", &body.content, empty)?;
     if body.attachment_ids.len() > MAX_ATTACHMENTS {
@@ -163,9 +163,15 @@ pub async fn post_message(state: &AppState, writer: &Writer, key: Option<String>
         // A retry whose first attempt attached the uploads is refused for that, before the
         // key's index is reached: the key still finds the first answer.
         Err(refused @ AppendError::Refused(..)) => {
-            let Some(key) = key.as_deref() else { return Err(refused.into()) };
-            return match first_answer(state, user, key, &body).await? {
+            let first = match key.as_deref() {
+                Some(key) => first_answer(state, user, key, &body).await?,
+                None => None,
+            };
+            return match first {
                 Some((position, first)) => Ok(Posted::Repeated(position, first)),
+                // Not a member as the log knows it (a removal the hub here had not read yet):
+                // the answer anyone gets for a chat they are not in.
+                None if matches!(refused, AppendError::Refused(_, Refusal::NotAllowed)) => Err(no_chat(body.chat_id)),
                 None => Err(refused.into()),
             };
         }

@@ -277,7 +277,9 @@ pub async fn summary(
 pub struct Routing {
     pub head: i64,
     pub members: Vec<(i64, i64, i64)>,
+    /// Every chat but the direct ones, and of those the groups proper (kind `group`).
     pub groups: std::collections::HashSet<i64>,
+    pub kind_group: std::collections::HashSet<i64>,
     pub guardians: Vec<(i64, i64, i64)>,
     /// The direct chats closed (on a guardian's request).
     pub closed: std::collections::HashSet<i64>,
@@ -295,7 +297,7 @@ pub async fn routing(client: &mut tokio_postgres::Client) -> anyhow::Result<Rout
         .await?;
     let head: i64 = tx.query_one(HEAD_SQL, &[]).await?.get(0);
     let members = tx.query("SELECT chat_id, user_id, joined_position FROM chat_participants", &[]).await?;
-    let groups = tx.query("SELECT id FROM chats WHERE kind <> 'direct'", &[]).await?;
+    let groups = tx.query("SELECT id, kind = 'group' FROM chats WHERE kind <> 'direct'", &[]).await?;
     // Closed, or its teacher left the school: access asks the database (`Hub::is_member`).
     let closed = tx
         .query(
@@ -313,6 +315,7 @@ pub async fn routing(client: &mut tokio_postgres::Client) -> anyhow::Result<Rout
         head,
         members: members.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect(),
         groups: groups.iter().map(|r| r.get(0)).collect(),
+        kind_group: groups.iter().filter(|r| r.get::<_, bool>(1)).map(|r| r.get(0)).collect(),
         guardians: guardians.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect(),
         closed: closed.iter().map(|r| r.get(0)).collect(),
         announcements: announcements.iter().map(|r| (r.get(0), r.get(1))).collect(),

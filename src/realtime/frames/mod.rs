@@ -346,7 +346,7 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
             let admins = frame(position, "chat_created", &ChatCreated { chat: admin_view });
             let mut dispatch =
                 Dispatch::new(position, chat_id, Frames::PerUser { users: vec![], wards: vec![], admins });
-            dispatch.opens_checked = true;
+            (dispatch.opens_checked, dispatch.opens_group) = (true, true);
             dispatch
         }
         EventData::ParticipantAdded { user_id, .. } => {

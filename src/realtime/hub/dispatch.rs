@@ -36,6 +36,8 @@ pub struct Dispatch {
     /// The event opens a chat the hub does not answer access for from memory (see
     /// [`super::Hub::is_member`]): a group, whose membership changes, or an inquiry, which closes.
     pub opens_checked: bool,
+    /// The chat it opens is a group proper (kind `group`): see [`super::Hub::group_member`].
+    pub opens_group: bool,
     /// The position of the message the event shows again (an edit's): only members who
     /// joined at or before it receive the event, as history shows nobody a message from
     /// before they joined.
@@ -126,6 +128,7 @@ impl Dispatch {
             joined: Vec::new(),
             left: Vec::new(),
             opens_checked: false,
+            opens_group: false,
             about: None,
             frames,
             unquoted: None,

@@ -19,11 +19,13 @@ use tokio::sync::mpsc;
 
 mod connections;
 mod dispatch;
+mod membership;
 mod reads;
 
 use connections::{Connection, send_all};
 pub use connections::{Opener, StreamAllowance, Subscription};
 pub use dispatch::{Dispatch, Frame, Frames, GuardianLink, Sent, StreamChange, ToPerson};
+pub use membership::GroupMember;
 pub use reads::Read;
 
 /// A member of a chat, since the position of the event that made them one.
@@ -43,6 +45,9 @@ struct State {
     /// Chats whose membership or state changes (groups; inquiries, which close): [`Hub::is_member`]
     /// leaves them to the database (the replica's start reads every chat but direct ones here).
     groups: HashSet<i64>,
+    /// Of those, the groups proper (kind `group`: a class, a staff room, an announcement), which
+    /// never close and have no teacher to leave: [`Hub::group_member`] answers for a message.
+    kind_group: HashSet<i64>,
     /// Direct chats closed (on a guardian's request), whose teacher left the school, or handed
     /// to another teacher since this replica started: [`Hub::is_member`] leaves them to the
     /// database too, which says they are closed, read-only or whose they are now; their
@@ -146,13 +151,15 @@ impl Hub {
     /// joined at), the groups and the guardians' open links (guardian, student, the position
     /// of the link), read in one snapshot.
     pub fn reset(&self, routing: crate::log::store::Routing) {
-        let crate::log::store::Routing { head, members, groups, guardians, closed, announcements } = routing;
+        let crate::log::store::Routing { head, members, groups, kind_group, guardians, closed, announcements } =
+            routing;
         let mut state = self.state();
         state.head = head;
         state.closed = closed;
         state.members.clear();
         state.chats_of.clear();
         state.groups = groups;
+        state.kind_group = kind_group;
         state.announcements = announcements;
         state.guardians.clear();
         for (chat, user, since) in members {
@@ -187,6 +194,9 @@ impl Hub {
             if let Some(chat) = event.chat_id {
                 if event.opens_checked {
                     state.groups.insert(chat);
+                }
+                if event.opens_group {
+                    state.kind_group.insert(chat);
                 }
                 if let Some(owner) = event.announced_by {
                     state.announcements.insert(chat, owner);
@@ -362,19 +372,6 @@ impl Hub {
         if !admins.is_empty() {
             send_all(admins, frame.get_or_insert_with(|| signal(encode())), None);
         }
-    }
-
-    /// Whether `user` takes part in `chat`, if the answer here is final (`None`: ask the
-    /// database). A direct chat's first event names both its members and they never change,
-    /// so a known direct chat's answer is final. A group's is not: this replica may not have
-    /// read a removal that has already committed, and a removed member must be refused at
-    /// once, so groups are always `None`, as are chats not known here yet.
-    pub fn is_member(&self, chat: i64, user: i64) -> Option<bool> {
-        let state = self.state();
-        if state.groups.contains(&chat) || state.closed.contains(&chat) {
-            return None;
-        }
-        state.members.get(&chat).map(|members| members.iter().any(|m| m.user == user))
     }
 
     pub fn set_listening(&self, listening: bool) {

@@ -126,3 +126,33 @@ async fn a_later_member_sees_quotes_of_messages_from_before_they_joined_only_as_
     assert!(!text.contains("a secret from before"), "the replay shows the quote as live did: {text}");
     assert_eq!(replayed.last().expect("the reply").json()["message"]["reply_to"], hidden);
 }
+
+/// A group's messages are admitted by what the replica has read of its members (no query per
+/// message) and checked again by the log as it appends them: someone the database no longer
+/// counts a member (here removed behind the log's back, as a removal committed and not yet
+/// read by this replica would be) is refused as for a chat they are not in, and nothing is
+/// appended.
+#[tokio::test]
+async fn a_member_the_log_no_longer_counts_is_refused_whatever_the_replica_has_read() {
+    let app = TestApp::spawn().await;
+    let (teacher, anna) = (app.user("teacher", "T").await, app.user("student", "Anna").await);
+    let chat = group(&app, &teacher, "G", &[&anna]).await;
+    let deadline = std::time::Instant::now() + crate::helpers::PATIENCE;
+    while app.state.hub.group_member(chat, anna.id).is_none() {
+        assert!(std::time::Instant::now() < deadline, "the replica never read Anna's joining");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    app.send(&anna, chat, "a member").await;
+    let removed = "DELETE FROM chat_participants WHERE chat_id = $1 AND user_id = $2";
+    assert_eq!(app.sql.execute(removed, &[&chat, &anna.id]).await.expect("remove behind the log's back"), 1);
+    assert!(app.state.hub.group_member(chat, anna.id).is_some(), "the replica still counts her");
+
+    let (status, body) = crate::helpers::status_and_json(app.post_message(&anna, chat, "still here?").await).await;
+    let (_, none) = crate::helpers::status_and_json(app.post_message(&anna, i64::MAX, "anyone?").await).await;
+    assert_eq!(status, 403, "{body}");
+    let anonymised = |body: &Value, id: i64| body["error"].as_str().map(|e| e.replace(&id.to_string(), "N"));
+    assert_eq!((anonymised(&body, chat), &body["code"]), (anonymised(&none, i64::MAX), &none["code"]));
+    let messages: i64 =
+        app.sql.query_one("SELECT count(*) FROM messages WHERE chat_id = $1", &[&chat]).await.expect("count").get(0);
+    assert_eq!(messages, 1, "only the message from when she was a member");
+}
