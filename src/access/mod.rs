@@ -9,9 +9,10 @@
 //!   which stretches of its log a person may read ([`Readable`], [`readable_in`]), for history,
 //!   the event stream's replay, search's quotes, export and quotes alike; the hub is a cache of
 //!   it for direct chats, and for a group's members sending a message ([`send_access`]: the log
-//!   checks that again as it appends). What a guardian reads ([`wards_in`]: their children's direct chats,
-//!   and under `GUARDIAN_GROUPS=own_messages` the children's own messages in groups, by the
-//!   database's `guardian_reading()`, which the replay, the chat list and the outbox read too).
+//!   checks that again as it appends). What a guardian reads ([`wards_in`]: their children's
+//!   direct chats, and under `GUARDIAN_GROUPS=own_messages` the children's own messages in
+//!   groups, by the database's `guardian_reading()`, which the replay, the chat list and the
+//!   outbox read too).
 //!   Who may manage a group ([`group_manager`]); who may pin a chat's messages ([`may_pin`]).
 //! - **Who sees the read markers** of a chat whole, its messages' "seen by N of M"
 //!   ([`may_see_receipts`], `receipts.rs`).
