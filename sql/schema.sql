@@ -7234,7 +7234,7 @@ ALTER TABLE ONLY public.flag_terms
 --
 
 ALTER TABLE ONLY public.flag_terms
-    ADD CONSTRAINT flag_terms_term_key UNIQUE (term);
+    ADD CONSTRAINT flag_terms_term_key UNIQUE (school_id, term);
 
 
 --
@@ -7290,7 +7290,7 @@ ALTER TABLE ONLY public.inquiry_links
 --
 
 ALTER TABLE ONLY public.inquiry_links
-    ADD CONSTRAINT inquiry_links_token_key UNIQUE (token);
+    ADD CONSTRAINT inquiry_links_token_key UNIQUE (school_id, token);
 
 
 --
@@ -7378,7 +7378,7 @@ ALTER TABLE ONLY public.presence_streams
 --
 
 ALTER TABLE ONLY public.provisioning_clients
-    ADD CONSTRAINT provisioning_clients_name_key UNIQUE (name);
+    ADD CONSTRAINT provisioning_clients_name_key UNIQUE (school_id, name);
 
 
 --
@@ -7418,7 +7418,7 @@ ALTER TABLE ONLY public.push_messages
 --
 
 ALTER TABLE ONLY public.push_subscriptions
-    ADD CONSTRAINT push_subscriptions_endpoint_key UNIQUE (endpoint);
+    ADD CONSTRAINT push_subscriptions_endpoint_key UNIQUE (school_id, endpoint);
 
 
 --
@@ -7570,7 +7570,7 @@ ALTER TABLE ONLY public.user_presence
 --
 
 ALTER TABLE ONLY public.users
-    ADD CONSTRAINT users_email_key UNIQUE (email);
+    ADD CONSTRAINT users_email_key UNIQUE (school_id, email);
 
 
 --
@@ -7893,7 +7893,7 @@ CREATE INDEX inquiry_blocks_link ON public.inquiry_blocks USING btree (link_id, 
 -- Name: lessons_external_id; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE UNIQUE INDEX lessons_external_id ON public.lessons USING btree (external_id) WHERE (external_id IS NOT NULL);
+CREATE UNIQUE INDEX lessons_external_id ON public.lessons USING btree (school_id, external_id) WHERE (external_id IS NOT NULL);
 
 
 --
@@ -8089,14 +8089,14 @@ CREATE INDEX scim_group_members_user ON public.scim_group_members USING btree (u
 -- Name: scim_groups_display_name; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE UNIQUE INDEX scim_groups_display_name ON public.scim_groups USING btree (lower(display_name));
+CREATE UNIQUE INDEX scim_groups_display_name ON public.scim_groups USING btree (school_id, lower(display_name));
 
 
 --
 -- Name: scim_groups_external_id; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE UNIQUE INDEX scim_groups_external_id ON public.scim_groups USING btree (external_id);
+CREATE UNIQUE INDEX scim_groups_external_id ON public.scim_groups USING btree (school_id, external_id);
 
 
 --
@@ -8153,14 +8153,14 @@ COMMENT ON INDEX public.users_email_lower IS 'Finds the user a token from the sc
 -- Name: users_external_id; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE UNIQUE INDEX users_external_id ON public.users USING btree (external_id);
+CREATE UNIQUE INDEX users_external_id ON public.users USING btree (school_id, external_id);
 
 
 --
 -- Name: users_user_name; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE UNIQUE INDEX users_user_name ON public.users USING btree (lower(user_name));
+CREATE UNIQUE INDEX users_user_name ON public.users USING btree (school_id, lower(user_name));
 
 
 --

@@ -31,7 +31,7 @@ pub async fn seed(client: &mut Client) -> anyhow::Result<()> {
     let tx = client.transaction().await?;
     for (email, name, role) in DEMO_USERS {
         tx.execute(
-            "INSERT INTO users (email, name, role) VALUES ($1, $2, $3) ON CONFLICT (email) DO NOTHING",
+            "INSERT INTO users (email, name, role) VALUES ($1, $2, $3) ON CONFLICT (school_id, email) DO NOTHING",
             &[&email, &name, &role],
         )
         .await?;
@@ -134,7 +134,7 @@ pub async fn seed(client: &mut Client) -> anyhow::Result<()> {
     tx.execute(
         "INSERT INTO inquiry_links (token, host_id, created_by, title, context, listed)
          VALUES ($1, $2, $2, 'Вопросы о курсе ЕГЭ по математике', '{\"type\": \"course\", \"title\": \"ЕГЭ математика\"}', true)
-         ON CONFLICT (token) DO NOTHING",
+         ON CONFLICT (school_id, token) DO NOTHING",
         &[&token, &ivan],
     )
     .await?;

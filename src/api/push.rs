@@ -108,7 +108,7 @@ pub async fn subscribe(
         .await?
         .query_opt(
             "INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (endpoint) DO UPDATE SET user_id = excluded.user_id
+             ON CONFLICT (school_id, endpoint) DO UPDATE SET user_id = excluded.user_id
              WHERE push_subscriptions.p256dh = excluded.p256dh AND push_subscriptions.auth = excluded.auth
              RETURNING id",
             &[&user.id, &endpoint, &body.keys.p256dh, &body.keys.auth],

@@ -211,7 +211,7 @@ pub async fn upsert(db: &impl GenericClient, input: &LessonInput) -> Result<(Tim
                 .query_opt(
                     "INSERT INTO lessons (external_id, teacher_id, student_id, subject, scheduled_at, status)
                      VALUES ($1, $2, $3, $4, $5, $6)
-                     ON CONFLICT (external_id) WHERE external_id IS NOT NULL DO NOTHING RETURNING id",
+                     ON CONFLICT (school_id, external_id) WHERE external_id IS NOT NULL DO NOTHING RETURNING id",
                     &[&input.external_id, &teacher_id, &student_id, &input.subject, &input.scheduled_at, &input.status],
                 )
                 .await

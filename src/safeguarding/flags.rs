@@ -66,7 +66,7 @@ pub async fn add_term(state: &AppState, by: i64, term: &str) -> Result<FlagTerm>
         .query_opt(
             "INSERT INTO flag_terms (term, query, created_by)
              SELECT $1, q, $2 FROM search_query($1, false) q WHERE numnode(q) > 0
-             ON CONFLICT (term) DO NOTHING
+             ON CONFLICT (school_id, term) DO NOTHING
              RETURNING id, term, query::text AS matches, created_at",
             &[&term, &by],
         )

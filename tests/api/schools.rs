@@ -216,6 +216,60 @@ async fn the_application_as_its_role_serves_its_school_only() {
     drop_role(&setup, &name).await;
 }
 
+/// A school's names are its own: what one school has taken (a person's email, user name and
+/// external id, a lesson's and a group's ids and names, a flag term, a client's name, a link's
+/// token, a browser's push endpoint), another takes too. A key unique over every school would
+/// refuse it for a row the second school cannot see, telling it that the row exists (a
+/// uniqueness check reads past row-level security); within one school each stays unique.
+#[tokio::test]
+async fn a_schools_names_are_unique_within_it_and_tell_nothing_of_another() {
+    let app = TestApp::spawn().await;
+    let (other, _) = second_school(&app, "teacher").await;
+    let teacher = "(SELECT id FROM users WHERE email = 'same@school.example' AND school_id = current_school())";
+    let taken = format!(
+        "INSERT INTO users (email, name, role, user_name, external_id) \
+             VALUES ('same@school.example', 'Тот', 'teacher', 'Same', 'ext-1'), \
+                    ('pupil@school.example', 'Ученик', 'student', 'pupil', 'ext-2');
+         INSERT INTO lessons (teacher_id, student_id, scheduled_at, status, external_id) \
+             SELECT {teacher}, id, now(), 'scheduled', 'lesson-1' FROM users \
+             WHERE email = 'pupil@school.example' AND school_id = current_school();
+         INSERT INTO scim_groups (display_name, external_id) VALUES ('Class 7A', 'group-1');
+         INSERT INTO flag_terms (term, query) VALUES ('same term', plainto_tsquery('simple', 'same term'));
+         INSERT INTO provisioning_clients (name, token_sha256, scopes) \
+             VALUES ('timetable', sha256(random()::text::bytea), ARRAY['scim']);
+         INSERT INTO inquiry_links (token, host_id, created_by, title) \
+             VALUES ('the-same-token-in-both-schools', {teacher}, {teacher}, 'Ask');
+         INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth) \
+             VALUES ({teacher}, 'https://push.example/same', 'k', 'a')"
+    );
+    // As the superuser (the application's role may not write most of these itself): the
+    // constraints hold for every role alike.
+    for school in [1, other] {
+        app.sql
+            .batch_execute(&format!("BEGIN; SET LOCAL tutorchat.school = '{school}'; {taken}; COMMIT"))
+            .await
+            .unwrap_or_else(|e| panic!("school {school} takes the names: {e:?}"));
+    }
+    let per_school: Vec<(i64, i64)> = app
+        .sql
+        .query("SELECT school_id, count(*) FROM users WHERE email = 'same@school.example' GROUP BY 1 ORDER BY 1", &[])
+        .await
+        .expect("count")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(per_school, [(1, 1), (other, 1)]);
+    let again = app
+        .sql
+        .batch_execute(
+            "INSERT INTO users (email, name, role, school_id) VALUES ('same@school.example', 'Другой', 'student', 1)",
+        )
+        .await
+        .expect_err("twice in one school");
+    let constraint = again.as_db_error().and_then(|e| e.constraint());
+    assert_eq!((again.code(), constraint), (Some(&SqlState::UNIQUE_VIOLATION), Some("users_email_key")), "{again}");
+}
+
 /// A second school and a person of it with `role`, arranged by the superuser (who is not
 /// walled): the school's id and the person's.
 async fn second_school(app: &TestApp, role: &str) -> (i64, i64) {

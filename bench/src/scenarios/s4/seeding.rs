@@ -55,7 +55,7 @@ pub async fn seed(
          CROSS JOIN generate_series(1, 5) k
          JOIN users s ON s.email = 'bench-student-' || ({offset} + (c.id * 5 + k) % {chats} + 1)
          WHERE c.kind = 'group' AND c.id >= {low};
-         INSERT INTO users (email, name, role) VALUES ('bench-admin', 'Admin', 'admin') ON CONFLICT (email) DO NOTHING;
+         INSERT INTO users (email, name, role) VALUES ('bench-admin', 'Admin', 'admin') ON CONFLICT (school_id, email) DO NOTHING;
          INSERT INTO events (chat_id, actor_id, type, payload)
          SELECT c.id, CASE WHEN m.k = 0 THEN c.created_by ELSE (SELECT id FROM users WHERE email = 'bench-admin') END,
                 'participant_added', jsonb_build_object('user_id', m.user_id)
