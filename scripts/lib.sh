@@ -127,12 +127,18 @@ ensure_smtp_server() {
 # The official socket.io client that the messenger dialect's tests drive from node
 # (tests/socketio, its versions pinned by the package-lock), installed again when the lock changes.
 ensure_socketio_client() {
-    local dir want
-    dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/socketio"
     command -v node >/dev/null || apt_install nodejs npm
+    npm_ci_once "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/socketio" "the socket.io test client"
+}
+
+# `npm ci` in the folder $1 (naming it $2 in what is printed), unless its node_modules was
+# installed from the same package-lock.json (whose hash it keeps): `npm ci` removes and
+# installs everything again every time (half a minute of the client's, here).
+npm_ci_once() {
+    local dir="$1" want
     want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
     if [ "$(cat "$dir/node_modules/.installed-lock" 2>/dev/null || true)" != "$want" ]; then
-        echo "installing the socket.io test client into $dir/node_modules" >&2
+        echo "installing $2's packages into $dir/node_modules" >&2
         npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error || return 1
         echo "$want" >"$dir/node_modules/.installed-lock"
     fi
