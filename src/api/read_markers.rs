@@ -10,8 +10,8 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
+use crate::access::may_see_receipts;
 use crate::access::{Participant, Writer};
-use crate::access::{check_access, may_see_receipts};
 use crate::auth::AuthUser;
 use crate::auth::Role;
 use crate::error::ErrorBody;
@@ -99,7 +99,9 @@ async fn move_marker(
     requested: Option<i64>,
     listed: Vec<i64>,
 ) -> Result<StatusCode> {
-    check_access(state, chat_id, user).await?;
+    // Only a member has a marker: the statement below finds none for anybody else (an admin, a
+    // guardian reading a child's chat, a stranger), who gets the one answer for a chat they may
+    // not use; so it is the access check too (a receipt is one query before its append, not two).
     // Prepared once per pooled connection (a client marks a chat read as its messages arrive).
     let client = state.db.get().await?;
     let statement = client
