@@ -1026,6 +1026,40 @@ BEGIN
                ON l.id = r.id
         WHERE (r.*) IS DISTINCT FROM (l.*);
 
+        -- The school's settings: each as the newest school_settings_changed that named it.
+        INSERT INTO replay_problems
+        SELECT 'school_settings', coalesce(r.school_id, l.school_id)::text,
+               CASE WHEN l.school_id IS NULL THEN 'missing from projection' WHEN r.school_id IS NULL THEN 'not in the log' ELSE 'differs' END,
+               CASE WHEN r.school_id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.school_id IS NOT NULL THEN to_jsonb(l) END
+        FROM (SELECT x.school_id,
+                     (array_agg(x.payload ->> 'name' ORDER BY x.position DESC) FILTER (WHERE x.payload ? 'name'))[1] AS name,
+                     (array_agg(x.payload ->> 'time_zone' ORDER BY x.position DESC)
+                          FILTER (WHERE x.payload ? 'time_zone'))[1] AS time_zone,
+                     (array_agg(x.payload ->> 'quiet_hours' ORDER BY x.position DESC)
+                          FILTER (WHERE x.payload ? 'quiet_hours'))[1] AS quiet_hours,
+                     (array_agg(x.payload ->> 'family_quiet_hours' ORDER BY x.position DESC)
+                          FILTER (WHERE x.payload ? 'family_quiet_hours'))[1] AS family_quiet_hours,
+                     (array_agg((x.payload ->> 'message_editing')::boolean ORDER BY x.position DESC)
+                          FILTER (WHERE x.payload ? 'message_editing'))[1] AS message_editing,
+                     (array_agg((x.payload ->> 'retention_days')::integer ORDER BY x.position DESC)
+                          FILTER (WHERE x.payload ? 'retention_days'))[1] AS retention_days,
+                     (array_agg(x.payload ->> 'email_notify' ORDER BY x.position DESC)
+                          FILTER (WHERE x.payload ? 'email_notify'))[1] AS email_notify,
+                     (array_agg(x.payload ->> 'language' ORDER BY x.position DESC)
+                          FILTER (WHERE x.payload ? 'language'))[1] AS language,
+                     (array_agg(x.payload ->> 'email_sender' ORDER BY x.position DESC)
+                          FILTER (WHERE x.payload ? 'email_sender'))[1] AS email_sender,
+                     (array_agg(x.payload ->> 'guardian_groups' ORDER BY x.position DESC)
+                          FILTER (WHERE x.payload ? 'guardian_groups'))[1] AS guardian_groups,
+                     max(x.position) AS position
+              FROM events x WHERE x.type = 'school_settings_changed' GROUP BY 1) r
+        FULL JOIN (SELECT s.school_id, s.name, s.time_zone, s.quiet_hours, s.family_quiet_hours, s.message_editing,
+                          s.retention_days, s.email_notify, s.language, s.email_sender, s.guardian_groups,
+                          s.position
+                   FROM school_settings s) l
+            ON l.school_id = r.school_id
+        WHERE (r.*) IS DISTINCT FROM (l.*);
+
         -- Guardians' links: each guardian_linked, closed by the pair's next guardian_unlinked.
         INSERT INTO replay_problems
         SELECT 'guardian_links',
@@ -1337,8 +1371,8 @@ CREATE TABLE public.events (
     xid xid8,
     school_id bigint DEFAULT public.current_school() NOT NULL,
     CONSTRAINT events_idempotency_key_length CHECK (((char_length(idempotency_key) >= 1) AND (char_length(idempotency_key) <= 64))),
-    CONSTRAINT events_scope CHECK (((chat_id IS NULL) = (type = ANY (ARRAY['user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text, 'user_provisioned'::text, 'user_changed'::text, 'user_deactivated'::text, 'user_reactivated'::text])))),
-    CONSTRAINT events_type_check CHECK ((type = ANY (ARRAY['chat_created'::text, 'message_created'::text, 'message_deleted'::text, 'message_edited'::text, 'chat_read'::text, 'participant_added'::text, 'participant_removed'::text, 'chat_renamed'::text, 'chat_closed'::text, 'message_reported'::text, 'message_hidden'::text, 'message_unhidden'::text, 'messages_purged'::text, 'chat_exported'::text, 'user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text, 'message_flagged'::text, 'report_cleared'::text, 'closure_requested'::text, 'closure_declined'::text, 'chat_muted'::text, 'chat_unmuted'::text, 'chat_archived'::text, 'chat_unarchived'::text, 'reaction_added'::text, 'reaction_removed'::text, 'message_pinned'::text, 'message_unpinned'::text, 'user_provisioned'::text, 'user_changed'::text, 'user_deactivated'::text, 'user_reactivated'::text, 'chat_handed_over'::text])))
+    CONSTRAINT events_scope CHECK (((chat_id IS NULL) = (type = ANY (ARRAY['user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text, 'user_provisioned'::text, 'user_changed'::text, 'user_deactivated'::text, 'user_reactivated'::text, 'school_settings_changed'::text])))),
+    CONSTRAINT events_type_check CHECK ((type = ANY (ARRAY['chat_created'::text, 'message_created'::text, 'message_deleted'::text, 'message_edited'::text, 'chat_read'::text, 'participant_added'::text, 'participant_removed'::text, 'chat_renamed'::text, 'chat_closed'::text, 'message_reported'::text, 'message_hidden'::text, 'message_unhidden'::text, 'messages_purged'::text, 'chat_exported'::text, 'user_suspended'::text, 'user_unsuspended'::text, 'user_erasure_requested'::text, 'user_erased'::text, 'guardian_linked'::text, 'guardian_unlinked'::text, 'message_flagged'::text, 'report_cleared'::text, 'closure_requested'::text, 'closure_declined'::text, 'chat_muted'::text, 'chat_unmuted'::text, 'chat_archived'::text, 'chat_unarchived'::text, 'reaction_added'::text, 'reaction_removed'::text, 'message_pinned'::text, 'message_unpinned'::text, 'user_provisioned'::text, 'user_changed'::text, 'user_deactivated'::text, 'user_reactivated'::text, 'chat_handed_over'::text, 'school_settings_changed'::text])))
 );
 
 ALTER TABLE ONLY public.events FORCE ROW LEVEL SECURITY;
@@ -1818,6 +1852,29 @@ BEGIN
         WHERE guardian_id = (e.payload ->> 'guardian_id')::bigint AND student_id = student AND to_position IS NULL;
         -- The announcements to families that concern none of their children now lose them.
         PERFORM announcement_families_leave((e.payload ->> 'guardian_id')::bigint);
+    WHEN 'school_settings_changed' THEN
+        INSERT INTO school_settings (name, time_zone, quiet_hours, family_quiet_hours, message_editing, retention_days,
+                                     email_notify, language, email_sender, guardian_groups, position)
+        VALUES (e.payload ->> 'name', e.payload ->> 'time_zone', e.payload ->> 'quiet_hours',
+                e.payload ->> 'family_quiet_hours', (e.payload ->> 'message_editing')::boolean,
+                (e.payload ->> 'retention_days')::integer, e.payload ->> 'email_notify', e.payload ->> 'language',
+                e.payload ->> 'email_sender', e.payload ->> 'guardian_groups', e.position)
+        ON CONFLICT (school_id) DO UPDATE
+        SET name = CASE WHEN e.payload ? 'name' THEN excluded.name ELSE school_settings.name END,
+            time_zone = CASE WHEN e.payload ? 'time_zone' THEN excluded.time_zone ELSE school_settings.time_zone END,
+            quiet_hours = CASE WHEN e.payload ? 'quiet_hours' THEN excluded.quiet_hours ELSE school_settings.quiet_hours END,
+            family_quiet_hours = CASE WHEN e.payload ? 'family_quiet_hours' THEN excluded.family_quiet_hours
+                                      ELSE school_settings.family_quiet_hours END,
+            message_editing = CASE WHEN e.payload ? 'message_editing' THEN excluded.message_editing
+                                   ELSE school_settings.message_editing END,
+            retention_days = CASE WHEN e.payload ? 'retention_days' THEN excluded.retention_days
+                                  ELSE school_settings.retention_days END,
+            email_notify = CASE WHEN e.payload ? 'email_notify' THEN excluded.email_notify ELSE school_settings.email_notify END,
+            language = CASE WHEN e.payload ? 'language' THEN excluded.language ELSE school_settings.language END,
+            email_sender = CASE WHEN e.payload ? 'email_sender' THEN excluded.email_sender ELSE school_settings.email_sender END,
+            guardian_groups = CASE WHEN e.payload ? 'guardian_groups' THEN excluded.guardian_groups
+                                   ELSE school_settings.guardian_groups END,
+            position = excluded.position;
     END CASE;
 END
 $$;
@@ -1872,7 +1929,9 @@ deactivated_at (and gives none of those back).
 chat_handed_over sets the chat''s teacher_id to the successor, who takes the departed teacher''s
 chat_participants row (its joined_position: the chat''s opening, so the whole history) read up
 to the chat''s newest message, and a chat_memberships interval from the same opening; the
-departed teacher''s row goes and their interval closes at this position.';
+departed teacher''s row goes and their interval closes at this position.
+school_settings_changed sets the school''s settings its payload names (school_settings; null:
+back to the deployment''s default).';
 
 
 --
@@ -1975,6 +2034,7 @@ BEGIN
     WHEN 'message_pinned', 'message_unpinned' THEN kept := events_rule_pin(NEW);
     WHEN 'user_provisioned', 'user_changed', 'user_deactivated', 'user_reactivated' THEN kept := events_rule_people(NEW);
     WHEN 'chat_handed_over' THEN kept := events_rule_chat_handed_over(NEW);
+    WHEN 'school_settings_changed' THEN kept := events_rule_school_settings(NEW);
     END CASE;  -- another type: CASE_NOT_FOUND (and events_type_check refuses it anyway)
     IF kept IS NULL THEN
         RETURN NULL;  -- a no-op: nothing is appended, nothing announced
@@ -2072,7 +2132,10 @@ with the same text as its comment):
 - chat_handed_over: an admin, of a direct chat not closed, to another teacher (not deactivated,
   suspended or being erased, never a former teacher of the chat); to its own teacher: a no-op;
   a pair (student, successor) that has a chat already: refused, HINT pair_has_chat
-  (events_rule_chat_handed_over).';
+  (events_rule_chat_handed_over).
+- school_settings_changed: an admin, naming no chat, with the settings to change (name,
+  time_zone, quiet_hours, message_editing; null: back to the deployment''s default); only what differs is
+  kept (nothing: a no-op) (events_rule_school_settings).';
 
 
 --
@@ -2753,7 +2816,7 @@ CREATE FUNCTION public.events_rule_chat_exported(e public.events) RETURNS public
 BEGIN
     IF (SELECT u.role FROM users u WHERE u.id = e.actor_id) IS DISTINCT FROM 'admin' AND NOT EXISTS (
         SELECT 1 FROM chat_participants WHERE chat_id = e.chat_id AND user_id = e.actor_id) AND NOT EXISTS (
-        SELECT 1 FROM guardian_reading(e.actor_id, (SELECT s.guardian_groups = 'own_messages' FROM safeguarding_settings s)) r
+        SELECT 1 FROM guardian_reading(e.actor_id, (SELECT p.guardian_groups = 'own_messages' FROM guardian_policy p)) r
         WHERE r.chat_id = e.chat_id) THEN
         RAISE EXCEPTION 'user % is not a participant of chat %', e.actor_id, e.chat_id
             USING ERRCODE = 'insufficient_privilege';
@@ -3835,6 +3898,150 @@ COMMENT ON FUNCTION public.events_rule_report_cleared(e public.events) IS 'repor
 
 
 --
+-- Name: events_rule_school_settings(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_rule_school_settings(e public.events) RETURNS public.events
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $_$
+DECLARE
+    now_set school_settings;
+    changed jsonb := '{}';
+    key text;
+    value jsonb;
+BEGIN
+    IF e.actor_id IS NULL OR (SELECT u.role FROM users u WHERE u.id = e.actor_id) IS DISTINCT FROM 'admin' THEN
+        RAISE EXCEPTION 'only an admin changes the school''s settings' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF jsonb_typeof(e.payload) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'school settings are an object of the settings to change' USING ERRCODE = 'check_violation';
+    END IF;
+    SELECT * INTO now_set FROM school_settings;
+    FOR key, value IN SELECT * FROM jsonb_each(e.payload) LOOP
+        CASE key
+        WHEN 'name' THEN
+            -- Its length the API's document states (400); its spaces it cannot (422: 'unfit').
+            IF value <> 'null' AND (jsonb_typeof(value) <> 'string' OR char_length(value #>> '{}') NOT BETWEEN 1 AND 100) THEN
+                RAISE EXCEPTION 'a school''s name is 1 to 100 characters, without spaces around it'
+                    USING ERRCODE = 'check_violation';
+            END IF;
+            IF value <> 'null' AND value #>> '{}' ~ '^\s|\s$' THEN
+                RAISE EXCEPTION 'a school''s name is 1 to 100 characters, without spaces around it'
+                    USING ERRCODE = 'check_violation', HINT = 'unfit';
+            END IF;
+            IF (value #>> '{}') IS DISTINCT FROM now_set.name THEN
+                changed := changed || jsonb_build_object(key, value);
+            END IF;
+        WHEN 'time_zone' THEN
+            IF value <> 'null' AND jsonb_typeof(value) <> 'string' THEN
+                RAISE EXCEPTION 'a time zone is a string (an IANA name, e.g. Europe/Moscow) or null' USING ERRCODE = 'check_violation';
+            END IF;
+            IF value <> 'null' AND NOT EXISTS (SELECT 1 FROM pg_timezone_names z WHERE z.name = value #>> '{}') THEN
+                RAISE EXCEPTION 'time zone % is not one PostgreSQL knows (an IANA name, e.g. Europe/Moscow)', value
+                    USING ERRCODE = 'check_violation', HINT = 'unfit';
+            END IF;
+            IF (value #>> '{}') IS DISTINCT FROM now_set.time_zone THEN
+                changed := changed || jsonb_build_object(key, value);
+            END IF;
+        WHEN 'quiet_hours' THEN
+            -- 'HH:MM-HH:MM' (an hour of one or two digits), written back as 'HH:MM-HH:MM'; or 'off'.
+            IF value <> 'null' AND value <> '"off"' THEN
+                value := school_window(value, 'quiet hours', 'off');
+            END IF;
+            IF (value #>> '{}') IS DISTINCT FROM now_set.quiet_hours THEN
+                changed := changed || jsonb_build_object(key, value);
+            END IF;
+        WHEN 'family_quiet_hours' THEN
+            -- As quiet_hours, or 'students' for the students' window.
+            IF value <> 'null' AND value <> '"off"' AND value <> '"students"' THEN
+                value := school_window(value, 'families'' quiet hours', 'off or students');
+            END IF;
+            IF (value #>> '{}') IS DISTINCT FROM now_set.family_quiet_hours THEN
+                changed := changed || jsonb_build_object(key, value);
+            END IF;
+        WHEN 'message_editing' THEN
+            IF value <> 'null' AND jsonb_typeof(value) <> 'boolean' THEN
+                RAISE EXCEPTION 'message_editing is true, false or null' USING ERRCODE = 'check_violation';
+            END IF;
+            IF (value #>> '{}')::boolean IS DISTINCT FROM now_set.message_editing THEN
+                changed := changed || jsonb_build_object(key, value);
+            END IF;
+        WHEN 'retention_days' THEN
+            IF value <> 'null' AND jsonb_typeof(value) <> 'number' THEN
+                RAISE EXCEPTION 'retention_days is a whole number of days from 1 to 36500, or null' USING ERRCODE = 'check_violation';
+            END IF;
+            IF value <> 'null' AND (value::numeric <> trunc(value::numeric) OR value::numeric NOT BETWEEN 1 AND 36500) THEN
+                RAISE EXCEPTION 'retention_days is a whole number of days from 1 to 36500, or null' USING ERRCODE = 'check_violation';
+            END IF;
+            IF (value #>> '{}')::integer IS DISTINCT FROM now_set.retention_days THEN
+                changed := changed || jsonb_build_object(key, value);
+            END IF;
+        WHEN 'email_notify' THEN
+            -- NOTIFY_EMAIL's form, kept without spaces.
+            IF value <> 'null' AND jsonb_typeof(value) <> 'string' THEN
+                RAISE EXCEPTION 'email_notify is a string (instant, digest, none, or role=choice,…) or null'
+                    USING ERRCODE = 'check_violation';
+            END IF;
+            IF value <> 'null' THEN
+                value := to_jsonb(regexp_replace(value #>> '{}', '\s', '', 'g'));
+                IF value #>> '{}' !~ '^(instant|digest|none)$' AND value #>> '{}'
+                        !~ '^(student|teacher|guardian)=(instant|digest|none)(,(student|teacher|guardian)=(instant|digest|none))*$' THEN
+                    RAISE EXCEPTION 'email_notify is instant, digest, none, or role=choice,… (roles student, teacher, guardian), not %',
+                        e.payload -> key USING ERRCODE = 'check_violation', HINT = 'unfit';
+                END IF;
+            END IF;
+            IF (value #>> '{}') IS DISTINCT FROM now_set.email_notify THEN
+                changed := changed || jsonb_build_object(key, value);
+            END IF;
+        WHEN 'language' THEN
+            IF value <> 'null' AND value <> '"ru"' AND value <> '"en"' THEN
+                RAISE EXCEPTION 'language is ru, en or null' USING ERRCODE = 'check_violation';
+            END IF;
+            IF (value #>> '{}') IS DISTINCT FROM now_set.language THEN
+                changed := changed || jsonb_build_object(key, value);
+            END IF;
+        WHEN 'email_sender' THEN
+            -- A name only (the address stays SMTP_FROM's): its length the API's document states.
+            IF value <> 'null' AND (jsonb_typeof(value) <> 'string' OR char_length(value #>> '{}') NOT BETWEEN 1 AND 100) THEN
+                RAISE EXCEPTION 'email_sender is a name of 1 to 100 characters, without spaces around it, or null'
+                    USING ERRCODE = 'check_violation';
+            END IF;
+            IF value <> 'null' AND value #>> '{}' ~ '^\s|\s$|[[:cntrl:]]' THEN
+                RAISE EXCEPTION 'email_sender is a name of 1 to 100 characters, without spaces around it or a control character'
+                    USING ERRCODE = 'check_violation', HINT = 'unfit';
+            END IF;
+            IF (value #>> '{}') IS DISTINCT FROM now_set.email_sender THEN
+                changed := changed || jsonb_build_object(key, value);
+            END IF;
+        WHEN 'guardian_groups' THEN
+            IF value <> 'null' AND value <> '"none"' AND value <> '"own_messages"' THEN
+                RAISE EXCEPTION 'guardian_groups is none, own_messages or null' USING ERRCODE = 'check_violation';
+            END IF;
+            IF (value #>> '{}') IS DISTINCT FROM now_set.guardian_groups THEN
+                changed := changed || jsonb_build_object(key, value);
+            END IF;
+        ELSE
+            RAISE EXCEPTION 'a school has no setting %', key USING ERRCODE = 'check_violation';
+        END CASE;
+    END LOOP;
+    IF changed = '{}' THEN
+        RETURN NULL;  -- every setting as it was: nothing happened
+    END IF;
+    e.payload := changed;
+    RETURN e;
+END
+$_$;
+
+
+--
+-- Name: FUNCTION events_rule_school_settings(e public.events); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.events_rule_school_settings(e public.events) IS 'school_settings_changed: an admin, naming no chat, with the settings to change (name: 1-100 characters, no space around it; time_zone: a name in pg_timezone_names; quiet_hours: a window HH:MM-HH:MM, written back with two-digit hours, or off; family_quiet_hours: as quiet_hours, or students for the students'' window; message_editing: a boolean; retention_days: 1-36500; email_notify: NOTIFY_EMAIL''s form, kept without spaces; language: ru or en; email_sender: a name of 1-100 characters, no space around it or control character; guardian_groups: none or own_messages; null: back to the deployment''s default); any other key is refused; only what differs from the school''s settings now is kept (nothing: a no-op). In Rust: access::Admin in api::school.';
+
+
+--
 -- Name: events_target_message(public.events); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -4383,7 +4590,7 @@ CREATE FUNCTION public.notice_reader(p_user bigint, p_chat bigint, p_message big
     SELECT NOT d.departed
            AND (coalesce(m.unread AND (NOT m.muted OR m.mentioned), false)
                 OR EXISTS (SELECT 1 FROM guardian_reading(p_user, (SELECT s.guardian_groups = 'own_messages'
-                                                                   FROM safeguarding_settings s)) r
+                                                                   FROM guardian_policy s)) r
                            WHERE r.chat_id = p_chat AND r.to_position IS NULL)),
            coalesce(m.unread AND m.mentioned, false)
     FROM (SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = p_user AND u.deactivated_at IS NOT NULL) AS departed) d
@@ -4462,7 +4669,7 @@ BEGIN
           JOIN chats c ON c.id = s.chat_id AND c.kind IN ('direct', 'group')
           JOIN guardian_links g ON g.to_position IS NULL AND g.from_position < s.position
                                AND g.student_id = CASE c.kind WHEN 'direct' THEN c.student_id ELSE s.actor_id END
-          WHERE c.kind = 'direct' OR (SELECT x.guardian_groups = 'own_messages' FROM safeguarding_settings x)
+          WHERE c.kind = 'direct' OR (SELECT x.guardian_groups = 'own_messages' FROM guardian_policy x)
           GROUP BY g.guardian_id, s.chat_id) r
     WHERE EXISTS (SELECT 1 FROM push_subscriptions ps WHERE ps.user_id = r.guardian_id)
       AND NOT presence_online(r.guardian_id)
@@ -4791,6 +4998,27 @@ COMMENT ON FUNCTION public.quiet_hours_end(p_at timestamp with time zone, p_star
 
 
 --
+-- Name: quiet_hours_text(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.quiet_hours_text(p_window text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $_$
+    SELECT format('%s:%s-%s:%s', lpad(m[1], 2, '0'), m[2], lpad(m[3], 2, '0'), m[4])
+    FROM regexp_match(p_window, '^\s*([0-9]{1,2}):([0-9]{2})\s*-\s*([0-9]{1,2}):([0-9]{2})\s*$') m
+    WHERE m[1]::int < 24 AND m[2]::int < 60 AND m[3]::int < 24 AND m[4]::int < 60
+      AND (m[1]::int, m[2]::int) <> (m[3]::int, m[4]::int)
+$_$;
+
+
+--
+-- Name: FUNCTION quiet_hours_text(p_window text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.quiet_hours_text(p_window text) IS 'A window of quiet hours as QUIET_HOURS writes it (''21:00-08:00'', an hour of one or two digits, spaces around the parts allowed) written back as ''HH:MM-HH:MM''; NULL for anything else (an hour past 23, a minute past 59, a window that starts where it ends). As src/config/safeguarding.rs (QuietHours::parse) reads the variable.';
+
+
+--
 -- Name: reaction_emojis(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -4806,6 +5034,38 @@ $$;
 --
 
 COMMENT ON FUNCTION public.reaction_emojis() IS 'The reactions a message may get, in the order a client offers them: a bounded set of eight, the same list as the server''s api::reactions::REACTIONS (a test compares them). events_rule_reaction refuses any other (HINT unknown_reaction), so psql obeys it too.';
+
+
+--
+-- Name: school_window(jsonb, text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.school_window(p_value jsonb, p_what text, p_words text) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'public', 'pg_temp'
+    AS $_$
+BEGIN
+    IF jsonb_typeof(p_value) <> 'string' THEN
+        RAISE EXCEPTION '% are a string (HH:MM-HH:MM, or %) or null', p_what, p_words USING ERRCODE = 'check_violation';
+    END IF;
+    IF p_value #>> '{}' !~ '^\s*[0-9]{1,2}:[0-9]{2}\s*-\s*[0-9]{1,2}:[0-9]{2}\s*$' THEN
+        RAISE EXCEPTION '% are a window HH:MM-HH:MM (e.g. 21:00-08:00) or %, not %', p_what, p_words, p_value
+            USING ERRCODE = 'check_violation', HINT = 'unfit';
+    END IF;
+    IF quiet_hours_text(p_value #>> '{}') IS NULL THEN
+        RAISE EXCEPTION '% % are no window of a day (times 00:00-23:59, start and end apart)', p_what, p_value
+            USING ERRCODE = 'check_violation', HINT = 'unfit';
+    END IF;
+    RETURN to_jsonb(quiet_hours_text(p_value #>> '{}'));
+END
+$_$;
+
+
+--
+-- Name: FUNCTION school_window(p_value jsonb, p_what text, p_words text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.school_window(p_value jsonb, p_what text, p_words text) IS 'A school''s window of quiet hours as a setting gives it (school_settings_changed: quiet_hours, family_quiet_hours), other than null and the setting''s own words (p_words, for the messages): a string HH:MM-HH:MM of one day, written back as quiet_hours_text writes it; else an error naming p_what (check_violation, and the hint unfit for a string that is no such window). Used by events_rule_school_settings.';
 
 
 --
@@ -5541,6 +5801,128 @@ COMMENT ON VIEW public.family_children IS 'The children a family chat of (guardi
 
 
 --
+-- Name: safeguarding_settings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.safeguarding_settings (
+    only_row boolean DEFAULT true NOT NULL,
+    guardian_groups text DEFAULT 'none'::text NOT NULL,
+    CONSTRAINT safeguarding_settings_guardian_groups_check CHECK ((guardian_groups = ANY (ARRAY['none'::text, 'own_messages'::text]))),
+    CONSTRAINT safeguarding_settings_only_row_check CHECK (only_row)
+);
+
+
+--
+-- Name: TABLE safeguarding_settings; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.safeguarding_settings IS 'The deployment''s GUARDIAN_GROUPS, as the replicas set it at start (they must agree): the default of a school that set none of its own (school_settings.guardian_groups); guardian_policy is the one that holds.';
+
+
+--
+-- Name: school_settings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.school_settings (
+    school_id bigint DEFAULT public.current_school() NOT NULL,
+    name text,
+    time_zone text,
+    message_editing boolean,
+    "position" bigint NOT NULL,
+    quiet_hours text,
+    family_quiet_hours text,
+    retention_days integer,
+    email_notify text,
+    language text,
+    email_sender text,
+    guardian_groups text,
+    CONSTRAINT school_settings_email_notify_check CHECK (((email_notify ~ '^(instant|digest|none)$'::text) OR (email_notify ~ '^(student|teacher|guardian)=(instant|digest|none)(,(student|teacher|guardian)=(instant|digest|none))*$'::text))),
+    CONSTRAINT school_settings_email_sender_check CHECK ((((char_length(email_sender) >= 1) AND (char_length(email_sender) <= 100)) AND (email_sender !~ '^\s|\s$|[[:cntrl:]]'::text))),
+    CONSTRAINT school_settings_family_quiet_hours_check CHECK (((family_quiet_hours = ANY (ARRAY['off'::text, 'students'::text])) OR ((family_quiet_hours ~ '^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$'::text) AND (split_part(family_quiet_hours, '-'::text, 1) <> split_part(family_quiet_hours, '-'::text, 2))))),
+    CONSTRAINT school_settings_guardian_groups_check CHECK ((guardian_groups = ANY (ARRAY['none'::text, 'own_messages'::text]))),
+    CONSTRAINT school_settings_language_check CHECK ((language = ANY (ARRAY['ru'::text, 'en'::text]))),
+    CONSTRAINT school_settings_name_check CHECK ((((char_length(name) >= 1) AND (char_length(name) <= 100)) AND (name !~ '^\s|\s$'::text))),
+    CONSTRAINT school_settings_quiet_hours_check CHECK (((quiet_hours = 'off'::text) OR ((quiet_hours ~ '^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$'::text) AND (split_part(quiet_hours, '-'::text, 1) <> split_part(quiet_hours, '-'::text, 2))))),
+    CONSTRAINT school_settings_retention_days_check CHECK (((retention_days >= 1) AND (retention_days <= 36500)))
+);
+
+ALTER TABLE ONLY public.school_settings FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: TABLE school_settings; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.school_settings IS 'What a school''s admins changed of the deployment''s defaults (a NULL column: the default, from the environment): name (SCHOOL_NAME), time_zone (SCHOOL_TIMEZONE), message_editing (MESSAGE_EDITING). position is the last school_settings_changed that changed the row. Kept from the log by events_apply, checked by audit_replay; read by every replica at start and after each such event (GET /api/school/settings).';
+
+
+--
+-- Name: COLUMN school_settings.quiet_hours; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.school_settings.quiet_hours IS 'The school''s quiet hours (QUIET_HOURS by default): ''HH:MM-HH:MM'' in its time zone, ''off'' for none, NULL for the deployment''s.';
+
+
+--
+-- Name: COLUMN school_settings.family_quiet_hours; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.school_settings.family_quiet_hours IS 'The school''s quiet hours for a teacher''s messages to families (QUIET_HOURS_FAMILIES by default): ''HH:MM-HH:MM'' in its time zone, ''off'' for none, ''students'' for the students'' window, NULL for the deployment''s.';
+
+
+--
+-- Name: COLUMN school_settings.retention_days; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.school_settings.retention_days IS 'The school''s retention (RETENTION_DAYS by default): messages older than this many days lose their content; NULL for the deployment''s.';
+
+
+--
+-- Name: COLUMN school_settings.email_notify; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.school_settings.email_notify IS 'The school''s email default (NOTIFY_EMAIL by default): instant, digest, none, or role=choice,… (a role not named: none), written without spaces; NULL for the deployment''s.';
+
+
+--
+-- Name: COLUMN school_settings.language; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.school_settings.language IS 'The language the school writes its emails in to whoever chose none (SCHOOL_LANGUAGE by default): ru or en; NULL for the deployment''s.';
+
+
+--
+-- Name: COLUMN school_settings.email_sender; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.school_settings.email_sender IS 'The name the school''s emails come from (SMTP_FROM''s display name by default; the address stays SMTP_FROM''s): 1-100 characters, no space around them, no control character; NULL for the deployment''s.';
+
+
+--
+-- Name: COLUMN school_settings.guardian_groups; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.school_settings.guardian_groups IS 'What a guardian reads of their child''s groups: none, or own_messages (the child''s own messages); NULL for the deployment''s (GUARDIAN_GROUPS, in safeguarding_settings).';
+
+
+--
+-- Name: guardian_policy; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.guardian_policy WITH (security_invoker='true') AS
+ SELECT COALESCE(o.guardian_groups, d.guardian_groups) AS guardian_groups
+   FROM (public.safeguarding_settings d
+     LEFT JOIN public.school_settings o ON (true));
+
+
+--
+-- Name: VIEW guardian_policy; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public.guardian_policy IS 'The guardians'' policy for groups as it holds: the school''s own (school_settings.guardian_groups), else the deployment''s (safeguarding_settings); one row. Read by chat_headers, notice_reader, notices_fan_out and events_rule_chat_exported.';
+
+
+--
 -- Name: lessons; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -5578,25 +5960,6 @@ COMMENT ON COLUMN public.lessons.external_id IS 'The school''s id of the lesson 
 
 
 --
--- Name: safeguarding_settings; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.safeguarding_settings (
-    only_row boolean DEFAULT true NOT NULL,
-    guardian_groups text DEFAULT 'none'::text NOT NULL,
-    CONSTRAINT safeguarding_settings_guardian_groups_check CHECK ((guardian_groups = ANY (ARRAY['none'::text, 'own_messages'::text]))),
-    CONSTRAINT safeguarding_settings_only_row_check CHECK (only_row)
-);
-
-
---
--- Name: TABLE safeguarding_settings; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.safeguarding_settings IS 'The school''s GUARDIAN_GROUPS policy, as the replicas set it at start (they must agree): read by the chat_headers view and the push outbox.';
-
-
---
 -- Name: chat_headers; Type: VIEW; Schema: public; Owner: -
 --
 
@@ -5622,8 +5985,8 @@ CREATE VIEW public.chat_headers WITH (security_invoker='true') AS
             WHEN 'direct'::text THEN (EXISTS ( SELECT 1
                FROM public.guardian_links g
               WHERE ((g.student_id = c.student_id) AND (g.to_position IS NULL))))
-            WHEN 'group'::text THEN (( SELECT (s.guardian_groups = 'own_messages'::text)
-               FROM public.safeguarding_settings s) AND (EXISTS ( SELECT 1
+            WHEN 'group'::text THEN (( SELECT (p.guardian_groups = 'own_messages'::text)
+               FROM public.guardian_policy p) AND (EXISTS ( SELECT 1
                FROM (public.chat_participants p
                  JOIN public.guardian_links g ON (((g.student_id = p.user_id) AND (g.to_position IS NULL))))
               WHERE (p.chat_id = c.id))))
@@ -5664,7 +6027,7 @@ CREATE VIEW public.chat_headers WITH (security_invoker='true') AS
 -- Name: VIEW chat_headers; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON VIEW public.chat_headers IS 'A chat as its header shows it (the API''s ChatHeader): updated_at is its last activity, participants_count its current members, guardians_read whether a guardian can read it now (a direct chat''s student''s; under GUARDIAN_GROUPS=own_messages, a group member''s, their child''s own messages), announcement, audience and recipients as chats has them, subjects the subjects of a direct chat''s pair''s lessons (not cancelled), the most recent first (empty for other chats), teacher_departed whether a direct or a family chat''s teacher is deactivated (read-only until handed over: chat_handed_over), student_departed whether a direct chat''s student is (the teacher''s chat list files it with the archived ones), student_id and teacher_id a direct chat''s pair (NULL for other chats; a family chat''s teacher), guardian_id a family chat''s guardian, children the names of the children a family chat concerns now (family_children; none: it is read-only; empty for other kinds).';
+COMMENT ON VIEW public.chat_headers IS 'A chat as its header shows it (the API''s ChatHeader): updated_at is its last activity, participants_count its current members, guardians_read whether a guardian can read it now (a direct chat''s student''s; under the guardians'' policy own_messages (guardian_policy), a group member''s, their child''s own messages), announcement, audience and recipients as chats has them, subjects the subjects of a direct chat''s pair''s lessons (not cancelled), the most recent first (empty for other chats), teacher_departed whether a direct or a family chat''s teacher is deactivated (read-only until handed over: chat_handed_over), student_departed whether a direct chat''s student is (the teacher''s chat list files it with the archived ones), student_id and teacher_id a direct chat''s pair (NULL for other chats; a family chat''s teacher), guardian_id a family chat''s guardian, children the names of the children a family chat concerns now (family_children; none: it is read-only; empty for other kinds).';
 
 
 --
@@ -7494,6 +7857,14 @@ ALTER TABLE ONLY public.schema_functions
 
 
 --
+-- Name: school_settings school_settings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.school_settings
+    ADD CONSTRAINT school_settings_pkey PRIMARY KEY (school_id);
+
+
+--
 -- Name: schools schools_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -8874,6 +9245,14 @@ ALTER TABLE ONLY public.scheduled_messages
 
 
 --
+-- Name: school_settings school_settings_school_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.school_settings
+    ADD CONSTRAINT school_settings_school_id_fkey FOREIGN KEY (school_id) REFERENCES public.schools(id);
+
+
+--
 -- Name: scim_group_members scim_group_members_group_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -9148,6 +9527,12 @@ ALTER TABLE public.reports ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.scheduled_messages ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: school_settings; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.school_settings ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: access_records school_wall; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -9334,6 +9719,13 @@ CREATE POLICY school_wall ON public.reports USING ((school_id = ( SELECT public.
 --
 
 CREATE POLICY school_wall ON public.scheduled_messages USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
+
+
+--
+-- Name: school_settings school_wall; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY school_wall ON public.school_settings USING ((school_id = ( SELECT public.current_school() AS current_school))) WITH CHECK ((school_id = ( SELECT public.current_school() AS current_school)));
 
 
 --
@@ -9741,6 +10133,13 @@ REVOKE ALL ON FUNCTION public.events_rule_report_cleared(e public.events) FROM P
 
 
 --
+-- Name: FUNCTION events_rule_school_settings(e public.events); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.events_rule_school_settings(e public.events) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION events_target_message(e public.events); Type: ACL; Schema: public; Owner: -
 --
 
@@ -9889,6 +10288,20 @@ GRANT ALL ON FUNCTION public.presence_renew(p_replica uuid, p_lease interval) TO
 
 REVOKE ALL ON FUNCTION public.presence_sweep() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.presence_sweep() TO tutorchat_app;
+
+
+--
+-- Name: FUNCTION quiet_hours_text(p_window text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.quiet_hours_text(p_window text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION school_window(p_value jsonb, p_what text, p_words text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.school_window(p_value jsonb, p_what text, p_words text) FROM PUBLIC;
 
 
 --
@@ -10125,6 +10538,34 @@ GRANT SELECT ON TABLE public.family_children TO tutorchat_app;
 
 
 --
+-- Name: TABLE safeguarding_settings; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.safeguarding_settings TO tutorchat_app;
+
+
+--
+-- Name: COLUMN safeguarding_settings.guardian_groups; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(guardian_groups) ON TABLE public.safeguarding_settings TO tutorchat_app;
+
+
+--
+-- Name: TABLE school_settings; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.school_settings TO tutorchat_app;
+
+
+--
+-- Name: TABLE guardian_policy; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.guardian_policy TO tutorchat_app;
+
+
+--
 -- Name: TABLE lessons; Type: ACL; Schema: public; Owner: -
 --
 
@@ -10171,20 +10612,6 @@ GRANT INSERT(subject),UPDATE(subject) ON TABLE public.lessons TO tutorchat_app;
 --
 
 GRANT INSERT(external_id) ON TABLE public.lessons TO tutorchat_app;
-
-
---
--- Name: TABLE safeguarding_settings; Type: ACL; Schema: public; Owner: -
---
-
-GRANT SELECT ON TABLE public.safeguarding_settings TO tutorchat_app;
-
-
---
--- Name: COLUMN safeguarding_settings.guardian_groups; Type: ACL; Schema: public; Owner: -
---
-
-GRANT UPDATE(guardian_groups) ON TABLE public.safeguarding_settings TO tutorchat_app;
 
 
 --

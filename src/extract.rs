@@ -5,7 +5,8 @@ use axum::extract::{FromRequest, FromRequestParts};
 
 use crate::AppError;
 
-/// A JSON body (`Content-Type: application/json`) whose rejections come back as `{"error": …}`.
+/// A JSON body (`Content-Type: application/json`), an object, whose rejections come back as
+/// `{"error": …}`.
 /// A number with no fraction (`7.0`) is an integer, as JSON Schema (and so the OpenAPI
 /// document) counts it: a generated client may send one for an id.
 pub struct JsonBody<T>(pub T);
@@ -19,6 +20,11 @@ where
 
     async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
         let axum::Json(mut value) = axum::Json::<serde_json::Value>::from_request(request, state).await?;
+        // Every body of the API is an object; serde would read a struct from an array of its
+        // fields in order (`[null, null]` for a change of two settings to their defaults).
+        if value.is_array() {
+            return Err(AppError::BadRequest("invalid request body: expected an object, not an array".into()));
+        }
         whole_numbers_as_integers(&mut value);
         // The path to what is wrong (`attachment_ids[2]`) leads the message, as axum's would.
         serde_path_to_error::deserialize(value).map(Self).map_err(|e| {

@@ -32,6 +32,7 @@ pub mod realtime;
 pub mod router;
 pub mod safeguarding;
 pub mod scheduled;
+pub mod school;
 pub mod scim;
 pub mod serve;
 pub mod standby;

@@ -73,9 +73,15 @@ impl Application {
                 let _ = provider.current().await;
             });
         }
-        let hub = Arc::new(Hub::new(config.sse.queue, config.safeguarding.guardian_groups.own_messages()));
+        // The school's settings, which the hub keeps as it dispatches their changes.
+        let school_settings = Arc::new(crate::school::Settings::new(&config));
+        let hub = Arc::new(Hub::new(config.sse.queue, school_settings.clone()));
         let shutdown = CancellationToken::new();
         listener::load(&database, &hub).await?;
+        // Read after the hub's head: a change the read missed comes after that head, so the
+        // listener applies it; one both read and dispatched is applied again in the log's
+        // order, which ends at the newest (a change sets values, it adds nothing).
+        school_settings.load(&**pool.get().await?).await.context("cannot read the school's settings")?;
         let jobs = Arc::new(Jobs::default());
         let log_listener = jobs.supervise_as(listener::JOB, Role::Essential, shutdown.clone(), {
             let (hub, probe, shutdown) = (hub.clone(), config.listener.probe, shutdown.clone());
@@ -112,16 +118,17 @@ impl Application {
         crate::safeguarding::announce(&pool, &config.safeguarding).await?;
         jobs.supervise("emails", shutdown.clone(), {
             let (pool, notify, keys, shutdown) = (pool.clone(), config.notify.clone(), keys.clone(), shutdown.clone());
-            let safeguarding = config.safeguarding.clone();
+            let school = school_settings.clone();
             move || {
-                let (pool, notify, safeguarding) = (pool.clone(), notify.clone(), safeguarding.clone());
-                crate::outbox::email::run(pool, notify, safeguarding, keys.clone(), shutdown.clone())
+                let (pool, notify) = (pool.clone(), notify.clone());
+                crate::outbox::email::run(pool, notify, school.clone(), keys.clone(), shutdown.clone())
             }
         });
         for job in crate::outbox::Job::ALL {
             let (pool, notify, shutdown) = (pool.clone(), config.notify.clone(), shutdown.clone());
+            let school = school_settings.clone();
             jobs.supervise(job.name(), shutdown.clone(), move || {
-                job.run(pool.clone(), notify.clone(), shutdown.clone())
+                job.run(pool.clone(), notify.clone(), school.clone(), shutdown.clone())
             });
         }
         let config = Arc::new(config);
@@ -144,6 +151,7 @@ impl Application {
             storage,
             jobs,
             clock: Arc::default(),
+            school: school_settings,
         };
         let state = AppState::new(shared);
         let (jobs, shutdown) = (&state.jobs, &state.shutdown);

@@ -52,6 +52,8 @@ pub struct Shared {
     pub jobs: Arc<crate::jobs::Jobs>,
     /// The wall clock of the school's policies (quiet hours), which a test can move.
     pub clock: Arc<crate::clock::Clock>,
+    /// The school's settings as they hold now (its own, or the deployment's defaults).
+    pub school: Arc<crate::school::Settings>,
 }
 
 struct Inner {
@@ -69,6 +71,7 @@ impl AppState {
             config: shared.config.clone(),
             oidc: shared.oidc.clone(),
             revoked: shared.hub.revoked().clone(),
+            school: shared.school.clone(),
         });
         let realtime = RealtimeState::new(RealtimeParts {
             hub: shared.hub.clone(),

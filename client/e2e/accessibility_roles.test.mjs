@@ -143,6 +143,9 @@ for (const sweep of SWEEPS) {
     await dialog.getByTestId('moderation-tab-held').click();
     await dialog.getByTestId(`held-row-${held}`).waitFor();
     await audit(admin, 'admin: Moderation, Held');
+    await dialog.getByTestId('moderation-tab-school').click();
+    await dialog.getByTestId('school-settings').waitFor();
+    await audit(admin, 'admin: Moderation, School');
     await admin.context().close();
 
     // A guardian: her child's chats, one read, the closure request's dialog.

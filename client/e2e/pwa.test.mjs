@@ -275,16 +275,17 @@ test('a new version is announced and loads only when the person clicks Reload', 
 
 test('signing out leaves nothing of hers on the device: the kept chats and outbox are deleted', async () => {
   const { maria } = pages;
-  // (Bounded in the page: a Playwright `evaluate` waits for ever, and once, under load, this
-  // test hung at one of these steps without saying which.)
+  // (Bounded in the page, and each step from here by `step`: a Playwright `evaluate` or a
+  // DevTools call waits for ever, and under load this test has hung, twice, without saying
+  // where.)
   const kept = () =>
-    maria.evaluate(async () => ({
+    step('reading what the device keeps', maria.evaluate(async () => ({
       databases: await Promise.race([
         indexedDB.databases().then((all) => all.map((db) => db.name).filter((name) => name.startsWith('tutorchat-'))),
         new Promise((resolve) => setTimeout(() => resolve(['indexedDB.databases() did not answer in 10 s']), 10_000)),
       ]),
       person: localStorage.getItem('tutorchat.offline.person'),
-    }));
+    })));
   const before = await kept();
   assert.equal(before.databases.length, 1, JSON.stringify(before));
   assert.ok(before.person !== null);
@@ -300,7 +301,7 @@ test('signing out leaves nothing of hers on the device: the kept chats and outbo
   // Offline now, the app opens on no one's chats: it says the server cannot be reached. (The
   // sign-out's `Clear-Site-Data` removed the worker too; the app installed it again, with its
   // own files only.)
-  const installed = await maria.evaluate(() =>
+  const installed = await step('waiting for the worker again', maria.evaluate(() =>
     Promise.race([
       navigator.serviceWorker.ready.then(() => 'ready'),
       new Promise((resolve) => setTimeout(resolve, 30_000)).then(async () => {
@@ -308,14 +309,23 @@ test('signing out leaves nothing of hers on the device: the kept chats and outbo
         return `not ready in 30 s: ${JSON.stringify(registrations.map((r) => [r.scope, !!r.installing, !!r.waiting, !!r.active]))}`;
       }),
     ]),
-  );
+  ));
   assert.equal(installed, 'ready', 'the app installed its worker again');
-  await maria.context().setOffline(true);
-  await maria.reload();
+  await step('going offline', maria.context().setOffline(true));
+  await step('reloading offline', maria.reload());
   await maria.getByRole('button', { name: 'Повторить' }).waitFor();
   assert.equal(await maria.getByTestId(`chat-${chatId}`).count(), 0);
-  await maria.context().setOffline(false);
+  await step('going online', maria.context().setOffline(false));
 });
+
+/** `promise`, or a failure naming `what` if it has not settled in 45 s (rather than a hang). */
+function step(what, promise) {
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer in 45 s`)), 45_000);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
 
 /** In the page: whether the signed-in person's outbox (IndexedDB) keeps a message with `content`. */
 async function keptInOutbox(content) {

@@ -518,6 +518,40 @@ BEGIN
                ON l.id = r.id
         WHERE (r.*) IS DISTINCT FROM (l.*);
 
+        -- The school's settings: each as the newest school_settings_changed that named it.
+        INSERT INTO replay_problems
+        SELECT 'school_settings', coalesce(r.school_id, l.school_id)::text,
+               CASE WHEN l.school_id IS NULL THEN 'missing from projection' WHEN r.school_id IS NULL THEN 'not in the log' ELSE 'differs' END,
+               CASE WHEN r.school_id IS NOT NULL THEN to_jsonb(r) END, CASE WHEN l.school_id IS NOT NULL THEN to_jsonb(l) END
+        FROM (SELECT x.school_id,
+                     (array_agg(x.payload ->> 'name' ORDER BY x.position DESC) FILTER (WHERE x.payload ? 'name'))[1] AS name,
+                     (array_agg(x.payload ->> 'time_zone' ORDER BY x.position DESC)
+                          FILTER (WHERE x.payload ? 'time_zone'))[1] AS time_zone,
+                     (array_agg(x.payload ->> 'quiet_hours' ORDER BY x.position DESC)
+                          FILTER (WHERE x.payload ? 'quiet_hours'))[1] AS quiet_hours,
+                     (array_agg(x.payload ->> 'family_quiet_hours' ORDER BY x.position DESC)
+                          FILTER (WHERE x.payload ? 'family_quiet_hours'))[1] AS family_quiet_hours,
+                     (array_agg((x.payload ->> 'message_editing')::boolean ORDER BY x.position DESC)
+                          FILTER (WHERE x.payload ? 'message_editing'))[1] AS message_editing,
+                     (array_agg((x.payload ->> 'retention_days')::integer ORDER BY x.position DESC)
+                          FILTER (WHERE x.payload ? 'retention_days'))[1] AS retention_days,
+                     (array_agg(x.payload ->> 'email_notify' ORDER BY x.position DESC)
+                          FILTER (WHERE x.payload ? 'email_notify'))[1] AS email_notify,
+                     (array_agg(x.payload ->> 'language' ORDER BY x.position DESC)
+                          FILTER (WHERE x.payload ? 'language'))[1] AS language,
+                     (array_agg(x.payload ->> 'email_sender' ORDER BY x.position DESC)
+                          FILTER (WHERE x.payload ? 'email_sender'))[1] AS email_sender,
+                     (array_agg(x.payload ->> 'guardian_groups' ORDER BY x.position DESC)
+                          FILTER (WHERE x.payload ? 'guardian_groups'))[1] AS guardian_groups,
+                     max(x.position) AS position
+              FROM events x WHERE x.type = 'school_settings_changed' GROUP BY 1) r
+        FULL JOIN (SELECT s.school_id, s.name, s.time_zone, s.quiet_hours, s.family_quiet_hours, s.message_editing,
+                          s.retention_days, s.email_notify, s.language, s.email_sender, s.guardian_groups,
+                          s.position
+                   FROM school_settings s) l
+            ON l.school_id = r.school_id
+        WHERE (r.*) IS DISTINCT FROM (l.*);
+
         -- Guardians' links: each guardian_linked, closed by the pair's next guardian_unlinked.
         INSERT INTO replay_problems
         SELECT 'guardian_links',

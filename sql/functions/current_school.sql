@@ -186,6 +186,12 @@ ALTER TABLE scim_groups FORCE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS school_wall ON scim_groups;
 CREATE POLICY school_wall ON scim_groups USING (school_id = (SELECT current_school())) WITH CHECK (school_id = (SELECT current_school()));
 
+ALTER TABLE school_settings ALTER COLUMN school_id SET DEFAULT current_school();
+ALTER TABLE school_settings ENABLE ROW LEVEL SECURITY;
+ALTER TABLE school_settings FORCE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS school_wall ON school_settings;
+CREATE POLICY school_wall ON school_settings USING (school_id = (SELECT current_school())) WITH CHECK (school_id = (SELECT current_school()));
+
 ALTER TABLE sessions ALTER COLUMN school_id SET DEFAULT current_school();
 ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sessions FORCE ROW LEVEL SECURITY;

@@ -214,6 +214,29 @@ BEGIN
         WHERE guardian_id = (e.payload ->> 'guardian_id')::bigint AND student_id = student AND to_position IS NULL;
         -- The announcements to families that concern none of their children now lose them.
         PERFORM announcement_families_leave((e.payload ->> 'guardian_id')::bigint);
+    WHEN 'school_settings_changed' THEN
+        INSERT INTO school_settings (name, time_zone, quiet_hours, family_quiet_hours, message_editing, retention_days,
+                                     email_notify, language, email_sender, guardian_groups, position)
+        VALUES (e.payload ->> 'name', e.payload ->> 'time_zone', e.payload ->> 'quiet_hours',
+                e.payload ->> 'family_quiet_hours', (e.payload ->> 'message_editing')::boolean,
+                (e.payload ->> 'retention_days')::integer, e.payload ->> 'email_notify', e.payload ->> 'language',
+                e.payload ->> 'email_sender', e.payload ->> 'guardian_groups', e.position)
+        ON CONFLICT (school_id) DO UPDATE
+        SET name = CASE WHEN e.payload ? 'name' THEN excluded.name ELSE school_settings.name END,
+            time_zone = CASE WHEN e.payload ? 'time_zone' THEN excluded.time_zone ELSE school_settings.time_zone END,
+            quiet_hours = CASE WHEN e.payload ? 'quiet_hours' THEN excluded.quiet_hours ELSE school_settings.quiet_hours END,
+            family_quiet_hours = CASE WHEN e.payload ? 'family_quiet_hours' THEN excluded.family_quiet_hours
+                                      ELSE school_settings.family_quiet_hours END,
+            message_editing = CASE WHEN e.payload ? 'message_editing' THEN excluded.message_editing
+                                   ELSE school_settings.message_editing END,
+            retention_days = CASE WHEN e.payload ? 'retention_days' THEN excluded.retention_days
+                                  ELSE school_settings.retention_days END,
+            email_notify = CASE WHEN e.payload ? 'email_notify' THEN excluded.email_notify ELSE school_settings.email_notify END,
+            language = CASE WHEN e.payload ? 'language' THEN excluded.language ELSE school_settings.language END,
+            email_sender = CASE WHEN e.payload ? 'email_sender' THEN excluded.email_sender ELSE school_settings.email_sender END,
+            guardian_groups = CASE WHEN e.payload ? 'guardian_groups' THEN excluded.guardian_groups
+                                   ELSE school_settings.guardian_groups END,
+            position = excluded.position;
     END CASE;
 END
 $$;
@@ -263,6 +286,8 @@ deactivated_at (and gives none of those back).
 chat_handed_over sets the chat''s teacher_id to the successor, who takes the departed teacher''s
 chat_participants row (its joined_position: the chat''s opening, so the whole history) read up
 to the chat''s newest message, and a chat_memberships interval from the same opening; the
-departed teacher''s row goes and their interval closes at this position.';
+departed teacher''s row goes and their interval closes at this position.
+school_settings_changed sets the school''s settings its payload names (school_settings; null:
+back to the deployment''s default).';
 
 REVOKE ALL ON FUNCTION events_apply(e events) FROM PUBLIC;

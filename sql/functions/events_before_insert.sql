@@ -94,6 +94,7 @@ BEGIN
     WHEN 'message_pinned', 'message_unpinned' THEN kept := events_rule_pin(NEW);
     WHEN 'user_provisioned', 'user_changed', 'user_deactivated', 'user_reactivated' THEN kept := events_rule_people(NEW);
     WHEN 'chat_handed_over' THEN kept := events_rule_chat_handed_over(NEW);
+    WHEN 'school_settings_changed' THEN kept := events_rule_school_settings(NEW);
     END CASE;  -- another type: CASE_NOT_FOUND (and events_type_check refuses it anyway)
     IF kept IS NULL THEN
         RETURN NULL;  -- a no-op: nothing is appended, nothing announced
@@ -186,7 +187,10 @@ with the same text as its comment):
 - chat_handed_over: an admin, of a direct chat not closed, to another teacher (not deactivated,
   suspended or being erased, never a former teacher of the chat); to its own teacher: a no-op;
   a pair (student, successor) that has a chat already: refused, HINT pair_has_chat
-  (events_rule_chat_handed_over).';
+  (events_rule_chat_handed_over).
+- school_settings_changed: an admin, naming no chat, with the settings to change (name,
+  time_zone, quiet_hours, message_editing; null: back to the deployment''s default); only what differs is
+  kept (nothing: a no-op) (events_rule_school_settings).';
 
 -- Not called at all for a plain message events_append numbered (its payload exactly its
 -- content and its message id, its position and transaction id of this statement's draw): the

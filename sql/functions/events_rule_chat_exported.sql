@@ -5,7 +5,7 @@ CREATE OR REPLACE FUNCTION events_rule_chat_exported(e events) RETURNS events
 BEGIN
     IF (SELECT u.role FROM users u WHERE u.id = e.actor_id) IS DISTINCT FROM 'admin' AND NOT EXISTS (
         SELECT 1 FROM chat_participants WHERE chat_id = e.chat_id AND user_id = e.actor_id) AND NOT EXISTS (
-        SELECT 1 FROM guardian_reading(e.actor_id, (SELECT s.guardian_groups = 'own_messages' FROM safeguarding_settings s)) r
+        SELECT 1 FROM guardian_reading(e.actor_id, (SELECT p.guardian_groups = 'own_messages' FROM guardian_policy p)) r
         WHERE r.chat_id = e.chat_id) THEN
         RAISE EXCEPTION 'user % is not a participant of chat %', e.actor_id, e.chat_id
             USING ERRCODE = 'insufficient_privilege';

@@ -7,7 +7,7 @@ CREATE OR REPLACE FUNCTION notice_reader(p_user bigint, p_chat bigint, p_message
     SELECT NOT d.departed
            AND (coalesce(m.unread AND (NOT m.muted OR m.mentioned), false)
                 OR EXISTS (SELECT 1 FROM guardian_reading(p_user, (SELECT s.guardian_groups = 'own_messages'
-                                                                   FROM safeguarding_settings s)) r
+                                                                   FROM guardian_policy s)) r
                            WHERE r.chat_id = p_chat AND r.to_position IS NULL)),
            coalesce(m.unread AND m.mentioned, false)
     FROM (SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = p_user AND u.deactivated_at IS NOT NULL) AS departed) d

@@ -51,7 +51,7 @@ BEGIN
           JOIN chats c ON c.id = s.chat_id AND c.kind IN ('direct', 'group')
           JOIN guardian_links g ON g.to_position IS NULL AND g.from_position < s.position
                                AND g.student_id = CASE c.kind WHEN 'direct' THEN c.student_id ELSE s.actor_id END
-          WHERE c.kind = 'direct' OR (SELECT x.guardian_groups = 'own_messages' FROM safeguarding_settings x)
+          WHERE c.kind = 'direct' OR (SELECT x.guardian_groups = 'own_messages' FROM guardian_policy x)
           GROUP BY g.guardian_id, s.chat_id) r
     WHERE EXISTS (SELECT 1 FROM push_subscriptions ps WHERE ps.user_id = r.guardian_id)
       AND NOT presence_online(r.guardian_id)

@@ -222,7 +222,7 @@ pub async fn read_access_in(state: &AppState, chats: &[i64], user: &AuthUser) ->
     if user.role == Role::Guardian {
         // Their children's chats by the guardian's rule, their own family chats as a member's.
         let client = state.db.get().await?;
-        let groups = state.config.safeguarding.guardian_groups.own_messages();
+        let groups = state.school.guardian_groups().own_messages();
         let wards = wards_in(&client, user.id, chats, groups).await?;
         let own: Vec<i64> = chats.iter().copied().filter(|chat| !wards.contains_key(chat)).collect();
         let mut readable: HashMap<i64, Readable> =

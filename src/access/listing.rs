@@ -39,7 +39,7 @@ pub async fn chats_of(state: &AppState, user: &AuthUser, limit: i64, offset: i64
             client.query("SELECT c.* FROM chat_headers c ORDER BY c.id LIMIT $1 OFFSET $2", &[&limit, &offset]).await?
         }
         Viewer::Guardian(id) => {
-            let groups = state.config.safeguarding.guardian_groups.own_messages();
+            let groups = state.school.guardian_groups().own_messages();
             client
                 .query(
                     "SELECT c.* FROM chat_headers c

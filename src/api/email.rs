@@ -77,7 +77,7 @@ async fn load(state: &AppState, user: &AuthUser) -> Result<EmailNotifications> {
     let row =
         state.db.get().await?.query_one("SELECT email_notify, email FROM users WHERE id = $1", &[&user.id]).await?;
     let choice: Option<EmailChoice> = row.try_get("email_notify")?;
-    let default = crate::outbox::email::default_for(&state.config.notify.email.defaults, user.role);
+    let default = crate::outbox::email::default_for(&state.school.email_defaults(), user.role);
     Ok(EmailNotifications {
         choice,
         default,
@@ -133,7 +133,7 @@ pub struct LanguageBody {
 
 impl Languages {
     fn of(state: &AppState, language: Option<Language>) -> Self {
-        let default = state.config.notify.email.language;
+        let default = state.school.language();
         Self { language, default, effective: language.unwrap_or(default) }
     }
 }

@@ -215,7 +215,7 @@ pub async fn subscribe(state: &RealtimeState, user: &AuthUser, chat: Option<i64>
         return Err(AppError::TooManyRequests { message, retry_after: state.config.sse.retry });
     };
     // A guardian reads chats they take no part in: recorded before the stream answers.
-    crate::access::record_stream(&state.db, user, state.config.safeguarding.guardian_groups.own_messages()).await?;
+    crate::access::record_stream(&state.db, user, state.hub.school().guardian_groups().own_messages()).await?;
     Ok(subscription)
 }
 
@@ -319,7 +319,7 @@ impl EventStream {
         let viewer = self.viewer;
         let reads = &self.state.reads;
         let user = self.user;
-        let groups = self.state.config.safeguarding.guardian_groups.own_messages();
+        let groups = self.state.hub.school().guardian_groups().own_messages();
         let (stored, dispatches, memberships, wards) = reading!(reads, head, |client| {
             let stored = store::read_visible(&***client, viewer, after, head, REPLAY_PAGE, groups).await?;
             let presence = (client.source == Source::Standby).then(|| reads.primary());

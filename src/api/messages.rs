@@ -270,7 +270,8 @@ async fn named(state: &AppState, ids: &[i64]) -> Result<Vec<Mention>> {
 
 /// Replaces the text of the caller's own message. The old text stays in the log; history
 /// shows the new one with `is_edited`. The same text again changes nothing (200, no event).
-/// A school that turned editing off (`MESSAGE_EDITING=off`) refuses every edit. In a group,
+/// A school that turned editing off (its setting `message_editing`, by default `MESSAGE_EDITING`)
+/// refuses every edit. In a group,
 /// the new text's mentions are resolved again (`mentions`: the people it names now); an edit
 /// notifies nobody. Inside quiet hours a teacher's edit in a chat with a student is refused
 /// (409 `quiet_hours`, until they end), since only new messages can be held.
@@ -296,9 +297,9 @@ pub async fn edit_as(
     PathParam(id): PathParam<i64>,
     JsonBody(body): JsonBody<EditMessage>,
 ) -> Result<Json<SentMessage>> {
-    if !state.config.append.editing {
+    if !state.school.message_editing() {
         return Err(AppError::Forbidden(
-            "this school turned editing off (MESSAGE_EDITING=off): delete the message and write it again".into(),
+            "this school turned editing off (its setting message_editing, by default MESSAGE_EDITING): delete the message and write it again".into(),
         )
         .with_code(Code::EditingOff));
     }

@@ -30,6 +30,7 @@ pub mod reactions;
 pub(crate) mod read_markers;
 mod readers;
 mod scheduled;
+mod school;
 pub(crate) mod search;
 pub mod text;
 
@@ -61,6 +62,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
         .merge(reactions::router())
         .merge(moderation::router())
         .merge(departures::router())
+        .merge(school::router())
         .merge(export::router())
         .merge(direct::router())
         .merge(read_markers::router())

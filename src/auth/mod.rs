@@ -51,6 +51,8 @@ pub struct AuthParts {
     pub oidc: Option<Arc<Oidc>>,
     /// Sessions signed out, which no replica accepts any more.
     pub revoked: Arc<revoked::Revoked>,
+    /// The school's settings (whether messages may be edited, for `/api/me`).
+    pub school: Arc<crate::school::Settings>,
 }
 
 impl AuthState {

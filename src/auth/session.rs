@@ -80,7 +80,7 @@ pub async fn me(State(state): State<AuthState>, user: AuthUser) -> Json<MeRespon
     Json(MeResponse {
         user: UserProfile { id: user.id, name: user.name, role: user.role },
         suspended: user.suspended,
-        message_editing: state.config.append.editing,
+        message_editing: state.school.message_editing(),
         session_expires_at: super::renewal::at(user.expires_at),
     })
 }
@@ -223,7 +223,7 @@ pub async fn dev_login(
     // Secure over HTTPS, as nginx reports it.
     let secure = super::origin::request_scheme(&headers) == "https";
     let session_expires_at = super::renewal::at(issued.expires_at);
-    let editing = state.config.append.editing;
+    let editing = state.school.message_editing();
     let jar = super::renewal::set_cookies(jar, &state, issued, secure);
     Ok((jar, Json(MeResponse { user, suspended: None, message_editing: editing, session_expires_at })))
 }

@@ -23,12 +23,12 @@ const SMTP_CA_FILE: Var = Var {
 const SMTP_FROM: Var = Var {
     name: "SMTP_FROM",
     default: Fallback::Computed("required with SMTP_URL"),
-    meaning: "who the emails are from, e.g. `Школа <chat@school.example>`",
+    meaning: "who the emails are from, e.g. `Школа <chat@school.example>`; its name is every school's default, whose admins may set their own (`PATCH /api/school/settings`: the name only, the address stays this one)",
 };
 const NOTIFY_EMAIL: Var = Var {
     name: "NOTIFY_EMAIL",
     default: Fallback::Value("none"),
-    meaning: "the school's default, which each person may change: `instant` (an email per direct message or announcement), `digest` (one a day), `none`; or per role, e.g. `guardian=instant,teacher=digest,student=none` (a role not named: none)",
+    meaning: "the school's default, which each person may change: `instant` (an email per direct message or announcement), `digest` (one a day), `none`; or per role, e.g. `guardian=instant,teacher=digest,student=none` (a role not named: none); the default of every school, whose admins may set their own (`PATCH /api/school/settings`)",
 };
 const NOTIFY_EMAIL_AFTER_SECS: Var = Var {
     name: "NOTIFY_EMAIL_AFTER_SECS",
@@ -38,13 +38,13 @@ const NOTIFY_EMAIL_AFTER_SECS: Var = Var {
 const NOTIFY_EMAIL_DIGEST_AT: Var = Var {
     name: "NOTIFY_EMAIL_DIGEST_AT",
     default: Fallback::Value("18:00"),
-    meaning: "when the daily digest goes, `HH:MM` on the school's clock (`SCHOOL_TIMEZONE`); inside quiet hours it waits until they end",
+    meaning: "when the daily digest goes, `HH:MM` on the school's clock (its own time zone, or `SCHOOL_TIMEZONE`); inside quiet hours it waits until they end",
 };
 
 const SCHOOL_LANGUAGE: Var = Var {
     name: "SCHOOL_LANGUAGE",
     default: Fallback::Value("ru"),
-    meaning: "the language the school writes its emails in to whoever has not chosen one: `ru` or `en` (a person's own choice, the web app's RU/EN switch, wins)",
+    meaning: "the language the school writes its emails in to whoever has not chosen one: `ru` or `en` (a person's own choice, the web app's RU/EN switch, wins); the default of every school, whose admins may set their own (`PATCH /api/school/settings`)",
 };
 
 pub(super) const VARS: &[Var] = &[
@@ -91,7 +91,7 @@ pub struct EmailDefaults {
 
 impl EmailDefaults {
     /// `instant`, or `guardian=instant,teacher=digest` (roles not named: none).
-    fn parse(text: &str) -> Option<Self> {
+    pub fn parse(text: &str) -> Option<Self> {
         if let Ok(all) = text.trim().parse() {
             return Some(Self { student: all, teacher: all, guardian: all });
         }
@@ -107,6 +107,15 @@ impl EmailDefaults {
             }
         }
         Some(defaults)
+    }
+
+    /// As [`Self::parse`] reads it: one choice for all, or each role's.
+    pub fn text(&self) -> String {
+        let Self { student, teacher, guardian } = *self;
+        if student == teacher && teacher == guardian {
+            return student.as_str().to_owned();
+        }
+        format!("student={},teacher={},guardian={}", student.as_str(), teacher.as_str(), guardian.as_str())
     }
 }
 
@@ -154,9 +163,8 @@ pub struct EmailConfig {
     pub smtp: Option<Smtp>,
     pub defaults: EmailDefaults,
     pub after: Duration,
+    /// On the school's clock (its time zone: `crate::school::Settings::time_zone`).
     pub digest_at: Time,
-    /// The school's clock (`SCHOOL_TIMEZONE`), on which the digest goes.
-    pub zone: String,
     /// Whoever has not chosen a language is written to in this one (`SCHOOL_LANGUAGE`).
     pub language: Language,
 }
@@ -170,13 +178,12 @@ impl EmailConfig {
         let digest = env.text(&NOTIFY_EMAIL_DIGEST_AT).unwrap_or("18:00");
         let digest_at = clock(digest)
             .ok_or_else(|| ConfigError::new(NOTIFY_EMAIL_DIGEST_AT.name, format!("{digest:?} is not HH:MM")))?;
-        let zone = env.text(&super::safeguarding::SCHOOL_TIMEZONE).unwrap_or("UTC").trim().to_owned();
         let language = env.text(&SCHOOL_LANGUAGE).unwrap_or("ru");
         let language = language
             .trim()
             .parse()
             .map_err(|_| ConfigError::new(SCHOOL_LANGUAGE.name, format!("{language:?} is not ru or en")))?;
-        Ok(Self { smtp: smtp(env)?, defaults, after: env.secs(&NOTIFY_EMAIL_AFTER_SECS)?, digest_at, zone, language })
+        Ok(Self { smtp: smtp(env)?, defaults, after: env.secs(&NOTIFY_EMAIL_AFTER_SECS)?, digest_at, language })
     }
 }
 

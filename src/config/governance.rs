@@ -8,7 +8,7 @@ use super::env::{ConfigError, Env, Fallback, Var, defaults};
 const RETENTION_DAYS: Var = Var {
     name: "RETENTION_DAYS",
     default: Fallback::Unset("keep forever"),
-    meaning: "purge the content (text, edits' texts, files) of messages older than this many days; what remains is that a message existed, who sent it and when (docs/governance.md)",
+    meaning: "purge the content (text, edits' texts, files) of messages older than this many days; what remains is that a message existed, who sent it and when (docs/governance.md); the default of every school, whose admins may set their own number of days (`PATCH /api/school/settings`)",
 };
 const PURGE_EVERY_SECS: Var = Var {
     name: "PURGE_EVERY_SECS",
@@ -28,7 +28,7 @@ const PURGE_PAUSE_MS: Var = Var {
 const SCHOOL_NAME: Var = Var {
     name: "SCHOOL_NAME",
     default: Fallback::Value("tutorchat"),
-    meaning: "the school's name, at the top of every export",
+    meaning: "the school's name, at the top of every export; the default of every school, whose admins may set their own (`PATCH /api/school/settings`)",
 };
 const EXPORT_FONT: Var = Var {
     name: "EXPORT_FONT",

@@ -136,7 +136,7 @@ impl Config {
             database: None,
             migration_database: None,
             reads: ReadConfig::default(),
-            db: DbConfig { pool_size: 8, data_dir: std::env::temp_dir(), pg_bindir: None },
+            db: DbConfig { pool_size: 4, data_dir: std::env::temp_dir(), pg_bindir: None },
             http: HttpConfig { listen_addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)), ..HttpConfig::default() },
             auth: AuthConfig { dev_login: true, ..AuthConfig::new(jwt) },
             sse: SseConfig { max_streams: 1000, ..SseConfig::default() },

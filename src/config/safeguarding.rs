@@ -10,17 +10,17 @@ use super::env::{ConfigError, Env, Fallback, Var, defaults};
 const QUIET_HOURS: Var = Var {
     name: "QUIET_HOURS",
     default: Fallback::Unset("no quiet hours"),
-    meaning: "a daily window `HH:MM-HH:MM` in the school's time zone (e.g. `21:00-08:00`, across midnight) in which a teacher's message to a chat with a student is accepted but held, then delivered when the window ends (docs/safeguarding.md)",
+    meaning: "a daily window `HH:MM-HH:MM` in the school's time zone (e.g. `21:00-08:00`, across midnight) in which a teacher's message to a chat with a student is accepted but held, then delivered when the window ends (docs/safeguarding.md); the default of every school, whose admins may set their own or `off` (`PATCH /api/school/settings`)",
 };
 const QUIET_HOURS_FAMILIES: Var = Var {
     name: "QUIET_HOURS_FAMILIES",
     default: Fallback::Unset("as QUIET_HOURS"),
-    meaning: "the window of quiet hours for a teacher's message to a family chat (a guardian), `HH:MM-HH:MM`, or `off` for none (docs/safeguarding.md)",
+    meaning: "the window of quiet hours for a teacher's message to a family chat (a guardian), `HH:MM-HH:MM`, `off` for none, or `students` for `QUIET_HOURS`'s (docs/safeguarding.md); the default of every school, whose admins may set their own (`PATCH /api/school/settings`)",
 };
 pub(super) const SCHOOL_TIMEZONE: Var = Var {
     name: "SCHOOL_TIMEZONE",
     default: Fallback::Value("UTC"),
-    meaning: "the school's time zone, an IANA name such as `Europe/Moscow` (PostgreSQL's own list, checked at start): where `QUIET_HOURS` fall",
+    meaning: "the school's time zone, an IANA name such as `Europe/Moscow` (PostgreSQL's own list, checked at start): where `QUIET_HOURS` fall; the default of every school, whose admins may set their own (`PATCH /api/school/settings`)",
 };
 const HELD_RELEASE_EVERY_MS: Var = Var {
     name: "HELD_RELEASE_EVERY_MS",
@@ -47,7 +47,7 @@ const FLAG_BURST_MINUTES: Var = Var {
 const GUARDIAN_GROUPS: Var = Var {
     name: "GUARDIAN_GROUPS",
     default: Fallback::Value("none"),
-    meaning: "what a guardian reads of the groups their child belongs to: `none` (a group holds other children's words), or `own_messages` (only the child's own messages, while the child is a member and the guardian linked; docs/safeguarding.md). Every replica must agree",
+    meaning: "what a guardian reads of the groups their child belongs to: `none` (a group holds other children's words), or `own_messages` (only the child's own messages, while the child is a member and the guardian linked; docs/safeguarding.md). A school's default: its admins may set their own. Every replica must agree",
 };
 
 pub(super) const VARS: &[Var] = &[
@@ -61,8 +61,10 @@ pub(super) const VARS: &[Var] = &[
     GUARDIAN_GROUPS,
 ];
 
-/// What a guardian reads of the groups their child belongs to (a school's policy).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What a guardian reads of the groups their child belongs to: `none`, or `own_messages` (a
+/// school's policy: `GUARDIAN_GROUPS` is every school's default, `crate::school` what holds).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum GuardianGroups {
     /// Nothing: a group holds other children's words.
     #[default]
@@ -97,6 +99,12 @@ impl QuietHours {
         let (start, end) = (clock(start)?, clock(end)?);
         (start != end).then_some(Self { start, end })
     }
+
+    /// As [`Self::parse`] reads it: `21:00-08:00`.
+    pub fn text(&self) -> String {
+        let (s, e) = (self.start, self.end);
+        format!("{:02}:{:02}-{:02}:{:02}", s.hour(), s.minute(), e.hour(), e.minute())
+    }
 }
 
 /// Quiet hours for families (`QUIET_HOURS_FAMILIES`): the school's own (`QUIET_HOURS`), none,
@@ -107,6 +115,26 @@ pub enum FamilyQuietHours {
     AsStudents,
     Off,
     Window(QuietHours),
+}
+
+impl FamilyQuietHours {
+    /// `students`, `off` or a window `HH:MM-HH:MM` (`None` for anything else).
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim() {
+            "students" => Some(Self::AsStudents),
+            "off" => Some(Self::Off),
+            window => QuietHours::parse(window).map(Self::Window),
+        }
+    }
+
+    /// As [`Self::parse`] reads it.
+    pub fn text(self) -> String {
+        match self {
+            Self::AsStudents => "students".to_owned(),
+            Self::Off => "off".to_owned(),
+            Self::Window(window) => window.text(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -132,15 +160,14 @@ impl SafeguardingConfig {
                 ConfigError::new(QUIET_HOURS.name, format!("{text:?} is not a window such as 21:00-08:00"))
             })?),
         };
-        let family_quiet_hours = match env.text(&QUIET_HOURS_FAMILIES).map(str::trim) {
+        let family_quiet_hours = match env.text(&QUIET_HOURS_FAMILIES) {
             None => FamilyQuietHours::AsStudents,
-            Some("off") => FamilyQuietHours::Off,
-            Some(text) => FamilyQuietHours::Window(QuietHours::parse(text).ok_or_else(|| {
+            Some(text) => FamilyQuietHours::parse(text).ok_or_else(|| {
                 ConfigError::new(
                     QUIET_HOURS_FAMILIES.name,
-                    format!("{text:?} is not a window such as 21:00-08:00, nor off"),
+                    format!("{text:?} is not a window such as 21:00-08:00, nor off, nor students"),
                 )
-            })?),
+            })?,
         };
         let school_timezone = env.text(&SCHOOL_TIMEZONE).unwrap_or("UTC").trim().to_owned();
         if school_timezone.is_empty() || school_timezone.len() > 64 {
@@ -172,15 +199,6 @@ impl SafeguardingConfig {
         })
     }
 
-    /// The window a teacher's message to a family chat is held in (`None`: never).
-    pub fn family_window(&self) -> Option<QuietHours> {
-        match self.family_quiet_hours {
-            FamilyQuietHours::AsStudents => self.quiet_hours,
-            FamilyQuietHours::Off => None,
-            FamilyQuietHours::Window(window) => Some(window),
-        }
-    }
-
     /// The error naming `SCHOOL_TIMEZONE` when PostgreSQL does not know it.
     pub fn unknown_timezone(&self) -> ConfigError {
         ConfigError::new(
@@ -198,19 +216,20 @@ impl Default for SafeguardingConfig {
 
 #[cfg(test)]
 mod tests {
-    use super::{GuardianGroups, QuietHours, SafeguardingConfig};
+    use super::{FamilyQuietHours, GuardianGroups, QuietHours, SafeguardingConfig};
     use crate::config::env::Env;
 
     #[test]
     fn families_keep_the_schools_quiet_hours_unless_given_their_own_or_none() {
         let of = |vars: &[(&'static str, &'static str)]| SafeguardingConfig::from_env(&Env::of(vars));
-        let school = QuietHours::parse("21:00-08:00");
-        assert_eq!(of(&[("QUIET_HOURS", "21:00-08:00")]).expect("config").family_window(), school);
-        let own = of(&[("QUIET_HOURS", "21:00-08:00"), ("QUIET_HOURS_FAMILIES", "22:30-07:00")]).expect("config");
-        assert_eq!(own.family_window(), QuietHours::parse("22:30-07:00"));
-        let off = of(&[("QUIET_HOURS", "21:00-08:00"), ("QUIET_HOURS_FAMILIES", "off")]).expect("config");
-        assert_eq!((off.quiet_hours, off.family_window()), (school, None));
+        let families = |vars| of(vars).expect("config").family_quiet_hours;
+        assert_eq!(families(&[("QUIET_HOURS", "21:00-08:00")]), FamilyQuietHours::AsStudents);
+        let own = QuietHours::parse("22:30-07:00").map(FamilyQuietHours::Window);
+        assert_eq!(Some(families(&[("QUIET_HOURS_FAMILIES", " 22:30-07:00")])), own);
+        assert_eq!(families(&[("QUIET_HOURS_FAMILIES", "off")]), FamilyQuietHours::Off);
+        assert_eq!(families(&[("QUIET_HOURS_FAMILIES", "students")]), FamilyQuietHours::AsStudents);
         assert_eq!(of(&[("QUIET_HOURS_FAMILIES", "late")]).expect_err("no window").var, "QUIET_HOURS_FAMILIES");
+        assert_eq!(own.map(FamilyQuietHours::text).as_deref(), Some("22:30-07:00"), "read back as written");
     }
 
     #[test]

@@ -24,7 +24,7 @@ const APPEND_LINGER_MICROS: Var = Var {
 const MESSAGE_EDITING: Var = Var {
     name: "MESSAGE_EDITING",
     default: Fallback::Value("off"),
-    meaning: "`on`: authors may edit their messages; `off` (the primary spec's rule): edits are refused (`editing_off`) and the client offers none (deleting stays)",
+    meaning: "`on`: authors may edit their messages; `off` (the primary spec's rule): edits are refused (`editing_off`) and the client offers none (deleting stays); the default of every school, whose admins may set their own (`PATCH /api/school/settings`)",
 };
 
 pub(super) const VARS: &[Var] = &[APPEND_MODE, APPEND_BATCH_MAX, APPEND_LINGER_MICROS, MESSAGE_EDITING];

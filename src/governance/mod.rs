@@ -34,8 +34,9 @@ const ERASURE_LOCK: (i32, i32) = (1953854575, 3);
 
 /// At start, the erasures the erasure ledger has and the database lacks (a restore undid them)
 /// asked for again, and the erasures a stopped replica left half done; then every
-/// `PURGE_EVERY_SECS` until shutdown: retention (when `RETENTION_DAYS` is set), the erasures
-/// asked for, and the bytes of purged files, and the ledger again until it was read once.
+/// `PURGE_EVERY_SECS` until shutdown: retention (when the school has one: its own, or
+/// `RETENTION_DAYS`), the erasures asked for, and the bytes of purged files, and the ledger
+/// again until it was read once.
 /// (Retention waits a period: a restart need not count its backlog.)
 pub async fn keep_governing(state: AppState) {
     let mut ledger_kept = keep_the_ledger(&state).await;

@@ -1,5 +1,5 @@
-//! Retention: the content of messages older than `RETENTION_DAYS` goes, oldest first, in
-//! batches of `PURGE_BATCH`. What stays: that each message existed, who sent it, when, and that
+//! Retention: the content of messages older than the school's retention (its own, or
+//! `RETENTION_DAYS`) goes, oldest first, in batches of `PURGE_BATCH`. What stays: that each message existed, who sent it, when, and that
 //! it was purged (history shows a placeholder; counts and read markers do not change).
 
 use time::OffsetDateTime;
@@ -8,10 +8,10 @@ use super::{RETENTION_LOCK, pause, purges};
 use crate::AppState;
 use crate::log::{Purge, store};
 
-/// Purges the messages past `RETENTION_DAYS` as of `now` (the replica's clock; a test's own),
-/// if retention is on. Returns how many messages this call purged.
+/// Purges the messages past the school's retention as of `now` (the replica's clock; a test's
+/// own), if it has one. Returns how many messages this call purged.
 pub async fn run_at(state: &AppState, now: OffsetDateTime) -> anyhow::Result<u64> {
-    match state.config.governance.retention {
+    match state.school.retention() {
         Some(keep) => purge(state, now - keep).await,
         None => Ok(0),
     }

@@ -84,7 +84,8 @@ impl NewEvent {
             }
             (Self::ChatClosed { .. }, EventData::ChatClosed { .. })
             | (Self::MessagesPurged { .. }, EventData::MessagesPurged { .. })
-            | (Self::ChatExported { .. }, EventData::ChatExported { .. }) => true,
+            | (Self::ChatExported { .. }, EventData::ChatExported { .. })
+            | (Self::SchoolSettings { .. }, EventData::SchoolSettingsChanged(_)) => true,
             _ => false,
         }
     }

@@ -184,6 +184,12 @@ impl NewEvent {
                 if *linked { EventType::GuardianLinked } else { EventType::GuardianUnlinked },
                 serde_json::json!({ "guardian_id": guardian_id, "student_id": student_id }),
             ),
+            Self::SchoolSettings { admin_id, change } => (
+                None,
+                Some(*admin_id),
+                EventType::SchoolSettingsChanged,
+                serde_json::to_value(change).unwrap_or_default(),
+            ),
         }
     }
 }

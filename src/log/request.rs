@@ -211,4 +211,9 @@ pub enum NewEvent {
         student_id: i64,
         linked: bool,
     },
+    /// An admin changes the school's settings (`crate::school`).
+    SchoolSettings {
+        admin_id: i64,
+        change: crate::school::SettingsChange,
+    },
 }

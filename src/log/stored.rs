@@ -57,6 +57,7 @@ impl StoredEvent {
             EventData::UserDeactivated(_) => EventType::UserDeactivated,
             EventData::UserReactivated(_) => EventType::UserReactivated,
             EventData::ChatHandedOver { .. } => EventType::ChatHandedOver,
+            EventData::SchoolSettingsChanged(_) => EventType::SchoolSettingsChanged,
         }
     }
 

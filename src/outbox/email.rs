@@ -24,7 +24,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use time::OffsetDateTime;
 
 use crate::auth::{Keys, Role};
-use crate::config::{EmailChoice, EmailDefaults, Language, NotifyConfig, QuietHours, SafeguardingConfig, Smtp};
+use crate::config::{EmailChoice, EmailDefaults, Language, NotifyConfig, Smtp};
 
 mod compose;
 
@@ -57,22 +57,21 @@ pub struct Emails {
     smtp: Smtp,
     transport: AsyncSmtpTransport<Tokio1Executor>,
     config: NotifyConfig,
-    /// The students' window, and the families' (guardians').
-    quiet: (Option<QuietHours>, Option<QuietHours>),
-    zone: String,
+    /// The school's settings: its time zone and quiet hours (the students', the families'), as
+    /// they are when each email is judged.
+    school: Arc<crate::school::Settings>,
     keys: Arc<Keys>,
 }
 
 impl Emails {
     /// `None` without `SMTP_URL` (or with one lettre refuses now: checked at start already).
-    pub fn new(config: &NotifyConfig, safeguarding: &SafeguardingConfig, keys: Arc<Keys>) -> Option<Self> {
+    pub fn new(config: &NotifyConfig, school: Arc<crate::school::Settings>, keys: Arc<Keys>) -> Option<Self> {
         let smtp = config.email.smtp.clone()?;
         let transport = smtp
             .transport((config.lease / 2).min(Duration::from_secs(30)))
             .inspect_err(|e| tracing::error!(error = %e, "SMTP_URL: no emails will be sent"))
             .ok()?;
-        let quiet = (safeguarding.quiet_hours, safeguarding.family_window());
-        Some(Self { smtp, transport, config: config.clone(), quiet, zone: safeguarding.school_timezone.clone(), keys })
+        Some(Self { smtp, transport, config: config.clone(), school, keys })
     }
 }
 
@@ -137,6 +136,8 @@ enum Verdict {
 impl Emails {
     async fn judge(&self, pool: &Pool, item: &Claimed) -> anyhow::Result<Verdict> {
         let mut client = pool.get().await?;
+        let (zone, students, families) =
+            (self.school.time_zone(), self.school.quiet_hours(), self.school.family_window());
         let Some(row) = client
             .query_opt(
                 "SELECT e.kind, e.state, u.id AS user_id, u.email, u.name, u.role, u.email_link_version,
@@ -154,11 +155,11 @@ impl Emails {
                  WHERE e.id = $1",
                 &[
                     &item.id,
-                    &self.zone,
-                    &self.quiet.1.map(|w| w.start),
-                    &self.quiet.1.map(|w| w.end),
-                    &self.quiet.0.map(|w| w.start),
-                    &self.quiet.0.map(|w| w.end),
+                    &zone,
+                    &families.map(|w| w.start),
+                    &families.map(|w| w.end),
+                    &students.map(|w| w.start),
+                    &students.map(|w| w.end),
                 ],
             )
             .await?
@@ -167,7 +168,7 @@ impl Emails {
         };
         let role: Role = row.try_get("role")?;
         let choice: Option<EmailChoice> = row.try_get("email_notify")?;
-        let choice = choice.unwrap_or_else(|| default_for(&self.config.email.defaults, role));
+        let choice = choice.unwrap_or_else(|| default_for(&self.school.email_defaults(), role));
         let kind: &str = row.try_get("kind")?;
         let address: Option<String> = row.try_get("email")?;
         let wanted = match kind {
@@ -188,7 +189,7 @@ impl Emails {
         let to = Mailbox::new(row.try_get("name")?, address.parse()?);
         let user: i64 = row.try_get("user_id")?;
         let link = unsubscribe_link(&self.keys, &self.smtp.public_url, user, row.try_get("email_link_version")?)?;
-        let language = row.try_get::<_, Option<Language>>("language")?.unwrap_or(self.config.email.language);
+        let language = row.try_get::<_, Option<Language>>("language")?.unwrap_or_else(|| self.school.language());
         let text = match kind {
             "instant" => {
                 let (chat, first, newest): (i64, i64, i64) =
@@ -213,7 +214,8 @@ impl Emails {
         }
         let body = format!("{body}\n\n--\n{}\n{link}\n", compose::unsubscribe_line(language));
         let email = Message::builder()
-            .from(self.smtp.from.clone())
+            // The school's name for itself, at the deployment's address (the server signs for it).
+            .from(Mailbox::new(self.school.email_sender(), self.smtp.from.email.clone()))
             .to(to)
             .subject(subject)
             .header(ContentType::TEXT_PLAIN)
@@ -336,11 +338,11 @@ async fn fold(pool: &Pool, id: i64, until: OffsetDateTime) -> anyhow::Result<()>
 pub async fn run(
     pool: Pool,
     config: NotifyConfig,
-    safeguarding: SafeguardingConfig,
+    school: Arc<crate::school::Settings>,
     keys: Arc<Keys>,
     shutdown: tokio_util::sync::CancellationToken,
 ) {
-    if let Some(emails) = Emails::new(&config, &safeguarding, keys) {
+    if let Some(emails) = Emails::new(&config, school, keys) {
         super::work(emails, pool, super::tick(&config), shutdown).await;
     }
 }

@@ -20,6 +20,7 @@
 
 pub mod email;
 pub mod notices;
+mod purge;
 pub mod push;
 mod webhook;
 
@@ -34,7 +35,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::NotifyConfig;
 
-pub use notices::{Notice, announce, keep_purging, purge};
+pub use notices::{Notice, announce};
+pub use purge::{keep_purging, purge};
 pub use webhook::signature;
 
 /// One kind of delivery the outbox's worker runs: what it claims and how it delivers one item
@@ -132,11 +134,12 @@ impl Job {
         self,
         pool: Pool,
         config: NotifyConfig,
+        school: std::sync::Arc<crate::school::Settings>,
         shutdown: CancellationToken,
     ) -> Pin<Box<dyn Future<Output = ()> + Send>> {
         match self {
             Self::Notices => Box::pin(async move {
-                if let Some(notices) = notices::Notices::new(&config) {
+                if let Some(notices) = notices::Notices::new(&config, school) {
                     work(notices, pool, tick(&config), shutdown).await;
                 }
             }),

@@ -28,7 +28,7 @@
 //! `NOTIFY_RETRY_FOR_SECS` after its message; then it is `failed`.
 //!
 //! Settled notices (delivered, failed, cancelled) hold a preview of a private message and are
-//! read again only by the quiet period's check: [`keep_purging`] deletes them once they are
+//! read again only by the quiet period's check: [`super::keep_purging`] deletes them once they are
 //! `NOTIFY_KEEP_SECS` old (`notices_purge()`, `sql/functions/notices_purge.sql`), on every
 //! replica, with a webhook or without (one configured earlier may have left some).
 
@@ -37,16 +37,12 @@ use std::time::Duration;
 use deadpool_postgres::Pool;
 use serde::Serialize;
 use time::OffsetDateTime;
-use tokio_util::sync::CancellationToken;
 
 use crate::config::NotifyConfig;
-use crate::metrics::{NOTICES, NOTICES_OLDEST_SECONDS, NOTICES_PENDING, NOTICES_PURGED};
+use crate::metrics::{NOTICES, NOTICES_OLDEST_SECONDS, NOTICES_PENDING};
 
 /// Notices claimed at once.
 const BATCH: i64 = 16;
-
-/// Settled notices deleted per statement.
-const PURGE_BATCH: i32 = 1000;
 
 /// How often the outbox gauges are refreshed.
 const GAUGE_EVERY: Duration = Duration::from_secs(5);
@@ -107,6 +103,8 @@ const FAN_OUT_ROUNDS: usize = 64;
 /// The notices' delivery: claims them, and posts those still worth it to the webhook.
 pub struct Notices {
     config: NotifyConfig,
+    /// The school's settings: its time zone, on whose clock the day's digest is due.
+    school: std::sync::Arc<crate::school::Settings>,
     http: reqwest::Client,
     next_gauge: std::sync::Mutex<std::time::Instant>,
 }
@@ -114,7 +112,7 @@ pub struct Notices {
 impl Notices {
     /// `None` when this deployment does not notify (no webhook, no VAPID key), or its HTTP
     /// client cannot be built (logged).
-    pub fn new(config: &NotifyConfig) -> Option<Self> {
+    pub fn new(config: &NotifyConfig, school: std::sync::Arc<crate::school::Settings>) -> Option<Self> {
         if !config.enabled() {
             return None;
         }
@@ -127,7 +125,8 @@ impl Notices {
         let http = http
             .inspect_err(|e| tracing::error!(error = %e, "cannot build the webhook client; no notices will be sent"))
             .ok()?;
-        Some(Self { config: config.clone(), http, next_gauge: std::sync::Mutex::new(std::time::Instant::now()) })
+        let next_gauge = std::sync::Mutex::new(std::time::Instant::now());
+        Some(Self { config: config.clone(), school, http, next_gauge })
     }
 }
 
@@ -138,7 +137,7 @@ impl super::Delivery for Notices {
 
     async fn claim(&self, pool: &Pool) -> anyhow::Result<Vec<(Notice, i32)>> {
         fan_out(pool).await?;
-        claim(pool, &self.config).await
+        claim(pool, &self.config, &self.school.effective()).await
     }
 
     async fn deliver(&self, pool: &Pool, (notice, attempts): (Notice, i32)) {
@@ -166,52 +165,19 @@ impl super::Delivery for Notices {
     }
 }
 
-/// Deletes the notices settled more than `keep` ago, [`PURGE_BATCH`] per statement, and the
-/// emails settled as long ago (they hold no text, only that one was sent); returns how many
-/// notices it deleted.
-pub async fn purge(pool: &Pool, keep: Duration) -> anyhow::Result<usize> {
-    let client = pool.get().await?;
-    client
-        .execute("DELETE FROM emails WHERE settled_at < now() - make_interval(secs => $1)", &[&keep.as_secs_f64()])
-        .await?;
-    let statement = client.prepare_cached("SELECT notices_purge(make_interval(secs => $1), $2)").await?;
-    let mut deleted = 0;
-    loop {
-        let gone: i32 = client.query_one(&statement, &[&keep.as_secs_f64(), &PURGE_BATCH]).await?.get(0);
-        deleted += gone as usize;
-        if gone < PURGE_BATCH {
-            return Ok(deleted);
-        }
-    }
-}
-
-/// Purges at start-up and then every hour (or every `keep`, if shorter) until shutdown.
-pub async fn keep_purging(pool: Pool, keep: Duration, shutdown: CancellationToken) {
-    let mut every = tokio::time::interval(keep.min(Duration::from_secs(3600)).max(Duration::from_secs(1)));
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = every.tick() => {}
-        }
-        match purge(&pool, keep).await {
-            Ok(0) => {}
-            Ok(n) => {
-                metrics::counter!(NOTICES_PURGED).increment(n as u64);
-                tracing::info!(deleted = n, "deleted settled notices past NOTIFY_KEEP_SECS");
-            }
-            Err(e) => tracing::warn!(error = format!("{e:#}"), "the notice purge failed; it runs again later"),
-        }
-    }
-}
-
 /// Claims the due notices (at most [`BATCH`]), cancelling those that have become moot. The
 /// first claim of each also writes its Web Pushes, one per browser the person subscribed
 /// (`push_messages`, sent by `super::push`); without a webhook, that claim delivers it, as it
 /// does a guardian's (guardians get Web Push only, never the school's webhook).
 /// Returns the ones to send to the webhook, with how many attempts each has had, this one
 /// included.
-async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<(Notice, i32)>> {
+/// `school`: its settings now (the email defaults, the clock the digest is due on).
+async fn claim(
+    pool: &Pool,
+    config: &NotifyConfig,
+    school: &crate::school::Effective,
+) -> anyhow::Result<Vec<(Notice, i32)>> {
+    let defaults = school.email_defaults;
     let rows = pool
         .get()
         .await?
@@ -309,9 +275,9 @@ async fn claim(pool: &Pool, config: &NotifyConfig) -> anyhow::Result<Vec<(Notice
                 &config.webhook.is_some(),
                 &config.email.smtp.is_some(),
                 &config.email.after.as_secs_f64(),
-                &vec![config.email.defaults.student, config.email.defaults.teacher, config.email.defaults.guardian],
+                &vec![defaults.student, defaults.teacher, defaults.guardian],
                 &config.email.digest_at,
-                &config.email.zone,
+                &school.time_zone,
             ],
         )
         .await?;

@@ -10,9 +10,10 @@ pub mod quiet;
 
 use crate::config::SafeguardingConfig;
 
-/// Records `GUARDIAN_GROUPS` where the database reads it alone (`safeguarding_settings`: a
-/// group's header, the push outbox's guardians). Every replica sets it at start, so all must
-/// agree; who reads what is decided in Rust with the replica's own setting (`crate::access`).
+/// Records `GUARDIAN_GROUPS`, every school's default, where the database reads it alone
+/// (`safeguarding_settings`, under a school's own in the `guardian_policy` view: a group's
+/// header, the notices' guardians, the export's rule). Every replica sets it at start, so all
+/// must agree; in Rust the policy that holds is `crate::school::Settings::guardian_groups`.
 pub async fn announce(pool: &deadpool_postgres::Pool, config: &SafeguardingConfig) -> anyhow::Result<()> {
     let policy = if config.guardian_groups.own_messages() { "own_messages" } else { "none" };
     pool.get().await?.execute("UPDATE safeguarding_settings SET guardian_groups = $1", &[&policy]).await?;

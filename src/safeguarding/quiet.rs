@@ -61,8 +61,8 @@ pub struct Message<'a> {
 /// a guardian member (an announcement to families) inside the families' (`QUIET_HOURS_FAMILIES`);
 /// to a chat with both, until the later of the two ends; by the replica's clock.
 pub async fn held_until(state: &AppState, sender: &AuthUser, chat_id: i64) -> Result<Option<OffsetDateTime>> {
-    let safeguarding = &state.config.safeguarding;
-    if safeguarding.quiet_hours.is_none() && safeguarding.family_window().is_none() || sender.role != Role::Teacher {
+    let school = &state.school;
+    if school.quiet_hours().is_none() && school.family_window().is_none() || sender.role != Role::Teacher {
         return Ok(None);
     }
     held_until_for(&**state.db.get().await?, state, sender.role, chat_id).await
@@ -76,11 +76,11 @@ pub async fn held_until_for(
     role: Role,
     chat_id: i64,
 ) -> Result<Option<OffsetDateTime>> {
-    let safeguarding = &state.config.safeguarding;
-    let (students, families) = (safeguarding.quiet_hours, safeguarding.family_window());
+    let (students, families) = (state.school.quiet_hours(), state.school.family_window());
     if role != Role::Teacher || students.is_none() && families.is_none() {
         return Ok(None);
     }
+    let zone = state.school.time_zone();
     // A window that is not set is NULL: quiet_hours_end says NULL, never held.
     let row = client
         .query_one(
@@ -98,7 +98,7 @@ pub async fn held_until_for(
                 &state.clock.now(),
                 &students.map(|w| w.start),
                 &students.map(|w| w.end),
-                &safeguarding.school_timezone,
+                &zone,
                 &chat_id,
                 &families.map(|w| w.start),
                 &families.map(|w| w.end),
@@ -117,16 +117,17 @@ pub async fn held_until_among(
     role: Role,
     people: &[i64],
 ) -> Result<Option<OffsetDateTime>> {
-    let Some(window) = state.config.safeguarding.quiet_hours else { return Ok(None) };
+    let Some(window) = state.school.quiet_hours() else { return Ok(None) };
     if role != Role::Teacher || people.is_empty() {
         return Ok(None);
     }
+    let zone = state.school.time_zone();
     let row = client
         .query_one(
             "SELECT quiet_hours_end($1, $2, $3, $4) AS deliver_at
              WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = ANY($5) AND u.role = 'student')
              UNION ALL SELECT NULL LIMIT 1",
-            &[&state.clock.now(), &window.start, &window.end, &state.config.safeguarding.school_timezone, &people],
+            &[&state.clock.now(), &window.start, &window.end, &zone, &people],
         )
         .await?;
     Ok(row.try_get("deliver_at")?)

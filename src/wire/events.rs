@@ -290,6 +290,26 @@ pub struct ReactionEvent<'a> {
     pub user_id: i64,
 }
 
+/// The data of `school_settings_changed` (admins): an admin changed the school's settings;
+/// `changed` names them, each with its new value (null: back to the deployment's default, or
+/// not changed).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SchoolSettingsEvent<'a> {
+    pub changed: Vec<&'static str>,
+    pub name: Option<&'a str>,
+    pub time_zone: Option<&'a str>,
+    /// `HH:MM-HH:MM`, or `off`.
+    pub quiet_hours: Option<&'a str>,
+    /// `HH:MM-HH:MM`, `off`, or `students`.
+    pub family_quiet_hours: Option<&'a str>,
+    pub message_editing: Option<bool>,
+    pub retention_days: Option<i32>,
+    pub email_notify: Option<&'a str>,
+    pub language: Option<crate::config::Language>,
+    pub email_sender: Option<&'a str>,
+    pub guardian_groups: Option<crate::config::GuardianGroups>,
+}
+
 /// The data of `reset`: the resume point was unusable; reload the snapshots and continue from
 /// this frame's id.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -337,6 +357,7 @@ pub const EVENTS: &[(&str, &str, bool)] = &[
     ("user_changed", "PersonProvisionedEvent", true),
     ("user_deactivated", "UserActivityEvent", true),
     ("user_reactivated", "UserActivityEvent", true),
+    ("school_settings_changed", "SchoolSettingsEvent", true),
     ("reset", "ResetEvent", true),
     ("typing", "TypingEvent", false),
     ("presence", "PresenceEvent", false),

@@ -44,7 +44,6 @@ fn notify_trusting(server: &SmtpServer, ca: Option<&str>, choice: EmailChoice, a
             defaults: EmailDefaults { student: choice, teacher: choice, guardian: choice },
             after,
             digest_at: time::macros::time!(18:00),
-            zone: "UTC".into(),
             language: tutorchat::config::Language::Ru,
         },
     }
@@ -212,11 +211,25 @@ async fn a_digest_gathers_the_days_unread_chats_in_one_email() {
     let (a, b, teacher, student, chat) = school(notify(&server, EmailChoice::Digest, Duration::ZERO), None).await;
     let colleague = a.user("teacher", "Ольга Сергеевна").await;
     let other = a.chat(&colleague, &student).await;
+    // The school's own clock (the deployment's is UTC): Tokyo, UTC+9 all year; and its own
+    // sender's name (the address stays SMTP_FROM's). Both replicas follow them before anything
+    // is sent (either may claim the notices and send the email).
+    let admin = a.user("admin", "Завуч").await;
+    let zone = serde_json::json!({ "time_zone": "Asia/Tokyo", "email_sender": "Школа на Арбате" });
+    let response = a.http.patch(a.url("/api/school/settings")).bearer_auth(&admin.token).json(&zone).send().await;
+    assert_eq!(response.expect("PATCH").status(), 200);
+    for _ in 0..100 {
+        if b.state.school.time_zone() == "Asia/Tokyo" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(b.state.school.time_zone(), "Asia/Tokyo", "replica B follows within 10 s");
     a.send(&teacher, chat, "первое").await;
     b.send(&colleague, other, "второе").await;
     b.send(&teacher, chat, "третье").await;
     a.notices_written().await;
-    // One digest waits, due at the next 18:00 UTC.
+    // One digest waits, due at the next 18:00 on the school's clock: 09:00 UTC.
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let due: OffsetDateTime = loop {
         let rows = a.sql.query("SELECT due_at FROM emails WHERE kind = 'digest'", &[]).await.expect("digest");
@@ -228,7 +241,7 @@ async fn a_digest_gathers_the_days_unread_chats_in_one_email() {
         assert!(std::time::Instant::now() < deadline, "no digest: {:?}", emails(&a).await);
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    assert_eq!((due.time(), due.offset()), (time::macros::time!(18:00), time::UtcOffset::UTC));
+    assert_eq!((due.time(), due.offset()), (time::macros::time!(09:00), time::UtcOffset::UTC));
     assert!(due > OffsetDateTime::now_utc() && due - OffsetDateTime::now_utc() <= time::Duration::days(1));
     server.none_for(Duration::from_secs(2)).await;
 
@@ -236,6 +249,7 @@ async fn a_digest_gathers_the_days_unread_chats_in_one_email() {
     a.sql.execute("UPDATE emails SET due_at = now() WHERE kind = 'digest'", &[]).await.expect("due now");
     let mail = server.mail(Duration::from_secs(30)).await;
     assert_eq!(mail.rcpt_tos, [address(&a, &student).await]);
+    assert!(mail.from.contains("Школа на Арбате") && mail.from.contains("<chat@school.test>"), "{mail:?}");
     assert!(mail.text.contains("Иван Петрович: 2") && mail.text.contains("Ольга Сергеевна: 1"), "{mail:?}");
     assert!(!mail.text.contains("первое"), "a digest lists chats, not texts: {mail:?}");
     server.none_for(Duration::from_secs(3)).await;

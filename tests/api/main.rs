@@ -67,6 +67,7 @@ mod renewal;
 mod replay;
 mod roles;
 mod scheduled;
+mod school_settings;
 mod schools;
 mod scim;
 mod search;

@@ -91,6 +91,10 @@ export type ReportState = Schemas['ReportState'];
 /** A term of the school's list that flags a message (`GET /api/admin/flag-terms`). */
 export type FlagTerm = Schemas['FlagTerm'];
 export type FlagTerms = Schemas['FlagTerms'];
+/** The school's settings as they hold, its own and the deployment's defaults (`GET /api/school/settings`). */
+export type SchoolSettings = Schemas['SchoolSettings'];
+/** A change of them: each named setting to its value, or null for the deployment's default. */
+export type SchoolSettingsChange = Schemas['SettingsRequest'];
 /**
  * A teacher's message quiet hours hold (`POST /api/messages`'s 202, `GET /api/held-messages`):
  * its own id (not a message id), delivered at `deliver_at`.

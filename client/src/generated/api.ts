@@ -1489,7 +1489,8 @@ export interface paths {
         /**
          * Replaces the text of the caller's own message. The old text stays in the log; history
          *     shows the new one with `is_edited`. The same text again changes nothing (200, no event).
-         *     A school that turned editing off (`MESSAGE_EDITING=off`) refuses every edit. In a group,
+         *     A school that turned editing off (its setting `message_editing`, by default `MESSAGE_EDITING`)
+         *     refuses every edit. In a group,
          *     the new text's mentions are resolved again (`mentions`: the people it names now); an edit
          *     notifies nobody. Inside quiet hours a teacher's edit in a chat with a student is refused
          *     (409 `quiet_hours`, until they end), since only new messages can be held.
@@ -1729,6 +1730,32 @@ export interface paths {
          *     is sent; a failed one is scheduled again (with an empty body, as it is).
          */
         patch: operations["change_scheduled_message"];
+        trace?: never;
+    };
+    "/api/school/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The school's settings (admins). */
+        get: operations["settings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Changes the school's settings (admins): a `school_settings_changed` of the log by the admin,
+         *     which every replica follows within moments (this one before it answers); the answer is the
+         *     settings as they now hold.
+         *     Naming only what is set already changes nothing (200, no event). 400 for a setting the
+         *     school does not have or a value of the wrong type or length; 422 for one it cannot take
+         *     (a time zone PostgreSQL does not know, a name with spaces around it, quiet hours that are no
+         *     window of a day).
+         */
+        patch: operations["change"];
         trace?: never;
     };
     "/api/search": {
@@ -2598,6 +2625,29 @@ export interface components {
         Decline: {
             note?: string | null;
         };
+        /**
+         * @description The deployment's defaults (`SCHOOL_NAME`, `SCHOOL_TIMEZONE`, `QUIET_HOURS`,
+         *     `QUIET_HOURS_FAMILIES`, `MESSAGE_EDITING`, `RETENTION_DAYS`, `NOTIFY_EMAIL`, `SCHOOL_LANGUAGE`, `SMTP_FROM`'s name,
+         *     `GUARDIAN_GROUPS`).
+         */
+        DefaultSettings: {
+            email_notify: string;
+            email_sender: string | null;
+            /** @description `HH:MM-HH:MM`, `off`, or `students` (the students' window). */
+            family_quiet_hours: string;
+            guardian_groups: components["schemas"]["GuardianGroups"];
+            language: components["schemas"]["Language"];
+            message_editing: boolean;
+            name: string;
+            /** @description null: no quiet hours. */
+            quiet_hours: string | null;
+            /**
+             * Format: int32
+             * @description null: for ever.
+             */
+            retention_days: number | null;
+            time_zone: string;
+        };
         Deleted: {
             success: boolean;
         };
@@ -2738,6 +2788,12 @@ export interface components {
             /** Format: int64 */
             student_id: number;
         };
+        /**
+         * @description What a guardian reads of the groups their child belongs to: `none`, or `own_messages` (a
+         *     school's policy: `GUARDIAN_GROUPS` is every school's default, `crate::school` what holds).
+         * @enum {string}
+         */
+        GuardianGroups: "none" | "own_messages";
         /**
          * @description A guardian's link to a student, open since the log position `position` (the audit
          *     timeline says when).
@@ -3324,6 +3380,23 @@ export interface components {
             token: string;
             user: components["schemas"]["Person"];
         };
+        /** @description What the school set itself (null: the deployment's default). */
+        OwnSettings: {
+            /** @description `instant`, `digest`, `none`, or `role=choice,…`. */
+            email_notify: string | null;
+            email_sender: string | null;
+            /** @description `HH:MM-HH:MM`, `off`, or `students`. */
+            family_quiet_hours: string | null;
+            guardian_groups: components["schemas"]["GuardianGroups"] | null;
+            language: components["schemas"]["Language"] | null;
+            message_editing: boolean | null;
+            name: string | null;
+            /** @description `HH:MM-HH:MM`, or `off`. */
+            quiet_hours: string | null;
+            /** Format: int32 */
+            retention_days: number | null;
+            time_zone: string | null;
+        };
         /**
          * @description The data of `participant_added`: `user` joined the group, added by `actor_id` (themself
          *     when the owner rejoins). The new member's own streams get it too (then fetch the chat).
@@ -3710,6 +3783,72 @@ export interface components {
          * @enum {string}
          */
         ScheduledState: "pending" | "failed";
+        /**
+         * @description A school's settings: each as it holds (`name`, `time_zone`, quiet hours, `message_editing`), what the
+         *     school set itself (`own`: null where it keeps the deployment's default) and the
+         *     deployment's defaults (`defaults`, from its environment).
+         */
+        SchoolSettings: {
+            defaults: components["schemas"]["DefaultSettings"];
+            /**
+             * @description How a person who chose nothing hears by email: `instant`, `digest`, `none`, or each
+             *     role's (`student=none,teacher=digest,guardian=instant`).
+             */
+            email_notify: string;
+            /** @description The name the emails come from, at the deployment's address; null: the address alone. */
+            email_sender: string | null;
+            /** @description A teacher's message to a family chat is held inside this daily window; null: none. */
+            family_quiet_hours: string | null;
+            /**
+             * @description What a guardian reads of the groups their child belongs to: `none`, or `own_messages`
+             *     (only the child's own messages).
+             */
+            guardian_groups: components["schemas"]["GuardianGroups"];
+            /** @description The language of the emails to whoever chose none. */
+            language: components["schemas"]["Language"];
+            /** @description Whether authors may edit their messages. */
+            message_editing: boolean;
+            /** @description The school's name, shown in exports. */
+            name: string;
+            own: components["schemas"]["OwnSettings"];
+            /**
+             * @description A teacher's message to a student is held inside this daily window (`HH:MM-HH:MM`, in
+             *     `time_zone`); null: no quiet hours.
+             */
+            quiet_hours: string | null;
+            /**
+             * Format: int32
+             * @description Days a message keeps its content (older ones are purged: `docs/governance.md`); null:
+             *     for ever.
+             */
+            retention_days: number | null;
+            /**
+             * @description An IANA time zone (`pg_timezone_names`): quiet hours, exports and emails show the
+             *     school's time in it.
+             */
+            time_zone: string;
+        };
+        /**
+         * @description The data of `school_settings_changed` (admins): an admin changed the school's settings;
+         *     `changed` names them, each with its new value (null: back to the deployment's default, or
+         *     not changed).
+         */
+        SchoolSettingsEvent: {
+            changed: string[];
+            email_notify: string | null;
+            email_sender: string | null;
+            /** @description `HH:MM-HH:MM`, `off`, or `students`. */
+            family_quiet_hours: string | null;
+            guardian_groups: components["schemas"]["GuardianGroups"] | null;
+            language: components["schemas"]["Language"] | null;
+            message_editing: boolean | null;
+            name: string | null;
+            /** @description `HH:MM-HH:MM`, or `off`. */
+            quiet_hours: string | null;
+            /** Format: int32 */
+            retention_days: number | null;
+            time_zone: string | null;
+        };
         /** @enum {string} */
         SearchOrder: "relevance" | "recent";
         SearchResult: {
@@ -3756,6 +3895,42 @@ export interface components {
         SentMessage: components["schemas"]["HistoryMessage"] & {
             /** Format: int64 */
             chat_id: number;
+        };
+        /**
+         * @description The settings to change, as an admin asks (`PATCH /api/school/settings`) and as the log's
+         *     `school_settings_changed` keeps them: each one named, to its new value, or to null for the
+         *     deployment's default; one not named stays as it is. At least one is named.
+         */
+        SettingsRequest: {
+            /**
+             * @description How a person who chose nothing hears by email: `instant`, `digest`, `none`, or per role,
+             *     e.g. `guardian=instant,teacher=digest` (a role not named: none).
+             */
+            email_notify?: string | null;
+            /**
+             * @description The name the school's emails come from (1-100 characters; the address stays the
+             *     deployment's `SMTP_FROM`).
+             */
+            email_sender?: string | null;
+            /**
+             * @description For a teacher's messages to families: a daily window `HH:MM-HH:MM`, `off` for none, or
+             *     `students` for the students' window.
+             */
+            family_quiet_hours?: string | null;
+            guardian_groups?: components["schemas"]["GuardianGroups"] | null;
+            language?: components["schemas"]["Language"] | null;
+            message_editing?: boolean | null;
+            /** @description 1-100 characters, no space around them. */
+            name?: string | null;
+            /** @description A daily window `HH:MM-HH:MM` (e.g. `21:00-08:00`), or `off` for none. */
+            quiet_hours?: string | null;
+            /**
+             * Format: int32
+             * @description Days a message keeps its content, 1-36500; older ones are purged.
+             */
+            retention_days?: number | null;
+            /** @description A time zone PostgreSQL knows (`pg_timezone_names`), e.g. `Europe/Moscow`. */
+            time_zone?: string | null;
         };
         SignedInDevice: {
             /** @description The address it last renewed from (null: not known). */
@@ -12850,6 +13025,180 @@ export interface operations {
                 };
             };
             /** @description `send_at_past`, `send_at_too_far` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchoolSettings"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug of ours: the replica's log has the cause (by X-Request-ID) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the database cannot be reached right now: retry shortly */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    change: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingsRequest"];
+            };
+        };
+        responses: {
+            /** @description ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchoolSettings"];
+                };
+            };
+            /** @description bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request body stopped arriving (HTTP_BODY_TIMEOUT_SECS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a value the school cannot take */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -7,6 +7,7 @@ import { Modal } from '../components/Modal';
 import { GuardiansPanel } from '../guardians/GuardiansPanel';
 import { HeldPanel } from '../quiet/HeldPanel';
 import type { HeldControl } from '../quiet/useHeldMessages';
+import { SchoolPanel } from '../school/SchoolPanel';
 import { PeoplePanel } from './PeoplePanel';
 import { ReportsPanel } from './ReportsPanel';
 
@@ -23,19 +24,21 @@ interface Props {
   closures: number;
 }
 
-const TABS = ['reports', 'people', 'guardians', 'closures', 'held'] as const;
+const TABS = ['reports', 'people', 'guardians', 'closures', 'held', 'school'] as const;
 const TAB_LABELS = {
   reports: 'moderation.reportsTab',
   people: 'moderation.peopleTab',
   guardians: 'guardians.tab',
   closures: 'blocking.tab',
   held: 'held.tab',
+  school: 'school.tab',
 } as const;
 type Tab = (typeof TABS)[number];
 
 /**
- * An admin's moderation: five tabs, Reports (flags first), People, Guardians, Closure requests
- * (guardians' requests to close a chat) and Held (quiet hours' messages); the arrow keys move between them.
+ * An admin's moderation: six tabs, Reports (flags first), People, Guardians, Closure requests
+ * (guardians' requests to close a chat), Held (quiet hours' messages) and School (its settings);
+ * the arrow keys move between them.
  */
 export function ModerationDialog({ moderation, onOpenChat, onClose, held, chatName, personName, closures }: Props) {
   const { t } = useLocale();
@@ -82,6 +85,7 @@ export function ModerationDialog({ moderation, onOpenChat, onClose, held, chatNa
           {tab === 'guardians' && <GuardiansPanel />}
           {tab === 'closures' && <ClosuresPanel news={closures} />}
           {tab === 'held' && <HeldPanel held={held} chatName={chatName} personName={personName} />}
+          {tab === 'school' && <SchoolPanel />}
         </div>
         <div className="dialog-actions">
           <button type="button" className="button button-quiet" data-testid="close-moderation" onClick={onClose}>

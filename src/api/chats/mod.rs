@@ -227,7 +227,7 @@ pub async fn summaries(state: &AppState, user: &AuthUser, query: ListQuery, min:
     let (listed, presences) = reading!(state.reads, min, |client| {
         let listed = match user.role {
             Role::Guardian => {
-                let groups = state.config.safeguarding.guardian_groups.own_messages();
+                let groups = state.school.guardian_groups().own_messages();
                 list(&client, super::guardians::GUARDIAN_CHAT_LIST_SQL, Some(user.id), &page, Some(groups)).await?
             }
             _ => list(&client, CHAT_LIST_SQL, Some(user.id), &page, None).await?,

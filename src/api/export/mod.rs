@@ -120,14 +120,11 @@ pub async fn export(
         Some(text) => super::moderation::people::rfc3339(text)?.min(now),
     };
     let lang = local::language(query.lang, &headers);
+    let zone = local::Zone::named(&state.school.time_zone());
     let mut renderer = match format {
         Format::Json => Renderer::Json { first: true },
-        Format::Html => Renderer::Html { lang, zone: local::Zone::named(&state.config.safeguarding.school_timezone) },
-        Format::Pdf => Renderer::Pdf {
-            lang,
-            zone: local::Zone::named(&state.config.safeguarding.school_timezone),
-            writer: Box::new(pdf_writer(&state, chat_id).await?),
-        },
+        Format::Html => Renderer::Html { lang, zone },
+        Format::Pdf => Renderer::Pdf { lang, zone, writer: Box::new(pdf_writer(&state, chat_id).await?) },
     };
 
     // One of the person's few costly reads at once, all of it (the download too) within
@@ -156,7 +153,7 @@ pub async fn export(
         let exported = NewEvent::ChatExported { chat_id, actor_id: user.id, format: format.name(), at };
         let recorded = state.appender.append(exported).await?.map_or(0, |e| e.position);
         let head = Head {
-            school: state.config.governance.school_name.clone(),
+            school: state.school.name(),
             exported_at: now,
             exported_by: Person { id: user.id, name: user.name.clone(), role: user.role },
             at,

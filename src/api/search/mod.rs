@@ -151,7 +151,7 @@ pub async fn search(
     // One of the person's few costly reads at once, on the standby when there is one (fresh
     // enough for the caller's own writes, by `X-Min-Event-Position`).
     let _running = state.limits.costly(user.id)?;
-    let groups = state.config.safeguarding.guardian_groups.own_messages();
+    let groups = state.school.guardian_groups().own_messages();
     let words = Words { q, searcher, chat_id: query.chat_id, order, admin, groups, limit, cursor };
     let deadline = state.config.rate.search_timeout;
     let (mut rows, prefix, fuzzy) = reading!(state.reads, min, |client| find(client, &words, deadline).await)?;

@@ -15,7 +15,8 @@ use crate::log::{EventData, PurgeCause, StoredEvent};
 use crate::realtime::hub::{Dispatch, Frames, GuardianLink, ToPerson};
 use crate::wire::events::{
     ChatExportedEvent, ChatSettingEvent, ClosureRequestEvent, GuardianEvent, MessageHiddenEvent, MessageReportedEvent,
-    MessagesPurgedEvent, PersonProvisionedEvent, ReportClearedEvent, UserActivityEvent, UserEvent, UserSuspendedEvent,
+    MessagesPurgedEvent, PersonProvisionedEvent, ReportClearedEvent, SchoolSettingsEvent, UserActivityEvent, UserEvent,
+    UserSuspendedEvent,
 };
 use crate::wire::{ClosureRequestView, ClosureRequests, Hidden, MessageType, Purged, ReportView};
 
@@ -272,6 +273,26 @@ pub(super) fn about_person(event: &StoredEvent) -> anyhow::Result<Dispatch> {
             let mut dispatch =
                 Dispatch::about_person(position, Frames::Split { members: None, admins: bytes }, Some(person));
             dispatch.departs = deactivated;
+            return Ok(dispatch);
+        }
+        // The school's settings: its admins see the change; every replica's copy follows it.
+        EventData::SchoolSettingsChanged(change) => {
+            let data = SchoolSettingsEvent {
+                changed: change.changed(),
+                name: change.name.as_ref().and_then(|name| name.as_deref()),
+                time_zone: change.time_zone.as_ref().and_then(|zone| zone.as_deref()),
+                quiet_hours: change.quiet_hours.as_ref().and_then(|window| window.as_deref()),
+                family_quiet_hours: change.family_quiet_hours.as_ref().and_then(|window| window.as_deref()),
+                message_editing: change.message_editing.flatten(),
+                retention_days: change.retention_days.flatten(),
+                email_notify: change.email_notify.as_ref().and_then(|notify| notify.as_deref()),
+                language: change.language.flatten(),
+                email_sender: change.email_sender.as_ref().and_then(|sender| sender.as_deref()),
+                guardian_groups: change.guardian_groups.flatten(),
+            };
+            let admins = frame(position, "school_settings_changed", &data);
+            let mut dispatch = Dispatch::about_person(position, Frames::Split { members: None, admins }, None);
+            dispatch.settings = Some(change.clone());
             return Ok(dispatch);
         }
         _ => anyhow::bail!("event {position} names no chat but is about one"),

@@ -14,7 +14,8 @@ pub use crate::wire::events::{
     ChatClosedEvent, ChatCreatedEvent, ChatExportedEvent, ChatRenamedEvent, ChatSettingEvent, ClosureRequestEvent,
     GuardianEvent, MessageBody, MessageDeletedEvent, MessageEvent, MessageHiddenEvent, MessageReportedEvent,
     MessagesPurgedEvent, MessagesReadEvent, ParticipantAddedEvent, ParticipantRemovedEvent, PersonProvisionedEvent,
-    PinEvent, ReactionEvent, ReportClearedEvent, ResetEvent, UserActivityEvent, UserEvent, UserSuspendedEvent,
+    PinEvent, ReactionEvent, ReportClearedEvent, ResetEvent, SchoolSettingsEvent, UserActivityEvent, UserEvent,
+    UserSuspendedEvent,
 };
 use crate::wire::{
     AdminChat, ChatHeader, ChatKind, ClosureRequestView, Contact, MessageType, Person, Presences, ReportView,
@@ -263,6 +264,9 @@ fn dispatch(event: &StoredEvent, looked_up: &LookedUp<'_>, shown: Shown) -> anyh
         | EventData::UserDeactivated(_)
         | EventData::UserReactivated(_) => {
             anyhow::bail!("event {position} is about a person but names chat {chat_id}")
+        }
+        EventData::SchoolSettingsChanged(_) => {
+            anyhow::bail!("event {position} is about the school but names chat {chat_id}")
         }
         EventData::ReactionAdded { .. } | EventData::ReactionRemoved { .. } => reactions::reaction(event, owners)?,
         EventData::ChatMuted | EventData::ChatUnmuted | EventData::ChatArchived | EventData::ChatUnarchived => {

@@ -82,6 +82,9 @@ pub struct Dispatch {
     /// The member the event names (who joined, left, read or reacted): in an announcement, its
     /// owner and that member get it, no other listener.
     pub names: Option<i64>,
+    /// The event changes the school's settings: the replica's copy follows as the hub
+    /// dispatches it.
+    pub settings: Option<crate::school::SettingsChange>,
 }
 
 /// What the sender's own streams get of their new message: the frame everyone else gets
@@ -144,6 +147,7 @@ impl Dispatch {
             sent: None,
             announced_by: None,
             names: None,
+            settings: None,
         }
     }
 }

@@ -8,7 +8,8 @@
 //! so one slow client can neither hold memory without bound nor stall the others.
 //!
 //! This file holds the hub's state, what it knows of chats and how it routes events;
-//! `connections.rs` the registry of open connections; `dispatch.rs` the data it routes.
+//! `connections.rs` the registry of open connections; `dispatch.rs` the data it routes;
+//! `signals.rs` the ephemeral signals it passes on.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -21,6 +22,7 @@ mod connections;
 mod dispatch;
 mod membership;
 mod reads;
+mod signals;
 
 use connections::{Connection, send_all};
 pub use connections::{Opener, StreamAllowance, Subscription};
@@ -108,15 +110,16 @@ pub struct Hub {
     revoked: Arc<crate::auth::revoked::Revoked>,
     /// Where admins' reads by stream go to be recorded (`crate::access::records`).
     reads: std::sync::Mutex<Option<mpsc::UnboundedSender<Read>>>,
-    /// `GUARDIAN_GROUPS=own_messages`: a group member's guardians get the events about the
-    /// member's own messages.
-    guardian_groups: bool,
+    /// The replica's copy of the school's settings, which the hub keeps as it dispatches their
+    /// changes in the log's order; under its guardians' policy `own_messages` a group member's
+    /// guardians get the events about the member's own messages.
+    school: Arc<crate::school::Settings>,
 }
 
 impl Hub {
-    /// `queue`: frames a connection may have waiting before it is cut off; `guardian_groups`:
-    /// guardians read their child's own messages in groups (`GUARDIAN_GROUPS=own_messages`).
-    pub fn new(queue: usize, guardian_groups: bool) -> Self {
+    /// `queue`: frames a connection may have waiting before it is cut off; `school`: the
+    /// school's settings, which the hub keeps (see [`crate::school`]).
+    pub fn new(queue: usize, school: Arc<crate::school::Settings>) -> Self {
         Self {
             state: Mutex::new(State::default()),
             queue: queue.max(1),
@@ -126,8 +129,13 @@ impl Hub {
             person_changed: std::sync::OnceLock::new(),
             revoked: Arc::default(),
             reads: std::sync::Mutex::new(None),
-            guardian_groups,
+            school,
         }
+    }
+
+    /// The replica's copy of the school's settings, as the hub keeps it.
+    pub fn school(&self) -> &Arc<crate::school::Settings> {
+        &self.school
     }
 
     /// The sessions signed out, as this replica's listener knows them.
@@ -190,6 +198,21 @@ impl Hub {
                 && let Some(forget) = self.person_changed.get()
             {
                 forget(person.user_id);
+            }
+            if let Some(change) = &event.settings {
+                let before = self.school.guardian_groups();
+                self.school.apply(change);
+                if self.school.guardian_groups() != before {
+                    // What each linked guardian reads changed: their streams end, and the ones
+                    // they open again read (and are recorded) by the policy that holds now.
+                    let State { users, guardians, .. } = &mut *state;
+                    for guardian in guardians.values().flatten() {
+                        if let Some(connections) = users.get_mut(&guardian.user) {
+                            connections.clear();
+                        }
+                    }
+                    users.retain(|_, connections| !connections.is_empty());
+                }
             }
             if let Some(chat) = event.chat_id {
                 if event.opens_checked {
@@ -286,7 +309,9 @@ impl Hub {
             // child sees them (a quote of anyone else's words unavailable); nothing else of it.
             let group_members = event
                 .chat_id
-                .filter(|chat| self.guardian_groups && groups.contains(chat) && !event.messages.is_empty())
+                .filter(|chat| {
+                    groups.contains(chat) && !event.messages.is_empty() && self.school.guardian_groups().own_messages()
+                })
                 .and_then(|chat| members.get(&chat));
             for (student, guardian, since) in group_members.into_iter().flatten().flat_map(|m| {
                 guardians.get(&m.user).into_iter().flatten().map(move |g| (m.user, g.user, m.since.max(g.since)))
@@ -331,49 +356,6 @@ impl Hub {
         }
     }
 
-    /// Sends an ephemeral signal of `from` in `chat` to the chat's other members' streams here
-    /// (not to `from`'s own, not to admins): typing. `encode` makes its bytes, called only if a
-    /// connection here gets it (every replica hears every signal; most have nobody to tell).
-    pub fn signal_chat(&self, chat: i64, from: i64, encode: impl Fn() -> Bytes) {
-        let mut state = self.state();
-        let State { members, users, .. } = &mut *state;
-        let mut frame = None; // made when the first connection here gets it
-        for member in members.get(&chat).into_iter().flatten().filter(|m| m.user != from) {
-            if let Some(connections) = users.get_mut(&member.user) {
-                send_all(connections, frame.get_or_insert_with(|| signal(encode())), Some(chat));
-            }
-        }
-    }
-
-    /// Sends an ephemeral signal about `about` to the streams here of everyone who shares a
-    /// chat with them, and to admins: presence. `encode` as for [`Hub::signal_chat`].
-    pub fn signal_contacts(&self, about: i64, encode: impl Fn() -> Bytes) {
-        let mut state = self.state();
-        let State { members, chats_of, users, admins, announcements, .. } = &mut *state;
-        // An announcement makes nobody a contact (`crate::access::presence`).
-        let mut contacts: Vec<i64> = chats_of
-            .get(&about)
-            .into_iter()
-            .flatten()
-            .filter(|c| !announcements.contains_key(c))
-            .filter_map(|c| members.get(c))
-            .flatten()
-            .map(|m| m.user)
-            .collect();
-        contacts.sort_unstable();
-        contacts.dedup();
-        let mut frame = None; // made when the first connection here gets it
-        for user in contacts.iter().filter(|u| **u != about) {
-            // Only to those the access rule shows presence to (never guests nor guardians).
-            if let Some(connections) = users.get_mut(user).filter(|c| connections::see_presence(c)) {
-                send_all(connections, frame.get_or_insert_with(|| signal(encode())), None);
-            }
-        }
-        if !admins.is_empty() {
-            send_all(admins, frame.get_or_insert_with(|| signal(encode())), None);
-        }
-    }
-
     pub fn set_listening(&self, listening: bool) {
         metrics::gauge!(crate::metrics::LISTENER_CONNECTED).set(if listening { 1.0 } else { 0.0 });
         self.listening.store(listening, Ordering::Relaxed);
@@ -383,9 +365,4 @@ impl Hub {
     pub fn is_listening(&self) -> bool {
         self.listening.load(Ordering::Relaxed)
     }
-}
-
-/// An ephemeral signal's frame (no position, no `id:` line).
-fn signal(bytes: Bytes) -> Arc<Frame> {
-    Arc::new(Frame { position: None, bytes })
 }

@@ -89,3 +89,48 @@ async fn the_families_quiet_hours_hold_a_teachers_announcement_to_families_and_b
     let (status, sent) = post(&app, &teacher, parents, "Уже утро").await;
     assert_eq!(status, 201, "{sent}");
 }
+
+/// A school sets the families' window itself (`family_quiet_hours`), over the deployment's
+/// `QUIET_HOURS_FAMILIES`: the students' window, none, or back to the deployment's.
+#[tokio::test]
+async fn a_schools_own_window_for_families_holds_over_the_deployments() {
+    use time::macros::datetime;
+    let app = TestApp::spawn_with(quiet).await;
+    let (teacher, masha) = (app.user("teacher", "Иван").await, app.user("student", "Маша").await);
+    let (guardian, admin) = (app.user("guardian", "Елена").await, app.user("admin", "Завуч").await);
+    app.chat(&teacher, &masha).await;
+    assert_eq!(set_link(&app, &admin, guardian.id, masha.id, true).await.0, 201);
+    let family = family_chats(&app, &guardian).await[0]["id"].as_i64().expect("id");
+    let settings = |body: serde_json::Value| {
+        let response = app.http.patch(app.url("/api/school/settings")).bearer_auth(&admin.token).json(&body).send();
+        async { crate::helpers::status_and_json(response.await.expect("PATCH")).await }
+    };
+
+    // 22:00 in Moscow: inside the students' window (21:00-08:00), before the families' (22:30).
+    app.state.clock.set(datetime!(2036-11-25 19:00 UTC));
+    assert_eq!(post(&app, &teacher, family, "the deployment's window: not yet").await.0, 201);
+    let (status, students) = settings(json!({ "family_quiet_hours": "students" })).await;
+    assert_eq!((status, &students["family_quiet_hours"]), (200, &json!("21:00-08:00")), "{students}");
+    assert_eq!(
+        (&students["own"]["family_quiet_hours"], &students["defaults"]["family_quiet_hours"]),
+        (&json!("students"), &json!("22:30-07:00"))
+    );
+    assert_eq!(post(&app, &teacher, family, "the students' window: held").await.0, 202);
+
+    let (status, off) = settings(json!({ "family_quiet_hours": "off" })).await;
+    assert_eq!((status, &off["family_quiet_hours"]), (200, &serde_json::Value::Null), "{off}");
+    assert_eq!(post(&app, &teacher, family, "none: sent at once").await.0, 201);
+    let (status, unfit) = settings(json!({ "family_quiet_hours": "22:30-22:30" })).await;
+    assert_eq!(status, 422, "{unfit}");
+
+    let (status, own) = settings(json!({ "family_quiet_hours": " 9:00-23:00" })).await;
+    assert_eq!((status, &own["own"]["family_quiet_hours"]), (200, &json!("09:00-23:00")), "{own}");
+    assert_eq!(post(&app, &teacher, family, "its own window: held").await.0, 202);
+    let (status, back) = settings(json!({ "family_quiet_hours": null })).await;
+    assert_eq!(
+        (status, &back["family_quiet_hours"], &back["own"]["family_quiet_hours"]),
+        (200, &json!("22:30-07:00"), &serde_json::Value::Null)
+    );
+    assert_eq!(post(&app, &teacher, family, "the deployment's again: not yet").await.0, 201);
+    audit_is_clean(&app).await;
+}
